@@ -1,0 +1,76 @@
+// One esbuild configuration for every bundle: the extension host (Node, CJS, `vscode`
+// external), the command-line tool (Node) and the webview (browser, Mermaid bundled).
+// Usage: node scripts/build.mjs [--production] [--watch]
+import * as esbuild from 'esbuild';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+
+const common = {
+  bundle: true,
+  sourcemap: production ? false : 'linked',
+  minify: production,
+  legalComments: 'linked',
+  logLevel: 'warning',
+  metafile: true,
+};
+
+const targets = [
+  {
+    ...common,
+    entryPoints: { extension: 'src/editor/extension.ts' },
+    outdir: 'dist',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    // `vscode` is provided by the host. The cluster reader is a separate chunk-free
+    // bundle loaded with require() on first use, so activation never parses it.
+    external: ['vscode', './cluster.js'],
+  },
+  {
+    ...common,
+    entryPoints: { cluster: 'src/cluster/index.ts' },
+    outdir: 'dist',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['vscode'],
+  },
+  {
+    ...common,
+    entryPoints: { cli: 'src/cli/main.ts' },
+    outdir: 'dist',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    banner: { js: '#!/usr/bin/env node' },
+    external: ['vscode', './cluster.js'],
+  },
+  {
+    ...common,
+    entryPoints: { webview: 'webview/main.ts' },
+    outdir: 'dist',
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    loader: { '.css': 'text' },
+  },
+];
+
+mkdirSync('dist', { recursive: true });
+if (watch) {
+  for (const t of targets) (await esbuild.context(t)).watch();
+  console.log('watching src/ and webview/ …');
+} else {
+  const results = await Promise.all(targets.map((t) => esbuild.build(t)));
+  const sizes = {};
+  for (const r of results) {
+    for (const [file, info] of Object.entries(r.metafile.outputs)) {
+      if (file.endsWith('.js')) sizes[file] = info.bytes;
+    }
+  }
+  writeFileSync('dist/sizes.json', JSON.stringify(sizes, null, 2) + '\n');
+  chmodSync('dist/cli.js', 0o755);
+  for (const [f, b] of Object.entries(sizes)) console.log(`${f.padEnd(22)} ${(b / 1024).toFixed(1).padStart(9)} KiB`);
+}

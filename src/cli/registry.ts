@@ -1,0 +1,2 @@
+// Side-effect imports: each module registers its subcommand with `registerCommand`.
+import './namesCommand';

@@ -1,0 +1,246 @@
+import type { Evidence } from './evidence';
+import type { Fact, FactKind, FactOf } from './facts';
+import type { Pod, Service, EndpointSlice, Endpoint, K8sNode, Workload } from './kubernetes';
+import { isHeadless, selectorMatches } from './kubernetes';
+import type { HostInterface } from './host';
+import type { Packet } from './packet';
+import { DEFAULT_CLUSTER_DOMAIN, podHostnameDnsName, serviceDnsName } from './dnsNames';
+import { mergeValue, type FieldDisagreement } from './merge';
+
+/** Two sources disagree about one field of one object. */
+export interface Conflict {
+  kind: FactKind;
+  key: string;
+  field: string;
+  values: { value: unknown; evidence: Evidence[] }[];
+}
+
+/** Who answers to an address. */
+export type IpOwner =
+  | { role: 'pod'; pod: Pod }
+  | { role: 'service'; service: Service }
+  | { role: 'node'; node: K8sNode }
+  | { role: 'endpoint'; slice: EndpointSlice; endpoint: Endpoint }
+  | { role: 'interface'; iface: HostInterface };
+
+/** What a cluster DNS name resolves to, by the Kubernetes DNS spec. */
+export interface DnsTarget {
+  service?: Service;
+  pod?: Pod;
+}
+
+const ns = (o: { namespace?: string }) => o.namespace ?? 'default';
+
+/** The identity of a fact within its kind, or undefined for facts that are never merged (packets, lookups). */
+function identity(f: Fact): string | undefined {
+  switch (f.kind) {
+    case 'Node': return f.name;
+    case 'Pod': case 'Service': case 'EndpointSlice': return `${ns(f)}/${f.name}`;
+    case 'Deployment': case 'StatefulSet': case 'DaemonSet': case 'ReplicaSet': return `${ns(f)}/${f.name}`;
+    case 'DnsConfig': return f.owner;
+    case 'ClusterDns': return 'cluster';
+    case 'HostsEntry': return `${f.owner ?? ''}/${f.ip}`;
+    case 'KubeProxy': return 'cluster';
+    case 'NatRule':
+      return [f.table, f.chain, f.target, f.protocol, f.source?.cidr, f.source?.negated, f.destination?.cidr,
+        f.destination?.negated, f.dport, f.comment, f.probability, f.dnatTo?.ip, f.dnatTo?.port].join('|');
+    case 'NatChain': return `${f.table}/${f.name}`;
+    case 'IpvsVirtualServer': return `${f.protocol}/${f.address}/${f.port}`;
+    case 'NftMapElement': return `${f.table}/${f.map}/${f.key.join(' . ')}`;
+    case 'Cni': return f.node ?? 'cluster';
+    case 'HostInterface': return `${f.host ?? ''}/${f.name}`;
+    case 'Route': return `${f.host ?? ''}/${f.table ?? 'main'}/${f.destination}/${f.via ?? ''}/${f.dev ?? ''}`;
+    case 'Neighbor': return `${f.host ?? ''}/${f.ip}/${f.dev ?? ''}`;
+    case 'FdbEntry': return `${f.host ?? ''}/${f.mac}/${f.dev}/${f.dst ?? ''}`;
+    default: return undefined;
+  }
+}
+
+/**
+ * Everything known about one cluster's network, merged from any number of sources.
+ * Add facts in any order; queries see the merged result. Indexes are rebuilt lazily
+ * after additions, so adding a million packets stays linear.
+ */
+export class ClusterModel {
+  private readonly merged = new Map<string, Fact>();
+  private readonly lists = new Map<FactKind, Fact[]>();
+  private readonly conflictMap = new Map<string, Conflict>();
+  private ipIndex?: Map<string, IpOwner[]>;
+  private dnsIndex?: Map<string, DnsTarget>;
+
+  /** Adds facts; returns this for chaining. */
+  add(facts: Fact | Iterable<Fact>): this {
+    const items = Symbol.iterator in Object(facts) && !('kind' in (facts as object)) ? (facts as Iterable<Fact>) : [facts as Fact];
+    for (const f of items) this.addOne(f);
+    this.ipIndex = undefined;
+    this.dnsIndex = undefined;
+    return this;
+  }
+
+  private addOne(f: Fact): void {
+    const id = identity(f);
+    if (id === undefined) {
+      let list = this.lists.get(f.kind);
+      if (!list) this.lists.set(f.kind, (list = []));
+      list.push(f);
+      return;
+    }
+    const key = `${f.kind}|${id}`;
+    const existing = this.merged.get(key);
+    if (!existing) {
+      this.merged.set(key, { ...f, evidence: [...f.evidence] } as Fact);
+      let list = this.lists.get(f.kind);
+      if (!list) this.lists.set(f.kind, (list = []));
+      list.push(this.merged.get(key)!);
+      return;
+    }
+    const disagreements: FieldDisagreement[] = [];
+    for (const [field, value] of Object.entries(f)) {
+      if (field === 'kind' || field === 'evidence') continue;
+      (existing as unknown as Record<string, unknown>)[field] = mergeValue(field, (existing as unknown as Record<string, unknown>)[field], value, disagreements);
+    }
+    for (const d of disagreements) this.recordConflict(f.kind, id, d, existing.evidence, f.evidence);
+    existing.evidence.push(...f.evidence);
+  }
+
+  private recordConflict(kind: FactKind, key: string, d: FieldDisagreement, keptEv: Evidence[], otherEv: Evidence[]): void {
+    const ck = `${kind}|${key}|${d.field}`;
+    let c = this.conflictMap.get(ck);
+    if (!c) {
+      c = { kind, key, field: d.field, values: [{ value: d.kept, evidence: [...keptEv] }] };
+      this.conflictMap.set(ck, c);
+    }
+    const known = c.values.find((v) => JSON.stringify(v.value) === JSON.stringify(d.other));
+    if (known) known.evidence.push(...otherEv);
+    else c.values.push({ value: d.other, evidence: [...otherEv] });
+  }
+
+  /** All facts of one kind (merged ones once). */
+  all<K extends FactKind>(kind: K): FactOf<K>[] {
+    return (this.lists.get(kind) ?? []) as FactOf<K>[];
+  }
+
+  get conflicts(): Conflict[] {
+    return [...this.conflictMap.values()];
+  }
+
+  get pods(): Pod[] { return this.all('Pod'); }
+  get services(): Service[] { return this.all('Service'); }
+  get nodes(): K8sNode[] { return this.all('Node'); }
+  get endpointSlices(): EndpointSlice[] { return this.all('EndpointSlice'); }
+  get packets(): Packet[] { return this.all('Packet'); }
+  get workloads(): Workload[] {
+    return [...this.all('Deployment'), ...this.all('StatefulSet'), ...this.all('DaemonSet'), ...this.all('ReplicaSet')];
+  }
+
+  /** Counts per kind, for summaries and the status bar. */
+  summary(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [k, list] of this.lists) out[k] = list.length;
+    return out;
+  }
+
+  findPod(name: string, namespace?: string): Pod | undefined {
+    return this.merged.get(`Pod|${namespace ?? 'default'}/${name}`) as Pod | undefined
+      ?? (namespace === undefined ? this.pods.find((p) => p.name === name) : undefined);
+  }
+
+  findService(name: string, namespace?: string): Service | undefined {
+    return this.merged.get(`Service|${namespace ?? 'default'}/${name}`) as Service | undefined
+      ?? (namespace === undefined ? this.services.find((s) => s.name === name) : undefined);
+  }
+
+  findInterface(name: string, host?: string): HostInterface | undefined {
+    return this.merged.get(`HostInterface|${host ?? ''}/${name}`) as HostInterface | undefined
+      ?? this.all('HostInterface').find((i) => i.name === name && (host === undefined || i.host === host));
+  }
+
+  /** The cluster domain: from ClusterDns, else `cluster.local`. */
+  get clusterDomain(): string {
+    return this.all('ClusterDns')[0]?.domain ?? DEFAULT_CLUSTER_DOMAIN;
+  }
+
+  /** ClusterIP of kube-dns: from ClusterDns, the Service, or a ClusterFirst pod's nameserver. */
+  get kubeDnsIP(): string | undefined {
+    return this.all('ClusterDns')[0]?.serviceIP
+      ?? this.findService('kube-dns', 'kube-system')?.clusterIP
+      ?? this.all('DnsConfig').find((d) => d.search.some((s) => s.startsWith('svc.')))?.nameservers[0];
+  }
+
+  /** Endpoints of a Service from its EndpointSlices. */
+  endpointsOf(service: Service): { slice: EndpointSlice; endpoint: Endpoint }[] {
+    const out: { slice: EndpointSlice; endpoint: Endpoint }[] = [];
+    for (const slice of this.endpointSlices) {
+      if (ns(slice) !== ns(service)) continue;
+      if ((slice.serviceName ?? slice.name) !== service.name) continue;
+      for (const endpoint of slice.endpoints) out.push({ slice, endpoint });
+    }
+    return out;
+  }
+
+  /** Pods in the Service's namespace whose labels match its selector. */
+  podsSelectedBy(service: Service): Pod[] {
+    return this.pods.filter((p) => ns(p) === ns(service) && selectorMatches(service.selector, p.labels));
+  }
+
+  /** Everything that answers to `ip`. */
+  byIp(ip: string): IpOwner[] {
+    return this.buildIpIndex().get(ip) ?? [];
+  }
+
+  /** What a cluster DNS name (with or without trailing dot) resolves to. */
+  byDnsName(name: string): DnsTarget | undefined {
+    return this.buildDnsIndex().get(name.replace(/\.$/, '').toLowerCase());
+  }
+
+  /** Objects with this name, of any kind that has a name. */
+  byName(name: string): Fact[] {
+    const out: Fact[] = [];
+    for (const f of this.merged.values()) if ('name' in f && f.name === name) out.push(f);
+    return out;
+  }
+
+  private buildIpIndex(): Map<string, IpOwner[]> {
+    if (this.ipIndex) return this.ipIndex;
+    const idx = new Map<string, IpOwner[]>();
+    const put = (ip: string | undefined, owner: IpOwner) => {
+      if (!ip || ip === 'None') return;
+      let l = idx.get(ip);
+      if (!l) idx.set(ip, (l = []));
+      l.push(owner);
+    };
+    for (const pod of this.pods) for (const ip of new Set([pod.ip, ...(pod.ips ?? [])])) put(ip, { role: 'pod', pod });
+    for (const service of this.services) {
+      for (const ip of new Set([service.clusterIP, ...(service.clusterIPs ?? []), ...(service.externalIPs ?? []), ...(service.loadBalancerIPs ?? [])])) put(ip, { role: 'service', service });
+    }
+    for (const node of this.nodes) for (const ip of new Set([node.internalIP, node.externalIP])) put(ip, { role: 'node', node });
+    for (const slice of this.endpointSlices) for (const endpoint of slice.endpoints) for (const ip of endpoint.addresses) put(ip, { role: 'endpoint', slice, endpoint });
+    for (const iface of this.all('HostInterface')) for (const a of iface.addresses ?? []) put(a.cidr.split('/')[0], { role: 'interface', iface });
+    this.ipIndex = idx;
+    return idx;
+  }
+
+  private buildDnsIndex(): Map<string, DnsTarget> {
+    if (this.dnsIndex) return this.dnsIndex;
+    const idx = new Map<string, DnsTarget>();
+    const domain = this.clusterDomain;
+    for (const service of this.services) idx.set(serviceDnsName(service.name, ns(service), domain), { service });
+    for (const pod of this.pods) {
+      if (!pod.hostname || !pod.subdomain) continue;
+      const service = this.findService(pod.subdomain, ns(pod));
+      if (service && isHeadless(service)) idx.set(podHostnameDnsName(pod.hostname, pod.subdomain, ns(pod), domain), { pod, service });
+    }
+    for (const slice of this.endpointSlices) {
+      const service = this.findService(slice.serviceName ?? slice.name, ns(slice));
+      if (!service || !isHeadless(service)) continue;
+      for (const ep of slice.endpoints) {
+        if (!ep.hostname) continue;
+        const name = podHostnameDnsName(ep.hostname, service.name, ns(slice), domain);
+        const pod = ep.targetRef?.kind === 'Pod' ? this.findPod(ep.targetRef.name, ns(slice)) : undefined;
+        if (!idx.has(name)) idx.set(name, { service, pod });
+      }
+    }
+    this.dnsIndex = idx;
+    return idx;
+  }
+}

@@ -1,0 +1,48 @@
+import type { K8sNode, Pod, Service, EndpointSlice, Workload } from './kubernetes';
+import type { DnsConfig, ClusterDns, DnsLookup, HostsEntry } from './dns';
+import type { KubeProxyConfig, NatRule, NatChain, IpvsVirtualServer, NftMapElement, NftRule } from './kubeProxy';
+import type { CniConfig } from './cni';
+import type { HostInterface, Route, Neighbor, FdbEntry, ConntrackEntry, TracerouteResult, HttpAccess } from './host';
+import type { Packet } from './packet';
+
+/**
+ * Everything a source (parser, manifest reader, cluster reader) can tell the model.
+ * A discriminated union on `kind`; each member carries its evidence.
+ */
+export type Fact =
+  | K8sNode
+  | Pod
+  | Service
+  | EndpointSlice
+  | Workload
+  | DnsConfig
+  | ClusterDns
+  | DnsLookup
+  | HostsEntry
+  | KubeProxyConfig
+  | NatRule
+  | NatChain
+  | IpvsVirtualServer
+  | NftMapElement
+  | NftRule
+  | CniConfig
+  | HostInterface
+  | Route
+  | Neighbor
+  | FdbEntry
+  | ConntrackEntry
+  | TracerouteResult
+  | HttpAccess
+  | Packet;
+
+export type FactKind = Fact['kind'];
+
+export type FactOf<K extends FactKind> = Extract<Fact, { kind: K }>;
+
+/** A line a parser could not understand, kept so nothing the user pasted is silently lost. */
+export interface Unparsed {
+  /** 1-based line in the source as given. */
+  line: number;
+  reason: string;
+  text?: string;
+}

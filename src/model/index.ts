@@ -1,0 +1,13 @@
+/** The shared vocabulary of Kube Packet Path. Start reading here. */
+export * from './evidence';
+export * from './net';
+export * from './kubernetes';
+export * from './dns';
+export * from './dnsNames';
+export * from './kubeProxy';
+export * from './kubeProxyNames';
+export * from './cni';
+export * from './host';
+export * from './packet';
+export * from './facts';
+export * from './clusterModel';

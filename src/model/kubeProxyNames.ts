@@ -1,0 +1,102 @@
+import { createHash } from 'node:crypto';
+import { joinHostPort } from './net';
+
+/**
+ * kube-proxy's deterministic names and numbers, computed exactly as upstream does
+ * (pkg/proxy/iptables and pkg/proxy/nftables), so predicted rules can be compared
+ * line by line with what a node prints.
+ */
+
+const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+
+/** RFC 4648 base32 (Go's base32.StdEncoding), padding omitted: callers truncate anyway. */
+export function base32(bytes: Uint8Array): string {
+  let out = '';
+  let bits = 0;
+  let value = 0;
+  for (const b of bytes) {
+    value = (value << 8) | b;
+    bits += 8;
+    while (bits >= 5) {
+      out += BASE32[(value >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
+    value &= (1 << bits) - 1;
+  }
+  if (bits > 0) out += BASE32[(value << (5 - bits)) & 31];
+  return out;
+}
+
+function sha256Base32(text: string): string {
+  return base32(createHash('sha256').update(text, 'utf8').digest());
+}
+
+/** `ns/name:port` (`ns/name` when the port is unnamed): proxy.ServicePortName.String(). */
+export function servicePortName(namespace: string, service: string, portName?: string): string {
+  return `${namespace}/${service}${portName ? `:${portName}` : ''}`;
+}
+
+/** First 16 base32 chars of sha256(servicePortName + lower-case protocol). */
+export function portProtoHash(spn: string, protocol: string): string {
+  return sha256Base32(spn + protocol.toLowerCase()).slice(0, 16);
+}
+
+export type IptablesServiceChainKind = 'SVC' | 'SVL' | 'EXT' | 'FW';
+
+/** KUBE-SVC- (cluster policy), KUBE-SVL- (local policy), KUBE-EXT- (external), KUBE-FW- (LB firewall). */
+export function iptablesServiceChain(kind: IptablesServiceChainKind, spn: string, protocol: string): string {
+  return `KUBE-${kind}-${portProtoHash(spn, protocol)}`;
+}
+
+/** KUBE-SEP-: sha256(servicePortName + protocol + "ip:port"). */
+export function iptablesEndpointChain(spn: string, protocol: string, ip: string, port: number): string {
+  return `KUBE-SEP-${sha256Base32(spn + protocol.toLowerCase() + joinHostPort(ip, port)).slice(0, 16)}`;
+}
+
+const NFT_CHAIN_BASE_MAX = 128 - 16;
+
+/** nftables mode: the name prefixed with 8 chars of its own hash, truncated to fit. */
+function hashAndTruncate(name: string): string {
+  const full = `${sha256Base32(name).slice(0, 8)}-${name}`;
+  return full.length > NFT_CHAIN_BASE_MAX ? full.slice(0, NFT_CHAIN_BASE_MAX - 3) + '...' : full;
+}
+
+export type NftServiceChainKind = 'service' | 'local' | 'external' | 'firewall';
+
+/** e.g. `service-ULMVA6XW-ns1/svc1/tcp/p80`; the port part is the port *name* (may be empty). */
+export function nftServiceChain(kind: NftServiceChainKind, namespace: string, service: string, protocol: string, portName = ''): string {
+  return `${kind}-${hashAndTruncate(`${namespace}/${service}/${protocol.toLowerCase()}/${portName}`)}`;
+}
+
+/** e.g. `endpoint-5OJB2KTY-ns1/svc1/tcp/p80__10.180.0.1/80` (IPv6 colons become dots). */
+export function nftEndpointChain(namespace: string, service: string, protocol: string, portName: string, ip: string, port: number): string {
+  const safeIp = ip.includes(':') ? ip.replace(/:/g, '.') : ip;
+  return `endpoint-${hashAndTruncate(`${namespace}/${service}/${protocol.toLowerCase()}/${portName}__${safeIp}/${port}`)}`;
+}
+
+/** What kube-proxy writes for endpoint i of n (0-based): 1/(n-i) as Go's `%0.10f`. */
+export function kubeProxyProbability(remaining: number): string {
+  return (1 / remaining).toFixed(10);
+}
+
+/**
+ * What `iptables -L`/`iptables-save` print back for a written probability: the
+ * kernel keeps it as round(p * 2^31) and userspace prints `%.11f` of that.
+ */
+export function iptablesPrintedProbability(written: string | number): string {
+  const fixed = Math.round(0x80000000 * Number(written));
+  return (fixed / 0x80000000).toFixed(11);
+}
+
+/**
+ * The probability string on each endpoint jump for n endpoints, in order; the last
+ * endpoint has no statistic match (undefined). E.g. n=3: 0.3333333333, 0.5000000000, undefined.
+ */
+export function endpointProbabilities(n: number): (string | undefined)[] {
+  return Array.from({ length: n }, (_, i) => (i < n - 1 ? kubeProxyProbability(n - i) : undefined));
+}
+
+/** The overall chance that endpoint i (0-based) of n is picked: always 1/n. */
+export function endpointShare(n: number): number {
+  return n > 0 ? 1 / n : 0;
+}

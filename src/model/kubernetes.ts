@@ -1,0 +1,154 @@
+import type { Sourced } from './evidence';
+
+/**
+ * Kubernetes objects as far as networking needs them. Every field except the
+ * identity is optional: a `kubectl get pods` table knows a pod's IP and node but
+ * not its labels, a manifest knows labels but not the IP. The ClusterModel merges
+ * the partial views and reports where they disagree.
+ */
+
+export type Protocol = 'TCP' | 'UDP' | 'SCTP';
+
+export interface ObjectRef {
+  kind: string;
+  namespace?: string;
+  name: string;
+}
+
+export interface ContainerPort {
+  name?: string;
+  containerPort: number;
+  protocol: Protocol;
+}
+
+export interface Container {
+  name: string;
+  image?: string;
+  ports: ContainerPort[];
+}
+
+export interface K8sNode extends Sourced {
+  kind: 'Node';
+  name: string;
+  internalIP?: string;
+  externalIP?: string;
+  podCIDR?: string;
+  podCIDRs?: string[];
+  /** From Flannel's node annotations (`flannel.alpha.coreos.com/*`). */
+  flannel?: { backendType?: string; vtepMAC?: string; publicIP?: string };
+  labels?: Record<string, string>;
+}
+
+export interface Pod extends Sourced {
+  kind: 'Pod';
+  namespace?: string;
+  name: string;
+  ip?: string;
+  ips?: string[];
+  nodeName?: string;
+  hostIP?: string;
+  hostNetwork?: boolean;
+  phase?: string;
+  /** `READY` column or the Ready condition. */
+  ready?: boolean;
+  labels?: Record<string, string>;
+  /** spec.hostname / spec.subdomain: what makes `{hostname}.{subdomain}.{ns}.svc` resolve. */
+  hostname?: string;
+  subdomain?: string;
+  owner?: ObjectRef;
+  containers?: Container[];
+  /** True when the product inferred this pod (StatefulSet ordinal, Deployment replica) rather than saw it. */
+  predicted?: boolean;
+}
+
+export type ServiceType = 'ClusterIP' | 'NodePort' | 'LoadBalancer' | 'ExternalName';
+
+export interface ServicePort {
+  /** Port name; required by Kubernetes when a Service has several ports. */
+  name?: string;
+  protocol: Protocol;
+  port: number;
+  /** A number or the name of a container port. Defaults to `port`. */
+  targetPort?: number | string;
+  nodePort?: number;
+  appProtocol?: string;
+}
+
+export interface Service extends Sourced {
+  kind: 'Service';
+  namespace?: string;
+  name: string;
+  type?: ServiceType;
+  /** `None` for a headless Service. */
+  clusterIP?: string;
+  clusterIPs?: string[];
+  ports: ServicePort[];
+  selector?: Record<string, string>;
+  sessionAffinity?: 'None' | 'ClientIP';
+  sessionAffinityTimeoutSeconds?: number;
+  externalName?: string;
+  externalTrafficPolicy?: 'Cluster' | 'Local';
+  internalTrafficPolicy?: 'Cluster' | 'Local';
+  externalIPs?: string[];
+  loadBalancerIPs?: string[];
+  publishNotReadyAddresses?: boolean;
+  labels?: Record<string, string>;
+}
+
+export interface Endpoint {
+  addresses: string[];
+  ready?: boolean;
+  serving?: boolean;
+  terminating?: boolean;
+  hostname?: string;
+  nodeName?: string;
+  zone?: string;
+  targetRef?: ObjectRef;
+}
+
+export interface EndpointPort {
+  name?: string;
+  port: number;
+  protocol: Protocol;
+}
+
+export interface EndpointSlice extends Sourced {
+  kind: 'EndpointSlice';
+  namespace?: string;
+  name: string;
+  /** The `kubernetes.io/service-name` label. */
+  serviceName?: string;
+  addressType?: 'IPv4' | 'IPv6' | 'FQDN';
+  ports: EndpointPort[];
+  endpoints: Endpoint[];
+}
+
+export type WorkloadKind = 'Deployment' | 'StatefulSet' | 'DaemonSet' | 'ReplicaSet';
+
+export interface Workload extends Sourced {
+  kind: WorkloadKind;
+  namespace?: string;
+  name: string;
+  replicas?: number;
+  /** StatefulSet only: the governing (should be headless) Service. */
+  serviceName?: string;
+  selector?: Record<string, string>;
+  podLabels?: Record<string, string>;
+  containers?: Container[];
+  hostNetwork?: boolean;
+}
+
+/** `namespace/name`, with the namespace kubectl assumes when none is given. */
+export function namespacedName(o: { namespace?: string; name: string }): string {
+  return `${o.namespace ?? 'default'}/${o.name}`;
+}
+
+export function isHeadless(s: Service): boolean {
+  return s.clusterIP === 'None';
+}
+
+/** True when every key/value of `selector` is among `labels` (an empty selector selects nothing, as for Services). */
+export function selectorMatches(selector: Record<string, string> | undefined, labels: Record<string, string> | undefined): boolean {
+  if (!selector || Object.keys(selector).length === 0 || !labels) return false;
+  return Object.entries(selector).every(([k, v]) => labels[k] === v);
+}
