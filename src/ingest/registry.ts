@@ -1,0 +1,35 @@
+import type { FormatId, FormatSpec } from './types';
+
+const specs = new Map<FormatId, FormatSpec>();
+
+/** Parser modules register themselves here (see src/ingest/all.ts for the list). */
+export function registerFormat(spec: FormatSpec): void {
+  specs.set(spec.id, spec);
+}
+
+export function formatSpec(id: FormatId): FormatSpec | undefined {
+  return specs.get(id);
+}
+
+export function allFormats(): FormatSpec[] {
+  return [...specs.values()];
+}
+
+/** The format whose command pattern matches, e.g. `sudo iptables -t nat -L KUBE-SERVICES -n`. */
+export function formatForCommand(command: string): FormatSpec | undefined {
+  const c = command.trim().replace(/^(sudo\s+(-\S+\s+)*)/, '');
+  return allFormats().find((s) => s.commands.some((r) => r.test(c)));
+}
+
+/** The best content match above `threshold`, for output with no known command. */
+export function sniffFormat(lines: readonly string[], threshold = 0.5): FormatSpec | undefined {
+  let best: FormatSpec | undefined;
+  let bestScore = threshold;
+  const head = lines.slice(0, 50);
+  for (const s of allFormats()) {
+    let score = 0;
+    try { score = s.sniff(head); } catch { score = 0; }
+    if (score > bestScore) { best = s; bestScore = score; }
+  }
+  return best;
+}

@@ -1,0 +1,46 @@
+import type { Fact, Unparsed } from '../model';
+
+/** Format ids, as `kube-packet-path parse --json` prints them. */
+export type FormatId =
+  | 'tcpdump' | 'iptables-list' | 'iptables-save' | 'nft' | 'ipvsadm' | 'nslookup' | 'dig' | 'host'
+  | 'kubectl-table' | 'kubectl-json' | 'kubectl-yaml' | 'kubectl-describe' | 'kubectl-logs'
+  | 'ip-link' | 'ip-addr' | 'ip-route' | 'ip-neigh' | 'bridge-fdb' | 'resolv-conf' | 'hosts'
+  | 'traceroute' | 'conntrack' | 'flannel-subnet-env' | 'manifest' | 'unknown';
+
+export interface ParseInput {
+  text: string;
+  /** Where the text lives; becomes Evidence.uri. */
+  uri: string;
+  /** Line number (1-based) of the text's first line within `uri`. Default 1. */
+  firstLine?: number;
+  /** The command that produced the text, when a transcript shows it. */
+  command?: string;
+  /** Which host/netns the command ran in, when the transcript shows it (prompt, kubectl exec target). */
+  host?: string;
+}
+
+export interface ParseResult {
+  format: FormatId;
+  facts: Fact[];
+  /** How many records (packets, rules, rows, answers …) were understood. */
+  records: number;
+  unparsed: Unparsed[];
+}
+
+/**
+ * A parser is total: it never throws and never hangs. Whatever it does not
+ * understand goes to `unparsed` with its line number and a reason.
+ */
+export type Parser = (input: ParseInput) => ParseResult;
+
+export interface FormatSpec {
+  id: FormatId;
+  parse: Parser;
+  /** Commands whose output this parses (`/^tcpdump\b/`, `/^iptables(-legacy|-nft)?\b.*-L/`). */
+  commands: RegExp[];
+  /**
+   * How strongly some lines look like this format, 0..1, for blocks with no command.
+   * Gets at most the first ~50 lines.
+   */
+  sniff(lines: readonly string[]): number;
+}
