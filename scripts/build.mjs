@@ -2,12 +2,15 @@
 // external), the command-line tool (Node) and the webview (browser, Mermaid bundled).
 // Usage: node scripts/build.mjs [--production] [--watch]
 import * as esbuild from 'esbuild';
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
 
+const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
+
 const common = {
+  define: { KPP_VERSION: JSON.stringify(version) },
   bundle: true,
   sourcemap: production ? false : 'linked',
   minify: production,
