@@ -1,0 +1,28 @@
+import { registerFormat } from '../registry';
+import type { ParseInput, ParseResult } from '../types';
+import { parseIpLinkText, sniffIpLink } from './ipLinkBlocks';
+
+export { unflattenIpLink } from './ipLinkBlocks';
+
+export function parseIpLink(input: ParseInput): ParseResult {
+  return parseIpLinkText(input, 'ip-link');
+}
+
+export function parseIpAddr(input: ParseInput): ParseResult {
+  return parseIpLinkText(input, 'ip-addr');
+}
+
+// `ip link`, `ip -d link show flannel.1`, `ip -br link`, also `ip l`, `ip -n ns link`.
+registerFormat({
+  id: 'ip-link',
+  parse: parseIpLink,
+  commands: [/^ip\s+(-\S+\s+)*(-n\s+\S+\s+)?(-\S+\s+)*(l|li|lin|link)\b/],
+  sniff: (lines) => sniffIpLink(lines, false),
+});
+
+registerFormat({
+  id: 'ip-addr',
+  parse: parseIpAddr,
+  commands: [/^ip\s+(-\S+\s+)*(-n\s+\S+\s+)?(-\S+\s+)*(a|ad|add|addr|addre|addres|address)\b/],
+  sniff: (lines) => sniffIpLink(lines, true),
+});

@@ -1,0 +1,141 @@
+import type { HostInterface, InterfaceAddress, InterfaceType } from '../../model';
+import type { FormatId, ParseInput, ParseResult } from '../types';
+import { hostLines, intAfter, after, words, MAC_RE } from './hostText';
+import { parseBriefLine } from './ipBrief';
+
+/**
+ * `ip link`, `ip -d link`, `ip addr` (and `ip -br …`): one block per interface, starting
+ * `4178: vethded7ef9f@if2: <BROADCAST,…> mtu 1450 … master cni0 state UP …`, followed by
+ * indented `link/ether`, `-d` detail (`vxlan id 1 … dstport 8472 nolearning`, `veth`,
+ * `bridge …`) and `inet`/`inet6` lines. Text pasted from a web page may have lost the `<>`.
+ */
+
+// Header: index, name, optional @peer, flags with or without <>, rest. Linear: no nested quantifiers.
+const HEADER = /^(\d{1,10}):\s+([^\s:@]+)(?:@([^\s:]+))?:\s+<?([A-Z0-9_,-]*)>?\s+(.*)$/;
+const DETAIL_KINDS: Record<string, InterfaceType> = {
+  vxlan: 'vxlan', veth: 'veth', bridge: 'bridge', dummy: 'dummy', tun: 'tun', ipip: 'ipip', wireguard: 'wireguard',
+};
+
+/** Splits a line whose newlines were lost into `ip link/addr` lines (record and sub-line starts). */
+export function unflattenIpLink(line: string): string[] {
+  const marked = line.replace(/\s+(?=\d{1,10}: [^\s:@]+(@[^\s:]+)?: <?[A-Z0-9_,-]*>? )/g, '\n')
+    .replace(/\s+(?=(link\/\S+|inet6?|valid_lft|vxlan id|bridge_slave|veth) )/g, '\n    ');
+  return marked.split('\n').filter((l) => l.trim().length > 0);
+}
+
+function linkLine(iface: HostInterface, t: string[]): void {
+  const kind = t[0].slice('link/'.length);
+  if (kind === 'loopback') iface.type = 'loopback';
+  if (t[1] && MAC_RE.test(t[1])) iface.mac = t[1].toLowerCase();
+  const ns = after(t, 'link-netns');
+  if (ns) iface.linkNetns = ns;
+  const nsid = intAfter(t, 'link-netnsid');
+  if (nsid !== undefined) iface.linkNetnsId = nsid;
+}
+
+function detailLine(iface: HostInterface, t: string[]): boolean {
+  const kind = t[0];
+  if (kind === 'bridge_slave') return true;
+  const type = DETAIL_KINDS[kind];
+  if (!type) return false;
+  iface.type = type;
+  if (type === 'vxlan') {
+    const vni = intAfter(t, 'id');
+    const port = intAfter(t, 'dstport');
+    const local = after(t, 'local');
+    const dev = after(t, 'dev');
+    iface.vxlan = { vni, port, local, dev, learning: t.includes('nolearning') ? false : t.includes('learning') ? true : undefined };
+    for (const k of Object.keys(iface.vxlan) as (keyof NonNullable<HostInterface['vxlan']>)[]) if (iface.vxlan[k] === undefined) delete iface.vxlan[k];
+  }
+  return true;
+}
+
+function addressLine(iface: HostInterface, t: string[]): void {
+  const family: 4 | 6 = t[0] === 'inet6' ? 6 : 4;
+  const addr: InterfaceAddress = { cidr: t[1], family };
+  const scope = after(t, 'scope');
+  if (scope) addr.scope = scope;
+  (iface.addresses ??= []).push(addr);
+}
+
+export function parseIpLinkText(input: ParseInput, format: FormatId): ParseResult {
+  const h = hostLines(input, format);
+  const facts: HostInterface[] = [];
+  let cur: HostInterface | undefined;
+  let curStart = 0;
+  const close = (endIndex: number) => {
+    if (cur && endIndex > curStart) cur.evidence[0] = h.evidence(curStart, endIndex);
+    cur = undefined;
+  };
+  for (let i = 0; i < h.lines.length; i++) {
+    const raw = h.lines[i];
+    if (raw.trim() === '') continue;
+    const m = HEADER.exec(raw.trim());
+    if (m) {
+      close(i - 1);
+      const rest = words(m[5]);
+      const peer = m[3];
+      const iface: HostInterface = { kind: 'HostInterface', name: m[2], ifindex: Number(m[1]), evidence: [h.evidence(i)] };
+      if (input.host) iface.host = input.host;
+      if (peer) {
+        const pm = /^if(\d{1,10})$/.exec(peer);
+        if (pm) iface.peerIfindex = Number(pm[1]);
+        else if (peer !== 'NONE') iface.peerName = peer;
+      }
+      iface.flags = m[4] ? m[4].split(',').filter(Boolean) : [];
+      const mtu = intAfter(rest, 'mtu');
+      if (mtu !== undefined) iface.mtu = mtu;
+      const master = after(rest, 'master');
+      if (master) iface.master = master;
+      const state = after(rest, 'state');
+      if (state) iface.state = state;
+      // A veth shows its peer as @ifN; the name says veth. Other kinds need `ip -d`.
+      if (/^veth/.test(iface.name) && iface.peerIfindex !== undefined) iface.type = 'veth';
+      facts.push(iface);
+      cur = iface;
+      curStart = i;
+      continue;
+    }
+    const t = words(raw);
+    const brief = !cur || !/^\s/.test(raw) ? parseBriefLine(raw) : undefined;
+    if (brief) {
+      close(i - 1);
+      if (input.host) brief.host = input.host;
+      brief.evidence = [h.evidence(i)];
+      facts.push(brief);
+      continue;
+    }
+    // Continuation lines are indented; an unindented line that is no header is foreign text.
+    if (!cur || !/^\s/.test(raw)) { h.skip(i, 'not an interface line'); continue; }
+    if (t[0].startsWith('link/')) linkLine(cur, t);
+    else if (t[0] === 'inet' || t[0] === 'inet6') addressLine(cur, t);
+    else if (t[0] === 'valid_lft' || t[0] === 'altname' || t[0] === 'prop') { /* lifetimes, alternative names */ }
+    else if (!detailLine(cur, t)) {
+      // `ip -d` prints the link kind first; other detail lines (alias, vf …) are not needed.
+      if (!/^[a-z_]+$/.test(t[0])) h.skip(i, 'unexpected line inside an interface block');
+    }
+  }
+  close(h.lines.length - 1);
+  // Trailing blank lines must not stretch the last block.
+  const last = facts[facts.length - 1];
+  if (last?.evidence[0]?.endLine !== undefined) {
+    let end = last.evidence[0].endLine - (input.firstLine ?? 1);
+    while (end > 0 && (h.lines[end] ?? '').trim() === '') end--;
+    last.evidence[0].endLine = end + (input.firstLine ?? 1);
+    if (last.evidence[0].endLine === last.evidence[0].line) delete last.evidence[0].endLine;
+  }
+  return { format, facts, records: facts.length, unparsed: h.unparsed };
+}
+
+/** How much lines look like `ip link` / `ip addr` output. */
+export function sniffIpLink(lines: readonly string[], wantAddr: boolean): number {
+  let headers = 0, addrs = 0, links = 0;
+  for (const l of lines) {
+    if (HEADER.test(l.trim()) && / mtu \d/.test(l)) headers++;
+    if (/^\s+inet6? /.test(l)) addrs++;
+    if (/^\s+link\//.test(l)) links++;
+  }
+  if (headers === 0) return 0;
+  if (wantAddr) return addrs > 0 ? 0.9 : 0.3;
+  return addrs > 0 ? 0.4 : links > 0 || headers > 0 ? 0.9 : 0;
+}

@@ -1,0 +1,61 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import type { Neighbor, Route } from '../../../src/model';
+import { parseIpRoute } from '../../../src/ingest/host/ipRoute';
+import { parseIpNeigh } from '../../../src/ingest/host/ipNeigh';
+import { formatForCommand, sniffFormat } from '../../../src/ingest/registry';
+import '../../../src/ingest/host';
+
+const fx = (name: string) => readFileSync(`test/fixtures/ip/${name}`, 'utf8');
+
+test('ip route (real): default, flannel onlink route to the remote subnet, kernel route on cni0', () => {
+  const r = parseIpRoute({ text: fx('ip-route.txt'), uri: 'ip-route.txt', host: 'node1' });
+  assert.deepEqual(r.unparsed, []);
+  const routes = r.facts as Route[];
+  assert.equal(routes.length, 4);
+  const def = routes.find((x) => x.destination === 'default')!;
+  assert.equal(def.via, '172.30.1.254');
+  assert.equal(def.dev, 'eth0');
+  const remote = routes.find((x) => x.destination === '10.244.1.0/24')!;
+  assert.deepEqual([remote.via, remote.dev, remote.onlink], ['10.244.1.0', 'flannel.1', true]);
+  const local = routes.find((x) => x.destination === '10.244.0.0/24')!;
+  assert.deepEqual([local.dev, local.proto, local.scope, local.src, local.via], ['cni0', 'kernel', 'link', '10.244.0.1', undefined]);
+  assert.equal(local.host, 'node1');
+  assert.match(local.evidence[0].excerpt!, /^10\.244\.0\.0\/24 dev cni0/);
+});
+
+test('ip route in a pod netns (real) and foreign lines', () => {
+  const r = parseIpRoute({ text: fx('pod-ip-route.txt') + 'Error: any valid prefix is expected rather than "x".\n', uri: 'p' });
+  assert.equal(r.records, 3);
+  assert.equal(r.unparsed.length, 1);
+  assert.equal(r.unparsed[0].line, 4);
+  assert.ok((r.facts as Route[]).some((x) => x.destination === 'default' && x.via === '10.244.0.1'));
+});
+
+test('ip route show table all style lines with a type and table', () => {
+  const r = parseIpRoute({ text: 'local 10.244.0.1 dev cni0 table local proto kernel scope host src 10.244.0.1\nunreachable 10.1.0.0/16 metric 10', uri: 't' });
+  assert.deepEqual(r.unparsed, []);
+  const [a, b] = r.facts as Route[];
+  assert.equal(a.table, 'local');
+  assert.equal(b.metric, 10);
+});
+
+test('ip neigh (real): flannel.1 permanent entry for the remote VTEP, pod neighbours on cni0', () => {
+  const r = parseIpNeigh({ text: fx('ip-neigh.txt'), uri: 'n' });
+  assert.deepEqual(r.unparsed, []);
+  const n = r.facts as Neighbor[];
+  const vtep = n.find((x) => x.dev === 'flannel.1')!;
+  assert.deepEqual([vtep.ip, vtep.lladdr, vtep.state], ['10.244.1.0', 'ae:cb:5d:41:7a:10', 'PERMANENT']);
+  assert.ok(n.some((x) => x.ip === '10.244.0.53' && x.dev === 'cni0'));
+  const failed = parseIpNeigh({ text: '10.244.0.99 dev cni0 FAILED\nfe80::1 dev eth0 lladdr aa:bb:cc:dd:ee:ff router STALE', uri: 'f' }).facts as Neighbor[];
+  assert.deepEqual(failed.map((x) => [x.state, x.lladdr]), [['FAILED', undefined], ['STALE', 'aa:bb:cc:dd:ee:ff']]);
+});
+
+test('route and neigh commands and sniffing', () => {
+  assert.equal(formatForCommand('ip route')?.id, 'ip-route');
+  assert.equal(formatForCommand('ip r')?.id, 'ip-route');
+  assert.equal(formatForCommand('ip neigh show')?.id, 'ip-neigh');
+  assert.equal(sniffFormat(fx('ip-route.txt').split('\n'))?.id, 'ip-route');
+  assert.equal(sniffFormat(fx('ip-neigh.txt').split('\n'))?.id, 'ip-neigh');
+});
