@@ -1,0 +1,82 @@
+/**
+ * Escaping for text that ends up inside Mermaid source. Labels come from logs,
+ * manifests and cluster objects, so they are hostile until proven otherwise: they
+ * must not end a statement, open a directive, become HTML or spoof the layout.
+ *
+ * Mermaid's own mechanism is used: `#<code>;` entity codes are swapped for
+ * placeholders before the diagram is lexed (mermaid `encodeEntities`) and turned
+ * back into `&#<code>;` in the final SVG, where the browser shows them as text.
+ * See https://mermaid.js.org/syntax/sequenceDiagram.html#entity-codes-to-escape-characters
+ */
+
+/**
+ * Characters written as entity codes. Why each one:
+ * `#` `;` end a statement or start an entity; `:` starts message text and `wrap:`;
+ * `%` starts `%%` comments and `%%{init}%%` directives; `<` `>` `&` `"` `'` `` ` ``
+ * would become HTML (and `<br>` a line break); `{` `}` start participant config
+ * (`@{`); `,` separates actors; `$` starts KaTeX (`$$`); `\` is an escape in
+ * Mermaid's markdown strings. U+FB02 and U+00B6 are the characters of Mermaid's
+ * own entity placeholders (`ﬂ°°…¶ß`), so a label cannot forge one. Parentheses are
+ * only escaped in box titles (see `escapeBoxTitle`).
+ */
+const ENTITY_CHARS = new Set('#;:%<>&"\'`{},$\\\uFB02\u00B6');
+
+/**
+ * Invisible characters that reorder or hide text (bidi overrides and isolates,
+ * zero-width characters, soft hyphen, BOM): they are dropped so a label reads in
+ * the picture exactly as it is stored.
+ */
+// eslint-disable-next-line no-control-regex
+const INVISIBLE = /[\u00AD\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u206F\uFEFF]/g;
+
+/** Line and control characters: a label is always one line of the diagram. */
+// eslint-disable-next-line no-control-regex
+const BREAKING_SPACE = /[\u0000-\u001F\u007F-\u009F\u2028\u2029\s]+/g;
+
+/** Default upper bound on a label, in characters, so one huge log line cannot swamp the picture. */
+export const MAX_LABEL = 160;
+
+/** Normalises whitespace, drops invisible characters and shortens to `max` characters. */
+export function cleanLabel(text: string, max = MAX_LABEL): string {
+  const flat = String(text).replace(INVISIBLE, '').replace(BREAKING_SPACE, ' ').trim();
+  const chars = Array.from(flat);
+  return chars.length > max ? chars.slice(0, max - 1).join('').trimEnd() + '…' : flat;
+}
+
+function encode(text: string): string {
+  let out = '';
+  for (const ch of text) out += ENTITY_CHARS.has(ch) ? `#${ch.codePointAt(0)};` : ch;
+  return out;
+}
+
+/** Text after `:` in a message or note, after `alt`/`else`/`opt`, after `box <colour>`, after `title`. */
+export function escapeMermaidText(text: string, max = MAX_LABEL): string {
+  const clean = cleanLabel(text, max);
+  return clean === '' ? '#160;' : encode(clean);
+}
+
+/**
+ * A box title (`box <colour> TITLE`). Mermaid takes the leading `rgba(…)` up to the
+ * last `)` on the line as the colour, so parentheses in the title are escaped too.
+ */
+export function escapeBoxTitle(text: string, max = 80): string {
+  return escapeMermaidText(text, max).replace(/[()]/g, (c) => `#${c.charCodeAt(0)};`);
+}
+
+/**
+ * A participant's display name (`participant p0 as NAME`). Mermaid reads it with a
+ * stricter rule than message text: it may not start or end with `-`, and a
+ * whitespace-separated ` as ` inside it would start a second alias.
+ */
+export function escapeParticipantName(text: string, max = 60): string {
+  const clean = cleanLabel(text, max);
+  if (clean === '') return '#160;';
+  return encode(clean)
+    .replace(/^-+|-+$/g, (dashes) => '#45;'.repeat(dashes.length))
+    .replace(/ (?=as(?:\s|$))/gi, '#32;');
+}
+
+/** Decodes `#<code>;` entity codes the way the rendered SVG shows them (tests and plain-text views). */
+export function decodeMermaidEntities(text: string): string {
+  return text.replace(/#(\d+);/g, (_, code: string) => String.fromCodePoint(Number(code)));
+}

@@ -1,0 +1,113 @@
+import type { Evidence } from '../model';
+import { describeEvidence } from '../model/evidence';
+import type { Finding, Flow, TraceResult } from '../flow/types';
+import { renderMermaid } from './mermaid';
+import { describeDns, describeNat, formatProbability, indexSteps } from './steps';
+
+/**
+ * TraceResult → a Markdown report: per flow a title, the Mermaid diagram in a
+ * ```mermaid block (GitHub, VS Code's preview and most wikis draw it), a table
+ * of steps with evidence links, findings and what is still unresolved.
+ * Pure and deterministic. All user text is escaped for Markdown and HTML.
+ */
+
+/** Escapes text for a Markdown paragraph or table cell: no HTML, no emphasis, no links, one line. */
+export function escapeMarkdown(text: string): string {
+  return String(text)
+    .replace(/[\r\n\u2028\u2029]+/g, ' ')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/[\\`*_{}[\]()#+!|~]/g, (c) => `\\${c}`)
+    .replace(/^(\s*)([-=])/, '$1\\$2')
+    .replace(/^(\s*\d+)\./, '$1\\.')
+    .trim();
+}
+
+/**
+ * A link target for evidence, or undefined when it cannot be opened from a
+ * document (`cluster://`, `derived:`, `sample:` …). Only file paths become links, so
+ * a hostile URI such as `javascript:` can never be clicked.
+ */
+export function evidenceHref(e: Evidence): string | undefined {
+  let target: string;
+  if (/^file:\/\//i.test(e.uri)) target = e.uri;
+  else if (e.uri.startsWith('/')) target = `file://${e.uri}`;
+  else if (!/^[a-z][a-z0-9+.-]*:/i.test(e.uri) && e.uri !== '') target = e.uri;
+  else return undefined;
+  const safe = encodeURI(decodeURISafe(target)).replace(/[()[\]<>'"]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return e.line !== undefined ? `${safe}#L${e.line}` : safe;
+}
+
+function decodeURISafe(s: string): string {
+  try {
+    return decodeURI(s);
+  } catch {
+    return s;
+  }
+}
+
+function evidenceCell(list: Evidence[]): string {
+  if (list.length === 0) return '—';
+  return list
+    .map((e) => {
+      const label = escapeMarkdown(describeEvidence(e));
+      const href = evidenceHref(e);
+      return href ? `[${label}](${href})` : e.source === 'derived' ? `derived: ${escapeMarkdown(e.excerpt ?? '')}` : label;
+    })
+    .join('<br>');
+}
+
+const STATUS_MARK = { observed: '● observed', predicted: '◌ predicted', contradicted: '✗ contradicted' } as const;
+
+function stepTable(flow: Flow): string[] {
+  const names = new Map(flow.actors.map((a) => [a.id, a.name]));
+  const name = (id: string) => escapeMarkdown(names.get(id) ?? id);
+  const rows = indexSteps(flow).map(({ index, phase, step }) => {
+    const details = [escapeMarkdown(step.label)];
+    if (step.nat) details.push(escapeMarkdown(describeNat(step.nat)));
+    if (step.dns) details.push(escapeMarkdown(describeDns(step.dns)));
+    for (const alt of step.alternatives ?? []) {
+      const p = alt.probability !== undefined ? ` (${formatProbability(alt.probability)})` : '';
+      details.push(`${alt.chosen ? '✓' : '·'} ${escapeMarkdown(alt.label)}${escapeMarkdown(p)}`);
+    }
+    return `| ${index + 1} | ${escapeMarkdown(phase)} | ${STATUS_MARK[step.status]} | ${name(step.from)} → ${name(step.to)} | ${details.join('<br>')} | ${evidenceCell(step.evidence)} |`;
+  });
+  return ['| # | Phase | Status | From → To | Step | Evidence |', '|---|---|---|---|---|---|', ...rows];
+}
+
+function findingLines(findings: Finding[]): string[] {
+  return findings.map((f) => {
+    const ev = f.evidence.length > 0 ? ` (${evidenceCell(f.evidence).replace(/<br>/g, ', ')})` : '';
+    return `- **${f.severity}** ${escapeMarkdown(f.title)}: ${escapeMarkdown(f.message)}${ev}`;
+  });
+}
+
+function flowSection(flow: Flow, heading: string): string[] {
+  const lines = [`${heading} ${escapeMarkdown(flow.title)}`, '', `Family: \`${flow.family.replace(/`/g, '')}\``, ''];
+  const steps = indexSteps(flow);
+  const count = (s: string) => steps.filter((x) => x.step.status === s).length;
+  lines.push(`${steps.length} steps: ${count('observed')} observed, ${count('predicted')} predicted, ${count('contradicted')} contradicted.`, '');
+  lines.push('```mermaid', renderMermaid(flow).trimEnd(), '```', '');
+  const sub = `${heading}#`;
+  if (steps.length > 0) lines.push(`${sub} Steps`, '', ...stepTable(flow), '');
+  if (flow.findings.length > 0) lines.push(`${sub} Findings`, '', ...findingLines(flow.findings), '');
+  if (flow.unresolved.length > 0) lines.push(`${sub} Unresolved`, '', ...flow.unresolved.map((u) => `- ${escapeMarkdown(u)}`), '');
+  return lines;
+}
+
+/** The whole report. One flow: `#` title; several: `#` overall title and `##` per flow. */
+export function renderMarkdown(result: TraceResult): string {
+  const lines: string[] = [];
+  if (result.flows.length === 1) {
+    lines.push(...flowSection(result.flows[0], '#'));
+  } else {
+    lines.push('# Kube Packet Path trace', '');
+    if (result.flows.length === 0) lines.push('No flow could be traced.', '');
+    result.flows.forEach((f) => lines.push(...flowSection(f, '##')));
+  }
+  if (result.unresolved.length > 0) {
+    lines.push(result.flows.length === 1 ? '## Unresolved (trace)' : '## Unresolved', '', ...result.unresolved.map((u) => `- ${escapeMarkdown(u)}`), '');
+  }
+  return lines.join('\n').replace(/\n+$/, '\n');
+}

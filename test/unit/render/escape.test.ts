@@ -1,0 +1,120 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { cleanLabel, decodeMermaidEntities, escapeBoxTitle, escapeMermaidText, escapeParticipantName } from '../../../src/render/escape';
+import { renderMermaid } from '../../../src/render/mermaid';
+import type { Flow } from '../../../src/flow/types';
+import { step } from './flows';
+import { parseSequence } from './mermaidParser';
+
+/** Names a log, a manifest or a cluster could hand us, each trying to break out of its label. */
+export const HOSTILE = [
+  '%%{init: {"securityLevel": "loose", "theme": "forest"}}%%',
+  '%% hidden comment',
+  '}%% closing',
+  'a;b; participant evil',
+  'x#35;y #59; entity',
+  '<script>alert(1)</script>',
+  '<img src=x onerror=alert(1)>',
+  '<br/>two<br>lines',
+  '[click](javascript:alert(1))',
+  'click p0 call alert()',
+  'ns:name:port',
+  'line1\nline2\r\nend\nparticipant z',
+  'x-->>y: injected message',
+  'end',
+  'box red Evil box',
+  'alt',
+  '\u202Eevil reversed\u202C \u2066iso\u2069 zero\u200Bwidth',
+  'wrap:long text',
+  '$$\\frac{1}{2}$$ katex',
+  'pod as other',
+  '-leading and trailing-',
+  'ﬂ°°60¶ß forged placeholder',
+  'a,b',
+  '"double" \'single\' `tick`',
+  '@{ "type": "database" }',
+  'rgba(255,0,0,1) colour',
+  '&lt;b&gt; &amp; entities',
+  'tab\there\u0000nul\u2028ls',
+];
+
+test('cleanLabel flattens lines, drops invisible characters and shortens', () => {
+  assert.equal(cleanLabel('a\nb\r\n\tc'), 'a b c');
+  assert.equal(cleanLabel('\u202Eabc\u202C'), 'abc');
+  assert.equal(cleanLabel('x'.repeat(200), 10), 'xxxxxxxxx…');
+  assert.equal(cleanLabel('  '), '');
+});
+
+test('escaped text contains nothing Mermaid or HTML would act on', () => {
+  for (const h of HOSTILE) {
+    const e = escapeMermaidText(h);
+    assert.doesNotMatch(e, /[%<>&"'`{}:,$\n\r\\]/, `${JSON.stringify(h)} → ${e}`);
+    assert.doesNotMatch(e.replace(/#\d+;/g, ''), /[#;]/, `${JSON.stringify(h)} → ${e}`);
+    assert.equal(decodeMermaidEntities(e), cleanLabel(h));
+  }
+});
+
+test('entity codes are Mermaid’s documented #<decimal>; form', () => {
+  assert.equal(escapeMermaidText('a;b#c:d'), 'a#59;b#35;c#58;d');
+  assert.equal(escapeMermaidText('<x>'), '#60;x#62;');
+  assert.equal(escapeMermaidText(''), '#160;');
+});
+
+test('box titles also escape parentheses (Mermaid reads a leading rgba(...) as the colour)', () => {
+  assert.equal(escapeBoxTitle('rgba(1,2,3) x'), 'rgba#40;1#44;2#44;3#41; x');
+});
+
+test('participant names cannot start or end with a dash nor contain a second " as "', () => {
+  assert.equal(escapeParticipantName('-a-b-'), '#45;a-b#45;');
+  assert.equal(escapeParticipantName('pod as other'), 'pod#32;as other');
+});
+
+/** A flow where every user-controlled string slot holds hostile text. */
+function hostileFlow(h: string, i: number): Flow {
+  const a = { id: `a${i}`, kind: 'pod' as const, name: h, group: h, addresses: ['10.244.0.1'] };
+  const b = { id: h, kind: 'veth' as const, name: `${h} #2`, group: `${h} other` };
+  return {
+    title: h,
+    family: 'pod-to-pod',
+    actors: [a, b],
+    phases: [
+      {
+        name: h,
+        steps: [
+          step(a.id, b.id, h, { nat: { type: 'DNAT', before: h, after: '10.244.0.143:80' } }),
+          step(b.id, a.id, h, { status: 'contradicted', dns: { question: h, answers: [h], rcode: h } }),
+          step(a.id, b.id, h, {
+            status: 'predicted',
+            alternatives: [
+              { label: h, probability: 0.5, chosen: true, evidence: [] },
+              { label: `${h} 2`, probability: 0.5, evidence: [] },
+            ],
+          }),
+          step(b.id, b.id, h, { alternatives: [{ label: h, evidence: [] }] }),
+        ],
+      },
+    ],
+    findings: [],
+    unresolved: [],
+  };
+}
+
+HOSTILE.forEach((h, i) => {
+  test(`hostile text ${JSON.stringify(h)} stays inside its label, read by Mermaid's own parser`, async () => {
+    const source = renderMermaid(hostileFlow(h, i));
+    const parsed = await parseSequence(source);
+    const shown = cleanLabel(h);
+    assert.equal(parsed.directives, undefined, 'no %%{init}%% directive');
+    assert.deepEqual(parsed.commentLines, [], 'no %% comment line');
+    assert.equal(parsed.messages.length, 4, source);
+    assert.deepEqual(parsed.messages.map((m) => m.text), [shown, `✗ contradicted: ${shown}`, shown, shown]);
+    assert.deepEqual([...parsed.participants.keys()], ['p0', 'p1']);
+    assert.deepEqual([...parsed.participants.values()], [cleanLabel(`${h} 10.244.0.1`, 60), cleanLabel(`${h} #2`, 60)]);
+    assert.deepEqual(parsed.boxes.map((b) => b.replace(/^rgba\([^)]*\) /, '')), [cleanLabel(h, 80), cleanLabel(`${h} other`, 80)]);
+    assert.equal(parsed.title, cleanLabel(h, 120));
+    assert.ok(parsed.notes.some((n) => n.text === `DNAT ${shown} → 10.244.0.143:80`));
+    assert.deepEqual(parsed.blocks.map((b) => b.type), ['rectStart', 'altStart', 'else', 'optStart']);
+    // Nothing that becomes markup survives in the source, whatever the renderer version.
+    assert.doesNotMatch(source, /<|%|javascript:alert\(1\)\)/);
+  });
+});
