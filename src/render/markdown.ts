@@ -64,14 +64,15 @@ function stepTable(flow: Flow): string[] {
   const names = new Map(flow.actors.map((a) => [a.id, a.name]));
   const name = (id: string) => escapeMarkdown(names.get(id) ?? id);
   const rows = indexSteps(flow).map(({ index, phase, step }) => {
-    const details = [escapeMarkdown(step.label)];
-    if (step.nat) details.push(escapeMarkdown(describeNat(step.nat)));
-    if (step.dns) details.push(escapeMarkdown(describeDns(step.dns)));
+    const details = [step.label];
+    if (step.nat) details.push(describeNat(step.nat));
+    if (step.dns) details.push(describeDns(step.dns));
     for (const alt of step.alternatives ?? []) {
       const p = alt.probability !== undefined ? ` (${formatProbability(alt.probability)})` : '';
-      details.push(`${alt.chosen ? '✓' : '·'} ${escapeMarkdown(alt.label)}${escapeMarkdown(p)}`);
+      details.push(`${alt.chosen ? '✓' : '·'} ${alt.label}${p}`);
     }
-    return `| ${index + 1} | ${escapeMarkdown(phase)} | ${STATUS_MARK[step.status]} | ${name(step.from)} → ${name(step.to)} | ${details.join('<br>')} | ${evidenceCell(step.evidence)} |`;
+    const cell = [...new Set(details)].map(escapeMarkdown).join('<br>');
+    return `| ${index + 1} | ${escapeMarkdown(phase)} | ${STATUS_MARK[step.status]} | ${name(step.from)} → ${name(step.to)} | ${cell} | ${evidenceCell(step.evidence)} |`;
   });
   return ['| # | Phase | Status | From → To | Step | Evidence |', '|---|---|---|---|---|---|', ...rows];
 }

@@ -5,38 +5,8 @@ import { renderMermaid } from '../../../src/render/mermaid';
 import type { Flow } from '../../../src/flow/types';
 import { step } from './flows';
 import { parseSequence } from './mermaidParser';
+import { HOSTILE } from './hostile';
 
-/** Names a log, a manifest or a cluster could hand us, each trying to break out of its label. */
-export const HOSTILE = [
-  '%%{init: {"securityLevel": "loose", "theme": "forest"}}%%',
-  '%% hidden comment',
-  '}%% closing',
-  'a;b; participant evil',
-  'x#35;y #59; entity',
-  '<script>alert(1)</script>',
-  '<img src=x onerror=alert(1)>',
-  '<br/>two<br>lines',
-  '[click](javascript:alert(1))',
-  'click p0 call alert()',
-  'ns:name:port',
-  'line1\nline2\r\nend\nparticipant z',
-  'x-->>y: injected message',
-  'end',
-  'box red Evil box',
-  'alt',
-  '\u202Eevil reversed\u202C \u2066iso\u2069 zero\u200Bwidth',
-  'wrap:long text',
-  '$$\\frac{1}{2}$$ katex',
-  'pod as other',
-  '-leading and trailing-',
-  'ﬂ°°60¶ß forged placeholder',
-  'a,b',
-  '"double" \'single\' `tick`',
-  '@{ "type": "database" }',
-  'rgba(255,0,0,1) colour',
-  '&lt;b&gt; &amp; entities',
-  'tab\there\u0000nul\u2028ls',
-];
 
 test('cleanLabel flattens lines, drops invisible characters and shortens', () => {
   assert.equal(cleanLabel('a\nb\r\n\tc'), 'a b c');
