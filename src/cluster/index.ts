@@ -1,30 +1,28 @@
 /**
- * Cluster access, loaded only when a command needs it (the client library is large).
- * Read-only by construction: this layer only ever issues get/list/watch.
+ * Cluster access, bundled separately as dist/cluster.js and loaded only when a
+ * command needs it (the client library is large). Read-only by construction: the
+ * only transport this layer has issues GET.
  */
-import { KubeConfig } from '@kubernetes/client-node';
+import { contextsOf, loadKubeConfig, type KubeContextInfo } from './kubeconfig';
+import { clusterAccessPolicy } from './policy';
 
-export interface KubeContextInfo {
-  name: string;
-  cluster?: string;
-  user?: string;
-  namespace?: string;
-  server?: string;
+export type { KubeContextInfo } from './kubeconfig';
+export { pullCluster, type PullOptions, type PullResult, type PullProgress, type FactSink } from './reader';
+export type { ClusterProblem, Severity } from './problems';
+export { clusterAccessPolicy, type ClusterAccessInput, type ClusterAccessDecision } from './policy';
+export { redactSecrets } from './redact';
+export * as convert from './convert';
+
+/**
+ * Lists the contexts of a kubeconfig. With no path: `KUBECONFIG`, then ~/.kube/config
+ * (kept for the lead's first callers; new code passes the policy's paths to `listKubeContexts`).
+ */
+export function listContexts(kubeconfigPath?: string): { current: string; contexts: KubeContextInfo[] } {
+  const policy = clusterAccessPolicy({ trusted: true, kubeconfigPath, workspaceFolders: [], envKubeconfig: process.env.KUBECONFIG, homeDir: process.env.HOME ?? process.env.USERPROFILE });
+  return listKubeContexts(policy.kubeconfigPaths);
 }
 
-/** Reads a kubeconfig (file, or default locations / KUBECONFIG) and lists its contexts. */
-export function listContexts(kubeconfigPath?: string): { current: string; contexts: KubeContextInfo[] } {
-  const kc = new KubeConfig();
-  if (kubeconfigPath) kc.loadFromFile(kubeconfigPath);
-  else kc.loadFromDefault();
-  return {
-    current: kc.getCurrentContext(),
-    contexts: kc.getContexts().map((c) => ({
-      name: c.name,
-      cluster: c.cluster,
-      user: c.user,
-      namespace: c.namespace,
-      server: kc.getCluster(c.cluster)?.server,
-    })),
-  };
+/** Contexts of the merged kubeconfig files (never runs credential plugins). */
+export function listKubeContexts(paths: readonly string[]): { current: string; contexts: KubeContextInfo[] } {
+  return contextsOf(loadKubeConfig(paths));
 }

@@ -1,0 +1,92 @@
+/**
+ * LIST with `limit`/`continue`, one page at a time, handing each page's items to the
+ * caller and dropping them, so memory holds one page plus the facts already made.
+ * An expired continue token (410 Gone) restarts the list once; objects already
+ * delivered from the first pass are skipped so nothing is counted twice.
+ */
+import type { Json } from './convert/json';
+import { httpProblem, transportProblem, type ClusterProblem, type Target } from './problems';
+import type { ApiTransport } from './transport';
+
+export interface PageOptions {
+  pageSize: number;
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+export interface ListOutcome {
+  items: number;
+  pages: number;
+  /** Notes and failures; a failure means the list is incomplete. */
+  problems: ClusterProblem[];
+  complete: boolean;
+  /** The raw error when the list failed below HTTP (for connection-level decisions). */
+  error?: unknown;
+}
+
+function keyOf(o: Json): string {
+  const m = (o.metadata ?? {}) as Record<string, unknown>;
+  return `${String(m.namespace ?? '')}/${String(m.name ?? '')}`;
+}
+
+export async function listPaged(
+  transport: ApiTransport,
+  path: string,
+  target: Target,
+  missing: string,
+  options: PageOptions,
+  onItems: (items: Json[]) => void,
+): Promise<ListOutcome> {
+  const out: ListOutcome = { items: 0, pages: 0, problems: [], complete: false };
+  const seen = new Set<string>();
+  let restarted = false;
+  let token: string | undefined;
+  const tokensUsed = new Set<string>();
+  for (;;) {
+    const query = new URLSearchParams({ limit: String(options.pageSize) });
+    if (token) query.set('continue', token);
+    let res;
+    try {
+      res = await transport.get(`${path}?${query}`, { signal: options.signal, timeoutMs: options.timeoutMs });
+    } catch (e) {
+      const partial = out.items ? ` (kept the ${out.items} read before)` : '';
+      out.problems.push(transportProblem(target, e, missing + partial, transport.server));
+      out.error = e;
+      return out;
+    }
+    if (res.status === 410 && token && !restarted) {
+      restarted = true;
+      token = undefined;
+      tokensUsed.clear();
+      out.problems.push({ severity: 'info', ...target, code: 410, reason: 'Expired', message: `the continue token for ${target.resource} expired while paging (410 Gone); restarted the list once — objects may come from two snapshots` });
+      continue;
+    }
+    if (res.status !== 200) {
+      const partial = out.items ? ` (kept the ${out.items} read before)` : '';
+      out.problems.push(httpProblem(target, res.status, res.body, missing + partial, transport.server));
+      return out;
+    }
+    const body = res.body as Json;
+    if (typeof body !== 'object' || body === null || !Array.isArray(body.items)) {
+      out.problems.push({ severity: 'warning', ...target, code: 200, message: `cannot ${target.verb} ${target.resource}: the answer is not a List; ${missing}` });
+      return out;
+    }
+    out.pages++;
+    let items = body.items as Json[];
+    if (restarted) items = items.filter((o) => !seen.has(keyOf(o)));
+    for (const o of items) seen.add(keyOf(o));
+    out.items += items.length;
+    if (items.length) onItems(items);
+    const next = (body.metadata as Json | undefined)?.continue;
+    if (typeof next !== 'string' || next === '') {
+      out.complete = true;
+      return out;
+    }
+    if (tokensUsed.has(next)) {
+      out.problems.push({ severity: 'warning', ...target, message: `the server repeated a continue token for ${target.resource}; stopped paging after ${out.items} objects` });
+      return out;
+    }
+    tokensUsed.add(next);
+    token = next;
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * What went wrong while reading a cluster, in words a user can act on: which verb on
+ * which resource failed, why, and what is therefore unknown in the model.
+ */
+import { TransportError } from './transport';
+
+export type Severity = 'error' | 'warning' | 'info';
+
+export interface ClusterProblem {
+  severity: Severity;
+  /** Plural resource with group, as RBAC names it: `pods`, `endpointslices.discovery.k8s.io`. */
+  resource?: string;
+  verb?: 'get' | 'list';
+  namespace?: string;
+  name?: string;
+  /** HTTP status, when the API answered. */
+  code?: number;
+  /** The Status `reason` (Forbidden, NotFound, Expired…) or a transport code (ECONNREFUSED, TIMEOUT…). */
+  reason?: string;
+  /** The whole sentence, e.g. "cannot list endpointslices.discovery.k8s.io in namespace default: RBAC forbids (403); …". */
+  message: string;
+}
+
+export interface Target {
+  verb: 'get' | 'list';
+  resource: string;
+  namespace?: string;
+  name?: string;
+}
+
+function where(t: Target): string {
+  const obj = t.name ? `${t.resource} ${t.namespace ? `${t.namespace}/` : ''}${t.name}` : t.resource;
+  const scope = t.name ? '' : t.namespace ? ` in namespace ${t.namespace}` : ' at cluster scope';
+  return `${t.verb} ${obj}${scope}`;
+}
+
+/** The `message` of a Kubernetes Status body, when the answer is one. */
+export function statusOf(body: unknown): { message?: string; reason?: string; code?: number } {
+  if (typeof body !== 'object' || body === null) return {};
+  const b = body as Record<string, unknown>;
+  if (b.kind !== 'Status') return {};
+  return {
+    message: typeof b.message === 'string' ? b.message : undefined,
+    reason: typeof b.reason === 'string' ? b.reason : undefined,
+    code: typeof b.code === 'number' ? b.code : undefined,
+  };
+}
+
+/** An HTTP error answer → a problem. `missing` says what the model lacks because of it. */
+export function httpProblem(t: Target, status: number, body: unknown, missing: string, server: string): ClusterProblem {
+  const s = statusOf(body);
+  const reason = s.reason ?? String(status);
+  const base = { resource: t.resource, verb: t.verb, namespace: t.namespace, name: t.name, code: status, reason };
+  switch (status) {
+    case 401:
+      return { ...base, severity: 'error', message: `cannot ${where(t)}: the API server at ${server} rejected the credentials (401 Unauthorized) — the token or client certificate is expired or invalid; refresh the kubeconfig (log in again)` };
+    case 403:
+      return { ...base, severity: 'warning', message: `cannot ${where(t)}: RBAC forbids (403); ${missing}` };
+    case 404:
+      return { ...base, severity: 'info', message: `${t.name ? `${t.resource} ${t.namespace ? `${t.namespace}/` : ''}${t.name}` : t.resource} not found (404); ${missing}` };
+    case 410:
+      return { ...base, severity: 'warning', message: `cannot ${where(t)}: the list expired twice while paging (410 Gone); ${missing}` };
+    default: {
+      const detail = s.message ? `: ${s.message}` : '';
+      return { ...base, severity: 'warning', message: `cannot ${where(t)}: HTTP ${status}${detail}; ${missing}` };
+    }
+  }
+}
+
+const TLS_CODES = new Set([
+  'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_SIGNATURE_FAILURE', 'CERT_UNTRUSTED', 'ERR_TLS_CERT_ALTNAME_INVALID',
+  'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'ERR_SSL_WRONG_VERSION_NUMBER', 'EPROTO',
+]);
+
+/** Is this failure about the connection as a whole (no point trying other resources)? */
+export function isConnectionFailure(e: unknown): boolean {
+  return e instanceof TransportError && (['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'NO_SERVER', 'INSECURE'].includes(e.code) || TLS_CODES.has(e.code));
+}
+
+/** A failure below HTTP → a problem. */
+export function transportProblem(t: Target | undefined, e: unknown, missing: string, server: string): ClusterProblem {
+  const code = e instanceof TransportError ? e.code : (e as NodeJS.ErrnoException)?.code ?? 'ERROR';
+  const raw = e instanceof Error ? e.message : String(e);
+  const what = t ? `cannot ${where(t)}` : `cannot reach ${server}`;
+  const tail = missing ? `; ${missing}` : '';
+  const base = { resource: t?.resource, verb: t?.verb, namespace: t?.namespace, name: t?.name, reason: code };
+  let why: string;
+  if (code === 'ECONNREFUSED') why = `the API server at ${server} refused the connection (nothing listens there: is the cluster running, is the address right?)`;
+  else if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') why = `the API server host of ${server} does not resolve (${code})`;
+  else if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') why = `no route to ${server} (${code})`;
+  else if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') why = `TLS: the server certificate of ${server} is not valid for that host name (${raw})`;
+  else if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID') why = `TLS: the server certificate of ${server} is outside its validity period (${code})`;
+  else if (TLS_CODES.has(code)) why = `TLS: the server certificate of ${server} is not signed by the certificate authority in the kubeconfig (${code}); the kubeconfig may belong to another cluster, or the cluster's CA changed`;
+  else if (code === 'TIMEOUT') why = `the API server did not answer in time (${raw})`;
+  else if (code === 'ABORTED') why = 'cancelled';
+  else if (code === 'ECONNRESET' || code === 'EPIPE') why = `the connection to ${server} was reset mid-request (${code})`;
+  else if (code === 'TOO_LARGE') why = `the answer was too large (${raw})`;
+  else why = `${raw} (${code})`;
+  return { ...base, severity: 'error', message: `${what}: ${why}${tail}` };
+}

@@ -1,0 +1,228 @@
+/**
+ * Pulls one cluster's network state into the model: nodes, pods, Services,
+ * EndpointSlices, workloads and the kube-proxy / Flannel / CoreDNS ConfigMaps.
+ * Read-only (GET through `transport.ts`), bounded (per-request and overall deadlines,
+ * paged lists), and partial rather than failing: whatever could be read is kept,
+ * and every gap is explained in `problems`.
+ */
+import { ClusterModel, type Fact } from '../model';
+import type { Json } from './convert/json';
+import { credentialPlugin, KubeconfigError, loadKubeConfig, secretsOf, useContext } from './kubeconfig';
+import { listPaged } from './pager';
+import { httpProblem, isConnectionFailure, transportProblem, type ClusterProblem } from './problems';
+import { redactSecrets } from './redact';
+import { CONFIG_MAPS, LISTS, collectionPath, rbacName, type ConfigMapSpec, type ListSpec } from './resources';
+import { kubeTransport, TransportError, type ApiTransport } from './transport';
+
+/** Anything that takes facts page by page (a ClusterModel does). */
+export interface FactSink {
+  add(facts: Fact[]): unknown;
+}
+
+export interface PullProgress {
+  /** Tasks (lists and ConfigMap reads) finished / planned. */
+  done: number;
+  total: number;
+  /** What was just read, e.g. `pods (page 3)`. */
+  step: string;
+  objects: number;
+}
+
+export interface PullOptions {
+  /** From `clusterAccessPolicy(...).kubeconfigPaths`. */
+  kubeconfigPaths: readonly string[];
+  /** Context to use; the kubeconfig's current context when omitted. */
+  context?: string;
+  /** `'all'` (default) lists across namespaces; a list reads only those namespaces. */
+  namespaces?: 'all' | readonly string[];
+  /** From the access policy: false refuses kubeconfig users that need exec/auth-provider plugins. */
+  allowCredentialPlugins: boolean;
+  /** Where facts go; a fresh ClusterModel when omitted. */
+  sink?: FactSink;
+  pageSize?: number;
+  requestTimeoutMs?: number;
+  overallTimeoutMs?: number;
+  /** Lists in flight at once. */
+  concurrency?: number;
+  signal?: AbortSignal;
+  onProgress?: (p: PullProgress) => void;
+}
+
+export interface PullResult {
+  context: string;
+  server?: string;
+  /** The sink (or the ClusterModel created for this pull). */
+  sink: FactSink;
+  problems: ClusterProblem[];
+  /** Objects read per resource (`pods`, `configmaps`…). */
+  counts: Record<string, number>;
+  requests: number;
+  /** Every planned read succeeded (404s of optional ConfigMaps count as success). */
+  complete: boolean;
+  cancelled: boolean;
+}
+
+const DEFAULTS = { pageSize: 500, requestTimeoutMs: 15_000, overallTimeoutMs: 120_000, concurrency: 4 };
+
+interface Task {
+  label: string;
+  run(): Promise<void>;
+}
+
+export async function pullCluster(options: PullOptions): Promise<PullResult> {
+  const o = { ...DEFAULTS, ...options };
+  const sink = options.sink ?? new ClusterModel();
+  const result: PullResult = { context: options.context ?? '', sink, problems: [], counts: {}, requests: 0, complete: false, cancelled: false };
+  let secrets: string[] = [];
+  const report = (p: ClusterProblem) => result.problems.push({ ...p, message: redactSecrets(p.message, secrets) });
+
+  // 1. Kubeconfig and context.
+  let kc;
+  try {
+    kc = loadKubeConfig(options.kubeconfigPaths);
+    result.context = useContext(kc, options.context);
+  } catch (e) {
+    report({ severity: 'error', message: e instanceof KubeconfigError ? e.message : `Cannot load the kubeconfig: ${(e as Error).message}` });
+    return result;
+  }
+  secrets = secretsOf(kc);
+  const plugin = credentialPlugin(kc.getCurrentUser());
+  if (plugin && !options.allowCredentialPlugins) {
+    report({ severity: 'error', reason: 'CredentialPluginRefused', message: `Context '${result.context}' authenticates with an ${plugin}; refused because the kubeconfig is provided by the workspace. Use a kubeconfig outside the workspace to run credential plugins.` });
+    return result;
+  }
+
+  // 2. Deadlines: the caller's cancel and our overall timeout abort everything in flight.
+  const controller = new AbortController();
+  let timedOut = false;
+  const overall = setTimeout(() => { timedOut = true; controller.abort(); }, o.overallTimeoutMs);
+  const onCancel = () => { result.cancelled = true; controller.abort(); };
+  options.signal?.addEventListener('abort', onCancel, { once: true });
+  if (options.signal?.aborted) onCancel();
+
+  let transport: ApiTransport | undefined;
+  try {
+    try {
+      transport = await kubeTransport(kc);
+    } catch (e) {
+      const msg = e instanceof TransportError ? e.message : `credentials could not be prepared: ${(e as Error).message}`;
+      report({ severity: 'error', reason: e instanceof TransportError ? e.code : 'Credentials', message: `Cannot connect with context '${result.context}': ${msg}` });
+      return result;
+    }
+    result.server = transport.server;
+    const t = transport;
+
+    // 3. Preflight: one cheap GET tells unreachable / TLS / bad credentials apart before many lists fail the same way.
+    try {
+      const res = await t.get('/version', { signal: controller.signal, timeoutMs: o.requestTimeoutMs });
+      if (res.status === 401) {
+        report(httpProblem({ verb: 'get', resource: '/version' }, 401, res.body, 'nothing was read', t.server));
+        return result;
+      }
+    } catch (e) {
+      if (result.cancelled) return result;
+      report(transportProblem(undefined, e, 'nothing was read', t.server));
+      return result;
+    }
+
+    // 4. The reads, a few at a time.
+    const namespaces = options.namespaces && options.namespaces !== 'all' ? [...options.namespaces] : undefined;
+    const tasks: Task[] = [];
+    let failedTasks = 0;
+    let connectionLost: ClusterProblem | undefined;
+    const skipped: string[] = [];
+    const bump = (k: string, n: number) => { result.counts[k] = (result.counts[k] ?? 0) + n; };
+    let objects = 0;
+
+    const listTask = (spec: ListSpec, ns: string | undefined): Task => ({
+      label: `${rbacName(spec)}${ns ? ` in ${ns}` : ''}`,
+      run: async () => {
+        const target = { verb: 'list' as const, resource: rbacName(spec), namespace: spec.namespaced ? ns : undefined };
+        bump(spec.resource, 0);
+        let page = 0;
+        const outcome = await listPaged(t, collectionPath(spec, spec.namespaced ? ns : undefined), target, spec.missing,
+          { pageSize: o.pageSize, timeoutMs: o.requestTimeoutMs, signal: controller.signal },
+          (items) => {
+            const facts: Fact[] = [];
+            for (const item of items) facts.push(spec.convert(item, result.context));
+            sink.add(facts);
+            bump(spec.resource, items.length);
+            objects += items.length;
+            options.onProgress?.({ done: doneCount, total: tasks.length, step: `${target.resource} (page ${++page})`, objects });
+          });
+        for (const p of outcome.problems) if (!(controller.signal.aborted && p.reason === 'ABORTED')) report(p);
+        if (!outcome.complete) failedTasks++;
+        if (outcome.error && isConnectionFailure(outcome.error)) connectionLost ??= outcome.problems[outcome.problems.length - 1];
+      },
+    });
+
+    const configMapTask = (spec: ConfigMapSpec): Task => ({
+      label: `configmap ${spec.name}`,
+      run: async () => {
+        bump('configmaps', 0);
+        const notFoundIn: string[] = [];
+        for (const ns of spec.namespaces) {
+          const target = { verb: 'get' as const, resource: 'configmaps', namespace: ns, name: spec.name };
+          let res;
+          try {
+            res = await t.get(`${collectionPath({ resource: 'configmaps', group: '', version: 'v1' }, ns)}/${encodeURIComponent(spec.name)}`,
+              { signal: controller.signal, timeoutMs: o.requestTimeoutMs });
+          } catch (e) {
+            if (!controller.signal.aborted) report(transportProblem(target, e, spec.missing, t.server));
+            failedTasks++;
+            if (isConnectionFailure(e)) connectionLost ??= result.problems[result.problems.length - 1];
+            return;
+          }
+          if (res.status === 404) { notFoundIn.push(ns); continue; }
+          if (res.status !== 200) {
+            report(httpProblem(target, res.status, res.body, spec.missing, t.server));
+            failedTasks++;
+            return;
+          }
+          const reading = spec.read(res.body as Json, result.context);
+          if (reading.fact) sink.add([reading.fact]);
+          bump('configmaps', 1);
+          for (const n of reading.notes) report({ severity: 'info', ...target, message: n });
+          return;
+        }
+        report({ severity: 'info', verb: 'get', resource: 'configmaps', name: spec.name, code: 404, reason: 'NotFound',
+          message: `ConfigMap ${spec.name} not found in ${notFoundIn.map((n) => `namespace ${n}`).join(' or ')} (404); ${spec.missing}` });
+      },
+    });
+
+    for (const spec of LISTS) {
+      if (!spec.namespaced || !namespaces) tasks.push(listTask(spec, undefined));
+      else for (const ns of namespaces) tasks.push(listTask(spec, ns));
+    }
+    for (const spec of CONFIG_MAPS) tasks.push(configMapTask(spec));
+
+    let next = 0;
+    let doneCount = 0;
+    const worker = async () => {
+      while (next < tasks.length) {
+        const task = tasks[next++];
+        if (controller.signal.aborted || connectionLost) { skipped.push(task.label); continue; }
+        await task.run();
+        doneCount++;
+        options.onProgress?.({ done: doneCount, total: tasks.length, step: task.label, objects });
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, o.concurrency) }, worker));
+
+    if (skipped.length) {
+      const why = result.cancelled ? 'cancelled' : timedOut ? `the overall deadline of ${o.overallTimeoutMs / 1000} s passed` : 'the connection to the API server failed';
+      report({ severity: result.cancelled ? 'info' : 'error', reason: result.cancelled ? 'Cancelled' : timedOut ? 'Timeout' : 'ConnectionLost', message: `not read because ${why}: ${skipped.join(', ')}` });
+    }
+    if (timedOut && !skipped.length && failedTasks) {
+      report({ severity: 'error', reason: 'Timeout', message: `the overall deadline of ${o.overallTimeoutMs / 1000} s passed; lists still running were stopped and what they had read is kept` });
+    }
+    if (result.cancelled && !skipped.length) report({ severity: 'info', reason: 'Cancelled', message: 'cancelled; what was read before is kept' });
+    result.complete = failedTasks === 0 && skipped.length === 0 && !result.cancelled && !timedOut;
+    return result;
+  } finally {
+    clearTimeout(overall);
+    options.signal?.removeEventListener('abort', onCancel);
+    result.requests = transport?.requestCount ?? 0;
+    transport?.close();
+  }
+}

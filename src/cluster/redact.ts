@@ -1,0 +1,24 @@
+/**
+ * Keeps credentials out of every message this layer surfaces: error texts from the
+ * network stack, the API server or a credential plugin can echo headers or config.
+ */
+
+const PATTERNS: [RegExp, string][] = [
+  // Authorization / Proxy-Authorization headers in any quoting.
+  [/((?:proxy-)?authorization["']?\s*[:=]\s*["']?)(?:bearer|basic)?\s*[^\s"',}]+/gi, '$1<redacted>'],
+  [/\b(bearer|basic)\s+[A-Za-z0-9\-._~+/]+=*/gi, '$1 <redacted>'],
+  // kubeconfig / JSON fields holding secrets: `token: …`, `"client-key-data": "…"`, `password=…`.
+  [/((?:["']?)(?:token|id-token|refresh-token|access-token|client-secret|client-key-data|client-key|password|secret)["']?\s*[:=]\s*["']?)[^\s"',}]+/gi, '$1<redacted>'],
+  // PEM private keys.
+  [/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)/g, '<redacted private key>'],
+  // JSON Web Tokens (service-account and OIDC tokens).
+  [/\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g, '<redacted jwt>'],
+];
+
+/** Removes credential-looking text and every known secret value. */
+export function redactSecrets(text: string, knownSecrets: readonly string[] = []): string {
+  let out = text;
+  for (const s of knownSecrets) if (s && s.length >= 4) out = out.split(s).join('<redacted>');
+  for (const [re, by] of PATTERNS) out = out.replace(re, by);
+  return out;
+}

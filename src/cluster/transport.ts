@@ -1,0 +1,127 @@
+/**
+ * The only way this layer talks to an API server: HTTP GET of a path, JSON back.
+ * There is no method parameter, so no code path can write to a cluster. TLS material,
+ * tokens, exec plugins and proxies come from @kubernetes/client-node's KubeConfig;
+ * the request itself is plain node:https so that every call has a deadline, can be
+ * cancelled and has a size cap, and so the body stays the API's wire-format JSON.
+ */
+import * as http from 'node:http';
+import * as https from 'node:https';
+import type { KubeConfig } from '@kubernetes/client-node';
+
+export interface GetOptions {
+  /** Cancels the request (user cancel or the overall deadline). */
+  signal?: AbortSignal;
+  /** Deadline for the whole request, headers and body. */
+  timeoutMs: number;
+}
+
+export interface ApiResponse {
+  status: number;
+  /** Parsed JSON, or the text when the body was not JSON. */
+  body: unknown;
+  bytes: number;
+}
+
+export interface ApiTransport {
+  /** Server URL as configured (for messages). */
+  readonly server: string;
+  get(path: string, options: GetOptions): Promise<ApiResponse>;
+  /** Requests sent so far. */
+  readonly requestCount: number;
+  close(): void;
+}
+
+/** A failure below HTTP: connection, TLS, timeout, cancel, oversize body. `code` is Node's code or one of ours. */
+export class TransportError extends Error {
+  constructor(message: string, readonly code: string) {
+    super(message);
+  }
+}
+
+export interface TransportOptions {
+  /** Largest response body accepted (a page of 500 pods is a few MB). */
+  maxResponseBytes?: number;
+  userAgent?: string;
+}
+
+const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|\[::1\]|localhost)$/i;
+
+/** Builds a GET-only transport for the kubeconfig's current context (runs its credential plugin, if any, once). */
+export async function kubeTransport(kc: KubeConfig, options: TransportOptions = {}): Promise<ApiTransport> {
+  const cluster = kc.getCurrentCluster();
+  if (!cluster?.server) throw new TransportError('The current context has no cluster server URL.', 'NO_SERVER');
+  const base = new URL(cluster.server);
+  if (base.protocol === 'http:' && !LOOPBACK.test(base.hostname)) {
+    throw new TransportError(`Refusing plain HTTP to ${base.host}: credentials would travel unencrypted (use https).`, 'INSECURE');
+  }
+  const opts: https.RequestOptions = {};
+  await kc.applyToHTTPSOptions(opts);
+  // Our own keep-alive agent (the library makes a fresh one per call); keep its proxy agent when a proxy is configured.
+  const agent = cluster.proxyUrl
+    ? (opts.agent as http.Agent)
+    : base.protocol === 'http:'
+      ? new http.Agent({ keepAlive: true, maxSockets: 8 })
+      : new https.Agent({
+        keepAlive: true,
+        maxSockets: 8,
+        ca: opts.ca, cert: opts.cert, key: opts.key, pfx: opts.pfx, passphrase: opts.passphrase,
+        servername: opts.servername,
+        ...(opts.rejectUnauthorized !== undefined ? { rejectUnauthorized: opts.rejectUnauthorized } : {}),
+      });
+  const headers: Record<string, string> = { Accept: 'application/json', 'User-Agent': options.userAgent ?? 'kube-packet-path (read-only)' };
+  for (const [k, v] of Object.entries(opts.headers ?? {})) if (v !== undefined) headers[k] = String(v);
+  if (opts.auth) headers.Authorization = `Basic ${Buffer.from(opts.auth).toString('base64')}`;
+  const maxBytes = options.maxResponseBytes ?? DEFAULT_MAX_BYTES;
+  const prefix = base.pathname.replace(/\/+$/, '');
+  let count = 0;
+
+  return {
+    server: cluster.server,
+    get requestCount() { return count; },
+    close: () => agent.destroy(),
+    get(path: string, { signal, timeoutMs }: GetOptions): Promise<ApiResponse> {
+      count++;
+      const url = new URL(base.origin + prefix + path);
+      const lib = url.protocol === 'http:' ? http : https;
+      return new Promise<ApiResponse>((resolve, reject) => {
+        if (signal?.aborted) return reject(new TransportError('cancelled', 'ABORTED'));
+        let settled = false;
+        const finish = (fn: () => void) => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          signal?.removeEventListener('abort', onAbort);
+          fn();
+        };
+        const req = lib.request(url, { method: 'GET', agent, headers });
+        const fail = (err: TransportError) => finish(() => { req.destroy(); reject(err); });
+        const timer = setTimeout(() => fail(new TransportError(`no complete answer within ${Math.round(timeoutMs / 100) / 10} s`, 'TIMEOUT')), timeoutMs);
+        const onAbort = () => fail(new TransportError('cancelled', 'ABORTED'));
+        signal?.addEventListener('abort', onAbort, { once: true });
+        req.on('error', (e: NodeJS.ErrnoException) => fail(new TransportError(e.message, e.code ?? 'ERROR')));
+        req.on('response', (res) => {
+          const chunks: Buffer[] = [];
+          let bytes = 0;
+          res.on('data', (c: Buffer) => {
+            bytes += c.length;
+            if (bytes > maxBytes) fail(new TransportError(`response larger than ${maxBytes} bytes`, 'TOO_LARGE'));
+            else chunks.push(c);
+          });
+          res.on('error', (e: NodeJS.ErrnoException) => fail(new TransportError(e.message, e.code ?? 'ECONNRESET')));
+          res.on('aborted', () => fail(new TransportError('the server closed the connection mid-response', 'ECONNRESET')));
+          res.on('end', () => finish(() => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            let body: unknown = text;
+            if (/json/i.test(String(res.headers['content-type'] ?? '')) || /^\s*[{[]/.test(text)) {
+              try { body = JSON.parse(text); } catch { body = text; }
+            }
+            resolve({ status: res.statusCode ?? 0, body, bytes });
+          }));
+        });
+        req.end();
+      });
+    },
+  };
+}

@@ -1,0 +1,223 @@
+/**
+ * A loopback HTTPS server that speaks enough of the Kubernetes API wire protocol for
+ * the cluster reader and for kubectl: discovery, GET/LIST with limit/continue, bearer
+ * tokens, Status bodies for failures, and injectable faults per resource. It records
+ * every request so tests can assert that only GET was used.
+ */
+import * as https from 'node:https';
+import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { apiVersionOf, discoveryDocument, findResource, RESOURCES, versionDocument, type ResourceInfo } from './catalog';
+import { expired, forbidden, internalError, methodNotAllowed, notFound, pathNotFound, unauthorized } from './status';
+
+export type KubeObject = Record<string, unknown> & { metadata: { name: string; namespace?: string; [k: string]: unknown } };
+
+/** A failure injected for one resource (the plural name, e.g. `endpointslices`). */
+export type Fault =
+  /** Answer with this HTTP status and the matching Status body (403 RBAC, 500...). Optional scope filters. */
+  | { type: 'status'; code: number; namespace?: string; name?: string }
+  /** 410 Gone for requests carrying a continue token, `times` times (default: always). */
+  | { type: 'expireContinue'; times?: number }
+  /** Wait before answering. */
+  | { type: 'delay'; ms: number }
+  /** Destroy the connection without an answer. */
+  | { type: 'reset' }
+  /** Send the headers and half the body, then destroy the connection. */
+  | { type: 'truncate' }
+  /** Never answer (until the server closes). */
+  | { type: 'hang' };
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  authorized: boolean;
+  userAgent?: string;
+}
+
+export interface FakeApiServerOptions {
+  cert: string;
+  key: string;
+  /** Accepted bearer token; requests without it get 401. */
+  token: string;
+  /** User name in RBAC messages. */
+  user?: string;
+}
+
+interface Stored {
+  info: ResourceInfo;
+  /** Sorted by `namespace/name`, as etcd keys are. */
+  items: KubeObject[];
+}
+
+const keyOf = (o: KubeObject) => `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+
+export class FakeApiServer {
+  readonly requests: RecordedRequest[] = [];
+  private readonly store = new Map<string, Stored>();
+  private readonly faults = new Map<string, Fault[]>();
+  private readonly sockets = new Set<Socket>();
+  private readonly server: https.Server;
+  private resourceVersion = 48213;
+  private port = 0;
+
+  constructor(private readonly options: FakeApiServerOptions) {
+    this.server = https.createServer({ cert: options.cert, key: options.key }, (req, res) => this.handle(req, res));
+    this.server.on('connection', (s: Socket) => {
+      this.sockets.add(s);
+      s.on('close', () => this.sockets.delete(s));
+    });
+    for (const info of RESOURCES) this.store.set(this.storeKey(info.group, info.resource), { info, items: [] });
+  }
+
+  /** Binds 127.0.0.1 on a free port. */
+  async start(): Promise<this> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(0, '127.0.0.1', () => resolve());
+    });
+    this.port = (this.server.address() as AddressInfo).port;
+    return this;
+  }
+
+  get url(): string {
+    return `https://127.0.0.1:${this.port}`;
+  }
+
+  async close(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private storeKey(group: string, resource: string): string {
+    return group ? `${resource}.${group}` : resource;
+  }
+
+  /** Replaces the objects of one resource (`pods`, `endpointslices.discovery.k8s.io`, …). Items may be List items or full objects. */
+  setObjects(resource: string, items: KubeObject[]): this {
+    const stored = this.store.get(resource) ?? [...this.store.values()].find((s) => s.info.resource === resource);
+    if (!stored) throw new Error(`fake-apiserver: unknown resource ${resource}`);
+    stored.items = items.map((o) => {
+      const { kind: _k, apiVersion: _a, ...rest } = o;
+      return rest as KubeObject;
+    }).sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0));
+    return this;
+  }
+
+  /** Loads a List document (as `GET /api/v1/pods` returns it) into the matching resource. */
+  loadList(list: { kind: string; items: KubeObject[] }): this {
+    const kind = list.kind.replace(/List$/, '');
+    const info = RESOURCES.find((r) => r.kind === kind);
+    if (!info) throw new Error(`fake-apiserver: unknown list kind ${list.kind}`);
+    return this.setObjects(this.storeKey(info.group, info.resource), list.items);
+  }
+
+  fault(resource: string, fault: Fault): this {
+    const list = this.faults.get(resource) ?? [];
+    list.push(fault);
+    this.faults.set(resource, list);
+    return this;
+  }
+
+  clearFaults(): this {
+    this.faults.clear();
+    return this;
+  }
+
+  private send(res: ServerResponse, code: number, body: unknown): void {
+    const text = JSON.stringify(body);
+    res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-cache, private', 'Audit-Id': `fake-${this.requests.length}` });
+    res.end(text);
+  }
+
+  private handle(req: IncomingMessage, res: ServerResponse): void {
+    const url = new URL(req.url ?? '/', 'https://127.0.0.1');
+    const authorized = req.headers.authorization === `Bearer ${this.options.token}`;
+    this.requests.push({ method: req.method ?? '', path: url.pathname, query: Object.fromEntries(url.searchParams), authorized, userAgent: req.headers['user-agent'] });
+    req.resume();
+    if (!authorized) return this.send(res, 401, unauthorized());
+    if (req.method !== 'GET') return this.send(res, 405, methodNotAllowed());
+    const path = url.pathname.replace(/\/+$/, '') || '/';
+    if (path === '/version') return this.send(res, 200, versionDocument());
+    const discovery = discoveryDocument(path, `127.0.0.1:${this.port}`);
+    if (discovery) return this.send(res, 200, discovery);
+    const m = /^\/(?:api\/(v1)|apis\/([^/]+)\/([^/]+))\/(.+)$/.exec(path);
+    if (!m) return this.send(res, 404, pathNotFound());
+    const group = m[2] ?? '';
+    const version = m[1] ?? m[3];
+    const seg = m[4].split('/').map(decodeURIComponent);
+    let namespace: string | undefined;
+    let resource: string;
+    let name: string | undefined;
+    if (seg[0] === 'namespaces' && seg.length >= 3) [, namespace, resource, name] = seg;
+    else [resource, name] = seg;
+    const info = findResource(group, version, resource);
+    if (!info || (namespace && !info.namespaced)) return this.send(res, 404, pathNotFound());
+    void this.serveResource(req, res, info, namespace, name, url.searchParams);
+  }
+
+  private async serveResource(req: IncomingMessage, res: ServerResponse, info: ResourceInfo, namespace: string | undefined, name: string | undefined, q: URLSearchParams): Promise<void> {
+    const key = this.storeKey(info.group, info.resource);
+    const token = q.get('continue') ?? undefined;
+    for (const f of this.faults.get(key) ?? []) {
+      if (f.type === 'status' && (!f.namespace || f.namespace === namespace) && (!f.name || f.name === name)) {
+        const verb = name ? 'get' : 'list';
+        const body = f.code === 403 ? forbidden(this.options.user ?? 'system:serviceaccount:default:reader', verb, info.resource, info.group, namespace, name)
+          : f.code === 404 ? notFound(info.resource, info.group, name ?? '')
+            : f.code === 401 ? unauthorized() : internalError('injected fault');
+        return this.send(res, f.code, body);
+      }
+      if (f.type === 'expireContinue' && token && (f.times === undefined || f.times > 0)) {
+        if (f.times !== undefined) f.times--;
+        return this.send(res, 410, expired(this.continueToken('', this.resourceVersion + 1)));
+      }
+      if (f.type === 'delay') await new Promise((r) => setTimeout(r, f.ms));
+      if (f.type === 'reset') { req.socket.destroy(); return; }
+      if (f.type === 'hang') return;
+    }
+    const truncate = (this.faults.get(key) ?? []).some((f) => f.type === 'truncate');
+    const items = this.store.get(key)!.items;
+    if (name) {
+      const found = items.find((o) => o.metadata.name === name && (o.metadata.namespace ?? undefined) === namespace);
+      if (!found) return this.send(res, 404, notFound(info.resource, info.group, name));
+      return this.send(res, 200, { kind: info.kind, apiVersion: apiVersionOf(info), ...found });
+    }
+    const scoped = namespace ? items.filter((o) => o.metadata.namespace === namespace) : items;
+    let start = 0;
+    let rv = String(this.resourceVersion);
+    if (token) {
+      let decoded: { rv?: number; start?: string };
+      try {
+        decoded = JSON.parse(Buffer.from(token, 'base64').toString('utf8'));
+      } catch {
+        return this.send(res, 400, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'continue key is not valid: illegal base64 data', reason: 'BadRequest', code: 400 });
+      }
+      const after = (decoded.start ?? '').replace(/\u0000$/, '');
+      start = scoped.findIndex((o) => keyOf(o) > after);
+      if (start < 0) start = scoped.length;
+      rv = String(decoded.rv ?? rv);
+    }
+    const limit = Number(q.get('limit') ?? '0');
+    const end = limit > 0 ? Math.min(scoped.length, start + limit) : scoped.length;
+    const page = scoped.slice(start, end);
+    const metadata: Record<string, unknown> = { resourceVersion: rv };
+    if (end < scoped.length) {
+      metadata.continue = this.continueToken(keyOf(scoped[end - 1]), Number(rv));
+      metadata.remainingItemCount = scoped.length - end;
+    }
+    const body = { kind: `${info.kind}List`, apiVersion: apiVersionOf(info), metadata, items: page };
+    if (truncate) {
+      const text = JSON.stringify(body);
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+      res.write(text.slice(0, Math.floor(text.length / 2)));
+      setTimeout(() => req.socket.destroy(), 20);
+      return;
+    }
+    this.send(res, 200, body);
+  }
+
+  /** Same shape as the API server's tokens: base64 of {"v":"meta.k8s.io/v1","rv":…,"start":"<key>\u0000"}. */
+  private continueToken(lastKey: string, rv: number): string {
+    return Buffer.from(JSON.stringify({ v: 'meta.k8s.io/v1', rv, start: `${lastKey}\u0000` })).toString('base64');
+  }
+}

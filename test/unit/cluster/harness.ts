@@ -1,0 +1,46 @@
+/** Shared setup for the cluster tests: one PKI per file, a fresh fake server and temp dir per test. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createTestPki, FakeApiServer, loadSeedCluster, writeKubeconfig, type KubeconfigSpec, type TestPki } from '../../support/fake-apiserver';
+
+export const TOKEN = 'fake-token-3f9c2a7e51b84d06';
+
+export interface Harness {
+  pki: TestPki;
+  server: FakeApiServer;
+  dir: string;
+  /** Writes a kubeconfig for this server (token + CA by default) and returns its path. */
+  kubeconfig(spec?: Partial<KubeconfigSpec>, file?: string): string;
+  dispose(): Promise<void>;
+}
+
+let pki: TestPki | undefined;
+
+export function sharedPki(): TestPki {
+  pki ??= createTestPki();
+  return pki;
+}
+
+export function disposePki(): void {
+  pki?.dispose();
+  pki = undefined;
+}
+
+export async function startHarness(options: { seed?: boolean } = {}): Promise<Harness> {
+  const p = sharedPki();
+  const server = new FakeApiServer({ cert: p.serverCert, key: p.serverKey, token: TOKEN });
+  if (options.seed !== false) loadSeedCluster(server);
+  await server.start();
+  const dir = mkdtempSync(join(tmpdir(), 'kpp-cluster-test-'));
+  return {
+    pki: p,
+    server,
+    dir,
+    kubeconfig: (spec = {}, file = 'kubeconfig') => writeKubeconfig(dir, file, { server: server.url, caPem: p.caCert, token: TOKEN, ...spec }),
+    dispose: async () => {
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
