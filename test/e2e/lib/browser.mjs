@@ -1,0 +1,92 @@
+// Debian's Chromium driven by playwright-core, and helpers to open the VS Code workbench
+// served by code-server (lib/code-server.mjs) and act on it like a user.
+import { chromium } from 'playwright-core';
+import { existsSync } from 'node:fs';
+
+export const CHROMIUM = process.env.KPP_CHROMIUM ?? '/usr/bin/chromium';
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
+
+export async function launchChromium() {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium (or set KPP_CHROMIUM)`);
+  }
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, timeout: 60_000 });
+}
+
+/**
+ * The workbench URL for a running code-server. `payload` entries are the workbench's
+ * development options (extensionDevelopmentPath, extensionTestsPath...); paths are turned
+ * into vscode-remote URIs on the page's own authority.
+ */
+export function workbenchUrl(server, { folder, payload = {} } = {}) {
+  const u = new URL(server.url);
+  if (folder) u.searchParams.set('folder', folder);
+  const entries = Object.entries(payload).map(([k, v]) => [k, typeof v === 'string' && v.startsWith('/') ? `vscode-remote://${server.authority}${v}` : String(v)]);
+  if (entries.length) u.searchParams.set('payload', JSON.stringify(entries));
+  return u.toString();
+}
+
+/**
+ * Opens the workbench in a new page and waits for it to be ready. Returns the page; the
+ * page's console lines are collected in `page.kppConsole`.
+ */
+export async function openWorkbench(browser, server, opts = {}) {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  const page = await context.newPage();
+  page.kppConsole = [];
+  page.on('console', (m) => page.kppConsole.push(`[${m.type()}] ${m.text()}`));
+  page.on('pageerror', (e) => page.kppConsole.push(`[pageerror] ${e.message}`));
+  if (opts.beforeLoad) await opts.beforeLoad(page);
+  await page.goto(workbenchUrl(server, opts), { waitUntil: 'domcontentloaded', timeout: 60_000 });
+  if (opts.waitForWorkbench !== false) {
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+  }
+  return page;
+}
+
+/** Waits until the workbench has finished restoring (status bar present, explorer rendered). */
+export async function waitForWorkbenchReady(page) {
+  await page.locator('.monaco-workbench .part.statusbar').waitFor({ timeout: 60_000 });
+  await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: 60_000 });
+}
+
+/** Runs a command through the Command Palette, by its title as shown there. */
+export async function runCommand(page, title) {
+  await page.locator('.monaco-workbench').click({ position: { x: 700, y: 5 } }).catch(() => {});
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ timeout: 10_000 });
+  await input.fill(`>${title}`);
+  const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first();
+  await row.waitFor({ timeout: 10_000 });
+  await page.keyboard.press('Enter');
+}
+
+/** Opens a workspace file with Quick Open (Ctrl+P) and waits for its editor tab. */
+export async function openFile(page, relativePath) {
+  const name = relativePath.split('/').pop();
+  await page.keyboard.press('Control+P');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ timeout: 10_000 });
+  await input.fill(relativePath);
+  await page.locator('.quick-input-widget .monaco-list-row', { hasText: name }).first().waitFor({ timeout: 15_000 });
+  await page.keyboard.press('Enter');
+  await page.locator(`.tabs-container .tab[aria-label*="${name}"]`).first().waitFor({ timeout: 15_000 });
+  await page.locator('.editor-instance .view-lines .view-line').first().waitFor({ timeout: 15_000 });
+}
+
+/** The language mode shown in the status bar for the active editor (e.g. "tcpdump"). */
+export async function statusBarLanguage(page) {
+  const item = page.locator('#status\\.editor\\.mode');
+  await item.waitFor({ timeout: 10_000 });
+  return (await item.innerText()).trim();
+}

@@ -1,0 +1,22 @@
+// The workspace folder VS Code opens in the end-to-end runs: a fresh temp copy of the
+// repository's samples/ (when it has content) plus this suite's own files under e2e/
+// (test/e2e/fixtures), so tests never depend on what samples/ happens to hold.
+import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+export const E2E_FIXTURES = join(ROOT, 'test', 'e2e', 'fixtures');
+
+export function prepareWorkspace() {
+  const dir = mkdtempSync(join(tmpdir(), 'kpp-ws-'));
+  const samples = join(ROOT, 'samples');
+  const hasSamples = existsSync(samples) && readdirSync(samples).length > 0;
+  if (hasSamples) cpSync(samples, dir, { recursive: true });
+  cpSync(E2E_FIXTURES, join(dir, 'e2e'), { recursive: true });
+  // A manifest to open even when samples/ is empty.
+  const manifests = join(ROOT, 'test', 'fixtures', 'manifests');
+  if (!hasSamples && existsSync(manifests)) cpSync(manifests, join(dir, 'manifests'), { recursive: true });
+  return { dir, hasSamples, dispose: () => rmSync(dir, { recursive: true, force: true }) };
+}
