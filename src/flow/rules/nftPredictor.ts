@@ -1,0 +1,125 @@
+import { joinHostPort, nftEndpointChain, nftServiceChain } from '../../model';
+import { hasExternal, localEndpoints, type PlannedEndpoint, type RulePlan, type ServicePortPlan } from './servicePlan';
+
+/**
+ * The `table ip kube-proxy` that kube-proxy's nftables mode programs for a RulePlan,
+ * following upstream pkg/proxy/nftables/proxier.go (maps service-ips /
+ * service-nodeports / no-endpoint-services, per-service `service-…` chains that pick
+ * an `endpoint-…` chain with `numgen random mod N vmap`, which DNATs). IPv4 only.
+ * The text is valid `nft -f` input.
+ */
+
+const q = (s: string) => `"${s.replace(/"/g, '')}"`;
+
+function affinitySet(p: ServicePortPlan, e: PlannedEndpoint): string {
+  // Upstream names the set after the endpoint chain's hashed base name.
+  return `affinity-${nftEndpointChain(p.namespace, p.name, p.protocol, p.portName, e.ip, e.port).slice('endpoint-'.length)}`;
+}
+
+function endpointVmap(p: ServicePortPlan, eps: PlannedEndpoint[]): string {
+  const entries = eps.map((e, i) => `${i} : goto ${nftEndpointChain(p.namespace, p.name, p.protocol, p.portName, e.ip, e.port)}`);
+  return `numgen random mod ${eps.length} vmap { ${entries.join(', ')} }`;
+}
+
+function chainBlock(name: string, lines: string[]): string[] {
+  return [`\tchain ${name} {`, ...lines.map((l) => `\t\t${l}`), '\t}'];
+}
+
+function mapBlock(name: string, type: string, comment: string, elements: string[], flags?: string): string[] {
+  const body = [`\t\ttype ${type}`];
+  if (flags) body.push(`\t\tflags ${flags}`);
+  body.push(`\t\tcomment ${q(comment)}`);
+  if (elements.length) body.push(`\t\telements = { ${elements.join(',\n\t\t\t     ')} }`);
+  return [`\t${name} {`, ...body, '\t}'];
+}
+
+/** Predicted `nft -f` text for kube-proxy's nftables mode. */
+export function predictNftRuleset(plan: RulePlan): string {
+  const clusterIps = new Set<string>();
+  const serviceIps: string[] = [];
+  const serviceNodeports: string[] = [];
+  const noEndpointServices: string[] = [];
+  const noEndpointNodeports: string[] = [];
+  const affinitySets: string[] = [];
+  const chains: string[] = [];
+  for (const p of plan.ports) {
+    const proto = p.protocol.toLowerCase();
+    const svc = nftServiceChain('service', p.namespace, p.name, p.protocol, p.portName);
+    const ext = nftServiceChain('external', p.namespace, p.name, p.protocol, p.portName);
+    const local = nftServiceChain('local', p.namespace, p.name, p.protocol, p.portName);
+    clusterIps.add(p.clusterIP);
+    const externalIps = [...p.externalIPs, ...p.loadBalancerIPs];
+    if (p.endpoints.length === 0) {
+      for (const ip of [p.clusterIP, ...externalIps]) noEndpointServices.push(`${ip} . ${proto} . ${p.port} comment ${q(p.spn)} : goto reject-chain`);
+      if (p.nodePort !== undefined) noEndpointNodeports.push(`${proto} . ${p.nodePort} comment ${q(p.spn)} : goto reject-chain`);
+      continue;
+    }
+    serviceIps.push(`${p.clusterIP} . ${proto} . ${p.port} comment ${q(p.spn)} : goto ${svc}`);
+    const external = hasExternal(p);
+    for (const ip of externalIps) serviceIps.push(`${ip} . ${proto} . ${p.port} comment ${q(p.spn)} : goto ${ext}`);
+    if (p.nodePort !== undefined) serviceNodeports.push(`${proto} . ${p.nodePort} comment ${q(p.spn)} : goto ${ext}`);
+    const svcLines: string[] = [];
+    if (plan.clusterCIDR) svcLines.push(`ip daddr ${p.clusterIP} ${proto} dport ${p.port} ip saddr != ${plan.clusterCIDR} jump mark-for-masquerade`);
+    if (p.affinitySeconds !== undefined) {
+      for (const e of p.endpoints) svcLines.push(`ip saddr @${affinitySet(p, e)} goto ${nftEndpointChain(p.namespace, p.name, p.protocol, p.portName, e.ip, e.port)}`);
+    }
+    svcLines.push(endpointVmap(p, p.endpoints));
+    chains.push(...chainBlock(svc, svcLines));
+    if (external) {
+      const extLines = p.externalLocal
+        ? [
+          ...(plan.clusterCIDR ? [`ip saddr ${plan.clusterCIDR} goto ${svc} comment "short-circuit pod traffic"`] : []),
+          'fib saddr type local jump mark-for-masquerade comment "masquerade local traffic"',
+          `fib saddr type local goto ${svc} comment "short-circuit local traffic"`,
+          `goto ${local}`,
+        ]
+        : ['jump mark-for-masquerade', `goto ${svc}`];
+      chains.push(...chainBlock(ext, extLines));
+      if (p.externalLocal) {
+        const locals = localEndpoints(p, plan.nodeName);
+        chains.push(...chainBlock(local, [locals.length ? endpointVmap(p, locals) : 'drop comment "no local endpoints"']));
+      }
+    }
+    for (const e of p.endpoints) {
+      const epChain = nftEndpointChain(p.namespace, p.name, p.protocol, p.portName, e.ip, e.port);
+      const lines = [`ip saddr ${e.ip} jump mark-for-masquerade`];
+      if (p.affinitySeconds !== undefined) {
+        const set = affinitySet(p, e);
+        affinitySets.push(...mapBlock(`set ${set}`, 'ipv4_addr', `${p.spn} -> ${joinHostPort(e.ip, e.port)} client affinity`, [], 'dynamic,timeout').slice(0, -1), `\t\ttimeout ${p.affinitySeconds}s`, '\t}');
+        lines.push(`update @${set} { ip saddr }`);
+      }
+      lines.push(`meta l4proto ${proto} dnat to ${joinHostPort(e.ip, e.port)}`);
+      chains.push(...chainBlock(epChain, lines));
+    }
+  }
+  const out = [
+    '# Predicted by kube-packet-path from Services and endpoints (kube-proxy nftables mode); not read from a node',
+    'table ip kube-proxy {',
+    '\tcomment "rules for kube-proxy"',
+    ...mapBlock('set cluster-ips', 'ipv4_addr', 'Active ClusterIPs', [...clusterIps]),
+    ...mapBlock('set nodeport-ips', 'ipv4_addr', 'IPs that accept NodePort traffic', []),
+    ...mapBlock('map no-endpoint-services', 'ipv4_addr . inet_proto . inet_service : verdict', 'vmap to drop or reject packets to services with no endpoints', noEndpointServices),
+    ...mapBlock('map no-endpoint-nodeports', 'inet_proto . inet_service : verdict', 'vmap to drop or reject packets to service nodeports with no endpoints', noEndpointNodeports),
+    ...mapBlock('map service-ips', 'ipv4_addr . inet_proto . inet_service : verdict', 'ClusterIP, ExternalIP and LoadBalancer IP traffic', serviceIps),
+    ...mapBlock('map service-nodeports', 'inet_proto . inet_service : verdict', 'NodePort traffic', serviceNodeports),
+    ...affinitySets,
+    ...chainBlock('filter-input', ['type filter hook input priority -110; policy accept;', 'ct state new jump nodeport-endpoints-check', 'ct state new jump service-endpoints-check']),
+    ...chainBlock('filter-forward', ['type filter hook forward priority -110; policy accept;', 'ct state new jump service-endpoints-check', 'ct state new jump cluster-ips-check']),
+    ...chainBlock('filter-output', ['type filter hook output priority -110; policy accept;', 'ct state new jump service-endpoints-check']),
+    ...chainBlock('filter-output-post-dnat', ['type filter hook output priority -90; policy accept;', 'ct state new jump cluster-ips-check']),
+    ...chainBlock('nat-prerouting', ['type nat hook prerouting priority -100; policy accept;', 'jump services']),
+    ...chainBlock('nat-output', ['type nat hook output priority -100; policy accept;', 'jump services']),
+    ...chainBlock('nat-postrouting', ['type nat hook postrouting priority 100; policy accept;', 'jump masquerading']),
+    ...chainBlock('reject-chain', ['comment "helper for @no-endpoint-services / @no-endpoint-nodeports"', 'reject']),
+    ...chainBlock('cluster-ips-check', ['ip daddr @cluster-ips reject comment "Reject traffic to invalid ports of ClusterIPs"']),
+    ...chainBlock('mark-for-masquerade', ['meta mark set meta mark or 0x4000']),
+    ...chainBlock('masquerading', ['meta mark & 0x4000 == 0 return', 'meta mark set meta mark ^ 0x4000', 'masquerade fully-random']),
+    ...chainBlock('services', ['ip daddr . meta l4proto . th dport vmap @service-ips', 'fib daddr type local ip daddr != 127.0.0.0/8 meta l4proto . th dport vmap @service-nodeports']),
+    ...chainBlock('service-endpoints-check', ['ip daddr . meta l4proto . th dport vmap @no-endpoint-services']),
+    ...chainBlock('nodeport-endpoints-check', ['ip daddr @nodeport-ips meta l4proto . th dport vmap @no-endpoint-nodeports']),
+    ...chains,
+    '}',
+    '',
+  ];
+  return out.join('\n');
+}

@@ -1,0 +1,100 @@
+import type { ConntrackEntry, ConntrackTuple, Fact, Unparsed } from '../../model';
+import { logEvidence } from '../../model';
+import { registerFormat } from '../registry';
+import type { FormatSpec, ParseInput, ParseResult } from '../types';
+
+/**
+ * `conntrack -L [-p tcp]`, `conntrack -E` event lines (`[NEW] tcp 6 120 SYN_SENT …`)
+ * and /proc/net/nf_conntrack (`ipv4 2 tcp 6 …`). The first src/dst/sport/dport group
+ * is the original direction, the second the reply: when the reply's source differs
+ * from the original destination, the connection was DNATed (reply src = pod IP).
+ * Event types are kept as flags `event:NEW`; `zone=` is kept as flag `zone:N`
+ * (ConntrackEntry has no field for either).
+ */
+
+const FORMAT = 'conntrack';
+const PROTO_LINE = /^(?:\[(\w+)\]\s+)?(?:ipv[46]\s+\d+\s+)?([a-z][a-z0-9-]*)\s+(\d+)\s+(.*)$/;
+
+export function parseConntrackLine(text: string): Omit<ConntrackEntry, 'evidence'> | string {
+  const m = PROTO_LINE.exec(text);
+  if (!m) return 'not a conntrack entry';
+  const [, event, protocol, , rest] = m;
+  const tokens = rest.split(/\s+/);
+  const entry: Omit<ConntrackEntry, 'evidence'> = { kind: 'ConntrackEntry', protocol, original: { src: '', dst: '' }, reply: { src: '', dst: '' }, flags: [] };
+  if (event) entry.flags.push(`event:${event}`);
+  let i = 0;
+  if (/^\d+$/.test(tokens[i] ?? '')) entry.timeout = Number(tokens[i++]);
+  if (/^[A-Z_]+$/.test(tokens[i] ?? '')) entry.state = tokens[i++];
+  const tuples: ConntrackTuple[] = [];
+  let cur: ConntrackTuple | undefined;
+  for (; i < tokens.length; i++) {
+    const t = tokens[i];
+    if (t.startsWith('[') && t.endsWith(']')) { entry.flags.push(t.slice(1, -1)); continue; }
+    const eq = t.indexOf('=');
+    if (eq <= 0) continue;
+    const key = t.slice(0, eq);
+    const value = t.slice(eq + 1);
+    if (key === 'src') { cur = { src: value, dst: '' }; tuples.push(cur); continue; }
+    if (key === 'dst' && cur) cur.dst = value;
+    else if (key === 'sport' && cur) cur.sport = Number(value);
+    else if (key === 'dport' && cur) cur.dport = Number(value);
+    else if (key === 'mark') entry.mark = Number(value);
+    else if (key === 'zone') entry.flags.push(`zone:${value}`);
+  }
+  if (tuples.length < 2 || !tuples[0].dst || !tuples[1].dst) return 'entry without original and reply tuples';
+  entry.original = tuples[0];
+  entry.reply = tuples[1];
+  return entry;
+}
+
+export function parseConntrack(input: ParseInput): ParseResult {
+  const facts: Fact[] = [];
+  const unparsed: Unparsed[] = [];
+  const firstLine = input.firstLine ?? 1;
+  const lines = input.text.split(/\r?\n/);
+  for (let idx = 0; idx < lines.length; idx++) {
+    const lineNo = firstLine + idx;
+    const text = lines[idx].trim();
+    if (!text) continue;
+    if (/^conntrack v[\d.]+ \(conntrack-tools\)/.test(text)) continue;
+    const e = text.length > 4000 ? 'line too long for a conntrack entry' : parseConntrackLine(text);
+    if (typeof e === 'string') { unparsed.push({ line: lineNo, reason: e, text: text.slice(0, 200) }); continue; }
+    const entry: ConntrackEntry = { ...e, evidence: [logEvidence(input.uri, lineNo, text, FORMAT)] };
+    if (input.host) entry.host = input.host;
+    facts.push(entry);
+  }
+  return { format: FORMAT, facts, records: facts.length, unparsed };
+}
+
+/** True when the reply does not simply swap the original tuple: NAT happened. */
+export function conntrackNat(e: Pick<ConntrackEntry, 'original' | 'reply'>): { dnat?: ConntrackTuple; snat?: boolean } {
+  const out: { dnat?: ConntrackTuple; snat?: boolean } = {};
+  if (e.reply.src !== e.original.dst || (e.reply.sport !== undefined && e.reply.sport !== e.original.dport)) {
+    out.dnat = { src: e.original.src, dst: e.reply.src, sport: e.original.sport, dport: e.reply.sport };
+  }
+  if (e.reply.dst !== e.original.src) out.snat = true;
+  return out;
+}
+
+export const conntrackFormat: FormatSpec = {
+  id: FORMAT,
+  parse: (input) => {
+    try { return parseConntrack(input); } catch (e) {
+      return { format: FORMAT, facts: [], records: 0, unparsed: [{ line: input.firstLine ?? 1, reason: `internal error: ${String(e)}` }] };
+    }
+  },
+  commands: [/^conntrack\s(.*\s)?(-L|--dump|-E|--event|-G|--get)(\s|$)/, /^cat\s+\/proc\/net\/nf_conntrack\b/],
+  sniff(lines) {
+    let hits = 0;
+    let seen = 0;
+    for (const l of lines) {
+      const t = l.trim();
+      if (!t) continue;
+      seen++;
+      if (/^conntrack v[\d.]+ \(conntrack-tools\)/.test(t) || (PROTO_LINE.test(t) && /\bsrc=\S+ dst=\S+/.test(t))) hits++;
+    }
+    return seen ? hits / seen : 0;
+  },
+};
+
+registerFormat(conntrackFormat);

@@ -1,0 +1,117 @@
+import type { AddressMatch } from '../../model';
+
+/**
+ * Normalisers shared by the `iptables -L` and `iptables-save` parsers, so that the
+ * same rule read from either printout (or predicted by us) yields equal fields.
+ */
+
+const PROTOCOL_NUMBERS: Record<string, string> = { '1': 'icmp', '6': 'tcp', '17': 'udp', '58': 'ipv6-icmp', '132': 'sctp' };
+
+/** `tcp`, `6` (iptables-nft prints numbers), `all`/`0` (any: undefined); a leading `!` is kept. */
+export function normalizeProtocol(p: string | undefined): string | undefined {
+  if (!p) return undefined;
+  const neg = p.startsWith('!');
+  const bare = (neg ? p.slice(1) : p).toLowerCase();
+  if (bare === 'all' || bare === '0' || bare === '') return undefined;
+  const name = PROTOCOL_NUMBERS[bare] ?? bare;
+  return neg ? `!${name}` : name;
+}
+
+/** `0.0.0.0/0` and `::/0` match anything (undefined); `/32` and `/128` are dropped as `-L -n` does. */
+export function normalizeAddress(text: string | undefined, negated = false): AddressMatch | undefined {
+  if (!text) return undefined;
+  let t = text;
+  let neg = negated;
+  if (t.startsWith('!')) { neg = !neg; t = t.slice(1); }
+  if (t === '0.0.0.0/0' || t === '::/0' || t === 'anywhere' || t === '') return undefined;
+  if (t.endsWith('/32') && !t.includes(':')) t = t.slice(0, -3);
+  else if (t.endsWith('/128')) t = t.slice(0, -4);
+  return { cidr: t, negated: neg };
+}
+
+/** `*` (any interface) is undefined; `!lo` is kept as printed. */
+export function normalizeInterface(text: string | undefined): string | undefined {
+  return !text || text === '*' ? undefined : text;
+}
+
+/** A port number, or undefined for ranges and names we do not resolve. */
+export function parsePort(text: string | undefined): number | undefined {
+  if (!text || !/^\d{1,5}$/.test(text)) return undefined;
+  const n = Number(text);
+  return n <= 65535 ? n : undefined;
+}
+
+/** `10.244.0.143:80`, `[fd00::1]:80`, `10.0.0.1` (no port). Ranges keep only their first address. */
+export function parseNatTarget(text: string): { ip: string; port?: number } | undefined {
+  const v6 = /^\[([0-9a-fA-F:.]+)\](?::(\d+))?/.exec(text);
+  if (v6) return { ip: v6[1], port: parsePort(v6[2]) };
+  const v4 = /^(\d{1,3}(?:\.\d{1,3}){3})(?:-[\d.]+)?(?::(\d+))?/.exec(text);
+  if (v4) return { ip: v4[1], port: parsePort(v4[2]) };
+  return undefined;
+}
+
+const hex = (n: number) => `0x${(n >>> 0).toString(16)}`;
+
+/**
+ * The MARK target in the words `iptables -L` prints (`or 0x4000`, `xor 0x4000`,
+ * `set 0x1`, `and 0xffffbfff`, `xset 0x4000/0x4000`), from the value/mask pair that
+ * `iptables-save` prints as `--set-xmark V/M` (new = (old & ~M) ^ V).
+ */
+export function canonicalMarkTarget(value: number, mask: number): string {
+  const v = value >>> 0;
+  const m = mask >>> 0;
+  if (m === 0xffffffff) return `set ${hex(v)}`;
+  if (v === 0) return `and ${hex(~m)}`;
+  if (v === m) return `or ${hex(v)}`;
+  if (m === 0) return `xor ${hex(v)}`;
+  return `xset ${hex(v)}/${hex(m)}`;
+}
+
+/** `0x4000/0x4000` or `0x4000` → [value, mask]; undefined when not numeric. */
+export function parseValueMask(text: string): [number, number] | undefined {
+  const [v, m] = text.split('/', 2);
+  const value = Number(v);
+  const mask = m === undefined ? 0xffffffff : Number(m);
+  if (!Number.isFinite(value) || !Number.isFinite(mask) || v === '' || m === '') return undefined;
+  return [value, mask];
+}
+
+/** `match 0x4000/0x4000` or `match ! 0x4000/0x4000` (the mark match, as `-L` prints it). */
+export function canonicalMarkMatch(valueMask: string, negated: boolean): string {
+  const vm = parseValueMask(valueMask);
+  const text = vm ? (vm[1] === 0xffffffff ? hex(vm[0]) : `${hex(vm[0])}/${hex(vm[1])}`) : valueMask;
+  return `match ${negated ? '! ' : ''}${text}`;
+}
+
+/** The parts of `-m recent` that change behaviour, whichever printout they came from. */
+export interface RecentOptions {
+  action?: 'set' | 'rcheck' | 'update' | 'remove';
+  seconds?: number;
+  reap?: boolean;
+  hitcount?: number;
+  name?: string;
+}
+
+/**
+ * One canonical text for `-m recent`, in `iptables-save` option words, leaving out the
+ * defaults (`--mask 255.255.255.255 --rsource`) so `-L` and save printouts compare equal.
+ */
+export function canonicalRecent(r: RecentOptions): string {
+  const parts: string[] = [];
+  if (r.action) parts.push(`--${r.action}`);
+  if (r.seconds !== undefined) parts.push(`--seconds ${r.seconds}`);
+  if (r.reap) parts.push('--reap');
+  if (r.hitcount !== undefined) parts.push(`--hitcount ${r.hitcount}`);
+  if (r.name) parts.push(`--name ${r.name}`);
+  return parts.join(' ');
+}
+
+/** True for the opt column of `iptables -L` (`--`, or fragment flags `-f`/`!f`). */
+export function isOptColumn(t: string): boolean {
+  return t === '--' || t === '-f' || t === '!f';
+}
+
+/** A token that can stand in the prot column: a name, a number, `all`, maybe negated. */
+export function isProtColumn(t: string): boolean {
+  return /^!?(?:all|tcp|udp|udplite|icmp|icmpv6|ipv6-icmp|esp|ah|sctp|mh|gre|ipv6|\d{1,3})$/i.test(t);
+}

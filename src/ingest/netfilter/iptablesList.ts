@@ -1,0 +1,162 @@
+import type { Fact, NatChain, NatRule, Unparsed } from '../../model';
+import { logEvidence } from '../../model';
+import { registerFormat } from '../registry';
+import type { FormatSpec, ParseInput, ParseResult } from '../types';
+import { isOptColumn, isProtColumn, normalizeAddress, normalizeInterface, normalizeProtocol } from './iptablesFields';
+import { parseListMatches } from './iptablesListMatches';
+import {
+  chainHeaderAt, columnHeaderAt, layoutFromHeader, tokenizeListLine, unflattenIptablesList, type ListLayout,
+} from './iptablesListTokens';
+import { kubeProxyConfigFromRules, withKubeProxyMeaning } from './natFacts';
+
+/**
+ * `iptables [-t nat] -L [CHAIN] [-n] [-v] [-x] [--line-numbers]`, from iptables-legacy
+ * or iptables-nft (which prints the prot column as a number: `6`, `17`, `0`).
+ * Also reads lines whose newlines were lost (several rules on one line).
+ */
+
+const FORMAT = 'iptables-list';
+
+/** `-t nat`, `--table nat`, `--table=nat`; iptables' default table is filter. */
+export function tableFromCommand(command: string | undefined): string | undefined {
+  if (!command) return undefined;
+  const m = /(?:^|\s)(?:-t\s*|--table[=\s]+)([a-z]+)/.exec(command);
+  return m?.[1];
+}
+
+/** Chains that exist only in the nat table, for listings that do not show their command. */
+function guessTable(chain: string): string {
+  if (/^(PREROUTING|POSTROUTING|KUBE-(SVC|SVL|SEP|EXT|FW|XLB|MARK-MASQ|POSTROUTING))/.test(chain)) return 'nat';
+  return 'filter';
+}
+
+const COUNTER = /^\d+[KMGTP]?$/;
+function parseCounter(t: string): number | undefined {
+  if (!COUNTER.test(t)) return undefined;
+  const unit = 'KMGTP'.indexOf(t[t.length - 1]);
+  return unit < 0 ? Number(t) : Number(t.slice(0, -1)) * 1000 ** (unit + 1);
+}
+
+interface State {
+  table?: string;
+  chain?: string;
+  position: number;
+  layout?: ListLayout;
+}
+
+function parseRuleTokens(tokens: string[], state: State): Omit<NatRule, 'evidence' | 'text' | 'table' | 'chain'> | string {
+  let opt = -1;
+  for (let k = 1; k < tokens.length; k++) if (isOptColumn(tokens[k]) && isProtColumn(tokens[k - 1])) { opt = k; break; }
+  if (opt < 0) return 'no "prot opt" columns (e.g. "tcp --")';
+  const before = tokens.slice(0, opt - 1);
+  let layout = state.layout;
+  if (!layout) {
+    // No column header seen (e.g. `| grep` output): infer from how many columns precede prot.
+    const numeric = before.filter((t) => COUNTER.test(t)).length;
+    layout = { lineNumbers: before.length === 2 && numeric === 1 || before.length >= 4, counters: before.length >= 3 && numeric >= 2 };
+  }
+  const expected = (layout.lineNumbers ? 1 : 0) + (layout.counters ? 2 : 0);
+  let k = 0;
+  if (layout.lineNumbers) k++;
+  let packets: number | undefined;
+  let bytes: number | undefined;
+  if (layout.counters) { packets = parseCounter(before[k] ?? ''); bytes = parseCounter(before[k + 1] ?? ''); k += 2; }
+  const target = before.length > expected ? before.slice(k).join(' ') : '';
+  let rest = opt + 1;
+  let inInterface: string | undefined;
+  let outInterface: string | undefined;
+  if (layout.counters) { inInterface = normalizeInterface(tokens[rest]); outInterface = normalizeInterface(tokens[rest + 1]); rest += 2; }
+  const src = tokens[rest];
+  const dst = tokens[rest + 1];
+  if (src === undefined || dst === undefined) return 'missing source/destination columns';
+  const matches = parseListMatches(tokens.slice(rest + 2));
+  const rule: Omit<NatRule, 'evidence' | 'text' | 'table' | 'chain'> = { kind: 'NatRule', target, ...matches };
+  const protocol = normalizeProtocol(tokens[opt - 1]);
+  if (protocol) rule.protocol = protocol;
+  const source = normalizeAddress(src);
+  const destination = normalizeAddress(dst);
+  if (source) rule.source = source;
+  if (destination) rule.destination = destination;
+  if (inInterface) rule.inInterface = inInterface;
+  if (outInterface) rule.outInterface = outInterface;
+  if (packets !== undefined) rule.packets = packets;
+  if (bytes !== undefined) rule.bytes = bytes;
+  for (const key of Object.keys(rule) as (keyof typeof rule)[]) if (rule[key] === undefined) delete rule[key];
+  return rule;
+}
+
+export function parseIptablesList(input: ParseInput): ParseResult {
+  const facts: Fact[] = [];
+  const rules: NatRule[] = [];
+  const chains: NatChain[] = [];
+  const unparsed: Unparsed[] = [];
+  const firstLine = input.firstLine ?? 1;
+  const commandTable = tableFromCommand(input.command);
+  const state: State = { table: commandTable, position: 0 };
+  const lines = input.text.split(/\r?\n/);
+  for (let idx = 0; idx < lines.length; idx++) {
+    const raw = lines[idx];
+    const lineNo = firstLine + idx;
+    if (!raw.trim()) continue;
+    const records = raw.length > 100_000 ? [raw] : unflattenIptablesList(raw, state.layout);
+    for (const rec of records) {
+      const text = rec.trim();
+      if (!text) continue;
+      const tokens = tokenizeListLine(text);
+      const ev = logEvidence(input.uri, lineNo, text, FORMAT);
+      const chainLen = chainHeaderAt(tokens, 0);
+      if (chainLen) {
+        const m = /^Chain (\S+) \((?:policy (\S+)(?: (\d+) packets, (\d+) bytes)?|(\d+) references)\)/.exec(text);
+        state.chain = tokens[1];
+        state.position = 0;
+        state.layout = undefined;
+        const chain: NatChain = { kind: 'NatChain', table: commandTable ?? guessTable(tokens[1]), name: tokens[1], evidence: [ev] };
+        if (m?.[2]) chain.policy = m[2];
+        if (m?.[5]) chain.references = Number(m[5]);
+        chains.push(chain);
+        facts.push(chain);
+        continue;
+      }
+      const cols = columnHeaderAt(tokens, 0);
+      if (cols && cols === tokens.length) { state.layout = layoutFromHeader(tokens); continue; }
+      if (/^[=#*~_-]{5,}$/.test(text)) { unparsed.push({ line: lineNo, reason: 'separator, not iptables output', text }); continue; }
+      const parsed = parseRuleTokens(tokens, state);
+      if (typeof parsed === 'string') { unparsed.push({ line: lineNo, reason: parsed, text: text.slice(0, 200) }); continue; }
+      const chainName = state.chain ?? '';
+      const position = ++state.position;
+      const rule = withKubeProxyMeaning({
+        ...parsed, table: commandTable ?? guessTable(chainName || parsed.target), chain: chainName, position, text, evidence: [ev],
+      } as NatRule);
+      // A `| grep` listing has no chain header: position and chain are unknown.
+      if (!state.chain) delete rule.position;
+      rules.push(rule);
+      facts.push(rule);
+    }
+  }
+  const config = kubeProxyConfigFromRules(rules, chains, FORMAT);
+  if (config) facts.push(config);
+  return { format: FORMAT, facts, records: rules.length + chains.length, unparsed };
+}
+
+export const iptablesListFormat: FormatSpec = {
+  id: FORMAT,
+  parse: (input) => {
+    try { return parseIptablesList(input); } catch (e) {
+      return { format: FORMAT, facts: [], records: 0, unparsed: [{ line: input.firstLine ?? 1, reason: `internal error: ${String(e)}` }] };
+    }
+  },
+  commands: [/^(iptables|ip6tables)(-legacy|-nft)?\s(?!.*-S\b)(.*\s)?(-L|--list|-[a-zA-Z]*L[a-zA-Z]*)(\s|$)/],
+  sniff(lines) {
+    let hits = 0;
+    let seen = 0;
+    for (const l of lines) {
+      if (!l.trim()) continue;
+      seen++;
+      if (/^Chain \S+ \((policy|\d+ references)/.test(l) || /^\s*(num\s+)?(pkts\s+bytes\s+)?target\s+prot\s+opt\b/.test(l)) hits += 2;
+      else if (/\s(all|tcp|udp|icmp|\d{1,3})\s+--\s+\S+\s+\S+/.test(l)) hits++;
+    }
+    return seen ? Math.min(1, hits / seen) : 0;
+  },
+};
+
+registerFormat(iptablesListFormat);

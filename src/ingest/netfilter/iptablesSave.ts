@@ -1,0 +1,108 @@
+import type { Fact, NatChain, NatRule, Unparsed } from '../../model';
+import { logEvidence } from '../../model';
+import { registerFormat } from '../registry';
+import type { FormatSpec, ParseInput, ParseResult } from '../types';
+import { parseSaveRuleWords, tokenizeSaveLine } from './iptablesSaveRule';
+import { kubeProxyConfigFromRules, withKubeProxyMeaning } from './natFacts';
+
+/**
+ * `iptables-save` / `iptables-legacy-save` / `iptables-nft-save` (and `-S`-like `-A` lines):
+ * `*nat`, `:CHAIN POLICY [packets:bytes]`, `[p:b] -A CHAIN … -j TARGET`, `COMMIT`.
+ */
+
+const FORMAT = 'iptables-save';
+const CHAIN_LINE = /^:(\S+)\s+(\S+)(?:\s+\[(\d+):(\d+)\])?\s*$/;
+const COUNTERS_PREFIX = /^\[(\d+):(\d+)\]\s+/;
+
+/** Splits a line that lost its newlines at each `-A`, `*table`, `:CHAIN - [0:0]` and `COMMIT`. */
+export function unflattenIptablesSave(line: string): string[] {
+  const parts = line.split(/\s+(?=-A\s|COMMIT(?:\s|$)|\*(?:nat|filter|mangle|raw|security)(?:\s|$)|:[A-Z][\w-]*\s+(?:-|ACCEPT|DROP|RETURN)\s+\[|#\s(?:Generated|Completed)\s)/);
+  return parts.length > 1 ? parts : [line];
+}
+
+export function parseIptablesSave(input: ParseInput): ParseResult {
+  const facts: Fact[] = [];
+  const rules: NatRule[] = [];
+  const chains: NatChain[] = [];
+  const unparsed: Unparsed[] = [];
+  const firstLine = input.firstLine ?? 1;
+  let table = /(?:^|\s)-t\s*([a-z]+)/.exec(input.command ?? '')?.[1] ?? 'filter';
+  const positions = new Map<string, number>();
+  const lines = input.text.split(/\r?\n/);
+  for (let idx = 0; idx < lines.length; idx++) {
+    const lineNo = firstLine + idx;
+    const whole = lines[idx].trim();
+    if (!whole) continue;
+    // A quoted comment may contain ` -A `; only split lines without quotes, or clearly flattened ones.
+    const records = whole.length < 100_000 && (whole.match(/ -A /g) ?? []).length > 0 && !whole.startsWith('#') ? unflattenIptablesSave(whole) : [whole];
+    for (const rec of records) {
+      const text = rec.trim();
+      if (!text) continue;
+      const ev = logEvidence(input.uri, lineNo, text, FORMAT);
+      if (text.startsWith('#')) continue;
+      if (text.startsWith('*')) { table = text.slice(1).trim(); positions.clear(); continue; }
+      if (text === 'COMMIT') continue;
+      const chainLine = CHAIN_LINE.exec(text);
+      if (chainLine) {
+        const chain: NatChain = { kind: 'NatChain', table, name: chainLine[1], evidence: [ev] };
+        if (chainLine[2] !== '-') chain.policy = chainLine[2];
+        chains.push(chain);
+        facts.push(chain);
+        continue;
+      }
+      const listRules = /^-([NP])\s+(\S+)(?:\s+(\S+))?$/.exec(text);
+      if (listRules) {
+        // `iptables -S`: `-N CHAIN` declares a chain, `-P CHAIN POLICY` sets a built-in's policy.
+        const chain: NatChain = { kind: 'NatChain', table, name: listRules[2], evidence: [ev] };
+        if (listRules[1] === 'P' && listRules[3]) chain.policy = listRules[3];
+        chains.push(chain);
+        facts.push(chain);
+        continue;
+      }
+      let body = text;
+      let counters: [number, number] | undefined;
+      const c = COUNTERS_PREFIX.exec(body);
+      if (c) { counters = [Number(c[1]), Number(c[2])]; body = body.slice(c[0].length); }
+      if (!/^-[AI]\s/.test(body)) { unparsed.push({ line: lineNo, reason: 'not an iptables-save line', text: text.slice(0, 200) }); continue; }
+      const words = tokenizeSaveLine(body);
+      if (!words) { unparsed.push({ line: lineNo, reason: 'unterminated quote', text: text.slice(0, 200) }); continue; }
+      // `-I CHAIN [N]`: the optional rule number is not an option.
+      const rest = words[0] === '-I' && /^\d+$/.test(words[2] ?? '') ? [words[1], ...words.slice(3)] : words.slice(1);
+      const fields = parseSaveRuleWords(rest);
+      if (typeof fields === 'string') { unparsed.push({ line: lineNo, reason: fields, text: text.slice(0, 200) }); continue; }
+      const key = `${table}/${fields.chain}`;
+      const position = (positions.get(key) ?? 0) + 1;
+      positions.set(key, position);
+      const rule = withKubeProxyMeaning({ ...fields, table, position, text: body, evidence: [ev] });
+      if (counters) { rule.packets = counters[0]; rule.bytes = counters[1]; }
+      rules.push(rule);
+      facts.push(rule);
+    }
+  }
+  const config = kubeProxyConfigFromRules(rules, chains, FORMAT);
+  if (config) facts.push(config);
+  return { format: FORMAT, facts, records: rules.length + chains.length, unparsed };
+}
+
+export const iptablesSaveFormat: FormatSpec = {
+  id: FORMAT,
+  parse: (input) => {
+    try { return parseIptablesSave(input); } catch (e) {
+      return { format: FORMAT, facts: [], records: 0, unparsed: [{ line: input.firstLine ?? 1, reason: `internal error: ${String(e)}` }] };
+    }
+  },
+  commands: [/^(iptables|ip6tables)(-legacy|-nft)?-save\b/, /^(iptables|ip6tables)(-legacy|-nft)?\s(.*\s)?(-S|--list-rules)(\s|$)/],
+  sniff(lines) {
+    let hits = 0;
+    let seen = 0;
+    for (const l of lines) {
+      const t = l.trim();
+      if (!t) continue;
+      seen++;
+      if (/^# (Generated|Completed) (by|on) /.test(t) || /^\*(nat|filter|mangle|raw|security)$/.test(t) || t === 'COMMIT' || CHAIN_LINE.test(t) || /^(\[\d+:\d+\]\s+)?-[AIN]\s+\S+/.test(t)) hits++;
+    }
+    return seen ? hits / seen : 0;
+  },
+};
+
+registerFormat(iptablesSaveFormat);

@@ -1,0 +1,99 @@
+import type { NatRule } from '../../model';
+import {
+  canonicalMarkMatch, canonicalMarkTarget, canonicalRecent, normalizeAddress, normalizeProtocol, parseNatTarget, parsePort,
+  parseValueMask, type RecentOptions,
+} from './iptablesFields';
+
+/**
+ * Splits an `iptables-save` rule into words the way iptables-restore does:
+ * whitespace separates, double quotes group (`--comment "ns/svc:p cluster IP"`),
+ * `\"` inside quotes is a quote. Returns undefined for an unterminated quote.
+ */
+export function tokenizeSaveLine(line: string): string[] | undefined {
+  const out: string[] = [];
+  let i = 0;
+  const n = line.length;
+  while (i < n) {
+    while (i < n && (line[i] === ' ' || line[i] === '\t')) i++;
+    if (i >= n) break;
+    let word = '';
+    let quoted = false;
+    while (i < n && (quoted || (line[i] !== ' ' && line[i] !== '\t'))) {
+      const c = line[i];
+      if (c === '\\' && quoted && i + 1 < n) { word += line[i + 1]; i += 2; continue; }
+      if (c === '"') { quoted = !quoted; i++; continue; }
+      word += c;
+      i++;
+    }
+    if (quoted) return undefined;
+    out.push(word);
+  }
+  return out;
+}
+
+export type SaveRuleFields = Omit<NatRule, 'evidence' | 'text' | 'table'>;
+
+const RECENT_ACTIONS = new Set(['--set', '--rcheck', '--update', '--remove']);
+
+/**
+ * The structured rule from the words after `-A` (or `-I`): `CHAIN [options] -j TARGET …`.
+ * Options whose meaning we do not model are skipped (the rule text keeps them).
+ * Returns a reason string when the words are not a rule.
+ */
+export function parseSaveRuleWords(words: readonly string[]): SaveRuleFields | string {
+  const chain = words[0];
+  if (!chain || chain.startsWith('-')) return 'rule without chain name';
+  const rule: SaveRuleFields = { kind: 'NatRule', chain, target: '' };
+  const marks: string[] = [];
+  let recent: RecentOptions | undefined;
+  let negate = false;
+  let module = '';
+  for (let i = 1; i < words.length; i++) {
+    const w = words[i];
+    const next = () => words[++i];
+    if (w === '!') { negate = true; continue; }
+    const neg = negate;
+    negate = false;
+    switch (w) {
+      case '-s': case '--source': rule.source = normalizeAddress(next(), neg); break;
+      case '-d': case '--destination': rule.destination = normalizeAddress(next(), neg); break;
+      case '-p': case '--protocol': { const p = normalizeProtocol(next()); if (p) rule.protocol = neg ? `!${p}` : p; break; }
+      case '-i': case '--in-interface': rule.inInterface = `${neg ? '!' : ''}${next() ?? ''}`; break;
+      case '-o': case '--out-interface': rule.outInterface = `${neg ? '!' : ''}${next() ?? ''}`; break;
+      case '-m': case '--match': module = next() ?? ''; if (module === 'recent') recent ??= {}; break;
+      case '-j': case '--jump': case '-g': case '--goto': rule.target = next() ?? ''; module = ''; break;
+      case '-c': case '--set-counters': rule.packets = Number(next()); rule.bytes = Number(next()); break;
+      case '--comment': rule.comment = next(); break;
+      case '--dport': case '--destination-port': rule.dport = parsePort(next()); break;
+      case '--sport': case '--source-port': rule.sport = parsePort(next()); break;
+      case '--probability': { const p = Number(next()); if (Number.isFinite(p)) rule.probability = p; break; }
+      case '--mark': if (module === 'mark') marks.push(canonicalMarkMatch(next() ?? '', neg)); else i++; break;
+      case '--or-mark': case '--xor-mark': case '--and-mark': case '--set-mark': case '--set-xmark': {
+        const vm = parseValueMask(next() ?? '');
+        if (!vm) break;
+        const [v, m] = vm;
+        if (w === '--or-mark') marks.push(canonicalMarkTarget(v, v));
+        else if (w === '--xor-mark') marks.push(canonicalMarkTarget(v, 0));
+        else if (w === '--and-mark') marks.push(canonicalMarkTarget(0, ~v));
+        else if (w === '--set-mark') marks.push(canonicalMarkTarget(v, m === 0xffffffff ? m : m));
+        else marks.push(canonicalMarkTarget(v, m));
+        break;
+      }
+      case '--to-destination': { const t = parseNatTarget(next() ?? ''); if (t) rule.dnatTo = t; break; }
+      case '--seconds': if (recent && module === 'recent') recent.seconds = Number(next()); else i++; break;
+      case '--hitcount': if (recent && module === 'recent') recent.hitcount = Number(next()); else i++; break;
+      case '--name': if (recent && module === 'recent') recent.name = next(); else i++; break;
+      case '--reap': if (recent) recent.reap = true; break;
+      default:
+        if (recent && module === 'recent' && RECENT_ACTIONS.has(w)) recent.action = w.slice(2) as RecentOptions['action'];
+        else if (w === '--mask' || w === '--mode' || w === '--dst-type' || w === '--src-type' || w === '--ctstate'
+          || w === '--reject-with' || w === '--to-source' || w === '--to-ports' || w === '--dports' || w === '--sports'
+          || w === '--state' || w === '--limit' || w === '--limit-burst' || w === '--set-mss' || w === '--nfacct-name') i++;
+        // Flags without a value (`--rsource`, `--random-fully`, `--log-uid` …) need nothing.
+    }
+  }
+  if (recent) rule.recent = canonicalRecent(recent);
+  if (marks.length) rule.mark = marks.join('; ');
+  for (const key of Object.keys(rule) as (keyof SaveRuleFields)[]) if (rule[key] === undefined) delete rule[key];
+  return rule;
+}

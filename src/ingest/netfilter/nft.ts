@@ -1,0 +1,199 @@
+import type { Fact, KubeProxyConfig, NftMapElement, NftRule, Unparsed } from '../../model';
+import { logEvidence } from '../../model';
+import { registerFormat } from '../registry';
+import type { FormatSpec, ParseInput, ParseResult } from '../types';
+import { parseNatTarget, parsePort } from './iptablesFields';
+
+/**
+ * `nft list ruleset` / `nft list table ip kube-proxy`: tables, chains and their
+ * rules, and the elements of maps (`10.96.0.10 . udp . 53 : goto service-…`), which
+ * is where kube-proxy's nftables mode keeps its Service lookup. Block structure is
+ * followed by braces, one line at a time.
+ */
+
+const FORMAT = 'nft';
+
+interface Block { kind: 'table' | 'chain' | 'set' | 'map' | 'other'; name: string }
+
+function braceBalance(s: string): number {
+  let n = 0;
+  let quoted = false;
+  for (const c of s) {
+    if (c === '"') quoted = !quoted;
+    else if (!quoted && c === '{') n++;
+    else if (!quoted && c === '}') n--;
+  }
+  return n;
+}
+
+/** Splits at commas outside braces and quotes. */
+function splitTopLevel(s: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let quoted = false;
+  let start = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i];
+    if (c === '"') quoted = !quoted;
+    else if (quoted) continue;
+    else if (c === '{') depth++;
+    else if (c === '}') depth--;
+    else if (c === ',' && depth === 0) { out.push(s.slice(start, i)); start = i + 1; }
+  }
+  out.push(s.slice(start));
+  return out.map((x) => x.trim()).filter(Boolean);
+}
+
+/** `dnat to 10.244.0.105:53`, `dnat ip to 10.244.0.105 . 53`, `dnat ip6 to [fd00::1]:53`. */
+export function parseNftDnat(rule: string): { ip: string; port?: number } | undefined {
+  const m = /\bdnat (?:ip6? )?to (\S+)(?: \. (\d+))?/.exec(rule);
+  if (!m) return undefined;
+  const t = parseNatTarget(m[1]);
+  if (!t) return undefined;
+  if (t.port === undefined && m[2]) t.port = parsePort(m[2]);
+  return t;
+}
+
+/** The chains a `numgen random mod N vmap { 0 : goto A, 1 : goto B }` picks from. */
+export function numgenChains(rule: string): string[] | undefined {
+  const at = rule.indexOf('numgen ');
+  if (at < 0) return undefined;
+  const open = rule.indexOf('{', at);
+  const close = rule.indexOf('}', open);
+  if (open < 0 || close < 0) return undefined;
+  return splitTopLevel(rule.slice(open + 1, close)).map((e) => /:\s*(?:goto|jump)\s+(\S+)/.exec(e)?.[1]).filter((x): x is string => !!x);
+}
+
+function parseElement(text: string): { key: string[]; verdict: string } | undefined {
+  const colon = text.lastIndexOf(' : ');
+  const keyPart = (colon >= 0 ? text.slice(0, colon) : text).replace(/\s+comment\s+"[^"]*"/, '').replace(/\s+(timeout|expires)\s+\S+/g, '').trim();
+  if (!keyPart) return undefined;
+  return { key: keyPart.split(' . ').map((k) => k.trim()), verdict: colon >= 0 ? text.slice(colon + 3).trim() : '' };
+}
+
+export function parseNft(input: ParseInput): ParseResult {
+  const facts: Fact[] = [];
+  const unparsed: Unparsed[] = [];
+  const firstLine = input.firstLine ?? 1;
+  const stack: Block[] = [];
+  let table: { family: string; name: string } | undefined;
+  let kubeProxyLine: number | undefined;
+  let kubeProxyText = '';
+  let pending: { text: string; line: number } | undefined;
+  let inElements = false;
+  let records = 0;
+  const lines = input.text.split(/\r?\n/);
+  const top = () => stack[stack.length - 1];
+
+  const addElements = (text: string, lineNo: number, raw: string) => {
+    const b = top();
+    if (b?.kind !== 'map' || !table) return;
+    for (const part of splitTopLevel(text)) {
+      const el = parseElement(part);
+      if (!el) continue;
+      const fact: NftMapElement = { kind: 'NftMapElement', table: table.name, map: b.name, key: el.key, verdict: el.verdict, evidence: [logEvidence(input.uri, lineNo, raw, FORMAT)] };
+      facts.push(fact);
+      records++;
+    }
+  };
+
+  const addRule = (text: string, lineNo: number) => {
+    const b = top();
+    if (!table || b?.kind !== 'chain') return;
+    const rule: NftRule = { kind: 'NftRule', table: table.name, family: table.family, chain: b.name, text, evidence: [logEvidence(input.uri, lineNo, text, FORMAT)] };
+    const eps = numgenChains(text);
+    if (eps?.length) rule.endpointChains = eps;
+    const dnat = parseNftDnat(text);
+    if (dnat) rule.dnatTo = dnat;
+    const comment = /\bcomment "([^"]*)"/.exec(text);
+    if (comment) rule.comment = comment[1];
+    facts.push(rule);
+    records++;
+  };
+
+  for (let idx = 0; idx < lines.length; idx++) {
+    const lineNo = firstLine + idx;
+    const raw = lines[idx];
+    const text = raw.trim();
+    if (!text || text.startsWith('#')) continue;
+    if (inElements) {
+      const end = braceBalance(text) < 0;
+      addElements(end ? text.slice(0, text.lastIndexOf('}')) : text, lineNo, text);
+      if (end) inElements = false;
+      continue;
+    }
+    if (pending) {
+      pending.text += ' ' + text;
+      if (braceBalance(pending.text) <= 0) { addRule(pending.text, pending.line); pending = undefined; }
+      continue;
+    }
+    const opener = /^(table|chain|set|map|flowtable|counter|quota|ct\s+\S+|limit|secmark|synproxy)\s+(?:(ip6?|inet|arp|bridge|netdev)\s+)?(\S+)\s*\{$/.exec(text);
+    if (opener) {
+      const kind = opener[1];
+      if (kind === 'table') {
+        table = { family: opener[2] ?? 'ip', name: opener[3] };
+        stack.push({ kind: 'table', name: opener[3] });
+        if (opener[3] === 'kube-proxy' && kubeProxyLine === undefined) { kubeProxyLine = lineNo; kubeProxyText = text; }
+      } else {
+        stack.push({ kind: kind === 'chain' || kind === 'set' || kind === 'map' ? kind : 'other', name: opener[3] });
+      }
+      continue;
+    }
+    if (text === '}') {
+      if (!stack.pop()) unparsed.push({ line: lineNo, reason: 'closing brace without block', text });
+      if (stack.length === 0) table = undefined;
+      continue;
+    }
+    const b = top();
+    if (!b) { unparsed.push({ line: lineNo, reason: 'outside any nft table', text: text.slice(0, 200) }); continue; }
+    if (b.kind === 'set' || b.kind === 'map') {
+      const el = /^elements\s*=\s*\{(.*)$/.exec(text);
+      if (el) {
+        const rest = el[1];
+        const closes = braceBalance('{' + rest) <= 0;
+        addElements(closes ? rest.slice(0, rest.lastIndexOf('}')) : rest, lineNo, text);
+        inElements = !closes;
+      }
+      // `type`, `flags`, `comment`, `timeout`, `size`, `policy`: properties we do not model.
+      continue;
+    }
+    if (b.kind === 'chain') {
+      if (/^type\s+\S+\s+hook\s/.test(text) || /^comment\s+"/.test(text) || /^policy\s+\S+;?$/.test(text) || /^devices?\s*=/.test(text)) continue;
+      if (braceBalance(text) > 0) { pending = { text, line: lineNo }; continue; }
+      addRule(text, lineNo);
+      continue;
+    }
+    if (b.kind === 'table' && /^(comment|flags)\s/.test(text)) continue;
+    if (b.kind === 'other') continue;
+    unparsed.push({ line: lineNo, reason: 'unknown nft statement', text: text.slice(0, 200) });
+  }
+  if (pending) unparsed.push({ line: pending.line, reason: 'rule with unbalanced braces', text: pending.text.slice(0, 200) });
+  if (kubeProxyLine !== undefined) {
+    const config: KubeProxyConfig = { kind: 'KubeProxy', mode: 'nftables', evidence: [logEvidence(input.uri, kubeProxyLine, kubeProxyText, FORMAT)] };
+    facts.push(config);
+  }
+  return { format: FORMAT, facts, records, unparsed };
+}
+
+export const nftFormat: FormatSpec = {
+  id: FORMAT,
+  parse: (input) => {
+    try { return parseNft(input); } catch (e) {
+      return { format: FORMAT, facts: [], records: 0, unparsed: [{ line: input.firstLine ?? 1, reason: `internal error: ${String(e)}` }] };
+    }
+  },
+  commands: [/^nft\s(.*\s)?list\s/],
+  sniff(lines) {
+    let hits = 0;
+    let seen = 0;
+    for (const l of lines) {
+      const t = l.trim();
+      if (!t) continue;
+      seen++;
+      if (/^(table|chain|set|map)\s.*\{$/.test(t) || /^type\s+\S+\s+hook\s/.test(t) || /\b(vmap|goto|jump|dnat to|masquerade|ct state)\b/.test(t) || t === '}') hits++;
+    }
+    return seen ? hits / seen : 0;
+  },
+};
+
+registerFormat(nftFormat);
