@@ -1,0 +1,183 @@
+import type { Packet } from '../../model';
+import type { ArpExchange, Correlation, Flood, IcmpError, NatPair, PacketGroup, TcpConnection, VethClaim } from './correlation';
+import { connectionKey, forwardKeyWithoutDst, isUnicastIp, looksLikeVeth, packetTime, replyKeyWithoutSrc, samePacketKey } from './packetKey';
+
+/** Sightings of one packet on several interfaces are microseconds apart; a later identical packet is a retransmission. */
+const SAME_PACKET_WINDOW_S = 0.05;
+
+export interface CorrelateOptions {
+  /** Extra interface names known to be pod veths (from `ip link`). */
+  vethNames?: ReadonlySet<string>;
+  /** True for virtual (Service) addresses, so DNAT pairs are oriented even without timestamps. */
+  isServiceIp?: (ip: string) => boolean;
+}
+
+/**
+ * Correlates packets from any number of captures: groups sightings of the same packet,
+ * pairs pre- and post-DNAT packets, infers which veth belongs to which pod, finds bridge
+ * flooding, ARP exchanges, TCP handshakes/teardowns/retransmissions and ICMP errors.
+ * One pass plus per-group work: linear in the number of packets.
+ */
+export function correlate(packets: readonly Packet[], options: CorrelateOptions = {}): Correlation {
+  const groups: PacketGroup[] = [];
+  const groupOf = new Map<Packet, PacketGroup>();
+  const openGroup = new Map<string, PacketGroup>();
+  const retransmitted = new Set<Packet>();
+
+  for (const p of packets) {
+    const key = samePacketKey(p);
+    const t = packetTime(p);
+    const open = openGroup.get(key);
+    const seenHere = open?.packets.some((q) => q.interface === p.interface && q.direction === p.direction);
+    const inWindow = open && (t === undefined || open.start === undefined || t - open.start <= SAME_PACKET_WINDOW_S);
+    if (open && inWindow && !seenHere) {
+      open.packets.push(p);
+      groupOf.set(p, open);
+      continue;
+    }
+    if (open && p.protocol === 'tcp' && (seenHere || !inWindow)) retransmitted.add(p);
+    const g: PacketGroup = { key, packets: [p], start: t };
+    groups.push(g);
+    openGroup.set(key, g);
+    groupOf.set(p, g);
+  }
+
+  return {
+    groups,
+    groupOf,
+    vethClaims: vethClaims(groups, options.vethNames),
+    natPairs: natPairs(packets, options.isServiceIp),
+    floods: floods(groups, options.vethNames),
+    arp: arpExchanges(groups),
+    connections: tcpConnections(packets, retransmitted),
+    icmpErrors: icmpErrors(packets),
+  };
+}
+
+function vethClaims(groups: readonly PacketGroup[], known?: ReadonlySet<string>): VethClaim[] {
+  const out: VethClaim[] = [];
+  const seen = new Set<string>();
+  const claim = (c: VethClaim) => {
+    const k = `${c.ip}|${c.iface}|${c.how}`;
+    if (seen.has(k)) return;
+    seen.add(k);
+    out.push(c);
+  };
+  for (const g of groups) {
+    const vethOuts = g.packets.filter((p) => p.direction === 'Out' && looksLikeVeth(p.interface, known));
+    for (const p of g.packets) {
+      if (!looksLikeVeth(p.interface, known) || p.direction !== 'P') continue;
+      // `P` on a host-side veth: the frame came out of the pod behind it, addressed to someone else.
+      if (p.network === 'ip' && p.src?.ip) claim({ ip: p.src.ip, iface: p.interface!, how: 'sent', evidence: p.evidence });
+      if (p.protocol === 'arp') {
+        const ip = p.arp?.op === 'reply' ? arpReplyIp(p) : p.arp?.senderIp;
+        if (ip) claim({ ip, iface: p.interface!, how: 'arp', evidence: p.evidence });
+      }
+    }
+    const first = g.packets[0];
+    if (first.network === 'ip' && vethOuts.length === 1 && first.dst?.ip && isUnicastIp(first.dst.ip)) {
+      claim({ ip: first.dst.ip, iface: vethOuts[0].interface!, how: 'delivered', evidence: vethOuts[0].evidence });
+    }
+  }
+  return out;
+}
+
+function natPairs(packets: readonly Packet[], isServiceIp?: (ip: string) => boolean): NatPair[] {
+  const fwd = new Map<string, Packet[]>();
+  const rev = new Map<string, Packet[]>();
+  const put = (m: Map<string, Packet[]>, k: string | undefined, p: Packet, addr: string | undefined) => {
+    if (!k || !addr) return;
+    const l = m.get(k);
+    if (!l) m.set(k, [p]);
+    else if (!l.some((q) => (m === fwd ? q.dst?.ip : q.src?.ip) === addr)) l.push(p);
+  };
+  for (const p of packets) {
+    if (p.network !== 'ip') continue;
+    put(fwd, forwardKeyWithoutDst(p), p, p.dst?.ip);
+    put(rev, replyKeyWithoutSrc(p), p, p.src?.ip);
+  }
+  const out: NatPair[] = [];
+  const addr = (ip?: string, port?: number) => `${ip}${port !== undefined ? `:${port}` : ''}`;
+  const order = (a: Packet, b: Packet, virtual: (p: Packet) => string | undefined): [Packet, Packet] => {
+    const va = virtual(a);
+    const vb = virtual(b);
+    if (isServiceIp && va && isServiceIp(va) && !(vb && isServiceIp(vb))) return [a, b];
+    if (isServiceIp && vb && isServiceIp(vb) && !(va && isServiceIp(va))) return [b, a];
+    return (packetTime(a) ?? 0) <= (packetTime(b) ?? 0) ? [a, b] : [b, a];
+  };
+  for (const l of fwd.values()) {
+    if (l.length !== 2) continue;
+    const [before, after] = order(l[0], l[1], (p) => p.dst?.ip);
+    out.push({ direction: 'forward', before, after, original: addr(before.dst?.ip, before.dst?.port), translated: addr(after.dst?.ip, after.dst?.port) });
+  }
+  for (const l of rev.values()) {
+    if (l.length !== 2) continue;
+    // In the reply the pod's address comes first and conntrack restores the Service address.
+    const [svc, pod] = order(l[0], l[1], (p) => p.src?.ip);
+    out.push({ direction: 'reply', before: pod, after: svc, original: addr(pod.src?.ip, pod.src?.port), translated: addr(svc.src?.ip, svc.src?.port) });
+  }
+  return out;
+}
+
+function floods(groups: readonly PacketGroup[], known?: ReadonlySet<string>): Flood[] {
+  const out: Flood[] = [];
+  for (const g of groups) {
+    const first = g.packets[0];
+    if (first.network !== 'ip' || !isUnicastIp(first.dst?.ip)) continue;
+    const outs = g.packets.filter((p) => p.direction === 'Out' && looksLikeVeth(p.interface, known)).map((p) => p.interface!);
+    if (outs.length >= 2) out.push({ group: g, dst: first.dst!.ip, interfaces: [...new Set(outs)] });
+  }
+  return out;
+}
+
+function arpExchanges(groups: readonly PacketGroup[]): ArpExchange[] {
+  const pending = new Map<string, ArpExchange>();
+  const out: ArpExchange[] = [];
+  for (const g of groups) {
+    const a = g.packets[0].arp;
+    if (!a) continue;
+    if (a.op === 'request' && a.targetIp) {
+      const x: ArpExchange = { targetIp: a.targetIp, senderIp: a.senderIp, request: g };
+      pending.set(a.targetIp, x);
+      out.push(x);
+    } else if (a.op === 'reply') {
+      const ip = arpReplyIp(g.packets[0]);
+      const x = ip ? pending.get(ip) : undefined;
+      if (x && !x.reply) { x.reply = g; x.mac = a.mac; }
+      else if (ip) out.push({ targetIp: ip, reply: g, mac: a.mac });
+    }
+  }
+  return out;
+}
+
+function tcpConnections(packets: readonly Packet[], retransmitted: ReadonlySet<Packet>): TcpConnection[] {
+  const byKey = new Map<string, TcpConnection>();
+  for (const p of packets) {
+    if (p.protocol !== 'tcp' || !p.tcp) continue;
+    const key = connectionKey(p);
+    if (!key) continue;
+    let c = byKey.get(key);
+    if (!c) byKey.set(key, (c = { key, packets: [], fins: [], rsts: [], retransmissions: [], dataPackets: 0 }));
+    c.packets.push(p);
+    const f = p.tcp.flags;
+    if (f === 'S' && !c.syn) { c.syn = p; c.client = `${p.src?.ip}:${p.src?.port}`; c.server = `${p.dst?.ip}:${p.dst?.port}`; }
+    else if (f === 'S.' && !c.synAck) c.synAck = p;
+    else if (f === '.' && c.synAck && !c.ack) c.ack = p;
+    if (f.includes('F')) c.fins.push(p);
+    if (f.includes('R')) c.rsts.push(p);
+    if ((p.length ?? 0) > 0) c.dataPackets++;
+    if (retransmitted.has(p)) c.retransmissions.push(p);
+  }
+  return [...byKey.values()];
+}
+
+function icmpErrors(packets: readonly Packet[]): IcmpError[] {
+  return packets
+    .filter((p) => p.protocol === 'icmp' && p.icmp && /unreachable|time exceeded|exceeded|redirect/i.test(p.icmp.type))
+    .map((packet) => ({ packet, type: packet.icmp!.type }));
+}
+
+/** `Reply X is-at MAC`: X is the address being announced (parsers may file it as sender or target). */
+function arpReplyIp(p: Packet): string | undefined {
+  return p.arp?.senderIp ?? p.arp?.targetIp;
+}

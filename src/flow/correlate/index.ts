@@ -1,0 +1,4 @@
+export * from './correlation';
+export * from './correlate';
+export * from './packetKey';
+export * from './vethOwnership';

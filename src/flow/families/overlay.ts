@@ -1,0 +1,98 @@
+import { cidrContains, derivedEvidence, FLANNEL_VXLAN_PORT, VXLAN_OVERHEAD_IPV4, type Evidence, type Pod } from '../../model';
+import { routingActor, underlayActor, vxlanActor } from '../actors';
+import { bridgeOf, nodeOf, subnetOf, type TraceContext } from '../context';
+import type { FlowPhase } from '../types';
+
+/** Flannel backend: net-conf / subnet.env, node annotations, the routes, else Flannel's default (vxlan). */
+export function flannelBackend(ctx: TraceContext): { backend: string; evidence: Evidence[] } {
+  const cni = ctx.model.all('Cni').find((c) => c.backend);
+  if (cni?.backend) return { backend: cni.backend, evidence: cni.evidence };
+  const node = ctx.model.nodes.find((n) => n.flannel?.backendType);
+  if (node?.flannel?.backendType) return { backend: node.flannel.backendType, evidence: node.evidence };
+  const vx = ctx.model.all('Route').find((r) => r.dev?.startsWith('flannel.'));
+  if (vx) return { backend: 'vxlan', evidence: vx.evidence };
+  const dev = ctx.model.all('HostInterface').find((i) => i.type === 'vxlan' && i.name.startsWith('flannel'));
+  if (dev) return { backend: 'vxlan', evidence: dev.evidence };
+  return { backend: 'vxlan', evidence: [derivedEvidence("Flannel's default backend is vxlan")] };
+}
+
+/** A node's underlay address: InternalIP, Flannel's public-ip annotation. */
+function nodeIp(ctx: TraceContext, node: string): { ip?: string; evidence: Evidence[] } {
+  const n = ctx.model.nodes.find((x) => x.name === node);
+  const ip = n?.flannel?.publicIP ?? n?.internalIP;
+  return ip ? { ip, evidence: n!.evidence } : { evidence: [] };
+}
+
+/**
+ * Cross-node leg, from the source node's bridge to the destination node's routing:
+ * route lookup, then VXLAN encapsulation through flannel.1 or a plain host-gw route.
+ * Returns the actor on the destination node where the inner packet is routed on.
+ */
+export function crossNode(ctx: TraceContext, phase: FlowPhase, fromBridge: string, src: Pod, dst: Pod, label: string): string {
+  const a = nodeOf(ctx, src);
+  const z = nodeOf(ctx, dst);
+  const { backend, evidence: backendEv } = flannelBackend(ctx);
+  const dstIp = dst.ip ?? '';
+  const routes = ctx.model.all('Route').filter((r) => (!r.host || r.host === a) && r.destination !== 'default' && dstIp && cidrContains(r.destination, dstIp) && !r.dev?.startsWith('cni'));
+  const route = routes.sort((x, y) => Number(y.destination.split('/')[1] ?? 32) - Number(x.destination.split('/')[1] ?? 32))[0];
+  const ra = ctx.b.actor(routingActor(a));
+  const rz = ctx.b.actor(routingActor(z));
+  const zIp = nodeIp(ctx, z);
+  const aIp = nodeIp(ctx, a);
+  if (!zIp.ip) ctx.b.need(`underlay IP of ${z} unknown: run \`kubectl get nodes -o wide\``);
+  const subnet = route?.destination ?? (dstIp ? subnetOf(dstIp) : 'remote pod subnet');
+  ctx.b.step(phase, {
+    from: fromBridge, to: ra, kind: 'route', label: route ? `${route.destination} via ${route.via ?? '?'} dev ${route.dev}${route.onlink ? ' onlink' : ''}` : `route to ${subnet}`,
+    explanation: `${dstIp} is not on this node's bridge, so the frame goes up to ${a}'s routing table (cni0 is the pods' default gateway).`,
+    evidence: route ? route.evidence : [...backendEv, derivedEvidence(`flanneld installs one route per remote node subnet (${backend})`)],
+  });
+  if (!route) ctx.b.need(`route to ${subnet} on ${a} unknown: run \`ip route\` on ${a}`);
+  if (backend === 'host-gw') {
+    const ua = ctx.b.actor(underlayActor(a, route?.dev ?? 'eth0', aIp.ip));
+    const uz = ctx.b.actor(underlayActor(z, 'eth0', zIp.ip));
+    ctx.b.step(phase, { from: ra, to: ua, kind: 'route', label: `next hop ${route?.via ?? zIp.ip ?? z}`, explanation: 'host-gw: the remote node itself is the next hop; the pod packet leaves unchanged, no encapsulation (nodes must share an L2 segment).', evidence: [...(route?.evidence ?? []), ...backendEv] });
+    ctx.b.step(phase, { from: ua, to: uz, kind: 'packet', label, explanation: `The original packet (${src.ip} → ${dstIp}) crosses the underlay as is.`, evidence: [...backendEv, ...zIp.evidence] });
+    ctx.b.step(phase, { from: uz, to: rz, kind: 'route', label: `${z}: ${dstIp} is local`, explanation: `${z} routes its own pod subnet onto its bridge.`, evidence: [derivedEvidence('the destination node owns the pod subnet')] });
+    return rz;
+  }
+  const cni = ctx.model.all('Cni').find((c) => c.vni !== undefined || c.port !== undefined || c.mtu !== undefined);
+  const dev = route?.dev ?? 'flannel.1';
+  const devFact = ctx.model.all('HostInterface').find((i) => i.name === dev && (!i.host || i.host === a));
+  const vni = devFact?.vxlan?.vni ?? cni?.vni ?? 1;
+  const port = devFact?.vxlan?.port ?? cni?.port ?? FLANNEL_VXLAN_PORT;
+  const mtu = devFact?.mtu ?? cni?.mtu;
+  const fdb = ctx.model.all('FdbEntry').find((f) => f.dev === dev && f.dst && (!zIp.ip || f.dst === zIp.ip));
+  const outer = fdb?.dst ?? zIp.ip;
+  const va = ctx.b.actor(vxlanActor(a, dev));
+  const vz = ctx.b.actor(vxlanActor(z, dev));
+  const ua = ctx.b.actor(underlayActor(a, devFact?.vxlan?.dev ?? 'eth0', aIp.ip));
+  const uz = ctx.b.actor(underlayActor(z, 'eth0', zIp.ip));
+  const encapPackets = ctx.model.packets.filter((p) => p.vni !== undefined && p.inner && p.inner.dst?.ip === dstIp);
+  ctx.b.step(phase, {
+    from: ra, to: va, kind: 'encap',
+    label: `VXLAN encap VNI ${vni}, UDP ${port}, outer ${aIp.ip ?? a} → ${outer ?? z}${mtu ? `, MTU ${mtu}` : ''}`,
+    explanation: `flannel.1 wraps the pod packet in UDP/${port} (Flannel uses the Linux default port, not IANA 4789); the remote VTEP's MAC comes from the neighbour table and its node IP from the bridge fdb. The wrapper costs ${VXLAN_OVERHEAD_IPV4} bytes, hence MTU ${mtu ?? 1450} inside.`,
+    evidence: [...(devFact?.evidence ?? []), ...(fdb?.evidence ?? []), ...(cni?.evidence ?? backendEv), ...encapPackets.slice(0, 1).flatMap((p) => p.evidence)],
+  });
+  if (!fdb) ctx.b.need(`VTEP of ${z} not proven: run \`bridge fdb show dev ${dev}\` on ${a}`);
+  ctx.b.step(phase, {
+    from: va, to: ua, kind: 'packet', label: `UDP ${aIp.ip ?? a} → ${outer ?? z}:${port}`,
+    explanation: `The encapsulated packet is routed like any node-to-node traffic out of ${a}'s NIC.`,
+    evidence: [...zIp.evidence, ...encapPackets.filter((p) => p.direction === 'Out').slice(0, 1).flatMap((p) => p.evidence)],
+  });
+  ctx.b.step(phase, {
+    from: ua, to: uz, kind: 'packet', label, explanation: 'The underlay network carries it between the nodes.',
+    evidence: encapPackets.filter((p) => p.direction === 'In').slice(0, 1).flatMap((p) => p.evidence).concat(zIp.evidence),
+  });
+  ctx.b.step(phase, {
+    from: uz, to: vz, kind: 'decap', label: `VXLAN decap VNI ${vni}`,
+    explanation: `${z}'s kernel hands UDP/${port} to its ${dev}, which strips the outer headers.`,
+    evidence: [...(cni?.evidence ?? backendEv)],
+  });
+  ctx.b.step(phase, {
+    from: vz, to: rz, kind: 'route', label: `${dstIp} is in ${z}'s own subnet`,
+    explanation: `The inner packet is routed again on ${z}: its own pod subnet is on ${bridgeOf(ctx, z).name}.`,
+    evidence: [derivedEvidence('each node owns one pod subnet')],
+  });
+  return rz;
+}

@@ -1,0 +1,82 @@
+import type { Packet, Pod } from '../../model';
+import { bridgeActor, podActor } from '../actors';
+import { bridgeOf, describePacket, nodeOf, sameNode, type TraceContext } from '../context';
+import { packetTime } from '../correlate/packetKey';
+import type { DstSpec } from '../resolve';
+import { bridgeToPod, podToBridge, type Leg } from './localHops';
+import { crossNode, flannelBackend } from './overlay';
+
+/** The first captured packet of a leg gives the arrow its real label. */
+export function legBetween(ctx: TraceContext, fromIp: string | undefined, toIp: string | undefined, fallback: string, port?: number, reverse = false): Leg {
+  const match = (p: Packet) => p.network === 'ip' && !!fromIp && !!toIp && p.src?.ip === fromIp && p.dst?.ip === toIp
+    && (port === undefined || (reverse ? p.src?.port === port : p.dst?.port === port));
+  const first = ctx.model.packets.find(match);
+  return { match, label: first ? describePacket(first) : fallback };
+}
+
+export function podToPodFamily(ctx: TraceContext, src: Pod, dst: Pod): string {
+  if (src.hostNetwork || dst.hostNetwork) return 'host-network';
+  if (sameNode(ctx, src, dst)) return 'pod-to-pod';
+  return flannelBackend(ctx).backend === 'host-gw' ? 'pod-to-pod-host-gw' : 'pod-to-pod-vxlan';
+}
+
+/** One direction: pod → veth → bridge → (other node) → bridge → veth → pod. */
+export function podToPodLeg(ctx: TraceContext, phaseName: string, src: Pod, dst: Pod, leg: Leg): void {
+  const phase = ctx.b.phase(phaseName);
+  const { at } = podToBridge(ctx, phase, src, leg);
+  const local = sameNode(ctx, src, dst) || src.hostNetwork || dst.hostNetwork ? at : crossNode(ctx, phase, at, src, dst, leg.label);
+  bridgeToPod(ctx, phase, local, dst, leg);
+}
+
+/** Pod to pod (same node, VXLAN or host-gw): request, reply, and the ARP the capture shows. */
+export function tracePodToPod(ctx: TraceContext, src: Pod, dst: Pod, spec: DstSpec): void {
+  const proto = spec.protocol ?? (spec.port ? 'TCP' : 'IP');
+  const fwd = legBetween(ctx, src.ip, dst.ip, `${proto} ${src.ip ?? src.name} → ${dst.ip ?? dst.name}${spec.port ? `:${spec.port}` : ''}`, spec.port);
+  const back = legBetween(ctx, dst.ip, src.ip, `reply ${dst.ip ?? dst.name} → ${src.ip ?? src.name}`, spec.port, true);
+  const arpFirst = arpPhaseTime(ctx, src, dst);
+  const reqTime = firstTime(ctx, fwd);
+  if (arpFirst !== undefined && reqTime !== undefined && arpFirst < reqTime) arpPhase(ctx, src, dst);
+  podToPodLeg(ctx, 'request', src, dst, fwd);
+  podToPodLeg(ctx, 'reply', dst, src, back);
+  if (!(arpFirst !== undefined && reqTime !== undefined && arpFirst < reqTime)) arpPhase(ctx, src, dst);
+}
+
+function firstTime(ctx: TraceContext, leg: Leg): number | undefined {
+  const p = ctx.model.packets.find(leg.match);
+  return p ? packetTime(p) : undefined;
+}
+
+function exchangesBetween(ctx: TraceContext, a: Pod, b: Pod) {
+  const ips = new Set([a.ip, b.ip]);
+  return ctx.corr.arp.filter((x) => ips.has(x.targetIp) && (x.senderIp === undefined || ips.has(x.senderIp)));
+}
+
+function arpPhaseTime(ctx: TraceContext, a: Pod, b: Pod): number | undefined {
+  const x = exchangesBetween(ctx, a, b)[0];
+  return x?.request?.start ?? x?.reply?.start;
+}
+
+/** ARP as captured: the request is broadcast through the bridge, the reply comes back unicast. */
+function arpPhase(ctx: TraceContext, a: Pod, b: Pod): void {
+  const exchanges = exchangesBetween(ctx, a, b);
+  if (!exchanges.length || !sameNode(ctx, a, b)) return;
+  const phase = ctx.b.phase('ARP');
+  const node = nodeOf(ctx, a);
+  const bridge = bridgeOf(ctx, node);
+  const br = ctx.b.actor(bridgeActor(node, bridge.name, bridge.address));
+  const byIp = (ip?: string) => (ip === a.ip ? a : ip === b.ip ? b : undefined);
+  for (const x of exchanges) {
+    const asker = byIp(x.senderIp);
+    const target = byIp(x.targetIp);
+    if (asker && target && x.request) {
+      const req = x.request.packets;
+      ctx.b.step(phase, { from: ctx.b.actor(podActor(asker)), to: br, kind: 'arp', label: describePacket(req[0]), explanation: `${asker.name} needs ${target.name}'s MAC before it can send unicast frames; the request is a broadcast.`, evidence: req.filter((p) => p.direction === 'P').flatMap((p) => p.evidence), time: x.request.start });
+      ctx.b.step(phase, { from: br, to: ctx.b.actor(podActor(target)), kind: 'arp', label: 'broadcast to every port', explanation: 'The bridge sends broadcasts out of all ports; the owner of the address answers.', evidence: req.filter((p) => p.direction === 'Out').flatMap((p) => p.evidence) });
+    }
+    if (target && asker && x.reply) {
+      const rep = x.reply.packets;
+      ctx.b.step(phase, { from: ctx.b.actor(podActor(target)), to: br, kind: 'arp', label: describePacket(rep[0]), explanation: `${target.name} answers with its MAC (unicast back to the asker).`, evidence: rep.filter((p) => p.direction === 'P').flatMap((p) => p.evidence), time: x.reply.start });
+      ctx.b.step(phase, { from: br, to: ctx.b.actor(podActor(asker)), kind: 'arp', label: `${x.targetIp} is-at ${x.mac ?? '?'}`, explanation: 'The bridge learned both MACs from these frames and forwards the reply to one port.', evidence: rep.filter((p) => p.direction === 'Out').flatMap((p) => p.evidence) });
+    }
+  }
+}

@@ -1,0 +1,207 @@
+import {
+  derivedEvidence, iptablesPrintedProbability, iptablesServiceChain, nftEndpointChain, nftServiceChain,
+  type Evidence, type KubeProxyMode, type Packet, type Service, type ServicePort,
+} from '../../model';
+import { ipvsActor, netfilterActor } from '../actors';
+import type { TraceContext } from '../context';
+import type { Alternative, FlowPhase } from '../types';
+import { chainRules, endpointChoices, podByIp, servicePortalRule, spnOf, type EndpointChoice } from './endpoints';
+
+const ns = (o: { namespace?: string }) => o.namespace ?? 'default';
+
+/** kube-proxy's mode: its config, else what the pasted rules look like, else iptables (the default). */
+export function proxyMode(ctx: TraceContext): { mode: KubeProxyMode; evidence: Evidence[] } {
+  const cfg = ctx.model.all('KubeProxy')[0];
+  if (cfg) return { mode: cfg.mode, evidence: cfg.evidence };
+  const ipvs = ctx.model.all('IpvsVirtualServer')[0];
+  if (ipvs) return { mode: 'ipvs', evidence: ipvs.evidence };
+  const nft = ctx.model.all('NftMapElement')[0] ?? ctx.model.all('NftRule').find((r) => r.table === 'kube-proxy');
+  if (nft) return { mode: 'nftables', evidence: nft.evidence };
+  const kube = ctx.model.all('NatRule').find((r) => r.chain.startsWith('KUBE-'));
+  if (kube) return { mode: 'iptables', evidence: kube.evidence };
+  return { mode: 'iptables', evidence: [derivedEvidence("kube-proxy's default mode on Linux is iptables")] };
+}
+
+export interface ProxyResult {
+  /** Actor where the translated packet is now; undefined when it was rejected. */
+  at?: string;
+  endpoint?: EndpointChoice;
+  choices: EndpointChoice[];
+  problems: string[];
+  /** KUBE-SVC-… / service-… / IPVS name, for findings and labels. */
+  serviceChain?: string;
+}
+
+/** Which endpoint this connection really went to: a DNAT pair in the captures, post-DNAT packets, server logs, conntrack. */
+export function chosenEndpoint(ctx: TraceContext, svc: Service, port: ServicePort, choices: EndpointChoice[], clientIp?: string, vip = svc.clusterIP): { choice?: EndpointChoice; evidence: Evidence[] } {
+  const byIp = (ip?: string) => choices.find((c) => c.ip === ip);
+  const pair = ctx.corr.natPairs.find((p) => p.direction === 'forward' && p.before.dst?.ip === vip && p.before.dst?.port === port.port && (!clientIp || p.before.src?.ip === clientIp));
+  if (pair && byIp(pair.after.dst?.ip)) return { choice: byIp(pair.after.dst?.ip), evidence: [...pair.before.evidence, ...pair.after.evidence] };
+  if (clientIp) {
+    const post = ctx.model.packets.find((p) => p.src?.ip === clientIp && !!byIp(p.dst?.ip) && (byIp(p.dst?.ip)?.port === undefined || p.dst?.port === byIp(p.dst?.ip)?.port));
+    if (post) return { choice: byIp(post.dst?.ip), evidence: post.evidence };
+    const log = ctx.model.all('HttpAccess').find((h) => h.client === clientIp && h.server && choices.some((c) => c.pod?.name === h.server));
+    if (log) return { choice: choices.find((c) => c.pod?.name === log.server), evidence: log.evidence };
+    const ct = ctx.model.all('ConntrackEntry').find((c) => c.original.src === clientIp && c.original.dst === vip && !!byIp(c.reply.src));
+    if (ct) return { choice: byIp(ct.reply.src), evidence: ct.evidence };
+  }
+  return { evidence: [] };
+}
+
+function alternatives(choices: EndpointChoice[], chosen: EndpointChoice | undefined, chosenEv: Evidence[], printed: boolean): Alternative[] {
+  let remaining = 1;
+  return choices.map((c) => {
+    // The chance of reaching this jump times its own probability: always 1/n overall.
+    const p = c.probability ?? 1;
+    const share = remaining * p;
+    remaining *= 1 - p;
+    const prob = c.probability !== undefined ? (printed ? iptablesPrintedProbability(c.probability) : c.probability.toFixed(10)) : 'rest';
+    return {
+      label: `${c.chain ?? 'endpoint'} → ${c.ip ?? c.pod?.name ?? '?'}${c.port !== undefined ? `:${c.port}` : ''}${c.pod ? ` (${c.pod.name}${c.pod.predicted ? ', predicted' : ''})` : ''}, rule probability ${prob}`,
+      probability: Number(share.toFixed(6)),
+      chosen: chosen === c ? true : undefined,
+      evidence: chosen === c ? [...c.evidence, ...chosenEv] : c.evidence,
+    };
+  });
+}
+
+/**
+ * From the bridge (or node) to the DNAT: kube-proxy's rules for one Service port, in
+ * the mode the node runs, with every endpoint as an alternative and the one the logs
+ * show marked chosen. Services with no endpoints end in a reject step.
+ */
+export function proxyToEndpoint(ctx: TraceContext, phase: FlowPhase, from: string, node: string, svc: Service, port: ServicePort, clientIp: string | undefined, hook = 'PREROUTING'): ProxyResult {
+  const { mode, evidence: modeEv } = proxyMode(ctx);
+  if (mode === 'ipvs') return viaIpvs(ctx, phase, from, node, svc, port, clientIp);
+  const spn = spnOf(svc, port);
+  const vip = `${svc.clusterIP}:${port.port}`;
+  if (mode === 'nftables') return viaNft(ctx, phase, from, node, svc, port, clientIp, modeEv);
+
+  const portal = servicePortalRule(ctx, svc, port);
+  const svcChain = portal?.target ?? iptablesServiceChain('SVC', spn, port.protocol);
+  const portalEv = portal ? portal.evidence : [derivedEvidence(`kube-proxy service chain = KUBE-SVC- + base32(sha256("${spn}" + "${port.protocol.toLowerCase()}"))[:16]`)];
+  const services = ctx.b.actor(netfilterActor(node, 'KUBE-SERVICES'));
+  const svcId = ctx.b.actor(netfilterActor(node, svcChain));
+  const { choices, problems } = endpointChoices(ctx, svc, port, portal ? svcChain : undefined);
+  ctx.b.step(phase, {
+    from, to: services, kind: 'nat', label: `nat ${hook} → KUBE-SERVICES`,
+    explanation: `Every packet entering the node's nat ${hook} hook jumps to KUBE-SERVICES, where kube-proxy keeps one rule per Service IP and port. The ClusterIP is on no interface: it exists only as these rules.`,
+    evidence: portal ? portal.evidence : modeEv,
+  });
+  ctx.b.step(phase, {
+    from: services, to: svcId, kind: 'nat', label: `dst ${vip}/${port.protocol} → ${svcChain}`,
+    explanation: `The rule for ${spn} matches the destination ${vip} (${port.protocol} only) and jumps to the Service's chain.`,
+    evidence: portalEv,
+  });
+  if (choices.length === 0) return reject(ctx, phase, svcId, node, svc, port, clientIp, problems, svcChain);
+  const { choice, evidence: chosenEv } = chosenEndpoint(ctx, svc, port, choices, clientIp);
+  const taken = choice ?? choices[0];
+  const masq = chainRules(ctx, svcChain).find((r) => r.target === 'KUBE-MARK-MASQ');
+  const affinity = chainRules(ctx, svcChain).filter((r) => r.recent);
+  const sticky = svc.sessionAffinity === 'ClientIP' || affinity.length > 0;
+  const sepId = ctx.b.actor(netfilterActor(node, taken.chain ?? `KUBE-SEP for ${taken.ip ?? taken.pod?.name ?? '?'}`));
+  ctx.b.step(phase, {
+    from: svcId, to: sepId, kind: 'nat',
+    label: choices.length > 1 ? `random choice: ${taken.chain ?? '?'}${choice ? '' : ' (one of ' + choices.length + ')'}` : `only endpoint: ${taken.chain ?? '?'}`,
+    explanation: [
+      masq ? `${masq.source?.negated ? `Sources outside ${masq.source.cidr}` : 'Matching sources'} are marked for masquerade first (${clientIp && masq.source?.negated ? `${clientIp} is inside, so no SNAT` : 'KUBE-MARK-MASQ'}).` : '',
+      choices.length > 1 ? `kube-proxy jumps to endpoint i of n with probability 1/(n−i), so each of the ${choices.length} endpoints gets 1/${choices.length} of new connections.` : 'A single endpoint: the jump is unconditional.',
+      sticky ? `sessionAffinity ClientIP: a \`recent\` match (--rcheck --seconds ${svc.sessionAffinityTimeoutSeconds ?? 10800}) sends later connections from the same client IP to the same endpoint before the random rules are consulted.` : '',
+      choice ? 'The captures show which one this connection took.' : 'Which one a given connection takes is random; no capture shows it yet.',
+    ].filter(Boolean).join(' '),
+    evidence: [...taken.evidence, ...(masq?.evidence ?? []), ...affinity.flatMap((r) => r.evidence), ...(sticky && !affinity.length ? svc.evidence : []), ...chosenEv],
+    status: choice || taken.observedRule ? undefined : 'predicted',
+    alternatives: alternatives(choices, choice, chosenEv, true),
+  });
+  if (!choice) ctx.b.need(`endpoint chosen for ${vip} unknown: ${clientIp ? `capture with \`tcpdump -i any -n host ${clientIp}\` on the node` : 'capture on the node'}, or run \`conntrack -L -d ${svc.clusterIP}\``);
+  const target = `${taken.ip ?? taken.pod?.name ?? '?'}:${taken.port ?? '?'}`;
+  const dnatRule = taken.chain ? chainRules(ctx, taken.chain).find((r) => r.dnatTo) : undefined;
+  const pair = ctx.corr.natPairs.find((p) => p.direction === 'forward' && p.original === vip && p.translated === target);
+  ctx.b.step(phase, {
+    from: sepId, to: sepId, kind: 'nat', label: `DNAT ${vip} → ${target}`,
+    explanation: `${taken.chain ?? 'The endpoint chain'} rewrites the destination to the pod; conntrack remembers the translation so replies are rewritten back. Same source port and TCP sequence before and after: it is one connection.`,
+    nat: { type: 'DNAT', before: vip, after: target },
+    evidence: [...(dnatRule?.evidence ?? taken.evidence), ...(pair ? [...pair.before.evidence, ...pair.after.evidence] : [])],
+    status: pair || dnatRule || taken.observedRule ? undefined : 'predicted',
+  });
+  return { at: sepId, endpoint: taken, choices, problems, serviceChain: svcChain };
+}
+
+function reject(ctx: TraceContext, phase: FlowPhase, from: string, node: string, svc: Service, port: ServicePort, clientIp: string | undefined, problems: string[], chain: string): ProxyResult {
+  const rule = ctx.model.all('NatRule').find((r) => r.target === 'REJECT' && (r.comment ?? r.text).includes(`${ns(svc)}/${svc.name}`));
+  const rj = ctx.b.actor(netfilterActor(node, 'KUBE-SERVICES (filter)'));
+  ctx.b.step(phase, {
+    from, to: rj, kind: 'reject', label: `REJECT: ${ns(svc)}/${svc.name} has no endpoints`,
+    explanation: `With no ready endpoint kube-proxy installs a filter-table REJECT for ${svc.clusterIP}:${port.port}: the client gets ICMP port unreachable (TCP: connection refused) at once. ${problems.join('; ')}`,
+    evidence: rule ? rule.evidence : [...svc.evidence, derivedEvidence('kube-proxy rejects traffic to Services without endpoints')],
+  });
+  return { choices: [], problems, serviceChain: chain };
+}
+
+function viaIpvs(ctx: TraceContext, phase: FlowPhase, from: string, node: string, svc: Service, port: ServicePort, clientIp?: string): ProxyResult {
+  const vs = ctx.model.all('IpvsVirtualServer').find((v) => v.address === svc.clusterIP && v.port === port.port && v.protocol === port.protocol);
+  const name = `${port.protocol} ${svc.clusterIP}:${port.port}`;
+  const ipvs = ctx.b.actor(ipvsActor(node, name));
+  let choices: EndpointChoice[];
+  let problems: string[] = [];
+  if (vs) {
+    const total = vs.realServers.reduce((s, r) => s + r.weight, 0) || 1;
+    choices = vs.realServers.map((r) => ({ ip: r.address, port: r.port, pod: podByIp(ctx, r.address), chain: `real server ${r.address}:${r.port}`, probability: r.weight / total, evidence: vs.evidence, observedRule: true }));
+  } else {
+    ({ choices, problems } = endpointChoices(ctx, svc, port));
+    choices = choices.map((c) => ({ ...c, chain: `real server ${c.ip ?? '?'}:${c.port ?? '?'}`, probability: 1 / (choices.length || 1) }));
+  }
+  ctx.b.step(phase, {
+    from, to: ipvs, kind: 'nat', label: `${svc.clusterIP} is local (kube-ipvs0) → IPVS ${name}${vs ? ` ${vs.scheduler}` : ''}`,
+    explanation: 'In IPVS mode kube-proxy binds every ClusterIP to the dummy interface kube-ipvs0, so the node accepts the packet and the IPVS virtual server picks a real server (round robin by default).',
+    evidence: vs ? vs.evidence : [...svc.evidence, derivedEvidence('ipvs mode: one virtual server per Service IP and port')],
+  });
+  if (!choices.length) return reject(ctx, phase, ipvs, node, svc, port, clientIp, problems, name);
+  const { choice, evidence: chosenEv } = chosenEndpoint(ctx, svc, port, choices, clientIp);
+  const taken = choice ?? choices[0];
+  const target = `${taken.ip ?? '?'}:${taken.port ?? '?'}`;
+  ctx.b.step(phase, {
+    from: ipvs, to: ipvs, kind: 'nat', label: `DNAT ${svc.clusterIP}:${port.port} → ${target}`,
+    explanation: `IPVS (masquerading forward) rewrites the destination to the real server; ${vs?.scheduler ?? 'rr'} spreads connections by weight.`,
+    nat: { type: 'DNAT', before: `${svc.clusterIP}:${port.port}`, after: target },
+    evidence: [...taken.evidence, ...chosenEv],
+    alternatives: alternatives(choices, choice, chosenEv, false),
+  });
+  return { at: ipvs, endpoint: taken, choices, problems, serviceChain: name };
+}
+
+function viaNft(ctx: TraceContext, phase: FlowPhase, from: string, node: string, svc: Service, port: ServicePort, clientIp: string | undefined, modeEv: Evidence[]): ProxyResult {
+  const portName = port.name ?? '';
+  const predictedChain = nftServiceChain('service', ns(svc), svc.name, port.protocol, portName);
+  const el = ctx.model.all('NftMapElement').find((e) => e.map === 'service-ips' && e.key[0] === svc.clusterIP && e.key[2] === String(port.port));
+  const svcChain = el ? el.verdict.replace(/^(goto|jump)\s+/, '') : predictedChain;
+  const services = ctx.b.actor(netfilterActor(node, 'services (service-ips map)'));
+  const svcId = ctx.b.actor(netfilterActor(node, svcChain));
+  ctx.b.step(phase, { from, to: services, kind: 'nat', label: 'nat prerouting → services', explanation: 'nftables mode: table ip kube-proxy looks the destination up in the service-ips verdict map.', evidence: modeEv });
+  ctx.b.step(phase, { from: services, to: svcId, kind: 'nat', label: `${svc.clusterIP} . ${port.protocol.toLowerCase()} . ${port.port} → ${svcChain}`, explanation: 'One map element per Service IP, protocol and port.', evidence: el ? el.evidence : [derivedEvidence(`nftables service chain name = hash prefix + ${ns(svc)}/${svc.name}/${port.protocol.toLowerCase()}/${portName}`)] });
+  const { choices: base, problems } = endpointChoices(ctx, svc, port);
+  const rule = ctx.model.all('NftRule').find((r) => r.chain === svcChain && r.endpointChains?.length);
+  const choices: EndpointChoice[] = rule?.endpointChains
+    ? rule.endpointChains.map((c) => {
+      const d = ctx.model.all('NftRule').find((r) => r.chain === c && r.dnatTo);
+      return { ip: d?.dnatTo?.ip, port: d?.dnatTo?.port, pod: podByIp(ctx, d?.dnatTo?.ip), chain: c, probability: 1 / rule.endpointChains!.length, evidence: [...rule.evidence, ...(d?.evidence ?? [])], observedRule: true };
+    })
+    : base.map((c) => ({ ...c, chain: c.ip && c.port !== undefined ? nftEndpointChain(ns(svc), svc.name, port.protocol, portName, c.ip, c.port) : undefined, probability: 1 / (base.length || 1) }));
+  if (!choices.length) return reject(ctx, phase, svcId, node, svc, port, clientIp, problems, svcChain);
+  const { choice, evidence: chosenEv } = chosenEndpoint(ctx, svc, port, choices, clientIp);
+  const taken = choice ?? choices[0];
+  const epId = ctx.b.actor(netfilterActor(node, taken.chain ?? 'endpoint-?'));
+  const target = `${taken.ip ?? '?'}:${taken.port ?? '?'}`;
+  ctx.b.step(phase, {
+    from: svcId, to: epId, kind: 'nat', label: `numgen random mod ${choices.length} → ${taken.chain ?? '?'}`,
+    explanation: 'nftables mode picks the endpoint with one numgen random vmap: each endpoint has an equal share.',
+    evidence: [...taken.evidence, ...chosenEv], alternatives: alternatives(choices, choice, chosenEv, false),
+  });
+  ctx.b.step(phase, { from: epId, to: epId, kind: 'nat', label: `DNAT ${svc.clusterIP}:${port.port} → ${target}`, nat: { type: 'DNAT', before: `${svc.clusterIP}:${port.port}`, after: target }, explanation: 'The endpoint chain rewrites the destination; conntrack reverses it for replies.', evidence: taken.evidence });
+  return { at: epId, endpoint: taken, choices, problems, serviceChain: svcChain };
+}
+
+/** Packets of the connection as the client sees it (to the virtual address). */
+export function clientSidePackets(ctx: TraceContext, clientIp: string | undefined, vip: string | undefined, port: number): Packet[] {
+  return ctx.model.packets.filter((p) => clientIp && vip && ((p.src?.ip === clientIp && p.dst?.ip === vip && p.dst?.port === port) || (p.src?.ip === vip && p.dst?.ip === clientIp && p.src?.port === port)));
+}

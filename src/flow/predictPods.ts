@@ -1,0 +1,62 @@
+import { ClusterModel, derivedEvidence, statefulSetPodName, type Fact, type FactKind, type Pod, type Workload } from '../model';
+
+/** A copy of the model (facts are shared, indexes are not), so tracing never changes the caller's model. */
+export function copyModel(model: ClusterModel): ClusterModel {
+  const copy = new ClusterModel();
+  for (const kind of Object.keys(model.summary()) as FactKind[]) copy.add(model.all(kind) as Fact[]);
+  return copy;
+}
+
+const ns = (o: { namespace?: string }) => o.namespace ?? 'default';
+
+/** Pods whose name shows they were made by this workload (`a-app-57974fdb4-mcz5n`, `a-app-0`). */
+function ownedByName(w: Workload, pod: Pod): boolean {
+  if (ns(pod) !== ns(w) || pod.predicted) return false;
+  if (pod.owner?.name === w.name) return true;
+  if (w.kind === 'StatefulSet') return new RegExp(`^${escape(w.name)}-\\d+$`).test(pod.name);
+  if (w.kind === 'Deployment') return new RegExp(`^${escape(w.name)}-[a-z0-9]{6,10}-[a-z0-9]{5}$`).test(pod.name);
+  if (w.kind === 'DaemonSet') return new RegExp(`^${escape(w.name)}-[a-z0-9]{5}$`).test(pod.name);
+  return false;
+}
+
+function escape(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * Adds what the workloads imply: StatefulSet pods `name-0..n-1` (with hostname and
+ * subdomain, which make their per-pod DNS names), Deployment replicas as placeholders,
+ * and the template's labels/ports/hostNetwork on pods that exist but were seen without
+ * them (a `kubectl get pods` table has no labels). Everything added carries derived evidence.
+ */
+export function withPredictedPods(model: ClusterModel): ClusterModel {
+  const out = copyModel(model);
+  const added: Pod[] = [];
+  for (const w of model.workloads) {
+    if (w.kind === 'ReplicaSet') continue;
+    const template = (name: string, extra: Partial<Pod>, why: string): Pod => ({
+      kind: 'Pod', name, namespace: ns(w), labels: w.podLabels ?? w.selector, containers: w.containers,
+      hostNetwork: w.hostNetwork, owner: { kind: w.kind, namespace: ns(w), name: w.name },
+      evidence: [derivedEvidence(why), ...w.evidence], ...extra,
+    });
+    const existing = model.pods.filter((p) => ownedByName(w, p));
+    for (const p of existing) {
+      const extra: Partial<Pod> = w.kind === 'StatefulSet' && w.serviceName ? { hostname: p.name, subdomain: w.serviceName } : {};
+      added.push(template(p.name, extra, `${w.kind} ${w.name} created ${p.name}: template labels and ports apply`));
+    }
+    if (w.kind === 'StatefulSet') {
+      for (let i = 0; i < (w.replicas ?? 1); i++) {
+        const name = statefulSetPodName(w.name, i);
+        if (existing.some((p) => p.name === name)) continue;
+        added.push(template(name, { predicted: true, hostname: name, subdomain: w.serviceName },
+          `StatefulSet ${w.name} replica ${i}: pods are named {statefulset}-{ordinal}`));
+      }
+    } else if (w.kind === 'Deployment') {
+      for (let i = existing.length; i < (w.replicas ?? 1); i++) {
+        added.push(template(`${w.name}-predicted-${i + 1}`, { predicted: true },
+          `Deployment ${w.name} replica ${i + 1} of ${w.replicas ?? 1}: real name and IP unknown until scheduled`));
+      }
+    }
+  }
+  return added.length ? out.add(added) : out;
+}

@@ -1,0 +1,105 @@
+import {
+  cidrContains, ipFamily, isHeadless, podSearchList, searchExpansion,
+  type ClusterModel, type DnsConfig, type K8sNode, type Pod, type Protocol, type Service,
+} from '../model';
+import { closeMatches } from './closeMatches';
+
+/** What SRC or DST named, once resolved against the model. */
+export type Target =
+  | { kind: 'pod'; pod: Pod; text: string; dnsName?: string }
+  | { kind: 'service'; service: Service; text: string; dnsName?: string; byIp?: string }
+  | { kind: 'node'; node: K8sNode; ip?: string; text: string }
+  | { kind: 'ip'; ip: string; text: string };
+
+export interface DstSpec {
+  text: string;
+  port?: number;
+  protocol?: Protocol;
+}
+
+/** A SRC/DST nobody in the model answers to; `suggestions` are the closest known names. */
+export class UnknownTargetError extends Error {
+  constructor(readonly role: 'source' | 'destination', readonly text: string, readonly suggestions: string[]) {
+    super(`unknown ${role} '${text}'.${suggestions.length ? ` Close matches: ${suggestions.join(', ')}` : ' Nothing similar is known: add manifests or logs that mention it.'}`);
+    this.name = 'UnknownTargetError';
+  }
+}
+
+/** Splits `a-app:80/TCP`, `10.96.0.10:53/udp`, `[fd00::1]:80` into the name and port. */
+export function parseDst(text: string): DstSpec {
+  const m = /^(\[[^\]]+\]|[^:]+):(\d+)(?:\/(tcp|udp|sctp))?$/i.exec(text.trim());
+  if (!m) return { text: text.trim().replace(/^\[|\]$/g, '') };
+  return { text: m[1].replace(/^\[|\]$/g, ''), port: Number(m[2]), protocol: m[3]?.toUpperCase() as Protocol | undefined };
+}
+
+const ns = (o: { namespace?: string }) => o.namespace ?? 'default';
+
+/** The resolv.conf a pod uses: pasted for it, else what kubelet writes for a ClusterFirst pod. */
+export function resolverOf(model: ClusterModel, pod: Pod | undefined): { config: DnsConfig | undefined; search: string[]; ndots: number; nameserver?: string } {
+  const config = pod ? model.all('DnsConfig').find((d) => d.owner === pod.name || d.owner === `${ns(pod)}/${pod.name}`)
+    ?? (model.all('DnsConfig').length === 1 && !model.all('DnsConfig')[0].owner ? model.all('DnsConfig')[0] : undefined) : undefined;
+  if (config) return { config, search: config.search, ndots: config.ndots ?? 1, nameserver: config.nameservers[0] };
+  return { config: undefined, search: podSearchList(pod ? ns(pod) : 'default', model.clusterDomain), ndots: 5, nameserver: model.kubeDnsIP };
+}
+
+/** Resolves SRC or DST text: IP, `ns/name`, pod or Service name, cluster DNS name (with the client's search list). */
+export function resolveTarget(model: ClusterModel, text: string, role: 'source' | 'destination', client?: Pod): Target {
+  const t = text.trim();
+  if (ipFamily(t)) return resolveIp(model, t, role);
+  const slash = t.split('/');
+  if (slash.length === 2) {
+    const [namespace, name] = slash;
+    const pod = model.findPod(name, namespace);
+    const svc = model.findService(name, namespace);
+    const pick = role === 'source' ? pod ?? undefined : svc ?? pod;
+    if (pick?.kind === 'Pod') return { kind: 'pod', pod: pick, text: t };
+    if (pick?.kind === 'Service') return { kind: 'service', service: pick, text: t };
+    throw new UnknownTargetError(role, t, closeMatches(model, t));
+  }
+  if (t.includes('.')) {
+    const byDns = resolveDnsName(model, t, client);
+    if (byDns) return byDns;
+  }
+  const pod = model.findPod(t);
+  const svc = model.findService(t, client ? ns(client) : undefined) ?? model.findService(t);
+  if (role === 'destination' && svc) return { kind: 'service', service: svc, text: t };
+  if (pod) return { kind: 'pod', pod, text: t };
+  if (svc) return { kind: 'service', service: svc, text: t };
+  const node = model.nodes.find((n) => n.name === t);
+  if (node) return { kind: 'node', node, ip: node.internalIP, text: t };
+  throw new UnknownTargetError(role, t, closeMatches(model, t));
+}
+
+function resolveDnsName(model: ClusterModel, t: string, client?: Pod): Target | undefined {
+  const { search, ndots } = resolverOf(model, client);
+  for (const name of searchExpansion(t, search, ndots)) {
+    const hit = model.byDnsName(name);
+    if (hit?.pod && hit.service && isHeadless(hit.service) && name.split('.').length > 5) return { kind: 'pod', pod: hit.pod, text: t, dnsName: name };
+    if (hit?.service) return { kind: 'service', service: hit.service, text: t, dnsName: name };
+    if (hit?.pod) return { kind: 'pod', pod: hit.pod, text: t, dnsName: name };
+  }
+  return undefined;
+}
+
+function resolveIp(model: ClusterModel, ip: string, role: 'source' | 'destination'): Target {
+  const owners = model.byIp(ip);
+  const pod = owners.find((o) => o.role === 'pod');
+  const svc = owners.find((o) => o.role === 'service');
+  const node = owners.find((o) => o.role === 'node');
+  if (pod?.role === 'pod') return { kind: 'pod', pod: pod.pod, text: ip };
+  if (svc?.role === 'service') return { kind: 'service', service: svc.service, text: ip, byIp: ip };
+  if (node?.role === 'node') return { kind: 'node', node: node.node, ip, text: ip };
+  const ep = owners.find((o) => o.role === 'endpoint');
+  if (ep?.role === 'endpoint' && ep.endpoint.targetRef?.kind === 'Pod') {
+    const p = model.findPod(ep.endpoint.targetRef.name, ep.endpoint.targetRef.namespace ?? ep.slice.namespace);
+    if (p) return { kind: 'pod', pod: p, text: ip };
+  }
+  if (ep?.role === 'endpoint') {
+    return { kind: 'pod', pod: { kind: 'Pod', name: ep.endpoint.targetRef?.name ?? ip, namespace: ep.slice.namespace, ip, nodeName: ep.endpoint.nodeName, evidence: ep.slice.evidence }, text: ip };
+  }
+  // Any address is a legitimate destination (traceroute to the internet); a source must be known.
+  const inPodNetwork = model.all('Cni').some((c) => c.network && cidrContains(c.network, ip));
+  if (role === 'destination' && !inPodNetwork) return { kind: 'ip', ip, text: ip };
+  if (role === 'source' && !inPodNetwork && model.pods.length > 0) return { kind: 'ip', ip, text: ip };
+  throw new UnknownTargetError(role, ip, closeMatches(model, ip));
+}

@@ -1,0 +1,103 @@
+import { isHeadless, type ClusterModel, type Pod, type Service } from '../model';
+import { FlowBuilder } from './builder';
+import type { TraceContext } from './context';
+import { correlate } from './correlate/correlate';
+import { declaredClaims, vethOwnership } from './correlate/vethOwnership';
+import { podByIp } from './families/endpoints';
+import { podToPodFamily, tracePodToPod } from './families/podToPod';
+import { traceClusterIp, traceExternalName, traceHeadless, traceHeadlessPod, traceNodePort, toDefaultGateway } from './families/service';
+import { podToBridge } from './families/localHops';
+import { nodeOf } from './context';
+import { bridgeFlooding, clusterIpTraceroute, dnsSearchAmplification, headlessSpread, mtuMss, nothingAnswers } from './findings';
+import { withPredictedPods } from './predictPods';
+import { parseDst, resolveTarget, type Target } from './resolve';
+import type { Finding, TraceResult } from './types';
+
+export interface TraceOptions {
+  /** Skip adding StatefulSet/Deployment pods the manifests imply (default: add them, marked predicted). */
+  noPredictedPods?: boolean;
+}
+
+const ns = (o: { namespace?: string }) => o.namespace ?? 'default';
+
+/** A hostNetwork-like stand-in for a node used as source. */
+function nodeAsPod(name: string, ip?: string): Pod {
+  return { kind: 'Pod', name, nodeName: name, ip, hostNetwork: true, evidence: [] };
+}
+
+function title(src: Target, dst: Target, port?: number): string {
+  const n = (t: Target) => t.kind === 'pod' ? t.pod.name : t.kind === 'service' ? `Service ${t.service.name}` : t.kind === 'node' ? t.node.name : t.ip;
+  return `${n(src)} → ${n(dst)}${port ? `:${port}` : ''}`;
+}
+
+/**
+ * Traces how a packet from `from` reaches `to` (`NAME[:PORT[/PROTO]]`) through the
+ * cluster the model describes: every hop with its evidence, observed, predicted or
+ * contradicted. Throws UnknownTargetError (with close matches) for names nobody has.
+ */
+export function trace(input: ClusterModel, from: string, to: string, options: TraceOptions = {}): TraceResult {
+  const model = options.noPredictedPods ? input : withPredictedPods(input);
+  const serviceIps = new Set(model.services.flatMap((s) => [s.clusterIP, ...(s.clusterIPs ?? [])]).filter((x): x is string => !!x && x !== 'None'));
+  const vethNames = new Set(model.all('HostInterface').filter((i) => i.type === 'veth').map((i) => i.name));
+  const corr = correlate(model.packets, { vethNames, isServiceIp: (ip) => serviceIps.has(ip) });
+  const veths = vethOwnership([...declaredClaims(model), ...corr.vethClaims]);
+  const spec = parseDst(to);
+  const src = resolveTarget(model, from, 'source');
+  const client: Pod | undefined = src.kind === 'pod' ? src.pod : src.kind === 'node' ? nodeAsPod(src.node.name, src.ip ?? src.node.internalIP) : undefined;
+  const dst = resolveTarget(model, spec.text, 'destination', client);
+
+  const nodePortSvc = findNodePort(model, dst, spec.port);
+  const family = nodePortSvc ? 'nodeport'
+    : dst.kind === 'pod' && client ? podToPodFamily({ model } as TraceContext, client, dst.pod)
+      : dst.kind === 'service' ? (dst.service.type === 'ExternalName' ? 'external-name' : isHeadless(dst.service) ? 'pod-to-headless' : 'pod-to-service')
+        : 'pod-to-external';
+  const b = new FlowBuilder(title(src, dst, spec.port), family);
+  const ctx: TraceContext = { model, corr, veths, b, dns: [] };
+  const services: Service[] = [];
+
+  if (nodePortSvc) {
+    const nodeName = dst.kind === 'node' ? dst.node.name : dst.kind === 'ip' ? dst.ip : nodePortSvc.svc.name;
+    const nodeIp = dst.kind === 'node' ? dst.ip ?? dst.node.internalIP : undefined;
+    traceNodePort(ctx, src.kind === 'ip' ? src.ip : client?.name ?? 'client', src.kind === 'ip' ? src.ip : client?.ip, nodeName, nodeIp, nodePortSvc.svc, nodePortSvc.port);
+    services.push(nodePortSvc.svc);
+  } else if (!client) {
+    b.need(`source ${from} is outside the cluster: only NodePort/LoadBalancer Services or externalIPs reach pods from there (give DST as NODE:NODEPORT)`);
+  } else if (dst.kind === 'pod') {
+    if (dst.dnsName) traceHeadlessPod(ctx, client, dst.pod, dst.text, spec);
+    else tracePodToPod(ctx, client, dst.pod, spec);
+    if (dst.pod.subdomain) { const s = model.findService(dst.pod.subdomain, ns(dst.pod)); if (s) services.push(s); }
+  } else if (dst.kind === 'service') {
+    services.push(dst.service);
+    if (dst.service.type === 'ExternalName') traceExternalName(ctx, client, dst, spec);
+    else if (isHeadless(dst.service)) traceHeadless(ctx, client, dst, spec);
+    else traceClusterIp(ctx, client, dst, spec);
+  } else {
+    const owner = dst.kind === 'node' ? undefined : podByIp(ctx, dst.ip);
+    const phase = b.phase('connect');
+    const { at } = podToBridge(ctx, phase, client, { match: (p) => p.src?.ip === client.ip && p.dst?.ip === (dst.kind === 'ip' ? dst.ip : dst.ip), label: `${client.ip ?? client.name} → ${dst.kind === 'ip' ? dst.ip : dst.node.name}` });
+    if (!owner) toDefaultGateway(ctx, phase, at, nodeOf(ctx, client), dst.kind === 'ip' ? dst.ip : dst.node.name, `${dst.kind === 'ip' ? dst.ip : dst.node.name} is not a pod or Service address: the node routes it by its routing table${dst.kind === 'ip' ? ' (default route)' : ''}.`);
+  }
+  if (client && dst.kind === 'service' && model.findService('kube-dns', 'kube-system')) services.push(model.findService('kube-dns', 'kube-system')!);
+
+  const findings: Finding[] = [
+    ...nothingAnswers(ctx, services),
+    ...clusterIpTraceroute(ctx),
+    ...headlessSpread(ctx).filter((f) => family === 'pod-to-headless' || f.evidence.some((e) => e.source === 'log')),
+    ...bridgeFlooding(ctx),
+    ...mtuMss(ctx),
+    ...ctx.dns.flatMap((d) => dnsSearchAmplification(ctx, d.typed, d.failed, d.ndots, d.configEvidence)),
+  ];
+  for (const f of findings) b.finding(f);
+  return { flows: [b.build()], unresolved: [] };
+}
+
+function findNodePort(model: ClusterModel, dst: Target, port?: number): { svc: Service; port: Service['ports'][number] } | undefined {
+  if (port === undefined) return undefined;
+  const candidates = dst.kind === 'service' ? [dst.service] : dst.kind === 'node' || dst.kind === 'ip' ? model.services : [];
+  for (const svc of candidates) {
+    if (dst.kind === 'service' && svc.ports.some((p) => p.port === port)) continue;
+    const p = svc.ports.find((x) => x.nodePort === port);
+    if (p) return { svc, port: p };
+  }
+  return undefined;
+}
