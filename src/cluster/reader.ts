@@ -130,7 +130,9 @@ export async function pullCluster(options: PullOptions): Promise<PullResult> {
     const tasks: Task[] = [];
     let failedTasks = 0;
     let connectionLost: ClusterProblem | undefined;
+    /** Tasks never started / stopped in flight by cancel or the overall deadline. */
     const skipped: string[] = [];
+    const stopped: string[] = [];
     const bump = (k: string, n: number) => { result.counts[k] = (result.counts[k] ?? 0) + n; };
     let objects = 0;
 
@@ -150,7 +152,10 @@ export async function pullCluster(options: PullOptions): Promise<PullResult> {
             objects += items.length;
             options.onProgress?.({ done: doneCount, total: tasks.length, step: `${target.resource} (page ${++page})`, objects });
           });
-        for (const p of outcome.problems) if (!(controller.signal.aborted && p.reason === 'ABORTED')) report(p);
+        for (const p of outcome.problems) {
+          if (controller.signal.aborted && p.reason === 'ABORTED') stopped.push(`${target.resource}${ns ? ` in ${ns}` : ''}${outcome.items ? ` (${outcome.items} read)` : ''}`);
+          else report(p);
+        }
         if (!outcome.complete) failedTasks++;
         if (outcome.error && isConnectionFailure(outcome.error)) connectionLost ??= outcome.problems[outcome.problems.length - 1];
       },
@@ -168,7 +173,8 @@ export async function pullCluster(options: PullOptions): Promise<PullResult> {
             res = await t.get(`${collectionPath({ resource: 'configmaps', group: '', version: 'v1' }, ns)}/${encodeURIComponent(spec.name)}`,
               { signal: controller.signal, timeoutMs: o.requestTimeoutMs });
           } catch (e) {
-            if (!controller.signal.aborted) report(transportProblem(target, e, spec.missing, t.server));
+            if (controller.signal.aborted) stopped.push(`configmap ${spec.name}`);
+            else report(transportProblem(target, e, spec.missing, t.server));
             failedTasks++;
             if (isConnectionFailure(e)) connectionLost ??= result.problems[result.problems.length - 1];
             return;
@@ -209,14 +215,14 @@ export async function pullCluster(options: PullOptions): Promise<PullResult> {
     };
     await Promise.all(Array.from({ length: Math.max(1, o.concurrency) }, worker));
 
-    if (skipped.length) {
-      const why = result.cancelled ? 'cancelled' : timedOut ? `the overall deadline of ${o.overallTimeoutMs / 1000} s passed` : 'the connection to the API server failed';
-      report({ severity: result.cancelled ? 'info' : 'error', reason: result.cancelled ? 'Cancelled' : timedOut ? 'Timeout' : 'ConnectionLost', message: `not read because ${why}: ${skipped.join(', ')}` });
+    const lists = `${stopped.length ? `; stopped while reading: ${stopped.join(', ')}` : ''}${skipped.length ? `; not read: ${skipped.join(', ')}` : ''}`;
+    if (timedOut) {
+      report({ severity: 'error', reason: 'Timeout', message: `the overall deadline of ${o.overallTimeoutMs / 1000} s passed${lists}; what was read is kept` });
+    } else if (result.cancelled) {
+      report({ severity: 'info', reason: 'Cancelled', message: `cancelled${lists}; what was read is kept` });
+    } else if (skipped.length) {
+      report({ severity: 'error', reason: 'ConnectionLost', message: `not read because the connection to the API server failed: ${skipped.join(', ')}` });
     }
-    if (timedOut && !skipped.length && failedTasks) {
-      report({ severity: 'error', reason: 'Timeout', message: `the overall deadline of ${o.overallTimeoutMs / 1000} s passed; lists still running were stopped and what they had read is kept` });
-    }
-    if (result.cancelled && !skipped.length) report({ severity: 'info', reason: 'Cancelled', message: 'cancelled; what was read before is kept' });
     result.complete = failedTasks === 0 && skipped.length === 0 && !result.cancelled && !timedOut;
     return result;
   } finally {

@@ -53,10 +53,10 @@ test('the seed cluster becomes model facts with cluster:// evidence, using only 
   assert.deepEqual(model.podsSelectedBy(app).map((p) => p.name).sort(), ['a-app-57974fdb4-mcz5n', 'a-app-57974fdb4-mv7qn']);
   assert.equal(model.byDnsName('a-app.default.svc.cluster.local')?.service?.clusterIP, '10.103.129.86');
 
-  const deploy = model.all('Deployment').find((d) => d.name === 'a-app')!;
+  const deploy = model.workloads.find((w) => w.kind === 'Deployment' && w.name === 'a-app')!;
   assert.equal(deploy.replicas, 2);
   assert.deepEqual(deploy.selector, { app: 'a-app' });
-  assert.equal(model.all('DaemonSet').find((d) => d.name === 'kube-proxy')!.hostNetwork, true);
+  assert.equal(model.workloads.find((w) => w.kind === 'DaemonSet' && w.name === 'kube-proxy')!.hostNetwork, true);
 
   const [proxy] = model.all('KubeProxy');
   assert.equal(proxy.mode, 'iptables');
