@@ -1,4 +1,4 @@
-import { ClusterModel, derivedEvidence, statefulSetPodName, type Fact, type FactKind, type Pod, type Workload } from '../model';
+import { ClusterModel, derivedEvidence, podHostnameDnsName, statefulSetPodName, type Fact, type FactKind, type Pod, type Workload } from '../model';
 
 /** A copy of the model (facts are shared, indexes are not), so tracing never changes the caller's model. */
 export function copyModel(model: ClusterModel): ClusterModel {
@@ -58,5 +58,23 @@ export function withPredictedPods(model: ClusterModel): ClusterModel {
       }
     }
   }
-  return added.length ? out.add(added) : out;
+  if (added.length) out.add(added);
+  return withDnsLearnedIps(out);
+}
+
+/**
+ * A per-pod name (`a-app-1.a-app.default.svc.cluster.local`) answering one A record
+ * tells that pod's IP, by the DNS spec: fill it in where nothing else did, with the lookup as evidence.
+ */
+function withDnsLearnedIps(model: ClusterModel): ClusterModel {
+  const learned: Pod[] = [];
+  const lookups = model.all('DnsLookup');
+  if (!lookups.length) return model;
+  for (const pod of model.pods) {
+    if (pod.ip || !pod.hostname || !pod.subdomain) continue;
+    const name = podHostnameDnsName(pod.hostname, pod.subdomain, ns(pod), model.clusterDomain);
+    const hit = lookups.find((l) => l.question.name.replace(/\.$/, '').toLowerCase() === name && l.answers.filter((a) => a.type === 'A').length === 1);
+    if (hit) learned.push({ kind: 'Pod', name: pod.name, namespace: ns(pod), ip: hit.answers.find((a) => a.type === 'A')!.data, evidence: hit.evidence });
+  }
+  return learned.length ? model.add(learned) : model;
 }

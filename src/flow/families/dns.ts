@@ -107,7 +107,8 @@ export function dnsPhase(ctx: TraceContext, client: Pod | undefined, typed: stri
     dns: { question: name, answers, rcode: 'NOERROR' },
     nat: r.nameserver ? { type: 'un-DNAT', before: 'CoreDNS pod IP:53', after: `${r.nameserver}:53` } : undefined,
     evidence: [...logEv, ...expected.evidence],
-    status: contradiction ? 'contradicted' : undefined,
+    // Only a DNS log proves an answer; the objects it is predicted from do not.
+    status: contradiction ? 'contradicted' : logEv.length ? 'observed' : 'predicted',
   });
   if (!logEv.length) ctx.b.need(`DNS answer for ${name} not observed: run \`kubectl exec ${client?.name ?? 'POD'} -- nslookup ${name}\``);
   return { name, answers, failed, observed: logEv.length > 0 };

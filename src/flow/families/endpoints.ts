@@ -58,7 +58,7 @@ function commentEndpoint(rule: NatRule): { ip: string; port: number } | undefine
 /** The KUBE-SERVICES rule sending this Service port to its KUBE-SVC chain, from pasted rules. */
 export function servicePortalRule(ctx: TraceContext, svc: Service, port: ServicePort, ip = svc.clusterIP): NatRule | undefined {
   const spn = spnOf(svc, port);
-  const candidates = ctx.model.all('NatRule').filter((r) => r.chain === 'KUBE-SERVICES' && /^KUBE-(SVC|EXT|SVL)-/.test(r.target)
+  const candidates = ctx.model.all('NatRule').filter((r) => (r.chain === 'KUBE-SERVICES' || r.kubeProxy?.role === 'service-portal') && /^KUBE-(SVC|EXT|SVL)-/.test(r.target)
     && bareIp(r.destination?.cidr) === ip && (!r.protocol || r.protocol.toLowerCase() === port.protocol.toLowerCase())
     && (r.dport === undefined || r.dport === port.port));
   return candidates.find((r) => r.comment?.startsWith(`${spn} `) || r.comment === spn) ?? candidates.find((r) => r.dport === port.port) ?? (candidates.length === 1 ? candidates[0] : undefined);
