@@ -13,6 +13,7 @@ export const OUT_DIR = join(ROOT, 'out', 'vscode-tests');
 /** @vscode/test-cli's mocha runner, used as extensionTestsPath everywhere. */
 export const RUNNER = join(ROOT, 'node_modules', '@vscode', 'test-cli', 'out', 'runner.cjs');
 export const REPORTER = join(ROOT, 'test', 'vscode', 'reporter.cjs');
+export const FLUSH_LOGS = join(ROOT, 'test', 'vscode', 'flush-logs.cjs');
 
 function walk(dir) {
   return readdirSync(dir).flatMap((n) => {
@@ -46,7 +47,7 @@ export function testOptions(files, { grep, timeout = 30_000 } = {}) {
   return JSON.stringify({
     mochaOpts: { ui: 'tdd', timeout, reporter: REPORTER, ...(grep ? { grep } : {}) },
     files,
-    preload: [],
+    preload: [FLUSH_LOGS],
     colorDefault: false,
   });
 }

@@ -11,17 +11,26 @@ import { openWorkbench } from './browser.mjs';
 import { RUNNER, testOptions } from '../../vscode/build.mjs';
 import { ROOT } from './workspace.mjs';
 
+/** Log files are flushed asynchronously: read them once their total size stops changing. */
+async function settledLogs(server, maxMs = 3000) {
+  const size = (logs) => logs.reduce((n, l) => n + l.text.length, 0);
+  let logs = server.logs();
+  for (const end = Date.now() + maxMs; Date.now() < end;) {
+    await new Promise((r) => setTimeout(r, 300));
+    const next = server.logs();
+    if (size(next) === size(logs) && next.length === logs.length) return next;
+    logs = next;
+  }
+  return logs;
+}
+
 /**
- * @returns {Promise<{exitCode:number|null, tests:{title:string,state:string,error?:string}[],
- *   logs:{path:string,text:string}[], console:string[], serverOutput:string}>}
+ * Runs any extensionTestsPath module (exports `run(): Promise<void>`) in the extension host
+ * of a fresh code-server, with this repository as the extension under development.
+ * @returns {Promise<{exitCode:number|null, logs:{path:string,text:string}[], console:string[], serverOutput:string}>}
  */
-export async function runInHostTests(browser, { files, folder, grep, timeoutMs = 180_000, env = {} }) {
-  const resultsDir = mkdtempSync(join(tmpdir(), 'kpp-results-'));
-  const resultsFile = join(resultsDir, 'results.json');
-  const server = await startCodeServer({
-    folder,
-    env: { ...env, VSCODE_TEST_OPTIONS: testOptions(files, { grep }), KPP_TEST_RESULTS: resultsFile, KPP_E2E_WORKSPACE: folder },
-  });
+export async function runExtensionTests(browser, { testsPath, folder, timeoutMs = 180_000, env = {} }) {
+  const server = await startCodeServer({ folder, env });
   let page;
   try {
     let exited;
@@ -29,7 +38,7 @@ export async function runInHostTests(browser, { files, folder, grep, timeoutMs =
     page = await openWorkbench(browser, server, {
       folder,
       waitForWorkbench: false,
-      payload: { extensionDevelopmentPath: ROOT, extensionTestsPath: RUNNER, skipWelcome: 'true' },
+      payload: { extensionDevelopmentPath: ROOT, extensionTestsPath: testsPath, skipWelcome: 'true' },
       beforeLoad: (p) => p.exposeFunction('codeAutomationExit', (code) => { exited(code); }),
     });
     let timer;
@@ -38,11 +47,31 @@ export async function runInHostTests(browser, { files, folder, grep, timeoutMs =
       new Promise((r) => { timer = setTimeout(() => r(null), timeoutMs); }),
     ]);
     clearTimeout(timer);
-    const tests = existsSync(resultsFile) ? JSON.parse(readFileSync(resultsFile, 'utf8')).tests : [];
-    return { exitCode: code, tests, logs: server.logs(), console: page.kppConsole, serverOutput: server.output() };
+    return { exitCode: code, logs: await settledLogs(server), console: page.kppConsole, serverOutput: server.output() };
   } finally {
     await page?.context().close().catch(() => {});
     await server.stop();
+  }
+}
+
+/**
+ * The mocha files (bundled by test/vscode/build.mjs) through @vscode/test-cli's runner.
+ * @returns {Promise<{exitCode:number|null, tests:{title:string,state:string,durationMs:number,error?:string}[],
+ *   logs:{path:string,text:string}[], console:string[], serverOutput:string}>}
+ */
+export async function runInHostTests(browser, { files, folder, grep, timeoutMs = 180_000, env = {} }) {
+  const resultsDir = mkdtempSync(join(tmpdir(), 'kpp-results-'));
+  const resultsFile = join(resultsDir, 'results.json');
+  try {
+    const run = await runExtensionTests(browser, {
+      testsPath: RUNNER,
+      folder,
+      timeoutMs,
+      env: { ...env, VSCODE_TEST_OPTIONS: testOptions(files, { grep }), KPP_TEST_RESULTS: resultsFile, KPP_E2E_WORKSPACE: folder },
+    });
+    const tests = existsSync(resultsFile) ? JSON.parse(readFileSync(resultsFile, 'utf8')).tests : [];
+    return { ...run, tests };
+  } finally {
     rmSync(resultsDir, { recursive: true, force: true });
   }
 }
