@@ -64,6 +64,16 @@ export interface PullResult {
 
 const DEFAULTS = { pageSize: 500, requestTimeoutMs: 15_000, overallTimeoutMs: 120_000, concurrency: 4 };
 
+/** Rejects when `signal` aborts first; the promise itself keeps running (a plugin process cannot be reached from here). */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(new Error('aborted'));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new Error('aborted'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
 interface Task {
   label: string;
   run(): Promise<void>;
@@ -103,9 +113,12 @@ export async function pullCluster(options: PullOptions): Promise<PullResult> {
   let transport: ApiTransport | undefined;
   try {
     try {
-      transport = await kubeTransport(kc);
+      // A credential plugin may hang (it has no timeout of its own): the deadline and cancel still apply.
+      transport = await untilAborted(kubeTransport(kc), controller.signal);
     } catch (e) {
-      const msg = e instanceof TransportError ? e.message : `credentials could not be prepared: ${(e as Error).message}`;
+      const msg = e instanceof TransportError ? e.message
+        : controller.signal.aborted ? (result.cancelled ? 'cancelled while preparing credentials' : `credentials were not ready within the overall deadline of ${o.overallTimeoutMs / 1000} s (a credential plugin may be waiting for input)`)
+          : `credentials could not be prepared: ${(e as Error).message}`;
       report({ severity: 'error', reason: e instanceof TransportError ? e.code : 'Credentials', message: `Cannot connect with context '${result.context}': ${msg}` });
       return result;
     }
