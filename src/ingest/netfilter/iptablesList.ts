@@ -98,7 +98,8 @@ export function parseIptablesList(input: ParseInput): ParseResult {
     const raw = lines[idx];
     const lineNo = firstLine + idx;
     if (!raw.trim()) continue;
-    const records = raw.length > 100_000 ? [raw] : unflattenIptablesList(raw, state.layout);
+    // Tokenising is linear, so even a whole listing on one line is split; only absurd lines are not.
+    const records = raw.length > 5_000_000 ? [raw] : unflattenIptablesList(raw, state.layout);
     for (const rec of records) {
       const text = rec.trim();
       if (!text) continue;

@@ -14,10 +14,28 @@ const FORMAT = 'iptables-save';
 const CHAIN_LINE = /^:(\S+)\s+(\S+)(?:\s+\[(\d+):(\d+)\])?\s*$/;
 const COUNTERS_PREFIX = /^\[(\d+):(\d+)\]\s+/;
 
-/** Splits a line that lost its newlines at each `-A`, `*table`, `:CHAIN - [0:0]` and `COMMIT`. */
+const RECORD_START = /^(?:-A\s|COMMIT(?:\s|$)|\*(?:nat|filter|mangle|raw|security)(?:\s|$)|:[A-Z][\w-]*\s+(?:-|ACCEPT|DROP|RETURN)\s+\[|#\s(?:Generated|Completed)\s)/;
+
+/**
+ * Splits a line that lost its newlines at each `-A`, `*table`, `:CHAIN - [0:0]` and
+ * `COMMIT` that starts a word outside double quotes. One linear scan.
+ */
 export function unflattenIptablesSave(line: string): string[] {
-  const parts = line.split(/\s+(?=-A\s|COMMIT(?:\s|$)|\*(?:nat|filter|mangle|raw|security)(?:\s|$)|:[A-Z][\w-]*\s+(?:-|ACCEPT|DROP|RETURN)\s+\[|#\s(?:Generated|Completed)\s)/);
-  return parts.length > 1 ? parts : [line];
+  const parts: string[] = [];
+  let start = 0;
+  let quoted = false;
+  for (let i = 1; i < line.length; i++) {
+    const c = line[i - 1];
+    if (c === '"' && line[i - 2] !== '\\') quoted = !quoted;
+    if (quoted || (c !== ' ' && c !== '\t') || line[i] === ' ' || line[i] === '\t') continue;
+    if (RECORD_START.test(line.slice(i, i + 64))) {
+      parts.push(line.slice(start, i).trim());
+      start = i;
+    }
+  }
+  parts.push(line.slice(start).trim());
+  const out = parts.filter(Boolean);
+  return out.length > 1 ? out : [line];
 }
 
 export function parseIptablesSave(input: ParseInput): ParseResult {
@@ -34,7 +52,7 @@ export function parseIptablesSave(input: ParseInput): ParseResult {
     const whole = lines[idx].trim();
     if (!whole) continue;
     // A quoted comment may contain ` -A `; only split lines without quotes, or clearly flattened ones.
-    const records = whole.length < 100_000 && (whole.match(/ -A /g) ?? []).length > 0 && !whole.startsWith('#') ? unflattenIptablesSave(whole) : [whole];
+    const records = whole.length < 5_000_000 && (whole.match(/ -A /g) ?? []).length > 0 && !whole.startsWith('#') ? unflattenIptablesSave(whole) : [whole];
     for (const rec of records) {
       const text = rec.trim();
       if (!text) continue;

@@ -83,7 +83,7 @@ export const ipvsadmFormat: FormatSpec = {
       const t = l.trim();
       if (!t) continue;
       seen++;
-      if (t.startsWith('IP Virtual Server version') || t.startsWith('Prot LocalAddress') || VIRTUAL.test(t) || REAL.test(t)) hits++;
+      if (t.startsWith('IP Virtual Server version') || t.startsWith('Prot LocalAddress') || t.startsWith('-> RemoteAddress') || VIRTUAL.test(t) || REAL.test(t)) hits++;
     }
     return seen ? hits / seen : 0;
   },

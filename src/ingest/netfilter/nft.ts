@@ -65,10 +65,12 @@ export function numgenChains(rule: string): string[] | undefined {
 }
 
 function parseElement(text: string): { key: string[]; verdict: string } | undefined {
-  const colon = text.lastIndexOf(' : ');
-  const keyPart = (colon >= 0 ? text.slice(0, colon) : text).replace(/\s+comment\s+"[^"]*"/, '').replace(/\s+(timeout|expires)\s+\S+/g, '').trim();
+  // Whitespace runs collapsed first, so the patterns below never backtrack over them.
+  const flat = text.replace(/\s+/g, ' ');
+  const colon = flat.lastIndexOf(' : ');
+  const keyPart = (colon >= 0 ? flat.slice(0, colon) : flat).replace(/ comment "[^"]*"/, '').replace(/ (timeout|expires) \S+/g, '').trim();
   if (!keyPart) return undefined;
-  return { key: keyPart.split(' . ').map((k) => k.trim()), verdict: colon >= 0 ? text.slice(colon + 3).trim() : '' };
+  return { key: keyPart.split(' . ').map((k) => k.trim()), verdict: colon >= 0 ? flat.slice(colon + 3).trim() : '' };
 }
 
 export function parseNft(input: ParseInput): ParseResult {
