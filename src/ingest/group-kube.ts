@@ -1,2 +1,2 @@
 // Parser modules of this group register themselves when imported; one import line each.
-export {};
+import './kube';

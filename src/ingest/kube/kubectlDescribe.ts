@@ -1,0 +1,161 @@
+import type { Endpoint, EndpointPort, EndpointSlice, Fact, Protocol, Service, ServicePort, ServiceType, Unparsed } from '../../model';
+import { logEvidence } from '../../model';
+import { registerFormat } from '../registry';
+import type { ParseInput, ParseResult } from '../types';
+import { compact } from './values';
+import { isNone, parseEndpointList, parseKvList } from './tableValues';
+
+/**
+ * `kubectl describe service` and `kubectl describe endpoints`: `Key:   value` lines, repeated
+ * `Port:`/`TargetPort:`/`NodePort:`/`Endpoints:` groups per service port, and the Endpoints'
+ * `Subsets:` block with its `Name Port Protocol` table. Other kinds are reported, not guessed.
+ */
+
+interface Field { key: string; value: string; index: number }
+
+const KEY_LINE = /^([A-Z][A-Za-z ]{0,40}):(?:\s+(.*))?$/;
+
+function protocolOf(s: string | undefined): Protocol {
+  return s === 'UDP' || s === 'SCTP' ? s : 'TCP';
+}
+
+function describedKind(fields: Field[], command: string | undefined): 'Service' | 'Endpoints' | undefined {
+  const m = command ? /\bdescribe\s+(\S+)/.exec(command) : null;
+  const r = m?.[1].split('/')[0].toLowerCase();
+  if (r && /^(svc|services?)$/.test(r)) return 'Service';
+  if (r && /^(ep|endpoints)$/.test(r)) return 'Endpoints';
+  const keys = new Set(fields.map((f) => f.key));
+  if (keys.has('Subsets')) return 'Endpoints';
+  if (keys.has('TargetPort') || (keys.has('Type') && keys.has('IP'))) return 'Service';
+  return undefined;
+}
+
+function serviceFacts(fields: Field[], input: ParseInput, ev: ReturnType<typeof logEvidence>, unparsed: Unparsed[], first: number): Fact[] {
+  const get = (k: string) => fields.find((f) => f.key === k)?.value;
+  const name = get('Name')!;
+  const namespace = get('Namespace');
+  const ports: ServicePort[] = [];
+  const slicePorts: EndpointPort[] = [];
+  const endpointIps = new Set<string>();
+  let cur: ServicePort | undefined;
+  for (const f of fields) {
+    if (f.key === 'Port') {
+      // `dns  53/UDP` or `<unset>  80/TCP`
+      const m = /^(\S+)\s+(\d{1,5})\/(TCP|UDP|SCTP)$/.exec(f.value);
+      if (!m) { unparsed.push({ line: f.index + first, reason: 'Port not understood', text: f.value }); cur = undefined; continue; }
+      cur = compact({ name: m[1] === '<unset>' ? undefined : m[1], port: Number(m[2]), protocol: protocolOf(m[3]) });
+      ports.push(cur);
+    } else if (f.key === 'TargetPort' && cur) {
+      const m = /^(\S+)\/(TCP|UDP|SCTP)$/.exec(f.value);
+      if (m) cur.targetPort = /^\d{1,5}$/.test(m[1]) ? Number(m[1]) : m[1];
+    } else if (f.key === 'NodePort' && cur) {
+      const m = /(\d{1,5})\/(TCP|UDP|SCTP)$/.exec(f.value);
+      if (m) cur.nodePort = Number(m[1]);
+    } else if (f.key === 'Endpoints' && cur) {
+      const list = parseEndpointList(f.value);
+      if (!list) { unparsed.push({ line: f.index + first, reason: 'Endpoints not understood', text: f.value }); continue; }
+      for (const p of list.pairs) endpointIps.add(p.ip);
+      const port = list.pairs[0]?.port;
+      if (port !== undefined) slicePorts.push(compact({ name: cur.name, port, protocol: cur.protocol }));
+    }
+  }
+  const type = get('Type');
+  const affinity = get('Session Affinity');
+  const ips = get('IPs');
+  const svc: Service = compact({
+    kind: 'Service' as const, name, namespace,
+    type: type && ['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName'].includes(type) ? (type as ServiceType) : undefined,
+    clusterIP: isNone(get('IP')) ? undefined : get('IP'),
+    clusterIPs: ips && !isNone(ips) ? ips.split(',') : undefined,
+    ports,
+    selector: parseKvList(get('Selector')),
+    sessionAffinity: affinity === 'ClientIP' || affinity === 'None' ? affinity : undefined,
+    externalTrafficPolicy: get('External Traffic Policy') === 'Local' ? 'Local' as const : get('External Traffic Policy') === 'Cluster' ? 'Cluster' as const : undefined,
+    internalTrafficPolicy: get('Internal Traffic Policy') === 'Local' ? 'Local' as const : get('Internal Traffic Policy') === 'Cluster' ? 'Cluster' as const : undefined,
+    externalName: get('External Name'),
+    evidence: [ev],
+  });
+  const facts: Fact[] = [svc];
+  if (fields.some((f) => f.key === 'Endpoints')) {
+    const epLine = fields.find((f) => f.key === 'Endpoints')!;
+    const slice: EndpointSlice = compact({
+      kind: 'EndpointSlice' as const, name, namespace, serviceName: name,
+      ports: slicePorts,
+      endpoints: [...endpointIps].map((ip): Endpoint => ({ addresses: [ip] })),
+      evidence: [logEvidence(input.uri, epLine.index + first, `Endpoints: ${epLine.value}`, 'kubectl-describe')],
+    });
+    facts.push(slice);
+  }
+  return facts;
+}
+
+function endpointsFacts(fields: Field[], lines: string[], start: number, end: number, ev: ReturnType<typeof logEvidence>): Fact[] {
+  const get = (k: string) => fields.find((f) => f.key === k)?.value;
+  const name = get('Name')!;
+  const endpoints: Endpoint[] = [];
+  const ports: EndpointPort[] = [];
+  let inPorts = false;
+  for (let i = start; i <= end; i++) {
+    const l = lines[i];
+    const a = /^\s+(Addresses|NotReadyAddresses):\s+(.*)$/.exec(l);
+    if (a) {
+      inPorts = false;
+      if (!isNone(a[2].trim())) for (const ip of a[2].trim().split(',')) endpoints.push({ addresses: [ip], ready: a[1] === 'Addresses' });
+      continue;
+    }
+    if (/^\s+Ports:\s*$/.test(l)) { inPorts = true; continue; }
+    if (inPorts) {
+      const m = /^\s+(\S+)\s+(\d{1,5})\s+(TCP|UDP|SCTP)\s*$/.exec(l);
+      if (m) ports.push(compact({ name: m[1] === '<unset>' ? undefined : m[1], port: Number(m[2]), protocol: protocolOf(m[3]) }));
+      else if (!/^\s+(Name|----)\s/.test(l)) inPorts = false;
+    }
+  }
+  return [compact({ kind: 'EndpointSlice' as const, name, namespace: get('Namespace'), serviceName: name, ports, endpoints, evidence: [ev] })];
+}
+
+export function parseKubectlDescribe(input: ParseInput): ParseResult {
+  const first = input.firstLine ?? 1;
+  const lines = input.text.split(/\r?\n/);
+  const facts: Fact[] = [];
+  const unparsed: Unparsed[] = [];
+  let records = 0;
+  // Objects start at a `Name:` line in column 0.
+  const starts: number[] = [];
+  lines.forEach((l, i) => { if (/^Name:\s/.test(l)) starts.push(i); });
+  for (let i = 0; i < (starts[0] ?? lines.length); i++) {
+    if (lines[i].trim()) unparsed.push({ line: i + first, reason: 'text before the first described object', text: lines[i].slice(0, 240) });
+  }
+  starts.forEach((start, n) => {
+    let end = (starts[n + 1] ?? lines.length) - 1;
+    while (end > start && lines[end].trim() === '') end--;
+    const fields: Field[] = [];
+    for (let i = start; i <= end; i++) {
+      const m = KEY_LINE.exec(lines[i]);
+      if (m) fields.push({ key: m[1], value: (m[2] ?? '').trim(), index: i });
+      else if (/^\s+\S+=\S*$/.test(lines[i]) && fields.length && ['Labels', 'Annotations', 'Selector'].includes(fields[fields.length - 1].key)) {
+        // Further labels are printed on indented lines.
+        const f = fields[fields.length - 1];
+        if (f.key !== 'Annotations') f.value = `${f.value},${lines[i].trim()}`;
+      }
+    }
+    const ev = logEvidence(input.uri, start + first, lines[start], 'kubectl-describe');
+    ev.endLine = end + first;
+    const kind = describedKind(fields, input.command);
+    if (!kind) { unparsed.push({ line: start + first, reason: 'only Services and Endpoints are read from describe output', text: lines[start] }); return; }
+    const out = kind === 'Service' ? serviceFacts(fields, input, ev, unparsed, first) : endpointsFacts(fields, lines, start, end, ev);
+    records++;
+    facts.push(...out);
+  });
+  return { format: 'kubectl-describe', facts, records, unparsed };
+}
+
+registerFormat({
+  id: 'kubectl-describe',
+  parse: parseKubectlDescribe,
+  commands: [/^kubectl\b.*\sdescribe\s/],
+  sniff(lines) {
+    const name = lines.some((l) => /^Name:\s+\S/.test(l));
+    const ns = lines.some((l) => /^Namespace:\s+\S/.test(l));
+    return name && ns ? (lines.some((l) => /^(TargetPort|Subsets):/.test(l)) ? 0.95 : 0.6) : 0;
+  },
+});

@@ -1,0 +1,32 @@
+import { registerFormat } from '../registry';
+import type { ParseInput, ParseResult } from '../types';
+import { parseKubeObjects, sniffKubeObjects } from './manifestParser';
+
+/** `kubectl get … -o yaml` / `-o json` (single objects and Lists): the manifest converters, as log evidence. */
+export function parseKubectlYaml(input: ParseInput): ParseResult {
+  return parseKubeObjects(input, 'kubectl-yaml', 'log');
+}
+
+export function parseKubectlJson(input: ParseInput): ParseResult {
+  return parseKubeObjects(input, 'kubectl-json', 'log');
+}
+
+registerFormat({
+  id: 'kubectl-yaml',
+  parse: parseKubectlYaml,
+  commands: [/^kubectl\b.*\s(-o|--output)(\s+|=)yaml\b/],
+  sniff(lines) {
+    const s = sniffKubeObjects(lines);
+    return s.yaml > 0 && s.server ? 0.95 : s.yaml * 0.8;
+  },
+});
+
+registerFormat({
+  id: 'kubectl-json',
+  parse: parseKubectlJson,
+  commands: [/^kubectl\b.*\s(-o|--output)(\s+|=)json\b/],
+  sniff(lines) {
+    const s = sniffKubeObjects(lines);
+    return s.json > 0 && s.server ? 0.95 : s.json * 0.8;
+  },
+});

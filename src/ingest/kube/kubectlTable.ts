@@ -1,0 +1,51 @@
+import type { Fact, Unparsed } from '../../model';
+import { logEvidence } from '../../model';
+import { registerFormat } from '../registry';
+import type { ParseInput, ParseResult } from '../types';
+import { readTables } from './tableColumns';
+import { readGetCommand, rowFacts, sectionKind } from './tableRows';
+
+export { readTables } from './tableColumns';
+
+/**
+ * `kubectl get` tables: default and `-o wide` columns, `--show-labels`, `-A`, custom-columns,
+ * several kinds in one `get` (sections, `kind/name` rows), and lines whose newlines were lost.
+ */
+export function parseKubectlTable(input: ParseInput): ParseResult {
+  const first = input.firstLine ?? 1;
+  const lines = input.text.split(/\r?\n/);
+  const facts: Fact[] = [];
+  const unparsed: Unparsed[] = [];
+  let records = 0;
+  const cmd = readGetCommand(input.command);
+  const read = readTables(lines);
+  for (const s of read.stray) unparsed.push({ line: s.index + first, reason: s.reason, text: lines[s.index].slice(0, 240) });
+  for (const section of read.sections) {
+    const kind = sectionKind(section, cmd);
+    for (const row of section.rows) {
+      const ev = logEvidence(input.uri, row.index + first, row.text, 'kubectl-table');
+      if (section.flattened || row.column > 1) ev.column = row.column;
+      const out = rowFacts(kind, row, ev, cmd);
+      if (out.facts.length) { records++; facts.push(...out.facts); }
+      const problems = [...(out.problem ? [out.problem] : []), ...row.notes.filter((n) => !n.startsWith('unglued') || n.includes('also possible'))];
+      if (problems.length) unparsed.push({ line: row.index + first, reason: problems.join('; '), text: row.text.slice(0, 240) });
+    }
+  }
+  return { format: 'kubectl-table', facts, records, unparsed };
+}
+
+const KNOWN_HEADERS = /^(NAME|NAMESPACE)\s/;
+
+registerFormat({
+  id: 'kubectl-table',
+  parse: parseKubectlTable,
+  commands: [/^kubectl\b(?!.*\s(-o|--output)(\s+|=)(json|yaml|name|jsonpath|go-template|template)\b).*\sget\s/],
+  sniff(lines) {
+    const i = lines.findIndex((l) => l.trim() !== '');
+    if (i < 0) return 0;
+    const head = lines[i].trim();
+    if (!KNOWN_HEADERS.test(head) && !/^TYPE\s+NAME\b/.test(head)) return 0;
+    if (/\s(CLUSTER-IP|READY|STATUS|ENDPOINTS|AGE|IP)(\s|$)/.test(head)) return 0.85;
+    return 0.6;
+  },
+});

@@ -1,0 +1,31 @@
+import { registerFormat } from '../registry';
+import { parseManifest, sniffKubeObjects } from './manifestParser';
+import { readManifestObjects, type ManifestObjectInfo } from './yamlDocuments';
+
+export { parseManifest } from './manifestParser';
+export type { ManifestObjectInfo, FieldSpan, TextSpan } from './yamlDocuments';
+
+/**
+ * Every object in a manifest with its range and the position of its fields
+ * (`kind`, `metadata.name`, `spec.clusterIP`, `spec.ports[0].targetPort`, …), for CodeLens
+ * and diagnostics. Broken documents are listed in `problems` with their line.
+ */
+export function manifestObjectRanges(text: string, firstLine = 1): ReturnType<typeof readManifestObjects> {
+  return readManifestObjects(text, firstLine);
+}
+
+/** Line of a field (1-based), e.g. `fieldLine(obj, 'spec.serviceName')`. */
+export function fieldLine(obj: ManifestObjectInfo, path: string): number | undefined {
+  return obj.fields.get(path)?.key.line;
+}
+
+registerFormat({
+  id: 'manifest',
+  parse: parseManifest,
+  commands: [/^cat\s+\S*\.(ya?ml|json)\b/],
+  sniff(lines) {
+    const s = sniffKubeObjects(lines);
+    // Server output (uid, resourceVersion) is more likely `kubectl get -o yaml`.
+    return Math.max(s.yaml, s.json) - (s.server ? 0.1 : 0);
+  },
+});

@@ -1,0 +1,83 @@
+import type { Evidence, Fact, SourceKind, Unparsed } from '../../model';
+import type { FormatId, ParseInput, ParseResult } from '../types';
+import { objectToFacts, type EvidenceSource } from './objectFacts';
+import { readManifestObjects, type ManifestObjectInfo } from './yamlDocuments';
+
+const MAX_EXCERPT = 200;
+
+function lineText(lines: readonly string[], line: number, firstLine: number): string {
+  const t = (lines[line - firstLine] ?? '').trim();
+  return t.length > MAX_EXCERPT ? t.slice(0, MAX_EXCERPT - 1) + '…' : t;
+}
+
+/** Evidence pointing at an object (its whole range) or at one of its fields. */
+export function evidenceSourceFor(
+  info: ManifestObjectInfo, lines: readonly string[], uri: string, firstLine: number, source: SourceKind, format: string,
+): EvidenceSource {
+  return {
+    at(path?: string): Evidence {
+      const f = path ? info.fields.get(path) : undefined;
+      if (f) {
+        return { source, uri, line: f.key.line, endLine: f.value?.endLine ?? f.key.line, column: f.key.column, excerpt: lineText(lines, f.key.line, firstLine), format };
+      }
+      return { source, uri, line: info.span.line, endLine: info.span.endLine, column: info.span.column, excerpt: lineText(lines, info.span.line, firstLine), format };
+    },
+    inText(path: string, needle: string): Evidence | undefined {
+      const line = info.lineOfText(path, needle);
+      return line === undefined ? undefined : { source, uri, line, excerpt: lineText(lines, line, firstLine), format };
+    },
+  };
+}
+
+/**
+ * Shared by `manifest`, `kubectl-yaml` and `kubectl-json`: every object of every
+ * document (and of every `List`) becomes facts; broken documents are reported.
+ */
+export function parseKubeObjects(input: ParseInput, format: FormatId, source: SourceKind): ParseResult {
+  const firstLine = input.firstLine ?? 1;
+  const facts: Fact[] = [];
+  const unparsed: Unparsed[] = [];
+  let records = 0;
+  let read;
+  try {
+    read = readManifestObjects(input.text, firstLine);
+  } catch (e) {
+    return { format, facts, records, unparsed: [{ line: firstLine, reason: `could not read YAML/JSON: ${(e as Error).message}` }] };
+  }
+  unparsed.push(...read.problems);
+  const lines = input.text.split(/\r?\n/);
+  for (const info of read.objects) {
+    const ev = evidenceSourceFor(info, lines, input.uri, firstLine, source, format);
+    let out;
+    try {
+      out = objectToFacts(info.value, ev);
+    } catch (e) {
+      unparsed.push({ line: info.span.line, reason: `object could not be converted: ${(e as Error).message}` });
+      continue;
+    }
+    if (out.facts.length > 0) {
+      records++;
+      facts.push(...out.facts);
+    } else if (out.ignored && (!info.kind || !info.name)) {
+      // Objects of other kinds are understood (just not about networking); nameless/kindless ones are not.
+      unparsed.push({ line: info.span.line, reason: out.ignored, text: lineText(lines, info.span.line, firstLine) });
+    }
+  }
+  return { format, facts, records, unparsed };
+}
+
+export function parseManifest(input: ParseInput): ParseResult {
+  return parseKubeObjects(input, 'manifest', 'manifest');
+}
+
+/** Manifest-looking text: `apiVersion:` and `kind:` keys (YAML) or `"apiVersion"` (JSON). */
+export function sniffKubeObjects(lines: readonly string[]): { yaml: number; json: number; server: boolean } {
+  let apiVersion = 0, kind = 0, jsonApi = 0, server = 0;
+  for (const l of lines) {
+    if (/^\s*(- )?apiVersion:\s*\S/.test(l)) apiVersion++;
+    if (/^\s*(- )?kind:\s*[A-Z]/.test(l)) kind++;
+    if (/"apiVersion"\s*:/.test(l)) jsonApi++;
+    if (/^\s*"?(resourceVersion|uid|creationTimestamp|managedFields)"?\s*:/.test(l)) server++;
+  }
+  return { yaml: apiVersion > 0 && kind > 0 ? 0.9 : 0, json: jsonApi > 0 && /^\s*[{[]/.test(lines[0] ?? '') ? 0.9 : 0, server: server > 0 };
+}

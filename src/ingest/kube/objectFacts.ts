@@ -1,0 +1,276 @@
+import { parse as parseYaml } from 'yaml';
+import type {
+  ClusterDns, CniConfig, Container, Endpoint, EndpointPort, EndpointSlice, Evidence, Fact, K8sNode,
+  KubeProxyConfig, ObjectRef, Pod, Service, ServicePort, ServiceType, Workload, WorkloadKind,
+} from '../../model';
+import { arr, bool, compact, int, isRec, protocol, rec, str, strMap, type Rec } from './values';
+
+/**
+ * Converts Kubernetes API objects (as plain values from a manifest, `kubectl -o json|yaml`
+ * or the API) into model facts. Shared by the manifest and kubectl readers.
+ */
+
+export interface EvidenceSource {
+  /** Evidence for the whole object (no path) or for the field at `path` (`spec.clusterIP`). */
+  at(path?: string): Evidence;
+  /** Evidence for the line of a multi-line string field (a Corefile) that contains `needle`. */
+  inText(path: string, needle: string): Evidence | undefined;
+}
+
+export interface ObjectFacts {
+  facts: Fact[];
+  /** Why the object gave no facts, when it gave none (kind without network meaning…). */
+  ignored?: string;
+}
+
+const WORKLOAD_KINDS = new Set<string>(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet']);
+const SERVICE_TYPES = new Set<string>(['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName']);
+
+export function containersOf(podSpec: Rec): Container[] {
+  return arr(podSpec.containers).filter(isRec).map((c) => compact({
+    name: str(c.name) ?? '',
+    image: str(c.image),
+    ports: arr(c.ports).filter(isRec).flatMap((p) => {
+      const containerPort = int(p.containerPort);
+      return containerPort === undefined ? [] : [compact({ name: str(p.name), containerPort, protocol: protocol(p.protocol) })];
+    }),
+  }));
+}
+
+function ownerOf(meta: Rec): ObjectRef | undefined {
+  const refs = arr(meta.ownerReferences).filter(isRec);
+  const o = refs.find((r) => r.controller === true) ?? refs[0];
+  if (!o || !str(o.kind) || !str(o.name)) return undefined;
+  return compact({ kind: str(o.kind)!, name: str(o.name)!, namespace: str(meta.namespace) });
+}
+
+function serviceFact(o: Rec, meta: Rec, ev: EvidenceSource): Service {
+  const spec = rec(o.spec);
+  const type = str(spec.type);
+  const ports: ServicePort[] = arr(spec.ports).filter(isRec).flatMap((p) => {
+    const port = int(p.port);
+    if (port === undefined) return [];
+    const tp = p.targetPort;
+    return [compact({
+      name: str(p.name), protocol: protocol(p.protocol), port,
+      targetPort: int(tp) ?? str(tp), nodePort: int(p.nodePort), appProtocol: str(p.appProtocol),
+    })];
+  });
+  const affinity = str(spec.sessionAffinity);
+  const lbIps = arr(rec(rec(o.status).loadBalancer).ingress).filter(isRec).map((i) => str(i.ip)).filter((x): x is string => !!x);
+  return compact({
+    kind: 'Service' as const,
+    namespace: str(meta.namespace), name: str(meta.name)!,
+    type: type && SERVICE_TYPES.has(type) ? (type as ServiceType) : undefined,
+    clusterIP: str(spec.clusterIP),
+    clusterIPs: Array.isArray(spec.clusterIPs) ? arr(spec.clusterIPs).map(str).filter((x): x is string => !!x) : undefined,
+    ports,
+    selector: strMap(spec.selector),
+    sessionAffinity: affinity === 'ClientIP' || affinity === 'None' ? affinity : undefined,
+    sessionAffinityTimeoutSeconds: int(rec(rec(spec.sessionAffinityConfig).clientIP).timeoutSeconds),
+    externalName: str(spec.externalName),
+    externalTrafficPolicy: oneOf(str(spec.externalTrafficPolicy), ['Cluster', 'Local'] as const),
+    internalTrafficPolicy: oneOf(str(spec.internalTrafficPolicy), ['Cluster', 'Local'] as const),
+    externalIPs: Array.isArray(spec.externalIPs) ? arr(spec.externalIPs).map(str).filter((x): x is string => !!x) : undefined,
+    loadBalancerIPs: lbIps.length ? lbIps : undefined,
+    publishNotReadyAddresses: bool(spec.publishNotReadyAddresses),
+    labels: strMap(meta.labels),
+    evidence: [ev.at()],
+  });
+}
+
+function oneOf<T extends string>(v: string | undefined, allowed: readonly T[]): T | undefined {
+  return allowed.find((a) => a === v);
+}
+
+function podFact(o: Rec, meta: Rec, ev: EvidenceSource): Pod {
+  const spec = rec(o.spec);
+  const status = rec(o.status);
+  const ips = arr(status.podIPs).filter(isRec).map((p) => str(p.ip)).filter((x): x is string => !!x);
+  const ready = arr(status.conditions).filter(isRec).find((c) => c.type === 'Ready');
+  return compact({
+    kind: 'Pod' as const,
+    namespace: str(meta.namespace), name: str(meta.name)!,
+    ip: str(status.podIP), ips: ips.length ? ips : undefined,
+    nodeName: str(spec.nodeName), hostIP: str(status.hostIP), hostNetwork: bool(spec.hostNetwork),
+    phase: str(status.phase), ready: ready ? ready.status === 'True' : undefined,
+    labels: strMap(meta.labels), hostname: str(spec.hostname), subdomain: str(spec.subdomain),
+    owner: ownerOf(meta), containers: isRec(o.spec) ? containersOf(spec) : undefined,
+    evidence: [ev.at()],
+  });
+}
+
+function workloadFact(kind: WorkloadKind, o: Rec, meta: Rec, ev: EvidenceSource): Workload {
+  const spec = rec(o.spec);
+  const template = rec(spec.template);
+  const podSpec = rec(template.spec);
+  return compact({
+    kind,
+    namespace: str(meta.namespace), name: str(meta.name)!,
+    replicas: int(spec.replicas),
+    serviceName: kind === 'StatefulSet' ? str(spec.serviceName) : undefined,
+    selector: strMap(rec(spec.selector).matchLabels),
+    podLabels: strMap(rec(template.metadata).labels),
+    containers: isRec(template.spec) ? containersOf(podSpec) : undefined,
+    hostNetwork: bool(podSpec.hostNetwork),
+    evidence: [ev.at()],
+  });
+}
+
+function endpointFrom(e: Rec, ready: boolean | undefined): Endpoint {
+  const t = rec(e.targetRef);
+  const cond = rec(e.conditions);
+  return compact({
+    addresses: arr(e.addresses).map(str).filter((x): x is string => !!x),
+    ready: bool(cond.ready) ?? ready,
+    serving: bool(cond.serving),
+    terminating: bool(cond.terminating),
+    hostname: str(e.hostname),
+    nodeName: str(e.nodeName),
+    zone: str(e.zone),
+    targetRef: str(t.kind) && str(t.name) ? compact({ kind: str(t.kind)!, name: str(t.name)!, namespace: str(t.namespace) }) : undefined,
+  });
+}
+
+function endpointPorts(ports: unknown): EndpointPort[] {
+  return arr(ports).filter(isRec).flatMap((p) => {
+    const port = int(p.port);
+    return port === undefined ? [] : [compact({ name: str(p.name), port, protocol: protocol(p.protocol) })];
+  });
+}
+
+function sliceFact(o: Rec, meta: Rec, ev: EvidenceSource): EndpointSlice {
+  const labels = strMap(meta.labels) ?? {};
+  const at = str(o.addressType);
+  return compact({
+    kind: 'EndpointSlice' as const,
+    namespace: str(meta.namespace), name: str(meta.name)!,
+    serviceName: labels['kubernetes.io/service-name'],
+    addressType: oneOf(at, ['IPv4', 'IPv6', 'FQDN'] as const),
+    ports: endpointPorts(o.ports),
+    endpoints: arr(o.endpoints).filter(isRec).map((e) => endpointFrom(e, undefined)),
+    evidence: [ev.at()],
+  });
+}
+
+/**
+ * core/v1 Endpoints in the EndpointSlice shape: one slice per subset (`name`, then
+ * `name-subset-N` for further subsets, which are rare), `ready` from addresses vs notReadyAddresses.
+ */
+function endpointsFacts(o: Rec, meta: Rec, ev: EvidenceSource): EndpointSlice[] {
+  const name = str(meta.name)!;
+  const subsets = arr(o.subsets).filter(isRec);
+  const toEndpoint = (a: unknown, ready: boolean): Endpoint | undefined => {
+    if (!isRec(a) || !str(a.ip)) return undefined;
+    return endpointFrom({ ...a, addresses: [a.ip] }, ready);
+  };
+  const slices = subsets.map((s, i) => compact({
+    kind: 'EndpointSlice' as const,
+    namespace: str(meta.namespace),
+    name: i === 0 ? name : `${name}-subset-${i}`,
+    serviceName: name,
+    addressType: undefined,
+    ports: endpointPorts(s.ports),
+    endpoints: [
+      ...arr(s.addresses).map((a) => toEndpoint(a, true)),
+      ...arr(s.notReadyAddresses).map((a) => toEndpoint(a, false)),
+    ].filter((x): x is Endpoint => !!x),
+    evidence: [ev.at(`subsets[${i}]`)],
+  }));
+  // An Endpoints object without subsets still says "this Service has no endpoints".
+  return slices.length ? slices : [{ kind: 'EndpointSlice', namespace: str(meta.namespace), name, serviceName: name, ports: [], endpoints: [], evidence: [ev.at()] }];
+}
+
+function nodeFact(o: Rec, meta: Rec, ev: EvidenceSource): K8sNode {
+  const spec = rec(o.spec);
+  const addrs = arr(rec(o.status).addresses).filter(isRec);
+  const addr = (t: string) => str(addrs.find((a) => a.type === t)?.address);
+  const ann = strMap(meta.annotations) ?? {};
+  let backendData: Rec = {};
+  try { backendData = rec(JSON.parse(ann['flannel.alpha.coreos.com/backend-data'] ?? '{}')); } catch { backendData = {}; }
+  const flannel = compact({
+    backendType: ann['flannel.alpha.coreos.com/backend-type'],
+    vtepMAC: str(backendData.VtepMAC),
+    publicIP: ann['flannel.alpha.coreos.com/public-ip'],
+  });
+  return compact({
+    kind: 'Node' as const, name: str(meta.name)!,
+    internalIP: addr('InternalIP'), externalIP: addr('ExternalIP'),
+    podCIDR: str(spec.podCIDR),
+    podCIDRs: Array.isArray(spec.podCIDRs) ? arr(spec.podCIDRs).map(str).filter((x): x is string => !!x) : undefined,
+    flannel: Object.keys(flannel).length ? flannel : undefined,
+    labels: strMap(meta.labels),
+    evidence: [ev.at()],
+  });
+}
+
+/** The ConfigMaps that shape networking: kube-proxy's mode, Flannel's net-conf.json, CoreDNS's Corefile. */
+function configMapFacts(o: Rec, meta: Rec, ev: EvidenceSource): ObjectFacts {
+  const data = strMap(o.data) ?? {};
+  const facts: Fact[] = [];
+  const withLine = (key: string, needle: string): Evidence[] => {
+    const line = ev.inText(`data${/^[A-Za-z0-9_-]+$/.test(key) ? '.' + key : `[${JSON.stringify(key)}]`}`, needle);
+    return line ? [line, ev.at()] : [ev.at()];
+  };
+  if (data['config.conf'] !== undefined) {
+    let conf: Rec = {};
+    try { conf = rec(parseYaml(data['config.conf'], { maxAliasCount: 10 })); } catch { conf = {}; }
+    if (conf.kind === 'KubeProxyConfiguration' || conf.mode !== undefined) {
+      const m = str(conf.mode) ?? '';
+      // An empty mode means the platform default, which is iptables on Linux.
+      const mode = m === 'ipvs' || m === 'nftables' ? m : m === '' || m === 'iptables' ? 'iptables' : undefined;
+      if (mode) {
+        const kp: KubeProxyConfig = compact({ kind: 'KubeProxy' as const, mode, clusterCIDR: str(conf.clusterCIDR) || undefined, evidence: withLine('config.conf', 'mode:') });
+        if (m === '') kp.evidence.push({ source: 'derived', uri: 'derived:', excerpt: 'mode "" is the Linux default: iptables' });
+        facts.push(kp);
+      }
+    }
+  }
+  if (data['net-conf.json'] !== undefined) {
+    let net: Rec = {};
+    try { net = rec(JSON.parse(data['net-conf.json'])); } catch { net = {}; }
+    const backend = rec(net.Backend);
+    if (str(net.Network) || str(backend.Type)) {
+      const cni: CniConfig = compact({
+        kind: 'Cni' as const, plugin: 'flannel',
+        network: str(net.Network), backend: str(backend.Type)?.toLowerCase(),
+        vni: int(backend.VNI), port: int(backend.Port),
+        evidence: withLine('net-conf.json', '"Network"'),
+      });
+      facts.push(cni);
+    }
+  }
+  if (data.Corefile !== undefined) {
+    const corefile = data.Corefile;
+    const k = /^\s*kubernetes\s+(\S+)/m.exec(corefile);
+    if (k) {
+      const dns: ClusterDns = compact({
+        kind: 'ClusterDns' as const, domain: k[1],
+        loadbalance: /^\s*loadbalance\b/m.test(corefile),
+        evidence: withLine('Corefile', k[0].trim()),
+      });
+      if (dns.loadbalance) dns.evidence.push(...withLine('Corefile', 'loadbalance').slice(0, 1));
+      facts.push(dns);
+    }
+  }
+  return facts.length ? { facts } : { facts, ignored: `ConfigMap ${str(meta.name) ?? ''} holds no kube-proxy, Flannel or CoreDNS settings` };
+}
+
+/** Facts for one object; `ignored` explains objects that carry no networking facts. */
+export function objectToFacts(o: Rec, ev: EvidenceSource): ObjectFacts {
+  const kind = str(o.kind);
+  const meta = rec(o.metadata);
+  if (!kind) return { facts: [], ignored: 'no kind' };
+  if (!str(meta.name)) return { facts: [], ignored: `${kind} without metadata.name` };
+  switch (kind) {
+    case 'Service': return { facts: [serviceFact(o, meta, ev)] };
+    case 'Pod': return { facts: [podFact(o, meta, ev)] };
+    case 'EndpointSlice': return { facts: [sliceFact(o, meta, ev)] };
+    case 'Endpoints': return { facts: endpointsFacts(o, meta, ev) };
+    case 'Node': return { facts: [nodeFact(o, meta, ev)] };
+    case 'ConfigMap': return configMapFacts(o, meta, ev);
+    default:
+      if (WORKLOAD_KINDS.has(kind)) return { facts: [workloadFact(kind as WorkloadKind, o, meta, ev)] };
+      return { facts: [], ignored: `${kind} carries no networking facts` };
+  }
+}

@@ -1,0 +1,195 @@
+import { cellFits, MAY_VANISH, splitGluedIpPort, TWO_WORD_HEADERS } from './tableValues';
+
+/**
+ * Splits kubectl table output into sections (header + rows) and rows into cells.
+ * Normal output: cells are cut at the header's column positions (kubectl's tabwriter aligns
+ * them, values may be empty or contain spaces like `55 (22m ago)`). Output whose newlines were
+ * lost (`NAME IP a-pod 10.244.0.53 b-pod 10.244.0.54`): tokens are aligned to the columns by
+ * what each column can hold, skipping vanished `<none>` cells and ungluing `10.103.129.8680/TCP`.
+ */
+
+export interface TableRow {
+  /** 0-based index of the input line. */
+  index: number;
+  /** 1-based column where the row starts within that line. */
+  column: number;
+  text: string;
+  cells: Map<string, string | undefined>;
+  /** Repairs made while aligning (ungluing, vanished cells, ambiguities). */
+  notes: string[];
+}
+
+export interface TableSection {
+  headers: string[];
+  headerIndex: number;
+  rows: TableRow[];
+  flattened: boolean;
+}
+
+export interface TableRead {
+  sections: TableSection[];
+  /** Lines outside any table. */
+  stray: { index: number; reason: string }[];
+}
+
+interface Tok { text: string; col: number }
+
+const HEADER_TOKEN = /^[A-Z][A-Z0-9()_./%-]{0,40}$/;
+const isHeaderToken = (t: string) => HEADER_TOKEN.test(t) && /[A-Z]{2}|^[A-Z]$/.test(t);
+
+function tokenize(line: string): Tok[] {
+  const out: Tok[] = [];
+  const re = /\S+/g;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(line)) !== null) out.push({ text: m[0], col: m.index });
+  return out;
+}
+
+/** Headers with their start positions; `NOMINATED NODE` stays one header. */
+function headerColumns(toks: Tok[]): { name: string; start: number }[] {
+  const cols: { name: string; start: number; end: number }[] = [];
+  for (const t of toks) {
+    const prev = cols[cols.length - 1];
+    if (prev && t.col === prev.end + 1 && TWO_WORD_HEADERS.has(`${prev.name} ${t.text}`)) {
+      prev.name = `${prev.name} ${t.text}`;
+      prev.end = t.col + t.text.length;
+    } else cols.push({ name: t.text, start: t.col, end: t.col + t.text.length });
+  }
+  return cols;
+}
+
+/** Joins tokens that belong to one cell when spaces are the only separators: `(22m ago)`, `+ 3 more...`. */
+function joinCellTokens(toks: Tok[]): Tok[] {
+  const out: Tok[] = [];
+  for (let i = 0; i < toks.length; i++) {
+    const t = toks[i];
+    const prev = out[out.length - 1];
+    if (prev && t.text.startsWith('(') && /^\d/.test(prev.text)) {
+      let text = `${prev.text} ${t.text}`;
+      while (!text.endsWith(')') && i + 1 < toks.length && text.length < 60) text += ` ${toks[++i].text}`;
+      prev.text = text;
+    } else if (prev && t.text === '+' && /^\d+$/.test(toks[i + 1]?.text ?? '') && toks[i + 2]?.text === 'more...') {
+      prev.text = `${prev.text} + ${toks[i + 1].text} more...`;
+      i += 2;
+    } else out.push({ ...t });
+  }
+  return out;
+}
+
+/** Aligns tokens starting at `pos` to `headers`; returns the cells and the next position. */
+function alignRow(toks: Tok[], pos: number, headers: string[], notes: string[]): { cells: Map<string, string | undefined>; next: number } {
+  const cells = new Map<string, string | undefined>();
+  let p = pos;
+  for (let c = 0; c < headers.length && p < toks.length; c++) {
+    const col = headers[c];
+    const t = toks[p].text;
+    if (cellFits(col, t)) { cells.set(col, t); p++; continue; }
+    if (col === 'CLUSTER-IP' || col === 'IP' || col === 'INTERNAL-IP') {
+      const glued = splitGluedIpPort(t);
+      if (glued) {
+        cells.set(col, glued.ip);
+        toks[p] = { text: glued.rest, col: toks[p].col + glued.ip.length };
+        notes.push(`unglued "${t}" as ${glued.ip} + ${glued.rest}` + (glued.ambiguous.length ? ` (also possible: ${glued.ambiguous.join('; ')})` : ''));
+        continue;
+      }
+    }
+    const nextCol = headers[c + 1];
+    if (MAY_VANISH.has(col) && nextCol !== undefined && cellFits(nextCol, t)) {
+      cells.set(col, undefined);
+      notes.push(`${col} missing (an HTML-stripped <none>?)`);
+      continue;
+    }
+    cells.set(col, t);
+    notes.push(`"${t}" does not look like ${col}`);
+    p++;
+  }
+  return { cells, next: p };
+}
+
+function rowText(toks: Tok[], from: number, to: number): string {
+  return toks.slice(from, to).map((t) => t.text).join(' ');
+}
+
+/** Position split; undefined when the row does not line up with the header. */
+function splitByPosition(line: string, cols: { name: string; start: number }[]): Map<string, string | undefined> | undefined {
+  const cells = new Map<string, string | undefined>();
+  if (line.slice(0, cols[0].start).trim() !== '') return undefined;
+  for (let i = 0; i < cols.length; i++) {
+    const start = cols[i].start;
+    if (i > 0 && start - 1 < line.length && line[start - 1] !== ' ') return undefined;
+    const end = i + 1 < cols.length ? cols[i + 1].start : line.length;
+    const v = line.slice(start, end).trim();
+    cells.set(cols[i].name, v === '' ? undefined : v);
+  }
+  return cells;
+}
+
+const MAX_HEADERS = 40;
+
+export function readTables(lines: readonly string[]): TableRead {
+  const sections: TableSection[] = [];
+  const stray: TableRead['stray'] = [];
+  let cur: (TableSection & { cols: { name: string; start: number }[]; spaced: boolean }) | undefined;
+
+  for (let index = 0; index < lines.length; index++) {
+    const line = lines[index].replace(/\t/g, '    ');
+    if (line.trim() === '') { cur = undefined; continue; }
+    const toks = tokenize(line);
+    let h = 0;
+    while (h < toks.length && h < MAX_HEADERS && isHeaderToken(toks[h].text)) h++;
+    if (h === toks.length && h > 0) {
+      // A header line (also between sections when `grep` removed the blank lines).
+      const cols = headerColumns(toks);
+      cur = { headers: cols.map((c) => c.name), headerIndex: index, rows: [], flattened: false, cols, spaced: cols.length === 1 || /\S {2,}\S/.test(line) };
+      sections.push(cur);
+      continue;
+    }
+    if (h >= 2) {
+      cur = undefined;
+      readFlattened(toks, index, sections);
+      continue;
+    }
+    if (!cur) { stray.push({ index, reason: 'not part of a kubectl table (no header line before it)' }); continue; }
+    const notes: string[] = [];
+    let cells = cur.spaced ? splitByPosition(line, cur.cols) : undefined;
+    if (!cells) {
+      const joined = joinCellTokens(toks);
+      const r = alignRow(joined, 0, cur.headers, notes);
+      cells = r.cells;
+      if (r.next < joined.length) notes.push(`extra text "${rowText(joined, r.next, joined.length)}"`);
+    }
+    cur.rows.push({ index, column: (toks[0]?.col ?? 0) + 1, text: line.trim(), cells, notes });
+  }
+  return { sections, stray };
+}
+
+/** One line holding one or more whole tables (headers and rows) separated only by spaces. */
+function readFlattened(rawToks: Tok[], index: number, sections: TableSection[]): void {
+  const toks = joinCellTokens(rawToks);
+  let p = 0;
+  let section: TableSection | undefined;
+  while (p < toks.length) {
+    // A run of two or more header words starts a (new) section, e.g. `NAME READY AGE` mid-line.
+    let h = 0;
+    while (p + h < toks.length && h < MAX_HEADERS && isHeaderToken(toks[p + h].text)) h++;
+    if (h >= 2 || (h === 1 && !section)) {
+      // Positions are meaningless here: two-word headers are recognised by text.
+      const names: string[] = [];
+      for (let i = 0; i < h; i++) {
+        const pair = `${toks[p + i].text} ${toks[p + i + 1]?.text}`;
+        if (i + 1 < h && TWO_WORD_HEADERS.has(pair)) { names.push(pair); i++; } else names.push(toks[p + i].text);
+      }
+      section = { headers: names, headerIndex: index, rows: [], flattened: true };
+      sections.push(section);
+      p += h;
+      continue;
+    }
+    if (!section) break;
+    const notes: string[] = [];
+    const start = p;
+    const { cells, next } = alignRow(toks, p, section.headers, notes);
+    if (next === start) break; // cannot make progress
+    section.rows.push({ index, column: toks[start].col + 1, text: rowText(toks, start, next), cells, notes });
+    p = next;
+  }
+}

@@ -1,0 +1,199 @@
+import { LineCounter, isMap, isPair, isScalar, isSeq, parseAllDocuments, type Node as YamlNode } from 'yaml';
+import type { Unparsed } from '../../model';
+
+/**
+ * Reads multi-document YAML (and JSON, which is YAML) with the `yaml` package and keeps
+ * where every object and field sits, so facts, CodeLens and diagnostics can point at lines.
+ * Documents with syntax errors are reported and skipped; the others are kept.
+ */
+
+export interface TextSpan {
+  /** 1-based. */
+  line: number;
+  /** 1-based. */
+  column: number;
+  endLine: number;
+  endColumn: number;
+}
+
+export interface FieldSpan {
+  /** Where the key is (`targetPort:`). */
+  key: TextSpan;
+  /** Where its value is. */
+  value?: TextSpan;
+  /** The scalar value as written, for scalars. */
+  text?: string;
+}
+
+/** One Kubernetes object found in the text (a document, or an item of a `List`). */
+export interface ManifestObjectInfo {
+  kind?: string;
+  apiVersion?: string;
+  name?: string;
+  namespace?: string;
+  /** 0-based index of the YAML document. */
+  document: number;
+  /** Index within `items` when the object came from a List. */
+  itemIndex?: number;
+  span: TextSpan;
+  /**
+   * Position of every field by path: `kind`, `metadata.name`, `spec.ports[0].targetPort`,
+   * `metadata.labels["app.kubernetes.io/name"]`. `metadata.managedFields` is left out.
+   */
+  fields: Map<string, FieldSpan>;
+  /** The plain JavaScript value of the object. */
+  value: Record<string, unknown>;
+  /** Line (1-based) where `needle` first occurs inside the value at `path` (e.g. a Corefile line), if found. */
+  lineOfText(path: string, needle: string): number | undefined;
+}
+
+export interface ManifestReadResult {
+  objects: ManifestObjectInfo[];
+  /** Broken documents and values that are not objects. */
+  problems: Unparsed[];
+  documents: number;
+}
+
+const MAX_FIELDS_PER_OBJECT = 5000;
+
+function spanOf(lc: LineCounter, start: number, end: number, firstLine: number): TextSpan {
+  const a = lc.linePos(start);
+  const b = lc.linePos(Math.max(start, end - 1));
+  return { line: a.line + firstLine - 1, column: a.col, endLine: b.line + firstLine - 1, endColumn: b.col + 1 };
+}
+
+function keySegment(key: string): string {
+  return /^[A-Za-z0-9_-]+$/.test(key) ? key : `[${JSON.stringify(key)}]`;
+}
+
+function joinPath(base: string, key: string): string {
+  const seg = keySegment(key);
+  if (!base) return seg;
+  return seg.startsWith('[') ? base + seg : `${base}.${seg}`;
+}
+
+/** Walks a node and records every key's position (iteratively: deep input must not overflow the stack). */
+function indexFields(root: YamlNode, lc: LineCounter, firstLine: number): Map<string, FieldSpan> {
+  const out = new Map<string, FieldSpan>();
+  const stack: { node: unknown; path: string }[] = [{ node: root, path: '' }];
+  while (stack.length > 0 && out.size < MAX_FIELDS_PER_OBJECT) {
+    const { node, path } = stack.pop()!;
+    if (isMap(node)) {
+      for (const pair of node.items) {
+        if (!isPair(pair) || !isScalar(pair.key)) continue;
+        const key = String(pair.key.value);
+        const p = joinPath(path, key);
+        if (p === 'metadata.managedFields') continue;
+        const kr = pair.key.range;
+        if (!kr) continue;
+        const v = pair.value as YamlNode | null;
+        const span: FieldSpan = { key: spanOf(lc, kr[0], kr[1], firstLine) };
+        if (v && v.range) span.value = spanOf(lc, v.range[0], v.range[1], firstLine);
+        if (isScalar(v)) span.text = String(v.value);
+        out.set(p, span);
+        if (v) stack.push({ node: v, path: p });
+      }
+    } else if (isSeq(node)) {
+      node.items.forEach((item, i) => {
+        const p = `${path}[${i}]`;
+        const n = item as YamlNode;
+        if (n && n.range) out.set(p, { key: spanOf(lc, n.range[0], n.range[0] + 1, firstLine), value: spanOf(lc, n.range[0], n.range[1], firstLine), text: isScalar(n) ? String(n.value) : undefined });
+        stack.push({ node: item, path: p });
+      });
+    }
+  }
+  return out;
+}
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : undefined;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Reads every document; `firstLine` shifts line numbers when the text is a block inside a larger file. */
+export function readManifestObjects(text: string, firstLine = 1): ManifestReadResult {
+  const problems: Unparsed[] = [];
+  const objects: ManifestObjectInfo[] = [];
+  const lc = new LineCounter();
+  let docs;
+  try {
+    docs = parseAllDocuments(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: false, strict: false });
+  } catch (e) {
+    problems.push({ line: firstLine, reason: `YAML could not be read: ${(e as Error).message}` });
+    return { objects, problems, documents: 0 };
+  }
+  const list = Array.isArray(docs) ? docs : [];
+  list.forEach((doc, docIndex) => {
+    const contents = doc.contents as YamlNode | null;
+    const startOffset = contents?.range?.[0] ?? 0;
+    if (doc.errors.length > 0) {
+      for (const err of doc.errors.slice(0, 5)) {
+        const pos = lc.linePos(err.pos[0]);
+        problems.push({ line: pos.line + firstLine - 1, reason: `YAML error in document ${docIndex + 1}: ${err.message.split('\n')[0]}` });
+      }
+      return;
+    }
+    if (!contents) return; // empty document (`---` alone, comments only)
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: 100 });
+    } catch (e) {
+      problems.push({ line: lc.linePos(startOffset).line + firstLine - 1, reason: `YAML document ${docIndex + 1} could not be converted: ${(e as Error).message}` });
+      return;
+    }
+    if (!isRecord(value) || !isMap(contents)) {
+      problems.push({ line: lc.linePos(startOffset).line + firstLine - 1, reason: `document ${docIndex + 1} is not a mapping`, text: text.slice(startOffset, startOffset + 80).split('\n')[0] });
+      return;
+    }
+    const makeInfo = (node: YamlNode, v: Record<string, unknown>, itemIndex?: number): ManifestObjectInfo => {
+      const r = node.range ?? [0, 0, 0];
+      const meta = isRecord(v.metadata) ? v.metadata : {};
+      const fields = indexFields(node, lc, firstLine);
+      return {
+        kind: str(v.kind), apiVersion: str(v.apiVersion), name: str(meta.name), namespace: str(meta.namespace),
+        document: docIndex, itemIndex, span: spanOf(lc, r[0], r[1], firstLine), fields, value: v,
+        lineOfText(path: string, needle: string) {
+          const f = fields.get(path);
+          const vnode = f?.value;
+          if (!vnode) return undefined;
+          // Search the source text of the value, so block scalars and JSON strings both map to real lines.
+          const startIdx = lineStartOffset(lc, vnode.line - firstLine + 1);
+          const endIdx = lineStartOffset(lc, vnode.endLine - firstLine + 2) ?? text.length;
+          if (startIdx === undefined) return undefined;
+          const at = text.slice(startIdx, endIdx).indexOf(needle);
+          return at < 0 ? undefined : lc.linePos(startIdx + at).line + firstLine - 1;
+        },
+      };
+    };
+    const items = value.items;
+    const kind = str(value.kind);
+    if (Array.isArray(items) && (kind === 'List' || (kind?.endsWith('List') ?? false))) {
+      const seqPair = contents.items.find((p) => isScalar(p.key) && p.key.value === 'items');
+      const seq = seqPair?.value;
+      if (isSeq(seq)) {
+        seq.items.forEach((n, i) => {
+          const iv = items[i];
+          if (isRecord(iv) && isMap(n)) {
+            // Items of typed lists (`PodList`) carry no kind of their own in API responses.
+            const withKind = iv.kind === undefined && kind && kind !== 'List' ? { ...iv, kind: kind.slice(0, -4) } : iv;
+            objects.push(makeInfo(n as YamlNode, withKind, i));
+          } else {
+            const line = n && (n as YamlNode).range ? lc.linePos((n as YamlNode).range![0]).line + firstLine - 1 : firstLine;
+            problems.push({ line, reason: `item ${i} of the List is not an object` });
+          }
+        });
+      }
+      return;
+    }
+    objects.push(makeInfo(contents, value));
+  });
+  return { objects, problems, documents: list.length };
+}
+
+function lineStartOffset(lc: LineCounter, line: number): number | undefined {
+  if (line < 1) return undefined;
+  return lc.lineStarts[line - 1];
+}
