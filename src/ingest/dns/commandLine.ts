@@ -1,0 +1,104 @@
+/**
+ * Reads the command a transcript shows in front of the output: who ran the tool
+ * (`kubectl exec -it b-app -- nslookup …`, `kubectl run dig-pod --image=… -- dig …`)
+ * and the tool's own arguments (name asked, server, record type).
+ */
+
+export interface ToolCommand {
+  /** `nslookup`, `dig`, `host`, `traceroute`, … (busybox applets without the `busybox` prefix). */
+  tool?: string;
+  /** The arguments after the tool name. */
+  args: string[];
+  /** The pod that ran it, when the command says so. */
+  client?: string;
+}
+
+/** Shell-ish split: whitespace, with '…' and "…" kept together. Linear. */
+export function splitArgs(command: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let quote: string | undefined;
+  let has = false;
+  for (const ch of command) {
+    if (quote) {
+      if (ch === quote) quote = undefined; else cur += ch;
+    } else if (ch === '"' || ch === "'") {
+      quote = ch; has = true;
+    } else if (ch === ' ' || ch === '\t') {
+      if (has || cur) out.push(cur);
+      cur = ''; has = false;
+    } else {
+      cur += ch;
+    }
+  }
+  if (has || cur) out.push(cur);
+  return out;
+}
+
+/** kubectl flags that take a value as the next word (so the value is not taken for the pod). */
+const KUBECTL_VALUE_FLAGS = new Set(['-n', '--namespace', '-c', '--container', '--context', '--kubeconfig', '--image', '--restart', '-l', '--selector', '--tail', '--since', '--overrides', '--env']);
+
+/** Parses `command`; `host` (the transcript's prompt) is the client unless kubectl names one. */
+export function parseToolCommand(command: string | undefined, host?: string): ToolCommand {
+  const out: ToolCommand = { args: [], client: host };
+  if (!command) return out;
+  let words = splitArgs(command.trim().replace(/^[#$]\s*/, ''));
+  // Wrappers in front of the tool: sudo, timeout [-k N] DURATION, ip netns exec NAME.
+  for (;;) {
+    if (words[0] === 'sudo') { words = words.slice(1); continue; }
+    if (words[0] === 'timeout') {
+      words = words.slice(1);
+      while (words.length > 0 && words[0].startsWith('-')) words = words.slice(words[0] === '-k' || words[0] === '-s' ? 2 : 1);
+      words = words.slice(1);
+      continue;
+    }
+    if (words[0] === 'ip' && words[1] === 'netns' && words[2] === 'exec' && words[3]) { out.client = words[3]; words = words.slice(4); continue; }
+    break;
+  }
+  if (words[0] === 'kubectl' && (words[1] === 'exec' || words[1] === 'run' || words[1] === 'debug')) {
+    const dash = words.indexOf('--');
+    const head = dash >= 0 ? words.slice(2, dash) : words.slice(2);
+    for (let i = 0; i < head.length; i++) {
+      const w = head[i];
+      if (w.startsWith('-')) { if (KUBECTL_VALUE_FLAGS.has(w)) i++; continue; }
+      out.client = w.replace(/^(pod|pods)\//, '');
+      break;
+    }
+    words = dash >= 0 ? words.slice(dash + 1) : [];
+    if (words[0] === '/bin/sh' || words[0] === 'sh') {
+      // `sh -c 'nslookup x'`: look inside the quoted script.
+      const c = words.indexOf('-c');
+      words = c >= 0 && words[c + 1] ? splitArgs(words[c + 1]) : [];
+    }
+  }
+  if (words[0] === 'busybox') words = words.slice(1);
+  if (words.length === 0) return out;
+  out.tool = words[0].replace(/^.*\//, '');
+  out.args = words.slice(1);
+  return out;
+}
+
+/** The pod named by `kubectl logs [flags] POD` (`pod/x`, `-n ns`, `-c c`, `-f` understood). */
+export function podOfKubectlLogs(command: string | undefined): string | undefined {
+  if (!command) return undefined;
+  const words = splitArgs(command.trim().replace(/^[#$]\s*/, ''));
+  const k = words.indexOf('logs');
+  if (k < 0 || !words.slice(0, k).some((w) => w === 'kubectl' || w.endsWith('/kubectl'))) return undefined;
+  for (let i = k + 1; i < words.length; i++) {
+    const w = words[i];
+    if (w.startsWith('-')) { if (KUBECTL_VALUE_FLAGS.has(w)) i++; continue; }
+    return w.replace(/^(pod|pods|po)\//, '');
+  }
+  return undefined;
+}
+
+/**
+ * Command patterns for a tool run directly, through `timeout`/`ip netns exec`/busybox,
+ * or inside a pod (`kubectl exec POD -- dig …`, `kubectl run X --image=… -- dig …`).
+ */
+export function toolCommandPatterns(tool: string): RegExp[] {
+  return [
+    new RegExp(`^(timeout\\s+\\S+\\s+)?(ip\\s+netns\\s+exec\\s+\\S+\\s+)?(timeout\\s+\\S+\\s+)?(busybox\\s+)?${tool}\\b`),
+    new RegExp(`^kubectl\\s.*\\s--\\s+(busybox\\s+)?${tool}\\b`),
+  ];
+}

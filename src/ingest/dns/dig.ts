@@ -1,0 +1,67 @@
+/**
+ * `dig` output: full messages (header, sections, `;; SERVER:`), `+short`,
+ * `+search +showsearch` (one message per search-list attempt, so the NXDOMAINs
+ * that ndots:5 causes are visible), `-x`, SRV, and timeouts.
+ */
+import type { FormatSpec, ParseInput, ParseResult } from '../types';
+import { fractionMatching, logicalLines, splitBeforeTokens, totalParse, unparsedLine, type Token } from './lines';
+import { parseToolCommand, splitArgs, toolCommandPatterns } from './commandLine';
+import { questionNameFromArgs, questionTypeFromArgs } from './dnsFacts';
+import { DigReader } from './digMessage';
+
+const FORMAT = 'dig';
+
+/** Cuts flattened dig text before `;`/`;;` comments, `#` prompts and resource records. */
+export function unflattenDig(line: string): { text: string; start: number }[] {
+  return splitBeforeTokens(line, (t: readonly Token[], i: number) => {
+    const x = t[i].text;
+    if (x.startsWith(';')) return true;
+    if (x === '#' || x === '$') return true;
+    // `name. 30 IN A 10.244.0.219` inside a flattened answer section
+    return i + 3 < t.length && x.endsWith('.') && /^\d{1,10}$/.test(t[i + 1].text) && t[i + 2].text === 'IN';
+  });
+}
+
+/** Arguments of the banner line `; <<>> DiG 9.18.49 <<>> +search a-app`. */
+function bannerArgs(text: string): string[] | undefined {
+  const m = /^; <<>> DiG \S+ <<>>(.*)$/.exec(text.trim());
+  return m ? splitArgs(m[1].trim()) : undefined;
+}
+
+export function parseDig(input: ParseInput): ParseResult {
+  return totalParse(FORMAT, input, () => {
+    const cmd = parseToolCommand(input.command, input.host);
+    const args = cmd.tool === 'dig' ? cmd.args : [];
+    const reader = new DigReader({
+      tool: 'dig', format: FORMAT, uri: input.uri, client: cmd.client,
+      short: args.includes('+short'),
+      askedName: questionNameFromArgs(args, 'dig'), askedType: questionTypeFromArgs(args),
+      server: args.find((a) => a.startsWith('@'))?.slice(1),
+    });
+    for (const l of logicalLines(input, unflattenDig)) {
+      const t = l.text.trim();
+      const banner = bannerArgs(t);
+      const prompt = /^[#$]\s*dig\s/.exec(t) ? splitArgs(t.replace(/^[#$]\s*dig\s+/, '')) : undefined;
+      const a = banner ?? prompt;
+      if (a) {
+        reader.begin(l, questionNameFromArgs(a, 'dig'), questionTypeFromArgs(a), a.find((x) => x.startsWith('@'))?.slice(1));
+        continue;
+      }
+      if (t.startsWith('#')) continue; // annotation or prompt of another command
+      if (!reader.feed(l)) reader.unparsed.push(unparsedLine(l, 'not dig output'));
+    }
+    reader.flush();
+    return { format: FORMAT, facts: reader.facts, records: reader.records, unparsed: reader.unparsed };
+  });
+}
+
+export const digFormat: FormatSpec = {
+  id: FORMAT,
+  parse: parseDig,
+  commands: toolCommandPatterns('dig'),
+  sniff(lines) {
+    if (lines.some((l) => l.includes('<<>> DiG '))) return 0.95;
+    if (lines.some((l) => l.includes(';; ->>HEADER<<-'))) return 0.8;
+    return 0.6 * fractionMatching(lines, (l) => /^;; (ANSWER|QUESTION) SECTION:|^;; SERVER: /.test(l));
+  },
+};

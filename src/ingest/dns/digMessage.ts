@@ -1,0 +1,185 @@
+/**
+ * Reads dig-style DNS messages (`;; ->>HEADER<<-`, `;; QUESTION SECTION:`,
+ * `;; ANSWER SECTION:` …), as printed by `dig` and by `host -v`. One message (one
+ * query and its reply, e.g. one `+showsearch` attempt) becomes one DnsLookup.
+ */
+import type { DnsAnswer, DnsLookup, Fact, Unparsed } from '../../model';
+import { spanEvidence, stripDot, tokenize, unparsedLine, type LogicalLine, type Token } from './lines';
+import { addAnswer, addressType, clusterDnsFromAnswer, DNS_TYPES, newLookup, splitServer } from './dnsFacts';
+
+type Section = 'none' | 'question' | 'answer' | 'authority' | 'additional' | 'opt';
+
+/** `name [ttl] [class] TYPE data…` as dig prints resource records; undefined when it is not one. */
+export function parseRecord(tokens: readonly Token[]): DnsAnswer | undefined {
+  if (tokens.length < 3) return undefined;
+  let i = 1;
+  let ttl: number | undefined;
+  if (/^\d{1,10}$/.test(tokens[i].text)) { ttl = Number(tokens[i].text); i++; }
+  if (i < tokens.length && /^(IN|CH|HS|CLASS\d+)$/.test(tokens[i].text)) i++;
+  if (i >= tokens.length - 1) return undefined;
+  const type = tokens[i].text;
+  if (!DNS_TYPES.has(type) && !/^TYPE\d+$/.test(type)) return undefined;
+  const data = tokens.slice(i + 1).map((t) => t.text).join(' ');
+  const answer: DnsAnswer = { name: stripDot(tokens[0].text), type, data: type === 'A' || type === 'AAAA' ? data : stripDot(data) };
+  if (ttl !== undefined) answer.ttl = ttl;
+  return answer;
+}
+
+interface Message {
+  lines: LogicalLine[];
+  question?: { name: string; type: string };
+  status?: string;
+  server?: string;
+  port?: number;
+  answers: DnsAnswer[];
+  headerSeen: boolean;
+  /** The name the command asked, for messages that never got a reply. */
+  askedName?: string;
+  askedType?: string;
+}
+
+export interface DigReaderOptions {
+  tool: DnsLookup['tool'];
+  format: string;
+  uri: string;
+  client?: string;
+  /** +short output: bare answers, one per line. */
+  short?: boolean;
+  askedName?: string;
+  askedType?: string;
+  server?: string;
+}
+
+/** Feeds logical lines one at a time; collects facts, records and unparsed lines. */
+export class DigReader {
+  readonly facts: Fact[] = [];
+  readonly unparsed: Unparsed[] = [];
+  records = 0;
+  private msg: Message | undefined;
+  private section: Section = 'none';
+
+  constructor(private readonly opts: DigReaderOptions) {}
+
+  /** Starts a new message (a `; <<>> DiG … <<>> args` banner or a second header). */
+  begin(l: LogicalLine, askedName?: string, askedType?: string, server?: string): void {
+    const m = this.msg;
+    // dig prints its timeout errors (stderr) before its banner: they belong to the same query.
+    if (m && !m.headerSeen && !m.question && m.answers.length === 0 && m.askedName === undefined) {
+      m.lines.push(l);
+      m.askedName = askedName; m.askedType = askedType;
+      if (server && !m.server) m.server = server;
+      return;
+    }
+    this.flush();
+    this.msg = { lines: [l], answers: [], headerSeen: false, askedName: askedName ?? this.opts.askedName, askedType: askedType ?? this.opts.askedType, server };
+    this.section = 'none';
+  }
+
+  private current(l: LogicalLine): Message {
+    if (!this.msg) this.begin(l);
+    else this.msg.lines.push(l);
+    return this.msg as Message;
+  }
+
+  /** Returns false when the line is not dig-message text (the caller decides what it is). */
+  feed(l: LogicalLine): boolean {
+    const t = l.text.trim();
+    if (t === '') { if (this.section === 'question') this.section = 'none'; return true; }
+    if (t.startsWith(';; ->>HEADER<<-')) {
+      if (this.msg?.headerSeen) this.begin(l); else this.current(l);
+      const m = this.msg as Message;
+      m.headerSeen = true;
+      const st = /status: ([A-Z]+)/.exec(t);
+      if (st) m.status = st[1];
+      this.section = 'none';
+      return true;
+    }
+    const sec = /^;; (QUESTION|ANSWER|AUTHORITY|ADDITIONAL) SECTION:$/.exec(t) ?? (t === ';; OPT PSEUDOSECTION:' ? ['', 'OPT'] : null);
+    if (sec) { this.current(l); this.section = sec[1].toLowerCase() as Section; if (this.section === 'opt') this.section = 'opt'; return true; }
+    if (t.startsWith(';; SERVER:') || t.startsWith('Received ')) {
+      const m = /(?:SERVER:|from) ([0-9a-fA-F.:]+#\d+)/.exec(t);
+      if (m) { const s = splitServer(m[1]); const msg = this.current(l); msg.server = s.ip; msg.port = s.port; }
+      else this.current(l);
+      this.section = 'none';
+      return true;
+    }
+    if (/^;; (connection timed out|communications error to|no servers could be reached)/.test(t)) {
+      const msg = this.msg && !this.msg.headerSeen ? this.current(l) : (this.begin(l), this.msg as Message);
+      msg.status = 'timeout';
+      const m = /communications error to ([0-9a-fA-F.:]+#\d+)/.exec(t);
+      if (m) { const s = splitServer(m[1]); msg.server = s.ip; msg.port = s.port; }
+      return true;
+    }
+    if (t.startsWith('Trying "')) {
+      const name = /^Trying "([^"]*)"/.exec(t);
+      this.begin(l, name ? stripDot(name[1]) : undefined);
+      return true;
+    }
+    if (this.section === 'question' && t.startsWith(';')) {
+      const toks = tokenize(t.slice(1));
+      const rr = toks.length >= 2 ? toks : undefined;
+      if (rr) {
+        const type = rr[rr.length - 1].text;
+        this.current(l).question = { name: stripDot(rr[0].text), type };
+        return true;
+      }
+    }
+    if (t.startsWith(';')) { if (this.msg) this.msg.lines.push(l); return true; } // other dig comments: understood, no fact
+    if (this.section === 'answer' || this.section === 'authority' || this.section === 'additional') {
+      const rr = parseRecord(tokenize(t));
+      if (!rr) { this.unparsed.push(unparsedLine(l, `not a resource record in the ${this.section} section`)); return true; }
+      const msg = this.current(l);
+      if (this.section === 'answer') addAnswer(msg, rr);
+      return true;
+    }
+    if (this.opts.short || !this.msg?.headerSeen) return this.feedShort(l, t);
+    return false;
+  }
+
+  /** `+short`: IPs, names, SRV data, one per line (several when the newlines were lost). */
+  private feedShort(l: LogicalLine, t: string): boolean {
+    const toks = tokenize(t).map((x) => x.text);
+    const askedType = this.msg?.askedType ?? this.opts.askedType;
+    const allAddr = toks.every((x) => addressType(x) !== undefined);
+    const answers: DnsAnswer[] = [];
+    const name = this.msg?.askedName ?? this.opts.askedName;
+    if (!name) {
+      const looksShort = toks.every((x) => addressType(x) !== undefined || /^[A-Za-z0-9_.-]+\.$/.test(x) || /^\d+$/.test(x));
+      if (!looksShort) return false;
+      this.unparsed.push(unparsedLine(l, 'a dig +short answer, but the name asked is unknown (no command shown)'));
+      return true;
+    }
+    if (allAddr) for (const x of toks) answers.push({ name, type: addressType(x) as string, data: x });
+    else if (toks.length === 4 && toks.slice(0, 3).every((x) => /^\d+$/.test(x))) answers.push({ name, type: 'SRV', data: stripDot(toks.join(' ')) });
+    else if (toks.length === 1 && /^[A-Za-z0-9_*][A-Za-z0-9_.*-]*\.$/.test(toks[0])) answers.push({ name, type: askedType === 'PTR' ? 'PTR' : 'CNAME', data: stripDot(toks[0]) });
+    else return false;
+    const msg = this.current(l);
+    for (const a of answers) addAnswer(msg, a);
+    return true;
+  }
+
+  /** Emits the message in progress as a DnsLookup. */
+  flush(): void {
+    const m = this.msg;
+    this.msg = undefined;
+    this.section = 'none';
+    if (!m) return;
+    const name = m.question?.name ?? m.askedName ?? m.answers[0]?.name;
+    if (name === undefined || (m.status === undefined && m.answers.length === 0 && !m.headerSeen)) return;
+    const type = m.question?.type ?? m.askedType ?? (m.answers[0]?.type === 'AAAA' ? 'AAAA' : 'A');
+    const lookup = newLookup(this.opts.tool, name, type, [spanEvidence(this.opts.uri, m.lines, this.opts.format)], this.opts.client);
+    const server = m.server ?? this.opts.server;
+    if (server) lookup.server = server;
+    if (m.port !== undefined) lookup.serverPort = m.port;
+    lookup.status = m.status ?? (m.answers.length > 0 ? 'NOERROR' : undefined);
+    if (lookup.status === undefined) delete lookup.status;
+    for (const a of m.answers) {
+      if (!a.name) a.name = name;
+      lookup.answers.push(a);
+      const cd = (a.type === 'A' || a.type === 'AAAA') ? clusterDnsFromAnswer(a.name, a.data, lookup.evidence[0]) : undefined;
+      if (cd) this.facts.push(cd);
+    }
+    this.facts.push(lookup);
+    this.records++;
+  }
+}

@@ -1,0 +1,78 @@
+/** Small builders shared by the nslookup, dig and host parsers. */
+import { isIPv4, isIPv6, type ClusterDns, type DnsAnswer, type DnsLookup, type Evidence } from '../../model';
+
+/** `kube-dns.kube-system.svc.<domain>` answering an IP proves the cluster domain and the DNS ClusterIP. */
+export function clusterDnsFromAnswer(name: string, ip: string, evidence: Evidence): ClusterDns | undefined {
+  const m = /^kube-dns\.kube-system\.svc\.([a-z0-9.-]+?)\.?$/i.exec(name);
+  if (!m || !(isIPv4(ip) || isIPv6(ip))) return undefined;
+  return { kind: 'ClusterDns', domain: m[1].toLowerCase(), serviceIP: ip, evidence: [evidence] };
+}
+
+/** A or AAAA by the address family; undefined when `data` is not an address. */
+export function addressType(data: string): 'A' | 'AAAA' | undefined {
+  if (isIPv4(data)) return 'A';
+  if (isIPv6(data)) return 'AAAA';
+  return undefined;
+}
+
+/** `10.96.0.10#53`, `10.96.0.10:53`, `[fd00::10]:53`, `fd00::10#53` → address and port. */
+export function splitServer(text: string): { ip: string; port?: number } {
+  const t = text.trim();
+  const hash = t.lastIndexOf('#');
+  if (hash > 0 && /^\d{1,5}$/.test(t.slice(hash + 1))) return { ip: t.slice(0, hash), port: Number(t.slice(hash + 1)) };
+  const br = /^\[([0-9a-fA-F:.]+)\]:(\d{1,5})$/.exec(t);
+  if (br) return { ip: br[1], port: Number(br[2]) };
+  const colon = t.lastIndexOf(':');
+  if (colon > 0 && isIPv4(t.slice(0, colon)) && /^\d{1,5}$/.test(t.slice(colon + 1))) return { ip: t.slice(0, colon), port: Number(t.slice(colon + 1)) };
+  return { ip: t };
+}
+
+/** The question type a tool was asked for: `-type=SRV`, `-q=PTR`, `-t SRV`, dig's bare `SRV`, `-x`. */
+export function questionTypeFromArgs(args: readonly string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    const eq = /^-(?:type|query|querytype|q|t)=(\w+)$/i.exec(a);
+    if (eq) return eq[1].toUpperCase();
+    if ((a === '-t' || a === '-type' || a === '-q') && args[i + 1]) return args[i + 1].toUpperCase();
+    if (a === '-x') return 'PTR';
+  }
+  return undefined;
+}
+
+export const DNS_TYPES = new Set(['A', 'AAAA', 'CNAME', 'SRV', 'PTR', 'TXT', 'NS', 'SOA', 'MX', 'ANY', 'CAA', 'HTTPS', 'SVCB', 'DS', 'DNSKEY', 'OPT', 'NAPTR']);
+
+/** The first argument that is neither an option nor a server nor a type: the name asked. */
+export function questionNameFromArgs(args: readonly string[], tool: string): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a.startsWith('+') || a.startsWith('@')) continue;
+    if (a.startsWith('-')) {
+      if (/^-(t|c|q|p|b|k|y|W|R|N|m|w|f|i|s|z)$/.test(a) && tool !== 'nslookup') i++;
+      else if (a === '-x' && args[i + 1]) return args[i + 1];
+      continue;
+    }
+    if (tool === 'dig' && (DNS_TYPES.has(a.toUpperCase()) && a === a.toUpperCase() || a === 'IN')) continue;
+    return a;
+  }
+  return undefined;
+}
+
+/** The `@server` (dig) or trailing server argument (nslookup NAME SERVER, host NAME SERVER). */
+export function serverFromArgs(args: readonly string[], tool: string): string | undefined {
+  const at = args.find((a) => a.startsWith('@'));
+  if (at) return at.slice(1);
+  if (tool === 'dig') return undefined;
+  const plain = args.filter((a, i) => !a.startsWith('-') && !(i > 0 && /^-(t|c|W|R|N|m|w)$/.test(args[i - 1]) && tool === 'host'));
+  return plain.length >= 2 ? plain[1] : undefined;
+}
+
+export function newLookup(tool: DnsLookup['tool'], name: string, type: string, evidence: Evidence[], client?: string): DnsLookup {
+  const l: DnsLookup = { kind: 'DnsLookup', tool, question: { name, type }, answers: [], evidence };
+  if (client) l.client = client;
+  return l;
+}
+
+/** Adds an answer unless the same record is already there (busybox repeats per A/AAAA query). */
+export function addAnswer(l: { answers: DnsAnswer[] }, a: DnsAnswer): void {
+  if (!l.answers.some((x) => x.name === a.name && x.type === a.type && x.data === a.data)) l.answers.push(a);
+}

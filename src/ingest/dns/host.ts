@@ -1,0 +1,128 @@
+/**
+ * `host` output: `NAME has address IP`, `is an alias for`, `domain name pointer`,
+ * `has SRV record`, `Host NAME not found: 3(NXDOMAIN)`, timeouts, and `host -v`
+ * (dig-style messages, read by the shared DigReader).
+ */
+import type { DnsLookup, Fact, Unparsed } from '../../model';
+import type { FormatSpec, ParseInput, ParseResult } from '../types';
+import { fractionMatching, lineEvidence, logicalLines, splitBeforeTokens, stripDot, totalParse, unparsedLine, type Token } from './lines';
+import { parseToolCommand, toolCommandPatterns } from './commandLine';
+import { addAnswer, clusterDnsFromAnswer, newLookup, questionNameFromArgs, questionTypeFromArgs, serverFromArgs, splitServer } from './dnsFacts';
+import { DigReader } from './digMessage';
+
+const FORMAT = 'host';
+
+/** The phrase after the name and the record type it reports. */
+const PHRASES: [string[], string][] = [
+  [['has', 'address'], 'A'],
+  [['has', 'IPv6', 'address'], 'AAAA'],
+  [['is', 'an', 'alias', 'for'], 'CNAME'],
+  [['domain', 'name', 'pointer'], 'PTR'],
+  [['has', 'SRV', 'record'], 'SRV'],
+  [['mail', 'is', 'handled', 'by'], 'MX'],
+  [['descriptive', 'text'], 'TXT'],
+  [['name', 'server'], 'NS'],
+  [['has', 'no'], ''],
+];
+
+function phraseAt(t: readonly Token[], i: number): [number, string] | undefined {
+  for (const [words, type] of PHRASES) {
+    if (i + words.length > t.length) continue;
+    if (words.every((w, k) => t[i + k].text === w)) return [words.length, type];
+  }
+  return undefined;
+}
+
+/** Cuts flattened host output before each `NAME has address …` record and each `Host … not found`. */
+export function unflattenHost(line: string): { text: string; start: number }[] {
+  return splitBeforeTokens(line, (t, i) => {
+    const x = t[i].text;
+    if (x === 'Host' && t[i + 2]?.text === 'not' || x === ';;' || x === '#' || x === 'Trying' || x === 'Received' || x === 'Using') return true;
+    return phraseAt(t, i + 1) !== undefined && phraseAt(t, i) === undefined;
+  });
+}
+
+export function parseHost(input: ParseInput): ParseResult {
+  return totalParse(FORMAT, input, () => {
+    const cmd = parseToolCommand(input.command, input.host);
+    const args = cmd.tool === 'host' ? cmd.args : [];
+    const asked = questionNameFromArgs(args, 'host');
+    const server = serverFromArgs(args, 'host');
+    const facts: Fact[] = [];
+    const unparsed: Unparsed[] = [];
+    let records = 0;
+    const lookups = new Map<string, DnsLookup>();
+    let usingServer: { ip: string; port?: number } | undefined = server ? { ip: server } : undefined;
+    const reader = new DigReader({ tool: 'host', format: FORMAT, uri: input.uri, client: cmd.client, askedName: asked, askedType: questionTypeFromArgs(args), server });
+    let inMessage = false;
+
+    for (const l of logicalLines(input, unflattenHost)) {
+      const t = l.text.trim();
+      if (t === '') { if (inMessage) reader.feed(l); continue; }
+      if (t.startsWith('#')) continue;
+      // `host -v`: a dig-style message from `Trying "name"` to `Received N bytes from …`
+      if (t.startsWith('Trying "')) inMessage = true;
+      if (inMessage) {
+        if (t.startsWith('Received ')) inMessage = false;
+        if (reader.feed(l)) continue;
+      }
+      let m: RegExpExecArray | null;
+      if ((m = /^Host (\S+) not found: \d+\(([A-Z]+)\)/.exec(t))) {
+        const name = stripDot(m[1]);
+        const lk = lookups.get(name) ?? newLookup('host', name, questionTypeFromArgs(args) ?? 'A', [], cmd.client);
+        lk.status = m[2];
+        lk.evidence.push(lineEvidence(input.uri, l, FORMAT));
+        lookups.set(name, lk);
+        continue;
+      }
+      if (/^;; (connection timed out|communications error to|no servers could be reached)/.test(t)) {
+        const s = /communications error to (\S+#\d+)/.exec(t);
+        if (s) usingServer = splitServer(s[1]);
+        if (!asked) { unparsed.push(unparsedLine(l, 'timeout, but the name asked is unknown (no command shown)')); continue; }
+        const lk = lookups.get(asked) ?? newLookup('host', asked, questionTypeFromArgs(args) ?? 'A', [], cmd.client);
+        lk.status = 'timeout';
+        lk.evidence.push(lineEvidence(input.uri, l, FORMAT));
+        lookups.set(asked, lk);
+        continue;
+      }
+      // `Using domain server:` block when a server is given on the command line
+      if ((m = /^Address: (\S+)$/.exec(t))) { usingServer = splitServer(m[1]); continue; }
+      if (/^(Using domain server:|Name: |Aliases:)/.test(t)) continue;
+      const toks = t.split(/\s+/).map((text, start) => ({ text, start }));
+      const ph = toks.length >= 3 ? phraseAt(toks, 1) : undefined;
+      if (ph) {
+        const name = stripDot(toks[0].text);
+        const lk = lookups.get(name) ?? newLookup('host', name, ph[1] === 'PTR' || ph[1] === 'SRV' ? ph[1] : questionTypeFromArgs(args) ?? 'A', [], cmd.client);
+        lk.evidence.push(lineEvidence(input.uri, l, FORMAT));
+        lookups.set(name, lk);
+        if (ph[1] === '') { lk.status = 'NOERROR'; continue; } // `has no A record`
+        const data = stripDot(toks.slice(1 + ph[0]).map((x) => x.text).join(' '));
+        addAnswer(lk, { name, type: ph[1], data });
+        lk.status = 'NOERROR';
+        const cd = ph[1] === 'A' || ph[1] === 'AAAA' ? clusterDnsFromAnswer(name, data, lineEvidence(input.uri, l, FORMAT)) : undefined;
+        if (cd) facts.push(cd);
+        continue;
+      }
+      unparsed.push(unparsedLine(l, 'not host output'));
+    }
+    reader.flush();
+    for (const lk of lookups.values()) {
+      if (usingServer) { lk.server = usingServer.ip; if (usingServer.port !== undefined) lk.serverPort = usingServer.port; }
+      facts.push(lk);
+      records++;
+    }
+    facts.push(...reader.facts);
+    unparsed.push(...reader.unparsed);
+    return { format: FORMAT, facts, records: records + reader.records, unparsed };
+  });
+}
+
+export const hostFormat: FormatSpec = {
+  id: FORMAT,
+  parse: parseHost,
+  commands: toolCommandPatterns('host(?=\\s)'),
+  sniff(lines) {
+    const f = fractionMatching(lines, (l) => / (has address|has IPv6 address|is an alias for|domain name pointer|has SRV record) /.test(l) || /^Host \S+ not found: /.test(l));
+    return f > 0 ? 0.5 + 0.45 * f : 0;
+  },
+};

@@ -1,0 +1,62 @@
+/**
+ * `/etc/hosts`, including the one kubelet writes into every pod
+ * (`# Kubernetes-managed hosts file.`, localhost lines, then the pod's own IP and name,
+ * `IP  hostname.subdomain.ns.svc.domain  hostname` for StatefulSet pods).
+ */
+import { isIPv4, isIPv6, type Fact, type HostsEntry, type Unparsed } from '../../model';
+import type { FormatSpec, ParseInput, ParseResult } from '../types';
+import { fractionMatching, lineEvidence, logicalLines, splitBeforeTokens, totalParse, unparsedLine } from './lines';
+import { parseToolCommand } from './commandLine';
+import { parseResolvConf } from './resolvConf';
+
+const FORMAT = 'hosts';
+
+const isIp = (s: string): boolean => isIPv4(s) || isIPv6(s.replace(/%.*$/, ''));
+
+/** Cuts a flattened hosts file before each IP address (a comment runs until the next one). */
+export function unflattenHosts(line: string): { text: string; start: number }[] {
+  // A real comment may mention one address; a flattened file has several.
+  if (line.trimStart().startsWith('#') && line.split(/\s+/).filter(isIp).length < 2) return [{ text: line, start: 0 }];
+  return splitBeforeTokens(line, (t, i) => isIp(t[i].text));
+}
+
+export function parseHosts(input: ParseInput): ParseResult {
+  return totalParse(FORMAT, input, () => {
+    const cmd = parseToolCommand(input.command, input.host);
+    const facts: Fact[] = [];
+    const unparsed: Unparsed[] = [];
+    let records = 0;
+    const lines = input.text.split(/\r?\n/);
+    // `cat /etc/hosts /etc/resolv.conf`: the resolv.conf part goes to its own parser
+    const resolvAt = lines.findIndex((x) => /^(nameserver|search|options|domain)\s+\S/.test(x.trim()));
+    const hostsText = resolvAt >= 0 ? lines.slice(0, resolvAt).join('\n') : input.text;
+    if (resolvAt >= 0) {
+      const r = parseResolvConf({ ...input, text: lines.slice(resolvAt).join('\n'), firstLine: (input.firstLine ?? 1) + resolvAt });
+      facts.push(...r.facts);
+      unparsed.push(...r.unparsed);
+      records += r.records;
+    }
+    for (const l of logicalLines({ ...input, text: hostsText }, unflattenHosts)) {
+      const t = l.text.replace(/#.*$/, '').trim();
+      if (t === '') continue;
+      const [ip, ...names] = t.split(/\s+/);
+      if (!isIp(ip) || names.length === 0) { unparsed.push(unparsedLine(l, isIp(ip) ? 'address without a name' : 'not an /etc/hosts line')); continue; }
+      const e: HostsEntry = { kind: 'HostsEntry', ip, names, evidence: [lineEvidence(input.uri, l, FORMAT)] };
+      if (cmd.client) e.owner = cmd.client;
+      facts.push(e);
+      records++;
+    }
+    return { format: FORMAT, facts, records, unparsed };
+  });
+}
+
+export const hostsFormat: FormatSpec = {
+  id: FORMAT,
+  parse: parseHosts,
+  commands: [/^(.*\s--\s+)?cat\s[^|]*\bhosts\b/, /^getent\s+hosts\b/],
+  sniff(lines) {
+    if (lines.some((l) => l.startsWith('# Kubernetes-managed hosts file.'))) return 0.95;
+    const f = fractionMatching(lines, (l) => /^\s*([0-9]{1,3}(\.[0-9]{1,3}){3}|[0-9a-fA-F]*:[0-9a-fA-F:]+)\s+[A-Za-z][\w.-]*(\s+[\w.-]+)*\s*$/.test(l) || l.trim().startsWith('#'));
+    return lines.some((l) => /^\s*(127\.0\.0\.1|::1)\s+localhost/.test(l)) ? 0.4 + 0.5 * f : 0.45 * f;
+  },
+};

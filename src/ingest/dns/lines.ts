@@ -1,0 +1,122 @@
+/**
+ * Line plumbing shared by the DNS, traceroute and nginx-log parsers: numbering,
+ * evidence, and recovery of output whose newlines were lost (copied from a web
+ * page: `Server: 10.96.0.10 Address: 10.96.0.10:53 Name: …` on one line).
+ */
+import { logEvidence, type Evidence, type Unparsed } from '../../model';
+import type { ParseInput, ParseResult, FormatId } from '../types';
+
+/** One logical line: a source line, or one piece of a flattened source line. */
+export interface LogicalLine {
+  text: string;
+  /** 1-based line in `uri` (firstLine already applied). */
+  line: number;
+  /** 1-based column where this piece starts when it came from a flattened line. */
+  column?: number;
+}
+
+/** A whitespace-separated token and where it starts in its line (0-based). */
+export interface Token {
+  text: string;
+  start: number;
+}
+
+/** Splits on runs of spaces/tabs, keeping offsets. Linear, no regex backtracking. */
+export function tokenize(text: string): Token[] {
+  const out: Token[] = [];
+  let i = 0;
+  const n = text.length;
+  while (i < n) {
+    while (i < n && (text[i] === ' ' || text[i] === '\t')) i++;
+    if (i >= n) break;
+    const start = i;
+    while (i < n && text[i] !== ' ' && text[i] !== '\t') i++;
+    out.push({ text: text.slice(start, i), start });
+  }
+  return out;
+}
+
+/** Decides whether token `i` begins a new logical line (never called for i = 0). */
+export type StartTest = (tokens: readonly Token[], i: number) => boolean;
+
+/** Cuts `text` before every token the test marks; the pieces keep their offsets. */
+export function splitBeforeTokens(text: string, isStart: StartTest): { text: string; start: number }[] {
+  const tokens = tokenize(text);
+  if (tokens.length === 0) return [{ text, start: 0 }];
+  const cuts: number[] = [];
+  for (let i = 1; i < tokens.length; i++) if (isStart(tokens, i)) cuts.push(tokens[i].start);
+  if (cuts.length === 0) return [{ text, start: 0 }];
+  const pieces: { text: string; start: number }[] = [];
+  let from = 0;
+  for (const c of cuts) {
+    const piece = text.slice(from, c).trimEnd();
+    if (piece.trim() !== '') pieces.push({ text: piece, start: from });
+    from = c;
+  }
+  pieces.push({ text: text.slice(from).trimEnd(), start: from });
+  return pieces;
+}
+
+/** The lines of `input`, each flattened line cut into its records by `unflatten`. */
+export function logicalLines(input: ParseInput, unflatten?: (line: string) => { text: string; start: number }[]): LogicalLine[] {
+  const first = input.firstLine ?? 1;
+  const raw = input.text.split(/\r?\n/);
+  if (raw.length > 0 && raw[raw.length - 1] === '' ) raw.pop();
+  const out: LogicalLine[] = [];
+  raw.forEach((text, idx) => {
+    const line = first + idx;
+    if (!unflatten || text.length < 2) { out.push({ text, line }); return; }
+    const pieces = unflatten(text);
+    if (pieces.length <= 1) { out.push({ text, line }); return; }
+    for (const p of pieces) out.push({ text: p.text.trim(), line, column: p.start + 1 });
+  });
+  return out;
+}
+
+/** Evidence for one logical line (its column when it came from a flattened line). */
+export function lineEvidence(uri: string, l: LogicalLine, format: string): Evidence {
+  const e = logEvidence(uri, l.line, l.text, format);
+  if (l.column !== undefined) e.column = l.column;
+  return e;
+}
+
+/** Evidence for a record spanning several logical lines. */
+export function spanEvidence(uri: string, lines: readonly LogicalLine[], format: string): Evidence {
+  const firstL = lines[0];
+  const lastL = lines[lines.length - 1];
+  const text = lines.map((l) => l.text).join(' | ');
+  const e = logEvidence(uri, firstL.line, text, format);
+  if (lastL.line !== firstL.line) e.endLine = lastL.line;
+  if (firstL.column !== undefined) e.column = firstL.column;
+  return e;
+}
+
+export function unparsedLine(l: LogicalLine, reason: string): Unparsed {
+  return { line: l.line, reason: l.column !== undefined ? `${reason} (column ${l.column})` : reason, text: l.text.length > 240 ? l.text.slice(0, 239) + '…' : l.text };
+}
+
+/** Runs a parser body and turns any surprise into an unparsed entry: parsers never throw. */
+export function totalParse(format: FormatId, input: ParseInput, body: () => ParseResult): ParseResult {
+  try {
+    return body();
+  } catch (e) {
+    return { format, facts: [], records: 0, unparsed: [{ line: input.firstLine ?? 1, reason: `internal error: ${String(e)}` }] };
+  }
+}
+
+/** Strips one trailing dot: dig prints FQDNs with it, nslookup and host mostly without. */
+export function stripDot(name: string): string {
+  return name.length > 1 && name.endsWith('.') ? name.slice(0, -1) : name;
+}
+
+/** Fraction of the non-empty lines that satisfy `test` (for sniffers). */
+export function fractionMatching(lines: readonly string[], test: (l: string) => boolean): number {
+  let total = 0;
+  let hit = 0;
+  for (const l of lines) {
+    if (l.trim() === '') continue;
+    total++;
+    if (test(l)) hit++;
+  }
+  return total === 0 ? 0 : hit / total;
+}

@@ -1,0 +1,101 @@
+/**
+ * `kubectl logs POD` of an nginx container: access log lines in the official image's
+ * `main` format (combined + `"$http_x_forwarded_for"`), or plain combined, mixed with
+ * the error log and the image's entrypoint messages. Each access line becomes an
+ * HttpAccess fact: which client reached which serving pod. When the logs are those of
+ * a pod that ran nslookup or dig, the DNS parsers read them instead.
+ */
+import type { Fact, HttpAccess, Unparsed } from '../../model';
+import type { FormatSpec, ParseInput, ParseResult } from '../types';
+import { fractionMatching, lineEvidence, logicalLines, splitBeforeTokens, totalParse, unparsedLine, type Token } from '../dns/lines';
+import { podOfKubectlLogs } from '../dns/commandLine';
+import { isIPv4, isIPv6 } from '../../model';
+import { digFormat } from '../dns/dig';
+import { nslookupFormat } from '../dns/nslookup';
+
+const FORMAT = 'kubectl-logs';
+
+/**
+ * `$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent"`
+ * optionally followed by `"$http_x_forwarded_for"`. nginx escapes `"` inside values as `\x22`,
+ * so a quoted field never contains a bare quote: `[^"]*` cannot backtrack badly.
+ */
+const ACCESS = /^(\S+) \S+ (\S+) \[([^\]]*)\] "([^"]*)" (\d{3}) (\d+|-)(?: "([^"]*)" "([^"]*)"(?: "([^"]*)")?)?\s*$/;
+const ERROR_LOG = /^\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2} \[(debug|info|notice|warn|error|crit|alert|emerg)\] /;
+const ENTRYPOINT = /^(\/docker-entrypoint\.sh: |\/docker-entrypoint\.d\/|\d+-[\w-]+\.sh: |10-listen-on-ipv6-by-default\.sh: )/;
+
+const isIp = (s: string): boolean => isIPv4(s) || isIPv6(s);
+
+/** Cuts flattened logs before each `IP - user [` access line and each error-log timestamp. */
+export function unflattenNginxLog(line: string): { text: string; start: number }[] {
+  let quotes = 0;
+  return splitBeforeTokens(line, (t: readonly Token[], i: number) => {
+    quotes += (t[i - 1].text.match(/"/g) ?? []).length;
+    if (quotes % 2 === 1) return false; // inside a quoted field
+    const x = t[i].text;
+    if (isIp(x) && t[i + 2]?.text.startsWith('[')) return true;
+    return /^\d{4}\/\d{2}\/\d{2}$/.test(x) && /^\d{2}:\d{2}:\d{2}$/.test(t[i + 1]?.text ?? '') && /^\[\w+\]$/.test(t[i + 2]?.text ?? '');
+  });
+}
+
+/** `\x22` → `"`: nginx's escaping of unsafe bytes in logged values. */
+function unescapeNginx(s: string): string {
+  return s.replace(/\\x([0-9A-Fa-f]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
+}
+
+export function parseAccessLine(text: string): Omit<HttpAccess, 'kind' | 'evidence'> | undefined {
+  const m = ACCESS.exec(text.trim());
+  if (!m || !isIp(m[1])) return undefined;
+  const a: Omit<HttpAccess, 'kind' | 'evidence'> = { client: m[1], time: m[3], status: Number(m[5]) };
+  const req = m[4].split(' ');
+  if (req.length >= 2 && /^[A-Z]+$/.test(req[0])) { a.method = req[0]; a.path = unescapeNginx(req[1]); }
+  if (m[6] !== '-') a.bytes = Number(m[6]);
+  if (m[8] !== undefined && m[8] !== '-') a.userAgent = unescapeNginx(m[8]);
+  return a;
+}
+
+export function parseKubectlLogs(input: ParseInput): ParseResult {
+  return totalParse(FORMAT, input, () => {
+    const head = input.text.split(/\r?\n/, 50);
+    // `kubectl logs nslookup-pod` / `kubectl logs dig-pod`: the DNS tools' own output
+    for (const spec of [digFormat, nslookupFormat]) {
+      if (spec.sniff(head) >= 0.8 && nslookupOrDigWins(head)) {
+        const pod = podOfKubectlLogs(input.command);
+        const r = spec.parse({ ...input, command: undefined, host: pod ?? input.host });
+        return { ...r, format: FORMAT };
+      }
+    }
+    const server = podOfKubectlLogs(input.command) ?? input.host;
+    const facts: Fact[] = [];
+    const unparsed: Unparsed[] = [];
+    for (const l of logicalLines(input, unflattenNginxLog)) {
+      const t = l.text.trim();
+      if (t === '') continue;
+      const a = parseAccessLine(t);
+      if (a) {
+        const f: HttpAccess = { kind: 'HttpAccess', ...a, evidence: [lineEvidence(input.uri, l, FORMAT)] };
+        if (server) f.server = server;
+        facts.push(f);
+        continue;
+      }
+      if (ERROR_LOG.test(t) || ENTRYPOINT.test(t)) continue; // nginx error log and image start-up: no traffic facts
+      unparsed.push(unparsedLine(l, 'not an nginx access or error log line'));
+    }
+    return { format: FORMAT, facts, records: facts.length, unparsed };
+  });
+}
+
+/** Only hand over to the DNS parsers when no access line is there. */
+function nslookupOrDigWins(head: readonly string[]): boolean {
+  return !head.some((l) => parseAccessLine(l) !== undefined);
+}
+
+export const kubectlLogsFormat: FormatSpec = {
+  id: FORMAT,
+  parse: parseKubectlLogs,
+  commands: [/^kubectl\s+(\S+\s+)*logs\b/],
+  sniff(lines) {
+    const f = fractionMatching(lines, (l) => ACCESS.test(l.trim()) || ERROR_LOG.test(l.trim()) || ENTRYPOINT.test(l.trim()));
+    return lines.some((l) => ACCESS.test(l.trim())) ? 0.4 + 0.55 * f : 0.3 * f;
+  },
+};

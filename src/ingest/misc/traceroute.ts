@@ -1,0 +1,138 @@
+/**
+ * Linux `traceroute` (iputils-successor "modern traceroute") and busybox `traceroute`:
+ * `traceroute to NAME (IP), 30 hops max, 60 byte packets`, then one line per hop
+ * ` 1  10.244.0.1 (10.244.0.1)  0.015 ms  0.014 ms  0.013 ms`, `* * *` for silence and
+ * `!H`/`!N`/`!X`/`!A` … after a time when an ICMP unreachable came back.
+ */
+import { isIPv4, isIPv6, type Fact, type TracerouteResult, type Unparsed } from '../../model';
+import type { FormatSpec, ParseInput, ParseResult } from '../types';
+import { fractionMatching, lineEvidence, logicalLines, splitBeforeTokens, tokenize, totalParse, unparsedLine, type LogicalLine } from '../dns/lines';
+import { parseToolCommand, toolCommandPatterns } from '../dns/commandLine';
+
+const FORMAT = 'traceroute';
+type Hop = TracerouteResult['hops'][number];
+type Probe = Hop['probes'][number];
+
+/** What the `!X` marks after a probe time mean (Linux traceroute and busybox). */
+export const TRACEROUTE_NOTES: Record<string, string> = {
+  '!H': 'host unreachable', '!N': 'network unreachable', '!P': 'protocol unreachable', '!S': 'source route failed',
+  '!F': 'fragmentation needed', '!X': 'communication administratively prohibited', '!A': 'administratively prohibited',
+  '!V': 'host precedence violation', '!C': 'precedence cutoff', '!Z': 'host prohibited', '!T': 'TOS unreachable',
+  '!U': 'destination unknown', '!W': 'network unknown', '!I': 'source host isolated', '!Q': 'source quench', '*': 'no reply',
+};
+
+const HEADER = /^traceroute6? to (\S+) \(([0-9a-fA-F.:]+)\),\s*(\d+) hops max(?:, (\d+) byte packets)?/;
+
+/**
+ * Cuts a flattened traceroute before its header and before each hop number: the
+ * hop counter is the integer that continues 1, 2, 3 … and is not a time (`ms` follows times).
+ */
+export function unflattenTraceroute(line: string): { text: string; start: number }[] {
+  let next = 0; // the hop number expected next; 0 until a header or a first hop is seen
+  return splitBeforeTokens(line, (t, i) => {
+    if (i === 1) next = /^\d{1,3}$/.test(t[0].text) ? Number(t[0].text) + 1 : t[0].text === 'traceroute' ? 1 : 0;
+    const x = t[i].text;
+    const after = t[i + 1]?.text;
+    if (x === 'traceroute' && after === 'to') { next = 1; return true; }
+    if (next === 0 || x !== String(next) || after === undefined) return false;
+    if (after === 'ms' || after === 'hops' || after === 'byte') return false;
+    next++;
+    return true;
+  });
+}
+
+const isAddress = (s: string): boolean => isIPv4(s) || isIPv6(s);
+
+/** One hop line after its number: addresses, names, times, stars and `!X` marks. */
+function parseProbes(rest: string, carry: { ip?: string; name?: string }): Probe[] | undefined {
+  const toks = tokenize(rest).map((t) => t.text);
+  const probes: Probe[] = [];
+  let cur: { ip?: string; name?: string } = { ...carry };
+  for (let i = 0; i < toks.length; i++) {
+    const x = toks[i];
+    if (x === '*') { probes.push({ note: '*' }); continue; }
+    if (/^!\w*$/.test(x)) {
+      const last = probes[probes.length - 1];
+      if (!last || last.rttMs === undefined) return undefined;
+      last.note = x;
+      continue;
+    }
+    if (/^\d+(\.\d+)?$/.test(x) && toks[i + 1] === 'ms') {
+      const p: Probe = { rttMs: Number(x) };
+      if (cur.ip) p.ip = cur.ip;
+      if (cur.name) p.name = cur.name;
+      probes.push(p);
+      i++;
+      continue;
+    }
+    const paren = /^\(([0-9a-fA-F.:]+)\)$/.exec(toks[i + 1] ?? '');
+    if (paren && isAddress(paren[1])) {
+      cur = x === paren[1] ? { ip: paren[1] } : { ip: paren[1], name: x };
+      i++;
+      continue;
+    }
+    if (isAddress(x)) { cur = { ip: x }; continue; }
+    return undefined;
+  }
+  carry.ip = cur.ip;
+  carry.name = cur.name;
+  return probes;
+}
+
+export function parseTraceroute(input: ParseInput): ParseResult {
+  return totalParse(FORMAT, input, () => {
+    const cmd = parseToolCommand(input.command, input.host);
+    const facts: Fact[] = [];
+    const unparsed: Unparsed[] = [];
+    let cur: TracerouteResult | undefined;
+    let lines: LogicalLine[] = [];
+    // busybox prints a probe's address only when it changes, also across hops
+    const carry: { ip?: string; name?: string } = {};
+    const finish = (): void => {
+      if (!cur) return;
+      const last = lines[lines.length - 1];
+      if (last && last.line !== cur.evidence[0].line) cur.evidence[0].endLine = last.line;
+      facts.push(cur);
+      cur = undefined;
+      lines = [];
+    };
+    for (const l of logicalLines(input, unflattenTraceroute)) {
+      const t = l.text.trim();
+      if (t === '') continue;
+      const h = HEADER.exec(t);
+      if (h) {
+        finish();
+        cur = { kind: 'Traceroute', target: h[1], hops: [], evidence: [lineEvidence(input.uri, l, FORMAT)] };
+        if (isAddress(h[2])) cur.targetIp = h[2];
+        cur.maxHops = Number(h[3]);
+        if (cmd.client) cur.client = cmd.client;
+        lines = [l];
+        carry.ip = undefined; carry.name = undefined;
+        continue;
+      }
+      const hop = /^(\d{1,3})\s+(.*)$/.exec(t);
+      if (hop && cur) {
+        const probes = parseProbes(hop[2], carry);
+        if (probes && probes.length > 0) {
+          cur.hops.push({ ttl: Number(hop[1]), probes, line: l.line });
+          lines.push(l);
+          continue;
+        }
+      }
+      if (/^traceroute: /.test(t) || /^(Warning|warning): /.test(t)) continue; // tool warnings, no facts
+      unparsed.push(unparsedLine(l, cur ? 'not a traceroute hop' : 'traceroute hop before any "traceroute to" header'));
+    }
+    finish();
+    return { format: FORMAT, facts, records: facts.length, unparsed };
+  });
+}
+
+export const tracerouteFormat: FormatSpec = {
+  id: FORMAT,
+  parse: parseTraceroute,
+  commands: toolCommandPatterns('traceroute6?'),
+  sniff(lines) {
+    if (lines.some((l) => HEADER.test(l.trim()))) return 0.95;
+    return 0.5 * fractionMatching(lines, (l) => /^\s*\d{1,3}\s+(\*|\S+\s+(\(\S+\)\s+)?\d+\.\d+ ms)/.test(l));
+  },
+};
