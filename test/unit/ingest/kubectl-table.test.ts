@@ -131,7 +131,7 @@ test('seed multi-kind flattened line: sections restart at NAME …, `none` and `
   const [svc] = of(r.facts, 'Service');
   assert.equal(svc.clusterIP, 'None');
   assert.deepEqual(svc.ports, [{ port: 80, protocol: 'TCP' }]);
-  const [sts] = of(r.facts, 'StatefulSet');
+  const [sts] = r.facts.filter((f) => f.kind === 'StatefulSet') as Workload[];
   assert.equal(sts.replicas, 3);
   assert.deepEqual(of(r.facts, 'Pod').map((p) => p.name), ['a-app-0', 'a-app-1', 'a-app-2', 'b-app']);
 });
