@@ -1,2 +1,5 @@
 // Side-effect imports: each module registers its subcommand with `registerCommand`.
 import './namesCommand';
+import './rulesCommand';
+import './traceCommand';
+import './samplesCommand';
