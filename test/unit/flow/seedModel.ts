@@ -79,12 +79,14 @@ export function seedCapture(line: number): Packet[] {
   return (real?.filter((f) => f.kind === 'Packet') as Packet[] | undefined) ?? splitCapture(line);
 }
 
+const PODS_CMD = 'kubectl get pods -o=custom-columns=NAME:.metadata.name,IP:.status.podIP';
+
 const pod = (name: string, ip: string, line: number, namespace = 'default'): Fact => ({ kind: 'Pod', name, namespace, ip, evidence: ev(line, `${name} ${ip}`) });
 
 /** A.1: `kubectl run a-pod/b-pod`, their IPs, `ip link` of b's veth, the ping capture. */
 export function labA1(): ClusterModel {
   const m = new ClusterModel();
-  m.add([pod('a-pod', '10.244.0.53', 78), pod('b-pod', '10.244.0.54', 78)]);
+  m.add(parseSeed('kubectl-table', 78, PODS_CMD) ?? [pod('a-pod', '10.244.0.53', 78), pod('b-pod', '10.244.0.54', 78)]);
   m.add(parseSeed('ip-link', 98) ?? []);
   m.add(seedCapture(92));
   return m;
@@ -92,9 +94,13 @@ export function labA1(): ClusterModel {
 
 /** The kube-dns and kube-proxy facts A.2 shows (lines 201–219). */
 function clusterDnsFacts(m: ClusterModel): void {
-  m.add([
+  m.add(parseSeed('kubectl-table', 201, 'kubectl get svc -A -o=custom-columns=NAMESPACE:.metadata.namespace,NAME:.metadata.name,CLUSTER-IP:.spec.clusterIP') ?? [
     { kind: 'Service', name: 'kubernetes', namespace: 'default', clusterIP: '10.96.0.1', ports: [], evidence: ev(201, 'default kubernetes 10.96.0.1') },
-    { kind: 'Service', name: 'kube-dns', namespace: 'kube-system', clusterIP: '10.96.0.10', ports: [{ name: 'dns', protocol: 'UDP', port: 53 }, { name: 'dns-tcp', protocol: 'TCP', port: 53 }, { name: 'metrics', protocol: 'TCP', port: 9153 }], evidence: ev(201, 'kube-system kube-dns 10.96.0.10') },
+    { kind: 'Service', name: 'kube-dns', namespace: 'kube-system', clusterIP: '10.96.0.10', ports: [], evidence: ev(201, 'kube-system kube-dns 10.96.0.10') },
+  ]);
+  // Its ports are in the KUBE-SERVICES comments (line 207: dns UDP 53, dns-tcp, metrics).
+  m.add({ kind: 'Service', name: 'kube-dns', namespace: 'kube-system', ports: [{ name: 'dns', protocol: 'UDP', port: 53 }], evidence: ev(207, 'KUBE-SVC-TCOU7JCQXEZGVUNU udp -- 0.0.0.0/0 10.96.0.10 /* kube-system/kube-dns:dns cluster IP */') });
+  m.add(parseSeed('kubectl-table', 219, `${PODS_CMD} -A`) ?? [
     pod('coredns-7c65d6cfc9-g2qxv', '10.244.0.105', 219, 'kube-system'),
     pod('coredns-7c65d6cfc9-sscfz', '10.244.0.107', 219, 'kube-system'),
   ]);
@@ -117,9 +123,9 @@ export function labA2(o: A2Options = {}): ClusterModel {
   m.add([
     { kind: 'Service', name: 'a-app', namespace: 'default', selector: { app: 'a-app' }, ports: [{ protocol: 'TCP', port: 80, targetPort: 80 }], evidence: ev(168, 'kubectl expose deployment a-app --port=80 --target-port=80 --type=ClusterIP') },
     { kind: 'Deployment', name: 'a-app', namespace: 'default', replicas: 2, selector: { app: 'a-app' }, podLabels: { app: 'a-app' }, evidence: ev(168, 'kubectl create deploy a-app --image=nginx --replicas=2') },
-    pod('a-app-57974fdb4-mcz5n', '10.244.0.143', 178), pod('a-app-57974fdb4-mv7qn', '10.244.0.144', 178), pod('b-app', '10.244.0.147', 178),
     resolvConf(189),
   ]);
+  m.add(parseSeed('kubectl-table', 178, PODS_CMD) ?? [pod('a-app-57974fdb4-mcz5n', '10.244.0.143', 178), pod('a-app-57974fdb4-mv7qn', '10.244.0.144', 178), pod('b-app', '10.244.0.147', 178)]);
   clusterDnsFacts(m);
   if (lookup) m.add({ kind: 'DnsLookup', tool: 'nslookup', client: 'b-app', server: '10.96.0.10', question: { name: 'a-app.default.svc.cluster.local', type: 'A' }, status: 'NOERROR', answers: [{ name: 'a-app.default.svc.cluster.local', type: 'A', data: '10.103.129.86' }], evidence: ev(225, 'Name: a-app.default.svc.cluster.local Address: 10.103.129.86') });
   if (rules) {
@@ -152,8 +158,8 @@ export function labA3(o: { lookups?: boolean } = {}): ClusterModel {
     { kind: 'Service', name: 'a-app', namespace: 'default', clusterIP: 'None', selector: { app: 'a-app' }, ports: [{ name: 'http', protocol: 'TCP', port: 80, targetPort: 'web' }], evidence: ev(manifest, 'clusterIP: None') },
     pod('b-app', '10.244.0.147', 178),
     resolvConf(189),
-    ...[0, 1, 2].map((i): Fact => ({ kind: 'Pod', name: `a-app-${i}`, namespace: 'default', ready: true, phase: 'Running', evidence: ev(313, `pod/a-app-${i} 1/1 Running`) })),
   ]);
+  m.add(parseSeed('kubectl-table', 313, 'kubectl get svc,statefulset,pod') ?? [0, 1, 2].map((i): Fact => ({ kind: 'Pod', name: `a-app-${i}`, namespace: 'default', ready: true, phase: 'Running', evidence: ev(313, `pod/a-app-${i} 1/1 Running`) })));
   clusterDnsFacts(m);
   if (o.lookups !== false) {
     const name = 'a-app.default.svc.cluster.local';

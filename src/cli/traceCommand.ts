@@ -1,0 +1,163 @@
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { parseArgs } from 'node:util';
+import '../ingest/all';
+import { formatForCommand, formatSpec, sniffFormat } from '../ingest/registry';
+import { ClusterModel, describeEvidence, type Evidence } from '../model';
+import { trace, UnknownTargetError } from '../flow';
+import type { Actor, TraceResult } from '../flow/types';
+import { renderMarkdown } from '../render/markdown';
+import { renderMermaid } from '../render/mermaid';
+import { findSample, SAMPLES } from '../samples/registry';
+import { registerCommand } from './commands';
+import { UsageError, type CliIO } from './usage';
+
+const usage = `Usage: kube-packet-path trace --from SRC --to DST[:PORT[/PROTO]] [--manifests PATH]... [--logs PATH]...
+                              [--sample NAME] [--format text|json|mermaid|markdown]
+
+Traces how a packet from SRC reaches DST, hop by hop, with the evidence for each hop
+(file:line) or marked predicted. SRC/DST: pod name, ns/name, IP, Service name, ns/svc,
+or a cluster DNS name; DST may end in :PORT or :PORT/PROTO.
+
+  --manifests PATH  YAML/JSON manifests (file or folder; repeatable)
+  --logs PATH       pasted command output (tcpdump, iptables, nslookup, kubectl …; repeatable)
+  --sample NAME     a bundled sample from the seed report (see \`kube-packet-path samples\`);
+                    SRC/DST default to the sample's own
+  --format FORMAT   text (default), json, mermaid, markdown
+
+Example:
+  kube-packet-path trace --sample a2-pod-to-service --format mermaid`;
+
+/** The samples folder beside dist/ (the built CLI is dist/cli.js), else under the working directory. */
+export function samplesRoot(): string {
+  const candidates = [join(__dirname, '..', 'samples'), join(process.cwd(), 'samples')];
+  return candidates.find((c) => existsSync(join(c, 'README.md'))) ?? candidates[0];
+}
+
+interface Notes { lines: string[] }
+
+function parseLog(model: ClusterModel, notes: Notes, text: string, uri: string, command?: string, host?: string): void {
+  const spec = (command ? formatForCommand(command) : undefined) ?? sniffFormat(text.split('\n'));
+  if (!spec) {
+    notes.lines.push(`${uri}: no parser recognises this output${command ? ` (${command})` : ''}; skipped`);
+    return;
+  }
+  const r = spec.parse({ text, uri, command, host });
+  model.add(r.facts);
+  if (r.unparsed.length) notes.lines.push(`${uri}: ${r.unparsed.length} line(s) not understood by ${spec.id}`);
+}
+
+function parseManifest(model: ClusterModel, notes: Notes, text: string, uri: string): void {
+  const spec = formatSpec('manifest');
+  if (!spec) {
+    notes.lines.push(`${uri}: manifest reader not available in this build; skipped`);
+    return;
+  }
+  model.add(spec.parse({ text, uri }).facts);
+}
+
+function manifestFiles(path: string): string[] {
+  if (!existsSync(path) || !statSync(path).isDirectory()) return [path];
+  const out: string[] = [];
+  for (const name of readdirSync(path).sort()) {
+    const p = join(path, name);
+    if (statSync(p).isDirectory()) out.push(...manifestFiles(p));
+    else if (/\.(ya?ml|json)$/i.test(name)) out.push(p);
+  }
+  return out;
+}
+
+/** JSON as documented: flows → phases → steps with actor objects and evidence {uri,line,excerpt}. */
+export function traceJson(result: TraceResult): unknown {
+  const ev = (e: Evidence) => ({ uri: e.uri, line: e.line ?? null, excerpt: e.excerpt ?? null });
+  const actor = (actors: Actor[], id: string) => {
+    const a = actors.find((x) => x.id === id);
+    return a ? { kind: a.kind, name: a.name, ...(a.addresses ? { addresses: a.addresses } : {}), ...(a.interfaces ? { interfaces: a.interfaces } : {}) } : { kind: 'unknown', name: id };
+  };
+  return {
+    flows: result.flows.map((f) => ({
+      title: f.title,
+      phases: f.phases.map((p) => ({
+        name: p.name,
+        steps: p.steps.map((s) => ({ from: actor(f.actors, s.from), to: actor(f.actors, s.to), label: s.label, status: s.status, evidence: s.evidence.map(ev) })),
+      })),
+      findings: f.findings.map((x) => ({ id: x.id, severity: x.severity, message: x.message, evidence: x.evidence.map(ev) })),
+    })),
+    unresolved: [...result.unresolved, ...result.flows.flatMap((f) => f.unresolved)],
+  };
+}
+
+/** Plain text for a terminal: one line per hop with its status and where the proof is. */
+export function traceText(result: TraceResult): string {
+  const out: string[] = [];
+  for (const f of result.flows) {
+    const name = (id: string) => f.actors.find((a) => a.id === id)?.name ?? id;
+    out.push(`${f.title}  [${f.family}]`);
+    for (const p of f.phases) {
+      out.push(`  ${p.name}`);
+      for (const s of p.steps) {
+        const where = s.evidence.filter((e) => e.source !== 'derived').slice(0, 3).map(describeEvidence).join(', ');
+        out.push(`    ${s.status.padEnd(12)} ${name(s.from)} → ${name(s.to)}: ${s.label}${s.nat ? `  [${s.nat.type} ${s.nat.before} → ${s.nat.after}]` : ''}${where ? `  (${where})` : ''}`);
+        for (const a of s.alternatives ?? []) out.push(`                   ${a.chosen ? '*' : '-'} ${a.label}${a.probability !== undefined ? ` (overall ${(a.probability * 100).toFixed(0)}%)` : ''}`);
+      }
+    }
+    for (const x of f.findings) out.push(`  ${x.severity.toUpperCase()} ${x.id}: ${x.message}`);
+    for (const u of f.unresolved) out.push(`  missing: ${u}`);
+  }
+  for (const u of result.unresolved) out.push(`missing: ${u}`);
+  return out.join('\n') + '\n';
+}
+
+export async function runTrace(args: string[], io: CliIO): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: {
+        from: { type: 'string' }, to: { type: 'string' },
+        manifests: { type: 'string', multiple: true, default: [] }, logs: { type: 'string', multiple: true, default: [] },
+        sample: { type: 'string' }, format: { type: 'string', default: 'text' },
+      },
+      strict: true,
+    }));
+  } catch (e) {
+    throw new UsageError((e as Error).message, usage);
+  }
+  const format = values.format!;
+  if (!['text', 'json', 'mermaid', 'markdown'].includes(format)) throw new UsageError(`--format must be text, json, mermaid or markdown, got '${format}'`, usage);
+  const model = new ClusterModel();
+  const notes: Notes = { lines: [] };
+  let from = values.from;
+  let to = values.to;
+  if (values.sample) {
+    const sample = findSample(values.sample);
+    if (!sample) throw new UsageError(`unknown sample '${values.sample}'. Samples: ${SAMPLES.map((s) => s.name).join(', ')}`, usage);
+    const root = samplesRoot();
+    for (const m of sample.manifests) parseManifest(model, notes, io.readFile(join(root, m)), `samples/${m}`);
+    for (const l of sample.logs) parseLog(model, notes, io.readFile(join(root, l.file)), `samples/${l.file}`, l.command, l.host);
+    from ??= sample.from;
+    to ??= sample.to;
+  }
+  for (const path of values.manifests ?? []) for (const f of manifestFiles(path)) parseManifest(model, notes, io.readFile(f), relative(process.cwd(), f) || f);
+  for (const path of values.logs ?? []) parseLog(model, notes, io.readFile(path), path);
+  if (!from || !to) throw new UsageError('--from and --to are required (or --sample NAME)', usage);
+
+  let result: TraceResult;
+  try {
+    result = trace(model, from, to);
+  } catch (e) {
+    if (e instanceof UnknownTargetError) {
+      io.err(`kube-packet-path trace: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+  for (const n of notes.lines) io.err(`note: ${n}\n`);
+  if (format === 'json') io.out(JSON.stringify(traceJson(result), null, 2) + '\n');
+  else if (format === 'mermaid') io.out(result.flows.map((f) => renderMermaid(f)).join('\n\n') + '\n');
+  else if (format === 'markdown') io.out(renderMarkdown(result));
+  else io.out(traceText(result));
+  return 0;
+}
+
+registerCommand({ name: 'trace', summary: 'trace a packet from SRC to DST hop by hop, with evidence', usage, run: runTrace });
