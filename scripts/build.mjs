@@ -51,13 +51,20 @@ const targets = [
     external: ['vscode', './cluster.js'],
   },
   {
+    // ES modules with code splitting: the panel loads main.js, which imports Mermaid
+    // on first draw, and Mermaid imports only the sequence-diagram chunk, not every
+    // diagram type. Loaded with <script type="module" nonce> from dist/webview/.
     ...common,
-    entryPoints: { webview: 'webview/main.ts' },
-    outdir: 'dist',
+    entryPoints: { main: 'webview/main.ts' },
+    outdir: 'dist/webview',
     platform: 'browser',
-    format: 'iife',
+    format: 'esm',
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
     target: 'es2022',
     loader: { '.css': 'text' },
+    // Chunk names carry content hashes: start from an empty folder so stale chunks never ship.
+    plugins: [{ name: 'clean-webview-dir', setup: (b) => b.onStart(async () => (await import('node:fs')).rmSync('dist/webview', { recursive: true, force: true })) }],
   },
 ];
 

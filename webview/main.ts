@@ -1,42 +1,272 @@
-// Diagram panel: receives a DiagramPayload from the extension host and renders its
-// Mermaid source with the bundled Mermaid (nothing is fetched from the network).
-import mermaid from 'mermaid';
-import type { HostToWebview, WebviewToHost } from '../src/protocol/messages';
+// Diagram panel: receives a DiagramPayload from the extension host, draws it with
+// the bundled Mermaid (nothing is fetched from the network), lists steps with their
+// evidence, and asks the host to open a proof when an arrow or entry is clicked.
+import '@vscode-elements/elements/dist/vscode-button/index.js';
+import '@vscode-elements/elements/dist/vscode-tabs/index.js';
+import '@vscode-elements/elements/dist/vscode-tab-header/index.js';
+import '@vscode-elements/elements/dist/vscode-single-select/index.js';
+import '@vscode-elements/elements/dist/vscode-option/index.js';
+import { isHostToWebview, type DiagramPayload, type FlowView, type PersistedState } from '../src/protocol/messages';
+import { drawDiagram, type Drawn } from './diagram';
+import { byId, h } from './dom';
+import { problemView, sidePanel } from './lists';
+import { mermaidTheme, watchTheme } from './theme';
+import { post, vscode } from './vscodeApi';
+import { clampZoom, fitZoom, ZOOM_STEP } from './zoom';
 
-declare function acquireVsCodeApi(): { postMessage(m: WebviewToHost): void; getState(): unknown; setState(s: unknown): void };
-
-const vscode = acquireVsCodeApi();
-
-function themeFor(kind: string | undefined): 'dark' | 'default' {
-  return kind === 'vscode-dark' || kind === 'vscode-high-contrast' ? 'dark' : 'default';
+interface Ui {
+  flow: number;
+  /** 0 = whole flow, i + 1 = phase i. */
+  phase: number;
+  /** 0 = fit to width on first draw. */
+  zoom: number;
 }
 
-mermaid.initialize({ startOnLoad: false, securityLevel: 'strict', theme: themeFor(document.body.dataset.vscodeThemeKind) });
+let payload: DiagramPayload | undefined;
+let persisted: PersistedState | undefined;
+let ui: Ui = { flow: 0, phase: 0, zoom: 0 };
+let drawn: Drawn | undefined;
+let generation = 0;
+let themeKey = '';
 
-let renderCount = 0;
+const app = byId('app');
 
-async function show(message: HostToWebview): Promise<void> {
-  const root = document.getElementById('diagram')!;
-  if (message.type === 'clear') {
-    root.textContent = message.reason;
+function currentFlow(): FlowView | undefined {
+  return payload?.flows[ui.flow];
+}
+
+function saveState(): void {
+  if (persisted) vscode.setState({ ...persisted, ui: { ...ui } });
+}
+
+function setAppState(state: 'loading' | 'rendered' | 'error' | 'problem', ms?: number): void {
+  app.dataset.state = state;
+  if (ms !== undefined) app.dataset.renderMs = ms.toFixed(1);
+}
+
+function button(id: string, label: string, title: string, onClick: () => void, secondary = true): HTMLElement {
+  const b = h('vscode-button', { id, title, 'aria-label': title, secondary }, label);
+  b.addEventListener('click', onClick);
+  return b;
+}
+
+function exportAs(format: 'mermaid' | 'markdown' | 'svg'): void {
+  const phase = ui.phase === 0 ? undefined : ui.phase - 1;
+  if (format !== 'svg') return post({ type: 'export', format, flow: ui.flow, phase });
+  const svg = svgForExport();
+  if (svg) post({ type: 'export', format, flow: ui.flow, phase, svg });
+}
+
+/** The drawn SVG without the panel's click helpers, as a standalone file. */
+function svgForExport(): string | undefined {
+  if (!drawn) return undefined;
+  const copy = drawn.svg.cloneNode(true) as SVGSVGElement;
+  copy.querySelectorAll('.kpp-hit').forEach((el) => el.remove());
+  copy.querySelectorAll('[data-step]').forEach((el) => {
+    el.removeAttribute('data-step');
+    el.removeAttribute('tabindex');
+    el.removeAttribute('role');
+  });
+  copy.setAttribute('xmlns', 'http://www.w3.org/2000/svg');
+  copy.setAttribute('width', String(drawn.width));
+  copy.setAttribute('height', String(drawn.height));
+  copy.removeAttribute('style');
+  return new XMLSerializer().serializeToString(copy);
+}
+
+function toolbar(p: DiagramPayload): HTMLElement {
+  const flowPicker =
+    p.flows.length > 1
+      ? (() => {
+          const select = h('vscode-single-select', { id: 'flow-picker', 'aria-label': 'Flow' }, ...p.flows.map((f, i) => h('vscode-option', { value: String(i), selected: i === ui.flow }, `${i + 1}. ${f.title}`)));
+          select.addEventListener('change', () => {
+            ui = { flow: Number((select as unknown as { value: string }).value), phase: 0, zoom: 0 };
+            showFlow();
+          });
+          return select;
+        })()
+      : undefined;
+  return h(
+    'header',
+    { class: 'bar', role: 'toolbar', 'aria-label': 'Diagram' },
+    h('h1', { id: 'title' }, p.title),
+    flowPicker,
+    h('span', { class: 'spacer' }),
+    h(
+      'span',
+      { class: 'group', id: 'zoom-group' },
+      button('zoom-out', '−', 'Zoom out', () => setZoom(ui.zoom / ZOOM_STEP)),
+      h('span', { id: 'zoom-level', class: 'zoom-level', 'aria-live': 'polite' }, '100%'),
+      button('zoom-in', '+', 'Zoom in', () => setZoom(ui.zoom * ZOOM_STEP)),
+      button('zoom-fit', 'Fit', 'Fit to width', () => setZoom(fitZoom(drawn, byId('diagram')))),
+    ),
+    h(
+      'span',
+      { class: 'group' },
+      button('export-mermaid', 'Copy Mermaid', 'Copy the Mermaid source to the clipboard', () => exportAs('mermaid')),
+      button('export-markdown', 'Save Markdown', 'Save the report as Markdown', () => exportAs('markdown')),
+      button('export-svg', 'Save SVG', 'Save the diagram as SVG', () => exportAs('svg')),
+    ),
+  );
+}
+
+function phaseTabs(flow: FlowView): HTMLElement | undefined {
+  if (flow.phases.length < 2) return undefined;
+  const tabs = h(
+    'vscode-tabs',
+    { id: 'phase-tabs', 'selected-index': String(ui.phase), 'aria-label': 'Phases' },
+    h('vscode-tab-header', { slot: 'header' }, 'All phases'),
+    ...flow.phases.map((name, i) => h('vscode-tab-header', { slot: 'header' }, `${i + 1} · ${name}`)),
+  );
+  tabs.addEventListener('vsc-tabs-select', (e) => {
+    const index = (e as CustomEvent<{ selectedIndex: number }>).detail.selectedIndex;
+    if (index === ui.phase) return;
+    ui = { ...ui, phase: index, zoom: 0 };
+    void drawCurrent();
+  });
+  return tabs;
+}
+
+const legend = () =>
+  h(
+    'div',
+    { class: 'legend', 'aria-label': 'Legend' },
+    h('span', { class: 'kpp-observed' }, '── observed (seen in a capture)'),
+    h('span', { class: 'kpp-predicted' }, '- - predicted (from rules)'),
+    h('span', { class: 'kpp-contradicted' }, '─x contradicted (a capture says otherwise)'),
+  );
+
+/** Builds the whole panel for the current flow, then draws its diagram. */
+function showFlow(): void {
+  if (!payload) return;
+  const flow = currentFlow();
+  app.replaceChildren(toolbar(payload));
+  if (!flow) {
+    app.append(problemView(payload));
+    setAppState('problem');
+    for (const id of ['zoom-group', 'export-mermaid', 'export-svg']) byId(id).setAttribute('hidden', '');
     return;
   }
-  const { payload } = message;
-  document.getElementById('title')!.textContent = payload.title;
-  if (payload.problem) {
-    root.textContent = `${payload.problem.message}\n${payload.problem.hints.join('\n')}`;
-    return;
-  }
+  const tabs = phaseTabs(flow);
+  app.append(
+    ...(tabs ? [tabs] : []),
+    legend(),
+    h('main', { class: 'layout' }, h('section', { id: 'diagram', class: 'diagram', 'aria-label': 'Sequence diagram' }), h('aside', { id: 'side', class: 'side' })),
+  );
+  void drawCurrent();
+}
+
+async function drawCurrent(): Promise<void> {
+  const flow = currentFlow();
+  if (!flow) return;
   const started = performance.now();
+  const mine = ++generation;
+  const phase = ui.phase === 0 ? undefined : ui.phase - 1;
+  const view = flow.diagrams[ui.phase] ?? flow.diagrams[0];
+  byId('side').replaceChildren(sidePanel(flow, phase, payload?.unresolved ?? []));
+  const host = byId('diagram');
+  setAppState('loading');
+  host.setAttribute('aria-busy', 'true');
   try {
-    const { svg } = await mermaid.render(`kpp-diagram-${++renderCount}`, payload.mermaid);
-    root.innerHTML = svg;
-    vscode.postMessage({ type: 'rendered', ms: performance.now() - started, steps: payload.steps.length });
+    const theme = mermaidTheme();
+    themeKey = theme.key;
+    const result = await drawDiagram(host, view, flow.steps, theme);
+    if (mine !== generation) return;
+    drawn = result;
+    setZoom(ui.zoom > 0 ? ui.zoom : Math.min(1, fitZoom(result, host)));
+    requestAnimationFrame(() => {
+      if (mine !== generation) return;
+      const ms = performance.now() - started;
+      setAppState('rendered', ms);
+      post({ type: 'rendered', ms, steps: view.messageSteps.length });
+    });
   } catch (e) {
-    root.textContent = `Mermaid could not draw this flow: ${e instanceof Error ? e.message : String(e)}`;
-    vscode.postMessage({ type: 'error', message: String(e) });
+    if (mine !== generation) return;
+    drawn = undefined;
+    const message = e instanceof Error ? e.message : String(e);
+    host.replaceChildren(h('div', { class: 'render-error', role: 'alert' }, h('strong', {}, 'Mermaid could not draw this flow.'), h('pre', {}, message), h('p', {}, 'The steps and evidence are still listed beside it; "Copy Mermaid" gives the source.')));
+    setAppState('error');
+    post({ type: 'error', message });
+  } finally {
+    host.removeAttribute('aria-busy');
   }
 }
 
-window.addEventListener('message', (event: MessageEvent<HostToWebview>) => void show(event.data));
-vscode.postMessage({ type: 'ready' });
+function setZoom(z: number): void {
+  ui.zoom = clampZoom(z);
+  byId('zoom-level').textContent = `${Math.round(ui.zoom * 100)}%`;
+  if (drawn) {
+    drawn.svg.style.maxWidth = 'none';
+    drawn.svg.style.width = `${drawn.width * ui.zoom}px`;
+    drawn.svg.style.height = `${drawn.height * ui.zoom}px`;
+  }
+  saveState();
+}
+
+function selectStep(index: number, reveal: boolean): void {
+  document.querySelectorAll('.selected').forEach((el) => el.classList.remove('selected'));
+  document.querySelectorAll(`[data-step="${index}"]`).forEach((el) => el.classList.add('selected'));
+  if (reveal) document.getElementById(`step-${index}`)?.scrollIntoView({ block: 'nearest' });
+}
+
+function openFirstEvidence(index: number): void {
+  const ev = currentFlow()?.steps[index]?.evidence.find((e) => e.openable);
+  if (ev) post({ type: 'openEvidence', id: ev.id });
+}
+
+/** One listener for the whole panel: arrows, step headers, evidence links. */
+function onActivate(target: EventTarget | null): boolean {
+  if (!(target instanceof Element)) return false;
+  const ev = target.closest<HTMLElement>('[data-ev]');
+  if (ev) {
+    post({ type: 'openEvidence', id: Number(ev.dataset.ev) });
+    return true;
+  }
+  const head = target.closest<HTMLElement>('[data-select]');
+  if (head) {
+    selectStep(Number(head.dataset.select), false);
+    document.querySelector(`#diagram [data-step="${head.dataset.select}"]`)?.scrollIntoView({ block: 'center', inline: 'center' });
+    return true;
+  }
+  const arrow = target.closest<SVGElement>('#diagram [data-step]');
+  if (arrow) {
+    const index = Number(arrow.dataset.step);
+    selectStep(index, true);
+    openFirstEvidence(index);
+    return true;
+  }
+  return false;
+}
+
+app.addEventListener('click', (e) => onActivate(e.target));
+app.addEventListener('keydown', (e) => {
+  if ((e.key === 'Enter' || e.key === ' ') && e.target instanceof SVGElement && onActivate(e.target)) e.preventDefault();
+});
+
+window.addEventListener('message', (event: MessageEvent<unknown>) => {
+  const message = event.data;
+  if (!isHostToWebview(message)) return;
+  if (message.type === 'clear') {
+    payload = undefined;
+    app.replaceChildren(h('p', { class: 'cleared' }, message.reason));
+    return;
+  }
+  if (message.type === 'requestSvg') {
+    // Always answer, even with nothing drawn, so the host's save command does not wait.
+    post({ type: 'export', format: 'svg', flow: ui.flow, svg: svgForExport() });
+    return;
+  }
+  payload = message.payload;
+  persisted = message.state;
+  const saved = message.state.ui;
+  const flow = payload.flows[saved?.flow ?? 0];
+  ui = saved && flow && saved.phase < flow.diagrams.length ? { ...saved } : { flow: 0, phase: 0, zoom: 0 };
+  saveState();
+  showFlow();
+});
+
+watchTheme(() => {
+  if (drawn && mermaidTheme().key !== themeKey) void drawCurrent();
+});
+
+post({ type: 'ready' });

@@ -1,10 +1,12 @@
 import * as vscode from 'vscode';
+import { registerDiagramCommands } from './diagram';
 import { endpointProbabilities, iptablesEndpointChain, iptablesServiceChain, serviceDnsName, servicePortName } from '../model';
 
 /** Every command the extension contributes, registered in one place. */
 export function registerCommands(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): void {
   const register = (id: string, fn: (...args: unknown[]) => unknown) =>
     context.subscriptions.push(vscode.commands.registerCommand(id, fn));
+  registerDiagramCommands(context, log);
 
   register('kubePacketPath.showServiceNames', async (arg?: unknown) => {
     const input = typeof arg === 'string' ? arg : await vscode.window.showInputBox({

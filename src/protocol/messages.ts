@@ -1,50 +1,153 @@
 /**
  * The one message protocol between the extension host and the diagram webview.
  * Imported by both sides (src/editor and webview/), so a change breaks the build
- * on both at once. No runtime code depends on `vscode` or the DOM here.
+ * on both at once. No runtime code here depends on `vscode` or the DOM.
+ *
+ * The webview never sends a file path back: it names evidence by the `id` the host
+ * gave it, and the host looks the id up in its own table. A compromised or buggy
+ * webview can therefore only open what the trace already pointed at.
  */
 
-/** One arrow of the diagram as the webview lists it; `evidence` lets it open the proof. */
+export type StepStatus = 'observed' | 'predicted' | 'contradicted';
+
+/** One piece of proof as the webview lists it. */
+export interface EvidenceView {
+  /** Index into the host's evidence table for this payload. */
+  id: number;
+  /** `capture.txt:42`, `derived`, `cluster: Service default/a-app` … */
+  label: string;
+  excerpt?: string;
+  /** False for derived facts (nothing to open). */
+  openable: boolean;
+}
+
+/** One arrow of the diagram. */
 export interface StepView {
+  /** Global index in the flow (all phases), equal to the arrow's autonumber − 1. */
   index: number;
+  phaseIndex: number;
   phase: string;
   from: string;
   to: string;
   label: string;
-  status: 'observed' | 'predicted' | 'contradicted';
-  evidence: { uri: string; line?: number; label: string; excerpt?: string }[];
+  explanation: string;
+  status: StepStatus;
+  kind: string;
+  /** NAT rewrite or DNS answer in words, when the step has one. */
+  detail?: string;
+  evidence: EvidenceView[];
 }
 
 export interface FindingView {
   id: string;
   severity: 'info' | 'warning' | 'error';
+  title: string;
   message: string;
-  evidence: { uri: string; line?: number; label: string; excerpt?: string }[];
+  evidence: EvidenceView[];
+}
+
+/** A drawable diagram: the whole flow (`phase` undefined) or one phase of it. */
+export interface DiagramView {
+  phase?: number;
+  /** Mermaid `sequenceDiagram` source, already escaped by src/render. */
+  mermaid: string;
+  /** Step index of each rendered message, in drawing order. */
+  messageSteps: number[];
+}
+
+export interface FlowView {
+  title: string;
+  family: string;
+  phases: string[];
+  /** `diagrams[0]` is the whole flow; `diagrams[i + 1]` is phase i alone. */
+  diagrams: DiagramView[];
+  steps: StepView[];
+  findings: FindingView[];
+  unresolved: string[];
 }
 
 export interface DiagramPayload {
   title: string;
-  /** Mermaid `sequenceDiagram` source, already escaped by src/render. */
-  mermaid: string;
-  steps: StepView[];
-  findings: FindingView[];
-  /** Shown instead of a diagram when a trace could not be made. */
+  flows: FlowView[];
+  /** Problems of the trace as a whole. */
+  unresolved: string[];
+  /** Shown instead of a diagram when no flow could be traced: why, and what would help. */
   problem?: { message: string; hints: string[] };
 }
 
+/** What the webview keeps with `vscode.setState` so a reload can redraw the panel. */
+export interface PersistedState {
+  version: 1;
+  /** Opaque to the webview: the host's TraceResult, restored by the panel serializer. */
+  result: unknown;
+  ui?: { flow: number; phase: number; zoom: number };
+}
+
 export type HostToWebview =
-  | { type: 'show'; payload: DiagramPayload }
-  | { type: 'clear'; reason: string };
+  | { type: 'show'; payload: DiagramPayload; state: PersistedState }
+  | { type: 'clear'; reason: string }
+  /** Ask for the rendered SVG (the host saves it). */
+  | { type: 'requestSvg' };
+
+export type ExportFormat = 'mermaid' | 'markdown' | 'svg';
 
 export type WebviewToHost =
   | { type: 'ready' }
-  | { type: 'openEvidence'; uri: string; line?: number }
-  | { type: 'export'; format: 'mermaid' | 'markdown' | 'svg'; svg?: string }
+  | { type: 'openEvidence'; id: number }
+  | { type: 'export'; format: ExportFormat; flow: number; phase?: number; svg?: string }
   | { type: 'rendered'; ms: number; steps: number }
   | { type: 'error'; message: string };
 
+/** Upper bound on an SVG the host accepts from the webview (a 1,000-step diagram is ~2 MB). */
+export const MAX_SVG_BYTES = 20 * 1024 * 1024;
+
+const isObject = (m: unknown): m is Record<string, unknown> => typeof m === 'object' && m !== null && !Array.isArray(m);
+const isIndex = (n: unknown): n is number => typeof n === 'number' && Number.isInteger(n) && n >= 0 && n < 2 ** 31;
+
+/** Validates a message from the webview field by field; anything else is dropped. */
 export function isWebviewToHost(m: unknown): m is WebviewToHost {
-  if (typeof m !== 'object' || m === null) return false;
-  const t = (m as { type?: unknown }).type;
-  return t === 'ready' || t === 'openEvidence' || t === 'export' || t === 'rendered' || t === 'error';
+  if (!isObject(m)) return false;
+  switch (m.type) {
+    case 'ready':
+      return true;
+    case 'openEvidence':
+      return isIndex(m.id);
+    case 'export':
+      return (
+        (m.format === 'mermaid' || m.format === 'markdown' || m.format === 'svg') &&
+        isIndex(m.flow) &&
+        (m.phase === undefined || isIndex(m.phase)) &&
+        (m.svg === undefined || (typeof m.svg === 'string' && m.svg.length <= MAX_SVG_BYTES && /^\s*<svg[\s>]/.test(m.svg)))
+      );
+    case 'rendered':
+      return typeof m.ms === 'number' && Number.isFinite(m.ms) && isIndex(m.steps);
+    case 'error':
+      return typeof m.message === 'string';
+    default:
+      return false;
+  }
+}
+
+/** Validates a message from the host (the webview trusts only its own protocol). */
+export function isHostToWebview(m: unknown): m is HostToWebview {
+  if (!isObject(m)) return false;
+  switch (m.type) {
+    case 'show':
+      return isObject(m.payload) && Array.isArray(m.payload.flows) && typeof m.payload.title === 'string' && isObject(m.state);
+    case 'clear':
+      return typeof m.reason === 'string';
+    case 'requestSvg':
+      return true;
+    default:
+      return false;
+  }
+}
+
+/** Validates what a serializer hands back after a reload (it was written by an older webview, perhaps). */
+export function isPersistedState(s: unknown): s is PersistedState {
+  if (!isObject(s) || s.version !== 1 || !isObject(s.result)) return false;
+  const r = s.result;
+  if (!Array.isArray(r.flows) || !Array.isArray(r.unresolved)) return false;
+  const ui = s.ui;
+  return ui === undefined || (isObject(ui) && isIndex(ui.flow) && isIndex(ui.phase) && typeof ui.zoom === 'number');
 }

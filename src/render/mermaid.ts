@@ -116,7 +116,8 @@ function messageLines(step: FlowStep, ids: Map<string, Participant>, indent: str
  * A step with alternatives: `opt` when there is one (it may or may not apply),
  * `alt`/`else` when there are several (kube-proxy's random endpoint choice). The
  * arrow sits in the branch that was taken (or the first when no capture says);
- * the other branches carry a note, so the step still draws exactly one arrow.
+ * the other branches carry a short note (their header names them), so the step
+ * still draws exactly one arrow.
  */
 function stepLines(step: FlowStep, ids: Map<string, Participant>, indent: string): string[] {
   const alternatives = step.alternatives ?? [];
@@ -132,7 +133,7 @@ function stepLines(step: FlowStep, ids: Map<string, Participant>, indent: string
   alternatives.forEach((alt, i) => {
     lines.push(`${indent}${i === 0 ? 'alt' : 'else'} ${branchHeader(alt, anyChosen)}`);
     if (i === taken) lines.push(...messageLines(step, ids, inner));
-    else lines.push(`${inner}Note over ${to}: ${escapeMermaidText(alt.label)}`);
+    else lines.push(`${inner}Note over ${to}: ${escapeMermaidText(anyChosen ? 'not taken in the capture' : 'possible instead')}`);
   });
   lines.push(`${indent}end`);
   return lines;

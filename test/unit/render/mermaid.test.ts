@@ -88,14 +88,14 @@ test('kube-proxy endpoint choice is an alt block with probabilities; the arrow s
   assert.equal(lines[alt + 1], '      p4->>p5: DNAT 10.103.129.86#58;80 → 10.244.0.143#58;80');
   assert.equal(lines[alt + 2], '      Note over p5: DNAT 10.103.129.86#58;80 → 10.244.0.143#58;80');
   assert.equal(lines[alt + 3], '    else KUBE-SEP-BJVKNWLDIWYBU2WJ → 10.244.0.144#58;80 · p=0.50 · not taken');
-  assert.equal(lines[alt + 4], '      Note over p5: KUBE-SEP-BJVKNWLDIWYBU2WJ → 10.244.0.144#58;80');
+  assert.equal(lines[alt + 4], '      Note over p5: not taken in the capture');
   assert.equal(lines[alt + 5], '    end');
 });
 
 test('when no capture shows the choice, the first branch holds the arrow and no branch is marked', () => {
   const src = renderMermaid(podToService());
   assert.match(src, /\n {4}alt KUBE-SEP-IT2ZTR26TO4XFPTO → 10\.244\.0\.105#58;53 · p=0\.50\n {6}p3-->>p6: DNAT to a CoreDNS pod\n/);
-  assert.match(src, /\n {4}else KUBE-SEP-N4G2XR5TDX7PQE7P → 10\.244\.0\.107#58;53 · p=0\.50\n/);
+  assert.match(src, /\n {4}else KUBE-SEP-N4G2XR5TDX7PQE7P → 10\.244\.0\.107#58;53 · p=0\.50\n {6}Note over p6: possible instead\n/);
 });
 
 test('NAT rewrites and DNS answers are notes over the receiving participant', async () => {

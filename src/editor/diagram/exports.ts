@@ -1,0 +1,40 @@
+import * as vscode from 'vscode';
+import type { TraceResult } from '../../flow/types';
+import { renderMarkdown } from '../../render/markdown';
+import { renderMermaid } from '../../render/mermaid';
+
+/** Copy Mermaid source, save Markdown, save SVG: what the toolbar and the commands export. */
+
+function baseName(result: TraceResult, flow: number): string {
+  const title = result.flows[flow]?.title ?? 'packet-path';
+  return title.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 80) || 'packet-path';
+}
+
+function defaultUri(name: string): vscode.Uri | undefined {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  return folder ? vscode.Uri.joinPath(folder.uri, name) : undefined;
+}
+
+async function saveText(text: string, name: string, filters: Record<string, string[]>): Promise<vscode.Uri | undefined> {
+  const target = await vscode.window.showSaveDialog({ defaultUri: defaultUri(name), filters, saveLabel: vscode.l10n.t('Save') });
+  if (!target) return undefined;
+  await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(text));
+  return target;
+}
+
+export async function copyMermaid(result: TraceResult, flow: number, phase?: number): Promise<string | undefined> {
+  const f = result.flows[flow];
+  if (!f) return undefined;
+  const source = renderMermaid(f, { phase });
+  await vscode.env.clipboard.writeText(source);
+  void vscode.window.showInformationMessage(vscode.l10n.t('Mermaid source of "{0}" copied to the clipboard.', f.title));
+  return source;
+}
+
+export async function saveMarkdown(result: TraceResult, flow: number): Promise<vscode.Uri | undefined> {
+  return saveText(renderMarkdown(result), `${baseName(result, flow)}.md`, { Markdown: ['md'] });
+}
+
+export async function saveSvg(result: TraceResult, flow: number, svg: string): Promise<vscode.Uri | undefined> {
+  return saveText(svg, `${baseName(result, flow)}.svg`, { SVG: ['svg'] });
+}

@@ -1,0 +1,74 @@
+import * as vscode from 'vscode';
+import type { TraceResult } from '../../flow/types';
+import { isPersistedState } from '../../protocol/messages';
+import { copyMermaid, saveMarkdown, saveSvg } from './exports';
+import { DIAGRAM_VIEW_TYPE, DiagramPanel } from './panel';
+import { loadSeedSample } from './sample';
+
+/**
+ * The diagram panel's public face: `showDiagram` for other parts of the extension
+ * (CodeLens, trace commands), the `kubePacketPath.diagram.*` commands, and the
+ * serializer that redraws open diagrams after a window reload.
+ */
+
+let log: vscode.LogOutputChannel | undefined;
+
+/** Shows `result` in the diagram panel (reusing the last one, or opening one beside the editor). */
+export function showDiagram(context: vscode.ExtensionContext, result: TraceResult): DiagramPanel {
+  const current = DiagramPanel.active;
+  if (current) {
+    current.show(result);
+    return current;
+  }
+  return DiagramPanel.create(context.extensionUri, result, log);
+}
+
+function activePanel(): DiagramPanel | undefined {
+  const panel = DiagramPanel.active;
+  if (!panel) void vscode.window.showInformationMessage(vscode.l10n.t('Open a packet path diagram first.'));
+  return panel;
+}
+
+export function registerDiagramCommands(context: vscode.ExtensionContext, channel: vscode.LogOutputChannel): void {
+  log = channel;
+  const register = (id: string, fn: (...args: unknown[]) => unknown) => context.subscriptions.push(vscode.commands.registerCommand(id, fn));
+
+  register('kubePacketPath.diagram.showSample', async () => {
+    const sample = await loadSeedSample(context.extensionUri);
+    channel.info(`diagram: showing the bundled seed sample (${sample.flows.length} flows traced from the field report)`);
+    return showDiagram(context, sample);
+  });
+  register('kubePacketPath.diagram.copyMermaid', async () => {
+    const p = activePanel();
+    return p ? copyMermaid(p.trace, 0) : undefined;
+  });
+  register('kubePacketPath.diagram.saveMarkdown', async () => {
+    const p = activePanel();
+    return p ? saveMarkdown(p.trace, 0) : undefined;
+  });
+  register('kubePacketPath.diagram.saveSvg', async () => {
+    const p = activePanel();
+    if (!p) return undefined;
+    const svg = await p.requestSvg();
+    if (!svg) {
+      void vscode.window.showWarningMessage(vscode.l10n.t('The diagram has not been drawn, so there is no SVG to save.'));
+      return undefined;
+    }
+    return saveSvg(p.trace, 0, svg);
+  });
+
+  context.subscriptions.push(
+    vscode.window.registerWebviewPanelSerializer(DIAGRAM_VIEW_TYPE, {
+      async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown) {
+        if (isPersistedState(state)) {
+          new DiagramPanel(panel, context.extensionUri, state.result as TraceResult, state.ui, channel);
+          return;
+        }
+        channel.warn('diagram: a panel from the last session had no usable state; showing an empty trace');
+        new DiagramPanel(panel, context.extensionUri, { flows: [], unresolved: [vscode.l10n.t('This diagram could not be restored after the reload; trace again.')] }, undefined, channel);
+      },
+    }),
+  );
+}
+
+export { DiagramPanel } from './panel';

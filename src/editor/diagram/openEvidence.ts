@@ -1,0 +1,45 @@
+import * as vscode from 'vscode';
+import type { Evidence } from '../../model';
+import { describeEvidence } from '../../model/evidence';
+
+/**
+ * Opens the proof behind a diagram arrow: the file at the evidence line, selected,
+ * beside the diagram. Evidence that is not a document (a cluster object, a derived
+ * fact) is shown as a message with its excerpt instead.
+ */
+
+/** `sample:NAME` evidence points into the samples shipped with the extension (media/sample/). */
+export function evidenceUri(e: Evidence, extensionUri: vscode.Uri): vscode.Uri | undefined {
+  const uri = e.uri.trim();
+  if (uri === '' || e.source === 'derived' || /^(derived|cluster):/i.test(uri)) return undefined;
+  if (/^sample:/i.test(uri)) {
+    const name = uri.slice('sample:'.length).replace(/^\/+/, '');
+    if (name.split('/').some((part) => part === '..' || part === '')) return undefined;
+    return vscode.Uri.joinPath(extensionUri, 'media', 'sample', ...name.split('/'));
+  }
+  if (/^[a-zA-Z]:[\\/]/.test(uri) || uri.startsWith('/')) return vscode.Uri.file(uri);
+  if (/^[a-z][a-z0-9+.-]*:/i.test(uri)) {
+    const parsed = vscode.Uri.parse(uri, true);
+    return ['file', 'untitled', 'vscode-remote', 'vscode-userdata'].includes(parsed.scheme) ? parsed : undefined;
+  }
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  return folder ? vscode.Uri.joinPath(folder.uri, uri) : undefined;
+}
+
+export async function openEvidence(e: Evidence, extensionUri: vscode.Uri, besideOf?: vscode.ViewColumn): Promise<vscode.TextEditor | undefined> {
+  const uri = evidenceUri(e, extensionUri);
+  if (!uri) {
+    const what = e.source === 'cluster' ? vscode.l10n.t('cluster object {0}', e.uri) : describeEvidence(e);
+    void vscode.window.showInformationMessage(e.excerpt ? `${what}: ${e.excerpt}` : what);
+    return undefined;
+  }
+  const doc = await vscode.workspace.openTextDocument(uri);
+  const first = Math.max(0, Math.min(doc.lineCount - 1, (e.line ?? 1) - 1));
+  const last = Math.max(first, Math.min(doc.lineCount - 1, (e.endLine ?? e.line ?? 1) - 1));
+  const startCol = e.column !== undefined ? Math.max(0, e.column - 1) : 0;
+  const range = new vscode.Range(first, Math.min(startCol, doc.lineAt(first).text.length), last, doc.lineAt(last).text.length);
+  const column = besideOf === vscode.ViewColumn.One ? vscode.ViewColumn.Two : vscode.ViewColumn.One;
+  const editor = await vscode.window.showTextDocument(doc, { selection: range, preview: true, viewColumn: column });
+  editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+  return editor;
+}

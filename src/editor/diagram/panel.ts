@@ -1,0 +1,161 @@
+import * as vscode from 'vscode';
+import type { TraceResult } from '../../flow/types';
+import { buildPayload, type BuiltPayload } from '../../render/payload';
+import { isWebviewToHost, type HostToWebview, type PersistedState, type WebviewToHost } from '../../protocol/messages';
+import { copyMermaid, saveMarkdown, saveSvg } from './exports';
+import { panelHtml } from './html';
+import { openEvidence } from './openEvidence';
+
+export const DIAGRAM_VIEW_TYPE = 'kubePacketPath.diagram';
+
+type Ui = NonNullable<PersistedState['ui']>;
+
+/** Webview options: scripts on, and only dist/ and media/ of the extension readable. */
+export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions & vscode.WebviewPanelOptions {
+  return {
+    enableScripts: true,
+    localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist'), vscode.Uri.joinPath(extensionUri, 'media')],
+    enableFindWidget: true,
+  };
+}
+
+/**
+ * One diagram panel: owns its TraceResult, the evidence table behind the ids the
+ * webview sends back, and the message loop. The webview persists the TraceResult
+ * with setState, so the serializer can rebuild the panel after a reload.
+ */
+export class DiagramPanel {
+  private static readonly panels = new Set<DiagramPanel>();
+  private static lastActive: DiagramPanel | undefined;
+
+  private built: BuiltPayload;
+  private ready = false;
+  private svgWaiter: ((svg: string | undefined) => void) | undefined;
+  private lastUi: Ui | undefined;
+  private readonly disposables: vscode.Disposable[] = [];
+
+  /** The panel the user looked at last (for the export commands). */
+  static get active(): DiagramPanel | undefined {
+    return DiagramPanel.lastActive;
+  }
+
+  static create(extensionUri: vscode.Uri, result: TraceResult, log?: vscode.LogOutputChannel): DiagramPanel {
+    const panel = vscode.window.createWebviewPanel(DIAGRAM_VIEW_TYPE, titleOf(result), { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false }, webviewOptions(extensionUri));
+    return new DiagramPanel(panel, extensionUri, result, undefined, log);
+  }
+
+  constructor(
+    readonly panel: vscode.WebviewPanel,
+    private readonly extensionUri: vscode.Uri,
+    private result: TraceResult,
+    ui: Ui | undefined,
+    private readonly log?: vscode.LogOutputChannel,
+  ) {
+    this.built = buildPayload(result);
+    this.lastUi = ui;
+    panel.webview.options = webviewOptions(extensionUri);
+    panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'icon.png');
+    panel.webview.html = panelHtml({
+      cspSource: panel.webview.cspSource,
+      scriptUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview', 'main.js')).toString(),
+      styleUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', 'diagram.css')).toString(),
+    });
+    this.disposables.push(
+      panel.webview.onDidReceiveMessage((m: unknown) => void this.onMessage(m)),
+      panel.onDidChangeViewState((e) => {
+        if (e.webviewPanel.active) DiagramPanel.lastActive = this;
+      }),
+      panel.onDidDispose(() => this.dispose()),
+    );
+    DiagramPanel.panels.add(this);
+    DiagramPanel.lastActive = this;
+  }
+
+  get trace(): TraceResult {
+    return this.result;
+  }
+
+  /** Replaces what the panel shows and brings it to front. */
+  show(result: TraceResult): void {
+    this.result = result;
+    this.built = buildPayload(result);
+    this.lastUi = undefined;
+    this.panel.title = titleOf(result);
+    this.panel.reveal(undefined, false);
+    if (this.ready) this.post(this.showMessage());
+  }
+
+  /** Asks the webview for the SVG it drew (undefined when it has none, e.g. no flow). */
+  requestSvg(timeoutMs = 10_000): Promise<string | undefined> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => finish(undefined), timeoutMs);
+      const finish = (svg: string | undefined) => {
+        clearTimeout(timer);
+        this.svgWaiter = undefined;
+        resolve(svg);
+      };
+      this.svgWaiter = finish;
+      this.post({ type: 'requestSvg' });
+    });
+  }
+
+  private showMessage(): HostToWebview {
+    const state: PersistedState = { version: 1, result: this.result, ui: this.lastUi };
+    return { type: 'show', payload: this.built.payload, state };
+  }
+
+  private post(message: HostToWebview): void {
+    void this.panel.webview.postMessage(message);
+  }
+
+  private async onMessage(raw: unknown): Promise<void> {
+    if (!isWebviewToHost(raw)) {
+      this.log?.warn(`diagram: ignored malformed message from the webview`);
+      return;
+    }
+    const m: WebviewToHost = raw;
+    try {
+      switch (m.type) {
+        case 'ready':
+          this.ready = true;
+          this.post(this.showMessage());
+          return;
+        case 'openEvidence': {
+          const e = this.built.evidence[m.id];
+          if (!e) return;
+          await openEvidence(e, this.extensionUri, this.panel.viewColumn);
+          return;
+        }
+        case 'export':
+          if (m.format === 'mermaid') await copyMermaid(this.result, m.flow, m.phase);
+          else if (m.format === 'markdown') await saveMarkdown(this.result, m.flow);
+          else if (this.svgWaiter) this.svgWaiter(m.svg);
+          else if (m.svg) await saveSvg(this.result, m.flow, m.svg);
+          return;
+        case 'rendered':
+          this.log?.info(`diagram: ${m.steps} steps drawn in ${Math.round(m.ms)} ms`);
+          return;
+        case 'error':
+          this.log?.warn(`diagram: the webview could not draw: ${m.message}`);
+          return;
+      }
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      this.log?.error(`diagram: ${m.type} failed: ${message}`);
+      void vscode.window.showErrorMessage(vscode.l10n.t('Kube Packet Path: {0}', message));
+    }
+  }
+
+  dispose(): void {
+    DiagramPanel.panels.delete(this);
+    if (DiagramPanel.lastActive === this) DiagramPanel.lastActive = [...DiagramPanel.panels].pop();
+    this.svgWaiter?.(undefined);
+    for (const d of this.disposables.splice(0)) d.dispose();
+  }
+}
+
+function titleOf(result: TraceResult): string {
+  const first = result.flows[0]?.title;
+  if (!first) return vscode.l10n.t('Packet path: nothing traced');
+  return result.flows.length > 1 ? vscode.l10n.t('Packet path: {0} (+{1})', first, result.flows.length - 1) : vscode.l10n.t('Packet path: {0}', first);
+}

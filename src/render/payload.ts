@@ -1,0 +1,92 @@
+import type { Evidence } from '../model';
+import { describeEvidence } from '../model/evidence';
+import type { Flow, TraceResult } from '../flow/types';
+import type { DiagramPayload, DiagramView, EvidenceView, FlowView } from '../protocol/messages';
+import { renderMermaidDiagram } from './mermaid';
+import { describeDns, describeNat, indexSteps } from './steps';
+
+/**
+ * TraceResult → what the diagram webview shows (pure). Evidence is replaced by
+ * numbered views; the table that maps numbers back to Evidence stays with the host.
+ */
+export interface BuiltPayload {
+  payload: DiagramPayload;
+  /** `evidence[id]` is the proof behind EvidenceView `id`. */
+  evidence: Evidence[];
+}
+
+/** Commands that supply the facts a trace needs, shown when nothing could be traced. */
+export const HELPFUL_COMMANDS = [
+  'kubectl get pods,svc,endpointslices -A -o wide',
+  'iptables-save -t nat   (on the node, as root)',
+  'tcpdump -i any -nn -e host <pod IP>',
+  'ip -d link show; ip route; bridge fdb show',
+  'cat /etc/resolv.conf   (inside the client pod)',
+];
+
+function evidenceLabel(e: Evidence): string {
+  if (e.source === 'derived') return 'derived';
+  if (e.source === 'cluster') return `cluster: ${e.uri.replace(/^cluster:\/\/[^/]*\//, '')}`;
+  return describeEvidence(e);
+}
+
+function flowView(flow: Flow, addEvidence: (list: Evidence[]) => EvidenceView[]): FlowView {
+  const names = new Map(flow.actors.map((a) => [a.id, a.name]));
+  const diagrams: DiagramView[] = [undefined, ...flow.phases.map((_, i) => i)].map((phase) => {
+    const d = renderMermaidDiagram(flow, { phase });
+    return { phase, mermaid: d.source, messageSteps: d.messageSteps };
+  });
+  return {
+    title: flow.title,
+    family: flow.family,
+    phases: flow.phases.map((p) => p.name),
+    diagrams,
+    steps: indexSteps(flow).map(({ index, phaseIndex, phase, step }) => ({
+      index,
+      phaseIndex,
+      phase,
+      from: names.get(step.from) ?? step.from,
+      to: names.get(step.to) ?? step.to,
+      label: step.label,
+      explanation: step.explanation,
+      status: step.status,
+      kind: step.kind,
+      detail: [step.nat && describeNat(step.nat), step.dns && describeDns(step.dns)].filter(Boolean).join(' · ') || undefined,
+      evidence: addEvidence([...step.evidence, ...(step.alternatives ?? []).flatMap((a) => a.evidence)]),
+    })),
+    findings: flow.findings.map((f) => ({ id: f.id, severity: f.severity, title: f.title, message: f.message, evidence: addEvidence(f.evidence) })),
+    unresolved: [...flow.unresolved],
+  };
+}
+
+export function buildPayload(result: TraceResult): BuiltPayload {
+  const evidence: Evidence[] = [];
+  const keys = new Map<string, number>();
+  const addEvidence = (list: Evidence[]): EvidenceView[] => {
+    const seen = new Set<number>();
+    const out: EvidenceView[] = [];
+    for (const e of list) {
+      // Same place, same proof: excerpts of one line may differ in length only.
+      const key = e.source === 'derived' ? JSON.stringify([e.source, e.excerpt]) : JSON.stringify([e.source, e.uri, e.line, e.endLine, e.column]);
+      let id = keys.get(key);
+      if (id === undefined) {
+        id = evidence.push(e) - 1;
+        keys.set(key, id);
+      }
+      if (seen.has(id)) continue;
+      seen.add(id);
+      out.push({ id, label: evidenceLabel(e), excerpt: e.excerpt, openable: e.source !== 'derived' });
+    }
+    return out;
+  };
+  const flows = result.flows.map((f) => flowView(f, addEvidence));
+  const title = result.flows.length === 1 ? result.flows[0].title : result.flows.length > 1 ? `${result.flows.length} flows` : 'No flow traced';
+  const payload: DiagramPayload = { title, flows, unresolved: [...result.unresolved] };
+  if (flows.length === 0) {
+    payload.problem = {
+      message: result.unresolved.length > 0 ? 'No flow could be traced:' : 'No flow could be traced, and the trace gave no reason.',
+      hints: HELPFUL_COMMANDS,
+    };
+  }
+  return { payload, evidence };
+}
