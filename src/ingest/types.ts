@@ -43,4 +43,14 @@ export interface FormatSpec {
    * Gets at most the first ~50 lines.
    */
   sniff(lines: readonly string[]): number;
+  /**
+   * Optional: cuts ONE line whose newlines were lost (text copied from a web page, e.g.
+   * `Chain X (1 references) target prot opt source destination KUBE-MARK-MASQ ...`) into the
+   * records it holds, in order. A piece is the text, or `{ text, start }` with `start` its
+   * 0-based column in `line`. Must be idempotent: a line that holds one record comes back as
+   * `[line]`. Total and linear like `parse`. The transcript splitter (src/ingest/document.ts) uses
+   * it to sniff flattened blocks and, before `parse`, to split every line of a block of this
+   * format; it maps line numbers (and columns) in facts and `unparsed` back to the original file.
+   */
+  unflatten?(line: string): (string | { text: string; start: number })[];
 }
