@@ -1,0 +1,74 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { correlate, vethOwnership } from '../../../src/flow/correlate';
+import { seedCapture, SEED } from './seedModel';
+
+test('A.1 capture: each packet seen on two veths is one group; ARP request/reply pairs; veths tied to pods by `P`', () => {
+  const packets = seedCapture(92);
+  const c = correlate(packets);
+  assert.equal(packets.length, 12);
+  // echo request, echo reply, 2 ARP requests, 2 ARP replies: six packets, each on two interfaces.
+  assert.equal(c.groups.length, 6);
+  assert.ok(c.groups.every((g) => g.packets.length === 2));
+  assert.deepEqual(c.groups[0].packets.map((p) => `${p.interface} ${p.direction}`), ['vethded7ef9f P', 'veth75a7f7d6 Out']);
+  const owners = vethOwnership(c.vethClaims);
+  assert.equal(owners.get('10.244.0.54')?.iface, 'vethded7ef9f');
+  assert.equal(owners.get('10.244.0.53')?.iface, 'veth75a7f7d6');
+  assert.ok(owners.get('10.244.0.54')!.how.includes('sent'));
+  assert.deepEqual(owners.get('10.244.0.54')!.rivals, []);
+  assert.deepEqual(c.arp.map((x) => [x.targetIp, x.senderIp, x.mac]), [['10.244.0.54', '10.244.0.53', 'ae:cb:f3:eb:3a:b9'], ['10.244.0.53', '10.244.0.54', '7e:45:1f:49:82:91']]);
+  assert.deepEqual(c.floods, []);
+  assert.deepEqual(c.natPairs, []);
+});
+
+test('A.2 captures: pre-/post-DNAT SYN and SYN-ACK pair up (same port and seq), the SYN was flooded to 29 veths', () => {
+  const pre = seedCapture(268);
+  const post = seedCapture(264);
+  const c = correlate([...pre, ...post], { isServiceIp: (ip) => ip === '10.103.129.86' });
+  // Every segment that carries a sequence number pairs up, all with the same translation.
+  const fwd = c.natPairs.filter((p) => p.direction === 'forward');
+  assert.deepEqual([...new Set(fwd.map((p) => `${p.original} → ${p.translated}`))], ['10.103.129.86:80 → 10.244.0.144:80']);
+  assert.equal(fwd[0].before.tcp?.flags, 'S');
+  assert.equal(fwd[0].before.tcp?.seq, 4003348580);
+  assert.equal(fwd[0].before.interface, 'vetha999267c');
+  assert.equal(fwd[0].after.interface, 'cni0');
+  assert.equal(fwd[0].before.evidence[0].line, 268);
+  assert.equal(fwd[0].after.evidence[0].line, 264);
+  const rev = c.natPairs.filter((p) => p.direction === 'reply');
+  assert.deepEqual([...new Set(rev.map((p) => `${p.original} → ${p.translated}`))], ['10.244.0.144:80 → 10.103.129.86:80']);
+  assert.equal(rev[0].before.tcp?.flags, 'S.');
+  assert.equal(rev[0].before.interface, 'vethedfea565');
+  assert.equal(c.floods.length, 1);
+  assert.equal(c.floods[0].interfaces.length, 29);
+  assert.ok(c.floods[0].interfaces.includes('vethedfea565'));
+  const owners = vethOwnership(c.vethClaims);
+  assert.equal(owners.get('10.244.0.147')?.iface, 'vetha999267c');
+  assert.equal(owners.get('10.244.0.144')?.iface, 'vethedfea565');
+  // The client-side conversation: handshake, data, FIN both ways.
+  const conn = c.connections.find((x) => x.server === '10.103.129.86:80')!;
+  assert.equal(conn.client, '10.244.0.147:55042');
+  assert.ok(conn.syn && conn.synAck && conn.ack);
+  assert.equal(conn.fins.length, 2);
+  assert.deepEqual(conn.rsts, []);
+  assert.deepEqual(conn.retransmissions, []);
+  assert.ok(conn.dataPackets >= 3);
+  assert.ok(c.groups.every((g) => g.packets.every((p) => p.evidence[0].uri === SEED)));
+});
+
+test('a repeated identical TCP segment later on the same interface is a retransmission, not a second sighting', () => {
+  const [syn] = seedCapture(268);
+  const again = { ...syn, t: syn.t! + 1, time: undefined };
+  const c = correlate([syn, again]);
+  assert.equal(c.groups.length, 2);
+  assert.equal(c.connections[0].retransmissions.length, 1);
+  assert.equal(c.connections[0].retransmissions[0], again);
+});
+
+test('a later, stronger claim for another veth is kept as a rival (contradiction material)', () => {
+  const packets = seedCapture(92);
+  const c = correlate(packets);
+  const owners = vethOwnership([...c.vethClaims, { ip: '10.244.0.54', iface: 'veth0000aaaa', how: 'declared', evidence: [{ source: 'log', uri: 'ip-link.txt', line: 3 }] }]);
+  const o = owners.get('10.244.0.54')!;
+  assert.equal(o.iface, 'veth0000aaaa');
+  assert.deepEqual([...new Set(o.rivals.map((r) => r.iface))], ['vethded7ef9f']);
+});

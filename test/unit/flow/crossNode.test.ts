@@ -1,0 +1,83 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import '../../../src/ingest/all';
+import { formatSpec } from '../../../src/ingest/registry';
+import type { FormatId } from '../../../src/ingest/types';
+import { ClusterModel, type Evidence, type Fact } from '../../../src/model';
+import { trace } from '../../../src/flow';
+import type { Flow } from '../../../src/flow/types';
+
+/** Real `ip`/`bridge` output of a Flannel-like node (test/fixtures/ip, README there), through the real parsers. */
+function parsed(format: FormatId, path: string, host?: string, command?: string): Fact[] {
+  const spec = formatSpec(format);
+  assert.ok(spec, `${format} parser registered`);
+  return spec.parse({ text: readFileSync(path, 'utf8'), uri: path, host, command }).facts;
+}
+
+const test1: Evidence[] = [{ source: 'derived', uri: 'test:', excerpt: 'pods and nodes of this test cluster' }];
+
+/** node1 172.30.1.48 (10.244.0.0/24) with a-pod, node2 172.30.1.49 (10.244.1.0/24) with c-pod. */
+function cluster(): ClusterModel {
+  const m = new ClusterModel();
+  m.add([
+    { kind: 'Node', name: 'node1', internalIP: '172.30.1.48', podCIDR: '10.244.0.0/24', evidence: test1 },
+    { kind: 'Node', name: 'node2', internalIP: '172.30.1.49', podCIDR: '10.244.1.0/24', evidence: test1 },
+    { kind: 'Pod', name: 'a-pod', namespace: 'default', ip: '10.244.0.53', nodeName: 'node1', evidence: test1 },
+    { kind: 'Pod', name: 'c-pod', namespace: 'default', ip: '10.244.1.10', nodeName: 'node2', evidence: test1 },
+  ]);
+  return m;
+}
+
+const names = (f: Flow, phase: string) => {
+  const p = f.phases.find((x) => x.name === phase)!;
+  return [p.steps[0].from, ...p.steps.map((s) => s.to)].map((id) => f.actors.find((a) => a.id === id)!.name);
+};
+
+test('VXLAN: route via flannel.1 onlink, encap VNI 1 / UDP 8472 / MTU 1450 to the VTEP from the fdb, decap on node2', () => {
+  const m = cluster();
+  m.add(parsed('ip-route', 'test/fixtures/ip/ip-route.txt', 'node1'));
+  m.add(parsed('ip-link', 'test/fixtures/ip/ip-d-link-flannel.txt', 'node1'));
+  m.add(parsed('bridge-fdb', 'test/fixtures/ip/bridge-fdb-flannel.txt', 'node1', 'bridge fdb show dev flannel.1'));
+  m.add(parsed('flannel-subnet-env', 'test/fixtures/ip/subnet.env', 'node1'));
+  const f = trace(m, 'a-pod', 'c-pod:80').flows[0];
+  assert.equal(f.family, 'pod-to-pod-vxlan');
+  assert.deepEqual(names(f, 'request'), ['a-pod', 'veth of a-pod', 'cni0', 'node1 routing', 'flannel.1', 'node1 eth0', 'node2 eth0', 'flannel.1', 'node2 routing', 'cni0', 'veth of c-pod', 'c-pod']);
+  const steps = f.phases.find((x) => x.name === 'request')!.steps;
+  const route = steps.find((s) => s.kind === 'route')!;
+  assert.equal(route.label, '10.244.1.0/24 via 10.244.1.0 dev flannel.1 onlink');
+  assert.equal(route.status, 'observed');
+  assert.equal(route.evidence[0].uri, 'test/fixtures/ip/ip-route.txt');
+  assert.equal(route.evidence[0].line, 3);
+  const encap = steps.find((s) => s.kind === 'encap')!;
+  assert.equal(encap.label, 'VXLAN encap VNI 1, UDP 8472, outer 172.30.1.48 → 172.30.1.49, MTU 1450');
+  assert.ok(encap.evidence.some((e) => e.uri.endsWith('bridge-fdb-flannel.txt')));
+  assert.ok(encap.evidence.some((e) => e.uri.endsWith('ip-d-link-flannel.txt')));
+  assert.ok(steps.some((s) => s.kind === 'decap'));
+  // The reply crosses back the same way, encapsulated on node2.
+  assert.ok(f.phases.find((x) => x.name === 'reply')!.steps.some((s) => s.kind === 'encap'));
+  assert.ok(f.findings.some((x) => x.id === 'mtu-mss'));
+  assert.ok(f.unresolved.some((u) => u.startsWith('veth of a-pod unknown')));
+});
+
+test('host-gw: the other node is the next hop, no encapsulation (real `ip route` with `via 172.30.1.49 dev eth0`)', () => {
+  const m = cluster();
+  m.add(parsed('ip-route', 'test/unit/flow/fixtures/host-gw-ip-route.txt', 'node1'));
+  m.add({ kind: 'Cni', plugin: 'flannel', backend: 'host-gw', evidence: test1 });
+  const f = trace(m, 'a-pod', 'c-pod').flows[0];
+  assert.equal(f.family, 'pod-to-pod-host-gw');
+  const steps = f.phases.find((x) => x.name === 'request')!.steps;
+  assert.ok(!steps.some((s) => s.kind === 'encap' || s.kind === 'decap'));
+  const route = steps.find((s) => s.kind === 'route')!;
+  assert.equal(route.label, '10.244.1.0/24 via 172.30.1.49 dev eth0');
+  assert.equal(route.evidence[0].uri, 'test/unit/flow/fixtures/host-gw-ip-route.txt');
+  assert.deepEqual(names(f, 'request'), ['a-pod', 'veth of a-pod', 'cni0', 'node1 routing', 'node1 eth0', 'node2 eth0', 'node2 routing', 'cni0', 'veth of c-pod', 'c-pod']);
+});
+
+test('same node (both pods in node1\'s podCIDR): no routing hop at all', () => {
+  const m = cluster();
+  m.add({ kind: 'Pod', name: 'b-pod', namespace: 'default', ip: '10.244.0.54', evidence: test1 });
+  const f = trace(m, 'b-pod', 'a-pod').flows[0];
+  assert.equal(f.family, 'pod-to-pod');
+  assert.ok(f.phases.every((p) => p.steps.every((s) => s.kind !== 'route' && s.kind !== 'encap')));
+});
