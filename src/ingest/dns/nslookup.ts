@@ -54,6 +54,10 @@ interface Run {
   /** Until the first `Name:`/record, `Address` lines describe the server. */
   inServer: boolean;
   name?: string;
+  /** The lookup the current `Name:` belongs to: the question itself, or the name it is a CNAME of. */
+  owner?: string;
+  /** CNAME target → the question that led to it. */
+  aliases: Map<string, string>;
   asked?: string;
   askedType?: string;
   /** `Server:`/`Address:` lines: the proof of which server answered. */
@@ -73,7 +77,7 @@ export function parseNslookup(input: ParseInput): ParseResult {
 
     const startRun = (): Run => {
       finishRun();
-      run = { inServer: true, lookups: new Map(), serverLines: [], asked: pending.asked, askedType: pending.type };
+      run = { inServer: true, lookups: new Map(), aliases: new Map(), serverLines: [], asked: pending.asked, askedType: pending.type };
       if (pending.server) run.server = pending.server;
       return run;
     };
@@ -138,7 +142,7 @@ export function parseNslookup(input: ParseInput): ParseResult {
         }
         const type = addressType(m[1]);
         if (!type || r.name === undefined) { unparsed.push(unparsedLine(l, 'address without a name')); continue; }
-        const lk = lookupFor(r, r.name, l);
+        const lk = lookupFor(r, r.owner ?? r.name, l);
         addAnswer(lk, { name: r.name, type, data: m[1] });
         const cd = clusterDnsFromAnswer(r.name, m[1], lineEvidence(input.uri, l, FORMAT));
         if (cd) facts.push(cd);
@@ -148,7 +152,8 @@ export function parseNslookup(input: ParseInput): ParseResult {
         const r = currentRun();
         r.inServer = false;
         r.name = stripDot(m[1]);
-        lookupFor(r, r.name, l);
+        r.owner = r.aliases.get(r.name.toLowerCase()) ?? r.name;
+        lookupFor(r, r.owner, l);
         continue;
       }
       if ((m = /^\*\* server can't find ([^\s:]+):\s*([A-Z]+)/.exec(t))) {
@@ -188,9 +193,10 @@ export function parseNslookup(input: ParseInput): ParseResult {
         r.inServer = false;
         const name = stripDot(toks[0]);
         const data = stripDot(toks.slice(1 + label[0]).join(' '));
-        const lk = lookupFor(r, name, l, label[1] === 'CNAME' ? r.askedType : label[1]);
+        const owner = r.aliases.get(name.toLowerCase()) ?? name;
+        const lk = lookupFor(r, owner, l, label[1] === 'CNAME' ? r.askedType : label[1]);
         addAnswer(lk, { name, type: label[1], data });
-        if (label[1] === 'CNAME') r.name = data;
+        if (label[1] === 'CNAME') r.aliases.set(data.toLowerCase(), owner);
         continue;
       }
       // SOA details under `origin = …` are indented `key = value` lines

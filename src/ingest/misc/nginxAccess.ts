@@ -33,7 +33,7 @@ export function unflattenNginxLog(line: string): { text: string; start: number }
     quotes += (t[i - 1].text.match(/"/g) ?? []).length;
     if (quotes % 2 === 1) return false; // inside a quoted field
     const x = t[i].text;
-    if (isIp(x) && t[i + 2]?.text.startsWith('[')) return true;
+    if (isIp(x) && t[i + 3]?.text.startsWith('[')) return true; // IP ident user [time
     return /^\d{4}\/\d{2}\/\d{2}$/.test(x) && /^\d{2}:\d{2}:\d{2}$/.test(t[i + 1]?.text ?? '') && /^\[\w+\]$/.test(t[i + 2]?.text ?? '');
   });
 }
