@@ -1,17 +1,10 @@
-// The seed report's three labs traced by the real flow engine, as one TraceResult.
-// Used by the bundled sample (media/sample/seed-trace.json) and by the benchmark.
+// The seed report's three labs traced by the real flow engine, as one TraceResult
+// (the benchmark's "real" payload; the labs come from the flow engine's test models).
 import { trace } from '../../src/flow';
 import type { TraceResult } from '../../src/flow/types';
-import { SEED, labA1, labA2, labA3 } from '../../test/unit/flow/seedModel';
-
-export const SAMPLE_NAME = 'flannel-network-flows-part1.ko.txt';
-
-/** Evidence in the report becomes `sample:` evidence, resolved by the extension to media/sample/. */
-function toSampleUris(result: TraceResult): TraceResult {
-  return JSON.parse(JSON.stringify(result), (key, value) => (key === 'uri' && value === SEED ? `sample:${SAMPLE_NAME}` : value)) as TraceResult;
-}
+import { labA1, labA2, labA3 } from '../../test/unit/flow/seedModel';
 
 export function seedTraceResult(): TraceResult {
   const runs = [trace(labA1(), 'b-pod', 'a-pod'), trace(labA2({ traceroute: true }), 'b-app', 'a-app.default.svc.cluster.local'), trace(labA3(), 'b-app', 'a-app.default.svc.cluster.local')];
-  return toSampleUris({ flows: runs.flatMap((r) => r.flows), unresolved: runs.flatMap((r) => r.unresolved) });
+  return { flows: runs.flatMap((r) => r.flows), unresolved: runs.flatMap((r) => r.unresolved) };
 }

@@ -3,7 +3,7 @@ import type { TraceResult } from '../../flow/types';
 import { isPersistedState } from '../../protocol/messages';
 import { copyMermaid, saveMarkdown, saveSvg } from './exports';
 import { DIAGRAM_VIEW_TYPE, DiagramPanel } from './panel';
-import { loadSeedSample } from './sample';
+import { traceBundledSamples } from './sample';
 
 /**
  * The diagram panel's public face: `showDiagram` for other parts of the extension
@@ -34,8 +34,8 @@ export function registerDiagramCommands(context: vscode.ExtensionContext, channe
   const register = (id: string, fn: (...args: unknown[]) => unknown) => context.subscriptions.push(vscode.commands.registerCommand(id, fn));
 
   register('kubePacketPath.diagram.showSample', async () => {
-    const sample = await loadSeedSample(context.extensionUri);
-    channel.info(`diagram: showing the bundled seed sample (${sample.flows.length} flows traced from the field report)`);
+    const sample = await traceBundledSamples(context.extensionUri);
+    channel.info(`diagram: traced the bundled samples: ${sample.flows.length} flows, ${sample.unresolved.length} notes`);
     return showDiagram(context, sample);
   });
   register('kubePacketPath.diagram.copyMermaid', async () => {

@@ -8,14 +8,17 @@ import { describeEvidence } from '../../model/evidence';
  * fact) is shown as a message with its excerpt instead.
  */
 
-/** `sample:NAME` evidence points into the samples shipped with the extension (media/sample/). */
+/**
+ * Where the proof lives. `samples/…` (as the CLI names the bundled samples) resolves
+ * inside the extension; other relative paths against the first workspace folder.
+ */
 export function evidenceUri(e: Evidence, extensionUri: vscode.Uri): vscode.Uri | undefined {
   const uri = e.uri.trim();
   if (uri === '' || e.source === 'derived' || /^(derived|cluster):/i.test(uri)) return undefined;
-  if (/^sample:/i.test(uri)) {
-    const name = uri.slice('sample:'.length).replace(/^\/+/, '');
-    if (name.split('/').some((part) => part === '..' || part === '')) return undefined;
-    return vscode.Uri.joinPath(extensionUri, 'media', 'sample', ...name.split('/'));
+  if (/^samples\//.test(uri)) {
+    const parts = uri.split('/');
+    if (parts.some((part) => part === '..' || part === '')) return undefined;
+    return vscode.Uri.joinPath(extensionUri, ...parts);
   }
   if (/^[a-zA-Z]:[\\/]/.test(uri) || uri.startsWith('/')) return vscode.Uri.file(uri);
   if (/^[a-z][a-z0-9+.-]*:/i.test(uri)) {

@@ -1,15 +1,53 @@
 import * as vscode from 'vscode';
+import '../../ingest/all';
+import { formatForCommand, formatSpec, sniffFormat } from '../../ingest/registry';
+import { ClusterModel } from '../../model';
+import { trace, UnknownTargetError } from '../../flow';
 import type { TraceResult } from '../../flow/types';
+import { SAMPLES, type Sample } from '../../samples/registry';
 
 /**
- * The bundled sample: media/sample/seed-trace.json is the flow engine's real output
- * for the three labs of the seed field report (pod to pod, ClusterIP with DNS,
- * headless), written by bench/webview/write-seed-sample.mjs. Its evidence points
- * at `sample:` URIs, i.e. the copy of the report in media/sample/.
+ * Traces the samples shipped in the extension's samples/ folder (the seed field
+ * report's outputs, one file per command) with the real parsers and flow engine,
+ * as `kube-packet-path trace --sample NAME` does. Evidence points at those files,
+ * so clicking an arrow opens the sample output it came from.
  */
-export async function loadSeedSample(extensionUri: vscode.Uri): Promise<TraceResult> {
-  const bytes = await vscode.workspace.fs.readFile(vscode.Uri.joinPath(extensionUri, 'media', 'sample', 'seed-trace.json'));
-  const parsed = JSON.parse(new TextDecoder().decode(bytes)) as TraceResult;
-  if (!Array.isArray(parsed.flows) || !Array.isArray(parsed.unresolved)) throw new Error('media/sample/seed-trace.json is not a TraceResult');
-  return parsed;
+
+async function readText(uri: vscode.Uri): Promise<string> {
+  return new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
+}
+
+async function traceSample(root: vscode.Uri, sample: Sample, notes: string[]): Promise<TraceResult> {
+  const model = new ClusterModel();
+  for (const file of sample.manifests) {
+    const uri = vscode.Uri.joinPath(root, ...file.split('/'));
+    const spec = formatSpec('manifest');
+    if (spec) model.add(spec.parse({ text: await readText(uri), uri: uri.toString() }).facts);
+    else notes.push(`samples/${file}: the manifest reader is not in this build`);
+  }
+  for (const log of sample.logs) {
+    const uri = vscode.Uri.joinPath(root, ...log.file.split('/'));
+    const text = await readText(uri);
+    const spec = formatForCommand(log.command) ?? sniffFormat(text.split('\n'));
+    if (!spec) {
+      notes.push(`samples/${log.file}: no parser reads \`${log.command}\` output yet, so its facts are missing`);
+      continue;
+    }
+    model.add(spec.parse({ text, uri: uri.toString(), command: log.command, host: log.host }).facts);
+  }
+  try {
+    return trace(model, sample.from, sample.to);
+  } catch (e) {
+    if (e instanceof UnknownTargetError) return { flows: [], unresolved: [`${sample.name}: ${e.message}`] };
+    throw e;
+  }
+}
+
+/** Every bundled sample traced, as one TraceResult (one flow per sample). */
+export async function traceBundledSamples(extensionUri: vscode.Uri): Promise<TraceResult> {
+  const root = vscode.Uri.joinPath(extensionUri, 'samples');
+  const notes: string[] = [];
+  const runs: TraceResult[] = [];
+  for (const sample of SAMPLES) runs.push(await traceSample(root, sample, notes));
+  return { flows: runs.flatMap((r) => r.flows), unresolved: [...runs.flatMap((r) => r.unresolved), ...notes] };
 }

@@ -1,7 +1,6 @@
 // The renderer on flows the real flow engine traced from the seed report's labs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { trace } from '../../../src/flow';
 import type { Flow, TraceResult } from '../../../src/flow/types';
 import { renderMarkdown } from '../../../src/render/markdown';
@@ -60,15 +59,4 @@ test('payload: evidence ids index the host table and point at the seed lines', (
   assert.ok(ids.length > 0);
   for (const id of ids) assert.ok(evidence[id], `evidence ${id} exists`);
   assert.ok(evidence.some((e) => e.uri === 'test/fixtures/seed/flannel-network-flows-part1.ko.txt' && typeof e.line === 'number'));
-});
-
-test('the bundled sample media/sample/seed-trace.json draws, and its evidence points at the bundled report', async () => {
-  const sample = JSON.parse(readFileSync('media/sample/seed-trace.json', 'utf8')) as TraceResult;
-  assert.equal(sample.flows.length, 3);
-  for (const flow of sample.flows) await assertDrawsEveryStep(flow);
-  const uris = new Set(sample.flows.flatMap((f) => indexSteps(f).flatMap((s) => s.step.evidence.map((e) => e.uri))));
-  assert.ok(uris.has('sample:flannel-network-flows-part1.ko.txt'));
-  const report = readFileSync('media/sample/flannel-network-flows-part1.ko.txt', 'utf8').split('\n');
-  const first = sample.flows[0].phases[0].steps.flatMap((s) => s.evidence).find((e) => e.uri.startsWith('sample:') && e.line && e.excerpt)!;
-  assert.ok(report[first.line! - 1].includes(first.excerpt!.slice(0, 20)), 'the excerpt is on the line the evidence names');
 });
