@@ -7,12 +7,12 @@
  */
 import { ClusterModel, type Fact } from '../model';
 import type { Json } from './convert/json';
-import { credentialPlugin, KubeconfigError, loadKubeConfig, secretsOf, useContext } from './kubeconfig';
+import { connect } from './connection';
 import { listPaged } from './pager';
 import { httpProblem, isConnectionFailure, transportProblem, type ClusterProblem } from './problems';
 import { redactSecrets } from './redact';
 import { CONFIG_MAPS, LISTS, collectionPath, rbacName, type ConfigMapSpec, type ListSpec } from './resources';
-import { kubeTransport, TransportError, type ApiTransport } from './transport';
+import type { ApiTransport } from './transport';
 
 /** Anything that takes facts page by page (a ClusterModel does). */
 export interface FactSink {
@@ -64,16 +64,6 @@ export interface PullResult {
 
 const DEFAULTS = { pageSize: 500, requestTimeoutMs: 15_000, overallTimeoutMs: 120_000, concurrency: 4 };
 
-/** Rejects when `signal` aborts first; the promise itself keeps running (a plugin process cannot be reached from here). */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(new Error('aborted'));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(new Error('aborted'));
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
-}
-
 interface Task {
   label: string;
   run(): Promise<void>;
@@ -86,23 +76,7 @@ export async function pullCluster(options: PullOptions): Promise<PullResult> {
   let secrets: string[] = [];
   const report = (p: ClusterProblem) => result.problems.push({ ...p, message: redactSecrets(p.message, secrets) });
 
-  // 1. Kubeconfig and context.
-  let kc;
-  try {
-    kc = loadKubeConfig(options.kubeconfigPaths);
-    result.context = useContext(kc, options.context);
-  } catch (e) {
-    report({ severity: 'error', message: e instanceof KubeconfigError ? e.message : `Cannot load the kubeconfig: ${(e as Error).message}` });
-    return result;
-  }
-  secrets = secretsOf(kc);
-  const plugin = credentialPlugin(kc.getCurrentUser());
-  if (plugin && !options.allowCredentialPlugins) {
-    report({ severity: 'error', reason: 'CredentialPluginRefused', message: `Context '${result.context}' authenticates with an ${plugin}; refused because the kubeconfig is provided by the workspace. Use a kubeconfig outside the workspace to run credential plugins.` });
-    return result;
-  }
-
-  // 2. Deadlines: the caller's cancel and our overall timeout abort everything in flight.
+  // 1. Deadlines: the caller's cancel and our overall timeout abort everything in flight.
   const controller = new AbortController();
   let timedOut = false;
   const overall = setTimeout(() => { timedOut = true; controller.abort(); }, o.overallTimeoutMs);
@@ -112,31 +86,17 @@ export async function pullCluster(options: PullOptions): Promise<PullResult> {
 
   let transport: ApiTransport | undefined;
   try {
-    try {
-      // A credential plugin may hang (it has no timeout of its own): the deadline and cancel still apply.
-      transport = await untilAborted(kubeTransport(kc), controller.signal);
-    } catch (e) {
-      const msg = e instanceof TransportError ? e.message
-        : controller.signal.aborted ? (result.cancelled ? 'cancelled while preparing credentials' : `credentials were not ready within the overall deadline of ${o.overallTimeoutMs / 1000} s (a credential plugin may be waiting for input)`)
-          : `credentials could not be prepared: ${(e as Error).message}`;
-      report({ severity: 'error', reason: e instanceof TransportError ? e.code : 'Credentials', message: `Cannot connect with context '${result.context}': ${msg}` });
+    // 2. Kubeconfig, context, credentials and a preflight GET.
+    const conn = await connect(o, controller.signal, () => (result.cancelled ? 'cancelled' : `the overall deadline of ${o.overallTimeoutMs / 1000} s passed`));
+    result.context = conn.context;
+    secrets = conn.secrets;
+    if (!conn.ok) {
+      if (conn.problem) report(conn.problem);
       return result;
     }
+    transport = conn.transport;
     result.server = transport.server;
     const t = transport;
-
-    // 3. Preflight: one cheap GET tells unreachable / TLS / bad credentials apart before many lists fail the same way.
-    try {
-      const res = await t.get('/version', { signal: controller.signal, timeoutMs: o.requestTimeoutMs });
-      if (res.status === 401) {
-        report(httpProblem({ verb: 'get', resource: '/version' }, 401, res.body, 'nothing was read', t.server));
-        return result;
-      }
-    } catch (e) {
-      if (result.cancelled) return result;
-      report(transportProblem(undefined, e, 'nothing was read', t.server));
-      return result;
-    }
 
     // 4. The reads, a few at a time.
     const namespaces = options.namespaces && options.namespaces !== 'all' ? [...options.namespaces] : undefined;

@@ -1,0 +1,71 @@
+/**
+ * Opening a read-only connection: kubeconfig → context → credential-plugin guard →
+ * GET-only transport → one preflight GET. Every failure becomes one ClusterProblem.
+ */
+import { credentialPlugin, KubeconfigError, loadKubeConfig, secretsOf, useContext } from './kubeconfig';
+import { httpProblem, transportProblem, type ClusterProblem } from './problems';
+import { kubeTransport, TransportError, type ApiTransport } from './transport';
+
+export interface ConnectOptions {
+  kubeconfigPaths: readonly string[];
+  context?: string;
+  allowCredentialPlugins: boolean;
+  requestTimeoutMs: number;
+}
+
+export type Connection =
+  | { ok: true; context: string; secrets: string[]; transport: ApiTransport }
+  /** `problem` is undefined when the caller cancelled. */
+  | { ok: false; context: string; secrets: string[]; problem?: ClusterProblem };
+
+/** Rejects when `signal` aborts first; the promise itself keeps running (a plugin process cannot be reached from here). */
+export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(new Error('aborted'));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new Error('aborted'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+/** `whyAborted` words the abort (user cancel or a deadline) for messages. */
+export async function connect(o: ConnectOptions, signal: AbortSignal, whyAborted: () => string): Promise<Connection> {
+  let context = o.context ?? '';
+  let kc;
+  try {
+    kc = loadKubeConfig(o.kubeconfigPaths);
+    context = useContext(kc, o.context);
+  } catch (e) {
+    return { ok: false, context, secrets: [], problem: { severity: 'error', message: e instanceof KubeconfigError ? e.message : `Cannot load the kubeconfig: ${(e as Error).message}` } };
+  }
+  const secrets = secretsOf(kc);
+  const plugin = credentialPlugin(kc.getCurrentUser());
+  if (plugin && !o.allowCredentialPlugins) {
+    return { ok: false, context, secrets, problem: { severity: 'error', reason: 'CredentialPluginRefused', message: `Context '${context}' authenticates with an ${plugin}; refused because the kubeconfig is provided by the workspace. Use a kubeconfig outside the workspace to run credential plugins.` } };
+  }
+  let transport: ApiTransport;
+  try {
+    // A credential plugin may hang (it has no timeout of its own): deadlines and cancel still apply.
+    transport = await untilAborted(kubeTransport(kc), signal);
+  } catch (e) {
+    const why = whyAborted();
+    if (signal.aborted && why === 'cancelled') return { ok: false, context, secrets };
+    const msg = e instanceof TransportError ? e.message
+      : signal.aborted ? `credentials were not ready when ${why} (a credential plugin may be waiting for input)`
+        : `credentials could not be prepared: ${(e as Error).message}`;
+    return { ok: false, context, secrets, problem: { severity: 'error', reason: e instanceof TransportError ? e.code : 'Credentials', message: `Cannot connect with context '${context}': ${msg}` } };
+  }
+  // Preflight: one cheap GET tells unreachable / TLS / bad credentials apart before many lists fail the same way.
+  try {
+    const res = await transport.get('/version', { signal, timeoutMs: o.requestTimeoutMs });
+    if (res.status === 401) {
+      transport.close();
+      return { ok: false, context, secrets, problem: httpProblem({ verb: 'get', resource: '/version' }, 401, res.body, 'nothing was read', transport.server) };
+    }
+  } catch (e) {
+    transport.close();
+    if (signal.aborted && whyAborted() === 'cancelled') return { ok: false, context, secrets };
+    return { ok: false, context, secrets, problem: transportProblem(undefined, e, 'nothing was read', transport.server) };
+  }
+  return { ok: true, context, secrets, transport };
+}
