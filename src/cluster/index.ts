@@ -11,6 +11,8 @@ export { pullCluster, type PullOptions, type PullResult, type PullProgress, type
 export type { ClusterProblem, Severity } from './problems';
 export { clusterAccessPolicy, type ClusterAccessInput, type ClusterAccessDecision } from './policy';
 export { redactSecrets } from './redact';
+export { listNamespaceNames, type NamespaceListing } from './namespaces';
+export { summarizePull, type PullSummary } from './summary';
 export * as convert from './convert';
 
 /**

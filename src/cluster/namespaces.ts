@@ -1,0 +1,37 @@
+/** Namespace names for the namespace picker (GET /api/v1/namespaces, paged). */
+import { connect, type ConnectOptions } from './connection';
+import type { Json } from './convert/json';
+import { listPaged } from './pager';
+import type { ClusterProblem } from './problems';
+import { redactSecrets } from './redact';
+
+export interface NamespaceListing {
+  context: string;
+  names: string[];
+  problem?: ClusterProblem;
+}
+
+export async function listNamespaceNames(options: Omit<ConnectOptions, 'requestTimeoutMs'> & { requestTimeoutMs?: number; signal?: AbortSignal }): Promise<NamespaceListing> {
+  const timeoutMs = options.requestTimeoutMs ?? 15_000;
+  const controller = new AbortController();
+  const onCancel = () => controller.abort();
+  options.signal?.addEventListener('abort', onCancel, { once: true });
+  const deadline = setTimeout(() => controller.abort(), timeoutMs * 2);
+  try {
+    const conn = await connect({ ...options, requestTimeoutMs: timeoutMs }, controller.signal, () => (options.signal?.aborted ? 'cancelled' : 'the deadline passed'));
+    const clean = (p?: ClusterProblem) => p && { ...p, message: redactSecrets(p.message, conn.secrets) };
+    if (!conn.ok) return { context: conn.context, names: [], problem: clean(conn.problem) };
+    try {
+      const names: string[] = [];
+      const outcome = await listPaged(conn.transport, '/api/v1/namespaces', { verb: 'list', resource: 'namespaces' }, 'pick namespaces by name instead',
+        { pageSize: 500, timeoutMs, signal: controller.signal },
+        (items: Json[]) => { for (const o of items) names.push(String((o.metadata as Json | undefined)?.name ?? '')); });
+      return { context: conn.context, names: names.filter(Boolean).sort(), problem: clean(outcome.problems.find((p) => p.severity !== 'info')) };
+    } finally {
+      conn.transport.close();
+    }
+  } finally {
+    clearTimeout(deadline);
+    options.signal?.removeEventListener('abort', onCancel);
+  }
+}
