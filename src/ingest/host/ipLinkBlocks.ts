@@ -18,8 +18,9 @@ const DETAIL_KINDS: Record<string, InterfaceType> = {
 
 /** Splits a line whose newlines were lost into `ip link/addr` lines (record and sub-line starts). */
 export function unflattenIpLink(line: string): string[] {
-  const marked = line.replace(/\s+(?=\d{1,10}: [^\s:@]+(@[^\s:]+)?: <?[A-Z0-9_,-]*>? )/g, '\n')
-    .replace(/\s+(?=(link\/\S+|inet6?|valid_lft|vxlan id|bridge_slave|veth) )/g, '\n    ');
+  // `(?<=\S)` makes each run of blanks a single match attempt: linear even for huge blank runs.
+  const marked = line.replace(/(?<=\S)\s+(?=\d{1,10}: [^\s:@]+(@[^\s:]+)?: <?[A-Z0-9_,-]*>? )/g, '\n')
+    .replace(/(?<=\S)\s+(?=(link\/\S+|inet6?|valid_lft|vxlan id|bridge_slave|veth) )/g, '\n    ');
   return marked.split('\n').filter((l) => l.trim().length > 0);
 }
 

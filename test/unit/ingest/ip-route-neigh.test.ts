@@ -59,3 +59,17 @@ test('route and neigh commands and sniffing', () => {
   assert.equal(sniffFormat(fx('ip-route.txt').split('\n'))?.id, 'ip-route');
   assert.equal(sniffFormat(fx('ip-neigh.txt').split('\n'))?.id, 'ip-neigh');
 });
+
+test('flattened ip route / ip neigh / bridge fdb output is split back into the real lines', async () => {
+  const { unflattenIpRoute, unflattenIpNeigh, unflattenBridgeFdb } = await import('../../../src/ingest/host/unflatten');
+  const cases: [string, (l: string) => string[]][] = [
+    ['ip-route.txt', unflattenIpRoute], ['pod-ip-route.txt', unflattenIpRoute],
+    ['ip-neigh.txt', unflattenIpNeigh], ['bridge-fdb.txt', unflattenBridgeFdb],
+  ];
+  for (const [name, fn] of cases) {
+    const lines = fx(name).split('\n').map((l) => l.trim()).filter(Boolean);
+    assert.deepEqual(fn(lines.join(' ')), lines, name);
+  }
+  const typed = 'local 10.244.0.1 dev cni0 table local proto kernel scope host src 10.244.0.1 broadcast 10.244.0.255 dev cni0 table local proto kernel scope link src 10.244.0.1';
+  assert.equal(unflattenIpRoute(typed).length, 2);
+});
