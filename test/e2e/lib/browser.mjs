@@ -59,16 +59,52 @@ export async function waitForWorkbenchReady(page) {
   await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: 60_000 });
 }
 
-/** Runs a command through the Command Palette, by its title as shown there. */
-export async function runCommand(page, title) {
-  await page.locator('.monaco-workbench').click({ position: { x: 700, y: 5 } }).catch(() => {});
-  await page.keyboard.press('F1');
+/**
+ * Runs a command through the Command Palette, by its title as shown there. The palette's
+ * list is computed when it opens, and an extension's commands appear once the extension
+ * host has registered the extension, so it reopens the palette until the command shows.
+ */
+export async function runCommand(page, title, { timeoutMs = 30_000 } = {}) {
+  const deadline = Date.now() + timeoutMs;
   const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ timeout: 10_000 });
-  await input.fill(`>${title}`);
   const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first();
-  await row.waitFor({ timeout: 10_000 });
-  await page.keyboard.press('Enter');
+  for (;;) {
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('F1');
+    await input.waitFor({ timeout: 10_000 });
+    await input.fill(`>${title}`);
+    try {
+      await row.waitFor({ timeout: 3_000 });
+      break;
+    } catch (e) {
+      if (Date.now() > deadline) throw new Error(`command "${title}" not in the Command Palette after ${timeoutMs} ms`);
+    }
+  }
+  await input.press('Enter');
+}
+
+/** Answers the input box a command opened (matched by its title or prompt text). */
+export async function answerInputBox(page, text, value) {
+  const box = page.locator('.quick-input-widget', { hasText: text });
+  await box.waitFor({ timeout: 10_000 });
+  const input = box.locator('input.input');
+  await input.fill(value);
+  await input.press('Enter');
+  await box.waitFor({ state: 'hidden', timeout: 10_000 });
+}
+
+/** The visible text of the Output panel for one channel (selects the channel if needed). */
+export async function outputChannelText(page, channel, expected, { timeoutMs = 15_000 } = {}) {
+  const view = page.locator('.part.panel .output-view, .part.panel .editor-instance .view-lines').first();
+  const deadline = Date.now() + timeoutMs;
+  let text = '';
+  while (Date.now() < deadline) {
+    text = await page.locator('.part.panel').innerText().catch(() => '');
+    if (text.includes(channel) && (!expected || expected.test(text.replace(/\u00a0/g, ' ')))) return text.replace(/\u00a0/g, ' ');
+    await page.waitForTimeout(300);
+  }
+  void view;
+  return text.replace(/\u00a0/g, ' ');
 }
 
 /** Opens a workspace file with Quick Open (Ctrl+P) and waits for its editor tab. */
