@@ -58,6 +58,7 @@ export function parseDig(input: ParseInput): ParseResult {
 export const digFormat: FormatSpec = {
   id: FORMAT,
   parse: parseDig,
+  unflatten: unflattenDig,
   commands: toolCommandPatterns('dig'),
   sniff(lines) {
     if (lines.some((l) => l.includes('<<>> DiG '))) return 0.95;

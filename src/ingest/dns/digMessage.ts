@@ -132,6 +132,11 @@ export class DigReader {
       if (this.section === 'answer') addAnswer(msg, rr);
       return true;
     }
+    if (!this.msg?.headerSeen && !this.opts.short) {
+      // `dig +noall +answer`: bare resource records, no header and no section titles
+      const rr = parseRecord(tokenize(t));
+      if (rr) { addAnswer(this.current(l), rr); return true; }
+    }
     if (this.opts.short || !this.msg?.headerSeen) return this.feedShort(l, t);
     return false;
   }

@@ -120,6 +120,7 @@ export function parseHost(input: ParseInput): ParseResult {
 export const hostFormat: FormatSpec = {
   id: FORMAT,
   parse: parseHost,
+  unflatten: unflattenHost,
   commands: toolCommandPatterns('host(?=\\s)'),
   sniff(lines) {
     const f = fractionMatching(lines, (l) => / (has address|has IPv6 address|is an alias for|domain name pointer|has SRV record) /.test(l) || /^Host \S+ not found: /.test(l));

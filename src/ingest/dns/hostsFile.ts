@@ -53,6 +53,7 @@ export function parseHosts(input: ParseInput): ParseResult {
 export const hostsFormat: FormatSpec = {
   id: FORMAT,
   parse: parseHosts,
+  unflatten: unflattenHosts,
   commands: [/^(.*\s--\s+)?cat\s[^|]*\bhosts\b/, /^getent\s+hosts\b/],
   sniff(lines) {
     if (lines.some((l) => l.startsWith('# Kubernetes-managed hosts file.'))) return 0.95;

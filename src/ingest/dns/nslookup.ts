@@ -211,6 +211,7 @@ export function parseNslookup(input: ParseInput): ParseResult {
 export const nslookupFormat: FormatSpec = {
   id: FORMAT,
   parse: parseNslookup,
+  unflatten: unflattenNslookup,
   commands: toolCommandPatterns('nslookup'),
   sniff(lines) {
     const server = lines.some((l) => /^Server:\s+\S+/.test(l.trim()));

@@ -93,6 +93,7 @@ export function parseResolvConf(input: ParseInput): ParseResult {
 export const resolvConfFormat: FormatSpec = {
   id: FORMAT,
   parse: parseResolvConf,
+  unflatten: unflattenResolvConf,
   commands: [/^(.*\s--\s+)?cat\s[^|]*\bresolv\.conf\b/],
   sniff(lines) {
     const f = fractionMatching(lines, (l) => /^\s*(nameserver\s+[0-9a-fA-F.:]+|search\s+\S|options\s+\S|domain\s+\S|#)/.test(l));

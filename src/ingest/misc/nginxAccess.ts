@@ -93,6 +93,7 @@ function nslookupOrDigWins(head: readonly string[]): boolean {
 export const kubectlLogsFormat: FormatSpec = {
   id: FORMAT,
   parse: parseKubectlLogs,
+  unflatten: unflattenNginxLog,
   commands: [/^kubectl\s+(\S+\s+)*logs\b/],
   sniff(lines) {
     const f = fractionMatching(lines, (l) => ACCESS.test(l.trim()) || ERROR_LOG.test(l.trim()) || ENTRYPOINT.test(l.trim()));

@@ -130,6 +130,7 @@ export function parseTraceroute(input: ParseInput): ParseResult {
 export const tracerouteFormat: FormatSpec = {
   id: FORMAT,
   parse: parseTraceroute,
+  unflatten: unflattenTraceroute,
   commands: toolCommandPatterns('traceroute6?'),
   sniff(lines) {
     if (lines.some((l) => HEADER.test(l.trim()))) return 0.95;

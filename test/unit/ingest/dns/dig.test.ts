@@ -83,3 +83,11 @@ test('unflattenDig splits comments and resource records of a one-line dig output
     'a.default.svc.cluster.local. 30 IN A 10.244.0.222', 'a.default.svc.cluster.local. 30 IN A 10.244.0.219',
   ]);
 });
+
+test('dig +noall +answer: bare records, no header, read without the command', () => {
+  const r = parseDig({ text: fixture('dns/dig-noall-answer-headless.txt'), uri: 'n' });
+  assert.deepEqual(r.unparsed, []);
+  const [l] = factsOf(r, 'DnsLookup');
+  assert.equal(l.question.name, 'web.default.svc.cluster.local');
+  assert.deepEqual(l.answers.map((a) => a.data).sort(), ['10.244.0.219', '10.244.0.221', '10.244.0.222']);
+});
