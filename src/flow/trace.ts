@@ -1,4 +1,4 @@
-import { isHeadless, type ClusterModel, type Pod, type Service } from '../model';
+import { ipFamily, isHeadless, type ClusterModel, type Pod, type Service } from '../model';
 import { FlowBuilder } from './builder';
 import type { TraceContext } from './context';
 import { correlate } from './correlate/correlate';
@@ -44,9 +44,11 @@ export function trace(input: ClusterModel, from: string, to: string, options: Tr
   const spec = parseDst(to);
   const src = resolveTarget(model, from, 'source');
   const client: Pod | undefined = src.kind === 'pod' ? src.pod : src.kind === 'node' ? nodeAsPod(src.node.name, src.ip ?? src.node.internalIP) : undefined;
-  const dst = resolveTarget(model, spec.text, 'destination', client);
+  // NODE:NODEPORT may name any node address (even the cni0 gateway), so try it before resolving.
+  const byNodePort = spec.port !== undefined && ipFamily(spec.text) ? findNodePort(model, { kind: 'ip', ip: spec.text, text: spec.text }, spec.port) : undefined;
+  const dst: Target = byNodePort ? (resolveNodeAddress(model, spec.text) ?? { kind: 'ip', ip: spec.text, text: spec.text }) : resolveTarget(model, spec.text, 'destination', client);
 
-  const nodePortSvc = findNodePort(model, dst, spec.port);
+  const nodePortSvc = byNodePort ?? findNodePort(model, dst, spec.port);
   const family = nodePortSvc ? 'nodeport'
     : dst.kind === 'pod' && client ? podToPodFamily({ model } as TraceContext, client, dst.pod)
       : dst.kind === 'service' ? (dst.service.type === 'ExternalName' ? 'external-name' : isHeadless(dst.service) ? 'pod-to-headless' : 'pod-to-service')
@@ -56,9 +58,9 @@ export function trace(input: ClusterModel, from: string, to: string, options: Tr
   const services: Service[] = [];
 
   if (nodePortSvc) {
-    const nodeName = dst.kind === 'node' ? dst.node.name : dst.kind === 'ip' ? dst.ip : nodePortSvc.svc.name;
-    const nodeIp = dst.kind === 'node' ? dst.ip ?? dst.node.internalIP : undefined;
-    traceNodePort(ctx, src.kind === 'ip' ? src.ip : client?.name ?? 'client', src.kind === 'ip' ? src.ip : client?.ip, nodeName, nodeIp, nodePortSvc.svc, nodePortSvc.port);
+    const nodeName = dst.kind === 'node' ? dst.node.name : client ? nodeOf(ctx, client) : model.nodes[0]?.name ?? 'node';
+    const nodeAddr = dst.kind === 'node' ? dst.ip ?? dst.node.internalIP ?? dst.node.name : dst.kind === 'ip' ? dst.ip : nodeName;
+    traceNodePort(ctx, client, src.kind === 'ip' ? src.ip : client?.ip, nodeName, nodeAddr, nodePortSvc.svc, nodePortSvc.port);
     services.push(nodePortSvc.svc);
   } else if (!client) {
     b.need(`source ${from} is outside the cluster: only NodePort/LoadBalancer Services or externalIPs reach pods from there (give DST as NODE:NODEPORT)`);
@@ -89,6 +91,12 @@ export function trace(input: ClusterModel, from: string, to: string, options: Tr
   ];
   for (const f of findings) b.finding(f);
   return { flows: [b.build()], unresolved: [] };
+}
+
+/** A node named by one of its addresses. */
+function resolveNodeAddress(model: ClusterModel, ip: string): Target | undefined {
+  const n = model.nodes.find((x) => x.internalIP === ip || x.externalIP === ip);
+  return n ? { kind: 'node', node: n, ip, text: ip } : undefined;
 }
 
 function findNodePort(model: ClusterModel, dst: Target, port?: number): { svc: Service; port: Service['ports'][number] } | undefined {

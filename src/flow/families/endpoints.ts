@@ -78,9 +78,12 @@ export function endpointChoices(ctx: TraceContext, svc: Service, port: ServicePo
     if (jumps.length) {
       const seen = new Set<string>();
       const choices: EndpointChoice[] = [];
-      for (const r of jumps) {
-        if (seen.has(r.target) || r.recent) continue;
-        seen.add(r.target);
+      // Affinity (`recent --rcheck`) jumps come first and name the same chains; keep first-seen order,
+      // and take the probability from the chain's statistic jump.
+      for (const r0 of jumps) {
+        if (seen.has(r0.target)) continue;
+        seen.add(r0.target);
+        const r = jumps.find((x) => x.target === r0.target && !x.recent) ?? r0;
         const dnat = chainRules(ctx, r.target).find((x) => x.dnatTo);
         const ep = dnat?.dnatTo ? { ip: dnat.dnatTo.ip, port: dnat.dnatTo.port ?? port.port } : commentEndpoint(r);
         choices.push({ ip: ep?.ip, port: ep?.port, pod: podByIp(ctx, ep?.ip), chain: r.target, probability: r.probability, evidence: [...r.evidence, ...(dnat?.evidence ?? [])], observedRule: true });

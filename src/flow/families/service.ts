@@ -7,7 +7,7 @@ import { podByIp } from './endpoints';
 import { bridgeToPod, podToBridge, type Leg } from './localHops';
 import { crossNode } from './overlay';
 import { legBetween, podToPodLeg } from './podToPod';
-import { clientSidePackets, proxyToEndpoint } from './serviceProxy';
+import { clientSidePackets, proxyNodePort, proxyToEndpoint } from './serviceProxy';
 
 type ServiceTarget = Extract<Target, { kind: 'service' }>;
 
@@ -159,35 +159,45 @@ export function traceExternalName(ctx: TraceContext, client: Pod, t: ServiceTarg
   ctx.b.need(`address of ${svc.externalName} unknown: run \`kubectl exec ${client.name} -- nslookup ${svc.externalName}\``);
 }
 
-/** NodePort: node NIC → KUBE-NODEPORTS → KUBE-EXT (→ MASQ for Cluster policy) → endpoint DNAT; Local keeps the source IP. */
-export function traceNodePort(ctx: TraceContext, srcLabel: string, srcIp: string | undefined, nodeName: string, nodeIp: string | undefined, svc: Service, port: ServicePort): void {
+/**
+ * NodePort from a pod or from outside: to the node address, KUBE-NODEPORTS → KUBE-EXT,
+ * DNAT to an endpoint, and (Cluster policy) MASQUERADE so the pod sees the node's address.
+ */
+export function traceNodePort(ctx: TraceContext, client: Pod | undefined, srcIp: string | undefined, nodeName: string, nodeAddr: string, svc: Service, port: ServicePort): void {
   const phase = ctx.b.phase('connect');
-  const src = ctx.b.actor(externalActor(srcLabel, srcIp ? [srcIp] : undefined));
-  const nic = ctx.b.actor({ id: `underlay:${nodeName}/eth0`, kind: 'underlay', name: `${nodeName} eth0`, group: `${nodeName} root netns`, addresses: nodeIp ? [nodeIp] : undefined });
-  ctx.b.step(phase, { from: src, to: nic, kind: 'packet', label: `${port.protocol} ${srcIp ?? srcLabel} → ${nodeIp ?? nodeName}:${port.nodePort}`, explanation: 'A NodePort is open on every node address.', evidence: svc.evidence });
-  const local = svc.externalTrafficPolicy === 'Local';
-  const nodePortSvc: Service = { ...svc, clusterIP: svc.clusterIP };
-  const res = proxyToEndpoint(ctx, phase, nic, nodeName, nodePortSvc, port, srcIp);
-  const steps = phase.steps;
-  // Relabel the portal hop as the NodePort path kube-proxy really takes.
-  const portal = steps.find((s) => s.label.includes('KUBE-SERVICES') === false && s.kind === 'nat' && s.label.startsWith('dst '));
-  if (portal) {
-    portal.label = `dport ${port.nodePort} → KUBE-NODEPORTS → KUBE-EXT → ${local ? 'KUBE-SVL (local endpoints only)' : 'KUBE-SVC'}`;
-    portal.explanation = local
-      ? `externalTrafficPolicy: Local: only endpoints on ${nodeName} are used and the client source IP is kept (no masquerade); with none here the packet is dropped.`
-      : `externalTrafficPolicy: Cluster: KUBE-EXT marks the packet for masquerade, so the pod sees ${nodeName}'s IP as the source, then any endpoint may be chosen.`;
-    portal.evidence = [...portal.evidence, ...svc.evidence];
+  const label = `${port.protocol} ${srcIp ?? client?.name ?? 'client'} → ${nodeAddr}:${port.nodePort}`;
+  let from: string;
+  if (client) from = podToBridge(ctx, phase, client, legBetween(ctx, client.ip, nodeAddr, label, port.nodePort)).at;
+  else {
+    const src = ctx.b.actor(externalActor(srcIp ?? 'client', srcIp ? [srcIp] : undefined));
+    from = ctx.b.actor({ id: `underlay:${nodeName}/eth0`, kind: 'underlay', name: `${nodeName} eth0`, group: `${nodeName} root netns`, addresses: [nodeAddr] });
+    ctx.b.step(phase, { from: src, to: from, kind: 'packet', label, explanation: 'A NodePort is open on every node address.', evidence: svc.evidence });
   }
-  if (!res.endpoint || !res.at) return;
-  const server = res.endpoint.pod;
-  if (!server) return;
-  if (!local) {
+  const res = proxyNodePort(ctx, phase, from, nodeName, svc, port, srcIp, nodeAddr);
+  if (!res.at || !res.endpoint) return;
+  const server = res.endpoint.pod ?? podByIp(ctx, res.endpoint.ip);
+  let at = res.at;
+  const podSourced = !!srcIp && res.serviceChain?.startsWith('KUBE-SVC-') && svc.externalTrafficPolicy === 'Local';
+  if (svc.externalTrafficPolicy !== 'Local' && !podSourced) {
+    const rule = ctx.model.all('NatRule').find((r) => r.chain === 'KUBE-POSTROUTING' && r.target === 'MASQUERADE');
+    const ct = ctx.model.all('ConntrackEntry').find((c) => c.original.dst === nodeAddr && c.original.dport === port.nodePort && (!srcIp || c.original.src === srcIp));
+    const after = ct?.reply.dst ?? nodeAddr;
     const m = ctx.b.actor({ id: `netfilter:${nodeName}/KUBE-POSTROUTING`, kind: 'netfilter', name: 'KUBE-POSTROUTING', group: `${nodeName} root netns` });
-    ctx.b.step(phase, { from: res.at, to: m, kind: 'nat', label: `MASQUERADE src ${srcIp ?? srcLabel} → ${nodeIp ?? nodeName}`, nat: { type: 'MASQUERADE', before: srcIp ?? srcLabel, after: nodeIp ?? nodeName }, explanation: 'Marked packets are masqueraded on the way out so replies return through this node (source IP is lost).', evidence: [derivedEvidence('KUBE-MARK-MASQ in KUBE-EXT for Cluster policy')] });
-    bridgeToPod(ctx, phase, m, server, { match: () => false, label: `${port.protocol} ${nodeIp ?? nodeName} → ${res.endpoint.ip}:${res.endpoint.port}` });
-  } else {
-    bridgeToPod(ctx, phase, res.at, server, { match: () => false, label: `${port.protocol} ${srcIp ?? srcLabel} → ${res.endpoint.ip}:${res.endpoint.port} (source kept)` });
+    ctx.b.step(phase, {
+      from: at, to: m, kind: 'nat', label: `MASQUERADE src ${srcIp ?? 'client'} → ${after}`,
+      nat: { type: 'MASQUERADE', before: srcIp ?? 'client', after },
+      explanation: `The packet carries the KUBE-MARK-MASQ mark, so POSTROUTING masquerades it to the address of the outgoing interface${ct ? ` (conntrack's reply goes to ${after})` : ''}: replies must come back through this node to be un-DNATed.`,
+      evidence: [...(rule?.evidence ?? [derivedEvidence('KUBE-POSTROUTING MASQUERADE for marked packets')]), ...(ct?.evidence ?? [])],
+    });
+    at = m;
   }
+  if (!server) {
+    ctx.b.need(`pod behind ${res.endpoint.ip ?? 'the endpoint'} unknown: run \`kubectl get pods -o wide -A\``);
+    return;
+  }
+  const leg = { match: () => false, label: `${port.protocol} → ${res.endpoint.ip ?? '?'}:${res.endpoint.port ?? '?'}` };
+  const remote = server.nodeName && server.nodeName !== nodeName;
+  bridgeToPod(ctx, phase, remote && client ? crossNode(ctx, phase, at, client, server, leg.label) : at, server, leg);
 }
 
 export { isHeadless };

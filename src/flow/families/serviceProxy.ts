@@ -1,5 +1,5 @@
 import {
-  derivedEvidence, iptablesPrintedProbability, iptablesServiceChain, nftEndpointChain, nftServiceChain,
+  cidrContains, derivedEvidence, iptablesPrintedProbability, iptablesServiceChain, nftEndpointChain, nftServiceChain,
   type Evidence, type KubeProxyMode, type Packet, type Service, type ServicePort,
 } from '../../model';
 import { ipvsActor, netfilterActor } from '../actors';
@@ -35,25 +35,27 @@ export interface ProxyResult {
 /** Which endpoint this connection really went to: a DNAT pair in the captures, post-DNAT packets, server logs, conntrack. */
 export function chosenEndpoint(ctx: TraceContext, svc: Service, port: ServicePort, choices: EndpointChoice[], clientIp?: string, vip = svc.clusterIP): { choice?: EndpointChoice; evidence: Evidence[] } {
   const byIp = (ip?: string) => choices.find((c) => c.ip === ip);
-  const pair = ctx.corr.natPairs.find((p) => p.direction === 'forward' && p.before.dst?.ip === vip && p.before.dst?.port === port.port && (!clientIp || p.before.src?.ip === clientIp));
+  const pair = ctx.corr.natPairs.find((p) => p.direction === 'forward' && p.before.dst?.ip === vip && p.before.dst?.port === (vip === svc.clusterIP ? port.port : port.nodePort) && (!clientIp || p.before.src?.ip === clientIp));
   if (pair && byIp(pair.after.dst?.ip)) return { choice: byIp(pair.after.dst?.ip), evidence: [...pair.before.evidence, ...pair.after.evidence] };
   if (clientIp) {
     const post = ctx.model.packets.find((p) => p.src?.ip === clientIp && !!byIp(p.dst?.ip) && (byIp(p.dst?.ip)?.port === undefined || p.dst?.port === byIp(p.dst?.ip)?.port));
     if (post) return { choice: byIp(post.dst?.ip), evidence: post.evidence };
     const log = ctx.model.all('HttpAccess').find((h) => h.client === clientIp && h.server && choices.some((c) => c.pod?.name === h.server));
     if (log) return { choice: choices.find((c) => c.pod?.name === log.server), evidence: log.evidence };
-    const ct = ctx.model.all('ConntrackEntry').find((c) => c.original.src === clientIp && c.original.dst === vip && !!byIp(c.reply.src));
+    const dport = vip === svc.clusterIP ? port.port : port.nodePort;
+    const ct = ctx.model.all('ConntrackEntry').find((c) => c.original.src === clientIp && c.original.dst === vip && (c.original.dport === undefined || c.original.dport === dport) && !!byIp(c.reply.src));
     if (ct) return { choice: byIp(ct.reply.src), evidence: ct.evidence };
   }
   return { evidence: [] };
 }
 
+/** `printed`: iptables rule probabilities, conditional on reaching the jump; otherwise each choice's own share (IPVS weights, nft numgen). */
 function alternatives(choices: EndpointChoice[], chosen: EndpointChoice | undefined, chosenEv: Evidence[], printed: boolean): Alternative[] {
   let remaining = 1;
   return choices.map((c) => {
-    // The chance of reaching this jump times its own probability: always 1/n overall.
+    // iptables: the chance of reaching this jump times its own probability, always 1/n overall.
     const p = c.probability ?? 1;
-    const share = remaining * p;
+    const share = printed ? remaining * p : p;
     remaining *= 1 - p;
     const prob = c.probability !== undefined ? (printed ? iptablesPrintedProbability(c.probability) : c.probability.toFixed(10)) : 'rest';
     return {
@@ -94,7 +96,13 @@ export function proxyToEndpoint(ctx: TraceContext, phase: FlowPhase, from: strin
     evidence: portalEv,
   });
   if (choices.length === 0) return reject(ctx, phase, svcId, node, svc, port, clientIp, problems, svcChain);
-  const { choice, evidence: chosenEv } = chosenEndpoint(ctx, svc, port, choices, clientIp);
+  return pickAndDnat(ctx, phase, svcId, node, svc, port, clientIp, svcChain, choices, problems, `${svc.clusterIP}:${port.port}`, svc.clusterIP);
+}
+
+/** KUBE-SVC/KUBE-SVL → one KUBE-SEP (alternatives, the chosen one from the logs) → DNAT. */
+function pickAndDnat(ctx: TraceContext, phase: FlowPhase, svcId: string, node: string, svc: Service, port: ServicePort, clientIp: string | undefined, svcChain: string,
+  choices: EndpointChoice[], problems: string[], vip: string, vipIp: string | undefined): ProxyResult {
+  const { choice, evidence: chosenEv } = chosenEndpoint(ctx, svc, port, choices, clientIp, vipIp);
   const taken = choice ?? choices[0];
   const masq = chainRules(ctx, svcChain).find((r) => r.target === 'KUBE-MARK-MASQ');
   const affinity = chainRules(ctx, svcChain).filter((r) => r.recent);
@@ -102,18 +110,18 @@ export function proxyToEndpoint(ctx: TraceContext, phase: FlowPhase, from: strin
   const sepId = ctx.b.actor(netfilterActor(node, taken.chain ?? `KUBE-SEP for ${taken.ip ?? taken.pod?.name ?? '?'}`));
   ctx.b.step(phase, {
     from: svcId, to: sepId, kind: 'nat',
-    label: choices.length > 1 ? `random choice: ${taken.chain ?? '?'}${choice ? '' : ' (one of ' + choices.length + ')'}` : `only endpoint: ${taken.chain ?? '?'}`,
+    label: choices.length > 1 ? `${sticky ? 'affinity or random' : 'random'} choice: ${taken.chain ?? '?'}${choice ? '' : ' (one of ' + choices.length + ')'}` : `only endpoint: ${taken.chain ?? '?'}`,
     explanation: [
       masq ? `${masq.source?.negated ? `Sources outside ${masq.source.cidr}` : 'Matching sources'} are marked for masquerade first (${clientIp && masq.source?.negated ? `${clientIp} is inside, so no SNAT` : 'KUBE-MARK-MASQ'}).` : '',
       choices.length > 1 ? `kube-proxy jumps to endpoint i of n with probability 1/(n−i), so each of the ${choices.length} endpoints gets 1/${choices.length} of new connections.` : 'A single endpoint: the jump is unconditional.',
       sticky ? `sessionAffinity ClientIP: a \`recent\` match (--rcheck --seconds ${svc.sessionAffinityTimeoutSeconds ?? 10800}) sends later connections from the same client IP to the same endpoint before the random rules are consulted.` : '',
-      choice ? 'The captures show which one this connection took.' : 'Which one a given connection takes is random; no capture shows it yet.',
+      choice ? 'The logs show which one this connection took.' : 'Which one a given connection takes is random; no log shows it yet.',
     ].filter(Boolean).join(' '),
     evidence: [...taken.evidence, ...(masq?.evidence ?? []), ...affinity.flatMap((r) => r.evidence), ...(sticky && !affinity.length ? svc.evidence : []), ...chosenEv],
     status: choice || taken.observedRule ? undefined : 'predicted',
     alternatives: alternatives(choices, choice, chosenEv, true),
   });
-  if (!choice) ctx.b.need(`endpoint chosen for ${vip} unknown: ${clientIp ? `capture with \`tcpdump -i any -n host ${clientIp}\` on the node` : 'capture on the node'}, or run \`conntrack -L -d ${svc.clusterIP}\``);
+  if (!choice) ctx.b.need(`endpoint chosen for ${vip} unknown: ${clientIp ? `capture with \`tcpdump -i any -n host ${clientIp}\` on the node` : 'capture on the node'}, or run \`conntrack -L -d ${vipIp ?? vip}\``);
   const target = `${taken.ip ?? taken.pod?.name ?? '?'}:${taken.port ?? '?'}`;
   const dnatRule = taken.chain ? chainRules(ctx, taken.chain).find((r) => r.dnatTo) : undefined;
   const pair = ctx.corr.natPairs.find((p) => p.direction === 'forward' && p.original === vip && p.translated === target);
@@ -121,10 +129,54 @@ export function proxyToEndpoint(ctx: TraceContext, phase: FlowPhase, from: strin
     from: sepId, to: sepId, kind: 'nat', label: `DNAT ${vip} → ${target}`,
     explanation: `${taken.chain ?? 'The endpoint chain'} rewrites the destination to the pod; conntrack remembers the translation so replies are rewritten back. Same source port and TCP sequence before and after: it is one connection.`,
     nat: { type: 'DNAT', before: vip, after: target },
-    evidence: [...(dnatRule?.evidence ?? taken.evidence), ...(pair ? [...pair.before.evidence, ...pair.after.evidence] : [])],
+    evidence: [...(dnatRule?.evidence ?? taken.evidence), ...(pair ? [...pair.before.evidence, ...pair.after.evidence] : []), ...(choice ? chosenEv : [])],
     status: pair || dnatRule || taken.observedRule ? undefined : 'predicted',
   });
   return { at: sepId, endpoint: taken, choices, problems, serviceChain: svcChain };
+}
+
+/**
+ * NodePort: KUBE-SERVICES' last rule (dst-type LOCAL) → KUBE-NODEPORTS → KUBE-EXT-…;
+ * Cluster policy marks for masquerade and uses KUBE-SVC-…, Local policy uses KUBE-SVL-…
+ * (endpoints on this node only; none → dropped), then the usual endpoint DNAT.
+ */
+export function proxyNodePort(ctx: TraceContext, phase: FlowPhase, from: string, node: string, svc: Service, port: ServicePort, clientIp: string | undefined, nodeAddr: string): ProxyResult {
+  const spn = spnOf(svc, port);
+  const local = svc.externalTrafficPolicy === 'Local';
+  const rules = ctx.model.all('NatRule');
+  const toNodePorts = rules.find((r) => r.chain === 'KUBE-SERVICES' && r.target === 'KUBE-NODEPORTS');
+  const npRule = rules.find((r) => r.chain === 'KUBE-NODEPORTS' && r.dport === port.nodePort && r.target.startsWith('KUBE-EXT-'));
+  const extChain = npRule?.target ?? iptablesServiceChain('EXT', spn, port.protocol);
+  const services = ctx.b.actor(netfilterActor(node, 'KUBE-SERVICES'));
+  const nodePorts = ctx.b.actor(netfilterActor(node, 'KUBE-NODEPORTS'));
+  const ext = ctx.b.actor(netfilterActor(node, extChain));
+  const derived = (why: string) => [derivedEvidence(why)];
+  ctx.b.step(phase, { from, to: services, kind: 'nat', label: 'nat PREROUTING → KUBE-SERVICES', explanation: `No ClusterIP rule matches ${nodeAddr}; the chain's last rule sends traffic for the node's own addresses (dst-type LOCAL) to KUBE-NODEPORTS.`, evidence: toNodePorts?.evidence ?? derived('kube-proxy: the last KUBE-SERVICES rule jumps to KUBE-NODEPORTS for local destinations') });
+  ctx.b.step(phase, { from: services, to: nodePorts, kind: 'nat', label: 'dst-type LOCAL → KUBE-NODEPORTS', explanation: 'Every node address accepts every NodePort.', evidence: toNodePorts?.evidence ?? derived('addrtype --dst-type LOCAL') });
+  ctx.b.step(phase, { from: nodePorts, to: ext, kind: 'nat', label: `dport ${port.nodePort}/${port.protocol} → ${extChain}`, explanation: `The NodePort rule of ${spn} jumps to its external chain.`, evidence: npRule?.evidence ?? derived(`KUBE-EXT- + base32(sha256("${spn}" + "${port.protocol.toLowerCase()}"))[:16]`) });
+  const extRules = rules.filter((r) => r.chain === extChain);
+  // kube-proxy short-circuits pod-sourced traffic (-s clusterCIDR) to the cluster-wide chain even with Local policy.
+  const podShortcut = local && clientIp ? extRules.find((r) => r.target.startsWith('KUBE-SVC-') && r.source && !r.source.negated && cidrContains(r.source.cidr, clientIp)) : undefined;
+  const inner = local && !podShortcut
+    ? extRules.find((r) => r.target.startsWith('KUBE-SVL-'))?.target ?? iptablesServiceChain('SVL', spn, port.protocol)
+    : extRules.find((r) => r.target.startsWith('KUBE-SVC-'))?.target ?? iptablesServiceChain('SVC', spn, port.protocol);
+  const innerId = ctx.b.actor(netfilterActor(node, inner));
+  const masq = extRules.find((r) => r.target === 'KUBE-MARK-MASQ' && !r.text.includes('LOCAL'));
+  ctx.b.step(phase, {
+    from: ext, to: innerId, kind: 'nat', label: local ? `externalTrafficPolicy Local → ${inner}` : `KUBE-MARK-MASQ, then ${inner}`,
+    explanation: local
+      ? `externalTrafficPolicy: Local: only endpoints on ${node} are candidates and the packet is not marked for masquerade, so the pod sees the client's own source IP.`
+      : `externalTrafficPolicy: Cluster: the packet is marked for masquerade (the pod will see ${node}'s address, the client IP is lost) and any endpoint in the cluster may be chosen.`,
+    evidence: [...(podShortcut ? [podShortcut] : local ? extRules.filter((r) => r.target === inner) : [masq, extRules.find((r) => r.target === inner)]).filter((r): r is NonNullable<typeof r> => !!r).flatMap((r) => r.evidence), ...svc.evidence],
+  });
+  let { choices, problems } = endpointChoices(ctx, svc, port, rules.some((r) => r.chain === inner) ? inner : undefined);
+  if (local && !podShortcut && !rules.some((r) => r.chain === inner)) choices = choices.filter((c) => (c.pod?.nodeName ?? ctx.model.endpointsOf(svc).find((e) => e.endpoint.addresses.includes(c.ip ?? ''))?.endpoint.nodeName) === node);
+  if (!choices.length) {
+    const drop = ctx.b.actor(netfilterActor(node, local ? 'KUBE-EXTERNAL-SERVICES (filter)' : 'KUBE-SERVICES (filter)'));
+    ctx.b.step(phase, { from: innerId, to: drop, kind: 'reject', label: local ? `DROP: no local endpoint of ${svc.name} on ${node}` : `REJECT: ${svc.name} has no endpoints`, explanation: local ? 'With Local policy a node without a ready local endpoint drops NodePort traffic (the load balancer health check fails on it).' : 'No endpoint anywhere.', evidence: svc.evidence });
+    return { choices, problems, serviceChain: inner };
+  }
+  return pickAndDnat(ctx, phase, innerId, node, svc, port, clientIp, inner, choices, problems, `${nodeAddr}:${port.nodePort}`, nodeAddr);
 }
 
 function reject(ctx: TraceContext, phase: FlowPhase, from: string, node: string, svc: Service, port: ServicePort, clientIp: string | undefined, problems: string[], chain: string): ProxyResult {

@@ -8,7 +8,12 @@ const ns = (o: { namespace?: string }) => o.namespace ?? 'default';
 export function nothingAnswers(ctx: TraceContext, services: readonly Service[]): Finding[] {
   const out: Finding[] = [];
   for (const svc of services) {
-    if (svc.type === 'ExternalName' || !svc.selector || Object.keys(svc.selector).length === 0) continue;
+    if (svc.type === 'ExternalName') continue;
+    const slices = ctx.model.endpointSlices.filter((s) => ns(s) === ns(svc) && (s.serviceName ?? s.name) === svc.name);
+    if (slices.length && slices.every((s) => s.endpoints.every((e) => e.ready === false))) {
+      out.push({ id: 'service-no-endpoints', severity: 'error', title: `Service ${svc.name} has no ready endpoints`, message: `Every EndpointSlice of ${ns(svc)}/${svc.name} is empty or not ready: ${isHeadless(svc) ? 'DNS answers no address' : 'kube-proxy installs a REJECT and clients get "connection refused"'}.`, evidence: [...svc.evidence, ...slices.flatMap((s) => s.evidence)] });
+    }
+    if (!svc.selector || Object.keys(svc.selector).length === 0) continue;
     const pods = ctx.model.podsSelectedBy(svc);
     const workloads = ctx.model.workloads.filter((w) => ns(w) === ns(svc) && selectorMatches(svc.selector, w.podLabels ?? w.selector));
     const sel = Object.entries(svc.selector).map(([k, v]) => `${k}=${v}`).join(',');
@@ -18,10 +23,6 @@ export function nothingAnswers(ctx: TraceContext, services: readonly Service[]):
         message: `The selector ${sel} of ${ns(svc)}/${svc.name} matches no known pod or workload template, so it has no endpoints: ${isHeadless(svc) ? 'DNS answers nothing' : 'kube-proxy REJECTs connections (connection refused)'}. Compare the selector with the pod labels.`,
         evidence: [...svc.evidence, ...ctx.model.workloads.filter((w) => ns(w) === ns(svc)).slice(0, 2).flatMap((w) => w.evidence)],
       });
-    }
-    const slices = ctx.model.endpointSlices.filter((s) => ns(s) === ns(svc) && (s.serviceName ?? s.name) === svc.name);
-    if (slices.length && slices.every((s) => s.endpoints.every((e) => e.ready === false) || s.endpoints.length === 0)) {
-      out.push({ id: 'service-no-endpoints', severity: 'error', title: `Service ${svc.name} has no ready endpoints`, message: `Every EndpointSlice of ${ns(svc)}/${svc.name} is empty or not ready: kube-proxy installs a REJECT and clients get "connection refused".`, evidence: [...svc.evidence, ...slices.flatMap((s) => s.evidence)] });
     }
     for (const port of svc.ports) {
       if (typeof port.targetPort !== 'string' || /^\d+$/.test(port.targetPort)) continue;
