@@ -13,7 +13,7 @@ export { clusterAccessPolicy, type ClusterAccessInput, type ClusterAccessDecisio
 export { redactSecrets } from './redact';
 export { listNamespaceNames, type NamespaceListing } from './namespaces';
 export { summarizePull, type PullSummary } from './summary';
-export * as convert from './convert';
+export { apiObjectFacts, clusterEvidence, parseClusterUri } from './convert';
 
 /**
  * Lists the contexts of a kubeconfig. With no path: `KUBECONFIG`, then ~/.kube/config

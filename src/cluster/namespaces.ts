@@ -1,6 +1,6 @@
 /** Namespace names for the namespace picker (GET /api/v1/namespaces, paged). */
 import { connect, type ConnectOptions } from './connection';
-import type { Json } from './convert/json';
+import type { Json } from './pager';
 import { listPaged } from './pager';
 import type { ClusterProblem } from './problems';
 import { redactSecrets } from './redact';

@@ -4,7 +4,8 @@
  * An expired continue token (410 Gone) restarts the list once; objects already
  * delivered from the first pass are skipped so nothing is counted twice.
  */
-import type { Json } from './convert/json';
+/** An API object or List as parsed JSON. */
+export type Json = Record<string, unknown>;
 import { httpProblem, transportProblem, type ClusterProblem, type Target } from './problems';
 import type { ApiTransport } from './transport';
 

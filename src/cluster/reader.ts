@@ -6,7 +6,7 @@
  * and every gap is explained in `problems`.
  */
 import { ClusterModel, type Fact } from '../model';
-import type { Json } from './convert/json';
+import { apiObjectFacts } from './convert';
 import { connect } from './connection';
 import { listPaged } from './pager';
 import { httpProblem, isConnectionFailure, transportProblem, type ClusterProblem } from './problems';
@@ -119,7 +119,7 @@ export async function pullCluster(options: PullOptions): Promise<PullResult> {
           { pageSize: o.pageSize, timeoutMs: o.requestTimeoutMs, signal: controller.signal },
           (items) => {
             const facts: Fact[] = [];
-            for (const item of items) facts.push(spec.convert(item, result.context));
+            for (const item of items) facts.push(...apiObjectFacts(spec.kind, item, result.context).facts);
             sink.add(facts);
             bump(spec.resource, items.length);
             objects += items.length;
@@ -158,10 +158,10 @@ export async function pullCluster(options: PullOptions): Promise<PullResult> {
             failedTasks++;
             return;
           }
-          const reading = spec.read(res.body as Json, result.context);
-          if (reading.fact) sink.add([reading.fact]);
+          const facts = apiObjectFacts('ConfigMap', res.body as Record<string, unknown>, result.context).facts.filter((f) => f.kind === spec.yields);
+          sink.add(facts);
           bump('configmaps', 1);
-          for (const n of reading.notes) report({ severity: 'info', ...target, message: n });
+          if (!facts.length) report({ severity: 'info', ...target, message: `ConfigMap ${ns}/${spec.name} was read but holds no usable ${spec.yields === 'KubeProxy' ? 'config.conf' : spec.yields === 'Cni' ? 'net-conf.json' : 'Corefile kubernetes plugin'}; ${spec.missing}` });
           return;
         }
         report({ severity: 'info', verb: 'get', resource: 'configmaps', name: spec.name, code: 404, reason: 'NotFound',

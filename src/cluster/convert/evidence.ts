@@ -1,4 +1,5 @@
 import type { Evidence } from '../../model';
+import type { EvidenceSource } from '../../ingest/kube/objectFacts';
 
 /** Evidence for an object read from the API: `cluster://<context>/<Kind>/<namespace>/<name>` (no namespace segment for cluster-scoped kinds). */
 export function clusterEvidence(context: string, kind: string, namespace: string | undefined, name: string, excerpt?: string): Evidence {
@@ -16,4 +17,34 @@ export function parseClusterUri(uri: string): { context: string; kind: string; n
   if (parts.length === 3) return { context: parts[0], kind: parts[1], name: parts[2] };
   if (parts.length === 4) return { context: parts[0], kind: parts[1], namespace: parts[2], name: parts[3] };
   return undefined;
+}
+
+/** The value at a path such as `data.Corefile` or `data["net-conf.json"]`. */
+function valueAt(o: Record<string, unknown>, path: string): unknown {
+  let cur: unknown = o;
+  for (const m of path.matchAll(/([^.[\]]+)|\["((?:[^"\\]|\\.)*)"\]/g)) {
+    const key = m[2] !== undefined ? JSON.parse(`"${m[2]}"`) as string : m[1];
+    cur = typeof cur === 'object' && cur !== null ? (cur as Record<string, unknown>)[key] : undefined;
+  }
+  return cur;
+}
+
+/**
+ * The EvidenceSource the shared object converters (src/ingest/kube/objectFacts.ts) ask
+ * for: an API object has no lines, so field evidence is the object's URI, and text
+ * evidence carries the matching line (`kubernetes cluster.local in-addr.arpa ip6.arpa {`) as excerpt.
+ */
+export function clusterEvidenceSource(context: string, kind: string, o: Record<string, unknown>): EvidenceSource {
+  const meta = (o.metadata ?? {}) as Record<string, unknown>;
+  const ns = typeof meta.namespace === 'string' && meta.namespace ? meta.namespace : undefined;
+  const name = String(meta.name ?? '');
+  return {
+    at: () => clusterEvidence(context, kind, ns, name),
+    inText: (path, needle) => {
+      const text = valueAt(o, path);
+      if (typeof text !== 'string') return undefined;
+      const line = text.split(/\r?\n/).find((l) => l.includes(needle));
+      return line === undefined ? undefined : clusterEvidence(context, kind, ns, name, line.trim());
+    },
+  };
 }

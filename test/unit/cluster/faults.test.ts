@@ -218,3 +218,12 @@ test('the token never appears in any message', async () => {
   assert.equal(r.problems.length, 2);
   assert.ok(!JSON.stringify(r).includes(TOKEN));
 });
+
+test('a ConfigMap that exists but holds nothing usable is a note, not a failure', async () => {
+  h = await startHarness();
+  h.server.setObjects('configmaps', [{ metadata: { name: 'coredns', namespace: 'kube-system' }, data: { Corefile: '.:53 {\n  forward . 8.8.8.8\n}\n' } }]);
+  const r = await pull(h.kubeconfig());
+  assert.equal(r.complete, true);
+  assert.ok(messages(r).includes('ConfigMap kube-system/coredns was read but holds no usable Corefile kubernetes plugin; cluster domain and CoreDNS loadbalance unknown (cluster.local assumed)'), messages(r).join('\n'));
+  assert.equal(model(r).all('ClusterDns').length, 0);
+});
