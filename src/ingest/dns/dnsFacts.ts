@@ -74,5 +74,14 @@ export function newLookup(tool: DnsLookup['tool'], name: string, type: string, e
 
 /** Adds an answer unless the same record is already there (busybox repeats per A/AAAA query). */
 export function addAnswer(l: { answers: DnsAnswer[] }, a: DnsAnswer): void {
-  if (!l.answers.some((x) => x.name === a.name && x.type === a.type && x.data === a.data)) l.answers.push(a);
+  // a set per lookup keeps this linear even for a name with thousands of answers
+  let seen = answerKeys.get(l);
+  if (!seen) { seen = new Set(l.answers.map(answerKey)); answerKeys.set(l, seen); }
+  const k = answerKey(a);
+  if (seen.has(k)) return;
+  seen.add(k);
+  l.answers.push(a);
 }
+
+const answerKeys = new WeakMap<object, Set<string>>();
+const answerKey = (a: DnsAnswer): string => `${a.name}\u0000${a.type}\u0000${a.data}`;

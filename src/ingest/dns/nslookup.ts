@@ -6,7 +6,7 @@
  */
 import type { DnsLookup, Fact, Unparsed } from '../../model';
 import type { FormatSpec, ParseInput, ParseResult } from '../types';
-import { fractionMatching, lineEvidence, logicalLines, splitBeforeTokens, stripDot, totalParse, unparsedLine, type LogicalLine, type Token } from './lines';
+import { fractionMatching, lineEvidence, logicalLines, spanEvidence, splitBeforeTokens, stripDot, totalParse, unparsedLine, type LogicalLine, type Token } from './lines';
 import { parseToolCommand, splitArgs, toolCommandPatterns } from './commandLine';
 import { addAnswer, addressType, clusterDnsFromAnswer, newLookup, questionNameFromArgs, questionTypeFromArgs, serverFromArgs, splitServer } from './dnsFacts';
 
@@ -63,6 +63,8 @@ interface Run {
   /** `Server:`/`Address:` lines: the proof of which server answered. */
   serverLines: LogicalLine[];
   lookups: Map<string, DnsLookup>;
+  /** The lines each lookup was read from, for its span evidence. */
+  lines: Map<string, LogicalLine[]>;
 }
 
 export function parseNslookup(input: ParseInput): ParseResult {
@@ -77,7 +79,7 @@ export function parseNslookup(input: ParseInput): ParseResult {
 
     const startRun = (): Run => {
       finishRun();
-      run = { inServer: true, lookups: new Map(), aliases: new Map(), serverLines: [], asked: pending.asked, askedType: pending.type };
+      run = { inServer: true, lookups: new Map(), lines: new Map(), aliases: new Map(), serverLines: [], asked: pending.asked, askedType: pending.type };
       if (pending.server) run.server = pending.server;
       return run;
     };
@@ -88,9 +90,10 @@ export function parseNslookup(input: ParseInput): ParseResult {
       if (run.lookups.size === 0 && run.asked && run.serverLines.length > 0) {
         run.lookups.set(run.asked, newLookup('nslookup', run.asked, run.askedType ?? 'A', [], cmd.client));
       }
-      const serverEvidence = run.serverLines.map((sl) => lineEvidence(input.uri, sl, FORMAT));
-      for (const l of run.lookups.values()) {
-        l.evidence = [...serverEvidence, ...l.evidence];
+      for (const [key, l] of run.lookups) {
+        // first the whole record (Server line to its last line), then each line for hovers
+        const span = [...run.serverLines, ...(run.lines.get(key) ?? [])];
+        if (span.length > 0) l.evidence = [spanEvidence(input.uri, span, FORMAT), ...l.evidence];
         if (run.server) l.server = run.server;
         if (run.port !== undefined) l.serverPort = run.port;
         if (l.status === undefined && l.answers.length > 0) l.status = 'NOERROR';
@@ -108,6 +111,9 @@ export function parseNslookup(input: ParseInput): ParseResult {
       } else {
         lk.evidence.push(lineEvidence(input.uri, l, FORMAT));
       }
+      const ls = r.lines.get(key) ?? [];
+      ls.push(l);
+      r.lines.set(key, ls);
       return lk;
     };
 

@@ -20,6 +20,10 @@ for (const [variant, file, port] of [['bind9', 'dns/nslookup-headless.txt', 53],
     assert.deepEqual(l.answers.map((a) => a.data).sort(), WEB_PODS);
     assert.ok(l.answers.every((a) => a.type === 'A' && a.name === 'web.default.svc.cluster.local'));
     evidenceLinesExist(r, text);
+    // the first evidence spans the record: from `Server:` to the last address line
+    const lines = text.split('\n');
+    assert.match(lines[l.evidence[0].line! - 1], /^Server:/);
+    assert.equal(l.evidence[0].endLine, lines.map((x) => x.startsWith('Address: ') && WEB_PODS.some((ip) => x.endsWith(ip))).lastIndexOf(true) + 1);
   });
 }
 
