@@ -2,6 +2,7 @@ import type { FdbEntry } from '../../model';
 import { registerFormat } from '../registry';
 import type { ParseInput, ParseResult } from '../types';
 import { after, hostLines, intAfter, words, MAC_RE } from './hostText';
+import { unflattenBridgeFdbPieces } from './unflatten';
 
 const FLAGS = new Set(['self', 'master', 'permanent', 'static', 'dynamic', 'extern_learn', 'offload', 'router', 'sticky', 'local']);
 
@@ -49,6 +50,7 @@ export function parseBridgeFdb(input: ParseInput): ParseResult {
 registerFormat({
   id: 'bridge-fdb',
   parse: parseBridgeFdb,
+  unflatten: unflattenBridgeFdbPieces,
   commands: [/^bridge\s+(-\S+\s+)*fdb\b/],
   sniff(lines) {
     let ok = 0, total = 0;

@@ -1,8 +1,8 @@
 import { registerFormat } from '../registry';
 import type { ParseInput, ParseResult } from '../types';
-import { parseIpLinkText, sniffIpLink } from './ipLinkBlocks';
+import { parseIpLinkText, sniffIpLink, unflattenIpLinkPieces } from './ipLinkBlocks';
 
-export { unflattenIpLink } from './ipLinkBlocks';
+export { unflattenIpLink, unflattenIpLinkPieces } from './ipLinkBlocks';
 
 export function parseIpLink(input: ParseInput): ParseResult {
   return parseIpLinkText(input, 'ip-link');
@@ -16,6 +16,7 @@ export function parseIpAddr(input: ParseInput): ParseResult {
 registerFormat({
   id: 'ip-link',
   parse: parseIpLink,
+  unflatten: unflattenIpLinkPieces,
   commands: [/^ip\s+(-\S+\s+)*(-n\s+\S+\s+)?(-\S+\s+)*(l|li|lin|link)\b/],
   sniff: (lines) => sniffIpLink(lines, false),
 });
@@ -23,6 +24,7 @@ registerFormat({
 registerFormat({
   id: 'ip-addr',
   parse: parseIpAddr,
+  unflatten: unflattenIpLinkPieces,
   commands: [/^ip\s+(-\S+\s+)*(-n\s+\S+\s+)?(-\S+\s+)*(a|ad|add|addr|addre|addres|address)\b/],
   sniff: (lines) => sniffIpLink(lines, true),
 });

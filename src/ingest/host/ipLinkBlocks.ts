@@ -16,12 +16,30 @@ const DETAIL_KINDS: Record<string, InterfaceType> = {
   vxlan: 'vxlan', veth: 'veth', bridge: 'bridge', dummy: 'dummy', tun: 'tun', ipip: 'ipip', wireguard: 'wireguard',
 };
 
-/** Splits a line whose newlines were lost into `ip link/addr` lines (record and sub-line starts). */
-export function unflattenIpLink(line: string): string[] {
+/**
+ * Splits a line whose newlines were lost into `ip link/addr` lines (FormatSpec.unflatten):
+ * a piece starts at each `N: name[@peer]: <FLAGS>` and at each `link/…`, `inet`, `inet6`,
+ * `valid_lft`, `vxlan id`, `veth`, `bridge_slave` sub-line; sub-lines get back an indent so
+ * they read as continuation lines. `start` is the piece's column in the flattened line.
+ */
+export function unflattenIpLinkPieces(line: string): { text: string; start: number }[] {
   // `(?<=\S)` makes each run of blanks a single match attempt: linear even for huge blank runs.
-  const marked = line.replace(/(?<=\S)\s+(?=\d{1,10}: [^\s:@]+(@[^\s:]+)?: <?[A-Z0-9_,-]*>? )/g, '\n')
-    .replace(/(?<=\S)\s+(?=(link\/\S+|inet6?|valid_lft|vxlan id|bridge_slave|veth) )/g, '\n    ');
-  return marked.split('\n').filter((l) => l.trim().length > 0);
+  const cut = /(?<=\S)\s+(?:(?=\d{1,10}: [^\s:@]+(?:@[^\s:]+)?: <?[A-Z0-9_,-]*>? )|(?=(?:link\/\S+|inet6?|valid_lft|vxlan id|bridge_slave|veth) ))/g;
+  const starts: number[] = [];
+  let m: RegExpExecArray | null;
+  while ((m = cut.exec(line)) !== null) starts.push(m.index + m[0].length);
+  if (starts.length === 0) return [{ text: line, start: 0 }];
+  const lead = line.length - line.trimStart().length;
+  const bounds = [lead, ...starts];
+  return bounds.map((b, i) => {
+    const text = line.slice(b, i + 1 < bounds.length ? bounds[i + 1] : line.length).trimEnd();
+    const record = /^\d{1,10}: /.test(text) || i === 0;
+    return { text: record ? text : `    ${text}`, start: b };
+  });
+}
+
+export function unflattenIpLink(line: string): string[] {
+  return unflattenIpLinkPieces(line).map((p) => p.text);
 }
 
 function linkLine(iface: HostInterface, t: string[]): void {

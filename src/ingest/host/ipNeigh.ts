@@ -3,6 +3,7 @@ import { ipFamily } from '../../model';
 import { registerFormat } from '../registry';
 import type { ParseInput, ParseResult } from '../types';
 import { after, hostLines, words, MAC_RE } from './hostText';
+import { unflattenIpNeighPieces } from './unflatten';
 
 const STATES = new Set(['PERMANENT', 'NOARP', 'REACHABLE', 'STALE', 'NONE', 'INCOMPLETE', 'DELAY', 'PROBE', 'FAILED']);
 
@@ -38,6 +39,7 @@ export function parseIpNeigh(input: ParseInput): ParseResult {
 registerFormat({
   id: 'ip-neigh',
   parse: parseIpNeigh,
+  unflatten: unflattenIpNeighPieces,
   commands: [/^ip\s+(-\S+\s+)*(-n\s+\S+\s+)?(-\S+\s+)*(n|ne|nei|neig|neigh|neighbor|neighbour)\b/, /^arp\s+-n\b/],
   sniff(lines) {
     let ok = 0, total = 0;

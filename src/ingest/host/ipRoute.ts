@@ -3,6 +3,7 @@ import { parseCidr } from '../../model';
 import { registerFormat } from '../registry';
 import type { ParseInput, ParseResult } from '../types';
 import { after, hostLines, intAfter, words } from './hostText';
+import { unflattenIpRoutePieces } from './unflatten';
 
 /**
  * `ip route`: `default via 172.30.1.254 dev eth0`, `10.244.1.0/24 via 10.244.1.0 dev flannel.1 onlink`,
@@ -67,6 +68,7 @@ export function parseIpRoute(input: ParseInput): ParseResult {
 registerFormat({
   id: 'ip-route',
   parse: parseIpRoute,
+  unflatten: unflattenIpRoutePieces,
   commands: [/^ip\s+(-\S+\s+)*(-n\s+\S+\s+)?(-\S+\s+)*(r|ro|rou|rout|route)\b/],
   sniff(lines) {
     let ok = 0, total = 0;

@@ -2,6 +2,7 @@ import type { CniConfig } from '../../model';
 import { registerFormat } from '../registry';
 import type { ParseInput, ParseResult } from '../types';
 import { hostLines } from './hostText';
+import { unflattenSubnetEnvPieces } from './unflatten';
 
 /**
  * Flannel's `/run/flannel/subnet.env` (a config file flanneld writes, one per node):
@@ -37,6 +38,7 @@ export function parseSubnetEnv(input: ParseInput): ParseResult {
 registerFormat({
   id: 'flannel-subnet-env',
   parse: parseSubnetEnv,
+  unflatten: unflattenSubnetEnvPieces,
   commands: [/^cat\s+\S*subnet\.env\b/],
   sniff: (lines) => (lines.some((l) => /^FLANNEL_(NETWORK|SUBNET)=/.test(l.trim())) ? 0.95 : 0),
 });

@@ -2,42 +2,65 @@ import { ipFamily } from '../../model';
 import { MAC_RE } from './hostText';
 
 /**
- * Recovers the lines of `ip route`, `ip neigh` and `bridge fdb` output whose newlines were lost
- * (text copied from a web page): one pass over the words, a new line where a record can start.
+ * Recovers the lines of `ip route`, `ip neigh`, `bridge fdb` and subnet.env text whose newlines
+ * were lost (copied from a web page): one pass over the words, a new piece where a record can
+ * start. Pieces are slices of the line with their 0-based start column (FormatSpec.unflatten).
  */
+
+export interface Piece { text: string; start: number }
 
 const ROUTE_KEYS_WITH_VALUE = new Set(['via', 'dev', 'src', 'proto', 'scope', 'metric', 'table', 'mtu', 'advmss', 'realm', 'weight', 'nexthop', 'from', 'tos', 'pref', 'expires', 'rtt', 'rttvar', 'window', 'initcwnd', 'hoplimit', 'lladdr', 'encap', 'linkdown']);
 const ROUTE_TYPES = new Set(['unicast', 'local', 'broadcast', 'multicast', 'unreachable', 'prohibit', 'blackhole', 'throw']);
 const isDest = (w: string) => w === 'default' || ipFamily(w.split('/')[0]) !== undefined;
 
-function joinRecords(words: string[], startsRecord: (w: string, prev: string | undefined, next: string | undefined, inRecord: number) => boolean): string[] {
-  const out: string[] = [];
-  let cur: string[] = [];
-  words.forEach((w, i) => {
-    if (cur.length > 0 && startsRecord(w, words[i - 1], words[i + 1], cur.length)) { out.push(cur.join(' ')); cur = []; }
-    cur.push(w);
-  });
-  if (cur.length) out.push(cur.join(' '));
+type StartsRecord = (w: string, prev: string | undefined, next: string | undefined) => boolean;
+
+export function splitRecords(line: string, startsRecord: StartsRecord): Piece[] {
+  const words: { w: string; at: number }[] = [];
+  const re = /\S+/g;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(line)) !== null) words.push({ w: m[0], at: m.index });
+  if (words.length === 0) return [{ text: line, start: 0 }];
+  const out: Piece[] = [];
+  let first = 0;
+  for (let i = 1; i < words.length; i++) {
+    if (startsRecord(words[i].w, words[i - 1].w, words[i + 1]?.w)) {
+      const last = words[i - 1];
+      out.push({ text: line.slice(words[first].at, last.at + last.w.length), start: words[first].at });
+      first = i;
+    }
+  }
+  if (out.length === 0) return [{ text: line, start: 0 }]; // one record: the line as it is
+  const last = words[words.length - 1];
+  out.push({ text: line.slice(words[first].at, last.at + last.w.length), start: words[first].at });
   return out;
 }
 
-const wordsOf = (line: string) => line.split(/\s+/).filter(Boolean);
+const texts = (pieces: Piece[]) => pieces.map((p) => p.text);
 
-export function unflattenIpRoute(line: string): string[] {
-  return joinRecords(wordsOf(line), (w, prev, next) => {
-    if (ROUTE_TYPES.has(w) && next !== undefined && isDest(next)) return prev === undefined || !ROUTE_KEYS_WITH_VALUE.has(prev);
-    if (!isDest(w) || prev === undefined) return false;
+export function unflattenIpRoutePieces(line: string): Piece[] {
+  return splitRecords(line, (w, prev, next) => {
+    if (prev === undefined) return false;
+    if (ROUTE_TYPES.has(w) && next !== undefined && isDest(next)) return !ROUTE_KEYS_WITH_VALUE.has(prev);
     // A destination follows a finished route, never a keyword waiting for its value or a route type.
-    return !ROUTE_KEYS_WITH_VALUE.has(prev) && !ROUTE_TYPES.has(prev);
+    return isDest(w) && !ROUTE_KEYS_WITH_VALUE.has(prev) && !ROUTE_TYPES.has(prev);
   });
 }
 
 const NEIGH_STATES = /^(PERMANENT|NOARP|REACHABLE|STALE|NONE|INCOMPLETE|DELAY|PROBE|FAILED)$/;
 
-export function unflattenIpNeigh(line: string): string[] {
-  return joinRecords(wordsOf(line), (w, prev) => ipFamily(w) !== undefined && prev !== undefined && NEIGH_STATES.test(prev));
+export function unflattenIpNeighPieces(line: string): Piece[] {
+  return splitRecords(line, (w, prev) => ipFamily(w) !== undefined && prev !== undefined && NEIGH_STATES.test(prev));
 }
 
-export function unflattenBridgeFdb(line: string): string[] {
-  return joinRecords(wordsOf(line), (w, prev) => MAC_RE.test(w) && prev !== 'lladdr');
+export function unflattenBridgeFdbPieces(line: string): Piece[] {
+  return splitRecords(line, (w, prev) => MAC_RE.test(w) && prev !== 'lladdr');
 }
+
+export function unflattenSubnetEnvPieces(line: string): Piece[] {
+  return splitRecords(line, (w, prev) => w === 'export' || (/^[A-Z][A-Z0-9_]{0,63}=/.test(w) && prev !== 'export'));
+}
+
+export const unflattenIpRoute = (line: string): string[] => texts(unflattenIpRoutePieces(line));
+export const unflattenIpNeigh = (line: string): string[] => texts(unflattenIpNeighPieces(line));
+export const unflattenBridgeFdb = (line: string): string[] => texts(unflattenBridgeFdbPieces(line));

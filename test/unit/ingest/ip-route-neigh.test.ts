@@ -73,3 +73,24 @@ test('flattened ip route / ip neigh / bridge fdb output is split back into the r
   const typed = 'local 10.244.0.1 dev cni0 table local proto kernel scope host src 10.244.0.1 broadcast 10.244.0.255 dev cni0 table local proto kernel scope link src 10.244.0.1';
   assert.equal(unflattenIpRoute(typed).length, 2);
 });
+
+test('FormatSpec.unflatten hooks: pieces are slices of the line at their columns, and idempotent', async () => {
+  const { formatSpec } = await import('../../../src/ingest/registry');
+  for (const [id, file] of [['ip-route', 'ip-route.txt'], ['ip-neigh', 'ip-neigh.txt'], ['bridge-fdb', 'bridge-fdb.txt'], ['ip-link', 'ip-link.txt'], ['ip-addr', 'ip-addr.txt']] as const) {
+    const spec = formatSpec(id)!;
+    assert.ok(spec.unflatten, id);
+    const lines = fx(file).split('\n').filter((l) => l.trim());
+    const flat = lines.map((l) => l.trim()).join(' ');
+    const pieces = spec.unflatten!(flat).map((p) => (typeof p === 'string' ? { text: p, start: flat.indexOf(p) } : p));
+    assert.equal(pieces.length, lines.length, id);
+    for (const p of pieces) assert.ok(flat.slice(p.start).startsWith(p.text.trim()), `${id}: piece at ${p.start}`);
+    // Parsing the pieces gives what parsing the original lines gives.
+    const strip = (t: string) => spec.parse({ text: t, uri: 'u' }).facts.map((f) => ({ ...f, evidence: undefined }));
+    assert.deepEqual(strip(pieces.map((p) => p.text).join('\n')), strip(fx(file)), id);
+    // A line that holds one record comes back whole.
+    for (const l of lines.slice(0, 3)) {
+      const again = spec.unflatten!(l);
+      assert.equal(again.length, 1, `${id}: ${l}`);
+    }
+  }
+});

@@ -28,3 +28,15 @@ test('subnet.env: bad values and foreign lines are reported, not guessed', () =>
   assert.equal(formatForCommand('cat /run/flannel/subnet.env')?.id, 'flannel-subnet-env');
   assert.equal(sniffFormat(['FLANNEL_NETWORK=10.244.0.0/16', 'FLANNEL_SUBNET=10.244.0.1/24'])?.id, 'flannel-subnet-env');
 });
+
+test('flattened subnet.env is cut at each KEY=', async () => {
+  const { formatSpec } = await import('../../../src/ingest/registry');
+  const spec = formatSpec('flannel-subnet-env')!;
+  const line = 'FLANNEL_NETWORK=10.244.0.0/16 FLANNEL_SUBNET=10.244.0.1/24 FLANNEL_MTU=1450 FLANNEL_IPMASQ=true';
+  const pieces = spec.unflatten!(line) as { text: string; start: number }[];
+  assert.deepEqual(pieces.map((p) => p.text), line.split(' '));
+  assert.deepEqual(pieces.map((p) => p.start), line.split(' ').map((w) => line.indexOf(w)));
+  const r = spec.parse({ text: pieces.map((p) => p.text).join('\n'), uri: 'x' });
+  assert.equal((r.facts[0] as CniConfig).mtu, 1450);
+  assert.deepEqual(spec.unflatten!('export FLANNEL_MTU=1450 export FLANNEL_IPMASQ=false').map((p) => (typeof p === 'string' ? p : p.text)), ['export FLANNEL_MTU=1450', 'export FLANNEL_IPMASQ=false']);
+});
