@@ -20,7 +20,7 @@ export function clusterIpTraceroute(ctx: TraceContext): Finding[] {
     if (!svc) continue;
     const outside = t.hops.flatMap((h) => h.probes.map((p) => p.ip)).filter((ip): ip is string => !!ip);
     if (!outside.length) continue;
-    const rules = ctx.model.all('NatRule').filter((r) => r.chain === 'KUBE-SERVICES' && r.destination?.cidr.replace(/\/32$/, '') === svc.clusterIP);
+    const rules = ctx.model.all('NatRule').filter((r) => (r.chain === 'KUBE-SERVICES' || r.kubeProxy?.role === 'service-portal') && r.destination?.cidr.replace(/\/32$/, '') === svc.clusterIP);
     const ports = svc.ports.map((p) => `${p.protocol}/${p.port}`).join(', ') || rules.map((r) => r.protocol).join(', ');
     out.push({
       id: 'clusterip-traceroute', severity: 'info', title: 'traceroute to a ClusterIP goes out of the default gateway',
