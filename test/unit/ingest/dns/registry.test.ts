@@ -39,15 +39,15 @@ test('the unflatten hooks are idempotent: a recovered record is not cut again', 
   // the seed report has no nginx log: a flattened copy of the real one stands in
   const seed = [...fixture('seed/flannel-network-flows-part1.ko.txt').split('\n'), fixture('nginx/access-combined.log').replace(/\n/g, ' ')];
   for (const id of ['nslookup', 'dig', 'host', 'hosts', 'resolv-conf', 'traceroute', 'kubectl-logs'] as const) {
-    const spec = formatSpec(id);
-    assert.ok(spec?.unflatten, id);
+    const unflatten = formatSpec(id)?.unflatten;
+    assert.ok(unflatten, id);
     let cut = 0;
     for (const line of seed) {
-      const pieces = spec.unflatten(line);
+      const pieces: (string | { text: string; start: number })[] = unflatten(line);
       if (pieces.length > 1) cut++;
       for (const p of pieces) {
         const text = typeof p === 'string' ? p : p.text;
-        const again = spec.unflatten(text).map((q) => (typeof q === 'string' ? q : q.text));
+        const again = unflatten(text).map((q) => (typeof q === 'string' ? q : q.text));
         assert.deepEqual(again, [text], `${id}: ${text.slice(0, 80)}`);
         if (typeof p !== 'string') assert.equal(line.slice(p.start, p.start + text.length), text);
       }
