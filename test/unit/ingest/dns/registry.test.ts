@@ -47,7 +47,7 @@ test('the unflatten hooks are idempotent: a recovered record is not cut again', 
       if (pieces.length > 1) cut++;
       for (const p of pieces) {
         const text = typeof p === 'string' ? p : p.text;
-        const again = unflatten(text).map((q) => (typeof q === 'string' ? q : q.text));
+        const again: string[] = unflatten(text).map((q) => (typeof q === 'string' ? q : q.text));
         assert.deepEqual(again, [text], `${id}: ${text.slice(0, 80)}`);
         if (typeof p !== 'string') assert.equal(line.slice(p.start, p.start + text.length), text);
       }
