@@ -1,0 +1,146 @@
+/**
+ * Character-level helpers for the tcpdump parser. Hand-rolled on purpose: a capture can have
+ * millions of lines, and these run once per line without regex backtracking or allocation.
+ */
+
+export const isDigit = (c: number): boolean => c >= 48 && c <= 57;
+
+const isHex = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
+
+/** Reads an unsigned decimal at `i`; returns NaN when there is none. `END` gets the index after it. */
+export let END = 0;
+export function readUint(s: string, i: number): number {
+  let n = 0;
+  const start = i;
+  while (i < s.length) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) break;
+    n = n * 10 + (c - 48);
+    i++;
+  }
+  END = i;
+  return i === start ? NaN : n;
+}
+
+export function skipSpaces(s: string, i: number): number {
+  while (i < s.length && (s.charCodeAt(i) === 32 || s.charCodeAt(i) === 9)) i++;
+  return i;
+}
+
+/** Index of the next space (or the end). */
+export function wordEnd(s: string, i: number): number {
+  const j = s.indexOf(' ', i);
+  return j < 0 ? s.length : j;
+}
+
+/** `aa:bb:cc:dd:ee:ff` at `i`. */
+export function isMacAt(s: string, i: number): boolean {
+  if (s.length < i + 17) return false;
+  for (let k = 0; k < 17; k++) {
+    const c = s.charCodeAt(i + k);
+    if (k % 3 === 2 ? c !== 58 : !isHex(c)) return false;
+  }
+  const after = s.charCodeAt(i + 17);
+  return Number.isNaN(after) || after === 32 || after === 44;
+}
+
+export interface Stamp {
+  /** Index just after the timestamp (a space or the end follows). */
+  end: number;
+  t: number;
+}
+
+const STAMP: Stamp = { end: -1, t: 0 };
+
+function twoDigits(s: string, i: number): number {
+  const a = s.charCodeAt(i) - 48;
+  const b = s.charCodeAt(i + 1) - 48;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
+}
+
+/** `HH:MM:SS.frac` at `i` → seconds since midnight, or -1. */
+function timeOfDay(s: string, i: number): number {
+  if (s.charCodeAt(i + 2) !== 58 || s.charCodeAt(i + 5) !== 58 || s.charCodeAt(i + 8) !== 46) return -1;
+  const h = twoDigits(s, i);
+  const m = twoDigits(s, i + 3);
+  const sec = twoDigits(s, i + 6);
+  if (h < 0 || m < 0 || sec < 0 || h > 23 || m > 59 || sec > 60) return -1;
+  let j = i + 9;
+  let frac = 0;
+  let scale = 1;
+  while (j < s.length && j < i + 18) {
+    const c = s.charCodeAt(j);
+    if (c < 48 || c > 57) break;
+    frac = frac * 10 + (c - 48);
+    scale *= 10;
+    j++;
+  }
+  if (j === i + 9) return -1;
+  STAMP.end = j;
+  return h * 3600 + m * 60 + sec + frac / scale;
+}
+
+/**
+ * A capture timestamp at `i`: `HH:MM:SS.ffffff` (default), `YYYY-MM-DD HH:MM:SS.ffffff` (-tttt) or
+ * `EPOCH.ffffff` (-tt). Returns a shared scratch object (copy what you need) or undefined.
+ * The stamp must be followed by a space or the end of the text.
+ */
+export function readStamp(s: string, i: number): Stamp | undefined {
+  const c0 = s.charCodeAt(i);
+  if (!(c0 >= 48 && c0 <= 57)) return undefined;
+  const c2 = s.charCodeAt(i + 2);
+  let t = -1;
+  if (c2 === 58) {
+    t = timeOfDay(s, i);
+  } else if (s.charCodeAt(i + 4) === 45 && s.charCodeAt(i + 7) === 45 && s.charCodeAt(i + 10) === 32
+    && twoDigits(s, i) >= 0 && twoDigits(s, i + 2) >= 0 && twoDigits(s, i + 5) >= 0 && twoDigits(s, i + 8) >= 0) {
+    t = timeOfDay(s, i + 11);
+  } else {
+    // -tt: seconds since the epoch, 9 or 10 digits, a dot, the fraction.
+    let j = i;
+    let n = 0;
+    while (j < s.length && j < i + 11 && isDigit(s.charCodeAt(j))) { n = n * 10 + (s.charCodeAt(j) - 48); j++; }
+    if (j - i >= 9 && s.charCodeAt(j) === 46) {
+      let k = j + 1;
+      let frac = 0;
+      let scale = 1;
+      while (k < s.length && k < j + 10 && isDigit(s.charCodeAt(k))) { frac = frac * 10 + (s.charCodeAt(k) - 48); scale *= 10; k++; }
+      if (k > j + 1) { STAMP.end = k; t = n + frac / scale; }
+    }
+  }
+  if (t < 0) return undefined;
+  const after = s.charCodeAt(STAMP.end);
+  if (!(Number.isNaN(after) || after === 32 || after === 9)) return undefined;
+  STAMP.t = t;
+  return STAMP;
+}
+
+/**
+ * Whether a timestamp that starts a record sits at `i` (at 0 or after a space), used to find
+ * records run together on one line.
+ */
+export function stampStartsAt(s: string, i: number): boolean {
+  return (i === 0 || s.charCodeAt(i - 1) === 32) && readStamp(s, i) !== undefined;
+}
+
+/** Shortens an excerpt the way evidence does elsewhere (240 characters). */
+export function excerptOf(text: string): string {
+  const t = text.length > 240 ? text.slice(0, 239) + '…' : text;
+  return t.trim();
+}
+
+/** Small string intern table: repeated interface names and addresses share one string. */
+export class Interner {
+  private readonly map = new Map<string, string>();
+  get(s: string): string {
+    const hit = this.map.get(s);
+    if (hit !== undefined) return hit;
+    if (this.map.size < 200_000) {
+      // Flatten a sliced string so the table does not pin the whole input.
+      const own = (' ' + s).slice(1);
+      this.map.set(own, own);
+      return own;
+    }
+    return s;
+  }
+}

@@ -1,0 +1,41 @@
+import { readStamp } from './scan';
+
+/**
+ * Text copied from a web page often loses its newlines, so a whole capture arrives as one line:
+ * `tcpdump: data link type LINUX_SLL2 tcpdump: verbose output suppressed, ... listening on any, ...
+ * bytes 21:18:36.504305 vethded7ef9f P IP ... length 64 21:18:36.504380 veth75a7f7d6 Out IP ...`.
+ * A record starts at a timestamp, a `tcpdump: ` / `listening on ` header or an `N packets ...` trailer.
+ */
+const RECORD_START = /(?<= )(?:tcpdump: |listening on |reading from file |\d+ packets? (?:captured|received by filter|dropped by (?:kernel|interface))|(?:\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d\.\d{1,9}(?= |$))/g;
+
+/** Cheap test (no regex, no allocation) for a line that holds more than one record. */
+export function looksFlattened(line: string): boolean {
+  if (line.length < 40) return false;
+  if (line.startsWith('tcpdump: ') || line.startsWith('listening on ')) return line.length > 100 || line.indexOf('tcpdump: ', 9) > 0 || line.indexOf(' listening on ') > 0;
+  let i = line.indexOf(':', 12);
+  while (i >= 0) {
+    // `HH:MM:SS.` with the colon at i = HH end
+    if (i >= 3 && line.charCodeAt(i - 3) === 32 && line.charCodeAt(i + 3) === 58 && readStamp(line, i - 2)) return true;
+    i = line.indexOf(':', i + 1);
+  }
+  return false;
+}
+
+/** Splits one flattened line into its records, each with its 0-based start column. */
+export function unflattenTcpdump(line: string): { text: string; start: number }[] {
+  if (!looksFlattened(line)) return [{ text: line, start: 0 }];
+  const cuts: number[] = [0];
+  RECORD_START.lastIndex = 0;
+  for (let m = RECORD_START.exec(line); m; m = RECORD_START.exec(line)) {
+    const prev = cuts[cuts.length - 1];
+    // `tcpdump: listening on any, ...` (-v) is one header, not two
+    if (m.index > 0 && m.index !== prev && line.slice(prev, m.index) !== 'tcpdump: ') cuts.push(m.index);
+    if (m[0].length === 0) RECORD_START.lastIndex++;
+  }
+  const out: { text: string; start: number }[] = [];
+  for (let k = 0; k < cuts.length; k++) {
+    const text = line.slice(cuts[k], k + 1 < cuts.length ? cuts[k + 1] : line.length).trimEnd();
+    if (text.trim()) out.push({ text, start: cuts[k] });
+  }
+  return out.length ? out : [{ text: line, start: 0 }];
+}
