@@ -249,7 +249,9 @@ function configMapFacts(o: Rec, meta: Rec, ev: EvidenceSource): ObjectFacts {
         loadbalance: /^\s*loadbalance\b/m.test(corefile),
         evidence: withLine('Corefile', k[0].trim()),
       });
-      if (dns.loadbalance) dns.evidence.push(...withLine('Corefile', 'loadbalance').slice(0, 1));
+      // Evidence order: the `kubernetes <domain>` line, the `loadbalance` line, then the ConfigMap.
+      const lb = dns.loadbalance ? ev.inText('data.Corefile', 'loadbalance') : undefined;
+      if (lb) dns.evidence.splice(dns.evidence.length - 1, 0, lb);
       facts.push(dns);
     }
   }

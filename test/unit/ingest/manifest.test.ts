@@ -55,6 +55,22 @@ test('kube-dns Service: three ports with names and protocols', () => {
   assert.equal(svc.labels?.['kubernetes.io/cluster-service'], 'true');
 });
 
+test('sample CoreDNS Deployment and Corefile: ports, selector, cluster domain, loadbalance line', () => {
+  const text = read('samples/manifests/kube-system/coredns.yaml');
+  const r = parseManifest({ text, uri: 'coredns.yaml' });
+  assert.deepEqual(r.unparsed, []);
+  const [dep] = of(r.facts, 'Deployment') as Workload[];
+  assert.deepEqual(dep.podLabels, { 'k8s-app': 'kube-dns' });
+  assert.deepEqual(dep.containers![0].ports.map((p) => `${p.name}:${p.containerPort}/${p.protocol}`), ['dns:53/UDP', 'dns-tcp:53/TCP', 'metrics:9153/TCP']);
+  const [dns] = of(r.facts, 'ClusterDns');
+  assert.equal(dns.domain, 'cluster.local');
+  assert.equal(dns.loadbalance, true);
+  // The evidence points at the Corefile lines themselves, inside the block scalar.
+  const lines = text.split('\n');
+  assert.match(lines[dns.evidence[0].line! - 1], /kubernetes cluster\.local/);
+  assert.equal(lines[dns.evidence[1].line! - 1].trim(), 'loadbalance');
+});
+
 test('all sample manifests parse without problems and merge into one model per lab', () => {
   for (const dir of ['a1-pod-to-pod', 'a2-clusterip-deployment', 'a3-headless-statefulset']) {
     const model = new ClusterModel();
