@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { registerDiagramCommands } from './diagram';
+import { registerClusterCommands } from './cluster';
 import { endpointProbabilities, iptablesEndpointChain, iptablesServiceChain, serviceDnsName, servicePortName } from '../model';
 
 /** Every command the extension contributes, registered in one place. */
@@ -7,6 +8,7 @@ export function registerCommands(context: vscode.ExtensionContext, log: vscode.L
   const register = (id: string, fn: (...args: unknown[]) => unknown) =>
     context.subscriptions.push(vscode.commands.registerCommand(id, fn));
   registerDiagramCommands(context, log);
+  registerClusterCommands(context, log);
 
   register('kubePacketPath.showServiceNames', async (arg?: unknown) => {
     const input = typeof arg === 'string' ? arg : await vscode.window.showInputBox({

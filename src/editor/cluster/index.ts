@@ -1,0 +1,135 @@
+import * as vscode from 'vscode';
+import { ClusterModel } from '../../model';
+import { loadClusterApi } from './loader';
+import { readClusterSettings, writeClusterSetting, type ClusterSettings } from './settings';
+import { disposeClusterState, setClusterRead } from './state';
+import { ClusterStatusBar } from './statusBar';
+
+export { lastClusterRead, onDidReadCluster, type ClusterSnapshot } from './state';
+
+/**
+ * The cluster commands: refresh (read the cluster with progress and cancel), choose a
+ * context, choose namespaces, plus the status bar item. Nothing here contacts a cluster
+ * or loads dist/cluster.js until a command runs, and nothing does in an untrusted workspace.
+ */
+export function registerClusterCommands(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): void {
+  const status = new ClusterStatusBar();
+  context.subscriptions.push(status, { dispose: disposeClusterState });
+  const refreshStatus = () => status.update(readClusterSettings());
+  refreshStatus();
+  context.subscriptions.push(
+    vscode.workspace.onDidGrantWorkspaceTrust(refreshStatus),
+    vscode.workspace.onDidChangeWorkspaceFolders(refreshStatus),
+    vscode.workspace.onDidChangeConfiguration((e) => { if (e.affectsConfiguration('kubePacketPath')) refreshStatus(); }),
+  );
+
+  /** The settings when cluster access is allowed; otherwise tells the user why and returns undefined. */
+  const allowed = (): ClusterSettings | undefined => {
+    const s = readClusterSettings();
+    if (s.decision.allowed) return s;
+    log.warn(s.decision.reason);
+    const manage = vscode.l10n.t('Manage Workspace Trust');
+    void vscode.window.showWarningMessage(s.decision.reason, ...(vscode.workspace.isTrusted ? [] : [manage]))
+      .then((pick) => { if (pick === manage) void vscode.commands.executeCommand('workbench.trust.manage'); });
+    return undefined;
+  };
+
+  const register = (id: string, fn: (...args: unknown[]) => unknown) => context.subscriptions.push(vscode.commands.registerCommand(id, fn));
+
+  register('kubePacketPath.cluster.refresh', async () => {
+    const s = allowed();
+    if (!s) return undefined;
+    log.info(s.decision.reason);
+    const api = loadClusterApi();
+    return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Reading the cluster'), cancellable: true }, async (progress, token) => {
+      const abort = new AbortController();
+      const sub = token.onCancellationRequested(() => abort.abort());
+      let done = 0;
+      const model = new ClusterModel();
+      try {
+        const result = await api.pullCluster({
+          kubeconfigPaths: s.decision.kubeconfigPaths,
+          context: s.context || undefined,
+          namespaces: s.namespaces.length ? s.namespaces : 'all',
+          allowCredentialPlugins: s.decision.allowCredentialPlugins,
+          sink: model,
+          signal: abort.signal,
+          onProgress: (p) => {
+            progress.report({ message: vscode.l10n.t('{0} — {1} objects', p.step, p.objects), increment: ((p.done - done) / Math.max(1, p.total)) * 100 });
+            done = p.done;
+          },
+        });
+        const summary = api.summarizePull(result);
+        log.info(`${summary.headline} (${result.requests} GET requests to ${result.server ?? '?'})`);
+        for (const d of summary.details) (d.startsWith('[error]') ? log.error : d.startsWith('[warning]') ? log.warn : log.info).call(log, d);
+        setClusterRead({ result, model, at: new Date() });
+        status.update(readClusterSettings(), { context: result.context, headline: summary.headline, level: summary.level });
+        const showLog = vscode.l10n.t('Show Log');
+        const show = summary.level === 'error' ? vscode.window.showErrorMessage : summary.level === 'warning' ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
+        void show(summary.headline, showLog).then((pick) => { if (pick === showLog) log.show(true); });
+        return result;
+      } finally {
+        sub.dispose();
+      }
+    });
+  });
+
+  register('kubePacketPath.cluster.pickContext', async () => {
+    const s = allowed();
+    if (!s) return undefined;
+    let listing;
+    try {
+      listing = loadClusterApi().listKubeContexts(s.decision.kubeconfigPaths);
+    } catch (e) {
+      void vscode.window.showErrorMessage((e as Error).message);
+      return undefined;
+    }
+    const current = s.context || listing.current;
+    const items: (vscode.QuickPickItem & { value: string })[] = [
+      { label: vscode.l10n.t('Use the kubeconfig\'s current context'), description: listing.current, value: '' },
+      { label: '', kind: vscode.QuickPickItemKind.Separator, value: '' },
+      ...listing.contexts.map((c) => ({
+        label: `${c.name === current ? '$(check) ' : ''}${c.name}`,
+        description: c.server,
+        detail: [c.cluster && `cluster ${c.cluster}`, c.user && `user ${c.user}`, c.namespace && `namespace ${c.namespace}`].filter(Boolean).join(' · '),
+        value: c.name,
+      })),
+    ];
+    const pick = await vscode.window.showQuickPick(items, { title: vscode.l10n.t('Cluster context'), placeHolder: s.decision.reason, matchOnDescription: true });
+    if (!pick) return undefined;
+    // Our own setting: the kubeconfig file itself is never written.
+    await writeClusterSetting('context', pick.value);
+    refreshStatus();
+    return pick.value;
+  });
+
+  register('kubePacketPath.cluster.pickNamespaces', async () => {
+    const s = allowed();
+    if (!s) return undefined;
+    const api = loadClusterApi();
+    const listing = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Listing namespaces'), cancellable: true }, (_p, token) => {
+      const abort = new AbortController();
+      token.onCancellationRequested(() => abort.abort());
+      return api.listNamespaceNames({ kubeconfigPaths: s.decision.kubeconfigPaths, context: s.context || undefined, allowCredentialPlugins: s.decision.allowCredentialPlugins, signal: abort.signal });
+    });
+    let chosen: string[] | undefined;
+    if (listing.names.length) {
+      const picks = await vscode.window.showQuickPick(listing.names.map((n) => ({ label: n, picked: s.namespaces.includes(n) })), {
+        title: vscode.l10n.t('Namespaces to read (none selected: all namespaces)'), canPickMany: true,
+      });
+      chosen = picks?.map((p) => p.label);
+    } else {
+      if (listing.problem) log.warn(listing.problem.message);
+      const typed = await vscode.window.showInputBox({
+        title: vscode.l10n.t('Namespaces to read'),
+        prompt: listing.problem ? listing.problem.message : vscode.l10n.t('Comma-separated namespace names; empty for all namespaces'),
+        value: s.namespaces.join(', '),
+      });
+      chosen = typed === undefined ? undefined : typed.split(',').map((n) => n.trim()).filter(Boolean);
+    }
+    if (chosen === undefined) return undefined;
+    await writeClusterSetting('namespaces', chosen);
+    refreshStatus();
+    return chosen;
+  });
+}

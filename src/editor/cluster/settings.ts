@@ -1,0 +1,34 @@
+import * as os from 'node:os';
+import * as vscode from 'vscode';
+import { clusterAccessPolicy, type ClusterAccessDecision } from '../../cluster/policy';
+
+/** The cluster settings and the access decision for the current window (pure policy, no client library). */
+export interface ClusterSettings {
+  /** '' → the kubeconfig's current-context. */
+  context: string;
+  /** Empty → all namespaces. */
+  namespaces: string[];
+  decision: ClusterAccessDecision;
+}
+
+export function readClusterSettings(): ClusterSettings {
+  const cfg = vscode.workspace.getConfiguration('kubePacketPath');
+  const namespaces = (cfg.get<unknown[]>('namespaces') ?? []).filter((n): n is string => typeof n === 'string' && n.trim() !== '').map((n) => n.trim());
+  return {
+    context: (cfg.get<string>('context') ?? '').trim(),
+    namespaces,
+    decision: clusterAccessPolicy({
+      trusted: vscode.workspace.isTrusted,
+      kubeconfigPath: cfg.get<string>('kubeconfig') ?? '',
+      workspaceFolders: (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath),
+      envKubeconfig: process.env.KUBECONFIG,
+      homeDir: os.homedir(),
+    }),
+  };
+}
+
+/** Workspace settings when a folder is open (a context is usually per project), else user settings. */
+export async function writeClusterSetting(key: 'context' | 'namespaces', value: unknown): Promise<void> {
+  const target = vscode.workspace.workspaceFolders?.length ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+  await vscode.workspace.getConfiguration('kubePacketPath').update(key, value, target);
+}

@@ -1,0 +1,45 @@
+import * as vscode from 'vscode';
+import type { ClusterSettings } from './settings';
+
+/** Status bar item: the context in use (click to switch), or why cluster access is off. */
+export class ClusterStatusBar implements vscode.Disposable {
+  private readonly item = vscode.window.createStatusBarItem('kubePacketPath.cluster', vscode.StatusBarAlignment.Left, 50);
+  /** Context name learnt from the last read (the setting may be empty = kubeconfig's current context). */
+  private knownContext?: string;
+  private lastSummary?: string;
+
+  constructor() {
+    this.item.name = vscode.l10n.t('Kube Packet Path: Cluster');
+  }
+
+  update(settings: ClusterSettings, read?: { context: string; headline: string; level: string }): void {
+    if (read) {
+      this.knownContext = read.context;
+      this.lastSummary = read.headline;
+    }
+    const d = settings.decision;
+    if (!d.allowed) {
+      this.item.text = '$(shield) ' + vscode.l10n.t('Cluster off');
+      this.item.tooltip = d.reason;
+      this.item.command = vscode.workspace.isTrusted ? 'kubePacketPath.cluster.pickContext' : 'workbench.trust.manage';
+      this.item.backgroundColor = undefined;
+    } else {
+      const ctx = settings.context || this.knownContext || vscode.l10n.t('current context');
+      const ns = settings.namespaces.length ? ` (${settings.namespaces.join(', ')})` : '';
+      this.item.text = `$(cloud) ${ctx}${ns}`;
+      const md = new vscode.MarkdownString(undefined, true);
+      md.appendText(d.reason);
+      if (this.lastSummary) md.appendMarkdown('\n\n').appendText(this.lastSummary);
+      md.appendMarkdown('\n\n').appendText(vscode.l10n.t('Click to choose a context; run "Refresh from Cluster" to read it.'));
+      this.item.tooltip = md;
+      this.item.command = 'kubePacketPath.cluster.pickContext';
+      this.item.backgroundColor = read?.level === 'error' ? new vscode.ThemeColor('statusBarItem.errorBackground')
+        : read?.level === 'warning' ? new vscode.ThemeColor('statusBarItem.warningBackground') : read ? undefined : this.item.backgroundColor;
+    }
+    this.item.show();
+  }
+
+  dispose(): void {
+    this.item.dispose();
+  }
+}
