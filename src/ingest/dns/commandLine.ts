@@ -55,9 +55,11 @@ export function parseToolCommand(command: string | undefined, host?: string): To
     if (words[0] === 'ip' && words[1] === 'netns' && words[2] === 'exec' && words[3]) { out.client = words[3]; words = words.slice(4); continue; }
     break;
   }
-  if (words[0] === 'kubectl' && (words[1] === 'exec' || words[1] === 'run' || words[1] === 'debug')) {
+  // the verb may follow global flags: `kubectl -n default exec …`
+  const verb = words[0] === 'kubectl' ? words.findIndex((w, i) => i > 0 && (w === 'exec' || w === 'run' || w === 'debug')) : -1;
+  if (verb > 0 && words.slice(1, verb).every((w, i, a) => w.startsWith('-') || KUBECTL_VALUE_FLAGS.has(a[i - 1] ?? ''))) {
     const dash = words.indexOf('--');
-    const head = dash >= 0 ? words.slice(2, dash) : words.slice(2);
+    const head = dash >= 0 ? words.slice(verb + 1, dash) : words.slice(verb + 1);
     for (let i = 0; i < head.length; i++) {
       const w = head[i];
       if (w.startsWith('-')) { if (KUBECTL_VALUE_FLAGS.has(w)) i++; continue; }

@@ -48,7 +48,7 @@ export function questionNameFromArgs(args: readonly string[], tool: string): str
     if (a.startsWith('+') || a.startsWith('@')) continue;
     if (a.startsWith('-')) {
       if (/^-(t|c|q|p|b|k|y|W|R|N|m|w|f|i|s|z)$/.test(a) && tool !== 'nslookup') i++;
-      else if (a === '-x' && args[i + 1]) return args[i + 1];
+      else if (a === '-x' && args[i + 1]) return reverseName(args[i + 1]);
       continue;
     }
     if (tool === 'dig' && (DNS_TYPES.has(a.toUpperCase()) && a === a.toUpperCase() || a === 'IN')) continue;
@@ -85,3 +85,8 @@ export function addAnswer(l: { answers: DnsAnswer[] }, a: DnsAnswer): void {
 
 const answerKeys = new WeakMap<object, Set<string>>();
 const answerKey = (a: DnsAnswer): string => `${a.name}\u0000${a.type}\u0000${a.data}`;
+
+/** `10.103.129.86` → `86.129.103.10.in-addr.arpa` (the name `dig -x` asks); other text unchanged. */
+export function reverseName(ip: string): string {
+  return isIPv4(ip) ? `${ip.split('.').reverse().join('.')}.in-addr.arpa` : ip;
+}
