@@ -14,7 +14,8 @@ const MASQ_MARK = '0x4000';
 interface Table {
   name: string;
   builtins: string[];
-  chains: string[];
+  /** Declared chains in order of first use (a Set: 100k chains must stay linear). */
+  chains: Set<string>;
   rules: string[];
 }
 
@@ -29,11 +30,11 @@ function proto(p: ServicePortPlan): string {
 }
 
 class Writer {
-  readonly filter: Table = { name: 'filter', builtins: ['INPUT', 'FORWARD', 'OUTPUT'], chains: ['KUBE-NODEPORTS', 'KUBE-SERVICES', 'KUBE-EXTERNAL-SERVICES', 'KUBE-FORWARD', 'KUBE-PROXY-FIREWALL'], rules: [] };
-  readonly nat: Table = { name: 'nat', builtins: ['PREROUTING', 'INPUT', 'OUTPUT', 'POSTROUTING'], chains: ['KUBE-SERVICES', 'KUBE-NODEPORTS', 'KUBE-POSTROUTING', 'KUBE-MARK-MASQ'], rules: [] };
+  readonly filter: Table = { name: 'filter', builtins: ['INPUT', 'FORWARD', 'OUTPUT'], chains: new Set(['KUBE-NODEPORTS', 'KUBE-SERVICES', 'KUBE-EXTERNAL-SERVICES', 'KUBE-FORWARD', 'KUBE-PROXY-FIREWALL']), rules: [] };
+  readonly nat: Table = { name: 'nat', builtins: ['PREROUTING', 'INPUT', 'OUTPUT', 'POSTROUTING'], chains: new Set(['KUBE-SERVICES', 'KUBE-NODEPORTS', 'KUBE-POSTROUTING', 'KUBE-MARK-MASQ']), rules: [] };
 
   chain(t: Table, name: string): void {
-    if (!t.chains.includes(name)) t.chains.push(name);
+    t.chains.add(name);
   }
 
   add(t: Table, chain: string, args: string): void {
@@ -139,7 +140,7 @@ function serialise(t: Table): string[] {
   return [
     `*${t.name}`,
     ...t.builtins.map((c) => `:${c} ACCEPT [0:0]`),
-    ...t.chains.map((c) => `:${c} - [0:0]`),
+    ...[...t.chains].map((c) => `:${c} - [0:0]`),
     ...t.rules,
     'COMMIT',
   ];

@@ -81,7 +81,6 @@ function parseRuleTokens(tokens: string[], state: State): Omit<NatRule, 'evidenc
   if (outInterface) rule.outInterface = outInterface;
   if (packets !== undefined) rule.packets = packets;
   if (bytes !== undefined) rule.bytes = bytes;
-  for (const key of Object.keys(rule) as (keyof typeof rule)[]) if (rule[key] === undefined) delete rule[key];
   return rule;
 }
 

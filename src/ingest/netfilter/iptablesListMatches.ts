@@ -21,9 +21,11 @@ export function parseListMatches(tokens: readonly string[]): ListMatchFields {
     if (t.startsWith('/*')) {
       if (f.comment === undefined) f.comment = t.replace(/^\/\*\s*/, '').replace(/\s*\*\/$/, '').replace(/\s*\*$/, '');
     } else if (t.startsWith('dpt:')) {
-      f.dport = parsePort(t.slice(4));
+      const port = parsePort(t.slice(4));
+      if (port !== undefined) f.dport = port;
     } else if (t.startsWith('spt:')) {
-      f.sport = parsePort(t.slice(4));
+      const port = parsePort(t.slice(4));
+      if (port !== undefined) f.sport = port;
     } else if (t === 'statistic' && tokens[i + 1] === 'mode' && tokens[i + 2] === 'random' && tokens[i + 3] === 'probability') {
       const p = Number(tokens[i + 4]);
       if (Number.isFinite(p)) f.probability = p;

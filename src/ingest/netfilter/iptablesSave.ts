@@ -52,9 +52,9 @@ export function parseIptablesSave(input: ParseInput): ParseResult {
     const whole = lines[idx].trim();
     if (!whole) continue;
     // A quoted comment may contain ` -A `; only split lines without quotes, or clearly flattened ones.
-    const records = whole.length < 5_000_000 && (whole.match(/ -A /g) ?? []).length > 0 && !whole.startsWith('#') ? unflattenIptablesSave(whole) : [whole];
+    const records = whole.length < 5_000_000 && whole.indexOf(' -A ') > 0 && !whole.startsWith('#') ? unflattenIptablesSave(whole) : [whole];
     for (const rec of records) {
-      const text = rec.trim();
+      const text = records.length === 1 ? whole : rec.trim();
       if (!text) continue;
       const ev = logEvidence(input.uri, lineNo, text, FORMAT);
       if (text.startsWith('#')) continue;
@@ -91,7 +91,13 @@ export function parseIptablesSave(input: ParseInput): ParseResult {
       const key = `${table}/${fields.chain}`;
       const position = (positions.get(key) ?? 0) + 1;
       positions.set(key, position);
-      const rule = withKubeProxyMeaning({ ...fields, table, position, text: body, evidence: [ev] });
+      // `fields` is a fresh object: complete it in place rather than copying 250k rules.
+      const rule = fields as NatRule;
+      rule.table = table;
+      rule.position = position;
+      rule.text = body;
+      rule.evidence = [ev];
+      withKubeProxyMeaning(rule);
       if (counters) { rule.packets = counters[0]; rule.bytes = counters[1]; }
       rules.push(rule);
       facts.push(rule);

@@ -10,23 +10,29 @@ import {
  * `\"` inside quotes is a quote. Returns undefined for an unterminated quote.
  */
 export function tokenizeSaveLine(line: string): string[] | undefined {
+  // Fast path: most rules have no quotes at all.
+  if (!line.includes('"')) {
+    // Single spaces (what iptables-save prints) split without a regex or a filter pass.
+    return line.includes('  ') || line.includes('\t') ? line.split(/[ \t]+/).filter((w) => w.length > 0) : line.split(' ');
+  }
   const out: string[] = [];
   let i = 0;
   const n = line.length;
   while (i < n) {
     while (i < n && (line[i] === ' ' || line[i] === '\t')) i++;
     if (i >= n) break;
-    let word = '';
+    const parts: string[] = [];
     let quoted = false;
+    let from = i;
     while (i < n && (quoted || (line[i] !== ' ' && line[i] !== '\t'))) {
       const c = line[i];
-      if (c === '\\' && quoted && i + 1 < n) { word += line[i + 1]; i += 2; continue; }
-      if (c === '"') { quoted = !quoted; i++; continue; }
-      word += c;
+      if (c === '\\' && quoted && i + 1 < n) { parts.push(line.slice(from, i)); from = i + 1; i += 2; continue; }
+      if (c === '"') { parts.push(line.slice(from, i)); quoted = !quoted; i++; from = i; continue; }
       i++;
     }
     if (quoted) return undefined;
-    out.push(word);
+    parts.push(line.slice(from, i));
+    out.push(parts.length === 1 ? parts[0] : parts.join(''));
   }
   return out;
 }
@@ -55,17 +61,17 @@ export function parseSaveRuleWords(words: readonly string[]): SaveRuleFields | s
     const neg = negate;
     negate = false;
     switch (w) {
-      case '-s': case '--source': rule.source = normalizeAddress(next(), neg); break;
-      case '-d': case '--destination': rule.destination = normalizeAddress(next(), neg); break;
+      case '-s': case '--source': { const a = normalizeAddress(next(), neg); if (a) rule.source = a; break; }
+      case '-d': case '--destination': { const a = normalizeAddress(next(), neg); if (a) rule.destination = a; break; }
       case '-p': case '--protocol': { const p = normalizeProtocol(next()); if (p) rule.protocol = neg ? `!${p}` : p; break; }
       case '-i': case '--in-interface': rule.inInterface = `${neg ? '!' : ''}${next() ?? ''}`; break;
       case '-o': case '--out-interface': rule.outInterface = `${neg ? '!' : ''}${next() ?? ''}`; break;
       case '-m': case '--match': module = next() ?? ''; if (module === 'recent') recent ??= {}; break;
       case '-j': case '--jump': case '-g': case '--goto': rule.target = next() ?? ''; module = ''; break;
       case '-c': case '--set-counters': rule.packets = Number(next()); rule.bytes = Number(next()); break;
-      case '--comment': rule.comment = next(); break;
-      case '--dport': case '--destination-port': rule.dport = parsePort(next()); break;
-      case '--sport': case '--source-port': rule.sport = parsePort(next()); break;
+      case '--comment': { const c = next(); if (c !== undefined) rule.comment = c; break; }
+      case '--dport': case '--destination-port': { const p = parsePort(next()); if (p !== undefined) rule.dport = p; break; }
+      case '--sport': case '--source-port': { const p = parsePort(next()); if (p !== undefined) rule.sport = p; break; }
       case '--probability': { const p = Number(next()); if (Number.isFinite(p)) rule.probability = p; break; }
       case '--mark': if (module === 'mark') marks.push(canonicalMarkMatch(next() ?? '', neg)); else i++; break;
       case '--or-mark': case '--xor-mark': case '--and-mark': case '--set-mark': case '--set-xmark': {
@@ -82,7 +88,7 @@ export function parseSaveRuleWords(words: readonly string[]): SaveRuleFields | s
       case '--to-destination': { const t = parseNatTarget(next() ?? ''); if (t) rule.dnatTo = t; break; }
       case '--seconds': if (recent && module === 'recent') recent.seconds = Number(next()); else i++; break;
       case '--hitcount': if (recent && module === 'recent') recent.hitcount = Number(next()); else i++; break;
-      case '--name': if (recent && module === 'recent') recent.name = next(); else i++; break;
+      case '--name': if (recent && module === 'recent') recent.name = next() ?? ''; else i++; break;
       case '--reap': if (recent) recent.reap = true; break;
       default:
         if (recent && module === 'recent' && RECENT_ACTIONS.has(w)) recent.action = w.slice(2) as RecentOptions['action'];
@@ -94,6 +100,5 @@ export function parseSaveRuleWords(words: readonly string[]): SaveRuleFields | s
   }
   if (recent) rule.recent = canonicalRecent(recent);
   if (marks.length) rule.mark = marks.join('; ');
-  for (const key of Object.keys(rule) as (keyof SaveRuleFields)[]) if (rule[key] === undefined) delete rule[key];
   return rule;
 }

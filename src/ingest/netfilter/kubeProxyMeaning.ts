@@ -20,9 +20,20 @@ const SERVICE_PORT_NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?\/[a-z0-9]([-a-z0-9.]*
 /** `ns/svc:port` from a kube-proxy comment, or undefined. */
 export function servicePortNameInComment(comment: string | undefined): string | undefined {
   if (!comment) return undefined;
-  for (const word of comment.split(/\s+/)) {
-    if (word.length > 300 || IPV4_CIDR_START.test(word)) continue;
-    if (SERVICE_PORT_NAME.test(word)) return word.endsWith(':') ? word.slice(0, -1) : word;
+  // Usually the first word (`ns/svc:port cluster IP`); scan words without splitting the whole comment.
+  let start = 0;
+  const n = comment.length;
+  while (start < n) {
+    let end = start;
+    while (end < n && comment[end] !== ' ' && comment[end] !== '\t') end++;
+    if (end > start && end - start <= 300) {
+      const slash = comment.indexOf('/', start);
+      if (slash > start && slash < end) {
+        const word = comment.slice(start, end);
+        if (!IPV4_CIDR_START.test(word) && SERVICE_PORT_NAME.test(word)) return word.endsWith(':') ? word.slice(0, -1) : word;
+      }
+    }
+    start = end + 1;
   }
   return undefined;
 }

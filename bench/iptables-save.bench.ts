@@ -1,0 +1,74 @@
+// A large node: 5,000 Services × 2 ports (all NodePort, half with ClientIP affinity),
+// 20,000 endpoints (4 per Service). Our predictor writes its iptables-save (~250k
+// lines), the iptables-save parser reads it back, and a ClusterModel indexes the
+// facts. Prints seconds, MB/s, lines/s and peak RSS. No assertions on time.
+import { predictFromPlan } from '../src/flow/rules/predict';
+import { predictIptablesSave } from '../src/flow/rules/iptablesPredictor';
+import type { RulePlan, ServicePortPlan } from '../src/flow/rules/servicePlan';
+import { parseIptablesSave } from '../src/ingest/netfilter/iptablesSave';
+import { ClusterModel, servicePortName } from '../src/model';
+
+const SERVICES = 5000;
+const ENDPOINTS_PER_SERVICE = 4;
+
+function plan(): RulePlan {
+  const ports: ServicePortPlan[] = [];
+  for (let s = 0; s < SERVICES; s++) {
+    const ns = `ns${s % 50}`;
+    const name = `svc-${s}`;
+    const clusterIP = `10.96.${Math.floor(s / 250)}.${s % 250 + 1}`;
+    const endpoints = Array.from({ length: ENDPOINTS_PER_SERVICE }, (_, e) => {
+      const n = s * ENDPOINTS_PER_SERVICE + e;
+      return { ip: `10.244.${Math.floor(n / 250)}.${n % 250 + 2}`, port: 8080, nodeName: `node${n % 10}` };
+    });
+    for (const [i, portName] of ['http', 'https'].entries()) {
+      ports.push({
+        namespace: ns, name, portName, spn: servicePortName(ns, name, portName), protocol: 'TCP', port: 80 + i * 363, clusterIP,
+        nodePort: 30000 + ((s * 2 + i) % 2768), externalIPs: [], loadBalancerIPs: [], externalLocal: false, internalLocal: false,
+        endpoints: endpoints.map((e) => ({ ...e, port: e.port + i })), sources: [],
+        ...(s % 2 === 0 ? { affinitySeconds: 10800 } : {}),
+      });
+    }
+  }
+  return { ports, clusterCIDR: '10.244.0.0/16', nodeName: 'node0', notes: [] };
+}
+
+// Wall time and this process's CPU time: on a busy machine the CPU figure is the steadier one.
+interface Mark { wall: bigint; cpu: NodeJS.CpuUsage }
+const mark = (): Mark => ({ wall: process.hrtime.bigint(), cpu: process.cpuUsage() });
+function took(m: Mark): { wall: number; cpu: number; text: string } {
+  const wall = Number(process.hrtime.bigint() - m.wall) / 1e9;
+  const c = process.cpuUsage(m.cpu);
+  const cpu = (c.user + c.system) / 1e6;
+  return { wall, cpu, text: `${wall.toFixed(3)} s wall, ${cpu.toFixed(3)} s CPU` };
+}
+
+const rulePlan = plan();
+let t = mark();
+const text = predictIptablesSave(rulePlan);
+const predictText = took(t);
+const lines = text.split('\n').length;
+const mb = Buffer.byteLength(text) / 1e6;
+
+(globalThis as { gc?: () => void }).gc?.();
+t = mark();
+const parsed = parseIptablesSave({ text, uri: 'bench:iptables-save' });
+const parse = took(t);
+
+t = mark();
+const model = new ClusterModel().add(parsed.facts);
+const rules = model.all('NatRule').length;
+const index = took(t);
+
+// Last, so its facts do not weigh on the parse and index figures.
+t = mark();
+const predicted = predictFromPlan(rulePlan, 'iptables');
+const predictFacts = took(t);
+
+const rss = process.resourceUsage().maxRSS / 1024;
+console.log(`input: ${lines} lines, ${mb.toFixed(1)} MB (${SERVICES} services, ${SERVICES * ENDPOINTS_PER_SERVICE} endpoints, ${predicted.plan.ports.length} service ports)`);
+console.log(`predict iptables-save text: ${predictText.text}`);
+console.log(`parse iptables-save: ${parse.text}; ${(mb / parse.cpu).toFixed(1)} MB/s, ${Math.round(lines / parse.cpu)} lines/s per CPU second; ${parsed.records} records, ${parsed.unparsed.length} unparsed`);
+console.log(`index into ClusterModel: ${index.text} (${rules} NatRule facts after merge)`);
+console.log(`predict text + derived NatRule facts: ${predictFacts.text} (${predicted.facts.length} facts)`);
+console.log(`peak RSS: ${rss.toFixed(0)} MB`);
