@@ -1,0 +1,69 @@
+import type { Evidence, Unparsed } from '../../model';
+import type { FormatSpec, ParseResult } from '../types';
+
+/**
+ * Splits the flattened lines of a block with its format's `unflatten` hook, and maps line numbers
+ * of the parse result back to the file as given. Each piece keeps the original line number and
+ * its column, so evidence still points at the text the user pasted.
+ */
+
+export interface Unflattened {
+  text: string;
+  /** For line k (0-based) of `text`: its line in the file and the column its piece starts at (0-based). */
+  map: { line: number; column: number }[] | undefined;
+}
+
+export function unflattenBlock(spec: FormatSpec | undefined, lines: readonly string[], firstLine: number): Unflattened {
+  const joined = () => lines.join('\n');
+  if (!spec?.unflatten) return { text: joined(), map: undefined };
+  let changed = false;
+  const out: string[] = [];
+  const map: { line: number; column: number }[] = [];
+  lines.forEach((l, k) => {
+    let pieces: (string | { text: string; start: number })[];
+    try { pieces = l.length > 0 ? spec.unflatten!(l) : [l]; } catch { pieces = [l]; }
+    if (!Array.isArray(pieces) || pieces.length === 0) pieces = [l];
+    if (pieces.length > 1) changed = true;
+    let searchFrom = 0;
+    for (const p of pieces) {
+      const text = typeof p === 'string' ? p : p.text;
+      let column = typeof p === 'string' ? l.indexOf(text.trim(), searchFrom) : p.start;
+      if (column < 0) column = 0;
+      searchFrom = column + 1;
+      out.push(text);
+      map.push({ line: firstLine + k, column });
+    }
+  });
+  if (!changed) return { text: joined(), map: undefined };
+  return { text: out.join('\n'), map };
+}
+
+/** Rewrites lines 1..n of a result parsed from unflattened text to the file's lines. */
+export function remapResult(result: ParseResult, map: { line: number; column: number }[], uri: string): void {
+  const at = (line: number | undefined) => (line !== undefined && line >= 1 && line <= map.length ? map[line - 1] : undefined);
+  const seen = new Set<object>();
+  const fixEvidence = (e: Evidence) => {
+    if (seen.has(e) || e.uri !== uri) return;
+    seen.add(e);
+    const m = at(e.line);
+    if (!m) return;
+    const endM = at(e.endLine);
+    e.line = m.line;
+    if (e.endLine !== undefined) e.endLine = endM ? endM.line : m.line;
+    if (e.endLine === e.line) delete e.endLine;
+    if (m.column > 0) e.column = m.column + (e.column ?? 1);
+  };
+  const walk = (v: unknown, depth: number) => {
+    if (depth > 6 || v === null || typeof v !== 'object' || seen.has(v as object)) return;
+    if (Array.isArray(v)) { for (const x of v) walk(x, depth + 1); return; }
+    const o = v as Record<string, unknown>;
+    if (Array.isArray(o.evidence)) for (const e of o.evidence as Evidence[]) if (e && typeof e === 'object') fixEvidence(e);
+    seen.add(o);
+    for (const k of Object.keys(o)) if (k !== 'evidence') walk(o[k], depth + 1);
+  };
+  for (const f of result.facts) walk(f, 0);
+  result.unparsed = result.unparsed.map((u: Unparsed) => {
+    const m = at(u.line);
+    return m ? { ...u, line: m.line } : u;
+  });
+}

@@ -1,0 +1,129 @@
+import { formatForCommand, formatSpec, allFormats } from '../registry';
+import type { FormatId, FormatSpec } from '../types';
+import { commandLine } from './prompt';
+
+/**
+ * Cuts a pasted terminal session (or a report that quotes one) into output blocks:
+ * each command line opens a block whose format comes from the command; text with no command
+ * before it is sniffed paragraph by paragraph. Prose that no format claims is left out.
+ */
+
+export interface RawBlock {
+  format: FormatId;
+  command: string | null;
+  /** The unwrapped command used to pick the format (`nslookup x` for `kubectl exec b -- nslookup x`). */
+  effective?: string;
+  host?: string;
+  /** 1-based, inclusive, in the text as given. */
+  startLine: number;
+  endLine: number;
+}
+
+export interface Lines {
+  /** Line texts without their line ends. */
+  text: string[];
+}
+
+const SNIFF_LINES = 50;
+
+/** Best format for some lines, also trying each format's `unflatten` (flattened web copies). */
+export function sniffBest(lines: readonly string[], threshold = 0.5): FormatSpec | undefined {
+  const head = lines.slice(0, SNIFF_LINES);
+  let best: FormatSpec | undefined;
+  let bestScore = threshold;
+  for (const spec of allFormats()) {
+    let score = safeSniff(spec, head);
+    if (score < 1 && spec.unflatten && head.some((l) => l.length > 80)) {
+      const pieces: string[] = [];
+      for (const l of head) {
+        try {
+          for (const p of spec.unflatten(l)) pieces.push(typeof p === 'string' ? p : p.text);
+        } catch { pieces.push(l); }
+        if (pieces.length > SNIFF_LINES) break;
+      }
+      if (pieces.length > head.length) score = Math.max(score, safeSniff(spec, pieces.slice(0, SNIFF_LINES)));
+    }
+    if (score > bestScore) { best = spec; bestScore = score; }
+  }
+  return best;
+}
+
+function safeSniff(spec: FormatSpec, lines: readonly string[]): number {
+  try {
+    const s = spec.sniff(lines);
+    return Number.isFinite(s) ? s : 0;
+  } catch {
+    return 0;
+  }
+}
+
+function isBlank(s: string): boolean {
+  for (let i = 0; i < s.length; i++) { const c = s.charCodeAt(i); if (c !== 32 && c !== 9 && c !== 13) return false; }
+  return true;
+}
+
+/** Paragraph end (exclusive index) starting at `from`: the next blank line or command line. */
+function paragraphEnd(lines: readonly string[], from: number): number {
+  let k = from;
+  while (k < lines.length && !isBlank(lines[k]) && (k === from || !commandLine(lines[k]))) k++;
+  return k;
+}
+
+export function splitTranscript(lines: readonly string[]): RawBlock[] {
+  const blocks: RawBlock[] = [];
+  let i = 0;
+  while (i < lines.length) {
+    if (isBlank(lines[i])) { i++; continue; }
+    const cmd = commandLine(lines[i]);
+    if (cmd) {
+      // output: following lines up to the next command line; past a blank line only while the
+      // next paragraph still looks like this format (dig and iptables -L print blank lines).
+      const spec = formatForCommand(cmd.effective) ?? formatForCommand(cmd.command);
+      let j = i + 1;
+      let end = i; // last output line (0-based)
+      while (j < lines.length) {
+        if (isBlank(lines[j])) {
+          let k = j;
+          while (k < lines.length && isBlank(lines[k])) k++;
+          if (k >= lines.length || commandLine(lines[k])) { j = k; break; }
+          const pEnd = paragraphEnd(lines, k);
+          if (!spec || safeSniff(spec, lines.slice(k, Math.min(pEnd, k + SNIFF_LINES))) < 0.5) { j = k; break; }
+          end = pEnd - 1;
+          j = pEnd;
+          continue;
+        }
+        if (commandLine(lines[j])) break;
+        end = j;
+        j++;
+      }
+      if (end > i) {
+        let format: FormatId = spec?.id ?? 'unknown';
+        if (!spec) format = sniffBest(lines.slice(i + 1, Math.min(end + 1, i + 1 + SNIFF_LINES)))?.id ?? 'unknown';
+        const b: RawBlock = { format, command: cmd.command, startLine: i + 2, endLine: end + 1 };
+        if (cmd.effective !== cmd.command) b.effective = cmd.effective;
+        if (cmd.host) b.host = cmd.host;
+        blocks.push(b);
+      }
+      i = Math.max(j, i + 1);
+      continue;
+    }
+    // no command: one paragraph, sniffed
+    const pEnd = paragraphEnd(lines, i);
+    const spec = sniffBest(lines.slice(i, Math.min(pEnd, i + SNIFF_LINES)));
+    if (spec) {
+      const prev = blocks[blocks.length - 1];
+      // consecutive paragraphs of one sniffed format (a capture with blank lines) make one block
+      if (prev && prev.command === null && prev.format === spec.id && onlyBlanksBetween(lines, prev.endLine, i)) prev.endLine = pEnd;
+      else blocks.push({ format: spec.id, command: null, startLine: i + 1, endLine: pEnd });
+    }
+    i = pEnd;
+  }
+  return blocks;
+}
+
+function onlyBlanksBetween(lines: readonly string[], endLine1: number, startIdx: number): boolean {
+  for (let k = endLine1; k < startIdx; k++) if (!isBlank(lines[k])) return false;
+  return true;
+}
+
+export { formatSpec };
