@@ -126,3 +126,42 @@ export async function statusBarLanguage(page) {
   await item.waitFor({ timeout: 10_000 });
   return (await item.innerText()).trim();
 }
+
+/** Moves the cursor of the active editor to line:column (1-based) with Go to Line/Column. */
+export async function goToPosition(page, line, column) {
+  const input = page.locator('.quick-input-widget input');
+  await page.keyboard.press('Control+G');
+  await input.waitFor({ timeout: 10_000 });
+  await input.fill(`:${line}:${column}`);
+  await input.press('Enter');
+  await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 10_000 });
+}
+
+/**
+ * TextMate scopes of the token at line:column in the active editor, read from VS Code's own
+ * "Developer: Inspect Editor Tokens and Scopes" widget (innermost scope first), with the
+ * token's text.
+ */
+export async function scopesAt(page, line, column) {
+  await goToPosition(page, line, column);
+  const widget = page.locator('.token-inspect-widget');
+  if (!(await widget.isVisible())) {
+    await runCommand(page, 'Developer: Inspect Editor Tokens and Scopes');
+    await widget.waitFor({ timeout: 10_000 });
+  }
+  // The widget recomputes asynchronously after the cursor moves: wait for this position.
+  let last = '';
+  for (let i = 0; i < 20; i++) {
+    const info = await widget.evaluate((w) => {
+      const token = w.querySelector('.tiw-token')?.firstChild?.textContent ?? '';
+      const scopes = [...(w.querySelector('.tiw-metadata-scopes')?.childNodes ?? [])]
+        .map((n) => n.textContent).filter((t) => t && t.trim());
+      return { token, scopes };
+    });
+    const key = `${line}:${column}:${info.token}:${info.scopes.join(',')}`;
+    if (info.scopes.length && key === last) return info;
+    last = key;
+    await page.waitForTimeout(150);
+  }
+  throw new Error(`no token information at ${line}:${column}`);
+}
