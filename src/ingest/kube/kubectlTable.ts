@@ -3,7 +3,7 @@ import { logEvidence } from '../../model';
 import { registerFormat } from '../registry';
 import type { ParseInput, ParseResult } from '../types';
 import { readTables } from './tableColumns';
-import { readGetCommand, rowFacts, sectionKind } from './tableRows';
+import { readGetCommand, rowFacts, sectionKind, splitKindName } from './tableRows';
 
 export { readTables } from './tableColumns';
 
@@ -19,7 +19,17 @@ export function parseKubectlTable(input: ParseInput): ParseResult {
   let records = 0;
   const cmd = readGetCommand(input.command);
   const read = readTables(lines);
-  for (const s of read.stray) unparsed.push({ line: s.index + first, reason: s.reason, text: lines[s.index].slice(0, 240) });
+  for (const s of read.stray) {
+    // `kubectl get … -o name` prints bare `kind/name` lines, no header.
+    const only = lines[s.index].trim();
+    const kn = /^\S+\/\S+$/.test(only) ? splitKindName(only) : undefined;
+    if (kn?.kind) {
+      const ev = logEvidence(input.uri, s.index + first, only, 'kubectl-table');
+      const out = rowFacts(kn.kind, { index: s.index, column: 1, text: only, cells: new Map([['NAME', only]]), notes: [] }, ev, cmd);
+      if (out.facts.length) { records++; facts.push(...out.facts); continue; }
+    }
+    unparsed.push({ line: s.index + first, reason: s.reason, text: lines[s.index].slice(0, 240) });
+  }
   for (const section of read.sections) {
     const kind = sectionKind(section, cmd);
     for (const row of section.rows) {
@@ -39,7 +49,7 @@ const KNOWN_HEADERS = /^(NAME|NAMESPACE)\s/;
 registerFormat({
   id: 'kubectl-table',
   parse: parseKubectlTable,
-  commands: [/^kubectl\b(?!.*\s(-o|--output)(\s+|=)(json|yaml|name|jsonpath|go-template|template)\b).*\sget\s/],
+  commands: [/^kubectl\b(?!.*\s(-o|--output)(\s+|=)(json|yaml|jsonpath|go-template|template)\b).*\sget\s/],
   sniff(lines) {
     const i = lines.findIndex((l) => l.trim() !== '');
     if (i < 0) return 0;

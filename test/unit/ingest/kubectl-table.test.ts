@@ -155,6 +155,13 @@ test('glued IP+port splitting prefers well-known ports and says when it is ambig
   assert.equal(splitGluedIpPort('10.103.129.8680:30080/TCP')?.ip, '10.103.129.86');
 });
 
+test('-o name (real): bare kind/name lines', () => {
+  const r = table('get-o-name.txt', 'kubectl get svc,pods -o name');
+  assert.deepEqual(r.unparsed, []);
+  assert.deepEqual(r.facts.map((f) => `${f.kind}:${(f as Pod).name}`).slice(0, 2), ['Service:kubernetes', 'Service:a-app']);
+  assert.equal(of(r.facts, 'Pod').length, 4);
+});
+
 test('rows of unknown kinds and text outside tables are reported', () => {
   const r = parseKubectlTable({ text: 'some text\nNAME     CLASS   HOSTS\ning-a    nginx   a.example\n', uri: 'x', command: 'kubectl get ingress' });
   assert.deepEqual(r.unparsed.map((u) => u.line), [1, 3]);
@@ -167,6 +174,7 @@ test('kubectl-table command and sniffing', () => {
   assert.equal(formatForCommand('kubectl -n kube-system get svc')?.id, 'kubectl-table');
   assert.equal(formatForCommand('kubectl get pods -o=custom-columns=NAME:.metadata.name')?.id, 'kubectl-table');
   assert.equal(formatForCommand('kubectl get svc a-app -o yaml')?.id, 'kubectl-yaml');
+  assert.equal(formatForCommand('kubectl get pods -o name')?.id, 'kubectl-table');
   assert.equal(formatForCommand('kubectl get svc -o json')?.id, 'kubectl-json');
   assert.equal(sniffFormat(fx('get-svc.txt').split('\n'))?.id, 'kubectl-table');
 });
