@@ -20,34 +20,50 @@ export interface CorrelateOptions {
  */
 export function correlate(packets: readonly Packet[], options: CorrelateOptions = {}): Correlation {
   const groups: PacketGroup[] = [];
-  const groupOf = new Map<Packet, PacketGroup>();
   const openGroup = new Map<string, PacketGroup>();
+  // Groups in creation order, to forget the ones whose window has passed (keeps the map small on long captures).
+  const openOrder: PacketGroup[] = [];
+  let head = 0;
+  // Keys of closed groups, only as far as TCP needs them to recognise a retransmission.
+  const closedTcp = new Set<string>();
   const retransmitted = new Set<Packet>();
 
   for (const p of packets) {
     const key = samePacketKey(p);
     const t = packetTime(p);
+    if (t !== undefined) {
+      while (head < openOrder.length && openOrder[head].start !== undefined && t - openOrder[head].start! > SAME_PACKET_WINDOW_S) {
+        const old = openOrder[head++];
+        if (openGroup.get(old.key) === old) {
+          openGroup.delete(old.key);
+          if (old.packets[0].protocol === 'tcp') closedTcp.add(old.key);
+        }
+      }
+      if (head > 4096 && head * 2 > openOrder.length) { openOrder.splice(0, head); head = 0; }
+    }
     const open = openGroup.get(key);
-    const seenHere = open?.packets.some((q) => q.interface === p.interface && q.direction === p.direction);
-    const inWindow = open && (t === undefined || open.start === undefined || t - open.start <= SAME_PACKET_WINDOW_S);
+    const seenHere = open ? open.packets.some((q) => q.interface === p.interface && q.direction === p.direction) : false;
+    const inWindow = open !== undefined && (t === undefined || open.start === undefined || t - open.start <= SAME_PACKET_WINDOW_S);
     if (open && inWindow && !seenHere) {
       open.packets.push(p);
-      groupOf.set(p, open);
       continue;
     }
-    if (open && p.protocol === 'tcp' && (seenHere || !inWindow)) retransmitted.add(p);
+    if (p.protocol === 'tcp' && (open || closedTcp.has(key))) retransmitted.add(p);
     const g: PacketGroup = { key, packets: [p], start: t };
     groups.push(g);
     openGroup.set(key, g);
-    groupOf.set(p, g);
+    openOrder.push(g);
   }
 
+  const floodList = floods(groups, options.vethNames);
+  const floodOf = new Map<Packet, Flood>();
+  for (const f of floodList) for (const p of f.group.packets) floodOf.set(p, f);
   return {
     groups,
-    groupOf,
+    floodOf,
     vethClaims: vethClaims(groups, options.vethNames),
     natPairs: natPairs(packets, options.isServiceIp),
-    floods: floods(groups, options.vethNames),
+    floods: floodList,
     arp: arpExchanges(groups),
     connections: tcpConnections(packets, retransmitted),
     icmpErrors: icmpErrors(packets),

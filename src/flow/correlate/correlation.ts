@@ -69,7 +69,8 @@ export interface IcmpError {
 /** Everything the captures tell, computed in one linear pass. */
 export interface Correlation {
   groups: PacketGroup[];
-  groupOf: Map<Packet, PacketGroup>;
+  /** The flood a packet was part of, for packets of flooded groups only. */
+  floodOf: Map<Packet, Flood>;
   vethClaims: VethClaim[];
   natPairs: NatPair[];
   floods: Flood[];

@@ -65,6 +65,7 @@ export function looksLikeVeth(name: string | undefined, known?: ReadonlySet<stri
 export function isUnicastIp(ip: string | undefined): boolean {
   if (!ip) return false;
   if (ip.includes(':')) return !ip.toLowerCase().startsWith('ff');
-  const first = Number(ip.split('.')[0]);
+  const dot = ip.indexOf('.');
+  const first = Number(ip.slice(0, dot < 0 ? ip.length : dot));
   return !(first >= 224) && !ip.endsWith('.255');
 }

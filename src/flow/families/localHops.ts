@@ -89,7 +89,7 @@ export function bridgeToPod(ctx: TraceContext, phase: FlowPhase, from: string, p
   }
   const veth = vethFor(ctx, pod);
   const outs = sightings(ctx, veth.known ? veth.name : undefined, ['Out'], leg);
-  const floodedOn = outs.length ? ctx.corr.floods.find((f) => f.group === ctx.corr.groupOf.get(outs[0])) : undefined;
+  const floodedOn = outs.length ? ctx.corr.floodOf.get(outs[0]) : undefined;
   const contradicted = veth.rivals.length > 0;
   ctx.b.step(phase, {
     from: bridgeId, to: veth.id, kind: leg.kind ?? 'packet', label: leg.label,

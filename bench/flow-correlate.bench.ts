@@ -1,0 +1,43 @@
+// Capture correlation on up to 1M packets: the seed report's A.2 conversation (client side before
+// DNAT, flooded post-DNAT side) replayed as many distinct connections. Prints packets/s and
+// peak RSS per size, so linearity shows; nothing asserts on time.
+import { correlate } from '../src/flow/correlate';
+import { trace } from '../src/flow';
+import { ClusterModel, type Packet } from '../src/model';
+import { labA2, seedCapture } from '../test/unit/flow/seedModel';
+
+const template = [...seedCapture(268), ...seedCapture(264)];
+
+function replay(n: number): Packet[] {
+  const out: Packet[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const k = Math.floor(i / template.length);
+    const p = template[i % template.length];
+    const shift = (e?: { ip: string; port?: number }) => (e && e.port === 55042 ? { ...e, port: 1024 + (k % 60000) } : e);
+    out[i] = {
+      ...p, t: (p.t ?? 0) + k * 0.001, time: undefined,
+      src: shift(p.src), dst: shift(p.dst),
+      tcp: p.tcp ? { ...p.tcp, seq: p.tcp.seq !== undefined ? (p.tcp.seq + k * 7919) % 4294967296 : undefined } : undefined,
+    };
+  }
+  return out;
+}
+
+const mb = (b: number) => (b / 1048576).toFixed(0);
+for (const n of [10_000, 100_000, 1_000_000]) {
+  const packets = replay(n);
+  (globalThis as { gc?: () => void }).gc?.();
+  const t0 = process.hrtime.bigint();
+  const c = correlate(packets, { isServiceIp: (ip) => ip === '10.103.129.86' });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  console.log(`correlate ${String(n).padStart(9)} packets: ${ms.toFixed(0).padStart(6)} ms, ${(n / (ms / 1000) / 1e6).toFixed(2)} M packets/s, groups ${c.groups.length}, NAT pairs ${c.natPairs.length}, floods ${c.floods.length}, connections ${c.connections.length}, rss ${mb(process.memoryUsage().rss)} MB`);
+}
+
+// A whole trace of the A.2 lab with 200k extra packets of other connections in the model.
+const m: ClusterModel = labA2();
+m.add(replay(200_000));
+const t1 = process.hrtime.bigint();
+const r = trace(m, 'b-app', 'a-app.default.svc.cluster.local');
+const ms = Number(process.hrtime.bigint() - t1) / 1e6;
+console.log(`trace A.2 with ${m.packets.length} packets in the model: ${ms.toFixed(0)} ms, ${r.flows[0].phases.reduce((s, p) => s + p.steps.length, 0)} steps`);
+console.log(`peak rss ${mb(process.resourceUsage().maxRSS * 1024)} MB`);
