@@ -3,3 +3,4 @@ import './namesCommand';
 import './rulesCommand';
 import './traceCommand';
 import './samplesCommand';
+import './parseCommand';

@@ -166,6 +166,8 @@ export function sniffTcpdump(lines: readonly string[]): number {
   for (const raw of lines) {
     const line = raw.trim();
     if (!line) continue;
+    // -v continuation lines say nothing on their own; they neither count for nor against
+    if ((raw.charCodeAt(0) === 32 || raw.charCodeAt(0) === 9) && !looksFlattened(line)) continue;
     total++;
     if (headerOrTrailer(line) && !looksFlattened(line)) { hits++; continue; }
     const pieces = looksFlattened(line) ? unflattenTcpdump(line).map((p) => p.text) : [line];

@@ -1,0 +1,86 @@
+import { parseArgs } from 'node:util';
+import { registerCommand } from './commands';
+import { UsageError } from './usage';
+import '../ingest/all';
+import { parseDocument, type DocumentResult } from '../ingest/document';
+
+const usage = `Usage: kube-packet-path parse FILE... [--json]
+
+Finds the command outputs in each file (a saved terminal session, a report quoting outputs, a plain
+capture — also text whose newlines were lost), says which format each block is, how many records
+were understood, and which lines were not, with the reason. Line numbers count from 1 in the file
+as given.
+
+Example:
+  kube-packet-path parse capture.txt session.log --json`;
+
+interface JsonBlock {
+  format: string;
+  command: string | null;
+  startLine: number;
+  endLine: number;
+  records: number;
+  unparsed: { line: number; reason: string }[];
+}
+
+function jsonOf(path: string, doc: DocumentResult): { path: string; blocks: JsonBlock[] } {
+  return {
+    path,
+    blocks: doc.blocks.map((b) => ({
+      format: b.format,
+      command: b.command,
+      startLine: b.startLine,
+      endLine: b.endLine,
+      records: b.result.records,
+      unparsed: b.result.unparsed.map((u) => ({ line: u.line, reason: u.reason })),
+    })),
+  };
+}
+
+const MAX_UNPARSED_SHOWN = 5;
+
+function textOf(path: string, doc: DocumentResult): string {
+  const out = [`${path}: ${doc.blocks.length} block${doc.blocks.length === 1 ? '' : 's'}, ${doc.facts.length} fact${doc.facts.length === 1 ? '' : 's'}`];
+  for (const b of doc.blocks) {
+    const lines = b.startLine === b.endLine ? `line ${b.startLine}` : `lines ${b.startLine}-${b.endLine}`;
+    const cmd = b.command === null ? '(no command; format recognised from the text)' : `$ ${b.command}`;
+    out.push(`  ${lines}  ${b.format}  ${b.result.records} record${b.result.records === 1 ? '' : 's'}, ${b.result.unparsed.length} unparsed${b.host ? `  [on ${b.host}]` : ''}`);
+    out.push(`    ${cmd.length > 120 ? cmd.slice(0, 119) + '…' : cmd}`);
+    for (const u of b.result.unparsed.slice(0, MAX_UNPARSED_SHOWN)) out.push(`    line ${u.line}: ${u.reason}`);
+    if (b.result.unparsed.length > MAX_UNPARSED_SHOWN) out.push(`    … and ${b.result.unparsed.length - MAX_UNPARSED_SHOWN} more unparsed lines (--json lists them all)`);
+  }
+  return out.join('\n');
+}
+
+registerCommand({
+  name: 'parse',
+  summary: 'find command outputs in files and report formats, records and unparsed lines',
+  usage,
+  run(args, io) {
+    let values;
+    let positionals: string[];
+    try {
+      ({ values, positionals } = parseArgs({ args, options: { json: { type: 'boolean', default: false } }, allowPositionals: true, strict: true }));
+    } catch (e) {
+      throw new UsageError((e as Error).message, usage);
+    }
+    if (positionals.length === 0) throw new UsageError('at least one FILE is required', usage);
+    const files: { path: string; doc: DocumentResult }[] = [];
+    for (const path of positionals) {
+      let text: string;
+      try {
+        text = io.readFile(path);
+      } catch (e) {
+        io.err(`kube-packet-path parse: cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
+        return 1;
+      }
+      files.push({ path, doc: parseDocument(text, path) });
+    }
+    if (values.json) {
+      io.out(JSON.stringify({ files: files.map((f) => jsonOf(f.path, f.doc)) }) + '\n');
+    } else {
+      io.out(files.map((f) => textOf(f.path, f.doc)).join('\n\n') + '\n');
+    }
+    return 0;
+  },
+});
