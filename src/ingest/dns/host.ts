@@ -52,6 +52,7 @@ export function parseHost(input: ParseInput): ParseResult {
     const unparsed: Unparsed[] = [];
     let records = 0;
     const lookups = new Map<string, DnsLookup>();
+    const aliases = new Map<string, string>();
     let usingServer: { ip: string; port?: number } | undefined = server ? { ip: server } : undefined;
     const reader = new DigReader({ tool: 'host', format: FORMAT, uri: input.uri, client: cmd.client, askedName: asked, askedType: questionTypeFromArgs(args), server });
     let inMessage = false;
@@ -92,11 +93,16 @@ export function parseHost(input: ParseInput): ParseResult {
       const ph = toks.length >= 3 ? phraseAt(toks, 1) : undefined;
       if (ph) {
         const name = stripDot(toks[0].text);
-        const lk = lookups.get(name) ?? newLookup('host', name, ph[1] === 'PTR' || ph[1] === 'SRV' ? ph[1] : questionTypeFromArgs(args) ?? 'A', [], cmd.client);
+        // `ext is an alias for a-app.` then `a-app has address …`: both answer the question `ext`
+        const owner = aliases.get(name.toLowerCase()) ?? name;
+        const noRecord = ph[1] === '' ? toks[1 + ph[0]]?.text : undefined; // `has no AAAA record`
+        const type = noRecord ?? (ph[1] === 'PTR' || ph[1] === 'SRV' ? ph[1] : questionTypeFromArgs(args) ?? 'A');
+        const lk = lookups.get(owner) ?? newLookup('host', owner, type, [], cmd.client);
         lk.evidence.push(lineEvidence(input.uri, l, FORMAT));
-        lookups.set(name, lk);
-        if (ph[1] === '') { lk.status = 'NOERROR'; continue; } // `has no A record`
+        lookups.set(owner, lk);
+        if (ph[1] === '') { lk.status = 'NOERROR'; continue; }
         const data = stripDot(toks.slice(1 + ph[0]).map((x) => x.text).join(' '));
+        if (ph[1] === 'CNAME') aliases.set(data.toLowerCase(), owner);
         addAnswer(lk, { name, type: ph[1], data });
         lk.status = 'NOERROR';
         const cd = ph[1] === 'A' || ph[1] === 'AAAA' ? clusterDnsFromAnswer(name, data, lineEvidence(input.uri, l, FORMAT)) : undefined;

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseHost, unflattenHost } from '../../../../src/ingest/dns/host';
 import { parseDig } from '../../../../src/ingest/dns/dig';
+import { parseNslookup } from '../../../../src/ingest/dns/nslookup';
 import { factsOf, fixture } from './helpers';
 
 test('host answers agree with dig for the same names', () => {
@@ -36,4 +37,27 @@ test('unflattenHost cuts repeated "has address" records', () => {
   assert.deepEqual(unflattenHost(line).map((p) => p.text), [
     'web.default.svc.cluster.local has address 10.244.0.219', 'web.default.svc.cluster.local has address 10.244.0.222', 'Host nope.x not found: 3(NXDOMAIN)',
   ]);
+});
+
+test('an alias (ExternalName-like CNAME) and its address answer one question, in nslookup, busybox, dig and host alike', () => {
+  const parsers = [
+    ['dns/nslookup-cname.txt', parseNslookup], ['dns/busybox-nslookup-cname.txt', parseNslookup],
+    ['dns/dig-cname.txt', parseDig], ['dns/host-cname.txt', parseHost],
+  ] as const;
+  for (const [file, parse] of parsers) {
+    const r = parse({ text: fixture(file), uri: file });
+    assert.deepEqual(r.unparsed, [], file);
+    const lookups = factsOf(r, 'DnsLookup');
+    assert.deepEqual(lookups.map((l) => l.question.name), ['ext.default.svc.cluster.local'], file);
+    assert.deepEqual(lookups[0].answers.map((a) => [a.type, a.data]), [['CNAME', 'a-app.default.svc.cluster.local'], ['A', '10.103.129.86']], file);
+  }
+});
+
+test('"No answer" (NOERROR without records) in bind nslookup and host', () => {
+  const [n] = factsOf(parseNslookup({ text: fixture('dns/nslookup-noanswer.txt'), uri: 'n' }), 'DnsLookup');
+  assert.deepEqual([n.question.name, n.status, n.answers.length], ['a-app.default.svc.cluster.local', 'NOERROR', 0]);
+  const [h] = factsOf(parseHost({ text: fixture('dns/host-noanswer.txt'), uri: 'h' }), 'DnsLookup');
+  assert.deepEqual([h.question.name, h.question.type, h.status, h.answers.length], ['a-app.default.svc.cluster.local', 'AAAA', 'NOERROR', 0]);
+  const [b] = factsOf(parseNslookup({ text: fixture('dns/busybox-nslookup-noanswer.txt'), uri: 'b', command: 'busybox nslookup -type=AAAA a-app.default.svc.cluster.local' }), 'DnsLookup');
+  assert.deepEqual([b.question.name, b.question.type, b.answers.length], ['a-app.default.svc.cluster.local', 'AAAA', 0]);
 });
