@@ -14,7 +14,8 @@ export interface ConnectOptions {
 }
 
 export type Connection =
-  | { ok: true; context: string; secrets: string[]; transport: ApiTransport }
+  /** `namespace`: the context's namespace, or `default` as kubectl assumes. */
+  | { ok: true; context: string; namespace: string; secrets: string[]; transport: ApiTransport }
   /** `problem` is undefined when the caller cancelled. */
   | { ok: false; context: string; secrets: string[]; problem?: ClusterProblem };
 
@@ -67,5 +68,5 @@ export async function connect(o: ConnectOptions, signal: AbortSignal, whyAborted
     if (signal.aborted && whyAborted() === 'cancelled') return { ok: false, context, secrets };
     return { ok: false, context, secrets, problem: transportProblem(undefined, e, 'nothing was read', transport.server) };
   }
-  return { ok: true, context, secrets, transport };
+  return { ok: true, context, namespace: kc.getContextObject(context)?.namespace || 'default', secrets, transport };
 }

@@ -109,24 +109,44 @@ export async function pullCluster(options: PullOptions): Promise<PullResult> {
     const bump = (k: string, n: number) => { result.counts[k] = (result.counts[k] ?? 0) + n; };
     let objects = 0;
 
+    const readList = async (spec: ListSpec, ns: string | undefined) => {
+      const target = { verb: 'list' as const, resource: rbacName(spec), namespace: spec.namespaced ? ns : undefined };
+      bump(spec.resource, 0);
+      let page = 0;
+      const outcome = await listPaged(t, collectionPath(spec, spec.namespaced ? ns : undefined), target, spec.missing,
+        { pageSize: o.pageSize, timeoutMs: o.requestTimeoutMs, signal: controller.signal },
+        (items) => {
+          const facts: Fact[] = [];
+          for (const item of items) facts.push(...apiObjectFacts(spec.kind, item, result.context).facts);
+          sink.add(facts);
+          bump(spec.resource, items.length);
+          objects += items.length;
+          options.onProgress?.({ done: doneCount, total: tasks.length, step: `${target.resource} (page ${++page})`, objects });
+        });
+      return { target, outcome };
+    };
+
     const listTask = (spec: ListSpec, ns: string | undefined): Task => ({
       label: `${rbacName(spec)}${ns ? ` in ${ns}` : ''}`,
       run: async () => {
-        const target = { verb: 'list' as const, resource: rbacName(spec), namespace: spec.namespaced ? ns : undefined };
-        bump(spec.resource, 0);
-        let page = 0;
-        const outcome = await listPaged(t, collectionPath(spec, spec.namespaced ? ns : undefined), target, spec.missing,
-          { pageSize: o.pageSize, timeoutMs: o.requestTimeoutMs, signal: controller.signal },
-          (items) => {
-            const facts: Fact[] = [];
-            for (const item of items) facts.push(...apiObjectFacts(spec.kind, item, result.context).facts);
-            sink.add(facts);
-            bump(spec.resource, items.length);
-            objects += items.length;
-            options.onProgress?.({ done: doneCount, total: tasks.length, step: `${target.resource} (page ${++page})`, objects });
-          });
+        let { target, outcome } = await readList(spec, ns);
+        // Namespace-scoped RBAC (a Role, not a ClusterRole) forbids the cluster-wide list:
+        // read the context's namespace instead, as kubectl users would.
+        const forbidden = outcome.problems.find((p) => p.code === 403);
+        if (!ns && spec.namespaced && forbidden && !outcome.items) {
+          const fallback = await readList(spec, conn.namespace);
+          if (fallback.outcome.complete) {
+            fallback.outcome.problems.unshift({ ...forbidden, message: `cannot list ${target.resource} at cluster scope: RBAC forbids (403); read namespace ${conn.namespace} only (the context's namespace) — other namespaces unknown` });
+            failedTasks++; // the model still lacks the other namespaces
+            ({ target, outcome } = fallback);
+          } else if (fallback.outcome.problems.some((p) => p.code === 403)) {
+            forbidden.message += ` (namespace ${conn.namespace} is forbidden too)`;
+          } else {
+            outcome.problems.push(...fallback.outcome.problems);
+          }
+        }
         for (const p of outcome.problems) {
-          if (controller.signal.aborted && p.reason === 'ABORTED') stopped.push(`${target.resource}${ns ? ` in ${ns}` : ''}${outcome.items ? ` (${outcome.items} read)` : ''}`);
+          if (controller.signal.aborted && p.reason === 'ABORTED') stopped.push(`${target.resource}${target.namespace ? ` in ${target.namespace}` : ''}${outcome.items ? ` (${outcome.items} read)` : ''}`);
           else report(p);
         }
         if (!outcome.complete) failedTasks++;

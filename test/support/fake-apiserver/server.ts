@@ -14,8 +14,8 @@ export type KubeObject = Record<string, unknown> & { metadata: { name: string; n
 
 /** A failure injected for one resource (the plural name, e.g. `endpointslices`). */
 export type Fault =
-  /** Answer with this HTTP status and the matching Status body (403 RBAC, 500...). Optional scope filters. */
-  | { type: 'status'; code: number; namespace?: string; name?: string }
+  /** Answer with this HTTP status and the matching Status body (403 RBAC, 500...). Optional filters: a namespace, a name, or only cluster-wide requests. */
+  | { type: 'status'; code: number; namespace?: string; name?: string; clusterScope?: boolean }
   /** 410 Gone for requests carrying a continue token, `times` times (default: always). */
   | { type: 'expireContinue'; times?: number }
   /** Wait before answering. */
@@ -160,7 +160,7 @@ export class FakeApiServer {
     const key = this.storeKey(info.group, info.resource);
     const token = q.get('continue') ?? undefined;
     for (const f of this.faults.get(key) ?? []) {
-      if (f.type === 'status' && (!f.namespace || f.namespace === namespace) && (!f.name || f.name === name)) {
+      if (f.type === 'status' && (!f.namespace || f.namespace === namespace) && (!f.name || f.name === name) && (!f.clusterScope || !namespace)) {
         const verb = name ? 'get' : 'list';
         const body = f.code === 403 ? forbidden(this.options.user ?? 'system:serviceaccount:default:reader', verb, info.resource, info.group, namespace, name)
           : f.code === 404 ? notFound(info.resource, info.group, name ?? '')

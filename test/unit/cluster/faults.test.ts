@@ -227,3 +227,27 @@ test('a ConfigMap that exists but holds nothing usable is a note, not a failure'
   assert.ok(messages(r).includes('ConfigMap kube-system/coredns was read but holds no usable Corefile kubernetes plugin; cluster domain and CoreDNS loadbalance unknown (cluster.local assumed)'), messages(r).join('\n'));
   assert.equal(model(r).all('ClusterDns').length, 0);
 });
+
+test('namespace-scoped RBAC: a forbidden cluster-wide list falls back to the context namespace', async () => {
+  h = await startHarness();
+  // A Role in kube-system only: every cluster-wide list of namespaced resources is forbidden.
+  for (const r of ['pods', 'services', 'endpointslices.discovery.k8s.io', 'deployments.apps', 'statefulsets.apps', 'daemonsets.apps']) {
+    h.server.fault(r, { type: 'status', code: 403, clusterScope: true });
+    for (const ns of ['default', 'kube-flannel']) h.server.fault(r, { type: 'status', code: 403, namespace: ns });
+  }
+  const r = await pull(h.kubeconfig({ namespace: 'kube-system' }));
+  assert.equal(r.complete, false);
+  assert.ok(messages(r).includes("cannot list pods at cluster scope: RBAC forbids (403); read namespace kube-system only (the context's namespace) — other namespaces unknown"), messages(r).join('\n'));
+  const m = model(r);
+  assert.deepEqual(m.pods.map((p) => p.namespace).sort(), ['kube-system', 'kube-system', 'kube-system']);
+  assert.equal(m.findService('kube-dns', 'kube-system')?.clusterIP, '10.96.0.10');
+  assert.equal(m.endpointSlices.length, 1);
+  assert.ok(h.server.requests.some((q) => q.path === '/api/v1/namespaces/kube-system/pods'));
+});
+
+test('forbidden in the context namespace too: one problem that says so', async () => {
+  h = await startHarness();
+  h.server.fault('pods', { type: 'status', code: 403 });
+  const r = await pull(h.kubeconfig());
+  assert.deepEqual(messages(r), ['cannot list pods at cluster scope: RBAC forbids (403); Pods missing — pod IPs, nodes and labels unknown (namespace default is forbidden too)']);
+});
