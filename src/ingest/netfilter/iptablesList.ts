@@ -5,7 +5,7 @@ import type { FormatSpec, ParseInput, ParseResult } from '../types';
 import { isOptColumn, isProtColumn, normalizeAddress, normalizeInterface, normalizeProtocol } from './iptablesFields';
 import { parseListMatches } from './iptablesListMatches';
 import {
-  chainHeaderAt, columnHeaderAt, layoutFromHeader, tokenizeListLine, unflattenIptablesList, type ListLayout,
+  chainHeaderAt, columnHeaderAt, layoutFromHeader, splitIptablesListRecords, tokenizeListLine, unflattenIptablesList, type ListLayout,
 } from './iptablesListTokens';
 import { kubeProxyConfigFromRules, withKubeProxyMeaning } from './natFacts';
 
@@ -145,6 +145,7 @@ export const iptablesListFormat: FormatSpec = {
       return { format: FORMAT, facts: [], records: 0, unparsed: [{ line: input.firstLine ?? 1, reason: `internal error: ${String(e)}` }] };
     }
   },
+  unflatten: (line) => splitIptablesListRecords(line),
   commands: [/^(iptables|ip6tables)(-legacy|-nft)?\s(?!.*-S\b)(.*\s)?(-L|--list|-[a-zA-Z]*L[a-zA-Z]*)(\s|$)/],
   sniff(lines) {
     let hits = 0;

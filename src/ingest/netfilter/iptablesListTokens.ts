@@ -5,13 +5,14 @@ import { isOptColumn, isProtColumn } from './iptablesFields';
  * `/* comment *\/` stays one token (comments contain spaces). An unclosed comment
  * (text cut off while copying) runs to the end of the line.
  */
-export function tokenizeListLine(line: string): string[] {
+export function tokenizeListLine(line: string, offsets?: number[]): string[] {
   const out: string[] = [];
   const n = line.length;
   let i = 0;
   while (i < n) {
     while (i < n && (line[i] === ' ' || line[i] === '\t')) i++;
     if (i >= n) break;
+    offsets?.push(i);
     if (line.startsWith('/*', i)) {
       const close = line.indexOf('*/', i + 2);
       const end = close < 0 ? n : close + 2;
@@ -57,13 +58,15 @@ const SEPARATOR = /^[=#*~_-]{5,}$/;
 
 /**
  * Splits one line that holds several `iptables -L` records (newlines lost when the
- * output was copied from a web page) into one line per record: chain headers,
- * column headers, rules and `=====` separators. A line with a single record comes
- * back unchanged. The record start of a rule is found from its `prot opt` pair
- * (`tcp --`), stepping back over the columns the current layout puts before it.
+ * output was copied from a web page) into one piece per record: chain headers,
+ * column headers, rules and `=====` separators, each with its 0-based column in the
+ * line. A line with a single record comes back as one piece, unchanged. The record
+ * start of a rule is found from its `prot opt` pair (`tcp --`), stepping back over
+ * the columns the current layout puts before it.
  */
-export function unflattenIptablesList(line: string, layout: ListLayout = { lineNumbers: false, counters: false }): string[] {
-  const tokens = tokenizeListLine(line);
+export function splitIptablesListRecords(line: string, layout: ListLayout = { lineNumbers: false, counters: false }): { text: string; start: number }[] {
+  const offsets: number[] = [];
+  const tokens = tokenizeListLine(line, offsets);
   const starts: number[] = [];
   let current = layout;
   let i = 0;
@@ -86,11 +89,18 @@ export function unflattenIptablesList(line: string, layout: ListLayout = { lineN
     i++;
   }
   const cuts = [...new Set([0, ...starts])].filter((s) => s < tokens.length).sort((a, b) => a - b);
-  if (cuts.length <= 1) return [line];
-  const pieces: string[] = [];
+  if (cuts.length <= 1) return [{ text: line, start: 0 }];
+  const pieces: { text: string; start: number }[] = [];
   for (let k = 0; k < cuts.length; k++) {
-    const piece = tokens.slice(cuts[k], k + 1 < cuts.length ? cuts[k + 1] : tokens.length).join(' ');
-    if (piece) pieces.push(piece);
+    const from = offsets[cuts[k]];
+    const to = k + 1 < cuts.length ? offsets[cuts[k + 1]] : line.length;
+    const text = line.slice(from, to).trimEnd();
+    if (text) pieces.push({ text, start: from });
   }
   return pieces;
+}
+
+/** The pieces' text only (see splitIptablesListRecords). */
+export function unflattenIptablesList(line: string, layout?: ListLayout): string[] {
+  return splitIptablesListRecords(line, layout).map((p) => p.text);
 }

@@ -115,6 +115,7 @@ export const iptablesSaveFormat: FormatSpec = {
       return { format: FORMAT, facts: [], records: 0, unparsed: [{ line: input.firstLine ?? 1, reason: `internal error: ${String(e)}` }] };
     }
   },
+  unflatten: (line) => unflattenIptablesSave(line),
   commands: [/^(iptables|ip6tables)(-legacy|-nft)?-save\b/, /^(iptables|ip6tables)(-legacy|-nft)?\s(.*\s)?(-S|--list-rules)(\s|$)/],
   sniff(lines) {
     let hits = 0;

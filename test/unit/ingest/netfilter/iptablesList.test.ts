@@ -133,3 +133,18 @@ test('command patterns pick the list format', () => {
   assert.equal(formatForCommand('iptables-save -t nat')?.id, 'iptables-save');
   assert.ok(iptablesListFormat.sniff(fixture('nft-variant.nat.L-n.txt').split('\n').slice(0, 50)) > 0.8);
 });
+
+test('FormatSpec.unflatten hook: pieces carry their column, are idempotent, and parse like the flat line', () => {
+  const lineNo = seedLineWith('Chain KUBE-SVC-JD5MR3NA4I4DYORP');
+  const line = seedLines[lineNo - 1];
+  const pieces = iptablesListFormat.unflatten!(line).map((p) => (typeof p === 'string' ? { text: p, start: line.indexOf(p) } : p));
+  assert.ok(pieces.length > 10);
+  for (const p of pieces) {
+    assert.equal(line.slice(p.start, p.start + p.text.length), p.text);
+    assert.deepEqual(iptablesListFormat.unflatten!(p.text).map((x) => (typeof x === 'string' ? x : x.text)), [p.text]);
+  }
+  const cmd = 'iptables -t nat -L KUBE-SVC-JD5MR3NA4I4DYORP -n';
+  const fromPieces = ofKind(parseIptablesList({ text: pieces.map((p) => p.text).join('\n'), uri: 'p', command: cmd }).facts, 'NatRule');
+  const fromLine = ofKind(parseIptablesList({ text: line, uri: 'p', command: cmd }).facts, 'NatRule');
+  assert.deepEqual(fromPieces.map((r) => ({ ...r, evidence: [] })).map(ruleKey), fromLine.map((r) => ({ ...r, evidence: [] })).map(ruleKey));
+});

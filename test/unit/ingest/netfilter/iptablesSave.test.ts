@@ -81,3 +81,10 @@ test('sniff recognises iptables-save text', () => {
   assert.ok(iptablesSaveFormat.sniff(fixture('legacy.iptables-save.txt').split('\n').slice(0, 50)) > 0.9);
   assert.ok(iptablesSaveFormat.sniff(fixture('conntrack-L.txt').split('\n')) < 0.2);
 });
+
+test('FormatSpec.unflatten hook for iptables-save: a normal line stays whole, a flat one splits at records', () => {
+  const line = '-A KUBE-SVC-X -m comment --comment "a -A b" -j KUBE-SEP-Y';
+  assert.deepEqual(iptablesSaveFormat.unflatten!(line), [line]);
+  const flat = '*nat :KUBE-SVC-X - [0:0] -A KUBE-SVC-X -m comment --comment "x -A y" -j KUBE-SEP-Y COMMIT';
+  assert.deepEqual(iptablesSaveFormat.unflatten!(flat), ['*nat', ':KUBE-SVC-X - [0:0]', '-A KUBE-SVC-X -m comment --comment "x -A y" -j KUBE-SEP-Y', 'COMMIT']);
+});
