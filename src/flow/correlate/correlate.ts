@@ -82,9 +82,10 @@ function vethClaims(groups: readonly PacketGroup[], known?: ReadonlySet<string>)
   for (const g of groups) {
     const vethOuts = g.packets.filter((p) => p.direction === 'Out' && looksLikeVeth(p.interface, known));
     for (const p of g.packets) {
-      if (!looksLikeVeth(p.interface, known) || p.direction !== 'P') continue;
-      // `P` on a host-side veth: the frame came out of the pod behind it, addressed to someone else.
-      if (p.network === 'ip' && p.src?.ip) claim({ ip: p.src.ip, iface: p.interface!, how: 'sent', evidence: p.evidence });
+      // Received on a host-side veth (`P`: addressed to another host's MAC, `In`: to the node's own cni0 MAC,
+      // `B`: broadcast): the frame came out of the pod behind that veth.
+      if (!looksLikeVeth(p.interface, known) || (p.direction !== 'P' && p.direction !== 'In' && p.direction !== 'B')) continue;
+      if (p.network === 'ip' && p.src?.ip && p.direction !== 'B') claim({ ip: p.src.ip, iface: p.interface!, how: 'sent', evidence: p.evidence });
       if (p.protocol === 'arp') {
         const ip = p.arp?.op === 'reply' ? arpReplyIp(p) : p.arp?.senderIp;
         if (ip) claim({ ip, iface: p.interface!, how: 'arp', evidence: p.evidence });

@@ -1,6 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { correlate, vethOwnership } from '../../../src/flow/correlate';
+import { formatSpec } from '../../../src/ingest/registry';
+import type { Packet } from '../../../src/model';
 import { seedCapture, SEED } from './seedModel';
 
 test('A.1 capture: each packet seen on two veths is one group; ARP request/reply pairs; veths tied to pods by `P`', () => {
@@ -71,4 +74,33 @@ test('a later, stronger claim for another veth is kept as a rival (contradiction
   const o = owners.get('10.244.0.54')!;
   assert.equal(o.iface, 'veth0000aaaa');
   assert.deepEqual([...new Set(o.rivals.map((r) => r.iface))], ['vethded7ef9f']);
+});
+
+test('real capture (netns lab, test/unit/flow/fixtures): RST, ICMP port unreachable and a retransmitted SYN', () => {
+  const spec = formatSpec('tcpdump');
+  assert.ok(spec, 'tcpdump parser registered');
+  const path = 'test/unit/flow/fixtures/errors-capture.txt';
+  const packets = spec.parse({ text: readFileSync(path, 'utf8'), uri: path }).facts.filter((f): f is Packet => f.kind === 'Packet');
+  const c = correlate(packets);
+  const refused = c.connections.find((x) => x.server === '10.244.0.53:8080')!;
+  assert.ok(refused.syn);
+  assert.equal(refused.rsts.length, 2, 'the RST seen on both veths');
+  assert.equal(refused.synAck, undefined);
+  const dropped = c.connections.find((x) => x.server === '10.244.0.53:81')!;
+  assert.equal(dropped.retransmissions.length, 1, 'one retransmitted SYN (its sighting on the second veth is the same packet)');
+  assert.equal(dropped.retransmissions[0].evidence[0].line, 11);
+  assert.deepEqual(c.icmpErrors.map((e) => e.packet.evidence[0].line), [7, 8]);
+  assert.match(c.icmpErrors[0].type, /unreachable/);
+  const owners = vethOwnership(c.vethClaims);
+  assert.equal(owners.get('10.244.0.54')?.iface, 'vethded7ef9f');
+  assert.equal(owners.get('10.244.0.53')?.iface, 'veth75a7f7d6');
+});
+
+test('real capture with `In` on the sender\'s veth (frame to the cni0 MAC) ties the veth to the pod too', () => {
+  const spec = formatSpec('tcpdump')!;
+  const path = 'test/fixtures/tcpdump/ttl-exceeded.txt';
+  const packets = spec.parse({ text: readFileSync(path, 'utf8'), uri: path }).facts.filter((f): f is Packet => f.kind === 'Packet');
+  const c = correlate(packets);
+  assert.equal(vethOwnership(c.vethClaims).get('10.244.0.54')?.iface, 'vethded7ef9f');
+  assert.match(c.icmpErrors[0].type, /time exceeded/);
 });
