@@ -4,9 +4,10 @@ import { readStamp } from './scan';
  * Text copied from a web page often loses its newlines, so a whole capture arrives as one line:
  * `tcpdump: data link type LINUX_SLL2 tcpdump: verbose output suppressed, ... listening on any, ...
  * bytes 21:18:36.504305 vethded7ef9f P IP ... length 64 21:18:36.504380 veth75a7f7d6 Out IP ...`.
- * A record starts at a timestamp, a `tcpdump: ` / `listening on ` header or an `N packets ...` trailer.
+ * A record starts at a timestamp, a `tcpdump: ` / `listening on ` header or an `N packets ...` trailer;
+ * the frame inside a VXLAN/OTV packet starts right after `instance N` / `vni N`.
  */
-const RECORD_START = /(?<= )(?:tcpdump: |listening on |reading from file |\d+ packets? (?:captured|received by filter|dropped by (?:kernel|interface))|(?:\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d\.\d{1,9}(?= |$))/g;
+const RECORD_START = /(?<=(?:OTV, flags \[\w{0,8}\] \(0x[0-9a-f]{1,4}\), overlay \d{1,10}, instance \d{1,10}|VXLAN, flags \[\w{0,8}\] \(0x[0-9a-f]{1,4}\), vni \d{1,10}) )(?=\S)|(?<= )(?:tcpdump: |listening on |reading from file |\d+ packets? (?:captured|received by filter|dropped by (?:kernel|interface))|(?:\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d\.\d{1,9}(?= |$))/g;
 
 /** Cheap test (no regex, no allocation) for a line that holds more than one record. */
 export function looksFlattened(line: string): boolean {

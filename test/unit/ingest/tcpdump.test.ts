@@ -1,0 +1,295 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import type { Packet } from '../../../src/model';
+import { parseTcpdump, sniffTcpdump, tcpdumpFormat } from '../../../src/ingest/tcpdump';
+import { unflattenTcpdump } from '../../../src/ingest/tcpdump/unflatten';
+import { formatForCommand } from '../../../src/ingest/registry';
+
+const DIR = 'test/fixtures/tcpdump/';
+const read = (f: string) => readFileSync(DIR + f, 'utf8');
+const parse = (f: string) => parseTcpdump({ text: read(f), uri: f });
+const packets = (f: string) => parse(f).facts as Packet[];
+
+/** Lines of a fixture that start a record: a timestamp at column 0. */
+const stampLines = (f: string) => read(f).split('\n').filter((l) => /^\d\d:\d\d:\d\d\.\d{6} /.test(l));
+/** Header/trailer lines tcpdump prints around the packets. */
+const frameLines = (f: string) => read(f).split('\n').filter((l) => /^(tcpdump: |listening on |\d+ packets? )/.test(l));
+
+const FIXTURES = ['any-nn.txt', 'any-n.txt', 'any-names.txt', 'any-e.txt', 'any-v.txt', 'any-vv.txt', 'cni0-single.txt',
+  'cni0-single-e.txt', 'pod-eth0.txt', 'host-seed-style.txt', 'vxlan-8472.txt', 'vxlan-8472-v.txt', 'vxlan-4789.txt',
+  'vxlan-4789-e.txt', 'ttl-exceeded.txt'];
+
+test('every real capture parses completely: one packet per timestamped line, header/trailer lines as records', () => {
+  for (const f of FIXTURES) {
+    const r = parse(f);
+    assert.deepEqual(r.unparsed, [], f);
+    assert.equal(r.format, 'tcpdump');
+    assert.equal(r.facts.length, stampLines(f).length, `${f}: packets`);
+    assert.equal(r.records, stampLines(f).length + frameLines(f).length, `${f}: records`);
+    for (const p of r.facts as Packet[]) {
+      assert.equal(p.kind, 'Packet');
+      assert.equal(p.evidence.length, 1);
+      assert.equal(p.evidence[0].uri, f);
+      assert.equal(p.evidence[0].format, 'tcpdump');
+      assert.ok(p.evidence[0].excerpt!.startsWith(p.time!), `${f}: excerpt starts with the time`);
+    }
+  }
+});
+
+test('evidence line numbers point at the line the packet was printed on', () => {
+  const lines = read('any-nn.txt').split('\n');
+  for (const p of packets('any-nn.txt')) {
+    assert.ok(lines[p.evidence[0].line! - 1].startsWith(p.time!));
+  }
+  const offset = parseTcpdump({ text: read('any-nn.txt'), uri: 'x', firstLine: 100 }).facts[0] as Packet;
+  assert.equal(offset.evidence[0].line, packets('any-nn.txt')[0].evidence[0].line! + 99);
+});
+
+test('time of day becomes seconds since midnight, in capture order', () => {
+  for (const f of FIXTURES) {
+    const ps = packets(f);
+    for (const p of ps) {
+      const [h, m, s] = p.time!.split(':').map(Number);
+      assert.ok(Math.abs(p.t! - (h * 3600 + m * 60 + s)) < 1e-6, `${f} ${p.time}`);
+    }
+    for (let k = 1; k < ps.length; k++) assert.ok(ps[k].t! >= ps[k - 1].t!, `${f}: ordered at ${ps[k].time}`);
+  }
+});
+
+test('-i any: interface and direction; the ping from pod b crosses b\'s veth (P) then a\'s veth (Out)', () => {
+  const ps = packets('any-nn.txt');
+  const echo = ps.filter((p) => p.icmp?.type === 'echo request' && p.src?.ip === '10.244.0.54' && p.dst?.ip === '10.244.0.53');
+  assert.deepEqual(echo.map((p) => [p.interface, p.direction]), [['vethded7ef9f', 'P'], ['veth75a7f7d6', 'Out']]);
+  assert.equal(echo[0].icmp!.id, echo[1].icmp!.id);
+  assert.equal(echo[0].icmp!.seq, 0);
+  assert.equal(echo[0].length, 64);
+  const reply = ps.filter((p) => p.icmp?.type === 'echo reply' && p.network === 'ip');
+  assert.deepEqual(reply.map((p) => [p.interface, p.direction]), [['veth75a7f7d6', 'P'], ['vethded7ef9f', 'Out']]);
+  const dirs = new Set(ps.map((p) => p.direction));
+  for (const d of ['In', 'Out', 'P', 'B', 'M'] as const) assert.ok(dirs.has(d), `direction ${d} seen`);
+  const bcast = ps.find((p) => p.direction === 'B')!;
+  assert.equal(bcast.protocol, 'arp');
+  assert.equal(bcast.arp!.op, 'request');
+});
+
+test('TCP: flags, seq ranges, ack, window, MSS 1410 from the 1450 MTU, HTTP request and status lines', () => {
+  const ps = packets('any-nn.txt').filter((p) => p.protocol === 'tcp' && p.interface === 'vethded7ef9f');
+  const syn = ps.find((p) => p.tcp!.flags === 'S')!;
+  assert.equal(syn.tcp!.mss, 1410);
+  assert.equal(syn.dst!.port, 80);
+  assert.equal(syn.src!.ip, '10.244.0.54');
+  assert.equal(syn.length, 0);
+  const synAck = ps.find((p) => p.tcp!.flags === 'S.')!;
+  assert.equal(synAck.tcp!.ack, syn.tcp!.seq! + 1, 'SYN-ACK acknowledges the SYN');
+  const get = ps.find((p) => p.tcp!.http?.startsWith('GET '))!;
+  assert.equal(get.tcp!.http, 'GET / HTTP/1.1');
+  assert.equal(get.tcp!.flags, 'P.');
+  assert.equal(get.tcp!.seqEnd! - get.tcp!.seq!, get.length);
+  assert.ok(ps.some((p) => p.tcp!.http === 'HTTP/1.1 200 OK'));
+  assert.ok(ps.some((p) => p.tcp!.flags === 'F.'));
+});
+
+test('DNS: queries, answers (one and three A records), NXDomain, empty AAAA answer', () => {
+  const dns = packets('any-nn.txt').filter((p) => p.dns && p.interface === 'vethded7ef9f');
+  const q = dns.find((p) => !p.dns!.response && p.dns!.qname === 'a-app.default.svc.cluster.local.')!;
+  assert.equal(q.dns!.qtype, 'A');
+  assert.equal(q.dst!.ip, '10.244.0.10');
+  assert.equal(q.dst!.port, 53);
+  assert.ok(q.dns!.flags!.includes('+'));
+  const a = dns.find((p) => p.dns!.response && p.dns!.id === q.dns!.id)!;
+  assert.deepEqual(a.dns!.answers, [{ type: 'A', data: '10.103.129.86' }]);
+  assert.equal(a.dns!.counts![0], 1);
+  const hq = dns.find((p) => p.dns!.qname === 'h-app.default.svc.cluster.local.')!;
+  const h = dns.find((p) => p.dns!.response && p.dns!.id === hq.dns!.id)!;
+  assert.deepEqual(h.dns!.answers!.map((x) => x.data).sort(), ['10.244.0.150', '10.244.0.151', '10.244.0.152']);
+  assert.deepEqual(h.dns!.counts!.slice(0, 1), [3]);
+  const nq = dns.find((p) => p.dns!.qname === 'nope.default.svc.cluster.local.')!;
+  const nx = dns.find((p) => p.dns!.response && p.dns!.id === nq.dns!.id)!;
+  assert.equal(nx.dns!.rcode, 'NXDomain');
+  assert.equal(nx.dns!.counts![0], 0);
+  const aaaa = dns.find((p) => p.dns!.qtype === 'AAAA')!;
+  const empty = dns.find((p) => p.dns!.response && p.dns!.id === aaaa.dns!.id)!;
+  assert.deepEqual(empty.dns!.counts, [0, 0, 0]);
+  assert.equal(empty.dns!.answers, undefined);
+});
+
+test('-vv DNS: the question echoed in responses and the OPT record are not answers', () => {
+  const r = packets('any-vv.txt').filter((p) => p.dns?.response && p.dns.qname === 'a-app.default.svc.cluster.local.');
+  assert.ok(r.length > 0);
+  assert.deepEqual(r[0].dns!.answers, [{ type: 'A', data: '10.103.129.86' }]);
+});
+
+test('ICMP errors: port unreachable and time exceeded (from the node, TTL 1)', () => {
+  const un = packets('any-nn.txt').find((p) => p.icmp?.type === 'port unreachable')!;
+  assert.equal(un.src!.ip, '10.244.0.53');
+  assert.match(un.icmp!.detail!, /udp port 9999 unreachable/);
+  const te = packets('ttl-exceeded.txt').filter((p) => p.icmp?.type === 'time exceeded');
+  assert.ok(te.length >= 1);
+  assert.equal(te[0].src!.ip, '10.244.0.1');
+  assert.equal(te[0].dst!.ip, '10.244.0.54');
+  // -v quotes the original datagram on the continuation lines
+  const unv = packets('any-v.txt').find((p) => p.icmp?.type === 'port unreachable')!;
+  assert.match(unv.icmp!.detail!, /10\.244\.0\.54\.\d+ > 10\.244\.0\.53\.9999: UDP/);
+});
+
+test('IPv6 and ICMPv6', () => {
+  const ps = packets('any-nn.txt').filter((p) => p.network === 'ip6');
+  const echo = ps.find((p) => p.icmp?.type === 'echo request' && p.src!.ip === 'fd00:10:244::54')!;
+  assert.equal(echo.protocol, 'icmp6');
+  assert.equal(echo.dst!.ip, 'fd00:10:244::53');
+  assert.equal(echo.dst!.port, undefined);
+  assert.ok(ps.some((p) => p.icmp?.type === 'neighbor solicitation'));
+});
+
+test('ARP requests and replies', () => {
+  const ps = packets('any-nn.txt').filter((p) => p.protocol === 'arp');
+  const req = ps.find((p) => p.arp!.op === 'request' && p.arp!.senderIp === '10.244.0.54' && p.arp!.targetIp === '10.244.0.53')!;
+  assert.equal(req.length, 28);
+  const rep = ps.find((p) => p.arp!.op === 'reply' && p.arp!.targetIp === '10.244.0.53')!;
+  assert.match(rep.arp!.mac!, /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/);
+});
+
+test('-e: link-layer addresses; an ARP reply\'s is-at MAC is the frame\'s source MAC', () => {
+  for (const f of ['any-e.txt', 'cni0-single-e.txt']) {
+    const ps = packets(f);
+    assert.ok(ps.every((p) => p.srcMac), `${f}: srcMac on every frame`);
+    for (const rep of ps.filter((p) => p.arp?.op === 'reply')) assert.equal(rep.arp!.mac, rep.srcMac, f);
+    const echo = ps.find((p) => p.icmp?.type === 'echo request' && p.dst?.ip === '10.244.0.53')!;
+    assert.equal(echo.network, 'ip');
+  }
+  assert.ok(packets('cni0-single-e.txt').every((p) => p.dstMac), 'Ethernet captures print both MACs');
+  assert.ok(packets('any-e.txt').every((p) => p.dstMac === undefined), 'LINUX_SLL2 prints only the source');
+});
+
+test('single-interface captures have no interface/direction', () => {
+  for (const f of ['cni0-single.txt', 'pod-eth0.txt']) {
+    const ps = packets(f);
+    assert.ok(ps.length > 10);
+    assert.ok(ps.every((p) => p.interface === undefined && p.direction === undefined), f);
+  }
+});
+
+test('-v: multi-line records keep ttl, IP id and span their lines; HTTP request from the continuation', () => {
+  const ps = packets('any-v.txt');
+  const echo = ps.find((p) => p.icmp?.type === 'echo request' && p.network === 'ip')!;
+  assert.equal(echo.ttl, 64);
+  assert.ok(echo.ipId !== undefined);
+  assert.equal(echo.evidence[0].endLine, echo.evidence[0].line! + 1);
+  const get = ps.find((p) => p.tcp?.http === 'GET / HTTP/1.1')!;
+  assert.ok(get, 'HTTP request line taken from the -v continuation');
+  assert.ok(get.evidence[0].endLine! > get.evidence[0].line! + 1);
+});
+
+test('names: resolved hosts and service ports (without -n) and service ports with -n', () => {
+  const ps = packets('any-names.txt');
+  const syn = ps.find((p) => p.tcp?.flags === 'S')!;
+  assert.deepEqual(syn.dst, { ip: 'a-pod', port: 80, name: 'a-pod.http' });
+  assert.equal(syn.src!.ip, 'b-pod');
+  const echo = ps.find((p) => p.icmp?.type === 'echo request' && p.network === 'ip')!;
+  assert.deepEqual([echo.src!.ip, echo.dst!.ip], ['b-pod', 'a-pod']);
+  const arp = ps.find((p) => p.arp?.op === 'request' && p.arp.targetIp === 'a-pod');
+  assert.ok(arp);
+  // `.domain`: a service-named port still selects the DNS decoder
+  const q = ps.find((p) => p.dns && !p.dns.response && p.dst?.name === 'localhost.domain')!;
+  assert.deepEqual(q.dst, { ip: 'localhost', port: 53, name: 'localhost.domain' });
+  assert.equal(q.dns!.qtype, 'PTR');
+  // tcpdump 4.99 `-n` leaves ports numeric too
+  const n = packets('any-n.txt').find((p) => p.dns && !p.dns.response)!;
+  assert.deepEqual(n.dst, { ip: '10.244.0.10', port: 53 });
+});
+
+test('VXLAN (4789) and Flannel OTV (8472): VNI and the inner frame on the following line', () => {
+  const otv = packets('vxlan-8472.txt').filter((p) => p.vni !== undefined);
+  assert.ok(otv.length >= 2);
+  const enc = otv.find((p) => p.inner?.icmp?.type === 'echo request')!;
+  assert.equal(enc.dst!.port, 8472);
+  assert.equal(enc.vni, 1);
+  assert.equal(enc.interface, 'eth1');
+  assert.deepEqual([enc.inner!.src!.ip, enc.inner!.dst!.ip], ['10.244.0.53', '10.244.1.0']);
+  assert.equal(enc.inner!.evidence[0].line, enc.evidence[0].line! + 1);
+  assert.equal(enc.evidence[0].endLine, enc.evidence[0].line! + 1);
+  const vx = packets('vxlan-4789.txt').filter((p) => p.inner);
+  assert.ok(vx.some((p) => p.dst!.port === 4789 && p.vni === 1 && p.inner!.protocol === 'arp'));
+  // -v: the inner frame spans two lines itself; TTL 63 because the node routed it into the tunnel
+  const v = packets('vxlan-8472-v.txt').find((p) => p.inner?.icmp?.type === 'echo request')!;
+  assert.equal(v.inner!.ttl, 63);
+  assert.equal(v.ttl, 64);
+  // -e: the inner frame has its own MACs
+  const e = packets('vxlan-4789-e.txt').find((p) => p.inner)!;
+  assert.ok(e.inner!.srcMac && e.inner!.dstMac && e.inner!.srcMac !== e.srcMac);
+});
+
+test('flattened text (newlines lost) gives the same packets, all on line 1 with columns', () => {
+  for (const f of ['any-nn.txt', 'any-v.txt', 'vxlan-4789.txt', 'any-e.txt']) {
+    const flat = read(f).split('\n').filter((l) => l.trim()).join(' ');
+    const r = parseTcpdump({ text: flat, uri: f });
+    const strip = (p: Packet) => JSON.stringify(p, (k, v) => (k === 'evidence' ? undefined : v));
+    const normal = packets(f).map(strip);
+    assert.deepEqual(r.unparsed, [], f);
+    assert.equal(r.facts.length, normal.length, f);
+    // -v records are joined with spaces instead of newlines, so compare the non -v captures exactly
+    if (f !== 'any-v.txt') {
+      const flatPackets = r.facts.map((p) => strip(p as Packet));
+      const diff = flatPackets.findIndex((p, k) => p !== normal[k]);
+      assert.equal(diff, -1, `${f}: first difference at packet ${diff}: ${flatPackets[diff]} vs ${normal[diff]}`);
+    }
+    const cols = (r.facts as Packet[]).map((p) => p.evidence[0].column ?? 1);
+    assert.ok(cols.every((c, k) => k === 0 || c > cols[k - 1]), `${f}: columns increase`);
+    assert.ok((r.facts as Packet[]).every((p) => p.evidence[0].line === 1));
+  }
+});
+
+test('the seed report\'s flattened captures: interfaces and directions of A.1 and A.2', () => {
+  const seed = readFileSync('test/fixtures/seed/flannel-network-flows-part1.ko.txt', 'utf8').split('\n');
+  const a1 = parseTcpdump({ text: seed[91], uri: 'seed', firstLine: 92 });
+  assert.deepEqual(a1.unparsed, []);
+  const ps = a1.facts as Packet[];
+  assert.equal(ps.length, 12);
+  assert.deepEqual(ps.slice(0, 4).map((p) => `${p.interface} ${p.direction} ${p.icmp!.type}`), [
+    'vethded7ef9f P echo request', 'veth75a7f7d6 Out echo request', 'veth75a7f7d6 P echo reply', 'vethded7ef9f Out echo reply']);
+  assert.ok(ps.every((p) => p.evidence[0].line === 92));
+  assert.equal(ps[8].arp!.mac, 'ae:cb:f3:eb:3a:b9');
+  const a2 = parseTcpdump({ text: seed[263], uri: 'seed', firstLine: 264 }).facts as Packet[];
+  assert.equal(a2[0].interface, 'cni0');
+  assert.equal(a2[0].direction, 'Out');
+  assert.ok(a2.some((p) => p.interface === 'vethedfea565' && p.direction === 'Out' && p.tcp?.flags === 'S'));
+  const floods = new Set(a2.filter((p) => p.tcp?.flags === 'S').map((p) => p.interface));
+  assert.ok(floods.size > 25, 'the SYN is flooded to about thirty veths');
+  const svc = parseTcpdump({ text: seed[267], uri: 'seed', firstLine: 268 }).facts as Packet[];
+  assert.ok(svc.every((p) => p.interface === 'vetha999267c'));
+  assert.equal(svc[0].dst!.ip, '10.103.129.86');
+  assert.equal(svc[0].tcp!.seq, a2[0].tcp!.seq, 'the same SYN before and after DNAT');
+});
+
+test('lines that are not tcpdump output go to unparsed with their line number; parsing goes on', () => {
+  const lines = read('any-nn.txt').split('\n');
+  lines.splice(10, 0, 'some prose the user pasted', '    ');
+  lines.splice(20, 0, '   stray continuation?');
+  const r = parseTcpdump({ text: lines.join('\n'), uri: 'x' });
+  assert.equal(r.facts.length, stampLines('any-nn.txt').length);
+  assert.deepEqual(r.unparsed.map((u) => u.line), [11]);
+  assert.match(r.unparsed[0].reason, /not a tcpdump line/);
+});
+
+test('sniff and command patterns', () => {
+  assert.ok(sniffTcpdump(read('any-nn.txt').split('\n').slice(0, 50)) > 0.9);
+  assert.ok(sniffTcpdump(read('any-v.txt').split('\n').slice(0, 50)) > 0.9);
+  assert.ok(sniffTcpdump([read('any-nn.txt').split('\n').join(' ')]) === 1);
+  assert.ok(sniffTcpdump(['NAME IP a-pod 10.244.0.53', 'Chain KUBE-SERVICES (2 references)']) === 0);
+  for (const c of ['tcpdump -i any -nn', 'sudo tcpdump -i any host 10.244.0.143 -n', 'timeout 5 tcpdump -i cni0', 'ip netns exec node tcpdump -nn'])
+    assert.equal(formatForCommand(c)?.id, 'tcpdump', c);
+  assert.equal(tcpdumpFormat.commands.some((r) => r.test('cat tcpdump-notes.md')), false);
+});
+
+test('unflatten hook cuts at timestamps and header/trailer phrases only', () => {
+  const pieces = unflattenTcpdump('tcpdump: verbose output suppressed, use -v[v]... for full protocol decode listening on any, link-type LINUX_SLL2 (Linux cooked v2), snapshot length 262144 bytes 21:18:36.504305 vethded7ef9f P IP 10.244.0.54 > 10.244.0.53: ICMP echo request, id 39, seq 0, length 64 1 packet captured');
+  assert.deepEqual(pieces.map((p) => p.text), [
+    'tcpdump: verbose output suppressed, use -v[v]... for full protocol decode',
+    'listening on any, link-type LINUX_SLL2 (Linux cooked v2), snapshot length 262144 bytes',
+    '21:18:36.504305 vethded7ef9f P IP 10.244.0.54 > 10.244.0.53: ICMP echo request, id 39, seq 0, length 64',
+    '1 packet captured',
+  ]);
+  const one = '21:18:36.504305 vethded7ef9f P IP 10.244.0.54 > 10.244.0.53: ICMP echo request, id 39, seq 0, length 64';
+  assert.deepEqual(unflattenTcpdump(one), [{ text: one, start: 0 }]);
+});
