@@ -20,7 +20,8 @@ async function mermaidFor(theme: MermaidTheme): Promise<Mermaid> {
       theme: theme.theme,
       themeVariables: theme.themeVariables,
       maxTextSize: 1_000_000,
-      sequence: { useMaxWidth: false, mirrorActors: false, wrap: false },
+      // wrap stays off: Mermaid's wrapping splits entity codes; src/render breaks long lines itself.
+      sequence: { useMaxWidth: false, mirrorActors: false, wrap: false, width: 130, actorMargin: 30, boxMargin: 8, noteMargin: 8, messageFontSize: 13, noteFontSize: 12, actorFontSize: 13 },
     });
     configuredKey = theme.key;
   }
@@ -40,33 +41,44 @@ const SVG_NS = 'http://www.w3.org/2000/svg';
 /**
  * Marks each rendered message with `data-step` and a status class, and lays a wide
  * transparent copy over each arrow so a thin line is easy to hit. Mermaid draws
- * messages in source order (text, then line), one per step, so the n-th
- * `.messageText` and the n-th `.messageLine*` belong to `view.messageSteps[n]`.
+ * messages in source order, each as its text lines (one `.messageText` per line)
+ * followed by its line, one message per step; so walking those elements in
+ * document order, the n-th line closes message n, which is step `messageSteps[n]`.
  */
 function linkMessages(svg: SVGSVGElement, view: DiagramView, steps: StepView[]): number {
-  const texts = [...svg.querySelectorAll<SVGTextElement>('.messageText')];
-  const lines = [...svg.querySelectorAll<SVGGeometryElement>('.messageLine0, .messageLine1')];
-  if (texts.length !== view.messageSteps.length || lines.length !== view.messageSteps.length) return 0;
+  const groups: { texts: SVGTextElement[]; line: SVGGeometryElement }[] = [];
+  let texts: SVGTextElement[] = [];
+  for (const el of svg.querySelectorAll<SVGElement>('.messageText, .messageLine0, .messageLine1')) {
+    if (el.classList.contains('messageText')) texts.push(el as SVGTextElement);
+    else {
+      groups.push({ texts, line: el as SVGGeometryElement });
+      texts = [];
+    }
+  }
+  if (groups.length !== view.messageSteps.length) return 0;
   view.messageSteps.forEach((stepIndex, n) => {
     const step = steps[stepIndex];
     const status = step?.status ?? 'observed';
-    for (const el of [texts[n], lines[n]]) {
+    const { texts: labels, line } = groups[n];
+    for (const el of [...labels, line]) {
       el.dataset.step = String(stepIndex);
       el.classList.add('kpp-step', `kpp-${status}`);
     }
-    const hit = lines[n].cloneNode(false) as SVGGeometryElement;
+    const hit = line.cloneNode(false) as SVGGeometryElement;
     hit.removeAttribute('marker-end');
     hit.removeAttribute('marker-start');
     hit.removeAttribute('style');
     hit.setAttribute('class', 'kpp-hit');
     hit.dataset.step = String(stepIndex);
-    lines[n].after(hit);
-    const label = texts[n];
-    label.setAttribute('tabindex', '0');
-    label.setAttribute('role', 'button');
-    const title = document.createElementNS(SVG_NS, 'title');
-    title.textContent = step ? `${stepIndex + 1}. ${step.status}: ${step.from} → ${step.to}` : `step ${stepIndex + 1}`;
-    label.appendChild(title);
+    line.after(hit);
+    const first = labels[0];
+    if (first) {
+      first.setAttribute('tabindex', '0');
+      first.setAttribute('role', 'button');
+      const title = document.createElementNS(SVG_NS, 'title');
+      title.textContent = step ? `${stepIndex + 1}. ${step.status}: ${step.from} → ${step.to}` : `step ${stepIndex + 1}`;
+      first.appendChild(title);
+    }
   });
   return view.messageSteps.length;
 }

@@ -22,6 +22,8 @@ interface Ui {
   zoom: number;
 }
 
+const MIN_FIRST_ZOOM = 0.6;
+
 let payload: DiagramPayload | undefined;
 let persisted: PersistedState | undefined;
 let ui: Ui = { flow: 0, phase: 0, zoom: 0 };
@@ -173,7 +175,8 @@ async function drawCurrent(): Promise<void> {
     const result = await drawDiagram(host, view, flow.steps, theme);
     if (mine !== generation) return;
     drawn = result;
-    setZoom(ui.zoom > 0 ? ui.zoom : Math.min(1, fitZoom(result, host)));
+    // First view: the whole width if that stays legible, else 60% and scroll.
+    setZoom(ui.zoom > 0 ? ui.zoom : Math.min(1, Math.max(MIN_FIRST_ZOOM, fitZoom(result, host))));
     requestAnimationFrame(() => {
       if (mine !== generation) return;
       const ms = performance.now() - started;

@@ -55,6 +55,34 @@ export function escapeMermaidText(text: string, max = MAX_LABEL): string {
   return clean === '' ? '#160;' : encode(clean);
 }
 
+/** Splits at spaces into lines of at most `width` characters (a longer word keeps its own line). */
+export function wrapWords(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line !== '' && Array.from(line).length + 1 + Array.from(word).length > width) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = line === '' ? word : `${line} ${word}`;
+    }
+  }
+  if (line !== '' || lines.length === 0) lines.push(line);
+  return lines;
+}
+
+/**
+ * Message, note and block text wrapped by us rather than by Mermaid: Mermaid's own
+ * `wrap` hyphenates inside entity codes (`10.0.0.1#58;80` would show `&#-58;`), so
+ * lines are broken at spaces here, each line escaped, and joined with `<br/>`, the
+ * one piece of markup the renderer emits itself.
+ */
+export function escapeWrapped(text: string, width: number, max = MAX_LABEL): string {
+  const clean = cleanLabel(text, max);
+  if (clean === '') return '#160;';
+  return wrapWords(clean, width).map(encode).join('<br/>');
+}
+
 /**
  * A box title (`box <colour> TITLE`). Mermaid takes the leading `rgba(…)` up to the
  * last `)` on the line as the colour, so parentheses in the title are escaped too.

@@ -1,5 +1,5 @@
 import type { Actor, Alternative, Flow, FlowStep } from '../flow/types';
-import { escapeBoxTitle, escapeMermaidText, escapeParticipantName } from './escape';
+import { escapeBoxTitle, escapeMermaidText, escapeParticipantName, escapeWrapped } from './escape';
 import { describeDns, describeNat, formatProbability, indexSteps, type IndexedStep } from './steps';
 
 /**
@@ -24,6 +24,9 @@ export interface MermaidDiagram {
   /** Global step index of each message, in the order Mermaid draws them. */
   messageSteps: number[];
 }
+
+/** Line widths (characters) for text the renderer wraps; keeps the diagram narrow enough to read. */
+const WRAP = { message: 32, note: 28, block: 40 };
 
 /** Box tints that read on light, dark and high-contrast backgrounds alike. */
 const BOX_TINTS = ['rgba(127,127,127,0.12)', 'rgba(64,128,255,0.10)'];
@@ -99,16 +102,16 @@ function branchHeader(alt: Alternative, anyChosen: boolean): string {
   if (alt.probability !== undefined) parts.push(formatProbability(alt.probability));
   if (alt.chosen) parts.push('✓ taken (seen in capture)');
   else if (anyChosen) parts.push('not taken');
-  return escapeMermaidText(parts.join(' · '));
+  return escapeWrapped(parts.join(' · '), WRAP.block);
 }
 
 /** The message line plus its notes (NAT rewrite, DNS answer). */
 function messageLines(step: FlowStep, ids: Map<string, Participant>, indent: string): string[] {
   const from = ids.get(step.from)!.id;
   const to = ids.get(step.to)!.id;
-  const lines = [`${indent}${from}${arrowFor(step.status)}${to}: ${escapeMermaidText(messageText(step))}`];
-  if (step.nat) lines.push(`${indent}Note over ${to}: ${escapeMermaidText(describeNat(step.nat))}`);
-  if (step.dns) lines.push(`${indent}Note over ${to}: ${escapeMermaidText(describeDns(step.dns))}`);
+  const lines = [`${indent}${from}${arrowFor(step.status)}${to}: ${escapeWrapped(messageText(step), WRAP.message)}`];
+  if (step.nat) lines.push(`${indent}Note over ${to}: ${escapeWrapped(describeNat(step.nat), WRAP.note)}`);
+  if (step.dns) lines.push(`${indent}Note over ${to}: ${escapeWrapped(describeDns(step.dns), WRAP.note)}`);
   return lines;
 }
 
@@ -133,7 +136,7 @@ function stepLines(step: FlowStep, ids: Map<string, Participant>, indent: string
   alternatives.forEach((alt, i) => {
     lines.push(`${indent}${i === 0 ? 'alt' : 'else'} ${branchHeader(alt, anyChosen)}`);
     if (i === taken) lines.push(...messageLines(step, ids, inner));
-    else lines.push(`${inner}Note over ${to}: ${escapeMermaidText(anyChosen ? 'not taken in the capture' : 'possible instead')}`);
+    else lines.push(`${inner}Note over ${to}: ${escapeWrapped(anyChosen ? 'not taken in the capture' : 'possible instead', WRAP.note)}`);
   });
   lines.push(`${indent}end`);
   return lines;

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cleanLabel, decodeMermaidEntities, escapeBoxTitle, escapeMermaidText, escapeParticipantName } from '../../../src/render/escape';
+import { cleanLabel, decodeMermaidEntities, escapeBoxTitle, escapeMermaidText, escapeParticipantName, escapeWrapped, wrapWords } from '../../../src/render/escape';
 import { renderMermaid } from '../../../src/render/mermaid';
 import type { Flow } from '../../../src/flow/types';
 import { step } from './flows';
@@ -28,6 +28,17 @@ test('entity codes are Mermaid’s documented #<decimal>; form', () => {
   assert.equal(escapeMermaidText('a;b#c:d'), 'a#59;b#35;c#58;d');
   assert.equal(escapeMermaidText('<x>'), '#60;x#62;');
   assert.equal(escapeMermaidText(''), '#160;');
+});
+
+test('wrapping breaks only between words, so an entity code is never split', () => {
+  assert.deepEqual(wrapWords('SYN 10.244.0.147:43712 → 10.103.129.86:80', 24), ['SYN 10.244.0.147:43712 →', '10.103.129.86:80']);
+  assert.deepEqual(wrapWords('KUBE-SVC-CHTNYTLOWMWCGZWR x', 10), ['KUBE-SVC-CHTNYTLOWMWCGZWR', 'x']);
+  assert.equal(escapeWrapped('DNAT 10.103.129.86:80 → 10.244.0.143:80', 24), 'DNAT 10.103.129.86#58;80 →<br/>10.244.0.143#58;80');
+  for (const h of HOSTILE) {
+    const lines = escapeWrapped(h, 12).split('<br/>');
+    assert.equal(lines.map(decodeMermaidEntities).join(' '), cleanLabel(h));
+    for (const l of lines) assert.doesNotMatch(l.replace(/#\d+;/g, ''), /[#;<>%]/);
+  }
 });
 
 test('box titles also escape parentheses (Mermaid reads a leading rgba(...) as the colour)', () => {
@@ -85,6 +96,6 @@ HOSTILE.forEach((h, i) => {
     assert.ok(parsed.notes.some((n) => n.text === `DNAT ${shown} → 10.244.0.143:80`));
     assert.deepEqual(parsed.blocks.map((b) => b.type), ['rectStart', 'altStart', 'else', 'optStart']);
     // Nothing that becomes markup survives in the source, whatever the renderer version.
-    assert.doesNotMatch(source, /<|%|javascript:alert\(1\)\)/);
+    assert.doesNotMatch(source.replace(/<br\/>/g, ''), /<|%|javascript:alert\(1\)\)/);
   });
 });

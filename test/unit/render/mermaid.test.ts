@@ -84,10 +84,10 @@ test('kube-proxy endpoint choice is an alt block with probabilities; the arrow s
   const lines = src.split('\n');
   const alt = lines.findIndex((l) => l.includes('alt KUBE-SEP-ZZRQGRW2BIJ6VNXP'));
   assert.ok(alt > 0, src);
-  assert.equal(lines[alt], '    alt KUBE-SEP-ZZRQGRW2BIJ6VNXP → 10.244.0.143#58;80 · p=0.50 · ✓ taken (seen in capture)');
+  assert.equal(lines[alt], '    alt KUBE-SEP-ZZRQGRW2BIJ6VNXP → 10.244.0.143#58;80 · p=0.50<br/>· ✓ taken (seen in capture)');
   assert.equal(lines[alt + 1], '      p4->>p5: DNAT 10.103.129.86#58;80 → 10.244.0.143#58;80');
-  assert.equal(lines[alt + 2], '      Note over p5: DNAT 10.103.129.86#58;80 → 10.244.0.143#58;80');
-  assert.equal(lines[alt + 3], '    else KUBE-SEP-BJVKNWLDIWYBU2WJ → 10.244.0.144#58;80 · p=0.50 · not taken');
+  assert.equal(lines[alt + 2], '      Note over p5: DNAT 10.103.129.86#58;80 →<br/>10.244.0.143#58;80');
+  assert.equal(lines[alt + 3], '    else KUBE-SEP-BJVKNWLDIWYBU2WJ → 10.244.0.144#58;80 · p=0.50<br/>· not taken');
   assert.equal(lines[alt + 4], '      Note over p5: not taken in the capture');
   assert.equal(lines[alt + 5], '    end');
 });

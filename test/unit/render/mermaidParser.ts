@@ -56,9 +56,12 @@ async function load(): Promise<MermaidInternals> {
   return { parser: seqMod.diagram.parser.parser, encodeEntities: utilMod.encodeEntities, decodeEntities: utilMod.decodeEntities, detectInit: utilMod.utils_default.detectInit };
 }
 
-/** Text as the SVG shows it: Mermaid's placeholders → `&#NN;` → characters. */
+/**
+ * Text as the SVG shows it: Mermaid's placeholders → `&#NN;` → characters. Line
+ * breaks (`<br/>`, which the renderer puts only between words) read as spaces.
+ */
 function shown(m: MermaidInternals, text: string): string {
-  return m.decodeEntities(text).replace(/&#(\d+);/g, (_, c: string) => String.fromCodePoint(Number(c)));
+  return m.decodeEntities(text.replace(/<br\s*\/?>/gi, ' ')).replace(/&#(\d+);/g, (_, c: string) => String.fromCodePoint(Number(c)));
 }
 
 export async function parseSequence(source: string): Promise<ParsedDiagram> {

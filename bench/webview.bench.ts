@@ -1,0 +1,130 @@
+// Diagram webview in headless Chromium: time from a `show` message to the SVG being
+// painted, for flows of 10, 50 and 200 steps, on the minified (shipped) bundle; the
+// bytes the panel loads versus the whole split bundle; and the README screenshots
+// (media/screenshot-light.png, media/screenshot-dark.png) from the real seed flows.
+// Prints figures only; asserts nothing about time.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as esbuild from 'esbuild';
+import { buildPayload } from '../src/render/payload';
+import type { TraceResult } from '../src/flow/types';
+import type { HostToWebview } from '../src/protocol/messages';
+import { openPanel, type PanelHarness } from './webview/panelPage';
+import { seedTraceResult } from './webview/seedSample';
+import { flowOfSteps } from './webview/syntheticFlows';
+
+const SIZES = [10, 50, 200];
+const RUNS = 5;
+const kib = (b: number) => `${(b / 1024).toFixed(1)} KiB`;
+
+function filesUnder(dir: string): Array<[string, number]> {
+  return readdirSync(dir).flatMap((n): Array<[string, number]> => {
+    const p = join(dir, n);
+    return statSync(p).isDirectory() ? filesUnder(p) : p.endsWith('.js') ? [[p, statSync(p).size]] : [];
+  });
+}
+
+/** The webview bundle as `npm run package` ships it (same options as scripts/build.mjs, minified). */
+async function buildMinified(): Promise<string> {
+  const out = mkdtempSync(join(tmpdir(), 'kpp-webview-min-'));
+  await esbuild.build({
+    entryPoints: { main: 'webview/main.ts' }, outdir: out, bundle: true, platform: 'browser', format: 'esm', splitting: true,
+    chunkNames: 'chunks/[name]-[hash]', target: 'es2022', minify: true, legalComments: 'none', loader: { '.css': 'text' }, logLevel: 'warning',
+  });
+  return out;
+}
+
+const show = (result: TraceResult, ui?: { flow: number; phase: number; zoom: number }): HostToWebview => ({
+  type: 'show', payload: buildPayload(result).payload, state: { version: 1, result, ui },
+});
+
+/**
+ * Message dispatched → webview's data-state "rendered" → next animation frame, timed
+ * in the page. (Page code is a string: the bench is type-checked without DOM types.)
+ */
+const TIME_SHOW = `async (m) => {
+  const app = document.getElementById('app');
+  app.dataset.state = 'pending';
+  const done = new Promise((ok) => {
+    const obs = new MutationObserver(() => {
+      if (app.dataset.state === 'rendered' || app.dataset.state === 'error') { obs.disconnect(); ok(); }
+    });
+    obs.observe(app, { attributes: true, attributeFilter: ['data-state'] });
+  });
+  const t0 = performance.now();
+  window.dispatchEvent(new MessageEvent('message', { data: m }));
+  await done;
+  await new Promise((ok) => requestAnimationFrame(() => ok()));
+  return { wall: performance.now() - t0, own: Number(app.dataset.renderMs), state: app.dataset.state };
+}`;
+
+async function timeShow(panel: PanelHarness, message: HostToWebview): Promise<{ wall: number; own: number; state: string }> {
+  return panel.page.evaluate(`(${TIME_SHOW})(${JSON.stringify(message)})`) as Promise<{ wall: number; own: number; state: string }>;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function timings(webviewDir: string): Promise<void> {
+  const panel = await openPanel({ webviewDir });
+  try {
+    const cold = await timeShow(panel, show({ flows: [flowOfSteps(10)], unresolved: [] }));
+    console.log(`first draw (loads Mermaid's chunks): ${cold.wall.toFixed(0)} ms (${cold.state})`);
+    console.log('steps  median ms (dispatch → painted)  min–max  webview own  SVG elements');
+    for (const n of SIZES) {
+      const msg = show({ flows: [flowOfSteps(n)], unresolved: [] });
+      const runs = [];
+      for (let i = 0; i < RUNS; i++) runs.push(await timeShow(panel, msg));
+      const arrows = await panel.page.locator('#diagram .kpp-hit').count();
+      const svgNodes = await panel.page.locator('#diagram svg *').count();
+      const walls = runs.map((r) => r.wall);
+      console.log(`${String(n).padStart(5)}  ${median(walls).toFixed(0).padStart(9)}                     ${Math.min(...walls).toFixed(0)}–${Math.max(...walls).toFixed(0)}  ${median(runs.map((r) => r.own)).toFixed(0).padStart(6)} ms   ${svgNodes} (${arrows} clickable arrows, ${runs[0].state})`);
+    }
+    const loaded = [...panel.served.entries()].filter(([p]) => p.startsWith('/dist/webview/') && p.endsWith('.js'));
+    const all = filesUnder(webviewDir);
+    const main = all.find(([p]) => p.endsWith('/main.js'))?.[1] ?? 0;
+    console.log(`\nminified webview bundle: main.js ${kib(main)}; ${all.length} files, ${kib(all.reduce((a, [, b]) => a + b, 0))} in all`);
+    console.log(`loaded to draw a sequence diagram: ${loaded.length} files, ${kib(loaded.reduce((a, [, b]) => a + b, 0))}`);
+    for (const [p, b] of loaded.sort((a, b) => b[1] - a[1]).slice(0, 6)) console.log(`  ${p.replace('/dist/webview/', '').padEnd(48)} ${kib(b)}`);
+  } finally {
+    await panel.close();
+  }
+}
+
+async function screenshots(): Promise<void> {
+  const result = seedTraceResult();
+  const panel = await openPanel({ theme: 'light', viewport: { width: 1920, height: 1080 } });
+  try {
+    // The ClusterIP flow (A.2), its "connect" phase: DNAT, kube-proxy's random choice, boxes.
+    const flow = 1;
+    const phase = result.flows[flow].phases.findIndex((p) => p.name === 'connect') + 1;
+    await timeShow(panel, show(result, { flow, phase, zoom: 0.62 }));
+    await panel.page.screenshot({ path: 'media/screenshot-light.png' });
+    await panel.page.evaluate(`document.getElementById('app').dataset.state = 'pending'`);
+    await panel.setTheme('dark');
+    await panel.page.waitForFunction(`document.getElementById('app').dataset.state === 'rendered'`, undefined, { timeout: 30_000 });
+    await panel.page.screenshot({ path: 'media/screenshot-dark.png' });
+    console.log('\nscreenshots: media/screenshot-light.png, media/screenshot-dark.png');
+  } finally {
+    await panel.close();
+  }
+}
+
+async function main(): Promise<void> {
+  if (!existsSync('dist/webview/main.js')) spawnSync('node', ['scripts/build.mjs'], { stdio: 'inherit' });
+  const dev = filesUnder('dist/webview');
+  console.log(`dev build dist/webview: ${dev.length} files, ${kib(dev.reduce((a, [, b]) => a + b, 0))} (unminified; the old single IIFE was ~6.8 MB)`);
+  const min = await buildMinified();
+  try {
+    await timings(min);
+  } finally {
+    rmSync(min, { recursive: true, force: true });
+  }
+  if (!process.argv.includes('--no-screenshots')) await screenshots();
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
