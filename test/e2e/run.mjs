@@ -4,10 +4,11 @@
 //   1. `npm run build` (the extension's dist/), then code-server's install into .cache/ if needed;
 //   2. the in-VS Code mocha suite (test/vscode/suite/*.test.ts) inside the extension host;
 //   3. checks on that run's logs (suites with kind 'after-host');
-//   4. the Playwright UI suites (test/e2e/suites/*.e2e.mjs, kind 'ui') on one code-server.
+//   4. the Playwright UI suites (test/e2e/suites/*.e2e.mjs, kind 'ui') on one code-server;
+//   5. suites that start their own processes (kind 'standalone', e.g. `npm run demo -- --smoke`).
 // Prints one line per test and, last, "N passed, N failed"; exits 1 when anything failed.
 //
-// Options: --skip-build  --only host|ui  --suite <substring>  --grep <mocha grep>  --keep
+// Options: --skip-build  --only host|ui|standalone  --suite <substring>  --grep <mocha grep>  --keep
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -84,7 +85,7 @@ async function main() {
   console.log(`› workspace ${ws.dir}${ws.hasSamples ? ' (samples/ + e2e fixtures)' : ' (e2e fixtures)'}`);
   const browser = await launchChromium();
   try {
-    if (only !== 'ui') {
+    if (!only || only === 'host') {
       const files = await buildInHostTests();
       console.log(`› in-VS Code suite: ${files.length} file(s) in the extension host of code-server`);
       const t0 = Date.now();
@@ -100,7 +101,7 @@ async function main() {
       for (const s of suites.filter((x) => x.kind === 'after-host')) await runTests(s, { host, workspace: ws.dir });
     }
     const ui = suites.filter((s) => s.kind === 'ui');
-    if (only !== 'host' && ui.length) {
+    if ((!only || only === 'ui') && ui.length) {
       const server = await startCodeServer({ folder: ws.dir, keep: flag('--keep') });
       try {
         for (const s of ui) {
@@ -118,6 +119,12 @@ async function main() {
         }
       } finally {
         await server.stop();
+      }
+    }
+    if (!only || only === 'standalone') {
+      for (const s of suites.filter((x) => x.kind === 'standalone')) {
+        console.log(`› ${s.name}`);
+        await runTests(s, { workspace: ws.dir });
       }
     }
   } finally {

@@ -13,10 +13,19 @@ let hooked = false;
 function hookExit() {
   if (hooked) return;
   hooked = true;
-  const killAll = () => { for (const s of running) s.killGroup('SIGKILL'); };
+  const killAll = () => {
+    for (const s of running) {
+      s.killGroup('SIGKILL');
+      if (!s.keep) rmSync(s.base, { recursive: true, force: true });
+    }
+  };
   process.on('exit', killAll);
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-    process.on(sig, () => { killAll(); process.exit(130); });
+    process.on(sig, () => {
+      if (running.size) console.error(`\n${sig}: stopping code-server (process group ${[...running].map((s) => s.pid).join(', ')})`);
+      killAll();
+      process.exit(130);
+    });
   }
 }
 
@@ -40,6 +49,7 @@ export function freePort() {
  * @param {string[]} [o.args]      extra code-server arguments
  * @param {string} [o.extensionsDir] reuse an extensions dir (default: fresh, empty)
  * @param {boolean} [o.keep]       keep the temp folders after stop (for debugging)
+ * @param {number} [o.port]        port on 127.0.0.1 (default: a free one)
  */
 export async function startCodeServer(o = {}) {
   if (!codeServerReady()) {
@@ -66,7 +76,7 @@ export async function startCodeServer(o = {}) {
   }, null, 2));
   const configFile = join(base, 'config.yaml');
   writeFileSync(configFile, 'auth: none\ncert: false\n');
-  const port = await freePort();
+  const port = o.port ?? await freePort();
   const args = [
     CODE_SERVER_BIN,
     '--config', configFile,
@@ -94,6 +104,7 @@ export async function startCodeServer(o = {}) {
     port,
     pid: child.pid,
     base,
+    keep: Boolean(o.keep),
     userDataDir,
     extensionsDir,
     /** Page authority: `localhost` (a secure context) rather than 127.0.0.1. */
