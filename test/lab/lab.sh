@@ -298,7 +298,9 @@ tx() { # file prompt-host ns cmd...
 capture() { # file filter -- experiment...
   local file=$1 filter=$2 pid; shift 3
   printf 'root@node1:/# tcpdump -i any -nn %s\n' "$filter" >>"$file"
-  nsx node1 timeout 30 tcpdump -i any -nn -l $filter >>"$file.cap" 2>&1 &
+  # Not through nsx: $! must be timeout's pid (ip netns exec execs it), and timeout passes
+  # SIGINT on to tcpdump, which then prints its trailer and exits.
+  ip netns exec "$LAB-node1" timeout 30 tcpdump -i any -nn -l $filter >>"$file.cap" 2>&1 &
   pid=$!
   sleep 1.5
   "$@"
