@@ -11,11 +11,13 @@ export interface ConnectOptions {
   context?: string;
   allowCredentialPlugins: boolean;
   requestTimeoutMs: number;
+  /** Largest response body accepted per request. */
+  maxResponseBytes?: number;
 }
 
 export type Connection =
   /** `namespace`: the context's namespace, or `default` as kubectl assumes. */
-  | { ok: true; context: string; namespace: string; secrets: string[]; transport: ApiTransport }
+  | { ok: true; context: string; namespace: string; secrets: string[]; transport: ApiTransport; notes: ClusterProblem[] }
   /** `problem` is undefined when the caller cancelled. */
   | { ok: false; context: string; secrets: string[]; problem?: ClusterProblem };
 
@@ -47,7 +49,7 @@ export async function connect(o: ConnectOptions, signal: AbortSignal, whyAborted
   let transport: ApiTransport;
   try {
     // A credential plugin may hang (it has no timeout of its own): deadlines and cancel still apply.
-    transport = await untilAborted(kubeTransport(kc), signal);
+    transport = await untilAborted(kubeTransport(kc, { maxResponseBytes: o.maxResponseBytes }), signal);
   } catch (e) {
     const why = whyAborted();
     if (signal.aborted && why === 'cancelled') return { ok: false, context, secrets };
@@ -68,5 +70,8 @@ export async function connect(o: ConnectOptions, signal: AbortSignal, whyAborted
     if (signal.aborted && whyAborted() === 'cancelled') return { ok: false, context, secrets };
     return { ok: false, context, secrets, problem: transportProblem(undefined, e, 'nothing was read', transport.server) };
   }
-  return { ok: true, context, namespace: kc.getContextObject(context)?.namespace || 'default', secrets, transport };
+  const notes: ClusterProblem[] = kc.getCurrentCluster()?.skipTLSVerify
+    ? [{ severity: 'warning', reason: 'InsecureSkipTLSVerify', message: `the kubeconfig disables TLS verification for ${transport.server} (insecure-skip-tls-verify): the server's identity was not checked` }]
+    : [];
+  return { ok: true, context, namespace: kc.getContextObject(context)?.namespace || 'default', secrets, transport, notes };
 }

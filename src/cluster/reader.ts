@@ -42,6 +42,8 @@ export interface PullOptions {
   pageSize?: number;
   requestTimeoutMs?: number;
   overallTimeoutMs?: number;
+  /** Largest response body accepted per request (default 64 MiB; a page of 500 pods is a few MB). */
+  maxResponseBytes?: number;
   /** Lists in flight at once. */
   concurrency?: number;
   signal?: AbortSignal;
@@ -96,6 +98,7 @@ export async function pullCluster(options: PullOptions): Promise<PullResult> {
     }
     transport = conn.transport;
     result.server = transport.server;
+    for (const n of conn.notes) report(n);
     const t = transport;
 
     // 4. The reads, a few at a time.
