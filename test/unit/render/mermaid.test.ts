@@ -25,14 +25,14 @@ test('pod → pod on one node renders the exact expected diagram', () => {
       '  end',
       '  rect rgba(127,127,127,0.06)',
       '    Note over p0,p4: Phase 1 · ICMP echo',
-      '    p0->>p1: ICMP echo request 10.244.0.54 → 10.244.0.53',
+      '    p0->>p1: ICMP echo request 10.244.0.54 →<br/>10.244.0.53',
       '    p1-->>p2: bridged on cni0',
       '    p2-->>p3: forward to veth75a7f7d6',
-      '    p3->>p4: ICMP echo request 10.244.0.54 → 10.244.0.53',
+      '    p3->>p4: ICMP echo request 10.244.0.54 →<br/>10.244.0.53',
       '  end',
       '  rect rgba(64,160,255,0.06)',
       '    Note over p0,p4: Phase 2 · reply',
-      '    p4->>p0: ICMP echo reply 10.244.0.53 → 10.244.0.54',
+      '    p4->>p0: ICMP echo reply 10.244.0.53 →<br/>10.244.0.54',
       '  end',
       '',
     ].join('\n'),
@@ -84,18 +84,18 @@ test('kube-proxy endpoint choice is an alt block with probabilities; the arrow s
   const lines = src.split('\n');
   const alt = lines.findIndex((l) => l.includes('alt KUBE-SEP-ZZRQGRW2BIJ6VNXP'));
   assert.ok(alt > 0, src);
-  assert.equal(lines[alt], '    alt KUBE-SEP-ZZRQGRW2BIJ6VNXP → 10.244.0.143#58;80 · p=0.50<br/>· ✓ taken (seen in capture)');
-  assert.equal(lines[alt + 1], '      p4->>p5: DNAT 10.103.129.86#58;80 → 10.244.0.143#58;80');
+  assert.equal(lines[alt], '    alt KUBE-SEP-ZZRQGRW2BIJ6VNXP →<br/>10.244.0.143#58;80 · p=0.50 · ✓ taken (seen<br/>in capture)');
+  assert.equal(lines[alt + 1], '      p4->>p5: DNAT 10.103.129.86#58;80 →<br/>10.244.0.143#58;80');
   assert.equal(lines[alt + 2], '      Note over p5: DNAT 10.103.129.86#58;80 →<br/>10.244.0.143#58;80');
-  assert.equal(lines[alt + 3], '    else KUBE-SEP-BJVKNWLDIWYBU2WJ → 10.244.0.144#58;80 · p=0.50<br/>· not taken');
+  assert.equal(lines[alt + 3], '    else KUBE-SEP-BJVKNWLDIWYBU2WJ →<br/>10.244.0.144#58;80 · p=0.50 · not taken');
   assert.equal(lines[alt + 4], '      Note over p5: not taken in the capture');
   assert.equal(lines[alt + 5], '    end');
 });
 
 test('when no capture shows the choice, the first branch holds the arrow and no branch is marked', () => {
   const src = renderMermaid(podToService());
-  assert.match(src, /\n {4}alt KUBE-SEP-IT2ZTR26TO4XFPTO → 10\.244\.0\.105#58;53 · p=0\.50\n {6}p3-->>p6: DNAT to a CoreDNS pod\n/);
-  assert.match(src, /\n {4}else KUBE-SEP-N4G2XR5TDX7PQE7P → 10\.244\.0\.107#58;53 · p=0\.50\n {6}Note over p6: possible instead\n/);
+  assert.match(src, /\n {4}alt KUBE-SEP-IT2ZTR26TO4XFPTO →<br\/>10\.244\.0\.105#58;53 · p=0\.50\n {6}p3-->>p6: DNAT to a CoreDNS pod\n/);
+  assert.match(src, /\n {4}else KUBE-SEP-N4G2XR5TDX7PQE7P →<br\/>10\.244\.0\.107#58;53 · p=0\.50\n {6}Note over p6: possible instead\n/);
 });
 
 test('NAT rewrites and DNS answers are notes over the receiving participant', async () => {
@@ -131,7 +131,7 @@ test('a single alternative is an opt block (NodePort masquerade mark)', async ()
 });
 
 test('a contradicted hop is a crossed arrow with a visible prefix (VXLAN)', () => {
-  assert.match(renderMermaid(podToPodVxlan()), /\n {4}p4-xp5: ✗ contradicted#58; UDP 8472 not seen on eth0\n/);
+  assert.match(renderMermaid(podToPodVxlan()), /\n {4}p4-xp5: ✗ contradicted#58; UDP 8472 not<br\/>seen on eth0\n/);
 });
 
 test('no endpoints: the REJECT comes back to the client as a predicted arrow', async () => {
