@@ -1,5 +1,7 @@
 import { LineCounter, isMap, isPair, isScalar, isSeq, parseAllDocuments, type Node as YamlNode } from 'yaml';
 import type { Unparsed } from '../../model';
+import { joinPath } from './fieldPaths';
+import { readJsonObjects } from './jsonDocuments';
 
 /**
  * Reads multi-document YAML (and JSON, which is YAML) with the `yaml` package and keeps
@@ -62,16 +64,6 @@ function spanOf(lc: LineCounter, start: number, end: number, firstLine: number):
   return { line: a.line + firstLine - 1, column: a.col, endLine: b.line + firstLine - 1, endColumn: b.col + 1 };
 }
 
-function keySegment(key: string): string {
-  return /^[A-Za-z0-9_-]+$/.test(key) ? key : `[${JSON.stringify(key)}]`;
-}
-
-function joinPath(base: string, key: string): string {
-  const seg = keySegment(key);
-  if (!base) return seg;
-  return seg.startsWith('[') ? base + seg : `${base}.${seg}`;
-}
-
 /** Walks a node and records every key's position (iteratively: deep input must not overflow the stack). */
 function indexFields(root: YamlNode, lc: LineCounter, firstLine: number): Map<string, FieldSpan> {
   const out = new Map<string, FieldSpan>();
@@ -115,6 +107,16 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 
 /** Reads every document; `firstLine` shifts line numbers when the text is a block inside a larger file. */
 export function readManifestObjects(text: string, firstLine = 1): ManifestReadResult {
+  // JSON (kubectl -o json) takes the fast path; invalid JSON falls through to YAML for its error positions.
+  if (/^\s*[{[]/.test(text)) {
+    const json = readJsonObjects(text, firstLine);
+    if (json) return json;
+  }
+  return readYamlObjects(text, firstLine);
+}
+
+/** The YAML reader (also right for JSON, only slower). */
+export function readYamlObjects(text: string, firstLine = 1): ManifestReadResult {
   const problems: Unparsed[] = [];
   const objects: ManifestObjectInfo[] = [];
   const lc = new LineCounter();

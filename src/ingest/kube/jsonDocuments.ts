@@ -1,0 +1,214 @@
+import type { FieldSpan, ManifestObjectInfo, ManifestReadResult, TextSpan } from './yamlDocuments';
+import { joinPath } from './fieldPaths';
+
+/**
+ * Fast path for JSON (`kubectl get -o json`, which can be tens of MB): values from JSON.parse,
+ * positions from one linear scan that only marks where each object (the root, or each item of
+ * a List) starts and ends. Field positions are computed per object on first use.
+ * Returns undefined when the text is not valid JSON (the YAML reader then reports where).
+ */
+
+const MAX_FIELDS_PER_OBJECT = 5000;
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+class Lines {
+  private readonly starts: number[] = [0];
+  constructor(text: string, private readonly firstLine: number) {
+    for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) this.starts.push(i + 1);
+  }
+  /** 1-based line and column of an offset. */
+  pos(offset: number): { line: number; col: number } {
+    let lo = 0, hi = this.starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.starts[mid] <= offset) lo = mid; else hi = mid - 1;
+    }
+    return { line: lo + this.firstLine, col: offset - this.starts[lo] + 1 };
+  }
+  /** Offset where a 1-based line (in the caller's numbering) starts. */
+  offsetOf(line: number): number {
+    return this.starts[Math.min(this.starts.length - 1, Math.max(0, line - this.firstLine))];
+  }
+  span(start: number, end: number): TextSpan {
+    const a = this.pos(start);
+    const b = this.pos(Math.max(start, end - 1));
+    return { line: a.line, column: a.col, endLine: b.line, endColumn: b.col + 1 };
+  }
+}
+
+/** End offset (exclusive) of the string starting at `i` (a `"`). */
+function stringEnd(text: string, i: number): number {
+  let j = i + 1;
+  while (j < text.length) {
+    const c = text.charCodeAt(j);
+    if (c === 92) j += 2; // backslash escape
+    else if (c === 34) return j + 1;
+    else j++;
+  }
+  return text.length;
+}
+
+function scalarEnd(text: string, i: number): number {
+  let j = i;
+  while (j < text.length && !',}] \t\r\n'.includes(text[j])) j++;
+  return j;
+}
+
+interface Frame { array: boolean; path: string; index: number; key?: string; keyStart?: number; keyEnd?: number; owner?: FieldSpan & { start: number }; skip: boolean }
+
+/** Positions of every field inside the JSON value spanning [start, end). */
+function indexJsonFields(text: string, start: number, end: number, lines: Lines): Map<string, FieldSpan> {
+  const out = new Map<string, FieldSpan>();
+  const stack: Frame[] = [];
+  const record = (top: Frame, vStart: number, vEnd: number | undefined, scalarText?: string): (FieldSpan & { start: number }) | undefined => {
+    if (top.skip || out.size >= MAX_FIELDS_PER_OBJECT) return undefined;
+    const path = top.array ? `${top.path}[${top.index}]` : joinPath(top.path, top.key ?? '');
+    const keyStart = top.array ? vStart : top.keyStart!;
+    const keyEnd = top.array ? vStart + 1 : top.keyEnd!;
+    const f: FieldSpan & { start: number } = { key: lines.span(keyStart, keyEnd), start: vStart };
+    if (vEnd !== undefined) f.value = lines.span(vStart, vEnd);
+    if (scalarText !== undefined) f.text = scalarText;
+    out.set(path, f);
+    return f;
+  };
+  const childPath = (top: Frame) => (top.array ? `${top.path}[${top.index}]` : joinPath(top.path, top.key ?? ''));
+  let i = start;
+  let expectKey = false;
+  while (i < end) {
+    const c = text[i];
+    if (c === ' ' || c === '\n' || c === '\r' || c === '\t' || c === ':') { i++; continue; }
+    const top = stack[stack.length - 1];
+    if (c === '{' || c === '[') {
+      let owner: (FieldSpan & { start: number }) | undefined;
+      let path = '';
+      let skip = false;
+      if (top) {
+        path = childPath(top);
+        skip = top.skip || path === 'metadata.managedFields';
+        if (!skip) owner = record(top, i, undefined);
+      }
+      stack.push({ array: c === '[', path, index: 0, owner, skip });
+      expectKey = c === '{';
+      i++;
+      continue;
+    }
+    if (c === '}' || c === ']') {
+      const f = stack.pop();
+      if (f?.owner) f.owner.value = lines.span(f.owner.start, i + 1);
+      expectKey = false;
+      i++;
+      continue;
+    }
+    if (c === ',') {
+      if (top?.array) top.index++;
+      expectKey = !!top && !top.array;
+      i++;
+      continue;
+    }
+    if (c === '"') {
+      const e = stringEnd(text, i);
+      if (top && !top.array && expectKey) {
+        let key: string;
+        try { key = JSON.parse(text.slice(i, e)) as string; } catch { key = text.slice(i + 1, e - 1); }
+        top.key = key; top.keyStart = i; top.keyEnd = e;
+        expectKey = false;
+      } else if (top) {
+        let v: string;
+        try { v = String(JSON.parse(text.slice(i, e))); } catch { v = text.slice(i + 1, e - 1); }
+        record(top, i, e, v);
+      }
+      i = e;
+      continue;
+    }
+    const e = Math.max(i + 1, scalarEnd(text, i));
+    if (top) record(top, i, e, text.slice(i, e));
+    i = e;
+  }
+  return out;
+}
+
+/** Start/end offsets of the top-level value and of each element of its `items` array (or of a top-level array). */
+function objectSpans(text: string): { root?: [number, number]; items: [number, number][] } {
+  const items: [number, number][] = [];
+  let root: [number, number] | undefined;
+  let depth = 0;
+  let rootIsArray = false;
+  let itemsDepth = -1; // depth of the `items` array's elements
+  let pendingKey: string | undefined;
+  let elemStart = -1;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') {
+      const e = stringEnd(text, i);
+      if (depth === 1 && !rootIsArray) pendingKey = text.slice(i + 1, e - 1);
+      i = e - 1;
+      continue;
+    }
+    if (c === '{' || c === '[') {
+      if (depth === 0) { root = [i, text.length]; rootIsArray = c === '['; if (rootIsArray) itemsDepth = 1; }
+      else if (depth === 1 && c === '[' && pendingKey === 'items' && !rootIsArray) itemsDepth = 2;
+      else if (depth === itemsDepth && c === '{') elemStart = i;
+      depth++;
+      continue;
+    }
+    if (c === '}' || c === ']') {
+      depth--;
+      if (depth === itemsDepth && elemStart >= 0 && c === '}') { items.push([elemStart, i + 1]); elemStart = -1; }
+      if (depth === 0 && root) root[1] = i + 1;
+      if (depth === 1 && itemsDepth === 2 && c === ']') itemsDepth = -1;
+      continue;
+    }
+    if (c === ',' && depth === 1) pendingKey = undefined;
+  }
+  return { root, items };
+}
+
+export function readJsonObjects(text: string, firstLine = 1): ManifestReadResult | undefined {
+  let value: unknown;
+  try { value = JSON.parse(text); } catch { return undefined; }
+  const lines = new Lines(text, firstLine);
+  const spans = objectSpans(text);
+  const objects: ManifestObjectInfo[] = [];
+  const problems: ManifestReadResult['problems'] = [];
+  const make = (v: Record<string, unknown>, span: [number, number], itemIndex?: number): ManifestObjectInfo => {
+    const meta = isRecord(v.metadata) ? v.metadata : {};
+    let fields: Map<string, FieldSpan> | undefined;
+    const info: ManifestObjectInfo = {
+      kind: typeof v.kind === 'string' ? v.kind : undefined,
+      apiVersion: typeof v.apiVersion === 'string' ? v.apiVersion : undefined,
+      name: typeof meta.name === 'string' ? meta.name : undefined,
+      namespace: typeof meta.namespace === 'string' ? meta.namespace : undefined,
+      document: 0, itemIndex, span: lines.span(span[0], span[1]), value: v,
+      get fields() { return (fields ??= indexJsonFields(text, span[0], span[1], lines)); },
+      lineOfText(path: string, needle: string) {
+        const f = info.fields.get(path);
+        if (!f?.value) return undefined;
+        // Value spans are line-based here; search the raw text between its first and last line.
+        const from = text.indexOf(needle, lines.offsetOf(f.value.line));
+        return from < 0 || lines.pos(from).line > f.value.endLine ? undefined : lines.pos(from).line;
+      },
+    };
+    return info;
+  };
+  if (isRecord(value)) {
+    const kind = typeof value.kind === 'string' ? value.kind : undefined;
+    if (Array.isArray(value.items) && kind !== undefined && kind.endsWith('List')) {
+      value.items.forEach((iv, i) => {
+        const span = spans.items[i];
+        if (!span || !isRecord(iv)) { problems.push({ line: span ? lines.pos(span[0]).line : firstLine, reason: `item ${i} of the List is not an object` }); return; }
+        const withKind = iv.kind === undefined && kind !== 'List' ? { ...iv, kind: kind.slice(0, -4) } : iv;
+        objects.push(make(withKind, span, i));
+      });
+    } else objects.push(make(value, spans.root ?? [0, text.length]));
+  } else if (Array.isArray(value)) {
+    value.forEach((iv, i) => {
+      const span = spans.items[i];
+      if (span && isRecord(iv)) objects.push(make(iv, span, i));
+      else problems.push({ line: span ? lines.pos(span[0]).line : firstLine, reason: `element ${i} is not an object` });
+    });
+  } else problems.push({ line: firstLine, reason: 'JSON value is not an object' });
+  return { objects, problems, documents: 1 };
+}
