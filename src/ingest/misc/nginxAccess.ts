@@ -3,7 +3,8 @@
  * `main` format (combined + `"$http_x_forwarded_for"`), or plain combined, mixed with
  * the error log and the image's entrypoint messages. Each access line becomes an
  * HttpAccess fact: which client reached which serving pod. When the logs are those of
- * a pod that ran nslookup or dig, the DNS parsers read them instead.
+ * a pod that ran nslookup or dig, the DNS parsers read them instead. `--prefix` names the
+ * serving pod on every line (`kubectl logs -l app=web --prefix`); `--timestamps` is skipped.
  */
 import type { Fact, HttpAccess, Unparsed } from '../../model';
 import type { FormatSpec, ParseInput, ParseResult } from '../types';
@@ -25,15 +26,34 @@ const ERROR_LOG = /^\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2} \[(debug|info|notice|w
 const ENTRYPOINT = /^(\/docker-entrypoint\.sh: |\/docker-entrypoint\.d\/|\d+-[\w-]+\.sh: |10-listen-on-ipv6-by-default\.sh: )/;
 
 const isIp = (s: string): boolean => isIPv4(s) || isIPv6(s);
+/** `kubectl logs --prefix`: `[pod/web-0/nginx] ` in front of each line (the pod that wrote it). */
+const PREFIX = /^\[pod\/([^/\]\s]+)\/[^\]\s]+\]$/;
+/** `kubectl logs --timestamps`: the kubelet's RFC 3339 time in front of each line. */
+const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 
-/** Cuts flattened logs before each `IP - user [` access line and each error-log timestamp. */
+/** Strips the `--prefix` and `--timestamps` decorations; returns the pod named by the prefix. */
+export function stripKubectlDecorations(line: string): { text: string; pod?: string } {
+  let rest = line.trimStart();
+  let pod: string | undefined;
+  const sp = rest.indexOf(' ');
+  const m = sp > 0 ? PREFIX.exec(rest.slice(0, sp)) : null;
+  if (m) { pod = m[1]; rest = rest.slice(sp + 1); }
+  const sp2 = rest.indexOf(' ');
+  if (sp2 > 0 && TIMESTAMP.test(rest.slice(0, sp2))) rest = rest.slice(sp2 + 1);
+  return { text: rest, pod };
+}
+
+/** Cuts flattened logs before each `[pod/…]` prefix, kubelet timestamp, `IP - user [` access line and error-log time. */
 export function unflattenNginxLog(line: string): { text: string; start: number }[] {
   let quotes = 0;
   return splitBeforeTokens(line, (t: readonly Token[], i: number) => {
     quotes += (t[i - 1].text.match(/"/g) ?? []).length;
     if (quotes % 2 === 1) return false; // inside a quoted field
     const x = t[i].text;
-    if (isIp(x) && t[i + 3]?.text.startsWith('[')) return true; // IP ident user [time
+    const prev = t[i - 1].text;
+    if (PREFIX.test(x)) return true;
+    if (TIMESTAMP.test(x)) return !PREFIX.test(prev);
+    if (isIp(x) && t[i + 3]?.text.startsWith('[')) return !PREFIX.test(prev) && !TIMESTAMP.test(prev); // IP ident user [time
     return /^\d{4}\/\d{2}\/\d{2}$/.test(x) && /^\d{2}:\d{2}:\d{2}$/.test(t[i + 1]?.text ?? '') && /^\[\w+\]$/.test(t[i + 2]?.text ?? '');
   });
 }
@@ -69,12 +89,12 @@ export function parseKubectlLogs(input: ParseInput): ParseResult {
     const facts: Fact[] = [];
     const unparsed: Unparsed[] = [];
     for (const l of logicalLines(input, unflattenNginxLog)) {
-      const t = l.text.trim();
+      const { text: t, pod } = stripKubectlDecorations(l.text.trim());
       if (t === '') continue;
       const a = parseAccessLine(t);
       if (a) {
         const f: HttpAccess = { kind: 'HttpAccess', ...a, evidence: [lineEvidence(input.uri, l, FORMAT)] };
-        if (server) f.server = server;
+        if (pod ?? server) f.server = pod ?? server;
         facts.push(f);
         continue;
       }
@@ -87,7 +107,7 @@ export function parseKubectlLogs(input: ParseInput): ParseResult {
 
 /** Only hand over to the DNS parsers when no access line is there. */
 function nslookupOrDigWins(head: readonly string[]): boolean {
-  return !head.some((l) => parseAccessLine(l) !== undefined);
+  return !head.some((l) => parseAccessLine(stripKubectlDecorations(l).text) !== undefined);
 }
 
 export const kubectlLogsFormat: FormatSpec = {
@@ -96,7 +116,8 @@ export const kubectlLogsFormat: FormatSpec = {
   unflatten: unflattenNginxLog,
   commands: [/^kubectl\s+(\S+\s+)*logs\b/],
   sniff(lines) {
-    const f = fractionMatching(lines, (l) => ACCESS.test(l.trim()) || ERROR_LOG.test(l.trim()) || ENTRYPOINT.test(l.trim()));
-    return lines.some((l) => ACCESS.test(l.trim())) ? 0.4 + 0.55 * f : 0.3 * f;
+    const plain = lines.map((l) => stripKubectlDecorations(l).text.trim());
+    const f = fractionMatching(plain, (l) => ACCESS.test(l) || ERROR_LOG.test(l) || ENTRYPOINT.test(l));
+    return plain.some((l) => ACCESS.test(l)) ? 0.4 + 0.55 * f : 0.3 * f;
   },
 };

@@ -46,3 +46,26 @@ test('unflattenNginxLog cuts before each client address, never inside quotes', (
   assert.ok(pieces[1].startsWith('10.244.0.148 '));
   assert.equal(parseAccessLine(pieces[0])?.userAgent, 'UA 10.0.0.1 - [x');
 });
+
+test('real `kubectl logs -l app=web --prefix [--timestamps]`: the prefix names the pod that served each request', () => {
+  for (const file of ['nginx/kubectl-logs-prefix.log', 'nginx/kubectl-logs-prefix-timestamps.log']) {
+    const text = fixture(file);
+    const r = parseKubectlLogs({ text, uri: file, command: 'kubectl logs -l app=web --prefix' });
+    assert.deepEqual(r.unparsed, [], file);
+    const acc = factsOf(r, 'HttpAccess');
+    assert.equal(acc.length, text.split('\n').filter(Boolean).length);
+    // generate.sh sent five requests: web-0 and web-1 twice, web-2 once
+    const per = new Map<string, number>();
+    for (const a of acc) per.set(a.server ?? '?', (per.get(a.server ?? '?') ?? 0) + 1);
+    assert.deepEqual([...per].sort(), [['web-0', 2], ['web-1', 2], ['web-2', 1]], file);
+    assert.ok(acc.every((a) => a.client === '10.244.0.147' && a.status === 200 && a.time?.endsWith('+0000')));
+  }
+  const one = factsOf(parseKubectlLogs({ text: fixture('nginx/kubectl-logs-web-1.log'), uri: 'x', command: 'kubectl logs web-1' }), 'HttpAccess');
+  assert.ok(one.length === 2 && one.every((a) => a.server === 'web-1'));
+});
+
+test('flattened --prefix --timestamps logs are cut per line, not inside one', () => {
+  const text = fixture('nginx/kubectl-logs-prefix-timestamps.log');
+  const pieces = unflattenNginxLog(text.replace(/\n/g, ' ').trim());
+  assert.deepEqual(pieces.map((p) => p.text), text.trim().split('\n'));
+});

@@ -33,10 +33,10 @@ const PARSERS: [string, Parser, string[]][] = [
   ['hosts', parseHosts, ['dns/hosts', 'dns/getent']],
   ['resolv-conf', parseResolvConf, ['dns/resolv']],
   ['traceroute', parseTraceroute, ['traceroute/']],
-  ['kubectl-logs', parseKubectlLogs, ['nginx/access']],
+  ['kubectl-logs', parseKubectlLogs, ['nginx/access', 'nginx/kubectl-logs']],
 ];
 
-const ALL_FIXTURES = ['dns', 'traceroute', 'nginx'].flatMap((d) => readdirSync(`test/fixtures/${d}`).filter((f) => !/\.(md|sh)$/.test(f)).map((f) => `${d}/${f}`));
+const ALL_FIXTURES = ['dns', 'traceroute', 'nginx'].flatMap((d) => readdirSync(`test/fixtures/${d}`).filter((f) => !/\.(md|sh|mjs)$/.test(f)).map((f) => `${d}/${f}`));
 const SEED = fixture('seed/flannel-network-flows-part1.ko.txt').split('\n');
 const TOKENS = ['Server:', 'Address:', 'Address 1:', 'Name:', '**', '***', ';;', ';', '#', 'IN', 'A', 'SRV', '30', '10.96.0.10', '10.96.0.10#53', '10.96.0.10:53', '[fd00::1]:53',
   'has', 'address', 'name', '=', 'canonical', 'traceroute', 'to', '1', '2', '*', '!H', 'ms', '0.015', '(10.244.0.1)', 'search', 'nameserver', 'options', 'ndots:5',

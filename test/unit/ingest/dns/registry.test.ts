@@ -29,7 +29,7 @@ test('output with no command is recognised by content', () => {
     ['dns/dig-headless.txt', 'dig'], ['dns/nslookup-a-app.txt', 'nslookup'], ['dns/busybox-nslookup-headless.txt', 'nslookup'],
     ['dns/host-headless.txt', 'host'], ['dns/hosts.txt', 'hosts'], ['dns/resolv.conf.txt', 'resolv-conf'],
     ['traceroute/traceroute-n-server.txt', 'traceroute'], ['traceroute/busybox-traceroute-n-silent.txt', 'traceroute'],
-    ['nginx/access-combined.log', 'kubectl-logs'],
+    ['nginx/access-combined.log', 'kubectl-logs'], ['nginx/kubectl-logs-prefix-timestamps.log', 'kubectl-logs'],
   ];
   for (const [file, id] of cases) assert.equal(sniffFormat(fixture(file).split('\n'))?.id, id, file);
   for (const id of ['nslookup', 'dig', 'host', 'hosts', 'resolv-conf', 'traceroute', 'kubectl-logs'] as const) assert.ok(formatSpec(id), id);
