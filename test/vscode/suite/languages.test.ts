@@ -1,17 +1,18 @@
 // The tcpdump and iptables-save languages as VS Code sees them: file names, extensions and
 // first lines map to the right language, and the language configurations take effect.
-// Files come from test/e2e/fixtures, copied to e2e/ in the workspace the runners open.
+// Files come from test/e2e/fixtures: copied to e2e/ in the workspace the runners open, or
+// found in place when the repository itself is the workspace (.vscode/launch.json).
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 
-function fixture(name: string): vscode.Uri {
-  const folder = vscode.workspace.workspaceFolders?.[0];
-  assert.ok(folder, 'the runner opens a workspace folder');
-  return vscode.Uri.joinPath(folder.uri, 'e2e', name);
+async function fixture(name: string): Promise<vscode.Uri> {
+  const [uri] = await vscode.workspace.findFiles(`{e2e,test/e2e/fixtures}/${name}`, null, 1);
+  assert.ok(uri, `fixture ${name} not found in the workspace`);
+  return uri;
 }
 
 async function languageOf(name: string): Promise<string> {
-  const doc = await vscode.workspace.openTextDocument(fixture(name));
+  const doc = await vscode.workspace.openTextDocument(await fixture(name));
   return doc.languageId;
 }
 
