@@ -57,6 +57,19 @@ function safeSniff(spec: FormatSpec, lines: readonly string[]): number {
   }
 }
 
+/**
+ * Whether a paragraph after a blank line still belongs to a command's output. Sniffers are tuned
+ * for whole outputs, so a fragment (dig's `;; Query time` section) scores low but not zero; prose
+ * scores zero. A paragraph that another format claims outright starts a new block.
+ */
+function continues(spec: FormatSpec, paragraph: readonly string[]): boolean {
+  const own = safeSniff(spec, paragraph);
+  if (own < 0.1) return false;
+  if (own >= 0.5) return true;
+  const other = sniffBest(paragraph);
+  return other === undefined || other.id === spec.id;
+}
+
 function isBlank(s: string): boolean {
   for (let i = 0; i < s.length; i++) { const c = s.charCodeAt(i); if (c !== 32 && c !== 9 && c !== 13) return false; }
   return true;
@@ -87,7 +100,7 @@ export function splitTranscript(lines: readonly string[]): RawBlock[] {
           while (k < lines.length && isBlank(lines[k])) k++;
           if (k >= lines.length || commandLine(lines[k])) { j = k; break; }
           const pEnd = paragraphEnd(lines, k);
-          if (!spec || safeSniff(spec, lines.slice(k, Math.min(pEnd, k + SNIFF_LINES))) < 0.5) { j = k; break; }
+          if (!spec || !continues(spec, lines.slice(k, Math.min(pEnd, k + SNIFF_LINES)))) { j = k; break; }
           end = pEnd - 1;
           j = pEnd;
           continue;
