@@ -51,7 +51,7 @@ function parseProbes(rest: string, carry: { ip?: string; name?: string }): Probe
   for (let i = 0; i < toks.length; i++) {
     const x = toks[i];
     if (x === '*') { probes.push({ note: '*' }); continue; }
-    if (/^!\w*$/.test(x)) {
+    if (/^![A-Za-z0-9<>-]*$/.test(x)) { // !H, !N, !X, busybox's lone ! and !F-1450
       const last = probes[probes.length - 1];
       if (!last || last.rttMs === undefined) return undefined;
       last.note = x;
