@@ -30,7 +30,7 @@ function plan(): RulePlan {
       });
     }
   }
-  return { ports, clusterCIDR: '10.244.0.0/16', nodeName: 'node0', notes: [] };
+  return { ports, clusterCIDR: '10.244.0.0/16', nodeName: 'node0', nodeIPs: ['192.168.0.10'], notes: [] };
 }
 
 // Wall time and this process's CPU time: on a busy machine the CPU figure is the steadier one.

@@ -40,6 +40,8 @@ export interface RulePlan {
   ports: ServicePortPlan[];
   clusterCIDR?: string;
   nodeName?: string;
+  /** Addresses that accept NodePort traffic (nftables `nodeport-ips`, IPVS NodePort virtual servers). */
+  nodeIPs: string[];
   /** Why the cluster CIDR / node are what they are. */
   notes: string[];
 }
@@ -47,6 +49,8 @@ export interface RulePlan {
 export interface PlanOptions {
   clusterCIDR?: string;
   nodeName?: string;
+  /** NodePort addresses; default: the InternalIP of the node named by nodeName. */
+  nodeIPs?: string[];
 }
 
 const DEFAULT_AFFINITY_SECONDS = 10800;
@@ -107,6 +111,9 @@ export function planServicePorts(model: ClusterModel, options: PlanOptions = {})
   }
   let nodeName = options.nodeName;
   if (!nodeName && model.nodes.length === 1) { nodeName = model.nodes[0].name; notes.push(`node ${nodeName} (the only node)`); }
+  const node = nodeName ? model.nodes.find((n) => n.name === nodeName) : undefined;
+  const nodeIPs = options.nodeIPs ?? (node?.internalIP ? [node.internalIP] : []);
+  if (nodeIPs.length) notes.push(`NodePort addresses ${nodeIPs.join(', ')}${options.nodeIPs ? ' (given)' : ` (InternalIP of ${nodeName})`}`);
   const ports: ServicePortPlan[] = [];
   for (const svc of model.services) {
     if (svc.type === 'ExternalName' || isHeadless(svc) || !svc.clusterIP) continue;
@@ -127,7 +134,7 @@ export function planServicePorts(model: ClusterModel, options: PlanOptions = {})
     }
   }
   ports.sort((a, b) => (a.spn + a.protocol < b.spn + b.protocol ? -1 : a.spn + a.protocol > b.spn + b.protocol ? 1 : 0));
-  return { ports, clusterCIDR, nodeName, notes };
+  return { ports, clusterCIDR, nodeName, nodeIPs, notes };
 }
 
 /** True when the port has external destinations (NodePort, external IPs, load-balancer IPs): it gets a KUBE-EXT chain. */
