@@ -333,6 +333,15 @@ run() {
   tx "$f" b-app b-app busybox traceroute -n -m 4 -w 1 a-app.default.svc.cluster.local
   for i in 1 2 3 4 5 6 7 8; do tx "$f" b-app b-app busybox wget -q -O- http://a-app.default.svc.cluster.local; done
   tx "$f" node1 node1 iptables-save -t nat
+  # Unknown-unicast flooding, as the seed saw it: the bridge forgets the server pods' MACs
+  # (1 s ageing) while node1's ARP cache still knows them, so the next SYN leaving cni0 is
+  # flooded to every port.
+  f=$OUT/a2-flooding.txt
+  tx "$f" node1 node1 ip link set cni0 type bridge ageing_time 100
+  sleep 2.5
+  capture "$f" "host 10.244.0.143 or host 10.244.0.144" -- tx "$OUT/a2-flood-wget.txt" b-app b-app busybox wget -q -O- http://a-app.default.svc.cluster.local
+  cat "$OUT/a2-flood-wget.txt" >>"$f"; rm -f "$OUT/a2-flood-wget.txt"
+  tx "$f" node1 node1 ip link set cni0 type bridge ageing_time 30000
   # A.3 headless Service (StatefulSet web)
   f=$OUT/a3-headless.txt
   tx "$f" b-app b-app dig web.default.svc.cluster.local

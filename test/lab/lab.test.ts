@@ -98,6 +98,18 @@ function checks(name: string, getLab: () => Lab | undefined, skip?: () => string
       for (const id of ['dns-search-amplification', 'clusterip-traceroute', 'mtu-mss']) assert.ok(ids.includes(id), `finding ${id}`);
     });
 
+    it('bridge flooding: a SYN sent to a MAC the bridge forgot leaves on every veth, and the finding says so', (lab) => {
+      const [flow] = trace(lab.model, 'b-app', 'a-app.default.svc.cluster.local:80').flows;
+      const finding = flow.findings.find((f) => f.id === 'bridge-flooding');
+      assert.ok(finding, 'bridge-flooding finding');
+      const cited = finding!.evidence.filter((e) => e.uri.endsWith('a2-flooding.txt')).map((e) => lineAt(lab, e.uri, e.line!));
+      assert.ok(cited.length >= 2, `cites flooded copies (${cited.length})`);
+      const copies = lab.text('a2-flooding.txt').split('\n').filter((l) => / veth\w+ Out IP 10\.244\.0\.147\.\d+ > 10\.244\.0\.14[34]\.80: Flags \[S\]/.test(l));
+      assert.ok(copies.length >= 5, 'the capture shows the flood');
+      assert.match(finding!.message, new RegExp(`left on ${copies.length} veths`));
+      assert.ok(cited.every((l) => /veth\w+ Out IP 10\.244\.0\.147\.\d+ > 10\.244\.0\.14[34]\.80: Flags \[S\]/.test(l)), cited.join('\n'));
+    });
+
     it('A.3 headless Service: DNS answers every pod IP, no ClusterIP, no NAT on the connection', (lab) => {
       const [flow] = trace(lab.model, 'b-app', 'web.default.svc.cluster.local').flows;
       assert.equal(flow.family, 'pod-to-headless');
