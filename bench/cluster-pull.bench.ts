@@ -6,7 +6,7 @@
  */
 import { fork, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ClusterModel } from '../src/model';
 import { pullCluster } from '../src/cluster';
@@ -55,12 +55,13 @@ function synthetic(): Record<string, KubeObject[]> {
 /** Child process: serve the synthetic cluster, report URL and request count over IPC. */
 async function serve(): Promise<void> {
   const { cert, key } = await new Promise<{ cert: string; key: string }>((r) => process.once('message', r as never));
-  const server = new FakeApiServer({ cert, key, token: TOKEN });
+  // Compress large answers like kube-apiserver does (both the reader and kubectl ask for gzip).
+  const server = new FakeApiServer({ cert, key, token: TOKEN, compress: true });
   for (const [resource, items] of Object.entries(synthetic())) server.setObjects(resource, items);
   await server.start();
   process.send!({ url: server.url });
   process.on('message', (m: { cmd: string }) => {
-    if (m.cmd === 'count') process.send!({ requests: server.requests.length, methods: [...new Set(server.requests.map((q) => q.method))] });
+    if (m.cmd === 'count') process.send!({ requests: server.requests.length, bytes: server.bytesSent, methods: [...new Set(server.requests.map((q) => q.method))] });
     if (m.cmd === 'stop') void server.close().then(() => process.exit(0));
   });
 }
@@ -75,10 +76,12 @@ async function main(): Promise<void> {
   try {
     const { url } = await ask<{ url: string }>({ cert: pki.serverCert, key: pki.serverKey });
     const kubeconfig = writeKubeconfig(dir, 'kubeconfig', { server: url, caPem: pki.caCert, token: TOKEN });
+    console.log(`machine: ${cpus().length} CPUs, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} (timings are noisy under load)`);
     console.log(`synthetic cluster: ${PODS} pods, ${SERVICES} services, ${SERVICES} endpointslices, ${NODES} nodes in ${NAMESPACES} namespaces`);
 
     // Models are kept alive on purpose so each run's "retained" is its own model only.
     const keep: ClusterModel[] = [];
+    let sentBefore = 0;
     for (const pageSize of [500, 100]) {
       global.gc?.();
       const before = process.memoryUsage();
@@ -101,9 +104,12 @@ async function main(): Promise<void> {
       const ipLookups = model.byIp('10.244.0.7').length;
       const objects = Object.values(r.counts).reduce((a, b) => a + b, 0);
       console.log(`reader (limit=${pageSize}): ${ms.toFixed(0)} ms, ${r.requests} requests, ${JSON.stringify(r.counts)}, problems ${r.problems.length} (the 3 ConfigMaps are absent on purpose), ${Math.round(objects / (ms / 1000))} objects/s`);
-      console.log(`  heap peak +${mb(peakHeap - before.heapUsed)}, rss peak ${mb(peakRss)}, model retained +${mb(retained)} (byIp works: ${ipLookups} owners)`);
+      const sent = await ask<{ bytes: number }>({ cmd: 'count' });
+      const wire = sent.bytes - sentBefore;
+      sentBefore = sent.bytes;
+      console.log(`  ${(wire / 1024 / 1024).toFixed(1)} MB on the wire (gzip), heap peak +${mb(peakHeap - before.heapUsed)}, rss peak ${mb(peakRss)}, model retained +${mb(retained)} (byIp works: ${ipLookups} owners)`);
     }
-    const { requests, methods } = await ask<{ requests: number; methods: string[] }>({ cmd: 'count' });
+    const { requests, methods, bytes } = await ask<{ requests: number; bytes: number; methods: string[] }>({ cmd: 'count' });
     console.log(`server saw ${requests} requests in total, methods: ${methods.join(',')}`);
 
     const kubectl = '/usr/bin/kubectl';
@@ -119,9 +125,9 @@ async function main(): Promise<void> {
       p.on('close', (code) => { clearTimeout(timer); resolve({ code, bytes, stderr }); });
     });
     const kms = performance.now() - t0;
-    const after = await ask<{ requests: number }>({ cmd: 'count' });
+    const after = await ask<{ requests: number; bytes: number }>({ cmd: 'count' });
     const rss = /maxrss_kb=(\d+)/.exec(res.stderr)?.[1];
-    console.log(`kubectl get pods,services,endpointslices -A -o json: ${kms.toFixed(0)} ms, exit ${res.code}, ${(res.bytes / 1024 / 1024).toFixed(1)} MB JSON, ${after.requests - requests} requests${rss ? `, max RSS ${(Number(rss) / 1024).toFixed(0)} MB` : ''}`);
+    console.log(`kubectl get pods,services,endpointslices -A -o json: ${kms.toFixed(0)} ms, exit ${res.code}, ${(res.bytes / 1024 / 1024).toFixed(1)} MB JSON, ${after.requests - requests} requests, ${((after.bytes - bytes) / 1024 / 1024).toFixed(1)} MB on the wire${rss ? `, max RSS ${(Number(rss) / 1024).toFixed(0)} MB` : ''}`);
   } finally {
     child.send({ cmd: 'stop' });
     await new Promise((r) => child.once('exit', r));

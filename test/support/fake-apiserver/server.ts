@@ -5,6 +5,7 @@
  * every request so tests can assert that only GET was used.
  */
 import * as https from 'node:https';
+import { gzipSync } from 'node:zlib';
 import type { AddressInfo, Socket } from 'node:net';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { apiVersionOf, discoveryDocument, findResource, RESOURCES, versionDocument, type ResourceInfo } from './catalog';
@@ -42,6 +43,8 @@ export interface FakeApiServerOptions {
   token: string;
   /** User name in RBAC messages. */
   user?: string;
+  /** Gzip answers over 128 KiB when the client sends Accept-Encoding: gzip, as kube-apiserver does. */
+  compress?: boolean;
 }
 
 interface Stored {
@@ -54,6 +57,8 @@ const keyOf = (o: KubeObject) => `${o.metadata.namespace ?? ''}/${o.metadata.nam
 
 export class FakeApiServer {
   readonly requests: RecordedRequest[] = [];
+  /** Bytes of list answers as sent (after compression). */
+  bytesSent = 0;
   private readonly store = new Map<string, Stored>();
   private readonly faults = new Map<string, Fault[]>();
   private readonly sockets = new Set<Socket>();
@@ -124,9 +129,18 @@ export class FakeApiServer {
     return this;
   }
 
-  private send(res: ServerResponse, code: number, body: unknown): void {
+  private send(res: ServerResponse, code: number, body: unknown, req?: IncomingMessage): void {
     const text = JSON.stringify(body);
-    res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-cache, private', 'Audit-Id': `fake-${this.requests.length}` });
+    const headers: Record<string, string | number> = { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Audit-Id': `fake-${this.requests.length}` };
+    if (this.options.compress && req && /gzip/.test(String(req.headers['accept-encoding'] ?? '')) && text.length > 128 * 1024) {
+      const gz = gzipSync(text);
+      this.bytesSent += gz.length;
+      res.writeHead(code, { ...headers, 'Content-Encoding': 'gzip', 'Content-Length': gz.length });
+      res.end(gz);
+      return;
+    }
+    this.bytesSent += Buffer.byteLength(text);
+    res.writeHead(code, { ...headers, 'Content-Length': Buffer.byteLength(text) });
     res.end(text);
   }
 
@@ -213,7 +227,7 @@ export class FakeApiServer {
       setTimeout(() => req.socket.destroy(), 20);
       return;
     }
-    this.send(res, 200, body);
+    this.send(res, 200, body, req);
   }
 
   /** Same shape as the API server's tokens: base64 of {"v":"meta.k8s.io/v1","rv":…,"start":"<key>\u0000"}. */

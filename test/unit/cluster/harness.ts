@@ -27,9 +27,9 @@ export function disposePki(): void {
   pki = undefined;
 }
 
-export async function startHarness(options: { seed?: boolean } = {}): Promise<Harness> {
+export async function startHarness(options: { seed?: boolean; compress?: boolean } = {}): Promise<Harness> {
   const p = sharedPki();
-  const server = new FakeApiServer({ cert: p.serverCert, key: p.serverKey, token: TOKEN });
+  const server = new FakeApiServer({ cert: p.serverCert, key: p.serverKey, token: TOKEN, compress: options.compress });
   if (options.seed !== false) loadSeedCluster(server);
   await server.start();
   const dir = mkdtempSync(join(tmpdir(), 'kpp-cluster-test-'));

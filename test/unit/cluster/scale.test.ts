@@ -55,3 +55,15 @@ test('several kubeconfig files merge like kubectl: first current-context and fir
   assert.equal(l.current, 'dev');
   assert.deepEqual(l.contexts.map((x) => `${x.name}=${x.server}`), ['dev=https://127.0.0.1:1', 'prod=https://127.0.0.1:2']);
 });
+
+test('gzip answers (as kube-apiserver sends for large lists) are decompressed; the size cap counts decompressed bytes', async () => {
+  h = await startHarness({ seed: false, compress: true });
+  h.server.setObjects('pods', pods(2500));
+  const r = await pullCluster({ kubeconfigPaths: [h.kubeconfig()], allowCredentialPlugins: false, pageSize: 2500 });
+  assert.equal(r.counts.pods, 2500);
+  assert.deepEqual(r.problems.filter((p) => p.resource !== 'configmaps'), [], 'only the absent ConfigMaps are noted');
+  const raw = JSON.stringify({ items: pods(2500) }).length;
+  assert.ok(h.server.bytesSent < raw / 4, `sent ${h.server.bytesSent} bytes for ${raw} bytes of JSON`);
+  const capped = await pullCluster({ kubeconfigPaths: [h.kubeconfig()], allowCredentialPlugins: false, pageSize: 2500, maxResponseBytes: 200 * 1024 });
+  assert.equal(capped.problems.find((p) => p.resource === 'pods')?.reason, 'TOO_LARGE');
+});
