@@ -2,6 +2,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import '../ingest/all';
+import { parseDocument } from '../ingest/document';
 import { formatForCommand, formatSpec, sniffFormat } from '../ingest/registry';
 import { ClusterModel, describeEvidence, type Evidence } from '../model';
 import { trace, UnknownTargetError } from '../flow';
@@ -45,6 +46,15 @@ function parseLog(model: ClusterModel, notes: Notes, text: string, uri: string, 
   const r = spec.parse({ text, uri, command, host });
   model.add(r.facts);
   if (r.unparsed.length) notes.lines.push(`${uri}: ${r.unparsed.length} line(s) not understood by ${spec.id}`);
+}
+
+/** A file the user pasted: a terminal session, a report, or one command's output; the transcript splitter finds the blocks. */
+function parseTranscript(model: ClusterModel, notes: Notes, text: string, uri: string): void {
+  const doc = parseDocument(text, uri);
+  model.add(doc.facts);
+  const unknown = doc.blocks.filter((b) => b.format === 'unknown' && b.result.unparsed.length > 0);
+  if (!doc.facts.length) notes.lines.push(`${uri}: nothing recognised`);
+  else if (unknown.length) notes.lines.push(`${uri}: ${unknown.length} block(s) not recognised (lines ${unknown.slice(0, 5).map((b) => `${b.startLine}-${b.endLine}`).join(', ')}${unknown.length > 5 ? ', …' : ''})`);
 }
 
 function parseManifest(model: ClusterModel, notes: Notes, text: string, uri: string): void {
@@ -139,7 +149,7 @@ export async function runTrace(args: string[], io: CliIO): Promise<number> {
     to ??= sample.to;
   }
   for (const path of values.manifests ?? []) for (const f of manifestFiles(path)) parseManifest(model, notes, io.readFile(f), relative(process.cwd(), f) || f);
-  for (const path of values.logs ?? []) parseLog(model, notes, io.readFile(path), path);
+  for (const path of values.logs ?? []) parseTranscript(model, notes, io.readFile(path), path);
   if (!from || !to) throw new UsageError('--from and --to are required (or --sample NAME)', usage);
 
   let result: TraceResult;

@@ -25,7 +25,15 @@ export function nodeOf(ctx: TraceContext, pod: Pod): string {
     if (bySubnet?.node) return bySubnet.node;
   }
   if (ctx.model.nodes.length === 1) return ctx.model.nodes[0].name;
-  return pod.ip ? `node(${subnetOf(pod.ip)})` : 'node';
+  // No node names anywhere: name the node by its pod subnet; when every known pod IP shares one, that is the only node.
+  const subnets = new Set(ctx.model.pods.filter((p) => p.ip && !p.hostNetwork).map((p) => subnetOf(p.ip!)));
+  if (pod.ip) return `node(${subnetOf(pod.ip)})`;
+  return subnets.size === 1 ? `node(${[...subnets][0]})` : 'node';
+}
+
+/** True when the model says where the pod runs (name, CIDR or its IP's subnet). */
+function nodeKnown(pod: Pod): boolean {
+  return !!(pod.nodeName || pod.ip);
 }
 
 export function subnetOf(ip: string): string {
@@ -36,6 +44,12 @@ export function subnetOf(ip: string): string {
 /** Same node when the names say so, else when both IPs sit in one node subnet. */
 export function sameNode(ctx: TraceContext, a: Pod, b: Pod): boolean {
   if (a.nodeName && b.nodeName) return a.nodeName === b.nodeName;
+  if (!nodeKnown(a) || !nodeKnown(b)) {
+    // Nothing proves two nodes: assume one (the common single-node lab) and say how to check.
+    const who = !nodeKnown(a) ? a : b;
+    ctx.b?.need(`node of ${who.name} unknown (assumed the same node): run \`kubectl get pods -o wide\``);
+    return true;
+  }
   return nodeOf(ctx, a) === nodeOf(ctx, b);
 }
 

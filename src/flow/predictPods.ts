@@ -70,6 +70,17 @@ function withDnsLearnedIps(model: ClusterModel): ClusterModel {
   const learned: Pod[] = [];
   const lookups = model.all('DnsLookup');
   if (!lookups.length) return model;
+  // `{pod}.{service}.{ns}.svc.{domain}` names the pod even when the StatefulSet's serviceName was not seen.
+  const domain = model.clusterDomain;
+  for (const l of lookups) {
+    const labels = l.question.name.replace(/\.$/, '').toLowerCase().split('.');
+    if (labels.length < 5 || labels[3] !== 'svc' || labels.slice(4).join('.') !== domain) continue;
+    const pod = model.findPod(labels[0], labels[2]);
+    const svc = model.findService(labels[1], labels[2]);
+    if (!pod || pod.hostname || !svc || svc.clusterIP !== 'None') continue;
+    learned.push({ kind: 'Pod', name: pod.name, namespace: ns(pod), hostname: labels[0], subdomain: labels[1], evidence: l.evidence });
+  }
+  if (learned.length) { model.add(learned); learned.length = 0; }
   for (const pod of model.pods) {
     if (pod.ip || !pod.hostname || !pod.subdomain) continue;
     const name = podHostnameDnsName(pod.hostname, pod.subdomain, ns(pod), model.clusterDomain);

@@ -39,7 +39,8 @@ export function resolverOf(model: ClusterModel, pod: Pod | undefined): { config:
   const config = pod ? model.all('DnsConfig').find((d) => d.owner === pod.name || d.owner === `${ns(pod)}/${pod.name}`)
     ?? (model.all('DnsConfig').length === 1 && !model.all('DnsConfig')[0].owner ? model.all('DnsConfig')[0] : undefined) : undefined;
   if (config) return { config, search: config.search, ndots: config.ndots ?? 1, nameserver: config.nameservers[0] };
-  return { config: undefined, search: podSearchList(pod ? ns(pod) : 'default', model.clusterDomain), ndots: 5, nameserver: model.kubeDnsIP };
+  // Without resolv.conf, the server nslookup/dig reported is the cluster DNS the pods use.
+  return { config: undefined, search: podSearchList(pod ? ns(pod) : 'default', model.clusterDomain), ndots: 5, nameserver: model.kubeDnsIP ?? model.all('DnsLookup').find((l) => l.server)?.server };
 }
 
 /** Resolves SRC or DST text: IP, `ns/name`, pod or Service name, cluster DNS name (with the client's search list). */

@@ -66,7 +66,8 @@ export function dnsPhase(ctx: TraceContext, client: Pod | undefined, typed: stri
   const coreDns = (ip?: string) => dnsActor(podByIp(ctx, ip), `CoreDNS (${r.nameserver ?? 'kube-dns'})`);
   let dnsId = ctx.b.actor(coreDns(undefined));
   if (svc && client) {
-    const port = svc.ports.find((p) => p.protocol === 'UDP' && p.port === 53) ?? svc.ports[0];
+    // resolv.conf's nameserver is always asked on port 53; kube-dns names that port `dns`.
+    const port = svc.ports.find((p) => p.protocol === 'UDP' && p.port === 53) ?? { name: 'dns', protocol: 'UDP' as const, port: 53, targetPort: 53 };
     const query = (p: Packet) => p.protocol === 'udp' && p.src?.ip === client.ip && p.dst?.ip === svc.clusterIP && p.dst?.port === 53;
     const { at } = podToBridge(ctx, phase, client, { match: query, label: `DNS query to ${svc.clusterIP}:53/UDP`, kind: 'dns-query' });
     const res = proxyToEndpoint(ctx, phase, at, node, svc, port, client.ip);

@@ -92,8 +92,11 @@ export function endpointChoices(ctx: TraceContext, svc: Service, port: ServicePo
     }
   }
   let eps: { ip?: string; port?: number; pod?: Pod; evidence: Evidence[] }[] = [];
+  // An Endpoints row from a kubectl table has a name but no addresses: with pods selected, that is "unknown", not "empty".
   const slices = ctx.model.endpointsOf(svc);
-  if (slices.length) {
+  const sliceFacts = ctx.model.endpointSlices.filter((s) => (s.namespace ?? 'default') === (svc.namespace ?? 'default') && (s.serviceName ?? s.name) === svc.name);
+  const emptyButPods = slices.length === 0 && sliceFacts.length > 0 && ctx.model.podsSelectedBy(svc).some((p) => p.ip);
+  if (slices.length || (sliceFacts.length && !emptyButPods)) {
     for (const { slice, endpoint } of slices) {
       if (endpoint.ready === false && !svc.publishNotReadyAddresses) continue;
       const p = slice.ports.find((x) => (x.name ?? '') === (port.name ?? '') && x.protocol === protocol) ?? slice.ports[0];

@@ -81,10 +81,13 @@ export function bridgeToPod(ctx: TraceContext, phase: FlowPhase, from: string, p
   const bridgeId = ctx.b.actor(bridgeActor(node, bridge.name, bridge.address));
   if (from !== bridgeId) {
     const route = ctx.model.all('Route').find((r) => r.dev === bridge.name && pod.ip && cidrContains(r.destination, pod.ip) && (!r.host || r.host === node));
+    // The routed packet leaving through the bridge device itself (`cni0 Out`) proves this hop.
+    const onBridge = sightings(ctx, bridge.name, ['Out'], leg);
     ctx.b.step(phase, {
       from, to: bridgeId, kind: 'route', label: route ? `${route.destination} dev ${bridge.name}` : `local pod subnet → ${bridge.name}`,
-      explanation: `The node routes its own pod subnet onto the bridge (a connected route on ${bridge.name}).`,
-      evidence: route ? route.evidence : [derivedEvidence(`the bridge plugin gives ${bridge.name} the node's pod-subnet gateway address, so the subnet is directly connected`)],
+      explanation: `The node routes its own pod subnet onto the bridge (a connected route on ${bridge.name})${onBridge.length ? '; the capture shows the packet leaving through it' : ''}.`,
+      evidence: [...few(onBridge.flatMap((p) => p.evidence), 1), ...(route ? route.evidence : onBridge.length ? [] : [derivedEvidence(`the bridge plugin gives ${bridge.name} the node's pod-subnet gateway address, so the subnet is directly connected`)])],
+      time: onBridge[0] ? packetTime(onBridge[0]) : undefined,
     });
   }
   const veth = vethFor(ctx, pod);

@@ -39,6 +39,7 @@ export function traceClusterIp(ctx: TraceContext, client: Pod, t: ServiceTarget,
   const { at, sent } = podToBridge(ctx, phase, client, pre);
   const res = proxyToEndpoint(ctx, phase, at, node, svc, port, client.ip);
   if (!res.at || !res.endpoint) {
+    if (!res.rejected) return;
     const reply = ctx.b.phase('reply');
     ctx.b.step(reply, { from: ctx.b.actor(routingActor(node)), to: ctx.b.actor(podActor(client)), kind: 'reject', label: 'ICMP port unreachable → connection refused', explanation: 'The REJECT answers for the Service; nothing reaches a pod.', evidence: [derivedEvidence('REJECT --reject-with icmp-port-unreachable')] });
     return;

@@ -30,6 +30,8 @@ export interface ProxyResult {
   problems: string[];
   /** KUBE-SVC-… / service-… / IPVS name, for findings and labels. */
   serviceChain?: string;
+  /** True when kube-proxy's REJECT answered (no endpoints proven). */
+  rejected?: boolean;
 }
 
 /** Which endpoint this connection really went to: a DNAT pair in the captures, post-DNAT packets, server logs, conntrack. */
@@ -163,8 +165,11 @@ export function proxyNodePort(ctx: TraceContext, phase: FlowPhase, from: string,
   const innerId = ctx.b.actor(netfilterActor(node, inner));
   const masq = extRules.find((r) => r.target === 'KUBE-MARK-MASQ' && !r.text.includes('LOCAL'));
   ctx.b.step(phase, {
-    from: ext, to: innerId, kind: 'nat', label: local ? `externalTrafficPolicy Local → ${inner}` : `KUBE-MARK-MASQ, then ${inner}`,
-    explanation: local
+    from: ext, to: innerId, kind: 'nat',
+    label: podShortcut ? `pod source ${clientIp} → ${inner} (cluster-wide)` : local ? `externalTrafficPolicy Local → ${inner}` : `KUBE-MARK-MASQ, then ${inner}`,
+    explanation: podShortcut
+      ? `externalTrafficPolicy: Local applies to external clients only: traffic from pods (${podShortcut.source!.cidr}) is sent to the cluster-wide ${inner}, so any endpoint may be chosen, without masquerade.`
+      : local
       ? `externalTrafficPolicy: Local: only endpoints on ${node} are candidates and the packet is not marked for masquerade, so the pod sees the client's own source IP.`
       : `externalTrafficPolicy: Cluster: the packet is marked for masquerade (the pod will see ${node}'s address, the client IP is lost) and any endpoint in the cluster may be chosen.`,
     evidence: [...(podShortcut ? [podShortcut] : local ? extRules.filter((r) => r.target === inner) : [masq, extRules.find((r) => r.target === inner)]).filter((r): r is NonNullable<typeof r> => !!r).flatMap((r) => r.evidence), ...svc.evidence],
@@ -179,15 +184,27 @@ export function proxyNodePort(ctx: TraceContext, phase: FlowPhase, from: string,
   return pickAndDnat(ctx, phase, innerId, node, svc, port, clientIp, inner, choices, problems, `${nodeAddr}:${port.nodePort}`, nodeAddr);
 }
 
+/**
+ * No endpoint to choose: a REJECT when the rules or an empty EndpointSlice prove it;
+ * otherwise the endpoints are simply unknown, and the flow says what would show them.
+ */
 function reject(ctx: TraceContext, phase: FlowPhase, from: string, node: string, svc: Service, port: ServicePort, clientIp: string | undefined, problems: string[], chain: string): ProxyResult {
   const rule = ctx.model.all('NatRule').find((r) => r.target === 'REJECT' && (r.comment ?? r.text).includes(`${ns(svc)}/${svc.name}`));
+  const slices = ctx.model.endpointSlices.filter((s) => (s.namespace ?? 'default') === ns(svc) && (s.serviceName ?? s.name) === svc.name);
+  const knownEmpty = slices.length > 0 && slices.every((s) => s.endpoints.every((e) => e.ready === false)) && ctx.model.podsSelectedBy(svc).every((p) => !p.ip);
+  if (!rule && !knownEmpty && !problems.some((p) => p.includes('matches no known pod') || p.includes('is not the name'))) {
+    const q = ctx.b.actor(netfilterActor(node, `${chain} (endpoints unknown)`));
+    ctx.b.step(phase, { from, to: q, kind: 'note', label: `endpoints of ${ns(svc)}/${svc.name} unknown`, explanation: `Nothing pasted shows the pods behind ${svc.name}, so the DNAT target cannot be named.`, evidence: [derivedEvidence('no EndpointSlice, selected pod or KUBE-SEP rule for this Service')] });
+    ctx.b.need(`endpoints of ${ns(svc)}/${svc.name} unknown: run \`kubectl get endpointslices -n ${ns(svc)} -l kubernetes.io/service-name=${svc.name}\` or \`iptables -t nat -L ${chain} -n\``);
+    return { choices: [], problems, serviceChain: chain };
+  }
   const rj = ctx.b.actor(netfilterActor(node, 'KUBE-SERVICES (filter)'));
   ctx.b.step(phase, {
     from, to: rj, kind: 'reject', label: `REJECT: ${ns(svc)}/${svc.name} has no endpoints`,
     explanation: `With no ready endpoint kube-proxy installs a filter-table REJECT for ${svc.clusterIP}:${port.port}: the client gets ICMP port unreachable (TCP: connection refused) at once. ${problems.join('; ')}`,
-    evidence: rule ? rule.evidence : [...svc.evidence, derivedEvidence('kube-proxy rejects traffic to Services without endpoints')],
+    evidence: rule ? rule.evidence : [...svc.evidence, ...slices.flatMap((x) => x.evidence), derivedEvidence('kube-proxy rejects traffic to Services without endpoints')],
   });
-  return { choices: [], problems, serviceChain: chain };
+  return { choices: [], problems, serviceChain: chain, rejected: true };
 }
 
 function viaIpvs(ctx: TraceContext, phase: FlowPhase, from: string, node: string, svc: Service, port: ServicePort, clientIp?: string): ProxyResult {

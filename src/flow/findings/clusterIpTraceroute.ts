@@ -18,7 +18,7 @@ export function clusterIpTraceroute(ctx: TraceContext): Finding[] {
   for (const t of ctx.model.all('Traceroute')) {
     const svc = serviceAt(ctx, t.targetIp, t.target);
     if (!svc) continue;
-    const outside = t.hops.flatMap((h) => h.probes.map((p) => p.ip)).filter((ip): ip is string => !!ip);
+    const outside = [...new Set(t.hops.flatMap((h) => h.probes.map((p) => p.ip)).filter((ip): ip is string => !!ip))];
     if (!outside.length) continue;
     const rules = ctx.model.all('NatRule').filter((r) => (r.chain === 'KUBE-SERVICES' || r.kubeProxy?.role === 'service-portal') && r.destination?.cidr.replace(/\/32$/, '') === svc.clusterIP);
     const ports = svc.ports.map((p) => `${p.protocol}/${p.port}`).join(', ') || rules.map((r) => r.protocol).join(', ');

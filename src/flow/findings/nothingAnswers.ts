@@ -10,7 +10,10 @@ export function nothingAnswers(ctx: TraceContext, services: readonly Service[]):
   for (const svc of services) {
     if (svc.type === 'ExternalName') continue;
     const slices = ctx.model.endpointSlices.filter((s) => ns(s) === ns(svc) && (s.serviceName ?? s.name) === svc.name);
-    if (slices.length && slices.every((s) => s.endpoints.every((e) => e.ready === false))) {
+    // Pods with IPs behind the selector, or endpoint rules for it, mean the slice seen is partial (e.g. a kubectl table row), not empty.
+    const seps = ctx.model.all('NatRule').some((r) => r.target.startsWith('KUBE-SEP-') && (r.comment ?? '').startsWith(`${ns(svc)}/${svc.name}`));
+    const podsBehind = ctx.model.podsSelectedBy(svc).some((p) => p.ip && p.ready !== false);
+    if (slices.length && !seps && !podsBehind && slices.every((s) => s.endpoints.every((e) => e.ready === false))) {
       out.push({ id: 'service-no-endpoints', severity: 'error', title: `Service ${svc.name} has no ready endpoints`, message: `Every EndpointSlice of ${ns(svc)}/${svc.name} is empty or not ready: ${isHeadless(svc) ? 'DNS answers no address' : 'kube-proxy installs a REJECT and clients get "connection refused"'}.`, evidence: [...svc.evidence, ...slices.flatMap((s) => s.evidence)] });
     }
     if (!svc.selector || Object.keys(svc.selector).length === 0) continue;
