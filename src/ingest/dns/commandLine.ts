@@ -104,3 +104,24 @@ export function toolCommandPatterns(tool: string): RegExp[] {
     new RegExp(`^kubectl\\s.*\\s--\\s+(busybox\\s+)?${tool}\\b`),
   ];
 }
+
+/**
+ * Every pod of `kubectl logs A kubectl logs B …` (a flattened list of commands): output
+ * labelled `# A`, `# B` in the text can then be attributed to the pod that printed it.
+ */
+export function podsOfKubectlLogs(command: string | undefined): string[] {
+  if (!command) return [];
+  const parts = command.split(/(?=\bkubectl\s)/);
+  const pods: string[] = [];
+  for (const part of parts) {
+    const pod = podOfKubectlLogs(part);
+    if (pod && !pods.includes(pod)) pods.push(pod);
+  }
+  return pods;
+}
+
+/** `# A` in front of a pod's output, when A is one of `pods`: the pod whose logs follow. */
+export function podLabel(line: string, pods: readonly string[]): string | undefined {
+  const m = /^#\s*(\S+)\s*$/.exec(line.trim());
+  return m && pods.includes(m[1]) ? m[1] : undefined;
+}

@@ -5,7 +5,7 @@
  */
 import type { FormatSpec, ParseInput, ParseResult } from '../types';
 import { fractionMatching, logicalLines, splitBeforeTokens, totalParse, unparsedLine, type Token } from './lines';
-import { parseToolCommand, splitArgs, toolCommandPatterns } from './commandLine';
+import { parseToolCommand, podLabel, podsOfKubectlLogs, splitArgs, toolCommandPatterns } from './commandLine';
 import { questionNameFromArgs, questionTypeFromArgs } from './dnsFacts';
 import { DigReader } from './digMessage';
 
@@ -38,6 +38,7 @@ export function parseDig(input: ParseInput): ParseResult {
       askedName: questionNameFromArgs(args, 'dig'), askedType: questionTypeFromArgs(args),
       server: args.find((a) => a.startsWith('@'))?.slice(1),
     });
+    const logPods = podsOfKubectlLogs(input.command);
     for (const l of logicalLines(input, unflattenDig)) {
       const t = l.text.trim();
       const banner = bannerArgs(t);
@@ -47,6 +48,8 @@ export function parseDig(input: ParseInput): ParseResult {
         reader.begin(l, questionNameFromArgs(a, 'dig'), questionTypeFromArgs(a), a.find((x) => x.startsWith('@'))?.slice(1));
         continue;
       }
+      const label = podLabel(t, logPods);
+      if (label) { reader.setClient(label); continue; }
       if (t.startsWith('#')) continue; // annotation or prompt of another command
       if (!reader.feed(l)) reader.unparsed.push(unparsedLine(l, 'not dig output'));
     }

@@ -60,6 +60,12 @@ export class DigReader {
 
   constructor(private readonly opts: DigReaderOptions) {}
 
+  /** Attributes the following messages to another pod (`# dig-pod-1` labels in `kubectl logs` output). */
+  setClient(client: string | undefined): void {
+    this.flush();
+    this.opts.client = client;
+  }
+
   /** Starts a new message (a `; <<>> DiG … <<>> args` banner or a second header). */
   begin(l: LogicalLine, askedName?: string, askedType?: string, server?: string): void {
     const m = this.msg;

@@ -7,7 +7,7 @@
 import type { DnsLookup, Fact, Unparsed } from '../../model';
 import type { FormatSpec, ParseInput, ParseResult } from '../types';
 import { fractionMatching, lineEvidence, logicalLines, spanEvidence, splitBeforeTokens, stripDot, totalParse, unparsedLine, type LogicalLine, type Token } from './lines';
-import { parseToolCommand, splitArgs, toolCommandPatterns } from './commandLine';
+import { parseToolCommand, podLabel, podsOfKubectlLogs, splitArgs, toolCommandPatterns } from './commandLine';
 import { addAnswer, addressType, clusterDnsFromAnswer, newLookup, questionNameFromArgs, questionTypeFromArgs, serverFromArgs, splitServer } from './dnsFacts';
 
 const FORMAT = 'nslookup';
@@ -75,6 +75,9 @@ export function parseNslookup(input: ParseInput): ParseResult {
     const unparsed: Unparsed[] = [];
     let records = 0;
     let run: Run | undefined;
+    // `kubectl logs a kubectl logs b` with `# a`, `# b` labels: each label names the client that follows
+    const logPods = podsOfKubectlLogs(input.command);
+    let client = cmd.client;
     let pending = { asked: questionNameFromArgs(args, 'nslookup'), type: questionTypeFromArgs(args), server: serverFromArgs(args, 'nslookup') };
 
     const startRun = (): Run => {
@@ -88,7 +91,7 @@ export function parseNslookup(input: ParseInput): ParseResult {
       if (!run) return;
       // `nslookup cluster.local` answered by busybox with only its Server lines: asked, nothing came back
       if (run.lookups.size === 0 && run.asked && run.serverLines.length > 0) {
-        run.lookups.set(run.asked, newLookup('nslookup', run.asked, run.askedType ?? 'A', [], cmd.client));
+        run.lookups.set(run.asked, newLookup('nslookup', run.asked, run.askedType ?? 'A', [], client));
       }
       for (const [key, l] of run.lookups) {
         // first the whole record (Server line to its last line), then each line for hovers
@@ -106,7 +109,7 @@ export function parseNslookup(input: ParseInput): ParseResult {
       const key = name.toLowerCase();
       let lk = r.lookups.get(key);
       if (!lk) {
-        lk = newLookup('nslookup', name, type ?? r.askedType ?? 'A', [lineEvidence(input.uri, l, FORMAT)], cmd.client);
+        lk = newLookup('nslookup', name, type ?? r.askedType ?? 'A', [lineEvidence(input.uri, l, FORMAT)], client);
         r.lookups.set(key, lk);
       } else {
         lk.evidence.push(lineEvidence(input.uri, l, FORMAT));
@@ -127,6 +130,8 @@ export function parseNslookup(input: ParseInput): ParseResult {
         pending = { asked: questionNameFromArgs(a, 'nslookup'), type: questionTypeFromArgs(a), server: serverFromArgs(a, 'nslookup') };
         continue;
       }
+      const pod = podLabel(t, logPods);
+      if (pod) { finishRun(); client = pod; continue; }
       if (t.startsWith('#')) continue; // annotation or another prompt
       if ((m = /^Server:\s*(\S+)$/.exec(t))) {
         const r = startRun();

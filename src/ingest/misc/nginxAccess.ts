@@ -9,7 +9,7 @@
 import type { Fact, HttpAccess, Unparsed } from '../../model';
 import type { FormatSpec, ParseInput, ParseResult } from '../types';
 import { fractionMatching, lineEvidence, logicalLines, splitBeforeTokens, totalParse, unparsedLine, type Token } from '../dns/lines';
-import { podOfKubectlLogs } from '../dns/commandLine';
+import { podsOfKubectlLogs } from '../dns/commandLine';
 import { isIPv4, isIPv6 } from '../../model';
 import { digFormat } from '../dns/dig';
 import { nslookupFormat } from '../dns/nslookup';
@@ -77,15 +77,17 @@ export function parseAccessLine(text: string): Omit<HttpAccess, 'kind' | 'eviden
 export function parseKubectlLogs(input: ParseInput): ParseResult {
   return totalParse(FORMAT, input, () => {
     const head = input.text.split(/\r?\n/, 50);
+    const pods = podsOfKubectlLogs(input.command);
     // `kubectl logs nslookup-pod` / `kubectl logs dig-pod`: the DNS tools' own output
     for (const spec of [digFormat, nslookupFormat]) {
-      if (spec.sniff(head) >= 0.8 && nslookupOrDigWins(head)) {
-        const pod = podOfKubectlLogs(input.command);
-        const r = spec.parse({ ...input, command: undefined, host: pod ?? input.host });
+      const cut = head.flatMap((l) => spec.unflatten?.(l).map((p) => (typeof p === 'string' ? p : p.text)) ?? [l]).slice(0, 50);
+      if (spec.sniff(cut) >= 0.8 && nslookupOrDigWins(head)) {
+        // one pod: it ran the tool; several (`kubectl logs a kubectl logs b`): `# a` labels decide
+        const r = spec.parse({ ...input, host: pods.length === 1 ? pods[0] : input.host });
         return { ...r, format: FORMAT };
       }
     }
-    const server = podOfKubectlLogs(input.command) ?? input.host;
+    const server = pods.length === 1 ? pods[0] : input.host;
     const facts: Fact[] = [];
     const unparsed: Unparsed[] = [];
     for (const l of logicalLines(input, unflattenNginxLog)) {
