@@ -1,0 +1,130 @@
+// Ingest benchmark: a 1,000,000-line `tcpdump -i any` capture built from the real line shapes in
+// test/fixtures/tcpdump/, parsed into Packet facts, against the bare floor (read the file, split it
+// into lines, test one regex per line). Each measurement runs in its own Node process so that peak
+// RSS belongs to it alone. Prints figures; asserts nothing.
+import { readFileSync, writeFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { parseTcpdump } from '../src/ingest/tcpdump';
+import { parseDocument } from '../src/ingest/document';
+import '../src/ingest/all';
+
+const LINES = Number(process.env.KPP_BENCH_LINES ?? 1_000_000);
+const FIXTURES = ['any-nn.txt', 'any-names.txt', 'any-v.txt', 'vxlan-8472.txt', 'vxlan-4789.txt', 'any-vv.txt'];
+
+/** Records (a stamped line plus its continuation lines) from the real captures. */
+function realRecords(): string[][] {
+  const out: string[][] = [];
+  for (const f of FIXTURES) {
+    let cur: string[] | undefined;
+    for (const l of readFileSync(join('test/fixtures/tcpdump', f), 'utf8').split('\n')) {
+      if (/^\d\d:\d\d:\d\d\.\d{6} /.test(l)) { cur = [l]; out.push(cur); } else if (cur && l.trim() && !/^\d+ packets? /.test(l)) cur.push(l);
+      else cur = undefined;
+    }
+  }
+  return out;
+}
+
+function pad(n: number, w: number): string { return String(n).padStart(w, '0'); }
+
+function generate(path: string): { lines: number; bytes: number } {
+  const records = realRecords();
+  const header = ['tcpdump: data link type LINUX_SLL2', 'tcpdump: verbose output suppressed, use -v[v]... for full protocol decode', 'listening on any, link-type LINUX_SLL2 (Linux cooked v2), snapshot length 262144 bytes'];
+  const chunks: string[] = [header.join('\n')];
+  let lines = header.length;
+  let usec = 0;
+  let k = 0;
+  while (lines < LINES - 4) {
+    const rec = records[k % records.length];
+    usec += 7 + (k % 13);
+    const t = Math.floor(usec / 1e6);
+    const stamp = `${pad(10 + Math.floor(t / 3600) % 14, 2)}:${pad(Math.floor(t / 60) % 60, 2)}:${pad(t % 60, 2)}.${pad(usec % 1e6, 6)}`;
+    // vary ports and sequence numbers a little so that not every line is an identical string
+    const first = rec[0].slice(15).replace(/\.(\d{5})( |:)/g, (_, p: string, sep: string) => `.${32768 + ((Number(p) + k) % 28000)}${sep}`);
+    chunks.push(stamp + first);
+    for (let c = 1; c < rec.length; c++) chunks.push(rec[c]);
+    lines += rec.length;
+    k++;
+  }
+  chunks.push('', `${k} packets captured`, `${k} packets received by filter`, '0 packets dropped by kernel');
+  lines += 4;
+  const text = chunks.join('\n') + '\n';
+  writeFileSync(path, text);
+  return { lines, bytes: Buffer.byteLength(text) };
+}
+
+const RECORD = /^\d\d:\d\d:\d\d\.\d{6} /;
+
+/** Child process: one measurement, printed as JSON. */
+function child(mode: string, path: string): void {
+  (globalThis as { gc?: () => void }).gc?.();
+  const t0 = process.hrtime.bigint();
+  let count = 0;
+  let extra = 0;
+  if (mode === 'floor') {
+    const text = readFileSync(path, 'utf8');
+    const lines = text.split('\n');
+    for (const l of lines) if (RECORD.test(l)) count++;
+    extra = lines.length;
+  } else if (mode === 'parse') {
+    const text = readFileSync(path, 'utf8');
+    const r = parseTcpdump({ text, uri: path });
+    count = r.facts.length;
+    extra = r.unparsed.length;
+  } else if (mode === 'document') {
+    const text = readFileSync(path, 'utf8');
+    const d = parseDocument(text, path);
+    count = d.facts.length;
+    extra = d.blocks.length;
+  }
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  const mem = process.memoryUsage();
+  process.stdout.write(JSON.stringify({ ms, count, extra, maxRssKb: process.resourceUsage().maxRSS, heapUsed: mem.heapUsed }) + '\n');
+}
+
+interface Run { ms: number; count: number; extra: number; maxRssKb: number; heapUsed: number }
+
+function measure(mode: string, path: string): Run {
+  const r = spawnSync(process.execPath, ['--expose-gc', '--max-old-space-size=8192', __filename, '--child', mode, path], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${mode} failed: ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop()!);
+}
+
+function best(mode: string, path: string, n = 3): Run {
+  const runs = Array.from({ length: n }, () => measure(mode, path));
+  return runs.reduce((a, b) => (b.ms < a.ms ? b : a));
+}
+
+function main(): void {
+  const dir = mkdtempSync(join(tmpdir(), 'kpp-bench-tcpdump-'));
+  const path = join(dir, 'capture.txt');
+  try {
+    const { lines, bytes } = generate(path);
+    const mb = bytes / 1e6;
+    console.log(`input: ${lines.toLocaleString('en')} lines, ${mb.toFixed(1)} MB (${statSync(path).size} bytes), shapes from ${FIXTURES.join(', ')}`);
+    const idle = measure('idle', path);
+    const floor = best('floor', path);
+    const parse = best('parse', path);
+    const doc = best('document', path, 1);
+    const row = (name: string, r: Run) => {
+      const peakMb = r.maxRssKb / 1024;
+      const overInput = (r.maxRssKb - idle.maxRssKb) * 1024 / bytes;
+      console.log(`${name.padEnd(28)} ${r.ms.toFixed(0).padStart(6)} ms  ${(mb / (r.ms / 1000)).toFixed(1).padStart(6)} MB/s  ${(lines / (r.ms / 1000) / 1e6).toFixed(2).padStart(5)} M lines/s  peak RSS ${peakMb.toFixed(0).padStart(5)} MB (${overInput.toFixed(2)}× input above an idle node's ${(idle.maxRssKb / 1024).toFixed(0)} MB)`);
+    };
+    row('floor: read+split+regex', floor);
+    row('parseTcpdump (Packet facts)', parse);
+    row('parseDocument (+ splitter)', doc);
+    console.log(`packets: ${parse.count.toLocaleString('en')}, unparsed: ${parse.extra}; floor matched ${floor.count.toLocaleString('en')} record lines`);
+    const ratio = floor.ms / parse.ms;
+    const memRatio = (parse.maxRssKb - idle.maxRssKb) * 1024 / bytes;
+    console.log(`parse speed vs floor: ${(ratio * 100).toFixed(0)}% (target >= 50%) ${ratio >= 0.5 ? 'OK' : 'MISSED'}`);
+    console.log(`parse peak memory vs input: ${memRatio.toFixed(2)}x (target <= 2.5x) ${memRatio <= 2.5 ? 'OK' : 'MISSED'}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const at = process.argv.indexOf('--child');
+if (at >= 0) child(process.argv[at + 1], process.argv[at + 2]);
+else main();
