@@ -2,6 +2,7 @@ import type { HostInterface, InterfaceAddress, InterfaceType } from '../../model
 import type { FormatId, ParseInput, ParseResult } from '../types';
 import { hostLines, intAfter, after, words, MAC_RE } from './hostText';
 import { parseBriefLine } from './ipBrief';
+import { parseIpJson } from './ipJson';
 
 /**
  * `ip link`, `ip -d link`, `ip addr` (and `ip -br …`): one block per interface, starting
@@ -78,6 +79,8 @@ function addressLine(iface: HostInterface, t: string[]): void {
 }
 
 export function parseIpLinkText(input: ParseInput, format: FormatId): ParseResult {
+  const json = parseIpJson(input, format);
+  if (json) return json;
   const h = hostLines(input, format);
   const facts: HostInterface[] = [];
   let cur: HostInterface | undefined;
@@ -148,6 +151,8 @@ export function parseIpLinkText(input: ParseInput, format: FormatId): ParseResul
 
 /** How much lines look like `ip link` / `ip addr` output. */
 export function sniffIpLink(lines: readonly string[], wantAddr: boolean): number {
+  const head = lines.slice(0, 3).join('');
+  if (/^\s*\[\s*\{\s*"ifindex"/.test(head)) return head.includes('"addr_info"') === wantAddr ? 0.9 : 0.5;
   let headers = 0, addrs = 0, links = 0;
   for (const l of lines) {
     if (HEADER.test(l.trim()) && / mtu \d/.test(l)) headers++;

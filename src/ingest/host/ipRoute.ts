@@ -4,6 +4,7 @@ import { registerFormat } from '../registry';
 import type { ParseInput, ParseResult } from '../types';
 import { after, hostLines, intAfter, words } from './hostText';
 import { unflattenIpRoutePieces } from './unflatten';
+import { parseIpJson } from './ipJson';
 
 /**
  * `ip route`: `default via 172.30.1.254 dev eth0`, `10.244.1.0/24 via 10.244.1.0 dev flannel.1 onlink`,
@@ -43,6 +44,8 @@ export function parseRouteLine(line: string): Omit<Route, 'evidence'> | undefine
 }
 
 export function parseIpRoute(input: ParseInput): ParseResult {
+  const json = parseIpJson(input, 'ip-route');
+  if (json) return json;
   const h = hostLines(input, 'ip-route');
   const facts: Route[] = [];
   for (let i = 0; i < h.lines.length; i++) {
@@ -71,6 +74,7 @@ registerFormat({
   unflatten: unflattenIpRoutePieces,
   commands: [/^ip\s+(-\S+\s+)*(-n\s+\S+\s+)?(-\S+\s+)*(r|ro|rou|rout|route)\b/],
   sniff(lines) {
+    if (/^\s*\[\s*\{\s*"(dst|type)"/.test(lines.slice(0, 3).join(''))) return 0.9;
     let ok = 0, total = 0;
     for (const l of lines) {
       if (!l.trim()) continue;

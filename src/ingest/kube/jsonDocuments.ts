@@ -131,7 +131,7 @@ function indexJsonFields(text: string, start: number, end: number, lines: Lines)
 }
 
 /** Start/end offsets of the top-level value and of each element of its `items` array (or of a top-level array). */
-function objectSpans(text: string): { root?: [number, number]; items: [number, number][] } {
+export function objectSpans(text: string): { root?: [number, number]; items: [number, number][] } {
   const items: [number, number][] = [];
   let root: [number, number] | undefined;
   let depth = 0;

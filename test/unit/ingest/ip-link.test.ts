@@ -116,3 +116,22 @@ test('commands and sniffing pick the right format', () => {
   assert.equal(sniffFormat(fx('ip-addr.txt').split('\n'))?.id, 'ip-addr');
   assert.equal(sniffFormat(fx('ip-link.txt').split('\n'))?.id, 'ip-link');
 });
+
+test('ip -j -d link / ip -j addr (real) give the same interfaces as the text forms of the same run', () => {
+  const pick = (i: HostInterface) => ({ name: i.name, ifindex: i.ifindex, peer: i.peerIfindex, master: i.master, mtu: i.mtu, mac: i.mac, type: i.type, vxlan: i.vxlan, flags: i.flags });
+  const json = parseIpLink({ text: fx('ip-j-link.json'), uri: 'j' });
+  assert.deepEqual(json.unparsed, []);
+  const text = parseIpLink({ text: fx('ip-link-d.txt'), uri: 't' });
+  assert.deepEqual((json.facts as HostInterface[]).map(pick), (text.facts as HostInterface[]).map(pick));
+  // JSON names the peer namespace by id; the text by name when it can.
+  assert.deepEqual((json.facts as HostInterface[]).filter((i) => i.name.startsWith('veth')).map((i) => i.linkNetnsId), [1, 2, 3]);
+  // Each object's evidence is the one line with the column where the object starts.
+  const ev = json.facts[3].evidence[0];
+  assert.equal(ev.line, 1);
+  assert.ok(fx('ip-j-link.json').slice(ev.column! - 1).startsWith('{"ifindex":4,'));
+  const addrJ = parseIpAddr({ text: fx('ip-j-addr.json'), uri: 'ja' }).facts as HostInterface[];
+  const addrT = parseIpAddr({ text: fx('ip-addr.txt'), uri: 'ta' }).facts as HostInterface[];
+  assert.deepEqual(addrJ.map((i) => [i.name, i.addresses]), addrT.map((i) => [i.name, i.addresses]));
+  assert.equal(sniffFormat(fx('ip-j-addr.json').split('\n'))?.id, 'ip-addr');
+  assert.equal(sniffFormat(fx('ip-j-link.json').split('\n'))?.id, 'ip-link');
+});

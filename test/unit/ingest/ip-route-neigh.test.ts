@@ -94,3 +94,11 @@ test('FormatSpec.unflatten hooks: pieces are slices of the line at their columns
     }
   }
 });
+
+test('ip -j route (real) gives the same routes as ip route', () => {
+  const strip = (fs: Route[]) => fs.map((f) => ({ ...f, evidence: undefined }));
+  const j = parseIpRoute({ text: readFileSync('test/fixtures/ip/ip-j-route.json', 'utf8'), uri: 'j' });
+  assert.deepEqual(j.unparsed, []);
+  assert.deepEqual(strip(j.facts as Route[]), strip(parseIpRoute({ text: fx('ip-route.txt'), uri: 't' }).facts as Route[]));
+  assert.equal(sniffFormat(readFileSync('test/fixtures/ip/ip-j-route.json', 'utf8').split('\n'))?.id, 'ip-route');
+});

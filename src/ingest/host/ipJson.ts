@@ -1,0 +1,105 @@
+import type { Fact, HostInterface, InterfaceAddress, InterfaceType, Route, Unparsed } from '../../model';
+import { logEvidence } from '../../model';
+import { objectSpans } from '../kube/jsonDocuments';
+import type { FormatId, ParseInput, ParseResult } from '../types';
+
+/**
+ * `ip -j link|addr|route` (and `-j -p`): the same facts as the text forms. Evidence points at
+ * the line and column where each object starts (plain `-j` prints everything on one line).
+ */
+
+type Rec = Record<string, unknown>;
+const isRec = (v: unknown): v is Rec => typeof v === 'object' && v !== null && !Array.isArray(v);
+const s = (v: unknown) => (typeof v === 'string' ? v : undefined);
+const n = (v: unknown) => (typeof v === 'number' && Number.isInteger(v) ? v : undefined);
+
+const KINDS: Record<string, InterfaceType> = { vxlan: 'vxlan', veth: 'veth', bridge: 'bridge', dummy: 'dummy', tun: 'tun', ipip: 'ipip', wireguard: 'wireguard' };
+
+function iface(o: Rec): HostInterface | undefined {
+  const name = s(o.ifname);
+  if (!name) return undefined;
+  const f: HostInterface = { kind: 'HostInterface', name, evidence: [] };
+  const set = <K extends keyof HostInterface>(k: K, v: HostInterface[K] | undefined) => { if (v !== undefined) f[k] = v; };
+  set('ifindex', n(o.ifindex));
+  set('peerIfindex', n(o.link_index));
+  set('peerName', s(o.link));
+  set('linkNetnsId', n(o.link_netnsid));
+  set('mtu', n(o.mtu));
+  set('master', s(o.master));
+  set('state', s(o.operstate));
+  if (Array.isArray(o.flags)) f.flags = o.flags.filter((x): x is string => typeof x === 'string');
+  if (s(o.link_type) === 'loopback') f.type = 'loopback';
+  if (s(o.address) && /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i.test(s(o.address)!)) f.mac = s(o.address)!.toLowerCase();
+  const li = isRec(o.linkinfo) ? o.linkinfo : undefined;
+  const kind = s(li?.info_kind);
+  if (kind && KINDS[kind]) f.type = KINDS[kind];
+  if (kind === 'vxlan' && isRec(li?.info_data)) {
+    const d = li.info_data;
+    const vx: NonNullable<HostInterface['vxlan']> = {};
+    if (n(d.id) !== undefined) vx.vni = n(d.id);
+    if (n(d.port) !== undefined) vx.port = n(d.port);
+    if (s(d.local)) vx.local = s(d.local);
+    if (s(d.link)) vx.dev = s(d.link);
+    if (typeof d.learning === 'boolean') vx.learning = d.learning;
+    f.vxlan = vx;
+  }
+  if (Array.isArray(o.addr_info)) {
+    const addrs: InterfaceAddress[] = [];
+    for (const a of o.addr_info) {
+      if (!isRec(a) || !s(a.local) || n(a.prefixlen) === undefined) continue;
+      const addr: InterfaceAddress = { cidr: `${s(a.local)}/${n(a.prefixlen)}`, family: a.family === 'inet6' ? 6 : 4 };
+      if (s(a.scope)) addr.scope = s(a.scope);
+      addrs.push(addr);
+    }
+    if (addrs.length) f.addresses = addrs;
+  }
+  return f;
+}
+
+function route(o: Rec): Route | undefined {
+  const dst = s(o.dst);
+  if (!dst) return undefined;
+  const r: Route = { kind: 'Route', destination: dst, evidence: [] };
+  if (s(o.gateway)) r.via = s(o.gateway);
+  if (s(o.dev)) r.dev = s(o.dev);
+  if (s(o.prefsrc)) r.src = s(o.prefsrc);
+  if (s(o.protocol)) r.proto = s(o.protocol);
+  if (s(o.scope)) r.scope = s(o.scope);
+  if (n(o.metric) !== undefined) r.metric = n(o.metric);
+  if (Array.isArray(o.flags) && o.flags.includes('onlink')) r.onlink = true;
+  if (s(o.table)) r.table = s(o.table);
+  return r;
+}
+
+/** Undefined when the text is not `ip -j` JSON (an array of objects). */
+export function parseIpJson(input: ParseInput, format: FormatId): ParseResult | undefined {
+  const text = input.text;
+  if (!/^\s*\[/.test(text)) return undefined;
+  let value: unknown;
+  try { value = JSON.parse(text); } catch { return undefined; }
+  if (!Array.isArray(value)) return undefined;
+  const first = input.firstLine ?? 1;
+  const lineStarts = [0];
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) lineStarts.push(i + 1);
+  const where = (offset: number) => {
+    let lo = 0, hi = lineStarts.length - 1;
+    while (lo < hi) { const mid = (lo + hi + 1) >> 1; if (lineStarts[mid] <= offset) lo = mid; else hi = mid - 1; }
+    return { index: lo, column: offset - lineStarts[lo] + 1 };
+  };
+  const lines = text.split('\n');
+  const spans = objectSpans(text).items;
+  const facts: Fact[] = [];
+  const unparsed: Unparsed[] = [];
+  value.forEach((o, i) => {
+    const at = where(spans[i]?.[0] ?? 0);
+    const f = isRec(o) ? (s(o.ifname) ? iface(o) : route(o)) : undefined;
+    if (!f) { unparsed.push({ line: at.index + first, reason: `element ${i} is neither an interface nor a route` }); return; }
+    const span = spans[i] ? text.slice(spans[i][0], Math.min(spans[i][1], spans[i][0] + 200)) : lines[at.index];
+    const ev = logEvidence(input.uri, at.index + first, span, format);
+    ev.column = at.column;
+    f.evidence = [ev];
+    if (input.host) f.host = input.host;
+    facts.push(f);
+  });
+  return { format, facts, records: facts.length, unparsed };
+}
