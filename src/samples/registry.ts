@@ -40,7 +40,6 @@ export const SAMPLES: Sample[] = [
       { file: 'a1-pod-to-pod/get-pods.txt', command: PODS, seedLine: 78 },
       { file: 'a1-pod-to-pod/capture.txt', command: 'tcpdump -i any host 10.244.0.53', seedLine: 92 },
       { file: 'a1-pod-to-pod/ip-link.txt', command: 'ip link', seedLine: 98 },
-      { file: 'a1-pod-to-pod/ping.txt', command: 'ping -c 1 10.244.0.53', host: 'b-pod', seedLine: 88 },
     ],
     manifests: ['manifests/a1-pod-to-pod/pods.yaml'],
   },

@@ -192,7 +192,9 @@ function reject(ctx: TraceContext, phase: FlowPhase, from: string, node: string,
   const rule = ctx.model.all('NatRule').find((r) => r.target === 'REJECT' && (r.comment ?? r.text).includes(`${ns(svc)}/${svc.name}`));
   const slices = ctx.model.endpointSlices.filter((s) => (s.namespace ?? 'default') === ns(svc) && (s.serviceName ?? s.name) === svc.name);
   const knownEmpty = slices.length > 0 && slices.every((s) => s.endpoints.every((e) => e.ready === false)) && ctx.model.podsSelectedBy(svc).every((p) => !p.ip);
-  if (!rule && !knownEmpty && !problems.some((p) => p.includes('matches no known pod') || p.includes('is not the name'))) {
+  // Only a REJECT rule, an empty EndpointSlice or a targetPort no container has proves "no endpoints";
+  // a selector matching none of the pods pasted may just mean the pods were not pasted.
+  if (!rule && !knownEmpty && !problems.some((p) => p.includes('is not the name'))) {
     const q = ctx.b.actor(netfilterActor(node, `${chain} (endpoints unknown)`));
     ctx.b.step(phase, { from, to: q, kind: 'note', label: `endpoints of ${ns(svc)}/${svc.name} unknown`, explanation: `Nothing pasted shows the pods behind ${svc.name}, so the DNAT target cannot be named.`, evidence: [derivedEvidence('no EndpointSlice, selected pod or KUBE-SEP rule for this Service')] });
     ctx.b.need(`endpoints of ${ns(svc)}/${svc.name} unknown: run \`kubectl get endpointslices -n ${ns(svc)} -l kubernetes.io/service-name=${svc.name}\` or \`iptables -t nat -L ${chain} -n\``);

@@ -20,7 +20,9 @@ export function nothingAnswers(ctx: TraceContext, services: readonly Service[]):
     const pods = ctx.model.podsSelectedBy(svc);
     const workloads = ctx.model.workloads.filter((w) => ns(w) === ns(svc) && selectorMatches(svc.selector, w.podLabels ?? w.selector));
     const sel = Object.entries(svc.selector).map(([k, v]) => `${k}=${v}`).join(',');
-    if (pods.length === 0 && workloads.length === 0 && (ctx.model.pods.length > 0 || ctx.model.workloads.length > 0)) {
+    // Only meaningful when pods or workloads of that namespace were pasted at all.
+    const nsKnown = ctx.model.pods.some((p) => ns(p) === ns(svc) && !p.predicted) || ctx.model.workloads.some((w) => ns(w) === ns(svc));
+    if (pods.length === 0 && workloads.length === 0 && nsKnown) {
       out.push({
         id: 'selector-matches-no-pod', severity: 'error', title: `Service ${svc.name} selects no pod`,
         message: `The selector ${sel} of ${ns(svc)}/${svc.name} matches no known pod or workload template, so it has no endpoints: ${isHeadless(svc) ? 'DNS answers nothing' : 'kube-proxy REJECTs connections (connection refused)'}. Compare the selector with the pod labels.`,
