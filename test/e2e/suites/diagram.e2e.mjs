@@ -1,0 +1,76 @@
+// The diagram panel in the real workbench: "Show Packet Path of the Bundled Sample"
+// traces the samples and opens the webview; Mermaid draws the sequence diagram with
+// the expected participants inside VS Code's webview (CSP, nonce, module chunks);
+// clicking an arrow opens the evidence file in an editor at the proof's line.
+import assert from 'node:assert/strict';
+import { runCommand, waitForWorkbenchReady } from '../lib/browser.mjs';
+
+export const name = 'diagram panel';
+export const kind = 'ui';
+
+const webview = (page) => page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+
+/** Waits until the webview has drawn (or failed: then the error it shows is the message). */
+async function waitForDrawn(view) {
+  await view.locator('#app[data-state="rendered"], #app[data-state="error"], #app[data-state="problem"]').waitFor({ timeout: 90_000 });
+  const state = await view.locator('#app').getAttribute('data-state');
+  if (state !== 'rendered') throw new Error(`the panel is in state ${state}: ${await view.locator('#app').innerText()}`);
+}
+
+async function openSampleDiagram(page) {
+  // Keys typed while a webview has focus go to the webview: give the focus back to the workbench.
+  await page.locator('.monaco-workbench .part.statusbar').click({ position: { x: 5, y: 5 } });
+  await runCommand(page, 'Kube Packet Path: Show Packet Path of the Bundled Sample');
+  const view = webview(page);
+  await waitForDrawn(view);
+  return view;
+}
+
+export const tests = [
+  ['the sample diagram draws in the webview with the pod-to-pod participants, one clickable arrow per step', async ({ page }) => {
+    const view = await openSampleDiagram(page);
+    const actors = await view.locator('#diagram svg text.actor').allTextContents();
+    const names = actors.join(' | ');
+    for (const n of ['b-pod', 'cni0', 'a-pod']) assert.ok(names.includes(n), `participant ${n} in: ${names}`);
+    const steps = await view.locator('#side li.step').count();
+    assert.ok(steps > 0, 'steps are listed');
+    assert.equal(await view.locator('#diagram .kpp-hit').count(), steps, 'every listed step has a clickable arrow');
+    assert.equal(await view.locator('#title').innerText(), '3 flows');
+  }],
+  ['clicking an arrow opens its evidence file in an editor, at the proof', async ({ page }) => {
+    const view = await openSampleDiagram(page);
+    const withProof = view.locator('#side li.step', { has: view.locator('.ev-link') }).first();
+    const index = await withProof.getAttribute('data-step');
+    const proof = (await withProof.locator('.ev-link').first().innerText()).trim();
+    const file = proof.replace(/:\d+(-\d+)?$/, '');
+    const line = Number(/:(\d+)/.exec(proof)?.[1] ?? '1');
+    // The wide transparent stroke over the arrow's line (the label is clickable too).
+    const arrow = view.locator(`#diagram line.kpp-hit[data-step="${index}"], #diagram text.kpp-step[data-step="${index}"]`).first();
+    await arrow.click();
+    // Opened in the other editor group, as the active tab there.
+    await page.locator(`.tabs-container .tab.active[aria-label*="${file}"]`).waitFor({ timeout: 20_000 });
+    // The selection covers the evidence line: the status bar shows the cursor on it.
+    const status = page.locator('#status\\.editor\\.selection');
+    await status.waitFor({ timeout: 10_000 });
+    assert.match(await status.innerText(), new RegExp(`Ln ${line},`));
+    assert.ok(await view.locator(`#step-${index}.selected`).count(), 'the step is highlighted in the list');
+  }],
+  ['an evidence link in the list opens the same file', async ({ page }) => {
+    const view = await openSampleDiagram(page);
+    const link = view.locator('#side .ev-link').nth(1);
+    const file = (await link.innerText()).trim().replace(/:\d+(-\d+)?$/, '');
+    await link.click();
+    await page.locator(`.tabs-container .tab.active[aria-label*="${file}"]`).waitFor({ timeout: 20_000 });
+  }],
+  ['after a window reload the serializer restores the open diagram', async ({ page }) => {
+    const view = await openSampleDiagram(page);
+    const before = await view.locator('#side li.step').count();
+    await page.reload({ waitUntil: 'domcontentloaded' });
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    await waitForWorkbenchReady(page);
+    const restored = webview(page);
+    await waitForDrawn(restored);
+    assert.equal(await restored.locator('#side li.step').count(), before);
+    assert.equal(await restored.locator('#title').innerText(), '3 flows');
+  }],
+];
