@@ -9,7 +9,8 @@ import { ClusterModel, type Fact } from '../model';
 import { apiObjectFacts } from './convert';
 import { connect } from './connection';
 import { listPaged } from './pager';
-import { httpProblem, isConnectionFailure, transportProblem, type ClusterProblem } from './problems';
+import { readNetworkConfigMap } from './configMaps';
+import { isConnectionFailure, type ClusterProblem } from './problems';
 import { redactSecrets } from './redact';
 import { CONFIG_MAPS, LISTS, collectionPath, rbacName, type ConfigMapSpec, type ListSpec } from './resources';
 import type { ApiTransport } from './transport';
@@ -161,34 +162,13 @@ export async function pullCluster(options: PullOptions): Promise<PullResult> {
       label: `configmap ${spec.name}`,
       run: async () => {
         bump('configmaps', 0);
-        const notFoundIn: string[] = [];
-        for (const ns of spec.namespaces) {
-          const target = { verb: 'get' as const, resource: 'configmaps', namespace: ns, name: spec.name };
-          let res;
-          try {
-            res = await t.get(`${collectionPath({ resource: 'configmaps', group: '', version: 'v1' }, ns)}/${encodeURIComponent(spec.name)}`,
-              { signal: controller.signal, timeoutMs: o.requestTimeoutMs });
-          } catch (e) {
-            if (controller.signal.aborted) stopped.push(`configmap ${spec.name}`);
-            else report(transportProblem(target, e, spec.missing, t.server));
-            failedTasks++;
-            if (isConnectionFailure(e)) connectionLost ??= result.problems[result.problems.length - 1];
-            return;
-          }
-          if (res.status === 404) { notFoundIn.push(ns); continue; }
-          if (res.status !== 200) {
-            report(httpProblem(target, res.status, res.body, spec.missing, t.server));
-            failedTasks++;
-            return;
-          }
-          const facts = apiObjectFacts('ConfigMap', res.body as Record<string, unknown>, result.context).facts.filter((f) => f.kind === spec.yields);
-          sink.add(facts);
-          bump('configmaps', 1);
-          if (!facts.length) report({ severity: 'info', ...target, message: `ConfigMap ${ns}/${spec.name} was read but holds no usable ${spec.yields === 'KubeProxy' ? 'config.conf' : spec.yields === 'Cni' ? 'net-conf.json' : 'Corefile kubernetes plugin'}; ${spec.missing}` });
-          return;
-        }
-        report({ severity: 'info', verb: 'get', resource: 'configmaps', name: spec.name, code: 404, reason: 'NotFound',
-          message: `ConfigMap ${spec.name} not found in ${notFoundIn.map((n) => `namespace ${n}`).join(' or ')} (404); ${spec.missing}` });
+        const r = await readNetworkConfigMap(t, spec, result.context, controller.signal, o.requestTimeoutMs);
+        if (r.facts.length) sink.add(r.facts);
+        if (r.found) bump('configmaps', 1);
+        if (r.error && controller.signal.aborted) stopped.push(`configmap ${spec.name}`);
+        else for (const p of r.problems) report(p);
+        if (!r.ok) failedTasks++;
+        if (r.error && isConnectionFailure(r.error)) connectionLost ??= r.problems[0];
       },
     });
 

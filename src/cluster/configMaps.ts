@@ -1,0 +1,48 @@
+/**
+ * Reading one of the network ConfigMaps (kube-proxy, Flannel, CoreDNS): GET by name,
+ * trying each namespace it may live in. A 404 everywhere is not a failure, only a note
+ * of what stays unknown.
+ */
+import type { Fact } from '../model';
+import { apiObjectFacts } from './convert';
+import { httpProblem, transportProblem, type ClusterProblem } from './problems';
+import { collectionPath, type ConfigMapSpec } from './resources';
+import type { ApiTransport } from './transport';
+
+export interface ConfigMapOutcome {
+  facts: Fact[];
+  problems: ClusterProblem[];
+  /** Read (or known absent) as planned. */
+  ok: boolean;
+  /** The failure below HTTP, when there was one (for cancel / connection-loss decisions). */
+  error?: unknown;
+  found: boolean;
+}
+
+const WHAT: Record<ConfigMapSpec['yields'], string> = { KubeProxy: 'config.conf', Cni: 'net-conf.json', ClusterDns: 'Corefile kubernetes plugin' };
+
+export async function readNetworkConfigMap(t: ApiTransport, spec: ConfigMapSpec, context: string, signal: AbortSignal, timeoutMs: number): Promise<ConfigMapOutcome> {
+  const notFoundIn: string[] = [];
+  for (const ns of spec.namespaces) {
+    const target = { verb: 'get' as const, resource: 'configmaps', namespace: ns, name: spec.name };
+    let res;
+    try {
+      res = await t.get(`${collectionPath({ resource: 'configmaps', group: '', version: 'v1' }, ns)}/${encodeURIComponent(spec.name)}`, { signal, timeoutMs });
+    } catch (e) {
+      return { facts: [], problems: [transportProblem(target, e, spec.missing, t.server)], ok: false, error: e, found: false };
+    }
+    if (res.status === 404) {
+      notFoundIn.push(ns);
+      continue;
+    }
+    if (res.status !== 200) return { facts: [], problems: [httpProblem(target, res.status, res.body, spec.missing, t.server)], ok: false, found: false };
+    const facts = apiObjectFacts('ConfigMap', res.body as Record<string, unknown>, context).facts.filter((f) => f.kind === spec.yields);
+    const problems: ClusterProblem[] = facts.length ? [] : [{ severity: 'info', ...target, message: `ConfigMap ${ns}/${spec.name} was read but holds no usable ${WHAT[spec.yields]}; ${spec.missing}` }];
+    return { facts, problems, ok: true, found: true };
+  }
+  return {
+    facts: [], ok: true, found: false,
+    problems: [{ severity: 'info', verb: 'get', resource: 'configmaps', name: spec.name, code: 404, reason: 'NotFound',
+      message: `ConfigMap ${spec.name} not found in ${notFoundIn.map((n) => `namespace ${n}`).join(' or ')} (404); ${spec.missing}` }],
+  };
+}
