@@ -188,11 +188,14 @@ export const nftFormat: FormatSpec = {
   sniff(lines) {
     let hits = 0;
     let seen = 0;
+    let inTable = false;
     for (const l of lines) {
       const t = l.trim();
       if (!t) continue;
       seen++;
-      if (/^(table|chain|set|map)\s.*\{$/.test(t) || /^type\s+\S+\s+hook\s/.test(t) || /\b(vmap|goto|jump|dnat to|masquerade|ct state)\b/.test(t) || t === '}') hits++;
+      if (/^table\s+(ip6?|inet|arp|bridge|netdev)\s+\S+\s*\{$/.test(t)) { inTable = true; hits++; continue; }
+      // Braces and verdict words count only inside an nft table (JSON has braces too).
+      if (inTable && (/^(chain|set|map)\s.*\{$/.test(t) || /^type\s+\S+\s+hook\s/.test(t) || /\b(vmap|goto|jump|dnat to|masquerade|ct state|elements =)\b/.test(t) || t === '}')) hits++;
     }
     return seen ? hits / seen : 0;
   },
