@@ -16,6 +16,7 @@ export function uniqueEvidence(evidence: readonly Evidence[]): Evidence[] {
   const seen = new Set<string>();
   const out: Evidence[] = [];
   for (const e of evidence) {
+    if (!e) continue; // a parser bug must not take the whole flow down
     const k = `${e.uri}|${e.line ?? ''}|${e.excerpt ?? ''}`;
     if (seen.has(k)) continue;
     seen.add(k);

@@ -2,3 +2,4 @@ export * from './correlation';
 export * from './correlate';
 export * from './packetKey';
 export * from './vethOwnership';
+export * from './timing';

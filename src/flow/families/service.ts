@@ -1,6 +1,7 @@
 import { derivedEvidence, isHeadless, type Pod, type Service, type ServicePort } from '../../model';
 import { externalActor, gatewayActor, podActor, routingActor, serviceActor, conntrackActor } from '../actors';
 import { describePacket, nodeOf, type TraceContext } from '../context';
+import { packetTime } from '../correlate/packetKey';
 import type { DstSpec, Target } from '../resolve';
 import { dnsPhase } from './dns';
 import { podByIp } from './endpoints';
@@ -71,7 +72,7 @@ export function traceClusterIp(ctx: TraceContext, client: Pod, t: ServiceTarget,
     const s = ctx.b.actor(serviceActor(svc));
     for (const p of interesting.slice(0, 12)) {
       const fromClient = p.src?.ip === client.ip;
-      ctx.b.step(data, { from: fromClient ? c : s, to: fromClient ? s : c, kind: 'packet', label: describePacket(p), explanation: fromClient ? 'Every later packet of the connection matches the conntrack entry and is DNATed the same way.' : `Seen by ${client.name} as coming from the ClusterIP: conntrack un-DNATs every reply.`, evidence: p.evidence, time: undefined });
+      ctx.b.step(data, { from: fromClient ? c : s, to: fromClient ? s : c, kind: 'packet', label: describePacket(p), explanation: fromClient ? 'Every later packet of the connection matches the conntrack entry and is DNATed the same way.' : `Seen by ${client.name} as coming from the ClusterIP: conntrack un-DNATs every reply.`, evidence: p.evidence, time: packetTime(p) });
     }
   }
 

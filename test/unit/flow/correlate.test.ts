@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { correlate, vethOwnership } from '../../../src/flow/correlate';
+import { correlate, hopTimes, vethOwnership } from '../../../src/flow/correlate';
 import { formatSpec } from '../../../src/ingest/registry';
 import type { Packet } from '../../../src/model';
 import { seedCapture, SEED } from './seedModel';
@@ -103,4 +103,17 @@ test('real capture with `In` on the sender\'s veth (frame to the cni0 MAC) ties 
   const c = correlate(packets);
   assert.equal(vethOwnership(c.vethClaims).get('10.244.0.54')?.iface, 'vethded7ef9f');
   assert.match(c.icmpErrors[0].type, /time exceeded/);
+});
+
+test('per-hop timing: the A.1 echo request took 75 µs from b-pod\'s veth to a-pod\'s; A.2\'s SYN 13 µs to cni0 after DNAT', () => {
+  const a1 = correlate(seedCapture(92));
+  assert.deepEqual(hopTimes(a1.groups[0]).map((h) => [h.interface, h.direction, h.afterUs]), [['vethded7ef9f', 'P', 0], ['veth75a7f7d6', 'Out', 75]]);
+  const a2 = correlate([...seedCapture(268), ...seedCapture(264)]);
+  const pair = a2.natPairs.find((p) => p.direction === 'forward' && p.before.tcp?.flags === 'S')!;
+  assert.equal(Math.round((pair.after.t! - pair.before.t!) * 1e6), 13);
+  const post = a2.floods[0].group;
+  const h = hopTimes(post);
+  assert.equal(h[0].interface, 'cni0');
+  assert.equal(h[1].interface, 'vetha999267c');
+  assert.equal(h[1].deltaUs, 9);
 });
