@@ -45,12 +45,15 @@ function tokenize(line: string): Tok[] {
   return out;
 }
 
-/** Headers with their start positions; `NOMINATED NODE` stays one header. */
-function headerColumns(toks: Tok[]): { name: string; start: number }[] {
+/**
+ * Headers with their start positions; `NOMINATED NODE` stays one header. kubectl pads columns
+ * with at least 3 blanks, so in a padded header a single blank always joins two words.
+ */
+function headerColumns(toks: Tok[], padded: boolean): { name: string; start: number }[] {
   const cols: { name: string; start: number; end: number }[] = [];
   for (const t of toks) {
     const prev = cols[cols.length - 1];
-    if (prev && t.col === prev.end + 1 && TWO_WORD_HEADERS.has(`${prev.name} ${t.text}`)) {
+    if (prev && t.col === prev.end + 1 && (padded || TWO_WORD_HEADERS.has(`${prev.name} ${t.text}`))) {
       prev.name = `${prev.name} ${t.text}`;
       prev.end = t.col + t.text.length;
     } else cols.push({ name: t.text, start: t.col, end: t.col + t.text.length });
@@ -139,7 +142,8 @@ export function readTables(lines: readonly string[]): TableRead {
     while (h < toks.length && h < MAX_HEADERS && isHeaderToken(toks[h].text)) h++;
     if (h === toks.length && h > 0) {
       // A header line (also between sections when `grep` removed the blank lines).
-      const cols = headerColumns(toks);
+      const padded = /\S {3,}\S/.test(line);
+      const cols = headerColumns(toks, padded);
       cur = { headers: cols.map((c) => c.name), headerIndex: index, rows: [], flattened: false, cols, spaced: cols.length === 1 || /\S {2,}\S/.test(line) };
       sections.push(cur);
       continue;

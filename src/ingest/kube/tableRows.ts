@@ -55,10 +55,11 @@ export function sectionKind(section: TableSection, cmd: TableCommand): TableKind
   if (h.has('CLUSTER-IP') && (h.has('PORT(S)') || h.has('EXTERNAL-IP'))) return 'Service';
   if (h.has('ADDRESSTYPE')) return 'EndpointSlice';
   if (h.has('ENDPOINTS')) return 'Endpoints';
+  // DaemonSets also show UP-TO-DATE and AVAILABLE, after DESIRED and CURRENT.
+  if (h.has('DESIRED') && h.has('CURRENT')) return h.has('NODE SELECTOR') || h.has('UP-TO-DATE') ? 'DaemonSet' : 'ReplicaSet';
   if (h.has('UP-TO-DATE') && h.has('AVAILABLE')) return 'Deployment';
   if (h.has('STATUS') && h.has('RESTARTS')) return 'Pod';
   if (h.has('ROLES') && h.has('VERSION')) return 'Node';
-  if (h.has('DESIRED') && h.has('CURRENT')) return h.has('NODE SELECTOR') || h.has('UP-TO-DATE') ? 'DaemonSet' : 'ReplicaSet';
   if (cmd.kinds.length === 1) return cmd.kinds[0];
   // `NAME READY AGE` is a StatefulSet's default table.
   if (section.headers.join(' ') === 'NAME READY AGE' || (h.has('READY') && h.has('CONTAINERS') && !h.has('UP-TO-DATE'))) return 'StatefulSet';

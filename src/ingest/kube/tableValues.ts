@@ -36,15 +36,16 @@ const CHECKS: Record<string, CellCheck> = {
   NODE: (v) => DNS_NAME.test(v) || isNone(v),
   'NOMINATED NODE': (v) => DNS_NAME.test(v) || isNone(v),
   'READINESS GATES': (v) => isNone(v) || /^\d+\/\d+$/.test(v),
+  'NODE SELECTOR': (v) => KV_LIST.test(v) || isNone(v),
   ADDRESSTYPE: (v) => /^(IPv4|IPv6|FQDN)$/.test(v),
   TYPE: (v) => /^[A-Z][A-Za-z]{1,60}$/.test(v),
 };
 
 /** Columns kubectl fills with `<none>`, which text copied from HTML often loses entirely. */
-export const MAY_VANISH = new Set(['EXTERNAL-IP', 'NOMINATED NODE', 'READINESS GATES', 'SELECTOR', 'LABELS', 'IP', 'NODE', 'CLUSTER-IP', 'ENDPOINTS', 'PORT(S)']);
+export const MAY_VANISH = new Set(['EXTERNAL-IP', 'NOMINATED NODE', 'NODE SELECTOR', 'READINESS GATES', 'SELECTOR', 'LABELS', 'IP', 'NODE', 'CLUSTER-IP', 'ENDPOINTS', 'PORT(S)']);
 
 /** Multi-word headers kubectl prints. */
-export const TWO_WORD_HEADERS = new Set(['NOMINATED NODE', 'READINESS GATES']);
+export const TWO_WORD_HEADERS = new Set(['NOMINATED NODE', 'READINESS GATES', 'NODE SELECTOR', 'ACCESS MODES', 'RECLAIM POLICY', 'LAST SEEN']);
 
 export function cellFits(column: string, value: string): boolean {
   const c = CHECKS[column];

@@ -155,6 +155,25 @@ test('glued IP+port splitting prefers well-known ports and says when it is ambig
   assert.equal(splitGluedIpPort('10.103.129.8680:30080/TCP')?.ip, '10.103.129.86');
 });
 
+test('get ds -A -o wide, get rs, get all -A (real): DaemonSet vs Deployment columns, NODE SELECTOR kept whole', () => {
+  const ds = table('get-ds-A-wide.txt', 'kubectl get ds -A -o wide');
+  assert.deepEqual(ds.unparsed, []);
+  const kp = (ds.facts as Workload[]).find((w) => w.name === 'kube-proxy')!;
+  assert.deepEqual([kp.kind, kp.namespace, kp.replicas, kp.selector, kp.containers?.[0].image], ['DaemonSet', 'kube-system', 1, { 'k8s-app': 'kube-proxy' }, 'registry.k8s.io/kube-proxy:v1.31.2']);
+  // Without the command the headers alone still say DaemonSet.
+  assert.ok(parseKubectlTable({ text: fx('get-ds-A-wide.txt'), uri: 'd' }).facts.every((f) => f.kind === 'DaemonSet'));
+  const sections = readTables(fx('get-ds-A-wide.txt').split('\n')).sections;
+  assert.ok(sections[0].headers.includes('NODE SELECTOR'));
+  assert.equal(sections[0].rows[0].cells.get('NODE SELECTOR'), 'kubernetes.io/os=linux');
+  const [rs] = table('get-rs.txt', 'kubectl get rs').facts as Workload[];
+  assert.deepEqual([rs.kind, rs.replicas], ['ReplicaSet', 2]);
+  const all = table('get-all-A.txt', 'kubectl get all -A');
+  assert.deepEqual(all.unparsed, []);
+  const count = (k: string) => all.facts.filter((f) => f.kind === k).length;
+  assert.deepEqual(['Pod', 'Service', 'DaemonSet', 'Deployment', 'ReplicaSet', 'StatefulSet'].map(count), [6, 4, 2, 1, 1, 1]);
+  assert.equal((all.facts.find((f) => f.kind === 'Service' && f.name === 'kube-dns') as Service).ports.length, 3);
+});
+
 test('-o name (real): bare kind/name lines', () => {
   const r = table('get-o-name.txt', 'kubectl get svc,pods -o name');
   assert.deepEqual(r.unparsed, []);
