@@ -6,6 +6,7 @@
  */
 import * as https from 'node:https';
 import { gzipSync } from 'node:zlib';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { AddressInfo, Socket } from 'node:net';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { apiVersionOf, discoveryDocument, findResource, RESOURCES, versionDocument, type ResourceInfo } from './catalog';
@@ -65,6 +66,8 @@ export class FakeApiServer {
   private readonly server: https.Server;
   private resourceVersion = 48213;
   private port = 0;
+  /** Ends injected delays when the server closes, so no timer outlives a test. */
+  private readonly closing = new AbortController();
 
   constructor(private readonly options: FakeApiServerOptions) {
     this.server = https.createServer({ cert: options.cert, key: options.key }, (req, res) => this.handle(req, res));
@@ -90,6 +93,7 @@ export class FakeApiServer {
   }
 
   async close(): Promise<void> {
+    this.closing.abort();
     for (const s of this.sockets) s.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
@@ -185,7 +189,9 @@ export class FakeApiServer {
         if (f.times !== undefined) f.times--;
         return this.send(res, 410, expired(this.continueToken('', this.resourceVersion + 1)));
       }
-      if (f.type === 'delay') await new Promise((r) => setTimeout(r, f.ms));
+      if (f.type === 'delay') {
+        try { await sleep(f.ms, undefined, { signal: this.closing.signal }); } catch { return; }
+      }
       if (f.type === 'reset') { req.socket.destroy(); return; }
       if (f.type === 'hang') return;
     }
