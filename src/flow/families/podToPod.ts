@@ -24,7 +24,7 @@ export function podToPodFamily(ctx: TraceContext, src: Pod, dst: Pod): string {
 export function podToPodLeg(ctx: TraceContext, phaseName: string, src: Pod, dst: Pod, leg: Leg): void {
   const phase = ctx.b.phase(phaseName);
   const { at } = podToBridge(ctx, phase, src, leg);
-  const local = sameNode(ctx, src, dst) || src.hostNetwork || dst.hostNetwork ? at : crossNode(ctx, phase, at, src, dst, leg.label);
+  const local = sameNode(ctx, src, dst) || src.hostNetwork || dst.hostNetwork ? at : crossNode(ctx, phase, at, src, dst, leg);
   bridgeToPod(ctx, phase, local, dst, leg);
 }
 

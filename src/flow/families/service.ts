@@ -59,7 +59,7 @@ export function traceClusterIp(ctx: TraceContext, client: Pod, t: ServiceTarget,
     return;
   }
   const remote = nodeOf(ctx, server) !== node && !server.hostNetwork;
-  const landing = remote ? crossNode(ctx, phase, res.at, client, server, post.label) : res.at;
+  const landing = remote ? crossNode(ctx, phase, res.at, client, server, post) : res.at;
   bridgeToPod(ctx, phase, landing, server, post);
   if (!ep.ip && server.predicted) ctx.b.need(`IP of ${server.name} unknown (predicted pod): run \`kubectl get pods -o wide\``);
 
@@ -79,7 +79,7 @@ export function traceClusterIp(ctx: TraceContext, client: Pod, t: ServiceTarget,
   const replyPhase = ctx.b.phase('reply');
   const backLeg: Leg = legBetween(ctx, ep.ip, client.ip, `reply ${ep.ip ?? '?'}:${ep.port ?? '?'} → ${client.ip ?? client.name}`, ep.port, true);
   const { at: back } = podToBridge(ctx, replyPhase, server, backLeg);
-  const atClientNode = remote ? crossNode(ctx, replyPhase, back, server, client, backLeg.label) : back;
+  const atClientNode = remote ? crossNode(ctx, replyPhase, back, server, client, backLeg) : back;
   const ct = ctx.b.actor(conntrackActor(node));
   const pair = ctx.corr.natPairs.find((x) => x.direction === 'reply' && x.original === `${ep.ip}:${ep.port}` && x.after.dst?.ip === client.ip);
   const entry = ctx.model.all('ConntrackEntry').find((e) => e.original.dst === vip && e.reply.src === ep.ip);
@@ -199,7 +199,7 @@ export function traceNodePort(ctx: TraceContext, client: Pod | undefined, srcIp:
   }
   const leg = { match: () => false, label: `${port.protocol} → ${res.endpoint.ip ?? '?'}:${res.endpoint.port ?? '?'}` };
   const remote = server.nodeName && server.nodeName !== nodeName;
-  bridgeToPod(ctx, phase, remote && client ? crossNode(ctx, phase, at, client, server, leg.label) : at, server, leg);
+  bridgeToPod(ctx, phase, remote && client ? crossNode(ctx, phase, at, client, server, leg) : at, server, leg);
 }
 
 export { isHeadless };
