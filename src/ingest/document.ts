@@ -40,6 +40,16 @@ export function splitLines(text: string): string[] {
 
 export function parseDocument(text: string, uri: string): DocumentResult {
   const lines = splitLines(text);
+  const crlf = text.indexOf('\r') >= 0;
+  let starts: number[] | undefined;
+  /** Offset in `text` where 1-based line `n` starts (one past the end for n = lines + 1). */
+  const lineStart = (n: number): number => {
+    if (starts === undefined) {
+      starts = [0];
+      for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+    }
+    return n - 1 < starts.length ? starts[n - 1] : text.length + 1;
+  };
   const blocks: DocumentBlock[] = [];
   const facts: Fact[] = [];
   for (const raw of splitTranscript(lines)) {
@@ -53,7 +63,9 @@ export function parseDocument(text: string, uri: string): DocumentResult {
         unparsed: blockLines.flatMap((l, k) => (l.trim() ? [{ line: raw.startLine + k, reason: what }] : [])),
       };
     } else {
-      const { text: blockText, map } = unflattenBlock(spec, blockLines, raw.startLine);
+      const { text: joined, map } = unflattenBlock(spec, blockLines, raw.startLine, !crlf);
+      // untouched blocks of LF text are passed as a slice of the input: no copy of a big capture
+      const blockText = joined ?? text.slice(lineStart(raw.startLine), lineStart(raw.endLine + 1) - 1);
       try {
         result = spec.parse({
           text: blockText, uri, firstLine: map ? 1 : raw.startLine,

@@ -15,14 +15,11 @@ import { looksFlattened, unflattenTcpdump } from './unflatten';
 
 const FORMAT = 'tcpdump';
 
-interface Piece { text: string; line: number; column: number }
-
-interface OpenRecord {
-  first: Piece;
+/** A record that has continuation lines or an inner frame (the rare, multi-line case). */
+interface Extra {
   /** -v continuation lines (trimmed), in order. */
   cont: string[] | undefined;
-  endLine: number;
-  inner: OpenRecord | undefined;
+  inner: { text: string; line: number; column: number; endLine: number; cont: string[] | undefined } | undefined;
 }
 
 function headerOrTrailer(s: string): boolean {
@@ -36,9 +33,9 @@ function headerOrTrailer(s: string): boolean {
   return false;
 }
 
-function isEncapsulation(r: OpenRecord): boolean {
+function isEncapsulation(first: string, x: Extra | undefined): boolean {
   const has = (t: string) => t.indexOf('OTV, flags') >= 0 || t.indexOf('VXLAN, flags') >= 0;
-  return has(r.first.text) || (r.cont !== undefined && r.cont.some(has));
+  return has(first) || (x?.cont !== undefined && x.cont.some(has));
 }
 
 /** Starts a frame without a timestamp (`-t`, or the inner frame of VXLAN): IP, IP6, ARP or a MAC. */
@@ -53,88 +50,91 @@ export function parseTcpdump(input: ParseInput): ParseResult {
   const unparsed: Unparsed[] = [];
   const intern = new Interner();
   let records = 0;
-  let open: OpenRecord | undefined;
 
-  const evidenceFor = (r: OpenRecord, text: string): Evidence => {
-    const e: Evidence = { source: 'log', uri, line: r.first.line, excerpt: excerptOf(text), format: FORMAT };
-    if (r.endLine !== r.first.line) e.endLine = r.endLine;
-    if (r.first.column > 1) e.column = r.first.column;
+  // The open record, kept in locals: a capture has millions of lines and most records are one line.
+  let pText: string | undefined;
+  let pLine = 0;
+  let pEndLine = 0;
+  let pColumn = 1;
+  let pExtra: Extra | undefined;
+
+  const evidence = (line: number, endLine: number, column: number, s: string): Evidence => {
+    const e: Evidence = { source: 'log', uri, line, excerpt: excerptOf(s), format: FORMAT };
+    if (endLine !== line) e.endLine = endLine;
+    if (column > 1) e.column = column;
     return e;
   };
 
-  const build = (r: OpenRecord): Packet | string => {
-    let s = r.first.text;
+  /** Joins `IP (tos ...)` with the addresses -v prints on the next line; the rest stays extra. */
+  const build = (first: string, line: number, endLine: number, column: number, cont: string[] | undefined): Packet | string => {
+    let s = first;
     let extra: string[] | undefined;
-    if (r.cont !== undefined) {
-      // `IP (tos ...)` alone on its line: the addresses follow on the first continuation line.
+    if (cont !== undefined) {
       if (s.endsWith(')') && (s.indexOf(' IP (') >= 0 || s.indexOf(' IP6 (') >= 0 || s.startsWith('IP (') || s.startsWith('IP6 ('))) {
-        s = s + ' ' + r.cont[0];
-        extra = r.cont.length > 1 ? r.cont.slice(1) : undefined;
-      } else extra = r.cont;
+        s = s + ' ' + cont[0];
+        extra = cont.length > 1 ? cont.slice(1) : undefined;
+      } else extra = cont;
     }
-    const pk = parsePacketText(s, intern);
-    if (typeof pk === 'string') return pk;
-    if (extra !== undefined) {
-      const more = extra.join(' | ');
-      if (pk.tcp?.http === 'HTTP' && extra.length) pk.tcp.http = extra[0];
-      if (pk.icmp?.detail !== undefined) pk.icmp.detail += ' | ' + more;
-      else pk.info = pk.info === undefined ? more : pk.info + ' | ' + more;
-    }
-    pk.evidence.push(evidenceFor(r, s));
-    if (r.inner !== undefined) {
-      const inner = build(r.inner);
-      if (typeof inner === 'string') unparsed.push({ line: r.inner.first.line, reason: `inner frame: ${inner}`, text: excerptOf(r.inner.first.text) });
-      else pk.inner = inner;
-    }
+    const pk = parsePacketText(s, intern, evidence(line, endLine, column, s));
+    if (typeof pk === 'string' || extra === undefined) return pk;
+    const more = extra.join(' | ');
+    if (pk.tcp?.http === 'HTTP') pk.tcp.http = extra[0];
+    if (pk.icmp?.detail !== undefined) pk.icmp.detail += ' | ' + more;
+    else pk.info = pk.info === undefined ? more : pk.info + ' | ' + more;
     return pk;
   };
 
   const close = () => {
-    if (open === undefined) return;
-    const r = open;
-    open = undefined;
-    const pk = build(r);
-    if (typeof pk === 'string') unparsed.push({ line: r.first.line, reason: pk, text: excerptOf(r.first.text) });
-    else { facts.push(pk); records++; }
+    if (pText === undefined) return;
+    const x = pExtra;
+    const pk = build(pText, pLine, pEndLine, pColumn, x?.cont);
+    if (typeof pk === 'string') unparsed.push({ line: pLine, reason: pk, text: excerptOf(pText) });
+    else {
+      if (x?.inner !== undefined) {
+        const i = x.inner;
+        const inner = build(i.text, i.line, i.endLine, i.column, i.cont);
+        if (typeof inner === 'string') unparsed.push({ line: i.line, reason: `inner frame: ${inner}`, text: excerptOf(i.text) });
+        else pk.inner = inner;
+      }
+      facts.push(pk);
+      records++;
+    }
+    pText = undefined;
+    pExtra = undefined;
   };
 
-  const take = (piece: Piece) => {
-    const s = piece.text;
+  const open = (s: string, line: number, column: number) => {
+    close();
+    pText = s;
+    pLine = line;
+    pEndLine = line;
+    pColumn = column;
+  };
+
+  const take = (s: string, line: number, column: number) => {
     if (s.length === 0) return;
     const c = s.charCodeAt(0);
-    if (c >= 48 && c <= 57 && readStamp(s, 0) !== undefined) {
-      close();
-      open = { first: piece, cont: undefined, endLine: piece.line, inner: undefined };
-      return;
-    }
+    if (c >= 48 && c <= 57 && readStamp(s, 0) !== undefined) { open(s, line, column); return; }
     if (c === 32 || c === 9) {
       const t = s.trim();
       if (t.length === 0) return;
-      if (open !== undefined) {
-        const target = open.inner ?? open;
-        (target.cont ??= []).push(t);
-        target.endLine = piece.line;
-        open.endLine = piece.line;
-      } else unparsed.push({ line: piece.line, reason: 'continuation line without a packet before it', text: excerptOf(s) });
+      if (pText !== undefined) {
+        const x = (pExtra ??= { cont: undefined, inner: undefined });
+        if (x.inner !== undefined) { (x.inner.cont ??= []).push(t); x.inner.endLine = line; }
+        else (x.cont ??= []).push(t);
+        pEndLine = line;
+      } else unparsed.push({ line, reason: 'continuation line without a packet before it', text: excerptOf(s) });
       return;
     }
-    if (headerOrTrailer(s)) {
-      close();
-      records++;
+    if (headerOrTrailer(s)) { close(); records++; return; }
+    if (pText !== undefined && pExtra?.inner === undefined && frameStart(s) && isEncapsulation(pText, pExtra)) {
+      (pExtra ??= { cont: undefined, inner: undefined }).inner = { text: s, line, column, endLine: line, cont: undefined };
+      pEndLine = line;
       return;
     }
-    if (open !== undefined && open.inner === undefined && frameStart(s) && isEncapsulation(open)) {
-      open.inner = { first: piece, cont: undefined, endLine: piece.line, inner: undefined };
-      open.endLine = piece.line;
-      return;
-    }
-    if (frameStart(s)) {
-      close();
-      open = { first: piece, cont: undefined, endLine: piece.line, inner: undefined };
-      return;
-    }
+    if (frameStart(s)) { open(s, line, column); return; }
     close();
-    unparsed.push({ line: piece.line, reason: 'not a tcpdump line (no timestamp, header or packet summary)', text: excerptOf(s) });
+    unparsed.push({ line, reason: 'not a tcpdump line (no timestamp, header or packet summary)', text: excerptOf(s) });
   };
 
   let lineNo = base;
@@ -145,10 +145,9 @@ export function parseTcpdump(input: ParseInput): ParseResult {
     if (nl < 0) nl = n;
     let line = text.slice(pos, nl);
     if (line.charCodeAt(line.length - 1) === 13) line = line.slice(0, -1);
-    if (looksFlattened(line)) {
-      for (const p of unflattenTcpdump(line)) take({ text: p.text, line: lineNo, column: p.start + 1 });
-    } else if (line.length > 0) {
-      take({ text: line, line: lineNo, column: 1 });
+    if (line.length > 0) {
+      if (looksFlattened(line)) for (const p of unflattenTcpdump(line)) take(p.text, lineNo, p.start + 1);
+      else take(line, lineNo, 1);
     }
     lineNo++;
     pos = nl + 1;
@@ -174,8 +173,8 @@ export function sniffTcpdump(lines: readonly string[]): number {
     let ok = 0;
     for (const p of pieces) {
       if (headerOrTrailer(p)) { ok++; continue; }
-      if (readStamp(p, 0) && typeof parsePacketText(p, intern) !== 'string') {
-        const pk = parsePacketText(p, intern);
+      if (readStamp(p, 0)) {
+        const pk = parsePacketText(p, intern, { source: 'log', uri: '' });
         if (typeof pk !== 'string' && pk.network !== 'other') ok++;
       }
     }

@@ -1,17 +1,18 @@
-import type { CaptureDirection, Packet } from '../../model';
-import { endpoint, isIPv4, isServiceName } from './endpoints';
+import type { CaptureDirection, Evidence, Packet } from '../../model';
+import { cachedEndpoint, isIPv4, isServiceName } from './endpoints';
 import { parseArp, parseDns, parseIcmp, parseTcp, TCP_LENGTH, trailingLength } from './payloads';
 import { END, isMacAt, readStamp, readUint, skipSpaces, wordEnd, type Interner } from './scan';
 
 /**
  * Parses one tcpdump record (the first line, with -v continuation text already appended) into a
- * Packet without evidence. Returns a reason string when the text is not a packet line.
+ * Packet carrying `evidence`. Returns a reason string when the text is not a packet line.
  *
  * Layout: `[STAMP] [IFACE DIR] [link: ifindex N MAC | MAC > MAC,] ethertype X (0x..), length N: ]`
  * then `IP|IP6 [(-v header)] SRC > DST: PAYLOAD` or `ARP, ...`.
  */
-export function parsePacketText(s: string, intern: Interner): Packet | string {
-  const pk = { kind: 'Packet', evidence: [] } as unknown as Packet;
+export function parsePacketText(s: string, intern: Interner, evidence: Evidence): Packet | string {
+  // an exact-size array: `[]` + push would reserve room for 17 entries in every packet
+  const pk = { kind: 'Packet', evidence: [evidence] } as unknown as Packet;
   let p = 0;
   const stamp = readStamp(s, 0);
   if (stamp) {
@@ -143,11 +144,11 @@ function parseIp(pk: Packet, s: string, p: number, intern: Interner): Packet | s
   else if (proto === 'ICMP' || proto === 'ICMPv6') kind = 'icmp';
   else kind = hasPort(srcText) && hasPort(dstText) ? 'udp' : 'other';
   const withPort = kind === 'tcp' || kind === 'udp' ? true : kind === 'icmp' ? false : undefined;
-  pk.src = endpoint(srcText, withPort, intern);
-  pk.dst = endpoint(dstText, withPort, intern);
+  pk.src = cachedEndpoint(srcText, withPort, intern);
+  pk.dst = cachedEndpoint(dstText, withPort, intern);
   if (kind === 'tcp') {
     pk.protocol = 'tcp';
-    const tcp = s.startsWith('Flags [', q) ? parseTcp(s, q) : undefined;
+    const tcp = s.startsWith('Flags [', q) ? parseTcp(s, q, intern) : undefined;
     if (tcp) {
       pk.tcp = tcp;
       if (TCP_LENGTH !== undefined) pk.length = TCP_LENGTH;
@@ -158,7 +159,7 @@ function parseIp(pk: Packet, s: string, p: number, intern: Interner): Packet | s
     const six = s.startsWith('ICMP6', q);
     pk.protocol = six || pk.network === 'ip6' ? 'icmp6' : 'icmp';
     if (s.startsWith('ICMP', q)) {
-      pk.icmp = parseIcmp(s, q + (six ? 5 : 4));
+      pk.icmp = parseIcmp(s, q + (six ? 5 : 4), intern);
       const len = trailingLength(s, q);
       if (len !== undefined) pk.length = len;
     } else pk.info = s.slice(q);

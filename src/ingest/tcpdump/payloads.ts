@@ -1,5 +1,5 @@
 import type { ArpInfo, DnsInfo, IcmpInfo, TcpInfo } from '../../model';
-import { END, isDigit, isMacAt, readUint, skipSpaces, wordEnd } from './scan';
+import { END, isDigit, isMacAt, readUint, skipSpaces, wordEnd, type Interner } from './scan';
 
 /** `length N` as the last field of a summary (TCP/UDP/ICMP/ARP print it there). */
 export function trailingLength(s: string, from: number): number | undefined {
@@ -14,10 +14,10 @@ export function trailingLength(s: string, from: number): number | undefined {
  * `p` points at `Flags [`. Returns the TCP info and sets `TCP_LENGTH`.
  */
 export let TCP_LENGTH: number | undefined;
-export function parseTcp(s: string, p: number): TcpInfo | undefined {
+export function parseTcp(s: string, p: number, intern: Interner): TcpInfo | undefined {
   const close = s.indexOf(']', p + 7);
   if (close < 0) return undefined;
-  const tcp: TcpInfo = { flags: s.slice(p + 7, close) };
+  const tcp: TcpInfo = { flags: intern.get(s.slice(p + 7, close)) };
   TCP_LENGTH = undefined;
   let i = close + 1;
   while (i < s.length) {
@@ -174,7 +174,7 @@ function readAnswers(s: string, i: number): { list: { type: string; data: string
  * `ICMP time exceeded in-transit, length 92`, `ICMP6, echo request, id 1, seq 0, length 64`,
  * `ICMP6, neighbor solicitation, who has fd00::53, length 32`. `p` points after `ICMP`/`ICMP6`.
  */
-export function parseIcmp(s: string, p: number): IcmpInfo {
+export function parseIcmp(s: string, p: number, intern: Interner): IcmpInfo {
   let i = p;
   if (s.charCodeAt(i) === 44) i++;
   i = skipSpaces(s, i);
@@ -190,7 +190,7 @@ export function parseIcmp(s: string, p: number): IcmpInfo {
     type = 'time exceeded';
     detail = head;
   }
-  const icmp: IcmpInfo = { type };
+  const icmp: IcmpInfo = { type: intern.get(type) };
   if (detail !== undefined) icmp.detail = detail;
   if (comma >= 0 && (type === 'echo request' || type === 'echo reply')) {
     const idAt = s.indexOf('id ', comma);

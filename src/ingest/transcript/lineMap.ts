@@ -8,13 +8,14 @@ import type { FormatSpec, ParseResult } from '../types';
  */
 
 export interface Unflattened {
-  text: string;
+  /** The block's text; undefined when `lazy` was asked and no line was split (slice the input instead). */
+  text: string | undefined;
   /** For line k (0-based) of `text`: its line in the file and the column its piece starts at (0-based). */
   map: { line: number; column: number }[] | undefined;
 }
 
-export function unflattenBlock(spec: FormatSpec | undefined, lines: readonly string[], firstLine: number): Unflattened {
-  const joined = () => lines.join('\n');
+export function unflattenBlock(spec: FormatSpec | undefined, lines: readonly string[], firstLine: number, lazy = false): Unflattened {
+  const joined = () => (lazy ? undefined : lines.join('\n'));
   if (!spec?.unflatten) return { text: joined(), map: undefined };
   let changed = false;
   const out: string[] = [];

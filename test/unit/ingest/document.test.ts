@@ -92,7 +92,7 @@ test('unflattenBlock/remapResult: a format\'s unflatten hook splits lines; resul
   const lines = ['a | b | c', 'd'];
   const flat = unflattenBlock(spec, lines, 10);
   assert.equal(flat.text, 'a\nb\nc\nd');
-  const r = spec.parse({ text: flat.text, uri: 'f', firstLine: 1 });
+  const r = spec.parse({ text: flat.text!, uri: 'f', firstLine: 1 });
   remapResult(r, flat.map!, 'f');
   assert.deepEqual(r.facts.map((f) => [f.evidence[0].line, f.evidence[0].column]), [[10, undefined], [10, 5], [10, 9], [11, undefined]]);
   assert.deepEqual(r.unparsed, [{ line: 10, reason: 'third record' }]);
