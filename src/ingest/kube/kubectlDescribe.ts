@@ -149,9 +149,62 @@ export function parseKubectlDescribe(input: ParseInput): ParseResult {
   return { format: 'kubectl-describe', facts, records, unparsed };
 }
 
+const TOP_KEYS = [
+  'Name', 'Namespace', 'Labels', 'Annotations', 'Selector', 'Type', 'IP Family Policy', 'IP Families', 'IP', 'IPs',
+  'LoadBalancer Ingress', 'External IPs', 'External Name', 'Port', 'TargetPort', 'NodePort', 'Endpoints',
+  'Session Affinity', 'External Traffic Policy', 'Internal Traffic Policy', 'HealthCheck NodePort', 'Events', 'Subsets',
+];
+const SUB_KEYS = ['Addresses', 'NotReadyAddresses', 'Ports'];
+const KEYS = new Map<string, boolean>([...TOP_KEYS.map((k): [string, boolean] => [k, false]), ...SUB_KEYS.map((k): [string, boolean] => [k, true])]);
+
+/**
+ * FormatSpec.unflatten: `Name: a-app Namespace: default … Port: <unset> 80/TCP TargetPort: 80/TCP …`
+ * back into `Key: value` lines (sub-keys of `Subsets:` and the `Ports` table rows indented again).
+ */
+export function unflattenDescribe(line: string): { text: string; start: number }[] {
+  const words: { w: string; at: number }[] = [];
+  const re = /\S+/g;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(line)) !== null) words.push({ w: m[0], at: m.index });
+  const keyAt = (i: number): { len: number; sub: boolean } | undefined => {
+    for (let len = 3; len >= 1; len--) {
+      if (i + len > words.length || !words[i + len - 1].w.endsWith(':')) continue;
+      const phrase = words.slice(i, i + len).map((x) => x.w).join(' ').slice(0, -1);
+      const sub = KEYS.get(phrase);
+      if (sub !== undefined) return { len, sub };
+    }
+    return undefined;
+  };
+  const starts: { i: number; sub: boolean }[] = [];
+  for (let i = 0; i < words.length; i++) {
+    const k = keyAt(i);
+    if (k) { starts.push({ i, sub: k.sub }); i += k.len - 1; }
+  }
+  if (starts.length <= 1) return [{ text: line, start: 0 }];
+  const out: { text: string; start: number }[] = [];
+  if (starts[0].i > 0) out.push({ text: line.slice(0, words[starts[0].i].at).trimEnd(), start: 0 });
+  starts.forEach((st, n) => {
+    const endWord = (starts[n + 1]?.i ?? words.length) - 1;
+    const from = words[st.i].at;
+    const text = line.slice(from, words[endWord].at + words[endWord].w.length);
+    const w = (k: number) => words[st.i + k]?.w;
+    if (st.sub && w(0) === 'Ports:' && w(1) === 'Name' && w(2) === 'Port' && w(3) === 'Protocol' && w(4) === '----') {
+      // The Endpoints ports table: header, rule, then `name port protocol` triples.
+      out.push({ text: '  Ports:', start: from });
+      out.push({ text: '    Name  Port  Protocol', start: words[st.i + 1].at });
+      out.push({ text: '    ----  ----  --------', start: words[st.i + 4].at });
+      for (let c = st.i + 7; c + 2 <= endWord; c += 3) out.push({ text: `    ${words[c].w}  ${words[c + 1].w}  ${words[c + 2].w}`, start: words[c].at });
+      return;
+    }
+    out.push({ text: st.sub ? `  ${text}` : text, start: from });
+  });
+  return out;
+}
+
 registerFormat({
   id: 'kubectl-describe',
   parse: parseKubectlDescribe,
+  unflatten: unflattenDescribe,
   commands: [/^kubectl\b.*\sdescribe\s/],
   sniff(lines) {
     const name = lines.some((l) => /^Name:\s+\S/.test(l));

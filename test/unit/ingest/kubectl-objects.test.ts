@@ -76,3 +76,17 @@ test('commands and sniffing for -o json / -o yaml / describe', () => {
   assert.equal(sniffFormat(fx('get-svc-list.json').split('\n'))?.id, 'kubectl-json');
   assert.equal(sniffFormat(fx('describe-svc-a-app.txt').split('\n'))?.id, 'kubectl-describe');
 });
+
+test('flattened describe output is cut back into Key: value lines and reads the same', async () => {
+  const { unflattenDescribe } = await import('../../../src/ingest/kube/kubectlDescribe');
+  for (const name of ['describe-svc-a-app.txt', 'describe-svc-kube-dns.txt', 'describe-endpoints-a-app.txt']) {
+    const text = fx(name);
+    const flat = text.split(/\s+/).filter(Boolean).join(' ');
+    const pieces = unflattenDescribe(flat);
+    for (const p of pieces) assert.ok(flat.slice(p.start).startsWith(p.text.trim().split(/\s+/)[0]), `${name}: piece at ${p.start}`);
+    const strip = (t: string) => parseKubectlDescribe({ text: t, uri: 'u' }).facts.map((f) => ({ ...f, evidence: undefined }));
+    assert.deepEqual(strip(pieces.map((p) => p.text).join('\n')), strip(text), name);
+  }
+  // Idempotent on a line holding one field.
+  assert.equal(unflattenDescribe('Session Affinity:  None').length, 1);
+});

@@ -5,7 +5,7 @@ import type { Parser } from '../../../../src/ingest/types';
 import { parseManifest } from '../../../../src/ingest/kube/manifestParser';
 import { parseKubectlJson, parseKubectlYaml } from '../../../../src/ingest/kube/kubectlObjects';
 import { parseKubectlTable } from '../../../../src/ingest/kube/kubectlTable';
-import { parseKubectlDescribe } from '../../../../src/ingest/kube/kubectlDescribe';
+import { parseKubectlDescribe, unflattenDescribe } from '../../../../src/ingest/kube/kubectlDescribe';
 import { manifestObjectRanges } from '../../../../src/ingest/kube/manifest';
 import { checkTotal, mutate, randomText, rng } from './fuzzTools';
 
@@ -25,6 +25,7 @@ test('kube parsers are total on mutated real fixtures', { timeout: 120_000 }, ()
     const text = mutate(texts[i % texts.length], r);
     for (const [name, p] of parsers) checkTotal(p, text, `${name} #${i}`);
     manifestObjectRanges(text);
+    for (const piece of unflattenDescribe(text.replace(/\n/g, ' '))) assert.ok(piece.start >= 0 && piece.start <= text.length);
   }
 });
 
