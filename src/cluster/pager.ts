@@ -7,7 +7,12 @@
 /** An API object or List as parsed JSON. */
 export type Json = Record<string, unknown>;
 import { httpProblem, transportProblem, type ClusterProblem, type Target } from './problems';
-import type { ApiTransport } from './transport';
+import { TransportError, type ApiTransport } from './transport';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/** API Priority and Fairness answers 429 under load: wait as told (capped) and retry a few times. */
+const MAX_THROTTLE_RETRIES = 3;
+const MAX_RETRY_AFTER_S = 5;
 
 export interface PageOptions {
   pageSize: number;
@@ -43,6 +48,7 @@ export async function listPaged(
   let restarted = false;
   let token: string | undefined;
   const tokensUsed = new Set<string>();
+  let throttled = 0;
   for (;;) {
     const query = new URLSearchParams({ limit: String(options.pageSize) });
     if (token) query.set('continue', token);
@@ -54,6 +60,18 @@ export async function listPaged(
       out.problems.push(transportProblem(target, e, missing + partial, transport.server));
       out.error = e;
       return out;
+    }
+    if ((res.status === 429 || (res.status === 503 && res.retryAfter !== undefined)) && throttled < MAX_THROTTLE_RETRIES) {
+      const wait = Math.min(res.retryAfter ?? 1, MAX_RETRY_AFTER_S);
+      if (throttled++ === 0) out.problems.push({ severity: 'info', ...target, code: res.status, reason: 'TooManyRequests', message: `the API server throttled the list of ${target.resource} (${res.status}); waited ${wait} s and retried` });
+      try {
+        await sleep(wait * 1000, undefined, { signal: options.signal });
+      } catch {
+        out.error = new TransportError('cancelled', 'ABORTED');
+        out.problems.push(transportProblem(target, out.error, missing, transport.server));
+        return out;
+      }
+      continue;
     }
     if (res.status === 410 && token && !restarted) {
       restarted = true;

@@ -22,6 +22,8 @@ export interface ApiResponse {
   /** Parsed JSON, or the text when the body was not JSON. */
   body: unknown;
   bytes: number;
+  /** `Retry-After` in seconds (429 / 503 answers), when given. */
+  retryAfter?: number;
 }
 
 export interface ApiTransport {
@@ -126,7 +128,8 @@ export async function kubeTransport(kc: KubeConfig, options: TransportOptions = 
             if (/json/i.test(String(res.headers['content-type'] ?? '')) || /^\s*[{[]/.test(text)) {
               try { body = JSON.parse(text); } catch { body = text; }
             }
-            resolve({ status: res.statusCode ?? 0, body, bytes });
+            const retry = Number(res.headers['retry-after']);
+            resolve({ status: res.statusCode ?? 0, body, bytes, ...(Number.isFinite(retry) && retry >= 0 ? { retryAfter: retry } : {}) });
           }));
         });
         req.end();

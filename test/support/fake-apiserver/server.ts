@@ -10,14 +10,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { AddressInfo, Socket } from 'node:net';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { apiVersionOf, discoveryDocument, findResource, RESOURCES, versionDocument, type ResourceInfo } from './catalog';
-import { expired, forbidden, internalError, methodNotAllowed, notFound, pathNotFound, unauthorized } from './status';
+import { expired, forbidden, internalError, methodNotAllowed, notFound, pathNotFound, tooManyRequests, unauthorized } from './status';
 
 export type KubeObject = Record<string, unknown> & { metadata: { name: string; namespace?: string; [k: string]: unknown } };
 
 /** A failure injected for one resource (the plural name, e.g. `endpointslices`). */
 export type Fault =
   /** Answer with this HTTP status and the matching Status body (403 RBAC, 500...). Optional filters: a namespace, a name, or only cluster-wide requests. */
-  | { type: 'status'; code: number; namespace?: string; name?: string; clusterScope?: boolean }
+  | { type: 'status'; code: number; namespace?: string; name?: string; clusterScope?: boolean; times?: number }
   /** 410 Gone for requests carrying a continue token, `times` times (default: always). */
   | { type: 'expireContinue'; times?: number }
   /** Wait before answering. */
@@ -178,8 +178,13 @@ export class FakeApiServer {
     const key = this.storeKey(info.group, info.resource);
     const token = q.get('continue') ?? undefined;
     for (const f of this.faults.get(key) ?? []) {
-      if (f.type === 'status' && (!f.namespace || f.namespace === namespace) && (!f.name || f.name === name) && (!f.clusterScope || !namespace)) {
+      if (f.type === 'status' && (!f.namespace || f.namespace === namespace) && (!f.name || f.name === name) && (!f.clusterScope || !namespace) && (f.times === undefined || f.times > 0)) {
+        if (f.times !== undefined) f.times--;
         const verb = name ? 'get' : 'list';
+        if (f.code === 429) {
+          res.setHeader('Retry-After', '1');
+          return this.send(res, 429, tooManyRequests(1));
+        }
         const body = f.code === 403 ? forbidden(this.options.user ?? 'system:serviceaccount:default:reader', verb, info.resource, info.group, namespace, name)
           : f.code === 404 ? notFound(info.resource, info.group, name ?? '')
             : f.code === 401 ? unauthorized() : internalError('injected fault');

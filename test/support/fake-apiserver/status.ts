@@ -41,3 +41,5 @@ export const expired = (inconsistentContinue: string) => status(410, 'Expired',
 export const methodNotAllowed = () => status(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource', {});
 
 export const internalError = (message: string) => status(500, 'InternalError', `Internal error occurred: ${message}`, { causes: [{ message }] });
+
+export const tooManyRequests = (retryAfterSeconds: number) => status(429, 'TooManyRequests', 'Too many requests, please try again later.', { retryAfterSeconds });

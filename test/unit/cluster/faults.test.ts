@@ -251,3 +251,13 @@ test('forbidden in the context namespace too: one problem that says so', async (
   const r = await pull(h.kubeconfig());
   assert.deepEqual(messages(r), ['cannot list pods at cluster scope: RBAC forbids (403); Pods missing — pod IPs, nodes and labels unknown (namespace default is forbidden too)']);
 });
+
+test('429 Too Many Requests (API Priority and Fairness): waits Retry-After and retries', async () => {
+  h = await startHarness();
+  h.server.fault('pods', { type: 'status', code: 429, times: 1 });
+  const r = await pull(h.kubeconfig());
+  assert.equal(r.complete, true);
+  assert.equal(model(r).pods.length, 9);
+  assert.deepEqual(messages(r), ['the API server throttled the list of pods (429); waited 1 s and retried']);
+  assert.equal(h.server.requests.filter((q) => q.path === '/api/v1/pods').length, 2);
+});
