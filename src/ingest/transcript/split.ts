@@ -27,8 +27,13 @@ export interface Lines {
 const SNIFF_LINES = 50;
 
 /** Best format for some lines, also trying each format's `unflatten` (flattened web copies). */
+/** Sniffing looks at the head of each line only: a 4 MB flattened line would cost every format seconds. */
+const SNIFF_CHARS = 4096;
+const headOf = (lines: readonly string[]): string[] =>
+  lines.slice(0, SNIFF_LINES).map((l) => (l.length > SNIFF_CHARS ? l.slice(0, SNIFF_CHARS) : l));
+
 export function sniffBest(lines: readonly string[], threshold = 0.5): FormatSpec | undefined {
-  const head = lines.slice(0, SNIFF_LINES);
+  const head = headOf(lines);
   let best: FormatSpec | undefined;
   let bestScore = threshold;
   for (const spec of allFormats()) {
@@ -50,7 +55,7 @@ export function sniffBest(lines: readonly string[], threshold = 0.5): FormatSpec
 
 function safeSniff(spec: FormatSpec, lines: readonly string[]): number {
   try {
-    const s = spec.sniff(lines);
+    const s = spec.sniff(lines.length > SNIFF_LINES || lines.some((l) => l.length > SNIFF_CHARS) ? headOf(lines) : lines);
     return Number.isFinite(s) ? s : 0;
   } catch {
     return 0;

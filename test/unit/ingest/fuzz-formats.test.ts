@@ -79,6 +79,6 @@ for (const spec of specs) {
     const t0 = process.hrtime.bigint();
     check(spec, REAL[Math.floor(r() * REAL.length)] + ' a1:b2 10.0.0.1 -> x'.repeat(100_000), 'huge line');
     const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-    assert.ok(ms < 20_000, `${spec.id}: a 2 MB line took ${ms} ms`);
+    assert.ok(ms < 60_000, `${spec.id}: a 2 MB line took ${ms} ms`);
   });
 }

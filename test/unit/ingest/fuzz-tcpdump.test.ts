@@ -84,7 +84,7 @@ test('huge lines and huge flattened captures return within a bound', () => {
   let t0 = process.hrtime.bigint();
   checkContract(huge, 'huge line');
   const hugeMs = Number(process.hrtime.bigint() - t0) / 1e6;
-  assert.ok(hugeMs < 10_000, `4 MB line took ${hugeMs} ms`);
+  assert.ok(hugeMs < 30_000, `4 MB line took ${hugeMs} ms`);
   // 20,000 records on one line (a whole capture copied from a web page)
   const stamped = REAL.filter((l) => /^\d\d:/.test(l));
   const flat = Array.from({ length: 20_000 }, (_, k) => stamped[k % stamped.length]).join(' ');
@@ -92,13 +92,13 @@ test('huge lines and huge flattened captures return within a bound', () => {
   const res = parseTcpdump({ text: flat, uri: 'flat' });
   const flatMs = Number(process.hrtime.bigint() - t0) / 1e6;
   assert.equal(res.facts.length, 20_000);
-  assert.ok(flatMs < 10_000, `flattened 20k records took ${flatMs} ms`);
+  assert.ok(flatMs < 30_000, `flattened 20k records took ${flatMs} ms`);
   // pathological repetition of record-start lookalikes
   for (const evil of ['12:34:56.'.repeat(100_000), '00:00:00.000000 '.repeat(50_000), 'tcpdump: '.repeat(100_000), 'IP 1.2.3.4 > '.repeat(50_000), '['.repeat(200_000), '(' + ' ('.repeat(100_000)]) {
     t0 = process.hrtime.bigint();
     checkContract(evil, evil.slice(0, 20));
     parseDocument(evil, 'evil');
     const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-    assert.ok(ms < 10_000, `${evil.slice(0, 20)}… took ${ms} ms`);
+    assert.ok(ms < 30_000, `${evil.slice(0, 20)}… took ${ms} ms`);
   }
 });
