@@ -5,18 +5,24 @@ import { registerCommand } from './commands';
 import { UsageError, type CliIO } from './usage';
 import '../ingest/all';
 import { formatSpec, sniffFormat } from '../ingest/registry';
+import { parseDocument } from '../ingest/document';
 import type { FormatSpec } from '../ingest/types';
-import { ClusterModel, type KubeProxyMode } from '../model';
+import { ClusterModel, describeEvidence, type Fact, type KubeProxyMode, type NatRule } from '../model';
 import { predictRules } from '../flow/rules/predict';
+import { compareRules, type RuleComparison } from '../flow/rules/compare';
 
 const usage = `Usage: kube-packet-path rules --manifests PATH [--manifests PATH]... [--logs PATH]...
-                              [--mode iptables|nftables|ipvs] [--node NAME] [--cluster-cidr CIDR] [--json]
+                              [--mode iptables|nftables|ipvs] [--node NAME] [--cluster-cidr CIDR]
+                              [--compare] [--json]
 
 Prints the rules kube-proxy would program for the Services found in PATH (YAML/JSON
 manifests or kubectl output; a directory is read recursively): iptables-save text,
 \`nft list table ip kube-proxy\` text, or \`ipvsadm -Ln\` text. Everything printed is a
 prediction, derived from the Services and their endpoints (EndpointSlices, else the
-pods each selector picks). --logs adds saved command output (kubectl, iptables …).
+pods each selector picks). --logs adds saved command output or whole terminal
+sessions (kubectl, iptables …; the transcript splitter finds the blocks).
+--compare (iptables mode) checks the prediction against the iptables rules found in
+--logs: observed, observed with different fields, missing, and unexpected rules.
 The mode defaults to the kube-proxy mode found in the inputs, else iptables. The
 cluster CIDR (for the "! -s CIDR -j KUBE-MARK-MASQ" rules) comes from the kube-proxy
 or Flannel config in the inputs unless given.
@@ -39,6 +45,23 @@ function formatFor(path: string, text: string, manifests: boolean): FormatSpec |
   return sniffFormat(text.split(/\r?\n/, 50));
 }
 
+function formatComparison(c: RuleComparison, seenCount: number): string {
+  const exact = c.observed.filter((o) => o.differences.length === 0);
+  const differing = c.observed.filter((o) => o.differences.length > 0);
+  const where = (r: NatRule) => (r.evidence[0] ? describeEvidence(r.evidence[0]) : '');
+  const lines = [
+    `# predicted kube-proxy rules compared with ${seenCount} printed rule(s)`,
+    `observed exactly: ${exact.length}`,
+    `observed with different fields: ${differing.length}`,
+    ...differing.map((o) => `  ${o.seen.chain || '(no chain shown)'} -j ${o.seen.target} at ${where(o.seen)}: ${o.differences.join('; ')}`),
+    `missing (predicted; the chain was printed without it): ${c.missing.length}`,
+    ...c.missing.map((r) => `  ${r.table} ${r.text}`),
+    `unexpected (printed; not predicted): ${c.unexpected.length}`,
+    ...c.unexpected.map((r) => `  ${where(r)}: ${r.text}`),
+  ];
+  return lines.join('\n') + '\n';
+}
+
 registerCommand({
   name: 'rules',
   summary: 'print the iptables/nftables/IPVS rules kube-proxy would program for the Services',
@@ -55,6 +78,7 @@ registerCommand({
           node: { type: 'string' },
           'cluster-cidr': { type: 'string' },
           json: { type: 'boolean', default: false },
+          compare: { type: 'boolean', default: false },
         },
         strict: true,
       }));
@@ -67,22 +91,43 @@ registerCommand({
     if (values.mode !== undefined && !MODES.includes(values.mode as KubeProxyMode)) throw new UsageError(`--mode must be one of ${MODES.join(', ')}, got '${values.mode}'`, usage);
     const model = new ClusterModel();
     const warnings: string[] = [];
-    for (const [paths, isManifest] of [[manifests, true], [logs, false]] as const) {
-      for (const file of paths.flatMap(expand)) {
-        const text = io.readFile(file);
-        const spec = formatFor(file, text, isManifest);
-        if (!spec) { warnings.push(`${file}: format not recognised, skipped`); continue; }
-        const result = spec.parse({ text, uri: file });
-        model.add(result.facts);
-        if (result.unparsed.length) warnings.push(`${file}: ${result.unparsed.length} line(s) not understood by ${spec.id} (first: line ${result.unparsed[0].line}, ${result.unparsed[0].reason})`);
-      }
+    const seenRules: NatRule[] = [];
+    const collect = (facts: Fact[]) => {
+      model.add(facts);
+      for (const f of facts) if (f.kind === 'NatRule') seenRules.push(f);
+    };
+    for (const file of manifests.flatMap(expand)) {
+      const text = io.readFile(file);
+      const spec = formatFor(file, text, true);
+      if (!spec) { warnings.push(`${file}: format not recognised, skipped`); continue; }
+      const result = spec.parse({ text, uri: file });
+      collect(result.facts);
+      if (result.unparsed.length) warnings.push(`${file}: ${result.unparsed.length} line(s) not understood by ${spec.id} (first: line ${result.unparsed[0].line}, ${result.unparsed[0].reason})`);
+    }
+    for (const file of logs.flatMap(expand)) {
+      // A log may be one command's output or a whole session: the transcript splitter decides.
+      const doc = parseDocument(io.readFile(file), file);
+      collect(doc.facts);
+      const unknown = doc.blocks.filter((b) => b.format === 'unknown' && b.result.unparsed.length > 0);
+      if (!doc.facts.length) warnings.push(`${file}: nothing recognised`);
+      else if (unknown.length) warnings.push(`${file}: ${unknown.length} block(s) not recognised`);
     }
     const mode = (values.mode as KubeProxyMode | undefined) ?? model.all('KubeProxy')[0]?.mode ?? 'iptables';
     const predicted = predictRules(model, mode, { nodeName: values.node, clusterCIDR: values['cluster-cidr'] });
     for (const w of warnings) io.err(`kube-packet-path rules: ${w}\n`);
     if (predicted.plan.ports.length === 0) io.err('kube-packet-path rules: no Service with a cluster IP found in the inputs\n');
+    let comparison: RuleComparison | undefined;
+    if (values.compare) {
+      if (mode !== 'iptables') throw new UsageError('--compare works in iptables mode', usage);
+      if (seenRules.length === 0) throw new UsageError('--compare needs iptables output (iptables-save or iptables -L) in --logs', usage);
+      comparison = compareRules(predicted.facts.filter((f): f is NatRule => f.kind === 'NatRule'), seenRules);
+    }
     if (values.json) {
-      io.out(JSON.stringify({ mode, notes: predicted.plan.notes, servicePorts: predicted.plan.ports, text: predicted.text, facts: predicted.facts }, null, 2) + '\n');
+      io.out(JSON.stringify({ mode, notes: predicted.plan.notes, servicePorts: predicted.plan.ports, text: predicted.text, facts: predicted.facts, comparison }, null, 2) + '\n');
+      return 0;
+    }
+    if (comparison) {
+      io.out(formatComparison(comparison, seenRules.length));
       return 0;
     }
     const header = [`# kube-proxy mode: ${mode}`, ...predicted.plan.notes.map((n) => `# ${n}`)].join('\n');

@@ -26,7 +26,7 @@ export function tableFromCommand(command: string | undefined): string | undefine
 
 /** Chains that exist only in the nat table, for listings that do not show their command. */
 function guessTable(chain: string): string {
-  if (/^(PREROUTING|POSTROUTING|KUBE-(SVC|SVL|SEP|EXT|FW|XLB|MARK-MASQ|POSTROUTING))/.test(chain)) return 'nat';
+  if (/^(PREROUTING|POSTROUTING|KUBE-MARK-MASQ|KUBE-POSTROUTING)$|^KUBE-(SVC|SVL|SEP|EXT|FW|XLB)-/.test(chain)) return 'nat';
   return 'filter';
 }
 
@@ -132,6 +132,12 @@ export function parseIptablesList(input: ParseInput): ParseResult {
       rules.push(rule);
       facts.push(rule);
     }
+  }
+  if (!commandTable) {
+    // One `-L` prints one table: if any chain only exists in nat, the whole listing is nat.
+    const table = chains.some((c) => c.table === 'nat') || rules.some((r) => r.table === 'nat') ? 'nat' : 'filter';
+    for (const c of chains) c.table = table;
+    for (const r of rules) r.table = table;
   }
   const config = kubeProxyConfigFromRules(rules, chains, FORMAT);
   if (config) facts.push(config);

@@ -55,6 +55,7 @@ export function chainHeaderAt(tokens: readonly string[], i: number): number {
 }
 
 const SEPARATOR = /^[=#*~_-]{5,}$/;
+const COUNTER_TOKEN = /^\d+[KMGTP]?$/;
 
 /**
  * Splits one line that holds several `iptables -L` records (newlines lost when the
@@ -64,11 +65,13 @@ const SEPARATOR = /^[=#*~_-]{5,}$/;
  * start of a rule is found from its `prot opt` pair (`tcp --`), stepping back over
  * the columns the current layout puts before it.
  */
-export function splitIptablesListRecords(line: string, layout: ListLayout = { lineNumbers: false, counters: false }): { text: string; start: number }[] {
+export function splitIptablesListRecords(line: string, layout?: ListLayout): { text: string; start: number }[] {
   const offsets: number[] = [];
   const tokens = tokenizeListLine(line, offsets);
   const starts: number[] = [];
-  let current = layout;
+  // Without a known layout (no column header yet), leading counters/line numbers are
+  // recognised by being plain numbers right before the target.
+  let current: ListLayout | undefined = layout;
   let i = 0;
   while (i < tokens.length) {
     const chain = chainHeaderAt(tokens, i);
@@ -82,9 +85,15 @@ export function splitIptablesListRecords(line: string, layout: ListLayout = { li
     }
     if (SEPARATOR.test(tokens[i])) { starts.push(i, i + 1); i++; continue; }
     if (i >= 1 && isOptColumn(tokens[i]) && isProtColumn(tokens[i - 1])) {
-      const before = 1 + (current.counters ? 2 : 0) + (current.lineNumbers ? 1 : 0);
       const floor = starts.length ? starts[starts.length - 1] : 0;
-      starts.push(Math.max(floor, i - 1 - before));
+      if (current) {
+        const before = 1 + (current.counters ? 2 : 0) + (current.lineNumbers ? 1 : 0);
+        starts.push(Math.max(floor, i - 1 - before));
+      } else {
+        let start = Math.max(floor, i - 2);
+        for (let k = 0; k < 3 && start - 1 >= floor && COUNTER_TOKEN.test(tokens[start - 1]); k++) start--;
+        starts.push(start);
+      }
     }
     i++;
   }

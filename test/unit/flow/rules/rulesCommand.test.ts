@@ -53,3 +53,13 @@ test('rules --json carries the plan and derived facts', { skip: haveManifestPars
   assert.equal(j.servicePorts.length, 9);
   assert.ok(j.facts.every((f: { evidence: { source: string }[] }) => f.evidence[0].source === 'derived'));
 });
+
+test('rules --compare: the prediction against a saved iptables -L -n -v (no command in the file)', { skip: haveManifestParser ? false : 'manifest parser not registered yet' }, async () => {
+  const r = await run(['rules', '--manifests', MANIFEST, '--logs', 'test/fixtures/netfilter/nft-variant.nat.L-n-v.txt', '--compare']);
+  assert.equal(r.code, 0, r.err);
+  const printed = (readFileSync('test/fixtures/netfilter/nft-variant.nat.L-n-v.txt', 'utf8').match(/^\s+\d+\s+\d+ /gm) ?? []).length;
+  assert.match(r.out, new RegExp(`observed exactly: ${printed}\\n`));
+  assert.match(r.out, /missing \(predicted; the chain was printed without it\): 0/);
+  const bad = await run(['rules', '--manifests', MANIFEST, '--compare']);
+  assert.equal(bad.code, 2);
+});

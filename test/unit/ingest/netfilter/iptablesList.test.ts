@@ -148,3 +148,22 @@ test('FormatSpec.unflatten hook: pieces carry their column, are idempotent, and 
   const fromLine = ofKind(parseIptablesList({ text: line, uri: 'p', command: cmd }).facts, 'NatRule');
   assert.deepEqual(fromPieces.map((r) => ({ ...r, evidence: [] })).map(ruleKey), fromLine.map((r) => ({ ...r, evidence: [] })).map(ruleKey));
 });
+
+test('unflatten hook leaves every line of real -L listings whole (verbose counters and line numbers included)', () => {
+  for (const file of ['nft-variant.nat.L-n.txt', 'nft-variant.nat.L-n-v.txt', 'nft-variant.nat.L-n-v-x-line-numbers.txt', 'legacy.nat.L-n-v-line-numbers.txt', 'nft-variant.filter.L-n-v.txt']) {
+    for (const line of fixture(file).split('\n')) {
+      if (!line.trim()) continue;
+      const pieces = iptablesListFormat.unflatten!(line).map((p) => (typeof p === 'string' ? p : p.text));
+      assert.deepEqual(pieces, [line], `${file}: ${line}`);
+    }
+  }
+});
+
+test('a flattened verbose listing (counters, no header on the line) splits before the counters', () => {
+  const flat = '    5   300 KUBE-SVC-A  6    --  *      *       0.0.0.0/0            10.96.0.10           /* a/b:c cluster IP */ tcp dpt:53     0     0 KUBE-SVC-B  17   --  *      *       0.0.0.0/0            10.96.0.10           /* a/b:d cluster IP */ udp dpt:53';
+  const pieces = iptablesListFormat.unflatten!(flat).map((p) => (typeof p === 'string' ? p : p.text));
+  assert.equal(pieces.length, 2);
+  assert.match(pieces[1], /^0\s+0 KUBE-SVC-B/);
+  const rules = ofKind(parseIptablesList({ text: pieces.join('\n'), uri: 'v', command: 'iptables -t nat -L KUBE-SERVICES -n -v' }).facts, 'NatRule');
+  assert.deepEqual(rules.map((r) => [r.target, r.packets, r.protocol]), [['KUBE-SVC-A', 5, 'tcp'], ['KUBE-SVC-B', 0, 'udp']]);
+});
