@@ -38,7 +38,8 @@ export function traceClusterIp(ctx: TraceContext, client: Pod, t: ServiceTarget,
   const phase = ctx.b.phase('connect');
   const pre: Leg = legBetween(ctx, client.ip, vip, `${port.protocol} ${client.ip ?? client.name} → ${vip}:${port.port}`, port.port);
   const { at, sent } = podToBridge(ctx, phase, client, pre);
-  const res = proxyToEndpoint(ctx, phase, at, node, svc, port, client.ip);
+  // A hostNetwork client's packet is locally generated: nat OUTPUT, not PREROUTING, sends it to KUBE-SERVICES.
+  const res = proxyToEndpoint(ctx, phase, at, node, svc, port, client.ip, client.hostNetwork ? 'OUTPUT' : 'PREROUTING');
   if (!res.at || !res.endpoint) {
     if (!res.rejected) return;
     const reply = ctx.b.phase('reply');

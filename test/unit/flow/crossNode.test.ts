@@ -81,3 +81,33 @@ test('same node (both pods in node1\'s podCIDR): no routing hop at all', () => {
   assert.equal(f.family, 'pod-to-pod');
   assert.ok(f.phases.every((p) => p.steps.every((s) => s.kind !== 'route' && s.kind !== 'encap')));
 });
+
+test('ClusterIP with its endpoint on the other node: DNAT on node1, then VXLAN to node2; the reply comes back and is un-DNATed on node1', () => {
+  const m = cluster();
+  m.add(parsed('ip-route', 'test/fixtures/ip/ip-route.txt', 'node1'));
+  m.add(parsed('ip-link', 'test/fixtures/ip/ip-d-link-flannel.txt', 'node1'));
+  m.add(parsed('bridge-fdb', 'test/fixtures/ip/bridge-fdb-flannel.txt', 'node1', 'bridge fdb show dev flannel.1'));
+  m.add({ kind: 'Service', name: 'c-svc', namespace: 'default', clusterIP: '10.96.50.50', selector: { run: 'c-pod' }, ports: [{ protocol: 'TCP', port: 80, targetPort: 8080 }], evidence: test1 });
+  m.add({ kind: 'Pod', name: 'c-pod', namespace: 'default', labels: { run: 'c-pod' }, evidence: test1 });
+  const f = trace(m, 'a-pod', '10.96.50.50:80').flows[0];
+  const connect = names(f, 'connect');
+  const dnatAt = connect.findIndex((n) => n.startsWith('KUBE-SEP-'));
+  const encapAt = connect.indexOf('flannel.1');
+  assert.ok(dnatAt > 0 && encapAt > dnatAt, connect.join(' → '));
+  assert.equal(connect.at(-1), 'c-pod');
+  const steps = f.phases.flatMap((p) => p.steps);
+  assert.deepEqual(steps.find((s) => s.nat?.type === 'DNAT')!.nat, { type: 'DNAT', before: '10.96.50.50:80', after: '10.244.1.10:8080' });
+  const reply = names(f, 'reply');
+  assert.ok(reply.indexOf('conntrack') > reply.lastIndexOf('flannel.1'), 'un-DNAT on the client node, after decapsulation');
+});
+
+test('a hostNetwork client reaches the Service through nat OUTPUT', () => {
+  const m = cluster();
+  m.add({ kind: 'Service', name: 'c-svc', namespace: 'default', clusterIP: '10.96.50.50', selector: { run: 'c-pod' }, ports: [{ protocol: 'TCP', port: 80 }], evidence: test1 });
+  m.add({ kind: 'Pod', name: 'c-pod', namespace: 'default', labels: { run: 'c-pod' }, evidence: test1 });
+  m.add({ kind: 'Pod', name: 'agent', namespace: 'default', ip: '172.30.1.48', nodeName: 'node1', hostNetwork: true, evidence: test1 });
+  const f = trace(m, 'agent', 'c-svc').flows[0];
+  const connect = f.phases.find((p) => p.name === 'connect')!.steps;
+  assert.match(connect.find((s) => s.label.includes('KUBE-SERVICES'))!.label, /nat OUTPUT → KUBE-SERVICES/);
+  assert.equal(f.actors.find((a) => a.id === connect[0].from)!.kind, 'node');
+});
