@@ -91,6 +91,7 @@ export function transportProblem(t: Target | undefined, e: unknown, missing: str
   else if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') why = `no route to ${server} (${code})`;
   else if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') why = `TLS: the server certificate of ${server} is not valid for that host name (${raw})`;
   else if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID') why = `TLS: the server certificate of ${server} is outside its validity period (${code})`;
+  else if (TLS_CODES.has(code) && e instanceof TransportError && e.hint) why = `TLS: the server certificate of ${server} is not signed by a trusted certificate authority (${code}): ${e.hint}; add the cluster's certificate-authority-data to the kubeconfig`;
   else if (TLS_CODES.has(code)) why = `TLS: the server certificate of ${server} is not signed by the certificate authority in the kubeconfig (${code}); the kubeconfig may belong to another cluster, or the cluster's CA changed`;
   else if (code === 'TIMEOUT') why = `the API server did not answer in time (${raw})`;
   else if (code === 'ABORTED') why = 'cancelled';

@@ -37,7 +37,7 @@ export interface ApiTransport {
 
 /** A failure below HTTP: connection, TLS, timeout, cancel, oversize body. `code` is Node's code or one of ours. */
 export class TransportError extends Error {
-  constructor(message: string, readonly code: string) {
+  constructor(message: string, readonly code: string, readonly hint?: string) {
     super(message);
   }
 }
@@ -104,7 +104,8 @@ export async function kubeTransport(kc: KubeConfig, options: TransportOptions = 
         const timer = setTimeout(() => fail(new TransportError(`no complete answer within ${Math.round(timeoutMs / 100) / 10} s`, 'TIMEOUT')), timeoutMs);
         const onAbort = () => fail(new TransportError('cancelled', 'ABORTED'));
         signal?.addEventListener('abort', onAbort, { once: true });
-        req.on('error', (e: NodeJS.ErrnoException) => fail(new TransportError(e.message, e.code ?? 'ERROR')));
+        req.on('error', (e: NodeJS.ErrnoException) => fail(new TransportError(e.message, e.code ?? 'ERROR',
+          !opts.ca && /CERT|SIGNATURE|SELF_SIGNED/.test(e.code ?? '') ? 'the kubeconfig names no certificate-authority, so only the system CAs were trusted' : undefined)));
         req.on('response', (res) => {
           const chunks: Buffer[] = [];
           let bytes = 0;

@@ -46,6 +46,13 @@ test('TLS: a server certificate from another CA is reported as a CA mismatch', a
   assert.equal(h.server.requests.length, 0, 'the handshake failed, so no request reached the server');
 });
 
+test('TLS: no CA in the kubeconfig and a private CA on the server: the message says the system CAs were used', async () => {
+  h = await startHarness();
+  const r = await pull(h.kubeconfig({ caPem: undefined }));
+  assert.equal(r.problems.length, 1);
+  assert.match(r.problems[0].message, /TLS: the server certificate of \S+ is not signed by a trusted certificate authority \(\w+\): the kubeconfig names no certificate-authority, so only the system CAs were trusted; add the cluster's certificate-authority-data to the kubeconfig; nothing was read$/);
+});
+
 test('expired credentials (401): stops after the preflight and says to log in again', async () => {
   h = await startHarness();
   const r = await pull(h.kubeconfig({ token: 'expired-token-0000' }));
