@@ -1,4 +1,4 @@
-import { ipFamily, isHeadless, type ClusterModel, type Pod, type Service } from '../model';
+import { describeEvidence, ipFamily, isHeadless, type ClusterModel, type Pod, type Service } from '../model';
 import { FlowBuilder } from './builder';
 import type { TraceContext } from './context';
 import { correlate } from './correlate/correlate';
@@ -90,7 +90,15 @@ export function trace(input: ClusterModel, from: string, to: string, options: Tr
     ...ctx.dns.flatMap((d) => dnsSearchAmplification(ctx, d.typed, d.failed, d.ndots, d.configEvidence)),
   ];
   for (const f of findings) b.finding(f);
-  return { flows: [b.build()], unresolved: [] };
+  return { flows: [b.build()], unresolved: conflictsAbout(input, [client, dst.kind === 'pod' ? dst.pod : undefined, ...services]) };
+}
+
+/** Sources that disagree about the objects this flow relies on: the flow used the first value. */
+function conflictsAbout(model: ClusterModel, objects: (Pod | Service | undefined)[]): string[] {
+  const keys = new Set(objects.filter((o): o is Pod | Service => !!o).map((o) => `${o.kind}|${ns(o)}/${o.name}`));
+  return model.conflicts
+    .filter((c) => keys.has(`${c.kind}|${c.key}`))
+    .map((c) => `sources disagree on ${c.kind} ${c.key} ${c.field}: ${c.values.map((v) => `${JSON.stringify(v.value)} (${v.evidence.slice(0, 2).map(describeEvidence).join(', ')})`).join(' vs ')}; the flow uses the first`);
 }
 
 /** A node named by one of its addresses. */

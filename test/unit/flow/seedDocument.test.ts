@@ -63,3 +63,8 @@ test('A.3 section (lines 280–380): headless a-app answers pod IPs, the first (
   assert.ok(!connect.some((n) => n.startsWith('KUBE-')));
   assert.ok(f.findings.some((x) => x.id === 'headless-dns-spread'));
 });
+
+test('the whole report at once: A.2 and A.3 disagree about Service a-app, and the flow says so', () => {
+  const r = trace(section(1, seedLines.length), 'b-app', 'a-app.default.svc.cluster.local');
+  assert.ok(r.unresolved.some((u) => /sources disagree on Service default\/a-app clusterIP: "10\.103\.129\.86" .* vs "None"/.test(u)), r.unresolved.join('\n'));
+});
