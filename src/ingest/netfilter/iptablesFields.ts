@@ -34,9 +34,17 @@ export function normalizeInterface(text: string | undefined): string | undefined
   return !text || text === '*' ? undefined : text;
 }
 
-/** A port number, or undefined for ranges and names we do not resolve. */
+/** Names from Debian's /etc/services that `iptables -L` (without -n) prints for common Service ports. */
+const SERVICE_PORTS: Record<string, number> = {
+  domain: 53, http: 80, https: 443, ssh: 22, ntp: 123, 'http-alt': 8080,
+  mysql: 3306, postgresql: 5432, redis: 6379, smtp: 25, ftp: 21, ldap: 389, ldaps: 636, syslog: 514,
+};
+
+/** A port number (or a well-known service name), or undefined for ranges and names we do not know. */
 export function parsePort(text: string | undefined): number | undefined {
-  if (!text || !/^\d{1,5}$/.test(text)) return undefined;
+  if (!text) return undefined;
+  if (Object.prototype.hasOwnProperty.call(SERVICE_PORTS, text)) return SERVICE_PORTS[text];
+  if (!/^\d{1,5}$/.test(text)) return undefined;
   const n = Number(text);
   return n <= 65535 ? n : undefined;
 }

@@ -82,6 +82,8 @@ const saveRules = ofKind(parseIptablesSave({ text: fixture('nft-variant.iptables
 for (const [file, table] of [
   ['nft-variant.nat.L-n.txt', 'nat'], ['nft-variant.nat.L-n-v.txt', 'nat'], ['nft-variant.nat.L-n-v-x-line-numbers.txt', 'nat'],
   ['nft-variant.filter.L-n-v.txt', 'filter'], ['legacy.nat.L-n.txt', 'nat'], ['legacy.nat.L-n-v-line-numbers.txt', 'nat'],
+  // Without -n: `anywhere` and /etc/services names (`dpt:domain`, `dpt:http`) read as addresses/ports.
+  ['legacy.nat.L-names.txt', 'nat'],
 ] as const) {
   test(`${file}: every rule agrees with iptables-save of the same tables`, () => {
     const r = parseIptablesList({ text: fixture(file), uri: file, command: `iptables -t ${table} -L -n` });
