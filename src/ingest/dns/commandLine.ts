@@ -125,3 +125,18 @@ export function podLabel(line: string, pods: readonly string[]): string | undefi
   const m = /^#\s*(\S+)\s*$/.exec(line.trim());
   return m && pods.includes(m[1]) ? m[1] : undefined;
 }
+
+/**
+ * What kubectl itself prints around a tool's output in `kubectl run -it --rm` / `kubectl exec -it`
+ * sessions; understood, and no fact.
+ */
+export function isKubectlChatter(line: string): boolean {
+  const t = line.trim();
+  return t === "If you don't see a command prompt, try pressing enter."
+    || /^pod "[^"]+" deleted( from \S+ namespace)?$/.test(t)
+    || t.startsWith('Session ended, resume using \'kubectl attach ')
+    || t.startsWith('All commands and output from this session will be recorded in container logs')
+    || t.startsWith('Unable to use a TTY - input is not a terminal')
+    || /^Waiting for pod \S+ to be running, status is \w+, pod ready: (true|false)$/.test(t)
+    || /^(Defaulted container|Defaulting container name to) /.test(t);
+}

@@ -5,7 +5,7 @@
  */
 import type { FormatSpec, ParseInput, ParseResult } from '../types';
 import { fractionMatching, logicalLines, splitBeforeTokens, totalParse, unparsedLine, type Token } from './lines';
-import { parseToolCommand, podLabel, podsOfKubectlLogs, splitArgs, toolCommandPatterns } from './commandLine';
+import { isKubectlChatter, parseToolCommand, podLabel, podsOfKubectlLogs, splitArgs, toolCommandPatterns } from './commandLine';
 import { questionNameFromArgs, questionTypeFromArgs } from './dnsFacts';
 import { DigReader } from './digMessage';
 
@@ -51,7 +51,7 @@ export function parseDig(input: ParseInput): ParseResult {
       const label = podLabel(t, logPods);
       if (label) { reader.setClient(label); continue; }
       if (t.startsWith('#')) continue; // annotation or prompt of another command
-      if (!reader.feed(l)) reader.unparsed.push(unparsedLine(l, 'not dig output'));
+      if (!reader.feed(l) && !isKubectlChatter(t)) reader.unparsed.push(unparsedLine(l, 'not dig output'));
     }
     reader.flush();
     return { format: FORMAT, facts: reader.facts, records: reader.records, unparsed: reader.unparsed };

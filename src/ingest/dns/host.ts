@@ -6,7 +6,7 @@
 import type { DnsLookup, Fact, Unparsed } from '../../model';
 import type { FormatSpec, ParseInput, ParseResult } from '../types';
 import { fractionMatching, lineEvidence, logicalLines, splitBeforeTokens, stripDot, totalParse, unparsedLine, type Token } from './lines';
-import { parseToolCommand, toolCommandPatterns } from './commandLine';
+import { isKubectlChatter, parseToolCommand, toolCommandPatterns } from './commandLine';
 import { addAnswer, clusterDnsFromAnswer, newLookup, questionNameFromArgs, questionTypeFromArgs, serverFromArgs, splitServer } from './dnsFacts';
 import { DigReader } from './digMessage';
 
@@ -109,6 +109,7 @@ export function parseHost(input: ParseInput): ParseResult {
         if (cd) facts.push(cd);
         continue;
       }
+      if (isKubectlChatter(t)) continue;
       unparsed.push(unparsedLine(l, 'not host output'));
     }
     reader.flush();

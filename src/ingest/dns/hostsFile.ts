@@ -6,7 +6,7 @@
 import { isIPv4, isIPv6, type Fact, type HostsEntry, type Unparsed } from '../../model';
 import type { FormatSpec, ParseInput, ParseResult } from '../types';
 import { fractionMatching, lineEvidence, logicalLines, splitBeforeTokens, totalParse, unparsedLine } from './lines';
-import { parseToolCommand } from './commandLine';
+import { isKubectlChatter, parseToolCommand } from './commandLine';
 import { parseResolvConf } from './resolvConf';
 
 const FORMAT = 'hosts';
@@ -40,6 +40,7 @@ export function parseHosts(input: ParseInput): ParseResult {
       const t = l.text.replace(/#.*$/, '').trim();
       if (t === '') continue;
       const [ip, ...names] = t.split(/\s+/);
+      if (isKubectlChatter(l.text)) continue;
       if (!isIp(ip) || names.length === 0) { unparsed.push(unparsedLine(l, isIp(ip) ? 'address without a name' : 'not an /etc/hosts line')); continue; }
       const e: HostsEntry = { kind: 'HostsEntry', ip, names, evidence: [lineEvidence(input.uri, l, FORMAT)] };
       if (cmd.client) e.owner = cmd.client;

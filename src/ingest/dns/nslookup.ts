@@ -7,7 +7,7 @@
 import type { DnsLookup, Fact, Unparsed } from '../../model';
 import type { FormatSpec, ParseInput, ParseResult } from '../types';
 import { fractionMatching, lineEvidence, logicalLines, spanEvidence, splitBeforeTokens, stripDot, totalParse, unparsedLine, type LogicalLine, type Token } from './lines';
-import { parseToolCommand, podLabel, podsOfKubectlLogs, splitArgs, toolCommandPatterns } from './commandLine';
+import { isKubectlChatter, parseToolCommand, podLabel, podsOfKubectlLogs, splitArgs, toolCommandPatterns } from './commandLine';
 import { addAnswer, addressType, clusterDnsFromAnswer, newLookup, questionNameFromArgs, questionTypeFromArgs, serverFromArgs, splitServer } from './dnsFacts';
 
 const FORMAT = 'nslookup';
@@ -212,6 +212,7 @@ export function parseNslookup(input: ParseInput): ParseResult {
       }
       // SOA details under `origin = …` are indented `key = value` lines
       if (/^\s+[a-z ]+ = \S+/.test(l.text) || /^(mail addr|serial|refresh|retry|expire|minimum) = /.test(t)) continue;
+      if (isKubectlChatter(t)) continue;
       unparsed.push(unparsedLine(l, 'not nslookup output'));
     }
     finishRun();

@@ -7,7 +7,7 @@
 import { derivedEvidence, isIPv4, isIPv6, type ClusterDns, type DnsConfig, type Evidence, type Fact, type Unparsed } from '../../model';
 import type { FormatSpec, ParseInput, ParseResult } from '../types';
 import { fractionMatching, lineEvidence, logicalLines, splitBeforeTokens, totalParse, unparsedLine } from './lines';
-import { parseToolCommand } from './commandLine';
+import { isKubectlChatter, parseToolCommand } from './commandLine';
 
 const FORMAT = 'resolv-conf';
 const KEYWORDS = new Set(['search', 'nameserver', 'options', 'domain', 'sortlist']);
@@ -70,7 +70,7 @@ export function parseResolvConf(input: ParseInput): ParseResult {
           cfg.evidence.push(ev);
           break;
         default:
-          unparsed.push(unparsedLine(l, 'not a resolv.conf directive'));
+          if (!isKubectlChatter(t)) unparsed.push(unparsedLine(l, 'not a resolv.conf directive'));
       }
     }
     const facts: Fact[] = [];

@@ -9,7 +9,7 @@
 import type { Fact, HttpAccess, Unparsed } from '../../model';
 import type { FormatSpec, ParseInput, ParseResult } from '../types';
 import { fractionMatching, lineEvidence, logicalLines, splitBeforeTokens, totalParse, unparsedLine, type Token } from '../dns/lines';
-import { podsOfKubectlLogs } from '../dns/commandLine';
+import { isKubectlChatter, podsOfKubectlLogs } from '../dns/commandLine';
 import { isIPv4, isIPv6 } from '../../model';
 import { digFormat } from '../dns/dig';
 import { nslookupFormat } from '../dns/nslookup';
@@ -100,7 +100,7 @@ export function parseKubectlLogs(input: ParseInput): ParseResult {
         facts.push(f);
         continue;
       }
-      if (ERROR_LOG.test(t) || ENTRYPOINT.test(t)) continue; // nginx error log and image start-up: no traffic facts
+      if (ERROR_LOG.test(t) || ENTRYPOINT.test(t) || isKubectlChatter(t)) continue; // nginx error log and image start-up: no traffic facts
       unparsed.push(unparsedLine(l, 'not an nginx access or error log line'));
     }
     return { format: FORMAT, facts, records: facts.length, unparsed };

@@ -7,7 +7,7 @@
 import { isIPv4, isIPv6, type Fact, type TracerouteResult, type Unparsed } from '../../model';
 import type { FormatSpec, ParseInput, ParseResult } from '../types';
 import { fractionMatching, lineEvidence, logicalLines, splitBeforeTokens, tokenize, totalParse, unparsedLine, type LogicalLine } from '../dns/lines';
-import { parseToolCommand, toolCommandPatterns } from '../dns/commandLine';
+import { isKubectlChatter, parseToolCommand, toolCommandPatterns } from '../dns/commandLine';
 
 const FORMAT = 'traceroute';
 type Hop = TracerouteResult['hops'][number];
@@ -119,7 +119,7 @@ export function parseTraceroute(input: ParseInput): ParseResult {
           continue;
         }
       }
-      if (/^traceroute: /.test(t) || /^(Warning|warning): /.test(t)) continue; // tool warnings, no facts
+      if (/^traceroute: /.test(t) || /^(Warning|warning): /.test(t) || isKubectlChatter(t)) continue; // tool warnings, no facts
       unparsed.push(unparsedLine(l, cur ? 'not a traceroute hop' : 'traceroute hop before any "traceroute to" header'));
     }
     finish();

@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseToolCommand, podOfKubectlLogs } from '../../../../src/ingest/dns/commandLine';
+import { isKubectlChatter, parseToolCommand, podOfKubectlLogs } from '../../../../src/ingest/dns/commandLine';
+import { parseNslookup } from '../../../../src/ingest/dns/nslookup';
+import { factsOf, fixture } from './helpers';
 import { questionNameFromArgs, questionTypeFromArgs, serverFromArgs } from '../../../../src/ingest/dns/dnsFacts';
 
 test('who ran the tool: kubectl exec/run, ip netns exec, or the transcript host', () => {
@@ -32,4 +34,20 @@ test('the pod of `kubectl logs`', () => {
   assert.equal(podOfKubectlLogs('kubectl -n default logs -f --tail 20 pod/a-app-0 -c nginx'), 'a-app-0');
   assert.equal(podOfKubectlLogs('kubectl get pods'), undefined);
   assert.equal(podOfKubectlLogs('cat logs'), undefined);
+});
+
+test('kubectl run -it --rm chatter around a tool\'s output is understood, not reported', () => {
+  // The lines kubectl prints around the tool (as seen in public transcripts), around a real busybox answer.
+  const text = [
+    "If you don't see a command prompt, try pressing enter.",
+    fixture('dns/busybox-nslookup-pod.txt').trimEnd(),
+    "Session ended, resume using 'kubectl attach dns-test -c dns-test -i -t' command",
+    'pod "dns-test" deleted from default namespace',
+  ].join('\n');
+  const r = parseNslookup({ text, uri: 'x', command: 'kubectl run dns-test --image=busybox:1.36 -it --rm --restart=Never -- nslookup web-1.web.default.svc.cluster.local' });
+  assert.deepEqual(r.unparsed, []);
+  const [l] = factsOf(r, 'DnsLookup');
+  assert.deepEqual([l.client, l.answers[0].data], ['dns-test', '10.244.0.221']);
+  assert.equal(isKubectlChatter('pod "curl" deleted'), true);
+  assert.equal(isKubectlChatter('Server: 10.96.0.10'), false);
 });
