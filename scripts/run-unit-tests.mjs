@@ -2,9 +2,12 @@
 // them with Node's own test runner. Extra arguments filter test files by substring:
 //   node scripts/run-unit-tests.mjs ingest/tcpdump
 import * as esbuild from 'esbuild';
-import { readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+
+mkdirSync('out', { recursive: true });
 
 const filters = process.argv.slice(2);
 const skipDirs = new Set(['node_modules', 'e2e', 'vscode', 'fixtures', 'workspace']);
@@ -28,10 +31,13 @@ if (files.length === 0) {
   process.exit(1);
 }
 
-rmSync('out/test', { recursive: true, force: true });
+// Each run bundles into its own folder, so parallel runs (several engineers, watch + CI) never
+// delete each other's files.
+const outdir = mkdtempSync('out/test-');
+process.on('exit', () => rmSync(outdir, { recursive: true, force: true }));
 await esbuild.build({
   entryPoints: files,
-  outdir: 'out/test',
+  outdir,
   outbase: 'test',
   bundle: true,
   platform: 'node',
@@ -42,6 +48,6 @@ await esbuild.build({
   logLevel: 'warning',
 });
 
-const outputs = files.map((f) => join('out/test', relative('test', f)).replace(/\.ts$/, '.js'));
+const outputs = files.map((f) => join(outdir, relative('test', f)).replace(/\.ts$/, '.js'));
 const result = spawnSync(process.execPath, ['--enable-source-maps', '--test', '--test-reporter=spec', ...outputs], { stdio: 'inherit' });
 process.exit(result.status ?? 1);
