@@ -61,3 +61,14 @@ test('"No answer" (NOERROR without records) in bind nslookup and host', () => {
   const [b] = factsOf(parseNslookup({ text: fixture('dns/busybox-nslookup-noanswer.txt'), uri: 'b', command: 'busybox nslookup -type=AAAA a-app.default.svc.cluster.local' }), 'DnsLookup');
   assert.deepEqual([b.question.name, b.question.type, b.answers.length], ['a-app.default.svc.cluster.local', 'AAAA', 0]);
 });
+
+test('host with a server on the command line names it in a "Using domain server:" block; SRV records', () => {
+  const r = parseHost({ text: fixture('dns/host-server.txt'), uri: 's' });
+  assert.deepEqual(r.unparsed, []);
+  const [l] = factsOf(r, 'DnsLookup');
+  assert.deepEqual([l.server, l.serverPort, l.answers[0].data], ['10.96.0.10', 53, '10.103.129.86']);
+  const srv = parseHost({ text: fixture('dns/host-srv.txt'), uri: 'v' });
+  const [s] = factsOf(srv, 'DnsLookup');
+  assert.equal(s.question.type, 'SRV');
+  assert.deepEqual(s.answers.map((a) => a.data.split(' ')[3]).sort(), ['web-0', 'web-1', 'web-2'].map((p) => `${p}.web.default.svc.cluster.local`));
+});
