@@ -56,26 +56,25 @@ export function parseSaveRuleWords(words: readonly string[]): SaveRuleFields | s
   let module = '';
   for (let i = 1; i < words.length; i++) {
     const w = words[i];
-    const next = () => words[++i];
     if (w === '!') { negate = true; continue; }
     const neg = negate;
     negate = false;
     switch (w) {
-      case '-s': case '--source': { const a = normalizeAddress(next(), neg); if (a) rule.source = a; break; }
-      case '-d': case '--destination': { const a = normalizeAddress(next(), neg); if (a) rule.destination = a; break; }
-      case '-p': case '--protocol': { const p = normalizeProtocol(next()); if (p) rule.protocol = neg ? `!${p}` : p; break; }
-      case '-i': case '--in-interface': rule.inInterface = `${neg ? '!' : ''}${next() ?? ''}`; break;
-      case '-o': case '--out-interface': rule.outInterface = `${neg ? '!' : ''}${next() ?? ''}`; break;
-      case '-m': case '--match': module = next() ?? ''; if (module === 'recent') recent ??= {}; break;
-      case '-j': case '--jump': case '-g': case '--goto': rule.target = next() ?? ''; module = ''; break;
-      case '-c': case '--set-counters': rule.packets = Number(next()); rule.bytes = Number(next()); break;
-      case '--comment': { const c = next(); if (c !== undefined) rule.comment = c; break; }
-      case '--dport': case '--destination-port': { const p = parsePort(next()); if (p !== undefined) rule.dport = p; break; }
-      case '--sport': case '--source-port': { const p = parsePort(next()); if (p !== undefined) rule.sport = p; break; }
-      case '--probability': { const p = Number(next()); if (Number.isFinite(p)) rule.probability = p; break; }
-      case '--mark': if (module === 'mark') marks.push(canonicalMarkMatch(next() ?? '', neg)); else i++; break;
+      case '-s': case '--source': { const a = normalizeAddress(words[++i], neg); if (a) rule.source = a; break; }
+      case '-d': case '--destination': { const a = normalizeAddress(words[++i], neg); if (a) rule.destination = a; break; }
+      case '-p': case '--protocol': { const p = normalizeProtocol(words[++i]); if (p) rule.protocol = neg ? `!${p}` : p; break; }
+      case '-i': case '--in-interface': rule.inInterface = `${neg ? '!' : ''}${words[++i] ?? ''}`; break;
+      case '-o': case '--out-interface': rule.outInterface = `${neg ? '!' : ''}${words[++i] ?? ''}`; break;
+      case '-m': case '--match': module = words[++i] ?? ''; if (module === 'recent') recent ??= {}; break;
+      case '-j': case '--jump': case '-g': case '--goto': rule.target = words[++i] ?? ''; module = ''; break;
+      case '-c': case '--set-counters': rule.packets = Number(words[++i]); rule.bytes = Number(words[++i]); break;
+      case '--comment': { const c = words[++i]; if (c !== undefined) rule.comment = c; break; }
+      case '--dport': case '--destination-port': { const p = parsePort(words[++i]); if (p !== undefined) rule.dport = p; break; }
+      case '--sport': case '--source-port': { const p = parsePort(words[++i]); if (p !== undefined) rule.sport = p; break; }
+      case '--probability': { const p = Number(words[++i]); if (Number.isFinite(p)) rule.probability = p; break; }
+      case '--mark': if (module === 'mark') marks.push(canonicalMarkMatch(words[++i] ?? '', neg)); else i++; break;
       case '--or-mark': case '--xor-mark': case '--and-mark': case '--set-mark': case '--set-xmark': {
-        const vm = parseValueMask(next() ?? '');
+        const vm = parseValueMask(words[++i] ?? '');
         if (!vm) break;
         const [v, m] = vm;
         if (w === '--or-mark') marks.push(canonicalMarkTarget(v, v));
@@ -85,10 +84,10 @@ export function parseSaveRuleWords(words: readonly string[]): SaveRuleFields | s
         else marks.push(canonicalMarkTarget(v, m));
         break;
       }
-      case '--to-destination': { const t = parseNatTarget(next() ?? ''); if (t) rule.dnatTo = t; break; }
-      case '--seconds': if (recent && module === 'recent') recent.seconds = Number(next()); else i++; break;
-      case '--hitcount': if (recent && module === 'recent') recent.hitcount = Number(next()); else i++; break;
-      case '--name': if (recent && module === 'recent') recent.name = next() ?? ''; else i++; break;
+      case '--to-destination': { const t = parseNatTarget(words[++i] ?? ''); if (t) rule.dnatTo = t; break; }
+      case '--seconds': if (recent && module === 'recent') recent.seconds = Number(words[++i]); else i++; break;
+      case '--hitcount': if (recent && module === 'recent') recent.hitcount = Number(words[++i]); else i++; break;
+      case '--name': if (recent && module === 'recent') recent.name = words[++i] ?? ''; else i++; break;
       case '--reap': if (recent) recent.reap = true; break;
       default:
         if (recent && module === 'recent' && RECENT_ACTIONS.has(w)) recent.action = w.slice(2) as RecentOptions['action'];
