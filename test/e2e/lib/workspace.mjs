@@ -14,9 +14,7 @@ export function prepareWorkspace() {
   const samples = join(ROOT, 'samples');
   const hasSamples = existsSync(samples) && readdirSync(samples).length > 0;
   if (hasSamples) cpSync(samples, dir, { recursive: true });
+  // Always there, samples or not: tcpdump logs, iptables-save dumps and a manifest (a-app.yaml).
   cpSync(E2E_FIXTURES, join(dir, 'e2e'), { recursive: true });
-  // A manifest to open even when samples/ is empty.
-  const manifests = join(ROOT, 'test', 'fixtures', 'manifests');
-  if (!hasSamples && existsSync(manifests)) cpSync(manifests, join(dir, 'manifests'), { recursive: true });
   return { dir, hasSamples, dispose: () => rmSync(dir, { recursive: true, force: true }) };
 }

@@ -1,0 +1,133 @@
+// Checks of the built diagram webview in headless Chromium, outside VS Code (the page
+// is the panel's real HTML and CSP, with a stub acquireVsCodeApi; see
+// bench/webview/panelPage.ts). Bundled and run by diagram-webview.e2e.mjs.
+// Page code is written as strings: this file is type-checked without DOM types.
+import assert from 'node:assert/strict';
+import type { Flow, TraceResult } from '../../../src/flow/types';
+import type { HostToWebview } from '../../../src/protocol/messages';
+import { cleanLabel } from '../../../src/render/escape';
+import { buildPayload } from '../../../src/render/payload';
+import { indexSteps } from '../../../src/render/steps';
+import { openPanel, type PanelHarness } from '../../../bench/webview/panelPage';
+import { podToService } from '../../unit/render/flows';
+import { HOSTILE } from '../../unit/render/hostile';
+
+const show = (result: TraceResult, ui?: { flow: number; phase: number; zoom: number }): HostToWebview => ({ type: 'show', payload: buildPayload(result).payload, state: { version: 1, result, ui } });
+
+async function showAndWait(panel: PanelHarness, message: HostToWebview, state = 'rendered'): Promise<void> {
+  await panel.page.evaluate(`document.getElementById('app').dataset.state = 'pending'`);
+  await panel.post(message);
+  await panel.page.locator('#app[data-state="rendered"], #app[data-state="error"], #app[data-state="problem"]').waitFor({ timeout: 60_000 });
+  assert.equal(await panel.page.getAttribute('#app', 'data-state'), state, await panel.page.innerText('#app'));
+}
+
+/** Texts of each drawn message (its lines joined by a space), in drawing order. */
+const MESSAGE_TEXTS = `(() => {
+  const out = []; let cur = [];
+  for (const el of document.querySelectorAll('#diagram .messageText, #diagram .messageLine0, #diagram .messageLine1')) {
+    if (el.classList.contains('messageText')) cur.push(el.textContent.replace(/\\s*$/, ''));
+    else { out.push(cur.join(' ')); cur = []; }
+  }
+  return out;
+})()`;
+
+function hostileFlow(): Flow {
+  const names = [...HOSTILE, '<img src=x onerror="window.__pwned=1">', '<script>window.__pwned=2</script>'];
+  const actors = names.map((n, i) => ({ id: `a${i}`, kind: 'pod' as const, name: n, group: i % 2 ? n : undefined }));
+  return {
+    title: names[0],
+    family: 'pod-to-pod',
+    actors,
+    phases: [{ name: names[1], steps: names.map((n, i) => ({ from: `a${i}`, to: `a${(i + 1) % names.length}`, label: n, explanation: n, status: 'observed' as const, kind: 'packet' as const, evidence: [] })) }],
+    findings: [],
+    unresolved: [],
+  };
+}
+
+export async function run(report: (name: string, fn: () => Promise<void>) => Promise<void>): Promise<void> {
+  const panel = await openPanel({ viewport: { width: 1400, height: 900 } });
+  await panel.page.evaluate(`window.__violations = []; document.addEventListener('securitypolicyviolation', (e) => window.__violations.push(e.violatedDirective + ' ' + e.blockedURI))`);
+  try {
+    await report('hostile names are drawn as text: no markup, no script, no CSP violation', async () => {
+      const flow = hostileFlow();
+      await showAndWait(panel, show({ flows: [flow], unresolved: [] }));
+      const texts = (await panel.page.evaluate(MESSAGE_TEXTS)) as string[];
+      assert.deepEqual(texts, indexSteps(flow).map((s) => cleanLabel(s.step.label)));
+      const tags = (await panel.page.evaluate(`[...new Set([...document.querySelectorAll('#diagram svg *')].map((e) => e.localName))]`)) as string[];
+      for (const bad of ['script', 'img', 'a', 'iframe', 'foreignObject', 'use']) assert.ok(!tags.includes(bad), `<${bad}> in the SVG: ${tags.join(' ')}`);
+      assert.equal(await panel.page.evaluate('window.__pwned'), undefined);
+      assert.deepEqual(await panel.page.evaluate('window.__violations'), []);
+      const actors = (await panel.page.locator('#diagram text.actor').allTextContents()).map((t) => t.trim());
+      for (const a of flow.actors.slice(0, 5)) assert.ok(actors.includes(cleanLabel(a.name, 60)), `${JSON.stringify(a.name)} shown as ${JSON.stringify(actors)}`);
+    });
+
+    await report('clicking an arrow selects its step and posts openEvidence with that step’s evidence id', async () => {
+      const result = { flows: [podToService()], unresolved: [] };
+      const { payload } = buildPayload(result);
+      await showAndWait(panel, show(result));
+      const step = payload.flows[0].steps.find((s) => s.evidence.some((e) => e.openable) && s.from !== s.to)!;
+      await panel.page.evaluate('window.__posted.length = 0');
+      // A horizontal line has no height, so Playwright calls it invisible: click its middle anyway.
+      await panel.page.locator(`#diagram line.kpp-hit[data-step="${step.index}"]`).click({ force: true });
+      const posted = await panel.posted();
+      assert.deepEqual(posted.filter((m) => m.type === 'openEvidence'), [{ type: 'openEvidence', id: step.evidence.find((e) => e.openable)!.id }]);
+      assert.equal(await panel.page.locator(`#step-${step.index}.selected`).count(), 1);
+    });
+
+    await report('phase tabs draw one phase; the step list follows', async () => {
+      const result = { flows: [podToService()], unresolved: [] };
+      await showAndWait(panel, show(result));
+      await panel.page.evaluate(`document.getElementById('app').dataset.state = 'pending'`);
+      await panel.page.locator('vscode-tab-header', { hasText: '3 · reply' }).click();
+      await panel.page.locator('#app[data-state="rendered"]').waitFor({ timeout: 30_000 });
+      assert.equal(await panel.page.locator('#diagram .kpp-hit').count(), 1);
+      assert.equal(await panel.page.locator('#side li.step').count(), 1);
+    });
+
+    await report('export buttons post Mermaid/Markdown requests and a standalone SVG', async () => {
+      await showAndWait(panel, show({ flows: [podToService()], unresolved: [] }));
+      await panel.page.evaluate('window.__posted.length = 0');
+      for (const id of ['export-mermaid', 'export-markdown', 'export-svg']) await panel.page.locator(`#${id}`).click();
+      const posted = (await panel.posted()).filter((m) => m.type === 'export');
+      assert.deepEqual(posted.map((m) => m.format), ['mermaid', 'markdown', 'svg']);
+      const svg = String(posted[2].svg);
+      assert.match(svg, /^<svg[\s>]/);
+      assert.ok(!svg.includes('kpp-hit') && !svg.includes('data-step'), 'click helpers are stripped');
+      assert.match(svg, /xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+    });
+
+    await report('a VS Code theme switch redraws the diagram in the new colours', async () => {
+      await panel.setTheme('light');
+      await showAndWait(panel, show({ flows: [podToService()], unresolved: [] }));
+      const light = await panel.page.locator('#diagram svg style').first().textContent();
+      await panel.page.evaluate(`document.getElementById('app').dataset.state = 'pending'`);
+      await panel.setTheme('dark');
+      await panel.page.locator('#app[data-state="rendered"]').waitFor({ timeout: 30_000 });
+      const dark = await panel.page.locator('#diagram svg style').first().textContent();
+      assert.notEqual(dark, light);
+      assert.match(dark ?? '', /#cccccc/i, 'the dark theme’s foreground is used');
+      await panel.setTheme('light');
+    });
+
+    await report('no flow: the panel explains why and lists the commands that help (never blank)', async () => {
+      await showAndWait(panel, show({ flows: [], unresolved: ['source b-pod: no pod, node or IP by that name'] }), 'problem');
+      const text = await panel.page.innerText('#problem');
+      assert.match(text, /No flow could be traced/);
+      assert.match(text, /source b-pod: no pod, node or IP by that name/);
+      assert.match(text, /iptables-save -t nat/);
+      assert.equal(await panel.page.locator('#export-svg').isHidden(), true);
+    });
+
+    await report('the panel state is persisted for the serializer (result and view)', async () => {
+      const result = { flows: [podToService()], unresolved: [] };
+      await showAndWait(panel, show(result, { flow: 0, phase: 2, zoom: 0.8 }));
+      const state = (await panel.page.evaluate('window.__state')) as { version: number; result: TraceResult; ui: { phase: number; zoom: number } };
+      assert.equal(state.version, 1);
+      assert.deepEqual(state.result, result);
+      assert.equal(state.ui.phase, 2);
+      assert.equal(state.ui.zoom, 0.8);
+    });
+  } finally {
+    await panel.close();
+  }
+}
