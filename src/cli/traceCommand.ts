@@ -106,7 +106,7 @@ export function traceText(result: TraceResult): string {
     for (const p of f.phases) {
       out.push(`  ${p.name}`);
       for (const s of p.steps) {
-        const where = s.evidence.filter((e) => e.source !== 'derived').slice(0, 3).map(describeEvidence).join(', ');
+        const where = [...new Set(s.evidence.filter((e) => e.source !== 'derived').map(describeEvidence))].slice(0, 3).join(', ');
         out.push(`    ${s.status.padEnd(12)} ${name(s.from)} → ${name(s.to)}: ${s.label}${s.nat ? `  [${s.nat.type} ${s.nat.before} → ${s.nat.after}]` : ''}${where ? `  (${where})` : ''}`);
         for (const a of s.alternatives ?? []) out.push(`                   ${a.chosen ? '*' : '-'} ${a.label}${a.probability !== undefined ? ` (overall ${(a.probability * 100).toFixed(0)}%)` : ''}`);
       }

@@ -73,7 +73,7 @@ export function dnsPhase(ctx: TraceContext, client: Pod | undefined, typed: stri
     const res = proxyToEndpoint(ctx, phase, at, node, svc, port, client.ip);
     if (res.endpoint) {
       dnsId = ctx.b.actor(coreDns(res.endpoint.ip));
-      ctx.b.step(phase, { from: res.at!, to: dnsId, kind: 'dns-query', label: `to CoreDNS ${res.endpoint.ip ?? ''}:${res.endpoint.port ?? 53}`, explanation: 'The translated query crosses cni0 and the CoreDNS pod\'s veth like any pod-to-pod packet.', evidence: res.endpoint.evidence });
+      ctx.b.step(phase, { from: res.at!, to: dnsId, kind: 'dns-query', label: `to CoreDNS ${res.endpoint.ip ?? ''}:${res.endpoint.port ?? 53}`, explanation: 'The translated query crosses cni0 and the CoreDNS pod\'s veth like any pod-to-pod packet.', evidence: res.endpoint.evidence, status: res.chosenProven ? undefined : 'predicted' });
     }
   }
   for (const f of failed) {

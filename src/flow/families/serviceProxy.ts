@@ -32,6 +32,8 @@ export interface ProxyResult {
   serviceChain?: string;
   /** True when kube-proxy's REJECT answered (no endpoints proven). */
   rejected?: boolean;
+  /** True when logs show (or there is only one) endpoint this connection went to. */
+  chosenProven?: boolean;
 }
 
 /** Which endpoint this connection really went to: a DNAT pair in the captures, post-DNAT packets, server logs, conntrack. */
@@ -132,9 +134,10 @@ function pickAndDnat(ctx: TraceContext, phase: FlowPhase, svcId: string, node: s
     explanation: `${taken.chain ?? 'The endpoint chain'} rewrites the destination to the pod; conntrack remembers the translation so replies are rewritten back. Same source port and TCP sequence before and after: it is one connection.`,
     nat: { type: 'DNAT', before: vip, after: target },
     evidence: [...(dnatRule?.evidence ?? taken.evidence), ...(pair ? [...pair.before.evidence, ...pair.after.evidence] : []), ...(choice ? chosenEv : [])],
-    status: pair || dnatRule || taken.observedRule ? undefined : 'predicted',
+    // The rule exists either way; that this connection was rewritten by it is only known when the chosen endpoint is.
+    status: choice || pair || choices.length === 1 ? (pair || dnatRule || taken.observedRule || choice ? undefined : 'predicted') : 'predicted',
   });
-  return { at: sepId, endpoint: taken, choices, problems, serviceChain: svcChain };
+  return { at: sepId, endpoint: taken, choices, problems, serviceChain: svcChain, chosenProven: !!choice || choices.length === 1 };
 }
 
 /**
@@ -237,8 +240,9 @@ function viaIpvs(ctx: TraceContext, phase: FlowPhase, from: string, node: string
     nat: { type: 'DNAT', before: `${svc.clusterIP}:${port.port}`, after: target },
     evidence: [...taken.evidence, ...chosenEv],
     alternatives: alternatives(choices, choice, chosenEv, false),
+    status: choice || choices.length === 1 ? undefined : 'predicted',
   });
-  return { at: ipvs, endpoint: taken, choices, problems, serviceChain: name };
+  return { at: ipvs, endpoint: taken, choices, problems, serviceChain: name, chosenProven: !!choice || choices.length === 1 };
 }
 
 function viaNft(ctx: TraceContext, phase: FlowPhase, from: string, node: string, svc: Service, port: ServicePort, clientIp: string | undefined, modeEv: Evidence[]): ProxyResult {
@@ -268,8 +272,8 @@ function viaNft(ctx: TraceContext, phase: FlowPhase, from: string, node: string,
     explanation: 'nftables mode picks the endpoint with one numgen random vmap: each endpoint has an equal share.',
     evidence: [...taken.evidence, ...chosenEv], alternatives: alternatives(choices, choice, chosenEv, false),
   });
-  ctx.b.step(phase, { from: epId, to: epId, kind: 'nat', label: `DNAT ${svc.clusterIP}:${port.port} → ${target}`, nat: { type: 'DNAT', before: `${svc.clusterIP}:${port.port}`, after: target }, explanation: 'The endpoint chain rewrites the destination; conntrack reverses it for replies.', evidence: taken.evidence });
-  return { at: epId, endpoint: taken, choices, problems, serviceChain: svcChain };
+  ctx.b.step(phase, { from: epId, to: epId, kind: 'nat', label: `DNAT ${svc.clusterIP}:${port.port} → ${target}`, nat: { type: 'DNAT', before: `${svc.clusterIP}:${port.port}`, after: target }, explanation: 'The endpoint chain rewrites the destination; conntrack reverses it for replies.', evidence: [...taken.evidence, ...chosenEv], status: choice || choices.length === 1 ? undefined : 'predicted' });
+  return { at: epId, endpoint: taken, choices, problems, serviceChain: svcChain, chosenProven: !!choice || choices.length === 1 };
 }
 
 /** Packets of the connection as the client sees it (to the virtual address). */

@@ -50,6 +50,9 @@ test('A.2 b-app → a-app.default.svc.cluster.local: search list, kube-dns, KUBE
   const choice = dns.find((s) => s.alternatives)!;
   assert.deepEqual(choice.alternatives!.map((a) => a.probability), [0.5, 0.5]);
   assert.ok(choice.alternatives!.every((a) => !a.chosen));
+  // Which CoreDNS pod got this query is not in any log: the DNAT and the hop to CoreDNS stay predicted.
+  assert.equal(dns.find((s) => s.nat?.type === 'DNAT')!.status, 'predicted');
+  assert.equal(dns.find((s) => s.label.startsWith('to CoreDNS'))!.status, 'predicted');
   const answer = dns.find((s) => s.kind === 'dns-answer')!;
   assert.deepEqual(answer.dns!.answers, ['10.103.129.86']);
   assert.equal(answer.status, 'observed');
