@@ -1,4 +1,5 @@
-import { describeEvidence, ipFamily, isHeadless, type ClusterModel, type Pod, type Service } from '../model';
+import { cidrContains, derivedEvidence, describeEvidence, ipFamily, isHeadless, type ClusterModel, type Pod, type Service } from '../model';
+import { nodeActor, routingActor } from './actors';
 import { FlowBuilder } from './builder';
 import type { TraceContext } from './context';
 import { correlate } from './correlate/correlate';
@@ -77,7 +78,8 @@ export function trace(input: ClusterModel, from: string, to: string, options: Tr
     const owner = dst.kind === 'node' ? undefined : podByIp(ctx, dst.ip);
     const phase = b.phase('connect');
     const { at } = podToBridge(ctx, phase, client, { match: (p) => p.src?.ip === client.ip && p.dst?.ip === (dst.kind === 'ip' ? dst.ip : dst.ip), label: `${client.ip ?? client.name} → ${dst.kind === 'ip' ? dst.ip : dst.node.name}` });
-    if (!owner) toDefaultGateway(ctx, phase, at, nodeOf(ctx, client), dst.kind === 'ip' ? dst.ip : dst.node.name, `${dst.kind === 'ip' ? dst.ip : dst.node.name} is not a pod or Service address: the node routes it by its routing table${dst.kind === 'ip' ? ' (default route)' : ''}.`);
+    if (dst.kind === 'node') toNode(ctx, phase, at, nodeOf(ctx, client), dst.node.name, dst.ip ?? dst.node.internalIP);
+    else if (!owner) toDefaultGateway(ctx, phase, at, nodeOf(ctx, client), dst.ip, `${dst.ip} is not a pod or Service address: the node routes it by its routing table (default route).`);
   }
   if (client && dst.kind === 'service' && model.findService('kube-dns', 'kube-system')) services.push(model.findService('kube-dns', 'kube-system')!);
 
@@ -91,6 +93,20 @@ export function trace(input: ClusterModel, from: string, to: string, options: Tr
   ];
   for (const f of findings) b.finding(f);
   return { flows: [b.build()], unresolved: conflictsAbout(input, [client, dst.kind === 'pod' ? dst.pod : undefined, ...services]) };
+}
+
+/** Pod → a node's own address: its own node answers locally; another node is reached over the node network. */
+function toNode(ctx: TraceContext, phase: ReturnType<FlowBuilder['phase']>, from: string, here: string, node: string, ip?: string): void {
+  const r = ctx.b.actor(routingActor(here));
+  const route = ip ? ctx.model.all('Route').find((x) => x.destination !== 'default' && !x.dev?.startsWith('cni') && !x.dev?.startsWith('flannel') && cidrContains(x.destination, ip) && (!x.host || x.host === here)) : undefined;
+  const local = node === here;
+  ctx.b.step(phase, {
+    from, to: r, kind: 'route', label: local ? `${ip ?? node} is local` : route ? `${route.destination} dev ${route.dev}` : `route to ${ip ?? node}`,
+    explanation: local ? `${node}'s own address: the packet goes up to its stack (INPUT), no further hop.` : `A node address on the underlay network; Flannel masquerades pod sources leaving the pod network when ipMasq is on.`,
+    evidence: route ? route.evidence : [derivedEvidence('node addresses are on the nodes\' own network')],
+  });
+  const n = ctx.b.actor(nodeActor(node, ip ? [ip] : undefined));
+  if (!local) ctx.b.step(phase, { from: r, to: n, kind: 'packet', label: `to ${node} ${ip ?? ''}`.trim(), explanation: 'Over the node network, not VXLAN: the destination is not a pod address.', evidence: ctx.model.nodes.find((x) => x.name === node)?.evidence ?? [] });
 }
 
 /** Sources that disagree about the objects this flow relies on: the flow used the first value. */

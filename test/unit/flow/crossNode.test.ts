@@ -111,3 +111,15 @@ test('a hostNetwork client reaches the Service through nat OUTPUT', () => {
   assert.match(connect.find((s) => s.label.includes('KUBE-SERVICES'))!.label, /nat OUTPUT → KUBE-SERVICES/);
   assert.equal(f.actors.find((a) => a.id === connect[0].from)!.kind, 'node');
 });
+
+test('pod → another node\'s address goes over the node network (real `ip route`: 172.30.1.0/24 dev eth0), not VXLAN', () => {
+  const m = cluster();
+  m.add(parsed('ip-route', 'test/fixtures/ip/ip-route.txt', 'node1'));
+  const f = trace(m, 'a-pod', 'node2').flows[0];
+  const steps = f.phases.flatMap((p) => p.steps);
+  const route = steps.find((s) => s.kind === 'route')!;
+  assert.equal(route.label, '172.30.1.0/24 dev eth0');
+  assert.equal(route.evidence[0].line, 4);
+  assert.ok(!steps.some((s) => s.kind === 'encap'));
+  assert.equal(f.actors.find((a) => a.id === steps.at(-1)!.to)!.kind, 'node');
+});
