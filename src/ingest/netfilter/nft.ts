@@ -73,6 +73,11 @@ function parseElement(text: string): { key: string[]; verdict: string } | undefi
   return { key: keyPart.split(' . ').map((k) => k.trim()), verdict: colon >= 0 ? flat.slice(colon + 3).trim() : '' };
 }
 
+function stripHandle(t: string): string {
+  const at = t.lastIndexOf(' # handle ');
+  return at >= 0 && /^\d+$/.test(t.slice(at + 10)) ? t.slice(0, at).trimEnd() : t;
+}
+
 export function parseNft(input: ParseInput): ParseResult {
   const facts: Fact[] = [];
   const unparsed: Unparsed[] = [];
@@ -116,7 +121,8 @@ export function parseNft(input: ParseInput): ParseResult {
   for (let idx = 0; idx < lines.length; idx++) {
     const lineNo = firstLine + idx;
     const raw = lines[idx];
-    const text = raw.trim();
+    // `nft -a` appends `# handle N` to tables, chains, sets and rules.
+    const text = stripHandle(raw.trim());
     if (!text || text.startsWith('#')) continue;
     if (inElements) {
       const end = braceBalance(text) < 0;

@@ -118,3 +118,11 @@ test('ipvsadm: the tool\'s own error text (this kernel) is reported, not parsed'
   assert.equal(ofKind(r.facts, 'IpvsVirtualServer').length, 0);
   assert.equal(r.unparsed.length, 2);
 });
+
+test('nft -a (rule handles) parses to the same facts as the listing without handles', () => {
+  const plain = parseNft({ text: fixture('nftables-mode.nft-list-table.txt'), uri: 'a' });
+  const handles = parseNft({ text: fixture('nftables-mode.nft-a-list-table.txt'), uri: 'b' });
+  assert.deepEqual(handles.unparsed, []);
+  const strip = (facts: typeof plain.facts) => facts.map((f) => ({ ...f, evidence: [] }));
+  assert.deepEqual(strip(handles.facts), strip(plain.facts));
+});
