@@ -126,3 +126,13 @@ test('nft -a (rule handles) parses to the same facts as the listing without hand
   const strip = (facts: typeof plain.facts) => facts.map((f) => ({ ...f, evidence: [] }));
   assert.deepEqual(strip(handles.facts), strip(plain.facts));
 });
+
+test('conntrack -L -o extended (real): the `ipv4 2` prefix is read, tuples as without it', () => {
+  const text = fixture('conntrack-L-o-extended.txt');
+  const r = parseConntrack({ text, uri: 'ext' });
+  assert.deepEqual(r.unparsed, []);
+  const entries = ofKind(r.facts, 'ConntrackEntry');
+  assert.equal(entries.length, Number(/(\d+) flow entries/.exec(text)![1]));
+  assert.ok(entries.every((e) => e.original.src === '10.244.0.147' && e.reply.dst !== ''));
+  assert.ok(entries.some((e) => e.protocol === 'udp' && e.original.dst === '10.96.0.10' && ['10.244.0.105', '10.244.0.107'].includes(e.reply.src)));
+});
