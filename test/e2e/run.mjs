@@ -81,7 +81,7 @@ async function main() {
   }
   installCodeServer();
   const suites = await loadSuites();
-  const ws = prepareWorkspace();
+  const ws = prepareWorkspace({ keep: flag('--keep') });
   console.log(`› workspace ${ws.dir}${ws.hasSamples ? ' (samples/ + e2e fixtures)' : ' (e2e fixtures)'}`);
   const browser = await launchChromium();
   try {

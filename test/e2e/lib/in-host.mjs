@@ -62,6 +62,8 @@ export async function runExtensionTests(browser, { testsPath, folder, timeoutMs 
 export async function runInHostTests(browser, { files, folder, grep, timeoutMs = 180_000, env = {} }) {
   const resultsDir = mkdtempSync(join(tmpdir(), 'kpp-results-'));
   const resultsFile = join(resultsDir, 'results.json');
+  const cleanup = () => rmSync(resultsDir, { recursive: true, force: true });
+  process.once('exit', cleanup);
   try {
     const run = await runExtensionTests(browser, {
       testsPath: RUNNER,
@@ -72,6 +74,7 @@ export async function runInHostTests(browser, { files, folder, grep, timeoutMs =
     const tests = existsSync(resultsFile) ? JSON.parse(readFileSync(resultsFile, 'utf8')).tests : [];
     return { ...run, tests };
   } finally {
-    rmSync(resultsDir, { recursive: true, force: true });
+    cleanup();
+    process.off('exit', cleanup);
   }
 }

@@ -25,7 +25,8 @@ async function showAndWait(panel: PanelHarness, message: HostToWebview, state = 
 const MESSAGE_TEXTS = `(() => {
   const out = []; let cur = [];
   for (const el of document.querySelectorAll('#diagram .messageText, #diagram .messageLine0, #diagram .messageLine1')) {
-    if (el.classList.contains('messageText')) cur.push(el.textContent.replace(/\\s*$/, ''));
+    // The panel adds a <title> (tooltip) to the first line of each message: not shown text.
+    if (el.classList.contains('messageText')) cur.push([...el.childNodes].filter((n) => n.nodeName !== 'title').map((n) => n.textContent).join('').replace(/\\s*$/, ''));
     else { out.push(cur.join(' ')); cur = []; }
   }
   return out;
