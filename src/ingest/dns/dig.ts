@@ -4,12 +4,14 @@
  * that ndots:5 causes are visible), `-x`, SRV, and timeouts.
  */
 import type { FormatSpec, ParseInput, ParseResult } from '../types';
-import { fractionMatching, logicalLines, splitBeforeTokens, totalParse, unparsedLine, type Token } from './lines';
+import { fractionMatching, logicalLines, splitBeforeTokens, tokenize, totalParse, unparsedLine, type Token } from './lines';
 import { isKubectlChatter, parseToolCommand, podLabel, podsOfKubectlLogs, splitArgs, toolCommandPatterns } from './commandLine';
 import { questionNameFromArgs, questionTypeFromArgs } from './dnsFacts';
-import { DigReader } from './digMessage';
+import { DigReader, parseRecord } from './digMessage';
 
 const FORMAT = 'dig';
+/** Lines only dig prints. */
+const DIG_MARKS = /^;; ((QUESTION|ANSWER|AUTHORITY|ADDITIONAL) SECTION:|OPT PSEUDOSECTION:|SERVER: \S+#\d+|Query time: \d+ msec|MSG SIZE +rcvd: \d+|WHEN: |global options: )/;
 
 /** Cuts flattened dig text before `;`/`;;` comments, `#` prompts and resource records. */
 export function unflattenDig(line: string): { text: string; start: number }[] {
@@ -65,7 +67,10 @@ export const digFormat: FormatSpec = {
   commands: toolCommandPatterns('dig'),
   sniff(lines) {
     if (lines.some((l) => l.includes('<<>> DiG '))) return 0.95;
-    if (lines.some((l) => l.includes(';; ->>HEADER<<-'))) return 0.8;
-    return 0.6 * fractionMatching(lines, (l) => /^;; (ANSWER|QUESTION) SECTION:|^;; SERVER: /.test(l));
+    if (lines.some((l) => l.includes(';; ->>HEADER<<-'))) return 0.9;
+    // a later paragraph of one dig message (dig prints blank lines between its sections)
+    if (lines.some((l) => DIG_MARKS.test(l.trim()))) return 0.85;
+    const rr = fractionMatching(lines, (l) => l.trim().startsWith(';') || parseRecord(tokenize(l.trim())) !== undefined);
+    return lines.some((l) => parseRecord(tokenize(l.trim())) !== undefined) ? 0.7 * rr : 0.3 * rr;
   },
 };

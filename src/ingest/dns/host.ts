@@ -130,7 +130,9 @@ export const hostFormat: FormatSpec = {
   unflatten: unflattenHost,
   commands: toolCommandPatterns('host(?=\\s)'),
   sniff(lines) {
-    const f = fractionMatching(lines, (l) => / (has address|has IPv6 address|is an alias for|domain name pointer|has SRV record) /.test(l) || /^Host \S+ not found: /.test(l));
+    // `host -v`: dig-style sections between `Trying "name"` and `Received N bytes from …`
+    if (lines.some((l) => l.startsWith('Trying "')) && lines.some((l) => /^Received \d+ bytes from /.test(l))) return 0.97;
+    const f = fractionMatching(lines, (l) => / (has address|has IPv6 address|is an alias for|domain name pointer|has SRV record|mail is handled by) /.test(l) || / has no [A-Z]+ record$/.test(l) || /^Host \S+ not found: /.test(l));
     return f > 0 ? 0.5 + 0.45 * f : 0;
   },
 };

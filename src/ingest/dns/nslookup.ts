@@ -229,7 +229,10 @@ export const nslookupFormat: FormatSpec = {
     const server = lines.some((l) => /^Server:\s+\S+/.test(l.trim()));
     const addr = lines.some((l) => /^Address( \d+)?:\s+\S+/.test(l.trim()));
     if (server && addr) return 0.9;
-    if (lines.some((l) => /^\*\* server can't find |^\*\*\* Can't find /.test(l.trim()))) return 0.8;
-    return 0.5 * fractionMatching(lines, (l) => /^(Name|Address):\s/.test(l.trim()));
+    if (lines.some((l) => /^\*\* server can't find |^\*\*\* Can't find |^Non-authoritative answer:$/.test(l.trim()))) return 0.8;
+    // the answer paragraph after the blank line that follows `Server:`/`Address:`
+    const f = fractionMatching(lines, (l) => /^(Name|Address( \d+)?):\s+\S/.test(l.trim()) || /^\S+\t(canonical name|name|service|mail exchanger|text|nameserver|origin) = /.test(l));
+    const records = lines.some((l) => /^Name:\s+\S/.test(l.trim()) || /^\S+\t(canonical name|name|service|mail exchanger|text|nameserver|origin) = \S/.test(l));
+    return records ? 0.75 * f : 0.4 * f;
   },
 };
