@@ -103,7 +103,7 @@ async function screenshots(): Promise<void> {
     await panel.page.screenshot({ path: 'media/screenshot-light.png' });
     await panel.page.evaluate(`document.getElementById('app').dataset.state = 'pending'`);
     await panel.setTheme('dark');
-    await panel.page.waitForFunction(`document.getElementById('app').dataset.state === 'rendered'`, undefined, { timeout: 30_000 });
+    await panel.page.locator('#app[data-state="rendered"]').waitFor({ timeout: 30_000 });
     await panel.page.screenshot({ path: 'media/screenshot-dark.png' });
     console.log('\nscreenshots: media/screenshot-light.png, media/screenshot-dark.png');
   } finally {

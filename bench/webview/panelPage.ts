@@ -101,11 +101,17 @@ export async function openPanel(options: PanelOptions = {}): Promise<PanelHarnes
   const problems: string[] = [];
   page.on('pageerror', (e) => problems.push(e.message));
   page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(m.text());
+    if (m.type() === 'error') problems.push(`${m.text()} ${m.location().url}`);
   });
   await page.goto(`${origin}/panel.html`);
-  // In-page code is passed as strings: this file is type-checked without DOM types.
-  await page.waitForFunction(`window.__posted.some((m) => m.type === 'ready')`, undefined, { timeout: 30_000 });
+  // In-page code is passed as strings (this file is type-checked without DOM types), and
+  // evaluated, not polled with waitForFunction, whose string form the page's CSP blocks.
+  const ready = await page.evaluate(`new Promise((ok) => { const end = Date.now() + 30000; const t = () => window.__posted.some((m) => m.type === 'ready') ? ok(true) : Date.now() > end ? ok(false) : setTimeout(t, 20); t(); })`);
+  if (!ready) {
+    await context.close();
+    server.close();
+    throw new Error(`the webview never posted "ready" (is dist/webview built?): ${problems.join('; ')}`);
+  }
 
   return {
     page,
