@@ -6,6 +6,7 @@ import { readFileSync, writeFileSync, mkdtempSync, rmSync, statSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { cpus, loadavg } from 'node:os';
 import { parseTcpdump } from '../src/ingest/tcpdump';
 import { parseDocument } from '../src/ingest/document';
 import '../src/ingest/all';
@@ -60,6 +61,7 @@ const RECORD = /^\d\d:\d\d:\d\d\.\d{6} /;
 function child(mode: string, path: string): void {
   (globalThis as { gc?: () => void }).gc?.();
   const t0 = process.hrtime.bigint();
+  const c0 = process.cpuUsage();
   let count = 0;
   let extra = 0;
   if (mode === 'floor') {
@@ -67,6 +69,29 @@ function child(mode: string, path: string): void {
     const lines = text.split('\n');
     for (const l of lines) if (RECORD.test(l)) count++;
     extra = lines.length;
+  } else if (mode === 'objects') {
+    // Allocation floor of the fact model: the same number of retained Packet-shaped objects
+    // (packet, evidence array and object, time and options slices, a TCP-sized sub-object), no parsing.
+    const text = readFileSync(path, 'utf8');
+    const facts: object[] = [];
+    const shared = { ip: '10.244.0.54', port: 80 };
+    let line = 0;
+    for (let pos = 0; pos < text.length;) {
+      let nl = text.indexOf('\n', pos);
+      if (nl < 0) nl = text.length;
+      const l = text.slice(pos, nl);
+      line++;
+      if (RECORD.test(l)) {
+        facts.push({
+          kind: 'Packet', evidence: [{ source: 'log', uri: path, line, excerpt: l, format: 'tcpdump' }], time: l.slice(0, 15), t: line,
+          interface: 'vethded7ef9f', direction: 'P', srcMac: undefined, dstMac: undefined, network: 'ip', protocol: 'tcp', src: shared, dst: shared,
+          length: 0, ipId: undefined, ttl: undefined, tcp: { flags: 'S', seq: line, win: 64860, options: l.slice(40, 90) }, dns: undefined,
+          icmp: undefined, vni: undefined, inner: undefined, info: undefined,
+        });
+      }
+      pos = nl + 1;
+    }
+    count = facts.length;
   } else if (mode === 'parse') {
     const text = readFileSync(path, 'utf8');
     const r = parseTcpdump({ text, uri: path });
@@ -79,11 +104,13 @@ function child(mode: string, path: string): void {
     extra = d.blocks.length;
   }
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  const c = process.cpuUsage(c0);
   const mem = process.memoryUsage();
-  process.stdout.write(JSON.stringify({ ms, count, extra, maxRssKb: process.resourceUsage().maxRSS, heapUsed: mem.heapUsed }) + '\n');
+  process.stdout.write(JSON.stringify({ ms, cpuMs: (c.user + c.system) / 1000, count, extra, maxRssKb: process.resourceUsage().maxRSS, heapUsed: mem.heapUsed }) + '\n');
 }
 
-interface Run { ms: number; count: number; extra: number; maxRssKb: number; heapUsed: number }
+/** `ms` is wall time; `cpuMs` is CPU time (user + system, all threads incl. GC helpers), steadier on a busy machine. */
+interface Run { ms: number; cpuMs: number; count: number; extra: number; maxRssKb: number; heapUsed: number }
 
 function measure(mode: string, path: string): Run {
   const r = spawnSync(process.execPath, ['--expose-gc', '--max-old-space-size=8192', __filename, '--child', mode, path], { encoding: 'utf8' });
@@ -93,7 +120,7 @@ function measure(mode: string, path: string): Run {
 
 function best(mode: string, path: string, n = 3): Run {
   const runs = Array.from({ length: n }, () => measure(mode, path));
-  return runs.reduce((a, b) => (b.ms < a.ms ? b : a));
+  return runs.reduce((a, b) => (b.cpuMs < a.cpuMs ? b : a));
 }
 
 function main(): void {
@@ -105,20 +132,24 @@ function main(): void {
     console.log(`input: ${lines.toLocaleString('en')} lines, ${mb.toFixed(1)} MB (${statSync(path).size} bytes), shapes from ${FIXTURES.join(', ')}`);
     const idle = measure('idle', path);
     const floor = best('floor', path);
+    const objects = best('objects', path);
     const parse = best('parse', path);
     const doc = best('document', path, 1);
     const row = (name: string, r: Run) => {
       const peakMb = r.maxRssKb / 1024;
       const overInput = (r.maxRssKb - idle.maxRssKb) * 1024 / bytes;
-      console.log(`${name.padEnd(28)} ${r.ms.toFixed(0).padStart(6)} ms  ${(mb / (r.ms / 1000)).toFixed(1).padStart(6)} MB/s  ${(lines / (r.ms / 1000) / 1e6).toFixed(2).padStart(5)} M lines/s  peak RSS ${peakMb.toFixed(0).padStart(5)} MB (${overInput.toFixed(2)}× input above an idle node's ${(idle.maxRssKb / 1024).toFixed(0)} MB)`);
+      console.log(`${name.padEnd(28)} wall ${r.ms.toFixed(0).padStart(6)} ms, cpu ${r.cpuMs.toFixed(0).padStart(6)} ms  ${(mb / (r.cpuMs / 1000)).toFixed(1).padStart(6)} MB/s  ${(lines / (r.cpuMs / 1000) / 1e6).toFixed(2).padStart(5)} M lines/s (per cpu second)  peak RSS ${peakMb.toFixed(0).padStart(5)} MB (${overInput.toFixed(2)}× input above an idle node's ${(idle.maxRssKb / 1024).toFixed(0)} MB)`);
     };
     row('floor: read+split+regex', floor);
+    row('objects only (no parsing)', objects);
     row('parseTcpdump (Packet facts)', parse);
     row('parseDocument (+ splitter)', doc);
     console.log(`packets: ${parse.count.toLocaleString('en')}, unparsed: ${parse.extra}; floor matched ${floor.count.toLocaleString('en')} record lines`);
-    const ratio = floor.ms / parse.ms;
+    const ratio = floor.cpuMs / parse.cpuMs;
+    console.log(`load average now: ${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${cpus().length} cores (wall times suffer on a busy machine; ratios use cpu time)`);
     const memRatio = (parse.maxRssKb - idle.maxRssKb) * 1024 / bytes;
-    console.log(`parse speed vs floor: ${(ratio * 100).toFixed(0)}% (target >= 50%) ${ratio >= 0.5 ? 'OK' : 'MISSED'}`);
+    console.log(`building the facts alone (no parsing) reaches ${(floor.cpuMs / objects.cpuMs * 100).toFixed(0)}% of the floor and ${((objects.maxRssKb - idle.maxRssKb) * 1024 / bytes).toFixed(2)}x memory: the ceiling for eager Packet objects`);
+    console.log(`parse speed vs floor: ${(ratio * 100).toFixed(0)}% of the floor's throughput, by cpu time (target >= 50%) ${ratio >= 0.5 ? 'OK' : 'MISSED'}; by wall time ${(floor.ms / parse.ms * 100).toFixed(0)}%`);
     console.log(`parse peak memory vs input: ${memRatio.toFixed(2)}x (target <= 2.5x) ${memRatio <= 2.5 ? 'OK' : 'MISSED'}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });

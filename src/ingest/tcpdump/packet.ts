@@ -11,8 +11,32 @@ import { END, isMacAt, readStamp, readUint, skipSpaces, wordEnd, type Interner }
  * then `IP|IP6 [(-v header)] SRC > DST: PAYLOAD` or `ARP, ...`.
  */
 export function parsePacketText(s: string, intern: Interner, evidence: Evidence): Packet | string {
-  // an exact-size array: `[]` + push would reserve room for 17 entries in every packet
-  const pk = { kind: 'Packet', evidence: [evidence] } as unknown as Packet;
+  const scratch = {} as Packet;
+  const r = fill(scratch, s, intern);
+  return typeof r === 'string' ? r : materialize(r, evidence);
+}
+
+/**
+ * One object literal per packet kind, every field in a fixed order: all packets share two hidden
+ * classes with in-object fields, which is markedly faster to build and to collect than adding
+ * properties one by one (fields absent from the capture are present as `undefined`).
+ * `evidence` is an exact-size array: `[]` + push would reserve room for 17 entries.
+ */
+function materialize(f: Packet, evidence: Evidence): Packet {
+  if (f.network === 'arp') {
+    return {
+      kind: 'Packet', evidence: [evidence], time: f.time, t: f.t, interface: f.interface, direction: f.direction,
+      srcMac: f.srcMac, dstMac: f.dstMac, network: 'arp', protocol: f.protocol, arp: f.arp, length: f.length, info: f.info,
+    };
+  }
+  return {
+    kind: 'Packet', evidence: [evidence], time: f.time, t: f.t, interface: f.interface, direction: f.direction,
+    srcMac: f.srcMac, dstMac: f.dstMac, network: f.network, protocol: f.protocol, src: f.src, dst: f.dst, length: f.length,
+    ipId: f.ipId, ttl: f.ttl, tcp: f.tcp, dns: f.dns, icmp: f.icmp, vni: f.vni, inner: undefined, info: f.info,
+  };
+}
+
+function fill(pk: Packet, s: string, intern: Interner): Packet | string {
   let p = 0;
   const stamp = readStamp(s, 0);
   if (stamp) {
