@@ -33,7 +33,7 @@ export type StepInput = Omit<FlowStep, 'status' | 'evidence'> & { status?: StepS
  */
 export class FlowBuilder {
   private readonly actors = new Map<string, Actor>();
-  private readonly phases: FlowPhase[] = [];
+  private readonly phaseList: FlowPhase[] = [];
   readonly findings: Finding[] = [];
   readonly unresolved: string[] = [];
 
@@ -51,8 +51,13 @@ export class FlowBuilder {
 
   phase(name: string): FlowPhase {
     const p: FlowPhase = { name, steps: [] };
-    this.phases.push(p);
+    this.phaseList.push(p);
     return p;
+  }
+
+  /** Phases so far, in order (a family may add to an earlier one). */
+  phases(): FlowPhase[] {
+    return this.phaseList;
   }
 
   step(phase: FlowPhase, s: StepInput): FlowStep {
@@ -75,8 +80,8 @@ export class FlowBuilder {
       title: this.title,
       family: this.family,
       // Only actors some step uses: families register candidates they may not need.
-      actors: [...this.actors.values()].filter((a) => this.phases.some((p) => p.steps.some((s) => s.from === a.id || s.to === a.id))),
-      phases: this.phases.filter((p) => p.steps.length > 0),
+      actors: [...this.actors.values()].filter((a) => this.phaseList.some((p) => p.steps.some((s) => s.from === a.id || s.to === a.id))),
+      phases: this.phaseList.filter((p) => p.steps.length > 0),
       findings: this.findings,
       unresolved: this.unresolved,
     };

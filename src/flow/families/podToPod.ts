@@ -5,6 +5,7 @@ import { packetTime } from '../correlate/packetKey';
 import type { DstSpec } from '../resolve';
 import { bridgeToPod, podToBridge, type Leg } from './localHops';
 import { crossNode, flannelBackend } from './overlay';
+import { connectionNotes } from './connection';
 
 /** The first captured packet of a leg gives the arrow its real label. */
 export function legBetween(ctx: TraceContext, fromIp: string | undefined, toIp: string | undefined, fallback: string, port?: number, reverse = false): Leg {
@@ -38,6 +39,8 @@ export function tracePodToPod(ctx: TraceContext, src: Pod, dst: Pod, spec: DstSp
   if (arpFirst !== undefined && reqTime !== undefined && arpFirst < reqTime) arpPhase(ctx, src, dst);
   podToPodLeg(ctx, 'request', src, dst, fwd);
   podToPodLeg(ctx, 'reply', dst, src, back);
+  const summary = ctx.b.phase('connection');
+  connectionNotes(ctx, summary, ctx.b.actor(podActor(src)), src.ip, dst.ip, spec.port);
   if (!(arpFirst !== undefined && reqTime !== undefined && arpFirst < reqTime)) arpPhase(ctx, src, dst);
 }
 

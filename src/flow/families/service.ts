@@ -7,6 +7,7 @@ import { dnsPhase } from './dns';
 import { podByIp } from './endpoints';
 import { bridgeToPod, podToBridge, type Leg } from './localHops';
 import { crossNode } from './overlay';
+import { connectionNotes } from './connection';
 import { legBetween, podToPodLeg } from './podToPod';
 import { clientSidePackets, proxyNodePort, proxyToEndpoint } from './serviceProxy';
 
@@ -77,6 +78,9 @@ export function traceClusterIp(ctx: TraceContext, client: Pod, t: ServiceTarget,
     }
   }
 
+  // Handshake/teardown/reset notes belong with the conversation itself.
+  const dataPhase = ctx.b.phases().find((p) => p.name === 'data') ?? ctx.b.phase('data');
+  connectionNotes(ctx, dataPhase, ctx.b.actor(podActor(client)), client.ip, vip, port.port);
   const replyPhase = ctx.b.phase('reply');
   const backLeg: Leg = legBetween(ctx, ep.ip, client.ip, `reply ${ep.ip ?? '?'}:${ep.port ?? '?'} → ${client.ip ?? client.name}`, ep.port, true);
   const { at: back } = podToBridge(ctx, replyPhase, server, backLeg);

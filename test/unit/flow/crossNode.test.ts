@@ -123,3 +123,15 @@ test('pod → another node\'s address goes over the node network (real `ip route
   assert.ok(!steps.some((s) => s.kind === 'encap'));
   assert.equal(f.actors.find((a) => a.id === steps.at(-1)!.to)!.kind, 'node');
 });
+
+test('connection notes from a real capture: refused (RST), ICMP port unreachable, SYN retransmitted with no answer', () => {
+  const m = new ClusterModel().add([
+    { kind: 'Pod', name: 'a', namespace: 'default', ip: '10.244.0.53', evidence: test1 },
+    { kind: 'Pod', name: 'b', namespace: 'default', ip: '10.244.0.54', evidence: test1 },
+  ]).add(parsed('tcpdump', 'test/unit/flow/fixtures/errors-capture.txt'));
+  const notes = (to: string) => trace(m, 'b', to).flows[0].phases.find((p) => p.name === 'connection')?.steps.map((s) => s.label) ?? [];
+  assert.ok(notes('a:8080').some((l) => /reset the connection/.test(l)));
+  assert.ok(notes('a:81').some((l) => /no SYN-ACK/.test(l)));
+  assert.ok(trace(m, 'b', 'a:81').flows[0].phases.find((p) => p.name === 'connection')!.steps[0].explanation.includes('retransmitted 1 time(s)'));
+  assert.ok(notes('a:9999/udp').some((l) => /ICMP .*unreachable/.test(l)));
+});
