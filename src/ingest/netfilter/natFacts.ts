@@ -1,5 +1,5 @@
 import type { Evidence, KubeProxyConfig, NatChain, NatRule } from '../../model';
-import { decodeKubeProxyMeaning, isKubeProxyChain } from './kubeProxyMeaning';
+import { decodeKubeProxyMeaning } from './kubeProxyMeaning';
 
 /** Adds the kube-proxy meaning (when there is one) to a freshly parsed rule. */
 export function withKubeProxyMeaning(rule: NatRule): NatRule {
@@ -8,20 +8,28 @@ export function withKubeProxyMeaning(rule: NatRule): NatRule {
   return rule;
 }
 
+const IPTABLES_MODE_CHAIN = /^KUBE-(SVC|SVL|SEP|EXT|FW|XLB)-/;
+// IPVS mode keeps helper chains in iptables and matches ipsets named KUBE-CLUSTER-IP etc.
+const IPVS_MODE_CHAIN = /^KUBE-(LOAD-BALANCER|NODE-PORT|IPVS-FILTER|IPVS-OUT-FILTER)/;
+
 /**
- * A KubeProxyConfig (mode iptables) when the rules show kube-proxy's chains. The
- * cluster CIDR is read from the `! -s CIDR -j KUBE-MARK-MASQ` rule of a KUBE-SVC chain,
- * which kube-proxy writes only when it knows the cluster CIDR.
+ * A KubeProxyConfig when the rules show which kube-proxy mode wrote them: per-service
+ * KUBE-SVC/KUBE-SEP chains mean iptables mode; KUBE-NODE-PORT / KUBE-LOAD-BALANCER
+ * chains or `KUBE-CLUSTER-IP` ipset matches mean IPVS mode (which also has
+ * KUBE-SERVICES and KUBE-MARK-MASQ, so those alone decide nothing). The cluster CIDR is
+ * read from the `! -s CIDR -j KUBE-MARK-MASQ` rule of a KUBE-SVC chain, which kube-proxy
+ * writes only when it knows the cluster CIDR.
  */
 export function kubeProxyConfigFromRules(rules: readonly NatRule[], chains: readonly NatChain[], format: string): KubeProxyConfig | undefined {
-  const evidence: Evidence[] = [];
-  const firstChain = chains.find((c) => isKubeProxyChain(c.name));
-  if (firstChain) evidence.push(...firstChain.evidence.slice(0, 1));
-  const firstRule = rules.find((r) => isKubeProxyChain(r.chain) || isKubeProxyChain(r.target));
-  if (firstRule && evidence.length === 0) evidence.push(...firstRule.evidence.slice(0, 1));
-  if (evidence.length === 0) return undefined;
+  const pick = (re: RegExp): Evidence | undefined =>
+    chains.find((c) => re.test(c.name))?.evidence[0]
+    ?? rules.find((r) => re.test(r.chain) || re.test(r.target))?.evidence[0];
+  const iptablesEv = pick(IPTABLES_MODE_CHAIN);
+  const ipvsEv = iptablesEv ? undefined : pick(IPVS_MODE_CHAIN) ?? rules.find((r) => r.text.includes('KUBE-CLUSTER-IP'))?.evidence[0];
+  const ev = iptablesEv ?? ipvsEv;
+  if (!ev) return undefined;
+  const config: KubeProxyConfig = { kind: 'KubeProxy', mode: iptablesEv ? 'iptables' : 'ipvs', evidence: [{ ...ev, format }] };
   const masq = rules.find((r) => r.chain.startsWith('KUBE-SVC-') && r.target === 'KUBE-MARK-MASQ' && r.source?.negated);
-  const config: KubeProxyConfig = { kind: 'KubeProxy', mode: 'iptables', evidence: evidence.map((e) => ({ ...e, format })) };
   if (masq?.source) {
     config.clusterCIDR = masq.source.cidr;
     config.evidence.push(...masq.evidence.slice(0, 1));

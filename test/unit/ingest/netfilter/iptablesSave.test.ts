@@ -88,3 +88,13 @@ test('FormatSpec.unflatten hook for iptables-save: a normal line stays whole, a 
   const flat = '*nat :KUBE-SVC-X - [0:0] -A KUBE-SVC-X -m comment --comment "x -A y" -j KUBE-SEP-Y COMMIT';
   assert.deepEqual(iptablesSaveFormat.unflatten!(flat), ['*nat', ':KUBE-SVC-X - [0:0]', '-A KUBE-SVC-X -m comment --comment "x -A y" -j KUBE-SEP-Y', 'COMMIT']);
 });
+
+test('kube-proxy mode from rules: KUBE-SVC chains mean iptables; IPVS helper chains mean ipvs; KUBE-SERVICES alone means nothing', () => {
+  const mode = (text: string) => ofKind(parseIptablesSave({ text, uri: 'm' }).facts, 'KubeProxy')[0]?.mode;
+  assert.equal(mode(fixture('legacy.iptables-save.txt')), 'iptables');
+  // Only the generic chains (as IPVS and iptables mode both have them): no claim.
+  const generic = fixture('legacy.iptables-save.txt').split('\n').filter((l) => !/KUBE-(SVC|SEP|SVL|EXT)-/.test(l)).join('\n');
+  assert.equal(mode(generic), undefined);
+  // IPVS mode's own helper chain names (pkg/proxy/ipvs) decide ipvs.
+  assert.equal(mode(`${generic}\n*nat\n:KUBE-LOAD-BALANCER - [0:0]\n:KUBE-NODE-PORT - [0:0]\nCOMMIT\n`), 'ipvs');
+});
