@@ -1,6 +1,7 @@
 import { registerFormat } from '../registry';
 import type { ParseInput, ParseResult } from '../types';
 import { parseKubeObjects, sniffKubeObjects } from './manifestParser';
+import { unflattenYaml } from './flatYaml';
 
 /** `kubectl get … -o yaml` / `-o json` (single objects and Lists): the manifest converters, as log evidence. */
 export function parseKubectlYaml(input: ParseInput): ParseResult {
@@ -14,6 +15,7 @@ export function parseKubectlJson(input: ParseInput): ParseResult {
 registerFormat({
   id: 'kubectl-yaml',
   parse: parseKubectlYaml,
+  unflatten: unflattenYaml,
   commands: [/^kubectl\b.*\s(-o|--output)(\s+|=)yaml\b/],
   sniff(lines) {
     const s = sniffKubeObjects(lines);

@@ -1,6 +1,7 @@
 import { registerFormat } from '../registry';
 import { parseManifest, sniffKubeObjects } from './manifestParser';
 import { readManifestObjects, type ManifestObjectInfo } from './yamlDocuments';
+import { unflattenYaml } from './flatYaml';
 
 export { parseManifest } from './manifestParser';
 export type { ManifestObjectInfo, FieldSpan, TextSpan } from './yamlDocuments';
@@ -22,6 +23,7 @@ export function fieldLine(obj: ManifestObjectInfo, path: string): number | undef
 registerFormat({
   id: 'manifest',
   parse: parseManifest,
+  unflatten: unflattenYaml,
   commands: [/^cat\s+\S*\.(ya?ml|json)\b/],
   sniff(lines) {
     const s = sniffKubeObjects(lines);

@@ -7,6 +7,7 @@ import { parseKubectlJson, parseKubectlYaml } from '../../../../src/ingest/kube/
 import { parseKubectlTable } from '../../../../src/ingest/kube/kubectlTable';
 import { parseKubectlDescribe, unflattenDescribe } from '../../../../src/ingest/kube/kubectlDescribe';
 import { manifestObjectRanges } from '../../../../src/ingest/kube/manifest';
+import { unflattenYaml } from '../../../../src/ingest/kube/flatYaml';
 import { checkTotal, mutate, randomText, rng } from './fuzzTools';
 
 const fixtures = [
@@ -26,6 +27,10 @@ test('kube parsers are total on mutated real fixtures', { timeout: 120_000 }, ()
     for (const [name, p] of parsers) checkTotal(p, text, `${name} #${i}`);
     manifestObjectRanges(text);
     for (const piece of unflattenDescribe(text.replace(/\n/g, ' '))) assert.ok(piece.start >= 0 && piece.start <= text.length);
+    const flat = text.replace(/\s+/g, ' ');
+    const rebuilt = unflattenYaml(flat);
+    for (const piece of rebuilt) assert.ok(piece.start >= 0 && piece.start <= flat.length);
+    checkTotal(parseManifest, rebuilt.map((p) => p.text).join('\n'), `manifest after unflatten #${i}`);
   }
 });
 
@@ -53,8 +58,15 @@ test('kube parsers survive pathological input (huge lines, deep nesting, alias b
     bomb,
     'Name: x\n' + 'Port: ' + '1'.repeat(100_000),
     'k=' + 'a,'.repeat(50_000),
+    'kind: x ' + 'a: - '.repeat(10_000),
+    'apiVersion: v1 kind: Pod ' + 'a: '.repeat(20_000),
+    'apiVersion: v1 kind: Pod x: "' + 'y '.repeat(20_000),
+    'apiVersion: v1 kind: Pod x: [' + '{ '.repeat(20_000),
   ];
-  for (const text of inputs) for (const [name, p] of parsers) checkTotal(p, text, `${name} pathological`);
+  for (const text of inputs) {
+    for (const [name, p] of parsers) checkTotal(p, text, `${name} pathological`);
+    assert.ok(unflattenYaml(text).length >= 1);
+  }
   const b = checkTotal(parseManifest, bomb, 'alias bomb');
   assert.equal(b.facts.length, 0);
   assert.ok(b.unparsed.length > 0, 'the alias bomb is reported');
