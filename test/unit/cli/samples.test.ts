@@ -1,6 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { resolve } from 'node:path';
 import { runCli } from '../../../src/cli/app';
 import { SAMPLES } from '../../../src/samples/registry';
 import { seedLines } from '../flow/seedModel';
@@ -28,4 +31,14 @@ test('every sample log is its seed report line, verbatim', () => {
       assert.ok(readFileSync('samples/README.md', 'utf8').includes(`\`${l.file}\` | ${l.seedLine} |`), `README row for ${l.file}`);
     }
   }
+});
+
+test('the built dist/cli.js finds the samples beside itself, from any working directory', { skip: existsSync('dist/cli.js') ? false : 'dist/cli.js not built (npm run build)' }, () => {
+  const cli = resolve('dist/cli.js');
+  const r = spawnSync(process.execPath, [cli, 'trace', '--sample', 'a1-pod-to-pod', '--format', 'json'], { encoding: 'utf8', cwd: tmpdir() });
+  assert.equal(r.status, 0, r.stderr);
+  const f = JSON.parse(r.stdout).flows[0];
+  assert.equal(f.phases[0].steps[0].from.name, 'b-pod');
+  const list = spawnSync(process.execPath, [cli, 'samples', '--json'], { encoding: 'utf8', cwd: tmpdir() });
+  assert.ok(JSON.parse(list.stdout).every((s: { missing: string[] }) => s.missing.length === 0));
 });
