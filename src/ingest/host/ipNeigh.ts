@@ -40,7 +40,7 @@ registerFormat({
   id: 'ip-neigh',
   parse: parseIpNeigh,
   unflatten: unflattenIpNeighPieces,
-  commands: [/^ip\s+(-\S+\s+)*(-n\s+\S+\s+)?(-\S+\s+)*(n|ne|nei|neig|neigh|neighbor|neighbour)\b/, /^arp\s+-n\b/],
+  commands: [/^ip\s+(-\S+\s+)*(-n\s+\S+\s+)?(-\S+\s+)*(n|ne|nei|neig|neigh|neighbor|neighbour)\b/],
   sniff(lines) {
     let ok = 0, total = 0;
     for (const l of lines) {
