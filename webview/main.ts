@@ -10,7 +10,7 @@ import { isHostToWebview, type DiagramPayload, type FlowView, type PersistedStat
 import { drawDiagram, type Drawn } from './diagram';
 import { byId, h } from './dom';
 import { problemView, sidePanel } from './lists';
-import { mermaidTheme, watchTheme } from './theme';
+import { mermaidTheme, themeKind, watchTheme } from './theme';
 import { post, vscode } from './vscodeApi';
 import { clampZoom, fitZoom, ZOOM_STEP } from './zoom';
 
@@ -38,7 +38,9 @@ function currentFlow(): FlowView | undefined {
 }
 
 function saveState(): void {
-  if (persisted) vscode.setState({ ...persisted, ui: { ...ui } });
+  if (!persisted) return;
+  vscode.setState({ ...persisted, ui: { ...ui } });
+  post({ type: 'viewChanged', ui: { ...ui } });
 }
 
 function setAppState(state: 'loading' | 'rendered' | 'error' | 'problem', ms?: number): void {
@@ -172,6 +174,7 @@ async function drawCurrent(): Promise<void> {
   try {
     const theme = mermaidTheme();
     themeKey = theme.key;
+    app.dataset.theme = themeKind();
     const result = await drawDiagram(host, view, flow.steps, theme);
     if (mine !== generation) return;
     drawn = result;

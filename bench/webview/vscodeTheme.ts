@@ -2,7 +2,7 @@
 // Light Modern and Default Dark Modern themes (the subset the panel and
 // @vscode-elements use), so the page looks in Chromium as it does in VS Code.
 
-export type ThemeName = 'light' | 'dark';
+export type ThemeName = 'light' | 'dark' | 'hc-light';
 
 const common = {
   '--vscode-font-family': 'system-ui, "Ubuntu", "Droid Sans", sans-serif',
@@ -13,6 +13,25 @@ const common = {
 };
 
 export const THEMES: Record<ThemeName, { kind: string; bodyClass: string; vars: Record<string, string> }> = {
+  // High Contrast Light: VS Code sets both HC classes on body, so only the kind attribute tells it apart.
+  'hc-light': {
+    kind: 'vscode-high-contrast-light',
+    bodyClass: 'vscode-high-contrast vscode-high-contrast-light',
+    vars: {
+      ...common,
+      '--vscode-foreground': '#292929',
+      '--vscode-editor-background': '#ffffff',
+      '--vscode-editor-foreground': '#000000',
+      '--vscode-descriptionForeground': '#292929',
+      '--vscode-contrastBorder': '#0f4a85',
+      '--vscode-focusBorder': '#006bbd',
+      '--vscode-textLink-foreground': '#0f4a85',
+      '--vscode-errorForeground': '#b5200d',
+      '--vscode-button-background': '#0f4a85',
+      '--vscode-button-foreground': '#ffffff',
+      '--vscode-editorWidget-background': '#ffffff',
+    },
+  },
   light: {
     kind: 'vscode-light',
     bodyClass: 'vscode-light',

@@ -75,12 +75,19 @@ export interface DiagramPayload {
   problem?: { message: string; hints: string[] };
 }
 
+/** Which flow and phase tab (0 = all phases, i + 1 = phase i) are shown, at which zoom (0 = fit). */
+export interface ViewState {
+  flow: number;
+  phase: number;
+  zoom: number;
+}
+
 /** What the webview keeps with `vscode.setState` so a reload can redraw the panel. */
 export interface PersistedState {
   version: 1;
   /** Opaque to the webview: the host's TraceResult, restored by the panel serializer. */
   result: unknown;
-  ui?: { flow: number; phase: number; zoom: number };
+  ui?: ViewState;
 }
 
 export type HostToWebview =
@@ -96,6 +103,8 @@ export type WebviewToHost =
   | { type: 'openEvidence'; id: number }
   | { type: 'export'; format: ExportFormat; flow: number; phase?: number; svg?: string }
   | { type: 'rendered'; ms: number; steps: number }
+  /** The flow, phase tab or zoom the user is looking at (kept by the host for reloads and exports). */
+  | { type: 'viewChanged'; ui: ViewState }
   | { type: 'error'; message: string };
 
 /** Upper bound on an SVG the host accepts from the webview (a 1,000-step diagram is ~2 MB). */
@@ -121,6 +130,8 @@ export function isWebviewToHost(m: unknown): m is WebviewToHost {
       );
     case 'rendered':
       return typeof m.ms === 'number' && Number.isFinite(m.ms) && isIndex(m.steps);
+    case 'viewChanged':
+      return isViewState(m.ui);
     case 'error':
       return typeof m.message === 'string';
     default:
@@ -143,11 +154,14 @@ export function isHostToWebview(m: unknown): m is HostToWebview {
   }
 }
 
+function isViewState(ui: unknown): ui is ViewState {
+  return isObject(ui) && isIndex(ui.flow) && isIndex(ui.phase) && typeof ui.zoom === 'number' && Number.isFinite(ui.zoom) && ui.zoom >= 0;
+}
+
 /** Validates what a serializer hands back after a reload (it was written by an older webview, perhaps). */
 export function isPersistedState(s: unknown): s is PersistedState {
   if (!isObject(s) || s.version !== 1 || !isObject(s.result)) return false;
   const r = s.result;
   if (!Array.isArray(r.flows) || !Array.isArray(r.unresolved)) return false;
-  const ui = s.ui;
-  return ui === undefined || (isObject(ui) && isIndex(ui.flow) && isIndex(ui.phase) && typeof ui.zoom === 'number');
+  return s.ui === undefined || isViewState(s.ui);
 }

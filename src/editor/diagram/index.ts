@@ -40,11 +40,11 @@ export function registerDiagramCommands(context: vscode.ExtensionContext, channe
   });
   register('kubePacketPath.diagram.copyMermaid', async () => {
     const p = activePanel();
-    return p ? copyMermaid(p.trace, 0) : undefined;
+    return p ? copyMermaid(p.trace, p.view.flow, p.view.phase) : undefined;
   });
   register('kubePacketPath.diagram.saveMarkdown', async () => {
     const p = activePanel();
-    return p ? saveMarkdown(p.trace, 0) : undefined;
+    return p ? saveMarkdown(p.trace, p.view.flow) : undefined;
   });
   register('kubePacketPath.diagram.saveSvg', async () => {
     const p = activePanel();
@@ -54,7 +54,7 @@ export function registerDiagramCommands(context: vscode.ExtensionContext, channe
       void vscode.window.showWarningMessage(vscode.l10n.t('The diagram has not been drawn, so there is no SVG to save.'));
       return undefined;
     }
-    return saveSvg(p.trace, 0, svg);
+    return saveSvg(p.trace, p.view.flow, svg);
   });
 
   context.subscriptions.push(

@@ -1,14 +1,14 @@
 import * as vscode from 'vscode';
 import type { TraceResult } from '../../flow/types';
 import { buildPayload, type BuiltPayload } from '../../render/payload';
-import { isWebviewToHost, type HostToWebview, type PersistedState, type WebviewToHost } from '../../protocol/messages';
+import { isWebviewToHost, type HostToWebview, type PersistedState, type ViewState, type WebviewToHost } from '../../protocol/messages';
 import { copyMermaid, saveMarkdown, saveSvg } from './exports';
 import { panelHtml } from './html';
 import { openEvidence } from './openEvidence';
 
 export const DIAGRAM_VIEW_TYPE = 'kubePacketPath.diagram';
 
-type Ui = NonNullable<PersistedState['ui']>;
+type Ui = ViewState;
 
 /** Webview options: scripts on, and only dist/ and media/ of the extension readable. */
 export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions & vscode.WebviewPanelOptions {
@@ -75,6 +75,12 @@ export class DiagramPanel {
     return this.result;
   }
 
+  /** The flow and phase the user is looking at (what the export commands export). */
+  get view(): { flow: number; phase?: number } {
+    const ui = this.lastUi;
+    return { flow: ui?.flow ?? 0, phase: ui && ui.phase > 0 ? ui.phase - 1 : undefined };
+  }
+
   /** Replaces what the panel shows and brings it to front. */
   show(result: TraceResult): void {
     this.result = result;
@@ -131,6 +137,9 @@ export class DiagramPanel {
           else if (m.format === 'markdown') await saveMarkdown(this.result, m.flow);
           else if (this.svgWaiter) this.svgWaiter(m.svg);
           else if (m.svg) await saveSvg(this.result, m.flow, m.svg);
+          return;
+        case 'viewChanged':
+          this.lastUi = m.ui;
           return;
         case 'rendered':
           this.log?.info(`diagram: ${m.steps} steps drawn in ${Math.round(m.ms)} ms`);

@@ -97,7 +97,7 @@ export async function run(report: (name: string, fn: () => Promise<void>) => Pro
       assert.match(svg, /xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
     });
 
-    await report('a VS Code theme switch redraws the diagram in the new colours', async () => {
+    await report('a VS Code theme switch (dark, high contrast light) redraws the diagram in the new colours', async () => {
       await panel.setTheme('light');
       await showAndWait(panel, show({ flows: [podToService()], unresolved: [] }));
       const light = await panel.page.locator('#diagram svg style').first().textContent();
@@ -107,6 +107,13 @@ export async function run(report: (name: string, fn: () => Promise<void>) => Pro
       const dark = await panel.page.locator('#diagram svg style').first().textContent();
       assert.notEqual(dark, light);
       assert.match(dark ?? '', /#cccccc/i, 'the dark theme’s foreground is used');
+      assert.equal(await panel.page.getAttribute('#app', 'data-theme'), 'dark');
+      // High Contrast Light carries both HC classes: the kind attribute decides, and borders use contrastBorder.
+      await panel.page.evaluate(`document.getElementById('app').dataset.state = 'pending'`);
+      await panel.setTheme('hc-light');
+      await panel.page.locator('#app[data-state="rendered"]').waitFor({ timeout: 30_000 });
+      assert.equal(await panel.page.getAttribute('#app', 'data-theme'), 'hc-light');
+      assert.match((await panel.page.locator('#diagram svg style').first().textContent()) ?? '', /#0f4a85/i);
       await panel.setTheme('light');
     });
 
@@ -127,6 +134,9 @@ export async function run(report: (name: string, fn: () => Promise<void>) => Pro
       assert.deepEqual(state.result, result);
       assert.equal(state.ui.phase, 2);
       assert.equal(state.ui.zoom, 0.8);
+      // The host is told too, so a hidden-then-shown panel and the export commands know the view.
+      const views = (await panel.posted()).filter((m) => m.type === 'viewChanged');
+      assert.deepEqual(views[views.length - 1], { type: 'viewChanged', ui: { flow: 0, phase: 2, zoom: 0.8 } });
     });
   } finally {
     await panel.close();

@@ -54,7 +54,7 @@ const TITLES = [
   'clicking an arrow selects its step and posts openEvidence with that step’s evidence id',
   'phase tabs draw one phase; the step list follows',
   'export buttons post Mermaid/Markdown requests and a standalone SVG',
-  'a VS Code theme switch redraws the diagram in the new colours',
+  'a VS Code theme switch (dark, high contrast light) redraws the diagram in the new colours',
   'no flow: the panel explains why and lists the commands that help (never blank)',
   'the panel state is persisted for the serializer (result and view)',
 ];

@@ -12,6 +12,7 @@ test('webview → host: well-formed messages pass', () => {
     { type: 'export', format: 'svg', flow: 0, svg: '<svg xmlns="http://www.w3.org/2000/svg"></svg>' },
     { type: 'export', format: 'svg', flow: 0 },
     { type: 'rendered', ms: 12.5, steps: 10 },
+    { type: 'viewChanged', ui: { flow: 1, phase: 0, zoom: 0.75 } },
     { type: 'error', message: 'Parse error on line 3' },
   ]) assert.ok(isWebviewToHost(m), JSON.stringify(m));
 });
@@ -34,6 +35,8 @@ test('webview → host: anything else is rejected, in particular paths instead o
     { type: 'export', format: 'svg', flow: 0, svg: '<svg>' + 'x'.repeat(MAX_SVG_BYTES) },
     { type: 'rendered', ms: Number.NaN, steps: 1 },
     { type: 'rendered', ms: 1 },
+    { type: 'viewChanged', ui: { flow: 0, phase: 0 } },
+    { type: 'viewChanged', ui: { flow: 0, phase: 0, zoom: -1 } },
     { type: 'error' },
   ]) assert.equal(isWebviewToHost(m), false, JSON.stringify(m)?.slice(0, 80));
 });
