@@ -10,9 +10,23 @@ import { END, isMacAt, readStamp, readUint, skipSpaces, wordEnd, type Interner }
  * Layout: `[STAMP] [IFACE DIR] [link: ifindex N MAC | MAC > MAC,] ethertype X (0x..), length N: ]`
  * then `IP|IP6 [(-v header)] SRC > DST: PAYLOAD` or `ARP, ...`.
  */
+/** Reused between calls (parsing is synchronous and never nested): no per-line scratch object. */
+const SCRATCH = {
+  time: undefined, t: undefined, interface: undefined, direction: undefined, srcMac: undefined, dstMac: undefined,
+  network: undefined, protocol: undefined, src: undefined, dst: undefined, length: undefined, ipId: undefined, ttl: undefined,
+  tcp: undefined, dns: undefined, icmp: undefined, arp: undefined, vni: undefined, info: undefined,
+} as unknown as Packet;
+
+function reset(f: Packet): Packet {
+  f.time = undefined; f.t = undefined; f.interface = undefined; f.direction = undefined; f.srcMac = undefined; f.dstMac = undefined;
+  f.network = undefined as unknown as Packet['network']; f.protocol = undefined as unknown as Packet['protocol'];
+  f.src = undefined; f.dst = undefined; f.length = undefined; f.ipId = undefined; f.ttl = undefined;
+  f.tcp = undefined; f.dns = undefined; f.icmp = undefined; f.arp = undefined; f.vni = undefined; f.info = undefined;
+  return f;
+}
+
 export function parsePacketText(s: string, intern: Interner, evidence: Evidence): Packet | string {
-  const scratch = {} as Packet;
-  const r = fill(scratch, s, intern);
+  const r = fill(reset(SCRATCH), s, intern);
   return typeof r === 'string' ? r : materialize(r, evidence);
 }
 
