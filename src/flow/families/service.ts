@@ -204,7 +204,9 @@ export function traceNodePort(ctx: TraceContext, client: Pod | undefined, srcIp:
   }
   const leg = { match: () => false, label: `${port.protocol} → ${res.endpoint.ip ?? '?'}:${res.endpoint.port ?? '?'}` };
   const remote = server.nodeName && server.nodeName !== nodeName;
-  bridgeToPod(ctx, phase, remote && client ? crossNode(ctx, phase, at, client, server, leg) : at, server, leg);
+  // From outside, the node that received the NodePort forwards to a pod on another node itself.
+  const sender: Pod = client && !remote ? client : client?.nodeName === nodeName ? client : { kind: 'Pod', name: nodeName, nodeName, ip: nodeAddr, hostNetwork: true, evidence: [] };
+  bridgeToPod(ctx, phase, remote ? crossNode(ctx, phase, at, sender, server, leg) : at, server, leg);
 }
 
 export { isHeadless };

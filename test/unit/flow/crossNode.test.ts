@@ -135,3 +135,17 @@ test('connection notes from a real capture: refused (RST), ICMP port unreachable
   assert.ok(trace(m, 'b', 'a:81').flows[0].phases.find((p) => p.name === 'connection')!.steps[0].explanation.includes('retransmitted 1 time(s)'));
   assert.ok(notes('a:9999/udp').some((l) => /ICMP .*unreachable/.test(l)));
 });
+
+test('NodePort from outside to a node without the endpoint: DNAT and masquerade on node1, then VXLAN to node2', () => {
+  const m = cluster();
+  m.add(parsed('ip-route', 'test/fixtures/ip/ip-route.txt', 'node1'));
+  m.add(parsed('ip-link', 'test/fixtures/ip/ip-d-link-flannel.txt', 'node1'));
+  m.add({ kind: 'Service', name: 'np', namespace: 'default', type: 'NodePort', clusterIP: '10.96.60.60', selector: { run: 'c-pod' }, ports: [{ protocol: 'TCP', port: 80, nodePort: 30090 }], evidence: test1 });
+  m.add({ kind: 'Pod', name: 'c-pod', namespace: 'default', labels: { run: 'c-pod' }, evidence: test1 });
+  const f = trace(m, '192.0.2.7', '172.30.1.48:30090').flows[0];
+  assert.equal(f.family, 'nodeport');
+  const connect = names(f, 'connect');
+  assert.equal(connect[0], '192.0.2.7');
+  assert.ok(connect.indexOf('KUBE-POSTROUTING') < connect.indexOf('flannel.1'), connect.join(' → '));
+  assert.equal(connect.at(-1), 'c-pod');
+});
