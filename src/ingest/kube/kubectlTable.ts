@@ -32,6 +32,10 @@ export function parseKubectlTable(input: ParseInput): ParseResult {
   }
   for (const section of read.sections) {
     const kind = sectionKind(section, cmd);
+    if (cmd.allNamespaces && !section.headers.includes('NAMESPACE') && section.rows.length > 0 && kind !== 'Node') {
+      // The model cannot say "namespace unknown"; say it here rather than let `default` be assumed silently.
+      unparsed.push({ line: section.headerIndex + first, reason: 'output of -A without a NAMESPACE column: the namespaces of these rows are unknown (the model will assume default)' });
+    }
     for (const row of section.rows) {
       const ev = logEvidence(input.uri, row.index + first, row.text, 'kubectl-table');
       if (section.flattened || row.column > 1) ev.column = row.column;

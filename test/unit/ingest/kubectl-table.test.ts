@@ -110,6 +110,12 @@ test('seed (flattened) custom-columns lines: NAME IP … and TYPE NAME …', () 
   assert.deepEqual(k.facts.map((f) => `${f.kind}:${(f as Pod).name}`), [
     'Service:a-app', 'EndpointSlice:a-app', 'Deployment:a-app', 'Pod:a-app-57974fdb4-mcz5n', 'Pod:a-app-57974fdb4-mv7qn', 'Pod:b-app']);
 
+  // `-A` with custom columns that leave out the namespace: the rows' namespaces are unknown, and that is said.
+  const coredns = parseKubectlTable({ text: seed(219), uri: 'seed', firstLine: 219, command: seed(218) });
+  assert.deepEqual((coredns.facts as Pod[]).map((p) => p.ip), ['10.244.0.105', '10.244.0.107']);
+  assert.equal(coredns.unparsed.length, 1);
+  assert.match(coredns.unparsed[0].reason, /namespaces of these rows are unknown/);
+
   const ns = parseKubectlTable({ text: seed(201), uri: 'seed', command: seed(200) });
   assert.deepEqual((ns.facts as Service[]).map((s) => [s.namespace, s.name, s.clusterIP]), [['default', 'kubernetes', '10.96.0.1'], ['kube-system', 'kube-dns', '10.96.0.10']]);
 });
