@@ -1,11 +1,12 @@
 // Diagram webview in headless Chromium: time from a `show` message to the SVG being
 // painted, for flows of 10, 50 and 200 steps, on the minified (shipped) bundle; the
-// bytes the panel loads versus the whole split bundle; and the README screenshots
-// (media/screenshot-light.png, media/screenshot-dark.png) from the real seed flows.
+// bytes the panel loads versus the whole split bundle. With KPP_SCREENSHOTS=1 it also
+// rewrites the README screenshots (media/screenshot-light.png, media/screenshot-dark.png)
+// from the real seed flows:  KPP_SCREENSHOTS=1 node scripts/run-bench.mjs webview
 // Prints figures only; asserts nothing about time.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as esbuild from 'esbuild';
 import { buildPayload } from '../src/render/payload';
@@ -113,6 +114,8 @@ async function screenshots(): Promise<void> {
 
 async function main(): Promise<void> {
   if (!existsSync('dist/webview/main.js')) spawnSync('node', ['scripts/build.mjs'], { stdio: 'inherit' });
+  // Timings on a shared machine swing with its load: print it next to them.
+  console.log(`load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${cpus().length} CPUs; ${RUNS} runs per size`);
   const dev = filesUnder('dist/webview');
   console.log(`dev build dist/webview: ${dev.length} files, ${kib(dev.reduce((a, [, b]) => a + b, 0))} (unminified; the old single IIFE was ~6.8 MB)`);
   const min = await buildMinified();
@@ -121,7 +124,7 @@ async function main(): Promise<void> {
   } finally {
     rmSync(min, { recursive: true, force: true });
   }
-  if (!process.argv.includes('--no-screenshots')) await screenshots();
+  if (process.env.KPP_SCREENSHOTS === '1') await screenshots();
 }
 
 main().catch((e) => {
