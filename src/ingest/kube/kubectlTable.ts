@@ -20,8 +20,10 @@ export function parseKubectlTable(input: ParseInput): ParseResult {
   const cmd = readGetCommand(input.command);
   const read = readTables(lines);
   for (const s of read.stray) {
-    // `kubectl get … -o name` prints bare `kind/name` lines, no header.
     const only = lines[s.index].trim();
+    // An empty list: understood, and nothing to add.
+    if (/^No resources found( in \S+ namespace)?\.$/.test(only)) continue;
+    // `kubectl get … -o name` prints bare `kind/name` lines, no header.
     const kn = /^\S+\/\S+$/.test(only) ? splitKindName(only) : undefined;
     if (kn?.kind) {
       const ev = logEvidence(input.uri, s.index + first, only, 'kubectl-table');

@@ -187,6 +187,11 @@ test('-o name (real): bare kind/name lines', () => {
   assert.equal(of(r.facts, 'Pod').length, 4);
 });
 
+test('an empty list (real: "No resources found in … namespace.") is understood, not reported', () => {
+  const r = table('get-pods-empty.txt', 'kubectl get pods -n empty-ns');
+  assert.deepEqual([r.records, r.facts.length, r.unparsed.length], [0, 0, 0]);
+});
+
 test('rows of unknown kinds and text outside tables are reported', () => {
   const r = parseKubectlTable({ text: 'some text\nNAME     CLASS   HOSTS\ning-a    nginx   a.example\n', uri: 'x', command: 'kubectl get ingress' });
   assert.deepEqual(r.unparsed.map((u) => u.line), [1, 3]);
