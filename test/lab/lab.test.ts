@@ -98,14 +98,20 @@ function checks(name: string, getLab: () => Lab | undefined, skip?: () => string
       for (const id of ['dns-search-amplification', 'clusterip-traceroute', 'mtu-mss']) assert.ok(ids.includes(id), `finding ${id}`);
     });
 
-    it('bridge flooding: a SYN sent to a MAC the bridge forgot leaves on every veth, and the finding says so', (lab) => {
+    it('bridge flooding: the finding fires exactly when the capture shows a SYN leaving on many veths', (lab) => {
       const [flow] = trace(lab.model, 'b-app', 'a-app.default.svc.cluster.local:80').flows;
       const finding = flow.findings.find((f) => f.id === 'bridge-flooding');
+      // The lab makes cni0 forget MACs after 1 s; on a busy machine the next SYN may still find
+      // them, so a fresh run may or may not flood. The committed run did flood.
+      const copies = lab.text('a2-flooding.txt').split('\n').filter((l) => / veth\w+ Out IP 10\.244\.0\.147\.\d+ > 10\.244\.0\.14[34]\.80: Flags \[S\]/.test(l));
+      if (lab.dir === 'test/fixtures/lab') assert.ok(copies.length >= 5, 'the committed capture shows the flood');
+      if (copies.length < 2) {
+        assert.equal(finding, undefined, 'no flood in the capture, no finding');
+        return;
+      }
       assert.ok(finding, 'bridge-flooding finding');
       const cited = finding!.evidence.filter((e) => e.uri.endsWith('a2-flooding.txt')).map((e) => lineAt(lab, e.uri, e.line!));
       assert.ok(cited.length >= 2, `cites flooded copies (${cited.length})`);
-      const copies = lab.text('a2-flooding.txt').split('\n').filter((l) => / veth\w+ Out IP 10\.244\.0\.147\.\d+ > 10\.244\.0\.14[34]\.80: Flags \[S\]/.test(l));
-      assert.ok(copies.length >= 5, 'the capture shows the flood');
       assert.match(finding!.message, new RegExp(`left on ${copies.length} veths`));
       assert.ok(cited.every((l) => /veth\w+ Out IP 10\.244\.0\.147\.\d+ > 10\.244\.0\.14[34]\.80: Flags \[S\]/.test(l)), cited.join('\n'));
     });
