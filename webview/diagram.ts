@@ -20,6 +20,8 @@ async function mermaidFor(theme: MermaidTheme): Promise<Mermaid> {
       theme: theme.theme,
       themeVariables: theme.themeVariables,
       maxTextSize: 1_000_000,
+      // A parse error is shown by the panel with Mermaid's message, not as Mermaid's error picture.
+      suppressErrorRendering: true,
       // wrap stays off: Mermaid's wrapping splits entity codes; src/render breaks long lines itself.
       sequence: { useMaxWidth: false, mirrorActors: false, wrap: false, width: 130, actorMargin: 30, boxMargin: 8, noteMargin: 8, messageFontSize: 13, noteFontSize: 12, actorFontSize: 13 },
     });

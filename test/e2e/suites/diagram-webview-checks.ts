@@ -85,6 +85,30 @@ export async function run(report: (name: string, fn: () => Promise<void>) => Pro
       assert.equal(await panel.page.locator('#side li.step').count(), 1);
     });
 
+    await report('several flows: the flow picker switches the diagram and the step list', async () => {
+      const result = { flows: [podToService(), hostileFlow()], unresolved: [] };
+      await showAndWait(panel, show(result));
+      assert.equal(await panel.page.locator('#side li.step').count(), indexSteps(result.flows[0]).length);
+      await panel.page.evaluate(`document.getElementById('app').dataset.state = 'pending'`);
+      await panel.page.evaluate(`(() => { const s = document.getElementById('flow-picker'); s.value = '1'; s.dispatchEvent(new Event('change')); })()`);
+      await panel.page.locator('#app[data-state="rendered"]').waitFor({ timeout: 30_000 });
+      assert.equal(await panel.page.locator('#side li.step').count(), indexSteps(result.flows[1]).length);
+      const views = (await panel.posted()).filter((m) => m.type === 'viewChanged');
+      assert.deepEqual(views[views.length - 1], { type: 'viewChanged', ui: { flow: 1, phase: 0, zoom: (views[views.length - 1].ui as { zoom: number }).zoom } });
+    });
+
+    await report('a diagram Mermaid cannot draw shows its error and keeps the step list', async () => {
+      const result = { flows: [podToService()], unresolved: [] };
+      const message = show(result);
+      if (message.type !== 'show') throw new Error('unreachable');
+      message.payload.flows[0].diagrams[0].mermaid = 'sequenceDiagram\n  p0->>: broken';
+      await showAndWait(panel, message, 'error');
+      assert.match(await panel.page.innerText('#diagram'), /Mermaid could not draw this flow/);
+      assert.equal(await panel.page.locator('#side li.step').count(), indexSteps(result.flows[0]).length);
+      assert.equal((await panel.posted()).filter((m) => m.type === 'error').length > 0, true);
+      assert.equal(await panel.page.locator('body > [id*="kpp-diagram"]').count(), 0, 'Mermaid left no scratch element behind');
+    });
+
     await report('export buttons post Mermaid/Markdown requests and a standalone SVG', async () => {
       await showAndWait(panel, show({ flows: [podToService()], unresolved: [] }));
       await panel.page.evaluate('window.__posted.length = 0');

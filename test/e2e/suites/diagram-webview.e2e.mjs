@@ -53,6 +53,8 @@ const TITLES = [
   'hostile names are drawn as text: no markup, no script, no CSP violation',
   'clicking an arrow selects its step and posts openEvidence with that step’s evidence id',
   'phase tabs draw one phase; the step list follows',
+  'several flows: the flow picker switches the diagram and the step list',
+  'a diagram Mermaid cannot draw shows its error and keeps the step list',
   'export buttons post Mermaid/Markdown requests and a standalone SVG',
   'a VS Code theme switch (dark, high contrast light) redraws the diagram in the new colours',
   'no flow: the panel explains why and lists the commands that help (never blank)',
