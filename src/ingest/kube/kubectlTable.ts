@@ -18,7 +18,7 @@ export function parseKubectlTable(input: ParseInput): ParseResult {
   const unparsed: Unparsed[] = [];
   let records = 0;
   const cmd = readGetCommand(input.command);
-  const read = readTables(lines);
+  const read = readTables(lines, cmd.implicitHeaders);
   for (const s of read.stray) {
     const only = lines[s.index].trim();
     // An empty list: understood, and nothing to add.

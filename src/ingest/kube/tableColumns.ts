@@ -129,10 +129,16 @@ function splitByPosition(line: string, cols: { name: string; start: number }[]):
 
 const MAX_HEADERS = 40;
 
-export function readTables(lines: readonly string[]): TableRead {
+/** `implicitHeaders`: the columns of output printed with `--no-headers` (known from the command). */
+export function readTables(lines: readonly string[], implicitHeaders?: string[]): TableRead {
   const sections: TableSection[] = [];
   const stray: TableRead['stray'] = [];
   let cur: (TableSection & { cols: { name: string; start: number }[]; spaced: boolean }) | undefined;
+  if (implicitHeaders?.length) {
+    // No header line to take positions from: cells are aligned by what each column holds.
+    cur = { headers: implicitHeaders, headerIndex: 0, rows: [], flattened: false, cols: [], spaced: false };
+    sections.push(cur);
+  }
 
   for (let index = 0; index < lines.length; index++) {
     const line = lines[index].replace(/\t/g, '    ');

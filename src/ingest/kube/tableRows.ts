@@ -25,6 +25,33 @@ export interface TableCommand {
   kinds: TableKind[];
   namespace?: string;
   allNamespaces: boolean;
+  /** The columns when the output has no header line (`--no-headers`), if they can be known. */
+  implicitHeaders?: string[];
+}
+
+/** kubectl's default columns per kind, and what `-o wide` adds (the API server's printers). */
+const DEFAULT_COLUMNS: Record<TableKind, [string[], string[]]> = {
+  Pod: [['NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE'], ['IP', 'NODE', 'NOMINATED NODE', 'READINESS GATES']],
+  Service: [['NAME', 'TYPE', 'CLUSTER-IP', 'EXTERNAL-IP', 'PORT(S)', 'AGE'], ['SELECTOR']],
+  Endpoints: [['NAME', 'ENDPOINTS', 'AGE'], []],
+  EndpointSlice: [['NAME', 'ADDRESSTYPE', 'PORTS', 'ENDPOINTS', 'AGE'], []],
+  Deployment: [['NAME', 'READY', 'UP-TO-DATE', 'AVAILABLE', 'AGE'], ['CONTAINERS', 'IMAGES', 'SELECTOR']],
+  StatefulSet: [['NAME', 'READY', 'AGE'], ['CONTAINERS', 'IMAGES']],
+  DaemonSet: [['NAME', 'DESIRED', 'CURRENT', 'READY', 'UP-TO-DATE', 'AVAILABLE', 'NODE SELECTOR', 'AGE'], ['CONTAINERS', 'IMAGES', 'SELECTOR']],
+  ReplicaSet: [['NAME', 'DESIRED', 'CURRENT', 'READY', 'AGE'], ['CONTAINERS', 'IMAGES', 'SELECTOR']],
+  Node: [['NAME', 'STATUS', 'ROLES', 'AGE', 'VERSION'], ['INTERNAL-IP', 'EXTERNAL-IP', 'OS-IMAGE', 'KERNEL-VERSION', 'CONTAINER-RUNTIME']],
+};
+
+function noHeaderColumns(t: string[], out: TableCommand): string[] | undefined {
+  const output = t.map((w, i) => (w === '-o' || w === '--output' ? t[i + 1] : /^(-o|--output)=?(.+)$/.exec(w)?.[2])).find((x) => x !== undefined);
+  if (output?.startsWith('custom-columns=')) {
+    return output.slice('custom-columns='.length).split(',').map((c) => c.split(':')[0].toUpperCase());
+  }
+  if (out.kinds.length !== 1 || (output !== undefined && output !== 'wide')) return undefined;
+  const [base, wide] = DEFAULT_COLUMNS[out.kinds[0]];
+  const cols = [...(out.allNamespaces ? ['NAMESPACE'] : []), ...base, ...(output === 'wide' ? wide : [])];
+  if (t.includes('--show-labels')) cols.push('LABELS');
+  return cols;
 }
 
 /** Reads `kubectl [-n ns] get svc,endpoints … [-A]` for the kinds and namespace of the rows. */
@@ -46,6 +73,7 @@ export function readGetCommand(command: string | undefined): TableCommand {
       if (k) out.kinds.push(k);
     }
   }
+  if (t.includes('--no-headers') || t.includes('--no-headers=true')) out.implicitHeaders = noHeaderColumns(t, out);
   return out;
 }
 

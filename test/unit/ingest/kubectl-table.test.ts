@@ -187,6 +187,21 @@ test('-o name (real): bare kind/name lines', () => {
   assert.equal(of(r.facts, 'Pod').length, 4);
 });
 
+test('--no-headers (real): columns come from the command; the same facts as with headers', () => {
+  const strip = (fs: Fact[]) => fs.map((f) => ({ ...f, evidence: undefined }));
+  const pods = table('get-pods-wide-no-headers.txt', 'kubectl get pods -o wide --no-headers');
+  assert.deepEqual(pods.unparsed, []);
+  assert.deepEqual(strip(pods.facts), strip(table('get-pods-wide.txt', 'kubectl get pods -o wide').facts));
+  const svcs = table('get-svc-A-no-headers.txt', 'kubectl get svc -A --no-headers');
+  assert.deepEqual(svcs.unparsed, []);
+  assert.deepEqual(strip(svcs.facts), strip(table('get-svc-A.txt', 'kubectl get svc -A').facts));
+  const custom = table('get-pods-custom-no-headers.txt', 'kubectl get pods --no-headers -o=custom-columns=NAME:.metadata.name,IP:.status.podIP');
+  assert.deepEqual((custom.facts as Pod[]).map((p) => p.ip), ['10.244.0.143', '10.244.0.144', '10.244.0.147', undefined]);
+  // Without the command nothing says what the columns are: reported, not guessed.
+  const blind = parseKubectlTable({ text: fx('get-pods-wide-no-headers.txt'), uri: 'b' });
+  assert.deepEqual([blind.records, blind.unparsed.length], [0, 4]);
+});
+
 test('an empty list (real: "No resources found in … namespace.") is understood, not reported', () => {
   const r = table('get-pods-empty.txt', 'kubectl get pods -n empty-ns');
   assert.deepEqual([r.records, r.facts.length, r.unparsed.length], [0, 0, 0]);
