@@ -15,6 +15,10 @@ export function tokenizeSaveLine(line: string): string[] | undefined {
     // Single spaces (what iptables-save prints) split without a regex or a filter pass.
     return line.includes('  ') || line.includes('\t') ? line.split(/[ \t]+/).filter((w) => w.length > 0) : line.split(' ');
   }
+  if (!line.includes('\\') && !line.includes('\t')) {
+    const fast = splitQuotedBySpace(line);
+    if (fast !== null) return fast;
+  }
   const out: string[] = [];
   let i = 0;
   const n = line.length;
@@ -33,6 +37,46 @@ export function tokenizeSaveLine(line: string): string[] | undefined {
     if (quoted) return undefined;
     parts.push(line.slice(from, i));
     out.push(parts.length === 1 ? parts[0] : parts.join(''));
+  }
+  return out;
+}
+
+/**
+ * The common case of a quoted word (`--comment "ns/svc:p cluster IP"`): quotes only
+ * around whole words, no escapes, no tabs. Returns undefined for an unterminated
+ * quote, null when the line needs the general tokenizer (a quote inside a word).
+ */
+function splitQuotedBySpace(line: string): string[] | undefined | null {
+  const parts = line.split(' ');
+  const out: string[] = [];
+  for (let i = 0; i < parts.length; i++) {
+    const p = parts[i];
+    if (p === '') continue;
+    if (p.charCodeAt(0) !== 34) {
+      if (p.includes('"')) return null;
+      out.push(p);
+      continue;
+    }
+    if (p.length > 1 && p.endsWith('"')) {
+      const inner = p.slice(1, -1);
+      if (inner.includes('"')) return null;
+      out.push(inner);
+      continue;
+    }
+    let acc = p.slice(1);
+    if (acc.includes('"')) return null;
+    let closed = false;
+    while (++i < parts.length) {
+      const q = parts[i];
+      const at = q.indexOf('"');
+      if (at < 0) { acc += ' ' + q; continue; }
+      if (at !== q.length - 1) return null;
+      acc += ' ' + q.slice(0, -1);
+      closed = true;
+      break;
+    }
+    if (!closed) return undefined;
+    out.push(acc);
   }
   return out;
 }

@@ -98,3 +98,28 @@ test('kube-proxy mode from rules: KUBE-SVC chains mean iptables; IPVS helper cha
   // IPVS mode's own helper chain names (pkg/proxy/ipvs) decide ipvs.
   assert.equal(mode(`${generic}\n*nat\n:KUBE-LOAD-BALANCER - [0:0]\n:KUBE-NODE-PORT - [0:0]\nCOMMIT\n`), 'ipvs');
 });
+
+test('quoted-word fast path and general tokenizer agree', () => {
+  const cases = [
+    '-A X -m comment --comment "a b  c" -j Y',
+    '-A X -m comment --comment "ns/svc:p cluster IP" -m tcp -p tcp -d 10.0.0.1/32 --dport 80 -j KUBE-SVC-A',
+    '-A X --comment "" -j Y',
+    '-A X --comment "one" -j Y',
+    '-A X --comment a"b -j Y',
+    '-A X --comment "a b"c -j Y',
+    '-A X --comment "a\\"b" -j Y',
+    '-A X --comment\t"a b" -j Y',
+  ];
+  const expected = [
+    ['-A', 'X', '-m', 'comment', '--comment', 'a b  c', '-j', 'Y'],
+    ['-A', 'X', '-m', 'comment', '--comment', 'ns/svc:p cluster IP', '-m', 'tcp', '-p', 'tcp', '-d', '10.0.0.1/32', '--dport', '80', '-j', 'KUBE-SVC-A'],
+    ['-A', 'X', '--comment', '', '-j', 'Y'],
+    ['-A', 'X', '--comment', 'one', '-j', 'Y'],
+    undefined, // a lone quote opens a word that never closes
+    ['-A', 'X', '--comment', 'a bc', '-j', 'Y'],
+    ['-A', 'X', '--comment', 'a"b', '-j', 'Y'],
+    ['-A', 'X', '--comment', 'a b', '-j', 'Y'],
+  ];
+  cases.forEach((c, i) => assert.deepEqual(tokenizeSaveLine(c), expected[i], c));
+  assert.equal(tokenizeSaveLine('-A X --comment "open -j Y'), undefined);
+});
