@@ -69,6 +69,9 @@ const rss = process.resourceUsage().maxRSS / 1024;
 console.log(`input: ${lines} lines, ${mb.toFixed(1)} MB (${SERVICES} services, ${SERVICES * ENDPOINTS_PER_SERVICE} endpoints, ${predicted.plan.ports.length} service ports)`);
 console.log(`predict iptables-save text: ${predictText.text}`);
 console.log(`parse iptables-save: ${parse.text}; ${(mb / parse.cpu).toFixed(1)} MB/s, ${Math.round(lines / parse.cpu)} lines/s per CPU second; ${parsed.records} records, ${parsed.unparsed.length} unparsed`);
-console.log(`index into ClusterModel: ${index.text} (${rules} NatRule facts after merge)`);
+const parsedRules = parsed.facts.filter((f) => f.kind === 'NatRule').length;
+// ClusterModel merges NatRules by an identity without `recent`/`position`, so an affinity
+// Service's last `--rcheck` jump and its last plain jump become one fact (and a conflict).
+console.log(`index into ClusterModel: ${index.text} (${parsedRules} NatRule facts in, ${rules} after merge, ${model.conflicts.length} conflicts)`);
 console.log(`predict text + derived NatRule facts: ${predictFacts.text} (${predicted.facts.length} facts)`);
 console.log(`peak RSS: ${rss.toFixed(0)} MB`);
