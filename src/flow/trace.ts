@@ -1,4 +1,4 @@
-import { cidrContains, derivedEvidence, describeEvidence, ipFamily, isHeadless, type ClusterModel, type Pod, type Service } from '../model';
+import { cidrContains, derivedEvidence, describeEvidence, ipFamily, isHeadless, type ClusterModel, type Packet, type Pod, type Service } from '../model';
 import { nodeActor, routingActor } from './actors';
 import { FlowBuilder } from './builder';
 import type { TraceContext } from './context';
@@ -40,8 +40,6 @@ export function trace(input: ClusterModel, from: string, to: string, options: Tr
   const model = options.noPredictedPods ? input : withPredictedPods(input);
   const serviceIps = new Set(model.services.flatMap((s) => [s.clusterIP, ...(s.clusterIPs ?? [])]).filter((x): x is string => !!x && x !== 'None'));
   const vethNames = new Set(model.all('HostInterface').filter((i) => i.type === 'veth').map((i) => i.name));
-  const corr = correlate(model.packets, { vethNames, isServiceIp: (ip) => serviceIps.has(ip) });
-  const veths = vethOwnership([...declaredClaims(model), ...corr.vethClaims]);
   const spec = parseDst(to);
   const src = resolveTarget(model, from, 'source');
   const client: Pod | undefined = src.kind === 'pod' ? src.pod : src.kind === 'node' ? nodeAsPod(src.node.name, src.ip ?? src.node.internalIP) : undefined;
@@ -50,6 +48,11 @@ export function trace(input: ClusterModel, from: string, to: string, options: Tr
   const dst: Target = byNodePort ? (resolveNodeAddress(model, spec.text) ?? { kind: 'ip', ip: spec.text, text: spec.text }) : resolveTarget(model, spec.text, 'destination', client);
 
   const nodePortSvc = byNodePort ?? findNodePort(model, dst, spec.port);
+  // Every hop of this flow involves the client's address or one of the addresses it talks to, so
+  // only those packets are correlated: a big capture of unrelated traffic costs one filter pass.
+  const relevant = relevantAddresses(model, src, client, dst, nodePortSvc?.svc);
+  const corr = correlate(relevant ? model.packets.filter((p) => touches(p, relevant)) : model.packets, { vethNames, isServiceIp: (ip) => serviceIps.has(ip) });
+  const veths = vethOwnership([...declaredClaims(model), ...corr.vethClaims]);
   const family = nodePortSvc ? 'nodeport'
     : dst.kind === 'pod' && client ? podToPodFamily({ model } as TraceContext, client, dst.pod)
       : dst.kind === 'service' ? (dst.service.type === 'ExternalName' ? 'external-name' : isHeadless(dst.service) ? 'pod-to-headless' : 'pod-to-service')
@@ -107,6 +110,39 @@ function toNode(ctx: TraceContext, phase: ReturnType<FlowBuilder['phase']>, from
   });
   const n = ctx.b.actor(nodeActor(node, ip ? [ip] : undefined));
   if (!local) ctx.b.step(phase, { from: r, to: n, kind: 'packet', label: `to ${node} ${ip ?? ''}`.trim(), explanation: 'Over the node network, not VXLAN: the destination is not a pod address.', evidence: ctx.model.nodes.find((x) => x.name === node)?.evidence ?? [] });
+}
+
+/** The addresses a flow can touch; undefined when the client's own address is unknown (then nothing is filtered). */
+function relevantAddresses(model: ClusterModel, src: Target, client: Pod | undefined, dst: Target, nodePortSvc?: Service): Set<string> | undefined {
+  const start = src.kind === 'ip' ? src.ip : client?.ip;
+  if (!start) return undefined;
+  const set = new Set<string>([start]);
+  const add = (ip?: string) => { if (ip && ip !== 'None') set.add(ip); };
+  const addService = (svc: Service) => {
+    add(svc.clusterIP);
+    for (const ip of svc.clusterIPs ?? []) add(ip);
+    for (const { endpoint } of model.endpointsOf(svc)) for (const ip of endpoint.addresses) add(ip);
+    for (const p of model.podsSelectedBy(svc)) add(p.ip);
+    const tag = `${svc.namespace ?? 'default'}/${svc.name}`;
+    for (const r of model.all('NatRule')) if (r.dnatTo && (r.comment ?? '').startsWith(tag)) add(r.dnatTo.ip);
+    for (const r of model.all('NatRule')) { const m = /->\s*([0-9.]+):/.exec(r.comment ?? ''); if (m && (r.comment ?? '').startsWith(tag)) add(m[1]); }
+  };
+  if (dst.kind === 'pod') add(dst.pod.ip);
+  if (dst.kind === 'ip') add(dst.ip);
+  if (dst.kind === 'node') { add(dst.ip); add(dst.node.internalIP); }
+  if (dst.kind === 'service') addService(dst.service);
+  if (nodePortSvc) addService(nodePortSvc);
+  const dns = model.findService('kube-dns', 'kube-system');
+  if (dns) addService(dns);
+  add(model.kubeDnsIP);
+  for (const n of model.nodes) { add(n.internalIP); add(n.flannel?.publicIP); }
+  for (const l of model.all('DnsLookup')) for (const a of l.answers) if (/^[0-9.]+$/.test(a.data)) add(a.data);
+  return set;
+}
+
+function touches(p: Packet, ips: Set<string>): boolean {
+  const hit = (x?: Packet) => !!x && ((!!x.src && ips.has(x.src.ip)) || (!!x.dst && ips.has(x.dst.ip)) || (!!x.arp && ((!!x.arp.targetIp && ips.has(x.arp.targetIp)) || (!!x.arp.senderIp && ips.has(x.arp.senderIp)))));
+  return hit(p) || hit(p.inner);
 }
 
 /** Sources that disagree about the objects this flow relies on: the flow used the first value. */
