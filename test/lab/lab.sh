@@ -358,6 +358,13 @@ run() {
   log "outputs in $OUT"
 }
 
+# One lab per machine: its namespace names are fixed, so a second run (another terminal,
+# parallel test runs) waits for the first instead of tearing its namespaces down.
+if [ "${1:-}" != down ] && [ -z "${KPP_LAB_LOCKED:-}" ] && command -v flock >/dev/null; then
+  export KPP_LAB_LOCKED=1
+  exec flock -w 600 /run/lock/kpp-lab.lock "$0" "$@"
+fi
+
 case "${1:-}" in
   up) up ;;
   run) run ;;
