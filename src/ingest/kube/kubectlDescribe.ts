@@ -15,6 +15,13 @@ interface Field { key: string; value: string; index: number }
 
 const KEY_LINE = /^([A-Z][A-Za-z ]{0,40}):(?:\s+(.*))?$/;
 
+/** `a,b` → list; `<none>` and absent → undefined. LoadBalancer Ingress may carry ` (VIP)` suffixes. */
+function listOf(v: string | undefined): string[] | undefined {
+  if (isNone(v)) return undefined;
+  const items = v!.split(',').map((x) => x.trim().split(/\s/)[0]).filter(Boolean);
+  return items.length ? items : undefined;
+}
+
 function protocolOf(s: string | undefined): Protocol {
   return s === 'UDP' || s === 'SCTP' ? s : 'TCP';
 }
@@ -73,6 +80,8 @@ function serviceFacts(fields: Field[], input: ParseInput, ev: ReturnType<typeof 
     externalTrafficPolicy: get('External Traffic Policy') === 'Local' ? 'Local' as const : get('External Traffic Policy') === 'Cluster' ? 'Cluster' as const : undefined,
     internalTrafficPolicy: get('Internal Traffic Policy') === 'Local' ? 'Local' as const : get('Internal Traffic Policy') === 'Cluster' ? 'Cluster' as const : undefined,
     externalName: get('External Name'),
+    externalIPs: listOf(get('External IPs')),
+    loadBalancerIPs: listOf(get('LoadBalancer Ingress')),
     evidence: [ev],
   });
   const facts: Fact[] = [svc];

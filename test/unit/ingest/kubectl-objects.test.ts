@@ -14,7 +14,9 @@ test('kubectl get svc -A -o json (real List): every Service, log evidence at its
   const r = parseKubectlJson({ text, uri: 'svc.json' });
   assert.deepEqual(r.unparsed, []);
   const svcs = r.facts as Service[];
-  assert.deepEqual(svcs.map((s) => s.name), ['kubernetes', 'kube-dns', 'a-app', 'a-app-nodeport']);
+  assert.deepEqual(svcs.map((s) => s.name), ['kubernetes', 'kube-dns', 'a-app', 'a-app-nodeport', 'web-lb']);
+  assert.deepEqual(svcs[4].loadBalancerIPs, ['192.0.2.20']);
+  assert.equal(svcs[4].sessionAffinityTimeoutSeconds, 10800);
   const dns = svcs[1];
   assert.deepEqual(dns.ports.map((p) => `${p.name}/${p.protocol}`), ['dns/UDP', 'dns-tcp/TCP', 'metrics/TCP']);
   assert.equal(dns.sessionAffinity, 'None');
@@ -57,6 +59,16 @@ test('kubectl describe svc (real): ports with names, target ports and their endp
   const a = parseKubectlDescribe({ text: fx('describe-svc-a-app.txt'), uri: 'a' });
   const as = a.facts[0] as Service;
   assert.deepEqual([as.sessionAffinity, as.internalTrafficPolicy, as.ports[0].name, as.ports[0].targetPort], ['None', 'Cluster', undefined, 80]);
+});
+
+test('describe svc of a LoadBalancer (real): external and load-balancer IPs, node port, named target port, affinity, policy', () => {
+  const r = parseKubectlDescribe({ text: fx('describe-svc-web-lb.txt'), uri: 'd' });
+  assert.deepEqual(r.unparsed, []);
+  const svc = r.facts.find((f) => f.kind === 'Service') as Service;
+  assert.deepEqual([svc.type, svc.externalIPs, svc.loadBalancerIPs, svc.sessionAffinity, svc.externalTrafficPolicy], ['LoadBalancer', ['192.0.2.10'], ['192.0.2.20'], 'ClientIP', 'Local']);
+  assert.deepEqual(svc.ports, [{ name: 'http', port: 80, protocol: 'TCP', targetPort: 'web', nodePort: 31080 }]);
+  const slice = r.facts.find((f) => f.kind === 'EndpointSlice') as EndpointSlice;
+  assert.deepEqual(slice.endpoints, []);
 });
 
 test('kubectl describe endpoints (real) and other kinds', () => {

@@ -47,6 +47,9 @@ test('get svc -o wide (real): ClusterIP, ports incl. NodePort, selector', () => 
   assert.deepEqual(a.ports, [{ port: 80, protocol: 'TCP' }]);
   assert.deepEqual(svcs.find((s) => s.name === 'a-app-nodeport')!.ports, [{ port: 80, nodePort: 30080, protocol: 'TCP' }]);
   assert.equal(svcs.find((s) => s.name === 'kubernetes')!.selector, undefined);
+  // A LoadBalancer's EXTERNAL-IP lists ingress IPs then spec.externalIPs; the table cannot tell them apart.
+  const [lb] = table('get-svc-web-lb.txt', 'kubectl get svc web-lb -n lb-ns -o wide').facts as Service[];
+  assert.deepEqual([lb.namespace, lb.type, lb.loadBalancerIPs, lb.ports[0].nodePort], ['lb-ns', 'LoadBalancer', ['192.0.2.20', '192.0.2.10'], 31080]);
 });
 
 test('get endpoints -A (real): pairs become endpoints and ports; truncated lists are marked', () => {
@@ -176,7 +179,7 @@ test('get ds -A -o wide, get rs, get all -A (real): DaemonSet vs Deployment colu
   const all = table('get-all-A.txt', 'kubectl get all -A');
   assert.deepEqual(all.unparsed, []);
   const count = (k: string) => all.facts.filter((f) => f.kind === k).length;
-  assert.deepEqual(['Pod', 'Service', 'DaemonSet', 'Deployment', 'ReplicaSet', 'StatefulSet'].map(count), [6, 4, 2, 1, 1, 1]);
+  assert.deepEqual(['Pod', 'Service', 'DaemonSet', 'Deployment', 'ReplicaSet', 'StatefulSet'].map(count), [6, 5, 2, 1, 1, 1]);
   assert.equal((all.facts.find((f) => f.kind === 'Service' && f.name === 'kube-dns') as Service).ports.length, 3);
 });
 
