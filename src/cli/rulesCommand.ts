@@ -9,7 +9,7 @@ import { parseDocument } from '../ingest/document';
 import type { FormatSpec } from '../ingest/types';
 import { ClusterModel, describeEvidence, type Fact, type KubeProxyMode, type NatRule } from '../model';
 import { predictRules } from '../flow/rules/predict';
-import { compareRules, type RuleComparison } from '../flow/rules/compare';
+import { compareNft, compareRules, type NftComparison, type RuleComparison } from '../flow/rules/compare';
 
 const usage = `Usage: kube-packet-path rules --manifests PATH [--manifests PATH]... [--logs PATH]...
                               [--mode iptables|nftables|ipvs] [--node NAME] [--cluster-cidr CIDR]
@@ -21,8 +21,9 @@ manifests or kubectl output; a directory is read recursively): iptables-save tex
 prediction, derived from the Services and their endpoints (EndpointSlices, else the
 pods each selector picks). --logs adds saved command output or whole terminal
 sessions (kubectl, iptables …; the transcript splitter finds the blocks).
---compare (iptables mode) checks the prediction against the iptables rules found in
---logs: observed, observed with different fields, missing, and unexpected rules.
+--compare checks the prediction against what --logs printed: in iptables mode the
+rules (observed, observed with different fields, missing, unexpected); in nftables
+mode the kube-proxy table's map elements, endpoint choices and DNATs.
 The mode defaults to the kube-proxy mode found in the inputs, else iptables. The
 cluster CIDR (for the "! -s CIDR -j KUBE-MARK-MASQ" rules) comes from the kube-proxy
 or Flannel config in the inputs unless given.
@@ -92,9 +93,13 @@ registerCommand({
     const model = new ClusterModel();
     const warnings: string[] = [];
     const seenRules: NatRule[] = [];
+    const seenFacts: Fact[] = [];
     const collect = (facts: Fact[]) => {
       model.add(facts);
-      for (const f of facts) if (f.kind === 'NatRule') seenRules.push(f);
+      for (const f of facts) {
+        if (f.kind === 'NatRule') seenRules.push(f);
+        if (f.kind === 'NftMapElement' || f.kind === 'NftRule') seenFacts.push(f);
+      }
     };
     for (const file of manifests.flatMap(expand)) {
       const text = io.readFile(file);
@@ -105,8 +110,18 @@ registerCommand({
       if (result.unparsed.length) warnings.push(`${file}: ${result.unparsed.length} line(s) not understood by ${spec.id} (first: line ${result.unparsed[0].line}, ${result.unparsed[0].reason})`);
     }
     for (const file of logs.flatMap(expand)) {
-      // A log may be one command's output or a whole session: the transcript splitter decides.
-      const doc = parseDocument(io.readFile(file), file);
+      const text = io.readFile(file);
+      // A file that is clearly one tool's output is parsed whole (an nft listing's indented
+      // `ip daddr …` lines must not be taken for commands); anything else may be a session
+      // quoting several commands, which the transcript splitter cuts into blocks.
+      const whole = sniffFormat(text.split(/\r?\n/, 50), 0.8);
+      if (whole) {
+        const result = whole.parse({ text, uri: file });
+        collect(result.facts);
+        if (result.unparsed.length) warnings.push(`${file}: ${result.unparsed.length} line(s) not understood by ${whole.id} (first: line ${result.unparsed[0].line}, ${result.unparsed[0].reason})`);
+        continue;
+      }
+      const doc = parseDocument(text, file);
       collect(doc.facts);
       const unknown = doc.blocks.filter((b) => b.format === 'unknown' && b.result.unparsed.length > 0);
       if (!doc.facts.length) warnings.push(`${file}: nothing recognised`);
@@ -117,17 +132,34 @@ registerCommand({
     for (const w of warnings) io.err(`kube-packet-path rules: ${w}\n`);
     if (predicted.plan.ports.length === 0) io.err('kube-packet-path rules: no Service with a cluster IP found in the inputs\n');
     let comparison: RuleComparison | undefined;
+    let nftComparison: NftComparison | undefined;
     if (values.compare) {
-      if (mode !== 'iptables') throw new UsageError('--compare works in iptables mode', usage);
-      if (seenRules.length === 0) throw new UsageError('--compare needs iptables output (iptables-save or iptables -L) in --logs', usage);
-      comparison = compareRules(predicted.facts.filter((f): f is NatRule => f.kind === 'NatRule'), seenRules);
+      if (mode === 'iptables') {
+        if (seenRules.length === 0) throw new UsageError('--compare needs iptables output (iptables-save or iptables -L) in --logs', usage);
+        comparison = compareRules(predicted.facts.filter((f): f is NatRule => f.kind === 'NatRule'), seenRules);
+      } else if (mode === 'nftables') {
+        if (!seenFacts.some((f) => f.kind === 'NftMapElement' || f.kind === 'NftRule')) throw new UsageError('--compare needs `nft list table ip kube-proxy` output in --logs', usage);
+        nftComparison = compareNft(predicted.facts, seenFacts);
+      } else {
+        throw new UsageError('--compare works in iptables and nftables mode (no ipvsadm listing could be checked here)', usage);
+      }
     }
     if (values.json) {
-      io.out(JSON.stringify({ mode, notes: predicted.plan.notes, servicePorts: predicted.plan.ports, text: predicted.text, facts: predicted.facts, comparison }, null, 2) + '\n');
+      io.out(JSON.stringify({ mode, notes: predicted.plan.notes, servicePorts: predicted.plan.ports, text: predicted.text, facts: predicted.facts, comparison: comparison ?? nftComparison }, null, 2) + '\n');
       return 0;
     }
     if (comparison) {
       io.out(formatComparison(comparison, seenRules.length));
+      return 0;
+    }
+    if (nftComparison) {
+      const c = nftComparison;
+      io.out([
+        '# predicted kube-proxy nftables elements compared with the printed table',
+        `observed: ${c.observed.length}`,
+        `missing (predicted, not printed): ${c.missing.length}`, ...c.missing.map((x) => `  ${x}`),
+        `unexpected (printed, not predicted): ${c.unexpected.length}`, ...c.unexpected.map((x) => `  ${x}`),
+      ].join('\n') + '\n');
       return 0;
     }
     const header = [`# kube-proxy mode: ${mode}`, ...predicted.plan.notes.map((n) => `# ${n}`)].join('\n');

@@ -1,4 +1,4 @@
-import type { NatRule } from '../../model';
+import type { Fact, NatRule } from '../../model';
 
 /**
  * Predicted kube-proxy rules against the rules a node printed (iptables-save or
@@ -93,4 +93,35 @@ export function compareRules(predicted: readonly NatRule[], seen: readonly NatRu
   }
   for (const r of seen) if (!used.has(r) && isKubeProxyRule(r)) out.unexpected.push(r);
   return out;
+}
+
+/**
+ * nftables mode: predicted map elements (service-ips, service-nodeports,
+ * no-endpoint-*) and endpoint DNATs against a printed `nft list table ip kube-proxy`.
+ * Chain names embed the Service port and endpoint, so exact text comparison is meaningful.
+ */
+export interface NftComparison {
+  observed: string[];
+  missing: string[];
+  unexpected: string[];
+}
+
+function nftItems(facts: readonly Fact[]): Map<string, Fact> {
+  const out = new Map<string, Fact>();
+  for (const f of facts) {
+    if (f.kind === 'NftMapElement' && f.table === 'kube-proxy') out.set(`map ${f.map}: ${f.key.join(' . ')} : ${f.verdict}`, f);
+    else if (f.kind === 'NftRule' && f.table === 'kube-proxy' && f.dnatTo) out.set(`chain ${f.chain}: dnat to ${f.dnatTo.ip}:${f.dnatTo.port ?? ''}`, f);
+    else if (f.kind === 'NftRule' && f.table === 'kube-proxy' && f.endpointChains) out.set(`chain ${f.chain}: numgen over ${f.endpointChains.join(', ')}`, f);
+  }
+  return out;
+}
+
+export function compareNft(predicted: readonly Fact[], seen: readonly Fact[]): NftComparison {
+  const p = nftItems(predicted);
+  const s = nftItems(seen);
+  return {
+    observed: [...p.keys()].filter((k) => s.has(k)),
+    missing: [...p.keys()].filter((k) => !s.has(k)),
+    unexpected: [...s.keys()].filter((k) => !p.has(k)),
+  };
 }

@@ -183,6 +183,11 @@ export function parseNft(input: ParseInput): ParseResult {
   return { format: FORMAT, facts, records, unparsed };
 }
 
+// First words of the statements and properties nft prints inside tables, chains, sets and maps.
+const NFT_STATEMENT = /^(type|flags|comment|elements|timeout|size|policy|counter|ip|ip6|meta|tcp|udp|sctp|th|ct|fib|numgen|jhash|jump|goto|mark|masquerade|reject|drop|accept|return|dnat|snat|update|add|iif|oif|iifname|oifname|ether|log|limit|queue|notrack|devices|hook)\b/;
+// A wrapped line of an `elements = { … }` list: addresses, dots, verdicts, ending in `,` or `}`.
+const ELEMENT_CONTINUATION = /^[\w.:/ "-]+(?: : (?:goto|jump) \S+| : (?:drop|accept))?[,}]$/;
+
 export const nftFormat: FormatSpec = {
   id: FORMAT,
   parse: (input) => {
@@ -199,9 +204,10 @@ export const nftFormat: FormatSpec = {
       const t = l.trim();
       if (!t) continue;
       seen++;
-      if (/^table\s+(ip6?|inet|arp|bridge|netdev)\s+\S+\s*\{$/.test(t)) { inTable = true; hits++; continue; }
-      // Braces and verdict words count only inside an nft table (JSON has braces too).
-      if (inTable && (/^(chain|set|map)\s.*\{$/.test(t) || /^type\s+\S+\s+hook\s/.test(t) || /\b(vmap|goto|jump|dnat to|masquerade|ct state|elements =)\b/.test(t) || t === '}')) hits++;
+      // A table, chain, set or map opener is nft's own syntax; after one, braces and verdict
+      // words count too (a later paragraph of a listing starts at `chain X {`; JSON has braces).
+      if (/^table\s+(ip6?|inet|arp|bridge|netdev)\s+\S+\s*\{$/.test(t) || /^(chain|set|map|flowtable)\s+[\w./:-]+\s*\{$/.test(t)) { inTable = true; hits++; continue; }
+      if (inTable && (t === '}' || NFT_STATEMENT.test(t) || /\b(vmap|goto|jump|dnat to|masquerade)\b/.test(t) || (t.length <= 300 && ELEMENT_CONTINUATION.test(t)))) hits++;
     }
     return seen ? hits / seen : 0;
   },

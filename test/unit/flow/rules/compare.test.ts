@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { compareRules } from '../../../../src/flow/rules/compare';
+import { compareNft, compareRules } from '../../../../src/flow/rules/compare';
+import { parseNft } from '../../../../src/ingest/netfilter/nft';
 import { predictRules } from '../../../../src/flow/rules/predict';
 import { parseIptablesSave } from '../../../../src/ingest/netfilter/iptablesSave';
 import { parseIptablesList } from '../../../../src/ingest/netfilter/iptablesList';
@@ -49,4 +50,14 @@ test('the seed report\'s listings: every printed rule is predicted; the missing 
   for (const o of c.observed.filter((x) => x.differences.length)) {
     assert.deepEqual(o.differences, [`dport: predicted ${o.predicted.dport}, seen none`]);
   }
+});
+
+test('nftables: a changed endpoint shows as one missing and one unexpected DNAT', () => {
+  const predictedNft = predictRules(seedModel(), 'nftables', { nodeName: SEED_NODE }).facts;
+  const text = fixture('nftables-mode.nft-list-table.txt').replace('dnat to 10.244.0.107:9153', 'dnat to 10.244.0.199:9153');
+  const c = compareNft(predictedNft, parseNft({ text, uri: 'n' }).facts);
+  assert.equal(c.missing.length, 1);
+  assert.match(c.missing[0], /dnat to 10\.244\.0\.107:9153$/);
+  assert.equal(c.unexpected.length, 1);
+  assert.match(c.unexpected[0], /dnat to 10\.244\.0\.199:9153$/);
 });

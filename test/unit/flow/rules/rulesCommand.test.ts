@@ -77,3 +77,11 @@ test('rules --compare with the seed report as --logs (flattened listings found b
   // The seed's listings show no `tcp dpt:` on the ClusterIP rules: reported, with the line.
   assert.match(r.out, /KUBE-SVC-TCOU7JCQXEZGVUNU -j KUBE-MARK-MASQ at flannel-network-flows-part1\.ko\.txt:213: dport: predicted 53, seen none/);
 });
+
+test('rules --mode nftables --compare against the real `nft list table ip kube-proxy`', { skip: haveManifestParser ? false : 'manifest parser not registered yet' }, async () => {
+  const r = await run(['rules', '--manifests', MANIFEST, '--logs', 'test/fixtures/netfilter/nftables-mode.nft-list-table.txt', '--mode', 'nftables', '--compare']);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /missing \(predicted, not printed\): 0\n/);
+  assert.match(r.out, /unexpected \(printed, not predicted\): 0\n/);
+  assert.ok(Number(/observed: (\d+)/.exec(r.out)?.[1]) > 20, r.out);
+});
