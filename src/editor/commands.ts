@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { registerDiagramCommands } from './diagram';
 import { registerClusterCommands } from './cluster';
+import { registerEditorFeatures } from './trace/registerEditorFeatures';
 import { endpointProbabilities, iptablesEndpointChain, iptablesServiceChain, serviceDnsName, servicePortName } from '../model';
 
 /** Every command the extension contributes, registered in one place. */
@@ -9,6 +10,7 @@ export function registerCommands(context: vscode.ExtensionContext, log: vscode.L
     context.subscriptions.push(vscode.commands.registerCommand(id, fn));
   registerDiagramCommands(context, log);
   registerClusterCommands(context, log);
+  registerEditorFeatures(context, log);
 
   register('kubePacketPath.showServiceNames', async (arg?: unknown) => {
     const input = typeof arg === 'string' ? arg : await vscode.window.showInputBox({

@@ -1,0 +1,88 @@
+import { iptablesEndpointChain, iptablesServiceChain, servicePortName, type ClusterModel, type NatRule } from '../../model';
+import { describeAddress } from './packetAnnotation.pure';
+
+/**
+ * What one iptables line means (no `vscode`, plain sentences): kube-proxy chain names decoded
+ * to their Service port or endpoint, the `statistic` probability of an endpoint jump
+ * (1/(n−i) of what is left, 1/n overall) and where a DNAT sends the packet.
+ */
+
+const ns = (o: { namespace?: string }) => o.namespace ?? 'default';
+const CHAIN_RE = /KUBE-(SVC|SVL|EXT|FW|SEP)-[A-Z2-7]{16}/g;
+const KIND_WORDS: Record<string, string> = {
+  SVC: 'Service chain (cluster traffic policy): picks one endpoint',
+  SVL: 'Service chain (local traffic policy): only endpoints on this node',
+  EXT: 'external chain (NodePort / LoadBalancer / external IP traffic)',
+  FW: 'load-balancer firewall chain',
+  SEP: 'endpoint chain: DNATs to one pod',
+};
+
+/** The Service port (or endpoint) a kube-proxy chain name stands for: from the rules, else recomputed from the model. */
+export function decodeChain(model: ClusterModel, rules: readonly NatRule[], chain: string): string | undefined {
+  const kind = chain.split('-')[1];
+  const fromRules = rules.find((r) => (r.target === chain || r.chain === chain) && (r.kubeProxy?.servicePortName || r.comment))
+    ?? model.all('NatRule').find((r) => (r.target === chain || r.chain === chain) && (r.kubeProxy?.servicePortName || r.comment));
+  const dnat = [...rules, ...model.all('NatRule')].find((r) => r.chain === chain && r.dnatTo);
+  let spn = fromRules?.kubeProxy?.servicePortName ?? fromRules?.comment?.replace(/ (cluster IP|external IP|node port|loadbalancer IP)$/, '');
+  if (!spn) spn = recompute(model, chain);
+  if (!spn && !dnat) return undefined;
+  const endpoint = kind === 'SEP' && dnat?.dnatTo ? `${dnat.dnatTo.ip}${dnat.dnatTo.port ? `:${dnat.dnatTo.port}` : ''}` : undefined;
+  const who = endpoint ? describeAddress(model, dnat!.dnatTo!.ip) : undefined;
+  return `${chain}: ${KIND_WORDS[kind] ?? 'kube-proxy chain'}${spn ? ` of Service port ${spn}` : ''}${endpoint ? ` → ${endpoint}${who ? ` (${who})` : ''}` : ''}`;
+}
+
+/** Recomputes kube-proxy's chain names for every Service port (and selected pod endpoint) the model knows. */
+function recompute(model: ClusterModel, chain: string): string | undefined {
+  const kind = chain.split('-')[1];
+  for (const s of model.services) {
+    for (const p of s.ports) {
+      const spn = servicePortName(ns(s), s.name, p.name);
+      if (kind !== 'SEP') {
+        if (iptablesServiceChain(kind as 'SVC', spn, p.protocol) === chain) return spn;
+        continue;
+      }
+      for (const pod of model.podsSelectedBy(s)) {
+        const port = typeof p.targetPort === 'number' ? p.targetPort : p.targetPort === undefined ? p.port : undefined;
+        if (pod.ip && port !== undefined && iptablesEndpointChain(spn, p.protocol, pod.ip, port) === chain) return spn;
+      }
+    }
+  }
+  return undefined;
+}
+
+/** The probability sentence for an endpoint jump: i-th of n in its chain. */
+export function describeProbability(rule: NatRule, rulesInDoc: readonly NatRule[]): string | undefined {
+  if (!rule.target.startsWith('KUBE-SEP-')) return undefined;
+  const jumps = rulesInDoc.filter((r) => r.table === rule.table && r.chain === rule.chain && r.target.startsWith('KUBE-SEP-'));
+  const n = jumps.length;
+  const i = jumps.indexOf(rule);
+  if (n === 0 || i < 0) return undefined;
+  const share = `overall ${n > 1 ? `1/${n} = ${(100 / n).toFixed(1)}%` : 'all'} of new connections go to this endpoint`;
+  if (rule.probability === undefined) {
+    return i === n - 1 && n > 1 ? `Last endpoint jump (${n} of ${n}): no statistic match, it takes every connection the earlier rules did not; ${share}.` : `Endpoint jump ${i + 1} of ${n}: ${share}.`;
+  }
+  return `statistic random probability ${rule.probability}: endpoint jump ${i + 1} of ${n} takes 1/(n−i) = 1/${n - i} of the connections that reach it; ${share}.`;
+}
+
+/** Plain-text sentences for one iptables line (its text, and the rule facts parsed from it). */
+export function annotateRuleLine(model: ClusterModel, rulesInDoc: readonly NatRule[], lineText: string, rules: readonly NatRule[]): string[] {
+  const out: string[] = [];
+  const seen = new Set<string>();
+  for (const m of lineText.matchAll(CHAIN_RE)) {
+    if (seen.has(m[0])) continue;
+    seen.add(m[0]);
+    const d = decodeChain(model, rulesInDoc, m[0]);
+    if (d) out.push(d);
+  }
+  for (const r of rules) {
+    const p = describeProbability(r, rulesInDoc);
+    if (p) out.push(p);
+    if (r.dnatTo) {
+      const who = describeAddress(model, r.dnatTo.ip);
+      out.push(`DNAT: rewrites the destination to ${r.dnatTo.ip}${r.dnatTo.port ? `:${r.dnatTo.port}` : ''}${who ? ` (${who})` : ''}; conntrack undoes it on the reply`);
+    }
+    if (r.kubeProxy?.role === 'masquerade-mark') out.push('KUBE-MARK-MASQ: marks the packet (0x4000) so KUBE-POSTROUTING masquerades it (hairpin / off-cluster source)');
+    if (r.kubeProxy?.role === 'no-endpoints') out.push('The Service has no ready endpoints: kube-proxy rejects the connection');
+  }
+  return out;
+}

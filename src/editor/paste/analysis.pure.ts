@@ -1,0 +1,100 @@
+import { resolveTarget } from '../../flow/resolve';
+import type { DocumentResult } from '../../ingest/document';
+import type { ClusterModel, Pod } from '../../model';
+
+/**
+ * What a pasted terminal session holds and which flows it lets us trace (no `vscode`):
+ * a summary per block, and FROM → TO pairs built from who ran commands (kubectl exec hosts,
+ * resolv.conf owners, pods seen sending in captures) and what they reached (looked-up names,
+ * Service and pod addresses in captures). Only pairs the model resolves are offered.
+ */
+
+export interface BlockSummary {
+  format: string;
+  command: string | null;
+  host?: string;
+  startLine: number;
+  endLine: number;
+  records: number;
+  unparsed: number;
+}
+
+export interface FlowSuggestion {
+  from: string;
+  to: string;
+  why: string;
+}
+
+const ns = (o: { namespace?: string }) => o.namespace ?? 'default';
+const MAX_SUGGESTIONS = 20;
+
+export function summarizeBlocks(doc: DocumentResult): BlockSummary[] {
+  return doc.blocks.map((b) => ({
+    format: b.format, command: b.command, ...(b.host !== undefined ? { host: b.host } : {}),
+    startLine: b.startLine, endLine: b.endLine, records: b.result.records, unparsed: b.result.unparsed.length,
+  }));
+}
+
+/** One line per block, e.g. `tcpdump, lines 3–40 ($ tcpdump -i any …) on b-app: 37 records, 0 unparsed`. */
+export function describeBlock(b: BlockSummary): string {
+  return `${b.format}, lines ${b.startLine}–${b.endLine}${b.command ? ` ($ ${b.command.length > 80 ? b.command.slice(0, 79) + '…' : b.command})` : ''}${b.host ? ` on ${b.host}` : ''}: ${b.records} records, ${b.unparsed} unparsed`;
+}
+
+function podOf(model: ClusterModel, text: string): Pod | undefined {
+  try {
+    const t = resolveTarget(model, text, 'source');
+    return t.kind === 'pod' ? t.pod : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function resolves(model: ClusterModel, to: string, client: Pod): boolean {
+  try {
+    const host = to.replace(/:\d+(\/\w+)?$/, '');
+    const t = resolveTarget(model, host, 'destination', client);
+    return !(t.kind === 'pod' && t.pod === client);
+  } catch {
+    return false;
+  }
+}
+
+export function suggestFlows(doc: DocumentResult, model: ClusterModel): FlowSuggestion[] {
+  const clients = new Map<string, { pod: Pod; why: string }>();
+  const addClient = (text: string | undefined, why: string) => {
+    if (!text) return;
+    const pod = podOf(model, text);
+    if (pod && !clients.has(`${ns(pod)}/${pod.name}`)) clients.set(`${ns(pod)}/${pod.name}`, { pod, why });
+  };
+  for (const b of doc.blocks) addClient(b.host, `commands ran in ${b.host}`);
+  const out: FlowSuggestion[] = [];
+  const seen = new Set<string>();
+  const add = (from: Pod, to: string, why: string) => {
+    const key = `${ns(from)}/${from.name}→${to}`;
+    if (seen.has(key) || out.length >= MAX_SUGGESTIONS || !resolves(model, to, from)) return;
+    seen.add(key);
+    out.push({ from: `${ns(from)}/${from.name}`, to, why });
+  };
+  for (const f of doc.facts) if (f.kind === 'DnsConfig') addClient(f.owner, `its resolv.conf is in the paste (line ${f.evidence[0]?.line ?? '?'})`);
+  // Names looked up first (they include the DNS phase), then Services, then pods seen in captures.
+  for (const f of doc.facts) {
+    if (f.kind !== 'DnsLookup') continue;
+    const name = f.question.name.replace(/\.$/, '');
+    const owner = f.client ? podOf(model, f.client) : undefined;
+    const froms = owner ? [owner] : [...clients.values()].map((c) => c.pod);
+    for (const c of froms) add(c, name, `${f.tool} ${name} at line ${f.evidence[0]?.line ?? '?'}`);
+  }
+  for (const role of ['service', 'pod'] as const) {
+    for (const f of doc.facts) {
+      if (f.kind !== 'Packet' || !f.src || !f.dst || f.protocol === 'arp' || f.dns?.response) continue;
+      // Replies (to an ephemeral port, or a SYN-ACK) are not flows of their own.
+      if ((f.dst.port ?? 0) >= 32768 || f.tcp?.flags.startsWith('S.')) continue;
+      const src = model.byIp(f.src.ip).find((o) => o.role === 'pod');
+      const dst = model.byIp(f.dst.ip).find((o) => o.role === role);
+      if (src?.role !== 'pod' || !dst) continue;
+      const port = f.dst.port !== undefined ? `:${f.dst.port}${f.protocol === 'udp' ? '/udp' : ''}` : '';
+      add(src.pod, `${f.dst.ip}${port}`, `captured at line ${f.evidence[0]?.line ?? '?'}`);
+    }
+  }
+  return out;
+}

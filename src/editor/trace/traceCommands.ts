@@ -1,0 +1,130 @@
+import * as vscode from 'vscode';
+import { withPredictedPods } from '../../flow/predictPods';
+import type { TraceResult } from '../../flow/types';
+import { serviceDnsName, type ClusterModel } from '../../model';
+import { manifestLenses, type ObjectRef } from '../codelens/manifestLenses.pure';
+import type { WorkspaceModel } from '../workspace/workspaceModel';
+import { pickPod, pickTarget } from './pickers';
+import { traceAndShow } from './runTrace';
+import { chooseClient, podDnsNames, type PodDnsName } from './targets.pure';
+
+/**
+ * The `kubePacketPath.trace.*` commands: from a CodeLens (object reference + file), from a
+ * menu on a YAML file (a Uri), or from the palette (QuickPicks). Each returns the TraceResult
+ * it showed (or the data it listed), so tests can check what the user got.
+ */
+
+/** What a CodeLens passes: the object and the file it is declared in. */
+export interface ObjectArgs extends ObjectRef {
+  uri?: string;
+  /** Client to trace from (skips the choice). */
+  from?: string;
+  /** Destination (for "Trace from this pod"; skips the picker). */
+  to?: string;
+}
+
+const ns = (o: { namespace?: string }) => o.namespace ?? 'default';
+
+function isObjectArgs(a: unknown): a is ObjectArgs {
+  return !!a && typeof a === 'object' && typeof (a as ObjectArgs).name === 'string' && typeof (a as ObjectArgs).kind === 'string';
+}
+
+/** The Service named in a YAML file (a menu on the file): the only one, or the user's choice. */
+async function serviceInFile(uri: vscode.Uri): Promise<ObjectArgs | undefined> {
+  const doc = await vscode.workspace.openTextDocument(uri);
+  const services = manifestLenses(doc.getText()).filter((l) => l.action === 'traceService').map((l) => l.target);
+  if (services.length === 0) {
+    void vscode.window.showInformationMessage(vscode.l10n.t('{0} declares no Service.', vscode.workspace.asRelativePath(uri)));
+    return undefined;
+  }
+  if (services.length === 1) return { ...services[0], uri: uri.toString() };
+  const picked = await vscode.window.showQuickPick(services.map((s) => ({ label: s.name, description: ns(s), s })), { title: vscode.l10n.t('Trace which Service?') });
+  return picked ? { ...picked.s, uri: uri.toString() } : undefined;
+}
+
+function destinationOf(model: ClusterModel, name: string, namespace: string): string {
+  const svc = model.findService(name, namespace);
+  const port = svc?.ports[0];
+  return `${serviceDnsName(name, namespace, model.clusterDomain)}${port ? `:${port.port}${port.protocol !== 'TCP' ? `/${port.protocol.toLowerCase()}` : ''}` : ''}`;
+}
+
+export function registerTraceCommands(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, workspace: WorkspaceModel): void {
+  const register = (id: string, fn: (...args: unknown[]) => unknown) => context.subscriptions.push(vscode.commands.registerCommand(id, fn));
+
+  /** Tracing TO a Service needs a client: the one that stands out, else the user's pick. */
+  async function clientFor(model: ClusterModel, serviceName: string, namespace: string, nearUri?: string): Promise<string | undefined> {
+    const svc = model.findService(serviceName, namespace);
+    const choice = svc ? chooseClient(model, svc, nearUri) : { candidates: model.pods };
+    if (choice.pick) return `${ns(choice.pick)}/${choice.pick.name}`;
+    return pickPod(choice.candidates.length ? choice.candidates : model.pods, vscode.l10n.t('Trace to {0} from which pod?', serviceName));
+  }
+
+  async function traceService(arg?: unknown): Promise<TraceResult | undefined> {
+    const target = arg instanceof vscode.Uri ? await serviceInFile(arg)
+      : isObjectArgs(arg) ? arg
+        : vscode.window.activeTextEditor?.document.languageId === 'yaml' ? await serviceInFile(vscode.window.activeTextEditor.document.uri) : undefined;
+    if (!target) return undefined;
+    const model = await workspace.getModel();
+    const namespace = ns(target);
+    const from = target.from ?? await clientFor(model, target.name, namespace, target.uri);
+    if (!from) return undefined;
+    return traceAndShow(context, log, model, from, destinationOf(model, target.name, namespace));
+  }
+
+  register('kubePacketPath.trace.service', traceService);
+
+  register('kubePacketPath.trace.statefulSet', async (arg?: unknown) => {
+    if (!isObjectArgs(arg)) return undefined;
+    const model = await workspace.getModel();
+    const sts = model.all('StatefulSet').find((w) => w.name === arg.name && ns(w) === ns(arg));
+    if (!sts?.serviceName) {
+      void vscode.window.showWarningMessage(vscode.l10n.t('StatefulSet {0} has no serviceName: there is no headless Service to trace through.', arg.name));
+      return undefined;
+    }
+    return traceService({ kind: 'Service', name: sts.serviceName, namespace: ns(sts), uri: arg.uri, from: arg.from });
+  });
+
+  register('kubePacketPath.trace.fromPod', async (arg?: unknown) => {
+    if (!isObjectArgs(arg)) return undefined;
+    const model = await workspace.getModel();
+    const pod = arg.kind === 'Pod'
+      ? model.findPod(arg.name, ns(arg))
+      : withPredictedPods(model).pods.find((p) => p.owner?.kind === arg.kind && p.owner.name === arg.name && ns(p) === ns(arg));
+    if (!pod) {
+      void vscode.window.showWarningMessage(vscode.l10n.t('No pod of {0} {1} is known.', arg.kind, arg.name));
+      return undefined;
+    }
+    const to = arg.to ?? await pickTarget(model, 'destination', vscode.l10n.t('Trace from {0} to…', pod.name));
+    return to ? traceAndShow(context, log, model, `${ns(pod)}/${pod.name}`, to) : undefined;
+  });
+
+  register('kubePacketPath.trace.podDnsNames', async (arg?: unknown): Promise<PodDnsName[] | undefined> => {
+    if (!isObjectArgs(arg)) return undefined;
+    const model = await workspace.getModel();
+    const svc = model.findService(arg.name, ns(arg));
+    const names = svc ? podDnsNames(model, svc) : [];
+    if (names.length === 0) {
+      void vscode.window.showInformationMessage(vscode.l10n.t('No per-pod DNS names are known for {0}: they come from a StatefulSet whose serviceName is this headless Service.', arg.name));
+      return names;
+    }
+    for (const n of names) log.info(`per-pod DNS name ${n.name} → ${n.ip ?? (n.predicted ? 'IP unknown (predicted pod)' : 'IP unknown')}`);
+    // Not awaited: the command returns the names at once; picking one traces to it.
+    void vscode.window.showQuickPick(
+      names.map((n) => ({ label: n.name, description: n.ip ?? vscode.l10n.t('IP unknown'), detail: vscode.l10n.t('pod {0}{1}', n.pod, n.predicted ? ` (${vscode.l10n.t('predicted')})` : ''), n })),
+      { title: vscode.l10n.t('Per-pod DNS names of {0} — pick one to trace to it', arg.name) },
+    ).then(async (picked) => {
+      if (!picked) return;
+      const from = arg.from ?? await clientFor(model, arg.name, ns(arg), arg.uri);
+      if (from) await traceAndShow(context, log, model, from, picked.n.name);
+    });
+    return names;
+  });
+
+  register('kubePacketPath.trace.flow', async (fromArg?: unknown, toArg?: unknown) => {
+    const model = await workspace.getModel();
+    const from = typeof fromArg === 'string' ? fromArg : await pickTarget(model, 'source', vscode.l10n.t('Trace a packet: FROM'));
+    if (!from) return undefined;
+    const to = typeof toArg === 'string' ? toArg : await pickTarget(model, 'destination', vscode.l10n.t('Trace a packet from {0}: TO', from));
+    return to ? traceAndShow(context, log, model, from, to) : undefined;
+  });
+}

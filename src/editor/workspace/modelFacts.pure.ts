@@ -1,0 +1,48 @@
+import '../../ingest/all';
+import { parseDocument, splitLines } from '../../ingest/document';
+import { formatSpec, sniffFormat } from '../../ingest/registry';
+import { ClusterModel, type Fact, type FactKind } from '../../model';
+
+/**
+ * Pure helpers of the workspace model (no `vscode`): which texts are manifests or logs,
+ * how one text becomes facts, and how cached facts become one ClusterModel.
+ */
+
+/** All facts a model holds (merged ones once), e.g. to copy the last cluster read into another model. */
+export function factsOf(model: ClusterModel): Fact[] {
+  const out: Fact[] = [];
+  for (const kind of Object.keys(model.summary()) as FactKind[]) for (const f of model.all(kind)) out.push(f as Fact);
+  return out;
+}
+
+/** A YAML/JSON text that holds Kubernetes objects (cheap test before parsing). */
+export function looksLikeManifest(text: string): boolean {
+  return /^\s*(- )?kind:\s*[A-Z]/m.test(text) || /"kind"\s*:\s*"[A-Z]/.test(text);
+}
+
+/** Facts of a manifest file (YAML or JSON); bad documents are skipped, never thrown. */
+export function manifestFacts(text: string, uri: string): { facts: Fact[]; problems: number } {
+  const spec = formatSpec('manifest');
+  if (!spec) return { facts: [], problems: 0 };
+  const r = spec.parse({ text, uri });
+  return { facts: r.facts, problems: r.unparsed.length };
+}
+
+/** Facts of a log (a capture, a rule dump, a whole terminal session), through the transcript splitter. */
+export function logFacts(text: string, uri: string): { facts: Fact[]; problems: number } {
+  const doc = parseDocument(text, uri);
+  return { facts: doc.facts, problems: doc.blocks.reduce((n, b) => n + b.result.unparsed.length, 0) };
+}
+
+/** The format a plain-text document looks like (its first lines), or undefined when none fits. */
+export function sniffedFormat(text: string): string | undefined {
+  const head = splitLines(text.length > 20_000 ? text.slice(0, 20_000) : text).slice(0, 50);
+  return sniffFormat(head)?.id;
+}
+
+/** One model from cached fact lists, in a stable order (manifests, then logs, then the cluster). */
+export function buildModel(parts: Iterable<readonly Fact[]>): ClusterModel {
+  const model = new ClusterModel();
+  for (const facts of parts) model.add(facts);
+  return model;
+}

@@ -1,0 +1,138 @@
+import * as vscode from 'vscode';
+import type { ClusterModel, Fact } from '../../model';
+import { lastClusterRead, onDidReadCluster } from '../cluster';
+import { buildModel, factsOf, logFacts, looksLikeManifest, manifestFacts, sniffedFormat } from './modelFacts.pure';
+
+/**
+ * Everything the workspace knows, as one ClusterModel: manifests on disk, open manifests
+ * and logs (tcpdump, iptables-save, plain text the sniffer recognises) and the last cluster
+ * read. Parsing is lazy (on `getModel`) and cached per document URI + version, so typing only
+ * marks a document stale; the model is rebuilt from cached facts after a short debounce.
+ * Evidence URIs are the documents' own (`file:`, `untitled:`), so diagram arrows open them.
+ */
+
+const MANIFEST_GLOB = '**/*.{yaml,yml,json}';
+const EXCLUDE = '{**/node_modules/**,**/.git/**,**/.cache/**,**/out/**,**/dist/**}';
+const MAX_MANIFESTS = 500;
+const MAX_MANIFEST_BYTES = 2_000_000;
+const DEBOUNCE_MS = 400;
+const LOG_LANGUAGES = new Set(['tcpdump', 'iptables-save']);
+const PLAIN_LANGUAGES = new Set(['plaintext', 'log']);
+const MANIFEST_LANGUAGES = new Set(['yaml', 'json']);
+
+interface Cached { key: string; facts: Fact[] }
+
+export class WorkspaceModel implements vscode.Disposable {
+  /** Manifests read from disk, by URI; key = mtime + size. */
+  private readonly files = new Map<string, Cached>();
+  /** Open documents, by URI; key = version. Wins over `files` for the same URI. */
+  private readonly docs = new Map<string, Cached>();
+  private scan?: Promise<void>;
+  private model?: ClusterModel;
+  private timer?: ReturnType<typeof setTimeout>;
+  private readonly emitter = new vscode.EventEmitter<void>();
+  private readonly disposables: vscode.Disposable[] = [];
+  /** Fires (debounced) when the model may have changed. */
+  readonly onDidChange = this.emitter.event;
+
+  constructor(private readonly log: vscode.LogOutputChannel) {
+    const watcher = vscode.workspace.createFileSystemWatcher(MANIFEST_GLOB);
+    // Rescanning is cheap: unchanged files keep their facts (mtime + size key).
+    const rescan = () => { this.scan = undefined; this.changed(); };
+    this.disposables.push(
+      this.emitter, watcher,
+      watcher.onDidChange(rescan), watcher.onDidDelete(rescan), watcher.onDidCreate(rescan),
+      vscode.workspace.onDidOpenTextDocument((d) => { if (this.isRelevant(d)) this.changed(); }),
+      vscode.workspace.onDidChangeTextDocument((e) => { if (this.isRelevant(e.document)) this.changed(); }),
+      vscode.workspace.onDidCloseTextDocument((d) => { if (this.docs.delete(d.uri.toString())) this.changed(); }),
+      onDidReadCluster(() => this.changed()),
+    );
+  }
+
+  dispose(): void {
+    if (this.timer) clearTimeout(this.timer);
+    for (const d of this.disposables) d.dispose();
+  }
+
+  /** The merged model; parses what changed since the last call. */
+  async getModel(): Promise<ClusterModel> {
+    await (this.scan ??= this.scanManifests());
+    if (this.model) return this.model;
+    const open = new Set<string>();
+    const parts: (readonly Fact[])[] = [];
+    for (const doc of vscode.workspace.textDocuments) {
+      const facts = this.documentFacts(doc);
+      if (!facts) continue;
+      open.add(doc.uri.toString());
+      parts.push(facts);
+    }
+    for (const [uri, c] of this.files) if (!open.has(uri)) parts.unshift(c.facts);
+    const cluster = lastClusterRead();
+    if (cluster) parts.push(factsOf(cluster.model));
+    this.model = buildModel(parts);
+    return this.model;
+  }
+
+  /** Facts of one open document (cached by version), or undefined when it is neither a manifest nor a log. */
+  documentFacts(doc: vscode.TextDocument): readonly Fact[] | undefined {
+    if (!this.isRelevant(doc)) return undefined;
+    const uri = doc.uri.toString();
+    const key = String(doc.version);
+    const hit = this.docs.get(uri);
+    if (hit?.key === key) return hit.facts;
+    const text = doc.getText();
+    const started = Date.now();
+    let facts: Fact[] = [];
+    try {
+      facts = MANIFEST_LANGUAGES.has(doc.languageId) ? (looksLikeManifest(text) ? manifestFacts(text, uri).facts : []) : logFacts(text, uri).facts;
+    } catch (e) {
+      this.log.warn(`workspace model: could not read ${uri}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    const ms = Date.now() - started;
+    if (ms > 200) this.log.info(`workspace model: parsed ${uri} (${facts.length} facts) in ${ms} ms`);
+    this.docs.set(uri, { key, facts });
+    return facts;
+  }
+
+  private isRelevant(doc: vscode.TextDocument): boolean {
+    if (doc.uri.scheme !== 'file' && doc.uri.scheme !== 'untitled') return false;
+    if (LOG_LANGUAGES.has(doc.languageId)) return true;
+    if (MANIFEST_LANGUAGES.has(doc.languageId)) return true;
+    if (!PLAIN_LANGUAGES.has(doc.languageId)) return false;
+    // Plain text counts when the sniffer recognises its head (cached with the facts once parsed).
+    const cached = this.docs.get(doc.uri.toString());
+    if (cached) return true;
+    return sniffedFormat(doc.getText(new vscode.Range(0, 0, 60, 0))) !== undefined;
+  }
+
+  private changed(): void {
+    this.model = undefined;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => { this.timer = undefined; this.emitter.fire(); }, DEBOUNCE_MS);
+  }
+
+  private async scanManifests(): Promise<void> {
+    let uris: vscode.Uri[] = [];
+    try {
+      uris = await vscode.workspace.findFiles(MANIFEST_GLOB, EXCLUDE, MAX_MANIFESTS);
+    } catch (e) {
+      this.log.warn(`workspace model: could not list manifests: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    const seen = new Set(uris.map((u) => u.toString()));
+    for (const uri of [...this.files.keys()]) if (!seen.has(uri)) this.files.delete(uri);
+    for (const uri of uris) {
+      try {
+        const stat = await vscode.workspace.fs.stat(uri);
+        if (stat.size > MAX_MANIFEST_BYTES) continue;
+        const key = `${stat.mtime}/${stat.size}`;
+        if (this.files.get(uri.toString())?.key === key) continue;
+        const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
+        this.files.set(uri.toString(), { key, facts: looksLikeManifest(text) ? manifestFacts(text, uri.toString()).facts : [] });
+      } catch (e) {
+        this.log.warn(`workspace model: could not read ${uri.toString()}: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+    this.model = undefined;
+    this.log.info(`workspace model: ${[...this.files.values()].filter((c) => c.facts.length).length} manifest files in the workspace`);
+  }
+}

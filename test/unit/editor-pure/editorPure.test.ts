@@ -1,0 +1,115 @@
+// Pure helpers of the editor features (src/editor/**/*.pure.ts), on real fixtures: the sample
+// manifests, the network lab's manifests and transcript, and the e2e iptables-save dump.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { manifestLenses } from '../../../src/editor/codelens/manifestLenses.pure';
+import { buildModel, logFacts, manifestFacts } from '../../../src/editor/workspace/modelFacts.pure';
+import { buildLineIndex } from '../../../src/editor/hover/captureIndex.pure';
+import { annotatePacket, tcpFlagWords } from '../../../src/editor/hover/packetAnnotation.pure';
+import { annotateRuleLine } from '../../../src/editor/hover/ruleAnnotation.pure';
+import { chooseClient, podDnsNames, targetItems } from '../../../src/editor/trace/targets.pure';
+import { checkManifest } from '../../../src/editor/diagnostics/manifestChecks.pure';
+import { suggestFlows, summarizeBlocks } from '../../../src/editor/paste/analysis.pure';
+import { parseDocument } from '../../../src/ingest/document';
+
+const read = (p: string) => readFileSync(p, 'utf8');
+const STS = 'samples/manifests/a3-headless-statefulset/statefulset.yaml';
+const LAB = 'test/fixtures/lab/a2-pod-to-service.txt';
+const labModel = () => {
+  const d = parseDocument(read(LAB), 'file:///lab/a2.txt');
+  return { d, model: buildModel([manifestFacts(read('test/fixtures/lab/manifests/cluster.yaml'), 'file:///lab/cluster.yaml').facts, d.facts]) };
+};
+
+test('lenses: a StatefulSet and its headless Service get trace lenses at their kind lines, plus per-pod DNS names', () => {
+  const lines = read(STS).split('\n');
+  const lenses = manifestLenses(read(STS));
+  assert.deepEqual(lenses.map((l) => [lines[l.line - 1], l.action, l.target.name]), [
+    ['kind: StatefulSet', 'traceStatefulSet', 'a-app'],
+    ['kind: Service', 'traceService', 'a-app'],
+    ['kind: Service', 'podDnsNames', 'a-app'],
+  ]);
+});
+
+test('lenses: a Deployment and a ClusterIP Service; broken YAML gives none and does not throw', () => {
+  const lenses = manifestLenses(read('samples/manifests/a2-clusterip-deployment/a-app.yaml'));
+  assert.deepEqual(lenses.map((l) => l.action), ['traceFromPod', 'traceService']);
+  assert.deepEqual(manifestLenses('kind: Service\nmetadata: [unclosed'), []);
+});
+
+test('client choice: the pod declared next to the Service manifest wins; its per-pod names are listed', () => {
+  const dir = 'samples/manifests/a2-clusterip-deployment/';
+  const model = buildModel(['a-app.yaml', 'b-app.yaml'].map((f) => manifestFacts(read(dir + f), `file:///ws/${dir}${f}`).facts)
+    .concat([manifestFacts(read('samples/manifests/a1-pod-to-pod/pods.yaml'), 'file:///ws/samples/manifests/a1-pod-to-pod/pods.yaml').facts]));
+  const c = chooseClient(model, model.findService('a-app')!, `file:///ws/${dir}a-app.yaml`);
+  assert.equal(c.pick?.name, 'b-app');
+  assert.deepEqual(c.candidates.map((p) => p.name).sort(), ['a-pod', 'b-app', 'b-pod']);
+  const sts = buildModel([manifestFacts(read(STS), 'file:///sts.yaml').facts]);
+  assert.deepEqual(podDnsNames(sts, sts.findService('a-app')!).map((n) => n.name),
+    ['a-app-0.a-app.default.svc.cluster.local', 'a-app-1.a-app.default.svc.cluster.local', 'a-app-2.a-app.default.svc.cluster.local']);
+});
+
+test('client choice: the pod the capture shows talking to the Service wins over the others', () => {
+  const { model } = labModel();
+  assert.equal(chooseClient(model, model.findService('a-app')!).pick?.name, 'b-app');
+  assert.ok(targetItems(model, 'destination').some((t) => t.value === 'a-app.default.svc.cluster.local'));
+});
+
+test('capture hover: veth owner, direction P, CoreDNS Service port and the same packet after DNAT', () => {
+  const { d, model } = labModel();
+  const index = buildLineIndex(d.facts, 'file:///lab/a2.txt', model);
+  const text = annotatePacket(model, index, index.packets.get(138)![0]).join('\n');
+  assert.match(text, /veth79f873bc: host side of the veth pair of pod default\/b-app/);
+  assert.match(text, /P \(PACKET_OTHERHOST\)/);
+  assert.match(text, /Service kube-system\/kube-dns .*CoreDNS/);
+  assert.match(text, /Same packet as line 139 on vethdf45ab07 \(after DNAT to 10\.244\.0\.107:53\)/);
+  assert.equal(tcpFlagWords('S.'), 'SYN + ACK (the server accepts)');
+});
+
+test('rule hover: chains decoded to Service ports, probability 1/(n-i) and overall 1/n, DNAT target', () => {
+  const path = 'test/e2e/fixtures/kube-proxy-nat.iptables-save';
+  const text = read(path);
+  const facts = logFacts(text, 'file:///x').facts;
+  const model = buildModel([facts]);
+  const index = buildLineIndex(facts, 'file:///x', model);
+  const lines = text.split('\n');
+  const n = lines.findIndex((l) => l.includes('--probability')) + 1;
+  const said = annotateRuleLine(model, index.allRules, lines[n - 1], index.rules.get(n) ?? []).join('\n');
+  assert.match(said, /KUBE-SVC-TCOU7JCQXEZGVUNU: Service chain .* kube-system\/kube-dns:dns/);
+  assert.match(said, /1\/\(n−i\) = 1\/2 .* overall 1\/2 = 50\.0%/);
+  const dnat = lines.findIndex((l) => l.includes('--to-destination 10.244.0.143:80')) + 1;
+  assert.match(annotateRuleLine(model, index.allRules, lines[dnat - 1], index.rules.get(dnat) ?? []).join('\n'), /DNAT: rewrites the destination to 10\.244\.0\.143:80/);
+});
+
+test('diagnostics: a not-headless governing Service and an unknown targetPort name, with their fixes', () => {
+  const broken = read(STS).replace('clusterIP: None', 'clusterIP: 10.96.0.50').replace('targetPort: web', 'targetPort: webb');
+  const problems = checkManifest(broken, 'untitled:x', buildModel([manifestFacts(broken, 'untitled:x').facts]));
+  const byCode = new Map(problems.map((p) => [p.code, p]));
+  assert.deepEqual([...byCode.keys()].sort(), ['statefulset-service-not-headless', 'targetport-name-missing']);
+  const tp = byCode.get('targetport-name-missing')!;
+  assert.equal(broken.split('\n')[tp.span.line - 1].trim(), 'targetPort: webb');
+  assert.deepEqual(tp.fixes.map((f) => f.newText), ['web']);
+  const hl = byCode.get('statefulset-service-not-headless')!;
+  assert.equal(broken.split('\n')[hl.span.line - 1].trim(), 'serviceName: "a-app"');
+  const fix = hl.fixes[0];
+  const line = broken.split('\n')[fix.line];
+  assert.equal(line.slice(0, fix.start) + fix.newText + line.slice(fix.end), '  clusterIP: None # headless: DNS answers the pod IPs');
+});
+
+test('diagnostics: a StatefulSet without serviceName; the fix names the headless Service that selects its pods', () => {
+  const broken = read(STS).replace(/^ {2}serviceName: "a-app"\n/m, '');
+  const [p] = checkManifest(broken, 'untitled:y', buildModel([manifestFacts(broken, 'untitled:y').facts]));
+  assert.equal(p.code, 'statefulset-servicename-missing');
+  assert.equal(p.fixes[0].newText, '  serviceName: a-app\n');
+  assert.equal(broken.split('\n')[p.fixes[0].line - 1].trim(), 'spec:');
+});
+
+test('paste analysis: the lab transcript splits into blocks and offers b-app → a-app first', () => {
+  const { d, model } = labModel();
+  const blocks = summarizeBlocks(d);
+  assert.ok(blocks.some((b) => b.format === 'tcpdump' && b.host === 'node1' && b.records > 200));
+  assert.ok(blocks.some((b) => b.format === 'nslookup' && b.host === 'b-app'));
+  const flows = suggestFlows(d, model);
+  assert.deepEqual(flows[0], { from: 'default/b-app', to: 'a-app.default.svc.cluster.local', why: 'nslookup a-app.default.svc.cluster.local at line 14' });
+  assert.ok(flows.every((f) => !/:(3[2-9]|[4-6]\d)\d{3}/.test(f.to)), 'no reply (ephemeral port) offered as a flow');
+});
