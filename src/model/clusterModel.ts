@@ -42,8 +42,11 @@ function identity(f: Fact): string | undefined {
     case 'HostsEntry': return `${f.owner ?? ''}/${f.ip}`;
     case 'KubeProxy': return 'cluster';
     case 'NatRule':
+      // Everything that makes two rules behave differently; an affinity rule (`recent`) and the
+      // plain jump to the same endpoint chain are two rules.
       return [f.table, f.chain, f.target, f.protocol, f.source?.cidr, f.source?.negated, f.destination?.cidr,
-        f.destination?.negated, f.dport, f.comment, f.probability, f.dnatTo?.ip, f.dnatTo?.port].join('|');
+        f.destination?.negated, f.inInterface, f.outInterface, f.sport, f.dport, f.comment, f.probability, f.mark,
+        f.recent, f.dnatTo?.ip, f.dnatTo?.port].join('|');
     case 'NatChain': return `${f.table}/${f.name}`;
     case 'IpvsVirtualServer': return `${f.protocol}/${f.address}/${f.port}`;
     case 'NftMapElement': return `${f.table}/${f.map}/${f.key.join(' . ')}`;

@@ -1,6 +1,7 @@
 import { formatForCommand, formatSpec, allFormats } from '../registry';
 import type { FormatId, FormatSpec } from '../types';
 import { commandLine } from './prompt';
+import { splitCatOutput } from './catFiles';
 
 /**
  * Cuts a pasted terminal session (or a report that quotes one) into output blocks:
@@ -114,7 +115,15 @@ export function splitTranscript(lines: readonly string[]): RawBlock[] {
         end = j;
         j++;
       }
-      if (end > i) {
+      const catParts = end > i ? splitCatOutput(cmd.effective, lines, i + 1, end) : undefined;
+      if (catParts && catParts.length > 1) {
+        catParts.forEach((part, n) => {
+          const last = n + 1 < catParts.length ? catParts[n + 1].start - 1 : end;
+          const b: RawBlock = { format: part.spec.id, command: cmd.command, effective: part.command, startLine: part.start + 1, endLine: last + 1 };
+          if (cmd.host) b.host = cmd.host;
+          blocks.push(b);
+        });
+      } else if (end > i) {
         let format: FormatId = spec?.id ?? 'unknown';
         if (!spec) format = sniffBest(lines.slice(i + 1, Math.min(end + 1, i + 1 + SNIFF_LINES)))?.id ?? 'unknown';
         const b: RawBlock = { format, command: cmd.command, startLine: i + 2, endLine: end + 1 };
