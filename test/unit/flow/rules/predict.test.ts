@@ -111,3 +111,33 @@ test('ipvs mode: one virtual server per cluster IP and port, real servers are th
   assert.equal(vs.find((v) => v.address === '10.96.200.12')?.persistentSeconds, 10800);
   assert.equal(vs.find((v) => v.address === '10.96.200.13')?.realServers.length, 0);
 });
+
+const canNft = canNetns && spawnSync('nft', ['--version']).status === 0;
+
+test('live: nft -f accepts the nftables prediction in a fresh netns; the listing parses back to the same map elements and DNATs', { skip: canNft ? false : 'needs root, ip netns and nft' }, () => {
+  const p = predictRules(seedModel(), 'nftables', { nodeName: SEED_NODE });
+  const ns = `kpp-nf-n${process.pid}`;
+  execFileSync('ip', ['netns', 'add', ns]);
+  try {
+    execFileSync('ip', ['netns', 'exec', ns, 'nft', '-f', '-'], { input: p.text, timeout: 20000 });
+    const listed = parseNft({ text: execFileSync('ip', ['netns', 'exec', ns, 'nft', 'list', 'table', 'ip', 'kube-proxy'], { encoding: 'utf8', timeout: 20000 }), uri: 'live' });
+    assert.deepEqual(listed.unparsed, []);
+    const key = (facts: typeof p.facts) => facts.flatMap((f) => (f.kind === 'NftMapElement' ? [`${f.map}|${f.key.join(' . ')}|${f.verdict}`] : f.kind === 'NftRule' && f.dnatTo ? [`${f.chain}|${f.dnatTo.ip}:${f.dnatTo.port}`] : [])).sort();
+    assert.deepEqual(key(listed.facts), key(p.facts));
+  } finally {
+    spawnSync('ip', ['netns', 'del', ns]);
+  }
+});
+
+test('live: iptables-legacy-restore accepts the iptables prediction too', { skip: canNetns && spawnSync('iptables-legacy-restore', ['--version']).status === 0 ? false : 'needs root, ip netns and iptables-legacy' }, () => {
+  const ns = `kpp-nf-l${process.pid}`;
+  execFileSync('ip', ['netns', 'add', ns]);
+  try {
+    execFileSync('ip', ['netns', 'exec', ns, 'iptables-legacy-restore'], { input: predicted.text, timeout: 20000 });
+    const back = parseIptablesSave({ text: execFileSync('ip', ['netns', 'exec', ns, 'iptables-legacy-save'], { encoding: 'utf8', timeout: 20000 }), uri: 'live' });
+    const norm = (r: NatRule) => ruleKey({ ...r, probability: r.probability === undefined ? undefined : Number(r.probability.toFixed(9)) });
+    assert.deepEqual(ofKind(back.facts, 'NatRule').map(norm).sort(), rules.map(norm).sort());
+  } finally {
+    spawnSync('ip', ['netns', 'del', ns]);
+  }
+});
