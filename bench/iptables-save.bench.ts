@@ -70,8 +70,8 @@ console.log(`input: ${lines} lines, ${mb.toFixed(1)} MB (${SERVICES} services, $
 console.log(`predict iptables-save text: ${predictText.text}`);
 console.log(`parse iptables-save: ${parse.text}; ${(mb / parse.cpu).toFixed(1)} MB/s, ${Math.round(lines / parse.cpu)} lines/s per CPU second; ${parsed.records} records, ${parsed.unparsed.length} unparsed`);
 const parsedRules = parsed.facts.filter((f) => f.kind === 'NatRule').length;
-// ClusterModel merges NatRules by an identity without `recent`/`position`, so an affinity
-// Service's last `--rcheck` jump and its last plain jump become one fact (and a conflict).
+// ClusterModel merges NatRules by identity: in = after means distinct rules stayed apart
+// (an affinity Service's `--rcheck` jump and plain jump to the same endpoint are two rules).
 console.log(`index into ClusterModel: ${index.text} (${parsedRules} NatRule facts in, ${rules} after merge, ${model.conflicts.length} conflicts)`);
 console.log(`predict text + derived NatRule facts: ${predictFacts.text} (${predicted.facts.length} facts)`);
 console.log(`peak RSS: ${rss.toFixed(0)} MB`);
