@@ -85,6 +85,7 @@ export function parseIpLinkText(input: ParseInput, format: FormatId): ParseResul
   const facts: HostInterface[] = [];
   let cur: HostInterface | undefined;
   let curStart = 0;
+  let afterStatsHeader = false;
   const close = (endIndex: number) => {
     if (cur && endIndex > curStart) cur.evidence[0] = h.evidence(curStart, endIndex);
     cur = undefined;
@@ -129,6 +130,10 @@ export function parseIpLinkText(input: ParseInput, format: FormatId): ParseResul
     }
     // Continuation lines are indented; an unindented line that is no header is foreign text.
     if (!cur || !/^\s/.test(raw)) { h.skip(i, 'not an interface line'); continue; }
+    // `ip -s link`: RX/TX header lines, each followed by a line of counters.
+    if (/^(RX|TX):$/.test(t[0]) || (/^(RX|TX)$/.test(t[0]) && t[1] === 'errors:')) { afterStatsHeader = true; continue; }
+    if (afterStatsHeader && t.every((w) => /^\d{1,20}$/.test(w))) { afterStatsHeader = false; continue; }
+    afterStatsHeader = false;
     if (t[0].startsWith('link/')) linkLine(cur, t);
     else if (t[0] === 'inet' || t[0] === 'inet6') addressLine(cur, t);
     else if (t[0] === 'valid_lft' || t[0] === 'altname' || t[0] === 'prop') { /* lifetimes, alternative names */ }

@@ -33,6 +33,13 @@ test('ip link (real, netns lab): veths on cni0 with peer ifindex, netns, mtu and
   assert.equal(byName(list, 'cni0')!.master, undefined);
 });
 
+test('ip -s link (real): counters are skipped, the interfaces are the same as ip link', () => {
+  const s = parseIpLink({ text: fx('ip-s-link.txt'), uri: 's' });
+  assert.deepEqual(s.unparsed, []);
+  const strip = (l: HostInterface[]) => l.map((i) => ({ ...i, evidence: undefined }));
+  assert.deepEqual(strip(s.facts as HostInterface[]), strip(ifaces(fx('ip-link.txt'))));
+});
+
 test('ip link without visible netns names gives link-netnsid', () => {
   const list = ifaces(fx('ip-link-netnsid.txt'));
   assert.deepEqual(list.filter((i) => i.name.startsWith('veth')).map((i) => i.linkNetnsId), [1, 2, 3]);
