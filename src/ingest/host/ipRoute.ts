@@ -44,6 +44,12 @@ export function parseRouteLine(line: string): Omit<Route, 'evidence'> | undefine
 }
 
 export function parseIpRoute(input: ParseInput): ParseResult {
+  // `ip route get X` prints the result of a lookup, not a table entry: adding it as a route would invent one.
+  if (input.command && /^(sudo\s+)?ip\s+(-\S+\s+)*(r|ro|rou|rout|route)\s+get\b/.test(input.command.trim())) {
+    const h = hostLines(input, 'ip-route');
+    h.lines.forEach((l, i) => { if (l.trim()) h.skip(i, '`ip route get` output (a route lookup) is not read as a routing table'); });
+    return { format: 'ip-route', facts: [], records: 0, unparsed: h.unparsed };
+  }
   const json = parseIpJson(input, 'ip-route');
   if (json) return json;
   const h = hostLines(input, 'ip-route');

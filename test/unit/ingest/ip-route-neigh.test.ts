@@ -33,6 +33,14 @@ test('ip route in a pod netns (real) and foreign lines', () => {
   assert.ok((r.facts as Route[]).some((x) => x.destination === 'default' && x.via === '10.244.0.1'));
 });
 
+test('ip route get output is not taken for a routing table entry', () => {
+  const text = fx('ip-route-get.txt');
+  const r = parseIpRoute({ text, uri: 'g', command: 'ip route get 10.244.1.5' });
+  assert.equal(r.records, 0);
+  assert.equal(r.unparsed.length, text.split('\n').filter((l) => l.trim()).length);
+  assert.match(text, /^10\.244\.1\.5 via 10\.244\.1\.0 dev flannel\.1/);
+});
+
 test('ip route show table all style lines with a type and table', () => {
   const r = parseIpRoute({ text: 'local 10.244.0.1 dev cni0 table local proto kernel scope host src 10.244.0.1\nunreachable 10.1.0.0/16 metric 10', uri: 't' });
   assert.deepEqual(r.unparsed, []);
