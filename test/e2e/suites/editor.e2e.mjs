@@ -1,0 +1,54 @@
+// The editor features as a user meets them in the workbench: the "Trace this Service" CodeLens
+// on a sample manifest draws the diagram with the expected participants, and hovering a
+// tcpdump line shows what the interface, direction and flags mean.
+import assert from 'node:assert/strict';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { goToPosition, openFile, waitForWorkbenchReady } from '../lib/browser.mjs';
+
+export const name = 'editor features';
+export const kind = 'ui';
+
+const webview = (page) => page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+
+/** Runs a test; on failure saves a screenshot of the workbench and names it in the error. */
+const shot = (title, fn) => [title, async (ctx) => {
+  try {
+    await fn(ctx);
+  } catch (e) {
+    const path = join(tmpdir(), `kpp-editor-e2e-${Date.now()}.png`);
+    await ctx.page.screenshot({ path }).catch(() => {});
+    e.message = `${e.message}\n(screenshot: ${path})`;
+    throw e;
+  }
+}];
+
+export const tests = [
+  shot('clicking "Trace this Service" on the A.2 manifest draws b-app → a-app in the diagram webview', async ({ page }) => {
+    await waitForWorkbenchReady(page);
+    await openFile(page, 'manifests/a2-clusterip-deployment/a-app.yaml');
+    const lens = page.locator('.codelens-decoration a', { hasText: 'Trace this Service' }).first();
+    await lens.waitFor({ timeout: 30_000 });
+    await lens.click();
+    const view = webview(page);
+    await view.locator('#app[data-state="rendered"], #app[data-state="error"], #app[data-state="problem"]').waitFor({ timeout: 90_000 });
+    assert.equal(await view.locator('#app').getAttribute('data-state'), 'rendered', await view.locator('#app').innerText());
+    assert.ok(await view.locator('#diagram svg').count(), 'an SVG is drawn');
+    const names = (await view.locator('#diagram svg text.actor').allTextContents()).join(' | ');
+    for (const n of ['b-app', 'cni0', 'a-app']) assert.ok(names.includes(n), `participant ${n} in: ${names}`);
+  }),
+  shot('hovering a tcpdump line shows the veth, the P direction and the TCP flags in words', async ({ page }) => {
+    await waitForWorkbenchReady(page);
+    await openFile(page, 'e2e/pod-to-service.tcpdump');
+    await goToPosition(page, 5, 20);
+    // Show or Focus Hover (Ctrl+K Ctrl+I) at the cursor.
+    await page.keyboard.press('Control+K');
+    await page.keyboard.press('Control+I');
+    const hover = page.locator('.monaco-hover', { hasText: 'Kube Packet Path' }).first();
+    await hover.waitFor({ timeout: 20_000 });
+    const text = (await hover.innerText()).replace(/\u00a0/g, ' ');
+    assert.match(text, /vethedfea565: host side of the veth pair of the pod with IP 10\.244\.0\.144/);
+    assert.match(text, /P \(PACKET_OTHERHOST\)/);
+    assert.match(text, /SYN \+ ACK/);
+  }),
+];
