@@ -1,6 +1,6 @@
 import type { Evidence, Fact, SourceKind, Unparsed } from '../../model';
 import type { FormatId, ParseInput, ParseResult } from '../types';
-import { objectToFacts, type EvidenceSource } from './objectFacts';
+import { NETWORK_KINDS, objectToFacts, type EvidenceSource } from './objectFacts';
 import { readManifestObjects, type ManifestObjectInfo } from './yamlDocuments';
 
 const MAX_EXCERPT = 200;
@@ -58,8 +58,9 @@ export function parseKubeObjects(input: ParseInput, format: FormatId, source: So
     if (out.facts.length > 0) {
       records++;
       facts.push(...out.facts);
-    } else if (out.ignored && (!info.kind || !info.name)) {
-      // Objects of other kinds are understood (just not about networking); nameless/kindless ones are not.
+    } else if (out.ignored && (!info.kind || (!info.name && NETWORK_KINDS.has(info.kind)))) {
+      // Objects of other kinds (Kustomization, Ingress …) are understood, just not about networking;
+      // a document without a kind, or a Service/Pod/… without a name, is not.
       unparsed.push({ line: info.span.line, reason: out.ignored, text: lineText(lines, info.span.line, firstLine) });
     }
   }

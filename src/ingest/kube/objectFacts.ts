@@ -24,6 +24,8 @@ export interface ObjectFacts {
 }
 
 const WORKLOAD_KINDS = new Set<string>(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet']);
+/** Kinds this module turns into facts (others are understood as "not about networking"). */
+export const NETWORK_KINDS = new Set<string>([...WORKLOAD_KINDS, 'Service', 'Pod', 'EndpointSlice', 'Endpoints', 'Node', 'ConfigMap']);
 const SERVICE_TYPES = new Set<string>(['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName']);
 
 export function containersOf(podSpec: Rec): Container[] {

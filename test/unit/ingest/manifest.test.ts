@@ -144,6 +144,10 @@ test('broken YAML: good documents are kept, the broken one is reported with its 
     'just a string', // doc 4: not a mapping
     '---',
     'apiVersion: v1', 'metadata:', '  name: kindless', // doc 5: no kind
+    '---',
+    'apiVersion: kustomize.config.k8s.io/v1beta1', 'kind: Kustomization', 'resources: [a.yaml]', // doc 6: other kind, no name: fine
+    '---',
+    'apiVersion: v1', 'kind: Service', 'spec: {}', // doc 7 (line 27): a Service without a name
   ].join('\n');
   const r = parseManifest({ text, uri: 'b.yaml' });
   assert.deepEqual((r.facts as Pod[]).map((p) => p.name), ['good-1', 'good-2']);
@@ -151,6 +155,8 @@ test('broken YAML: good documents are kept, the broken one is reported with its 
   assert.ok(lines.some((l) => l >= 6 && l <= 11), `broken document reported near its lines: ${JSON.stringify(r.unparsed)}`);
   assert.ok(r.unparsed.some((u) => u.line === 17 && /not a mapping/.test(u.reason)));
   assert.ok(r.unparsed.some((u) => u.line === 19 && /no kind/.test(u.reason)));
+  assert.ok(r.unparsed.some((u) => u.line === 27 && /Service without metadata.name/.test(u.reason)));
+  assert.ok(!r.unparsed.some((u) => u.line === 23), 'a Kustomization is not a problem');
   const good2 = (r.facts as Pod[])[1];
   assert.equal(good2.evidence[0].line, 12);
 });
