@@ -65,7 +65,9 @@ export function commandLine(line: string): CommandLine | undefined {
     if (m) { cmd = m[3]; strict = m[2] === '#'; }
   }
   if (cmd === undefined) {
-    if (!isCommandText(s)) return undefined;
+    // A bare command (no prompt) never starts with a tab: tab-indented lines are output, such as
+    // the rules inside an `nft list ruleset` chain (`\t\tip daddr …`, `\t\ttimeout 3h`).
+    if (line.charCodeAt(0) === 9 || !isCommandText(s)) return undefined;
     cmd = s;
   } else if (strict || cmd.length === 0) {
     // `# Host ip link | grep veth`: a label before the command

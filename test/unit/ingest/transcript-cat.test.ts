@@ -33,3 +33,12 @@ test('a single-file cat and a cat with options stay one block', () => {
   const doc = parseDocument(text, 'inline');
   assert.deepEqual(doc.blocks.map((b) => [b.format, b.startLine, b.endLine]), [['resolv-conf', 2, 4], ['hosts', 6, 7]]);
 });
+
+test('tab-indented output lines that begin with a command word are not commands (nft listings)', () => {
+  // From test/fixtures/netfilter (real `nft list ruleset` output): rule lines inside chains are tab-indented.
+  const file = 'test/fixtures/netfilter/nftables-mode.nft-list-ruleset.txt';
+  const text = readFileSync(file, 'utf8');
+  const doc = parseDocument(text, file);
+  assert.equal(doc.blocks.length, 1, doc.blocks.map((b) => `${b.format}@${b.startLine}`).join(' '));
+  assert.equal(doc.blocks[0].format, 'nft');
+});
