@@ -58,7 +58,8 @@ function noHeaderColumns(t: string[], out: TableCommand): string[] | undefined {
 export function readGetCommand(command: string | undefined): TableCommand {
   const out: TableCommand = { kinds: [], allNamespaces: false };
   if (!command) return out;
-  const t = command.split(/\s+/).slice(0, 60);
+  // Only kubectl's own words: `| grep -A 3` must not read as --all-namespaces.
+  const t = command.split('|')[0].split(/\s+/).slice(0, 60);
   const get = t.indexOf('get');
   for (let i = 0; i < t.length; i++) {
     const w = t[i];

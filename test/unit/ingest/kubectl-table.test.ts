@@ -217,6 +217,12 @@ test('rows of unknown kinds and text outside tables are reported', () => {
   assert.equal(readTables(['NAME   AGE', 'x      1d']).sections[0].rows[0].cells.get('AGE'), '1d');
 });
 
+test('flags after a pipe belong to the next command', async () => {
+  const { readGetCommand } = await import('../../../src/ingest/kube/tableRows');
+  assert.deepEqual(readGetCommand('kubectl get pods | grep -A 3 app'), { kinds: ['Pod'], allNamespaces: false });
+  assert.deepEqual(readGetCommand('kubectl -n kube-system get svc,ep'), { kinds: ['Service', 'Endpoints'], allNamespaces: false, namespace: 'kube-system' });
+});
+
 test('kubectl-table command and sniffing', () => {
   assert.equal(formatForCommand('kubectl get pods -o wide')?.id, 'kubectl-table');
   assert.equal(formatForCommand('kubectl -n kube-system get svc')?.id, 'kubectl-table');
