@@ -66,6 +66,10 @@ function identity(f: Fact): string | undefined {
  */
 export class ClusterModel {
   private readonly merged = new Map<string, Fact>();
+  /** Where each merged fact sits in its kind's list, so a first merge can swap in a private copy. */
+  private readonly position = new Map<string, number>();
+  /** Facts the model has copied and may change; others are still the caller's objects. */
+  private readonly owned = new WeakSet<Fact>();
   private readonly lists = new Map<FactKind, Fact[]>();
   private readonly conflictMap = new Map<string, Conflict>();
   private ipIndex?: Map<string, IpOwner[]>;
@@ -89,13 +93,22 @@ export class ClusterModel {
       return;
     }
     const key = `${f.kind}|${id}`;
-    const existing = this.merged.get(key);
+    let existing = this.merged.get(key);
+    let list = this.lists.get(f.kind);
+    if (!list) this.lists.set(f.kind, (list = []));
     if (!existing) {
-      this.merged.set(key, { ...f, evidence: [...f.evidence] } as Fact);
-      let list = this.lists.get(f.kind);
-      if (!list) this.lists.set(f.kind, (list = []));
-      list.push(this.merged.get(key)!);
+      // Kept as given until something merges into it: most facts never merge, and copying a
+      // quarter of a million rules up front costs more than the whole index.
+      this.merged.set(key, f);
+      this.position.set(key, list.length);
+      list.push(f);
       return;
+    }
+    if (!this.owned.has(existing)) {
+      existing = { ...existing, evidence: [...existing.evidence] } as Fact;
+      this.owned.add(existing);
+      this.merged.set(key, existing);
+      list[this.position.get(key)!] = existing;
     }
     const disagreements: FieldDisagreement[] = [];
     for (const [field, value] of Object.entries(f)) {

@@ -59,3 +59,14 @@ test('packets and lookups are kept in order, never merged', () => {
   assert.deepEqual(m.packets.map((p) => p.evidence[0].line), [1, 2, 3]);
   assert.deepEqual(m.summary(), { Packet: 3 });
 });
+
+test("merging never changes the caller's objects", () => {
+  const first: Pod = { kind: 'Pod', name: 'a-pod', ip: '10.244.0.53', evidence: ev('a.txt', 1) };
+  const second: Pod = { kind: 'Pod', name: 'a-pod', nodeName: 'node1', evidence: ev('b.txt', 2) };
+  const m = new ClusterModel().add([first, second]);
+  assert.deepEqual(first, { kind: 'Pod', name: 'a-pod', ip: '10.244.0.53', evidence: ev('a.txt', 1) });
+  assert.equal(m.pods.length, 1);
+  assert.equal(m.pods[0].nodeName, 'node1');
+  assert.equal(m.findPod('a-pod'), m.pods[0]);
+  assert.equal(m.pods[0].evidence.length, 2);
+});
