@@ -56,7 +56,9 @@ const ROOT: Shape = { fields: {
 } };
 ROOT.fields.items = list(ROOT);
 
-interface Frame { shape: Shape; indent: number; inItem: boolean; seen: Set<string> }
+/** One open map or list: its shape, the indent of its keys, the keys it already has. */
+interface Frame { shape: Shape; indent: number; seen: Set<string> }
+const frame = (shape: Shape, indent: number): Frame => ({ shape, indent, seen: new Set<string>() });
 export interface YamlPiece { text: string; start: number }
 
 const KEY = /^[A-Za-z_][\w.\/-]{0,252}:$/;
@@ -103,7 +105,7 @@ export function unflattenYaml(line: string): YamlPiece[] {
   // Text before the YAML (the command that wrote the file) stays one piece.
   let i = words.findIndex((x) => x.w === '---' || x.w === 'apiVersion:' || x.w === 'kind:');
   if (i > 0) out.push({ text: line.slice(0, words[i].at).trimEnd(), start: 0 });
-  let stack: Frame[] = [{ shape: ROOT, indent: 0, inItem: false, seen: new Set<string>() }];
+  let stack: Frame[] = [frame(ROOT, 0)];
   let pendingDash = false;
   let dashIndent = 0;
   let dashAt = 0;
@@ -118,7 +120,7 @@ export function unflattenYaml(line: string): YamlPiece[] {
       out.push({ text: '---', start: at }, { text: line.slice(at).trim(), start: at });
       break;
     }
-    if (w === '---') { out.push({ text: '---', start: at }); stack = [{ shape: ROOT, indent: 0, inItem: false, seen: new Set<string>() }]; i++; continue; }
+    if (w === '---') { out.push({ text: '---', start: at }); stack = [frame(ROOT, 0)]; i++; continue; }
     if (w.startsWith('#')) {
       // A comment runs to the next key; keep it on the line before.
       let j = i;
@@ -133,13 +135,13 @@ export function unflattenYaml(line: string): YamlPiece[] {
       // (else the innermost list), then open an item at the list's indent.
       const next = words[i + 1]?.w;
       const nextKey = next !== undefined && isKey(next) ? next.slice(0, -1) : undefined;
-      let at2 = -1;
+      let listDepth = -1;
       for (let d = stack.length - 1; d > 0; d--) {
         if (!stack[d].shape.list) continue;
-        if (at2 < 0) at2 = d;
-        if (nextKey !== undefined && nextKey in stack[d].shape.fields) { at2 = d; break; }
+        if (listDepth < 0) listDepth = d;
+        if (nextKey !== undefined && nextKey in stack[d].shape.fields) { listDepth = d; break; }
       }
-      if (at2 > 0) stack = stack.slice(0, at2 + 1);
+      if (listDepth > 0) stack = stack.slice(0, listDepth + 1);
       const top = stack[stack.length - 1];
       if (next !== undefined && !isKey(next)) {
         const len = valueLength(words, i + 1);
@@ -151,7 +153,7 @@ export function unflattenYaml(line: string): YamlPiece[] {
       pendingDash = true;
       dashIndent = top.indent;
       dashAt = at;
-      if (stack.length < MAX_DEPTH) stack.push({ shape: { fields: top.shape.fields }, indent: top.indent + 2, inItem: true, seen: new Set<string>() });
+      if (stack.length < MAX_DEPTH) stack.push(frame({ fields: top.shape.fields }, top.indent + 2));
       i++;
       continue;
     }
@@ -176,20 +178,20 @@ export function unflattenYaml(line: string): YamlPiece[] {
         stack = stack.slice(0, d + 1);
       }
     }
-    const frame = stack[stack.length - 1];
-    frame.seen.add(key);
-    const child = key in frame.shape.fields ? frame.shape.fields[key] : undefined;
+    const current = stack[stack.length - 1];
+    current.seen.add(key);
+    const child = key in current.shape.fields ? current.shape.fields[key] : undefined;
     const next = words[i + 1]?.w;
     if (next === undefined || isKey(next) || next === '-' || next === '---' || next === 'EOF') {
-      emit(frame.indent, w, at);
-      if (stack.length >= MAX_DEPTH) { /* too deep: stay in this map */ } else if (child === LS || (next === '-' && child === undefined)) stack.push({ shape: list(open()), indent: frame.indent + 2, inItem: false, seen: new Set<string>() });
-      else if (child !== S) stack.push({ shape: typeof child === 'object' ? child : open(), indent: frame.indent + 2, inItem: false, seen: new Set<string>() });
+      emit(current.indent, w, at);
+      if (stack.length >= MAX_DEPTH) { /* too deep: stay in this map */ } else if (child === LS || (next === '-' && child === undefined)) stack.push(frame(list(open()), current.indent + 2));
+      else if (child !== S) stack.push(frame(typeof child === 'object' ? child : open(), current.indent + 2));
       i++;
       continue;
     }
     const len = valueLength(words, i + 1);
     const last = words[i + len];
-    emit(frame.indent, `${w} ${line.slice(words[i + 1].at, last.at + last.w.length)}`, at);
+    emit(current.indent, `${w} ${line.slice(words[i + 1].at, last.at + last.w.length)}`, at);
     i += 1 + len;
   }
   return out;
