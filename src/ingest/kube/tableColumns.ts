@@ -86,6 +86,12 @@ function alignRow(toks: Tok[], pos: number, headers: string[], notes: string[]):
   for (let c = 0; c < headers.length && p < toks.length; c++) {
     const col = headers[c];
     const t = toks[p].text;
+    if (col === 'OS-IMAGE' && headers[c + 1] === 'KERNEL-VERSION') {
+      // `Ubuntu 22.04.5 LTS`: words up to the kernel version (followed by the runtime URL).
+      let j = p + 1;
+      while (j + 1 < toks.length && !(cellFits('KERNEL-VERSION', toks[j].text) && cellFits('CONTAINER-RUNTIME', toks[j + 1]?.text ?? ''))) j++;
+      if (j + 1 < toks.length) { cells.set(col, toks.slice(p, j).map((x) => x.text).join(' ')); p = j; continue; }
+    }
     if (cellFits(col, t)) { cells.set(col, t); p++; continue; }
     if (col === 'CLUSTER-IP' || col === 'IP' || col === 'INTERNAL-IP') {
       const glued = splitGluedIpPort(t);

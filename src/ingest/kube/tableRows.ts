@@ -131,6 +131,8 @@ export interface RowFacts { facts: Fact[]; problem?: string }
 export function rowFacts(kind: TableKind | undefined, row: TableRow, ev: Evidence, cmd: TableCommand): RowFacts {
   const rawName = cell(row, 'NAME');
   if (!rawName) return { facts: [], problem: 'row without a NAME' };
+  // A misaligned row (text that lost its spacing and could not be matched to the columns) invents nothing.
+  if (row.notes.some((n) => n.includes('does not look like NAME'))) return { facts: [], problem: 'row does not line up with the columns' };
   const kn = splitKindName(rawName);
   let k = kn.kind ?? kind;
   // Custom columns such as TYPE:.kind name the kind per row.

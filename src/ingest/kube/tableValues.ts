@@ -39,6 +39,11 @@ const CHECKS: Record<string, CellCheck> = {
   'NODE SELECTOR': (v) => KV_LIST.test(v) || isNone(v),
   ADDRESSTYPE: (v) => /^(IPv4|IPv6|FQDN)$/.test(v),
   TYPE: (v) => /^[A-Z][A-Za-z]{1,60}$/.test(v),
+  'KERNEL-VERSION': (v) => /^\d{1,4}\.\d{1,4}(\.\d{1,6})?[-+.\w]{0,80}$/.test(v) || isNone(v),
+  'CONTAINER-RUNTIME': (v) => /^[a-z][a-z0-9.-]{0,40}:\/\/\S{0,80}$/.test(v) || isNone(v),
+  VERSION: (v) => /^v\d{1,4}\.\d{1,4}/.test(v),
+  ROLES: (v) => /^[a-z0-9.,_-]{1,200}$/.test(v) || isNone(v),
+  STATUS: (v) => /^[A-Za-z][\w,:/()-]{0,60}$/.test(v),
 };
 
 /** Columns kubectl fills with `<none>`, which text copied from HTML often loses entirely. */

@@ -146,7 +146,7 @@ test('seed multi-kind flattened line: sections restart at NAME …, `none` and `
 });
 
 test('real tables flattened by hand (newlines and padding lost) still give the same facts', () => {
-  for (const [name, command] of [['get-pods-wide.txt', 'kubectl get pods -o wide'], ['get-svc-wide.txt', 'kubectl get svc -o wide'], ['get-svc-ep-deploy-pod.txt', 'kubectl get svc,endpoints,deploy,pod']]) {
+  for (const [name, command] of [['get-pods-wide.txt', 'kubectl get pods -o wide'], ['get-svc-wide.txt', 'kubectl get svc -o wide'], ['get-svc-ep-deploy-pod.txt', 'kubectl get svc,endpoints,deploy,pod'], ['get-nodes-wide.txt', 'kubectl get nodes -o wide'], ['get-all-A.txt', 'kubectl get all -A'], ['get-ds-A-wide.txt', 'kubectl get ds -A -o wide']]) {
     const normal = parseKubectlTable({ text: fx(name), uri: 'n', command });
     const flat = parseKubectlTable({ text: fx(name).split(/\s+/).filter(Boolean).join(' '), uri: 'n', command });
     const strip = (fs: Fact[]) => fs.map((f) => ({ ...f, evidence: undefined }));
