@@ -33,7 +33,7 @@ export class ManifestCodeLensProvider implements vscode.CodeLensProvider {
     try {
       if (!vscode.workspace.getConfiguration('kubePacketPath', doc.uri).get<boolean>('codeLens.enabled', true)) return [];
       const text = doc.getText();
-      if (!/^\s*kind:\s*(Service|StatefulSet|Deployment|Pod|List)\b/m.test(text)) return [];
+      if (!/^\s*(- )?kind:\s*(Service|StatefulSet|Deployment|Pod|List)\b/m.test(text)) return [];
       return manifestLenses(text).map((l) => {
         const line = Math.min(l.line - 1, doc.lineCount - 1);
         const spec = COMMANDS[l.action];

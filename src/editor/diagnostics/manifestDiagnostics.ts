@@ -50,13 +50,6 @@ export class ManifestDiagnostics implements vscode.CodeActionProvider, vscode.Di
     return this.running;
   }
 
-  /** Checks now and returns the diagnostics of `uri` (for tests and commands). */
-  async refresh(uri: vscode.Uri): Promise<readonly vscode.Diagnostic[]> {
-    await this.schedule();
-    if (this.again) await this.schedule();
-    return this.collection.get(uri) ?? [];
-  }
-
   private async run(): Promise<void> {
     try {
       const docs = vscode.workspace.textDocuments.filter((d) => d.languageId === 'yaml' && (d.uri.scheme === 'file' || d.uri.scheme === 'untitled'));

@@ -12,7 +12,7 @@ import { buildModel, factsOf, logFacts, looksLikeManifest, manifestFacts, sniffe
  */
 
 const MANIFEST_GLOB = '**/*.{yaml,yml,json}';
-const EXCLUDE = '{**/node_modules/**,**/.git/**,**/.cache/**,**/out/**,**/dist/**}';
+const EXCLUDE = '{**/node_modules/**,**/.vscode-test/**,**/.git/**,**/.cache/**,**/out/**,**/dist/**}';
 const MAX_MANIFESTS = 500;
 const MAX_MANIFEST_BYTES = 2_000_000;
 const DEBOUNCE_MS = 400;
