@@ -29,7 +29,20 @@ export function evidenceUri(e: Evidence, extensionUri: vscode.Uri): vscode.Uri |
   return folder ? vscode.Uri.joinPath(folder.uri, uri) : undefined;
 }
 
-export async function openEvidence(e: Evidence, extensionUri: vscode.Uri, besideOf?: vscode.ViewColumn): Promise<vscode.TextEditor | undefined> {
+/**
+ * An editor group other than the diagram's, so opening a proof never hides the
+ * diagram (a hidden webview loses its page): an existing other group, else a new
+ * one beside.
+ */
+export function columnBeside(panel: vscode.WebviewPanel): vscode.ViewColumn {
+  const own =
+    panel.viewColumn ??
+    vscode.window.tabGroups.all.find((g) => g.tabs.some((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith(panel.viewType) && t.label === panel.title))?.viewColumn;
+  const other = vscode.window.tabGroups.all.find((g) => g.viewColumn !== own);
+  return other?.viewColumn ?? vscode.ViewColumn.Beside;
+}
+
+export async function openEvidence(e: Evidence, extensionUri: vscode.Uri, column: vscode.ViewColumn): Promise<vscode.TextEditor | undefined> {
   const uri = evidenceUri(e, extensionUri);
   if (!uri) {
     const what = e.source === 'cluster' ? vscode.l10n.t('cluster object {0}', e.uri) : describeEvidence(e);
@@ -41,7 +54,6 @@ export async function openEvidence(e: Evidence, extensionUri: vscode.Uri, beside
   const last = Math.max(first, Math.min(doc.lineCount - 1, (e.endLine ?? e.line ?? 1) - 1));
   const startCol = e.column !== undefined ? Math.max(0, e.column - 1) : 0;
   const range = new vscode.Range(first, Math.min(startCol, doc.lineAt(first).text.length), last, doc.lineAt(last).text.length);
-  const column = besideOf === vscode.ViewColumn.One ? vscode.ViewColumn.Two : vscode.ViewColumn.One;
   const editor = await vscode.window.showTextDocument(doc, { selection: range, preview: true, viewColumn: column });
   editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
   return editor;

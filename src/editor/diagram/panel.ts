@@ -4,7 +4,7 @@ import { buildPayload, type BuiltPayload } from '../../render/payload';
 import { isWebviewToHost, type HostToWebview, type PersistedState, type ViewState, type WebviewToHost } from '../../protocol/messages';
 import { copyMermaid, saveMarkdown, saveSvg } from './exports';
 import { panelHtml } from './html';
-import { openEvidence } from './openEvidence';
+import { columnBeside, openEvidence } from './openEvidence';
 
 export const DIAGRAM_VIEW_TYPE = 'kubePacketPath.diagram';
 
@@ -129,7 +129,7 @@ export class DiagramPanel {
         case 'openEvidence': {
           const e = this.built.evidence[m.id];
           if (!e) return;
-          await openEvidence(e, this.extensionUri, this.panel.viewColumn);
+          await openEvidence(e, this.extensionUri, columnBeside(this.panel));
           return;
         }
         case 'export':

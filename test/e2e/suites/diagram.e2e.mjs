@@ -3,6 +3,8 @@
 // the expected participants inside VS Code's webview (CSP, nonce, module chunks);
 // clicking an arrow opens the evidence file in an editor at the proof's line.
 import assert from 'node:assert/strict';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { runCommand, waitForWorkbenchReady } from '../lib/browser.mjs';
 
 export const name = 'diagram panel';
@@ -26,8 +28,20 @@ async function openSampleDiagram(page) {
   return view;
 }
 
+/** Runs a test; on failure saves a screenshot of the workbench and names it in the error. */
+const shot = (title, fn) => [title, async (ctx) => {
+  try {
+    await fn(ctx);
+  } catch (e) {
+    const path = join(tmpdir(), `kpp-diagram-e2e-${Date.now()}.png`);
+    await ctx.page.screenshot({ path }).catch(() => {});
+    e.message = `${e.message}\n(screenshot: ${path})`;
+    throw e;
+  }
+}];
+
 export const tests = [
-  ['the sample diagram draws in the webview with the pod-to-pod participants, one clickable arrow per step', async ({ page }) => {
+  shot('the sample diagram draws in the webview with the pod-to-pod participants, one clickable arrow per step', async ({ page }) => {
     const view = await openSampleDiagram(page);
     const actors = await view.locator('#diagram svg text.actor').allTextContents();
     const names = actors.join(' | ');
@@ -36,8 +50,8 @@ export const tests = [
     assert.ok(steps > 0, 'steps are listed');
     assert.equal(await view.locator('#diagram .kpp-hit').count(), steps, 'every listed step has a clickable arrow');
     assert.equal(await view.locator('#title').innerText(), '3 flows');
-  }],
-  ['clicking an arrow opens its evidence file in an editor, at the proof', async ({ page }) => {
+  }),
+  shot('clicking an arrow opens its evidence file in an editor, at the proof', async ({ page }) => {
     const view = await openSampleDiagram(page);
     const withProof = view.locator('#side li.step', { has: view.locator('.ev-link') }).first();
     const index = await withProof.getAttribute('data-step');
@@ -54,23 +68,26 @@ export const tests = [
     await status.waitFor({ timeout: 10_000 });
     assert.match(await status.innerText(), new RegExp(`Ln ${line},`));
     assert.ok(await view.locator(`#step-${index}.selected`).count(), 'the step is highlighted in the list');
-  }],
-  ['an evidence link in the list opens the same file', async ({ page }) => {
+  }),
+  shot('an evidence link in the list opens the same file', async ({ page }) => {
     const view = await openSampleDiagram(page);
     const link = view.locator('#side .ev-link').nth(1);
     const file = (await link.innerText()).trim().replace(/:\d+(-\d+)?$/, '');
     await link.click();
     await page.locator(`.tabs-container .tab.active[aria-label*="${file}"]`).waitFor({ timeout: 20_000 });
-  }],
-  ['after a window reload the serializer restores the open diagram', async ({ page }) => {
+  }),
+  shot('after a window reload the serializer restores the open diagram', async ({ page }) => {
     const view = await openSampleDiagram(page);
     const before = await view.locator('#side li.step').count();
-    await page.reload({ waitUntil: 'domcontentloaded' });
+    // "Developer: Reload Window" shuts the workbench down in order, so it saves which
+    // editors are open (a bare page reload may race the web workbench's state flush).
+    await page.locator('.monaco-workbench .part.statusbar').click({ position: { x: 5, y: 5 } });
+    await Promise.all([page.waitForEvent('load', { timeout: 60_000 }), runCommand(page, 'Developer: Reload Window')]);
     await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
     await waitForWorkbenchReady(page);
     const restored = webview(page);
     await waitForDrawn(restored);
     assert.equal(await restored.locator('#side li.step').count(), before);
     assert.equal(await restored.locator('#title').innerText(), '3 flows');
-  }],
+  }),
 ];
