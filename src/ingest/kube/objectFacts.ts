@@ -244,10 +244,13 @@ function configMapFacts(o: Rec, meta: Rec, ev: EvidenceSource): ObjectFacts {
   }
   if (data.Corefile !== undefined) {
     const corefile = data.Corefile;
-    const k = /^\s*kubernetes\s+(\S+)/m.exec(corefile);
-    if (k) {
+    const k = /^\s*kubernetes\s+([^{\n]*)/m.exec(corefile);
+    // The plugin lists its zones: the cluster domain plus reverse zones (`in-addr.arpa`,
+    // `ip6.arpa`), in any order, with or without a trailing dot.
+    const domain = k?.[1].split(/\s+/).map((z) => z.replace(/\.$/, '')).find((z) => z && !z.endsWith('.arpa'));
+    if (k && domain) {
       const dns: ClusterDns = compact({
-        kind: 'ClusterDns' as const, domain: k[1],
+        kind: 'ClusterDns' as const, domain,
         loadbalance: /^\s*loadbalance\b/m.test(corefile),
         evidence: withLine('Corefile', k[0].trim()),
       });

@@ -121,6 +121,14 @@ test('ConfigMaps: kube-proxy mode, Flannel net-conf.json, CoreDNS Corefile (real
   assert.equal(dns.loadbalance, true);
 });
 
+test('CoreDNS Corefile: the cluster domain is the zone that is not a reverse zone, trailing dot removed', () => {
+  const corefile = (zones: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: coredns, namespace: kube-system}\ndata:\n  Corefile: |\n    .:53 {\n        kubernetes ${zones} {\n          pods insecure\n        }\n    }\n`;
+  const domain = (zones: string) => (parseManifest({ text: corefile(zones), uri: 'c' }).facts[0] as ClusterDns | undefined)?.domain;
+  assert.equal(domain('cluster.local in-addr.arpa ip6.arpa'), 'cluster.local');
+  assert.equal(domain('in-addr.arpa corp.internal.'), 'corp.internal');
+  assert.equal(domain('in-addr.arpa ip6.arpa'), undefined);
+});
+
 test('Endpoints become the EndpointSlice shape; EndpointSlices keep conditions', () => {
   const ep = parseManifest({ text: read('test/fixtures/kubectl/get-endpoints-a-app.yaml'), uri: 'ep' });
   const [slice] = ep.facts as EndpointSlice[];
