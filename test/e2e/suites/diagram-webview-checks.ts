@@ -73,6 +73,11 @@ export async function run(report: (name: string, fn: () => Promise<void>) => Pro
       const posted = await panel.posted();
       assert.deepEqual(posted.filter((m) => m.type === 'openEvidence'), [{ type: 'openEvidence', id: step.evidence.find((e) => e.openable)!.id }]);
       assert.equal(await panel.page.locator(`#step-${step.index}.selected`).count(), 1);
+      // Keyboard: arrow labels are focusable buttons; Enter does what a click does.
+      await panel.page.evaluate('window.__posted.length = 0');
+      await panel.page.locator(`#diagram text.kpp-step[data-step="${step.index}"][tabindex="0"]`).focus();
+      await panel.page.keyboard.press('Enter');
+      assert.deepEqual((await panel.posted()).filter((m) => m.type === 'openEvidence').length, 1);
     });
 
     await report('phase tabs draw one phase; the step list follows', async () => {
