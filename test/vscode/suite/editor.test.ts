@@ -98,6 +98,31 @@ suite('editor features', () => {
     assert.ok(await diagramTab(/^Packet path: b-app → /), 'the diagram panel shows the trace');
   });
 
+  test('"Trace headless flow" on the StatefulSet traces through its serviceName to the headless Service', async () => {
+    const uri = await workspaceFile('**/a3-headless-statefulset/statefulset.yaml');
+    const lens = ours(await lenses(uri)).find((l) => l.command!.command === 'kubePacketPath.trace.statefulSet')!;
+    const result = await vscode.commands.executeCommand<{ flows: { title: string; family: string }[] }>(lens.command!.command, ...lens.command!.arguments!);
+    assert.ok(result && result.flows.length > 0, 'a flow was traced');
+    assert.equal(result.flows[0].family, 'pod-to-headless');
+    assert.match(result.flows[0].title, /^b-app → Service a-app/);
+  });
+
+  test('the explorer / editor menu entry gets the file: the Service in it is traced', async () => {
+    const uri = await workspaceFile('**/a2-clusterip-deployment/a-app.yaml');
+    const result = await vscode.commands.executeCommand<{ flows: { title: string }[] }>('kubePacketPath.trace.service', uri);
+    assert.ok(result && result.flows.length > 0, 'a flow was traced');
+    assert.match(result.flows[0].title, /^b-app → Service a-app/);
+  });
+
+  test('"Trace from this pod" on a Pod manifest traces to the destination given', async () => {
+    const uri = await workspaceFile('**/a1-pod-to-pod/pods.yaml');
+    const lens = ours(await lenses(uri)).find((l) => l.command!.command === 'kubePacketPath.trace.fromPod' && l.command!.arguments![0].name === 'b-pod');
+    assert.ok(lens, 'a lens on b-pod');
+    const result = await vscode.commands.executeCommand<{ flows: { title: string }[] }>(lens.command!.command, { ...lens.command!.arguments![0], to: 'a-pod' });
+    assert.ok(result && result.flows.length > 0);
+    assert.equal(result.flows[0].title, 'b-pod → a-pod');
+  });
+
   test('"Show per-pod DNS names" lists the StatefulSet pods\' names under the headless Service', async () => {
     const uri = await workspaceFile('**/a3-headless-statefulset/statefulset.yaml');
     const lens = ours(await lenses(uri)).find((l) => l.command!.command === 'kubePacketPath.trace.podDnsNames')!;
