@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { goToPosition, openFile, waitForWorkbenchReady } from '../lib/browser.mjs';
+import { goToPosition, openFile, runCommand, waitForWorkbenchReady } from '../lib/browser.mjs';
 
 export const name = 'editor features';
 export const kind = 'ui';
@@ -36,6 +36,25 @@ export const tests = [
     assert.ok(await view.locator('#diagram svg').count(), 'an SVG is drawn');
     const names = (await view.locator('#diagram svg text.actor').allTextContents()).join(' | ');
     for (const n of ['b-app', 'cni0', 'a-app']) assert.ok(names.includes(n), `participant ${n} in: ${names}`);
+  }),
+  shot('when no client stands out (kube-dns), a QuickPick lists the pods and the chosen one is traced', async ({ page }) => {
+    await waitForWorkbenchReady(page);
+    // Only kube-dns.yaml on screen: the A.2 manifest's lens must not be the one clicked.
+    await page.locator('.monaco-workbench .part.statusbar').click({ position: { x: 5, y: 5 } });
+    await runCommand(page, 'View: Close All Editor Groups');
+    await page.locator('.tabs-container .tab').first().waitFor({ state: 'detached', timeout: 10_000 });
+    await openFile(page, 'manifests/kube-system/kube-dns.yaml');
+    const lens = page.locator('.codelens-decoration a', { hasText: 'Trace this Service' }).first();
+    await lens.waitFor({ timeout: 30_000 });
+    await lens.click();
+    const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: 'b-pod' }).first();
+    await row.waitFor({ timeout: 20_000 });
+    const listed = (await page.locator('.quick-input-widget .monaco-list-row .label-name').allTextContents()).join(' | ');
+    assert.ok(!/coredns/.test(listed), `kube-system pods are not offered as clients: ${listed}`);
+    await row.click();
+    const view = webview(page);
+    await view.locator('#title', { hasText: 'b-pod' }).waitFor({ timeout: 90_000 });
+    assert.match(await view.locator('#title').innerText(), /^b-pod → Service kube-dns/);
   }),
   shot('hovering a tcpdump line shows the veth, the P direction and the TCP flags in words', async ({ page }) => {
     await waitForWorkbenchReady(page);
