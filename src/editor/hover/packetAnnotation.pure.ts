@@ -9,6 +9,7 @@ import type { LineIndex } from './captureIndex.pure';
  */
 
 const ns = (o: { namespace?: string }) => o.namespace ?? 'default';
+const MAX_SIGHTINGS = 6;
 
 const DIRECTIONS: Record<string, string> = {
   P: 'P (PACKET_OTHERHOST): the frame was seen on this port but is addressed to another host. On a pod\'s host-side veth this means the pod sent it (towards the bridge).',
@@ -128,10 +129,12 @@ export function annotatePacket(model: ClusterModel, index: LineIndex, p: Packet)
   if (p.vni !== undefined) out.push(`VXLAN VNI ${p.vni}: an encapsulated pod packet between nodes`);
   const g = index.groupOf.get(p);
   if (g && g.packets.length > 1) {
-    for (const other of g.packets) {
-      if (other === p) continue;
+    // A flooded frame is seen on dozens of veths: name a few, count the rest.
+    const others = g.packets.filter((o) => o !== p);
+    for (const other of others.slice(0, MAX_SIGHTINGS)) {
       out.push(`Same packet as line ${other.evidence[0]?.line ?? '?'} on ${other.interface ?? '?'}${other.direction ? ` (${other.direction})` : ''}`);
     }
+    if (others.length > MAX_SIGHTINGS) out.push(`… and on ${others.length - MAX_SIGHTINGS} more interfaces${index.corr.floodOf.has(p) ? ' (the bridge flooded it: it did not know the destination MAC yet)' : ''}`);
   }
   const nat = index.natOf.get(p);
   if (nat) {

@@ -113,3 +113,12 @@ test('paste analysis: the lab transcript splits into blocks and offers b-app →
   assert.deepEqual(flows[0], { from: 'default/b-app', to: 'a-app.default.svc.cluster.local', why: 'nslookup a-app.default.svc.cluster.local at line 14' });
   assert.ok(flows.every((f) => !/:(3[2-9]|[4-6]\d)\d{3}/.test(f.to)), 'no reply (ephemeral port) offered as a flow');
 });
+
+test('capture hover on a flooded frame names a few sightings and counts the rest as flooding', () => {
+  const d = parseDocument(read('test/fixtures/lab/a2-flooding.txt'), 'file:///lab/flood.txt');
+  const model = buildModel([manifestFacts(read('test/fixtures/lab/manifests/cluster.yaml'), 'file:///lab/cluster.yaml').facts, d.facts]);
+  const index = buildLineIndex(d.facts, 'file:///lab/flood.txt', model);
+  const said = annotatePacket(model, index, index.packets.get(6)![0]);
+  assert.equal(said.filter((s) => s.startsWith('Same packet as line')).length, 6);
+  assert.match(said.at(-1)!, /^… and on \d+ more interfaces \(the bridge flooded it/);
+});

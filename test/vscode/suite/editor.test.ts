@@ -189,6 +189,16 @@ suite('editor features', () => {
     assert.deepEqual(r.flows[0], { from: 'default/b-app', to: 'a-app.default.svc.cluster.local', why: 'nslookup a-app.default.svc.cluster.local at line 14' });
   });
 
+  test('"Show Flow" on a capture (editor title) analyzes the whole document: one tcpdump block', async () => {
+    const uri = await workspaceFile('{e2e,test/e2e/fixtures}/pod-to-service.tcpdump');
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
+    const r = await vscode.commands.executeCommand<{ uri: string; blocks: { format: string; startLine: number; endLine: number; records: number }[] }>('kubePacketPath.trace.showFlow');
+    assert.ok(r, 'the command answers');
+    assert.equal(r.uri, uri.toString());
+    assert.deepEqual(r.blocks.map((b) => [b.format, b.startLine, b.endLine]), [['tcpdump', 1, 14]]);
+    assert.ok(r.blocks[0].records >= 10, `records: ${r.blocks[0].records}`);
+  });
+
   test('diagnostics on a broken StatefulSet manifest, and the targetPort quick fix repairs it', async () => {
     // The A.3 sample with its Service made non-headless and its targetPort misspelt (own namespace: no clash with the samples).
     const original = new TextDecoder().decode(await vscode.workspace.fs.readFile(await workspaceFile('**/a3-headless-statefulset/statefulset.yaml')));
