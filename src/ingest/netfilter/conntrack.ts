@@ -2,6 +2,7 @@ import type { ConntrackEntry, ConntrackTuple, Fact, Unparsed } from '../../model
 import { logEvidence } from '../../model';
 import { registerFormat } from '../registry';
 import type { FormatSpec, ParseInput, ParseResult } from '../types';
+import { shareOfLines } from '../sniff';
 
 /**
  * `conntrack -L [-p tcp]`, `conntrack -E` event lines (`[NEW] tcp 6 120 SYN_SENT …`)
@@ -84,17 +85,7 @@ export const conntrackFormat: FormatSpec = {
     }
   },
   commands: [/^conntrack\s(.*\s)?(-L|--dump|-E|--event|-G|--get)(\s|$)/, /^cat\s+\/proc\/net\/nf_conntrack\b/],
-  sniff(lines) {
-    let hits = 0;
-    let seen = 0;
-    for (const l of lines) {
-      const t = l.trim();
-      if (!t) continue;
-      seen++;
-      if (/^conntrack v[\d.]+ \(conntrack-tools\)/.test(t) || (PROTO_LINE.test(t) && /\bsrc=\S+ dst=\S+/.test(t))) hits++;
-    }
-    return seen ? hits / seen : 0;
-  },
+  sniff: (lines) => shareOfLines(lines, (t) => /^conntrack v[\d.]+ \(conntrack-tools\)/.test(t) || (PROTO_LINE.test(t) && /\bsrc=\S+ dst=\S+/.test(t))),
 };
 
 registerFormat(conntrackFormat);

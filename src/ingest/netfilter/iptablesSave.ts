@@ -4,6 +4,7 @@ import { registerFormat } from '../registry';
 import type { FormatSpec, ParseInput, ParseResult } from '../types';
 import { parseSaveRuleWords, tokenizeSaveLine } from './iptablesSaveRule';
 import { kubeProxyConfigFromRules, withKubeProxyMeaning } from './natFacts';
+import { shareOfLines } from '../sniff';
 
 /**
  * `iptables-save` / `iptables-legacy-save` / `iptables-nft-save` (and `-S`-like `-A` lines):
@@ -117,17 +118,7 @@ export const iptablesSaveFormat: FormatSpec = {
   },
   unflatten: (line) => unflattenIptablesSave(line),
   commands: [/^(iptables|ip6tables)(-legacy|-nft)?-save\b/, /^(iptables|ip6tables)(-legacy|-nft)?\s(.*\s)?(-S|--list-rules)(\s|$)/],
-  sniff(lines) {
-    let hits = 0;
-    let seen = 0;
-    for (const l of lines) {
-      const t = l.trim();
-      if (!t) continue;
-      seen++;
-      if (/^# (Generated|Completed) (by|on) /.test(t) || /^\*(nat|filter|mangle|raw|security)$/.test(t) || t === 'COMMIT' || CHAIN_LINE.test(t) || /^(\[\d+:\d+\]\s+)?-[AIN]\s+\S+/.test(t)) hits++;
-    }
-    return seen ? hits / seen : 0;
-  },
+  sniff: (lines) => shareOfLines(lines, (t) => /^# (Generated|Completed) (by|on) /.test(t) || /^\*(nat|filter|mangle|raw|security)$/.test(t) || t === 'COMMIT' || CHAIN_LINE.test(t) || /^(\[\d+:\d+\]\s+)?-[AIN]\s+\S+/.test(t)),
 };
 
 registerFormat(iptablesSaveFormat);

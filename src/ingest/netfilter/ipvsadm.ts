@@ -2,6 +2,7 @@ import type { Fact, IpvsVirtualServer, KubeProxyConfig, Unparsed } from '../../m
 import { logEvidence } from '../../model';
 import { registerFormat } from '../registry';
 import type { FormatSpec, ParseInput, ParseResult } from '../types';
+import { shareOfLines } from '../sniff';
 
 /**
  * `ipvsadm -Ln`: virtual servers (`TCP  10.96.0.1:443 rr [persistent 10800]`) each
@@ -76,17 +77,7 @@ export const ipvsadmFormat: FormatSpec = {
     }
   },
   commands: [/^ipvsadm\s(.*\s)?-[a-zA-Z]*[Ll]/],
-  sniff(lines) {
-    let hits = 0;
-    let seen = 0;
-    for (const l of lines) {
-      const t = l.trim();
-      if (!t) continue;
-      seen++;
-      if (t.startsWith('IP Virtual Server version') || t.startsWith('Prot LocalAddress') || t.startsWith('-> RemoteAddress') || VIRTUAL.test(t) || REAL.test(t)) hits++;
-    }
-    return seen ? hits / seen : 0;
-  },
+  sniff: (lines) => shareOfLines(lines, (t) => t.startsWith('IP Virtual Server version') || t.startsWith('Prot LocalAddress') || t.startsWith('-> RemoteAddress') || VIRTUAL.test(t) || REAL.test(t)),
 };
 
 registerFormat(ipvsadmFormat);

@@ -4,7 +4,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { allFormats } from '../../../src/ingest/all';
 import type { FormatSpec } from '../../../src/ingest/types';
-import { rng } from './fuzz-random';
+import { rng } from '../../support/random';
 
 /**
  * Every registered format (whoever wrote it) against hostile input: random bytes, mutated and

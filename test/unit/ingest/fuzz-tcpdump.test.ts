@@ -5,7 +5,7 @@ import { parseTcpdump, sniffTcpdump } from '../../../src/ingest/tcpdump';
 import { unflattenTcpdump } from '../../../src/ingest/tcpdump/unflatten';
 import { parseDocument } from '../../../src/ingest/document';
 import '../../../src/ingest/all';
-import { rng } from './fuzz-random';
+import { rng } from '../../support/random';
 
 const DIR = 'test/fixtures/tcpdump/';
 const REAL = readdirSync(DIR).filter((f) => f.endsWith('.txt')).flatMap((f) => readFileSync(DIR + f, 'utf8').split('\n')).filter((l) => l.trim());

@@ -13,18 +13,7 @@ import { parseTraceroute } from '../../../../src/ingest/misc/traceroute';
 import { parseKubectlLogs } from '../../../../src/ingest/misc/nginxAccess';
 import type { Parser } from '../../../../src/ingest/types';
 import { fixture } from './helpers';
-
-/** Deterministic PRNG (mulberry32) so a failure can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../../../support/random';
 
 const PARSERS: [string, Parser, string[]][] = [
   ['nslookup', parseNslookup, ['dns/nslookup-', 'dns/busybox-nslookup-']],

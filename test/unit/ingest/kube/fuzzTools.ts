@@ -3,17 +3,7 @@ import type { Parser, ParseResult } from '../../../../src/ingest/types';
 
 /** Shared by the kube and host fuzz tests: a seeded PRNG, mutations of real text, and the totality check. */
 
-/** Deterministic PRNG (mulberry32) so a failure can be replayed. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng } from '../../../support/random';
 
 const ALPHABET = ' \t\n:-/.,=<>()[]{}"\'#|&*!%@0123456789abcdefNAMEIPTCPUDPkind apiVersion metadata name:  ---\u00e9\u4e2d';
 

@@ -8,18 +8,7 @@ import { ipvsadmFormat } from '../../../../src/ingest/netfilter/ipvsadm';
 import { conntrackFormat } from '../../../../src/ingest/netfilter/conntrack';
 import type { FormatSpec } from '../../../../src/ingest/types';
 import { FIXTURES, fixture } from './helpers';
-
-// A small deterministic PRNG so a failure can be replayed from its seed.
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../../../support/random';
 
 const ALPHABET = ' \t-!/*:."{}[]()=,;#0123456789abcdefxyzKUBE-SVCtcpudp\\\u00e9\u4e2d';
 const formats: FormatSpec[] = [iptablesListFormat, iptablesSaveFormat, nftFormat, ipvsadmFormat, conntrackFormat];

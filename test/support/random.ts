@@ -1,4 +1,4 @@
-/** Deterministic PRNG (mulberry32) so a fuzz failure can be replayed from its seed. */
+/** Deterministic PRNG (mulberry32) for fuzz tests, so a failure can be replayed from its seed. */
 export function rng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
