@@ -10,7 +10,7 @@ import type { ClusterModel, Fact, NatRule, Packet } from '../../model';
 export interface LineIndex {
   packets: Map<number, Packet[]>;
   rules: Map<number, NatRule[]>;
-  /** Packets and rules in the document, for rule-position questions (n-th of m KUBE-SEP jumps). */
+  /** The document's rules in line order, for rule-position questions (n-th of m KUBE-SEP jumps). */
   allRules: NatRule[];
   corr: Correlation;
   groupOf: Map<Packet, PacketGroup>;
@@ -36,6 +36,8 @@ export function buildLineIndex(facts: readonly Fact[], uri: string, model: Clust
     if (f.kind === 'Packet') { push(packets, ev.line!, f); docPackets.push(f); }
     else if (f.kind === 'NatRule') { push(rules, ev.line!, f); allRules.push(f); }
   }
+  const lineOf = (r: NatRule) => r.evidence.find((e) => e.uri === uri)?.line ?? 0;
+  allRules.sort((a, b) => lineOf(a) - lineOf(b));
   const serviceIps = new Set(model.services.flatMap((s) => [s.clusterIP, ...(s.clusterIPs ?? [])]).filter((x): x is string => !!x && x !== 'None'));
   const vethNames = new Set(model.all('HostInterface').filter((i) => i.type === 'veth').map((i) => i.name));
   const corr = correlate(docPackets, { vethNames, isServiceIp: (ip) => serviceIps.has(ip) });

@@ -50,10 +50,17 @@ function recompute(model: ClusterModel, chain: string): string | undefined {
   return undefined;
 }
 
-/** The probability sentence for an endpoint jump: i-th of n in its chain. */
+/** The probability sentence for an endpoint jump: i-th of n in its chain (`rulesInDoc` in line order). */
 export function describeProbability(rule: NatRule, rulesInDoc: readonly NatRule[]): string | undefined {
   if (!rule.target.startsWith('KUBE-SEP-')) return undefined;
-  const jumps = rulesInDoc.filter((r) => r.table === rule.table && r.chain === rule.chain && r.target.startsWith('KUBE-SEP-'));
+  // The chain's own listing: the run of neighbouring rules of that chain (a transcript may list a chain twice, -L and -save).
+  const at = rulesInDoc.indexOf(rule);
+  if (at < 0) return undefined;
+  const same = (r: NatRule) => r.table === rule.table && r.chain === rule.chain;
+  let first = at, last = at;
+  while (first > 0 && same(rulesInDoc[first - 1])) first--;
+  while (last < rulesInDoc.length - 1 && same(rulesInDoc[last + 1])) last++;
+  const jumps = rulesInDoc.slice(first, last + 1).filter((r) => r.target.startsWith('KUBE-SEP-'));
   const n = jumps.length;
   const i = jumps.indexOf(rule);
   if (n === 0 || i < 0) return undefined;

@@ -122,3 +122,13 @@ test('capture hover on a flooded frame names a few sightings and counts the rest
   assert.equal(said.filter((s) => s.startsWith('Same packet as line')).length, 6);
   assert.match(said.at(-1)!, /^… and on \d+ more interfaces \(the bridge flooded it/);
 });
+
+test('rule hover on `iptables -L` in a transcript that also holds iptables-save: jump i of n counts its own listing', () => {
+  const { d, model } = labModel();
+  const index = buildLineIndex(d.facts, 'file:///lab/a2.txt', model);
+  const lines = read(LAB).split('\n');
+  const n = lines.findIndex((l) => l.startsWith('KUBE-SEP-ZZRQGRW2BIJ6VNXP') && l.includes('statistic mode random')) + 1;
+  const said = annotateRuleLine(model, index.allRules, lines[n - 1], index.rules.get(n) ?? []).join('\n');
+  assert.match(said, /→ 10\.244\.0\.143:80 \(pod default\/a-app-57974fdb4-mcz5n on node1\)/);
+  assert.match(said, /endpoint jump 1 of 2 takes 1\/\(n−i\) = 1\/2 .* overall 1\/2 = 50\.0%/);
+});
