@@ -37,6 +37,17 @@ function isCoreDns(model: ClusterModel, p?: Pod, s?: Service): boolean {
   return !!p && (p.labels?.['k8s-app'] === 'kube-dns' || /^coredns-/.test(p.name));
 }
 
+/** `a-app.default.svc.cluster.local.default.svc.cluster.local.` → typed `a-app.default.svc.cluster.local` + suffix `default.svc.cluster.local`. */
+export function searchListTry(qname: string, domain: string): { typed: string; suffix: string } | undefined {
+  const name = qname.replace(/\.$/, '').toLowerCase();
+  const marker = `.${domain.toLowerCase()}.`;
+  const at = name.indexOf(marker);
+  if (at < 0) return undefined;
+  const typed = name.slice(0, at + marker.length - 1);
+  const suffix = name.slice(at + marker.length);
+  return suffix === domain.toLowerCase() || suffix.endsWith(`.${domain.toLowerCase()}`) ? { typed, suffix } : undefined;
+}
+
 /** Who an address is, by the model. */
 export function describeAddress(model: ClusterModel, ip: string): string | undefined {
   const owners = model.byIp(ip);
@@ -110,7 +121,11 @@ export function annotatePacket(model: ClusterModel, index: LineIndex, p: Packet)
     const d = p.dns;
     const target = d.qname ? model.byDnsName(d.qname) : undefined;
     const names = target?.service ? ` (Service ${target.service.name}${target.pod ? `, pod ${target.pod.name}` : ''})` : '';
-    if (!d.response) out.push(`DNS query #${d.id}: ${d.qtype ?? '?'} ${d.qname ?? '?'}${names}${p.dst ? ` asked to ${p.dst.ip}` : ''}`);
+    if (!d.response) {
+      out.push(`DNS query #${d.id}: ${d.qtype ?? '?'} ${d.qname ?? '?'}${names}${p.dst ? ` asked to ${p.dst.ip}` : ''}`);
+      const tried = d.qname ? searchListTry(d.qname, model.clusterDomain) : undefined;
+      if (tried) out.push(`Search list: the resolver appended '${tried.suffix}' to '${tried.typed}' (a name with fewer dots than ndots is tried with each search domain first); this name cannot exist, expect NXDomain`);
+    }
     else {
       const answers = (d.answers ?? []).map((a) => `${a.type} ${a.data}`).join(', ');
       out.push(`DNS answer #${d.id}${d.rcode ? ` ${d.rcode}` : ''}${d.qname ? ` for ${d.qtype ?? ''} ${d.qname}` : ''}${names}: ${answers || 'no records'}${d.rcode === 'NXDomain' ? ' (the name does not exist; with a search list the resolver tries the next suffix)' : ''}`);

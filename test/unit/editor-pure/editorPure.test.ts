@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { manifestLenses } from '../../../src/editor/codelens/manifestLenses.pure';
 import { buildModel, logFacts, manifestFacts } from '../../../src/editor/workspace/modelFacts.pure';
 import { buildLineIndex } from '../../../src/editor/hover/captureIndex.pure';
-import { annotatePacket, tcpFlagWords } from '../../../src/editor/hover/packetAnnotation.pure';
+import { annotatePacket, searchListTry, tcpFlagWords } from '../../../src/editor/hover/packetAnnotation.pure';
 import { annotateRuleLine } from '../../../src/editor/hover/ruleAnnotation.pure';
 import { chooseClient, podDnsNames, targetItems } from '../../../src/editor/trace/targets.pure';
 import { checkManifest } from '../../../src/editor/diagnostics/manifestChecks.pure';
@@ -63,6 +63,8 @@ test('capture hover: veth owner, direction P, CoreDNS Service port and the same 
   assert.match(text, /P \(PACKET_OTHERHOST\)/);
   assert.match(text, /Service kube-system\/kube-dns .*CoreDNS/);
   assert.match(text, /Same packet as line 139 on vethdf45ab07 \(after DNAT to 10\.244\.0\.107:53\)/);
+  assert.match(text, /Search list: the resolver appended 'default\.svc\.cluster\.local' to 'a-app\.default\.svc\.cluster\.local'/);
+  assert.equal(searchListTry('a-app.default.svc.cluster.local.', 'cluster.local'), undefined);
   assert.equal(tcpFlagWords('S.'), 'SYN + ACK (the server accepts)');
 });
 
