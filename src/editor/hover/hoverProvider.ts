@@ -60,11 +60,12 @@ export class CaptureHoverProvider implements vscode.HoverProvider {
 
   private async indexOf(doc: vscode.TextDocument): Promise<LineIndex | undefined> {
     const key = doc.uri.toString();
+    // Plain text that is not a log costs one sniff of its head; only logs wake the workspace model.
+    const facts = this.workspace.documentFacts(doc);
+    if (!facts || facts.length === 0) return undefined;
     const model = await this.workspace.getModel();
     const hit = this.cache.get(key);
     if (hit && hit.version === doc.version && hit.model === model) return hit.index;
-    const facts = this.workspace.documentFacts(doc);
-    if (!facts || facts.length === 0) return undefined;
     const index = buildLineIndex(facts, key, model);
     this.cache.set(key, { version: doc.version, model, index });
     return index;
