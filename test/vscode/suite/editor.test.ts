@@ -189,6 +189,21 @@ suite('editor features', () => {
     assert.deepEqual(r.flows[0], { from: 'default/b-app', to: 'a-app.default.svc.cluster.local', why: 'nslookup a-app.default.svc.cluster.local at line 14' });
   });
 
+  test('paste to analyze with text and no selection: an untitled editor holds it and is what the evidence points at', async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    await vscode.workspace.openTextDocument(await repoFile('test/fixtures/lab/manifests/cluster.yaml'));
+    const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(await repoFile('test/fixtures/lab/a3-headless.txt')));
+    const r = await vscode.commands.executeCommand<{ uri: string; blocks: { format: string; host?: string }[]; flows: { from: string; to: string }[] }>('kubePacketPath.paste.analyze', { text });
+    assert.ok(r, 'the command answers');
+    assert.match(r.uri, /^untitled:/);
+    assert.equal(vscode.window.activeTextEditor?.document.uri.toString(), r.uri);
+    assert.equal(vscode.window.activeTextEditor?.document.getText(), text);
+    assert.deepEqual([...new Set(r.blocks.map((b) => b.format))].slice(0, 3), ['dig', 'nslookup', 'tcpdump']);
+    assert.ok(r.flows.some((f) => f.from === 'default/b-app' && f.to === 'web.default.svc.cluster.local'), JSON.stringify(r.flows));
+    await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+  });
+
   test('"Show Flow" on a capture (editor title) analyzes the whole document: one tcpdump block', async () => {
     const uri = await workspaceFile('{e2e,test/e2e/fixtures}/pod-to-service.tcpdump');
     await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
