@@ -134,3 +134,21 @@ test('rule hover on `iptables -L` in a transcript that also holds iptables-save:
   assert.match(said, /→ 10\.244\.0\.143:80 \(pod default\/a-app-57974fdb4-mcz5n on node1\)/);
   assert.match(said, /endpoint jump 1 of 2 takes 1\/\(n−i\) = 1\/2 .* overall 1\/2 = 50\.0%/);
 });
+
+test('diagnostics: a Service whose selector matches no pod or workload template is flagged on its selector', () => {
+  const text = read('samples/manifests/a2-clusterip-deployment/a-app.yaml');
+  const at = text.lastIndexOf('app: a-app');
+  const broken = text.slice(0, at) + 'app: a-ap' + text.slice(at + 'app: a-app'.length);
+  const problems = checkManifest(broken, 'untitled:s', buildModel([manifestFacts(broken, 'untitled:s').facts]));
+  assert.deepEqual(problems.map((p) => p.code), ['selector-matches-no-pod']);
+  assert.equal(broken.split('\n')[problems[0].span.line - 1].trim(), 'selector:');
+});
+
+test('diagnostics: serviceName naming an absent Service; the fix points it at the headless Service selecting the pods', () => {
+  const broken = read(STS).replace('serviceName: "a-app"', 'serviceName: "nope"');
+  const [p, ...rest] = checkManifest(broken, 'untitled:z', buildModel([manifestFacts(broken, 'untitled:z').facts]));
+  assert.equal(rest.length, 0);
+  assert.equal(p.code, 'statefulset-service-not-headless');
+  assert.match(p.message, /No Service named nope is known/);
+  assert.deepEqual(p.fixes.map((f) => [f.title, f.newText]), [['Set serviceName to the headless Service a-app', 'a-app']]);
+});
