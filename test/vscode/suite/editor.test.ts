@@ -123,6 +123,16 @@ suite('editor features', () => {
     assert.equal(result.flows[0].title, 'b-pod → a-pod');
   });
 
+  test('"Trace from this pod" on a Deployment starts at one of its replicas (predicted when none was seen)', async () => {
+    const uri = await workspaceFile('**/a2-clusterip-deployment/a-app.yaml');
+    const lens = ours(await lenses(uri)).find((l) => l.command!.command === 'kubePacketPath.trace.fromPod');
+    assert.ok(lens, 'a lens on the Deployment');
+    assert.equal(lens.command!.arguments![0].kind, 'Deployment');
+    const result = await vscode.commands.executeCommand<{ flows: { title: string }[] }>(lens.command!.command, { ...lens.command!.arguments![0], to: 'b-app' });
+    assert.ok(result && result.flows.length > 0);
+    assert.match(result.flows[0].title, /^a-app-\S+ → b-app$/);
+  });
+
   test('"Show per-pod DNS names" lists the StatefulSet pods\' names under the headless Service', async () => {
     const uri = await workspaceFile('**/a3-headless-statefulset/statefulset.yaml');
     const lens = ours(await lenses(uri)).find((l) => l.command!.command === 'kubePacketPath.trace.podDnsNames')!;
