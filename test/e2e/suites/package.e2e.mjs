@@ -1,8 +1,9 @@
-// What `vsce package` would ship (.vscodeignore): every file package.json points to, and
-// nothing else of the repository (sources, tests, maps, caches, screenshots).
+// What `vsce package` would ship (.vscodeignore): every file package.json points to, the
+// bundled samples (`trace --sample` and the diagram's sample command read them at run time),
+// and nothing else of the repository (sources, tests, maps, caches, screenshots).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../lib/workspace.mjs';
 
@@ -18,6 +19,14 @@ function shipped() {
   return cached;
 }
 
+/** Every file under samples/, as paths relative to the repository. */
+function sampleFiles(dir = 'samples') {
+  return readdirSync(join(ROOT, dir)).flatMap((n) => {
+    const rel = `${dir}/${n}`;
+    return statSync(join(ROOT, rel)).isDirectory() ? sampleFiles(rel) : [rel];
+  });
+}
+
 export const tests = [
   ['the package holds every file package.json refers to', () => {
     const files = new Set(shipped());
@@ -27,11 +36,12 @@ export const tests = [
       'package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', rel(pkg.main), ...(pkg.icon ? [rel(pkg.icon)] : []),
       ...(pkg.contributes?.grammars ?? []).map((g) => rel(g.path)),
       ...(pkg.contributes?.languages ?? []).filter((l) => l.configuration).map((l) => rel(l.configuration)),
+      ...sampleFiles(),
     ];
     assert.deepEqual(wanted.filter((f) => !files.has(f)), []);
   }],
   ['the package ships bundles, not sources, tests, source maps or caches', () => {
-    const bad = shipped().filter((f) => /\.map$|\.ts$|^src\/|^test\/|^node_modules\/|^\.cache\/|^out\/|^bench\/|^scripts\/|^samples\/|\.vsix$|^dist\/sizes\.json$|screenshot/.test(f));
+    const bad = shipped().filter((f) => /\.map$|\.ts$|^src\/|^test\/|^node_modules\/|^\.cache\/|^out\/|^bench\/|^scripts\/|\.vsix$|^dist\/sizes\.json$|screenshot/.test(f));
     assert.deepEqual(bad, []);
   }],
 ];
