@@ -112,7 +112,9 @@ export function annotatePacket(model: ClusterModel, index: LineIndex, p: Packet)
   if (p.direction && DIRECTIONS[p.direction]) out.push(`Direction ${DIRECTIONS[p.direction]}`);
   for (const [role, ep] of [['From', p.src], ['To', p.dst]] as const) {
     if (!ep) continue;
-    const who = describeAddress(model, ep.ip);
+    const veth = index.veths.get(ep.ip);
+    // No pod known for the address: the capture itself may show which veth it lives behind.
+    const who = describeAddress(model, ep.ip) ?? (veth ? `a pod whose host-side veth is ${veth.iface} (by this capture)` : undefined);
     const port = describePort(model, ep, p.protocol);
     out.push(`${role} ${ep.ip}${ep.port !== undefined ? `:${ep.port}` : ''}${who ? `: ${who}` : ''}${port ? `; ${port}` : ''}`);
   }

@@ -161,6 +161,7 @@ suite('editor features', () => {
     assert.match(text, /vethedfea565: host side of the veth pair of the pod with IP 10\.244\.0\.144/);
     assert.match(text, /P \(PACKET_OTHERHOST\)/);
     assert.match(text, /SYN \+ ACK \(the server accepts\)/);
+    assert.match(text, /From 10\.244\.0\.144:80: a pod whose host-side veth is vethedfea565 \(by this capture\)/);
   });
 
   test('hover on the lab capture (plain text, sniffed): pod names, CoreDNS, and the same packet after DNAT', async () => {
