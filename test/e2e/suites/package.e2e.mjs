@@ -1,6 +1,6 @@
 // What `vsce package` would ship (.vscodeignore): every file package.json points to, the
 // bundled samples (`trace --sample` and the diagram's sample command read them at run time),
-// and nothing else of the repository (sources, tests, maps, caches, screenshots).
+// the README's screenshots, and nothing else of the repository (sources, tests, maps, caches).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
@@ -37,11 +37,12 @@ export const tests = [
       ...(pkg.contributes?.grammars ?? []).map((g) => rel(g.path)),
       ...(pkg.contributes?.languages ?? []).filter((l) => l.configuration).map((l) => rel(l.configuration)),
       ...sampleFiles(),
+      ...[...readFileSync(join(ROOT, 'README.md'), 'utf8').matchAll(/!\[[^\]]*\]\((media\/[^)]+)\)/g)].map((m) => m[1]),
     ];
     assert.deepEqual(wanted.filter((f) => !files.has(f)), []);
   }],
   ['the package ships bundles, not sources, tests, source maps or caches', () => {
-    const bad = shipped().filter((f) => /\.map$|\.ts$|^src\/|^test\/|^node_modules\/|^\.cache\/|^out\/|^bench\/|^scripts\/|\.vsix$|^dist\/sizes\.json$|screenshot/.test(f));
+    const bad = shipped().filter((f) => /\.map$|\.ts$|^src\/|^test\/|^node_modules\/|^\.cache\/|^out\/|^bench\/|^scripts\/|\.vsix$|^dist\/sizes\.json$/.test(f));
     assert.deepEqual(bad, []);
   }],
 ];
