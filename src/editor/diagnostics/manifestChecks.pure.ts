@@ -1,4 +1,3 @@
-import type { TraceContext } from '../../flow/context';
 import { nothingAnswers } from '../../flow/findings';
 import { manifestObjectRanges, type ManifestObjectInfo, type TextSpan } from '../../ingest/kube/manifest';
 import { isHeadless, selectorMatches, type ClusterModel, type Service } from '../../model';
@@ -99,7 +98,7 @@ export function checkManifest(text: string, uri: string, model: ClusterModel): M
   }
 
   const docServices = model.services.filter((s) => s.evidence.some((e) => e.uri === uri));
-  const findings = nothingAnswers({ model } as unknown as TraceContext, docServices);
+  const findings = nothingAnswers({ model }, docServices);
   for (const f of findings) {
     const ev = f.evidence.find((e) => e.uri === uri && e.line !== undefined);
     const o = objectAt(objects, ev?.line);

@@ -5,7 +5,7 @@ import type { Finding } from '../types';
 const ns = (o: { namespace?: string }) => o.namespace ?? 'default';
 
 /** Why a Service has nobody behind it: no endpoints, a selector that matches nothing, a targetPort name no container has. */
-export function nothingAnswers(ctx: TraceContext, services: readonly Service[]): Finding[] {
+export function nothingAnswers(ctx: Pick<TraceContext, 'model'>, services: readonly Service[]): Finding[] {
   const out: Finding[] = [];
   for (const svc of services) {
     if (svc.type === 'ExternalName') continue;
