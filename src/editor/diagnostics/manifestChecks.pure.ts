@@ -1,3 +1,4 @@
+import * as l10n from '@vscode/l10n';
 import { nothingAnswers } from '../../flow/findings';
 import { manifestObjectRanges, type ManifestObjectInfo, type TextSpan } from '../../ingest/kube/manifest';
 import { isHeadless, selectorMatches, type ClusterModel, type Service } from '../../model';
@@ -60,7 +61,7 @@ export function headlessFix(text: string, name: string, namespace: string, uri?:
   try { read = manifestObjectRanges(text); } catch { return undefined; }
   const o = read.objects.find((x) => x.kind === 'Service' && x.name === name && ns(x) === namespace);
   if (!o) return undefined;
-  const title = `Make Service ${name} headless (clusterIP: None)`;
+  const title = l10n.t('Make Service {0} headless (clusterIP: None)', name);
   const current = o.fields.get('spec.clusterIP');
   if (current?.value) return { title, uri, line: current.value.line - 1, start: current.value.column - 1, end: current.value.endColumn - 1, newText: 'None' };
   return insertUnderSpec(o, 'clusterIP', 'None', title, uri);
@@ -90,10 +91,10 @@ export function checkManifest(text: string, uri: string, model: ClusterModel): M
     if (o.kind !== 'StatefulSet' || !o.name || o.fields.has('spec.serviceName')) continue;
     const labels = (o.value.spec as { template?: { metadata?: { labels?: Record<string, string> } } } | undefined)?.template?.metadata?.labels;
     const governing = model.services.find((s) => ns(s) === ns(o) && isHeadless(s) && selectorMatches(s.selector, labels));
-    const fix = governing ? insertUnderSpec(o, 'serviceName', governing.name, `Set serviceName to the headless Service ${governing.name}`) : undefined;
+    const fix = governing ? insertUnderSpec(o, 'serviceName', governing.name, l10n.t('Set serviceName to the headless Service {0}', governing.name)) : undefined;
     out.push({
       code: 'statefulset-servicename-missing', severity: 'warning', span: fieldSpan(o, 'kind') ?? o.span, fixes: fix ? [fix] : [],
-      message: `StatefulSet ${o.name} has no serviceName: its pods get no per-pod DNS names (${o.name}-0.<service>.${ns(o)}.svc…) because no headless Service governs them.`,
+      message: l10n.t('StatefulSet {0} has no serviceName: its pods get no per-pod DNS names ({0}-0.<service>.{1}.svc…) because no headless Service governs them.', o.name, ns(o)),
     });
   }
 
@@ -113,7 +114,7 @@ export function checkManifest(text: string, uri: string, model: ClusterModel): M
       const headless = model.services.find((s) => ns(s) === ns(o) && isHeadless(s) && s.name !== serviceName
         && selectorMatches(s.selector, (o.value.spec as { template?: { metadata?: { labels?: Record<string, string> } } }).template?.metadata?.labels));
       const sn = o.fields.get('spec.serviceName');
-      if (headless && sn?.value) fixes.push({ title: `Set serviceName to the headless Service ${headless.name}`, line: sn.value.line - 1, start: sn.value.column - 1, end: sn.value.endColumn - 1, newText: headless.name });
+      if (headless && sn?.value) fixes.push({ title: l10n.t('Set serviceName to the headless Service {0}', headless.name), line: sn.value.line - 1, start: sn.value.column - 1, end: sn.value.endColumn - 1, newText: headless.name });
       out.push({
         code: 'statefulset-service-not-headless', severity: 'warning', message: f.message, span: fieldSpan(o, 'spec.serviceName') ?? o.span, fixes,
         ...(svc && svcUri && svcUri !== uri ? { makeHeadless: { name: svc.name, namespace: ns(svc), uri: svcUri } } : {}),
@@ -133,7 +134,7 @@ export function checkManifest(text: string, uri: string, model: ClusterModel): M
         const names = svc ? portNamesBehind(model, svc, (p.protocol ?? 'TCP').toUpperCase()) : [];
         out.push({
           code: 'targetport-name-missing', severity: 'error', message: f.message, span: fieldSpan(o, `spec.ports[${i}].targetPort`)!,
-          fixes: field.value ? names.map((n) => ({ title: `Change targetPort to '${n}'`, line: field.value!.line - 1, start: field.value!.column - 1, end: field.value!.endColumn - 1, newText: n })) : [],
+          fixes: field.value ? names.map((n) => ({ title: l10n.t("Change targetPort to '{0}'", n), line: field.value!.line - 1, start: field.value!.column - 1, end: field.value!.endColumn - 1, newText: n })) : [],
         });
       });
     }

@@ -1,3 +1,4 @@
+import * as l10n from '@vscode/l10n';
 import { randomBytes } from 'node:crypto';
 
 /**
@@ -44,10 +45,10 @@ export function panelHtml(input: PanelHtmlInput): string {
 <meta http-equiv="Content-Security-Policy" content="${attr(contentSecurityPolicy(input.cspSource, nonce))}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <link rel="stylesheet" href="${attr(input.styleUri)}">
-<title>Packet path</title>
+<title>${attr(l10n.t('Packet path'))}</title>
 </head>
 <body>
-<div id="app" data-state="loading"><p class="cleared">Loading the diagram…</p></div>
+<div id="app" data-state="loading"><p class="cleared">${attr(l10n.t('Loading the diagram…'))}</p></div>
 <script type="module" nonce="${nonce}" src="${attr(input.scriptUri)}"></script>
 </body>
 </html>

@@ -23,14 +23,14 @@ async function traceSample(root: vscode.Uri, sample: Sample, notes: string[]): P
     const uri = vscode.Uri.joinPath(root, ...file.split('/'));
     const spec = formatSpec('manifest');
     if (spec) model.add(spec.parse({ text: await readText(uri), uri: uri.toString() }).facts);
-    else notes.push(`samples/${file}: the manifest reader is not in this build`);
+    else notes.push(vscode.l10n.t('{0}: the manifest reader is not in this build', `samples/${file}`));
   }
   for (const log of sample.logs) {
     const uri = vscode.Uri.joinPath(root, ...log.file.split('/'));
     const text = await readText(uri);
     const spec = formatForCommand(log.command) ?? sniffFormat(text.split('\n'));
     if (!spec) {
-      notes.push(`samples/${log.file}: no parser reads \`${log.command}\` output yet, so its facts are missing`);
+      notes.push(vscode.l10n.t('{0}: no parser reads `{1}` output yet, so its facts are missing', `samples/${log.file}`, log.command));
       continue;
     }
     model.add(spec.parse({ text, uri: uri.toString(), command: log.command, host: log.host }).facts);

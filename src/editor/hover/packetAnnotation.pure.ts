@@ -1,3 +1,4 @@
+import * as l10n from '@vscode/l10n';
 import type { ClusterModel, Endpoint4, Packet, Pod, Service } from '../../model';
 import { describeEvidence } from '../../model';
 import type { LineIndex } from './captureIndex.pure';
@@ -11,25 +12,29 @@ import type { LineIndex } from './captureIndex.pure';
 const ns = (o: { namespace?: string }) => o.namespace ?? 'default';
 const MAX_SIGHTINGS = 6;
 
-const DIRECTIONS: Record<string, string> = {
-  P: 'P (PACKET_OTHERHOST): the frame was seen on this port but is addressed to another host. On a pod\'s host-side veth this means the pod sent it (towards the bridge).',
-  Out: 'Out: this host sent the frame out of this interface (on a veth: delivered into the pod).',
-  In: 'In: this host received the frame on this interface, addressed to it.',
-  B: 'B: broadcast frame (e.g. an ARP request) received on this interface.',
-  M: 'M: multicast frame received on this interface.',
+// Functions, not strings: they are translated when called, after activate() loaded the bundle.
+const DIRECTIONS: Record<string, () => string> = {
+  P: () => l10n.t('P (PACKET_OTHERHOST): the frame was seen on this port but is addressed to another host. On a pod\'s host-side veth this means the pod sent it (towards the bridge).'),
+  Out: () => l10n.t('Out: this host sent the frame out of this interface (on a veth: delivered into the pod).'),
+  In: () => l10n.t('In: this host received the frame on this interface, addressed to it.'),
+  B: () => l10n.t('B: broadcast frame (e.g. an ARP request) received on this interface.'),
+  M: () => l10n.t('M: multicast frame received on this interface.'),
 };
 
 const FLAG_WORDS: Record<string, string> = { S: 'SYN', '.': 'ACK', P: 'PSH', F: 'FIN', R: 'RST', U: 'URG', E: 'ECE', W: 'CWR' };
 
 /** `S.` → `SYN + ACK`. */
 export function tcpFlagWords(flags: string): string {
-  const words = [...flags].map((c) => FLAG_WORDS[c] ?? c);
-  const what = flags === 'S' ? ' (opens a connection)' : flags === 'S.' ? ' (the server accepts)' : flags.includes('R') ? ' (connection reset)' : flags.includes('F') ? ' (closes its side)' : '';
-  return `${words.join(' + ')}${what}`;
+  const words = [...flags].map((c) => FLAG_WORDS[c] ?? c).join(' + ');
+  if (flags === 'S') return l10n.t('{0} (opens a connection)', words);
+  if (flags === 'S.') return l10n.t('{0} (the server accepts)', words);
+  if (flags.includes('R')) return l10n.t('{0} (connection reset)', words);
+  if (flags.includes('F')) return l10n.t('{0} (closes its side)', words);
+  return words;
 }
 
 function podLabel(p: Pod): string {
-  return `pod ${ns(p)}/${p.name}${p.nodeName ? ` on ${p.nodeName}` : ''}`;
+  return p.nodeName ? l10n.t('pod {0}/{1} on {2}', ns(p), p.name, p.nodeName) : l10n.t('pod {0}/{1}', ns(p), p.name);
 }
 
 function isCoreDns(model: ClusterModel, p?: Pod, s?: Service): boolean {
@@ -52,15 +57,26 @@ export function searchListTry(qname: string, domain: string): { typed: string; s
 export function describeAddress(model: ClusterModel, ip: string): string | undefined {
   const owners = model.byIp(ip);
   for (const o of owners) {
-    if (o.role === 'pod') return `${podLabel(o.pod)}${isCoreDns(model, o.pod) ? ' (CoreDNS)' : ''}`;
-    if (o.role === 'service') return `Service ${ns(o.service)}/${o.service.name} (ClusterIP; kube-proxy DNATs it to a pod)${isCoreDns(model, undefined, o.service) ? ', the cluster DNS (CoreDNS)' : ''}`;
-    if (o.role === 'node') return `node ${o.node.name}`;
+    if (o.role === 'pod') return isCoreDns(model, o.pod) ? l10n.t('{0} (CoreDNS)', podLabel(o.pod)) : podLabel(o.pod);
+    if (o.role === 'service') {
+      return isCoreDns(model, undefined, o.service)
+        ? l10n.t('Service {0}/{1} (ClusterIP; kube-proxy DNATs it to a pod), the cluster DNS (CoreDNS)', ns(o.service), o.service.name)
+        : l10n.t('Service {0}/{1} (ClusterIP; kube-proxy DNATs it to a pod)', ns(o.service), o.service.name);
+    }
+    if (o.role === 'node') return l10n.t('node {0}', o.node.name);
   }
   const ep = owners.find((o) => o.role === 'endpoint');
-  if (ep?.role === 'endpoint') return `endpoint of Service ${ns(ep.slice)}/${ep.slice.serviceName ?? ep.slice.name}${ep.endpoint.targetRef ? ` (pod ${ep.endpoint.targetRef.name})` : ''}`;
+  if (ep?.role === 'endpoint') {
+    const svc = ep.slice.serviceName ?? ep.slice.name;
+    return ep.endpoint.targetRef
+      ? l10n.t('endpoint of Service {0}/{1} (pod {2})', ns(ep.slice), svc, ep.endpoint.targetRef.name)
+      : l10n.t('endpoint of Service {0}/{1}', ns(ep.slice), svc);
+  }
   const iface = owners.find((o) => o.role === 'interface');
-  if (iface?.role === 'interface') return `address of interface ${iface.iface.name}${iface.iface.host ? ` on ${iface.iface.host}` : ''}`;
-  if (ip.endsWith('.1') && model.all('Cni').some((c) => c.subnet?.startsWith(ip.slice(0, -1)))) return 'the cni0 bridge (pod gateway)';
+  if (iface?.role === 'interface') {
+    return iface.iface.host ? l10n.t('address of interface {0} on {1}', iface.iface.name, iface.iface.host) : l10n.t('address of interface {0}', iface.iface.name);
+  }
+  if (ip.endsWith('.1') && model.all('Cni').some((c) => c.subnet?.startsWith(ip.slice(0, -1)))) return l10n.t('the cni0 bridge (pod gateway)');
   return undefined;
 }
 
@@ -71,14 +87,18 @@ export function describePort(model: ClusterModel, ep: Endpoint4, protocol: strin
   for (const o of model.byIp(ep.ip)) {
     if (o.role === 'service') {
       const sp = o.service.ports.find((p) => p.port === ep.port && p.protocol === proto);
-      if (sp) return `port ${ep.port}/${proto} of Service ${o.service.name}${sp.name ? ` (${sp.name})` : ''} → targetPort ${sp.targetPort ?? ep.port}`;
+      if (sp) {
+        return sp.name
+          ? l10n.t('port {0}/{1} of Service {2} ({3}) → targetPort {4}', ep.port, proto, o.service.name, sp.name, sp.targetPort ?? ep.port)
+          : l10n.t('port {0}/{1} of Service {2} → targetPort {3}', ep.port, proto, o.service.name, sp.targetPort ?? ep.port);
+      }
     }
     if (o.role === 'pod') {
       for (const s of model.services) {
         if (!model.podsSelectedBy(s).includes(o.pod)) continue;
         const sp = s.ports.find((p) => p.protocol === proto && (p.targetPort === ep.port || (p.targetPort === undefined && p.port === ep.port)
           || (typeof p.targetPort === 'string' && o.pod.containers?.some((c) => c.ports.some((cp) => cp.name === p.targetPort && cp.containerPort === ep.port)))));
-        if (sp) return `port ${ep.port}/${proto} on pod ${o.pod.name}: targetPort of Service ${s.name} port ${sp.port}`;
+        if (sp) return l10n.t('port {0}/{1} on pod {2}: targetPort of Service {3} port {4}', ep.port, proto, o.pod.name, s.name, sp.port);
       }
     }
   }
@@ -88,79 +108,96 @@ export function describePort(model: ClusterModel, ep: Endpoint4, protocol: strin
 /** The role of a capture interface. */
 export function describeInterface(model: ClusterModel, index: LineIndex, name: string): string {
   const hi = model.all('HostInterface').find((i) => i.name === name);
-  if (name === 'cni0' || hi?.type === 'bridge') return `${name}: the bridge cni0 joining the pods of this node (their gateway)`;
-  if (/^flannel\./.test(name) || hi?.type === 'vxlan') return `${name}: Flannel's VXLAN device (encapsulates pod traffic to other nodes over UDP 8472)`;
+  if (name === 'cni0' || hi?.type === 'bridge') return l10n.t('{0}: the bridge cni0 joining the pods of this node (their gateway)', name);
+  if (/^flannel\./.test(name) || hi?.type === 'vxlan') return l10n.t("{0}: Flannel's VXLAN device (encapsulates pod traffic to other nodes over UDP 8472)", name);
   if (/^veth/.test(name) || hi?.type === 'veth') {
     for (const [ip, own] of index.veths) {
       if (own.iface !== name) continue;
       const pod = model.byIp(ip).find((o) => o.role === 'pod');
-      const who = pod?.role === 'pod' ? `${podLabel(pod.pod)} (${ip})` : `the pod with IP ${ip}`;
-      return `${name}: host side of the veth pair of ${who}, known from ${own.how.join(', ')}${own.evidence[0] ? ` (${describeEvidence(own.evidence[0])})` : ''}`;
+      const who = pod?.role === 'pod' ? `${podLabel(pod.pod)} (${ip})` : l10n.t('the pod with IP {0}', ip);
+      return own.evidence[0]
+        ? l10n.t('{0}: host side of the veth pair of {1}, known from {2} ({3})', name, who, own.how.join(', '), describeEvidence(own.evidence[0]))
+        : l10n.t('{0}: host side of the veth pair of {1}, known from {2}', name, who, own.how.join(', '));
     }
-    return `${name}: host side of a pod's veth pair (which pod is not known yet)`;
+    return l10n.t("{0}: host side of a pod's veth pair (which pod is not known yet)", name);
   }
-  if (name === 'lo') return 'lo: loopback';
-  if (name === 'any') return 'any: all interfaces (LINUX_SLL2 capture)';
-  if (/^(eth|ens|enp|eno|bond|wl)/.test(name)) return `${name}: the node's underlay NIC (or a pod's own eth0 when captured inside the pod)`;
-  return `${name}: interface`;
+  if (name === 'lo') return l10n.t('lo: loopback');
+  if (name === 'any') return l10n.t('any: all interfaces (LINUX_SLL2 capture)');
+  if (/^(eth|ens|enp|eno|bond|wl)/.test(name)) return l10n.t("{0}: the node's underlay NIC (or a pod's own eth0 when captured inside the pod)", name);
+  return l10n.t('{0}: interface', name);
 }
 
 /** Plain-text sentences for one packet. */
 export function annotatePacket(model: ClusterModel, index: LineIndex, p: Packet): string[] {
   const out: string[] = [];
-  if (p.interface) out.push(`Interface ${describeInterface(model, index, p.interface)}`);
-  if (p.direction && DIRECTIONS[p.direction]) out.push(`Direction ${DIRECTIONS[p.direction]}`);
-  for (const [role, ep] of [['From', p.src], ['To', p.dst]] as const) {
+  if (p.interface) out.push(l10n.t('Interface {0}', describeInterface(model, index, p.interface)));
+  if (p.direction && DIRECTIONS[p.direction]) out.push(l10n.t('Direction {0}', DIRECTIONS[p.direction]()));
+  for (const [role, ep] of [['from', p.src], ['to', p.dst]] as const) {
     if (!ep) continue;
     const veth = index.veths.get(ep.ip);
     // No pod known for the address: the capture itself may show which veth it lives behind.
-    const who = describeAddress(model, ep.ip) ?? (veth ? `a pod whose host-side veth is ${veth.iface} (by this capture)` : undefined);
+    const who = describeAddress(model, ep.ip) ?? (veth ? l10n.t('a pod whose host-side veth is {0} (by this capture)', veth.iface) : undefined);
     const port = describePort(model, ep, p.protocol);
-    out.push(`${role} ${ep.ip}${ep.port !== undefined ? `:${ep.port}` : ''}${who ? `: ${who}` : ''}${port ? `; ${port}` : ''}`);
+    const what = `${ep.ip}${ep.port !== undefined ? `:${ep.port}` : ''}${who ? `: ${who}` : ''}${port ? `; ${port}` : ''}`;
+    out.push(role === 'from' ? l10n.t('From {0}', what) : l10n.t('To {0}', what));
   }
-  if (p.tcp) out.push(`TCP flags [${p.tcp.flags}]: ${tcpFlagWords(p.tcp.flags)}`);
+  if (p.tcp) out.push(l10n.t('TCP flags [{0}]: {1}', p.tcp.flags, tcpFlagWords(p.tcp.flags)));
   if (p.dns) {
     const d = p.dns;
     const target = d.qname ? model.byDnsName(d.qname) : undefined;
-    const names = target?.service ? ` (Service ${target.service.name}${target.pod ? `, pod ${target.pod.name}` : ''})` : '';
+    const names = target?.service
+      ? ` (${target.pod ? l10n.t('Service {0}, pod {1}', target.service.name, target.pod.name) : l10n.t('Service {0}', target.service.name)})`
+      : '';
     if (!d.response) {
-      out.push(`DNS query #${d.id}: ${d.qtype ?? '?'} ${d.qname ?? '?'}${names}${p.dst ? ` asked to ${p.dst.ip}` : ''}`);
+      out.push(p.dst
+        ? l10n.t('DNS query #{0}: {1} {2}{3} asked to {4}', d.id, d.qtype ?? '?', d.qname ?? '?', names, p.dst.ip)
+        : l10n.t('DNS query #{0}: {1} {2}{3}', d.id, d.qtype ?? '?', d.qname ?? '?', names));
       const tried = d.qname ? searchListTry(d.qname, model.clusterDomain) : undefined;
-      if (tried) out.push(`Search list: the resolver appended '${tried.suffix}' to '${tried.typed}' (a name with fewer dots than ndots is tried with each search domain first); this name cannot exist, expect NXDomain`);
+      if (tried) out.push(l10n.t("Search list: the resolver appended '{0}' to '{1}' (a name with fewer dots than ndots is tried with each search domain first); this name cannot exist, expect NXDomain", tried.suffix, tried.typed));
     }
     else {
       const answers = (d.answers ?? []).map((a) => `${a.type} ${a.data}`).join(', ');
-      out.push(`DNS answer #${d.id}${d.rcode ? ` ${d.rcode}` : ''}${d.qname ? ` for ${d.qtype ?? ''} ${d.qname}` : ''}${names}: ${answers || 'no records'}${d.rcode === 'NXDomain' ? ' (the name does not exist; with a search list the resolver tries the next suffix)' : ''}`);
+      const id = `#${d.id}${d.rcode ? ` ${d.rcode}` : ''}`;
+      const about = d.qname ? l10n.t('DNS answer {0} for {1} {2}', id, d.qtype ?? '', d.qname) : l10n.t('DNS answer {0}', id);
+      const sentence = `${about}${names}: ${answers || l10n.t('no records')}`;
+      out.push(d.rcode === 'NXDomain' ? l10n.t('{0} (the name does not exist; with a search list the resolver tries the next suffix)', sentence) : sentence);
       for (const a of d.answers ?? []) {
         if (a.type !== 'A' && a.type !== 'AAAA') continue;
         const who = describeAddress(model, a.data);
-        if (who) out.push(`  ${a.data} is ${who}`);
+        if (who) out.push(`  ${l10n.t('{0} is {1}', a.data, who)}`);
       }
     }
   }
   if (p.arp) {
     const a = p.arp;
-    if (a.op === 'request') out.push(`ARP request: ${a.senderIp ?? '?'} asks who has ${a.targetIp ?? '?'} (it needs that address's MAC on this L2 segment before sending)`);
-    else if (a.op === 'reply') out.push(`ARP reply: ${a.targetIp ?? a.senderIp ?? '?'} is at ${a.mac ?? '?'}`);
+    if (a.op === 'request') out.push(l10n.t("ARP request: {0} asks who has {1} (it needs that address's MAC on this L2 segment before sending)", a.senderIp ?? '?', a.targetIp ?? '?'));
+    else if (a.op === 'reply') out.push(l10n.t('ARP reply: {0} is at {1}', a.targetIp ?? a.senderIp ?? '?', a.mac ?? '?'));
   }
-  if (p.vni !== undefined) out.push(`VXLAN VNI ${p.vni}: an encapsulated pod packet between nodes`);
+  if (p.vni !== undefined) out.push(l10n.t('VXLAN VNI {0}: an encapsulated pod packet between nodes', p.vni));
   const g = index.groupOf.get(p);
   if (g && g.packets.length > 1) {
     // A flooded frame is seen on dozens of veths: name a few, count the rest.
     const others = g.packets.filter((o) => o !== p);
     for (const other of others.slice(0, MAX_SIGHTINGS)) {
-      out.push(`Same packet as line ${other.evidence[0]?.line ?? '?'} on ${other.interface ?? '?'}${other.direction ? ` (${other.direction})` : ''}`);
+      const line = other.evidence[0]?.line ?? '?';
+      out.push(other.direction
+        ? l10n.t('Same packet as line {0} on {1} ({2})', line, other.interface ?? '?', other.direction)
+        : l10n.t('Same packet as line {0} on {1}', line, other.interface ?? '?'));
     }
-    if (others.length > MAX_SIGHTINGS) out.push(`… and on ${others.length - MAX_SIGHTINGS} more interfaces${index.corr.floodOf.has(p) ? ' (the bridge flooded it: it did not know the destination MAC yet)' : ''}`);
+    if (others.length > MAX_SIGHTINGS) {
+      out.push(index.corr.floodOf.has(p)
+        ? l10n.t('… and on {0} more interfaces (the bridge flooded it: it did not know the destination MAC yet)', others.length - MAX_SIGHTINGS)
+        : l10n.t('… and on {0} more interfaces', others.length - MAX_SIGHTINGS));
+    }
   }
   const nat = index.natOf.get(p);
   if (nat) {
     const other = nat.before === p ? nat.after : nat.before;
     const line = other.evidence[0]?.line ?? '?';
     if (nat.direction === 'forward') out.push(nat.before === p
-      ? `Same packet as line ${line} on ${other.interface ?? '?'} (after DNAT to ${nat.translated})`
-      : `Same packet as line ${line} on ${other.interface ?? '?'} (before DNAT: sent to ${nat.original})`);
-    else out.push(`Same reply as line ${line} on ${other.interface ?? '?'} (conntrack un-DNAT: ${nat.translated} ↔ ${nat.original})`);
+      ? l10n.t('Same packet as line {0} on {1} (after DNAT to {2})', line, other.interface ?? '?', nat.translated)
+      : l10n.t('Same packet as line {0} on {1} (before DNAT: sent to {2})', line, other.interface ?? '?', nat.original));
+    else out.push(l10n.t('Same reply as line {0} on {1} (conntrack un-DNAT: {2} ↔ {3})', line, other.interface ?? '?', nat.translated, nat.original));
   }
   return out;
 }

@@ -1,3 +1,4 @@
+import * as l10n from '@vscode/l10n';
 import { iptablesEndpointChain, iptablesServiceChain, servicePortName, type ClusterModel, type NatRule } from '../../model';
 import { describeAddress } from './packetAnnotation.pure';
 
@@ -9,12 +10,13 @@ import { describeAddress } from './packetAnnotation.pure';
 
 const ns = (o: { namespace?: string }) => o.namespace ?? 'default';
 const CHAIN_RE = /KUBE-(SVC|SVL|EXT|FW|SEP)-[A-Z2-7]{16}/g;
-const KIND_WORDS: Record<string, string> = {
-  SVC: 'Service chain (cluster traffic policy): picks one endpoint',
-  SVL: 'Service chain (local traffic policy): only endpoints on this node',
-  EXT: 'external chain (NodePort / LoadBalancer / external IP traffic)',
-  FW: 'load-balancer firewall chain',
-  SEP: 'endpoint chain: DNATs to one pod',
+// Functions, not strings: they are translated when called, after activate() loaded the bundle.
+const KIND_WORDS: Record<string, () => string> = {
+  SVC: () => l10n.t('Service chain (cluster traffic policy): picks one endpoint'),
+  SVL: () => l10n.t('Service chain (local traffic policy): only endpoints on this node'),
+  EXT: () => l10n.t('external chain (NodePort / LoadBalancer / external IP traffic)'),
+  FW: () => l10n.t('load-balancer firewall chain'),
+  SEP: () => l10n.t('endpoint chain: DNATs to one pod'),
 };
 
 /** The Service port (or endpoint) a kube-proxy chain name stands for: from the rules, else recomputed from the model. */
@@ -28,7 +30,9 @@ export function decodeChain(model: ClusterModel, rules: readonly NatRule[], chai
   if (!spn && !dnat) return undefined;
   const endpoint = kind === 'SEP' && dnat?.dnatTo ? `${dnat.dnatTo.ip}${dnat.dnatTo.port ? `:${dnat.dnatTo.port}` : ''}` : undefined;
   const who = endpoint ? describeAddress(model, dnat!.dnatTo!.ip) : undefined;
-  return `${chain}: ${KIND_WORDS[kind] ?? 'kube-proxy chain'}${spn ? ` of Service port ${spn}` : ''}${endpoint ? ` → ${endpoint}${who ? ` (${who})` : ''}` : ''}`;
+  const what = KIND_WORDS[kind]?.() ?? l10n.t('kube-proxy chain');
+  const described = spn ? l10n.t('{0}: {1} of Service port {2}', chain, what, spn) : `${chain}: ${what}`;
+  return `${described}${endpoint ? ` → ${endpoint}${who ? ` (${who})` : ''}` : ''}`;
 }
 
 /** Recomputes kube-proxy's chain names for every Service port (and selected pod endpoint) the model knows. */
@@ -64,11 +68,15 @@ export function describeProbability(rule: NatRule, rulesInDoc: readonly NatRule[
   const n = jumps.length;
   const i = jumps.indexOf(rule);
   if (n === 0 || i < 0) return undefined;
-  const share = `overall ${n > 1 ? `1/${n} = ${(100 / n).toFixed(1)}%` : 'all'} of new connections go to this endpoint`;
+  const share = n > 1
+    ? l10n.t('overall {0} of new connections go to this endpoint', `1/${n} = ${(100 / n).toFixed(1)}%`)
+    : l10n.t('overall all of new connections go to this endpoint');
   if (rule.probability === undefined) {
-    return i === n - 1 && n > 1 ? `Last endpoint jump (${n} of ${n}): no statistic match, it takes every connection the earlier rules did not; ${share}.` : `Endpoint jump ${i + 1} of ${n}: ${share}.`;
+    return i === n - 1 && n > 1
+      ? l10n.t('Last endpoint jump ({0} of {1}): no statistic match, it takes every connection the earlier rules did not; {2}.', n, n, share)
+      : l10n.t('Endpoint jump {0} of {1}: {2}.', i + 1, n, share);
   }
-  return `statistic random probability ${rule.probability}: endpoint jump ${i + 1} of ${n} takes 1/(n−i) = 1/${n - i} of the connections that reach it; ${share}.`;
+  return l10n.t('statistic random probability {0}: endpoint jump {1} of {2} takes 1/(n−i) = 1/{3} of the connections that reach it; {4}.', rule.probability, i + 1, n, n - i, share);
 }
 
 /** Plain-text sentences for one iptables line (its text, and the rule facts parsed from it). */
@@ -86,10 +94,13 @@ export function annotateRuleLine(model: ClusterModel, rulesInDoc: readonly NatRu
     if (p) out.push(p);
     if (r.dnatTo) {
       const who = describeAddress(model, r.dnatTo.ip);
-      out.push(`DNAT: rewrites the destination to ${r.dnatTo.ip}${r.dnatTo.port ? `:${r.dnatTo.port}` : ''}${who ? ` (${who})` : ''}; conntrack undoes it on the reply`);
+      const to = `${r.dnatTo.ip}${r.dnatTo.port ? `:${r.dnatTo.port}` : ''}`;
+      out.push(who
+        ? l10n.t('DNAT: rewrites the destination to {0} ({1}); conntrack undoes it on the reply', to, who)
+        : l10n.t('DNAT: rewrites the destination to {0}; conntrack undoes it on the reply', to));
     }
-    if (r.kubeProxy?.role === 'masquerade-mark') out.push('KUBE-MARK-MASQ: marks the packet (0x4000) so KUBE-POSTROUTING masquerades it (hairpin / off-cluster source)');
-    if (r.kubeProxy?.role === 'no-endpoints') out.push('The Service has no ready endpoints: kube-proxy rejects the connection');
+    if (r.kubeProxy?.role === 'masquerade-mark') out.push(l10n.t('KUBE-MARK-MASQ: marks the packet (0x4000) so KUBE-POSTROUTING masquerades it (hairpin / off-cluster source)'));
+    if (r.kubeProxy?.role === 'no-endpoints') out.push(l10n.t('The Service has no ready endpoints: kube-proxy rejects the connection'));
   }
   return out;
 }

@@ -1,3 +1,4 @@
+import * as l10n from '@vscode/l10n';
 import { resolveTarget } from '../../flow/resolve';
 import type { DocumentResult } from '../../ingest/document';
 import type { ClusterModel, Pod } from '../../model';
@@ -37,7 +38,10 @@ export function summarizeBlocks(doc: DocumentResult): BlockSummary[] {
 
 /** One line per block, e.g. `tcpdump, lines 3–40 ($ tcpdump -i any …) on b-app: 37 records, 0 unparsed`. */
 export function describeBlock(b: BlockSummary): string {
-  return `${b.format}, lines ${b.startLine}–${b.endLine}${b.command ? ` ($ ${b.command.length > 80 ? b.command.slice(0, 79) + '…' : b.command})` : ''}${b.host ? ` on ${b.host}` : ''}: ${b.records} records, ${b.unparsed} unparsed`;
+  const command = b.command ? ` ($ ${b.command.length > 80 ? b.command.slice(0, 79) + '…' : b.command})` : '';
+  return b.host
+    ? l10n.t('{0}, lines {1}–{2}{3} on {4}: {5} records, {6} unparsed', b.format, b.startLine, b.endLine, command, b.host, b.records, b.unparsed)
+    : l10n.t('{0}, lines {1}–{2}{3}: {4} records, {5} unparsed', b.format, b.startLine, b.endLine, command, b.records, b.unparsed);
 }
 
 function podOf(model: ClusterModel, text: string): Pod | undefined {
@@ -66,7 +70,7 @@ export function suggestFlows(doc: DocumentResult, model: ClusterModel): FlowSugg
     const pod = podOf(model, text);
     if (pod && !clients.has(`${ns(pod)}/${pod.name}`)) clients.set(`${ns(pod)}/${pod.name}`, { pod, why });
   };
-  for (const b of doc.blocks) addClient(b.host, `commands ran in ${b.host}`);
+  for (const b of doc.blocks) if (b.host) addClient(b.host, l10n.t('commands ran in {0}', b.host));
   const out: FlowSuggestion[] = [];
   const seen = new Set<string>();
   const add = (from: Pod, to: string, why: string) => {
@@ -75,14 +79,14 @@ export function suggestFlows(doc: DocumentResult, model: ClusterModel): FlowSugg
     seen.add(key);
     out.push({ from: `${ns(from)}/${from.name}`, to, why });
   };
-  for (const f of doc.facts) if (f.kind === 'DnsConfig') addClient(f.owner, `its resolv.conf is in the paste (line ${f.evidence[0]?.line ?? '?'})`);
+  for (const f of doc.facts) if (f.kind === 'DnsConfig') addClient(f.owner, l10n.t('its resolv.conf is in the paste (line {0})', f.evidence[0]?.line ?? '?'));
   // Names looked up first (they include the DNS phase), then Services, then pods seen in captures.
   for (const f of doc.facts) {
     if (f.kind !== 'DnsLookup') continue;
     const name = f.question.name.replace(/\.$/, '');
     const owner = f.client ? podOf(model, f.client) : undefined;
     const froms = owner ? [owner] : [...clients.values()].map((c) => c.pod);
-    for (const c of froms) add(c, name, `${f.tool} ${name} at line ${f.evidence[0]?.line ?? '?'}`);
+    for (const c of froms) add(c, name, l10n.t('{0} {1} at line {2}', f.tool, name, f.evidence[0]?.line ?? '?'));
   }
   for (const role of ['service', 'pod'] as const) {
     for (const f of doc.facts) {
@@ -93,7 +97,7 @@ export function suggestFlows(doc: DocumentResult, model: ClusterModel): FlowSugg
       const dst = model.byIp(f.dst.ip).find((o) => o.role === role);
       if (src?.role !== 'pod' || !dst) continue;
       const port = f.dst.port !== undefined ? `:${f.dst.port}${f.protocol === 'udp' ? '/udp' : ''}` : '';
-      add(src.pod, `${f.dst.ip}${port}`, `captured at line ${f.evidence[0]?.line ?? '?'}`);
+      add(src.pod, `${f.dst.ip}${port}`, l10n.t('captured at line {0}', f.evidence[0]?.line ?? '?'));
     }
   }
   return out;

@@ -1,3 +1,4 @@
+import * as l10n from '@vscode/l10n';
 import { withPredictedPods } from '../../flow/predictPods';
 import { isHeadless, podHostnameDnsName, serviceDnsName, type ClusterModel, type Pod, type Service } from '../../model';
 
@@ -62,17 +63,17 @@ export function targetItems(model: ClusterModel, role: 'source' | 'destination')
     seen.add(value);
     out.push({ value, label, description });
   };
-  for (const p of model.pods) add(`${ns(p)}/${p.name}`, p.name, `pod ${ns(p)}${p.ip ? ` · ${p.ip}` : ''}`);
+  for (const p of model.pods) add(`${ns(p)}/${p.name}`, p.name, `${l10n.t('pod {0}', ns(p))}${p.ip ? ` · ${p.ip}` : ''}`);
   if (role === 'source') {
-    for (const n of model.nodes) add(n.name, n.name, `node${n.internalIP ? ` · ${n.internalIP}` : ''}`);
+    for (const n of model.nodes) add(n.name, n.name, `${l10n.t('node')}${n.internalIP ? ` · ${n.internalIP}` : ''}`);
     return out;
   }
   for (const s of model.services) {
-    add(`${ns(s)}/${s.name}`, s.name, `Service ${ns(s)}${s.clusterIP ? ` · ${s.clusterIP}` : ''}`);
-    add(serviceDnsName(s.name, ns(s), model.clusterDomain), serviceDnsName(s.name, ns(s), model.clusterDomain), `DNS name of Service ${s.name}`);
-    if (s.clusterIP && s.clusterIP !== 'None') add(s.clusterIP, s.clusterIP, `ClusterIP of ${s.name}`);
+    add(`${ns(s)}/${s.name}`, s.name, `${l10n.t('Service {0}', ns(s))}${s.clusterIP ? ` · ${s.clusterIP}` : ''}`);
+    add(serviceDnsName(s.name, ns(s), model.clusterDomain), serviceDnsName(s.name, ns(s), model.clusterDomain), l10n.t('DNS name of Service {0}', s.name));
+    if (s.clusterIP && s.clusterIP !== 'None') add(s.clusterIP, s.clusterIP, l10n.t('ClusterIP of {0}', s.name));
   }
-  for (const p of model.pods) if (p.ip) add(p.ip, p.ip, `IP of pod ${p.name}`);
+  for (const p of model.pods) if (p.ip) add(p.ip, p.ip, l10n.t('IP of pod {0}', p.name));
   return out;
 }
 
