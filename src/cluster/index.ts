@@ -28,3 +28,4 @@ export function listContexts(kubeconfigPath?: string): { current: string; contex
 export function listKubeContexts(paths: readonly string[]): { current: string; contexts: KubeContextInfo[] } {
   return contextsOf(loadKubeConfig(paths));
 }
+export { watchCluster, type WatchOptions, type WatchChange, type WatchStatus, type WatchEnd, type WatchedResource } from './watch';

@@ -28,6 +28,8 @@ export interface ListOutcome {
   complete: boolean;
   /** The raw error when the list failed below HTTP (for connection-level decisions). */
   error?: unknown;
+  /** The List's resourceVersion (of the last pass), where a watch can start. */
+  resourceVersion?: string;
 }
 
 function keyOf(o: Json): string {
@@ -91,6 +93,8 @@ export async function listPaged(
       return out;
     }
     out.pages++;
+    const rv = (body.metadata as Json | undefined)?.resourceVersion;
+    if (!token && typeof rv === 'string') out.resourceVersion = rv;
     let items = body.items as Json[];
     if (restarted) items = items.filter((o) => !seen.has(keyOf(o)));
     for (const o of items) seen.add(keyOf(o));

@@ -14,13 +14,15 @@ export interface ClusterAccessInput {
   workspaceFolders: readonly string[];
   /** `process.env.KUBECONFIG`. */
   envKubeconfig?: string;
+  /** The kubeconfig the Kubernetes extension (ms-kubernetes-tools) uses, when it is installed. */
+  kubernetesExtensionKubeconfig?: string;
   /** The user's home directory (for `~` and the default `~/.kube/config`). */
   homeDir?: string;
   /** Defaults to the running platform; tests pass it to check Windows paths. */
   platform?: NodeJS.Platform;
 }
 
-export type KubeconfigOrigin = 'setting' | 'KUBECONFIG' | 'default';
+export type KubeconfigOrigin = 'setting' | 'kubernetes-extension' | 'KUBECONFIG' | 'default';
 
 export interface ClusterAccessDecision {
   allowed: boolean;
@@ -66,6 +68,10 @@ export function clusterAccessPolicy(input: ClusterAccessInput): ClusterAccessDec
   if (input.kubeconfigPath?.trim()) {
     origin = 'setting';
     raw = [input.kubeconfigPath.trim()];
+  } else if (input.kubernetesExtensionKubeconfig?.trim()) {
+    // Follow the Kubernetes extension, so both look at the same cluster.
+    origin = 'kubernetes-extension';
+    raw = [input.kubernetesExtensionKubeconfig.trim()];
   } else if (input.envKubeconfig?.trim()) {
     origin = 'KUBECONFIG';
     raw = input.envKubeconfig.split(platform === 'win32' ? ';' : ':').map((s) => s.trim()).filter(Boolean);
@@ -83,7 +89,9 @@ export function clusterAccessPolicy(input: ClusterAccessInput): ClusterAccessDec
   }
   const caseless = platform === 'win32' || platform === 'darwin';
   const workspaceProvided = paths.filter((f) => input.workspaceFolders.some((w) => isInside(p, f, p.normalize(w), caseless)));
-  const from = origin === 'setting' ? 'the kubePacketPath.kubeconfig setting' : origin === 'KUBECONFIG' ? 'KUBECONFIG' : '~/.kube/config';
+  const from = origin === 'setting' ? 'the kubePacketPath.kubeconfig setting'
+    : origin === 'kubernetes-extension' ? 'the Kubernetes extension\'s kubeconfig'
+      : origin === 'KUBECONFIG' ? 'KUBECONFIG' : '~/.kube/config';
   return {
     allowed: true,
     reason: workspaceProvided.length

@@ -30,6 +30,13 @@ export interface ApiTransport {
   /** Server URL as configured (for messages). */
   readonly server: string;
   get(path: string, options: GetOptions): Promise<ApiResponse>;
+  /**
+   * GET of a watch URL: the answer streams one JSON object per line, handed to `onLine`
+   * as it arrives. Resolves with the status when the server ends the stream (for a non-200
+   * answer `body` is the parsed error); rejects with a TransportError when the stream drops,
+   * nothing arrives for `idleTimeoutMs`, or `signal` aborts.
+   */
+  stream(path: string, options: { signal?: AbortSignal; idleTimeoutMs: number; onLine(line: unknown): void }): Promise<{ status: number; body?: unknown }>;
   /** Requests sent so far. */
   readonly requestCount: number;
   close(): void;
@@ -131,6 +138,70 @@ export async function kubeTransport(kc: KubeConfig, options: TransportOptions = 
             }
             const retry = Number(res.headers['retry-after']);
             resolve({ status: res.statusCode ?? 0, body, bytes, ...(Number.isFinite(retry) && retry >= 0 ? { retryAfter: retry } : {}) });
+          }));
+        });
+        req.end();
+      });
+    },
+    stream(path, { signal, idleTimeoutMs, onLine }) {
+      count++;
+      const url = new URL(base.origin + prefix + path);
+      const lib = url.protocol === 'http:' ? http : https;
+      return new Promise((resolve, reject) => {
+        if (signal?.aborted) return reject(new TransportError('cancelled', 'ABORTED'));
+        let settled = false;
+        let timer: NodeJS.Timeout | undefined;
+        const finish = (fn: () => void) => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          signal?.removeEventListener('abort', onAbort);
+          fn();
+        };
+        // Watch streams are long-lived: no Accept-Encoding (a gzip stream would hold lines back).
+        const { 'Accept-Encoding': _gzip, ...streamHeaders } = headers;
+        const req = lib.request(url, { method: 'GET', agent, headers: streamHeaders });
+        const fail = (err: TransportError) => finish(() => { req.destroy(); reject(err); });
+        const idle = () => {
+          clearTimeout(timer);
+          timer = setTimeout(() => fail(new TransportError(`the watch stream was silent for ${Math.round(idleTimeoutMs / 1000)} s`, 'TIMEOUT')), idleTimeoutMs);
+        };
+        idle();
+        const onAbort = () => fail(new TransportError('cancelled', 'ABORTED'));
+        signal?.addEventListener('abort', onAbort, { once: true });
+        req.on('error', (e: NodeJS.ErrnoException) => fail(new TransportError(e.message, e.code ?? 'ERROR')));
+        req.on('response', (res) => {
+          const status = res.statusCode ?? 0;
+          let pending = '';
+          let bytes = 0;
+          res.setEncoding('utf8');
+          res.on('error', (e: NodeJS.ErrnoException) => fail(new TransportError(e.message, e.code ?? 'ECONNRESET')));
+          res.on('aborted', () => fail(new TransportError('the server closed the watch stream mid-event', 'ECONNRESET')));
+          res.on('data', (chunk: string) => {
+            idle();
+            if (status !== 200) {
+              bytes += chunk.length;
+              if (bytes <= 1024 * 1024) pending += chunk;
+              return;
+            }
+            pending += chunk;
+            if (pending.length > maxBytes) return fail(new TransportError(`watch event larger than ${maxBytes} bytes`, 'TOO_LARGE'));
+            let nl: number;
+            while ((nl = pending.indexOf('\n')) >= 0) {
+              const line = pending.slice(0, nl).trim();
+              pending = pending.slice(nl + 1);
+              if (!line) continue;
+              let event: unknown;
+              try { event = JSON.parse(line); } catch { return fail(new TransportError('the watch stream sent a line that is not JSON', 'BAD_STREAM')); }
+              onLine(event);
+              if (settled) return;
+            }
+          });
+          res.on('end', () => finish(() => {
+            if (status === 200) return resolve({ status });
+            let body: unknown = pending;
+            try { body = JSON.parse(pending); } catch { /* text */ }
+            resolve({ status, body });
           }));
         });
         req.end();

@@ -1,9 +1,14 @@
+import { readFile } from 'node:fs/promises';
 import * as vscode from 'vscode';
+import { currentContextOfFiles } from '../../cluster/kubeconfigText';
 import { ClusterModel } from '../../model';
+import { serviceOfExplorerNode } from './explorerNode.pure';
+import { KubernetesExtension } from './kubernetesExtension';
 import { loadClusterApi } from './loader';
-import { readClusterSettings, writeClusterSetting, type ClusterSettings } from './settings';
+import { followKubernetesExtension, readClusterSettings, writeClusterSetting, type ClusterSettings } from './settings';
 import { disposeClusterState, setClusterRead } from './state';
 import { ClusterStatusBar } from './statusBar';
+import { ClusterWatch } from './watchController';
 
 export { lastClusterRead, onDidReadCluster, type ClusterSnapshot } from './state';
 
@@ -14,17 +19,47 @@ export { lastClusterRead, onDidReadCluster, type ClusterSnapshot } from './state
  */
 export function registerClusterCommands(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): void {
   const status = new ClusterStatusBar();
-  context.subscriptions.push(status, { dispose: disposeClusterState });
-  const refreshStatus = () => status.update(readClusterSettings());
+  const k8s = new KubernetesExtension(log);
+  followKubernetesExtension(() => k8s.kubeconfigPath());
+  const watch = new ClusterWatch(log, (text) => { status.setWatching(text); status.update(readClusterSettings()); });
+  context.subscriptions.push(status, k8s, watch, { dispose: disposeClusterState });
+  /** Where the last pull read from; the watch stops when any of it changes. */
+  let watchedFrom: string | undefined;
+  const whereFrom = (s: ClusterSettings) => JSON.stringify([s.decision.kubeconfigPaths, s.context, s.namespaces]);
+  let contextRead = 0;
+  const refreshStatus = () => {
+    const s = readClusterSettings();
+    status.update(s);
+    if (watch.active && (!s.decision.allowed || !s.watch || whereFrom(s) !== watchedFrom)) {
+      watch.stop(!s.decision.allowed ? 'cluster access is off' : !s.watch ? 'kubePacketPath.cluster.watch is off' : 'the context, kubeconfig or namespaces changed');
+    }
+    // The kubeconfig's current-context, read as text (no client library, no credentials used).
+    if (!s.decision.allowed) return;
+    const seq = ++contextRead;
+    void Promise.all(s.decision.kubeconfigPaths.map((p) => readFile(p, 'utf8').catch(() => undefined))).then((texts) => {
+      if (seq !== contextRead) return;
+      status.setKubeconfigContext(currentContextOfFiles(texts));
+      status.update(readClusterSettings());
+    });
+  };
   refreshStatus();
   context.subscriptions.push(
     vscode.workspace.onDidGrantWorkspaceTrust(refreshStatus),
     vscode.workspace.onDidChangeWorkspaceFolders(refreshStatus),
     vscode.workspace.onDidChangeConfiguration((e) => { if (e.affectsConfiguration('kubePacketPath')) refreshStatus(); }),
+    k8s.onDidChange((what) => {
+      // The Kubernetes extension switched context (it rewrites the kubeconfig's current-context) or kubeconfig.
+      if (what === 'context' && watch.active && !readClusterSettings().context) watch.stop('the Kubernetes extension switched context');
+      refreshStatus();
+    }),
   );
+  // Optional integration: activates the Kubernetes extension only if it is installed; never awaited here.
+  if (k8s.installed) void k8s.connect();
 
   /** The settings when cluster access is allowed; otherwise tells the user why and returns undefined. */
-  const allowed = (): ClusterSettings | undefined => {
+  const allowed = async (): Promise<ClusterSettings | undefined> => {
+    // When installed, the Kubernetes extension's kubeconfig must be known before deciding.
+    if (k8s.installed) await k8s.connect();
     const s = readClusterSettings();
     if (s.decision.allowed) return s;
     log.warn(s.decision.reason);
@@ -37,7 +72,7 @@ export function registerClusterCommands(context: vscode.ExtensionContext, log: v
   const register = (id: string, fn: (...args: unknown[]) => unknown) => context.subscriptions.push(vscode.commands.registerCommand(id, fn));
 
   register('kubePacketPath.cluster.refresh', async () => {
-    const s = allowed();
+    const s = await allowed();
     if (!s) return undefined;
     log.info(s.decision.reason);
     const api = loadClusterApi();
@@ -62,8 +97,15 @@ export function registerClusterCommands(context: vscode.ExtensionContext, log: v
         const summary = api.summarizePull(result);
         log.info(`${summary.headline} (${result.requests} GET requests to ${result.server ?? '?'})`);
         for (const d of summary.details) (d.startsWith('[error]') ? log.error : d.startsWith('[warning]') ? log.warn : log.info).call(log, d);
-        setClusterRead({ result, model, at: new Date() });
+        const snapshot = { result, model, at: new Date() };
+        setClusterRead(snapshot);
         status.update(readClusterSettings(), { context: result.context, headline: summary.headline, level: summary.level });
+        watch.stop();
+        const now = readClusterSettings();
+        if (now.watch && now.decision.allowed && result.server && !result.cancelled && summary.level !== 'error') {
+          watchedFrom = whereFrom(now);
+          watch.start(api, now, snapshot);
+        }
         const showLog = vscode.l10n.t('Show Log');
         const show = summary.level === 'error' ? vscode.window.showErrorMessage : summary.level === 'warning' ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
         void show(summary.headline, showLog).then((pick) => { if (pick === showLog) log.show(true); });
@@ -75,7 +117,7 @@ export function registerClusterCommands(context: vscode.ExtensionContext, log: v
   });
 
   register('kubePacketPath.cluster.pickContext', async () => {
-    const s = allowed();
+    const s = await allowed();
     if (!s) return undefined;
     let listing;
     try {
@@ -103,8 +145,29 @@ export function registerClusterCommands(context: vscode.ExtensionContext, log: v
     return pick.value;
   });
 
+  /**
+   * "Trace this Service" on a Service node of the Kubernetes extension's Cluster Explorer:
+   * the node is resolved through that extension's API (or given as { name, namespace }),
+   * then the trace command runs with everything known (workspace + last cluster read).
+   */
+  register('kubePacketPath.cluster.traceService', async (node?: unknown) => {
+    const plain = node && typeof node === 'object' && (node as { nodeType?: unknown }).nodeType === undefined ? node as { name?: unknown; namespace?: unknown } : undefined;
+    const resolved = plain && typeof plain.name === 'string'
+      ? { kind: 'Service' as const, name: plain.name, ...(typeof plain.namespace === 'string' ? { namespace: plain.namespace } : {}) }
+      : serviceOfExplorerNode(node && typeof node === 'object' && 'nodeType' in node ? node : await k8s.resolveNode(node));
+    if ('problem' in resolved) {
+      log.warn(`Trace this Service: ${resolved.problem}`);
+      void vscode.window.showWarningMessage(vscode.l10n.t('Cannot trace from this node: {0}.', resolved.problem));
+      return undefined;
+    }
+    log.info(`Trace this Service from the Cluster Explorer: ${resolved.namespace ?? 'default'}/${resolved.name}`);
+    return vscode.commands.executeCommand('kubePacketPath.trace.service', resolved);
+  });
+
+  register('kubePacketPath.cluster.stopWatch', () => { watch.stop('stopped by the user'); });
+
   register('kubePacketPath.cluster.pickNamespaces', async () => {
-    const s = allowed();
+    const s = await allowed();
     if (!s) return undefined;
     const api = loadClusterApi();
     const listing = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Listing namespaces'), cancellable: true }, (_p, token) => {

@@ -9,6 +9,15 @@ export interface ClusterSettings {
   /** Empty → all namespaces. */
   namespaces: string[];
   decision: ClusterAccessDecision;
+  /** Watch Pods and EndpointSlices after a pull (`kubePacketPath.cluster.watch`). */
+  watch: boolean;
+}
+
+let kubernetesExtensionKubeconfig: () => string | undefined = () => undefined;
+
+/** Where the Kubernetes extension's kubeconfig comes from (set once it is connected). */
+export function followKubernetesExtension(path: () => string | undefined): void {
+  kubernetesExtensionKubeconfig = path;
 }
 
 export function readClusterSettings(): ClusterSettings {
@@ -17,11 +26,13 @@ export function readClusterSettings(): ClusterSettings {
   return {
     context: (cfg.get<string>('context') ?? '').trim(),
     namespaces,
+    watch: cfg.get<boolean>('cluster.watch') === true,
     decision: clusterAccessPolicy({
       trusted: vscode.workspace.isTrusted,
       kubeconfigPath: cfg.get<string>('kubeconfig') ?? '',
       workspaceFolders: (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath),
       envKubeconfig: process.env.KUBECONFIG,
+      kubernetesExtensionKubeconfig: kubernetesExtensionKubeconfig(),
       homeDir: os.homedir(),
     }),
   };

@@ -7,6 +7,11 @@ export interface ClusterSnapshot {
   result: PullResult;
   model: ClusterModel;
   at: Date;
+  /**
+   * Set when the model was updated by the watch (kubePacketPath.cluster.watch) rather than
+   * by a full pull: how many changes arrived since the pull, and the last one.
+   */
+  watch?: { changes: number; last: string };
 }
 
 let last: ClusterSnapshot | undefined;

@@ -6,16 +6,31 @@ export class ClusterStatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('kubePacketPath.cluster', vscode.StatusBarAlignment.Left, 50);
   /** Context name learnt from the last read (the setting may be empty = kubeconfig's current context). */
   private knownContext?: string;
+  /** The kubeconfig's current-context as read from the file (cheap, no client library). */
+  private fileContext?: string;
   private lastSummary?: string;
+  private lastLevel?: string;
+  private watching?: string;
 
   constructor() {
     this.item.name = vscode.l10n.t('Kube Packet Path: Cluster');
+  }
+
+  /** The kubeconfig's current-context changed (file read, or the Kubernetes extension switched). */
+  setKubeconfigContext(name: string | undefined): void {
+    this.fileContext = name;
+  }
+
+  /** Watch state for the tooltip and icon; undefined when not watching. */
+  setWatching(text: string | undefined): void {
+    this.watching = text;
   }
 
   update(settings: ClusterSettings, read?: { context: string; headline: string; level: string }): void {
     if (read) {
       this.knownContext = read.context;
       this.lastSummary = read.headline;
+      this.lastLevel = read.level;
     }
     const d = settings.decision;
     if (!d.allowed) {
@@ -24,17 +39,18 @@ export class ClusterStatusBar implements vscode.Disposable {
       this.item.command = vscode.workspace.isTrusted ? 'kubePacketPath.cluster.pickContext' : 'workbench.trust.manage';
       this.item.backgroundColor = undefined;
     } else {
-      const ctx = settings.context || this.knownContext || vscode.l10n.t('current context');
+      const ctx = settings.context || this.fileContext || this.knownContext || vscode.l10n.t('current context');
       const ns = settings.namespaces.length ? ` (${settings.namespaces.join(', ')})` : '';
-      this.item.text = `$(cloud) ${ctx}${ns}`;
+      this.item.text = `${this.watching ? '$(eye)' : '$(cloud)'} ${ctx}${ns}`;
       const md = new vscode.MarkdownString(undefined, true);
       md.appendText(d.reason);
       if (this.lastSummary) md.appendMarkdown('\n\n').appendText(this.lastSummary);
+      if (this.watching) md.appendMarkdown('\n\n').appendText(this.watching);
       md.appendMarkdown('\n\n').appendText(vscode.l10n.t('Click to choose a context; run "Refresh from Cluster" to read it.'));
       this.item.tooltip = md;
       this.item.command = 'kubePacketPath.cluster.pickContext';
-      this.item.backgroundColor = read?.level === 'error' ? new vscode.ThemeColor('statusBarItem.errorBackground')
-        : read?.level === 'warning' ? new vscode.ThemeColor('statusBarItem.warningBackground') : read ? undefined : this.item.backgroundColor;
+      this.item.backgroundColor = this.lastLevel === 'error' ? new vscode.ThemeColor('statusBarItem.errorBackground')
+        : this.lastLevel === 'warning' ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
     }
     this.item.show();
   }

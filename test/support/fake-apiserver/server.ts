@@ -3,6 +3,12 @@
  * the cluster reader and for kubectl: discovery, GET/LIST with limit/continue, bearer
  * tokens, Status bodies for failures, and injectable faults per resource. It records
  * every request so tests can assert that only GET was used.
+ *
+ * Watch (`?watch=1&resourceVersion=N`): changes made with `upsert`/`remove` get increasing
+ * resourceVersions, are kept in a history and streamed as JSON lines (ADDED / MODIFIED /
+ * DELETED) to open watches; `bookmark()` sends BOOKMARK events, `compact()` forgets the
+ * history so an older resourceVersion gets the API's 410 "too old resource version" ERROR
+ * event, `dropWatches()` cuts every open stream, and `timeoutSeconds` ends a stream.
  */
 import * as https from 'node:https';
 import { gzipSync } from 'node:zlib';
@@ -10,7 +16,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { AddressInfo, Socket } from 'node:net';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { apiVersionOf, discoveryDocument, findResource, RESOURCES, versionDocument, type ResourceInfo } from './catalog';
-import { expired, forbidden, internalError, methodNotAllowed, notFound, pathNotFound, tooManyRequests, unauthorized } from './status';
+import { expired, forbidden, tooOld, internalError, methodNotAllowed, notFound, pathNotFound, tooManyRequests, unauthorized } from './status';
 
 export type KubeObject = Record<string, unknown> & { metadata: { name: string; namespace?: string; [k: string]: unknown } };
 
@@ -48,6 +54,20 @@ export interface FakeApiServerOptions {
   compress?: boolean;
 }
 
+interface WatchEvent {
+  rv: number;
+  key: string;
+  type: 'ADDED' | 'MODIFIED' | 'DELETED';
+  object: KubeObject;
+}
+
+interface OpenWatch {
+  key: string;
+  namespace?: string;
+  res: ServerResponse;
+  socket: Socket;
+}
+
 interface Stored {
   info: ResourceInfo;
   /** Sorted by `namespace/name`, as etcd keys are. */
@@ -68,6 +88,10 @@ export class FakeApiServer {
   private port = 0;
   /** Ends injected delays when the server closes, so no timer outlives a test. */
   private readonly closing = new AbortController();
+  private readonly history: WatchEvent[] = [];
+  /** Watches from a resourceVersion below this get 410 Gone (etcd compaction). */
+  private compactedBelow = 0;
+  private readonly watches = new Set<OpenWatch>();
 
   constructor(private readonly options: FakeApiServerOptions) {
     this.server = https.createServer({ cert: options.cert, key: options.key }, (req, res) => this.handle(req, res));
@@ -111,6 +135,102 @@ export class FakeApiServer {
       return rest as KubeObject;
     }).sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0));
     return this;
+  }
+
+  private stored(resource: string): Stored {
+    const stored = this.store.get(resource) ?? [...this.store.values()].find((x) => x.info.resource === resource);
+    if (!stored) throw new Error(`fake-apiserver: unknown resource ${resource}`);
+    return stored;
+  }
+
+  /** Creates or replaces one object (matched by namespace/name) and streams ADDED/MODIFIED to open watches. Returns its new resourceVersion. */
+  upsert(resource: string, object: KubeObject): string {
+    const stored = this.stored(resource);
+    const { kind: _k, apiVersion: _a, ...rest } = object;
+    const rv = ++this.resourceVersion;
+    const obj = { ...rest, metadata: { ...rest.metadata, resourceVersion: String(rv) } } as KubeObject;
+    const i = stored.items.findIndex((x) => keyOf(x) === keyOf(obj));
+    if (i >= 0) stored.items[i] = obj;
+    else stored.items = [...stored.items, obj].sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0));
+    this.emit({ rv, key: this.storeKey(stored.info.group, stored.info.resource), type: i >= 0 ? 'MODIFIED' : 'ADDED', object: obj });
+    return String(rv);
+  }
+
+  /** Deletes one object and streams DELETED. */
+  remove(resource: string, namespace: string | undefined, name: string): void {
+    const stored = this.stored(resource);
+    const i = stored.items.findIndex((x) => x.metadata.name === name && x.metadata.namespace === namespace);
+    if (i < 0) throw new Error(`fake-apiserver: no ${resource} ${namespace}/${name}`);
+    const [gone] = stored.items.splice(i, 1);
+    const rv = ++this.resourceVersion;
+    this.emit({ rv, key: this.storeKey(stored.info.group, stored.info.resource), type: 'DELETED', object: { ...gone, metadata: { ...gone.metadata, resourceVersion: String(rv) } } });
+  }
+
+  /** An object as stored (for tests that change one field). */
+  object(resource: string, namespace: string | undefined, name: string): KubeObject | undefined {
+    const found = this.stored(resource).items.find((x) => x.metadata.name === name && x.metadata.namespace === namespace);
+    return found && structuredClone(found);
+  }
+
+  /** Forgets the change history: watches from an older resourceVersion get 410 Gone. */
+  compact(): void {
+    this.compactedBelow = this.resourceVersion;
+    this.history.length = 0;
+  }
+
+  /** Sends a BOOKMARK (current resourceVersion) on every open watch. */
+  bookmark(): void {
+    for (const w of this.watches) this.writeEvent(w, { type: 'BOOKMARK', object: { kind: this.stored(w.key).info.kind, apiVersion: apiVersionOf(this.stored(w.key).info), metadata: { resourceVersion: String(this.resourceVersion) } } });
+  }
+
+  /** Cuts every open watch stream (as a load balancer or an API server restart would). */
+  dropWatches(): number {
+    const n = this.watches.size;
+    for (const w of [...this.watches]) w.socket.destroy();
+    this.watches.clear();
+    return n;
+  }
+
+  /** Open watch streams now. */
+  get openWatches(): number {
+    return this.watches.size;
+  }
+
+  private emit(e: WatchEvent): void {
+    this.history.push(e);
+    const info = this.stored(e.key).info;
+    for (const w of this.watches) {
+      if (w.key === e.key && (!w.namespace || w.namespace === e.object.metadata.namespace)) {
+        this.writeEvent(w, { type: e.type, object: { kind: info.kind, apiVersion: apiVersionOf(info), ...e.object } });
+      }
+    }
+  }
+
+  private writeEvent(w: OpenWatch, event: unknown): void {
+    if (!w.res.writableEnded) w.res.write(`${JSON.stringify(event)}\n`);
+  }
+
+  private serveWatch(req: IncomingMessage, res: ServerResponse, info: ResourceInfo, namespace: string | undefined, q: URLSearchParams): void {
+    const key = this.storeKey(info.group, info.resource);
+    const from = Number(q.get('resourceVersion') ?? '0');
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
+    const w: OpenWatch = { key, namespace, res, socket: req.socket };
+    if (from && from < this.compactedBelow) {
+      this.writeEvent(w, { type: 'ERROR', object: tooOld(from, this.compactedBelow) });
+      res.end();
+      return;
+    }
+    this.watches.add(w);
+    const end = () => { this.watches.delete(w); clearTimeout(timer); };
+    const seconds = Number(q.get('timeoutSeconds') ?? '0');
+    const timer = setTimeout(() => { end(); res.end(); }, seconds > 0 ? seconds * 1000 : 3_600_000);
+    timer.unref();
+    res.on('close', end);
+    for (const e of this.history) {
+      if (e.key === key && e.rv > from && (!namespace || namespace === e.object.metadata.namespace)) {
+        this.writeEvent(w, { type: e.type, object: { kind: info.kind, apiVersion: apiVersionOf(info), ...e.object } });
+      }
+    }
   }
 
   /** Loads a List document (as `GET /api/v1/pods` returns it) into the matching resource. */
@@ -200,6 +320,7 @@ export class FakeApiServer {
       if (f.type === 'reset') { req.socket.destroy(); return; }
       if (f.type === 'hang') return;
     }
+    if (!name && /^(1|true)$/.test(q.get('watch') ?? '')) return this.serveWatch(req, res, info, namespace, q);
     const truncate = (this.faults.get(key) ?? []).some((f) => f.type === 'truncate');
     const items = this.store.get(key)!.items;
     if (name) {

@@ -43,3 +43,6 @@ export const methodNotAllowed = () => status(405, 'MethodNotAllowed', 'the serve
 export const internalError = (message: string) => status(500, 'InternalError', `Internal error occurred: ${message}`, { causes: [{ message }] });
 
 export const tooManyRequests = (retryAfterSeconds: number) => status(429, 'TooManyRequests', 'Too many requests, please try again later.', { retryAfterSeconds });
+
+/** The ERROR event's object when a watch starts below the compacted revision. */
+export const tooOld = (requested: number, oldest: number) => status(410, 'Expired', `too old resource version: ${requested} (${oldest})`);

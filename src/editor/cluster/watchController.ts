@@ -1,0 +1,98 @@
+import * as vscode from 'vscode';
+import { ClusterModel, type Fact, type FactKind } from '../../model';
+import type { ClusterApi } from './loader';
+import type { ClusterSettings } from './settings';
+import { lastClusterRead, setClusterRead, type ClusterSnapshot } from './state';
+
+/** Kinds the watch owns: their facts come from the watch, everything else from the pull. */
+const WATCHED_KINDS = new Set<FactKind>(['Pod', 'EndpointSlice']);
+
+/**
+ * The optional watch (kubePacketPath.cluster.watch): after a pull, Pods and EndpointSlices
+ * are kept current with the API's watch protocol (dist/cluster.js, GET only). Each change
+ * rebuilds the snapshot's model (pull facts of other kinds + the watched objects) and fires
+ * onDidReadCluster, so the workspace model and open diagrams can refresh.
+ */
+export class ClusterWatch implements vscode.Disposable {
+  private abort?: AbortController;
+  private changes = 0;
+
+  constructor(private readonly log: vscode.LogOutputChannel, private readonly onState: (text: string | undefined) => void) {}
+
+  get active(): boolean {
+    return !!this.abort;
+  }
+
+  start(api: ClusterApi, s: ClusterSettings, base: ClusterSnapshot): void {
+    this.stop();
+    const abort = new AbortController();
+    this.abort = abort;
+    this.changes = 0;
+    const context = base.result.context;
+    const baseFacts: Fact[] = [];
+    for (const kind of Object.keys(base.model.summary()) as FactKind[]) {
+      if (!WATCHED_KINDS.has(kind)) for (const f of base.model.all(kind)) baseFacts.push(f as Fact);
+    }
+    this.onState(vscode.l10n.t('Watching Pods and EndpointSlices of {0}', context));
+    this.log.info(`watch: starting for context '${context}' (Pods, EndpointSlices)`);
+    let timer: NodeJS.Timeout | undefined;
+    let pending: { facts: () => Fact[]; last: string } | undefined;
+    const publish = () => {
+      timer = undefined;
+      if (!pending || abort.signal.aborted) return;
+      const model = new ClusterModel().add(baseFacts).add(pending.facts());
+      setClusterRead({ result: base.result, model, at: new Date(), watch: { changes: this.changes, last: pending.last } });
+      pending = undefined;
+    };
+    void api.watchCluster({
+      kubeconfigPaths: s.decision.kubeconfigPaths,
+      context: s.context || undefined,
+      namespaces: s.namespaces.length ? s.namespaces : 'all',
+      allowCredentialPlugins: s.decision.allowCredentialPlugins,
+      signal: abort.signal,
+      onChange: (c) => {
+        if (c.type === 'RELIST') {
+          this.log.info(`watch: listed ${c.key}`);
+          // The first list repeats the pull: only a re-list after 410 is news.
+          if (this.changes === 0 && !pending) return;
+        } else {
+          this.changes++;
+          this.log.info(`watch: ${c.type} ${c.resource === 'pods' ? 'Pod' : 'EndpointSlice'} ${c.key}`);
+        }
+        pending = { facts: c.facts, last: `${c.type} ${c.key}` };
+        this.onState(vscode.l10n.t('Watching Pods and EndpointSlices of {0}: {1} changes, last {2}', context, this.changes, pending.last));
+        // Changes come in bursts (a rollout): publish at most every 300 ms.
+        timer ??= setTimeout(publish, 300);
+      },
+      onStatus: (st) => {
+        if (st.state === 'retrying') this.log.warn(`watch: ${st.problem.message}; retrying in ${st.delayMs} ms (attempt ${st.attempt})`);
+        else if (st.state === 'stopped' && st.problem) this.log.warn(`watch of ${st.resource} stopped: ${st.problem.message}`);
+      },
+    }).then((end) => {
+      if (end.problem) {
+        this.log.error(`watch: ${end.problem.message}`);
+        void vscode.window.showWarningMessage(vscode.l10n.t('The cluster watch stopped: {0}', end.problem.message));
+      }
+      this.log.info(`watch: stopped (${end.requests} GET requests)`);
+      if (this.abort === abort) { this.abort = undefined; this.onState(undefined); }
+    }, (e: unknown) => {
+      this.log.error(`watch: ${(e as Error).message}`);
+      if (this.abort === abort) { this.abort = undefined; this.onState(undefined); }
+    });
+    abort.signal.addEventListener('abort', () => { if (timer) clearTimeout(timer); }, { once: true });
+  }
+
+  stop(why?: string): void {
+    if (!this.abort) return;
+    if (why) this.log.info(`watch: stopping (${why})`);
+    this.abort.abort();
+    this.abort = undefined;
+    this.onState(undefined);
+  }
+
+  dispose(): void {
+    this.stop('deactivated');
+  }
+}
+
+export { lastClusterRead };
