@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as esbuild from 'esbuild';
 import { CODE_SERVER_BIN, codeServerEnv, codeServerReady } from '../../../scripts/install-code-server.mjs';
-import { launchChromium, openWorkbench, runCommand } from '../lib/browser.mjs';
+import { goToPosition, launchChromium, openWorkbench, runCommand } from '../lib/browser.mjs';
 import { freePort } from '../lib/code-server.mjs';
 import { prepareWorkspace, ROOT } from '../lib/workspace.mjs';
 
@@ -187,7 +187,11 @@ async function until(fn, what, timeout = 20_000) {
   for (;;) {
     const v = await fn();
     if (v) return v;
-    if (Date.now() > deadline) throw new Error(`never happened: ${what}\n--- extension log (end) ---\n${st.cs?.channelLog().slice(-2500)}`);
+    if (Date.now() > deadline) {
+      const shot = join(tmpdir(), `kpp-cluster-e2e-${Date.now()}.png`);
+      await st.page?.screenshot({ path: shot }).catch(() => {});
+      throw new Error(`never happened: ${what} (screenshot ${shot})\n--- extension log (end) ---\n${st.cs?.channelLog().slice(-1500)}`);
+    }
     await new Promise((r) => setTimeout(r, 200));
   }
 }
@@ -299,9 +303,19 @@ export const tests = [
   }],
 
   ['Kubernetes extension (test double): without our setting, its kubeconfig and its context switches are followed', async () => {
-    const settings = JSON.parse(readFileSync(st.cs.settingsFile, 'utf8'));
-    delete settings['kubePacketPath.kubeconfig'];
-    writeFileSync(st.cs.settingsFile, JSON.stringify(settings, null, 2));
+    // Remove our own kubeconfig setting the way a user does: in the user settings.json editor
+    // (a machine-overridable setting is not listed on the Settings editor's User tab in a remote window).
+    const lines = readFileSync(st.cs.settingsFile, 'utf8').split('\n');
+    const line = lines.findIndex((l) => l.includes('"kubePacketPath.kubeconfig"')) + 1;
+    assert.ok(line > 1 && !/}\s*$/.test(lines[line]), 'the setting is on a middle line');
+    await runCommand(st.page, 'Preferences: Open User Settings (JSON)');
+    await st.page.locator('.tabs-container .tab', { hasText: 'settings.json' }).first().waitFor({ timeout: 15_000 });
+    await st.page.locator('.editor-instance .view-lines').first().click();
+    await goToPosition(st.page, line, 1);
+    await st.page.keyboard.press('Control+Shift+K');
+    await st.page.keyboard.press('Control+S');
+    await until(() => !/kubePacketPath\.kubeconfig/.test(readFileSync(st.cs.settingsFile, 'utf8')), 'the user setting removed');
+    await st.page.keyboard.press('Control+W');
     await until(() => statusItem(st.page, 'ext-seed').isVisible(), 'status bar shows ext-seed');
     await runCommand(st.page, 'Fake Kubernetes: Use Context ext-other');
     await statusItem(st.page, 'ext-other').waitFor({ timeout: 15_000 });
@@ -318,7 +332,10 @@ export const tests = [
     await row.click({ button: 'right' });
     const item = st.page.locator('.context-view .action-item', { hasText: 'Trace this Service' }).first();
     await item.waitFor({ timeout: 10_000 });
-    await item.click();
+    // Keyboard, as the menu ignores a mouse-up that comes right after it opened.
+    await st.page.keyboard.press('ArrowDown');
+    await st.page.locator('.context-view .action-item.focused', { hasText: 'Trace this Service' }).waitFor({ timeout: 5_000 });
+    await st.page.keyboard.press('Enter');
     await until(() => /Trace this Service from the Cluster Explorer: default\/a-app/.test(st.cs.channelLog()), 'the node resolved to default/a-app');
     // The trace command then asks for a client pod or draws at once: either is the trace running on a-app.
     const picked = await until(async () => {
