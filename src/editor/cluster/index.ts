@@ -151,9 +151,10 @@ export function registerClusterCommands(context: vscode.ExtensionContext, log: v
    * then the trace command runs with everything known (workspace + last cluster read).
    */
   register('kubePacketPath.cluster.traceService', async (node?: unknown) => {
-    const plain = node && typeof node === 'object' && (node as { nodeType?: unknown }).nodeType === undefined ? node as { name?: unknown; namespace?: unknown } : undefined;
+    // A plain { name, namespace?, from? } (tests, other extensions), or a Cluster Explorer node.
+    const plain = node && typeof node === 'object' && (node as { nodeType?: unknown }).nodeType === undefined ? node as { name?: unknown; namespace?: unknown; from?: unknown } : undefined;
     const resolved = plain && typeof plain.name === 'string'
-      ? { kind: 'Service' as const, name: plain.name, ...(typeof plain.namespace === 'string' ? { namespace: plain.namespace } : {}) }
+      ? { kind: 'Service' as const, name: plain.name, ...(typeof plain.namespace === 'string' ? { namespace: plain.namespace } : {}), ...(typeof plain.from === 'string' ? { from: plain.from } : {}) }
       : serviceOfExplorerNode(node && typeof node === 'object' && 'nodeType' in node ? node : await k8s.resolveNode(node));
     if ('problem' in resolved) {
       log.warn(`Trace this Service: ${resolved.problem}`);
