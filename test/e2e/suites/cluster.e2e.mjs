@@ -275,6 +275,22 @@ export const tests = [
     assert.ok(watches.every((r) => r.method === 'GET' && /^\d+$/.test(r.query.resourceVersion)));
   }],
 
+  ['the watch survives a dropped stream (reconnect with backoff) and a 410 (re-list)', async () => {
+    const listed = () => st.cs.channelLog().match(/watch: listed endpointslices/g)?.length ?? 0;
+    const listedBefore = listed();
+    assert.equal(st.server.dropWatches(), 2);
+    await until(() => /watch: .*reconnecting from resourceVersion \d+; retrying in 500 ms \(attempt 1\)/.test(st.cs.channelLog()), 'a reconnect after the first backoff step');
+    await until(() => st.server.openWatches === 2, 'both streams reopened');
+    // Dropped again, a change made and the history compacted before the watcher is back: 410 → list again.
+    const slice = st.server.object('endpointslices', 'default', 'a-app-9xk4m');
+    st.server.dropWatches();
+    st.server.upsert('endpointslices', { ...slice, endpoints: [slice.endpoints[0]] });
+    st.server.compact();
+    await until(() => listed() > listedBefore, 'endpointslices listed again after 410');
+    await until(() => st.server.openWatches === 2, 'watching again from the new resourceVersion');
+    assert.deepEqual(onlyGets(st.server.requests), ['GET']);
+  }],
+
   ['a 403 on endpointslices ends in a clear warning and a partial model (the rest is read)', async () => {
     await clearToasts(st.page);
     st.server.fault('endpointslices.discovery.k8s.io', { type: 'status', code: 403 });
