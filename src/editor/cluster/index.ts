@@ -28,6 +28,7 @@ export function registerClusterCommands(context: vscode.ExtensionContext, log: v
   const whereFrom = (s: ClusterSettings) => JSON.stringify([s.decision.kubeconfigPaths, s.context, s.namespaces]);
   let contextRead = 0;
   const refreshStatus = () => {
+    if (k8s.active) void k8s.connect(); // once; its change event calls back here
     const s = readClusterSettings();
     status.update(s);
     if (watch.active && (!s.decision.allowed || !s.watch || whereFrom(s) !== watchedFrom)) {
@@ -45,6 +46,7 @@ export function registerClusterCommands(context: vscode.ExtensionContext, log: v
   refreshStatus();
   context.subscriptions.push(
     vscode.workspace.onDidGrantWorkspaceTrust(refreshStatus),
+    vscode.window.onDidChangeWindowState((w) => { if (w.focused && k8s.active) void k8s.connect(); }),
     vscode.workspace.onDidChangeWorkspaceFolders(refreshStatus),
     vscode.workspace.onDidChangeConfiguration((e) => { if (e.affectsConfiguration('kubePacketPath')) refreshStatus(); }),
     k8s.onDidChange((what) => {
@@ -53,8 +55,9 @@ export function registerClusterCommands(context: vscode.ExtensionContext, log: v
       refreshStatus();
     }),
   );
-  // Optional integration: activates the Kubernetes extension only if it is installed; never awaited here.
-  if (k8s.installed) void k8s.connect();
+  // Optional integration. At startup only when the Kubernetes extension is already running (we never
+  // make startup activate it); otherwise the first cluster command or Cluster Explorer action connects.
+  if (k8s.active) void k8s.connect();
 
   /** The settings when cluster access is allowed; otherwise tells the user why and returns undefined. */
   const allowed = async (): Promise<ClusterSettings | undefined> => {

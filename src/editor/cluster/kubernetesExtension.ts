@@ -50,6 +50,11 @@ export class KubernetesExtension implements vscode.Disposable {
     return vscode.extensions.getExtension(KUBERNETES_EXTENSION_ID) !== undefined;
   }
 
+  /** Installed and already activated (connecting then costs nothing extra). */
+  get active(): boolean {
+    return vscode.extensions.getExtension(KUBERNETES_EXTENSION_ID)?.isActive === true;
+  }
+
   /** Its kubeconfig path once connected (host paths only). */
   kubeconfigPath(): string | undefined {
     return this.path;
