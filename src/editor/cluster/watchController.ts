@@ -27,6 +27,7 @@ export class ClusterWatch implements vscode.Disposable {
     this.stop();
     const abort = new AbortController();
     this.abort = abort;
+    void vscode.commands.executeCommand('setContext', 'kubePacketPath.cluster.watching', true);
     this.changes = 0;
     const context = base.result.context;
     const baseFacts: Fact[] = [];
@@ -52,9 +53,8 @@ export class ClusterWatch implements vscode.Disposable {
       signal: abort.signal,
       onChange: (c) => {
         if (c.type === 'RELIST') {
+          // Published too: the watch's list is newer than the pull (objects changed in between).
           this.log.info(`watch: listed ${c.key}`);
-          // The first list repeats the pull: only a re-list after 410 is news.
-          if (this.changes === 0 && !pending) return;
         } else {
           this.changes++;
           this.log.info(`watch: ${c.type} ${c.resource === 'pods' ? 'Pod' : 'EndpointSlice'} ${c.key}`);
@@ -74,7 +74,7 @@ export class ClusterWatch implements vscode.Disposable {
         void vscode.window.showWarningMessage(vscode.l10n.t('The cluster watch stopped: {0}', end.problem.message));
       }
       this.log.info(`watch: stopped (${end.requests} GET requests)`);
-      if (this.abort === abort) { this.abort = undefined; this.onState(undefined); }
+      if (this.abort === abort) { this.abort = undefined; this.onState(undefined); void vscode.commands.executeCommand('setContext', 'kubePacketPath.cluster.watching', false); }
     }, (e: unknown) => {
       this.log.error(`watch: ${(e as Error).message}`);
       if (this.abort === abort) { this.abort = undefined; this.onState(undefined); }
@@ -88,6 +88,7 @@ export class ClusterWatch implements vscode.Disposable {
     this.abort.abort();
     this.abort = undefined;
     this.onState(undefined);
+    void vscode.commands.executeCommand('setContext', 'kubePacketPath.cluster.watching', false);
   }
 
   dispose(): void {

@@ -291,6 +291,13 @@ export const tests = [
     assert.deepEqual(onlyGets(st.server.requests), ['GET']);
   }],
 
+  ['"Stop Watching the Cluster" (in the palette only while watching) ends the streams', async () => {
+    await runCommand(st.page, 'Kube Packet Path: Stop Watching the Cluster');
+    await until(() => st.server.openWatches === 0, 'no open watch');
+    await until(() => /watch: stopping \(stopped by the user\)/.test(st.cs.channelLog()), 'the stop in the log');
+    await st.page.locator('.part.statusbar .statusbar-item .codicon-eye').first().waitFor({ state: 'detached', timeout: 10_000 });
+  }],
+
   ['a 403 on endpointslices ends in a clear warning and a partial model (the rest is read)', async () => {
     await clearToasts(st.page);
     st.server.fault('endpointslices.discovery.k8s.io', { type: 'status', code: 403 });
