@@ -58,6 +58,49 @@ export interface TransportOptions {
 const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|\[::1\]|localhost)$/i;
 
+interface RequestGuard {
+  /** Ends the request with an error (destroys it). */
+  fail(err: TransportError): void;
+  /** Runs `fn` (which resolves) unless the request has already ended. */
+  finish(fn: () => void): void;
+  /** (Re)arms the one timer; when it fires the request fails with `err()`. */
+  setTimer(ms: number, err: () => TransportError): void;
+  /** Whether the request has ended (a callback may have cancelled it). */
+  settled(): boolean;
+}
+
+/**
+ * One GET request whose promise settles exactly once, whatever ends it first: the answer, a
+ * socket error, the caller's cancellation or a timer. `fail` destroys the request.
+ */
+function guardedGet<T>(
+  lib: typeof http | typeof https, url: URL, options: http.RequestOptions, signal: AbortSignal | undefined,
+  start: (req: http.ClientRequest, g: RequestGuard, resolve: (v: T) => void) => void,
+): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    if (signal?.aborted) return reject(new TransportError('cancelled', 'ABORTED'));
+    let settled = false;
+    let timer: NodeJS.Timeout | undefined;
+    const onAbort = () => fail(new TransportError('cancelled', 'ABORTED'));
+    const finish = (fn: () => void) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      fn();
+    };
+    const req = lib.request(url, { ...options, method: 'GET' });
+    const fail = (err: TransportError) => finish(() => { req.destroy(); reject(err); });
+    const setTimer = (ms: number, err: () => TransportError) => {
+      clearTimeout(timer);
+      timer = setTimeout(() => fail(err()), ms);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    start(req, { fail, finish, setTimer, settled: () => settled }, resolve);
+    req.end();
+  });
+}
+
 /** Builds a GET-only transport for the kubeconfig's current context (runs its credential plugin, if any, once). */
 export async function kubeTransport(kc: KubeConfig, options: TransportOptions = {}): Promise<ApiTransport> {
   const cluster = kc.getCurrentCluster();
@@ -96,21 +139,8 @@ export async function kubeTransport(kc: KubeConfig, options: TransportOptions = 
       count++;
       const url = new URL(base.origin + prefix + path);
       const lib = url.protocol === 'http:' ? http : https;
-      return new Promise<ApiResponse>((resolve, reject) => {
-        if (signal?.aborted) return reject(new TransportError('cancelled', 'ABORTED'));
-        let settled = false;
-        const finish = (fn: () => void) => {
-          if (settled) return;
-          settled = true;
-          clearTimeout(timer);
-          signal?.removeEventListener('abort', onAbort);
-          fn();
-        };
-        const req = lib.request(url, { method: 'GET', agent, headers });
-        const fail = (err: TransportError) => finish(() => { req.destroy(); reject(err); });
-        const timer = setTimeout(() => fail(new TransportError(`no complete answer within ${Math.round(timeoutMs / 100) / 10} s`, 'TIMEOUT')), timeoutMs);
-        const onAbort = () => fail(new TransportError('cancelled', 'ABORTED'));
-        signal?.addEventListener('abort', onAbort, { once: true });
+      return guardedGet<ApiResponse>(lib, url, { agent, headers }, signal, (req, { fail, finish, setTimer }, resolve) => {
+        setTimer(timeoutMs, () => new TransportError(`no complete answer within ${Math.round(timeoutMs / 100) / 10} s`, 'TIMEOUT'));
         req.on('error', (e: NodeJS.ErrnoException) => fail(new TransportError(e.message, e.code ?? 'ERROR',
           !opts.ca && /CERT|SIGNATURE|SELF_SIGNED/.test(e.code ?? '') ? 'the kubeconfig names no certificate-authority, so only the system CAs were trusted' : undefined)));
         req.on('response', (res) => {
@@ -140,35 +170,18 @@ export async function kubeTransport(kc: KubeConfig, options: TransportOptions = 
             resolve({ status: res.statusCode ?? 0, body, bytes, ...(Number.isFinite(retry) && retry >= 0 ? { retryAfter: retry } : {}) });
           }));
         });
-        req.end();
       });
     },
     stream(path, { signal, idleTimeoutMs, onLine }) {
       count++;
       const url = new URL(base.origin + prefix + path);
       const lib = url.protocol === 'http:' ? http : https;
-      return new Promise((resolve, reject) => {
-        if (signal?.aborted) return reject(new TransportError('cancelled', 'ABORTED'));
-        let settled = false;
-        let timer: NodeJS.Timeout | undefined;
-        const finish = (fn: () => void) => {
-          if (settled) return;
-          settled = true;
-          clearTimeout(timer);
-          signal?.removeEventListener('abort', onAbort);
-          fn();
-        };
-        // Watch streams are long-lived: no Accept-Encoding (a gzip stream would hold lines back).
-        const { 'Accept-Encoding': _gzip, ...streamHeaders } = headers;
-        const req = lib.request(url, { method: 'GET', agent, headers: streamHeaders });
-        const fail = (err: TransportError) => finish(() => { req.destroy(); reject(err); });
-        const idle = () => {
-          clearTimeout(timer);
-          timer = setTimeout(() => fail(new TransportError(`the watch stream was silent for ${Math.round(idleTimeoutMs / 1000)} s`, 'TIMEOUT')), idleTimeoutMs);
-        };
+      // Watch streams are long-lived: no Accept-Encoding (a gzip stream would hold lines back).
+      const { 'Accept-Encoding': _gzip, ...streamHeaders } = headers;
+      return guardedGet<{ status: number; body?: unknown }>(lib, url, { agent, headers: streamHeaders }, signal, (req, g, resolve) => {
+        const { fail, finish } = g;
+        const idle = () => g.setTimer(idleTimeoutMs, () => new TransportError(`the watch stream was silent for ${Math.round(idleTimeoutMs / 1000)} s`, 'TIMEOUT'));
         idle();
-        const onAbort = () => fail(new TransportError('cancelled', 'ABORTED'));
-        signal?.addEventListener('abort', onAbort, { once: true });
         req.on('error', (e: NodeJS.ErrnoException) => fail(new TransportError(e.message, e.code ?? 'ERROR')));
         req.on('response', (res) => {
           const status = res.statusCode ?? 0;
@@ -194,7 +207,7 @@ export async function kubeTransport(kc: KubeConfig, options: TransportOptions = 
               let event: unknown;
               try { event = JSON.parse(line); } catch { return fail(new TransportError('the watch stream sent a line that is not JSON', 'BAD_STREAM')); }
               onLine(event);
-              if (settled) return;
+              if (g.settled()) return;
             }
           });
           res.on('end', () => finish(() => {
@@ -204,7 +217,6 @@ export async function kubeTransport(kc: KubeConfig, options: TransportOptions = 
             resolve({ status, body });
           }));
         });
-        req.end();
       });
     },
   };
