@@ -91,6 +91,17 @@ export class DiagramPanel {
     if (this.ready) this.post(this.showMessage());
   }
 
+  /**
+   * Redraws with a newer result of the same trace, in place: no reveal, no focus change, and
+   * the flow/phase the user picked kept (a watch update must not pull the panel forward).
+   */
+  update(result: TraceResult): void {
+    this.result = result;
+    this.built = buildPayload(result);
+    this.panel.title = titleOf(result);
+    if (this.ready) this.post(this.showMessage());
+  }
+
   /** Asks the webview for the SVG it drew (undefined when it has none, e.g. no flow). */
   requestSvg(timeoutMs = 10_000): Promise<string | undefined> {
     return new Promise((resolve) => {

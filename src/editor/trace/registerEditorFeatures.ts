@@ -5,6 +5,7 @@ import { CaptureHoverProvider, HOVER_SELECTOR } from '../hover/hoverProvider';
 import { registerPasteCommands } from '../paste/pasteCommands';
 import { WorkspaceModel } from '../workspace/workspaceModel';
 import { registerTraceCommands } from './traceCommands';
+import { followClusterChanges } from './runTrace';
 
 /**
  * The editor features — CodeLens, hovers, diagnostics + quick fixes, trace and paste
@@ -23,6 +24,7 @@ export function registerEditorFeatures(context: vscode.ExtensionContext, log: vs
     vscode.languages.registerCodeActionsProvider({ language: 'yaml' }, diagnostics, ManifestDiagnostics.metadata),
     vscode.workspace.onDidCloseTextDocument((d) => hovers.forget(d.uri)),
     vscode.workspace.onDidChangeConfiguration((e) => { if (e.affectsConfiguration('kubePacketPath.codeLens.enabled')) lenses.refresh(); }),
+    followClusterChanges(log, workspace),
   );
   registerTraceCommands(context, log, workspace);
   registerPasteCommands(context, log, workspace);

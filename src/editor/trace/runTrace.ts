@@ -3,6 +3,12 @@ import { trace, UnknownTargetError } from '../../flow';
 import type { TraceResult } from '../../flow/types';
 import type { ClusterModel } from '../../model';
 import { showDiagram } from '../diagram';
+import { DiagramPanel } from '../diagram/panel';
+import { onDidReadCluster } from '../cluster';
+import type { WorkspaceModel } from '../workspace/workspaceModel';
+
+/** The last trace drawn, so a cluster watch update can draw the same FROM → TO again. */
+let drawn: { from: string; to: string; result: TraceResult } | undefined;
 
 /**
  * Traces FROM → TO on the model and opens the diagram. Unknown names become a clear message
@@ -15,6 +21,7 @@ export async function traceAndShow(
     const result = trace(model, from, to);
     log.info(`trace ${from} → ${to}: ${result.flows.length} flow(s), ${result.unresolved.length} note(s)`);
     showDiagram(context, result);
+    drawn = { from, to, result };
     return result;
   } catch (e) {
     if (e instanceof UnknownTargetError) {
@@ -28,4 +35,25 @@ export async function traceAndShow(
     void vscode.window.showErrorMessage(vscode.l10n.t('Tracing {0} → {1} failed: {2}', from, to, e instanceof Error ? e.message : String(e)));
     return undefined;
   }
+}
+
+/**
+ * While the cluster watch (kubePacketPath.cluster.watch) changes the model, the diagram that
+ * still shows the last trace is traced again on the updated model and redrawn in place.
+ */
+export function followClusterChanges(log: vscode.LogOutputChannel, workspace: WorkspaceModel): vscode.Disposable {
+  return onDidReadCluster(async (snapshot) => {
+    const panel = DiagramPanel.active;
+    if (!snapshot.watch || !drawn || !panel || panel.trace !== drawn.result) return;
+    const { from, to } = drawn;
+    try {
+      const result = trace(await workspace.getModel(), from, to);
+      if (panel.trace !== drawn?.result) return; // something else was drawn meanwhile
+      drawn = { from, to, result };
+      panel.update(result);
+      log.info(`diagram: re-traced ${from} → ${to} after a cluster change (${snapshot.watch.last}): ${result.flows.length} flow(s)`);
+    } catch (e) {
+      log.warn(`diagram: could not re-trace ${from} → ${to} after a cluster change: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  });
 }

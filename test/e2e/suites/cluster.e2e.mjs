@@ -275,6 +275,31 @@ export const tests = [
     assert.ok(watches.every((r) => r.method === 'GET' && /^\d+$/.test(r.query.resourceVersion)));
   }],
 
+  ['an open diagram follows the watch: an endpoint change re-traces it in place', async () => {
+    await clearToasts(st.page);
+    await runCommand(st.page, 'Kube Packet Path: Trace a Packet…');
+    const input = st.page.locator('.quick-input-widget input');
+    await input.waitFor({ timeout: 15_000 });
+    await input.fill('b-app');
+    await st.page.locator('.quick-input-widget .monaco-list-row', { hasText: 'b-app' }).first().waitFor({ timeout: 15_000 });
+    await st.page.keyboard.press('Enter');
+    await st.page.locator('.quick-input-widget .quick-input-title', { hasText: 'TO' }).waitFor({ timeout: 15_000 });
+    await input.fill('a-app.default.svc.cluster.local');
+    await st.page.waitForTimeout(300);
+    await st.page.keyboard.press('Enter');
+    await until(() => /trace \S*b-app → \S*a-app\S*: [1-9]\d* flow\(s\)/.test(st.cs.channelLog()), 'the b-app → a-app trace drawn');
+    await st.page.locator('.tab', { hasText: /a-app/ }).first().waitFor({ timeout: 15_000 });
+    // The server drops the endpoint the previous test added: the watch delivers it, the diagram is traced again.
+    const drawn = () => st.cs.channelLog().match(/diagram: \d+ steps drawn/g)?.length ?? 0;
+    await until(() => drawn() > 0, 'the diagram drawn by the webview');
+    const drawnBefore = drawn();
+    const slice = st.server.object('endpointslices', 'default', 'a-app-9xk4m');
+    st.server.upsert('endpointslices', { ...slice, endpoints: slice.endpoints.filter((e) => e.addresses[0] !== '10.244.0.150') });
+    await until(() => /diagram: re-traced \S*b-app → \S*a-app\S* after a cluster change \(MODIFIED default\/a-app-9xk4m\): [1-9]\d* flow\(s\)/.test(st.cs.channelLog()), 'the diagram re-traced after the change');
+    await until(() => drawn() > drawnBefore, 'the webview drew the new trace');
+    assert.deepEqual(onlyGets(st.server.requests), ['GET']);
+  }],
+
   ['the watch survives a dropped stream (reconnect with backoff) and a 410 (re-list)', async () => {
     const listed = () => st.cs.channelLog().match(/watch: listed endpointslices/g)?.length ?? 0;
     const listedBefore = listed();
