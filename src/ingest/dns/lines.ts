@@ -4,7 +4,7 @@
  * page: `Server: 10.96.0.10 Address: 10.96.0.10:53 Name: …` on one line).
  */
 import { logEvidence, type Evidence, type Unparsed } from '../../model';
-import type { ParseInput, ParseResult, FormatId } from '../types';
+import type { ParseInput } from '../types';
 
 /** One logical line: a source line, or one piece of a flattened source line. */
 export interface LogicalLine {
@@ -95,14 +95,7 @@ export function unparsedLine(l: LogicalLine, reason: string): Unparsed {
   return { line: l.line, reason: l.column !== undefined ? `${reason} (column ${l.column})` : reason, text: l.text.length > 240 ? l.text.slice(0, 239) + '…' : l.text };
 }
 
-/** Runs a parser body and turns any surprise into an unparsed entry: parsers never throw. */
-export function totalParse(format: FormatId, input: ParseInput, body: () => ParseResult): ParseResult {
-  try {
-    return body();
-  } catch (e) {
-    return { format, facts: [], records: 0, unparsed: [{ line: input.firstLine ?? 1, reason: `internal error: ${String(e)}` }] };
-  }
-}
+export { totalParse } from '../total';
 
 /** Strips one trailing dot: dig prints FQDNs with it, nslookup and host mostly without. */
 export function stripDot(name: string): string {

@@ -3,6 +3,7 @@ import { logEvidence } from '../../model';
 import { registerFormat } from '../registry';
 import type { FormatSpec, ParseInput, ParseResult } from '../types';
 import { shareOfLines } from '../sniff';
+import { totalParse } from '../total';
 
 /**
  * `conntrack -L [-p tcp]`, `conntrack -E` event lines (`[NEW] tcp 6 120 SYN_SENT …`)
@@ -79,11 +80,7 @@ export function conntrackNat(e: Pick<ConntrackEntry, 'original' | 'reply'>): { d
 
 export const conntrackFormat: FormatSpec = {
   id: FORMAT,
-  parse: (input) => {
-    try { return parseConntrack(input); } catch (e) {
-      return { format: FORMAT, facts: [], records: 0, unparsed: [{ line: input.firstLine ?? 1, reason: `internal error: ${String(e)}` }] };
-    }
-  },
+  parse: (input) => totalParse(FORMAT, input, () => parseConntrack(input)),
   commands: [/^conntrack\s(.*\s)?(-L|--dump|-E|--event|-G|--get)(\s|$)/, /^cat\s+\/proc\/net\/nf_conntrack\b/],
   sniff: (lines) => shareOfLines(lines, (t) => /^conntrack v[\d.]+ \(conntrack-tools\)/.test(t) || (PROTO_LINE.test(t) && /\bsrc=\S+ dst=\S+/.test(t))),
 };

@@ -8,6 +8,7 @@ import {
   chainHeaderAt, columnHeaderAt, layoutFromHeader, splitIptablesListRecords, tokenizeListLine, unflattenIptablesList, type ListLayout,
 } from './iptablesListTokens';
 import { kubeProxyConfigFromRules, withKubeProxyMeaning } from './natFacts';
+import { totalParse } from '../total';
 
 /**
  * `iptables [-t nat] -L [CHAIN] [-n] [-v] [-x] [--line-numbers]`, from iptables-legacy
@@ -146,11 +147,7 @@ export function parseIptablesList(input: ParseInput): ParseResult {
 
 export const iptablesListFormat: FormatSpec = {
   id: FORMAT,
-  parse: (input) => {
-    try { return parseIptablesList(input); } catch (e) {
-      return { format: FORMAT, facts: [], records: 0, unparsed: [{ line: input.firstLine ?? 1, reason: `internal error: ${String(e)}` }] };
-    }
-  },
+  parse: (input) => totalParse(FORMAT, input, () => parseIptablesList(input)),
   unflatten: (line) => splitIptablesListRecords(line),
   commands: [/^(iptables|ip6tables)(-legacy|-nft)?\s(?!.*-S\b)(.*\s)?(-L|--list|-[a-zA-Z]*L[a-zA-Z]*)(\s|$)/],
   sniff(lines) {

@@ -5,6 +5,7 @@ import type { FormatSpec, ParseInput, ParseResult } from '../types';
 import { parseSaveRuleWords, tokenizeSaveLine } from './iptablesSaveRule';
 import { kubeProxyConfigFromRules, withKubeProxyMeaning } from './natFacts';
 import { shareOfLines } from '../sniff';
+import { totalParse } from '../total';
 
 /**
  * `iptables-save` / `iptables-legacy-save` / `iptables-nft-save` (and `-S`-like `-A` lines):
@@ -111,11 +112,7 @@ export function parseIptablesSave(input: ParseInput): ParseResult {
 
 export const iptablesSaveFormat: FormatSpec = {
   id: FORMAT,
-  parse: (input) => {
-    try { return parseIptablesSave(input); } catch (e) {
-      return { format: FORMAT, facts: [], records: 0, unparsed: [{ line: input.firstLine ?? 1, reason: `internal error: ${String(e)}` }] };
-    }
-  },
+  parse: (input) => totalParse(FORMAT, input, () => parseIptablesSave(input)),
   unflatten: (line) => unflattenIptablesSave(line),
   commands: [/^(iptables|ip6tables)(-legacy|-nft)?-save\b/, /^(iptables|ip6tables)(-legacy|-nft)?\s(.*\s)?(-S|--list-rules)(\s|$)/],
   sniff: (lines) => shareOfLines(lines, (t) => /^# (Generated|Completed) (by|on) /.test(t) || /^\*(nat|filter|mangle|raw|security)$/.test(t) || t === 'COMMIT' || CHAIN_LINE.test(t) || /^(\[\d+:\d+\]\s+)?-[AIN]\s+\S+/.test(t)),

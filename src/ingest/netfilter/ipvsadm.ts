@@ -3,6 +3,7 @@ import { logEvidence } from '../../model';
 import { registerFormat } from '../registry';
 import type { FormatSpec, ParseInput, ParseResult } from '../types';
 import { shareOfLines } from '../sniff';
+import { totalParse } from '../total';
 
 /**
  * `ipvsadm -Ln`: virtual servers (`TCP  10.96.0.1:443 rr [persistent 10800]`) each
@@ -71,11 +72,7 @@ export function parseIpvsadm(input: ParseInput): ParseResult {
 
 export const ipvsadmFormat: FormatSpec = {
   id: FORMAT,
-  parse: (input) => {
-    try { return parseIpvsadm(input); } catch (e) {
-      return { format: FORMAT, facts: [], records: 0, unparsed: [{ line: input.firstLine ?? 1, reason: `internal error: ${String(e)}` }] };
-    }
-  },
+  parse: (input) => totalParse(FORMAT, input, () => parseIpvsadm(input)),
   commands: [/^ipvsadm\s(.*\s)?-[a-zA-Z]*[Ll]/],
   sniff: (lines) => shareOfLines(lines, (t) => t.startsWith('IP Virtual Server version') || t.startsWith('Prot LocalAddress') || t.startsWith('-> RemoteAddress') || VIRTUAL.test(t) || REAL.test(t)),
 };

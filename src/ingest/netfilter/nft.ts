@@ -3,6 +3,7 @@ import { logEvidence } from '../../model';
 import { registerFormat } from '../registry';
 import type { FormatSpec, ParseInput, ParseResult } from '../types';
 import { parseNatTarget, parsePort } from './iptablesFields';
+import { totalParse } from '../total';
 
 /**
  * `nft list ruleset` / `nft list table ip kube-proxy`: tables, chains and their
@@ -190,11 +191,7 @@ const ELEMENT_CONTINUATION = /^[\w.:/ "-]+(?: : (?:goto|jump) \S+| : (?:drop|acc
 
 export const nftFormat: FormatSpec = {
   id: FORMAT,
-  parse: (input) => {
-    try { return parseNft(input); } catch (e) {
-      return { format: FORMAT, facts: [], records: 0, unparsed: [{ line: input.firstLine ?? 1, reason: `internal error: ${String(e)}` }] };
-    }
-  },
+  parse: (input) => totalParse(FORMAT, input, () => parseNft(input)),
   commands: [/^nft\s(.*\s)?list\s/],
   sniff(lines) {
     let hits = 0;
