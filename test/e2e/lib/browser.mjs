@@ -71,7 +71,14 @@ export async function runCommand(page, title, { timeoutMs = 30_000 } = {}) {
   for (;;) {
     await page.keyboard.press('Escape');
     await page.keyboard.press('F1');
-    await input.waitFor({ timeout: 10_000 });
+    // F1 pressed while a webview's iframe has the focus may not reach the workbench: give the
+    // workbench the focus (a click on the status bar) and press it again.
+    const shown = await input.waitFor({ state: 'visible', timeout: 2_000 }).then(() => true, () => false);
+    if (!shown) {
+      if (Date.now() > deadline) throw new Error(`the Command Palette did not open for "${title}" within ${timeoutMs} ms`);
+      await page.locator('.monaco-workbench .part.statusbar').click({ position: { x: 5, y: 5 } }).catch(() => {});
+      continue;
+    }
     await input.fill(`>${title}`);
     try {
       await row.waitFor({ timeout: 3_000 });
