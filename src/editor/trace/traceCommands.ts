@@ -64,7 +64,7 @@ export function registerTraceCommands(context: vscode.ExtensionContext, log: vsc
       : isObjectArgs(arg) ? arg
         : vscode.window.activeTextEditor?.document.languageId === 'yaml' ? await serviceInFile(vscode.window.activeTextEditor.document.uri) : undefined;
     if (!target) return undefined;
-    const model = await workspace.getModel();
+    const model = await workspace.getModel({ prefer: target.uri });
     const namespace = ns(target);
     const from = target.from ?? await clientFor(model, target.name, namespace, target.uri);
     if (!from) return undefined;
@@ -75,7 +75,7 @@ export function registerTraceCommands(context: vscode.ExtensionContext, log: vsc
 
   register('kubePacketPath.trace.statefulSet', async (arg?: unknown) => {
     if (!isObjectArgs(arg)) return undefined;
-    const model = await workspace.getModel();
+    const model = await workspace.getModel({ prefer: arg.uri });
     const sts = model.all('StatefulSet').find((w) => w.name === arg.name && ns(w) === ns(arg));
     if (!sts?.serviceName) {
       void vscode.window.showWarningMessage(vscode.l10n.t('StatefulSet {0} has no serviceName: there is no headless Service to trace through.', arg.name));
@@ -86,7 +86,7 @@ export function registerTraceCommands(context: vscode.ExtensionContext, log: vsc
 
   register('kubePacketPath.trace.fromPod', async (arg?: unknown) => {
     if (!isObjectArgs(arg)) return undefined;
-    const model = await workspace.getModel();
+    const model = await workspace.getModel({ prefer: arg.uri });
     const pod = arg.kind === 'Pod'
       ? model.findPod(arg.name, ns(arg))
       : withPredictedPods(model).pods.find((p) => p.owner?.kind === arg.kind && p.owner.name === arg.name && ns(p) === ns(arg));
@@ -100,7 +100,7 @@ export function registerTraceCommands(context: vscode.ExtensionContext, log: vsc
 
   register('kubePacketPath.trace.podDnsNames', async (arg?: unknown): Promise<PodDnsName[] | undefined> => {
     if (!isObjectArgs(arg)) return undefined;
-    const model = await workspace.getModel();
+    const model = await workspace.getModel({ prefer: arg.uri });
     const svc = model.findService(arg.name, ns(arg));
     const names = svc ? podDnsNames(model, svc) : [];
     if (names.length === 0) {

@@ -46,3 +46,40 @@ export function buildModel(parts: Iterable<readonly Fact[]>): ClusterModel {
   for (const facts of parts) model.add(facts);
   return model;
 }
+
+/** Kinds that are objects people name in manifests; a name means one thing per namespace. */
+const OBJECT_KINDS = new Set<string>(['Service', 'Pod', 'Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'EndpointSlice']);
+
+const objectName = (f: Fact): string | undefined =>
+  OBJECT_KINDS.has(f.kind) && 'name' in f ? `${(f as { namespace?: string }).namespace ?? 'default'}/${f.name}` : undefined;
+
+export interface SourcePart {
+  uri: string;
+  /** True for manifests (files and open YAML/JSON), false for logs and the cluster read. */
+  manifest: boolean;
+  facts: readonly Fact[];
+}
+
+/**
+ * The parts to merge when tracing from one manifest: that manifest first, and other manifests'
+ * objects that reuse one of its namespace/names (of any kind) set aside: the same name in two
+ * files is two versions of the app (two labs, two branches), and mixing them would answer with
+ * the other one's ClusterIP, selector or pods. Logs and the cluster read are kept whole.
+ */
+export function preferManifest(parts: readonly SourcePart[], preferUri: string): { facts: (readonly Fact[])[]; setAside: string[] } {
+  const preferred = parts.filter((p) => p.uri === preferUri);
+  if (preferred.length === 0) return { facts: parts.map((p) => p.facts), setAside: [] };
+  const names = new Set<string>();
+  for (const p of preferred) for (const f of p.facts) { const n = objectName(f); if (n) names.add(n); }
+  const setAside: string[] = [];
+  const rest = parts.filter((p) => p.uri !== preferUri).map((p) => {
+    if (!p.manifest) return p.facts;
+    return p.facts.filter((f) => {
+      const n = objectName(f);
+      if (!n || !names.has(n)) return true;
+      setAside.push(`${f.kind} ${n} (${p.uri})`);
+      return false;
+    });
+  });
+  return { facts: [...preferred.map((p) => p.facts), ...rest], setAside };
+}

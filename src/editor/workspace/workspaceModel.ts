@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { ClusterModel, Fact } from '../../model';
 import { lastClusterRead, onDidReadCluster } from '../cluster';
-import { buildModel, factsOf, logFacts, looksLikeManifest, manifestFacts, sniffedFormat } from './modelFacts.pure';
+import { buildModel, factsOf, logFacts, looksLikeManifest, manifestFacts, preferManifest, sniffedFormat, type SourcePart } from './modelFacts.pure';
 
 /**
  * Everything the workspace knows, as one ClusterModel: manifests on disk, open manifests
@@ -54,23 +54,29 @@ export class WorkspaceModel implements vscode.Disposable {
     for (const d of this.disposables) d.dispose();
   }
 
-  /** The merged model; parses what changed since the last call. */
-  async getModel(): Promise<ClusterModel> {
+  /**
+   * The merged model; parses what changed since the last call. With `prefer` (the manifest a
+   * trace starts from), that manifest speaks for the objects it names: other manifests' objects
+   * with the same namespace/name are set aside (see `preferManifest`). Such a model is not cached.
+   */
+  async getModel(options: { prefer?: string } = {}): Promise<ClusterModel> {
     await (this.scan ??= this.scanManifests());
-    if (this.model) return this.model;
+    if (this.model && !options.prefer) return this.model;
     const open = new Set<string>();
-    const parts: (readonly Fact[])[] = [];
+    const parts: SourcePart[] = [];
     for (const doc of vscode.workspace.textDocuments) {
       const facts = this.documentFacts(doc);
       if (!facts) continue;
       open.add(doc.uri.toString());
-      parts.push(facts);
+      parts.push({ uri: doc.uri.toString(), manifest: MANIFEST_LANGUAGES.has(doc.languageId), facts });
     }
-    for (const [uri, c] of this.files) if (!open.has(uri)) parts.unshift(c.facts);
+    for (const [uri, c] of this.files) if (!open.has(uri)) parts.unshift({ uri, manifest: true, facts: c.facts });
     const cluster = lastClusterRead();
-    if (cluster) parts.push(factsOf(cluster.model));
-    this.model = buildModel(parts);
-    return this.model;
+    if (cluster) parts.push({ uri: 'cluster:', manifest: false, facts: factsOf(cluster.model) });
+    if (!options.prefer) return (this.model = buildModel(parts.map((p) => p.facts)));
+    const { facts, setAside } = preferManifest(parts, options.prefer);
+    if (setAside.length) this.log.info(`workspace model: tracing from ${options.prefer}; set aside other manifests' ${setAside.join(', ')}`);
+    return buildModel(facts);
   }
 
   /** Facts of one open document (cached by version), or undefined when it is neither a manifest nor a log. */

@@ -91,9 +91,11 @@ suite('editor features', () => {
     const uri = await workspaceFile('**/a2-clusterip-deployment/a-app.yaml');
     const lens = ours(await lenses(uri)).find((l) => l.command!.command === 'kubePacketPath.trace.service');
     assert.ok(lens, 'a Trace this Service lens');
-    const result = await vscode.commands.executeCommand<{ flows: { title: string; actors: { id: string }[] }[] }>(lens.command!.command, ...lens.command!.arguments!);
+    const result = await vscode.commands.executeCommand<{ flows: { title: string; family: string; actors: { id: string }[] }[] }>(lens.command!.command, ...lens.command!.arguments!);
     assert.ok(result && result.flows.length > 0, 'a flow was traced');
     assert.match(result.flows[0].title, /^b-app → /);
+    // The samples declare default/a-app twice (A.2 ClusterIP, A.3 headless): the file traced from wins.
+    assert.equal(result.flows[0].family, 'pod-to-service');
     assert.ok(result.flows[0].actors.some((a) => a.id === 'pod:default/b-app'), JSON.stringify(result.flows[0].actors.map((a) => a.id)));
     assert.ok(await diagramTab(/^Packet path: b-app → /), 'the diagram panel shows the trace');
   });
@@ -109,9 +111,10 @@ suite('editor features', () => {
 
   test('the explorer / editor menu entry gets the file: the Service in it is traced', async () => {
     const uri = await workspaceFile('**/a2-clusterip-deployment/a-app.yaml');
-    const result = await vscode.commands.executeCommand<{ flows: { title: string }[] }>('kubePacketPath.trace.service', uri);
+    const result = await vscode.commands.executeCommand<{ flows: { title: string; family: string }[] }>('kubePacketPath.trace.service', uri);
     assert.ok(result && result.flows.length > 0, 'a flow was traced');
     assert.match(result.flows[0].title, /^b-app → Service a-app/);
+    assert.equal(result.flows[0].family, 'pod-to-service');
   });
 
   test('"Trace from this pod" on a Pod manifest traces to the destination given', async () => {
