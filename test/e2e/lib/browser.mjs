@@ -2,6 +2,8 @@
 // served by code-server (lib/code-server.mjs) and act on it like a user.
 import { chromium } from 'playwright-core';
 import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 export const CHROMIUM = process.env.KPP_CHROMIUM ?? '/usr/bin/chromium';
 export const CHROMIUM_ARGS = [
@@ -172,3 +174,21 @@ export async function scopesAt(page, line, column) {
   }
   throw new Error(`no token information at ${line}:${column}`);
 }
+
+/** The document inside a VS Code webview panel (two nested iframes). */
+export const webviewFrame = (page) => page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+
+/**
+ * A test entry `[title, fn]` that, on failure, saves a screenshot of the workbench to a temp
+ * file and names it in the error. `prefix` names the suite in the file name.
+ */
+export const withScreenshot = (prefix) => (title, fn) => [title, async (ctx) => {
+  try {
+    await fn(ctx);
+  } catch (e) {
+    const path = join(tmpdir(), `${prefix}-${Date.now()}.png`);
+    await ctx.page.screenshot({ path }).catch(() => {});
+    e.message = `${e.message}\n(screenshot: ${path})`;
+    throw e;
+  }
+}];

@@ -3,14 +3,11 @@
 // the expected participants inside VS Code's webview (CSP, nonce, module chunks);
 // clicking an arrow opens the evidence file in an editor at the proof's line.
 import assert from 'node:assert/strict';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { runCommand, waitForWorkbenchReady } from '../lib/browser.mjs';
+import { runCommand, waitForWorkbenchReady, webviewFrame as webview, withScreenshot } from '../lib/browser.mjs';
 
 export const name = 'diagram panel';
 export const kind = 'ui';
 
-const webview = (page) => page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
 
 /** Waits until the webview has drawn (or failed: then the error it shows is the message). */
 async function waitForDrawn(view) {
@@ -29,16 +26,7 @@ async function openSampleDiagram(page) {
 }
 
 /** Runs a test; on failure saves a screenshot of the workbench and names it in the error. */
-const shot = (title, fn) => [title, async (ctx) => {
-  try {
-    await fn(ctx);
-  } catch (e) {
-    const path = join(tmpdir(), `kpp-diagram-e2e-${Date.now()}.png`);
-    await ctx.page.screenshot({ path }).catch(() => {});
-    e.message = `${e.message}\n(screenshot: ${path})`;
-    throw e;
-  }
-}];
+const shot = withScreenshot('kpp-diagram-e2e');
 
 export const tests = [
   shot('the sample diagram draws in the webview with the pod-to-pod participants, one clickable arrow per step', async ({ page }) => {

@@ -2,26 +2,14 @@
 // on a sample manifest draws the diagram with the expected participants, and hovering a
 // tcpdump line shows what the interface, direction and flags mean.
 import assert from 'node:assert/strict';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { goToPosition, openFile, runCommand, waitForWorkbenchReady } from '../lib/browser.mjs';
+import { goToPosition, openFile, runCommand, waitForWorkbenchReady, webviewFrame as webview, withScreenshot } from '../lib/browser.mjs';
 
 export const name = 'editor features';
 export const kind = 'ui';
 
-const webview = (page) => page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
 
 /** Runs a test; on failure saves a screenshot of the workbench and names it in the error. */
-const shot = (title, fn) => [title, async (ctx) => {
-  try {
-    await fn(ctx);
-  } catch (e) {
-    const path = join(tmpdir(), `kpp-editor-e2e-${Date.now()}.png`);
-    await ctx.page.screenshot({ path }).catch(() => {});
-    e.message = `${e.message}\n(screenshot: ${path})`;
-    throw e;
-  }
-}];
+const shot = withScreenshot('kpp-editor-e2e');
 
 export const tests = [
   shot('clicking "Trace this Service" on the A.2 manifest draws b-app → a-app in the diagram webview', async ({ page }) => {
