@@ -157,5 +157,8 @@ function main(): void {
 }
 
 const at = process.argv.indexOf('--child');
+const gen = process.argv.indexOf('--generate');
 if (at >= 0) child(process.argv[at + 1], process.argv[at + 2]);
+// `--generate FILE` writes the input and stops: for profiling one mode by hand
+else if (gen >= 0) console.log(generate(process.argv[gen + 1]));
 else main();

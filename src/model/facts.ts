@@ -4,6 +4,7 @@ import type { KubeProxyConfig, NatRule, NatChain, IpvsVirtualServer, NftMapEleme
 import type { CniConfig } from './cni';
 import type { HostInterface, Route, Neighbor, FdbEntry, ConntrackEntry, TracerouteResult, HttpAccess } from './host';
 import type { Packet } from './packet';
+import type { Capture } from './capture';
 
 /**
  * Everything a source (parser, manifest reader, cluster reader) can tell the model.
@@ -33,7 +34,8 @@ export type Fact =
   | ConntrackEntry
   | TracerouteResult
   | HttpAccess
-  | Packet;
+  | Packet
+  | Capture;
 
 export type FactKind = Fact['kind'];
 

@@ -9,5 +9,6 @@ export * from './kubeProxyNames';
 export * from './cni';
 export * from './host';
 export * from './packet';
+export * from './capture';
 export * from './facts';
 export * from './clusterModel';

@@ -1,0 +1,91 @@
+import type { Sourced } from './evidence';
+import type { Packet } from './packet';
+
+/**
+ * The packets of one capture, held as a table rather than as objects: a capture can have millions
+ * of lines, and one object per packet (plus its evidence, endpoints and payload details) costs
+ * several times the text it came from. A table keeps each field in a column and builds a Packet
+ * only when somebody asks for it; the same index always gives back the same object.
+ */
+export interface PacketTable {
+  /** Packets in capture order. A VXLAN/OTV packet's inner frame belongs to it (`inner`), not to the count. */
+  readonly size: number;
+  /** Packet `i` (0-based) with its evidence; built on first use, then the same object every time. */
+  packet(i: number): Packet;
+  /** All packets, in order (builds those not built yet). */
+  all(): Packet[];
+  /** 1-based line where packet `i` starts (its evidence line), without building it. */
+  lineOf(i: number): number;
+  /**
+   * Indices of the packets that have one of `ips` as source, destination or ARP address, in the
+   * packet or in its inner frame, found without building the others.
+   */
+  touching(ips: ReadonlySet<string>): number[];
+  /**
+   * Moves evidence to where the text really was, for text that was cut out of flattened lines
+   * (see src/ingest/transcript/lineMap.ts). `at` maps a 1-based line of the parsed text to the
+   * file's line and the 0-based column its piece starts at; undefined leaves the line as is.
+   */
+  remapLines(at: (line: number) => { line: number; column: number } | undefined): void;
+}
+
+/**
+ * A packet capture (tcpdump text output) as one fact. Its evidence spans the capture; each packet
+ * inside carries the evidence of its own line(s).
+ */
+export interface Capture extends Sourced {
+  kind: 'Capture';
+  packets: PacketTable;
+}
+
+/** Packets held as objects already (tests, small inputs, other sources) behind the table interface. */
+export class ArrayPacketTable implements PacketTable {
+  constructor(private readonly list: Packet[]) {}
+  get size(): number { return this.list.length; }
+  packet(i: number): Packet { return this.list[i]; }
+  all(): Packet[] { return this.list; }
+  lineOf(i: number): number { return this.list[i].evidence[0]?.line ?? 0; }
+  touching(ips: ReadonlySet<string>): number[] {
+    const out: number[] = [];
+    this.list.forEach((p, i) => { if (packetTouches(p, ips)) out.push(i); });
+    return out;
+  }
+  remapLines(at: (line: number) => { line: number; column: number } | undefined): void {
+    const seen = new Set<object>();
+    const fix = (p: Packet | undefined) => {
+      if (!p) return;
+      for (const e of p.evidence) {
+        if (seen.has(e)) continue;
+        seen.add(e);
+        const m = e.line !== undefined ? at(e.line) : undefined;
+        if (!m) continue;
+        const end = e.endLine !== undefined ? at(e.endLine) : undefined;
+        e.line = m.line;
+        if (e.endLine !== undefined) e.endLine = end ? end.line : m.line;
+        if (e.endLine === e.line) delete e.endLine;
+        if (m.column > 0) e.column = m.column + (e.column ?? 1);
+      }
+      fix(p.inner);
+    };
+    for (const p of this.list) fix(p);
+  }
+}
+
+/** Whether a packet (or its inner frame) has one of `ips` as source, destination or ARP address. */
+export function packetTouches(p: Packet, ips: ReadonlySet<string>): boolean {
+  for (let x: Packet | undefined = p; x; x = x.inner) {
+    if ((x.src && ips.has(x.src.ip)) || (x.dst && ips.has(x.dst.ip))) return true;
+    if (x.arp && ((x.arp.targetIp !== undefined && ips.has(x.arp.targetIp)) || (x.arp.senderIp !== undefined && ips.has(x.arp.senderIp)))) return true;
+  }
+  return false;
+}
+
+/** The packets among facts: Packet facts as they are, Capture facts expanded in order. */
+export function packetsOf(facts: Iterable<{ kind: string }>): Packet[] {
+  const out: Packet[] = [];
+  for (const f of facts) {
+    if (f.kind === 'Packet') out.push(f as Packet);
+    else if (f.kind === 'Capture') for (const p of (f as Capture).packets.all()) out.push(p);
+  }
+  return out;
+}
