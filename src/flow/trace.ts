@@ -1,4 +1,4 @@
-import { cidrContains, derivedEvidence, describeEvidence, ipFamily, isHeadless, type ClusterModel, type Packet, type Pod, type Service } from '../model';
+import { cidrContains, derivedEvidence, describeEvidence, ipFamily, isHeadless, type ClusterModel, type Pod, type Service } from '../model';
 import { nodeActor, routingActor } from './actors';
 import { FlowBuilder } from './builder';
 import type { TraceContext } from './context';
@@ -51,7 +51,7 @@ export function trace(input: ClusterModel, from: string, to: string, options: Tr
   // Every hop of this flow involves the client's address or one of the addresses it talks to, so
   // only those packets are correlated: a big capture of unrelated traffic costs one filter pass.
   const relevant = relevantAddresses(model, src, client, dst, nodePortSvc?.svc);
-  const corr = correlate(relevant ? model.packets.filter((p) => touches(p, relevant)) : model.packets, { vethNames, isServiceIp: (ip) => serviceIps.has(ip) });
+  const corr = correlate(relevant ? model.packetsTouching(relevant) : model.packets, { vethNames, isServiceIp: (ip) => serviceIps.has(ip) });
   const veths = vethOwnership([...declaredClaims(model), ...corr.vethClaims]);
   const family = nodePortSvc ? 'nodeport'
     : dst.kind === 'pod' && client ? podToPodFamily({ model } as TraceContext, client, dst.pod)
@@ -138,11 +138,6 @@ function relevantAddresses(model: ClusterModel, src: Target, client: Pod | undef
   for (const n of model.nodes) { add(n.internalIP); add(n.flannel?.publicIP); }
   for (const l of model.all('DnsLookup')) for (const a of l.answers) if (/^[0-9.]+$/.test(a.data)) add(a.data);
   return set;
-}
-
-function touches(p: Packet, ips: Set<string>): boolean {
-  const hit = (x?: Packet) => !!x && ((!!x.src && ips.has(x.src.ip)) || (!!x.dst && ips.has(x.dst.ip)) || (!!x.arp && ((!!x.arp.targetIp && ips.has(x.arp.targetIp)) || (!!x.arp.senderIp && ips.has(x.arp.senderIp)))));
-  return hit(p) || hit(p.inner);
 }
 
 /** Sources that disagree about the objects this flow relies on: the flow used the first value. */

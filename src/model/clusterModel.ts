@@ -4,6 +4,7 @@ import type { Pod, Service, EndpointSlice, Endpoint, K8sNode, Workload } from '.
 import { isHeadless, selectorMatches } from './kubernetes';
 import type { HostInterface } from './host';
 import type { Packet } from './packet';
+import { packetTouches, type Capture } from './capture';
 import { DEFAULT_CLUSTER_DOMAIN, podHostnameDnsName, serviceDnsName } from './dnsNames';
 import { mergeValue, type FieldDisagreement } from './merge';
 
@@ -31,7 +32,7 @@ export interface DnsTarget {
 
 const ns = (o: { namespace?: string }) => o.namespace ?? 'default';
 
-/** The identity of a fact within its kind, or undefined for facts that are never merged (packets, lookups). */
+/** The identity of a fact within its kind, or undefined for facts that are never merged (packets, captures, lookups). */
 function identity(f: Fact): string | undefined {
   switch (f.kind) {
     case 'Node': return f.name;
@@ -74,6 +75,8 @@ export class ClusterModel {
   private readonly conflictMap = new Map<string, Conflict>();
   private ipIndex?: Map<string, IpOwner[]>;
   private dnsIndex?: Map<string, DnsTarget>;
+  /** Packet facts then every capture's packets, built on first use after an addition. */
+  private packetList?: Packet[];
 
   /** Adds facts; returns this for chaining. */
   add(facts: Fact | Iterable<Fact>): this {
@@ -81,6 +84,7 @@ export class ClusterModel {
     for (const f of items) this.addOne(f);
     this.ipIndex = undefined;
     this.dnsIndex = undefined;
+    this.packetList = undefined;
     return this;
   }
 
@@ -144,15 +148,47 @@ export class ClusterModel {
   get services(): Service[] { return this.all('Service'); }
   get nodes(): K8sNode[] { return this.all('Node'); }
   get endpointSlices(): EndpointSlice[] { return this.all('EndpointSlice'); }
-  get packets(): Packet[] { return this.all('Packet'); }
+  /** Captures as added (never merged: two captures of the same traffic are two observations). */
+  get captures(): Capture[] { return this.all('Capture'); }
+
+  /**
+   * Every packet: Packet facts in the order added, then the packets of each capture in the order
+   * the captures were added. Building it builds every packet of every capture; to look at the
+   * packets of a few addresses, use packetsTouching.
+   */
+  get packets(): Packet[] {
+    const captures = this.captures;
+    if (captures.length === 0) return this.all('Packet');
+    if (this.packetList) return this.packetList;
+    const out = this.all('Packet').slice();
+    for (const c of captures) for (const p of c.packets.all()) out.push(p);
+    this.packetList = out;
+    return out;
+  }
+
+  /**
+   * The packets (in the order of `packets`) with one of `ips` as source, destination or ARP
+   * address, in the packet or its inner frame. Capture tables find them without building the others.
+   */
+  packetsTouching(ips: ReadonlySet<string>): Packet[] {
+    const out: Packet[] = [];
+    for (const p of this.all('Packet')) if (packetTouches(p, ips)) out.push(p);
+    for (const c of this.captures) for (const i of c.packets.touching(ips)) out.push(c.packets.packet(i));
+    return out;
+  }
   get workloads(): Workload[] {
     return [...this.all('Deployment'), ...this.all('StatefulSet'), ...this.all('DaemonSet'), ...this.all('ReplicaSet')];
   }
 
-  /** Counts per kind, for summaries and the status bar. */
+  /**
+   * Counts per kind, for summaries and the status bar; every kind the model holds is a key (copies
+   * iterate them). `Packet` counts the packets inside captures too; `Capture` counts the captures.
+   */
   summary(): Record<string, number> {
     const out: Record<string, number> = {};
     for (const [k, list] of this.lists) out[k] = list.length;
+    const captures = this.captures;
+    if (captures.length > 0) out.Packet = (out.Packet ?? 0) + captures.reduce((n, c) => n + c.packets.size, 0);
     return out;
   }
 

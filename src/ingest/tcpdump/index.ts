@@ -1,4 +1,4 @@
-import type { Evidence, Packet, Unparsed } from '../../model';
+import { ArrayPacketTable, type Capture, type Evidence, type Packet, type PacketTable, type Unparsed } from '../../model';
 import { registerFormat } from '../registry';
 import type { FormatSpec, ParseInput, ParseResult } from '../types';
 import { parsePacketText } from './packet';
@@ -7,7 +7,7 @@ import { looksFlattened, unflattenTcpdump } from './unflatten';
 
 /**
  * tcpdump text output (`tcpdump -i any -nn`, `-e`, `-v`, `-vv`, single interface, with or without
- * name resolution) → Packet facts. One pass over the lines; a record is its first line plus the
+ * name resolution) → one Capture fact holding the packets as a table. One pass over the lines; a record is its first line plus the
  * indented continuation lines `-v` prints, plus — for VXLAN/OTV — the inner frame on the next line.
  * Header (`tcpdump: ...`, `listening on ...`) and trailer (`N packets captured`) lines are records
  * that are not packets.
@@ -41,6 +41,23 @@ function isEncapsulation(first: string, x: Extra | undefined): boolean {
 /** Starts a frame without a timestamp (`-t`, or the inner frame of VXLAN): IP, IP6, ARP or a MAC. */
 function frameStart(s: string): boolean {
   return s.startsWith('IP ') || s.startsWith('IP6 ') || s.startsWith('ARP, ') || /^[0-9a-f]{2}(:[0-9a-f]{2}){5} > /.test(s);
+}
+
+/** The table a capture's packets are kept in: the one place to change how they are stored. */
+function packetTable(packets: Packet[]): PacketTable {
+  return new ArrayPacketTable(packets);
+}
+
+/** One Capture fact for the packets, its evidence spanning the first packet's line to the last one's; none for no packets. */
+function captureOf(packets: Packet[], uri: string): Capture[] {
+  if (packets.length === 0) return [];
+  const first = packets[0].evidence[0];
+  const last = packets[packets.length - 1].evidence[0];
+  const evidence: Evidence = { source: 'log', uri, line: first.line, excerpt: `tcpdump capture: ${packets.length} packets`, format: FORMAT };
+  // A packet's evidence already spans its -v lines and, for VXLAN, its inner frame.
+  const end = last.endLine ?? last.line;
+  if (end !== first.line) evidence.endLine = end;
+  return [{ kind: 'Capture', evidence: [evidence], packets: packetTable(packets) }];
 }
 
 export function parseTcpdump(input: ParseInput): ParseResult {
@@ -154,7 +171,7 @@ export function parseTcpdump(input: ParseInput): ParseResult {
     if (nl === n) break;
   }
   close();
-  return { format: FORMAT, facts, records, unparsed };
+  return { format: FORMAT, facts: captureOf(facts, uri), records, unparsed };
 }
 
 /** Share of the first lines that look like tcpdump output (also when flattened). */

@@ -62,7 +62,14 @@ export function remapResult(result: ParseResult, map: { line: number; column: nu
     seen.add(o);
     for (const k of Object.keys(o)) if (k !== 'evidence') walk(o[k], depth + 1);
   };
-  for (const f of result.facts) walk(f, 0);
+  for (const f of result.facts) {
+    if (f.kind === 'Capture') {
+      // A capture's table moves its packets' evidence itself: walking it would visit every entry
+      // of columns that can hold millions of packets.
+      if (!seen.has(f.packets)) { seen.add(f.packets); f.packets.remapLines((line) => at(line)); }
+      for (const e of f.evidence) fixEvidence(e);
+    } else walk(f, 0);
+  }
   result.unparsed = result.unparsed.map((u: Unparsed) => {
     const m = at(u.line);
     return m ? { ...u, line: m.line } : u;
