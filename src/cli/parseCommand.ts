@@ -40,7 +40,9 @@ function jsonOf(path: string, doc: DocumentResult): { path: string; blocks: Json
 const MAX_UNPARSED_SHOWN = 5;
 
 function textOf(path: string, doc: DocumentResult): string {
-  const out = [`${path}: ${doc.blocks.length} block${doc.blocks.length === 1 ? '' : 's'}, ${doc.facts.length} fact${doc.facts.length === 1 ? '' : 's'}`];
+  // A capture is one fact holding its packets; count the packets, as the reader thinks of them.
+  const facts = doc.facts.reduce((n, f) => n + (f.kind === 'Capture' ? f.packets.size : 1), 0);
+  const out = [`${path}: ${doc.blocks.length} block${doc.blocks.length === 1 ? '' : 's'}, ${facts} fact${facts === 1 ? '' : 's'}`];
   for (const b of doc.blocks) {
     const lines = b.startLine === b.endLine ? `line ${b.startLine}` : `lines ${b.startLine}-${b.endLine}`;
     const cmd = b.command === null ? '(no command; format recognised from the text)' : `$ ${b.command}`;

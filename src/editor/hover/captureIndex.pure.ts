@@ -34,7 +34,11 @@ export function buildLineIndex(facts: readonly Fact[], uri: string, model: Clust
     const ev = f.evidence.find((e) => e.uri === uri && e.line !== undefined);
     if (!ev) continue;
     if (f.kind === 'Packet') { push(packets, ev.line!, f); docPackets.push(f); }
-    else if (f.kind === 'NatRule') { push(rules, ev.line!, f); allRules.push(f); }
+    else if (f.kind === 'Capture') {
+      // The correlation below needs every packet of the document, so each one is built here once.
+      const t = f.packets;
+      for (let i = 0; i < t.size; i++) { const p = t.packet(i); push(packets, t.lineOf(i), p); docPackets.push(p); }
+    } else if (f.kind === 'NatRule') { push(rules, ev.line!, f); allRules.push(f); }
   }
   const lineOf = (r: NatRule) => r.evidence.find((e) => e.uri === uri)?.line ?? 0;
   allRules.sort((a, b) => lineOf(a) - lineOf(b));

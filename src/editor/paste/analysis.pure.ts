@@ -1,7 +1,7 @@
 import * as l10n from '@vscode/l10n';
 import { resolveTarget } from '../../flow/resolve';
 import type { DocumentResult } from '../../ingest/document';
-import type { ClusterModel, Pod } from '../../model';
+import { packetsOf, type ClusterModel, type Pod } from '../../model';
 
 /**
  * What a pasted terminal session holds and which flows it lets us trace (no `vscode`):
@@ -89,8 +89,8 @@ export function suggestFlows(doc: DocumentResult, model: ClusterModel): FlowSugg
     for (const c of froms) add(c, name, l10n.t('{0} {1} at line {2}', f.tool, name, f.evidence[0]?.line ?? '?'));
   }
   for (const role of ['service', 'pod'] as const) {
-    for (const f of doc.facts) {
-      if (f.kind !== 'Packet' || !f.src || !f.dst || f.protocol === 'arp' || f.dns?.response) continue;
+    for (const f of packetsOf(doc.facts)) {
+      if (!f.src || !f.dst || f.protocol === 'arp' || f.dns?.response) continue;
       // Replies (to an ephemeral port, or a SYN-ACK) are not flows of their own.
       if ((f.dst.port ?? 0) >= 32768 || f.tcp?.flags.startsWith('S.')) continue;
       const src = model.byIp(f.src.ip).find((o) => o.role === 'pod');

@@ -28,7 +28,7 @@ export function chooseClient(model: ClusterModel, service: Service, nearUri?: st
   const selected = new Set(withPods.podsSelectedBy(service).map((p) => `${ns(p)}/${p.name}`));
   const targetIps = new Set([service.clusterIP, ...(service.clusterIPs ?? []), ...withPods.podsSelectedBy(service).map((p) => p.ip)]
     .filter((x): x is string => !!x && x !== 'None'));
-  const talkers = new Set(model.packets.filter((p) => p.dst && targetIps.has(p.dst.ip) && p.src).map((p) => p.src!.ip));
+  const talkers = new Set(model.packetsTouching(targetIps).filter((p) => p.dst && targetIps.has(p.dst.ip) && p.src).map((p) => p.src!.ip));
   const owners = new Set(model.all('DnsConfig').map((d) => d.owner).filter((o): o is string => !!o));
   const near = nearUri ? dirOf(nearUri) : undefined;
   const scored = withPods.pods

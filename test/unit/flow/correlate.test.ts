@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { correlate, hopTimes, vethOwnership } from '../../../src/flow/correlate';
 import { formatSpec } from '../../../src/ingest/registry';
-import type { Packet } from '../../../src/model';
+import { packetsOf } from '../../../src/model';
 import { seedCapture, SEED } from './seedModel';
 
 test('A.1 capture: each packet seen on two veths is one group; ARP request/reply pairs; veths tied to pods by `P`', () => {
@@ -80,7 +80,7 @@ test('real capture (netns lab, test/unit/flow/fixtures): RST, ICMP port unreacha
   const spec = formatSpec('tcpdump');
   assert.ok(spec, 'tcpdump parser registered');
   const path = 'test/unit/flow/fixtures/errors-capture.txt';
-  const packets = spec.parse({ text: readFileSync(path, 'utf8'), uri: path }).facts.filter((f): f is Packet => f.kind === 'Packet');
+  const packets = packetsOf(spec.parse({ text: readFileSync(path, 'utf8'), uri: path }).facts);
   const c = correlate(packets);
   const refused = c.connections.find((x) => x.server === '10.244.0.53:8080')!;
   assert.ok(refused.syn);
@@ -99,7 +99,7 @@ test('real capture (netns lab, test/unit/flow/fixtures): RST, ICMP port unreacha
 test('real capture with `In` on the sender\'s veth (frame to the cni0 MAC) ties the veth to the pod too', () => {
   const spec = formatSpec('tcpdump')!;
   const path = 'test/fixtures/tcpdump/ttl-exceeded.txt';
-  const packets = spec.parse({ text: readFileSync(path, 'utf8'), uri: path }).facts.filter((f): f is Packet => f.kind === 'Packet');
+  const packets = packetsOf(spec.parse({ text: readFileSync(path, 'utf8'), uri: path }).facts);
   const c = correlate(packets);
   assert.equal(vethOwnership(c.vethClaims).get('10.244.0.54')?.iface, 'vethded7ef9f');
   assert.match(c.icmpErrors[0].type, /time exceeded/);

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import '../../../src/ingest/all';
 import { formatSpec } from '../../../src/ingest/registry';
 import type { FormatId } from '../../../src/ingest/types';
-import { ClusterModel, type Evidence, type Fact, type Packet } from '../../../src/model';
+import { ClusterModel, packetsOf, type Evidence, type Fact, type Packet } from '../../../src/model';
 
 export const SEED = 'test/fixtures/seed/flannel-network-flows-part1.ko.txt';
 export const seedLines = readFileSync(SEED, 'utf8').split('\n');
@@ -36,7 +36,7 @@ function required(format: FormatId, line: number, command: string): Fact[] {
 
 /** Packets of a flattened `tcpdump -i any` line, through the real tcpdump parser. */
 export function seedCapture(line: number): Packet[] {
-  return required('tcpdump', line, 'tcpdump -i any -n').filter((f): f is Packet => f.kind === 'Packet');
+  return packetsOf(required('tcpdump', line, 'tcpdump -i any -n'));
 }
 
 const PODS_CMD = 'kubectl get pods -o=custom-columns=NAME:.metadata.name,IP:.status.podIP';

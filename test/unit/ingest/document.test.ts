@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import '../../../src/ingest/all';
-import type { Packet } from '../../../src/model';
+import { ArrayPacketTable, packetsOf, type Capture, type Packet } from '../../../src/model';
 import { parseDocument } from '../../../src/ingest/document';
 import { remapResult, unflattenBlock } from '../../../src/ingest/transcript/lineMap';
 import type { FormatSpec, ParseResult } from '../../../src/ingest/types';
@@ -17,11 +17,26 @@ test('the seed report as is: its flattened tcpdump outputs come out as packets w
   assert.deepEqual(tcpdump.map((b) => [b.startLine, b.endLine]), [[92, 92], [264, 264], [268, 268]]);
   for (const b of tcpdump) assert.deepEqual(b.result.unparsed, [], `block at ${b.startLine}`);
 
-  const at = (line: number) => tcpdump.find((b) => b.startLine === line)!.result.facts as Packet[];
+  const at = (line: number) => packetsOf(tcpdump.find((b) => b.startLine === line)!.result.facts);
   // A.1: b-pod pings a-pod
   const a1 = at(92);
   assert.equal(a1.length, 12);
   assert.deepEqual(a1.slice(0, 4).map((p) => `${p.interface} ${p.direction}`), ['vethded7ef9f P', 'veth75a7f7d6 Out', 'veth75a7f7d6 P', 'vethded7ef9f Out']);
+  for (const b of tcpdump) {
+    // the capture itself points at the flattened line, at the column its first packet starts
+    const cap = b.result.facts[0] as Capture;
+    assert.equal(b.result.facts.length, 1);
+    assert.equal(cap.kind, 'Capture');
+    assert.equal(cap.evidence[0].line, b.startLine);
+    assert.equal(cap.evidence[0].endLine, undefined);
+    assert.equal(cap.evidence[0].column, cap.packets.packet(0).evidence[0].column);
+    for (let i = 0; i < cap.packets.size; i++) {
+      const p = cap.packets.packet(i);
+      assert.equal(cap.packets.lineOf(i), b.startLine, 'the table reports the file line');
+      assert.ok(seedLines[b.startLine - 1].slice(p.evidence[0].column! - 1).startsWith(p.time!), `column of packet ${i} at ${b.startLine}`);
+      if (p.inner) assert.ok(seedLines[b.startLine - 1].slice(p.inner.evidence[0].column! - 1).startsWith(p.inner.evidence[0].excerpt!.slice(0, 10)), 'inner frame column');
+    }
+  }
   for (const p of a1) {
     assert.equal(p.evidence[0].line, 92, 'evidence points at the flattened line of the file');
     const col = p.evidence[0].column!;
@@ -35,7 +50,7 @@ test('the seed report as is: its flattened tcpdump outputs come out as packets w
   const svc = at(268);
   assert.ok(svc.every((p) => p.interface === 'vetha999267c'));
   assert.deepEqual([...new Set(svc.map((p) => p.direction))].sort(), ['Out', 'P']);
-  const ifaces = new Set((doc.facts.filter((f) => f.kind === 'Packet') as Packet[]).map((p) => p.interface));
+  const ifaces = new Set(packetsOf(doc.facts).map((p) => p.interface));
   for (const i of ['vethded7ef9f', 'veth75a7f7d6', 'vetha999267c', 'vethedfea565', 'cni0']) assert.ok(ifaces.has(i), i);
 });
 
@@ -72,7 +87,7 @@ test('a capture pasted with its newlines lost in the middle of notes keeps file 
   const b = doc.blocks[0];
   assert.deepEqual([b.format, b.command, b.startLine, b.endLine], ['tcpdump', 'tcpdump -i any -nn', 4, 4]);
   assert.deepEqual(b.result.unparsed, []);
-  const ps = b.result.facts as Packet[];
+  const ps = packetsOf(b.result.facts);
   assert.equal(ps.length, readFileSync('test/fixtures/tcpdump/any-nn.txt', 'utf8').split('\n').filter((l) => /^\d\d:/.test(l)).length);
   assert.ok(ps.every((p) => p.evidence[0].line === 4));
   assert.ok(ps.every((p) => capture.slice(p.evidence[0].column! - 1).startsWith(p.time!)));

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { parseTcpdump, sniffTcpdump } from '../../../src/ingest/tcpdump';
+import { packetsOf } from '../../../src/model';
 import { unflattenTcpdump } from '../../../src/ingest/tcpdump/unflatten';
 import { parseDocument } from '../../../src/ingest/document';
 import '../../../src/ingest/all';
@@ -36,16 +37,19 @@ function checkContract(text: string, label: string): void {
   const lineCount = text.split('\n').length;
   const r = parseTcpdump({ text, uri: 'fuzz', firstLine: 7 });
   assert.equal(r.format, 'tcpdump');
-  assert.ok(r.records >= r.facts.length, label);
+  const packets = packetsOf(r.facts);
+  assert.ok(r.records >= packets.length, label);
+  // at most one fact, a Capture, and only when there are packets
+  assert.ok(r.facts.length === (packets.length > 0 ? 1 : 0) && r.facts.every((f) => f.kind === 'Capture'), `${label}: one capture of the packets`);
   for (const u of r.unparsed) {
     assert.ok(Number.isInteger(u.line) && u.line >= 7 && u.line < 7 + lineCount, `${label}: unparsed line ${u.line}`);
     assert.ok(u.reason.length > 0);
   }
-  for (const f of r.facts) {
+  for (const f of [...r.facts, ...packets]) {
     const e = f.evidence[0];
     assert.ok(e.line! >= 7 && e.line! < 7 + lineCount, `${label}: evidence line ${e.line}`);
     assert.ok((e.excerpt ?? '').length <= 240, `${label}: excerpt bounded`);
-    JSON.stringify(f); // serialisable, no cycles
+    if (f.kind === 'Packet') JSON.stringify(f); // serialisable, no cycles
   }
   // every non-blank line is a packet, a header/trailer record, part of one, or unparsed
   const nonBlank = text.split('\n').filter((l) => l.trim()).length;
@@ -91,7 +95,7 @@ test('huge lines and huge flattened captures return within a bound', () => {
   t0 = process.hrtime.bigint();
   const res = parseTcpdump({ text: flat, uri: 'flat' });
   const flatMs = Number(process.hrtime.bigint() - t0) / 1e6;
-  assert.equal(res.facts.length, 20_000);
+  assert.equal(packetsOf(res.facts).length, 20_000);
   assert.ok(flatMs < 30_000, `flattened 20k records took ${flatMs} ms`);
   // pathological repetition of record-start lookalikes
   for (const evil of ['12:34:56.'.repeat(100_000), '00:00:00.000000 '.repeat(50_000), 'tcpdump: '.repeat(100_000), 'IP 1.2.3.4 > '.repeat(50_000), '['.repeat(200_000), '(' + ' ('.repeat(100_000)]) {

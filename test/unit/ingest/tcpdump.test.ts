@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import type { Packet } from '../../../src/model';
+import { packetsOf, type Capture, type Packet } from '../../../src/model';
 import { parseTcpdump, sniffTcpdump, tcpdumpFormat } from '../../../src/ingest/tcpdump';
 import { unflattenTcpdump } from '../../../src/ingest/tcpdump/unflatten';
 import { formatForCommand } from '../../../src/ingest/registry';
@@ -9,7 +9,7 @@ import { formatForCommand } from '../../../src/ingest/registry';
 const DIR = 'test/fixtures/tcpdump/';
 const read = (f: string) => readFileSync(DIR + f, 'utf8');
 const parse = (f: string) => parseTcpdump({ text: read(f), uri: f });
-const packets = (f: string) => parse(f).facts as Packet[];
+const packets = (f: string) => packetsOf(parse(f).facts);
 
 /** Lines of a fixture that start a record: a timestamp at column 0. */
 const stampLines = (f: string) => read(f).split('\n').filter((l) => /^\d\d:\d\d:\d\d\.\d{6} /.test(l));
@@ -25,9 +25,21 @@ test('every real capture parses completely: one packet per timestamped line, hea
     const r = parse(f);
     assert.deepEqual(r.unparsed, [], f);
     assert.equal(r.format, 'tcpdump');
-    assert.equal(r.facts.length, stampLines(f).length, `${f}: packets`);
+    // one Capture fact whose evidence spans the packets; the packets are inside it
+    assert.equal(r.facts.length, 1, `${f}: one capture`);
+    const cap = r.facts[0] as Capture;
+    assert.equal(cap.kind, 'Capture');
+    assert.equal(cap.packets.size, stampLines(f).length, `${f}: packets`);
+    const all = packetsOf(r.facts);
+    assert.equal(all.length, stampLines(f).length, `${f}: packets`);
+    // the capture spans the packet lines: from the first to the last line that is not blank, header or trailer
+    const lines = read(f).split('\n');
+    const body = lines.map((l, k) => ({ l, n: k + 1 })).filter(({ l }) => l.trim() && !/^(tcpdump: |listening on |reading from file |\d+ packets? )/.test(l));
+    const [first, last] = [body[0].n, body[body.length - 1].n];
+    assert.deepEqual(cap.evidence, [{ source: 'log', uri: f, line: first, ...(last !== first ? { endLine: last } : {}), excerpt: `tcpdump capture: ${stampLines(f).length} packets`, format: 'tcpdump' }], f);
+    assert.ok(lines[cap.evidence[0].line! - 1].startsWith(all[0].time!), `${f}: the capture starts at its first packet`);
     assert.equal(r.records, stampLines(f).length + frameLines(f).length, `${f}: records`);
-    for (const p of r.facts as Packet[]) {
+    for (const p of all) {
       assert.equal(p.kind, 'Packet');
       assert.equal(p.evidence.length, 1);
       assert.equal(p.evidence[0].uri, f);
@@ -42,7 +54,7 @@ test('evidence line numbers point at the line the packet was printed on', () => 
   for (const p of packets('any-nn.txt')) {
     assert.ok(lines[p.evidence[0].line! - 1].startsWith(p.time!));
   }
-  const offset = parseTcpdump({ text: read('any-nn.txt'), uri: 'x', firstLine: 100 }).facts[0] as Packet;
+  const offset = packetsOf(parseTcpdump({ text: read('any-nn.txt'), uri: 'x', firstLine: 100 }).facts)[0];
   assert.equal(offset.evidence[0].line, packets('any-nn.txt')[0].evidence[0].line! + 99);
 });
 
@@ -227,16 +239,17 @@ test('flattened text (newlines lost) gives the same packets, all on line 1 with 
     const strip = (p: Packet) => JSON.stringify(p, (k, v) => (k === 'evidence' ? undefined : v));
     const normal = packets(f).map(strip);
     assert.deepEqual(r.unparsed, [], f);
-    assert.equal(r.facts.length, normal.length, f);
+    const flatPs = packetsOf(r.facts);
+    assert.equal(flatPs.length, normal.length, f);
     // -v records are joined with spaces instead of newlines, so compare the non -v captures exactly
     if (f !== 'any-v.txt') {
-      const flatPackets = r.facts.map((p) => strip(p as Packet));
+      const flatPackets = flatPs.map(strip);
       const diff = flatPackets.findIndex((p, k) => p !== normal[k]);
       assert.equal(diff, -1, `${f}: first difference at packet ${diff}: ${flatPackets[diff]} vs ${normal[diff]}`);
     }
-    const cols = (r.facts as Packet[]).map((p) => p.evidence[0].column ?? 1);
+    const cols = flatPs.map((p) => p.evidence[0].column ?? 1);
     assert.ok(cols.every((c, k) => k === 0 || c > cols[k - 1]), `${f}: columns increase`);
-    assert.ok((r.facts as Packet[]).every((p) => p.evidence[0].line === 1));
+    assert.ok(flatPs.every((p) => p.evidence[0].line === 1));
   }
 });
 
@@ -244,19 +257,19 @@ test('the seed report\'s flattened captures: interfaces and directions of A.1 an
   const seed = readFileSync('test/fixtures/seed/flannel-network-flows-part1.ko.txt', 'utf8').split('\n');
   const a1 = parseTcpdump({ text: seed[91], uri: 'seed', firstLine: 92 });
   assert.deepEqual(a1.unparsed, []);
-  const ps = a1.facts as Packet[];
+  const ps = packetsOf(a1.facts);
   assert.equal(ps.length, 12);
   assert.deepEqual(ps.slice(0, 4).map((p) => `${p.interface} ${p.direction} ${p.icmp!.type}`), [
     'vethded7ef9f P echo request', 'veth75a7f7d6 Out echo request', 'veth75a7f7d6 P echo reply', 'vethded7ef9f Out echo reply']);
   assert.ok(ps.every((p) => p.evidence[0].line === 92));
   assert.equal(ps[8].arp!.mac, 'ae:cb:f3:eb:3a:b9');
-  const a2 = parseTcpdump({ text: seed[263], uri: 'seed', firstLine: 264 }).facts as Packet[];
+  const a2 = packetsOf(parseTcpdump({ text: seed[263], uri: 'seed', firstLine: 264 }).facts);
   assert.equal(a2[0].interface, 'cni0');
   assert.equal(a2[0].direction, 'Out');
   assert.ok(a2.some((p) => p.interface === 'vethedfea565' && p.direction === 'Out' && p.tcp?.flags === 'S'));
   const floods = new Set(a2.filter((p) => p.tcp?.flags === 'S').map((p) => p.interface));
   assert.ok(floods.size > 25, 'the SYN is flooded to about thirty veths');
-  const svc = parseTcpdump({ text: seed[267], uri: 'seed', firstLine: 268 }).facts as Packet[];
+  const svc = packetsOf(parseTcpdump({ text: seed[267], uri: 'seed', firstLine: 268 }).facts);
   assert.ok(svc.every((p) => p.interface === 'vetha999267c'));
   assert.equal(svc[0].dst!.ip, '10.103.129.86');
   assert.equal(svc[0].tcp!.seq, a2[0].tcp!.seq, 'the same SYN before and after DNAT');
@@ -267,7 +280,7 @@ test('lines that are not tcpdump output go to unparsed with their line number; p
   lines.splice(10, 0, 'some prose the user pasted', '    ');
   lines.splice(20, 0, '   stray continuation?');
   const r = parseTcpdump({ text: lines.join('\n'), uri: 'x' });
-  assert.equal(r.facts.length, stampLines('any-nn.txt').length);
+  assert.equal(packetsOf(r.facts).length, stampLines('any-nn.txt').length);
   assert.deepEqual(r.unparsed.map((u) => u.line), [11]);
   assert.match(r.unparsed[0].reason, /not a tcpdump line/);
 });
@@ -292,4 +305,19 @@ test('unflatten hook cuts at timestamps and header/trailer phrases only', () => 
   ]);
   const one = '21:18:36.504305 vethded7ef9f P IP 10.244.0.54 > 10.244.0.53: ICMP echo request, id 39, seq 0, length 64';
   assert.deepEqual(unflattenTcpdump(one), [{ text: one, start: 0 }]);
+});
+
+test('a capture with no packet gives no Capture fact; its header and trailer are still records', () => {
+  const lines = read('any-nn.txt').split('\n');
+  const frame = lines.filter((l) => /^(tcpdump: |listening on |\d+ packets? )/.test(l));
+  assert.ok(frame.length >= 2, 'the fixture has header and trailer lines');
+  const r = parseTcpdump({ text: frame.join('\n'), uri: 'x' });
+  assert.deepEqual(r.facts, []);
+  assert.equal(r.records, frame.length);
+  assert.deepEqual(parseTcpdump({ text: '', uri: 'x' }).facts, []);
+  // a flattened capture is one line: the capture's evidence is that line, with no end line
+  const flat = parseTcpdump({ text: lines.filter((l) => l.trim()).join(' '), uri: 'x', firstLine: 5 });
+  assert.equal(flat.facts.length, 1);
+  assert.equal(flat.facts[0].evidence[0].line, 5);
+  assert.equal(flat.facts[0].evidence[0].endLine, undefined);
 });
