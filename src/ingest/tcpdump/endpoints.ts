@@ -66,17 +66,3 @@ function plain(text: string, intern: Interner): Endpoint4 {
   if (!isIPv4(text) && !looksLikeIPv6(text)) ep.name = text;
   return ep;
 }
-
-/**
- * `endpoint` memoised per parse: the packets of one conversation share their endpoint objects
- * (facts are read-only), which saves two allocations per packet on large captures.
- */
-export function cachedEndpoint(text: string, withPort: boolean | undefined, intern: Interner): Endpoint4 {
-  const cache = intern.endpoints[withPort === true ? 0 : withPort === false ? 1 : 2];
-  let ep = cache.get(text);
-  if (ep === undefined) {
-    ep = endpoint(text, withPort, intern);
-    if (cache.size < 100_000) cache.set(intern.get(text), ep);
-  }
-  return ep;
-}

@@ -132,8 +132,6 @@ export function excerptOf(text: string): string {
 /** Small string intern table: repeated interface names and addresses share one string. */
 export class Interner {
   private readonly map = new Map<string, string>();
-  /** Endpoint objects by printed text, for TCP/UDP (0), ICMP (1) and unknown (2) payloads. */
-  readonly endpoints: Map<string, import('../../model').Endpoint4>[] = [new Map(), new Map(), new Map()];
   get(s: string): string {
     const hit = this.map.get(s);
     if (hit !== undefined) return hit;

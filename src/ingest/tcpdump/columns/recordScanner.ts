@@ -1,0 +1,613 @@
+import type { Endpoint4 } from '../../../model';
+import { endpoint, isIPv4, isServiceName } from '../endpoints';
+import { END, Interner, isDigit, isMacAt, readStamp, readUint, skipSpaces, wordEnd } from '../scan';
+import { HAS, type Chunk } from './chunk';
+import { SpanInterner } from './spanInterner';
+
+/**
+ * Reads one tcpdump record (its first line, with the address line of `-v` already appended) into
+ * row `i` of a chunk: every field the capture prints, as numbers, interned-string ids or offsets
+ * into the record text. Nothing per packet is allocated on the common paths, which is what makes a
+ * million-line capture cheap to hold.
+ *
+ * Layout: `[STAMP] [IFACE DIR] [link: ifindex N MAC | MAC > MAC,] ethertype X (0x..), length N: ]`
+ * then `IP|IP6 [(-v header)] SRC > DST: PAYLOAD` or `ARP, ...`.
+ */
+
+const RCODES = ['NXDomain', 'ServFail', 'Refused', 'FormErr', 'NotImp', 'YXDomain', 'YXRRSet', 'NXRRSet', 'NotAuth', 'NotZone', 'BadVers'];
+const RR_TYPES = new Set(['A', 'AAAA', 'CNAME', 'PTR', 'SRV', 'TXT', 'MX', 'NS', 'SOA', 'OPT', 'HINFO', 'CAA', 'DS', 'DNSKEY', 'RRSIG', 'NSEC', 'NSEC3', 'HTTPS', 'SVCB']);
+const U32 = 0xffffffff;
+
+export type DnsAnswer = { type: string; data: string };
+
+export class RecordScanner {
+  /** Interface names, MACs, flags, ICMP types, ARP addresses, DNS names and types. */
+  readonly strings = new SpanInterner();
+  /** Endpoints by printed text, one table per payload kind (TCP/UDP, ICMP, unknown): see Chunk.epKind. */
+  private readonly epText = [new SpanInterner(), new SpanInterner(), new SpanInterner()];
+  readonly endpoints: Endpoint4[][] = [[], [], []];
+  /** DNS answer lists by row (few rows have them). */
+  readonly answers = new Map<number, DnsAnswer[]>();
+  /** Values that do not fit their column (a sequence number past 2^32 in mangled text): `row * 8 + field`. */
+  readonly wide = new Map<number, number>();
+  private readonly legacy = new Interner();
+  private readonly echoRequest: number;
+  private readonly echoReply: number;
+  /** The row being written and its table-wide index. */
+  private c!: Chunk;
+  private i = 0;
+  private row = 0;
+
+  constructor() {
+    this.echoRequest = this.strings.str('echo request');
+    this.echoReply = this.strings.str('echo reply');
+  }
+
+  /**
+   * Fills the row; returns undefined, or why `s` is not a packet (the row is then cleared).
+   * `stampEnd`/`t`: the timestamp the caller already read at the start of `s` (stampEnd 0: none).
+   */
+  scan(s: string, c: Chunk, i: number, row: number, stampEnd: number, t: number): string | undefined {
+    this.c = c;
+    this.i = i;
+    this.row = row;
+    const why = this.fill(s, stampEnd, t);
+    if (why !== undefined) clearRow(c, i);
+    return why;
+  }
+
+  private id(s: string, a: number, b: number): number {
+    return this.strings.span(s, a, b) + 1;
+  }
+
+  /** Stores a number that should fit 32 bits; keeps it aside when it does not. */
+  private u32(col: Uint32Array, field: number, v: number): void {
+    if (v <= U32) col[this.i] = v;
+    else { col[this.i] = 0; this.wide.set(this.row * 8 + field, v); }
+  }
+
+  private plus1(col: Int32Array, field: number, v: number): void {
+    if (v < 0x7ffffffe) col[this.i] = v + 1;
+    else { col[this.i] = -1; this.wide.set(this.row * 8 + field, v); }
+  }
+
+  private fill(s: string, stampEnd: number, t: number): string | undefined {
+    const c = this.c;
+    const i = this.i;
+    let p = 0;
+    const stamped = stampEnd > 0;
+    if (stamped) {
+      c.stampLen[i] = stampEnd;
+      c.t[i] = t;
+      p = skipSpaces(s, stampEnd);
+    }
+    // -i any: interface and direction columns
+    const w1 = wordEnd(s, p);
+    const p2 = skipSpaces(s, w1);
+    const dir = direction(s, p2);
+    if (dir !== 0 && w1 > p) {
+      c.iface[i] = this.id(s, p, w1);
+      c.dir[i] = dir;
+      p = skipSpaces(s, p2 + DIR_LEN[dir]);
+    }
+    let network: number;
+    // -e on -i any: `ifindex 4 f6:ee:66:1d:2b:72 ethertype IPv4 (0x0800), length 104: `
+    if (starts(s, p, 'ifindex ')) {
+      readUint(s, p + 8);
+      p = skipSpaces(s, END);
+    }
+    if (isMacAt(s, p)) {
+      c.srcMac[i] = this.id(s, p, p + 17);
+      p += 17;
+      if (starts(s, p, ' > ') && isMacAt(s, p + 3)) {
+        c.dstMac[i] = this.id(s, p + 3, p + 20);
+        p += 20;
+      }
+      if (s.charCodeAt(p) === 44) p++;
+      p = skipSpaces(s, p);
+      if (!starts(s, p, 'ethertype ')) return this.other(s, p, stamped, NET_OTHER);
+      const et = wordEnd(s, p + 10);
+      const n = et - p - 10;
+      network = n === 4 && starts(s, p + 10, 'IPv4') ? NET_IP : n === 4 && starts(s, p + 10, 'IPv6') ? NET_IP6 : n === 3 && starts(s, p + 10, 'ARP') ? NET_ARP : NET_OTHER;
+      const colon = s.indexOf(': ', et);
+      if (colon < 0) return this.other(s, et, stamped, network);
+      p = colon + 2;
+    } else if (starts(s, p, 'IP ')) {
+      network = NET_IP; p += 3;
+    } else if (starts(s, p, 'IP6 ')) {
+      network = NET_IP6; p += 4;
+    } else if (starts(s, p, 'ARP, ')) {
+      network = NET_ARP; p += 5;
+    } else if (stamped) {
+      return this.other(s, p, true, NET_OTHER);
+    } else {
+      return 'not a tcpdump packet line';
+    }
+    if (network === NET_ARP) {
+      c.net[i] = NET_ARP;
+      c.proto[i] = PROTO_ARP;
+      const op = this.arp(s, p);
+      this.trailingLength(s, p);
+      if (op === ARP_OTHER) c.d[i] = p + 1;
+      return undefined;
+    }
+    if (network === NET_OTHER) return this.other(s, p, true, network);
+    c.net[i] = network;
+    return this.ip(s, p);
+  }
+
+  /** A packet whose network layer is not decoded: the rest of the line is its info. */
+  private other(s: string, p: number, isPacket: boolean, network: number): string | undefined {
+    if (!isPacket) return 'not a tcpdump packet line';
+    this.c.net[this.i] = network;
+    this.c.proto[this.i] = PROTO_OTHER;
+    this.c.d[this.i] = p + 1;
+    return undefined;
+  }
+
+  private ip(s: string, p: number): string | undefined {
+    const c = this.c;
+    const i = this.i;
+    let proto: string | undefined;
+    if (s.charCodeAt(p) === 40) {
+      // -v header: `(tos 0x0, ttl 64, id 8860, offset 0, flags [DF], proto ICMP (1), length 84)`
+      let depth = 0;
+      let q = p;
+      for (; q < s.length; q++) {
+        const ch = s.charCodeAt(q);
+        if (ch === 40) depth++;
+        else if (ch === 41 && --depth === 0) break;
+      }
+      const h = p + 1;
+      const ttlAt = firstKey(s, h, q, 'ttl ', 'hlim ', true);
+      if (ttlAt >= 0) { const v = readUint(s, ttlAt); if (v < 32766) c.ttl[i] = v + 1; else { c.ttl[i] = -1; this.wide.set(this.row * 8 + 1, v); } }
+      const idAt = firstKey(s, h, q, 'id ', 'id ', true);
+      if (idAt >= 0) this.plus1(c.ipId, 2, readUint(s, idAt));
+      const prAt = firstKey(s, h, q, 'proto ', 'next-header ', false);
+      if (prAt >= 0) proto = protoWord(s, prAt, q);
+      p = skipSpaces(s, q + 1);
+    }
+    const stamped = c.stampLen[i] !== 0;
+    const gt = s.indexOf(' > ', p);
+    if (gt < 0) return stamped ? this.other(s, p, true, c.net[i]) : 'no "SRC > DST" in an IP line';
+    let colon = s.indexOf(': ', gt + 3);
+    let payloadAt: number;
+    if (colon < 0) {
+      if (s.charCodeAt(s.length - 1) !== 58) return stamped ? this.other(s, p, true, c.net[i]) : 'no ":" after the destination';
+      colon = s.length - 1;
+      payloadAt = s.length;
+    } else payloadAt = colon + 2;
+    // what the payload says decides whether the endpoints carry ports
+    let q = payloadAt;
+    if (s.charCodeAt(q) === 91) { // [udp sum ok] / [bad udp cksum ...] / [icmp6 sum ok]
+      const close = s.indexOf('] ', q);
+      if (close > 0) q = close + 2;
+    }
+    if (starts(s, q, 'HBH ')) q += 4;
+    let kind: number;
+    if (starts(s, q, 'Flags [')) kind = PROTO_TCP;
+    else if (starts(s, q, 'ICMP')) kind = PROTO_ICMP;
+    else if (proto === 'TCP') kind = PROTO_TCP;
+    else if (proto === 'UDP') kind = PROTO_UDP;
+    else if (proto === 'ICMP' || proto === 'ICMPv6') kind = PROTO_ICMP;
+    else kind = hasPort(s, p, gt) && hasPort(s, gt + 3, colon) ? PROTO_UDP : PROTO_OTHER;
+    const epKind = kind === PROTO_TCP || kind === PROTO_UDP ? 0 : kind === PROTO_ICMP ? 1 : 2;
+    c.epKind[i] = epKind;
+    const src = this.endpoint(s, p, gt, epKind);
+    const dst = this.endpoint(s, gt + 3, colon, epKind);
+    c.src[i] = src + 1;
+    c.dst[i] = dst + 1;
+    if (kind === PROTO_TCP) {
+      c.proto[i] = PROTO_TCP;
+      if (!starts(s, q, 'Flags [') || !this.tcp(s, q)) c.d[i] = q + 1;
+      return undefined;
+    }
+    if (kind === PROTO_ICMP) {
+      const six = starts(s, q, 'ICMP6');
+      c.proto[i] = six || c.net[i] === NET_IP6 ? PROTO_ICMP6 : PROTO_ICMP;
+      if (starts(s, q, 'ICMP')) {
+        this.icmp(s, q + (six ? 5 : 4));
+        this.trailingLength(s, q);
+      } else c.d[i] = q + 1;
+      return undefined;
+    }
+    if (kind === PROTO_UDP) {
+      c.proto[i] = PROTO_UDP;
+      if (starts(s, q, 'UDP, length ')) {
+        const n = readUint(s, q + 12);
+        if (!Number.isNaN(n)) this.plus1(c.length, 0, n);
+        return undefined;
+      }
+      const otv = starts(s, q, 'OTV, ');
+      if (otv || starts(s, q, 'VXLAN, ')) {
+        const key = otv ? 'instance ' : 'vni ';
+        const at = s.indexOf(key, q);
+        if (at > 0) {
+          const v = readUint(s, at + key.length);
+          if (!Number.isNaN(v)) { c.has[i] |= HAS.VNI; this.u32(c.u5, 7, v); }
+        }
+        c.d[i] = q + 1;
+        return undefined;
+      }
+      const sp = this.endpoints[0][src].port;
+      const dp = this.endpoints[0][dst].port;
+      if ((sp === 53 || dp === 53 || sp === 5353 || dp === 5353) && this.dns(s, q)) return undefined;
+      c.d[i] = q + 1;
+      return undefined;
+    }
+    c.proto[i] = PROTO_OTHER;
+    c.d[i] = q + 1;
+    return undefined;
+  }
+
+  /** Endpoint id for the printed `host.port` text at [a, b); one object per distinct text. */
+  private endpoint(s: string, a: number, b: number, kind: number): number {
+    const table = this.epText[kind];
+    const id = table.span(s, a, b);
+    const list = this.endpoints[kind];
+    if (id === list.length) list.push(endpoint(table.values[id], kind === 0 ? true : kind === 1 ? false : undefined, this.legacy));
+    return id;
+  }
+
+  /** `length N` as the last field of a summary (TCP/UDP/ICMP/ARP print it there). */
+  private trailingLength(s: string, from: number): void {
+    const k = s.lastIndexOf('length ');
+    if (k < from) return;
+    const n = readUint(s, k + 7);
+    if (!Number.isNaN(n)) this.plus1(this.c.length, 0, n);
+  }
+
+  /**
+   * `Flags [P.], [cksum 0x.. (correct), ]seq 1:95, ack 1, win 507, options [mss 1410,...], length 94[: HTTP: GET / HTTP/1.1]`
+   * `p` points at `Flags [`. False when the flags never close.
+   */
+  private tcp(s: string, p: number): boolean {
+    const close = s.indexOf(']', p + 7);
+    if (close < 0) return false;
+    const c = this.c;
+    const i = this.i;
+    c.has[i] |= HAS.TCP;
+    c.k1[i] = this.id(s, p + 7, close);
+    let k = close + 1;
+    while (k < s.length) {
+      // each field: ", name value"
+      if (s.charCodeAt(k) !== 44) break;
+      k = skipSpaces(s, k + 1);
+      const ch = s.charCodeAt(k);
+      if (ch === 115 && starts(s, k, 'seq ')) { // seq a[:b]
+        const a = readUint(s, k + 4);
+        if (Number.isNaN(a)) break;
+        c.has[i] |= HAS.U1; this.u32(c.u1, 3, a);
+        k = END;
+        if (s.charCodeAt(k) === 58) {
+          const b = readUint(s, k + 1);
+          if (!Number.isNaN(b)) { c.has[i] |= HAS.U2; this.u32(c.u2, 4, b); k = END; }
+        }
+      } else if (ch === 97 && starts(s, k, 'ack ')) {
+        const a = readUint(s, k + 4);
+        if (Number.isNaN(a)) break;
+        c.has[i] |= HAS.U3; this.u32(c.u3, 5, a);
+        k = END;
+      } else if (ch === 119 && starts(s, k, 'win ')) {
+        const a = readUint(s, k + 4);
+        if (Number.isNaN(a)) break;
+        c.has[i] |= HAS.U4; this.u32(c.u4, 6, a);
+        k = END;
+      } else if (ch === 111 && starts(s, k, 'options [')) {
+        const end = s.indexOf(']', k + 9);
+        if (end < 0) break;
+        c.a[i] = k + 9 + 1;
+        c.b[i] = end + 1;
+        if (starts(s, k + 9, 'mss ')) {
+          const m = readUint(s, k + 13);
+          // the digits stop at the closing bracket at the latest
+          if (!Number.isNaN(m)) { c.has[i] |= HAS.U5; this.u32(c.u5, 7, m); }
+        }
+        k = end + 1;
+      } else if (ch === 108 && starts(s, k, 'length ')) {
+        const n = readUint(s, k + 7);
+        if (Number.isNaN(n)) break;
+        this.plus1(c.length, 0, n);
+        k = END;
+        // `length 94: HTTP: GET / HTTP/1.1` or `length 74: HTTP, length: 74` (-v, request on the next line)
+        if (starts(s, k, ': HTTP: ')) c.c[i] = k + 8 + 1;
+        else if (starts(s, k, ': HTTP')) c.has[i] |= HAS.FLAG;
+        break;
+      } else {
+        // cksum 0x1681 (incorrect -> 0x4a05), urg 1, sackOK ...: skip to the next top-level comma
+        let depth = 0;
+        while (k < s.length) {
+          const d = s.charCodeAt(k);
+          if (d === 40 || d === 91) depth++;
+          else if (d === 41 || d === 93) depth--;
+          else if (d === 44 && depth <= 0) break;
+          k++;
+        }
+      }
+    }
+    return true;
+  }
+
+  /**
+   * DNS summaries as tcpdump prints them after `src > dst: `:
+   *   query    `12345+ [1au] A? a-app.default.svc.cluster.local. (49)`
+   *   response `12345*- 3/0/0 A 10.244.0.150, A 10.244.0.151 (108)`, `12345 NXDomain*- 0/1/0 (104)`
+   *   -v       `12345*- q: A? name. 1/0/0 name. [30s] A 10.103.129.86 (98)`
+   * False (and nothing written) when it is not one.
+   */
+  private dns(s: string, p: number): boolean {
+    const id = readUint(s, p);
+    if (Number.isNaN(id) || id > 65535) return false;
+    let k = END;
+    // flag characters glued to the id
+    const flagsAt = k;
+    while (k < s.length) {
+      const ch = s.charCodeAt(k);
+      if (ch === 32) break;
+      if (ch === 43 || ch === 42 || ch === 45 || ch === 124 || ch === 36 || ch === 33 || ch === 37) { k++; continue; }
+      return false;
+    }
+    const c = this.c;
+    const i = this.i;
+    let flags = k > flagsAt ? s.slice(flagsAt, k) : undefined;
+    let response = false;
+    c.has[i] |= HAS.DNS | HAS.U1;
+    c.u1[i] = id;
+    k = skipSpaces(s, k);
+    let sawQuestion = false;
+    while (k < s.length) {
+      const we = wordEnd(s, k);
+      const ch = s.charCodeAt(k);
+      if (ch === 40) break; // (len)
+      if (ch === 91) { k = skipSpaces(s, we); continue; } // [1au], [b2&3=0x..]
+      const rcode = rcodeAt(s, k, we);
+      if (rcode !== undefined && we - k === rcode.length) { c.k4[i] = this.strings.str(rcode) + 1; response = true; k = skipSpaces(s, we); continue; }
+      const n = we - k;
+      if (n > 1 && ch === 42 || n === 1 && ch === 45 || n === 2 && ch === 42 && s.charCodeAt(k + 1) === 45 || n === 1 && ch === 124) {
+        // flags printed after an rcode: `NXDomain*-`
+        flags = (flags ?? '') + s.slice(k, we); k = skipSpaces(s, we); continue;
+      }
+      if (n === 2 && ch === 113 && s.charCodeAt(k + 1) === 58) { response = true; k = skipSpaces(s, we); continue; } // q:
+      if (n > 0 && s.charCodeAt(we - 1) === 63 && !sawQuestion) {
+        sawQuestion = true;
+        c.k2[i] = this.id(s, k, we - 1);
+        const ns = skipSpaces(s, we);
+        const ne = wordEnd(s, ns);
+        if (ns < s.length && s.charCodeAt(ns) !== 40) { c.k3[i] = this.id(s, ns, ne); k = skipSpaces(s, ne); } else k = ns;
+        continue;
+      }
+      if (isDigit(ch) && countsAt(s, k, we)) {
+        const a = s.indexOf('/', k);
+        const b = s.indexOf('/', a + 1);
+        const e = s.indexOf('/', b + 1);
+        c.has[i] |= HAS.U2 | HAS.U3 | HAS.U4;
+        this.u32(c.u2, 4, Number(s.slice(k, a)));
+        this.u32(c.u3, 5, Number(s.slice(a + 1, b)));
+        this.u32(c.u4, 6, Number(s.slice(b + 1, e >= 0 && e < we ? e : we)));
+        response = true;
+        k = skipSpaces(s, we);
+        const answers = readAnswers(s, k);
+        if (answers.list.length) this.answers.set(this.row, answers.list);
+        k = answers.end;
+        continue;
+      }
+      // an RCODE glued to flags (`NXDomain*-`)
+      if (rcode !== undefined) {
+        c.k4[i] = this.strings.str(rcode) + 1;
+        response = true;
+        if (we - k > rcode.length) flags = (flags ?? '') + s.slice(k + rcode.length, we);
+        k = skipSpaces(s, we);
+        continue;
+      }
+      k = skipSpaces(s, we);
+    }
+    if (flags !== undefined) c.k1[i] = this.strings.str(flags) + 1;
+    if (response) c.has[i] |= HAS.FLAG;
+    return true;
+  }
+
+  /**
+   * `ICMP echo request, id 39, seq 0, length 64`, `ICMP 10.244.0.53 udp port 9999 unreachable, length 86`,
+   * `ICMP time exceeded in-transit, length 92`, `ICMP6, echo request, id 1, seq 0, length 64`,
+   * `ICMP6, neighbor solicitation, who has fd00::53, length 32`. `p` points after `ICMP`/`ICMP6`.
+   */
+  private icmp(s: string, p: number): void {
+    const c = this.c;
+    const i = this.i;
+    c.has[i] |= HAS.ICMP;
+    let k = p;
+    if (s.charCodeAt(k) === 44) k++;
+    k = skipSpaces(s, k);
+    const comma = s.indexOf(',', k);
+    const headEnd = comma < 0 ? s.length : comma;
+    let type: number;
+    if (endsWithAt(s, k, headEnd, ' unreachable') || starts(s, k, 'destination unreachable') && headEnd - k >= 23) {
+      c.a[i] = k + 1;
+      c.b[i] = s.length + 1;
+      const head = s.slice(k, headEnd);
+      const which = / (port|host|net|protocol|proto)\b/.exec(head) ?? /unreachable (port|host|net|protocol|address|route)/.exec(s.slice(k, k + 80));
+      type = this.strings.str(which ? `${which[1] === 'proto' ? 'protocol' : which[1]} unreachable` : 'unreachable');
+    } else if (starts(s, k, 'time exceeded') && headEnd - k >= 13) {
+      type = this.strings.str('time exceeded');
+      c.a[i] = k + 1;
+      c.b[i] = headEnd + 1;
+    } else type = this.strings.span(s, k, headEnd);
+    c.k1[i] = type + 1;
+    if (comma >= 0 && (type === this.echoRequest || type === this.echoReply)) {
+      const idAt = s.indexOf('id ', comma);
+      if (idAt > 0) { const v = readUint(s, idAt + 3); if (!Number.isNaN(v)) { c.has[i] |= HAS.U1; this.u32(c.u1, 3, v); } }
+      const seqAt = s.indexOf('seq ', comma);
+      if (seqAt > 0) { const v = readUint(s, seqAt + 4); if (!Number.isNaN(v)) { c.has[i] |= HAS.U2; this.u32(c.u2, 4, v); } }
+    }
+  }
+
+  /**
+   * `Request who-has 10.244.0.54 tell 10.244.0.53, length 28`, `Reply 10.244.0.54 is-at ae:cb:f3:eb:3a:b9 (oui Unknown), length 28`,
+   * with -v prefixed by `Ethernet (len 6), IPv4 (len 4), `. `p` points at the operation. Returns the operation.
+   */
+  private arp(s: string, p: number): number {
+    const c = this.c;
+    const i = this.i;
+    c.has[i] |= HAS.ARP | HAS.U1;
+    let k = p;
+    if (starts(s, k, 'Ethernet (')) {
+      const r = s.indexOf('Request ', k);
+      const q = s.indexOf('Reply ', k);
+      k = r >= 0 && (q < 0 || r < q) ? r : q >= 0 ? q : k;
+    }
+    if (starts(s, k, 'Request who-has ')) {
+      c.u1[i] = ARP_REQUEST;
+      const ts = k + 16;
+      const te = wordEnd(s, ts);
+      c.k1[i] = this.id(s, ts, withoutComma(s, ts, te));
+      const tell = s.indexOf(' tell ', te);
+      if (tell >= 0) c.k2[i] = this.id(s, tell + 6, withoutComma(s, tell + 6, wordEnd(s, tell + 6)));
+      // `who-has X (MAC) tell Y`
+      const paren = skipSpaces(s, te);
+      if (s.charCodeAt(paren) === 40 && isMacAt(s, paren + 1)) c.k3[i] = this.id(s, paren + 1, paren + 18);
+      return ARP_REQUEST;
+    }
+    if (starts(s, k, 'Reply ')) {
+      c.u1[i] = ARP_REPLY;
+      const ts = k + 6;
+      const te = wordEnd(s, ts);
+      c.k1[i] = this.id(s, ts, te);
+      const at = s.indexOf(' is-at ', te);
+      if (at >= 0) {
+        const m = at + 7;
+        c.k3[i] = isMacAt(s, m) ? this.id(s, m, m + 17) : this.id(s, m, withoutComma(s, m, wordEnd(s, m)));
+      }
+      return ARP_REPLY;
+    }
+    c.u1[i] = ARP_OTHER;
+    return ARP_OTHER;
+  }
+}
+
+export const NET_IP = 0;
+export const NET_IP6 = 1;
+export const NET_ARP = 2;
+export const NET_OTHER = 3;
+export const PROTO_TCP = 0;
+export const PROTO_UDP = 1;
+export const PROTO_ICMP = 2;
+export const PROTO_ICMP6 = 3;
+export const PROTO_ARP = 4;
+export const PROTO_OTHER = 5;
+export const ARP_REQUEST = 0;
+export const ARP_REPLY = 1;
+export const ARP_OTHER = 2;
+/** Length of each direction word, by its code (see chunk.ts DIRECTIONS). */
+const DIR_LEN = [0, 2, 3, 1, 1, 1];
+
+/** Direction code at `i`: 1 In, 2 Out, 3 P, 4 B, 5 M, 0 none. */
+function direction(s: string, i: number): number {
+  const ch = s.charCodeAt(i);
+  const n = s.charCodeAt(i + 1);
+  const end = (k: number) => { const e = s.charCodeAt(i + k); return e === 32 || Number.isNaN(e); };
+  if (ch === 80 && end(1)) return 3;
+  if (ch === 66 && end(1)) return 4;
+  if (ch === 77 && end(1)) return 5;
+  if (ch === 73 && n === 110 && end(2)) return 1;
+  if (ch === 79 && n === 117 && s.charCodeAt(i + 2) === 116 && end(3)) return 2;
+  return 0;
+}
+
+/** `s.startsWith(w, k)`, with the first character compared inline: most tests fail there, cheaply. */
+function starts(s: string, k: number, w: string): boolean {
+  return s.charCodeAt(k) === w.charCodeAt(0) && s.startsWith(w, k);
+}
+
+const isWordChar = (ch: number): boolean => (ch >= 48 && ch <= 57) || (ch >= 65 && ch <= 90) || (ch >= 97 && ch <= 122) || ch === 95;
+
+/**
+ * Where the value after the first of two keys starts in s[from, to): the key at a word start and
+ * followed (after its space) by a digit (`digits`) or a word character — `\b(?:ttl|hlim) (\d+)` of
+ * the -v header, found without cutting the header out.
+ */
+function firstKey(s: string, from: number, to: number, a: string, b: string, digits: boolean): number {
+  const one = keyAt(s, from, to, a, digits);
+  if (a === b) return one;
+  const two = keyAt(s, from, to, b, digits);
+  return one < 0 ? two : two < 0 ? one : Math.min(one, two);
+}
+
+function keyAt(s: string, from: number, to: number, key: string, digits: boolean): number {
+  for (let k = s.indexOf(key, from); k >= 0 && k + key.length < to; k = s.indexOf(key, k + 1)) {
+    if (k > from && isWordChar(s.charCodeAt(k - 1))) continue;
+    const v = s.charCodeAt(k + key.length);
+    if (digits ? isDigit(v) : isWordChar(v)) return k + key.length;
+  }
+  return -1;
+}
+
+/** The protocol word of the -v header (`TCP`, `UDP`, `ICMP`, `ICMPv6`...). */
+function protoWord(s: string, a: number, to: number): string {
+  let b = a;
+  while (b < to && isWordChar(s.charCodeAt(b))) b++;
+  return s.slice(a, b);
+}
+
+/** Zeroes a row that turned out not to be a packet, so the next record can use it. */
+export function clearRow(c: Chunk, i: number): void {
+  c.stampLen[i] = 0; c.t[i] = 0; c.dir[i] = 0; c.net[i] = 0; c.proto[i] = 0; c.has[i] = 0; c.iface[i] = 0; c.srcMac[i] = 0;
+  c.dstMac[i] = 0; c.src[i] = 0; c.dst[i] = 0; c.epKind[i] = 0; c.length[i] = 0; c.ipId[i] = 0; c.ttl[i] = 0; c.k1[i] = 0;
+  c.k2[i] = 0; c.k3[i] = 0; c.k4[i] = 0; c.u1[i] = 0; c.u2[i] = 0; c.u3[i] = 0; c.u4[i] = 0; c.u5[i] = 0; c.a[i] = 0;
+  c.b[i] = 0; c.c[i] = 0; c.d[i] = 0; c.inner[i] = 0;
+}
+
+/** Whether s[from, end) ends with `suffix`. */
+function endsWithAt(s: string, from: number, end: number, suffix: string): boolean {
+  return end - from >= suffix.length && s.startsWith(suffix, end - suffix.length);
+}
+
+function withoutComma(s: string, a: number, b: number): number {
+  return b > a && s.charCodeAt(b - 1) === 44 ? b - 1 : b;
+}
+
+/** The RCODE a word starts with, if any. */
+function rcodeAt(s: string, a: number, b: number): string | undefined {
+  const ch = s.charCodeAt(a);
+  if (!(ch >= 65 && ch <= 90)) return undefined;
+  for (const r of RCODES) if (b - a >= r.length && s.startsWith(r, a)) return r;
+  return undefined;
+}
+
+/** `N/N/N`: digits and slashes, two slashes at least, no empty first parts, not ending in a slash. */
+function countsAt(s: string, a: number, b: number): boolean {
+  const x = s.indexOf('/', a);
+  if (x < 0 || x >= b) return false;
+  const y = s.indexOf('/', x + 1);
+  if (x <= a || y < 0 || y >= b || y <= x + 1 || y === b - 1) return false;
+  for (let k = a; k < b; k++) { const ch = s.charCodeAt(k); if (!(isDigit(ch) || ch === 47)) return false; }
+  return true;
+}
+
+/** `A 10.244.0.150, A 10.244.0.151` (also `name. [30s] A 10.103.129.86` with -v) up to ` (len)`. */
+function readAnswers(s: string, i: number): { list: DnsAnswer[]; end: number } {
+  const list: DnsAnswer[] = [];
+  let end = s.lastIndexOf(' (');
+  if (end < i) end = s.length;
+  let body = s.slice(i, end);
+  // -vv appends the authority/additional sections: `... ns: ... ar: . OPT UDPsize=1232`
+  const sect = body.search(/ (?:ns|ar): /);
+  if (sect >= 0) body = body.slice(0, sect);
+  for (const raw of body.split(', ')) {
+    const words = raw.trim().split(' ');
+    const t = words.findIndex((w) => RR_TYPES.has(w));
+    if (t < 0 || t === words.length - 1 && words[t] !== 'OPT') continue;
+    if (words[t] === 'OPT') continue; // EDNS pseudo-record, not an answer
+    list.push({ type: words[t], data: words.slice(t + 1).join(' ') });
+  }
+  return { list, end };
+}
+
+/** Whether printed `host.port` text at [a, b) ends with a port (numeric, or a name after an IPv4/IPv6 host). */
+function hasPort(s: string, a: number, b: number): boolean {
+  let dot = b - 1;
+  while (dot >= a && s.charCodeAt(dot) !== 46) dot--;
+  if (dot < a) return false;
+  if (dot + 1 < b && isDigit(s.charCodeAt(dot + 1))) return true;
+  const text = s.slice(a, b);
+  return isServiceName(text.slice(dot + 1 - a)) || text.indexOf(':') >= 0 || isIPv4(text.slice(0, dot - a));
+}
