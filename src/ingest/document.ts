@@ -1,7 +1,8 @@
 import type { Fact } from '../model';
 import { formatSpec } from './registry';
 import type { FormatId, ParseResult } from './types';
-import { remapResult, unflattenBlock } from './transcript/lineMap';
+import { remapResult, unflattenLines } from './transcript/lineMap';
+import { textLines } from './transcript/lines';
 import { splitTranscript } from './transcript/split';
 
 /**
@@ -39,33 +40,24 @@ export function splitLines(text: string): string[] {
 }
 
 export function parseDocument(text: string, uri: string): DocumentResult {
-  const lines = splitLines(text);
-  const crlf = text.indexOf('\r') >= 0;
-  let starts: number[] | undefined;
-  /** Offset in `text` where 1-based line `n` starts (one past the end for n = lines + 1). */
-  const lineStart = (n: number): number => {
-    if (starts === undefined) {
-      starts = [0];
-      for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
-    }
-    return n - 1 < starts.length ? starts[n - 1] : text.length + 1;
-  };
+  // the lines stay offsets into `text`: a capture of a million lines is not copied into strings
+  const lines = textLines(text);
   const blocks: DocumentBlock[] = [];
   const facts: Fact[] = [];
   for (const raw of splitTranscript(lines)) {
     const spec = raw.format === 'unknown' ? undefined : formatSpec(raw.format);
-    const blockLines = lines.slice(raw.startLine - 1, raw.endLine);
+    const first = raw.startLine - 1;
+    const last = raw.endLine - 1;
     let result: ParseResult;
     if (!spec) {
       const what = raw.command ? `no parser for \`${raw.effective ?? raw.command}\`` : 'no format recognised';
-      result = {
-        format: 'unknown', facts: [], records: 0,
-        unparsed: blockLines.flatMap((l, k) => (l.trim() ? [{ line: raw.startLine + k, reason: what }] : [])),
-      };
+      const unparsed: ParseResult['unparsed'] = [];
+      for (let k = first; k <= last; k++) if (lines.at(k).trim()) unparsed.push({ line: k + 1, reason: what });
+      result = { format: 'unknown', facts: [], records: 0, unparsed };
     } else {
-      const { text: joined, map } = unflattenBlock(spec, blockLines, raw.startLine, !crlf);
-      // untouched blocks of LF text are passed as a slice of the input: no copy of a big capture
-      const blockText = joined ?? text.slice(lineStart(raw.startLine), lineStart(raw.endLine + 1) - 1);
+      const { text: joined, map } = unflattenLines(spec, lines, first, last, raw.startLine);
+      // an untouched block is a slice of the input (no copy for LF text)
+      const blockText = joined ?? lines.join(first, last);
       try {
         result = spec.parse({
           text: blockText, uri, firstLine: map ? 1 : raw.startLine,

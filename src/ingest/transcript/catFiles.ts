@@ -1,5 +1,6 @@
 import { formatForCommand } from '../registry';
 import type { FormatSpec } from '../types';
+import { linesOf, type LineSource } from './lines';
 
 /**
  * `cat /etc/hosts /etc/resolv.conf` prints two files back to back (the seed report does
@@ -42,7 +43,7 @@ function score(spec: FormatSpec, lines: readonly string[]): number {
  * the first line that the next file's format claims more strongly than the current format
  * does, where it also claims the lines that follow.
  */
-export function splitCatOutput(command: string, lines: readonly string[], from: number, to: number): CatPart[] | undefined {
+export function splitCatOutput(command: string, lines: LineSource, from: number, to: number): CatPart[] | undefined {
   const files = catFiles(command);
   if (!files) return undefined;
   const specs = files.map((f) => formatForCommand(`cat ${f}`));
@@ -53,8 +54,8 @@ export function splitCatOutput(command: string, lines: readonly string[], from: 
     const current = parts[parts.length - 1].spec;
     const candidate = specs[next]!;
     if (candidate.id === current.id) { parts.push({ spec: candidate, command: `cat ${files[next]}`, start: k }); next++; continue; }
-    const line = [lines[k]];
-    if (score(candidate, line) > score(current, line) && score(candidate, lines.slice(k, Math.min(to + 1, k + WINDOW))) >= 0.5) {
+    const line = [lines.at(k)];
+    if (score(candidate, line) > score(current, line) && score(candidate, linesOf(lines, k, Math.min(to + 1, k + WINDOW))) >= 0.5) {
       parts.push({ spec: candidate, command: `cat ${files[next]}`, start: k });
       next++;
     }

@@ -1,5 +1,6 @@
 import type { Evidence, Unparsed } from '../../model';
 import type { FormatSpec, ParseResult } from '../types';
+import { arrayLines, type LineSource } from './lines';
 
 /**
  * Splits the flattened lines of a block with its format's `unflatten` hook, and maps line numbers
@@ -15,27 +16,41 @@ export interface Unflattened {
 }
 
 export function unflattenBlock(spec: FormatSpec | undefined, lines: readonly string[], firstLine: number, lazy = false): Unflattened {
-  const joined = () => (lazy ? undefined : lines.join('\n'));
-  if (!spec?.unflatten) return { text: joined(), map: undefined };
+  const r = unflattenLines(spec, arrayLines(lines), 0, lines.length - 1, firstLine);
+  return r.map || lazy ? r : { text: lines.join('\n'), map: undefined };
+}
+
+/** A format's pieces of one line; the line itself when the hook fails or splits nothing. */
+function piecesOf(spec: FormatSpec, l: string): (string | { text: string; start: number })[] {
+  let pieces: (string | { text: string; start: number })[];
+  try { pieces = l.length > 0 ? spec.unflatten!(l) : [l]; } catch { pieces = [l]; }
+  return !Array.isArray(pieces) || pieces.length === 0 ? [l] : pieces;
+}
+
+/**
+ * unflattenBlock over lines first..last (0-based, inclusive) of a LineSource, `lazy`: text and map
+ * are undefined when no line splits. That is the usual case (a big capture), so the first pass
+ * keeps nothing; only once a line splits is the block walked again to build the text and map.
+ */
+export function unflattenLines(spec: FormatSpec | undefined, lines: LineSource, first: number, last: number, firstLine: number): Unflattened {
+  if (!spec?.unflatten) return { text: undefined, map: undefined };
   let changed = false;
+  for (let k = first; k <= last && !changed; k++) changed = piecesOf(spec, lines.at(k)).length > 1;
+  if (!changed) return { text: undefined, map: undefined };
   const out: string[] = [];
   const map: { line: number; column: number }[] = [];
-  lines.forEach((l, k) => {
-    let pieces: (string | { text: string; start: number })[];
-    try { pieces = l.length > 0 ? spec.unflatten!(l) : [l]; } catch { pieces = [l]; }
-    if (!Array.isArray(pieces) || pieces.length === 0) pieces = [l];
-    if (pieces.length > 1) changed = true;
+  for (let k = first; k <= last; k++) {
+    const l = lines.at(k);
     let searchFrom = 0;
-    for (const p of pieces) {
+    for (const p of piecesOf(spec, l)) {
       const text = typeof p === 'string' ? p : p.text;
       let column = typeof p === 'string' ? l.indexOf(text.trim(), searchFrom) : p.start;
       if (column < 0) column = 0;
       searchFrom = column + 1;
       out.push(text);
-      map.push({ line: firstLine + k, column });
+      map.push({ line: firstLine + k - first, column });
     }
-  });
-  if (!changed) return { text: joined(), map: undefined };
+  }
   return { text: out.join('\n'), map };
 }
 

@@ -2,6 +2,7 @@ import { formatForCommand, formatSpec, allFormats } from '../registry';
 import type { FormatId, FormatSpec } from '../types';
 import { commandLine } from './prompt';
 import { splitCatOutput } from './catFiles';
+import { arrayLines, isLineSource, linesOf, type LineSource } from './lines';
 
 /**
  * Cuts a pasted terminal session (or a report that quotes one) into output blocks:
@@ -18,11 +19,6 @@ export interface RawBlock {
   /** 1-based, inclusive, in the text as given. */
   startLine: number;
   endLine: number;
-}
-
-export interface Lines {
-  /** Line texts without their line ends. */
-  text: string[];
 }
 
 const SNIFF_LINES = 50;
@@ -76,42 +72,51 @@ function continues(spec: FormatSpec, paragraph: readonly string[]): boolean {
   return other === undefined || other.id === spec.id;
 }
 
-function isBlank(s: string): boolean {
-  for (let i = 0; i < s.length; i++) { const c = s.charCodeAt(i); if (c !== 32 && c !== 9 && c !== 13) return false; }
-  return true;
+const isBlank = (lines: LineSource, k: number): boolean => lines.lead(k) < 0;
+
+/**
+ * The command line k runs, if any. A line whose first non-blank character is a digit is output
+ * (commandLine says so too): deciding it from that character spares a capture's million lines
+ * a string each.
+ */
+function commandAt(lines: LineSource, k: number) {
+  const c = lines.lead(k);
+  return c < 0 || (c >= 48 && c <= 57) ? undefined : commandLine(lines.at(k));
 }
 
 /** Paragraph end (exclusive index) starting at `from`: the next blank line or command line. */
-function paragraphEnd(lines: readonly string[], from: number): number {
+function paragraphEnd(lines: LineSource, from: number): number {
   let k = from;
-  while (k < lines.length && !isBlank(lines[k]) && (k === from || !commandLine(lines[k]))) k++;
+  while (k < lines.count && !isBlank(lines, k) && (k === from || !commandAt(lines, k))) k++;
   return k;
 }
 
-export function splitTranscript(lines: readonly string[]): RawBlock[] {
+/** Cuts lines (an array of strings, or a document's lines read on demand) into blocks. */
+export function splitTranscript(input: readonly string[] | LineSource): RawBlock[] {
+  const lines = isLineSource(input) ? input : arrayLines(input);
   const blocks: RawBlock[] = [];
   let i = 0;
-  while (i < lines.length) {
-    if (isBlank(lines[i])) { i++; continue; }
-    const cmd = commandLine(lines[i]);
+  while (i < lines.count) {
+    if (isBlank(lines, i)) { i++; continue; }
+    const cmd = commandAt(lines, i);
     if (cmd) {
       // output: following lines up to the next command line; past a blank line only while the
       // next paragraph still looks like this format (dig and iptables -L print blank lines).
       const spec = formatForCommand(cmd.effective) ?? formatForCommand(cmd.command);
       let j = i + 1;
       let end = i; // last output line (0-based)
-      while (j < lines.length) {
-        if (isBlank(lines[j])) {
+      while (j < lines.count) {
+        if (isBlank(lines, j)) {
           let k = j;
-          while (k < lines.length && isBlank(lines[k])) k++;
-          if (k >= lines.length || commandLine(lines[k])) { j = k; break; }
+          while (k < lines.count && isBlank(lines, k)) k++;
+          if (k >= lines.count || commandAt(lines, k)) { j = k; break; }
           const pEnd = paragraphEnd(lines, k);
-          if (!spec || !continues(spec, lines.slice(k, Math.min(pEnd, k + SNIFF_LINES)))) { j = k; break; }
+          if (!spec || !continues(spec, linesOf(lines, k, Math.min(pEnd, k + SNIFF_LINES)))) { j = k; break; }
           end = pEnd - 1;
           j = pEnd;
           continue;
         }
-        if (commandLine(lines[j])) break;
+        if (commandAt(lines, j)) break;
         end = j;
         j++;
       }
@@ -125,7 +130,7 @@ export function splitTranscript(lines: readonly string[]): RawBlock[] {
         });
       } else if (end > i) {
         let format: FormatId = spec?.id ?? 'unknown';
-        if (!spec) format = sniffBest(lines.slice(i + 1, Math.min(end + 1, i + 1 + SNIFF_LINES)))?.id ?? 'unknown';
+        if (!spec) format = sniffBest(linesOf(lines, i + 1, Math.min(end + 1, i + 1 + SNIFF_LINES)))?.id ?? 'unknown';
         const b: RawBlock = { format, command: cmd.command, startLine: i + 2, endLine: end + 1 };
         if (cmd.effective !== cmd.command) b.effective = cmd.effective;
         if (cmd.host) b.host = cmd.host;
@@ -136,7 +141,7 @@ export function splitTranscript(lines: readonly string[]): RawBlock[] {
     }
     // no command: one paragraph, sniffed
     const pEnd = paragraphEnd(lines, i);
-    const spec = sniffBest(lines.slice(i, Math.min(pEnd, i + SNIFF_LINES)));
+    const spec = sniffBest(linesOf(lines, i, Math.min(pEnd, i + SNIFF_LINES)));
     if (spec) {
       const prev = blocks[blocks.length - 1];
       // consecutive paragraphs of one sniffed format (a capture with blank lines) make one block
@@ -148,8 +153,8 @@ export function splitTranscript(lines: readonly string[]): RawBlock[] {
   return blocks;
 }
 
-function onlyBlanksBetween(lines: readonly string[], endLine1: number, startIdx: number): boolean {
-  for (let k = endLine1; k < startIdx; k++) if (!isBlank(lines[k])) return false;
+function onlyBlanksBetween(lines: LineSource, endLine1: number, startIdx: number): boolean {
+  for (let k = endLine1; k < startIdx; k++) if (!isBlank(lines, k)) return false;
   return true;
 }
 
