@@ -9,6 +9,12 @@ export interface TraceContext {
   corr: Correlation;
   veths: Map<string, VethOwnership>;
   b: FlowBuilder;
+  /**
+   * The packets this trace works with, in capture order: those touching the flow's addresses
+   * (see relevantAddresses in trace.ts), or every packet when nothing can be filtered on. Families
+   * and findings read these, never `model.packets`, which would build every packet of every capture.
+   */
+  packets: Packet[];
   /** What each DNS phase tried, for the search-list finding. */
   dns: { typed: string; failed: string[]; ndots: number; configEvidence: Evidence[] }[];
 }
@@ -65,9 +71,28 @@ export function bridgeOf(ctx: TraceContext, node: string): { name: string; evide
   return { name: 'cni0', evidence: [derivedEvidence("Flannel's CNI plugin delegates to the bridge plugin, which names the bridge cni0")] };
 }
 
-/** Packets in capture order that satisfy `pred`. */
-export function packets(ctx: TraceContext, pred: (p: Packet) => boolean): Packet[] {
-  return ctx.model.packets.filter(pred);
+/** The trace's packets (capture order) that satisfy `pred`. */
+export function packets(ctx: Pick<TraceContext, 'packets'>, pred: (p: Packet) => boolean): Packet[] {
+  return ctx.packets.filter(pred);
+}
+
+/** How many packets of each capture a look beyond the flow's own packets may build. */
+export const SCAN_LIMIT = 10_000;
+
+/**
+ * The first packet in model order (Packet facts, then each capture from its start) that satisfies
+ * `pred`, building at most `limit` packets per capture. For findings about the whole pod network,
+ * which other traffic proves as well as the flow's own; the limit keeps a huge capture without
+ * such a packet from being built entirely.
+ */
+export function firstPacketAnywhere(model: ClusterModel, pred: (p: Packet) => boolean, limit = SCAN_LIMIT): Packet | undefined {
+  const loose = model.all('Packet').find(pred);
+  if (loose) return loose;
+  for (const c of model.captures) {
+    const n = Math.min(c.packets.size, limit);
+    for (let i = 0; i < n; i++) { const p = c.packets.packet(i); if (pred(p)) return p; }
+  }
+  return undefined;
 }
 
 /** Short human description of a packet for arrow labels. */

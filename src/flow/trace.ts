@@ -11,7 +11,7 @@ import { podToBridge } from './families/localHops';
 import { nodeOf } from './context';
 import { bridgeFlooding, clusterIpTraceroute, dnsSearchAmplification, headlessSpread, mtuMss, nothingAnswers } from './findings';
 import { withPredictedPods } from './predictPods';
-import { parseDst, resolveTarget, type Target } from './resolve';
+import { parseDst, resolverOf, resolveTarget, type Target } from './resolve';
 import type { Finding, TraceResult } from './types';
 
 export interface TraceOptions {
@@ -50,15 +50,17 @@ export function trace(input: ClusterModel, from: string, to: string, options: Tr
   const nodePortSvc = byNodePort ?? findNodePort(model, dst, spec.port);
   // Every hop of this flow involves the client's address or one of the addresses it talks to, so
   // only those packets are correlated: a big capture of unrelated traffic costs one filter pass.
+  // Families and findings read the same list (ctx.packets): none of them asks the model for every packet.
   const relevant = relevantAddresses(model, src, client, dst, nodePortSvc?.svc);
-  const corr = correlate(relevant ? model.packetsTouching(relevant) : model.packets, { vethNames, isServiceIp: (ip) => serviceIps.has(ip) });
+  const packets = relevant ? model.packetsTouching(relevant) : model.packets;
+  const corr = correlate(packets, { vethNames, isServiceIp: (ip) => serviceIps.has(ip) });
   const veths = vethOwnership([...declaredClaims(model), ...corr.vethClaims]);
   const family = nodePortSvc ? 'nodeport'
-    : dst.kind === 'pod' && client ? podToPodFamily({ model } as TraceContext, client, dst.pod)
+    : dst.kind === 'pod' && client ? podToPodFamily({ model, packets } as TraceContext, client, dst.pod)
       : dst.kind === 'service' ? (dst.service.type === 'ExternalName' ? 'external-name' : isHeadless(dst.service) ? 'pod-to-headless' : 'pod-to-service')
         : 'pod-to-external';
   const b = new FlowBuilder(title(src, dst, spec.port), family);
-  const ctx: TraceContext = { model, corr, veths, b, dns: [] };
+  const ctx: TraceContext = { model, packets, corr, veths, b, dns: [] };
   const services: Service[] = [];
 
   if (nodePortSvc) {
@@ -118,14 +120,17 @@ function relevantAddresses(model: ClusterModel, src: Target, client: Pod | undef
   if (!start) return undefined;
   const set = new Set<string>([start]);
   const add = (ip?: string) => { if (ip && ip !== 'None') set.add(ip); };
+  // Endpoints kube-proxy's rules name for a Service (DNAT targets, `ns/name -> ip:port` comments).
+  const addNatTargets = (tag: string) => {
+    for (const r of model.all('NatRule')) if (r.dnatTo && (r.comment ?? '').startsWith(tag)) add(r.dnatTo.ip);
+    for (const r of model.all('NatRule')) { const m = /->\s*([0-9.]+):/.exec(r.comment ?? ''); if (m && (r.comment ?? '').startsWith(tag)) add(m[1]); }
+  };
   const addService = (svc: Service) => {
     add(svc.clusterIP);
     for (const ip of svc.clusterIPs ?? []) add(ip);
     for (const { endpoint } of model.endpointsOf(svc)) for (const ip of endpoint.addresses) add(ip);
     for (const p of model.podsSelectedBy(svc)) add(p.ip);
-    const tag = `${svc.namespace ?? 'default'}/${svc.name}`;
-    for (const r of model.all('NatRule')) if (r.dnatTo && (r.comment ?? '').startsWith(tag)) add(r.dnatTo.ip);
-    for (const r of model.all('NatRule')) { const m = /->\s*([0-9.]+):/.exec(r.comment ?? ''); if (m && (r.comment ?? '').startsWith(tag)) add(m[1]); }
+    addNatTargets(`${svc.namespace ?? 'default'}/${svc.name}`);
   };
   if (dst.kind === 'pod') add(dst.pod.ip);
   if (dst.kind === 'ip') add(dst.ip);
@@ -135,6 +140,13 @@ function relevantAddresses(model: ClusterModel, src: Target, client: Pod | undef
   const dns = model.findService('kube-dns', 'kube-system');
   if (dns) addService(dns);
   add(model.kubeDnsIP);
+  // The client's own nameserver (its resolv.conf may name another address), as the DNS phase picks it.
+  const nameserver = client ? resolverOf(model, client).nameserver : undefined;
+  const nsService = model.services.find((s) => s.clusterIP === nameserver);
+  add(nameserver);
+  if (nsService) addService(nsService);
+  else if (nameserver && !dns) addNatTargets('kube-system/kube-dns');
+  for (const l of model.all('DnsLookup')) add(l.server);
   for (const n of model.nodes) { add(n.internalIP); add(n.flannel?.publicIP); }
   for (const l of model.all('DnsLookup')) for (const a of l.answers) if (/^[0-9.]+$/.test(a.data)) add(a.data);
   return set;

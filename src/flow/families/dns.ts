@@ -37,7 +37,7 @@ function lookupsFor(ctx: TraceContext, name: string): DnsLookup[] {
 }
 
 function dnsPackets(ctx: TraceContext, name: string, response: boolean): Packet[] {
-  return ctx.model.packets.filter((p) => p.dns && p.dns.response === response && p.dns.qname && norm(p.dns.qname) === norm(name));
+  return ctx.packets.filter((p) => p.dns && p.dns.response === response && p.dns.qname && norm(p.dns.qname) === norm(name));
 }
 
 /**

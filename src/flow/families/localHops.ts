@@ -30,7 +30,7 @@ export function vethFor(ctx: TraceContext, pod: Pod): { id: string; name: string
 /** Sightings of the leg's packet on one interface in one direction, earliest first. */
 function sightings(ctx: TraceContext, iface: string | undefined, dirs: string[], leg: Leg): Packet[] {
   if (!iface) return [];
-  return ctx.model.packets.filter((p) => p.interface === iface && dirs.includes(p.direction ?? '') && leg.match(p));
+  return ctx.packets.filter((p) => p.interface === iface && dirs.includes(p.direction ?? '') && leg.match(p));
 }
 
 /** `master cni0` on the veth's `ip link` line proves it is a bridge port. */

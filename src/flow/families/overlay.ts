@@ -32,8 +32,8 @@ function nodeIp(ctx: TraceContext, node: string): { ip?: string; evidence: Evide
 export function crossNode(ctx: TraceContext, phase: FlowPhase, fromBridge: string, src: Pod, dst: Pod, leg: Leg): string {
   const label = leg.label;
   // Sightings of the inner packet on an interface, and of its VXLAN-wrapped form (outer packet whose inner matches).
-  const seen = (iface: string, dirs: string[]) => ctx.model.packets.filter((p) => p.interface === iface && dirs.includes(p.direction ?? '') && leg.match(p));
-  const wrapped = (dirs: string[]) => ctx.model.packets.filter((p) => p.inner && dirs.includes(p.direction ?? '') && leg.match(p.inner));
+  const seen = (iface: string, dirs: string[]) => ctx.packets.filter((p) => p.interface === iface && dirs.includes(p.direction ?? '') && leg.match(p));
+  const wrapped = (dirs: string[]) => ctx.packets.filter((p) => p.inner && dirs.includes(p.direction ?? '') && leg.match(p.inner));
   const ev1 = (ps: Packet[]) => ps.slice(0, 1).flatMap((p) => p.evidence);
   const a = nodeOf(ctx, src);
   const z = nodeOf(ctx, dst);

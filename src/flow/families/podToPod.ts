@@ -11,7 +11,7 @@ import { connectionNotes } from './connection';
 export function legBetween(ctx: TraceContext, fromIp: string | undefined, toIp: string | undefined, fallback: string, port?: number, reverse = false): Leg {
   const match = (p: Packet) => p.network === 'ip' && !!fromIp && !!toIp && p.src?.ip === fromIp && p.dst?.ip === toIp
     && (port === undefined || (reverse ? p.src?.port === port : p.dst?.port === port));
-  const first = ctx.model.packets.find(match);
+  const first = ctx.packets.find(match);
   return { match, label: first ? describePacket(first) : fallback };
 }
 
@@ -45,7 +45,7 @@ export function tracePodToPod(ctx: TraceContext, src: Pod, dst: Pod, spec: DstSp
 }
 
 function firstTime(ctx: TraceContext, leg: Leg): number | undefined {
-  const p = ctx.model.packets.find(leg.match);
+  const p = ctx.packets.find(leg.match);
   return p ? packetTime(p) : undefined;
 }
 

@@ -54,7 +54,7 @@ export function traceClusterIp(ctx: TraceContext, client: Pod, t: ServiceTarget,
     match: (p) => p.src?.ip === client.ip && p.dst?.ip === ep.ip && (ep.port === undefined || p.dst?.port === ep.port) && (clientPort === undefined || p.src?.port === clientPort),
     label: '',
   };
-  const firstPost = ctx.model.packets.find(post.match);
+  const firstPost = ctx.packets.find(post.match);
   post.label = firstPost ? describePacket(firstPost) : `${port.protocol} ${client.ip ?? client.name} → ${ep.ip ?? '?'}:${ep.port ?? '?'}`;
   if (!server) {
     ctx.b.need(`pod behind ${ep.ip ?? 'the endpoint'} unknown: run \`kubectl get pods -o wide -A\``);

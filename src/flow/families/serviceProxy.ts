@@ -42,7 +42,7 @@ export function chosenEndpoint(ctx: TraceContext, svc: Service, port: ServicePor
   const pair = ctx.corr.natPairs.find((p) => p.direction === 'forward' && p.before.dst?.ip === vip && p.before.dst?.port === (vip === svc.clusterIP ? port.port : port.nodePort) && (!clientIp || p.before.src?.ip === clientIp));
   if (pair && byIp(pair.after.dst?.ip)) return { choice: byIp(pair.after.dst?.ip), evidence: [...pair.before.evidence, ...pair.after.evidence] };
   if (clientIp) {
-    const post = ctx.model.packets.find((p) => p.src?.ip === clientIp && !!byIp(p.dst?.ip) && (byIp(p.dst?.ip)?.port === undefined || p.dst?.port === byIp(p.dst?.ip)?.port));
+    const post = ctx.packets.find((p) => p.src?.ip === clientIp && !!byIp(p.dst?.ip) && (byIp(p.dst?.ip)?.port === undefined || p.dst?.port === byIp(p.dst?.ip)?.port));
     if (post) return { choice: byIp(post.dst?.ip), evidence: post.evidence };
     const log = ctx.model.all('HttpAccess').find((h) => h.client === clientIp && h.server && choices.some((c) => c.pod?.name === h.server));
     if (log) return { choice: choices.find((c) => c.pod?.name === log.server), evidence: log.evidence };
@@ -278,5 +278,5 @@ function viaNft(ctx: TraceContext, phase: FlowPhase, from: string, node: string,
 
 /** Packets of the connection as the client sees it (to the virtual address). */
 export function clientSidePackets(ctx: TraceContext, clientIp: string | undefined, vip: string | undefined, port: number): Packet[] {
-  return ctx.model.packets.filter((p) => clientIp && vip && ((p.src?.ip === clientIp && p.dst?.ip === vip && p.dst?.port === port) || (p.src?.ip === vip && p.dst?.ip === clientIp && p.src?.port === port)));
+  return ctx.packets.filter((p) => clientIp && vip && ((p.src?.ip === clientIp && p.dst?.ip === vip && p.dst?.port === port) || (p.src?.ip === vip && p.dst?.ip === clientIp && p.src?.port === port)));
 }

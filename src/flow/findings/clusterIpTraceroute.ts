@@ -28,8 +28,8 @@ export function clusterIpTraceroute(ctx: TraceContext): Finding[] {
       evidence: [...t.evidence, ...rules.flatMap((r) => r.evidence), ...svc.evidence.slice(0, 1)],
     });
   }
-  const pings = ctx.model.packets.filter((p) => p.protocol === 'icmp' && p.icmp?.type.includes('echo request') && serviceAt(ctx, p.dst?.ip));
-  if (pings.length && !ctx.model.packets.some((p) => p.protocol === 'icmp' && p.icmp?.type.includes('echo reply') && p.src?.ip === pings[0].dst?.ip)) {
+  const pings = ctx.packets.filter((p) => p.protocol === 'icmp' && p.icmp?.type.includes('echo request') && serviceAt(ctx, p.dst?.ip));
+  if (pings.length && !ctx.packets.some((p) => p.protocol === 'icmp' && p.icmp?.type.includes('echo reply') && p.src?.ip === pings[0].dst?.ip)) {
     const svc = serviceAt(ctx, pings[0].dst?.ip)!;
     out.push({
       id: 'clusterip-ping', severity: 'info', title: 'ping to a ClusterIP gets no reply',

@@ -8,7 +8,7 @@ import type { Finding } from '../types';
  * answers for search-expanded names are in the evidence.
  */
 export function dnsSearchAmplification(ctx: TraceContext, typed: string | undefined, failed: string[], ndots: number, configEvidence: Evidence[]): Finding[] {
-  const nx = ctx.model.packets.filter((p) => p.dns?.response && /nxdomain/i.test(p.dns.rcode ?? '') && p.dns.qname && failed.some((f) => f === p.dns!.qname!.replace(/\.$/, '')));
+  const nx = ctx.packets.filter((p) => p.dns?.response && /nxdomain/i.test(p.dns.rcode ?? '') && p.dns.qname && failed.some((f) => f === p.dns!.qname!.replace(/\.$/, '')));
   const observedConfig = configEvidence.some((e) => e.source === 'log' || e.source === 'cluster');
   if (!typed || failed.length === 0 || (!observedConfig && nx.length === 0)) return [];
   return [{
