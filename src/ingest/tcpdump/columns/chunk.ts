@@ -45,7 +45,7 @@ export class Chunk {
   readonly iface: Int32Array;
   readonly srcMac: Int32Array;
   readonly dstMac: Int32Array;
-  /** Endpoint ids + 1 (the endpoint table of the payload kind in `epKind`). */
+  /** Endpoints: see RecordScanner.endpoint (negative: IPv4 address id and port; positive: text id + 1 in the table of kind `epKind`). */
   readonly src: Int32Array;
   readonly dst: Int32Array;
   /** 0: TCP/UDP (with ports), 1: ICMP (no ports), 2: decided from the text. */

@@ -65,22 +65,24 @@ export class PacketColumns implements PacketTable {
   touching(ips: ReadonlySet<string>): number[] {
     const sc = this.scanner;
     const epHit = sc.endpoints.map((list) => list.map((e) => ips.has(e.ip)));
+    const ipv4Hit = sc.ipv4.map((ip) => ips.has(ip));
     const strHit = sc.strings.values.map((v) => v !== '' && ips.has(v));
-    const innerHit = (r: number): boolean => this.inners !== undefined && this.inners.rowTouches(r, epHit, strHit);
+    const innerHit = (r: number): boolean => this.inners !== undefined && this.inners.rowTouches(r, epHit, ipv4Hit, strHit);
     const out: number[] = [];
     for (let i = 0; i < this.size; i++) {
       const c = this.chunks[i >>> CHUNK_BITS];
       const inner = c.inner[i & CHUNK_MASK];
-      if (this.rowTouches(i, epHit, strHit) || (inner !== 0 && innerHit(inner - 1))) out.push(i);
+      if (this.rowTouches(i, epHit, ipv4Hit, strHit) || (inner !== 0 && innerHit(inner - 1))) out.push(i);
     }
     return out;
   }
 
-  private rowTouches(i: number, epHit: boolean[][], strHit: boolean[]): boolean {
+  private rowTouches(i: number, epHit: boolean[][], ipv4Hit: boolean[], strHit: boolean[]): boolean {
     const c = this.chunks[i >>> CHUNK_BITS];
     const j = i & CHUNK_MASK;
     const hits = epHit[c.epKind[j]];
-    if ((c.src[j] !== 0 && hits[c.src[j] - 1]) || (c.dst[j] !== 0 && hits[c.dst[j] - 1])) return true;
+    const hit = (code: number) => code < 0 ? ipv4Hit[Math.floor((-code - 1) / 65536)] : code !== 0 && hits[code - 1];
+    if (hit(c.src[j]) || hit(c.dst[j])) return true;
     return (c.has[j] & HAS.ARP) !== 0 && ((c.k1[j] !== 0 && strHit[c.k1[j] - 1]) || (c.k2[j] !== 0 && strHit[c.k2[j] - 1]));
   }
 
@@ -149,6 +151,18 @@ export class PacketColumns implements PacketTable {
     return pk;
   }
 
+  /** A stored endpoint as an object; packets of one conversation share theirs (facts are read-only). */
+  private endpointOf(code: number, kind: number): Endpoint4 | undefined {
+    if (code > 0) return this.scanner.endpoints[kind][code - 1];
+    if (code === 0) return undefined;
+    let ep = this.scanner.numericEndpoints.get(code);
+    if (ep === undefined) {
+      ep = { ip: this.scanner.ipOf(code, kind)!, port: this.scanner.portOf(code, kind) };
+      this.scanner.numericEndpoints.set(code, ep);
+    }
+    return ep;
+  }
+
   private str(id: number): string | undefined {
     return id === 0 ? undefined : this.scanner.strings.values[id - 1];
   }
@@ -191,9 +205,8 @@ export class PacketColumns implements PacketTable {
       return { kind: 'Packet', evidence: [evidence], time, t, interface: iface, direction, srcMac, dstMac, network: 'arp', protocol, arp, length, info };
     }
     const kind = c.epKind[j];
-    const eps = this.scanner.endpoints[kind];
-    const src: Endpoint4 | undefined = c.src[j] === 0 ? undefined : eps[c.src[j] - 1];
-    const dst: Endpoint4 | undefined = c.dst[j] === 0 ? undefined : eps[c.dst[j] - 1];
+    const src = this.endpointOf(c.src[j], kind);
+    const dst = this.endpointOf(c.dst[j], kind);
     const ipId = c.ipId[j] === 0 ? undefined : this.num(c.ipId[j], i, 2);
     const ttl = c.ttl[j] === 0 ? undefined : this.num(c.ttl[j], i, 1);
     let tcp: TcpInfo | undefined;

@@ -23,9 +23,15 @@ export type DnsAnswer = { type: string; data: string };
 export class RecordScanner {
   /** Interface names, MACs, flags, ICMP types, ARP addresses, DNS names and types. */
   readonly strings = new SpanInterner();
-  /** Endpoints by printed text, one table per payload kind (TCP/UDP, ICMP, unknown): see Chunk.epKind. */
+  /** IPv4 addresses of `a.b.c.d.port` endpoints, by id, and their numeric value. */
+  readonly ipv4: string[] = [];
+  private readonly ipv4Num: number[] = [];
+  private ipv4Slots = new Int32Array(1024);
+  /** Other endpoints by printed text, one table per payload kind (TCP/UDP, ICMP, unknown): see Chunk.epKind. */
   private readonly epText = [new SpanInterner(), new SpanInterner(), new SpanInterner()];
   readonly endpoints: Endpoint4[][] = [[], [], []];
+  /** Objects for the numeric endpoints, made when a packet is built (see PacketColumns.endpointOf). */
+  readonly numericEndpoints = new Map<number, Endpoint4>();
   /** DNS answer lists by row (few rows have them). */
   readonly answers = new Map<number, DnsAnswer[]>();
   /** Values that do not fit their column (a sequence number past 2^32 in mangled text): `row * 8 + field`. */
@@ -195,8 +201,8 @@ export class RecordScanner {
     c.epKind[i] = epKind;
     const src = this.endpoint(s, p, gt, epKind);
     const dst = this.endpoint(s, gt + 3, colon, epKind);
-    c.src[i] = src + 1;
-    c.dst[i] = dst + 1;
+    c.src[i] = src;
+    c.dst[i] = dst;
     if (kind === PROTO_TCP) {
       c.proto[i] = PROTO_TCP;
       if (!starts(s, q, 'Flags [') || !this.tcp(s, q)) c.d[i] = q + 1;
@@ -229,8 +235,8 @@ export class RecordScanner {
         c.d[i] = q + 1;
         return undefined;
       }
-      const sp = this.endpoints[0][src].port;
-      const dp = this.endpoints[0][dst].port;
+      const sp = this.portOf(src, 0);
+      const dp = this.portOf(dst, 0);
       if ((sp === 53 || dp === 53 || sp === 5353 || dp === 5353) && this.dns(s, q)) return undefined;
       c.d[i] = q + 1;
       return undefined;
@@ -240,12 +246,87 @@ export class RecordScanner {
     return undefined;
   }
 
-  /** Endpoint id for the printed `host.port` text at [a, b); one object per distinct text. */
+  /**
+   * The endpoint printed at [a, b), as stored in Chunk.src/dst: `a.b.c.d.port` (the bulk of a capture)
+   * becomes -(address id * 65536 + port) - 1, read from the digits without a lookup of the whole
+   * text; anything else is an id + 1 in the table of distinct texts of its kind.
+   */
   private endpoint(s: string, a: number, b: number, kind: number): number {
+    if (kind !== 1) {
+      const code = this.numericEndpoint(s, a, b);
+      if (code < 0) return code;
+    }
     const table = this.epText[kind];
     const id = table.span(s, a, b);
     const list = this.endpoints[kind];
     if (id === list.length) list.push(endpoint(table.values[id], kind === 0 ? true : kind === 1 ? false : undefined, this.legacy));
+    return id + 1;
+  }
+
+  /** The port of a stored endpoint (undefined when it has none). */
+  portOf(code: number, kind: number): number | undefined {
+    return code < 0 ? (-code - 1) & 0xffff : code === 0 ? undefined : this.endpoints[kind][code - 1].port;
+  }
+
+  /** The address of a stored endpoint. */
+  ipOf(code: number, kind: number): string | undefined {
+    return code < 0 ? this.ipv4[Math.floor((-code - 1) / 65536)] : code === 0 ? undefined : this.endpoints[kind][code - 1].ip;
+  }
+
+  /**
+   * `a.b.c.d.port` in canonical form (no leading zeros, parts ≤ 255, port ≤ 65535) → its code, or 0
+   * for any other text (names, IPv6, odd numbers), which the text table then handles.
+   */
+  private numericEndpoint(s: string, a: number, b: number): number {
+    let k = a;
+    let ip = 0;
+    for (let part = 0; part < 5; part++) {
+      const start = k;
+      let v = 0;
+      while (k < b) {
+        const ch = s.charCodeAt(k);
+        if (ch < 48 || ch > 57) break;
+        v = v * 10 + (ch - 48);
+        k++;
+      }
+      const n = k - start;
+      if (n === 0 || (n > 1 && s.charCodeAt(start) === 48)) return 0;
+      if (part === 4) {
+        if (k !== b || n > 5 || v > 65535) return 0;
+        const id = this.ipv4Id(ip);
+        return id < 32768 ? -(id * 65536 + v) - 1 : 0;
+      }
+      if (n > 3 || v > 255 || k >= b || s.charCodeAt(k) !== 46) return 0;
+      k++;
+      ip = ip * 256 + v;
+    }
+    return 0;
+  }
+
+  private ipv4Id(ip: number): number {
+    const slots = this.ipv4Slots;
+    const mask = slots.length - 1;
+    let k = Math.imul(ip | 0, 0x9e3779b1) >>> 0 & mask;
+    for (;;) {
+      const slot = slots[k];
+      if (slot === 0) break;
+      if (this.ipv4Num[slot - 1] === ip) return slot - 1;
+      k = (k + 1) & mask;
+    }
+    const id = this.ipv4.length;
+    this.ipv4.push(`${ip >>> 24}.${(ip >>> 16) & 255}.${(ip >>> 8) & 255}.${ip & 255}`);
+    this.ipv4Num.push(ip);
+    slots[k] = id + 1;
+    if (this.ipv4.length * 2 > mask) {
+      const next = new Int32Array(slots.length * 2);
+      const m = next.length - 1;
+      for (let n = 0; n < this.ipv4Num.length; n++) {
+        let j = Math.imul(this.ipv4Num[n] | 0, 0x9e3779b1) >>> 0 & m;
+        while (next[j] !== 0) j = (j + 1) & m;
+        next[j] = n + 1;
+      }
+      this.ipv4Slots = next;
+    }
     return id;
   }
 
