@@ -55,7 +55,8 @@ function lineStarts(text: string): { starts: Int32Array; n: number } {
     }
     starts[n++] = i + 1;
   }
-  return { starts, n };
+  // the guess (64 characters a line) can be twice the need: keep only what is used
+  return { starts: starts.length - n > 4096 ? starts.slice(0, n) : starts, n };
 }
 
 export function textLines(text: string): TextLines {
