@@ -44,10 +44,12 @@ export function isLineSource(v: readonly string[] | LineSource): v is LineSource
 }
 
 /** Offsets of the lines of `text`: starts[k] is where line k starts; one more entry past the last `\n`. */
-function lineStarts(text: string): { starts: Int32Array; n: number } {
+function lineStarts(text: string): { starts: Int32Array; n: number; crlf: boolean } {
   let starts = new Int32Array(Math.max(16, (text.length >> 6) + 1));
   let n = 1; // starts[0] = 0
+  let crlf = false;
   for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) {
+    if (!crlf && i > 0 && text.charCodeAt(i - 1) === 13) crlf = true;
     if (n === starts.length) {
       const grown = new Int32Array(starts.length * 2);
       grown.set(starts);
@@ -56,11 +58,11 @@ function lineStarts(text: string): { starts: Int32Array; n: number } {
     starts[n++] = i + 1;
   }
   // the guess (64 characters a line) can be twice the need: keep only what is used
-  return { starts: starts.length - n > 4096 ? starts.slice(0, n) : starts, n };
+  return { starts: starts.length - n > 4096 ? starts.slice(0, n) : starts, n, crlf };
 }
 
 export function textLines(text: string): TextLines {
-  const { starts, n } = lineStarts(text);
+  const { starts, n, crlf } = lineStarts(text);
   /** End of line k's content: before its `\n` (or the text's end) and one `\r` before that. */
   const contentEnd = (k: number): number => {
     let e = k + 1 < n ? starts[k + 1] - 1 : text.length;
@@ -69,7 +71,6 @@ export function textLines(text: string): TextLines {
   };
   // `a\nb\n` has two lines, not three (as `splitLines`); a lone line stays even when empty
   const count = n > 1 && contentEnd(n - 1) === starts[n - 1] ? n - 1 : n;
-  const hasCr = text.indexOf('\r') >= 0;
   return {
     text,
     count,
@@ -78,7 +79,7 @@ export function textLines(text: string): TextLines {
     join: (first, last) => {
       const s = text.slice(starts[first], contentEnd(last));
       // the lines keep a CR that is not their last character; only `\r\n` pairs lose theirs
-      return hasCr && s.indexOf('\r') >= 0 ? s.replace(/\r\n/g, '\n') : s;
+      return crlf ? s.replace(/\r\n/g, '\n') : s;
     },
   };
 }

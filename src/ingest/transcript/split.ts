@@ -79,15 +79,17 @@ const isBlank = (lines: LineSource, k: number): boolean => lines.lead(k) < 0;
  * (commandLine says so too): deciding it from that character spares a capture's million lines
  * a string each.
  */
-function commandAt(lines: LineSource, k: number) {
-  const c = lines.lead(k);
-  return c < 0 || (c >= 48 && c <= 57) ? undefined : commandLine(lines.at(k));
+function commandAt(lines: LineSource, k: number, lead = lines.lead(k)) {
+  return lead < 0 || (lead >= 48 && lead <= 57) ? undefined : commandLine(lines.at(k));
 }
 
 /** Paragraph end (exclusive index) starting at `from`: the next blank line or command line. */
 function paragraphEnd(lines: LineSource, from: number): number {
   let k = from;
-  while (k < lines.count && !isBlank(lines, k) && (k === from || !commandAt(lines, k))) k++;
+  for (; k < lines.count; k++) {
+    const lead = lines.lead(k);
+    if (lead < 0 || (k > from && commandAt(lines, k, lead))) break;
+  }
   return k;
 }
 
