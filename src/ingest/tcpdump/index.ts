@@ -2,9 +2,9 @@ import type { Capture, Evidence } from '../../model';
 import { registerFormat } from '../registry';
 import type { FormatSpec, ParseInput, ParseResult } from '../types';
 import { Chunk } from './columns/chunk';
-import { headerOrTrailer } from './columns/lineKinds';
 import { clearRow, NET_OTHER, RecordScanner } from './columns/recordScanner';
-import { scanCapture } from './columns/scanCapture';
+import { headerOrTrailer, scanCapture, type ScannedCapture } from './columns/scanCapture';
+import { remapResult, unflattenBlock } from '../transcript/lineMap';
 import type { PacketColumns } from './columns/packetColumns';
 import { readStamp } from './scan';
 import { looksFlattened, unflattenTcpdump } from './unflatten';
@@ -30,8 +30,17 @@ function captureOf(table: PacketColumns, uri: string): Capture[] {
 }
 
 export function parseTcpdump(input: ParseInput): ParseResult {
-  const { table, records, unparsed } = scanCapture(input.text, input.uri, input.firstLine ?? 1);
-  return { format: FORMAT, facts: captureOf(table, input.uri), records, unparsed };
+  const { text, uri } = input;
+  const base = input.firstLine ?? 1;
+  const scanned = scanCapture(text, uri, base);
+  if (scanned !== 'flattened') return { format: FORMAT, facts: captureOf(scanned.table, uri), records: scanned.records, unparsed: scanned.unparsed };
+  // newlines were lost somewhere: cut every line into its records, read that, then point back at the text as given
+  const lines = text.split('\n').map((l) => (l.charCodeAt(l.length - 1) === 13 ? l.slice(0, -1) : l));
+  const { text: cut, map } = unflattenBlock(tcpdumpFormat, lines, base);
+  const again = scanCapture(cut ?? lines.join('\n'), uri, map ? 1 : base, true) as ScannedCapture;
+  const result: ParseResult = { format: FORMAT, facts: captureOf(again.table, uri), records: again.records, unparsed: again.unparsed };
+  if (map) remapResult(result, map, uri);
+  return result;
 }
 
 /** Share of the first lines that look like tcpdump output (also when flattened). */
@@ -52,7 +61,7 @@ export function sniffTcpdump(lines: readonly string[]): number {
     for (const p of pieces) {
       if (headerOrTrailer(p)) { ok++; continue; }
       const stamp = readStamp(p, 0);
-      if (stamp && scanner.scan(p, row, 0, 0, stamp.end, stamp.t) === undefined && row.net[0] !== NET_OTHER) ok++;
+      if (stamp && scanner.scan(p, 0, p.length, row, 0, 0, stamp.end, stamp.t) === undefined && row.net[0] !== NET_OTHER) ok++;
       clearRow(row, 0);
     }
     if (ok > 0 && ok >= pieces.length / 2) hits++;

@@ -52,23 +52,64 @@ export interface Stamp {
 
 const STAMP: Stamp = { end: -1, t: 0 };
 
-function twoDigits(s: string, i: number): number {
+/**
+ * A capture timestamp at `i`: `HH:MM:SS.ffffff` (default), `YYYY-MM-DD HH:MM:SS.ffffff` (-tttt) or
+ * `EPOCH.ffffff` (-tt). Returns a shared scratch object (copy what you need) or undefined.
+ * The stamp must be followed by a space or the end of the text (or `e`, the end of the line).
+ */
+export function readStamp(s: string, i: number, e = s.length): Stamp | undefined {
+  const c0 = s.charCodeAt(i);
+  if (!(c0 >= 48 && c0 <= 57) || i >= e) return undefined;
+  const c2 = ch(s, i + 2, e);
+  let t = -1;
+  if (c2 === 58) {
+    t = timeOfDay(s, i, e);
+  } else if (ch(s, i + 4, e) === 45 && ch(s, i + 7, e) === 45 && ch(s, i + 10, e) === 32
+    && twoDigits(s, i, e) >= 0 && twoDigits(s, i + 2, e) >= 0 && twoDigits(s, i + 5, e) >= 0 && twoDigits(s, i + 8, e) >= 0) {
+    t = timeOfDay(s, i + 11, e);
+  } else {
+    // -tt: seconds since the epoch, 9 or 10 digits, a dot, the fraction.
+    let j = i;
+    let n = 0;
+    while (j < e && j < i + 11 && isDigit(s.charCodeAt(j))) { n = n * 10 + (s.charCodeAt(j) - 48); j++; }
+    if (j - i >= 9 && ch(s, j, e) === 46) {
+      let k = j + 1;
+      let frac = 0;
+      let scale = 1;
+      while (k < e && k < j + 10 && isDigit(s.charCodeAt(k))) { frac = frac * 10 + (s.charCodeAt(k) - 48); scale *= 10; k++; }
+      if (k > j + 1) { STAMP.end = k; t = n + frac / scale; }
+    }
+  }
+  if (t < 0) return undefined;
+  const after = ch(s, STAMP.end, e);
+  if (!(Number.isNaN(after) || after === 32 || after === 9)) return undefined;
+  STAMP.t = t;
+  return STAMP;
+}
+
+/** The character at `k`, NaN at or past `e`. */
+function ch(s: string, k: number, e: number): number {
+  return k < e ? s.charCodeAt(k) : NaN;
+}
+
+function twoDigits(s: string, i: number, e: number): number {
+  if (i + 1 >= e) return -1;
   const a = s.charCodeAt(i) - 48;
   const b = s.charCodeAt(i + 1) - 48;
   return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
 }
 
 /** `HH:MM:SS.frac` at `i` → seconds since midnight, or -1. */
-function timeOfDay(s: string, i: number): number {
-  if (s.charCodeAt(i + 2) !== 58 || s.charCodeAt(i + 5) !== 58 || s.charCodeAt(i + 8) !== 46) return -1;
-  const h = twoDigits(s, i);
-  const m = twoDigits(s, i + 3);
-  const sec = twoDigits(s, i + 6);
+function timeOfDay(s: string, i: number, e: number): number {
+  if (ch(s, i + 2, e) !== 58 || ch(s, i + 5, e) !== 58 || ch(s, i + 8, e) !== 46) return -1;
+  const h = twoDigits(s, i, e);
+  const m = twoDigits(s, i + 3, e);
+  const sec = twoDigits(s, i + 6, e);
   if (h < 0 || m < 0 || sec < 0 || h > 23 || m > 59 || sec > 60) return -1;
   let j = i + 9;
   let frac = 0;
   let scale = 1;
-  while (j < s.length && j < i + 18) {
+  while (j < e && j < i + 18) {
     const c = s.charCodeAt(j);
     if (c < 48 || c > 57) break;
     frac = frac * 10 + (c - 48);
@@ -78,41 +119,6 @@ function timeOfDay(s: string, i: number): number {
   if (j === i + 9) return -1;
   STAMP.end = j;
   return h * 3600 + m * 60 + sec + frac / scale;
-}
-
-/**
- * A capture timestamp at `i`: `HH:MM:SS.ffffff` (default), `YYYY-MM-DD HH:MM:SS.ffffff` (-tttt) or
- * `EPOCH.ffffff` (-tt). Returns a shared scratch object (copy what you need) or undefined.
- * The stamp must be followed by a space or the end of the text.
- */
-export function readStamp(s: string, i: number): Stamp | undefined {
-  const c0 = s.charCodeAt(i);
-  if (!(c0 >= 48 && c0 <= 57)) return undefined;
-  const c2 = s.charCodeAt(i + 2);
-  let t = -1;
-  if (c2 === 58) {
-    t = timeOfDay(s, i);
-  } else if (s.charCodeAt(i + 4) === 45 && s.charCodeAt(i + 7) === 45 && s.charCodeAt(i + 10) === 32
-    && twoDigits(s, i) >= 0 && twoDigits(s, i + 2) >= 0 && twoDigits(s, i + 5) >= 0 && twoDigits(s, i + 8) >= 0) {
-    t = timeOfDay(s, i + 11);
-  } else {
-    // -tt: seconds since the epoch, 9 or 10 digits, a dot, the fraction.
-    let j = i;
-    let n = 0;
-    while (j < s.length && j < i + 11 && isDigit(s.charCodeAt(j))) { n = n * 10 + (s.charCodeAt(j) - 48); j++; }
-    if (j - i >= 9 && s.charCodeAt(j) === 46) {
-      let k = j + 1;
-      let frac = 0;
-      let scale = 1;
-      while (k < s.length && k < j + 10 && isDigit(s.charCodeAt(k))) { frac = frac * 10 + (s.charCodeAt(k) - 48); scale *= 10; k++; }
-      if (k > j + 1) { STAMP.end = k; t = n + frac / scale; }
-    }
-  }
-  if (t < 0) return undefined;
-  const after = s.charCodeAt(STAMP.end);
-  if (!(Number.isNaN(after) || after === 32 || after === 9)) return undefined;
-  STAMP.t = t;
-  return STAMP;
 }
 
 /**

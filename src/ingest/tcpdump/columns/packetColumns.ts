@@ -14,9 +14,7 @@ const FIRST_CHUNK = 64;
 export class PacketColumns implements PacketTable {
   readonly chunks: Chunk[] = [];
   size = 0;
-  /** Rows whose continuation lines came out of a flattened line, kept as read. */
-  readonly contOverride = new Map<number, string[]>();
-  /** Rows whose first line is a piece of a flattened line: the 1-based column it starts at. */
+  /** Rows whose first line was a piece of a flattened line: the 1-based column it starts at (see remapLines). */
   readonly columns = new Map<number, number>();
   private built: (Packet | undefined)[] | undefined;
 
@@ -107,9 +105,7 @@ export class PacketColumns implements PacketTable {
   }
 
   /** The record's continuation lines, trimmed, blank ones left out. */
-  private conts(i: number, c: Chunk, j: number): string[] | undefined {
-    const o = this.contOverride.get(i);
-    if (o) return o;
+  private conts(c: Chunk, j: number): string[] | undefined {
     const from = c.at[j] + c.len[j];
     const to = c.endAt[j];
     if (to <= from) return undefined;
@@ -127,7 +123,7 @@ export class PacketColumns implements PacketTable {
     const c = this.chunks[i >>> CHUNK_BITS];
     const j = i & CHUNK_MASK;
     const first = this.first(c, j);
-    const cont = this.conts(i, c, j);
+    const cont = this.conts(c, j);
     let s = first;
     let extra: string[] | undefined;
     if (cont !== undefined) {

@@ -1,6 +1,7 @@
 import type { Endpoint4 } from '../../../model';
 import { endpoint, isIPv4, isServiceName } from '../endpoints';
-import { END, Interner, isDigit, isMacAt, readStamp, readUint, skipSpaces, wordEnd } from '../scan';
+import { Interner, isDigit } from '../scan';
+import { at, charE, END, findE, isMacAtE, lastFindE, readUintE, skipSpacesE, wordEndE } from './bounded';
 import { HAS, type Chunk } from './chunk';
 import { SpanInterner } from './spanInterner';
 
@@ -49,21 +50,41 @@ export class RecordScanner {
     this.echoReply = this.strings.str('echo reply');
   }
 
+  /** Where the -v address line is, for a record read in place (see `scan`); -1: none. */
+  private jumpAt = -1;
+  private jumpEnd = -1;
+  /** Set when the record continued on its address line. */
+  jumped = false;
+  /** Span offsets are stored relative to this (the record's start in the joined text). */
+  private base = 0;
+
   /**
-   * Fills the row; returns undefined, or why `s` is not a packet (the row is then cleared).
-   * `stampEnd`/`t`: the timestamp the caller already read at the start of `s` (stampEnd 0: none).
+   * Fills the row from the record at s[p, e); returns undefined, or why it is not a packet (the
+   * row is then cleared). `s` is the whole capture (or a cut-out record), `p` where the record
+   * starts. `stampEnd`/`t`: the timestamp the caller already read there (stampEnd 0: none).
+   * `jumpAt`/`jumpEnd`: the -v address line of a record whose first line ends with its IP header,
+   * read in place as if it were appended after a space (-1: none); check `jumped` afterwards.
    */
-  scan(s: string, c: Chunk, i: number, row: number, stampEnd: number, t: number): string | undefined {
+  scan(s: string, p: number, e: number, c: Chunk, i: number, row: number, stampEnd: number, t: number, jumpAt = -1, jumpEnd = -1): string | undefined {
     this.c = c;
     this.i = i;
     this.row = row;
-    const why = this.fill(s, stampEnd, t);
+    this.base = p;
+    this.jumpAt = jumpAt;
+    this.jumpEnd = jumpEnd;
+    this.jumped = false;
+    const why = this.fill(s, p, e, stampEnd, t);
     if (why !== undefined) clearRow(c, i);
     return why;
   }
 
   private id(s: string, a: number, b: number): number {
     return this.strings.span(s, a, b) + 1;
+  }
+
+  /** An offset stored in a span column: relative to the record, plus one. */
+  private rel(k: number): number {
+    return k - this.base + 1;
   }
 
   /** Stores a number that should fit 32 bits; keeps it aside when it does not. */
@@ -77,122 +98,127 @@ export class RecordScanner {
     else { col[this.i] = -1; this.wide.set(this.row * 8 + field, v); }
   }
 
-  private fill(s: string, stampEnd: number, t: number): string | undefined {
+  private fill(s: string, p: number, e: number, stampEnd: number, t: number): string | undefined {
     const c = this.c;
     const i = this.i;
-    let p = 0;
     const stamped = stampEnd > 0;
     if (stamped) {
-      c.stampLen[i] = stampEnd;
+      c.stampLen[i] = stampEnd - p;
       c.t[i] = t;
-      p = skipSpaces(s, stampEnd);
+      p = skipSpacesE(s, stampEnd, e);
     }
     // -i any: interface and direction columns
-    const w1 = wordEnd(s, p);
-    const p2 = skipSpaces(s, w1);
-    const dir = direction(s, p2);
+    const w1 = wordEndE(s, p, e);
+    const p2 = skipSpacesE(s, w1, e);
+    const dir = direction(s, p2, e);
     if (dir !== 0 && w1 > p) {
       c.iface[i] = this.id(s, p, w1);
       c.dir[i] = dir;
-      p = skipSpaces(s, p2 + DIR_LEN[dir]);
+      p = skipSpacesE(s, p2 + DIR_LEN[dir], e);
     }
     let network: number;
     // -e on -i any: `ifindex 4 f6:ee:66:1d:2b:72 ethertype IPv4 (0x0800), length 104: `
-    if (starts(s, p, 'ifindex ')) {
-      readUint(s, p + 8);
-      p = skipSpaces(s, END);
+    if (at(s, p, e, 'ifindex ')) {
+      readUintE(s, p + 8, e);
+      p = skipSpacesE(s, END, e);
     }
-    if (isMacAt(s, p)) {
+    if (isMacAtE(s, p, e)) {
       c.srcMac[i] = this.id(s, p, p + 17);
       p += 17;
-      if (starts(s, p, ' > ') && isMacAt(s, p + 3)) {
+      if (at(s, p, e, ' > ') && isMacAtE(s, p + 3, e)) {
         c.dstMac[i] = this.id(s, p + 3, p + 20);
         p += 20;
       }
-      if (s.charCodeAt(p) === 44) p++;
-      p = skipSpaces(s, p);
-      if (!starts(s, p, 'ethertype ')) return this.other(s, p, stamped, NET_OTHER);
-      const et = wordEnd(s, p + 10);
+      if (charE(s, p, e) === 44) p++;
+      p = skipSpacesE(s, p, e);
+      if (!at(s, p, e, 'ethertype ')) return this.other(p, stamped, NET_OTHER);
+      const et = wordEndE(s, p + 10, e);
       const n = et - p - 10;
-      network = n === 4 && starts(s, p + 10, 'IPv4') ? NET_IP : n === 4 && starts(s, p + 10, 'IPv6') ? NET_IP6 : n === 3 && starts(s, p + 10, 'ARP') ? NET_ARP : NET_OTHER;
-      const colon = s.indexOf(': ', et);
-      if (colon < 0) return this.other(s, et, stamped, network);
+      network = n === 4 && at(s, p + 10, e, 'IPv4') ? NET_IP : n === 4 && at(s, p + 10, e, 'IPv6') ? NET_IP6 : n === 3 && at(s, p + 10, e, 'ARP') ? NET_ARP : NET_OTHER;
+      const colon = findE(s, ': ', et, e);
+      if (colon < 0) return this.other(et, stamped, network);
       p = colon + 2;
-    } else if (starts(s, p, 'IP ')) {
+    } else if (at(s, p, e, 'IP ')) {
       network = NET_IP; p += 3;
-    } else if (starts(s, p, 'IP6 ')) {
+    } else if (at(s, p, e, 'IP6 ')) {
       network = NET_IP6; p += 4;
-    } else if (starts(s, p, 'ARP, ')) {
+    } else if (at(s, p, e, 'ARP, ')) {
       network = NET_ARP; p += 5;
     } else if (stamped) {
-      return this.other(s, p, true, NET_OTHER);
+      return this.other(p, true, NET_OTHER);
     } else {
       return 'not a tcpdump packet line';
     }
     if (network === NET_ARP) {
       c.net[i] = NET_ARP;
       c.proto[i] = PROTO_ARP;
-      const op = this.arp(s, p);
-      this.trailingLength(s, p);
-      if (op === ARP_OTHER) c.d[i] = p + 1;
+      const op = this.arp(s, p, e);
+      this.trailingLength(s, p, e);
+      if (op === ARP_OTHER) c.d[i] = this.rel(p);
       return undefined;
     }
-    if (network === NET_OTHER) return this.other(s, p, true, network);
+    if (network === NET_OTHER) return this.other(p, true, network);
     c.net[i] = network;
-    return this.ip(s, p);
+    return this.ip(s, p, e);
   }
 
   /** A packet whose network layer is not decoded: the rest of the line is its info. */
-  private other(s: string, p: number, isPacket: boolean, network: number): string | undefined {
+  private other(p: number, isPacket: boolean, network: number): string | undefined {
     if (!isPacket) return 'not a tcpdump packet line';
     this.c.net[this.i] = network;
     this.c.proto[this.i] = PROTO_OTHER;
-    this.c.d[this.i] = p + 1;
+    this.c.d[this.i] = this.rel(p);
     return undefined;
   }
 
-  private ip(s: string, p: number): string | undefined {
+  private ip(s: string, p: number, e: number): string | undefined {
     const c = this.c;
     const i = this.i;
     let proto: string | undefined;
-    if (s.charCodeAt(p) === 40) {
+    if (s.charCodeAt(p) === 40 && p < e) {
       // -v header: `(tos 0x0, ttl 64, id 8860, offset 0, flags [DF], proto ICMP (1), length 84)`
       let depth = 0;
       let q = p;
-      for (; q < s.length; q++) {
+      for (; q < e; q++) {
         const ch = s.charCodeAt(q);
         if (ch === 40) depth++;
         else if (ch === 41 && --depth === 0) break;
       }
       const h = p + 1;
       const ttlAt = firstKey(s, h, q, 'ttl ', 'hlim ', true);
-      if (ttlAt >= 0) { const v = readUint(s, ttlAt); if (v < 32766) c.ttl[i] = v + 1; else { c.ttl[i] = -1; this.wide.set(this.row * 8 + 1, v); } }
+      if (ttlAt >= 0) { const v = readUintE(s, ttlAt, q); if (v < 32766) c.ttl[i] = v + 1; else { c.ttl[i] = -1; this.wide.set(this.row * 8 + 1, v); } }
       const idAt = firstKey(s, h, q, 'id ', 'id ', true);
-      if (idAt >= 0) this.plus1(c.ipId, 2, readUint(s, idAt));
+      if (idAt >= 0) this.plus1(c.ipId, 2, readUintE(s, idAt, q));
       const prAt = firstKey(s, h, q, 'proto ', 'next-header ', false);
       if (prAt >= 0) proto = protoWord(s, prAt, q);
-      p = skipSpaces(s, q + 1);
+      if (q === e - 1 && this.jumpAt >= 0) {
+        // the addresses are on the next line: read on there, with offsets as in "first line + ' ' + it"
+        this.base = this.jumpAt - (e - this.base) - 1;
+        p = this.jumpAt;
+        e = this.jumpEnd;
+        this.jumped = true;
+      } else p = skipSpacesE(s, q + 1, e);
     }
     const stamped = c.stampLen[i] !== 0;
-    const gt = s.indexOf(' > ', p);
-    if (gt < 0) return stamped ? this.other(s, p, true, c.net[i]) : 'no "SRC > DST" in an IP line';
-    let colon = s.indexOf(': ', gt + 3);
+    const gt = findE(s, ' > ', p, e);
+    if (gt < 0) return stamped ? this.other(p, true, c.net[i]) : 'no "SRC > DST" in an IP line';
+    let colon = findE(s, ': ', gt + 3, e);
     let payloadAt: number;
     if (colon < 0) {
-      if (s.charCodeAt(s.length - 1) !== 58) return stamped ? this.other(s, p, true, c.net[i]) : 'no ":" after the destination';
-      colon = s.length - 1;
-      payloadAt = s.length;
+      if (s.charCodeAt(e - 1) !== 58) return stamped ? this.other(p, true, c.net[i]) : 'no ":" after the destination';
+      colon = e - 1;
+      payloadAt = e;
     } else payloadAt = colon + 2;
     // what the payload says decides whether the endpoints carry ports
     let q = payloadAt;
-    if (s.charCodeAt(q) === 91) { // [udp sum ok] / [bad udp cksum ...] / [icmp6 sum ok]
-      const close = s.indexOf('] ', q);
+    if (charE(s, q, e) === 91) { // [udp sum ok] / [bad udp cksum ...] / [icmp6 sum ok]
+      const close = findE(s, '] ', q, e);
       if (close > 0) q = close + 2;
     }
-    if (starts(s, q, 'HBH ')) q += 4;
+    if (at(s, q, e, 'HBH ')) q += 4;
     let kind: number;
-    if (starts(s, q, 'Flags [')) kind = PROTO_TCP;
-    else if (starts(s, q, 'ICMP')) kind = PROTO_ICMP;
+    if (at(s, q, e, 'Flags [')) kind = PROTO_TCP;
+    else if (at(s, q, e, 'ICMP')) kind = PROTO_ICMP;
     else if (proto === 'TCP') kind = PROTO_TCP;
     else if (proto === 'UDP') kind = PROTO_UDP;
     else if (proto === 'ICMP' || proto === 'ICMPv6') kind = PROTO_ICMP;
@@ -205,44 +231,44 @@ export class RecordScanner {
     c.dst[i] = dst;
     if (kind === PROTO_TCP) {
       c.proto[i] = PROTO_TCP;
-      if (!starts(s, q, 'Flags [') || !this.tcp(s, q)) c.d[i] = q + 1;
+      if (!at(s, q, e, 'Flags [') || !this.tcp(s, q, e)) c.d[i] = this.rel(q);
       return undefined;
     }
     if (kind === PROTO_ICMP) {
-      const six = starts(s, q, 'ICMP6');
+      const six = at(s, q, e, 'ICMP6');
       c.proto[i] = six || c.net[i] === NET_IP6 ? PROTO_ICMP6 : PROTO_ICMP;
-      if (starts(s, q, 'ICMP')) {
-        this.icmp(s, q + (six ? 5 : 4));
-        this.trailingLength(s, q);
-      } else c.d[i] = q + 1;
+      if (at(s, q, e, 'ICMP')) {
+        this.icmp(s, q + (six ? 5 : 4), e);
+        this.trailingLength(s, q, e);
+      } else c.d[i] = this.rel(q);
       return undefined;
     }
     if (kind === PROTO_UDP) {
       c.proto[i] = PROTO_UDP;
-      if (starts(s, q, 'UDP, length ')) {
-        const n = readUint(s, q + 12);
+      if (at(s, q, e, 'UDP, length ')) {
+        const n = readUintE(s, q + 12, e);
         if (!Number.isNaN(n)) this.plus1(c.length, 0, n);
         return undefined;
       }
-      const otv = starts(s, q, 'OTV, ');
-      if (otv || starts(s, q, 'VXLAN, ')) {
+      const otv = at(s, q, e, 'OTV, ');
+      if (otv || at(s, q, e, 'VXLAN, ')) {
         const key = otv ? 'instance ' : 'vni ';
-        const at = s.indexOf(key, q);
-        if (at > 0) {
-          const v = readUint(s, at + key.length);
+        const k = findE(s, key, q, e);
+        if (k > 0) {
+          const v = readUintE(s, k + key.length, e);
           if (!Number.isNaN(v)) { c.has[i] |= HAS.VNI; this.u32(c.u5, 7, v); }
         }
-        c.d[i] = q + 1;
+        c.d[i] = this.rel(q);
         return undefined;
       }
       const sp = this.portOf(src, 0);
       const dp = this.portOf(dst, 0);
-      if ((sp === 53 || dp === 53 || sp === 5353 || dp === 5353) && this.dns(s, q)) return undefined;
-      c.d[i] = q + 1;
+      if ((sp === 53 || dp === 53 || sp === 5353 || dp === 5353) && this.dns(s, q, e)) return undefined;
+      c.d[i] = this.rel(q);
       return undefined;
     }
     c.proto[i] = PROTO_OTHER;
-    c.d[i] = q + 1;
+    c.d[i] = this.rel(q);
     return undefined;
   }
 
@@ -331,10 +357,11 @@ export class RecordScanner {
   }
 
   /** `length N` as the last field of a summary (TCP/UDP/ICMP/ARP print it there). */
-  private trailingLength(s: string, from: number): void {
-    const k = s.lastIndexOf('length ');
-    if (k < from) return;
-    const n = readUint(s, k + 7);
+  /** `length N` as the last field of a summary (TCP/UDP/ICMP/ARP print it there). */
+  private trailingLength(s: string, from: number, e: number): void {
+    const k = lastFindE(s, 'length ', from, e);
+    if (k < 0) return;
+    const n = readUintE(s, k + 7, e);
     if (!Number.isNaN(n)) this.plus1(this.c.length, 0, n);
   }
 
@@ -342,62 +369,62 @@ export class RecordScanner {
    * `Flags [P.], [cksum 0x.. (correct), ]seq 1:95, ack 1, win 507, options [mss 1410,...], length 94[: HTTP: GET / HTTP/1.1]`
    * `p` points at `Flags [`. False when the flags never close.
    */
-  private tcp(s: string, p: number): boolean {
-    const close = s.indexOf(']', p + 7);
+  private tcp(s: string, p: number, e: number): boolean {
+    const close = findE(s, ']', p + 7, e);
     if (close < 0) return false;
     const c = this.c;
     const i = this.i;
     c.has[i] |= HAS.TCP;
     c.k1[i] = this.id(s, p + 7, close);
     let k = close + 1;
-    while (k < s.length) {
+    while (k < e) {
       // each field: ", name value"
       if (s.charCodeAt(k) !== 44) break;
-      k = skipSpaces(s, k + 1);
-      const ch = s.charCodeAt(k);
-      if (ch === 115 && starts(s, k, 'seq ')) { // seq a[:b]
-        const a = readUint(s, k + 4);
+      k = skipSpacesE(s, k + 1, e);
+      const ch = charE(s, k, e);
+      if (ch === 115 && at(s, k, e, 'seq ')) { // seq a[:b]
+        const a = readUintE(s, k + 4, e);
         if (Number.isNaN(a)) break;
         c.has[i] |= HAS.U1; this.u32(c.u1, 3, a);
         k = END;
-        if (s.charCodeAt(k) === 58) {
-          const b = readUint(s, k + 1);
+        if (charE(s, k, e) === 58) {
+          const b = readUintE(s, k + 1, e);
           if (!Number.isNaN(b)) { c.has[i] |= HAS.U2; this.u32(c.u2, 4, b); k = END; }
         }
-      } else if (ch === 97 && starts(s, k, 'ack ')) {
-        const a = readUint(s, k + 4);
+      } else if (ch === 97 && at(s, k, e, 'ack ')) {
+        const a = readUintE(s, k + 4, e);
         if (Number.isNaN(a)) break;
         c.has[i] |= HAS.U3; this.u32(c.u3, 5, a);
         k = END;
-      } else if (ch === 119 && starts(s, k, 'win ')) {
-        const a = readUint(s, k + 4);
+      } else if (ch === 119 && at(s, k, e, 'win ')) {
+        const a = readUintE(s, k + 4, e);
         if (Number.isNaN(a)) break;
         c.has[i] |= HAS.U4; this.u32(c.u4, 6, a);
         k = END;
-      } else if (ch === 111 && starts(s, k, 'options [')) {
-        const end = s.indexOf(']', k + 9);
+      } else if (ch === 111 && at(s, k, e, 'options [')) {
+        const end = findE(s, ']', k + 9, e);
         if (end < 0) break;
-        c.a[i] = k + 9 + 1;
-        c.b[i] = end + 1;
-        if (starts(s, k + 9, 'mss ')) {
-          const m = readUint(s, k + 13);
+        c.a[i] = this.rel(k + 9);
+        c.b[i] = this.rel(end);
+        if (at(s, k + 9, e, 'mss ')) {
           // the digits stop at the closing bracket at the latest
+          const m = readUintE(s, k + 13, e);
           if (!Number.isNaN(m)) { c.has[i] |= HAS.U5; this.u32(c.u5, 7, m); }
         }
         k = end + 1;
-      } else if (ch === 108 && starts(s, k, 'length ')) {
-        const n = readUint(s, k + 7);
+      } else if (ch === 108 && at(s, k, e, 'length ')) {
+        const n = readUintE(s, k + 7, e);
         if (Number.isNaN(n)) break;
         this.plus1(c.length, 0, n);
         k = END;
         // `length 94: HTTP: GET / HTTP/1.1` or `length 74: HTTP, length: 74` (-v, request on the next line)
-        if (starts(s, k, ': HTTP: ')) c.c[i] = k + 8 + 1;
-        else if (starts(s, k, ': HTTP')) c.has[i] |= HAS.FLAG;
+        if (at(s, k, e, ': HTTP: ')) c.c[i] = this.rel(k + 8);
+        else if (at(s, k, e, ': HTTP')) c.has[i] |= HAS.FLAG;
         break;
       } else {
         // cksum 0x1681 (incorrect -> 0x4a05), urg 1, sackOK ...: skip to the next top-level comma
         let depth = 0;
-        while (k < s.length) {
+        while (k < e) {
           const d = s.charCodeAt(k);
           if (d === 40 || d === 91) depth++;
           else if (d === 41 || d === 93) depth--;
@@ -416,13 +443,13 @@ export class RecordScanner {
    *   -v       `12345*- q: A? name. 1/0/0 name. [30s] A 10.103.129.86 (98)`
    * False (and nothing written) when it is not one.
    */
-  private dns(s: string, p: number): boolean {
-    const id = readUint(s, p);
+  private dns(s: string, p: number, e: number): boolean {
+    const id = readUintE(s, p, e);
     if (Number.isNaN(id) || id > 65535) return false;
     let k = END;
     // flag characters glued to the id
     const flagsAt = k;
-    while (k < s.length) {
+    while (k < e) {
       const ch = s.charCodeAt(k);
       if (ch === 32) break;
       if (ch === 43 || ch === 42 || ch === 45 || ch === 124 || ch === 36 || ch === 33 || ch === 37) { k++; continue; }
@@ -434,40 +461,40 @@ export class RecordScanner {
     let response = false;
     c.has[i] |= HAS.DNS | HAS.U1;
     c.u1[i] = id;
-    k = skipSpaces(s, k);
+    k = skipSpacesE(s, k, e);
     let sawQuestion = false;
-    while (k < s.length) {
-      const we = wordEnd(s, k);
+    while (k < e) {
+      const we = wordEndE(s, k, e);
       const ch = s.charCodeAt(k);
       if (ch === 40) break; // (len)
-      if (ch === 91) { k = skipSpaces(s, we); continue; } // [1au], [b2&3=0x..]
+      if (ch === 91) { k = skipSpacesE(s, we, e); continue; } // [1au], [b2&3=0x..]
       const rcode = rcodeAt(s, k, we);
-      if (rcode !== undefined && we - k === rcode.length) { c.k4[i] = this.strings.str(rcode) + 1; response = true; k = skipSpaces(s, we); continue; }
+      if (rcode !== undefined && we - k === rcode.length) { c.k4[i] = this.strings.str(rcode) + 1; response = true; k = skipSpacesE(s, we, e); continue; }
       const n = we - k;
       if (n > 1 && ch === 42 || n === 1 && ch === 45 || n === 2 && ch === 42 && s.charCodeAt(k + 1) === 45 || n === 1 && ch === 124) {
         // flags printed after an rcode: `NXDomain*-`
-        flags = (flags ?? '') + s.slice(k, we); k = skipSpaces(s, we); continue;
+        flags = (flags ?? '') + s.slice(k, we); k = skipSpacesE(s, we, e); continue;
       }
-      if (n === 2 && ch === 113 && s.charCodeAt(k + 1) === 58) { response = true; k = skipSpaces(s, we); continue; } // q:
+      if (n === 2 && ch === 113 && s.charCodeAt(k + 1) === 58) { response = true; k = skipSpacesE(s, we, e); continue; } // q:
       if (n > 0 && s.charCodeAt(we - 1) === 63 && !sawQuestion) {
         sawQuestion = true;
         c.k2[i] = this.id(s, k, we - 1);
-        const ns = skipSpaces(s, we);
-        const ne = wordEnd(s, ns);
-        if (ns < s.length && s.charCodeAt(ns) !== 40) { c.k3[i] = this.id(s, ns, ne); k = skipSpaces(s, ne); } else k = ns;
+        const ns = skipSpacesE(s, we, e);
+        const ne = wordEndE(s, ns, e);
+        if (ns < e && s.charCodeAt(ns) !== 40) { c.k3[i] = this.id(s, ns, ne); k = skipSpacesE(s, ne, e); } else k = ns;
         continue;
       }
       if (isDigit(ch) && countsAt(s, k, we)) {
-        const a = s.indexOf('/', k);
-        const b = s.indexOf('/', a + 1);
-        const e = s.indexOf('/', b + 1);
+        const a = findE(s, '/', k, we);
+        const b = findE(s, '/', a + 1, we);
+        const f = findE(s, '/', b + 1, we);
         c.has[i] |= HAS.U2 | HAS.U3 | HAS.U4;
         this.u32(c.u2, 4, Number(s.slice(k, a)));
         this.u32(c.u3, 5, Number(s.slice(a + 1, b)));
-        this.u32(c.u4, 6, Number(s.slice(b + 1, e >= 0 && e < we ? e : we)));
+        this.u32(c.u4, 6, Number(s.slice(b + 1, f >= 0 ? f : we)));
         response = true;
-        k = skipSpaces(s, we);
-        const answers = readAnswers(s, k);
+        k = skipSpacesE(s, we, e);
+        const answers = readAnswers(s, k, e);
         if (answers.list.length) this.answers.set(this.row, answers.list);
         k = answers.end;
         continue;
@@ -477,10 +504,10 @@ export class RecordScanner {
         c.k4[i] = this.strings.str(rcode) + 1;
         response = true;
         if (we - k > rcode.length) flags = (flags ?? '') + s.slice(k + rcode.length, we);
-        k = skipSpaces(s, we);
+        k = skipSpacesE(s, we, e);
         continue;
       }
-      k = skipSpaces(s, we);
+      k = skipSpacesE(s, we, e);
     }
     if (flags !== undefined) c.k1[i] = this.strings.str(flags) + 1;
     if (response) c.has[i] |= HAS.FLAG;
@@ -492,33 +519,33 @@ export class RecordScanner {
    * `ICMP time exceeded in-transit, length 92`, `ICMP6, echo request, id 1, seq 0, length 64`,
    * `ICMP6, neighbor solicitation, who has fd00::53, length 32`. `p` points after `ICMP`/`ICMP6`.
    */
-  private icmp(s: string, p: number): void {
+  private icmp(s: string, p: number, e: number): void {
     const c = this.c;
     const i = this.i;
     c.has[i] |= HAS.ICMP;
     let k = p;
-    if (s.charCodeAt(k) === 44) k++;
-    k = skipSpaces(s, k);
-    const comma = s.indexOf(',', k);
-    const headEnd = comma < 0 ? s.length : comma;
+    if (charE(s, k, e) === 44) k++;
+    k = skipSpacesE(s, k, e);
+    const comma = findE(s, ',', k, e);
+    const headEnd = comma < 0 ? e : comma;
     let type: number;
-    if (endsWithAt(s, k, headEnd, ' unreachable') || starts(s, k, 'destination unreachable') && headEnd - k >= 23) {
-      c.a[i] = k + 1;
-      c.b[i] = s.length + 1;
+    if (endsWithAt(s, k, headEnd, ' unreachable') || at(s, k, e, 'destination unreachable') && headEnd - k >= 23) {
+      c.a[i] = this.rel(k);
+      c.b[i] = this.rel(e);
       const head = s.slice(k, headEnd);
-      const which = / (port|host|net|protocol|proto)\b/.exec(head) ?? /unreachable (port|host|net|protocol|address|route)/.exec(s.slice(k, k + 80));
+      const which = / (port|host|net|protocol|proto)\b/.exec(head) ?? /unreachable (port|host|net|protocol|address|route)/.exec(s.slice(k, Math.min(k + 80, e)));
       type = this.strings.str(which ? `${which[1] === 'proto' ? 'protocol' : which[1]} unreachable` : 'unreachable');
-    } else if (starts(s, k, 'time exceeded') && headEnd - k >= 13) {
+    } else if (at(s, k, e, 'time exceeded') && headEnd - k >= 13) {
       type = this.strings.str('time exceeded');
-      c.a[i] = k + 1;
-      c.b[i] = headEnd + 1;
+      c.a[i] = this.rel(k);
+      c.b[i] = this.rel(headEnd);
     } else type = this.strings.span(s, k, headEnd);
     c.k1[i] = type + 1;
     if (comma >= 0 && (type === this.echoRequest || type === this.echoReply)) {
-      const idAt = s.indexOf('id ', comma);
-      if (idAt > 0) { const v = readUint(s, idAt + 3); if (!Number.isNaN(v)) { c.has[i] |= HAS.U1; this.u32(c.u1, 3, v); } }
-      const seqAt = s.indexOf('seq ', comma);
-      if (seqAt > 0) { const v = readUint(s, seqAt + 4); if (!Number.isNaN(v)) { c.has[i] |= HAS.U2; this.u32(c.u2, 4, v); } }
+      const idAt = findE(s, 'id ', comma, e);
+      if (idAt > 0) { const v = readUintE(s, idAt + 3, e); if (!Number.isNaN(v)) { c.has[i] |= HAS.U1; this.u32(c.u1, 3, v); } }
+      const seqAt = findE(s, 'seq ', comma, e);
+      if (seqAt > 0) { const v = readUintE(s, seqAt + 4, e); if (!Number.isNaN(v)) { c.has[i] |= HAS.U2; this.u32(c.u2, 4, v); } }
     }
   }
 
@@ -526,37 +553,37 @@ export class RecordScanner {
    * `Request who-has 10.244.0.54 tell 10.244.0.53, length 28`, `Reply 10.244.0.54 is-at ae:cb:f3:eb:3a:b9 (oui Unknown), length 28`,
    * with -v prefixed by `Ethernet (len 6), IPv4 (len 4), `. `p` points at the operation. Returns the operation.
    */
-  private arp(s: string, p: number): number {
+  private arp(s: string, p: number, e: number): number {
     const c = this.c;
     const i = this.i;
     c.has[i] |= HAS.ARP | HAS.U1;
     let k = p;
-    if (starts(s, k, 'Ethernet (')) {
-      const r = s.indexOf('Request ', k);
-      const q = s.indexOf('Reply ', k);
+    if (at(s, k, e, 'Ethernet (')) {
+      const r = findE(s, 'Request ', k, e);
+      const q = findE(s, 'Reply ', k, e);
       k = r >= 0 && (q < 0 || r < q) ? r : q >= 0 ? q : k;
     }
-    if (starts(s, k, 'Request who-has ')) {
+    if (at(s, k, e, 'Request who-has ')) {
       c.u1[i] = ARP_REQUEST;
       const ts = k + 16;
-      const te = wordEnd(s, ts);
+      const te = wordEndE(s, ts, e);
       c.k1[i] = this.id(s, ts, withoutComma(s, ts, te));
-      const tell = s.indexOf(' tell ', te);
-      if (tell >= 0) c.k2[i] = this.id(s, tell + 6, withoutComma(s, tell + 6, wordEnd(s, tell + 6)));
+      const tell = findE(s, ' tell ', te, e);
+      if (tell >= 0) c.k2[i] = this.id(s, tell + 6, withoutComma(s, tell + 6, wordEndE(s, tell + 6, e)));
       // `who-has X (MAC) tell Y`
-      const paren = skipSpaces(s, te);
-      if (s.charCodeAt(paren) === 40 && isMacAt(s, paren + 1)) c.k3[i] = this.id(s, paren + 1, paren + 18);
+      const paren = skipSpacesE(s, te, e);
+      if (charE(s, paren, e) === 40 && isMacAtE(s, paren + 1, e)) c.k3[i] = this.id(s, paren + 1, paren + 18);
       return ARP_REQUEST;
     }
-    if (starts(s, k, 'Reply ')) {
+    if (at(s, k, e, 'Reply ')) {
       c.u1[i] = ARP_REPLY;
       const ts = k + 6;
-      const te = wordEnd(s, ts);
+      const te = wordEndE(s, ts, e);
       c.k1[i] = this.id(s, ts, te);
-      const at = s.indexOf(' is-at ', te);
-      if (at >= 0) {
-        const m = at + 7;
-        c.k3[i] = isMacAt(s, m) ? this.id(s, m, m + 17) : this.id(s, m, withoutComma(s, m, wordEnd(s, m)));
+      const is = findE(s, ' is-at ', te, e);
+      if (is >= 0) {
+        const m = is + 7;
+        c.k3[i] = isMacAtE(s, m, e) ? this.id(s, m, m + 17) : this.id(s, m, withoutComma(s, m, wordEndE(s, m, e)));
       }
       return ARP_REPLY;
     }
@@ -581,16 +608,16 @@ export const ARP_OTHER = 2;
 /** Length of each direction word, by its code (see chunk.ts DIRECTIONS). */
 const DIR_LEN = [0, 2, 3, 1, 1, 1];
 
-/** Direction code at `i`: 1 In, 2 Out, 3 P, 4 B, 5 M, 0 none. */
-function direction(s: string, i: number): number {
-  const ch = s.charCodeAt(i);
-  const n = s.charCodeAt(i + 1);
-  const end = (k: number) => { const e = s.charCodeAt(i + k); return e === 32 || Number.isNaN(e); };
+/** Direction code at `i` (before `e`): 1 In, 2 Out, 3 P, 4 B, 5 M, 0 none. */
+function direction(s: string, i: number, e: number): number {
+  const ch = charE(s, i, e);
+  const n = charE(s, i + 1, e);
+  const end = (k: number) => { const x = charE(s, i + k, e); return x === 32 || Number.isNaN(x); };
   if (ch === 80 && end(1)) return 3;
   if (ch === 66 && end(1)) return 4;
   if (ch === 77 && end(1)) return 5;
   if (ch === 73 && n === 110 && end(2)) return 1;
-  if (ch === 79 && n === 117 && s.charCodeAt(i + 2) === 116 && end(3)) return 2;
+  if (ch === 79 && n === 117 && charE(s, i + 2, e) === 116 && end(3)) return 2;
   return 0;
 }
 
@@ -614,7 +641,7 @@ function firstKey(s: string, from: number, to: number, a: string, b: string, dig
 }
 
 function keyAt(s: string, from: number, to: number, key: string, digits: boolean): number {
-  for (let k = s.indexOf(key, from); k >= 0 && k + key.length < to; k = s.indexOf(key, k + 1)) {
+  for (let k = findE(s, key, from, to); k >= 0 && k + key.length < to; k = findE(s, key, k + 1, to)) {
     if (k > from && isWordChar(s.charCodeAt(k - 1))) continue;
     const v = s.charCodeAt(k + key.length);
     if (digits ? isDigit(v) : isWordChar(v)) return k + key.length;
@@ -656,19 +683,19 @@ function rcodeAt(s: string, a: number, b: number): string | undefined {
 
 /** `N/N/N`: digits and slashes, two slashes at least, no empty first parts, not ending in a slash. */
 function countsAt(s: string, a: number, b: number): boolean {
-  const x = s.indexOf('/', a);
-  if (x < 0 || x >= b) return false;
-  const y = s.indexOf('/', x + 1);
+  const x = findE(s, '/', a, b);
+  if (x < 0) return false;
+  const y = findE(s, '/', x + 1, b);
   if (x <= a || y < 0 || y >= b || y <= x + 1 || y === b - 1) return false;
   for (let k = a; k < b; k++) { const ch = s.charCodeAt(k); if (!(isDigit(ch) || ch === 47)) return false; }
   return true;
 }
 
 /** `A 10.244.0.150, A 10.244.0.151` (also `name. [30s] A 10.103.129.86` with -v) up to ` (len)`. */
-function readAnswers(s: string, i: number): { list: DnsAnswer[]; end: number } {
+function readAnswers(s: string, i: number, e: number): { list: DnsAnswer[]; end: number } {
   const list: DnsAnswer[] = [];
-  let end = s.lastIndexOf(' (');
-  if (end < i) end = s.length;
+  let end = lastFindE(s, ' (', i, e);
+  if (end < 0) end = e;
   let body = s.slice(i, end);
   // -vv appends the authority/additional sections: `... ns: ... ar: . OPT UDPsize=1232`
   const sect = body.search(/ (?:ns|ar): /);

@@ -1,10 +1,9 @@
 import type { Unparsed } from '../../../model';
 import { excerptOf, readStamp } from '../scan';
-import { looksFlattened, unflattenTcpdump } from '../unflatten';
-import { CHUNK_BITS, CHUNK_MASK } from './chunk';
-import { frameStart, headerOrTrailer, isEncapsulation } from './lineKinds';
-import { joinsAddressLine, PacketColumns } from './packetColumns';
-import { RecordScanner } from './recordScanner';
+import { at, findE } from './bounded';
+import { CHUNK_BITS, CHUNK_MASK, type Chunk } from './chunk';
+import { clearRow, RecordScanner } from './recordScanner';
+import { PacketColumns } from './packetColumns';
 
 export interface ScannedCapture {
   table: PacketColumns;
@@ -13,150 +12,150 @@ export interface ScannedCapture {
   unparsed: Unparsed[];
 }
 
-/** Where a line (or a piece of a flattened one) sits in the text. */
-interface Place {
-  line: number;
-  column: number;
-  /** Offset in the text and length. */
-  at: number;
-  len: number;
-  /** True for a piece cut out of a flattened line. */
-  piece: boolean;
+/**
+ * A record being collected: its first line, then its -v continuation lines. Read in place: only
+ * offsets into the text are kept, so a million records allocate nothing here.
+ */
+class Pending {
+  active = false;
+  /** The first line: [at, e) in the text. */
+  at = 0;
+  e = 0;
+  line = 0;
+  endLine = 0;
+  /** Just past the last continuation line. */
+  endAt = 0;
+  /** Timestamp end (0: none) and its seconds. */
+  stampEnd = 0;
+  t = 0;
+  /** The first continuation line, trimmed: [c0a, c0b); -1 when there is none. */
+  c0a = -1;
+  c0b = -1;
+
+  open(at: number, e: number, line: number, stampEnd: number, t: number): void {
+    this.active = true;
+    this.at = at; this.e = e; this.line = line; this.endLine = line; this.endAt = e;
+    this.stampEnd = stampEnd; this.t = t; this.c0a = -1; this.c0b = -1;
+  }
+
+  /** A continuation line [a, b) (trimmed) on `line`, ending at `end`. */
+  cont(a: number, b: number, line: number, end: number): void {
+    if (this.c0a < 0) { this.c0a = a; this.c0b = b; }
+    this.endLine = line;
+    this.endAt = end;
+  }
 }
 
 /**
- * tcpdump text output → a PacketColumns table. One pass over the lines; a record is its first line
- * plus the indented continuation lines `-v` prints, plus — for VXLAN/OTV — the inner frame on the
- * next line (a row of the inner table). Records are read when the next one starts.
+ * tcpdump text output → a PacketColumns table, in one pass over the text without cutting lines out
+ * of it. A record is its first line plus the indented continuation lines `-v` prints, plus — for
+ * VXLAN/OTV — the inner frame on the next line (a row of the inner table). Records are read when
+ * the next one starts. Returns 'flattened' as soon as a line holds several records (text whose
+ * newlines were lost): the caller cuts those lines first (see index.ts), unless `asIs` says they
+ * are cut already (and their line ends stripped).
  */
-export function scanCapture(text: string, uri: string, firstLine = 1): ScannedCapture {
+export function scanCapture(text: string, uri: string, firstLine = 1, asIs = false): ScannedCapture | 'flattened' {
   const scanner = new RecordScanner();
   const inners = new PacketColumns(text, uri, scanner, undefined);
   const table = new PacketColumns(text, uri, scanner, inners);
   const unparsed: Unparsed[] = [];
   let records = 0;
+  const outer = new Pending();
+  const inner = new Pending();
+  /** The next ':' at or after some earlier position (the flattened-line test searches forward only). */
+  let colonAt = -1;
 
-  // The open record, kept in locals: a capture has millions of lines and most records are one line.
-  let pText: string | undefined;
-  let pAt = 0;
-  let pLine = 0;
-  let pEndLine = 0;
-  let pEndAt = 0;
-  let pColumn = 1;
-  /** Its timestamp, read when the record opened (end 0: none). */
-  let pStampEnd = 0;
-  let pT = 0;
-  /** -v continuation lines (trimmed), in order; whether one was a piece of a flattened line. */
-  let pCont: string[] | undefined;
-  let pOdd = false;
-  let inner: { text: string; place: Place; endLine: number; endAt: number; cont: string[] | undefined; odd: boolean } | undefined;
-
-  /** Reads a record into the next row of `into`; returns why it is not a packet, or the row. */
-  const read = (into: PacketColumns, first: string, at: number, line: number, endLine: number, endAt: number, column: number, cont: string[] | undefined, odd: boolean, stampEnd: number, t: number): number | string => {
-    const s = cont !== undefined && joinsAddressLine(first) ? first + ' ' + cont[0] : first;
-    const c = into.slot();
+  /** Reads a collected record into the next row of `into`; returns the row, or why it is not a packet. */
+  const read = (into: PacketColumns, r: Pending): number | string => {
+    const c: Chunk = into.slot();
     const row = into.size;
     const j = row & CHUNK_MASK;
-    const why = scanner.scan(s, c, j, into.key(row), stampEnd, t);
+    const key = into.key(row);
+    let why: string | undefined;
+    if (r.c0a >= 0 && joinsAddressLine(text, r.at, r.e)) {
+      why = scanner.scan(text, r.at, r.e, c, j, key, r.stampEnd, r.t, r.c0a, r.c0b);
+      if (!scanner.jumped) {
+        // the record does not end its first line with the IP header: read the two lines joined
+        clearRow(c, j);
+        const s = text.slice(r.at, r.e) + ' ' + text.slice(r.c0a, r.c0b);
+        why = scanner.scan(s, 0, s.length, c, j, key, r.stampEnd > 0 ? r.stampEnd - r.at : 0, r.t);
+      }
+    } else why = scanner.scan(text, r.at, r.e, c, j, key, r.stampEnd, r.t);
     if (why !== undefined) return why;
-    c.at[j] = at;
-    c.len[j] = first.length;
-    c.endAt[j] = endAt;
-    c.line[j] = line;
-    c.endLine[j] = endLine;
-    if (column > 1) into.columns.set(row, column);
-    if (odd && cont) into.contOverride.set(row, cont);
+    c.at[j] = r.at;
+    c.len[j] = r.e - r.at;
+    c.endAt[j] = r.endAt;
+    c.line[j] = r.line;
+    c.endLine[j] = r.endLine;
     into.commit();
     return row;
   };
 
   const close = () => {
-    if (pText === undefined) return;
-    const row = read(table, pText, pAt, pLine, pEndLine, pEndAt, pColumn, pCont, pOdd, pStampEnd, pT);
-    if (typeof row === 'string') unparsed.push({ line: pLine, reason: row, text: excerptOf(pText) });
+    if (!outer.active) return;
+    const row = read(table, outer);
+    if (typeof row === 'string') unparsed.push({ line: outer.line, reason: row, text: excerptOf(text.slice(outer.at, outer.e)) });
     else {
-      if (inner !== undefined) {
-        const x = inner;
-        const r = read(inners, x.text, x.place.at, x.place.line, x.endLine, x.endAt, x.place.column, x.cont, x.odd, 0, 0);
-        if (typeof r === 'string') unparsed.push({ line: x.place.line, reason: `inner frame: ${r}`, text: excerptOf(x.text) });
+      if (inner.active) {
+        const r = read(inners, inner);
+        if (typeof r === 'string') unparsed.push({ line: inner.line, reason: `inner frame: ${r}`, text: excerptOf(text.slice(inner.at, inner.e)) });
         else table.chunks[row >>> CHUNK_BITS].inner[row & CHUNK_MASK] = r + 1;
       }
       records++;
     }
-    pText = undefined;
-    pCont = undefined;
-    pOdd = false;
-    inner = undefined;
+    outer.active = false;
+    inner.active = false;
   };
 
-  const open = (s: string, p: Place, stampEnd: number, t: number) => {
-    close();
-    pStampEnd = stampEnd;
-    pT = t;
-    pText = s;
-    pAt = p.at;
-    pLine = p.line;
-    pEndLine = p.line;
-    pEndAt = p.at + p.len;
-    pColumn = p.column;
-  };
-
-  const take = (s: string, p: Place) => {
-    if (s.length === 0) return;
-    const c = s.charCodeAt(0);
-    if (c >= 48 && c <= 57) {
-      const stamp = readStamp(s, 0);
-      if (stamp !== undefined) { open(s, p, stamp.end, stamp.t); return; }
-    }
-    if (c === 32 || c === 9) {
-      const t = s.trim();
-      if (t.length === 0) return;
-      if (pText !== undefined) {
-        if (inner !== undefined) {
-          (inner.cont ??= []).push(t);
-          inner.endLine = p.line;
-          inner.endAt = p.at + p.len;
-          if (p.piece) inner.odd = true;
-        } else {
-          (pCont ??= []).push(t);
-          pEndAt = p.at + p.len;
-          if (p.piece) pOdd = true;
-        }
-        pEndLine = p.line;
-      } else unparsed.push({ line: p.line, reason: 'continuation line without a packet before it', text: excerptOf(s) });
-      return;
-    }
-    if (headerOrTrailer(s)) { close(); records++; return; }
-    if (pText !== undefined && inner === undefined && frameStart(s) && isEncapsulation(pText, pCont)) {
-      inner = { text: s, place: { ...p }, endLine: p.line, endAt: p.at + p.len, cont: undefined, odd: false };
-      pEndLine = p.line;
-      return;
-    }
-    if (frameStart(s)) { open(s, p, 0, 0); return; }
-    close();
-    unparsed.push({ line: p.line, reason: 'not a tcpdump line (no timestamp, header or packet summary)', text: excerptOf(s) });
-  };
-
-  const place: Place = { line: 0, column: 1, at: 0, len: 0, piece: false };
   let lineNo = firstLine;
   let pos = 0;
   const n = text.length;
   while (pos <= n) {
     let nl = text.indexOf('\n', pos);
     if (nl < 0) nl = n;
-    let end = nl;
-    if (text.charCodeAt(end - 1) === 13 && end > pos) end--;
-    if (end > pos) {
-      const line = text.slice(pos, end);
-      if (looksFlattened(line)) {
-        for (const piece of unflattenTcpdump(line)) {
-          place.line = lineNo; place.column = piece.start + 1; place.at = pos + piece.start; place.len = piece.text.length;
-          place.piece = piece.start > 0 || piece.text.length < line.length;
-          take(piece.text, place);
+    let e = nl;
+    if (!asIs && e > pos && text.charCodeAt(e - 1) === 13) e--;
+    if (e > pos) {
+      if (!asIs && e - pos >= 40) {
+        if (at(text, pos, e, 'tcpdump: ') || at(text, pos, e, 'listening on ')) {
+          if (headersRunOn(text, pos, e)) return 'flattened';
+        } else {
+          if (colonAt < pos + 12) colonAt = text.indexOf(':', pos + 12);
+          if (colonAt >= 0 && colonAt < e && stampInside(text, e, colonAt)) return 'flattened';
+        }
+      }
+      const c0 = text.charCodeAt(pos);
+      const stamp = c0 >= 48 && c0 <= 57 ? readStamp(text, pos, e) : undefined;
+      if (stamp !== undefined) {
+        close();
+        outer.open(pos, e, lineNo, stamp.end, stamp.t);
+      } else if (c0 === 32 || c0 === 9) {
+        let a = pos;
+        let b = e;
+        while (a < b && isSpace(text.charCodeAt(a))) a++;
+        while (b > a && isSpace(text.charCodeAt(b - 1))) b--;
+        if (a < b) {
+          if (!outer.active) unparsed.push({ line: lineNo, reason: 'continuation line without a packet before it', text: excerptOf(text.slice(pos, e)) });
+          else {
+            (inner.active ? inner : outer).cont(a, b, lineNo, e);
+            // the outer record's evidence spans its inner frame's lines too
+            if (inner.active) outer.endLine = lineNo;
+          }
+        }
+      } else if (headerOrTrailer(text, pos, e)) {
+        close();
+        records++;
+      } else if (frameStart(text, pos, e)) {
+        if (outer.active && !inner.active && encapsulated(text, outer)) {
+          inner.open(pos, e, lineNo, 0, 0);
+          outer.endLine = lineNo;
+        } else {
+          close();
+          outer.open(pos, e, lineNo, 0, 0);
         }
       } else {
-        place.line = lineNo; place.column = 1; place.at = pos; place.len = end - pos; place.piece = false;
-        take(line, place);
+        close();
+        unparsed.push({ line: lineNo, reason: 'not a tcpdump line (no timestamp, header or packet summary)', text: excerptOf(text.slice(pos, e)) });
       }
     }
     lineNo++;
@@ -165,4 +164,64 @@ export function scanCapture(text: string, uri: string, firstLine = 1): ScannedCa
   }
   close();
   return { table, records, unparsed };
+}
+
+/** What `String.prototype.trim` removes. */
+function isSpace(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13) || c === 160 || c === 5760 || (c >= 8192 && c <= 8202) || c === 8232 || c === 8233
+    || c === 8239 || c === 8287 || c === 12288 || c === 65279;
+}
+
+const TRAILER = /^\d+ packets? (captured|received by filter|dropped by (kernel|interface))\b/;
+
+/** `tcpdump: ...`, `listening on ...`, `N packets captured`...: records that are not packets. */
+export function headerOrTrailer(s: string, p = 0, e = s.length): boolean {
+  const c = s.charCodeAt(p);
+  if (c === 116) return at(s, p, e, 'tcpdump: ');
+  if (c === 108) return at(s, p, e, 'listening on ');
+  if (c === 114) return at(s, p, e, 'reading from file ');
+  if (c === 100) return at(s, p, e, 'dropped privs to ');
+  if (c >= 48 && c <= 57) return TRAILER.test(p === 0 && e === s.length ? s : s.slice(p, e));
+  if (c === 94) return e - p === 2 && s.charCodeAt(p + 1) === 67;
+  return false;
+}
+
+/** Starts a frame without a timestamp (`-t`, or the inner frame of VXLAN): IP, IP6, ARP or a MAC (`aa:bb:cc:dd:ee:ff > `). */
+function frameStart(s: string, p: number, e: number): boolean {
+  if (at(s, p, e, 'IP ') || at(s, p, e, 'IP6 ') || at(s, p, e, 'ARP, ')) return true;
+  if (e - p < 20) return false;
+  for (let k = 0; k < 17; k++) {
+    const c = s.charCodeAt(p + k);
+    if (k % 3 === 2 ? c !== 58 : !((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) return false;
+  }
+  return at(s, p + 17, e, ' > ');
+}
+
+/** Whether a record is a VXLAN/OTV packet (said on its first line or a continuation line), whose inner frame follows. */
+function encapsulated(s: string, r: Pending): boolean {
+  const has = (a: number, b: number) => findE(s, 'OTV, flags', a, b) >= 0 || findE(s, 'VXLAN, flags', a, b) >= 0;
+  return has(r.at, r.e) || (r.c0a >= 0 && has(r.c0a, r.endAt));
+}
+
+/** `-v` prints the IP header on the packet's line and the addresses on the next: they are read as one. */
+export function joinsAddressLine(s: string, p = 0, e = s.length): boolean {
+  if (e <= p || s.charCodeAt(e - 1) !== 41) return false;
+  return findE(s, ' IP (', p, e) >= 0 || findE(s, ' IP6 (', p, e) >= 0 || at(s, p, e, 'IP (') || at(s, p, e, 'IP6 (');
+}
+
+/*
+ * Whether a line holds more than one record: unflatten.ts `looksFlattened`, answered in place.
+ */
+
+/** A header line with more run into it. */
+function headersRunOn(s: string, p: number, e: number): boolean {
+  return e - p > 100 || findE(s, 'tcpdump: ', p + 9, e) >= 0 || findE(s, ' listening on ', p + 1, e) >= 0;
+}
+
+/** A second `HH:MM:SS.frac` stamp after a space, from `colon` (the first ':' at or after the line's 13th character) to `e`. */
+function stampInside(s: string, e: number, colon: number): boolean {
+  for (let i = colon; i >= 0 && i < e; i = s.indexOf(':', i + 1)) {
+    if (s.charCodeAt(i - 3) === 32 && i + 3 < e && s.charCodeAt(i + 3) === 58 && readStamp(s, i - 2, e)) return true;
+  }
+  return false;
 }
