@@ -185,11 +185,12 @@ export class RecordScanner {
         else if (ch === 41 && --depth === 0) break;
       }
       const h = p + 1;
-      const ttlAt = firstKey(s, h, q, 'ttl ', 'hlim ', true);
+      readHeader(s, h, q);
+      const ttlAt = HEADER.ttl;
       if (ttlAt >= 0) { const v = readUintE(s, ttlAt, q); if (v < 32766) c.ttl[i] = v + 1; else { c.ttl[i] = -1; this.wide.set(this.row * 8 + 1, v); } }
-      const idAt = firstKey(s, h, q, 'id ', 'id ', true);
+      const idAt = HEADER.id;
       if (idAt >= 0) this.plus1(c.ipId, 2, readUintE(s, idAt, q));
-      const prAt = firstKey(s, h, q, 'proto ', 'next-header ', false);
+      const prAt = HEADER.proto;
       if (prAt >= 0) proto = protoWord(s, prAt, q);
       if (q === e - 1 && this.jumpAt >= 0) {
         // the addresses are on the next line: read on there, with offsets as in "first line + ' ' + it"
@@ -628,25 +629,33 @@ function starts(s: string, k: number, w: string): boolean {
 
 const isWordChar = (ch: number): boolean => (ch >= 48 && ch <= 57) || (ch >= 65 && ch <= 90) || (ch >= 97 && ch <= 122) || ch === 95;
 
+/** Where the values of the -v header's fields start (-1: absent): see `readHeader`. */
+const HEADER = { ttl: -1, id: -1, proto: -1 };
+
 /**
- * Where the value after the first of two keys starts in s[from, to): the key at a word start and
- * followed (after its space) by a digit (`digits`) or a word character — `\b(?:ttl|hlim) (\d+)` of
- * the -v header, found without cutting the header out.
+ * One pass over the -v header s[from, to) for the first `ttl N` or `hlim N`, `id N`, and `proto W`
+ * or `next-header W` — each key at a word start and followed by a digit (a word character for the
+ * protocol), as `\b(?:ttl|hlim) (\d+)` would find them.
  */
-function firstKey(s: string, from: number, to: number, a: string, b: string, digits: boolean): number {
-  const one = keyAt(s, from, to, a, digits);
-  if (a === b) return one;
-  const two = keyAt(s, from, to, b, digits);
-  return one < 0 ? two : two < 0 ? one : Math.min(one, two);
+function readHeader(s: string, from: number, to: number): void {
+  HEADER.ttl = -1; HEADER.id = -1; HEADER.proto = -1;
+  for (let k = from; k < to; k++) {
+    const ch = s.charCodeAt(k);
+    if (k > from && isWordChar(s.charCodeAt(k - 1))) continue;
+    if (ch === 116 && HEADER.ttl < 0) HEADER.ttl = valueAt(s, k, to, 'ttl ', true);
+    else if (ch === 104 && HEADER.ttl < 0) HEADER.ttl = valueAt(s, k, to, 'hlim ', true);
+    else if (ch === 105 && HEADER.id < 0) HEADER.id = valueAt(s, k, to, 'id ', true);
+    else if (ch === 112 && HEADER.proto < 0) HEADER.proto = valueAt(s, k, to, 'proto ', false);
+    else if (ch === 110 && HEADER.proto < 0) HEADER.proto = valueAt(s, k, to, 'next-header ', false);
+  }
 }
 
-function keyAt(s: string, from: number, to: number, key: string, digits: boolean): number {
-  for (let k = findE(s, key, from, to); k >= 0 && k + key.length < to; k = findE(s, key, k + 1, to)) {
-    if (k > from && isWordChar(s.charCodeAt(k - 1))) continue;
-    const v = s.charCodeAt(k + key.length);
-    if (digits ? isDigit(v) : isWordChar(v)) return k + key.length;
-  }
-  return -1;
+/** Where the value after `key` at `k` starts, when a digit (or word character) follows it before `to`; else -1. */
+function valueAt(s: string, k: number, to: number, key: string, digits: boolean): number {
+  const v = k + key.length;
+  if (v >= to || !s.startsWith(key, k)) return -1;
+  const c = s.charCodeAt(v);
+  return (digits ? isDigit(c) : isWordChar(c)) ? v : -1;
 }
 
 /** The protocol word of the -v header (`TCP`, `UDP`, `ICMP`, `ICMPv6`...). */
