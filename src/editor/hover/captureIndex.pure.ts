@@ -1,21 +1,22 @@
-import { correlate, declaredClaims, vethOwnership, type Correlation, type NatPair, type PacketGroup, type VethOwnership } from '../../flow/correlate';
-import type { ClusterModel, Fact, NatRule, Packet } from '../../model';
+import { ArrayPacketTable, type ClusterModel, type Fact, type NatRule, type Packet } from '../../model';
+import { ConversationFinder, type Conversation, type PacketPlace, type Segment } from './conversation.pure';
 
 /**
- * A per-document index for hovers (no `vscode`): line → packets and line → rules, plus the
- * capture correlation of the document's packets. Built once per document version from the
- * facts the workspace model already parsed, so a hover on a huge capture is a map lookup.
+ * A per-document index for hovers (no `vscode`): line → packets, line → rules, and the
+ * correlation around a hovered packet. Nothing of a capture is built up front: the packets of a
+ * line are found by binary search on the table's lines and built when hovered, and the
+ * correlation is done on demand over the packets that share the hovered packet's addresses
+ * (see conversation.pure.ts), so the first hover on a huge capture costs what its conversation costs.
  */
 
 export interface LineIndex {
-  packets: Map<number, Packet[]>;
+  /** The packets starting at a 1-based line (several in a flattened capture), built on request. */
+  packets: { get(line: number): Packet[] | undefined };
   rules: Map<number, NatRule[]>;
   /** The document's rules in line order, for rule-position questions (n-th of m KUBE-SEP jumps). */
   allRules: NatRule[];
-  corr: Correlation;
-  groupOf: Map<Packet, PacketGroup>;
-  natOf: Map<Packet, NatPair>;
-  veths: Map<string, VethOwnership>;
+  /** Group, NAT partner and veth owners for a packet of this document. */
+  around(p: Packet): Conversation;
 }
 
 function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
@@ -24,31 +25,64 @@ function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
   else m.set(k, [v]);
 }
 
+/** A capture segment's rows at `line`: its lines never decrease with the row, so a binary search finds the first. */
+function rowsAt(seg: Segment, line: number): number[] {
+  const t = seg.table;
+  let lo = 0;
+  let hi = t.size;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (t.lineOf(mid) < line) lo = mid + 1;
+    else hi = mid;
+  }
+  const out: number[] = [];
+  for (let i = lo; i < t.size && t.lineOf(i) === line; i++) out.push(i);
+  return out;
+}
+
 /** Indexes `facts` of the document `uri`; `model` supplies veth names and Service IPs for the correlation. */
 export function buildLineIndex(facts: readonly Fact[], uri: string, model: ClusterModel): LineIndex {
-  const packets = new Map<number, Packet[]>();
   const rules = new Map<number, NatRule[]>();
-  const docPackets: Packet[] = [];
   const allRules: NatRule[] = [];
+  const segments: Segment[] = [];
+  // Plain Packet facts are objects already: their lines are mapped up front (they need not be sorted).
+  const plainLines = new Map<number, Map<number, number[]>>();
+  let plain: Packet[] | undefined;
+  const places = new WeakMap<Packet, PacketPlace>();
   for (const f of facts) {
     const ev = f.evidence.find((e) => e.uri === uri && e.line !== undefined);
     if (!ev) continue;
-    if (f.kind === 'Packet') { push(packets, ev.line!, f); docPackets.push(f); }
-    else if (f.kind === 'Capture') {
-      // The correlation below needs every packet of the document, so each one is built here once.
-      const t = f.packets;
-      for (let i = 0; i < t.size; i++) { const p = t.packet(i); push(packets, t.lineOf(i), p); docPackets.push(p); }
+    if (f.kind === 'Packet') {
+      if (!plain) {
+        plain = [];
+        segments.push({ table: new ArrayPacketTable(plain) });
+        plainLines.set(segments.length - 1, new Map());
+      }
+      const segment = segments.length - 1;
+      places.set(f, { segment, row: plain.length });
+      push(plainLines.get(segment)!, ev.line!, plain.length);
+      plain.push(f);
+    } else if (f.kind === 'Capture') {
+      plain = undefined;
+      segments.push({ table: f.packets });
     } else if (f.kind === 'NatRule') { push(rules, ev.line!, f); allRules.push(f); }
   }
   const lineOf = (r: NatRule) => r.evidence.find((e) => e.uri === uri)?.line ?? 0;
   allRules.sort((a, b) => lineOf(a) - lineOf(b));
-  const serviceIps = new Set(model.services.flatMap((s) => [s.clusterIP, ...(s.clusterIPs ?? [])]).filter((x): x is string => !!x && x !== 'None'));
-  const vethNames = new Set(model.all('HostInterface').filter((i) => i.type === 'veth').map((i) => i.name));
-  const corr = correlate(docPackets, { vethNames, isServiceIp: (ip) => serviceIps.has(ip) });
-  const groupOf = new Map<Packet, PacketGroup>();
-  for (const g of corr.groups) for (const p of g.packets) groupOf.set(p, g);
-  const natOf = new Map<Packet, NatPair>();
-  for (const n of corr.natPairs) { natOf.set(n.before, n); natOf.set(n.after, n); }
-  const veths = vethOwnership([...declaredClaims(model), ...corr.vethClaims]);
-  return { packets, rules, allRules, corr, groupOf, natOf, veths };
+  const finder = new ConversationFinder(segments, (p) => places.get(p), model);
+  const packets = {
+    get(line: number): Packet[] | undefined {
+      const out: Packet[] = [];
+      segments.forEach((seg, segment) => {
+        const byLine = plainLines.get(segment);
+        for (const row of byLine ? byLine.get(line) ?? [] : rowsAt(seg, line)) {
+          const p = seg.table.packet(row);
+          if (!places.has(p)) places.set(p, { segment, row });
+          out.push(p);
+        }
+      });
+      return out.length > 0 ? out : undefined;
+    },
+  };
+  return { packets, rules, allRules, around: (p) => finder.around(p) };
 }

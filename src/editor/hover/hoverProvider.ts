@@ -6,10 +6,11 @@ import { annotatePacket } from './packetAnnotation.pure';
 import { annotateRuleLine } from './ruleAnnotation.pure';
 
 /**
- * Hovers on capture and rule lines. The document is indexed once per version (line →
- * packets/rules, plus its capture correlation) from the facts the workspace model already
- * parsed; a hover is a lookup. Every sentence is added with `appendText`, so text from the
- * log is escaped and the markdown is never trusted.
+ * Hovers on capture and rule lines. The document is indexed once per version (line → rules;
+ * line → packets by binary search on the capture tables) from the facts the workspace model
+ * already parsed; a hover builds only the packets of its line and correlates only those sharing
+ * the hovered packet's addresses (cached per conversation). Every sentence is added with
+ * `appendText`, so text from the log is escaped and the markdown is never trusted.
  */
 
 export const HOVER_SELECTOR: vscode.DocumentSelector = [

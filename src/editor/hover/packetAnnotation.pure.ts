@@ -2,6 +2,7 @@ import * as l10n from '@vscode/l10n';
 import type { ClusterModel, Endpoint4, Packet, Pod, Service } from '../../model';
 import { describeEvidence } from '../../model';
 import type { LineIndex } from './captureIndex.pure';
+import type { Conversation } from './conversation.pure';
 
 /**
  * What one tcpdump line means, as plain sentences (no `vscode`, no markup: the provider
@@ -105,13 +106,13 @@ export function describePort(model: ClusterModel, ep: Endpoint4, protocol: strin
   return undefined;
 }
 
-/** The role of a capture interface. */
-export function describeInterface(model: ClusterModel, index: LineIndex, name: string): string {
+/** The role of a capture interface; `conv` is the correlation around the packet seen on it. */
+export function describeInterface(model: ClusterModel, conv: Pick<Conversation, 'veths'>, name: string): string {
   const hi = model.all('HostInterface').find((i) => i.name === name);
   if (name === 'cni0' || hi?.type === 'bridge') return l10n.t('{0}: the bridge cni0 joining the pods of this node (their gateway)', name);
   if (/^flannel\./.test(name) || hi?.type === 'vxlan') return l10n.t("{0}: Flannel's VXLAN device (encapsulates pod traffic to other nodes over UDP 8472)", name);
   if (/^veth/.test(name) || hi?.type === 'veth') {
-    for (const [ip, own] of index.veths) {
+    for (const [ip, own] of conv.veths) {
       if (own.iface !== name) continue;
       const pod = model.byIp(ip).find((o) => o.role === 'pod');
       const who = pod?.role === 'pod' ? `${podLabel(pod.pod)} (${ip})` : l10n.t('the pod with IP {0}', ip);
@@ -130,11 +131,13 @@ export function describeInterface(model: ClusterModel, index: LineIndex, name: s
 /** Plain-text sentences for one packet. */
 export function annotatePacket(model: ClusterModel, index: LineIndex, p: Packet): string[] {
   const out: string[] = [];
-  if (p.interface) out.push(l10n.t('Interface {0}', describeInterface(model, index, p.interface)));
+  // Only the packets sharing this packet's addresses are correlated (built on the first hover of them).
+  const conv = index.around(p);
+  if (p.interface) out.push(l10n.t('Interface {0}', describeInterface(model, conv, p.interface)));
   if (p.direction && DIRECTIONS[p.direction]) out.push(l10n.t('Direction {0}', DIRECTIONS[p.direction]()));
   for (const [role, ep] of [['from', p.src], ['to', p.dst]] as const) {
     if (!ep) continue;
-    const veth = index.veths.get(ep.ip);
+    const veth = conv.veths.get(ep.ip);
     // No pod known for the address: the capture itself may show which veth it lives behind.
     const who = describeAddress(model, ep.ip) ?? (veth ? l10n.t('a pod whose host-side veth is {0} (by this capture)', veth.iface) : undefined);
     const port = describePort(model, ep, p.protocol);
@@ -174,7 +177,7 @@ export function annotatePacket(model: ClusterModel, index: LineIndex, p: Packet)
     else if (a.op === 'reply') out.push(l10n.t('ARP reply: {0} is at {1}', a.targetIp ?? a.senderIp ?? '?', a.mac ?? '?'));
   }
   if (p.vni !== undefined) out.push(l10n.t('VXLAN VNI {0}: an encapsulated pod packet between nodes', p.vni));
-  const g = index.groupOf.get(p);
+  const g = conv.groupOf.get(p);
   if (g && g.packets.length > 1) {
     // A flooded frame is seen on dozens of veths: name a few, count the rest.
     const others = g.packets.filter((o) => o !== p);
@@ -185,12 +188,12 @@ export function annotatePacket(model: ClusterModel, index: LineIndex, p: Packet)
         : l10n.t('Same packet as line {0} on {1}', line, other.interface ?? '?'));
     }
     if (others.length > MAX_SIGHTINGS) {
-      out.push(index.corr.floodOf.has(p)
+      out.push(conv.floodOf.has(p)
         ? l10n.t('… and on {0} more interfaces (the bridge flooded it: it did not know the destination MAC yet)', others.length - MAX_SIGHTINGS)
         : l10n.t('… and on {0} more interfaces', others.length - MAX_SIGHTINGS));
     }
   }
-  const nat = index.natOf.get(p);
+  const nat = conv.natOf.get(p);
   if (nat) {
     const other = nat.before === p ? nat.after : nat.before;
     const line = other.evidence[0]?.line ?? '?';

@@ -1,0 +1,154 @@
+import { correlate, declaredClaims, looksLikeVeth, vethOwnership, type Correlation, type Flood, type NatPair, type PacketGroup, type VethClaim, type VethOwnership } from '../../flow/correlate';
+import type { ClusterModel, Packet, PacketTable } from '../../model';
+
+/**
+ * The correlation a hover needs for one packet, computed on demand (no `vscode`): only the packets
+ * of the document that touch the hovered packet's addresses are built and correlated. Everything a
+ * packet hover says about its group (same packet on other interfaces), its NAT partner and the veth
+ * owners of its addresses comes from packets carrying those addresses, so this set gives the same
+ * answers as correlating the whole document:
+ * - a group holds sightings with one `samePacketKey`, which includes the addresses (or ARP fields);
+ * - a NAT pair shares the source (forward) or the destination (reply) with the packet;
+ * - every veth claim about an IP comes from a packet with that IP as src, dst or ARP address.
+ * The one answer that can need other traffic is who owns the veth the packet was seen on, when that
+ * pod is neither end of the packet (a flooded frame on a third pod's veth): its address is taken
+ * from the model's declared veths, from the claims in this set, or else from a bounded look at the
+ * rows around the hovered one; the packets of those addresses are then added, so their claims are whole.
+ */
+
+/** A run of the document's packets: a capture's table, or the plain Packet facts between captures. */
+export interface Segment {
+  table: PacketTable;
+}
+
+/** Where a built packet sits in the document. */
+export interface PacketPlace {
+  segment: number;
+  row: number;
+}
+
+/** What the hover of one packet reads. */
+export interface Conversation {
+  corr: Correlation;
+  groupOf: Map<Packet, PacketGroup>;
+  natOf: Map<Packet, NatPair>;
+  floodOf: ReadonlyMap<Packet, Flood>;
+  /** Veth ownership of the addresses whose claims are all in `corr` (the packet's, and its interface's owners). */
+  veths: Map<string, VethOwnership>;
+}
+
+/** Rows on either side of the hovered one read to find who owns its veth when nothing else tells. */
+export const VETH_LOOK_ROWS = 2000;
+/** Conversations kept per document version (hovers move around a few conversations at a time). */
+const MAX_CACHED = 64;
+
+/** Every address of a packet: src/dst of it and of its inner frame, ARP target and sender. */
+export function packetAddresses(p: Packet): Set<string> {
+  const out = new Set<string>();
+  for (let x: Packet | undefined = p; x; x = x.inner) {
+    if (x.src?.ip) out.add(x.src.ip);
+    if (x.dst?.ip) out.add(x.dst.ip);
+    if (x.arp?.targetIp !== undefined) out.add(x.arp.targetIp);
+    if (x.arp?.senderIp !== undefined) out.add(x.arp.senderIp);
+  }
+  return out;
+}
+
+/** Sorted union of two sorted row lists. */
+function mergeRows(a: readonly number[], b: readonly number[]): number[] {
+  const out: number[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    const x = j >= b.length || (i < a.length && a[i] <= b[j]) ? a[i++] : b[j++];
+    if (out.length === 0 || out[out.length - 1] !== x) out.push(x);
+  }
+  return out;
+}
+
+export class ConversationFinder {
+  private readonly cache = new Map<string, Conversation>();
+  private readonly vethNames: Set<string>;
+  private readonly serviceIps: Set<string>;
+  private declared?: VethClaim[];
+
+  constructor(
+    private readonly segments: readonly Segment[],
+    private readonly placeOf: (p: Packet) => PacketPlace | undefined,
+    private readonly model: ClusterModel,
+  ) {
+    this.serviceIps = new Set(model.services.flatMap((s) => [s.clusterIP, ...(s.clusterIPs ?? [])]).filter((x): x is string => !!x && x !== 'None'));
+    this.vethNames = new Set(model.all('HostInterface').filter((i) => i.type === 'veth').map((i) => i.name));
+  }
+
+  /** The correlation around `p`, cached by its addresses (and by its interface when that is a veth). */
+  around(p: Packet): Conversation {
+    const ips = packetAddresses(p);
+    const iface = looksLikeVeth(p.interface, this.vethNames) ? p.interface! : '';
+    const place = this.placeOf(p);
+    // An address-less packet has no conversation but its own row.
+    const key = ips.size > 0 ? `${[...ips].sort().join(' ')}|${iface}` : `#${place?.segment}:${place?.row}|${iface}`;
+    const hit = this.cache.get(key);
+    if (hit) return hit;
+    const c = this.compute(p, ips, iface, place);
+    if (this.cache.size >= MAX_CACHED) this.cache.delete(this.cache.keys().next().value!);
+    this.cache.set(key, c);
+    return c;
+  }
+
+  private compute(p: Packet, ips: Set<string>, iface: string, place: PacketPlace | undefined): Conversation {
+    const rows = this.touching(ips);
+    if (place && !rows[place.segment].includes(place.row)) rows[place.segment] = mergeRows(rows[place.segment], [place.row]);
+    let corr = this.correlateRows(rows, place ? [] : [p]);
+    const complete = new Set(ips);
+    if (iface) {
+      const declared = this.declaredClaims();
+      const others = new Set<string>();
+      const owned = (claims: readonly VethClaim[]) => { for (const c of claims) if (c.iface === iface && !ips.has(c.ip)) others.add(c.ip); };
+      owned(declared);
+      owned(corr.vethClaims);
+      const ownedByOwn = [...vethOwnership([...declared, ...corr.vethClaims].filter((c) => ips.has(c.ip))).values()].some((o) => o.iface === iface);
+      // Nobody in sight owns this veth: look at the traffic around the hovered row (bounded).
+      if (others.size === 0 && !ownedByOwn && place) owned(this.correlateRows(this.window(place), []).vethClaims);
+      if (others.size > 0) {
+        const more = this.touching(others);
+        corr = this.correlateRows(rows.map((r, s) => mergeRows(r, more[s])), place ? [] : [p]);
+        for (const ip of others) complete.add(ip);
+      }
+    }
+    const groupOf = new Map<Packet, PacketGroup>();
+    for (const g of corr.groups) for (const q of g.packets) groupOf.set(q, g);
+    const natOf = new Map<Packet, NatPair>();
+    for (const n of corr.natPairs) { natOf.set(n.before, n); natOf.set(n.after, n); }
+    // Claims about other addresses seen in this set are partial: keep only the whole ones.
+    const veths = vethOwnership([...this.declaredClaims(), ...corr.vethClaims].filter((c) => complete.has(c.ip)));
+    return { corr, groupOf, natOf, floodOf: corr.floodOf, veths };
+  }
+
+  private declaredClaims(): VethClaim[] {
+    return (this.declared ??= declaredClaims(this.model));
+  }
+
+  /** Per segment, the sorted rows touching `ips`. */
+  private touching(ips: ReadonlySet<string>): number[][] {
+    return this.segments.map((s) => (ips.size > 0 ? s.table.touching(ips) : []));
+  }
+
+  /** Rows within VETH_LOOK_ROWS of `place`, in its segment only. */
+  private window(place: PacketPlace): number[][] {
+    return this.segments.map((s, i) => {
+      if (i !== place.segment) return [];
+      const from = Math.max(0, place.row - VETH_LOOK_ROWS);
+      const to = Math.min(s.table.size, place.row + VETH_LOOK_ROWS + 1);
+      return Array.from({ length: to - from }, (_, k) => from + k);
+    });
+  }
+
+  /** Builds the rows in document order (plus `extra`, packets with no known place) and correlates them. */
+  private correlateRows(rows: readonly number[][], extra: readonly Packet[]): Correlation {
+    const packets: Packet[] = [];
+    rows.forEach((list, s) => { for (const i of list) packets.push(this.segments[s].table.packet(i)); });
+    for (const p of extra) if (!packets.includes(p)) packets.push(p);
+    return correlate(packets, { vethNames: this.vethNames, isServiceIp: (ip) => this.serviceIps.has(ip) });
+  }
+}
