@@ -1,7 +1,7 @@
 import type { Endpoint4 } from '../../../model';
 import { endpoint, isIPv4, isServiceName } from '../endpoints';
 import { Interner, isDigit } from '../scan';
-import { at, charE, END, findE, isMacAtE, lastFindE, readUintE, skipSpacesE, wordEndE } from './bounded';
+import { at, charE, END, findE, isMacAtE, isSpace, lastFindE, readUintE, skipSpacesE, wordEndE } from './bounded';
 import { HAS, type Chunk } from './chunk';
 import { SpanInterner } from './spanInterner';
 
@@ -560,9 +560,10 @@ export class RecordScanner {
     c.has[i] |= HAS.ARP | HAS.U1;
     let k = p;
     if (at(s, k, e, 'Ethernet (')) {
-      const r = findE(s, 'Request ', k, e);
-      const q = findE(s, 'Reply ', k, e);
-      k = r >= 0 && (q < 0 || r < q) ? r : q >= 0 ? q : k;
+      // the first `Request ` or `Reply `
+      for (let r = findE(s, 'Re', k, e); r >= 0; r = findE(s, 'Re', r + 1, e)) {
+        if (at(s, r, e, 'Request ') || at(s, r, e, 'Reply ')) { k = r; break; }
+      }
     }
     if (at(s, k, e, 'Request who-has ')) {
       c.u1[i] = ARP_REQUEST;
@@ -705,18 +706,36 @@ function readAnswers(s: string, i: number, e: number): { list: DnsAnswer[]; end:
   const list: DnsAnswer[] = [];
   let end = lastFindE(s, ' (', i, e);
   if (end < 0) end = e;
-  let body = s.slice(i, end);
   // -vv appends the authority/additional sections: `... ns: ... ar: . OPT UDPsize=1232`
-  const sect = body.search(/ (?:ns|ar): /);
-  if (sect >= 0) body = body.slice(0, sect);
-  for (const raw of body.split(', ')) {
-    const words = raw.trim().split(' ');
-    const t = words.findIndex((w) => RR_TYPES.has(w));
-    if (t < 0 || t === words.length - 1 && words[t] !== 'OPT') continue;
-    if (words[t] === 'OPT') continue; // EDNS pseudo-record, not an answer
-    list.push({ type: words[t], data: words.slice(t + 1).join(' ') });
+  const ns = findE(s, ' ns: ', i, end);
+  const ar = findE(s, ' ar: ', i, end);
+  const sect = ns < 0 ? ar : ar < 0 ? ns : Math.min(ns, ar);
+  const bodyEnd = sect >= 0 ? sect : end;
+  for (let a = i; ;) {
+    const sep = findE(s, ', ', a, bodyEnd);
+    answerIn(s, a, sep < 0 ? bodyEnd : sep, list);
+    if (sep < 0) break;
+    a = sep + 2;
   }
   return { list, end };
+}
+
+/** One answer, `[name. [ttl]] TYPE data`, in s[a, b): its first word that is a record type, and what follows it. */
+function answerIn(s: string, a: number, b: number, list: DnsAnswer[]): void {
+  while (a < b && isSpace(s.charCodeAt(a))) a++;
+  while (b > a && isSpace(s.charCodeAt(b - 1))) b--;
+  for (let w = a; w < b;) {
+    let we = w;
+    while (we < b && s.charCodeAt(we) !== 32) we++;
+    const c = s.charCodeAt(w);
+    if (we - w <= 6 && c >= 65 && c <= 90 && RR_TYPES.has(s.slice(w, we))) {
+      const type = s.slice(w, we);
+      // a type with nothing after it, and EDNS's OPT pseudo-record, are not answers
+      if (we < b && type !== 'OPT') list.push({ type, data: s.slice(we + 1, b) });
+      return;
+    }
+    w = we + 1;
+  }
 }
 
 /** Whether printed `host.port` text at [a, b) ends with a port (numeric, or a name after an IPv4/IPv6 host). */

@@ -1,6 +1,6 @@
 import type { Unparsed } from '../../../model';
 import { excerptOf, readStamp } from '../scan';
-import { at, findE } from './bounded';
+import { at, findE, isSpace } from './bounded';
 import { CHUNK_BITS, CHUNK_MASK, type Chunk } from './chunk';
 import { clearRow, RecordScanner } from './recordScanner';
 import { PacketColumns } from './packetColumns';
@@ -164,12 +164,6 @@ export function scanCapture(text: string, uri: string, firstLine = 1, asIs = fal
   }
   close();
   return { table, records, unparsed };
-}
-
-/** What `String.prototype.trim` removes. */
-function isSpace(c: number): boolean {
-  return c === 32 || (c >= 9 && c <= 13) || c === 160 || c === 5760 || (c >= 8192 && c <= 8202) || c === 8232 || c === 8233
-    || c === 8239 || c === 8287 || c === 12288 || c === 65279;
 }
 
 const TRAILER = /^\d+ packets? (captured|received by filter|dropped by (kernel|interface))\b/;
