@@ -5,45 +5,6 @@
 
 export const isDigit = (c: number): boolean => c >= 48 && c <= 57;
 
-const isHex = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
-
-/** Reads an unsigned decimal at `i`; returns NaN when there is none. `END` gets the index after it. */
-export let END = 0;
-export function readUint(s: string, i: number): number {
-  let n = 0;
-  const start = i;
-  while (i < s.length) {
-    const c = s.charCodeAt(i);
-    if (c < 48 || c > 57) break;
-    n = n * 10 + (c - 48);
-    i++;
-  }
-  END = i;
-  return i === start ? NaN : n;
-}
-
-export function skipSpaces(s: string, i: number): number {
-  while (i < s.length && (s.charCodeAt(i) === 32 || s.charCodeAt(i) === 9)) i++;
-  return i;
-}
-
-/** Index of the next space (or the end). */
-export function wordEnd(s: string, i: number): number {
-  const j = s.indexOf(' ', i);
-  return j < 0 ? s.length : j;
-}
-
-/** `aa:bb:cc:dd:ee:ff` at `i`. */
-export function isMacAt(s: string, i: number): boolean {
-  if (s.length < i + 17) return false;
-  for (let k = 0; k < 17; k++) {
-    const c = s.charCodeAt(i + k);
-    if (k % 3 === 2 ? c !== 58 : !isHex(c)) return false;
-  }
-  const after = s.charCodeAt(i + 17);
-  return Number.isNaN(after) || after === 32 || after === 44;
-}
-
 export interface Stamp {
   /** Index just after the timestamp (a space or the end follows). */
   end: number;
@@ -119,14 +80,6 @@ function timeOfDay(s: string, i: number, e: number): number {
   if (j === i + 9) return -1;
   STAMP.end = j;
   return h * 3600 + m * 60 + sec + frac / scale;
-}
-
-/**
- * Whether a timestamp that starts a record sits at `i` (at 0 or after a space), used to find
- * records run together on one line.
- */
-export function stampStartsAt(s: string, i: number): boolean {
-  return (i === 0 || s.charCodeAt(i - 1) === 32) && readStamp(s, i) !== undefined;
 }
 
 /** Shortens an excerpt the way evidence does elsewhere (240 characters). */
