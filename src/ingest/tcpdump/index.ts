@@ -1,8 +1,8 @@
 import type { Capture, Evidence } from '../../model';
 import { registerFormat } from '../registry';
 import type { FormatSpec, ParseInput, ParseResult } from '../types';
-import { Chunk } from './columns/chunk';
-import { clearRow, NET_OTHER, RecordScanner } from './columns/recordScanner';
+import { Chunk, NET_OTHER } from './columns/chunk';
+import { clearRow, RecordScanner } from './columns/recordScanner';
 import { headerOrTrailer, scanCapture, type ScannedCapture } from './columns/scanCapture';
 import { remapResult, unflattenBlock } from '../transcript/lineMap';
 import type { PacketColumns } from './columns/packetColumns';

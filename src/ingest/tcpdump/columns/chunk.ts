@@ -19,10 +19,25 @@ export const HAS = {
   VNI: 1024,
 } as const;
 
+/** Codes of `net`, `proto` and the ARP operation (u1), and what each stands for. */
 export const NETWORKS = ['ip', 'ip6', 'arp', 'other'] as const;
+export const NET_IP = 0;
+export const NET_IP6 = 1;
+export const NET_ARP = 2;
+export const NET_OTHER = 3;
 export const PROTOCOLS = ['tcp', 'udp', 'icmp', 'icmp6', 'arp', 'other'] as const;
-export const DIRECTIONS = [undefined, 'In', 'Out', 'P', 'B', 'M'] as const;
+export const PROTO_TCP = 0;
+export const PROTO_UDP = 1;
+export const PROTO_ICMP = 2;
+export const PROTO_ICMP6 = 3;
+export const PROTO_ARP = 4;
+export const PROTO_OTHER = 5;
 export const ARP_OPS = ['request', 'reply', 'other'] as const;
+export const ARP_REQUEST = 0;
+export const ARP_REPLY = 1;
+export const ARP_OTHER = 2;
+/** Codes of `dir` (0: no direction column). */
+export const DIRECTIONS = [undefined, 'In', 'Out', 'P', 'B', 'M'] as const;
 
 export class Chunk {
 

@@ -1,7 +1,7 @@
 import type { ArpInfo, CaptureDirection, DnsInfo, Endpoint4, Evidence, IcmpInfo, Packet, PacketTable, TcpInfo } from '../../../model';
 import { excerptOf } from '../scan';
-import { ARP_OPS, Chunk, CHUNK_BITS, CHUNK_MASK, CHUNK_SIZE, DIRECTIONS, HAS, NETWORKS, PROTOCOLS } from './chunk';
-import { NET_ARP, PROTO_TCP, type RecordScanner } from './recordScanner';
+import { ARP_OPS, Chunk, CHUNK_BITS, CHUNK_MASK, CHUNK_SIZE, DIRECTIONS, HAS, NET_ARP, NETWORKS, PROTO_TCP, PROTOCOLS } from './chunk';
+import type { RecordScanner } from './recordScanner';
 
 /**
  * The packets of one capture in columns (see chunk.ts), plus what is needed to build a Packet

@@ -2,7 +2,7 @@ import type { Endpoint4 } from '../../../model';
 import { endpoint, isIPv4, isServiceName } from '../endpoints';
 import { Interner, isDigit } from '../scan';
 import { at, charE, END, findE, isMacAtE, isSpace, lastFindE, readUintE, skipSpacesE, wordEndE } from './bounded';
-import { HAS, type Chunk } from './chunk';
+import { ARP_OTHER, ARP_REPLY, ARP_REQUEST, HAS, NET_ARP, NET_IP, NET_IP6, NET_OTHER, PROTO_ARP, PROTO_ICMP, PROTO_ICMP6, PROTO_OTHER, PROTO_TCP, PROTO_UDP, type Chunk } from './chunk';
 import { SpanInterner } from './spanInterner';
 
 /**
@@ -594,19 +594,6 @@ export class RecordScanner {
   }
 }
 
-export const NET_IP = 0;
-export const NET_IP6 = 1;
-export const NET_ARP = 2;
-export const NET_OTHER = 3;
-export const PROTO_TCP = 0;
-export const PROTO_UDP = 1;
-export const PROTO_ICMP = 2;
-export const PROTO_ICMP6 = 3;
-export const PROTO_ARP = 4;
-export const PROTO_OTHER = 5;
-export const ARP_REQUEST = 0;
-export const ARP_REPLY = 1;
-export const ARP_OTHER = 2;
 /** Length of each direction word, by its code (see chunk.ts DIRECTIONS). */
 const DIR_LEN = [0, 2, 3, 1, 1, 1];
 
