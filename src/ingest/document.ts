@@ -60,7 +60,7 @@ export function parseDocument(text: string, uri: string): DocumentResult {
       const blockText = joined ?? lines.join(first, last);
       try {
         result = spec.parse({
-          text: blockText, uri, firstLine: map ? 1 : raw.startLine,
+          text: blockText, uri, firstLine: map ? 1 : raw.startLine, linesCut: true,
           ...(raw.command !== null ? { command: raw.effective ?? raw.command } : {}),
           ...(raw.host !== undefined ? { host: raw.host } : {}),
         });

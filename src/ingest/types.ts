@@ -17,6 +17,11 @@ export interface ParseInput {
   command?: string;
   /** Which host/netns the command ran in, when the transcript shows it (prompt, kubectl exec target). */
   host?: string;
+  /**
+   * The caller already cut every line whose newlines were lost with this format's `unflatten`
+   * (the transcript splitter does): the parser need not look for such lines again.
+   */
+  linesCut?: boolean;
 }
 
 export interface ParseResult {

@@ -32,12 +32,12 @@ function captureOf(table: PacketColumns, uri: string): Capture[] {
 export function parseTcpdump(input: ParseInput): ParseResult {
   const { text, uri } = input;
   const base = input.firstLine ?? 1;
-  const scanned = scanCapture(text, uri, base);
+  const scanned = scanCapture(text, uri, base, { linesCut: input.linesCut === true });
   if (scanned !== 'flattened') return { format: FORMAT, facts: captureOf(scanned.table, uri), records: scanned.records, unparsed: scanned.unparsed };
   // newlines were lost somewhere: cut every line into its records, read that, then point back at the text as given
   const lines = text.split('\n').map((l) => (l.charCodeAt(l.length - 1) === 13 ? l.slice(0, -1) : l));
   const { text: cut, map } = unflattenBlock(tcpdumpFormat, lines, base);
-  const again = scanCapture(cut ?? lines.join('\n'), uri, map ? 1 : base, true) as ScannedCapture;
+  const again = scanCapture(cut ?? lines.join('\n'), uri, map ? 1 : base, { linesCut: true, endsStripped: true }) as ScannedCapture;
   const result: ParseResult = { format: FORMAT, facts: captureOf(again.table, uri), records: again.records, unparsed: again.unparsed };
   if (map) remapResult(result, map, uri);
   return result;

@@ -51,10 +51,13 @@ class Pending {
  * of it. A record is its first line plus the indented continuation lines `-v` prints, plus — for
  * VXLAN/OTV — the inner frame on the next line (a row of the inner table). Records are read when
  * the next one starts. Returns 'flattened' as soon as a line holds several records (text whose
- * newlines were lost): the caller cuts those lines first (see index.ts), unless `asIs` says they
- * are cut already (and their line ends stripped).
+ * newlines were lost): the caller cuts those lines first (see index.ts), unless `linesCut` says
+ * that is done. `endsStripped`: the `\r` of CRLF line ends is gone already (one per line is
+ * stripped otherwise).
  */
-export function scanCapture(text: string, uri: string, firstLine = 1, asIs = false): ScannedCapture | 'flattened' {
+export function scanCapture(text: string, uri: string, firstLine = 1, options: { linesCut?: boolean; endsStripped?: boolean } = {}): ScannedCapture | 'flattened' {
+  const cut = options.linesCut === true;
+  const stripped = options.endsStripped === true;
   const scanner = new RecordScanner();
   const inners = new PacketColumns(text, uri, scanner, undefined);
   const table = new PacketColumns(text, uri, scanner, inners);
@@ -114,9 +117,9 @@ export function scanCapture(text: string, uri: string, firstLine = 1, asIs = fal
     let nl = text.indexOf('\n', pos);
     if (nl < 0) nl = n;
     let e = nl;
-    if (!asIs && e > pos && text.charCodeAt(e - 1) === 13) e--;
+    if (!stripped && e > pos && text.charCodeAt(e - 1) === 13) e--;
     if (e > pos) {
-      if (!asIs && e - pos >= 40) {
+      if (!cut && e - pos >= 40) {
         if (at(text, pos, e, 'tcpdump: ') || at(text, pos, e, 'listening on ')) {
           if (headersRunOn(text, pos, e)) return 'flattened';
         } else {
