@@ -1,9 +1,9 @@
-import { correlate, declaredClaims, looksLikeVeth, vethOwnership, type Correlation, type Flood, type NatPair, type PacketGroup, type VethClaim, type VethOwnership } from '../../flow/correlate';
+import { correlate, declaredClaims, isUnicastIp, looksLikeVeth, vethOwnership, type Correlation, type Flood, type NatPair, type PacketGroup, type VethClaim, type VethOwnership } from '../../flow/correlate';
 import type { ClusterModel, Packet, PacketTable } from '../../model';
 
 /**
  * The correlation a hover needs for one packet, computed on demand (no `vscode`): only the packets
- * of the document that touch the hovered packet's addresses are built and correlated. Everything a
+ * of the document that touch the hovered packet's (unicast) addresses are built and correlated. Everything a
  * packet hover says about its group (same packet on other interfaces), its NAT partner and the veth
  * owners of its addresses comes from packets carrying those addresses, so this set gives the same
  * answers as correlating the whole document:
@@ -54,6 +54,25 @@ export function packetAddresses(p: Packet): Set<string> {
   return out;
 }
 
+/** Sets `key` in a cache of at most MAX_CACHED entries (the oldest goes first); returns `value`. */
+function remember<V>(cache: Map<string, V>, key: string, value: V): V {
+  if (cache.size >= MAX_CACHED) cache.delete(cache.keys().next().value!);
+  cache.set(key, value);
+  return value;
+}
+
+/**
+ * The addresses whose packets make up `p`'s conversation: its addresses without multicast and
+ * broadcast ones (ff02::2 or 224.0.0.251 is in the packets of every host on the link). Nothing is lost:
+ * a group's key holds the unicast address too, NAT pairs and veth claims are about unicast addresses.
+ * A packet with no unicast address keeps them all.
+ */
+export function conversationAddresses(p: Packet): Set<string> {
+  const all = packetAddresses(p);
+  const unicast = new Set([...all].filter(isUnicastIp));
+  return unicast.size > 0 ? unicast : all;
+}
+
 /** Sorted union of two sorted row lists. */
 function mergeRows(a: readonly number[], b: readonly number[]): number[] {
   const out: number[] = [];
@@ -68,6 +87,8 @@ function mergeRows(a: readonly number[], b: readonly number[]): number[] {
 
 export class ConversationFinder {
   private readonly cache = new Map<string, Conversation>();
+  /** The rows touching an address set and their correlation, shared by the hovers of one conversation on several interfaces. */
+  private readonly bases = new Map<string, { rows: number[][]; corr: Correlation }>();
   private readonly vethNames: Set<string>;
   private readonly serviceIps: Set<string>;
   private declared?: VethClaim[];
@@ -83,23 +104,25 @@ export class ConversationFinder {
 
   /** The correlation around `p`, cached by its addresses (and by its interface when that is a veth). */
   around(p: Packet): Conversation {
-    const ips = packetAddresses(p);
+    const ips = conversationAddresses(p);
     const iface = looksLikeVeth(p.interface, this.vethNames) ? p.interface! : '';
     const place = this.placeOf(p);
     // An address-less packet has no conversation but its own row.
     const key = ips.size > 0 ? `${[...ips].sort().join(' ')}|${iface}` : `#${place?.segment}:${place?.row}|${iface}`;
     const hit = this.cache.get(key);
     if (hit) return hit;
-    const c = this.compute(p, ips, iface, place);
-    if (this.cache.size >= MAX_CACHED) this.cache.delete(this.cache.keys().next().value!);
-    this.cache.set(key, c);
-    return c;
+    const baseKey = key.slice(0, key.lastIndexOf('|'));
+    let base = this.bases.get(baseKey);
+    if (!base) {
+      const rows = this.touching(ips);
+      if (place && !rows[place.segment].includes(place.row)) rows[place.segment] = mergeRows(rows[place.segment], [place.row]);
+      base = { rows, corr: this.correlateRows(rows, place ? [] : [p]) };
+      remember(this.bases, baseKey, base);
+    }
+    return remember(this.cache, key, this.compute(p, ips, iface, place, base.rows, base.corr));
   }
 
-  private compute(p: Packet, ips: Set<string>, iface: string, place: PacketPlace | undefined): Conversation {
-    const rows = this.touching(ips);
-    if (place && !rows[place.segment].includes(place.row)) rows[place.segment] = mergeRows(rows[place.segment], [place.row]);
-    let corr = this.correlateRows(rows, place ? [] : [p]);
+  private compute(p: Packet, ips: Set<string>, iface: string, place: PacketPlace | undefined, rows: number[][], corr: Correlation): Conversation {
     const complete = new Set(ips);
     if (iface) {
       const declared = this.declaredClaims();

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { buildModel, manifestFacts } from '../../../src/editor/workspace/modelFacts.pure';
 import { buildLineIndex, type LineIndex } from '../../../src/editor/hover/captureIndex.pure';
-import { packetAddresses, VETH_LOOK_ROWS } from '../../../src/editor/hover/conversation.pure';
+import { conversationAddresses, packetAddresses, VETH_LOOK_ROWS } from '../../../src/editor/hover/conversation.pure';
 import { annotatePacket } from '../../../src/editor/hover/packetAnnotation.pure';
 import { correlate, declaredClaims, vethOwnership, type NatPair, type PacketGroup } from '../../../src/flow/correlate';
 import { parseDocument } from '../../../src/ingest/document';
@@ -208,6 +208,7 @@ test('a hover in a huge capture of nobody\'s traffic builds the conversation of 
   const syn = index.packets.get(t.lineOf(synRow))!.find((p) => p === t.packet(synRow))!;
   t.built.clear();
   const said = annotatePacket(model, index, syn);
+  assert.deepEqual(conversationAddresses(syn), packetAddresses(syn));
   const touching = t.touching(packetAddresses(syn));
   assert.deepEqual([...t.built].sort((a, b) => a - b), touching, 'built: exactly the packets touching the SYN\'s addresses');
   assert.ok(t.size - touching.length > 1000, `thousands of packets of other conversations stay unbuilt (${touching.length} of ${t.size} built)`);
@@ -222,7 +223,8 @@ test('a hover in a huge capture of nobody\'s traffic builds the conversation of 
   const [first] = annotatePacket(model, index, rs);
   const owner = /host side of the veth pair of the pod with IP (\S+),/.exec(first)?.[1];
   assert.ok(owner && !packetAddresses(rs).has(owner), first);
-  const allowed = new Set([...t.touching(packetAddresses(rs)), ...t.touching(new Set([owner])), ...Array.from({ length: 2 * VETH_LOOK_ROWS + 1 }, (_, k) => rsRow - VETH_LOOK_ROWS + k)]);
+  assert.ok(!conversationAddresses(rs).has('ff02::2') && packetAddresses(rs).has('ff02::2'), 'the multicast destination is not a conversation');
+  const allowed = new Set([...t.touching(conversationAddresses(rs)), ...t.touching(new Set([owner])), ...Array.from({ length: 2 * VETH_LOOK_ROWS + 1 }, (_, k) => rsRow - VETH_LOOK_ROWS + k)]);
   assert.ok([...t.built].every((i) => allowed.has(i)), 'built: the look around the row, and the packets of the addresses involved');
   assert.ok(t.built.size < t.size, 'not the whole capture');
   // And it is the owner the whole capture proves.
