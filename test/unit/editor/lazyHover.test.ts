@@ -17,21 +17,11 @@ import { correlate, declaredClaims, vethOwnership, type NatPair, type PacketGrou
 import { parseDocument } from '../../../src/ingest/document';
 import { parseTcpdump } from '../../../src/ingest/tcpdump';
 import { labA2, parseSeed, SEED } from '../flow/seedModel';
-import { packetTouches, type Capture, type ClusterModel, type Fact, type Packet, type PacketTable } from '../../../src/model';
+import { packetTouches, type Capture, type ClusterModel, type Fact, type Packet } from '../../../src/model';
+import { CountingTable } from '../model/countingTable';
 
 const read = (p: string) => readFileSync(p, 'utf8');
 
-/** A table that records which packets were built. */
-class CountingTable implements PacketTable {
-  readonly built = new Set<number>();
-  constructor(private readonly inner: PacketTable) {}
-  get size(): number { return this.inner.size; }
-  packet(i: number): Packet { this.built.add(i); return this.inner.packet(i); }
-  all(): Packet[] { for (let i = 0; i < this.size; i++) this.packet(i); return this.inner.all(); }
-  lineOf(i: number): number { return this.inner.lineOf(i); }
-  touching(ips: ReadonlySet<string>): number[] { return this.inner.touching(ips); }
-  remapLines(at: (line: number) => { line: number; column: number } | undefined): void { this.inner.remapLines(at); }
-}
 
 /** The facts with every capture's table wrapped in a CountingTable. */
 function counted(facts: readonly Fact[]): { facts: Fact[]; tables: CountingTable[] } {

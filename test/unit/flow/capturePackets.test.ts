@@ -10,22 +10,12 @@ import '../../../src/ingest/all';
 import { parseDocument } from '../../../src/ingest/document';
 import { formatSpec } from '../../../src/ingest/registry';
 import { parseTcpdump } from '../../../src/ingest/tcpdump';
-import { ClusterModel, packetTouches, type Capture, type Evidence, type Fact, type Packet, type PacketTable } from '../../../src/model';
+import { ClusterModel, packetTouches, type Capture, type Evidence, type Fact, type Packet } from '../../../src/model';
 import { trace } from '../../../src/flow';
 import { firstPacketAnywhere } from '../../../src/flow/context';
 import type { Flow } from '../../../src/flow/types';
+import { CountingTable } from '../model/countingTable';
 
-/** A table that records which packets were built. */
-class CountingTable implements PacketTable {
-  readonly built = new Set<number>();
-  constructor(private readonly inner: PacketTable) {}
-  get size(): number { return this.inner.size; }
-  packet(i: number): Packet { this.built.add(i); return this.inner.packet(i); }
-  all(): Packet[] { for (let i = 0; i < this.size; i++) this.packet(i); return this.inner.all(); }
-  lineOf(i: number): number { return this.inner.lineOf(i); }
-  touching(ips: ReadonlySet<string>): number[] { return this.inner.touching(ips); }
-  remapLines(at: (line: number) => { line: number; column: number } | undefined): void { this.inner.remapLines(at); }
-}
 
 const TCPDUMP = 'test/fixtures/tcpdump/any-nn.txt';
 

@@ -5,6 +5,7 @@ import { ArrayPacketTable, ClusterModel, packetsOf, packetTouches, type Capture,
 import { parseTcpdump } from '../../../src/ingest/tcpdump';
 import { copyModel } from '../../../src/flow/predictPods';
 import { factsOf } from '../../../src/editor/workspace/modelFacts.pure';
+import { CountingTable } from './countingTable';
 
 const DIR = 'test/fixtures/tcpdump/';
 /** The Capture fact of a real capture fixture. */
@@ -14,17 +15,6 @@ const captureOf = (f: string): Capture => {
   return r.facts[0] as Capture;
 };
 
-/** A table that records which packets were built, to see that a query did not build them all. */
-class CountingTable implements PacketTable {
-  readonly built = new Set<number>();
-  constructor(private readonly inner: PacketTable) {}
-  get size(): number { return this.inner.size; }
-  packet(i: number): Packet { this.built.add(i); return this.inner.packet(i); }
-  all(): Packet[] { for (let i = 0; i < this.size; i++) this.packet(i); return this.inner.all(); }
-  lineOf(i: number): number { return this.inner.lineOf(i); }
-  touching(ips: ReadonlySet<string>): number[] { return this.inner.touching(ips); }
-  remapLines(at: (line: number) => { line: number; column: number } | undefined): void { this.inner.remapLines(at); }
-}
 
 const plainPacket = (ip: string, line: number): Packet => ({
   kind: 'Packet', network: 'ip', protocol: 'icmp', src: { ip }, dst: { ip: '10.244.0.53' }, evidence: [{ source: 'log', uri: 'plain.txt', line }],

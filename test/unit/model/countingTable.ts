@@ -1,0 +1,13 @@
+import type { Packet, PacketTable } from '../../../src/model';
+
+/** A packet table that records which packets were built: for tests that check work is lazy. */
+export class CountingTable implements PacketTable {
+  readonly built = new Set<number>();
+  constructor(private readonly inner: PacketTable) {}
+  get size(): number { return this.inner.size; }
+  packet(i: number): Packet { this.built.add(i); return this.inner.packet(i); }
+  all(): Packet[] { for (let i = 0; i < this.size; i++) this.packet(i); return this.inner.all(); }
+  lineOf(i: number): number { return this.inner.lineOf(i); }
+  touching(ips: ReadonlySet<string>): number[] { return this.inner.touching(ips); }
+  remapLines(at: (line: number) => { line: number; column: number } | undefined): void { this.inner.remapLines(at); }
+}
