@@ -43,14 +43,14 @@ export function readStamp(s: string, i: number, e = s.length): Stamp | undefined
   }
   if (t < 0) return undefined;
   const after = ch(s, STAMP.end, e);
-  if (!(Number.isNaN(after) || after === 32 || after === 9)) return undefined;
+  if (!(after === -1 || after === 32 || after === 9)) return undefined;
   STAMP.t = t;
   return STAMP;
 }
 
-/** The character at `k`, NaN at or past `e`. */
+/** The character at `k`, -1 at or past `e`. */
 function ch(s: string, k: number, e: number): number {
-  return k < e ? s.charCodeAt(k) : NaN;
+  return k < e ? s.charCodeAt(k) : -1;
 }
 
 function twoDigits(s: string, i: number, e: number): number {

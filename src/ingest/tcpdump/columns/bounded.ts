@@ -65,9 +65,9 @@ export function at(s: string, k: number, e: number, w: string): boolean {
   return s.charCodeAt(k) === w.charCodeAt(0) && k + w.length <= e && s.startsWith(w, k);
 }
 
-/** The character at `k`, or NaN at or past `e` (as `charCodeAt` past the end of a cut-out line). */
+/** The character at `k`, or -1 at or past `e` (where a cut-out line would have ended). */
 export function charE(s: string, k: number, e: number): number {
-  return k < e ? s.charCodeAt(k) : NaN;
+  return k < e ? s.charCodeAt(k) : -1;
 }
 
 const isHex = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
@@ -80,7 +80,7 @@ export function isMacAtE(s: string, i: number, e: number): boolean {
     if (k % 3 === 2 ? c !== 58 : !isHex(c)) return false;
   }
   const after = charE(s, i + 17, e);
-  return Number.isNaN(after) || after === 32 || after === 44;
+  return after === -1 || after === 32 || after === 44;
 }
 
 /** What `String.prototype.trim` removes. */

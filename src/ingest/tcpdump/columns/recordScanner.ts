@@ -174,7 +174,8 @@ export class RecordScanner {
   private ip(s: string, p: number, e: number): string | undefined {
     const c = this.c;
     const i = this.i;
-    let proto: string | undefined;
+    /** The transport the -v header names (a PROTO_ code), -1: none or another. */
+    let proto = -1;
     if (s.charCodeAt(p) === 40 && p < e) {
       // -v header: `(tos 0x0, ttl 64, id 8860, offset 0, flags [DF], proto ICMP (1), length 84)`
       let depth = 0;
@@ -191,7 +192,7 @@ export class RecordScanner {
       const idAt = HEADER.id;
       if (idAt >= 0) this.plus1(c.ipId, 2, readUintE(s, idAt, q));
       const prAt = HEADER.proto;
-      if (prAt >= 0) proto = protoWord(s, prAt, q);
+      if (prAt >= 0) proto = protoCode(s, prAt, q);
       if (q === e - 1 && this.jumpAt >= 0) {
         // the addresses are on the next line: read on there, with offsets as in "first line + ' ' + it"
         this.base = this.jumpAt - (e - this.base) - 1;
@@ -220,9 +221,7 @@ export class RecordScanner {
     let kind: number;
     if (at(s, q, e, 'Flags [')) kind = PROTO_TCP;
     else if (at(s, q, e, 'ICMP')) kind = PROTO_ICMP;
-    else if (proto === 'TCP') kind = PROTO_TCP;
-    else if (proto === 'UDP') kind = PROTO_UDP;
-    else if (proto === 'ICMP' || proto === 'ICMPv6') kind = PROTO_ICMP;
+    else if (proto >= 0) kind = proto;
     else kind = hasPort(s, p, gt) && hasPort(s, gt + 3, colon) ? PROTO_UDP : PROTO_OTHER;
     const epKind = kind === PROTO_TCP || kind === PROTO_UDP ? 0 : kind === PROTO_ICMP ? 1 : 2;
     c.epKind[i] = epKind;
@@ -601,13 +600,16 @@ const DIR_LEN = [0, 2, 3, 1, 1, 1];
 function direction(s: string, i: number, e: number): number {
   const ch = charE(s, i, e);
   const n = charE(s, i + 1, e);
-  const end = (k: number) => { const x = charE(s, i + k, e); return x === 32 || Number.isNaN(x); };
-  if (ch === 80 && end(1)) return 3;
-  if (ch === 66 && end(1)) return 4;
-  if (ch === 77 && end(1)) return 5;
-  if (ch === 73 && n === 110 && end(2)) return 1;
-  if (ch === 79 && n === 117 && charE(s, i + 2, e) === 116 && end(3)) return 2;
+  if (ch === 80 || ch === 66 || ch === 77) return n === 32 || n === -1 ? (ch === 80 ? 3 : ch === 66 ? 4 : 5) : 0;
+  if (ch === 73 && n === 110) return wordEnds(s, i + 2, e) ? 1 : 0;
+  if (ch === 79 && n === 117 && charE(s, i + 2, e) === 116) return wordEnds(s, i + 3, e) ? 2 : 0;
   return 0;
+}
+
+/** A space or the end at `k`. */
+function wordEnds(s: string, k: number, e: number): boolean {
+  const x = charE(s, k, e);
+  return x === 32 || x === -1;
 }
 
 /** `s.startsWith(w, k)`, with the first character compared inline: most tests fail there, cheaply. */
@@ -646,11 +648,15 @@ function valueAt(s: string, k: number, to: number, key: string, digits: boolean)
   return (digits ? isDigit(c) : isWordChar(c)) ? v : -1;
 }
 
-/** The protocol word of the -v header (`TCP`, `UDP`, `ICMP`, `ICMPv6`...). */
-function protoWord(s: string, a: number, to: number): string {
+/** The protocol word of the -v header: `TCP`, `UDP`, `ICMP` or `ICMPv6` as a PROTO_ code, else -1. */
+function protoCode(s: string, a: number, to: number): number {
   let b = a;
   while (b < to && isWordChar(s.charCodeAt(b))) b++;
-  return s.slice(a, b);
+  const n = b - a;
+  if (n === 3 && at(s, a, b, 'TCP')) return PROTO_TCP;
+  if (n === 3 && at(s, a, b, 'UDP')) return PROTO_UDP;
+  if ((n === 4 && at(s, a, b, 'ICMP')) || (n === 6 && at(s, a, b, 'ICMPv6'))) return PROTO_ICMP;
+  return -1;
 }
 
 /** Zeroes a row that turned out not to be a packet, so the next record can use it. */
