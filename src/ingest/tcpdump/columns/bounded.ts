@@ -4,7 +4,7 @@
  * not send `indexOf` through the rest of a 100 MB capture).
  */
 
-/** Reads an unsigned decimal at `i` (before `e`); NaN when there is none. `END` gets the index after it. */
+/** Reads an unsigned decimal at `i` (before `e`); -1 when there is none. `END` gets the index after it. */
 export let END = 0;
 export function readUintE(s: string, i: number, e: number): number {
   let n = 0;
@@ -16,7 +16,7 @@ export function readUintE(s: string, i: number, e: number): number {
     i++;
   }
   END = i;
-  return i === start ? NaN : n;
+  return i === start ? -1 : n;
 }
 
 export function skipSpacesE(s: string, i: number, e: number): number {

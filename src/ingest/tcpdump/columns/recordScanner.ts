@@ -247,7 +247,7 @@ export class RecordScanner {
       c.proto[i] = PROTO_UDP;
       if (at(s, q, e, 'UDP, length ')) {
         const n = readUintE(s, q + 12, e);
-        if (!Number.isNaN(n)) this.plus1(c.length, 0, n);
+        if (n >= 0) this.plus1(c.length, 0, n);
         return undefined;
       }
       const otv = at(s, q, e, 'OTV, ');
@@ -256,7 +256,7 @@ export class RecordScanner {
         const k = findE(s, key, q, e);
         if (k > 0) {
           const v = readUintE(s, k + key.length, e);
-          if (!Number.isNaN(v)) { c.has[i] |= HAS.VNI; this.u32(c.u5, 7, v); }
+          if (v >= 0) { c.has[i] |= HAS.VNI; this.u32(c.u5, 7, v); }
         }
         c.d[i] = this.rel(q);
         return undefined;
@@ -362,7 +362,7 @@ export class RecordScanner {
     const k = lastFindE(s, 'length ', from, e);
     if (k < 0) return;
     const n = readUintE(s, k + 7, e);
-    if (!Number.isNaN(n)) this.plus1(this.c.length, 0, n);
+    if (n >= 0) this.plus1(this.c.length, 0, n);
   }
 
   /**
@@ -384,21 +384,21 @@ export class RecordScanner {
       const ch = charE(s, k, e);
       if (ch === 115 && at(s, k, e, 'seq ')) { // seq a[:b]
         const a = readUintE(s, k + 4, e);
-        if (Number.isNaN(a)) break;
+        if (a < 0) break;
         c.has[i] |= HAS.U1; this.u32(c.u1, 3, a);
         k = END;
         if (charE(s, k, e) === 58) {
           const b = readUintE(s, k + 1, e);
-          if (!Number.isNaN(b)) { c.has[i] |= HAS.U2; this.u32(c.u2, 4, b); k = END; }
+          if (b >= 0) { c.has[i] |= HAS.U2; this.u32(c.u2, 4, b); k = END; }
         }
       } else if (ch === 97 && at(s, k, e, 'ack ')) {
         const a = readUintE(s, k + 4, e);
-        if (Number.isNaN(a)) break;
+        if (a < 0) break;
         c.has[i] |= HAS.U3; this.u32(c.u3, 5, a);
         k = END;
       } else if (ch === 119 && at(s, k, e, 'win ')) {
         const a = readUintE(s, k + 4, e);
-        if (Number.isNaN(a)) break;
+        if (a < 0) break;
         c.has[i] |= HAS.U4; this.u32(c.u4, 6, a);
         k = END;
       } else if (ch === 111 && at(s, k, e, 'options [')) {
@@ -409,12 +409,12 @@ export class RecordScanner {
         if (at(s, k + 9, e, 'mss ')) {
           // the digits stop at the closing bracket at the latest
           const m = readUintE(s, k + 13, e);
-          if (!Number.isNaN(m)) { c.has[i] |= HAS.U5; this.u32(c.u5, 7, m); }
+          if (m >= 0) { c.has[i] |= HAS.U5; this.u32(c.u5, 7, m); }
         }
         k = end + 1;
       } else if (ch === 108 && at(s, k, e, 'length ')) {
         const n = readUintE(s, k + 7, e);
-        if (Number.isNaN(n)) break;
+        if (n < 0) break;
         this.plus1(c.length, 0, n);
         k = END;
         // `length 94: HTTP: GET / HTTP/1.1` or `length 74: HTTP, length: 74` (-v, request on the next line)
@@ -445,7 +445,7 @@ export class RecordScanner {
    */
   private dns(s: string, p: number, e: number): boolean {
     const id = readUintE(s, p, e);
-    if (Number.isNaN(id) || id > 65535) return false;
+    if (id < 0 || id > 65535) return false;
     let k = END;
     // flag characters glued to the id
     const flagsAt = k;
@@ -543,9 +543,9 @@ export class RecordScanner {
     c.k1[i] = type + 1;
     if (comma >= 0 && (type === this.echoRequest || type === this.echoReply)) {
       const idAt = findE(s, 'id ', comma, e);
-      if (idAt > 0) { const v = readUintE(s, idAt + 3, e); if (!Number.isNaN(v)) { c.has[i] |= HAS.U1; this.u32(c.u1, 3, v); } }
+      if (idAt > 0) { const v = readUintE(s, idAt + 3, e); if (v >= 0) { c.has[i] |= HAS.U1; this.u32(c.u1, 3, v); } }
       const seqAt = findE(s, 'seq ', comma, e);
-      if (seqAt > 0) { const v = readUintE(s, seqAt + 4, e); if (!Number.isNaN(v)) { c.has[i] |= HAS.U2; this.u32(c.u2, 4, v); } }
+      if (seqAt > 0) { const v = readUintE(s, seqAt + 4, e); if (v >= 0) { c.has[i] |= HAS.U2; this.u32(c.u2, 4, v); } }
     }
   }
 
