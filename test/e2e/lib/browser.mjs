@@ -81,12 +81,13 @@ export async function runCommand(page, title, { timeoutMs = 30_000 } = {}) {
       await page.locator('.monaco-workbench .part.statusbar').click({ position: { x: 5, y: 5 } }).catch(() => {});
       continue;
     }
-    await input.fill(`>${title}`);
     try {
+      // the palette can close again before it is typed in (a webview taking the focus back)
+      await input.fill(`>${title}`, { timeout: 3_000 });
       await row.waitFor({ timeout: 3_000 });
       break;
     } catch (e) {
-      if (Date.now() > deadline) throw new Error(`command "${title}" not in the Command Palette after ${timeoutMs} ms`);
+      if (Date.now() > deadline) throw new Error(`command "${title}" not in the Command Palette after ${timeoutMs} ms (${e instanceof Error ? e.message.split('\n')[0] : e})`);
     }
   }
   await input.press('Enter');
