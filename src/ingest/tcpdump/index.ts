@@ -61,8 +61,9 @@ export function sniffTcpdump(lines: readonly string[]): number {
     for (const p of pieces) {
       if (headerOrTrailer(p)) { ok++; continue; }
       const stamp = readStamp(p, 0);
-      if (stamp && scanner.scan(p, 0, p.length, row, 0, 0, stamp.end, stamp.t) === undefined && row.net[0] !== NET_OTHER) ok++;
+      if (stamp && scanner.scan(p, 0, p.length, row, 0, 0, stamp.end, stamp.t, -1, -1, p.length) === undefined && row.net[0] !== NET_OTHER) ok++;
       clearRow(row, 0);
+      scanner.forget();
     }
     if (ok > 0 && ok >= pieces.length / 2) hits++;
   }

@@ -64,8 +64,9 @@ export class RecordScanner {
    * starts. `stampEnd`/`t`: the timestamp the caller already read there (stampEnd 0: none).
    * `jumpAt`/`jumpEnd`: the -v address line of a record whose first line ends with its IP header,
    * read in place as if it were appended after a space (-1: none); check `jumped` afterwards.
+   * `end`: where the record's last line ends (its continuation lines included).
    */
-  scan(s: string, p: number, e: number, c: Chunk, i: number, row: number, stampEnd: number, t: number, jumpAt = -1, jumpEnd = -1): string | undefined {
+  scan(s: string, p: number, e: number, c: Chunk, i: number, row: number, stampEnd: number, t: number, jumpAt: number, jumpEnd: number, end: number): string | undefined {
     this.c = c;
     this.i = i;
     this.row = row;
@@ -73,9 +74,75 @@ export class RecordScanner {
     this.jumpAt = jumpAt;
     this.jumpEnd = jumpEnd;
     this.jumped = false;
+    this.end = end;
     const why = this.fill(s, p, e, stampEnd, t);
-    if (why !== undefined) clearRow(c, i);
-    return why;
+    if (why !== undefined) {
+      clearRow(c, i);
+      this.lastOk = false;
+      return why;
+    }
+    // this row can be repeated by the next record (see `repeats`)
+    this.lastOk = true;
+    this.lastS = s;
+    this.lastC = c;
+    this.lastI = i;
+    this.lastKey = row;
+    this.lastJumped = this.jumped;
+    return undefined;
+  }
+
+  /*
+   * `-i any` prints a packet once per interface it crosses, so a record often says, after its
+   * interface and direction, exactly what the record before it said: its fields are then copied
+   * from that row instead of being read again (four records in ten of the benchmark's capture).
+   */
+  private end = 0;
+  private lastOk = false;
+  private lastS = '';
+  private lastC: Chunk | undefined;
+  private lastI = 0;
+  private lastKey = 0;
+  private lastJumped = false;
+  private lastStamped = false;
+  /** The last row's repeatable part: where it starts in s, its length, and its start relative to its record. */
+  private lastAt = 0;
+  private lastLen = 0;
+  private lastRel = 0;
+
+  /** Stops the next record from copying the last row (whose chunk the caller reuses). */
+  forget(): void {
+    this.lastOk = false;
+  }
+
+  /** Whether the record's rest s[p, end) repeats the last row's; notes it as the next one to compare with. */
+  private repeats(s: string, p: number, stamped: boolean): boolean {
+    const len = this.end - p;
+    const hit = this.lastOk && s === this.lastS && len === this.lastLen && stamped === this.lastStamped && sameText(s, p, this.lastAt, len);
+    if (hit) this.copyLast(p - this.base);
+    this.lastAt = p;
+    this.lastLen = len;
+    this.lastRel = p - this.base;
+    this.lastStamped = stamped;
+    return hit;
+  }
+
+  /** Copies the last row's fields into this one; offsets move by how much longer this record's start is. */
+  private copyLast(rel: number): void {
+    const f = this.lastC!;
+    const j = this.lastI;
+    const c = this.c;
+    const i = this.i;
+    const d = rel - this.lastRel;
+    c.srcMac[i] = f.srcMac[j]; c.dstMac[i] = f.dstMac[j]; c.net[i] = f.net[j]; c.proto[i] = f.proto[j]; c.has[i] = f.has[j];
+    c.src[i] = f.src[j]; c.dst[i] = f.dst[j]; c.epKind[i] = f.epKind[j]; c.length[i] = f.length[j]; c.ipId[i] = f.ipId[j];
+    c.ttl[i] = f.ttl[j]; c.k1[i] = f.k1[j]; c.k2[i] = f.k2[j]; c.k3[i] = f.k3[j]; c.k4[i] = f.k4[j];
+    c.u1[i] = f.u1[j]; c.u2[i] = f.u2[j]; c.u3[i] = f.u3[j]; c.u4[i] = f.u4[j]; c.u5[i] = f.u5[j];
+    c.a[i] = f.a[j] === 0 ? 0 : f.a[j] + d; c.b[i] = f.b[j] === 0 ? 0 : f.b[j] + d;
+    c.c[i] = f.c[j] === 0 ? 0 : f.c[j] + d; c.d[i] = f.d[j] === 0 ? 0 : f.d[j] + d;
+    if (this.wide.size > 0) for (let k = 0; k < 8; k++) { const v = this.wide.get(this.lastKey * 8 + k); if (v !== undefined) this.wide.set(this.row * 8 + k, v); }
+    const answers = this.answers.get(this.lastKey);
+    if (answers !== undefined) this.answers.set(this.row, answers);
+    this.jumped = this.lastJumped;
   }
 
   private id(s: string, a: number, b: number): number {
@@ -116,6 +183,7 @@ export class RecordScanner {
       c.dir[i] = dir;
       p = skipSpacesE(s, p2 + DIR_LEN[dir], e);
     }
+    if (this.repeats(s, p, stamped)) return undefined;
     let network: number;
     // -e on -i any: `ifindex 4 f6:ee:66:1d:2b:72 ethertype IPv4 (0x0800), length 104: `
     if (at(s, p, e, 'ifindex ')) {
@@ -178,15 +246,7 @@ export class RecordScanner {
     let proto = -1;
     if (s.charCodeAt(p) === 40 && p < e) {
       // -v header: `(tos 0x0, ttl 64, id 8860, offset 0, flags [DF], proto ICMP (1), length 84)`
-      let depth = 0;
-      let q = p;
-      for (; q < e; q++) {
-        const ch = s.charCodeAt(q);
-        if (ch === 40) depth++;
-        else if (ch === 41 && --depth === 0) break;
-      }
-      const h = p + 1;
-      readHeader(s, h, q);
+      const q = readHeader(s, p, e);
       const ttlAt = HEADER.ttl;
       if (ttlAt >= 0) { const v = readUintE(s, ttlAt, q); if (v < 32766) c.ttl[i] = v + 1; else { c.ttl[i] = -1; this.wide.set(this.row * 8 + 1, v); } }
       const idAt = HEADER.id;
@@ -623,21 +683,31 @@ const isWordChar = (ch: number): boolean => (ch >= 48 && ch <= 57) || (ch >= 65 
 const HEADER = { ttl: -1, id: -1, proto: -1 };
 
 /**
- * One pass over the -v header s[from, to) for the first `ttl N` or `hlim N`, `id N`, and `proto W`
- * or `next-header W` — each key at a word start and followed by a digit (a word character for the
- * protocol), as `\b(?:ttl|hlim) (\d+)` would find them.
+ * One pass over the -v header `(...)` at p: returns the index of its closing parenthesis (or `e`)
+ * and notes in HEADER the first `ttl N` or `hlim N`, `id N`, and `proto W` or `next-header W` —
+ * each key at a word start and followed by a digit (a word character for the protocol), as
+ * `\b(?:ttl|hlim) (\d+)` would find them in the header.
  */
-function readHeader(s: string, from: number, to: number): void {
+function readHeader(s: string, p: number, e: number): number {
   HEADER.ttl = -1; HEADER.id = -1; HEADER.proto = -1;
-  for (let k = from; k < to; k++) {
-    const ch = s.charCodeAt(k);
-    if (k > from && isWordChar(s.charCodeAt(k - 1))) continue;
-    if (ch === 116 && HEADER.ttl < 0) HEADER.ttl = valueAt(s, k, to, 'ttl ', true);
-    else if (ch === 104 && HEADER.ttl < 0) HEADER.ttl = valueAt(s, k, to, 'hlim ', true);
-    else if (ch === 105 && HEADER.id < 0) HEADER.id = valueAt(s, k, to, 'id ', true);
-    else if (ch === 112 && HEADER.proto < 0) HEADER.proto = valueAt(s, k, to, 'proto ', false);
-    else if (ch === 110 && HEADER.proto < 0) HEADER.proto = valueAt(s, k, to, 'next-header ', false);
+  let depth = 0;
+  let prevWord = false;
+  let q = p;
+  for (; q < e; q++) {
+    const ch = s.charCodeAt(q);
+    if (ch === 40) depth++;
+    else if (ch === 41) { if (--depth === 0) break; }
+    else if (!prevWord && q > p) {
+      // a value cannot run past the closing parenthesis: it is no digit or word character
+      if (ch === 116 && HEADER.ttl < 0) HEADER.ttl = valueAt(s, q, e, 'ttl ', true);
+      else if (ch === 104 && HEADER.ttl < 0) HEADER.ttl = valueAt(s, q, e, 'hlim ', true);
+      else if (ch === 105 && HEADER.id < 0) HEADER.id = valueAt(s, q, e, 'id ', true);
+      else if (ch === 112 && HEADER.proto < 0) HEADER.proto = valueAt(s, q, e, 'proto ', false);
+      else if (ch === 110 && HEADER.proto < 0) HEADER.proto = valueAt(s, q, e, 'next-header ', false);
+    }
+    prevWord = isWordChar(ch);
   }
+  return q;
 }
 
 /** Where the value after `key` at `k` starts, when a digit (or word character) follows it before `to`; else -1. */
@@ -657,6 +727,12 @@ function protoCode(s: string, a: number, to: number): number {
   if (n === 3 && at(s, a, b, 'UDP')) return PROTO_UDP;
   if ((n === 4 && at(s, a, b, 'ICMP')) || (n === 6 && at(s, a, b, 'ICMPv6'))) return PROTO_ICMP;
   return -1;
+}
+
+/** s[a, a + n) === s[b, b + n). */
+function sameText(s: string, a: number, b: number, n: number): boolean {
+  for (let k = 0; k < n; k++) if (s.charCodeAt(a + k) !== s.charCodeAt(b + k)) return false;
+  return true;
 }
 
 /** Zeroes a row that turned out not to be a packet, so the next record can use it. */

@@ -76,14 +76,14 @@ export function scanCapture(text: string, uri: string, firstLine = 1, options: {
     const key = into.key(row);
     let why: string | undefined;
     if (r.c0a >= 0 && joinsAddressLine(text, r.at, r.e)) {
-      why = scanner.scan(text, r.at, r.e, c, j, key, r.stampEnd, r.t, r.c0a, r.c0b);
+      why = scanner.scan(text, r.at, r.e, c, j, key, r.stampEnd, r.t, r.c0a, r.c0b, r.endAt);
       if (!scanner.jumped) {
         // the record does not end its first line with the IP header: read the two lines joined
         clearRow(c, j);
         const s = text.slice(r.at, r.e) + ' ' + text.slice(r.c0a, r.c0b);
-        why = scanner.scan(s, 0, s.length, c, j, key, r.stampEnd > 0 ? r.stampEnd - r.at : 0, r.t);
+        why = scanner.scan(s, 0, s.length, c, j, key, r.stampEnd > 0 ? r.stampEnd - r.at : 0, r.t, -1, -1, s.length);
       }
-    } else why = scanner.scan(text, r.at, r.e, c, j, key, r.stampEnd, r.t);
+    } else why = scanner.scan(text, r.at, r.e, c, j, key, r.stampEnd, r.t, -1, -1, r.endAt);
     if (why !== undefined) return why;
     c.at[j] = r.at;
     c.len[j] = r.e - r.at;
