@@ -140,8 +140,10 @@ export class RecordScanner {
     c.a[i] = f.a[j] === 0 ? 0 : f.a[j] + d; c.b[i] = f.b[j] === 0 ? 0 : f.b[j] + d;
     c.c[i] = f.c[j] === 0 ? 0 : f.c[j] + d; c.d[i] = f.d[j] === 0 ? 0 : f.d[j] + d;
     if (this.wide.size > 0) for (let k = 0; k < 8; k++) { const v = this.wide.get(this.lastKey * 8 + k); if (v !== undefined) this.wide.set(this.row * 8 + k, v); }
-    const answers = this.answers.get(this.lastKey);
-    if (answers !== undefined) this.answers.set(this.row, answers);
+    if ((f.has[j] & HAS.DNS) !== 0) {
+      const answers = this.answers.get(this.lastKey);
+      if (answers !== undefined) this.answers.set(this.row, answers);
+    }
     this.jumped = this.lastJumped;
   }
 
