@@ -1,6 +1,7 @@
-import type { ArpInfo, CaptureDirection, DnsInfo, Endpoint4, Evidence, IcmpInfo, Packet, PacketTable, TcpInfo } from '../../../model';
+import type { ArpInfo, CaptureDirection, DnsInfo, Evidence, IcmpInfo, Packet, PacketTable, TcpInfo } from '../../../model';
 import { excerptOf } from '../scan';
 import { ARP_OPS, Chunk, CHUNK_BITS, CHUNK_MASK, CHUNK_SIZE, DIRECTIONS, HAS, NET_ARP, NETWORKS, PROTO_TCP, PROTOCOLS } from './chunk';
+import { EndpointTable, type EndpointHits } from './endpointTable';
 import type { RecordScanner } from './recordScanner';
 
 /**
@@ -62,25 +63,21 @@ export class PacketColumns implements PacketTable {
 
   touching(ips: ReadonlySet<string>): number[] {
     const sc = this.scanner;
-    const epHit = sc.endpoints.map((list) => list.map((e) => ips.has(e.ip)));
-    const ipv4Hit = sc.ipv4.map((ip) => ips.has(ip));
+    const eps = sc.eps.hits(ips);
     const strHit = sc.strings.values.map((v) => v !== '' && ips.has(v));
-    const innerHit = (r: number): boolean => this.inners !== undefined && this.inners.rowTouches(r, epHit, ipv4Hit, strHit);
     const out: number[] = [];
     for (let i = 0; i < this.size; i++) {
-      const c = this.chunks[i >>> CHUNK_BITS];
-      const inner = c.inner[i & CHUNK_MASK];
-      if (this.rowTouches(i, epHit, ipv4Hit, strHit) || (inner !== 0 && innerHit(inner - 1))) out.push(i);
+      const inner = this.chunks[i >>> CHUNK_BITS].inner[i & CHUNK_MASK];
+      if (this.rowTouches(i, eps, strHit) || (inner !== 0 && this.inners !== undefined && this.inners.rowTouches(inner - 1, eps, strHit))) out.push(i);
     }
     return out;
   }
 
-  private rowTouches(i: number, epHit: boolean[][], ipv4Hit: boolean[], strHit: boolean[]): boolean {
+  private rowTouches(i: number, eps: EndpointHits, strHit: boolean[]): boolean {
     const c = this.chunks[i >>> CHUNK_BITS];
     const j = i & CHUNK_MASK;
-    const hits = epHit[c.epKind[j]];
-    const hit = (code: number) => code < 0 ? ipv4Hit[Math.floor((-code - 1) / 65536)] : code !== 0 && hits[code - 1];
-    if (hit(c.src[j]) || hit(c.dst[j])) return true;
+    const kind = c.epKind[j];
+    if (EndpointTable.hit(c.src[j], kind, eps) || EndpointTable.hit(c.dst[j], kind, eps)) return true;
     return (c.has[j] & HAS.ARP) !== 0 && ((c.k1[j] !== 0 && strHit[c.k1[j] - 1]) || (c.k2[j] !== 0 && strHit[c.k2[j] - 1]));
   }
 
@@ -147,18 +144,6 @@ export class PacketColumns implements PacketTable {
     return pk;
   }
 
-  /** A stored endpoint as an object; packets of one conversation share theirs (facts are read-only). */
-  private endpointOf(code: number, kind: number): Endpoint4 | undefined {
-    if (code > 0) return this.scanner.endpoints[kind][code - 1];
-    if (code === 0) return undefined;
-    let ep = this.scanner.numericEndpoints.get(code);
-    if (ep === undefined) {
-      ep = { ip: this.scanner.ipOf(code, kind)!, port: this.scanner.portOf(code, kind) };
-      this.scanner.numericEndpoints.set(code, ep);
-    }
-    return ep;
-  }
-
   private str(id: number): string | undefined {
     return id === 0 ? undefined : this.scanner.strings.values[id - 1];
   }
@@ -201,8 +186,8 @@ export class PacketColumns implements PacketTable {
       return { kind: 'Packet', evidence: [evidence], time, t, interface: iface, direction, srcMac, dstMac, network: 'arp', protocol, arp, length, info };
     }
     const kind = c.epKind[j];
-    const src = this.endpointOf(c.src[j], kind);
-    const dst = this.endpointOf(c.dst[j], kind);
+    const src = this.scanner.eps.object(c.src[j], kind);
+    const dst = this.scanner.eps.object(c.dst[j], kind);
     const ipId = c.ipId[j] === 0 ? undefined : this.num(c.ipId[j], i, 2);
     const ttl = c.ttl[j] === 0 ? undefined : this.num(c.ttl[j], i, 1);
     let tcp: TcpInfo | undefined;
