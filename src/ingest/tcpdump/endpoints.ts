@@ -1,5 +1,8 @@
 import type { Endpoint4 } from '../../model';
-import { isDigit, type Interner } from './scan';
+import { isDigit } from './scan';
+
+/** Gives back one shared copy of a string (repeated hosts are kept once). */
+export type Intern = (s: string) => string;
 
 /** Service names tcpdump prints for well-known ports when it is run without `-nn`. */
 const SERVICES: Record<string, number> = {
@@ -40,7 +43,7 @@ function looksLikeIPv6(s: string): boolean {
  * Splits tcpdump's `host.port` text. `withPort`: true for TCP/UDP (tcpdump always prints a port
  * then), false for ICMP/other, undefined when unknown (decided from the text).
  */
-export function endpoint(text: string, withPort: boolean | undefined, intern: Interner): Endpoint4 {
+export function endpoint(text: string, withPort: boolean | undefined, intern: Intern): Endpoint4 {
   const dot = text.lastIndexOf('.');
   if (withPort !== false && dot > 0) {
     const host = text.slice(0, dot);
@@ -51,7 +54,7 @@ export function endpoint(text: string, withPort: boolean | undefined, intern: In
     // With an IP host, whatever follows the last dot is the port (a number or a service name).
     if (hostIsIp || withPort === true || numericPort || service !== undefined) {
       if (withPort === undefined && !hostIsIp && !numericPort && service === undefined) return plain(text, intern);
-      const ep: Endpoint4 = { ip: intern.get(host) };
+      const ep: Endpoint4 = { ip: intern(host) };
       const port = numericPort ? Number(portText) : service;
       if (port !== undefined && port <= 65535) ep.port = port;
       if (!numericPort || !hostIsIp) ep.name = text;
@@ -61,8 +64,8 @@ export function endpoint(text: string, withPort: boolean | undefined, intern: In
   return plain(text, intern);
 }
 
-function plain(text: string, intern: Interner): Endpoint4 {
-  const ep: Endpoint4 = { ip: intern.get(text) };
+function plain(text: string, intern: Intern): Endpoint4 {
+  const ep: Endpoint4 = { ip: intern(text) };
   if (!isIPv4(text) && !looksLikeIPv6(text)) ep.name = text;
   return ep;
 }

@@ -3,6 +3,8 @@
  * millions of lines, and these run once per line without regex backtracking or allocation.
  */
 
+import { charE } from './columns/bounded';
+
 export const isDigit = (c: number): boolean => c >= 48 && c <= 57;
 
 export interface Stamp {
@@ -21,11 +23,11 @@ const STAMP: Stamp = { end: -1, t: 0 };
 export function readStamp(s: string, i: number, e = s.length): Stamp | undefined {
   const c0 = s.charCodeAt(i);
   if (!(c0 >= 48 && c0 <= 57) || i >= e) return undefined;
-  const c2 = ch(s, i + 2, e);
+  const c2 = charE(s, i + 2, e);
   let t = -1;
   if (c2 === 58) {
     t = timeOfDay(s, i, e);
-  } else if (ch(s, i + 4, e) === 45 && ch(s, i + 7, e) === 45 && ch(s, i + 10, e) === 32
+  } else if (charE(s, i + 4, e) === 45 && charE(s, i + 7, e) === 45 && charE(s, i + 10, e) === 32
     && twoDigits(s, i, e) >= 0 && twoDigits(s, i + 2, e) >= 0 && twoDigits(s, i + 5, e) >= 0 && twoDigits(s, i + 8, e) >= 0) {
     t = timeOfDay(s, i + 11, e);
   } else {
@@ -33,7 +35,7 @@ export function readStamp(s: string, i: number, e = s.length): Stamp | undefined
     let j = i;
     let n = 0;
     while (j < e && j < i + 11 && isDigit(s.charCodeAt(j))) { n = n * 10 + (s.charCodeAt(j) - 48); j++; }
-    if (j - i >= 9 && ch(s, j, e) === 46) {
+    if (j - i >= 9 && charE(s, j, e) === 46) {
       let k = j + 1;
       let frac = 0;
       let scale = 1;
@@ -42,15 +44,10 @@ export function readStamp(s: string, i: number, e = s.length): Stamp | undefined
     }
   }
   if (t < 0) return undefined;
-  const after = ch(s, STAMP.end, e);
+  const after = charE(s, STAMP.end, e);
   if (!(after === -1 || after === 32 || after === 9)) return undefined;
   STAMP.t = t;
   return STAMP;
-}
-
-/** The character at `k`, -1 at or past `e`. */
-function ch(s: string, k: number, e: number): number {
-  return k < e ? s.charCodeAt(k) : -1;
 }
 
 function twoDigits(s: string, i: number, e: number): number {
@@ -62,7 +59,7 @@ function twoDigits(s: string, i: number, e: number): number {
 
 /** `HH:MM:SS.frac` at `i` → seconds since midnight, or -1. */
 function timeOfDay(s: string, i: number, e: number): number {
-  if (ch(s, i + 2, e) !== 58 || ch(s, i + 5, e) !== 58 || ch(s, i + 8, e) !== 46) return -1;
+  if (charE(s, i + 2, e) !== 58 || charE(s, i + 5, e) !== 58 || charE(s, i + 8, e) !== 46) return -1;
   const h = twoDigits(s, i, e);
   const m = twoDigits(s, i + 3, e);
   const sec = twoDigits(s, i + 6, e);
@@ -86,20 +83,4 @@ function timeOfDay(s: string, i: number, e: number): number {
 export function excerptOf(text: string): string {
   const t = text.length > 240 ? text.slice(0, 239) + '…' : text;
   return t.trim();
-}
-
-/** Small string intern table: repeated interface names and addresses share one string. */
-export class Interner {
-  private readonly map = new Map<string, string>();
-  get(s: string): string {
-    const hit = this.map.get(s);
-    if (hit !== undefined) return hit;
-    if (this.map.size < 200_000) {
-      // Flatten a sliced string so the table does not pin the whole input.
-      const own = (' ' + s).slice(1);
-      this.map.set(own, own);
-      return own;
-    }
-    return s;
-  }
 }

@@ -1,3 +1,4 @@
+import { at, findE } from './columns/bounded';
 import { readStamp } from './scan';
 
 /**
@@ -11,13 +12,22 @@ const RECORD_START = /(?<=(?:OTV, flags \[\w{0,8}\] \(0x[0-9a-f]{1,4}\), overlay
 
 /** Cheap test (no regex, no allocation) for a line that holds more than one record. */
 export function looksFlattened(line: string): boolean {
-  if (line.length < 40) return false;
-  if (line.startsWith('tcpdump: ') || line.startsWith('listening on ')) return line.length > 100 || line.indexOf('tcpdump: ', 9) > 0 || line.indexOf(' listening on ') > 0;
-  let i = line.indexOf(':', 12);
-  while (i >= 0) {
+  return holdsRecords(line, 0, line.length, line.indexOf(':', 12));
+}
+
+/**
+ * Whether the line s[p, e) holds more than one record: a header with more run into it, or a
+ * second `HH:MM:SS.frac` stamp after a space. `colon` is the first ':' at or after p + 12 (-1:
+ * none), which a caller walking a whole text can find once for several lines.
+ */
+export function holdsRecords(s: string, p: number, e: number, colon: number): boolean {
+  if (e - p < 40) return false;
+  if (at(s, p, e, 'tcpdump: ') || at(s, p, e, 'listening on ')) {
+    return e - p > 100 || findE(s, 'tcpdump: ', p + 9, e) >= 0 || findE(s, ' listening on ', p + 1, e) >= 0;
+  }
+  for (let i = colon; i >= 0 && i < e; i = s.indexOf(':', i + 1)) {
     // `HH:MM:SS.` with the colon at i = HH end
-    if (i >= 3 && line.charCodeAt(i - 3) === 32 && line.charCodeAt(i + 3) === 58 && readStamp(line, i - 2)) return true;
-    i = line.indexOf(':', i + 1);
+    if (s.charCodeAt(i - 3) === 32 && i + 3 < e && s.charCodeAt(i + 3) === 58 && readStamp(s, i - 2, e)) return true;
   }
   return false;
 }

@@ -1,6 +1,6 @@
 import type { Endpoint4 } from '../../../model';
 import { endpoint, isIPv4, isServiceName } from '../endpoints';
-import { Interner, isDigit } from '../scan';
+import { isDigit } from '../scan';
 import { SpanInterner } from './spanInterner';
 
 /** Which stored endpoints have one of some addresses (see EndpointTable.hits). */
@@ -24,8 +24,9 @@ export class EndpointTable {
   readonly objects: Endpoint4[][] = [[], [], []];
   /** Objects for the numeric endpoints, made when a packet is built: packets of one conversation share theirs. */
   private readonly numericObjects = new Map<number, Endpoint4>();
-  /** For `endpoint()` on a new text (it interns the host it cuts out). */
-  private readonly legacy = new Interner();
+  /** The hosts `endpoint()` cuts out of new texts, kept once each. */
+  private readonly hosts = new SpanInterner();
+  private readonly host = (h: string): string => this.hosts.values[this.hosts.str(h)];
   /**
    * The endpoint printed at [a, b), as stored in Chunk.src/dst: `a.b.c.d.port` (the bulk of a capture)
    * becomes -(address id * 65536 + port) - 1, read from the digits without a lookup of the whole
@@ -39,7 +40,7 @@ export class EndpointTable {
     const table = this.text[kind];
     const id = table.span(s, a, b);
     const list = this.objects[kind];
-    if (id === list.length) list.push(endpoint(table.values[id], kind === 0 ? true : kind === 1 ? false : undefined, this.legacy));
+    if (id === list.length) list.push(endpoint(table.values[id], kind === 0 ? true : kind === 1 ? false : undefined, this.host));
     return id + 1;
   }
 

@@ -1,5 +1,5 @@
 import { isDigit } from '../scan';
-import { at } from './bounded';
+import { at, findE } from './bounded';
 import { PROTO_ICMP, PROTO_TCP, PROTO_UDP } from './chunk';
 
 /** The -v IP header, `(tos 0x0, ttl 64, id 8860, offset 0, flags [DF], proto TCP (6), length 60)`. */
@@ -54,4 +54,10 @@ export function protoCode(s: string, a: number, to: number): number {
   if (n === 3 && at(s, a, b, 'UDP')) return PROTO_UDP;
   if ((n === 4 && at(s, a, b, 'ICMP')) || (n === 6 && at(s, a, b, 'ICMPv6'))) return PROTO_ICMP;
   return -1;
+}
+
+/** `-v` prints the IP header on the packet's line and the addresses on the next: they are read as one. */
+export function joinsAddressLine(s: string, p = 0, e = s.length): boolean {
+  if (e <= p || s.charCodeAt(e - 1) !== 41) return false;
+  return findE(s, ' IP (', p, e) >= 0 || findE(s, ' IP6 (', p, e) >= 0 || at(s, p, e, 'IP (') || at(s, p, e, 'IP6 (');
 }

@@ -2,6 +2,7 @@ import type { ArpInfo, CaptureDirection, DnsInfo, Evidence, IcmpInfo, Packet, Pa
 import { excerptOf } from '../scan';
 import { ARP_OPS, Chunk, CHUNK_BITS, CHUNK_MASK, CHUNK_SIZE, DIRECTIONS, HAS, NET_ARP, NETWORKS, PROTO_TCP, PROTOCOLS } from './chunk';
 import { EndpointTable, type EndpointHits } from './endpointTable';
+import { joinsAddressLine } from './ipHeader';
 import type { RecordScanner } from './recordScanner';
 
 /**
@@ -229,9 +230,4 @@ export class PacketColumns implements PacketTable {
   key(i: number): number {
     return this.inners === undefined ? -1 - i : i;
   }
-}
-
-/** `-v` prints the IP header on the packet's line and the addresses on the next: they are read as one. */
-export function joinsAddressLine(first: string): boolean {
-  return first.endsWith(')') && (first.indexOf(' IP (') >= 0 || first.indexOf(' IP6 (') >= 0 || first.startsWith('IP (') || first.startsWith('IP6 ('));
 }

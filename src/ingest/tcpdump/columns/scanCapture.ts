@@ -1,8 +1,10 @@
 import type { Unparsed } from '../../../model';
 import { excerptOf, readStamp } from '../scan';
+import { holdsRecords } from '../unflatten';
 import { at, findE, isSpace } from './bounded';
 import { CHUNK_BITS, CHUNK_MASK, type Chunk } from './chunk';
 import { clearRow, RecordScanner } from './recordScanner';
+import { joinsAddressLine } from './ipHeader';
 import { PacketColumns } from './packetColumns';
 
 export interface ScannedCapture {
@@ -120,12 +122,8 @@ export function scanCapture(text: string, uri: string, firstLine = 1, options: {
     if (!stripped && e > pos && text.charCodeAt(e - 1) === 13) e--;
     if (e > pos) {
       if (!cut && e - pos >= 40) {
-        if (at(text, pos, e, 'tcpdump: ') || at(text, pos, e, 'listening on ')) {
-          if (headersRunOn(text, pos, e)) return 'flattened';
-        } else {
-          if (colonAt < pos + 12) colonAt = text.indexOf(':', pos + 12);
-          if (colonAt >= 0 && colonAt < e && stampInside(text, e, colonAt)) return 'flattened';
-        }
+        if (colonAt < pos + 12) colonAt = text.indexOf(':', pos + 12);
+        if (holdsRecords(text, pos, e, colonAt)) return 'flattened';
       }
       const c0 = text.charCodeAt(pos);
       const stamp = c0 >= 48 && c0 <= 57 ? readStamp(text, pos, e) : undefined;
@@ -198,27 +196,4 @@ function frameStart(s: string, p: number, e: number): boolean {
 function encapsulated(s: string, r: Pending): boolean {
   const has = (a: number, b: number) => findE(s, 'OTV, flags', a, b) >= 0 || findE(s, 'VXLAN, flags', a, b) >= 0;
   return has(r.at, r.e) || (r.c0a >= 0 && has(r.c0a, r.endAt));
-}
-
-/** `-v` prints the IP header on the packet's line and the addresses on the next: they are read as one. */
-export function joinsAddressLine(s: string, p = 0, e = s.length): boolean {
-  if (e <= p || s.charCodeAt(e - 1) !== 41) return false;
-  return findE(s, ' IP (', p, e) >= 0 || findE(s, ' IP6 (', p, e) >= 0 || at(s, p, e, 'IP (') || at(s, p, e, 'IP6 (');
-}
-
-/*
- * Whether a line holds more than one record: unflatten.ts `looksFlattened`, answered in place.
- */
-
-/** A header line with more run into it. */
-function headersRunOn(s: string, p: number, e: number): boolean {
-  return e - p > 100 || findE(s, 'tcpdump: ', p + 9, e) >= 0 || findE(s, ' listening on ', p + 1, e) >= 0;
-}
-
-/** A second `HH:MM:SS.frac` stamp after a space, from `colon` (the first ':' at or after the line's 13th character) to `e`. */
-function stampInside(s: string, e: number, colon: number): boolean {
-  for (let i = colon; i >= 0 && i < e; i = s.indexOf(':', i + 1)) {
-    if (s.charCodeAt(i - 3) === 32 && i + 3 < e && s.charCodeAt(i + 3) === 58 && readStamp(s, i - 2, e)) return true;
-  }
-  return false;
 }
