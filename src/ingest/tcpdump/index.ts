@@ -2,9 +2,10 @@ import type { Capture, Evidence } from '../../model';
 import { registerFormat } from '../registry';
 import type { FormatSpec, ParseInput, ParseResult } from '../types';
 import { Chunk, NET_OTHER } from './columns/chunk';
-import { clearRow, RecordScanner } from './columns/recordScanner';
+import { RecordScanner } from './columns/recordScanner';
 import { headerOrTrailer, scanCapture, type ScannedCapture } from './columns/scanCapture';
-import { remapResult, unflattenBlock } from '../transcript/lineMap';
+import { remapResult, unflattenLines } from '../transcript/lineMap';
+import { textLines } from '../transcript/lines';
 import type { PacketColumns } from './columns/packetColumns';
 import { readStamp } from './scan';
 import { looksFlattened, unflattenTcpdump } from './unflatten';
@@ -35,9 +36,10 @@ export function parseTcpdump(input: ParseInput): ParseResult {
   const scanned = scanCapture(text, uri, base, { linesCut: input.linesCut === true });
   if (scanned !== 'flattened') return { format: FORMAT, facts: captureOf(scanned.table, uri), records: scanned.records, unparsed: scanned.unparsed };
   // newlines were lost somewhere: cut every line into its records, read that, then point back at the text as given
-  const lines = text.split('\n').map((l) => (l.charCodeAt(l.length - 1) === 13 ? l.slice(0, -1) : l));
-  const { text: cut, map } = unflattenBlock(tcpdumpFormat, lines, base);
-  const again = scanCapture(cut ?? lines.join('\n'), uri, map ? 1 : base, { linesCut: true, endsStripped: true }) as ScannedCapture;
+  const lines = textLines(text);
+  const last = lines.count - 1;
+  const { text: cut, map } = unflattenLines(tcpdumpFormat, lines, 0, last, base);
+  const again = scanCapture(cut ?? lines.join(0, last), uri, map ? 1 : base, { linesCut: true, endsStripped: true }) as ScannedCapture;
   const result: ParseResult = { format: FORMAT, facts: captureOf(again.table, uri), records: again.records, unparsed: again.unparsed };
   if (map) remapResult(result, map, uri);
   return result;
@@ -52,17 +54,18 @@ export function sniffTcpdump(lines: readonly string[]): number {
   for (const raw of lines) {
     const line = raw.trim();
     if (!line) continue;
+    const flat = looksFlattened(line);
     // -v continuation lines say nothing on their own; they neither count for nor against
-    if ((raw.charCodeAt(0) === 32 || raw.charCodeAt(0) === 9) && !looksFlattened(line)) continue;
+    if ((raw.charCodeAt(0) === 32 || raw.charCodeAt(0) === 9) && !flat) continue;
     total++;
-    if (headerOrTrailer(line) && !looksFlattened(line)) { hits++; continue; }
-    const pieces = looksFlattened(line) ? unflattenTcpdump(line).map((p) => p.text) : [line];
+    if (headerOrTrailer(line) && !flat) { hits++; continue; }
+    const pieces = flat ? unflattenTcpdump(line).map((p) => p.text) : [line];
     let ok = 0;
     for (const p of pieces) {
       if (headerOrTrailer(p)) { ok++; continue; }
       const stamp = readStamp(p, 0);
       if (stamp && scanner.scan(p, 0, p.length, row, 0, 0, stamp.end, stamp.t, -1, -1, p.length) === undefined && row.net[0] !== NET_OTHER) ok++;
-      clearRow(row, 0);
+      row.clear(0);
       scanner.forget();
     }
     if (ok > 0 && ok >= pieces.length / 2) hits++;

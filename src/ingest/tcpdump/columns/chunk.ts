@@ -39,6 +39,8 @@ export const ARP_OTHER = 2;
 /** Codes of `dir` (0: no direction column). */
 export const DIRECTIONS = [undefined, 'In', 'Out', 'P', 'B', 'M'] as const;
 
+type Column = Int32Array | Uint32Array | Int16Array | Uint16Array | Uint8Array | Float64Array;
+
 export class Chunk {
 
   /** Offset in the text where the record's first line (or piece of a flattened line) starts, and its length. */
@@ -137,10 +139,18 @@ export class Chunk {
   /** A chunk twice as large holding the same rows. */
   doubled(): Chunk {
     const next = new Chunk(Math.min(this.capacity * 2, CHUNK_SIZE));
-    for (const key of Object.keys(this) as (keyof Chunk)[]) {
-      const col = this[key];
-      if (ArrayBuffer.isView(col)) (next[key] as typeof col).set(col as never);
-    }
+    const to = next.columns();
+    this.columns().forEach((col, k) => to[k].set(col as never));
     return next;
+  }
+
+  /** Zeroes row i: a record that turned out not to be a packet leaves it for the next one. */
+  clear(i: number): void {
+    for (const col of this.columns()) col[i] = 0;
+  }
+
+  /** Every column, in declaration order. */
+  private columns(): Column[] {
+    return Object.values(this).filter((v): v is Column => ArrayBuffer.isView(v));
   }
 }

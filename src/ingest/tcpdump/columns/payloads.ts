@@ -260,7 +260,7 @@ function withoutComma(s: string, a: number, b: number): number {
 function rcodeAt(s: string, a: number, b: number): string | undefined {
   const ch = s.charCodeAt(a);
   if (!(ch >= 65 && ch <= 90)) return undefined;
-  for (const r of RCODES) if (b - a >= r.length && s.startsWith(r, a)) return r;
+  for (const r of RCODES) if (at(s, a, b, r)) return r;
   return undefined;
 }
 
@@ -301,8 +301,8 @@ function answerIn(s: string, a: number, b: number, list: DnsAnswer[]): void {
     let we = w;
     while (we < b && s.charCodeAt(we) !== 32) we++;
     const c = s.charCodeAt(w);
-    if (we - w <= 6 && c >= 65 && c <= 90 && RR_TYPES.has(s.slice(w, we))) {
-      const type = s.slice(w, we);
+    const type = we - w <= 6 && c >= 65 && c <= 90 ? s.slice(w, we) : '';
+    if (RR_TYPES.has(type)) {
       // a type with nothing after it, and EDNS's OPT pseudo-record, are not answers
       if (we < b && type !== 'OPT') list.push({ type, data: s.slice(we + 1, b) });
       return;

@@ -66,7 +66,7 @@ export class RecordScanner {
     this.end = end;
     const why = this.fill(s, p, e, stampEnd, t);
     if (why !== undefined) {
-      clearRow(c, i);
+      c.clear(i);
       this.lastOk = false;
       return why;
     }
@@ -152,8 +152,9 @@ export class RecordScanner {
     else { col[this.i] = 0; this.wide.set(this.row * 8 + field, v); }
   }
 
-  plus1(col: Int32Array, field: number, v: number): void {
-    if (v < 0x7ffffffe) col[this.i] = v + 1;
+  /** Stores v + 1 when it is below `max` (what the column holds); else -1, and keeps v aside. */
+  plus1(col: Int32Array | Int16Array, field: number, v: number, max = 0x7ffffffe): void {
+    if (v < max) col[this.i] = v + 1;
     else { col[this.i] = -1; this.wide.set(this.row * 8 + field, v); }
   }
 
@@ -240,7 +241,7 @@ export class RecordScanner {
       // -v header: `(tos 0x0, ttl 64, id 8860, offset 0, flags [DF], proto ICMP (1), length 84)`
       const q = readHeader(s, p, e);
       const ttlAt = HEADER.ttl;
-      if (ttlAt >= 0) { const v = readUintE(s, ttlAt, q); if (v < 32766) c.ttl[i] = v + 1; else { c.ttl[i] = -1; this.wide.set(this.row * 8 + 1, v); } }
+      if (ttlAt >= 0) this.plus1(c.ttl, 1, readUintE(s, ttlAt, q), 0x7ffe);
       const idAt = HEADER.id;
       if (idAt >= 0) this.plus1(c.ipId, 2, readUintE(s, idAt, q));
       const prAt = HEADER.proto;
@@ -350,12 +351,3 @@ function sameText(s: string, a: number, b: number, n: number): boolean {
   for (let k = 0; k < n; k++) if (s.charCodeAt(a + k) !== s.charCodeAt(b + k)) return false;
   return true;
 }
-
-/** Zeroes a row that turned out not to be a packet, so the next record can use it. */
-export function clearRow(c: Chunk, i: number): void {
-  c.stampLen[i] = 0; c.t[i] = 0; c.dir[i] = 0; c.net[i] = 0; c.proto[i] = 0; c.has[i] = 0; c.iface[i] = 0; c.srcMac[i] = 0;
-  c.dstMac[i] = 0; c.src[i] = 0; c.dst[i] = 0; c.epKind[i] = 0; c.length[i] = 0; c.ipId[i] = 0; c.ttl[i] = 0; c.k1[i] = 0;
-  c.k2[i] = 0; c.k3[i] = 0; c.k4[i] = 0; c.u1[i] = 0; c.u2[i] = 0; c.u3[i] = 0; c.u4[i] = 0; c.u5[i] = 0; c.a[i] = 0;
-  c.b[i] = 0; c.c[i] = 0; c.d[i] = 0; c.inner[i] = 0;
-}
-

@@ -3,7 +3,7 @@ import { excerptOf, readStamp } from '../scan';
 import { holdsRecords } from '../unflatten';
 import { at, findE, isSpace } from './bounded';
 import { CHUNK_BITS, CHUNK_MASK, type Chunk } from './chunk';
-import { clearRow, RecordScanner } from './recordScanner';
+import { RecordScanner } from './recordScanner';
 import { joinsAddressLine } from './ipHeader';
 import { PacketColumns } from './packetColumns';
 
@@ -81,7 +81,7 @@ export function scanCapture(text: string, uri: string, firstLine = 1, options: {
       why = scanner.scan(text, r.at, r.e, c, j, key, r.stampEnd, r.t, r.c0a, r.c0b, r.endAt);
       if (!scanner.jumped) {
         // the record does not end its first line with the IP header: read the two lines joined
-        clearRow(c, j);
+        c.clear(j);
         const s = text.slice(r.at, r.e) + ' ' + text.slice(r.c0a, r.c0b);
         why = scanner.scan(s, 0, s.length, c, j, key, r.stampEnd > 0 ? r.stampEnd - r.at : 0, r.t, -1, -1, s.length);
       }
