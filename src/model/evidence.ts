@@ -35,10 +35,19 @@ export interface Sourced {
 
 const MAX_EXCERPT = 240;
 
+/** `text` cut to `max` characters (240 by default), the last one an ellipsis when it was cut. */
+export function shortened(text: string, max = MAX_EXCERPT): string {
+  return text.length > max ? text.slice(0, max - 1) + '…' : text;
+}
+
+/** A line as evidence shows it: shortened, then trimmed. */
+export function excerptOf(text: string): string {
+  return shortened(text).trim();
+}
+
 /** Builds log evidence for one line, shortening very long excerpts. */
 export function logEvidence(uri: string, line: number, text: string, format?: string): Evidence {
-  const excerpt = text.length > MAX_EXCERPT ? text.slice(0, MAX_EXCERPT - 1) + '…' : text;
-  return { source: 'log', uri, line, excerpt: excerpt.trim(), format };
+  return { source: 'log', uri, line, excerpt: excerptOf(text), format };
 }
 
 /** Evidence for something the product computed itself (always "predicted", never "observed"). */

@@ -1,11 +1,11 @@
-import type { Evidence } from '../../model';
+import { shortened, type Evidence } from '../../model';
 import type { EvidenceSource } from '../../ingest/kube/objectFacts';
 
 /** Evidence for an object read from the API: `cluster://<context>/<Kind>/<namespace>/<name>` (no namespace segment for cluster-scoped kinds). */
 export function clusterEvidence(context: string, kind: string, namespace: string | undefined, name: string, excerpt?: string): Evidence {
   const parts = [context, kind, ...(namespace ? [namespace] : []), name].map(encodeURIComponent);
   const ev: Evidence = { source: 'cluster', uri: `cluster://${parts.join('/')}`, format: 'kube-api' };
-  if (excerpt) ev.excerpt = excerpt.length > 240 ? excerpt.slice(0, 239) + '…' : excerpt;
+  if (excerpt) ev.excerpt = shortened(excerpt);
   return ev;
 }
 

@@ -3,7 +3,7 @@
  * evidence, and recovery of output whose newlines were lost (copied from a web
  * page: `Server: 10.96.0.10 Address: 10.96.0.10:53 Name: …` on one line).
  */
-import { logEvidence, type Evidence, type Unparsed } from '../../model';
+import { logEvidence, shortened, type Evidence, type Unparsed } from '../../model';
 import type { ParseInput } from '../types';
 
 /** One logical line: a source line, or one piece of a flattened source line. */
@@ -92,7 +92,7 @@ export function spanEvidence(uri: string, lines: readonly LogicalLine[], format:
 }
 
 export function unparsedLine(l: LogicalLine, reason: string): Unparsed {
-  return { line: l.line, reason: l.column !== undefined ? `${reason} (column ${l.column})` : reason, text: l.text.length > 240 ? l.text.slice(0, 239) + '…' : l.text };
+  return { line: l.line, reason: l.column !== undefined ? `${reason} (column ${l.column})` : reason, text: shortened(l.text) };
 }
 
 export { totalParse } from '../total';

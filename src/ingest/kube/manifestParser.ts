@@ -1,4 +1,4 @@
-import type { Evidence, Fact, SourceKind, Unparsed } from '../../model';
+import { shortened, type Evidence, type Fact, type SourceKind, type Unparsed } from '../../model';
 import type { FormatId, ParseInput, ParseResult } from '../types';
 import { NETWORK_KINDS, objectToFacts, type EvidenceSource } from './objectFacts';
 import { readManifestObjects, type ManifestObjectInfo } from './yamlDocuments';
@@ -6,8 +6,7 @@ import { readManifestObjects, type ManifestObjectInfo } from './yamlDocuments';
 const MAX_EXCERPT = 200;
 
 function lineText(lines: readonly string[], line: number, firstLine: number): string {
-  const t = (lines[line - firstLine] ?? '').trim();
-  return t.length > MAX_EXCERPT ? t.slice(0, MAX_EXCERPT - 1) + '…' : t;
+  return shortened((lines[line - firstLine] ?? '').trim(), MAX_EXCERPT);
 }
 
 /** Evidence pointing at an object (its whole range) or at one of its fields. */

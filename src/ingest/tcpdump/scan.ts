@@ -78,9 +78,3 @@ function timeOfDay(s: string, i: number, e: number): number {
   STAMP.end = j;
   return h * 3600 + m * 60 + sec + frac / scale;
 }
-
-/** Shortens an excerpt the way evidence does elsewhere (240 characters). */
-export function excerptOf(text: string): string {
-  const t = text.length > 240 ? text.slice(0, 239) + '…' : text;
-  return t.trim();
-}

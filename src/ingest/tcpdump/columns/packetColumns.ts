@@ -1,5 +1,5 @@
-import type { ArpInfo, CaptureDirection, DnsInfo, Evidence, IcmpInfo, Packet, PacketTable, TcpInfo } from '../../../model';
-import { excerptOf } from '../scan';
+import { excerptOf, type ArpInfo, type CaptureDirection, type DnsInfo, type Evidence, type IcmpInfo, type Packet, type PacketTable, type TcpInfo } from '../../../model';
+
 import { ARP_OPS, Chunk, CHUNK_BITS, CHUNK_MASK, CHUNK_SIZE, DIRECTIONS, HAS, NET_ARP, NETWORKS, PROTO_TCP, PROTOCOLS } from './chunk';
 import { EndpointTable, type EndpointHits } from './endpointTable';
 import { joinsAddressLine } from './ipHeader';

@@ -1,5 +1,5 @@
-import type { Unparsed } from '../../../model';
-import { excerptOf, readStamp } from '../scan';
+import { excerptOf, type Unparsed } from '../../../model';
+import { readStamp } from '../scan';
 import { holdsRecords } from '../unflatten';
 import { at, findE, isSpace } from './bounded';
 import { CHUNK_BITS, CHUNK_MASK, type Chunk } from './chunk';
