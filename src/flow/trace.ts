@@ -2,7 +2,7 @@ import { cidrContains, derivedEvidence, describeEvidence, ipFamily, isHeadless, 
 import { nodeActor, routingActor } from './actors';
 import { FlowBuilder } from './builder';
 import type { TraceContext } from './context';
-import { correlate } from './correlate/correlate';
+import { correlate, correlateOptionsOf } from './correlate/correlate';
 import { declaredClaims, vethOwnership } from './correlate/vethOwnership';
 import { podByIp } from './families/endpoints';
 import { podToPodFamily, tracePodToPod } from './families/podToPod';
@@ -38,8 +38,6 @@ function title(src: Target, dst: Target, port?: number): string {
  */
 export function trace(input: ClusterModel, from: string, to: string, options: TraceOptions = {}): TraceResult {
   const model = options.noPredictedPods ? input : withPredictedPods(input);
-  const serviceIps = new Set(model.services.flatMap((s) => [s.clusterIP, ...(s.clusterIPs ?? [])]).filter((x): x is string => !!x && x !== 'None'));
-  const vethNames = new Set(model.all('HostInterface').filter((i) => i.type === 'veth').map((i) => i.name));
   const spec = parseDst(to);
   const src = resolveTarget(model, from, 'source');
   const client: Pod | undefined = src.kind === 'pod' ? src.pod : src.kind === 'node' ? nodeAsPod(src.node.name, src.ip ?? src.node.internalIP) : undefined;
@@ -53,7 +51,7 @@ export function trace(input: ClusterModel, from: string, to: string, options: Tr
   // Families and findings read the same list (ctx.packets): none of them asks the model for every packet.
   const relevant = relevantAddresses(model, src, client, dst, nodePortSvc?.svc);
   const packets = relevant ? model.packetsTouching(relevant) : model.packets;
-  const corr = correlate(packets, { vethNames, isServiceIp: (ip) => serviceIps.has(ip) });
+  const corr = correlate(packets, correlateOptionsOf(model));
   const veths = vethOwnership([...declaredClaims(model), ...corr.vethClaims]);
   const family = nodePortSvc ? 'nodeport'
     : dst.kind === 'pod' && client ? podToPodFamily({ model, packets } as TraceContext, client, dst.pod)

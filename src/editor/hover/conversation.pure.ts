@@ -1,4 +1,4 @@
-import { correlate, declaredClaims, isUnicastIp, looksLikeVeth, vethOwnership, type Correlation, type Flood, type NatPair, type PacketGroup, type VethClaim, type VethOwnership } from '../../flow/correlate';
+import { correlate, correlateOptionsOf, declaredClaims, isUnicastIp, looksLikeVeth, vethOwnership, type CorrelateOptions, type Correlation, type Flood, type NatPair, type PacketGroup, type VethClaim, type VethOwnership } from '../../flow/correlate';
 import type { ClusterModel, Packet, PacketTable } from '../../model';
 
 /**
@@ -89,8 +89,7 @@ export class ConversationFinder {
   private readonly cache = new Map<string, Conversation>();
   /** The rows touching an address set and their correlation, shared by the hovers of one conversation on several interfaces. */
   private readonly bases = new Map<string, { rows: number[][]; corr: Correlation }>();
-  private readonly vethNames: Set<string>;
-  private readonly serviceIps: Set<string>;
+  private readonly options: Required<CorrelateOptions>;
   private declared?: VethClaim[];
 
   constructor(
@@ -98,14 +97,13 @@ export class ConversationFinder {
     private readonly placeOf: (p: Packet) => PacketPlace | undefined,
     private readonly model: ClusterModel,
   ) {
-    this.serviceIps = new Set(model.services.flatMap((s) => [s.clusterIP, ...(s.clusterIPs ?? [])]).filter((x): x is string => !!x && x !== 'None'));
-    this.vethNames = new Set(model.all('HostInterface').filter((i) => i.type === 'veth').map((i) => i.name));
+    this.options = correlateOptionsOf(model);
   }
 
   /** The correlation around `p`, cached by its addresses (and by its interface when that is a veth). */
   around(p: Packet): Conversation {
     const ips = conversationAddresses(p);
-    const iface = looksLikeVeth(p.interface, this.vethNames) ? p.interface! : '';
+    const iface = looksLikeVeth(p.interface, this.options.vethNames) ? p.interface! : '';
     const place = this.placeOf(p);
     // An address-less packet has no conversation but its own row.
     const key = ips.size > 0 ? `${[...ips].sort().join(' ')}|${iface}` : `#${place?.segment}:${place?.row}|${iface}`;
@@ -172,6 +170,6 @@ export class ConversationFinder {
     const packets: Packet[] = [];
     rows.forEach((list, s) => { for (const i of list) packets.push(this.segments[s].table.packet(i)); });
     for (const p of extra) if (!packets.includes(p)) packets.push(p);
-    return correlate(packets, { vethNames: this.vethNames, isServiceIp: (ip) => this.serviceIps.has(ip) });
+    return correlate(packets, this.options);
   }
 }

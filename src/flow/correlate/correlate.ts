@@ -1,4 +1,4 @@
-import type { Packet } from '../../model';
+import type { ClusterModel, Packet } from '../../model';
 import type { ArpExchange, Correlation, Flood, IcmpError, NatPair, PacketGroup, TcpConnection, VethClaim } from './correlation';
 import { connectionKey, forwardKeyWithoutDst, isUnicastIp, looksLikeVeth, packetTime, replyKeyWithoutSrc, samePacketKey } from './packetKey';
 
@@ -10,6 +10,15 @@ export interface CorrelateOptions {
   vethNames?: ReadonlySet<string>;
   /** True for virtual (Service) addresses, so DNAT pairs are oriented even without timestamps. */
   isServiceIp?: (ip: string) => boolean;
+}
+
+/** What a model tells the correlation: the pod veths `ip link` named, and the Service addresses. */
+export function correlateOptionsOf(model: ClusterModel): Required<CorrelateOptions> {
+  const serviceIps = new Set(model.services.flatMap((s) => [s.clusterIP, ...(s.clusterIPs ?? [])]).filter((x): x is string => !!x && x !== 'None'));
+  return {
+    vethNames: new Set(model.all('HostInterface').filter((i) => i.type === 'veth').map((i) => i.name)),
+    isServiceIp: (ip) => serviceIps.has(ip),
+  };
 }
 
 /**
