@@ -1,4 +1,4 @@
-import type { ClusterModel } from '../model';
+import { namespacedName, type ClusterModel } from '../model';
 
 /** Edit distance, bounded: names are short. */
 function distance(a: string, b: string): number {
@@ -20,12 +20,12 @@ export function knownNames(model: ClusterModel): string[] {
   const names = new Set<string>();
   for (const p of model.pods) {
     names.add(p.name);
-    names.add(`${p.namespace ?? 'default'}/${p.name}`);
+    names.add(namespacedName(p));
     if (p.ip) names.add(p.ip);
   }
   for (const s of model.services) {
     names.add(s.name);
-    names.add(`${s.namespace ?? 'default'}/${s.name}`);
+    names.add(namespacedName(s));
     names.add(`${s.name}.${s.namespace ?? 'default'}.svc.${model.clusterDomain}`);
     if (s.clusterIP && s.clusterIP !== 'None') names.add(s.clusterIP);
   }

@@ -1,4 +1,4 @@
-import { ClusterModel, derivedEvidence, podHostnameDnsName, statefulSetPodName, type Fact, type FactKind, type Pod, type Workload } from '../model';
+import { namespaceOf, ClusterModel, derivedEvidence, podHostnameDnsName, statefulSetPodName, type Fact, type FactKind, type Pod, type Workload } from '../model';
 
 /** A copy of the model (facts are shared, indexes are not), so tracing never changes the caller's model. */
 export function copyModel(model: ClusterModel): ClusterModel {
@@ -7,11 +7,9 @@ export function copyModel(model: ClusterModel): ClusterModel {
   return copy;
 }
 
-const ns = (o: { namespace?: string }) => o.namespace ?? 'default';
-
 /** Pods whose name shows they were made by this workload (`a-app-57974fdb4-mcz5n`, `a-app-0`). */
 function ownedByName(w: Workload, pod: Pod): boolean {
-  if (ns(pod) !== ns(w) || pod.predicted) return false;
+  if (namespaceOf(pod) !== namespaceOf(w) || pod.predicted) return false;
   if (pod.owner?.name === w.name) return true;
   if (w.kind === 'StatefulSet') return new RegExp(`^${escape(w.name)}-\\d+$`).test(pod.name);
   if (w.kind === 'Deployment') return new RegExp(`^${escape(w.name)}-[a-z0-9]{6,10}-[a-z0-9]{5}$`).test(pod.name);
@@ -35,8 +33,8 @@ export function withPredictedPods(model: ClusterModel): ClusterModel {
   for (const w of model.workloads) {
     if (w.kind === 'ReplicaSet') continue;
     const template = (name: string, extra: Partial<Pod>, why: string): Pod => ({
-      kind: 'Pod', name, namespace: ns(w), labels: w.podLabels ?? w.selector, containers: w.containers,
-      hostNetwork: w.hostNetwork, owner: { kind: w.kind, namespace: ns(w), name: w.name },
+      kind: 'Pod', name, namespace: namespaceOf(w), labels: w.podLabels ?? w.selector, containers: w.containers,
+      hostNetwork: w.hostNetwork, owner: { kind: w.kind, namespace: namespaceOf(w), name: w.name },
       evidence: [derivedEvidence(why), ...w.evidence], ...extra,
     });
     const existing = model.pods.filter((p) => ownedByName(w, p));
@@ -78,14 +76,14 @@ function withDnsLearnedIps(model: ClusterModel): ClusterModel {
     const pod = model.findPod(labels[0], labels[2]);
     const svc = model.findService(labels[1], labels[2]);
     if (!pod || pod.hostname || !svc || svc.clusterIP !== 'None') continue;
-    learned.push({ kind: 'Pod', name: pod.name, namespace: ns(pod), hostname: labels[0], subdomain: labels[1], evidence: l.evidence });
+    learned.push({ kind: 'Pod', name: pod.name, namespace: namespaceOf(pod), hostname: labels[0], subdomain: labels[1], evidence: l.evidence });
   }
   if (learned.length) { model.add(learned); learned.length = 0; }
   for (const pod of model.pods) {
     if (pod.ip || !pod.hostname || !pod.subdomain) continue;
-    const name = podHostnameDnsName(pod.hostname, pod.subdomain, ns(pod), model.clusterDomain);
+    const name = podHostnameDnsName(pod.hostname, pod.subdomain, namespaceOf(pod), model.clusterDomain);
     const hit = lookups.find((l) => l.question.name.replace(/\.$/, '').toLowerCase() === name && l.answers.filter((a) => a.type === 'A').length === 1);
-    if (hit) learned.push({ kind: 'Pod', name: pod.name, namespace: ns(pod), ip: hit.answers.find((a) => a.type === 'A')!.data, evidence: hit.evidence });
+    if (hit) learned.push({ kind: 'Pod', name: pod.name, namespace: namespaceOf(pod), ip: hit.answers.find((a) => a.type === 'A')!.data, evidence: hit.evidence });
   }
   return learned.length ? model.add(learned) : model;
 }

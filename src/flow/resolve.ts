@@ -1,5 +1,5 @@
 import {
-  cidrContains, ipFamily, isHeadless, podSearchList, searchExpansion,
+  namespacedName, namespaceOf, cidrContains, ipFamily, isHeadless, podSearchList, searchExpansion,
   type ClusterModel, type DnsConfig, type K8sNode, type Pod, type Protocol, type Service,
 } from '../model';
 import { closeMatches } from './closeMatches';
@@ -32,15 +32,13 @@ export function parseDst(text: string): DstSpec {
   return { text: m[1].replace(/^\[|\]$/g, ''), port: Number(m[2]), protocol: m[3]?.toUpperCase() as Protocol | undefined };
 }
 
-const ns = (o: { namespace?: string }) => o.namespace ?? 'default';
-
 /** The resolv.conf a pod uses: pasted for it, else what kubelet writes for a ClusterFirst pod. */
 export function resolverOf(model: ClusterModel, pod: Pod | undefined): { config: DnsConfig | undefined; search: string[]; ndots: number; nameserver?: string } {
-  const config = pod ? model.all('DnsConfig').find((d) => d.owner === pod.name || d.owner === `${ns(pod)}/${pod.name}`)
+  const config = pod ? model.all('DnsConfig').find((d) => d.owner === pod.name || d.owner === namespacedName(pod))
     ?? (model.all('DnsConfig').length === 1 && !model.all('DnsConfig')[0].owner ? model.all('DnsConfig')[0] : undefined) : undefined;
   if (config) return { config, search: config.search, ndots: config.ndots ?? 1, nameserver: config.nameservers[0] };
   // Without resolv.conf, the server nslookup/dig reported is the cluster DNS the pods use.
-  return { config: undefined, search: podSearchList(pod ? ns(pod) : 'default', model.clusterDomain), ndots: 5, nameserver: model.kubeDnsIP ?? model.all('DnsLookup').find((l) => l.server)?.server };
+  return { config: undefined, search: podSearchList(pod ? namespaceOf(pod) : 'default', model.clusterDomain), ndots: 5, nameserver: model.kubeDnsIP ?? model.all('DnsLookup').find((l) => l.server)?.server };
 }
 
 /** Resolves SRC or DST text: IP, `ns/name`, pod or Service name, cluster DNS name (with the client's search list). */
@@ -62,7 +60,7 @@ export function resolveTarget(model: ClusterModel, text: string, role: 'source' 
     if (byDns) return byDns;
   }
   const pod = model.findPod(t);
-  const svc = model.findService(t, client ? ns(client) : undefined) ?? model.findService(t);
+  const svc = model.findService(t, client ? namespaceOf(client) : undefined) ?? model.findService(t);
   if (role === 'destination' && svc) return { kind: 'service', service: svc, text: t };
   if (pod) return { kind: 'pod', pod, text: t };
   if (svc) return { kind: 'service', service: svc, text: t };

@@ -1,4 +1,4 @@
-import { cidrContains, derivedEvidence, describeEvidence, ipFamily, isHeadless, type ClusterModel, type Pod, type Service } from '../model';
+import { namespacedName, namespaceOf, cidrContains, derivedEvidence, describeEvidence, ipFamily, isHeadless, type ClusterModel, type Pod, type Service } from '../model';
 import { nodeActor, routingActor } from './actors';
 import { FlowBuilder } from './builder';
 import type { TraceContext } from './context';
@@ -18,8 +18,6 @@ export interface TraceOptions {
   /** Skip adding StatefulSet/Deployment pods the manifests imply (default: add them, marked predicted). */
   noPredictedPods?: boolean;
 }
-
-const ns = (o: { namespace?: string }) => o.namespace ?? 'default';
 
 /** A hostNetwork-like stand-in for a node used as source. */
 function nodeAsPod(name: string, ip?: string): Pod {
@@ -71,7 +69,7 @@ export function trace(input: ClusterModel, from: string, to: string, options: Tr
   } else if (dst.kind === 'pod') {
     if (dst.dnsName) traceHeadlessPod(ctx, client, dst.pod, dst.text, spec);
     else tracePodToPod(ctx, client, dst.pod, spec);
-    if (dst.pod.subdomain) { const s = model.findService(dst.pod.subdomain, ns(dst.pod)); if (s) services.push(s); }
+    if (dst.pod.subdomain) { const s = model.findService(dst.pod.subdomain, namespaceOf(dst.pod)); if (s) services.push(s); }
   } else if (dst.kind === 'service') {
     services.push(dst.service);
     if (dst.service.type === 'ExternalName') traceExternalName(ctx, client, dst, spec);
@@ -120,15 +118,19 @@ function relevantAddresses(model: ClusterModel, src: Target, client: Pod | undef
   const add = (ip?: string) => { if (ip && ip !== 'None') set.add(ip); };
   // Endpoints kube-proxy's rules name for a Service (DNAT targets, `ns/name -> ip:port` comments).
   const addNatTargets = (tag: string) => {
-    for (const r of model.all('NatRule')) if (r.dnatTo && (r.comment ?? '').startsWith(tag)) add(r.dnatTo.ip);
-    for (const r of model.all('NatRule')) { const m = /->\s*([0-9.]+):/.exec(r.comment ?? ''); if (m && (r.comment ?? '').startsWith(tag)) add(m[1]); }
+    for (const r of model.all('NatRule')) {
+      if (!r.comment?.startsWith(tag)) continue;
+      if (r.dnatTo) add(r.dnatTo.ip);
+      const m = /->\s*([0-9.]+):/.exec(r.comment);
+      if (m) add(m[1]);
+    }
   };
   const addService = (svc: Service) => {
     add(svc.clusterIP);
     for (const ip of svc.clusterIPs ?? []) add(ip);
     for (const { endpoint } of model.endpointsOf(svc)) for (const ip of endpoint.addresses) add(ip);
     for (const p of model.podsSelectedBy(svc)) add(p.ip);
-    addNatTargets(`${svc.namespace ?? 'default'}/${svc.name}`);
+    addNatTargets(namespacedName(svc));
   };
   if (dst.kind === 'pod') add(dst.pod.ip);
   if (dst.kind === 'ip') add(dst.ip);
@@ -152,7 +154,7 @@ function relevantAddresses(model: ClusterModel, src: Target, client: Pod | undef
 
 /** Sources that disagree about the objects this flow relies on: the flow used the first value. */
 function conflictsAbout(model: ClusterModel, objects: (Pod | Service | undefined)[]): string[] {
-  const keys = new Set(objects.filter((o): o is Pod | Service => !!o).map((o) => `${o.kind}|${ns(o)}/${o.name}`));
+  const keys = new Set(objects.filter((o): o is Pod | Service => !!o).map((o) => `${o.kind}|${namespacedName(o)}`));
   return model.conflicts
     .filter((c) => keys.has(`${c.kind}|${c.key}`))
     .map((c) => `sources disagree on ${c.kind} ${c.key} ${c.field}: ${c.values.map((v) => `${JSON.stringify(v.value)} (${v.evidence.slice(0, 2).map(describeEvidence).join(', ')})`).join(' vs ')}; the flow uses the first`);

@@ -1,7 +1,7 @@
 import type { Evidence } from './evidence';
 import type { Fact, FactKind, FactOf } from './facts';
 import type { Pod, Service, EndpointSlice, Endpoint, K8sNode, Workload } from './kubernetes';
-import { isHeadless, selectorMatches } from './kubernetes';
+import { isHeadless, namespacedName, namespaceOf, selectorMatches } from './kubernetes';
 import type { HostInterface } from './host';
 import type { Packet } from './packet';
 import { packetTouches, type Capture } from './capture';
@@ -30,14 +30,12 @@ export interface DnsTarget {
   pod?: Pod;
 }
 
-const ns = (o: { namespace?: string }) => o.namespace ?? 'default';
-
 /** The identity of a fact within its kind, or undefined for facts that are never merged (packets, captures, lookups). */
 function identity(f: Fact): string | undefined {
   switch (f.kind) {
     case 'Node': return f.name;
-    case 'Pod': case 'Service': case 'EndpointSlice': return `${ns(f)}/${f.name}`;
-    case 'Deployment': case 'StatefulSet': case 'DaemonSet': case 'ReplicaSet': return `${ns(f)}/${f.name}`;
+    case 'Pod': case 'Service': case 'EndpointSlice': return namespacedName(f);
+    case 'Deployment': case 'StatefulSet': case 'DaemonSet': case 'ReplicaSet': return namespacedName(f);
     case 'DnsConfig': return f.owner;
     case 'ClusterDns': return 'cluster';
     case 'HostsEntry': return `${f.owner ?? ''}/${f.ip}`;
@@ -223,7 +221,7 @@ export class ClusterModel {
   endpointsOf(service: Service): { slice: EndpointSlice; endpoint: Endpoint }[] {
     const out: { slice: EndpointSlice; endpoint: Endpoint }[] = [];
     for (const slice of this.endpointSlices) {
-      if (ns(slice) !== ns(service)) continue;
+      if (namespaceOf(slice) !== namespaceOf(service)) continue;
       if ((slice.serviceName ?? slice.name) !== service.name) continue;
       for (const endpoint of slice.endpoints) out.push({ slice, endpoint });
     }
@@ -232,7 +230,7 @@ export class ClusterModel {
 
   /** Pods in the Service's namespace whose labels match its selector. */
   podsSelectedBy(service: Service): Pod[] {
-    return this.pods.filter((p) => ns(p) === ns(service) && selectorMatches(service.selector, p.labels));
+    return this.pods.filter((p) => namespaceOf(p) === namespaceOf(service) && selectorMatches(service.selector, p.labels));
   }
 
   /** Everything that answers to `ip`. */
@@ -276,19 +274,19 @@ export class ClusterModel {
     if (this.dnsIndex) return this.dnsIndex;
     const idx = new Map<string, DnsTarget>();
     const domain = this.clusterDomain;
-    for (const service of this.services) idx.set(serviceDnsName(service.name, ns(service), domain), { service });
+    for (const service of this.services) idx.set(serviceDnsName(service.name, namespaceOf(service), domain), { service });
     for (const pod of this.pods) {
       if (!pod.hostname || !pod.subdomain) continue;
-      const service = this.findService(pod.subdomain, ns(pod));
-      if (service && isHeadless(service)) idx.set(podHostnameDnsName(pod.hostname, pod.subdomain, ns(pod), domain), { pod, service });
+      const service = this.findService(pod.subdomain, namespaceOf(pod));
+      if (service && isHeadless(service)) idx.set(podHostnameDnsName(pod.hostname, pod.subdomain, namespaceOf(pod), domain), { pod, service });
     }
     for (const slice of this.endpointSlices) {
-      const service = this.findService(slice.serviceName ?? slice.name, ns(slice));
+      const service = this.findService(slice.serviceName ?? slice.name, namespaceOf(slice));
       if (!service || !isHeadless(service)) continue;
       for (const ep of slice.endpoints) {
         if (!ep.hostname) continue;
-        const name = podHostnameDnsName(ep.hostname, service.name, ns(slice), domain);
-        const pod = ep.targetRef?.kind === 'Pod' ? this.findPod(ep.targetRef.name, ns(slice)) : undefined;
+        const name = podHostnameDnsName(ep.hostname, service.name, namespaceOf(slice), domain);
+        const pod = ep.targetRef?.kind === 'Pod' ? this.findPod(ep.targetRef.name, namespaceOf(slice)) : undefined;
         if (!idx.has(name)) idx.set(name, { service, pod });
       }
     }

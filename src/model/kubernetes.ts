@@ -138,9 +138,14 @@ export interface Workload extends Sourced {
   hostNetwork?: boolean;
 }
 
+/** An object's namespace, or the one kubectl assumes when none is given. */
+export function namespaceOf(o: { namespace?: string }): string {
+  return o.namespace ?? 'default';
+}
+
 /** `namespace/name`, with the namespace kubectl assumes when none is given. */
 export function namespacedName(o: { namespace?: string; name: string }): string {
-  return `${o.namespace ?? 'default'}/${o.name}`;
+  return `${namespaceOf(o)}/${o.name}`;
 }
 
 export function isHeadless(s: Service): boolean {

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import * as vscode from 'vscode';
 import { currentContextOfFiles } from '../../cluster/kubeconfigText';
-import { ClusterModel } from '../../model';
+import { namespacedName, ClusterModel } from '../../model';
 import { serviceOfExplorerNode } from './explorerNode.pure';
 import { KubernetesExtension } from './kubernetesExtension';
 import { loadClusterApi } from './loader';
@@ -164,7 +164,7 @@ export function registerClusterCommands(context: vscode.ExtensionContext, log: v
       void vscode.window.showWarningMessage(vscode.l10n.t('Cannot trace from this node: {0}.', resolved.problem));
       return undefined;
     }
-    log.info(`Trace this Service from the Cluster Explorer: ${resolved.namespace ?? 'default'}/${resolved.name}`);
+    log.info(`Trace this Service from the Cluster Explorer: ${namespacedName(resolved)}`);
     return vscode.commands.executeCommand('kubePacketPath.trace.service', resolved);
   });
 

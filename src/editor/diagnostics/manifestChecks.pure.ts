@@ -1,7 +1,7 @@
 import * as l10n from '@vscode/l10n';
 import { nothingAnswers } from '../../flow/findings';
 import { manifestObjectRanges, type ManifestObjectInfo, type TextSpan } from '../../ingest/kube/manifest';
-import { isHeadless, selectorMatches, type ClusterModel, type Service } from '../../model';
+import { namespaceOf, isHeadless, selectorMatches, type ClusterModel, type Service } from '../../model';
 
 /**
  * Problems in one manifest, judged against the whole workspace model (no `vscode`).
@@ -34,8 +34,6 @@ export interface ManifestProblem {
   makeHeadless?: { name: string; namespace: string; uri: string };
 }
 
-const ns = (o: { namespace?: string }) => o.namespace ?? 'default';
-
 function fieldSpan(o: ManifestObjectInfo, path: string): TextSpan | undefined {
   const f = o.fields.get(path);
   return f ? { ...f.key, endLine: f.value?.endLine ?? f.key.endLine, endColumn: f.value?.endColumn ?? f.key.endColumn } : undefined;
@@ -59,7 +57,7 @@ export function insertUnderSpec(o: ManifestObjectInfo, key: string, value: strin
 export function headlessFix(text: string, name: string, namespace: string, uri?: string): TextFix | undefined {
   let read;
   try { read = manifestObjectRanges(text); } catch { return undefined; }
-  const o = read.objects.find((x) => x.kind === 'Service' && x.name === name && ns(x) === namespace);
+  const o = read.objects.find((x) => x.kind === 'Service' && x.name === name && namespaceOf(x) === namespace);
   if (!o) return undefined;
   const title = l10n.t('Make Service {0} headless (clusterIP: None)', name);
   const current = o.fields.get('spec.clusterIP');
@@ -75,7 +73,7 @@ function objectAt(objects: readonly ManifestObjectInfo[], line: number | undefin
 function portNamesBehind(model: ClusterModel, svc: Service, protocol: string): string[] {
   const containers = [
     ...model.podsSelectedBy(svc).flatMap((p) => p.containers ?? []),
-    ...model.workloads.filter((w) => ns(w) === ns(svc) && selectorMatches(svc.selector, w.podLabels ?? w.selector)).flatMap((w) => w.containers ?? []),
+    ...model.workloads.filter((w) => namespaceOf(w) === namespaceOf(svc) && selectorMatches(svc.selector, w.podLabels ?? w.selector)).flatMap((w) => w.containers ?? []),
   ];
   return [...new Set(containers.flatMap((c) => c.ports.filter((p) => p.name && p.protocol === protocol).map((p) => p.name!)))];
 }
@@ -90,11 +88,11 @@ export function checkManifest(text: string, uri: string, model: ClusterModel): M
   for (const o of objects) {
     if (o.kind !== 'StatefulSet' || !o.name || o.fields.has('spec.serviceName')) continue;
     const labels = (o.value.spec as { template?: { metadata?: { labels?: Record<string, string> } } } | undefined)?.template?.metadata?.labels;
-    const governing = model.services.find((s) => ns(s) === ns(o) && isHeadless(s) && selectorMatches(s.selector, labels));
+    const governing = model.services.find((s) => namespaceOf(s) === namespaceOf(o) && isHeadless(s) && selectorMatches(s.selector, labels));
     const fix = governing ? insertUnderSpec(o, 'serviceName', governing.name, l10n.t('Set serviceName to the headless Service {0}', governing.name)) : undefined;
     out.push({
       code: 'statefulset-servicename-missing', severity: 'warning', span: fieldSpan(o, 'kind') ?? o.span, fixes: fix ? [fix] : [],
-      message: l10n.t('StatefulSet {0} has no serviceName: its pods get no per-pod DNS names ({0}-0.<service>.{1}.svc…) because no headless Service governs them.', o.name, ns(o)),
+      message: l10n.t('StatefulSet {0} has no serviceName: its pods get no per-pod DNS names ({0}-0.<service>.{1}.svc…) because no headless Service governs them.', o.name, namespaceOf(o)),
     });
   }
 
@@ -107,24 +105,24 @@ export function checkManifest(text: string, uri: string, model: ClusterModel): M
     if (f.id === 'statefulset-service-not-headless') {
       if (o.kind !== 'StatefulSet') continue;
       const serviceName = String((o.value.spec as { serviceName?: unknown }).serviceName ?? '');
-      const svc = model.findService(serviceName, ns(o));
+      const svc = model.findService(serviceName, namespaceOf(o));
       const svcUri = svc?.evidence.find((e) => e.source === 'manifest')?.uri;
       const fixes: TextFix[] = [];
-      if (svc && svcUri === uri) { const fx = headlessFix(text, svc.name, ns(svc)); if (fx) fixes.push(fx); }
-      const headless = model.services.find((s) => ns(s) === ns(o) && isHeadless(s) && s.name !== serviceName
+      if (svc && svcUri === uri) { const fx = headlessFix(text, svc.name, namespaceOf(svc)); if (fx) fixes.push(fx); }
+      const headless = model.services.find((s) => namespaceOf(s) === namespaceOf(o) && isHeadless(s) && s.name !== serviceName
         && selectorMatches(s.selector, (o.value.spec as { template?: { metadata?: { labels?: Record<string, string> } } }).template?.metadata?.labels));
       const sn = o.fields.get('spec.serviceName');
       if (headless && sn?.value) fixes.push({ title: l10n.t('Set serviceName to the headless Service {0}', headless.name), line: sn.value.line - 1, start: sn.value.column - 1, end: sn.value.endColumn - 1, newText: headless.name });
       out.push({
         code: 'statefulset-service-not-headless', severity: 'warning', message: f.message, span: fieldSpan(o, 'spec.serviceName') ?? o.span, fixes,
-        ...(svc && svcUri && svcUri !== uri ? { makeHeadless: { name: svc.name, namespace: ns(svc), uri: svcUri } } : {}),
+        ...(svc && svcUri && svcUri !== uri ? { makeHeadless: { name: svc.name, namespace: namespaceOf(svc), uri: svcUri } } : {}),
       });
     } else if (f.id === 'selector-matches-no-pod') {
       if (o.kind !== 'Service') continue;
       out.push({ code: 'selector-matches-no-pod', severity: 'warning', message: f.message, span: fieldSpan(o, 'spec.selector') ?? o.span, fixes: [] });
     } else if (f.id === 'targetport-name-missing') {
       if (o.kind !== 'Service') continue;
-      const svc = model.findService(o.name ?? '', ns(o));
+      const svc = model.findService(o.name ?? '', namespaceOf(o));
       const ports = (o.value.spec as { ports?: { targetPort?: unknown; protocol?: string }[] } | undefined)?.ports ?? [];
       ports.forEach((p, i) => {
         const missing = f.title.match(/'(.*)'/)?.[1];

@@ -1,6 +1,6 @@
 import * as l10n from '@vscode/l10n';
 import type { ClusterModel, Endpoint4, Packet, Pod, Service } from '../../model';
-import { describeEvidence } from '../../model';
+import { namespaceOf, describeEvidence } from '../../model';
 import type { LineIndex } from './captureIndex.pure';
 import type { Conversation } from './conversation.pure';
 
@@ -10,7 +10,6 @@ import type { Conversation } from './conversation.pure';
  * where the same packet shows up again (after DNAT, on another interface).
  */
 
-const ns = (o: { namespace?: string }) => o.namespace ?? 'default';
 const MAX_SIGHTINGS = 6;
 
 // Functions, not strings: they are translated when called, after activate() loaded the bundle.
@@ -35,7 +34,7 @@ export function tcpFlagWords(flags: string): string {
 }
 
 function podLabel(p: Pod): string {
-  return p.nodeName ? l10n.t('pod {0}/{1} on {2}', ns(p), p.name, p.nodeName) : l10n.t('pod {0}/{1}', ns(p), p.name);
+  return p.nodeName ? l10n.t('pod {0}/{1} on {2}', namespaceOf(p), p.name, p.nodeName) : l10n.t('pod {0}/{1}', namespaceOf(p), p.name);
 }
 
 function isCoreDns(model: ClusterModel, p?: Pod, s?: Service): boolean {
@@ -61,8 +60,8 @@ export function describeAddress(model: ClusterModel, ip: string): string | undef
     if (o.role === 'pod') return isCoreDns(model, o.pod) ? l10n.t('{0} (CoreDNS)', podLabel(o.pod)) : podLabel(o.pod);
     if (o.role === 'service') {
       return isCoreDns(model, undefined, o.service)
-        ? l10n.t('Service {0}/{1} (ClusterIP; kube-proxy DNATs it to a pod), the cluster DNS (CoreDNS)', ns(o.service), o.service.name)
-        : l10n.t('Service {0}/{1} (ClusterIP; kube-proxy DNATs it to a pod)', ns(o.service), o.service.name);
+        ? l10n.t('Service {0}/{1} (ClusterIP; kube-proxy DNATs it to a pod), the cluster DNS (CoreDNS)', namespaceOf(o.service), o.service.name)
+        : l10n.t('Service {0}/{1} (ClusterIP; kube-proxy DNATs it to a pod)', namespaceOf(o.service), o.service.name);
     }
     if (o.role === 'node') return l10n.t('node {0}', o.node.name);
   }
@@ -70,8 +69,8 @@ export function describeAddress(model: ClusterModel, ip: string): string | undef
   if (ep?.role === 'endpoint') {
     const svc = ep.slice.serviceName ?? ep.slice.name;
     return ep.endpoint.targetRef
-      ? l10n.t('endpoint of Service {0}/{1} (pod {2})', ns(ep.slice), svc, ep.endpoint.targetRef.name)
-      : l10n.t('endpoint of Service {0}/{1}', ns(ep.slice), svc);
+      ? l10n.t('endpoint of Service {0}/{1} (pod {2})', namespaceOf(ep.slice), svc, ep.endpoint.targetRef.name)
+      : l10n.t('endpoint of Service {0}/{1}', namespaceOf(ep.slice), svc);
   }
   const iface = owners.find((o) => o.role === 'interface');
   if (iface?.role === 'interface') {

@@ -1,5 +1,5 @@
 import * as l10n from '@vscode/l10n';
-import { iptablesEndpointChain, iptablesServiceChain, servicePortName, type ClusterModel, type NatRule } from '../../model';
+import { namespaceOf, iptablesEndpointChain, iptablesServiceChain, servicePortName, type ClusterModel, type NatRule } from '../../model';
 import { describeAddress } from './packetAnnotation.pure';
 
 /**
@@ -8,7 +8,6 @@ import { describeAddress } from './packetAnnotation.pure';
  * (1/(n−i) of what is left, 1/n overall) and where a DNAT sends the packet.
  */
 
-const ns = (o: { namespace?: string }) => o.namespace ?? 'default';
 const CHAIN_RE = /KUBE-(SVC|SVL|EXT|FW|SEP)-[A-Z2-7]{16}/g;
 // Functions, not strings: they are translated when called, after activate() loaded the bundle.
 const KIND_WORDS: Record<string, () => string> = {
@@ -40,7 +39,7 @@ function recompute(model: ClusterModel, chain: string): string | undefined {
   const kind = chain.split('-')[1];
   for (const s of model.services) {
     for (const p of s.ports) {
-      const spn = servicePortName(ns(s), s.name, p.name);
+      const spn = servicePortName(namespaceOf(s), s.name, p.name);
       if (kind !== 'SEP') {
         if (iptablesServiceChain(kind as 'SVC', spn, p.protocol) === chain) return spn;
         continue;

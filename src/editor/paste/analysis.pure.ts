@@ -1,7 +1,7 @@
 import * as l10n from '@vscode/l10n';
 import { resolveTarget } from '../../flow/resolve';
 import type { DocumentResult } from '../../ingest/document';
-import { packetsOf, type ClusterModel, type Pod } from '../../model';
+import { namespacedName, packetsOf, type ClusterModel, type Pod } from '../../model';
 
 /**
  * What a pasted terminal session holds and which flows it lets us trace (no `vscode`):
@@ -26,7 +26,6 @@ export interface FlowSuggestion {
   why: string;
 }
 
-const ns = (o: { namespace?: string }) => o.namespace ?? 'default';
 const MAX_SUGGESTIONS = 20;
 
 export function summarizeBlocks(doc: DocumentResult): BlockSummary[] {
@@ -68,16 +67,16 @@ export function suggestFlows(doc: DocumentResult, model: ClusterModel): FlowSugg
   const addClient = (text: string | undefined, why: string) => {
     if (!text) return;
     const pod = podOf(model, text);
-    if (pod && !clients.has(`${ns(pod)}/${pod.name}`)) clients.set(`${ns(pod)}/${pod.name}`, { pod, why });
+    if (pod && !clients.has(namespacedName(pod))) clients.set(namespacedName(pod), { pod, why });
   };
   for (const b of doc.blocks) if (b.host) addClient(b.host, l10n.t('commands ran in {0}', b.host));
   const out: FlowSuggestion[] = [];
   const seen = new Set<string>();
   const add = (from: Pod, to: string, why: string) => {
-    const key = `${ns(from)}/${from.name}→${to}`;
+    const key = `${namespacedName(from)}→${to}`;
     if (seen.has(key) || out.length >= MAX_SUGGESTIONS || !resolves(model, to, from)) return;
     seen.add(key);
-    out.push({ from: `${ns(from)}/${from.name}`, to, why });
+    out.push({ from: namespacedName(from), to, why });
   };
   for (const f of doc.facts) if (f.kind === 'DnsConfig') addClient(f.owner, l10n.t('its resolv.conf is in the paste (line {0})', f.evidence[0]?.line ?? '?'));
   // Names looked up first (they include the DNS phase), then Services, then pods seen in captures.

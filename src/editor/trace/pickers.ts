@@ -1,10 +1,8 @@
 import * as vscode from 'vscode';
-import type { ClusterModel, Pod } from '../../model';
+import { namespacedName, namespaceOf, type ClusterModel, type Pod } from '../../model';
 import { targetItems } from './targets.pure';
 
 /** QuickPicks for trace endpoints, filled from the workspace model. */
-
-const ns = (o: { namespace?: string }) => o.namespace ?? 'default';
 
 /** Asks for a pod (the client of a trace). */
 export async function pickPod(pods: readonly Pod[], title: string): Promise<string | undefined> {
@@ -13,7 +11,7 @@ export async function pickPod(pods: readonly Pod[], title: string): Promise<stri
     return undefined;
   }
   const picked = await vscode.window.showQuickPick(
-    pods.map((p) => ({ label: p.name, description: `${ns(p)}${p.ip ? ` · ${p.ip}` : ''}${p.predicted ? ` · ${vscode.l10n.t('predicted')}` : ''}`, value: `${ns(p)}/${p.name}` })),
+    pods.map((p) => ({ label: p.name, description: `${namespaceOf(p)}${p.ip ? ` · ${p.ip}` : ''}${p.predicted ? ` · ${vscode.l10n.t('predicted')}` : ''}`, value: namespacedName(p) })),
     { title, placeHolder: vscode.l10n.t('Pod the packet starts from') },
   );
   return picked?.value;

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { withPredictedPods } from '../../flow/predictPods';
 import type { TraceResult } from '../../flow/types';
-import { serviceDnsName, type ClusterModel } from '../../model';
+import { namespacedName, namespaceOf, serviceDnsName, type ClusterModel } from '../../model';
 import { manifestLenses, type ObjectRef } from '../codelens/manifestLenses.pure';
 import type { WorkspaceModel } from '../workspace/workspaceModel';
 import { pickPod, pickTarget } from './pickers';
@@ -23,8 +23,6 @@ export interface ObjectArgs extends ObjectRef {
   to?: string;
 }
 
-const ns = (o: { namespace?: string }) => o.namespace ?? 'default';
-
 function isObjectArgs(a: unknown): a is ObjectArgs {
   return !!a && typeof a === 'object' && typeof (a as ObjectArgs).name === 'string' && typeof (a as ObjectArgs).kind === 'string';
 }
@@ -38,7 +36,7 @@ async function serviceInFile(uri: vscode.Uri): Promise<ObjectArgs | undefined> {
     return undefined;
   }
   if (services.length === 1) return { ...services[0], uri: uri.toString() };
-  const picked = await vscode.window.showQuickPick(services.map((s) => ({ label: s.name, description: ns(s), s })), { title: vscode.l10n.t('Trace which Service?') });
+  const picked = await vscode.window.showQuickPick(services.map((s) => ({ label: s.name, description: namespaceOf(s), s })), { title: vscode.l10n.t('Trace which Service?') });
   return picked ? { ...picked.s, uri: uri.toString() } : undefined;
 }
 
@@ -55,7 +53,7 @@ export function registerTraceCommands(context: vscode.ExtensionContext, log: vsc
   async function clientFor(model: ClusterModel, serviceName: string, namespace: string, nearUri?: string): Promise<string | undefined> {
     const svc = model.findService(serviceName, namespace);
     const choice = svc ? chooseClient(model, svc, nearUri) : { candidates: model.pods };
-    if (choice.pick) return `${ns(choice.pick)}/${choice.pick.name}`;
+    if (choice.pick) return namespacedName(choice.pick);
     return pickPod(choice.candidates.length ? choice.candidates : model.pods, vscode.l10n.t('Trace to {0} from which pod?', serviceName));
   }
 
@@ -65,7 +63,7 @@ export function registerTraceCommands(context: vscode.ExtensionContext, log: vsc
         : vscode.window.activeTextEditor?.document.languageId === 'yaml' ? await serviceInFile(vscode.window.activeTextEditor.document.uri) : undefined;
     if (!target) return undefined;
     const model = await workspace.getModel({ prefer: target.uri });
-    const namespace = ns(target);
+    const namespace = namespaceOf(target);
     const from = target.from ?? await clientFor(model, target.name, namespace, target.uri);
     if (!from) return undefined;
     return traceAndShow(context, log, model, from, destinationOf(model, target.name, namespace));
@@ -76,32 +74,32 @@ export function registerTraceCommands(context: vscode.ExtensionContext, log: vsc
   register('kubePacketPath.trace.statefulSet', async (arg?: unknown) => {
     if (!isObjectArgs(arg)) return undefined;
     const model = await workspace.getModel({ prefer: arg.uri });
-    const sts = model.all('StatefulSet').find((w) => w.name === arg.name && ns(w) === ns(arg));
+    const sts = model.all('StatefulSet').find((w) => w.name === arg.name && namespaceOf(w) === namespaceOf(arg));
     if (!sts?.serviceName) {
       void vscode.window.showWarningMessage(vscode.l10n.t('StatefulSet {0} has no serviceName: there is no headless Service to trace through.', arg.name));
       return undefined;
     }
-    return traceService({ kind: 'Service', name: sts.serviceName, namespace: ns(sts), uri: arg.uri, from: arg.from });
+    return traceService({ kind: 'Service', name: sts.serviceName, namespace: namespaceOf(sts), uri: arg.uri, from: arg.from });
   });
 
   register('kubePacketPath.trace.fromPod', async (arg?: unknown) => {
     if (!isObjectArgs(arg)) return undefined;
     const model = await workspace.getModel({ prefer: arg.uri });
     const pod = arg.kind === 'Pod'
-      ? model.findPod(arg.name, ns(arg))
-      : withPredictedPods(model).pods.find((p) => p.owner?.kind === arg.kind && p.owner.name === arg.name && ns(p) === ns(arg));
+      ? model.findPod(arg.name, namespaceOf(arg))
+      : withPredictedPods(model).pods.find((p) => p.owner?.kind === arg.kind && p.owner.name === arg.name && namespaceOf(p) === namespaceOf(arg));
     if (!pod) {
       void vscode.window.showWarningMessage(vscode.l10n.t('No pod of {0} {1} is known.', arg.kind, arg.name));
       return undefined;
     }
     const to = arg.to ?? await pickTarget(model, 'destination', vscode.l10n.t('Trace from {0} to…', pod.name));
-    return to ? traceAndShow(context, log, model, `${ns(pod)}/${pod.name}`, to) : undefined;
+    return to ? traceAndShow(context, log, model, namespacedName(pod), to) : undefined;
   });
 
   register('kubePacketPath.trace.podDnsNames', async (arg?: unknown): Promise<PodDnsName[] | undefined> => {
     if (!isObjectArgs(arg)) return undefined;
     const model = await workspace.getModel({ prefer: arg.uri });
-    const svc = model.findService(arg.name, ns(arg));
+    const svc = model.findService(arg.name, namespaceOf(arg));
     const names = svc ? podDnsNames(model, svc) : [];
     if (names.length === 0) {
       void vscode.window.showInformationMessage(vscode.l10n.t('No per-pod DNS names are known for {0}: they come from a StatefulSet whose serviceName is this headless Service.', arg.name));
@@ -114,7 +112,7 @@ export function registerTraceCommands(context: vscode.ExtensionContext, log: vsc
       { title: vscode.l10n.t('Per-pod DNS names of {0} — pick one to trace to it', arg.name) },
     ).then(async (picked) => {
       if (!picked) return;
-      const from = arg.from ?? await clientFor(model, arg.name, ns(arg), arg.uri);
+      const from = arg.from ?? await clientFor(model, arg.name, namespaceOf(arg), arg.uri);
       if (from) await traceAndShow(context, log, model, from, picked.n.name);
     });
     return names;

@@ -1,4 +1,4 @@
-import type { ClusterModel, Evidence, HostInterface, Pod } from '../../model';
+import type { ClusterModel, Evidence, HostInterface } from '../../model';
 import type { VethClaim } from './correlation';
 
 /** Which host-side veth leads to a pod, and every piece of proof for and against. */
@@ -61,8 +61,4 @@ export function vethOwnership(claims: readonly VethClaim[]): Map<string, VethOwn
     });
   }
   return out;
-}
-
-export function podKey(p: Pod): string {
-  return `${p.namespace ?? 'default'}/${p.name}`;
 }

@@ -2,7 +2,6 @@ import { derivedEvidence, searchExpansion, type DnsLookup, type Evidence, type P
 import { dnsActor, podActor } from '../actors';
 import { nodeOf, type TraceContext } from '../context';
 import { resolverOf } from '../resolve';
-import type { FlowPhase } from '../types';
 import { podByIp } from './endpoints';
 import { podToBridge } from './localHops';
 import { proxyToEndpoint } from './serviceProxy';

@@ -1,5 +1,5 @@
 import {
-  derivedEvidence, endpointProbabilities, iptablesEndpointChain, ipv4ToNumber, servicePortName,
+  namespaceOf, derivedEvidence, endpointProbabilities, iptablesEndpointChain, ipv4ToNumber, servicePortName,
   type Evidence, type NatRule, type Pod, type Service, type ServicePort,
 } from '../../model';
 import type { TraceContext } from '../context';
@@ -18,7 +18,6 @@ export interface EndpointChoice {
   observedRule: boolean;
 }
 
-const ns = (o: { namespace?: string }) => o.namespace ?? 'default';
 const bareIp = (cidr?: string) => cidr?.replace(/\/(32|128)$/, '');
 
 /** The pod with this IP, if any. */
@@ -46,7 +45,7 @@ export function resolveTargetPort(port: ServicePort, pod: Pod | undefined): { po
 
 /** `ns/svc:port` (kube-proxy's ServicePortName) of a Service port. */
 export function spnOf(svc: Service, port: ServicePort): string {
-  return servicePortName(ns(svc), svc.name, svc.ports.length > 1 || port.name ? port.name : undefined);
+  return servicePortName(namespaceOf(svc), svc.name, svc.ports.length > 1 || port.name ? port.name : undefined);
 }
 
 /** `default/a-app -> 10.244.0.143:80` in a KUBE-SVC rule comment. */

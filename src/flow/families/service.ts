@@ -1,4 +1,4 @@
-import { derivedEvidence, isHeadless, type Pod, type Service, type ServicePort } from '../../model';
+import { namespaceOf, derivedEvidence, isHeadless, type Pod, type Service, type ServicePort } from '../../model';
 import { externalActor, gatewayActor, podActor, routingActor, serviceActor, conntrackActor } from '../actors';
 import { describePacket, nodeOf, type TraceContext } from '../context';
 import { packetTime } from '../correlate/packetKey';
@@ -18,8 +18,6 @@ export function pickPort(svc: Service, spec: DstSpec): ServicePort | undefined {
   if (spec.port === undefined) return svc.ports[0];
   return svc.ports.find((p) => p.port === spec.port && (!spec.protocol || p.protocol === spec.protocol));
 }
-
-const ns = (o: { namespace?: string }) => o.namespace ?? 'default';
 
 /** Pod → ClusterIP Service: DNS (when named), kube-proxy DNAT to one endpoint, data, conntrack'd reply. */
 export function traceClusterIp(ctx: TraceContext, client: Pod, t: ServiceTarget, spec: DstSpec): void {
@@ -148,7 +146,7 @@ export function traceHeadless(ctx: TraceContext, client: Pod, t: ServiceTarget, 
 
 /** Per-pod name of a headless Service: one A record, straight to that pod. */
 export function traceHeadlessPod(ctx: TraceContext, client: Pod, server: Pod, typed: string, spec: DstSpec): void {
-  const svc = server.subdomain ? ctx.model.findService(server.subdomain, ns(server)) : undefined;
+  const svc = server.subdomain ? ctx.model.findService(server.subdomain, namespaceOf(server)) : undefined;
   dnsPhase(ctx, client, typed, { answers: server.ip ? [server.ip] : [], why: `{pod}.{service}.{namespace}.svc answers the one pod's IP`, evidence: [...server.evidence.slice(0, 2), ...(svc?.evidence ?? [])] });
   const dport = spec.port ?? svc?.ports[0]?.port;
   podToPodLeg(ctx, 'connect', client, server, legBetween(ctx, client.ip, server.ip, `TCP ${client.ip ?? client.name} → ${server.ip ?? server.name}${dport ? `:${dport}` : ''}`, dport));

@@ -1,13 +1,11 @@
 import {
-  cidrContains, derivedEvidence, iptablesPrintedProbability, iptablesServiceChain, nftEndpointChain, nftServiceChain,
+  namespacedName, namespaceOf, cidrContains, derivedEvidence, iptablesPrintedProbability, iptablesServiceChain, nftEndpointChain, nftServiceChain,
   type Evidence, type KubeProxyMode, type Packet, type Service, type ServicePort,
 } from '../../model';
 import { ipvsActor, netfilterActor } from '../actors';
 import type { TraceContext } from '../context';
 import type { Alternative, FlowPhase } from '../types';
 import { chainRules, endpointChoices, podByIp, servicePortalRule, spnOf, type EndpointChoice } from './endpoints';
-
-const ns = (o: { namespace?: string }) => o.namespace ?? 'default';
 
 /** kube-proxy's mode: its config, else what the pasted rules look like, else iptables (the default). */
 export function proxyMode(ctx: TraceContext): { mode: KubeProxyMode; evidence: Evidence[] } {
@@ -192,20 +190,20 @@ export function proxyNodePort(ctx: TraceContext, phase: FlowPhase, from: string,
  * otherwise the endpoints are simply unknown, and the flow says what would show them.
  */
 function reject(ctx: TraceContext, phase: FlowPhase, from: string, node: string, svc: Service, port: ServicePort, clientIp: string | undefined, problems: string[], chain: string): ProxyResult {
-  const rule = ctx.model.all('NatRule').find((r) => r.target === 'REJECT' && (r.comment ?? r.text).includes(`${ns(svc)}/${svc.name}`));
-  const slices = ctx.model.endpointSlices.filter((s) => (s.namespace ?? 'default') === ns(svc) && (s.serviceName ?? s.name) === svc.name);
+  const rule = ctx.model.all('NatRule').find((r) => r.target === 'REJECT' && (r.comment ?? r.text).includes(namespacedName(svc)));
+  const slices = ctx.model.endpointSlices.filter((s) => (s.namespace ?? 'default') === namespaceOf(svc) && (s.serviceName ?? s.name) === svc.name);
   const knownEmpty = slices.length > 0 && slices.every((s) => s.endpoints.every((e) => e.ready === false)) && ctx.model.podsSelectedBy(svc).every((p) => !p.ip);
   // Only a REJECT rule, an empty EndpointSlice or a targetPort no container has proves "no endpoints";
   // a selector matching none of the pods pasted may just mean the pods were not pasted.
   if (!rule && !knownEmpty && !problems.some((p) => p.includes('is not the name'))) {
     const q = ctx.b.actor(netfilterActor(node, `${chain} (endpoints unknown)`));
-    ctx.b.step(phase, { from, to: q, kind: 'note', label: `endpoints of ${ns(svc)}/${svc.name} unknown`, explanation: `Nothing pasted shows the pods behind ${svc.name}, so the DNAT target cannot be named.`, evidence: [derivedEvidence('no EndpointSlice, selected pod or KUBE-SEP rule for this Service')] });
-    ctx.b.need(`endpoints of ${ns(svc)}/${svc.name} unknown: run \`kubectl get endpointslices -n ${ns(svc)} -l kubernetes.io/service-name=${svc.name}\` or \`iptables -t nat -L ${chain} -n\``);
+    ctx.b.step(phase, { from, to: q, kind: 'note', label: `endpoints of ${namespacedName(svc)} unknown`, explanation: `Nothing pasted shows the pods behind ${svc.name}, so the DNAT target cannot be named.`, evidence: [derivedEvidence('no EndpointSlice, selected pod or KUBE-SEP rule for this Service')] });
+    ctx.b.need(`endpoints of ${namespacedName(svc)} unknown: run \`kubectl get endpointslices -n ${namespaceOf(svc)} -l kubernetes.io/service-name=${svc.name}\` or \`iptables -t nat -L ${chain} -n\``);
     return { choices: [], problems, serviceChain: chain };
   }
   const rj = ctx.b.actor(netfilterActor(node, 'KUBE-SERVICES (filter)'));
   ctx.b.step(phase, {
-    from, to: rj, kind: 'reject', label: `REJECT: ${ns(svc)}/${svc.name} has no endpoints`,
+    from, to: rj, kind: 'reject', label: `REJECT: ${namespacedName(svc)} has no endpoints`,
     explanation: `With no ready endpoint kube-proxy installs a filter-table REJECT for ${svc.clusterIP}:${port.port}: the client gets ICMP port unreachable (TCP: connection refused) at once. ${problems.join('; ')}`,
     evidence: rule ? rule.evidence : [...svc.evidence, ...slices.flatMap((x) => x.evidence), derivedEvidence('kube-proxy rejects traffic to Services without endpoints')],
   });
@@ -247,13 +245,13 @@ function viaIpvs(ctx: TraceContext, phase: FlowPhase, from: string, node: string
 
 function viaNft(ctx: TraceContext, phase: FlowPhase, from: string, node: string, svc: Service, port: ServicePort, clientIp: string | undefined, modeEv: Evidence[]): ProxyResult {
   const portName = port.name ?? '';
-  const predictedChain = nftServiceChain('service', ns(svc), svc.name, port.protocol, portName);
+  const predictedChain = nftServiceChain('service', namespaceOf(svc), svc.name, port.protocol, portName);
   const el = ctx.model.all('NftMapElement').find((e) => e.map === 'service-ips' && e.key[0] === svc.clusterIP && e.key[2] === String(port.port));
   const svcChain = el ? el.verdict.replace(/^(goto|jump)\s+/, '') : predictedChain;
   const services = ctx.b.actor(netfilterActor(node, 'services (service-ips map)'));
   const svcId = ctx.b.actor(netfilterActor(node, svcChain));
   ctx.b.step(phase, { from, to: services, kind: 'nat', label: 'nat prerouting → services', explanation: 'nftables mode: table ip kube-proxy looks the destination up in the service-ips verdict map.', evidence: modeEv });
-  ctx.b.step(phase, { from: services, to: svcId, kind: 'nat', label: `${svc.clusterIP} . ${port.protocol.toLowerCase()} . ${port.port} → ${svcChain}`, explanation: 'One map element per Service IP, protocol and port.', evidence: el ? el.evidence : [derivedEvidence(`nftables service chain name = hash prefix + ${ns(svc)}/${svc.name}/${port.protocol.toLowerCase()}/${portName}`)] });
+  ctx.b.step(phase, { from: services, to: svcId, kind: 'nat', label: `${svc.clusterIP} . ${port.protocol.toLowerCase()} . ${port.port} → ${svcChain}`, explanation: 'One map element per Service IP, protocol and port.', evidence: el ? el.evidence : [derivedEvidence(`nftables service chain name = hash prefix + ${namespacedName(svc)}/${port.protocol.toLowerCase()}/${portName}`)] });
   const { choices: base, problems } = endpointChoices(ctx, svc, port);
   const rule = ctx.model.all('NftRule').find((r) => r.chain === svcChain && r.endpointChains?.length);
   const choices: EndpointChoice[] = rule?.endpointChains
@@ -261,7 +259,7 @@ function viaNft(ctx: TraceContext, phase: FlowPhase, from: string, node: string,
       const d = ctx.model.all('NftRule').find((r) => r.chain === c && r.dnatTo);
       return { ip: d?.dnatTo?.ip, port: d?.dnatTo?.port, pod: podByIp(ctx, d?.dnatTo?.ip), chain: c, probability: 1 / rule.endpointChains!.length, evidence: [...rule.evidence, ...(d?.evidence ?? [])], observedRule: true };
     })
-    : base.map((c) => ({ ...c, chain: c.ip && c.port !== undefined ? nftEndpointChain(ns(svc), svc.name, port.protocol, portName, c.ip, c.port) : undefined, probability: 1 / (base.length || 1) }));
+    : base.map((c) => ({ ...c, chain: c.ip && c.port !== undefined ? nftEndpointChain(namespaceOf(svc), svc.name, port.protocol, portName, c.ip, c.port) : undefined, probability: 1 / (base.length || 1) }));
   if (!choices.length) return reject(ctx, phase, svcId, node, svc, port, clientIp, problems, svcChain);
   const { choice, evidence: chosenEv } = chosenEndpoint(ctx, svc, port, choices, clientIp);
   const taken = choice ?? choices[0];

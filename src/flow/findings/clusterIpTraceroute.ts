@@ -1,4 +1,4 @@
-import { isHeadless, type Service } from '../../model';
+import { namespacedName, isHeadless, type Service } from '../../model';
 import type { TraceContext } from '../context';
 import type { Finding } from '../types';
 
@@ -24,7 +24,7 @@ export function clusterIpTraceroute(ctx: TraceContext): Finding[] {
     const ports = svc.ports.map((p) => `${p.protocol}/${p.port}`).join(', ') || rules.map((r) => r.protocol).join(', ');
     out.push({
       id: 'clusterip-traceroute', severity: 'info', title: 'traceroute to a ClusterIP goes out of the default gateway',
-      message: `traceroute to ${t.target} (${svc.clusterIP}, Service ${svc.namespace ?? 'default'}/${svc.name}) went through ${outside.slice(0, 3).join(', ')}${outside.length > 3 ? ', …' : ''}: a ClusterIP is no interface anywhere, only a kube-proxy DNAT rule for ${ports}. traceroute's UDP/ICMP probes match no rule, so they are routed like any unknown address, via the default gateway. Use a TCP request (wget/curl) or capture on the node to see the real path.`,
+      message: `traceroute to ${t.target} (${svc.clusterIP}, Service ${namespacedName(svc)}) went through ${outside.slice(0, 3).join(', ')}${outside.length > 3 ? ', …' : ''}: a ClusterIP is no interface anywhere, only a kube-proxy DNAT rule for ${ports}. traceroute's UDP/ICMP probes match no rule, so they are routed like any unknown address, via the default gateway. Use a TCP request (wget/curl) or capture on the node to see the real path.`,
       evidence: [...t.evidence, ...rules.flatMap((r) => r.evidence), ...svc.evidence.slice(0, 1)],
     });
   }

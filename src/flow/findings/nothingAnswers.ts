@@ -1,32 +1,30 @@
-import { isHeadless, selectorMatches, type Service } from '../../model';
+import { namespacedName, namespaceOf, isHeadless, selectorMatches, type Service } from '../../model';
 import type { TraceContext } from '../context';
 import type { Finding } from '../types';
-
-const ns = (o: { namespace?: string }) => o.namespace ?? 'default';
 
 /** Why a Service has nobody behind it: no endpoints, a selector that matches nothing, a targetPort name no container has. */
 export function nothingAnswers(ctx: Pick<TraceContext, 'model'>, services: readonly Service[]): Finding[] {
   const out: Finding[] = [];
   for (const svc of services) {
     if (svc.type === 'ExternalName') continue;
-    const slices = ctx.model.endpointSlices.filter((s) => ns(s) === ns(svc) && (s.serviceName ?? s.name) === svc.name);
+    const slices = ctx.model.endpointSlices.filter((s) => namespaceOf(s) === namespaceOf(svc) && (s.serviceName ?? s.name) === svc.name);
     // Pods with IPs behind the selector, or endpoint rules for it, mean the slice seen is partial (e.g. a kubectl table row), not empty.
-    const seps = ctx.model.all('NatRule').some((r) => r.target.startsWith('KUBE-SEP-') && (r.comment ?? '').startsWith(`${ns(svc)}/${svc.name}`));
+    const seps = ctx.model.all('NatRule').some((r) => r.target.startsWith('KUBE-SEP-') && (r.comment ?? '').startsWith(namespacedName(svc)));
     const podsBehind = ctx.model.podsSelectedBy(svc).some((p) => p.ip && p.ready !== false);
     if (slices.length && !seps && !podsBehind && slices.every((s) => s.endpoints.every((e) => e.ready === false))) {
-      out.push({ id: 'service-no-endpoints', severity: 'error', title: `Service ${svc.name} has no ready endpoints`, message: `Every EndpointSlice of ${ns(svc)}/${svc.name} is empty or not ready: ${isHeadless(svc) ? 'DNS answers no address' : 'kube-proxy installs a REJECT and clients get "connection refused"'}.`, evidence: [...svc.evidence, ...slices.flatMap((s) => s.evidence)] });
+      out.push({ id: 'service-no-endpoints', severity: 'error', title: `Service ${svc.name} has no ready endpoints`, message: `Every EndpointSlice of ${namespacedName(svc)} is empty or not ready: ${isHeadless(svc) ? 'DNS answers no address' : 'kube-proxy installs a REJECT and clients get "connection refused"'}.`, evidence: [...svc.evidence, ...slices.flatMap((s) => s.evidence)] });
     }
     if (!svc.selector || Object.keys(svc.selector).length === 0) continue;
     const pods = ctx.model.podsSelectedBy(svc);
-    const workloads = ctx.model.workloads.filter((w) => ns(w) === ns(svc) && selectorMatches(svc.selector, w.podLabels ?? w.selector));
+    const workloads = ctx.model.workloads.filter((w) => namespaceOf(w) === namespaceOf(svc) && selectorMatches(svc.selector, w.podLabels ?? w.selector));
     const sel = Object.entries(svc.selector).map(([k, v]) => `${k}=${v}`).join(',');
     // Only meaningful when pods or workloads of that namespace were pasted at all.
-    const nsKnown = ctx.model.pods.some((p) => ns(p) === ns(svc) && !p.predicted) || ctx.model.workloads.some((w) => ns(w) === ns(svc));
+    const nsKnown = ctx.model.pods.some((p) => namespaceOf(p) === namespaceOf(svc) && !p.predicted) || ctx.model.workloads.some((w) => namespaceOf(w) === namespaceOf(svc));
     if (pods.length === 0 && workloads.length === 0 && nsKnown) {
       out.push({
         id: 'selector-matches-no-pod', severity: 'error', title: `Service ${svc.name} selects no pod`,
-        message: `The selector ${sel} of ${ns(svc)}/${svc.name} matches no known pod or workload template, so it has no endpoints: ${isHeadless(svc) ? 'DNS answers nothing' : 'kube-proxy REJECTs connections (connection refused)'}. Compare the selector with the pod labels.`,
-        evidence: [...svc.evidence, ...ctx.model.workloads.filter((w) => ns(w) === ns(svc)).slice(0, 2).flatMap((w) => w.evidence)],
+        message: `The selector ${sel} of ${namespacedName(svc)} matches no known pod or workload template, so it has no endpoints: ${isHeadless(svc) ? 'DNS answers nothing' : 'kube-proxy REJECTs connections (connection refused)'}. Compare the selector with the pod labels.`,
+        evidence: [...svc.evidence, ...ctx.model.workloads.filter((w) => namespaceOf(w) === namespaceOf(svc)).slice(0, 2).flatMap((w) => w.evidence)],
       });
     }
     for (const port of svc.ports) {
@@ -45,14 +43,14 @@ export function nothingAnswers(ctx: Pick<TraceContext, 'model'>, services: reado
   }
   for (const w of ctx.model.workloads.filter((x) => x.kind === 'StatefulSet')) {
     if (!w.serviceName) continue;
-    const svc = ctx.model.findService(w.serviceName, ns(w));
+    const svc = ctx.model.findService(w.serviceName, namespaceOf(w));
     if (svc && isHeadless(svc)) continue;
     if (!svc && ctx.model.services.length === 0) continue;
     out.push({
       id: 'statefulset-service-not-headless', severity: 'warning', title: `StatefulSet ${w.name}: serviceName '${w.serviceName}' is not a headless Service`,
       message: svc
-        ? `Service ${w.serviceName} has ClusterIP ${svc.clusterIP ?? '(allocated)'}: per-pod names like ${w.name}-0.${w.serviceName}.${ns(w)}.svc.${ctx.model.clusterDomain} only exist for a headless Service (clusterIP: None).`
-        : `No Service named ${w.serviceName} is known in ${ns(w)}: per-pod DNS names (${w.name}-0.${w.serviceName}…) will not resolve until a headless Service with that name exists.`,
+        ? `Service ${w.serviceName} has ClusterIP ${svc.clusterIP ?? '(allocated)'}: per-pod names like ${w.name}-0.${w.serviceName}.${namespaceOf(w)}.svc.${ctx.model.clusterDomain} only exist for a headless Service (clusterIP: None).`
+        : `No Service named ${w.serviceName} is known in ${namespaceOf(w)}: per-pod DNS names (${w.name}-0.${w.serviceName}…) will not resolve until a headless Service with that name exists.`,
       evidence: [...w.evidence, ...(svc?.evidence ?? [])],
     });
   }
