@@ -210,7 +210,7 @@ function setZoom(z: number): void {
 }
 
 function selectStep(index: number, reveal: boolean): void {
-  document.querySelectorAll('.selected').forEach((el) => el.classList.remove('selected'));
+  document.querySelectorAll('[data-step].selected').forEach((el) => el.classList.remove('selected'));
   document.querySelectorAll(`[data-step="${index}"]`).forEach((el) => el.classList.add('selected'));
   if (reveal) document.getElementById(`step-${index}`)?.scrollIntoView({ block: 'nearest' });
 }
