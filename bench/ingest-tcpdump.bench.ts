@@ -124,16 +124,22 @@ function main(): void {
     const parse = best('parse', path);
     const build = best('build', path, 1);
     const doc = best('document', path, 1);
-    const row = (name: string, r: Run) => {
+    // the same capture saved with CRLF line ends (a Windows editor): parsed without a copy
+    const crlfPath = join(dir, 'capture-crlf.txt');
+    writeFileSync(crlfPath, readFileSync(path, 'utf8').replace(/\n/g, '\r\n'));
+    const crlfBytes = statSync(crlfPath).size;
+    const docCrlf = best('document', crlfPath, 1);
+    const row = (name: string, r: Run, size = bytes) => {
       const peakMb = r.maxRssKb / 1024;
-      const overInput = (r.maxRssKb - idle.maxRssKb) * 1024 / bytes;
-      console.log(`${name.padEnd(28)} wall ${r.ms.toFixed(0).padStart(6)} ms, cpu ${r.cpuMs.toFixed(0).padStart(6)} ms  ${(mb / (r.cpuMs / 1000)).toFixed(1).padStart(6)} MB/s  ${(lines / (r.cpuMs / 1000) / 1e6).toFixed(2).padStart(5)} M lines/s (per cpu second)  peak RSS ${peakMb.toFixed(0).padStart(5)} MB (${overInput.toFixed(2)}× input above an idle node's ${(idle.maxRssKb / 1024).toFixed(0)} MB)`);
+      const overInput = (r.maxRssKb - idle.maxRssKb) * 1024 / size;
+      console.log(`${name.padEnd(28)} wall ${r.ms.toFixed(0).padStart(6)} ms, cpu ${r.cpuMs.toFixed(0).padStart(6)} ms  ${(size / 1e6 / (r.cpuMs / 1000)).toFixed(1).padStart(6)} MB/s  ${(lines / (r.cpuMs / 1000) / 1e6).toFixed(2).padStart(5)} M lines/s (per cpu second)  peak RSS ${peakMb.toFixed(0).padStart(5)} MB (${overInput.toFixed(2)}× input above an idle node's ${(idle.maxRssKb / 1024).toFixed(0)} MB)`);
     };
     row('floor: read+split+regex', floor);
     row('parseTcpdump (columns)', parse);
     row('+ build every Packet object', build);
     row('parseDocument (+ splitter)', doc);
-    console.log(`packets: ${parse.count.toLocaleString('en')}, unparsed: ${parse.extra}; floor matched ${floor.count.toLocaleString('en')} record lines`);
+    row('parseDocument, CRLF file', docCrlf, crlfBytes);
+    console.log(`packets: ${parse.count.toLocaleString('en')}, unparsed: ${parse.extra}; floor matched ${floor.count.toLocaleString('en')} record lines; CRLF file: ${docCrlf.count.toLocaleString('en')} packets`);
     const ratio = floor.cpuMs / parse.cpuMs;
     console.log(`load average now: ${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${cpus().length} cores (wall times suffer on a busy machine; ratios use cpu time)`);
     const memRatio = (parse.maxRssKb - idle.maxRssKb) * 1024 / bytes;

@@ -56,8 +56,9 @@ export function parseDocument(text: string, uri: string): DocumentResult {
       result = { format: 'unknown', facts: [], records: 0, unparsed };
     } else {
       const { text: joined, map } = unflattenLines(spec, lines, first, last, raw.startLine);
-      // an untouched block is a slice of the input (no copy for LF text)
-      const blockText = joined ?? lines.join(first, last);
+      // an untouched block is a slice of the input (no copy for LF text, nor for CRLF text when
+      // the parser drops the CRs itself)
+      const blockText = joined ?? (spec.readsCrlf ? lines.slice(first, last) : lines.join(first, last));
       try {
         result = spec.parse({
           text: blockText, uri, firstLine: map ? 1 : raw.startLine, linesCut: true,

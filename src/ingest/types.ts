@@ -58,4 +58,10 @@ export interface FormatSpec {
    * format; it maps line numbers (and columns) in facts and `unparsed` back to the original file.
    */
   unflatten?(line: string): (string | { text: string; start: number })[];
+  /**
+   * Optional: `parse` drops the `\r` before each `\n` itself, so a document with CRLF line ends
+   * hands it its block as it is (a slice of the document) instead of a copy without the CRs: a
+   * large capture is then held once, not twice.
+   */
+  readsCrlf?: boolean;
 }

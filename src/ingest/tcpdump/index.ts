@@ -82,6 +82,8 @@ export const tcpdumpFormat: FormatSpec = {
   ],
   sniff: sniffTcpdump,
   unflatten: unflattenTcpdump,
+  // the capture walk drops one `\r` before each `\n` (scanCapture's endsStripped)
+  readsCrlf: true,
 };
 
 registerFormat(tcpdumpFormat);

@@ -20,6 +20,8 @@ export interface TextLines extends LineSource {
   readonly text: string;
   /** Lines first..last (0-based, inclusive) as one string joined by `\n`, without their CRs. */
   join(first: number, last: number): string;
+  /** Lines first..last as they stand in the text (CRLF line ends kept, the last line's dropped): no copy. */
+  slice(first: number, last: number): string;
 }
 
 function leadOf(s: string, from: number, to: number): number {
@@ -76,6 +78,7 @@ export function textLines(text: string): TextLines {
     count,
     at: (k) => text.slice(starts[k], contentEnd(k)),
     lead: (k) => leadOf(text, starts[k], k + 1 < n ? starts[k + 1] - 1 : text.length),
+    slice: (first, last) => text.slice(starts[first], contentEnd(last)),
     join: (first, last) => {
       const s = text.slice(starts[first], contentEnd(last));
       // the lines keep a CR that is not their last character; only `\r\n` pairs lose theirs

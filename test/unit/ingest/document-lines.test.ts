@@ -54,6 +54,8 @@ test('textLines cuts exactly as splitLines: CRLF, lone CRs, a last line with or 
     // every block of lines joins to what the old code built: the lines without their CRs, `\n` between
     for (let a = 0; a < arr.length; a++) for (let b = a; b < arr.length; b++) {
       assert.equal(src.join(a, b), arr.slice(a, b + 1).join('\n'), `${JSON.stringify(t)}: join ${a}..${b}`);
+      // slice keeps the CRLF pairs inside the block; without them it is the join
+      assert.equal(src.slice(a, b).replace(/\r\n/g, '\n'), src.join(a, b), `${JSON.stringify(t)}: slice ${a}..${b}`);
     }
   }
 });
@@ -122,6 +124,24 @@ test('parseDocument gives the same result for a file saved with CRLF as with LF 
   for (const f of [SEED, ...FILES.filter((p) => /tcpdump|dns|netfilter|iptables|lab/.test(p))]) {
     const t = readFileSync(f, 'utf8');
     assert.deepEqual(plain(parseDocument(crlf(t), f)), plain(parseDocument(t, f)), f);
+  }
+});
+
+test('a CRLF capture reaches the tcpdump parser as a slice of the document, CRs and all, not as a copy without them', () => {
+  const t = crlf(readFileSync('test/fixtures/tcpdump/any-v.txt', 'utf8'));
+  const spec = formatSpec('tcpdump')!;
+  const parse = spec.parse;
+  const seen: string[] = [];
+  spec.parse = (input) => { seen.push(input.text); return parse(input); };
+  try {
+    const d = parseDocument(t, 'x');
+    assert.equal(d.blocks.length, 1);
+    assert.equal(seen.length, 1);
+    // what it got is the document's text (minus the last line end), CRs included
+    assert.equal(seen[0], t.replace(/\r\n$/, ''));
+    assert.ok(packetsOf(d.facts).length > 10);
+  } finally {
+    spec.parse = parse;
   }
 });
 
