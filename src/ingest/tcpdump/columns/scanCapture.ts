@@ -67,12 +67,8 @@ export function scanCapture(text: string, uri: string, firstLine = 1, options: {
   let records = 0;
   const outer = new Pending();
   const inner = new Pending();
-  /**
-   * The first ` HH:MM:SS.d` at or after some earlier position (-1: none left): a line can hold a
-   * second record only where this pattern is, so the exact test runs on those lines alone. One
-   * regex pass over a capture costs less than looking at every line's colons.
-   */
-  let midStamp = -2;
+  /** The next ':' at or after some earlier position (the flattened-line test searches forward only). */
+  let colonAt = -1;
 
   /** Reads a collected record into the next row of `into`; returns the row, or why it is not a packet. */
   const read = (into: PacketColumns, r: Pending): number | string => {
@@ -125,15 +121,11 @@ export function scanCapture(text: string, uri: string, firstLine = 1, options: {
     let e = nl;
     if (!stripped && e > pos && text.charCodeAt(e - 1) === 13) e--;
     if (e > pos) {
-      const c0 = text.charCodeAt(pos);
       if (!cut && e - pos >= 40) {
-        if (midStamp !== -1 && midStamp < pos) {
-          MID_STAMP.lastIndex = pos;
-          midStamp = MID_STAMP.exec(text)?.index ?? -1;
-        }
-        // a header line runs into what follows it without a timestamp (see holdsRecords)
-        if ((c0 === 116 || c0 === 108 || (midStamp >= 0 && midStamp < e)) && holdsRecords(text, pos, e, text.indexOf(':', pos + 12))) return 'flattened';
+        if (colonAt < pos + 12) colonAt = text.indexOf(':', pos + 12);
+        if (holdsRecords(text, pos, e, colonAt)) return 'flattened';
       }
+      const c0 = text.charCodeAt(pos);
       const stamp = c0 >= 48 && c0 <= 57 ? readStamp(text, pos, e) : undefined;
       if (stamp !== undefined) {
         close();
@@ -174,9 +166,6 @@ export function scanCapture(text: string, uri: string, firstLine = 1, options: {
   close();
   return { table, records, unparsed };
 }
-
-/** What holdsRecords looks for after a line's start: a space and a timestamp (see timeOfDay in scan.ts). */
-const MID_STAMP = / \d\d:\d\d:\d\d\.\d/g;
 
 const TRAILER = /^\d+ packets? (captured|received by filter|dropped by (kernel|interface))\b/;
 
