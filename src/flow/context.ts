@@ -1,4 +1,4 @@
-import { cidrContains, derivedEvidence, type ClusterModel, type Evidence, type Packet, type Pod } from '../model';
+import { cidrContains, derivedEvidence, isMssSyn, type ClusterModel, type Evidence, type Packet, type Pod } from '../model';
 import type { FlowBuilder } from './builder';
 import type { Correlation } from './correlate/correlation';
 import type { VethOwnership } from './correlate/vethOwnership';
@@ -76,21 +76,17 @@ export function packets(ctx: Pick<TraceContext, 'packets'>, pred: (p: Packet) =>
   return ctx.packets.filter(pred);
 }
 
-/** How many packets of each capture a look beyond the flow's own packets may build. */
-export const SCAN_LIMIT = 10_000;
-
 /**
- * The first packet in model order (Packet facts, then each capture from its start) that satisfies
- * `pred`, building at most `limit` packets per capture. For findings about the whole pod network,
- * which other traffic proves as well as the flow's own; the limit keeps a huge capture without
- * such a packet from being built entirely.
+ * The first SYN with an MSS option in model order (Packet facts, then each capture from its start),
+ * for the MTU, which every pod of the network shares: other traffic proves it as well as the flow's
+ * own. Captures find it in their columns, so only that packet is built.
  */
-export function firstPacketAnywhere(model: ClusterModel, pred: (p: Packet) => boolean, limit = SCAN_LIMIT): Packet | undefined {
-  const loose = model.all('Packet').find(pred);
+export function firstMssSynAnywhere(model: ClusterModel): Packet | undefined {
+  const loose = model.all('Packet').find(isMssSyn);
   if (loose) return loose;
   for (const c of model.captures) {
-    const n = Math.min(c.packets.size, limit);
-    for (let i = 0; i < n; i++) { const p = c.packets.packet(i); if (pred(p)) return p; }
+    const i = c.packets.firstMssSyn();
+    if (i >= 0) return c.packets.packet(i);
   }
   return undefined;
 }

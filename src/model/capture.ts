@@ -21,6 +21,8 @@ export interface PacketTable {
    * packet or in its inner frame, found without building the others.
    */
   touching(ips: ReadonlySet<string>): number[];
+  /** Index of the first packet that `isMssSyn`, or -1: found without building the others. */
+  firstMssSyn(): number;
   /**
    * Moves evidence to where the text really was, for text that was cut out of flattened lines
    * (see src/ingest/transcript/lineMap.ts). `at` maps a 1-based line of the parsed text to the
@@ -49,6 +51,9 @@ export class ArrayPacketTable implements PacketTable {
     const out: number[] = [];
     this.list.forEach((p, i) => { if (packetTouches(p, ips)) out.push(i); });
     return out;
+  }
+  firstMssSyn(): number {
+    return this.list.findIndex(isMssSyn);
   }
   remapLines(at: (line: number) => { line: number; column: number } | undefined): void {
     const seen = new Set<object>();
@@ -88,4 +93,9 @@ export function packetsOf(facts: Iterable<{ kind: string }>): Packet[] {
     else if (f.kind === 'Capture') for (const p of (f as Capture).packets.all()) out.push(p);
   }
   return out;
+}
+
+/** A TCP SYN (or SYN-ACK) that advertises its MSS option: what tells the pod network's MTU. */
+export function isMssSyn(p: Packet): boolean {
+  return p.tcp?.mss !== undefined && p.tcp.flags.includes('S');
 }

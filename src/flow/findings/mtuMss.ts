@@ -1,16 +1,15 @@
-import { VXLAN_OVERHEAD_IPV4, type Evidence, type Packet } from '../../model';
-import { firstPacketAnywhere, type TraceContext } from '../context';
+import { isMssSyn, VXLAN_OVERHEAD_IPV4, type Evidence } from '../../model';
+import { firstMssSynAnywhere, type TraceContext } from '../context';
 import type { Finding } from '../types';
 
 const IP_TCP_HEADERS = 40;
 
 /** MSS 1410 / MTU 1450: the pod network's MTU is the underlay's minus VXLAN's 50 bytes, and TCP advertises MTU − 40. */
 export function mtuMss(ctx: TraceContext): Finding[] {
-  const isMssSyn = (p: Packet) => p.tcp?.mss !== undefined && p.tcp.flags.includes('S');
-  // The flow's own SYN first; else any SYN near the start of the captures: every pod of the
-  // network has the same MTU, so other pods' connections prove it too (e.g. a ping flow).
+  // The flow's own SYN first; else the captures' first SYN: every pod of the network has the same
+  // MTU, so other pods' connections prove it too (e.g. a ping flow).
   const own = ctx.packets.find(isMssSyn);
-  const other = own ? undefined : firstPacketAnywhere(ctx.model, isMssSyn);
+  const other = own ? undefined : firstMssSynAnywhere(ctx.model);
   const mssPackets = own ? [own] : other ? [other] : [];
   const ifaces = ctx.model.all('HostInterface').filter((i) => i.mtu !== undefined && i.mtu < 1500 && (i.type === 'veth' || i.type === 'vxlan' || i.name.startsWith('veth') || i.name.startsWith('flannel') || i.name === 'cni0'));
   const cni = ctx.model.all('Cni').filter((c) => c.mtu !== undefined);

@@ -12,7 +12,7 @@ import { formatSpec } from '../../../src/ingest/registry';
 import { parseTcpdump } from '../../../src/ingest/tcpdump';
 import { ClusterModel, packetTouches, type Capture, type Evidence, type Fact, type Packet } from '../../../src/model';
 import { trace } from '../../../src/flow';
-import { firstPacketAnywhere } from '../../../src/flow/context';
+import { firstMssSynAnywhere } from '../../../src/flow/context';
 import type { Flow } from '../../../src/flow/types';
 import { CountingTable } from '../model/countingTable';
 
@@ -117,7 +117,7 @@ test('search-list NXDOMAIN finding fires from the filtered packets of the lab A.
   assert.equal(other.table.built.size, 0, 'nothing of the unrelated capture was built');
 });
 
-test('mtu-mss on a flow without a SYN of its own: a SYN near the start of the capture proves the pod network MTU, and only the packets up to it are built', () => {
+test('mtu-mss on a flow without a SYN of its own: the first SYN of the captures proves the pod network MTU, and only it is built beyond the flow\'s packets', () => {
   const real = counted(readFileSync(TCPDUMP, 'utf8'), TCPDUMP);
   const other = counted(unrelatedText(10), 'unrelated.txt');
   const m = new ClusterModel().add(pods).add([real.capture, other.capture]);
@@ -131,19 +131,30 @@ test('mtu-mss on a flow without a SYN of its own: a SYN near the start of the ca
 
   const mtu = f.findings.find((x) => x.id === 'mtu-mss');
   assert.ok(mtu, 'the finding fires from b-pod\'s SYN');
+  const builtByTrace = [...real.table.built];
   const firstSyn = Array.from({ length: real.table.size }, (_, i) => i).find((i) => isMssSyn(real.table.packet(i)))!;
   assert.ok(mtu.evidence.some((e) => e.uri === TCPDUMP && e.line === real.table.lineOf(firstSyn)), 'it cites the first SYN of the capture');
-  const allowed = new Set([...real.table.touching(flowIps), ...Array.from({ length: firstSyn + 1 }, (_, i) => i)]);
-  assert.ok([...real.table.built].every((i) => allowed.has(i)), 'built: the flow\'s packets and the capture up to its first SYN');
+  const allowed = new Set([...real.table.touching(flowIps), firstSyn]);
+  assert.ok(builtByTrace.every((i) => allowed.has(i)), 'built: the flow\'s packets and the first SYN');
+  assert.ok(builtByTrace.includes(firstSyn));
   assert.equal(other.table.built.size, 0, 'the later, unrelated capture was not looked at');
 });
 
-test('firstPacketAnywhere builds at most `limit` packets of a capture that has no match', () => {
-  const other = counted(unrelatedText(5), 'unrelated.txt');
-  const m = new ClusterModel().add([other.capture]);
-  assert.equal(firstPacketAnywhere(m, () => false, 50), undefined);
-  assert.equal(other.table.built.size, 50);
-  const arp = firstPacketAnywhere(m, (p) => p.protocol === 'arp', 50);
-  assert.equal(arp?.arp?.op, 'request', 'the first ARP line of the capture (who-has 192.168.60.1)');
-  assert.equal(arp?.arp?.targetIp, '192.168.60.1');
+test('firstMssSynAnywhere finds a SYN far into a big capture from its columns, building that packet alone', () => {
+  // unrelated traffic without SYNs, then the real capture: its first SYN is ten thousand packets in
+  const other = counted(unrelatedText(40), 'unrelated.txt');
+  const withSyn = counted([unrelatedText(100).replace(/ Flags \[S\.?\], /g, ' Flags [P.], '), readFileSync(TCPDUMP, 'utf8')].join('\n'), 'late.txt');
+  const isMssSyn = (p: Packet) => p.tcp?.mss !== undefined && p.tcp.flags.includes('S');
+  const expected = Array.from({ length: withSyn.table.size }, (_, i) => i).find((i) => isMssSyn(withSyn.table.packet(i)))!;
+  withSyn.table.built.clear();
+  assert.ok(expected > 10_000, `the first SYN is packet ${expected}`);
+  const m = new ClusterModel().add([withSyn.capture, other.capture]);
+  const syn = firstMssSynAnywhere(m);
+  assert.equal(syn, withSyn.table.packet(expected));
+  assert.deepEqual([...withSyn.table.built], [expected], 'only the SYN was built');
+  assert.equal(other.table.built.size, 0, 'the later capture was not looked at');
+  // a capture without any: none, and nothing built
+  const none = counted(unrelatedText(3).replace(/ Flags \[S\.?\], /g, ' Flags [P.], '), 'none.txt');
+  assert.equal(firstMssSynAnywhere(new ClusterModel().add([none.capture])), undefined);
+  assert.equal(none.table.built.size, 0);
 });

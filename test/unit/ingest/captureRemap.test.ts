@@ -50,6 +50,7 @@ test('remapResult moves a capture through its table and never walks into the tab
     all: () => inner.all(),
     lineOf: (i) => inner.lineOf(i),
     touching: (ips) => inner.touching(ips),
+    firstMssSyn: () => inner.firstMssSyn(),
     remapLines: (at) => { remaps++; inner.remapLines(at); },
     get column() { columnReads++; return new Int32Array(8); },
   };

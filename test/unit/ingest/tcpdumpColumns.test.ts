@@ -6,8 +6,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { packetTouches, type Capture, type Packet } from '../../../src/model';
+import { readdirSync, readFileSync } from 'node:fs';
+import { isMssSyn, packetTouches, type Capture, type Packet } from '../../../src/model';
 import { parseTcpdump } from '../../../src/ingest/tcpdump';
 import { CHUNK_SIZE } from '../../../src/ingest/tcpdump/columns/chunk';
 
@@ -74,6 +74,28 @@ test('touching(ips) finds the packets the built objects say touch those addresse
     }
     assert.deepEqual(table.touching(new Set(['203.0.113.9'])), [], f);
   }
+});
+
+test('firstMssSyn finds in the columns the first packet the built objects say is a SYN with an MSS', () => {
+  let found = 0;
+  for (const f of readdirSync(DIR).filter((n) => n.endsWith('.txt'))) {
+    const r = parseTcpdump({ text: read(f), uri: f });
+    for (const c of r.facts.filter((x): x is Capture => x.kind === 'Capture')) {
+      const expected = c.packets.all().findIndex(isMssSyn);
+      assert.equal(c.packets.firstMssSyn(), expected, f);
+      if (expected >= 0) found++;
+    }
+  }
+  assert.ok(found >= 3, `captures with a SYN: ${found}`);
+  // an MSS option on a packet whose flags have no S (the real SYN lines of any-nn.txt with their
+  // flags rewritten to [P.]) is not one; the SYN-ACK after them is
+  const lines = read('any-nn.txt').split('\n');
+  const synAck = lines.findIndex((l) => l.includes('Flags [S.]'));
+  const rewritten = lines.slice(0, synAck + 1).map((l) => l.replace('Flags [S], ', 'Flags [P.], ')).join('\n');
+  const table = capture(rewritten).packets;
+  assert.ok(table.all().some((p) => p.tcp?.flags === 'P.' && p.tcp.mss !== undefined));
+  assert.equal(table.firstMssSyn(), table.all().findIndex((p) => p.tcp?.flags === 'S.'));
+  assert.equal(table.packet(table.firstMssSyn()).tcp?.flags, 'S.');
 });
 
 test('numbers too wide for their column come back exactly (a mangled sequence number, a huge length)', () => {

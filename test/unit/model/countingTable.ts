@@ -9,5 +9,6 @@ export class CountingTable implements PacketTable {
   all(): Packet[] { for (let i = 0; i < this.size; i++) this.packet(i); return this.inner.all(); }
   lineOf(i: number): number { return this.inner.lineOf(i); }
   touching(ips: ReadonlySet<string>): number[] { return this.inner.touching(ips); }
+  firstMssSyn(): number { return this.inner.firstMssSyn(); }
   remapLines(at: (line: number) => { line: number; column: number } | undefined): void { this.inner.remapLines(at); }
 }

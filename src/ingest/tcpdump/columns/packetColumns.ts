@@ -74,6 +74,21 @@ export class PacketColumns implements PacketTable {
     return out;
   }
 
+  firstMssSyn(): number {
+    // the rows a built packet would give `tcp.mss` and `tcp.flags` (see build): the flag strings are few
+    const syn = new Map<number, boolean>();
+    for (let i = 0; i < this.size; i++) {
+      const c = this.chunks[i >>> CHUNK_BITS];
+      const j = i & CHUNK_MASK;
+      if ((c.has[j] & (HAS.TCP | HAS.U5)) !== (HAS.TCP | HAS.U5) || c.proto[j] !== PROTO_TCP) continue;
+      const id = c.k1[j];
+      let hit = syn.get(id);
+      if (hit === undefined) syn.set(id, (hit = (this.str(id) ?? '').includes('S')));
+      if (hit) return i;
+    }
+    return -1;
+  }
+
   private rowTouches(i: number, eps: EndpointHits, strHit: boolean[]): boolean {
     const c = this.chunks[i >>> CHUNK_BITS];
     const j = i & CHUNK_MASK;
