@@ -1,4 +1,4 @@
-import { correlate, correlateOptionsOf, declaredClaims, isUnicastIp, looksLikeVeth, vethOwnership, type CorrelateOptions, type Correlation, type Flood, type NatPair, type PacketGroup, type VethClaim, type VethOwnership } from '../../flow/correlate';
+import { correlate, correlateOptionsOf, declaredClaims, dnsQuestions, isUnicastIp, looksLikeVeth, vethOwnership, type CorrelateOptions, type Correlation, type DnsQuestion, type Flood, type NatPair, type PacketGroup, type VethClaim, type VethOwnership } from '../../flow/correlate';
 import type { ClusterModel, Packet, PacketTable } from '../../model';
 
 /**
@@ -35,6 +35,8 @@ export interface Conversation {
   floodOf: ReadonlyMap<Packet, Flood>;
   /** Veth ownership of the addresses whose claims are all in `corr` (the packet's, and its interface's owners). */
   veths: Map<string, VethOwnership>;
+  /** The question of a DNS packet of the conversation: an answer printed without it gets its query's. */
+  dnsQuestion: (p: Packet) => DnsQuestion | undefined;
 }
 
 /** Rows on either side of the hovered one read to find who owns its veth when nothing else tells. */
@@ -143,7 +145,10 @@ export class ConversationFinder {
     for (const n of corr.natPairs) { natOf.set(n.before, n); natOf.set(n.after, n); }
     // Claims about other addresses seen in this set are partial: keep only the whole ones.
     const veths = vethOwnership([...this.declaredClaims(), ...corr.vethClaims].filter((c) => complete.has(c.ip)));
-    return { corr, groupOf, natOf, floodOf: corr.floodOf, veths };
+    // A DNS answer and its query share the client's address: both are among the rows, in document order.
+    let question: ((q: Packet) => DnsQuestion | undefined) | undefined;
+    const dnsQuestion = (q: Packet) => (question ??= dnsQuestions(this.built(rows, place ? [] : [p])))(q);
+    return { corr, groupOf, natOf, floodOf: corr.floodOf, veths, dnsQuestion };
   }
 
   private declaredClaims(): VethClaim[] {
@@ -167,9 +172,14 @@ export class ConversationFinder {
 
   /** Builds the rows in document order (plus `extra`, packets with no known place) and correlates them. */
   private correlateRows(rows: readonly number[][], extra: readonly Packet[]): Correlation {
+    return correlate(this.built(rows, extra), this.options);
+  }
+
+  /** The packets of the rows in document order, then `extra` (packets with no known place). */
+  private built(rows: readonly number[][], extra: readonly Packet[]): Packet[] {
     const packets: Packet[] = [];
     rows.forEach((list, s) => { for (const i of list) packets.push(this.segments[s].table.packet(i)); });
     for (const p of extra) if (!packets.includes(p)) packets.push(p);
-    return correlate(packets, this.options);
+    return packets;
   }
 }

@@ -146,7 +146,10 @@ export function annotatePacket(model: ClusterModel, index: LineIndex, p: Packet)
   if (p.tcp) out.push(l10n.t('TCP flags [{0}]: {1}', p.tcp.flags, tcpFlagWords(p.tcp.flags)));
   if (p.dns) {
     const d = p.dns;
-    const target = d.qname ? model.byDnsName(d.qname) : undefined;
+    // without -vv an answer does not print its question: its query in this capture tells it
+    const asked = d.response && !d.qname ? conv.dnsQuestion(p) : undefined;
+    const qname = d.qname ?? asked?.name;
+    const target = qname ? model.byDnsName(qname) : undefined;
     const names = target?.service
       ? ` (${target.pod ? l10n.t('Service {0}, pod {1}', target.service.name, target.pod.name) : l10n.t('Service {0}', target.service.name)})`
       : '';
@@ -160,7 +163,11 @@ export function annotatePacket(model: ClusterModel, index: LineIndex, p: Packet)
     else {
       const answers = (d.answers ?? []).map((a) => `${a.type} ${a.data}`).join(', ');
       const id = `#${d.id}${d.rcode ? ` ${d.rcode}` : ''}`;
-      const about = d.qname ? l10n.t('DNS answer {0} for {1} {2}', id, d.qtype ?? '', d.qname) : l10n.t('DNS answer {0}', id);
+      const about = d.qname
+        ? l10n.t('DNS answer {0} for {1} {2}', id, d.qtype ?? '', d.qname)
+        : asked
+          ? l10n.t('DNS answer {0} for {1} {2} (the question of query #{3} from {4})', id, asked.type ?? '', asked.name, d.id, p.dst ? `${p.dst.ip}:${p.dst.port ?? ''}` : '?')
+          : l10n.t('DNS answer {0}', id);
       const sentence = `${about}${names}: ${answers || l10n.t('no records')}`;
       out.push(d.rcode === 'NXDomain' ? l10n.t('{0} (the name does not exist; with a search list the resolver tries the next suffix)', sentence) : sentence);
       for (const a of d.answers ?? []) {

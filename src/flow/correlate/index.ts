@@ -3,3 +3,4 @@ export * from './correlate';
 export * from './packetKey';
 export * from './vethOwnership';
 export * from './timing';
+export * from './dnsQuestions';

@@ -1,6 +1,7 @@
 import { derivedEvidence, searchExpansion, type DnsLookup, type Evidence, type Packet, type Pod, type Service } from '../../model';
 import { dnsActor, podActor } from '../actors';
 import { nodeOf, type TraceContext } from '../context';
+import { dnsQuestions } from '../correlate/dnsQuestions';
 import { resolverOf } from '../resolve';
 import { podByIp } from './endpoints';
 import { podToBridge } from './localHops';
@@ -35,8 +36,14 @@ function lookupsFor(ctx: TraceContext, name: string): DnsLookup[] {
   return ctx.model.all('DnsLookup').filter((l) => norm(l.question.name) === norm(name));
 }
 
+/** Queries or answers about `name` (an answer printed without its question counts through its query). */
 function dnsPackets(ctx: TraceContext, name: string, response: boolean): Packet[] {
-  return ctx.packets.filter((p) => p.dns && p.dns.response === response && p.dns.qname && norm(p.dns.qname) === norm(name));
+  const question = dnsQuestions(ctx.packets);
+  return ctx.packets.filter((p) => {
+    if (!p.dns || p.dns.response !== response) return false;
+    const q = question(p);
+    return q !== undefined && norm(q.name) === norm(name);
+  });
 }
 
 /**
@@ -82,7 +89,8 @@ export function dnsPhase(ctx: TraceContext, client: Pod | undefined, typed: stri
       from: clientId, to: dnsId, kind: 'dns-query', label: `A? ${f} → NXDOMAIN`,
       explanation: `Search-list candidate tried before the name that exists; CoreDNS answers NXDOMAIN and the resolver moves on.`,
       dns: { question: f, answers: [], rcode: 'NXDOMAIN' },
-      evidence: [...[...dnsPackets(ctx, f, false), ...ans].slice(0, 2).flatMap((p) => p.evidence), ...lk.flatMap((l) => l.evidence), derivedEvidence(`searchExpansion('${typed}', search, ndots:${r.ndots})`)],
+      // the first query and the first answer: -i any prints each of them once per interface
+      evidence: [...[...dnsPackets(ctx, f, false).slice(0, 1), ...ans.slice(0, 1)].flatMap((p) => p.evidence), ...lk.flatMap((l) => l.evidence), derivedEvidence(`searchExpansion('${typed}', search, ndots:${r.ndots})`)],
     });
   }
   if (!name) {

@@ -1,5 +1,6 @@
 import type { Evidence } from '../../model';
 import type { TraceContext } from '../context';
+import { dnsQuestions } from '../correlate/dnsQuestions';
 import type { Finding } from '../types';
 
 /**
@@ -8,7 +9,13 @@ import type { Finding } from '../types';
  * answers for search-expanded names are in the evidence.
  */
 export function dnsSearchAmplification(ctx: TraceContext, typed: string | undefined, failed: string[], ndots: number, configEvidence: Evidence[]): Finding[] {
-  const nx = ctx.packets.filter((p) => p.dns?.response && /nxdomain/i.test(p.dns.rcode ?? '') && p.dns.qname && failed.some((f) => f === p.dns!.qname!.replace(/\.$/, '')));
+  // an NXDOMAIN answer names its question only with -vv; else its query does (dnsQuestions)
+  const question = dnsQuestions(ctx.packets);
+  const nx = ctx.packets.filter((p) => {
+    if (!p.dns?.response || !/nxdomain/i.test(p.dns.rcode ?? '')) return false;
+    const q = question(p)?.name.replace(/\.$/, '');
+    return q !== undefined && failed.includes(q);
+  });
   const observedConfig = configEvidence.some((e) => e.source === 'log' || e.source === 'cluster');
   if (!typed || failed.length === 0 || (!observedConfig && nx.length === 0)) return [];
   return [{

@@ -13,7 +13,7 @@ import { buildModel, manifestFacts } from '../../../src/editor/workspace/modelFa
 import { buildLineIndex, type LineIndex } from '../../../src/editor/hover/captureIndex.pure';
 import { conversationAddresses, packetAddresses, VETH_LOOK_ROWS } from '../../../src/editor/hover/conversation.pure';
 import { annotatePacket } from '../../../src/editor/hover/packetAnnotation.pure';
-import { correlate, declaredClaims, vethOwnership, type NatPair, type PacketGroup } from '../../../src/flow/correlate';
+import { correlate, declaredClaims, dnsQuestions, vethOwnership, type NatPair, type PacketGroup } from '../../../src/flow/correlate';
 import { parseDocument } from '../../../src/ingest/document';
 import { parseTcpdump } from '../../../src/ingest/tcpdump';
 import { labA2, parseSeed, SEED } from '../flow/seedModel';
@@ -68,7 +68,7 @@ function eagerIndex(facts: readonly Fact[], uri: string, model: ClusterModel): L
   const natOf = new Map<Packet, NatPair>();
   for (const n of corr.natPairs) { natOf.set(n.before, n); natOf.set(n.after, n); }
   const veths = vethOwnership([...declaredClaims(model), ...corr.vethClaims]);
-  const conv = { corr, groupOf, natOf, floodOf: corr.floodOf, veths };
+  const conv = { corr, groupOf, natOf, floodOf: corr.floodOf, veths, dnsQuestion: dnsQuestions(docPackets) };
   const lazy = buildLineIndex(facts, uri, model);
   return { packets, rules: lazy.rules, allRules: lazy.allRules, around: () => conv };
 }
@@ -130,6 +130,17 @@ test('every packet line of real fixtures: the lazy hover says what the eager ind
     if (path.includes('a2-pod-to-service')) assert.ok(nat > 0 && sightings > 0, `${path}: DNAT partners and sightings`);
     if (path.includes('any-nn')) assert.ok(sightings > 0, `${path}: sightings`);
   }
+});
+
+test('a DNS answer printed without its question (no -vv) is described with its query\'s question', () => {
+  const { facts, uri, model } = document('test/fixtures/lab/a2-pod-to-service.txt');
+  const index = buildLineIndex(facts, uri, model);
+  // line 140: `10.244.0.107.53 > 10.244.0.147.48226: 22262 NXDomain 0/0/0 (75)`, asked on line 138
+  const said = annotatePacket(model, index, index.packets.get(140)![0]);
+  assert.ok(said.some((s) => s.startsWith('DNS answer #22262 NXDomain for A a-app.default.svc.cluster.local.default.svc.cluster.local. (the question of query #22262 from 10.244.0.147:48226)')), said.join('\n'));
+  // line 193: `31426* 1/0/0 A 10.103.129.86`: the name that exists, with its Service
+  const found = annotatePacket(model, index, index.packets.get(193)![0]);
+  assert.ok(found.some((s) => s.startsWith('DNS answer #31426 for A a-app.default.svc.cluster.local. (the question') && s.includes('Service a-app')), found.join('\n'));
 });
 
 test('DNAT partners share the client address: the pre- and post-DNAT packets are both in the hovered packet\'s set', () => {

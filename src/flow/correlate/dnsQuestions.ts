@@ -1,0 +1,38 @@
+import type { Packet } from '../../model';
+
+/** The question of a DNS packet: the name and type it asks about. */
+export interface DnsQuestion {
+  name: string;
+  type?: string;
+}
+
+const cache = new WeakMap<readonly Packet[], (p: Packet) => DnsQuestion | undefined>();
+
+/**
+ * The question of each DNS packet among `packets` (capture order). tcpdump prints an answer's
+ * question only with -vv, so `22262 NXDomain 0/0/0` tells which name failed only through the query
+ * it answers: `22262+ A? name.` with the same id, sent from the address and port the answer goes
+ * back to. The latest such query before the answer counts (a resolver sends A and AAAA from one
+ * port, with new ids). An answer whose query is not among the packets has no question here.
+ * Computed once per packet list.
+ */
+export function dnsQuestions(packets: readonly Packet[]): (p: Packet) => DnsQuestion | undefined {
+  const known = cache.get(packets);
+  if (known) return known;
+  const asked = new Map<string, DnsQuestion>();
+  const paired = new Map<Packet, DnsQuestion>();
+  for (const p of packets) {
+    const dns = p.dns;
+    if (!dns) continue;
+    if (!dns.response) {
+      if (dns.qname && p.src) asked.set(`${dns.id} ${p.src.ip} ${p.src.port}`, { name: dns.qname, type: dns.qtype });
+    } else if (!dns.qname && p.dst) {
+      const q = asked.get(`${dns.id} ${p.dst.ip} ${p.dst.port}`);
+      if (q) paired.set(p, q);
+    }
+  }
+  const question = (p: Packet): DnsQuestion | undefined =>
+    p.dns?.qname ? { name: p.dns.qname, type: p.dns.qtype } : paired.get(p);
+  cache.set(packets, question);
+  return question;
+}
