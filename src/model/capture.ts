@@ -1,4 +1,4 @@
-import type { Sourced } from './evidence';
+import { moveEvidence, type LineMapping, type Sourced } from './evidence';
 import type { Packet } from './packet';
 
 /**
@@ -28,7 +28,7 @@ export interface PacketTable {
    * (see src/ingest/transcript/lineMap.ts). `at` maps a 1-based line of the parsed text to the
    * file's line and the 0-based column its piece starts at; undefined leaves the line as is.
    */
-  remapLines(at: (line: number) => { line: number; column: number } | undefined): void;
+  remapLines(at: LineMapping): void;
 }
 
 /**
@@ -55,20 +55,14 @@ export class ArrayPacketTable implements PacketTable {
   firstMssSyn(): number {
     return this.list.findIndex(isMssSyn);
   }
-  remapLines(at: (line: number) => { line: number; column: number } | undefined): void {
+  remapLines(at: LineMapping): void {
     const seen = new Set<object>();
     const fix = (p: Packet | undefined) => {
       if (!p) return;
       for (const e of p.evidence) {
         if (seen.has(e)) continue;
         seen.add(e);
-        const m = e.line !== undefined ? at(e.line) : undefined;
-        if (!m) continue;
-        const end = e.endLine !== undefined ? at(e.endLine) : undefined;
-        e.line = m.line;
-        if (e.endLine !== undefined) e.endLine = end ? end.line : m.line;
-        if (e.endLine === e.line) delete e.endLine;
-        if (m.column > 0) e.column = m.column + (e.column ?? 1);
+        moveEvidence(e, at);
       }
       fix(p.inner);
     };

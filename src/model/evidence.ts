@@ -28,6 +28,24 @@ export interface Evidence {
   format?: string;
 }
 
+/** Maps a 1-based line of text cut out of flattened lines to the file's line and the 0-based column its piece starts at. */
+export type LineMapping = (line: number) => { line: number; column: number } | undefined;
+
+/**
+ * Moves evidence read from cut-out text to where the text really was (see
+ * src/ingest/transcript/lineMap.ts): its lines through `at`, and its column by where its piece
+ * starts. Lines `at` does not know stay as they are.
+ */
+export function moveEvidence(e: Evidence, at: LineMapping): void {
+  const m = e.line !== undefined ? at(e.line) : undefined;
+  if (!m) return;
+  const end = e.endLine !== undefined ? at(e.endLine) : undefined;
+  e.line = m.line;
+  if (e.endLine !== undefined) e.endLine = end ? end.line : m.line;
+  if (e.endLine === e.line) delete e.endLine;
+  if (m.column > 0) e.column = m.column + (e.column ?? 1);
+}
+
 /** Anything the model holds: a kind tag plus the evidence for it. */
 export interface Sourced {
   evidence: Evidence[];

@@ -1,4 +1,4 @@
-import type { Evidence, Unparsed } from '../../model';
+import { moveEvidence, type Evidence, type Unparsed } from '../../model';
 import type { FormatSpec, ParseResult } from '../types';
 import { arrayLines, type LineSource } from './lines';
 
@@ -61,13 +61,7 @@ export function remapResult(result: ParseResult, map: { line: number; column: nu
   const fixEvidence = (e: Evidence) => {
     if (seen.has(e) || e.uri !== uri) return;
     seen.add(e);
-    const m = at(e.line);
-    if (!m) return;
-    const endM = at(e.endLine);
-    e.line = m.line;
-    if (e.endLine !== undefined) e.endLine = endM ? endM.line : m.line;
-    if (e.endLine === e.line) delete e.endLine;
-    if (m.column > 0) e.column = m.column + (e.column ?? 1);
+    moveEvidence(e, at);
   };
   const walk = (v: unknown, depth: number) => {
     if (depth > 6 || v === null || typeof v !== 'object' || seen.has(v as object)) return;
@@ -81,7 +75,7 @@ export function remapResult(result: ParseResult, map: { line: number; column: nu
     if (f.kind === 'Capture') {
       // A capture's table moves its packets' evidence itself: walking it would visit every entry
       // of columns that can hold millions of packets.
-      if (!seen.has(f.packets)) { seen.add(f.packets); f.packets.remapLines((line) => at(line)); }
+      if (!seen.has(f.packets)) { seen.add(f.packets); f.packets.remapLines(at); }
       for (const e of f.evidence) fixEvidence(e);
     } else walk(f, 0);
   }

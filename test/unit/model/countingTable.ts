@@ -1,4 +1,4 @@
-import type { Packet, PacketTable } from '../../../src/model';
+import type { LineMapping, Packet, PacketTable } from '../../../src/model';
 
 /** A packet table that records which packets were built: for tests that check work is lazy. */
 export class CountingTable implements PacketTable {
@@ -10,5 +10,5 @@ export class CountingTable implements PacketTable {
   lineOf(i: number): number { return this.inner.lineOf(i); }
   touching(ips: ReadonlySet<string>): number[] { return this.inner.touching(ips); }
   firstMssSyn(): number { return this.inner.firstMssSyn(); }
-  remapLines(at: (line: number) => { line: number; column: number } | undefined): void { this.inner.remapLines(at); }
+  remapLines(at: LineMapping): void { this.inner.remapLines(at); }
 }

@@ -1,4 +1,4 @@
-import { excerptOf, type ArpInfo, type CaptureDirection, type DnsInfo, type Evidence, type IcmpInfo, type Packet, type PacketTable, type TcpInfo } from '../../../model';
+import { excerptOf, type ArpInfo, type LineMapping, type CaptureDirection, type DnsInfo, type Evidence, type IcmpInfo, type Packet, type PacketTable, type TcpInfo } from '../../../model';
 
 import { ARP_OPS, Chunk, CHUNK_BITS, CHUNK_MASK, CHUNK_SIZE, DIRECTIONS, HAS, NET_ARP, NETWORKS, PROTO_TCP, PROTOCOLS } from './chunk';
 import { EndpointTable, type EndpointHits } from './endpointTable';
@@ -97,7 +97,7 @@ export class PacketColumns implements PacketTable {
     return (c.has[j] & HAS.ARP) !== 0 && ((c.k1[j] !== 0 && strHit[c.k1[j] - 1]) || (c.k2[j] !== 0 && strHit[c.k2[j] - 1]));
   }
 
-  remapLines(at: (line: number) => { line: number; column: number } | undefined): void {
+  remapLines(at: LineMapping): void {
     for (let i = 0; i < this.size; i++) {
       const c = this.chunks[i >>> CHUNK_BITS];
       const j = i & CHUNK_MASK;
