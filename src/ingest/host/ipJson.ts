@@ -1,6 +1,6 @@
 import type { Fact, HostInterface, InterfaceAddress, InterfaceType, Route, Unparsed } from '../../model';
 import { logEvidence } from '../../model';
-import { objectSpans } from '../kube/jsonDocuments';
+import { objectSpans, TextPositions } from '../kube/jsonDocuments';
 import type { FormatId, ParseInput, ParseResult } from '../types';
 
 /**
@@ -79,24 +79,18 @@ export function parseIpJson(input: ParseInput, format: FormatId): ParseResult | 
   try { value = JSON.parse(text); } catch { return undefined; }
   if (!Array.isArray(value)) return undefined;
   const first = input.firstLine ?? 1;
-  const lineStarts = [0];
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) lineStarts.push(i + 1);
-  const where = (offset: number) => {
-    let lo = 0, hi = lineStarts.length - 1;
-    while (lo < hi) { const mid = (lo + hi + 1) >> 1; if (lineStarts[mid] <= offset) lo = mid; else hi = mid - 1; }
-    return { index: lo, column: offset - lineStarts[lo] + 1 };
-  };
+  const positions = new TextPositions(text, first);
   const lines = text.split('\n');
   const spans = objectSpans(text).items;
   const facts: Fact[] = [];
   const unparsed: Unparsed[] = [];
   value.forEach((o, i) => {
-    const at = where(spans[i]?.[0] ?? 0);
+    const at = positions.pos(spans[i]?.[0] ?? 0);
     const f = isRec(o) ? (s(o.ifname) ? iface(o) : route(o)) : undefined;
-    if (!f) { unparsed.push({ line: at.index + first, reason: `element ${i} is neither an interface nor a route` }); return; }
-    const span = spans[i] ? text.slice(spans[i][0], Math.min(spans[i][1], spans[i][0] + 200)) : lines[at.index];
-    const ev = logEvidence(input.uri, at.index + first, span, format);
-    ev.column = at.column;
+    if (!f) { unparsed.push({ line: at.line, reason: `element ${i} is neither an interface nor a route` }); return; }
+    const span = spans[i] ? text.slice(spans[i][0], Math.min(spans[i][1], spans[i][0] + 200)) : lines[at.line - first];
+    const ev = logEvidence(input.uri, at.line, span, format);
+    ev.column = at.col;
     f.evidence = [ev];
     if (input.host) f.host = input.host;
     facts.push(f);

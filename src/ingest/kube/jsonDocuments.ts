@@ -14,7 +14,8 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-class Lines {
+/** Line and column of offsets in a text (lines counted from `firstLine`). */
+export class TextPositions {
   private readonly starts: number[] = [0];
   constructor(text: string, private readonly firstLine: number) {
     for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) this.starts.push(i + 1);
@@ -60,7 +61,7 @@ function scalarEnd(text: string, i: number): number {
 interface Frame { array: boolean; path: string; index: number; key?: string; keyStart?: number; keyEnd?: number; owner?: FieldSpan & { start: number }; skip: boolean }
 
 /** Positions of every field inside the JSON value spanning [start, end). */
-function indexJsonFields(text: string, start: number, end: number, lines: Lines): Map<string, FieldSpan> {
+function indexJsonFields(text: string, start: number, end: number, lines: TextPositions): Map<string, FieldSpan> {
   const out = new Map<string, FieldSpan>();
   const stack: Frame[] = [];
   const record = (top: Frame, vStart: number, vEnd: number | undefined, scalarText?: string): (FieldSpan & { start: number }) | undefined => {
@@ -169,7 +170,7 @@ export function objectSpans(text: string): { root?: [number, number]; items: [nu
 export function readJsonObjects(text: string, firstLine = 1): ManifestReadResult | undefined {
   let value: unknown;
   try { value = JSON.parse(text); } catch { return undefined; }
-  const lines = new Lines(text, firstLine);
+  const lines = new TextPositions(text, firstLine);
   const spans = objectSpans(text);
   const objects: ManifestObjectInfo[] = [];
   const problems: ManifestReadResult['problems'] = [];
