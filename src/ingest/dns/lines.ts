@@ -102,14 +102,4 @@ export function stripDot(name: string): string {
   return name.length > 1 && name.endsWith('.') ? name.slice(0, -1) : name;
 }
 
-/** Fraction of the non-empty lines that satisfy `test` (for sniffers). */
-export function fractionMatching(lines: readonly string[], test: (l: string) => boolean): number {
-  let total = 0;
-  let hit = 0;
-  for (const l of lines) {
-    if (l.trim() === '') continue;
-    total++;
-    if (test(l)) hit++;
-  }
-  return total === 0 ? 0 : hit / total;
-}
+export { fractionMatching } from '../sniff';
