@@ -1,5 +1,6 @@
 import { ipFamily } from '../../model';
 import { MAC_RE } from './hostText';
+import { wordsOf } from '../words';
 
 /**
  * Recovers the lines of `ip route`, `ip neigh`, `bridge fdb` and subnet.env text whose newlines
@@ -16,10 +17,7 @@ const isDest = (w: string) => w === 'default' || ipFamily(w.split('/')[0]) !== u
 type StartsRecord = (w: string, prev: string | undefined, next: string | undefined) => boolean;
 
 export function splitRecords(line: string, startsRecord: StartsRecord): Piece[] {
-  const words: { w: string; at: number }[] = [];
-  const re = /\S+/g;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(line)) !== null) words.push({ w: m[0], at: m.index });
+  const words = wordsOf(line);
   if (words.length === 0) return [{ text: line, start: 0 }];
   const out: Piece[] = [];
   let first = 0;

@@ -1,3 +1,5 @@
+import { wordsOf } from '../words';
+
 /**
  * Rebuilds Kubernetes YAML whose newlines and indentation were lost (copied from a web page):
  * `--- apiVersion: apps/v1 kind: StatefulSet metadata: name: a-app labels: app: a-app spec: …`.
@@ -97,10 +99,7 @@ export function looksFlattenedYaml(line: string): boolean {
 
 export function unflattenYaml(line: string): YamlPiece[] {
   if (!looksFlattenedYaml(line)) return [{ text: line, start: 0 }];
-  const words: { w: string; at: number }[] = [];
-  const re = /\S+/g;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(line)) !== null) words.push({ w: m[0], at: m.index });
+  const words = wordsOf(line);
   const out: YamlPiece[] = [];
   // Text before the YAML (the command that wrote the file) stays one piece.
   let i = words.findIndex((x) => x.w === '---' || x.w === 'apiVersion:' || x.w === 'kind:');

@@ -4,6 +4,7 @@ import { registerFormat } from '../registry';
 import type { ParseInput, ParseResult } from '../types';
 import { compact } from './values';
 import { isNone, parseEndpointList, parseKvList } from './tableValues';
+import { wordsOf } from '../words';
 
 /**
  * `kubectl describe service` and `kubectl describe endpoints`: `Key:   value` lines, repeated
@@ -171,10 +172,7 @@ const KEYS = new Map<string, boolean>([...TOP_KEYS.map((k): [string, boolean] =>
  * back into `Key: value` lines (sub-keys of `Subsets:` and the `Ports` table rows indented again).
  */
 export function unflattenDescribe(line: string): { text: string; start: number }[] {
-  const words: { w: string; at: number }[] = [];
-  const re = /\S+/g;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(line)) !== null) words.push({ w: m[0], at: m.index });
+  const words = wordsOf(line);
   const keyAt = (i: number): { len: number; sub: boolean } | undefined => {
     for (let len = 3; len >= 1; len--) {
       if (i + len > words.length || !words[i + len - 1].w.endsWith(':')) continue;
