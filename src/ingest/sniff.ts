@@ -1,3 +1,24 @@
+import type { FormatSpec } from './types';
+
+/** How many lines a sniffer gets: the head of a block says what it is. */
+export const SNIFF_LINES = 50;
+/** Sniffing looks at the head of each line only: a 4 MB flattened line would cost every format seconds. */
+const SNIFF_CHARS = 4096;
+
+/** The first SNIFF_LINES lines, each cut to SNIFF_CHARS characters. */
+export const headOf = (lines: readonly string[]): string[] =>
+  lines.slice(0, SNIFF_LINES).map((l) => (l.length > SNIFF_CHARS ? l.slice(0, SNIFF_CHARS) : l));
+
+/** A format's sniff score for the head of `lines`; 0 when the sniffer throws or returns no number. */
+export function safeSniff(spec: FormatSpec, lines: readonly string[]): number {
+  try {
+    const s = spec.sniff(lines.length > SNIFF_LINES || lines.some((l) => l.length > SNIFF_CHARS) ? headOf(lines) : lines);
+    return Number.isFinite(s) ? s : 0;
+  } catch {
+    return 0;
+  }
+}
+
 /** Fraction of the non-blank lines that satisfy `test`, which sees each line as it is (for sniffers). */
 export function fractionMatching(lines: readonly string[], test: (l: string) => boolean): number {
   let total = 0;

@@ -1,4 +1,5 @@
 import { formatForCommand } from '../registry';
+import { safeSniff } from '../sniff';
 import type { FormatSpec } from '../types';
 import { linesOf, type LineSource } from './lines';
 
@@ -28,15 +29,6 @@ function catFiles(command: string): string[] | undefined {
 
 const WINDOW = 4;
 
-function score(spec: FormatSpec, lines: readonly string[]): number {
-  try {
-    const s = spec.sniff(lines);
-    return Number.isFinite(s) ? s : 0;
-  } catch {
-    return 0;
-  }
-}
-
 /**
  * Splits the output lines [from, to] (0-based, inclusive) of a multi-file cat into parts, or
  * returns undefined when the command is not one or a file has no format. A part boundary is
@@ -55,7 +47,7 @@ export function splitCatOutput(command: string, lines: LineSource, from: number,
     const candidate = specs[next]!;
     if (candidate.id === current.id) { parts.push({ spec: candidate, command: `cat ${files[next]}`, start: k }); next++; continue; }
     const line = [lines.at(k)];
-    if (score(candidate, line) > score(current, line) && score(candidate, linesOf(lines, k, Math.min(to + 1, k + WINDOW))) >= 0.5) {
+    if (safeSniff(candidate, line) > safeSniff(current, line) && safeSniff(candidate, linesOf(lines, k, Math.min(to + 1, k + WINDOW))) >= 0.5) {
       parts.push({ spec: candidate, command: `cat ${files[next]}`, start: k });
       next++;
     }

@@ -1,5 +1,6 @@
 import { formatForCommand, formatSpec, allFormats } from '../registry';
 import type { FormatId, FormatSpec } from '../types';
+import { headOf, safeSniff, SNIFF_LINES } from '../sniff';
 import { commandLine } from './prompt';
 import { splitCatOutput } from './catFiles';
 import { arrayLines, isLineSource, linesOf, type LineSource } from './lines';
@@ -21,14 +22,7 @@ export interface RawBlock {
   endLine: number;
 }
 
-const SNIFF_LINES = 50;
-
 /** Best format for some lines, also trying each format's `unflatten` (flattened web copies). */
-/** Sniffing looks at the head of each line only: a 4 MB flattened line would cost every format seconds. */
-const SNIFF_CHARS = 4096;
-const headOf = (lines: readonly string[]): string[] =>
-  lines.slice(0, SNIFF_LINES).map((l) => (l.length > SNIFF_CHARS ? l.slice(0, SNIFF_CHARS) : l));
-
 export function sniffBest(lines: readonly string[], threshold = 0.5): FormatSpec | undefined {
   const head = headOf(lines);
   let best: FormatSpec | undefined;
@@ -48,15 +42,6 @@ export function sniffBest(lines: readonly string[], threshold = 0.5): FormatSpec
     if (score > bestScore) { best = spec; bestScore = score; }
   }
   return best;
-}
-
-function safeSniff(spec: FormatSpec, lines: readonly string[]): number {
-  try {
-    const s = spec.sniff(lines.length > SNIFF_LINES || lines.some((l) => l.length > SNIFF_CHARS) ? headOf(lines) : lines);
-    return Number.isFinite(s) ? s : 0;
-  } catch {
-    return 0;
-  }
 }
 
 /**
