@@ -90,7 +90,7 @@ function mergeRows(a: readonly number[], b: readonly number[]): number[] {
 export class ConversationFinder {
   private readonly cache = new Map<string, Conversation>();
   /** The rows touching an address set and their correlation, shared by the hovers of one conversation on several interfaces. */
-  private readonly bases = new Map<string, { rows: number[][]; corr: Correlation }>();
+  private readonly bases = new Map<string, { rows: number[][]; packets: Packet[]; corr: Correlation }>();
   private readonly options: Required<CorrelateOptions>;
   private declared?: VethClaim[];
 
@@ -116,13 +116,14 @@ export class ConversationFinder {
     if (!base) {
       const rows = this.touching(ips);
       if (place && !rows[place.segment].includes(place.row)) rows[place.segment] = mergeRows(rows[place.segment], [place.row]);
-      base = { rows, corr: this.correlateRows(rows, place ? [] : [p]) };
+      const packets = this.built(rows, place ? [] : [p]);
+      base = { rows, packets, corr: correlate(packets, this.options) };
       remember(this.bases, baseKey, base);
     }
-    return remember(this.cache, key, this.compute(p, ips, iface, place, base.rows, base.corr));
+    return remember(this.cache, key, this.compute(p, ips, iface, place, base.rows, base.packets, base.corr));
   }
 
-  private compute(p: Packet, ips: Set<string>, iface: string, place: PacketPlace | undefined, rows: number[][], corr: Correlation): Conversation {
+  private compute(p: Packet, ips: Set<string>, iface: string, place: PacketPlace | undefined, rows: number[][], packets: Packet[], corr: Correlation): Conversation {
     const complete = new Set(ips);
     if (iface) {
       const declared = this.declaredClaims();
@@ -145,9 +146,8 @@ export class ConversationFinder {
     for (const n of corr.natPairs) { natOf.set(n.before, n); natOf.set(n.after, n); }
     // Claims about other addresses seen in this set are partial: keep only the whole ones.
     const veths = vethOwnership([...this.declaredClaims(), ...corr.vethClaims].filter((c) => complete.has(c.ip)));
-    // A DNS answer and its query share the client's address: both are among the rows, in document order.
-    let question: ((q: Packet) => DnsQuestion | undefined) | undefined;
-    const dnsQuestion = (q: Packet) => (question ??= dnsQuestions(this.built(rows, place ? [] : [p])))(q);
+    // A DNS answer and its query share the client's address: both are among the packets, in document order.
+    const dnsQuestion = (q: Packet) => dnsQuestions(packets)(q);
     return { corr, groupOf, natOf, floodOf: corr.floodOf, veths, dnsQuestion };
   }
 
