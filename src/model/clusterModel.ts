@@ -191,12 +191,12 @@ export class ClusterModel {
   }
 
   findPod(name: string, namespace?: string): Pod | undefined {
-    return this.merged.get(`Pod|${namespace ?? 'default'}/${name}`) as Pod | undefined
+    return this.merged.get(`Pod|${namespacedName({ namespace, name })}`) as Pod | undefined
       ?? (namespace === undefined ? this.pods.find((p) => p.name === name) : undefined);
   }
 
   findService(name: string, namespace?: string): Service | undefined {
-    return this.merged.get(`Service|${namespace ?? 'default'}/${name}`) as Service | undefined
+    return this.merged.get(`Service|${namespacedName({ namespace, name })}`) as Service | undefined
       ?? (namespace === undefined ? this.services.find((s) => s.name === name) : undefined);
   }
 
@@ -217,14 +217,15 @@ export class ClusterModel {
       ?? this.all('DnsConfig').find((d) => d.search.some((s) => s.startsWith('svc.')))?.nameservers[0];
   }
 
+  /** A Service's EndpointSlices (also those with no endpoints): same namespace, named for it. */
+  slicesOf(service: Service): EndpointSlice[] {
+    return this.endpointSlices.filter((slice) => namespaceOf(slice) === namespaceOf(service) && (slice.serviceName ?? slice.name) === service.name);
+  }
+
   /** Endpoints of a Service from its EndpointSlices. */
   endpointsOf(service: Service): { slice: EndpointSlice; endpoint: Endpoint }[] {
     const out: { slice: EndpointSlice; endpoint: Endpoint }[] = [];
-    for (const slice of this.endpointSlices) {
-      if (namespaceOf(slice) !== namespaceOf(service)) continue;
-      if ((slice.serviceName ?? slice.name) !== service.name) continue;
-      for (const endpoint of slice.endpoints) out.push({ slice, endpoint });
-    }
+    for (const slice of this.slicesOf(service)) for (const endpoint of slice.endpoints) out.push({ slice, endpoint });
     return out;
   }
 

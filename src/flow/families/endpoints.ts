@@ -93,7 +93,7 @@ export function endpointChoices(ctx: TraceContext, svc: Service, port: ServicePo
   let eps: { ip?: string; port?: number; pod?: Pod; evidence: Evidence[] }[] = [];
   // An Endpoints row from a kubectl table has a name but no addresses: with pods selected, that is "unknown", not "empty".
   const slices = ctx.model.endpointsOf(svc);
-  const sliceFacts = ctx.model.endpointSlices.filter((s) => (s.namespace ?? 'default') === (svc.namespace ?? 'default') && (s.serviceName ?? s.name) === svc.name);
+  const sliceFacts = ctx.model.slicesOf(svc);
   const emptyButPods = slices.length === 0 && sliceFacts.length > 0 && ctx.model.podsSelectedBy(svc).some((p) => p.ip);
   if (slices.length || (sliceFacts.length && !emptyButPods)) {
     for (const { slice, endpoint } of slices) {

@@ -191,7 +191,7 @@ export function proxyNodePort(ctx: TraceContext, phase: FlowPhase, from: string,
  */
 function reject(ctx: TraceContext, phase: FlowPhase, from: string, node: string, svc: Service, port: ServicePort, clientIp: string | undefined, problems: string[], chain: string): ProxyResult {
   const rule = ctx.model.all('NatRule').find((r) => r.target === 'REJECT' && (r.comment ?? r.text).includes(namespacedName(svc)));
-  const slices = ctx.model.endpointSlices.filter((s) => (s.namespace ?? 'default') === namespaceOf(svc) && (s.serviceName ?? s.name) === svc.name);
+  const slices = ctx.model.slicesOf(svc);
   const knownEmpty = slices.length > 0 && slices.every((s) => s.endpoints.every((e) => e.ready === false)) && ctx.model.podsSelectedBy(svc).every((p) => !p.ip);
   // Only a REJECT rule, an empty EndpointSlice or a targetPort no container has proves "no endpoints";
   // a selector matching none of the pods pasted may just mean the pods were not pasted.

@@ -7,7 +7,7 @@ export function nothingAnswers(ctx: Pick<TraceContext, 'model'>, services: reado
   const out: Finding[] = [];
   for (const svc of services) {
     if (svc.type === 'ExternalName') continue;
-    const slices = ctx.model.endpointSlices.filter((s) => namespaceOf(s) === namespaceOf(svc) && (s.serviceName ?? s.name) === svc.name);
+    const slices = ctx.model.slicesOf(svc);
     // Pods with IPs behind the selector, or endpoint rules for it, mean the slice seen is partial (e.g. a kubectl table row), not empty.
     const seps = ctx.model.all('NatRule').some((r) => r.target.startsWith('KUBE-SEP-') && (r.comment ?? '').startsWith(namespacedName(svc)));
     const podsBehind = ctx.model.podsSelectedBy(svc).some((p) => p.ip && p.ready !== false);

@@ -1,5 +1,5 @@
 import type { ClusterModel, Evidence, Pod, Protocol, Service, ServicePort } from '../../model';
-import { describeEvidence, isHeadless, joinHostPort, servicePortName } from '../../model';
+import { describeEvidence, isHeadless, joinHostPort, namespaceOf, servicePortName } from '../../model';
 
 /**
  * What kube-proxy needs to know about one Service port to program it: its
@@ -77,7 +77,7 @@ function endpointsFor(model: ClusterModel, svc: Service, sp: ServicePort, source
     out.push(nodeName ? { ip, port, nodeName } : { ip, port });
   };
   const slices = model.endpointsOf(svc);
-  if (slices.length > 0 || model.endpointSlices.some((s) => (s.serviceName ?? s.name) === svc.name && (s.namespace ?? 'default') === (svc.namespace ?? 'default'))) {
+  if (slices.length > 0 || model.slicesOf(svc).length > 0) {
     for (const { slice, endpoint } of slices) {
       const port = slice.ports.find((p) => (p.name ?? '') === (sp.name ?? '') && p.protocol === sp.protocol);
       if (!port || endpoint.ready === false) continue;
@@ -117,7 +117,7 @@ export function planServicePorts(model: ClusterModel, options: PlanOptions = {})
   const ports: ServicePortPlan[] = [];
   for (const svc of model.services) {
     if (svc.type === 'ExternalName' || isHeadless(svc) || !svc.clusterIP) continue;
-    const namespace = svc.namespace ?? 'default';
+    const namespace = namespaceOf(svc);
     for (const sp of svc.ports) {
       const sources = sourceLabels(svc.evidence);
       const endpoints = endpointsFor(model, svc, sp, sources);
