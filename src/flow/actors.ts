@@ -1,4 +1,4 @@
-import type { Pod, Service } from '../model';
+import { namespaceOf, type Pod, type Service } from '../model';
 import type { Actor } from './types';
 
 /** Actor constructors: one id scheme everywhere, so steps from different phases meet on the same lifelines. */
@@ -6,7 +6,7 @@ import type { Actor } from './types';
 const rootNs = (node: string) => `${node} root netns`;
 
 export function podActor(pod: Pod): Actor {
-  const ns = pod.namespace ?? 'default';
+  const ns = namespaceOf(pod);
   if (pod.hostNetwork) return nodeActor(pod.nodeName ?? 'node', pod.ip ? [pod.ip] : undefined);
   return {
     id: `pod:${ns}/${pod.name}`,
@@ -60,7 +60,7 @@ export function dnsActor(pod: Pod | undefined, fallbackName: string): Actor {
 }
 
 export function serviceActor(svc: Service): Actor {
-  const ns = svc.namespace ?? 'default';
+  const ns = namespaceOf(svc);
   return { id: `service:${ns}/${svc.name}`, kind: 'service', name: `Service ${svc.name}`, addresses: svc.clusterIP && svc.clusterIP !== 'None' ? [svc.clusterIP] : undefined };
 }
 

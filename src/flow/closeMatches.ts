@@ -1,4 +1,4 @@
-import { namespacedName, type ClusterModel } from '../model';
+import { namespacedName, namespaceOf, serviceDnsName, type ClusterModel } from '../model';
 
 /** Edit distance, bounded: names are short. */
 function distance(a: string, b: string): number {
@@ -26,7 +26,7 @@ export function knownNames(model: ClusterModel): string[] {
   for (const s of model.services) {
     names.add(s.name);
     names.add(namespacedName(s));
-    names.add(`${s.name}.${s.namespace ?? 'default'}.svc.${model.clusterDomain}`);
+    names.add(serviceDnsName(s.name, namespaceOf(s), model.clusterDomain));
     if (s.clusterIP && s.clusterIP !== 'None') names.add(s.clusterIP);
   }
   for (const n of model.nodes) {

@@ -1,7 +1,7 @@
 import '../../ingest/all';
 import { parseDocument, splitLines } from '../../ingest/document';
 import { formatSpec, sniffFormat } from '../../ingest/registry';
-import { ClusterModel, type Fact, type FactKind } from '../../model';
+import { ClusterModel, namespacedName, type Fact, type FactKind } from '../../model';
 
 /**
  * Pure helpers of the workspace model (no `vscode`): which texts are manifests or logs,
@@ -51,7 +51,7 @@ export function buildModel(parts: Iterable<readonly Fact[]>): ClusterModel {
 const OBJECT_KINDS = new Set<string>(['Service', 'Pod', 'Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'EndpointSlice']);
 
 const objectName = (f: Fact): string | undefined =>
-  OBJECT_KINDS.has(f.kind) && 'name' in f ? `${(f as { namespace?: string }).namespace ?? 'default'}/${f.name}` : undefined;
+  OBJECT_KINDS.has(f.kind) && 'name' in f ? namespacedName(f as { namespace?: string; name: string }) : undefined;
 
 export interface SourcePart {
   uri: string;

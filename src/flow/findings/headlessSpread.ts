@@ -1,4 +1,4 @@
-import { isHeadless, serviceDnsName, type Evidence } from '../../model';
+import { isHeadless, namespaceOf, serviceDnsName, type Evidence } from '../../model';
 import type { TraceContext } from '../context';
 import type { Finding } from '../types';
 
@@ -12,7 +12,7 @@ const norm = (n: string) => n.replace(/\.$/, '').toLowerCase();
 export function headlessSpread(ctx: TraceContext): Finding[] {
   const out: Finding[] = [];
   for (const svc of ctx.model.services.filter(isHeadless)) {
-    const name = serviceDnsName(svc.name, svc.namespace ?? 'default', ctx.model.clusterDomain);
+    const name = serviceDnsName(svc.name, namespaceOf(svc), ctx.model.clusterDomain);
     const lookups = ctx.model.all('DnsLookup').filter((l) => norm(l.question.name) === name && l.answers.filter((a) => a.type === 'A' || a.type === 'AAAA').length >= 2);
     const orders = new Set(lookups.map((l) => l.answers.map((a) => a.data).join(',')));
     const podNames = new Set(ctx.model.podsSelectedBy(svc).map((p) => p.name));
