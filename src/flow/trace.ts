@@ -146,9 +146,12 @@ function relevantAddresses(model: ClusterModel, src: Target, client: Pod | undef
   add(nameserver);
   if (nsService) addService(nsService);
   else if (nameserver && !dns) addNatTargets('kube-system/kube-dns');
-  for (const l of model.all('DnsLookup')) add(l.server);
+  // the servers asked and the addresses they answered
+  for (const l of model.all('DnsLookup')) {
+    add(l.server);
+    for (const a of l.answers) if (/^[0-9.]+$/.test(a.data)) add(a.data);
+  }
   for (const n of model.nodes) { add(n.internalIP); add(n.flannel?.publicIP); }
-  for (const l of model.all('DnsLookup')) for (const a of l.answers) if (/^[0-9.]+$/.test(a.data)) add(a.data);
   return set;
 }
 
