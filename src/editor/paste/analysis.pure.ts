@@ -1,7 +1,7 @@
 import * as l10n from '@vscode/l10n';
 import { resolveTarget } from '../../flow/resolve';
 import type { DocumentResult } from '../../ingest/document';
-import { namespacedName, packetsOf, type ClusterModel, type Pod } from '../../model';
+import { namespacedName, packetsOf, shortened, type ClusterModel, type Pod } from '../../model';
 
 /**
  * What a pasted terminal session holds and which flows it lets us trace (no `vscode`):
@@ -37,7 +37,7 @@ export function summarizeBlocks(doc: DocumentResult): BlockSummary[] {
 
 /** One line per block, e.g. `tcpdump, lines 3–40 ($ tcpdump -i any …) on b-app: 37 records, 0 unparsed`. */
 export function describeBlock(b: BlockSummary): string {
-  const command = b.command ? ` ($ ${b.command.length > 80 ? b.command.slice(0, 79) + '…' : b.command})` : '';
+  const command = b.command ? ` ($ ${shortened(b.command, 80)})` : '';
   return b.host
     ? l10n.t('{0}, lines {1}–{2}{3} on {4}: {5} records, {6} unparsed', b.format, b.startLine, b.endLine, command, b.host, b.records, b.unparsed)
     : l10n.t('{0}, lines {1}–{2}{3}: {4} records, {5} unparsed', b.format, b.startLine, b.endLine, command, b.records, b.unparsed);
@@ -87,8 +87,9 @@ export function suggestFlows(doc: DocumentResult, model: ClusterModel): FlowSugg
     const froms = owner ? [owner] : [...clients.values()].map((c) => c.pod);
     for (const c of froms) add(c, name, l10n.t('{0} {1} at line {2}', f.tool, name, f.evidence[0]?.line ?? '?'));
   }
+  const packets = packetsOf(doc.facts);
   for (const role of ['service', 'pod'] as const) {
-    for (const f of packetsOf(doc.facts)) {
+    for (const f of packets) {
       if (!f.src || !f.dst || f.protocol === 'arp' || f.dns?.response) continue;
       // Replies (to an ephemeral port, or a SYN-ACK) are not flows of their own.
       if ((f.dst.port ?? 0) >= 32768 || f.tcp?.flags.startsWith('S.')) continue;
