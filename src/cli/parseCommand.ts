@@ -3,6 +3,7 @@ import { registerCommand } from './commands';
 import { UsageError } from './usage';
 import '../ingest/all';
 import { parseDocument, type DocumentResult } from '../ingest/document';
+import { shortened } from '../model';
 
 const usage = `Usage: kube-packet-path parse FILE... [--json]
 
@@ -47,7 +48,7 @@ function textOf(path: string, doc: DocumentResult): string {
     const lines = b.startLine === b.endLine ? `line ${b.startLine}` : `lines ${b.startLine}-${b.endLine}`;
     const cmd = b.command === null ? '(no command; format recognised from the text)' : `$ ${b.command}`;
     out.push(`  ${lines}  ${b.format}  ${b.result.records} record${b.result.records === 1 ? '' : 's'}, ${b.result.unparsed.length} unparsed${b.host ? `  [on ${b.host}]` : ''}`);
-    out.push(`    ${cmd.length > 120 ? cmd.slice(0, 119) + '…' : cmd}`);
+    out.push(`    ${shortened(cmd, 120)}`);
     for (const u of b.result.unparsed.slice(0, MAX_UNPARSED_SHOWN)) out.push(`    line ${u.line}: ${u.reason}`);
     if (b.result.unparsed.length > MAX_UNPARSED_SHOWN) out.push(`    … and ${b.result.unparsed.length - MAX_UNPARSED_SHOWN} more unparsed lines (--json lists them all)`);
   }
