@@ -24,6 +24,11 @@ export interface PacketTable {
   /** Index of the first packet that `isMssSyn`, or -1: found without building the others. */
   firstMssSyn(): number;
   /**
+   * Indices of the packets seen on interface `name` (`-i any`), at most `max` of them, those
+   * nearest to packet `near` (ascending), found without building the others.
+   */
+  onInterface(name: string, near: number, max: number): number[];
+  /**
    * Moves evidence to where the text really was, for text that was cut out of flattened lines
    * (see src/ingest/transcript/lineMap.ts). `at` maps a 1-based line of the parsed text to the
    * file's line and the 0-based column its piece starts at; undefined leaves the line as is.
@@ -55,6 +60,9 @@ export class ArrayPacketTable implements PacketTable {
   firstMssSyn(): number {
     return this.list.findIndex(isMssSyn);
   }
+  onInterface(name: string, near: number, max: number): number[] {
+    return nearestRows(this.list.length, near, max, (i) => this.list[i].interface === name);
+  }
   remapLines(at: LineMapping): void {
     const seen = new Set<object>();
     const fix = (p: Packet | undefined) => {
@@ -68,6 +76,22 @@ export class ArrayPacketTable implements PacketTable {
     };
     for (const p of this.list) fix(p);
   }
+}
+
+/**
+ * The rows in [0, size) that `matches`, at most `max` of them, nearest to `near` (ties: the earlier
+ * first), in ascending order. Reads outward from `near`, so a match close by stops the search early.
+ */
+export function nearestRows(size: number, near: number, max: number, matches: (i: number) => boolean): number[] {
+  const before: number[] = [];
+  const after: number[] = [];
+  let lo = Math.min(near, size) - 1;
+  let hi = Math.max(near, 0);
+  while (before.length + after.length < max && (lo >= 0 || hi < size)) {
+    if (lo >= 0 && (hi >= size || near - lo <= hi - near)) { if (matches(lo)) before.push(lo); lo--; }
+    else { if (matches(hi)) after.push(hi); hi++; }
+  }
+  return before.reverse().concat(after);
 }
 
 /** Whether a packet (or its inner frame) has one of `ips` as source, destination or ARP address. */

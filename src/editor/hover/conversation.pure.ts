@@ -13,7 +13,8 @@ import type { ClusterModel, Packet, PacketTable } from '../../model';
  * The one answer that can need other traffic is who owns the veth the packet was seen on, when that
  * pod is neither end of the packet (a flooded frame on a third pod's veth): its address is taken
  * from the model's declared veths, from the claims in this set, or else from a bounded look at the
- * rows around the hovered one; the packets of those addresses are then added, so their claims are whole.
+ * packets of that veth nearest to the hovered one, wherever they are in the capture; the packets of
+ * those addresses are then added, so their claims are whole.
  */
 
 /** A run of the document's packets: a capture's table, or the plain Packet facts between captures. */
@@ -39,7 +40,7 @@ export interface Conversation {
   dnsQuestion: (p: Packet) => DnsQuestion | undefined;
 }
 
-/** Rows on either side of the hovered one read to find who owns its veth when nothing else tells. */
+/** Packets of the hovered one's veth (nearest to it) read to find who owns the veth when nothing else tells. */
 export const VETH_LOOK_ROWS = 2000;
 /** Conversations kept per document version (hovers move around a few conversations at a time). */
 const MAX_CACHED = 64;
@@ -132,8 +133,9 @@ export class ConversationFinder {
       owned(declared);
       owned(corr.vethClaims);
       const ownedByOwn = [...vethOwnership([...declared, ...corr.vethClaims].filter((c) => ips.has(c.ip))).values()].some((o) => o.iface === iface);
-      // Nobody in sight owns this veth: look at the traffic around the hovered row (bounded).
-      if (others.size === 0 && !ownedByOwn && place) owned(this.correlateRows(this.window(place), []).vethClaims);
+      // Nobody in sight owns this veth: look at the veth's own traffic nearest to the hovered row
+      // (bounded). A claim from it only names a candidate: the answer comes from all its packets below.
+      if (others.size === 0 && !ownedByOwn && place) owned(this.correlateRows(this.window(place, iface), []).vethClaims);
       if (others.size > 0) {
         const more = this.touching(others);
         corr = this.correlateRows(rows.map((r, s) => mergeRows(r, more[s])), place ? [] : [p]);
@@ -160,14 +162,9 @@ export class ConversationFinder {
     return this.segments.map((s) => (ips.size > 0 ? s.table.touching(ips) : []));
   }
 
-  /** Rows within VETH_LOOK_ROWS of `place`, in its segment only. */
-  private window(place: PacketPlace): number[][] {
-    return this.segments.map((s, i) => {
-      if (i !== place.segment) return [];
-      const from = Math.max(0, place.row - VETH_LOOK_ROWS);
-      const to = Math.min(s.table.size, place.row + VETH_LOOK_ROWS + 1);
-      return Array.from({ length: to - from }, (_, k) => from + k);
-    });
+  /** The VETH_LOOK_ROWS packets seen on `iface` nearest to `place`, in its segment only. */
+  private window(place: PacketPlace, iface: string): number[][] {
+    return this.segments.map((s, i) => (i === place.segment ? s.table.onInterface(iface, place.row, VETH_LOOK_ROWS) : []));
   }
 
   /** Builds the rows in document order (plus `extra`, packets with no known place) and correlates them. */

@@ -225,9 +225,43 @@ test('a hover in a huge capture of nobody\'s traffic builds the conversation of 
   const owner = /host side of the veth pair of the pod with IP (\S+),/.exec(first)?.[1];
   assert.ok(owner && !packetAddresses(rs).has(owner), first);
   assert.ok(!conversationAddresses(rs).has('ff02::2') && packetAddresses(rs).has('ff02::2'), 'the multicast destination is not a conversation');
-  const allowed = new Set([...t.touching(conversationAddresses(rs)), ...t.touching(new Set([owner])), ...Array.from({ length: 2 * VETH_LOOK_ROWS + 1 }, (_, k) => rsRow - VETH_LOOK_ROWS + k)]);
-  assert.ok([...t.built].every((i) => allowed.has(i)), 'built: the look around the row, and the packets of the addresses involved');
+  const look = t.onInterface(rs.interface!, rsRow, VETH_LOOK_ROWS);
+  assert.equal(look.length, VETH_LOOK_ROWS, 'the veth carries more than the bounded look');
+  assert.ok(look.every((i) => t.packet(i).interface === rs.interface) && Math.max(...look.map((i) => Math.abs(i - rsRow))) < t.size / 2, 'the look: that veth\'s packets nearest to the row');
+  t.built.clear();
+  annotatePacket(model, index, rs);
+  assert.equal(t.built.size, 0, 'a second hover of the row is cached');
+  const allowed = new Set([...t.touching(conversationAddresses(rs)), ...t.touching(new Set([owner])), ...look]);
+  const fresh = buildLineIndex([other.fact], uri, model);
+  annotatePacket(model, fresh, rs);
+  assert.ok([...t.built].every((i) => allowed.has(i)), 'built: the look at the veth, and the packets of the addresses involved');
   assert.ok(t.built.size < t.size, 'not the whole capture');
   // And it is the owner the whole capture proves.
   assert.deepEqual(annotatePacket(model, index, rs), annotatePacket(model, eagerIndex([other.fact], uri, model), rs));
+});
+
+test('a veth whose own traffic is far from the hovered frame still gets its owner: the look reads that veth\'s packets, not the rows around', () => {
+  const uri = 'file:///far.txt';
+  const lines = read('test/fixtures/tcpdump/any-nn.txt').split('\n');
+  const veth = 'vetha999267c';
+  const onVeth = (l: string) => l.split(/\s+/)[1] === veth;
+  const rsLine = lines.find((l) => onVeth(l) && / Out .* > ff02::2: ICMP6, router solicitation/.test(l))!;
+  assert.ok(rsLine, 'the fixture floods a router solicitation out of the veth');
+  // The veth's traffic, then thousands of packets elsewhere (other addresses, other interfaces), then the flooded frame.
+  const filler = lines.filter((l) => /^\d\d:/.test(l) && !onVeth(l)).map((l) => l.replace(/\b10\.244\./g, '10.250.').replace(/\bfe80::/g, 'fe80::1:'));
+  const text = [...lines.filter(onVeth), ...Array.from({ length: 100 }, () => filler).flat(), rsLine].join('\n');
+  const [fact] = parseTcpdump({ text, uri }).facts as Capture[];
+  const table = new CountingTable(fact.packets);
+  const capture: Capture = { ...fact, packets: table };
+  const model = buildModel([[capture]]);
+  const rsRow = table.size - 1;
+  const nearest = Math.max(...table.onInterface(veth, rsRow, 2).filter((i) => i !== rsRow));
+  assert.ok(rsRow - nearest > 2 * VETH_LOOK_ROWS, `the veth's other packets are ${rsRow - nearest} rows away`);
+  const index = buildLineIndex([capture], uri, model);
+  const rs = index.packets.get(table.lineOf(rsRow))!.find((p) => p === table.packet(rsRow))!;
+  const said = annotatePacket(model, index, rs);
+  const owner = /host side of the veth pair of the pod with IP (\S+),/.exec(said[0])?.[1];
+  assert.ok(owner && !packetAddresses(rs).has(owner), said.join('\n'));
+  assert.ok(table.built.size < table.size / 2, `most of the capture stays unbuilt (${table.built.size} of ${table.size})`);
+  assert.deepEqual(said, annotatePacket(model, eagerIndex([capture], uri, model), rs), 'what the whole capture proves');
 });

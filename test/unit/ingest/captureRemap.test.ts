@@ -51,6 +51,7 @@ test('remapResult moves a capture through its table and never walks into the tab
     lineOf: (i) => inner.lineOf(i),
     touching: (ips) => inner.touching(ips),
     firstMssSyn: () => inner.firstMssSyn(),
+    onInterface: (name, near, max) => inner.onInterface(name, near, max),
     remapLines: (at) => { remaps++; inner.remapLines(at); },
     get column() { columnReads++; return new Int32Array(8); },
   };

@@ -98,6 +98,27 @@ test('firstMssSyn finds in the columns the first packet the built objects say is
   assert.equal(table.packet(table.firstMssSyn()).tcp?.flags, 'S.');
 });
 
+test('onInterface finds in the columns the packets the built objects say were seen there, nearest first to the given row', () => {
+  let checked = 0;
+  for (const f of readdirSync(DIR).filter((n) => n.endsWith('.txt'))) {
+    for (const c of parseTcpdump({ text: read(f), uri: f }).facts.filter((x): x is Capture => x.kind === 'Capture')) {
+      const all = c.packets.all();
+      const names = new Set(all.map((p) => p.interface).filter((n): n is string => n !== undefined));
+      for (const name of names) {
+        const rows = all.flatMap((p, i) => (p.interface === name ? [i] : []));
+        assert.deepEqual(c.packets.onInterface(name, 0, all.length), rows, `${f} ${name}`);
+        // the 3 nearest to the middle row: by distance, the earlier one on a tie
+        const mid = all.length >> 1;
+        const nearest = [...rows].sort((a, b) => Math.abs(a - mid) - Math.abs(b - mid) || a - b).slice(0, 3).sort((a, b) => a - b);
+        assert.deepEqual(c.packets.onInterface(name, mid, 3), nearest, `${f} ${name} near ${mid}`);
+        checked++;
+      }
+      assert.deepEqual(c.packets.onInterface('no-such-if0', 0, 10), []);
+    }
+  }
+  assert.ok(checked >= 10, `interfaces checked: ${checked}`);
+});
+
 test('numbers too wide for their column come back exactly (a mangled sequence number, a huge length)', () => {
   // the first TCP line of any-nn.txt with its seq, ack and length made wider than 32 bits
   const tcp = read('any-nn.txt').split('\n').find((l) => l.includes('Flags [S.], seq'))!;

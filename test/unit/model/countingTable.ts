@@ -10,5 +10,6 @@ export class CountingTable implements PacketTable {
   lineOf(i: number): number { return this.inner.lineOf(i); }
   touching(ips: ReadonlySet<string>): number[] { return this.inner.touching(ips); }
   firstMssSyn(): number { return this.inner.firstMssSyn(); }
+  onInterface(name: string, near: number, max: number): number[] { return this.inner.onInterface(name, near, max); }
   remapLines(at: LineMapping): void { this.inner.remapLines(at); }
 }

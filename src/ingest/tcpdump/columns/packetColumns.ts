@@ -1,4 +1,4 @@
-import { excerptOf, type ArpInfo, type LineMapping, type CaptureDirection, type DnsInfo, type Evidence, type IcmpInfo, type Packet, type PacketTable, type TcpInfo } from '../../../model';
+import { excerptOf, nearestRows, type ArpInfo, type LineMapping, type CaptureDirection, type DnsInfo, type Evidence, type IcmpInfo, type Packet, type PacketTable, type TcpInfo } from '../../../model';
 
 import { ARP_OPS, Chunk, CHUNK_BITS, CHUNK_MASK, CHUNK_SIZE, DIRECTIONS, HAS, NET_ARP, NETWORKS, PROTO_TCP, PROTOCOLS } from './chunk';
 import { EndpointTable, type EndpointHits } from './endpointTable';
@@ -72,6 +72,13 @@ export class PacketColumns implements PacketTable {
       if (this.rowTouches(i, eps, strHit) || (inner !== 0 && this.inners !== undefined && this.inners.rowTouches(inner - 1, eps, strHit))) out.push(i);
     }
     return out;
+  }
+
+  onInterface(name: string, near: number, max: number): number[] {
+    // the iface column holds an interned id + 1: one number compared per row
+    const id = this.scanner.strings.find(name) + 1;
+    if (id === 0) return [];
+    return nearestRows(this.size, near, max, (i) => this.chunks[i >>> CHUNK_BITS].iface[i & CHUNK_MASK] === id);
   }
 
   firstMssSyn(): number {

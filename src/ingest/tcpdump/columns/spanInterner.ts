@@ -29,6 +29,17 @@ export class SpanInterner {
     return id;
   }
 
+  /** Id of `s` when it is interned already, else -1 (nothing is added). */
+  find(s: string): number {
+    let k = hash(s, 0, s.length) & this.mask;
+    for (let slot = this.slots[k]; slot !== 0; slot = this.slots[k]) {
+      const v = this.values[slot - 1];
+      if (v.length === s.length && same(s, 0, v)) return slot - 1;
+      k = (k + 1) & this.mask;
+    }
+    return -1;
+  }
+
   /** Id of a whole string. */
   str(s: string): number {
     return this.span(s, 0, s.length);
