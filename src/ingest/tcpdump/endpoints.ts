@@ -1,4 +1,4 @@
-import type { Endpoint4 } from '../../model';
+import { isIPv4, type Endpoint4 } from '../../model';
 import { isDigit } from './scan';
 
 /** Gives back one shared copy of a string (repeated hosts are kept once). */
@@ -19,20 +19,6 @@ function allDigits(s: string, from: number, to: number): boolean {
   if (to <= from) return false;
   for (let i = from; i < to; i++) if (!isDigit(s.charCodeAt(i))) return false;
   return true;
-}
-
-/** `a.b.c.d` with four numeric parts. */
-export function isIPv4(s: string): boolean {
-  let parts = 0;
-  let start = 0;
-  for (let i = 0; i <= s.length; i++) {
-    if (i === s.length || s.charCodeAt(i) === 46) {
-      if (!allDigits(s, start, i) || i - start > 3) return false;
-      parts++;
-      start = i + 1;
-    }
-  }
-  return parts === 4;
 }
 
 function looksLikeIPv6(s: string): boolean {

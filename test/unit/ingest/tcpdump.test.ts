@@ -211,6 +211,17 @@ test('names: resolved hosts and service ports (without -n) and service ports wit
   assert.deepEqual(n.dst, { ip: '10.244.0.10', port: 53 });
 });
 
+test('a dotted host that is no IPv4 address (a part above 255) keeps its printed name, as the model reads it', () => {
+  const line = read('any-nn.txt').split('\n').find((l) => /Flags \[S\], seq/.test(l))!;
+  const odd = line.replace(/ IP (\d+)\.\d+\.\d+\.\d+\./, ' IP 300.1.2.3.');
+  assert.notEqual(odd, line);
+  const [p] = packetsOf(parseTcpdump({ text: odd, uri: 'x' }).facts);
+  assert.equal(p.src?.ip, '300.1.2.3');
+  assert.equal(p.src?.name, `300.1.2.3.${p.src?.port}`, 'printed as a name: the model does not take it for an address');
+  const [real] = packetsOf(parseTcpdump({ text: line, uri: 'x' }).facts);
+  assert.equal(real.src?.name, undefined);
+});
+
 test('VXLAN (4789) and Flannel OTV (8472): VNI and the inner frame on the following line', () => {
   const otv = packets('vxlan-8472.txt').filter((p) => p.vni !== undefined);
   assert.ok(otv.length >= 2);

@@ -1,5 +1,6 @@
 import type { Endpoint4 } from '../../../model';
-import { endpoint, isIPv4, isServiceName } from '../endpoints';
+import { isIPv4 } from '../../../model';
+import { endpoint, isServiceName } from '../endpoints';
 import { isDigit } from '../scan';
 import { SpanInterner } from './spanInterner';
 
