@@ -94,12 +94,21 @@ export function nearestRows(size: number, near: number, max: number, matches: (i
   return before.reverse().concat(after);
 }
 
-/** Whether a packet (or its inner frame) has one of `ips` as source, destination or ARP address. */
-export function packetTouches(p: Packet, ips: ReadonlySet<string>): boolean {
+/** Every address of a packet: source and destination of it and of its inner frame, ARP target and sender. */
+export function packetAddresses(p: Packet): Set<string> {
+  const out = new Set<string>();
   for (let x: Packet | undefined = p; x; x = x.inner) {
-    if ((x.src && ips.has(x.src.ip)) || (x.dst && ips.has(x.dst.ip))) return true;
-    if (x.arp && ((x.arp.targetIp !== undefined && ips.has(x.arp.targetIp)) || (x.arp.senderIp !== undefined && ips.has(x.arp.senderIp)))) return true;
+    if (x.src?.ip) out.add(x.src.ip);
+    if (x.dst?.ip) out.add(x.dst.ip);
+    if (x.arp?.targetIp !== undefined) out.add(x.arp.targetIp);
+    if (x.arp?.senderIp !== undefined) out.add(x.arp.senderIp);
   }
+  return out;
+}
+
+/** Whether one of a packet's addresses (`packetAddresses`) is one of `ips`. */
+export function packetTouches(p: Packet, ips: ReadonlySet<string>): boolean {
+  for (const ip of packetAddresses(p)) if (ips.has(ip)) return true;
   return false;
 }
 

@@ -1,5 +1,5 @@
 import { correlate, correlateOptionsOf, declaredClaims, dnsQuestions, isUnicastIp, looksLikeVeth, vethOwnership, type CorrelateOptions, type Correlation, type DnsQuestion, type Flood, type NatPair, type PacketGroup, type VethClaim, type VethOwnership } from '../../flow/correlate';
-import type { ClusterModel, Packet, PacketTable } from '../../model';
+import { packetAddresses, type ClusterModel, type Packet, type PacketTable } from '../../model';
 
 /**
  * The correlation a hover needs for one packet, computed on demand (no `vscode`): only the packets
@@ -44,18 +44,6 @@ export interface Conversation {
 export const VETH_LOOK_ROWS = 2000;
 /** Conversations kept per document version (hovers move around a few conversations at a time). */
 const MAX_CACHED = 64;
-
-/** Every address of a packet: src/dst of it and of its inner frame, ARP target and sender. */
-export function packetAddresses(p: Packet): Set<string> {
-  const out = new Set<string>();
-  for (let x: Packet | undefined = p; x; x = x.inner) {
-    if (x.src?.ip) out.add(x.src.ip);
-    if (x.dst?.ip) out.add(x.dst.ip);
-    if (x.arp?.targetIp !== undefined) out.add(x.arp.targetIp);
-    if (x.arp?.senderIp !== undefined) out.add(x.arp.senderIp);
-  }
-  return out;
-}
 
 /** Sets `key` in a cache of at most MAX_CACHED entries (the oldest goes first); returns `value`. */
 function remember<V>(cache: Map<string, V>, key: string, value: V): V {

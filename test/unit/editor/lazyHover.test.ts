@@ -11,13 +11,13 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { buildModel, manifestFacts } from '../../../src/editor/workspace/modelFacts.pure';
 import { buildLineIndex, type LineIndex } from '../../../src/editor/hover/captureIndex.pure';
-import { conversationAddresses, packetAddresses, VETH_LOOK_ROWS } from '../../../src/editor/hover/conversation.pure';
+import { conversationAddresses, VETH_LOOK_ROWS } from '../../../src/editor/hover/conversation.pure';
 import { annotatePacket } from '../../../src/editor/hover/packetAnnotation.pure';
 import { correlate, declaredClaims, dnsQuestions, vethOwnership, type NatPair, type PacketGroup } from '../../../src/flow/correlate';
 import { parseDocument } from '../../../src/ingest/document';
 import { parseTcpdump } from '../../../src/ingest/tcpdump';
 import { labA2, parseSeed, SEED } from '../flow/seedModel';
-import { packetTouches, type Capture, type ClusterModel, type Fact, type Packet } from '../../../src/model';
+import { packetAddresses, packetTouches, type Capture, type ClusterModel, type Fact, type Packet } from '../../../src/model';
 import { CountingTable } from '../model/countingTable';
 
 const read = (p: string) => readFileSync(p, 'utf8');
