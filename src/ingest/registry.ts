@@ -1,3 +1,4 @@
+import { headOf, safeSniff } from './sniff';
 import type { FormatId, FormatSpec } from './types';
 
 const specs = new Map<FormatId, FormatSpec>();
@@ -21,14 +22,16 @@ export function formatForCommand(command: string): FormatSpec | undefined {
   return allFormats().find((s) => s.commands.some((r) => r.test(c)));
 }
 
-/** The best content match above `threshold`, for output with no known command. */
+/**
+ * The best content match above `threshold`, for output with no known command. Sniffers see the head
+ * of the text (see sniff.ts); one that throws or returns no number scores 0.
+ */
 export function sniffFormat(lines: readonly string[], threshold = 0.5): FormatSpec | undefined {
   let best: FormatSpec | undefined;
   let bestScore = threshold;
-  const head = lines.slice(0, 50);
+  const head = headOf(lines);
   for (const s of allFormats()) {
-    let score = 0;
-    try { score = s.sniff(head); } catch { score = 0; }
+    const score = safeSniff(s, head);
     if (score > bestScore) { best = s; bestScore = score; }
   }
   return best;
