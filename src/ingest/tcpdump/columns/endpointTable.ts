@@ -1,5 +1,4 @@
-import type { Endpoint4 } from '../../../model';
-import { isIPv4 } from '../../../model';
+import { isIPv4, type Endpoint4 } from '../../../model';
 import { endpoint, isServiceName } from '../endpoints';
 import { isDigit } from '../scan';
 import { SpanInterner } from './spanInterner';

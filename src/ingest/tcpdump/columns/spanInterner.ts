@@ -1,6 +1,6 @@
 /**
  * Interns pieces of a larger string without cutting them out first: the hash is computed from the
- * characters in place and a hit is confirmed with `startsWith` at the position, so the common case
+ * characters in place and a hit is confirmed character by character there, so the common case
  * (an interface, flag string or address seen before) allocates nothing. Ids are dense from 0.
  */
 export class SpanInterner {
@@ -11,33 +11,33 @@ export class SpanInterner {
 
   /** Id of `s.slice(a, b)`. */
   span(s: string, a: number, b: number): number {
-    const len = b - a;
-    let k = hash(s, a, b) & this.mask;
-    for (;;) {
-      const slot = this.slots[k];
-      if (slot === 0) break;
-      const v = this.values[slot - 1];
-      if (v.length === len && same(s, a, v)) return slot - 1;
-      k = (k + 1) & this.mask;
-    }
+    const found = this.probe(s, a, b);
+    if (found >= 0) return found;
     // a copy, so that the table does not keep a slice of the whole input alive
-    const own = len > 12 ? (' ' + s.slice(a, b)).slice(1) : s.slice(a, b);
+    const own = b - a > 12 ? (' ' + s.slice(a, b)).slice(1) : s.slice(a, b);
     const id = this.values.length;
     this.values.push(own);
-    this.slots[k] = id + 1;
+    this.slots[-found - 1] = id + 1;
     if (this.values.length * 2 > this.mask) this.grow();
     return id;
   }
 
   /** Id of `s` when it is interned already, else -1 (nothing is added). */
   find(s: string): number {
-    let k = hash(s, 0, s.length) & this.mask;
-    for (let slot = this.slots[k]; slot !== 0; slot = this.slots[k]) {
+    return Math.max(-1, this.probe(s, 0, s.length));
+  }
+
+  /** Id of `s.slice(a, b)`, or -(k + 1) for the free slot k where it would go. */
+  private probe(s: string, a: number, b: number): number {
+    const len = b - a;
+    let k = hash(s, a, b) & this.mask;
+    for (;;) {
+      const slot = this.slots[k];
+      if (slot === 0) return -(k + 1);
       const v = this.values[slot - 1];
-      if (v.length === s.length && same(s, 0, v)) return slot - 1;
+      if (v.length === len && same(s, a, v)) return slot - 1;
       k = (k + 1) & this.mask;
     }
-    return -1;
   }
 
   /** Id of a whole string. */
