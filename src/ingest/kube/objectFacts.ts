@@ -216,7 +216,7 @@ function configMapFacts(o: Rec, meta: Rec, ev: EvidenceSource): ObjectFacts {
   };
   if (data['config.conf'] !== undefined) {
     let conf: Rec = {};
-    try { conf = rec(parseYaml(data['config.conf'], { maxAliasCount: 10 })); } catch { conf = {}; }
+    try { conf = rec(parseYaml(data['config.conf'], { maxAliasCount: 10, logLevel: 'error' })); } catch { conf = {}; }
     if (conf.kind === 'KubeProxyConfiguration' || conf.mode !== undefined) {
       const m = str(conf.mode) ?? '';
       // An empty mode means the platform default, which is iptables on Linux.

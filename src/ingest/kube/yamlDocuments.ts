@@ -1,4 +1,4 @@
-import { LineCounter, isMap, isPair, isScalar, isSeq, parseAllDocuments, type Node as YamlNode } from 'yaml';
+import { LineCounter, isCollection, isMap, isPair, isScalar, isSeq, parseAllDocuments, visit, type Node as YamlNode } from 'yaml';
 import type { Unparsed } from '../../model';
 import { joinPath } from './fieldPaths';
 import { readJsonObjects } from './jsonDocuments';
@@ -122,7 +122,9 @@ export function readYamlObjects(text: string, firstLine = 1): ManifestReadResult
   const lc = new LineCounter();
   let docs;
   try {
-    docs = parseAllDocuments(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: false, strict: false });
+    // logLevel 'error': the library's warnings would go to process.emitWarning (stderr of the CLI,
+    // the extension host's log); what matters of them is reported below, with its line
+    docs = parseAllDocuments(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: false, strict: false, logLevel: 'error' });
   } catch (e) {
     problems.push({ line: firstLine, reason: `YAML could not be read: ${(e as Error).message}` });
     return { objects, problems, documents: 0 };
@@ -139,6 +141,13 @@ export function readYamlObjects(text: string, firstLine = 1): ManifestReadResult
       return;
     }
     if (!contents) return; // empty document (`---` alone, comments only)
+    // a key that is itself a map or a list (`{ a: b }: x`) has no place in a Kubernetes object:
+    // it is read as its text, and said so
+    visit(doc, { Pair(_, pair) {
+      if (!isCollection(pair.key)) return;
+      const at = pair.key.range?.[0] ?? startOffset;
+      problems.push({ line: lc.linePos(at).line + firstLine - 1, reason: `a key that is a ${isMap(pair.key) ? 'map' : 'list'} is read as its text`, text: text.slice(at, at + 80).split('\n')[0] });
+    } });
     let value: unknown;
     try {
       value = doc.toJS({ maxAliasCount: 100 });

@@ -169,6 +169,28 @@ test('broken YAML: good documents are kept, the broken one is reported with its 
   assert.equal(good2.evidence[0].line, 12);
 });
 
+test('a key that is a map or a list is reported at its line and read as its text; nothing goes to the process warnings', async () => {
+  const warnings: string[] = [];
+  const onWarning = (w: Error) => warnings.push(w.message);
+  process.on('warning', onWarning);
+  try {
+    const text = [
+      'apiVersion: v1', 'kind: Service', 'metadata:', '  name: web', '  labels:',
+      '    { "hostNetwork": "true" }: x', // line 6: a map as a key
+      '    ? [a, b]', '    : y', // line 7: a list as a key
+      'spec:', '  selector:', '    app: web', '  ports:', '  - port: 80',
+    ].join('\n');
+    const r = parseManifest({ text, uri: 'k.yaml', firstLine: 3 });
+    assert.deepEqual(of(r.facts, 'Service').map((x) => x.name), ['web'], 'the object is kept');
+    assert.deepEqual(r.unparsed.map((u) => [u.line, u.reason]), [[8, 'a key that is a map is read as its text'], [9, 'a key that is a list is read as its text']]);
+    // process warnings are emitted on a later tick
+    await new Promise((done) => setImmediate(done));
+    assert.deepEqual(warnings, []);
+  } finally {
+    process.off('warning', onWarning);
+  }
+});
+
 test('kind: List and firstLine offsets; kind not first in the document; other kinds ignored quietly', () => {
   const text = 'apiVersion: v1\nitems:\n- metadata:\n    name: p1\n  apiVersion: v1\n  kind: Pod\n  status:\n    podIP: 10.244.0.9\n- apiVersion: v1\n  kind: Secret\n  metadata:\n    name: s\nkind: List\n';
   const r = parseManifest({ text, uri: 'l', firstLine: 100 });
