@@ -3,7 +3,7 @@ import { registerFormat } from '../registry';
 import type { FormatSpec, ParseInput, ParseResult } from '../types';
 import { Chunk, NET_OTHER } from './columns/chunk';
 import { RecordScanner } from './columns/recordScanner';
-import { headerOrTrailer, scanCapture, type ScannedCapture } from './columns/scanCapture';
+import { asciiBytesStart, headerOrTrailer, scanCapture, type ScannedCapture } from './columns/scanCapture';
 import { remapResult, unflattenLines } from '../transcript/lineMap';
 import { textLines } from '../transcript/lines';
 import type { PacketColumns } from './columns/packetColumns';
@@ -51,12 +51,22 @@ export function sniffTcpdump(lines: readonly string[]): number {
   let total = 0;
   const scanner = new RecordScanner();
   const row = new Chunk(1);
+  /** After a packet line: `-A` bytes may follow (see scanCapture). */
+  let afterPacket = false;
+  let ascii = false;
+  let bytesOnly = false;
   for (const raw of lines) {
     const line = raw.trim();
     if (!line) continue;
     const flat = looksFlattened(line);
     // -v continuation lines say nothing on their own; they neither count for nor against
     if ((raw.charCodeAt(0) === 32 || raw.charCodeAt(0) === 9) && !flat) continue;
+    const stamped = readStamp(line, 0) !== undefined;
+    // a paragraph that opens with -A bytes: the rest of a packet whose bytes hold a blank line
+    if (total === 0 && !afterPacket && !stamped && asciiBytesStart(raw, 0, raw.length)) { afterPacket = true; bytesOnly = true; }
+    // nor do the lines of a packet's bytes printed as text (-A)
+    if (afterPacket && !stamped && !flat && !headerOrTrailer(line) && (ascii || asciiBytesStart(raw, 0, raw.length))) { ascii = true; continue; }
+    afterPacket = false;
     total++;
     if (headerOrTrailer(line) && !flat) { hits++; continue; }
     const pieces = flat ? unflattenTcpdump(line).map((p) => p.text) : [line];
@@ -64,14 +74,19 @@ export function sniffTcpdump(lines: readonly string[]): number {
     for (const p of pieces) {
       if (headerOrTrailer(p)) { ok++; continue; }
       const stamp = readStamp(p, 0);
-      if (stamp && scanner.scan(p, 0, p.length, row, 0, 0, stamp.end, stamp.t, -1, -1, p.length) === undefined && row.net[0] !== NET_OTHER) ok++;
+      if (stamp && scanner.scan(p, 0, p.length, row, 0, 0, stamp.end, stamp.t, -1, -1, p.length) === undefined && row.net[0] !== NET_OTHER) { ok++; afterPacket = true; }
       row.clear(0);
       scanner.forget();
     }
     if (ok > 0 && ok >= pieces.length / 2) hits++;
   }
-  return total === 0 ? 0 : hits / total;
+  // -A bytes alone are never a capture, but may go on one (see transcript/split.ts `continues`)
+  if (total === 0) return bytesOnly ? BYTES_ONLY : 0;
+  return hits / total;
 }
+
+/** The score of a paragraph of `-A` bytes only: below any format's claim, above "not this format". */
+const BYTES_ONLY = 0.3;
 
 export const tcpdumpFormat: FormatSpec = {
   id: FORMAT,

@@ -129,11 +129,17 @@ export function splitTranscript(input: readonly string[] | LineSource): RawBlock
     // no command: one paragraph, sniffed
     const pEnd = paragraphEnd(lines, i);
     const spec = sniffBest(linesOf(lines, i, Math.min(pEnd, i + SNIFF_LINES)));
+    const prev = blocks[blocks.length - 1];
+    const adjacent = prev !== undefined && prev.command === null && onlyBlanksBetween(lines, prev.endLine, i);
     if (spec) {
-      const prev = blocks[blocks.length - 1];
       // consecutive paragraphs of one sniffed format (a capture with blank lines) make one block
-      if (prev && prev.command === null && prev.format === spec.id && onlyBlanksBetween(lines, prev.endLine, i)) prev.endLine = pEnd;
+      if (adjacent && prev.format === spec.id) prev.endLine = pEnd;
       else blocks.push({ format: spec.id, command: null, startLine: i + 1, endLine: pEnd });
+    } else if (adjacent && prev.format !== 'unknown') {
+      // a paragraph nothing claims may still go on the block before it, as after a command
+      // (the bytes of a tcpdump -A packet that hold a blank line)
+      const before = formatSpec(prev.format);
+      if (before && continues(before, linesOf(lines, i, Math.min(pEnd, i + SNIFF_LINES)))) prev.endLine = pEnd;
     }
     i = pEnd;
   }

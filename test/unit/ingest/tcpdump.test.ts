@@ -5,6 +5,7 @@ import { packetsOf, type Capture, type Packet } from '../../../src/model';
 import { parseTcpdump, sniffTcpdump, tcpdumpFormat } from '../../../src/ingest/tcpdump';
 import { unflattenTcpdump } from '../../../src/ingest/tcpdump/unflatten';
 import { formatForCommand } from '../../../src/ingest/registry';
+import { parseDocument } from '../../../src/ingest/document';
 
 const DIR = 'test/fixtures/tcpdump/';
 const read = (f: string) => readFileSync(DIR + f, 'utf8');
@@ -220,6 +221,74 @@ test('a dotted host that is no IPv4 address (a part above 255) keeps its printed
   assert.equal(p.src?.name, `300.1.2.3.${p.src?.port}`, 'printed as a name: the model does not take it for an address');
   const [real] = packetsOf(parseTcpdump({ text: line, uri: 'x' }).facts);
   assert.equal(real.src?.name, undefined);
+});
+
+/**
+ * A capture printed with -A as the packets' lines alone: each record's stamped line, its -v lines
+ * up to its bytes, and a VXLAN/OTV inner frame line (what a capture without -A would print).
+ */
+function withoutBytes(text: string): string {
+  const kept: string[] = [];
+  let inBytes = false;
+  let encapsulated = false;
+  for (const l of text.split('\n')) {
+    if (/^\d\d:\d\d:\d\d\.\d{6} /.test(l) || /^(tcpdump: |listening on |\d+ packets? )/.test(l)) {
+      kept.push(l);
+      inBytes = false;
+      encapsulated = /(OTV|VXLAN), flags/.test(l);
+    } else if (encapsulated && /^(IP6? |ARP, )/.test(l)) {
+      kept.push(l);
+      encapsulated = false;
+    } else if (!inBytes && /^\s+\S/.test(l)) {
+      kept.push(l);
+      encapsulated ||= /(OTV|VXLAN), flags/.test(l);
+    }
+    else if (l.trim()) inBytes = true;
+  }
+  return kept.join('\n');
+}
+
+test('-A: the bytes printed after each packet (cut into lines by their 0x0a bytes, blank lines among them) belong to it and are not read', () => {
+  for (const f of ['any-A.txt', 'any-v-A.txt']) {
+    const text = read(f);
+    const r = parse(f);
+    assert.deepEqual(r.unparsed, [], f);
+    const ps = packetsOf(r.facts);
+    assert.equal(ps.length, stampLines(f).length, `${f}: one packet per stamped line`);
+    // the same packets as the capture printed without its bytes
+    const strip = (p: Packet) => JSON.stringify(p, (k, v) => (k === 'evidence' ? undefined : v));
+    const plain = packetsOf(parseTcpdump({ text: withoutBytes(text), uri: f }).facts);
+    assert.deepEqual(ps.map(strip), plain.map(strip), f);
+    // each packet's evidence runs to its last line of bytes
+    const lines = text.split('\n');
+    const get = ps.find((p) => p.tcp?.http?.startsWith('GET /') && p.interface === 'vethded7ef9f')!;
+    const last = lines.slice(0, get.evidence[0].endLine).pop()!;
+    assert.ok(get.evidence[0].endLine! > get.evidence[0].line! + 3, `${f}: ${JSON.stringify(get.evidence[0])}`);
+    assert.equal(last, 'Connection: close', `${f}: the request's last header line`);
+    // (with -v, tcpdump's own decode of the request is read: the indented lines before the bytes)
+    const bytes = lines.slice(get.evidence[0].line!, get.evidence[0].endLine).filter((l) => /^[^\s\d]/.test(l));
+    assert.ok(bytes[0].startsWith('E.'), bytes[0]);
+    const binary = bytes.filter((b) => b.includes('..'));
+    assert.ok(binary.length >= 3 && binary.every((b) => !JSON.stringify(get).includes(b)), `${f}: the bytes are not read into the packet`);
+  }
+  // -X prints the bytes indented, as hex and text: the same packets as well
+  const x = parse('any-X.txt');
+  assert.deepEqual(x.unparsed, []);
+  assert.equal(packetsOf(x.facts).length, stampLines('any-X.txt').length);
+});
+
+test('-A: recognised without its command, one block over blank lines in the bytes; other stray lines stay reported', () => {
+  for (const f of ['any-A.txt', 'any-v-A.txt']) {
+    const text = read(f);
+    assert.ok(sniffTcpdump(text.split('\n').slice(0, 50)) >= 0.5, f);
+    const doc = parseDocument(text, f);
+    assert.deepEqual(doc.blocks.map((b) => [b.format, b.startLine, b.endLine]), [['tcpdump', 1, text.trimEnd().split('\n').length]], f);
+  }
+  // a line that is no -A bytes after a packet of a plain capture: still not understood, and said so
+  const plain = read('any-nn.txt').split('\n');
+  const at = plain.findIndex((l) => /^\d\d:/.test(l));
+  const stray = [...plain.slice(0, at + 1), 'Events:  <none>', ...plain.slice(at + 1)].join('\n');
+  assert.deepEqual(parseTcpdump({ text: stray, uri: 'x' }).unparsed.map((u) => u.line), [at + 2]);
 });
 
 test('VXLAN (4789) and Flannel OTV (8472): VNI and the inner frame on the following line', () => {

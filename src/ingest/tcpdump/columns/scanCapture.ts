@@ -69,6 +69,10 @@ export function scanCapture(text: string, uri: string, firstLine = 1, options: {
   const inner = new Pending();
   /** The next ':' at or after some earlier position (the flattened-line test searches forward only). */
   let colonAt = -1;
+  /** The capture prints each packet's bytes as text (`-A`): seen once, then every record may have them. */
+  let ascii = false;
+  /** The open record's `-A` bytes have begun: every line up to the next record is theirs. */
+  let inPayload = false;
 
   /** Reads a collected record into the next row of `into`; returns the row, or why it is not a packet. */
   const read = (into: PacketColumns, r: Pending): number | string => {
@@ -129,7 +133,12 @@ export function scanCapture(text: string, uri: string, firstLine = 1, options: {
       const stamp = c0 >= 48 && c0 <= 57 ? readStamp(text, pos, e) : undefined;
       if (stamp !== undefined) {
         close();
+        inPayload = false;
         outer.open(pos, e, lineNo, stamp.end, stamp.t);
+      } else if (inPayload && !headerOrTrailer(text, pos, e)) {
+        // `-A`: the packet's bytes as text go on, whatever they look like (a 0x0a byte cuts them
+        // into lines); they belong to the packet's evidence but are not read
+        outer.endLine = lineNo;
       } else if (c0 === 32 || c0 === 9) {
         let a = pos;
         let b = e;
@@ -145,6 +154,7 @@ export function scanCapture(text: string, uri: string, firstLine = 1, options: {
         }
       } else if (headerOrTrailer(text, pos, e)) {
         close();
+        inPayload = false;
         records++;
       } else if (frameStart(text, pos, e)) {
         if (outer.active && !inner.active && encapsulated(text, outer)) {
@@ -154,6 +164,10 @@ export function scanCapture(text: string, uri: string, firstLine = 1, options: {
           close();
           outer.open(pos, e, lineNo, 0, 0);
         }
+      } else if (outer.active && (ascii || asciiBytesStart(text, pos, e))) {
+        ascii = true;
+        inPayload = true;
+        outer.endLine = lineNo;
       } else {
         close();
         unparsed.push({ line: lineNo, reason: 'not a tcpdump line (no timestamp, header or packet summary)', text: excerptOf(text.slice(pos, e)) });
@@ -179,6 +193,17 @@ export function headerOrTrailer(s: string, p = 0, e = s.length): boolean {
   if (c >= 48 && c <= 57) return TRAILER.test(p === 0 && e === s.length ? s : s.slice(p, e));
   if (c === 94) return e - p === 2 && s.charCodeAt(p + 1) === 67;
   return false;
+}
+
+/**
+ * The first line of a packet's bytes printed as text (`tcpdump -A`, from the network header on,
+ * non-printable bytes as dots): an IPv4 header (0x45, then a TOS byte that is mostly 0), an IPv6 one
+ * (0x60 0x0.) or ARP (hardware type 0x0001).
+ */
+export function asciiBytesStart(s: string, p: number, e: number): boolean {
+  if (e - p < 2 || s.charCodeAt(p + 1) !== 46) return false;
+  const c = s.charCodeAt(p);
+  return c === 69 || c === 96 || c === 46;
 }
 
 /** Starts a frame without a timestamp (`-t`, or the inner frame of VXLAN): IP, IP6, ARP or a MAC (`aa:bb:cc:dd:ee:ff > `). */
