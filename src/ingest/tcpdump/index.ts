@@ -3,7 +3,7 @@ import { registerFormat } from '../registry';
 import type { FormatSpec, ParseInput, ParseResult } from '../types';
 import { Chunk, NET_OTHER } from './columns/chunk';
 import { RecordScanner } from './columns/recordScanner';
-import { asciiBytesStart, headerOrTrailer, scanCapture, type ScannedCapture } from './columns/scanCapture';
+import { asciiBytesStart, headerOrTrailer, scanCapture, type DeltaStamps, type ScannedCapture } from './columns/scanCapture';
 import { remapResult, unflattenLines } from '../transcript/lineMap';
 import { textLines } from '../transcript/lines';
 import type { PacketColumns } from './columns/packetColumns';
@@ -33,16 +33,25 @@ function captureOf(table: PacketColumns, uri: string): Capture[] {
 export function parseTcpdump(input: ParseInput): ParseResult {
   const { text, uri } = input;
   const base = input.firstLine ?? 1;
-  const scanned = scanCapture(text, uri, base, { linesCut: input.linesCut === true });
+  const deltas = deltaStampsOf(input.command);
+  const scanned = scanCapture(text, uri, base, { linesCut: input.linesCut === true, deltas });
   if (scanned !== 'flattened') return { format: FORMAT, facts: captureOf(scanned.table, uri), records: scanned.records, unparsed: scanned.unparsed };
   // newlines were lost somewhere: cut every line into its records, read that, then point back at the text as given
   const lines = textLines(text);
   const last = lines.count - 1;
   const { text: cut, map } = unflattenLines(tcpdumpFormat, lines, 0, last, base);
-  const again = scanCapture(cut ?? lines.join(0, last), uri, map ? 1 : base, { linesCut: true, endsStripped: true }) as ScannedCapture;
+  const again = scanCapture(cut ?? lines.join(0, last), uri, map ? 1 : base, { linesCut: true, endsStripped: true, deltas }) as ScannedCapture;
   const result: ParseResult = { format: FORMAT, facts: captureOf(again.table, uri), records: again.records, unparsed: again.unparsed };
   if (map) remapResult(result, map, uri);
   return result;
+}
+
+/** What the command's `-t` flags make of stamps printed after a space: -ttt counts from the packet before, -ttttt from the first. */
+function deltaStampsOf(command: string | undefined): DeltaStamps | undefined {
+  if (command === undefined) return undefined;
+  let ts = 0;
+  for (const w of command.split(/\s+/)) if (/^-[a-zA-Z]+$/.test(w)) for (const ch of w) if (ch === 't') ts++;
+  return ts === 3 ? 'previous' : ts >= 5 ? 'first' : undefined;
 }
 
 /** Share of the first lines that look like tcpdump output (also when flattened). */
@@ -59,9 +68,10 @@ export function sniffTcpdump(lines: readonly string[]): number {
     const line = raw.trim();
     if (!line) continue;
     const flat = looksFlattened(line);
-    // -v continuation lines say nothing on their own; they neither count for nor against
-    if ((raw.charCodeAt(0) === 32 || raw.charCodeAt(0) === 9) && !flat) continue;
     const stamped = readStamp(line, 0) !== undefined;
+    // -v continuation lines say nothing on their own; they neither count for nor against
+    // (a stamp after a space is -ttt's, a packet)
+    if ((raw.charCodeAt(0) === 32 || raw.charCodeAt(0) === 9) && !flat && !stamped) continue;
     // a paragraph that opens with -A bytes: the rest of a packet whose bytes hold a blank line
     if (total === 0 && !afterPacket && !stamped && asciiBytesStart(raw, 0, raw.length)) { afterPacket = true; bytesOnly = true; }
     // nor do the lines of a packet's bytes printed as text (-A)

@@ -26,8 +26,8 @@ export function holdsRecords(s: string, p: number, e: number, colon: number): bo
     return e - p > 100 || findE(s, 'tcpdump: ', p + 9, e) >= 0 || findE(s, ' listening on ', p + 1, e) >= 0;
   }
   for (let i = colon; i >= 0 && i < e; i = s.indexOf(':', i + 1)) {
-    // `HH:MM:SS.` with the colon at i = HH end
-    if (s.charCodeAt(i - 3) === 32 && i + 3 < e && s.charCodeAt(i + 3) === 58 && readStamp(s, i - 2, e)) return true;
+    // `HH:MM:SS.` with the colon at i = HH end; not the time of the line's own -tttt stamp
+    if (s.charCodeAt(i - 3) === 32 && i + 3 < e && s.charCodeAt(i + 3) === 58 && readStamp(s, i - 2, e) && !(i - 2 === p + 11 && isDateAt(s, p))) return true;
   }
   return false;
 }
@@ -39,8 +39,9 @@ export function unflattenTcpdump(line: string): { text: string; start: number }[
   RECORD_START.lastIndex = 0;
   for (let m = RECORD_START.exec(line); m; m = RECORD_START.exec(line)) {
     const prev = cuts[cuts.length - 1];
-    // `tcpdump: listening on any, ...` (-v) is one header, not two
-    if (m.index > 0 && m.index !== prev && line.slice(prev, m.index) !== 'tcpdump: ') cuts.push(m.index);
+    // `tcpdump: listening on any, ...` (-v) is one header, not two; a -tttt stamp's time is not a record
+    const before = line.slice(prev, m.index);
+    if (m.index > 0 && m.index !== prev && before !== 'tcpdump: ' && !(before.length === 11 && isDateAt(before, 0))) cuts.push(m.index);
     if (m[0].length === 0) RECORD_START.lastIndex++;
   }
   const out: { text: string; start: number }[] = [];
@@ -49,4 +50,13 @@ export function unflattenTcpdump(line: string): { text: string; start: number }[
     if (text.trim()) out.push({ text, start: cuts[k] });
   }
   return out.length ? out : [{ text: line, start: 0 }];
+}
+
+/** `YYYY-MM-DD ` at p: the date of a -tttt stamp. */
+function isDateAt(s: string, p: number): boolean {
+  for (let k = 0; k < 11; k++) {
+    const c = s.charCodeAt(p + k);
+    if (k === 4 || k === 7 ? c !== 45 : k === 10 ? c !== 32 : !(c >= 48 && c <= 57)) return false;
+  }
+  return true;
 }

@@ -291,6 +291,64 @@ test('-A: recognised without its command, one block over blank lines in the byte
   assert.deepEqual(parseTcpdump({ text: stray, uri: 'x' }).unparsed.map((u) => u.line), [at + 2]);
 });
 
+test('-q: TCP printed as `tcp N` is TCP with its payload length', () => {
+  const ps = packets('any-q.txt');
+  assert.deepEqual(parse('any-q.txt').unparsed, []);
+  const quiet = read('any-q.txt').split('\n').filter((l) => /: tcp \d+$/.test(l));
+  assert.ok(quiet.length >= 10);
+  const tcp = ps.filter((p) => p.protocol === 'tcp');
+  assert.equal(tcp.length, quiet.length);
+  assert.deepEqual(tcp.map((p) => p.length), quiet.map((l) => Number(/tcp (\d+)$/.exec(l)![1])));
+  assert.ok(tcp.every((p) => p.tcp === undefined && p.info === undefined && p.dst?.port !== undefined));
+  assert.ok(tcp.some((p) => p.dst?.port === 80 && p.length === 74), 'the HTTP request');
+});
+
+test('-tttt: the date and time stamp is one stamp, not a second record (also when the newlines were lost)', () => {
+  const f = 'any-tttt.txt';
+  const lines = read(f).split('\n').filter((l) => /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6} /.test(l));
+  const r = parse(f);
+  assert.deepEqual(r.unparsed, []);
+  const ps = packetsOf(r.facts);
+  assert.equal(ps.length, lines.length);
+  ps.forEach((p, k) => {
+    assert.equal(p.time, lines[k].slice(0, 26));
+    const [h, m, sec] = lines[k].slice(11, 26).split(':').map(Number);
+    assert.ok(Math.abs(p.t! - (h * 3600 + m * 60 + sec)) < 1e-6);
+    assert.equal(p.evidence[0].column, undefined, 'read as one line, not cut');
+  });
+  const flat = read(f).replace(/\n/g, ' ');
+  const again = packetsOf(parseTcpdump({ text: flat, uri: f }).facts);
+  const strip = (p: Packet) => JSON.stringify(p, (k, v) => (k === 'evidence' ? undefined : v));
+  assert.deepEqual(again.map(strip), ps.map(strip));
+});
+
+test('-ttt and -ttttt: stamps after a space are packets; -ttt\'s times since the packet before add up to a clock', () => {
+  const delta = (f: string) => read(f).split('\n').filter((l) => /^ \d\d:\d\d:\d\d\.\d{6} /.test(l)).map((l) => {
+    const [h, m, sec] = l.slice(1, 16).split(':').map(Number);
+    return h * 3600 + m * 60 + sec;
+  });
+  for (const [f, command] of [['any-ttt.txt', 'tcpdump -i any -nn -ttt'], ['any-ttttt.txt', 'tcpdump -i any -nn -ttttt']]) {
+    const printed = delta(f);
+    assert.ok(printed.length >= 20, f);
+    const expected = f === 'any-ttt.txt' ? printed.map((_, k) => printed.slice(0, k + 1).reduce((a, b) => a + b, 0)) : printed;
+    for (const cmd of [undefined, command]) {
+      const r = parseTcpdump({ text: read(f), uri: f, command: cmd });
+      assert.deepEqual(r.unparsed, [], f);
+      const ps = packetsOf(r.facts);
+      assert.equal(ps.length, printed.length, f);
+      ps.forEach((p, k) => assert.ok(Math.abs(p.t! - expected[k]) < 1e-6, `${f} (${cmd ?? 'no command'}) #${k}: ${p.t} vs ${expected[k]}`));
+      assert.ok(ps.every((p, k) => k === 0 || p.t! >= ps[k - 1].t!), 'a clock');
+    }
+    // recognised without its header lines
+    assert.ok(sniffTcpdump(read(f).split('\n').slice(3, 40)) >= 0.5, f);
+  }
+  assert.ok(delta('any-ttt.txt').some((t, k, all) => k > 0 && t < all[k - 1]), '-ttt goes back: that is how it is told apart without its command');
+  // the command decides: -ttttt's stamps read as -ttt add up
+  const asTtt = packetsOf(parseTcpdump({ text: read('any-ttttt.txt'), uri: 'x', command: 'tcpdump -ttt -i any' }).facts);
+  const printed = delta('any-ttttt.txt');
+  assert.ok(Math.abs(asTtt[asTtt.length - 1].t! - printed.reduce((a, b) => a + b, 0)) < 1e-6);
+});
+
 test('VXLAN (4789) and Flannel OTV (8472): VNI and the inner frame on the following line', () => {
   const otv = packets('vxlan-8472.txt').filter((p) => p.vni !== undefined);
   assert.ok(otv.length >= 2);

@@ -273,6 +273,7 @@ export class RecordScanner {
     if (at(s, q, e, 'HBH ')) q += 4;
     let kind: number;
     if (at(s, q, e, 'Flags [')) kind = PROTO_TCP;
+    else if (quietTcp(s, q, e) >= 0) kind = PROTO_TCP;
     else if (at(s, q, e, 'ICMP')) kind = PROTO_ICMP;
     else if (proto >= 0) kind = proto;
     else kind = hasPort(s, p, gt) && hasPort(s, gt + 3, colon) ? PROTO_UDP : PROTO_OTHER;
@@ -284,7 +285,10 @@ export class RecordScanner {
     c.dst[i] = dst;
     if (kind === PROTO_TCP) {
       c.proto[i] = PROTO_TCP;
-      if (!at(s, q, e, 'Flags [') || !readTcp(this, s, q, e)) c.d[i] = this.rel(q);
+      const quiet = quietTcp(s, q, e);
+      // -q: `tcp N`, only the payload length
+      if (quiet >= 0) this.plus1(c.length, 0, quiet);
+      else if (!at(s, q, e, 'Flags [') || !readTcp(this, s, q, e)) c.d[i] = this.rel(q);
       return undefined;
     }
     if (kind === PROTO_ICMP) {
@@ -325,6 +329,13 @@ export class RecordScanner {
     return undefined;
   }
 
+}
+
+/** `tcp N` at q, all that is left of the record (what -q prints for TCP): N, else -1. */
+function quietTcp(s: string, q: number, e: number): number {
+  if (!at(s, q, e, 'tcp ')) return -1;
+  const n = readUintE(s, q + 4, e);
+  return END === e ? n : -1;
 }
 
 /** Length of each direction word, by its code (see chunk.ts DIRECTIONS). */

@@ -57,7 +57,7 @@ class Pending {
  * that is done. `endsStripped`: the `\r` of CRLF line ends is gone already (one per line is
  * stripped otherwise).
  */
-export function scanCapture(text: string, uri: string, firstLine = 1, options: { linesCut?: boolean; endsStripped?: boolean } = {}): ScannedCapture | 'flattened' {
+export function scanCapture(text: string, uri: string, firstLine = 1, options: { linesCut?: boolean; endsStripped?: boolean; deltas?: DeltaStamps } = {}): ScannedCapture | 'flattened' {
   const cut = options.linesCut === true;
   const stripped = options.endsStripped === true;
   const scanner = new RecordScanner();
@@ -73,6 +73,10 @@ export function scanCapture(text: string, uri: string, firstLine = 1, options: {
   let ascii = false;
   /** The open record's `-A` bytes have begun: every line up to the next record is theirs. */
   let inPayload = false;
+  /** Stamps printed after a space (-ttt, -ttttt: time since the packet before, or since the first). */
+  let deltas = 0;
+  let lastDelta = 0;
+  let decreasing = false;
 
   /** Reads a collected record into the next row of `into`; returns the row, or why it is not a packet. */
   const read = (into: PacketColumns, r: Pending): number | string => {
@@ -144,7 +148,15 @@ export function scanCapture(text: string, uri: string, firstLine = 1, options: {
         let b = e;
         while (a < b && isSpace(text.charCodeAt(a))) a++;
         while (b > a && isSpace(text.charCodeAt(b - 1))) b--;
-        if (a < b) {
+        // -ttt and -ttttt print the stamp after a space; no -v line starts with one
+        const delta = a < b && text.charCodeAt(a) >= 48 && text.charCodeAt(a) <= 57 ? readStamp(text, a, e) : undefined;
+        if (delta !== undefined) {
+          close();
+          inPayload = false;
+          if (deltas++ > 0 && delta.t < lastDelta) decreasing = true;
+          lastDelta = delta.t;
+          outer.open(a, e, lineNo, delta.end, delta.t);
+        } else if (a < b) {
           if (!outer.active) unparsed.push({ line: lineNo, reason: 'continuation line without a packet before it', text: excerptOf(text.slice(pos, e)) });
           else {
             (inner.active ? inner : outer).cont(a, b, lineNo, e);
@@ -178,7 +190,25 @@ export function scanCapture(text: string, uri: string, firstLine = 1, options: {
     if (nl === n) break;
   }
   close();
+  // -ttt stamps say how long after the packet before: add them up, so that `t` runs on as a clock.
+  // Without the command, stamps that ever go back tell -ttt from -ttttt (since the first packet).
+  if (deltas > 0 && (options.deltas === 'previous' || (options.deltas === undefined && decreasing))) accumulate(table);
   return { table, records, unparsed };
+}
+
+/** What stamps printed after a space count from: the packet before (-ttt) or the first one (-ttttt). */
+export type DeltaStamps = 'previous' | 'first';
+
+/** Turns each stamped row's time since the row before into the time since the first row. */
+function accumulate(table: PacketColumns): void {
+  let sum = 0;
+  for (let i = 0; i < table.size; i++) {
+    const c = table.chunks[i >>> CHUNK_BITS];
+    const j = i & CHUNK_MASK;
+    if (c.stampLen[j] === 0) continue;
+    sum += c.t[j];
+    c.t[j] = sum;
+  }
 }
 
 const TRAILER = /^\d+ packets? (captured|received by filter|dropped by (kernel|interface))\b/;
