@@ -68,7 +68,9 @@ export function sniffTcpdump(lines: readonly string[]): number {
     const line = raw.trim();
     if (!line) continue;
     const flat = looksFlattened(line);
-    const stamped = readStamp(line, 0) !== undefined;
+    // (`-#` numbers a packet before its stamp: `    1  12:10:12.731347 IP ...`)
+    const numbered = /^\d+ {2}\d/.test(line) ? line.slice(line.indexOf(' ') + 2) : line;
+    const stamped = readStamp(numbered, 0) !== undefined;
     // -v continuation lines say nothing on their own; they neither count for nor against
     // (a stamp after a space is -ttt's, a packet)
     if ((raw.charCodeAt(0) === 32 || raw.charCodeAt(0) === 9) && !flat && !stamped) continue;
@@ -79,7 +81,7 @@ export function sniffTcpdump(lines: readonly string[]): number {
     afterPacket = false;
     total++;
     if (headerOrTrailer(line) && !flat) { hits++; continue; }
-    const pieces = flat ? unflattenTcpdump(line).map((p) => p.text) : [line];
+    const pieces = flat ? unflattenTcpdump(line).map((p) => p.text) : [numbered];
     let ok = 0;
     for (const p of pieces) {
       if (headerOrTrailer(p)) { ok++; continue; }

@@ -271,10 +271,30 @@ test('-A: the bytes printed after each packet (cut into lines by their 0x0a byte
     const binary = bytes.filter((b) => b.includes('..'));
     assert.ok(binary.length >= 3 && binary.every((b) => !JSON.stringify(get).includes(b)), `${f}: the bytes are not read into the packet`);
   }
-  // -X prints the bytes indented, as hex and text: the same packets as well
+});
+
+test('-X: the hex dump lines belong to their packet\'s evidence and are not read; -#: the number before a stamp is not part of it', () => {
+  const strip = (p: Packet) => JSON.stringify(p, (k, v) => (k === 'evidence' ? undefined : v));
   const x = parse('any-X.txt');
   assert.deepEqual(x.unparsed, []);
-  assert.equal(packetsOf(x.facts).length, stampLines('any-X.txt').length);
+  const ps = packetsOf(x.facts);
+  const lines = read('any-X.txt').split('\n');
+  assert.equal(ps.length, stampLines('any-X.txt').length);
+  const plain = packetsOf(parseTcpdump({ text: lines.filter((l) => !/^\s+0x[0-9a-f]{4}:/.test(l)).join('\n'), uri: 'x' }).facts);
+  assert.deepEqual(ps.map(strip), plain.map(strip), 'the packets of the capture without its hex dump');
+  assert.ok(ps.every((p) => !/0x00/.test(strip(p))));
+  const syn = ps.find((p) => p.tcp?.flags === 'S')!;
+  assert.match(lines[syn.evidence[0].endLine! - 1], /^\s+0x0030:/, 'its evidence runs to its last hex line');
+  // -#
+  const numbered = read('any-number.txt');
+  const n = parse('any-number.txt');
+  assert.deepEqual(n.unparsed, []);
+  const unnumbered = numbered.replace(/^ +\d+ {2}/gm, '');
+  assert.notEqual(unnumbered, numbered);
+  const want = packetsOf(parseTcpdump({ text: unnumbered, uri: 'x' }).facts);
+  assert.ok(want.length >= 20);
+  assert.deepEqual(packetsOf(n.facts).map(strip), want.map(strip));
+  assert.ok(sniffTcpdump(numbered.split('\n').slice(3, 40)) >= 0.5);
 });
 
 test('-A: recognised without its command, one block over blank lines in the bytes; other stray lines stay reported', () => {

@@ -148,14 +148,21 @@ export function scanCapture(text: string, uri: string, firstLine = 1, options: {
         let b = e;
         while (a < b && isSpace(text.charCodeAt(a))) a++;
         while (b > a && isSpace(text.charCodeAt(b - 1))) b--;
-        // -ttt and -ttttt print the stamp after a space; no -v line starts with one
-        const delta = a < b && text.charCodeAt(a) >= 48 && text.charCodeAt(a) <= 57 ? readStamp(text, a, e) : undefined;
+        // -ttt and -ttttt print the stamp after a space, `-#` a packet number and two spaces
+        // before it; no -v line starts with either
+        const at0 = a < b && isDigitAt(text, a) ? numberedStamp(text, a, e) : -1;
+        const delta = at0 >= 0 ? readStamp(text, at0, e) : undefined;
         if (delta !== undefined) {
           close();
           inPayload = false;
-          if (deltas++ > 0 && delta.t < lastDelta) decreasing = true;
-          lastDelta = delta.t;
-          outer.open(a, e, lineNo, delta.end, delta.t);
+          if (at0 === a) {
+            if (deltas++ > 0 && delta.t < lastDelta) decreasing = true;
+            lastDelta = delta.t;
+          }
+          outer.open(at0, e, lineNo, delta.end, delta.t);
+        } else if (outer.active && hexDumpLine(text, a, b)) {
+          // -x/-X: the packet's bytes in hex (and text); they belong to its evidence but are not read
+          outer.endLine = lineNo;
         } else if (a < b) {
           if (!outer.active) unparsed.push({ line: lineNo, reason: 'continuation line without a packet before it', text: excerptOf(text.slice(pos, e)) });
           else {
@@ -223,6 +230,27 @@ export function headerOrTrailer(s: string, p = 0, e = s.length): boolean {
   if (c >= 48 && c <= 57) return TRAILER.test(p === 0 && e === s.length ? s : s.slice(p, e));
   if (c === 94) return e - p === 2 && s.charCodeAt(p + 1) === 67;
   return false;
+}
+
+const isDigitAt = (s: string, k: number): boolean => s.charCodeAt(k) >= 48 && s.charCodeAt(k) <= 57;
+
+/** Where the stamp of an indented packet line starts: at `a`, or after `-#`'s `N  `; -1 when neither. */
+function numberedStamp(s: string, a: number, e: number): number {
+  let k = a;
+  while (k < e && isDigitAt(s, k)) k++;
+  if (s.charCodeAt(k) !== 32 || s.charCodeAt(k + 1) !== 32) return a;
+  k += 2;
+  return isDigitAt(s, k) ? k : a;
+}
+
+/** `0x0010:  4500 ...` at a (trimmed): a line of -x/-X's hex dump. */
+function hexDumpLine(s: string, a: number, b: number): boolean {
+  if (b - a < 8 || s.charCodeAt(a) !== 48 || s.charCodeAt(a + 1) !== 120 || s.charCodeAt(a + 6) !== 58) return false;
+  for (let k = a + 2; k < a + 6; k++) {
+    const c = s.charCodeAt(k);
+    if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) return false;
+  }
+  return true;
 }
 
 /**
