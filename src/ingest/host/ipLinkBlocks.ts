@@ -164,7 +164,30 @@ export function sniffIpLink(lines: readonly string[], wantAddr: boolean): number
     if (/^\s+inet6? /.test(l)) addrs++;
     if (/^\s+link\//.test(l)) links++;
   }
-  if (headers === 0) return 0;
+  if (headers === 0) return sniffBrief(lines, wantAddr);
   if (wantAddr) return addrs > 0 ? 0.9 : 0.3;
   return addrs > 0 ? 0.4 : links > 0 || headers > 0 ? 0.9 : 0;
+}
+
+/**
+ * `ip -br addr` / `ip -br link` (one interface per line: name, state, then addresses or MAC and
+ * flags): most lines must read as such; a MAC or flags tell link from addr.
+ */
+function sniffBrief(lines: readonly string[], wantAddr: boolean): number {
+  let total = 0;
+  let brief = 0;
+  let linkish = false;
+  let addressed = false;
+  for (const l of lines) {
+    if (!l.trim()) continue;
+    total++;
+    const iface = parseBriefLine(l);
+    if (!iface) continue;
+    brief++;
+    if (iface.mac !== undefined || iface.flags !== undefined) linkish = true;
+    if (iface.addresses !== undefined) addressed = true;
+  }
+  if (total === 0 || brief / total < 0.8) return 0;
+  const link = linkish && !addressed;
+  return link === !wantAddr ? 0.9 : 0.3;
 }

@@ -105,6 +105,17 @@ test('ip -br addr and ip -br link (real)', () => {
   assert.ok((l.facts as HostInterface[]).every((i) => i.mac && i.flags && i.flags.length > 0));
 });
 
+test('ip -br output pasted without its command is recognised, addr from link by what the lines hold', () => {
+  assert.equal(sniffFormat(fx('ip-br-addr.txt').split('\n'))?.id, 'ip-addr');
+  assert.equal(sniffFormat(fx('ip-br-link.txt').split('\n'))?.id, 'ip-link');
+  // one line in five that is not brief output is still fine; more is not brief output
+  const addr = fx('ip-br-addr.txt').trimEnd().split('\n');
+  assert.equal(sniffFormat([...addr.slice(0, 4), 'something else'])?.id, 'ip-addr');
+  assert.equal(sniffFormat([...addr.slice(0, 2), 'something else', 'and more']), undefined);
+  // a kubectl table has a STATUS word in its second column only by chance: not brief output
+  assert.notEqual(sniffFormat(['NAME   READY   STATUS    RESTARTS   AGE', 'a-app  1/1     Running   0          5m'])?.id, 'ip-addr');
+});
+
 test('flattened ip link output is split back into lines', () => {
   const text = fx('ip-link.txt').split('\n').map((l) => l.trim()).join(' ');
   const lines = unflattenIpLink(text);
