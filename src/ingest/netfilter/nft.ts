@@ -198,7 +198,8 @@ export const nftFormat: FormatSpec = {
     let seen = 0;
     let inTable = false;
     for (const l of lines) {
-      const t = l.trim();
+      // `nft -a` ends openers and rules with `# handle N`
+      const t = stripHandle(l.trim());
       if (!t) continue;
       seen++;
       // A table, chain, set or map opener is nft's own syntax; after one, braces and verdict

@@ -1,4 +1,6 @@
 import { test } from 'node:test';
+import { parseDocument } from '../../../../src/ingest/document';
+import '../../../../src/ingest/all';
 import assert from 'node:assert/strict';
 import { parseNft, nftFormat } from '../../../../src/ingest/netfilter/nft';
 import { parseConntrack, conntrackNat, conntrackFormat } from '../../../../src/ingest/netfilter/conntrack';
@@ -125,6 +127,18 @@ test('nft -a (rule handles) parses to the same facts as the listing without hand
   assert.deepEqual(handles.unparsed, []);
   const strip = (facts: typeof plain.facts) => facts.map((f) => ({ ...f, evidence: [] }));
   assert.deepEqual(strip(handles.facts), strip(plain.facts));
+});
+
+test('nft -a listings are recognised whole in a paste, with their command or without (the `# handle N` openers)', () => {
+  const text = fixture('nftables-mode.nft-a-list-table.txt');
+  const direct = parseNft({ text, uri: 'p' });
+  const strip = (facts: typeof direct.facts) => facts.map((f) => ({ ...f, evidence: [] }));
+  for (const paste of [text, `$ nft -a list table ip kube-proxy\n${text}`]) {
+    const doc = parseDocument(paste, 'p');
+    assert.deepEqual(doc.blocks.map((b) => b.format), ['nft']);
+    assert.equal(doc.blocks[0].endLine, paste.trimEnd().split('\n').length, 'to the last line, across its blank lines');
+    assert.deepEqual(strip(doc.facts), strip(direct.facts));
+  }
 });
 
 test('conntrack -L -o extended (real): the `ipv4 2` prefix is read, tuples as without it', () => {
