@@ -1,6 +1,7 @@
 import type { Fact, Unparsed } from '../../model';
 import { logEvidence } from '../../model';
 import { registerFormat } from '../registry';
+import { fractionMatching } from '../sniff';
 import type { ParseInput, ParseResult } from '../types';
 import { readTables } from './tableColumns';
 import { readGetCommand, rowFacts, sectionKind, splitKindName } from './tableRows';
@@ -60,6 +61,8 @@ registerFormat({
     const i = lines.findIndex((l) => l.trim() !== '');
     if (i < 0) return 0;
     const head = lines[i].trim();
+    // `-o name`: every line a `kind/name` of a kind kubectl lists
+    if (fractionMatching(lines, (l) => /^\S+\/\S+$/.test(l.trim()) && splitKindName(l.trim()).kind !== undefined) >= 0.8) return 0.8;
     if (!KNOWN_HEADERS.test(head) && !/^TYPE\s+NAME\b/.test(head)) return 0;
     if (/\s(CLUSTER-IP|READY|STATUS|ENDPOINTS|AGE|IP)(\s|$)/.test(head)) return 0.85;
     return 0.6;

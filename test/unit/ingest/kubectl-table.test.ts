@@ -5,7 +5,8 @@ import type { EndpointSlice, Fact, K8sNode, Pod, Service, Workload } from '../..
 import { parseKubectlTable, readTables } from '../../../src/ingest/kube/kubectlTable';
 import { splitGluedIpPort } from '../../../src/ingest/kube/tableValues';
 import { formatForCommand, sniffFormat } from '../../../src/ingest/registry';
-import '../../../src/ingest/kube';
+import '../../../src/ingest/all';
+import { parseDocument } from '../../../src/ingest/document';
 
 const fx = (name: string) => readFileSync(`test/fixtures/kubectl/${name}`, 'utf8');
 const seedLines = readFileSync('test/fixtures/seed/flannel-network-flows-part1.ko.txt', 'utf8').split('\n');
@@ -188,6 +189,16 @@ test('-o name (real): bare kind/name lines', () => {
   assert.deepEqual(r.unparsed, []);
   assert.deepEqual(r.facts.map((f) => `${f.kind}:${(f as Pod).name}`).slice(0, 2), ['Service:kubernetes', 'Service:a-app']);
   assert.equal(of(r.facts, 'Pod').length, 4);
+});
+
+test('-o name output pasted without its command is recognised; paths that are no kubectl kinds are not', () => {
+  const lines = fx('get-o-name.txt').split('\n');
+  assert.equal(sniffFormat(lines)?.id, 'kubectl-table');
+  const strip = (fs: Fact[]) => fs.map((f) => ({ ...f, evidence: undefined }));
+  const doc = parseDocument(fx('get-o-name.txt'), 'n');
+  assert.deepEqual(doc.blocks.map((b) => b.format), ['kubectl-table']);
+  assert.deepEqual(strip(doc.facts), strip(table('get-o-name.txt', 'kubectl get svc,pods -o name').facts));
+  assert.equal(sniffFormat(['usr/bin', 'etc/hosts', 'var/log'])?.id, undefined);
 });
 
 test('--no-headers (real): columns come from the command; the same facts as with headers', () => {
