@@ -88,13 +88,29 @@ function valueLength(words: { w: string }[], i: number): number {
   return 1;
 }
 
-/** True when the line looks like several YAML keys run together (not a normal YAML/JSON line). */
+/**
+ * True when the line looks like several YAML keys run together (not a normal YAML/JSON line): at
+ * least three keys, `apiVersion:` or `kind:` among them, outside flow collections. A flow map on
+ * one line (`- { name: a, targetRef: { kind: Pod, name: p } }`) holds keys too, and is valid YAML.
+ */
 export function looksFlattenedYaml(line: string): boolean {
   const t = line.trim();
   if (t.startsWith('{') || t.startsWith('[')) return false;
   let keys = 0;
-  for (const w of t.split(/\s+/)) if (isKey(w) && ++keys >= 3) break;
-  return keys >= 3 && /(^|\s)(apiVersion|kind):\s/.test(t);
+  let kind = false;
+  let depth = 0;
+  for (const w of t.split(/\s+/)) {
+    if (depth === 0 && isKey(w)) {
+      keys++;
+      if (w === 'kind:' || w === 'apiVersion:') kind = true;
+      if (keys >= 3 && kind) return true;
+    }
+    for (const c of w) {
+      if (c === '{' || c === '[') depth++;
+      else if ((c === '}' || c === ']') && depth > 0) depth--;
+    }
+  }
+  return false;
 }
 
 export function unflattenYaml(line: string): YamlPiece[] {

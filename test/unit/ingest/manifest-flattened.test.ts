@@ -2,10 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import type { Fact } from '../../../src/model';
-import { unflattenYaml } from '../../../src/ingest/kube/flatYaml';
+import { looksFlattenedYaml, unflattenYaml } from '../../../src/ingest/kube/flatYaml';
+import { parseDocument } from '../../../src/ingest/document';
 import { parseManifest } from '../../../src/ingest/kube/manifestParser';
 import { formatSpec } from '../../../src/ingest/registry';
-import '../../../src/ingest/kube';
+import '../../../src/ingest/all';
 
 const read = (p: string) => readFileSync(p, 'utf8');
 const strip = (facts: Fact[]) => facts.map((f) => ({ ...f, evidence: undefined }));
@@ -49,4 +50,19 @@ test('unflatten is idempotent on normal YAML and JSON lines', () => {
   for (const f of [...yamlFiles, 'test/fixtures/kubectl/get-svc-list.json', 'test/fixtures/kubectl/configmap-kube-proxy.yaml']) {
     for (const line of read(f).split('\n')) assert.deepEqual(spec.unflatten!(line).map((p) => (typeof p === 'string' ? p : p.text)), [line], `${f}: ${line}`);
   }
+});
+
+test('valid YAML with flow maps on one line (keys and `kind:` inside braces) is not taken for flattened text', () => {
+  // the lab's manifests: EndpointSlice endpoints written as `- { addresses: [...], targetRef: { kind: Pod, ... } }`
+  const text = readFileSync('test/fixtures/lab/manifests/cluster.yaml', 'utf8');
+  const line = text.split('\n').find((l) => l.startsWith('- { addresses:'))!;
+  assert.equal(looksFlattenedYaml(line), false);
+  assert.equal(looksFlattenedYaml('  targetRef: { kind: Pod, namespace: kube-system, name: coredns-6f6b679f8f-9lxvq }'), false);
+  assert.equal(looksFlattenedYaml('--- apiVersion: v1 kind: Service metadata: { name: web } spec: selector: app: web'), true);
+  const direct = parseManifest({ text, uri: 'c.yaml' });
+  assert.deepEqual(direct.unparsed, []);
+  const doc = parseDocument(text, 'c.yaml');
+  assert.deepEqual(doc.blocks.map((b) => [b.format, b.result.unparsed.length]), [['manifest', 0]]);
+  assert.deepEqual(strip(doc.facts), strip(direct.facts));
+  assert.ok(doc.facts.filter((f) => f.kind === 'EndpointSlice').length >= 3, 'the EndpointSlices are all there');
 });
