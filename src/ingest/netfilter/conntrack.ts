@@ -68,6 +68,35 @@ export function parseConntrack(input: ParseInput): ParseResult {
   return { format: FORMAT, facts, records: facts.length, unparsed };
 }
 
+/**
+ * Where entries start in a line whose newlines were lost (copied from a web page): an event
+ * (`[NEW] `), the `ipv4 2 ` of /proc/net/nf_conntrack, or a protocol with its number and timeout
+ * (`tcp 6 431999 `), at the line start or after a blank; also the tool's `conntrack v… ` line.
+ * Linear: each alternative is anchored on fixed words.
+ */
+const ENTRY_START = /(?<=^|\s)(?:\[(?:NEW|UPDATE|DESTROY)\]\s+|ipv[46]\s+\d{1,3}\s+|(?:tcp|udp|udplite|icmp|icmpv6|sctp|dccp|gre|unknown)\s+\d{1,3}\s+\d{1,10}\s|conntrack v\d)/g;
+/** A piece that is only an entry's prefix (`[NEW]`, `ipv4 2`): its entry goes on after it. */
+const PREFIX_ONLY = /^(?:\[(?:NEW|UPDATE|DESTROY)\]|ipv[46]\s+\d{1,3})(?:\s+ipv[46]\s+\d{1,3})?\s*$/;
+
+/** Cuts one line into the entries it holds; a line with one entry comes back whole. */
+export function unflattenConntrack(line: string): { text: string; start: number }[] {
+  const cuts: number[] = [];
+  ENTRY_START.lastIndex = 0;
+  for (let m = ENTRY_START.exec(line); m; m = ENTRY_START.exec(line)) {
+    const prev = cuts.length ? cuts[cuts.length - 1] : -1;
+    if (prev < 0 || !PREFIX_ONLY.test(line.slice(prev, m.index))) cuts.push(m.index);
+    ENTRY_START.lastIndex = m.index + 1;
+  }
+  if (cuts.length < 2) return [{ text: line, start: 0 }];
+  if (cuts[0] > 0) cuts.unshift(0);
+  const out: { text: string; start: number }[] = [];
+  cuts.forEach((at, k) => {
+    const text = line.slice(at, k + 1 < cuts.length ? cuts[k + 1] : line.length).trimEnd();
+    if (text.trim()) out.push({ text, start: at });
+  });
+  return out;
+}
+
 /** True when the reply does not simply swap the original tuple: NAT happened. */
 export function conntrackNat(e: Pick<ConntrackEntry, 'original' | 'reply'>): { dnat?: ConntrackTuple; snat?: boolean } {
   const out: { dnat?: ConntrackTuple; snat?: boolean } = {};
@@ -83,6 +112,7 @@ export const conntrackFormat: FormatSpec = {
   parse: (input) => totalParse(FORMAT, input, () => parseConntrack(input)),
   commands: [/^conntrack\s(.*\s)?(-L|--dump|-E|--event|-G|--get)(\s|$)/, /^cat\s+\/proc\/net\/nf_conntrack\b/],
   sniff: (lines) => shareOfLines(lines, (t) => /^conntrack v[\d.]+ \(conntrack-tools\)/.test(t) || (PROTO_LINE.test(t) && /\bsrc=\S+ dst=\S+/.test(t))),
+  unflatten: unflattenConntrack,
 };
 
 registerFormat(conntrackFormat);

@@ -24,8 +24,11 @@ const COMMAND_WORDS = new Set([
   'watch', 'sh', 'bash', 'kubeadm', 'systemctl', 'helm', 'tail', 'head', 'awk', 'sed', 'k', 'oc', 'nc', 'telnet',
 ]);
 
-/** Output lines that begin with a command word (`traceroute to X (IP), 30 hops max`, `PING ...` is upper case). */
-const OUTPUT_LOOKALIKES = /^(?:traceroute to \S+ \(|host \S+ not found|ip: |cat: |grep: |kubectl: |sudo: )/;
+/**
+ * Output lines that begin with a command word (`traceroute to X (IP), 30 hops max`, conntrack's
+ * `conntrack v1.4.7 (conntrack-tools): 14 flow entries have been shown.`; `PING ...` is upper case).
+ */
+const OUTPUT_LOOKALIKES = /^(?:traceroute to \S+ \(|host \S+ not found|conntrack v\d+\.\d+\S* \(conntrack-tools\)|ip: |cat: |grep: |kubectl: |sudo: )/;
 
 const SHELLS = new Set(['sh', '/bin/sh', 'bash', '/bin/bash', 'ash', '/bin/ash', 'zsh', '/bin/zsh']);
 

@@ -3,9 +3,9 @@ import { parseDocument } from '../../../../src/ingest/document';
 import '../../../../src/ingest/all';
 import assert from 'node:assert/strict';
 import { parseNft, nftFormat } from '../../../../src/ingest/netfilter/nft';
-import { parseConntrack, conntrackNat, conntrackFormat } from '../../../../src/ingest/netfilter/conntrack';
+import { parseConntrack, conntrackNat, conntrackFormat, unflattenConntrack } from '../../../../src/ingest/netfilter/conntrack';
 import { parseIpvsadm, ipvsadmFormat } from '../../../../src/ingest/netfilter/ipvsadm';
-import { nftEndpointChain, nftServiceChain } from '../../../../src/model';
+import { nftEndpointChain, nftServiceChain, type Fact } from '../../../../src/model';
 import { fixture, ofKind } from './helpers';
 
 test('nft list table ip kube-proxy (real, nftables mode): maps, numgen choices, DNATs', () => {
@@ -139,6 +139,24 @@ test('nft -a listings are recognised whole in a paste, with their command or wit
     assert.equal(doc.blocks[0].endLine, paste.trimEnd().split('\n').length, 'to the last line, across its blank lines');
     assert.deepEqual(strip(doc.facts), strip(direct.facts));
   }
+});
+
+test('conntrack output whose newlines were lost (-L, -L -o extended, -E events) gives the same entries; its version banner is output, not a command', () => {
+  const strip = (facts: Fact[]) => facts.map((f) => ({ ...f, evidence: [] }));
+  for (const f of ['conntrack-L.txt', 'conntrack-L-o-extended.txt', 'conntrack-E.txt', 'conntrack-L-p-tcp.txt']) {
+    const text = fixture(f);
+    const direct = parseConntrack({ text, uri: f });
+    assert.ok(direct.records >= 10, f);
+    const flat = parseDocument(text.split('\n').map((l) => l.trim()).filter(Boolean).join(' '), f);
+    assert.deepEqual(flat.blocks.map((b) => [b.format, b.result.unparsed.length]), [['conntrack', 0]], f);
+    assert.deepEqual(strip(flat.facts), strip(direct.facts), f);
+    // one entry per line: each comes back whole
+    for (const line of text.split('\n').filter((l) => l.trim())) assert.deepEqual(unflattenConntrack(line), [{ text: line, start: 0 }]);
+  }
+  const doc = parseDocument(fixture('conntrack-L.txt'), 'c');
+  assert.deepEqual(doc.blocks.map((b) => [b.format, b.command, b.startLine]), [['conntrack', null, 1]]);
+  const withCommand = parseDocument(`$ sudo conntrack -L\n${fixture('conntrack-L.txt')}`, 'c');
+  assert.deepEqual(withCommand.blocks.map((b) => [b.format, b.command, b.startLine]), [['conntrack', 'sudo conntrack -L', 2]]);
 });
 
 test('conntrack -L -o extended (real): the `ipv4 2` prefix is read, tuples as without it', () => {
