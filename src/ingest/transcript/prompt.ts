@@ -6,6 +6,8 @@
  * produced the output and the pod/namespace it ran in.
  */
 
+import { formatForCommand } from '../registry';
+
 export interface CommandLine {
   /** The command as typed after the prompt (`sudo tcpdump -i any -n`). */
   command: string;
@@ -71,6 +73,9 @@ export function commandLine(line: string): CommandLine | undefined {
     // A bare command (no prompt) never starts with a tab: tab-indented lines are output, such as
     // the rules inside an `nft list ruleset` chain (`\t\tip daddr …`, `\t\ttimeout 3h`).
     if (line.charCodeAt(0) === 9 || !isCommandText(s)) return undefined;
+    // An indented one is a command only when a parser reads its output: `ip -d link` prints
+    // `    bridge forward_delay 1500 …` under a bridge, and `bridge` is a command word.
+    if (line.charCodeAt(0) === 32 && !formatForCommand(unwrap(s).effective) && !formatForCommand(s)) return undefined;
     cmd = s;
   } else if (strict || cmd.length === 0) {
     // `# Host ip link | grep veth`: a label before the command

@@ -1,10 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import type { HostInterface } from '../../../src/model';
+import type { Fact, HostInterface } from '../../../src/model';
+import { parseDocument } from '../../../src/ingest/document';
 import { parseIpAddr, parseIpLink, unflattenIpLink } from '../../../src/ingest/host/ipLink';
 import { formatForCommand, sniffFormat } from '../../../src/ingest/registry';
-import '../../../src/ingest/host';
+import '../../../src/ingest/all';
 
 const fx = (name: string) => readFileSync(`test/fixtures/ip/${name}`, 'utf8');
 const ifaces = (text: string, uri = 'x.txt', host?: string) => parseIpLink({ text, uri, host }).facts as HostInterface[];
@@ -103,6 +104,23 @@ test('ip -br addr and ip -br link (real)', () => {
   const l = parseIpLink({ text: fx('ip-br-link.txt'), uri: 'c' });
   assert.deepEqual(l.unparsed, []);
   assert.ok((l.facts as HostInterface[]).every((i) => i.mac && i.flags && i.flags.length > 0));
+});
+
+test('ip -d link in a paste is one block: its indented `bridge forward_delay …` detail line is no `bridge` command', () => {
+  const text = fx('ip-link-d.txt');
+  assert.ok(text.split('\n').some((l) => /^ {4}bridge forward_delay /.test(l)));
+  const strip = (facts: Fact[]) => facts.map((f) => ({ ...f, evidence: undefined }));
+  const direct = parseIpLink({ text, uri: 'd' });
+  for (const paste of [text, `$ ip -d link\n${text}`]) {
+    const doc = parseDocument(paste, 'd');
+    assert.deepEqual(doc.blocks.map((b) => b.format), ['ip-link']);
+    assert.deepEqual(strip(doc.facts), strip(direct.facts));
+  }
+  const cni0 = byName(direct.facts as HostInterface[], 'cni0')!;
+  assert.equal(cni0.type, 'bridge');
+  // an indented command whose output a parser reads is still a command
+  const indented = parseDocument(`    kubectl get svc web-lb\n${readFileSync('test/fixtures/kubectl/get-svc-web-lb.txt', 'utf8')}`, 'k');
+  assert.deepEqual(indented.blocks.map((b) => [b.format, b.command]), [['kubectl-table', 'kubectl get svc web-lb']]);
 });
 
 test('ip -br output pasted without its command is recognised, addr from link by what the lines hold', () => {
