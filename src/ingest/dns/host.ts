@@ -131,7 +131,12 @@ export const hostFormat: FormatSpec = {
   commands: toolCommandPatterns('host(?=\\s)'),
   sniff(lines) {
     // `host -v`: dig-style sections between `Trying "name"` and `Received N bytes from …`
-    if (lines.some((l) => l.startsWith('Trying "')) && lines.some((l) => /^Received \d+ bytes from /.test(l))) return 0.97;
+    const trying = lines.some((l) => l.startsWith('Trying "'));
+    const received = lines.some((l) => /^Received \d+ bytes from /.test(l));
+    if (trying && (received || lines.some((l) => l.startsWith(';; ->>HEADER<<-')))) return 0.97;
+    // a later paragraph of `host -v` (it prints blank lines between its sections): what dig
+    // prints too, so only enough to go on a host block, never to take one from dig
+    if (received || (lines.some((l) => /^;; [A-Z]+ SECTION:$/.test(l.trim())) && lines.every((l) => !l.trim() || l.startsWith(';') || /\sIN\s/.test(l)))) return 0.5;
     const f = fractionMatching(lines, (l) => / (has address|has IPv6 address|is an alias for|domain name pointer|has SRV record|mail is handled by) /.test(l) || / has no [A-Z]+ record$/.test(l) || /^Host \S+ not found: /.test(l));
     return f > 0 ? 0.5 + 0.45 * f : 0;
   },

@@ -131,16 +131,12 @@ export function splitTranscript(input: readonly string[] | LineSource): RawBlock
     const spec = sniffBest(linesOf(lines, i, Math.min(pEnd, i + SNIFF_LINES)));
     const prev = blocks[blocks.length - 1];
     const adjacent = prev !== undefined && prev.command === null && onlyBlanksBetween(lines, prev.endLine, i);
-    if (spec) {
-      // consecutive paragraphs of one sniffed format (a capture with blank lines) make one block
-      if (adjacent && prev.format === spec.id) prev.endLine = pEnd;
-      else blocks.push({ format: spec.id, command: null, startLine: i + 1, endLine: pEnd });
-    } else if (adjacent && prev.format !== 'unknown') {
-      // a paragraph nothing claims may still go on the block before it, as after a command
-      // (the bytes of a tcpdump -A packet that hold a blank line)
-      const before = formatSpec(prev.format);
-      if (before && continues(before, linesOf(lines, i, Math.min(pEnd, i + SNIFF_LINES)))) prev.endLine = pEnd;
-    }
+    // consecutive paragraphs of one sniffed format (a capture with blank lines) make one block; so
+    // does a paragraph the block before it says goes on it, as after a command (the bytes of a
+    // tcpdump -A packet that hold a blank line, the later sections of host -v)
+    const before = adjacent && prev.format !== 'unknown' ? formatSpec(prev.format) : undefined;
+    if (adjacent && (prev.format === spec?.id || (before && continues(before, linesOf(lines, i, Math.min(pEnd, i + SNIFF_LINES)))))) prev.endLine = pEnd;
+    else if (spec) blocks.push({ format: spec.id, command: null, startLine: i + 1, endLine: pEnd });
     i = pEnd;
   }
   return blocks;

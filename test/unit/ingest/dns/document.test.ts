@@ -18,8 +18,8 @@ function formatOf(file: string): FormatId {
   const base = file.replace(/^dns\//, '').replace(/^busybox-/, '');
   if (base.startsWith('dig-')) return 'dig';
   if (base.startsWith('nslookup-')) return 'nslookup';
-  // `host -v` prints dig-style paragraphs: pasted without its command, dig reads it (same facts)
-  if (base === 'host-v.txt') return 'dig';
+  // `host -v` prints dig-style paragraphs between its `Trying "name"` and `Received N bytes`
+  // lines: pasted without its command it is still one host block
   if (base.startsWith('host-')) return 'host';
   return base.startsWith('resolv') ? 'resolv-conf' : 'hosts';
 }
@@ -39,6 +39,16 @@ test('each real output, pasted alone, is one block of its format with the parser
     checked++;
   }
   assert.ok(checked >= 50, `${checked} files`);
+});
+
+test('host -v after its command is one block over its blank lines; its dig-style sections are not taken by dig', () => {
+  const text = fixture('dns/host-v.txt');
+  const doc = parseDocument(`$ host -v -t A web-0.web.default.svc.cluster.local\n${text}`, 'h');
+  assert.deepEqual(doc.blocks.map((b) => [b.format, b.startLine, b.endLine]), [['host', 2, text.trimEnd().split('\n').length + 1]]);
+  assert.equal(doc.facts.length, formatSpec('host')!.parse({ text, uri: 'h' }).facts.length);
+  // and a dig output on its own, with the same kind of sections, stays dig's
+  const dig = readdirSync('test/fixtures/dns').find((f) => f.startsWith('dig-') && !NEEDS_COMMAND.test(f) && fixture(`dns/${f}`).includes('SECTION:'))!;
+  assert.deepEqual(parseDocument(fixture(`dns/${dig}`), 'd').blocks.map((b) => b.format), ['dig'], dig);
 });
 
 test('a terminal session of several tools: one block per command, the commands reach the parsers', () => {
