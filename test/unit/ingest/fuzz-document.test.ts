@@ -13,6 +13,7 @@ import { parseDocument } from '../../../src/ingest/document';
 import { packetsOf } from '../../../src/model';
 import '../../../src/ingest/all';
 import { rng } from '../../support/random';
+import { mutate, type Mutation } from '../../support/mutate';
 
 function walk(dir: string): string[] {
   return readdirSync(dir).flatMap((n) => {
@@ -23,27 +24,17 @@ function walk(dir: string): string[] {
 
 const FILES = walk('test/fixtures').map((f) => readFileSync(f, 'utf8').split('\n'));
 const REAL = FILES.flat().filter((l) => l.trim() && l.length < 3000);
-const ALPHABET = ' :/.,-*[]()"{}#\t0123456789abcXYZ\uFFFD>|=@%$!?\'`\\\r';
-
-function mutate(line: string, r: () => number): string {
-  const chars = [...line];
-  for (let k = 0, n = 1 + Math.floor(r() * 6); k < n; k++) {
-    const at = Math.floor(r() * (chars.length + 1));
-    const op = r();
-    if (op < 0.3) chars.splice(at, 1 + Math.floor(r() * 10));
-    else if (op < 0.6) chars.splice(at, 0, ALPHABET[Math.floor(r() * ALPHABET.length)]);
-    else if (op < 0.8) chars.splice(at, 0, ...chars.slice(Math.floor(r() * chars.length), Math.floor(r() * chars.length)));
-    else chars.splice(at, 0, ...[...REAL[Math.floor(r() * REAL.length)]].slice(0, Math.floor(r() * 80)));
-  }
-  return chars.join('');
-}
+const MUTATION: Mutation = {
+  maxEdits: 6, deleteShare: 0.3, insertShare: 0.6, maxDelete: 10, selfShare: 0.8, donors: REAL,
+  alphabet: ' :/.,-*[]()"{}#\t0123456789abcXYZ\uFFFD>|=@%$!?\'`\\\r',
+};
 
 /** A paste: a slice of a real file, some lines mutated, maybe lines of other tools after it. */
 function paste(r: () => number): string {
   const f = FILES[Math.floor(r() * FILES.length)];
   const a = Math.floor(r() * f.length);
-  let lines = f.slice(a, a + Math.floor(r() * 60)).map((l) => (r() < 0.3 ? mutate(l, r) : l));
-  if (r() < 0.3) lines = lines.concat(Array.from({ length: Math.floor(r() * 10) }, () => mutate(REAL[Math.floor(r() * REAL.length)], r)));
+  let lines = f.slice(a, a + Math.floor(r() * 60)).map((l) => (r() < 0.3 ? mutate(l, r, MUTATION) : l));
+  if (r() < 0.3) lines = lines.concat(Array.from({ length: Math.floor(r() * 10) }, () => mutate(REAL[Math.floor(r() * REAL.length)], r, MUTATION)));
   const text = lines.join(r() < 0.1 ? '\r\n' : '\n');
   return r() < 0.15 ? text.replace(/\r?\n/g, ' ') : text;
 }

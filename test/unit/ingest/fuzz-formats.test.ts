@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { allFormats } from '../../../src/ingest/all';
 import type { FormatSpec } from '../../../src/ingest/types';
 import { rng } from '../../support/random';
+import { mutate, type Mutation } from '../../support/mutate';
 
 /**
  * Every registered format (whoever wrote it) against hostile input: random bytes, mutated and
@@ -21,17 +22,7 @@ function walk(dir: string): string[] {
 
 const REAL = walk('test/fixtures').flatMap((f) => readFileSync(f, 'utf8').split('\n').slice(0, 400)).filter((l) => l.trim() && l.length < 2000);
 
-function mutate(line: string, r: () => number): string {
-  const chars = [...line];
-  for (let k = 0, n = 1 + Math.floor(r() * 4); k < n; k++) {
-    const at = Math.floor(r() * (chars.length + 1));
-    const op = r();
-    if (op < 0.35) chars.splice(at, 1 + Math.floor(r() * 6));
-    else if (op < 0.7) chars.splice(at, 0, ' :/.,-*[]()"{}#\t0123456789abcXYZ\uFFFD'[Math.floor(r() * 37)]);
-    else chars.splice(at, 0, ...chars.slice(Math.floor(r() * chars.length), Math.floor(r() * chars.length)));
-  }
-  return chars.join('');
-}
+const MUTATION: Mutation = { maxEdits: 4, deleteShare: 0.35, insertShare: 0.7, maxDelete: 6, alphabet: ' :/.,-*[]()"{}#\t0123456789abcXYZ\uFFFD' };
 
 function check(spec: FormatSpec, text: string, label: string): void {
   const lineCount = text.split('\n').length;
@@ -69,7 +60,7 @@ for (const spec of specs) {
       check(spec, s, `random bytes #${k}`);
     }
     for (let k = 0; k < 400; k++) {
-      const lines = Array.from({ length: 1 + Math.floor(r() * 5) }, () => mutate(REAL[Math.floor(r() * REAL.length)], r));
+      const lines = Array.from({ length: 1 + Math.floor(r() * 5) }, () => mutate(REAL[Math.floor(r() * REAL.length)], r, MUTATION));
       check(spec, lines.join('\n'), `mutated #${k}: ${JSON.stringify(lines).slice(0, 300)}`);
     }
     for (let k = 0; k < 60; k++) {
