@@ -85,8 +85,9 @@ export function sniffTcpdump(lines: readonly string[]): number {
     let ok = 0;
     for (const p of pieces) {
       if (headerOrTrailer(p)) { ok++; continue; }
+      // a packet line, stamped or not (-t); unstamped, only IP, IP6 and ARP frames are packets
       const stamp = readStamp(p, 0);
-      if (stamp && scanner.scan(p, 0, p.length, row, 0, 0, stamp.end, stamp.t, -1, -1, p.length) === undefined && row.net[0] !== NET_OTHER) { ok++; afterPacket = true; }
+      if (scanner.scan(p, 0, p.length, row, 0, 0, stamp?.end ?? 0, stamp?.t ?? 0, -1, -1, p.length) === undefined && row.net[0] !== NET_OTHER) { ok++; afterPacket = true; }
       row.clear(0);
       scanner.forget();
     }

@@ -369,6 +369,23 @@ test('-ttt and -ttttt: stamps after a space are packets; -ttt\'s times since the
   assert.ok(Math.abs(asTtt[asTtt.length - 1].t! - printed.reduce((a, b) => a + b, 0)) < 1e-6);
 });
 
+test('-t (no stamps): packets from `IP`/`ARP` lines, and with -i any from lines that start with the interface', () => {
+  for (const [f, iface] of [['any-t.txt', true], ['cni0-t.txt', false]] as const) {
+    const lines = read(f).split('\n').filter((l) => l.trim() && !/^(tcpdump: |listening on |\d+ packets? )/.test(l));
+    const r = parse(f);
+    assert.deepEqual(r.unparsed, [], f);
+    const ps = packetsOf(r.facts);
+    // a VXLAN/OTV packet's inner frame is the line after it, and belongs to it
+    const inner = lines.filter((l, k) => k > 0 && /(VXLAN|OTV), flags/.test(lines[k - 1])).length;
+    assert.equal(ps.length, lines.length - inner, f);
+    assert.equal(ps.filter((p) => p.inner !== undefined).length, inner, f);
+    assert.ok(ps.every((p) => p.time === undefined && p.t === undefined), `${f}: no time`);
+    assert.ok(ps.every((p) => (p.interface !== undefined && p.direction !== undefined) === iface), `${f}: interface and direction`);
+    assert.ok(ps.some((p) => p.tcp?.http?.startsWith('GET /')), `${f}: the request`);
+    assert.ok(sniffTcpdump(lines.slice(0, 40)) >= 0.5, `${f}: recognised without its header lines`);
+  }
+});
+
 test('VXLAN (4789) and Flannel OTV (8472): VNI and the inner frame on the following line', () => {
   const otv = packets('vxlan-8472.txt').filter((p) => p.vni !== undefined);
   assert.ok(otv.length >= 2);

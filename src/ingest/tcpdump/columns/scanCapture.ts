@@ -264,8 +264,29 @@ export function asciiBytesStart(s: string, p: number, e: number): boolean {
   return c === 69 || c === 96 || c === 46;
 }
 
-/** Starts a frame without a timestamp (`-t`, or the inner frame of VXLAN): IP, IP6, ARP or a MAC (`aa:bb:cc:dd:ee:ff > `). */
+/**
+ * Starts a frame without a timestamp (`-t`, or the inner frame of VXLAN): IP, IP6, ARP or a MAC
+ * (`aa:bb:cc:dd:ee:ff > `), after `-i any`'s interface and direction with `-t`.
+ */
 function frameStart(s: string, p: number, e: number): boolean {
+  return linkFrameStart(s, p, e) || interfaceFrameStart(s, p, e);
+}
+
+/** `-i any -t`: `cni0  Out IP …`, `eth1  In  ifindex 3 …`. */
+function interfaceFrameStart(s: string, p: number, e: number): boolean {
+  const w = findE(s, ' ', p, e);
+  if (w <= p) return false;
+  let k = w;
+  while (k < e && s.charCodeAt(k) === 32) k++;
+  const d = s.charCodeAt(k);
+  const len = d === 73 && s.charCodeAt(k + 1) === 110 ? 2 : d === 79 && s.startsWith('Out', k) ? 3 : d === 80 || d === 66 || d === 77 ? 1 : 0;
+  if (len === 0 || s.charCodeAt(k + len) !== 32) return false;
+  k += len;
+  while (k < e && s.charCodeAt(k) === 32) k++;
+  return at(s, k, e, 'ifindex ') || linkFrameStart(s, k, e);
+}
+
+function linkFrameStart(s: string, p: number, e: number): boolean {
   if (at(s, p, e, 'IP ') || at(s, p, e, 'IP6 ') || at(s, p, e, 'ARP, ')) return true;
   if (e - p < 20) return false;
   for (let k = 0; k < 17; k++) {
