@@ -18,6 +18,26 @@ const REAL = /^->\s+(\[[0-9a-fA-F:.]+\]|[\d.]+):(\d+)\s+(\S+)(?:\s+(\S+)(?:\s+(\
 
 const stripBrackets = (a: string) => (a.startsWith('[') ? a.slice(1, -1) : a);
 
+const BANNER = /^IP Virtual Server version \S+ \(size=\d+\)$/;
+const COLUMN_WORDS = '(?:\\s+(?:Scheduler|Flags|Forward|Weight|ActiveConn|InActConn|Conns|InPkts|OutPkts|InBytes|OutBytes|CPS|InPPS|OutPPS|InBPS|OutBPS))*';
+const VIRTUAL_HEADER = new RegExp(`^Prot LocalAddress:Port${COLUMN_WORDS}$`);
+const REAL_HEADER = new RegExp(`^-> RemoteAddress:Port${COLUMN_WORDS}$`);
+
+/** Where lines start in `ipvsadm -Ln` output whose newlines were lost: headers, virtual servers, `-> ` real servers. */
+const LINE_START = /(?<=^|\s)(?=IP Virtual Server version |Prot LocalAddress:Port|->\s|(?:TCP|UDP|SCTP)\s+(?:\[[0-9a-fA-F:.]+\]|\d{1,3}(?:\.\d{1,3}){3}):\d)/g;
+
+/** Cuts one line into the lines of ipvsadm output it holds; a line with one comes back whole. */
+export function unflattenIpvsadm(line: string): { text: string; start: number }[] {
+  const cuts: number[] = [];
+  LINE_START.lastIndex = 0;
+  for (let m = LINE_START.exec(line); m; m = LINE_START.exec(line)) {
+    if (m.index > 0) cuts.push(m.index);
+    LINE_START.lastIndex = m.index + 1;
+  }
+  if (cuts.length === 0) return [{ text: line, start: 0 }];
+  return [0, ...cuts].map((at, k, all) => ({ text: line.slice(at, all[k + 1] ?? line.length).trimEnd(), start: at })).filter((p) => p.text.trim() !== '');
+}
+
 export function parseIpvsadm(input: ParseInput): ParseResult {
   const facts: Fact[] = [];
   const unparsed: Unparsed[] = [];
@@ -31,9 +51,9 @@ export function parseIpvsadm(input: ParseInput): ParseResult {
     const lineNo = firstLine + idx;
     const text = lines[idx].trim();
     if (!text || text.startsWith('#')) continue;
-    if (text.startsWith('IP Virtual Server version')) continue;
-    if (text.startsWith('Prot LocalAddress')) { counterColumns = /Conns|CPS/.test(text); continue; }
-    if (text.startsWith('-> RemoteAddress')) continue;
+    // header lines, whole: a line that only starts like one (text whose newlines were lost) is reported
+    if (BANNER.test(text) || REAL_HEADER.test(text)) continue;
+    if (VIRTUAL_HEADER.test(text)) { counterColumns = /Conns|CPS/.test(text); continue; }
     const v = VIRTUAL.exec(text);
     if (v) {
       const rest = (v[4] ?? '').split(/\s+/).filter(Boolean);
@@ -74,6 +94,7 @@ export const ipvsadmFormat: FormatSpec = {
   id: FORMAT,
   parse: (input) => totalParse(FORMAT, input, () => parseIpvsadm(input)),
   commands: [/^ipvsadm\s(.*\s)?-[a-zA-Z]*[Ll]/],
+  unflatten: unflattenIpvsadm,
   sniff: (lines) => shareOfLines(lines, (t) => t.startsWith('IP Virtual Server version') || t.startsWith('Prot LocalAddress') || t.startsWith('-> RemoteAddress') || VIRTUAL.test(t) || REAL.test(t)),
 };
 

@@ -4,7 +4,7 @@ import '../../../../src/ingest/all';
 import assert from 'node:assert/strict';
 import { parseNft, nftFormat } from '../../../../src/ingest/netfilter/nft';
 import { parseConntrack, conntrackNat, conntrackFormat, unflattenConntrack } from '../../../../src/ingest/netfilter/conntrack';
-import { parseIpvsadm, ipvsadmFormat } from '../../../../src/ingest/netfilter/ipvsadm';
+import { parseIpvsadm, ipvsadmFormat, unflattenIpvsadm } from '../../../../src/ingest/netfilter/ipvsadm';
 import { nftEndpointChain, nftServiceChain, type Fact } from '../../../../src/model';
 import { fixture, ofKind } from './helpers';
 
@@ -157,6 +157,22 @@ test('conntrack output whose newlines were lost (-L, -L -o extended, -E events) 
   assert.deepEqual(doc.blocks.map((b) => [b.format, b.command, b.startLine]), [['conntrack', null, 1]]);
   const withCommand = parseDocument(`$ sudo conntrack -L\n${fixture('conntrack-L.txt')}`, 'c');
   assert.deepEqual(withCommand.blocks.map((b) => [b.format, b.command, b.startLine]), [['conntrack', 'sudo conntrack -L', 2]]);
+});
+
+test('ipvsadm -Ln whose newlines were lost gives the same virtual and real servers; a header line that holds more is not skipped whole', () => {
+  const strip = (facts: Fact[]) => facts.map((f) => ({ ...f, evidence: [] }));
+  const text = fixture('predicted.ipvsadm.txt');
+  const direct = parseIpvsadm({ text, uri: 'i' });
+  assert.ok(direct.records >= 20);
+  const flat = text.split('\n').map((l) => l.trim()).filter(Boolean).join(' ');
+  const doc = parseDocument(`$ ipvsadm -Ln\n${flat}`, 'i');
+  assert.deepEqual(doc.blocks.map((b) => [b.format, b.result.records, b.result.unparsed.length]), [['ipvsadm', direct.records, 0]]);
+  assert.deepEqual(strip(doc.facts), strip(direct.facts));
+  for (const line of text.split('\n').filter((l) => l.trim())) assert.equal(unflattenIpvsadm(line).length, 1, line);
+  // read as it is (no cutting): the flattened line is reported, not dropped behind its banner
+  const whole = parseIpvsadm({ text: flat.slice(flat.indexOf('IP Virtual Server')), uri: 'w' });
+  assert.equal(whole.records, 0);
+  assert.equal(whole.unparsed.length, 1);
 });
 
 test('conntrack -L -o extended (real): the `ipv4 2` prefix is read, tuples as without it', () => {
