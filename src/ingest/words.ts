@@ -12,3 +12,26 @@ export function wordsOf(line: string): Word[] {
   while ((m = re.exec(line)) !== null) words.push({ w: m[0], at: m.index });
   return words;
 }
+
+/** A piece of a line and the 0-based column it starts at. */
+export interface LinePiece {
+  text: string;
+  start: number;
+}
+
+/**
+ * `line` cut at `cuts` (ascending columns, each > 0): [0, c1), [c1, c2), … to the end, each piece
+ * without its trailing blanks and blank pieces left out. What the unflatten hooks return once
+ * they know where the records of a flattened line start.
+ */
+export function cutAt(line: string, cuts: readonly number[]): LinePiece[] {
+  const out: LinePiece[] = [];
+  let from = 0;
+  for (let k = 0; k <= cuts.length; k++) {
+    const to = k < cuts.length ? cuts[k] : line.length;
+    const text = line.slice(from, to).trimEnd();
+    if (text.trim() !== '') out.push({ text, start: from });
+    from = to;
+  }
+  return out;
+}

@@ -5,6 +5,7 @@
  */
 import { logEvidence, shortened, type Evidence, type Unparsed } from '../../model';
 import type { ParseInput } from '../types';
+import { cutAt, type LinePiece } from '../words';
 
 /** One logical line: a source line, or one piece of a flattened source line. */
 export interface LogicalLine {
@@ -40,25 +41,16 @@ export function tokenize(text: string): Token[] {
 export type StartTest = (tokens: readonly Token[], i: number) => boolean;
 
 /** Cuts `text` before every token the test marks; the pieces keep their offsets. */
-export function splitBeforeTokens(text: string, isStart: StartTest): { text: string; start: number }[] {
+export function splitBeforeTokens(text: string, isStart: StartTest): LinePiece[] {
   const tokens = tokenize(text);
   if (tokens.length === 0) return [{ text, start: 0 }];
   const cuts: number[] = [];
   for (let i = 1; i < tokens.length; i++) if (isStart(tokens, i)) cuts.push(tokens[i].start);
-  if (cuts.length === 0) return [{ text, start: 0 }];
-  const pieces: { text: string; start: number }[] = [];
-  let from = 0;
-  for (const c of cuts) {
-    const piece = text.slice(from, c).trimEnd();
-    if (piece.trim() !== '') pieces.push({ text: piece, start: from });
-    from = c;
-  }
-  pieces.push({ text: text.slice(from).trimEnd(), start: from });
-  return pieces;
+  return cuts.length === 0 ? [{ text, start: 0 }] : cutAt(text, cuts);
 }
 
 /** The lines of `input`, each flattened line cut into its records by `unflatten`. */
-export function logicalLines(input: ParseInput, unflatten?: (line: string) => { text: string; start: number }[]): LogicalLine[] {
+export function logicalLines(input: ParseInput, unflatten?: (line: string) => LinePiece[]): LogicalLine[] {
   const first = input.firstLine ?? 1;
   const raw = input.text.split(/\r?\n/);
   if (raw.length > 0 && raw[raw.length - 1] === '' ) raw.pop();

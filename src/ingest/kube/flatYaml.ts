@@ -1,4 +1,4 @@
-import { wordsOf } from '../words';
+import { wordsOf, type LinePiece } from '../words';
 
 /**
  * Rebuilds Kubernetes YAML whose newlines and indentation were lost (copied from a web page):
@@ -61,7 +61,6 @@ ROOT.fields.items = list(ROOT);
 /** One open map or list: its shape, the indent of its keys, the keys it already has. */
 interface Frame { shape: Shape; indent: number; seen: Set<string> }
 const frame = (shape: Shape, indent: number): Frame => ({ shape, indent, seen: new Set<string>() });
-export interface YamlPiece { text: string; start: number }
 
 const KEY = /^[A-Za-z_][\w.\/-]{0,252}:$/;
 /** Kubernetes objects nest far less; the cap keeps every search over the stack short. */
@@ -113,10 +112,10 @@ export function looksFlattenedYaml(line: string): boolean {
   return false;
 }
 
-export function unflattenYaml(line: string): YamlPiece[] {
+export function unflattenYaml(line: string): LinePiece[] {
   if (!looksFlattenedYaml(line)) return [{ text: line, start: 0 }];
   const words = wordsOf(line);
-  const out: YamlPiece[] = [];
+  const out: LinePiece[] = [];
   // Text before the YAML (the command that wrote the file) stays one piece.
   let i = words.findIndex((x) => x.w === '---' || x.w === 'apiVersion:' || x.w === 'kind:');
   if (i > 0) out.push({ text: line.slice(0, words[i].at).trimEnd(), start: 0 });

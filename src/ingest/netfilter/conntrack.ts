@@ -4,6 +4,7 @@ import { registerFormat } from '../registry';
 import type { FormatSpec, ParseInput, ParseResult } from '../types';
 import { shareOfLines } from '../sniff';
 import { totalParse } from '../total';
+import { cutAt, type LinePiece } from '../words';
 
 /**
  * `conntrack -L [-p tcp]`, `conntrack -E` event lines (`[NEW] tcp 6 120 SYN_SENT …`)
@@ -79,7 +80,7 @@ const ENTRY_START = /(?<=^|\s)(?:\[(?:NEW|UPDATE|DESTROY)\]\s+|ipv[46]\s+\d{1,3}
 const PREFIX_ONLY = /^(?:\[(?:NEW|UPDATE|DESTROY)\]|ipv[46]\s+\d{1,3})(?:\s+ipv[46]\s+\d{1,3})?\s*$/;
 
 /** Cuts one line into the entries it holds; a line with one entry comes back whole. */
-export function unflattenConntrack(line: string): { text: string; start: number }[] {
+export function unflattenConntrack(line: string): LinePiece[] {
   const cuts: number[] = [];
   ENTRY_START.lastIndex = 0;
   for (let m = ENTRY_START.exec(line); m; m = ENTRY_START.exec(line)) {
@@ -88,13 +89,7 @@ export function unflattenConntrack(line: string): { text: string; start: number 
     ENTRY_START.lastIndex = m.index + 1;
   }
   if (cuts.length < 2) return [{ text: line, start: 0 }];
-  if (cuts[0] > 0) cuts.unshift(0);
-  const out: { text: string; start: number }[] = [];
-  cuts.forEach((at, k) => {
-    const text = line.slice(at, k + 1 < cuts.length ? cuts[k + 1] : line.length).trimEnd();
-    if (text.trim()) out.push({ text, start: at });
-  });
-  return out;
+  return cutAt(line, cuts.filter((at) => at > 0));
 }
 
 /** True when the reply does not simply swap the original tuple: NAT happened. */

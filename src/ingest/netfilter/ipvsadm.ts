@@ -4,6 +4,7 @@ import { registerFormat } from '../registry';
 import type { FormatSpec, ParseInput, ParseResult } from '../types';
 import { shareOfLines } from '../sniff';
 import { totalParse } from '../total';
+import { cutAt, type LinePiece } from '../words';
 
 /**
  * `ipvsadm -Ln`: virtual servers (`TCP  10.96.0.1:443 rr [persistent 10800]`) each
@@ -27,15 +28,14 @@ const REAL_HEADER = new RegExp(`^-> RemoteAddress:Port${COLUMN_WORDS}$`);
 const LINE_START = /(?<=^|\s)(?=IP Virtual Server version |Prot LocalAddress:Port|->\s|(?:TCP|UDP|SCTP)\s+(?:\[[0-9a-fA-F:.]+\]|\d{1,3}(?:\.\d{1,3}){3}):\d)/g;
 
 /** Cuts one line into the lines of ipvsadm output it holds; a line with one comes back whole. */
-export function unflattenIpvsadm(line: string): { text: string; start: number }[] {
+export function unflattenIpvsadm(line: string): LinePiece[] {
   const cuts: number[] = [];
   LINE_START.lastIndex = 0;
   for (let m = LINE_START.exec(line); m; m = LINE_START.exec(line)) {
     if (m.index > 0) cuts.push(m.index);
     LINE_START.lastIndex = m.index + 1;
   }
-  if (cuts.length === 0) return [{ text: line, start: 0 }];
-  return [0, ...cuts].map((at, k, all) => ({ text: line.slice(at, all[k + 1] ?? line.length).trimEnd(), start: at })).filter((p) => p.text.trim() !== '');
+  return cuts.length === 0 ? [{ text: line, start: 0 }] : cutAt(line, cuts);
 }
 
 export function parseIpvsadm(input: ParseInput): ParseResult {

@@ -1,5 +1,6 @@
 import { at, findE } from './columns/bounded';
 import { readStamp } from './scan';
+import { cutAt, type LinePiece } from '../words';
 
 /**
  * Text copied from a web page often loses its newlines, so a whole capture arrives as one line:
@@ -33,7 +34,7 @@ export function holdsRecords(s: string, p: number, e: number, colon: number): bo
 }
 
 /** Splits one flattened line into its records, each with its 0-based start column. */
-export function unflattenTcpdump(line: string): { text: string; start: number }[] {
+export function unflattenTcpdump(line: string): LinePiece[] {
   if (!looksFlattened(line)) return [{ text: line, start: 0 }];
   const cuts: number[] = [0];
   RECORD_START.lastIndex = 0;
@@ -44,11 +45,7 @@ export function unflattenTcpdump(line: string): { text: string; start: number }[
     if (m.index > 0 && m.index !== prev && before !== 'tcpdump: ' && !(before.length === 11 && isDateAt(before, 0))) cuts.push(m.index);
     if (m[0].length === 0) RECORD_START.lastIndex++;
   }
-  const out: { text: string; start: number }[] = [];
-  for (let k = 0; k < cuts.length; k++) {
-    const text = line.slice(cuts[k], k + 1 < cuts.length ? cuts[k + 1] : line.length).trimEnd();
-    if (text.trim()) out.push({ text, start: cuts[k] });
-  }
+  const out = cutAt(line, cuts.slice(1));
   return out.length ? out : [{ text: line, start: 0 }];
 }
 
