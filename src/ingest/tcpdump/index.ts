@@ -3,7 +3,7 @@ import { registerFormat } from '../registry';
 import type { FormatSpec, ParseInput, ParseResult } from '../types';
 import { Chunk, NET_OTHER } from './columns/chunk';
 import { RecordScanner } from './columns/recordScanner';
-import { asciiBytesStart, headerOrTrailer, scanCapture, type DeltaStamps, type ScannedCapture } from './columns/scanCapture';
+import { asciiBytesStart, headerOrTrailer, numberedStamp, scanCapture, type DeltaStamps, type ScannedCapture } from './columns/scanCapture';
 import { remapResult, unflattenLines } from '../transcript/lineMap';
 import { textLines } from '../transcript/lines';
 import type { PacketColumns } from './columns/packetColumns';
@@ -69,7 +69,7 @@ export function sniffTcpdump(lines: readonly string[]): number {
     if (!line) continue;
     const flat = looksFlattened(line);
     // (`-#` numbers a packet before its stamp: `    1  12:10:12.731347 IP ...`)
-    const numbered = /^\d+ {2}\d/.test(line) ? line.slice(line.indexOf(' ') + 2) : line;
+    const numbered = line.slice(numberedStamp(line, 0, line.length));
     const stamped = readStamp(numbered, 0) !== undefined;
     // -v continuation lines say nothing on their own; they neither count for nor against
     // (a stamp after a space is -ttt's, a packet)

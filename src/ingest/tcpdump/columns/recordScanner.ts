@@ -339,10 +339,10 @@ function quietTcp(s: string, q: number, e: number): number {
 }
 
 /** Length of each direction word, by its code (see chunk.ts DIRECTIONS). */
-const DIR_LEN = [0, 2, 3, 1, 1, 1];
+export const DIR_LEN = [0, 2, 3, 1, 1, 1];
 
 /** Direction code at `i` (before `e`): 1 In, 2 Out, 3 P, 4 B, 5 M, 0 none. */
-function direction(s: string, i: number, e: number): number {
+export function direction(s: string, i: number, e: number): number {
   const ch = charE(s, i, e);
   const n = charE(s, i + 1, e);
   if (ch === 80 || ch === 66 || ch === 77) return n === 32 || n === -1 ? (ch === 80 ? 3 : ch === 66 ? 4 : 5) : 0;

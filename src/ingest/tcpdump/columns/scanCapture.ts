@@ -1,9 +1,9 @@
 import { excerptOf, type Unparsed } from '../../../model';
-import { readStamp } from '../scan';
+import { isDigit, readStamp } from '../scan';
 import { holdsRecords } from '../unflatten';
-import { at, findE, isSpace } from './bounded';
+import { at, findE, isSpace, skipSpacesE, wordEndE } from './bounded';
 import { CHUNK_BITS, CHUNK_MASK, type Chunk } from './chunk';
-import { RecordScanner } from './recordScanner';
+import { DIR_LEN, direction, RecordScanner } from './recordScanner';
 import { joinsAddressLine } from './ipHeader';
 import { PacketColumns } from './packetColumns';
 
@@ -150,7 +150,7 @@ export function scanCapture(text: string, uri: string, firstLine = 1, options: {
         while (b > a && isSpace(text.charCodeAt(b - 1))) b--;
         // -ttt and -ttttt print the stamp after a space, `-#` a packet number and two spaces
         // before it; no -v line starts with either
-        const at0 = a < b && isDigitAt(text, a) ? numberedStamp(text, a, e) : -1;
+        const at0 = a < b && isDigit(text.charCodeAt(a)) ? numberedStamp(text, a, e) : -1;
         const delta = at0 >= 0 ? readStamp(text, at0, e) : undefined;
         if (delta !== undefined) {
           close();
@@ -232,15 +232,13 @@ export function headerOrTrailer(s: string, p = 0, e = s.length): boolean {
   return false;
 }
 
-const isDigitAt = (s: string, k: number): boolean => s.charCodeAt(k) >= 48 && s.charCodeAt(k) <= 57;
-
-/** Where the stamp of an indented packet line starts: at `a`, or after `-#`'s `N  `; -1 when neither. */
-function numberedStamp(s: string, a: number, e: number): number {
+/** Where the stamp of a packet line starts: at `a`, or after `-#`'s packet number and two spaces. */
+export function numberedStamp(s: string, a: number, e: number): number {
   let k = a;
-  while (k < e && isDigitAt(s, k)) k++;
+  while (k < e && isDigit(s.charCodeAt(k))) k++;
   if (s.charCodeAt(k) !== 32 || s.charCodeAt(k + 1) !== 32) return a;
   k += 2;
-  return isDigitAt(s, k) ? k : a;
+  return isDigit(s.charCodeAt(k)) ? k : a;
 }
 
 /** `0x0010:  4500 ...` at a (trimmed): a line of -x/-X's hex dump. */
@@ -272,17 +270,13 @@ function frameStart(s: string, p: number, e: number): boolean {
   return linkFrameStart(s, p, e) || interfaceFrameStart(s, p, e);
 }
 
-/** `-i any -t`: `cni0  Out IP …`, `eth1  In  ifindex 3 …`. */
+/** `-i any -t`: `cni0  Out IP …`, `eth1  In  ifindex 3 …` (the columns read as RecordScanner reads them). */
 function interfaceFrameStart(s: string, p: number, e: number): boolean {
-  const w = findE(s, ' ', p, e);
-  if (w <= p) return false;
-  let k = w;
-  while (k < e && s.charCodeAt(k) === 32) k++;
-  const d = s.charCodeAt(k);
-  const len = d === 73 && s.charCodeAt(k + 1) === 110 ? 2 : d === 79 && s.startsWith('Out', k) ? 3 : d === 80 || d === 66 || d === 77 ? 1 : 0;
-  if (len === 0 || s.charCodeAt(k + len) !== 32) return false;
-  k += len;
-  while (k < e && s.charCodeAt(k) === 32) k++;
+  const w = wordEndE(s, p, e);
+  const d = skipSpacesE(s, w, e);
+  const dir = direction(s, d, e);
+  if (dir === 0 || w === p) return false;
+  const k = skipSpacesE(s, d + DIR_LEN[dir], e);
   return at(s, k, e, 'ifindex ') || linkFrameStart(s, k, e);
 }
 
