@@ -4,7 +4,7 @@ import { registerFormat } from '../registry';
 import { fractionMatching } from '../sniff';
 import type { ParseInput, ParseResult } from '../types';
 import { readTables } from './tableColumns';
-import { readGetCommand, rowFacts, sectionKind, splitKindName } from './tableRows';
+import { readGetCommand, rowFacts, sectionKind, splitKindName, type TableKind } from './tableRows';
 
 export { readTables } from './tableColumns';
 
@@ -25,8 +25,8 @@ export function parseKubectlTable(input: ParseInput): ParseResult {
     // An empty list: understood, and nothing to add.
     if (/^No resources found( in \S+ namespace)?\.$/.test(only)) continue;
     // `kubectl get … -o name` prints bare `kind/name` lines, no header.
-    const kn = /^\S+\/\S+$/.test(only) ? splitKindName(only) : undefined;
-    if (kn?.kind) {
+    const kn = kindNameLine(only);
+    if (kn) {
       const ev = logEvidence(input.uri, s.index + first, only, 'kubectl-table');
       const out = rowFacts(kn.kind, { index: s.index, column: 1, text: only, cells: new Map([['NAME', only]]), notes: [] }, ev, cmd);
       if (out.facts.length) { records++; facts.push(...out.facts); continue; }
@@ -53,6 +53,12 @@ export function parseKubectlTable(input: ParseInput): ParseResult {
 
 const KNOWN_HEADERS = /^(NAME|NAMESPACE)\s/;
 
+/** A line of `-o name` output (`service/a-app`) of a kind kubectl lists, split; else undefined. */
+function kindNameLine(line: string): { kind: TableKind; name: string } | undefined {
+  const kn = /^\S+\/\S+$/.test(line) ? splitKindName(line) : undefined;
+  return kn?.kind ? { kind: kn.kind, name: kn.name } : undefined;
+}
+
 registerFormat({
   id: 'kubectl-table',
   parse: parseKubectlTable,
@@ -62,7 +68,7 @@ registerFormat({
     if (i < 0) return 0;
     const head = lines[i].trim();
     // `-o name`: every line a `kind/name` of a kind kubectl lists
-    if (fractionMatching(lines, (l) => /^\S+\/\S+$/.test(l.trim()) && splitKindName(l.trim()).kind !== undefined) >= 0.8) return 0.8;
+    if (fractionMatching(lines, (l) => kindNameLine(l.trim()) !== undefined) >= 0.8) return 0.8;
     if (!KNOWN_HEADERS.test(head) && !/^TYPE\s+NAME\b/.test(head)) return 0;
     if (/\s(CLUSTER-IP|READY|STATUS|ENDPOINTS|AGE|IP)(\s|$)/.test(head)) return 0.85;
     return 0.6;
