@@ -17,7 +17,13 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { installCodeServer } from '../scripts/install-code-server.mjs';
-import { answerInputBox, launchChromium, openWorkbench, runCommand, waitForWorkbenchReady } from '../test/e2e/lib/browser.mjs';
+import {
+  answerInputBox,
+  launchChromium,
+  openWorkbench,
+  runCommand,
+  waitForWorkbenchReady,
+} from '../test/e2e/lib/browser.mjs';
 import { startCodeServer } from '../test/e2e/lib/code-server.mjs';
 import { runExtensionTests } from '../test/e2e/lib/in-host.mjs';
 import { prepareWorkspace, ROOT } from '../test/e2e/lib/workspace.mjs';
@@ -29,7 +35,10 @@ const production = argv.includes('--production');
 const ID = 'kube-packet-path.kube-packet-path';
 
 if (!argv.includes('--skip-build')) {
-  const b = spawnSync(process.execPath, ['scripts/build.mjs', ...(production ? ['--production'] : [])], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  const b = spawnSync(process.execPath, ['scripts/build.mjs', ...(production ? ['--production'] : [])], {
+    cwd: ROOT,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   if (b.status !== 0) process.exit(1);
 }
 installCodeServer();
@@ -73,26 +82,38 @@ try {
     rmSync(dir, { recursive: true, force: true });
     const row = { ...inHost, ...fromLogs(run.logs), wallMs: wall, exitCode: run.exitCode };
     rows.push(row);
-    console.log(`run ${i + 1}: activate() ${row.activateMs?.toFixed(1)} ms, host load→call ${row.hostLoadMs} ms, ` +
-      `activate body ${row.activateBodyMs} ms, first command ${row.firstCommandMs?.toFixed(1)} ms, ` +
-      `command ok ${row.commandOk}, was active before ${row.wasActive}, code-server start→tests done ${wall} ms`);
+    console.log(
+      `run ${i + 1}: activate() ${row.activateMs?.toFixed(1)} ms, host load→call ${row.hostLoadMs} ms, ` +
+        `activate body ${row.activateBodyMs} ms, first command ${row.firstCommandMs?.toFixed(1)} ms, ` +
+        `command ok ${row.commandOk}, was active before ${row.wasActive}, code-server start→tests done ${wall} ms`,
+    );
   }
   if (argv.includes('--ui')) {
     for (let i = 0; i < RUNS; i++) {
       const server = await startCodeServer({ folder: ws.dir });
       try {
-        const page = await openWorkbench(browser, server, { folder: ws.dir, payload: { extensionDevelopmentPath: ROOT, skipWelcome: 'true' } });
+        const page = await openWorkbench(browser, server, {
+          folder: ws.dir,
+          payload: { extensionDevelopmentPath: ROOT, skipWelcome: 'true' },
+        });
         await waitForWorkbenchReady(page);
         await runCommand(page, 'Kube Packet Path: Show Kubernetes Names of a Service Port');
-        await answerInputBox(page, 'Kubernetes names of a Service port', 'kube-system/kube-dns:dns UDP 10.244.0.105:53');
+        await answerInputBox(
+          page,
+          'Kubernetes names of a Service port',
+          'kube-system/kube-dns:dns UDP 10.244.0.105:53',
+        );
         await runCommand(page, 'Developer: Show Running Extensions');
         const editor = page.locator('.runtime-extensions-editor');
         await editor.waitFor({ timeout: 15_000 });
         let ms = NaN;
         for (let t = 0; t < 30 && !Number.isFinite(ms); t++) {
           const text = await editor.innerText();
-          const m = new RegExp(`(?:${ID.replace(/\./g, '\\.')}|Kube Packet Path)\\n[^\\n]*\\n[^\\n]*\\n(?:Startup )?Activation: (\\d+)ms`).exec(text);
-          if (m) ms = Number(m[1]); else await page.waitForTimeout(300);
+          const m = new RegExp(
+            `(?:${ID.replace(/\./g, '\\.')}|Kube Packet Path)\\n[^\\n]*\\n[^\\n]*\\n(?:Startup )?Activation: (\\d+)ms`,
+          ).exec(text);
+          if (m) ms = Number(m[1]);
+          else await page.waitForTimeout(300);
         }
         rows[i] = { ...rows[i], workbenchMs: ms };
         console.log(`ui run ${i + 1}: Show Running Extensions says Activation: ${ms} ms`);
@@ -107,7 +128,9 @@ try {
   ws.dispose();
 }
 
-console.log(`\nKube Packet Path activation in code-server 4.100.3 (VS Code 1.100.3), ${production ? 'production' : 'development'} bundle, ${RUNS} fresh starts:`);
+console.log(
+  `\nKube Packet Path activation in code-server 4.100.3 (VS Code 1.100.3), ${production ? 'production' : 'development'} bundle, ${RUNS} fresh starts:`,
+);
 console.log(`  activate() (load + activate) ${stats(rows.map((r) => r.activateMs))}`);
 console.log(`  host log load→call          ${stats(rows.map((r) => r.hostLoadMs))}`);
 console.log(`  activate() body (own log)   ${stats(rows.map((r) => r.activateBodyMs))}`);
@@ -125,11 +148,14 @@ if (existsSync(sizesFile)) {
     groups.set(key, { bytes: g.bytes + b, files: g.files + 1 });
   }
   for (const [f, g] of [...groups].sort()) {
-    console.log(`  ${(f + (g.files > 1 ? ` (${g.files} files)` : '')).padEnd(36)} ${(g.bytes / 1024).toFixed(1).padStart(9)} KiB`);
+    console.log(
+      `  ${(f + (g.files > 1 ? ` (${g.files} files)` : '')).padEnd(36)} ${(g.bytes / 1024).toFixed(1).padStart(9)} KiB`,
+    );
   }
 }
 const vsix = join(ROOT, 'kube-packet-path.vsix');
-if (existsSync(vsix)) console.log(`  ${'kube-packet-path.vsix'.padEnd(36)} ${(statSync(vsix).size / 1024).toFixed(1).padStart(9)} KiB`);
+if (existsSync(vsix))
+  console.log(`  ${'kube-packet-path.vsix'.padEnd(36)} ${(statSync(vsix).size / 1024).toFixed(1).padStart(9)} KiB`);
 if (rows.some((r) => r.exitCode !== 0 || !r.commandOk)) {
   console.error('some runs did not activate or answer the command');
   process.exit(1);

@@ -21,21 +21,36 @@ const ip = (i: number) => `10.${244 + Math.floor(i / 65536)}.${Math.floor(i / 25
 
 const pods = Array.from({ length: PODS }, (_, i) => ({
   metadata: { name: `app-${i >> 1}-${i}`, namespace: ns(i >> 1), uid: `p-${i}`, labels: { app: `app-${i >> 1}` } },
-  spec: { nodeName: `node-${i % 100}`, containers: [{ name: 'web', ports: [{ name: 'http', containerPort: 8080, protocol: 'TCP' }] }] },
+  spec: {
+    nodeName: `node-${i % 100}`,
+    containers: [{ name: 'web', ports: [{ name: 'http', containerPort: 8080, protocol: 'TCP' }] }],
+  },
   status: { phase: 'Running', podIP: ip(i), podIPs: [{ ip: ip(i) }], conditions: [{ type: 'Ready', status: 'True' }] },
 })) as unknown as KubeObject[];
-const slice = (i: number, extra = 0) => ({
-  metadata: { name: `app-${i}-abcde`, namespace: ns(i), uid: `e-${i}`, labels: { 'kubernetes.io/service-name': `app-${i}` } },
-  addressType: 'IPv4',
-  endpoints: [0, 1, ...(extra ? [2] : [])].map((k) => ({ addresses: [ip((2 * i + k) % PODS)], conditions: { ready: true } })),
-  ports: [{ name: 'http', protocol: 'TCP', port: 8080 }],
-}) as unknown as KubeObject;
+const slice = (i: number, extra = 0) =>
+  ({
+    metadata: {
+      name: `app-${i}-abcde`,
+      namespace: ns(i),
+      uid: `e-${i}`,
+      labels: { 'kubernetes.io/service-name': `app-${i}` },
+    },
+    addressType: 'IPv4',
+    endpoints: [0, 1, ...(extra ? [2] : [])].map((k) => ({
+      addresses: [ip((2 * i + k) % PODS)],
+      conditions: { ready: true },
+    })),
+    ports: [{ name: 'http', protocol: 'TCP', port: 8080 }],
+  }) as unknown as KubeObject;
 
 async function main(): Promise<void> {
   const pki = createTestPki();
   const dir = mkdtempSync(join(tmpdir(), 'kpp-bench-watch-'));
   const server = new FakeApiServer({ cert: pki.serverCert, key: pki.serverKey, token: TOKEN });
-  server.setObjects('pods', pods).setObjects('endpointslices.discovery.k8s.io', Array.from({ length: SLICES }, (_, i) => slice(i)));
+  server.setObjects('pods', pods).setObjects(
+    'endpointslices.discovery.k8s.io',
+    Array.from({ length: SLICES }, (_, i) => slice(i)),
+  );
   await server.start();
   const abort = new AbortController();
   try {
@@ -43,11 +58,18 @@ async function main(): Promise<void> {
     let modified = 0;
     let last: WatchChange | undefined;
     let allArrived: () => void = () => {};
-    const arrived = new Promise<void>((r) => { allArrived = r; });
+    const arrived = new Promise<void>((r) => {
+      allArrived = r;
+    });
     const t0 = performance.now();
     const done = watchCluster({
-      kubeconfigPaths: [kubeconfig], allowCredentialPlugins: false, signal: abort.signal,
-      onChange: (c) => { last = c; if (c.type === 'MODIFIED' && ++modified === BURST) allArrived(); },
+      kubeconfigPaths: [kubeconfig],
+      allowCredentialPlugins: false,
+      signal: abort.signal,
+      onChange: (c) => {
+        last = c;
+        if (c.type === 'MODIFIED' && ++modified === BURST) allArrived();
+      },
     });
     while (server.openWatches < 2) await new Promise((r) => setTimeout(r, 5));
     const started = performance.now() - t0;
@@ -68,10 +90,16 @@ async function main(): Promise<void> {
     const end = await done;
     console.log(`watch of ${PODS} pods + ${SLICES} EndpointSlices (fake API server in-process, 127.0.0.1):`);
     console.log(`  list + both watch streams open     ${started.toFixed(0)} ms`);
-    console.log(`  ${BURST} EndpointSlice changes delivered ${burst.toFixed(0)} ms (${(burst / BURST * 1000).toFixed(0)} µs each, server + client)`);
+    console.log(
+      `  ${BURST} EndpointSlice changes delivered ${burst.toFixed(0)} ms (${((burst / BURST) * 1000).toFixed(0)} µs each, server + client)`,
+    );
     console.log(`  facts() of all watched objects     ${gathered.toFixed(1)} ms (${facts.length} facts)`);
-    console.log(`  model rebuild + IP index           ${rebuilt.toFixed(1)} ms  (the editor publishes at most every 300 ms)`);
-    console.log(`  GET requests                       ${end.requests}; methods seen by the server: ${[...new Set(server.requests.map((r) => r.method))].join(', ')}`);
+    console.log(
+      `  model rebuild + IP index           ${rebuilt.toFixed(1)} ms  (the editor publishes at most every 300 ms)`,
+    );
+    console.log(
+      `  GET requests                       ${end.requests}; methods seen by the server: ${[...new Set(server.requests.map((r) => r.method))].join(', ')}`,
+    );
   } finally {
     abort.abort();
     await server.close();

@@ -13,11 +13,17 @@ function replay(n: number, client = '10.244.0.147'): Packet[] {
   for (let i = 0; i < n; i++) {
     const k = Math.floor(i / template.length);
     const p = template[i % template.length];
-    const shift = (e?: { ip: string; port?: number }) => (e && e.port === 55042 ? { ...e, ip: client, port: 1024 + (k % 60000) } : e);
+    const shift = (e?: { ip: string; port?: number }) =>
+      e && e.port === 55042 ? { ...e, ip: client, port: 1024 + (k % 60000) } : e;
     out[i] = {
-      ...p, t: (p.t ?? 0) + k * 0.001, time: undefined,
-      src: shift(p.src), dst: shift(p.dst),
-      tcp: p.tcp ? { ...p.tcp, seq: p.tcp.seq !== undefined ? (p.tcp.seq + k * 7919) % 4294967296 : undefined } : undefined,
+      ...p,
+      t: (p.t ?? 0) + k * 0.001,
+      time: undefined,
+      src: shift(p.src),
+      dst: shift(p.dst),
+      tcp: p.tcp
+        ? { ...p.tcp, seq: p.tcp.seq !== undefined ? (p.tcp.seq + k * 7919) % 4294967296 : undefined }
+        : undefined,
     };
   }
   return out;
@@ -30,7 +36,9 @@ for (const n of [10_000, 100_000, 1_000_000]) {
   const t0 = process.hrtime.bigint();
   const c = correlate(packets, { isServiceIp: (ip) => ip === '10.103.129.86' });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  console.log(`correlate ${String(n).padStart(9)} packets: ${ms.toFixed(0).padStart(6)} ms, ${(n / (ms / 1000) / 1e6).toFixed(2)} M packets/s, groups ${c.groups.length}, NAT pairs ${c.natPairs.length}, floods ${c.floods.length}, connections ${c.connections.length}, rss ${mb(process.memoryUsage().rss)} MB`);
+  console.log(
+    `correlate ${String(n).padStart(9)} packets: ${ms.toFixed(0).padStart(6)} ms, ${(n / (ms / 1000) / 1e6).toFixed(2)} M packets/s, groups ${c.groups.length}, NAT pairs ${c.natPairs.length}, floods ${c.floods.length}, connections ${c.connections.length}, rss ${mb(process.memoryUsage().rss)} MB`,
+  );
 }
 
 // A whole trace of the A.2 lab with 200k extra packets of other connections in the model.
@@ -39,11 +47,15 @@ m.add(replay(200_000));
 const t1 = process.hrtime.bigint();
 const r = trace(m, 'b-app', 'a-app.default.svc.cluster.local');
 const ms = Number(process.hrtime.bigint() - t1) / 1e6;
-console.log(`trace A.2 with ${m.packets.length} packets in the model: ${ms.toFixed(0)} ms, ${r.flows[0].phases.reduce((s, p) => s + p.steps.length, 0)} steps`);
+console.log(
+  `trace A.2 with ${m.packets.length} packets in the model: ${ms.toFixed(0)} ms, ${r.flows[0].phases.reduce((s, p) => s + p.steps.length, 0)} steps`,
+);
 // The same volume of traffic from another client: correlated only where it touches the traced addresses.
 const other: ClusterModel = labA2();
 other.add(replay(200_000, '10.244.9.9'));
 const t2 = process.hrtime.bigint();
 trace(other, 'b-app', 'a-app.default.svc.cluster.local');
-console.log(`trace A.2 with 200k packets of an unrelated client in the model: ${(Number(process.hrtime.bigint() - t2) / 1e6).toFixed(0)} ms`);
+console.log(
+  `trace A.2 with 200k packets of an unrelated client in the model: ${(Number(process.hrtime.bigint() - t2) / 1e6).toFixed(0)} ms`,
+);
 console.log(`peak rss ${mb(process.resourceUsage().maxRSS * 1024)} MB`);

@@ -21,18 +21,27 @@ function realRecords(): string[][] {
   for (const f of FIXTURES) {
     let cur: string[] | undefined;
     for (const l of readFileSync(join('test/fixtures/tcpdump', f), 'utf8').split('\n')) {
-      if (/^\d\d:\d\d:\d\d\.\d{6} /.test(l)) { cur = [l]; out.push(cur); } else if (cur && l.trim() && !/^\d+ packets? /.test(l)) cur.push(l);
+      if (/^\d\d:\d\d:\d\d\.\d{6} /.test(l)) {
+        cur = [l];
+        out.push(cur);
+      } else if (cur && l.trim() && !/^\d+ packets? /.test(l)) cur.push(l);
       else cur = undefined;
     }
   }
   return out;
 }
 
-function pad(n: number, w: number): string { return String(n).padStart(w, '0'); }
+function pad(n: number, w: number): string {
+  return String(n).padStart(w, '0');
+}
 
 function generate(path: string): { lines: number; bytes: number } {
   const records = realRecords();
-  const header = ['tcpdump: data link type LINUX_SLL2', 'tcpdump: verbose output suppressed, use -v[v]... for full protocol decode', 'listening on any, link-type LINUX_SLL2 (Linux cooked v2), snapshot length 262144 bytes'];
+  const header = [
+    'tcpdump: data link type LINUX_SLL2',
+    'tcpdump: verbose output suppressed, use -v[v]... for full protocol decode',
+    'listening on any, link-type LINUX_SLL2 (Linux cooked v2), snapshot length 262144 bytes',
+  ];
   const chunks: string[] = [header.join('\n')];
   let lines = header.length;
   let usec = 0;
@@ -41,9 +50,11 @@ function generate(path: string): { lines: number; bytes: number } {
     const rec = records[k % records.length];
     usec += 7 + (k % 13);
     const t = Math.floor(usec / 1e6);
-    const stamp = `${pad(10 + Math.floor(t / 3600) % 14, 2)}:${pad(Math.floor(t / 60) % 60, 2)}:${pad(t % 60, 2)}.${pad(usec % 1e6, 6)}`;
+    const stamp = `${pad(10 + (Math.floor(t / 3600) % 14), 2)}:${pad(Math.floor(t / 60) % 60, 2)}:${pad(t % 60, 2)}.${pad(usec % 1e6, 6)}`;
     // vary ports and sequence numbers a little so that not every line is an identical string
-    const first = rec[0].slice(15).replace(/\.(\d{5})( |:)/g, (_, p: string, sep: string) => `.${32768 + ((Number(p) + k) % 28000)}${sep}`);
+    const first = rec[0]
+      .slice(15)
+      .replace(/\.(\d{5})( |:)/g, (_, p: string, sep: string) => `.${32768 + ((Number(p) + k) % 28000)}${sep}`);
     chunks.push(stamp + first);
     for (let c = 1; c < rec.length; c++) chunks.push(rec[c]);
     lines += rec.length;
@@ -105,14 +116,34 @@ function child(mode: string, path: string): void {
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   const c = process.cpuUsage(c0);
   const mem = process.memoryUsage();
-  process.stdout.write(JSON.stringify({ ms, cpuMs: (c.user + c.system) / 1000, count, extra, maxRssKb: process.resourceUsage().maxRSS, heapUsed: mem.heapUsed }) + '\n');
+  process.stdout.write(
+    JSON.stringify({
+      ms,
+      cpuMs: (c.user + c.system) / 1000,
+      count,
+      extra,
+      maxRssKb: process.resourceUsage().maxRSS,
+      heapUsed: mem.heapUsed,
+    }) + '\n',
+  );
 }
 
 /** `ms` is wall time; `cpuMs` is CPU time (user + system, all threads incl. GC helpers), steadier on a busy machine. */
-interface Run { ms: number; cpuMs: number; count: number; extra: number; maxRssKb: number; heapUsed: number }
+interface Run {
+  ms: number;
+  cpuMs: number;
+  count: number;
+  extra: number;
+  maxRssKb: number;
+  heapUsed: number;
+}
 
 function measure(mode: string, path: string): Run {
-  const r = spawnSync(process.execPath, ['--expose-gc', '--max-old-space-size=8192', __filename, '--child', mode, path], { encoding: 'utf8' });
+  const r = spawnSync(
+    process.execPath,
+    ['--expose-gc', '--max-old-space-size=8192', __filename, '--child', mode, path],
+    { encoding: 'utf8' },
+  );
   if (r.status !== 0) throw new Error(`${mode} failed: ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').pop()!);
 }
@@ -128,7 +159,9 @@ function main(): void {
   try {
     const { lines, bytes } = generate(path);
     const mb = bytes / 1e6;
-    console.log(`input: ${lines.toLocaleString('en')} lines, ${mb.toFixed(1)} MB (${statSync(path).size} bytes), shapes from ${FIXTURES.join(', ')}`);
+    console.log(
+      `input: ${lines.toLocaleString('en')} lines, ${mb.toFixed(1)} MB (${statSync(path).size} bytes), shapes from ${FIXTURES.join(', ')}`,
+    );
     const idle = measure('idle', path);
     const read = best('read', path);
     const touch = best('touch', path);
@@ -143,8 +176,10 @@ function main(): void {
     const docCrlf = best('document', crlfPath, 1);
     const row = (name: string, r: Run, size = bytes) => {
       const peakMb = r.maxRssKb / 1024;
-      const overInput = (r.maxRssKb - idle.maxRssKb) * 1024 / size;
-      console.log(`${name.padEnd(28)} wall ${r.ms.toFixed(0).padStart(6)} ms, cpu ${r.cpuMs.toFixed(0).padStart(6)} ms  ${(size / 1e6 / (r.cpuMs / 1000)).toFixed(1).padStart(6)} MB/s  ${(lines / (r.cpuMs / 1000) / 1e6).toFixed(2).padStart(5)} M lines/s (per cpu second)  peak RSS ${peakMb.toFixed(0).padStart(5)} MB (${overInput.toFixed(2)}× input above an idle node's ${(idle.maxRssKb / 1024).toFixed(0)} MB)`);
+      const overInput = ((r.maxRssKb - idle.maxRssKb) * 1024) / size;
+      console.log(
+        `${name.padEnd(28)} wall ${r.ms.toFixed(0).padStart(6)} ms, cpu ${r.cpuMs.toFixed(0).padStart(6)} ms  ${(size / 1e6 / (r.cpuMs / 1000)).toFixed(1).padStart(6)} MB/s  ${(lines / (r.cpuMs / 1000) / 1e6).toFixed(2).padStart(5)} M lines/s (per cpu second)  peak RSS ${peakMb.toFixed(0).padStart(5)} MB (${overInput.toFixed(2)}× input above an idle node's ${(idle.maxRssKb / 1024).toFixed(0)} MB)`,
+      );
     };
     row('read the file (utf8) only', read);
     row('read + one charCodeAt pass', touch);
@@ -153,17 +188,31 @@ function main(): void {
     row('+ build every Packet object', build);
     row('parseDocument (+ splitter)', doc);
     row('parseDocument, CRLF file', docCrlf, crlfBytes);
-    console.log(`packets: ${parse.count.toLocaleString('en')}, unparsed: ${parse.extra}; floor matched ${floor.count.toLocaleString('en')} record lines; CRLF file: ${docCrlf.count.toLocaleString('en')} packets`);
+    console.log(
+      `packets: ${parse.count.toLocaleString('en')}, unparsed: ${parse.extra}; floor matched ${floor.count.toLocaleString('en')} record lines; CRLF file: ${docCrlf.count.toLocaleString('en')} packets`,
+    );
     const ratio = floor.cpuMs / parse.cpuMs;
-    console.log(`load average now: ${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${cpus().length} cores (wall times suffer on a busy machine; ratios use cpu time)`);
-    console.log(`beyond reading the file: floor ${(floor.cpuMs - read.cpuMs).toFixed(0)} ms, parse ${(parse.cpuMs - read.cpuMs).toFixed(0)} ms of cpu`);
+    console.log(
+      `load average now: ${loadavg()
+        .map((x) => x.toFixed(1))
+        .join(' ')} on ${cpus().length} cores (wall times suffer on a busy machine; ratios use cpu time)`,
+    );
+    console.log(
+      `beyond reading the file: floor ${(floor.cpuMs - read.cpuMs).toFixed(0)} ms, parse ${(parse.cpuMs - read.cpuMs).toFixed(0)} ms of cpu`,
+    );
     // what the target leaves the parse, in passes over every character (the unit of any JS scanner)
     const pass = touch.cpuMs - read.cpuMs;
     const budget = 2 * floor.cpuMs - read.cpuMs;
-    console.log(`one charCodeAt pass over the text: ${pass.toFixed(0)} ms; at 50% of the floor the parse may spend ${budget.toFixed(0)} ms beyond reading (${(budget / pass).toFixed(1)} passes), it spends ${(parse.cpuMs - read.cpuMs).toFixed(0)} ms (${((parse.cpuMs - read.cpuMs) / pass).toFixed(1)} passes)`);
-    const memRatio = (parse.maxRssKb - idle.maxRssKb) * 1024 / bytes;
-    console.log(`parse speed vs floor: ${(ratio * 100).toFixed(0)}% of the floor's throughput, by cpu time (target >= 50%) ${ratio >= 0.5 ? 'OK' : 'MISSED'}; by wall time ${(floor.ms / parse.ms * 100).toFixed(0)}%`);
-    console.log(`parse peak memory vs input: ${memRatio.toFixed(2)}x (target <= 2.5x) ${memRatio <= 2.5 ? 'OK' : 'MISSED'}`);
+    console.log(
+      `one charCodeAt pass over the text: ${pass.toFixed(0)} ms; at 50% of the floor the parse may spend ${budget.toFixed(0)} ms beyond reading (${(budget / pass).toFixed(1)} passes), it spends ${(parse.cpuMs - read.cpuMs).toFixed(0)} ms (${((parse.cpuMs - read.cpuMs) / pass).toFixed(1)} passes)`,
+    );
+    const memRatio = ((parse.maxRssKb - idle.maxRssKb) * 1024) / bytes;
+    console.log(
+      `parse speed vs floor: ${(ratio * 100).toFixed(0)}% of the floor's throughput, by cpu time (target >= 50%) ${ratio >= 0.5 ? 'OK' : 'MISSED'}; by wall time ${((floor.ms / parse.ms) * 100).toFixed(0)}%`,
+    );
+    console.log(
+      `parse peak memory vs input: ${memRatio.toFixed(2)}x (target <= 2.5x) ${memRatio <= 2.5 ? 'OK' : 'MISSED'}`,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -16,16 +16,27 @@ function plan(): RulePlan {
   for (let s = 0; s < SERVICES; s++) {
     const ns = `ns${s % 50}`;
     const name = `svc-${s}`;
-    const clusterIP = `10.96.${Math.floor(s / 250)}.${s % 250 + 1}`;
+    const clusterIP = `10.96.${Math.floor(s / 250)}.${(s % 250) + 1}`;
     const endpoints = Array.from({ length: ENDPOINTS_PER_SERVICE }, (_, e) => {
       const n = s * ENDPOINTS_PER_SERVICE + e;
-      return { ip: `10.244.${Math.floor(n / 250)}.${n % 250 + 2}`, port: 8080, nodeName: `node${n % 10}` };
+      return { ip: `10.244.${Math.floor(n / 250)}.${(n % 250) + 2}`, port: 8080, nodeName: `node${n % 10}` };
     });
     for (const [i, portName] of ['http', 'https'].entries()) {
       ports.push({
-        namespace: ns, name, portName, spn: servicePortName(ns, name, portName), protocol: 'TCP', port: 80 + i * 363, clusterIP,
-        nodePort: 30000 + ((s * 2 + i) % 2768), externalIPs: [], loadBalancerIPs: [], externalLocal: false, internalLocal: false,
-        endpoints: endpoints.map((e) => ({ ...e, port: e.port + i })), sources: [],
+        namespace: ns,
+        name,
+        portName,
+        spn: servicePortName(ns, name, portName),
+        protocol: 'TCP',
+        port: 80 + i * 363,
+        clusterIP,
+        nodePort: 30000 + ((s * 2 + i) % 2768),
+        externalIPs: [],
+        loadBalancerIPs: [],
+        externalLocal: false,
+        internalLocal: false,
+        endpoints: endpoints.map((e) => ({ ...e, port: e.port + i })),
+        sources: [],
         ...(s % 2 === 0 ? { affinitySeconds: 10800 } : {}),
       });
     }
@@ -34,7 +45,10 @@ function plan(): RulePlan {
 }
 
 // Wall time and this process's CPU time: on a busy machine the CPU figure is the steadier one.
-interface Mark { wall: bigint; cpu: NodeJS.CpuUsage }
+interface Mark {
+  wall: bigint;
+  cpu: NodeJS.CpuUsage;
+}
 const mark = (): Mark => ({ wall: process.hrtime.bigint(), cpu: process.cpuUsage() });
 function took(m: Mark): { wall: number; cpu: number; text: string } {
   const wall = Number(process.hrtime.bigint() - m.wall) / 1e9;
@@ -66,12 +80,18 @@ const predicted = predictFromPlan(rulePlan, 'iptables');
 const predictFacts = took(t);
 
 const rss = process.resourceUsage().maxRSS / 1024;
-console.log(`input: ${lines} lines, ${mb.toFixed(1)} MB (${SERVICES} services, ${SERVICES * ENDPOINTS_PER_SERVICE} endpoints, ${predicted.plan.ports.length} service ports)`);
+console.log(
+  `input: ${lines} lines, ${mb.toFixed(1)} MB (${SERVICES} services, ${SERVICES * ENDPOINTS_PER_SERVICE} endpoints, ${predicted.plan.ports.length} service ports)`,
+);
 console.log(`predict iptables-save text: ${predictText.text}`);
-console.log(`parse iptables-save: ${parse.text}; ${(mb / parse.cpu).toFixed(1)} MB/s, ${Math.round(lines / parse.cpu)} lines/s per CPU second; ${parsed.records} records, ${parsed.unparsed.length} unparsed`);
+console.log(
+  `parse iptables-save: ${parse.text}; ${(mb / parse.cpu).toFixed(1)} MB/s, ${Math.round(lines / parse.cpu)} lines/s per CPU second; ${parsed.records} records, ${parsed.unparsed.length} unparsed`,
+);
 const parsedRules = parsed.facts.filter((f) => f.kind === 'NatRule').length;
 // ClusterModel merges NatRules by identity: in = after means distinct rules stayed apart
 // (an affinity Service's `--rcheck` jump and plain jump to the same endpoint are two rules).
-console.log(`index into ClusterModel: ${index.text} (${parsedRules} NatRule facts in, ${rules} after merge, ${model.conflicts.length} conflicts)`);
+console.log(
+  `index into ClusterModel: ${index.text} (${parsedRules} NatRule facts in, ${rules} after merge, ${model.conflicts.length} conflicts)`,
+);
 console.log(`predict text + derived NatRule facts: ${predictFacts.text} (${predicted.facts.length} facts)`);
 console.log(`peak RSS: ${rss.toFixed(0)} MB`);

@@ -31,14 +31,26 @@ function filesUnder(dir: string): Array<[string, number]> {
 async function buildMinified(): Promise<string> {
   const out = mkdtempSync(join(tmpdir(), 'kpp-webview-min-'));
   await esbuild.build({
-    entryPoints: { main: 'webview/main.ts' }, outdir: out, bundle: true, platform: 'browser', format: 'esm', splitting: true,
-    chunkNames: 'chunks/[name]-[hash]', target: 'es2022', minify: true, legalComments: 'none', loader: { '.css': 'text' }, logLevel: 'warning',
+    entryPoints: { main: 'webview/main.ts' },
+    outdir: out,
+    bundle: true,
+    platform: 'browser',
+    format: 'esm',
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
+    target: 'es2022',
+    minify: true,
+    legalComments: 'none',
+    loader: { '.css': 'text' },
+    logLevel: 'warning',
   });
   return out;
 }
 
 const show = (result: TraceResult, ui?: { flow: number; phase: number; zoom: number }): HostToWebview => ({
-  type: 'show', payload: buildPayload(result).payload, state: { version: 1, result, ui },
+  type: 'show',
+  payload: buildPayload(result).payload,
+  state: { version: 1, result, ui },
 });
 
 /**
@@ -61,8 +73,15 @@ const TIME_SHOW = `async (m) => {
   return { wall: performance.now() - t0, own: Number(app.dataset.renderMs), state: app.dataset.state };
 }`;
 
-async function timeShow(panel: PanelHarness, message: HostToWebview): Promise<{ wall: number; own: number; state: string }> {
-  return panel.page.evaluate(`(${TIME_SHOW})(${JSON.stringify(message)})`) as Promise<{ wall: number; own: number; state: string }>;
+async function timeShow(
+  panel: PanelHarness,
+  message: HostToWebview,
+): Promise<{ wall: number; own: number; state: string }> {
+  return panel.page.evaluate(`(${TIME_SHOW})(${JSON.stringify(message)})`) as Promise<{
+    wall: number;
+    own: number;
+    state: string;
+  }>;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -80,14 +99,25 @@ async function timings(webviewDir: string): Promise<void> {
       const arrows = await panel.page.locator('#diagram .kpp-hit').count();
       const svgNodes = await panel.page.locator('#diagram svg *').count();
       const walls = runs.map((r) => r.wall);
-      console.log(`${String(n).padStart(5)}  ${median(walls).toFixed(0).padStart(9)}                     ${Math.min(...walls).toFixed(0)}–${Math.max(...walls).toFixed(0)}  ${median(runs.map((r) => r.own)).toFixed(0).padStart(6)} ms   ${svgNodes} (${arrows} clickable arrows, ${runs[0].state})`);
+      console.log(
+        `${String(n).padStart(5)}  ${median(walls).toFixed(0).padStart(9)}                     ${Math.min(...walls).toFixed(0)}–${Math.max(...walls).toFixed(0)}  ${median(
+          runs.map((r) => r.own),
+        )
+          .toFixed(0)
+          .padStart(6)} ms   ${svgNodes} (${arrows} clickable arrows, ${runs[0].state})`,
+      );
     }
     const loaded = [...panel.served.entries()].filter(([p]) => p.startsWith('/dist/webview/') && p.endsWith('.js'));
     const all = filesUnder(webviewDir);
     const main = all.find(([p]) => p.endsWith('/main.js'))?.[1] ?? 0;
-    console.log(`\nminified webview bundle: main.js ${kib(main)}; ${all.length} files, ${kib(all.reduce((a, [, b]) => a + b, 0))} in all`);
-    console.log(`loaded to draw a sequence diagram: ${loaded.length} files, ${kib(loaded.reduce((a, [, b]) => a + b, 0))}`);
-    for (const [p, b] of loaded.sort((a, b) => b[1] - a[1]).slice(0, 6)) console.log(`  ${p.replace('/dist/webview/', '').padEnd(48)} ${kib(b)}`);
+    console.log(
+      `\nminified webview bundle: main.js ${kib(main)}; ${all.length} files, ${kib(all.reduce((a, [, b]) => a + b, 0))} in all`,
+    );
+    console.log(
+      `loaded to draw a sequence diagram: ${loaded.length} files, ${kib(loaded.reduce((a, [, b]) => a + b, 0))}`,
+    );
+    for (const [p, b] of loaded.sort((a, b) => b[1] - a[1]).slice(0, 6))
+      console.log(`  ${p.replace('/dist/webview/', '').padEnd(48)} ${kib(b)}`);
   } finally {
     await panel.close();
   }
@@ -115,9 +145,15 @@ async function screenshots(): Promise<void> {
 async function main(): Promise<void> {
   if (!existsSync('dist/webview/main.js')) spawnSync('node', ['scripts/build.mjs'], { stdio: 'inherit' });
   // Timings on a shared machine swing with its load: print it next to them.
-  console.log(`load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${cpus().length} CPUs; ${RUNS} runs per size`);
+  console.log(
+    `load average ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')} on ${cpus().length} CPUs; ${RUNS} runs per size`,
+  );
   const dev = filesUnder('dist/webview');
-  console.log(`dev build dist/webview: ${dev.length} files, ${kib(dev.reduce((a, [, b]) => a + b, 0))} (unminified; the old single IIFE was ~6.8 MB)`);
+  console.log(
+    `dev build dist/webview: ${dev.length} files, ${kib(dev.reduce((a, [, b]) => a + b, 0))} (unminified; the old single IIFE was ~6.8 MB)`,
+  );
   const min = await buildMinified();
   try {
     await timings(min);

@@ -64,7 +64,13 @@ const targets = [
     target: 'es2022',
     loader: { '.css': 'text' },
     // Chunk names carry content hashes: start from an empty folder so stale chunks never ship.
-    plugins: [{ name: 'clean-webview-dir', setup: (b) => b.onStart(async () => (await import('node:fs')).rmSync('dist/webview', { recursive: true, force: true })) }],
+    plugins: [
+      {
+        name: 'clean-webview-dir',
+        setup: (b) =>
+          b.onStart(async () => (await import('node:fs')).rmSync('dist/webview', { recursive: true, force: true })),
+      },
+    ],
   },
 ];
 

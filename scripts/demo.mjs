@@ -53,11 +53,15 @@ installCodeServer();
 const server = await startCodeServer({ folder, ...(portIdx >= 0 ? { port: Number(argv[portIdx + 1]) } : {}) });
 const url = new URL(server.url);
 url.searchParams.set('folder', folder);
-url.searchParams.set('payload', JSON.stringify([['extensionDevelopmentPath', `vscode-remote://${server.authority}${ROOT}`]]));
+url.searchParams.set(
+  'payload',
+  JSON.stringify([['extensionDevelopmentPath', `vscode-remote://${server.authority}${ROOT}`]]),
+);
 
 if (smoke) {
   let code = 1;
-  const { launchChromium, openWorkbench, waitForWorkbenchReady, runCommand } = await import('../test/e2e/lib/browser.mjs');
+  const { launchChromium, openWorkbench, waitForWorkbenchReady, runCommand } =
+    await import('../test/e2e/lib/browser.mjs');
   const browser = await launchChromium();
   try {
     const page = await openWorkbench(browser, server, { folder, payload: { extensionDevelopmentPath: ROOT } });
@@ -66,7 +70,9 @@ if (smoke) {
     say(`workbench loaded; explorer shows: ${rows.slice(0, 8).join(', ')}`);
     // The extension is there: its command is in the Command Palette.
     await runCommand(page, 'Kube Packet Path: Show Kubernetes Names of a Service Port');
-    await page.locator('.quick-input-widget', { hasText: 'Kubernetes names of a Service port' }).waitFor({ timeout: 10_000 });
+    await page
+      .locator('.quick-input-widget', { hasText: 'Kubernetes names of a Service port' })
+      .waitFor({ timeout: 10_000 });
     await page.keyboard.press('Escape');
     say('Kube Packet Path is loaded (its command opened its input box)');
     const shot = join(mkdtempSync(join(tmpdir(), 'kpp-demo-')), 'workbench.png');

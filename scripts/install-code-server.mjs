@@ -31,7 +31,9 @@ const STAMP = join(CACHE_DIR, 'installed.json');
 const RG_ASSET = 'ripgrep-v13.0.0-10-x86_64-unknown-linux-musl.tar.gz';
 
 const quiet = process.argv.includes('--quiet');
-const say = (msg) => { if (!quiet) console.log(`[install-code-server] ${msg}`); };
+const say = (msg) => {
+  if (!quiet) console.log(`[install-code-server] ${msg}`);
+};
 function fail(msg) {
   console.error(`[install-code-server] ERROR: ${msg}`);
   process.exit(1);
@@ -57,7 +59,12 @@ function checkPrerequisites() {
   const pc = spawnSync('pkg-config', ['--version'], { encoding: 'utf8' });
   if (pc.status !== 0) missing.push('pkg-config');
   else {
-    for (const [mod, deb] of [['krb5-gssapi', 'libkrb5-dev'], ['libsecret-1', 'libsecret-1-dev'], ['xkbfile', 'libxkbfile-dev'], ['x11', 'libx11-dev']]) {
+    for (const [mod, deb] of [
+      ['krb5-gssapi', 'libkrb5-dev'],
+      ['libsecret-1', 'libsecret-1-dev'],
+      ['xkbfile', 'libxkbfile-dev'],
+      ['x11', 'libx11-dev'],
+    ]) {
       if (spawnSync('pkg-config', ['--exists', mod]).status !== 0) missing.push(deb);
     }
   }
@@ -66,8 +73,10 @@ function checkPrerequisites() {
     if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) missing.push(tool === 'g++' ? 'g++' : tool);
   }
   if (missing.length) {
-    fail(`missing build dependencies: ${missing.join(' ')}\n` +
-      `  install them with: apt-get install -y --no-install-recommends ${[...new Set(missing)].join(' ')}`);
+    fail(
+      `missing build dependencies: ${missing.join(' ')}\n` +
+        `  install them with: apt-get install -y --no-install-recommends ${[...new Set(missing)].join(' ')}`,
+    );
   }
 }
 
@@ -135,7 +144,18 @@ export function installCodeServer({ force = false } = {}) {
   mkdirSync(CACHE_DIR, { recursive: true });
   const pkgJson = join(CACHE_DIR, 'package.json');
   if (!existsSync(pkgJson)) {
-    writeFileSync(pkgJson, JSON.stringify({ name: 'kpp-code-server-cache', private: true, description: 'code-server for the end-to-end tests; not part of the extension' }, null, 2) + '\n');
+    writeFileSync(
+      pkgJson,
+      JSON.stringify(
+        {
+          name: 'kpp-code-server-cache',
+          private: true,
+          description: 'code-server for the end-to-end tests; not part of the extension',
+        },
+        null,
+        2,
+      ) + '\n',
+    );
   }
   const tmpDir = join(CACHE_DIR, 'tmp');
   mkdirSync(tmpDir, { recursive: true });
@@ -148,7 +168,10 @@ export function installCodeServer({ force = false } = {}) {
     npm_config_fund: 'false',
     npm_config_update_notifier: 'false',
   };
-  run('npm', ['install', '--no-save', '--no-package-lock', '--ignore-scripts', `code-server@${CODE_SERVER_VERSION}`], { cwd: CACHE_DIR, env });
+  run('npm', ['install', '--no-save', '--no-package-lock', '--ignore-scripts', `code-server@${CODE_SERVER_VERSION}`], {
+    cwd: CACHE_DIR,
+    env,
+  });
   const rgVersion = wantedRipgrepVersion();
   say(`code-server's VS Code wants @vscode/ripgrep ${rgVersion}`);
   prepareRipgrepCache(tmpDir, rgVersion);

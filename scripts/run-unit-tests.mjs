@@ -25,7 +25,9 @@ function walk(dir) {
   return out;
 }
 
-const files = walk('test').filter((f) => filters.length === 0 || filters.some((s) => f.includes(s))).sort();
+const files = walk('test')
+  .filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)))
+  .sort();
 if (files.length === 0) {
   console.error(`no test files match ${filters.join(' ')}`);
   process.exit(1);
@@ -49,5 +51,7 @@ await esbuild.build({
 });
 
 const outputs = files.map((f) => join(outdir, relative('test', f)).replace(/\.ts$/, '.js'));
-const result = spawnSync(process.execPath, ['--enable-source-maps', '--test', '--test-reporter=spec', ...outputs], { stdio: 'inherit' });
+const result = spawnSync(process.execPath, ['--enable-source-maps', '--test', '--test-reporter=spec', ...outputs], {
+  stdio: 'inherit',
+});
 process.exit(result.status ?? 1);

@@ -23,7 +23,18 @@ async function mermaidFor(theme: MermaidTheme): Promise<Mermaid> {
       // A parse error is shown by the panel with Mermaid's message, not as Mermaid's error picture.
       suppressErrorRendering: true,
       // wrap stays off: Mermaid's wrapping splits entity codes; src/render breaks long lines itself.
-      sequence: { useMaxWidth: false, mirrorActors: false, wrap: false, width: 130, actorMargin: 30, boxMargin: 8, noteMargin: 8, messageFontSize: 13, noteFontSize: 12, actorFontSize: 13 },
+      sequence: {
+        useMaxWidth: false,
+        mirrorActors: false,
+        wrap: false,
+        width: 130,
+        actorMargin: 30,
+        boxMargin: 8,
+        noteMargin: 8,
+        messageFontSize: 13,
+        noteFontSize: 12,
+        actorFontSize: 13,
+      },
     });
     configuredKey = theme.key;
   }
@@ -78,7 +89,9 @@ function linkMessages(svg: SVGSVGElement, view: DiagramView, steps: StepView[]):
       first.setAttribute('tabindex', '0');
       first.setAttribute('role', 'button');
       const title = document.createElementNS(SVG_NS, 'title');
-      title.textContent = step ? `${stepIndex + 1}. ${step.status}: ${step.from} → ${step.to}` : `step ${stepIndex + 1}`;
+      title.textContent = step
+        ? `${stepIndex + 1}. ${step.status}: ${step.from} → ${step.to}`
+        : `step ${stepIndex + 1}`;
       first.appendChild(title);
     }
   });
@@ -86,7 +99,12 @@ function linkMessages(svg: SVGSVGElement, view: DiagramView, steps: StepView[]):
 }
 
 /** Renders `view` into `host` (replacing its content). Throws Mermaid's error when the source does not parse. */
-export async function drawDiagram(host: HTMLElement, view: DiagramView, steps: StepView[], theme: MermaidTheme): Promise<Drawn> {
+export async function drawDiagram(
+  host: HTMLElement,
+  view: DiagramView,
+  steps: StepView[],
+  theme: MermaidTheme,
+): Promise<Drawn> {
   const mermaid = await mermaidFor(theme);
   const { svg } = await mermaid.render(`kpp-diagram-${++renderCount}`, view.mermaid);
   // The only innerHTML in the webview: Mermaid's output, produced with securityLevel

@@ -15,7 +15,11 @@ function evidenceList(list: EvidenceView[]): HTMLElement | undefined {
         'li',
         {},
         e.openable
-          ? h('button', { class: 'ev-link', type: 'button', 'data-ev': String(e.id), title: 'Open the proof at this line' }, e.label)
+          ? h(
+              'button',
+              { class: 'ev-link', type: 'button', 'data-ev': String(e.id), title: 'Open the proof at this line' },
+              e.label,
+            )
           : h('span', { class: 'ev-derived' }, e.label),
         e.excerpt ? h('code', { class: 'excerpt' }, e.excerpt) : undefined,
       ),
@@ -42,17 +46,28 @@ export function stepItem(step: StepView): HTMLLIElement {
 }
 
 function findingItem(f: FindingView): HTMLLIElement {
-  return h('li', { class: `finding sev-${f.severity}` }, h('strong', {}, `${f.severity}: ${f.title}`), h('div', {}, f.message), evidenceList(f.evidence));
+  return h(
+    'li',
+    { class: `finding sev-${f.severity}` },
+    h('strong', {}, `${f.severity}: ${f.title}`),
+    h('div', {}, f.message),
+    evidenceList(f.evidence),
+  );
 }
 
 /** Steps (optionally of one phase), findings and unresolved items of a flow. */
 export function sidePanel(flow: FlowView, phase: number | undefined, traceUnresolved: string[]): DocumentFragment {
   const frag = document.createDocumentFragment();
   const steps = phase === undefined ? flow.steps : flow.steps.filter((s) => s.phaseIndex === phase);
-  frag.append(h('h2', {}, phase === undefined ? 'Steps and evidence' : `Phase ${phase + 1} · ${flow.phases[phase]}`), h('ol', { class: 'steps', id: 'steps' }, ...steps.map(stepItem)));
-  if (flow.findings.length > 0) frag.append(h('h2', {}, 'Findings'), h('ul', { class: 'findings' }, ...flow.findings.map(findingItem)));
+  frag.append(
+    h('h2', {}, phase === undefined ? 'Steps and evidence' : `Phase ${phase + 1} · ${flow.phases[phase]}`),
+    h('ol', { class: 'steps', id: 'steps' }, ...steps.map(stepItem)),
+  );
+  if (flow.findings.length > 0)
+    frag.append(h('h2', {}, 'Findings'), h('ul', { class: 'findings' }, ...flow.findings.map(findingItem)));
   const unresolved = [...flow.unresolved, ...traceUnresolved];
-  if (unresolved.length > 0) frag.append(h('h2', {}, 'Unresolved'), h('ul', { class: 'unresolved' }, ...unresolved.map((u) => h('li', {}, u))));
+  if (unresolved.length > 0)
+    frag.append(h('h2', {}, 'Unresolved'), h('ul', { class: 'unresolved' }, ...unresolved.map((u) => h('li', {}, u))));
   return frag;
 }
 
@@ -63,8 +78,14 @@ export function problemView(payload: DiagramPayload): HTMLElement {
     'section',
     { class: 'problem', id: 'problem', role: 'alert' },
     h('h2', {}, problem.message),
-    payload.unresolved.length > 0 ? h('ul', { class: 'unresolved' }, ...payload.unresolved.map((u) => h('li', {}, u))) : undefined,
-    problem.hints.length > 0 ? h('p', {}, 'These commands produce what the trace needs; paste their output into a file in the workspace:') : undefined,
-    problem.hints.length > 0 ? h('ul', { class: 'hints' }, ...problem.hints.map((c) => h('li', {}, h('code', {}, c)))) : undefined,
+    payload.unresolved.length > 0
+      ? h('ul', { class: 'unresolved' }, ...payload.unresolved.map((u) => h('li', {}, u)))
+      : undefined,
+    problem.hints.length > 0
+      ? h('p', {}, 'These commands produce what the trace needs; paste their output into a file in the workspace:')
+      : undefined,
+    problem.hints.length > 0
+      ? h('ul', { class: 'hints' }, ...problem.hints.map((c) => h('li', {}, h('code', {}, c))))
+      : undefined,
   );
 }

@@ -82,7 +82,13 @@ function toolbar(p: DiagramPayload): HTMLElement {
   const flowPicker =
     p.flows.length > 1
       ? (() => {
-          const select = h('vscode-single-select', { id: 'flow-picker', 'aria-label': 'Flow' }, ...p.flows.map((f, i) => h('vscode-option', { value: String(i), selected: i === ui.flow }, `${i + 1}. ${f.title}`)));
+          const select = h(
+            'vscode-single-select',
+            { id: 'flow-picker', 'aria-label': 'Flow' },
+            ...p.flows.map((f, i) =>
+              h('vscode-option', { value: String(i), selected: i === ui.flow }, `${i + 1}. ${f.title}`),
+            ),
+          );
           select.addEventListener('change', () => {
             ui = { flow: Number((select as unknown as { value: string }).value), phase: 0, zoom: 0 };
             showFlow();
@@ -155,7 +161,12 @@ function showFlow(): void {
   app.append(
     ...(tabs ? [tabs] : []),
     legend(),
-    h('main', { class: 'layout' }, h('section', { id: 'diagram', class: 'diagram', 'aria-label': 'Sequence diagram' }), h('aside', { id: 'side', class: 'side' })),
+    h(
+      'main',
+      { class: 'layout' },
+      h('section', { id: 'diagram', class: 'diagram', 'aria-label': 'Sequence diagram' }),
+      h('aside', { id: 'side', class: 'side' }),
+    ),
   );
   void drawCurrent();
 }
@@ -190,7 +201,15 @@ async function drawCurrent(): Promise<void> {
     if (mine !== generation) return;
     drawn = undefined;
     const message = e instanceof Error ? e.message : String(e);
-    host.replaceChildren(h('div', { class: 'render-error', role: 'alert' }, h('strong', {}, 'Mermaid could not draw this flow.'), h('pre', {}, message), h('p', {}, 'The steps and evidence are still listed beside it; "Copy Mermaid" gives the source.')));
+    host.replaceChildren(
+      h(
+        'div',
+        { class: 'render-error', role: 'alert' },
+        h('strong', {}, 'Mermaid could not draw this flow.'),
+        h('pre', {}, message),
+        h('p', {}, 'The steps and evidence are still listed beside it; "Copy Mermaid" gives the source.'),
+      ),
+    );
     setAppState('error');
     post({ type: 'error', message });
   } finally {
@@ -231,7 +250,9 @@ function onActivate(target: EventTarget | null): boolean {
   const head = target.closest<HTMLElement>('[data-select]');
   if (head) {
     selectStep(Number(head.dataset.select), false);
-    document.querySelector(`#diagram [data-step="${head.dataset.select}"]`)?.scrollIntoView({ block: 'center', inline: 'center' });
+    document
+      .querySelector(`#diagram [data-step="${head.dataset.select}"]`)
+      ?.scrollIntoView({ block: 'center', inline: 'center' });
     return true;
   }
   const arrow = target.closest<SVGElement>('#diagram [data-step]');
@@ -246,7 +267,8 @@ function onActivate(target: EventTarget | null): boolean {
 
 app.addEventListener('click', (e) => onActivate(e.target));
 app.addEventListener('keydown', (e) => {
-  if ((e.key === 'Enter' || e.key === ' ') && e.target instanceof SVGElement && onActivate(e.target)) e.preventDefault();
+  if ((e.key === 'Enter' || e.key === ' ') && e.target instanceof SVGElement && onActivate(e.target))
+    e.preventDefault();
 });
 
 window.addEventListener('message', (event: MessageEvent<unknown>) => {

@@ -12,8 +12,22 @@ import type { HostToWebview } from '../../src/protocol/messages';
 import { THEMES, type ThemeName } from './vscodeTheme';
 
 const ROOT = resolve('.');
-const TYPES: Record<string, string> = { '.js': 'text/javascript', '.css': 'text/css', '.html': 'text/html', '.map': 'application/json', '.txt': 'text/plain' };
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
+const TYPES: Record<string, string> = {
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.html': 'text/html',
+  '.map': 'application/json',
+  '.txt': 'text/plain',
+};
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
 
 export interface PanelHarness {
   page: Page;
@@ -49,7 +63,12 @@ document.addEventListener('DOMContentLoaded', () => window.__applyTheme(${JSON.s
 
 function pageHtml(origin: string, theme: ThemeName): string {
   const nonce = 'benchNonce0123456789';
-  const html = panelHtml({ cspSource: origin, scriptUri: `${origin}/dist/webview/main.js`, styleUri: `${origin}/media/diagram.css`, nonce });
+  const html = panelHtml({
+    cspSource: origin,
+    scriptUri: `${origin}/dist/webview/main.js`,
+    styleUri: `${origin}/media/diagram.css`,
+    nonce,
+  });
   // The stub runs first, under the same nonce, as VS Code's own preload does.
   return html.replace('<body>', `<body>\n<script nonce="${nonce}">${stubScript(theme)}</script>`);
 }
@@ -76,8 +95,15 @@ export async function openPanel(options: PanelOptions = {}): Promise<PanelHarnes
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(pageHtml(origin, currentTheme));
       return;
     }
-    const file = webviewDir && path.startsWith('/dist/webview/') ? normalize(join(webviewDir, path.slice('/dist/webview/'.length))) : normalize(join(ROOT, path));
-    const allowed = [join(ROOT, 'dist') + '/', join(ROOT, 'media') + '/', ...(webviewDir ? [resolve(webviewDir) + '/'] : [])].some((dir) => file.startsWith(dir));
+    const file =
+      webviewDir && path.startsWith('/dist/webview/')
+        ? normalize(join(webviewDir, path.slice('/dist/webview/'.length)))
+        : normalize(join(ROOT, path));
+    const allowed = [
+      join(ROOT, 'dist') + '/',
+      join(ROOT, 'media') + '/',
+      ...(webviewDir ? [resolve(webviewDir) + '/'] : []),
+    ].some((dir) => file.startsWith(dir));
     if (!allowed || !statSync(file, { throwIfNoEntry: false })?.isFile()) {
       res.writeHead(404).end();
       return;
@@ -106,7 +132,9 @@ export async function openPanel(options: PanelOptions = {}): Promise<PanelHarnes
   await page.goto(`${origin}/panel.html`);
   // In-page code is passed as strings (this file is type-checked without DOM types), and
   // evaluated, not polled with waitForFunction, whose string form the page's CSP blocks.
-  const ready = await page.evaluate(`new Promise((ok) => { const end = Date.now() + 30000; const t = () => window.__posted.some((m) => m.type === 'ready') ? ok(true) : Date.now() > end ? ok(false) : setTimeout(t, 20); t(); })`);
+  const ready = await page.evaluate(
+    `new Promise((ok) => { const end = Date.now() + 30000; const t = () => window.__posted.some((m) => m.type === 'ready') ? ok(true) : Date.now() > end ? ok(false) : setTimeout(t, 20); t(); })`,
+  );
   if (!ready) {
     await context.close();
     server.close();

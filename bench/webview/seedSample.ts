@@ -5,6 +5,10 @@ import type { TraceResult } from '../../src/flow/types';
 import { labA1, labA2, labA3 } from '../../test/unit/flow/seedModel';
 
 export function seedTraceResult(): TraceResult {
-  const runs = [trace(labA1(), 'b-pod', 'a-pod'), trace(labA2({ traceroute: true }), 'b-app', 'a-app.default.svc.cluster.local'), trace(labA3(), 'b-app', 'a-app.default.svc.cluster.local')];
+  const runs = [
+    trace(labA1(), 'b-pod', 'a-pod'),
+    trace(labA2({ traceroute: true }), 'b-app', 'a-app.default.svc.cluster.local'),
+    trace(labA3(), 'b-app', 'a-app.default.svc.cluster.local'),
+  ];
   return { flows: runs.flatMap((r) => r.flows), unresolved: runs.flatMap((r) => r.unresolved) };
 }

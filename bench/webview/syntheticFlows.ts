@@ -4,7 +4,12 @@
 // real ones (boxes, phases, alt blocks, NAT notes) rather than a list of arrows.
 import type { Actor, Flow, FlowPhase, FlowStep } from '../../src/flow/types';
 
-const root = (kind: Actor['kind'], name: string): Actor => ({ id: `${kind}:node1/${name}`, kind, name, group: 'root netns of node1' });
+const root = (kind: Actor['kind'], name: string): Actor => ({
+  id: `${kind}:node1/${name}`,
+  kind,
+  name,
+  group: 'root netns of node1',
+});
 const ACTORS: Actor[] = [
   { id: 'pod:default/b-app', kind: 'pod', name: 'b-app', group: 'Pod b-app netns', addresses: ['10.244.0.147'] },
   root('veth', 'vetha999267c'),
@@ -13,15 +18,30 @@ const ACTORS: Actor[] = [
   root('netfilter', 'KUBE-SVC-CHTNYTLOWMWCGZWR'),
   root('netfilter', 'KUBE-SEP-ZZRQGRW2BIJ6VNXP'),
   root('veth', 'vethedfea565'),
-  { id: 'pod:default/a-app-1', kind: 'pod', name: 'a-app-57974fdb4-mcz5n', group: 'Pod a-app-57974fdb4-mcz5n netns', addresses: ['10.244.0.143'] },
+  {
+    id: 'pod:default/a-app-1',
+    kind: 'pod',
+    name: 'a-app-57974fdb4-mcz5n',
+    group: 'Pod a-app-57974fdb4-mcz5n netns',
+    addresses: ['10.244.0.143'],
+  },
 ];
 const id = (i: number) => ACTORS[i].id;
-const ev = (line: number, excerpt: string) => [{ source: 'log' as const, uri: 'file:///work/captures/node1-any.txt', line, excerpt, format: 'tcpdump' }];
+const ev = (line: number, excerpt: string) => [
+  { source: 'log' as const, uri: 'file:///work/captures/node1-any.txt', line, excerpt, format: 'tcpdump' },
+];
 
 function connection(n: number): FlowStep[] {
   const port = 43000 + n;
   const s = (from: number, to: number, label: string, extra: Partial<FlowStep> = {}): FlowStep => ({
-    from: id(from), to: id(to), label, explanation: `${label}.`, status: 'observed', kind: 'packet', evidence: ev(100 + n * 10 + from, label), ...extra,
+    from: id(from),
+    to: id(to),
+    label,
+    explanation: `${label}.`,
+    status: 'observed',
+    kind: 'packet',
+    evidence: ev(100 + n * 10 + from, label),
+    ...extra,
   });
   return [
     s(0, 1, `SYN 10.244.0.147:${port} → 10.103.129.86:80`),
@@ -34,10 +54,17 @@ function connection(n: number): FlowStep[] {
         { label: 'KUBE-SEP-BJVKNWLDIWYBU2WJ → 10.244.0.144:80', probability: 0.5, evidence: [] },
       ],
     }),
-    s(5, 2, 'DNAT 10.103.129.86:80 → 10.244.0.143:80', { kind: 'nat', nat: { type: 'DNAT', before: '10.103.129.86:80', after: '10.244.0.143:80' } }),
+    s(5, 2, 'DNAT 10.103.129.86:80 → 10.244.0.143:80', {
+      kind: 'nat',
+      nat: { type: 'DNAT', before: '10.103.129.86:80', after: '10.244.0.143:80' },
+    }),
     s(2, 6, `SYN 10.244.0.147:${port} → 10.244.0.143:80`),
     s(6, 7, 'delivered to a-app eth0'),
-    s(7, 0, `SYN-ACK 10.103.129.86:80 → 10.244.0.147:${port}`, { kind: 'reply', status: n % 7 === 3 ? 'contradicted' : 'predicted', nat: { type: 'un-DNAT', before: '10.244.0.143:80', after: '10.103.129.86:80' } }),
+    s(7, 0, `SYN-ACK 10.103.129.86:80 → 10.244.0.147:${port}`, {
+      kind: 'reply',
+      status: n % 7 === 3 ? 'contradicted' : 'predicted',
+      nat: { type: 'un-DNAT', before: '10.244.0.143:80', after: '10.103.129.86:80' },
+    }),
     s(0, 7, `ACK, GET / HTTP/1.1 (${port})`),
   ];
 }
@@ -51,5 +78,12 @@ export function flowOfSteps(steps: number): Flow {
     phases.push({ name: `connection ${n + 1}`, steps: batch });
     made += batch.length;
   }
-  return { title: `b-app → a-app:80, ${steps} steps`, family: 'pod-to-service', actors: ACTORS, phases, findings: [], unresolved: [] };
+  return {
+    title: `b-app → a-app:80, ${steps} steps`,
+    family: 'pod-to-service',
+    actors: ACTORS,
+    phases,
+    findings: [],
+    unresolved: [],
+  };
 }

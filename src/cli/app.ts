@@ -29,7 +29,10 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   if (first === undefined || first === '-h' || first === '--help' || first === 'help') {
     if (first === 'help' && rest[0]) {
       const c = findCommand(rest[0]);
-      if (c) { io.out(c.usage + '\n'); return 0; }
+      if (c) {
+        io.out(c.usage + '\n');
+        return 0;
+      }
     }
     io.out(helpText());
     return first === undefined ? 2 : 0;
@@ -41,7 +44,9 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   const command = findCommand(first);
   if (!command) {
     const near = commands.filter((c) => c.name.startsWith(first.slice(0, 2))).map((c) => c.name);
-    io.err(`kube-packet-path: unknown command '${first}'.${near.length ? ` Did you mean: ${near.join(', ')}?` : ''}\n\n${helpText()}`);
+    io.err(
+      `kube-packet-path: unknown command '${first}'.${near.length ? ` Did you mean: ${near.join(', ')}?` : ''}\n\n${helpText()}`,
+    );
     return 2;
   }
   if (rest.includes('-h') || rest.includes('--help')) {

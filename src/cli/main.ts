@@ -6,6 +6,11 @@ runCli(process.argv.slice(2), {
   err: (t) => process.stderr.write(t),
   readFile: (p) => readFileSync(p, 'utf8'),
 }).then(
-  (code) => { process.exitCode = code; },
-  (e) => { process.stderr.write(`kube-packet-path: ${e instanceof Error ? e.stack : String(e)}\n`); process.exitCode = 1; },
+  (code) => {
+    process.exitCode = code;
+  },
+  (e) => {
+    process.stderr.write(`kube-packet-path: ${e instanceof Error ? e.stack : String(e)}\n`);
+    process.exitCode = 1;
+  },
 );

@@ -2,8 +2,16 @@ import { parseArgs } from 'node:util';
 import { registerCommand } from './commands';
 import { UsageError } from './usage';
 import {
-  endpointProbabilities, iptablesEndpointChain, iptablesPrintedProbability, iptablesServiceChain,
-  nftEndpointChain, nftServiceChain, serviceDnsName, servicePortName, srvDnsName, DEFAULT_CLUSTER_DOMAIN,
+  endpointProbabilities,
+  iptablesEndpointChain,
+  iptablesPrintedProbability,
+  iptablesServiceChain,
+  nftEndpointChain,
+  nftServiceChain,
+  serviceDnsName,
+  servicePortName,
+  srvDnsName,
+  DEFAULT_CLUSTER_DOMAIN,
 } from '../model';
 
 const usage = `Usage: kube-packet-path names --service NS/NAME [--port NAME] [--protocol TCP|UDP|SCTP]
@@ -47,8 +55,9 @@ registerCommand({
     }
     const [namespace, name, extra] = (values.service ?? '').split('/');
     if (!namespace || !name || extra !== undefined) throw new UsageError('--service NS/NAME is required', usage);
-    const protocol = values.protocol!.toUpperCase();
-    if (!['TCP', 'UDP', 'SCTP'].includes(protocol)) throw new UsageError(`--protocol must be TCP, UDP or SCTP, got '${values.protocol}'`, usage);
+    const protocol = values.protocol.toUpperCase();
+    if (!['TCP', 'UDP', 'SCTP'].includes(protocol))
+      throw new UsageError(`--protocol must be TCP, UDP or SCTP, got '${values.protocol}'`, usage);
     const portName = values.port ?? '';
     const spn = servicePortName(namespace, name, portName);
     const endpoints = (values.endpoint ?? []).map(parseEndpoint);
@@ -75,7 +84,7 @@ registerCommand({
         iptablesChain: iptablesEndpointChain(spn, protocol, ep.ip, ep.port),
         nftablesChain: nftEndpointChain(namespace, name, protocol, portName, ep.ip, ep.port),
         probabilityWritten: probs[i] ?? null,
-        probabilityPrinted: probs[i] ? iptablesPrintedProbability(probs[i]!) : null,
+        probabilityPrinted: probs[i] ? iptablesPrintedProbability(probs[i]) : null,
       })),
     };
     if (values.json) {

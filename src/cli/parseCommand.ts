@@ -43,14 +43,21 @@ const MAX_UNPARSED_SHOWN = 5;
 function textOf(path: string, doc: DocumentResult): string {
   // A capture is one fact holding its packets; count the packets, as the reader thinks of them.
   const facts = doc.facts.reduce((n, f) => n + (f.kind === 'Capture' ? f.packets.size : 1), 0);
-  const out = [`${path}: ${doc.blocks.length} block${doc.blocks.length === 1 ? '' : 's'}, ${facts} fact${facts === 1 ? '' : 's'}`];
+  const out = [
+    `${path}: ${doc.blocks.length} block${doc.blocks.length === 1 ? '' : 's'}, ${facts} fact${facts === 1 ? '' : 's'}`,
+  ];
   for (const b of doc.blocks) {
     const lines = b.startLine === b.endLine ? `line ${b.startLine}` : `lines ${b.startLine}-${b.endLine}`;
     const cmd = b.command === null ? '(no command; format recognised from the text)' : `$ ${b.command}`;
-    out.push(`  ${lines}  ${b.format}  ${b.result.records} record${b.result.records === 1 ? '' : 's'}, ${b.result.unparsed.length} unparsed${b.host ? `  [on ${b.host}]` : ''}`);
+    out.push(
+      `  ${lines}  ${b.format}  ${b.result.records} record${b.result.records === 1 ? '' : 's'}, ${b.result.unparsed.length} unparsed${b.host ? `  [on ${b.host}]` : ''}`,
+    );
     out.push(`    ${shortened(cmd, 120)}`);
     for (const u of b.result.unparsed.slice(0, MAX_UNPARSED_SHOWN)) out.push(`    line ${u.line}: ${u.reason}`);
-    if (b.result.unparsed.length > MAX_UNPARSED_SHOWN) out.push(`    … and ${b.result.unparsed.length - MAX_UNPARSED_SHOWN} more unparsed lines (--json lists them all)`);
+    if (b.result.unparsed.length > MAX_UNPARSED_SHOWN)
+      out.push(
+        `    … and ${b.result.unparsed.length - MAX_UNPARSED_SHOWN} more unparsed lines (--json lists them all)`,
+      );
   }
   return out.join('\n');
 }
@@ -63,7 +70,12 @@ registerCommand({
     let values;
     let positionals: string[];
     try {
-      ({ values, positionals } = parseArgs({ args, options: { json: { type: 'boolean', default: false } }, allowPositionals: true, strict: true }));
+      ({ values, positionals } = parseArgs({
+        args,
+        options: { json: { type: 'boolean', default: false } },
+        allowPositionals: true,
+        strict: true,
+      }));
     } catch (e) {
       throw new UsageError((e as Error).message, usage);
     }
@@ -74,7 +86,9 @@ registerCommand({
       try {
         text = io.readFile(path);
       } catch (e) {
-        io.err(`kube-packet-path parse: cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
+        io.err(
+          `kube-packet-path parse: cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`,
+        );
         return 1;
       }
       files.push({ path, doc: parseDocument(text, path) });

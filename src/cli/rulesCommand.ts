@@ -36,9 +36,15 @@ const MANIFEST_FILE = /\.(ya?ml|json)$/i;
 
 function expand(path: string): string[] {
   let st;
-  try { st = statSync(path); } catch { return [path]; }
+  try {
+    st = statSync(path);
+  } catch {
+    return [path];
+  }
   if (!st.isDirectory()) return [path];
-  return readdirSync(path).sort().flatMap((n) => (n.startsWith('.') ? [] : expand(join(path, n))));
+  return readdirSync(path)
+    .sort()
+    .flatMap((n) => (n.startsWith('.') ? [] : expand(join(path, n))));
 }
 
 function formatFor(path: string, text: string, manifests: boolean): FormatSpec | undefined {
@@ -54,7 +60,10 @@ function formatComparison(c: RuleComparison, seenCount: number): string {
     `# predicted kube-proxy rules compared with ${seenCount} printed rule(s)`,
     `observed exactly: ${exact.length}`,
     `observed with different fields: ${differing.length}`,
-    ...differing.map((o) => `  ${o.seen.chain || '(no chain shown)'} -j ${o.seen.target} at ${where(o.seen)}: ${o.differences.join('; ')}`),
+    ...differing.map(
+      (o) =>
+        `  ${o.seen.chain || '(no chain shown)'} -j ${o.seen.target} at ${where(o.seen)}: ${o.differences.join('; ')}`,
+    ),
     `missing (predicted; the chain was printed without it): ${c.missing.length}`,
     ...c.missing.map((r) => `  ${r.table} ${r.text}`),
     `unexpected (printed; not predicted): ${c.unexpected.length}`,
@@ -89,7 +98,8 @@ registerCommand({
     const manifests = values.manifests ?? [];
     const logs = values.logs ?? [];
     if (manifests.length === 0 && logs.length === 0) throw new UsageError('--manifests PATH is required', usage);
-    if (values.mode !== undefined && !MODES.includes(values.mode as KubeProxyMode)) throw new UsageError(`--mode must be one of ${MODES.join(', ')}, got '${values.mode}'`, usage);
+    if (values.mode !== undefined && !MODES.includes(values.mode as KubeProxyMode))
+      throw new UsageError(`--mode must be one of ${MODES.join(', ')}, got '${values.mode}'`, usage);
     const model = new ClusterModel();
     const warnings: string[] = [];
     const seenRules: NatRule[] = [];
@@ -104,10 +114,16 @@ registerCommand({
     for (const file of manifests.flatMap(expand)) {
       const text = io.readFile(file);
       const spec = formatFor(file, text, true);
-      if (!spec) { warnings.push(`${file}: format not recognised, skipped`); continue; }
+      if (!spec) {
+        warnings.push(`${file}: format not recognised, skipped`);
+        continue;
+      }
       const result = spec.parse({ text, uri: file });
       collect(result.facts);
-      if (result.unparsed.length) warnings.push(`${file}: ${result.unparsed.length} line(s) not understood by ${spec.id} (first: line ${result.unparsed[0].line}, ${result.unparsed[0].reason})`);
+      if (result.unparsed.length)
+        warnings.push(
+          `${file}: ${result.unparsed.length} line(s) not understood by ${spec.id} (first: line ${result.unparsed[0].line}, ${result.unparsed[0].reason})`,
+        );
     }
     for (const file of logs.flatMap(expand)) {
       const text = io.readFile(file);
@@ -118,7 +134,10 @@ registerCommand({
       if (whole) {
         const result = whole.parse({ text, uri: file });
         collect(result.facts);
-        if (result.unparsed.length) warnings.push(`${file}: ${result.unparsed.length} line(s) not understood by ${whole.id} (first: line ${result.unparsed[0].line}, ${result.unparsed[0].reason})`);
+        if (result.unparsed.length)
+          warnings.push(
+            `${file}: ${result.unparsed.length} line(s) not understood by ${whole.id} (first: line ${result.unparsed[0].line}, ${result.unparsed[0].reason})`,
+          );
         continue;
       }
       const doc = parseDocument(text, file);
@@ -130,22 +149,44 @@ registerCommand({
     const mode = (values.mode as KubeProxyMode | undefined) ?? model.all('KubeProxy')[0]?.mode ?? 'iptables';
     const predicted = predictRules(model, mode, { nodeName: values.node, clusterCIDR: values['cluster-cidr'] });
     for (const w of warnings) io.err(`kube-packet-path rules: ${w}\n`);
-    if (predicted.plan.ports.length === 0) io.err('kube-packet-path rules: no Service with a cluster IP found in the inputs\n');
+    if (predicted.plan.ports.length === 0)
+      io.err('kube-packet-path rules: no Service with a cluster IP found in the inputs\n');
     let comparison: RuleComparison | undefined;
     let nftComparison: NftComparison | undefined;
     if (values.compare) {
       if (mode === 'iptables') {
-        if (seenRules.length === 0) throw new UsageError('--compare needs iptables output (iptables-save or iptables -L) in --logs', usage);
-        comparison = compareRules(predicted.facts.filter((f): f is NatRule => f.kind === 'NatRule'), seenRules);
+        if (seenRules.length === 0)
+          throw new UsageError('--compare needs iptables output (iptables-save or iptables -L) in --logs', usage);
+        comparison = compareRules(
+          predicted.facts.filter((f): f is NatRule => f.kind === 'NatRule'),
+          seenRules,
+        );
       } else if (mode === 'nftables') {
-        if (!seenFacts.some((f) => f.kind === 'NftMapElement' || f.kind === 'NftRule')) throw new UsageError('--compare needs `nft list table ip kube-proxy` output in --logs', usage);
+        if (!seenFacts.some((f) => f.kind === 'NftMapElement' || f.kind === 'NftRule'))
+          throw new UsageError('--compare needs `nft list table ip kube-proxy` output in --logs', usage);
         nftComparison = compareNft(predicted.facts, seenFacts);
       } else {
-        throw new UsageError('--compare works in iptables and nftables mode (no ipvsadm listing could be checked here)', usage);
+        throw new UsageError(
+          '--compare works in iptables and nftables mode (no ipvsadm listing could be checked here)',
+          usage,
+        );
       }
     }
     if (values.json) {
-      io.out(JSON.stringify({ mode, notes: predicted.plan.notes, servicePorts: predicted.plan.ports, text: predicted.text, facts: predicted.facts, comparison: comparison ?? nftComparison }, null, 2) + '\n');
+      io.out(
+        JSON.stringify(
+          {
+            mode,
+            notes: predicted.plan.notes,
+            servicePorts: predicted.plan.ports,
+            text: predicted.text,
+            facts: predicted.facts,
+            comparison: comparison ?? nftComparison,
+          },
+          null,
+          2,
+        ) + '\n',
+      );
       return 0;
     }
     if (comparison) {
@@ -154,12 +195,16 @@ registerCommand({
     }
     if (nftComparison) {
       const c = nftComparison;
-      io.out([
-        '# predicted kube-proxy nftables elements compared with the printed table',
-        `observed: ${c.observed.length}`,
-        `missing (predicted, not printed): ${c.missing.length}`, ...c.missing.map((x) => `  ${x}`),
-        `unexpected (printed, not predicted): ${c.unexpected.length}`, ...c.unexpected.map((x) => `  ${x}`),
-      ].join('\n') + '\n');
+      io.out(
+        [
+          '# predicted kube-proxy nftables elements compared with the printed table',
+          `observed: ${c.observed.length}`,
+          `missing (predicted, not printed): ${c.missing.length}`,
+          ...c.missing.map((x) => `  ${x}`),
+          `unexpected (printed, not predicted): ${c.unexpected.length}`,
+          ...c.unexpected.map((x) => `  ${x}`),
+        ].join('\n') + '\n',
+      );
       return 0;
     }
     const header = [`# kube-proxy mode: ${mode}`, ...predicted.plan.notes.map((n) => `# ${n}`)].join('\n');

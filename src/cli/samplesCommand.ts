@@ -16,16 +16,33 @@ registerCommand({
   run(args, io) {
     const json = args.includes('--json');
     const bad = args.find((a) => a !== '--json');
-    if (bad) { io.err(`kube-packet-path samples: unknown option '${bad}'\n\n${usage}\n`); return 2; }
+    if (bad) {
+      io.err(`kube-packet-path samples: unknown option '${bad}'\n\n${usage}\n`);
+      return 2;
+    }
     const root = samplesRoot();
     const rows = SAMPLES.map((s) => ({
-      name: s.name, title: s.title, from: s.from, to: s.to, description: s.description,
+      name: s.name,
+      title: s.title,
+      from: s.from,
+      to: s.to,
+      description: s.description,
       files: [...s.logs.map((l) => l.file), ...s.manifests],
       missing: [...s.logs.map((l) => l.file), ...s.manifests].filter((f) => !existsSync(join(root, f))),
     }));
-    if (json) { io.out(JSON.stringify(rows, null, 2) + '\n'); return 0; }
+    if (json) {
+      io.out(JSON.stringify(rows, null, 2) + '\n');
+      return 0;
+    }
     const w = Math.max(...rows.map((r) => r.name.length));
-    io.out(rows.map((r) => `${r.name.padEnd(w)}  ${r.title}\n${' '.repeat(w)}  trace --sample ${r.name}   (${r.from} → ${r.to}; ${r.files.length} files${r.missing.length ? `, MISSING ${r.missing.join(', ')}` : ''})`).join('\n') + '\n');
+    io.out(
+      rows
+        .map(
+          (r) =>
+            `${r.name.padEnd(w)}  ${r.title}\n${' '.repeat(w)}  trace --sample ${r.name}   (${r.from} → ${r.to}; ${r.files.length} files${r.missing.length ? `, MISSING ${r.missing.join(', ')}` : ''})`,
+        )
+        .join('\n') + '\n',
+    );
     return 0;
   },
 });

@@ -35,7 +35,9 @@ export function samplesRoot(): string {
   return candidates.find((c) => existsSync(join(c, 'README.md'))) ?? candidates[0];
 }
 
-interface Notes { lines: string[] }
+interface Notes {
+  lines: string[];
+}
 
 function parseLog(model: ClusterModel, notes: Notes, text: string, uri: string, command?: string, host?: string): void {
   const spec = (command ? formatForCommand(command) : undefined) ?? sniffFormat(text.split('\n'));
@@ -54,7 +56,13 @@ function parseTranscript(model: ClusterModel, notes: Notes, text: string, uri: s
   model.add(doc.facts);
   const unknown = doc.blocks.filter((b) => b.format === 'unknown' && b.result.unparsed.length > 0);
   if (!doc.facts.length) notes.lines.push(`${uri}: nothing recognised`);
-  else if (unknown.length) notes.lines.push(`${uri}: ${unknown.length} block(s) not recognised (lines ${unknown.slice(0, 5).map((b) => `${b.startLine}-${b.endLine}`).join(', ')}${unknown.length > 5 ? ', …' : ''})`);
+  else if (unknown.length)
+    notes.lines.push(
+      `${uri}: ${unknown.length} block(s) not recognised (lines ${unknown
+        .slice(0, 5)
+        .map((b) => `${b.startLine}-${b.endLine}`)
+        .join(', ')}${unknown.length > 5 ? ', …' : ''})`,
+    );
 }
 
 function parseManifest(model: ClusterModel, notes: Notes, text: string, uri: string): void {
@@ -82,16 +90,34 @@ export function traceJson(result: TraceResult): unknown {
   const ev = (e: Evidence) => ({ uri: e.uri, line: e.line ?? null, excerpt: e.excerpt ?? null });
   const actor = (actors: Actor[], id: string) => {
     const a = actors.find((x) => x.id === id);
-    return a ? { kind: a.kind, name: a.name, ...(a.addresses ? { addresses: a.addresses } : {}), ...(a.interfaces ? { interfaces: a.interfaces } : {}) } : { kind: 'unknown', name: id };
+    return a
+      ? {
+          kind: a.kind,
+          name: a.name,
+          ...(a.addresses ? { addresses: a.addresses } : {}),
+          ...(a.interfaces ? { interfaces: a.interfaces } : {}),
+        }
+      : { kind: 'unknown', name: id };
   };
   return {
     flows: result.flows.map((f) => ({
       title: f.title,
       phases: f.phases.map((p) => ({
         name: p.name,
-        steps: p.steps.map((s) => ({ from: actor(f.actors, s.from), to: actor(f.actors, s.to), label: s.label, status: s.status, evidence: s.evidence.map(ev) })),
+        steps: p.steps.map((s) => ({
+          from: actor(f.actors, s.from),
+          to: actor(f.actors, s.to),
+          label: s.label,
+          status: s.status,
+          evidence: s.evidence.map(ev),
+        })),
       })),
-      findings: f.findings.map((x) => ({ id: x.id, severity: x.severity, message: x.message, evidence: x.evidence.map(ev) })),
+      findings: f.findings.map((x) => ({
+        id: x.id,
+        severity: x.severity,
+        message: x.message,
+        evidence: x.evidence.map(ev),
+      })),
     })),
     unresolved: [...result.unresolved, ...result.flows.flatMap((f) => f.unresolved)],
   };
@@ -106,9 +132,16 @@ export function traceText(result: TraceResult): string {
     for (const p of f.phases) {
       out.push(`  ${p.name}`);
       for (const s of p.steps) {
-        const where = [...new Set(s.evidence.filter((e) => e.source !== 'derived').map(describeEvidence))].slice(0, 3).join(', ');
-        out.push(`    ${s.status.padEnd(12)} ${name(s.from)} → ${name(s.to)}: ${s.label}${s.nat ? `  [${s.nat.type} ${s.nat.before} → ${s.nat.after}]` : ''}${where ? `  (${where})` : ''}`);
-        for (const a of s.alternatives ?? []) out.push(`                   ${a.chosen ? '*' : '-'} ${a.label}${a.probability !== undefined ? ` (overall ${(a.probability * 100).toFixed(0)}%)` : ''}`);
+        const where = [...new Set(s.evidence.filter((e) => e.source !== 'derived').map(describeEvidence))]
+          .slice(0, 3)
+          .join(', ');
+        out.push(
+          `    ${s.status.padEnd(12)} ${name(s.from)} → ${name(s.to)}: ${s.label}${s.nat ? `  [${s.nat.type} ${s.nat.before} → ${s.nat.after}]` : ''}${where ? `  (${where})` : ''}`,
+        );
+        for (const a of s.alternatives ?? [])
+          out.push(
+            `                   ${a.chosen ? '*' : '-'} ${a.label}${a.probability !== undefined ? ` (overall ${(a.probability * 100).toFixed(0)}%)` : ''}`,
+          );
       }
     }
     for (const x of f.findings) out.push(`  ${x.severity.toUpperCase()} ${x.id}: ${x.message}`);
@@ -124,31 +157,41 @@ export async function runTrace(args: string[], io: CliIO): Promise<number> {
     ({ values } = parseArgs({
       args,
       options: {
-        from: { type: 'string' }, to: { type: 'string' },
-        manifests: { type: 'string', multiple: true, default: [] }, logs: { type: 'string', multiple: true, default: [] },
-        sample: { type: 'string' }, format: { type: 'string', default: 'text' },
+        from: { type: 'string' },
+        to: { type: 'string' },
+        manifests: { type: 'string', multiple: true, default: [] },
+        logs: { type: 'string', multiple: true, default: [] },
+        sample: { type: 'string' },
+        format: { type: 'string', default: 'text' },
       },
       strict: true,
     }));
   } catch (e) {
     throw new UsageError((e as Error).message, usage);
   }
-  const format = values.format!;
-  if (!['text', 'json', 'mermaid', 'markdown'].includes(format)) throw new UsageError(`--format must be text, json, mermaid or markdown, got '${format}'`, usage);
+  const format = values.format;
+  if (!['text', 'json', 'mermaid', 'markdown'].includes(format))
+    throw new UsageError(`--format must be text, json, mermaid or markdown, got '${format}'`, usage);
   const model = new ClusterModel();
   const notes: Notes = { lines: [] };
   let from = values.from;
   let to = values.to;
   if (values.sample) {
     const sample = findSample(values.sample);
-    if (!sample) throw new UsageError(`unknown sample '${values.sample}'. Samples: ${SAMPLES.map((s) => s.name).join(', ')}`, usage);
+    if (!sample)
+      throw new UsageError(
+        `unknown sample '${values.sample}'. Samples: ${SAMPLES.map((s) => s.name).join(', ')}`,
+        usage,
+      );
     const root = samplesRoot();
     for (const m of sample.manifests) parseManifest(model, notes, io.readFile(join(root, m)), `samples/${m}`);
-    for (const l of sample.logs) parseLog(model, notes, io.readFile(join(root, l.file)), `samples/${l.file}`, l.command, l.host);
+    for (const l of sample.logs)
+      parseLog(model, notes, io.readFile(join(root, l.file)), `samples/${l.file}`, l.command, l.host);
     from ??= sample.from;
     to ??= sample.to;
   }
-  for (const path of values.manifests ?? []) for (const f of manifestFiles(path)) parseManifest(model, notes, io.readFile(f), relative(process.cwd(), f) || f);
+  for (const path of values.manifests ?? [])
+    for (const f of manifestFiles(path)) parseManifest(model, notes, io.readFile(f), relative(process.cwd(), f) || f);
   for (const path of values.logs ?? []) parseTranscript(model, notes, io.readFile(path), path);
   if (!from || !to) throw new UsageError('--from and --to are required (or --sample NAME)', usage);
 
@@ -170,4 +213,9 @@ export async function runTrace(args: string[], io: CliIO): Promise<number> {
   return 0;
 }
 
-registerCommand({ name: 'trace', summary: 'trace a packet from SRC to DST hop by hop, with evidence', usage, run: runTrace });
+registerCommand({
+  name: 'trace',
+  summary: 'trace a packet from SRC to DST hop by hop, with evidence',
+  usage,
+  run: runTrace,
+});

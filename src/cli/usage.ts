@@ -1,6 +1,9 @@
 /** A usage error: the CLI prints the message and the command's usage, and exits with code 2. */
 export class UsageError extends Error {
-  constructor(message: string, readonly usage?: string) {
+  constructor(
+    message: string,
+    readonly usage?: string,
+  ) {
     super(message);
     this.name = 'UsageError';
   }

@@ -19,30 +19,76 @@ export interface ConfigMapOutcome {
   found: boolean;
 }
 
-const WHAT: Record<ConfigMapSpec['yields'], string> = { KubeProxy: 'config.conf', Cni: 'net-conf.json', ClusterDns: 'Corefile kubernetes plugin' };
+const WHAT: Record<ConfigMapSpec['yields'], string> = {
+  KubeProxy: 'config.conf',
+  Cni: 'net-conf.json',
+  ClusterDns: 'Corefile kubernetes plugin',
+};
 
-export async function readNetworkConfigMap(t: ApiTransport, spec: ConfigMapSpec, context: string, signal: AbortSignal, timeoutMs: number): Promise<ConfigMapOutcome> {
+export async function readNetworkConfigMap(
+  t: ApiTransport,
+  spec: ConfigMapSpec,
+  context: string,
+  signal: AbortSignal,
+  timeoutMs: number,
+): Promise<ConfigMapOutcome> {
   const notFoundIn: string[] = [];
   for (const ns of spec.namespaces) {
     const target = { verb: 'get' as const, resource: 'configmaps', namespace: ns, name: spec.name };
     let res;
     try {
-      res = await t.get(`${collectionPath({ resource: 'configmaps', group: '', version: 'v1' }, ns)}/${encodeURIComponent(spec.name)}`, { signal, timeoutMs });
+      res = await t.get(
+        `${collectionPath({ resource: 'configmaps', group: '', version: 'v1' }, ns)}/${encodeURIComponent(spec.name)}`,
+        { signal, timeoutMs },
+      );
     } catch (e) {
-      return { facts: [], problems: [transportProblem(target, e, spec.missing, t.server)], ok: false, error: e, found: false };
+      return {
+        facts: [],
+        problems: [transportProblem(target, e, spec.missing, t.server)],
+        ok: false,
+        error: e,
+        found: false,
+      };
     }
     if (res.status === 404) {
       notFoundIn.push(ns);
       continue;
     }
-    if (res.status !== 200) return { facts: [], problems: [httpProblem(target, res.status, res.body, spec.missing, t.server)], ok: false, found: false };
-    const facts = apiObjectFacts('ConfigMap', res.body as Record<string, unknown>, context).facts.filter((f) => f.kind === spec.yields);
-    const problems: ClusterProblem[] = facts.length ? [] : [{ severity: 'info', ...target, message: `ConfigMap ${ns}/${spec.name} was read but holds no usable ${WHAT[spec.yields]}; ${spec.missing}` }];
+    if (res.status !== 200)
+      return {
+        facts: [],
+        problems: [httpProblem(target, res.status, res.body, spec.missing, t.server)],
+        ok: false,
+        found: false,
+      };
+    const facts = apiObjectFacts('ConfigMap', res.body as Record<string, unknown>, context).facts.filter(
+      (f) => f.kind === spec.yields,
+    );
+    const problems: ClusterProblem[] = facts.length
+      ? []
+      : [
+          {
+            severity: 'info',
+            ...target,
+            message: `ConfigMap ${ns}/${spec.name} was read but holds no usable ${WHAT[spec.yields]}; ${spec.missing}`,
+          },
+        ];
     return { facts, problems, ok: true, found: true };
   }
   return {
-    facts: [], ok: true, found: false,
-    problems: [{ severity: 'info', verb: 'get', resource: 'configmaps', name: spec.name, code: 404, reason: 'NotFound',
-      message: `ConfigMap ${spec.name} not found in ${notFoundIn.map((n) => `namespace ${n}`).join(' or ')} (404); ${spec.missing}` }],
+    facts: [],
+    ok: true,
+    found: false,
+    problems: [
+      {
+        severity: 'info',
+        verb: 'get',
+        resource: 'configmaps',
+        name: spec.name,
+        code: 404,
+        reason: 'NotFound',
+        message: `ConfigMap ${spec.name} not found in ${notFoundIn.map((n) => `namespace ${n}`).join(' or ')} (404); ${spec.missing}`,
+      },
+    ],
   };
 }

@@ -17,7 +17,14 @@ export interface ConnectOptions {
 
 export type Connection =
   /** `namespace`: the context's namespace, or `default` as kubectl assumes. */
-  | { ok: true; context: string; namespace: string; secrets: string[]; transport: ApiTransport; notes: ClusterProblem[] }
+  | {
+      ok: true;
+      context: string;
+      namespace: string;
+      secrets: string[];
+      transport: ApiTransport;
+      notes: ClusterProblem[];
+    }
   /** `problem` is undefined when the caller cancelled. */
   | { ok: false; context: string; secrets: string[]; problem?: ClusterProblem };
 
@@ -39,12 +46,29 @@ export async function connect(o: ConnectOptions, signal: AbortSignal, whyAborted
     kc = loadKubeConfig(o.kubeconfigPaths);
     context = useContext(kc, o.context);
   } catch (e) {
-    return { ok: false, context, secrets: [], problem: { severity: 'error', message: e instanceof KubeconfigError ? e.message : `Cannot load the kubeconfig: ${(e as Error).message}` } };
+    return {
+      ok: false,
+      context,
+      secrets: [],
+      problem: {
+        severity: 'error',
+        message: e instanceof KubeconfigError ? e.message : `Cannot load the kubeconfig: ${(e as Error).message}`,
+      },
+    };
   }
   const secrets = secretsOf(kc);
   const plugin = credentialPlugin(kc.getCurrentUser());
   if (plugin && !o.allowCredentialPlugins) {
-    return { ok: false, context, secrets, problem: { severity: 'error', reason: 'CredentialPluginRefused', message: `Context '${context}' authenticates with an ${plugin}; refused because the kubeconfig is provided by the workspace. Use a kubeconfig outside the workspace to run credential plugins.` } };
+    return {
+      ok: false,
+      context,
+      secrets,
+      problem: {
+        severity: 'error',
+        reason: 'CredentialPluginRefused',
+        message: `Context '${context}' authenticates with an ${plugin}; refused because the kubeconfig is provided by the workspace. Use a kubeconfig outside the workspace to run credential plugins.`,
+      },
+    };
   }
   let transport: ApiTransport;
   try {
@@ -53,25 +77,66 @@ export async function connect(o: ConnectOptions, signal: AbortSignal, whyAborted
   } catch (e) {
     const why = whyAborted();
     if (signal.aborted && why === 'cancelled') return { ok: false, context, secrets };
-    const msg = e instanceof TransportError ? e.message
-      : signal.aborted ? `credentials were not ready when ${why} (a credential plugin may be waiting for input)`
-        : `credentials could not be prepared: ${(e as Error).message}`;
-    return { ok: false, context, secrets, problem: { severity: 'error', reason: e instanceof TransportError ? e.code : 'Credentials', message: `Cannot connect with context '${context}': ${msg}` } };
+    const msg =
+      e instanceof TransportError
+        ? e.message
+        : signal.aborted
+          ? `credentials were not ready when ${why} (a credential plugin may be waiting for input)`
+          : `credentials could not be prepared: ${(e as Error).message}`;
+    return {
+      ok: false,
+      context,
+      secrets,
+      problem: {
+        severity: 'error',
+        reason: e instanceof TransportError ? e.code : 'Credentials',
+        message: `Cannot connect with context '${context}': ${msg}`,
+      },
+    };
   }
   // Preflight: one cheap GET tells unreachable / TLS / bad credentials apart before many lists fail the same way.
   try {
     const res = await transport.get('/version', { signal, timeoutMs: o.requestTimeoutMs });
     if (res.status === 401) {
       transport.close();
-      return { ok: false, context, secrets, problem: httpProblem({ verb: 'get', resource: '/version' }, 401, res.body, 'nothing was read', transport.server) };
+      return {
+        ok: false,
+        context,
+        secrets,
+        problem: httpProblem(
+          { verb: 'get', resource: '/version' },
+          401,
+          res.body,
+          'nothing was read',
+          transport.server,
+        ),
+      };
     }
   } catch (e) {
     transport.close();
     if (signal.aborted && whyAborted() === 'cancelled') return { ok: false, context, secrets };
-    return { ok: false, context, secrets, problem: transportProblem(undefined, e, 'nothing was read', transport.server) };
+    return {
+      ok: false,
+      context,
+      secrets,
+      problem: transportProblem(undefined, e, 'nothing was read', transport.server),
+    };
   }
   const notes: ClusterProblem[] = kc.getCurrentCluster()?.skipTLSVerify
-    ? [{ severity: 'warning', reason: 'InsecureSkipTLSVerify', message: `the kubeconfig disables TLS verification for ${transport.server} (insecure-skip-tls-verify): the server's identity was not checked` }]
+    ? [
+        {
+          severity: 'warning',
+          reason: 'InsecureSkipTLSVerify',
+          message: `the kubeconfig disables TLS verification for ${transport.server} (insecure-skip-tls-verify): the server's identity was not checked`,
+        },
+      ]
     : [];
-  return { ok: true, context, namespace: kc.getContextObject(context)?.namespace || 'default', secrets, transport, notes };
+  return {
+    ok: true,
+    context,
+    namespace: kc.getContextObject(context)?.namespace || 'default',
+    secrets,
+    transport,
+    notes,
+  };
 }

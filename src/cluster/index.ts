@@ -20,7 +20,13 @@ export { apiObjectFacts, clusterEvidence, parseClusterUri } from './convert';
  * (kept for the lead's first callers; new code passes the policy's paths to `listKubeContexts`).
  */
 export function listContexts(kubeconfigPath?: string): { current: string; contexts: KubeContextInfo[] } {
-  const policy = clusterAccessPolicy({ trusted: true, kubeconfigPath, workspaceFolders: [], envKubeconfig: process.env.KUBECONFIG, homeDir: process.env.HOME ?? process.env.USERPROFILE });
+  const policy = clusterAccessPolicy({
+    trusted: true,
+    kubeconfigPath,
+    workspaceFolders: [],
+    envKubeconfig: process.env.KUBECONFIG,
+    homeDir: process.env.HOME ?? process.env.USERPROFILE,
+  });
   return listKubeContexts(policy.kubeconfigPaths);
 }
 
@@ -28,4 +34,11 @@ export function listContexts(kubeconfigPath?: string): { current: string; contex
 export function listKubeContexts(paths: readonly string[]): { current: string; contexts: KubeContextInfo[] } {
   return contextsOf(loadKubeConfig(paths));
 }
-export { watchCluster, type WatchOptions, type WatchChange, type WatchStatus, type WatchEnd, type WatchedResource } from './watch';
+export {
+  watchCluster,
+  type WatchOptions,
+  type WatchChange,
+  type WatchStatus,
+  type WatchEnd,
+  type WatchedResource,
+} from './watch';

@@ -6,6 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { KubeConfig, type User } from '@kubernetes/client-node';
+import { scalarText } from '../model';
 
 export interface KubeContextInfo {
   name: string;
@@ -19,7 +20,8 @@ export class KubeconfigError extends Error {}
 
 export function loadKubeConfig(paths: readonly string[]): KubeConfig {
   const existing = paths.filter((p) => existsSync(p));
-  if (existing.length === 0) throw new KubeconfigError(`No kubeconfig file found (looked at ${paths.join(', ') || 'nothing'}).`);
+  if (existing.length === 0)
+    throw new KubeconfigError(`No kubeconfig file found (looked at ${paths.join(', ') || 'nothing'}).`);
   const kc = new KubeConfig();
   kc.loadFromOptions({ clusters: [], users: [], contexts: [], currentContext: '' });
   for (const file of existing) {
@@ -55,8 +57,19 @@ export function useContext(kc: KubeConfig, context?: string): string {
   const name = context || kc.getCurrentContext();
   if (!name) throw new KubeconfigError('The kubeconfig has no current-context; pick a context.');
   const ctx = kc.getContextObject(name);
-  if (!ctx) throw new KubeconfigError(`Context '${name}' is not in the kubeconfig (contexts: ${kc.getContexts().map((c) => c.name).join(', ') || 'none'}).`);
-  if (!kc.getCluster(ctx.cluster)) throw new KubeconfigError(`Context '${name}' refers to cluster '${ctx.cluster}', which the kubeconfig does not define.`);
+  if (!ctx)
+    throw new KubeconfigError(
+      `Context '${name}' is not in the kubeconfig (contexts: ${
+        kc
+          .getContexts()
+          .map((c) => c.name)
+          .join(', ') || 'none'
+      }).`,
+    );
+  if (!kc.getCluster(ctx.cluster))
+    throw new KubeconfigError(
+      `Context '${name}' refers to cluster '${ctx.cluster}', which the kubeconfig does not define.`,
+    );
   kc.setCurrentContext(name);
   return name;
 }
@@ -64,8 +77,8 @@ export function useContext(kc: KubeConfig, context?: string): string {
 /** Describes a credential plugin the user entry would run (exec command or auth-provider), if any. */
 export function credentialPlugin(user: User | null): string | undefined {
   if (!user) return undefined;
-  if (user.exec) return `exec credential plugin '${String((user.exec as { command?: unknown }).command ?? '?')}'`;
-  if (user.authProvider) return `auth-provider '${String(user.authProvider.name ?? '?')}'`;
+  if (user.exec) return `exec credential plugin '${scalarText((user.exec as { command?: unknown }).command, '?')}'`;
+  if (user.authProvider) return `auth-provider '${scalarText((user.authProvider as { name?: unknown }).name, '?')}'`;
   return undefined;
 }
 

@@ -8,12 +8,23 @@ export function currentContextInText(text: string): string | undefined {
   // JSON: "current-context": "name"
   const json = /"current-context"\s*:\s*"((?:[^"\\]|\\.)*)"/.exec(text);
   if (json) {
-    try { return JSON.parse(`"${json[1]}"`) as string || undefined; } catch { return undefined; }
+    try {
+      return (JSON.parse(`"${json[1]}"`) as string) || undefined;
+    } catch {
+      return undefined;
+    }
   }
   // YAML: a top-level `current-context: name` (plain, 'single' or "double" quoted).
-  const yaml = /^current-context:[ \t]*(?:"((?:[^"\\]|\\.)*)"|'((?:[^']|'')*)'|([^#\r\n]*?))[ \t]*(?:#.*)?$/m.exec(text);
+  const yaml = /^current-context:[ \t]*(?:"((?:[^"\\]|\\.)*)"|'((?:[^']|'')*)'|([^#\r\n]*?))[ \t]*(?:#.*)?$/m.exec(
+    text,
+  );
   if (!yaml) return undefined;
-  const value = yaml[1] !== undefined ? yaml[1].replace(/\\(.)/g, '$1') : yaml[2] !== undefined ? yaml[2].replace(/''/g, "'") : yaml[3];
+  const value =
+    yaml[1] !== undefined
+      ? yaml[1].replace(/\\(.)/g, '$1')
+      : yaml[2] !== undefined
+        ? yaml[2].replace(/''/g, "'")
+        : yaml[3];
   return value && value !== '""' && value !== "''" && value !== 'null' && value !== '~' ? value : undefined;
 }
 

@@ -1,4 +1,5 @@
 /** Namespace names for the namespace picker (GET /api/v1/namespaces, paged). */
+import { scalarText } from '../model';
 import { connect, type ConnectOptions } from './connection';
 import type { Json } from './pager';
 import { listPaged } from './pager';
@@ -11,22 +12,37 @@ export interface NamespaceListing {
   problem?: ClusterProblem;
 }
 
-export async function listNamespaceNames(options: Omit<ConnectOptions, 'requestTimeoutMs'> & { requestTimeoutMs?: number; signal?: AbortSignal }): Promise<NamespaceListing> {
+export async function listNamespaceNames(
+  options: Omit<ConnectOptions, 'requestTimeoutMs'> & { requestTimeoutMs?: number; signal?: AbortSignal },
+): Promise<NamespaceListing> {
   const timeoutMs = options.requestTimeoutMs ?? 15_000;
   const controller = new AbortController();
   const onCancel = () => controller.abort();
   options.signal?.addEventListener('abort', onCancel, { once: true });
   const deadline = setTimeout(() => controller.abort(), timeoutMs * 2);
   try {
-    const conn = await connect({ ...options, requestTimeoutMs: timeoutMs }, controller.signal, () => (options.signal?.aborted ? 'cancelled' : 'the deadline passed'));
+    const conn = await connect({ ...options, requestTimeoutMs: timeoutMs }, controller.signal, () =>
+      options.signal?.aborted ? 'cancelled' : 'the deadline passed',
+    );
     const clean = (p?: ClusterProblem) => p && { ...p, message: redactSecrets(p.message, conn.secrets) };
     if (!conn.ok) return { context: conn.context, names: [], problem: clean(conn.problem) };
     try {
       const names: string[] = [];
-      const outcome = await listPaged(conn.transport, '/api/v1/namespaces', { verb: 'list', resource: 'namespaces' }, 'pick namespaces by name instead',
+      const outcome = await listPaged(
+        conn.transport,
+        '/api/v1/namespaces',
+        { verb: 'list', resource: 'namespaces' },
+        'pick namespaces by name instead',
         { pageSize: 500, timeoutMs, signal: controller.signal },
-        (items: Json[]) => { for (const o of items) names.push(String((o.metadata as Json | undefined)?.name ?? '')); });
-      return { context: conn.context, names: names.filter(Boolean).sort(), problem: clean(outcome.problems.find((p) => p.severity !== 'info')) };
+        (items: Json[]) => {
+          for (const o of items) names.push(scalarText((o.metadata as Json | undefined)?.name));
+        },
+      );
+      return {
+        context: conn.context,
+        names: names.filter(Boolean).sort(),
+        problem: clean(outcome.problems.find((p) => p.severity !== 'info')),
+      };
     } finally {
       conn.transport.close();
     }

@@ -6,6 +6,7 @@
  */
 /** An API object or List as parsed JSON. */
 export type Json = Record<string, unknown>;
+import { scalarText } from '../model';
 import { httpProblem, transportProblem, type ClusterProblem, type Target } from './problems';
 import { TransportError, type ApiTransport } from './transport';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -34,7 +35,7 @@ export interface ListOutcome {
 
 function keyOf(o: Json): string {
   const m = (o.metadata ?? {}) as Record<string, unknown>;
-  return `${String(m.namespace ?? '')}/${String(m.name ?? '')}`;
+  return `${scalarText(m.namespace)}/${scalarText(m.name)}`;
 }
 
 export async function listPaged(
@@ -56,16 +57,29 @@ export async function listPaged(
     if (token) query.set('continue', token);
     let res;
     try {
-      res = await transport.get(`${path}?${query}`, { signal: options.signal, timeoutMs: options.timeoutMs });
+      res = await transport.get(`${path}?${query.toString()}`, {
+        signal: options.signal,
+        timeoutMs: options.timeoutMs,
+      });
     } catch (e) {
       const partial = out.items ? ` (kept the ${out.items} read before)` : '';
       out.problems.push(transportProblem(target, e, missing + partial, transport.server));
       out.error = e;
       return out;
     }
-    if ((res.status === 429 || (res.status === 503 && res.retryAfter !== undefined)) && throttled < MAX_THROTTLE_RETRIES) {
+    if (
+      (res.status === 429 || (res.status === 503 && res.retryAfter !== undefined)) &&
+      throttled < MAX_THROTTLE_RETRIES
+    ) {
       const wait = Math.min(res.retryAfter ?? 1, MAX_RETRY_AFTER_S);
-      if (throttled++ === 0) out.problems.push({ severity: 'info', ...target, code: res.status, reason: 'TooManyRequests', message: `the API server throttled the list of ${target.resource} (${res.status}); waited ${wait} s and retried` });
+      if (throttled++ === 0)
+        out.problems.push({
+          severity: 'info',
+          ...target,
+          code: res.status,
+          reason: 'TooManyRequests',
+          message: `the API server throttled the list of ${target.resource} (${res.status}); waited ${wait} s and retried`,
+        });
       try {
         await sleep(wait * 1000, undefined, { signal: options.signal });
       } catch {
@@ -79,7 +93,13 @@ export async function listPaged(
       restarted = true;
       token = undefined;
       tokensUsed.clear();
-      out.problems.push({ severity: 'info', ...target, code: 410, reason: 'Expired', message: `the continue token for ${target.resource} expired while paging (410 Gone); restarted the list once — objects may come from two snapshots` });
+      out.problems.push({
+        severity: 'info',
+        ...target,
+        code: 410,
+        reason: 'Expired',
+        message: `the continue token for ${target.resource} expired while paging (410 Gone); restarted the list once — objects may come from two snapshots`,
+      });
       continue;
     }
     if (res.status !== 200) {
@@ -89,7 +109,12 @@ export async function listPaged(
     }
     const body = res.body as Json;
     if (typeof body !== 'object' || body === null || !Array.isArray(body.items)) {
-      out.problems.push({ severity: 'warning', ...target, code: 200, message: `cannot ${target.verb} ${target.resource}: the answer is not a List; ${missing}` });
+      out.problems.push({
+        severity: 'warning',
+        ...target,
+        code: 200,
+        message: `cannot ${target.verb} ${target.resource}: the answer is not a List; ${missing}`,
+      });
       return out;
     }
     out.pages++;
@@ -106,7 +131,11 @@ export async function listPaged(
       return out;
     }
     if (tokensUsed.has(next)) {
-      out.problems.push({ severity: 'warning', ...target, message: `the server repeated a continue token for ${target.resource}; stopped paging after ${out.items} objects` });
+      out.problems.push({
+        severity: 'warning',
+        ...target,
+        message: `the server repeated a continue token for ${target.resource}; stopped paging after ${out.items} objects`,
+      });
       return out;
     }
     tokensUsed.add(next);

@@ -53,15 +53,27 @@ function isInside(p: typeof nodePath.posix, file: string, folder: string, casele
 export function clusterAccessPolicy(input: ClusterAccessInput): ClusterAccessDecision {
   const platform = input.platform ?? process.platform;
   const p = pathApi(platform);
-  const deny = (reason: string): ClusterAccessDecision => ({ allowed: false, reason, kubeconfigPaths: [], allowCredentialPlugins: false, workspaceProvided: [] });
+  const deny = (reason: string): ClusterAccessDecision => ({
+    allowed: false,
+    reason,
+    kubeconfigPaths: [],
+    allowCredentialPlugins: false,
+    workspaceProvided: [],
+  });
   if (!input.trusted) {
-    return deny('This workspace is not trusted: Kube Packet Path does not contact clusters or read kubeconfig files here. Trust the workspace to enable cluster access.');
+    return deny(
+      'This workspace is not trusted: Kube Packet Path does not contact clusters or read kubeconfig files here. Trust the workspace to enable cluster access.',
+    );
   }
   const expand = (f: string) => {
     const home = input.homeDir;
     const withHome = home && (f === '~' || f.startsWith('~/') || f.startsWith('~\\')) ? p.join(home, f.slice(1)) : f;
     // A relative setting is relative to the first workspace folder, which makes it workspace-provided.
-    return p.isAbsolute(withHome) ? p.normalize(withHome) : input.workspaceFolders[0] ? p.resolve(input.workspaceFolders[0], withHome) : undefined;
+    return p.isAbsolute(withHome)
+      ? p.normalize(withHome)
+      : input.workspaceFolders[0]
+        ? p.resolve(input.workspaceFolders[0], withHome)
+        : undefined;
   };
   let origin: KubeconfigOrigin;
   let raw: string[];
@@ -74,12 +86,17 @@ export function clusterAccessPolicy(input: ClusterAccessInput): ClusterAccessDec
     raw = [input.kubernetesExtensionKubeconfig.trim()];
   } else if (input.envKubeconfig?.trim()) {
     origin = 'KUBECONFIG';
-    raw = input.envKubeconfig.split(platform === 'win32' ? ';' : ':').map((s) => s.trim()).filter(Boolean);
+    raw = input.envKubeconfig
+      .split(platform === 'win32' ? ';' : ':')
+      .map((s) => s.trim())
+      .filter(Boolean);
   } else if (input.homeDir) {
     origin = 'default';
     raw = [p.join(input.homeDir, '.kube', 'config')];
   } else {
-    return deny('No kubeconfig: set kubePacketPath.kubeconfig or KUBECONFIG (no home directory to look for ~/.kube/config).');
+    return deny(
+      'No kubeconfig: set kubePacketPath.kubeconfig or KUBECONFIG (no home directory to look for ~/.kube/config).',
+    );
   }
   const paths: string[] = [];
   for (const f of raw) {
@@ -88,10 +105,17 @@ export function clusterAccessPolicy(input: ClusterAccessInput): ClusterAccessDec
     if (!paths.includes(abs)) paths.push(abs);
   }
   const caseless = platform === 'win32' || platform === 'darwin';
-  const workspaceProvided = paths.filter((f) => input.workspaceFolders.some((w) => isInside(p, f, p.normalize(w), caseless)));
-  const from = origin === 'setting' ? 'the kubePacketPath.kubeconfig setting'
-    : origin === 'kubernetes-extension' ? 'the Kubernetes extension\'s kubeconfig'
-      : origin === 'KUBECONFIG' ? 'KUBECONFIG' : '~/.kube/config';
+  const workspaceProvided = paths.filter((f) =>
+    input.workspaceFolders.some((w) => isInside(p, f, p.normalize(w), caseless)),
+  );
+  const from =
+    origin === 'setting'
+      ? 'the kubePacketPath.kubeconfig setting'
+      : origin === 'kubernetes-extension'
+        ? "the Kubernetes extension's kubeconfig"
+        : origin === 'KUBECONFIG'
+          ? 'KUBECONFIG'
+          : '~/.kube/config';
   return {
     allowed: true,
     reason: workspaceProvided.length

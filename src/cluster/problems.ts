@@ -53,13 +53,25 @@ export function httpProblem(t: Target, status: number, body: unknown, missing: s
   const base = { resource: t.resource, verb: t.verb, namespace: t.namespace, name: t.name, code: status, reason };
   switch (status) {
     case 401:
-      return { ...base, severity: 'error', message: `cannot ${where(t)}: the API server at ${server} rejected the credentials (401 Unauthorized) — the token or client certificate is expired or invalid; refresh the kubeconfig (log in again)` };
+      return {
+        ...base,
+        severity: 'error',
+        message: `cannot ${where(t)}: the API server at ${server} rejected the credentials (401 Unauthorized) — the token or client certificate is expired or invalid; refresh the kubeconfig (log in again)`,
+      };
     case 403:
       return { ...base, severity: 'warning', message: `cannot ${where(t)}: RBAC forbids (403); ${missing}` };
     case 404:
-      return { ...base, severity: 'info', message: `${t.name ? `${t.resource} ${t.namespace ? `${t.namespace}/` : ''}${t.name}` : t.resource} not found (404); ${missing}` };
+      return {
+        ...base,
+        severity: 'info',
+        message: `${t.name ? `${t.resource} ${t.namespace ? `${t.namespace}/` : ''}${t.name}` : t.resource} not found (404); ${missing}`,
+      };
     case 410:
-      return { ...base, severity: 'warning', message: `cannot ${where(t)}: the list expired twice while paging (410 Gone); ${missing}` };
+      return {
+        ...base,
+        severity: 'warning',
+        message: `cannot ${where(t)}: the list expired twice while paging (410 Gone); ${missing}`,
+      };
     default: {
       const detail = s.message ? `: ${s.message}` : '';
       return { ...base, severity: 'warning', message: `cannot ${where(t)}: HTTP ${status}${detail}; ${missing}` };
@@ -68,34 +80,56 @@ export function httpProblem(t: Target, status: number, body: unknown, missing: s
 }
 
 const TLS_CODES = new Set([
-  'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_SIGNATURE_FAILURE', 'CERT_UNTRUSTED', 'ERR_TLS_CERT_ALTNAME_INVALID',
-  'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'ERR_SSL_WRONG_VERSION_NUMBER', 'EPROTO',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_UNTRUSTED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'ERR_SSL_WRONG_VERSION_NUMBER',
+  'EPROTO',
 ]);
 
 /** Is this failure about the connection as a whole (no point trying other resources)? */
 export function isConnectionFailure(e: unknown): boolean {
-  return e instanceof TransportError && (['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'NO_SERVER', 'INSECURE'].includes(e.code) || TLS_CODES.has(e.code));
+  return (
+    e instanceof TransportError &&
+    (['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'NO_SERVER', 'INSECURE'].includes(
+      e.code,
+    ) ||
+      TLS_CODES.has(e.code))
+  );
 }
 
 /** A failure below HTTP → a problem. */
 export function transportProblem(t: Target | undefined, e: unknown, missing: string, server: string): ClusterProblem {
-  const code = e instanceof TransportError ? e.code : (e as NodeJS.ErrnoException)?.code ?? 'ERROR';
+  const code = e instanceof TransportError ? e.code : ((e as NodeJS.ErrnoException)?.code ?? 'ERROR');
   const raw = e instanceof Error ? e.message : String(e);
   const what = t ? `cannot ${where(t)}` : `cannot reach ${server}`;
   const tail = missing ? `; ${missing}` : '';
   const base = { resource: t?.resource, verb: t?.verb, namespace: t?.namespace, name: t?.name, reason: code };
   let why: string;
-  if (code === 'ECONNREFUSED') why = `the API server at ${server} refused the connection (nothing listens there: is the cluster running, is the address right?)`;
-  else if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') why = `the API server host of ${server} does not resolve (${code})`;
+  if (code === 'ECONNREFUSED')
+    why = `the API server at ${server} refused the connection (nothing listens there: is the cluster running, is the address right?)`;
+  else if (code === 'ENOTFOUND' || code === 'EAI_AGAIN')
+    why = `the API server host of ${server} does not resolve (${code})`;
   else if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') why = `no route to ${server} (${code})`;
-  else if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') why = `TLS: the server certificate of ${server} is not valid for that host name (${raw})`;
-  else if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID') why = `TLS: the server certificate of ${server} is outside its validity period (${code})`;
-  else if (TLS_CODES.has(code) && e instanceof TransportError && e.hint) why = `TLS: the server certificate of ${server} is not signed by a trusted certificate authority (${code}): ${e.hint}; add the cluster's certificate-authority-data to the kubeconfig`;
-  else if (TLS_CODES.has(code)) why = `TLS: the server certificate of ${server} is not signed by the certificate authority in the kubeconfig (${code}); the kubeconfig may belong to another cluster, or the cluster's CA changed`;
+  else if (code === 'ERR_TLS_CERT_ALTNAME_INVALID')
+    why = `TLS: the server certificate of ${server} is not valid for that host name (${raw})`;
+  else if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID')
+    why = `TLS: the server certificate of ${server} is outside its validity period (${code})`;
+  else if (TLS_CODES.has(code) && e instanceof TransportError && e.hint)
+    why = `TLS: the server certificate of ${server} is not signed by a trusted certificate authority (${code}): ${e.hint}; add the cluster's certificate-authority-data to the kubeconfig`;
+  else if (TLS_CODES.has(code))
+    why = `TLS: the server certificate of ${server} is not signed by the certificate authority in the kubeconfig (${code}); the kubeconfig may belong to another cluster, or the cluster's CA changed`;
   else if (code === 'TIMEOUT') why = `the API server did not answer in time (${raw})`;
   else if (code === 'ABORTED') why = 'cancelled';
-  else if (code === 'ECONNRESET' || code === 'EPIPE') why = `the connection to ${server} was reset mid-request (${code})`;
+  else if (code === 'ECONNRESET' || code === 'EPIPE')
+    why = `the connection to ${server} was reset mid-request (${code})`;
   else if (code === 'TOO_LARGE') why = `the answer was too large (${raw})`;
   else why = `${raw} (${code})`;
   return { ...base, severity: 'error', message: `${what}: ${why}${tail}` };

@@ -75,22 +75,38 @@ interface Task {
 export async function pullCluster(options: PullOptions): Promise<PullResult> {
   const o = { ...DEFAULTS, ...options };
   const sink = options.sink ?? new ClusterModel();
-  const result: PullResult = { context: options.context ?? '', sink, problems: [], counts: {}, requests: 0, complete: false, cancelled: false };
+  const result: PullResult = {
+    context: options.context ?? '',
+    sink,
+    problems: [],
+    counts: {},
+    requests: 0,
+    complete: false,
+    cancelled: false,
+  };
   let secrets: string[] = [];
   const report = (p: ClusterProblem) => result.problems.push({ ...p, message: redactSecrets(p.message, secrets) });
 
   // 1. Deadlines: the caller's cancel and our overall timeout abort everything in flight.
   const controller = new AbortController();
   let timedOut = false;
-  const overall = setTimeout(() => { timedOut = true; controller.abort(); }, o.overallTimeoutMs);
-  const onCancel = () => { result.cancelled = true; controller.abort(); };
+  const overall = setTimeout(() => {
+    timedOut = true;
+    controller.abort();
+  }, o.overallTimeoutMs);
+  const onCancel = () => {
+    result.cancelled = true;
+    controller.abort();
+  };
   options.signal?.addEventListener('abort', onCancel, { once: true });
   if (options.signal?.aborted) onCancel();
 
   let transport: ApiTransport | undefined;
   try {
     // 2. Kubeconfig, context, credentials and a preflight GET.
-    const conn = await connect(o, controller.signal, () => (result.cancelled ? 'cancelled' : `the overall deadline of ${o.overallTimeoutMs / 1000} s passed`));
+    const conn = await connect(o, controller.signal, () =>
+      result.cancelled ? 'cancelled' : `the overall deadline of ${o.overallTimeoutMs / 1000} s passed`,
+    );
     result.context = conn.context;
     secrets = conn.secrets;
     if (!conn.ok) {
@@ -110,14 +126,20 @@ export async function pullCluster(options: PullOptions): Promise<PullResult> {
     /** Tasks never started / stopped in flight by cancel or the overall deadline. */
     const skipped: string[] = [];
     const stopped: string[] = [];
-    const bump = (k: string, n: number) => { result.counts[k] = (result.counts[k] ?? 0) + n; };
+    const bump = (k: string, n: number) => {
+      result.counts[k] = (result.counts[k] ?? 0) + n;
+    };
     let objects = 0;
 
     const readList = async (spec: ListSpec, ns: string | undefined) => {
       const target = { verb: 'list' as const, resource: rbacName(spec), namespace: spec.namespaced ? ns : undefined };
       bump(spec.resource, 0);
       let page = 0;
-      const outcome = await listPaged(t, collectionPath(spec, spec.namespaced ? ns : undefined), target, spec.missing,
+      const outcome = await listPaged(
+        t,
+        collectionPath(spec, spec.namespaced ? ns : undefined),
+        target,
+        spec.missing,
         { pageSize: o.pageSize, timeoutMs: o.requestTimeoutMs, signal: controller.signal },
         (items) => {
           const facts: Fact[] = [];
@@ -125,8 +147,14 @@ export async function pullCluster(options: PullOptions): Promise<PullResult> {
           sink.add(facts);
           bump(spec.resource, items.length);
           objects += items.length;
-          options.onProgress?.({ done: doneCount, total: tasks.length, step: `${target.resource} (page ${++page})`, objects });
-        });
+          options.onProgress?.({
+            done: doneCount,
+            total: tasks.length,
+            step: `${target.resource} (page ${++page})`,
+            objects,
+          });
+        },
+      );
       return { target, outcome };
     };
 
@@ -140,7 +168,10 @@ export async function pullCluster(options: PullOptions): Promise<PullResult> {
         if (!ns && spec.namespaced && forbidden && !outcome.items) {
           const fallback = await readList(spec, conn.namespace);
           if (fallback.outcome.complete) {
-            fallback.outcome.problems.unshift({ ...forbidden, message: `cannot list ${target.resource} at cluster scope: RBAC forbids (403); read namespace ${conn.namespace} only (the context's namespace) — other namespaces unknown` });
+            fallback.outcome.problems.unshift({
+              ...forbidden,
+              message: `cannot list ${target.resource} at cluster scope: RBAC forbids (403); read namespace ${conn.namespace} only (the context's namespace) — other namespaces unknown`,
+            });
             failedTasks++; // the model still lacks the other namespaces
             ({ target, outcome } = fallback);
           } else if (fallback.outcome.problems.some((p) => p.code === 403)) {
@@ -150,11 +181,15 @@ export async function pullCluster(options: PullOptions): Promise<PullResult> {
           }
         }
         for (const p of outcome.problems) {
-          if (controller.signal.aborted && p.reason === 'ABORTED') stopped.push(`${target.resource}${target.namespace ? ` in ${target.namespace}` : ''}${outcome.items ? ` (${outcome.items} read)` : ''}`);
+          if (controller.signal.aborted && p.reason === 'ABORTED')
+            stopped.push(
+              `${target.resource}${target.namespace ? ` in ${target.namespace}` : ''}${outcome.items ? ` (${outcome.items} read)` : ''}`,
+            );
           else report(p);
         }
         if (!outcome.complete) failedTasks++;
-        if (outcome.error && isConnectionFailure(outcome.error)) connectionLost ??= outcome.problems[outcome.problems.length - 1];
+        if (outcome.error && isConnectionFailure(outcome.error))
+          connectionLost ??= outcome.problems[outcome.problems.length - 1];
       },
     });
 
@@ -183,7 +218,10 @@ export async function pullCluster(options: PullOptions): Promise<PullResult> {
     const worker = async () => {
       while (next < tasks.length) {
         const task = tasks[next++];
-        if (controller.signal.aborted || connectionLost) { skipped.push(task.label); continue; }
+        if (controller.signal.aborted || connectionLost) {
+          skipped.push(task.label);
+          continue;
+        }
         await task.run();
         doneCount++;
         options.onProgress?.({ done: doneCount, total: tasks.length, step: task.label, objects });
@@ -193,11 +231,19 @@ export async function pullCluster(options: PullOptions): Promise<PullResult> {
 
     const lists = `${stopped.length ? `; stopped while reading: ${stopped.join(', ')}` : ''}${skipped.length ? `; not read: ${skipped.join(', ')}` : ''}`;
     if (timedOut) {
-      report({ severity: 'error', reason: 'Timeout', message: `the overall deadline of ${o.overallTimeoutMs / 1000} s passed${lists}; what was read is kept` });
+      report({
+        severity: 'error',
+        reason: 'Timeout',
+        message: `the overall deadline of ${o.overallTimeoutMs / 1000} s passed${lists}; what was read is kept`,
+      });
     } else if (result.cancelled) {
       report({ severity: 'info', reason: 'Cancelled', message: `cancelled${lists}; what was read is kept` });
     } else if (skipped.length) {
-      report({ severity: 'error', reason: 'ConnectionLost', message: `not read because the connection to the API server failed: ${skipped.join(', ')}` });
+      report({
+        severity: 'error',
+        reason: 'ConnectionLost',
+        message: `not read because the connection to the API server failed: ${skipped.join(', ')}`,
+      });
     }
     result.complete = failedTasks === 0 && skipped.length === 0 && !result.cancelled && !timedOut;
     return result;

@@ -36,7 +36,10 @@ export interface ApiTransport {
    * answer `body` is the parsed error); rejects with a TransportError when the stream drops,
    * nothing arrives for `idleTimeoutMs`, or `signal` aborts.
    */
-  stream(path: string, options: { signal?: AbortSignal; idleTimeoutMs: number; onLine(line: unknown): void }): Promise<{ status: number; body?: unknown }>;
+  stream(
+    path: string,
+    options: { signal?: AbortSignal; idleTimeoutMs: number; onLine(line: unknown): void },
+  ): Promise<{ status: number; body?: unknown }>;
   /** Requests sent so far. */
   readonly requestCount: number;
   close(): void;
@@ -44,7 +47,11 @@ export interface ApiTransport {
 
 /** A failure below HTTP: connection, TLS, timeout, cancel, oversize body. `code` is Node's code or one of ours. */
 export class TransportError extends Error {
-  constructor(message: string, readonly code: string, readonly hint?: string) {
+  constructor(
+    message: string,
+    readonly code: string,
+    readonly hint?: string,
+  ) {
     super(message);
   }
 }
@@ -74,7 +81,10 @@ interface RequestGuard {
  * socket error, the caller's cancellation or a timer. `fail` destroys the request.
  */
 function guardedGet<T>(
-  lib: typeof http | typeof https, url: URL, options: http.RequestOptions, signal: AbortSignal | undefined,
+  lib: typeof http | typeof https,
+  url: URL,
+  options: http.RequestOptions,
+  signal: AbortSignal | undefined,
   start: (req: http.ClientRequest, g: RequestGuard, resolve: (v: T) => void) => void,
 ): Promise<T> {
   return new Promise<T>((resolve, reject) => {
@@ -90,7 +100,11 @@ function guardedGet<T>(
       fn();
     };
     const req = lib.request(url, { ...options, method: 'GET' });
-    const fail = (err: TransportError) => finish(() => { req.destroy(); reject(err); });
+    const fail = (err: TransportError) =>
+      finish(() => {
+        req.destroy();
+        reject(err);
+      });
     const setTimer = (ms: number, err: () => TransportError) => {
       clearTimeout(timer);
       timer = setTimeout(() => fail(err()), ms);
@@ -107,7 +121,10 @@ export async function kubeTransport(kc: KubeConfig, options: TransportOptions = 
   if (!cluster?.server) throw new TransportError('The current context has no cluster server URL.', 'NO_SERVER');
   const base = new URL(cluster.server);
   if (base.protocol === 'http:' && !LOOPBACK.test(base.hostname)) {
-    throw new TransportError(`Refusing plain HTTP to ${base.host}: credentials would travel unencrypted (use https).`, 'INSECURE');
+    throw new TransportError(
+      `Refusing plain HTTP to ${base.host}: credentials would travel unencrypted (use https).`,
+      'INSECURE',
+    );
   }
   const opts: https.RequestOptions = {};
   await kc.applyToHTTPSOptions(opts);
@@ -117,14 +134,22 @@ export async function kubeTransport(kc: KubeConfig, options: TransportOptions = 
     : base.protocol === 'http:'
       ? new http.Agent({ keepAlive: true, maxSockets: 8 })
       : new https.Agent({
-        keepAlive: true,
-        maxSockets: 8,
-        ca: opts.ca, cert: opts.cert, key: opts.key, pfx: opts.pfx, passphrase: opts.passphrase,
-        servername: opts.servername,
-        ...(opts.rejectUnauthorized !== undefined ? { rejectUnauthorized: opts.rejectUnauthorized } : {}),
-      });
+          keepAlive: true,
+          maxSockets: 8,
+          ca: opts.ca,
+          cert: opts.cert,
+          key: opts.key,
+          pfx: opts.pfx,
+          passphrase: opts.passphrase,
+          servername: opts.servername,
+          ...(opts.rejectUnauthorized !== undefined ? { rejectUnauthorized: opts.rejectUnauthorized } : {}),
+        });
   // The API server gzips large answers when asked (lists of thousands of pods shrink ~10x).
-  const headers: Record<string, string> = { Accept: 'application/json', 'Accept-Encoding': 'gzip', 'User-Agent': options.userAgent ?? 'kube-packet-path (read-only)' };
+  const headers: Record<string, string> = {
+    Accept: 'application/json',
+    'Accept-Encoding': 'gzip',
+    'User-Agent': options.userAgent ?? 'kube-packet-path (read-only)',
+  };
   for (const [k, v] of Object.entries(opts.headers ?? {})) if (v !== undefined) headers[k] = String(v);
   if (opts.auth) headers.Authorization = `Basic ${Buffer.from(opts.auth).toString('base64')}`;
   const maxBytes = options.maxResponseBytes ?? DEFAULT_MAX_BYTES;
@@ -133,44 +158,79 @@ export async function kubeTransport(kc: KubeConfig, options: TransportOptions = 
 
   return {
     server: cluster.server,
-    get requestCount() { return count; },
+    get requestCount() {
+      return count;
+    },
     close: () => agent.destroy(),
     get(path: string, { signal, timeoutMs }: GetOptions): Promise<ApiResponse> {
       count++;
       const url = new URL(base.origin + prefix + path);
       const lib = url.protocol === 'http:' ? http : https;
-      return guardedGet<ApiResponse>(lib, url, { agent, headers }, signal, (req, { fail, finish, setTimer }, resolve) => {
-        setTimer(timeoutMs, () => new TransportError(`no complete answer within ${Math.round(timeoutMs / 100) / 10} s`, 'TIMEOUT'));
-        req.on('error', (e: NodeJS.ErrnoException) => fail(new TransportError(e.message, e.code ?? 'ERROR',
-          !opts.ca && /CERT|SIGNATURE|SELF_SIGNED/.test(e.code ?? '') ? 'the kubeconfig names no certificate-authority, so only the system CAs were trusted' : undefined)));
-        req.on('response', (res) => {
-          const chunks: Buffer[] = [];
-          let bytes = 0;
-          res.on('error', (e: NodeJS.ErrnoException) => fail(new TransportError(e.message, e.code ?? 'ECONNRESET')));
-          res.on('aborted', () => fail(new TransportError('the server closed the connection mid-response', 'ECONNRESET')));
-          // The size cap counts decompressed bytes, so a small gzip bomb cannot fill memory.
-          let body: NodeJS.ReadableStream = res;
-          if (/gzip/i.test(String(res.headers['content-encoding'] ?? ''))) {
-            const gunzip = zlib.createGunzip();
-            gunzip.on('error', (e: NodeJS.ErrnoException) => fail(new TransportError(`bad gzip answer: ${e.message}`, 'ECONNRESET')));
-            body = res.pipe(gunzip);
-          }
-          body.on('data', (c: Buffer) => {
-            bytes += c.length;
-            if (bytes > maxBytes) fail(new TransportError(`response larger than ${maxBytes} bytes`, 'TOO_LARGE'));
-            else chunks.push(c);
-          });
-          body.on('end', () => finish(() => {
-            const text = Buffer.concat(chunks).toString('utf8');
-            let body: unknown = text;
-            if (/json/i.test(String(res.headers['content-type'] ?? '')) || /^\s*[{[]/.test(text)) {
-              try { body = JSON.parse(text); } catch { body = text; }
+      return guardedGet<ApiResponse>(
+        lib,
+        url,
+        { agent, headers },
+        signal,
+        (req, { fail, finish, setTimer }, resolve) => {
+          setTimer(
+            timeoutMs,
+            () => new TransportError(`no complete answer within ${Math.round(timeoutMs / 100) / 10} s`, 'TIMEOUT'),
+          );
+          req.on('error', (e: NodeJS.ErrnoException) =>
+            fail(
+              new TransportError(
+                e.message,
+                e.code ?? 'ERROR',
+                !opts.ca && /CERT|SIGNATURE|SELF_SIGNED/.test(e.code ?? '')
+                  ? 'the kubeconfig names no certificate-authority, so only the system CAs were trusted'
+                  : undefined,
+              ),
+            ),
+          );
+          req.on('response', (res) => {
+            const chunks: Buffer[] = [];
+            let bytes = 0;
+            res.on('error', (e: NodeJS.ErrnoException) => fail(new TransportError(e.message, e.code ?? 'ECONNRESET')));
+            res.on('aborted', () =>
+              fail(new TransportError('the server closed the connection mid-response', 'ECONNRESET')),
+            );
+            // The size cap counts decompressed bytes, so a small gzip bomb cannot fill memory.
+            let body: NodeJS.ReadableStream = res;
+            if (/gzip/i.test(String(res.headers['content-encoding'] ?? ''))) {
+              const gunzip = zlib.createGunzip();
+              gunzip.on('error', (e: NodeJS.ErrnoException) =>
+                fail(new TransportError(`bad gzip answer: ${e.message}`, 'ECONNRESET')),
+              );
+              body = res.pipe(gunzip);
             }
-            const retry = Number(res.headers['retry-after']);
-            resolve({ status: res.statusCode ?? 0, body, bytes, ...(Number.isFinite(retry) && retry >= 0 ? { retryAfter: retry } : {}) });
-          }));
-        });
-      });
+            body.on('data', (c: Buffer) => {
+              bytes += c.length;
+              if (bytes > maxBytes) fail(new TransportError(`response larger than ${maxBytes} bytes`, 'TOO_LARGE'));
+              else chunks.push(c);
+            });
+            body.on('end', () =>
+              finish(() => {
+                const text = Buffer.concat(chunks).toString('utf8');
+                let body: unknown = text;
+                if (/json/i.test(String(res.headers['content-type'] ?? '')) || /^\s*[{[]/.test(text)) {
+                  try {
+                    body = JSON.parse(text);
+                  } catch {
+                    body = text;
+                  }
+                }
+                const retry = Number(res.headers['retry-after']);
+                resolve({
+                  status: res.statusCode ?? 0,
+                  body,
+                  bytes,
+                  ...(Number.isFinite(retry) && retry >= 0 ? { retryAfter: retry } : {}),
+                });
+              }),
+            );
+          });
+        },
+      );
     },
     stream(path, { signal, idleTimeoutMs, onLine }) {
       count++;
@@ -178,46 +238,70 @@ export async function kubeTransport(kc: KubeConfig, options: TransportOptions = 
       const lib = url.protocol === 'http:' ? http : https;
       // Watch streams are long-lived: no Accept-Encoding (a gzip stream would hold lines back).
       const { 'Accept-Encoding': _gzip, ...streamHeaders } = headers;
-      return guardedGet<{ status: number; body?: unknown }>(lib, url, { agent, headers: streamHeaders }, signal, (req, g, resolve) => {
-        const { fail, finish } = g;
-        const idle = () => g.setTimer(idleTimeoutMs, () => new TransportError(`the watch stream was silent for ${Math.round(idleTimeoutMs / 1000)} s`, 'TIMEOUT'));
-        idle();
-        req.on('error', (e: NodeJS.ErrnoException) => fail(new TransportError(e.message, e.code ?? 'ERROR')));
-        req.on('response', (res) => {
-          const status = res.statusCode ?? 0;
-          let pending = '';
-          let bytes = 0;
-          res.setEncoding('utf8');
-          res.on('error', (e: NodeJS.ErrnoException) => fail(new TransportError(e.message, e.code ?? 'ECONNRESET')));
-          res.on('aborted', () => fail(new TransportError('the server closed the watch stream mid-event', 'ECONNRESET')));
-          res.on('data', (chunk: string) => {
-            idle();
-            if (status !== 200) {
-              bytes += chunk.length;
-              if (bytes <= 1024 * 1024) pending += chunk;
-              return;
-            }
-            pending += chunk;
-            if (pending.length > maxBytes) return fail(new TransportError(`watch event larger than ${maxBytes} bytes`, 'TOO_LARGE'));
-            let nl: number;
-            while ((nl = pending.indexOf('\n')) >= 0) {
-              const line = pending.slice(0, nl).trim();
-              pending = pending.slice(nl + 1);
-              if (!line) continue;
-              let event: unknown;
-              try { event = JSON.parse(line); } catch { return fail(new TransportError('the watch stream sent a line that is not JSON', 'BAD_STREAM')); }
-              onLine(event);
-              if (g.settled()) return;
-            }
+      return guardedGet<{ status: number; body?: unknown }>(
+        lib,
+        url,
+        { agent, headers: streamHeaders },
+        signal,
+        (req, g, resolve) => {
+          const { fail, finish } = g;
+          const idle = () =>
+            g.setTimer(
+              idleTimeoutMs,
+              () =>
+                new TransportError(`the watch stream was silent for ${Math.round(idleTimeoutMs / 1000)} s`, 'TIMEOUT'),
+            );
+          idle();
+          req.on('error', (e: NodeJS.ErrnoException) => fail(new TransportError(e.message, e.code ?? 'ERROR')));
+          req.on('response', (res) => {
+            const status = res.statusCode ?? 0;
+            let pending = '';
+            let bytes = 0;
+            res.setEncoding('utf8');
+            res.on('error', (e: NodeJS.ErrnoException) => fail(new TransportError(e.message, e.code ?? 'ECONNRESET')));
+            res.on('aborted', () =>
+              fail(new TransportError('the server closed the watch stream mid-event', 'ECONNRESET')),
+            );
+            res.on('data', (chunk: string) => {
+              idle();
+              if (status !== 200) {
+                bytes += chunk.length;
+                if (bytes <= 1024 * 1024) pending += chunk;
+                return;
+              }
+              pending += chunk;
+              if (pending.length > maxBytes)
+                return fail(new TransportError(`watch event larger than ${maxBytes} bytes`, 'TOO_LARGE'));
+              let nl: number;
+              while ((nl = pending.indexOf('\n')) >= 0) {
+                const line = pending.slice(0, nl).trim();
+                pending = pending.slice(nl + 1);
+                if (!line) continue;
+                let event: unknown;
+                try {
+                  event = JSON.parse(line);
+                } catch {
+                  return fail(new TransportError('the watch stream sent a line that is not JSON', 'BAD_STREAM'));
+                }
+                onLine(event);
+                if (g.settled()) return;
+              }
+            });
+            res.on('end', () =>
+              finish(() => {
+                if (status === 200) return resolve({ status });
+                let body: unknown = pending;
+                try {
+                  body = JSON.parse(pending);
+                } catch {
+                  /* text */
+                }
+                resolve({ status, body });
+              }),
+            );
           });
-          res.on('end', () => finish(() => {
-            if (status === 200) return resolve({ status });
-            let body: unknown = pending;
-            try { body = JSON.parse(pending); } catch { /* text */ }
-            resolve({ status, body });
-          }));
-        });
-      });
+        },
+      );
     },
   };
 }

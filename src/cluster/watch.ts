@@ -6,7 +6,7 @@
  * the version was compacted away, so the resource is listed again; a dropped stream is
  * reopened from the last version with exponential backoff. GET only, like everything here.
  */
-import type { Fact } from '../model';
+import { scalarText, type Fact } from '../model';
 import { connect, type ConnectOptions } from './connection';
 import { apiObjectFacts } from './convert';
 import { listPaged, type Json } from './pager';
@@ -55,20 +55,33 @@ export interface WatchEnd {
   requests: number;
 }
 
-const sleep = (ms: number, signal: AbortSignal) => new Promise<void>((resolve) => {
-  const t = setTimeout(done, ms);
-  function done() { clearTimeout(t); signal.removeEventListener('abort', done); resolve(); }
-  signal.addEventListener('abort', done, { once: true });
-});
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
 
 const keyOf = (o: Json) => {
   const m = (o.metadata ?? {}) as Json;
-  return `${String(m.namespace ?? '')}/${String(m.name ?? '')}`;
+  return `${scalarText(m.namespace)}/${scalarText(m.name)}`;
 };
 
 /** Runs until `signal` aborts (or the connection cannot be made); resolves then. */
 export async function watchCluster(options: WatchOptions): Promise<WatchEnd> {
-  const o = { requestTimeoutMs: 15_000, streamSeconds: 300, idleTimeoutMs: 0, backoff: { initialMs: 500, maxMs: 30_000 }, pageSize: 500, resources: ['endpointslices', 'pods'] as const, ...options };
+  const o = {
+    requestTimeoutMs: 15_000,
+    streamSeconds: 300,
+    idleTimeoutMs: 0,
+    backoff: { initialMs: 500, maxMs: 30_000 },
+    pageSize: 500,
+    resources: ['endpointslices', 'pods'] as const,
+    ...options,
+  };
   const idleMs = o.idleTimeoutMs || (o.streamSeconds + 60) * 1000;
   const conn = await connect({ ...o, requestTimeoutMs: o.requestTimeoutMs }, o.signal, () => 'cancelled');
   const clean = (p: ClusterProblem): ClusterProblem => ({ ...p, message: redactSecrets(p.message, conn.secrets) });
@@ -92,7 +105,11 @@ export async function watchCluster(options: WatchOptions): Promise<WatchEnd> {
     t.close();
   }
 
-  async function watchOne(transport: ApiTransport, spec: ListSpec, ns: string | undefined): Promise<ClusterProblem | undefined> {
+  async function watchOne(
+    transport: ApiTransport,
+    spec: ListSpec,
+    ns: string | undefined,
+  ): Promise<ClusterProblem | undefined> {
     const resource = spec.resource as WatchedResource;
     const objects = state.get(resource)!;
     const path = collectionPath(spec, ns);
@@ -111,27 +128,50 @@ export async function watchCluster(options: WatchOptions): Promise<WatchEnd> {
         // (Re-)list: the state and the version to watch from.
         o.onStatus?.({ state: 'listing', resource });
         const fresh = new Map<string, Fact[]>();
-        const outcome = await listPaged(transport, path, target, spec.missing, { pageSize: o.pageSize, timeoutMs: o.requestTimeoutMs, signal: o.signal },
-          (items) => { for (const item of items) fresh.set(keyOf(item), apiObjectFacts(spec.kind, item, context).facts); });
+        const outcome = await listPaged(
+          transport,
+          path,
+          target,
+          spec.missing,
+          { pageSize: o.pageSize, timeoutMs: o.requestTimeoutMs, signal: o.signal },
+          (items) => {
+            for (const item of items) fresh.set(keyOf(item), apiObjectFacts(spec.kind, item, context).facts);
+          },
+        );
         if (o.signal.aborted) return undefined;
         if (!outcome.complete || !outcome.resourceVersion) {
-          const problem = outcome.problems.find((p) => p.severity !== 'info') ?? { severity: 'warning', ...target, message: `cannot watch ${target.resource}: the list has no resourceVersion` };
-          if (problem.code === 403 || problem.code === 401) { o.onStatus?.({ state: 'stopped', resource, problem: clean(problem) }); return clean(problem); }
+          const problem = outcome.problems.find((p) => p.severity !== 'info') ?? {
+            severity: 'warning',
+            ...target,
+            message: `cannot watch ${target.resource}: the list has no resourceVersion`,
+          };
+          if (problem.code === 403 || problem.code === 401) {
+            o.onStatus?.({ state: 'stopped', resource, problem: clean(problem) });
+            return clean(problem);
+          }
           await retry(problem);
           continue;
         }
         for (const k of mine) if (!fresh.has(k)) objects.delete(k);
         mine.clear();
-        for (const [k, f] of fresh) { objects.set(k, f); mine.add(k); }
+        for (const [k, f] of fresh) {
+          objects.set(k, f);
+          mine.add(k);
+        }
         rv = outcome.resourceVersion;
         o.onChange({ resource, type: 'RELIST', key: target.resource, facts: allFacts });
       }
       o.onStatus?.({ state: 'watching', resource, resourceVersion: rv });
-      const query = new URLSearchParams({ watch: '1', resourceVersion: rv, allowWatchBookmarks: 'true', timeoutSeconds: String(o.streamSeconds) });
+      const query = new URLSearchParams({
+        watch: '1',
+        resourceVersion: rv,
+        allowWatchBookmarks: 'true',
+        timeoutSeconds: String(o.streamSeconds),
+      });
       let expired = false;
       let delivered = false;
       try {
-        const res = await transport.stream(`${path}?${query}`, {
+        const res = await transport.stream(`${path}?${query.toString()}`, {
           signal: o.signal,
           idleTimeoutMs: idleMs,
           onLine: (line) => {
@@ -148,15 +188,32 @@ export async function watchCluster(options: WatchOptions): Promise<WatchEnd> {
             delivered = true;
             attempt = 0;
             const key = keyOf(obj);
-            if (ev.type === 'DELETED') { objects.delete(key); mine.delete(key); }
-            else { objects.set(key, apiObjectFacts(spec.kind, obj, context).facts); mine.add(key); }
+            if (ev.type === 'DELETED') {
+              objects.delete(key);
+              mine.delete(key);
+            } else {
+              objects.set(key, apiObjectFacts(spec.kind, obj, context).facts);
+              mine.add(key);
+            }
             o.onChange({ resource, type: ev.type, key, facts: allFacts });
           },
         });
-        if (expired || res.status === 410) { rv = undefined; continue; }
+        if (expired || res.status === 410) {
+          rv = undefined;
+          continue;
+        }
         if (res.status !== 200) {
-          const problem = httpProblem({ ...target }, res.status, res.body, `${target.resource} are no longer kept current`, transport.server);
-          if (res.status === 403 || res.status === 401) { o.onStatus?.({ state: 'stopped', resource, problem: clean(problem) }); return clean(problem); }
+          const problem = httpProblem(
+            { ...target },
+            res.status,
+            res.body,
+            `${target.resource} are no longer kept current`,
+            transport.server,
+          );
+          if (res.status === 403 || res.status === 401) {
+            o.onStatus?.({ state: 'stopped', resource, problem: clean(problem) });
+            return clean(problem);
+          }
           await retry(problem);
           continue;
         }
@@ -164,7 +221,10 @@ export async function watchCluster(options: WatchOptions): Promise<WatchEnd> {
         if (delivered) attempt = 0;
       } catch (e) {
         if (o.signal.aborted) return undefined;
-        if (expired) { rv = undefined; continue; }
+        if (expired) {
+          rv = undefined;
+          continue;
+        }
         const problem = transportProblem(target, e, `reconnecting from resourceVersion ${rv}`, transport.server);
         if (e instanceof TransportError && !isConnectionFailure(e) && delivered) attempt = 0;
         await retry(problem);

@@ -2,7 +2,13 @@ import * as vscode from 'vscode';
 import { registerDiagramCommands } from './diagram';
 import { registerClusterCommands } from './cluster';
 import { registerEditorFeatures } from './trace/registerEditorFeatures';
-import { endpointProbabilities, iptablesEndpointChain, iptablesServiceChain, serviceDnsName, servicePortName } from '../model';
+import {
+  endpointProbabilities,
+  iptablesEndpointChain,
+  iptablesServiceChain,
+  serviceDnsName,
+  servicePortName,
+} from '../model';
 
 /** Every command the extension contributes, registered in one place. */
 export function registerCommands(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): void {
@@ -13,11 +19,14 @@ export function registerCommands(context: vscode.ExtensionContext, log: vscode.L
   registerEditorFeatures(context, log);
 
   register('kubePacketPath.showServiceNames', async (arg?: unknown) => {
-    const input = typeof arg === 'string' ? arg : await vscode.window.showInputBox({
-      title: vscode.l10n.t('Kubernetes names of a Service port'),
-      prompt: vscode.l10n.t('namespace/service[:portName] [PROTOCOL] [endpointIP:port ...]'),
-      placeHolder: 'kube-system/kube-dns:dns UDP 10.244.0.105:53 10.244.0.107:53',
-    });
+    const input =
+      typeof arg === 'string'
+        ? arg
+        : await vscode.window.showInputBox({
+            title: vscode.l10n.t('Kubernetes names of a Service port'),
+            prompt: vscode.l10n.t('namespace/service[:portName] [PROTOCOL] [endpointIP:port ...]'),
+            placeHolder: 'kube-system/kube-dns:dns UDP 10.244.0.105:53 10.244.0.107:53',
+          });
     if (!input) return undefined;
     const [svc, maybeProto, ...rest] = input.trim().split(/\s+/);
     const m = /^([^/]+)\/([^:]+)(?::(.+))?$/.exec(svc);
@@ -26,7 +35,9 @@ export function registerCommands(context: vscode.ExtensionContext, log: vscode.L
       return undefined;
     }
     const protocol = maybeProto && /^(tcp|udp|sctp)$/i.test(maybeProto) ? maybeProto.toUpperCase() : 'TCP';
-    const endpoints = (maybeProto && protocol !== maybeProto.toUpperCase() ? [maybeProto, ...rest] : rest).filter(Boolean);
+    const endpoints = (maybeProto && protocol !== maybeProto.toUpperCase() ? [maybeProto, ...rest] : rest).filter(
+      Boolean,
+    );
     const spn = servicePortName(m[1], m[2], m[3]);
     const probs = endpointProbabilities(endpoints.length);
     const lines = [

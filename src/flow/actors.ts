@@ -23,7 +23,14 @@ export function vethActor(node: string, iface: string): Actor {
 }
 
 export function bridgeActor(node: string, name: string, address?: string): Actor {
-  return { id: `bridge:${node}/${name}`, kind: 'bridge', name, group: rootNs(node), interfaces: [name], addresses: address ? [address] : undefined };
+  return {
+    id: `bridge:${node}/${name}`,
+    kind: 'bridge',
+    name,
+    group: rootNs(node),
+    interfaces: [name],
+    addresses: address ? [address] : undefined,
+  };
 }
 
 export function netfilterActor(node: string, chain: string): Actor {
@@ -35,7 +42,13 @@ export function conntrackActor(node: string): Actor {
 }
 
 export function ipvsActor(node: string, virtualServer: string): Actor {
-  return { id: `ipvs:${node}/${virtualServer}`, kind: 'ipvs', name: `IPVS ${virtualServer}`, group: rootNs(node), interfaces: ['kube-ipvs0'] };
+  return {
+    id: `ipvs:${node}/${virtualServer}`,
+    kind: 'ipvs',
+    name: `IPVS ${virtualServer}`,
+    group: rootNs(node),
+    interfaces: ['kube-ipvs0'],
+  };
 }
 
 export function routingActor(node: string): Actor {
@@ -43,11 +56,25 @@ export function routingActor(node: string): Actor {
 }
 
 export function vxlanActor(node: string, dev: string, address?: string): Actor {
-  return { id: `vxlan:${node}/${dev}`, kind: 'vxlan', name: dev, group: rootNs(node), interfaces: [dev], addresses: address ? [address] : undefined };
+  return {
+    id: `vxlan:${node}/${dev}`,
+    kind: 'vxlan',
+    name: dev,
+    group: rootNs(node),
+    interfaces: [dev],
+    addresses: address ? [address] : undefined,
+  };
 }
 
 export function underlayActor(node: string, nic: string, address?: string): Actor {
-  return { id: `underlay:${node}/${nic}`, kind: 'underlay', name: `${node} ${nic}`, group: rootNs(node), interfaces: [nic], addresses: address ? [address] : undefined };
+  return {
+    id: `underlay:${node}/${nic}`,
+    kind: 'underlay',
+    name: `${node} ${nic}`,
+    group: rootNs(node),
+    interfaces: [nic],
+    addresses: address ? [address] : undefined,
+  };
 }
 
 export function nodeActor(node: string, addresses?: string[]): Actor {
@@ -61,7 +88,12 @@ export function dnsActor(pod: Pod | undefined, fallbackName: string): Actor {
 
 export function serviceActor(svc: Service): Actor {
   const ns = namespaceOf(svc);
-  return { id: `service:${ns}/${svc.name}`, kind: 'service', name: `Service ${svc.name}`, addresses: svc.clusterIP && svc.clusterIP !== 'None' ? [svc.clusterIP] : undefined };
+  return {
+    id: `service:${ns}/${svc.name}`,
+    kind: 'service',
+    name: `Service ${svc.name}`,
+    addresses: svc.clusterIP && svc.clusterIP !== 'None' ? [svc.clusterIP] : undefined,
+  };
 }
 
 export function gatewayActor(ip: string): Actor {

@@ -37,7 +37,10 @@ export class FlowBuilder {
   readonly findings: Finding[] = [];
   readonly unresolved: string[] = [];
 
-  constructor(readonly title: string, readonly family: string) {}
+  constructor(
+    readonly title: string,
+    readonly family: string,
+  ) {}
 
   actor(a: Actor): string {
     const known = this.actors.get(a.id);
@@ -80,7 +83,9 @@ export class FlowBuilder {
       title: this.title,
       family: this.family,
       // Only actors some step uses: families register candidates they may not need.
-      actors: [...this.actors.values()].filter((a) => this.phaseList.some((p) => p.steps.some((s) => s.from === a.id || s.to === a.id))),
+      actors: [...this.actors.values()].filter((a) =>
+        this.phaseList.some((p) => p.steps.some((s) => s.from === a.id || s.to === a.id)),
+      ),
       phases: this.phaseList.filter((p) => p.steps.length > 0),
       findings: this.findings,
       unresolved: this.unresolved,

@@ -45,5 +45,9 @@ export function closeMatches(model: ClusterModel, text: string, limit = 5): stri
     return { n, d };
   });
   const max = Math.max(2, Math.ceil(t.length / 3));
-  return scored.filter((s) => s.d <= max).sort((a, b) => a.d - b.d || a.n.localeCompare(b.n)).slice(0, limit).map((s) => s.n);
+  return scored
+    .filter((s) => s.d <= max)
+    .sort((a, b) => a.d - b.d || a.n.localeCompare(b.n))
+    .slice(0, limit)
+    .map((s) => s.n);
 }

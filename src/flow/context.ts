@@ -1,4 +1,12 @@
-import { cidrContains, derivedEvidence, isMssSyn, type ClusterModel, type Evidence, type Packet, type Pod } from '../model';
+import {
+  cidrContains,
+  derivedEvidence,
+  isMssSyn,
+  type ClusterModel,
+  type Evidence,
+  type Packet,
+  type Pod,
+} from '../model';
 import type { FlowBuilder } from './builder';
 import type { Correlation } from './correlate/correlation';
 import type { VethOwnership } from './correlate/vethOwnership';
@@ -25,7 +33,9 @@ const FLANNEL_SUBNET_LEN = 24;
 export function nodeOf(ctx: TraceContext, pod: Pod): string {
   if (pod.nodeName) return pod.nodeName;
   if (pod.ip) {
-    const byCidr = ctx.model.nodes.find((n) => [n.podCIDR, ...(n.podCIDRs ?? [])].some((c) => c && cidrContains(c, pod.ip!)));
+    const byCidr = ctx.model.nodes.find((n) =>
+      [n.podCIDR, ...(n.podCIDRs ?? [])].some((c) => c && cidrContains(c, pod.ip!)),
+    );
     if (byCidr) return byCidr.name;
     const bySubnet = ctx.model.all('Cni').find((c) => c.node && c.subnet && cidrContains(c.subnet, pod.ip!));
     if (bySubnet?.node) return bySubnet.node;
@@ -65,10 +75,18 @@ export function bridgeOf(ctx: TraceContext, node: string): { name: string; evide
   if (cni?.bridge) return { name: cni.bridge, evidence: cni.evidence };
   const ifaces = ctx.model.all('HostInterface').filter((i) => !i.host?.startsWith('pod:'));
   const br = ifaces.find((i) => i.type === 'bridge' && (!i.host || i.host === node) && i.name !== 'docker0');
-  if (br) return { name: br.name, evidence: br.evidence, address: br.addresses?.find((a) => a.family === 4)?.cidr.split('/')[0] };
+  if (br)
+    return {
+      name: br.name,
+      evidence: br.evidence,
+      address: br.addresses?.find((a) => a.family === 4)?.cidr.split('/')[0],
+    };
   const port = ifaces.find((i) => i.master && i.name.startsWith('veth'));
   if (port?.master) return { name: port.master, evidence: port.evidence };
-  return { name: 'cni0', evidence: [derivedEvidence("Flannel's CNI plugin delegates to the bridge plugin, which names the bridge cni0")] };
+  return {
+    name: 'cni0',
+    evidence: [derivedEvidence("Flannel's CNI plugin delegates to the bridge plugin, which names the bridge cni0")],
+  };
 }
 
 /** The trace's packets (capture order) that satisfy `pred`. */
@@ -97,14 +115,33 @@ export function describePacket(p: Packet): string {
   switch (p.protocol) {
     case 'tcp': {
       const f = p.tcp?.flags ?? '';
-      const name = f === 'S' ? 'SYN' : f === 'S.' ? 'SYN-ACK' : f.includes('R') ? 'RST' : f.includes('F') ? 'FIN' : f === '.' ? 'ACK' : 'TCP';
+      const name =
+        f === 'S'
+          ? 'SYN'
+          : f === 'S.'
+            ? 'SYN-ACK'
+            : f.includes('R')
+              ? 'RST'
+              : f.includes('F')
+                ? 'FIN'
+                : f === '.'
+                  ? 'ACK'
+                  : 'TCP';
       const http = p.tcp?.http ? ` ${p.tcp.http}` : '';
       return `${name}${http} ${ep(p.src)} → ${ep(p.dst)}`;
     }
-    case 'icmp': return `ICMP ${p.icmp?.type ?? ''}${p.icmp?.id !== undefined ? ` id ${p.icmp.id} seq ${p.icmp.seq}` : ''} ${ep(p.src)} → ${ep(p.dst)}`;
-    case 'udp': return p.dns ? `DNS ${p.dns.response ? 'answer' : `${p.dns.qtype ?? ''}? ${p.dns.qname ?? ''}`} ${ep(p.src)} → ${ep(p.dst)}` : `UDP ${ep(p.src)} → ${ep(p.dst)}`;
-    case 'arp': return p.arp?.op === 'request' ? `ARP who-has ${p.arp.targetIp} tell ${p.arp.senderIp}` : `ARP ${p.arp?.senderIp ?? p.arp?.targetIp} is-at ${p.arp?.mac ?? '?'}`;
-    default: return `${ep(p.src)} → ${ep(p.dst)}`;
+    case 'icmp':
+      return `ICMP ${p.icmp?.type ?? ''}${p.icmp?.id !== undefined ? ` id ${p.icmp.id} seq ${p.icmp.seq}` : ''} ${ep(p.src)} → ${ep(p.dst)}`;
+    case 'udp':
+      return p.dns
+        ? `DNS ${p.dns.response ? 'answer' : `${p.dns.qtype ?? ''}? ${p.dns.qname ?? ''}`} ${ep(p.src)} → ${ep(p.dst)}`
+        : `UDP ${ep(p.src)} → ${ep(p.dst)}`;
+    case 'arp':
+      return p.arp?.op === 'request'
+        ? `ARP who-has ${p.arp.targetIp} tell ${p.arp.senderIp}`
+        : `ARP ${p.arp?.senderIp ?? p.arp?.targetIp} is-at ${p.arp?.mac ?? '?'}`;
+    default:
+      return `${ep(p.src)} → ${ep(p.dst)}`;
   }
 }
 

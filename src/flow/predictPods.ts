@@ -1,4 +1,14 @@
-import { namespaceOf, ClusterModel, derivedEvidence, podHostnameDnsName, statefulSetPodName, type Fact, type FactKind, type Pod, type Workload } from '../model';
+import {
+  namespaceOf,
+  ClusterModel,
+  derivedEvidence,
+  podHostnameDnsName,
+  statefulSetPodName,
+  type Fact,
+  type FactKind,
+  type Pod,
+  type Workload,
+} from '../model';
 
 /** A copy of the model (facts are shared, indexes are not), so tracing never changes the caller's model. */
 export function copyModel(model: ClusterModel): ClusterModel {
@@ -33,26 +43,43 @@ export function withPredictedPods(model: ClusterModel): ClusterModel {
   for (const w of model.workloads) {
     if (w.kind === 'ReplicaSet') continue;
     const template = (name: string, extra: Partial<Pod>, why: string): Pod => ({
-      kind: 'Pod', name, namespace: namespaceOf(w), labels: w.podLabels ?? w.selector, containers: w.containers,
-      hostNetwork: w.hostNetwork, owner: { kind: w.kind, namespace: namespaceOf(w), name: w.name },
-      evidence: [derivedEvidence(why), ...w.evidence], ...extra,
+      kind: 'Pod',
+      name,
+      namespace: namespaceOf(w),
+      labels: w.podLabels ?? w.selector,
+      containers: w.containers,
+      hostNetwork: w.hostNetwork,
+      owner: { kind: w.kind, namespace: namespaceOf(w), name: w.name },
+      evidence: [derivedEvidence(why), ...w.evidence],
+      ...extra,
     });
     const existing = model.pods.filter((p) => ownedByName(w, p));
     for (const p of existing) {
-      const extra: Partial<Pod> = w.kind === 'StatefulSet' && w.serviceName ? { hostname: p.name, subdomain: w.serviceName } : {};
+      const extra: Partial<Pod> =
+        w.kind === 'StatefulSet' && w.serviceName ? { hostname: p.name, subdomain: w.serviceName } : {};
       added.push(template(p.name, extra, `${w.kind} ${w.name} created ${p.name}: template labels and ports apply`));
     }
     if (w.kind === 'StatefulSet') {
       for (let i = 0; i < (w.replicas ?? 1); i++) {
         const name = statefulSetPodName(w.name, i);
         if (existing.some((p) => p.name === name)) continue;
-        added.push(template(name, { predicted: true, hostname: name, subdomain: w.serviceName },
-          `StatefulSet ${w.name} replica ${i}: pods are named {statefulset}-{ordinal}`));
+        added.push(
+          template(
+            name,
+            { predicted: true, hostname: name, subdomain: w.serviceName },
+            `StatefulSet ${w.name} replica ${i}: pods are named {statefulset}-{ordinal}`,
+          ),
+        );
       }
     } else if (w.kind === 'Deployment') {
       for (let i = existing.length; i < (w.replicas ?? 1); i++) {
-        added.push(template(`${w.name}-predicted-${i + 1}`, { predicted: true },
-          `Deployment ${w.name} replica ${i + 1} of ${w.replicas ?? 1}: real name and IP unknown until scheduled`));
+        added.push(
+          template(
+            `${w.name}-predicted-${i + 1}`,
+            { predicted: true },
+            `Deployment ${w.name} replica ${i + 1} of ${w.replicas ?? 1}: real name and IP unknown until scheduled`,
+          ),
+        );
       }
     }
   }
@@ -76,14 +103,35 @@ function withDnsLearnedIps(model: ClusterModel): ClusterModel {
     const pod = model.findPod(labels[0], labels[2]);
     const svc = model.findService(labels[1], labels[2]);
     if (!pod || pod.hostname || !svc || svc.clusterIP !== 'None') continue;
-    learned.push({ kind: 'Pod', name: pod.name, namespace: namespaceOf(pod), hostname: labels[0], subdomain: labels[1], evidence: l.evidence });
+    learned.push({
+      kind: 'Pod',
+      name: pod.name,
+      namespace: namespaceOf(pod),
+      hostname: labels[0],
+      subdomain: labels[1],
+      evidence: l.evidence,
+    });
   }
-  if (learned.length) { model.add(learned); learned.length = 0; }
+  if (learned.length) {
+    model.add(learned);
+    learned.length = 0;
+  }
   for (const pod of model.pods) {
     if (pod.ip || !pod.hostname || !pod.subdomain) continue;
     const name = podHostnameDnsName(pod.hostname, pod.subdomain, namespaceOf(pod), model.clusterDomain);
-    const hit = lookups.find((l) => l.question.name.replace(/\.$/, '').toLowerCase() === name && l.answers.filter((a) => a.type === 'A').length === 1);
-    if (hit) learned.push({ kind: 'Pod', name: pod.name, namespace: namespaceOf(pod), ip: hit.answers.find((a) => a.type === 'A')!.data, evidence: hit.evidence });
+    const hit = lookups.find(
+      (l) =>
+        l.question.name.replace(/\.$/, '').toLowerCase() === name &&
+        l.answers.filter((a) => a.type === 'A').length === 1,
+    );
+    if (hit)
+      learned.push({
+        kind: 'Pod',
+        name: pod.name,
+        namespace: namespaceOf(pod),
+        ip: hit.answers.find((a) => a.type === 'A')!.data,
+        evidence: hit.evidence,
+      });
   }
   return learned.length ? model.add(learned) : model;
 }

@@ -1,6 +1,17 @@
 import {
-  namespacedName, namespaceOf, cidrContains, ipFamily, isHeadless, podSearchList, searchExpansion,
-  type ClusterModel, type DnsConfig, type K8sNode, type Pod, type Protocol, type Service,
+  namespacedName,
+  namespaceOf,
+  cidrContains,
+  ipFamily,
+  isHeadless,
+  podSearchList,
+  searchExpansion,
+  type ClusterModel,
+  type DnsConfig,
+  type K8sNode,
+  type Pod,
+  type Protocol,
+  type Service,
 } from '../model';
 import { closeMatches } from './closeMatches';
 
@@ -19,8 +30,14 @@ export interface DstSpec {
 
 /** A SRC/DST nobody in the model answers to; `suggestions` are the closest known names. */
 export class UnknownTargetError extends Error {
-  constructor(readonly role: 'source' | 'destination', readonly text: string, readonly suggestions: string[]) {
-    super(`unknown ${role} '${text}'.${suggestions.length ? ` Close matches: ${suggestions.join(', ')}` : ' Nothing similar is known: add manifests or logs that mention it.'}`);
+  constructor(
+    readonly role: 'source' | 'destination',
+    readonly text: string,
+    readonly suggestions: string[],
+  ) {
+    super(
+      `unknown ${role} '${text}'.${suggestions.length ? ` Close matches: ${suggestions.join(', ')}` : ' Nothing similar is known: add manifests or logs that mention it.'}`,
+    );
     this.name = 'UnknownTargetError';
   }
 }
@@ -29,16 +46,30 @@ export class UnknownTargetError extends Error {
 export function parseDst(text: string): DstSpec {
   const m = /^(\[[^\]]+\]|[^:]+):(\d+)(?:\/(tcp|udp|sctp))?$/i.exec(text.trim());
   if (!m) return { text: text.trim().replace(/^\[|\]$/g, '') };
-  return { text: m[1].replace(/^\[|\]$/g, ''), port: Number(m[2]), protocol: m[3]?.toUpperCase() as Protocol | undefined };
+  return {
+    text: m[1].replace(/^\[|\]$/g, ''),
+    port: Number(m[2]),
+    protocol: m[3]?.toUpperCase() as Protocol | undefined,
+  };
 }
 
 /** The resolv.conf a pod uses: pasted for it, else what kubelet writes for a ClusterFirst pod. */
-export function resolverOf(model: ClusterModel, pod: Pod | undefined): { config: DnsConfig | undefined; search: string[]; ndots: number; nameserver?: string } {
-  const config = pod ? model.all('DnsConfig').find((d) => d.owner === pod.name || d.owner === namespacedName(pod))
-    ?? (model.all('DnsConfig').length === 1 && !model.all('DnsConfig')[0].owner ? model.all('DnsConfig')[0] : undefined) : undefined;
+export function resolverOf(
+  model: ClusterModel,
+  pod: Pod | undefined,
+): { config: DnsConfig | undefined; search: string[]; ndots: number; nameserver?: string } {
+  const config = pod
+    ? (model.all('DnsConfig').find((d) => d.owner === pod.name || d.owner === namespacedName(pod)) ??
+      (model.all('DnsConfig').length === 1 && !model.all('DnsConfig')[0].owner ? model.all('DnsConfig')[0] : undefined))
+    : undefined;
   if (config) return { config, search: config.search, ndots: config.ndots ?? 1, nameserver: config.nameservers[0] };
   // Without resolv.conf, the server nslookup/dig reported is the cluster DNS the pods use.
-  return { config: undefined, search: podSearchList(pod ? namespaceOf(pod) : 'default', model.clusterDomain), ndots: 5, nameserver: model.kubeDnsIP ?? model.all('DnsLookup').find((l) => l.server)?.server };
+  return {
+    config: undefined,
+    search: podSearchList(pod ? namespaceOf(pod) : 'default', model.clusterDomain),
+    ndots: 5,
+    nameserver: model.kubeDnsIP ?? model.all('DnsLookup').find((l) => l.server)?.server,
+  };
 }
 
 /** Resolves SRC or DST text: IP, `ns/name`, pod or Service name, cluster DNS name (with the client's search list). */
@@ -50,7 +81,7 @@ export function resolveTarget(model: ClusterModel, text: string, role: 'source' 
     const [namespace, name] = slash;
     const pod = model.findPod(name, namespace);
     const svc = model.findService(name, namespace);
-    const pick = role === 'source' ? pod ?? undefined : svc ?? pod;
+    const pick = role === 'source' ? (pod ?? undefined) : (svc ?? pod);
     if (pick?.kind === 'Pod') return { kind: 'pod', pod: pick, text: t };
     if (pick?.kind === 'Service') return { kind: 'service', service: pick, text: t };
     throw new UnknownTargetError(role, t, closeMatches(model, t));
@@ -73,7 +104,8 @@ function resolveDnsName(model: ClusterModel, t: string, client?: Pod): Target | 
   const { search, ndots } = resolverOf(model, client);
   for (const name of searchExpansion(t, search, ndots)) {
     const hit = model.byDnsName(name);
-    if (hit?.pod && hit.service && isHeadless(hit.service) && name.split('.').length > 5) return { kind: 'pod', pod: hit.pod, text: t, dnsName: name };
+    if (hit?.pod && hit.service && isHeadless(hit.service) && name.split('.').length > 5)
+      return { kind: 'pod', pod: hit.pod, text: t, dnsName: name };
     if (hit?.service) return { kind: 'service', service: hit.service, text: t, dnsName: name };
     if (hit?.pod) return { kind: 'pod', pod: hit.pod, text: t, dnsName: name };
   }
@@ -94,7 +126,18 @@ function resolveIp(model: ClusterModel, ip: string, role: 'source' | 'destinatio
     if (p) return { kind: 'pod', pod: p, text: ip };
   }
   if (ep?.role === 'endpoint') {
-    return { kind: 'pod', pod: { kind: 'Pod', name: ep.endpoint.targetRef?.name ?? ip, namespace: ep.slice.namespace, ip, nodeName: ep.endpoint.nodeName, evidence: ep.slice.evidence }, text: ip };
+    return {
+      kind: 'pod',
+      pod: {
+        kind: 'Pod',
+        name: ep.endpoint.targetRef?.name ?? ip,
+        namespace: ep.slice.namespace,
+        ip,
+        nodeName: ep.endpoint.nodeName,
+        evidence: ep.slice.evidence,
+      },
+      text: ip,
+    };
   }
   // Any address is a legitimate destination (traceroute to the internet); a source must be known.
   const inPodNetwork = model.all('Cni').some((c) => c.network && cidrContains(c.network, ip));

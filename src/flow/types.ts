@@ -7,20 +7,20 @@ import type { Evidence } from '../model';
  */
 
 export type ActorKind =
-  | 'pod'          // a pod's network namespace (its eth0)
-  | 'veth'         // host-side end of a pod's veth pair
-  | 'bridge'       // cni0
-  | 'netfilter'    // iptables/nftables hooks (PREROUTING/OUTPUT, KUBE-SERVICES …)
-  | 'ipvs'         // kube-ipvs0 / IPVS virtual server
+  | 'pod' // a pod's network namespace (its eth0)
+  | 'veth' // host-side end of a pod's veth pair
+  | 'bridge' // cni0
+  | 'netfilter' // iptables/nftables hooks (PREROUTING/OUTPUT, KUBE-SERVICES …)
+  | 'ipvs' // kube-ipvs0 / IPVS virtual server
   | 'conntrack'
-  | 'routing'      // the node's routing decision
-  | 'vxlan'        // flannel.1
-  | 'underlay'     // node NIC / the network between nodes
-  | 'node'         // a node's root namespace as a whole (hostNetwork pods, NodePort)
-  | 'dns'          // CoreDNS pod acting as the cluster DNS server
-  | 'service'      // a Service as a virtual address (ClusterIP), never a real hop
-  | 'gateway'      // default gateway outside the cluster
-  | 'external';    // anything outside the cluster (ExternalName target, internet)
+  | 'routing' // the node's routing decision
+  | 'vxlan' // flannel.1
+  | 'underlay' // node NIC / the network between nodes
+  | 'node' // a node's root namespace as a whole (hostNetwork pods, NodePort)
+  | 'dns' // CoreDNS pod acting as the cluster DNS server
+  | 'service' // a Service as a virtual address (ClusterIP), never a real hop
+  | 'gateway' // default gateway outside the cluster
+  | 'external'; // anything outside the cluster (ExternalName target, internet)
 
 export interface Actor {
   /** Stable id used by steps (`pod:default/b-pod`, `veth:node1/vethded7ef9f`). */
@@ -36,7 +36,8 @@ export interface Actor {
 
 export type StepStatus = 'observed' | 'predicted' | 'contradicted';
 
-export type StepKind = 'packet' | 'dns-query' | 'dns-answer' | 'nat' | 'arp' | 'route' | 'encap' | 'decap' | 'reply' | 'reject' | 'note';
+export type StepKind =
+  'packet' | 'dns-query' | 'dns-answer' | 'nat' | 'arp' | 'route' | 'encap' | 'decap' | 'reply' | 'reject' | 'note';
 
 /** One of several things that could happen, e.g. kube-proxy's random endpoint choice. */
 export interface Alternative {

@@ -61,16 +61,30 @@ export function parseDocument(text: string, uri: string): DocumentResult {
       const blockText = joined ?? (spec.readsCrlf ? lines.slice(first, last) : lines.join(first, last));
       try {
         result = spec.parse({
-          text: blockText, uri, firstLine: map ? 1 : raw.startLine, linesCut: true,
+          text: blockText,
+          uri,
+          firstLine: map ? 1 : raw.startLine,
+          linesCut: true,
           ...(raw.command !== null ? { command: raw.effective ?? raw.command } : {}),
           ...(raw.host !== undefined ? { host: raw.host } : {}),
         });
         if (map) remapResult(result, map, uri);
       } catch (e) {
-        result = { format: spec.id, facts: [], records: 0, unparsed: [{ line: raw.startLine, reason: `parser failed: ${e instanceof Error ? e.message : String(e)}` }] };
+        result = {
+          format: spec.id,
+          facts: [],
+          records: 0,
+          unparsed: [{ line: raw.startLine, reason: `parser failed: ${e instanceof Error ? e.message : String(e)}` }],
+        };
       }
     }
-    const block: DocumentBlock = { format: result.format ?? raw.format, command: raw.command, startLine: raw.startLine, endLine: raw.endLine, result };
+    const block: DocumentBlock = {
+      format: result.format ?? raw.format,
+      command: raw.command,
+      startLine: raw.startLine,
+      endLine: raw.endLine,
+      result,
+    };
     if (raw.host !== undefined) block.host = raw.host;
     blocks.push(block);
     for (const f of result.facts) facts.push(f);

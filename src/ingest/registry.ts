@@ -32,7 +32,10 @@ export function sniffFormat(lines: readonly string[], threshold = 0.5): FormatSp
   const head = headOf(lines);
   for (const s of allFormats()) {
     const score = safeSniff(s, head);
-    if (score > bestScore) { best = s; bestScore = score; }
+    if (score > bestScore) {
+      best = s;
+      bestScore = score;
+    }
   }
   return best;
 }

@@ -12,7 +12,9 @@ export const headOf = (lines: readonly string[]): string[] =>
 /** A format's sniff score for the head of `lines`; 0 when the sniffer throws or returns no number. */
 export function safeSniff(spec: FormatSpec, lines: readonly string[]): number {
   try {
-    const s = spec.sniff(lines.length > SNIFF_LINES || lines.some((l) => l.length > SNIFF_CHARS) ? headOf(lines) : lines);
+    const s = spec.sniff(
+      lines.length > SNIFF_LINES || lines.some((l) => l.length > SNIFF_CHARS) ? headOf(lines) : lines,
+    );
     return Number.isFinite(s) ? s : 0;
   } catch {
     return 0;

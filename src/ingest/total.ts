@@ -5,6 +5,11 @@ export function totalParse(format: FormatId, input: ParseInput, body: () => Pars
   try {
     return body();
   } catch (e) {
-    return { format, facts: [], records: 0, unparsed: [{ line: input.firstLine ?? 1, reason: `internal error: ${String(e)}` }] };
+    return {
+      format,
+      facts: [],
+      records: 0,
+      unparsed: [{ line: input.firstLine ?? 1, reason: `internal error: ${String(e)}` }],
+    };
   }
 }

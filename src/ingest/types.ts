@@ -2,10 +2,31 @@ import type { Fact, Unparsed } from '../model';
 
 /** Format ids, as `kube-packet-path parse --json` prints them. */
 export type FormatId =
-  | 'tcpdump' | 'iptables-list' | 'iptables-save' | 'nft' | 'ipvsadm' | 'nslookup' | 'dig' | 'host'
-  | 'kubectl-table' | 'kubectl-json' | 'kubectl-yaml' | 'kubectl-describe' | 'kubectl-logs'
-  | 'ip-link' | 'ip-addr' | 'ip-route' | 'ip-neigh' | 'bridge-fdb' | 'resolv-conf' | 'hosts'
-  | 'traceroute' | 'conntrack' | 'flannel-subnet-env' | 'manifest' | 'unknown';
+  | 'tcpdump'
+  | 'iptables-list'
+  | 'iptables-save'
+  | 'nft'
+  | 'ipvsadm'
+  | 'nslookup'
+  | 'dig'
+  | 'host'
+  | 'kubectl-table'
+  | 'kubectl-json'
+  | 'kubectl-yaml'
+  | 'kubectl-describe'
+  | 'kubectl-logs'
+  | 'ip-link'
+  | 'ip-addr'
+  | 'ip-route'
+  | 'ip-neigh'
+  | 'bridge-fdb'
+  | 'resolv-conf'
+  | 'hosts'
+  | 'traceroute'
+  | 'conntrack'
+  | 'flannel-subnet-env'
+  | 'manifest'
+  | 'unknown';
 
 export interface ParseInput {
   text: string;

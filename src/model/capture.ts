@@ -48,13 +48,23 @@ export interface Capture extends Sourced {
 /** Packets held as objects already (tests, small inputs, other sources) behind the table interface. */
 export class ArrayPacketTable implements PacketTable {
   constructor(private readonly list: Packet[]) {}
-  get size(): number { return this.list.length; }
-  packet(i: number): Packet { return this.list[i]; }
-  all(): Packet[] { return this.list; }
-  lineOf(i: number): number { return this.list[i].evidence[0]?.line ?? 0; }
+  get size(): number {
+    return this.list.length;
+  }
+  packet(i: number): Packet {
+    return this.list[i];
+  }
+  all(): Packet[] {
+    return this.list;
+  }
+  lineOf(i: number): number {
+    return this.list[i].evidence[0]?.line ?? 0;
+  }
   touching(ips: ReadonlySet<string>): number[] {
     const out: number[] = [];
-    this.list.forEach((p, i) => { if (packetTouches(p, ips)) out.push(i); });
+    this.list.forEach((p, i) => {
+      if (packetTouches(p, ips)) out.push(i);
+    });
     return out;
   }
   firstMssSyn(): number {
@@ -88,8 +98,13 @@ export function nearestRows(size: number, near: number, max: number, matches: (i
   let lo = Math.min(near, size) - 1;
   let hi = Math.max(near, 0);
   while (before.length + after.length < max && (lo >= 0 || hi < size)) {
-    if (lo >= 0 && (hi >= size || near - lo <= hi - near)) { if (matches(lo)) before.push(lo); lo--; }
-    else { if (matches(hi)) after.push(hi); hi++; }
+    if (lo >= 0 && (hi >= size || near - lo <= hi - near)) {
+      if (matches(lo)) before.push(lo);
+      lo--;
+    } else {
+      if (matches(hi)) after.push(hi);
+      hi++;
+    }
   }
   return before.reverse().concat(after);
 }

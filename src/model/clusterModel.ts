@@ -33,28 +33,66 @@ export interface DnsTarget {
 /** The identity of a fact within its kind, or undefined for facts that are never merged (packets, captures, lookups). */
 function identity(f: Fact): string | undefined {
   switch (f.kind) {
-    case 'Node': return f.name;
-    case 'Pod': case 'Service': case 'EndpointSlice': return namespacedName(f);
-    case 'Deployment': case 'StatefulSet': case 'DaemonSet': case 'ReplicaSet': return namespacedName(f);
-    case 'DnsConfig': return f.owner;
-    case 'ClusterDns': return 'cluster';
-    case 'HostsEntry': return `${f.owner ?? ''}/${f.ip}`;
-    case 'KubeProxy': return 'cluster';
+    case 'Node':
+      return f.name;
+    case 'Pod':
+    case 'Service':
+    case 'EndpointSlice':
+      return namespacedName(f);
+    case 'Deployment':
+    case 'StatefulSet':
+    case 'DaemonSet':
+    case 'ReplicaSet':
+      return namespacedName(f);
+    case 'DnsConfig':
+      return f.owner;
+    case 'ClusterDns':
+      return 'cluster';
+    case 'HostsEntry':
+      return `${f.owner ?? ''}/${f.ip}`;
+    case 'KubeProxy':
+      return 'cluster';
     case 'NatRule':
       // Everything that makes two rules behave differently; an affinity rule (`recent`) and the
       // plain jump to the same endpoint chain are two rules.
-      return [f.table, f.chain, f.target, f.protocol, f.source?.cidr, f.source?.negated, f.destination?.cidr,
-        f.destination?.negated, f.inInterface, f.outInterface, f.sport, f.dport, f.comment, f.probability, f.mark,
-        f.recent, f.dnatTo?.ip, f.dnatTo?.port].join('|');
-    case 'NatChain': return `${f.table}/${f.name}`;
-    case 'IpvsVirtualServer': return `${f.protocol}/${f.address}/${f.port}`;
-    case 'NftMapElement': return `${f.table}/${f.map}/${f.key.join(' . ')}`;
-    case 'Cni': return f.node ?? 'cluster';
-    case 'HostInterface': return `${f.host ?? ''}/${f.name}`;
-    case 'Route': return `${f.host ?? ''}/${f.table ?? 'main'}/${f.destination}/${f.via ?? ''}/${f.dev ?? ''}`;
-    case 'Neighbor': return `${f.host ?? ''}/${f.ip}/${f.dev ?? ''}`;
-    case 'FdbEntry': return `${f.host ?? ''}/${f.mac}/${f.dev}/${f.dst ?? ''}`;
-    default: return undefined;
+      return [
+        f.table,
+        f.chain,
+        f.target,
+        f.protocol,
+        f.source?.cidr,
+        f.source?.negated,
+        f.destination?.cidr,
+        f.destination?.negated,
+        f.inInterface,
+        f.outInterface,
+        f.sport,
+        f.dport,
+        f.comment,
+        f.probability,
+        f.mark,
+        f.recent,
+        f.dnatTo?.ip,
+        f.dnatTo?.port,
+      ].join('|');
+    case 'NatChain':
+      return `${f.table}/${f.name}`;
+    case 'IpvsVirtualServer':
+      return `${f.protocol}/${f.address}/${f.port}`;
+    case 'NftMapElement':
+      return `${f.table}/${f.map}/${f.key.join(' . ')}`;
+    case 'Cni':
+      return f.node ?? 'cluster';
+    case 'HostInterface':
+      return `${f.host ?? ''}/${f.name}`;
+    case 'Route':
+      return `${f.host ?? ''}/${f.table ?? 'main'}/${f.destination}/${f.via ?? ''}/${f.dev ?? ''}`;
+    case 'Neighbor':
+      return `${f.host ?? ''}/${f.ip}/${f.dev ?? ''}`;
+    case 'FdbEntry':
+      return `${f.host ?? ''}/${f.mac}/${f.dev}/${f.dst ?? ''}`;
+    default:
+      return undefined;
   }
 }
 
@@ -78,7 +116,8 @@ export class ClusterModel {
 
   /** Adds facts; returns this for chaining. */
   add(facts: Fact | Iterable<Fact>): this {
-    const items = Symbol.iterator in Object(facts) && !('kind' in (facts as object)) ? (facts as Iterable<Fact>) : [facts as Fact];
+    const items =
+      Symbol.iterator in Object(facts) && !('kind' in (facts as object)) ? (facts as Iterable<Fact>) : [facts as Fact];
     for (const f of items) this.addOne(f);
     this.ipIndex = undefined;
     this.dnsIndex = undefined;
@@ -107,7 +146,7 @@ export class ClusterModel {
       return;
     }
     if (!this.owned.has(existing)) {
-      existing = { ...existing, evidence: [...existing.evidence] } as Fact;
+      existing = { ...existing, evidence: [...existing.evidence] };
       this.owned.add(existing);
       this.merged.set(key, existing);
       list[this.position.get(key)!] = existing;
@@ -115,13 +154,24 @@ export class ClusterModel {
     const disagreements: FieldDisagreement[] = [];
     for (const [field, value] of Object.entries(f)) {
       if (field === 'kind' || field === 'evidence') continue;
-      (existing as unknown as Record<string, unknown>)[field] = mergeValue(field, (existing as unknown as Record<string, unknown>)[field], value, disagreements);
+      (existing as unknown as Record<string, unknown>)[field] = mergeValue(
+        field,
+        (existing as unknown as Record<string, unknown>)[field],
+        value,
+        disagreements,
+      );
     }
     for (const d of disagreements) this.recordConflict(f.kind, id, d, existing.evidence, f.evidence);
     existing.evidence.push(...f.evidence);
   }
 
-  private recordConflict(kind: FactKind, key: string, d: FieldDisagreement, keptEv: Evidence[], otherEv: Evidence[]): void {
+  private recordConflict(
+    kind: FactKind,
+    key: string,
+    d: FieldDisagreement,
+    keptEv: Evidence[],
+    otherEv: Evidence[],
+  ): void {
     const ck = `${kind}|${key}|${d.field}`;
     let c = this.conflictMap.get(ck);
     if (!c) {
@@ -142,12 +192,22 @@ export class ClusterModel {
     return [...this.conflictMap.values()];
   }
 
-  get pods(): Pod[] { return this.all('Pod'); }
-  get services(): Service[] { return this.all('Service'); }
-  get nodes(): K8sNode[] { return this.all('Node'); }
-  get endpointSlices(): EndpointSlice[] { return this.all('EndpointSlice'); }
+  get pods(): Pod[] {
+    return this.all('Pod');
+  }
+  get services(): Service[] {
+    return this.all('Service');
+  }
+  get nodes(): K8sNode[] {
+    return this.all('Node');
+  }
+  get endpointSlices(): EndpointSlice[] {
+    return this.all('EndpointSlice');
+  }
   /** Captures as added (never merged: two captures of the same traffic are two observations). */
-  get captures(): Capture[] { return this.all('Capture'); }
+  get captures(): Capture[] {
+    return this.all('Capture');
+  }
 
   /**
    * Every packet: Packet facts in the order added, then the packets of each capture in the order
@@ -191,18 +251,24 @@ export class ClusterModel {
   }
 
   findPod(name: string, namespace?: string): Pod | undefined {
-    return this.merged.get(`Pod|${namespacedName({ namespace, name })}`) as Pod | undefined
-      ?? (namespace === undefined ? this.pods.find((p) => p.name === name) : undefined);
+    return (
+      (this.merged.get(`Pod|${namespacedName({ namespace, name })}`) as Pod | undefined) ??
+      (namespace === undefined ? this.pods.find((p) => p.name === name) : undefined)
+    );
   }
 
   findService(name: string, namespace?: string): Service | undefined {
-    return this.merged.get(`Service|${namespacedName({ namespace, name })}`) as Service | undefined
-      ?? (namespace === undefined ? this.services.find((s) => s.name === name) : undefined);
+    return (
+      (this.merged.get(`Service|${namespacedName({ namespace, name })}`) as Service | undefined) ??
+      (namespace === undefined ? this.services.find((s) => s.name === name) : undefined)
+    );
   }
 
   findInterface(name: string, host?: string): HostInterface | undefined {
-    return this.merged.get(`HostInterface|${host ?? ''}/${name}`) as HostInterface | undefined
-      ?? this.all('HostInterface').find((i) => i.name === name && (host === undefined || i.host === host));
+    return (
+      (this.merged.get(`HostInterface|${host ?? ''}/${name}`) as HostInterface | undefined) ??
+      this.all('HostInterface').find((i) => i.name === name && (host === undefined || i.host === host))
+    );
   }
 
   /** The cluster domain: from ClusterDns, else `cluster.local`. */
@@ -212,14 +278,18 @@ export class ClusterModel {
 
   /** ClusterIP of kube-dns: from ClusterDns, the Service, or a ClusterFirst pod's nameserver. */
   get kubeDnsIP(): string | undefined {
-    return this.all('ClusterDns')[0]?.serviceIP
-      ?? this.findService('kube-dns', 'kube-system')?.clusterIP
-      ?? this.all('DnsConfig').find((d) => d.search.some((s) => s.startsWith('svc.')))?.nameservers[0];
+    return (
+      this.all('ClusterDns')[0]?.serviceIP ??
+      this.findService('kube-dns', 'kube-system')?.clusterIP ??
+      this.all('DnsConfig').find((d) => d.search.some((s) => s.startsWith('svc.')))?.nameservers[0]
+    );
   }
 
   /** A Service's EndpointSlices (also those with no endpoints): same namespace, named for it. */
   slicesOf(service: Service): EndpointSlice[] {
-    return this.endpointSlices.filter((slice) => namespaceOf(slice) === namespaceOf(service) && (slice.serviceName ?? slice.name) === service.name);
+    return this.endpointSlices.filter(
+      (slice) => namespaceOf(slice) === namespaceOf(service) && (slice.serviceName ?? slice.name) === service.name,
+    );
   }
 
   /** Endpoints of a Service from its EndpointSlices. */
@@ -231,7 +301,9 @@ export class ClusterModel {
 
   /** Pods in the Service's namespace whose labels match its selector. */
   podsSelectedBy(service: Service): Pod[] {
-    return this.pods.filter((p) => namespaceOf(p) === namespaceOf(service) && selectorMatches(service.selector, p.labels));
+    return this.pods.filter(
+      (p) => namespaceOf(p) === namespaceOf(service) && selectorMatches(service.selector, p.labels),
+    );
   }
 
   /** Everything that answers to `ip`. */
@@ -262,11 +334,21 @@ export class ClusterModel {
     };
     for (const pod of this.pods) for (const ip of new Set([pod.ip, ...(pod.ips ?? [])])) put(ip, { role: 'pod', pod });
     for (const service of this.services) {
-      for (const ip of new Set([service.clusterIP, ...(service.clusterIPs ?? []), ...(service.externalIPs ?? []), ...(service.loadBalancerIPs ?? [])])) put(ip, { role: 'service', service });
+      for (const ip of new Set([
+        service.clusterIP,
+        ...(service.clusterIPs ?? []),
+        ...(service.externalIPs ?? []),
+        ...(service.loadBalancerIPs ?? []),
+      ]))
+        put(ip, { role: 'service', service });
     }
-    for (const node of this.nodes) for (const ip of new Set([node.internalIP, node.externalIP])) put(ip, { role: 'node', node });
-    for (const slice of this.endpointSlices) for (const endpoint of slice.endpoints) for (const ip of endpoint.addresses) put(ip, { role: 'endpoint', slice, endpoint });
-    for (const iface of this.all('HostInterface')) for (const a of iface.addresses ?? []) put(a.cidr.split('/')[0], { role: 'interface', iface });
+    for (const node of this.nodes)
+      for (const ip of new Set([node.internalIP, node.externalIP])) put(ip, { role: 'node', node });
+    for (const slice of this.endpointSlices)
+      for (const endpoint of slice.endpoints)
+        for (const ip of endpoint.addresses) put(ip, { role: 'endpoint', slice, endpoint });
+    for (const iface of this.all('HostInterface'))
+      for (const a of iface.addresses ?? []) put(a.cidr.split('/')[0], { role: 'interface', iface });
     this.ipIndex = idx;
     return idx;
   }
@@ -275,11 +357,13 @@ export class ClusterModel {
     if (this.dnsIndex) return this.dnsIndex;
     const idx = new Map<string, DnsTarget>();
     const domain = this.clusterDomain;
-    for (const service of this.services) idx.set(serviceDnsName(service.name, namespaceOf(service), domain), { service });
+    for (const service of this.services)
+      idx.set(serviceDnsName(service.name, namespaceOf(service), domain), { service });
     for (const pod of this.pods) {
       if (!pod.hostname || !pod.subdomain) continue;
       const service = this.findService(pod.subdomain, namespaceOf(pod));
-      if (service && isHeadless(service)) idx.set(podHostnameDnsName(pod.hostname, pod.subdomain, namespaceOf(pod), domain), { pod, service });
+      if (service && isHeadless(service))
+        idx.set(podHostnameDnsName(pod.hostname, pod.subdomain, namespaceOf(pod), domain), { pod, service });
     }
     for (const slice of this.endpointSlices) {
       const service = this.findService(slice.serviceName ?? slice.name, namespaceOf(slice));

@@ -15,7 +15,12 @@ export function serviceDnsName(service: string, namespace: string, domain = DEFA
  * set (StatefulSet pods get hostname = pod name, subdomain = serviceName) behind a
  * headless Service.
  */
-export function podHostnameDnsName(hostname: string, subdomain: string, namespace: string, domain = DEFAULT_CLUSTER_DOMAIN): string {
+export function podHostnameDnsName(
+  hostname: string,
+  subdomain: string,
+  namespace: string,
+  domain = DEFAULT_CLUSTER_DOMAIN,
+): string {
   return `${hostname}.${subdomain}.${namespace}.svc.${domain}`;
 }
 
@@ -25,7 +30,13 @@ export function podIpDnsName(ip: string, namespace: string, domain = DEFAULT_CLU
 }
 
 /** `_{port}._{proto}.{service}.{namespace}.svc.{domain}` for a named Service port. */
-export function srvDnsName(portName: string, protocol: string, service: string, namespace: string, domain = DEFAULT_CLUSTER_DOMAIN): string {
+export function srvDnsName(
+  portName: string,
+  protocol: string,
+  service: string,
+  namespace: string,
+  domain = DEFAULT_CLUSTER_DOMAIN,
+): string {
   return `_${portName}._${protocol.toLowerCase()}.${serviceDnsName(service, namespace, domain)}`;
 }
 

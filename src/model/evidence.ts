@@ -79,3 +79,10 @@ export function describeEvidence(e: Evidence): string {
   if (e.line === undefined) return base;
   return e.endLine !== undefined && e.endLine !== e.line ? `${base}:${e.line}-${e.endLine}` : `${base}:${e.line}`;
 }
+
+/** A value read from untyped input as text: strings as they are, numbers and booleans printed, anything else `fallback`. */
+export function scalarText(value: unknown, fallback = ''): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  return fallback;
+}

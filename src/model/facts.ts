@@ -40,7 +40,13 @@ export type Fact =
 export type FactKind = Fact['kind'];
 
 /** The fact type(s) of one kind; distributive, so `FactOf<'Deployment'>` is a Workload (whose kind is a union). */
-export type FactOf<K extends FactKind> = Fact extends infer F ? (F extends { kind: infer FK } ? (K extends FK ? F : never) : never) : never;
+export type FactOf<K extends FactKind> = Fact extends infer F
+  ? F extends { kind: infer FK }
+    ? K extends FK
+      ? F
+      : never
+    : never
+  : never;
 
 /** A line a parser could not understand, kept so nothing the user pasted is silently lost. */
 export interface Unparsed {

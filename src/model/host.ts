@@ -6,7 +6,8 @@ import type { Sourced } from './evidence';
  * namespace the fact was read in (`node1`, `pod:a-pod`), when known.
  */
 
-export type InterfaceType = 'veth' | 'bridge' | 'vxlan' | 'loopback' | 'ether' | 'tun' | 'dummy' | 'ipip' | 'wireguard' | 'other';
+export type InterfaceType =
+  'veth' | 'bridge' | 'vxlan' | 'loopback' | 'ether' | 'tun' | 'dummy' | 'ipip' | 'wireguard' | 'other';
 
 export interface InterfaceAddress {
   cidr: string;

@@ -19,14 +19,14 @@ export interface KubeProxyMeaning {
   /** `ns/svc:port` (or `ns/svc`) from the comment. */
   servicePortName?: string;
   role:
-    | 'service-portal'      // KUBE-SERVICES → KUBE-SVC-… for a cluster IP
-    | 'external-portal'     // external IP / load-balancer IP / NodePort jump
-    | 'endpoint-choice'     // KUBE-SVC-… → KUBE-SEP-… (maybe with a probability)
-    | 'endpoint-dnat'       // KUBE-SEP-… DNAT to ip:port
-    | 'masquerade-mark'     // jump to KUBE-MARK-MASQ
-    | 'masquerade'          // KUBE-POSTROUTING MASQUERADE
-    | 'no-endpoints'        // REJECT/DROP for a Service without endpoints
-    | 'nodeports'           // jump to KUBE-NODEPORTS
+    | 'service-portal' // KUBE-SERVICES → KUBE-SVC-… for a cluster IP
+    | 'external-portal' // external IP / load-balancer IP / NodePort jump
+    | 'endpoint-choice' // KUBE-SVC-… → KUBE-SEP-… (maybe with a probability)
+    | 'endpoint-dnat' // KUBE-SEP-… DNAT to ip:port
+    | 'masquerade-mark' // jump to KUBE-MARK-MASQ
+    | 'masquerade' // KUBE-POSTROUTING MASQUERADE
+    | 'no-endpoints' // REJECT/DROP for a Service without endpoints
+    | 'nodeports' // jump to KUBE-NODEPORTS
     | 'other';
   /** `ip:port` for endpoint rules. */
   endpoint?: string;
@@ -77,7 +77,14 @@ export interface IpvsVirtualServer extends Sourced {
   port: number;
   scheduler: string;
   persistentSeconds?: number;
-  realServers: { address: string; port: number; forward: string; weight: number; activeConn?: number; inactConn?: number }[];
+  realServers: {
+    address: string;
+    port: number;
+    forward: string;
+    weight: number;
+    activeConn?: number;
+    inactConn?: number;
+  }[];
 }
 
 /** nftables mode: one element of a kube-proxy map (e.g. `service-ips`: `10.96.0.10 . udp . 53 : goto service-…`). */

@@ -64,12 +64,25 @@ function hashAndTruncate(name: string): string {
 export type NftServiceChainKind = 'service' | 'local' | 'external' | 'firewall';
 
 /** e.g. `service-ULMVA6XW-ns1/svc1/tcp/p80`; the port part is the port *name* (may be empty). */
-export function nftServiceChain(kind: NftServiceChainKind, namespace: string, service: string, protocol: string, portName = ''): string {
+export function nftServiceChain(
+  kind: NftServiceChainKind,
+  namespace: string,
+  service: string,
+  protocol: string,
+  portName = '',
+): string {
   return `${kind}-${hashAndTruncate(`${namespace}/${service}/${protocol.toLowerCase()}/${portName}`)}`;
 }
 
 /** e.g. `endpoint-5OJB2KTY-ns1/svc1/tcp/p80__10.180.0.1/80` (IPv6 colons become dots). */
-export function nftEndpointChain(namespace: string, service: string, protocol: string, portName: string, ip: string, port: number): string {
+export function nftEndpointChain(
+  namespace: string,
+  service: string,
+  protocol: string,
+  portName: string,
+  ip: string,
+  port: number,
+): string {
   const safeIp = ip.includes(':') ? ip.replace(/:/g, '.') : ip;
   return `endpoint-${hashAndTruncate(`${namespace}/${service}/${protocol.toLowerCase()}/${portName}__${safeIp}/${port}`)}`;
 }

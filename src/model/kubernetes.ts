@@ -153,7 +153,10 @@ export function isHeadless(s: Service): boolean {
 }
 
 /** True when every key/value of `selector` is among `labels` (an empty selector selects nothing, as for Services). */
-export function selectorMatches(selector: Record<string, string> | undefined, labels: Record<string, string> | undefined): boolean {
+export function selectorMatches(
+  selector: Record<string, string> | undefined,
+  labels: Record<string, string> | undefined,
+): boolean {
   if (!selector || Object.keys(selector).length === 0 || !labels) return false;
   return Object.entries(selector).every(([k, v]) => labels[k] === v);
 }

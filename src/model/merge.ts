@@ -1,3 +1,5 @@
+import { scalarText } from './evidence';
+
 /**
  * Field-wise merge of two partial views of the same object. Values that agree, or
  * that only one side knows, are combined; values that disagree are kept as they
@@ -24,7 +26,7 @@ function portKey(item: unknown): string | undefined {
   if (!isPlainObject(item)) return undefined;
   const port = item.port ?? item.containerPort;
   if (typeof port !== 'number') return undefined;
-  return `${port}/${String(item.protocol ?? 'TCP')}`;
+  return `${port}/${scalarText(item.protocol, 'TCP')}`;
 }
 
 function mergeArrays(path: string, a: unknown[], b: unknown[], out: FieldDisagreement[]): unknown[] {

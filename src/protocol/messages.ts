@@ -126,7 +126,8 @@ export function isWebviewToHost(m: unknown): m is WebviewToHost {
         (m.format === 'mermaid' || m.format === 'markdown' || m.format === 'svg') &&
         isIndex(m.flow) &&
         (m.phase === undefined || isIndex(m.phase)) &&
-        (m.svg === undefined || (typeof m.svg === 'string' && m.svg.length <= MAX_SVG_BYTES && /^\s*<svg[\s>]/.test(m.svg)))
+        (m.svg === undefined ||
+          (typeof m.svg === 'string' && m.svg.length <= MAX_SVG_BYTES && /^\s*<svg[\s>]/.test(m.svg)))
       );
     case 'rendered':
       return typeof m.ms === 'number' && Number.isFinite(m.ms) && isIndex(m.steps);
@@ -144,7 +145,12 @@ export function isHostToWebview(m: unknown): m is HostToWebview {
   if (!isObject(m)) return false;
   switch (m.type) {
     case 'show':
-      return isObject(m.payload) && Array.isArray(m.payload.flows) && typeof m.payload.title === 'string' && isObject(m.state);
+      return (
+        isObject(m.payload) &&
+        Array.isArray(m.payload.flows) &&
+        typeof m.payload.title === 'string' &&
+        isObject(m.state)
+      );
     case 'clear':
       return typeof m.reason === 'string';
     case 'requestSvg':
@@ -155,7 +161,14 @@ export function isHostToWebview(m: unknown): m is HostToWebview {
 }
 
 function isViewState(ui: unknown): ui is ViewState {
-  return isObject(ui) && isIndex(ui.flow) && isIndex(ui.phase) && typeof ui.zoom === 'number' && Number.isFinite(ui.zoom) && ui.zoom >= 0;
+  return (
+    isObject(ui) &&
+    isIndex(ui.flow) &&
+    isIndex(ui.phase) &&
+    typeof ui.zoom === 'number' &&
+    Number.isFinite(ui.zoom) &&
+    ui.zoom >= 0
+  );
 }
 
 /** Validates what a serializer hands back after a reload (it was written by an older webview, perhaps). */

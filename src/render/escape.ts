@@ -26,7 +26,7 @@ const ENTITY_CHARS = new Set('#;:%<>&"\'`{},$\\\uFB02\u00B6');
  * zero-width characters, soft hyphen, BOM): they are dropped so a label reads in
  * the picture exactly as it is stored.
  */
-// eslint-disable-next-line no-control-regex
+
 const INVISIBLE = /[\u00AD\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u206F\uFEFF]/g;
 
 /** Line and control characters: a label is always one line of the diagram. */
@@ -40,7 +40,12 @@ export const MAX_LABEL = 160;
 export function cleanLabel(text: string, max = MAX_LABEL): string {
   const flat = String(text).replace(INVISIBLE, '').replace(BREAKING_SPACE, ' ').trim();
   const chars = Array.from(flat);
-  return chars.length > max ? chars.slice(0, max - 1).join('').trimEnd() + '…' : flat;
+  return chars.length > max
+    ? chars
+        .slice(0, max - 1)
+        .join('')
+        .trimEnd() + '…'
+    : flat;
 }
 
 function encode(text: string): string {

@@ -35,7 +35,10 @@ export function evidenceHref(e: Evidence): string | undefined {
   else if (e.uri.startsWith('/')) target = `file://${e.uri}`;
   else if (!/^[a-z][a-z0-9+.-]*:/i.test(e.uri) && e.uri !== '') target = e.uri;
   else return undefined;
-  const safe = encodeURI(decodeURISafe(target)).replace(/[()[\]<>'"]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  const safe = encodeURI(decodeURISafe(target)).replace(
+    /[()[\]<>'"]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
   return e.line !== undefined ? `${safe}#L${e.line}` : safe;
 }
 
@@ -53,7 +56,11 @@ function evidenceCell(list: Evidence[]): string {
     .map((e) => {
       const label = escapeMarkdown(describeEvidence(e));
       const href = evidenceHref(e);
-      return href ? `[${label}](${href})` : e.source === 'derived' ? `derived: ${escapeMarkdown(e.excerpt ?? '')}` : label;
+      return href
+        ? `[${label}](${href})`
+        : e.source === 'derived'
+          ? `derived: ${escapeMarkdown(e.excerpt ?? '')}`
+          : label;
     })
     .join('<br>');
 }
@@ -88,12 +95,16 @@ function flowSection(flow: Flow, heading: string): string[] {
   const lines = [`${heading} ${escapeMarkdown(flow.title)}`, '', `Family: \`${flow.family.replace(/`/g, '')}\``, ''];
   const steps = indexSteps(flow);
   const count = (s: string) => steps.filter((x) => x.step.status === s).length;
-  lines.push(`${steps.length} steps: ${count('observed')} observed, ${count('predicted')} predicted, ${count('contradicted')} contradicted.`, '');
+  lines.push(
+    `${steps.length} steps: ${count('observed')} observed, ${count('predicted')} predicted, ${count('contradicted')} contradicted.`,
+    '',
+  );
   lines.push('```mermaid', renderMermaid(flow).trimEnd(), '```', '');
   const sub = `${heading}#`;
   if (steps.length > 0) lines.push(`${sub} Steps`, '', ...stepTable(flow), '');
   if (flow.findings.length > 0) lines.push(`${sub} Findings`, '', ...findingLines(flow.findings), '');
-  if (flow.unresolved.length > 0) lines.push(`${sub} Unresolved`, '', ...flow.unresolved.map((u) => `- ${escapeMarkdown(u)}`), '');
+  if (flow.unresolved.length > 0)
+    lines.push(`${sub} Unresolved`, '', ...flow.unresolved.map((u) => `- ${escapeMarkdown(u)}`), '');
   return lines;
 }
 
@@ -108,7 +119,12 @@ export function renderMarkdown(result: TraceResult): string {
     result.flows.forEach((f) => lines.push(...flowSection(f, '##')));
   }
   if (result.unresolved.length > 0) {
-    lines.push(result.flows.length === 1 ? '## Unresolved (trace)' : '## Unresolved', '', ...result.unresolved.map((u) => `- ${escapeMarkdown(u)}`), '');
+    lines.push(
+      result.flows.length === 1 ? '## Unresolved (trace)' : '## Unresolved',
+      '',
+      ...result.unresolved.map((u) => `- ${escapeMarkdown(u)}`),
+      '',
+    );
   }
   return lines.join('\n').replace(/\n+$/, '\n');
 }

@@ -89,7 +89,8 @@ function declareParticipants(participants: Map<string, Participant>, lines: stri
   for (const p of participants.values()) {
     if (p.group !== open) {
       if (open !== undefined) lines.push('  end');
-      if (p.group !== undefined) lines.push(`  box ${BOX_TINTS[boxes++ % BOX_TINTS.length]} ${escapeBoxTitle(p.group)}`);
+      if (p.group !== undefined)
+        lines.push(`  box ${BOX_TINTS[boxes++ % BOX_TINTS.length]} ${escapeBoxTitle(p.group)}`);
       open = p.group;
     }
     lines.push(`${open !== undefined ? '    ' : '  '}participant ${p.id} as ${escapeParticipantName(p.name)}`);
@@ -128,15 +129,25 @@ function stepLines(step: FlowStep, ids: Map<string, Participant>, indent: string
   const inner = indent + '  ';
   const anyChosen = alternatives.some((a) => a.chosen);
   if (alternatives.length === 1) {
-    return [`${indent}opt ${branchHeader(alternatives[0], anyChosen)}`, ...messageLines(step, ids, inner), `${indent}end`];
+    return [
+      `${indent}opt ${branchHeader(alternatives[0], anyChosen)}`,
+      ...messageLines(step, ids, inner),
+      `${indent}end`,
+    ];
   }
-  const taken = Math.max(0, alternatives.findIndex((a) => a.chosen));
+  const taken = Math.max(
+    0,
+    alternatives.findIndex((a) => a.chosen),
+  );
   const to = ids.get(step.to)!.id;
   const lines: string[] = [];
   alternatives.forEach((alt, i) => {
     lines.push(`${indent}${i === 0 ? 'alt' : 'else'} ${branchHeader(alt, anyChosen)}`);
     if (i === taken) lines.push(...messageLines(step, ids, inner));
-    else lines.push(`${inner}Note over ${to}: ${escapeWrapped(anyChosen ? 'not taken in the capture' : 'possible instead', WRAP.note)}`);
+    else
+      lines.push(
+        `${inner}Note over ${to}: ${escapeWrapped(anyChosen ? 'not taken in the capture' : 'possible instead', WRAP.note)}`,
+      );
   });
   lines.push(`${indent}end`);
   return lines;
@@ -170,7 +181,10 @@ export function renderMermaidDiagram(flow: Flow, options: MermaidOptions = {}): 
     lines.push('  end');
   });
   if (steps.length === 0) {
-    lines.push(`  participant p0 as ${escapeParticipantName(flow.title || 'flow')}`, `  Note over p0: ${escapeMermaidText('This flow has no steps yet.')}`);
+    lines.push(
+      `  participant p0 as ${escapeParticipantName(flow.title || 'flow')}`,
+      `  Note over p0: ${escapeMermaidText('This flow has no steps yet.')}`,
+    );
   }
   return { source: lines.join('\n') + '\n', messageSteps: steps.map((s) => s.index) };
 }

@@ -51,10 +51,17 @@ function flowView(flow: Flow, addEvidence: (list: Evidence[]) => EvidenceView[])
       explanation: step.explanation,
       status: step.status,
       kind: step.kind,
-      detail: [step.nat && describeNat(step.nat), step.dns && describeDns(step.dns)].filter(Boolean).join(' · ') || undefined,
+      detail:
+        [step.nat && describeNat(step.nat), step.dns && describeDns(step.dns)].filter(Boolean).join(' · ') || undefined,
       evidence: addEvidence([...step.evidence, ...(step.alternatives ?? []).flatMap((a) => a.evidence)]),
     })),
-    findings: flow.findings.map((f) => ({ id: f.id, severity: f.severity, title: f.title, message: f.message, evidence: addEvidence(f.evidence) })),
+    findings: flow.findings.map((f) => ({
+      id: f.id,
+      severity: f.severity,
+      title: f.title,
+      message: f.message,
+      evidence: addEvidence(f.evidence),
+    })),
     unresolved: [...flow.unresolved],
   };
 }
@@ -67,7 +74,10 @@ export function buildPayload(result: TraceResult): BuiltPayload {
     const out: EvidenceView[] = [];
     for (const e of list) {
       // Same place, same proof: excerpts of one line may differ in length only.
-      const key = e.source === 'derived' ? JSON.stringify([e.source, e.excerpt]) : JSON.stringify([e.source, e.uri, e.line, e.endLine, e.column]);
+      const key =
+        e.source === 'derived'
+          ? JSON.stringify([e.source, e.excerpt])
+          : JSON.stringify([e.source, e.uri, e.line, e.endLine, e.column]);
       let id = keys.get(key);
       if (id === undefined) {
         id = evidence.push(e) - 1;
@@ -80,11 +90,19 @@ export function buildPayload(result: TraceResult): BuiltPayload {
     return out;
   };
   const flows = result.flows.map((f) => flowView(f, addEvidence));
-  const title = result.flows.length === 1 ? result.flows[0].title : result.flows.length > 1 ? `${result.flows.length} flows` : 'No flow traced';
+  const title =
+    result.flows.length === 1
+      ? result.flows[0].title
+      : result.flows.length > 1
+        ? `${result.flows.length} flows`
+        : 'No flow traced';
   const payload: DiagramPayload = { title, flows, unresolved: [...result.unresolved] };
   if (flows.length === 0) {
     payload.problem = {
-      message: result.unresolved.length > 0 ? 'No flow could be traced:' : 'No flow could be traced, and the trace gave no reason.',
+      message:
+        result.unresolved.length > 0
+          ? 'No flow could be traced:'
+          : 'No flow could be traced, and the trace gave no reason.',
       hints: HELPFUL_COMMANDS,
     };
   }

@@ -22,7 +22,10 @@ import { prepareWorkspace, ROOT } from './lib/workspace.mjs';
 
 const argv = process.argv.slice(2);
 const flag = (f) => argv.includes(f);
-const opt = (f) => { const i = argv.indexOf(f); return i >= 0 ? argv[i + 1] : undefined; };
+const opt = (f) => {
+  const i = argv.indexOf(f);
+  return i >= 0 ? argv[i + 1] : undefined;
+};
 const only = opt('--only');
 const suiteFilter = opt('--suite');
 const WATCHDOG_MS = Number(process.env.KPP_E2E_TIMEOUT_MS ?? 8 * 60_000);
@@ -31,7 +34,13 @@ const results = [];
 function report(suite, name, ok, ms, err) {
   results.push({ suite, name, ok });
   console.log(`${ok ? '  ✔' : '  ✘'} ${suite} › ${name}${ms !== undefined ? ` (${ms} ms)` : ''}`);
-  if (!ok && err) console.log(String(err?.stack ?? err).split('\n').map((l) => `      ${l}`).join('\n'));
+  if (!ok && err)
+    console.log(
+      String(err?.stack ?? err)
+        .split('\n')
+        .map((l) => `      ${l}`)
+        .join('\n'),
+    );
 }
 function summary() {
   const passed = results.filter((r) => r.ok).length;
@@ -51,7 +60,9 @@ watchdog.unref();
 
 async function loadSuites() {
   const dir = join(ROOT, 'test', 'e2e', 'suites');
-  const files = readdirSync(dir).filter((f) => f.endsWith('.e2e.mjs')).sort();
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.e2e.mjs'))
+    .sort();
   const suites = [];
   for (const f of files) {
     const mod = await import(pathToFileURL(join(dir, f)).href);
@@ -96,11 +107,19 @@ async function main() {
       }
       const hostFailures = host.tests.filter((t) => t.state === 'failed').length;
       const exitOk = host.exitCode === 0 ? hostFailures === 0 : hostFailures > 0;
-      report('in-host', 'extension host tests ran to completion (codeAutomationExit)', host.exitCode !== null && host.tests.length > 0 && exitOk,
-        Date.now() - t0, host.exitCode === null ? `no exit within the timeout\n${host.console.slice(-30).join('\n')}` : `exit code ${host.exitCode}, ${host.tests.length} results`);
+      report(
+        'in-host',
+        'extension host tests ran to completion (codeAutomationExit)',
+        host.exitCode !== null && host.tests.length > 0 && exitOk,
+        Date.now() - t0,
+        host.exitCode === null
+          ? `no exit within the timeout\n${host.console.slice(-30).join('\n')}`
+          : `exit code ${host.exitCode}, ${host.tests.length} results`,
+      );
       // The log checks expect what the whole in-host suite writes; a --grep run writes only part of it.
       if (opt('--grep')) console.log('  (after-host log checks skipped: --grep runs part of the in-host suite)');
-      else for (const s of suites.filter((x) => x.kind === 'after-host')) await runTests(s, { host, workspace: ws.dir });
+      else
+        for (const s of suites.filter((x) => x.kind === 'after-host')) await runTests(s, { host, workspace: ws.dir });
     }
     const ui = suites.filter((s) => s.kind === 'ui');
     if ((!only || only === 'ui') && ui.length) {
@@ -110,13 +129,19 @@ async function main() {
           console.log(`› ${s.name}`);
           let page;
           try {
-            page = await openWorkbench(browser, server, { folder: ws.dir, payload: { extensionDevelopmentPath: ROOT, skipWelcome: 'true' } });
+            page = await openWorkbench(browser, server, {
+              folder: ws.dir,
+              payload: { extensionDevelopmentPath: ROOT, skipWelcome: 'true' },
+            });
             await waitForWorkbenchReady(page);
             await runTests(s, { page, server, workspace: ws.dir });
           } catch (e) {
             report(s.name, 'workbench opens', false, undefined, e);
           } finally {
-            await page?.context().close().catch(() => {});
+            await page
+              ?.context()
+              .close()
+              .catch(() => {});
           }
         }
       } finally {

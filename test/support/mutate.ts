@@ -24,7 +24,8 @@ export function mutate(line: string, r: () => number, m: Mutation): string {
     const op = r();
     if (op < m.deleteShare) chars.splice(at, 1 + Math.floor(r() * m.maxDelete));
     else if (op < m.insertShare) chars.splice(at, 0, m.alphabet[Math.floor(r() * m.alphabet.length)]);
-    else if (!m.donors || op < (m.selfShare ?? 1)) chars.splice(at, 0, ...chars.slice(Math.floor(r() * chars.length), Math.floor(r() * chars.length)));
+    else if (!m.donors || op < (m.selfShare ?? 1))
+      chars.splice(at, 0, ...chars.slice(Math.floor(r() * chars.length), Math.floor(r() * chars.length)));
     else chars.splice(at, 0, ...[...m.donors[Math.floor(r() * m.donors.length)]].slice(0, Math.floor(r() * 80)));
   }
   return chars.join('');

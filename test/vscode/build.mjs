@@ -24,7 +24,9 @@ function walk(dir) {
 
 /** Bundles the suite; `filters` keep files whose path contains one of them. Returns the .js files. */
 export async function buildInHostTests(filters = []) {
-  const files = walk(SUITE_DIR).filter((f) => !filters.length || filters.some((s) => f.includes(s))).sort();
+  const files = walk(SUITE_DIR)
+    .filter((f) => !filters.length || filters.some((s) => f.includes(s)))
+    .sort();
   if (!files.length) throw new Error(`no in-VS Code test files match ${filters.join(' ')}`);
   rmSync(OUT_DIR, { recursive: true, force: true });
   await esbuild.build({

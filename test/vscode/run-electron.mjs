@@ -27,7 +27,8 @@ async function resolveVSCode() {
     return await downloadAndUnzipVSCode({ version: VERSION, cachePath: join(ROOT, '.vscode-test'), timeout: 20_000 });
   } catch (e) {
     const why = String(e?.message ?? e).split('\n')[0];
-    const msg = `@vscode/test-electron could not download VS Code ${VERSION}: ${why}\n` +
+    const msg =
+      `@vscode/test-electron could not download VS Code ${VERSION}: ${why}\n` +
       'This machine cannot reach the VS Code download service. Run the same suite in code-server instead:\n' +
       '  npm run test:e2e            (or: node test/e2e/run.mjs --only host)\n' +
       'or point VSCODE_EXECUTABLE at an installed VS Code.';
@@ -64,8 +65,10 @@ try {
       '--disable-workspace-trust',
       '--skip-welcome',
       '--skip-release-notes',
-      '--user-data-dir', join(scratch, 'user-data'),
-      '--extensions-dir', join(scratch, 'extensions'),
+      '--user-data-dir',
+      join(scratch, 'user-data'),
+      '--extensions-dir',
+      join(scratch, 'extensions'),
     ],
   });
   failed = 0;

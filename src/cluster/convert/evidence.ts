@@ -1,8 +1,14 @@
-import { shortened, type Evidence } from '../../model';
+import { scalarText, shortened, type Evidence } from '../../model';
 import type { EvidenceSource } from '../../ingest/kube/objectFacts';
 
 /** Evidence for an object read from the API: `cluster://<context>/<Kind>/<namespace>/<name>` (no namespace segment for cluster-scoped kinds). */
-export function clusterEvidence(context: string, kind: string, namespace: string | undefined, name: string, excerpt?: string): Evidence {
+export function clusterEvidence(
+  context: string,
+  kind: string,
+  namespace: string | undefined,
+  name: string,
+  excerpt?: string,
+): Evidence {
   const parts = [context, kind, ...(namespace ? [namespace] : []), name].map(encodeURIComponent);
   const ev: Evidence = { source: 'cluster', uri: `cluster://${parts.join('/')}`, format: 'kube-api' };
   if (excerpt) ev.excerpt = shortened(excerpt);
@@ -10,7 +16,9 @@ export function clusterEvidence(context: string, kind: string, namespace: string
 }
 
 /** Splits a `cluster://` URI back into its parts (for hovers and "open in cluster" links). */
-export function parseClusterUri(uri: string): { context: string; kind: string; namespace?: string; name: string } | undefined {
+export function parseClusterUri(
+  uri: string,
+): { context: string; kind: string; namespace?: string; name: string } | undefined {
   const m = /^cluster:\/\/(.+)$/.exec(uri);
   if (!m) return undefined;
   const parts = m[1].split('/').map(decodeURIComponent);
@@ -23,7 +31,7 @@ export function parseClusterUri(uri: string): { context: string; kind: string; n
 function valueAt(o: Record<string, unknown>, path: string): unknown {
   let cur: unknown = o;
   for (const m of path.matchAll(/([^.[\]]+)|\["((?:[^"\\]|\\.)*)"\]/g)) {
-    const key = m[2] !== undefined ? JSON.parse(`"${m[2]}"`) as string : m[1];
+    const key = m[2] !== undefined ? (JSON.parse(`"${m[2]}"`) as string) : m[1];
     cur = typeof cur === 'object' && cur !== null ? (cur as Record<string, unknown>)[key] : undefined;
   }
   return cur;
@@ -37,7 +45,7 @@ function valueAt(o: Record<string, unknown>, path: string): unknown {
 export function clusterEvidenceSource(context: string, kind: string, o: Record<string, unknown>): EvidenceSource {
   const meta = (o.metadata ?? {}) as Record<string, unknown>;
   const ns = typeof meta.namespace === 'string' && meta.namespace ? meta.namespace : undefined;
-  const name = String(meta.name ?? '');
+  const name = scalarText(meta.name);
   return {
     at: () => clusterEvidence(context, kind, ns, name),
     inText: (path, needle) => {

@@ -4,6 +4,7 @@
  * `vscode`), so unit tests cover every shape. The node types are a local, minimal copy
  * of the public contract (vscode-kubernetes-tools-api, cluster-explorer v1), not the package.
  */
+import { scalarText } from '../../model';
 
 export interface ExplorerResourceKind {
   readonly manifestKind: string;
@@ -12,7 +13,13 @@ export interface ExplorerResourceKind {
 
 /** The parts of ClusterExplorerV1.ClusterExplorerNode this extension reads. */
 export type ExplorerNode =
-  | { readonly nodeType: 'resource'; readonly namespace: string | null; readonly name: string; readonly resourceKind: ExplorerResourceKind; readonly metadata?: unknown }
+  | {
+      readonly nodeType: 'resource';
+      readonly namespace: string | null;
+      readonly name: string;
+      readonly resourceKind: ExplorerResourceKind;
+      readonly metadata?: unknown;
+    }
   | { readonly nodeType: string; readonly name?: string };
 
 export type ServiceTarget = { kind: 'Service'; name: string; namespace?: string };
@@ -21,15 +28,23 @@ export type ServiceTarget = { kind: 'Service'; name: string; namespace?: string 
 export function serviceOfExplorerNode(node: unknown): ServiceTarget | { problem: string } {
   if (!node || typeof node !== 'object') return { problem: 'no Cluster Explorer node was given' };
   const n = node as Record<string, unknown>;
-  if (n.nodeType !== 'resource') return { problem: `the node is a ${String(n.nodeType ?? 'unknown node')}, not a Service` };
+  if (n.nodeType !== 'resource')
+    return { problem: `the node is a ${scalarText(n.nodeType, 'unknown node')}, not a Service` };
   const kind = n.resourceKind as Partial<ExplorerResourceKind> | undefined;
   const isService = kind?.manifestKind === 'Service' || /^(svc|services?)$/i.test(kind?.abbreviation ?? '');
-  if (!isService) return { problem: `the node is a ${kind?.manifestKind ?? kind?.abbreviation ?? 'resource of unknown kind'}, not a Service` };
+  if (!isService)
+    return {
+      problem: `the node is a ${kind?.manifestKind ?? kind?.abbreviation ?? 'resource of unknown kind'}, not a Service`,
+    };
   const name = typeof n.name === 'string' ? n.name.replace(/^(?:services?|svc)\//i, '') : '';
   if (!name) return { problem: 'the Service node has no name' };
   const meta = (n.metadata && typeof n.metadata === 'object' ? n.metadata : {}) as Record<string, unknown>;
-  const namespace = typeof n.namespace === 'string' && n.namespace ? n.namespace
-    : typeof meta.namespace === 'string' && meta.namespace ? meta.namespace : undefined;
+  const namespace =
+    typeof n.namespace === 'string' && n.namespace
+      ? n.namespace
+      : typeof meta.namespace === 'string' && meta.namespace
+        ? meta.namespace
+        : undefined;
   return namespace ? { kind: 'Service', name, namespace } : { kind: 'Service', name };
 }
 

@@ -11,7 +11,9 @@ import { hostKubeconfigPath, type ExplorerNode } from './explorerNode.pure';
 export const KUBERNETES_EXTENSION_ID = 'ms-kubernetes-tools.vscode-kubernetes-tools';
 
 type Api<T> = { available: true; api: T } | { available: false; reason: string };
-interface ApiBroker { get(component: string, version: string): Api<unknown> }
+interface ApiBroker {
+  get(component: string, version: string): Api<unknown>;
+}
 interface ConfigurationApi {
   getKubeconfigPath(): unknown;
   /** v1_1 names */
@@ -21,14 +23,18 @@ interface ConfigurationApi {
   onDidKubeconfigPathChange?: vscode.Event<unknown>;
   onDidActiveContextChanged?: vscode.Event<string | null>;
 }
-interface ClusterExplorerApi { resolveCommandTarget(target?: unknown): ExplorerNode | undefined }
+interface ClusterExplorerApi {
+  resolveCommandTarget(target?: unknown): ExplorerNode | undefined;
+}
 
 function available<T>(broker: ApiBroker, component: string, versions: string[]): T | undefined {
   for (const v of versions) {
     try {
       const r = broker.get(component, v);
       if (r?.available) return r.api as T;
-    } catch { /* an older or newer extension: try the next version */ }
+    } catch {
+      /* an older or newer extension: try the next version */
+    }
   }
   return undefined;
 }
@@ -86,8 +92,20 @@ export class KubernetesExtension implements vscode.Disposable {
       this.readPath();
       const onPath = this.config.onDidChangeKubeconfigPath ?? this.config.onDidKubeconfigPathChange;
       const onContext = this.config.onDidChangeContext ?? this.config.onDidActiveContextChanged;
-      if (onPath) this.subs.push(onPath(() => { this.readPath(); this.changed.fire('kubeconfig'); }));
-      if (onContext) this.subs.push(onContext((c) => { this.log.info(`The Kubernetes extension switched to context ${c ?? '(none)'}`); this.changed.fire('context'); }));
+      if (onPath)
+        this.subs.push(
+          onPath(() => {
+            this.readPath();
+            this.changed.fire('kubeconfig');
+          }),
+        );
+      if (onContext)
+        this.subs.push(
+          onContext((c) => {
+            this.log.info(`The Kubernetes extension switched to context ${c ?? '(none)'}`);
+            this.changed.fire('context');
+          }),
+        );
       this.log.info(`Following the Kubernetes extension's kubeconfig: ${this.path ?? '(none)'}`);
     }
     this.changed.fire('kubeconfig');

@@ -22,7 +22,9 @@ export function followKubernetesExtension(path: () => string | undefined): void 
 
 export function readClusterSettings(): ClusterSettings {
   const cfg = vscode.workspace.getConfiguration('kubePacketPath');
-  const namespaces = (cfg.get<unknown[]>('namespaces') ?? []).filter((n): n is string => typeof n === 'string' && n.trim() !== '').map((n) => n.trim());
+  const namespaces = (cfg.get<unknown[]>('namespaces') ?? [])
+    .filter((n): n is string => typeof n === 'string' && n.trim() !== '')
+    .map((n) => n.trim());
   return {
     context: (cfg.get<string>('context') ?? '').trim(),
     namespaces,
@@ -30,7 +32,9 @@ export function readClusterSettings(): ClusterSettings {
     decision: clusterAccessPolicy({
       trusted: vscode.workspace.isTrusted,
       kubeconfigPath: cfg.get<string>('kubeconfig') ?? '',
-      workspaceFolders: (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath),
+      workspaceFolders: (vscode.workspace.workspaceFolders ?? [])
+        .filter((f) => f.uri.scheme === 'file')
+        .map((f) => f.uri.fsPath),
       envKubeconfig: process.env.KUBECONFIG,
       kubernetesExtensionKubeconfig: kubernetesExtensionKubeconfig(),
       homeDir: os.homedir(),
@@ -40,6 +44,8 @@ export function readClusterSettings(): ClusterSettings {
 
 /** Workspace settings when a folder is open (a context is usually per project), else user settings. */
 export async function writeClusterSetting(key: 'context' | 'namespaces', value: unknown): Promise<void> {
-  const target = vscode.workspace.workspaceFolders?.length ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+  const target = vscode.workspace.workspaceFolders?.length
+    ? vscode.ConfigurationTarget.Workspace
+    : vscode.ConfigurationTarget.Global;
   await vscode.workspace.getConfiguration('kubePacketPath').update(key, value, target);
 }

@@ -3,7 +3,11 @@ import type { ClusterSettings } from './settings';
 
 /** Status bar item: the context in use (click to switch), or why cluster access is off. */
 export class ClusterStatusBar implements vscode.Disposable {
-  private readonly item = vscode.window.createStatusBarItem('kubePacketPath.cluster', vscode.StatusBarAlignment.Left, 50);
+  private readonly item = vscode.window.createStatusBarItem(
+    'kubePacketPath.cluster',
+    vscode.StatusBarAlignment.Left,
+    50,
+  );
   /** Context name learnt from the last read (the setting may be empty = kubeconfig's current context). */
   private knownContext?: string;
   /** The kubeconfig's current-context as read from the file (cheap, no client library). */
@@ -46,11 +50,17 @@ export class ClusterStatusBar implements vscode.Disposable {
       md.appendText(d.reason);
       if (this.lastSummary) md.appendMarkdown('\n\n').appendText(this.lastSummary);
       if (this.watching) md.appendMarkdown('\n\n').appendText(this.watching);
-      md.appendMarkdown('\n\n').appendText(vscode.l10n.t('Click to choose a context; run "Refresh from Cluster" to read it.'));
+      md.appendMarkdown('\n\n').appendText(
+        vscode.l10n.t('Click to choose a context; run "Refresh from Cluster" to read it.'),
+      );
       this.item.tooltip = md;
       this.item.command = 'kubePacketPath.cluster.pickContext';
-      this.item.backgroundColor = this.lastLevel === 'error' ? new vscode.ThemeColor('statusBarItem.errorBackground')
-        : this.lastLevel === 'warning' ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
+      this.item.backgroundColor =
+        this.lastLevel === 'error'
+          ? new vscode.ThemeColor('statusBarItem.errorBackground')
+          : this.lastLevel === 'warning'
+            ? new vscode.ThemeColor('statusBarItem.warningBackground')
+            : undefined;
     }
     this.item.show();
   }

@@ -17,7 +17,10 @@ export class ClusterWatch implements vscode.Disposable {
   private abort?: AbortController;
   private changes = 0;
 
-  constructor(private readonly log: vscode.LogOutputChannel, private readonly onState: (text: string | undefined) => void) {}
+  constructor(
+    private readonly log: vscode.LogOutputChannel,
+    private readonly onState: (text: string | undefined) => void,
+  ) {}
 
   get active(): boolean {
     return !!this.abort;
@@ -32,7 +35,7 @@ export class ClusterWatch implements vscode.Disposable {
     const context = base.result.context;
     const baseFacts: Fact[] = [];
     for (const kind of Object.keys(base.model.summary()) as FactKind[]) {
-      if (!WATCHED_KINDS.has(kind)) for (const f of base.model.all(kind)) baseFacts.push(f as Fact);
+      if (!WATCHED_KINDS.has(kind)) for (const f of base.model.all(kind)) baseFacts.push(f);
     }
     this.onState(vscode.l10n.t('Watching Pods and EndpointSlices of {0}', context));
     this.log.info(`watch: starting for context '${context}' (Pods, EndpointSlices)`);
@@ -42,44 +45,76 @@ export class ClusterWatch implements vscode.Disposable {
       timer = undefined;
       if (!pending || abort.signal.aborted) return;
       const model = new ClusterModel().add(baseFacts).add(pending.facts());
-      setClusterRead({ result: base.result, model, at: new Date(), watch: { changes: this.changes, last: pending.last } });
+      setClusterRead({
+        result: base.result,
+        model,
+        at: new Date(),
+        watch: { changes: this.changes, last: pending.last },
+      });
       pending = undefined;
     };
-    void api.watchCluster({
-      kubeconfigPaths: s.decision.kubeconfigPaths,
-      context: s.context || undefined,
-      namespaces: s.namespaces.length ? s.namespaces : 'all',
-      allowCredentialPlugins: s.decision.allowCredentialPlugins,
-      signal: abort.signal,
-      onChange: (c) => {
-        if (c.type === 'RELIST') {
-          // Published too: the watch's list is newer than the pull (objects changed in between).
-          this.log.info(`watch: listed ${c.key}`);
-        } else {
-          this.changes++;
-          this.log.info(`watch: ${c.type} ${c.resource === 'pods' ? 'Pod' : 'EndpointSlice'} ${c.key}`);
-        }
-        pending = { facts: c.facts, last: `${c.type} ${c.key}` };
-        this.onState(vscode.l10n.t('Watching Pods and EndpointSlices of {0}: {1} changes, last {2}', context, this.changes, pending.last));
-        // Changes come in bursts (a rollout): publish at most every 300 ms.
-        timer ??= setTimeout(publish, 300);
+    void api
+      .watchCluster({
+        kubeconfigPaths: s.decision.kubeconfigPaths,
+        context: s.context || undefined,
+        namespaces: s.namespaces.length ? s.namespaces : 'all',
+        allowCredentialPlugins: s.decision.allowCredentialPlugins,
+        signal: abort.signal,
+        onChange: (c) => {
+          if (c.type === 'RELIST') {
+            // Published too: the watch's list is newer than the pull (objects changed in between).
+            this.log.info(`watch: listed ${c.key}`);
+          } else {
+            this.changes++;
+            this.log.info(`watch: ${c.type} ${c.resource === 'pods' ? 'Pod' : 'EndpointSlice'} ${c.key}`);
+          }
+          pending = { facts: c.facts, last: `${c.type} ${c.key}` };
+          this.onState(
+            vscode.l10n.t(
+              'Watching Pods and EndpointSlices of {0}: {1} changes, last {2}',
+              context,
+              this.changes,
+              pending.last,
+            ),
+          );
+          // Changes come in bursts (a rollout): publish at most every 300 ms.
+          timer ??= setTimeout(publish, 300);
+        },
+        onStatus: (st) => {
+          if (st.state === 'retrying')
+            this.log.warn(`watch: ${st.problem.message}; retrying in ${st.delayMs} ms (attempt ${st.attempt})`);
+          else if (st.state === 'stopped' && st.problem)
+            this.log.warn(`watch of ${st.resource} stopped: ${st.problem.message}`);
+        },
+      })
+      .then(
+        (end) => {
+          if (end.problem) {
+            this.log.error(`watch: ${end.problem.message}`);
+            void vscode.window.showWarningMessage(vscode.l10n.t('The cluster watch stopped: {0}', end.problem.message));
+          }
+          this.log.info(`watch: stopped (${end.requests} GET requests)`);
+          if (this.abort === abort) {
+            this.abort = undefined;
+            this.onState(undefined);
+            void vscode.commands.executeCommand('setContext', 'kubePacketPath.cluster.watching', false);
+          }
+        },
+        (e: unknown) => {
+          this.log.error(`watch: ${(e as Error).message}`);
+          if (this.abort === abort) {
+            this.abort = undefined;
+            this.onState(undefined);
+          }
+        },
+      );
+    abort.signal.addEventListener(
+      'abort',
+      () => {
+        if (timer) clearTimeout(timer);
       },
-      onStatus: (st) => {
-        if (st.state === 'retrying') this.log.warn(`watch: ${st.problem.message}; retrying in ${st.delayMs} ms (attempt ${st.attempt})`);
-        else if (st.state === 'stopped' && st.problem) this.log.warn(`watch of ${st.resource} stopped: ${st.problem.message}`);
-      },
-    }).then((end) => {
-      if (end.problem) {
-        this.log.error(`watch: ${end.problem.message}`);
-        void vscode.window.showWarningMessage(vscode.l10n.t('The cluster watch stopped: {0}', end.problem.message));
-      }
-      this.log.info(`watch: stopped (${end.requests} GET requests)`);
-      if (this.abort === abort) { this.abort = undefined; this.onState(undefined); void vscode.commands.executeCommand('setContext', 'kubePacketPath.cluster.watching', false); }
-    }, (e: unknown) => {
-      this.log.error(`watch: ${(e as Error).message}`);
-      if (this.abort === abort) { this.abort = undefined; this.onState(undefined); }
-    });
-    abort.signal.addEventListener('abort', () => { if (timer) clearTimeout(timer); }, { once: true });
+      { once: true },
+    );
   }
 
   stop(why?: string): void {

@@ -31,7 +31,8 @@ export class ManifestCodeLensProvider implements vscode.CodeLensProvider {
 
   provideCodeLenses(doc: vscode.TextDocument): vscode.CodeLens[] {
     try {
-      if (!vscode.workspace.getConfiguration('kubePacketPath', doc.uri).get<boolean>('codeLens.enabled', true)) return [];
+      if (!vscode.workspace.getConfiguration('kubePacketPath', doc.uri).get<boolean>('codeLens.enabled', true))
+        return [];
       const text = doc.getText();
       if (!/^\s*(- )?kind:\s*(Service|StatefulSet|Deployment|Pod|List)\b/m.test(text)) return [];
       return manifestLenses(text).map((l) => {

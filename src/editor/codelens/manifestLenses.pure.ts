@@ -40,9 +40,15 @@ export function manifestLenses(text: string): ManifestLens[] {
         if (spec?.clusterIP === 'None') out.push({ line, action: 'podDnsNames', target });
         break;
       }
-      case 'StatefulSet': out.push({ line, action: 'traceStatefulSet', target }); break;
-      case 'Deployment': case 'Pod': out.push({ line, action: 'traceFromPod', target }); break;
-      default: break;
+      case 'StatefulSet':
+        out.push({ line, action: 'traceStatefulSet', target });
+        break;
+      case 'Deployment':
+      case 'Pod':
+        out.push({ line, action: 'traceFromPod', target });
+        break;
+      default:
+        break;
     }
   }
   return out;

@@ -7,7 +7,12 @@ import { renderMermaid } from '../../render/mermaid';
 
 function baseName(result: TraceResult, flow: number): string {
   const title = result.flows[flow]?.title ?? 'packet-path';
-  return title.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 80) || 'packet-path';
+  return (
+    title
+      .replace(/[^A-Za-z0-9._-]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 80) || 'packet-path'
+  );
 }
 
 function defaultUri(name: string): vscode.Uri | undefined {
@@ -15,8 +20,16 @@ function defaultUri(name: string): vscode.Uri | undefined {
   return folder ? vscode.Uri.joinPath(folder.uri, name) : undefined;
 }
 
-async function saveText(text: string, name: string, filters: Record<string, string[]>): Promise<vscode.Uri | undefined> {
-  const target = await vscode.window.showSaveDialog({ defaultUri: defaultUri(name), filters, saveLabel: vscode.l10n.t('Save') });
+async function saveText(
+  text: string,
+  name: string,
+  filters: Record<string, string[]>,
+): Promise<vscode.Uri | undefined> {
+  const target = await vscode.window.showSaveDialog({
+    defaultUri: defaultUri(name),
+    filters,
+    saveLabel: vscode.l10n.t('Save'),
+  });
   if (!target) return undefined;
   await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(text));
   return target;

@@ -31,11 +31,14 @@ function activePanel(): DiagramPanel | undefined {
 
 export function registerDiagramCommands(context: vscode.ExtensionContext, channel: vscode.LogOutputChannel): void {
   log = channel;
-  const register = (id: string, fn: (...args: unknown[]) => unknown) => context.subscriptions.push(vscode.commands.registerCommand(id, fn));
+  const register = (id: string, fn: (...args: unknown[]) => unknown) =>
+    context.subscriptions.push(vscode.commands.registerCommand(id, fn));
 
   register('kubePacketPath.diagram.showSample', async () => {
     const sample = await traceBundledSamples(context.extensionUri);
-    channel.info(`diagram: traced the bundled samples: ${sample.flows.length} flows, ${sample.unresolved.length} notes`);
+    channel.info(
+      `diagram: traced the bundled samples: ${sample.flows.length} flows, ${sample.unresolved.length} notes`,
+    );
     return showDiagram(context, sample);
   });
   register('kubePacketPath.diagram.copyMermaid', async () => {
@@ -51,7 +54,9 @@ export function registerDiagramCommands(context: vscode.ExtensionContext, channe
     if (!p) return undefined;
     const svg = await p.requestSvg();
     if (!svg) {
-      void vscode.window.showWarningMessage(vscode.l10n.t('The diagram has not been drawn, so there is no SVG to save.'));
+      void vscode.window.showWarningMessage(
+        vscode.l10n.t('The diagram has not been drawn, so there is no SVG to save.'),
+      );
       return undefined;
     }
     return saveSvg(p.trace, p.view.flow, svg);
@@ -65,7 +70,16 @@ export function registerDiagramCommands(context: vscode.ExtensionContext, channe
           return;
         }
         channel.warn('diagram: a panel from the last session had no usable state; showing an empty trace');
-        new DiagramPanel(panel, context.extensionUri, { flows: [], unresolved: [vscode.l10n.t('This diagram could not be restored after the reload; trace again.')] }, undefined, channel);
+        new DiagramPanel(
+          panel,
+          context.extensionUri,
+          {
+            flows: [],
+            unresolved: [vscode.l10n.t('This diagram could not be restored after the reload; trace again.')],
+          },
+          undefined,
+          channel,
+        );
       },
     }),
   );

@@ -37,12 +37,23 @@ export function evidenceUri(e: Evidence, extensionUri: vscode.Uri): vscode.Uri |
 export function columnBeside(panel: vscode.WebviewPanel): vscode.ViewColumn {
   const own =
     panel.viewColumn ??
-    vscode.window.tabGroups.all.find((g) => g.tabs.some((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith(panel.viewType) && t.label === panel.title))?.viewColumn;
+    vscode.window.tabGroups.all.find((g) =>
+      g.tabs.some(
+        (t) =>
+          t.input instanceof vscode.TabInputWebview &&
+          t.input.viewType.endsWith(panel.viewType) &&
+          t.label === panel.title,
+      ),
+    )?.viewColumn;
   const other = vscode.window.tabGroups.all.find((g) => g.viewColumn !== own);
   return other?.viewColumn ?? vscode.ViewColumn.Beside;
 }
 
-export async function openEvidence(e: Evidence, extensionUri: vscode.Uri, column: vscode.ViewColumn): Promise<vscode.TextEditor | undefined> {
+export async function openEvidence(
+  e: Evidence,
+  extensionUri: vscode.Uri,
+  column: vscode.ViewColumn,
+): Promise<vscode.TextEditor | undefined> {
   const uri = evidenceUri(e, extensionUri);
   if (!uri) {
     const what = e.source === 'cluster' ? vscode.l10n.t('cluster object {0}', e.uri) : describeEvidence(e);
@@ -53,7 +64,12 @@ export async function openEvidence(e: Evidence, extensionUri: vscode.Uri, column
   const first = Math.max(0, Math.min(doc.lineCount - 1, (e.line ?? 1) - 1));
   const last = Math.max(first, Math.min(doc.lineCount - 1, (e.endLine ?? e.line ?? 1) - 1));
   const startCol = e.column !== undefined ? Math.max(0, e.column - 1) : 0;
-  const range = new vscode.Range(first, Math.min(startCol, doc.lineAt(first).text.length), last, doc.lineAt(last).text.length);
+  const range = new vscode.Range(
+    first,
+    Math.min(startCol, doc.lineAt(first).text.length),
+    last,
+    doc.lineAt(last).text.length,
+  );
   const editor = await vscode.window.showTextDocument(doc, { selection: range, preview: true, viewColumn: column });
   editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
   return editor;

@@ -1,7 +1,13 @@
 import * as vscode from 'vscode';
 import type { TraceResult } from '../../flow/types';
 import { buildPayload, type BuiltPayload } from '../../render/payload';
-import { isWebviewToHost, type HostToWebview, type PersistedState, type ViewState, type WebviewToHost } from '../../protocol/messages';
+import {
+  isWebviewToHost,
+  type HostToWebview,
+  type PersistedState,
+  type ViewState,
+  type WebviewToHost,
+} from '../../protocol/messages';
 import { copyMermaid, saveMarkdown, saveSvg } from './exports';
 import { panelHtml } from './html';
 import { columnBeside, openEvidence } from './openEvidence';
@@ -40,7 +46,12 @@ export class DiagramPanel {
   }
 
   static create(extensionUri: vscode.Uri, result: TraceResult, log?: vscode.LogOutputChannel): DiagramPanel {
-    const panel = vscode.window.createWebviewPanel(DIAGRAM_VIEW_TYPE, titleOf(result), { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false }, webviewOptions(extensionUri));
+    const panel = vscode.window.createWebviewPanel(
+      DIAGRAM_VIEW_TYPE,
+      titleOf(result),
+      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false },
+      webviewOptions(extensionUri),
+    );
     return new DiagramPanel(panel, extensionUri, result, undefined, log);
   }
 
@@ -177,5 +188,7 @@ export class DiagramPanel {
 function titleOf(result: TraceResult): string {
   const first = result.flows[0]?.title;
   if (!first) return vscode.l10n.t('Packet path: nothing traced');
-  return result.flows.length > 1 ? vscode.l10n.t('Packet path: {0} (+{1})', first, result.flows.length - 1) : vscode.l10n.t('Packet path: {0}', first);
+  return result.flows.length > 1
+    ? vscode.l10n.t('Packet path: {0} (+{1})', first, result.flows.length - 1)
+    : vscode.l10n.t('Packet path: {0}', first);
 }

@@ -30,7 +30,13 @@ async function traceSample(root: vscode.Uri, sample: Sample, notes: string[]): P
     const text = await readText(uri);
     const spec = formatForCommand(log.command) ?? sniffFormat(text.split('\n'));
     if (!spec) {
-      notes.push(vscode.l10n.t('{0}: no parser reads `{1}` output yet, so its facts are missing', `samples/${log.file}`, log.command));
+      notes.push(
+        vscode.l10n.t(
+          '{0}: no parser reads `{1}` output yet, so its facts are missing',
+          `samples/${log.file}`,
+          log.command,
+        ),
+      );
       continue;
     }
     model.add(spec.parse({ text, uri: uri.toString(), command: log.command, host: log.host }).facts);

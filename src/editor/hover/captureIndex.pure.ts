@@ -65,7 +65,10 @@ export function buildLineIndex(facts: readonly Fact[], uri: string, model: Clust
     } else if (f.kind === 'Capture') {
       plain = undefined;
       segments.push({ table: f.packets });
-    } else if (f.kind === 'NatRule') { push(rules, ev.line!, f); allRules.push(f); }
+    } else if (f.kind === 'NatRule') {
+      push(rules, ev.line!, f);
+      allRules.push(f);
+    }
   }
   const lineOf = (r: NatRule) => r.evidence.find((e) => e.uri === uri)?.line ?? 0;
   allRules.sort((a, b) => lineOf(a) - lineOf(b));
@@ -75,7 +78,7 @@ export function buildLineIndex(facts: readonly Fact[], uri: string, model: Clust
       const out: Packet[] = [];
       segments.forEach((seg, segment) => {
         const byLine = plainLines.get(segment);
-        for (const row of byLine ? byLine.get(line) ?? [] : rowsAt(seg, line)) {
+        for (const row of byLine ? (byLine.get(line) ?? []) : rowsAt(seg, line)) {
           const p = seg.table.packet(row);
           if (!places.has(p)) places.set(p, { segment, row });
           out.push(p);

@@ -1,4 +1,20 @@
-import { correlate, correlateOptionsOf, declaredClaims, dnsQuestions, isUnicastIp, looksLikeVeth, vethOwnership, type CorrelateOptions, type Correlation, type DnsQuestion, type Flood, type NatPair, type PacketGroup, type VethClaim, type VethOwnership } from '../../flow/correlate';
+import {
+  correlate,
+  correlateOptionsOf,
+  declaredClaims,
+  dnsQuestions,
+  isUnicastIp,
+  looksLikeVeth,
+  vethOwnership,
+  type CorrelateOptions,
+  type Correlation,
+  type DnsQuestion,
+  type Flood,
+  type NatPair,
+  type PacketGroup,
+  type VethClaim,
+  type VethOwnership,
+} from '../../flow/correlate';
 import { packetAddresses, type ClusterModel, type Packet, type PacketTable } from '../../model';
 
 /**
@@ -104,7 +120,8 @@ export class ConversationFinder {
     let base = this.bases.get(baseKey);
     if (!base) {
       const rows = this.touching(ips);
-      if (place && !rows[place.segment].includes(place.row)) rows[place.segment] = mergeRows(rows[place.segment], [place.row]);
+      if (place && !rows[place.segment].includes(place.row))
+        rows[place.segment] = mergeRows(rows[place.segment], [place.row]);
       const packets = this.built(rows, place ? [] : [p]);
       base = { rows, packets, corr: correlate(packets, this.options) };
       remember(this.bases, baseKey, base);
@@ -112,28 +129,47 @@ export class ConversationFinder {
     return remember(this.cache, key, this.compute(p, ips, iface, place, base.rows, base.packets, base.corr));
   }
 
-  private compute(p: Packet, ips: Set<string>, iface: string, place: PacketPlace | undefined, rows: number[][], packets: Packet[], corr: Correlation): Conversation {
+  private compute(
+    p: Packet,
+    ips: Set<string>,
+    iface: string,
+    place: PacketPlace | undefined,
+    rows: number[][],
+    packets: Packet[],
+    corr: Correlation,
+  ): Conversation {
     const complete = new Set(ips);
     if (iface) {
       const declared = this.declaredClaims();
       const others = new Set<string>();
-      const owned = (claims: readonly VethClaim[]) => { for (const c of claims) if (c.iface === iface && !ips.has(c.ip)) others.add(c.ip); };
+      const owned = (claims: readonly VethClaim[]) => {
+        for (const c of claims) if (c.iface === iface && !ips.has(c.ip)) others.add(c.ip);
+      };
       owned(declared);
       owned(corr.vethClaims);
-      const ownedByOwn = [...vethOwnership([...declared, ...corr.vethClaims].filter((c) => ips.has(c.ip))).values()].some((o) => o.iface === iface);
+      const ownedByOwn = [
+        ...vethOwnership([...declared, ...corr.vethClaims].filter((c) => ips.has(c.ip))).values(),
+      ].some((o) => o.iface === iface);
       // Nobody in sight owns this veth: look at the veth's own traffic nearest to the hovered row
       // (bounded). A claim from it only names a candidate: the answer comes from all its packets below.
-      if (others.size === 0 && !ownedByOwn && place) owned(this.correlateRows(this.window(place, iface), []).vethClaims);
+      if (others.size === 0 && !ownedByOwn && place)
+        owned(this.correlateRows(this.window(place, iface), []).vethClaims);
       if (others.size > 0) {
         const more = this.touching(others);
-        corr = this.correlateRows(rows.map((r, s) => mergeRows(r, more[s])), place ? [] : [p]);
+        corr = this.correlateRows(
+          rows.map((r, s) => mergeRows(r, more[s])),
+          place ? [] : [p],
+        );
         for (const ip of others) complete.add(ip);
       }
     }
     const groupOf = new Map<Packet, PacketGroup>();
     for (const g of corr.groups) for (const q of g.packets) groupOf.set(q, g);
     const natOf = new Map<Packet, NatPair>();
-    for (const n of corr.natPairs) { natOf.set(n.before, n); natOf.set(n.after, n); }
+    for (const n of corr.natPairs) {
+      natOf.set(n.before, n);
+      natOf.set(n.after, n);
+    }
     // Claims about other addresses seen in this set are partial: keep only the whole ones.
     const veths = vethOwnership([...this.declaredClaims(), ...corr.vethClaims].filter((c) => complete.has(c.ip)));
     // A DNS answer and its query share the client's address: both are among the packets, in document order.
@@ -152,7 +188,9 @@ export class ConversationFinder {
 
   /** The VETH_LOOK_ROWS packets seen on `iface` nearest to `place`, in its segment only. */
   private window(place: PacketPlace, iface: string): number[][] {
-    return this.segments.map((s, i) => (i === place.segment ? s.table.onInterface(iface, place.row, VETH_LOOK_ROWS) : []));
+    return this.segments.map((s, i) =>
+      i === place.segment ? s.table.onInterface(iface, place.row, VETH_LOOK_ROWS) : [],
+    );
   }
 
   /** Builds the rows in document order (plus `extra`, packets with no known place) and correlates them. */
@@ -163,7 +201,9 @@ export class ConversationFinder {
   /** The packets of the rows in document order, then `extra` (packets with no known place). */
   private built(rows: readonly number[][], extra: readonly Packet[]): Packet[] {
     const packets: Packet[] = [];
-    rows.forEach((list, s) => { for (const i of list) packets.push(this.segments[s].table.packet(i)); });
+    rows.forEach((list, s) => {
+      for (const i of list) packets.push(this.segments[s].table.packet(i));
+    });
     for (const p of extra) if (!packets.includes(p)) packets.push(p);
     return packets;
   }

@@ -14,15 +14,25 @@ import { annotateRuleLine } from './ruleAnnotation.pure';
  */
 
 export const HOVER_SELECTOR: vscode.DocumentSelector = [
-  { language: 'tcpdump' }, { language: 'iptables-save' }, { language: 'plaintext' }, { language: 'log' },
+  { language: 'tcpdump' },
+  { language: 'iptables-save' },
+  { language: 'plaintext' },
+  { language: 'log' },
 ];
 
-interface CachedIndex { version: number; model: ClusterModel; index: LineIndex }
+interface CachedIndex {
+  version: number;
+  model: ClusterModel;
+  index: LineIndex;
+}
 
 export class CaptureHoverProvider implements vscode.HoverProvider {
   private readonly cache = new Map<string, CachedIndex>();
 
-  constructor(private readonly workspace: WorkspaceModel, private readonly log: vscode.LogOutputChannel) {}
+  constructor(
+    private readonly workspace: WorkspaceModel,
+    private readonly log: vscode.LogOutputChannel,
+  ) {}
 
   /** Forget a closed document's index. */
   forget(uri: vscode.Uri): void {
@@ -38,10 +48,25 @@ export class CaptureHoverProvider implements vscode.HoverProvider {
       const sentences: string[] = [];
       const packets = index.packets.get(line) ?? [];
       // A flattened capture holds many packets on one line: describe the one under the cursor.
-      const packet = packets.length > 1 ? packets.find((p) => (p.evidence[0]?.column ?? 1) - 1 <= pos.character && pos.character < (p.evidence[0]?.column ?? 1) - 1 + (p.evidence[0]?.excerpt?.length ?? 0)) ?? packets[0] : packets[0];
+      const packet =
+        packets.length > 1
+          ? (packets.find(
+              (p) =>
+                (p.evidence[0]?.column ?? 1) - 1 <= pos.character &&
+                pos.character < (p.evidence[0]?.column ?? 1) - 1 + (p.evidence[0]?.excerpt?.length ?? 0),
+            ) ?? packets[0])
+          : packets[0];
       if (packet) sentences.push(...annotatePacket(model, index, packet));
       const text = doc.lineAt(pos.line).text;
-      if (/KUBE-|DNAT|statistic|probability/.test(text)) sentences.push(...annotateRuleLine(model, index.allRules, text.length > 4000 ? text.slice(0, 4000) : text, index.rules.get(line) ?? []));
+      if (/KUBE-|DNAT|statistic|probability/.test(text))
+        sentences.push(
+          ...annotateRuleLine(
+            model,
+            index.allRules,
+            text.length > 4000 ? text.slice(0, 4000) : text,
+            index.rules.get(line) ?? [],
+          ),
+        );
       if (sentences.length === 0) return undefined;
       const md = new vscode.MarkdownString(undefined, false);
       md.isTrusted = false;
@@ -54,7 +79,7 @@ export class CaptureHoverProvider implements vscode.HoverProvider {
       }
       return new vscode.Hover(md, doc.lineAt(pos.line).range);
     } catch (e) {
-      this.log.error(`hover: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+      this.log.error(`hover: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
       return undefined;
     }
   }

@@ -14,14 +14,26 @@ const MAX_SIGHTINGS = 6;
 
 // Functions, not strings: they are translated when called, after activate() loaded the bundle.
 const DIRECTIONS: Record<string, () => string> = {
-  P: () => l10n.t('P (PACKET_OTHERHOST): the frame was seen on this port but is addressed to another host. On a pod\'s host-side veth this means the pod sent it (towards the bridge).'),
+  P: () =>
+    l10n.t(
+      "P (PACKET_OTHERHOST): the frame was seen on this port but is addressed to another host. On a pod's host-side veth this means the pod sent it (towards the bridge).",
+    ),
   Out: () => l10n.t('Out: this host sent the frame out of this interface (on a veth: delivered into the pod).'),
   In: () => l10n.t('In: this host received the frame on this interface, addressed to it.'),
   B: () => l10n.t('B: broadcast frame (e.g. an ARP request) received on this interface.'),
   M: () => l10n.t('M: multicast frame received on this interface.'),
 };
 
-const FLAG_WORDS: Record<string, string> = { S: 'SYN', '.': 'ACK', P: 'PSH', F: 'FIN', R: 'RST', U: 'URG', E: 'ECE', W: 'CWR' };
+const FLAG_WORDS: Record<string, string> = {
+  S: 'SYN',
+  '.': 'ACK',
+  P: 'PSH',
+  F: 'FIN',
+  R: 'RST',
+  U: 'URG',
+  E: 'ECE',
+  W: 'CWR',
+};
 
 /** `S.` → `SYN + ACK`. */
 export function tcpFlagWords(flags: string): string {
@@ -34,7 +46,9 @@ export function tcpFlagWords(flags: string): string {
 }
 
 function podLabel(p: Pod): string {
-  return p.nodeName ? l10n.t('pod {0}/{1} on {2}', namespaceOf(p), p.name, p.nodeName) : l10n.t('pod {0}/{1}', namespaceOf(p), p.name);
+  return p.nodeName
+    ? l10n.t('pod {0}/{1} on {2}', namespaceOf(p), p.name, p.nodeName)
+    : l10n.t('pod {0}/{1}', namespaceOf(p), p.name);
 }
 
 function isCoreDns(model: ClusterModel, p?: Pod, s?: Service): boolean {
@@ -60,7 +74,11 @@ export function describeAddress(model: ClusterModel, ip: string): string | undef
     if (o.role === 'pod') return isCoreDns(model, o.pod) ? l10n.t('{0} (CoreDNS)', podLabel(o.pod)) : podLabel(o.pod);
     if (o.role === 'service') {
       return isCoreDns(model, undefined, o.service)
-        ? l10n.t('Service {0}/{1} (ClusterIP; kube-proxy DNATs it to a pod), the cluster DNS (CoreDNS)', namespaceOf(o.service), o.service.name)
+        ? l10n.t(
+            'Service {0}/{1} (ClusterIP; kube-proxy DNATs it to a pod), the cluster DNS (CoreDNS)',
+            namespaceOf(o.service),
+            o.service.name,
+          )
         : l10n.t('Service {0}/{1} (ClusterIP; kube-proxy DNATs it to a pod)', namespaceOf(o.service), o.service.name);
     }
     if (o.role === 'node') return l10n.t('node {0}', o.node.name);
@@ -74,9 +92,12 @@ export function describeAddress(model: ClusterModel, ip: string): string | undef
   }
   const iface = owners.find((o) => o.role === 'interface');
   if (iface?.role === 'interface') {
-    return iface.iface.host ? l10n.t('address of interface {0} on {1}', iface.iface.name, iface.iface.host) : l10n.t('address of interface {0}', iface.iface.name);
+    return iface.iface.host
+      ? l10n.t('address of interface {0} on {1}', iface.iface.name, iface.iface.host)
+      : l10n.t('address of interface {0}', iface.iface.name);
   }
-  if (ip.endsWith('.1') && model.all('Cni').some((c) => c.subnet?.startsWith(ip.slice(0, -1)))) return l10n.t('the cni0 bridge (pod gateway)');
+  if (ip.endsWith('.1') && model.all('Cni').some((c) => c.subnet?.startsWith(ip.slice(0, -1))))
+    return l10n.t('the cni0 bridge (pod gateway)');
   return undefined;
 }
 
@@ -89,16 +110,45 @@ export function describePort(model: ClusterModel, ep: Endpoint4, protocol: strin
       const sp = o.service.ports.find((p) => p.port === ep.port && p.protocol === proto);
       if (sp) {
         return sp.name
-          ? l10n.t('port {0}/{1} of Service {2} ({3}) → targetPort {4}', ep.port, proto, o.service.name, sp.name, sp.targetPort ?? ep.port)
-          : l10n.t('port {0}/{1} of Service {2} → targetPort {3}', ep.port, proto, o.service.name, sp.targetPort ?? ep.port);
+          ? l10n.t(
+              'port {0}/{1} of Service {2} ({3}) → targetPort {4}',
+              ep.port,
+              proto,
+              o.service.name,
+              sp.name,
+              sp.targetPort ?? ep.port,
+            )
+          : l10n.t(
+              'port {0}/{1} of Service {2} → targetPort {3}',
+              ep.port,
+              proto,
+              o.service.name,
+              sp.targetPort ?? ep.port,
+            );
       }
     }
     if (o.role === 'pod') {
       for (const s of model.services) {
         if (!model.podsSelectedBy(s).includes(o.pod)) continue;
-        const sp = s.ports.find((p) => p.protocol === proto && (p.targetPort === ep.port || (p.targetPort === undefined && p.port === ep.port)
-          || (typeof p.targetPort === 'string' && o.pod.containers?.some((c) => c.ports.some((cp) => cp.name === p.targetPort && cp.containerPort === ep.port)))));
-        if (sp) return l10n.t('port {0}/{1} on pod {2}: targetPort of Service {3} port {4}', ep.port, proto, o.pod.name, s.name, sp.port);
+        const sp = s.ports.find(
+          (p) =>
+            p.protocol === proto &&
+            (p.targetPort === ep.port ||
+              (p.targetPort === undefined && p.port === ep.port) ||
+              (typeof p.targetPort === 'string' &&
+                o.pod.containers?.some((c) =>
+                  c.ports.some((cp) => cp.name === p.targetPort && cp.containerPort === ep.port),
+                ))),
+        );
+        if (sp)
+          return l10n.t(
+            'port {0}/{1} on pod {2}: targetPort of Service {3} port {4}',
+            ep.port,
+            proto,
+            o.pod.name,
+            s.name,
+            sp.port,
+          );
       }
     }
   }
@@ -108,22 +158,31 @@ export function describePort(model: ClusterModel, ep: Endpoint4, protocol: strin
 /** The role of a capture interface; `conv` is the correlation around the packet seen on it. */
 export function describeInterface(model: ClusterModel, conv: Pick<Conversation, 'veths'>, name: string): string {
   const hi = model.all('HostInterface').find((i) => i.name === name);
-  if (name === 'cni0' || hi?.type === 'bridge') return l10n.t('{0}: the bridge cni0 joining the pods of this node (their gateway)', name);
-  if (/^flannel\./.test(name) || hi?.type === 'vxlan') return l10n.t("{0}: Flannel's VXLAN device (encapsulates pod traffic to other nodes over UDP 8472)", name);
+  if (name === 'cni0' || hi?.type === 'bridge')
+    return l10n.t('{0}: the bridge cni0 joining the pods of this node (their gateway)', name);
+  if (/^flannel\./.test(name) || hi?.type === 'vxlan')
+    return l10n.t("{0}: Flannel's VXLAN device (encapsulates pod traffic to other nodes over UDP 8472)", name);
   if (/^veth/.test(name) || hi?.type === 'veth') {
     for (const [ip, own] of conv.veths) {
       if (own.iface !== name) continue;
       const pod = model.byIp(ip).find((o) => o.role === 'pod');
       const who = pod?.role === 'pod' ? `${podLabel(pod.pod)} (${ip})` : l10n.t('the pod with IP {0}', ip);
       return own.evidence[0]
-        ? l10n.t('{0}: host side of the veth pair of {1}, known from {2} ({3})', name, who, own.how.join(', '), describeEvidence(own.evidence[0]))
+        ? l10n.t(
+            '{0}: host side of the veth pair of {1}, known from {2} ({3})',
+            name,
+            who,
+            own.how.join(', '),
+            describeEvidence(own.evidence[0]),
+          )
         : l10n.t('{0}: host side of the veth pair of {1}, known from {2}', name, who, own.how.join(', '));
     }
     return l10n.t("{0}: host side of a pod's veth pair (which pod is not known yet)", name);
   }
   if (name === 'lo') return l10n.t('lo: loopback');
   if (name === 'any') return l10n.t('any: all interfaces (LINUX_SLL2 capture)');
-  if (/^(eth|ens|enp|eno|bond|wl)/.test(name)) return l10n.t("{0}: the node's underlay NIC (or a pod's own eth0 when captured inside the pod)", name);
+  if (/^(eth|ens|enp|eno|bond|wl)/.test(name))
+    return l10n.t("{0}: the node's underlay NIC (or a pod's own eth0 when captured inside the pod)", name);
   return l10n.t('{0}: interface', name);
 }
 
@@ -134,11 +193,16 @@ export function annotatePacket(model: ClusterModel, index: LineIndex, p: Packet)
   const conv = index.around(p);
   if (p.interface) out.push(l10n.t('Interface {0}', describeInterface(model, conv, p.interface)));
   if (p.direction && DIRECTIONS[p.direction]) out.push(l10n.t('Direction {0}', DIRECTIONS[p.direction]()));
-  for (const [role, ep] of [['from', p.src], ['to', p.dst]] as const) {
+  for (const [role, ep] of [
+    ['from', p.src],
+    ['to', p.dst],
+  ] as const) {
     if (!ep) continue;
     const veth = conv.veths.get(ep.ip);
     // No pod known for the address: the capture itself may show which veth it lives behind.
-    const who = describeAddress(model, ep.ip) ?? (veth ? l10n.t('a pod whose host-side veth is {0} (by this capture)', veth.iface) : undefined);
+    const who =
+      describeAddress(model, ep.ip) ??
+      (veth ? l10n.t('a pod whose host-side veth is {0} (by this capture)', veth.iface) : undefined);
     const port = describePort(model, ep, p.protocol);
     const what = `${ep.ip}${ep.port !== undefined ? `:${ep.port}` : ''}${who ? `: ${who}` : ''}${port ? `; ${port}` : ''}`;
     out.push(role === 'from' ? l10n.t('From {0}', what) : l10n.t('To {0}', what));
@@ -154,22 +218,41 @@ export function annotatePacket(model: ClusterModel, index: LineIndex, p: Packet)
       ? ` (${target.pod ? l10n.t('Service {0}, pod {1}', target.service.name, target.pod.name) : l10n.t('Service {0}', target.service.name)})`
       : '';
     if (!d.response) {
-      out.push(p.dst
-        ? l10n.t('DNS query #{0}: {1} {2}{3} asked to {4}', d.id, d.qtype ?? '?', d.qname ?? '?', names, p.dst.ip)
-        : l10n.t('DNS query #{0}: {1} {2}{3}', d.id, d.qtype ?? '?', d.qname ?? '?', names));
+      out.push(
+        p.dst
+          ? l10n.t('DNS query #{0}: {1} {2}{3} asked to {4}', d.id, d.qtype ?? '?', d.qname ?? '?', names, p.dst.ip)
+          : l10n.t('DNS query #{0}: {1} {2}{3}', d.id, d.qtype ?? '?', d.qname ?? '?', names),
+      );
       const tried = d.qname ? searchListTry(d.qname, model.clusterDomain) : undefined;
-      if (tried) out.push(l10n.t("Search list: the resolver appended '{0}' to '{1}' (a name with fewer dots than ndots is tried with each search domain first); this name cannot exist, expect NXDomain", tried.suffix, tried.typed));
-    }
-    else {
+      if (tried)
+        out.push(
+          l10n.t(
+            "Search list: the resolver appended '{0}' to '{1}' (a name with fewer dots than ndots is tried with each search domain first); this name cannot exist, expect NXDomain",
+            tried.suffix,
+            tried.typed,
+          ),
+        );
+    } else {
       const answers = (d.answers ?? []).map((a) => `${a.type} ${a.data}`).join(', ');
       const id = `#${d.id}${d.rcode ? ` ${d.rcode}` : ''}`;
       const about = d.qname
         ? l10n.t('DNS answer {0} for {1} {2}', id, d.qtype ?? '', d.qname)
         : asked
-          ? l10n.t('DNS answer {0} for {1} {2} (the question of query #{3} from {4})', id, asked.type ?? '', asked.name, d.id, p.dst ? `${p.dst.ip}:${p.dst.port ?? ''}` : '?')
+          ? l10n.t(
+              'DNS answer {0} for {1} {2} (the question of query #{3} from {4})',
+              id,
+              asked.type ?? '',
+              asked.name,
+              d.id,
+              p.dst ? `${p.dst.ip}:${p.dst.port ?? ''}` : '?',
+            )
           : l10n.t('DNS answer {0}', id);
       const sentence = `${about}${names}: ${answers || l10n.t('no records')}`;
-      out.push(d.rcode === 'NXDomain' ? l10n.t('{0} (the name does not exist; with a search list the resolver tries the next suffix)', sentence) : sentence);
+      out.push(
+        d.rcode === 'NXDomain'
+          ? l10n.t('{0} (the name does not exist; with a search list the resolver tries the next suffix)', sentence)
+          : sentence,
+      );
       for (const a of d.answers ?? []) {
         if (a.type !== 'A' && a.type !== 'AAAA') continue;
         const who = describeAddress(model, a.data);
@@ -179,8 +262,16 @@ export function annotatePacket(model: ClusterModel, index: LineIndex, p: Packet)
   }
   if (p.arp) {
     const a = p.arp;
-    if (a.op === 'request') out.push(l10n.t("ARP request: {0} asks who has {1} (it needs that address's MAC on this L2 segment before sending)", a.senderIp ?? '?', a.targetIp ?? '?'));
-    else if (a.op === 'reply') out.push(l10n.t('ARP reply: {0} is at {1}', a.targetIp ?? a.senderIp ?? '?', a.mac ?? '?'));
+    if (a.op === 'request')
+      out.push(
+        l10n.t(
+          "ARP request: {0} asks who has {1} (it needs that address's MAC on this L2 segment before sending)",
+          a.senderIp ?? '?',
+          a.targetIp ?? '?',
+        ),
+      );
+    else if (a.op === 'reply')
+      out.push(l10n.t('ARP reply: {0} is at {1}', a.targetIp ?? a.senderIp ?? '?', a.mac ?? '?'));
   }
   if (p.vni !== undefined) out.push(l10n.t('VXLAN VNI {0}: an encapsulated pod packet between nodes', p.vni));
   const g = conv.groupOf.get(p);
@@ -189,24 +280,48 @@ export function annotatePacket(model: ClusterModel, index: LineIndex, p: Packet)
     const others = g.packets.filter((o) => o !== p);
     for (const other of others.slice(0, MAX_SIGHTINGS)) {
       const line = other.evidence[0]?.line ?? '?';
-      out.push(other.direction
-        ? l10n.t('Same packet as line {0} on {1} ({2})', line, other.interface ?? '?', other.direction)
-        : l10n.t('Same packet as line {0} on {1}', line, other.interface ?? '?'));
+      out.push(
+        other.direction
+          ? l10n.t('Same packet as line {0} on {1} ({2})', line, other.interface ?? '?', other.direction)
+          : l10n.t('Same packet as line {0} on {1}', line, other.interface ?? '?'),
+      );
     }
     if (others.length > MAX_SIGHTINGS) {
-      out.push(conv.floodOf.has(p)
-        ? l10n.t('… and on {0} more interfaces (the bridge flooded it: it did not know the destination MAC yet)', others.length - MAX_SIGHTINGS)
-        : l10n.t('… and on {0} more interfaces', others.length - MAX_SIGHTINGS));
+      out.push(
+        conv.floodOf.has(p)
+          ? l10n.t(
+              '… and on {0} more interfaces (the bridge flooded it: it did not know the destination MAC yet)',
+              others.length - MAX_SIGHTINGS,
+            )
+          : l10n.t('… and on {0} more interfaces', others.length - MAX_SIGHTINGS),
+      );
     }
   }
   const nat = conv.natOf.get(p);
   if (nat) {
     const other = nat.before === p ? nat.after : nat.before;
     const line = other.evidence[0]?.line ?? '?';
-    if (nat.direction === 'forward') out.push(nat.before === p
-      ? l10n.t('Same packet as line {0} on {1} (after DNAT to {2})', line, other.interface ?? '?', nat.translated)
-      : l10n.t('Same packet as line {0} on {1} (before DNAT: sent to {2})', line, other.interface ?? '?', nat.original));
-    else out.push(l10n.t('Same reply as line {0} on {1} (conntrack un-DNAT: {2} ↔ {3})', line, other.interface ?? '?', nat.translated, nat.original));
+    if (nat.direction === 'forward')
+      out.push(
+        nat.before === p
+          ? l10n.t('Same packet as line {0} on {1} (after DNAT to {2})', line, other.interface ?? '?', nat.translated)
+          : l10n.t(
+              'Same packet as line {0} on {1} (before DNAT: sent to {2})',
+              line,
+              other.interface ?? '?',
+              nat.original,
+            ),
+      );
+    else
+      out.push(
+        l10n.t(
+          'Same reply as line {0} on {1} (conntrack un-DNAT: {2} ↔ {3})',
+          line,
+          other.interface ?? '?',
+          nat.translated,
+          nat.original,
+        ),
+      );
   }
   return out;
 }

@@ -1,5 +1,12 @@
 import * as l10n from '@vscode/l10n';
-import { namespaceOf, iptablesEndpointChain, iptablesServiceChain, servicePortName, type ClusterModel, type NatRule } from '../../model';
+import {
+  namespaceOf,
+  iptablesEndpointChain,
+  iptablesServiceChain,
+  servicePortName,
+  type ClusterModel,
+  type NatRule,
+} from '../../model';
 import { describeAddress } from './packetAnnotation.pure';
 
 /**
@@ -21,13 +28,19 @@ const KIND_WORDS: Record<string, () => string> = {
 /** The Service port (or endpoint) a kube-proxy chain name stands for: from the rules, else recomputed from the model. */
 export function decodeChain(model: ClusterModel, rules: readonly NatRule[], chain: string): string | undefined {
   const kind = chain.split('-')[1];
-  const fromRules = rules.find((r) => (r.target === chain || r.chain === chain) && (r.kubeProxy?.servicePortName || r.comment))
-    ?? model.all('NatRule').find((r) => (r.target === chain || r.chain === chain) && (r.kubeProxy?.servicePortName || r.comment));
+  const fromRules =
+    rules.find((r) => (r.target === chain || r.chain === chain) && (r.kubeProxy?.servicePortName || r.comment)) ??
+    model
+      .all('NatRule')
+      .find((r) => (r.target === chain || r.chain === chain) && (r.kubeProxy?.servicePortName || r.comment));
   const dnat = [...rules, ...model.all('NatRule')].find((r) => r.chain === chain && r.dnatTo);
-  let spn = fromRules?.kubeProxy?.servicePortName ?? fromRules?.comment?.replace(/ (cluster IP|external IP|node port|loadbalancer IP)$/, '');
+  let spn =
+    fromRules?.kubeProxy?.servicePortName ??
+    fromRules?.comment?.replace(/ (cluster IP|external IP|node port|loadbalancer IP)$/, '');
   if (!spn) spn = recompute(model, chain);
   if (!spn && !dnat) return undefined;
-  const endpoint = kind === 'SEP' && dnat?.dnatTo ? `${dnat.dnatTo.ip}${dnat.dnatTo.port ? `:${dnat.dnatTo.port}` : ''}` : undefined;
+  const endpoint =
+    kind === 'SEP' && dnat?.dnatTo ? `${dnat.dnatTo.ip}${dnat.dnatTo.port ? `:${dnat.dnatTo.port}` : ''}` : undefined;
   const who = endpoint ? describeAddress(model, dnat!.dnatTo!.ip) : undefined;
   const what = KIND_WORDS[kind]?.() ?? l10n.t('kube-proxy chain');
   const described = spn ? l10n.t('{0}: {1} of Service port {2}', chain, what, spn) : `${chain}: ${what}`;
@@ -60,26 +73,45 @@ export function describeProbability(rule: NatRule, rulesInDoc: readonly NatRule[
   const at = rulesInDoc.indexOf(rule);
   if (at < 0) return undefined;
   const same = (r: NatRule) => r.table === rule.table && r.chain === rule.chain;
-  let first = at, last = at;
+  let first = at,
+    last = at;
   while (first > 0 && same(rulesInDoc[first - 1])) first--;
   while (last < rulesInDoc.length - 1 && same(rulesInDoc[last + 1])) last++;
   const jumps = rulesInDoc.slice(first, last + 1).filter((r) => r.target.startsWith('KUBE-SEP-'));
   const n = jumps.length;
   const i = jumps.indexOf(rule);
   if (n === 0 || i < 0) return undefined;
-  const share = n > 1
-    ? l10n.t('overall {0} of new connections go to this endpoint', `1/${n} = ${(100 / n).toFixed(1)}%`)
-    : l10n.t('overall all of new connections go to this endpoint');
+  const share =
+    n > 1
+      ? l10n.t('overall {0} of new connections go to this endpoint', `1/${n} = ${(100 / n).toFixed(1)}%`)
+      : l10n.t('overall all of new connections go to this endpoint');
   if (rule.probability === undefined) {
     return i === n - 1 && n > 1
-      ? l10n.t('Last endpoint jump ({0} of {1}): no statistic match, it takes every connection the earlier rules did not; {2}.', n, n, share)
+      ? l10n.t(
+          'Last endpoint jump ({0} of {1}): no statistic match, it takes every connection the earlier rules did not; {2}.',
+          n,
+          n,
+          share,
+        )
       : l10n.t('Endpoint jump {0} of {1}: {2}.', i + 1, n, share);
   }
-  return l10n.t('statistic random probability {0}: endpoint jump {1} of {2} takes 1/(n−i) = 1/{3} of the connections that reach it; {4}.', rule.probability, i + 1, n, n - i, share);
+  return l10n.t(
+    'statistic random probability {0}: endpoint jump {1} of {2} takes 1/(n−i) = 1/{3} of the connections that reach it; {4}.',
+    rule.probability,
+    i + 1,
+    n,
+    n - i,
+    share,
+  );
 }
 
 /** Plain-text sentences for one iptables line (its text, and the rule facts parsed from it). */
-export function annotateRuleLine(model: ClusterModel, rulesInDoc: readonly NatRule[], lineText: string, rules: readonly NatRule[]): string[] {
+export function annotateRuleLine(
+  model: ClusterModel,
+  rulesInDoc: readonly NatRule[],
+  lineText: string,
+  rules: readonly NatRule[],
+): string[] {
   const out: string[] = [];
   const seen = new Set<string>();
   for (const m of lineText.matchAll(CHAIN_RE)) {
@@ -94,12 +126,20 @@ export function annotateRuleLine(model: ClusterModel, rulesInDoc: readonly NatRu
     if (r.dnatTo) {
       const who = describeAddress(model, r.dnatTo.ip);
       const to = `${r.dnatTo.ip}${r.dnatTo.port ? `:${r.dnatTo.port}` : ''}`;
-      out.push(who
-        ? l10n.t('DNAT: rewrites the destination to {0} ({1}); conntrack undoes it on the reply', to, who)
-        : l10n.t('DNAT: rewrites the destination to {0}; conntrack undoes it on the reply', to));
+      out.push(
+        who
+          ? l10n.t('DNAT: rewrites the destination to {0} ({1}); conntrack undoes it on the reply', to, who)
+          : l10n.t('DNAT: rewrites the destination to {0}; conntrack undoes it on the reply', to),
+      );
     }
-    if (r.kubeProxy?.role === 'masquerade-mark') out.push(l10n.t('KUBE-MARK-MASQ: marks the packet (0x4000) so KUBE-POSTROUTING masquerades it (hairpin / off-cluster source)'));
-    if (r.kubeProxy?.role === 'no-endpoints') out.push(l10n.t('The Service has no ready endpoints: kube-proxy rejects the connection'));
+    if (r.kubeProxy?.role === 'masquerade-mark')
+      out.push(
+        l10n.t(
+          'KUBE-MARK-MASQ: marks the packet (0x4000) so KUBE-POSTROUTING masquerades it (hairpin / off-cluster source)',
+        ),
+      );
+    if (r.kubeProxy?.role === 'no-endpoints')
+      out.push(l10n.t('The Service has no ready endpoints: kube-proxy rejects the connection'));
   }
   return out;
 }

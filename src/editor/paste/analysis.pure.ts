@@ -30,8 +30,13 @@ const MAX_SUGGESTIONS = 20;
 
 export function summarizeBlocks(doc: DocumentResult): BlockSummary[] {
   return doc.blocks.map((b) => ({
-    format: b.format, command: b.command, ...(b.host !== undefined ? { host: b.host } : {}),
-    startLine: b.startLine, endLine: b.endLine, records: b.result.records, unparsed: b.result.unparsed.length,
+    format: b.format,
+    command: b.command,
+    ...(b.host !== undefined ? { host: b.host } : {}),
+    startLine: b.startLine,
+    endLine: b.endLine,
+    records: b.result.records,
+    unparsed: b.result.unparsed.length,
   }));
 }
 
@@ -39,8 +44,25 @@ export function summarizeBlocks(doc: DocumentResult): BlockSummary[] {
 export function describeBlock(b: BlockSummary): string {
   const command = b.command ? ` ($ ${shortened(b.command, 80)})` : '';
   return b.host
-    ? l10n.t('{0}, lines {1}–{2}{3} on {4}: {5} records, {6} unparsed', b.format, b.startLine, b.endLine, command, b.host, b.records, b.unparsed)
-    : l10n.t('{0}, lines {1}–{2}{3}: {4} records, {5} unparsed', b.format, b.startLine, b.endLine, command, b.records, b.unparsed);
+    ? l10n.t(
+        '{0}, lines {1}–{2}{3} on {4}: {5} records, {6} unparsed',
+        b.format,
+        b.startLine,
+        b.endLine,
+        command,
+        b.host,
+        b.records,
+        b.unparsed,
+      )
+    : l10n.t(
+        '{0}, lines {1}–{2}{3}: {4} records, {5} unparsed',
+        b.format,
+        b.startLine,
+        b.endLine,
+        command,
+        b.records,
+        b.unparsed,
+      );
 }
 
 function podOf(model: ClusterModel, text: string): Pod | undefined {
@@ -78,7 +100,9 @@ export function suggestFlows(doc: DocumentResult, model: ClusterModel): FlowSugg
     seen.add(key);
     out.push({ from: namespacedName(from), to, why });
   };
-  for (const f of doc.facts) if (f.kind === 'DnsConfig') addClient(f.owner, l10n.t('its resolv.conf is in the paste (line {0})', f.evidence[0]?.line ?? '?'));
+  for (const f of doc.facts)
+    if (f.kind === 'DnsConfig')
+      addClient(f.owner, l10n.t('its resolv.conf is in the paste (line {0})', f.evidence[0]?.line ?? '?'));
   // Names looked up first (they include the DNS phase), then Services, then pods seen in captures.
   for (const f of doc.facts) {
     if (f.kind !== 'DnsLookup') continue;

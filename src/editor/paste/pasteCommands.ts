@@ -22,8 +22,13 @@ export interface PasteAnalysis {
 
 type Item = vscode.QuickPickItem & { flow?: FlowSuggestion; block?: BlockSummary };
 
-export function registerPasteCommands(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, workspace: WorkspaceModel): void {
-  const register = (id: string, fn: (...args: unknown[]) => unknown) => context.subscriptions.push(vscode.commands.registerCommand(id, fn));
+export function registerPasteCommands(
+  context: vscode.ExtensionContext,
+  log: vscode.LogOutputChannel,
+  workspace: WorkspaceModel,
+): void {
+  const register = (id: string, fn: (...args: unknown[]) => unknown) =>
+    context.subscriptions.push(vscode.commands.registerCommand(id, fn));
 
   async function analyze(doc: vscode.TextDocument, range?: vscode.Range): Promise<PasteAnalysis> {
     const uri = doc.uri.toString();
@@ -33,62 +38,95 @@ export function registerPasteCommands(context: vscode.ExtensionContext, log: vsc
     try {
       parsed = parseDocument(text, uri);
     } catch (e) {
-      log.error(`paste: parsing failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+      log.error(`paste: parsing failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
       parsed = { uri, blocks: [], facts: [] };
     }
-    const blocks = summarizeBlocks(parsed).filter((b) => !(range && b.format === 'unknown' && b.endLine <= range.start.line));
+    const blocks = summarizeBlocks(parsed).filter(
+      (b) => !(range && b.format === 'unknown' && b.endLine <= range.start.line),
+    );
     const others = factsOf(await workspace.getModel()).filter((f: Fact) => !f.evidence.some((e) => e.uri === uri));
     const model = buildModel([others, parsed.facts]);
     const flows = suggestFlows(parsed, model);
-    log.info(`paste: ${vscode.workspace.asRelativePath(doc.uri)}: ${blocks.length} block(s), ${parsed.facts.length} facts, ${flows.length} traceable flow(s)`);
+    log.info(
+      `paste: ${vscode.workspace.asRelativePath(doc.uri)}: ${blocks.length} block(s), ${parsed.facts.length} facts, ${flows.length} traceable flow(s)`,
+    );
     for (const b of blocks) log.info(`  ${describeBlock(b)}`);
     for (const f of flows) log.info(`  flow ${f.from} → ${f.to} (${f.why})`);
     const unparsed = blocks.reduce((n, b) => n + b.unparsed, 0);
-    void vscode.window.showInformationMessage(vscode.l10n.t('Detected {0} block(s) ({1}), {2} unparsed line(s), {3} traceable flow(s).',
-      blocks.length, [...new Set(blocks.map((b) => b.format))].join(', ') || '—', unparsed, flows.length));
+    void vscode.window.showInformationMessage(
+      vscode.l10n.t(
+        'Detected {0} block(s) ({1}), {2} unparsed line(s), {3} traceable flow(s).',
+        blocks.length,
+        [...new Set(blocks.map((b) => b.format))].join(', ') || '—',
+        unparsed,
+        flows.length,
+      ),
+    );
     const items: Item[] = [
       { label: vscode.l10n.t('Flows to trace'), kind: vscode.QuickPickItemKind.Separator },
       ...flows.map((f) => ({ label: `$(debug-start) ${f.from} → ${f.to}`, description: f.why, flow: f })),
       { label: vscode.l10n.t('Detected blocks'), kind: vscode.QuickPickItemKind.Separator },
-      ...blocks.map((b) => ({ label: `${b.format}`, description: describeBlock(b).slice(b.format.length + 2), block: b })),
+      ...blocks.map((b) => ({
+        label: `${b.format}`,
+        description: describeBlock(b).slice(b.format.length + 2),
+        block: b,
+      })),
     ];
     // Not awaited: the command returns what it found; the pick traces a flow or reveals a block.
-    void vscode.window.showQuickPick(items, { title: vscode.l10n.t('Kube Packet Path: what the paste holds'), matchOnDescription: true }).then(async (picked) => {
-      if (picked?.flow) await traceAndShow(context, log, model, picked.flow.from, picked.flow.to);
-      else if (picked?.block) {
-        const editor = await vscode.window.showTextDocument(doc);
-        const r = new vscode.Range(picked.block.startLine - 1, 0, picked.block.endLine - 1, 0);
-        editor.selection = new vscode.Selection(r.start, r.end);
-        editor.revealRange(r);
-      }
-    });
+    void vscode.window
+      .showQuickPick(items, {
+        title: vscode.l10n.t('Kube Packet Path: what the paste holds'),
+        matchOnDescription: true,
+      })
+      .then(async (picked) => {
+        if (picked?.flow) await traceAndShow(context, log, model, picked.flow.from, picked.flow.to);
+        else if (picked?.block) {
+          const editor = await vscode.window.showTextDocument(doc);
+          const r = new vscode.Range(picked.block.startLine - 1, 0, picked.block.endLine - 1, 0);
+          editor.selection = new vscode.Selection(r.start, r.end);
+          editor.revealRange(r);
+        }
+      });
     return { uri, blocks, flows };
   }
 
   register('kubePacketPath.paste.analyze', async (arg?: unknown): Promise<PasteAnalysis | undefined> => {
     try {
-      const given = arg && typeof arg === 'object' && typeof (arg as { text?: unknown }).text === 'string' ? (arg as { text: string }).text : undefined;
+      const given =
+        arg && typeof arg === 'object' && typeof (arg as { text?: unknown }).text === 'string'
+          ? (arg as { text: string }).text
+          : undefined;
       const editor = vscode.window.activeTextEditor;
-      if (given === undefined && editor && !editor.selection.isEmpty) return await analyze(editor.document, editor.selection);
-      const text = given ?? await vscode.env.clipboard.readText();
+      if (given === undefined && editor && !editor.selection.isEmpty)
+        return await analyze(editor.document, editor.selection);
+      const text = given ?? (await vscode.env.clipboard.readText());
       if (!text.trim()) {
         const doc = await vscode.workspace.openTextDocument({ language: 'plaintext', content: '' });
         await vscode.window.showTextDocument(doc);
-        void vscode.window.showInformationMessage(vscode.l10n.t('Paste a terminal session (tcpdump, iptables, dig, kubectl …) here, select it, and run "Analyze Pasted Output" again.'));
+        void vscode.window.showInformationMessage(
+          vscode.l10n.t(
+            'Paste a terminal session (tcpdump, iptables, dig, kubectl …) here, select it, and run "Analyze Pasted Output" again.',
+          ),
+        );
         return undefined;
       }
       const doc = await vscode.workspace.openTextDocument({ language: 'plaintext', content: text });
       await vscode.window.showTextDocument(doc);
       return await analyze(doc);
     } catch (e) {
-      log.error(`paste: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
-      void vscode.window.showErrorMessage(vscode.l10n.t('Could not analyze the pasted text: {0}', e instanceof Error ? e.message : String(e)));
+      log.error(`paste: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+      void vscode.window.showErrorMessage(
+        vscode.l10n.t('Could not analyze the pasted text: {0}', e instanceof Error ? e.message : String(e)),
+      );
       return undefined;
     }
   });
 
   register('kubePacketPath.trace.showFlow', async (arg?: unknown): Promise<PasteAnalysis | undefined> => {
-    const doc = arg instanceof vscode.Uri ? await vscode.workspace.openTextDocument(arg) : vscode.window.activeTextEditor?.document;
+    const doc =
+      arg instanceof vscode.Uri
+        ? await vscode.workspace.openTextDocument(arg)
+        : vscode.window.activeTextEditor?.document;
     if (!doc) {
       void vscode.window.showInformationMessage(vscode.l10n.t('Open a capture, rule dump or terminal log first.'));
       return undefined;

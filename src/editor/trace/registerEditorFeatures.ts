@@ -18,12 +18,16 @@ export function registerEditorFeatures(context: vscode.ExtensionContext, log: vs
   const hovers = new CaptureHoverProvider(workspace, log);
   const diagnostics = new ManifestDiagnostics(workspace, log);
   context.subscriptions.push(
-    workspace, lenses, diagnostics,
+    workspace,
+    lenses,
+    diagnostics,
     vscode.languages.registerCodeLensProvider({ language: 'yaml' }, lenses),
     vscode.languages.registerHoverProvider(HOVER_SELECTOR, hovers),
     vscode.languages.registerCodeActionsProvider({ language: 'yaml' }, diagnostics, ManifestDiagnostics.metadata),
     vscode.workspace.onDidCloseTextDocument((d) => hovers.forget(d.uri)),
-    vscode.workspace.onDidChangeConfiguration((e) => { if (e.affectsConfiguration('kubePacketPath.codeLens.enabled')) lenses.refresh(); }),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('kubePacketPath.codeLens.enabled')) lenses.refresh();
+    }),
     followClusterChanges(log, workspace),
   );
   registerTraceCommands(context, log, workspace);

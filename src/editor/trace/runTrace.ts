@@ -15,7 +15,11 @@ let drawn: { from: string; to: string; result: TraceResult } | undefined;
  * with the close matches the engine found; nothing is thrown at the caller.
  */
 export async function traceAndShow(
-  context: vscode.ExtensionContext, log: vscode.LogOutputChannel, model: ClusterModel, from: string, to: string,
+  context: vscode.ExtensionContext,
+  log: vscode.LogOutputChannel,
+  model: ClusterModel,
+  from: string,
+  to: string,
 ): Promise<TraceResult | undefined> {
   try {
     const result = trace(model, from, to);
@@ -25,14 +29,18 @@ export async function traceAndShow(
     return result;
   } catch (e) {
     if (e instanceof UnknownTargetError) {
-      void vscode.window.showErrorMessage(e.suggestions.length
-        ? vscode.l10n.t("Unknown {0} '{1}'. Close matches: {2}", e.role, e.text, e.suggestions.join(', '))
-        : vscode.l10n.t("Unknown {0} '{1}': add manifests or logs that mention it.", e.role, e.text));
+      void vscode.window.showErrorMessage(
+        e.suggestions.length
+          ? vscode.l10n.t("Unknown {0} '{1}'. Close matches: {2}", e.role, e.text, e.suggestions.join(', '))
+          : vscode.l10n.t("Unknown {0} '{1}': add manifests or logs that mention it.", e.role, e.text),
+      );
       log.warn(`trace ${from} → ${to}: ${e.message}`);
       return undefined;
     }
-    log.error(`trace ${from} → ${to} failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
-    void vscode.window.showErrorMessage(vscode.l10n.t('Tracing {0} → {1} failed: {2}', from, to, e instanceof Error ? e.message : String(e)));
+    log.error(`trace ${from} → ${to} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    void vscode.window.showErrorMessage(
+      vscode.l10n.t('Tracing {0} → {1} failed: {2}', from, to, e instanceof Error ? e.message : String(e)),
+    );
     return undefined;
   }
 }
@@ -51,9 +59,13 @@ export function followClusterChanges(log: vscode.LogOutputChannel, workspace: Wo
       if (panel.trace !== drawn?.result) return; // something else was drawn meanwhile
       drawn = { from, to, result };
       panel.update(result);
-      log.info(`diagram: re-traced ${from} → ${to} after a cluster change (${snapshot.watch.last}): ${result.flows.length} flow(s)`);
+      log.info(
+        `diagram: re-traced ${from} → ${to} after a cluster change (${snapshot.watch.last}): ${result.flows.length} flow(s)`,
+      );
     } catch (e) {
-      log.warn(`diagram: could not re-trace ${from} → ${to} after a cluster change: ${e instanceof Error ? e.message : String(e)}`);
+      log.warn(
+        `diagram: could not re-trace ${from} → ${to} after a cluster change: ${e instanceof Error ? e.message : String(e)}`,
+      );
     }
   });
 }

@@ -24,19 +24,31 @@ export interface ObjectArgs extends ObjectRef {
 }
 
 function isObjectArgs(a: unknown): a is ObjectArgs {
-  return !!a && typeof a === 'object' && typeof (a as ObjectArgs).name === 'string' && typeof (a as ObjectArgs).kind === 'string';
+  return (
+    !!a &&
+    typeof a === 'object' &&
+    typeof (a as ObjectArgs).name === 'string' &&
+    typeof (a as ObjectArgs).kind === 'string'
+  );
 }
 
 /** The Service named in a YAML file (a menu on the file): the only one, or the user's choice. */
 async function serviceInFile(uri: vscode.Uri): Promise<ObjectArgs | undefined> {
   const doc = await vscode.workspace.openTextDocument(uri);
-  const services = manifestLenses(doc.getText()).filter((l) => l.action === 'traceService').map((l) => l.target);
+  const services = manifestLenses(doc.getText())
+    .filter((l) => l.action === 'traceService')
+    .map((l) => l.target);
   if (services.length === 0) {
-    void vscode.window.showInformationMessage(vscode.l10n.t('{0} declares no Service.', vscode.workspace.asRelativePath(uri)));
+    void vscode.window.showInformationMessage(
+      vscode.l10n.t('{0} declares no Service.', vscode.workspace.asRelativePath(uri)),
+    );
     return undefined;
   }
   if (services.length === 1) return { ...services[0], uri: uri.toString() };
-  const picked = await vscode.window.showQuickPick(services.map((s) => ({ label: s.name, description: namespaceOf(s), s })), { title: vscode.l10n.t('Trace which Service?') });
+  const picked = await vscode.window.showQuickPick(
+    services.map((s) => ({ label: s.name, description: namespaceOf(s), s })),
+    { title: vscode.l10n.t('Trace which Service?') },
+  );
   return picked ? { ...picked.s, uri: uri.toString() } : undefined;
 }
 
@@ -46,25 +58,43 @@ function destinationOf(model: ClusterModel, name: string, namespace: string): st
   return `${serviceDnsName(name, namespace, model.clusterDomain)}${port ? `:${port.port}${port.protocol !== 'TCP' ? `/${port.protocol.toLowerCase()}` : ''}` : ''}`;
 }
 
-export function registerTraceCommands(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, workspace: WorkspaceModel): void {
-  const register = (id: string, fn: (...args: unknown[]) => unknown) => context.subscriptions.push(vscode.commands.registerCommand(id, fn));
+export function registerTraceCommands(
+  context: vscode.ExtensionContext,
+  log: vscode.LogOutputChannel,
+  workspace: WorkspaceModel,
+): void {
+  const register = (id: string, fn: (...args: unknown[]) => unknown) =>
+    context.subscriptions.push(vscode.commands.registerCommand(id, fn));
 
   /** Tracing TO a Service needs a client: the one that stands out, else the user's pick. */
-  async function clientFor(model: ClusterModel, serviceName: string, namespace: string, nearUri?: string): Promise<string | undefined> {
+  async function clientFor(
+    model: ClusterModel,
+    serviceName: string,
+    namespace: string,
+    nearUri?: string,
+  ): Promise<string | undefined> {
     const svc = model.findService(serviceName, namespace);
     const choice = svc ? chooseClient(model, svc, nearUri) : { candidates: model.pods };
     if (choice.pick) return namespacedName(choice.pick);
-    return pickPod(choice.candidates.length ? choice.candidates : model.pods, vscode.l10n.t('Trace to {0} from which pod?', serviceName));
+    return pickPod(
+      choice.candidates.length ? choice.candidates : model.pods,
+      vscode.l10n.t('Trace to {0} from which pod?', serviceName),
+    );
   }
 
   async function traceService(arg?: unknown): Promise<TraceResult | undefined> {
-    const target = arg instanceof vscode.Uri ? await serviceInFile(arg)
-      : isObjectArgs(arg) ? arg
-        : vscode.window.activeTextEditor?.document.languageId === 'yaml' ? await serviceInFile(vscode.window.activeTextEditor.document.uri) : undefined;
+    const target =
+      arg instanceof vscode.Uri
+        ? await serviceInFile(arg)
+        : isObjectArgs(arg)
+          ? arg
+          : vscode.window.activeTextEditor?.document.languageId === 'yaml'
+            ? await serviceInFile(vscode.window.activeTextEditor.document.uri)
+            : undefined;
     if (!target) return undefined;
     const model = await workspace.getModel({ prefer: target.uri });
     const namespace = namespaceOf(target);
-    const from = target.from ?? await clientFor(model, target.name, namespace, target.uri);
+    const from = target.from ?? (await clientFor(model, target.name, namespace, target.uri));
     if (!from) return undefined;
     return traceAndShow(context, log, model, from, destinationOf(model, target.name, namespace));
   }
@@ -76,23 +106,34 @@ export function registerTraceCommands(context: vscode.ExtensionContext, log: vsc
     const model = await workspace.getModel({ prefer: arg.uri });
     const sts = model.all('StatefulSet').find((w) => w.name === arg.name && namespaceOf(w) === namespaceOf(arg));
     if (!sts?.serviceName) {
-      void vscode.window.showWarningMessage(vscode.l10n.t('StatefulSet {0} has no serviceName: there is no headless Service to trace through.', arg.name));
+      void vscode.window.showWarningMessage(
+        vscode.l10n.t('StatefulSet {0} has no serviceName: there is no headless Service to trace through.', arg.name),
+      );
       return undefined;
     }
-    return traceService({ kind: 'Service', name: sts.serviceName, namespace: namespaceOf(sts), uri: arg.uri, from: arg.from });
+    return traceService({
+      kind: 'Service',
+      name: sts.serviceName,
+      namespace: namespaceOf(sts),
+      uri: arg.uri,
+      from: arg.from,
+    });
   });
 
   register('kubePacketPath.trace.fromPod', async (arg?: unknown) => {
     if (!isObjectArgs(arg)) return undefined;
     const model = await workspace.getModel({ prefer: arg.uri });
-    const pod = arg.kind === 'Pod'
-      ? model.findPod(arg.name, namespaceOf(arg))
-      : withPredictedPods(model).pods.find((p) => p.owner?.kind === arg.kind && p.owner.name === arg.name && namespaceOf(p) === namespaceOf(arg));
+    const pod =
+      arg.kind === 'Pod'
+        ? model.findPod(arg.name, namespaceOf(arg))
+        : withPredictedPods(model).pods.find(
+            (p) => p.owner?.kind === arg.kind && p.owner.name === arg.name && namespaceOf(p) === namespaceOf(arg),
+          );
     if (!pod) {
       void vscode.window.showWarningMessage(vscode.l10n.t('No pod of {0} {1} is known.', arg.kind, arg.name));
       return undefined;
     }
-    const to = arg.to ?? await pickTarget(model, 'destination', vscode.l10n.t('Trace from {0} to…', pod.name));
+    const to = arg.to ?? (await pickTarget(model, 'destination', vscode.l10n.t('Trace from {0} to…', pod.name)));
     return to ? traceAndShow(context, log, model, namespacedName(pod), to) : undefined;
   });
 
@@ -102,27 +143,44 @@ export function registerTraceCommands(context: vscode.ExtensionContext, log: vsc
     const svc = model.findService(arg.name, namespaceOf(arg));
     const names = svc ? podDnsNames(model, svc) : [];
     if (names.length === 0) {
-      void vscode.window.showInformationMessage(vscode.l10n.t('No per-pod DNS names are known for {0}: they come from a StatefulSet whose serviceName is this headless Service.', arg.name));
+      void vscode.window.showInformationMessage(
+        vscode.l10n.t(
+          'No per-pod DNS names are known for {0}: they come from a StatefulSet whose serviceName is this headless Service.',
+          arg.name,
+        ),
+      );
       return names;
     }
-    for (const n of names) log.info(`per-pod DNS name ${n.name} → ${n.ip ?? (n.predicted ? 'IP unknown (predicted pod)' : 'IP unknown')}`);
+    for (const n of names)
+      log.info(`per-pod DNS name ${n.name} → ${n.ip ?? (n.predicted ? 'IP unknown (predicted pod)' : 'IP unknown')}`);
     // Not awaited: the command returns the names at once; picking one traces to it.
-    void vscode.window.showQuickPick(
-      names.map((n) => ({ label: n.name, description: n.ip ?? vscode.l10n.t('IP unknown'), detail: vscode.l10n.t('pod {0}{1}', n.pod, n.predicted ? ` (${vscode.l10n.t('predicted')})` : ''), n })),
-      { title: vscode.l10n.t('Per-pod DNS names of {0} — pick one to trace to it', arg.name) },
-    ).then(async (picked) => {
-      if (!picked) return;
-      const from = arg.from ?? await clientFor(model, arg.name, namespaceOf(arg), arg.uri);
-      if (from) await traceAndShow(context, log, model, from, picked.n.name);
-    });
+    void vscode.window
+      .showQuickPick(
+        names.map((n) => ({
+          label: n.name,
+          description: n.ip ?? vscode.l10n.t('IP unknown'),
+          detail: vscode.l10n.t('pod {0}{1}', n.pod, n.predicted ? ` (${vscode.l10n.t('predicted')})` : ''),
+          n,
+        })),
+        { title: vscode.l10n.t('Per-pod DNS names of {0} — pick one to trace to it', arg.name) },
+      )
+      .then(async (picked) => {
+        if (!picked) return;
+        const from = arg.from ?? (await clientFor(model, arg.name, namespaceOf(arg), arg.uri));
+        if (from) await traceAndShow(context, log, model, from, picked.n.name);
+      });
     return names;
   });
 
   register('kubePacketPath.trace.flow', async (fromArg?: unknown, toArg?: unknown) => {
     const model = await workspace.getModel();
-    const from = typeof fromArg === 'string' ? fromArg : await pickTarget(model, 'source', vscode.l10n.t('Trace a packet: FROM'));
+    const from =
+      typeof fromArg === 'string' ? fromArg : await pickTarget(model, 'source', vscode.l10n.t('Trace a packet: FROM'));
     if (!from) return undefined;
-    const to = typeof toArg === 'string' ? toArg : await pickTarget(model, 'destination', vscode.l10n.t('Trace a packet from {0}: TO', from));
+    const to =
+      typeof toArg === 'string'
+        ? toArg
+        : await pickTarget(model, 'destination', vscode.l10n.t('Trace a packet from {0}: TO', from));
     return to ? traceAndShow(context, log, model, from, to) : undefined;
   });
 }

@@ -11,7 +11,7 @@ import { ClusterModel, namespacedName, type Fact, type FactKind } from '../../mo
 /** All facts a model holds (merged ones once), e.g. to copy the last cluster read into another model. */
 export function factsOf(model: ClusterModel): Fact[] {
   const out: Fact[] = [];
-  for (const kind of Object.keys(model.summary()) as FactKind[]) for (const f of model.all(kind)) out.push(f as Fact);
+  for (const kind of Object.keys(model.summary()) as FactKind[]) for (const f of model.all(kind)) out.push(f);
   return out;
 }
 
@@ -48,10 +48,18 @@ export function buildModel(parts: Iterable<readonly Fact[]>): ClusterModel {
 }
 
 /** Kinds that are objects people name in manifests; a name means one thing per namespace. */
-const OBJECT_KINDS = new Set<string>(['Service', 'Pod', 'Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'EndpointSlice']);
+const OBJECT_KINDS = new Set<string>([
+  'Service',
+  'Pod',
+  'Deployment',
+  'StatefulSet',
+  'DaemonSet',
+  'ReplicaSet',
+  'EndpointSlice',
+]);
 
 const objectName = (f: Fact): string | undefined =>
-  OBJECT_KINDS.has(f.kind) && 'name' in f ? namespacedName(f as { namespace?: string; name: string }) : undefined;
+  OBJECT_KINDS.has(f.kind) && 'name' in f ? namespacedName(f) : undefined;
 
 export interface SourcePart {
   uri: string;
@@ -66,20 +74,29 @@ export interface SourcePart {
  * files is two versions of the app (two labs, two branches), and mixing them would answer with
  * the other one's ClusterIP, selector or pods. Logs and the cluster read are kept whole.
  */
-export function preferManifest(parts: readonly SourcePart[], preferUri: string): { facts: (readonly Fact[])[]; setAside: string[] } {
+export function preferManifest(
+  parts: readonly SourcePart[],
+  preferUri: string,
+): { facts: (readonly Fact[])[]; setAside: string[] } {
   const preferred = parts.filter((p) => p.uri === preferUri);
   if (preferred.length === 0) return { facts: parts.map((p) => p.facts), setAside: [] };
   const names = new Set<string>();
-  for (const p of preferred) for (const f of p.facts) { const n = objectName(f); if (n) names.add(n); }
-  const setAside: string[] = [];
-  const rest = parts.filter((p) => p.uri !== preferUri).map((p) => {
-    if (!p.manifest) return p.facts;
-    return p.facts.filter((f) => {
+  for (const p of preferred)
+    for (const f of p.facts) {
       const n = objectName(f);
-      if (!n || !names.has(n)) return true;
-      setAside.push(`${f.kind} ${n} (${p.uri})`);
-      return false;
+      if (n) names.add(n);
+    }
+  const setAside: string[] = [];
+  const rest = parts
+    .filter((p) => p.uri !== preferUri)
+    .map((p) => {
+      if (!p.manifest) return p.facts;
+      return p.facts.filter((f) => {
+        const n = objectName(f);
+        if (!n || !names.has(n)) return true;
+        setAside.push(`${f.kind} ${n} (${p.uri})`);
+        return false;
+      });
     });
-  });
   return { facts: [...preferred.map((p) => p.facts), ...rest], setAside };
 }

@@ -1,7 +1,16 @@
 import * as vscode from 'vscode';
 import type { ClusterModel, Fact } from '../../model';
 import { lastClusterRead, onDidReadCluster } from '../cluster';
-import { buildModel, factsOf, logFacts, looksLikeManifest, manifestFacts, preferManifest, sniffedFormat, type SourcePart } from './modelFacts.pure';
+import {
+  buildModel,
+  factsOf,
+  logFacts,
+  looksLikeManifest,
+  manifestFacts,
+  preferManifest,
+  sniffedFormat,
+  type SourcePart,
+} from './modelFacts.pure';
 
 /**
  * Everything the workspace knows, as one ClusterModel: manifests on disk, open manifests
@@ -20,7 +29,10 @@ const LOG_LANGUAGES = new Set(['tcpdump', 'iptables-save']);
 const PLAIN_LANGUAGES = new Set(['plaintext', 'log']);
 const MANIFEST_LANGUAGES = new Set(['yaml', 'json']);
 
-interface Cached { key: string; facts: Fact[] }
+interface Cached {
+  key: string;
+  facts: Fact[];
+}
 
 export class WorkspaceModel implements vscode.Disposable {
   /** Manifests read from disk, by URI; key = mtime + size. */
@@ -38,13 +50,25 @@ export class WorkspaceModel implements vscode.Disposable {
   constructor(private readonly log: vscode.LogOutputChannel) {
     const watcher = vscode.workspace.createFileSystemWatcher(MANIFEST_GLOB);
     // Rescanning is cheap: unchanged files keep their facts (mtime + size key).
-    const rescan = () => { this.scan = undefined; this.changed(); };
+    const rescan = () => {
+      this.scan = undefined;
+      this.changed();
+    };
     this.disposables.push(
-      this.emitter, watcher,
-      watcher.onDidChange(rescan), watcher.onDidDelete(rescan), watcher.onDidCreate(rescan),
-      vscode.workspace.onDidOpenTextDocument((d) => { if (this.isRelevant(d)) this.changed(); }),
-      vscode.workspace.onDidChangeTextDocument((e) => { if (this.isRelevant(e.document)) this.changed(); }),
-      vscode.workspace.onDidCloseTextDocument((d) => { if (this.docs.delete(d.uri.toString())) this.changed(); }),
+      this.emitter,
+      watcher,
+      watcher.onDidChange(rescan),
+      watcher.onDidDelete(rescan),
+      watcher.onDidCreate(rescan),
+      vscode.workspace.onDidOpenTextDocument((d) => {
+        if (this.isRelevant(d)) this.changed();
+      }),
+      vscode.workspace.onDidChangeTextDocument((e) => {
+        if (this.isRelevant(e.document)) this.changed();
+      }),
+      vscode.workspace.onDidCloseTextDocument((d) => {
+        if (this.docs.delete(d.uri.toString())) this.changed();
+      }),
       onDidReadCluster(() => this.changed()),
     );
   }
@@ -75,7 +99,10 @@ export class WorkspaceModel implements vscode.Disposable {
     if (cluster) parts.push({ uri: 'cluster:', manifest: false, facts: factsOf(cluster.model) });
     if (!options.prefer) return (this.model = buildModel(parts.map((p) => p.facts)));
     const { facts, setAside } = preferManifest(parts, options.prefer);
-    if (setAside.length) this.log.info(`workspace model: tracing from ${options.prefer}; set aside other manifests' ${setAside.join(', ')}`);
+    if (setAside.length)
+      this.log.info(
+        `workspace model: tracing from ${options.prefer}; set aside other manifests' ${setAside.join(', ')}`,
+      );
     return buildModel(facts);
   }
 
@@ -90,7 +117,11 @@ export class WorkspaceModel implements vscode.Disposable {
     const started = Date.now();
     let facts: Fact[] = [];
     try {
-      facts = MANIFEST_LANGUAGES.has(doc.languageId) ? (looksLikeManifest(text) ? manifestFacts(text, uri).facts : []) : logFacts(text, uri).facts;
+      facts = MANIFEST_LANGUAGES.has(doc.languageId)
+        ? looksLikeManifest(text)
+          ? manifestFacts(text, uri).facts
+          : []
+        : logFacts(text, uri).facts;
     } catch (e) {
       this.log.warn(`workspace model: could not read ${uri}: ${e instanceof Error ? e.message : String(e)}`);
     }
@@ -114,7 +145,10 @@ export class WorkspaceModel implements vscode.Disposable {
   private changed(): void {
     this.model = undefined;
     if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => { this.timer = undefined; this.emitter.fire(); }, DEBOUNCE_MS);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.emitter.fire();
+    }, DEBOUNCE_MS);
   }
 
   private async scanManifests(): Promise<void> {
@@ -133,12 +167,19 @@ export class WorkspaceModel implements vscode.Disposable {
         const key = `${stat.mtime}/${stat.size}`;
         if (this.files.get(uri.toString())?.key === key) continue;
         const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
-        this.files.set(uri.toString(), { key, facts: looksLikeManifest(text) ? manifestFacts(text, uri.toString()).facts : [] });
+        this.files.set(uri.toString(), {
+          key,
+          facts: looksLikeManifest(text) ? manifestFacts(text, uri.toString()).facts : [],
+        });
       } catch (e) {
-        this.log.warn(`workspace model: could not read ${uri.toString()}: ${e instanceof Error ? e.message : String(e)}`);
+        this.log.warn(
+          `workspace model: could not read ${uri.toString()}: ${e instanceof Error ? e.message : String(e)}`,
+        );
       }
     }
     this.model = undefined;
-    this.log.info(`workspace model: ${[...this.files.values()].filter((c) => c.facts.length).length} manifest files in the workspace`);
+    this.log.info(
+      `workspace model: ${[...this.files.values()].filter((c) => c.facts.length).length} manifest files in the workspace`,
+    );
   }
 }

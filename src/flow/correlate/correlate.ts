@@ -1,6 +1,23 @@
 import type { ClusterModel, Packet } from '../../model';
-import type { ArpExchange, Correlation, Flood, IcmpError, NatPair, PacketGroup, TcpConnection, VethClaim } from './correlation';
-import { connectionKey, forwardKeyWithoutDst, isUnicastIp, looksLikeVeth, packetTime, replyKeyWithoutSrc, samePacketKey } from './packetKey';
+import type {
+  ArpExchange,
+  Correlation,
+  Flood,
+  IcmpError,
+  NatPair,
+  PacketGroup,
+  TcpConnection,
+  VethClaim,
+} from './correlation';
+import {
+  connectionKey,
+  forwardKeyWithoutDst,
+  isUnicastIp,
+  looksLikeVeth,
+  packetTime,
+  replyKeyWithoutSrc,
+  samePacketKey,
+} from './packetKey';
 
 /** Sightings of one packet on several interfaces are microseconds apart; a later identical packet is a retransmission. */
 const SAME_PACKET_WINDOW_S = 0.05;
@@ -14,9 +31,18 @@ export interface CorrelateOptions {
 
 /** What a model tells the correlation: the pod veths `ip link` named, and the Service addresses. */
 export function correlateOptionsOf(model: ClusterModel): Required<CorrelateOptions> {
-  const serviceIps = new Set(model.services.flatMap((s) => [s.clusterIP, ...(s.clusterIPs ?? [])]).filter((x): x is string => !!x && x !== 'None'));
+  const serviceIps = new Set(
+    model.services
+      .flatMap((s) => [s.clusterIP, ...(s.clusterIPs ?? [])])
+      .filter((x): x is string => !!x && x !== 'None'),
+  );
   return {
-    vethNames: new Set(model.all('HostInterface').filter((i) => i.type === 'veth').map((i) => i.name)),
+    vethNames: new Set(
+      model
+        .all('HostInterface')
+        .filter((i) => i.type === 'veth')
+        .map((i) => i.name),
+    ),
     isServiceIp: (ip) => serviceIps.has(ip),
   };
 }
@@ -41,18 +67,28 @@ export function correlate(packets: readonly Packet[], options: CorrelateOptions 
     const key = samePacketKey(p);
     const t = packetTime(p);
     if (t !== undefined) {
-      while (head < openOrder.length && openOrder[head].start !== undefined && t - openOrder[head].start! > SAME_PACKET_WINDOW_S) {
+      while (
+        head < openOrder.length &&
+        openOrder[head].start !== undefined &&
+        t - openOrder[head].start! > SAME_PACKET_WINDOW_S
+      ) {
         const old = openOrder[head++];
         if (openGroup.get(old.key) === old) {
           openGroup.delete(old.key);
           if (old.packets[0].protocol === 'tcp') closedTcp.add(old.key);
         }
       }
-      if (head > 4096 && head * 2 > openOrder.length) { openOrder.splice(0, head); head = 0; }
+      if (head > 4096 && head * 2 > openOrder.length) {
+        openOrder.splice(0, head);
+        head = 0;
+      }
     }
     const open = openGroup.get(key);
-    const seenHere = open ? open.packets.some((q) => q.interface === p.interface && q.direction === p.direction) : false;
-    const inWindow = open !== undefined && (t === undefined || open.start === undefined || t - open.start <= SAME_PACKET_WINDOW_S);
+    const seenHere = open
+      ? open.packets.some((q) => q.interface === p.interface && q.direction === p.direction)
+      : false;
+    const inWindow =
+      open !== undefined && (t === undefined || open.start === undefined || t - open.start <= SAME_PACKET_WINDOW_S);
     if (open && inWindow && !seenHere) {
       open.packets.push(p);
       continue;
@@ -93,8 +129,10 @@ function vethClaims(groups: readonly PacketGroup[], known?: ReadonlySet<string>)
     for (const p of g.packets) {
       // Received on a host-side veth (`P`: addressed to another host's MAC, `In`: to the node's own cni0 MAC,
       // `B`: broadcast): the frame came out of the pod behind that veth.
-      if (!looksLikeVeth(p.interface, known) || (p.direction !== 'P' && p.direction !== 'In' && p.direction !== 'B')) continue;
-      if (p.network === 'ip' && p.src?.ip && p.direction !== 'B') claim({ ip: p.src.ip, iface: p.interface!, how: 'sent', evidence: p.evidence });
+      if (!looksLikeVeth(p.interface, known) || (p.direction !== 'P' && p.direction !== 'In' && p.direction !== 'B'))
+        continue;
+      if (p.network === 'ip' && p.src?.ip && p.direction !== 'B')
+        claim({ ip: p.src.ip, iface: p.interface!, how: 'sent', evidence: p.evidence });
       if (p.protocol === 'arp') {
         const ip = p.arp?.op === 'reply' ? arpReplyIp(p) : p.arp?.senderIp;
         if (ip) claim({ ip, iface: p.interface!, how: 'arp', evidence: p.evidence });
@@ -134,13 +172,25 @@ function natPairs(packets: readonly Packet[], isServiceIp?: (ip: string) => bool
   for (const l of fwd.values()) {
     if (l.length !== 2) continue;
     const [before, after] = order(l[0], l[1], (p) => p.dst?.ip);
-    out.push({ direction: 'forward', before, after, original: addr(before.dst?.ip, before.dst?.port), translated: addr(after.dst?.ip, after.dst?.port) });
+    out.push({
+      direction: 'forward',
+      before,
+      after,
+      original: addr(before.dst?.ip, before.dst?.port),
+      translated: addr(after.dst?.ip, after.dst?.port),
+    });
   }
   for (const l of rev.values()) {
     if (l.length !== 2) continue;
     // In the reply the pod's address comes first and conntrack restores the Service address.
     const [svc, pod] = order(l[0], l[1], (p) => p.src?.ip);
-    out.push({ direction: 'reply', before: pod, after: svc, original: addr(pod.src?.ip, pod.src?.port), translated: addr(svc.src?.ip, svc.src?.port) });
+    out.push({
+      direction: 'reply',
+      before: pod,
+      after: svc,
+      original: addr(pod.src?.ip, pod.src?.port),
+      translated: addr(svc.src?.ip, svc.src?.port),
+    });
   }
   return out;
 }
@@ -150,7 +200,9 @@ function floods(groups: readonly PacketGroup[], known?: ReadonlySet<string>): Fl
   for (const g of groups) {
     const first = g.packets[0];
     if (first.network !== 'ip' || !isUnicastIp(first.dst?.ip)) continue;
-    const outs = g.packets.filter((p) => p.direction === 'Out' && looksLikeVeth(p.interface, known)).map((p) => p.interface!);
+    const outs = g.packets
+      .filter((p) => p.direction === 'Out' && looksLikeVeth(p.interface, known))
+      .map((p) => p.interface!);
     if (outs.length >= 2) out.push({ group: g, dst: first.dst!.ip, interfaces: [...new Set(outs)] });
   }
   return out;
@@ -169,8 +221,10 @@ function arpExchanges(groups: readonly PacketGroup[]): ArpExchange[] {
     } else if (a.op === 'reply') {
       const ip = arpReplyIp(g.packets[0]);
       const x = ip ? pending.get(ip) : undefined;
-      if (x && !x.reply) { x.reply = g; x.mac = a.mac; }
-      else if (ip) out.push({ targetIp: ip, reply: g, mac: a.mac });
+      if (x && !x.reply) {
+        x.reply = g;
+        x.mac = a.mac;
+      } else if (ip) out.push({ targetIp: ip, reply: g, mac: a.mac });
     }
   }
   return out;
@@ -186,8 +240,11 @@ function tcpConnections(packets: readonly Packet[], retransmitted: ReadonlySet<P
     if (!c) byKey.set(key, (c = { key, packets: [], fins: [], rsts: [], retransmissions: [], dataPackets: 0 }));
     c.packets.push(p);
     const f = p.tcp.flags;
-    if (f === 'S' && !c.syn) { c.syn = p; c.client = `${p.src?.ip}:${p.src?.port}`; c.server = `${p.dst?.ip}:${p.dst?.port}`; }
-    else if (f === 'S.' && !c.synAck) c.synAck = p;
+    if (f === 'S' && !c.syn) {
+      c.syn = p;
+      c.client = `${p.src?.ip}:${p.src?.port}`;
+      c.server = `${p.dst?.ip}:${p.dst?.port}`;
+    } else if (f === 'S.' && !c.synAck) c.synAck = p;
     else if (f === '.' && c.synAck && !c.ack) c.ack = p;
     if (f.includes('F')) c.fins.push(p);
     if (f.includes('R')) c.rsts.push(p);

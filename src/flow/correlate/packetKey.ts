@@ -20,7 +20,8 @@ export function samePacketKey(p: Packet): string {
       return `t|${s?.ip}|${s?.port}|${d?.ip}|${d?.port}|${p.tcp?.flags}|${p.tcp?.seq}|${p.tcp?.seqEnd}|${p.tcp?.ack}|${p.length}`;
     case 'udp':
       return `u|${s?.ip}|${s?.port}|${d?.ip}|${d?.port}|${p.dns ? `${p.dns.id}|${p.dns.response}` : ''}|${p.length}`;
-    case 'icmp': case 'icmp6':
+    case 'icmp':
+    case 'icmp6':
       return `i|${s?.ip}|${d?.ip}|${p.icmp?.type}|${p.icmp?.id}|${p.icmp?.seq}|${p.length}`;
     case 'arp':
       return `a|${p.arp?.op}|${p.arp?.targetIp}|${p.arp?.senderIp}|${p.arp?.mac}`;
@@ -34,25 +35,30 @@ export function samePacketKey(p: Packet): string {
  * TCP carries; only the destination changes. This key leaves the destination out.
  */
 export function forwardKeyWithoutDst(p: Packet): string | undefined {
-  if (p.protocol === 'tcp' && p.tcp?.seq !== undefined) return `t|${p.src?.ip}|${p.src?.port}|${p.tcp.flags}|${p.tcp.seq}|${p.tcp.ack ?? ''}`;
+  if (p.protocol === 'tcp' && p.tcp?.seq !== undefined)
+    return `t|${p.src?.ip}|${p.src?.port}|${p.tcp.flags}|${p.tcp.seq}|${p.tcp.ack ?? ''}`;
   if (p.protocol === 'udp' && p.dns) return `u|${p.src?.ip}|${p.src?.port}|${p.dns.id}|${p.dns.response}`;
-  if (p.protocol === 'icmp' && p.icmp?.id !== undefined) return `i|${p.src?.ip}|${p.icmp.type}|${p.icmp.id}|${p.icmp.seq}`;
+  if (p.protocol === 'icmp' && p.icmp?.id !== undefined)
+    return `i|${p.src?.ip}|${p.icmp.type}|${p.icmp.id}|${p.icmp.seq}`;
   return undefined;
 }
 
 /** The reply direction: conntrack rewrites the source back (un-DNAT); the destination stays. */
 export function replyKeyWithoutSrc(p: Packet): string | undefined {
-  if (p.protocol === 'tcp' && p.tcp?.seq !== undefined) return `t|${p.dst?.ip}|${p.dst?.port}|${p.tcp.flags}|${p.tcp.seq}|${p.tcp.ack ?? ''}`;
+  if (p.protocol === 'tcp' && p.tcp?.seq !== undefined)
+    return `t|${p.dst?.ip}|${p.dst?.port}|${p.tcp.flags}|${p.tcp.seq}|${p.tcp.ack ?? ''}`;
   if (p.protocol === 'udp' && p.dns) return `u|${p.dst?.ip}|${p.dst?.port}|${p.dns.id}|${p.dns.response}`;
-  if (p.protocol === 'icmp' && p.icmp?.id !== undefined) return `i|${p.dst?.ip}|${p.icmp.type}|${p.icmp.id}|${p.icmp.seq}`;
+  if (p.protocol === 'icmp' && p.icmp?.id !== undefined)
+    return `i|${p.dst?.ip}|${p.icmp.type}|${p.icmp.id}|${p.icmp.seq}`;
   return undefined;
 }
 
 /** Both directions of a conversation map to one key (sorted endpoints). */
 export function connectionKey(p: Packet): string | undefined {
-  if (!p.src?.ip || !p.dst?.ip || (p.protocol !== 'tcp' && p.protocol !== 'udp' && p.protocol !== 'icmp')) return undefined;
-  const a = `${p.src.ip}:${p.src.port ?? (p.icmp?.id ?? '')}`;
-  const b = `${p.dst.ip}:${p.dst.port ?? (p.icmp?.id ?? '')}`;
+  if (!p.src?.ip || !p.dst?.ip || (p.protocol !== 'tcp' && p.protocol !== 'udp' && p.protocol !== 'icmp'))
+    return undefined;
+  const a = `${p.src.ip}:${p.src.port ?? p.icmp?.id ?? ''}`;
+  const b = `${p.dst.ip}:${p.dst.port ?? p.icmp?.id ?? ''}`;
   return `${p.protocol}|${a < b ? `${a}|${b}` : `${b}|${a}`}`;
 }
 

@@ -29,8 +29,17 @@ export function declaredClaims(model: ClusterModel): VethClaim[] {
   const podSide = ifaces.filter((i) => i.host?.startsWith('pod:') && i.peerIfindex !== undefined);
   for (const inner of podSide) {
     const ip = podIp(inner.host!) ?? inner.addresses?.find((a) => a.family === 4)?.cidr.split('/')[0];
-    const outer = ifaces.find((h: HostInterface) => !h.host?.startsWith('pod:') && h.ifindex === inner.peerIfindex && h.name.startsWith('veth'));
-    if (ip && outer) out.push({ ip, iface: outer.name, host: outer.host, how: 'ifindex', evidence: [...inner.evidence, ...outer.evidence] });
+    const outer = ifaces.find(
+      (h: HostInterface) => !h.host?.startsWith('pod:') && h.ifindex === inner.peerIfindex && h.name.startsWith('veth'),
+    );
+    if (ip && outer)
+      out.push({
+        ip,
+        iface: outer.name,
+        host: outer.host,
+        how: 'ifindex',
+        evidence: [...inner.evidence, ...outer.evidence],
+      });
   }
   return out;
 }

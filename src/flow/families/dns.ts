@@ -1,4 +1,12 @@
-import { derivedEvidence, searchExpansion, type DnsLookup, type Evidence, type Packet, type Pod, type Service } from '../../model';
+import {
+  derivedEvidence,
+  searchExpansion,
+  type DnsLookup,
+  type Evidence,
+  type Packet,
+  type Pod,
+  type Service,
+} from '../../model';
 import { dnsActor, podActor } from '../actors';
 import { nodeOf, type TraceContext } from '../context';
 import { dnsQuestions } from '../correlate/dnsQuestions';
@@ -22,13 +30,21 @@ export interface DnsOutcome {
 
 /** The kube-dns Service, or a stand-in built from the nameserver address (rules and resolv.conf name it). */
 function kubeDnsService(ctx: TraceContext, nameserver: string | undefined): Service | undefined {
-  const svc = ctx.model.findService('kube-dns', 'kube-system') ?? ctx.model.services.find((s) => s.clusterIP === nameserver);
+  const svc =
+    ctx.model.findService('kube-dns', 'kube-system') ?? ctx.model.services.find((s) => s.clusterIP === nameserver);
   if (svc) return svc;
   if (!nameserver) return undefined;
   return {
-    kind: 'Service', name: 'kube-dns', namespace: 'kube-system', clusterIP: nameserver,
+    kind: 'Service',
+    name: 'kube-dns',
+    namespace: 'kube-system',
+    clusterIP: nameserver,
     ports: [{ name: 'dns', protocol: 'UDP', port: 53, targetPort: 53 }],
-    evidence: [derivedEvidence(`kubeadm names the cluster DNS Service kube-system/kube-dns; its ClusterIP is the pods' nameserver ${nameserver}`)],
+    evidence: [
+      derivedEvidence(
+        `kubeadm names the cluster DNS Service kube-system/kube-dns; its ClusterIP is the pods' nameserver ${nameserver}`,
+      ),
+    ],
   };
 }
 
@@ -51,46 +67,89 @@ function dnsPackets(ctx: TraceContext, name: string, response: boolean): Packet[
  * first), the query through the kube-dns ClusterIP to one CoreDNS pod, and the answer.
  * `expected` is what the model says the name should resolve to.
  */
-export function dnsPhase(ctx: TraceContext, client: Pod | undefined, typed: string, expected: { answers: string[]; cname?: string; why: string; evidence: Evidence[] }): DnsOutcome {
+export function dnsPhase(
+  ctx: TraceContext,
+  client: Pod | undefined,
+  typed: string,
+  expected: { answers: string[]; cname?: string; why: string; evidence: Evidence[] },
+): DnsOutcome {
   const phase = ctx.b.phase('DNS');
   const r = resolverOf(ctx.model, client);
-  const clientId = client ? ctx.b.actor(podActor(client)) : ctx.b.actor({ id: 'client', kind: 'external', name: 'client' });
+  const clientId = client
+    ? ctx.b.actor(podActor(client))
+    : ctx.b.actor({ id: 'client', kind: 'external', name: 'client' });
   const names = searchExpansion(typed, r.search, r.ndots);
   const hitIndex = names.findIndex((n) => ctx.model.byDnsName(n) || lookupsFor(ctx, n).some((l) => l.answers.length));
   const failed = hitIndex > 0 ? names.slice(0, hitIndex) : [];
   const name = hitIndex >= 0 ? names[hitIndex] : undefined;
   ctx.dns.push({ typed, failed, ndots: r.ndots, configEvidence: r.config?.evidence ?? [] });
   ctx.b.step(phase, {
-    from: clientId, to: clientId, kind: 'note',
+    from: clientId,
+    to: clientId,
+    kind: 'note',
     label: `resolv.conf: nameserver ${r.nameserver ?? '?'}, search ${r.search.join(' ')}, ndots:${r.ndots}`,
     explanation: `'${typed}' has ${(typed.match(/\./g) ?? []).length} dot(s)${typed.endsWith('.') ? ' and a trailing dot, so it is tried as is' : `, ${(typed.match(/\./g) ?? []).length >= r.ndots ? 'at least' : 'fewer than'} ndots:${r.ndots}`}: the resolver tries ${names.join(', ')} in that order.`,
-    evidence: r.config ? r.config.evidence : [derivedEvidence(`kubelet writes this resolv.conf for ClusterFirst pods (search ${r.search.join(' ')}, ndots:5)`)],
+    evidence: r.config
+      ? r.config.evidence
+      : [
+          derivedEvidence(
+            `kubelet writes this resolv.conf for ClusterFirst pods (search ${r.search.join(' ')}, ndots:5)`,
+          ),
+        ],
   });
-  if (!r.nameserver) ctx.b.need(`cluster DNS address unknown: run \`cat /etc/resolv.conf\` in ${client?.name ?? 'the client pod'} or \`kubectl -n kube-system get svc kube-dns\``);
+  if (!r.nameserver)
+    ctx.b.need(
+      `cluster DNS address unknown: run \`cat /etc/resolv.conf\` in ${client?.name ?? 'the client pod'} or \`kubectl -n kube-system get svc kube-dns\``,
+    );
   const svc = kubeDnsService(ctx, r.nameserver);
   const node = client ? nodeOf(ctx, client) : 'node';
   const coreDns = (ip?: string) => dnsActor(podByIp(ctx, ip), `CoreDNS (${r.nameserver ?? 'kube-dns'})`);
   let dnsId = ctx.b.actor(coreDns(undefined));
   if (svc && client) {
     // resolv.conf's nameserver is always asked on port 53; kube-dns names that port `dns`.
-    const port = svc.ports.find((p) => p.protocol === 'UDP' && p.port === 53) ?? { name: 'dns', protocol: 'UDP' as const, port: 53, targetPort: 53 };
-    const query = (p: Packet) => p.protocol === 'udp' && p.src?.ip === client.ip && p.dst?.ip === svc.clusterIP && p.dst?.port === 53;
-    const { at } = podToBridge(ctx, phase, client, { match: query, label: `DNS query to ${svc.clusterIP}:53/UDP`, kind: 'dns-query' });
+    const port = svc.ports.find((p) => p.protocol === 'UDP' && p.port === 53) ?? {
+      name: 'dns',
+      protocol: 'UDP' as const,
+      port: 53,
+      targetPort: 53,
+    };
+    const query = (p: Packet) =>
+      p.protocol === 'udp' && p.src?.ip === client.ip && p.dst?.ip === svc.clusterIP && p.dst?.port === 53;
+    const { at } = podToBridge(ctx, phase, client, {
+      match: query,
+      label: `DNS query to ${svc.clusterIP}:53/UDP`,
+      kind: 'dns-query',
+    });
     const res = proxyToEndpoint(ctx, phase, at, node, svc, port, client.ip);
     if (res.endpoint) {
       dnsId = ctx.b.actor(coreDns(res.endpoint.ip));
-      ctx.b.step(phase, { from: res.at!, to: dnsId, kind: 'dns-query', label: `to CoreDNS ${res.endpoint.ip ?? ''}:${res.endpoint.port ?? 53}`, explanation: 'The translated query crosses cni0 and the CoreDNS pod\'s veth like any pod-to-pod packet.', evidence: res.endpoint.evidence, status: res.chosenProven ? undefined : 'predicted' });
+      ctx.b.step(phase, {
+        from: res.at!,
+        to: dnsId,
+        kind: 'dns-query',
+        label: `to CoreDNS ${res.endpoint.ip ?? ''}:${res.endpoint.port ?? 53}`,
+        explanation: "The translated query crosses cni0 and the CoreDNS pod's veth like any pod-to-pod packet.",
+        evidence: res.endpoint.evidence,
+        status: res.chosenProven ? undefined : 'predicted',
+      });
     }
   }
   for (const f of failed) {
     const ans = dnsPackets(ctx, f, true);
     const lk = lookupsFor(ctx, f);
     ctx.b.step(phase, {
-      from: clientId, to: dnsId, kind: 'dns-query', label: `A? ${f} → NXDOMAIN`,
+      from: clientId,
+      to: dnsId,
+      kind: 'dns-query',
+      label: `A? ${f} → NXDOMAIN`,
       explanation: `Search-list candidate tried before the name that exists; CoreDNS answers NXDOMAIN and the resolver moves on.`,
       dns: { question: f, answers: [], rcode: 'NXDOMAIN' },
       // the first query and the first answer: -i any prints each of them once per interface
-      evidence: [...[...dnsPackets(ctx, f, false).slice(0, 1), ...ans.slice(0, 1)].flatMap((p) => p.evidence), ...lk.flatMap((l) => l.evidence), derivedEvidence(`searchExpansion('${typed}', search, ndots:${r.ndots})`)],
+      evidence: [
+        ...[...dnsPackets(ctx, f, false).slice(0, 1), ...ans.slice(0, 1)].flatMap((p) => p.evidence),
+        ...lk.flatMap((l) => l.evidence),
+        derivedEvidence(`searchExpansion('${typed}', search, ndots:${r.ndots})`),
+      ],
     });
   }
   if (!name) {
@@ -98,16 +157,24 @@ export function dnsPhase(ctx: TraceContext, client: Pod | undefined, typed: stri
     return { answers: [], failed: names, observed: false };
   }
   const lookups = lookupsFor(ctx, name);
-  const observedAnswers = lookups.flatMap((l) => l.answers.filter((a) => a.type === 'A' || a.type === 'AAAA' || a.type === 'CNAME').map((a) => a.data));
+  const observedAnswers = lookups.flatMap((l) =>
+    l.answers.filter((a) => a.type === 'A' || a.type === 'AAAA' || a.type === 'CNAME').map((a) => a.data),
+  );
   const pkt = dnsPackets(ctx, name, true).find((p) => p.dns?.answers?.length);
   const packetAnswers = pkt?.dns?.answers?.map((a) => a.data) ?? [];
   const seen = [...new Set([...observedAnswers, ...packetAnswers])].map(norm);
   const expectedSet = new Set([...expected.answers, ...(expected.cname ? [expected.cname] : [])].map(norm));
   const logEv = [...lookups.flatMap((l) => l.evidence), ...(pkt?.evidence ?? [])];
   const contradiction = seen.length > 0 && expectedSet.size > 0 && !seen.some((a) => expectedSet.has(a));
-  const answers = seen.length ? [...new Set([...observedAnswers, ...packetAnswers])] : expected.cname ? [expected.cname] : expected.answers;
+  const answers = seen.length
+    ? [...new Set([...observedAnswers, ...packetAnswers])]
+    : expected.cname
+      ? [expected.cname]
+      : expected.answers;
   ctx.b.step(phase, {
-    from: dnsId, to: clientId, kind: 'dns-answer',
+    from: dnsId,
+    to: clientId,
+    kind: 'dns-answer',
     label: `${name} → ${answers.join(', ') || '?'}`,
     explanation: contradiction
       ? `The log answers ${seen.join(', ')} but ${expected.why} (${[...expectedSet].join(', ')}): stale record, another cluster, or a different Service.`
@@ -118,6 +185,9 @@ export function dnsPhase(ctx: TraceContext, client: Pod | undefined, typed: stri
     // Only a DNS log proves an answer; the objects it is predicted from do not.
     status: contradiction ? 'contradicted' : logEv.length ? 'observed' : 'predicted',
   });
-  if (!logEv.length) ctx.b.need(`DNS answer for ${name} not observed: run \`kubectl exec ${client?.name ?? 'POD'} -- nslookup ${name}\``);
+  if (!logEv.length)
+    ctx.b.need(
+      `DNS answer for ${name} not observed: run \`kubectl exec ${client?.name ?? 'POD'} -- nslookup ${name}\``,
+    );
   return { name, answers, failed, observed: logEv.length > 0 };
 }

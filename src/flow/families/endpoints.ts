@@ -1,6 +1,15 @@
 import {
-  namespaceOf, derivedEvidence, endpointProbabilities, iptablesEndpointChain, ipv4ToNumber, servicePortName,
-  type Evidence, type NatRule, type Pod, type Service, type ServicePort,
+  namespaceOf,
+  derivedEvidence,
+  endpointProbabilities,
+  iptablesEndpointChain,
+  ipv4ToNumber,
+  servicePortName,
+  type Evidence,
+  type NatRule,
+  type Pod,
+  type Service,
+  type ServicePort,
 } from '../../model';
 import type { TraceContext } from '../context';
 
@@ -31,16 +40,27 @@ export function podByIp(ctx: TraceContext, ip?: string): Pod | undefined {
  * targetPort → a number: numbers as is, names through the pod's (or template's)
  * container ports. Undefined with a reason when a name is on no container.
  */
-export function resolveTargetPort(port: ServicePort, pod: Pod | undefined): { port?: number; reason?: string; evidence: Evidence[] } {
+export function resolveTargetPort(
+  port: ServicePort,
+  pod: Pod | undefined,
+): { port?: number; reason?: string; evidence: Evidence[] } {
   const t = port.targetPort ?? port.port;
   if (typeof t === 'number') return { port: t, evidence: [] };
   if (/^\d+$/.test(t)) return { port: Number(t), evidence: [] };
   for (const c of pod?.containers ?? []) {
     const hit = c.ports.find((p) => p.name === t && p.protocol === port.protocol);
-    if (hit) return { port: hit.containerPort, evidence: pod!.evidence.filter((e) => e.source !== 'derived').slice(0, 1) };
+    if (hit)
+      return { port: hit.containerPort, evidence: pod!.evidence.filter((e) => e.source !== 'derived').slice(0, 1) };
   }
-  if (!pod?.containers) return { reason: `targetPort '${t}' is a container port name and ${pod?.name ?? 'the pod'}'s containers are unknown`, evidence: [] };
-  return { reason: `targetPort '${t}' is not the name of any ${port.protocol} port on ${pod.name}'s containers`, evidence: pod.evidence };
+  if (!pod?.containers)
+    return {
+      reason: `targetPort '${t}' is a container port name and ${pod?.name ?? 'the pod'}'s containers are unknown`,
+      evidence: [],
+    };
+  return {
+    reason: `targetPort '${t}' is not the name of any ${port.protocol} port on ${pod.name}'s containers`,
+    evidence: pod.evidence,
+  };
 }
 
 /** `ns/svc:port` (kube-proxy's ServicePortName) of a Service port. */
@@ -55,20 +75,44 @@ function commentEndpoint(rule: NatRule): { ip: string; port: number } | undefine
 }
 
 /** The KUBE-SERVICES rule sending this Service port to its KUBE-SVC chain, from pasted rules. */
-export function servicePortalRule(ctx: TraceContext, svc: Service, port: ServicePort, ip = svc.clusterIP): NatRule | undefined {
+export function servicePortalRule(
+  ctx: TraceContext,
+  svc: Service,
+  port: ServicePort,
+  ip = svc.clusterIP,
+): NatRule | undefined {
   const spn = spnOf(svc, port);
-  const candidates = ctx.model.all('NatRule').filter((r) => (r.chain === 'KUBE-SERVICES' || r.kubeProxy?.role === 'service-portal') && /^KUBE-(SVC|EXT|SVL)-/.test(r.target)
-    && bareIp(r.destination?.cidr) === ip && (!r.protocol || r.protocol.toLowerCase() === port.protocol.toLowerCase())
-    && (r.dport === undefined || r.dport === port.port));
-  return candidates.find((r) => r.comment?.startsWith(`${spn} `) || r.comment === spn) ?? candidates.find((r) => r.dport === port.port) ?? (candidates.length === 1 ? candidates[0] : undefined);
+  const candidates = ctx.model
+    .all('NatRule')
+    .filter(
+      (r) =>
+        (r.chain === 'KUBE-SERVICES' || r.kubeProxy?.role === 'service-portal') &&
+        /^KUBE-(SVC|EXT|SVL)-/.test(r.target) &&
+        bareIp(r.destination?.cidr) === ip &&
+        (!r.protocol || r.protocol.toLowerCase() === port.protocol.toLowerCase()) &&
+        (r.dport === undefined || r.dport === port.port),
+    );
+  return (
+    candidates.find((r) => r.comment?.startsWith(`${spn} `) || r.comment === spn) ??
+    candidates.find((r) => r.dport === port.port) ??
+    (candidates.length === 1 ? candidates[0] : undefined)
+  );
 }
 
 export function chainRules(ctx: TraceContext, chain: string): NatRule[] {
-  return ctx.model.all('NatRule').filter((r) => r.chain === chain).sort((a, b) => (a.position ?? 0) - (b.position ?? 0));
+  return ctx.model
+    .all('NatRule')
+    .filter((r) => r.chain === chain)
+    .sort((a, b) => (a.position ?? 0) - (b.position ?? 0));
 }
 
 /** Endpoints behind a Service port: pasted KUBE-SVC rules, else EndpointSlices, else selected pods (predicted). */
-export function endpointChoices(ctx: TraceContext, svc: Service, port: ServicePort, svcChain?: string): { choices: EndpointChoice[]; problems: string[] } {
+export function endpointChoices(
+  ctx: TraceContext,
+  svc: Service,
+  port: ServicePort,
+  svcChain?: string,
+): { choices: EndpointChoice[]; problems: string[] } {
   const problems: string[] = [];
   const protocol = port.protocol;
   const spn = spnOf(svc, port);
@@ -85,7 +129,15 @@ export function endpointChoices(ctx: TraceContext, svc: Service, port: ServicePo
         const r = jumps.find((x) => x.target === r0.target && !x.recent) ?? r0;
         const dnat = chainRules(ctx, r.target).find((x) => x.dnatTo);
         const ep = dnat?.dnatTo ? { ip: dnat.dnatTo.ip, port: dnat.dnatTo.port ?? port.port } : commentEndpoint(r);
-        choices.push({ ip: ep?.ip, port: ep?.port, pod: podByIp(ctx, ep?.ip), chain: r.target, probability: r.probability, evidence: [...r.evidence, ...(dnat?.evidence ?? [])], observedRule: true });
+        choices.push({
+          ip: ep?.ip,
+          port: ep?.port,
+          pod: podByIp(ctx, ep?.ip),
+          chain: r.target,
+          probability: r.probability,
+          evidence: [...r.evidence, ...(dnat?.evidence ?? [])],
+          observedRule: true,
+        });
       }
       return { choices, problems };
     }
@@ -98,13 +150,21 @@ export function endpointChoices(ctx: TraceContext, svc: Service, port: ServicePo
   if (slices.length || (sliceFacts.length && !emptyButPods)) {
     for (const { slice, endpoint } of slices) {
       if (endpoint.ready === false && !svc.publishNotReadyAddresses) continue;
-      const p = slice.ports.find((x) => (x.name ?? '') === (port.name ?? '') && x.protocol === protocol) ?? slice.ports[0];
-      for (const ip of endpoint.addresses) eps.push({ ip, port: p?.port, pod: podByIp(ctx, ip), evidence: slice.evidence });
+      const p =
+        slice.ports.find((x) => (x.name ?? '') === (port.name ?? '') && x.protocol === protocol) ?? slice.ports[0];
+      for (const ip of endpoint.addresses)
+        eps.push({ ip, port: p?.port, pod: podByIp(ctx, ip), evidence: slice.evidence });
     }
   } else {
     const pods = ctx.model.podsSelectedBy(svc).filter((p) => p.ready !== false);
-    if (!svc.selector || Object.keys(svc.selector).length === 0) problems.push(`${svc.name} has no selector and no EndpointSlice is known`);
-    else if (pods.length === 0) problems.push(`selector ${Object.entries(svc.selector).map(([k, v]) => `${k}=${v}`).join(',')} of ${svc.name} matches no known pod`);
+    if (!svc.selector || Object.keys(svc.selector).length === 0)
+      problems.push(`${svc.name} has no selector and no EndpointSlice is known`);
+    else if (pods.length === 0)
+      problems.push(
+        `selector ${Object.entries(svc.selector)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(',')} of ${svc.name} matches no known pod`,
+      );
     for (const pod of pods) {
       const tp = resolveTargetPort(port, pod);
       if (tp.reason) problems.push(tp.reason);
@@ -121,7 +181,12 @@ export function endpointChoices(ctx: TraceContext, svc: Service, port: ServicePo
       ...e,
       chain: e.ip && e.port !== undefined ? iptablesEndpointChain(spn, protocol, e.ip, e.port) : undefined,
       probability: probs[i] !== undefined ? Number(probs[i]) : undefined,
-      evidence: [...e.evidence, derivedEvidence(`kube-proxy endpoint chain = KUBE-SEP- + base32(sha256("${spn}" + "${protocol.toLowerCase()}" + "${e.ip ?? '?'}:${e.port ?? '?'}"))[:16]; jump ${i + 1} of ${eps.length}${probs[i] ? ` with probability 1/${eps.length - i}` : ', unconditional'}`)],
+      evidence: [
+        ...e.evidence,
+        derivedEvidence(
+          `kube-proxy endpoint chain = KUBE-SEP- + base32(sha256("${spn}" + "${protocol.toLowerCase()}" + "${e.ip ?? '?'}:${e.port ?? '?'}"))[:16]; jump ${i + 1} of ${eps.length}${probs[i] ? ` with probability 1/${eps.length - i}` : ', unconditional'}`,
+        ),
+      ],
       observedRule: false,
     })),
   };

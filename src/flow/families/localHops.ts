@@ -14,12 +14,22 @@ export interface Leg {
 const few = (e: Evidence[], n = 3) => e.slice(0, n);
 
 /** The host-side veth of a pod, with how we know it; unknown veths become a named placeholder and an `unresolved` entry. */
-export function vethFor(ctx: TraceContext, pod: Pod): { id: string; name: string; known: boolean; evidence: Evidence[]; rivals: Evidence[]; rivalNames: string[] } {
+export function vethFor(
+  ctx: TraceContext,
+  pod: Pod,
+): { id: string; name: string; known: boolean; evidence: Evidence[]; rivals: Evidence[]; rivalNames: string[] } {
   const node = nodeOf(ctx, pod);
   const own = pod.ip ? ctx.veths.get(pod.ip) : undefined;
   if (own) {
     const id = ctx.b.actor(vethActor(node, own.iface));
-    return { id, name: own.iface, known: true, evidence: own.evidence, rivals: own.rivals.flatMap((r) => r.evidence), rivalNames: [...new Set(own.rivals.map((r) => r.iface))] };
+    return {
+      id,
+      name: own.iface,
+      known: true,
+      evidence: own.evidence,
+      rivals: own.rivals.flatMap((r) => r.evidence),
+      rivalNames: [...new Set(own.rivals.map((r) => r.iface))],
+    };
   }
   const name = `veth of ${pod.name}`;
   ctx.b.need(`veth of ${pod.name} unknown: run \`ip link\` on ${node} or ${captureHint(pod.ip)}`);
@@ -35,11 +45,19 @@ function sightings(ctx: TraceContext, iface: string | undefined, dirs: string[],
 
 /** `master cni0` on the veth's `ip link` line proves it is a bridge port. */
 function portEvidence(ctx: TraceContext, veth: string, bridge: string): Evidence[] {
-  return ctx.model.all('HostInterface').filter((i) => i.name === veth && i.master === bridge).flatMap((i) => i.evidence);
+  return ctx.model
+    .all('HostInterface')
+    .filter((i) => i.name === veth && i.master === bridge)
+    .flatMap((i) => i.evidence);
 }
 
 /** pod eth0 → host veth → bridge (or, for hostNetwork pods, the node's own stack). Returns the actor the packet is at. */
-export function podToBridge(ctx: TraceContext, phase: FlowPhase, pod: Pod, leg: Leg): { at: string; time?: number; sent?: Packet } {
+export function podToBridge(
+  ctx: TraceContext,
+  phase: FlowPhase,
+  pod: Pod,
+  leg: Leg,
+): { at: string; time?: number; sent?: Packet } {
   const node = nodeOf(ctx, pod);
   if (pod.hostNetwork) {
     const at = ctx.b.actor(nodeActor(node, pod.ip ? [pod.ip] : undefined));
@@ -52,17 +70,30 @@ export function podToBridge(ctx: TraceContext, phase: FlowPhase, pod: Pod, leg: 
   const bridgeId = ctx.b.actor(bridgeActor(node, bridge.name, bridge.address));
   const contradicted = veth.rivals.length > 0;
   ctx.b.step(phase, {
-    from: podId, to: veth.id, kind: leg.kind ?? 'packet', label: leg.label,
+    from: podId,
+    to: veth.id,
+    kind: leg.kind ?? 'packet',
+    label: leg.label,
     explanation: contradicted
       ? `Evidence disagrees about ${pod.name}'s host-side veth: ${veth.name} vs ${veth.rivalNames.join(', ')}.`
       : `${pod.name} sends from its eth0; the other end of the veth pair, ${veth.name}, sits in the node's root namespace${seen.length ? ` (the capture shows it there with direction P: sent by the pod)` : ''}.`,
-    evidence: [...few(seen.flatMap((p) => p.evidence), 2), ...few(veth.evidence), ...veth.rivals],
+    evidence: [
+      ...few(
+        seen.flatMap((p) => p.evidence),
+        2,
+      ),
+      ...few(veth.evidence),
+      ...veth.rivals,
+    ],
     status: contradicted ? 'contradicted' : undefined,
     time: seen[0] ? packetTime(seen[0]) : undefined,
   });
   const port = veth.known ? portEvidence(ctx, veth.name, bridge.name) : [];
   ctx.b.step(phase, {
-    from: veth.id, to: bridgeId, kind: leg.kind ?? 'packet', label: `${veth.name} is a port of ${bridge.name}`,
+    from: veth.id,
+    to: bridgeId,
+    kind: leg.kind ?? 'packet',
+    label: `${veth.name} is a port of ${bridge.name}`,
     explanation: `A veth enslaved to a bridge hands every frame to the bridge (\`master ${bridge.name}\`); the bridge looks up the destination MAC.`,
     evidence: port.length ? port : bridge.evidence,
   });
@@ -74,19 +105,47 @@ export function bridgeToPod(ctx: TraceContext, phase: FlowPhase, from: string, p
   const node = nodeOf(ctx, pod);
   const podId = ctx.b.actor(podActor(pod));
   if (pod.hostNetwork) {
-    ctx.b.step(phase, { from, to: podId, kind: leg.kind ?? 'packet', label: leg.label, explanation: `${pod.name} uses the host network: the node's own stack receives it, no veth.`, evidence: pod.evidence });
+    ctx.b.step(phase, {
+      from,
+      to: podId,
+      kind: leg.kind ?? 'packet',
+      label: leg.label,
+      explanation: `${pod.name} uses the host network: the node's own stack receives it, no veth.`,
+      evidence: pod.evidence,
+    });
     return;
   }
   const bridge = bridgeOf(ctx, node);
   const bridgeId = ctx.b.actor(bridgeActor(node, bridge.name, bridge.address));
   if (from !== bridgeId) {
-    const route = ctx.model.all('Route').find((r) => r.dev === bridge.name && pod.ip && cidrContains(r.destination, pod.ip) && (!r.host || r.host === node));
+    const route = ctx.model
+      .all('Route')
+      .find(
+        (r) => r.dev === bridge.name && pod.ip && cidrContains(r.destination, pod.ip) && (!r.host || r.host === node),
+      );
     // The routed packet leaving through the bridge device itself (`cni0 Out`) proves this hop.
     const onBridge = sightings(ctx, bridge.name, ['Out'], leg);
     ctx.b.step(phase, {
-      from, to: bridgeId, kind: 'route', label: route ? `${route.destination} dev ${bridge.name}` : `local pod subnet → ${bridge.name}`,
+      from,
+      to: bridgeId,
+      kind: 'route',
+      label: route ? `${route.destination} dev ${bridge.name}` : `local pod subnet → ${bridge.name}`,
       explanation: `The node routes its own pod subnet onto the bridge (a connected route on ${bridge.name})${onBridge.length ? '; the capture shows the packet leaving through it' : ''}.`,
-      evidence: [...few(onBridge.flatMap((p) => p.evidence), 1), ...(route ? route.evidence : onBridge.length ? [] : [derivedEvidence(`the bridge plugin gives ${bridge.name} the node's pod-subnet gateway address, so the subnet is directly connected`)])],
+      evidence: [
+        ...few(
+          onBridge.flatMap((p) => p.evidence),
+          1,
+        ),
+        ...(route
+          ? route.evidence
+          : onBridge.length
+            ? []
+            : [
+                derivedEvidence(
+                  `the bridge plugin gives ${bridge.name} the node's pod-subnet gateway address, so the subnet is directly connected`,
+                ),
+              ]),
+      ],
       time: onBridge[0] ? packetTime(onBridge[0]) : undefined,
     });
   }
@@ -95,18 +154,39 @@ export function bridgeToPod(ctx: TraceContext, phase: FlowPhase, from: string, p
   const floodedOn = outs.length ? ctx.corr.floodOf.get(outs[0]) : undefined;
   const contradicted = veth.rivals.length > 0;
   ctx.b.step(phase, {
-    from: bridgeId, to: veth.id, kind: leg.kind ?? 'packet', label: leg.label,
+    from: bridgeId,
+    to: veth.id,
+    kind: leg.kind ?? 'packet',
+    label: leg.label,
     explanation: floodedOn
       ? `The bridge did not know the destination MAC yet, so it flooded the frame out of ${floodedOn.interfaces.length} ports; ${veth.name} is the one that leads to ${pod.name}.`
       : `The bridge forwards the frame out of the port where it learned ${pod.name}'s MAC.`,
-    evidence: [...few(outs.flatMap((p) => p.evidence), 2), ...few(veth.evidence, 2), ...veth.rivals],
+    evidence: [
+      ...few(
+        outs.flatMap((p) => p.evidence),
+        2,
+      ),
+      ...few(veth.evidence, 2),
+      ...veth.rivals,
+    ],
     status: contradicted ? 'contradicted' : undefined,
     time: outs[0] ? packetTime(outs[0]) : undefined,
   });
   ctx.b.step(phase, {
-    from: veth.id, to: podId, kind: leg.kind ?? 'packet', label: `delivered to ${pod.name} eth0`,
+    from: veth.id,
+    to: podId,
+    kind: leg.kind ?? 'packet',
+    label: `delivered to ${pod.name} eth0`,
     explanation: `Whatever leaves ${veth.name} comes out of eth0 inside ${pod.name}'s network namespace.`,
-    evidence: few(outs.flatMap((p) => p.evidence), 1).length ? few(outs.flatMap((p) => p.evidence), 1) : few(veth.evidence, 1),
+    evidence: few(
+      outs.flatMap((p) => p.evidence),
+      1,
+    ).length
+      ? few(
+          outs.flatMap((p) => p.evidence),
+          1,
+        )
+      : few(veth.evidence, 1),
   });
 }
 

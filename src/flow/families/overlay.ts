@@ -1,4 +1,12 @@
-import { cidrContains, derivedEvidence, FLANNEL_VXLAN_PORT, VXLAN_OVERHEAD_IPV4, type Evidence, type Packet, type Pod } from '../../model';
+import {
+  cidrContains,
+  derivedEvidence,
+  FLANNEL_VXLAN_PORT,
+  VXLAN_OVERHEAD_IPV4,
+  type Evidence,
+  type Packet,
+  type Pod,
+} from '../../model';
 import type { Leg } from './localHops';
 import { routingActor, underlayActor, vxlanActor } from '../actors';
 import { bridgeOf, nodeOf, subnetOf, type TraceContext } from '../context';
@@ -29,18 +37,38 @@ function nodeIp(ctx: TraceContext, node: string): { ip?: string; evidence: Evide
  * route lookup, then VXLAN encapsulation through flannel.1 or a plain host-gw route.
  * Returns the actor on the destination node where the inner packet is routed on.
  */
-export function crossNode(ctx: TraceContext, phase: FlowPhase, fromBridge: string, src: Pod, dst: Pod, leg: Leg): string {
+export function crossNode(
+  ctx: TraceContext,
+  phase: FlowPhase,
+  fromBridge: string,
+  src: Pod,
+  dst: Pod,
+  leg: Leg,
+): string {
   const label = leg.label;
   // Sightings of the inner packet on an interface, and of its VXLAN-wrapped form (outer packet whose inner matches).
-  const seen = (iface: string, dirs: string[]) => ctx.packets.filter((p) => p.interface === iface && dirs.includes(p.direction ?? '') && leg.match(p));
-  const wrapped = (dirs: string[]) => ctx.packets.filter((p) => p.inner && dirs.includes(p.direction ?? '') && leg.match(p.inner));
+  const seen = (iface: string, dirs: string[]) =>
+    ctx.packets.filter((p) => p.interface === iface && dirs.includes(p.direction ?? '') && leg.match(p));
+  const wrapped = (dirs: string[]) =>
+    ctx.packets.filter((p) => p.inner && dirs.includes(p.direction ?? '') && leg.match(p.inner));
   const ev1 = (ps: Packet[]) => ps.slice(0, 1).flatMap((p) => p.evidence);
   const a = nodeOf(ctx, src);
   const z = nodeOf(ctx, dst);
   const { backend, evidence: backendEv } = flannelBackend(ctx);
   const dstIp = dst.ip ?? '';
-  const routes = ctx.model.all('Route').filter((r) => (!r.host || r.host === a) && r.destination !== 'default' && dstIp && cidrContains(r.destination, dstIp) && !r.dev?.startsWith('cni'));
-  const route = routes.sort((x, y) => Number(y.destination.split('/')[1] ?? 32) - Number(x.destination.split('/')[1] ?? 32))[0];
+  const routes = ctx.model
+    .all('Route')
+    .filter(
+      (r) =>
+        (!r.host || r.host === a) &&
+        r.destination !== 'default' &&
+        dstIp &&
+        cidrContains(r.destination, dstIp) &&
+        !r.dev?.startsWith('cni'),
+    );
+  const route = routes.sort(
+    (x, y) => Number(y.destination.split('/')[1] ?? 32) - Number(x.destination.split('/')[1] ?? 32),
+  )[0];
   const ra = ctx.b.actor(routingActor(a));
   const rz = ctx.b.actor(routingActor(z));
   const zIp = nodeIp(ctx, z);
@@ -48,17 +76,49 @@ export function crossNode(ctx: TraceContext, phase: FlowPhase, fromBridge: strin
   if (!zIp.ip) ctx.b.need(`underlay IP of ${z} unknown: run \`kubectl get nodes -o wide\``);
   const subnet = route?.destination ?? (dstIp ? subnetOf(dstIp) : 'remote pod subnet');
   ctx.b.step(phase, {
-    from: fromBridge, to: ra, kind: 'route', label: route ? `${route.destination} via ${route.via ?? '?'} dev ${route.dev}${route.onlink ? ' onlink' : ''}` : `route to ${subnet}`,
+    from: fromBridge,
+    to: ra,
+    kind: 'route',
+    label: route
+      ? `${route.destination} via ${route.via ?? '?'} dev ${route.dev}${route.onlink ? ' onlink' : ''}`
+      : `route to ${subnet}`,
     explanation: `${dstIp} is not on this node's bridge, so the frame goes up to ${a}'s routing table (cni0 is the pods' default gateway).`,
-    evidence: [...ev1(seen(bridgeOf(ctx, a).name, ['In'])), ...(route ? route.evidence : [...backendEv, derivedEvidence(`flanneld installs one route per remote node subnet (${backend})`)])],
+    evidence: [
+      ...ev1(seen(bridgeOf(ctx, a).name, ['In'])),
+      ...(route
+        ? route.evidence
+        : [...backendEv, derivedEvidence(`flanneld installs one route per remote node subnet (${backend})`)]),
+    ],
   });
   if (!route) ctx.b.need(`route to ${subnet} on ${a} unknown: run \`ip route\` on ${a}`);
   if (backend === 'host-gw') {
     const ua = ctx.b.actor(underlayActor(a, route?.dev ?? 'eth0', aIp.ip));
     const uz = ctx.b.actor(underlayActor(z, 'eth0', zIp.ip));
-    ctx.b.step(phase, { from: ra, to: ua, kind: 'route', label: `next hop ${route?.via ?? zIp.ip ?? z}`, explanation: 'host-gw: the remote node itself is the next hop; the pod packet leaves unchanged, no encapsulation (nodes must share an L2 segment).', evidence: [...(route?.evidence ?? []), ...backendEv] });
-    ctx.b.step(phase, { from: ua, to: uz, kind: 'packet', label, explanation: `The original packet (${src.ip} → ${dstIp}) crosses the underlay as is.`, evidence: [...ev1(seen(route?.dev ?? 'eth0', ['Out', 'In'])), ...backendEv, ...zIp.evidence] });
-    ctx.b.step(phase, { from: uz, to: rz, kind: 'route', label: `${z}: ${dstIp} is local`, explanation: `${z} routes its own pod subnet onto its bridge.`, evidence: [derivedEvidence('the destination node owns the pod subnet')] });
+    ctx.b.step(phase, {
+      from: ra,
+      to: ua,
+      kind: 'route',
+      label: `next hop ${route?.via ?? zIp.ip ?? z}`,
+      explanation:
+        'host-gw: the remote node itself is the next hop; the pod packet leaves unchanged, no encapsulation (nodes must share an L2 segment).',
+      evidence: [...(route?.evidence ?? []), ...backendEv],
+    });
+    ctx.b.step(phase, {
+      from: ua,
+      to: uz,
+      kind: 'packet',
+      label,
+      explanation: `The original packet (${src.ip} → ${dstIp}) crosses the underlay as is.`,
+      evidence: [...ev1(seen(route?.dev ?? 'eth0', ['Out', 'In'])), ...backendEv, ...zIp.evidence],
+    });
+    ctx.b.step(phase, {
+      from: uz,
+      to: rz,
+      kind: 'route',
+      label: `${z}: ${dstIp} is local`,
+      explanation: `${z} routes its own pod subnet onto its bridge.`,
+      evidence: [derivedEvidence('the destination node owns the pod subnet')],
+    });
     return rz;
   }
   const cni = ctx.model.all('Cni').find((c) => c.vni !== undefined || c.port !== undefined || c.mtu !== undefined);
@@ -76,28 +136,48 @@ export function crossNode(ctx: TraceContext, phase: FlowPhase, fromBridge: strin
   const outerOut = wrapped(['Out']);
   const outerIn = wrapped(['In']);
   ctx.b.step(phase, {
-    from: ra, to: va, kind: 'encap',
+    from: ra,
+    to: va,
+    kind: 'encap',
     label: `VXLAN encap VNI ${vni}, UDP ${port}, outer ${aIp.ip ?? a} → ${outer ?? z}${mtu ? `, MTU ${mtu}` : ''}`,
     explanation: `flannel.1 wraps the pod packet in UDP/${port} (Flannel uses the Linux default port, not IANA 4789); the remote VTEP's MAC comes from the neighbour table and its node IP from the bridge fdb. The wrapper costs ${VXLAN_OVERHEAD_IPV4} bytes, hence MTU ${mtu ?? 1450} inside.`,
-    evidence: [...ev1(seen(dev, ['Out'])), ...(devFact?.evidence ?? []), ...(fdb?.evidence ?? []), ...(cni?.evidence ?? backendEv)],
+    evidence: [
+      ...ev1(seen(dev, ['Out'])),
+      ...(devFact?.evidence ?? []),
+      ...(fdb?.evidence ?? []),
+      ...(cni?.evidence ?? backendEv),
+    ],
   });
   if (!fdb) ctx.b.need(`VTEP of ${z} not proven: run \`bridge fdb show dev ${dev}\` on ${a}`);
   ctx.b.step(phase, {
-    from: va, to: ua, kind: 'packet', label: `UDP ${aIp.ip ?? a} → ${outer ?? z}:${port}`,
+    from: va,
+    to: ua,
+    kind: 'packet',
+    label: `UDP ${aIp.ip ?? a} → ${outer ?? z}:${port}`,
     explanation: `The encapsulated packet is routed like any node-to-node traffic out of ${a}'s NIC.`,
     evidence: [...ev1(outerOut), ...zIp.evidence],
   });
   ctx.b.step(phase, {
-    from: ua, to: uz, kind: 'packet', label, explanation: 'The underlay network carries it between the nodes.',
+    from: ua,
+    to: uz,
+    kind: 'packet',
+    label,
+    explanation: 'The underlay network carries it between the nodes.',
     evidence: [...ev1(outerOut), ...ev1(outerIn), ...zIp.evidence],
   });
   ctx.b.step(phase, {
-    from: uz, to: vz, kind: 'decap', label: `VXLAN decap VNI ${vni}`,
+    from: uz,
+    to: vz,
+    kind: 'decap',
+    label: `VXLAN decap VNI ${vni}`,
     explanation: `${z}'s kernel hands UDP/${port} to its ${dev}, which strips the outer headers.`,
     evidence: [...ev1(outerIn), ...ev1(seen(dev, ['In'])), ...(cni?.evidence ?? backendEv)],
   });
   ctx.b.step(phase, {
-    from: vz, to: rz, kind: 'route', label: `${dstIp} is in ${z}'s own subnet`,
+    from: vz,
+    to: rz,
+    kind: 'route',
+    label: `${dstIp} is in ${z}'s own subnet`,
     explanation: `The inner packet is routed again on ${z}: its own pod subnet is on ${bridgeOf(ctx, z).name}.`,
     evidence: [...ev1(seen(dev, ['In'])), derivedEvidence('each node owns one pod subnet')],
   });

@@ -8,9 +8,21 @@ import { crossNode, flannelBackend } from './overlay';
 import { connectionNotes } from './connection';
 
 /** The first captured packet of a leg gives the arrow its real label. */
-export function legBetween(ctx: TraceContext, fromIp: string | undefined, toIp: string | undefined, fallback: string, port?: number, reverse = false): Leg {
-  const match = (p: Packet) => p.network === 'ip' && !!fromIp && !!toIp && p.src?.ip === fromIp && p.dst?.ip === toIp
-    && (port === undefined || (reverse ? p.src?.port === port : p.dst?.port === port));
+export function legBetween(
+  ctx: TraceContext,
+  fromIp: string | undefined,
+  toIp: string | undefined,
+  fallback: string,
+  port?: number,
+  reverse = false,
+): Leg {
+  const match = (p: Packet) =>
+    p.network === 'ip' &&
+    !!fromIp &&
+    !!toIp &&
+    p.src?.ip === fromIp &&
+    p.dst?.ip === toIp &&
+    (port === undefined || (reverse ? p.src?.port === port : p.dst?.port === port));
   const first = ctx.packets.find(match);
   return { match, label: first ? describePacket(first) : fallback };
 }
@@ -25,14 +37,21 @@ export function podToPodFamily(ctx: TraceContext, src: Pod, dst: Pod): string {
 export function podToPodLeg(ctx: TraceContext, phaseName: string, src: Pod, dst: Pod, leg: Leg): void {
   const phase = ctx.b.phase(phaseName);
   const { at } = podToBridge(ctx, phase, src, leg);
-  const local = sameNode(ctx, src, dst) || src.hostNetwork || dst.hostNetwork ? at : crossNode(ctx, phase, at, src, dst, leg);
+  const local =
+    sameNode(ctx, src, dst) || src.hostNetwork || dst.hostNetwork ? at : crossNode(ctx, phase, at, src, dst, leg);
   bridgeToPod(ctx, phase, local, dst, leg);
 }
 
 /** Pod to pod (same node, VXLAN or host-gw): request, reply, and the ARP the capture shows. */
 export function tracePodToPod(ctx: TraceContext, src: Pod, dst: Pod, spec: DstSpec): void {
   const proto = spec.protocol ?? (spec.port ? 'TCP' : 'IP');
-  const fwd = legBetween(ctx, src.ip, dst.ip, `${proto} ${src.ip ?? src.name} → ${dst.ip ?? dst.name}${spec.port ? `:${spec.port}` : ''}`, spec.port);
+  const fwd = legBetween(
+    ctx,
+    src.ip,
+    dst.ip,
+    `${proto} ${src.ip ?? src.name} → ${dst.ip ?? dst.name}${spec.port ? `:${spec.port}` : ''}`,
+    spec.port,
+  );
   const back = legBetween(ctx, dst.ip, src.ip, `reply ${dst.ip ?? dst.name} → ${src.ip ?? src.name}`, spec.port, true);
   const arpFirst = arpPhaseTime(ctx, src, dst);
   const reqTime = firstTime(ctx, fwd);
@@ -73,13 +92,43 @@ function arpPhase(ctx: TraceContext, a: Pod, b: Pod): void {
     const target = byIp(x.targetIp);
     if (asker && target && x.request) {
       const req = x.request.packets;
-      ctx.b.step(phase, { from: ctx.b.actor(podActor(asker)), to: br, kind: 'arp', label: describePacket(req[0]), explanation: `${asker.name} needs ${target.name}'s MAC before it can send unicast frames; the request is a broadcast.`, evidence: req.filter((p) => p.direction === 'P').flatMap((p) => p.evidence), time: x.request.start });
-      ctx.b.step(phase, { from: br, to: ctx.b.actor(podActor(target)), kind: 'arp', label: 'broadcast to every port', explanation: 'The bridge sends broadcasts out of all ports; the owner of the address answers.', evidence: req.filter((p) => p.direction === 'Out').flatMap((p) => p.evidence) });
+      ctx.b.step(phase, {
+        from: ctx.b.actor(podActor(asker)),
+        to: br,
+        kind: 'arp',
+        label: describePacket(req[0]),
+        explanation: `${asker.name} needs ${target.name}'s MAC before it can send unicast frames; the request is a broadcast.`,
+        evidence: req.filter((p) => p.direction === 'P').flatMap((p) => p.evidence),
+        time: x.request.start,
+      });
+      ctx.b.step(phase, {
+        from: br,
+        to: ctx.b.actor(podActor(target)),
+        kind: 'arp',
+        label: 'broadcast to every port',
+        explanation: 'The bridge sends broadcasts out of all ports; the owner of the address answers.',
+        evidence: req.filter((p) => p.direction === 'Out').flatMap((p) => p.evidence),
+      });
     }
     if (target && asker && x.reply) {
       const rep = x.reply.packets;
-      ctx.b.step(phase, { from: ctx.b.actor(podActor(target)), to: br, kind: 'arp', label: describePacket(rep[0]), explanation: `${target.name} answers with its MAC (unicast back to the asker).`, evidence: rep.filter((p) => p.direction === 'P').flatMap((p) => p.evidence), time: x.reply.start });
-      ctx.b.step(phase, { from: br, to: ctx.b.actor(podActor(asker)), kind: 'arp', label: `${x.targetIp} is-at ${x.mac ?? '?'}`, explanation: 'The bridge learned both MACs from these frames and forwards the reply to one port.', evidence: rep.filter((p) => p.direction === 'Out').flatMap((p) => p.evidence) });
+      ctx.b.step(phase, {
+        from: ctx.b.actor(podActor(target)),
+        to: br,
+        kind: 'arp',
+        label: describePacket(rep[0]),
+        explanation: `${target.name} answers with its MAC (unicast back to the asker).`,
+        evidence: rep.filter((p) => p.direction === 'P').flatMap((p) => p.evidence),
+        time: x.reply.start,
+      });
+      ctx.b.step(phase, {
+        from: br,
+        to: ctx.b.actor(podActor(asker)),
+        kind: 'arp',
+        label: `${x.targetIp} is-at ${x.mac ?? '?'}`,
+        explanation: 'The bridge learned both MACs from these frames and forwards the reply to one port.',
+        evidence: rep.filter((p) => p.direction === 'Out').flatMap((p) => p.evidence),
+      });
     }
   }
 }

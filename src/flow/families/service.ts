@@ -25,7 +25,9 @@ export function traceClusterIp(ctx: TraceContext, client: Pod, t: ServiceTarget,
   const port = pickPort(svc, spec);
   if (!t.byIp) {
     dnsPhase(ctx, client, t.dnsName && t.text.includes('.') ? t.text : t.text.includes('/') ? svc.name : t.text, {
-      answers: svc.clusterIP ? [svc.clusterIP] : [], why: `a normal Service name answers its ClusterIP ${svc.clusterIP ?? ''}`, evidence: svc.evidence,
+      answers: svc.clusterIP ? [svc.clusterIP] : [],
+      why: `a normal Service name answers its ClusterIP ${svc.clusterIP ?? ''}`,
+      evidence: svc.evidence,
     });
   }
   if (!port) {
@@ -35,25 +37,44 @@ export function traceClusterIp(ctx: TraceContext, client: Pod, t: ServiceTarget,
   const node = nodeOf(ctx, client);
   const vip = svc.clusterIP!;
   const phase = ctx.b.phase('connect');
-  const pre: Leg = legBetween(ctx, client.ip, vip, `${port.protocol} ${client.ip ?? client.name} → ${vip}:${port.port}`, port.port);
+  const pre: Leg = legBetween(
+    ctx,
+    client.ip,
+    vip,
+    `${port.protocol} ${client.ip ?? client.name} → ${vip}:${port.port}`,
+    port.port,
+  );
   const { at, sent } = podToBridge(ctx, phase, client, pre);
   // A hostNetwork client's packet is locally generated: nat OUTPUT, not PREROUTING, sends it to KUBE-SERVICES.
   const res = proxyToEndpoint(ctx, phase, at, node, svc, port, client.ip, client.hostNetwork ? 'OUTPUT' : 'PREROUTING');
   if (!res.at || !res.endpoint) {
     if (!res.rejected) return;
     const reply = ctx.b.phase('reply');
-    ctx.b.step(reply, { from: ctx.b.actor(routingActor(node)), to: ctx.b.actor(podActor(client)), kind: 'reject', label: 'ICMP port unreachable → connection refused', explanation: 'The REJECT answers for the Service; nothing reaches a pod.', evidence: [derivedEvidence('REJECT --reject-with icmp-port-unreachable')] });
+    ctx.b.step(reply, {
+      from: ctx.b.actor(routingActor(node)),
+      to: ctx.b.actor(podActor(client)),
+      kind: 'reject',
+      label: 'ICMP port unreachable → connection refused',
+      explanation: 'The REJECT answers for the Service; nothing reaches a pod.',
+      evidence: [derivedEvidence('REJECT --reject-with icmp-port-unreachable')],
+    });
     return;
   }
   const ep = res.endpoint;
   const server = ep.pod ?? podByIp(ctx, ep.ip);
   const clientPort = sent?.src?.port;
   const post: Leg = {
-    match: (p) => p.src?.ip === client.ip && p.dst?.ip === ep.ip && (ep.port === undefined || p.dst?.port === ep.port) && (clientPort === undefined || p.src?.port === clientPort),
+    match: (p) =>
+      p.src?.ip === client.ip &&
+      p.dst?.ip === ep.ip &&
+      (ep.port === undefined || p.dst?.port === ep.port) &&
+      (clientPort === undefined || p.src?.port === clientPort),
     label: '',
   };
   const firstPost = ctx.packets.find(post.match);
-  post.label = firstPost ? describePacket(firstPost) : `${port.protocol} ${client.ip ?? client.name} → ${ep.ip ?? '?'}:${ep.port ?? '?'}`;
+  post.label = firstPost
+    ? describePacket(firstPost)
+    : `${port.protocol} ${client.ip ?? client.name} → ${ep.ip ?? '?'}:${ep.port ?? '?'}`;
   if (!server) {
     ctx.b.need(`pod behind ${ep.ip ?? 'the endpoint'} unknown: run \`kubectl get pods -o wide -A\``);
     return;
@@ -61,18 +82,33 @@ export function traceClusterIp(ctx: TraceContext, client: Pod, t: ServiceTarget,
   const remote = nodeOf(ctx, server) !== node && !server.hostNetwork;
   const landing = remote ? crossNode(ctx, phase, res.at, client, server, post) : res.at;
   bridgeToPod(ctx, phase, landing, server, post);
-  if (!ep.ip && server.predicted) ctx.b.need(`IP of ${server.name} unknown (predicted pod): run \`kubectl get pods -o wide\``);
+  if (!ep.ip && server.predicted)
+    ctx.b.need(`IP of ${server.name} unknown (predicted pod): run \`kubectl get pods -o wide\``);
 
   // The conversation as the client sees it: always the ClusterIP, never the pod.
-  const seen = clientSidePackets(ctx, client.ip, vip, port.port).filter((p) => p.direction === 'P' || p.direction === 'Out' || p.direction === undefined);
-  const interesting = seen.filter((p) => p.tcp && (p.tcp.http || p.tcp.flags.includes('F') || p.tcp.flags.includes('R') || (p.length ?? 0) > 0));
+  const seen = clientSidePackets(ctx, client.ip, vip, port.port).filter(
+    (p) => p.direction === 'P' || p.direction === 'Out' || p.direction === undefined,
+  );
+  const interesting = seen.filter(
+    (p) => p.tcp && (p.tcp.http || p.tcp.flags.includes('F') || p.tcp.flags.includes('R') || (p.length ?? 0) > 0),
+  );
   if (interesting.length) {
     const data = ctx.b.phase('data');
     const c = ctx.b.actor(podActor(client));
     const s = ctx.b.actor(serviceActor(svc));
     for (const p of interesting.slice(0, 12)) {
       const fromClient = p.src?.ip === client.ip;
-      ctx.b.step(data, { from: fromClient ? c : s, to: fromClient ? s : c, kind: 'packet', label: describePacket(p), explanation: fromClient ? 'Every later packet of the connection matches the conntrack entry and is DNATed the same way.' : `Seen by ${client.name} as coming from the ClusterIP: conntrack un-DNATs every reply.`, evidence: p.evidence, time: packetTime(p) });
+      ctx.b.step(data, {
+        from: fromClient ? c : s,
+        to: fromClient ? s : c,
+        kind: 'packet',
+        label: describePacket(p),
+        explanation: fromClient
+          ? 'Every later packet of the connection matches the conntrack entry and is DNATed the same way.'
+          : `Seen by ${client.name} as coming from the ClusterIP: conntrack un-DNATs every reply.`,
+        evidence: p.evidence,
+        time: packetTime(p),
+      });
     }
   }
 
@@ -80,19 +116,39 @@ export function traceClusterIp(ctx: TraceContext, client: Pod, t: ServiceTarget,
   const dataPhase = ctx.b.phases().find((p) => p.name === 'data') ?? ctx.b.phase('data');
   connectionNotes(ctx, dataPhase, ctx.b.actor(podActor(client)), client.ip, vip, port.port);
   const replyPhase = ctx.b.phase('reply');
-  const backLeg: Leg = legBetween(ctx, ep.ip, client.ip, `reply ${ep.ip ?? '?'}:${ep.port ?? '?'} → ${client.ip ?? client.name}`, ep.port, true);
+  const backLeg: Leg = legBetween(
+    ctx,
+    ep.ip,
+    client.ip,
+    `reply ${ep.ip ?? '?'}:${ep.port ?? '?'} → ${client.ip ?? client.name}`,
+    ep.port,
+    true,
+  );
   const { at: back } = podToBridge(ctx, replyPhase, server, backLeg);
   const atClientNode = remote ? crossNode(ctx, replyPhase, back, server, client, backLeg) : back;
   const ct = ctx.b.actor(conntrackActor(node));
-  const pair = ctx.corr.natPairs.find((x) => x.direction === 'reply' && x.original === `${ep.ip}:${ep.port}` && x.after.dst?.ip === client.ip);
+  const pair = ctx.corr.natPairs.find(
+    (x) => x.direction === 'reply' && x.original === `${ep.ip}:${ep.port}` && x.after.dst?.ip === client.ip,
+  );
   const entry = ctx.model.all('ConntrackEntry').find((e) => e.original.dst === vip && e.reply.src === ep.ip);
   ctx.b.step(replyPhase, {
-    from: atClientNode, to: ct, kind: 'nat', label: `un-DNAT src ${ep.ip}:${ep.port} → ${vip}:${port.port}`,
-    explanation: 'The reply matches the conntrack entry created by the DNAT, so its source is rewritten back to the ClusterIP the client connected to.',
+    from: atClientNode,
+    to: ct,
+    kind: 'nat',
+    label: `un-DNAT src ${ep.ip}:${ep.port} → ${vip}:${port.port}`,
+    explanation:
+      'The reply matches the conntrack entry created by the DNAT, so its source is rewritten back to the ClusterIP the client connected to.',
     nat: { type: 'un-DNAT', before: `${ep.ip}:${ep.port}`, after: `${vip}:${port.port}` },
     evidence: [...(pair ? [...pair.before.evidence, ...pair.after.evidence] : []), ...(entry?.evidence ?? [])],
   });
-  const svcReply: Leg = legBetween(ctx, vip, client.ip, `reply ${vip}:${port.port} → ${client.ip ?? client.name}`, port.port, true);
+  const svcReply: Leg = legBetween(
+    ctx,
+    vip,
+    client.ip,
+    `reply ${vip}:${port.port} → ${client.ip ?? client.name}`,
+    port.port,
+    true,
+  );
   bridgeToPod(ctx, replyPhase, ct, client, svcReply);
 }
 
@@ -101,23 +157,71 @@ function noPortRule(ctx: TraceContext, client: Pod, svc: Service, spec: DstSpec)
   const phase = ctx.b.phase('connect');
   const node = nodeOf(ctx, client);
   const vip = svc.clusterIP ?? '?';
-  const leg = legBetween(ctx, client.ip, vip, `${spec.protocol ?? 'packet'} ${client.ip ?? client.name} → ${vip}${spec.port ? `:${spec.port}` : ''}`);
+  const leg = legBetween(
+    ctx,
+    client.ip,
+    vip,
+    `${spec.protocol ?? 'packet'} ${client.ip ?? client.name} → ${vip}${spec.port ? `:${spec.port}` : ''}`,
+  );
   const { at } = podToBridge(ctx, phase, client, leg);
-  toDefaultGateway(ctx, phase, at, node, `${vip}${spec.port ? `:${spec.port}` : ''}`,
-    `No kube-proxy rule matches ${spec.protocol ?? ''} ${spec.port ?? ''} on ${vip}: ${svc.name} only has ${svc.ports.map((p) => `${p.port}/${p.protocol}`).join(', ')}. The ClusterIP is on no interface, so the packet is routed like any unknown address: out of the default gateway.`);
+  toDefaultGateway(
+    ctx,
+    phase,
+    at,
+    node,
+    `${vip}${spec.port ? `:${spec.port}` : ''}`,
+    `No kube-proxy rule matches ${spec.protocol ?? ''} ${spec.port ?? ''} on ${vip}: ${svc.name} only has ${svc.ports.map((p) => `${p.port}/${p.protocol}`).join(', ')}. The ClusterIP is on no interface, so the packet is routed like any unknown address: out of the default gateway.`,
+  );
 }
 
 /** Routing decision toward an address the cluster does not own. */
-export function toDefaultGateway(ctx: TraceContext, phase: ReturnType<TraceContext['b']['phase']>, from: string, node: string, dst: string, why: string): void {
+export function toDefaultGateway(
+  ctx: TraceContext,
+  phase: ReturnType<TraceContext['b']['phase']>,
+  from: string,
+  node: string,
+  dst: string,
+  why: string,
+): void {
   const r = ctx.b.actor(routingActor(node));
-  const def = ctx.model.all('Route').find((x) => x.destination === 'default' && (!x.host || x.host === node) && !x.host?.startsWith('pod:'));
-  const hops = ctx.model.all('Traceroute').flatMap((t) => t.hops.map((h) => ({ t, h }))).filter(({ h }) => h.ttl === 2);
+  const def = ctx.model
+    .all('Route')
+    .find((x) => x.destination === 'default' && (!x.host || x.host === node) && !x.host?.startsWith('pod:'));
+  const hops = ctx.model
+    .all('Traceroute')
+    .flatMap((t) => t.hops.map((h) => ({ t, h })))
+    .filter(({ h }) => h.ttl === 2);
   const gwIp = def?.via ?? hops[0]?.h.probes.find((p) => p.ip)?.ip;
-  ctx.b.step(phase, { from, to: r, kind: 'route', label: def ? `default via ${def.via} dev ${def.dev}` : 'default route', explanation: why, evidence: def ? def.evidence : hops.length ? hops[0].t.evidence : [derivedEvidence('no more specific route exists for this address')] });
+  ctx.b.step(phase, {
+    from,
+    to: r,
+    kind: 'route',
+    label: def ? `default via ${def.via} dev ${def.dev}` : 'default route',
+    explanation: why,
+    evidence: def
+      ? def.evidence
+      : hops.length
+        ? hops[0].t.evidence
+        : [derivedEvidence('no more specific route exists for this address')],
+  });
   const gw = ctx.b.actor(gatewayActor(gwIp ?? 'default gateway'));
-  ctx.b.step(phase, { from: r, to: gw, kind: 'route', label: `to ${dst} via the default gateway`, explanation: 'Flannel masquerades pod traffic leaving the pod network, so the gateway sees the node IP.', evidence: hops.length ? hops[0].t.evidence : [derivedEvidence('default route')] });
+  ctx.b.step(phase, {
+    from: r,
+    to: gw,
+    kind: 'route',
+    label: `to ${dst} via the default gateway`,
+    explanation: 'Flannel masquerades pod traffic leaving the pod network, so the gateway sees the node IP.',
+    evidence: hops.length ? hops[0].t.evidence : [derivedEvidence('default route')],
+  });
   const ext = ctx.b.actor(externalActor(dst));
-  ctx.b.step(phase, { from: gw, to: ext, kind: 'route', label: `onward to ${dst}`, explanation: 'Outside the cluster; nothing here answers for a Service.', evidence: [derivedEvidence('beyond the cluster')] });
+  ctx.b.step(phase, {
+    from: gw,
+    to: ext,
+    kind: 'route',
+    label: `onward to ${dst}`,
+    explanation: 'Outside the cluster; nothing here answers for a Service.',
+    evidence: [derivedEvidence('beyond the cluster')],
+  });
 }
 
 /** Pod → headless Service: DNS answers every ready pod IP, the client connects to the first one directly. */
@@ -126,57 +230,148 @@ export function traceHeadless(ctx: TraceContext, client: Pod, t: ServiceTarget, 
   const port = pickPort(svc, spec) ?? svc.ports[0];
   const slices = ctx.model.endpointsOf(svc).filter((e) => e.endpoint.ready !== false);
   const pods = ctx.model.podsSelectedBy(svc).filter((p) => p.ready !== false);
-  const expected = slices.length ? slices.flatMap((e) => e.endpoint.addresses) : pods.map((p) => p.ip).filter((ip): ip is string => !!ip);
+  const expected = slices.length
+    ? slices.flatMap((e) => e.endpoint.addresses)
+    : pods.map((p) => p.ip).filter((ip): ip is string => !!ip);
   const outcome = dnsPhase(ctx, client, t.text.includes('/') ? svc.name : t.text, {
-    answers: expected, why: `a headless Service (clusterIP: None) answers one A record per ready pod`,
-    evidence: [...svc.evidence, ...(slices[0]?.slice.evidence ?? []), ...pods.slice(0, 3).flatMap((p) => p.evidence.slice(0, 1))],
+    answers: expected,
+    why: `a headless Service (clusterIP: None) answers one A record per ready pod`,
+    evidence: [
+      ...svc.evidence,
+      ...(slices[0]?.slice.evidence ?? []),
+      ...pods.slice(0, 3).flatMap((p) => p.evidence.slice(0, 1)),
+    ],
   });
   const firstIp = outcome.answers[0];
   const server = podByIp(ctx, firstIp) ?? (firstIp ? undefined : pods[0]);
   if (!server) {
-    ctx.b.need(firstIp ? `pod with IP ${firstIp} unknown: run \`kubectl get pods -o wide\`` : `no ready pod behind ${svc.name}: run \`kubectl get endpointslices -l kubernetes.io/service-name=${svc.name}\``);
+    ctx.b.need(
+      firstIp
+        ? `pod with IP ${firstIp} unknown: run \`kubectl get pods -o wide\``
+        : `no ready pod behind ${svc.name}: run \`kubectl get endpointslices -l kubernetes.io/service-name=${svc.name}\``,
+    );
     return;
   }
   const dport = spec.port ?? port?.port;
-  const fwd = legBetween(ctx, client.ip, server.ip, `${port?.protocol ?? 'TCP'} ${client.ip ?? client.name} → ${server.ip ?? server.name}${dport ? `:${dport}` : ''} (first answer, no NAT)`, dport);
+  const fwd = legBetween(
+    ctx,
+    client.ip,
+    server.ip,
+    `${port?.protocol ?? 'TCP'} ${client.ip ?? client.name} → ${server.ip ?? server.name}${dport ? `:${dport}` : ''} (first answer, no NAT)`,
+    dport,
+  );
   podToPodLeg(ctx, 'connect', client, server, fwd);
-  const back = legBetween(ctx, server.ip, client.ip, `reply ${server.ip ?? server.name} → ${client.ip ?? client.name}`, dport, true);
+  const back = legBetween(
+    ctx,
+    server.ip,
+    client.ip,
+    `reply ${server.ip ?? server.name} → ${client.ip ?? client.name}`,
+    dport,
+    true,
+  );
   podToPodLeg(ctx, 'reply', server, client, back);
 }
 
 /** Per-pod name of a headless Service: one A record, straight to that pod. */
 export function traceHeadlessPod(ctx: TraceContext, client: Pod, server: Pod, typed: string, spec: DstSpec): void {
   const svc = server.subdomain ? ctx.model.findService(server.subdomain, namespaceOf(server)) : undefined;
-  dnsPhase(ctx, client, typed, { answers: server.ip ? [server.ip] : [], why: `{pod}.{service}.{namespace}.svc answers the one pod's IP`, evidence: [...server.evidence.slice(0, 2), ...(svc?.evidence ?? [])] });
+  dnsPhase(ctx, client, typed, {
+    answers: server.ip ? [server.ip] : [],
+    why: `{pod}.{service}.{namespace}.svc answers the one pod's IP`,
+    evidence: [...server.evidence.slice(0, 2), ...(svc?.evidence ?? [])],
+  });
   const dport = spec.port ?? svc?.ports[0]?.port;
-  podToPodLeg(ctx, 'connect', client, server, legBetween(ctx, client.ip, server.ip, `TCP ${client.ip ?? client.name} → ${server.ip ?? server.name}${dport ? `:${dport}` : ''}`, dport));
-  podToPodLeg(ctx, 'reply', server, client, legBetween(ctx, server.ip, client.ip, `reply ${server.ip ?? server.name} → ${client.ip ?? client.name}`, dport, true));
+  podToPodLeg(
+    ctx,
+    'connect',
+    client,
+    server,
+    legBetween(
+      ctx,
+      client.ip,
+      server.ip,
+      `TCP ${client.ip ?? client.name} → ${server.ip ?? server.name}${dport ? `:${dport}` : ''}`,
+      dport,
+    ),
+  );
+  podToPodLeg(
+    ctx,
+    'reply',
+    server,
+    client,
+    legBetween(
+      ctx,
+      server.ip,
+      client.ip,
+      `reply ${server.ip ?? server.name} → ${client.ip ?? client.name}`,
+      dport,
+      true,
+    ),
+  );
 }
 
 /** ExternalName: DNS answers a CNAME; no ClusterIP, no kube-proxy rule, the client connects to whatever the CNAME resolves to. */
 export function traceExternalName(ctx: TraceContext, client: Pod, t: ServiceTarget, spec: DstSpec): void {
   const svc = t.service;
-  dnsPhase(ctx, client, t.text.includes('/') ? svc.name : t.text, { answers: [], cname: svc.externalName, why: `an ExternalName Service answers a CNAME to ${svc.externalName}`, evidence: svc.evidence });
+  dnsPhase(ctx, client, t.text.includes('/') ? svc.name : t.text, {
+    answers: [],
+    cname: svc.externalName,
+    why: `an ExternalName Service answers a CNAME to ${svc.externalName}`,
+    evidence: svc.evidence,
+  });
   const phase = ctx.b.phase('connect');
   const node = nodeOf(ctx, client);
-  const { at } = podToBridge(ctx, phase, client, { match: () => false, label: `connect to ${svc.externalName}${spec.port ? `:${spec.port}` : ''}` });
-  toDefaultGateway(ctx, phase, at, node, svc.externalName ?? '?', 'kube-proxy programs nothing for ExternalName Services: the client resolves the CNAME target itself and connects to it directly, routed out of the node.');
-  ctx.b.need(`address of ${svc.externalName} unknown: run \`kubectl exec ${client.name} -- nslookup ${svc.externalName}\``);
+  const { at } = podToBridge(ctx, phase, client, {
+    match: () => false,
+    label: `connect to ${svc.externalName}${spec.port ? `:${spec.port}` : ''}`,
+  });
+  toDefaultGateway(
+    ctx,
+    phase,
+    at,
+    node,
+    svc.externalName ?? '?',
+    'kube-proxy programs nothing for ExternalName Services: the client resolves the CNAME target itself and connects to it directly, routed out of the node.',
+  );
+  ctx.b.need(
+    `address of ${svc.externalName} unknown: run \`kubectl exec ${client.name} -- nslookup ${svc.externalName}\``,
+  );
 }
 
 /**
  * NodePort from a pod or from outside: to the node address, KUBE-NODEPORTS → KUBE-EXT,
  * DNAT to an endpoint, and (Cluster policy) MASQUERADE so the pod sees the node's address.
  */
-export function traceNodePort(ctx: TraceContext, client: Pod | undefined, srcIp: string | undefined, nodeName: string, nodeAddr: string, svc: Service, port: ServicePort): void {
+export function traceNodePort(
+  ctx: TraceContext,
+  client: Pod | undefined,
+  srcIp: string | undefined,
+  nodeName: string,
+  nodeAddr: string,
+  svc: Service,
+  port: ServicePort,
+): void {
   const phase = ctx.b.phase('connect');
   const label = `${port.protocol} ${srcIp ?? client?.name ?? 'client'} → ${nodeAddr}:${port.nodePort}`;
   let from: string;
   if (client) from = podToBridge(ctx, phase, client, legBetween(ctx, client.ip, nodeAddr, label, port.nodePort)).at;
   else {
     const src = ctx.b.actor(externalActor(srcIp ?? 'client', srcIp ? [srcIp] : undefined));
-    from = ctx.b.actor({ id: `underlay:${nodeName}/eth0`, kind: 'underlay', name: `${nodeName} eth0`, group: `${nodeName} root netns`, addresses: [nodeAddr] });
-    ctx.b.step(phase, { from: src, to: from, kind: 'packet', label, explanation: 'A NodePort is open on every node address.', evidence: svc.evidence });
+    from = ctx.b.actor({
+      id: `underlay:${nodeName}/eth0`,
+      kind: 'underlay',
+      name: `${nodeName} eth0`,
+      group: `${nodeName} root netns`,
+      addresses: [nodeAddr],
+    });
+    ctx.b.step(phase, {
+      from: src,
+      to: from,
+      kind: 'packet',
+      label,
+      explanation: 'A NodePort is open on every node address.',
+      evidence: svc.evidence,
+    });
   }
   const res = proxyNodePort(ctx, phase, from, nodeName, svc, port, srcIp, nodeAddr);
   if (!res.at || !res.endpoint) return;
@@ -185,14 +380,30 @@ export function traceNodePort(ctx: TraceContext, client: Pod | undefined, srcIp:
   const podSourced = !!srcIp && res.serviceChain?.startsWith('KUBE-SVC-') && svc.externalTrafficPolicy === 'Local';
   if (svc.externalTrafficPolicy !== 'Local' && !podSourced) {
     const rule = ctx.model.all('NatRule').find((r) => r.chain === 'KUBE-POSTROUTING' && r.target === 'MASQUERADE');
-    const ct = ctx.model.all('ConntrackEntry').find((c) => c.original.dst === nodeAddr && c.original.dport === port.nodePort && (!srcIp || c.original.src === srcIp));
+    const ct = ctx.model
+      .all('ConntrackEntry')
+      .find(
+        (c) =>
+          c.original.dst === nodeAddr && c.original.dport === port.nodePort && (!srcIp || c.original.src === srcIp),
+      );
     const after = ct?.reply.dst ?? nodeAddr;
-    const m = ctx.b.actor({ id: `netfilter:${nodeName}/KUBE-POSTROUTING`, kind: 'netfilter', name: 'KUBE-POSTROUTING', group: `${nodeName} root netns` });
+    const m = ctx.b.actor({
+      id: `netfilter:${nodeName}/KUBE-POSTROUTING`,
+      kind: 'netfilter',
+      name: 'KUBE-POSTROUTING',
+      group: `${nodeName} root netns`,
+    });
     ctx.b.step(phase, {
-      from: at, to: m, kind: 'nat', label: `MASQUERADE src ${srcIp ?? 'client'} → ${after}`,
+      from: at,
+      to: m,
+      kind: 'nat',
+      label: `MASQUERADE src ${srcIp ?? 'client'} → ${after}`,
       nat: { type: 'MASQUERADE', before: srcIp ?? 'client', after },
       explanation: `The packet carries the KUBE-MARK-MASQ mark, so POSTROUTING masquerades it to the address of the outgoing interface${ct ? ` (conntrack's reply goes to ${after})` : ''}: replies must come back through this node to be un-DNATed.`,
-      evidence: [...(rule?.evidence ?? [derivedEvidence('KUBE-POSTROUTING MASQUERADE for marked packets')]), ...(ct?.evidence ?? [])],
+      evidence: [
+        ...(rule?.evidence ?? [derivedEvidence('KUBE-POSTROUTING MASQUERADE for marked packets')]),
+        ...(ct?.evidence ?? []),
+      ],
     });
     at = m;
   }
@@ -203,7 +414,12 @@ export function traceNodePort(ctx: TraceContext, client: Pod | undefined, srcIp:
   const leg = { match: () => false, label: `${port.protocol} → ${res.endpoint.ip ?? '?'}:${res.endpoint.port ?? '?'}` };
   const remote = server.nodeName && server.nodeName !== nodeName;
   // From outside, the node that received the NodePort forwards to a pod on another node itself.
-  const sender: Pod = client && !remote ? client : client?.nodeName === nodeName ? client : { kind: 'Pod', name: nodeName, nodeName, ip: nodeAddr, hostNetwork: true, evidence: [] };
+  const sender: Pod =
+    client && !remote
+      ? client
+      : client?.nodeName === nodeName
+        ? client
+        : { kind: 'Pod', name: nodeName, nodeName, ip: nodeAddr, hostNetwork: true, evidence: [] };
   bridgeToPod(ctx, phase, remote ? crossNode(ctx, phase, at, sender, server, leg) : at, server, leg);
 }
 

@@ -1,6 +1,17 @@
 import {
-  namespacedName, namespaceOf, cidrContains, derivedEvidence, iptablesPrintedProbability, iptablesServiceChain, nftEndpointChain, nftServiceChain,
-  type Evidence, type KubeProxyMode, type Packet, type Service, type ServicePort,
+  namespacedName,
+  namespaceOf,
+  cidrContains,
+  derivedEvidence,
+  iptablesPrintedProbability,
+  iptablesServiceChain,
+  nftEndpointChain,
+  nftServiceChain,
+  type Evidence,
+  type KubeProxyMode,
+  type Packet,
+  type Service,
+  type ServicePort,
 } from '../../model';
 import { ipvsActor, netfilterActor } from '../actors';
 import type { TraceContext } from '../context';
@@ -35,31 +46,70 @@ export interface ProxyResult {
 }
 
 /** Which endpoint this connection really went to: a DNAT pair in the captures, post-DNAT packets, server logs, conntrack. */
-export function chosenEndpoint(ctx: TraceContext, svc: Service, port: ServicePort, choices: EndpointChoice[], clientIp?: string, vip = svc.clusterIP): { choice?: EndpointChoice; evidence: Evidence[] } {
+export function chosenEndpoint(
+  ctx: TraceContext,
+  svc: Service,
+  port: ServicePort,
+  choices: EndpointChoice[],
+  clientIp?: string,
+  vip = svc.clusterIP,
+): { choice?: EndpointChoice; evidence: Evidence[] } {
   const byIp = (ip?: string) => choices.find((c) => c.ip === ip);
-  const pair = ctx.corr.natPairs.find((p) => p.direction === 'forward' && p.before.dst?.ip === vip && p.before.dst?.port === (vip === svc.clusterIP ? port.port : port.nodePort) && (!clientIp || p.before.src?.ip === clientIp));
-  if (pair && byIp(pair.after.dst?.ip)) return { choice: byIp(pair.after.dst?.ip), evidence: [...pair.before.evidence, ...pair.after.evidence] };
+  const pair = ctx.corr.natPairs.find(
+    (p) =>
+      p.direction === 'forward' &&
+      p.before.dst?.ip === vip &&
+      p.before.dst?.port === (vip === svc.clusterIP ? port.port : port.nodePort) &&
+      (!clientIp || p.before.src?.ip === clientIp),
+  );
+  if (pair && byIp(pair.after.dst?.ip))
+    return { choice: byIp(pair.after.dst?.ip), evidence: [...pair.before.evidence, ...pair.after.evidence] };
   if (clientIp) {
-    const post = ctx.packets.find((p) => p.src?.ip === clientIp && !!byIp(p.dst?.ip) && (byIp(p.dst?.ip)?.port === undefined || p.dst?.port === byIp(p.dst?.ip)?.port));
+    const post = ctx.packets.find(
+      (p) =>
+        p.src?.ip === clientIp &&
+        !!byIp(p.dst?.ip) &&
+        (byIp(p.dst?.ip)?.port === undefined || p.dst?.port === byIp(p.dst?.ip)?.port),
+    );
     if (post) return { choice: byIp(post.dst?.ip), evidence: post.evidence };
-    const log = ctx.model.all('HttpAccess').find((h) => h.client === clientIp && h.server && choices.some((c) => c.pod?.name === h.server));
+    const log = ctx.model
+      .all('HttpAccess')
+      .find((h) => h.client === clientIp && h.server && choices.some((c) => c.pod?.name === h.server));
     if (log) return { choice: choices.find((c) => c.pod?.name === log.server), evidence: log.evidence };
     const dport = vip === svc.clusterIP ? port.port : port.nodePort;
-    const ct = ctx.model.all('ConntrackEntry').find((c) => c.original.src === clientIp && c.original.dst === vip && (c.original.dport === undefined || c.original.dport === dport) && !!byIp(c.reply.src));
+    const ct = ctx.model
+      .all('ConntrackEntry')
+      .find(
+        (c) =>
+          c.original.src === clientIp &&
+          c.original.dst === vip &&
+          (c.original.dport === undefined || c.original.dport === dport) &&
+          !!byIp(c.reply.src),
+      );
     if (ct) return { choice: byIp(ct.reply.src), evidence: ct.evidence };
   }
   return { evidence: [] };
 }
 
 /** `printed`: iptables rule probabilities, conditional on reaching the jump; otherwise each choice's own share (IPVS weights, nft numgen). */
-function alternatives(choices: EndpointChoice[], chosen: EndpointChoice | undefined, chosenEv: Evidence[], printed: boolean): Alternative[] {
+function alternatives(
+  choices: EndpointChoice[],
+  chosen: EndpointChoice | undefined,
+  chosenEv: Evidence[],
+  printed: boolean,
+): Alternative[] {
   let remaining = 1;
   return choices.map((c) => {
     // iptables: the chance of reaching this jump times its own probability, always 1/n overall.
     const p = c.probability ?? 1;
     const share = printed ? remaining * p : p;
     remaining *= 1 - p;
-    const prob = c.probability !== undefined ? (printed ? iptablesPrintedProbability(c.probability) : c.probability.toFixed(10)) : 'rest';
+    const prob =
+      c.probability !== undefined
+        ? printed
+          ? iptablesPrintedProbability(c.probability)
+          : c.probability.toFixed(10)
+        : 'rest';
     return {
       label: `${c.chain ?? 'endpoint'} → ${c.ip ?? c.pod?.name ?? '?'}${c.port !== undefined ? `:${c.port}` : ''}${c.pod ? ` (${c.pod.name}${c.pod.predicted ? ', predicted' : ''})` : ''}, rule probability ${prob}`,
       probability: Number(share.toFixed(6)),
@@ -74,7 +124,16 @@ function alternatives(choices: EndpointChoice[], chosen: EndpointChoice | undefi
  * the mode the node runs, with every endpoint as an alternative and the one the logs
  * show marked chosen. Services with no endpoints end in a reject step.
  */
-export function proxyToEndpoint(ctx: TraceContext, phase: FlowPhase, from: string, node: string, svc: Service, port: ServicePort, clientIp: string | undefined, hook = 'PREROUTING'): ProxyResult {
+export function proxyToEndpoint(
+  ctx: TraceContext,
+  phase: FlowPhase,
+  from: string,
+  node: string,
+  svc: Service,
+  port: ServicePort,
+  clientIp: string | undefined,
+  hook = 'PREROUTING',
+): ProxyResult {
   const { mode, evidence: modeEv } = proxyMode(ctx);
   if (mode === 'ipvs') return viaIpvs(ctx, phase, from, node, svc, port, clientIp);
   const spn = spnOf(svc, port);
@@ -83,27 +142,64 @@ export function proxyToEndpoint(ctx: TraceContext, phase: FlowPhase, from: strin
 
   const portal = servicePortalRule(ctx, svc, port);
   const svcChain = portal?.target ?? iptablesServiceChain('SVC', spn, port.protocol);
-  const portalEv = portal ? portal.evidence : [derivedEvidence(`kube-proxy service chain = KUBE-SVC- + base32(sha256("${spn}" + "${port.protocol.toLowerCase()}"))[:16]`)];
+  const portalEv = portal
+    ? portal.evidence
+    : [
+        derivedEvidence(
+          `kube-proxy service chain = KUBE-SVC- + base32(sha256("${spn}" + "${port.protocol.toLowerCase()}"))[:16]`,
+        ),
+      ];
   const services = ctx.b.actor(netfilterActor(node, 'KUBE-SERVICES'));
   const svcId = ctx.b.actor(netfilterActor(node, svcChain));
   const { choices, problems } = endpointChoices(ctx, svc, port, portal ? svcChain : undefined);
   ctx.b.step(phase, {
-    from, to: services, kind: 'nat', label: `nat ${hook} → KUBE-SERVICES`,
+    from,
+    to: services,
+    kind: 'nat',
+    label: `nat ${hook} → KUBE-SERVICES`,
     explanation: `Every packet entering the node's nat ${hook} hook jumps to KUBE-SERVICES, where kube-proxy keeps one rule per Service IP and port. The ClusterIP is on no interface: it exists only as these rules.`,
     evidence: portal ? portal.evidence : modeEv,
   });
   ctx.b.step(phase, {
-    from: services, to: svcId, kind: 'nat', label: `dst ${vip}/${port.protocol} → ${svcChain}`,
+    from: services,
+    to: svcId,
+    kind: 'nat',
+    label: `dst ${vip}/${port.protocol} → ${svcChain}`,
     explanation: `The rule for ${spn} matches the destination ${vip} (${port.protocol} only) and jumps to the Service's chain.`,
     evidence: portalEv,
   });
-  if (choices.length === 0) return reject(ctx, phase, svcId, node, svc, port, clientIp, problems, svcChain);
-  return pickAndDnat(ctx, phase, svcId, node, svc, port, clientIp, svcChain, choices, problems, `${svc.clusterIP}:${port.port}`, svc.clusterIP);
+  if (choices.length === 0) return reject(ctx, phase, svcId, node, svc, port, problems, svcChain);
+  return pickAndDnat(
+    ctx,
+    phase,
+    svcId,
+    node,
+    svc,
+    port,
+    clientIp,
+    svcChain,
+    choices,
+    problems,
+    `${svc.clusterIP}:${port.port}`,
+    svc.clusterIP,
+  );
 }
 
 /** KUBE-SVC/KUBE-SVL → one KUBE-SEP (alternatives, the chosen one from the logs) → DNAT. */
-function pickAndDnat(ctx: TraceContext, phase: FlowPhase, svcId: string, node: string, svc: Service, port: ServicePort, clientIp: string | undefined, svcChain: string,
-  choices: EndpointChoice[], problems: string[], vip: string, vipIp: string | undefined): ProxyResult {
+function pickAndDnat(
+  ctx: TraceContext,
+  phase: FlowPhase,
+  svcId: string,
+  node: string,
+  svc: Service,
+  port: ServicePort,
+  clientIp: string | undefined,
+  svcChain: string,
+  choices: EndpointChoice[],
+  problems: string[],
+  vip: string,
+  vipIp: string | undefined,
+): ProxyResult {
   const { choice, evidence: chosenEv } = chosenEndpoint(ctx, svc, port, choices, clientIp, vipIp);
   const taken = choice ?? choices[0];
   const masq = chainRules(ctx, svcChain).find((r) => r.target === 'KUBE-MARK-MASQ');
@@ -111,31 +207,76 @@ function pickAndDnat(ctx: TraceContext, phase: FlowPhase, svcId: string, node: s
   const sticky = svc.sessionAffinity === 'ClientIP' || affinity.length > 0;
   const sepId = ctx.b.actor(netfilterActor(node, taken.chain ?? `KUBE-SEP for ${taken.ip ?? taken.pod?.name ?? '?'}`));
   ctx.b.step(phase, {
-    from: svcId, to: sepId, kind: 'nat',
-    label: choices.length > 1 ? `${sticky ? 'affinity or random' : 'random'} choice: ${taken.chain ?? '?'}${choice ? '' : ' (one of ' + choices.length + ')'}` : `only endpoint: ${taken.chain ?? '?'}`,
+    from: svcId,
+    to: sepId,
+    kind: 'nat',
+    label:
+      choices.length > 1
+        ? `${sticky ? 'affinity or random' : 'random'} choice: ${taken.chain ?? '?'}${choice ? '' : ' (one of ' + choices.length + ')'}`
+        : `only endpoint: ${taken.chain ?? '?'}`,
     explanation: [
-      masq ? `${masq.source?.negated ? `Sources outside ${masq.source.cidr}` : 'Matching sources'} are marked for masquerade first (${clientIp && masq.source?.negated ? `${clientIp} is inside, so no SNAT` : 'KUBE-MARK-MASQ'}).` : '',
-      choices.length > 1 ? `kube-proxy jumps to endpoint i of n with probability 1/(n−i), so each of the ${choices.length} endpoints gets 1/${choices.length} of new connections.` : 'A single endpoint: the jump is unconditional.',
-      sticky ? `sessionAffinity ClientIP: a \`recent\` match (--rcheck --seconds ${svc.sessionAffinityTimeoutSeconds ?? 10800}) sends later connections from the same client IP to the same endpoint before the random rules are consulted.` : '',
-      choice ? 'The logs show which one this connection took.' : 'Which one a given connection takes is random; no log shows it yet.',
-    ].filter(Boolean).join(' '),
-    evidence: [...taken.evidence, ...(masq?.evidence ?? []), ...affinity.flatMap((r) => r.evidence), ...(sticky && !affinity.length ? svc.evidence : []), ...chosenEv],
+      masq
+        ? `${masq.source?.negated ? `Sources outside ${masq.source.cidr}` : 'Matching sources'} are marked for masquerade first (${clientIp && masq.source?.negated ? `${clientIp} is inside, so no SNAT` : 'KUBE-MARK-MASQ'}).`
+        : '',
+      choices.length > 1
+        ? `kube-proxy jumps to endpoint i of n with probability 1/(n−i), so each of the ${choices.length} endpoints gets 1/${choices.length} of new connections.`
+        : 'A single endpoint: the jump is unconditional.',
+      sticky
+        ? `sessionAffinity ClientIP: a \`recent\` match (--rcheck --seconds ${svc.sessionAffinityTimeoutSeconds ?? 10800}) sends later connections from the same client IP to the same endpoint before the random rules are consulted.`
+        : '',
+      choice
+        ? 'The logs show which one this connection took.'
+        : 'Which one a given connection takes is random; no log shows it yet.',
+    ]
+      .filter(Boolean)
+      .join(' '),
+    evidence: [
+      ...taken.evidence,
+      ...(masq?.evidence ?? []),
+      ...affinity.flatMap((r) => r.evidence),
+      ...(sticky && !affinity.length ? svc.evidence : []),
+      ...chosenEv,
+    ],
     status: choice || taken.observedRule ? undefined : 'predicted',
     alternatives: alternatives(choices, choice, chosenEv, true),
   });
-  if (!choice) ctx.b.need(`endpoint chosen for ${vip} unknown: ${clientIp ? `capture with \`tcpdump -i any -n host ${clientIp}\` on the node` : 'capture on the node'}, or run \`conntrack -L -d ${vipIp ?? vip}\``);
+  if (!choice)
+    ctx.b.need(
+      `endpoint chosen for ${vip} unknown: ${clientIp ? `capture with \`tcpdump -i any -n host ${clientIp}\` on the node` : 'capture on the node'}, or run \`conntrack -L -d ${vipIp ?? vip}\``,
+    );
   const target = `${taken.ip ?? taken.pod?.name ?? '?'}:${taken.port ?? '?'}`;
   const dnatRule = taken.chain ? chainRules(ctx, taken.chain).find((r) => r.dnatTo) : undefined;
-  const pair = ctx.corr.natPairs.find((p) => p.direction === 'forward' && p.original === vip && p.translated === target);
+  const pair = ctx.corr.natPairs.find(
+    (p) => p.direction === 'forward' && p.original === vip && p.translated === target,
+  );
   ctx.b.step(phase, {
-    from: sepId, to: sepId, kind: 'nat', label: `DNAT ${vip} → ${target}`,
+    from: sepId,
+    to: sepId,
+    kind: 'nat',
+    label: `DNAT ${vip} → ${target}`,
     explanation: `${taken.chain ?? 'The endpoint chain'} rewrites the destination to the pod; conntrack remembers the translation so replies are rewritten back. Same source port and TCP sequence before and after: it is one connection.`,
     nat: { type: 'DNAT', before: vip, after: target },
-    evidence: [...(dnatRule?.evidence ?? taken.evidence), ...(pair ? [...pair.before.evidence, ...pair.after.evidence] : []), ...(choice ? chosenEv : [])],
+    evidence: [
+      ...(dnatRule?.evidence ?? taken.evidence),
+      ...(pair ? [...pair.before.evidence, ...pair.after.evidence] : []),
+      ...(choice ? chosenEv : []),
+    ],
     // The rule exists either way; that this connection was rewritten by it is only known when the chosen endpoint is.
-    status: choice || pair || choices.length === 1 ? (pair || dnatRule || taken.observedRule || choice ? undefined : 'predicted') : 'predicted',
+    status:
+      choice || pair || choices.length === 1
+        ? pair || dnatRule || taken.observedRule || choice
+          ? undefined
+          : 'predicted'
+        : 'predicted',
   });
-  return { at: sepId, endpoint: taken, choices, problems, serviceChain: svcChain, chosenProven: !!choice || choices.length === 1 };
+  return {
+    at: sepId,
+    endpoint: taken,
+    choices,
+    problems,
+    serviceChain: svcChain,
+    chosenProven: !!choice || choices.length === 1,
+  };
 }
 
 /**
@@ -143,138 +284,377 @@ function pickAndDnat(ctx: TraceContext, phase: FlowPhase, svcId: string, node: s
  * Cluster policy marks for masquerade and uses KUBE-SVC-…, Local policy uses KUBE-SVL-…
  * (endpoints on this node only; none → dropped), then the usual endpoint DNAT.
  */
-export function proxyNodePort(ctx: TraceContext, phase: FlowPhase, from: string, node: string, svc: Service, port: ServicePort, clientIp: string | undefined, nodeAddr: string): ProxyResult {
+export function proxyNodePort(
+  ctx: TraceContext,
+  phase: FlowPhase,
+  from: string,
+  node: string,
+  svc: Service,
+  port: ServicePort,
+  clientIp: string | undefined,
+  nodeAddr: string,
+): ProxyResult {
   const spn = spnOf(svc, port);
   const local = svc.externalTrafficPolicy === 'Local';
   const rules = ctx.model.all('NatRule');
   const toNodePorts = rules.find((r) => r.chain === 'KUBE-SERVICES' && r.target === 'KUBE-NODEPORTS');
-  const npRule = rules.find((r) => r.chain === 'KUBE-NODEPORTS' && r.dport === port.nodePort && r.target.startsWith('KUBE-EXT-'));
+  const npRule = rules.find(
+    (r) => r.chain === 'KUBE-NODEPORTS' && r.dport === port.nodePort && r.target.startsWith('KUBE-EXT-'),
+  );
   const extChain = npRule?.target ?? iptablesServiceChain('EXT', spn, port.protocol);
   const services = ctx.b.actor(netfilterActor(node, 'KUBE-SERVICES'));
   const nodePorts = ctx.b.actor(netfilterActor(node, 'KUBE-NODEPORTS'));
   const ext = ctx.b.actor(netfilterActor(node, extChain));
   const derived = (why: string) => [derivedEvidence(why)];
-  ctx.b.step(phase, { from, to: services, kind: 'nat', label: 'nat PREROUTING → KUBE-SERVICES', explanation: `No ClusterIP rule matches ${nodeAddr}; the chain's last rule sends traffic for the node's own addresses (dst-type LOCAL) to KUBE-NODEPORTS.`, evidence: toNodePorts?.evidence ?? derived('kube-proxy: the last KUBE-SERVICES rule jumps to KUBE-NODEPORTS for local destinations') });
-  ctx.b.step(phase, { from: services, to: nodePorts, kind: 'nat', label: 'dst-type LOCAL → KUBE-NODEPORTS', explanation: 'Every node address accepts every NodePort.', evidence: toNodePorts?.evidence ?? derived('addrtype --dst-type LOCAL') });
-  ctx.b.step(phase, { from: nodePorts, to: ext, kind: 'nat', label: `dport ${port.nodePort}/${port.protocol} → ${extChain}`, explanation: `The NodePort rule of ${spn} jumps to its external chain.`, evidence: npRule?.evidence ?? derived(`KUBE-EXT- + base32(sha256("${spn}" + "${port.protocol.toLowerCase()}"))[:16]`) });
+  ctx.b.step(phase, {
+    from,
+    to: services,
+    kind: 'nat',
+    label: 'nat PREROUTING → KUBE-SERVICES',
+    explanation: `No ClusterIP rule matches ${nodeAddr}; the chain's last rule sends traffic for the node's own addresses (dst-type LOCAL) to KUBE-NODEPORTS.`,
+    evidence:
+      toNodePorts?.evidence ??
+      derived('kube-proxy: the last KUBE-SERVICES rule jumps to KUBE-NODEPORTS for local destinations'),
+  });
+  ctx.b.step(phase, {
+    from: services,
+    to: nodePorts,
+    kind: 'nat',
+    label: 'dst-type LOCAL → KUBE-NODEPORTS',
+    explanation: 'Every node address accepts every NodePort.',
+    evidence: toNodePorts?.evidence ?? derived('addrtype --dst-type LOCAL'),
+  });
+  ctx.b.step(phase, {
+    from: nodePorts,
+    to: ext,
+    kind: 'nat',
+    label: `dport ${port.nodePort}/${port.protocol} → ${extChain}`,
+    explanation: `The NodePort rule of ${spn} jumps to its external chain.`,
+    evidence:
+      npRule?.evidence ?? derived(`KUBE-EXT- + base32(sha256("${spn}" + "${port.protocol.toLowerCase()}"))[:16]`),
+  });
   const extRules = rules.filter((r) => r.chain === extChain);
   // kube-proxy short-circuits pod-sourced traffic (-s clusterCIDR) to the cluster-wide chain even with Local policy.
-  const podShortcut = local && clientIp ? extRules.find((r) => r.target.startsWith('KUBE-SVC-') && r.source && !r.source.negated && cidrContains(r.source.cidr, clientIp)) : undefined;
-  const inner = local && !podShortcut
-    ? extRules.find((r) => r.target.startsWith('KUBE-SVL-'))?.target ?? iptablesServiceChain('SVL', spn, port.protocol)
-    : extRules.find((r) => r.target.startsWith('KUBE-SVC-'))?.target ?? iptablesServiceChain('SVC', spn, port.protocol);
+  const podShortcut =
+    local && clientIp
+      ? extRules.find(
+          (r) =>
+            r.target.startsWith('KUBE-SVC-') && r.source && !r.source.negated && cidrContains(r.source.cidr, clientIp),
+        )
+      : undefined;
+  const inner =
+    local && !podShortcut
+      ? (extRules.find((r) => r.target.startsWith('KUBE-SVL-'))?.target ??
+        iptablesServiceChain('SVL', spn, port.protocol))
+      : (extRules.find((r) => r.target.startsWith('KUBE-SVC-'))?.target ??
+        iptablesServiceChain('SVC', spn, port.protocol));
   const innerId = ctx.b.actor(netfilterActor(node, inner));
   const masq = extRules.find((r) => r.target === 'KUBE-MARK-MASQ' && !r.text.includes('LOCAL'));
   ctx.b.step(phase, {
-    from: ext, to: innerId, kind: 'nat',
-    label: podShortcut ? `pod source ${clientIp} → ${inner} (cluster-wide)` : local ? `externalTrafficPolicy Local → ${inner}` : `KUBE-MARK-MASQ, then ${inner}`,
+    from: ext,
+    to: innerId,
+    kind: 'nat',
+    label: podShortcut
+      ? `pod source ${clientIp} → ${inner} (cluster-wide)`
+      : local
+        ? `externalTrafficPolicy Local → ${inner}`
+        : `KUBE-MARK-MASQ, then ${inner}`,
     explanation: podShortcut
       ? `externalTrafficPolicy: Local applies to external clients only: traffic from pods (${podShortcut.source!.cidr}) is sent to the cluster-wide ${inner}, so any endpoint may be chosen, without masquerade.`
       : local
-      ? `externalTrafficPolicy: Local: only endpoints on ${node} are candidates and the packet is not marked for masquerade, so the pod sees the client's own source IP.`
-      : `externalTrafficPolicy: Cluster: the packet is marked for masquerade (the pod will see ${node}'s address, the client IP is lost) and any endpoint in the cluster may be chosen.`,
-    evidence: [...(podShortcut ? [podShortcut] : local ? extRules.filter((r) => r.target === inner) : [masq, extRules.find((r) => r.target === inner)]).filter((r): r is NonNullable<typeof r> => !!r).flatMap((r) => r.evidence), ...svc.evidence],
+        ? `externalTrafficPolicy: Local: only endpoints on ${node} are candidates and the packet is not marked for masquerade, so the pod sees the client's own source IP.`
+        : `externalTrafficPolicy: Cluster: the packet is marked for masquerade (the pod will see ${node}'s address, the client IP is lost) and any endpoint in the cluster may be chosen.`,
+    evidence: [
+      ...(podShortcut
+        ? [podShortcut]
+        : local
+          ? extRules.filter((r) => r.target === inner)
+          : [masq, extRules.find((r) => r.target === inner)]
+      )
+        .filter((r): r is NonNullable<typeof r> => !!r)
+        .flatMap((r) => r.evidence),
+      ...svc.evidence,
+    ],
   });
-  let { choices, problems } = endpointChoices(ctx, svc, port, rules.some((r) => r.chain === inner) ? inner : undefined);
-  if (local && !podShortcut && !rules.some((r) => r.chain === inner)) choices = choices.filter((c) => (c.pod?.nodeName ?? ctx.model.endpointsOf(svc).find((e) => e.endpoint.addresses.includes(c.ip ?? ''))?.endpoint.nodeName) === node);
+  const chosen = endpointChoices(ctx, svc, port, rules.some((r) => r.chain === inner) ? inner : undefined);
+  const problems = chosen.problems;
+  let choices = chosen.choices;
+  if (local && !podShortcut && !rules.some((r) => r.chain === inner))
+    choices = choices.filter(
+      (c) =>
+        (c.pod?.nodeName ??
+          ctx.model.endpointsOf(svc).find((e) => e.endpoint.addresses.includes(c.ip ?? ''))?.endpoint.nodeName) ===
+        node,
+    );
   if (!choices.length) {
-    const drop = ctx.b.actor(netfilterActor(node, local ? 'KUBE-EXTERNAL-SERVICES (filter)' : 'KUBE-SERVICES (filter)'));
-    ctx.b.step(phase, { from: innerId, to: drop, kind: 'reject', label: local ? `DROP: no local endpoint of ${svc.name} on ${node}` : `REJECT: ${svc.name} has no endpoints`, explanation: local ? 'With Local policy a node without a ready local endpoint drops NodePort traffic (the load balancer health check fails on it).' : 'No endpoint anywhere.', evidence: svc.evidence });
+    const drop = ctx.b.actor(
+      netfilterActor(node, local ? 'KUBE-EXTERNAL-SERVICES (filter)' : 'KUBE-SERVICES (filter)'),
+    );
+    ctx.b.step(phase, {
+      from: innerId,
+      to: drop,
+      kind: 'reject',
+      label: local ? `DROP: no local endpoint of ${svc.name} on ${node}` : `REJECT: ${svc.name} has no endpoints`,
+      explanation: local
+        ? 'With Local policy a node without a ready local endpoint drops NodePort traffic (the load balancer health check fails on it).'
+        : 'No endpoint anywhere.',
+      evidence: svc.evidence,
+    });
     return { choices, problems, serviceChain: inner };
   }
-  return pickAndDnat(ctx, phase, innerId, node, svc, port, clientIp, inner, choices, problems, `${nodeAddr}:${port.nodePort}`, nodeAddr);
+  return pickAndDnat(
+    ctx,
+    phase,
+    innerId,
+    node,
+    svc,
+    port,
+    clientIp,
+    inner,
+    choices,
+    problems,
+    `${nodeAddr}:${port.nodePort}`,
+    nodeAddr,
+  );
 }
 
 /**
  * No endpoint to choose: a REJECT when the rules or an empty EndpointSlice prove it;
  * otherwise the endpoints are simply unknown, and the flow says what would show them.
  */
-function reject(ctx: TraceContext, phase: FlowPhase, from: string, node: string, svc: Service, port: ServicePort, clientIp: string | undefined, problems: string[], chain: string): ProxyResult {
-  const rule = ctx.model.all('NatRule').find((r) => r.target === 'REJECT' && (r.comment ?? r.text).includes(namespacedName(svc)));
+function reject(
+  ctx: TraceContext,
+  phase: FlowPhase,
+  from: string,
+  node: string,
+  svc: Service,
+  port: ServicePort,
+  problems: string[],
+  chain: string,
+): ProxyResult {
+  const rule = ctx.model
+    .all('NatRule')
+    .find((r) => r.target === 'REJECT' && (r.comment ?? r.text).includes(namespacedName(svc)));
   const slices = ctx.model.slicesOf(svc);
-  const knownEmpty = slices.length > 0 && slices.every((s) => s.endpoints.every((e) => e.ready === false)) && ctx.model.podsSelectedBy(svc).every((p) => !p.ip);
+  const knownEmpty =
+    slices.length > 0 &&
+    slices.every((s) => s.endpoints.every((e) => e.ready === false)) &&
+    ctx.model.podsSelectedBy(svc).every((p) => !p.ip);
   // Only a REJECT rule, an empty EndpointSlice or a targetPort no container has proves "no endpoints";
   // a selector matching none of the pods pasted may just mean the pods were not pasted.
   if (!rule && !knownEmpty && !problems.some((p) => p.includes('is not the name'))) {
     const q = ctx.b.actor(netfilterActor(node, `${chain} (endpoints unknown)`));
-    ctx.b.step(phase, { from, to: q, kind: 'note', label: `endpoints of ${namespacedName(svc)} unknown`, explanation: `Nothing pasted shows the pods behind ${svc.name}, so the DNAT target cannot be named.`, evidence: [derivedEvidence('no EndpointSlice, selected pod or KUBE-SEP rule for this Service')] });
-    ctx.b.need(`endpoints of ${namespacedName(svc)} unknown: run \`kubectl get endpointslices -n ${namespaceOf(svc)} -l kubernetes.io/service-name=${svc.name}\` or \`iptables -t nat -L ${chain} -n\``);
+    ctx.b.step(phase, {
+      from,
+      to: q,
+      kind: 'note',
+      label: `endpoints of ${namespacedName(svc)} unknown`,
+      explanation: `Nothing pasted shows the pods behind ${svc.name}, so the DNAT target cannot be named.`,
+      evidence: [derivedEvidence('no EndpointSlice, selected pod or KUBE-SEP rule for this Service')],
+    });
+    ctx.b.need(
+      `endpoints of ${namespacedName(svc)} unknown: run \`kubectl get endpointslices -n ${namespaceOf(svc)} -l kubernetes.io/service-name=${svc.name}\` or \`iptables -t nat -L ${chain} -n\``,
+    );
     return { choices: [], problems, serviceChain: chain };
   }
   const rj = ctx.b.actor(netfilterActor(node, 'KUBE-SERVICES (filter)'));
   ctx.b.step(phase, {
-    from, to: rj, kind: 'reject', label: `REJECT: ${namespacedName(svc)} has no endpoints`,
+    from,
+    to: rj,
+    kind: 'reject',
+    label: `REJECT: ${namespacedName(svc)} has no endpoints`,
     explanation: `With no ready endpoint kube-proxy installs a filter-table REJECT for ${svc.clusterIP}:${port.port}: the client gets ICMP port unreachable (TCP: connection refused) at once. ${problems.join('; ')}`,
-    evidence: rule ? rule.evidence : [...svc.evidence, ...slices.flatMap((x) => x.evidence), derivedEvidence('kube-proxy rejects traffic to Services without endpoints')],
+    evidence: rule
+      ? rule.evidence
+      : [
+          ...svc.evidence,
+          ...slices.flatMap((x) => x.evidence),
+          derivedEvidence('kube-proxy rejects traffic to Services without endpoints'),
+        ],
   });
   return { choices: [], problems, serviceChain: chain, rejected: true };
 }
 
-function viaIpvs(ctx: TraceContext, phase: FlowPhase, from: string, node: string, svc: Service, port: ServicePort, clientIp?: string): ProxyResult {
-  const vs = ctx.model.all('IpvsVirtualServer').find((v) => v.address === svc.clusterIP && v.port === port.port && v.protocol === port.protocol);
+function viaIpvs(
+  ctx: TraceContext,
+  phase: FlowPhase,
+  from: string,
+  node: string,
+  svc: Service,
+  port: ServicePort,
+  clientIp?: string,
+): ProxyResult {
+  const vs = ctx.model
+    .all('IpvsVirtualServer')
+    .find((v) => v.address === svc.clusterIP && v.port === port.port && v.protocol === port.protocol);
   const name = `${port.protocol} ${svc.clusterIP}:${port.port}`;
   const ipvs = ctx.b.actor(ipvsActor(node, name));
   let choices: EndpointChoice[];
   let problems: string[] = [];
   if (vs) {
     const total = vs.realServers.reduce((s, r) => s + r.weight, 0) || 1;
-    choices = vs.realServers.map((r) => ({ ip: r.address, port: r.port, pod: podByIp(ctx, r.address), chain: `real server ${r.address}:${r.port}`, probability: r.weight / total, evidence: vs.evidence, observedRule: true }));
+    choices = vs.realServers.map((r) => ({
+      ip: r.address,
+      port: r.port,
+      pod: podByIp(ctx, r.address),
+      chain: `real server ${r.address}:${r.port}`,
+      probability: r.weight / total,
+      evidence: vs.evidence,
+      observedRule: true,
+    }));
   } else {
     ({ choices, problems } = endpointChoices(ctx, svc, port));
-    choices = choices.map((c) => ({ ...c, chain: `real server ${c.ip ?? '?'}:${c.port ?? '?'}`, probability: 1 / (choices.length || 1) }));
+    choices = choices.map((c) => ({
+      ...c,
+      chain: `real server ${c.ip ?? '?'}:${c.port ?? '?'}`,
+      probability: 1 / (choices.length || 1),
+    }));
   }
   ctx.b.step(phase, {
-    from, to: ipvs, kind: 'nat', label: `${svc.clusterIP} is local (kube-ipvs0) → IPVS ${name}${vs ? ` ${vs.scheduler}` : ''}`,
-    explanation: 'In IPVS mode kube-proxy binds every ClusterIP to the dummy interface kube-ipvs0, so the node accepts the packet and the IPVS virtual server picks a real server (round robin by default).',
-    evidence: vs ? vs.evidence : [...svc.evidence, derivedEvidence('ipvs mode: one virtual server per Service IP and port')],
+    from,
+    to: ipvs,
+    kind: 'nat',
+    label: `${svc.clusterIP} is local (kube-ipvs0) → IPVS ${name}${vs ? ` ${vs.scheduler}` : ''}`,
+    explanation:
+      'In IPVS mode kube-proxy binds every ClusterIP to the dummy interface kube-ipvs0, so the node accepts the packet and the IPVS virtual server picks a real server (round robin by default).',
+    evidence: vs
+      ? vs.evidence
+      : [...svc.evidence, derivedEvidence('ipvs mode: one virtual server per Service IP and port')],
   });
-  if (!choices.length) return reject(ctx, phase, ipvs, node, svc, port, clientIp, problems, name);
+  if (!choices.length) return reject(ctx, phase, ipvs, node, svc, port, problems, name);
   const { choice, evidence: chosenEv } = chosenEndpoint(ctx, svc, port, choices, clientIp);
   const taken = choice ?? choices[0];
   const target = `${taken.ip ?? '?'}:${taken.port ?? '?'}`;
   ctx.b.step(phase, {
-    from: ipvs, to: ipvs, kind: 'nat', label: `DNAT ${svc.clusterIP}:${port.port} → ${target}`,
+    from: ipvs,
+    to: ipvs,
+    kind: 'nat',
+    label: `DNAT ${svc.clusterIP}:${port.port} → ${target}`,
     explanation: `IPVS (masquerading forward) rewrites the destination to the real server; ${vs?.scheduler ?? 'rr'} spreads connections by weight.`,
     nat: { type: 'DNAT', before: `${svc.clusterIP}:${port.port}`, after: target },
     evidence: [...taken.evidence, ...chosenEv],
     alternatives: alternatives(choices, choice, chosenEv, false),
     status: choice || choices.length === 1 ? undefined : 'predicted',
   });
-  return { at: ipvs, endpoint: taken, choices, problems, serviceChain: name, chosenProven: !!choice || choices.length === 1 };
+  return {
+    at: ipvs,
+    endpoint: taken,
+    choices,
+    problems,
+    serviceChain: name,
+    chosenProven: !!choice || choices.length === 1,
+  };
 }
 
-function viaNft(ctx: TraceContext, phase: FlowPhase, from: string, node: string, svc: Service, port: ServicePort, clientIp: string | undefined, modeEv: Evidence[]): ProxyResult {
+function viaNft(
+  ctx: TraceContext,
+  phase: FlowPhase,
+  from: string,
+  node: string,
+  svc: Service,
+  port: ServicePort,
+  clientIp: string | undefined,
+  modeEv: Evidence[],
+): ProxyResult {
   const portName = port.name ?? '';
   const predictedChain = nftServiceChain('service', namespaceOf(svc), svc.name, port.protocol, portName);
-  const el = ctx.model.all('NftMapElement').find((e) => e.map === 'service-ips' && e.key[0] === svc.clusterIP && e.key[2] === String(port.port));
+  const el = ctx.model
+    .all('NftMapElement')
+    .find((e) => e.map === 'service-ips' && e.key[0] === svc.clusterIP && e.key[2] === String(port.port));
   const svcChain = el ? el.verdict.replace(/^(goto|jump)\s+/, '') : predictedChain;
   const services = ctx.b.actor(netfilterActor(node, 'services (service-ips map)'));
   const svcId = ctx.b.actor(netfilterActor(node, svcChain));
-  ctx.b.step(phase, { from, to: services, kind: 'nat', label: 'nat prerouting → services', explanation: 'nftables mode: table ip kube-proxy looks the destination up in the service-ips verdict map.', evidence: modeEv });
-  ctx.b.step(phase, { from: services, to: svcId, kind: 'nat', label: `${svc.clusterIP} . ${port.protocol.toLowerCase()} . ${port.port} → ${svcChain}`, explanation: 'One map element per Service IP, protocol and port.', evidence: el ? el.evidence : [derivedEvidence(`nftables service chain name = hash prefix + ${namespacedName(svc)}/${port.protocol.toLowerCase()}/${portName}`)] });
+  ctx.b.step(phase, {
+    from,
+    to: services,
+    kind: 'nat',
+    label: 'nat prerouting → services',
+    explanation: 'nftables mode: table ip kube-proxy looks the destination up in the service-ips verdict map.',
+    evidence: modeEv,
+  });
+  ctx.b.step(phase, {
+    from: services,
+    to: svcId,
+    kind: 'nat',
+    label: `${svc.clusterIP} . ${port.protocol.toLowerCase()} . ${port.port} → ${svcChain}`,
+    explanation: 'One map element per Service IP, protocol and port.',
+    evidence: el
+      ? el.evidence
+      : [
+          derivedEvidence(
+            `nftables service chain name = hash prefix + ${namespacedName(svc)}/${port.protocol.toLowerCase()}/${portName}`,
+          ),
+        ],
+  });
   const { choices: base, problems } = endpointChoices(ctx, svc, port);
   const rule = ctx.model.all('NftRule').find((r) => r.chain === svcChain && r.endpointChains?.length);
   const choices: EndpointChoice[] = rule?.endpointChains
     ? rule.endpointChains.map((c) => {
-      const d = ctx.model.all('NftRule').find((r) => r.chain === c && r.dnatTo);
-      return { ip: d?.dnatTo?.ip, port: d?.dnatTo?.port, pod: podByIp(ctx, d?.dnatTo?.ip), chain: c, probability: 1 / rule.endpointChains!.length, evidence: [...rule.evidence, ...(d?.evidence ?? [])], observedRule: true };
-    })
-    : base.map((c) => ({ ...c, chain: c.ip && c.port !== undefined ? nftEndpointChain(namespaceOf(svc), svc.name, port.protocol, portName, c.ip, c.port) : undefined, probability: 1 / (base.length || 1) }));
-  if (!choices.length) return reject(ctx, phase, svcId, node, svc, port, clientIp, problems, svcChain);
+        const d = ctx.model.all('NftRule').find((r) => r.chain === c && r.dnatTo);
+        return {
+          ip: d?.dnatTo?.ip,
+          port: d?.dnatTo?.port,
+          pod: podByIp(ctx, d?.dnatTo?.ip),
+          chain: c,
+          probability: 1 / rule.endpointChains!.length,
+          evidence: [...rule.evidence, ...(d?.evidence ?? [])],
+          observedRule: true,
+        };
+      })
+    : base.map((c) => ({
+        ...c,
+        chain:
+          c.ip && c.port !== undefined
+            ? nftEndpointChain(namespaceOf(svc), svc.name, port.protocol, portName, c.ip, c.port)
+            : undefined,
+        probability: 1 / (base.length || 1),
+      }));
+  if (!choices.length) return reject(ctx, phase, svcId, node, svc, port, problems, svcChain);
   const { choice, evidence: chosenEv } = chosenEndpoint(ctx, svc, port, choices, clientIp);
   const taken = choice ?? choices[0];
   const epId = ctx.b.actor(netfilterActor(node, taken.chain ?? 'endpoint-?'));
   const target = `${taken.ip ?? '?'}:${taken.port ?? '?'}`;
   ctx.b.step(phase, {
-    from: svcId, to: epId, kind: 'nat', label: `numgen random mod ${choices.length} → ${taken.chain ?? '?'}`,
+    from: svcId,
+    to: epId,
+    kind: 'nat',
+    label: `numgen random mod ${choices.length} → ${taken.chain ?? '?'}`,
     explanation: 'nftables mode picks the endpoint with one numgen random vmap: each endpoint has an equal share.',
-    evidence: [...taken.evidence, ...chosenEv], alternatives: alternatives(choices, choice, chosenEv, false),
+    evidence: [...taken.evidence, ...chosenEv],
+    alternatives: alternatives(choices, choice, chosenEv, false),
   });
-  ctx.b.step(phase, { from: epId, to: epId, kind: 'nat', label: `DNAT ${svc.clusterIP}:${port.port} → ${target}`, nat: { type: 'DNAT', before: `${svc.clusterIP}:${port.port}`, after: target }, explanation: 'The endpoint chain rewrites the destination; conntrack reverses it for replies.', evidence: [...taken.evidence, ...chosenEv], status: choice || choices.length === 1 ? undefined : 'predicted' });
-  return { at: epId, endpoint: taken, choices, problems, serviceChain: svcChain, chosenProven: !!choice || choices.length === 1 };
+  ctx.b.step(phase, {
+    from: epId,
+    to: epId,
+    kind: 'nat',
+    label: `DNAT ${svc.clusterIP}:${port.port} → ${target}`,
+    nat: { type: 'DNAT', before: `${svc.clusterIP}:${port.port}`, after: target },
+    explanation: 'The endpoint chain rewrites the destination; conntrack reverses it for replies.',
+    evidence: [...taken.evidence, ...chosenEv],
+    status: choice || choices.length === 1 ? undefined : 'predicted',
+  });
+  return {
+    at: epId,
+    endpoint: taken,
+    choices,
+    problems,
+    serviceChain: svcChain,
+    chosenProven: !!choice || choices.length === 1,
+  };
 }
 
 /** Packets of the connection as the client sees it (to the virtual address). */
-export function clientSidePackets(ctx: TraceContext, clientIp: string | undefined, vip: string | undefined, port: number): Packet[] {
-  return ctx.packets.filter((p) => clientIp && vip && ((p.src?.ip === clientIp && p.dst?.ip === vip && p.dst?.port === port) || (p.src?.ip === vip && p.dst?.ip === clientIp && p.src?.port === port)));
+export function clientSidePackets(
+  ctx: TraceContext,
+  clientIp: string | undefined,
+  vip: string | undefined,
+  port: number,
+): Packet[] {
+  return ctx.packets.filter(
+    (p) =>
+      clientIp &&
+      vip &&
+      ((p.src?.ip === clientIp && p.dst?.ip === vip && p.dst?.port === port) ||
+        (p.src?.ip === vip && p.dst?.ip === clientIp && p.src?.port === port)),
+  );
 }

@@ -20,19 +20,36 @@ export function clusterIpTraceroute(ctx: TraceContext): Finding[] {
     if (!svc) continue;
     const outside = [...new Set(t.hops.flatMap((h) => h.probes.map((p) => p.ip)).filter((ip): ip is string => !!ip))];
     if (!outside.length) continue;
-    const rules = ctx.model.all('NatRule').filter((r) => (r.chain === 'KUBE-SERVICES' || r.kubeProxy?.role === 'service-portal') && r.destination?.cidr.replace(/\/32$/, '') === svc.clusterIP);
+    const rules = ctx.model
+      .all('NatRule')
+      .filter(
+        (r) =>
+          (r.chain === 'KUBE-SERVICES' || r.kubeProxy?.role === 'service-portal') &&
+          r.destination?.cidr.replace(/\/32$/, '') === svc.clusterIP,
+      );
     const ports = svc.ports.map((p) => `${p.protocol}/${p.port}`).join(', ') || rules.map((r) => r.protocol).join(', ');
     out.push({
-      id: 'clusterip-traceroute', severity: 'info', title: 'traceroute to a ClusterIP goes out of the default gateway',
+      id: 'clusterip-traceroute',
+      severity: 'info',
+      title: 'traceroute to a ClusterIP goes out of the default gateway',
       message: `traceroute to ${t.target} (${svc.clusterIP}, Service ${namespacedName(svc)}) went through ${outside.slice(0, 3).join(', ')}${outside.length > 3 ? ', …' : ''}: a ClusterIP is no interface anywhere, only a kube-proxy DNAT rule for ${ports}. traceroute's UDP/ICMP probes match no rule, so they are routed like any unknown address, via the default gateway. Use a TCP request (wget/curl) or capture on the node to see the real path.`,
       evidence: [...t.evidence, ...rules.flatMap((r) => r.evidence), ...svc.evidence.slice(0, 1)],
     });
   }
-  const pings = ctx.packets.filter((p) => p.protocol === 'icmp' && p.icmp?.type.includes('echo request') && serviceAt(ctx, p.dst?.ip));
-  if (pings.length && !ctx.packets.some((p) => p.protocol === 'icmp' && p.icmp?.type.includes('echo reply') && p.src?.ip === pings[0].dst?.ip)) {
+  const pings = ctx.packets.filter(
+    (p) => p.protocol === 'icmp' && p.icmp?.type.includes('echo request') && serviceAt(ctx, p.dst?.ip),
+  );
+  if (
+    pings.length &&
+    !ctx.packets.some(
+      (p) => p.protocol === 'icmp' && p.icmp?.type.includes('echo reply') && p.src?.ip === pings[0].dst?.ip,
+    )
+  ) {
     const svc = serviceAt(ctx, pings[0].dst?.ip)!;
     out.push({
-      id: 'clusterip-ping', severity: 'info', title: 'ping to a ClusterIP gets no reply',
+      id: 'clusterip-ping',
+      severity: 'info',
+      title: 'ping to a ClusterIP gets no reply',
       message: `ICMP echo to ${svc.clusterIP} (Service ${svc.name}) is not answered: kube-proxy only translates ${svc.ports.map((p) => `${p.protocol}/${p.port}`).join(', ')}; nothing owns the address for ICMP.`,
       evidence: pings.slice(0, 3).flatMap((p) => p.evidence),
     });

@@ -8,7 +8,13 @@ import type { Finding } from '../types';
  * (each NXDOMAIN) before the name as typed. Fires when the resolv.conf or NXDOMAIN
  * answers for search-expanded names are in the evidence.
  */
-export function dnsSearchAmplification(ctx: TraceContext, typed: string | undefined, failed: string[], ndots: number, configEvidence: Evidence[]): Finding[] {
+export function dnsSearchAmplification(
+  ctx: TraceContext,
+  typed: string | undefined,
+  failed: string[],
+  ndots: number,
+  configEvidence: Evidence[],
+): Finding[] {
   // an NXDOMAIN answer names its question only with -vv; else its query does (dnsQuestions)
   const question = dnsQuestions(ctx.packets);
   const nx = ctx.packets.filter((p) => {
@@ -18,9 +24,13 @@ export function dnsSearchAmplification(ctx: TraceContext, typed: string | undefi
   });
   const observedConfig = configEvidence.some((e) => e.source === 'log' || e.source === 'cluster');
   if (!typed || failed.length === 0 || (!observedConfig && nx.length === 0)) return [];
-  return [{
-    id: 'dns-search-amplification', severity: 'warning', title: `ndots:${ndots}: ${failed.length} failing DNS queries before the real one`,
-    message: `'${typed}' has fewer than ${ndots} dots, so the resolver first tries ${failed.join(', ')} (each answered NXDOMAIN, and each doubled for A and AAAA) before the name itself. Write the name with a trailing dot ('${typed.replace(/\.$/, '')}.') or lower ndots in the pod's dnsConfig to send one query.`,
-    evidence: [...configEvidence, ...nx.slice(0, 3).flatMap((p) => p.evidence)],
-  }];
+  return [
+    {
+      id: 'dns-search-amplification',
+      severity: 'warning',
+      title: `ndots:${ndots}: ${failed.length} failing DNS queries before the real one`,
+      message: `'${typed}' has fewer than ${ndots} dots, so the resolver first tries ${failed.join(', ')} (each answered NXDOMAIN, and each doubled for A and AAAA) before the name itself. Write the name with a trailing dot ('${typed.replace(/\.$/, '')}.') or lower ndots in the pod's dnsConfig to send one query.`,
+      evidence: [...configEvidence, ...nx.slice(0, 3).flatMap((p) => p.evidence)],
+    },
+  ];
 }

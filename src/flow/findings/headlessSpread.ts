@@ -13,21 +13,35 @@ export function headlessSpread(ctx: TraceContext): Finding[] {
   const out: Finding[] = [];
   for (const svc of ctx.model.services.filter(isHeadless)) {
     const name = serviceDnsName(svc.name, namespaceOf(svc), ctx.model.clusterDomain);
-    const lookups = ctx.model.all('DnsLookup').filter((l) => norm(l.question.name) === name && l.answers.filter((a) => a.type === 'A' || a.type === 'AAAA').length >= 2);
+    const lookups = ctx.model
+      .all('DnsLookup')
+      .filter(
+        (l) =>
+          norm(l.question.name) === name && l.answers.filter((a) => a.type === 'A' || a.type === 'AAAA').length >= 2,
+      );
     const orders = new Set(lookups.map((l) => l.answers.map((a) => a.data).join(',')));
     const podNames = new Set(ctx.model.podsSelectedBy(svc).map((p) => p.name));
     const access = ctx.model.all('HttpAccess').filter((h) => h.server && podNames.has(h.server));
     const servers = new Set(access.map((h) => h.server));
     if (!lookups.length && servers.size < 2) continue;
     const lb = ctx.model.all('ClusterDns').find((c) => c.loadbalance);
-    const evidence: Evidence[] = [...lookups.flatMap((l) => l.evidence), ...access.slice(0, 6).flatMap((h) => h.evidence), ...(lb?.evidence ?? []), ...svc.evidence.slice(0, 1)];
+    const evidence: Evidence[] = [
+      ...lookups.flatMap((l) => l.evidence),
+      ...access.slice(0, 6).flatMap((h) => h.evidence),
+      ...(lb?.evidence ?? []),
+      ...svc.evidence.slice(0, 1),
+    ];
     const parts = [
       lookups.length ? `${name} answers ${lookups[0].answers.length} A records (one per ready pod)` : '',
       orders.size > 1 ? `in different orders across lookups (${[...orders].join(' vs ')})` : '',
       servers.size >= 2 ? `and requests landed on ${[...servers].join(', ')}` : '',
-    ].filter(Boolean).join(' ');
+    ]
+      .filter(Boolean)
+      .join(' ');
     out.push({
-      id: 'headless-dns-spread', severity: 'info', title: 'A headless Service seems to load-balance',
+      id: 'headless-dns-spread',
+      severity: 'info',
+      title: 'A headless Service seems to load-balance',
       message: `${parts}. No proxy is involved: the client takes the first address of the DNS answer, and the order changes between queries${lb ? ' (CoreDNS loadbalance plugin rotates it)' : ' (CoreDNS `loadbalance` rotates answers round-robin when enabled; resolvers may also shuffle)'}. Each new connection re-resolves, so traffic spreads; one long-lived connection stays on one pod.`,
       evidence,
     });

@@ -77,7 +77,10 @@ export function compareRules(predicted: readonly NatRule[], seen: readonly NatRu
   const leftovers: NatRule[] = [];
   for (const p of predicted) {
     const m = exact.take(ruleMeaningKey(p), used) ?? exact.take(ruleMeaningKey(p, '*'), used);
-    if (m) { used.add(m); out.observed.push({ predicted: p, seen: m, differences: [] }); } else leftovers.push(p);
+    if (m) {
+      used.add(m);
+      out.observed.push({ predicted: p, seen: m, differences: [] });
+    } else leftovers.push(p);
   }
   // Only chains the node printed can be judged: `iptables -L KUBE-SERVICES` says nothing about other chains.
   const seenChains = new Set(seen.map((r) => `${r.table}/${r.chain}`));
@@ -85,7 +88,9 @@ export function compareRules(predicted: readonly NatRule[], seen: readonly NatRu
     const m = loose.take(looseKey(p), used) ?? loose.take(looseKey(p, '*'), used);
     if (m) {
       used.add(m);
-      const differences = FIELDS.filter(([, f]) => f(p) !== f(m)).map(([name, f]) => `${name}: predicted ${f(p) || 'none'}, seen ${f(m) || 'none'}`);
+      const differences = FIELDS.filter(([, f]) => f(p) !== f(m)).map(
+        ([name, f]) => `${name}: predicted ${f(p) || 'none'}, seen ${f(m) || 'none'}`,
+      );
       out.observed.push({ predicted: p, seen: m, differences });
     } else if (seenChains.has(`${p.table}/${p.chain}`)) {
       out.missing.push(p);
@@ -109,9 +114,12 @@ export interface NftComparison {
 function nftItems(facts: readonly Fact[]): Map<string, Fact> {
   const out = new Map<string, Fact>();
   for (const f of facts) {
-    if (f.kind === 'NftMapElement' && f.table === 'kube-proxy') out.set(`map ${f.map}: ${f.key.join(' . ')} : ${f.verdict}`, f);
-    else if (f.kind === 'NftRule' && f.table === 'kube-proxy' && f.dnatTo) out.set(`chain ${f.chain}: dnat to ${f.dnatTo.ip}:${f.dnatTo.port ?? ''}`, f);
-    else if (f.kind === 'NftRule' && f.table === 'kube-proxy' && f.endpointChains) out.set(`chain ${f.chain}: numgen over ${f.endpointChains.join(', ')}`, f);
+    if (f.kind === 'NftMapElement' && f.table === 'kube-proxy')
+      out.set(`map ${f.map}: ${f.key.join(' . ')} : ${f.verdict}`, f);
+    else if (f.kind === 'NftRule' && f.table === 'kube-proxy' && f.dnatTo)
+      out.set(`chain ${f.chain}: dnat to ${f.dnatTo.ip}:${f.dnatTo.port ?? ''}`, f);
+    else if (f.kind === 'NftRule' && f.table === 'kube-proxy' && f.endpointChains)
+      out.set(`chain ${f.chain}: numgen over ${f.endpointChains.join(', ')}`, f);
   }
   return out;
 }

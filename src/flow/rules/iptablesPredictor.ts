@@ -1,6 +1,4 @@
-import {
-  endpointProbabilities, iptablesEndpointChain, iptablesServiceChain, joinHostPort,
-} from '../../model';
+import { endpointProbabilities, iptablesEndpointChain, iptablesServiceChain, joinHostPort } from '../../model';
 import { hasExternal, localEndpoints, type RulePlan, type ServicePortPlan } from './servicePlan';
 
 /**
@@ -30,8 +28,24 @@ function proto(p: ServicePortPlan): string {
 }
 
 class Writer {
-  readonly filter: Table = { name: 'filter', builtins: ['INPUT', 'FORWARD', 'OUTPUT'], chains: new Set(['KUBE-NODEPORTS', 'KUBE-SERVICES', 'KUBE-EXTERNAL-SERVICES', 'KUBE-FORWARD', 'KUBE-PROXY-FIREWALL']), rules: [] };
-  readonly nat: Table = { name: 'nat', builtins: ['PREROUTING', 'INPUT', 'OUTPUT', 'POSTROUTING'], chains: new Set(['KUBE-SERVICES', 'KUBE-NODEPORTS', 'KUBE-POSTROUTING', 'KUBE-MARK-MASQ']), rules: [] };
+  readonly filter: Table = {
+    name: 'filter',
+    builtins: ['INPUT', 'FORWARD', 'OUTPUT'],
+    chains: new Set([
+      'KUBE-NODEPORTS',
+      'KUBE-SERVICES',
+      'KUBE-EXTERNAL-SERVICES',
+      'KUBE-FORWARD',
+      'KUBE-PROXY-FIREWALL',
+    ]),
+    rules: [],
+  };
+  readonly nat: Table = {
+    name: 'nat',
+    builtins: ['PREROUTING', 'INPUT', 'OUTPUT', 'POSTROUTING'],
+    chains: new Set(['KUBE-SERVICES', 'KUBE-NODEPORTS', 'KUBE-POSTROUTING', 'KUBE-MARK-MASQ']),
+    rules: [],
+  };
 
   chain(t: Table, name: string): void {
     t.chains.add(name);
@@ -44,25 +58,57 @@ class Writer {
 
 function writeBaseRules(w: Writer): void {
   const f = w.filter;
-  w.add(f, 'INPUT', '-m conntrack --ctstate NEW -m comment --comment "kubernetes load balancer firewall" -j KUBE-PROXY-FIREWALL');
+  w.add(
+    f,
+    'INPUT',
+    '-m conntrack --ctstate NEW -m comment --comment "kubernetes load balancer firewall" -j KUBE-PROXY-FIREWALL',
+  );
   w.add(f, 'INPUT', '-m comment --comment "kubernetes health check service ports" -j KUBE-NODEPORTS');
-  w.add(f, 'INPUT', '-m conntrack --ctstate NEW -m comment --comment "kubernetes externally-visible service portals" -j KUBE-EXTERNAL-SERVICES');
-  w.add(f, 'FORWARD', '-m conntrack --ctstate NEW -m comment --comment "kubernetes load balancer firewall" -j KUBE-PROXY-FIREWALL');
+  w.add(
+    f,
+    'INPUT',
+    '-m conntrack --ctstate NEW -m comment --comment "kubernetes externally-visible service portals" -j KUBE-EXTERNAL-SERVICES',
+  );
+  w.add(
+    f,
+    'FORWARD',
+    '-m conntrack --ctstate NEW -m comment --comment "kubernetes load balancer firewall" -j KUBE-PROXY-FIREWALL',
+  );
   w.add(f, 'FORWARD', '-m comment --comment "kubernetes forwarding rules" -j KUBE-FORWARD');
   w.add(f, 'FORWARD', '-m conntrack --ctstate NEW -m comment --comment "kubernetes service portals" -j KUBE-SERVICES');
-  w.add(f, 'FORWARD', '-m conntrack --ctstate NEW -m comment --comment "kubernetes externally-visible service portals" -j KUBE-EXTERNAL-SERVICES');
-  w.add(f, 'OUTPUT', '-m conntrack --ctstate NEW -m comment --comment "kubernetes load balancer firewall" -j KUBE-PROXY-FIREWALL');
+  w.add(
+    f,
+    'FORWARD',
+    '-m conntrack --ctstate NEW -m comment --comment "kubernetes externally-visible service portals" -j KUBE-EXTERNAL-SERVICES',
+  );
+  w.add(
+    f,
+    'OUTPUT',
+    '-m conntrack --ctstate NEW -m comment --comment "kubernetes load balancer firewall" -j KUBE-PROXY-FIREWALL',
+  );
   w.add(f, 'OUTPUT', '-m conntrack --ctstate NEW -m comment --comment "kubernetes service portals" -j KUBE-SERVICES');
   w.add(f, 'KUBE-FORWARD', '-m conntrack --ctstate INVALID -j DROP');
-  w.add(f, 'KUBE-FORWARD', `-m comment --comment "kubernetes forwarding rules" -m mark --mark ${MASQ_MARK}/${MASQ_MARK} -j ACCEPT`);
-  w.add(f, 'KUBE-FORWARD', '-m comment --comment "kubernetes forwarding conntrack rule" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT');
+  w.add(
+    f,
+    'KUBE-FORWARD',
+    `-m comment --comment "kubernetes forwarding rules" -m mark --mark ${MASQ_MARK}/${MASQ_MARK} -j ACCEPT`,
+  );
+  w.add(
+    f,
+    'KUBE-FORWARD',
+    '-m comment --comment "kubernetes forwarding conntrack rule" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT',
+  );
   const n = w.nat;
   w.add(n, 'PREROUTING', '-m comment --comment "kubernetes service portals" -j KUBE-SERVICES');
   w.add(n, 'OUTPUT', '-m comment --comment "kubernetes service portals" -j KUBE-SERVICES');
   w.add(n, 'POSTROUTING', '-m comment --comment "kubernetes postrouting rules" -j KUBE-POSTROUTING');
   w.add(n, 'KUBE-POSTROUTING', `-m mark ! --mark ${MASQ_MARK}/${MASQ_MARK} -j RETURN`);
   w.add(n, 'KUBE-POSTROUTING', `-j MARK --xor-mark ${MASQ_MARK}`);
-  w.add(n, 'KUBE-POSTROUTING', '-m comment --comment "kubernetes service traffic requiring SNAT" -j MASQUERADE --random-fully');
+  w.add(
+    n,
+    'KUBE-POSTROUTING',
+    '-m comment --comment "kubernetes service traffic requiring SNAT" -j MASQUERADE --random-fully',
+  );
   w.add(n, 'KUBE-MARK-MASQ', `-j MARK --or-mark ${MASQ_MARK}`);
 }
 
@@ -70,12 +116,22 @@ function writeBaseRules(w: Writer): void {
 function writeEndpointJumps(w: Writer, chain: string, p: ServicePortPlan, eps: ServicePortPlan['endpoints']): void {
   const seps = eps.map((e) => iptablesEndpointChain(p.spn, p.protocol, e.ip, e.port));
   if (p.affinitySeconds !== undefined) {
-    eps.forEach((e, i) => w.add(w.nat, chain, `-m comment --comment ${comment(`${p.spn} -> ${joinHostPort(e.ip, e.port)}`)} -m recent --name ${seps[i]} --rcheck --seconds ${p.affinitySeconds} --reap -j ${seps[i]}`));
+    eps.forEach((e, i) =>
+      w.add(
+        w.nat,
+        chain,
+        `-m comment --comment ${comment(`${p.spn} -> ${joinHostPort(e.ip, e.port)}`)} -m recent --name ${seps[i]} --rcheck --seconds ${p.affinitySeconds} --reap -j ${seps[i]}`,
+      ),
+    );
   }
   const probs = endpointProbabilities(eps.length);
   eps.forEach((e, i) => {
     const stat = probs[i] ? ` -m statistic --mode random --probability ${probs[i]}` : '';
-    w.add(w.nat, chain, `-m comment --comment ${comment(`${p.spn} -> ${joinHostPort(e.ip, e.port)}`)}${stat} -j ${seps[i]}`);
+    w.add(
+      w.nat,
+      chain,
+      `-m comment --comment ${comment(`${p.spn} -> ${joinHostPort(e.ip, e.port)}`)}${stat} -j ${seps[i]}`,
+    );
   });
 }
 
@@ -88,39 +144,103 @@ function writeServicePort(w: Writer, p: ServicePortPlan, plan: RulePlan): void {
   const locals = localEndpoints(p, plan.nodeName);
   if (p.endpoints.length === 0) {
     // No endpoints: the filter table rejects instead of DNATing (and nat has no chains for it).
-    w.add(w.filter, 'KUBE-SERVICES', `-m comment --comment ${comment(`${p.spn} has no endpoints`)} ${proto(p)} ${dst} -j REJECT`);
-    for (const ip of p.externalIPs) w.add(w.filter, 'KUBE-EXTERNAL-SERVICES', `-m comment --comment ${comment(`${p.spn} has no endpoints`)} ${proto(p)} -d ${ip} --dport ${p.port} -j REJECT`);
-    if (p.nodePort !== undefined) w.add(w.filter, 'KUBE-EXTERNAL-SERVICES', `-m comment --comment ${comment(`${p.spn} has no endpoints`)} -m addrtype --dst-type LOCAL ${proto(p)} --dport ${p.nodePort} -j REJECT`);
+    w.add(
+      w.filter,
+      'KUBE-SERVICES',
+      `-m comment --comment ${comment(`${p.spn} has no endpoints`)} ${proto(p)} ${dst} -j REJECT`,
+    );
+    for (const ip of p.externalIPs)
+      w.add(
+        w.filter,
+        'KUBE-EXTERNAL-SERVICES',
+        `-m comment --comment ${comment(`${p.spn} has no endpoints`)} ${proto(p)} -d ${ip} --dport ${p.port} -j REJECT`,
+      );
+    if (p.nodePort !== undefined)
+      w.add(
+        w.filter,
+        'KUBE-EXTERNAL-SERVICES',
+        `-m comment --comment ${comment(`${p.spn} has no endpoints`)} -m addrtype --dst-type LOCAL ${proto(p)} --dport ${p.nodePort} -j REJECT`,
+      );
     return;
   }
   w.chain(w.nat, svc);
   const internalChain = p.internalLocal ? svl : svc;
-  w.add(w.nat, 'KUBE-SERVICES', `-m comment --comment ${comment(`${p.spn} cluster IP`)} ${proto(p)} ${dst} -j ${internalChain}`);
+  w.add(
+    w.nat,
+    'KUBE-SERVICES',
+    `-m comment --comment ${comment(`${p.spn} cluster IP`)} ${proto(p)} ${dst} -j ${internalChain}`,
+  );
   if (external) {
     w.chain(w.nat, ext);
-    for (const ip of p.externalIPs) w.add(w.nat, 'KUBE-SERVICES', `-m comment --comment ${comment(`${p.spn} external IP`)} ${proto(p)} -d ${ip} --dport ${p.port} -j ${ext}`);
-    for (const ip of p.loadBalancerIPs) w.add(w.nat, 'KUBE-SERVICES', `-m comment --comment ${comment(`${p.spn} loadbalancer IP`)} ${proto(p)} -d ${ip} --dport ${p.port} -j ${ext}`);
-    if (p.nodePort !== undefined) w.add(w.nat, 'KUBE-NODEPORTS', `-m comment --comment ${comment(p.spn)} ${proto(p)} --dport ${p.nodePort} -j ${ext}`);
+    for (const ip of p.externalIPs)
+      w.add(
+        w.nat,
+        'KUBE-SERVICES',
+        `-m comment --comment ${comment(`${p.spn} external IP`)} ${proto(p)} -d ${ip} --dport ${p.port} -j ${ext}`,
+      );
+    for (const ip of p.loadBalancerIPs)
+      w.add(
+        w.nat,
+        'KUBE-SERVICES',
+        `-m comment --comment ${comment(`${p.spn} loadbalancer IP`)} ${proto(p)} -d ${ip} --dport ${p.port} -j ${ext}`,
+      );
+    if (p.nodePort !== undefined)
+      w.add(
+        w.nat,
+        'KUBE-NODEPORTS',
+        `-m comment --comment ${comment(p.spn)} ${proto(p)} --dport ${p.nodePort} -j ${ext}`,
+      );
     if (p.externalLocal && locals.length === 0) {
       // Local policy with no endpoint on this node: external traffic is dropped in filter.
-      for (const ip of p.externalIPs) w.add(w.filter, 'KUBE-EXTERNAL-SERVICES', `-m comment --comment ${comment(`${p.spn} has no local endpoints`)} ${proto(p)} -d ${ip} --dport ${p.port} -j DROP`);
-      if (p.nodePort !== undefined) w.add(w.filter, 'KUBE-EXTERNAL-SERVICES', `-m comment --comment ${comment(`${p.spn} has no local endpoints`)} -m addrtype --dst-type LOCAL ${proto(p)} --dport ${p.nodePort} -j DROP`);
+      for (const ip of p.externalIPs)
+        w.add(
+          w.filter,
+          'KUBE-EXTERNAL-SERVICES',
+          `-m comment --comment ${comment(`${p.spn} has no local endpoints`)} ${proto(p)} -d ${ip} --dport ${p.port} -j DROP`,
+        );
+      if (p.nodePort !== undefined)
+        w.add(
+          w.filter,
+          'KUBE-EXTERNAL-SERVICES',
+          `-m comment --comment ${comment(`${p.spn} has no local endpoints`)} -m addrtype --dst-type LOCAL ${proto(p)} --dport ${p.nodePort} -j DROP`,
+        );
     }
   }
   if (plan.clusterCIDR) {
-    w.add(w.nat, svc, `-m comment --comment ${comment(`${p.spn} cluster IP`)} ${proto(p)} ${dst} ! -s ${plan.clusterCIDR} -j KUBE-MARK-MASQ`);
+    w.add(
+      w.nat,
+      svc,
+      `-m comment --comment ${comment(`${p.spn} cluster IP`)} ${proto(p)} ${dst} ! -s ${plan.clusterCIDR} -j KUBE-MARK-MASQ`,
+    );
   }
   writeEndpointJumps(w, svc, p, p.endpoints);
   if (external) {
     if (p.externalLocal) {
       w.chain(w.nat, svl);
-      if (plan.clusterCIDR) w.add(w.nat, ext, `-m comment --comment ${comment(`pod traffic for ${p.spn} external destinations`)} -s ${plan.clusterCIDR} -j ${svc}`);
-      w.add(w.nat, ext, `-m comment --comment ${comment(`masquerade LOCAL traffic for ${p.spn} external destinations`)} -m addrtype --src-type LOCAL -j KUBE-MARK-MASQ`);
-      w.add(w.nat, ext, `-m comment --comment ${comment(`route LOCAL traffic for ${p.spn} external destinations`)} -m addrtype --src-type LOCAL -j ${svc}`);
+      if (plan.clusterCIDR)
+        w.add(
+          w.nat,
+          ext,
+          `-m comment --comment ${comment(`pod traffic for ${p.spn} external destinations`)} -s ${plan.clusterCIDR} -j ${svc}`,
+        );
+      w.add(
+        w.nat,
+        ext,
+        `-m comment --comment ${comment(`masquerade LOCAL traffic for ${p.spn} external destinations`)} -m addrtype --src-type LOCAL -j KUBE-MARK-MASQ`,
+      );
+      w.add(
+        w.nat,
+        ext,
+        `-m comment --comment ${comment(`route LOCAL traffic for ${p.spn} external destinations`)} -m addrtype --src-type LOCAL -j ${svc}`,
+      );
       w.add(w.nat, ext, `-j ${svl}`);
       writeEndpointJumps(w, svl, p, locals);
     } else {
-      w.add(w.nat, ext, `-m comment --comment ${comment(`masquerade traffic for ${p.spn} external destinations`)} -j KUBE-MARK-MASQ`);
+      w.add(
+        w.nat,
+        ext,
+        `-m comment --comment ${comment(`masquerade traffic for ${p.spn} external destinations`)} -j KUBE-MARK-MASQ`,
+      );
       w.add(w.nat, ext, `-j ${svc}`);
     }
   } else if (p.internalLocal) {
@@ -132,7 +252,11 @@ function writeServicePort(w: Writer, p: ServicePortPlan, plan: RulePlan): void {
     w.chain(w.nat, sep);
     w.add(w.nat, sep, `-m comment --comment ${comment(p.spn)} -s ${e.ip} -j KUBE-MARK-MASQ`);
     const affinity = p.affinitySeconds !== undefined ? ` -m recent --name ${sep} --set` : '';
-    w.add(w.nat, sep, `-m comment --comment ${comment(p.spn)}${affinity} ${proto(p)} -j DNAT --to-destination ${joinHostPort(e.ip, e.port)}`);
+    w.add(
+      w.nat,
+      sep,
+      `-m comment --comment ${comment(p.spn)}${affinity} ${proto(p)} -j DNAT --to-destination ${joinHostPort(e.ip, e.port)}`,
+    );
   }
 }
 
@@ -151,7 +275,11 @@ export function predictIptablesSave(plan: RulePlan): string {
   const w = new Writer();
   writeBaseRules(w);
   for (const p of plan.ports) writeServicePort(w, p, plan);
-  w.add(w.nat, 'KUBE-SERVICES', '-m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule in this chain" -m addrtype --dst-type LOCAL -j KUBE-NODEPORTS');
+  w.add(
+    w.nat,
+    'KUBE-SERVICES',
+    '-m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule in this chain" -m addrtype --dst-type LOCAL -j KUBE-NODEPORTS',
+  );
   return [
     '# Predicted by kube-packet-path from Services and endpoints (kube-proxy iptables mode); not read from a node',
     ...serialise(w.filter),

@@ -26,7 +26,10 @@ export function predictIpvsadmList(plan: RulePlan): string {
       const eps = external && p.externalLocal ? localEndpoints(p, plan.nodeName) : p.endpoints;
       const flags = p.affinitySeconds !== undefined ? ` persistent ${p.affinitySeconds}` : '';
       lines.push(`${p.protocol}  ${joinHostPort(ip, port)} rr${flags}`);
-      for (const e of eps) lines.push(`  -> ${joinHostPort(e.ip, e.port).padEnd(28)} ${'Masq'.padEnd(7)} ${'1'.padEnd(6)} ${'0'.padEnd(10)} 0`);
+      for (const e of eps)
+        lines.push(
+          `  -> ${joinHostPort(e.ip, e.port).padEnd(28)} ${'Masq'.padEnd(7)} ${'1'.padEnd(6)} ${'0'.padEnd(10)} 0`,
+        );
     }
   }
   return lines.join('\n') + '\n';

@@ -19,7 +19,9 @@ function affinitySet(p: ServicePortPlan, e: PlannedEndpoint): string {
 }
 
 function endpointVmap(p: ServicePortPlan, eps: PlannedEndpoint[]): string {
-  const entries = eps.map((e, i) => `${i} : goto ${nftEndpointChain(p.namespace, p.name, p.protocol, p.portName, e.ip, e.port)}`);
+  const entries = eps.map(
+    (e, i) => `${i} : goto ${nftEndpointChain(p.namespace, p.name, p.protocol, p.portName, e.ip, e.port)}`,
+  );
   return `numgen random mod ${eps.length} vmap { ${entries.join(', ')} }`;
 }
 
@@ -52,8 +54,10 @@ export function predictNftRuleset(plan: RulePlan): string {
     clusterIps.add(p.clusterIP);
     const externalIps = [...p.externalIPs, ...p.loadBalancerIPs];
     if (p.endpoints.length === 0) {
-      for (const ip of [p.clusterIP, ...externalIps]) noEndpointServices.push(`${ip} . ${proto} . ${p.port} comment ${q(p.spn)} : goto reject-chain`);
-      if (p.nodePort !== undefined) noEndpointNodeports.push(`${proto} . ${p.nodePort} comment ${q(p.spn)} : goto reject-chain`);
+      for (const ip of [p.clusterIP, ...externalIps])
+        noEndpointServices.push(`${ip} . ${proto} . ${p.port} comment ${q(p.spn)} : goto reject-chain`);
+      if (p.nodePort !== undefined)
+        noEndpointNodeports.push(`${proto} . ${p.nodePort} comment ${q(p.spn)} : goto reject-chain`);
       continue;
     }
     serviceIps.push(`${p.clusterIP} . ${proto} . ${p.port} comment ${q(p.spn)} : goto ${svc}`);
@@ -61,9 +65,13 @@ export function predictNftRuleset(plan: RulePlan): string {
     for (const ip of externalIps) serviceIps.push(`${ip} . ${proto} . ${p.port} comment ${q(p.spn)} : goto ${ext}`);
     if (p.nodePort !== undefined) serviceNodeports.push(`${proto} . ${p.nodePort} comment ${q(p.spn)} : goto ${ext}`);
     const svcLines: string[] = [];
-    if (plan.clusterCIDR) svcLines.push(`ip daddr ${p.clusterIP} ip saddr != ${plan.clusterCIDR} jump mark-for-masquerade`);
+    if (plan.clusterCIDR)
+      svcLines.push(`ip daddr ${p.clusterIP} ip saddr != ${plan.clusterCIDR} jump mark-for-masquerade`);
     if (p.affinitySeconds !== undefined) {
-      for (const e of p.endpoints) svcLines.push(`ip saddr @${affinitySet(p, e)} goto ${nftEndpointChain(p.namespace, p.name, p.protocol, p.portName, e.ip, e.port)}`);
+      for (const e of p.endpoints)
+        svcLines.push(
+          `ip saddr @${affinitySet(p, e)} goto ${nftEndpointChain(p.namespace, p.name, p.protocol, p.portName, e.ip, e.port)}`,
+        );
     }
     svcLines.push(endpointVmap(p, p.endpoints));
     chains.push(...chainBlock(svc, svcLines));
@@ -71,18 +79,21 @@ export function predictNftRuleset(plan: RulePlan): string {
       const locals = p.externalLocal ? localEndpoints(p, plan.nodeName) : p.endpoints;
       const extLines = p.externalLocal
         ? [
-          ...(plan.clusterCIDR ? [`ip saddr ${plan.clusterCIDR} goto ${svc} comment "short-circuit pod traffic"`] : []),
-          'fib saddr type local jump mark-for-masquerade comment "masquerade local traffic"',
-          `fib saddr type local goto ${svc} comment "short-circuit local traffic"`,
-          // Anything else goes to the local-endpoints chain, when this node has any.
-          ...(locals.length ? [`goto ${local}`] : []),
-        ]
+            ...(plan.clusterCIDR
+              ? [`ip saddr ${plan.clusterCIDR} goto ${svc} comment "short-circuit pod traffic"`]
+              : []),
+            'fib saddr type local jump mark-for-masquerade comment "masquerade local traffic"',
+            `fib saddr type local goto ${svc} comment "short-circuit local traffic"`,
+            // Anything else goes to the local-endpoints chain, when this node has any.
+            ...(locals.length ? [`goto ${local}`] : []),
+          ]
         : ['jump mark-for-masquerade', `goto ${svc}`];
       chains.push(...chainBlock(ext, extLines));
       if (p.externalLocal && locals.length) chains.push(...chainBlock(local, [endpointVmap(p, locals)]));
       if (p.externalLocal && !locals.length) {
         // No endpoint on this node: external traffic is dropped before DNAT.
-        for (const ip of externalIps) noEndpointServices.push(`${ip} . ${proto} . ${p.port} comment ${q(p.spn)} : drop`);
+        for (const ip of externalIps)
+          noEndpointServices.push(`${ip} . ${proto} . ${p.port} comment ${q(p.spn)} : drop`);
         if (p.nodePort !== undefined) noEndpointNodeports.push(`${proto} . ${p.nodePort} comment ${q(p.spn)} : drop`);
       }
     }
@@ -91,7 +102,13 @@ export function predictNftRuleset(plan: RulePlan): string {
       const lines = [`ip saddr ${e.ip} jump mark-for-masquerade`];
       if (p.affinitySeconds !== undefined) {
         const set = affinitySet(p, e);
-        affinitySets.push(`\tset ${set} {`, '\t\ttype ipv4_addr', '\t\tflags dynamic,timeout', `\t\ttimeout ${p.affinitySeconds}s`, '\t}');
+        affinitySets.push(
+          `\tset ${set} {`,
+          '\t\ttype ipv4_addr',
+          '\t\tflags dynamic,timeout',
+          `\t\ttimeout ${p.affinitySeconds}s`,
+          '\t}',
+        );
         lines.push(`update @${set} { ip saddr }`);
       }
       lines.push(`meta l4proto ${proto} dnat to ${joinHostPort(e.ip, e.port)}`);
@@ -103,28 +120,82 @@ export function predictNftRuleset(plan: RulePlan): string {
     'table ip kube-proxy {',
     '\tcomment "rules for kube-proxy"',
     ...mapBlock('set cluster-ips', 'ipv4_addr', 'Active ClusterIPs', [...clusterIps]),
-    ...mapBlock('set nodeport-ips', 'ipv4_addr', 'IPs that accept NodePort traffic', plan.nodeIPs.filter((ip) => !ip.includes(':'))),
-    ...mapBlock('map firewall-ips', 'ipv4_addr . inet_proto . inet_service : verdict', 'destinations that are subject to LoadBalancerSourceRanges', []),
-    ...mapBlock('map no-endpoint-nodeports', 'inet_proto . inet_service : verdict', 'vmap to drop or reject packets to service nodeports with no endpoints', noEndpointNodeports),
-    ...mapBlock('map no-endpoint-services', 'ipv4_addr . inet_proto . inet_service : verdict', 'vmap to drop or reject packets to services with no endpoints', noEndpointServices),
-    ...mapBlock('map service-ips', 'ipv4_addr . inet_proto . inet_service : verdict', 'ClusterIP, ExternalIP and LoadBalancer IP traffic', serviceIps),
+    ...mapBlock(
+      'set nodeport-ips',
+      'ipv4_addr',
+      'IPs that accept NodePort traffic',
+      plan.nodeIPs.filter((ip) => !ip.includes(':')),
+    ),
+    ...mapBlock(
+      'map firewall-ips',
+      'ipv4_addr . inet_proto . inet_service : verdict',
+      'destinations that are subject to LoadBalancerSourceRanges',
+      [],
+    ),
+    ...mapBlock(
+      'map no-endpoint-nodeports',
+      'inet_proto . inet_service : verdict',
+      'vmap to drop or reject packets to service nodeports with no endpoints',
+      noEndpointNodeports,
+    ),
+    ...mapBlock(
+      'map no-endpoint-services',
+      'ipv4_addr . inet_proto . inet_service : verdict',
+      'vmap to drop or reject packets to services with no endpoints',
+      noEndpointServices,
+    ),
+    ...mapBlock(
+      'map service-ips',
+      'ipv4_addr . inet_proto . inet_service : verdict',
+      'ClusterIP, ExternalIP and LoadBalancer IP traffic',
+      serviceIps,
+    ),
     ...mapBlock('map service-nodeports', 'inet_proto . inet_service : verdict', 'NodePort traffic', serviceNodeports),
     ...affinitySets,
-    ...chainBlock('cluster-ips-check', ['ip daddr @cluster-ips reject comment "Reject traffic to invalid ports of ClusterIPs"']),
-    ...chainBlock('filter-prerouting-pre-dnat', ['type filter hook prerouting priority -110; policy accept;', 'ct state new jump firewall-check']),
-    ...chainBlock('filter-output-pre-dnat', ['type filter hook output priority -110; policy accept;', 'ct state new jump firewall-check']),
-    ...chainBlock('filter-forward', ['type filter hook forward priority 0; policy accept;', 'ct state new jump service-endpoints-check', 'ct state new jump cluster-ips-check']),
-    ...chainBlock('filter-input', ['type filter hook input priority 0; policy accept;', 'ct state new jump nodeport-endpoints-check', 'ct state new jump service-endpoints-check']),
-    ...chainBlock('filter-output', ['type filter hook output priority 0; policy accept;', 'ct state new jump service-endpoints-check', 'ct state new jump cluster-ips-check']),
+    ...chainBlock('cluster-ips-check', [
+      'ip daddr @cluster-ips reject comment "Reject traffic to invalid ports of ClusterIPs"',
+    ]),
+    ...chainBlock('filter-prerouting-pre-dnat', [
+      'type filter hook prerouting priority -110; policy accept;',
+      'ct state new jump firewall-check',
+    ]),
+    ...chainBlock('filter-output-pre-dnat', [
+      'type filter hook output priority -110; policy accept;',
+      'ct state new jump firewall-check',
+    ]),
+    ...chainBlock('filter-forward', [
+      'type filter hook forward priority 0; policy accept;',
+      'ct state new jump service-endpoints-check',
+      'ct state new jump cluster-ips-check',
+    ]),
+    ...chainBlock('filter-input', [
+      'type filter hook input priority 0; policy accept;',
+      'ct state new jump nodeport-endpoints-check',
+      'ct state new jump service-endpoints-check',
+    ]),
+    ...chainBlock('filter-output', [
+      'type filter hook output priority 0; policy accept;',
+      'ct state new jump service-endpoints-check',
+      'ct state new jump cluster-ips-check',
+    ]),
     ...chainBlock('firewall-check', ['ip daddr . meta l4proto . th dport vmap @firewall-ips']),
     ...chainBlock('mark-for-masquerade', ['mark set mark or 0x4000']),
-    ...chainBlock('masquerading', ['mark and 0x4000 == 0 return', 'mark set mark xor 0x4000', 'masquerade fully-random']),
+    ...chainBlock('masquerading', [
+      'mark and 0x4000 == 0 return',
+      'mark set mark xor 0x4000',
+      'masquerade fully-random',
+    ]),
     ...chainBlock('nat-output', ['type nat hook output priority -100; policy accept;', 'jump services']),
     ...chainBlock('nat-postrouting', ['type nat hook postrouting priority 100; policy accept;', 'jump masquerading']),
     ...chainBlock('nat-prerouting', ['type nat hook prerouting priority -100; policy accept;', 'jump services']),
-    ...chainBlock('nodeport-endpoints-check', ['ip daddr @nodeport-ips meta l4proto . th dport vmap @no-endpoint-nodeports']),
+    ...chainBlock('nodeport-endpoints-check', [
+      'ip daddr @nodeport-ips meta l4proto . th dport vmap @no-endpoint-nodeports',
+    ]),
     ...chainBlock('reject-chain', ['comment "helper for @no-endpoint-services / @no-endpoint-nodeports"', 'reject']),
-    ...chainBlock('services', ['ip daddr . meta l4proto . th dport vmap @service-ips', 'ip daddr @nodeport-ips meta l4proto . th dport vmap @service-nodeports']),
+    ...chainBlock('services', [
+      'ip daddr . meta l4proto . th dport vmap @service-ips',
+      'ip daddr @nodeport-ips meta l4proto . th dport vmap @service-nodeports',
+    ]),
     ...chainBlock('service-endpoints-check', ['ip daddr . meta l4proto . th dport vmap @no-endpoint-services']),
     ...chains,
     '}',

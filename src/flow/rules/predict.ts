@@ -33,9 +33,13 @@ function markDerived(facts: Fact[], mode: KubeProxyMode, plan: RulePlan): Fact[]
     .filter((f) => f.kind !== 'KubeProxy')
     .map((f) => {
       const ev: Evidence[] = f.evidence.map((e) => ({
-        source: 'derived', uri: PREDICTED_URI[mode], line: e.line, excerpt: e.excerpt ? `${e.excerpt}` : why, format: 'kube-proxy-predictor',
+        source: 'derived',
+        uri: PREDICTED_URI[mode],
+        line: e.line,
+        excerpt: e.excerpt ? `${e.excerpt}` : why,
+        format: 'kube-proxy-predictor',
       }));
-      return { ...f, evidence: ev } as Fact;
+      return { ...f, evidence: ev };
     });
 }
 
@@ -53,7 +57,11 @@ function parseOwn(text: string, mode: KubeProxyMode): Fact[] {
 }
 
 /** Predicts kube-proxy's rules for every Service port in the model. */
-export function predictRules(model: ClusterModel, mode: KubeProxyMode = 'iptables', options: PlanOptions = {}): PredictedRules {
+export function predictRules(
+  model: ClusterModel,
+  mode: KubeProxyMode = 'iptables',
+  options: PlanOptions = {},
+): PredictedRules {
   const plan = planServicePorts(model, options);
   return predictFromPlan(plan, mode);
 }

@@ -63,7 +63,8 @@ function targetPortOf(sp: ServicePort, pod: Pod): number | undefined {
   const tp = sp.targetPort ?? sp.port;
   if (typeof tp === 'number') return tp;
   if (/^\d+$/.test(tp)) return Number(tp);
-  for (const c of pod.containers ?? []) for (const p of c.ports) if (p.name === tp && p.protocol === sp.protocol) return p.containerPort;
+  for (const c of pod.containers ?? [])
+    for (const p of c.ports) if (p.name === tp && p.protocol === sp.protocol) return p.containerPort;
   return undefined;
 }
 
@@ -107,13 +108,20 @@ export function planServicePorts(model: ClusterModel, options: PlanOptions = {})
     clusterCIDR = kp?.clusterCIDR ?? cni?.network;
     const from = kp?.clusterCIDR ? kp.evidence : cni?.evidence;
     if (clusterCIDR) notes.push(`cluster CIDR ${clusterCIDR} from ${sourceLabels(from ?? []).join(', ')}`);
-    else notes.push('cluster CIDR unknown: no "! -s CIDR -j KUBE-MARK-MASQ" rules (as kube-proxy without --cluster-cidr)');
+    else
+      notes.push('cluster CIDR unknown: no "! -s CIDR -j KUBE-MARK-MASQ" rules (as kube-proxy without --cluster-cidr)');
   }
   let nodeName = options.nodeName;
-  if (!nodeName && model.nodes.length === 1) { nodeName = model.nodes[0].name; notes.push(`node ${nodeName} (the only node)`); }
+  if (!nodeName && model.nodes.length === 1) {
+    nodeName = model.nodes[0].name;
+    notes.push(`node ${nodeName} (the only node)`);
+  }
   const node = nodeName ? model.nodes.find((n) => n.name === nodeName) : undefined;
   const nodeIPs = options.nodeIPs ?? (node?.internalIP ? [node.internalIP] : []);
-  if (nodeIPs.length) notes.push(`NodePort addresses ${nodeIPs.join(', ')}${options.nodeIPs ? ' (given)' : ` (InternalIP of ${nodeName})`}`);
+  if (nodeIPs.length)
+    notes.push(
+      `NodePort addresses ${nodeIPs.join(', ')}${options.nodeIPs ? ' (given)' : ` (InternalIP of ${nodeName})`}`,
+    );
   const ports: ServicePortPlan[] = [];
   for (const svc of model.services) {
     if (svc.type === 'ExternalName' || isHeadless(svc) || !svc.clusterIP) continue;
@@ -122,18 +130,29 @@ export function planServicePorts(model: ClusterModel, options: PlanOptions = {})
       const sources = sourceLabels(svc.evidence);
       const endpoints = endpointsFor(model, svc, sp, sources);
       const plan: ServicePortPlan = {
-        namespace, name: svc.name, portName: sp.name ?? '', spn: servicePortName(namespace, svc.name, sp.name),
-        protocol: sp.protocol, port: sp.port, clusterIP: svc.clusterIP,
-        externalIPs: svc.externalIPs ?? [], loadBalancerIPs: svc.loadBalancerIPs ?? [],
-        externalLocal: svc.externalTrafficPolicy === 'Local', internalLocal: svc.internalTrafficPolicy === 'Local',
-        endpoints, sources: [...new Set(sources)],
+        namespace,
+        name: svc.name,
+        portName: sp.name ?? '',
+        spn: servicePortName(namespace, svc.name, sp.name),
+        protocol: sp.protocol,
+        port: sp.port,
+        clusterIP: svc.clusterIP,
+        externalIPs: svc.externalIPs ?? [],
+        loadBalancerIPs: svc.loadBalancerIPs ?? [],
+        externalLocal: svc.externalTrafficPolicy === 'Local',
+        internalLocal: svc.internalTrafficPolicy === 'Local',
+        endpoints,
+        sources: [...new Set(sources)],
       };
       if (sp.nodePort && (svc.type === 'NodePort' || svc.type === 'LoadBalancer')) plan.nodePort = sp.nodePort;
-      if (svc.sessionAffinity === 'ClientIP') plan.affinitySeconds = svc.sessionAffinityTimeoutSeconds ?? DEFAULT_AFFINITY_SECONDS;
+      if (svc.sessionAffinity === 'ClientIP')
+        plan.affinitySeconds = svc.sessionAffinityTimeoutSeconds ?? DEFAULT_AFFINITY_SECONDS;
       ports.push(plan);
     }
   }
-  ports.sort((a, b) => (a.spn + a.protocol < b.spn + b.protocol ? -1 : a.spn + a.protocol > b.spn + b.protocol ? 1 : 0));
+  ports.sort((a, b) =>
+    a.spn + a.protocol < b.spn + b.protocol ? -1 : a.spn + a.protocol > b.spn + b.protocol ? 1 : 0,
+  );
   return { ports, clusterCIDR, nodeName, nodeIPs, notes };
 }
 

@@ -21,12 +21,15 @@ export function splitArgs(command: string): string[] {
   let has = false;
   for (const ch of command) {
     if (quote) {
-      if (ch === quote) quote = undefined; else cur += ch;
+      if (ch === quote) quote = undefined;
+      else cur += ch;
     } else if (ch === '"' || ch === "'") {
-      quote = ch; has = true;
+      quote = ch;
+      has = true;
     } else if (ch === ' ' || ch === '\t') {
       if (has || cur) out.push(cur);
-      cur = ''; has = false;
+      cur = '';
+      has = false;
     } else {
       cur += ch;
     }
@@ -36,7 +39,22 @@ export function splitArgs(command: string): string[] {
 }
 
 /** kubectl flags that take a value as the next word (so the value is not taken for the pod). */
-const KUBECTL_VALUE_FLAGS = new Set(['-n', '--namespace', '-c', '--container', '--context', '--kubeconfig', '--image', '--restart', '-l', '--selector', '--tail', '--since', '--overrides', '--env']);
+const KUBECTL_VALUE_FLAGS = new Set([
+  '-n',
+  '--namespace',
+  '-c',
+  '--container',
+  '--context',
+  '--kubeconfig',
+  '--image',
+  '--restart',
+  '-l',
+  '--selector',
+  '--tail',
+  '--since',
+  '--overrides',
+  '--env',
+]);
 
 /** Parses `command`; `host` (the transcript's prompt) is the client unless kubectl names one. */
 export function parseToolCommand(command: string | undefined, host?: string): ToolCommand {
@@ -45,24 +63,39 @@ export function parseToolCommand(command: string | undefined, host?: string): To
   let words = splitArgs(command.trim().replace(/^[#$]\s*/, ''));
   // Wrappers in front of the tool: sudo, timeout [-k N] DURATION, ip netns exec NAME.
   for (;;) {
-    if (words[0] === 'sudo') { words = words.slice(1); continue; }
-    if (words[0] === 'timeout') {
-      words = words.slice(1);
-      while (words.length > 0 && words[0].startsWith('-')) words = words.slice(words[0] === '-k' || words[0] === '-s' ? 2 : 1);
+    if (words[0] === 'sudo') {
       words = words.slice(1);
       continue;
     }
-    if (words[0] === 'ip' && words[1] === 'netns' && words[2] === 'exec' && words[3]) { out.client = words[3]; words = words.slice(4); continue; }
+    if (words[0] === 'timeout') {
+      words = words.slice(1);
+      while (words.length > 0 && words[0].startsWith('-'))
+        words = words.slice(words[0] === '-k' || words[0] === '-s' ? 2 : 1);
+      words = words.slice(1);
+      continue;
+    }
+    if (words[0] === 'ip' && words[1] === 'netns' && words[2] === 'exec' && words[3]) {
+      out.client = words[3];
+      words = words.slice(4);
+      continue;
+    }
     break;
   }
   // the verb may follow global flags: `kubectl -n default exec …`
-  const verb = words[0] === 'kubectl' ? words.findIndex((w, i) => i > 0 && (w === 'exec' || w === 'run' || w === 'debug')) : -1;
-  if (verb > 0 && words.slice(1, verb).every((w, i, a) => w.startsWith('-') || KUBECTL_VALUE_FLAGS.has(a[i - 1] ?? ''))) {
+  const verb =
+    words[0] === 'kubectl' ? words.findIndex((w, i) => i > 0 && (w === 'exec' || w === 'run' || w === 'debug')) : -1;
+  if (
+    verb > 0 &&
+    words.slice(1, verb).every((w, i, a) => w.startsWith('-') || KUBECTL_VALUE_FLAGS.has(a[i - 1] ?? ''))
+  ) {
     const dash = words.indexOf('--');
     const head = dash >= 0 ? words.slice(verb + 1, dash) : words.slice(verb + 1);
     for (let i = 0; i < head.length; i++) {
       const w = head[i];
-      if (w.startsWith('-')) { if (KUBECTL_VALUE_FLAGS.has(w)) i++; continue; }
+      if (w.startsWith('-')) {
+        if (KUBECTL_VALUE_FLAGS.has(w)) i++;
+        continue;
+      }
       out.client = w.replace(/^(pod|pods)\//, '');
       break;
     }
@@ -88,7 +121,10 @@ export function podOfKubectlLogs(command: string | undefined): string | undefine
   if (k < 0 || !words.slice(0, k).some((w) => w === 'kubectl' || w.endsWith('/kubectl'))) return undefined;
   for (let i = k + 1; i < words.length; i++) {
     const w = words[i];
-    if (w.startsWith('-')) { if (KUBECTL_VALUE_FLAGS.has(w)) i++; continue; }
+    if (w.startsWith('-')) {
+      if (KUBECTL_VALUE_FLAGS.has(w)) i++;
+      continue;
+    }
     return w.replace(/^(pod|pods|po)\//, '');
   }
   return undefined;
@@ -100,7 +136,9 @@ export function podOfKubectlLogs(command: string | undefined): string | undefine
  */
 export function toolCommandPatterns(tool: string): RegExp[] {
   return [
-    new RegExp(`^(timeout\\s+\\S+\\s+)?(ip\\s+netns\\s+exec\\s+\\S+\\s+)?(timeout\\s+\\S+\\s+)?(busybox\\s+)?${tool}\\b`),
+    new RegExp(
+      `^(timeout\\s+\\S+\\s+)?(ip\\s+netns\\s+exec\\s+\\S+\\s+)?(timeout\\s+\\S+\\s+)?(busybox\\s+)?${tool}\\b`,
+    ),
     new RegExp(`^kubectl\\s.*\\s--\\s+(busybox\\s+)?${tool}\\b`),
   ];
 }
@@ -132,11 +170,13 @@ export function podLabel(line: string, pods: readonly string[]): string | undefi
  */
 export function isKubectlChatter(line: string): boolean {
   const t = line.trim();
-  return t === "If you don't see a command prompt, try pressing enter."
-    || /^pod "[^"]+" deleted( from \S+ namespace)?$/.test(t)
-    || t.startsWith('Session ended, resume using \'kubectl attach ')
-    || t.startsWith('All commands and output from this session will be recorded in container logs')
-    || t.startsWith('Unable to use a TTY - input is not a terminal')
-    || /^Waiting for pod \S+ to be running, status is \w+, pod ready: (true|false)$/.test(t)
-    || /^(Defaulted container|Defaulting container name to) /.test(t);
+  return (
+    t === "If you don't see a command prompt, try pressing enter." ||
+    /^pod "[^"]+" deleted( from \S+ namespace)?$/.test(t) ||
+    t.startsWith("Session ended, resume using 'kubectl attach ") ||
+    t.startsWith('All commands and output from this session will be recorded in container logs') ||
+    t.startsWith('Unable to use a TTY - input is not a terminal') ||
+    /^Waiting for pod \S+ to be running, status is \w+, pod ready: (true|false)$/.test(t) ||
+    /^(Defaulted container|Defaulting container name to) /.test(t)
+  );
 }

@@ -4,14 +4,30 @@
  * that ndots:5 causes are visible), `-x`, SRV, and timeouts.
  */
 import type { FormatSpec, ParseInput, ParseResult } from '../types';
-import { fractionMatching, logicalLines, splitBeforeTokens, tokenize, totalParse, unparsedLine, type Token } from './lines';
-import { isKubectlChatter, parseToolCommand, podLabel, podsOfKubectlLogs, splitArgs, toolCommandPatterns } from './commandLine';
+import {
+  fractionMatching,
+  logicalLines,
+  splitBeforeTokens,
+  tokenize,
+  totalParse,
+  unparsedLine,
+  type Token,
+} from './lines';
+import {
+  isKubectlChatter,
+  parseToolCommand,
+  podLabel,
+  podsOfKubectlLogs,
+  splitArgs,
+  toolCommandPatterns,
+} from './commandLine';
 import { questionNameFromArgs, questionTypeFromArgs } from './dnsFacts';
 import { DigReader, parseRecord } from './digMessage';
 
 const FORMAT = 'dig';
 /** Lines only dig prints. */
-const DIG_MARKS = /^;; ((QUESTION|ANSWER|AUTHORITY|ADDITIONAL) SECTION:|OPT PSEUDOSECTION:|SERVER: \S+#\d+|Query time: \d+ msec|MSG SIZE +rcvd: \d+|WHEN: |global options: )/;
+const DIG_MARKS =
+  /^;; ((QUESTION|ANSWER|AUTHORITY|ADDITIONAL) SECTION:|OPT PSEUDOSECTION:|SERVER: \S+#\d+|Query time: \d+ msec|MSG SIZE +rcvd: \d+|WHEN: |global options: )/;
 
 /** Cuts flattened dig text before `;`/`;;` comments, `#` prompts and resource records. */
 export function unflattenDig(line: string): { text: string; start: number }[] {
@@ -35,9 +51,13 @@ export function parseDig(input: ParseInput): ParseResult {
     const cmd = parseToolCommand(input.command, input.host);
     const args = cmd.tool === 'dig' ? cmd.args : [];
     const reader = new DigReader({
-      tool: 'dig', format: FORMAT, uri: input.uri, client: cmd.client,
+      tool: 'dig',
+      format: FORMAT,
+      uri: input.uri,
+      client: cmd.client,
       short: args.includes('+short'),
-      askedName: questionNameFromArgs(args, 'dig'), askedType: questionTypeFromArgs(args),
+      askedName: questionNameFromArgs(args, 'dig'),
+      askedType: questionTypeFromArgs(args),
       server: args.find((a) => a.startsWith('@'))?.slice(1),
     });
     const logPods = podsOfKubectlLogs(input.command);
@@ -47,11 +67,19 @@ export function parseDig(input: ParseInput): ParseResult {
       const prompt = /^[#$]\s*dig\s/.exec(t) ? splitArgs(t.replace(/^[#$]\s*dig\s+/, '')) : undefined;
       const a = banner ?? prompt;
       if (a) {
-        reader.begin(l, questionNameFromArgs(a, 'dig'), questionTypeFromArgs(a), a.find((x) => x.startsWith('@'))?.slice(1));
+        reader.begin(
+          l,
+          questionNameFromArgs(a, 'dig'),
+          questionTypeFromArgs(a),
+          a.find((x) => x.startsWith('@'))?.slice(1),
+        );
         continue;
       }
       const label = podLabel(t, logPods);
-      if (label) { reader.setClient(label); continue; }
+      if (label) {
+        reader.setClient(label);
+        continue;
+      }
       if (t.startsWith('#')) continue; // annotation or prompt of another command
       if (!reader.feed(l) && !isKubectlChatter(t)) reader.unparsed.push(unparsedLine(l, 'not dig output'));
     }
@@ -70,7 +98,10 @@ export const digFormat: FormatSpec = {
     if (lines.some((l) => l.includes(';; ->>HEADER<<-'))) return 0.9;
     // a later paragraph of one dig message (dig prints blank lines between its sections)
     if (lines.some((l) => DIG_MARKS.test(l.trim()))) return 0.85;
-    const rr = fractionMatching(lines, (l) => l.trim().startsWith(';') || parseRecord(tokenize(l.trim())) !== undefined);
+    const rr = fractionMatching(
+      lines,
+      (l) => l.trim().startsWith(';') || parseRecord(tokenize(l.trim())) !== undefined,
+    );
     return lines.some((l) => parseRecord(tokenize(l.trim())) !== undefined) ? 0.7 * rr : 0.3 * rr;
   },
 };

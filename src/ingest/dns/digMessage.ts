@@ -14,13 +14,23 @@ export function parseRecord(tokens: readonly Token[]): DnsAnswer | undefined {
   if (tokens.length < 3) return undefined;
   let i = 1;
   let ttl: number | undefined;
-  if (/^\d{1,10}$/.test(tokens[i].text)) { ttl = Number(tokens[i].text); i++; }
+  if (/^\d{1,10}$/.test(tokens[i].text)) {
+    ttl = Number(tokens[i].text);
+    i++;
+  }
   if (i < tokens.length && /^(IN|CH|HS|CLASS\d+)$/.test(tokens[i].text)) i++;
   if (i >= tokens.length - 1) return undefined;
   const type = tokens[i].text;
   if (!DNS_TYPES.has(type) && !/^TYPE\d+$/.test(type)) return undefined;
-  const data = tokens.slice(i + 1).map((t) => t.text).join(' ');
-  const answer: DnsAnswer = { name: stripDot(tokens[0].text), type, data: type === 'A' || type === 'AAAA' ? data : stripDot(data) };
+  const data = tokens
+    .slice(i + 1)
+    .map((t) => t.text)
+    .join(' ');
+  const answer: DnsAnswer = {
+    name: stripDot(tokens[0].text),
+    type,
+    data: type === 'A' || type === 'AAAA' ? data : stripDot(data),
+  };
   if (ttl !== undefined) answer.ttl = ttl;
   return answer;
 }
@@ -72,12 +82,20 @@ export class DigReader {
     // dig prints its timeout errors (stderr) before its banner: they belong to the same query.
     if (m && !m.headerSeen && !m.question && m.answers.length === 0 && m.askedName === undefined) {
       m.lines.push(l);
-      m.askedName = askedName; m.askedType = askedType;
+      m.askedName = askedName;
+      m.askedType = askedType;
       if (server && !m.server) m.server = server;
       return;
     }
     this.flush();
-    this.msg = { lines: [l], answers: [], headerSeen: false, askedName: askedName ?? this.opts.askedName, askedType: askedType ?? this.opts.askedType, server };
+    this.msg = {
+      lines: [l],
+      answers: [],
+      headerSeen: false,
+      askedName: askedName ?? this.opts.askedName,
+      askedType: askedType ?? this.opts.askedType,
+      server,
+    };
     this.section = 'none';
   }
 
@@ -90,9 +108,13 @@ export class DigReader {
   /** Returns false when the line is not dig-message text (the caller decides what it is). */
   feed(l: LogicalLine): boolean {
     const t = l.text.trim();
-    if (t === '') { if (this.section === 'question') this.section = 'none'; return true; }
+    if (t === '') {
+      if (this.section === 'question') this.section = 'none';
+      return true;
+    }
     if (t.startsWith(';; ->>HEADER<<-')) {
-      if (this.msg?.headerSeen) this.begin(l); else this.current(l);
+      if (this.msg?.headerSeen) this.begin(l);
+      else this.current(l);
       const m = this.msg as Message;
       m.headerSeen = true;
       const st = /status: ([A-Z]+)/.exec(t);
@@ -100,12 +122,23 @@ export class DigReader {
       this.section = 'none';
       return true;
     }
-    const sec = /^;; (QUESTION|ANSWER|AUTHORITY|ADDITIONAL) SECTION:$/.exec(t) ?? (t === ';; OPT PSEUDOSECTION:' ? ['', 'OPT'] : null);
-    if (sec) { this.current(l); this.section = sec[1].toLowerCase() as Section; if (this.section === 'opt') this.section = 'opt'; return true; }
+    const sec =
+      /^;; (QUESTION|ANSWER|AUTHORITY|ADDITIONAL) SECTION:$/.exec(t) ??
+      (t === ';; OPT PSEUDOSECTION:' ? ['', 'OPT'] : null);
+    if (sec) {
+      this.current(l);
+      this.section = sec[1].toLowerCase() as Section;
+      if (this.section === 'opt') this.section = 'opt';
+      return true;
+    }
     if (t.startsWith(';; SERVER:') || t.startsWith('Received ')) {
       const m = /(?:SERVER:|from) ([0-9a-fA-F.:]+#\d+)/.exec(t);
-      if (m) { const s = splitServer(m[1]); const msg = this.current(l); msg.server = s.ip; msg.port = s.port; }
-      else this.current(l);
+      if (m) {
+        const s = splitServer(m[1]);
+        const msg = this.current(l);
+        msg.server = s.ip;
+        msg.port = s.port;
+      } else this.current(l);
       this.section = 'none';
       return true;
     }
@@ -113,7 +146,11 @@ export class DigReader {
       const msg = this.msg && !this.msg.headerSeen ? this.current(l) : (this.begin(l), this.msg as Message);
       msg.status = 'timeout';
       const m = /communications error to ([0-9a-fA-F.:]+#\d+)/.exec(t);
-      if (m) { const s = splitServer(m[1]); msg.server = s.ip; msg.port = s.port; }
+      if (m) {
+        const s = splitServer(m[1]);
+        msg.server = s.ip;
+        msg.port = s.port;
+      }
       return true;
     }
     if (t.startsWith('Trying "')) {
@@ -130,10 +167,16 @@ export class DigReader {
         return true;
       }
     }
-    if (t.startsWith(';')) { if (this.msg) this.msg.lines.push(l); return true; } // other dig comments: understood, no fact
+    if (t.startsWith(';')) {
+      if (this.msg) this.msg.lines.push(l);
+      return true;
+    } // other dig comments: understood, no fact
     if (this.section === 'answer' || this.section === 'authority' || this.section === 'additional') {
       const rr = parseRecord(tokenize(t));
-      if (!rr) { this.unparsed.push(unparsedLine(l, `not a resource record in the ${this.section} section`)); return true; }
+      if (!rr) {
+        this.unparsed.push(unparsedLine(l, `not a resource record in the ${this.section} section`));
+        return true;
+      }
       const msg = this.current(l);
       if (this.section === 'answer') addAnswer(msg, rr);
       return true;
@@ -141,7 +184,10 @@ export class DigReader {
     if (!this.msg?.headerSeen && !this.opts.short) {
       // `dig +noall +answer`: bare resource records, no header and no section titles
       const rr = parseRecord(tokenize(t));
-      if (rr) { addAnswer(this.current(l), rr); return true; }
+      if (rr) {
+        addAnswer(this.current(l), rr);
+        return true;
+      }
     }
     if (this.opts.short || !this.msg?.headerSeen) return this.feedShort(l, t);
     return false;
@@ -155,14 +201,18 @@ export class DigReader {
     const answers: DnsAnswer[] = [];
     const name = this.msg?.askedName ?? this.opts.askedName;
     if (!name) {
-      const looksShort = toks.every((x) => addressType(x) !== undefined || /^[A-Za-z0-9_.-]+\.$/.test(x) || /^\d+$/.test(x));
+      const looksShort = toks.every(
+        (x) => addressType(x) !== undefined || /^[A-Za-z0-9_.-]+\.$/.test(x) || /^\d+$/.test(x),
+      );
       if (!looksShort) return false;
       this.unparsed.push(unparsedLine(l, 'a dig +short answer, but the name asked is unknown (no command shown)'));
       return true;
     }
     if (allAddr) for (const x of toks) answers.push({ name, type: addressType(x) as string, data: x });
-    else if (toks.length === 4 && toks.slice(0, 3).every((x) => /^\d+$/.test(x))) answers.push({ name, type: 'SRV', data: stripDot(toks.join(' ')) });
-    else if (toks.length === 1 && /^[A-Za-z0-9_*][A-Za-z0-9_.*-]*\.$/.test(toks[0])) answers.push({ name, type: askedType === 'PTR' ? 'PTR' : 'CNAME', data: stripDot(toks[0]) });
+    else if (toks.length === 4 && toks.slice(0, 3).every((x) => /^\d+$/.test(x)))
+      answers.push({ name, type: 'SRV', data: stripDot(toks.join(' ')) });
+    else if (toks.length === 1 && /^[A-Za-z0-9_*][A-Za-z0-9_.*-]*\.$/.test(toks[0]))
+      answers.push({ name, type: askedType === 'PTR' ? 'PTR' : 'CNAME', data: stripDot(toks[0]) });
     else return false;
     const msg = this.current(l);
     for (const a of answers) addAnswer(msg, a);
@@ -178,7 +228,13 @@ export class DigReader {
     const name = m.question?.name ?? m.askedName ?? m.answers[0]?.name;
     if (name === undefined || (m.status === undefined && m.answers.length === 0 && !m.headerSeen)) return;
     const type = m.question?.type ?? m.askedType ?? (m.answers[0]?.type === 'AAAA' ? 'AAAA' : 'A');
-    const lookup = newLookup(this.opts.tool, name, type, [spanEvidence(this.opts.uri, m.lines, this.opts.format)], this.opts.client);
+    const lookup = newLookup(
+      this.opts.tool,
+      name,
+      type,
+      [spanEvidence(this.opts.uri, m.lines, this.opts.format)],
+      this.opts.client,
+    );
     const server = m.server ?? this.opts.server;
     if (server) lookup.server = server;
     if (m.port !== undefined) lookup.serverPort = m.port;
@@ -187,7 +243,8 @@ export class DigReader {
     for (const a of m.answers) {
       if (!a.name) a.name = name;
       lookup.answers.push(a);
-      const cd = (a.type === 'A' || a.type === 'AAAA') ? clusterDnsFromAnswer(a.name, a.data, lookup.evidence[0]) : undefined;
+      const cd =
+        a.type === 'A' || a.type === 'AAAA' ? clusterDnsFromAnswer(a.name, a.data, lookup.evidence[0]) : undefined;
       if (cd) this.facts.push(cd);
     }
     this.facts.push(lookup);

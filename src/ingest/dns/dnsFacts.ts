@@ -23,7 +23,8 @@ export function splitServer(text: string): { ip: string; port?: number } {
   const br = /^\[([0-9a-fA-F:.]+)\]:(\d{1,5})$/.exec(t);
   if (br) return { ip: br[1], port: Number(br[2]) };
   const colon = t.lastIndexOf(':');
-  if (colon > 0 && isIPv4(t.slice(0, colon)) && /^\d{1,5}$/.test(t.slice(colon + 1))) return { ip: t.slice(0, colon), port: Number(t.slice(colon + 1)) };
+  if (colon > 0 && isIPv4(t.slice(0, colon)) && /^\d{1,5}$/.test(t.slice(colon + 1)))
+    return { ip: t.slice(0, colon), port: Number(t.slice(colon + 1)) };
   return { ip: t };
 }
 
@@ -39,7 +40,25 @@ export function questionTypeFromArgs(args: readonly string[]): string | undefine
   return undefined;
 }
 
-export const DNS_TYPES = new Set(['A', 'AAAA', 'CNAME', 'SRV', 'PTR', 'TXT', 'NS', 'SOA', 'MX', 'ANY', 'CAA', 'HTTPS', 'SVCB', 'DS', 'DNSKEY', 'OPT', 'NAPTR']);
+export const DNS_TYPES = new Set([
+  'A',
+  'AAAA',
+  'CNAME',
+  'SRV',
+  'PTR',
+  'TXT',
+  'NS',
+  'SOA',
+  'MX',
+  'ANY',
+  'CAA',
+  'HTTPS',
+  'SVCB',
+  'DS',
+  'DNSKEY',
+  'OPT',
+  'NAPTR',
+]);
 
 /** The first argument that is neither an option nor a server nor a type: the name asked. */
 export function questionNameFromArgs(args: readonly string[], tool: string): string | undefined {
@@ -51,7 +70,7 @@ export function questionNameFromArgs(args: readonly string[], tool: string): str
       else if (a === '-x' && args[i + 1]) return reverseName(args[i + 1]);
       continue;
     }
-    if (tool === 'dig' && (DNS_TYPES.has(a.toUpperCase()) && a === a.toUpperCase() || a === 'IN')) continue;
+    if (tool === 'dig' && ((DNS_TYPES.has(a.toUpperCase()) && a === a.toUpperCase()) || a === 'IN')) continue;
     return a;
   }
   return undefined;
@@ -62,11 +81,19 @@ export function serverFromArgs(args: readonly string[], tool: string): string | 
   const at = args.find((a) => a.startsWith('@'));
   if (at) return at.slice(1);
   if (tool === 'dig') return undefined;
-  const plain = args.filter((a, i) => !a.startsWith('-') && !(i > 0 && /^-(t|c|W|R|N|m|w)$/.test(args[i - 1]) && tool === 'host'));
+  const plain = args.filter(
+    (a, i) => !a.startsWith('-') && !(i > 0 && /^-(t|c|W|R|N|m|w)$/.test(args[i - 1]) && tool === 'host'),
+  );
   return plain.length >= 2 ? plain[1] : undefined;
 }
 
-export function newLookup(tool: DnsLookup['tool'], name: string, type: string, evidence: Evidence[], client?: string): DnsLookup {
+export function newLookup(
+  tool: DnsLookup['tool'],
+  name: string,
+  type: string,
+  evidence: Evidence[],
+  client?: string,
+): DnsLookup {
   const l: DnsLookup = { kind: 'DnsLookup', tool, question: { name, type }, answers: [], evidence };
   if (client) l.client = client;
   return l;
@@ -76,7 +103,10 @@ export function newLookup(tool: DnsLookup['tool'], name: string, type: string, e
 export function addAnswer(l: { answers: DnsAnswer[] }, a: DnsAnswer): void {
   // a set per lookup keeps this linear even for a name with thousands of answers
   let seen = answerKeys.get(l);
-  if (!seen) { seen = new Set(l.answers.map(answerKey)); answerKeys.set(l, seen); }
+  if (!seen) {
+    seen = new Set(l.answers.map(answerKey));
+    answerKeys.set(l, seen);
+  }
   const k = answerKey(a);
   if (seen.has(k)) return;
   seen.add(k);

@@ -5,9 +5,26 @@
  */
 import type { DnsLookup, Fact, Unparsed } from '../../model';
 import type { FormatSpec, ParseInput, ParseResult } from '../types';
-import { fractionMatching, lineEvidence, logicalLines, splitBeforeTokens, stripDot, totalParse, unparsedLine, type Token } from './lines';
+import {
+  fractionMatching,
+  lineEvidence,
+  logicalLines,
+  splitBeforeTokens,
+  stripDot,
+  totalParse,
+  unparsedLine,
+  type Token,
+} from './lines';
 import { isKubectlChatter, parseToolCommand, toolCommandPatterns } from './commandLine';
-import { addAnswer, clusterDnsFromAnswer, newLookup, questionNameFromArgs, questionTypeFromArgs, serverFromArgs, splitServer } from './dnsFacts';
+import {
+  addAnswer,
+  clusterDnsFromAnswer,
+  newLookup,
+  questionNameFromArgs,
+  questionTypeFromArgs,
+  serverFromArgs,
+  splitServer,
+} from './dnsFacts';
 import { DigReader } from './digMessage';
 
 const FORMAT = 'host';
@@ -37,7 +54,15 @@ function phraseAt(t: readonly Token[], i: number): [number, string] | undefined 
 export function unflattenHost(line: string): { text: string; start: number }[] {
   return splitBeforeTokens(line, (t, i) => {
     const x = t[i].text;
-    if (x === 'Host' && t[i + 2]?.text === 'not' || x === ';;' || x === '#' || x === 'Trying' || x === 'Received' || x === 'Using') return true;
+    if (
+      (x === 'Host' && t[i + 2]?.text === 'not') ||
+      x === ';;' ||
+      x === '#' ||
+      x === 'Trying' ||
+      x === 'Received' ||
+      x === 'Using'
+    )
+      return true;
     return phraseAt(t, i + 1) !== undefined && phraseAt(t, i) === undefined;
   });
 }
@@ -54,12 +79,23 @@ export function parseHost(input: ParseInput): ParseResult {
     const lookups = new Map<string, DnsLookup>();
     const aliases = new Map<string, string>();
     let usingServer: { ip: string; port?: number } | undefined = server ? { ip: server } : undefined;
-    const reader = new DigReader({ tool: 'host', format: FORMAT, uri: input.uri, client: cmd.client, askedName: asked, askedType: questionTypeFromArgs(args), server });
+    const reader = new DigReader({
+      tool: 'host',
+      format: FORMAT,
+      uri: input.uri,
+      client: cmd.client,
+      askedName: asked,
+      askedType: questionTypeFromArgs(args),
+      server,
+    });
     let inMessage = false;
 
     for (const l of logicalLines(input, unflattenHost)) {
       const t = l.text.trim();
-      if (t === '') { if (inMessage) reader.feed(l); continue; }
+      if (t === '') {
+        if (inMessage) reader.feed(l);
+        continue;
+      }
       if (t.startsWith('#')) continue;
       // `host -v`: a dig-style message from `Trying "name"` to `Received N bytes from …`
       if (t.startsWith('Trying "')) inMessage = true;
@@ -79,7 +115,10 @@ export function parseHost(input: ParseInput): ParseResult {
       if (/^;; (connection timed out|communications error to|no servers could be reached)/.test(t)) {
         const s = /communications error to (\S+#\d+)/.exec(t);
         if (s) usingServer = splitServer(s[1]);
-        if (!asked) { unparsed.push(unparsedLine(l, 'timeout, but the name asked is unknown (no command shown)')); continue; }
+        if (!asked) {
+          unparsed.push(unparsedLine(l, 'timeout, but the name asked is unknown (no command shown)'));
+          continue;
+        }
         const lk = lookups.get(asked) ?? newLookup('host', asked, questionTypeFromArgs(args) ?? 'A', [], cmd.client);
         lk.status = 'timeout';
         lk.evidence.push(lineEvidence(input.uri, l, FORMAT));
@@ -87,7 +126,10 @@ export function parseHost(input: ParseInput): ParseResult {
         continue;
       }
       // `Using domain server:` block when a server is given on the command line
-      if ((m = /^Address: (\S+)$/.exec(t))) { usingServer = splitServer(m[1]); continue; }
+      if ((m = /^Address: (\S+)$/.exec(t))) {
+        usingServer = splitServer(m[1]);
+        continue;
+      }
       if (/^(Using domain server:|Name: |Aliases:)/.test(t)) continue;
       const toks = t.split(/\s+/).map((text, start) => ({ text, start }));
       const ph = toks.length >= 3 ? phraseAt(toks, 1) : undefined;
@@ -96,16 +138,27 @@ export function parseHost(input: ParseInput): ParseResult {
         // `ext is an alias for a-app.` then `a-app has address …`: both answer the question `ext`
         const owner = aliases.get(name.toLowerCase()) ?? name;
         const noRecord = ph[1] === '' ? toks[1 + ph[0]]?.text : undefined; // `has no AAAA record`
-        const type = noRecord ?? (ph[1] === 'PTR' || ph[1] === 'SRV' ? ph[1] : questionTypeFromArgs(args) ?? 'A');
+        const type = noRecord ?? (ph[1] === 'PTR' || ph[1] === 'SRV' ? ph[1] : (questionTypeFromArgs(args) ?? 'A'));
         const lk = lookups.get(owner) ?? newLookup('host', owner, type, [], cmd.client);
         lk.evidence.push(lineEvidence(input.uri, l, FORMAT));
         lookups.set(owner, lk);
-        if (ph[1] === '') { lk.status = 'NOERROR'; continue; }
-        const data = stripDot(toks.slice(1 + ph[0]).map((x) => x.text).join(' '));
+        if (ph[1] === '') {
+          lk.status = 'NOERROR';
+          continue;
+        }
+        const data = stripDot(
+          toks
+            .slice(1 + ph[0])
+            .map((x) => x.text)
+            .join(' '),
+        );
         if (ph[1] === 'CNAME') aliases.set(data.toLowerCase(), owner);
         addAnswer(lk, { name, type: ph[1], data });
         lk.status = 'NOERROR';
-        const cd = ph[1] === 'A' || ph[1] === 'AAAA' ? clusterDnsFromAnswer(name, data, lineEvidence(input.uri, l, FORMAT)) : undefined;
+        const cd =
+          ph[1] === 'A' || ph[1] === 'AAAA'
+            ? clusterDnsFromAnswer(name, data, lineEvidence(input.uri, l, FORMAT))
+            : undefined;
         if (cd) facts.push(cd);
         continue;
       }
@@ -114,7 +167,10 @@ export function parseHost(input: ParseInput): ParseResult {
     }
     reader.flush();
     for (const lk of lookups.values()) {
-      if (usingServer) { lk.server = usingServer.ip; if (usingServer.port !== undefined) lk.serverPort = usingServer.port; }
+      if (usingServer) {
+        lk.server = usingServer.ip;
+        if (usingServer.port !== undefined) lk.serverPort = usingServer.port;
+      }
       facts.push(lk);
       records++;
     }
@@ -136,8 +192,21 @@ export const hostFormat: FormatSpec = {
     if (trying && (received || lines.some((l) => l.startsWith(';; ->>HEADER<<-')))) return 0.97;
     // a later paragraph of `host -v` (it prints blank lines between its sections): what dig
     // prints too, so only enough to go on a host block, never to take one from dig
-    if (received || (lines.some((l) => /^;; [A-Z]+ SECTION:$/.test(l.trim())) && lines.every((l) => !l.trim() || l.startsWith(';') || /\sIN\s/.test(l)))) return 0.5;
-    const f = fractionMatching(lines, (l) => / (has address|has IPv6 address|is an alias for|domain name pointer|has SRV record|mail is handled by) /.test(l) || / has no [A-Z]+ record$/.test(l) || /^Host \S+ not found: /.test(l));
+    if (
+      received ||
+      (lines.some((l) => /^;; [A-Z]+ SECTION:$/.test(l.trim())) &&
+        lines.every((l) => !l.trim() || l.startsWith(';') || /\sIN\s/.test(l)))
+    )
+      return 0.5;
+    const f = fractionMatching(
+      lines,
+      (l) =>
+        / (has address|has IPv6 address|is an alias for|domain name pointer|has SRV record|mail is handled by) /.test(
+          l,
+        ) ||
+        / has no [A-Z]+ record$/.test(l) ||
+        /^Host \S+ not found: /.test(l),
+    );
     return f > 0 ? 0.5 + 0.45 * f : 0;
   },
 };

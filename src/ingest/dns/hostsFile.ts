@@ -31,7 +31,11 @@ export function parseHosts(input: ParseInput): ParseResult {
     const resolvAt = lines.findIndex((x) => /^(nameserver|search|options|domain)\s+\S/.test(x.trim()));
     const hostsText = resolvAt >= 0 ? lines.slice(0, resolvAt).join('\n') : input.text;
     if (resolvAt >= 0) {
-      const r = parseResolvConf({ ...input, text: lines.slice(resolvAt).join('\n'), firstLine: (input.firstLine ?? 1) + resolvAt });
+      const r = parseResolvConf({
+        ...input,
+        text: lines.slice(resolvAt).join('\n'),
+        firstLine: (input.firstLine ?? 1) + resolvAt,
+      });
       facts.push(...r.facts);
       unparsed.push(...r.unparsed);
       records += r.records;
@@ -41,7 +45,10 @@ export function parseHosts(input: ParseInput): ParseResult {
       if (t === '') continue;
       const [ip, ...names] = t.split(/\s+/);
       if (isKubectlChatter(l.text)) continue;
-      if (!isIp(ip) || names.length === 0) { unparsed.push(unparsedLine(l, isIp(ip) ? 'address without a name' : 'not an /etc/hosts line')); continue; }
+      if (!isIp(ip) || names.length === 0) {
+        unparsed.push(unparsedLine(l, isIp(ip) ? 'address without a name' : 'not an /etc/hosts line'));
+        continue;
+      }
       const e: HostsEntry = { kind: 'HostsEntry', ip, names, evidence: [lineEvidence(input.uri, l, FORMAT)] };
       if (cmd.client) e.owner = cmd.client;
       facts.push(e);
@@ -58,7 +65,12 @@ export const hostsFormat: FormatSpec = {
   commands: [/^(.*\s--\s+)?cat\s[^|]*\bhosts\b/, /^getent\s+hosts\b/],
   sniff(lines) {
     if (lines.some((l) => l.startsWith('# Kubernetes-managed hosts file.'))) return 0.95;
-    const f = fractionMatching(lines, (l) => /^\s*([0-9]{1,3}(\.[0-9]{1,3}){3}|[0-9a-fA-F]*:[0-9a-fA-F:]+)\s+[A-Za-z][\w.-]*(\s+[\w.-]+)*\s*$/.test(l) || l.trim().startsWith('#'));
+    const f = fractionMatching(
+      lines,
+      (l) =>
+        /^\s*([0-9]{1,3}(\.[0-9]{1,3}){3}|[0-9a-fA-F]*:[0-9a-fA-F:]+)\s+[A-Za-z][\w.-]*(\s+[\w.-]+)*\s*$/.test(l) ||
+        l.trim().startsWith('#'),
+    );
     return lines.some((l) => /^\s*(127\.0\.0\.1|::1)\s+localhost/.test(l)) ? 0.4 + 0.5 * f : 0.45 * f;
   },
 };

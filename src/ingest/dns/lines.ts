@@ -53,13 +53,19 @@ export function splitBeforeTokens(text: string, isStart: StartTest): LinePiece[]
 export function logicalLines(input: ParseInput, unflatten?: (line: string) => LinePiece[]): LogicalLine[] {
   const first = input.firstLine ?? 1;
   const raw = input.text.split(/\r?\n/);
-  if (raw.length > 0 && raw[raw.length - 1] === '' ) raw.pop();
+  if (raw.length > 0 && raw[raw.length - 1] === '') raw.pop();
   const out: LogicalLine[] = [];
   raw.forEach((text, idx) => {
     const line = first + idx;
-    if (!unflatten || text.length < 2) { out.push({ text, line }); return; }
+    if (!unflatten || text.length < 2) {
+      out.push({ text, line });
+      return;
+    }
     const pieces = unflatten(text);
-    if (pieces.length <= 1) { out.push({ text, line }); return; }
+    if (pieces.length <= 1) {
+      out.push({ text, line });
+      return;
+    }
     for (const p of pieces) out.push({ text: p.text.trim(), line, column: p.start + 1 });
   });
   return out;
@@ -84,7 +90,11 @@ export function spanEvidence(uri: string, lines: readonly LogicalLine[], format:
 }
 
 export function unparsedLine(l: LogicalLine, reason: string): Unparsed {
-  return { line: l.line, reason: l.column !== undefined ? `${reason} (column ${l.column})` : reason, text: shortened(l.text) };
+  return {
+    line: l.line,
+    reason: l.column !== undefined ? `${reason} (column ${l.column})` : reason,
+    text: shortened(l.text),
+  };
 }
 
 export { totalParse } from '../total';

@@ -6,9 +6,36 @@
  */
 import type { DnsLookup, Fact, Unparsed } from '../../model';
 import type { FormatSpec, ParseInput, ParseResult } from '../types';
-import { fractionMatching, lineEvidence, logicalLines, spanEvidence, splitBeforeTokens, stripDot, totalParse, unparsedLine, type LogicalLine, type Token } from './lines';
-import { isKubectlChatter, parseToolCommand, podLabel, podsOfKubectlLogs, splitArgs, toolCommandPatterns } from './commandLine';
-import { addAnswer, addressType, clusterDnsFromAnswer, newLookup, questionNameFromArgs, questionTypeFromArgs, serverFromArgs, splitServer } from './dnsFacts';
+import {
+  fractionMatching,
+  lineEvidence,
+  logicalLines,
+  spanEvidence,
+  splitBeforeTokens,
+  stripDot,
+  totalParse,
+  unparsedLine,
+  type LogicalLine,
+  type Token,
+} from './lines';
+import {
+  isKubectlChatter,
+  parseToolCommand,
+  podLabel,
+  podsOfKubectlLogs,
+  splitArgs,
+  toolCommandPatterns,
+} from './commandLine';
+import {
+  addAnswer,
+  addressType,
+  clusterDnsFromAnswer,
+  newLookup,
+  questionNameFromArgs,
+  questionTypeFromArgs,
+  serverFromArgs,
+  splitServer,
+} from './dnsFacts';
 
 const FORMAT = 'nslookup';
 
@@ -36,7 +63,17 @@ export function unflattenNslookup(line: string): { text: string; start: number }
   return splitBeforeTokens(line, (t, i) => {
     const x = t[i].text;
     const next = t[i + 1]?.text;
-    if (x === 'Server:' || x === 'Address:' || x === 'Name:' || x === 'Aliases:' || x === 'Addresses:' || x === ';;' || x === '#' || x === 'nslookup:') return true;
+    if (
+      x === 'Server:' ||
+      x === 'Address:' ||
+      x === 'Name:' ||
+      x === 'Aliases:' ||
+      x === 'Addresses:' ||
+      x === ';;' ||
+      x === '#' ||
+      x === 'nslookup:'
+    )
+      return true;
     if (x === 'Address' && next !== undefined && /^\d+:$/.test(next)) return true;
     if (x === 'Non-authoritative' && next === 'answer:') return true;
     if (x === 'Authoritative' && next === 'answers') return true;
@@ -78,11 +115,23 @@ export function parseNslookup(input: ParseInput): ParseResult {
     // `kubectl logs a kubectl logs b` with `# a`, `# b` labels: each label names the client that follows
     const logPods = podsOfKubectlLogs(input.command);
     let client = cmd.client;
-    let pending = { asked: questionNameFromArgs(args, 'nslookup'), type: questionTypeFromArgs(args), server: serverFromArgs(args, 'nslookup') };
+    let pending = {
+      asked: questionNameFromArgs(args, 'nslookup'),
+      type: questionTypeFromArgs(args),
+      server: serverFromArgs(args, 'nslookup'),
+    };
 
     const startRun = (): Run => {
       finishRun();
-      run = { inServer: true, lookups: new Map(), lines: new Map(), aliases: new Map(), serverLines: [], asked: pending.asked, askedType: pending.type };
+      run = {
+        inServer: true,
+        lookups: new Map(),
+        lines: new Map(),
+        aliases: new Map(),
+        serverLines: [],
+        asked: pending.asked,
+        askedType: pending.type,
+      };
       if (pending.server) run.server = pending.server;
       return run;
     };
@@ -127,11 +176,19 @@ export function parseNslookup(input: ParseInput): ParseResult {
       if ((m = /^[#$]\s*nslookup\s+(.*)$/.exec(t))) {
         finishRun();
         const a = splitArgs(m[1]);
-        pending = { asked: questionNameFromArgs(a, 'nslookup'), type: questionTypeFromArgs(a), server: serverFromArgs(a, 'nslookup') };
+        pending = {
+          asked: questionNameFromArgs(a, 'nslookup'),
+          type: questionTypeFromArgs(a),
+          server: serverFromArgs(a, 'nslookup'),
+        };
         continue;
       }
       const pod = podLabel(t, logPods);
-      if (pod) { finishRun(); client = pod; continue; }
+      if (pod) {
+        finishRun();
+        client = pod;
+        continue;
+      }
       if (t.startsWith('#')) continue; // annotation or another prompt
       if ((m = /^Server:\s*(\S+)$/.exec(t))) {
         const r = startRun();
@@ -152,7 +209,10 @@ export function parseNslookup(input: ParseInput): ParseResult {
           continue;
         }
         const type = addressType(m[1]);
-        if (!type || r.name === undefined) { unparsed.push(unparsedLine(l, 'address without a name')); continue; }
+        if (!type || r.name === undefined) {
+          unparsed.push(unparsedLine(l, 'address without a name'));
+          continue;
+        }
         const lk = lookupFor(r, r.owner ?? r.name, l);
         addAnswer(lk, { name: r.name, type, data: m[1] });
         const cd = clusterDnsFromAnswer(r.name, m[1], lineEvidence(input.uri, l, FORMAT));
@@ -190,15 +250,28 @@ export function parseNslookup(input: ParseInput): ParseResult {
       if (/^;; (connection timed out|communications error to|no servers could be reached)/.test(t)) {
         const r = currentRun();
         const s = /communications error to (\S+#\d+)/.exec(t);
-        if (s) { const sv = splitServer(s[1].replace(/:$/, '')); r.server = sv.ip; r.port = sv.port; }
+        if (s) {
+          const sv = splitServer(s[1].replace(/:$/, ''));
+          r.server = sv.ip;
+          r.port = sv.port;
+        }
         const name = r.asked ?? pending.asked;
-        if (name === undefined) { unparsed.push(unparsedLine(l, 'timeout, but the name asked is unknown (no command shown)')); continue; }
+        if (name === undefined) {
+          unparsed.push(unparsedLine(l, 'timeout, but the name asked is unknown (no command shown)'));
+          continue;
+        }
         lookupFor(r, name, l).status = 'timeout';
         continue;
       }
       if (/^(Non-authoritative answer:|Authoritative answers can be found from:|Aliases:|;; )/.test(t)) continue;
       const toks = splitArgs(t);
-      const label = toks.length >= 3 ? labelAt(toks.map((x, i) => ({ text: x, start: i })), 1) : undefined;
+      const label =
+        toks.length >= 3
+          ? labelAt(
+              toks.map((x, i) => ({ text: x, start: i })),
+              1,
+            )
+          : undefined;
       if (label) {
         const r = currentRun();
         r.inServer = false;
@@ -229,10 +302,20 @@ export const nslookupFormat: FormatSpec = {
     const server = lines.some((l) => /^Server:\s+\S+/.test(l.trim()));
     const addr = lines.some((l) => /^Address( \d+)?:\s+\S+/.test(l.trim()));
     if (server && addr) return 0.9;
-    if (lines.some((l) => /^\*\* server can't find |^\*\*\* Can't find |^Non-authoritative answer:$/.test(l.trim()))) return 0.8;
+    if (lines.some((l) => /^\*\* server can't find |^\*\*\* Can't find |^Non-authoritative answer:$/.test(l.trim())))
+      return 0.8;
     // the answer paragraph after the blank line that follows `Server:`/`Address:`
-    const f = fractionMatching(lines, (l) => /^(Name|Address( \d+)?):\s+\S/.test(l.trim()) || /^\S+\t(canonical name|name|service|mail exchanger|text|nameserver|origin) = /.test(l));
-    const records = lines.some((l) => /^Name:\s+\S/.test(l.trim()) || /^\S+\t(canonical name|name|service|mail exchanger|text|nameserver|origin) = \S/.test(l));
+    const f = fractionMatching(
+      lines,
+      (l) =>
+        /^(Name|Address( \d+)?):\s+\S/.test(l.trim()) ||
+        /^\S+\t(canonical name|name|service|mail exchanger|text|nameserver|origin) = /.test(l),
+    );
+    const records = lines.some(
+      (l) =>
+        /^Name:\s+\S/.test(l.trim()) ||
+        /^\S+\t(canonical name|name|service|mail exchanger|text|nameserver|origin) = \S/.test(l),
+    );
     return records ? 0.75 * f : 0.4 * f;
   },
 };

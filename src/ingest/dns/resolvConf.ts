@@ -4,7 +4,16 @@
  * search list (`<ns>.svc.<domain> svc.<domain> <domain>`) also reveals the cluster
  * domain and, through the nameserver, the kube-dns ClusterIP.
  */
-import { derivedEvidence, isIPv4, isIPv6, type ClusterDns, type DnsConfig, type Evidence, type Fact, type Unparsed } from '../../model';
+import {
+  derivedEvidence,
+  isIPv4,
+  isIPv6,
+  type ClusterDns,
+  type DnsConfig,
+  type Evidence,
+  type Fact,
+  type Unparsed,
+} from '../../model';
 import type { FormatSpec, ParseInput, ParseResult } from '../types';
 import { fractionMatching, lineEvidence, logicalLines, splitBeforeTokens, totalParse, unparsedLine } from './lines';
 import { isKubectlChatter, parseToolCommand } from './commandLine';
@@ -82,7 +91,12 @@ export function parseResolvConf(input: ParseInput): ParseResult {
       if (cfg.nameservers.length > 0 && nsEv) {
         // kubelet writes the kube-dns ClusterIP (clusterDNS) as the nameserver of ClusterFirst pods
         dns.serviceIP = cfg.nameservers[0];
-        dns.evidence.push(nsEv, derivedEvidence('kubelet writes the cluster DNS Service IP as the first nameserver of a ClusterFirst pod whose search list is <ns>.svc.<domain> svc.<domain> <domain>'));
+        dns.evidence.push(
+          nsEv,
+          derivedEvidence(
+            'kubelet writes the cluster DNS Service IP as the first nameserver of a ClusterFirst pod whose search list is <ns>.svc.<domain> svc.<domain> <domain>',
+          ),
+        );
       }
       facts.push(dns);
     }
@@ -96,7 +110,9 @@ export const resolvConfFormat: FormatSpec = {
   unflatten: unflattenResolvConf,
   commands: [/^(.*\s--\s+)?cat\s[^|]*\bresolv\.conf\b/],
   sniff(lines) {
-    const f = fractionMatching(lines, (l) => /^\s*(nameserver\s+[0-9a-fA-F.:]+|search\s+\S|options\s+\S|domain\s+\S|#)/.test(l));
+    const f = fractionMatching(lines, (l) =>
+      /^\s*(nameserver\s+[0-9a-fA-F.:]+|search\s+\S|options\s+\S|domain\s+\S|#)/.test(l),
+    );
     return lines.some((l) => /^\s*nameserver\s/.test(l)) ? 0.3 + 0.65 * f : 0.3 * f;
   },
 };

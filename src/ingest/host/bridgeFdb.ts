@@ -4,7 +4,18 @@ import type { ParseInput, ParseResult } from '../types';
 import { after, hostLines, intAfter, words, MAC_RE } from './hostText';
 import { unflattenBridgeFdbPieces } from './unflatten';
 
-const FLAGS = new Set(['self', 'master', 'permanent', 'static', 'dynamic', 'extern_learn', 'offload', 'router', 'sticky', 'local']);
+const FLAGS = new Set([
+  'self',
+  'master',
+  'permanent',
+  'static',
+  'dynamic',
+  'extern_learn',
+  'offload',
+  'router',
+  'sticky',
+  'local',
+]);
 
 /** `bridge fdb show`: `ae:cb:5d:41:7a:10 dev flannel.1 dst 172.30.1.49 self permanent`, `… master cni0`. */
 export function parseFdbLine(line: string, commandDev?: string): Omit<FdbEntry, 'evidence'> | undefined {
@@ -22,7 +33,10 @@ export function parseFdbLine(line: string, commandDev?: string): Omit<FdbEntry, 
   if (vlan !== undefined) e.vlan = vlan;
   // `master` is both a flag-like word and a key; only words not used as values count as flags.
   for (let i = 1; i < t.length; i++) {
-    if (['dev', 'dst', 'master', 'vlan', 'port', 'vni', 'via', 'src_vni', 'nhid'].includes(t[i])) { i++; continue; }
+    if (['dev', 'dst', 'master', 'vlan', 'port', 'vni', 'via', 'src_vni', 'nhid'].includes(t[i])) {
+      i++;
+      continue;
+    }
     if (FLAGS.has(t[i])) e.flags.push(t[i]);
   }
   return e;
@@ -37,7 +51,12 @@ export function parseBridgeFdb(input: ParseInput): ParseResult {
     const e = parseFdbLine(h.lines[i], commandDev);
     if (!e) {
       const noDev = MAC_RE.test(words(h.lines[i])[0] ?? '');
-      h.skip(i, noDev ? 'entry without a device (`bridge fdb show dev X` omits it; give the command)' : 'not a forwarding database entry');
+      h.skip(
+        i,
+        noDev
+          ? 'entry without a device (`bridge fdb show dev X` omits it; give the command)'
+          : 'not a forwarding database entry',
+      );
       continue;
     }
     const fact: FdbEntry = { ...e, evidence: [h.evidence(i)] };
@@ -53,7 +72,8 @@ registerFormat({
   unflatten: unflattenBridgeFdbPieces,
   commands: [/^bridge\s+(-\S+\s+)*fdb\b/],
   sniff(lines) {
-    let ok = 0, total = 0;
+    let ok = 0,
+      total = 0;
     for (const l of lines) {
       if (!l.trim()) continue;
       total++;

@@ -32,7 +32,10 @@ export function hostLines(input: ParseInput, format: FormatId): HostLines {
 
 /** Splits on runs of blanks (no regex backtracking risk). */
 export function words(line: string): string[] {
-  return line.trim().split(/\s+/).filter((w) => w.length > 0);
+  return line
+    .trim()
+    .split(/\s+/)
+    .filter((w) => w.length > 0);
 }
 
 /** Value following `key` in a token list (`mtu 1450` → 1450). */

@@ -13,13 +13,23 @@ const isRec = (v: unknown): v is Rec => typeof v === 'object' && v !== null && !
 const s = (v: unknown) => (typeof v === 'string' ? v : undefined);
 const n = (v: unknown) => (typeof v === 'number' && Number.isInteger(v) ? v : undefined);
 
-const KINDS: Record<string, InterfaceType> = { vxlan: 'vxlan', veth: 'veth', bridge: 'bridge', dummy: 'dummy', tun: 'tun', ipip: 'ipip', wireguard: 'wireguard' };
+const KINDS: Record<string, InterfaceType> = {
+  vxlan: 'vxlan',
+  veth: 'veth',
+  bridge: 'bridge',
+  dummy: 'dummy',
+  tun: 'tun',
+  ipip: 'ipip',
+  wireguard: 'wireguard',
+};
 
 function iface(o: Rec): HostInterface | undefined {
   const name = s(o.ifname);
   if (!name) return undefined;
   const f: HostInterface = { kind: 'HostInterface', name, evidence: [] };
-  const set = <K extends keyof HostInterface>(k: K, v: HostInterface[K] | undefined) => { if (v !== undefined) f[k] = v; };
+  const set = <K extends keyof HostInterface>(k: K, v: HostInterface[K] | undefined) => {
+    if (v !== undefined) f[k] = v;
+  };
   set('ifindex', n(o.ifindex));
   set('peerIfindex', n(o.link_index));
   set('peerName', s(o.link));
@@ -76,7 +86,11 @@ export function parseIpJson(input: ParseInput, format: FormatId): ParseResult | 
   const text = input.text;
   if (!/^\s*\[/.test(text)) return undefined;
   let value: unknown;
-  try { value = JSON.parse(text); } catch { return undefined; }
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
   if (!Array.isArray(value)) return undefined;
   const first = input.firstLine ?? 1;
   const positions = new TextPositions(text, first);
@@ -87,7 +101,10 @@ export function parseIpJson(input: ParseInput, format: FormatId): ParseResult | 
   value.forEach((o, i) => {
     const at = positions.pos(spans[i]?.[0] ?? 0);
     const f = isRec(o) ? (s(o.ifname) ? iface(o) : route(o)) : undefined;
-    if (!f) { unparsed.push({ line: at.line, reason: `element ${i} is neither an interface nor a route` }); return; }
+    if (!f) {
+      unparsed.push({ line: at.line, reason: `element ${i} is neither an interface nor a route` });
+      return;
+    }
     const span = spans[i] ? text.slice(spans[i][0], Math.min(spans[i][1], spans[i][0] + 200)) : lines[at.line - first];
     const ev = logEvidence(input.uri, at.line, span, format);
     ev.column = at.col;

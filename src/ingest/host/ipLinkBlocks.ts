@@ -14,7 +14,13 @@ import { parseIpJson } from './ipJson';
 // Header: index, name, optional @peer, flags with or without <>, rest. Linear: no nested quantifiers.
 const HEADER = /^(\d{1,10}):\s+([^\s:@]+)(?:@([^\s:]+))?:\s+<?([A-Z0-9_,-]*)>?\s+(.*)$/;
 const DETAIL_KINDS: Record<string, InterfaceType> = {
-  vxlan: 'vxlan', veth: 'veth', bridge: 'bridge', dummy: 'dummy', tun: 'tun', ipip: 'ipip', wireguard: 'wireguard',
+  vxlan: 'vxlan',
+  veth: 'veth',
+  bridge: 'bridge',
+  dummy: 'dummy',
+  tun: 'tun',
+  ipip: 'ipip',
+  wireguard: 'wireguard',
 };
 
 /**
@@ -25,7 +31,8 @@ const DETAIL_KINDS: Record<string, InterfaceType> = {
  */
 export function unflattenIpLinkPieces(line: string): { text: string; start: number }[] {
   // `(?<=\S)` makes each run of blanks a single match attempt: linear even for huge blank runs.
-  const cut = /(?<=\S)\s+(?:(?=\d{1,10}: [^\s:@]+(?:@[^\s:]+)?: <?[A-Z0-9_,-]*>? )|(?=(?:link\/\S+|inet6?|valid_lft|vxlan id|bridge_slave|veth) ))/g;
+  const cut =
+    /(?<=\S)\s+(?:(?=\d{1,10}: [^\s:@]+(?:@[^\s:]+)?: <?[A-Z0-9_,-]*>? )|(?=(?:link\/\S+|inet6?|valid_lft|vxlan id|bridge_slave|veth) ))/g;
   const starts: number[] = [];
   let m: RegExpExecArray | null;
   while ((m = cut.exec(line)) !== null) starts.push(m.index + m[0].length);
@@ -64,8 +71,15 @@ function detailLine(iface: HostInterface, t: string[]): boolean {
     const port = intAfter(t, 'dstport');
     const local = after(t, 'local');
     const dev = after(t, 'dev');
-    iface.vxlan = { vni, port, local, dev, learning: t.includes('nolearning') ? false : t.includes('learning') ? true : undefined };
-    for (const k of Object.keys(iface.vxlan) as (keyof NonNullable<HostInterface['vxlan']>)[]) if (iface.vxlan[k] === undefined) delete iface.vxlan[k];
+    iface.vxlan = {
+      vni,
+      port,
+      local,
+      dev,
+      learning: t.includes('nolearning') ? false : t.includes('learning') ? true : undefined,
+    };
+    for (const k of Object.keys(iface.vxlan) as (keyof NonNullable<HostInterface['vxlan']>)[])
+      if (iface.vxlan[k] === undefined) delete iface.vxlan[k];
   }
   return true;
 }
@@ -98,7 +112,12 @@ export function parseIpLinkText(input: ParseInput, format: FormatId): ParseResul
       close(i - 1);
       const rest = words(m[5]);
       const peer = m[3];
-      const iface: HostInterface = { kind: 'HostInterface', name: m[2], ifindex: Number(m[1]), evidence: [h.evidence(i)] };
+      const iface: HostInterface = {
+        kind: 'HostInterface',
+        name: m[2],
+        ifindex: Number(m[1]),
+        evidence: [h.evidence(i)],
+      };
       if (input.host) iface.host = input.host;
       if (peer) {
         const pm = /^if(\d{1,10})$/.exec(peer);
@@ -129,15 +148,25 @@ export function parseIpLinkText(input: ParseInput, format: FormatId): ParseResul
       continue;
     }
     // Continuation lines are indented; an unindented line that is no header is foreign text.
-    if (!cur || !/^\s/.test(raw)) { h.skip(i, 'not an interface line'); continue; }
+    if (!cur || !/^\s/.test(raw)) {
+      h.skip(i, 'not an interface line');
+      continue;
+    }
     // `ip -s link`: RX/TX header lines, each followed by a line of counters.
-    if (/^(RX|TX):$/.test(t[0]) || (/^(RX|TX)$/.test(t[0]) && t[1] === 'errors:')) { afterStatsHeader = true; continue; }
-    if (afterStatsHeader && t.every((w) => /^\d{1,20}$/.test(w))) { afterStatsHeader = false; continue; }
+    if (/^(RX|TX):$/.test(t[0]) || (/^(RX|TX)$/.test(t[0]) && t[1] === 'errors:')) {
+      afterStatsHeader = true;
+      continue;
+    }
+    if (afterStatsHeader && t.every((w) => /^\d{1,20}$/.test(w))) {
+      afterStatsHeader = false;
+      continue;
+    }
     afterStatsHeader = false;
     if (t[0].startsWith('link/')) linkLine(cur, t);
     else if (t[0] === 'inet' || t[0] === 'inet6') addressLine(cur, t);
-    else if (t[0] === 'valid_lft' || t[0] === 'altname' || t[0] === 'prop') { /* lifetimes, alternative names */ }
-    else if (!detailLine(cur, t)) {
+    else if (t[0] === 'valid_lft' || t[0] === 'altname' || t[0] === 'prop') {
+      /* lifetimes, alternative names */
+    } else if (!detailLine(cur, t)) {
       // `ip -d` prints the link kind first; other detail lines (alias, vf …) are not needed.
       if (!/^[a-z_]+$/.test(t[0])) h.skip(i, 'unexpected line inside an interface block');
     }
@@ -158,7 +187,9 @@ export function parseIpLinkText(input: ParseInput, format: FormatId): ParseResul
 export function sniffIpLink(lines: readonly string[], wantAddr: boolean): number {
   const head = lines.slice(0, 3).join('');
   if (/^\s*\[\s*\{\s*"ifindex"/.test(head)) return head.includes('"addr_info"') === wantAddr ? 0.9 : 0.5;
-  let headers = 0, addrs = 0, links = 0;
+  let headers = 0,
+    addrs = 0,
+    links = 0;
   for (const l of lines) {
     if (HEADER.test(l.trim()) && / mtu \d/.test(l)) headers++;
     if (/^\s+inet6? /.test(l)) addrs++;

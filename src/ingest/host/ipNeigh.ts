@@ -28,7 +28,10 @@ export function parseIpNeigh(input: ParseInput): ParseResult {
   for (let i = 0; i < h.lines.length; i++) {
     if (h.lines[i].trim() === '') continue;
     const n = parseNeighLine(h.lines[i]);
-    if (!n) { h.skip(i, 'not a neighbour entry'); continue; }
+    if (!n) {
+      h.skip(i, 'not a neighbour entry');
+      continue;
+    }
     const fact: Neighbor = { ...n, evidence: [h.evidence(i)] };
     if (input.host) fact.host = input.host;
     facts.push(fact);
@@ -42,7 +45,8 @@ registerFormat({
   unflatten: unflattenIpNeighPieces,
   commands: [/^ip\s+(-\S+\s+)*(-n\s+\S+\s+)?(-\S+\s+)*(n|ne|nei|neig|neigh|neighbor|neighbour)\b/],
   sniff(lines) {
-    let ok = 0, total = 0;
+    let ok = 0,
+      total = 0;
     for (const l of lines) {
       if (!l.trim()) continue;
       total++;

@@ -11,15 +11,30 @@ import { parseIpJson } from './ipJson';
  * `10.244.0.0/24 dev cni0 proto kernel scope link src 10.244.0.1`. Also `ip route show table all`
  * lines with a leading type (`local`, `broadcast`, `unreachable` …) and `table X`.
  */
-const ROUTE_TYPES = new Set(['unicast', 'local', 'broadcast', 'multicast', 'unreachable', 'prohibit', 'blackhole', 'throw', 'nat', 'anycast']);
+const ROUTE_TYPES = new Set([
+  'unicast',
+  'local',
+  'broadcast',
+  'multicast',
+  'unreachable',
+  'prohibit',
+  'blackhole',
+  'throw',
+  'nat',
+  'anycast',
+]);
 
 export function parseRouteLine(line: string): Omit<Route, 'evidence'> | undefined {
   let t = words(line);
   if (t.length === 0) return undefined;
   let type: string | undefined;
-  if (ROUTE_TYPES.has(t[0])) { type = t[0]; t = t.slice(1); }
+  if (ROUTE_TYPES.has(t[0])) {
+    type = t[0];
+    t = t.slice(1);
+  }
   // Neighbour lines look alike (`10.244.0.53 dev cni0 lladdr … REACHABLE`): never routes.
-  if (t.includes('lladdr') || /^(PERMANENT|NOARP|REACHABLE|STALE|INCOMPLETE|DELAY|PROBE|FAILED)$/.test(t[t.length - 1])) return undefined;
+  if (t.includes('lladdr') || /^(PERMANENT|NOARP|REACHABLE|STALE|INCOMPLETE|DELAY|PROBE|FAILED)$/.test(t[t.length - 1]))
+    return undefined;
   const dest = t[0];
   if (dest !== 'default' && !parseCidr(dest)) return undefined;
   const r: Omit<Route, 'evidence'> = { kind: 'Route', destination: dest };
@@ -47,7 +62,9 @@ export function parseIpRoute(input: ParseInput): ParseResult {
   // `ip route get X` prints the result of a lookup, not a table entry: adding it as a route would invent one.
   if (input.command && /^(sudo\s+)?ip\s+(-\S+\s+)*(r|ro|rou|rout|route)\s+get\b/.test(input.command.trim())) {
     const h = hostLines(input, 'ip-route');
-    h.lines.forEach((l, i) => { if (l.trim()) h.skip(i, '`ip route get` output (a route lookup) is not read as a routing table'); });
+    h.lines.forEach((l, i) => {
+      if (l.trim()) h.skip(i, '`ip route get` output (a route lookup) is not read as a routing table');
+    });
     return { format: 'ip-route', facts: [], records: 0, unparsed: h.unparsed };
   }
   const json = parseIpJson(input, 'ip-route');
@@ -66,7 +83,10 @@ export function parseIpRoute(input: ParseInput): ParseResult {
       continue;
     }
     const r = parseRouteLine(raw);
-    if (!r) { h.skip(i, 'not a route'); continue; }
+    if (!r) {
+      h.skip(i, 'not a route');
+      continue;
+    }
     const route: Route = { ...r, evidence: [h.evidence(i)] };
     if (input.host) route.host = input.host;
     facts.push(route);
@@ -81,7 +101,8 @@ registerFormat({
   commands: [/^ip\s+(-\S+\s+)*(-n\s+\S+\s+)?(-\S+\s+)*(r|ro|rou|rout|route)\b/],
   sniff(lines) {
     if (/^\s*\[\s*\{\s*"(dst|type)"/.test(lines.slice(0, 3).join(''))) return 0.9;
-    let ok = 0, total = 0;
+    let ok = 0,
+      total = 0;
     for (const l of lines) {
       if (!l.trim()) continue;
       total++;

@@ -17,18 +17,37 @@ export function parseSubnetEnv(input: ParseInput): ParseResult {
     const line = h.lines[i].trim();
     if (line === '' || line.startsWith('#')) continue;
     const m = /^(?:export\s+)?([A-Z0-9_]{1,64})=("?)([^"]*)\2$/.exec(line);
-    if (!m) { h.skip(i, 'not a KEY=value line'); continue; }
+    if (!m) {
+      h.skip(i, 'not a KEY=value line');
+      continue;
+    }
     const [, key, , value] = m;
     let used = true;
     switch (key) {
-      case 'FLANNEL_NETWORK': cni.network = value; break;
-      case 'FLANNEL_SUBNET': cni.subnet = value; break;
-      case 'FLANNEL_MTU': if (/^\d{1,6}$/.test(value)) cni.mtu = Number(value); else used = false; break;
-      case 'FLANNEL_IPMASQ': if (value === 'true' || value === 'false') cni.ipMasq = value === 'true'; else used = false; break;
-      case 'FLANNEL_IPV6_NETWORK': case 'FLANNEL_IPV6_SUBNET': break;
-      default: used = false;
+      case 'FLANNEL_NETWORK':
+        cni.network = value;
+        break;
+      case 'FLANNEL_SUBNET':
+        cni.subnet = value;
+        break;
+      case 'FLANNEL_MTU':
+        if (/^\d{1,6}$/.test(value)) cni.mtu = Number(value);
+        else used = false;
+        break;
+      case 'FLANNEL_IPMASQ':
+        if (value === 'true' || value === 'false') cni.ipMasq = value === 'true';
+        else used = false;
+        break;
+      case 'FLANNEL_IPV6_NETWORK':
+      case 'FLANNEL_IPV6_SUBNET':
+        break;
+      default:
+        used = false;
     }
-    if (!used) { h.skip(i, `unknown or invalid Flannel setting ${key}`); continue; }
+    if (!used) {
+      h.skip(i, `unknown or invalid Flannel setting ${key}`);
+      continue;
+    }
     records++;
     cni.evidence.push(h.evidence(i));
   }

@@ -8,10 +8,47 @@ import { wordsOf } from '../words';
  * start. Pieces are slices of the line with their 0-based start column (FormatSpec.unflatten).
  */
 
-export interface Piece { text: string; start: number }
+export interface Piece {
+  text: string;
+  start: number;
+}
 
-const ROUTE_KEYS_WITH_VALUE = new Set(['via', 'dev', 'src', 'proto', 'scope', 'metric', 'table', 'mtu', 'advmss', 'realm', 'weight', 'nexthop', 'from', 'tos', 'pref', 'expires', 'rtt', 'rttvar', 'window', 'initcwnd', 'hoplimit', 'lladdr', 'encap', 'linkdown']);
-const ROUTE_TYPES = new Set(['unicast', 'local', 'broadcast', 'multicast', 'unreachable', 'prohibit', 'blackhole', 'throw']);
+const ROUTE_KEYS_WITH_VALUE = new Set([
+  'via',
+  'dev',
+  'src',
+  'proto',
+  'scope',
+  'metric',
+  'table',
+  'mtu',
+  'advmss',
+  'realm',
+  'weight',
+  'nexthop',
+  'from',
+  'tos',
+  'pref',
+  'expires',
+  'rtt',
+  'rttvar',
+  'window',
+  'initcwnd',
+  'hoplimit',
+  'lladdr',
+  'encap',
+  'linkdown',
+]);
+const ROUTE_TYPES = new Set([
+  'unicast',
+  'local',
+  'broadcast',
+  'multicast',
+  'unreachable',
+  'prohibit',
+  'blackhole',
+  'throw',
+]);
 const isDest = (w: string) => w === 'default' || ipFamily(w.split('/')[0]) !== undefined;
 
 type StartsRecord = (w: string, prev: string | undefined, next: string | undefined) => boolean;

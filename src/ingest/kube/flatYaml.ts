@@ -17,52 +17,186 @@ const list = (item: Shape): Shape => ({ ...item, list: true });
 
 const FREE: Shape = open();
 const OWNER: Shape = { fields: { apiVersion: S, kind: S, name: S, uid: S, controller: S, blockOwnerDeletion: S } };
-const REF: Shape = { fields: { kind: S, name: S, namespace: S, uid: S, resourceVersion: S, apiVersion: S, fieldPath: S } };
-const META: Shape = { fields: {
-  name: S, namespace: S, labels: FREE, annotations: FREE, generateName: S, uid: S, resourceVersion: S, creationTimestamp: S,
-  ownerReferences: list(OWNER), generation: S, deletionTimestamp: S, finalizers: LS, managedFields: list(open()),
-} };
-const CONDITION: Shape = { fields: { type: S, status: S, lastTransitionTime: S, lastProbeTime: S, lastUpdateTime: S, reason: S, message: S, observedGeneration: S } };
-const CSTATUS: Shape = { fields: { name: S, ready: S, restartCount: S, image: S, imageID: S, containerID: S, started: S, state: open(), lastState: open(), volumeMounts: list(open()) } };
-const STATUS: Shape = { fields: {
-  phase: S, podIP: S, podIPs: list({ fields: { ip: S } }), hostIP: S, hostIPs: list({ fields: { ip: S } }), startTime: S, qosClass: S,
-  conditions: list(CONDITION), containerStatuses: list(CSTATUS), initContainerStatuses: list(CSTATUS), loadBalancer: open(),
-  replicas: S, readyReplicas: S, availableReplicas: S, updatedReplicas: S, currentReplicas: S, observedGeneration: S,
-  desiredNumberScheduled: S, currentNumberScheduled: S, numberReady: S, numberAvailable: S, updatedNumberScheduled: S, numberMisscheduled: S,
-  addresses: list({ fields: { type: S, address: S } }), nodeInfo: open(), capacity: FREE, allocatable: FREE,
-} };
+const REF: Shape = {
+  fields: { kind: S, name: S, namespace: S, uid: S, resourceVersion: S, apiVersion: S, fieldPath: S },
+};
+const META: Shape = {
+  fields: {
+    name: S,
+    namespace: S,
+    labels: FREE,
+    annotations: FREE,
+    generateName: S,
+    uid: S,
+    resourceVersion: S,
+    creationTimestamp: S,
+    ownerReferences: list(OWNER),
+    generation: S,
+    deletionTimestamp: S,
+    finalizers: LS,
+    managedFields: list(open()),
+  },
+};
+const CONDITION: Shape = {
+  fields: {
+    type: S,
+    status: S,
+    lastTransitionTime: S,
+    lastProbeTime: S,
+    lastUpdateTime: S,
+    reason: S,
+    message: S,
+    observedGeneration: S,
+  },
+};
+const CSTATUS: Shape = {
+  fields: {
+    name: S,
+    ready: S,
+    restartCount: S,
+    image: S,
+    imageID: S,
+    containerID: S,
+    started: S,
+    state: open(),
+    lastState: open(),
+    volumeMounts: list(open()),
+  },
+};
+const STATUS: Shape = {
+  fields: {
+    phase: S,
+    podIP: S,
+    podIPs: list({ fields: { ip: S } }),
+    hostIP: S,
+    hostIPs: list({ fields: { ip: S } }),
+    startTime: S,
+    qosClass: S,
+    conditions: list(CONDITION),
+    containerStatuses: list(CSTATUS),
+    initContainerStatuses: list(CSTATUS),
+    loadBalancer: open(),
+    replicas: S,
+    readyReplicas: S,
+    availableReplicas: S,
+    updatedReplicas: S,
+    currentReplicas: S,
+    observedGeneration: S,
+    desiredNumberScheduled: S,
+    currentNumberScheduled: S,
+    numberReady: S,
+    numberAvailable: S,
+    updatedNumberScheduled: S,
+    numberMisscheduled: S,
+    addresses: list({ fields: { type: S, address: S } }),
+    nodeInfo: open(),
+    capacity: FREE,
+    allocatable: FREE,
+  },
+};
 const SEL: Shape = { fields: { matchLabels: FREE, matchExpressions: list(open()) } };
 const CPORT: Shape = { fields: { containerPort: S, name: S, protocol: S, hostPort: S } };
 const PORT: Shape = { fields: { name: S, port: S, targetPort: S, protocol: S, nodePort: S, appProtocol: S } };
 const ENV: Shape = { fields: { name: S, value: S, valueFrom: open() } };
-const CONTAINER: Shape = { fields: {
-  name: S, image: S, imagePullPolicy: S, command: LS, args: LS, ports: list(CPORT), env: list(ENV), resources: open(),
-  volumeMounts: list(open()), readinessProbe: open(), livenessProbe: open(), startupProbe: open(), securityContext: open(), workingDir: S,
-} };
-const SPEC: Shape = { fields: {
-  type: S, clusterIP: S, clusterIPs: LS, selector: SEL, ports: list(PORT), sessionAffinity: S, sessionAffinityConfig: open(),
-  externalTrafficPolicy: S, internalTrafficPolicy: S, externalName: S, externalIPs: LS, loadBalancerIP: S,
-  publishNotReadyAddresses: S, ipFamilies: LS, ipFamilyPolicy: S,
-  replicas: S, serviceName: S, strategy: open(), updateStrategy: open(), podManagementPolicy: S, minReadySeconds: S, revisionHistoryLimit: S,
-  containers: list(CONTAINER), initContainers: list(CONTAINER), hostNetwork: S, nodeName: S, hostname: S, subdomain: S,
-  restartPolicy: S, dnsPolicy: S, dnsConfig: open(), nodeSelector: FREE, serviceAccountName: S, volumes: list(open()), tolerations: list(open()),
-  terminationGracePeriodSeconds: S, podCIDR: S, podCIDRs: LS,
-} };
+const CONTAINER: Shape = {
+  fields: {
+    name: S,
+    image: S,
+    imagePullPolicy: S,
+    command: LS,
+    args: LS,
+    ports: list(CPORT),
+    env: list(ENV),
+    resources: open(),
+    volumeMounts: list(open()),
+    readinessProbe: open(),
+    livenessProbe: open(),
+    startupProbe: open(),
+    securityContext: open(),
+    workingDir: S,
+  },
+};
+const SPEC: Shape = {
+  fields: {
+    type: S,
+    clusterIP: S,
+    clusterIPs: LS,
+    selector: SEL,
+    ports: list(PORT),
+    sessionAffinity: S,
+    sessionAffinityConfig: open(),
+    externalTrafficPolicy: S,
+    internalTrafficPolicy: S,
+    externalName: S,
+    externalIPs: LS,
+    loadBalancerIP: S,
+    publishNotReadyAddresses: S,
+    ipFamilies: LS,
+    ipFamilyPolicy: S,
+    replicas: S,
+    serviceName: S,
+    strategy: open(),
+    updateStrategy: open(),
+    podManagementPolicy: S,
+    minReadySeconds: S,
+    revisionHistoryLimit: S,
+    containers: list(CONTAINER),
+    initContainers: list(CONTAINER),
+    hostNetwork: S,
+    nodeName: S,
+    hostname: S,
+    subdomain: S,
+    restartPolicy: S,
+    dnsPolicy: S,
+    dnsConfig: open(),
+    nodeSelector: FREE,
+    serviceAccountName: S,
+    volumes: list(open()),
+    tolerations: list(open()),
+    terminationGracePeriodSeconds: S,
+    podCIDR: S,
+    podCIDRs: LS,
+  },
+};
 SPEC.fields.template = { fields: { metadata: META, spec: SPEC } };
 const ADDR: Shape = { fields: { ip: S, hostname: S, nodeName: S, targetRef: REF } };
 const SUBSET: Shape = { fields: { addresses: list(ADDR), notReadyAddresses: list(ADDR), ports: list(PORT) } };
-const EP: Shape = { fields: { addresses: LS, conditions: { fields: { ready: S, serving: S, terminating: S } }, hostname: S, nodeName: S, zone: S, targetRef: REF } };
-const ROOT: Shape = { fields: {
-  apiVersion: S, kind: S, metadata: META, spec: SPEC, data: FREE, stringData: FREE, subsets: list(SUBSET),
-  endpoints: list(EP), addressType: S, ports: list(PORT), status: STATUS,
-} };
+const EP: Shape = {
+  fields: {
+    addresses: LS,
+    conditions: { fields: { ready: S, serving: S, terminating: S } },
+    hostname: S,
+    nodeName: S,
+    zone: S,
+    targetRef: REF,
+  },
+};
+const ROOT: Shape = {
+  fields: {
+    apiVersion: S,
+    kind: S,
+    metadata: META,
+    spec: SPEC,
+    data: FREE,
+    stringData: FREE,
+    subsets: list(SUBSET),
+    endpoints: list(EP),
+    addressType: S,
+    ports: list(PORT),
+    status: STATUS,
+  },
+};
 ROOT.fields.items = list(ROOT);
 
 /** One open map or list: its shape, the indent of its keys, the keys it already has. */
-interface Frame { shape: Shape; indent: number; seen: Set<string> }
+interface Frame {
+  shape: Shape;
+  indent: number;
+  seen: Set<string>;
+}
 const frame = (shape: Shape, indent: number): Frame => ({ shape, indent, seen: new Set<string>() });
 
-const KEY = /^[A-Za-z_][\w.\/-]{0,252}:$/;
+const KEY = /^[A-Za-z_][\w./-]{0,252}:$/;
 /** Kubernetes objects nest far less; the cap keeps every search over the stack short. */
 const MAX_DEPTH = 64;
 const isKey = (w: string) => KEY.test(w);
@@ -79,7 +213,10 @@ function valueLength(words: { w: string }[], i: number): number {
   if (first.startsWith('[') || first.startsWith('{')) {
     let depth = 0;
     for (let j = i; j < words.length; j++) {
-      for (const c of words[j].w) { if (c === '[' || c === '{') depth++; else if (c === ']' || c === '}') depth--; }
+      for (const c of words[j].w) {
+        if (c === '[' || c === '{') depth++;
+        else if (c === ']' || c === '}') depth--;
+      }
       if (depth <= 0) return j - i + 1;
     }
     return words.length - i;
@@ -124,8 +261,10 @@ export function unflattenYaml(line: string): LinePiece[] {
   let dashIndent = 0;
   let dashAt = 0;
   const emit = (indent: number, text: string, at: number) => {
-    if (pendingDash) { out.push({ text: `${' '.repeat(dashIndent)}- ${text}`, start: dashAt }); pendingDash = false; }
-    else out.push({ text: `${' '.repeat(indent)}${text}`, start: at });
+    if (pendingDash) {
+      out.push({ text: `${' '.repeat(dashIndent)}- ${text}`, start: dashAt });
+      pendingDash = false;
+    } else out.push({ text: `${' '.repeat(indent)}${text}`, start: at });
   };
   while (i < words.length) {
     const { w, at } = words[i];
@@ -134,13 +273,19 @@ export function unflattenYaml(line: string): LinePiece[] {
       out.push({ text: '---', start: at }, { text: line.slice(at).trim(), start: at });
       break;
     }
-    if (w === '---') { out.push({ text: '---', start: at }); stack = [frame(ROOT, 0)]; i++; continue; }
+    if (w === '---') {
+      out.push({ text: '---', start: at });
+      stack = [frame(ROOT, 0)];
+      i++;
+      continue;
+    }
     if (w.startsWith('#')) {
       // A comment runs to the next key; keep it on the line before.
       let j = i;
       while (j < words.length && !isKey(words[j].w) && words[j].w !== '-' && words[j].w !== '---') j++;
       const text = line.slice(at, words[j - 1].at + words[j - 1].w.length);
-      if (out.length) out[out.length - 1].text += ` ${text}`; else out.push({ text, start: at });
+      if (out.length) out[out.length - 1].text += ` ${text}`;
+      else out.push({ text, start: at });
       i = j;
       continue;
     }
@@ -153,14 +298,20 @@ export function unflattenYaml(line: string): LinePiece[] {
       for (let d = stack.length - 1; d > 0; d--) {
         if (!stack[d].shape.list) continue;
         if (listDepth < 0) listDepth = d;
-        if (nextKey !== undefined && nextKey in stack[d].shape.fields) { listDepth = d; break; }
+        if (nextKey !== undefined && nextKey in stack[d].shape.fields) {
+          listDepth = d;
+          break;
+        }
       }
       if (listDepth > 0) stack = stack.slice(0, listDepth + 1);
       const top = stack[stack.length - 1];
       if (next !== undefined && !isKey(next)) {
         const len = valueLength(words, i + 1);
         const v = words.slice(i + 1, i + 1 + len);
-        out.push({ text: `${' '.repeat(top.indent)}- ${line.slice(v[0].at, v[v.length - 1].at + v[v.length - 1].w.length)}`, start: at });
+        out.push({
+          text: `${' '.repeat(top.indent)}- ${line.slice(v[0].at, v[v.length - 1].at + v[v.length - 1].w.length)}`,
+          start: at,
+        });
         i += 1 + len;
         continue;
       }
@@ -173,7 +324,8 @@ export function unflattenYaml(line: string): LinePiece[] {
     }
     if (!isKey(w)) {
       // A word where a key should be (a multi-word plain value): keep it on the line before.
-      if (out.length) out[out.length - 1].text += ` ${w}`; else out.push({ text: w, start: at });
+      if (out.length) out[out.length - 1].text += ` ${w}`;
+      else out.push({ text: w, start: at });
       i++;
       continue;
     }
@@ -183,7 +335,11 @@ export function unflattenYaml(line: string): LinePiece[] {
     if (!pendingDash) {
       let depth = stack.length - 1;
       // List frames hold items, never keys of their own.
-      while (depth >= 0 && !(key in stack[depth].shape.fields && !stack[depth].seen.has(key) && !stack[depth].shape.list)) depth--;
+      while (
+        depth >= 0 &&
+        !(key in stack[depth].shape.fields && !stack[depth].seen.has(key) && !stack[depth].shape.list)
+      )
+        depth--;
       if (depth >= 0) stack = stack.slice(0, depth + 1);
       else {
         // Unknown everywhere: the current map, unless it already has that key.
@@ -198,7 +354,10 @@ export function unflattenYaml(line: string): LinePiece[] {
     const next = words[i + 1]?.w;
     if (next === undefined || isKey(next) || next === '-' || next === '---' || next === 'EOF') {
       emit(current.indent, w, at);
-      if (stack.length >= MAX_DEPTH) { /* too deep: stay in this map */ } else if (child === LS || (next === '-' && child === undefined)) stack.push(frame(list(open()), current.indent + 2));
+      if (stack.length >= MAX_DEPTH) {
+        /* too deep: stay in this map */
+      } else if (child === LS || (next === '-' && child === undefined))
+        stack.push(frame(list(open()), current.indent + 2));
       else if (child !== S) stack.push(frame(typeof child === 'object' ? child : open(), current.indent + 2));
       i++;
       continue;

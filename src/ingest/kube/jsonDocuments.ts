@@ -17,15 +17,20 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 /** Line and column of offsets in a text (lines counted from `firstLine`). */
 export class TextPositions {
   private readonly starts: number[] = [0];
-  constructor(text: string, private readonly firstLine: number) {
+  constructor(
+    text: string,
+    private readonly firstLine: number,
+  ) {
     for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) this.starts.push(i + 1);
   }
   /** 1-based line and column of an offset. */
   pos(offset: number): { line: number; col: number } {
-    let lo = 0, hi = this.starts.length - 1;
+    let lo = 0,
+      hi = this.starts.length - 1;
     while (lo < hi) {
       const mid = (lo + hi + 1) >> 1;
-      if (this.starts[mid] <= offset) lo = mid; else hi = mid - 1;
+      if (this.starts[mid] <= offset) lo = mid;
+      else hi = mid - 1;
     }
     return { line: lo + this.firstLine, col: offset - this.starts[lo] + 1 };
   }
@@ -45,7 +50,8 @@ function stringEnd(text: string, i: number): number {
   let j = i + 1;
   while (j < text.length) {
     const c = text.charCodeAt(j);
-    if (c === 92) j += 2; // backslash escape
+    if (c === 92)
+      j += 2; // backslash escape
     else if (c === 34) return j + 1;
     else j++;
   }
@@ -58,13 +64,27 @@ function scalarEnd(text: string, i: number): number {
   return j;
 }
 
-interface Frame { array: boolean; path: string; index: number; key?: string; keyStart?: number; keyEnd?: number; owner?: FieldSpan & { start: number }; skip: boolean }
+interface Frame {
+  array: boolean;
+  path: string;
+  index: number;
+  key?: string;
+  keyStart?: number;
+  keyEnd?: number;
+  owner?: FieldSpan & { start: number };
+  skip: boolean;
+}
 
 /** Positions of every field inside the JSON value spanning [start, end). */
 function indexJsonFields(text: string, start: number, end: number, lines: TextPositions): Map<string, FieldSpan> {
   const out = new Map<string, FieldSpan>();
   const stack: Frame[] = [];
-  const record = (top: Frame, vStart: number, vEnd: number | undefined, scalarText?: string): (FieldSpan & { start: number }) | undefined => {
+  const record = (
+    top: Frame,
+    vStart: number,
+    vEnd: number | undefined,
+    scalarText?: string,
+  ): (FieldSpan & { start: number }) | undefined => {
     if (top.skip || out.size >= MAX_FIELDS_PER_OBJECT) return undefined;
     const path = top.array ? `${top.path}[${top.index}]` : joinPath(top.path, top.key ?? '');
     const keyStart = top.array ? vStart : top.keyStart!;
@@ -80,7 +100,10 @@ function indexJsonFields(text: string, start: number, end: number, lines: TextPo
   let expectKey = false;
   while (i < end) {
     const c = text[i];
-    if (c === ' ' || c === '\n' || c === '\r' || c === '\t' || c === ':') { i++; continue; }
+    if (c === ' ' || c === '\n' || c === '\r' || c === '\t' || c === ':') {
+      i++;
+      continue;
+    }
     const top = stack[stack.length - 1];
     if (c === '{' || c === '[') {
       let owner: (FieldSpan & { start: number }) | undefined;
@@ -113,12 +136,22 @@ function indexJsonFields(text: string, start: number, end: number, lines: TextPo
       const e = stringEnd(text, i);
       if (top && !top.array && expectKey) {
         let key: string;
-        try { key = JSON.parse(text.slice(i, e)) as string; } catch { key = text.slice(i + 1, e - 1); }
-        top.key = key; top.keyStart = i; top.keyEnd = e;
+        try {
+          key = JSON.parse(text.slice(i, e)) as string;
+        } catch {
+          key = text.slice(i + 1, e - 1);
+        }
+        top.key = key;
+        top.keyStart = i;
+        top.keyEnd = e;
         expectKey = false;
       } else if (top) {
         let v: string;
-        try { v = String(JSON.parse(text.slice(i, e))); } catch { v = text.slice(i + 1, e - 1); }
+        try {
+          v = String(JSON.parse(text.slice(i, e)));
+        } catch {
+          v = text.slice(i + 1, e - 1);
+        }
         record(top, i, e, v);
       }
       i = e;
@@ -149,15 +182,21 @@ export function objectSpans(text: string): { root?: [number, number]; items: [nu
       continue;
     }
     if (c === '{' || c === '[') {
-      if (depth === 0) { root = [i, text.length]; rootIsArray = c === '['; if (rootIsArray) itemsDepth = 1; }
-      else if (depth === 1 && c === '[' && pendingKey === 'items' && !rootIsArray) itemsDepth = 2;
+      if (depth === 0) {
+        root = [i, text.length];
+        rootIsArray = c === '[';
+        if (rootIsArray) itemsDepth = 1;
+      } else if (depth === 1 && c === '[' && pendingKey === 'items' && !rootIsArray) itemsDepth = 2;
       else if (depth === itemsDepth && c === '{') elemStart = i;
       depth++;
       continue;
     }
     if (c === '}' || c === ']') {
       depth--;
-      if (depth === itemsDepth && elemStart >= 0 && c === '}') { items.push([elemStart, i + 1]); elemStart = -1; }
+      if (depth === itemsDepth && elemStart >= 0 && c === '}') {
+        items.push([elemStart, i + 1]);
+        elemStart = -1;
+      }
       if (depth === 0 && root) root[1] = i + 1;
       if (depth === 1 && itemsDepth === 2 && c === ']') itemsDepth = -1;
       continue;
@@ -169,7 +208,11 @@ export function objectSpans(text: string): { root?: [number, number]; items: [nu
 
 export function readJsonObjects(text: string, firstLine = 1): ManifestReadResult | undefined {
   let value: unknown;
-  try { value = JSON.parse(text); } catch { return undefined; }
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
   const lines = new TextPositions(text, firstLine);
   const spans = objectSpans(text);
   const objects: ManifestObjectInfo[] = [];
@@ -182,8 +225,13 @@ export function readJsonObjects(text: string, firstLine = 1): ManifestReadResult
       apiVersion: typeof v.apiVersion === 'string' ? v.apiVersion : undefined,
       name: typeof meta.name === 'string' ? meta.name : undefined,
       namespace: typeof meta.namespace === 'string' ? meta.namespace : undefined,
-      document: 0, itemIndex, span: lines.span(span[0], span[1]), value: v,
-      get fields() { return (fields ??= indexJsonFields(text, span[0], span[1], lines)); },
+      document: 0,
+      itemIndex,
+      span: lines.span(span[0], span[1]),
+      value: v,
+      get fields() {
+        return (fields ??= indexJsonFields(text, span[0], span[1], lines));
+      },
       lineOfText(path: string, needle: string) {
         const f = info.fields.get(path);
         if (!f?.value) return undefined;
@@ -199,7 +247,13 @@ export function readJsonObjects(text: string, firstLine = 1): ManifestReadResult
     if (Array.isArray(value.items) && kind !== undefined && kind.endsWith('List')) {
       value.items.forEach((iv, i) => {
         const span = spans.items[i];
-        if (!span || !isRecord(iv)) { problems.push({ line: span ? lines.pos(span[0]).line : firstLine, reason: `item ${i} of the List is not an object` }); return; }
+        if (!span || !isRecord(iv)) {
+          problems.push({
+            line: span ? lines.pos(span[0]).line : firstLine,
+            reason: `item ${i} of the List is not an object`,
+          });
+          return;
+        }
         const withKind = iv.kind === undefined && kind !== 'List' ? { ...iv, kind: kind.slice(0, -4) } : iv;
         objects.push(make(withKind, span, i));
       });

@@ -1,4 +1,14 @@
-import type { Endpoint, EndpointPort, EndpointSlice, Fact, Protocol, Service, ServicePort, ServiceType, Unparsed } from '../../model';
+import type {
+  Endpoint,
+  EndpointPort,
+  EndpointSlice,
+  Fact,
+  Protocol,
+  Service,
+  ServicePort,
+  ServiceType,
+  Unparsed,
+} from '../../model';
 import { logEvidence } from '../../model';
 import { registerFormat } from '../registry';
 import type { ParseInput, ParseResult } from '../types';
@@ -12,14 +22,21 @@ import { wordsOf } from '../words';
  * `Subsets:` block with its `Name Port Protocol` table. Other kinds are reported, not guessed.
  */
 
-interface Field { key: string; value: string; index: number }
+interface Field {
+  key: string;
+  value: string;
+  index: number;
+}
 
 const KEY_LINE = /^([A-Z][A-Za-z ]{0,40}):(?:\s+(.*))?$/;
 
 /** `a,b` → list; `<none>` and absent → undefined. LoadBalancer Ingress may carry ` (VIP)` suffixes. */
 function listOf(v: string | undefined): string[] | undefined {
   if (isNone(v)) return undefined;
-  const items = v!.split(',').map((x) => x.trim().split(/\s/)[0]).filter(Boolean);
+  const items = v!
+    .split(',')
+    .map((x) => x.trim().split(/\s/)[0])
+    .filter(Boolean);
   return items.length ? items : undefined;
 }
 
@@ -38,7 +55,13 @@ function describedKind(fields: Field[], command: string | undefined): 'Service' 
   return undefined;
 }
 
-function serviceFacts(fields: Field[], input: ParseInput, ev: ReturnType<typeof logEvidence>, unparsed: Unparsed[], first: number): Fact[] {
+function serviceFacts(
+  fields: Field[],
+  input: ParseInput,
+  ev: ReturnType<typeof logEvidence>,
+  unparsed: Unparsed[],
+  first: number,
+): Fact[] {
   const get = (k: string) => fields.find((f) => f.key === k)?.value;
   const name = get('Name')!;
   const namespace = get('Namespace');
@@ -50,7 +73,11 @@ function serviceFacts(fields: Field[], input: ParseInput, ev: ReturnType<typeof 
     if (f.key === 'Port') {
       // `dns  53/UDP` or `<unset>  80/TCP`
       const m = /^(\S+)\s+(\d{1,5})\/(TCP|UDP|SCTP)$/.exec(f.value);
-      if (!m) { unparsed.push({ line: f.index + first, reason: 'Port not understood', text: f.value }); cur = undefined; continue; }
+      if (!m) {
+        unparsed.push({ line: f.index + first, reason: 'Port not understood', text: f.value });
+        cur = undefined;
+        continue;
+      }
       cur = compact({ name: m[1] === '<unset>' ? undefined : m[1], port: Number(m[2]), protocol: protocolOf(m[3]) });
       ports.push(cur);
     } else if (f.key === 'TargetPort' && cur) {
@@ -61,7 +88,10 @@ function serviceFacts(fields: Field[], input: ParseInput, ev: ReturnType<typeof 
       if (m) cur.nodePort = Number(m[1]);
     } else if (f.key === 'Endpoints' && cur) {
       const list = parseEndpointList(f.value);
-      if (!list) { unparsed.push({ line: f.index + first, reason: 'Endpoints not understood', text: f.value }); continue; }
+      if (!list) {
+        unparsed.push({ line: f.index + first, reason: 'Endpoints not understood', text: f.value });
+        continue;
+      }
       for (const p of list.pairs) endpointIps.add(p.ip);
       const port = list.pairs[0]?.port;
       if (port !== undefined) slicePorts.push(compact({ name: cur.name, port, protocol: cur.protocol }));
@@ -71,15 +101,30 @@ function serviceFacts(fields: Field[], input: ParseInput, ev: ReturnType<typeof 
   const affinity = get('Session Affinity');
   const ips = get('IPs');
   const svc: Service = compact({
-    kind: 'Service' as const, name, namespace,
-    type: type && ['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName'].includes(type) ? (type as ServiceType) : undefined,
+    kind: 'Service' as const,
+    name,
+    namespace,
+    type:
+      type && ['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName'].includes(type)
+        ? (type as ServiceType)
+        : undefined,
     clusterIP: isNone(get('IP')) ? undefined : get('IP'),
     clusterIPs: ips && !isNone(ips) ? ips.split(',') : undefined,
     ports,
     selector: parseKvList(get('Selector')),
     sessionAffinity: affinity === 'ClientIP' || affinity === 'None' ? affinity : undefined,
-    externalTrafficPolicy: get('External Traffic Policy') === 'Local' ? 'Local' as const : get('External Traffic Policy') === 'Cluster' ? 'Cluster' as const : undefined,
-    internalTrafficPolicy: get('Internal Traffic Policy') === 'Local' ? 'Local' as const : get('Internal Traffic Policy') === 'Cluster' ? 'Cluster' as const : undefined,
+    externalTrafficPolicy:
+      get('External Traffic Policy') === 'Local'
+        ? ('Local' as const)
+        : get('External Traffic Policy') === 'Cluster'
+          ? ('Cluster' as const)
+          : undefined,
+    internalTrafficPolicy:
+      get('Internal Traffic Policy') === 'Local'
+        ? ('Local' as const)
+        : get('Internal Traffic Policy') === 'Cluster'
+          ? ('Cluster' as const)
+          : undefined,
     externalName: get('External Name'),
     externalIPs: listOf(get('External IPs')),
     loadBalancerIPs: listOf(get('LoadBalancer Ingress')),
@@ -89,7 +134,10 @@ function serviceFacts(fields: Field[], input: ParseInput, ev: ReturnType<typeof 
   if (fields.some((f) => f.key === 'Endpoints')) {
     const epLine = fields.find((f) => f.key === 'Endpoints')!;
     const slice: EndpointSlice = compact({
-      kind: 'EndpointSlice' as const, name, namespace, serviceName: name,
+      kind: 'EndpointSlice' as const,
+      name,
+      namespace,
+      serviceName: name,
       ports: slicePorts,
       endpoints: [...endpointIps].map((ip): Endpoint => ({ addresses: [ip] })),
       evidence: [logEvidence(input.uri, epLine.index + first, `Endpoints: ${epLine.value}`, 'kubectl-describe')],
@@ -99,7 +147,13 @@ function serviceFacts(fields: Field[], input: ParseInput, ev: ReturnType<typeof 
   return facts;
 }
 
-function endpointsFacts(fields: Field[], lines: string[], start: number, end: number, ev: ReturnType<typeof logEvidence>): Fact[] {
+function endpointsFacts(
+  fields: Field[],
+  lines: string[],
+  start: number,
+  end: number,
+  ev: ReturnType<typeof logEvidence>,
+): Fact[] {
   const get = (k: string) => fields.find((f) => f.key === k)?.value;
   const name = get('Name')!;
   const endpoints: Endpoint[] = [];
@@ -110,17 +164,34 @@ function endpointsFacts(fields: Field[], lines: string[], start: number, end: nu
     const a = /^\s+(Addresses|NotReadyAddresses):\s+(.*)$/.exec(l);
     if (a) {
       inPorts = false;
-      if (!isNone(a[2].trim())) for (const ip of a[2].trim().split(',')) endpoints.push({ addresses: [ip], ready: a[1] === 'Addresses' });
+      if (!isNone(a[2].trim()))
+        for (const ip of a[2].trim().split(',')) endpoints.push({ addresses: [ip], ready: a[1] === 'Addresses' });
       continue;
     }
-    if (/^\s+Ports:\s*$/.test(l)) { inPorts = true; continue; }
+    if (/^\s+Ports:\s*$/.test(l)) {
+      inPorts = true;
+      continue;
+    }
     if (inPorts) {
       const m = /^\s+(\S+)\s+(\d{1,5})\s+(TCP|UDP|SCTP)\s*$/.exec(l);
-      if (m) ports.push(compact({ name: m[1] === '<unset>' ? undefined : m[1], port: Number(m[2]), protocol: protocolOf(m[3]) }));
+      if (m)
+        ports.push(
+          compact({ name: m[1] === '<unset>' ? undefined : m[1], port: Number(m[2]), protocol: protocolOf(m[3]) }),
+        );
       else if (!/^\s+(Name|----)\s/.test(l)) inPorts = false;
     }
   }
-  return [compact({ kind: 'EndpointSlice' as const, name, namespace: get('Namespace'), serviceName: name, ports, endpoints, evidence: [ev] })];
+  return [
+    compact({
+      kind: 'EndpointSlice' as const,
+      name,
+      namespace: get('Namespace'),
+      serviceName: name,
+      ports,
+      endpoints,
+      evidence: [ev],
+    }),
+  ];
 }
 
 export function parseKubectlDescribe(input: ParseInput): ParseResult {
@@ -131,9 +202,16 @@ export function parseKubectlDescribe(input: ParseInput): ParseResult {
   let records = 0;
   // Objects start at a `Name:` line in column 0.
   const starts: number[] = [];
-  lines.forEach((l, i) => { if (/^Name:\s/.test(l)) starts.push(i); });
+  lines.forEach((l, i) => {
+    if (/^Name:\s/.test(l)) starts.push(i);
+  });
   for (let i = 0; i < (starts[0] ?? lines.length); i++) {
-    if (lines[i].trim()) unparsed.push({ line: i + first, reason: 'text before the first described object', text: lines[i].slice(0, 240) });
+    if (lines[i].trim())
+      unparsed.push({
+        line: i + first,
+        reason: 'text before the first described object',
+        text: lines[i].slice(0, 240),
+      });
   }
   starts.forEach((start, n) => {
     let end = (starts[n + 1] ?? lines.length) - 1;
@@ -142,7 +220,11 @@ export function parseKubectlDescribe(input: ParseInput): ParseResult {
     for (let i = start; i <= end; i++) {
       const m = KEY_LINE.exec(lines[i]);
       if (m) fields.push({ key: m[1], value: (m[2] ?? '').trim(), index: i });
-      else if (/^\s+\S+=\S*$/.test(lines[i]) && fields.length && ['Labels', 'Annotations', 'Selector'].includes(fields[fields.length - 1].key)) {
+      else if (
+        /^\s+\S+=\S*$/.test(lines[i]) &&
+        fields.length &&
+        ['Labels', 'Annotations', 'Selector'].includes(fields[fields.length - 1].key)
+      ) {
         // Further labels are printed on indented lines.
         const f = fields[fields.length - 1];
         if (f.key !== 'Annotations') f.value = `${f.value},${lines[i].trim()}`;
@@ -151,8 +233,18 @@ export function parseKubectlDescribe(input: ParseInput): ParseResult {
     const ev = logEvidence(input.uri, start + first, lines[start], 'kubectl-describe');
     ev.endLine = end + first;
     const kind = describedKind(fields, input.command);
-    if (!kind) { unparsed.push({ line: start + first, reason: 'only Services and Endpoints are read from describe output', text: lines[start] }); return; }
-    const out = kind === 'Service' ? serviceFacts(fields, input, ev, unparsed, first) : endpointsFacts(fields, lines, start, end, ev);
+    if (!kind) {
+      unparsed.push({
+        line: start + first,
+        reason: 'only Services and Endpoints are read from describe output',
+        text: lines[start],
+      });
+      return;
+    }
+    const out =
+      kind === 'Service'
+        ? serviceFacts(fields, input, ev, unparsed, first)
+        : endpointsFacts(fields, lines, start, end, ev);
     records++;
     facts.push(...out);
   });
@@ -160,12 +252,35 @@ export function parseKubectlDescribe(input: ParseInput): ParseResult {
 }
 
 const TOP_KEYS = [
-  'Name', 'Namespace', 'Labels', 'Annotations', 'Selector', 'Type', 'IP Family Policy', 'IP Families', 'IP', 'IPs',
-  'LoadBalancer Ingress', 'External IPs', 'External Name', 'Port', 'TargetPort', 'NodePort', 'Endpoints',
-  'Session Affinity', 'External Traffic Policy', 'Internal Traffic Policy', 'HealthCheck NodePort', 'Events', 'Subsets',
+  'Name',
+  'Namespace',
+  'Labels',
+  'Annotations',
+  'Selector',
+  'Type',
+  'IP Family Policy',
+  'IP Families',
+  'IP',
+  'IPs',
+  'LoadBalancer Ingress',
+  'External IPs',
+  'External Name',
+  'Port',
+  'TargetPort',
+  'NodePort',
+  'Endpoints',
+  'Session Affinity',
+  'External Traffic Policy',
+  'Internal Traffic Policy',
+  'HealthCheck NodePort',
+  'Events',
+  'Subsets',
 ];
 const SUB_KEYS = ['Addresses', 'NotReadyAddresses', 'Ports'];
-const KEYS = new Map<string, boolean>([...TOP_KEYS.map((k): [string, boolean] => [k, false]), ...SUB_KEYS.map((k): [string, boolean] => [k, true])]);
+const KEYS = new Map<string, boolean>([
+  ...TOP_KEYS.map((k): [string, boolean] => [k, false]),
+  ...SUB_KEYS.map((k): [string, boolean] => [k, true]),
+]);
 
 /**
  * FormatSpec.unflatten: `Name: a-app Namespace: default … Port: <unset> 80/TCP TargetPort: 80/TCP …`
@@ -176,7 +291,11 @@ export function unflattenDescribe(line: string): { text: string; start: number }
   const keyAt = (i: number): { len: number; sub: boolean } | undefined => {
     for (let len = 3; len >= 1; len--) {
       if (i + len > words.length || !words[i + len - 1].w.endsWith(':')) continue;
-      const phrase = words.slice(i, i + len).map((x) => x.w).join(' ').slice(0, -1);
+      const phrase = words
+        .slice(i, i + len)
+        .map((x) => x.w)
+        .join(' ')
+        .slice(0, -1);
       const sub = KEYS.get(phrase);
       if (sub !== undefined) return { len, sub };
     }
@@ -185,7 +304,10 @@ export function unflattenDescribe(line: string): { text: string; start: number }
   const starts: { i: number; sub: boolean }[] = [];
   for (let i = 0; i < words.length; i++) {
     const k = keyAt(i);
-    if (k) { starts.push({ i, sub: k.sub }); i += k.len - 1; }
+    if (k) {
+      starts.push({ i, sub: k.sub });
+      i += k.len - 1;
+    }
   }
   if (starts.length <= 1) return [{ text: line, start: 0 }];
   const out: { text: string; start: number }[] = [];
@@ -200,7 +322,8 @@ export function unflattenDescribe(line: string): { text: string; start: number }
       out.push({ text: '  Ports:', start: from });
       out.push({ text: '    Name  Port  Protocol', start: words[st.i + 1].at });
       out.push({ text: '    ----  ----  --------', start: words[st.i + 4].at });
-      for (let c = st.i + 7; c + 2 <= endWord; c += 3) out.push({ text: `    ${words[c].w}  ${words[c + 1].w}  ${words[c + 2].w}`, start: words[c].at });
+      for (let c = st.i + 7; c + 2 <= endWord; c += 3)
+        out.push({ text: `    ${words[c].w}  ${words[c + 1].w}  ${words[c + 2].w}`, start: words[c].at });
       return;
     }
     out.push({ text: st.sub ? `  ${text}` : text, start: from });

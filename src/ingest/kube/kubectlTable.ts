@@ -28,8 +28,17 @@ export function parseKubectlTable(input: ParseInput): ParseResult {
     const kn = kindNameLine(only);
     if (kn) {
       const ev = logEvidence(input.uri, s.index + first, only, 'kubectl-table');
-      const out = rowFacts(kn.kind, { index: s.index, column: 1, text: only, cells: new Map([['NAME', only]]), notes: [] }, ev, cmd);
-      if (out.facts.length) { records++; facts.push(...out.facts); continue; }
+      const out = rowFacts(
+        kn.kind,
+        { index: s.index, column: 1, text: only, cells: new Map([['NAME', only]]), notes: [] },
+        ev,
+        cmd,
+      );
+      if (out.facts.length) {
+        records++;
+        facts.push(...out.facts);
+        continue;
+      }
     }
     unparsed.push({ line: s.index + first, reason: s.reason, text: lines[s.index].slice(0, 240) });
   }
@@ -37,15 +46,26 @@ export function parseKubectlTable(input: ParseInput): ParseResult {
     const kind = sectionKind(section, cmd);
     if (cmd.allNamespaces && !section.headers.includes('NAMESPACE') && section.rows.length > 0 && kind !== 'Node') {
       // The model cannot say "namespace unknown"; say it here rather than let `default` be assumed silently.
-      unparsed.push({ line: section.headerIndex + first, reason: 'output of -A without a NAMESPACE column: the namespaces of these rows are unknown (the model will assume default)' });
+      unparsed.push({
+        line: section.headerIndex + first,
+        reason:
+          'output of -A without a NAMESPACE column: the namespaces of these rows are unknown (the model will assume default)',
+      });
     }
     for (const row of section.rows) {
       const ev = logEvidence(input.uri, row.index + first, row.text, 'kubectl-table');
       if (section.flattened || row.column > 1) ev.column = row.column;
       const out = rowFacts(kind, row, ev, cmd);
-      if (out.facts.length) { records++; facts.push(...out.facts); }
-      const problems = [...(out.problem ? [out.problem] : []), ...row.notes.filter((n) => !n.startsWith('unglued') || n.includes('also possible'))];
-      if (problems.length) unparsed.push({ line: row.index + first, reason: problems.join('; '), text: row.text.slice(0, 240) });
+      if (out.facts.length) {
+        records++;
+        facts.push(...out.facts);
+      }
+      const problems = [
+        ...(out.problem ? [out.problem] : []),
+        ...row.notes.filter((n) => !n.startsWith('unglued') || n.includes('also possible')),
+      ];
+      if (problems.length)
+        unparsed.push({ line: row.index + first, reason: problems.join('; '), text: row.text.slice(0, 240) });
     }
   }
   return { format: 'kubectl-table', facts, records, unparsed };

@@ -11,15 +11,36 @@ function lineText(lines: readonly string[], line: number, firstLine: number): st
 
 /** Evidence pointing at an object (its whole range) or at one of its fields. */
 export function evidenceSourceFor(
-  info: ManifestObjectInfo, lines: readonly string[], uri: string, firstLine: number, source: SourceKind, format: string,
+  info: ManifestObjectInfo,
+  lines: readonly string[],
+  uri: string,
+  firstLine: number,
+  source: SourceKind,
+  format: string,
 ): EvidenceSource {
   return {
     at(path?: string): Evidence {
       const f = path ? info.fields.get(path) : undefined;
       if (f) {
-        return { source, uri, line: f.key.line, endLine: f.value?.endLine ?? f.key.line, column: f.key.column, excerpt: lineText(lines, f.key.line, firstLine), format };
+        return {
+          source,
+          uri,
+          line: f.key.line,
+          endLine: f.value?.endLine ?? f.key.line,
+          column: f.key.column,
+          excerpt: lineText(lines, f.key.line, firstLine),
+          format,
+        };
       }
-      return { source, uri, line: info.span.line, endLine: info.span.endLine, column: info.span.column, excerpt: lineText(lines, info.span.line, firstLine), format };
+      return {
+        source,
+        uri,
+        line: info.span.line,
+        endLine: info.span.endLine,
+        column: info.span.column,
+        excerpt: lineText(lines, info.span.line, firstLine),
+        format,
+      };
     },
     inText(path: string, needle: string): Evidence | undefined {
       const line = info.lineOfText(path, needle);
@@ -41,7 +62,12 @@ export function parseKubeObjects(input: ParseInput, format: FormatId, source: So
   try {
     read = readManifestObjects(input.text, firstLine);
   } catch (e) {
-    return { format, facts, records, unparsed: [{ line: firstLine, reason: `could not read YAML/JSON: ${(e as Error).message}` }] };
+    return {
+      format,
+      facts,
+      records,
+      unparsed: [{ line: firstLine, reason: `could not read YAML/JSON: ${(e as Error).message}` }],
+    };
   }
   unparsed.push(...read.problems);
   const lines = input.text.split(/\r?\n/);
@@ -72,12 +98,19 @@ export function parseManifest(input: ParseInput): ParseResult {
 
 /** Manifest-looking text: `apiVersion:` and `kind:` keys (YAML) or `"apiVersion"` (JSON). */
 export function sniffKubeObjects(lines: readonly string[]): { yaml: number; json: number; server: boolean } {
-  let apiVersion = 0, kind = 0, jsonApi = 0, server = 0;
+  let apiVersion = 0,
+    kind = 0,
+    jsonApi = 0,
+    server = 0;
   for (const l of lines) {
     if (/^\s*(- )?apiVersion:\s*\S/.test(l)) apiVersion++;
     if (/^\s*(- )?kind:\s*[A-Z]/.test(l)) kind++;
     if (/"apiVersion"\s*:/.test(l)) jsonApi++;
     if (/^\s*"?(resourceVersion|uid|creationTimestamp|managedFields)"?\s*:/.test(l)) server++;
   }
-  return { yaml: apiVersion > 0 && kind > 0 ? 0.9 : 0, json: jsonApi > 0 && /^\s*[{[]/.test(lines[0] ?? '') ? 0.9 : 0, server: server > 0 };
+  return {
+    yaml: apiVersion > 0 && kind > 0 ? 0.9 : 0,
+    json: jsonApi > 0 && /^\s*[{[]/.test(lines[0] ?? '') ? 0.9 : 0,
+    server: server > 0,
+  };
 }

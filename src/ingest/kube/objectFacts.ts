@@ -1,7 +1,22 @@
 import { parse as parseYaml } from 'yaml';
 import type {
-  ClusterDns, CniConfig, Container, Endpoint, EndpointPort, EndpointSlice, Evidence, Fact, K8sNode,
-  KubeProxyConfig, ObjectRef, Pod, Service, ServicePort, ServiceType, Workload, WorkloadKind,
+  ClusterDns,
+  CniConfig,
+  Container,
+  Endpoint,
+  EndpointPort,
+  EndpointSlice,
+  Evidence,
+  Fact,
+  K8sNode,
+  KubeProxyConfig,
+  ObjectRef,
+  Pod,
+  Service,
+  ServicePort,
+  ServiceType,
+  Workload,
+  WorkloadKind,
 } from '../../model';
 import { arr, bool, compact, int, isRec, protocol, rec, str, strMap, type Rec } from './values';
 
@@ -25,18 +40,34 @@ export interface ObjectFacts {
 
 const WORKLOAD_KINDS = new Set<string>(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet']);
 /** Kinds this module turns into facts (others are understood as "not about networking"). */
-export const NETWORK_KINDS = new Set<string>([...WORKLOAD_KINDS, 'Service', 'Pod', 'EndpointSlice', 'Endpoints', 'Node', 'ConfigMap']);
+export const NETWORK_KINDS = new Set<string>([
+  ...WORKLOAD_KINDS,
+  'Service',
+  'Pod',
+  'EndpointSlice',
+  'Endpoints',
+  'Node',
+  'ConfigMap',
+]);
 const SERVICE_TYPES = new Set<string>(['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName']);
 
 export function containersOf(podSpec: Rec): Container[] {
-  return arr(podSpec.containers).filter(isRec).map((c) => compact({
-    name: str(c.name) ?? '',
-    image: str(c.image),
-    ports: arr(c.ports).filter(isRec).flatMap((p) => {
-      const containerPort = int(p.containerPort);
-      return containerPort === undefined ? [] : [compact({ name: str(p.name), containerPort, protocol: protocol(p.protocol) })];
-    }),
-  }));
+  return arr(podSpec.containers)
+    .filter(isRec)
+    .map((c) =>
+      compact({
+        name: str(c.name) ?? '',
+        image: str(c.image),
+        ports: arr(c.ports)
+          .filter(isRec)
+          .flatMap((p) => {
+            const containerPort = int(p.containerPort);
+            return containerPort === undefined
+              ? []
+              : [compact({ name: str(p.name), containerPort, protocol: protocol(p.protocol) })];
+          }),
+      }),
+    );
 }
 
 function ownerOf(meta: Rec): ObjectRef | undefined {
@@ -49,23 +80,39 @@ function ownerOf(meta: Rec): ObjectRef | undefined {
 function serviceFact(o: Rec, meta: Rec, ev: EvidenceSource): Service {
   const spec = rec(o.spec);
   const type = str(spec.type);
-  const ports: ServicePort[] = arr(spec.ports).filter(isRec).flatMap((p) => {
-    const port = int(p.port);
-    if (port === undefined) return [];
-    const tp = p.targetPort;
-    return [compact({
-      name: str(p.name), protocol: protocol(p.protocol), port,
-      targetPort: int(tp) ?? str(tp), nodePort: int(p.nodePort), appProtocol: str(p.appProtocol),
-    })];
-  });
+  const ports: ServicePort[] = arr(spec.ports)
+    .filter(isRec)
+    .flatMap((p) => {
+      const port = int(p.port);
+      if (port === undefined) return [];
+      const tp = p.targetPort;
+      return [
+        compact({
+          name: str(p.name),
+          protocol: protocol(p.protocol),
+          port,
+          targetPort: int(tp) ?? str(tp),
+          nodePort: int(p.nodePort),
+          appProtocol: str(p.appProtocol),
+        }),
+      ];
+    });
   const affinity = str(spec.sessionAffinity);
-  const lbIps = arr(rec(rec(o.status).loadBalancer).ingress).filter(isRec).map((i) => str(i.ip)).filter((x): x is string => !!x);
+  const lbIps = arr(rec(rec(o.status).loadBalancer).ingress)
+    .filter(isRec)
+    .map((i) => str(i.ip))
+    .filter((x): x is string => !!x);
   return compact({
     kind: 'Service' as const,
-    namespace: str(meta.namespace), name: str(meta.name)!,
+    namespace: str(meta.namespace),
+    name: str(meta.name)!,
     type: type && SERVICE_TYPES.has(type) ? (type as ServiceType) : undefined,
     clusterIP: str(spec.clusterIP),
-    clusterIPs: Array.isArray(spec.clusterIPs) ? arr(spec.clusterIPs).map(str).filter((x): x is string => !!x) : undefined,
+    clusterIPs: Array.isArray(spec.clusterIPs)
+      ? arr(spec.clusterIPs)
+          .map(str)
+          .filter((x): x is string => !!x)
+      : undefined,
     ports,
     selector: strMap(spec.selector),
     sessionAffinity: affinity === 'ClientIP' || affinity === 'None' ? affinity : undefined,
@@ -73,7 +120,11 @@ function serviceFact(o: Rec, meta: Rec, ev: EvidenceSource): Service {
     externalName: str(spec.externalName),
     externalTrafficPolicy: oneOf(str(spec.externalTrafficPolicy), ['Cluster', 'Local'] as const),
     internalTrafficPolicy: oneOf(str(spec.internalTrafficPolicy), ['Cluster', 'Local'] as const),
-    externalIPs: Array.isArray(spec.externalIPs) ? arr(spec.externalIPs).map(str).filter((x): x is string => !!x) : undefined,
+    externalIPs: Array.isArray(spec.externalIPs)
+      ? arr(spec.externalIPs)
+          .map(str)
+          .filter((x): x is string => !!x)
+      : undefined,
     loadBalancerIPs: lbIps.length ? lbIps : undefined,
     publishNotReadyAddresses: bool(spec.publishNotReadyAddresses),
     labels: strMap(meta.labels),
@@ -88,16 +139,29 @@ function oneOf<T extends string>(v: string | undefined, allowed: readonly T[]): 
 function podFact(o: Rec, meta: Rec, ev: EvidenceSource): Pod {
   const spec = rec(o.spec);
   const status = rec(o.status);
-  const ips = arr(status.podIPs).filter(isRec).map((p) => str(p.ip)).filter((x): x is string => !!x);
-  const ready = arr(status.conditions).filter(isRec).find((c) => c.type === 'Ready');
+  const ips = arr(status.podIPs)
+    .filter(isRec)
+    .map((p) => str(p.ip))
+    .filter((x): x is string => !!x);
+  const ready = arr(status.conditions)
+    .filter(isRec)
+    .find((c) => c.type === 'Ready');
   return compact({
     kind: 'Pod' as const,
-    namespace: str(meta.namespace), name: str(meta.name)!,
-    ip: str(status.podIP), ips: ips.length ? ips : undefined,
-    nodeName: str(spec.nodeName), hostIP: str(status.hostIP), hostNetwork: bool(spec.hostNetwork),
-    phase: str(status.phase), ready: ready ? ready.status === 'True' : undefined,
-    labels: strMap(meta.labels), hostname: str(spec.hostname), subdomain: str(spec.subdomain),
-    owner: ownerOf(meta), containers: isRec(o.spec) ? containersOf(spec) : undefined,
+    namespace: str(meta.namespace),
+    name: str(meta.name)!,
+    ip: str(status.podIP),
+    ips: ips.length ? ips : undefined,
+    nodeName: str(spec.nodeName),
+    hostIP: str(status.hostIP),
+    hostNetwork: bool(spec.hostNetwork),
+    phase: str(status.phase),
+    ready: ready ? ready.status === 'True' : undefined,
+    labels: strMap(meta.labels),
+    hostname: str(spec.hostname),
+    subdomain: str(spec.subdomain),
+    owner: ownerOf(meta),
+    containers: isRec(o.spec) ? containersOf(spec) : undefined,
     evidence: [ev.at()],
   });
 }
@@ -108,7 +172,8 @@ function workloadFact(kind: WorkloadKind, o: Rec, meta: Rec, ev: EvidenceSource)
   const podSpec = rec(template.spec);
   return compact({
     kind,
-    namespace: str(meta.namespace), name: str(meta.name)!,
+    namespace: str(meta.namespace),
+    name: str(meta.name)!,
     replicas: int(spec.replicas),
     serviceName: kind === 'StatefulSet' ? str(spec.serviceName) : undefined,
     selector: strMap(rec(spec.selector).matchLabels),
@@ -123,22 +188,29 @@ function endpointFrom(e: Rec, ready: boolean | undefined): Endpoint {
   const t = rec(e.targetRef);
   const cond = rec(e.conditions);
   return compact({
-    addresses: arr(e.addresses).map(str).filter((x): x is string => !!x),
+    addresses: arr(e.addresses)
+      .map(str)
+      .filter((x): x is string => !!x),
     ready: bool(cond.ready) ?? ready,
     serving: bool(cond.serving),
     terminating: bool(cond.terminating),
     hostname: str(e.hostname),
     nodeName: str(e.nodeName),
     zone: str(e.zone),
-    targetRef: str(t.kind) && str(t.name) ? compact({ kind: str(t.kind)!, name: str(t.name)!, namespace: str(t.namespace) }) : undefined,
+    targetRef:
+      str(t.kind) && str(t.name)
+        ? compact({ kind: str(t.kind)!, name: str(t.name)!, namespace: str(t.namespace) })
+        : undefined,
   });
 }
 
 function endpointPorts(ports: unknown): EndpointPort[] {
-  return arr(ports).filter(isRec).flatMap((p) => {
-    const port = int(p.port);
-    return port === undefined ? [] : [compact({ name: str(p.name), port, protocol: protocol(p.protocol) })];
-  });
+  return arr(ports)
+    .filter(isRec)
+    .flatMap((p) => {
+      const port = int(p.port);
+      return port === undefined ? [] : [compact({ name: str(p.name), port, protocol: protocol(p.protocol) })];
+    });
 }
 
 function sliceFact(o: Rec, meta: Rec, ev: EvidenceSource): EndpointSlice {
@@ -146,11 +218,14 @@ function sliceFact(o: Rec, meta: Rec, ev: EvidenceSource): EndpointSlice {
   const at = str(o.addressType);
   return compact({
     kind: 'EndpointSlice' as const,
-    namespace: str(meta.namespace), name: str(meta.name)!,
+    namespace: str(meta.namespace),
+    name: str(meta.name)!,
     serviceName: labels['kubernetes.io/service-name'],
     addressType: oneOf(at, ['IPv4', 'IPv6', 'FQDN'] as const),
     ports: endpointPorts(o.ports),
-    endpoints: arr(o.endpoints).filter(isRec).map((e) => endpointFrom(e, undefined)),
+    endpoints: arr(o.endpoints)
+      .filter(isRec)
+      .map((e) => endpointFrom(e, undefined)),
     evidence: [ev.at()],
   });
 }
@@ -166,21 +241,35 @@ function endpointsFacts(o: Rec, meta: Rec, ev: EvidenceSource): EndpointSlice[] 
     if (!isRec(a) || !str(a.ip)) return undefined;
     return endpointFrom({ ...a, addresses: [a.ip] }, ready);
   };
-  const slices = subsets.map((s, i) => compact({
-    kind: 'EndpointSlice' as const,
-    namespace: str(meta.namespace),
-    name: i === 0 ? name : `${name}-subset-${i}`,
-    serviceName: name,
-    addressType: undefined,
-    ports: endpointPorts(s.ports),
-    endpoints: [
-      ...arr(s.addresses).map((a) => toEndpoint(a, true)),
-      ...arr(s.notReadyAddresses).map((a) => toEndpoint(a, false)),
-    ].filter((x): x is Endpoint => !!x),
-    evidence: [ev.at(`subsets[${i}]`)],
-  }));
+  const slices = subsets.map((s, i) =>
+    compact({
+      kind: 'EndpointSlice' as const,
+      namespace: str(meta.namespace),
+      name: i === 0 ? name : `${name}-subset-${i}`,
+      serviceName: name,
+      addressType: undefined,
+      ports: endpointPorts(s.ports),
+      endpoints: [
+        ...arr(s.addresses).map((a) => toEndpoint(a, true)),
+        ...arr(s.notReadyAddresses).map((a) => toEndpoint(a, false)),
+      ].filter((x): x is Endpoint => !!x),
+      evidence: [ev.at(`subsets[${i}]`)],
+    }),
+  );
   // An Endpoints object without subsets still says "this Service has no endpoints".
-  return slices.length ? slices : [{ kind: 'EndpointSlice', namespace: str(meta.namespace), name, serviceName: name, ports: [], endpoints: [], evidence: [ev.at()] }];
+  return slices.length
+    ? slices
+    : [
+        {
+          kind: 'EndpointSlice',
+          namespace: str(meta.namespace),
+          name,
+          serviceName: name,
+          ports: [],
+          endpoints: [],
+          evidence: [ev.at()],
+        },
+      ];
 }
 
 function nodeFact(o: Rec, meta: Rec, ev: EvidenceSource): K8sNode {
@@ -188,18 +277,28 @@ function nodeFact(o: Rec, meta: Rec, ev: EvidenceSource): K8sNode {
   const addrs = arr(rec(o.status).addresses).filter(isRec);
   const addr = (t: string) => str(addrs.find((a) => a.type === t)?.address);
   const ann = strMap(meta.annotations) ?? {};
-  let backendData: Rec = {};
-  try { backendData = rec(JSON.parse(ann['flannel.alpha.coreos.com/backend-data'] ?? '{}')); } catch { backendData = {}; }
+  let backendData: Rec;
+  try {
+    backendData = rec(JSON.parse(ann['flannel.alpha.coreos.com/backend-data'] ?? '{}'));
+  } catch {
+    backendData = {};
+  }
   const flannel = compact({
     backendType: ann['flannel.alpha.coreos.com/backend-type'],
     vtepMAC: str(backendData.VtepMAC),
     publicIP: ann['flannel.alpha.coreos.com/public-ip'],
   });
   return compact({
-    kind: 'Node' as const, name: str(meta.name)!,
-    internalIP: addr('InternalIP'), externalIP: addr('ExternalIP'),
+    kind: 'Node' as const,
+    name: str(meta.name)!,
+    internalIP: addr('InternalIP'),
+    externalIP: addr('ExternalIP'),
     podCIDR: str(spec.podCIDR),
-    podCIDRs: Array.isArray(spec.podCIDRs) ? arr(spec.podCIDRs).map(str).filter((x): x is string => !!x) : undefined,
+    podCIDRs: Array.isArray(spec.podCIDRs)
+      ? arr(spec.podCIDRs)
+          .map(str)
+          .filter((x): x is string => !!x)
+      : undefined,
     flannel: Object.keys(flannel).length ? flannel : undefined,
     labels: strMap(meta.labels),
     evidence: [ev.at()],
@@ -215,28 +314,45 @@ function configMapFacts(o: Rec, meta: Rec, ev: EvidenceSource): ObjectFacts {
     return line ? [line, ev.at()] : [ev.at()];
   };
   if (data['config.conf'] !== undefined) {
-    let conf: Rec = {};
-    try { conf = rec(parseYaml(data['config.conf'], { maxAliasCount: 10, logLevel: 'error' })); } catch { conf = {}; }
+    let conf: Rec;
+    try {
+      conf = rec(parseYaml(data['config.conf'], { maxAliasCount: 10, logLevel: 'error' }));
+    } catch {
+      conf = {};
+    }
     if (conf.kind === 'KubeProxyConfiguration' || conf.mode !== undefined) {
       const m = str(conf.mode) ?? '';
       // An empty mode means the platform default, which is iptables on Linux.
       const mode = m === 'ipvs' || m === 'nftables' ? m : m === '' || m === 'iptables' ? 'iptables' : undefined;
       if (mode) {
-        const kp: KubeProxyConfig = compact({ kind: 'KubeProxy' as const, mode, clusterCIDR: str(conf.clusterCIDR) || undefined, evidence: withLine('config.conf', 'mode:') });
-        if (m === '') kp.evidence.push({ source: 'derived', uri: 'derived:', excerpt: 'mode "" is the Linux default: iptables' });
+        const kp: KubeProxyConfig = compact({
+          kind: 'KubeProxy' as const,
+          mode,
+          clusterCIDR: str(conf.clusterCIDR) || undefined,
+          evidence: withLine('config.conf', 'mode:'),
+        });
+        if (m === '')
+          kp.evidence.push({ source: 'derived', uri: 'derived:', excerpt: 'mode "" is the Linux default: iptables' });
         facts.push(kp);
       }
     }
   }
   if (data['net-conf.json'] !== undefined) {
-    let net: Rec = {};
-    try { net = rec(JSON.parse(data['net-conf.json'])); } catch { net = {}; }
+    let net: Rec;
+    try {
+      net = rec(JSON.parse(data['net-conf.json']));
+    } catch {
+      net = {};
+    }
     const backend = rec(net.Backend);
     if (str(net.Network) || str(backend.Type)) {
       const cni: CniConfig = compact({
-        kind: 'Cni' as const, plugin: 'flannel',
-        network: str(net.Network), backend: str(backend.Type)?.toLowerCase(),
-        vni: int(backend.VNI), port: int(backend.Port),
+        kind: 'Cni' as const,
+        plugin: 'flannel',
+        network: str(net.Network),
+        backend: str(backend.Type)?.toLowerCase(),
+        vni: int(backend.VNI),
+        port: int(backend.Port),
         evidence: withLine('net-conf.json', '"Network"'),
       });
       facts.push(cni);
@@ -247,10 +363,14 @@ function configMapFacts(o: Rec, meta: Rec, ev: EvidenceSource): ObjectFacts {
     const k = /^\s*kubernetes\s+([^{\n]*)/m.exec(corefile);
     // The plugin lists its zones: the cluster domain plus reverse zones (`in-addr.arpa`,
     // `ip6.arpa`), in any order, with or without a trailing dot.
-    const domain = k?.[1].split(/\s+/).map((z) => z.replace(/\.$/, '')).find((z) => z && !z.endsWith('.arpa'));
+    const domain = k?.[1]
+      .split(/\s+/)
+      .map((z) => z.replace(/\.$/, ''))
+      .find((z) => z && !z.endsWith('.arpa'));
     if (k && domain) {
       const dns: ClusterDns = compact({
-        kind: 'ClusterDns' as const, domain,
+        kind: 'ClusterDns' as const,
+        domain,
         loadbalance: /^\s*loadbalance\b/m.test(corefile),
         evidence: withLine('Corefile', k[0].trim()),
       });
@@ -260,7 +380,9 @@ function configMapFacts(o: Rec, meta: Rec, ev: EvidenceSource): ObjectFacts {
       facts.push(dns);
     }
   }
-  return facts.length ? { facts } : { facts, ignored: `ConfigMap ${str(meta.name) ?? ''} holds no kube-proxy, Flannel or CoreDNS settings` };
+  return facts.length
+    ? { facts }
+    : { facts, ignored: `ConfigMap ${str(meta.name) ?? ''} holds no kube-proxy, Flannel or CoreDNS settings` };
 }
 
 /** Facts for one object; `ignored` explains objects that carry no networking facts. */
@@ -270,12 +392,18 @@ export function objectToFacts(o: Rec, ev: EvidenceSource): ObjectFacts {
   if (!kind) return { facts: [], ignored: 'no kind' };
   if (!str(meta.name)) return { facts: [], ignored: `${kind} without metadata.name` };
   switch (kind) {
-    case 'Service': return { facts: [serviceFact(o, meta, ev)] };
-    case 'Pod': return { facts: [podFact(o, meta, ev)] };
-    case 'EndpointSlice': return { facts: [sliceFact(o, meta, ev)] };
-    case 'Endpoints': return { facts: endpointsFacts(o, meta, ev) };
-    case 'Node': return { facts: [nodeFact(o, meta, ev)] };
-    case 'ConfigMap': return configMapFacts(o, meta, ev);
+    case 'Service':
+      return { facts: [serviceFact(o, meta, ev)] };
+    case 'Pod':
+      return { facts: [podFact(o, meta, ev)] };
+    case 'EndpointSlice':
+      return { facts: [sliceFact(o, meta, ev)] };
+    case 'Endpoints':
+      return { facts: endpointsFacts(o, meta, ev) };
+    case 'Node':
+      return { facts: [nodeFact(o, meta, ev)] };
+    case 'ConfigMap':
+      return configMapFacts(o, meta, ev);
     default:
       if (WORKLOAD_KINDS.has(kind)) return { facts: [workloadFact(kind as WorkloadKind, o, meta, ev)] };
       return { facts: [], ignored: `${kind} carries no networking facts` };

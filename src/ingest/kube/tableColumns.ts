@@ -32,7 +32,10 @@ export interface TableRead {
   stray: { index: number; reason: string }[];
 }
 
-interface Tok { text: string; col: number }
+interface Tok {
+  text: string;
+  col: number;
+}
 
 const HEADER_TOKEN = /^[A-Z][A-Z0-9()_./%-]{0,40}$/;
 const isHeaderToken = (t: string) => HEADER_TOKEN.test(t) && /[A-Z]{2}|^[A-Z]$/.test(t);
@@ -80,7 +83,12 @@ function joinCellTokens(toks: Tok[]): Tok[] {
 }
 
 /** Aligns tokens starting at `pos` to `headers`; returns the cells and the next position. */
-function alignRow(toks: Tok[], pos: number, headers: string[], notes: string[]): { cells: Map<string, string | undefined>; next: number } {
+function alignRow(
+  toks: Tok[],
+  pos: number,
+  headers: string[],
+  notes: string[],
+): { cells: Map<string, string | undefined>; next: number } {
   const cells = new Map<string, string | undefined>();
   let p = pos;
   for (let c = 0; c < headers.length && p < toks.length; c++) {
@@ -89,16 +97,37 @@ function alignRow(toks: Tok[], pos: number, headers: string[], notes: string[]):
     if (col === 'OS-IMAGE' && headers[c + 1] === 'KERNEL-VERSION') {
       // `Ubuntu 22.04.5 LTS`: words up to the kernel version (followed by the runtime URL).
       let j = p + 1;
-      while (j + 1 < toks.length && !(cellFits('KERNEL-VERSION', toks[j].text) && cellFits('CONTAINER-RUNTIME', toks[j + 1]?.text ?? ''))) j++;
-      if (j + 1 < toks.length) { cells.set(col, toks.slice(p, j).map((x) => x.text).join(' ')); p = j; continue; }
+      while (
+        j + 1 < toks.length &&
+        !(cellFits('KERNEL-VERSION', toks[j].text) && cellFits('CONTAINER-RUNTIME', toks[j + 1]?.text ?? ''))
+      )
+        j++;
+      if (j + 1 < toks.length) {
+        cells.set(
+          col,
+          toks
+            .slice(p, j)
+            .map((x) => x.text)
+            .join(' '),
+        );
+        p = j;
+        continue;
+      }
     }
-    if (cellFits(col, t)) { cells.set(col, t); p++; continue; }
+    if (cellFits(col, t)) {
+      cells.set(col, t);
+      p++;
+      continue;
+    }
     if (col === 'CLUSTER-IP' || col === 'IP' || col === 'INTERNAL-IP') {
       const glued = splitGluedIpPort(t);
       if (glued) {
         cells.set(col, glued.ip);
         toks[p] = { text: glued.rest, col: toks[p].col + glued.ip.length };
-        notes.push(`unglued "${t}" as ${glued.ip} + ${glued.rest}` + (glued.ambiguous.length ? ` (also possible: ${glued.ambiguous.join('; ')})` : ''));
+        notes.push(
+          `unglued "${t}" as ${glued.ip} + ${glued.rest}` +
+            (glued.ambiguous.length ? ` (also possible: ${glued.ambiguous.join('; ')})` : ''),
+        );
         continue;
       }
     }
@@ -116,11 +145,17 @@ function alignRow(toks: Tok[], pos: number, headers: string[], notes: string[]):
 }
 
 function rowText(toks: Tok[], from: number, to: number): string {
-  return toks.slice(from, to).map((t) => t.text).join(' ');
+  return toks
+    .slice(from, to)
+    .map((t) => t.text)
+    .join(' ');
 }
 
 /** Position split; undefined when the row does not line up with the header. */
-function splitByPosition(line: string, cols: { name: string; start: number }[]): Map<string, string | undefined> | undefined {
+function splitByPosition(
+  line: string,
+  cols: { name: string; start: number }[],
+): Map<string, string | undefined> | undefined {
   const cells = new Map<string, string | undefined>();
   if (line.slice(0, cols[0].start).trim() !== '') return undefined;
   for (let i = 0; i < cols.length; i++) {
@@ -148,7 +183,10 @@ export function readTables(lines: readonly string[], implicitHeaders?: string[])
 
   for (let index = 0; index < lines.length; index++) {
     const line = lines[index].replace(/\t/g, '    ');
-    if (line.trim() === '') { cur = undefined; continue; }
+    if (line.trim() === '') {
+      cur = undefined;
+      continue;
+    }
     const toks = tokenize(line);
     let h = 0;
     while (h < toks.length && h < MAX_HEADERS && isHeaderToken(toks[h].text)) h++;
@@ -156,7 +194,14 @@ export function readTables(lines: readonly string[], implicitHeaders?: string[])
       // A header line (also between sections when `grep` removed the blank lines).
       const padded = /\S {3,}\S/.test(line);
       const cols = headerColumns(toks, padded);
-      cur = { headers: cols.map((c) => c.name), headerIndex: index, rows: [], flattened: false, cols, spaced: cols.length === 1 || /\S {2,}\S/.test(line) };
+      cur = {
+        headers: cols.map((c) => c.name),
+        headerIndex: index,
+        rows: [],
+        flattened: false,
+        cols,
+        spaced: cols.length === 1 || /\S {2,}\S/.test(line),
+      };
       sections.push(cur);
       continue;
     }
@@ -165,7 +210,10 @@ export function readTables(lines: readonly string[], implicitHeaders?: string[])
       readFlattened(toks, index, sections);
       continue;
     }
-    if (!cur) { stray.push({ index, reason: 'not part of a kubectl table (no header line before it)' }); continue; }
+    if (!cur) {
+      stray.push({ index, reason: 'not part of a kubectl table (no header line before it)' });
+      continue;
+    }
     const notes: string[] = [];
     let cells = cur.spaced ? splitByPosition(line, cur.cols) : undefined;
     if (!cells) {
@@ -193,7 +241,10 @@ function readFlattened(rawToks: Tok[], index: number, sections: TableSection[]):
       const names: string[] = [];
       for (let i = 0; i < h; i++) {
         const pair = `${toks[p + i].text} ${toks[p + i + 1]?.text}`;
-        if (i + 1 < h && TWO_WORD_HEADERS.has(pair)) { names.push(pair); i++; } else names.push(toks[p + i].text);
+        if (i + 1 < h && TWO_WORD_HEADERS.has(pair)) {
+          names.push(pair);
+          i++;
+        } else names.push(toks[p + i].text);
       }
       section = { headers: names, headerIndex: index, rows: [], flattened: true };
       sections.push(section);

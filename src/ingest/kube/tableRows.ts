@@ -1,4 +1,16 @@
-import type { Container, Endpoint, EndpointPort, EndpointSlice, Evidence, Fact, K8sNode, Pod, Service, ServiceType, Workload } from '../../model';
+import type {
+  Container,
+  Endpoint,
+  EndpointPort,
+  EndpointSlice,
+  Evidence,
+  Fact,
+  K8sNode,
+  Pod,
+  Service,
+  ServiceType,
+  Workload,
+} from '../../model';
 import { derivedEvidence } from '../../model';
 import { compact } from './values';
 import type { TableRow, TableSection } from './tableColumns';
@@ -6,18 +18,53 @@ import { isNone, parseEndpointList, parseKvList, parsePorts } from './tableValue
 
 /** Turns rows of kubectl tables into facts, knowing which kind each section lists. */
 
-export type TableKind = 'Pod' | 'Service' | 'Endpoints' | 'EndpointSlice' | 'Deployment' | 'StatefulSet' | 'DaemonSet' | 'ReplicaSet' | 'Node';
+export type TableKind =
+  | 'Pod'
+  | 'Service'
+  | 'Endpoints'
+  | 'EndpointSlice'
+  | 'Deployment'
+  | 'StatefulSet'
+  | 'DaemonSet'
+  | 'ReplicaSet'
+  | 'Node';
 
 const RESOURCE_KINDS: Record<string, TableKind> = {
-  po: 'Pod', pod: 'Pod', pods: 'Pod',
-  svc: 'Service', service: 'Service', services: 'Service',
-  ep: 'Endpoints', endpoints: 'Endpoints',
-  endpointslice: 'EndpointSlice', endpointslices: 'EndpointSlice', 'endpointslice.discovery.k8s.io': 'EndpointSlice', 'endpointslices.discovery.k8s.io': 'EndpointSlice',
-  deploy: 'Deployment', deployment: 'Deployment', deployments: 'Deployment', 'deployment.apps': 'Deployment', 'deployments.apps': 'Deployment',
-  sts: 'StatefulSet', statefulset: 'StatefulSet', statefulsets: 'StatefulSet', 'statefulset.apps': 'StatefulSet', 'statefulsets.apps': 'StatefulSet',
-  ds: 'DaemonSet', daemonset: 'DaemonSet', daemonsets: 'DaemonSet', 'daemonset.apps': 'DaemonSet', 'daemonsets.apps': 'DaemonSet',
-  rs: 'ReplicaSet', replicaset: 'ReplicaSet', replicasets: 'ReplicaSet', 'replicaset.apps': 'ReplicaSet', 'replicasets.apps': 'ReplicaSet',
-  no: 'Node', node: 'Node', nodes: 'Node',
+  po: 'Pod',
+  pod: 'Pod',
+  pods: 'Pod',
+  svc: 'Service',
+  service: 'Service',
+  services: 'Service',
+  ep: 'Endpoints',
+  endpoints: 'Endpoints',
+  endpointslice: 'EndpointSlice',
+  endpointslices: 'EndpointSlice',
+  'endpointslice.discovery.k8s.io': 'EndpointSlice',
+  'endpointslices.discovery.k8s.io': 'EndpointSlice',
+  deploy: 'Deployment',
+  deployment: 'Deployment',
+  deployments: 'Deployment',
+  'deployment.apps': 'Deployment',
+  'deployments.apps': 'Deployment',
+  sts: 'StatefulSet',
+  statefulset: 'StatefulSet',
+  statefulsets: 'StatefulSet',
+  'statefulset.apps': 'StatefulSet',
+  'statefulsets.apps': 'StatefulSet',
+  ds: 'DaemonSet',
+  daemonset: 'DaemonSet',
+  daemonsets: 'DaemonSet',
+  'daemonset.apps': 'DaemonSet',
+  'daemonsets.apps': 'DaemonSet',
+  rs: 'ReplicaSet',
+  replicaset: 'ReplicaSet',
+  replicasets: 'ReplicaSet',
+  'replicaset.apps': 'ReplicaSet',
+  'replicasets.apps': 'ReplicaSet',
+  no: 'Node',
+  node: 'Node',
+  nodes: 'Node',
 };
 const KIND_NAMES = new Set<string>(Object.values(RESOURCE_KINDS));
 
@@ -31,21 +78,44 @@ export interface TableCommand {
 
 /** kubectl's default columns per kind, and what `-o wide` adds (the API server's printers). */
 const DEFAULT_COLUMNS: Record<TableKind, [string[], string[]]> = {
-  Pod: [['NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE'], ['IP', 'NODE', 'NOMINATED NODE', 'READINESS GATES']],
+  Pod: [
+    ['NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE'],
+    ['IP', 'NODE', 'NOMINATED NODE', 'READINESS GATES'],
+  ],
   Service: [['NAME', 'TYPE', 'CLUSTER-IP', 'EXTERNAL-IP', 'PORT(S)', 'AGE'], ['SELECTOR']],
   Endpoints: [['NAME', 'ENDPOINTS', 'AGE'], []],
   EndpointSlice: [['NAME', 'ADDRESSTYPE', 'PORTS', 'ENDPOINTS', 'AGE'], []],
-  Deployment: [['NAME', 'READY', 'UP-TO-DATE', 'AVAILABLE', 'AGE'], ['CONTAINERS', 'IMAGES', 'SELECTOR']],
-  StatefulSet: [['NAME', 'READY', 'AGE'], ['CONTAINERS', 'IMAGES']],
-  DaemonSet: [['NAME', 'DESIRED', 'CURRENT', 'READY', 'UP-TO-DATE', 'AVAILABLE', 'NODE SELECTOR', 'AGE'], ['CONTAINERS', 'IMAGES', 'SELECTOR']],
-  ReplicaSet: [['NAME', 'DESIRED', 'CURRENT', 'READY', 'AGE'], ['CONTAINERS', 'IMAGES', 'SELECTOR']],
-  Node: [['NAME', 'STATUS', 'ROLES', 'AGE', 'VERSION'], ['INTERNAL-IP', 'EXTERNAL-IP', 'OS-IMAGE', 'KERNEL-VERSION', 'CONTAINER-RUNTIME']],
+  Deployment: [
+    ['NAME', 'READY', 'UP-TO-DATE', 'AVAILABLE', 'AGE'],
+    ['CONTAINERS', 'IMAGES', 'SELECTOR'],
+  ],
+  StatefulSet: [
+    ['NAME', 'READY', 'AGE'],
+    ['CONTAINERS', 'IMAGES'],
+  ],
+  DaemonSet: [
+    ['NAME', 'DESIRED', 'CURRENT', 'READY', 'UP-TO-DATE', 'AVAILABLE', 'NODE SELECTOR', 'AGE'],
+    ['CONTAINERS', 'IMAGES', 'SELECTOR'],
+  ],
+  ReplicaSet: [
+    ['NAME', 'DESIRED', 'CURRENT', 'READY', 'AGE'],
+    ['CONTAINERS', 'IMAGES', 'SELECTOR'],
+  ],
+  Node: [
+    ['NAME', 'STATUS', 'ROLES', 'AGE', 'VERSION'],
+    ['INTERNAL-IP', 'EXTERNAL-IP', 'OS-IMAGE', 'KERNEL-VERSION', 'CONTAINER-RUNTIME'],
+  ],
 };
 
 function noHeaderColumns(t: string[], out: TableCommand): string[] | undefined {
-  const output = t.map((w, i) => (w === '-o' || w === '--output' ? t[i + 1] : /^(-o|--output)=?(.+)$/.exec(w)?.[2])).find((x) => x !== undefined);
+  const output = t
+    .map((w, i) => (w === '-o' || w === '--output' ? t[i + 1] : /^(-o|--output)=?(.+)$/.exec(w)?.[2]))
+    .find((x) => x !== undefined);
   if (output?.startsWith('custom-columns=')) {
-    return output.slice('custom-columns='.length).split(',').map((c) => c.split(':')[0].toUpperCase());
+    return output
+      .slice('custom-columns='.length)
+      .split(',')
+      .map((c) => c.split(':')[0].toUpperCase());
   }
   if (out.kinds.length !== 1 || (output !== undefined && output !== 'wide')) return undefined;
   const [base, wide] = DEFAULT_COLUMNS[out.kinds[0]];
@@ -85,13 +155,15 @@ export function sectionKind(section: TableSection, cmd: TableCommand): TableKind
   if (h.has('ADDRESSTYPE')) return 'EndpointSlice';
   if (h.has('ENDPOINTS')) return 'Endpoints';
   // DaemonSets also show UP-TO-DATE and AVAILABLE, after DESIRED and CURRENT.
-  if (h.has('DESIRED') && h.has('CURRENT')) return h.has('NODE SELECTOR') || h.has('UP-TO-DATE') ? 'DaemonSet' : 'ReplicaSet';
+  if (h.has('DESIRED') && h.has('CURRENT'))
+    return h.has('NODE SELECTOR') || h.has('UP-TO-DATE') ? 'DaemonSet' : 'ReplicaSet';
   if (h.has('UP-TO-DATE') && h.has('AVAILABLE')) return 'Deployment';
   if (h.has('STATUS') && h.has('RESTARTS')) return 'Pod';
   if (h.has('ROLES') && h.has('VERSION')) return 'Node';
   if (cmd.kinds.length === 1) return cmd.kinds[0];
   // `NAME READY AGE` is a StatefulSet's default table.
-  if (section.headers.join(' ') === 'NAME READY AGE' || (h.has('READY') && h.has('CONTAINERS') && !h.has('UP-TO-DATE'))) return 'StatefulSet';
+  if (section.headers.join(' ') === 'NAME READY AGE' || (h.has('READY') && h.has('CONTAINERS') && !h.has('UP-TO-DATE')))
+    return 'StatefulSet';
   return undefined;
 }
 
@@ -125,14 +197,18 @@ function containersFrom(row: TableRow): Container[] | undefined {
 const PHASES = new Set(['Pending', 'Running', 'Succeeded', 'Failed', 'Unknown']);
 const SERVICE_TYPES = new Set(['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName']);
 
-export interface RowFacts { facts: Fact[]; problem?: string }
+export interface RowFacts {
+  facts: Fact[];
+  problem?: string;
+}
 
 /** Facts for one row of a section of kind `kind`; `ev` is the row's evidence. */
 export function rowFacts(kind: TableKind | undefined, row: TableRow, ev: Evidence, cmd: TableCommand): RowFacts {
   const rawName = cell(row, 'NAME');
   if (!rawName) return { facts: [], problem: 'row without a NAME' };
   // A misaligned row (text that lost its spacing and could not be matched to the columns) invents nothing.
-  if (row.notes.some((n) => n.includes('does not look like NAME'))) return { facts: [], problem: 'row does not line up with the columns' };
+  if (row.notes.some((n) => n.includes('does not look like NAME')))
+    return { facts: [], problem: 'row does not line up with the columns' };
   const kn = splitKindName(rawName);
   let k = kn.kind ?? kind;
   // Custom columns such as TYPE:.kind name the kind per row.
@@ -148,13 +224,16 @@ export function rowFacts(kind: TableKind | undefined, row: TableRow, ev: Evidenc
       const ready = readyCount(cell(row, 'READY'));
       const status = cell(row, 'STATUS');
       const p: Pod = compact({
-        kind: 'Pod' as const, namespace, name,
+        kind: 'Pod' as const,
+        namespace,
+        name,
         ip: cell(row, 'IP', 'POD-IP', 'PODIP', 'POD_IP'),
         nodeName: cell(row, 'NODE', 'NODE-NAME', 'NODENAME'),
         hostIP: cell(row, 'HOST-IP', 'HOSTIP'),
         phase: status && PHASES.has(status) ? status : undefined,
         ready: ready ? ready.total > 0 && ready.ready === ready.total : undefined,
-        labels, evidence,
+        labels,
+        evidence,
       });
       return { facts: [p] };
     }
@@ -164,20 +243,31 @@ export function rowFacts(kind: TableKind | undefined, row: TableRow, ev: Evidenc
       const ports = parsePorts(portsText);
       const ext = cell(row, 'EXTERNAL-IP');
       const s: Service = compact({
-        kind: 'Service' as const, namespace, name, type,
+        kind: 'Service' as const,
+        namespace,
+        name,
+        type,
         clusterIP: cell(row, 'CLUSTER-IP', 'CLUSTERIP'),
         externalIPs: ext && type !== 'LoadBalancer' && type !== 'ExternalName' ? ext.split(',') : undefined,
         loadBalancerIPs: ext && type === 'LoadBalancer' ? ext.split(',') : undefined,
         externalName: ext && type === 'ExternalName' ? ext : undefined,
         ports: (ports ?? []).map((p) => compact({ protocol: p.protocol, port: p.port, nodePort: p.nodePort })),
         selector: parseKvList(row.cells.get('SELECTOR')),
-        labels, evidence,
+        labels,
+        evidence,
       });
       return { facts: [s], problem: ports === undefined ? `PORT(S) "${portsText}" not understood` : undefined };
     }
     case 'Endpoints': {
       const list = parseEndpointList(row.cells.get('ENDPOINTS'));
-      const slice: EndpointSlice = { kind: 'EndpointSlice', name, serviceName: name, ports: [], endpoints: [], evidence };
+      const slice: EndpointSlice = {
+        kind: 'EndpointSlice',
+        name,
+        serviceName: name,
+        ports: [],
+        endpoints: [],
+        evidence,
+      };
       if (namespace) slice.namespace = namespace;
       if (!list) return { facts: [slice], problem: `ENDPOINTS "${row.cells.get('ENDPOINTS')}" not understood` };
       const ips = [...new Set(list.pairs.map((p) => p.ip))];
@@ -192,24 +282,47 @@ export function rowFacts(kind: TableKind | undefined, row: TableRow, ev: Evidenc
     case 'EndpointSlice': {
       const at = cell(row, 'ADDRESSTYPE');
       const slice: EndpointSlice = compact({
-        kind: 'EndpointSlice' as const, namespace, name,
+        kind: 'EndpointSlice' as const,
+        namespace,
+        name,
         addressType: at === 'IPv4' || at === 'IPv6' || at === 'FQDN' ? at : undefined,
-        ports: [...new Set((cell(row, 'PORTS') ?? '').split(',').filter((p) => /^\d{1,5}$/.test(p)).map(Number))].map((port): EndpointPort => ({ port, protocol: 'TCP' })),
-        endpoints: (cell(row, 'ENDPOINTS') ?? '').replace(/ \+ \d+ more\.\.\.$/, '').split(',').filter(Boolean).map((ip): Endpoint => ({ addresses: [ip] })),
+        ports: [
+          ...new Set(
+            (cell(row, 'PORTS') ?? '')
+              .split(',')
+              .filter((p) => /^\d{1,5}$/.test(p))
+              .map(Number),
+          ),
+        ].map((port): EndpointPort => ({ port, protocol: 'TCP' })),
+        endpoints: (cell(row, 'ENDPOINTS') ?? '')
+          .replace(/ \+ \d+ more\.\.\.$/, '')
+          .split(',')
+          .filter(Boolean)
+          .map((ip): Endpoint => ({ addresses: [ip] })),
         evidence,
       });
-      if (slice.ports.length) evidence.push(derivedEvidence('kubectl get endpointslices shows no protocol: TCP assumed'));
+      if (slice.ports.length)
+        evidence.push(derivedEvidence('kubectl get endpointslices shows no protocol: TCP assumed'));
       return { facts: [slice] };
     }
     case 'Node': {
-      const n: K8sNode = compact({ kind: 'Node' as const, name, internalIP: cell(row, 'INTERNAL-IP'), externalIP: cell(row, 'EXTERNAL-IP'), labels, evidence });
+      const n: K8sNode = compact({
+        kind: 'Node' as const,
+        name,
+        internalIP: cell(row, 'INTERNAL-IP'),
+        externalIP: cell(row, 'EXTERNAL-IP'),
+        labels,
+        evidence,
+      });
       return { facts: [n] };
     }
     default: {
       const ready = readyCount(cell(row, 'READY'));
       const desired = cell(row, 'DESIRED');
       const w: Workload = compact({
-        kind: k, namespace, name,
+        kind: k,
+        namespace,
+        name,
         replicas: desired && /^\d+$/.test(desired) ? Number(desired) : ready?.total,
         containers: containersFrom(row),
         selector: parseKvList(row.cells.get('SELECTOR')),

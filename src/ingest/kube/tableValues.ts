@@ -47,17 +47,40 @@ const CHECKS: Record<string, CellCheck> = {
 };
 
 /** Columns kubectl fills with `<none>`, which text copied from HTML often loses entirely. */
-export const MAY_VANISH = new Set(['EXTERNAL-IP', 'NOMINATED NODE', 'NODE SELECTOR', 'READINESS GATES', 'SELECTOR', 'LABELS', 'IP', 'NODE', 'CLUSTER-IP', 'ENDPOINTS', 'PORT(S)']);
+export const MAY_VANISH = new Set([
+  'EXTERNAL-IP',
+  'NOMINATED NODE',
+  'NODE SELECTOR',
+  'READINESS GATES',
+  'SELECTOR',
+  'LABELS',
+  'IP',
+  'NODE',
+  'CLUSTER-IP',
+  'ENDPOINTS',
+  'PORT(S)',
+]);
 
 /** Multi-word headers kubectl prints. */
-export const TWO_WORD_HEADERS = new Set(['NOMINATED NODE', 'READINESS GATES', 'NODE SELECTOR', 'ACCESS MODES', 'RECLAIM POLICY', 'LAST SEEN']);
+export const TWO_WORD_HEADERS = new Set([
+  'NOMINATED NODE',
+  'READINESS GATES',
+  'NODE SELECTOR',
+  'ACCESS MODES',
+  'RECLAIM POLICY',
+  'LAST SEEN',
+]);
 
 export function cellFits(column: string, value: string): boolean {
   const c = CHECKS[column];
   return c ? c(value) : value.length > 0;
 }
 
-export interface PortSpec { port: number; nodePort?: number; protocol: 'TCP' | 'UDP' | 'SCTP' }
+export interface PortSpec {
+  port: number;
+  nodePort?: number;
+  protocol: 'TCP' | 'UDP' | 'SCTP';
+}
 
 /** `PORT(S)`: `80/TCP`, `80:30080/TCP`, `53/UDP,53/TCP,9153/TCP`; empty for `<none>`. */
 export function parsePorts(v: string | undefined): PortSpec[] | undefined {
@@ -66,13 +89,19 @@ export function parsePorts(v: string | undefined): PortSpec[] | undefined {
   for (const part of v!.split(',')) {
     const m = /^(\d{1,5})(?::(\d{1,5}))?\/(TCP|UDP|SCTP)$/.exec(part);
     if (!m) return undefined;
-    out.push(m[2] ? { port: Number(m[1]), nodePort: Number(m[2]), protocol: m[3] as PortSpec['protocol'] } : { port: Number(m[1]), protocol: m[3] as PortSpec['protocol'] });
+    out.push(
+      m[2]
+        ? { port: Number(m[1]), nodePort: Number(m[2]), protocol: m[3] as PortSpec['protocol'] }
+        : { port: Number(m[1]), protocol: m[3] as PortSpec['protocol'] },
+    );
   }
   return out;
 }
 
 /** `ENDPOINTS`: `10.244.0.143:80,10.244.0.144:80 + 3 more...` → pairs and how many were cut. */
-export function parseEndpointList(v: string | undefined): { pairs: { ip: string; port: number }[]; more: number } | undefined {
+export function parseEndpointList(
+  v: string | undefined,
+): { pairs: { ip: string; port: number }[]; more: number } | undefined {
   if (isNone(v)) return { pairs: [], more: 0 };
   const m = /^(\S+?)(?: \+ (\d{1,6}) more\.\.\.)?$/.exec(v!.trim());
   if (!m) return undefined;

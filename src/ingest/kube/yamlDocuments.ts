@@ -1,4 +1,14 @@
-import { LineCounter, isCollection, isMap, isPair, isScalar, isSeq, parseAllDocuments, visit, type Node as YamlNode } from 'yaml';
+import {
+  LineCounter,
+  isCollection,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  parseAllDocuments,
+  visit,
+  type Node as YamlNode,
+} from 'yaml';
 import type { Unparsed } from '../../model';
 import { joinPath } from './fieldPaths';
 import { readJsonObjects } from './jsonDocuments';
@@ -89,7 +99,12 @@ function indexFields(root: YamlNode, lc: LineCounter, firstLine: number): Map<st
       node.items.forEach((item, i) => {
         const p = `${path}[${i}]`;
         const n = item as YamlNode;
-        if (n && n.range) out.set(p, { key: spanOf(lc, n.range[0], n.range[0] + 1, firstLine), value: spanOf(lc, n.range[0], n.range[1], firstLine), text: isScalar(n) ? String(n.value) : undefined });
+        if (n && n.range)
+          out.set(p, {
+            key: spanOf(lc, n.range[0], n.range[0] + 1, firstLine),
+            value: spanOf(lc, n.range[0], n.range[1], firstLine),
+            text: isScalar(n) ? String(n.value) : undefined,
+          });
         stack.push({ node: item, path: p });
       });
     }
@@ -124,7 +139,13 @@ export function readYamlObjects(text: string, firstLine = 1): ManifestReadResult
   try {
     // logLevel 'error': the library's warnings would go to process.emitWarning (stderr of the CLI,
     // the extension host's log); what matters of them is reported below, with its line
-    docs = parseAllDocuments(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: false, strict: false, logLevel: 'error' });
+    docs = parseAllDocuments(text, {
+      lineCounter: lc,
+      prettyErrors: false,
+      uniqueKeys: false,
+      strict: false,
+      logLevel: 'error',
+    });
   } catch (e) {
     problems.push({ line: firstLine, reason: `YAML could not be read: ${(e as Error).message}` });
     return { objects, problems, documents: 0 };
@@ -136,27 +157,43 @@ export function readYamlObjects(text: string, firstLine = 1): ManifestReadResult
     if (doc.errors.length > 0) {
       for (const err of doc.errors.slice(0, 5)) {
         const pos = lc.linePos(err.pos[0]);
-        problems.push({ line: pos.line + firstLine - 1, reason: `YAML error in document ${docIndex + 1}: ${err.message.split('\n')[0]}` });
+        problems.push({
+          line: pos.line + firstLine - 1,
+          reason: `YAML error in document ${docIndex + 1}: ${err.message.split('\n')[0]}`,
+        });
       }
       return;
     }
     if (!contents) return; // empty document (`---` alone, comments only)
     // a key that is itself a map or a list (`{ a: b }: x`) has no place in a Kubernetes object:
     // it is read as its text, and said so
-    visit(doc, { Pair(_, pair) {
-      if (!isCollection(pair.key)) return;
-      const at = pair.key.range?.[0] ?? startOffset;
-      problems.push({ line: lc.linePos(at).line + firstLine - 1, reason: `a key that is a ${isMap(pair.key) ? 'map' : 'list'} is read as its text`, text: text.slice(at, at + 80).split('\n')[0] });
-    } });
+    visit(doc, {
+      Pair(_, pair) {
+        if (!isCollection(pair.key)) return;
+        const at = pair.key.range?.[0] ?? startOffset;
+        problems.push({
+          line: lc.linePos(at).line + firstLine - 1,
+          reason: `a key that is a ${isMap(pair.key) ? 'map' : 'list'} is read as its text`,
+          text: text.slice(at, at + 80).split('\n')[0],
+        });
+      },
+    });
     let value: unknown;
     try {
       value = doc.toJS({ maxAliasCount: 100 });
     } catch (e) {
-      problems.push({ line: lc.linePos(startOffset).line + firstLine - 1, reason: `YAML document ${docIndex + 1} could not be converted: ${(e as Error).message}` });
+      problems.push({
+        line: lc.linePos(startOffset).line + firstLine - 1,
+        reason: `YAML document ${docIndex + 1} could not be converted: ${(e as Error).message}`,
+      });
       return;
     }
     if (!isRecord(value) || !isMap(contents)) {
-      problems.push({ line: lc.linePos(startOffset).line + firstLine - 1, reason: `document ${docIndex + 1} is not a mapping`, text: text.slice(startOffset, startOffset + 80).split('\n')[0] });
+      problems.push({
+        line: lc.linePos(startOffset).line + firstLine - 1,
+        reason: `document ${docIndex + 1} is not a mapping`,
+        text: text.slice(startOffset, startOffset + 80).split('\n')[0],
+      });
       return;
     }
     const makeInfo = (node: YamlNode, v: Record<string, unknown>, itemIndex?: number): ManifestObjectInfo => {
@@ -164,8 +201,15 @@ export function readYamlObjects(text: string, firstLine = 1): ManifestReadResult
       const meta = isRecord(v.metadata) ? v.metadata : {};
       const fields = indexFields(node, lc, firstLine);
       return {
-        kind: str(v.kind), apiVersion: str(v.apiVersion), name: str(meta.name), namespace: str(meta.namespace),
-        document: docIndex, itemIndex, span: spanOf(lc, r[0], r[1], firstLine), fields, value: v,
+        kind: str(v.kind),
+        apiVersion: str(v.apiVersion),
+        name: str(meta.name),
+        namespace: str(meta.namespace),
+        document: docIndex,
+        itemIndex,
+        span: spanOf(lc, r[0], r[1], firstLine),
+        fields,
+        value: v,
         lineOfText(path: string, needle: string) {
           const f = fields.get(path);
           const vnode = f?.value;
@@ -186,13 +230,14 @@ export function readYamlObjects(text: string, firstLine = 1): ManifestReadResult
       const seq = seqPair?.value;
       if (isSeq(seq)) {
         seq.items.forEach((n, i) => {
-          const iv = items[i];
+          const iv: unknown = items[i];
           if (isRecord(iv) && isMap(n)) {
             // Items of typed lists (`PodList`) carry no kind of their own in API responses.
             const withKind = iv.kind === undefined && kind && kind !== 'List' ? { ...iv, kind: kind.slice(0, -4) } : iv;
-            objects.push(makeInfo(n as YamlNode, withKind, i));
+            objects.push(makeInfo(n, withKind, i));
           } else {
-            const line = n && (n as YamlNode).range ? lc.linePos((n as YamlNode).range![0]).line + firstLine - 1 : firstLine;
+            const line =
+              n && (n as YamlNode).range ? lc.linePos((n as YamlNode).range![0]).line + firstLine - 1 : firstLine;
             problems.push({ line, reason: `item ${i} of the List is not an object` });
           }
         });

@@ -8,7 +8,15 @@
  */
 import type { Fact, HttpAccess, Unparsed } from '../../model';
 import type { FormatSpec, ParseInput, ParseResult } from '../types';
-import { fractionMatching, lineEvidence, logicalLines, splitBeforeTokens, totalParse, unparsedLine, type Token } from '../dns/lines';
+import {
+  fractionMatching,
+  lineEvidence,
+  logicalLines,
+  splitBeforeTokens,
+  totalParse,
+  unparsedLine,
+  type Token,
+} from '../dns/lines';
 import { isKubectlChatter, podsOfKubectlLogs } from '../dns/commandLine';
 import { isIPv4, isIPv6 } from '../../model';
 import { digFormat } from '../dns/dig';
@@ -23,7 +31,8 @@ const FORMAT = 'kubectl-logs';
  */
 const ACCESS = /^(\S+) \S+ (\S+) \[([^\]]*)\] "([^"]*)" (\d{3}) (\d+|-)(?: "([^"]*)" "([^"]*)"(?: "([^"]*)")?)?\s*$/;
 const ERROR_LOG = /^\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2} \[(debug|info|notice|warn|error|crit|alert|emerg)\] /;
-const ENTRYPOINT = /^(\/docker-entrypoint\.sh: |\/docker-entrypoint\.d\/|\d+-[\w-]+\.sh: |10-listen-on-ipv6-by-default\.sh: )/;
+const ENTRYPOINT =
+  /^(\/docker-entrypoint\.sh: |\/docker-entrypoint\.d\/|\d+-[\w-]+\.sh: |10-listen-on-ipv6-by-default\.sh: )/;
 
 const isIp = (s: string): boolean => isIPv4(s) || isIPv6(s);
 /** `kubectl logs --prefix`: `[pod/web-0/nginx] ` in front of each line (the pod that wrote it). */
@@ -37,7 +46,10 @@ export function stripKubectlDecorations(line: string): { text: string; pod?: str
   let pod: string | undefined;
   const sp = rest.indexOf(' ');
   const m = sp > 0 ? PREFIX.exec(rest.slice(0, sp)) : null;
-  if (m) { pod = m[1]; rest = rest.slice(sp + 1); }
+  if (m) {
+    pod = m[1];
+    rest = rest.slice(sp + 1);
+  }
   const sp2 = rest.indexOf(' ');
   if (sp2 > 0 && TIMESTAMP.test(rest.slice(0, sp2))) rest = rest.slice(sp2 + 1);
   return { text: rest, pod };
@@ -54,7 +66,11 @@ export function unflattenNginxLog(line: string): { text: string; start: number }
     if (PREFIX.test(x)) return true;
     if (TIMESTAMP.test(x)) return !PREFIX.test(prev);
     if (isIp(x) && t[i + 3]?.text.startsWith('[')) return !PREFIX.test(prev) && !TIMESTAMP.test(prev); // IP ident user [time
-    return /^\d{4}\/\d{2}\/\d{2}$/.test(x) && /^\d{2}:\d{2}:\d{2}$/.test(t[i + 1]?.text ?? '') && /^\[\w+\]$/.test(t[i + 2]?.text ?? '');
+    return (
+      /^\d{4}\/\d{2}\/\d{2}$/.test(x) &&
+      /^\d{2}:\d{2}:\d{2}$/.test(t[i + 1]?.text ?? '') &&
+      /^\[\w+\]$/.test(t[i + 2]?.text ?? '')
+    );
   });
 }
 
@@ -68,7 +84,10 @@ export function parseAccessLine(text: string): Omit<HttpAccess, 'kind' | 'eviden
   if (!m || !isIp(m[1])) return undefined;
   const a: Omit<HttpAccess, 'kind' | 'evidence'> = { client: m[1], time: m[3], status: Number(m[5]) };
   const req = m[4].split(' ');
-  if (req.length >= 2 && /^[A-Z]+$/.test(req[0])) { a.method = req[0]; a.path = unescapeNginx(req[1]); }
+  if (req.length >= 2 && /^[A-Z]+$/.test(req[0])) {
+    a.method = req[0];
+    a.path = unescapeNginx(req[1]);
+  }
   if (m[6] !== '-') a.bytes = Number(m[6]);
   if (m[8] !== undefined && m[8] !== '-') a.userAgent = unescapeNginx(m[8]);
   return a;
@@ -80,7 +99,9 @@ export function parseKubectlLogs(input: ParseInput): ParseResult {
     const pods = podsOfKubectlLogs(input.command);
     // `kubectl logs nslookup-pod` / `kubectl logs dig-pod`: the DNS tools' own output
     for (const spec of [digFormat, nslookupFormat]) {
-      const cut = head.flatMap((l) => spec.unflatten?.(l).map((p) => (typeof p === 'string' ? p : p.text)) ?? [l]).slice(0, 50);
+      const cut = head
+        .flatMap((l) => spec.unflatten?.(l).map((p) => (typeof p === 'string' ? p : p.text)) ?? [l])
+        .slice(0, 50);
       if (spec.sniff(cut) >= 0.8 && nslookupOrDigWins(head)) {
         // one pod: it ran the tool; several (`kubectl logs a kubectl logs b`): `# a` labels decide
         const r = spec.parse({ ...input, host: pods.length === 1 ? pods[0] : input.host });

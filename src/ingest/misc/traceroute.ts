@@ -6,7 +6,16 @@
  */
 import { isIPv4, isIPv6, type Fact, type TracerouteResult, type Unparsed } from '../../model';
 import type { FormatSpec, ParseInput, ParseResult } from '../types';
-import { fractionMatching, lineEvidence, logicalLines, splitBeforeTokens, tokenize, totalParse, unparsedLine, type LogicalLine } from '../dns/lines';
+import {
+  fractionMatching,
+  lineEvidence,
+  logicalLines,
+  splitBeforeTokens,
+  tokenize,
+  totalParse,
+  unparsedLine,
+  type LogicalLine,
+} from '../dns/lines';
 import { isKubectlChatter, parseToolCommand, toolCommandPatterns } from '../dns/commandLine';
 
 const FORMAT = 'traceroute';
@@ -15,10 +24,22 @@ type Probe = Hop['probes'][number];
 
 /** What the `!X` marks after a probe time mean (Linux traceroute and busybox). */
 export const TRACEROUTE_NOTES: Record<string, string> = {
-  '!H': 'host unreachable', '!N': 'network unreachable', '!P': 'protocol unreachable', '!S': 'source route failed',
-  '!F': 'fragmentation needed', '!X': 'communication administratively prohibited', '!A': 'administratively prohibited',
-  '!V': 'host precedence violation', '!C': 'precedence cutoff', '!Z': 'host prohibited', '!T': 'TOS unreachable',
-  '!U': 'destination unknown', '!W': 'network unknown', '!I': 'source host isolated', '!Q': 'source quench', '*': 'no reply',
+  '!H': 'host unreachable',
+  '!N': 'network unreachable',
+  '!P': 'protocol unreachable',
+  '!S': 'source route failed',
+  '!F': 'fragmentation needed',
+  '!X': 'communication administratively prohibited',
+  '!A': 'administratively prohibited',
+  '!V': 'host precedence violation',
+  '!C': 'precedence cutoff',
+  '!Z': 'host prohibited',
+  '!T': 'TOS unreachable',
+  '!U': 'destination unknown',
+  '!W': 'network unknown',
+  '!I': 'source host isolated',
+  '!Q': 'source quench',
+  '*': 'no reply',
 };
 
 const HEADER = /^traceroute6? to (\S+) \(([0-9a-fA-F.:]+)\),\s*(\d+) hops max(?:, (\d+) byte packets)?/;
@@ -33,7 +54,10 @@ export function unflattenTraceroute(line: string): { text: string; start: number
     if (i === 1) next = /^\d{1,3}$/.test(t[0].text) ? Number(t[0].text) + 1 : t[0].text === 'traceroute' ? 1 : 0;
     const x = t[i].text;
     const after = t[i + 1]?.text;
-    if (x === 'traceroute' && after === 'to') { next = 1; return true; }
+    if (x === 'traceroute' && after === 'to') {
+      next = 1;
+      return true;
+    }
     if (next === 0 || x !== String(next) || after === undefined) return false;
     if (after === 'ms' || after === 'hops' || after === 'byte') return false;
     next++;
@@ -50,8 +74,12 @@ function parseProbes(rest: string, carry: { ip?: string; name?: string }): Probe
   let cur: { ip?: string; name?: string } = { ...carry };
   for (let i = 0; i < toks.length; i++) {
     const x = toks[i];
-    if (x === '*') { probes.push({ note: '*' }); continue; }
-    if (/^![A-Za-z0-9<>-]*$/.test(x)) { // !H, !N, !X, busybox's lone ! and !F-1450
+    if (x === '*') {
+      probes.push({ note: '*' });
+      continue;
+    }
+    if (/^![A-Za-z0-9<>-]*$/.test(x)) {
+      // !H, !N, !X, busybox's lone ! and !F-1450
       const last = probes[probes.length - 1];
       if (!last || last.rttMs === undefined) return undefined;
       last.note = x;
@@ -71,7 +99,10 @@ function parseProbes(rest: string, carry: { ip?: string; name?: string }): Probe
       i++;
       continue;
     }
-    if (isAddress(x)) { cur = { ip: x }; continue; }
+    if (isAddress(x)) {
+      cur = { ip: x };
+      continue;
+    }
     return undefined;
   }
   carry.ip = cur.ip;
@@ -107,7 +138,8 @@ export function parseTraceroute(input: ParseInput): ParseResult {
         cur.maxHops = Number(h[3]);
         if (cmd.client) cur.client = cmd.client;
         lines = [l];
-        carry.ip = undefined; carry.name = undefined;
+        carry.ip = undefined;
+        carry.name = undefined;
         continue;
       }
       const hop = /^(\d{1,3})\s+(.*)$/.exec(t);

@@ -23,7 +23,13 @@ export function parseConntrackLine(text: string): Omit<ConntrackEntry, 'evidence
   if (!m) return 'not a conntrack entry';
   const [, event, protocol, , rest] = m;
   const tokens = rest.split(/\s+/);
-  const entry: Omit<ConntrackEntry, 'evidence'> = { kind: 'ConntrackEntry', protocol, original: { src: '', dst: '' }, reply: { src: '', dst: '' }, flags: [] };
+  const entry: Omit<ConntrackEntry, 'evidence'> = {
+    kind: 'ConntrackEntry',
+    protocol,
+    original: { src: '', dst: '' },
+    reply: { src: '', dst: '' },
+    flags: [],
+  };
   if (event) entry.flags.push(`event:${event}`);
   let i = 0;
   if (/^\d+$/.test(tokens[i] ?? '')) entry.timeout = Number(tokens[i++]);
@@ -32,12 +38,19 @@ export function parseConntrackLine(text: string): Omit<ConntrackEntry, 'evidence
   let cur: ConntrackTuple | undefined;
   for (; i < tokens.length; i++) {
     const t = tokens[i];
-    if (t.startsWith('[') && t.endsWith(']')) { entry.flags.push(t.slice(1, -1)); continue; }
+    if (t.startsWith('[') && t.endsWith(']')) {
+      entry.flags.push(t.slice(1, -1));
+      continue;
+    }
     const eq = t.indexOf('=');
     if (eq <= 0) continue;
     const key = t.slice(0, eq);
     const value = t.slice(eq + 1);
-    if (key === 'src') { cur = { src: value, dst: '' }; tuples.push(cur); continue; }
+    if (key === 'src') {
+      cur = { src: value, dst: '' };
+      tuples.push(cur);
+      continue;
+    }
     if (key === 'dst' && cur) cur.dst = value;
     else if (key === 'sport' && cur) cur.sport = Number(value);
     else if (key === 'dport' && cur) cur.dport = Number(value);
@@ -61,7 +74,10 @@ export function parseConntrack(input: ParseInput): ParseResult {
     if (!text) continue;
     if (/^conntrack v[\d.]+ \(conntrack-tools\)/.test(text)) continue;
     const e = text.length > 4000 ? 'line too long for a conntrack entry' : parseConntrackLine(text);
-    if (typeof e === 'string') { unparsed.push({ line: lineNo, reason: e, text: text.slice(0, 200) }); continue; }
+    if (typeof e === 'string') {
+      unparsed.push({ line: lineNo, reason: e, text: text.slice(0, 200) });
+      continue;
+    }
     const entry: ConntrackEntry = { ...e, evidence: [logEvidence(input.uri, lineNo, text, FORMAT)] };
     if (input.host) entry.host = input.host;
     facts.push(entry);
@@ -75,7 +91,8 @@ export function parseConntrack(input: ParseInput): ParseResult {
  * (`tcp 6 431999 `), at the line start or after a blank; also the tool's `conntrack v… ` line.
  * Linear: each alternative is anchored on fixed words.
  */
-const ENTRY_START = /(?<=^|\s)(?:\[(?:NEW|UPDATE|DESTROY)\]\s+|ipv[46]\s+\d{1,3}\s+|(?:tcp|udp|udplite|icmp|icmpv6|sctp|dccp|gre|unknown)\s+\d{1,3}\s+\d{1,10}\s|conntrack v\d)/g;
+const ENTRY_START =
+  /(?<=^|\s)(?:\[(?:NEW|UPDATE|DESTROY)\]\s+|ipv[46]\s+\d{1,3}\s+|(?:tcp|udp|udplite|icmp|icmpv6|sctp|dccp|gre|unknown)\s+\d{1,3}\s+\d{1,10}\s|conntrack v\d)/g;
 /** A piece that is only an entry's prefix (`[NEW]`, `ipv4 2`): its entry goes on after it. */
 const PREFIX_ONLY = /^(?:\[(?:NEW|UPDATE|DESTROY)\]|ipv[46]\s+\d{1,3})(?:\s+ipv[46]\s+\d{1,3})?\s*$/;
 
@@ -89,7 +106,10 @@ export function unflattenConntrack(line: string): LinePiece[] {
     ENTRY_START.lastIndex = m.index + 1;
   }
   if (cuts.length < 2) return [{ text: line, start: 0 }];
-  return cutAt(line, cuts.filter((at) => at > 0));
+  return cutAt(
+    line,
+    cuts.filter((at) => at > 0),
+  );
 }
 
 /** True when the reply does not simply swap the original tuple: NAT happened. */
@@ -106,7 +126,11 @@ export const conntrackFormat: FormatSpec = {
   id: FORMAT,
   parse: (input) => totalParse(FORMAT, input, () => parseConntrack(input)),
   commands: [/^conntrack\s(.*\s)?(-L|--dump|-E|--event|-G|--get)(\s|$)/, /^cat\s+\/proc\/net\/nf_conntrack\b/],
-  sniff: (lines) => shareOfLines(lines, (t) => /^conntrack v[\d.]+ \(conntrack-tools\)/.test(t) || (PROTO_LINE.test(t) && /\bsrc=\S+ dst=\S+/.test(t))),
+  sniff: (lines) =>
+    shareOfLines(
+      lines,
+      (t) => /^conntrack v[\d.]+ \(conntrack-tools\)/.test(t) || (PROTO_LINE.test(t) && /\bsrc=\S+ dst=\S+/.test(t)),
+    ),
   unflatten: unflattenConntrack,
 };
 

@@ -5,7 +5,13 @@ import type { AddressMatch } from '../../model';
  * same rule read from either printout (or predicted by us) yields equal fields.
  */
 
-const PROTOCOL_NUMBERS: Record<string, string> = { '1': 'icmp', '6': 'tcp', '17': 'udp', '58': 'ipv6-icmp', '132': 'sctp' };
+const PROTOCOL_NUMBERS: Record<string, string> = {
+  '1': 'icmp',
+  '6': 'tcp',
+  '17': 'udp',
+  '58': 'ipv6-icmp',
+  '132': 'sctp',
+};
 
 /** `tcp`, `6` (iptables-nft prints numbers), `all`/`0` (any: undefined); a leading `!` is kept. */
 export function normalizeProtocol(p: string | undefined): string | undefined {
@@ -22,7 +28,10 @@ export function normalizeAddress(text: string | undefined, negated = false): Add
   if (!text) return undefined;
   let t = text;
   let neg = negated;
-  if (t.startsWith('!')) { neg = !neg; t = t.slice(1); }
+  if (t.startsWith('!')) {
+    neg = !neg;
+    t = t.slice(1);
+  }
   if (t === '0.0.0.0/0' || t === '::/0' || t === 'anywhere' || t === '') return undefined;
   if (t.endsWith('/32') && !t.includes(':')) t = t.slice(0, -3);
   else if (t.endsWith('/128')) t = t.slice(0, -4);
@@ -36,8 +45,20 @@ export function normalizeInterface(text: string | undefined): string | undefined
 
 /** Names from Debian's /etc/services that `iptables -L` (without -n) prints for common Service ports. */
 const SERVICE_PORTS: Record<string, number> = {
-  domain: 53, http: 80, https: 443, ssh: 22, ntp: 123, 'http-alt': 8080,
-  mysql: 3306, postgresql: 5432, redis: 6379, smtp: 25, ftp: 21, ldap: 389, ldaps: 636, syslog: 514,
+  domain: 53,
+  http: 80,
+  https: 443,
+  ssh: 22,
+  ntp: 123,
+  'http-alt': 8080,
+  mysql: 3306,
+  postgresql: 5432,
+  redis: 6379,
+  smtp: 25,
+  ftp: 21,
+  ldap: 389,
+  ldaps: 636,
+  syslog: 514,
 };
 
 /** A port number (or a well-known service name), or undefined for ranges and names we do not know. */

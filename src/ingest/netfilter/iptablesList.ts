@@ -5,7 +5,13 @@ import type { FormatSpec, ParseInput, ParseResult } from '../types';
 import { isOptColumn, isProtColumn, normalizeAddress, normalizeInterface, normalizeProtocol } from './iptablesFields';
 import { parseListMatches } from './iptablesListMatches';
 import {
-  chainHeaderAt, columnHeaderAt, layoutFromHeader, splitIptablesListRecords, tokenizeListLine, unflattenIptablesList, type ListLayout,
+  chainHeaderAt,
+  columnHeaderAt,
+  layoutFromHeader,
+  splitIptablesListRecords,
+  tokenizeListLine,
+  unflattenIptablesList,
+  type ListLayout,
 } from './iptablesListTokens';
 import { kubeProxyConfigFromRules, withKubeProxyMeaning } from './natFacts';
 import { totalParse } from '../total';
@@ -27,7 +33,8 @@ export function tableFromCommand(command: string | undefined): string | undefine
 
 /** Chains that exist only in the nat table, for listings that do not show their command. */
 function guessTable(chain: string): string {
-  if (/^(PREROUTING|POSTROUTING|KUBE-MARK-MASQ|KUBE-POSTROUTING)$|^KUBE-(SVC|SVL|SEP|EXT|FW|XLB)-/.test(chain)) return 'nat';
+  if (/^(PREROUTING|POSTROUTING|KUBE-MARK-MASQ|KUBE-POSTROUTING)$|^KUBE-(SVC|SVL|SEP|EXT|FW|XLB)-/.test(chain))
+    return 'nat';
   return 'filter';
 }
 
@@ -45,28 +52,46 @@ interface State {
   layout?: ListLayout;
 }
 
-function parseRuleTokens(tokens: string[], state: State): Omit<NatRule, 'evidence' | 'text' | 'table' | 'chain'> | string {
+function parseRuleTokens(
+  tokens: string[],
+  state: State,
+): Omit<NatRule, 'evidence' | 'text' | 'table' | 'chain'> | string {
   let opt = -1;
-  for (let k = 1; k < tokens.length; k++) if (isOptColumn(tokens[k]) && isProtColumn(tokens[k - 1])) { opt = k; break; }
+  for (let k = 1; k < tokens.length; k++)
+    if (isOptColumn(tokens[k]) && isProtColumn(tokens[k - 1])) {
+      opt = k;
+      break;
+    }
   if (opt < 0) return 'no "prot opt" columns (e.g. "tcp --")';
   const before = tokens.slice(0, opt - 1);
   let layout = state.layout;
   if (!layout) {
     // No column header seen (e.g. `| grep` output): infer from how many columns precede prot.
     const numeric = before.filter((t) => COUNTER.test(t)).length;
-    layout = { lineNumbers: before.length === 2 && numeric === 1 || before.length >= 4, counters: before.length >= 3 && numeric >= 2 };
+    layout = {
+      lineNumbers: (before.length === 2 && numeric === 1) || before.length >= 4,
+      counters: before.length >= 3 && numeric >= 2,
+    };
   }
   const expected = (layout.lineNumbers ? 1 : 0) + (layout.counters ? 2 : 0);
   let k = 0;
   if (layout.lineNumbers) k++;
   let packets: number | undefined;
   let bytes: number | undefined;
-  if (layout.counters) { packets = parseCounter(before[k] ?? ''); bytes = parseCounter(before[k + 1] ?? ''); k += 2; }
+  if (layout.counters) {
+    packets = parseCounter(before[k] ?? '');
+    bytes = parseCounter(before[k + 1] ?? '');
+    k += 2;
+  }
   const target = before.length > expected ? before.slice(k).join(' ') : '';
   let rest = opt + 1;
   let inInterface: string | undefined;
   let outInterface: string | undefined;
-  if (layout.counters) { inInterface = normalizeInterface(tokens[rest]); outInterface = normalizeInterface(tokens[rest + 1]); rest += 2; }
+  if (layout.counters) {
+    inInterface = normalizeInterface(tokens[rest]);
+    outInterface = normalizeInterface(tokens[rest + 1]);
+    rest += 2;
+  }
   const src = tokens[rest];
   const dst = tokens[rest + 1];
   if (src === undefined || dst === undefined) return 'missing source/destination columns';
@@ -111,7 +136,12 @@ export function parseIptablesList(input: ParseInput): ParseResult {
         state.chain = tokens[1];
         state.position = 0;
         state.layout = undefined;
-        const chain: NatChain = { kind: 'NatChain', table: commandTable ?? guessTable(tokens[1]), name: tokens[1], evidence: [ev] };
+        const chain: NatChain = {
+          kind: 'NatChain',
+          table: commandTable ?? guessTable(tokens[1]),
+          name: tokens[1],
+          evidence: [ev],
+        };
         if (m?.[2]) chain.policy = m[2];
         if (m?.[5]) chain.references = Number(m[5]);
         chains.push(chain);
@@ -119,15 +149,29 @@ export function parseIptablesList(input: ParseInput): ParseResult {
         continue;
       }
       const cols = columnHeaderAt(tokens, 0);
-      if (cols && cols === tokens.length) { state.layout = layoutFromHeader(tokens); continue; }
-      if (/^[=#*~_-]{5,}$/.test(text)) { unparsed.push({ line: lineNo, reason: 'separator, not iptables output', text }); continue; }
+      if (cols && cols === tokens.length) {
+        state.layout = layoutFromHeader(tokens);
+        continue;
+      }
+      if (/^[=#*~_-]{5,}$/.test(text)) {
+        unparsed.push({ line: lineNo, reason: 'separator, not iptables output', text });
+        continue;
+      }
       const parsed = parseRuleTokens(tokens, state);
-      if (typeof parsed === 'string') { unparsed.push({ line: lineNo, reason: parsed, text: text.slice(0, 200) }); continue; }
+      if (typeof parsed === 'string') {
+        unparsed.push({ line: lineNo, reason: parsed, text: text.slice(0, 200) });
+        continue;
+      }
       const chainName = state.chain ?? '';
       const position = ++state.position;
       const rule = withKubeProxyMeaning({
-        ...parsed, table: commandTable ?? guessTable(chainName || parsed.target), chain: chainName, position, text, evidence: [ev],
-      } as NatRule);
+        ...parsed,
+        table: commandTable ?? guessTable(chainName || parsed.target),
+        chain: chainName,
+        position,
+        text,
+        evidence: [ev],
+      });
       // A `| grep` listing has no chain header: position and chain are unknown.
       if (!state.chain) delete rule.position;
       rules.push(rule);
@@ -156,7 +200,11 @@ export const iptablesListFormat: FormatSpec = {
     for (const l of lines) {
       if (!l.trim()) continue;
       seen++;
-      if (/^Chain \S+ \((policy|\d+ references)/.test(l) || /^\s*(num\s+)?(pkts\s+bytes\s+)?target\s+prot\s+opt\b/.test(l)) hits += 2;
+      if (
+        /^Chain \S+ \((policy|\d+ references)/.test(l) ||
+        /^\s*(num\s+)?(pkts\s+bytes\s+)?target\s+prot\s+opt\b/.test(l)
+      )
+        hits += 2;
       else if (/\s(all|tcp|udp|icmp|\d{1,3})\s+--\s+\S+\s+\S+/.test(l)) hits++;
     }
     return seen ? Math.min(1, hits / seen) : 0;

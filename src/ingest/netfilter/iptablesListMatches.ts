@@ -2,9 +2,17 @@ import type { NatRule } from '../../model';
 import { canonicalMarkMatch, canonicalRecent, parseNatTarget, parsePort, type RecentOptions } from './iptablesFields';
 
 /** The fields `iptables -L` prints after the destination column, structured. */
-export type ListMatchFields = Pick<NatRule, 'comment' | 'dport' | 'sport' | 'probability' | 'mark' | 'recent' | 'dnatTo'>;
+export type ListMatchFields = Pick<
+  NatRule,
+  'comment' | 'dport' | 'sport' | 'probability' | 'mark' | 'recent' | 'dnatTo'
+>;
 
-const RECENT_ACTIONS: Record<string, RecentOptions['action']> = { CHECK: 'rcheck', SET: 'set', UPDATE: 'update', REMOVE: 'remove' };
+const RECENT_ACTIONS: Record<string, RecentOptions['action']> = {
+  CHECK: 'rcheck',
+  SET: 'set',
+  UPDATE: 'update',
+  REMOVE: 'remove',
+};
 const RECENT_VALUE_WORDS = new Set(['seconds:', 'hit_count:', 'name:', 'side:', 'mask:']);
 
 /**
@@ -19,14 +27,23 @@ export function parseListMatches(tokens: readonly string[]): ListMatchFields {
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i];
     if (t.startsWith('/*')) {
-      if (f.comment === undefined) f.comment = t.replace(/^\/\*\s*/, '').replace(/\s*\*\/$/, '').replace(/\s*\*$/, '');
+      if (f.comment === undefined)
+        f.comment = t
+          .replace(/^\/\*\s*/, '')
+          .replace(/\s*\*\/$/, '')
+          .replace(/\s*\*$/, '');
     } else if (t.startsWith('dpt:')) {
       const port = parsePort(t.slice(4));
       if (port !== undefined) f.dport = port;
     } else if (t.startsWith('spt:')) {
       const port = parsePort(t.slice(4));
       if (port !== undefined) f.sport = port;
-    } else if (t === 'statistic' && tokens[i + 1] === 'mode' && tokens[i + 2] === 'random' && tokens[i + 3] === 'probability') {
+    } else if (
+      t === 'statistic' &&
+      tokens[i + 1] === 'mode' &&
+      tokens[i + 2] === 'random' &&
+      tokens[i + 3] === 'probability'
+    ) {
       const p = Number(tokens[i + 4]);
       if (Number.isFinite(p)) f.probability = p;
       i += 4;

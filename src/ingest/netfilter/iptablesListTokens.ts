@@ -75,7 +75,11 @@ export function splitIptablesListRecords(line: string, layout?: ListLayout): { t
   let i = 0;
   while (i < tokens.length) {
     const chain = chainHeaderAt(tokens, i);
-    if (chain) { starts.push(i); i += chain; continue; }
+    if (chain) {
+      starts.push(i);
+      i += chain;
+      continue;
+    }
     const cols = columnHeaderAt(tokens, i);
     if (cols) {
       starts.push(i);
@@ -83,7 +87,11 @@ export function splitIptablesListRecords(line: string, layout?: ListLayout): { t
       i += cols;
       continue;
     }
-    if (SEPARATOR.test(tokens[i])) { starts.push(i, i + 1); i++; continue; }
+    if (SEPARATOR.test(tokens[i])) {
+      starts.push(i, i + 1);
+      i++;
+      continue;
+    }
     if (i >= 1 && isOptColumn(tokens[i]) && isProtColumn(tokens[i - 1])) {
       const floor = starts.length ? starts[starts.length - 1] : 0;
       if (current) {

@@ -16,7 +16,8 @@ const FORMAT = 'iptables-save';
 const CHAIN_LINE = /^:(\S+)\s+(\S+)(?:\s+\[(\d+):(\d+)\])?\s*$/;
 const COUNTERS_PREFIX = /^\[(\d+):(\d+)\]\s+/;
 
-const RECORD_START = /^(?:-A\s|COMMIT(?:\s|$)|\*(?:nat|filter|mangle|raw|security)(?:\s|$)|:[A-Z][\w-]*\s+(?:-|ACCEPT|DROP|RETURN)\s+\[|#\s(?:Generated|Completed)\s)/;
+const RECORD_START =
+  /^(?:-A\s|COMMIT(?:\s|$)|\*(?:nat|filter|mangle|raw|security)(?:\s|$)|:[A-Z][\w-]*\s+(?:-|ACCEPT|DROP|RETURN)\s+\[|#\s(?:Generated|Completed)\s)/;
 
 /**
  * Splits a line that lost its newlines at each `-A`, `*table`, `:CHAIN - [0:0]` and
@@ -54,13 +55,20 @@ export function parseIptablesSave(input: ParseInput): ParseResult {
     const whole = lines[idx].trim();
     if (!whole) continue;
     // A quoted comment may contain ` -A `; only split lines without quotes, or clearly flattened ones.
-    const records = whole.length < 5_000_000 && whole.indexOf(' -A ') > 0 && !whole.startsWith('#') ? unflattenIptablesSave(whole) : [whole];
+    const records =
+      whole.length < 5_000_000 && whole.indexOf(' -A ') > 0 && !whole.startsWith('#')
+        ? unflattenIptablesSave(whole)
+        : [whole];
     for (const rec of records) {
       const text = records.length === 1 ? whole : rec.trim();
       if (!text) continue;
       const ev = logEvidence(input.uri, lineNo, text, FORMAT);
       if (text.startsWith('#')) continue;
-      if (text.startsWith('*')) { table = text.slice(1).trim(); positions.clear(); continue; }
+      if (text.startsWith('*')) {
+        table = text.slice(1).trim();
+        positions.clear();
+        continue;
+      }
       if (text === 'COMMIT') continue;
       const chainLine = CHAIN_LINE.exec(text);
       if (chainLine) {
@@ -82,14 +90,26 @@ export function parseIptablesSave(input: ParseInput): ParseResult {
       let body = text;
       let counters: [number, number] | undefined;
       const c = COUNTERS_PREFIX.exec(body);
-      if (c) { counters = [Number(c[1]), Number(c[2])]; body = body.slice(c[0].length); }
-      if (!/^-[AI]\s/.test(body)) { unparsed.push({ line: lineNo, reason: 'not an iptables-save line', text: text.slice(0, 200) }); continue; }
+      if (c) {
+        counters = [Number(c[1]), Number(c[2])];
+        body = body.slice(c[0].length);
+      }
+      if (!/^-[AI]\s/.test(body)) {
+        unparsed.push({ line: lineNo, reason: 'not an iptables-save line', text: text.slice(0, 200) });
+        continue;
+      }
       const words = tokenizeSaveLine(body);
-      if (!words) { unparsed.push({ line: lineNo, reason: 'unterminated quote', text: text.slice(0, 200) }); continue; }
+      if (!words) {
+        unparsed.push({ line: lineNo, reason: 'unterminated quote', text: text.slice(0, 200) });
+        continue;
+      }
       // `-I CHAIN [N]`: the optional rule number is not an option.
       const rest = words[0] === '-I' && /^\d+$/.test(words[2] ?? '') ? [words[1], ...words.slice(3)] : words.slice(1);
       const fields = parseSaveRuleWords(rest);
-      if (typeof fields === 'string') { unparsed.push({ line: lineNo, reason: fields, text: text.slice(0, 200) }); continue; }
+      if (typeof fields === 'string') {
+        unparsed.push({ line: lineNo, reason: fields, text: text.slice(0, 200) });
+        continue;
+      }
       const key = `${table}/${fields.chain}`;
       const position = (positions.get(key) ?? 0) + 1;
       positions.set(key, position);
@@ -100,7 +120,10 @@ export function parseIptablesSave(input: ParseInput): ParseResult {
       rule.text = body;
       rule.evidence = [ev];
       withKubeProxyMeaning(rule);
-      if (counters) { rule.packets = counters[0]; rule.bytes = counters[1]; }
+      if (counters) {
+        rule.packets = counters[0];
+        rule.bytes = counters[1];
+      }
       rules.push(rule);
       facts.push(rule);
     }
@@ -114,8 +137,20 @@ export const iptablesSaveFormat: FormatSpec = {
   id: FORMAT,
   parse: (input) => totalParse(FORMAT, input, () => parseIptablesSave(input)),
   unflatten: (line) => unflattenIptablesSave(line),
-  commands: [/^(iptables|ip6tables)(-legacy|-nft)?-save\b/, /^(iptables|ip6tables)(-legacy|-nft)?\s(.*\s)?(-S|--list-rules)(\s|$)/],
-  sniff: (lines) => shareOfLines(lines, (t) => /^# (Generated|Completed) (by|on) /.test(t) || /^\*(nat|filter|mangle|raw|security)$/.test(t) || t === 'COMMIT' || CHAIN_LINE.test(t) || /^(\[\d+:\d+\]\s+)?-[AIN]\s+\S+/.test(t)),
+  commands: [
+    /^(iptables|ip6tables)(-legacy|-nft)?-save\b/,
+    /^(iptables|ip6tables)(-legacy|-nft)?\s(.*\s)?(-S|--list-rules)(\s|$)/,
+  ],
+  sniff: (lines) =>
+    shareOfLines(
+      lines,
+      (t) =>
+        /^# (Generated|Completed) (by|on) /.test(t) ||
+        /^\*(nat|filter|mangle|raw|security)$/.test(t) ||
+        t === 'COMMIT' ||
+        CHAIN_LINE.test(t) ||
+        /^(\[\d+:\d+\]\s+)?-[AIN]\s+\S+/.test(t),
+    ),
 };
 
 registerFormat(iptablesSaveFormat);

@@ -1,7 +1,14 @@
 import type { NatRule } from '../../model';
 import {
-  canonicalMarkMatch, canonicalMarkTarget, canonicalRecent, normalizeAddress, normalizeProtocol, parseNatTarget, parsePort,
-  parseValueMask, type RecentOptions,
+  canonicalMarkMatch,
+  canonicalMarkTarget,
+  canonicalRecent,
+  normalizeAddress,
+  normalizeProtocol,
+  parseNatTarget,
+  parsePort,
+  parseValueMask,
+  type RecentOptions,
 } from './iptablesFields';
 
 /**
@@ -13,7 +20,9 @@ export function tokenizeSaveLine(line: string): string[] | undefined {
   // Fast path: most rules have no quotes at all.
   if (!line.includes('"')) {
     // Single spaces (what iptables-save prints) split without a regex or a filter pass.
-    return line.includes('  ') || line.includes('\t') ? line.split(/[ \t]+/).filter((w) => w.length > 0) : line.split(' ');
+    return line.includes('  ') || line.includes('\t')
+      ? line.split(/[ \t]+/).filter((w) => w.length > 0)
+      : line.split(' ');
   }
   if (!line.includes('\\') && !line.includes('\t')) {
     const fast = splitQuotedBySpace(line);
@@ -30,8 +39,19 @@ export function tokenizeSaveLine(line: string): string[] | undefined {
     let from = i;
     while (i < n && (quoted || (line[i] !== ' ' && line[i] !== '\t'))) {
       const c = line[i];
-      if (c === '\\' && quoted && i + 1 < n) { parts.push(line.slice(from, i)); from = i + 1; i += 2; continue; }
-      if (c === '"') { parts.push(line.slice(from, i)); quoted = !quoted; i++; from = i; continue; }
+      if (c === '\\' && quoted && i + 1 < n) {
+        parts.push(line.slice(from, i));
+        from = i + 1;
+        i += 2;
+        continue;
+      }
+      if (c === '"') {
+        parts.push(line.slice(from, i));
+        quoted = !quoted;
+        i++;
+        from = i;
+        continue;
+      }
       i++;
     }
     if (quoted) return undefined;
@@ -69,7 +89,10 @@ function splitQuotedBySpace(line: string): string[] | undefined | null {
     while (++i < parts.length) {
       const q = parts[i];
       const at = q.indexOf('"');
-      if (at < 0) { acc += ' ' + q; continue; }
+      if (at < 0) {
+        acc += ' ' + q;
+        continue;
+      }
       if (at !== q.length - 1) return null;
       acc += ' ' + q.slice(0, -1);
       closed = true;
@@ -100,24 +123,87 @@ export function parseSaveRuleWords(words: readonly string[]): SaveRuleFields | s
   let module = '';
   for (let i = 1; i < words.length; i++) {
     const w = words[i];
-    if (w === '!') { negate = true; continue; }
+    if (w === '!') {
+      negate = true;
+      continue;
+    }
     const neg = negate;
     negate = false;
     switch (w) {
-      case '-s': case '--source': { const a = normalizeAddress(words[++i], neg); if (a) rule.source = a; break; }
-      case '-d': case '--destination': { const a = normalizeAddress(words[++i], neg); if (a) rule.destination = a; break; }
-      case '-p': case '--protocol': { const p = normalizeProtocol(words[++i]); if (p) rule.protocol = neg ? `!${p}` : p; break; }
-      case '-i': case '--in-interface': rule.inInterface = `${neg ? '!' : ''}${words[++i] ?? ''}`; break;
-      case '-o': case '--out-interface': rule.outInterface = `${neg ? '!' : ''}${words[++i] ?? ''}`; break;
-      case '-m': case '--match': module = words[++i] ?? ''; if (module === 'recent') recent ??= {}; break;
-      case '-j': case '--jump': case '-g': case '--goto': rule.target = words[++i] ?? ''; module = ''; break;
-      case '-c': case '--set-counters': rule.packets = Number(words[++i]); rule.bytes = Number(words[++i]); break;
-      case '--comment': { const c = words[++i]; if (c !== undefined) rule.comment = c; break; }
-      case '--dport': case '--destination-port': { const p = parsePort(words[++i]); if (p !== undefined) rule.dport = p; break; }
-      case '--sport': case '--source-port': { const p = parsePort(words[++i]); if (p !== undefined) rule.sport = p; break; }
-      case '--probability': { const p = Number(words[++i]); if (Number.isFinite(p)) rule.probability = p; break; }
-      case '--mark': if (module === 'mark') marks.push(canonicalMarkMatch(words[++i] ?? '', neg)); else i++; break;
-      case '--or-mark': case '--xor-mark': case '--and-mark': case '--set-mark': case '--set-xmark': {
+      case '-s':
+      case '--source': {
+        const a = normalizeAddress(words[++i], neg);
+        if (a) rule.source = a;
+        break;
+      }
+      case '-d':
+      case '--destination': {
+        const a = normalizeAddress(words[++i], neg);
+        if (a) rule.destination = a;
+        break;
+      }
+      case '-p':
+      case '--protocol': {
+        const p = normalizeProtocol(words[++i]);
+        if (p) rule.protocol = neg ? `!${p}` : p;
+        break;
+      }
+      case '-i':
+      case '--in-interface':
+        rule.inInterface = `${neg ? '!' : ''}${words[++i] ?? ''}`;
+        break;
+      case '-o':
+      case '--out-interface':
+        rule.outInterface = `${neg ? '!' : ''}${words[++i] ?? ''}`;
+        break;
+      case '-m':
+      case '--match':
+        module = words[++i] ?? '';
+        if (module === 'recent') recent ??= {};
+        break;
+      case '-j':
+      case '--jump':
+      case '-g':
+      case '--goto':
+        rule.target = words[++i] ?? '';
+        module = '';
+        break;
+      case '-c':
+      case '--set-counters':
+        rule.packets = Number(words[++i]);
+        rule.bytes = Number(words[++i]);
+        break;
+      case '--comment': {
+        const c = words[++i];
+        if (c !== undefined) rule.comment = c;
+        break;
+      }
+      case '--dport':
+      case '--destination-port': {
+        const p = parsePort(words[++i]);
+        if (p !== undefined) rule.dport = p;
+        break;
+      }
+      case '--sport':
+      case '--source-port': {
+        const p = parsePort(words[++i]);
+        if (p !== undefined) rule.sport = p;
+        break;
+      }
+      case '--probability': {
+        const p = Number(words[++i]);
+        if (Number.isFinite(p)) rule.probability = p;
+        break;
+      }
+      case '--mark':
+        if (module === 'mark') marks.push(canonicalMarkMatch(words[++i] ?? '', neg));
+        else i++;
+        break;
+      case '--or-mark':
+      case '--xor-mark':
+      case '--and-mark':
+      case '--set-mark':
+      case '--set-xmark': {
         const vm = parseValueMask(words[++i] ?? '');
         if (!vm) break;
         const [v, m] = vm;
@@ -128,17 +214,48 @@ export function parseSaveRuleWords(words: readonly string[]): SaveRuleFields | s
         else marks.push(canonicalMarkTarget(v, m));
         break;
       }
-      case '--to-destination': { const t = parseNatTarget(words[++i] ?? ''); if (t) rule.dnatTo = t; break; }
-      case '--seconds': if (recent && module === 'recent') recent.seconds = Number(words[++i]); else i++; break;
-      case '--hitcount': if (recent && module === 'recent') recent.hitcount = Number(words[++i]); else i++; break;
-      case '--name': if (recent && module === 'recent') recent.name = words[++i] ?? ''; else i++; break;
-      case '--reap': if (recent) recent.reap = true; break;
+      case '--to-destination': {
+        const t = parseNatTarget(words[++i] ?? '');
+        if (t) rule.dnatTo = t;
+        break;
+      }
+      case '--seconds':
+        if (recent && module === 'recent') recent.seconds = Number(words[++i]);
+        else i++;
+        break;
+      case '--hitcount':
+        if (recent && module === 'recent') recent.hitcount = Number(words[++i]);
+        else i++;
+        break;
+      case '--name':
+        if (recent && module === 'recent') recent.name = words[++i] ?? '';
+        else i++;
+        break;
+      case '--reap':
+        if (recent) recent.reap = true;
+        break;
       default:
-        if (recent && module === 'recent' && RECENT_ACTIONS.has(w)) recent.action = w.slice(2) as RecentOptions['action'];
-        else if (w === '--mask' || w === '--mode' || w === '--dst-type' || w === '--src-type' || w === '--ctstate'
-          || w === '--reject-with' || w === '--to-source' || w === '--to-ports' || w === '--dports' || w === '--sports'
-          || w === '--state' || w === '--limit' || w === '--limit-burst' || w === '--set-mss' || w === '--nfacct-name') i++;
-        // Flags without a value (`--rsource`, `--random-fully`, `--log-uid` …) need nothing.
+        if (recent && module === 'recent' && RECENT_ACTIONS.has(w))
+          recent.action = w.slice(2) as RecentOptions['action'];
+        else if (
+          w === '--mask' ||
+          w === '--mode' ||
+          w === '--dst-type' ||
+          w === '--src-type' ||
+          w === '--ctstate' ||
+          w === '--reject-with' ||
+          w === '--to-source' ||
+          w === '--to-ports' ||
+          w === '--dports' ||
+          w === '--sports' ||
+          w === '--state' ||
+          w === '--limit' ||
+          w === '--limit-burst' ||
+          w === '--set-mss' ||
+          w === '--nfacct-name'
+        )
+          i++;
+      // Flags without a value (`--rsource`, `--random-fully`, `--log-uid` …) need nothing.
     }
   }
   if (recent) rule.recent = canonicalRecent(recent);

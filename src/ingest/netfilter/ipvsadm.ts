@@ -20,12 +20,14 @@ const REAL = /^->\s+(\[[0-9a-fA-F:.]+\]|[\d.]+):(\d+)\s+(\S+)(?:\s+(\S+)(?:\s+(\
 const stripBrackets = (a: string) => (a.startsWith('[') ? a.slice(1, -1) : a);
 
 const BANNER = /^IP Virtual Server version \S+ \(size=\d+\)$/;
-const COLUMN_WORDS = '(?:\\s+(?:Scheduler|Flags|Forward|Weight|ActiveConn|InActConn|Conns|InPkts|OutPkts|InBytes|OutBytes|CPS|InPPS|OutPPS|InBPS|OutBPS))*';
+const COLUMN_WORDS =
+  '(?:\\s+(?:Scheduler|Flags|Forward|Weight|ActiveConn|InActConn|Conns|InPkts|OutPkts|InBytes|OutBytes|CPS|InPPS|OutPPS|InBPS|OutBPS))*';
 const VIRTUAL_HEADER = new RegExp(`^Prot LocalAddress:Port${COLUMN_WORDS}$`);
 const REAL_HEADER = new RegExp(`^-> RemoteAddress:Port${COLUMN_WORDS}$`);
 
 /** Where lines start in `ipvsadm -Ln` output whose newlines were lost: headers, virtual servers, `-> ` real servers. */
-const LINE_START = /(?<=^|\s)(?=IP Virtual Server version |Prot LocalAddress:Port|->\s|(?:TCP|UDP|SCTP)\s+(?:\[[0-9a-fA-F:.]+\]|\d{1,3}(?:\.\d{1,3}){3}):\d)/g;
+const LINE_START =
+  /(?<=^|\s)(?=IP Virtual Server version |Prot LocalAddress:Port|->\s|(?:TCP|UDP|SCTP)\s+(?:\[[0-9a-fA-F:.]+\]|\d{1,3}(?:\.\d{1,3}){3}):\d)/g;
 
 /** Cuts one line into the lines of ipvsadm output it holds; a line with one comes back whole. */
 export function unflattenIpvsadm(line: string): LinePiece[] {
@@ -53,16 +55,25 @@ export function parseIpvsadm(input: ParseInput): ParseResult {
     if (!text || text.startsWith('#')) continue;
     // header lines, whole: a line that only starts like one (text whose newlines were lost) is reported
     if (BANNER.test(text) || REAL_HEADER.test(text)) continue;
-    if (VIRTUAL_HEADER.test(text)) { counterColumns = /Conns|CPS/.test(text); continue; }
+    if (VIRTUAL_HEADER.test(text)) {
+      counterColumns = /Conns|CPS/.test(text);
+      continue;
+    }
     const v = VIRTUAL.exec(text);
     if (v) {
       const rest = (v[4] ?? '').split(/\s+/).filter(Boolean);
       const vs: IpvsVirtualServer = {
-        kind: 'IpvsVirtualServer', protocol: v[1] as IpvsVirtualServer['protocol'], address: stripBrackets(v[2]), port: Number(v[3]),
-        scheduler: counterColumns ? '' : (rest[0] ?? ''), realServers: [], evidence: [logEvidence(input.uri, lineNo, text, FORMAT)],
+        kind: 'IpvsVirtualServer',
+        protocol: v[1] as IpvsVirtualServer['protocol'],
+        address: stripBrackets(v[2]),
+        port: Number(v[3]),
+        scheduler: counterColumns ? '' : (rest[0] ?? ''),
+        realServers: [],
+        evidence: [logEvidence(input.uri, lineNo, text, FORMAT)],
       };
       const persistent = rest.indexOf('persistent');
-      if (persistent >= 0 && /^\d+$/.test(rest[persistent + 1] ?? '')) vs.persistentSeconds = Number(rest[persistent + 1]);
+      if (persistent >= 0 && /^\d+$/.test(rest[persistent + 1] ?? ''))
+        vs.persistentSeconds = Number(rest[persistent + 1]);
       servers.push(vs);
       facts.push(vs);
       current = vs;
@@ -74,14 +85,29 @@ export function parseIpvsadm(input: ParseInput): ParseResult {
       records++;
       if (counterColumns) continue;
       const weight = Number(r[4]);
-      if (!Number.isFinite(weight)) { unparsed.push({ line: lineNo, reason: 'real server without weight', text }); continue; }
-      const rs: IpvsVirtualServer['realServers'][number] = { address: stripBrackets(r[1]), port: Number(r[2]), forward: r[3], weight };
-      if (r[5] !== undefined) { rs.activeConn = Number(r[5]); rs.inactConn = Number(r[6]); }
+      if (!Number.isFinite(weight)) {
+        unparsed.push({ line: lineNo, reason: 'real server without weight', text });
+        continue;
+      }
+      const rs: IpvsVirtualServer['realServers'][number] = {
+        address: stripBrackets(r[1]),
+        port: Number(r[2]),
+        forward: r[3],
+        weight,
+      };
+      if (r[5] !== undefined) {
+        rs.activeConn = Number(r[5]);
+        rs.inactConn = Number(r[6]);
+      }
       current.realServers.push(rs);
       current.evidence.push(logEvidence(input.uri, lineNo, text, FORMAT));
       continue;
     }
-    unparsed.push({ line: lineNo, reason: r ? 'real server before any virtual server' : 'not an ipvsadm -Ln line', text: text.slice(0, 200) });
+    unparsed.push({
+      line: lineNo,
+      reason: r ? 'real server before any virtual server' : 'not an ipvsadm -Ln line',
+      text: text.slice(0, 200),
+    });
   }
   if (servers.length > 0) {
     const config: KubeProxyConfig = { kind: 'KubeProxy', mode: 'ipvs', evidence: [servers[0].evidence[0]] };
@@ -95,7 +121,16 @@ export const ipvsadmFormat: FormatSpec = {
   parse: (input) => totalParse(FORMAT, input, () => parseIpvsadm(input)),
   commands: [/^ipvsadm\s(.*\s)?-[a-zA-Z]*[Ll]/],
   unflatten: unflattenIpvsadm,
-  sniff: (lines) => shareOfLines(lines, (t) => t.startsWith('IP Virtual Server version') || t.startsWith('Prot LocalAddress') || t.startsWith('-> RemoteAddress') || VIRTUAL.test(t) || REAL.test(t)),
+  sniff: (lines) =>
+    shareOfLines(
+      lines,
+      (t) =>
+        t.startsWith('IP Virtual Server version') ||
+        t.startsWith('Prot LocalAddress') ||
+        t.startsWith('-> RemoteAddress') ||
+        VIRTUAL.test(t) ||
+        REAL.test(t),
+    ),
 };
 
 registerFormat(ipvsadmFormat);

@@ -30,7 +30,8 @@ export function servicePortNameInComment(comment: string | undefined): string | 
       const slash = comment.indexOf('/', start);
       if (slash > start && slash < end) {
         const word = comment.slice(start, end);
-        if (!IPV4_CIDR_START.test(word) && SERVICE_PORT_NAME.test(word)) return word.endsWith(':') ? word.slice(0, -1) : word;
+        if (!IPV4_CIDR_START.test(word) && SERVICE_PORT_NAME.test(word))
+          return word.endsWith(':') ? word.slice(0, -1) : word;
       }
     }
     start = end + 1;
@@ -43,7 +44,10 @@ export function endpointInComment(comment: string | undefined): string | undefin
   if (!comment) return undefined;
   const at = comment.indexOf('-> ');
   if (at < 0) return undefined;
-  const word = comment.slice(at + 3).trim().split(/\s+/)[0];
+  const word = comment
+    .slice(at + 3)
+    .trim()
+    .split(/\s+/)[0];
   return /^(\[[0-9a-fA-F:.]+\]|\d{1,3}(?:\.\d{1,3}){3}):\d{1,5}$/.test(word) ? word : undefined;
 }
 
@@ -65,7 +69,8 @@ export interface RuleForMeaning {
 export function decodeKubeProxyMeaning(r: RuleForMeaning): KubeProxyMeaning | undefined {
   const spn = servicePortNameInComment(r.comment);
   const comment = r.comment ?? '';
-  const kubeish = isKubeProxyChain(r.chain) || isKubeProxyChain(r.target) || spn !== undefined || comment.startsWith('kubernetes ');
+  const kubeish =
+    isKubeProxyChain(r.chain) || isKubeProxyChain(r.target) || spn !== undefined || comment.startsWith('kubernetes ');
   if (!kubeish) return undefined;
   const meaning = (role: KubeProxyMeaning['role'], extra: Partial<KubeProxyMeaning> = {}): KubeProxyMeaning => {
     const m: KubeProxyMeaning = { role };
@@ -77,21 +82,28 @@ export function decodeKubeProxyMeaning(r: RuleForMeaning): KubeProxyMeaning | un
   if (target === 'MASQUERADE') return meaning('masquerade');
   if (target === 'KUBE-NODEPORTS') return meaning('nodeports');
   if (target === 'DNAT' && r.dnatTo) {
-    const ep = r.dnatTo.port !== undefined
-      ? (r.dnatTo.ip.includes(':') ? `[${r.dnatTo.ip}]:${r.dnatTo.port}` : `${r.dnatTo.ip}:${r.dnatTo.port}`)
-      : r.dnatTo.ip;
+    const ep =
+      r.dnatTo.port !== undefined
+        ? r.dnatTo.ip.includes(':')
+          ? `[${r.dnatTo.ip}]:${r.dnatTo.port}`
+          : `${r.dnatTo.ip}:${r.dnatTo.port}`
+        : r.dnatTo.ip;
     return meaning('endpoint-dnat', { endpoint: ep });
   }
   if (target.startsWith('KUBE-SEP-')) {
     const endpoint = endpointInComment(r.comment);
     return meaning('endpoint-choice', endpoint ? { endpoint } : {});
   }
-  if ((target === 'REJECT' || target === 'DROP' || target === 'KUBE-MARK-DROP') && /has no (local )?endpoints/.test(comment)) {
+  if (
+    (target === 'REJECT' || target === 'DROP' || target === 'KUBE-MARK-DROP') &&
+    /has no (local )?endpoints/.test(comment)
+  ) {
     return meaning('no-endpoints');
   }
   if (SERVICE_CHAIN.test(target)) {
     if (/ cluster IP$/.test(comment)) return meaning('service-portal');
-    if (r.chain === 'KUBE-NODEPORTS' || / (external|loadbalancer) IP$/.test(comment) || r.chain.startsWith('KUBE-FW-')) return meaning('external-portal');
+    if (r.chain === 'KUBE-NODEPORTS' || / (external|loadbalancer) IP$/.test(comment) || r.chain.startsWith('KUBE-FW-'))
+      return meaning('external-portal');
   }
   return meaning('other');
 }

@@ -20,15 +20,25 @@ const IPVS_MODE_CHAIN = /^KUBE-(LOAD-BALANCER|NODE-PORT|IPVS-FILTER|IPVS-OUT-FIL
  * read from the `! -s CIDR -j KUBE-MARK-MASQ` rule of a KUBE-SVC chain, which kube-proxy
  * writes only when it knows the cluster CIDR.
  */
-export function kubeProxyConfigFromRules(rules: readonly NatRule[], chains: readonly NatChain[], format: string): KubeProxyConfig | undefined {
+export function kubeProxyConfigFromRules(
+  rules: readonly NatRule[],
+  chains: readonly NatChain[],
+  format: string,
+): KubeProxyConfig | undefined {
   const pick = (re: RegExp): Evidence | undefined =>
-    chains.find((c) => re.test(c.name))?.evidence[0]
-    ?? rules.find((r) => re.test(r.chain) || re.test(r.target))?.evidence[0];
+    chains.find((c) => re.test(c.name))?.evidence[0] ??
+    rules.find((r) => re.test(r.chain) || re.test(r.target))?.evidence[0];
   const iptablesEv = pick(IPTABLES_MODE_CHAIN);
-  const ipvsEv = iptablesEv ? undefined : pick(IPVS_MODE_CHAIN) ?? rules.find((r) => r.text.includes('KUBE-CLUSTER-IP'))?.evidence[0];
+  const ipvsEv = iptablesEv
+    ? undefined
+    : (pick(IPVS_MODE_CHAIN) ?? rules.find((r) => r.text.includes('KUBE-CLUSTER-IP'))?.evidence[0]);
   const ev = iptablesEv ?? ipvsEv;
   if (!ev) return undefined;
-  const config: KubeProxyConfig = { kind: 'KubeProxy', mode: iptablesEv ? 'iptables' : 'ipvs', evidence: [{ ...ev, format }] };
+  const config: KubeProxyConfig = {
+    kind: 'KubeProxy',
+    mode: iptablesEv ? 'iptables' : 'ipvs',
+    evidence: [{ ...ev, format }],
+  };
   const masq = rules.find((r) => r.chain.startsWith('KUBE-SVC-') && r.target === 'KUBE-MARK-MASQ' && r.source?.negated);
   if (masq?.source) {
     config.clusterCIDR = masq.source.cidr;

@@ -14,7 +14,10 @@ import { totalParse } from '../total';
 
 const FORMAT = 'nft';
 
-interface Block { kind: 'table' | 'chain' | 'set' | 'map' | 'other'; name: string }
+interface Block {
+  kind: 'table' | 'chain' | 'set' | 'map' | 'other';
+  name: string;
+}
 
 function braceBalance(s: string): number {
   let n = 0;
@@ -39,7 +42,10 @@ function splitTopLevel(s: string): string[] {
     else if (quoted) continue;
     else if (c === '{') depth++;
     else if (c === '}') depth--;
-    else if (c === ',' && depth === 0) { out.push(s.slice(start, i)); start = i + 1; }
+    else if (c === ',' && depth === 0) {
+      out.push(s.slice(start, i));
+      start = i + 1;
+    }
   }
   out.push(s.slice(start));
   return out.map((x) => x.trim()).filter(Boolean);
@@ -62,14 +68,19 @@ export function numgenChains(rule: string): string[] | undefined {
   const open = rule.indexOf('{', at);
   const close = rule.indexOf('}', open);
   if (open < 0 || close < 0) return undefined;
-  return splitTopLevel(rule.slice(open + 1, close)).map((e) => /:\s*(?:goto|jump)\s+(\S+)/.exec(e)?.[1]).filter((x): x is string => !!x);
+  return splitTopLevel(rule.slice(open + 1, close))
+    .map((e) => /:\s*(?:goto|jump)\s+(\S+)/.exec(e)?.[1])
+    .filter((x): x is string => !!x);
 }
 
 function parseElement(text: string): { key: string[]; verdict: string } | undefined {
   // Whitespace runs collapsed first, so the patterns below never backtrack over them.
   const flat = text.replace(/\s+/g, ' ');
   const colon = flat.lastIndexOf(' : ');
-  const keyPart = (colon >= 0 ? flat.slice(0, colon) : flat).replace(/ comment "[^"]*"/, '').replace(/ (timeout|expires) \S+/g, '').trim();
+  const keyPart = (colon >= 0 ? flat.slice(0, colon) : flat)
+    .replace(/ comment "[^"]*"/, '')
+    .replace(/ (timeout|expires) \S+/g, '')
+    .trim();
   if (!keyPart) return undefined;
   return { key: keyPart.split(' . ').map((k) => k.trim()), verdict: colon >= 0 ? flat.slice(colon + 3).trim() : '' };
 }
@@ -99,7 +110,14 @@ export function parseNft(input: ParseInput): ParseResult {
     for (const part of splitTopLevel(text)) {
       const el = parseElement(part);
       if (!el) continue;
-      const fact: NftMapElement = { kind: 'NftMapElement', table: table.name, map: b.name, key: el.key, verdict: el.verdict, evidence: [logEvidence(input.uri, lineNo, raw, FORMAT)] };
+      const fact: NftMapElement = {
+        kind: 'NftMapElement',
+        table: table.name,
+        map: b.name,
+        key: el.key,
+        verdict: el.verdict,
+        evidence: [logEvidence(input.uri, lineNo, raw, FORMAT)],
+      };
       facts.push(fact);
       records++;
     }
@@ -108,7 +126,14 @@ export function parseNft(input: ParseInput): ParseResult {
   const addRule = (text: string, lineNo: number) => {
     const b = top();
     if (!table || b?.kind !== 'chain') return;
-    const rule: NftRule = { kind: 'NftRule', table: table.name, family: table.family, chain: b.name, text, evidence: [logEvidence(input.uri, lineNo, text, FORMAT)] };
+    const rule: NftRule = {
+      kind: 'NftRule',
+      table: table.name,
+      family: table.family,
+      chain: b.name,
+      text,
+      evidence: [logEvidence(input.uri, lineNo, text, FORMAT)],
+    };
     const eps = numgenChains(text);
     if (eps?.length) rule.endpointChains = eps;
     const dnat = parseNftDnat(text);
@@ -133,16 +158,25 @@ export function parseNft(input: ParseInput): ParseResult {
     }
     if (pending) {
       pending.text += ' ' + text;
-      if (braceBalance(pending.text) <= 0) { addRule(pending.text, pending.line); pending = undefined; }
+      if (braceBalance(pending.text) <= 0) {
+        addRule(pending.text, pending.line);
+        pending = undefined;
+      }
       continue;
     }
-    const opener = /^(table|chain|set|map|flowtable|counter|quota|ct\s+\S+|limit|secmark|synproxy)\s+(?:(ip6?|inet|arp|bridge|netdev)\s+)?(\S+)\s*\{$/.exec(text);
+    const opener =
+      /^(table|chain|set|map|flowtable|counter|quota|ct\s+\S+|limit|secmark|synproxy)\s+(?:(ip6?|inet|arp|bridge|netdev)\s+)?(\S+)\s*\{$/.exec(
+        text,
+      );
     if (opener) {
       const kind = opener[1];
       if (kind === 'table') {
         table = { family: opener[2] ?? 'ip', name: opener[3] };
         stack.push({ kind: 'table', name: opener[3] });
-        if (opener[3] === 'kube-proxy' && kubeProxyLine === undefined) { kubeProxyLine = lineNo; kubeProxyText = text; }
+        if (opener[3] === 'kube-proxy' && kubeProxyLine === undefined) {
+          kubeProxyLine = lineNo;
+          kubeProxyText = text;
+        }
       } else {
         stack.push({ kind: kind === 'chain' || kind === 'set' || kind === 'map' ? kind : 'other', name: opener[3] });
       }
@@ -154,7 +188,10 @@ export function parseNft(input: ParseInput): ParseResult {
       continue;
     }
     const b = top();
-    if (!b) { unparsed.push({ line: lineNo, reason: 'outside any nft table', text: text.slice(0, 200) }); continue; }
+    if (!b) {
+      unparsed.push({ line: lineNo, reason: 'outside any nft table', text: text.slice(0, 200) });
+      continue;
+    }
     if (b.kind === 'set' || b.kind === 'map') {
       const el = /^elements\s*=\s*\{(.*)$/.exec(text);
       if (el) {
@@ -167,8 +204,17 @@ export function parseNft(input: ParseInput): ParseResult {
       continue;
     }
     if (b.kind === 'chain') {
-      if (/^type\s+\S+\s+hook\s/.test(text) || /^comment\s+"/.test(text) || /^policy\s+\S+;?$/.test(text) || /^devices?\s*=/.test(text)) continue;
-      if (braceBalance(text) > 0) { pending = { text, line: lineNo }; continue; }
+      if (
+        /^type\s+\S+\s+hook\s/.test(text) ||
+        /^comment\s+"/.test(text) ||
+        /^policy\s+\S+;?$/.test(text) ||
+        /^devices?\s*=/.test(text)
+      )
+        continue;
+      if (braceBalance(text) > 0) {
+        pending = { text, line: lineNo };
+        continue;
+      }
       addRule(text, lineNo);
       continue;
     }
@@ -176,16 +222,22 @@ export function parseNft(input: ParseInput): ParseResult {
     if (b.kind === 'other') continue;
     unparsed.push({ line: lineNo, reason: 'unknown nft statement', text: text.slice(0, 200) });
   }
-  if (pending) unparsed.push({ line: pending.line, reason: 'rule with unbalanced braces', text: pending.text.slice(0, 200) });
+  if (pending)
+    unparsed.push({ line: pending.line, reason: 'rule with unbalanced braces', text: pending.text.slice(0, 200) });
   if (kubeProxyLine !== undefined) {
-    const config: KubeProxyConfig = { kind: 'KubeProxy', mode: 'nftables', evidence: [logEvidence(input.uri, kubeProxyLine, kubeProxyText, FORMAT)] };
+    const config: KubeProxyConfig = {
+      kind: 'KubeProxy',
+      mode: 'nftables',
+      evidence: [logEvidence(input.uri, kubeProxyLine, kubeProxyText, FORMAT)],
+    };
     facts.push(config);
   }
   return { format: FORMAT, facts, records, unparsed };
 }
 
 // First words of the statements and properties nft prints inside tables, chains, sets and maps.
-const NFT_STATEMENT = /^(type|flags|comment|elements|timeout|size|policy|counter|ip|ip6|meta|tcp|udp|sctp|th|ct|fib|numgen|jhash|jump|goto|mark|masquerade|reject|drop|accept|return|dnat|snat|update|add|iif|oif|iifname|oifname|ether|log|limit|queue|notrack|devices|hook)\b/;
+const NFT_STATEMENT =
+  /^(type|flags|comment|elements|timeout|size|policy|counter|ip|ip6|meta|tcp|udp|sctp|th|ct|fib|numgen|jhash|jump|goto|mark|masquerade|reject|drop|accept|return|dnat|snat|update|add|iif|oif|iifname|oifname|ether|log|limit|queue|notrack|devices|hook)\b/;
 // A wrapped line of an `elements = { … }` list: addresses, dots, verdicts, ending in `,` or `}`.
 const ELEMENT_CONTINUATION = /^[\w.:/ "-]+(?: : (?:goto|jump) \S+| : (?:drop|accept))?[,}]$/;
 
@@ -204,8 +256,22 @@ export const nftFormat: FormatSpec = {
       seen++;
       // A table, chain, set or map opener is nft's own syntax; after one, braces and verdict
       // words count too (a later paragraph of a listing starts at `chain X {`; JSON has braces).
-      if (/^table\s+(ip6?|inet|arp|bridge|netdev)\s+\S+\s*\{$/.test(t) || /^(chain|set|map|flowtable)\s+[\w./:-]+\s*\{$/.test(t)) { inTable = true; hits++; continue; }
-      if (inTable && (t === '}' || NFT_STATEMENT.test(t) || /\b(vmap|goto|jump|dnat to|masquerade)\b/.test(t) || (t.length <= 300 && ELEMENT_CONTINUATION.test(t)))) hits++;
+      if (
+        /^table\s+(ip6?|inet|arp|bridge|netdev)\s+\S+\s*\{$/.test(t) ||
+        /^(chain|set|map|flowtable)\s+[\w./:-]+\s*\{$/.test(t)
+      ) {
+        inTable = true;
+        hits++;
+        continue;
+      }
+      if (
+        inTable &&
+        (t === '}' ||
+          NFT_STATEMENT.test(t) ||
+          /\b(vmap|goto|jump|dnat to|masquerade)\b/.test(t) ||
+          (t.length <= 300 && ELEMENT_CONTINUATION.test(t)))
+      )
+        hits++;
     }
     return seen ? hits / seen : 0;
   },

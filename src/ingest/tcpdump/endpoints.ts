@@ -6,9 +6,26 @@ export type Intern = (s: string) => string;
 
 /** Service names tcpdump prints for well-known ports when it is run without `-nn`. */
 const SERVICES: Record<string, number> = {
-  http: 80, https: 443, domain: 53, mdns: 5353, ssh: 22, ntp: 123, bootps: 67, bootpc: 68, www: 80,
-  'http-alt': 8080, webcache: 8080, syslog: 514, snmp: 161, smtp: 25, ftp: 21, telnet: 23, sunrpc: 111,
-  ldap: 389, mysql: 3306, postgresql: 5432,
+  http: 80,
+  https: 443,
+  domain: 53,
+  mdns: 5353,
+  ssh: 22,
+  ntp: 123,
+  bootps: 67,
+  bootpc: 68,
+  www: 80,
+  'http-alt': 8080,
+  webcache: 8080,
+  syslog: 514,
+  snmp: 161,
+  smtp: 25,
+  ftp: 21,
+  telnet: 23,
+  sunrpc: 111,
+  ldap: 389,
+  mysql: 3306,
+  postgresql: 5432,
 };
 
 export function isServiceName(w: string): boolean {

@@ -3,7 +3,14 @@ import { registerFormat } from '../registry';
 import type { FormatSpec, ParseInput, ParseResult } from '../types';
 import { Chunk, NET_OTHER } from './columns/chunk';
 import { RecordScanner } from './columns/recordScanner';
-import { asciiBytesStart, headerOrTrailer, numberedStamp, scanCapture, type DeltaStamps, type ScannedCapture } from './columns/scanCapture';
+import {
+  asciiBytesStart,
+  headerOrTrailer,
+  numberedStamp,
+  scanCapture,
+  type DeltaStamps,
+  type ScannedCapture,
+} from './columns/scanCapture';
 import { remapResult, unflattenLines } from '../transcript/lineMap';
 import { textLines } from '../transcript/lines';
 import type { PacketColumns } from './columns/packetColumns';
@@ -25,7 +32,13 @@ function captureOf(table: PacketColumns, uri: string): Capture[] {
   const line = table.lineOf(0);
   // A packet's end line already covers its -v lines and, for VXLAN, its inner frame.
   const end = table.endLineOf(table.size - 1);
-  const evidence: Evidence = { source: 'log', uri, line, excerpt: `tcpdump capture: ${table.size} packets`, format: FORMAT };
+  const evidence: Evidence = {
+    source: 'log',
+    uri,
+    line,
+    excerpt: `tcpdump capture: ${table.size} packets`,
+    format: FORMAT,
+  };
   if (end !== line) evidence.endLine = end;
   return [{ kind: 'Capture', evidence: [evidence], packets: table }];
 }
@@ -35,13 +48,28 @@ export function parseTcpdump(input: ParseInput): ParseResult {
   const base = input.firstLine ?? 1;
   const deltas = deltaStampsOf(input.command);
   const scanned = scanCapture(text, uri, base, { linesCut: input.linesCut === true, deltas });
-  if (scanned !== 'flattened') return { format: FORMAT, facts: captureOf(scanned.table, uri), records: scanned.records, unparsed: scanned.unparsed };
+  if (scanned !== 'flattened')
+    return {
+      format: FORMAT,
+      facts: captureOf(scanned.table, uri),
+      records: scanned.records,
+      unparsed: scanned.unparsed,
+    };
   // newlines were lost somewhere: cut every line into its records, read that, then point back at the text as given
   const lines = textLines(text);
   const last = lines.count - 1;
   const { text: cut, map } = unflattenLines(tcpdumpFormat, lines, 0, last, base);
-  const again = scanCapture(cut ?? lines.join(0, last), uri, map ? 1 : base, { linesCut: true, endsStripped: true, deltas }) as ScannedCapture;
-  const result: ParseResult = { format: FORMAT, facts: captureOf(again.table, uri), records: again.records, unparsed: again.unparsed };
+  const again = scanCapture(cut ?? lines.join(0, last), uri, map ? 1 : base, {
+    linesCut: true,
+    endsStripped: true,
+    deltas,
+  }) as ScannedCapture;
+  const result: ParseResult = {
+    format: FORMAT,
+    facts: captureOf(again.table, uri),
+    records: again.records,
+    unparsed: again.unparsed,
+  };
   if (map) remapResult(result, map, uri);
   return result;
 }
@@ -75,19 +103,37 @@ export function sniffTcpdump(lines: readonly string[]): number {
     // (a stamp after a space is -ttt's, a packet)
     if ((raw.charCodeAt(0) === 32 || raw.charCodeAt(0) === 9) && !flat && !stamped) continue;
     // a paragraph that opens with -A bytes: the rest of a packet whose bytes hold a blank line
-    if (total === 0 && !afterPacket && !stamped && asciiBytesStart(raw, 0, raw.length)) { afterPacket = true; bytesOnly = true; }
+    if (total === 0 && !afterPacket && !stamped && asciiBytesStart(raw, 0, raw.length)) {
+      afterPacket = true;
+      bytesOnly = true;
+    }
     // nor do the lines of a packet's bytes printed as text (-A)
-    if (afterPacket && !stamped && !flat && !headerOrTrailer(line) && (ascii || asciiBytesStart(raw, 0, raw.length))) { ascii = true; continue; }
+    if (afterPacket && !stamped && !flat && !headerOrTrailer(line) && (ascii || asciiBytesStart(raw, 0, raw.length))) {
+      ascii = true;
+      continue;
+    }
     afterPacket = false;
     total++;
-    if (headerOrTrailer(line) && !flat) { hits++; continue; }
+    if (headerOrTrailer(line) && !flat) {
+      hits++;
+      continue;
+    }
     const pieces = flat ? unflattenTcpdump(line).map((p) => p.text) : [numbered];
     let ok = 0;
     for (const p of pieces) {
-      if (headerOrTrailer(p)) { ok++; continue; }
+      if (headerOrTrailer(p)) {
+        ok++;
+        continue;
+      }
       // a packet line, stamped or not (-t); unstamped, only IP, IP6 and ARP frames are packets
       const stamp = readStamp(p, 0);
-      if (scanner.scan(p, 0, p.length, row, 0, 0, stamp?.end ?? 0, stamp?.t ?? 0, -1, -1, p.length) === undefined && row.net[0] !== NET_OTHER) { ok++; afterPacket = true; }
+      if (
+        scanner.scan(p, 0, p.length, row, 0, 0, stamp?.end ?? 0, stamp?.t ?? 0, -1, -1, p.length) === undefined &&
+        row.net[0] !== NET_OTHER
+      ) {
+        ok++;
+        afterPacket = true;
+      }
       row.clear(0);
       scanner.forget();
     }
@@ -104,10 +150,7 @@ const BYTES_ONLY = 0.3;
 export const tcpdumpFormat: FormatSpec = {
   id: FORMAT,
   parse: parseTcpdump,
-  commands: [
-    /^(?:\S*\/)?tcpdump\b/,
-    /^(?:timeout|ip\s+netns\s+exec|nsenter)\s[^|]*?\btcpdump\b/,
-  ],
+  commands: [/^(?:\S*\/)?tcpdump\b/, /^(?:timeout|ip\s+netns\s+exec|nsenter)\s[^|]*?\btcpdump\b/],
   sniff: sniffTcpdump,
   unflatten: unflattenTcpdump,
   // the capture walk drops one `\r` before each `\n` (scanCapture's endsStripped)

@@ -27,20 +27,37 @@ export function readStamp(s: string, i: number, e = s.length): Stamp | undefined
   let t = -1;
   if (c2 === 58) {
     t = timeOfDay(s, i, e);
-  } else if (charE(s, i + 4, e) === 45 && charE(s, i + 7, e) === 45 && charE(s, i + 10, e) === 32
-    && twoDigits(s, i, e) >= 0 && twoDigits(s, i + 2, e) >= 0 && twoDigits(s, i + 5, e) >= 0 && twoDigits(s, i + 8, e) >= 0) {
+  } else if (
+    charE(s, i + 4, e) === 45 &&
+    charE(s, i + 7, e) === 45 &&
+    charE(s, i + 10, e) === 32 &&
+    twoDigits(s, i, e) >= 0 &&
+    twoDigits(s, i + 2, e) >= 0 &&
+    twoDigits(s, i + 5, e) >= 0 &&
+    twoDigits(s, i + 8, e) >= 0
+  ) {
     t = timeOfDay(s, i + 11, e);
   } else {
     // -tt: seconds since the epoch, 9 or 10 digits, a dot, the fraction.
     let j = i;
     let n = 0;
-    while (j < e && j < i + 11 && isDigit(s.charCodeAt(j))) { n = n * 10 + (s.charCodeAt(j) - 48); j++; }
+    while (j < e && j < i + 11 && isDigit(s.charCodeAt(j))) {
+      n = n * 10 + (s.charCodeAt(j) - 48);
+      j++;
+    }
     if (j - i >= 9 && charE(s, j, e) === 46) {
       let k = j + 1;
       let frac = 0;
       let scale = 1;
-      while (k < e && k < j + 10 && isDigit(s.charCodeAt(k))) { frac = frac * 10 + (s.charCodeAt(k) - 48); scale *= 10; k++; }
-      if (k > j + 1) { STAMP.end = k; t = n + frac / scale; }
+      while (k < e && k < j + 10 && isDigit(s.charCodeAt(k))) {
+        frac = frac * 10 + (s.charCodeAt(k) - 48);
+        scale *= 10;
+        k++;
+      }
+      if (k > j + 1) {
+        STAMP.end = k;
+        t = n + frac / scale;
+      }
     }
   }
   if (t < 0) return undefined;

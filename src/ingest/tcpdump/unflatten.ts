@@ -9,7 +9,8 @@ import { cutAt, type LinePiece } from '../words';
  * A record starts at a timestamp, a `tcpdump: ` / `listening on ` header or an `N packets ...` trailer;
  * the frame inside a VXLAN/OTV packet starts right after `instance N` / `vni N`.
  */
-const RECORD_START = /(?<=(?:OTV, flags \[\w{0,8}\] \(0x[0-9a-f]{1,4}\), overlay \d{1,10}, instance \d{1,10}|VXLAN, flags \[\w{0,8}\] \(0x[0-9a-f]{1,4}\), vni \d{1,10}) )(?=\S)|(?<= )(?:tcpdump: |listening on |reading from file |\d+ packets? (?:captured|received by filter|dropped by (?:kernel|interface))|(?:\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d\.\d{1,9}(?= |$))/g;
+const RECORD_START =
+  /(?<=(?:OTV, flags \[\w{0,8}\] \(0x[0-9a-f]{1,4}\), overlay \d{1,10}, instance \d{1,10}|VXLAN, flags \[\w{0,8}\] \(0x[0-9a-f]{1,4}\), vni \d{1,10}) )(?=\S)|(?<= )(?:tcpdump: |listening on |reading from file |\d+ packets? (?:captured|received by filter|dropped by (?:kernel|interface))|(?:\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d\.\d{1,9}(?= |$))/g;
 
 /** Cheap test (no regex, no allocation) for a line that holds more than one record. */
 export function looksFlattened(line: string): boolean {
@@ -28,7 +29,14 @@ export function holdsRecords(s: string, p: number, e: number, colon: number): bo
   }
   for (let i = colon; i >= 0 && i < e; i = s.indexOf(':', i + 1)) {
     // `HH:MM:SS.` with the colon at i = HH end; not the time of the line's own -tttt stamp
-    if (s.charCodeAt(i - 3) === 32 && i + 3 < e && s.charCodeAt(i + 3) === 58 && readStamp(s, i - 2, e) && !(i - 2 === p + 11 && isDateAt(s, p))) return true;
+    if (
+      s.charCodeAt(i - 3) === 32 &&
+      i + 3 < e &&
+      s.charCodeAt(i + 3) === 58 &&
+      readStamp(s, i - 2, e) &&
+      !(i - 2 === p + 11 && isDateAt(s, p))
+    )
+      return true;
   }
   return false;
 }
@@ -42,7 +50,8 @@ export function unflattenTcpdump(line: string): LinePiece[] {
     const prev = cuts[cuts.length - 1];
     // `tcpdump: listening on any, ...` (-v) is one header, not two; a -tttt stamp's time is not a record
     const before = line.slice(prev, m.index);
-    if (m.index > 0 && m.index !== prev && before !== 'tcpdump: ' && !(before.length === 11 && isDateAt(before, 0))) cuts.push(m.index);
+    if (m.index > 0 && m.index !== prev && before !== 'tcpdump: ' && !(before.length === 11 && isDateAt(before, 0)))
+      cuts.push(m.index);
     if (m[0].length === 0) RECORD_START.lastIndex++;
   }
   const out = cutAt(line, cuts.slice(1));

@@ -45,9 +45,16 @@ export function splitCatOutput(command: string, lines: LineSource, from: number,
   for (let k = from + 1; k <= to && next < specs.length; k++) {
     const current = parts[parts.length - 1].spec;
     const candidate = specs[next]!;
-    if (candidate.id === current.id) { parts.push({ spec: candidate, command: `cat ${files[next]}`, start: k }); next++; continue; }
+    if (candidate.id === current.id) {
+      parts.push({ spec: candidate, command: `cat ${files[next]}`, start: k });
+      next++;
+      continue;
+    }
     const line = [lines.at(k)];
-    if (safeSniff(candidate, line) > safeSniff(current, line) && safeSniff(candidate, linesOf(lines, k, Math.min(to + 1, k + WINDOW))) >= 0.5) {
+    if (
+      safeSniff(candidate, line) > safeSniff(current, line) &&
+      safeSniff(candidate, linesOf(lines, k, Math.min(to + 1, k + WINDOW))) >= 0.5
+    ) {
       parts.push({ spec: candidate, command: `cat ${files[next]}`, start: k });
       next++;
     }

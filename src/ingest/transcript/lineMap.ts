@@ -15,7 +15,12 @@ export interface Unflattened {
   map: { line: number; column: number }[] | undefined;
 }
 
-export function unflattenBlock(spec: FormatSpec | undefined, lines: readonly string[], firstLine: number, lazy = false): Unflattened {
+export function unflattenBlock(
+  spec: FormatSpec | undefined,
+  lines: readonly string[],
+  firstLine: number,
+  lazy = false,
+): Unflattened {
   const r = unflattenLines(spec, arrayLines(lines), 0, lines.length - 1, firstLine);
   return r.map || lazy ? r : { text: lines.join('\n'), map: undefined };
 }
@@ -23,7 +28,11 @@ export function unflattenBlock(spec: FormatSpec | undefined, lines: readonly str
 /** A format's pieces of one line; the line itself when the hook fails or splits nothing. */
 function piecesOf(spec: FormatSpec, l: string): (string | { text: string; start: number })[] {
   let pieces: (string | { text: string; start: number })[];
-  try { pieces = l.length > 0 ? spec.unflatten!(l) : [l]; } catch { pieces = [l]; }
+  try {
+    pieces = l.length > 0 ? spec.unflatten!(l) : [l];
+  } catch {
+    pieces = [l];
+  }
   return !Array.isArray(pieces) || pieces.length === 0 ? [l] : pieces;
 }
 
@@ -32,7 +41,13 @@ function piecesOf(spec: FormatSpec, l: string): (string | { text: string; start:
  * are undefined when no line splits. That is the usual case (a big capture), so the first pass
  * keeps nothing; only once a line splits is the block walked again to build the text and map.
  */
-export function unflattenLines(spec: FormatSpec | undefined, lines: LineSource, first: number, last: number, firstLine: number): Unflattened {
+export function unflattenLines(
+  spec: FormatSpec | undefined,
+  lines: LineSource,
+  first: number,
+  last: number,
+  firstLine: number,
+): Unflattened {
   if (!spec?.unflatten) return { text: undefined, map: undefined };
   let changed = false;
   for (let k = first; k <= last && !changed; k++) changed = piecesOf(spec, lines.at(k)).length > 1;
@@ -56,7 +71,8 @@ export function unflattenLines(spec: FormatSpec | undefined, lines: LineSource, 
 
 /** Rewrites lines 1..n of a result parsed from unflattened text to the file's lines. */
 export function remapResult(result: ParseResult, map: { line: number; column: number }[], uri: string): void {
-  const at = (line: number | undefined) => (line !== undefined && line >= 1 && line <= map.length ? map[line - 1] : undefined);
+  const at = (line: number | undefined) =>
+    line !== undefined && line >= 1 && line <= map.length ? map[line - 1] : undefined;
   const seen = new Set<object>();
   const fixEvidence = (e: Evidence) => {
     if (seen.has(e) || e.uri !== uri) return;
@@ -64,10 +80,14 @@ export function remapResult(result: ParseResult, map: { line: number; column: nu
     moveEvidence(e, at);
   };
   const walk = (v: unknown, depth: number) => {
-    if (depth > 6 || v === null || typeof v !== 'object' || seen.has(v as object)) return;
-    if (Array.isArray(v)) { for (const x of v) walk(x, depth + 1); return; }
+    if (depth > 6 || v === null || typeof v !== 'object' || seen.has(v)) return;
+    if (Array.isArray(v)) {
+      for (const x of v) walk(x, depth + 1);
+      return;
+    }
     const o = v as Record<string, unknown>;
-    if (Array.isArray(o.evidence)) for (const e of o.evidence as Evidence[]) if (e && typeof e === 'object') fixEvidence(e);
+    if (Array.isArray(o.evidence))
+      for (const e of o.evidence as Evidence[]) if (e && typeof e === 'object') fixEvidence(e);
     seen.add(o);
     for (const k of Object.keys(o)) if (k !== 'evidence') walk(o[k], depth + 1);
   };
@@ -75,7 +95,10 @@ export function remapResult(result: ParseResult, map: { line: number; column: nu
     if (f.kind === 'Capture') {
       // A capture's table moves its packets' evidence itself: walking it would visit every entry
       // of columns that can hold millions of packets.
-      if (!seen.has(f.packets)) { seen.add(f.packets); f.packets.remapLines(at); }
+      if (!seen.has(f.packets)) {
+        seen.add(f.packets);
+        f.packets.remapLines(at);
+      }
       for (const e of f.evidence) fixEvidence(e);
     } else walk(f, 0);
   }

@@ -19,18 +19,71 @@ export interface CommandLine {
 
 /** Words that start a command line in a transcript even without a prompt. */
 const COMMAND_WORDS = new Set([
-  'kubectl', 'sudo', 'tcpdump', 'iptables', 'iptables-save', 'iptables-legacy', 'iptables-nft', 'iptables-legacy-save',
-  'iptables-nft-save', 'ip6tables', 'ip6tables-save', 'nft', 'ipvsadm', 'conntrack', 'nslookup', 'dig', 'host', 'cat',
-  'ip', 'bridge', 'arp', 'traceroute', 'tracepath', 'ping', 'ping6', 'wget', 'curl', 'echo', 'getent', 'mkdir', 'cd',
-  'ls', 'grep', 'crictl', 'docker', 'nsenter', 'timeout', 'journalctl', 'ss', 'netstat', 'route', 'ifconfig', 'tshark',
-  'watch', 'sh', 'bash', 'kubeadm', 'systemctl', 'helm', 'tail', 'head', 'awk', 'sed', 'k', 'oc', 'nc', 'telnet',
+  'kubectl',
+  'sudo',
+  'tcpdump',
+  'iptables',
+  'iptables-save',
+  'iptables-legacy',
+  'iptables-nft',
+  'iptables-legacy-save',
+  'iptables-nft-save',
+  'ip6tables',
+  'ip6tables-save',
+  'nft',
+  'ipvsadm',
+  'conntrack',
+  'nslookup',
+  'dig',
+  'host',
+  'cat',
+  'ip',
+  'bridge',
+  'arp',
+  'traceroute',
+  'tracepath',
+  'ping',
+  'ping6',
+  'wget',
+  'curl',
+  'echo',
+  'getent',
+  'mkdir',
+  'cd',
+  'ls',
+  'grep',
+  'crictl',
+  'docker',
+  'nsenter',
+  'timeout',
+  'journalctl',
+  'ss',
+  'netstat',
+  'route',
+  'ifconfig',
+  'tshark',
+  'watch',
+  'sh',
+  'bash',
+  'kubeadm',
+  'systemctl',
+  'helm',
+  'tail',
+  'head',
+  'awk',
+  'sed',
+  'k',
+  'oc',
+  'nc',
+  'telnet',
 ]);
 
 /**
  * Output lines that begin with a command word (`traceroute to X (IP), 30 hops max`, conntrack's
  * `conntrack v1.4.7 (conntrack-tools): 14 flow entries have been shown.`; `PING ...` is upper case).
  */
-const OUTPUT_LOOKALIKES = /^(?:traceroute to \S+ \(|host \S+ not found|conntrack v\d+\.\d+\S* \(conntrack-tools\)|ip: |cat: |grep: |kubectl: |sudo: )/;
+const OUTPUT_LOOKALIKES =
+  /^(?:traceroute to \S+ \(|host \S+ not found|conntrack v\d+\.\d+\S* \(conntrack-tools\)|ip: |cat: |grep: |kubectl: |sudo: )/;
 
 const SHELLS = new Set(['sh', '/bin/sh', 'bash', '/bin/bash', 'ash', '/bin/ash', 'zsh', '/bin/zsh']);
 
@@ -63,11 +116,17 @@ export function commandLine(line: string): CommandLine | undefined {
   let strict = false;
   if (s.indexOf('@') > 0 && s.indexOf('@') < 64) {
     const m = USER_HOST_PROMPT.exec(s) ?? BRACKET_PROMPT.exec(s);
-    if (m) { host = m[2]; cmd = m[3]; }
+    if (m) {
+      host = m[2];
+      cmd = m[3];
+    }
   }
   if (cmd === undefined && (c === 36 || c === 35 || c === 47 || c === 126)) {
     const m = BARE_PROMPT.exec(s);
-    if (m) { cmd = m[3]; strict = m[2] === '#'; }
+    if (m) {
+      cmd = m[3];
+      strict = m[2] === '#';
+    }
   }
   if (cmd === undefined) {
     // A bare command (no prompt) never starts with a tab: tab-indented lines are output, such as
@@ -107,7 +166,10 @@ export function unwrap(command: string, host?: string): CommandLine {
       effective = words.slice(4).join(' ');
       continue;
     }
-    if ((words[0] === 'kubectl' || words[0] === 'k' || words[0] === 'oc') && ['exec', 'run', 'debug'].includes(words[1] ?? '')) {
+    if (
+      (words[0] === 'kubectl' || words[0] === 'k' || words[0] === 'oc') &&
+      ['exec', 'run', 'debug'].includes(words[1] ?? '')
+    ) {
       const target = kubectlTarget(words);
       if (target.pod) where = target.ns ? `${target.ns}/${target.pod}` : target.pod;
       if (target.inner === undefined) break;
@@ -130,19 +192,51 @@ export function unwrap(command: string, host?: string): CommandLine {
   return out;
 }
 
-const KUBECTL_VALUE_FLAGS = new Set(['-n', '--namespace', '-c', '--container', '--image', '--context', '--kubeconfig', '-f', '--filename', '--restart', '--overrides', '--target', '--profile']);
+const KUBECTL_VALUE_FLAGS = new Set([
+  '-n',
+  '--namespace',
+  '-c',
+  '--container',
+  '--image',
+  '--context',
+  '--kubeconfig',
+  '-f',
+  '--filename',
+  '--restart',
+  '--overrides',
+  '--target',
+  '--profile',
+]);
 
 function kubectlTarget(words: string[]): { pod?: string; ns?: string; inner?: string } {
   const out: { pod?: string; ns?: string; inner?: string } = {};
   for (let k = 2; k < words.length; k++) {
     const w = words[k];
-    if (w === '--') { out.inner = words.slice(k + 1).join(' '); break; }
-    if (w === '-n' || w === '--namespace') { out.ns = words[++k]; continue; }
-    if (w.startsWith('--namespace=')) { out.ns = w.slice(12); continue; }
-    if (KUBECTL_VALUE_FLAGS.has(w)) { k++; continue; }
+    if (w === '--') {
+      out.inner = words.slice(k + 1).join(' ');
+      break;
+    }
+    if (w === '-n' || w === '--namespace') {
+      out.ns = words[++k];
+      continue;
+    }
+    if (w.startsWith('--namespace=')) {
+      out.ns = w.slice(12);
+      continue;
+    }
+    if (KUBECTL_VALUE_FLAGS.has(w)) {
+      k++;
+      continue;
+    }
     if (w.startsWith('-')) continue;
-    if (out.pod === undefined) { out.pod = w.replace(/^(pods?|po)\//, ''); continue; }
-    if (words[1] === 'exec' && out.inner === undefined) { out.inner = words.slice(k).join(' '); break; } // old `kubectl exec POD CMD`
+    if (out.pod === undefined) {
+      out.pod = w.replace(/^(pods?|po)\//, '');
+      continue;
+    }
+    if (words[1] === 'exec' && out.inner === undefined) {
+      out.inner = words.slice(k).join(' ');
+      break;
+    } // old `kubectl exec POD CMD`
   }
   return out;
 }

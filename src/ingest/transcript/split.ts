@@ -34,12 +34,17 @@ export function sniffBest(lines: readonly string[], threshold = 0.5): FormatSpec
       for (const l of head) {
         try {
           for (const p of spec.unflatten(l)) pieces.push(typeof p === 'string' ? p : p.text);
-        } catch { pieces.push(l); }
+        } catch {
+          pieces.push(l);
+        }
         if (pieces.length > SNIFF_LINES) break;
       }
       if (pieces.length > head.length) score = Math.max(score, safeSniff(spec, pieces.slice(0, SNIFF_LINES)));
     }
-    if (score > bestScore) { best = spec; bestScore = score; }
+    if (score > bestScore) {
+      best = spec;
+      bestScore = score;
+    }
   }
   return best;
 }
@@ -84,7 +89,10 @@ export function splitTranscript(input: readonly string[] | LineSource): RawBlock
   const blocks: RawBlock[] = [];
   let i = 0;
   while (i < lines.count) {
-    if (isBlank(lines, i)) { i++; continue; }
+    if (isBlank(lines, i)) {
+      i++;
+      continue;
+    }
     const cmd = commandAt(lines, i);
     if (cmd) {
       // output: following lines up to the next command line; past a blank line only while the
@@ -96,9 +104,15 @@ export function splitTranscript(input: readonly string[] | LineSource): RawBlock
         if (isBlank(lines, j)) {
           let k = j;
           while (k < lines.count && isBlank(lines, k)) k++;
-          if (k >= lines.count || commandAt(lines, k)) { j = k; break; }
+          if (k >= lines.count || commandAt(lines, k)) {
+            j = k;
+            break;
+          }
           const pEnd = paragraphEnd(lines, k);
-          if (!spec || !continues(spec, linesOf(lines, k, Math.min(pEnd, k + SNIFF_LINES)))) { j = k; break; }
+          if (!spec || !continues(spec, linesOf(lines, k, Math.min(pEnd, k + SNIFF_LINES)))) {
+            j = k;
+            break;
+          }
           end = pEnd - 1;
           j = pEnd;
           continue;
@@ -111,7 +125,13 @@ export function splitTranscript(input: readonly string[] | LineSource): RawBlock
       if (catParts && catParts.length > 1) {
         catParts.forEach((part, n) => {
           const last = n + 1 < catParts.length ? catParts[n + 1].start - 1 : end;
-          const b: RawBlock = { format: part.spec.id, command: cmd.command, effective: part.command, startLine: part.start + 1, endLine: last + 1 };
+          const b: RawBlock = {
+            format: part.spec.id,
+            command: cmd.command,
+            effective: part.command,
+            startLine: part.start + 1,
+            endLine: last + 1,
+          };
           if (cmd.host) b.host = cmd.host;
           blocks.push(b);
         });
@@ -135,7 +155,11 @@ export function splitTranscript(input: readonly string[] | LineSource): RawBlock
     // does a paragraph the block before it says goes on it, as after a command (the bytes of a
     // tcpdump -A packet that hold a blank line, the later sections of host -v)
     const before = adjacent && prev.format !== 'unknown' ? formatSpec(prev.format) : undefined;
-    if (adjacent && (prev.format === spec?.id || (before && continues(before, linesOf(lines, i, Math.min(pEnd, i + SNIFF_LINES)))))) prev.endLine = pEnd;
+    if (
+      adjacent &&
+      (prev.format === spec?.id || (before && continues(before, linesOf(lines, i, Math.min(pEnd, i + SNIFF_LINES)))))
+    )
+      prev.endLine = pEnd;
     else if (spec) blocks.push({ format: spec.id, command: null, startLine: i + 1, endLine: pEnd });
     i = pEnd;
   }

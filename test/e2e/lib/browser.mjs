@@ -32,7 +32,10 @@ export async function launchChromium() {
 export function workbenchUrl(server, { folder, payload = {} } = {}) {
   const u = new URL(server.url);
   if (folder) u.searchParams.set('folder', folder);
-  const entries = Object.entries(payload).map(([k, v]) => [k, typeof v === 'string' && v.startsWith('/') ? `vscode-remote://${server.authority}${v}` : String(v)]);
+  const entries = Object.entries(payload).map(([k, v]) => [
+    k,
+    typeof v === 'string' && v.startsWith('/') ? `vscode-remote://${server.authority}${v}` : String(v),
+  ]);
   if (entries.length) u.searchParams.set('payload', JSON.stringify(entries));
   return u.toString();
 }
@@ -75,10 +78,17 @@ export async function runCommand(page, title, { timeoutMs = 30_000 } = {}) {
     await page.keyboard.press('F1');
     // F1 pressed while a webview's iframe has the focus may not reach the workbench: give the
     // workbench the focus (a click on the status bar) and press it again.
-    const shown = await input.waitFor({ state: 'visible', timeout: 2_000 }).then(() => true, () => false);
+    const shown = await input.waitFor({ state: 'visible', timeout: 2_000 }).then(
+      () => true,
+      () => false,
+    );
     if (!shown) {
-      if (Date.now() > deadline) throw new Error(`the Command Palette did not open for "${title}" within ${timeoutMs} ms`);
-      await page.locator('.monaco-workbench .part.statusbar').click({ position: { x: 5, y: 5 } }).catch(() => {});
+      if (Date.now() > deadline)
+        throw new Error(`the Command Palette did not open for "${title}" within ${timeoutMs} ms`);
+      await page
+        .locator('.monaco-workbench .part.statusbar')
+        .click({ position: { x: 5, y: 5 } })
+        .catch(() => {});
       continue;
     }
     try {
@@ -87,7 +97,10 @@ export async function runCommand(page, title, { timeoutMs = 30_000 } = {}) {
       await row.waitFor({ timeout: 3_000 });
       break;
     } catch (e) {
-      if (Date.now() > deadline) throw new Error(`command "${title}" not in the Command Palette after ${timeoutMs} ms (${e instanceof Error ? e.message.split('\n')[0] : e})`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `command "${title}" not in the Command Palette after ${timeoutMs} ms (${e instanceof Error ? e.message.split('\n')[0] : e})`,
+        );
     }
   }
   await input.press('Enter');
@@ -109,8 +122,12 @@ export async function outputChannelText(page, channel, expected, { timeoutMs = 1
   const deadline = Date.now() + timeoutMs;
   let text = '';
   while (Date.now() < deadline) {
-    text = await page.locator('.part.panel').innerText().catch(() => '');
-    if (text.includes(channel) && (!expected || expected.test(text.replace(/\u00a0/g, ' ')))) return text.replace(/\u00a0/g, ' ');
+    text = await page
+      .locator('.part.panel')
+      .innerText()
+      .catch(() => '');
+    if (text.includes(channel) && (!expected || expected.test(text.replace(/\u00a0/g, ' '))))
+      return text.replace(/\u00a0/g, ' ');
     await page.waitForTimeout(300);
   }
   void view;
@@ -165,7 +182,8 @@ export async function scopesAt(page, line, column) {
     const info = await widget.evaluate((w) => {
       const token = w.querySelector('.tiw-token')?.firstChild?.textContent ?? '';
       const scopes = [...(w.querySelector('.tiw-metadata-scopes')?.childNodes ?? [])]
-        .map((n) => n.textContent).filter((t) => t && t.trim());
+        .map((n) => n.textContent)
+        .filter((t) => t && t.trim());
       return { token, scopes };
     });
     const key = `${line}:${column}:${info.token}:${info.scopes.join(',')}`;
@@ -183,13 +201,16 @@ export const webviewFrame = (page) => page.frameLocator('iframe.webview.ready').
  * A test entry `[title, fn]` that, on failure, saves a screenshot of the workbench to a temp
  * file and names it in the error. `prefix` names the suite in the file name.
  */
-export const withScreenshot = (prefix) => (title, fn) => [title, async (ctx) => {
-  try {
-    await fn(ctx);
-  } catch (e) {
-    const path = join(tmpdir(), `${prefix}-${Date.now()}.png`);
-    await ctx.page.screenshot({ path }).catch(() => {});
-    e.message = `${e.message}\n(screenshot: ${path})`;
-    throw e;
-  }
-}];
+export const withScreenshot = (prefix) => (title, fn) => [
+  title,
+  async (ctx) => {
+    try {
+      await fn(ctx);
+    } catch (e) {
+      const path = join(tmpdir(), `${prefix}-${Date.now()}.png`);
+      await ctx.page.screenshot({ path }).catch(() => {});
+      e.message = `${e.message}\n(screenshot: ${path})`;
+      throw e;
+    }
+  },
+];

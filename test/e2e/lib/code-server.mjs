@@ -2,7 +2,16 @@
 // port, with a fresh user-data and extensions folder, and stops its whole process group.
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CODE_SERVER_BIN, codeServerEnv, codeServerReady } from '../../../scripts/install-code-server.mjs';
@@ -22,7 +31,8 @@ function hookExit() {
   process.on('exit', killAll);
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
     process.on(sig, () => {
-      if (running.size) console.error(`\n${sig}: stopping code-server (process group ${[...running].map((s) => s.pid).join(', ')})`);
+      if (running.size)
+        console.error(`\n${sig}: stopping code-server (process group ${[...running].map((s) => s.pid).join(', ')})`);
       killAll();
       process.exit(130);
     });
@@ -62,33 +72,46 @@ export async function startCodeServer(o = {}) {
   mkdirSync(join(userDataDir, 'User'), { recursive: true });
   mkdirSync(extensionsDir, { recursive: true });
   // Quiet, deterministic workbench: no trust prompt, no welcome page, no telemetry.
-  writeFileSync(join(userDataDir, 'User', 'settings.json'), JSON.stringify({
-    'security.workspace.trust.enabled': false,
-    'workbench.startupEditor': 'none',
-    'workbench.tips.enabled': false,
-    'telemetry.telemetryLevel': 'off',
-    'extensions.autoCheckUpdates': false,
-    'extensions.autoUpdate': false,
-    'update.mode': 'none',
-    'git.enabled': false,
-    'editor.minimap.enabled': false,
-    ...o.settings,
-  }, null, 2));
+  writeFileSync(
+    join(userDataDir, 'User', 'settings.json'),
+    JSON.stringify(
+      {
+        'security.workspace.trust.enabled': false,
+        'workbench.startupEditor': 'none',
+        'workbench.tips.enabled': false,
+        'telemetry.telemetryLevel': 'off',
+        'extensions.autoCheckUpdates': false,
+        'extensions.autoUpdate': false,
+        'update.mode': 'none',
+        'git.enabled': false,
+        'editor.minimap.enabled': false,
+        ...o.settings,
+      },
+      null,
+      2,
+    ),
+  );
   const configFile = join(base, 'config.yaml');
   writeFileSync(configFile, 'auth: none\ncert: false\n');
-  const port = o.port ?? await freePort();
+  const port = o.port ?? (await freePort());
   const args = [
     CODE_SERVER_BIN,
-    '--config', configFile,
-    '--bind-addr', `127.0.0.1:${port}`,
-    '--auth', 'none',
+    '--config',
+    configFile,
+    '--bind-addr',
+    `127.0.0.1:${port}`,
+    '--auth',
+    'none',
     '--disable-telemetry',
     '--disable-update-check',
     '--disable-workspace-trust',
     '--disable-getting-started-override',
-    '--user-data-dir', userDataDir,
-    '--extensions-dir', extensionsDir,
-    '--log', 'trace',
+    '--user-data-dir',
+    userDataDir,
+    '--extensions-dir',
+    extensionsDir,
+    '--log',
+    'trace',
     ...(o.args ?? []),
     ...(o.folder ? [o.folder] : []),
   ];
@@ -98,8 +121,12 @@ export async function startCodeServer(o = {}) {
     env: codeServerEnv({ ...o.env, XDG_CONFIG_HOME: join(base, 'xdg-config'), XDG_DATA_HOME: join(base, 'xdg-data') }),
   });
   let output = '';
-  child.stdout.on('data', (d) => { output += d; });
-  child.stderr.on('data', (d) => { output += d; });
+  child.stdout.on('data', (d) => {
+    output += d;
+  });
+  child.stderr.on('data', (d) => {
+    output += d;
+  });
   const handle = {
     port,
     pid: child.pid,
@@ -112,7 +139,11 @@ export async function startCodeServer(o = {}) {
     url: `http://localhost:${port}/`,
     output: () => output,
     killGroup(signal) {
-      try { process.kill(-child.pid, signal); } catch { /* already gone */ }
+      try {
+        process.kill(-child.pid, signal);
+      } catch {
+        /* already gone */
+      }
     },
     async stop() {
       running.delete(handle);
@@ -159,7 +190,9 @@ async function waitForHealth(handle, child, timeoutMs) {
     try {
       const res = await fetch(`http://127.0.0.1:${handle.port}/healthz`);
       if (res.ok) return;
-    } catch { /* not listening yet */ }
+    } catch {
+      /* not listening yet */
+    }
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`code-server did not answer on 127.0.0.1:${handle.port} within ${timeoutMs} ms:\n${handle.output()}`);

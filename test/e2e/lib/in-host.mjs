@@ -34,22 +34,32 @@ export async function runExtensionTests(browser, { testsPath, folder, timeoutMs 
   let page;
   try {
     let exited;
-    const exitCode = new Promise((r) => { exited = r; });
+    const exitCode = new Promise((r) => {
+      exited = r;
+    });
     page = await openWorkbench(browser, server, {
       folder,
       waitForWorkbench: false,
       payload: { extensionDevelopmentPath: ROOT, extensionTestsPath: testsPath, skipWelcome: 'true' },
-      beforeLoad: (p) => p.exposeFunction('codeAutomationExit', (code) => { exited(code); }),
+      beforeLoad: (p) =>
+        p.exposeFunction('codeAutomationExit', (code) => {
+          exited(code);
+        }),
     });
     let timer;
     const code = await Promise.race([
       exitCode,
-      new Promise((r) => { timer = setTimeout(() => r(null), timeoutMs); }),
+      new Promise((r) => {
+        timer = setTimeout(() => r(null), timeoutMs);
+      }),
     ]);
     clearTimeout(timer);
     return { exitCode: code, logs: await settledLogs(server), console: page.kppConsole, serverOutput: server.output() };
   } finally {
-    await page?.context().close().catch(() => {});
+    await page
+      ?.context()
+      .close()
+      .catch(() => {});
     await server.stop();
   }
 }
@@ -69,7 +79,12 @@ export async function runInHostTests(browser, { files, folder, grep, timeoutMs =
       testsPath: RUNNER,
       folder,
       timeoutMs,
-      env: { ...env, VSCODE_TEST_OPTIONS: testOptions(files, { grep }), KPP_TEST_RESULTS: resultsFile, KPP_E2E_WORKSPACE: folder },
+      env: {
+        ...env,
+        VSCODE_TEST_OPTIONS: testOptions(files, { grep }),
+        KPP_TEST_RESULTS: resultsFile,
+        KPP_E2E_WORKSPACE: folder,
+      },
     });
     const tests = existsSync(resultsFile) ? JSON.parse(readFileSync(resultsFile, 'utf8')).tests : [];
     return { ...run, tests };

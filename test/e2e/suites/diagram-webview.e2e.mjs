@@ -17,8 +17,15 @@ async function loadChecks() {
   const dir = mkdtempSync(join(ROOT, 'out', 'e2e-diagram-'));
   const out = join(dir, 'checks.cjs');
   await esbuild.build({
-    entryPoints: [join(ROOT, 'test/e2e/suites/diagram-webview-checks.ts')], outfile: out, bundle: true,
-    platform: 'node', format: 'cjs', target: 'node20', packages: 'external', logLevel: 'warning', absWorkingDir: ROOT,
+    entryPoints: [join(ROOT, 'test/e2e/suites/diagram-webview-checks.ts')],
+    outfile: out,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    packages: 'external',
+    logLevel: 'warning',
+    absWorkingDir: ROOT,
   });
   const mod = await import(pathToFileURL(out).href);
   return { run: mod.run ?? mod.default.run, dispose: () => rmSync(dir, { recursive: true, force: true }) };
@@ -61,9 +68,12 @@ const TITLES = [
   'the panel state is persisted for the serializer (result and view)',
 ];
 
-export const tests = TITLES.map((title) => [title, async () => {
-  await runAll();
-  const r = results.find(([t]) => t === title);
-  if (!r) throw new Error('check did not run (an earlier check broke the page)');
-  if (r[1]) throw r[1];
-}]);
+export const tests = TITLES.map((title) => [
+  title,
+  async () => {
+    await runAll();
+    const r = results.find(([t]) => t === title);
+    if (!r) throw new Error('check did not run (an earlier check broke the page)');
+    if (r[1]) throw r[1];
+  },
+]);

@@ -8,12 +8,14 @@ import { runCommand, waitForWorkbenchReady, webviewFrame as webview, withScreens
 export const name = 'diagram panel';
 export const kind = 'ui';
 
-
 /** Waits until the webview has drawn (or failed: then the error it shows is the message). */
 async function waitForDrawn(view) {
-  await view.locator('#app[data-state="rendered"], #app[data-state="error"], #app[data-state="problem"]').waitFor({ timeout: 90_000 });
+  await view
+    .locator('#app[data-state="rendered"], #app[data-state="error"], #app[data-state="problem"]')
+    .waitFor({ timeout: 90_000 });
   const state = await view.locator('#app').getAttribute('data-state');
-  if (state !== 'rendered') throw new Error(`the panel is in state ${state}: ${await view.locator('#app').innerText()}`);
+  if (state !== 'rendered')
+    throw new Error(`the panel is in state ${state}: ${await view.locator('#app').innerText()}`);
 }
 
 async function openSampleDiagram(page) {
@@ -24,7 +26,11 @@ async function openSampleDiagram(page) {
   // on the old drawing just before the new one replaces it).
   const view = webview(page);
   if (await page.locator('iframe.webview.ready').count()) {
-    await view.locator('#diagram').evaluateAll((els) => els.forEach((el) => { el.dataset.kppStale = '1'; }));
+    await view.locator('#diagram').evaluateAll((els) =>
+      els.forEach((el) => {
+        el.dataset.kppStale = '1';
+      }),
+    );
   }
   await runCommand(page, 'Kube Packet Path: Show Packet Path of the Bundled Sample');
   await view.locator('#app:not(:has([data-kpp-stale]))').waitFor({ timeout: 90_000 });
@@ -36,16 +42,19 @@ async function openSampleDiagram(page) {
 const shot = withScreenshot('kpp-diagram-e2e');
 
 export const tests = [
-  shot('the sample diagram draws in the webview with the pod-to-pod participants, one clickable arrow per step', async ({ page }) => {
-    const view = await openSampleDiagram(page);
-    const actors = await view.locator('#diagram svg text.actor').allTextContents();
-    const names = actors.join(' | ');
-    for (const n of ['b-pod', 'cni0', 'a-pod']) assert.ok(names.includes(n), `participant ${n} in: ${names}`);
-    const steps = await view.locator('#side li.step').count();
-    assert.ok(steps > 0, 'steps are listed');
-    assert.equal(await view.locator('#diagram .kpp-hit').count(), steps, 'every listed step has a clickable arrow');
-    assert.equal(await view.locator('#title').innerText(), '3 flows');
-  }),
+  shot(
+    'the sample diagram draws in the webview with the pod-to-pod participants, one clickable arrow per step',
+    async ({ page }) => {
+      const view = await openSampleDiagram(page);
+      const actors = await view.locator('#diagram svg text.actor').allTextContents();
+      const names = actors.join(' | ');
+      for (const n of ['b-pod', 'cni0', 'a-pod']) assert.ok(names.includes(n), `participant ${n} in: ${names}`);
+      const steps = await view.locator('#side li.step').count();
+      assert.ok(steps > 0, 'steps are listed');
+      assert.equal(await view.locator('#diagram .kpp-hit').count(), steps, 'every listed step has a clickable arrow');
+      assert.equal(await view.locator('#title').innerText(), '3 flows');
+    },
+  ),
   shot('clicking an arrow opens its evidence file in an editor, at the proof', async ({ page }) => {
     const view = await openSampleDiagram(page);
     const withProof = view.locator('#side li.step', { has: view.locator('.ev-link') }).first();
@@ -54,7 +63,9 @@ export const tests = [
     const file = proof.replace(/:\d+(-\d+)?$/, '');
     const line = Number(/:(\d+)/.exec(proof)?.[1] ?? '1');
     // The wide transparent stroke over the arrow's line (the label is clickable too).
-    const arrow = view.locator(`#diagram line.kpp-hit[data-step="${index}"], #diagram text.kpp-step[data-step="${index}"]`).first();
+    const arrow = view
+      .locator(`#diagram line.kpp-hit[data-step="${index}"], #diagram text.kpp-step[data-step="${index}"]`)
+      .first();
     await arrow.click();
     // Opened in the other editor group, as the active tab there.
     const tab = `.tabs-container .tab.active[aria-label*="${file}"]`;
@@ -67,7 +78,10 @@ export const tests = [
     assert.equal((await active.first().innerText()).trim(), String(line));
     // The samples are flattened text (every record on line 1), so the line alone proves
     // little: the proof's record is selected, which an editor opened anywhere else is not.
-    await page.locator(`.editor-group-container:has(${tab}) .monaco-editor .view-overlays .selected-text`).first().waitFor({ timeout: 10_000 });
+    await page
+      .locator(`.editor-group-container:has(${tab}) .monaco-editor .view-overlays .selected-text`)
+      .first()
+      .waitFor({ timeout: 10_000 });
     // The step is highlighted in the list (the webview marks it after posting the click).
     await view.locator(`#step-${index}.selected`).waitFor({ timeout: 5_000 });
   }),

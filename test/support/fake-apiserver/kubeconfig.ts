@@ -17,17 +17,37 @@ export function kubeconfigObject(spec: KubeconfigSpec): Record<string, unknown> 
   const context = spec.context ?? 'fake';
   const user: Record<string, unknown> = {};
   if (spec.token) user.token = spec.token;
-  if (spec.exec) user.exec = { apiVersion: 'client.authentication.k8s.io/v1', command: spec.exec.command, args: spec.exec.args ?? [], interactiveMode: 'Never' };
+  if (spec.exec)
+    user.exec = {
+      apiVersion: 'client.authentication.k8s.io/v1',
+      command: spec.exec.command,
+      args: spec.exec.args ?? [],
+      interactiveMode: 'Never',
+    };
   return {
     apiVersion: 'v1',
     kind: 'Config',
-    clusters: [{ name: `${context}-cluster`, cluster: {
-      server: spec.server,
-      ...(spec.caPem ? { 'certificate-authority-data': Buffer.from(spec.caPem).toString('base64') } : {}),
-      ...(spec.insecureSkipTlsVerify ? { 'insecure-skip-tls-verify': true } : {}),
-    } }],
+    clusters: [
+      {
+        name: `${context}-cluster`,
+        cluster: {
+          server: spec.server,
+          ...(spec.caPem ? { 'certificate-authority-data': Buffer.from(spec.caPem).toString('base64') } : {}),
+          ...(spec.insecureSkipTlsVerify ? { 'insecure-skip-tls-verify': true } : {}),
+        },
+      },
+    ],
     users: [{ name: `${context}-user`, user }],
-    contexts: [{ name: context, context: { cluster: `${context}-cluster`, user: `${context}-user`, ...(spec.namespace ? { namespace: spec.namespace } : {}) } }],
+    contexts: [
+      {
+        name: context,
+        context: {
+          cluster: `${context}-cluster`,
+          user: `${context}-user`,
+          ...(spec.namespace ? { namespace: spec.namespace } : {}),
+        },
+      },
+    ],
     'current-context': context,
     preferences: {},
   };

@@ -15,10 +15,29 @@ import { gzipSync } from 'node:zlib';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AddressInfo, Socket } from 'node:net';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { apiVersionOf, discoveryDocument, findResource, RESOURCES, versionDocument, type ResourceInfo } from './catalog';
-import { expired, forbidden, tooOld, internalError, methodNotAllowed, notFound, pathNotFound, tooManyRequests, unauthorized } from './status';
+import {
+  apiVersionOf,
+  discoveryDocument,
+  findResource,
+  RESOURCES,
+  versionDocument,
+  type ResourceInfo,
+} from './catalog';
+import {
+  expired,
+  forbidden,
+  tooOld,
+  internalError,
+  methodNotAllowed,
+  notFound,
+  pathNotFound,
+  tooManyRequests,
+  unauthorized,
+} from './status';
 
-export type KubeObject = Record<string, unknown> & { metadata: { name: string; namespace?: string; [k: string]: unknown } };
+export type KubeObject = Record<string, unknown> & {
+  metadata: { name: string; namespace?: string; [k: string]: unknown };
+};
 
 /** A failure injected for one resource (the plural name, e.g. `endpointslices`). */
 export type Fault =
@@ -130,10 +149,12 @@ export class FakeApiServer {
   setObjects(resource: string, items: KubeObject[]): this {
     const stored = this.store.get(resource) ?? [...this.store.values()].find((s) => s.info.resource === resource);
     if (!stored) throw new Error(`fake-apiserver: unknown resource ${resource}`);
-    stored.items = items.map((o) => {
-      const { kind: _k, apiVersion: _a, ...rest } = o;
-      return rest as KubeObject;
-    }).sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0));
+    stored.items = items
+      .map((o) => {
+        const { kind: _k, apiVersion: _a, ...rest } = o;
+        return rest;
+      })
+      .sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0));
     return this;
   }
 
@@ -152,7 +173,12 @@ export class FakeApiServer {
     const i = stored.items.findIndex((x) => keyOf(x) === keyOf(obj));
     if (i >= 0) stored.items[i] = obj;
     else stored.items = [...stored.items, obj].sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0));
-    this.emit({ rv, key: this.storeKey(stored.info.group, stored.info.resource), type: i >= 0 ? 'MODIFIED' : 'ADDED', object: obj });
+    this.emit({
+      rv,
+      key: this.storeKey(stored.info.group, stored.info.resource),
+      type: i >= 0 ? 'MODIFIED' : 'ADDED',
+      object: obj,
+    });
     return String(rv);
   }
 
@@ -163,12 +189,19 @@ export class FakeApiServer {
     if (i < 0) throw new Error(`fake-apiserver: no ${resource} ${namespace}/${name}`);
     const [gone] = stored.items.splice(i, 1);
     const rv = ++this.resourceVersion;
-    this.emit({ rv, key: this.storeKey(stored.info.group, stored.info.resource), type: 'DELETED', object: { ...gone, metadata: { ...gone.metadata, resourceVersion: String(rv) } } });
+    this.emit({
+      rv,
+      key: this.storeKey(stored.info.group, stored.info.resource),
+      type: 'DELETED',
+      object: { ...gone, metadata: { ...gone.metadata, resourceVersion: String(rv) } },
+    });
   }
 
   /** An object as stored (for tests that change one field). */
   object(resource: string, namespace: string | undefined, name: string): KubeObject | undefined {
-    const found = this.stored(resource).items.find((x) => x.metadata.name === name && x.metadata.namespace === namespace);
+    const found = this.stored(resource).items.find(
+      (x) => x.metadata.name === name && x.metadata.namespace === namespace,
+    );
     return found && structuredClone(found);
   }
 
@@ -180,7 +213,15 @@ export class FakeApiServer {
 
   /** Sends a BOOKMARK (current resourceVersion) on every open watch. */
   bookmark(): void {
-    for (const w of this.watches) this.writeEvent(w, { type: 'BOOKMARK', object: { kind: this.stored(w.key).info.kind, apiVersion: apiVersionOf(this.stored(w.key).info), metadata: { resourceVersion: String(this.resourceVersion) } } });
+    for (const w of this.watches)
+      this.writeEvent(w, {
+        type: 'BOOKMARK',
+        object: {
+          kind: this.stored(w.key).info.kind,
+          apiVersion: apiVersionOf(this.stored(w.key).info),
+          metadata: { resourceVersion: String(this.resourceVersion) },
+        },
+      });
   }
 
   /** Cuts every open watch stream (as a load balancer or an API server restart would). */
@@ -210,10 +251,20 @@ export class FakeApiServer {
     if (!w.res.writableEnded) w.res.write(`${JSON.stringify(event)}\n`);
   }
 
-  private serveWatch(req: IncomingMessage, res: ServerResponse, info: ResourceInfo, namespace: string | undefined, q: URLSearchParams): void {
+  private serveWatch(
+    req: IncomingMessage,
+    res: ServerResponse,
+    info: ResourceInfo,
+    namespace: string | undefined,
+    q: URLSearchParams,
+  ): void {
     const key = this.storeKey(info.group, info.resource);
     const from = Number(q.get('resourceVersion') ?? '0');
-    res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
+    res.writeHead(200, {
+      'Content-Type': 'application/json',
+      'Cache-Control': 'no-cache, private',
+      'Transfer-Encoding': 'chunked',
+    });
     const w: OpenWatch = { key, namespace, res, socket: req.socket };
     if (from && from < this.compactedBelow) {
       this.writeEvent(w, { type: 'ERROR', object: tooOld(from, this.compactedBelow) });
@@ -221,9 +272,18 @@ export class FakeApiServer {
       return;
     }
     this.watches.add(w);
-    const end = () => { this.watches.delete(w); clearTimeout(timer); };
+    const end = () => {
+      this.watches.delete(w);
+      clearTimeout(timer);
+    };
     const seconds = Number(q.get('timeoutSeconds') ?? '0');
-    const timer = setTimeout(() => { end(); res.end(); }, seconds > 0 ? seconds * 1000 : 3_600_000);
+    const timer = setTimeout(
+      () => {
+        end();
+        res.end();
+      },
+      seconds > 0 ? seconds * 1000 : 3_600_000,
+    );
     timer.unref();
     res.on('close', end);
     for (const e of this.history) {
@@ -255,8 +315,17 @@ export class FakeApiServer {
 
   private send(res: ServerResponse, code: number, body: unknown, req?: IncomingMessage): void {
     const text = JSON.stringify(body);
-    const headers: Record<string, string | number> = { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Audit-Id': `fake-${this.requests.length}` };
-    if (this.options.compress && req && /gzip/.test(String(req.headers['accept-encoding'] ?? '')) && text.length > 128 * 1024) {
+    const headers: Record<string, string | number> = {
+      'Content-Type': 'application/json',
+      'Cache-Control': 'no-cache, private',
+      'Audit-Id': `fake-${this.requests.length}`,
+    };
+    if (
+      this.options.compress &&
+      req &&
+      /gzip/.test(String(req.headers['accept-encoding'] ?? '')) &&
+      text.length > 128 * 1024
+    ) {
       const gz = gzipSync(text);
       this.bytesSent += gz.length;
       res.writeHead(code, { ...headers, 'Content-Encoding': 'gzip', 'Content-Length': gz.length });
@@ -271,7 +340,13 @@ export class FakeApiServer {
   private handle(req: IncomingMessage, res: ServerResponse): void {
     const url = new URL(req.url ?? '/', 'https://127.0.0.1');
     const authorized = req.headers.authorization === `Bearer ${this.options.token}`;
-    this.requests.push({ method: req.method ?? '', path: url.pathname, query: Object.fromEntries(url.searchParams), authorized, userAgent: req.headers['user-agent'] });
+    this.requests.push({
+      method: req.method ?? '',
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      authorized,
+      userAgent: req.headers['user-agent'],
+    });
     req.resume();
     if (!authorized) return this.send(res, 401, unauthorized());
     if (req.method !== 'GET') return this.send(res, 405, methodNotAllowed());
@@ -294,20 +369,45 @@ export class FakeApiServer {
     void this.serveResource(req, res, info, namespace, name, url.searchParams);
   }
 
-  private async serveResource(req: IncomingMessage, res: ServerResponse, info: ResourceInfo, namespace: string | undefined, name: string | undefined, q: URLSearchParams): Promise<void> {
+  private async serveResource(
+    req: IncomingMessage,
+    res: ServerResponse,
+    info: ResourceInfo,
+    namespace: string | undefined,
+    name: string | undefined,
+    q: URLSearchParams,
+  ): Promise<void> {
     const key = this.storeKey(info.group, info.resource);
     const token = q.get('continue') ?? undefined;
     for (const f of this.faults.get(key) ?? []) {
-      if (f.type === 'status' && (!f.namespace || f.namespace === namespace) && (!f.name || f.name === name) && (!f.clusterScope || !namespace) && (f.times === undefined || f.times > 0)) {
+      if (
+        f.type === 'status' &&
+        (!f.namespace || f.namespace === namespace) &&
+        (!f.name || f.name === name) &&
+        (!f.clusterScope || !namespace) &&
+        (f.times === undefined || f.times > 0)
+      ) {
         if (f.times !== undefined) f.times--;
         const verb = name ? 'get' : 'list';
         if (f.code === 429) {
           res.setHeader('Retry-After', '1');
           return this.send(res, 429, tooManyRequests(1));
         }
-        const body = f.code === 403 ? forbidden(this.options.user ?? 'system:serviceaccount:default:reader', verb, info.resource, info.group, namespace, name)
-          : f.code === 404 ? notFound(info.resource, info.group, name ?? '')
-            : f.code === 401 ? unauthorized() : internalError('injected fault');
+        const body =
+          f.code === 403
+            ? forbidden(
+                this.options.user ?? 'system:serviceaccount:default:reader',
+                verb,
+                info.resource,
+                info.group,
+                namespace,
+                name,
+              )
+            : f.code === 404
+              ? notFound(info.resource, info.group, name ?? '')
+              : f.code === 401
+                ? unauthorized()
+                : internalError('injected fault');
         return this.send(res, f.code, body);
       }
       if (f.type === 'expireContinue' && token && (f.times === undefined || f.times > 0)) {
@@ -315,9 +415,16 @@ export class FakeApiServer {
         return this.send(res, 410, expired(this.continueToken('', this.resourceVersion + 1)));
       }
       if (f.type === 'delay') {
-        try { await sleep(f.ms, undefined, { signal: this.closing.signal }); } catch { return; }
+        try {
+          await sleep(f.ms, undefined, { signal: this.closing.signal });
+        } catch {
+          return;
+        }
       }
-      if (f.type === 'reset') { req.socket.destroy(); return; }
+      if (f.type === 'reset') {
+        req.socket.destroy();
+        return;
+      }
       if (f.type === 'hang') return;
     }
     if (!name && /^(1|true)$/.test(q.get('watch') ?? '')) return this.serveWatch(req, res, info, namespace, q);
@@ -336,9 +443,17 @@ export class FakeApiServer {
       try {
         decoded = JSON.parse(Buffer.from(token, 'base64').toString('utf8'));
       } catch {
-        return this.send(res, 400, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'continue key is not valid: illegal base64 data', reason: 'BadRequest', code: 400 });
+        return this.send(res, 400, {
+          kind: 'Status',
+          apiVersion: 'v1',
+          metadata: {},
+          status: 'Failure',
+          message: 'continue key is not valid: illegal base64 data',
+          reason: 'BadRequest',
+          code: 400,
+        });
       }
-      const after = (decoded.start ?? '').replace(/\u0000$/, '');
+      const after = (decoded.start ?? '').replace(/\0$/, '');
       start = scoped.findIndex((o) => keyOf(o) > after);
       if (start < 0) start = scoped.length;
       rv = String(decoded.rv ?? rv);

@@ -24,7 +24,8 @@ function tsFiles(dir: string): string[] {
   });
 }
 
-const importRe = /(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|require\(\s*['"]([^'"]+)['"]\s*\)|import\(\s*['"]([^'"]+)['"]\s*\)/g;
+const importRe =
+  /(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|require\(\s*['"]([^'"]+)['"]\s*\)|import\(\s*['"]([^'"]+)['"]\s*\)/g;
 
 test('only src/editor imports vscode, and layers import only what is to their left', () => {
   const problems: string[] = [];
@@ -39,7 +40,8 @@ test('only src/editor imports vscode, and layers import only what is to their le
       if (!spec.startsWith('.')) continue;
       const target = relative('src', join(file, '..', spec)).split(sep)[0];
       if (target.startsWith('..')) continue;
-      if (allowed[layer] && !allowed[layer].includes(target)) problems.push(`${file} (${layer}) imports ${spec} (${target})`);
+      if (allowed[layer] && !allowed[layer].includes(target))
+        problems.push(`${file} (${layer}) imports ${spec} (${target})`);
     }
   }
   assert.deepEqual(problems, []);

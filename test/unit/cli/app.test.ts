@@ -1,10 +1,21 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { runCli } from '../../../src/cli/app';
 
 function capture() {
-  const io = { stdout: '', stderr: '', out: (t: string) => { io.stdout += t; }, err: (t: string) => { io.stderr += t; }, readFile: () => '' };
+  const io = {
+    stdout: '',
+    stderr: '',
+    out: (t: string) => {
+      io.stdout += t;
+    },
+    err: (t: string) => {
+      io.stderr += t;
+    },
+    readFile: () => '',
+  };
   return io;
 }
 
@@ -31,13 +42,34 @@ test('unknown command and bad options are usage errors (exit 2) with a message',
 
 test('names --json gives the seed report chains for kube-dns:dns', async () => {
   const io = capture();
-  const code = await runCli(['names', '--service', 'kube-system/kube-dns', '--port', 'dns', '--protocol', 'udp',
-    '--endpoint', '10.244.0.105:53', '--endpoint', '10.244.0.107:53', '--json'], io);
+  const code = await runCli(
+    [
+      'names',
+      '--service',
+      'kube-system/kube-dns',
+      '--port',
+      'dns',
+      '--protocol',
+      'udp',
+      '--endpoint',
+      '10.244.0.105:53',
+      '--endpoint',
+      '10.244.0.107:53',
+      '--json',
+    ],
+    io,
+  );
   assert.equal(code, 0);
   const r = JSON.parse(io.stdout);
   assert.equal(r.iptables.service, 'KUBE-SVC-TCOU7JCQXEZGVUNU');
-  assert.deepEqual(r.endpoints.map((e: { iptablesChain: string }) => e.iptablesChain), ['KUBE-SEP-SMSEVC7UC3TMMLEX', 'KUBE-SEP-D2LNDAFJVFQ3SYLN']);
-  assert.deepEqual(r.endpoints.map((e: { probabilityPrinted: string | null }) => e.probabilityPrinted), ['0.50000000000', null]);
+  assert.deepEqual(
+    r.endpoints.map((e: { iptablesChain: string }) => e.iptablesChain),
+    ['KUBE-SEP-SMSEVC7UC3TMMLEX', 'KUBE-SEP-D2LNDAFJVFQ3SYLN'],
+  );
+  assert.deepEqual(
+    r.endpoints.map((e: { probabilityPrinted: string | null }) => e.probabilityPrinted),
+    ['0.50000000000', null],
+  );
   assert.equal(r.dns.srv, '_dns._udp.kube-dns.kube-system.svc.cluster.local');
 });
 
@@ -47,5 +79,8 @@ test('the built dist/cli.js runs as an executable', () => {
   assert.match(help.stdout, /kube-packet-path — how a packet travels/);
   const version = spawnSync(process.execPath, ['dist/cli.js', '--version'], { encoding: 'utf8' });
   assert.equal(version.status, 0);
-  assert.equal(version.stdout.trim(), require('../../../package.json').version);
+  assert.equal(
+    version.stdout.trim(),
+    (JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }).version,
+  );
 });

@@ -8,41 +8,69 @@ import { formatSpec } from '../../../src/ingest/registry';
 const needsTcpdump = { skip: formatSpec('tcpdump') ? false : 'tcpdump parser not registered in this build yet' };
 
 function capture() {
-  const io = { stdout: '', stderr: '', out: (t: string) => { io.stdout += t; }, err: (t: string) => { io.stderr += t; }, readFile: (p: string) => readFileSync(p, 'utf8') };
+  const io = {
+    stdout: '',
+    stderr: '',
+    out: (t: string) => {
+      io.stdout += t;
+    },
+    err: (t: string) => {
+      io.stderr += t;
+    },
+    readFile: (p: string) => readFileSync(p, 'utf8'),
+  };
   return io;
 }
 
-test('trace --sample a1-pod-to-pod --format json: the documented shape, hops proven by the sample capture', needsTcpdump, async () => {
-  const io = capture();
-  assert.equal(await runCli(['trace', '--sample', 'a1-pod-to-pod', '--format', 'json'], io), 0, io.stderr);
-  const r = JSON.parse(io.stdout);
-  assert.deepEqual(Object.keys(r), ['flows', 'unresolved']);
-  const f = r.flows[0];
-  assert.deepEqual(Object.keys(f), ['title', 'phases', 'findings']);
-  const step = f.phases[0].steps[0];
-  assert.deepEqual(Object.keys(step), ['from', 'to', 'label', 'status', 'evidence']);
-  assert.equal(step.from.kind, 'pod');
-  assert.equal(step.from.name, 'b-pod');
-  assert.deepEqual(step.from.addresses, ['10.244.0.54']);
-  assert.equal(step.to.name, 'vethded7ef9f');
-  assert.equal(step.status, 'observed');
-  const capture0 = step.evidence.find((e: { uri: string }) => e.uri === 'samples/a1-pod-to-pod/capture.txt');
-  assert.ok(capture0, JSON.stringify(step.evidence));
-  assert.equal(capture0.line, 1);
-  assert.match(capture0.excerpt, /vethded7ef9f P IP 10\.244\.0\.54 > 10\.244\.0\.53: ICMP echo request/);
-  const request = f.phases.find((p: { name: string }) => p.name === 'request');
-  assert.deepEqual([request.steps[0].from.name, ...request.steps.map((s: { to: { name: string } }) => s.to.name)], ['b-pod', 'vethded7ef9f', 'cni0', 'veth75a7f7d6', 'a-pod']);
-});
+test(
+  'trace --sample a1-pod-to-pod --format json: the documented shape, hops proven by the sample capture',
+  needsTcpdump,
+  async () => {
+    const io = capture();
+    assert.equal(await runCli(['trace', '--sample', 'a1-pod-to-pod', '--format', 'json'], io), 0, io.stderr);
+    const r = JSON.parse(io.stdout);
+    assert.deepEqual(Object.keys(r), ['flows', 'unresolved']);
+    const f = r.flows[0];
+    assert.deepEqual(Object.keys(f), ['title', 'phases', 'findings']);
+    const step = f.phases[0].steps[0];
+    assert.deepEqual(Object.keys(step), ['from', 'to', 'label', 'status', 'evidence']);
+    assert.equal(step.from.kind, 'pod');
+    assert.equal(step.from.name, 'b-pod');
+    assert.deepEqual(step.from.addresses, ['10.244.0.54']);
+    assert.equal(step.to.name, 'vethded7ef9f');
+    assert.equal(step.status, 'observed');
+    const capture0 = step.evidence.find((e: { uri: string }) => e.uri === 'samples/a1-pod-to-pod/capture.txt');
+    assert.ok(capture0, JSON.stringify(step.evidence));
+    assert.equal(capture0.line, 1);
+    assert.match(capture0.excerpt, /vethded7ef9f P IP 10\.244\.0\.54 > 10\.244\.0\.53: ICMP echo request/);
+    const request = f.phases.find((p: { name: string }) => p.name === 'request');
+    assert.deepEqual(
+      [request.steps[0].from.name, ...request.steps.map((s: { to: { name: string } }) => s.to.name)],
+      ['b-pod', 'vethded7ef9f', 'cni0', 'veth75a7f7d6', 'a-pod'],
+    );
+  },
+);
 
-test('trace --sample a2-pod-to-service: the report chain names, endpoint 10.244.0.144 and veths, in text form', needsTcpdump, async () => {
-  const io = capture();
-  assert.equal(await runCli(['trace', '--sample', 'a2-pod-to-service'], io), 0, io.stderr);
-  for (const s of ['KUBE-SVC-CHTNYTLOWMWCGZWR', 'KUBE-SEP-ZZRQGRW2BIJ6VNXP', 'KUBE-SEP-BJVKNWLDIWYBU2WJ', 'vetha999267c', 'vethedfea565', 'DNAT 10.103.129.86:80 → 10.244.0.144:80']) {
-    assert.ok(io.stdout.includes(s), `missing ${s}\n${io.stdout}`);
-  }
-  assert.match(io.stdout, /\* KUBE-SEP-BJVKNWLDIWYBU2WJ → 10\.244\.0\.144:80/);
-  assert.match(io.stdout, /INFO clusterip-traceroute/);
-});
+test(
+  'trace --sample a2-pod-to-service: the report chain names, endpoint 10.244.0.144 and veths, in text form',
+  needsTcpdump,
+  async () => {
+    const io = capture();
+    assert.equal(await runCli(['trace', '--sample', 'a2-pod-to-service'], io), 0, io.stderr);
+    for (const s of [
+      'KUBE-SVC-CHTNYTLOWMWCGZWR',
+      'KUBE-SEP-ZZRQGRW2BIJ6VNXP',
+      'KUBE-SEP-BJVKNWLDIWYBU2WJ',
+      'vetha999267c',
+      'vethedfea565',
+      'DNAT 10.103.129.86:80 → 10.244.0.144:80',
+    ]) {
+      assert.ok(io.stdout.includes(s), `missing ${s}\n${io.stdout}`);
+    }
+    assert.match(io.stdout, /\* KUBE-SEP-BJVKNWLDIWYBU2WJ → 10\.244\.0\.144:80/);
+    assert.match(io.stdout, /INFO clusterip-traceroute/);
+  },
+);
 
 test('trace --sample a1-pod-to-pod --format json: documented keys and actor objects (whatever parsers are present)', async () => {
   const io = capture();
@@ -54,7 +82,11 @@ test('trace --sample a1-pod-to-pod --format json: documented keys and actor obje
   assert.deepEqual(Object.keys(step), ['from', 'to', 'label', 'status', 'evidence']);
   assert.deepEqual(step.from, { kind: 'pod', name: 'b-pod', addresses: ['10.244.0.54'], interfaces: ['eth0'] });
   // b-pod's IP comes from the sample's kubectl table, through the real kubectl-table parser.
-  assert.ok(r.flows[0].phases.flatMap((p: { steps: { evidence: { uri: string }[] }[] }) => p.steps.flatMap((s) => s.evidence)).some((e: { uri: string }) => e.uri === 'samples/a1-pod-to-pod/ip-link.txt'));
+  assert.ok(
+    r.flows[0].phases
+      .flatMap((p: { steps: { evidence: { uri: string }[] }[] }) => p.steps.flatMap((s) => s.evidence))
+      .some((e: { uri: string }) => e.uri === 'samples/a1-pod-to-pod/ip-link.txt'),
+  );
 });
 
 test('trace --sample a3-headless --format json: answers are pod IPs and no step passes kube-proxy', async () => {
@@ -98,7 +130,22 @@ test('--format mermaid and markdown come from the renderer', async () => {
 
 test('--logs and --manifests read user files (the seed tcpdump fixture and sample manifests)', async () => {
   const io = capture();
-  const code = await runCli(['trace', '--manifests', 'samples/manifests/a1-pod-to-pod', '--logs', 'samples/a1-pod-to-pod/capture.txt', '--from', 'b-pod', '--to', 'a-pod', '--format', 'json'], io);
+  const code = await runCli(
+    [
+      'trace',
+      '--manifests',
+      'samples/manifests/a1-pod-to-pod',
+      '--logs',
+      'samples/a1-pod-to-pod/capture.txt',
+      '--from',
+      'b-pod',
+      '--to',
+      'a-pod',
+      '--format',
+      'json',
+    ],
+    io,
+  );
   assert.equal(code, 0, io.stderr);
   const f = JSON.parse(io.stdout).flows[0];
   // Pods from the manifest have no IP, so the packets cannot be tied to them: predicted, and the gap is named.

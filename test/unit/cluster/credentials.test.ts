@@ -7,8 +7,12 @@ import { clusterAccessPolicy, pullCluster } from '../../../src/cluster';
 import { disposePki, sharedPki, startHarness, TOKEN, type Harness } from './harness';
 
 let h: Harness;
-before(() => { sharedPki(); });
-afterEach(async () => { await h?.dispose(); });
+before(() => {
+  sharedPki();
+});
+afterEach(async () => {
+  await h?.dispose();
+});
 after(() => disposePki());
 
 /** A kubeconfig exec plugin (a Node script) that leaves a marker file when it runs. */
@@ -19,18 +23,31 @@ function plugin(dir: string, body: string): { command: string; args: string[]; m
   return { command: process.execPath, args: [script], marker };
 }
 
-const credential = (token: string) => `process.stdout.write(JSON.stringify({ apiVersion: 'client.authentication.k8s.io/v1', kind: 'ExecCredential', status: { token: ${JSON.stringify(token)} } }));`;
+const credential = (token: string) =>
+  `process.stdout.write(JSON.stringify({ apiVersion: 'client.authentication.k8s.io/v1', kind: 'ExecCredential', status: { token: ${JSON.stringify(token)} } }));`;
 
 test('a workspace-provided kubeconfig with an exec plugin: refused before the plugin runs, nothing sent', async () => {
   h = await startHarness();
   const p = plugin(h.dir, credential(TOKEN));
   const kubeconfig = h.kubeconfig({ token: undefined, exec: p });
-  const policy = clusterAccessPolicy({ trusted: true, kubeconfigPath: kubeconfig, workspaceFolders: [h.dir], homeDir: '/nonexistent' });
+  const policy = clusterAccessPolicy({
+    trusted: true,
+    kubeconfigPath: kubeconfig,
+    workspaceFolders: [h.dir],
+    homeDir: '/nonexistent',
+  });
   assert.equal(policy.allowCredentialPlugins, false);
-  const r = await pullCluster({ kubeconfigPaths: policy.kubeconfigPaths, allowCredentialPlugins: policy.allowCredentialPlugins, sink: new ClusterModel() });
+  const r = await pullCluster({
+    kubeconfigPaths: policy.kubeconfigPaths,
+    allowCredentialPlugins: policy.allowCredentialPlugins,
+    sink: new ClusterModel(),
+  });
   assert.equal(r.problems.length, 1);
   assert.equal(r.problems[0].reason, 'CredentialPluginRefused');
-  assert.match(r.problems[0].message, /authenticates with an exec credential plugin '.*node.*'; refused because the kubeconfig is provided by the workspace/);
+  assert.match(
+    r.problems[0].message,
+    /authenticates with an exec credential plugin '.*node.*'; refused because the kubeconfig is provided by the workspace/,
+  );
   assert.equal(existsSync(p.marker), false, 'the plugin never ran');
   assert.equal(h.server.requests.length, 0);
 });
@@ -39,8 +56,17 @@ test('the same kubeconfig outside the workspace: the plugin runs and its token i
   h = await startHarness();
   const p = plugin(h.dir, credential(TOKEN));
   const kubeconfig = h.kubeconfig({ token: undefined, exec: p });
-  const policy = clusterAccessPolicy({ trusted: true, kubeconfigPath: kubeconfig, workspaceFolders: ['/some/other/project'], homeDir: '/nonexistent' });
-  const r = await pullCluster({ kubeconfigPaths: policy.kubeconfigPaths, allowCredentialPlugins: policy.allowCredentialPlugins, sink: new ClusterModel() });
+  const policy = clusterAccessPolicy({
+    trusted: true,
+    kubeconfigPath: kubeconfig,
+    workspaceFolders: ['/some/other/project'],
+    homeDir: '/nonexistent',
+  });
+  const r = await pullCluster({
+    kubeconfigPaths: policy.kubeconfigPaths,
+    allowCredentialPlugins: policy.allowCredentialPlugins,
+    sink: new ClusterModel(),
+  });
   assert.deepEqual(r.problems, []);
   assert.equal(existsSync(p.marker), true);
   assert.equal((r.sink as ClusterModel).pods.length, 9);
@@ -49,8 +75,15 @@ test('the same kubeconfig outside the workspace: the plugin runs and its token i
 
 test('a failing plugin that prints a secret: the message is redacted', async () => {
   h = await startHarness();
-  const p = plugin(h.dir, `process.stderr.write('refresh failed, token: leaked-refresh-7781 Authorization: Bearer leaked-bearer-9912'); process.exit(1);`);
-  const r = await pullCluster({ kubeconfigPaths: [h.kubeconfig({ token: undefined, exec: p })], allowCredentialPlugins: true, sink: new ClusterModel() });
+  const p = plugin(
+    h.dir,
+    `process.stderr.write('refresh failed, token: leaked-refresh-7781 Authorization: Bearer leaked-bearer-9912'); process.exit(1);`,
+  );
+  const r = await pullCluster({
+    kubeconfigPaths: [h.kubeconfig({ token: undefined, exec: p })],
+    allowCredentialPlugins: true,
+    sink: new ClusterModel(),
+  });
   assert.equal(r.problems.length, 1);
   assert.match(r.problems[0].message, /credentials could not be prepared: refresh failed/);
   assert.ok(!r.problems[0].message.includes('leaked-refresh-7781'));
@@ -61,7 +94,12 @@ test('a failing plugin that prints a secret: the message is redacted', async () 
 test('a plugin that never finishes is cut off by the overall deadline', async () => {
   h = await startHarness();
   const p = plugin(h.dir, 'setTimeout(() => {}, 3000);');
-  const r = await pullCluster({ kubeconfigPaths: [h.kubeconfig({ token: undefined, exec: p })], allowCredentialPlugins: true, sink: new ClusterModel(), overallTimeoutMs: 400 });
+  const r = await pullCluster({
+    kubeconfigPaths: [h.kubeconfig({ token: undefined, exec: p })],
+    allowCredentialPlugins: true,
+    sink: new ClusterModel(),
+    overallTimeoutMs: 400,
+  });
   assert.equal(r.problems.length, 1);
   assert.match(r.problems[0].message, /credentials were not ready when the overall deadline of 0.4 s passed/);
 });

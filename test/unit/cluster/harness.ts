@@ -2,7 +2,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTestPki, FakeApiServer, loadSeedCluster, writeKubeconfig, type KubeconfigSpec, type TestPki } from '../../support/fake-apiserver';
+import {
+  createTestPki,
+  FakeApiServer,
+  loadSeedCluster,
+  writeKubeconfig,
+  type KubeconfigSpec,
+  type TestPki,
+} from '../../support/fake-apiserver';
 
 export const TOKEN = 'fake-token-3f9c2a7e51b84d06';
 
@@ -37,7 +44,8 @@ export async function startHarness(options: { seed?: boolean; compress?: boolean
     pki: p,
     server,
     dir,
-    kubeconfig: (spec = {}, file = 'kubeconfig') => writeKubeconfig(dir, file, { server: server.url, caPem: p.caCert, token: TOKEN, ...spec }),
+    kubeconfig: (spec = {}, file = 'kubeconfig') =>
+      writeKubeconfig(dir, file, { server: server.url, caPem: p.caCert, token: TOKEN, ...spec }),
     dispose: async () => {
       await server.close();
       rmSync(dir, { recursive: true, force: true });

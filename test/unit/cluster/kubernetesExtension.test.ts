@@ -7,14 +7,30 @@ import { clusterAccessPolicy } from '../../../src/cluster/policy';
 const svcKind = { manifestKind: 'Service', abbreviation: 'service' };
 
 test('a Cluster Explorer Service node becomes the Service to trace (namespace from the node, else its metadata)', () => {
-  assert.deepEqual(serviceOfExplorerNode({ nodeType: 'resource', namespace: 'kube-system', name: 'kube-dns', resourceKind: svcKind }),
-    { kind: 'Service', name: 'kube-dns', namespace: 'kube-system' });
-  assert.deepEqual(serviceOfExplorerNode({ nodeType: 'resource', namespace: null, name: 'a-app', resourceKind: { manifestKind: 'Service', abbreviation: 'svc' }, metadata: { namespace: 'shop' } }),
-    { kind: 'Service', name: 'a-app', namespace: 'shop' });
+  assert.deepEqual(
+    serviceOfExplorerNode({ nodeType: 'resource', namespace: 'kube-system', name: 'kube-dns', resourceKind: svcKind }),
+    { kind: 'Service', name: 'kube-dns', namespace: 'kube-system' },
+  );
+  assert.deepEqual(
+    serviceOfExplorerNode({
+      nodeType: 'resource',
+      namespace: null,
+      name: 'a-app',
+      resourceKind: { manifestKind: 'Service', abbreviation: 'svc' },
+      metadata: { namespace: 'shop' },
+    }),
+    { kind: 'Service', name: 'a-app', namespace: 'shop' },
+  );
   // No namespace anywhere: the trace command's default applies.
-  assert.deepEqual(serviceOfExplorerNode({ nodeType: 'resource', namespace: null, name: 'a-app', resourceKind: svcKind }), { kind: 'Service', name: 'a-app' });
+  assert.deepEqual(
+    serviceOfExplorerNode({ nodeType: 'resource', namespace: null, name: 'a-app', resourceKind: svcKind }),
+    { kind: 'Service', name: 'a-app' },
+  );
   // Some versions show kubectl-style names.
-  assert.deepEqual(serviceOfExplorerNode({ nodeType: 'resource', namespace: 'default', name: 'service/a-app', resourceKind: svcKind }), { kind: 'Service', name: 'a-app', namespace: 'default' });
+  assert.deepEqual(
+    serviceOfExplorerNode({ nodeType: 'resource', namespace: 'default', name: 'service/a-app', resourceKind: svcKind }),
+    { kind: 'Service', name: 'a-app', namespace: 'default' },
+  );
 });
 
 test('nodes that are not Services are refused with a reason', () => {
@@ -22,7 +38,15 @@ test('nodes that are not Services are refused with a reason', () => {
     [undefined, /no Cluster Explorer node/],
     [{ nodeType: 'context', name: 'kind-kind' }, /context, not a Service/],
     [{ nodeType: 'folder.resource', resourceKind: svcKind }, /folder\.resource, not a Service/],
-    [{ nodeType: 'resource', namespace: 'default', name: 'a-app', resourceKind: { manifestKind: 'Deployment', abbreviation: 'deployment' } }, /Deployment, not a Service/],
+    [
+      {
+        nodeType: 'resource',
+        namespace: 'default',
+        name: 'a-app',
+        resourceKind: { manifestKind: 'Deployment', abbreviation: 'deployment' },
+      },
+      /Deployment, not a Service/,
+    ],
     [{ nodeType: 'resource', namespace: 'default', name: '', resourceKind: svcKind }, /no name/],
   ];
   for (const [node, why] of cases) {
@@ -32,33 +56,58 @@ test('nodes that are not Services are refused with a reason', () => {
   }
 });
 
-test('the Kubernetes extension\'s kubeconfig path: host paths only', () => {
+test("the Kubernetes extension's kubeconfig path: host paths only", () => {
   assert.equal(hostKubeconfigPath({ pathType: 'host', hostPath: '/home/u/.kube/dev' }), '/home/u/.kube/dev');
   assert.equal(hostKubeconfigPath({ pathType: 'wsl', wslPath: '/home/u/.kube/config' }), undefined);
   assert.equal(hostKubeconfigPath({ pathType: 'host', hostPath: '  ' }), undefined);
   assert.equal(hostKubeconfigPath(undefined), undefined);
 });
 
-test('policy: our setting wins, then the Kubernetes extension\'s kubeconfig, then KUBECONFIG', () => {
-  const base = { trusted: true, workspaceFolders: ['/home/u/project'], homeDir: '/home/u', platform: 'linux' as const, envKubeconfig: '/etc/kube/a' };
+test("policy: our setting wins, then the Kubernetes extension's kubeconfig, then KUBECONFIG", () => {
+  const base = {
+    trusted: true,
+    workspaceFolders: ['/home/u/project'],
+    homeDir: '/home/u',
+    platform: 'linux' as const,
+    envKubeconfig: '/etc/kube/a',
+  };
   const ext = clusterAccessPolicy({ ...base, kubernetesExtensionKubeconfig: '/home/u/.kube/dev' });
   assert.equal(ext.origin, 'kubernetes-extension');
   assert.deepEqual(ext.kubeconfigPaths, ['/home/u/.kube/dev']);
   assert.match(ext.reason, /Kubernetes extension's kubeconfig/);
   assert.equal(ext.allowCredentialPlugins, true);
-  assert.equal(clusterAccessPolicy({ ...base, kubeconfigPath: '/x/kc', kubernetesExtensionKubeconfig: '/home/u/.kube/dev' }).origin, 'setting');
+  assert.equal(
+    clusterAccessPolicy({ ...base, kubeconfigPath: '/x/kc', kubernetesExtensionKubeconfig: '/home/u/.kube/dev' })
+      .origin,
+    'setting',
+  );
   assert.equal(clusterAccessPolicy({ ...base, kubernetesExtensionKubeconfig: '' }).origin, 'KUBECONFIG');
   // Inside the workspace, its plugins are refused like any workspace kubeconfig; untrusted: nothing.
-  assert.equal(clusterAccessPolicy({ ...base, kubernetesExtensionKubeconfig: '/home/u/project/kc' }).allowCredentialPlugins, false);
-  assert.equal(clusterAccessPolicy({ ...base, trusted: false, kubernetesExtensionKubeconfig: '/home/u/.kube/dev' }).allowed, false);
+  assert.equal(
+    clusterAccessPolicy({ ...base, kubernetesExtensionKubeconfig: '/home/u/project/kc' }).allowCredentialPlugins,
+    false,
+  );
+  assert.equal(
+    clusterAccessPolicy({ ...base, trusted: false, kubernetesExtensionKubeconfig: '/home/u/.kube/dev' }).allowed,
+    false,
+  );
 });
 
 test('current-context read as text from YAML and JSON kubeconfigs, first file that sets it wins', () => {
-  assert.equal(currentContextInText('apiVersion: v1\nclusters: []\ncurrent-context: kind-kind\nkind: Config\n'), 'kind-kind');
-  assert.equal(currentContextInText('current-context: "arn:aws:eks:eu-west-1:1234:cluster/prod" # eks\n'), 'arn:aws:eks:eu-west-1:1234:cluster/prod');
+  assert.equal(
+    currentContextInText('apiVersion: v1\nclusters: []\ncurrent-context: kind-kind\nkind: Config\n'),
+    'kind-kind',
+  );
+  assert.equal(
+    currentContextInText('current-context: "arn:aws:eks:eu-west-1:1234:cluster/prod" # eks\n'),
+    'arn:aws:eks:eu-west-1:1234:cluster/prod',
+  );
   assert.equal(currentContextInText("current-context: 'it''s'\n"), "it's");
   assert.equal(currentContextInText('current-context: ""\n'), undefined);
   assert.equal(currentContextInText('contexts:\n- name: x\n  current-context: nested\n'), undefined);
   assert.equal(currentContextInText('{"apiVersion":"v1","current-context":"fake","contexts":[]}'), 'fake');
-  assert.equal(currentContextOfFiles([undefined, 'kind: Config\n', 'current-context: b\n', 'current-context: c\n']), 'b');
+  assert.equal(
+    currentContextOfFiles([undefined, 'kind: Config\n', 'current-context: b\n', 'current-context: c\n']),
+    'b',
+  );
 });

@@ -23,7 +23,11 @@ test('trusted, nothing set: ~/.kube/config with credential plugins allowed', () 
 });
 
 test('the setting wins over KUBECONFIG; KUBECONFIG lists several files in order, without duplicates', () => {
-  assert.deepEqual(clusterAccessPolicy({ ...base, trusted: true, kubeconfigPath: '~/k/dev.yaml', envKubeconfig: '/a:/b' }).kubeconfigPaths, ['/home/u/k/dev.yaml']);
+  assert.deepEqual(
+    clusterAccessPolicy({ ...base, trusted: true, kubeconfigPath: '~/k/dev.yaml', envKubeconfig: '/a:/b' })
+      .kubeconfigPaths,
+    ['/home/u/k/dev.yaml'],
+  );
   const d = clusterAccessPolicy({ ...base, trusted: true, envKubeconfig: '/etc/a.yaml::/etc/b.yaml:/etc/a.yaml' });
   assert.equal(d.origin, 'KUBECONFIG');
   assert.deepEqual(d.kubeconfigPaths, ['/etc/a.yaml', '/etc/b.yaml']);
@@ -37,7 +41,11 @@ test('a kubeconfig inside the workspace may be used but may not run exec/auth-pr
   assert.equal(rel.allowCredentialPlugins, false);
   assert.deepEqual(rel.workspaceProvided, ['/home/u/project/deploy/kubeconfig']);
   assert.match(rel.reason, /inside the workspace.*refused/);
-  const viaEnv = clusterAccessPolicy({ ...base, trusted: true, envKubeconfig: '/home/u/.kube/config:/home/u/project/../project/kc' });
+  const viaEnv = clusterAccessPolicy({
+    ...base,
+    trusted: true,
+    envKubeconfig: '/home/u/.kube/config:/home/u/project/../project/kc',
+  });
   assert.equal(viaEnv.allowCredentialPlugins, false, 'one workspace file among several is enough to refuse plugins');
   assert.deepEqual(viaEnv.workspaceProvided, ['/home/u/project/kc']);
 });
@@ -48,13 +56,24 @@ test('a sibling folder whose name starts like the workspace is not inside it', (
 });
 
 test('Windows paths compare without case and use ; in KUBECONFIG', () => {
-  const d = clusterAccessPolicy({ trusted: true, workspaceFolders: ['C:\\Work\\Repo'], homeDir: 'C:\\Users\\u', platform: 'win32', envKubeconfig: 'c:\\work\\repo\\kc.yaml;C:\\Users\\u\\.kube\\config' });
+  const d = clusterAccessPolicy({
+    trusted: true,
+    workspaceFolders: ['C:\\Work\\Repo'],
+    homeDir: 'C:\\Users\\u',
+    platform: 'win32',
+    envKubeconfig: 'c:\\work\\repo\\kc.yaml;C:\\Users\\u\\.kube\\config',
+  });
   assert.deepEqual(d.kubeconfigPaths, ['c:\\work\\repo\\kc.yaml', 'C:\\Users\\u\\.kube\\config']);
   assert.equal(d.allowCredentialPlugins, false);
 });
 
 test('a relative path with no workspace folder, or no home and nothing set, is refused with a reason', () => {
-  const rel = clusterAccessPolicy({ trusted: true, workspaceFolders: [], kubeconfigPath: 'kc.yaml', platform: 'linux' });
+  const rel = clusterAccessPolicy({
+    trusted: true,
+    workspaceFolders: [],
+    kubeconfigPath: 'kc.yaml',
+    platform: 'linux',
+  });
   assert.equal(rel.allowed, false);
   assert.match(rel.reason, /relative/);
   const none = clusterAccessPolicy({ trusted: true, workspaceFolders: [], platform: 'linux' });

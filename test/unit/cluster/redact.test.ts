@@ -13,7 +13,16 @@ test('Authorization headers, kubeconfig secret fields, PEM keys and JWTs are rem
     `stderr: got ${jwt}`,
   ].join('\n');
   const out = redactSecrets(text);
-  for (const secret of ['abc.def-123', 'dXNlcjpwYXNz', 's3cr3t-token-value', 'LS0tLS1CRUdJTi', 'hunter2', 'x.y.z', 'MHcCAQEEI', jwt]) {
+  for (const secret of [
+    'abc.def-123',
+    'dXNlcjpwYXNz',
+    's3cr3t-token-value',
+    'LS0tLS1CRUdJTi',
+    'hunter2',
+    'x.y.z',
+    'MHcCAQEEI',
+    jwt,
+  ]) {
     assert.ok(!out.includes(secret), `${secret} leaked in:\n${out}`);
   }
   assert.match(out, /"Accept":"application\/json"/, 'harmless text stays');
@@ -21,6 +30,12 @@ test('Authorization headers, kubeconfig secret fields, PEM keys and JWTs are rem
 });
 
 test('known secret values are removed wherever they appear', () => {
-  assert.equal(redactSecrets('exec plugin said: my-opaque-credential-42 is invalid', ['my-opaque-credential-42']), 'exec plugin said: <redacted> is invalid');
-  assert.equal(redactSecrets('cannot list pods at cluster scope: RBAC forbids (403)'), 'cannot list pods at cluster scope: RBAC forbids (403)');
+  assert.equal(
+    redactSecrets('exec plugin said: my-opaque-credential-42 is invalid', ['my-opaque-credential-42']),
+    'exec plugin said: <redacted> is invalid',
+  );
+  assert.equal(
+    redactSecrets('cannot list pods at cluster scope: RBAC forbids (403)'),
+    'cannot list pods at cluster scope: RBAC forbids (403)',
+  );
 });

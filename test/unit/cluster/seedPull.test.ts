@@ -5,8 +5,14 @@ import { pullCluster } from '../../../src/cluster';
 import { disposePki, sharedPki, startHarness, type Harness } from './harness';
 
 let h: Harness;
-before(async () => { sharedPki(); h = await startHarness(); });
-after(async () => { await h?.dispose(); disposePki(); });
+before(async () => {
+  sharedPki();
+  h = await startHarness();
+});
+after(async () => {
+  await h?.dispose();
+  disposePki();
+});
 
 test('the seed cluster becomes model facts with cluster:// evidence, using only GET', async () => {
   const model = new ClusterModel();
@@ -14,7 +20,16 @@ test('the seed cluster becomes model facts with cluster:// evidence, using only 
   assert.deepEqual(r.problems, []);
   assert.equal(r.complete, true);
   assert.equal(r.context, 'fake');
-  assert.deepEqual(r.counts, { nodes: 1, pods: 9, services: 3, endpointslices: 3, deployments: 2, statefulsets: 0, daemonsets: 2, configmaps: 3 });
+  assert.deepEqual(r.counts, {
+    nodes: 1,
+    pods: 9,
+    services: 3,
+    endpointslices: 3,
+    deployments: 2,
+    statefulsets: 0,
+    daemonsets: 2,
+    configmaps: 3,
+  });
 
   const node = model.nodes[0];
   assert.equal(node.name, 'node1');
@@ -38,19 +53,43 @@ test('the seed cluster becomes model facts with cluster:// evidence, using only 
   assert.equal(appPod.nodeName, 'node1');
   assert.equal(appPod.evidence[0].uri, 'cluster://fake/Pod/default/a-app-57974fdb4-mcz5n');
   assert.equal(model.findPod('kube-proxy-q8w5t', 'kube-system')!.hostNetwork, true);
-  assert.deepEqual(model.findPod('coredns-7c65d6cfc9-g2qxv', 'kube-system')!.containers![0].ports,
-    [{ name: 'dns', containerPort: 53, protocol: 'UDP' }, { name: 'dns-tcp', containerPort: 53, protocol: 'TCP' }, { name: 'metrics', containerPort: 9153, protocol: 'TCP' }]);
+  assert.deepEqual(model.findPod('coredns-7c65d6cfc9-g2qxv', 'kube-system')!.containers![0].ports, [
+    { name: 'dns', containerPort: 53, protocol: 'UDP' },
+    { name: 'dns-tcp', containerPort: 53, protocol: 'TCP' },
+    { name: 'metrics', containerPort: 9153, protocol: 'TCP' },
+  ]);
 
   const dns = model.findService('kube-dns', 'kube-system')!;
   assert.equal(dns.clusterIP, '10.96.0.10');
-  assert.deepEqual(dns.ports.map((p) => `${p.name}/${p.protocol}/${p.port}`), ['dns/UDP/53', 'dns-tcp/TCP/53', 'metrics/TCP/9153']);
+  assert.deepEqual(
+    dns.ports.map((p) => `${p.name}/${p.protocol}/${p.port}`),
+    ['dns/UDP/53', 'dns-tcp/TCP/53', 'metrics/TCP/9153'],
+  );
   assert.equal(model.findService('kubernetes', 'default')!.clusterIP, '10.96.0.1');
   const app = model.findService('a-app', 'default')!;
   assert.equal(app.clusterIP, '10.103.129.86');
   assert.deepEqual(app.selector, { app: 'a-app' });
-  assert.deepEqual(model.endpointsOf(app).map((e) => e.endpoint.addresses[0]).sort(), ['10.244.0.143', '10.244.0.144']);
-  assert.deepEqual(model.endpointsOf(dns).map((e) => e.endpoint.targetRef?.name).sort(), ['coredns-7c65d6cfc9-g2qxv', 'coredns-7c65d6cfc9-sscfz']);
-  assert.deepEqual(model.podsSelectedBy(app).map((p) => p.name).sort(), ['a-app-57974fdb4-mcz5n', 'a-app-57974fdb4-mv7qn']);
+  assert.deepEqual(
+    model
+      .endpointsOf(app)
+      .map((e) => e.endpoint.addresses[0])
+      .sort(),
+    ['10.244.0.143', '10.244.0.144'],
+  );
+  assert.deepEqual(
+    model
+      .endpointsOf(dns)
+      .map((e) => e.endpoint.targetRef?.name)
+      .sort(),
+    ['coredns-7c65d6cfc9-g2qxv', 'coredns-7c65d6cfc9-sscfz'],
+  );
+  assert.deepEqual(
+    model
+      .podsSelectedBy(app)
+      .map((p) => p.name)
+      .sort(),
+    ['a-app-57974fdb4-mcz5n', 'a-app-57974fdb4-mv7qn'],
+  );
   assert.equal(model.byDnsName('a-app.default.svc.cluster.local')?.service?.clusterIP, '10.103.129.86');
 
   const deploy = model.workloads.find((w) => w.kind === 'Deployment' && w.name === 'a-app')!;
@@ -77,5 +116,9 @@ test('the seed cluster becomes model facts with cluster:// evidence, using only 
   assert.ok(h.server.requests.length >= 11);
   assert.deepEqual([...new Set(h.server.requests.map((q) => q.method))], ['GET']);
   assert.equal(r.requests, h.server.requests.length);
-  assert.ok(h.server.requests.filter((q) => q.path !== '/version').every((q) => q.path.includes('/configmaps/') || q.query.limit === '500'));
+  assert.ok(
+    h.server.requests
+      .filter((q) => q.path !== '/version')
+      .every((q) => q.path.includes('/configmaps/') || q.query.limit === '500'),
+  );
 });

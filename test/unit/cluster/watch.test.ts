@@ -4,8 +4,12 @@ import { ClusterModel } from '../../../src/model';
 import { watchCluster, type WatchChange, type WatchStatus } from '../../../src/cluster';
 import { disposePki, sharedPki, startHarness, type Harness } from './harness';
 
-before(() => { sharedPki(); });
-after(() => { disposePki(); });
+before(() => {
+  sharedPki();
+});
+after(() => {
+  disposePki();
+});
 
 /** Polls `pred` until it holds (each wait is bounded by the test runner's timeout, never asserted on). */
 async function until<T>(pred: () => T | undefined | false, what: string, limitMs = 10_000): Promise<T> {
@@ -18,7 +22,12 @@ async function until<T>(pred: () => T | undefined | false, what: string, limitMs
   }
 }
 
-interface Run { h: Harness; changes: WatchChange[]; statuses: WatchStatus[]; stop(): Promise<unknown> }
+interface Run {
+  h: Harness;
+  changes: WatchChange[];
+  statuses: WatchStatus[];
+  stop(): Promise<unknown>;
+}
 
 async function startWatch(resources: ('pods' | 'endpointslices')[] = ['endpointslices', 'pods']): Promise<Run> {
   const h = await startHarness();
@@ -26,24 +35,44 @@ async function startWatch(resources: ('pods' | 'endpointslices')[] = ['endpoints
   const statuses: WatchStatus[] = [];
   const abort = new AbortController();
   const done = watchCluster({
-    kubeconfigPaths: [h.kubeconfig()], allowCredentialPlugins: false, signal: abort.signal, resources,
+    kubeconfigPaths: [h.kubeconfig()],
+    allowCredentialPlugins: false,
+    signal: abort.signal,
+    resources,
     backoff: { initialMs: 40, maxMs: 320 },
-    onChange: (c) => changes.push(c), onStatus: (s) => statuses.push(s),
+    onChange: (c) => changes.push(c),
+    onStatus: (s) => statuses.push(s),
   });
   await until(() => h.server.openWatches === resources.length, 'every watch stream open');
-  return { h, changes, statuses, stop: async () => { abort.abort(); const end = await done; await h.dispose(); return end; } };
+  return {
+    h,
+    changes,
+    statuses,
+    stop: async () => {
+      abort.abort();
+      const end = await done;
+      await h.dispose();
+      return end;
+    },
+  };
 }
 
-const addresses = (facts: ReturnType<WatchChange['facts']>) => new ClusterModel().add(facts).endpointSlices
-  .filter((s) => s.name === 'a-app-9xk4m').flatMap((s) => s.endpoints.flatMap((e) => e.addresses));
+const addresses = (facts: ReturnType<WatchChange['facts']>) =>
+  new ClusterModel()
+    .add(facts)
+    .endpointSlices.filter((s) => s.name === 'a-app-9xk4m')
+    .flatMap((s) => s.endpoints.flatMap((e) => e.addresses));
 
-test('an EndpointSlice change made on the server arrives through the watch; only GET, watch=1 from the list\'s resourceVersion', async () => {
+test("an EndpointSlice change made on the server arrives through the watch; only GET, watch=1 from the list's resourceVersion", async () => {
   const r = await startWatch();
   try {
     assert.deepEqual(r.changes.map((c) => `${c.type} ${c.resource}`).sort(), ['RELIST endpointslices', 'RELIST pods']);
     assert.deepEqual(addresses(r.changes[0].facts()).sort(), ['10.244.0.143', '10.244.0.144']);
     const slice = r.h.server.object('endpointslices', 'default', 'a-app-9xk4m')!;
-    (slice.endpoints as { addresses: string[] }[]).push({ ...(slice.endpoints as object[])[0], addresses: ['10.244.0.150'] } as never);
+    (slice.endpoints as { addresses: string[] }[]).push({
+      ...(slice.endpoints as object[])[0],
+      addresses: ['10.244.0.150'],
+    });
     const rv = r.h.server.upsert('endpointslices', slice);
     const change = await until(() => r.changes.find((c) => c.type === 'MODIFIED'), 'MODIFIED event');
     assert.equal(change.key, 'default/a-app-9xk4m');
@@ -58,7 +87,10 @@ test('an EndpointSlice change made on the server arrives through the watch; only
     r.h.server.bookmark();
     r.h.server.upsert('endpointslices', { ...slice, metadata: { ...slice.metadata, name: 'a-app-second' } });
     await until(() => r.changes.length > before, 'ADDED after a bookmark');
-    assert.deepEqual(r.changes.slice(before).map((c) => c.type), ['ADDED']);
+    assert.deepEqual(
+      r.changes.slice(before).map((c) => c.type),
+      ['ADDED'],
+    );
 
     const reqs = r.h.server.requests;
     assert.deepEqual([...new Set(reqs.map((q) => q.method))], ['GET']);
@@ -82,17 +114,25 @@ test('410 Gone (compacted resourceVersion) makes the watcher list again, then wa
     // The stream drops, a change is made and the history is compacted before the watcher is back
     // (all in one tick): its resourceVersion is now too old, and only a re-list brings the change.
     r.h.server.dropWatches();
-    r.h.server.upsert('endpointslices', { ...slice, endpoints: [{ addresses: ['10.244.0.160'], conditions: { ready: true } }] });
+    r.h.server.upsert('endpointslices', {
+      ...slice,
+      endpoints: [{ addresses: ['10.244.0.160'], conditions: { ready: true } }],
+    });
     r.h.server.compact();
     const relist = await until(() => r.changes.filter((c) => c.type === 'RELIST')[1], 'second RELIST');
     assert.deepEqual(addresses(relist.facts()), ['10.244.0.160']);
-    const paths = r.h.server.requests.filter((q) => q.path === '/apis/discovery.k8s.io/v1/endpointslices').map((q) => (q.query.watch ? `watch@${q.query.resourceVersion}` : 'list'));
+    const paths = r.h.server.requests
+      .filter((q) => q.path === '/apis/discovery.k8s.io/v1/endpointslices')
+      .map((q) => (q.query.watch ? `watch@${q.query.resourceVersion}` : 'list'));
     // list, watch, watch again from the old version (→ ERROR 410), list, watch from the new version.
     assert.equal(paths[0], 'list');
     assert.ok(paths.indexOf('list', 1) > 1, paths.join(' '));
     await until(() => r.h.server.openWatches === 1, 'watch reopened');
     const last = r.h.server.requests.filter((q) => q.query.watch).at(-1)!;
-    assert.ok(Number(last.query.resourceVersion) > Number(r.h.server.requests.find((q) => q.query.watch)!.query.resourceVersion));
+    assert.ok(
+      Number(last.query.resourceVersion) >
+        Number(r.h.server.requests.find((q) => q.query.watch)!.query.resourceVersion),
+    );
   } finally {
     await r.stop();
   }
@@ -103,14 +143,20 @@ test('a dropped stream is reopened with exponential backoff while the server fai
   try {
     r.h.server.fault('endpointslices.discovery.k8s.io', { type: 'reset' });
     r.h.server.dropWatches();
-    const retries = await until(() => { const x = r.statuses.filter((s) => s.state === 'retrying'); return x.length >= 3 && x; }, 'three retries');
+    const retries = await until(() => {
+      const x = r.statuses.filter((s) => s.state === 'retrying');
+      return x.length >= 3 && x;
+    }, 'three retries');
     const delays = retries.map((s) => (s.state === 'retrying' ? s.delayMs : 0));
     assert.deepEqual(delays.slice(0, 3), [40, 80, 160]);
     assert.match(retries[0].state === 'retrying' ? retries[0].problem.message : '', /reset|reconnecting/);
     r.h.server.clearFaults();
     await until(() => r.h.server.openWatches === 1, 'watch reopened after the faults end');
     const slice = r.h.server.object('endpointslices', 'default', 'a-app-9xk4m')!;
-    r.h.server.upsert('endpointslices', { ...slice, endpoints: [{ addresses: ['10.244.0.170'], conditions: { ready: true } }] });
+    r.h.server.upsert('endpointslices', {
+      ...slice,
+      endpoints: [{ addresses: ['10.244.0.170'], conditions: { ready: true } }],
+    });
     const change = await until(() => r.changes.find((c) => c.type === 'MODIFIED'), 'change after reconnect');
     assert.deepEqual(addresses(change.facts()), ['10.244.0.170']);
     assert.deepEqual([...new Set(r.h.server.requests.map((q) => q.method))], ['GET']);
@@ -125,14 +171,24 @@ test('RBAC forbidding the watch stops that resource with a problem; abort ends t
     h.server.fault('pods', { type: 'status', code: 403 });
     const abort = new AbortController();
     const statuses: WatchStatus[] = [];
-    const done = watchCluster({ kubeconfigPaths: [h.kubeconfig()], allowCredentialPlugins: false, signal: abort.signal, resources: ['pods', 'endpointslices'], onChange: () => {}, onStatus: (s) => statuses.push(s) });
+    const done = watchCluster({
+      kubeconfigPaths: [h.kubeconfig()],
+      allowCredentialPlugins: false,
+      signal: abort.signal,
+      resources: ['pods', 'endpointslices'],
+      onChange: () => {},
+      onStatus: (s) => statuses.push(s),
+    });
     await until(() => statuses.some((s) => s.state === 'stopped' && s.resource === 'pods'), 'pods stopped');
     await until(() => h.server.openWatches === 1, 'slices still watched');
     abort.abort();
     const end = await done;
     assert.match(end.problem?.message ?? '(aborted: no problem reported)', /aborted|403/);
     const stopped = statuses.find((s) => s.state === 'stopped' && s.resource === 'pods');
-    assert.match(stopped && stopped.state === 'stopped' ? stopped.problem?.message ?? '' : '', /RBAC forbids \(403\)/);
+    assert.match(
+      stopped && stopped.state === 'stopped' ? (stopped.problem?.message ?? '') : '',
+      /RBAC forbids \(403\)/,
+    );
     await until(() => h.server.openWatches === 0, 'the server sees the stream closed');
   } finally {
     await h.dispose();

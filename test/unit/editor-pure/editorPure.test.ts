@@ -18,35 +18,61 @@ const STS = 'samples/manifests/a3-headless-statefulset/statefulset.yaml';
 const LAB = 'test/fixtures/lab/a2-pod-to-service.txt';
 const labModel = () => {
   const d = parseDocument(read(LAB), 'file:///lab/a2.txt');
-  return { d, model: buildModel([manifestFacts(read('test/fixtures/lab/manifests/cluster.yaml'), 'file:///lab/cluster.yaml').facts, d.facts]) };
+  return {
+    d,
+    model: buildModel([
+      manifestFacts(read('test/fixtures/lab/manifests/cluster.yaml'), 'file:///lab/cluster.yaml').facts,
+      d.facts,
+    ]),
+  };
 };
 
 test('lenses: a StatefulSet and its headless Service get trace lenses at their kind lines, plus per-pod DNS names', () => {
   const lines = read(STS).split('\n');
   const lenses = manifestLenses(read(STS));
-  assert.deepEqual(lenses.map((l) => [lines[l.line - 1], l.action, l.target.name]), [
-    ['kind: StatefulSet', 'traceStatefulSet', 'a-app'],
-    ['kind: Service', 'traceService', 'a-app'],
-    ['kind: Service', 'podDnsNames', 'a-app'],
-  ]);
+  assert.deepEqual(
+    lenses.map((l) => [lines[l.line - 1], l.action, l.target.name]),
+    [
+      ['kind: StatefulSet', 'traceStatefulSet', 'a-app'],
+      ['kind: Service', 'traceService', 'a-app'],
+      ['kind: Service', 'podDnsNames', 'a-app'],
+    ],
+  );
 });
 
 test('lenses: a Deployment and a ClusterIP Service; broken YAML gives none and does not throw', () => {
   const lenses = manifestLenses(read('samples/manifests/a2-clusterip-deployment/a-app.yaml'));
-  assert.deepEqual(lenses.map((l) => l.action), ['traceFromPod', 'traceService']);
+  assert.deepEqual(
+    lenses.map((l) => l.action),
+    ['traceFromPod', 'traceService'],
+  );
   assert.deepEqual(manifestLenses('kind: Service\nmetadata: [unclosed'), []);
 });
 
 test('client choice: the pod declared next to the Service manifest wins; its per-pod names are listed', () => {
   const dir = 'samples/manifests/a2-clusterip-deployment/';
-  const model = buildModel(['a-app.yaml', 'b-app.yaml'].map((f) => manifestFacts(read(dir + f), `file:///ws/${dir}${f}`).facts)
-    .concat([manifestFacts(read('samples/manifests/a1-pod-to-pod/pods.yaml'), 'file:///ws/samples/manifests/a1-pod-to-pod/pods.yaml').facts]));
+  const model = buildModel(
+    ['a-app.yaml', 'b-app.yaml']
+      .map((f) => manifestFacts(read(dir + f), `file:///ws/${dir}${f}`).facts)
+      .concat([
+        manifestFacts(
+          read('samples/manifests/a1-pod-to-pod/pods.yaml'),
+          'file:///ws/samples/manifests/a1-pod-to-pod/pods.yaml',
+        ).facts,
+      ]),
+  );
   const c = chooseClient(model, model.findService('a-app')!, `file:///ws/${dir}a-app.yaml`);
   assert.equal(c.pick?.name, 'b-app');
   assert.deepEqual(c.candidates.map((p) => p.name).sort(), ['a-pod', 'b-app', 'b-pod']);
   const sts = buildModel([manifestFacts(read(STS), 'file:///sts.yaml').facts]);
-  assert.deepEqual(podDnsNames(sts, sts.findService('a-app')!).map((n) => n.name),
-    ['a-app-0.a-app.default.svc.cluster.local', 'a-app-1.a-app.default.svc.cluster.local', 'a-app-2.a-app.default.svc.cluster.local']);
+  assert.deepEqual(
+    podDnsNames(sts, sts.findService('a-app')!).map((n) => n.name),
+    [
+      'a-app-0.a-app.default.svc.cluster.local',
+      'a-app-1.a-app.default.svc.cluster.local',
+      'a-app-2.a-app.default.svc.cluster.local',
+    ],
+  );
 });
 
 test('client choice: the pod the capture shows talking to the Service wins over the others', () => {
@@ -63,7 +89,10 @@ test('capture hover: veth owner, direction P, CoreDNS Service port and the same 
   assert.match(text, /P \(PACKET_OTHERHOST\)/);
   assert.match(text, /Service kube-system\/kube-dns .*CoreDNS/);
   assert.match(text, /Same packet as line 139 on vethdf45ab07 \(after DNAT to 10\.244\.0\.107:53\)/);
-  assert.match(text, /Search list: the resolver appended 'default\.svc\.cluster\.local' to 'a-app\.default\.svc\.cluster\.local'/);
+  assert.match(
+    text,
+    /Search list: the resolver appended 'default\.svc\.cluster\.local' to 'a-app\.default\.svc\.cluster\.local'/,
+  );
   assert.equal(searchListTry('a-app.default.svc.cluster.local.', 'cluster.local'), undefined);
   assert.equal(tcpFlagWords('S.'), 'SYN + ACK (the server accepts)');
 });
@@ -80,22 +109,33 @@ test('rule hover: chains decoded to Service ports, probability 1/(n-i) and overa
   assert.match(said, /KUBE-SVC-TCOU7JCQXEZGVUNU: Service chain .* kube-system\/kube-dns:dns/);
   assert.match(said, /1\/\(n−i\) = 1\/2 .* overall 1\/2 = 50\.0%/);
   const dnat = lines.findIndex((l) => l.includes('--to-destination 10.244.0.143:80')) + 1;
-  assert.match(annotateRuleLine(model, index.allRules, lines[dnat - 1], index.rules.get(dnat) ?? []).join('\n'), /DNAT: rewrites the destination to 10\.244\.0\.143:80/);
+  assert.match(
+    annotateRuleLine(model, index.allRules, lines[dnat - 1], index.rules.get(dnat) ?? []).join('\n'),
+    /DNAT: rewrites the destination to 10\.244\.0\.143:80/,
+  );
 });
 
 test('diagnostics: a not-headless governing Service and an unknown targetPort name, with their fixes', () => {
-  const broken = read(STS).replace('clusterIP: None', 'clusterIP: 10.96.0.50').replace('targetPort: web', 'targetPort: webb');
+  const broken = read(STS)
+    .replace('clusterIP: None', 'clusterIP: 10.96.0.50')
+    .replace('targetPort: web', 'targetPort: webb');
   const problems = checkManifest(broken, 'untitled:x', buildModel([manifestFacts(broken, 'untitled:x').facts]));
   const byCode = new Map(problems.map((p) => [p.code, p]));
   assert.deepEqual([...byCode.keys()].sort(), ['statefulset-service-not-headless', 'targetport-name-missing']);
   const tp = byCode.get('targetport-name-missing')!;
   assert.equal(broken.split('\n')[tp.span.line - 1].trim(), 'targetPort: webb');
-  assert.deepEqual(tp.fixes.map((f) => f.newText), ['web']);
+  assert.deepEqual(
+    tp.fixes.map((f) => f.newText),
+    ['web'],
+  );
   const hl = byCode.get('statefulset-service-not-headless')!;
   assert.equal(broken.split('\n')[hl.span.line - 1].trim(), 'serviceName: "a-app"');
   const fix = hl.fixes[0];
   const line = broken.split('\n')[fix.line];
-  assert.equal(line.slice(0, fix.start) + fix.newText + line.slice(fix.end), '  clusterIP: None # headless: DNS answers the pod IPs');
+  assert.equal(
+    line.slice(0, fix.start) + fix.newText + line.slice(fix.end),
+    '  clusterIP: None # headless: DNS answers the pod IPs',
+  );
 });
 
 test('diagnostics: a StatefulSet without serviceName; the fix names the headless Service that selects its pods', () => {
@@ -112,13 +152,23 @@ test('paste analysis: the lab transcript splits into blocks and offers b-app →
   assert.ok(blocks.some((b) => b.format === 'tcpdump' && b.host === 'node1' && b.records > 200));
   assert.ok(blocks.some((b) => b.format === 'nslookup' && b.host === 'b-app'));
   const flows = suggestFlows(d, model);
-  assert.deepEqual(flows[0], { from: 'default/b-app', to: 'a-app.default.svc.cluster.local', why: 'nslookup a-app.default.svc.cluster.local at line 14' });
-  assert.ok(flows.every((f) => !/:(3[2-9]|[4-6]\d)\d{3}/.test(f.to)), 'no reply (ephemeral port) offered as a flow');
+  assert.deepEqual(flows[0], {
+    from: 'default/b-app',
+    to: 'a-app.default.svc.cluster.local',
+    why: 'nslookup a-app.default.svc.cluster.local at line 14',
+  });
+  assert.ok(
+    flows.every((f) => !/:(3[2-9]|[4-6]\d)\d{3}/.test(f.to)),
+    'no reply (ephemeral port) offered as a flow',
+  );
 });
 
 test('capture hover on a flooded frame names a few sightings and counts the rest as flooding', () => {
   const d = parseDocument(read('test/fixtures/lab/a2-flooding.txt'), 'file:///lab/flood.txt');
-  const model = buildModel([manifestFacts(read('test/fixtures/lab/manifests/cluster.yaml'), 'file:///lab/cluster.yaml').facts, d.facts]);
+  const model = buildModel([
+    manifestFacts(read('test/fixtures/lab/manifests/cluster.yaml'), 'file:///lab/cluster.yaml').facts,
+    d.facts,
+  ]);
   const index = buildLineIndex(d.facts, 'file:///lab/flood.txt', model);
   const said = annotatePacket(model, index, index.packets.get(6)![0]);
   assert.equal(said.filter((s) => s.startsWith('Same packet as line')).length, 6);
@@ -129,7 +179,8 @@ test('rule hover on `iptables -L` in a transcript that also holds iptables-save:
   const { d, model } = labModel();
   const index = buildLineIndex(d.facts, 'file:///lab/a2.txt', model);
   const lines = read(LAB).split('\n');
-  const n = lines.findIndex((l) => l.startsWith('KUBE-SEP-ZZRQGRW2BIJ6VNXP') && l.includes('statistic mode random')) + 1;
+  const n =
+    lines.findIndex((l) => l.startsWith('KUBE-SEP-ZZRQGRW2BIJ6VNXP') && l.includes('statistic mode random')) + 1;
   const said = annotateRuleLine(model, index.allRules, lines[n - 1], index.rules.get(n) ?? []).join('\n');
   assert.match(said, /→ 10\.244\.0\.143:80 \(pod default\/a-app-57974fdb4-mcz5n on node1\)/);
   assert.match(said, /endpoint jump 1 of 2 takes 1\/\(n−i\) = 1\/2 .* overall 1\/2 = 50\.0%/);
@@ -140,7 +191,10 @@ test('diagnostics: a Service whose selector matches no pod or workload template 
   const at = text.lastIndexOf('app: a-app');
   const broken = text.slice(0, at) + 'app: a-ap' + text.slice(at + 'app: a-app'.length);
   const problems = checkManifest(broken, 'untitled:s', buildModel([manifestFacts(broken, 'untitled:s').facts]));
-  assert.deepEqual(problems.map((p) => p.code), ['selector-matches-no-pod']);
+  assert.deepEqual(
+    problems.map((p) => p.code),
+    ['selector-matches-no-pod'],
+  );
   assert.equal(broken.split('\n')[problems[0].span.line - 1].trim(), 'selector:');
 });
 
@@ -150,5 +204,8 @@ test('diagnostics: serviceName naming an absent Service; the fix points it at th
   assert.equal(rest.length, 0);
   assert.equal(p.code, 'statefulset-service-not-headless');
   assert.match(p.message, /No Service named nope is known/);
-  assert.deepEqual(p.fixes.map((f) => [f.title, f.newText]), [['Set serviceName to the headless Service a-app', 'a-app']]);
+  assert.deepEqual(
+    p.fixes.map((f) => [f.title, f.newText]),
+    [['Set serviceName to the headless Service a-app', 'a-app']],
+  );
 });

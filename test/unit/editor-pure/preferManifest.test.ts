@@ -3,13 +3,22 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { buildModel, manifestFacts, preferManifest, type SourcePart } from '../../../src/editor/workspace/modelFacts.pure';
+import {
+  buildModel,
+  manifestFacts,
+  preferManifest,
+  type SourcePart,
+} from '../../../src/editor/workspace/modelFacts.pure';
 import { trace } from '../../../src/flow';
 
 const A2 = 'samples/manifests/a2-clusterip-deployment/a-app.yaml';
 const A2_CLIENT = 'samples/manifests/a2-clusterip-deployment/b-app.yaml';
 const A3 = 'samples/manifests/a3-headless-statefulset/statefulset.yaml';
-const part = (path: string): SourcePart => ({ uri: `file:///w/${path}`, manifest: true, facts: manifestFacts(readFileSync(path, 'utf8'), `file:///w/${path}`).facts });
+const part = (path: string): SourcePart => ({
+  uri: `file:///w/${path}`,
+  manifest: true,
+  facts: manifestFacts(readFileSync(path, 'utf8'), `file:///w/${path}`).facts,
+});
 
 test('merged as is, the two labs blur into one headless a-app', () => {
   const model = buildModel([part(A3), part(A2), part(A2_CLIENT)].map((p) => p.facts));
@@ -19,7 +28,10 @@ test('merged as is, the two labs blur into one headless a-app', () => {
 test('tracing from the A.2 manifest sets aside the A.3 objects named a-app and traces a ClusterIP Service', () => {
   const parts = [part(A3), part(A2), part(A2_CLIENT)];
   const { facts, setAside } = preferManifest(parts, parts[1].uri);
-  assert.deepEqual(setAside.map((s) => s.replace(/ \(.*\)$/, '')).sort(), ['Service default/a-app', 'StatefulSet default/a-app']);
+  assert.deepEqual(setAside.map((s) => s.replace(/ \(.*\)$/, '')).sort(), [
+    'Service default/a-app',
+    'StatefulSet default/a-app',
+  ]);
   const model = buildModel(facts);
   assert.notEqual(model.findService('a-app', 'default')?.clusterIP, 'None');
   assert.equal(model.all('StatefulSet').length, 0);
@@ -32,7 +44,10 @@ test('tracing from the A.3 manifest keeps the headless Service; logs are never s
   const log: SourcePart = { uri: 'file:///w/capture.txt', manifest: false, facts: part(A2).facts };
   const parts = [part(A2), part(A3), log];
   const { facts, setAside } = preferManifest(parts, parts[1].uri);
-  assert.deepEqual(setAside.map((s) => s.replace(/ \(.*\)$/, '')).sort(), ['Deployment default/a-app', 'Service default/a-app']);
+  assert.deepEqual(setAside.map((s) => s.replace(/ \(.*\)$/, '')).sort(), [
+    'Deployment default/a-app',
+    'Service default/a-app',
+  ]);
   assert.equal(facts[0], parts[1].facts, 'the preferred manifest is merged first');
   assert.equal(facts[2], log.facts, 'a log part is kept whole');
   assert.equal(buildModel(facts).findService('a-app', 'default')?.clusterIP, 'None');
@@ -42,5 +57,8 @@ test('an unknown preferred URI changes nothing', () => {
   const parts = [part(A2), part(A3)];
   const r = preferManifest(parts, 'file:///elsewhere.yaml');
   assert.deepEqual(r.setAside, []);
-  assert.deepEqual(r.facts, parts.map((p) => p.facts));
+  assert.deepEqual(
+    r.facts,
+    parts.map((p) => p.facts),
+  );
 });

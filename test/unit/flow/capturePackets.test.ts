@@ -16,7 +16,6 @@ import { firstMssSynAnywhere } from '../../../src/flow/context';
 import type { Flow } from '../../../src/flow/types';
 import { CountingTable } from '../model/countingTable';
 
-
 const TCPDUMP = 'test/fixtures/tcpdump/any-nn.txt';
 
 /** The capture of `text` with its table wrapped in a CountingTable. */
@@ -33,11 +32,15 @@ function counted(text: string, uri: string): { capture: Capture; table: Counting
  * to other networks (10.244. → 10.250., 192.168.50. → 192.168.60.), repeated `copies` times.
  */
 function unrelatedText(copies: number): string {
-  const moved = readFileSync(TCPDUMP, 'utf8').replace(/\b10\.244\./g, '10.250.').replace(/\b192\.168\.50\./g, '192.168.60.');
+  const moved = readFileSync(TCPDUMP, 'utf8')
+    .replace(/\b10\.244\./g, '10.250.')
+    .replace(/\b192\.168\.50\./g, '192.168.60.');
   return Array.from({ length: copies }, () => moved).join('\n');
 }
 
-const test1: Evidence[] = [{ source: 'derived', uri: 'test:', excerpt: 'the pods of test/fixtures/tcpdump (README: pod a, pod b, dnsmasq)' }];
+const test1: Evidence[] = [
+  { source: 'derived', uri: 'test:', excerpt: 'the pods of test/fixtures/tcpdump (README: pod a, pod b, dnsmasq)' },
+];
 const pods: Fact[] = [
   { kind: 'Pod', name: 'a-pod', namespace: 'default', ip: '10.244.0.53', evidence: test1 },
   { kind: 'Pod', name: 'b-pod', namespace: 'default', ip: '10.244.0.54', evidence: test1 },
@@ -46,10 +49,13 @@ const pods: Fact[] = [
 
 /** Traces on this model see every packet: the trace's filter (packetsTouching) gives them all back. */
 class AllPacketsModel extends ClusterModel {
-  override packetsTouching(): Packet[] { return this.packets; }
+  override packetsTouching(): Packet[] {
+    return this.packets;
+  }
 }
 
-const observedFrom = (f: Flow, uri: string) => f.phases.flatMap((p) => p.steps).filter((s) => s.status === 'observed' && s.evidence.some((e) => e.uri === uri));
+const observedFrom = (f: Flow, uri: string) =>
+  f.phases.flatMap((p) => p.steps).filter((s) => s.status === 'observed' && s.evidence.some((e) => e.uri === uri));
 
 test('trace b-pod → a-pod:80 builds exactly the packets touching the two pods, none of a big unrelated capture', () => {
   const real = counted(readFileSync(TCPDUMP, 'utf8'), TCPDUMP);
@@ -62,24 +68,56 @@ test('trace b-pod → a-pod:80 builds exactly the packets touching the two pods,
   const f = trace(m, 'b-pod', 'a-pod:80').flows[0];
 
   const expected = real.table.touching(flowIps);
-  assert.ok(expected.length > 0 && expected.length < real.table.size, 'the real capture has packets of this flow and others');
-  assert.deepEqual([...real.table.built].sort((x, y) => x - y), expected, 'built: exactly the packets touching b-pod or a-pod');
+  assert.ok(
+    expected.length > 0 && expected.length < real.table.size,
+    'the real capture has packets of this flow and others',
+  );
+  assert.deepEqual(
+    [...real.table.built].sort((x, y) => x - y),
+    expected,
+    'built: exactly the packets touching b-pod or a-pod',
+  );
   assert.equal(other.table.built.size, 0, 'nothing of the unrelated capture was built');
   for (const i of real.table.built) assert.ok(packetTouches(real.table.packet(i), flowIps));
   // The flow is still proven by the capture: the SYN and the reply on the pods' veths.
   assert.ok(observedFrom(f, TCPDUMP).length >= 2, 'steps observed in any-nn.txt');
-  assert.ok(f.findings.some((x) => x.id === 'mtu-mss' && x.evidence.some((e) => e.uri === TCPDUMP && /mss 1410/.test(e.excerpt ?? ''))), 'mtu-mss cites the flow\'s own SYN');
+  assert.ok(
+    f.findings.some(
+      (x) => x.id === 'mtu-mss' && x.evidence.some((e) => e.uri === TCPDUMP && /mss 1410/.test(e.excerpt ?? '')),
+    ),
+    "mtu-mss cites the flow's own SYN",
+  );
 });
 
 test('the trace result is the same as with every packet, and an unrelated capture changes nothing', () => {
   const text = readFileSync(TCPDUMP, 'utf8');
-  for (const [from, to] of [['b-pod', 'a-pod:80'], ['a-pod', 'b-pod'], ['b-pod', 'dns-pod:53/UDP'], ['b-pod', '10.244.1.0']]) {
-    const filtered = trace(new ClusterModel().add(pods).add(parseTcpdump({ text, uri: TCPDUMP }).facts), from, to, { noPredictedPods: true });
-    const all = trace(new AllPacketsModel().add(pods).add(parseTcpdump({ text, uri: TCPDUMP }).facts), from, to, { noPredictedPods: true });
+  for (const [from, to] of [
+    ['b-pod', 'a-pod:80'],
+    ['a-pod', 'b-pod'],
+    ['b-pod', 'dns-pod:53/UDP'],
+    ['b-pod', '10.244.1.0'],
+  ]) {
+    const filtered = trace(new ClusterModel().add(pods).add(parseTcpdump({ text, uri: TCPDUMP }).facts), from, to, {
+      noPredictedPods: true,
+    });
+    const all = trace(new AllPacketsModel().add(pods).add(parseTcpdump({ text, uri: TCPDUMP }).facts), from, to, {
+      noPredictedPods: true,
+    });
     assert.deepEqual(filtered, all, `${from} → ${to}`);
     assert.ok(observedFrom(filtered.flows[0], TCPDUMP).length > 0, `${from} → ${to} is observed in the capture`);
-    const withOther = trace(new ClusterModel().add(pods).add(parseTcpdump({ text, uri: TCPDUMP }).facts).add(counted(unrelatedText(3), 'unrelated.txt').capture), from, to);
-    assert.deepEqual(withOther, trace(new ClusterModel().add(pods).add(parseTcpdump({ text, uri: TCPDUMP }).facts), from, to), `${from} → ${to} with unrelated traffic`);
+    const withOther = trace(
+      new ClusterModel()
+        .add(pods)
+        .add(parseTcpdump({ text, uri: TCPDUMP }).facts)
+        .add(counted(unrelatedText(3), 'unrelated.txt').capture),
+      from,
+      to,
+    );
+    assert.deepEqual(
+      withOther,
+      trace(new ClusterModel().add(pods).add(parseTcpdump({ text, uri: TCPDUMP }).facts), from, to),
+      `${from} → ${to} with unrelated traffic`,
+    );
   }
 });
 
@@ -92,14 +130,19 @@ test('search-list NXDOMAIN finding fires from the filtered packets of the lab A.
   const tables: CountingTable[] = [];
   const wrapped = facts.map((f) => {
     if (f.kind !== 'Capture') return f;
-    const table = new CountingTable((f as Capture).packets);
+    const table = new CountingTable(f.packets);
     tables.push(table);
-    return { ...(f as Capture), packets: table };
+    return { ...f, packets: table };
   });
   assert.ok(tables.length > 0, 'the lab transcript holds captures');
   const other = counted(unrelatedText(20), 'unrelated.txt');
   const m = new ClusterModel()
-    .add(manifest.parse({ text: readFileSync(`${LAB}/manifests/cluster.yaml`, 'utf8'), uri: `${LAB}/manifests/cluster.yaml` }).facts)
+    .add(
+      manifest.parse({
+        text: readFileSync(`${LAB}/manifests/cluster.yaml`, 'utf8'),
+        uri: `${LAB}/manifests/cluster.yaml`,
+      }).facts,
+    )
     .add(wrapped as Fact[])
     .add([other.capture]);
 
@@ -107,17 +150,27 @@ test('search-list NXDOMAIN finding fires from the filtered packets of the lab A.
 
   const x = f.findings.find((y) => y.id === 'dns-search-amplification');
   assert.ok(x, 'the finding fires');
-  assert.ok(x.evidence.some((e) => e.uri === uri && /ndots:5/.test(e.excerpt ?? '')), 'on the pod\'s resolv.conf');
+  assert.ok(
+    x.evidence.some((e) => e.uri === uri && /ndots:5/.test(e.excerpt ?? '')),
+    "on the pod's resolv.conf",
+  );
   // Each failing search name is proven by its query in the capture, found among the trace's packets.
   // (tcpdump prints the name of an NXDOMAIN answer only with -vv, so the answers cannot be matched by name here.)
   const nxSteps = f.phases.find((p) => p.name === 'DNS')!.steps.filter((s) => s.dns?.rcode === 'NXDOMAIN');
   assert.equal(nxSteps.length, 3);
-  for (const s of nxSteps) assert.ok(s.evidence.some((e) => e.uri === uri && e.excerpt?.includes(`${s.dns!.question}.`)), s.dns!.question);
-  assert.ok(tables.some((t) => t.built.size > 0), 'the lab capture was read');
+  for (const s of nxSteps)
+    assert.ok(
+      s.evidence.some((e) => e.uri === uri && e.excerpt?.includes(`${s.dns!.question}.`)),
+      s.dns!.question,
+    );
+  assert.ok(
+    tables.some((t) => t.built.size > 0),
+    'the lab capture was read',
+  );
   assert.equal(other.table.built.size, 0, 'nothing of the unrelated capture was built');
 });
 
-test('mtu-mss on a flow without a SYN of its own: the first SYN of the captures proves the pod network MTU, and only it is built beyond the flow\'s packets', () => {
+test("mtu-mss on a flow without a SYN of its own: the first SYN of the captures proves the pod network MTU, and only it is built beyond the flow's packets", () => {
   const real = counted(readFileSync(TCPDUMP, 'utf8'), TCPDUMP);
   const other = counted(unrelatedText(10), 'unrelated.txt');
   const m = new ClusterModel().add(pods).add([real.capture, other.capture]);
@@ -130,12 +183,18 @@ test('mtu-mss on a flow without a SYN of its own: the first SYN of the captures 
   const f = trace(m, 'dns-pod', '10.244.1.0').flows[0];
 
   const mtu = f.findings.find((x) => x.id === 'mtu-mss');
-  assert.ok(mtu, 'the finding fires from b-pod\'s SYN');
+  assert.ok(mtu, "the finding fires from b-pod's SYN");
   const builtByTrace = [...real.table.built];
   const firstSyn = Array.from({ length: real.table.size }, (_, i) => i).find((i) => isMssSyn(real.table.packet(i)))!;
-  assert.ok(mtu.evidence.some((e) => e.uri === TCPDUMP && e.line === real.table.lineOf(firstSyn)), 'it cites the first SYN of the capture');
+  assert.ok(
+    mtu.evidence.some((e) => e.uri === TCPDUMP && e.line === real.table.lineOf(firstSyn)),
+    'it cites the first SYN of the capture',
+  );
   const allowed = new Set([...real.table.touching(flowIps), firstSyn]);
-  assert.ok(builtByTrace.every((i) => allowed.has(i)), 'built: the flow\'s packets and the first SYN');
+  assert.ok(
+    builtByTrace.every((i) => allowed.has(i)),
+    "built: the flow's packets and the first SYN",
+  );
   assert.ok(builtByTrace.includes(firstSyn));
   assert.equal(other.table.built.size, 0, 'the later, unrelated capture was not looked at');
 });
@@ -143,9 +202,14 @@ test('mtu-mss on a flow without a SYN of its own: the first SYN of the captures 
 test('firstMssSynAnywhere finds a SYN far into a big capture from its columns, building that packet alone', () => {
   // unrelated traffic without SYNs, then the real capture: its first SYN is ten thousand packets in
   const other = counted(unrelatedText(40), 'unrelated.txt');
-  const withSyn = counted([unrelatedText(100).replace(/ Flags \[S\.?\], /g, ' Flags [P.], '), readFileSync(TCPDUMP, 'utf8')].join('\n'), 'late.txt');
+  const withSyn = counted(
+    [unrelatedText(100).replace(/ Flags \[S\.?\], /g, ' Flags [P.], '), readFileSync(TCPDUMP, 'utf8')].join('\n'),
+    'late.txt',
+  );
   const isMssSyn = (p: Packet) => p.tcp?.mss !== undefined && p.tcp.flags.includes('S');
-  const expected = Array.from({ length: withSyn.table.size }, (_, i) => i).find((i) => isMssSyn(withSyn.table.packet(i)))!;
+  const expected = Array.from({ length: withSyn.table.size }, (_, i) => i).find((i) =>
+    isMssSyn(withSyn.table.packet(i)),
+  )!;
   withSyn.table.built.clear();
   assert.ok(expected > 10_000, `the first SYN is packet ${expected}`);
   const m = new ClusterModel().add([withSyn.capture, other.capture]);

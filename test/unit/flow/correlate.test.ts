@@ -13,13 +13,22 @@ test('A.1 capture: each packet seen on two veths is one group; ARP request/reply
   // echo request, echo reply, 2 ARP requests, 2 ARP replies: six packets, each on two interfaces.
   assert.equal(c.groups.length, 6);
   assert.ok(c.groups.every((g) => g.packets.length === 2));
-  assert.deepEqual(c.groups[0].packets.map((p) => `${p.interface} ${p.direction}`), ['vethded7ef9f P', 'veth75a7f7d6 Out']);
+  assert.deepEqual(
+    c.groups[0].packets.map((p) => `${p.interface} ${p.direction}`),
+    ['vethded7ef9f P', 'veth75a7f7d6 Out'],
+  );
   const owners = vethOwnership(c.vethClaims);
   assert.equal(owners.get('10.244.0.54')?.iface, 'vethded7ef9f');
   assert.equal(owners.get('10.244.0.53')?.iface, 'veth75a7f7d6');
   assert.ok(owners.get('10.244.0.54')!.how.includes('sent'));
   assert.deepEqual(owners.get('10.244.0.54')!.rivals, []);
-  assert.deepEqual(c.arp.map((x) => [x.targetIp, x.senderIp, x.mac]), [['10.244.0.54', '10.244.0.53', 'ae:cb:f3:eb:3a:b9'], ['10.244.0.53', '10.244.0.54', '7e:45:1f:49:82:91']]);
+  assert.deepEqual(
+    c.arp.map((x) => [x.targetIp, x.senderIp, x.mac]),
+    [
+      ['10.244.0.54', '10.244.0.53', 'ae:cb:f3:eb:3a:b9'],
+      ['10.244.0.53', '10.244.0.54', '7e:45:1f:49:82:91'],
+    ],
+  );
   assert.deepEqual(c.floods, []);
   assert.deepEqual(c.natPairs, []);
 });
@@ -30,7 +39,10 @@ test('A.2 captures: pre-/post-DNAT SYN and SYN-ACK pair up (same port and seq), 
   const c = correlate([...pre, ...post], { isServiceIp: (ip) => ip === '10.103.129.86' });
   // Every segment that carries a sequence number pairs up, all with the same translation.
   const fwd = c.natPairs.filter((p) => p.direction === 'forward');
-  assert.deepEqual([...new Set(fwd.map((p) => `${p.original} → ${p.translated}`))], ['10.103.129.86:80 → 10.244.0.144:80']);
+  assert.deepEqual(
+    [...new Set(fwd.map((p) => `${p.original} → ${p.translated}`))],
+    ['10.103.129.86:80 → 10.244.0.144:80'],
+  );
   assert.equal(fwd[0].before.tcp?.flags, 'S');
   assert.equal(fwd[0].before.tcp?.seq, 4003348580);
   assert.equal(fwd[0].before.interface, 'vetha999267c');
@@ -38,7 +50,10 @@ test('A.2 captures: pre-/post-DNAT SYN and SYN-ACK pair up (same port and seq), 
   assert.equal(fwd[0].before.evidence[0].line, 268);
   assert.equal(fwd[0].after.evidence[0].line, 264);
   const rev = c.natPairs.filter((p) => p.direction === 'reply');
-  assert.deepEqual([...new Set(rev.map((p) => `${p.original} → ${p.translated}`))], ['10.244.0.144:80 → 10.103.129.86:80']);
+  assert.deepEqual(
+    [...new Set(rev.map((p) => `${p.original} → ${p.translated}`))],
+    ['10.244.0.144:80 → 10.103.129.86:80'],
+  );
   assert.equal(rev[0].before.tcp?.flags, 'S.');
   assert.equal(rev[0].before.interface, 'vethedfea565');
   assert.equal(c.floods.length, 1);
@@ -70,7 +85,15 @@ test('a repeated identical TCP segment later on the same interface is a retransm
 test('a later, stronger claim for another veth is kept as a rival (contradiction material)', () => {
   const packets = seedCapture(92);
   const c = correlate(packets);
-  const owners = vethOwnership([...c.vethClaims, { ip: '10.244.0.54', iface: 'veth0000aaaa', how: 'declared', evidence: [{ source: 'log', uri: 'ip-link.txt', line: 3 }] }]);
+  const owners = vethOwnership([
+    ...c.vethClaims,
+    {
+      ip: '10.244.0.54',
+      iface: 'veth0000aaaa',
+      how: 'declared',
+      evidence: [{ source: 'log', uri: 'ip-link.txt', line: 3 }],
+    },
+  ]);
   const o = owners.get('10.244.0.54')!;
   assert.equal(o.iface, 'veth0000aaaa');
   assert.deepEqual([...new Set(o.rivals.map((r) => r.iface))], ['vethded7ef9f']);
@@ -87,16 +110,23 @@ test('real capture (netns lab, test/unit/flow/fixtures): RST, ICMP port unreacha
   assert.equal(refused.rsts.length, 2, 'the RST seen on both veths');
   assert.equal(refused.synAck, undefined);
   const dropped = c.connections.find((x) => x.server === '10.244.0.53:81')!;
-  assert.equal(dropped.retransmissions.length, 1, 'one retransmitted SYN (its sighting on the second veth is the same packet)');
+  assert.equal(
+    dropped.retransmissions.length,
+    1,
+    'one retransmitted SYN (its sighting on the second veth is the same packet)',
+  );
   assert.equal(dropped.retransmissions[0].evidence[0].line, 11);
-  assert.deepEqual(c.icmpErrors.map((e) => e.packet.evidence[0].line), [7, 8]);
+  assert.deepEqual(
+    c.icmpErrors.map((e) => e.packet.evidence[0].line),
+    [7, 8],
+  );
   assert.match(c.icmpErrors[0].type, /unreachable/);
   const owners = vethOwnership(c.vethClaims);
   assert.equal(owners.get('10.244.0.54')?.iface, 'vethded7ef9f');
   assert.equal(owners.get('10.244.0.53')?.iface, 'veth75a7f7d6');
 });
 
-test('real capture with `In` on the sender\'s veth (frame to the cni0 MAC) ties the veth to the pod too', () => {
+test("real capture with `In` on the sender's veth (frame to the cni0 MAC) ties the veth to the pod too", () => {
   const spec = formatSpec('tcpdump')!;
   const path = 'test/fixtures/tcpdump/ttl-exceeded.txt';
   const packets = packetsOf(spec.parse({ text: readFileSync(path, 'utf8'), uri: path }).facts);
@@ -105,9 +135,15 @@ test('real capture with `In` on the sender\'s veth (frame to the cni0 MAC) ties 
   assert.match(c.icmpErrors[0].type, /time exceeded/);
 });
 
-test('per-hop timing: the A.1 echo request took 75 µs from b-pod\'s veth to a-pod\'s; A.2\'s SYN 13 µs to cni0 after DNAT', () => {
+test("per-hop timing: the A.1 echo request took 75 µs from b-pod's veth to a-pod's; A.2's SYN 13 µs to cni0 after DNAT", () => {
   const a1 = correlate(seedCapture(92));
-  assert.deepEqual(hopTimes(a1.groups[0]).map((h) => [h.interface, h.direction, h.afterUs]), [['vethded7ef9f', 'P', 0], ['veth75a7f7d6', 'Out', 75]]);
+  assert.deepEqual(
+    hopTimes(a1.groups[0]).map((h) => [h.interface, h.direction, h.afterUs]),
+    [
+      ['vethded7ef9f', 'P', 0],
+      ['veth75a7f7d6', 'Out', 75],
+    ],
+  );
   const a2 = correlate([...seedCapture(268), ...seedCapture(264)]);
   const pair = a2.natPairs.find((p) => p.direction === 'forward' && p.before.tcp?.flags === 'S')!;
   assert.equal(Math.round((pair.after.t! - pair.before.t!) * 1e6), 13);

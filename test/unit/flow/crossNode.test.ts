@@ -42,7 +42,20 @@ test('VXLAN: route via flannel.1 onlink, encap VNI 1 / UDP 8472 / MTU 1450 to th
   m.add(parsed('flannel-subnet-env', 'test/fixtures/ip/subnet.env', 'node1'));
   const f = trace(m, 'a-pod', 'c-pod:80').flows[0];
   assert.equal(f.family, 'pod-to-pod-vxlan');
-  assert.deepEqual(names(f, 'request'), ['a-pod', 'veth of a-pod', 'cni0', 'node1 routing', 'flannel.1', 'node1 eth0', 'node2 eth0', 'flannel.1', 'node2 routing', 'cni0', 'veth of c-pod', 'c-pod']);
+  assert.deepEqual(names(f, 'request'), [
+    'a-pod',
+    'veth of a-pod',
+    'cni0',
+    'node1 routing',
+    'flannel.1',
+    'node1 eth0',
+    'node2 eth0',
+    'flannel.1',
+    'node2 routing',
+    'cni0',
+    'veth of c-pod',
+    'c-pod',
+  ]);
   const steps = f.phases.find((x) => x.name === 'request')!.steps;
   const route = steps.find((s) => s.kind === 'route')!;
   assert.equal(route.label, '10.244.1.0/24 via 10.244.1.0 dev flannel.1 onlink');
@@ -71,10 +84,21 @@ test('host-gw: the other node is the next hop, no encapsulation (real `ip route`
   const route = steps.find((s) => s.kind === 'route')!;
   assert.equal(route.label, '10.244.1.0/24 via 172.30.1.49 dev eth0');
   assert.equal(route.evidence[0].uri, 'test/unit/flow/fixtures/host-gw-ip-route.txt');
-  assert.deepEqual(names(f, 'request'), ['a-pod', 'veth of a-pod', 'cni0', 'node1 routing', 'node1 eth0', 'node2 eth0', 'node2 routing', 'cni0', 'veth of c-pod', 'c-pod']);
+  assert.deepEqual(names(f, 'request'), [
+    'a-pod',
+    'veth of a-pod',
+    'cni0',
+    'node1 routing',
+    'node1 eth0',
+    'node2 eth0',
+    'node2 routing',
+    'cni0',
+    'veth of c-pod',
+    'c-pod',
+  ]);
 });
 
-test('same node (both pods in node1\'s podCIDR): no routing hop at all', () => {
+test("same node (both pods in node1's podCIDR): no routing hop at all", () => {
   const m = cluster();
   m.add({ kind: 'Pod', name: 'b-pod', namespace: 'default', ip: '10.244.0.54', evidence: test1 });
   const f = trace(m, 'b-pod', 'a-pod').flows[0];
@@ -87,7 +111,15 @@ test('ClusterIP with its endpoint on the other node: DNAT on node1, then VXLAN t
   m.add(parsed('ip-route', 'test/fixtures/ip/ip-route.txt', 'node1'));
   m.add(parsed('ip-link', 'test/fixtures/ip/ip-d-link-flannel.txt', 'node1'));
   m.add(parsed('bridge-fdb', 'test/fixtures/ip/bridge-fdb-flannel.txt', 'node1', 'bridge fdb show dev flannel.1'));
-  m.add({ kind: 'Service', name: 'c-svc', namespace: 'default', clusterIP: '10.96.50.50', selector: { run: 'c-pod' }, ports: [{ protocol: 'TCP', port: 80, targetPort: 8080 }], evidence: test1 });
+  m.add({
+    kind: 'Service',
+    name: 'c-svc',
+    namespace: 'default',
+    clusterIP: '10.96.50.50',
+    selector: { run: 'c-pod' },
+    ports: [{ protocol: 'TCP', port: 80, targetPort: 8080 }],
+    evidence: test1,
+  });
   m.add({ kind: 'Pod', name: 'c-pod', namespace: 'default', labels: { run: 'c-pod' }, evidence: test1 });
   const f = trace(m, 'a-pod', '10.96.50.50:80').flows[0];
   const connect = names(f, 'connect');
@@ -96,23 +128,46 @@ test('ClusterIP with its endpoint on the other node: DNAT on node1, then VXLAN t
   assert.ok(dnatAt > 0 && encapAt > dnatAt, connect.join(' → '));
   assert.equal(connect.at(-1), 'c-pod');
   const steps = f.phases.flatMap((p) => p.steps);
-  assert.deepEqual(steps.find((s) => s.nat?.type === 'DNAT')!.nat, { type: 'DNAT', before: '10.96.50.50:80', after: '10.244.1.10:8080' });
+  assert.deepEqual(steps.find((s) => s.nat?.type === 'DNAT')!.nat, {
+    type: 'DNAT',
+    before: '10.96.50.50:80',
+    after: '10.244.1.10:8080',
+  });
   const reply = names(f, 'reply');
-  assert.ok(reply.indexOf('conntrack') > reply.lastIndexOf('flannel.1'), 'un-DNAT on the client node, after decapsulation');
+  assert.ok(
+    reply.indexOf('conntrack') > reply.lastIndexOf('flannel.1'),
+    'un-DNAT on the client node, after decapsulation',
+  );
 });
 
 test('a hostNetwork client reaches the Service through nat OUTPUT', () => {
   const m = cluster();
-  m.add({ kind: 'Service', name: 'c-svc', namespace: 'default', clusterIP: '10.96.50.50', selector: { run: 'c-pod' }, ports: [{ protocol: 'TCP', port: 80 }], evidence: test1 });
+  m.add({
+    kind: 'Service',
+    name: 'c-svc',
+    namespace: 'default',
+    clusterIP: '10.96.50.50',
+    selector: { run: 'c-pod' },
+    ports: [{ protocol: 'TCP', port: 80 }],
+    evidence: test1,
+  });
   m.add({ kind: 'Pod', name: 'c-pod', namespace: 'default', labels: { run: 'c-pod' }, evidence: test1 });
-  m.add({ kind: 'Pod', name: 'agent', namespace: 'default', ip: '172.30.1.48', nodeName: 'node1', hostNetwork: true, evidence: test1 });
+  m.add({
+    kind: 'Pod',
+    name: 'agent',
+    namespace: 'default',
+    ip: '172.30.1.48',
+    nodeName: 'node1',
+    hostNetwork: true,
+    evidence: test1,
+  });
   const f = trace(m, 'agent', 'c-svc').flows[0];
   const connect = f.phases.find((p) => p.name === 'connect')!.steps;
   assert.match(connect.find((s) => s.label.includes('KUBE-SERVICES'))!.label, /nat OUTPUT → KUBE-SERVICES/);
   assert.equal(f.actors.find((a) => a.id === connect[0].from)!.kind, 'node');
 });
 
-test('pod → another node\'s address goes over the node network (real `ip route`: 172.30.1.0/24 dev eth0), not VXLAN', () => {
+test("pod → another node's address goes over the node network (real `ip route`: 172.30.1.0/24 dev eth0), not VXLAN", () => {
   const m = cluster();
   m.add(parsed('ip-route', 'test/fixtures/ip/ip-route.txt', 'node1'));
   const f = trace(m, 'a-pod', 'node2').flows[0];
@@ -125,14 +180,23 @@ test('pod → another node\'s address goes over the node network (real `ip route
 });
 
 test('connection notes from a real capture: refused (RST), ICMP port unreachable, SYN retransmitted with no answer', () => {
-  const m = new ClusterModel().add([
-    { kind: 'Pod', name: 'a', namespace: 'default', ip: '10.244.0.53', evidence: test1 },
-    { kind: 'Pod', name: 'b', namespace: 'default', ip: '10.244.0.54', evidence: test1 },
-  ]).add(parsed('tcpdump', 'test/unit/flow/fixtures/errors-capture.txt'));
-  const notes = (to: string) => trace(m, 'b', to).flows[0].phases.find((p) => p.name === 'connection')?.steps.map((s) => s.label) ?? [];
+  const m = new ClusterModel()
+    .add([
+      { kind: 'Pod', name: 'a', namespace: 'default', ip: '10.244.0.53', evidence: test1 },
+      { kind: 'Pod', name: 'b', namespace: 'default', ip: '10.244.0.54', evidence: test1 },
+    ])
+    .add(parsed('tcpdump', 'test/unit/flow/fixtures/errors-capture.txt'));
+  const notes = (to: string) =>
+    trace(m, 'b', to)
+      .flows[0].phases.find((p) => p.name === 'connection')
+      ?.steps.map((s) => s.label) ?? [];
   assert.ok(notes('a:8080').some((l) => /reset the connection/.test(l)));
   assert.ok(notes('a:81').some((l) => /no SYN-ACK/.test(l)));
-  assert.ok(trace(m, 'b', 'a:81').flows[0].phases.find((p) => p.name === 'connection')!.steps[0].explanation.includes('retransmitted 1 time(s)'));
+  assert.ok(
+    trace(m, 'b', 'a:81')
+      .flows[0].phases.find((p) => p.name === 'connection')!
+      .steps[0].explanation.includes('retransmitted 1 time(s)'),
+  );
   assert.ok(notes('a:9999/udp').some((l) => /ICMP .*unreachable/.test(l)));
 });
 
@@ -140,7 +204,16 @@ test('NodePort from outside to a node without the endpoint: DNAT and masquerade 
   const m = cluster();
   m.add(parsed('ip-route', 'test/fixtures/ip/ip-route.txt', 'node1'));
   m.add(parsed('ip-link', 'test/fixtures/ip/ip-d-link-flannel.txt', 'node1'));
-  m.add({ kind: 'Service', name: 'np', namespace: 'default', type: 'NodePort', clusterIP: '10.96.60.60', selector: { run: 'c-pod' }, ports: [{ protocol: 'TCP', port: 80, nodePort: 30090 }], evidence: test1 });
+  m.add({
+    kind: 'Service',
+    name: 'np',
+    namespace: 'default',
+    type: 'NodePort',
+    clusterIP: '10.96.60.60',
+    selector: { run: 'c-pod' },
+    ports: [{ protocol: 'TCP', port: 80, nodePort: 30090 }],
+    evidence: test1,
+  });
   m.add({ kind: 'Pod', name: 'c-pod', namespace: 'default', labels: { run: 'c-pod' }, evidence: test1 });
   const f = trace(m, '192.0.2.7', '172.30.1.48:30090').flows[0];
   assert.equal(f.family, 'nodeport');

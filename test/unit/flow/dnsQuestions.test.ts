@@ -24,7 +24,10 @@ test('an answer printed without its question gets the question of its query (sam
   const question = dnsQuestions(packets);
   // line 140: `10.244.0.107.53 > 10.244.0.147.48226: 22262 NXDomain 0/0/0`, the answer to line 138
   assert.match(labLines[139], /22262 NXDomain 0\/0\/0/);
-  assert.deepEqual(question(atLine(packets, 140)), { name: 'a-app.default.svc.cluster.local.default.svc.cluster.local.', type: 'A' });
+  assert.deepEqual(question(atLine(packets, 140)), {
+    name: 'a-app.default.svc.cluster.local.default.svc.cluster.local.',
+    type: 'A',
+  });
   // line 141: the same answer after conntrack's un-DNAT, from the ClusterIP
   assert.deepEqual(question(atLine(packets, 141)), question(atLine(packets, 140)));
   // line 144: the AAAA query's answer, from the same client port with another id
@@ -38,7 +41,18 @@ test('an answer printed without its question gets the question of its query (sam
   for (const a of answers) {
     const q = question(a);
     assert.ok(q, `line ${a.evidence[0].line}`);
-    assert.ok(packets.some((p) => p.dns && !p.dns.response && p.dns.id === a.dns!.id && p.src?.ip === a.dst?.ip && p.src?.port === a.dst?.port && p.dns.qname === q.name), `line ${a.evidence[0].line}`);
+    assert.ok(
+      packets.some(
+        (p) =>
+          p.dns &&
+          !p.dns.response &&
+          p.dns.id === a.dns!.id &&
+          p.src?.ip === a.dst?.ip &&
+          p.src?.port === a.dst?.port &&
+          p.dns.qname === q.name,
+      ),
+      `line ${a.evidence[0].line}`,
+    );
   }
 });
 
@@ -50,7 +64,9 @@ test('an answer whose query is missing, or that goes back to another port, has n
   assert.ok(answers.length >= 16);
   assert.ok(answers.every((a) => dnsQuestions(ps)(a) === undefined));
   // the answer of line 140 sent to port 48227 instead of 48226
-  const moved = labLines.map((l, k) => (k === 139 ? l.replace('10.244.0.147.48226:', '10.244.0.147.48227:') : l)).join('\n');
+  const moved = labLines
+    .map((l, k) => (k === 139 ? l.replace('10.244.0.147.48226:', '10.244.0.147.48227:') : l))
+    .join('\n');
   const ms = packetsOf(parseDocument(moved, 'y').facts);
   assert.equal(dnsQuestions(ms)(atLine(ms, 140)), undefined);
   assert.ok(dnsQuestions(ms)(atLine(ms, 141)), 'its copy on the client veth still pairs');
@@ -64,7 +80,7 @@ test('-vv answers keep the question they print', () => {
   for (const p of printed) assert.equal(dnsQuestions(ps)(p)?.name, p.dns!.qname);
 });
 
-test('the trace cites the capture\'s NXDOMAIN answers for the search-list names and its A answer for the name that exists', () => {
+test("the trace cites the capture's NXDOMAIN answers for the search-list names and its A answer for the name that exists", () => {
   const manifests = 'test/fixtures/lab/manifests/cluster.yaml';
   const m = new ClusterModel()
     .add(parseDocument(readFileSync(manifests, 'utf8'), manifests).facts)
@@ -75,12 +91,24 @@ test('the trace cites the capture\'s NXDOMAIN answers for the search-list names 
   assert.equal(nx.length, 3);
   for (const s of nx) {
     const lines = s.evidence.filter((e) => e.uri === LAB).map((e) => labLines[e.line! - 1]);
-    assert.ok(lines.some((l) => l.includes(` A? ${s.dns!.question}.`)), `${s.dns!.question}: its query`);
-    assert.ok(lines.some((l) => / NXDomain /.test(l)), `${s.dns!.question}: its NXDOMAIN answer, in ${lines.join(' | ')}`);
+    assert.ok(
+      lines.some((l) => l.includes(` A? ${s.dns!.question}.`)),
+      `${s.dns!.question}: its query`,
+    );
+    assert.ok(
+      lines.some((l) => / NXDomain /.test(l)),
+      `${s.dns!.question}: its NXDOMAIN answer, in ${lines.join(' | ')}`,
+    );
   }
   const answer = dns.steps.find((s) => s.kind === 'dns-answer')!;
   assert.equal(answer.status, 'observed');
-  assert.ok(answer.evidence.some((e) => e.uri === LAB && labLines[e.line! - 1].includes('A 10.103.129.86')), 'the A answer of the capture');
+  assert.ok(
+    answer.evidence.some((e) => e.uri === LAB && labLines[e.line! - 1].includes('A 10.103.129.86')),
+    'the A answer of the capture',
+  );
   const finding = f.findings.find((x) => x.id === 'dns-search-amplification')!;
-  assert.ok(finding.evidence.some((e) => e.uri === LAB && / NXDomain /.test(labLines[e.line! - 1])), 'the finding cites an NXDOMAIN answer');
+  assert.ok(
+    finding.evidence.some((e) => e.uri === LAB && / NXDomain /.test(labLines[e.line! - 1])),
+    'the finding cites an NXDOMAIN answer',
+  );
 });

@@ -20,14 +20,17 @@ function edited(m: ClusterModel, edit: (f: Fact) => Fact | undefined): ClusterMo
   return out;
 }
 
-test('clusterip-traceroute fires on the report\'s traceroute to a-app (via 10.244.0.1, 172.30.1.254 …), silent without it', () => {
+test("clusterip-traceroute fires on the report's traceroute to a-app (via 10.244.0.1, 172.30.1.254 …), silent without it", () => {
   const f = trace(labA2({ traceroute: true }), 'b-app', 'a-app').flows[0];
   const x = finding(f, 'clusterip-traceroute')!;
   assert.ok(x);
   assert.match(x.message, /10\.103\.129\.86/);
   assert.match(x.message, /10\.244\.0\.1, 172\.30\.1\.254, 61\.77\.108\.1/);
   assert.ok(x.evidence.some((e) => e.uri === SEED && e.line === 141));
-  assert.ok(x.evidence.some((e) => e.uri === SEED && e.line === 231), 'the KUBE-SERVICES rule shows it is tcp only');
+  assert.ok(
+    x.evidence.some((e) => e.uri === SEED && e.line === 231),
+    'the KUBE-SERVICES rule shows it is tcp only',
+  );
   assert.ok(!ids(trace(labA2(), 'b-app', 'a-app').flows[0]).includes('clusterip-traceroute'));
 });
 
@@ -37,15 +40,18 @@ test('a UDP probe to the ClusterIP matches no rule: the flow leaves through the 
   assert.ok(!connect.some((s) => s.nat));
   const gw = connect.find((s) => f.actors.find((a) => a.id === s.to)?.kind === 'gateway')!;
   assert.equal(f.actors.find((a) => a.id === gw.to)!.name, 'gateway 172.30.1.254');
-  assert.match(connect.find((s) => s.kind === 'route')!.explanation, /No kube-proxy rule matches UDP 33434 on 10\.103\.129\.86/);
+  assert.match(
+    connect.find((s) => s.kind === 'route')!.explanation,
+    /No kube-proxy rule matches UDP 33434 on 10\.103\.129\.86/,
+  );
 });
 
-test('headless-dns-spread: fires on A.3\'s lookups (three answers, two orders), silent for a ClusterIP Service\'s one answer', () => {
+test("headless-dns-spread: fires on A.3's lookups (three answers, two orders), silent for a ClusterIP Service's one answer", () => {
   assert.ok(ids(trace(labA3(), 'b-app', 'a-app').flows[0]).includes('headless-dns-spread'));
   assert.ok(!ids(trace(labA2(), 'b-app', 'a-app').flows[0]).includes('headless-dns-spread'));
 });
 
-test('bridge-flooding: fires on A.2\'s post-DNAT capture (29 veths), silent on A.1\'s (one veth each)', () => {
+test("bridge-flooding: fires on A.2's post-DNAT capture (29 veths), silent on A.1's (one veth each)", () => {
   const x = finding(trace(labA2(), 'b-app', 'a-app').flows[0], 'bridge-flooding')!;
   assert.match(x.message, /left on 29 veths/);
   assert.match(x.message, /only vethedfea565 leads to 10\.244\.0\.144/);
@@ -73,7 +79,13 @@ test('dns-search-amplification: fires for a 4-dot name under ndots:5; silent wit
 });
 
 test('selector-matches-no-pod: fires when the Service selects app=a-apq; silent for the real selector', () => {
-  const m = edited(labA2(), (f) => (f.kind === 'Service' && f.name === 'a-app' && f.selector ? { ...f, selector: { app: 'a-apq' } } : f.kind === 'Deployment' ? undefined : f));
+  const m = edited(labA2(), (f) =>
+    f.kind === 'Service' && f.name === 'a-app' && f.selector
+      ? { ...f, selector: { app: 'a-apq' } }
+      : f.kind === 'Deployment'
+        ? undefined
+        : f,
+  );
   const f = trace(m, 'b-app', 'a-app').flows[0];
   const x = finding(f, 'selector-matches-no-pod')!;
   assert.match(x.message, /app=a-apq/);
@@ -81,8 +93,12 @@ test('selector-matches-no-pod: fires when the Service selects app=a-apq; silent 
   assert.ok(!ids(trace(labA2(), 'b-app', 'a-app').flows[0]).includes('selector-matches-no-pod'));
 });
 
-test('targetport-name-missing: fires when the container port is named www instead of web; silent for the report\'s manifest', () => {
-  const m = edited(labA3(), (f) => (f.kind === 'StatefulSet' ? { ...f, containers: f.containers!.map((c) => ({ ...c, ports: c.ports.map((p) => ({ ...p, name: 'www' })) })) } : f));
+test("targetport-name-missing: fires when the container port is named www instead of web; silent for the report's manifest", () => {
+  const m = edited(labA3(), (f) =>
+    f.kind === 'StatefulSet'
+      ? { ...f, containers: f.containers!.map((c) => ({ ...c, ports: c.ports.map((p) => ({ ...p, name: 'www' })) })) }
+      : f,
+  );
   const x = finding(trace(m, 'b-app', 'a-app').flows[0], 'targetport-name-missing')!;
   assert.match(x.message, /'web'/);
   assert.ok(x.evidence.some((e) => e.line === 308));
@@ -96,8 +112,12 @@ test('statefulset-service-not-headless: fires when serviceName names a ClusterIP
   assert.ok(!ids(trace(labA3(), 'b-app', 'a-app').flows[0]).includes('statefulset-service-not-headless'));
 });
 
-test('contradicted: an nslookup answering another address than the Service\'s ClusterIP keeps both pieces of evidence', () => {
-  const m = edited(labA2(), (f) => (f.kind === 'DnsLookup' ? { ...f, answers: [{ name: 'a-app.default.svc.cluster.local', type: 'A', data: '10.103.129.99' }] } : f));
+test("contradicted: an nslookup answering another address than the Service's ClusterIP keeps both pieces of evidence", () => {
+  const m = edited(labA2(), (f) =>
+    f.kind === 'DnsLookup'
+      ? { ...f, answers: [{ name: 'a-app.default.svc.cluster.local', type: 'A', data: '10.103.129.99' }] }
+      : f,
+  );
   const f = trace(m, 'b-app', 'a-app').flows[0];
   const answer = f.phases[0].steps.find((s) => s.kind === 'dns-answer')!;
   assert.equal(answer.status, 'contradicted');
@@ -106,7 +126,14 @@ test('contradicted: an nslookup answering another address than the Service\'s Cl
 });
 
 test('contradicted: `ip link` names another veth for b-pod than the capture shows', () => {
-  const m = labA1().add({ kind: 'HostInterface', name: 'veth0c0ffee0', podRef: 'default/b-pod', type: 'veth', master: 'cni0', evidence: ev(98, 'master cni0') });
+  const m = labA1().add({
+    kind: 'HostInterface',
+    name: 'veth0c0ffee0',
+    podRef: 'default/b-pod',
+    type: 'veth',
+    master: 'cni0',
+    evidence: ev(98, 'master cni0'),
+  });
   const f = trace(m, 'b-pod', 'a-pod').flows[0];
   const first = f.phases.find((p) => p.name === 'request')!.steps[0];
   assert.equal(first.status, 'contradicted');

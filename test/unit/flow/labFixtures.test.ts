@@ -18,19 +18,27 @@ function lab(file: string): ClusterModel {
   const manifest = formatSpec('manifest');
   assert.ok(manifest);
   return new ClusterModel()
-    .add(manifest.parse({ text: readFileSync(`${LAB}/manifests/cluster.yaml`, 'utf8'), uri: `${LAB}/manifests/cluster.yaml` }).facts)
+    .add(
+      manifest.parse({
+        text: readFileSync(`${LAB}/manifests/cluster.yaml`, 'utf8'),
+        uri: `${LAB}/manifests/cluster.yaml`,
+      }).facts,
+    )
     .add(parseDocument(readFileSync(`${LAB}/${file}`, 'utf8'), `${LAB}/${file}`).facts);
 }
 const phase = (f: Flow, name: string): FlowStep[] => f.phases.find((p) => p.name === name)!.steps;
 const actor = (f: Flow, id: string) => f.actors.find((a) => a.id === id)!;
-const from = (f: Flow, uri: string, s: FlowStep) => s.evidence.some((e) => e.uri === uri);
+const from = (_flow: Flow, uri: string, s: FlowStep) => s.evidence.some((e) => e.uri === uri);
 
 test('lab A.2: the search-list NXDOMAINs are observed in the capture, then DNAT to the endpoint conntrack and tcpdump agree on', () => {
   const uri = `${LAB}/a2-pod-to-service.txt`;
   const f = trace(lab('a2-pod-to-service.txt'), 'b-app', 'a-app.default.svc.cluster.local').flows[0];
   const nx = phase(f, 'DNS').filter((s) => s.dns?.rcode === 'NXDOMAIN');
   assert.equal(nx.length, 3);
-  assert.ok(nx.every((s) => s.status === 'observed' && from(f, uri, s)), 'each failing search name is in the capture');
+  assert.ok(
+    nx.every((s) => s.status === 'observed' && from(f, uri, s)),
+    'each failing search name is in the capture',
+  );
   const dnat = phase(f, 'connect').find((s) => s.nat?.type === 'DNAT')!;
   assert.equal(dnat.nat!.before, '10.103.129.86:80');
   assert.equal(dnat.status, 'observed');
@@ -45,12 +53,15 @@ test('lab A.3: headless `web` answers three pod IPs; the capture shows the SYN g
   const answer = phase(f, 'DNS').find((s) => s.kind === 'dns-answer')!;
   assert.equal(answer.dns!.answers.length, 3);
   const connect = phase(f, 'connect');
-  assert.match(connect[0].label, new RegExp(`SYN 10\\.244\\.0\\.147:\\d+ → ${answer.dns!.answers[0].replace(/\./g, '\\.')}:80`));
+  assert.match(
+    connect[0].label,
+    new RegExp(`SYN 10\\.244\\.0\\.147:\\d+ → ${answer.dns!.answers[0].replace(/\./g, '\\.')}:80`),
+  );
   assert.equal(connect[0].status, 'observed');
   assert.ok(connect.every((s) => actor(f, s.to).kind !== 'netfilter'));
 });
 
-test('lab cross-node: node1\'s half of the VXLAN path is observed (cni0 In, flannel.1 Out, OTV on eth0), node2\'s is predicted', () => {
+test("lab cross-node: node1's half of the VXLAN path is observed (cni0 In, flannel.1 Out, OTV on eth0), node2's is predicted", () => {
   const uri = `${LAB}/b-cross-node.txt`;
   const f = trace(lab('b-cross-node.txt'), 'a-pod', 'c-pod').flows[0];
   assert.equal(f.family, 'pod-to-pod-vxlan');

@@ -22,19 +22,39 @@ const steps = (f: Flow): FlowStep[] => f.phases.flatMap((p) => p.steps);
 const name = (f: Flow, id: string) => f.actors.find((a) => a.id === id)!.name;
 
 test('A.2 manifests: Deployment replicas become predicted placeholders; chain names are computed, not observed', () => {
-  const m = manifests('samples/manifests/a2-clusterip-deployment/a-app.yaml', 'samples/manifests/a2-clusterip-deployment/b-app.yaml', 'samples/manifests/kube-system/kube-dns.yaml');
+  const m = manifests(
+    'samples/manifests/a2-clusterip-deployment/a-app.yaml',
+    'samples/manifests/a2-clusterip-deployment/b-app.yaml',
+    'samples/manifests/kube-system/kube-dns.yaml',
+  );
   const f = trace(m, 'b-app', 'a-app').flows[0];
-  assert.ok(steps(f).every((s) => s.status === 'predicted'), steps(f).filter((s) => s.status !== 'predicted').map((s) => s.label).join('; '));
+  assert.ok(
+    steps(f).every((s) => s.status === 'predicted'),
+    steps(f)
+      .filter((s) => s.status !== 'predicted')
+      .map((s) => s.label)
+      .join('; '),
+  );
   assert.ok(steps(f).every((s) => s.evidence.every((e) => e.source !== 'log')));
   const connect = f.phases.find((p) => p.name === 'connect')!.steps;
-  assert.ok(connect.some((s) => name(f, s.to) === 'KUBE-SVC-CHTNYTLOWMWCGZWR'), 'same chain name as the report, computed from default/a-app + tcp');
+  assert.ok(
+    connect.some((s) => name(f, s.to) === 'KUBE-SVC-CHTNYTLOWMWCGZWR'),
+    'same chain name as the report, computed from default/a-app + tcp',
+  );
   const pick = connect.find((s) => s.alternatives)!;
-  assert.deepEqual(pick.alternatives!.map((a) => /\(a-app-predicted-(\d), predicted\)/.exec(a.label)?.[1]), ['1', '2']);
+  assert.deepEqual(
+    pick.alternatives!.map((a) => /\(a-app-predicted-(\d), predicted\)/.exec(a.label)?.[1]),
+    ['1', '2'],
+  );
   assert.ok(f.unresolved.some((u) => u.includes('IP of a-app-predicted-1 unknown (predicted pod)')));
 });
 
 test('A.3 manifests: StatefulSet pods a-app-0..2 are predicted with their per-pod DNS names', () => {
-  const m = manifests('samples/manifests/a3-headless-statefulset/statefulset.yaml', 'samples/manifests/a3-headless-statefulset/b-app.yaml', 'samples/manifests/kube-system/kube-dns.yaml');
+  const m = manifests(
+    'samples/manifests/a3-headless-statefulset/statefulset.yaml',
+    'samples/manifests/a3-headless-statefulset/b-app.yaml',
+    'samples/manifests/kube-system/kube-dns.yaml',
+  );
   const f = trace(m, 'b-app', 'a-app-2.a-app.default.svc.cluster.local').flows[0];
   const connect = f.phases.find((p) => p.name === 'connect')!.steps;
   assert.equal(name(f, connect.at(-1)!.to), 'a-app-2');

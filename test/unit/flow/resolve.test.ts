@@ -10,7 +10,7 @@ test('DST text: port and protocol are split off; IPv6 in brackets', () => {
   assert.deepEqual(parseDst('a-app.default.svc.cluster.local'), { text: 'a-app.default.svc.cluster.local' });
 });
 
-test('SRC/DST by pod name, ns/name, IP, Service name, ns/svc, ClusterIP and DNS name (with the client\'s search list)', () => {
+test("SRC/DST by pod name, ns/name, IP, Service name, ns/svc, ClusterIP and DNS name (with the client's search list)", () => {
   const m = labA2();
   const b = resolveTarget(m, 'b-app', 'source');
   assert.equal(b.kind === 'pod' && b.pod.ip, '10.244.0.147');
@@ -30,13 +30,22 @@ test('by ClusterIP there is no DNS phase; by a partial name the failing search c
   const m = labA2();
   assert.ok(!trace(m, 'b-app', '10.103.129.86:80').flows[0].phases.some((p) => p.name === 'DNS'));
   const dns = trace(m, 'b-app', 'a-app.default').flows[0].phases[0];
-  assert.deepEqual(dns.steps.filter((s) => s.dns?.rcode === 'NXDOMAIN').map((s) => s.dns!.question), ['a-app.default.default.svc.cluster.local']);
+  assert.deepEqual(
+    dns.steps.filter((s) => s.dns?.rcode === 'NXDOMAIN').map((s) => s.dns!.question),
+    ['a-app.default.default.svc.cluster.local'],
+  );
 });
 
 test('unknown names list close matches; an address outside the cluster is a destination', () => {
   const m = labA2();
-  assert.throws(() => resolveTarget(m, 'b-ap', 'source'), (e: unknown) => e instanceof UnknownTargetError && e.suggestions[0] === 'b-app');
-  assert.throws(() => resolveTarget(m, 'kube-system/kube-dsn', 'destination'), (e: unknown) => e instanceof UnknownTargetError && e.suggestions.includes('kube-system/kube-dns'));
+  assert.throws(
+    () => resolveTarget(m, 'b-ap', 'source'),
+    (e: unknown) => e instanceof UnknownTargetError && e.suggestions[0] === 'b-app',
+  );
+  assert.throws(
+    () => resolveTarget(m, 'kube-system/kube-dsn', 'destination'),
+    (e: unknown) => e instanceof UnknownTargetError && e.suggestions.includes('kube-system/kube-dns'),
+  );
   // An address outside the cluster is a legitimate destination (the default route takes it).
   assert.equal(resolveTarget(m, '8.8.8.8', 'destination').kind, 'ip');
 });

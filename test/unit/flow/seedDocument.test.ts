@@ -20,7 +20,8 @@ const path = (f: Flow, phase: string) => {
   const p = f.phases.find((x) => x.name === phase)!;
   return [p.steps[0].from, ...p.steps.map((s) => s.to)].map((id) => f.actors.find((a) => a.id === id)!.name);
 };
-const lines = (f: Flow) => new Set(f.phases.flatMap((p) => p.steps.flatMap((s) => s.evidence.filter((e) => e.uri === SEED).map((e) => e.line))));
+const lines = (f: Flow) =>
+  new Set(f.phases.flatMap((p) => p.steps.flatMap((s) => s.evidence.filter((e) => e.uri === SEED).map((e) => e.line))));
 
 test('A.1 section (lines 26–108): b-pod → a-pod proven hop by hop from the report text', () => {
   const f = trace(section(26, 108), 'b-pod', 'a-pod').flows[0];
@@ -34,7 +35,13 @@ test('A.1 section (lines 26–108): b-pod → a-pod proven hop by hop from the r
 test('A.2 section (lines 109–279): DNS via kube-dns, KUBE-SVC-CHTNYTLOWMWCGZWR → KUBE-SEP-BJVKNWLDIWYBU2WJ → 10.244.0.144, veths from the captures', () => {
   const f = trace(section(109, 279), 'b-app', 'a-app.default.svc.cluster.local').flows[0];
   const connect = path(f, 'connect');
-  assert.deepEqual(connect.slice(0, 5), ['b-app', 'vetha999267c', 'cni0', 'KUBE-SERVICES', 'KUBE-SVC-CHTNYTLOWMWCGZWR']);
+  assert.deepEqual(connect.slice(0, 5), [
+    'b-app',
+    'vetha999267c',
+    'cni0',
+    'KUBE-SERVICES',
+    'KUBE-SVC-CHTNYTLOWMWCGZWR',
+  ]);
   assert.ok(connect.includes('KUBE-SEP-BJVKNWLDIWYBU2WJ'));
   assert.deepEqual(connect.slice(-3), ['cni0', 'vethedfea565', 'a-app-57974fdb4-mv7qn']);
   const steps = f.phases.flatMap((p) => p.steps);
@@ -46,7 +53,8 @@ test('A.2 section (lines 109–279): DNS via kube-dns, KUBE-SVC-CHTNYTLOWMWCGZWR
   assert.deepEqual(steps.find((s) => s.kind === 'dns-answer')!.dns!.answers, ['10.103.129.86']);
   for (const l of [189, 207, 213, 225, 231, 236, 264, 268]) assert.ok(lines(f).has(l), `evidence from line ${l}`);
   const ids = f.findings.map((x) => x.id);
-  for (const id of ['clusterip-traceroute', 'bridge-flooding', 'mtu-mss', 'dns-search-amplification']) assert.ok(ids.includes(id), id);
+  for (const id of ['clusterip-traceroute', 'bridge-flooding', 'mtu-mss', 'dns-search-amplification'])
+    assert.ok(ids.includes(id), id);
   assert.ok(!ids.includes('service-no-endpoints'), 'the Endpoints row of a custom-columns table is not "no endpoints"');
 });
 
@@ -58,7 +66,11 @@ test('A.3 section (lines 280–380): headless a-app answers pod IPs, the first (
   assert.equal(answer.status, 'observed');
   const connect = path(f, 'connect');
   const first = answer.dns!.answers[0];
-  const byIp: Record<string, string> = { '10.244.0.219': 'a-app-0', '10.244.0.221': 'a-app-1', '10.244.0.222': 'a-app-2' };
+  const byIp: Record<string, string> = {
+    '10.244.0.219': 'a-app-0',
+    '10.244.0.221': 'a-app-1',
+    '10.244.0.222': 'a-app-2',
+  };
   assert.equal(connect.at(-1), byIp[first]);
   assert.ok(!connect.some((n) => n.startsWith('KUBE-')));
   assert.ok(f.findings.some((x) => x.id === 'headless-dns-spread'));
@@ -66,5 +78,10 @@ test('A.3 section (lines 280–380): headless a-app answers pod IPs, the first (
 
 test('the whole report at once: A.2 and A.3 disagree about Service a-app, and the flow says so', () => {
   const r = trace(section(1, seedLines.length), 'b-app', 'a-app.default.svc.cluster.local');
-  assert.ok(r.unresolved.some((u) => /sources disagree on Service default\/a-app clusterIP: "10\.103\.129\.86" .* vs "None"/.test(u)), r.unresolved.join('\n'));
+  assert.ok(
+    r.unresolved.some((u) =>
+      /sources disagree on Service default\/a-app clusterIP: "10\.103\.129\.86" .* vs "None"/.test(u),
+    ),
+    r.unresolved.join('\n'),
+  );
 });

@@ -21,7 +21,10 @@ test('A.1 b-pod → a-pod: eth0 → vethded7ef9f → cni0 → veth75a7f7d6 → e
   // The veth is a port of cni0: proven by `ip link` (line 98), not assumed.
   assert.deepEqual(seedLinesOf(req.steps[1]), [98]);
   const reply = f.phases.find((p) => p.name === 'reply')!;
-  assert.deepEqual([reply.steps[0].from, ...reply.steps.map((s) => s.to)].map((id) => actorName(f, id)), ['a-pod', 'veth75a7f7d6', 'cni0', 'vethded7ef9f', 'b-pod']);
+  assert.deepEqual(
+    [reply.steps[0].from, ...reply.steps.map((s) => s.to)].map((id) => actorName(f, id)),
+    ['a-pod', 'veth75a7f7d6', 'cni0', 'vethded7ef9f', 'b-pod'],
+  );
   assert.match(reply.steps[0].label, /echo reply/);
   const arp = f.phases.find((p) => p.name === 'ARP');
   assert.ok(arp && arp.steps.some((s) => /who-has 10\.244\.0\.54 tell 10\.244\.0\.53/.test(s.label)));
@@ -35,20 +38,34 @@ test('A.1 without a capture: the same path is predicted and says what is missing
   bare.add(m.pods);
   const f = trace(bare, 'b-pod', 'a-pod').flows[0];
   assert.ok(steps(f).every((s) => s.status === 'predicted'));
-  assert.ok(f.unresolved.some((u) => u.includes('veth of b-pod unknown') && u.includes('tcpdump -i any -n host 10.244.0.54')));
+  assert.ok(
+    f.unresolved.some((u) => u.includes('veth of b-pod unknown') && u.includes('tcpdump -i any -n host 10.244.0.54')),
+  );
 });
 
 test('A.2 b-app → a-app.default.svc.cluster.local: search list, kube-dns, KUBE-SVC/KUBE-SEP DNAT to 10.244.0.144, reply un-DNAT', () => {
   const f = trace(labA2(), 'b-app', 'a-app.default.svc.cluster.local').flows[0];
   assert.equal(f.family, 'pod-to-service');
-  assert.deepEqual(f.phases.map((p) => p.name), ['DNS', 'connect', 'data', 'reply']);
+  assert.deepEqual(
+    f.phases.map((p) => p.name),
+    ['DNS', 'connect', 'data', 'reply'],
+  );
   const dns = f.phases[0].steps;
   // ndots:5 and four dots: three search-suffixed names fail first.
-  assert.deepEqual(dns.filter((s) => s.dns?.rcode === 'NXDOMAIN').map((s) => s.dns!.question), [
-    'a-app.default.svc.cluster.local.default.svc.cluster.local', 'a-app.default.svc.cluster.local.svc.cluster.local', 'a-app.default.svc.cluster.local.cluster.local']);
+  assert.deepEqual(
+    dns.filter((s) => s.dns?.rcode === 'NXDOMAIN').map((s) => s.dns!.question),
+    [
+      'a-app.default.svc.cluster.local.default.svc.cluster.local',
+      'a-app.default.svc.cluster.local.svc.cluster.local',
+      'a-app.default.svc.cluster.local.cluster.local',
+    ],
+  );
   assert.ok(dns.some((s) => actorName(f, s.to) === 'KUBE-SVC-TCOU7JCQXEZGVUNU' && s.status === 'observed'));
   const choice = dns.find((s) => s.alternatives)!;
-  assert.deepEqual(choice.alternatives!.map((a) => a.probability), [0.5, 0.5]);
+  assert.deepEqual(
+    choice.alternatives!.map((a) => a.probability),
+    [0.5, 0.5],
+  );
   assert.ok(choice.alternatives!.every((a) => !a.chosen));
   // Which CoreDNS pod got this query is not in any log: the DNAT and the hop to CoreDNS stay predicted.
   assert.equal(dns.find((s) => s.nat?.type === 'DNAT')!.status, 'predicted');
@@ -64,8 +81,14 @@ test('A.2 b-app → a-app.default.svc.cluster.local: search list, kube-dns, KUBE
   const names = connect.map((s) => actorName(f, s.to));
   assert.deepEqual(names.slice(0, 4), ['vetha999267c', 'cni0', 'KUBE-SERVICES', 'KUBE-SVC-CHTNYTLOWMWCGZWR']);
   const pick = connect.find((s) => s.alternatives)!;
-  assert.deepEqual(pick.alternatives!.map((a) => a.label.split(' ')[0]), ['KUBE-SEP-ZZRQGRW2BIJ6VNXP', 'KUBE-SEP-BJVKNWLDIWYBU2WJ']);
-  assert.deepEqual(pick.alternatives!.map((a) => a.chosen ?? false), [false, true]);
+  assert.deepEqual(
+    pick.alternatives!.map((a) => a.label.split(' ')[0]),
+    ['KUBE-SEP-ZZRQGRW2BIJ6VNXP', 'KUBE-SEP-BJVKNWLDIWYBU2WJ'],
+  );
+  assert.deepEqual(
+    pick.alternatives!.map((a) => a.chosen ?? false),
+    [false, true],
+  );
   const dnat = connect.find((s) => s.nat?.type === 'DNAT')!;
   assert.deepEqual(dnat.nat, { type: 'DNAT', before: '10.103.129.86:80', after: '10.244.0.144:80' });
   assert.equal(dnat.status, 'observed');
@@ -74,7 +97,9 @@ test('A.2 b-app → a-app.default.svc.cluster.local: search list, kube-dns, KUBE
   assert.equal(names.at(-1), 'a-app-57974fdb4-mv7qn');
   const flood = connect.find((s) => actorName(f, s.to) === 'vethedfea565')!;
   // Count the veths the SYN left on straight from the report's line, independently of the engine.
-  const vethsInReport = new Set(seedLines[263].match(/veth[0-9a-f]{8}(?= Out IP 10\.244\.0\.147\.55042 > 10\.244\.0\.144\.80: Flags \[S\])/g));
+  const vethsInReport = new Set(
+    seedLines[263].match(/veth[0-9a-f]{8}(?= Out IP 10\.244\.0\.147\.55042 > 10\.244\.0\.144\.80: Flags \[S\])/g),
+  );
   assert.equal(vethsInReport.size, 29);
   assert.match(flood.explanation, new RegExp(`flooded the frame out of ${vethsInReport.size} ports`));
 
@@ -99,7 +124,10 @@ test('A.2 with no pasted rules: chain names are predicted and equal the ones the
   assert.equal(svcHop.status, 'predicted');
   assert.ok(svcHop.evidence.every((e) => e.source !== 'log'));
   const pick = connect.find((s) => s.alternatives)!;
-  assert.deepEqual(pick.alternatives!.map((a) => a.label.split(' ')[0]), ['KUBE-SEP-ZZRQGRW2BIJ6VNXP', 'KUBE-SEP-BJVKNWLDIWYBU2WJ']);
+  assert.deepEqual(
+    pick.alternatives!.map((a) => a.label.split(' ')[0]),
+    ['KUBE-SEP-ZZRQGRW2BIJ6VNXP', 'KUBE-SEP-BJVKNWLDIWYBU2WJ'],
+  );
   assert.match(pick.alternatives![0].label, /probability 0\.50000000000/);
   assert.equal(pick.status, 'predicted');
   assert.ok(f.unresolved.some((u) => u.includes('endpoint chosen for 10.103.129.86:80 unknown')));
@@ -118,7 +146,10 @@ test('A.3 b-app → headless a-app: DNS answers pod IPs, client takes the first,
   assert.ok(connect.every((s) => !s.nat && !actorName(f, s.to)?.startsWith('KUBE-')));
   const spread = f.findings.find((x) => x.id === 'headless-dns-spread')!;
   assert.ok(spread, 'headless spread finding');
-  assert.match(spread.message, /10\.244\.0\.221,10\.244\.0\.222,10\.244\.0\.219 vs 10\.244\.0\.222,10\.244\.0\.219,10\.244\.0\.221/);
+  assert.match(
+    spread.message,
+    /10\.244\.0\.221,10\.244\.0\.222,10\.244\.0\.219 vs 10\.244\.0\.222,10\.244\.0\.219,10\.244\.0\.221/,
+  );
   assert.ok(spread.evidence.some((e) => e.line === 360) && spread.evidence.some((e) => e.line === 366));
 });
 

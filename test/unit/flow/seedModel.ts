@@ -41,7 +41,13 @@ export function seedCapture(line: number): Packet[] {
 
 const PODS_CMD = 'kubectl get pods -o=custom-columns=NAME:.metadata.name,IP:.status.podIP';
 
-const pod = (name: string, ip: string, line: number, namespace = 'default'): Fact => ({ kind: 'Pod', name, namespace, ip, evidence: ev(line, `${name} ${ip}`) });
+const pod = (name: string, ip: string, line: number, namespace = 'default'): Fact => ({
+  kind: 'Pod',
+  name,
+  namespace,
+  ip,
+  evidence: ev(line, `${name} ${ip}`),
+});
 
 /** A.1: `kubectl run a-pod/b-pod`, their IPs, `ip link` of b's veth, the ping capture. */
 export function labA1(): ClusterModel {
@@ -54,16 +60,47 @@ export function labA1(): ClusterModel {
 
 /** The kube-dns and kube-proxy facts A.2 shows (lines 201–219). */
 function clusterDnsFacts(m: ClusterModel): void {
-  m.add(parseSeed('kubectl-table', 201, 'kubectl get svc -A -o=custom-columns=NAMESPACE:.metadata.namespace,NAME:.metadata.name,CLUSTER-IP:.spec.clusterIP') ?? [
-    { kind: 'Service', name: 'kubernetes', namespace: 'default', clusterIP: '10.96.0.1', ports: [], evidence: ev(201, 'default kubernetes 10.96.0.1') },
-    { kind: 'Service', name: 'kube-dns', namespace: 'kube-system', clusterIP: '10.96.0.10', ports: [], evidence: ev(201, 'kube-system kube-dns 10.96.0.10') },
-  ]);
+  m.add(
+    parseSeed(
+      'kubectl-table',
+      201,
+      'kubectl get svc -A -o=custom-columns=NAMESPACE:.metadata.namespace,NAME:.metadata.name,CLUSTER-IP:.spec.clusterIP',
+    ) ?? [
+      {
+        kind: 'Service',
+        name: 'kubernetes',
+        namespace: 'default',
+        clusterIP: '10.96.0.1',
+        ports: [],
+        evidence: ev(201, 'default kubernetes 10.96.0.1'),
+      },
+      {
+        kind: 'Service',
+        name: 'kube-dns',
+        namespace: 'kube-system',
+        clusterIP: '10.96.0.10',
+        ports: [],
+        evidence: ev(201, 'kube-system kube-dns 10.96.0.10'),
+      },
+    ],
+  );
   // Its ports are in the KUBE-SERVICES comments (line 207: dns UDP 53, dns-tcp, metrics).
-  m.add({ kind: 'Service', name: 'kube-dns', namespace: 'kube-system', ports: [{ name: 'dns', protocol: 'UDP', port: 53 }], evidence: ev(207, 'KUBE-SVC-TCOU7JCQXEZGVUNU udp -- 0.0.0.0/0 10.96.0.10 /* kube-system/kube-dns:dns cluster IP */') });
-  m.add(parseSeed('kubectl-table', 219, `${PODS_CMD} -A`) ?? [
-    pod('coredns-7c65d6cfc9-g2qxv', '10.244.0.105', 219, 'kube-system'),
-    pod('coredns-7c65d6cfc9-sscfz', '10.244.0.107', 219, 'kube-system'),
-  ]);
+  m.add({
+    kind: 'Service',
+    name: 'kube-dns',
+    namespace: 'kube-system',
+    ports: [{ name: 'dns', protocol: 'UDP', port: 53 }],
+    evidence: ev(
+      207,
+      'KUBE-SVC-TCOU7JCQXEZGVUNU udp -- 0.0.0.0/0 10.96.0.10 /* kube-system/kube-dns:dns cluster IP */',
+    ),
+  });
+  m.add(
+    parseSeed('kubectl-table', 219, `${PODS_CMD} -A`) ?? [
+      pod('coredns-7c65d6cfc9-g2qxv', '10.244.0.105', 219, 'kube-system'),
+      pod('coredns-7c65d6cfc9-sscfz', '10.244.0.107', 219, 'kube-system'),
+    ],
+  );
   m.add(parseSeed('iptables-list', 207, 'sudo iptables -t nat -L KUBE-SERVICES -n') ?? []);
   m.add(parseSeed('iptables-list', 213, 'sudo iptables -t nat -L KUBE-SVC-TCOU7JCQXEZGVUNU -n') ?? []);
 }
@@ -72,22 +109,61 @@ function clusterDnsFacts(m: ClusterModel): void {
 function resolvConf(line: number): Fact[] {
   const spec = formatSpec('resolv-conf');
   if (!spec) throw new Error('resolv-conf parser not registered');
-  return spec.parse({ text: seedLines[line - 1], uri: SEED, firstLine: line, command: 'cat /etc/resolv.conf', host: 'b-app' }).facts.map((f) => (f.kind === 'DnsConfig' ? { ...f, owner: f.owner ?? 'b-app' } : f));
+  return spec
+    .parse({ text: seedLines[line - 1], uri: SEED, firstLine: line, command: 'cat /etc/resolv.conf', host: 'b-app' })
+    .facts.map((f) => (f.kind === 'DnsConfig' ? { ...f, owner: f.owner ?? 'b-app' } : f));
 }
 
-export interface A2Options { captures?: boolean; rules?: boolean; lookup?: boolean; traceroute?: boolean }
+export interface A2Options {
+  captures?: boolean;
+  rules?: boolean;
+  lookup?: boolean;
+  traceroute?: boolean;
+}
 
 /** A.2: Deployment a-app ×2 behind ClusterIP 10.103.129.86, client b-app, DNS, rules, both captures. */
 export function labA2(o: A2Options = {}): ClusterModel {
   const { captures = true, rules = true, lookup = true, traceroute = false } = o;
   const m = new ClusterModel();
-  m.add(parseSeed('kubectl-table', 173, 'kubectl get svc a-app') ?? [{ kind: 'Service', name: 'a-app', namespace: 'default', clusterIP: '10.103.129.86', ports: [{ protocol: 'TCP', port: 80 }], evidence: ev(173, 'a-app ClusterIP 10.103.129.8680/TCP') }]);
+  m.add(
+    parseSeed('kubectl-table', 173, 'kubectl get svc a-app') ?? [
+      {
+        kind: 'Service',
+        name: 'a-app',
+        namespace: 'default',
+        clusterIP: '10.103.129.86',
+        ports: [{ protocol: 'TCP', port: 80 }],
+        evidence: ev(173, 'a-app ClusterIP 10.103.129.8680/TCP'),
+      },
+    ],
+  );
   m.add([
-    { kind: 'Service', name: 'a-app', namespace: 'default', selector: { app: 'a-app' }, ports: [{ protocol: 'TCP', port: 80, targetPort: 80 }], evidence: ev(168, 'kubectl expose deployment a-app --port=80 --target-port=80 --type=ClusterIP') },
-    { kind: 'Deployment', name: 'a-app', namespace: 'default', replicas: 2, selector: { app: 'a-app' }, podLabels: { app: 'a-app' }, evidence: ev(168, 'kubectl create deploy a-app --image=nginx --replicas=2') },
+    {
+      kind: 'Service',
+      name: 'a-app',
+      namespace: 'default',
+      selector: { app: 'a-app' },
+      ports: [{ protocol: 'TCP', port: 80, targetPort: 80 }],
+      evidence: ev(168, 'kubectl expose deployment a-app --port=80 --target-port=80 --type=ClusterIP'),
+    },
+    {
+      kind: 'Deployment',
+      name: 'a-app',
+      namespace: 'default',
+      replicas: 2,
+      selector: { app: 'a-app' },
+      podLabels: { app: 'a-app' },
+      evidence: ev(168, 'kubectl create deploy a-app --image=nginx --replicas=2'),
+    },
   ]);
   m.add(resolvConf(189));
-  m.add(parseSeed('kubectl-table', 178, PODS_CMD) ?? [pod('a-app-57974fdb4-mcz5n', '10.244.0.143', 178), pod('a-app-57974fdb4-mv7qn', '10.244.0.144', 178), pod('b-app', '10.244.0.147', 178)]);
+  m.add(
+    parseSeed('kubectl-table', 178, PODS_CMD) ?? [
+      pod('a-app-57974fdb4-mcz5n', '10.244.0.143', 178),
+      pod('a-app-57974fdb4-mv7qn', '10.244.0.144', 178),
+      pod('b-app', '10.244.0.147', 178),
+    ],
+  );
   clusterDnsFacts(m);
   if (lookup) m.add(required('nslookup', 225, 'nslookup a-app.default.svc.cluster.local'));
   if (rules) {
@@ -107,12 +183,42 @@ export function labA3(o: { lookups?: boolean } = {}): ClusterModel {
   const m = new ClusterModel();
   const manifest = 308;
   m.add([
-    { kind: 'StatefulSet', name: 'a-app', namespace: 'default', replicas: 3, serviceName: 'a-app', selector: { app: 'a-app' }, podLabels: { app: 'a-app' }, containers: [{ name: 'my-container', image: 'nginx:1.20', ports: [{ name: 'web', containerPort: 80, protocol: 'TCP' }] }], evidence: ev(manifest, 'kind: StatefulSet metadata: name: a-app') },
-    { kind: 'Service', name: 'a-app', namespace: 'default', clusterIP: 'None', selector: { app: 'a-app' }, ports: [{ name: 'http', protocol: 'TCP', port: 80, targetPort: 'web' }], evidence: ev(manifest, 'clusterIP: None') },
+    {
+      kind: 'StatefulSet',
+      name: 'a-app',
+      namespace: 'default',
+      replicas: 3,
+      serviceName: 'a-app',
+      selector: { app: 'a-app' },
+      podLabels: { app: 'a-app' },
+      containers: [
+        { name: 'my-container', image: 'nginx:1.20', ports: [{ name: 'web', containerPort: 80, protocol: 'TCP' }] },
+      ],
+      evidence: ev(manifest, 'kind: StatefulSet metadata: name: a-app'),
+    },
+    {
+      kind: 'Service',
+      name: 'a-app',
+      namespace: 'default',
+      clusterIP: 'None',
+      selector: { app: 'a-app' },
+      ports: [{ name: 'http', protocol: 'TCP', port: 80, targetPort: 'web' }],
+      evidence: ev(manifest, 'clusterIP: None'),
+    },
     pod('b-app', '10.244.0.147', 178),
   ]);
   m.add(resolvConf(189));
-  m.add(parseSeed('kubectl-table', 313, 'kubectl get svc,statefulset,pod') ?? [0, 1, 2].map((i): Fact => ({ kind: 'Pod', name: `a-app-${i}`, namespace: 'default', ready: true, phase: 'Running', evidence: ev(313, `pod/a-app-${i} 1/1 Running`) })));
+  m.add(
+    parseSeed('kubectl-table', 313, 'kubectl get svc,statefulset,pod') ??
+      [0, 1, 2].map((i): Fact => ({
+        kind: 'Pod',
+        name: `a-app-${i}`,
+        namespace: 'default',
+        ready: true,
+        phase: 'Running',
+        evidence: ev(313, `pod/a-app-${i} 1/1 Running`),
+      })),
+  );
   clusterDnsFacts(m);
   if (o.lookups !== false) {
     // `kubectl logs` of the four busybox nslookup pods (line 360) and of the four dig pods (line 366).

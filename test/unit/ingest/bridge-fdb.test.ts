@@ -31,9 +31,15 @@ test('bridge fdb show dev flannel.1 (real) and the seed form', () => {
   assert.equal(r.records, 1);
   assert.equal((r.facts[0] as FdbEntry).dev, 'flannel.1');
   assert.equal((r.facts[0] as FdbEntry).dst, '172.30.1.49');
-  const seed = parseBridgeFdb({ text: 'ae:cb:12:34:56:78 dev flannel.1 dst 172.30.1.49 self permanent\nnot an entry', uri: 's' });
+  const seed = parseBridgeFdb({
+    text: 'ae:cb:12:34:56:78 dev flannel.1 dst 172.30.1.49 self permanent\nnot an entry',
+    uri: 's',
+  });
   assert.equal(seed.records, 1);
-  assert.deepEqual(seed.unparsed.map((u) => u.line), [2]);
+  assert.deepEqual(
+    seed.unparsed.map((u) => u.line),
+    [2],
+  );
   assert.equal(formatForCommand('bridge fdb show dev flannel.1')?.id, 'bridge-fdb');
   assert.equal(sniffFormat(fx('bridge-fdb.txt').split('\n'))?.id, 'bridge-fdb');
 });

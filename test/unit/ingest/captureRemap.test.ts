@@ -9,7 +9,7 @@ import type { ParseResult } from '../../../src/ingest/types';
 const SEED = 'test/fixtures/seed/flannel-network-flows-part1.ko.txt';
 const seed = readFileSync(SEED, 'utf8').split('\n');
 
-test('remapResult on a flattened capture: the capture and every packet (and inner frame) point at the file\'s lines and columns', () => {
+test("remapResult on a flattened capture: the capture and every packet (and inner frame) point at the file's lines and columns", () => {
   // two flattened captures of the seed report, pasted as lines 500 and 501 of a file
   const file = [...Array(499).fill(''), seed[263], seed[267]];
   const flat = unflattenBlock(tcpdumpFormat, file.slice(499), 500);
@@ -27,11 +27,17 @@ test('remapResult on a flattened capture: the capture and every packet (and inne
   for (const [k, p] of ps.entries()) {
     const e = p.evidence[0];
     assert.equal(e.endLine, undefined, 'one file line');
-    assert.ok(file[e.line! - 1].slice((e.column ?? 1) - 1).startsWith(p.time!), `packet ${k}: column ${e.column} is where it starts on line ${e.line}`);
+    assert.ok(
+      file[e.line! - 1].slice((e.column ?? 1) - 1).startsWith(p.time!),
+      `packet ${k}: column ${e.column} is where it starts on line ${e.line}`,
+    );
     assert.equal(cap.packets.lineOf(k), e.line);
   }
   const first = ps[0].evidence[0];
-  assert.ok(file[499].slice((cap.evidence[0].column ?? 1) - 1).startsWith(ps[0].time!), 'the capture starts where its first packet does');
+  assert.ok(
+    file[499].slice((cap.evidence[0].column ?? 1) - 1).startsWith(ps[0].time!),
+    'the capture starts where its first packet does',
+  );
   assert.equal(cap.evidence[0].column, first.column);
 });
 
@@ -45,22 +51,47 @@ test('remapResult moves a capture through its table and never walks into the tab
   const inner = new ArrayPacketTable(packets);
   // a table as the columnar store has it: big enumerable columns a generic walk would visit
   const table: PacketTable & { readonly column: Int32Array } = {
-    get size() { return inner.size; },
+    get size() {
+      return inner.size;
+    },
     packet: (i) => inner.packet(i),
     all: () => inner.all(),
     lineOf: (i) => inner.lineOf(i),
     touching: (ips) => inner.touching(ips),
     firstMssSyn: () => inner.firstMssSyn(),
     onInterface: (name, near, max) => inner.onInterface(name, near, max),
-    remapLines: (at) => { remaps++; inner.remapLines(at); },
-    get column() { columnReads++; return new Int32Array(8); },
+    remapLines: (at) => {
+      remaps++;
+      inner.remapLines(at);
+    },
+    get column() {
+      columnReads++;
+      return new Int32Array(8);
+    },
   };
-  const cap: Capture = { kind: 'Capture', evidence: [{ source: 'log', uri: 'u', line: 1, endLine: 2, excerpt: 'tcpdump capture: 2 packets' }], packets: table };
+  const cap: Capture = {
+    kind: 'Capture',
+    evidence: [{ source: 'log', uri: 'u', line: 1, endLine: 2, excerpt: 'tcpdump capture: 2 packets' }],
+    packets: table,
+  };
   const result: ParseResult = { format: 'tcpdump', facts: [cap], records: 2, unparsed: [{ line: 2, reason: 'r' }] };
-  remapResult(result, [{ line: 7, column: 0 }, { line: 7, column: 40 }], 'u');
+  remapResult(
+    result,
+    [
+      { line: 7, column: 0 },
+      { line: 7, column: 40 },
+    ],
+    'u',
+  );
   assert.equal(remaps, 1);
   assert.equal(columnReads, 0, 'the table object was not walked');
   assert.deepEqual(cap.evidence[0], { source: 'log', uri: 'u', line: 7, excerpt: 'tcpdump capture: 2 packets' });
-  assert.deepEqual(packets.map((p) => [p.evidence[0].line, p.evidence[0].column]), [[7, undefined], [7, 41]]);
+  assert.deepEqual(
+    packets.map((p) => [p.evidence[0].line, p.evidence[0].column]),
+    [
+      [7, undefined],
+      [7, 41],
+    ],
+  );
   assert.deepEqual(result.unparsed, [{ line: 7, reason: 'r' }]);
 });

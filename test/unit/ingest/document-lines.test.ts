@@ -40,23 +40,41 @@ function assertSameLines(text: string, what: string): void {
     assert.equal(src.at(k), arr[k], `${what}: line ${k + 1}`);
     const lead = src.lead(k);
     assert.equal(lead < 0, blank(arr[k]), `${what}: blank line ${k + 1}`);
-    if (lead >= 0) assert.equal(lead, arr[k].replace(/^[ \t\r]+/, '').charCodeAt(0), `${what}: first character of line ${k + 1}`);
+    if (lead >= 0)
+      assert.equal(lead, arr[k].replace(/^[ \t\r]+/, '').charCodeAt(0), `${what}: first character of line ${k + 1}`);
   }
 }
 
 test('textLines cuts exactly as splitLines: CRLF, lone CRs, a last line with or without its newline, empty text', () => {
-  const texts = ['', '\n', '\n\n', 'a', 'a\n', 'a\r\n', 'a\r\nb', 'a\r\nb\r\n', 'a\n\r', '\r', '\r\n', 'a\r\r\nb', 'a\rb\nc\r',
-    ' \t\r\n\nx', 'x\n\n\n', 'tcpdump\r\n\r\n  \r\n'];
+  const texts = [
+    '',
+    '\n',
+    '\n\n',
+    'a',
+    'a\n',
+    'a\r\n',
+    'a\r\nb',
+    'a\r\nb\r\n',
+    'a\n\r',
+    '\r',
+    '\r\n',
+    'a\r\r\nb',
+    'a\rb\nc\r',
+    ' \t\r\n\nx',
+    'x\n\n\n',
+    'tcpdump\r\n\r\n  \r\n',
+  ];
   for (const t of texts) {
     assertSameLines(t, JSON.stringify(t));
     const arr = splitLines(t);
     const src = textLines(t);
     // every block of lines joins to what the old code built: the lines without their CRs, `\n` between
-    for (let a = 0; a < arr.length; a++) for (let b = a; b < arr.length; b++) {
-      assert.equal(src.join(a, b), arr.slice(a, b + 1).join('\n'), `${JSON.stringify(t)}: join ${a}..${b}`);
-      // slice keeps the CRLF pairs inside the block; without them it is the join
-      assert.equal(src.slice(a, b).replace(/\r\n/g, '\n'), src.join(a, b), `${JSON.stringify(t)}: slice ${a}..${b}`);
-    }
+    for (let a = 0; a < arr.length; a++)
+      for (let b = a; b < arr.length; b++) {
+        assert.equal(src.join(a, b), arr.slice(a, b + 1).join('\n'), `${JSON.stringify(t)}: join ${a}..${b}`);
+        // slice keeps the CRLF pairs inside the block; without them it is the join
+        assert.equal(src.slice(a, b).replace(/\r\n/g, '\n'), src.join(a, b), `${JSON.stringify(t)}: slice ${a}..${b}`);
+      }
   }
 });
 
@@ -97,7 +115,7 @@ test('the splitter gives the same blocks from lines read on demand as from an ar
   assert.ok(blocks > FILES.length / 2, `most fixtures make blocks (${blocks} from ${FILES.length} files)`);
 });
 
-test('unflattenLines over a document\'s lines builds the same text and line map as unflattenBlock over the block\'s strings (seed report)', () => {
+test("unflattenLines over a document's lines builds the same text and line map as unflattenBlock over the block's strings (seed report)", () => {
   const text = readFileSync(SEED, 'utf8');
   const arr = splitLines(text);
   const src = textLines(text);
@@ -117,7 +135,10 @@ test('unflattenLines over a document\'s lines builds the same text and line map 
 /** A result as plain data: a capture's packets are built from its table so that two results compare. */
 function plain(d: DocumentResult): unknown {
   const facts = (fs: Fact[]) => fs.map((f) => (f.kind === 'Capture' ? { ...f, packets: packetsOf([f]) } : f));
-  return { blocks: d.blocks.map((b) => ({ ...b, result: { ...b.result, facts: facts(b.result.facts) } })), facts: d.facts.length };
+  return {
+    blocks: d.blocks.map((b) => ({ ...b, result: { ...b.result, facts: facts(b.result.facts) } })),
+    facts: d.facts.length,
+  };
 }
 
 test('parseDocument gives the same result for a file saved with CRLF as with LF (seed report and fixtures)', () => {
@@ -132,7 +153,10 @@ test('a CRLF capture reaches the tcpdump parser as a slice of the document, CRs 
   const spec = formatSpec('tcpdump')!;
   const parse = spec.parse;
   const seen: string[] = [];
-  spec.parse = (input) => { seen.push(input.text); return parse(input); };
+  spec.parse = (input) => {
+    seen.push(input.text);
+    return parse(input);
+  };
   try {
     const d = parseDocument(t, 'x');
     assert.equal(d.blocks.length, 1);
@@ -148,7 +172,12 @@ test('a CRLF capture reaches the tcpdump parser as a slice of the document, CRs 
 test('a block at the very end without a newline, LF and CRLF: same lines and facts as with the newline', () => {
   const resolv = readFileSync('test/fixtures/dns/resolv.conf.txt', 'utf8').replace(/\n+$/, '');
   const capture = readFileSync('test/fixtures/tcpdump/ttl-exceeded.txt', 'utf8').replace(/\n+$/, '');
-  const session = ['root@node1:~# tcpdump -i any -nn', capture, 'root@node1:~# kubectl exec b-app -- cat /etc/resolv.conf', resolv].join('\n');
+  const session = [
+    'root@node1:~# tcpdump -i any -nn',
+    capture,
+    'root@node1:~# kubectl exec b-app -- cat /etc/resolv.conf',
+    resolv,
+  ].join('\n');
   const lineCount = session.split('\n').length;
   const withNewline = parseDocument(session + '\n', 'x');
   const last = withNewline.blocks[withNewline.blocks.length - 1];
@@ -162,7 +191,9 @@ test('a block at the very end without a newline, LF and CRLF: same lines and fac
 });
 
 test('a huge capture with one flattened line deep inside: only that line is remapped, the rest keep their lines', () => {
-  const capture = readFileSync('test/fixtures/tcpdump/any-nn.txt', 'utf8').split('\n').filter((l) => /^\d\d:\d\d:\d\d\.\d{6} /.test(l));
+  const capture = readFileSync('test/fixtures/tcpdump/any-nn.txt', 'utf8')
+    .split('\n')
+    .filter((l) => /^\d\d:\d\d:\d\d\.\d{6} /.test(l));
   const body: string[] = [];
   while (body.length < 3000) body.push(...capture);
   const flat = capture.slice(0, 3).join(' ');
@@ -172,7 +203,10 @@ test('a huge capture with one flattened line deep inside: only that line is rema
   assert.deepEqual([doc.blocks[0].startLine, doc.blocks[0].endLine], [1, lines.length]);
   const packets = packetsOf(doc.facts);
   assert.equal(packets.length, 3000 + 3 + 3);
-  assert.deepEqual(packets.slice(3000, 3003).map((p) => p.evidence[0].line), [3001, 3001, 3001]);
+  assert.deepEqual(
+    packets.slice(3000, 3003).map((p) => p.evidence[0].line),
+    [3001, 3001, 3001],
+  );
   assert.equal(packets[3003].evidence[0].line, 3002);
   assert.equal(packets[2999].evidence[0].line, 3000);
   // the pieces of the flattened line point at their columns in it
@@ -180,10 +214,20 @@ test('a huge capture with one flattened line deep inside: only that line is rema
 });
 
 test('unknown blocks: every non-blank output line is unparsed with its own line number (CRLF too)', () => {
-  const text = ['$ kubectl exec -it b-app -- uptime', ' 09:00:01 up 2 days,  load average: 0.1', '', '  ', 'x', ''].join('\r\n');
+  const text = [
+    '$ kubectl exec -it b-app -- uptime',
+    ' 09:00:01 up 2 days,  load average: 0.1',
+    '',
+    '  ',
+    'x',
+    '',
+  ].join('\r\n');
   const doc = parseDocument(text, 'x');
   assert.equal(doc.blocks.length, 1);
   assert.equal(doc.blocks[0].format, 'unknown');
   assert.equal(doc.blocks[0].host, 'b-app');
-  assert.deepEqual(doc.blocks[0].result.unparsed.map((u) => [u.line, u.reason]), [[2, 'no parser for `uptime`']]);
+  assert.deepEqual(
+    doc.blocks[0].result.unparsed.map((u) => [u.line, u.reason]),
+    [[2, 'no parser for `uptime`']],
+  );
 });

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import '../../../src/ingest/all';
-import { ArrayPacketTable, packetsOf, type Capture, type Packet } from '../../../src/model';
+import { packetsOf, type Capture } from '../../../src/model';
 import { parseDocument } from '../../../src/ingest/document';
 import { remapResult, unflattenBlock } from '../../../src/ingest/transcript/lineMap';
 import type { FormatSpec, ParseResult } from '../../../src/ingest/types';
@@ -14,14 +14,24 @@ const seedLines = seedText.split('\n');
 test('the seed report as is: its flattened tcpdump outputs come out as packets with interfaces and directions', () => {
   const doc = parseDocument(seedText, SEED);
   const tcpdump = doc.blocks.filter((b) => b.format === 'tcpdump');
-  assert.deepEqual(tcpdump.map((b) => [b.startLine, b.endLine]), [[92, 92], [264, 264], [268, 268]]);
+  assert.deepEqual(
+    tcpdump.map((b) => [b.startLine, b.endLine]),
+    [
+      [92, 92],
+      [264, 264],
+      [268, 268],
+    ],
+  );
   for (const b of tcpdump) assert.deepEqual(b.result.unparsed, [], `block at ${b.startLine}`);
 
   const at = (line: number) => packetsOf(tcpdump.find((b) => b.startLine === line)!.result.facts);
   // A.1: b-pod pings a-pod
   const a1 = at(92);
   assert.equal(a1.length, 12);
-  assert.deepEqual(a1.slice(0, 4).map((p) => `${p.interface} ${p.direction}`), ['vethded7ef9f P', 'veth75a7f7d6 Out', 'veth75a7f7d6 P', 'vethded7ef9f Out']);
+  assert.deepEqual(
+    a1.slice(0, 4).map((p) => `${p.interface} ${p.direction}`),
+    ['vethded7ef9f P', 'veth75a7f7d6 Out', 'veth75a7f7d6 P', 'vethded7ef9f Out'],
+  );
   for (const b of tcpdump) {
     // the capture itself points at the flattened line, at the column its first packet starts
     const cap = b.result.facts[0] as Capture;
@@ -33,8 +43,17 @@ test('the seed report as is: its flattened tcpdump outputs come out as packets w
     for (let i = 0; i < cap.packets.size; i++) {
       const p = cap.packets.packet(i);
       assert.equal(cap.packets.lineOf(i), b.startLine, 'the table reports the file line');
-      assert.ok(seedLines[b.startLine - 1].slice(p.evidence[0].column! - 1).startsWith(p.time!), `column of packet ${i} at ${b.startLine}`);
-      if (p.inner) assert.ok(seedLines[b.startLine - 1].slice(p.inner.evidence[0].column! - 1).startsWith(p.inner.evidence[0].excerpt!.slice(0, 10)), 'inner frame column');
+      assert.ok(
+        seedLines[b.startLine - 1].slice(p.evidence[0].column! - 1).startsWith(p.time!),
+        `column of packet ${i} at ${b.startLine}`,
+      );
+      if (p.inner)
+        assert.ok(
+          seedLines[b.startLine - 1]
+            .slice(p.inner.evidence[0].column! - 1)
+            .startsWith(p.inner.evidence[0].excerpt!.slice(0, 10)),
+          'inner frame column',
+        );
     }
   }
   for (const p of a1) {
@@ -70,17 +89,24 @@ test('the seed report: commands found, hosts from kubectl exec, every fact insid
   for (const b of doc.blocks) {
     total += b.result.facts.length;
     assert.ok(b.startLine <= b.endLine);
-    for (const f of b.result.facts) for (const e of f.evidence) {
-      if (e.uri !== SEED || e.line === undefined) continue;
-      assert.ok(e.line >= b.startLine && e.line <= b.endLine, `${b.format} fact at ${e.line} inside ${b.startLine}-${b.endLine}`);
-    }
+    for (const f of b.result.facts)
+      for (const e of f.evidence) {
+        if (e.uri !== SEED || e.line === undefined) continue;
+        assert.ok(
+          e.line >= b.startLine && e.line <= b.endLine,
+          `${b.format} fact at ${e.line} inside ${b.startLine}-${b.endLine}`,
+        );
+      }
     for (const u of b.result.unparsed) assert.ok(u.line >= b.startLine && u.line <= b.endLine);
   }
   assert.equal(doc.facts.length, total);
 });
 
 test('a capture pasted with its newlines lost in the middle of notes keeps file line numbers', () => {
-  const capture = readFileSync('test/fixtures/tcpdump/any-nn.txt', 'utf8').split('\n').filter((l) => l.trim()).join(' ');
+  const capture = readFileSync('test/fixtures/tcpdump/any-nn.txt', 'utf8')
+    .split('\n')
+    .filter((l) => l.trim())
+    .join(' ');
   const text = ['notes', '', '$ tcpdump -i any -nn', capture, '', 'more notes'].join('\n');
   const doc = parseDocument(text, 'notes.md');
   assert.equal(doc.blocks.length, 1);
@@ -88,35 +114,64 @@ test('a capture pasted with its newlines lost in the middle of notes keeps file 
   assert.deepEqual([b.format, b.command, b.startLine, b.endLine], ['tcpdump', 'tcpdump -i any -nn', 4, 4]);
   assert.deepEqual(b.result.unparsed, []);
   const ps = packetsOf(b.result.facts);
-  assert.equal(ps.length, readFileSync('test/fixtures/tcpdump/any-nn.txt', 'utf8').split('\n').filter((l) => /^\d\d:/.test(l)).length);
+  assert.equal(
+    ps.length,
+    readFileSync('test/fixtures/tcpdump/any-nn.txt', 'utf8')
+      .split('\n')
+      .filter((l) => /^\d\d:/.test(l)).length,
+  );
   assert.ok(ps.every((p) => p.evidence[0].line === 4));
   assert.ok(ps.every((p) => capture.slice(p.evidence[0].column! - 1).startsWith(p.time!)));
 });
 
-test('unflattenBlock/remapResult: a format\'s unflatten hook splits lines; results map back to file lines and columns', () => {
+test("unflattenBlock/remapResult: a format's unflatten hook splits lines; results map back to file lines and columns", () => {
   const spec: FormatSpec = {
-    id: 'unknown', commands: [], sniff: () => 0,
-    unflatten: (l) => l.split(' | ').map((text, k, all) => ({ text, start: all.slice(0, k).reduce((n, x) => n + x.length + 3, 0) })),
+    id: 'unknown',
+    commands: [],
+    sniff: () => 0,
+    unflatten: (l) =>
+      l.split(' | ').map((text, k, all) => ({ text, start: all.slice(0, k).reduce((n, x) => n + x.length + 3, 0) })),
     parse: (input): ParseResult => ({
-      format: 'unknown', records: 0, unparsed: [{ line: 3, reason: 'third record' }],
+      format: 'unknown',
+      records: 0,
+      unparsed: [{ line: 3, reason: 'third record' }],
       facts: input.text.split('\n').map((t, k) => ({
-        kind: 'HostsEntry', ip: t, names: [], evidence: [{ source: 'log', uri: input.uri, line: (input.firstLine ?? 1) + k, excerpt: t }],
+        kind: 'HostsEntry',
+        ip: t,
+        names: [],
+        evidence: [{ source: 'log', uri: input.uri, line: (input.firstLine ?? 1) + k, excerpt: t }],
       })) as unknown as ParseResult['facts'],
     }),
   };
   const lines = ['a | b | c', 'd'];
   const flat = unflattenBlock(spec, lines, 10);
   assert.equal(flat.text, 'a\nb\nc\nd');
-  const r = spec.parse({ text: flat.text!, uri: 'f', firstLine: 1 });
+  const r = spec.parse({ text: flat.text, uri: 'f', firstLine: 1 });
   remapResult(r, flat.map!, 'f');
-  assert.deepEqual(r.facts.map((f) => [f.evidence[0].line, f.evidence[0].column]), [[10, undefined], [10, 5], [10, 9], [11, undefined]]);
+  assert.deepEqual(
+    r.facts.map((f) => [f.evidence[0].line, f.evidence[0].column]),
+    [
+      [10, undefined],
+      [10, 5],
+      [10, 9],
+      [11, undefined],
+    ],
+  );
   assert.deepEqual(r.unparsed, [{ line: 10, reason: 'third record' }]);
   // nothing flattened: the text is passed through unchanged and no mapping is needed
   assert.equal(unflattenBlock(spec, ['x', 'y'], 1).map, undefined);
 });
 
 test('parseDocument never throws on odd input', () => {
-  for (const text of ['', '\n\n\n', '$ ', '# ', 'root@x:~# ', '\u0000\u0001\u0002', '$ tcpdump\n' + '\uFFFD'.repeat(1000)]) {
+  for (const text of [
+    '',
+    '\n\n\n',
+    '$ ',
+    '# ',
+    'root@x:~# ',
+    '\u0000\u0001\u0002',
+    '$ tcpdump\n' + '\uFFFD'.repeat(1000),
+  ]) {
     const doc = parseDocument(text, 'odd');
     assert.ok(Array.isArray(doc.blocks));
   }

@@ -25,7 +25,12 @@ function walk(dir: string): string[] {
 const FILES = walk('test/fixtures').map((f) => readFileSync(f, 'utf8').split('\n'));
 const REAL = FILES.flat().filter((l) => l.trim() && l.length < 3000);
 const MUTATION: Mutation = {
-  maxEdits: 6, deleteShare: 0.3, insertShare: 0.6, maxDelete: 10, selfShare: 0.8, donors: REAL,
+  maxEdits: 6,
+  deleteShare: 0.3,
+  insertShare: 0.6,
+  maxDelete: 10,
+  selfShare: 0.8,
+  donors: REAL,
   alphabet: ' :/.,-*[]()"{}#\t0123456789abcXYZ\uFFFD>|=@%$!?\'`\\\r',
 };
 
@@ -34,7 +39,10 @@ function paste(r: () => number): string {
   const f = FILES[Math.floor(r() * FILES.length)];
   const a = Math.floor(r() * f.length);
   let lines = f.slice(a, a + Math.floor(r() * 60)).map((l) => (r() < 0.3 ? mutate(l, r, MUTATION) : l));
-  if (r() < 0.3) lines = lines.concat(Array.from({ length: Math.floor(r() * 10) }, () => mutate(REAL[Math.floor(r() * REAL.length)], r, MUTATION)));
+  if (r() < 0.3)
+    lines = lines.concat(
+      Array.from({ length: Math.floor(r() * 10) }, () => mutate(REAL[Math.floor(r() * REAL.length)], r, MUTATION)),
+    );
   const text = lines.join(r() < 0.1 ? '\r\n' : '\n');
   return r() < 0.15 ? text.replace(/\r?\n/g, ' ') : text;
 }
@@ -47,7 +55,8 @@ test('parseDocument on 600 hostile pastes: never throws, no parser fails, every 
     const text = paste(r);
     const label = `paste #${k}: ${JSON.stringify(text).slice(0, 200)}`;
     const lineCount = text.split('\n').length;
-    const inside = (line: number | undefined) => line === undefined || (Number.isInteger(line) && line >= 1 && line <= lineCount);
+    const inside = (line: number | undefined) =>
+      line === undefined || (Number.isInteger(line) && line >= 1 && line <= lineCount);
     let doc;
     try {
       doc = parseDocument(text, 'fuzz');
@@ -56,7 +65,10 @@ test('parseDocument on 600 hostile pastes: never throws, no parser fails, every 
     }
     let end = 0;
     for (const b of doc.blocks) {
-      assert.ok(b.startLine > end && b.startLine <= b.endLine && b.endLine <= lineCount, `block ${b.format} ${b.startLine}-${b.endLine} after line ${end}, of ${lineCount}: ${label}`);
+      assert.ok(
+        b.startLine > end && b.startLine <= b.endLine && b.endLine <= lineCount,
+        `block ${b.format} ${b.startLine}-${b.endLine} after line ${end}, of ${lineCount}: ${label}`,
+      );
       end = b.endLine;
       for (const u of b.result.unparsed) {
         assert.ok(inside(u.line), `unparsed line ${u.line} of ${lineCount}: ${label}`);
@@ -64,9 +76,16 @@ test('parseDocument on 600 hostile pastes: never throws, no parser fails, every 
       }
       blocks++;
     }
-    for (const f of doc.facts) for (const e of f.evidence) if (e.uri === 'fuzz') assert.ok(inside(e.line) && inside(e.endLine), `${f.kind} evidence line ${e.line}-${e.endLine} of ${lineCount}: ${label}`);
+    for (const f of doc.facts)
+      for (const e of f.evidence)
+        if (e.uri === 'fuzz')
+          assert.ok(
+            inside(e.line) && inside(e.endLine),
+            `${f.kind} evidence line ${e.line}-${e.endLine} of ${lineCount}: ${label}`,
+          );
     for (const p of packetsOf(doc.facts)) {
-      for (const e of p.evidence) assert.ok(inside(e.line) && inside(e.endLine), `packet evidence line ${e.line} of ${lineCount}: ${label}`);
+      for (const e of p.evidence)
+        assert.ok(inside(e.line) && inside(e.endLine), `packet evidence line ${e.line} of ${lineCount}: ${label}`);
       packets++;
     }
   }

@@ -20,9 +20,17 @@ function walk(dir: string): string[] {
   });
 }
 
-const REAL = walk('test/fixtures').flatMap((f) => readFileSync(f, 'utf8').split('\n').slice(0, 400)).filter((l) => l.trim() && l.length < 2000);
+const REAL = walk('test/fixtures')
+  .flatMap((f) => readFileSync(f, 'utf8').split('\n').slice(0, 400))
+  .filter((l) => l.trim() && l.length < 2000);
 
-const MUTATION: Mutation = { maxEdits: 4, deleteShare: 0.35, insertShare: 0.7, maxDelete: 6, alphabet: ' :/.,-*[]()"{}#\t0123456789abcXYZ\uFFFD' };
+const MUTATION: Mutation = {
+  maxEdits: 4,
+  deleteShare: 0.35,
+  insertShare: 0.7,
+  maxDelete: 6,
+  alphabet: ' :/.,-*[]()"{}#\t0123456789abcXYZ\uFFFD',
+};
 
 function check(spec: FormatSpec, text: string, label: string): void {
   const lineCount = text.split('\n').length;
@@ -35,7 +43,10 @@ function check(spec: FormatSpec, text: string, label: string): void {
   assert.ok(Array.isArray(result.facts) && Array.isArray(result.unparsed), `${spec.id}: result shape`);
   assert.ok(Number.isFinite(result.records), `${spec.id}: records is a number`);
   for (const u of result.unparsed) {
-    assert.ok(Number.isInteger(u.line) && u.line >= 3 && u.line < 3 + lineCount, `${spec.id} ${label}: unparsed line ${u.line} outside 3..${2 + lineCount}`);
+    assert.ok(
+      Number.isInteger(u.line) && u.line >= 3 && u.line < 3 + lineCount,
+      `${spec.id} ${label}: unparsed line ${u.line} outside 3..${2 + lineCount}`,
+    );
   }
   try {
     spec.sniff(text.split('\n').slice(0, 50));
@@ -60,7 +71,9 @@ for (const spec of specs) {
       check(spec, s, `random bytes #${k}`);
     }
     for (let k = 0; k < 400; k++) {
-      const lines = Array.from({ length: 1 + Math.floor(r() * 5) }, () => mutate(REAL[Math.floor(r() * REAL.length)], r, MUTATION));
+      const lines = Array.from({ length: 1 + Math.floor(r() * 5) }, () =>
+        mutate(REAL[Math.floor(r() * REAL.length)], r, MUTATION),
+      );
       check(spec, lines.join('\n'), `mutated #${k}: ${JSON.stringify(lines).slice(0, 300)}`);
     }
     for (let k = 0; k < 60; k++) {

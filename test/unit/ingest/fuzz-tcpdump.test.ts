@@ -9,8 +9,12 @@ import '../../../src/ingest/all';
 import { rng } from '../../support/random';
 
 const DIR = 'test/fixtures/tcpdump/';
-const REAL = readdirSync(DIR).filter((f) => f.endsWith('.txt')).flatMap((f) => readFileSync(DIR + f, 'utf8').split('\n')).filter((l) => l.trim());
-const ALPHABET = ' .:>,[]()-+*?/0123456789abcdefIPARPOUTInoutFlags seq ack win length ICMP echo OTV VXLAN\t\u00e9\uFFFD\u0000';
+const REAL = readdirSync(DIR)
+  .filter((f) => f.endsWith('.txt'))
+  .flatMap((f) => readFileSync(DIR + f, 'utf8').split('\n'))
+  .filter((l) => l.trim());
+const ALPHABET =
+  ' .:>,[]()-+*?/0123456789abcdefIPARPOUTInoutFlags seq ack win length ICMP echo OTV VXLAN\t\u00e9\uFFFD\u0000';
 
 function mutate(line: string, r: () => number): string {
   const chars = [...line];
@@ -40,7 +44,10 @@ function checkContract(text: string, label: string): void {
   const packets = packetsOf(r.facts);
   assert.ok(r.records >= packets.length, label);
   // at most one fact, a Capture, and only when there are packets
-  assert.ok(r.facts.length === (packets.length > 0 ? 1 : 0) && r.facts.every((f) => f.kind === 'Capture'), `${label}: one capture of the packets`);
+  assert.ok(
+    r.facts.length === (packets.length > 0 ? 1 : 0) && r.facts.every((f) => f.kind === 'Capture'),
+    `${label}: one capture of the packets`,
+  );
   for (const u of r.unparsed) {
     assert.ok(Number.isInteger(u.line) && u.line >= 7 && u.line < 7 + lineCount, `${label}: unparsed line ${u.line}`);
     assert.ok(u.reason.length > 0);
@@ -57,7 +64,7 @@ function checkContract(text: string, label: string): void {
 }
 
 test('mutated real lines never throw and are either parsed or reported', () => {
-  const r = rng(0xC0FFEE);
+  const r = rng(0xc0ffee);
   for (let k = 0; k < 3000; k++) {
     const lines = Array.from({ length: 1 + Math.floor(r() * 6) }, () => mutate(REAL[Math.floor(r() * REAL.length)], r));
     checkContract(lines.join('\n'), `mutation #${k}`);
@@ -68,7 +75,8 @@ test('truncated real lines: every prefix parses or is reported, never throws', (
   const r = rng(42);
   for (let k = 0; k < 200; k++) {
     const line = REAL[Math.floor(r() * REAL.length)];
-    for (let cut = 0; cut <= line.length; cut += 1 + Math.floor(r() * 3)) checkContract(line.slice(0, cut), `prefix ${cut} of ${line}`);
+    for (let cut = 0; cut <= line.length; cut += 1 + Math.floor(r() * 3))
+      checkContract(line.slice(0, cut), `prefix ${cut} of ${line}`);
   }
 });
 
@@ -98,7 +106,14 @@ test('huge lines and huge flattened captures return within a bound', () => {
   assert.equal(packetsOf(res.facts).length, 20_000);
   assert.ok(flatMs < 30_000, `flattened 20k records took ${flatMs} ms`);
   // pathological repetition of record-start lookalikes
-  for (const evil of ['12:34:56.'.repeat(100_000), '00:00:00.000000 '.repeat(50_000), 'tcpdump: '.repeat(100_000), 'IP 1.2.3.4 > '.repeat(50_000), '['.repeat(200_000), '(' + ' ('.repeat(100_000)]) {
+  for (const evil of [
+    '12:34:56.'.repeat(100_000),
+    '00:00:00.000000 '.repeat(50_000),
+    'tcpdump: '.repeat(100_000),
+    'IP 1.2.3.4 > '.repeat(50_000),
+    '['.repeat(200_000),
+    '(' + ' ('.repeat(100_000),
+  ]) {
     t0 = process.hrtime.bigint();
     checkContract(evil, evil.slice(0, 20));
     parseDocument(evil, 'evil');

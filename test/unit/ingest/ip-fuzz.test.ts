@@ -11,10 +11,16 @@ import { unflattenIpLink } from '../../../src/ingest/host/ipLink';
 import { unflattenBridgeFdb, unflattenIpNeigh, unflattenIpRoute } from '../../../src/ingest/host/unflatten';
 import { checkTotal, mutate, randomText, rng } from './kube/fuzzTools';
 
-const texts = readdirSync('test/fixtures/ip').filter((f) => /\.(txt|env)$/.test(f)).map((f) => readFileSync(`test/fixtures/ip/${f}`, 'utf8'));
+const texts = readdirSync('test/fixtures/ip')
+  .filter((f) => /\.(txt|env)$/.test(f))
+  .map((f) => readFileSync(`test/fixtures/ip/${f}`, 'utf8'));
 const parsers: [string, Parser][] = [
-  ['ip-link', parseIpLink], ['ip-addr', parseIpAddr], ['ip-route', parseIpRoute], ['ip-neigh', parseIpNeigh],
-  ['bridge-fdb', parseBridgeFdb], ['flannel-subnet-env', parseSubnetEnv],
+  ['ip-link', parseIpLink],
+  ['ip-addr', parseIpAddr],
+  ['ip-route', parseIpRoute],
+  ['ip-neigh', parseIpNeigh],
+  ['bridge-fdb', parseBridgeFdb],
+  ['flannel-subnet-env', parseSubnetEnv],
 ];
 const unflatteners = [unflattenIpLink, unflattenIpRoute, unflattenIpNeigh, unflattenBridgeFdb];
 
@@ -27,19 +33,26 @@ test('host parsers are total on mutated real fixtures', { timeout: 120_000 }, ()
   }
 });
 
-test('host parsers are total on random text and report every non-blank line they do not understand', { timeout: 120_000 }, () => {
-  const r = rng(8472);
-  for (let i = 0; i < 300; i++) {
-    const text = randomText(r, Math.floor(r() * 300));
-    for (const [name, p] of parsers) {
-      const res = checkTotal(p, text, `${name} random #${i}`);
-      // Nothing is silently dropped: a line either yields a record or is reported (or is blank/comment).
-      // Only subnet.env has comments.
-      const meaningful = text.split('\n').filter((l) => l.trim() && !(name === 'flannel-subnet-env' && l.trim().startsWith('#'))).length;
-      if (name !== 'ip-link' && name !== 'ip-addr') assert.equal(res.records + res.unparsed.length, meaningful, `${name} #${i}`);
+test(
+  'host parsers are total on random text and report every non-blank line they do not understand',
+  { timeout: 120_000 },
+  () => {
+    const r = rng(8472);
+    for (let i = 0; i < 300; i++) {
+      const text = randomText(r, Math.floor(r() * 300));
+      for (const [name, p] of parsers) {
+        const res = checkTotal(p, text, `${name} random #${i}`);
+        // Nothing is silently dropped: a line either yields a record or is reported (or is blank/comment).
+        // Only subnet.env has comments.
+        const meaningful = text
+          .split('\n')
+          .filter((l) => l.trim() && !(name === 'flannel-subnet-env' && l.trim().startsWith('#'))).length;
+        if (name !== 'ip-link' && name !== 'ip-addr')
+          assert.equal(res.records + res.unparsed.length, meaningful, `${name} #${i}`);
+      }
     }
-  }
-});
+  },
+);
 
 test('host parsers and unflatteners survive pathological input', { timeout: 120_000 }, () => {
   const inputs = [

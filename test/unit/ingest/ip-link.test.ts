@@ -8,7 +8,8 @@ import { formatForCommand, sniffFormat } from '../../../src/ingest/registry';
 import '../../../src/ingest/all';
 
 const fx = (name: string) => readFileSync(`test/fixtures/ip/${name}`, 'utf8');
-const ifaces = (text: string, uri = 'x.txt', host?: string) => parseIpLink({ text, uri, host }).facts as HostInterface[];
+const ifaces = (text: string, uri = 'x.txt', host?: string) =>
+  parseIpLink({ text, uri, host }).facts as HostInterface[];
 const byName = (list: HostInterface[], name: string) => list.find((i) => i.name === name);
 
 test('ip link (real, netns lab): veths on cni0 with peer ifindex, netns, mtu and MAC', () => {
@@ -43,7 +44,10 @@ test('ip -s link (real): counters are skipped, the interfaces are the same as ip
 
 test('ip link without visible netns names gives link-netnsid', () => {
   const list = ifaces(fx('ip-link-netnsid.txt'));
-  assert.deepEqual(list.filter((i) => i.name.startsWith('veth')).map((i) => i.linkNetnsId), [1, 2, 3]);
+  assert.deepEqual(
+    list.filter((i) => i.name.startsWith('veth')).map((i) => i.linkNetnsId),
+    [1, 2, 3],
+  );
 });
 
 test('ip -d link: vxlan id, port, local, dev, nolearning; bridge and veth kinds', () => {
@@ -59,7 +63,8 @@ test('ip -d link: vxlan id, port, local, dev, nolearning; bridge and veth kinds'
 });
 
 test('seed line (angle brackets lost when copied from a web page) parses', () => {
-  const seed = '4178: vethded7ef9f@if2: BROADCAST,MULTICAST,UP,LOWER_UP mtu 1450 qdisc noqueue master cni0 state UP mode DEFAULT group default';
+  const seed =
+    '4178: vethded7ef9f@if2: BROADCAST,MULTICAST,UP,LOWER_UP mtu 1450 qdisc noqueue master cni0 state UP mode DEFAULT group default';
   const r = parseIpLink({ text: seed, uri: 'seed.txt', firstLine: 98 });
   assert.deepEqual(r.unparsed, []);
   const [v] = r.facts as HostInterface[];
@@ -71,7 +76,10 @@ test('seed line (angle brackets lost when copied from a web page) parses', () =>
 });
 
 test('@NONE peer and unknown lines are handled without inventing a peer', () => {
-  const r = parseIpLink({ text: '5: veth0@NONE: <BROADCAST,MULTICAST,M-DOWN> mtu 1500 qdisc noop state DOWN mode DEFAULT group default qlen 1000\nrandom words here', uri: 'x' });
+  const r = parseIpLink({
+    text: '5: veth0@NONE: <BROADCAST,MULTICAST,M-DOWN> mtu 1500 qdisc noop state DOWN mode DEFAULT group default qlen 1000\nrandom words here',
+    uri: 'x',
+  });
   const [v] = r.facts as HostInterface[];
   assert.equal(v.peerIfindex, undefined);
   assert.equal(v.peerName, undefined);
@@ -83,7 +91,10 @@ test('ip addr (real): addresses with family and scope; pod side eth0@if5 in the 
   const node = parseIpAddr({ text: fx('ip-addr.txt'), uri: 'a' });
   assert.deepEqual(node.unparsed, []);
   const cni0 = byName(node.facts as HostInterface[], 'cni0')!;
-  assert.deepEqual(cni0.addresses?.filter((a) => a.family === 4), [{ cidr: '10.244.0.1/24', family: 4, scope: 'global' }]);
+  assert.deepEqual(
+    cni0.addresses?.filter((a) => a.family === 4),
+    [{ cidr: '10.244.0.1/24', family: 4, scope: 'global' }],
+  );
   assert.equal(byName(node.facts as HostInterface[], 'flannel.1')!.addresses![0].cidr, '10.244.0.0/32');
   const pod = parseIpAddr({ text: fx('pod-ip-addr.txt'), uri: 'p', host: 'pod:b-pod' });
   const eth0 = byName(pod.facts as HostInterface[], 'eth0')!;
@@ -113,14 +124,23 @@ test('ip -d link in a paste is one block: its indented `bridge forward_delay …
   const direct = parseIpLink({ text, uri: 'd' });
   for (const paste of [text, `$ ip -d link\n${text}`]) {
     const doc = parseDocument(paste, 'd');
-    assert.deepEqual(doc.blocks.map((b) => b.format), ['ip-link']);
+    assert.deepEqual(
+      doc.blocks.map((b) => b.format),
+      ['ip-link'],
+    );
     assert.deepEqual(strip(doc.facts), strip(direct.facts));
   }
   const cni0 = byName(direct.facts as HostInterface[], 'cni0')!;
   assert.equal(cni0.type, 'bridge');
   // an indented command whose output a parser reads is still a command
-  const indented = parseDocument(`    kubectl get svc web-lb\n${readFileSync('test/fixtures/kubectl/get-svc-web-lb.txt', 'utf8')}`, 'k');
-  assert.deepEqual(indented.blocks.map((b) => [b.format, b.command]), [['kubectl-table', 'kubectl get svc web-lb']]);
+  const indented = parseDocument(
+    `    kubectl get svc web-lb\n${readFileSync('test/fixtures/kubectl/get-svc-web-lb.txt', 'utf8')}`,
+    'k',
+  );
+  assert.deepEqual(
+    indented.blocks.map((b) => [b.format, b.command]),
+    [['kubectl-table', 'kubectl get svc web-lb']],
+  );
 });
 
 test('ip -br output pasted without its command is recognised, addr from link by what the lines hold', () => {
@@ -131,11 +151,17 @@ test('ip -br output pasted without its command is recognised, addr from link by 
   assert.equal(sniffFormat([...addr.slice(0, 4), 'something else'])?.id, 'ip-addr');
   assert.equal(sniffFormat([...addr.slice(0, 2), 'something else', 'and more']), undefined);
   // a kubectl table has a STATUS word in its second column only by chance: not brief output
-  assert.notEqual(sniffFormat(['NAME   READY   STATUS    RESTARTS   AGE', 'a-app  1/1     Running   0          5m'])?.id, 'ip-addr');
+  assert.notEqual(
+    sniffFormat(['NAME   READY   STATUS    RESTARTS   AGE', 'a-app  1/1     Running   0          5m'])?.id,
+    'ip-addr',
+  );
 });
 
 test('flattened ip link output is split back into lines', () => {
-  const text = fx('ip-link.txt').split('\n').map((l) => l.trim()).join(' ');
+  const text = fx('ip-link.txt')
+    .split('\n')
+    .map((l) => l.trim())
+    .join(' ');
   const lines = unflattenIpLink(text);
   const r = parseIpLink({ text: lines.join('\n'), uri: 'flat' });
   assert.deepEqual(r.unparsed, []);
@@ -154,20 +180,40 @@ test('commands and sniffing pick the right format', () => {
 });
 
 test('ip -j -d link / ip -j addr (real) give the same interfaces as the text forms of the same run', () => {
-  const pick = (i: HostInterface) => ({ name: i.name, ifindex: i.ifindex, peer: i.peerIfindex, master: i.master, mtu: i.mtu, mac: i.mac, type: i.type, vxlan: i.vxlan, flags: i.flags });
+  const pick = (i: HostInterface) => ({
+    name: i.name,
+    ifindex: i.ifindex,
+    peer: i.peerIfindex,
+    master: i.master,
+    mtu: i.mtu,
+    mac: i.mac,
+    type: i.type,
+    vxlan: i.vxlan,
+    flags: i.flags,
+  });
   const json = parseIpLink({ text: fx('ip-j-link.json'), uri: 'j' });
   assert.deepEqual(json.unparsed, []);
   const text = parseIpLink({ text: fx('ip-link-d.txt'), uri: 't' });
   assert.deepEqual((json.facts as HostInterface[]).map(pick), (text.facts as HostInterface[]).map(pick));
   // JSON names the peer namespace by id; the text by name when it can.
-  assert.deepEqual((json.facts as HostInterface[]).filter((i) => i.name.startsWith('veth')).map((i) => i.linkNetnsId), [1, 2, 3]);
+  assert.deepEqual(
+    (json.facts as HostInterface[]).filter((i) => i.name.startsWith('veth')).map((i) => i.linkNetnsId),
+    [1, 2, 3],
+  );
   // Each object's evidence is the one line with the column where the object starts.
   const ev = json.facts[3].evidence[0];
   assert.equal(ev.line, 1);
-  assert.ok(fx('ip-j-link.json').slice(ev.column! - 1).startsWith('{"ifindex":4,'));
+  assert.ok(
+    fx('ip-j-link.json')
+      .slice(ev.column! - 1)
+      .startsWith('{"ifindex":4,'),
+  );
   const addrJ = parseIpAddr({ text: fx('ip-j-addr.json'), uri: 'ja' }).facts as HostInterface[];
   const addrT = parseIpAddr({ text: fx('ip-addr.txt'), uri: 'ta' }).facts as HostInterface[];
-  assert.deepEqual(addrJ.map((i) => [i.name, i.addresses]), addrT.map((i) => [i.name, i.addresses]));
+  assert.deepEqual(
+    addrJ.map((i) => [i.name, i.addresses]),
+    addrT.map((i) => [i.name, i.addresses]),
+  );
   assert.equal(sniffFormat(fx('ip-j-addr.json').split('\n'))?.id, 'ip-addr');
   assert.equal(sniffFormat(fx('ip-j-link.json').split('\n'))?.id, 'ip-link');
 });

@@ -7,7 +7,13 @@ const fx = (name: string) => readFileSync(`test/fixtures/kubectl/${name}`, 'utf8
 
 // The JSON fast path must place objects and fields exactly where the YAML reader (which reads
 // JSON too, slowly) places them.
-for (const name of ['get-svc-list.json', 'get-node.json', 'create-service.json', 'configmap-coredns.json', 'get-endpointslices-kube-system.json']) {
+for (const name of [
+  'get-svc-list.json',
+  'get-node.json',
+  'create-service.json',
+  'configmap-coredns.json',
+  'get-endpointslices-kube-system.json',
+]) {
   test(`JSON fast path positions equal the YAML reader's: ${name}`, () => {
     const text = fx(name);
     const fast = readManifestObjects(text, 5);

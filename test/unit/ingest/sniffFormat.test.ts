@@ -14,8 +14,18 @@ const capture = readFileSync('test/fixtures/tcpdump/any-nn.txt', 'utf8');
 
 test('a sniffer that throws or answers NaN neither wins nor stops the others', () => {
   const seen: number[] = [];
-  const bad = (id: string, sniff: FormatSpec['sniff']): FormatSpec => ({ id: id as FormatId, parse: () => ({ format: id as FormatId, facts: [], records: 0, unparsed: [] }), commands: [], sniff });
-  registerFormat(bad('test-throws', (lines) => { seen.push(Math.max(...lines.map((l) => l.length))); throw new Error('boom'); }));
+  const bad = (id: string, sniff: FormatSpec['sniff']): FormatSpec => ({
+    id: id as FormatId,
+    parse: () => ({ format: id as FormatId, facts: [], records: 0, unparsed: [] }),
+    commands: [],
+    sniff,
+  });
+  registerFormat(
+    bad('test-throws', (lines) => {
+      seen.push(Math.max(...lines.map((l) => l.length)));
+      throw new Error('boom');
+    }),
+  );
   registerFormat(bad('test-nan', () => NaN));
   assert.equal(sniffFormat(capture.split('\n'))?.id, 'tcpdump');
   // a capture whose newlines were lost: one line of a few megabytes

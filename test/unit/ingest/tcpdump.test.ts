@@ -13,13 +13,33 @@ const parse = (f: string) => parseTcpdump({ text: read(f), uri: f });
 const packets = (f: string) => packetsOf(parse(f).facts);
 
 /** Lines of a fixture that start a record: a timestamp at column 0. */
-const stampLines = (f: string) => read(f).split('\n').filter((l) => /^\d\d:\d\d:\d\d\.\d{6} /.test(l));
+const stampLines = (f: string) =>
+  read(f)
+    .split('\n')
+    .filter((l) => /^\d\d:\d\d:\d\d\.\d{6} /.test(l));
 /** Header/trailer lines tcpdump prints around the packets. */
-const frameLines = (f: string) => read(f).split('\n').filter((l) => /^(tcpdump: |listening on |\d+ packets? )/.test(l));
+const frameLines = (f: string) =>
+  read(f)
+    .split('\n')
+    .filter((l) => /^(tcpdump: |listening on |\d+ packets? )/.test(l));
 
-const FIXTURES = ['any-nn.txt', 'any-n.txt', 'any-names.txt', 'any-e.txt', 'any-v.txt', 'any-vv.txt', 'cni0-single.txt',
-  'cni0-single-e.txt', 'pod-eth0.txt', 'host-seed-style.txt', 'vxlan-8472.txt', 'vxlan-8472-v.txt', 'vxlan-4789.txt',
-  'vxlan-4789-e.txt', 'ttl-exceeded.txt'];
+const FIXTURES = [
+  'any-nn.txt',
+  'any-n.txt',
+  'any-names.txt',
+  'any-e.txt',
+  'any-v.txt',
+  'any-vv.txt',
+  'cni0-single.txt',
+  'cni0-single-e.txt',
+  'pod-eth0.txt',
+  'host-seed-style.txt',
+  'vxlan-8472.txt',
+  'vxlan-8472-v.txt',
+  'vxlan-4789.txt',
+  'vxlan-4789-e.txt',
+  'ttl-exceeded.txt',
+];
 
 test('every real capture parses completely: one packet per timestamped line, header/trailer lines as records', () => {
   for (const f of FIXTURES) {
@@ -35,10 +55,25 @@ test('every real capture parses completely: one packet per timestamped line, hea
     assert.equal(all.length, stampLines(f).length, `${f}: packets`);
     // the capture spans the packet lines: from the first to the last line that is not blank, header or trailer
     const lines = read(f).split('\n');
-    const body = lines.map((l, k) => ({ l, n: k + 1 })).filter(({ l }) => l.trim() && !/^(tcpdump: |listening on |reading from file |\d+ packets? )/.test(l));
+    const body = lines
+      .map((l, k) => ({ l, n: k + 1 }))
+      .filter(({ l }) => l.trim() && !/^(tcpdump: |listening on |reading from file |\d+ packets? )/.test(l));
     const [first, last] = [body[0].n, body[body.length - 1].n];
-    assert.deepEqual(cap.evidence, [{ source: 'log', uri: f, line: first, ...(last !== first ? { endLine: last } : {}), excerpt: `tcpdump capture: ${stampLines(f).length} packets`, format: 'tcpdump' }], f);
-    assert.ok(lines[cap.evidence[0].line! - 1].startsWith(all[0].time!), `${f}: the capture starts at its first packet`);
+    assert.deepEqual(
+      cap.evidence,
+      [
+        {
+          source: 'log',
+          uri: f,
+          line: first,
+          ...(last !== first ? { endLine: last } : {}),
+          excerpt: `tcpdump capture: ${stampLines(f).length} packets`,
+          format: 'tcpdump',
+        },
+      ],
+      f,
+    );
+    assert.ok(lines[cap.evidence[0].line - 1].startsWith(all[0].time!), `${f}: the capture starts at its first packet`);
     assert.equal(r.records, stampLines(f).length + frameLines(f).length, `${f}: records`);
     for (const p of all) {
       assert.equal(p.kind, 'Packet');
@@ -70,15 +105,29 @@ test('time of day becomes seconds since midnight, in capture order', () => {
   }
 });
 
-test('-i any: interface and direction; the ping from pod b crosses b\'s veth (P) then a\'s veth (Out)', () => {
+test("-i any: interface and direction; the ping from pod b crosses b's veth (P) then a's veth (Out)", () => {
   const ps = packets('any-nn.txt');
-  const echo = ps.filter((p) => p.icmp?.type === 'echo request' && p.src?.ip === '10.244.0.54' && p.dst?.ip === '10.244.0.53');
-  assert.deepEqual(echo.map((p) => [p.interface, p.direction]), [['vethded7ef9f', 'P'], ['veth75a7f7d6', 'Out']]);
+  const echo = ps.filter(
+    (p) => p.icmp?.type === 'echo request' && p.src?.ip === '10.244.0.54' && p.dst?.ip === '10.244.0.53',
+  );
+  assert.deepEqual(
+    echo.map((p) => [p.interface, p.direction]),
+    [
+      ['vethded7ef9f', 'P'],
+      ['veth75a7f7d6', 'Out'],
+    ],
+  );
   assert.equal(echo[0].icmp!.id, echo[1].icmp!.id);
   assert.equal(echo[0].icmp!.seq, 0);
   assert.equal(echo[0].length, 64);
   const reply = ps.filter((p) => p.icmp?.type === 'echo reply' && p.network === 'ip');
-  assert.deepEqual(reply.map((p) => [p.interface, p.direction]), [['veth75a7f7d6', 'P'], ['vethded7ef9f', 'Out']]);
+  assert.deepEqual(
+    reply.map((p) => [p.interface, p.direction]),
+    [
+      ['veth75a7f7d6', 'P'],
+      ['vethded7ef9f', 'Out'],
+    ],
+  );
   const dirs = new Set(ps.map((p) => p.direction));
   for (const d of ['In', 'Out', 'P', 'B', 'M'] as const) assert.ok(dirs.has(d), `direction ${d} seen`);
   const bcast = ps.find((p) => p.direction === 'B')!;
@@ -157,29 +206,43 @@ test('IPv6 and ICMPv6', () => {
 
 test('ARP requests and replies', () => {
   const ps = packets('any-nn.txt').filter((p) => p.protocol === 'arp');
-  const req = ps.find((p) => p.arp!.op === 'request' && p.arp!.senderIp === '10.244.0.54' && p.arp!.targetIp === '10.244.0.53')!;
+  const req = ps.find(
+    (p) => p.arp!.op === 'request' && p.arp!.senderIp === '10.244.0.54' && p.arp!.targetIp === '10.244.0.53',
+  )!;
   assert.equal(req.length, 28);
   const rep = ps.find((p) => p.arp!.op === 'reply' && p.arp!.targetIp === '10.244.0.53')!;
   assert.match(rep.arp!.mac!, /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/);
 });
 
-test('-e: link-layer addresses; an ARP reply\'s is-at MAC is the frame\'s source MAC', () => {
+test("-e: link-layer addresses; an ARP reply's is-at MAC is the frame's source MAC", () => {
   for (const f of ['any-e.txt', 'cni0-single-e.txt']) {
     const ps = packets(f);
-    assert.ok(ps.every((p) => p.srcMac), `${f}: srcMac on every frame`);
+    assert.ok(
+      ps.every((p) => p.srcMac),
+      `${f}: srcMac on every frame`,
+    );
     for (const rep of ps.filter((p) => p.arp?.op === 'reply')) assert.equal(rep.arp!.mac, rep.srcMac, f);
     const echo = ps.find((p) => p.icmp?.type === 'echo request' && p.dst?.ip === '10.244.0.53')!;
     assert.equal(echo.network, 'ip');
   }
-  assert.ok(packets('cni0-single-e.txt').every((p) => p.dstMac), 'Ethernet captures print both MACs');
-  assert.ok(packets('any-e.txt').every((p) => p.dstMac === undefined), 'LINUX_SLL2 prints only the source');
+  assert.ok(
+    packets('cni0-single-e.txt').every((p) => p.dstMac),
+    'Ethernet captures print both MACs',
+  );
+  assert.ok(
+    packets('any-e.txt').every((p) => p.dstMac === undefined),
+    'LINUX_SLL2 prints only the source',
+  );
 });
 
 test('single-interface captures have no interface/direction', () => {
   for (const f of ['cni0-single.txt', 'pod-eth0.txt']) {
     const ps = packets(f);
     assert.ok(ps.length > 10);
-    assert.ok(ps.every((p) => p.interface === undefined && p.direction === undefined), f);
+    assert.ok(
+      ps.every((p) => p.interface === undefined && p.direction === undefined),
+      f,
+    );
   }
 });
 
@@ -213,7 +276,9 @@ test('names: resolved hosts and service ports (without -n) and service ports wit
 });
 
 test('a dotted host that is no IPv4 address (a part above 255) keeps its printed name, as the model reads it', () => {
-  const line = read('any-nn.txt').split('\n').find((l) => /Flags \[S\], seq/.test(l))!;
+  const line = read('any-nn.txt')
+    .split('\n')
+    .find((l) => /Flags \[S\], seq/.test(l))!;
   const odd = line.replace(/ IP (\d+)\.\d+\.\d+\.\d+\./, ' IP 300.1.2.3.');
   assert.notEqual(odd, line);
   const [p] = packetsOf(parseTcpdump({ text: odd, uri: 'x' }).facts);
@@ -242,8 +307,7 @@ function withoutBytes(text: string): string {
     } else if (!inBytes && /^\s+\S/.test(l)) {
       kept.push(l);
       encapsulated ||= /(OTV|VXLAN), flags/.test(l);
-    }
-    else if (l.trim()) inBytes = true;
+    } else if (l.trim()) inBytes = true;
   }
   return kept.join('\n');
 }
@@ -266,21 +330,26 @@ test('-A: the bytes printed after each packet (cut into lines by their 0x0a byte
     assert.ok(get.evidence[0].endLine! > get.evidence[0].line! + 3, `${f}: ${JSON.stringify(get.evidence[0])}`);
     assert.equal(last, 'Connection: close', `${f}: the request's last header line`);
     // (with -v, tcpdump's own decode of the request is read: the indented lines before the bytes)
-    const bytes = lines.slice(get.evidence[0].line!, get.evidence[0].endLine).filter((l) => /^[^\s\d]/.test(l));
+    const bytes = lines.slice(get.evidence[0].line, get.evidence[0].endLine).filter((l) => /^[^\s\d]/.test(l));
     assert.ok(bytes[0].startsWith('E.'), bytes[0]);
     const binary = bytes.filter((b) => b.includes('..'));
-    assert.ok(binary.length >= 3 && binary.every((b) => !JSON.stringify(get).includes(b)), `${f}: the bytes are not read into the packet`);
+    assert.ok(
+      binary.length >= 3 && binary.every((b) => !JSON.stringify(get).includes(b)),
+      `${f}: the bytes are not read into the packet`,
+    );
   }
 });
 
-test('-X: the hex dump lines belong to their packet\'s evidence and are not read; -#: the number before a stamp is not part of it', () => {
+test("-X: the hex dump lines belong to their packet's evidence and are not read; -#: the number before a stamp is not part of it", () => {
   const strip = (p: Packet) => JSON.stringify(p, (k, v) => (k === 'evidence' ? undefined : v));
   const x = parse('any-X.txt');
   assert.deepEqual(x.unparsed, []);
   const ps = packetsOf(x.facts);
   const lines = read('any-X.txt').split('\n');
   assert.equal(ps.length, stampLines('any-X.txt').length);
-  const plain = packetsOf(parseTcpdump({ text: lines.filter((l) => !/^\s+0x[0-9a-f]{4}:/.test(l)).join('\n'), uri: 'x' }).facts);
+  const plain = packetsOf(
+    parseTcpdump({ text: lines.filter((l) => !/^\s+0x[0-9a-f]{4}:/.test(l)).join('\n'), uri: 'x' }).facts,
+  );
   assert.deepEqual(ps.map(strip), plain.map(strip), 'the packets of the capture without its hex dump');
   assert.ok(ps.every((p) => !/0x00/.test(strip(p))));
   const syn = ps.find((p) => p.tcp?.flags === 'S')!;
@@ -302,30 +371,47 @@ test('-A: recognised without its command, one block over blank lines in the byte
     const text = read(f);
     assert.ok(sniffTcpdump(text.split('\n').slice(0, 50)) >= 0.5, f);
     const doc = parseDocument(text, f);
-    assert.deepEqual(doc.blocks.map((b) => [b.format, b.startLine, b.endLine]), [['tcpdump', 1, text.trimEnd().split('\n').length]], f);
+    assert.deepEqual(
+      doc.blocks.map((b) => [b.format, b.startLine, b.endLine]),
+      [['tcpdump', 1, text.trimEnd().split('\n').length]],
+      f,
+    );
   }
   // a line that is no -A bytes after a packet of a plain capture: still not understood, and said so
   const plain = read('any-nn.txt').split('\n');
   const at = plain.findIndex((l) => /^\d\d:/.test(l));
   const stray = [...plain.slice(0, at + 1), 'Events:  <none>', ...plain.slice(at + 1)].join('\n');
-  assert.deepEqual(parseTcpdump({ text: stray, uri: 'x' }).unparsed.map((u) => u.line), [at + 2]);
+  assert.deepEqual(
+    parseTcpdump({ text: stray, uri: 'x' }).unparsed.map((u) => u.line),
+    [at + 2],
+  );
 });
 
 test('-q: TCP printed as `tcp N` is TCP with its payload length', () => {
   const ps = packets('any-q.txt');
   assert.deepEqual(parse('any-q.txt').unparsed, []);
-  const quiet = read('any-q.txt').split('\n').filter((l) => /: tcp \d+$/.test(l));
+  const quiet = read('any-q.txt')
+    .split('\n')
+    .filter((l) => /: tcp \d+$/.test(l));
   assert.ok(quiet.length >= 10);
   const tcp = ps.filter((p) => p.protocol === 'tcp');
   assert.equal(tcp.length, quiet.length);
-  assert.deepEqual(tcp.map((p) => p.length), quiet.map((l) => Number(/tcp (\d+)$/.exec(l)![1])));
+  assert.deepEqual(
+    tcp.map((p) => p.length),
+    quiet.map((l) => Number(/tcp (\d+)$/.exec(l)![1])),
+  );
   assert.ok(tcp.every((p) => p.tcp === undefined && p.info === undefined && p.dst?.port !== undefined));
-  assert.ok(tcp.some((p) => p.dst?.port === 80 && p.length === 74), 'the HTTP request');
+  assert.ok(
+    tcp.some((p) => p.dst?.port === 80 && p.length === 74),
+    'the HTTP request',
+  );
 });
 
 test('-tttt: the date and time stamp is one stamp, not a second record (also when the newlines were lost)', () => {
   const f = 'any-tttt.txt';
-  const lines = read(f).split('\n').filter((l) => /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6} /.test(l));
+  const lines = read(f)
+    .split('\n')
+    .filter((l) => /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6} /.test(l));
   const r = parse(f);
   assert.deepEqual(r.unparsed, []);
   const ps = packetsOf(r.facts);
@@ -342,46 +428,78 @@ test('-tttt: the date and time stamp is one stamp, not a second record (also whe
   assert.deepEqual(again.map(strip), ps.map(strip));
 });
 
-test('-ttt and -ttttt: stamps after a space are packets; -ttt\'s times since the packet before add up to a clock', () => {
-  const delta = (f: string) => read(f).split('\n').filter((l) => /^ \d\d:\d\d:\d\d\.\d{6} /.test(l)).map((l) => {
-    const [h, m, sec] = l.slice(1, 16).split(':').map(Number);
-    return h * 3600 + m * 60 + sec;
-  });
-  for (const [f, command] of [['any-ttt.txt', 'tcpdump -i any -nn -ttt'], ['any-ttttt.txt', 'tcpdump -i any -nn -ttttt']]) {
+test("-ttt and -ttttt: stamps after a space are packets; -ttt's times since the packet before add up to a clock", () => {
+  const delta = (f: string) =>
+    read(f)
+      .split('\n')
+      .filter((l) => /^ \d\d:\d\d:\d\d\.\d{6} /.test(l))
+      .map((l) => {
+        const [h, m, sec] = l.slice(1, 16).split(':').map(Number);
+        return h * 3600 + m * 60 + sec;
+      });
+  for (const [f, command] of [
+    ['any-ttt.txt', 'tcpdump -i any -nn -ttt'],
+    ['any-ttttt.txt', 'tcpdump -i any -nn -ttttt'],
+  ]) {
     const printed = delta(f);
     assert.ok(printed.length >= 20, f);
-    const expected = f === 'any-ttt.txt' ? printed.map((_, k) => printed.slice(0, k + 1).reduce((a, b) => a + b, 0)) : printed;
+    const expected =
+      f === 'any-ttt.txt' ? printed.map((_, k) => printed.slice(0, k + 1).reduce((a, b) => a + b, 0)) : printed;
     for (const cmd of [undefined, command]) {
       const r = parseTcpdump({ text: read(f), uri: f, command: cmd });
       assert.deepEqual(r.unparsed, [], f);
       const ps = packetsOf(r.facts);
       assert.equal(ps.length, printed.length, f);
-      ps.forEach((p, k) => assert.ok(Math.abs(p.t! - expected[k]) < 1e-6, `${f} (${cmd ?? 'no command'}) #${k}: ${p.t} vs ${expected[k]}`));
-      assert.ok(ps.every((p, k) => k === 0 || p.t! >= ps[k - 1].t!), 'a clock');
+      ps.forEach((p, k) =>
+        assert.ok(Math.abs(p.t! - expected[k]) < 1e-6, `${f} (${cmd ?? 'no command'}) #${k}: ${p.t} vs ${expected[k]}`),
+      );
+      assert.ok(
+        ps.every((p, k) => k === 0 || p.t! >= ps[k - 1].t!),
+        'a clock',
+      );
     }
     // recognised without its header lines
     assert.ok(sniffTcpdump(read(f).split('\n').slice(3, 40)) >= 0.5, f);
   }
-  assert.ok(delta('any-ttt.txt').some((t, k, all) => k > 0 && t < all[k - 1]), '-ttt goes back: that is how it is told apart without its command');
+  assert.ok(
+    delta('any-ttt.txt').some((t, k, all) => k > 0 && t < all[k - 1]),
+    '-ttt goes back: that is how it is told apart without its command',
+  );
   // the command decides: -ttttt's stamps read as -ttt add up
-  const asTtt = packetsOf(parseTcpdump({ text: read('any-ttttt.txt'), uri: 'x', command: 'tcpdump -ttt -i any' }).facts);
+  const asTtt = packetsOf(
+    parseTcpdump({ text: read('any-ttttt.txt'), uri: 'x', command: 'tcpdump -ttt -i any' }).facts,
+  );
   const printed = delta('any-ttttt.txt');
   assert.ok(Math.abs(asTtt[asTtt.length - 1].t! - printed.reduce((a, b) => a + b, 0)) < 1e-6);
 });
 
 test('-t (no stamps): packets from `IP`/`ARP` lines, and with -i any from lines that start with the interface', () => {
-  for (const [f, iface] of [['any-t.txt', true], ['cni0-t.txt', false]] as const) {
-    const lines = read(f).split('\n').filter((l) => l.trim() && !/^(tcpdump: |listening on |\d+ packets? )/.test(l));
+  for (const [f, iface] of [
+    ['any-t.txt', true],
+    ['cni0-t.txt', false],
+  ] as const) {
+    const lines = read(f)
+      .split('\n')
+      .filter((l) => l.trim() && !/^(tcpdump: |listening on |\d+ packets? )/.test(l));
     const r = parse(f);
     assert.deepEqual(r.unparsed, [], f);
     const ps = packetsOf(r.facts);
     // a VXLAN/OTV packet's inner frame is the line after it, and belongs to it
-    const inner = lines.filter((l, k) => k > 0 && /(VXLAN|OTV), flags/.test(lines[k - 1])).length;
+    const inner = lines.filter((_line, k) => k > 0 && /(VXLAN|OTV), flags/.test(lines[k - 1])).length;
     assert.equal(ps.length, lines.length - inner, f);
     assert.equal(ps.filter((p) => p.inner !== undefined).length, inner, f);
-    assert.ok(ps.every((p) => p.time === undefined && p.t === undefined), `${f}: no time`);
-    assert.ok(ps.every((p) => (p.interface !== undefined && p.direction !== undefined) === iface), `${f}: interface and direction`);
-    assert.ok(ps.some((p) => p.tcp?.http?.startsWith('GET /')), `${f}: the request`);
+    assert.ok(
+      ps.every((p) => p.time === undefined && p.t === undefined),
+      `${f}: no time`,
+    );
+    assert.ok(
+      ps.every((p) => (p.interface !== undefined && p.direction !== undefined) === iface),
+      `${f}: interface and direction`,
+    );
+    assert.ok(
+      ps.some((p) => p.tcp?.http?.startsWith('GET /')),
+      `${f}: the request`,
+    );
     assert.ok(sniffTcpdump(lines.slice(0, 40)) >= 0.5, `${f}: recognised without its header lines`);
   }
 });
@@ -409,7 +527,10 @@ test('VXLAN (4789) and Flannel OTV (8472): VNI and the inner frame on the follow
 
 test('flattened text (newlines lost) gives the same packets, all on line 1 with columns', () => {
   for (const f of ['any-nn.txt', 'any-v.txt', 'vxlan-4789.txt', 'any-e.txt']) {
-    const flat = read(f).split('\n').filter((l) => l.trim()).join(' ');
+    const flat = read(f)
+      .split('\n')
+      .filter((l) => l.trim())
+      .join(' ');
     const r = parseTcpdump({ text: flat, uri: f });
     const strip = (p: Packet) => JSON.stringify(p, (k, v) => (k === 'evidence' ? undefined : v));
     const normal = packets(f).map(strip);
@@ -423,19 +544,29 @@ test('flattened text (newlines lost) gives the same packets, all on line 1 with 
       assert.equal(diff, -1, `${f}: first difference at packet ${diff}: ${flatPackets[diff]} vs ${normal[diff]}`);
     }
     const cols = flatPs.map((p) => p.evidence[0].column ?? 1);
-    assert.ok(cols.every((c, k) => k === 0 || c > cols[k - 1]), `${f}: columns increase`);
+    assert.ok(
+      cols.every((c, k) => k === 0 || c > cols[k - 1]),
+      `${f}: columns increase`,
+    );
     assert.ok(flatPs.every((p) => p.evidence[0].line === 1));
   }
 });
 
-test('the seed report\'s flattened captures: interfaces and directions of A.1 and A.2', () => {
+test("the seed report's flattened captures: interfaces and directions of A.1 and A.2", () => {
   const seed = readFileSync('test/fixtures/seed/flannel-network-flows-part1.ko.txt', 'utf8').split('\n');
   const a1 = parseTcpdump({ text: seed[91], uri: 'seed', firstLine: 92 });
   assert.deepEqual(a1.unparsed, []);
   const ps = packetsOf(a1.facts);
   assert.equal(ps.length, 12);
-  assert.deepEqual(ps.slice(0, 4).map((p) => `${p.interface} ${p.direction} ${p.icmp!.type}`), [
-    'vethded7ef9f P echo request', 'veth75a7f7d6 Out echo request', 'veth75a7f7d6 P echo reply', 'vethded7ef9f Out echo reply']);
+  assert.deepEqual(
+    ps.slice(0, 4).map((p) => `${p.interface} ${p.direction} ${p.icmp!.type}`),
+    [
+      'vethded7ef9f P echo request',
+      'veth75a7f7d6 Out echo request',
+      'veth75a7f7d6 P echo reply',
+      'vethded7ef9f Out echo reply',
+    ],
+  );
   assert.ok(ps.every((p) => p.evidence[0].line === 92));
   assert.equal(ps[8].arp!.mac, 'ae:cb:f3:eb:3a:b9');
   const a2 = packetsOf(parseTcpdump({ text: seed[263], uri: 'seed', firstLine: 264 }).facts);
@@ -456,7 +587,10 @@ test('lines that are not tcpdump output go to unparsed with their line number; p
   lines.splice(20, 0, '   stray continuation?');
   const r = parseTcpdump({ text: lines.join('\n'), uri: 'x' });
   assert.equal(packetsOf(r.facts).length, stampLines('any-nn.txt').length);
-  assert.deepEqual(r.unparsed.map((u) => u.line), [11]);
+  assert.deepEqual(
+    r.unparsed.map((u) => u.line),
+    [11],
+  );
   assert.match(r.unparsed[0].reason, /not a tcpdump line/);
 });
 
@@ -465,19 +599,32 @@ test('sniff and command patterns', () => {
   assert.ok(sniffTcpdump(read('any-v.txt').split('\n').slice(0, 50)) > 0.9);
   assert.ok(sniffTcpdump([read('any-nn.txt').split('\n').join(' ')]) === 1);
   assert.ok(sniffTcpdump(['NAME IP a-pod 10.244.0.53', 'Chain KUBE-SERVICES (2 references)']) === 0);
-  for (const c of ['tcpdump -i any -nn', 'sudo tcpdump -i any host 10.244.0.143 -n', 'timeout 5 tcpdump -i cni0', 'ip netns exec node tcpdump -nn'])
+  for (const c of [
+    'tcpdump -i any -nn',
+    'sudo tcpdump -i any host 10.244.0.143 -n',
+    'timeout 5 tcpdump -i cni0',
+    'ip netns exec node tcpdump -nn',
+  ])
     assert.equal(formatForCommand(c)?.id, 'tcpdump', c);
-  assert.equal(tcpdumpFormat.commands.some((r) => r.test('cat tcpdump-notes.md')), false);
+  assert.equal(
+    tcpdumpFormat.commands.some((r) => r.test('cat tcpdump-notes.md')),
+    false,
+  );
 });
 
 test('unflatten hook cuts at timestamps and header/trailer phrases only', () => {
-  const pieces = unflattenTcpdump('tcpdump: verbose output suppressed, use -v[v]... for full protocol decode listening on any, link-type LINUX_SLL2 (Linux cooked v2), snapshot length 262144 bytes 21:18:36.504305 vethded7ef9f P IP 10.244.0.54 > 10.244.0.53: ICMP echo request, id 39, seq 0, length 64 1 packet captured');
-  assert.deepEqual(pieces.map((p) => p.text), [
-    'tcpdump: verbose output suppressed, use -v[v]... for full protocol decode',
-    'listening on any, link-type LINUX_SLL2 (Linux cooked v2), snapshot length 262144 bytes',
-    '21:18:36.504305 vethded7ef9f P IP 10.244.0.54 > 10.244.0.53: ICMP echo request, id 39, seq 0, length 64',
-    '1 packet captured',
-  ]);
+  const pieces = unflattenTcpdump(
+    'tcpdump: verbose output suppressed, use -v[v]... for full protocol decode listening on any, link-type LINUX_SLL2 (Linux cooked v2), snapshot length 262144 bytes 21:18:36.504305 vethded7ef9f P IP 10.244.0.54 > 10.244.0.53: ICMP echo request, id 39, seq 0, length 64 1 packet captured',
+  );
+  assert.deepEqual(
+    pieces.map((p) => p.text),
+    [
+      'tcpdump: verbose output suppressed, use -v[v]... for full protocol decode',
+      'listening on any, link-type LINUX_SLL2 (Linux cooked v2), snapshot length 262144 bytes',
+      '21:18:36.504305 vethded7ef9f P IP 10.244.0.54 > 10.244.0.53: ICMP echo request, id 39, seq 0, length 64',
+      '1 packet captured',
+    ],
+  );
   const one = '21:18:36.504305 vethded7ef9f P IP 10.244.0.54 > 10.244.0.53: ICMP echo request, id 39, seq 0, length 64';
   assert.deepEqual(unflattenTcpdump(one), [{ text: one, start: 0 }]);
 });

@@ -29,7 +29,9 @@ function content(p: Packet): unknown {
 }
 
 test('rows across chunk boundaries: a capture repeated past two chunks reads every copy alike', () => {
-  const lines = read('any-nn.txt').split('\n').filter((l) => STAMP.test(l));
+  const lines = read('any-nn.txt')
+    .split('\n')
+    .filter((l) => STAMP.test(l));
   const copies = Math.ceil((2 * CHUNK_SIZE + 100) / lines.length);
   const text = Array.from({ length: copies }, () => lines.join('\n')).join('\n');
   const table = capture(text).packets;
@@ -60,11 +62,12 @@ test('touching(ips) finds the packets the built objects say touch those addresse
     const table = capture(read(f), f).packets;
     const all = table.all();
     const addresses = new Set<string>();
-    for (const p of all) for (let x: Packet | undefined = p; x; x = x.inner) {
-      if (x.src) addresses.add(x.src.ip);
-      if (x.dst) addresses.add(x.dst.ip);
-      if (x.arp?.targetIp) addresses.add(x.arp.targetIp);
-    }
+    for (const p of all)
+      for (let x: Packet | undefined = p; x; x = x.inner) {
+        if (x.src) addresses.add(x.src.ip);
+        if (x.dst) addresses.add(x.dst.ip);
+        if (x.arp?.targetIp) addresses.add(x.arp.targetIp);
+      }
     assert.ok(addresses.size > 2, f);
     for (const ip of addresses) {
       const ips = new Set([ip]);
@@ -91,10 +94,16 @@ test('firstMssSyn finds in the columns the first packet the built objects say is
   // flags rewritten to [P.]) is not one; the SYN-ACK after them is
   const lines = read('any-nn.txt').split('\n');
   const synAck = lines.findIndex((l) => l.includes('Flags [S.]'));
-  const rewritten = lines.slice(0, synAck + 1).map((l) => l.replace('Flags [S], ', 'Flags [P.], ')).join('\n');
+  const rewritten = lines
+    .slice(0, synAck + 1)
+    .map((l) => l.replace('Flags [S], ', 'Flags [P.], '))
+    .join('\n');
   const table = capture(rewritten).packets;
   assert.ok(table.all().some((p) => p.tcp?.flags === 'P.' && p.tcp.mss !== undefined));
-  assert.equal(table.firstMssSyn(), table.all().findIndex((p) => p.tcp?.flags === 'S.'));
+  assert.equal(
+    table.firstMssSyn(),
+    table.all().findIndex((p) => p.tcp?.flags === 'S.'),
+  );
   assert.equal(table.packet(table.firstMssSyn()).tcp?.flags, 'S.');
 });
 
@@ -109,7 +118,10 @@ test('onInterface finds in the columns the packets the built objects say were se
         assert.deepEqual(c.packets.onInterface(name, 0, all.length), rows, `${f} ${name}`);
         // the 3 nearest to the middle row: by distance, the earlier one on a tie
         const mid = all.length >> 1;
-        const nearest = [...rows].sort((a, b) => Math.abs(a - mid) - Math.abs(b - mid) || a - b).slice(0, 3).sort((a, b) => a - b);
+        const nearest = [...rows]
+          .sort((a, b) => Math.abs(a - mid) - Math.abs(b - mid) || a - b)
+          .slice(0, 3)
+          .sort((a, b) => a - b);
         assert.deepEqual(c.packets.onInterface(name, mid, 3), nearest, `${f} ${name} near ${mid}`);
         checked++;
       }
@@ -121,8 +133,13 @@ test('onInterface finds in the columns the packets the built objects say were se
 
 test('numbers too wide for their column come back exactly (a mangled sequence number, a huge length)', () => {
   // the first TCP line of any-nn.txt with its seq, ack and length made wider than 32 bits
-  const tcp = read('any-nn.txt').split('\n').find((l) => l.includes('Flags [S.], seq'))!;
-  const wide = tcp.replace(/seq \d+/, 'seq 98765432101').replace(/ack \d+/, 'ack 4294967296').replace(/length \d+$/, 'length 5000000000');
+  const tcp = read('any-nn.txt')
+    .split('\n')
+    .find((l) => l.includes('Flags [S.], seq'))!;
+  const wide = tcp
+    .replace(/seq \d+/, 'seq 98765432101')
+    .replace(/ack \d+/, 'ack 4294967296')
+    .replace(/length \d+$/, 'length 5000000000');
   const p = capture(wide).packets.packet(0);
   assert.equal(p.tcp?.seq, 98765432101);
   assert.equal(p.tcp?.ack, 4294967296);
@@ -165,7 +182,8 @@ test('a record that repeats the one before it after its interface (-i any) reads
     const records: string[][] = [];
     for (const l of lines) {
       if (STAMP.test(l)) records.push([l]);
-      else if (records.length && l.trim() && !/^(\d+ packets|tcpdump:|listening)/.test(l)) records[records.length - 1].push(l);
+      else if (records.length && l.trim() && !/^(\d+ packets|tcpdump:|listening)/.test(l))
+        records[records.length - 1].push(l);
     }
     let checked = 0;
     for (const rec of records) {

@@ -13,12 +13,21 @@ test('`cat /etc/hosts /etc/resolv.conf` output is cut into a hosts part and a re
   const doc = parseDocument(text, uri);
   const cmdLine = lines.findIndex((l) => l.endsWith('# cat /etc/hosts /etc/resolv.conf')) + 1;
   const parts = doc.blocks.filter((b) => b.command === 'cat /etc/hosts /etc/resolv.conf');
-  assert.deepEqual(parts.map((b) => b.format), ['hosts', 'resolv-conf']);
+  assert.deepEqual(
+    parts.map((b) => b.format),
+    ['hosts', 'resolv-conf'],
+  );
   assert.equal(parts[0].startLine, cmdLine + 1);
   assert.equal(parts[1].startLine, parts[0].endLine + 1);
   assert.match(lines[parts[1].startLine - 1], /^search /);
-  assert.deepEqual(parts.map((b) => b.result.unparsed), [[], []]);
-  assert.equal(parts.every((b) => b.host === 'b-app'), true);
+  assert.deepEqual(
+    parts.map((b) => b.result.unparsed),
+    [[], []],
+  );
+  assert.equal(
+    parts.every((b) => b.host === 'b-app'),
+    true,
+  );
   const resolv = doc.facts.find((f): f is DnsConfig => f.kind === 'DnsConfig')!;
   assert.deepEqual(resolv.nameservers, ['10.96.0.10']);
   assert.equal(resolv.ndots, 5);
@@ -28,10 +37,17 @@ test('`cat /etc/hosts /etc/resolv.conf` output is cut into a hosts part and a re
 });
 
 test('a single-file cat and a cat with options stay one block', () => {
-  const text = 'root@b-app:/# cat /etc/resolv.conf\nsearch default.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\noptions ndots:5\n'
-    + 'root@b-app:/# cat -n /etc/hosts /etc/resolv.conf\n     1\t127.0.0.1\tlocalhost\n     2\tnameserver 10.96.0.10\n';
+  const text =
+    'root@b-app:/# cat /etc/resolv.conf\nsearch default.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\noptions ndots:5\n' +
+    'root@b-app:/# cat -n /etc/hosts /etc/resolv.conf\n     1\t127.0.0.1\tlocalhost\n     2\tnameserver 10.96.0.10\n';
   const doc = parseDocument(text, 'inline');
-  assert.deepEqual(doc.blocks.map((b) => [b.format, b.startLine, b.endLine]), [['resolv-conf', 2, 4], ['hosts', 6, 7]]);
+  assert.deepEqual(
+    doc.blocks.map((b) => [b.format, b.startLine, b.endLine]),
+    [
+      ['resolv-conf', 2, 4],
+      ['hosts', 6, 7],
+    ],
+  );
 });
 
 test('tab-indented output lines that begin with a command word are not commands (nft listings)', () => {

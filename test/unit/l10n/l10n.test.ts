@@ -31,7 +31,7 @@ test('package.nls.json has an English string for every %key% in package.json', (
 test('no contributed command title or category is left in English in package.json', () => {
   const pkg = readJson('package.json') as { contributes: { commands: { command: string; title?: string; category?: string; shortTitle?: string }[] } };
   const bare = pkg.contributes.commands.flatMap((c) =>
-    (['title', 'category', 'shortTitle'] as const).filter((f) => c[f] !== undefined && !/^%.+%$/.test(c[f]!)).map((f) => `${c.command}.${f}: ${c[f]}`));
+    (['title', 'category', 'shortTitle'] as const).filter((f) => c[f] !== undefined && !/^%.+%$/.test(c[f])).map((f) => `${c.command}.${f}: ${c[f]}`));
   assert.deepEqual(bare, []);
   assert.equal((pkg as unknown as { l10n?: string }).l10n, './l10n', 'package.json points VS Code at the bundle folder');
 });

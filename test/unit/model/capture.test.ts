@@ -1,7 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { ArrayPacketTable, ClusterModel, packetsOf, packetTouches, type Capture, type Packet, type PacketTable } from '../../../src/model';
+import {
+  ArrayPacketTable,
+  ClusterModel,
+  packetsOf,
+  packetTouches,
+  type Capture,
+  type Packet,
+} from '../../../src/model';
 import { parseTcpdump } from '../../../src/ingest/tcpdump';
 import { copyModel } from '../../../src/flow/predictPods';
 import { factsOf } from '../../../src/editor/workspace/modelFacts.pure';
@@ -15,15 +22,20 @@ const captureOf = (f: string): Capture => {
   return r.facts[0] as Capture;
 };
 
-
 const plainPacket = (ip: string, line: number): Packet => ({
-  kind: 'Packet', network: 'ip', protocol: 'icmp', src: { ip }, dst: { ip: '10.244.0.53' }, evidence: [{ source: 'log', uri: 'plain.txt', line }],
+  kind: 'Packet',
+  network: 'ip',
+  protocol: 'icmp',
+  src: { ip },
+  dst: { ip: '10.244.0.53' },
+  evidence: [{ source: 'log', uri: 'plain.txt', line }],
 });
 
 /** Whether the packet's printed line names `ip` as an address (not as the prefix of a longer one). */
-const textNames = (p: Packet, ip: string) => new RegExp(`(^|[^\\d.])${ip.replace(/\./g, '\\.')}(?!\\d)`).test(p.evidence[0].excerpt ?? '');
+const textNames = (p: Packet, ip: string) =>
+  new RegExp(`(^|[^\\d.])${ip.replace(/\./g, '\\.')}(?!\\d)`).test(p.evidence[0].excerpt ?? '');
 
-test('ClusterModel: packets are the Packet facts, then each capture\'s packets in the order the captures were added', () => {
+test("ClusterModel: packets are the Packet facts, then each capture's packets in the order the captures were added", () => {
   const a = captureOf('any-nn.txt');
   const b = captureOf('vxlan-8472.txt');
   const m = new ClusterModel();
@@ -33,7 +45,10 @@ test('ClusterModel: packets are the Packet facts, then each capture\'s packets i
   m.add([b]);
   const expected = [loose, ...a.packets.all(), ...b.packets.all()];
   assert.equal(m.packets.length, a.packets.size + b.packets.size + 1);
-  assert.ok(m.packets.every((p, k) => p === expected[k]), 'same objects, same order');
+  assert.ok(
+    m.packets.every((p, k) => p === expected[k]),
+    'same objects, same order',
+  );
   assert.equal(m.packets, m.packets, 'the concatenation is kept between calls');
   assert.deepEqual(m.captures, [a, b], 'captures are kept as added, never merged');
   // adding a capture again (the same file read twice) is a second observation, and the list is rebuilt
@@ -45,7 +60,10 @@ test('ClusterModel: packets are the Packet facts, then each capture\'s packets i
   assert.equal(m.packets[m.packets.length - 1], c.packets.packet(c.packets.size - 1));
   // a model with plain packets only still answers them as before
   const plain = new ClusterModel().add([plainPacket('10.244.0.54', 1), plainPacket('10.244.0.55', 2)]);
-  assert.deepEqual(plain.packets.map((p) => p.evidence[0].line), [1, 2]);
+  assert.deepEqual(
+    plain.packets.map((p) => p.evidence[0].line),
+    [1, 2],
+  );
 });
 
 test('ClusterModel.summary counts the packets inside captures under Packet and the captures under Capture; copies keep them', () => {
@@ -60,7 +78,10 @@ test('ClusterModel.summary counts the packets inside captures under Packet and t
   const copy = copyModel(m);
   assert.equal(copy.packets.length, m.packets.length);
   assert.ok(copy.packets.every((p) => m.packets.includes(p)));
-  assert.deepEqual(factsOf(m).filter((f) => f.kind === 'Capture'), [a, b]);
+  assert.deepEqual(
+    factsOf(m).filter((f) => f.kind === 'Capture'),
+    [a, b],
+  );
 });
 
 test('ClusterModel.packetsTouching equals the filtered full list, builds only the packets it returns, and gives the same objects', () => {
@@ -71,10 +92,17 @@ test('ClusterModel.packetsTouching equals the filtered full list, builds only th
   const touched = m.packetsTouching(new Set(['10.244.0.53']));
   const ids = counting.touching(new Set(['10.244.0.53']));
   assert.ok(ids.length > 0 && ids.length < counting.size, 'the address is in some packets of the capture, not all');
-  assert.deepEqual([...counting.built].sort((x, y) => x - y), ids, 'only the matching packets were built');
+  assert.deepEqual(
+    [...counting.built].sort((x, y) => x - y),
+    ids,
+    'only the matching packets were built',
+  );
   // every printed line that names the address is returned, and nothing else (read from the text, not the parser)
   const fromText = counting.all().filter((p) => textNames(p, '10.244.0.53'));
-  assert.deepEqual(touched.filter((p) => p.evidence[0].uri === 'any-nn.txt'), fromText);
+  assert.deepEqual(
+    touched.filter((p) => p.evidence[0].uri === 'any-nn.txt'),
+    fromText,
+  );
   assert.equal(touched[0].evidence[0].uri, 'plain.txt', 'the plain Packet fact comes first, as in `packets`');
 
   // for several address sets (pod, node, ARP-only, an inner VXLAN address, nothing): the same as filtering `packets`
@@ -84,13 +112,21 @@ test('ClusterModel.packetsTouching equals the filtered full list, builds only th
     const expected = m.packets.filter((p) => packetTouches(p, ips));
     const got = m.packetsTouching(ips);
     assert.equal(got.length, expected.length, [...ips].join(','));
-    assert.ok(got.every((p, k) => p === expected[k]), `${[...ips].join(',')}: identical objects in the same order`);
+    assert.ok(
+      got.every((p, k) => p === expected[k]),
+      `${[...ips].join(',')}: identical objects in the same order`,
+    );
   }
-  assert.ok(m.packetsTouching(new Set([inner])).some((p) => p.inner?.src?.ip === inner && p.src?.ip !== inner), 'found by its inner frame');
+  assert.ok(
+    m.packetsTouching(new Set([inner])).some((p) => p.inner?.src?.ip === inner && p.src?.ip !== inner),
+    'found by its inner frame',
+  );
 });
 
 test('ArrayPacketTable: size, stable packets, lines, touching (inner frame and ARP) without copying', () => {
-  const list = (parseTcpdump({ text: readFileSync(DIR + 'vxlan-4789.txt', 'utf8'), uri: 'v' }).facts[0] as Capture).packets.all();
+  const list = (
+    parseTcpdump({ text: readFileSync(DIR + 'vxlan-4789.txt', 'utf8'), uri: 'v' }).facts[0] as Capture
+  ).packets.all();
   const t = new ArrayPacketTable(list);
   assert.equal(t.size, list.length);
   assert.equal(t.packet(3), list[3]);
@@ -109,16 +145,50 @@ test('ArrayPacketTable: size, stable packets, lines, touching (inner frame and A
 
 test('ArrayPacketTable.remapLines: lines, end lines and columns move to the file; shared evidence moves once', () => {
   const shared = { source: 'log' as const, uri: 'f', line: 2, excerpt: 'x' };
-  const outer: Packet = { kind: 'Packet', network: 'ip', protocol: 'icmp', evidence: [{ source: 'log', uri: 'f', line: 1, endLine: 3, excerpt: 'a' }], inner: { kind: 'Packet', network: 'ip', protocol: 'icmp', evidence: [shared] } };
-  const second: Packet = { kind: 'Packet', network: 'ip', protocol: 'icmp', evidence: [shared, { source: 'log', uri: 'f', line: 2000, excerpt: 'not mapped' }] };
-  const oneLine: Packet = { kind: 'Packet', network: 'ip', protocol: 'icmp', evidence: [{ source: 'log', uri: 'f', line: 4, endLine: 5, excerpt: 'b' }] };
+  const outer: Packet = {
+    kind: 'Packet',
+    network: 'ip',
+    protocol: 'icmp',
+    evidence: [{ source: 'log', uri: 'f', line: 1, endLine: 3, excerpt: 'a' }],
+    inner: { kind: 'Packet', network: 'ip', protocol: 'icmp', evidence: [shared] },
+  };
+  const second: Packet = {
+    kind: 'Packet',
+    network: 'ip',
+    protocol: 'icmp',
+    evidence: [shared, { source: 'log', uri: 'f', line: 2000, excerpt: 'not mapped' }],
+  };
+  const oneLine: Packet = {
+    kind: 'Packet',
+    network: 'ip',
+    protocol: 'icmp',
+    evidence: [{ source: 'log', uri: 'f', line: 4, endLine: 5, excerpt: 'b' }],
+  };
   const t = new ArrayPacketTable([outer, second, oneLine]);
   // lines 1-3 of the parsed text are file lines 101-103; lines 4 and 5 are two pieces of file line 50
-  const at = (l: number) => (l >= 1000 ? undefined : l === 4 ? { line: 50, column: 0 } : l === 5 ? { line: 50, column: 30 } : { line: l + 100, column: l === 2 ? 17 : 0 });
+  const at = (l: number) =>
+    l >= 1000
+      ? undefined
+      : l === 4
+        ? { line: 50, column: 0 }
+        : l === 5
+          ? { line: 50, column: 30 }
+          : { line: l + 100, column: l === 2 ? 17 : 0 };
   t.remapLines(at);
   assert.deepEqual(outer.evidence[0], { source: 'log', uri: 'f', line: 101, endLine: 103, excerpt: 'a' });
-  assert.deepEqual(shared, { source: 'log', uri: 'f', line: 102, column: 18, excerpt: 'x' }, 'moved once although two packets hold it');
+  assert.deepEqual(
+    shared,
+    { source: 'log', uri: 'f', line: 102, column: 18, excerpt: 'x' },
+    'moved once although two packets hold it',
+  );
   assert.equal(second.evidence[1].line, 2000, 'a line outside the map stays');
-  assert.deepEqual(oneLine.evidence[0], { source: 'log', uri: 'f', line: 50, excerpt: 'b' }, 'pieces of one file line: no end line');
-  assert.deepEqual([0, 1, 2].map((i) => t.lineOf(i)), [101, 102, 50]);
+  assert.deepEqual(
+    oneLine.evidence[0],
+    { source: 'log', uri: 'f', line: 50, excerpt: 'b' },
+    'pieces of one file line: no end line',
+  );
+  assert.deepEqual(
+    [0, 1, 2].map((i) => t.lineOf(i)),
+    [101, 102, 50],
+  );
 });

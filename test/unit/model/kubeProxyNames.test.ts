@@ -2,18 +2,61 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import {
-  base32, endpointProbabilities, iptablesEndpointChain, iptablesPrintedProbability, iptablesServiceChain,
-  nftEndpointChain, nftServiceChain, servicePortName,
+  base32,
+  endpointProbabilities,
+  iptablesEndpointChain,
+  iptablesPrintedProbability,
+  iptablesServiceChain,
+  nftEndpointChain,
+  nftServiceChain,
+  servicePortName,
 } from '../../../src/model';
 
 // The seed report (shared/seed) printed these chains with `iptables -t nat -L … -n`
 // on a real kube-proxy node; the names must come out exactly the same.
 const seed = [
-  { spn: 'kube-system/kube-dns:dns', proto: 'UDP', svc: 'KUBE-SVC-TCOU7JCQXEZGVUNU', eps: [['10.244.0.105', 53, 'KUBE-SEP-SMSEVC7UC3TMMLEX'], ['10.244.0.107', 53, 'KUBE-SEP-D2LNDAFJVFQ3SYLN']] },
-  { spn: 'kube-system/kube-dns:dns-tcp', proto: 'TCP', svc: 'KUBE-SVC-ERIFXISQEP7F7OF4', eps: [['10.244.0.105', 53, 'KUBE-SEP-RJ76AAHLMPF4DXXJ'], ['10.244.0.107', 53, 'KUBE-SEP-I6P6J5WVH6DMN5I3']] },
-  { spn: 'kube-system/kube-dns:metrics', proto: 'TCP', svc: 'KUBE-SVC-JD5MR3NA4I4DYORP', eps: [['10.244.0.105', 9153, 'KUBE-SEP-3FUHYLOKDTXSLTUI'], ['10.244.0.107', 9153, 'KUBE-SEP-LINGYYJVFJ44OFRC']] },
-  { spn: 'default/kubernetes:https', proto: 'TCP', svc: 'KUBE-SVC-NPX46M4PTMTKRN6Y', eps: [['172.30.1.48', 6443, 'KUBE-SEP-XJNE7KJ7C5OK5DHV']] },
-  { spn: 'default/a-app', proto: 'TCP', svc: 'KUBE-SVC-CHTNYTLOWMWCGZWR', eps: [['10.244.0.143', 80, 'KUBE-SEP-ZZRQGRW2BIJ6VNXP'], ['10.244.0.144', 80, 'KUBE-SEP-BJVKNWLDIWYBU2WJ']] },
+  {
+    spn: 'kube-system/kube-dns:dns',
+    proto: 'UDP',
+    svc: 'KUBE-SVC-TCOU7JCQXEZGVUNU',
+    eps: [
+      ['10.244.0.105', 53, 'KUBE-SEP-SMSEVC7UC3TMMLEX'],
+      ['10.244.0.107', 53, 'KUBE-SEP-D2LNDAFJVFQ3SYLN'],
+    ],
+  },
+  {
+    spn: 'kube-system/kube-dns:dns-tcp',
+    proto: 'TCP',
+    svc: 'KUBE-SVC-ERIFXISQEP7F7OF4',
+    eps: [
+      ['10.244.0.105', 53, 'KUBE-SEP-RJ76AAHLMPF4DXXJ'],
+      ['10.244.0.107', 53, 'KUBE-SEP-I6P6J5WVH6DMN5I3'],
+    ],
+  },
+  {
+    spn: 'kube-system/kube-dns:metrics',
+    proto: 'TCP',
+    svc: 'KUBE-SVC-JD5MR3NA4I4DYORP',
+    eps: [
+      ['10.244.0.105', 9153, 'KUBE-SEP-3FUHYLOKDTXSLTUI'],
+      ['10.244.0.107', 9153, 'KUBE-SEP-LINGYYJVFJ44OFRC'],
+    ],
+  },
+  {
+    spn: 'default/kubernetes:https',
+    proto: 'TCP',
+    svc: 'KUBE-SVC-NPX46M4PTMTKRN6Y',
+    eps: [['172.30.1.48', 6443, 'KUBE-SEP-XJNE7KJ7C5OK5DHV']],
+  },
+  {
+    spn: 'default/a-app',
+    proto: 'TCP',
+    svc: 'KUBE-SVC-CHTNYTLOWMWCGZWR',
+    eps: [
+      ['10.244.0.143', 80, 'KUBE-SEP-ZZRQGRW2BIJ6VNXP'],
+      ['10.244.0.144', 80, 'KUBE-SEP-BJVKNWLDIWYBU2WJ'],
+    ],
+  },
 ] as const;
 
 const seedText = readFileSync('test/fixtures/seed/flannel-network-flows-part1.ko.txt', 'utf8');
@@ -46,8 +89,14 @@ test('SVL/EXT/FW chains share the SVC hash, protocol case does not matter', () =
 
 test('nftables chain names follow the hash-prefixed readable form', () => {
   // Seen in a real nftables-mode kube-proxy ruleset (k3s, kube-dns dns-tcp).
-  assert.match(nftServiceChain('service', 'kube-system', 'kube-dns', 'TCP', 'dns-tcp'), /^service-NWBZK7IH-kube-system\/kube-dns\/tcp\/dns-tcp$/);
-  assert.match(nftEndpointChain('default', 'a-app', 'TCP', '', '10.244.0.143', 80), /^endpoint-[A-Z2-7]{8}-default\/a-app\/tcp\/__10\.244\.0\.143\/80$/);
+  assert.match(
+    nftServiceChain('service', 'kube-system', 'kube-dns', 'TCP', 'dns-tcp'),
+    /^service-NWBZK7IH-kube-system\/kube-dns\/tcp\/dns-tcp$/,
+  );
+  assert.match(
+    nftEndpointChain('default', 'a-app', 'TCP', '', '10.244.0.143', 80),
+    /^endpoint-[A-Z2-7]{8}-default\/a-app\/tcp\/__10\.244\.0\.143\/80$/,
+  );
   assert.match(nftEndpointChain('default', 'v6', 'TCP', 'http', 'fd00::1', 80), /__fd00\.\.1\/80$/);
 });
 
@@ -61,8 +110,19 @@ test('endpoint probabilities are 1/(n-i) with the last endpoint unconditional', 
 test('printed probabilities match what real iptables printed for the written values', () => {
   // test/fixtures/iptables/statistic-probabilities.list.txt: iptables 1.8.9 output.
   const listed = readFileSync('test/fixtures/iptables/statistic-probabilities.list.txt', 'utf8')
-    .split('\n').map((l) => /probability (\S+)/.exec(l)?.[1]).filter((x): x is string => !!x);
-  const written = ['0.5000000000', '0.3333333333', '0.2500000000', '0.2000000000', '0.1666666667', '0.1428571429', '0.1111111111', '0.0100000000'];
+    .split('\n')
+    .map((l) => /probability (\S+)/.exec(l)?.[1])
+    .filter((x): x is string => !!x);
+  const written = [
+    '0.5000000000',
+    '0.3333333333',
+    '0.2500000000',
+    '0.2000000000',
+    '0.1666666667',
+    '0.1428571429',
+    '0.1111111111',
+    '0.0100000000',
+  ];
   assert.equal(listed.length, written.length);
   assert.deepEqual(written.map(iptablesPrintedProbability), listed);
 });

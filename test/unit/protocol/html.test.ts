@@ -12,11 +12,22 @@ test('the CSP allows only nonce scripts, extension styles (+inline for Mermaid),
 });
 
 test('the page loads one module script carrying the nonce, and the stylesheet', () => {
-  const html = panelHtml({ cspSource: CSP_SOURCE, scriptUri: `${CSP_SOURCE}/ext/dist/webview/main.js`, styleUri: `${CSP_SOURCE}/ext/media/diagram.css`, nonce: 'n0nce' });
-  assert.match(html, /<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'nonce-n0nce';/);
+  const html = panelHtml({
+    cspSource: CSP_SOURCE,
+    scriptUri: `${CSP_SOURCE}/ext/dist/webview/main.js`,
+    styleUri: `${CSP_SOURCE}/ext/media/diagram.css`,
+    nonce: 'n0nce',
+  });
+  assert.match(
+    html,
+    /<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'nonce-n0nce';/,
+  );
   const scripts = [...html.matchAll(/<script\b[^>]*>/g)].map((m) => m[0]);
   assert.deepEqual(scripts, [`<script type="module" nonce="n0nce" src="${CSP_SOURCE}/ext/dist/webview/main.js">`]);
-  assert.match(html, /<link rel="stylesheet" href="https:\/\/file\+\.vscode-resource\.vscode-cdn\.net\/ext\/media\/diagram\.css">/);
+  assert.match(
+    html,
+    /<link rel="stylesheet" href="https:\/\/file\+\.vscode-resource\.vscode-cdn\.net\/ext\/media\/diagram\.css">/,
+  );
   assert.match(html, /<div id="app" data-state="loading">/);
   assert.doesNotMatch(html, /https?:\/\/(?!file\+\.vscode-resource)/, 'nothing remote');
 });

@@ -14,7 +14,8 @@ test('webview → host: well-formed messages pass', () => {
     { type: 'rendered', ms: 12.5, steps: 10 },
     { type: 'viewChanged', ui: { flow: 1, phase: 0, zoom: 0.75 } },
     { type: 'error', message: 'Parse error on line 3' },
-  ]) assert.ok(isWebviewToHost(m), JSON.stringify(m));
+  ])
+    assert.ok(isWebviewToHost(m), JSON.stringify(m));
 });
 
 test('webview → host: anything else is rejected, in particular paths instead of evidence ids', () => {
@@ -38,11 +39,18 @@ test('webview → host: anything else is rejected, in particular paths instead o
     { type: 'viewChanged', ui: { flow: 0, phase: 0 } },
     { type: 'viewChanged', ui: { flow: 0, phase: 0, zoom: -1 } },
     { type: 'error' },
-  ]) assert.equal(isWebviewToHost(m), false, JSON.stringify(m)?.slice(0, 80));
+  ])
+    assert.equal(isWebviewToHost(m), false, JSON.stringify(m)?.slice(0, 80));
 });
 
 test('host → webview guard', () => {
-  assert.ok(isHostToWebview({ type: 'show', payload: { title: 't', flows: [], unresolved: [] }, state: { version: 1, result: {} } }));
+  assert.ok(
+    isHostToWebview({
+      type: 'show',
+      payload: { title: 't', flows: [], unresolved: [] },
+      state: { version: 1, result: {} },
+    }),
+  );
   assert.ok(isHostToWebview({ type: 'clear', reason: 'closed' }));
   assert.ok(isHostToWebview({ type: 'requestSvg' }));
   assert.equal(isHostToWebview({ type: 'show', payload: { title: 't' }, state: {} }), false);

@@ -1,12 +1,19 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cleanLabel, decodeMermaidEntities, escapeBoxTitle, escapeMermaidText, escapeParticipantName, escapeWrapped, wrapWords } from '../../../src/render/escape';
+import {
+  cleanLabel,
+  decodeMermaidEntities,
+  escapeBoxTitle,
+  escapeMermaidText,
+  escapeParticipantName,
+  escapeWrapped,
+  wrapWords,
+} from '../../../src/render/escape';
 import { renderMermaid } from '../../../src/render/mermaid';
 import type { Flow } from '../../../src/flow/types';
 import { step } from './flows';
 import { parseSequence } from './mermaidParser';
 import { HOSTILE } from './hostile';
-
 
 test('cleanLabel flattens lines, drops invisible characters and shortens', () => {
   assert.equal(cleanLabel('a\nb\r\n\tc'), 'a b c');
@@ -31,9 +38,15 @@ test('entity codes are Mermaid’s documented #<decimal>; form', () => {
 });
 
 test('wrapping breaks only between words, so an entity code is never split', () => {
-  assert.deepEqual(wrapWords('SYN 10.244.0.147:43712 → 10.103.129.86:80', 24), ['SYN 10.244.0.147:43712 →', '10.103.129.86:80']);
+  assert.deepEqual(wrapWords('SYN 10.244.0.147:43712 → 10.103.129.86:80', 24), [
+    'SYN 10.244.0.147:43712 →',
+    '10.103.129.86:80',
+  ]);
   assert.deepEqual(wrapWords('KUBE-SVC-CHTNYTLOWMWCGZWR x', 10), ['KUBE-SVC-CHTNYTLOWMWCGZWR', 'x']);
-  assert.equal(escapeWrapped('DNAT 10.103.129.86:80 → 10.244.0.143:80', 24), 'DNAT 10.103.129.86#58;80 →<br/>10.244.0.143#58;80');
+  assert.equal(
+    escapeWrapped('DNAT 10.103.129.86:80 → 10.244.0.143:80', 24),
+    'DNAT 10.103.129.86#58;80 →<br/>10.244.0.143#58;80',
+  );
   for (const h of HOSTILE) {
     const lines = escapeWrapped(h, 12).split('<br/>');
     assert.equal(lines.map(decodeMermaidEntities).join(' '), cleanLabel(h));
@@ -88,13 +101,22 @@ HOSTILE.forEach((h, i) => {
     assert.equal(parsed.directives, undefined, 'no %%{init}%% directive');
     assert.deepEqual(parsed.commentLines, [], 'no %% comment line');
     assert.equal(parsed.messages.length, 4, source);
-    assert.deepEqual(parsed.messages.map((m) => m.text), [shown, `✗ contradicted: ${shown}`, shown, shown]);
+    assert.deepEqual(
+      parsed.messages.map((m) => m.text),
+      [shown, `✗ contradicted: ${shown}`, shown, shown],
+    );
     assert.deepEqual([...parsed.participants.keys()], ['p0', 'p1']);
     assert.deepEqual([...parsed.participants.values()], [cleanLabel(`${h} 10.244.0.1`, 60), cleanLabel(`${h} #2`, 60)]);
-    assert.deepEqual(parsed.boxes.map((b) => b.replace(/^rgba\([^)]*\) /, '')), [cleanLabel(h, 80), cleanLabel(`${h} other`, 80)]);
+    assert.deepEqual(
+      parsed.boxes.map((b) => b.replace(/^rgba\([^)]*\) /, '')),
+      [cleanLabel(h, 80), cleanLabel(`${h} other`, 80)],
+    );
     assert.equal(parsed.title, cleanLabel(h, 120));
     assert.ok(parsed.notes.some((n) => n.text === `DNAT ${shown} → 10.244.0.143:80`));
-    assert.deepEqual(parsed.blocks.map((b) => b.type), ['rectStart', 'altStart', 'else', 'optStart']);
+    assert.deepEqual(
+      parsed.blocks.map((b) => b.type),
+      ['rectStart', 'altStart', 'else', 'optStart'],
+    );
     // Nothing that becomes markup survives in the source, whatever the renderer version.
     assert.doesNotMatch(source.replace(/<br\/>/g, ''), /<|%|javascript:alert\(1\)\)/);
   });

@@ -6,11 +6,28 @@ import type { Evidence } from '../../../src/model';
 
 const SEED = 'file:///work/samples/seed/flannel-network-flows-part1.ko.txt';
 
-export const ev = (line: number, excerpt: string, format = 'tcpdump', uri = SEED): Evidence => ({ source: 'log', uri, line, excerpt, format });
+export const ev = (line: number, excerpt: string, format = 'tcpdump', uri = SEED): Evidence => ({
+  source: 'log',
+  uri,
+  line,
+  excerpt,
+  format,
+});
 export const derived = (why: string): Evidence => ({ source: 'derived', uri: 'derived:', excerpt: why });
 
-const pod = (name: string, ip: string): Actor => ({ id: `pod:default/${name}`, kind: 'pod', name, group: `Pod ${name} netns`, addresses: [ip] });
-const root = (kind: Actor['kind'], id: string, name: string, node = 'node1'): Actor => ({ id, kind, name, group: `root netns of ${node}` });
+const pod = (name: string, ip: string): Actor => ({
+  id: `pod:default/${name}`,
+  kind: 'pod',
+  name,
+  group: `Pod ${name} netns`,
+  addresses: [ip],
+});
+const root = (kind: Actor['kind'], id: string, name: string, node = 'node1'): Actor => ({
+  id,
+  kind,
+  name,
+  group: `root netns of ${node}`,
+});
 
 export function step(from: string, to: string, label: string, extra: Partial<FlowStep> = {}): FlowStep {
   return { from, to, label, explanation: `${label}.`, status: 'observed', kind: 'packet', evidence: [], ...extra };
@@ -32,15 +49,30 @@ export function podToPod(): Flow {
       {
         name: 'ICMP echo',
         steps: [
-          step(B_POD.id, VETH_B.id, 'ICMP echo request 10.244.0.54 → 10.244.0.53', { evidence: [ev(120, 'vethded7ef9f P IP 10.244.0.54 > 10.244.0.53: ICMP echo request')] }),
-          step(VETH_B.id, CNI0.id, 'bridged on cni0', { status: 'predicted', evidence: [ev(131, 'vethded7ef9f@if2: mtu 1450 master cni0', 'ip-link')] }),
-          step(CNI0.id, VETH_A.id, 'forward to veth75a7f7d6', { status: 'predicted', evidence: [derived('FDB learns a-pod MAC on veth75a7f7d6')] }),
-          step(VETH_A.id, A_POD.id, 'ICMP echo request 10.244.0.54 → 10.244.0.53', { evidence: [ev(121, 'veth75a7f7d6 Out IP 10.244.0.54 > 10.244.0.53: ICMP echo request')] }),
+          step(B_POD.id, VETH_B.id, 'ICMP echo request 10.244.0.54 → 10.244.0.53', {
+            evidence: [ev(120, 'vethded7ef9f P IP 10.244.0.54 > 10.244.0.53: ICMP echo request')],
+          }),
+          step(VETH_B.id, CNI0.id, 'bridged on cni0', {
+            status: 'predicted',
+            evidence: [ev(131, 'vethded7ef9f@if2: mtu 1450 master cni0', 'ip-link')],
+          }),
+          step(CNI0.id, VETH_A.id, 'forward to veth75a7f7d6', {
+            status: 'predicted',
+            evidence: [derived('FDB learns a-pod MAC on veth75a7f7d6')],
+          }),
+          step(VETH_A.id, A_POD.id, 'ICMP echo request 10.244.0.54 → 10.244.0.53', {
+            evidence: [ev(121, 'veth75a7f7d6 Out IP 10.244.0.54 > 10.244.0.53: ICMP echo request')],
+          }),
         ],
       },
       {
         name: 'reply',
-        steps: [step(A_POD.id, B_POD.id, 'ICMP echo reply 10.244.0.53 → 10.244.0.54', { kind: 'reply', evidence: [ev(122, 'veth75a7f7d6 P IP 10.244.0.53 > 10.244.0.54: ICMP echo reply')] })],
+        steps: [
+          step(A_POD.id, B_POD.id, 'ICMP echo reply 10.244.0.53 → 10.244.0.54', {
+            kind: 'reply',
+            evidence: [ev(122, 'veth75a7f7d6 P IP 10.244.0.53 > 10.244.0.54: ICMP echo reply')],
+          }),
+        ],
       },
     ],
     findings: [],
@@ -66,23 +98,53 @@ export function podToPodVxlan(): Flow {
           step(VETH_B.id, CNI0.id, 'to gateway 10.244.0.1', { kind: 'route' }),
           step(CNI0.id, FL1.id, 'route 10.244.1.0/24 via flannel.1', { kind: 'route', status: 'predicted' }),
           step(FL1.id, ETH1.id, 'VXLAN VNI 1 UDP 8472 → 172.30.1.49', { kind: 'encap', status: 'predicted' }),
-          step(ETH1.id, FL2.id, 'UDP 8472 not seen on eth0', { kind: 'decap', status: 'contradicted', evidence: [ev(7, 'no packets on eth0 port 8472')] }),
+          step(ETH1.id, FL2.id, 'UDP 8472 not seen on eth0', {
+            kind: 'decap',
+            status: 'contradicted',
+            evidence: [ev(7, 'no packets on eth0 port 8472')],
+          }),
           step(FL2.id, C.id, 'SYN 10.244.0.54:40000 → 10.244.1.20:80', { status: 'predicted' }),
         ],
       },
     ],
-    findings: [{ id: 'vxlan-mtu', severity: 'info', title: 'MTU 1450', message: 'VXLAN adds 50 bytes, so pod MTU is 1450.', evidence: [] }],
+    findings: [
+      {
+        id: 'vxlan-mtu',
+        severity: 'info',
+        title: 'MTU 1450',
+        message: 'VXLAN adds 50 bytes, so pod MTU is 1450.',
+        evidence: [],
+      },
+    ],
     unresolved: ['No capture on node2: run `tcpdump -i flannel.1 -nn` on node2.'],
   };
 }
 
-const B_APP: Actor = { id: 'pod:default/b-app', kind: 'pod', name: 'b-app', group: 'Pod b-app netns', addresses: ['10.244.0.147'] };
+const B_APP: Actor = {
+  id: 'pod:default/b-app',
+  kind: 'pod',
+  name: 'b-app',
+  group: 'Pod b-app netns',
+  addresses: ['10.244.0.147'],
+};
 const VETH_BAPP = root('veth', 'veth:node1/vetha999267c', 'vetha999267c');
 const KUBE_SERVICES = root('netfilter', 'chain:node1/KUBE-SERVICES', 'KUBE-SERVICES');
 const SVC_DNS = root('netfilter', 'chain:node1/KUBE-SVC-TCOU7JCQXEZGVUNU', 'KUBE-SVC-TCOU7JCQXEZGVUNU');
 const SVC_APP = root('netfilter', 'chain:node1/KUBE-SVC-CHTNYTLOWMWCGZWR', 'KUBE-SVC-CHTNYTLOWMWCGZWR');
-const COREDNS: Actor = { id: 'pod:kube-system/coredns-1', kind: 'dns', name: 'coredns', group: 'Pod coredns netns', addresses: ['10.244.0.105'] };
-const A_APP_1: Actor = { id: 'pod:default/a-app-1', kind: 'pod', name: 'a-app-7d9c', group: 'Pod a-app-7d9c netns', addresses: ['10.244.0.143'] };
+const COREDNS: Actor = {
+  id: 'pod:kube-system/coredns-1',
+  kind: 'dns',
+  name: 'coredns',
+  group: 'Pod coredns netns',
+  addresses: ['10.244.0.105'],
+};
+const A_APP_1: Actor = {
+  id: 'pod:default/a-app-1',
+  kind: 'pod',
+  name: 'a-app-7d9c',
+  group: 'Pod a-app-7d9c netns',
+  addresses: ['10.244.0.143'],
+};
 
 /** A.2: DNS lookup through kube-dns, then TCP to the ClusterIP, DNAT to a random endpoint. */
 export function podToService(): Flow {
@@ -94,8 +156,15 @@ export function podToService(): Flow {
       {
         name: 'DNS',
         steps: [
-          step(B_APP.id, KUBE_SERVICES.id, 'A? a-app.default.svc.cluster.local → 10.96.0.10:53', { kind: 'dns-query', evidence: [ev(300, 'nameserver 10.96.0.10', 'resolv.conf')] }),
-          step(KUBE_SERVICES.id, SVC_DNS.id, 'match 10.96.0.10 udp dpt:53', { kind: 'nat', status: 'predicted', evidence: [ev(310, 'KUBE-SVC-TCOU7JCQXEZGVUNU udp -- 0.0.0.0/0 10.96.0.10', 'iptables')] }),
+          step(B_APP.id, KUBE_SERVICES.id, 'A? a-app.default.svc.cluster.local → 10.96.0.10:53', {
+            kind: 'dns-query',
+            evidence: [ev(300, 'nameserver 10.96.0.10', 'resolv.conf')],
+          }),
+          step(KUBE_SERVICES.id, SVC_DNS.id, 'match 10.96.0.10 udp dpt:53', {
+            kind: 'nat',
+            status: 'predicted',
+            evidence: [ev(310, 'KUBE-SVC-TCOU7JCQXEZGVUNU udp -- 0.0.0.0/0 10.96.0.10', 'iptables')],
+          }),
           step(SVC_DNS.id, COREDNS.id, 'DNAT to a CoreDNS pod', {
             kind: 'nat',
             status: 'predicted',
@@ -115,19 +184,31 @@ export function podToService(): Flow {
       {
         name: 'connect',
         steps: [
-          step(B_APP.id, VETH_BAPP.id, 'SYN 10.244.0.147:43712 → 10.103.129.86:80', { evidence: [ev(400, 'vetha999267c P IP 10.244.0.147.43712 > 10.103.129.86.80: Flags [S]')] }),
+          step(B_APP.id, VETH_BAPP.id, 'SYN 10.244.0.147:43712 → 10.103.129.86:80', {
+            evidence: [ev(400, 'vetha999267c P IP 10.244.0.147.43712 > 10.103.129.86.80: Flags [S]')],
+          }),
           step(VETH_BAPP.id, KUBE_SERVICES.id, 'PREROUTING → KUBE-SERVICES', { kind: 'nat', status: 'predicted' }),
-          step(KUBE_SERVICES.id, SVC_APP.id, 'match 10.103.129.86 tcp dpt:80', { kind: 'nat', evidence: [ev(320, 'KUBE-SVC-CHTNYTLOWMWCGZWR tcp -- 0.0.0.0/0 10.103.129.86', 'iptables')] }),
+          step(KUBE_SERVICES.id, SVC_APP.id, 'match 10.103.129.86 tcp dpt:80', {
+            kind: 'nat',
+            evidence: [ev(320, 'KUBE-SVC-CHTNYTLOWMWCGZWR tcp -- 0.0.0.0/0 10.103.129.86', 'iptables')],
+          }),
           step(SVC_APP.id, CNI0.id, 'DNAT 10.103.129.86:80 → 10.244.0.143:80', {
             kind: 'nat',
             nat: { type: 'DNAT', before: '10.103.129.86:80', after: '10.244.0.143:80' },
             alternatives: [
-              { label: 'KUBE-SEP-ZZRQGRW2BIJ6VNXP → 10.244.0.143:80', probability: 0.5, chosen: true, evidence: [ev(410, 'cni0 Out IP 10.244.0.147.43712 > 10.244.0.143.80')] },
+              {
+                label: 'KUBE-SEP-ZZRQGRW2BIJ6VNXP → 10.244.0.143:80',
+                probability: 0.5,
+                chosen: true,
+                evidence: [ev(410, 'cni0 Out IP 10.244.0.147.43712 > 10.244.0.143.80')],
+              },
               { label: 'KUBE-SEP-BJVKNWLDIWYBU2WJ → 10.244.0.144:80', probability: 0.5, evidence: [] },
             ],
             evidence: [ev(410, 'cni0 Out IP 10.244.0.147.43712 > 10.244.0.143.80: Flags [S]')],
           }),
-          step(CNI0.id, A_APP_1.id, 'SYN 10.244.0.147:43712 → 10.244.0.143:80', { evidence: [ev(411, 'vethedfea565 Out IP 10.244.0.147.43712 > 10.244.0.143.80: Flags [S]')] }),
+          step(CNI0.id, A_APP_1.id, 'SYN 10.244.0.147:43712 → 10.244.0.143:80', {
+            evidence: [ev(411, 'vethedfea565 Out IP 10.244.0.147.43712 > 10.244.0.143.80: Flags [S]')],
+          }),
         ],
       },
       {
@@ -149,7 +230,13 @@ export function podToService(): Flow {
         message: 'The ClusterIP exists only as a TCP/80 DNAT rule; UDP and ICMP probes follow the default route.',
         evidence: [ev(350, 'traceroute to a-app.default.svc.cluster.local (10.103.129.86)', 'traceroute')],
       },
-      { id: 'bridge-flooding', severity: 'warning', title: 'Bridge flooding', message: 'The SYN left on about thirty veths before ARP.', evidence: [] },
+      {
+        id: 'bridge-flooding',
+        severity: 'warning',
+        title: 'Bridge flooding',
+        message: 'The SYN left on about thirty veths before ARP.',
+        evidence: [],
+      },
     ],
     unresolved: [],
   };
@@ -157,7 +244,13 @@ export function podToService(): Flow {
 
 /** A.3: headless Service: DNS answers pod IPs, no NAT. */
 export function podToHeadless(): Flow {
-  const A0: Actor = { id: 'pod:default/a-app-0', kind: 'pod', name: 'a-app-0', group: 'Pod a-app-0 netns', addresses: ['10.244.0.150'] };
+  const A0: Actor = {
+    id: 'pod:default/a-app-0',
+    kind: 'pod',
+    name: 'a-app-0',
+    group: 'Pod a-app-0 netns',
+    addresses: ['10.244.0.150'],
+  };
   return {
     title: 'b-app → a-app (headless)',
     family: 'pod-to-headless',
@@ -169,7 +262,10 @@ export function podToHeadless(): Flow {
           step(B_APP.id, COREDNS.id, 'A? a-app.default.svc.cluster.local', { kind: 'dns-query', status: 'predicted' }),
           step(COREDNS.id, B_APP.id, '3 A records', {
             kind: 'dns-answer',
-            dns: { question: 'a-app.default.svc.cluster.local', answers: ['10.244.0.150', '10.244.0.151', '10.244.0.152'] },
+            dns: {
+              question: 'a-app.default.svc.cluster.local',
+              answers: ['10.244.0.150', '10.244.0.151', '10.244.0.152'],
+            },
             alternatives: [
               { label: 'a-app-0.a-app.default.svc.cluster.local 10.244.0.150', chosen: true, evidence: [] },
               { label: 'a-app-1.a-app.default.svc.cluster.local 10.244.0.151', evidence: [] },
@@ -187,7 +283,15 @@ export function podToHeadless(): Flow {
         ],
       },
     ],
-    findings: [{ id: 'headless-dns-spread', severity: 'info', title: 'Headless spreading comes from DNS', message: 'CoreDNS rotates A records.', evidence: [] }],
+    findings: [
+      {
+        id: 'headless-dns-spread',
+        severity: 'info',
+        title: 'Headless spreading comes from DNS',
+        message: 'CoreDNS rotates A records.',
+        evidence: [],
+      },
+    ],
     unresolved: [],
   };
 }
@@ -211,9 +315,15 @@ export function nodePort(): Flow {
             kind: 'nat',
             status: 'predicted',
             nat: { type: 'MASQUERADE', before: '172.30.1.10:51000', after: '10.244.0.1:51000' },
-            alternatives: [{ label: 'source outside 10.244.0.0/16 → mark for masquerade', probability: 1, evidence: [] }],
+            alternatives: [
+              { label: 'source outside 10.244.0.0/16 → mark for masquerade', probability: 1, evidence: [] },
+            ],
           }),
-          step(SVC_APP.id, A_APP_1.id, 'DNAT 172.30.1.48:30080 → 10.244.0.143:80', { kind: 'nat', status: 'predicted', nat: { type: 'DNAT', before: '172.30.1.48:30080', after: '10.244.0.143:80' } }),
+          step(SVC_APP.id, A_APP_1.id, 'DNAT 172.30.1.48:30080 → 10.244.0.143:80', {
+            kind: 'nat',
+            status: 'predicted',
+            nat: { type: 'DNAT', before: '172.30.1.48:30080', after: '10.244.0.143:80' },
+          }),
         ],
       },
     ],
@@ -235,10 +345,20 @@ export function externalName(): Flow {
         name: 'DNS',
         steps: [
           step(B_APP.id, COREDNS.id, 'A? db.default.svc.cluster.local', { kind: 'dns-query', status: 'predicted' }),
-          step(COREDNS.id, B_APP.id, 'CNAME example.com', { kind: 'dns-answer', status: 'predicted', dns: { question: 'db.default.svc.cluster.local', answers: ['CNAME example.com'] } }),
+          step(COREDNS.id, B_APP.id, 'CNAME example.com', {
+            kind: 'dns-answer',
+            status: 'predicted',
+            dns: { question: 'db.default.svc.cluster.local', answers: ['CNAME example.com'] },
+          }),
         ],
       },
-      { name: 'connect', steps: [step(B_APP.id, GW.id, 'SYN → example.com:443', { status: 'predicted', kind: 'route' }), step(GW.id, EXT.id, 'out of the cluster', { status: 'predicted' })] },
+      {
+        name: 'connect',
+        steps: [
+          step(B_APP.id, GW.id, 'SYN → example.com:443', { status: 'predicted', kind: 'route' }),
+          step(GW.id, EXT.id, 'out of the cluster', { status: 'predicted' }),
+        ],
+      },
     ],
     findings: [],
     unresolved: [],
@@ -256,15 +376,37 @@ export function noEndpoints(): Flow {
         name: 'connect',
         steps: [
           step(B_APP.id, KUBE_SERVICES.id, 'SYN → 10.103.0.9:80', { status: 'predicted' }),
-          step(KUBE_SERVICES.id, B_APP.id, 'REJECT icmp-port-unreachable (no endpoints)', { kind: 'reject', status: 'predicted', evidence: [ev(12, 'REJECT tcp -- 0.0.0.0/0 10.103.0.9 /* default/empty-svc has no endpoints */', 'iptables')] }),
+          step(KUBE_SERVICES.id, B_APP.id, 'REJECT icmp-port-unreachable (no endpoints)', {
+            kind: 'reject',
+            status: 'predicted',
+            evidence: [
+              ev(12, 'REJECT tcp -- 0.0.0.0/0 10.103.0.9 /* default/empty-svc has no endpoints */', 'iptables'),
+            ],
+          }),
         ],
       },
     ],
-    findings: [{ id: 'no-endpoints', severity: 'error', title: 'Service has no endpoints', message: 'No ready pod matches the selector app=empty.', evidence: [] }],
+    findings: [
+      {
+        id: 'no-endpoints',
+        severity: 'error',
+        title: 'Service has no endpoints',
+        message: 'No ready pod matches the selector app=empty.',
+        evidence: [],
+      },
+    ],
     unresolved: ['Which pods should match? run `kubectl get pods -l app=empty -o wide`.'],
   };
 }
 
-export const FAMILIES: Record<string, () => Flow> = { podToPod, podToPodVxlan, podToService, podToHeadless, nodePort, externalName, noEndpoints };
+export const FAMILIES: Record<string, () => Flow> = {
+  podToPod,
+  podToPodVxlan,
+  podToService,
+  podToHeadless,
+  nodePort,
+  externalName,
+  noEndpoints,
+};
 
 export const result = (...flows: Flow[]): TraceResult => ({ flows, unresolved: [] });

@@ -12,18 +12,27 @@ test('one flow: title, family, counts, the mermaid block and a row per step', ()
   assert.equal(lines[0], '# b-pod → a-pod \\(same node\\)');
   assert.ok(md.includes('Family: `pod-to-pod`'));
   assert.ok(md.includes('5 steps: 3 observed, 2 predicted, 0 contradicted.'));
-  assert.ok(md.includes('```mermaid\n' + renderMermaid(flow) + '```\n'), 'the block holds exactly the rendered diagram');
+  assert.ok(
+    md.includes('```mermaid\n' + renderMermaid(flow) + '```\n'),
+    'the block holds exactly the rendered diagram',
+  );
   assert.ok(lines.includes('| # | Phase | Status | From → To | Step | Evidence |'));
   assert.equal(
     lines.find((l) => l.startsWith('| 1 |')),
     '| 1 | ICMP echo | ● observed | b-pod → vethded7ef9f | ICMP echo request 10.244.0.54 → 10.244.0.53 | [flannel-network-flows-part1.ko.txt:120](file:///work/samples/seed/flannel-network-flows-part1.ko.txt#L120) |',
   );
-  assert.equal(lines.find((l) => l.startsWith('| 3 |'))?.endsWith('| derived: FDB learns a-pod MAC on veth75a7f7d6 |'), true);
+  assert.equal(
+    lines.find((l) => l.startsWith('| 3 |'))?.endsWith('| derived: FDB learns a-pod MAC on veth75a7f7d6 |'),
+    true,
+  );
 });
 
 test('service: NAT, DNS and kube-proxy alternatives with probabilities are in the table; findings listed', () => {
   const md = renderMarkdown(result(podToService()));
-  assert.match(md, /\| 8 \| connect \| ● observed \| KUBE-SVC-CHTNYTLOWMWCGZWR → cni0 \| DNAT 10\.103\.129\.86:80 → 10\.244\.0\.143:80<br>✓ KUBE-SEP-ZZRQGRW2BIJ6VNXP → 10\.244\.0\.143:80 \\\(p=0\.50\\\)<br>· KUBE-SEP-BJVKNWLDIWYBU2WJ → 10\.244\.0\.144:80 \\\(p=0\.50\\\) \|/);
+  assert.match(
+    md,
+    /\| 8 \| connect \| ● observed \| KUBE-SVC-CHTNYTLOWMWCGZWR → cni0 \| DNAT 10\.103\.129\.86:80 → 10\.244\.0\.143:80<br>✓ KUBE-SEP-ZZRQGRW2BIJ6VNXP → 10\.244\.0\.143:80 \\\(p=0\.50\\\)<br>· KUBE-SEP-BJVKNWLDIWYBU2WJ → 10\.244\.0\.144:80 \\\(p=0\.50\\\) \|/,
+  );
   assert.match(md, /DNS a-app\.default\.svc\.cluster\.local → 10\.103\.129\.86/);
   assert.ok(md.includes('## Findings\n\n- **info** traceroute to a ClusterIP leaves the cluster: '));
   assert.ok(md.includes('- **warning** Bridge flooding: The SYN left on about thirty veths before ARP.'));
@@ -62,7 +71,9 @@ test('hostile text never becomes HTML, a link or a table break in Markdown', () 
   for (const h of HOSTILE) {
     const flow = podToPod();
     flow.title = h;
-    flow.phases[0].steps[0] = step(flow.actors[0].id, flow.actors[1].id, h, { evidence: [ev(1, h, 'tcpdump', `javascript:${h}`)] });
+    flow.phases[0].steps[0] = step(flow.actors[0].id, flow.actors[1].id, h, {
+      evidence: [ev(1, h, 'tcpdump', `javascript:${h}`)],
+    });
     flow.findings = [{ id: 'x', severity: 'error', title: h, message: h, evidence: [] }];
     flow.unresolved = [h];
     const md = renderMarkdown(result(flow));

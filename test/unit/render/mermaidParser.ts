@@ -47,13 +47,20 @@ async function load(): Promise<MermaidInternals> {
   const dir = join(dirname(require.resolve('mermaid/package.json')), 'dist/chunks/mermaid.core');
   const seq = chunkFile(dir, (n) => n.startsWith('sequenceDiagram-'));
   const utils = chunkFile(dir, (_n, t) => t.includes('var encodeEntities =') && t.includes('var decodeEntities ='));
-  const seqMod = (await import(pathToFileURL(seq).href)) as { diagram: { parser: { parser: MermaidInternals['parser'] } } };
+  const seqMod = (await import(pathToFileURL(seq).href)) as {
+    diagram: { parser: { parser: MermaidInternals['parser'] } };
+  };
   const utilMod = (await import(pathToFileURL(utils).href)) as {
     encodeEntities: (t: string) => string;
     decodeEntities: (t: string) => string;
     utils_default: { detectInit(t: string): unknown };
   };
-  return { parser: seqMod.diagram.parser.parser, encodeEntities: utilMod.encodeEntities, decodeEntities: utilMod.decodeEntities, detectInit: utilMod.utils_default.detectInit };
+  return {
+    parser: seqMod.diagram.parser.parser,
+    encodeEntities: utilMod.encodeEntities,
+    decodeEntities: utilMod.decodeEntities,
+    detectInit: utilMod.utils_default.detectInit,
+  };
 }
 
 /**
@@ -61,7 +68,9 @@ async function load(): Promise<MermaidInternals> {
  * breaks (`<br/>`, which the renderer puts only between words) read as spaces.
  */
 function shown(m: MermaidInternals, text: string): string {
-  return m.decodeEntities(text.replace(/<br\s*\/?>/gi, ' ')).replace(/&#(\d+);/g, (_, c: string) => String.fromCodePoint(Number(c)));
+  return m
+    .decodeEntities(text.replace(/<br\s*\/?>/gi, ' '))
+    .replace(/&#(\d+);/g, (_, c: string) => String.fromCodePoint(Number(c)));
 }
 
 export async function parseSequence(source: string): Promise<ParsedDiagram> {
@@ -83,10 +92,13 @@ export async function parseSequence(source: string): Promise<ParsedDiagram> {
   m.parser.parse(m.encodeEntities(source) + '\n');
   const text = (v: unknown) => shown(m, (v as { text?: string } | undefined)?.text ?? '');
   const participants = new Map<string, string>();
-  for (const r of records) if (r.type === 'addParticipant' && r.description) participants.set(String(r.actor), text(r.description));
+  for (const r of records)
+    if (r.type === 'addParticipant' && r.description) participants.set(String(r.actor), text(r.description));
   return {
     records,
-    messages: records.filter((r) => r.type === 'addMessage').map((r) => ({ from: String(r.from), to: String(r.to), signalType: String(r.signalType), text: text(r.msg) })),
+    messages: records
+      .filter((r) => r.type === 'addMessage')
+      .map((r) => ({ from: String(r.from), to: String(r.to), signalType: String(r.signalType), text: text(r.msg) })),
     notes: records.filter((r) => r.type === 'addNote').map((r) => ({ actor: r.actor, text: text(r.text) })),
     participants,
     title: records.some((r) => r.type === 'title') ? text(records.find((r) => r.type === 'title')) : undefined,

@@ -17,7 +17,10 @@ test('a flow becomes steps with names, details and numbered evidence; diagrams f
   assert.equal(dnat.from, 'KUBE-SVC-CHTNYTLOWMWCGZWR');
   assert.equal(dnat.detail, 'DNAT 10.103.129.86:80 → 10.244.0.143:80');
   // The step's own proof and the chosen alternative's (same line) appear once.
-  assert.deepEqual(dnat.evidence.map((e) => e.label), ['flannel-network-flows-part1.ko.txt:410']);
+  assert.deepEqual(
+    dnat.evidence.map((e) => e.label),
+    ['flannel-network-flows-part1.ko.txt:410'],
+  );
   assert.equal(evidence[dnat.evidence[0].id].line, 410);
   assert.equal(view.findings[0].evidence[0].label, 'flannel-network-flows-part1.ko.txt:350');
   assert.equal(payload.problem, undefined);
@@ -28,7 +31,9 @@ test('derived evidence is listed but not openable; identical evidence shares one
   flow.phases[0].steps[1].evidence.push(ev(120, 'vethded7ef9f P IP 10.244.0.54 > 10.244.0.53: ICMP echo request'));
   const { payload, evidence } = buildPayload(result(flow));
   const steps = payload.flows[0].steps;
-  assert.deepEqual(steps[2].evidence, [{ id: steps[2].evidence[0].id, label: 'derived', excerpt: 'FDB learns a-pod MAC on veth75a7f7d6', openable: false }]);
+  assert.deepEqual(steps[2].evidence, [
+    { id: steps[2].evidence[0].id, label: 'derived', excerpt: 'FDB learns a-pod MAC on veth75a7f7d6', openable: false },
+  ]);
   assert.equal(steps[1].evidence[1].id, steps[0].evidence[0].id);
   assert.equal(new Set(evidence.map((e) => JSON.stringify(e))).size, evidence.length);
 });
@@ -39,5 +44,8 @@ test('no flows: a problem with the reasons and the commands that would help, nev
   assert.deepEqual(payload.unresolved, ['source b-pod: no pod, node or IP by that name']);
   assert.equal(payload.problem?.message, 'No flow could be traced:');
   assert.deepEqual(payload.problem?.hints, HELPFUL_COMMANDS);
-  assert.equal(buildPayload({ flows: [], unresolved: [] }).payload.problem?.message, 'No flow could be traced, and the trace gave no reason.');
+  assert.equal(
+    buildPayload({ flows: [], unresolved: [] }).payload.problem?.message,
+    'No flow could be traced, and the trace gave no reason.',
+  );
 });

@@ -21,7 +21,10 @@ async function assertDrawsEveryStep(flow: Flow): Promise<void> {
   const parsed = await parseSequence(source);
   const steps = indexSteps(flow);
   assert.equal(parsed.messages.length, steps.length, source);
-  assert.deepEqual(messageSteps, steps.map((s) => s.index));
+  assert.deepEqual(
+    messageSteps,
+    steps.map((s) => s.index),
+  );
   assert.equal(parsed.directives, undefined);
   for (let p = 0; p < flow.phases.length; p++) {
     const one = renderMermaidDiagram(flow, { phase: p });
@@ -42,12 +45,18 @@ test('A.2: DNS answer note, kube-proxy alt block with p=0.50, DNAT note and seed
   const flow = result.flows[0];
   const { source } = renderMermaidDiagram(flow);
   const parsed = await parseSequence(source);
-  assert.ok(parsed.notes.some((n) => /^DNS a-app\.default\.svc\.cluster\.local → 10\.103\.129\.86/.test(n.text)), parsed.notes.map((n) => n.text).join('\n'));
+  assert.ok(
+    parsed.notes.some((n) => /^DNS a-app\.default\.svc\.cluster\.local → 10\.103\.129\.86/.test(n.text)),
+    parsed.notes.map((n) => n.text).join('\n'),
+  );
   assert.ok(parsed.notes.some((n) => /^DNAT 10\.103\.129\.86:80 → 10\.244\.0\.14[34]:80/.test(n.text)));
   assert.ok(parsed.blocks.some((b) => b.type === 'altStart' && b.text.includes('p=0.50')));
   assert.ok(parsed.boxes.length >= 3, 'pods and the node are boxed');
   const md = renderMarkdown(result);
-  assert.match(md, /\[flannel-network-flows-part1\.ko\.txt:\d+\]\(test\/fixtures\/seed\/flannel-network-flows-part1\.ko\.txt#L\d+\)/);
+  assert.match(
+    md,
+    /\[flannel-network-flows-part1\.ko\.txt:\d+\]\(test\/fixtures\/seed\/flannel-network-flows-part1\.ko\.txt#L\d+\)/,
+  );
 });
 
 test('payload: evidence ids index the host table and point at the seed lines', () => {
@@ -58,5 +67,9 @@ test('payload: evidence ids index the host table and point at the seed lines', (
   const ids = flow.steps.flatMap((s) => s.evidence.map((e) => e.id));
   assert.ok(ids.length > 0);
   for (const id of ids) assert.ok(evidence[id], `evidence ${id} exists`);
-  assert.ok(evidence.some((e) => e.uri === 'test/fixtures/seed/flannel-network-flows-part1.ko.txt' && typeof e.line === 'number'));
+  assert.ok(
+    evidence.some(
+      (e) => e.uri === 'test/fixtures/seed/flannel-network-flows-part1.ko.txt' && typeof e.line === 'number',
+    ),
+  );
 });

@@ -18,7 +18,9 @@ suite('activation', () => {
     const ext = vscode.extensions.getExtension(EXTENSION_ID)!;
     await ext.activate();
     const registered = new Set(await vscode.commands.getCommands(true));
-    const contributed: string[] = (ext.packageJSON.contributes?.commands ?? []).map((c: { command: string }) => c.command);
+    const contributed: string[] = (ext.packageJSON.contributes?.commands ?? []).map(
+      (c: { command: string }) => c.command,
+    );
     assert.ok(contributed.includes('kubePacketPath.showServiceNames'));
     const missing = contributed.filter((c) => !registered.has(c));
     assert.deepEqual(missing, [], `contributed but not registered: ${missing.join(', ')}`);
@@ -33,7 +35,10 @@ suite('activation', () => {
     const text = lines.join('\n');
     assert.match(lines[0], /kube-system\/kube-dns:dns \(UDP\)/);
     assert.match(lines[0], /kube-dns\.kube-system\.svc\.cluster\.local/);
-    assert.ok(lines.some((l) => l.trim() === 'KUBE-SVC-TCOU7JCQXEZGVUNU'), text);
+    assert.ok(
+      lines.some((l) => l.trim() === 'KUBE-SVC-TCOU7JCQXEZGVUNU'),
+      text,
+    );
     // Each endpoint chain is on the line of its own endpoint (values from the seed report).
     const ep105 = lines.find((l) => l.includes('10.244.0.105:53'));
     const ep107 = lines.find((l) => l.includes('10.244.0.107:53'));

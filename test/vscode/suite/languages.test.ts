@@ -35,7 +35,7 @@ suite('languages', () => {
     assert.equal(await languageOf('node1-capture'), 'tcpdump');
   });
 
-  test('an .iptables-save file and Debian\'s rules.v4 are iptables-save', async () => {
+  test("an .iptables-save file and Debian's rules.v4 are iptables-save", async () => {
     assert.equal(await languageOf('kube-proxy-nat.iptables-save'), 'iptables-save');
     assert.equal(await languageOf('rules.v4'), 'iptables-save');
   });
@@ -45,7 +45,10 @@ suite('languages', () => {
   });
 
   test('Toggle Line Comment in iptables-save uses "#"', async () => {
-    const doc = await vscode.workspace.openTextDocument({ language: 'iptables-save', content: '-A KUBE-SERVICES -j KUBE-NODEPORTS\n' });
+    const doc = await vscode.workspace.openTextDocument({
+      language: 'iptables-save',
+      content: '-A KUBE-SERVICES -j KUBE-NODEPORTS\n',
+    });
     const editor = await vscode.window.showTextDocument(doc);
     editor.selection = new vscode.Selection(0, 0, 0, 0);
     await vscode.commands.executeCommand('editor.action.commentLine');

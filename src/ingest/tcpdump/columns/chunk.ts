@@ -12,8 +12,15 @@ export const CHUNK_MASK = CHUNK_SIZE - 1;
 
 /** Bits of `has`. */
 export const HAS = {
-  TCP: 1, DNS: 2, ICMP: 4, ARP: 8,
-  U1: 16, U2: 32, U3: 64, U4: 128, U5: 256,
+  TCP: 1,
+  DNS: 2,
+  ICMP: 4,
+  ARP: 8,
+  U1: 16,
+  U2: 32,
+  U3: 64,
+  U4: 128,
+  U5: 256,
   /** DNS: a response. TCP: `http` was the `HTTP` placeholder of a -v request (the next line holds it). */
   FLAG: 512,
   VNI: 1024,
@@ -42,7 +49,6 @@ export const DIRECTIONS = [undefined, 'In', 'Out', 'P', 'B', 'M'] as const;
 type Column = Int32Array | Uint32Array | Int16Array | Uint16Array | Uint8Array | Float64Array;
 
 export class Chunk {
-
   /** Offset in the text where the record's first line (or piece of a flattened line) starts, and its length. */
   readonly at: Int32Array;
   readonly len: Int32Array;
@@ -140,7 +146,7 @@ export class Chunk {
   doubled(): Chunk {
     const next = new Chunk(Math.min(this.capacity * 2, CHUNK_SIZE));
     const to = next.columns();
-    this.columns().forEach((col, k) => to[k].set(col as never));
+    this.columns().forEach((col, k) => to[k].set(col));
     return next;
   }
 

@@ -40,7 +40,8 @@ export class EndpointTable {
     const table = this.text[kind];
     const id = table.span(s, a, b);
     const list = this.objects[kind];
-    if (id === list.length) list.push(endpoint(table.values[id], kind === 0 ? true : kind === 1 ? false : undefined, this.host));
+    if (id === list.length)
+      list.push(endpoint(table.values[id], kind === 0 ? true : kind === 1 ? false : undefined, this.host));
     return id + 1;
   }
 
@@ -51,7 +52,11 @@ export class EndpointTable {
 
   /** The address of a stored endpoint. */
   ipOf(code: number, kind: number): string | undefined {
-    return code < 0 ? this.ipv4[Math.floor((-code - 1) / 65536)] : code === 0 ? undefined : this.objects[kind][code - 1].ip;
+    return code < 0
+      ? this.ipv4[Math.floor((-code - 1) / 65536)]
+      : code === 0
+        ? undefined
+        : this.objects[kind][code - 1].ip;
   }
 
   /**
@@ -87,7 +92,7 @@ export class EndpointTable {
   private ipv4Id(ip: number): number {
     const slots = this.ipv4Slots;
     const mask = slots.length - 1;
-    let k = Math.imul(ip | 0, 0x9e3779b1) >>> 0 & mask;
+    let k = (Math.imul(ip | 0, 0x9e3779b1) >>> 0) & mask;
     for (;;) {
       const slot = slots[k];
       if (slot === 0) break;
@@ -102,7 +107,7 @@ export class EndpointTable {
       const next = new Int32Array(slots.length * 2);
       const m = next.length - 1;
       for (let n = 0; n < this.ipv4Num.length; n++) {
-        let j = Math.imul(this.ipv4Num[n] | 0, 0x9e3779b1) >>> 0 & m;
+        let j = (Math.imul(this.ipv4Num[n] | 0, 0x9e3779b1) >>> 0) & m;
         while (next[j] !== 0) j = (j + 1) & m;
         next[j] = n + 1;
       }
@@ -125,7 +130,10 @@ export class EndpointTable {
 
   /** Which stored endpoints have an address in `ips`: by text id per kind, and by IPv4 id. */
   hits(ips: ReadonlySet<string>): EndpointHits {
-    return { byKind: this.objects.map((list) => list.map((e) => ips.has(e.ip))), ipv4: this.ipv4.map((ip) => ips.has(ip)) };
+    return {
+      byKind: this.objects.map((list) => list.map((e) => ips.has(e.ip))),
+      ipv4: this.ipv4.map((ip) => ips.has(ip)),
+    };
   }
 
   /** Whether a stored endpoint is one of those `hits` found. */

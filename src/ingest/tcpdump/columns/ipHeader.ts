@@ -4,7 +4,8 @@ import { PROTO_ICMP, PROTO_TCP, PROTO_UDP } from './chunk';
 
 /** The -v IP header, `(tos 0x0, ttl 64, id 8860, offset 0, flags [DF], proto TCP (6), length 60)`. */
 
-export const isWordChar = (ch: number): boolean => (ch >= 48 && ch <= 57) || (ch >= 65 && ch <= 90) || (ch >= 97 && ch <= 122) || ch === 95;
+export const isWordChar = (ch: number): boolean =>
+  (ch >= 48 && ch <= 57) || (ch >= 65 && ch <= 90) || (ch >= 97 && ch <= 122) || ch === 95;
 
 /** Where the values of the -v header's fields start (-1: absent): see `readHeader`. */
 export const HEADER = { ttl: -1, id: -1, proto: -1 };
@@ -16,15 +17,18 @@ export const HEADER = { ttl: -1, id: -1, proto: -1 };
  * `\b(?:ttl|hlim) (\d+)` would find them in the header.
  */
 export function readHeader(s: string, p: number, e: number): number {
-  HEADER.ttl = -1; HEADER.id = -1; HEADER.proto = -1;
+  HEADER.ttl = -1;
+  HEADER.id = -1;
+  HEADER.proto = -1;
   let depth = 0;
   let prevWord = false;
   let q = p;
   for (; q < e; q++) {
     const ch = s.charCodeAt(q);
     if (ch === 40) depth++;
-    else if (ch === 41) { if (--depth === 0) break; }
-    else if (!prevWord && q > p) {
+    else if (ch === 41) {
+      if (--depth === 0) break;
+    } else if (!prevWord && q > p) {
       // a value cannot run past the closing parenthesis: it is no digit or word character
       if (ch === 116 && HEADER.ttl < 0) HEADER.ttl = valueAt(s, q, e, 'ttl ', true);
       else if (ch === 104 && HEADER.ttl < 0) HEADER.ttl = valueAt(s, q, e, 'hlim ', true);

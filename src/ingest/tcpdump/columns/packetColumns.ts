@@ -1,6 +1,29 @@
-import { excerptOf, nearestRows, type ArpInfo, type LineMapping, type CaptureDirection, type DnsInfo, type Evidence, type IcmpInfo, type Packet, type PacketTable, type TcpInfo } from '../../../model';
+import {
+  excerptOf,
+  nearestRows,
+  type ArpInfo,
+  type LineMapping,
+  type DnsInfo,
+  type Evidence,
+  type IcmpInfo,
+  type Packet,
+  type PacketTable,
+  type TcpInfo,
+} from '../../../model';
 
-import { ARP_OPS, Chunk, CHUNK_BITS, CHUNK_MASK, CHUNK_SIZE, DIRECTIONS, HAS, NET_ARP, NETWORKS, PROTO_TCP, PROTOCOLS } from './chunk';
+import {
+  ARP_OPS,
+  Chunk,
+  CHUNK_BITS,
+  CHUNK_MASK,
+  CHUNK_SIZE,
+  DIRECTIONS,
+  HAS,
+  NET_ARP,
+  NETWORKS,
+  PROTO_TCP,
+  PROTOCOLS,
+} from './chunk';
 import { EndpointTable, type EndpointHits } from './endpointTable';
 import { joinsAddressLine } from './ipHeader';
 import type { RecordScanner } from './recordScanner';
@@ -69,7 +92,11 @@ export class PacketColumns implements PacketTable {
     const out: number[] = [];
     for (let i = 0; i < this.size; i++) {
       const inner = this.chunks[i >>> CHUNK_BITS].inner[i & CHUNK_MASK];
-      if (this.rowTouches(i, eps, strHit) || (inner !== 0 && this.inners !== undefined && this.inners.rowTouches(inner - 1, eps, strHit))) out.push(i);
+      if (
+        this.rowTouches(i, eps, strHit) ||
+        (inner !== 0 && this.inners !== undefined && this.inners.rowTouches(inner - 1, eps, strHit))
+      )
+        out.push(i);
     }
     return out;
   }
@@ -101,7 +128,9 @@ export class PacketColumns implements PacketTable {
     const j = i & CHUNK_MASK;
     const kind = c.epKind[j];
     if (EndpointTable.hit(c.src[j], kind, eps) || EndpointTable.hit(c.dst[j], kind, eps)) return true;
-    return (c.has[j] & HAS.ARP) !== 0 && ((c.k1[j] !== 0 && strHit[c.k1[j] - 1]) || (c.k2[j] !== 0 && strHit[c.k2[j] - 1]));
+    return (
+      (c.has[j] & HAS.ARP) !== 0 && ((c.k1[j] !== 0 && strHit[c.k1[j] - 1]) || (c.k2[j] !== 0 && strHit[c.k2[j] - 1]))
+    );
   }
 
   remapLines(at: LineMapping): void {
@@ -152,7 +181,13 @@ export class PacketColumns implements PacketTable {
         extra = cont.length > 1 ? cont.slice(1) : undefined;
       } else extra = cont;
     }
-    const evidence: Evidence = { source: 'log', uri: this.uri, line: c.line[j], excerpt: excerptOf(s), format: 'tcpdump' };
+    const evidence: Evidence = {
+      source: 'log',
+      uri: this.uri,
+      line: c.line[j],
+      excerpt: excerptOf(s),
+      format: 'tcpdump',
+    };
     if (c.endLine[j] !== c.line[j]) evidence.endLine = c.endLine[j];
     const column = this.columns.get(i);
     if (column !== undefined && column > 1) evidence.column = column;
@@ -178,7 +213,7 @@ export class PacketColumns implements PacketTable {
 
   private u(col: Uint32Array, j: number, i: number, field: number): number {
     const wide = this.scanner.wide;
-    return wide.size === 0 ? col[j] : wide.get(this.key(i) * 8 + field) ?? col[j];
+    return wide.size === 0 ? col[j] : (wide.get(this.key(i) * 8 + field) ?? col[j]);
   }
 
   /**
@@ -191,7 +226,7 @@ export class PacketColumns implements PacketTable {
     const time = stampLen ? s.slice(0, stampLen) : undefined;
     const t = stampLen ? c.t[j] : undefined;
     const iface = this.str(c.iface[j]);
-    const direction = DIRECTIONS[c.dir[j]] as CaptureDirection | undefined;
+    const direction = DIRECTIONS[c.dir[j]];
     const srcMac = this.str(c.srcMac[j]);
     const dstMac = this.str(c.dstMac[j]);
     const length = c.length[j] === 0 ? undefined : this.num(c.length[j], i, 0);
@@ -206,7 +241,21 @@ export class PacketColumns implements PacketTable {
         if (c.k2[j] !== 0) arp.senderIp = this.str(c.k2[j]);
         if (c.k3[j] !== 0) arp.mac = this.str(c.k3[j]);
       }
-      return { kind: 'Packet', evidence: [evidence], time, t, interface: iface, direction, srcMac, dstMac, network: 'arp', protocol, arp, length, info };
+      return {
+        kind: 'Packet',
+        evidence: [evidence],
+        time,
+        t,
+        interface: iface,
+        direction,
+        srcMac,
+        dstMac,
+        network: 'arp',
+        protocol,
+        arp,
+        length,
+        info,
+      };
     }
     const kind = c.epKind[j];
     const src = this.scanner.eps.object(c.src[j], kind);
@@ -243,8 +292,27 @@ export class PacketColumns implements PacketTable {
     }
     const vni = has & HAS.VNI ? this.u(c.u5, j, i, 7) : undefined;
     return {
-      kind: 'Packet', evidence: [evidence], time, t, interface: iface, direction, srcMac, dstMac, network, protocol, src, dst,
-      length, ipId, ttl, tcp, dns, icmp, vni, inner: undefined, info,
+      kind: 'Packet',
+      evidence: [evidence],
+      time,
+      t,
+      interface: iface,
+      direction,
+      srcMac,
+      dstMac,
+      network,
+      protocol,
+      src,
+      dst,
+      length,
+      ipId,
+      ttl,
+      tcp,
+      dns,
+      icmp,
+      vni,
+      inner: undefined,
+      info,
     };
   }
 

@@ -8,8 +8,40 @@ import type { RecordScanner } from './recordScanner';
  * DNS questions and answers, ICMP types, ARP operations, and the trailing `length N`.
  */
 
-const RCODES = ['NXDomain', 'ServFail', 'Refused', 'FormErr', 'NotImp', 'YXDomain', 'YXRRSet', 'NXRRSet', 'NotAuth', 'NotZone', 'BadVers'];
-const RR_TYPES = new Set(['A', 'AAAA', 'CNAME', 'PTR', 'SRV', 'TXT', 'MX', 'NS', 'SOA', 'OPT', 'HINFO', 'CAA', 'DS', 'DNSKEY', 'RRSIG', 'NSEC', 'NSEC3', 'HTTPS', 'SVCB']);
+const RCODES = [
+  'NXDomain',
+  'ServFail',
+  'Refused',
+  'FormErr',
+  'NotImp',
+  'YXDomain',
+  'YXRRSet',
+  'NXRRSet',
+  'NotAuth',
+  'NotZone',
+  'BadVers',
+];
+const RR_TYPES = new Set([
+  'A',
+  'AAAA',
+  'CNAME',
+  'PTR',
+  'SRV',
+  'TXT',
+  'MX',
+  'NS',
+  'SOA',
+  'OPT',
+  'HINFO',
+  'CAA',
+  'DS',
+  'DNSKEY',
+  'RRSIG',
+  'NSEC',
+  'NSEC3',
+  'HTTPS',
+  'SVCB',
+]);
 export type DnsAnswer = { type: string; data: string };
 
 /** `length N` as the last field of a summary (TCP/UDP/ICMP/ARP print it there). */
@@ -37,24 +69,32 @@ export function readTcp(w: RecordScanner, s: string, p: number, e: number): bool
     if (s.charCodeAt(k) !== 44) break;
     k = skipSpacesE(s, k + 1, e);
     const ch = charE(s, k, e);
-    if (ch === 115 && at(s, k, e, 'seq ')) { // seq a[:b]
+    if (ch === 115 && at(s, k, e, 'seq ')) {
+      // seq a[:b]
       const a = readUintE(s, k + 4, e);
       if (a < 0) break;
-      c.has[i] |= HAS.U1; w.u32(c.u1, 3, a);
+      c.has[i] |= HAS.U1;
+      w.u32(c.u1, 3, a);
       k = END;
       if (charE(s, k, e) === 58) {
         const b = readUintE(s, k + 1, e);
-        if (b >= 0) { c.has[i] |= HAS.U2; w.u32(c.u2, 4, b); k = END; }
+        if (b >= 0) {
+          c.has[i] |= HAS.U2;
+          w.u32(c.u2, 4, b);
+          k = END;
+        }
       }
     } else if (ch === 97 && at(s, k, e, 'ack ')) {
       const a = readUintE(s, k + 4, e);
       if (a < 0) break;
-      c.has[i] |= HAS.U3; w.u32(c.u3, 5, a);
+      c.has[i] |= HAS.U3;
+      w.u32(c.u3, 5, a);
       k = END;
     } else if (ch === 119 && at(s, k, e, 'win ')) {
       const a = readUintE(s, k + 4, e);
       if (a < 0) break;
-      c.has[i] |= HAS.U4; w.u32(c.u4, 6, a);
+      c.has[i] |= HAS.U4;
+      w.u32(c.u4, 6, a);
       k = END;
     } else if (ch === 111 && at(s, k, e, 'options [')) {
       const end = findE(s, ']', k + 9, e);
@@ -64,7 +104,10 @@ export function readTcp(w: RecordScanner, s: string, p: number, e: number): bool
       if (at(s, k + 9, e, 'mss ')) {
         // the digits stop at the closing bracket at the latest
         const m = readUintE(s, k + 13, e);
-        if (m >= 0) { c.has[i] |= HAS.U5; w.u32(c.u5, 7, m); }
+        if (m >= 0) {
+          c.has[i] |= HAS.U5;
+          w.u32(c.u5, 7, m);
+        }
       }
       k = end + 1;
     } else if (ch === 108 && at(s, k, e, 'length ')) {
@@ -107,7 +150,10 @@ export function readDns(w: RecordScanner, s: string, p: number, e: number): bool
   while (k < e) {
     const ch = s.charCodeAt(k);
     if (ch === 32) break;
-    if (ch === 43 || ch === 42 || ch === 45 || ch === 124 || ch === 36 || ch === 33 || ch === 37) { k++; continue; }
+    if (ch === 43 || ch === 42 || ch === 45 || ch === 124 || ch === 36 || ch === 33 || ch === 37) {
+      k++;
+      continue;
+    }
     return false;
   }
   const c = w.c;
@@ -122,21 +168,43 @@ export function readDns(w: RecordScanner, s: string, p: number, e: number): bool
     const we = wordEndE(s, k, e);
     const ch = s.charCodeAt(k);
     if (ch === 40) break; // (len)
-    if (ch === 91) { k = skipSpacesE(s, we, e); continue; } // [1au], [b2&3=0x..]
+    if (ch === 91) {
+      k = skipSpacesE(s, we, e);
+      continue;
+    } // [1au], [b2&3=0x..]
     const rcode = rcodeAt(s, k, we);
-    if (rcode !== undefined && we - k === rcode.length) { c.k4[i] = w.strings.str(rcode) + 1; response = true; k = skipSpacesE(s, we, e); continue; }
-    const n = we - k;
-    if (n > 1 && ch === 42 || n === 1 && ch === 45 || n === 2 && ch === 42 && s.charCodeAt(k + 1) === 45 || n === 1 && ch === 124) {
-      // flags printed after an rcode: `NXDomain*-`
-      flags = (flags ?? '') + s.slice(k, we); k = skipSpacesE(s, we, e); continue;
+    if (rcode !== undefined && we - k === rcode.length) {
+      c.k4[i] = w.strings.str(rcode) + 1;
+      response = true;
+      k = skipSpacesE(s, we, e);
+      continue;
     }
-    if (n === 2 && ch === 113 && s.charCodeAt(k + 1) === 58) { response = true; k = skipSpacesE(s, we, e); continue; } // q:
+    const n = we - k;
+    if (
+      (n > 1 && ch === 42) ||
+      (n === 1 && ch === 45) ||
+      (n === 2 && ch === 42 && s.charCodeAt(k + 1) === 45) ||
+      (n === 1 && ch === 124)
+    ) {
+      // flags printed after an rcode: `NXDomain*-`
+      flags = (flags ?? '') + s.slice(k, we);
+      k = skipSpacesE(s, we, e);
+      continue;
+    }
+    if (n === 2 && ch === 113 && s.charCodeAt(k + 1) === 58) {
+      response = true;
+      k = skipSpacesE(s, we, e);
+      continue;
+    } // q:
     if (n > 0 && s.charCodeAt(we - 1) === 63 && !sawQuestion) {
       sawQuestion = true;
       c.k2[i] = w.id(s, k, we - 1);
       const ns = skipSpacesE(s, we, e);
       const ne = wordEndE(s, ns, e);
-      if (ns < e && s.charCodeAt(ns) !== 40) { c.k3[i] = w.id(s, ns, ne); k = skipSpacesE(s, ne, e); } else k = ns;
+      if (ns < e && s.charCodeAt(ns) !== 40) {
+        c.k3[i] = w.id(s, ns, ne);
+        k = skipSpacesE(s, ne, e);
+      } else k = ns;
       continue;
     }
     if (isDigit(ch) && countsAt(s, k, we)) {
@@ -184,11 +252,13 @@ export function readIcmp(w: RecordScanner, s: string, p: number, e: number): voi
   const comma = findE(s, ',', k, e);
   const headEnd = comma < 0 ? e : comma;
   let type: number;
-  if (endsWithAt(s, k, headEnd, ' unreachable') || at(s, k, e, 'destination unreachable') && headEnd - k >= 23) {
+  if (endsWithAt(s, k, headEnd, ' unreachable') || (at(s, k, e, 'destination unreachable') && headEnd - k >= 23)) {
     c.a[i] = w.rel(k);
     c.b[i] = w.rel(e);
     const head = s.slice(k, headEnd);
-    const which = / (port|host|net|protocol|proto)\b/.exec(head) ?? /unreachable (port|host|net|protocol|address|route)/.exec(s.slice(k, Math.min(k + 80, e)));
+    const which =
+      / (port|host|net|protocol|proto)\b/.exec(head) ??
+      /unreachable (port|host|net|protocol|address|route)/.exec(s.slice(k, Math.min(k + 80, e)));
     type = w.strings.str(which ? `${which[1] === 'proto' ? 'protocol' : which[1]} unreachable` : 'unreachable');
   } else if (at(s, k, e, 'time exceeded') && headEnd - k >= 13) {
     type = w.strings.str('time exceeded');
@@ -198,9 +268,21 @@ export function readIcmp(w: RecordScanner, s: string, p: number, e: number): voi
   c.k1[i] = type + 1;
   if (comma >= 0 && (type === w.echoRequest || type === w.echoReply)) {
     const idAt = findE(s, 'id ', comma, e);
-    if (idAt > 0) { const v = readUintE(s, idAt + 3, e); if (v >= 0) { c.has[i] |= HAS.U1; w.u32(c.u1, 3, v); } }
+    if (idAt > 0) {
+      const v = readUintE(s, idAt + 3, e);
+      if (v >= 0) {
+        c.has[i] |= HAS.U1;
+        w.u32(c.u1, 3, v);
+      }
+    }
     const seqAt = findE(s, 'seq ', comma, e);
-    if (seqAt > 0) { const v = readUintE(s, seqAt + 4, e); if (v >= 0) { c.has[i] |= HAS.U2; w.u32(c.u2, 4, v); } }
+    if (seqAt > 0) {
+      const v = readUintE(s, seqAt + 4, e);
+      if (v >= 0) {
+        c.has[i] |= HAS.U2;
+        w.u32(c.u2, 4, v);
+      }
+    }
   }
 }
 
@@ -216,7 +298,10 @@ export function readArp(w: RecordScanner, s: string, p: number, e: number): numb
   if (at(s, k, e, 'Ethernet (')) {
     // the first `Request ` or `Reply `
     for (let r = findE(s, 'Re', k, e); r >= 0; r = findE(s, 'Re', r + 1, e)) {
-      if (at(s, r, e, 'Request ') || at(s, r, e, 'Reply ')) { k = r; break; }
+      if (at(s, r, e, 'Request ') || at(s, r, e, 'Reply ')) {
+        k = r;
+        break;
+      }
     }
   }
   if (at(s, k, e, 'Request who-has ')) {
@@ -270,7 +355,10 @@ function countsAt(s: string, a: number, b: number): boolean {
   if (x < 0) return false;
   const y = findE(s, '/', x + 1, b);
   if (x <= a || y < 0 || y >= b || y <= x + 1 || y === b - 1) return false;
-  for (let k = a; k < b; k++) { const ch = s.charCodeAt(k); if (!(isDigit(ch) || ch === 47)) return false; }
+  for (let k = a; k < b; k++) {
+    const ch = s.charCodeAt(k);
+    if (!(isDigit(ch) || ch === 47)) return false;
+  }
   return true;
 }
 

@@ -1,5 +1,19 @@
 import { at, charE, END, findE, isMacAtE, readUintE, skipSpacesE, wordEndE } from './bounded';
-import { ARP_OTHER, HAS, NET_ARP, NET_IP, NET_IP6, NET_OTHER, PROTO_ARP, PROTO_ICMP, PROTO_ICMP6, PROTO_OTHER, PROTO_TCP, PROTO_UDP, type Chunk } from './chunk';
+import {
+  ARP_OTHER,
+  HAS,
+  NET_ARP,
+  NET_IP,
+  NET_IP6,
+  NET_OTHER,
+  PROTO_ARP,
+  PROTO_ICMP,
+  PROTO_ICMP6,
+  PROTO_OTHER,
+  PROTO_TCP,
+  PROTO_UDP,
+  type Chunk,
+} from './chunk';
 import { EndpointTable, hasPort } from './endpointTable';
 import { HEADER, protoCode, readHeader } from './ipHeader';
 import { readArp, readDns, readIcmp, readTcp, trailingLength, type DnsAnswer } from './payloads';
@@ -55,7 +69,19 @@ export class RecordScanner {
    * read in place as if it were appended after a space (-1: none); check `jumped` afterwards.
    * `end`: where the record's last line ends (its continuation lines included).
    */
-  scan(s: string, p: number, e: number, c: Chunk, i: number, row: number, stampEnd: number, t: number, jumpAt: number, jumpEnd: number, end: number): string | undefined {
+  scan(
+    s: string,
+    p: number,
+    e: number,
+    c: Chunk,
+    i: number,
+    row: number,
+    stampEnd: number,
+    t: number,
+    jumpAt: number,
+    jumpEnd: number,
+    end: number,
+  ): string | undefined {
     this.c = c;
     this.i = i;
     this.row = row;
@@ -106,7 +132,12 @@ export class RecordScanner {
   /** Whether the record's rest s[p, end) repeats the last row's; notes it as the next one to compare with. */
   private repeats(s: string, p: number, stamped: boolean): boolean {
     const len = this.end - p;
-    const hit = this.lastOk && s === this.lastS && len === this.lastLen && stamped === this.lastStamped && sameText(s, p, this.lastAt, len);
+    const hit =
+      this.lastOk &&
+      s === this.lastS &&
+      len === this.lastLen &&
+      stamped === this.lastStamped &&
+      sameText(s, p, this.lastAt, len);
     if (hit) this.copyLast(p - this.base);
     this.lastAt = p;
     this.lastLen = len;
@@ -122,13 +153,35 @@ export class RecordScanner {
     const c = this.c;
     const i = this.i;
     const d = rel - this.lastRel;
-    c.srcMac[i] = f.srcMac[j]; c.dstMac[i] = f.dstMac[j]; c.net[i] = f.net[j]; c.proto[i] = f.proto[j]; c.has[i] = f.has[j];
-    c.src[i] = f.src[j]; c.dst[i] = f.dst[j]; c.epKind[i] = f.epKind[j]; c.length[i] = f.length[j]; c.ipId[i] = f.ipId[j];
-    c.ttl[i] = f.ttl[j]; c.k1[i] = f.k1[j]; c.k2[i] = f.k2[j]; c.k3[i] = f.k3[j]; c.k4[i] = f.k4[j];
-    c.u1[i] = f.u1[j]; c.u2[i] = f.u2[j]; c.u3[i] = f.u3[j]; c.u4[i] = f.u4[j]; c.u5[i] = f.u5[j];
-    c.a[i] = f.a[j] === 0 ? 0 : f.a[j] + d; c.b[i] = f.b[j] === 0 ? 0 : f.b[j] + d;
-    c.c[i] = f.c[j] === 0 ? 0 : f.c[j] + d; c.d[i] = f.d[j] === 0 ? 0 : f.d[j] + d;
-    if (this.wide.size > 0) for (let k = 0; k < 8; k++) { const v = this.wide.get(this.lastKey * 8 + k); if (v !== undefined) this.wide.set(this.row * 8 + k, v); }
+    c.srcMac[i] = f.srcMac[j];
+    c.dstMac[i] = f.dstMac[j];
+    c.net[i] = f.net[j];
+    c.proto[i] = f.proto[j];
+    c.has[i] = f.has[j];
+    c.src[i] = f.src[j];
+    c.dst[i] = f.dst[j];
+    c.epKind[i] = f.epKind[j];
+    c.length[i] = f.length[j];
+    c.ipId[i] = f.ipId[j];
+    c.ttl[i] = f.ttl[j];
+    c.k1[i] = f.k1[j];
+    c.k2[i] = f.k2[j];
+    c.k3[i] = f.k3[j];
+    c.k4[i] = f.k4[j];
+    c.u1[i] = f.u1[j];
+    c.u2[i] = f.u2[j];
+    c.u3[i] = f.u3[j];
+    c.u4[i] = f.u4[j];
+    c.u5[i] = f.u5[j];
+    c.a[i] = f.a[j] === 0 ? 0 : f.a[j] + d;
+    c.b[i] = f.b[j] === 0 ? 0 : f.b[j] + d;
+    c.c[i] = f.c[j] === 0 ? 0 : f.c[j] + d;
+    c.d[i] = f.d[j] === 0 ? 0 : f.d[j] + d;
+    if (this.wide.size > 0)
+      for (let k = 0; k < 8; k++) {
+        const v = this.wide.get(this.lastKey * 8 + k);
+        if (v !== undefined) this.wide.set(this.row * 8 + k, v);
+      }
     if ((f.has[j] & HAS.DNS) !== 0) {
       const answers = this.answers.get(this.lastKey);
       if (answers !== undefined) this.answers.set(this.row, answers);
@@ -149,13 +202,19 @@ export class RecordScanner {
   /** Stores a number that should fit 32 bits; keeps it aside when it does not. */
   u32(col: Uint32Array, field: number, v: number): void {
     if (v <= U32) col[this.i] = v;
-    else { col[this.i] = 0; this.wide.set(this.row * 8 + field, v); }
+    else {
+      col[this.i] = 0;
+      this.wide.set(this.row * 8 + field, v);
+    }
   }
 
   /** Stores v + 1 when it is below `max` (what the column holds); else -1, and keeps v aside. */
   plus1(col: Int32Array | Int16Array, field: number, v: number, max = 0x7ffffffe): void {
     if (v < max) col[this.i] = v + 1;
-    else { col[this.i] = -1; this.wide.set(this.row * 8 + field, v); }
+    else {
+      col[this.i] = -1;
+      this.wide.set(this.row * 8 + field, v);
+    }
   }
 
   private fill(s: string, p: number, e: number, stampEnd: number, t: number): string | undefined {
@@ -195,16 +254,26 @@ export class RecordScanner {
       if (!at(s, p, e, 'ethertype ')) return this.other(p, stamped, NET_OTHER);
       const et = wordEndE(s, p + 10, e);
       const n = et - p - 10;
-      network = n === 4 && at(s, p + 10, e, 'IPv4') ? NET_IP : n === 4 && at(s, p + 10, e, 'IPv6') ? NET_IP6 : n === 3 && at(s, p + 10, e, 'ARP') ? NET_ARP : NET_OTHER;
+      network =
+        n === 4 && at(s, p + 10, e, 'IPv4')
+          ? NET_IP
+          : n === 4 && at(s, p + 10, e, 'IPv6')
+            ? NET_IP6
+            : n === 3 && at(s, p + 10, e, 'ARP')
+              ? NET_ARP
+              : NET_OTHER;
       const colon = findE(s, ': ', et, e);
       if (colon < 0) return this.other(et, stamped, network);
       p = colon + 2;
     } else if (at(s, p, e, 'IP ')) {
-      network = NET_IP; p += 3;
+      network = NET_IP;
+      p += 3;
     } else if (at(s, p, e, 'IP6 ')) {
-      network = NET_IP6; p += 4;
+      network = NET_IP6;
+      p += 4;
     } else if (at(s, p, e, 'ARP, ')) {
-      network = NET_ARP; p += 5;
+      network = NET_ARP;
+      p += 5;
     } else if (stamped) {
       return this.other(p, true, NET_OTHER);
     } else {
@@ -266,7 +335,8 @@ export class RecordScanner {
     } else payloadAt = colon + 2;
     // what the payload says decides whether the endpoints carry ports
     let q = payloadAt;
-    if (charE(s, q, e) === 91) { // [udp sum ok] / [bad udp cksum ...] / [icmp6 sum ok]
+    if (charE(s, q, e) === 91) {
+      // [udp sum ok] / [bad udp cksum ...] / [icmp6 sum ok]
       const close = findE(s, '] ', q, e);
       if (close > 0) q = close + 2;
     }
@@ -313,7 +383,10 @@ export class RecordScanner {
         const k = findE(s, key, q, e);
         if (k > 0) {
           const v = readUintE(s, k + key.length, e);
-          if (v >= 0) { c.has[i] |= HAS.VNI; this.u32(c.u5, 7, v); }
+          if (v >= 0) {
+            c.has[i] |= HAS.VNI;
+            this.u32(c.u5, 7, v);
+          }
         }
         c.d[i] = this.rel(q);
         return undefined;
@@ -328,7 +401,6 @@ export class RecordScanner {
     c.d[i] = this.rel(q);
     return undefined;
   }
-
 }
 
 /** `tcp N` at q, all that is left of the record (what -q prints for TCP): N, else -1. */

@@ -36,13 +36,23 @@ class Pending {
 
   open(at: number, e: number, line: number, stampEnd: number, t: number): void {
     this.active = true;
-    this.at = at; this.e = e; this.line = line; this.endLine = line; this.endAt = e;
-    this.stampEnd = stampEnd; this.t = t; this.c0a = -1; this.c0b = -1;
+    this.at = at;
+    this.e = e;
+    this.line = line;
+    this.endLine = line;
+    this.endAt = e;
+    this.stampEnd = stampEnd;
+    this.t = t;
+    this.c0a = -1;
+    this.c0b = -1;
   }
 
   /** A continuation line [a, b) (trimmed) on `line`, ending at `end`. */
   cont(a: number, b: number, line: number, end: number): void {
-    if (this.c0a < 0) { this.c0a = a; this.c0b = b; }
+    if (this.c0a < 0) {
+      this.c0a = a;
+      this.c0b = b;
+    }
     this.endLine = line;
     this.endAt = end;
   }
@@ -57,7 +67,12 @@ class Pending {
  * that is done. `endsStripped`: the `\r` of CRLF line ends is gone already (one per line is
  * stripped otherwise).
  */
-export function scanCapture(text: string, uri: string, firstLine = 1, options: { linesCut?: boolean; endsStripped?: boolean; deltas?: DeltaStamps } = {}): ScannedCapture | 'flattened' {
+export function scanCapture(
+  text: string,
+  uri: string,
+  firstLine = 1,
+  options: { linesCut?: boolean; endsStripped?: boolean; deltas?: DeltaStamps } = {},
+): ScannedCapture | 'flattened' {
   const cut = options.linesCut === true;
   const stripped = options.endsStripped === true;
   const scanner = new RecordScanner();
@@ -107,11 +122,17 @@ export function scanCapture(text: string, uri: string, firstLine = 1, options: {
   const close = () => {
     if (!outer.active) return;
     const row = read(table, outer);
-    if (typeof row === 'string') unparsed.push({ line: outer.line, reason: row, text: excerptOf(text.slice(outer.at, outer.e)) });
+    if (typeof row === 'string')
+      unparsed.push({ line: outer.line, reason: row, text: excerptOf(text.slice(outer.at, outer.e)) });
     else {
       if (inner.active) {
         const r = read(inners, inner);
-        if (typeof r === 'string') unparsed.push({ line: inner.line, reason: `inner frame: ${r}`, text: excerptOf(text.slice(inner.at, inner.e)) });
+        if (typeof r === 'string')
+          unparsed.push({
+            line: inner.line,
+            reason: `inner frame: ${r}`,
+            text: excerptOf(text.slice(inner.at, inner.e)),
+          });
         else table.chunks[row >>> CHUNK_BITS].inner[row & CHUNK_MASK] = r + 1;
       }
       records++;
@@ -164,7 +185,12 @@ export function scanCapture(text: string, uri: string, firstLine = 1, options: {
           // -x/-X: the packet's bytes in hex (and text); they belong to its evidence but are not read
           outer.endLine = lineNo;
         } else if (a < b) {
-          if (!outer.active) unparsed.push({ line: lineNo, reason: 'continuation line without a packet before it', text: excerptOf(text.slice(pos, e)) });
+          if (!outer.active)
+            unparsed.push({
+              line: lineNo,
+              reason: 'continuation line without a packet before it',
+              text: excerptOf(text.slice(pos, e)),
+            });
           else {
             (inner.active ? inner : outer).cont(a, b, lineNo, e);
             // the outer record's evidence spans its inner frame's lines too
@@ -189,7 +215,11 @@ export function scanCapture(text: string, uri: string, firstLine = 1, options: {
         outer.endLine = lineNo;
       } else {
         close();
-        unparsed.push({ line: lineNo, reason: 'not a tcpdump line (no timestamp, header or packet summary)', text: excerptOf(text.slice(pos, e)) });
+        unparsed.push({
+          line: lineNo,
+          reason: 'not a tcpdump line (no timestamp, header or packet summary)',
+          text: excerptOf(text.slice(pos, e)),
+        });
       }
     }
     lineNo++;

@@ -24,7 +24,14 @@ test('full dig answer: status, server#port from ";; SERVER:", TTLs, trailing dot
 
 test('dig of a headless name answers every pod; +short gives the same set once the command names the question', () => {
   const full = factsOf(parseDig({ text: fixture('dns/dig-headless.txt'), uri: 'x' }), 'DnsLookup');
-  const short = factsOf(parseDig({ text: fixture('dns/dig-short-headless.txt'), uri: 'y', command: 'dig +short web.default.svc.cluster.local' }), 'DnsLookup');
+  const short = factsOf(
+    parseDig({
+      text: fixture('dns/dig-short-headless.txt'),
+      uri: 'y',
+      command: 'dig +short web.default.svc.cluster.local',
+    }),
+    'DnsLookup',
+  );
   assert.equal(full.length, 1);
   assert.equal(short.length, 1);
   const ips = (l: (typeof full)[number]) => l.answers.map((a) => a.data).sort();
@@ -45,22 +52,36 @@ test('+search +showsearch: one lookup per search-list attempt, in the order ndot
   assert.deepEqual(r.unparsed, []);
   const lookups = factsOf(r, 'DnsLookup');
   const expected = searchExpansion('a-app.default.svc.cluster.local', cfg.search, cfg.ndots);
-  assert.deepEqual(lookups.map((l) => l.question.name), expected);
-  assert.deepEqual(lookups.map((l) => l.status), ['NXDOMAIN', 'NXDOMAIN', 'NXDOMAIN', 'NOERROR']);
+  assert.deepEqual(
+    lookups.map((l) => l.question.name),
+    expected,
+  );
+  assert.deepEqual(
+    lookups.map((l) => l.status),
+    ['NXDOMAIN', 'NXDOMAIN', 'NXDOMAIN', 'NOERROR'],
+  );
   assert.equal(lookups[3].answers[0].data, '10.103.129.86');
   evidenceLinesExist(r, text);
   // and a name that exists nowhere: every suffix, then the bare name (REFUSED by this server)
   const nx = factsOf(parseDig({ text: fixture('dns/dig-search-showsearch-nxdomain.txt'), uri: 'n' }), 'DnsLookup');
-  assert.deepEqual(nx.map((l) => l.question.name), searchExpansion('nope', cfg.search, cfg.ndots));
+  assert.deepEqual(
+    nx.map((l) => l.question.name),
+    searchExpansion('nope', cfg.search, cfg.ndots),
+  );
 });
 
 test('SRV with an ADDITIONAL section, PTR from -x, NXDOMAIN', () => {
   const [srv] = factsOf(parseDig({ text: fixture('dns/dig-srv.txt'), uri: 's' }), 'DnsLookup');
   assert.equal(srv.question.type, 'SRV');
   assert.equal(srv.answers.length, 3);
-  assert.ok(srv.answers.every((a) => a.type === 'SRV' && /^0 33 80 web-\d\.web\.default\.svc\.cluster\.local$/.test(a.data)));
+  assert.ok(
+    srv.answers.every((a) => a.type === 'SRV' && /^0 33 80 web-\d\.web\.default\.svc\.cluster\.local$/.test(a.data)),
+  );
   const [ptr] = factsOf(parseDig({ text: fixture('dns/dig-ptr.txt'), uri: 'p' }), 'DnsLookup');
-  assert.deepEqual([ptr.question.name, ptr.question.type, ptr.answers[0].data], ['86.129.103.10.in-addr.arpa', 'PTR', 'a-app.default.svc.cluster.local']);
+  assert.deepEqual(
+    [ptr.question.name, ptr.question.type, ptr.answers[0].data],
+    ['86.129.103.10.in-addr.arpa', 'PTR', 'a-app.default.svc.cluster.local'],
+  );
   const [nx] = factsOf(parseDig({ text: fixture('dns/dig-nxdomain.txt'), uri: 'n' }), 'DnsLookup');
   assert.equal(nx.status, 'NXDOMAIN');
   assert.equal(nx.answers.length, 0);
@@ -77,11 +98,18 @@ test('timeout: the errors printed before the banner and the banner form one look
 });
 
 test('unflattenDig splits comments and resource records of a one-line dig output', () => {
-  const line = ';; QUESTION SECTION: ;a.default.svc.cluster.local. IN A ;; ANSWER SECTION: a.default.svc.cluster.local. 30 IN A 10.244.0.222 a.default.svc.cluster.local. 30 IN A 10.244.0.219';
-  assert.deepEqual(unflattenDig(line).map((p) => p.text), [
-    ';; QUESTION SECTION:', ';a.default.svc.cluster.local. IN A', ';; ANSWER SECTION:',
-    'a.default.svc.cluster.local. 30 IN A 10.244.0.222', 'a.default.svc.cluster.local. 30 IN A 10.244.0.219',
-  ]);
+  const line =
+    ';; QUESTION SECTION: ;a.default.svc.cluster.local. IN A ;; ANSWER SECTION: a.default.svc.cluster.local. 30 IN A 10.244.0.222 a.default.svc.cluster.local. 30 IN A 10.244.0.219';
+  assert.deepEqual(
+    unflattenDig(line).map((p) => p.text),
+    [
+      ';; QUESTION SECTION:',
+      ';a.default.svc.cluster.local. IN A',
+      ';; ANSWER SECTION:',
+      'a.default.svc.cluster.local. 30 IN A 10.244.0.222',
+      'a.default.svc.cluster.local. 30 IN A 10.244.0.219',
+    ],
+  );
 });
 
 test('dig +noall +answer: bare records, no header, read without the command', () => {

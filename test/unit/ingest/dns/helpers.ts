@@ -21,7 +21,8 @@ export function evidenceLinesExist(r: ParseResult, text: string, firstLine = 1):
       const src = lines[e.line - firstLine];
       if (src === undefined) throw new Error(`${f.kind} evidence line ${e.line} is outside the text`);
       const head = (e.excerpt ?? '').split(' | ')[0].slice(0, 20);
-      if (!src.includes(head.trim().split(/\s+/)[0] ?? '')) throw new Error(`evidence excerpt "${e.excerpt}" not on line ${e.line}: ${src}`);
+      if (!src.includes(head.trim().split(/\s+/)[0] ?? ''))
+        throw new Error(`evidence excerpt "${e.excerpt}" not on line ${e.line}: ${src}`);
     }
   }
 }

@@ -6,7 +6,10 @@ import { evidenceLinesExist, factsOf, fixture } from './helpers';
 // The headless Service `web` has these three ready pods in test/fixtures/dns/generate.sh.
 const WEB_PODS = ['10.244.0.219', '10.244.0.221', '10.244.0.222'];
 
-for (const [variant, file, port] of [['bind9', 'dns/nslookup-headless.txt', 53], ['busybox 1.35', 'dns/busybox-nslookup-headless.txt', 53]] as const) {
+for (const [variant, file, port] of [
+  ['bind9', 'dns/nslookup-headless.txt', 53],
+  ['busybox 1.35', 'dns/busybox-nslookup-headless.txt', 53],
+] as const) {
   test(`${variant} nslookup of a headless Service: one lookup, every pod IP, the server and its port`, () => {
     const text = fixture(file);
     const r = parseNslookup({ text, uri: file });
@@ -23,7 +26,10 @@ for (const [variant, file, port] of [['bind9', 'dns/nslookup-headless.txt', 53],
     // the first evidence spans the record: from `Server:` to the last address line
     const lines = text.split('\n');
     assert.match(lines[l.evidence[0].line! - 1], /^Server:/);
-    assert.equal(l.evidence[0].endLine, lines.map((x) => x.startsWith('Address: ') && WEB_PODS.some((ip) => x.endsWith(ip))).lastIndexOf(true) + 1);
+    assert.equal(
+      l.evidence[0].endLine,
+      lines.map((x) => x.startsWith('Address: ') && WEB_PODS.some((ip) => x.endsWith(ip))).lastIndexOf(true) + 1,
+    );
   });
 }
 
@@ -50,23 +56,37 @@ test('NXDOMAIN, SRV and PTR answers from bind9 and busybox nslookup', () => {
   for (const f of ['dns/nslookup-srv.txt', 'dns/busybox-nslookup-srv.txt']) {
     const [l] = factsOf(parseNslookup({ text: fixture(f), uri: f }), 'DnsLookup');
     assert.equal(l.question.type, 'SRV', f);
-    assert.deepEqual(l.answers.map((a) => a.data.split(' ').pop()).sort(), ['web-0', 'web-1', 'web-2'].map((p) => `${p}.web.default.svc.cluster.local`));
+    assert.deepEqual(
+      l.answers.map((a) => a.data.split(' ').pop()).sort(),
+      ['web-0', 'web-1', 'web-2'].map((p) => `${p}.web.default.svc.cluster.local`),
+    );
     assert.ok(l.answers.every((a) => a.data.startsWith('0 33 80 ')));
   }
   for (const f of ['dns/nslookup-ptr.txt', 'dns/busybox-nslookup-ptr.txt']) {
     const [l] = factsOf(parseNslookup({ text: fixture(f), uri: f }), 'DnsLookup');
     assert.equal(l.question.name, '221.0.244.10.in-addr.arpa', f);
-    assert.deepEqual(l.answers.map((a) => [a.type, a.data]), [['PTR', 'web.default.svc.cluster.local']]);
+    assert.deepEqual(
+      l.answers.map((a) => [a.type, a.data]),
+      [['PTR', 'web.default.svc.cluster.local']],
+    );
   }
 });
 
 test('timeouts: the name comes from the command, the silent server from the output or the command', () => {
-  const bind = parseNslookup({ text: fixture('dns/nslookup-timeout.txt'), uri: 'x', command: 'nslookup -timeout=1 -retry=1 a-app.default.svc.cluster.local 10.96.0.99' });
+  const bind = parseNslookup({
+    text: fixture('dns/nslookup-timeout.txt'),
+    uri: 'x',
+    command: 'nslookup -timeout=1 -retry=1 a-app.default.svc.cluster.local 10.96.0.99',
+  });
   const [b] = factsOf(bind, 'DnsLookup');
   assert.equal(b.status, 'timeout');
   assert.equal(b.question.name, 'a-app.default.svc.cluster.local');
   assert.equal(b.server, '10.96.0.99');
-  const bb = parseNslookup({ text: fixture('dns/busybox-nslookup-timeout.txt'), uri: 'x', command: 'busybox nslookup -timeout=1 -retry=1 a-app.default.svc.cluster.local 10.96.0.99' });
+  const bb = parseNslookup({
+    text: fixture('dns/busybox-nslookup-timeout.txt'),
+    uri: 'x',
+    command: 'busybox nslookup -timeout=1 -retry=1 a-app.default.svc.cluster.local 10.96.0.99',
+  });
   const [c] = factsOf(bb, 'DnsLookup');
   assert.equal(c.status, 'timeout');
   assert.equal(c.server, '10.96.0.99');
@@ -95,21 +115,31 @@ test('old busybox (1.28) output names the server, which proves the cluster domai
   const [l] = factsOf(r, 'DnsLookup');
   assert.equal(l.server, '10.96.0.10');
   assert.equal(l.serverPort, undefined);
-  assert.deepEqual(l.answers.map((a) => a.data), ['10.108.163.209']);
+  assert.deepEqual(
+    l.answers.map((a) => a.data),
+    ['10.108.163.209'],
+  );
 });
 
 test('bind9 CNAME chains and "No answer" are understood', () => {
   // The shape bind9's nslookup prints for an alias; the target's address answers the same question.
-  const text = 'Server:\t\t10.96.0.10\nAddress:\t10.96.0.10#53\n\nNon-authoritative answer:\nwww.x.test\tcanonical name = web.x.test.\nName:\tweb.x.test\nAddress: 10.1.2.3\n\n*** Can\'t find other.x.test: No answer\n';
+  const text =
+    "Server:\t\t10.96.0.10\nAddress:\t10.96.0.10#53\n\nNon-authoritative answer:\nwww.x.test\tcanonical name = web.x.test.\nName:\tweb.x.test\nAddress: 10.1.2.3\n\n*** Can't find other.x.test: No answer\n";
   const r = parseNslookup({ text, uri: 'x' });
   assert.deepEqual(r.unparsed, []);
   const names = factsOf(r, 'DnsLookup').map((l) => [l.question.name, l.status, l.answers.map((a) => a.type).join()]);
-  assert.deepEqual(names, [['www.x.test', 'NOERROR', 'CNAME,A'], ['other.x.test', 'NOERROR', '']]);
+  assert.deepEqual(names, [
+    ['www.x.test', 'NOERROR', 'CNAME,A'],
+    ['other.x.test', 'NOERROR', ''],
+  ]);
 });
 
 test('unflattenNslookup cuts a one-line busybox answer into its records, keeping columns', () => {
   const line = 'Server: 10.96.0.10 Address: 10.96.0.10:53 Name: a-app.default.svc.cluster.local Address: 10.103.129.86';
   const pieces = unflattenNslookup(line);
-  assert.deepEqual(pieces.map((p) => p.text.split(' ')[0]), ['Server:', 'Address:', 'Name:', 'Address:']);
+  assert.deepEqual(
+    pieces.map((p) => p.text.split(' ')[0]),
+    ['Server:', 'Address:', 'Name:', 'Address:'],
+  );
   for (const p of pieces) assert.equal(line.slice(p.start, p.start + p.text.length), p.text);
 });

@@ -7,7 +7,10 @@ import { fixture } from './helpers';
 test('commands from transcripts pick the right parser', () => {
   const cases: [string, string][] = [
     ['kubectl exec -it b-app -- nslookup a-app.default.svc.cluster.local', 'nslookup'],
-    ['kubectl run nslookup-pod-0 --image=busybox -it --rm -- nslookup a-app-0.a-app.default.svc.cluster.local', 'nslookup'],
+    [
+      'kubectl run nslookup-pod-0 --image=busybox -it --rm -- nslookup a-app-0.a-app.default.svc.cluster.local',
+      'nslookup',
+    ],
     ['busybox nslookup web', 'nslookup'],
     ['kubectl run dig-pod --image=tutum/dnsutils -it --rm -- dig a-app.default.svc.cluster.local', 'dig'],
     ['sudo ip netns exec kpp-dns-cli dig +short web.default.svc.cluster.local', 'dig'],
@@ -26,18 +29,28 @@ test('commands from transcripts pick the right parser', () => {
 
 test('output with no command is recognised by content', () => {
   const cases: [string, string][] = [
-    ['dns/dig-headless.txt', 'dig'], ['dns/nslookup-a-app.txt', 'nslookup'], ['dns/busybox-nslookup-headless.txt', 'nslookup'],
-    ['dns/host-headless.txt', 'host'], ['dns/hosts.txt', 'hosts'], ['dns/resolv.conf.txt', 'resolv-conf'],
-    ['traceroute/traceroute-n-server.txt', 'traceroute'], ['traceroute/busybox-traceroute-n-silent.txt', 'traceroute'],
-    ['nginx/access-combined.log', 'kubectl-logs'], ['nginx/kubectl-logs-prefix-timestamps.log', 'kubectl-logs'],
+    ['dns/dig-headless.txt', 'dig'],
+    ['dns/nslookup-a-app.txt', 'nslookup'],
+    ['dns/busybox-nslookup-headless.txt', 'nslookup'],
+    ['dns/host-headless.txt', 'host'],
+    ['dns/hosts.txt', 'hosts'],
+    ['dns/resolv.conf.txt', 'resolv-conf'],
+    ['traceroute/traceroute-n-server.txt', 'traceroute'],
+    ['traceroute/busybox-traceroute-n-silent.txt', 'traceroute'],
+    ['nginx/access-combined.log', 'kubectl-logs'],
+    ['nginx/kubectl-logs-prefix-timestamps.log', 'kubectl-logs'],
   ];
   for (const [file, id] of cases) assert.equal(sniffFormat(fixture(file).split('\n'))?.id, id, file);
-  for (const id of ['nslookup', 'dig', 'host', 'hosts', 'resolv-conf', 'traceroute', 'kubectl-logs'] as const) assert.ok(formatSpec(id), id);
+  for (const id of ['nslookup', 'dig', 'host', 'hosts', 'resolv-conf', 'traceroute', 'kubectl-logs'] as const)
+    assert.ok(formatSpec(id), id);
 });
 
 test('the unflatten hooks are idempotent: a recovered record is not cut again', () => {
   // the seed report has no nginx log: a flattened copy of the real one stands in
-  const seed = [...fixture('seed/flannel-network-flows-part1.ko.txt').split('\n'), fixture('nginx/access-combined.log').replace(/\n/g, ' ')];
+  const seed = [
+    ...fixture('seed/flannel-network-flows-part1.ko.txt').split('\n'),
+    fixture('nginx/access-combined.log').replace(/\n/g, ' '),
+  ];
   for (const id of ['nslookup', 'dig', 'host', 'hosts', 'resolv-conf', 'traceroute', 'kubectl-logs'] as const) {
     const unflatten = formatSpec(id)?.unflatten;
     assert.ok(unflatten, id);

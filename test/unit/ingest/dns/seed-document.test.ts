@@ -17,22 +17,35 @@ test('every DNS-related block of the report is read without leftovers', () => {
   assert.ok(mine.length >= 7, `blocks: ${mine.map((b) => b.format).join(',')}`);
   for (const b of mine) assert.deepEqual(b.result.unparsed, [], `${b.format} at ${b.startLine}`);
   const formats = new Set(mine.map((b) => b.format));
-  for (const f of ['traceroute', 'hosts', 'resolv-conf', 'nslookup', 'kubectl-logs'] as const) assert.ok(formats.has(f), f);
+  for (const f of ['traceroute', 'hosts', 'resolv-conf', 'nslookup', 'kubectl-logs'] as const)
+    assert.ok(formats.has(f), f);
 });
 
 test('kubectl logs of several nslookup/dig pods: each lookup belongs to the pod whose label precedes it', () => {
-  const lookups = mine.filter((b) => b.format === 'kubectl-logs').flatMap((b) => b.result.facts).filter((f): f is DnsLookup => f.kind === 'DnsLookup');
+  const lookups = mine
+    .filter((b) => b.format === 'kubectl-logs')
+    .flatMap((b) => b.result.facts)
+    .filter((f): f is DnsLookup => f.kind === 'DnsLookup');
   const nsl = lookups.filter((l) => l.tool === 'nslookup');
   const dig = lookups.filter((l) => l.tool === 'dig');
-  assert.deepEqual(nsl.map((l) => l.client), ['nslookup-pod-0', 'nslookup-pod-1', 'nslookup-pod-2', 'nslookup-pod']);
-  assert.deepEqual(dig.map((l) => l.client), ['dig-pod-0', 'dig-pod-1', 'dig-pod-2', 'dig-pod']);
+  assert.deepEqual(
+    nsl.map((l) => l.client),
+    ['nslookup-pod-0', 'nslookup-pod-1', 'nslookup-pod-2', 'nslookup-pod'],
+  );
+  assert.deepEqual(
+    dig.map((l) => l.client),
+    ['dig-pod-0', 'dig-pod-1', 'dig-pod-2', 'dig-pod'],
+  );
   // the headless name: three pod IPs in both tools
-  for (const l of [nsl[3], dig[3]]) assert.deepEqual(l.answers.map((a) => a.data).sort(), ['10.244.0.219', '10.244.0.221', '10.244.0.222']);
+  for (const l of [nsl[3], dig[3]])
+    assert.deepEqual(l.answers.map((a) => a.data).sort(), ['10.244.0.219', '10.244.0.221', '10.244.0.222']);
 });
 
-test('b-app\'s lookups and traceroute carry b-app as the client', () => {
+test("b-app's lookups and traceroute carry b-app as the client", () => {
   const facts = mine.filter((b) => b.host === 'b-app').flatMap((b) => b.result.facts);
-  const clients = facts.map((f) => (f.kind === 'DnsLookup' || f.kind === 'Traceroute' ? f.client : f.kind === 'HostsEntry' ? f.owner : 'b-app'));
+  const clients = facts.map((f) =>
+    f.kind === 'DnsLookup' || f.kind === 'Traceroute' ? f.client : f.kind === 'HostsEntry' ? f.owner : 'b-app',
+  );
   assert.ok(facts.length > 0);
   assert.ok(clients.every((c) => c === 'b-app'));
 });

@@ -11,13 +11,22 @@ import { unflattenYaml } from '../../../../src/ingest/kube/flatYaml';
 import { checkTotal, mutate, randomText, rng } from './fuzzTools';
 
 const fixtures = [
-  ...readdirSync('test/fixtures/kubectl').filter((f) => /\.(txt|ya?ml|json)$/.test(f)).map((f) => `test/fixtures/kubectl/${f}`),
-  ...['a2-clusterip-deployment/a-app.yaml', 'a3-headless-statefulset/statefulset.yaml', 'kube-system/kube-dns.yaml'].map((f) => `samples/manifests/${f}`),
+  ...readdirSync('test/fixtures/kubectl')
+    .filter((f) => /\.(txt|ya?ml|json)$/.test(f))
+    .map((f) => `test/fixtures/kubectl/${f}`),
+  ...[
+    'a2-clusterip-deployment/a-app.yaml',
+    'a3-headless-statefulset/statefulset.yaml',
+    'kube-system/kube-dns.yaml',
+  ].map((f) => `samples/manifests/${f}`),
 ];
 const texts = fixtures.map((f) => readFileSync(f, 'utf8'));
 const parsers: [string, Parser][] = [
-  ['manifest', parseManifest], ['kubectl-yaml', parseKubectlYaml], ['kubectl-json', parseKubectlJson],
-  ['kubectl-table', parseKubectlTable], ['kubectl-describe', parseKubectlDescribe],
+  ['manifest', parseManifest],
+  ['kubectl-yaml', parseKubectlYaml],
+  ['kubectl-json', parseKubectlJson],
+  ['kubectl-table', parseKubectlTable],
+  ['kubectl-describe', parseKubectlDescribe],
 ];
 
 test('kube parsers are total on mutated real fixtures', { timeout: 120_000 }, () => {
@@ -26,7 +35,8 @@ test('kube parsers are total on mutated real fixtures', { timeout: 120_000 }, ()
     const text = mutate(texts[i % texts.length], r);
     for (const [name, p] of parsers) checkTotal(p, text, `${name} #${i}`);
     manifestObjectRanges(text);
-    for (const piece of unflattenDescribe(text.replace(/\n/g, ' '))) assert.ok(piece.start >= 0 && piece.start <= text.length);
+    for (const piece of unflattenDescribe(text.replace(/\n/g, ' ')))
+      assert.ok(piece.start >= 0 && piece.start <= text.length);
     const flat = text.replace(/\s+/g, ' ');
     const rebuilt = unflattenYaml(flat);
     for (const piece of rebuilt) assert.ok(piece.start >= 0 && piece.start <= flat.length);
@@ -47,7 +57,15 @@ test('kube parsers are total on random text and report what they do not understa
 });
 
 test('kube parsers survive pathological input (huge lines, deep nesting, alias bombs)', { timeout: 120_000 }, () => {
-  const bomb = ['a: &a ["x","x","x","x","x","x","x","x","x"]', ...Array.from({ length: 9 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)}]`), 'kind: Pod'].join('\n');
+  const bomb = [
+    'a: &a ["x","x","x","x","x","x","x","x","x"]',
+    ...Array.from(
+      { length: 9 },
+      (_, i) =>
+        `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)}]`,
+    ),
+    'kind: Pod',
+  ].join('\n');
   const inputs = [
     ' '.repeat(200_000) + 'x',
     'NAME ' + 'a '.repeat(50_000),

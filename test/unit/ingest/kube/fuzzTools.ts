@@ -5,7 +5,8 @@ import type { Parser, ParseResult } from '../../../../src/ingest/types';
 
 export { rng } from '../../../support/random';
 
-const ALPHABET = ' \t\n:-/.,=<>()[]{}"\'#|&*!%@0123456789abcdefNAMEIPTCPUDPkind apiVersion metadata name:  ---\u00e9\u4e2d';
+const ALPHABET =
+  ' \t\n:-/.,=<>()[]{}"\'#|&*!%@0123456789abcdefNAMEIPTCPUDPkind apiVersion metadata name:  ---\u00e9\u4e2d';
 
 export function mutate(text: string, r: () => number): string {
   let s = text;
@@ -13,12 +14,23 @@ export function mutate(text: string, r: () => number): string {
   for (let i = 0; i < n; i++) {
     const at = Math.floor(r() * (s.length + 1));
     switch (Math.floor(r() * 6)) {
-      case 0: s = s.slice(0, at) + s.slice(at + 1 + Math.floor(r() * 20)); break; // delete
-      case 1: s = s.slice(0, at) + ALPHABET[Math.floor(r() * ALPHABET.length)] + s.slice(at); break; // insert
-      case 2: s = s.slice(0, at) + s.slice(at, at + 40) + s.slice(at); break; // duplicate
-      case 3: s = s.replace(/\n/g, () => (r() < 0.3 ? ' ' : '\n')); break; // lose newlines
-      case 4: s = s.slice(0, at); break; // truncate
-      default: s = s.replace(/ {2,}/g, () => (r() < 0.5 ? ' ' : '  ')); // lose padding
+      case 0:
+        s = s.slice(0, at) + s.slice(at + 1 + Math.floor(r() * 20));
+        break; // delete
+      case 1:
+        s = s.slice(0, at) + ALPHABET[Math.floor(r() * ALPHABET.length)] + s.slice(at);
+        break; // insert
+      case 2:
+        s = s.slice(0, at) + s.slice(at, at + 40) + s.slice(at);
+        break; // duplicate
+      case 3:
+        s = s.replace(/\n/g, () => (r() < 0.3 ? ' ' : '\n'));
+        break; // lose newlines
+      case 4:
+        s = s.slice(0, at);
+        break; // truncate
+      default:
+        s = s.replace(/ {2,}/g, () => (r() < 0.5 ? ' ' : '  ')); // lose padding
     }
   }
   return s;
@@ -41,11 +53,12 @@ export function checkTotal(parse: Parser, text: string, label: string): ParseRes
   const lineCount = text.split(/\r?\n/).length;
   assert.ok(Array.isArray(res.facts) && Array.isArray(res.unparsed), label);
   assert.ok(Number.isInteger(res.records) && res.records >= 0, label);
-  for (const u of res.unparsed) assert.ok(u.line >= 1 && u.line <= lineCount, `${label}: unparsed line ${u.line} outside 1..${lineCount}`);
+  for (const u of res.unparsed)
+    assert.ok(u.line >= 1 && u.line <= lineCount, `${label}: unparsed line ${u.line} outside 1..${lineCount}`);
   for (const f of res.facts) {
     assert.ok(f.evidence.length > 0, `${label}: fact without evidence`);
-    for (const e of f.evidence) if (e.source !== 'derived') assert.ok(e.line! >= 1 && e.line! <= lineCount, `${label}: evidence line ${e.line}`);
+    for (const e of f.evidence)
+      if (e.source !== 'derived') assert.ok(e.line! >= 1 && e.line! <= lineCount, `${label}: evidence line ${e.line}`);
   }
   return res;
 }
-

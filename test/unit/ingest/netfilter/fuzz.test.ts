@@ -12,7 +12,9 @@ import { rng } from '../../../support/random';
 
 const ALPHABET = ' \t-!/*:."{}[]()=,;#0123456789abcdefxyzKUBE-SVCtcpudp\\\u00e9\u4e2d';
 const formats: FormatSpec[] = [iptablesListFormat, iptablesSaveFormat, nftFormat, ipvsadmFormat, conntrackFormat];
-const corpus = readdirSync(FIXTURES).filter((f) => f.endsWith('.txt')).map((f) => fixture(f));
+const corpus = readdirSync(FIXTURES)
+  .filter((f) => f.endsWith('.txt'))
+  .map((f) => fixture(f));
 
 function mutate(text: string, r: () => number): string {
   const chars = [...text];
@@ -23,7 +25,8 @@ function mutate(text: string, r: () => number): string {
     if (op < 0.3) chars.splice(at, 1 + Math.floor(r() * 30));
     else if (op < 0.6) chars.splice(at, 0, ALPHABET[Math.floor(r() * ALPHABET.length)]);
     else if (op < 0.8) chars.splice(at, 0, '\n');
-    else chars.splice(at, 0, ...chars.slice(Math.floor(r() * chars.length), Math.floor(r() * chars.length)).slice(0, 200));
+    else
+      chars.splice(at, 0, ...chars.slice(Math.floor(r() * chars.length), Math.floor(r() * chars.length)).slice(0, 200));
   }
   return chars.join('');
 }
@@ -63,13 +66,18 @@ test('garbage lines are reported as unparsed, not dropped', () => {
   const garbage = 'lorem ipsum dolor\nsit amet 1 2 3\n';
   for (const spec of [iptablesListFormat, iptablesSaveFormat, nftFormat, ipvsadmFormat, conntrackFormat]) {
     const res = spec.parse({ text: garbage, uri: 'g' });
-    assert.deepEqual(res.unparsed.map((u) => u.line), [1, 2], spec.id);
+    assert.deepEqual(
+      res.unparsed.map((u) => u.line),
+      [1, 2],
+      spec.id,
+    );
     assert.equal(res.records, 0, spec.id);
   }
 });
 
 test('pathological inputs: one huge line, deep braces, many quotes', () => {
-  const huge = 'Chain X (1 references) ' + 'KUBE-SEP-A all -- 0.0.0.0/0 0.0.0.0/0 /* a/b:c -> 1.2.3.4:5 */ '.repeat(20000);
+  const huge =
+    'Chain X (1 references) ' + 'KUBE-SEP-A all -- 0.0.0.0/0 0.0.0.0/0 /* a/b:c -> 1.2.3.4:5 */ '.repeat(20000);
   const list = iptablesListFormat.parse({ text: huge, uri: 'h' });
   assert.equal(list.records, 20001);
   const braces = 'table ip t {\n chain c {\n' + '{'.repeat(50000) + '\n}\n}\n';

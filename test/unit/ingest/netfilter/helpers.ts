@@ -14,7 +14,19 @@ export function ofKind<K extends FactKind>(facts: readonly Fact[], kind: K): Fac
 /** The fields that must agree whichever printout (or prediction) a rule came from. */
 export function ruleKey(r: NatRule): string {
   return JSON.stringify([
-    r.table, r.chain, r.position, r.target, r.protocol ?? null, r.source ?? null, r.destination ?? null, r.dport ?? null,
-    r.comment ?? null, r.probability ?? null, r.mark ?? null, r.recent ?? null, r.dnatTo ?? null, r.kubeProxy ?? null,
+    r.table,
+    r.chain,
+    r.position,
+    r.target,
+    r.protocol ?? null,
+    r.source ?? null,
+    r.destination ?? null,
+    r.dport ?? null,
+    r.comment ?? null,
+    r.probability ?? null,
+    r.mark ?? null,
+    r.recent ?? null,
+    r.dnatTo ?? null,
+    r.kubeProxy ?? null,
   ]);
 }

@@ -3,7 +3,12 @@ import { parseDocument } from '../../../../src/ingest/document';
 import '../../../../src/ingest/all';
 import assert from 'node:assert/strict';
 import { parseNft, nftFormat } from '../../../../src/ingest/netfilter/nft';
-import { parseConntrack, conntrackNat, conntrackFormat, unflattenConntrack } from '../../../../src/ingest/netfilter/conntrack';
+import {
+  parseConntrack,
+  conntrackNat,
+  conntrackFormat,
+  unflattenConntrack,
+} from '../../../../src/ingest/netfilter/conntrack';
 import { parseIpvsadm, ipvsadmFormat, unflattenIpvsadm } from '../../../../src/ingest/netfilter/ipvsadm';
 import { nftEndpointChain, nftServiceChain, type Fact } from '../../../../src/model';
 import { fixture, ofKind } from './helpers';
@@ -42,11 +47,18 @@ test('nft list ruleset of iptables-nft tables (xt compat) is read as plain table
 });
 
 test('nft: both dnat spellings and unbalanced input', () => {
-  const text = 'table ip t {\n\tchain c {\n\t\tdnat ip to 10.244.0.105 . 53\n\t\tdnat to 10.244.0.107:53\n\t\tnumgen random mod 2 vmap {\n 0 : goto a, 1 : goto b }\n\t}\n}\n}\n';
+  const text =
+    'table ip t {\n\tchain c {\n\t\tdnat ip to 10.244.0.105 . 53\n\t\tdnat to 10.244.0.107:53\n\t\tnumgen random mod 2 vmap {\n 0 : goto a, 1 : goto b }\n\t}\n}\n}\n';
   const r = parseNft({ text, uri: 'm' });
   const rules = ofKind(r.facts, 'NftRule');
-  assert.deepEqual(rules.map((x) => x.dnatTo ?? x.endpointChains), [{ ip: '10.244.0.105', port: 53 }, { ip: '10.244.0.107', port: 53 }, ['a', 'b']]);
-  assert.deepEqual(r.unparsed.map((u) => u.line), [9]);
+  assert.deepEqual(
+    rules.map((x) => x.dnatTo ?? x.endpointChains),
+    [{ ip: '10.244.0.105', port: 53 }, { ip: '10.244.0.107', port: 53 }, ['a', 'b']],
+  );
+  assert.deepEqual(
+    r.unparsed.map((u) => u.line),
+    [9],
+  );
 });
 
 test('conntrack -L (real): original and reply tuples reveal the DNAT to the pod', () => {
@@ -64,7 +76,9 @@ test('conntrack -L (real): original and reply tuples reveal the DNAT to the pod'
     assert.equal(e.mark, 0);
   }
   const dns = entries.filter((e) => e.protocol === 'udp');
-  assert.ok(dns.every((e) => e.original.dst === '10.96.0.10' && ['10.244.0.105', '10.244.0.107'].includes(e.reply.src)));
+  assert.ok(
+    dns.every((e) => e.original.dst === '10.96.0.10' && ['10.244.0.105', '10.244.0.107'].includes(e.reply.src)),
+  );
   // The NodePort connection was masqueraded: the pod replies to the node, not the client.
   const nodeport = entries.find((e) => e.original.dport === 30080);
   assert.equal(conntrackNat(nodeport!).snat, true);
@@ -84,7 +98,10 @@ test('conntrack -E (real): event types and [UNREPLIED] are flags', () => {
 
 test('conntrack lines without two tuples are reported', () => {
   const r = parseConntrack({ text: 'tcp 6 10 ESTABLISHED src=1.1.1.1 dst=2.2.2.2 sport=1 dport=2\nhello\n', uri: 'x' });
-  assert.deepEqual(r.unparsed.map((u) => u.line), [1, 2]);
+  assert.deepEqual(
+    r.unparsed.map((u) => u.line),
+    [1, 2],
+  );
 });
 
 // ip_vs is not available in this machine's kernel (see fixtures/netfilter/ipvsadm-Ln.unavailable.txt),
@@ -104,9 +121,13 @@ test('ipvsadm -Ln: virtual servers with their real servers and persistence', () 
   const r = parseIpvsadm({ text: PUBLIC_IPVSADM, uri: 'ipvs', command: 'ipvsadm -ln' });
   assert.deepEqual(r.unparsed, []);
   const vs = ofKind(r.facts, 'IpvsVirtualServer');
-  assert.deepEqual(vs.map((v) => [v.protocol, v.address, v.port, v.scheduler, v.persistentSeconds]), [
-    ['TCP', '10.102.128.4', 3080, 'rr', undefined], ['TCP', '10.102.128.4', 3081, 'rr', 10800],
-  ]);
+  assert.deepEqual(
+    vs.map((v) => [v.protocol, v.address, v.port, v.scheduler, v.persistentSeconds]),
+    [
+      ['TCP', '10.102.128.4', 3080, 'rr', undefined],
+      ['TCP', '10.102.128.4', 3081, 'rr', 10800],
+    ],
+  );
   assert.deepEqual(vs[0].realServers, [
     { address: '10.244.0.235', port: 8080, forward: 'Masq', weight: 1, activeConn: 0, inactConn: 0 },
     { address: '10.244.1.237', port: 8080, forward: 'Masq', weight: 1, activeConn: 0, inactConn: 0 },
@@ -115,7 +136,7 @@ test('ipvsadm -Ln: virtual servers with their real servers and persistence', () 
   assert.ok(ipvsadmFormat.sniff(PUBLIC_IPVSADM.split('\n')) > 0.9);
 });
 
-test('ipvsadm: the tool\'s own error text (this kernel) is reported, not parsed', () => {
+test("ipvsadm: the tool's own error text (this kernel) is reported, not parsed", () => {
   const r = parseIpvsadm({ text: fixture('ipvsadm-Ln.unavailable.txt'), uri: 'e' });
   assert.equal(ofKind(r.facts, 'IpvsVirtualServer').length, 0);
   assert.equal(r.unparsed.length, 2);
@@ -135,7 +156,10 @@ test('nft -a listings are recognised whole in a paste, with their command or wit
   const strip = (facts: typeof direct.facts) => facts.map((f) => ({ ...f, evidence: [] }));
   for (const paste of [text, `$ nft -a list table ip kube-proxy\n${text}`]) {
     const doc = parseDocument(paste, 'p');
-    assert.deepEqual(doc.blocks.map((b) => b.format), ['nft']);
+    assert.deepEqual(
+      doc.blocks.map((b) => b.format),
+      ['nft'],
+    );
     assert.equal(doc.blocks[0].endLine, paste.trimEnd().split('\n').length, 'to the last line, across its blank lines');
     assert.deepEqual(strip(doc.facts), strip(direct.facts));
   }
@@ -147,16 +171,34 @@ test('conntrack output whose newlines were lost (-L, -L -o extended, -E events) 
     const text = fixture(f);
     const direct = parseConntrack({ text, uri: f });
     assert.ok(direct.records >= 10, f);
-    const flat = parseDocument(text.split('\n').map((l) => l.trim()).filter(Boolean).join(' '), f);
-    assert.deepEqual(flat.blocks.map((b) => [b.format, b.result.unparsed.length]), [['conntrack', 0]], f);
+    const flat = parseDocument(
+      text
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean)
+        .join(' '),
+      f,
+    );
+    assert.deepEqual(
+      flat.blocks.map((b) => [b.format, b.result.unparsed.length]),
+      [['conntrack', 0]],
+      f,
+    );
     assert.deepEqual(strip(flat.facts), strip(direct.facts), f);
     // one entry per line: each comes back whole
-    for (const line of text.split('\n').filter((l) => l.trim())) assert.deepEqual(unflattenConntrack(line), [{ text: line, start: 0 }]);
+    for (const line of text.split('\n').filter((l) => l.trim()))
+      assert.deepEqual(unflattenConntrack(line), [{ text: line, start: 0 }]);
   }
   const doc = parseDocument(fixture('conntrack-L.txt'), 'c');
-  assert.deepEqual(doc.blocks.map((b) => [b.format, b.command, b.startLine]), [['conntrack', null, 1]]);
+  assert.deepEqual(
+    doc.blocks.map((b) => [b.format, b.command, b.startLine]),
+    [['conntrack', null, 1]],
+  );
   const withCommand = parseDocument(`$ sudo conntrack -L\n${fixture('conntrack-L.txt')}`, 'c');
-  assert.deepEqual(withCommand.blocks.map((b) => [b.format, b.command, b.startLine]), [['conntrack', 'sudo conntrack -L', 2]]);
+  assert.deepEqual(
+    withCommand.blocks.map((b) => [b.format, b.command, b.startLine]),
+    [['conntrack', 'sudo conntrack -L', 2]],
+  );
 });
 
 test('ipvsadm -Ln whose newlines were lost gives the same virtual and real servers; a header line that holds more is not skipped whole', () => {
@@ -164,9 +206,16 @@ test('ipvsadm -Ln whose newlines were lost gives the same virtual and real serve
   const text = fixture('predicted.ipvsadm.txt');
   const direct = parseIpvsadm({ text, uri: 'i' });
   assert.ok(direct.records >= 20);
-  const flat = text.split('\n').map((l) => l.trim()).filter(Boolean).join(' ');
+  const flat = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .join(' ');
   const doc = parseDocument(`$ ipvsadm -Ln\n${flat}`, 'i');
-  assert.deepEqual(doc.blocks.map((b) => [b.format, b.result.records, b.result.unparsed.length]), [['ipvsadm', direct.records, 0]]);
+  assert.deepEqual(
+    doc.blocks.map((b) => [b.format, b.result.records, b.result.unparsed.length]),
+    [['ipvsadm', direct.records, 0]],
+  );
   assert.deepEqual(strip(doc.facts), strip(direct.facts));
   for (const line of text.split('\n').filter((l) => l.trim())) assert.equal(unflattenIpvsadm(line).length, 1, line);
   // read as it is (no cutting): the flattened line is reported, not dropped behind its banner
@@ -182,5 +231,12 @@ test('conntrack -L -o extended (real): the `ipv4 2` prefix is read, tuples as wi
   const entries = ofKind(r.facts, 'ConntrackEntry');
   assert.equal(entries.length, Number(/(\d+) flow entries/.exec(text)![1]));
   assert.ok(entries.every((e) => e.original.src === '10.244.0.147' && e.reply.dst !== ''));
-  assert.ok(entries.some((e) => e.protocol === 'udp' && e.original.dst === '10.96.0.10' && ['10.244.0.105', '10.244.0.107'].includes(e.reply.src)));
+  assert.ok(
+    entries.some(
+      (e) =>
+        e.protocol === 'udp' &&
+        e.original.dst === '10.96.0.10' &&
+        ['10.244.0.105', '10.244.0.107'].includes(e.reply.src),
+    ),
+  );
 });
