@@ -12,3 +12,4 @@ export * from './packet';
 export * from './capture';
 export * from './facts';
 export * from './clusterModel';
+export * from './evidenceRole';

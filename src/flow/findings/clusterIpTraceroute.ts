@@ -13,11 +13,12 @@ function serviceAt(ctx: TraceContext, ip?: string, name?: string): Service | und
  * traceroute (UDP/ICMP probes) or ping to a ClusterIP leaves through the default gateway:
  * the ClusterIP is on no interface and kube-proxy only DNATs the Service's own protocol/port.
  */
-export function clusterIpTraceroute(ctx: TraceContext): Finding[] {
+export function clusterIpTraceroute(ctx: TraceContext, services: readonly Service[]): Finding[] {
   const out: Finding[] = [];
   for (const t of ctx.model.all('Traceroute')) {
     const svc = serviceAt(ctx, t.targetIp, t.target);
-    if (!svc) continue;
+    // Only about the flow's own Service: a traceroute to another one says nothing about this flow.
+    if (!svc || !services.includes(svc)) continue;
     const outside = [...new Set(t.hops.flatMap((h) => h.probes.map((p) => p.ip)).filter((ip): ip is string => !!ip))];
     if (!outside.length) continue;
     const rules = ctx.model
