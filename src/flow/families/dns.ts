@@ -211,8 +211,9 @@ export function dnsPhase(
   const logEv = [...lookups.flatMap((l) => l.evidence), ...(pkt?.evidence ?? [])];
   const proven = pkt !== undefined;
   const contradiction = seen.length > 0 && expectedSet.size > 0 && !seen.some((a) => expectedSet.has(a));
+  // The client's own answer (its capture) comes first: a dig by hand may have got another order.
   const answers = seen.length
-    ? [...new Set([...observedAnswers, ...packetAnswers])]
+    ? [...new Set([...packetAnswers, ...observedAnswers])]
     : expected.cname
       ? [expected.cname]
       : expected.answers;

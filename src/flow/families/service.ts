@@ -242,7 +242,11 @@ export function traceHeadless(ctx: TraceContext, client: Pod, t: ServiceTarget, 
       ...pods.slice(0, 3).flatMap((p) => p.evidence.slice(0, 1)),
     ],
   });
-  const firstIp = outcome.answers[0];
+  // The connection the capture shows went where it went; without one, the client takes the first answer.
+  const connectedTo = ctx.connection
+    ? ctx.connection.original.to.slice(0, ctx.connection.original.to.lastIndexOf(':'))
+    : undefined;
+  const firstIp = connectedTo ?? outcome.answers[0];
   const server = podByIp(ctx, firstIp) ?? (firstIp ? undefined : pods[0]);
   if (!server) {
     ctx.b.need(

@@ -47,27 +47,23 @@ test('lab A.2: the search-list NXDOMAINs are observed in the capture, then DNAT 
   assert.ok(f.findings.some((x) => x.id === 'clusterip-traceroute' && /172\.30\.1\.254/.test(x.message)));
 });
 
-// todo, not skipped: it runs and reports. In the 2026-12-05 lab run dnsmasq rotated the three answers,
-// so `dig` (151, 150, 152) and the wget's own lookup in the capture (150, 152, 151) differ, and the
-// trace's DNS answer is dig's: it then predicts a SYN to .151 while the capture shows the SYN to .150
-// (issue 13 item 4, "Evidence belongs to its flow"). The earlier run passed because both orders agreed.
-test(
-  'lab A.3: headless `web` answers three pod IPs; the capture shows the SYN going straight to the first one',
-  { todo: "issue 13 item 4: the DNS answer must be the connection's own lookup, not dig's" },
-  () => {
-    const f = trace(lab('a3-headless.txt'), 'b-app', 'web').flows[0];
-    assert.equal(f.family, 'pod-to-headless');
-    const answer = phase(f, 'DNS').find((s) => s.kind === 'dns-answer')!;
-    assert.equal(answer.dns!.answers.length, 3);
-    const connect = phase(f, 'connect');
-    assert.match(
-      connect[0].label,
-      new RegExp(`SYN 10\\.244\\.0\\.147:\\d+ → ${answer.dns!.answers[0].replace(/\./g, '\\.')}:80`),
-    );
-    assert.equal(connect[0].status, 'observed');
-    assert.ok(connect.every((s) => actor(f, s.to).kind !== 'netfilter'));
-  },
-);
+// In the 2026-12-05 lab run dnsmasq rotated the three answers, so `dig` (151, 150, 152) and the
+// wget's own lookup in the capture (150, 152, 151) differ: the flow's DNS answer is the client's own
+// lookup, and the SYN goes to its first address (issue 13 item 4, "Evidence belongs to its flow").
+test('lab A.3: headless `web` answers three pod IPs; the capture shows the SYN going straight to the first one', () => {
+  const f = trace(lab('a3-headless.txt'), 'b-app', 'web').flows[0];
+  assert.equal(f.family, 'pod-to-headless');
+  const answer = phase(f, 'DNS').find((s) => s.kind === 'dns-answer')!;
+  assert.equal(answer.dns!.answers.length, 3);
+  assert.equal(answer.status, 'observed');
+  const connect = phase(f, 'connect');
+  assert.match(
+    connect[0].label,
+    new RegExp(`SYN 10\\.244\\.0\\.147:\\d+ → ${answer.dns!.answers[0].replace(/\./g, '\\.')}:80`),
+  );
+  assert.equal(connect[0].status, 'observed');
+  assert.ok(connect.every((s) => actor(f, s.to).kind !== 'netfilter'));
+});
 
 test("lab cross-node: node1's half of the VXLAN path is observed (cni0 In, flannel.1 Out, OTV on eth0), node2's only configured", () => {
   const uri = `${LAB}/b-cross-node.txt`;
