@@ -78,11 +78,13 @@ export function parseIptablesSave(input: ParseInput): ParseResult {
         facts.push(chain);
         continue;
       }
-      const listRules = /^-([NP])\s+(\S+)(?:\s+(\S+))?$/.exec(text);
-      if (listRules) {
-        // `iptables -S`: `-N CHAIN` declares a chain, `-P CHAIN POLICY` sets a built-in's policy.
-        const chain: NatChain = { kind: 'NatChain', table, name: listRules[2], evidence: [ev] };
-        if (listRules[1] === 'P' && listRules[3]) chain.policy = listRules[3];
+      const chainCommand = /^-(?<verb>[NPX])\s+(?<name>\S+)(?:\s+(?<policy>\S+))?$/.exec(text)?.groups;
+      if (chainCommand && (chainCommand.verb === 'P' || !chainCommand.policy)) {
+        // `iptables -S`: `-N CHAIN` declares a chain, `-P CHAIN POLICY` sets a built-in's policy;
+        // `-X CHAIN` (iptables-restore input, as kube-proxy writes it) deletes one.
+        const chain: NatChain = { kind: 'NatChain', table, name: chainCommand.name, evidence: [ev] };
+        if (chainCommand.verb === 'P' && chainCommand.policy) chain.policy = chainCommand.policy;
+        if (chainCommand.verb === 'X') chain.deleted = true;
         chains.push(chain);
         facts.push(chain);
         continue;
@@ -149,7 +151,7 @@ export const iptablesSaveFormat: FormatSpec = {
         /^\*(nat|filter|mangle|raw|security)$/.test(t) ||
         t === 'COMMIT' ||
         CHAIN_LINE.test(t) ||
-        /^(\[\d+:\d+\]\s+)?-[AIN]\s+\S+/.test(t),
+        /^(\[\d+:\d+\]\s+)?-[AINX]\s+\S+/.test(t),
     ),
 };
 
