@@ -175,15 +175,14 @@ function traceOne(ctx: TraceContext, request: TraceRequest & { from: string; fam
       dst.kind === 'node' ? dst.node.name : client ? nodeOf(ctx, client) : (model.nodes[0]?.name ?? 'node');
     const nodeAddr =
       dst.kind === 'node' ? (dst.ip ?? dst.node.internalIP ?? dst.node.name) : dst.kind === 'ip' ? dst.ip : nodeName;
-    traceNodePort(
-      ctx,
+    traceNodePort(ctx, {
       client,
-      src.kind === 'ip' ? src.ip : client?.ip,
+      srcIp: src.kind === 'ip' ? src.ip : client?.ip,
       nodeName,
       nodeAddr,
-      nodePortSvc.svc,
-      nodePortSvc.port,
-    );
+      svc: nodePortSvc.svc,
+      port: nodePortSvc.port,
+    });
   } else if (!client) {
     b.need(
       `source ${from} is outside the cluster: only NodePort/LoadBalancer Services or externalIPs reach pods from there (give DST as NODE:NODEPORT)`,

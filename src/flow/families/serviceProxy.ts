@@ -15,6 +15,7 @@ import {
 } from '../../model';
 import { ipvsActor, netfilterActor } from '../actors';
 import type { TraceContext } from '../context';
+import { translatedLeg } from '../correlate/connections';
 import type { Alternative, FlowPhase } from '../types';
 import { chainRules, endpointChoices, podByIp, servicePortalRule, spnOf, type EndpointChoice } from './endpoints';
 
@@ -55,6 +56,15 @@ export function chosenEndpoint(
   vip = svc.clusterIP,
 ): { choice?: EndpointChoice; evidence: Evidence[] } {
   const byIp = (ip?: string) => choices.find((c) => c.ip === ip);
+  // The connection the flow walks names its endpoint: the DNATed leg (after a masquerade too).
+  const translated = ctx.connection ? translatedLeg(ctx.connection) : undefined;
+  if (translated) {
+    const [ip, port] = [translated.to.slice(0, translated.to.lastIndexOf(':')), translated.to.split(':').pop()];
+    const choice = choices.find((c) => c.ip === ip && (c.port === undefined || String(c.port) === port));
+    const proof = translated.sightings.slice(0, 1).flatMap((s) => s.packet.evidence);
+    const before = ctx.connection!.original.sightings.slice(0, 1).flatMap((s) => s.packet.evidence);
+    if (choice) return { choice, evidence: [...before, ...proof] };
+  }
   const pair = ctx.corr.natPairs.find(
     (p) =>
       p.direction === 'forward' &&

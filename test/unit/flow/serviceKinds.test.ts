@@ -62,7 +62,15 @@ test('NodePort (Cluster policy): KUBE-NODEPORTS → KUBE-EXT → KUBE-SVC, DNAT 
   assert.ok(dnat.evidence.some((e) => e.uri.endsWith('conntrack-L.txt')));
   const masq = all(f).find((s) => s.nat?.type === 'MASQUERADE')!;
   assert.deepEqual(masq.nat, { type: 'MASQUERADE', before: '10.244.0.147', after: '10.244.0.1' });
-  assert.equal(n.at(-1), { '10.244.0.143': 'app1', '10.244.0.144': 'app2' }[ct.reply.src]);
+  const delivered = connect(f).at(-1)!;
+  assert.equal(
+    f.actors.find((a) => a.id === delivered.to)!.name,
+    { '10.244.0.143': 'app1', '10.244.0.144': 'app2' }[ct.reply.src],
+  );
+  // The reply goes back through the node's conntrack to the client.
+  const reply = f.phases.find((p) => p.name === 'reply')!.steps;
+  assert.ok(reply.some((s) => s.nat?.type === 'un-DNAT' && s.nat.after === '10.244.0.1:30080'));
+  assert.equal(f.actors.find((a) => a.id === reply.at(-1)!.to)!.name, 'b-app');
 });
 
 test("NodePort with externalTrafficPolicy Local: from a pod it short-circuits to KUBE-SVC; from outside only KUBE-SVL's local endpoint, no masquerade", () => {
