@@ -495,10 +495,10 @@ s6_wrong_namespace() {
   tx "$d/broken.txt" tools tools dig +search web
   capture "$d/broken.txt" node1 "port 53 or port 80" tools tools 'timeout 3 busybox wget -q -O- http://web/; echo "exit=$?"'
   txsh "$d/broken.txt" tools tools 'curl -sS -m 3 http://web/; echo "exit=$?"'
-  tx "$d/fixed.txt" tools tools busybox nslookup web.default
+  tx "$d/fixed.txt" tools tools dig +search web.default
   capture "$d/fixed.txt" node1 "port 53 or port 80" tools tools 'timeout 3 busybox wget -q -O- http://web.default/; echo "exit=$?"'
   readme "$d" "A short Service name looked up from another namespace" \
-    "Pod tools (namespace dev) asks for \`web\`; Service web lives in namespace default. The search list (dev.svc.cluster.local svc.cluster.local cluster.local) makes web.dev.svc.cluster.local, web.svc.cluster.local, web.cluster.local and web: NXDOMAIN for every one, and no TCP is sent." \
+    "Pod tools (namespace dev) asks for \`web\`; Service web lives in namespace default. The search list (dev.svc.cluster.local svc.cluster.local cluster.local) makes web.dev.svc.cluster.local, web.svc.cluster.local and web.cluster.local: NXDOMAIN for every one (the bare name \`web.\` is then REFUSED: the lab's dnsmasq has no upstream, where CoreDNS would forward it), and no TCP is sent." \
     "use web.default (or the full name web.default.svc.cluster.local)."
 }
 

@@ -7,12 +7,12 @@
 import type { ClientResult, Fact, Unparsed } from '../../model';
 import { registerFormat } from '../registry';
 import type { ParseInput, ParseResult } from '../types';
-import { fractionMatching, lineEvidence, logicalLines, unparsedLine } from '../dns/lines';
+import { fractionMatching, lineEvidence, logicalLines, splitBeforeTokens, unparsedLine } from '../dns/lines';
 import { totalParse } from '../total';
 import { clientResult, EXIT_STATUS, outcomeOfErrno, RUNNER_PREFIX } from './clientLines';
 
 const FORMAT = 'ping';
-const HEADER = /^PING (?<target>\S+) \((?<ip>[^)]+)\)/;
+const HEADER = /^PING (?<target>\S+) \((?<ip>[^)]+)\):? \d+(?:\(\d+\))? (?:data )?bytes(?: of data\.)?$/;
 const REPLY =
   /^\d+ bytes from \S+ (?:icmp_)?seq=\d+ ttl=\d+ time=[\d.]+ ms$|^\d+ bytes from \S+: (?:icmp_)?seq=\d+ ttl=\d+ time=[\d.]+ ms$/;
 const UNREACHABLE = /^From (?<from>\S+?):? icmp_seq=\d+ (?<message>Destination (?:Host|Net|Port) Unreachable|.*)$/;
@@ -25,7 +25,8 @@ export function parsePing(input: ParseInput): ParseResult {
   const facts: Fact[] = [];
   const unparsed: Unparsed[] = [];
   let target: string | undefined;
-  for (const l of logicalLines(input)) {
+  let replies = 0;
+  for (const l of logicalLines(input, unflattenPing)) {
     const text = l.text.trim();
     if (!text) continue;
     const add = (fields: Omit<ClientResult, 'kind' | 'evidence' | 'tool'>) =>
@@ -41,7 +42,11 @@ export function parsePing(input: ParseInput): ParseResult {
       target = header.ip;
       continue;
     }
-    if (REPLY.test(text) || CHATTER.test(text) || EXIT_STATUS.test(text)) continue;
+    if (REPLY.test(text)) {
+      replies++;
+      continue;
+    }
+    if (CHATTER.test(text) || EXIT_STATUS.test(text)) continue;
     const stats = STATISTICS.exec(text)?.groups;
     if (stats) {
       const loss = Number(stats.loss);
@@ -86,13 +91,30 @@ export function parsePing(input: ParseInput): ParseResult {
     }
     unparsed.push(unparsedLine(l, 'not ping output'));
   }
-  return { format: FORMAT, facts, records: facts.length, unparsed };
+  return { format: FORMAT, facts, records: facts.length + replies, unparsed };
+}
+
+/** Cuts a flattened ping output before its header, each reply, the statistics and each error. */
+export function unflattenPing(line: string) {
+  return splitBeforeTokens(line, (tokens, i) => {
+    const word = tokens[i].text;
+    const next = tokens[i + 1]?.text;
+    if (/^\d+$/.test(word))
+      return (
+        (next === 'bytes' && tokens[i + 2]?.text === 'from') ||
+        (next === 'packets' && tokens[i + 2]?.text === 'transmitted,')
+      );
+    if (word === '---') return tokens[i + 2]?.text === 'ping';
+    if (word === 'From') return /^icmp_seq=/.test(tokens[i + 2]?.text ?? '');
+    return word === 'PING' || word === 'ping:' || word === 'round-trip' || word === 'rtt' || /^exit=\d+$/.test(word);
+  });
 }
 
 registerFormat({
   id: FORMAT,
   parse: (input) => totalParse(FORMAT, input, () => parsePing(input)),
   commands: [new RegExp(`^${RUNNER_PREFIX}ping6?(\\s|$)`)],
+  unflatten: unflattenPing,
   sniff: (lines) =>
     0.9 * fractionMatching(lines, (l) => HEADER.test(l.trim()) || REPLY.test(l.trim()) || STATISTICS.test(l.trim())),
 });
