@@ -8,6 +8,7 @@ export * from './kubeProxy';
 export * from './kubeProxyNames';
 export * from './cni';
 export * from './host';
+export * from './nodeState';
 export * from './packet';
 export * from './capture';
 export * from './facts';
