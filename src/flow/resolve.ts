@@ -157,7 +157,7 @@ function resolveFromCaptures(model: ClusterModel, ip: string): Target | undefine
         )
         .map((r) => ({
           name: /:(?<portName>[\w-]+) /.exec(r.comment ?? '')?.groups?.portName,
-          protocol: (r.protocol?.toUpperCase() === 'UDP' ? 'UDP' : 'TCP'),
+          protocol: r.protocol?.toUpperCase() === 'UDP' ? ('UDP' as const) : ('TCP' as const),
           port: r.dport!,
         }));
       const service: Service = {
