@@ -108,8 +108,11 @@ export function bridgeOf(ctx: TraceContext, node: string): { name: string; evide
  * packets become the trace's packets, its correlation the trace's, and only they may be cited.
  */
 export function withPackets<T>(ctx: TraceContext, packets: Packet[], work: () => T): T {
-  const before = { packets: ctx.packets, corr: ctx.corr };
+  const before = { packets: ctx.packets, corr: ctx.corr, connection: ctx.connection };
   ctx.packets = packets;
+  // Coverage is the flow's connection's: an exchange before it (a DNS query a capture filter may
+  // have left out) is never called missing.
+  ctx.connection = undefined;
   ctx.corr = {
     ...correlate(packets, correlateOptionsOf(ctx.model)),
     vethClaims: ctx.corr.vethClaims,
@@ -120,6 +123,7 @@ export function withPackets<T>(ctx: TraceContext, packets: Packet[], work: () =>
   } finally {
     ctx.packets = before.packets;
     ctx.corr = before.corr;
+    ctx.connection = before.connection;
   }
 }
 

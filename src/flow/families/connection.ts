@@ -39,12 +39,26 @@ export function connectionNotes(
         c.synAck,
         c.ack,
       ]);
-    else if (c.syn && !c.synAck && !c.rsts.length)
-      note(
-        `TCP ${c.client ?? clientIp} → ${c.server ?? serverIp}: no SYN-ACK`,
-        `The SYN got no answer${c.retransmissions.length ? ` and was retransmitted ${c.retransmissions.length} time(s)` : ''}: something drops it (a firewall, a NetworkPolicy, a dead pod).`,
-        [c.syn, ...c.retransmissions],
+    else if (c.syn && !c.synAck && !c.rsts.length) {
+      // Another form of the same connection (the pod's own address) may have answered instead; the
+      // client's RST to it proves the client got that answer.
+      const elsewhere = ctx.corr.connections.find(
+        (o) => o !== c && o.synAck && o.rsts.some((r) => r.src?.ip === clientIp),
       );
+      const answer = elsewhere?.synAck;
+      if (elsewhere && answer)
+        note(
+          `TCP ${c.client ?? clientIp} → ${c.server ?? serverIp}: answered from ${answer.src?.ip ?? 'another address'}`,
+          `The SYN-ACK came back from ${answer.src?.ip ?? 'another address'}:${answer.src?.port ?? ''}, not from ${c.server ?? serverIp}, the address the client called: the reply was not translated back, and the client reset it.`,
+          [answer, ...elsewhere.rsts],
+        );
+      else
+        note(
+          `TCP ${c.client ?? clientIp} → ${c.server ?? serverIp}: no SYN-ACK`,
+          `The SYN got no answer${c.retransmissions.length ? ` and was retransmitted ${c.retransmissions.length} time(s)` : ''}: something drops it (a firewall, a NetworkPolicy, a dead pod).`,
+          [c.syn, ...c.retransmissions],
+        );
+    }
     if (c.rsts.length)
       note(
         `TCP ${c.server ?? serverIp} reset the connection`,

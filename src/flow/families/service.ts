@@ -1,4 +1,12 @@
-import { namespaceOf, derivedEvidence, isHeadless, type Pod, type Service, type ServicePort } from '../../model';
+import {
+  namespaceOf,
+  derivedEvidence,
+  isHeadless,
+  type Packet,
+  type Pod,
+  type Service,
+  type ServicePort,
+} from '../../model';
 import {
   externalActor,
   gatewayActor,
@@ -79,12 +87,14 @@ export function traceClusterIp(ctx: TraceContext, client: Pod, t: ServiceTarget,
     podByIp(ctx, ep.ip) ??
     (ep.ip && translatedTo?.startsWith(`${ep.ip}:`) ? unnamedPod(ctx.model, ep.ip) : undefined);
   const clientPort = sent?.src?.port;
+  // The connection may also have been masqueraded on the way (hairpin: a pod calling its own Service
+  // reaches itself from the bridge's address): that form is the same connection.
+  const masqueradedAt = ctx.connection ? masqueradedLeg(ctx.connection)?.from : undefined;
+  const fromClient = (p: Packet) =>
+    (p.src?.ip === client.ip && (clientPort === undefined || p.src?.port === clientPort)) ||
+    (masqueradedAt !== undefined && endpointText(p.src?.ip, p.src?.port) === masqueradedAt);
   const post: Leg = {
-    match: (p) =>
-      p.src?.ip === client.ip &&
-      p.dst?.ip === ep.ip &&
-      (ep.port === undefined || p.dst?.port === ep.port) &&
-      (clientPort === undefined || p.src?.port === clientPort),
+    match: (p) => fromClient(p) && p.dst?.ip === ep.ip && (ep.port === undefined || p.dst?.port === ep.port),
     label: '',
   };
   const firstPost = ctx.packets.find(post.match);
@@ -140,6 +150,16 @@ export function traceClusterIp(ctx: TraceContext, client: Pod, t: ServiceTarget,
     ep.port,
     true,
   );
+  if (masqueradedAt) {
+    const toClient = backLeg.match;
+    backLeg.match = (p) =>
+      toClient(p) ||
+      (p.src?.ip === ep.ip &&
+        (ep.port === undefined || p.src?.port === ep.port) &&
+        endpointText(p.dst?.ip, p.dst?.port) === masqueradedAt);
+    const first = ctx.packets.find(backLeg.match);
+    if (first) backLeg.label = describePacket(first);
+  }
   const { at: back } = podToBridge(ctx, replyPhase, server, backLeg);
   const atClientNode = remote ? crossNode(ctx, replyPhase, back, server, client, backLeg) : back;
   const ct = ctx.b.actor(conntrackActor(node));
@@ -156,15 +176,36 @@ export function traceClusterIp(ctx: TraceContext, client: Pod, t: ServiceTarget,
   const afterUnDnat = replyFrom(vip, port.port);
   const pair = beforeUnDnat && afterUnDnat ? { before: beforeUnDnat, after: afterUnDnat } : undefined;
   const entry = ctx.model.all('ConntrackEntry').find((e) => e.original.dst === vip && e.reply.src === ep.ip);
+  // The reply handed to the client still from the pod's own address: conntrack never saw it (a
+  // bridged reply skips netfilter when bridge-nf-call-iptables is 0), so the client, which talks to
+  // the ClusterIP, gets an answer from an address it never called.
+  const clientVeth = client.ip ? ctx.veths.get(client.ip)?.iface : undefined;
+  const unNatted =
+    !afterUnDnat && clientVeth
+      ? ctx.packets.find(
+          (p) =>
+            p.src?.ip === ep.ip &&
+            p.dst?.ip === client.ip &&
+            p.interface === clientVeth &&
+            p.direction === 'Out' &&
+            capturedOn(ctx, p, node),
+        )
+      : undefined;
   ctx.b.step(replyPhase, {
     from: atClientNode,
     to: ct,
     kind: 'nat',
     label: `un-DNAT src ${endpointText(ep.ip ?? ep.pod?.name, ep.port)} → ${vipText}:${port.port}`,
-    explanation:
-      'The reply matches the conntrack entry created by the DNAT, so its source is rewritten back to the ClusterIP the client connected to.',
+    explanation: unNatted
+      ? `The reply reached ${client.name} from the pod's own address ${endpointText(ep.ip, ep.port)}, not from ${vipText}:${port.port}: conntrack did not rewrite it. A reply bridged on cni0 bypasses netfilter when net.bridge.bridge-nf-call-iptables is 0 (br_netfilter off), so the client, which never called the pod's address, rejects it.`
+      : 'The reply matches the conntrack entry created by the DNAT, so its source is rewritten back to the ClusterIP the client connected to.',
     nat: { type: 'un-DNAT', before: endpointText(ep.ip ?? ep.pod?.name, ep.port), after: `${vipText}:${port.port}` },
-    evidence: [...(pair ? [...pair.before.evidence, ...pair.after.evidence] : []), ...(entry?.evidence ?? [])],
+    evidence: [
+      ...(pair ? [...pair.before.evidence, ...pair.after.evidence] : []),
+      ...(unNatted ? unNatted.evidence : []),
+      ...(entry?.evidence ?? []),
+    ],
+    status: unNatted ? 'contradicted' : undefined,
   });
   const svcReply: Leg = legBetween(
     ctx,
