@@ -46,7 +46,14 @@ export function stepItem(step: StepView): HTMLLIElement {
     h('div', { class: 'label' }, step.label),
     step.detail ? h('div', { class: 'detail' }, step.detail) : undefined,
     step.explanation ? h('div', { class: 'explain' }, step.explanation) : undefined,
-    evidenceList(step.evidence) ?? h('div', { class: 'no-evidence' }, 'No evidence yet: predicted from rules.'),
+    evidenceList(step.evidence) ??
+      h(
+        'div',
+        { class: 'no-evidence' },
+        step.status === 'missing'
+          ? 'Nothing at this point: a capture covering it does not show the packet.'
+          : 'No evidence yet: predicted from defaults.',
+      ),
   );
 }
 
