@@ -46,6 +46,15 @@ export function nodeOf(ctx: TraceContext, pod: Pod): string {
     if (bySubnet?.node) return bySubnet.node;
   }
   if (ctx.model.nodes.length === 1) return ctx.model.nodes[0].name;
+  // Nothing names its node: the capture that shows the pod's own packets leaving its veth was taken there.
+  const sentFrom = pod.ip
+    ? ctx.allPackets?.find(
+        (p) =>
+          p.src?.ip === pod.ip && p.interface?.startsWith('veth') && p.direction !== 'Out' && ctx.siteOf?.get(p)?.node,
+      )
+    : undefined;
+  const siteNode = sentFrom ? ctx.siteOf.get(sentFrom)?.node : undefined;
+  if (siteNode) return siteNode;
   // No node names anywhere: name the node by its pod subnet; when every known pod IP shares one, that is the only node.
   const subnets = new Set(ctx.model.pods.filter((p) => p.ip && !p.hostNetwork).map((p) => subnetOf(p.ip!)));
   if (pod.ip) return `node(${subnetOf(pod.ip)})`;

@@ -97,9 +97,10 @@ export function podToBridge(
       ? `Evidence disagrees about ${pod.name}'s host-side veth: ${veth.name} vs ${veth.rivalNames.join(', ')}.`
       : `${pod.name} sends from its eth0; the other end of the veth pair, ${veth.name}, sits in the node's root namespace${seen.length ? ` (the capture shows it there with direction P: sent by the pod)` : ''}.`,
     evidence: [
+      // the first sighting: the packet the label names (later ones of the leg are other segments)
       ...few(
         seen.flatMap((p) => p.evidence),
-        2,
+        1,
       ),
       ...few(notPackets(veth.evidence)),
       ...veth.rivals,
@@ -190,7 +191,7 @@ export function bridgeToPod(ctx: TraceContext, phase: FlowPhase, from: string, p
     evidence: [
       ...few(
         outs.flatMap((p) => p.evidence),
-        2,
+        1,
       ),
       ...few(notPackets(veth.evidence), 2),
       ...veth.rivals,

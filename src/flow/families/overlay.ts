@@ -78,8 +78,13 @@ export function crossNode(
   )[0];
   const ra = ctx.b.actor(routingActor(a));
   const rz = ctx.b.actor(routingActor(z));
-  const zIp = nodeIp(ctx, z);
-  const aIp = nodeIp(ctx, a);
+  // Underlay addresses: the nodes' objects, else the outer header of this connection's own VXLAN packets.
+  const outerSeen = ctx.packets.find((p) => p.inner && capturedOn(ctx, p, a) && leg.match(p.inner));
+  const fromOuter = (ip: string | undefined) => (ip ? { ip, evidence: outerSeen!.evidence } : { evidence: [] });
+  const zKnown = nodeIp(ctx, z);
+  const aKnown = nodeIp(ctx, a);
+  const zIp = zKnown.ip ? zKnown : fromOuter(outerSeen?.dst?.ip);
+  const aIp = aKnown.ip ? aKnown : fromOuter(outerSeen?.src?.ip);
   if (!zIp.ip) ctx.b.need(`underlay IP of ${z} unknown: run \`kubectl get nodes -o wide\``);
   const subnet = route?.destination ?? (dstIp ? subnetOf(dstIp) : 'remote pod subnet');
   ctx.b.step(phase, {

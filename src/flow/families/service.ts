@@ -9,7 +9,8 @@ import {
   underlayActor,
 } from '../actors';
 import { capturedOn, covers, describePacket, nodeOf, type TraceContext } from '../context';
-import { masqueradedLeg } from '../correlate/connections';
+import { masqueradedLeg, translatedLeg } from '../correlate/connections';
+import { unnamedPod } from '../resolve';
 import { packetTime } from '../correlate/packetKey';
 import type { DstSpec, Target } from '../resolve';
 import { dnsPhase } from './dns';
@@ -70,7 +71,12 @@ export function traceClusterIp(ctx: TraceContext, client: Pod, t: ServiceTarget,
     return;
   }
   const ep = res.endpoint;
-  const server = ep.pod ?? podByIp(ctx, ep.ip);
+  // A pod nothing names but the capture shows answering at the endpoint address is still that pod.
+  const translatedTo = ctx.connection ? translatedLeg(ctx.connection)?.to : undefined;
+  const server =
+    ep.pod ??
+    podByIp(ctx, ep.ip) ??
+    (ep.ip && translatedTo?.startsWith(`${ep.ip}:`) ? unnamedPod(ctx.model, ep.ip) : undefined);
   const clientPort = sent?.src?.port;
   const post: Leg = {
     match: (p) =>
@@ -136,9 +142,18 @@ export function traceClusterIp(ctx: TraceContext, client: Pod, t: ServiceTarget,
   const { at: back } = podToBridge(ctx, replyPhase, server, backLeg);
   const atClientNode = remote ? crossNode(ctx, replyPhase, back, server, client, backLeg) : back;
   const ct = ctx.b.actor(conntrackActor(node));
-  const pair = ctx.corr.natPairs.find(
-    (x) => x.direction === 'reply' && x.original === `${ep.ip}:${ep.port}` && x.after.dst?.ip === client.ip,
-  );
+  // The reply on the client's node before conntrack (from the endpoint) and after it (from the ClusterIP).
+  const replyFrom = (ip: string | undefined, sport: number | undefined) =>
+    ctx.packets.find(
+      (p) =>
+        p.src?.ip === ip &&
+        (sport === undefined || p.src?.port === sport) &&
+        p.dst?.ip === client.ip &&
+        capturedOn(ctx, p, node),
+    );
+  const beforeUnDnat = replyFrom(ep.ip, ep.port);
+  const afterUnDnat = replyFrom(vip, port.port);
+  const pair = beforeUnDnat && afterUnDnat ? { before: beforeUnDnat, after: afterUnDnat } : undefined;
   const entry = ctx.model.all('ConntrackEntry').find((e) => e.original.dst === vip && e.reply.src === ep.ip);
   ctx.b.step(replyPhase, {
     from: atClientNode,
@@ -411,7 +426,11 @@ export function traceNodePort(ctx: TraceContext, request: NodePortRequest): void
   const res = proxyNodePort(ctx, phase, from, nodeName, svc, port, srcIp, nodeAddr);
   if (!res.at || !res.endpoint) return;
   const endpoint = res.endpoint;
-  const server = endpoint.pod ?? podByIp(ctx, endpoint.ip);
+  const translatedTo = ctx.connection ? translatedLeg(ctx.connection)?.to : undefined;
+  const server =
+    endpoint.pod ??
+    podByIp(ctx, endpoint.ip) ??
+    (endpoint.ip && translatedTo?.startsWith(`${endpoint.ip}:`) ? unnamedPod(ctx.model, endpoint.ip) : undefined);
   let at = res.at;
   const podSourced = !!srcIp && res.serviceChain?.startsWith('KUBE-SVC-') && svc.externalTrafficPolicy === 'Local';
   const masqueradedAt = ctx.connection ? masqueradedLeg(ctx.connection)?.from : undefined;

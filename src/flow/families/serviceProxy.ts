@@ -103,11 +103,15 @@ export function chosenEndpoint(
 
 /** `printed`: iptables rule probabilities, conditional on reaching the jump; otherwise each choice's own share (IPVS weights, nft numgen). */
 function alternatives(
+  ctx: TraceContext,
   choices: EndpointChoice[],
-  chosen: EndpointChoice | undefined,
-  chosenEv: Evidence[],
+  chosen: { choice: EndpointChoice | undefined; evidence: Evidence[] },
   printed: boolean,
 ): Alternative[] {
+  const chosenEv = chosen.evidence;
+  // Every connection of the trace that a capture shows going to this endpoint (never "not taken" for those).
+  const takenBy = (c: EndpointChoice) =>
+    ctx.b.connections.filter((s) => c.ip !== undefined && s.translated === `${c.ip}:${c.port}`).map((s) => s.number);
   let remaining = 1;
   return choices.map((c) => {
     // iptables: the chance of reaching this jump times its own probability, always 1/n overall.
@@ -120,11 +124,13 @@ function alternatives(
           ? iptablesPrintedProbability(c.probability)
           : c.probability.toFixed(10)
         : 'rest';
+    const taken = takenBy(c);
+    const takenText = taken.length ? ` · taken by connection${taken.length > 1 ? 's' : ''} ${taken.join(', ')}` : '';
     return {
-      label: `${c.chain ?? 'endpoint'} → ${c.ip ?? c.pod?.name ?? '?'}${c.port !== undefined ? `:${c.port}` : ''}${c.pod ? ` (${c.pod.name}${c.pod.predicted ? ', predicted' : ''})` : ''}, rule probability ${prob}`,
+      label: `${c.chain ?? 'endpoint'} → ${c.ip ?? c.pod?.name ?? 'unknown address'}${c.port !== undefined ? `:${c.port}` : ''}${c.pod ? ` (${c.pod.name}${c.pod.predicted ? ', predicted' : ''})` : ''}, rule probability ${prob}${takenText}`,
       probability: Number(share.toFixed(6)),
-      chosen: chosen === c ? true : undefined,
-      evidence: chosen === c ? [...c.evidence, ...chosenEv] : c.evidence,
+      chosen: chosen.choice === c ? true : undefined,
+      evidence: chosen.choice === c ? [...c.evidence, ...chosenEv] : c.evidence,
     };
   });
 }
@@ -248,7 +254,7 @@ function pickAndDnat(
       ...chosenEv,
     ],
     status: choice || taken.observedRule ? undefined : 'predicted',
-    alternatives: alternatives(choices, choice, chosenEv, true),
+    alternatives: alternatives(ctx, choices, { choice, evidence: chosenEv }, true),
   });
   if (!choice)
     ctx.b.need(
@@ -543,7 +549,7 @@ function viaIpvs(
     explanation: `IPVS (masquerading forward) rewrites the destination to the real server; ${vs?.scheduler ?? 'rr'} spreads connections by weight.`,
     nat: { type: 'DNAT', before: `${svc.clusterIP}:${port.port}`, after: target },
     evidence: [...taken.evidence, ...chosenEv],
-    alternatives: alternatives(choices, choice, chosenEv, false),
+    alternatives: alternatives(ctx, choices, { choice, evidence: chosenEv }, false),
     status: choice || choices.length === 1 ? undefined : 'predicted',
   });
   return {
@@ -631,7 +637,7 @@ function viaNft(
     label: `numgen random mod ${choices.length} → ${taken.chain ?? '?'}`,
     explanation: 'nftables mode picks the endpoint with one numgen random vmap: each endpoint has an equal share.',
     evidence: [...taken.evidence, ...chosenEv],
-    alternatives: alternatives(choices, choice, chosenEv, false),
+    alternatives: alternatives(ctx, choices, { choice, evidence: chosenEv }, false),
   });
   ctx.b.step(phase, {
     from: epId,

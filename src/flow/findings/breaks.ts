@@ -36,8 +36,8 @@ export function firstMissing(b: FlowBuilder, phaseName: string): StepAt | undefi
 }
 
 /**
- * Marks `at` as the hop where the flow stops (`missing` or `contradicted`), adds the evidence that
- * shows it, and returns what a finding says about it: the hop's text and where it is drawn.
+ * Marks `at` as the hop where the flow stops (`missing` or `contradicted`), adds the rules, settings
+ * and objects that show why (capture lines stay in the finding's evidence), and returns what a finding says about it: the hop's text and where it is drawn.
  */
 export function breakAt(
   b: FlowBuilder,
@@ -48,6 +48,8 @@ export function breakAt(
   at.step.status = status;
   const known = new Set(at.step.evidence.map((e) => `${e.uri}|${e.line ?? ''}|${e.excerpt ?? ''}`));
   for (const e of evidence) {
+    // Capture lines stay with the finding: a step cites only the lines of its own interface.
+    if (withRole(e).role === 'packet') continue;
     const key = `${e.uri}|${e.line ?? ''}|${e.excerpt ?? ''}`;
     if (known.has(key)) continue;
     known.add(key);
