@@ -4,7 +4,7 @@ import '../ingest/all';
 import { ClusterModel, describeEvidence, type Evidence } from '../model';
 import { diagnose, type Diagnosis } from '../flow';
 import { registerCommand } from './commands';
-import { manifestFiles, parseManifest, parseTranscript, type Notes } from './traceCommand';
+import { evidenceJson, manifestFiles, parseManifest, parseTranscript, type Notes } from './traceCommand';
 import { UsageError, type CliIO } from './usage';
 
 const usage = `Usage: kube-packet-path diagnose --logs PATH... [--manifests PATH]... [--format text|json]
@@ -48,9 +48,8 @@ export function diagnosisText(diagnosis: Diagnosis): string {
   return out.join('\n') + '\n';
 }
 
-/** JSON: the ranked problems with their evidence `{uri, line, excerpt}`. */
+/** JSON: the ranked problems with their evidence `{uri, line, excerpt, role}`. */
 export function diagnosisJson(diagnosis: Diagnosis): unknown {
-  const ev = (e: Evidence) => ({ uri: e.uri, line: e.line ?? null, excerpt: e.excerpt ?? null });
   return {
     problems: diagnosis.problems.map(({ finding, flow, request, count }, index) => ({
       rank: index + 1,
@@ -63,7 +62,7 @@ export function diagnosisJson(diagnosis: Diagnosis): unknown {
       flow,
       request,
       count,
-      evidence: finding.evidence.map(ev),
+      evidence: finding.evidence.map(evidenceJson),
     })),
     requests: diagnosis.requests,
   };

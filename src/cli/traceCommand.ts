@@ -97,13 +97,13 @@ export function manifestFiles(path: string): string[] {
  * and evidence {uri, line, excerpt, role}; each flow with the connections between SRC and DST and
  * the one it walks.
  */
+/** One piece of evidence in the JSON outputs: where it is, what it says, what it can prove. */
+export function evidenceJson(e: Evidence & { role?: EvidenceRole }): unknown {
+  return { uri: e.uri, line: e.line ?? null, excerpt: e.excerpt ?? null, role: e.role ?? evidenceRole(e) };
+}
+
 export function traceJson(result: TraceResult): unknown {
-  const ev = (e: Evidence & { role?: EvidenceRole }) => ({
-    uri: e.uri,
-    line: e.line ?? null,
-    excerpt: e.excerpt ?? null,
-    role: e.role ?? evidenceRole(e),
-  });
+  const ev = evidenceJson;
   const actor = (actors: Actor[], id: string) => {
     const a = actors.find((x) => x.id === id);
     return a
