@@ -137,7 +137,25 @@ export class FlowBuilder {
       this.findings.push({ ...f, evidence: f.evidence.map(withRole) });
   }
 
+  /**
+   * Where a phase's packet stopped (the first hop missing or contradicted), the later hops of that
+   * phase say that they are where it would have gone, not where it went.
+   */
+  private markWhereItStopped(): void {
+    for (const phase of this.phaseList) {
+      const stop = phase.steps.findIndex(
+        (s) => (s.status === 'missing' || s.status === 'contradicted') && s.kind !== 'note',
+      );
+      if (stop < 0) continue;
+      for (const later of phase.steps.slice(stop + 1)) {
+        if (later.status !== 'configured' && later.status !== 'predicted') continue;
+        later.explanation = `${later.explanation} Not reached in the captures: the packet stopped at "${phase.steps[stop].label}".`;
+      }
+    }
+  }
+
   build(): Flow {
+    this.markWhereItStopped();
     return {
       title: this.title,
       family: this.family,

@@ -160,9 +160,23 @@ export function packets(ctx: Pick<TraceContext, 'packets'>, pred: (p: Packet) =>
   return ctx.packets.filter(pred);
 }
 
+/** A Service's ClusterIP for a label; a manifest may leave it to the API server: then it is said in words. */
+export function clusterIpText(svc: { name: string; clusterIP?: string }): string {
+  return svc.clusterIP ?? `the ClusterIP of ${svc.name}`;
+}
+
+/** `ip:port` for a label: a part nothing shows is said in words, never `undefined` or `?`. */
+export function endpointText(
+  ip: string | undefined,
+  port: number | undefined,
+  who = 'an address nothing shows',
+): string {
+  return `${ip ?? who}${port !== undefined ? `:${port}` : ''}`;
+}
+
 /** Short human description of a packet for arrow labels. */
 export function describePacket(p: Packet): string {
-  const ep = (e?: { ip: string; port?: number }) => (e ? (e.port !== undefined ? `${e.ip}:${e.port}` : e.ip) : '?');
+  const ep = (e?: { ip: string; port?: number }) => (e ? endpointText(e.ip, e.port) : 'an unknown address');
   switch (p.protocol) {
     case 'tcp': {
       const f = p.tcp?.flags ?? '';
@@ -182,15 +196,15 @@ export function describePacket(p: Packet): string {
       return `${name}${http} ${ep(p.src)} → ${ep(p.dst)}`;
     }
     case 'icmp':
-      return `ICMP ${p.icmp?.type ?? ''}${p.icmp?.id !== undefined ? ` id ${p.icmp.id} seq ${p.icmp.seq}` : ''} ${ep(p.src)} → ${ep(p.dst)}`;
+      return `ICMP ${p.icmp?.type ?? ''}${p.icmp?.id !== undefined ? ` id ${p.icmp.id}${p.icmp.seq !== undefined ? ` seq ${p.icmp.seq}` : ''}` : ''} ${ep(p.src)} → ${ep(p.dst)}`;
     case 'udp':
       return p.dns
         ? `DNS ${p.dns.response ? 'answer' : `${p.dns.qtype ?? ''}? ${p.dns.qname ?? ''}`} ${ep(p.src)} → ${ep(p.dst)}`
         : `UDP ${ep(p.src)} → ${ep(p.dst)}`;
     case 'arp':
       return p.arp?.op === 'request'
-        ? `ARP who-has ${p.arp.targetIp} tell ${p.arp.senderIp}`
-        : `ARP ${p.arp?.senderIp ?? p.arp?.targetIp} is-at ${p.arp?.mac ?? '?'}`;
+        ? `ARP who-has ${p.arp.targetIp ?? 'an address'} tell ${p.arp.senderIp ?? 'an address'}`
+        : `ARP ${p.arp?.senderIp ?? p.arp?.targetIp ?? 'an address'} is-at ${p.arp?.mac ?? 'a MAC not printed'}`;
     default:
       return `${ep(p.src)} → ${ep(p.dst)}`;
   }

@@ -346,7 +346,7 @@ function toNode(
     label: local
       ? `${ip ?? node} is local`
       : route
-        ? `${route.destination} dev ${route.dev}`
+        ? `${route.destination} dev ${route.dev ?? 'unknown'}`
         : `route to ${ip ?? node}`,
     explanation: local
       ? `${node}'s own address: the packet goes up to its stack (INPUT), no further hop.`

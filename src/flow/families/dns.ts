@@ -125,7 +125,7 @@ export function dnsPhase(
     from: clientId,
     to: clientId,
     kind: 'note',
-    label: `resolv.conf: nameserver ${r.nameserver ?? '?'}, search ${r.search.join(' ')}, ndots:${r.ndots}`,
+    label: `resolv.conf: nameserver ${r.nameserver ?? 'unknown'}, search ${r.search.join(' ')}, ndots:${r.ndots}`,
     explanation: `'${typed}' has ${(typed.match(/\./g) ?? []).length} dot(s)${typed.endsWith('.') ? ' and a trailing dot, so it is tried as is' : `, ${(typed.match(/\./g) ?? []).length >= r.ndots ? 'at least' : 'fewer than'} ndots:${r.ndots}`}: the resolver tries ${names.join(', ')} in that order.`,
     evidence: r.config
       ? r.config.evidence
@@ -224,7 +224,7 @@ export function dnsPhase(
       from: dnsId,
       to: clientId,
       kind: 'dns-answer',
-      label: `${name} → ${answers.join(', ') || '?'}`,
+      label: `${name} → ${answers.join(', ') || 'an address nothing shows'}`,
       explanation: contradiction
         ? `The log answers ${seen.join(', ')} but ${expected.why} (${[...expectedSet].join(', ')}): stale record, another cluster, or a different Service.`
         : `${expected.why}. The reply leaves CoreDNS from its pod IP; conntrack rewrites the source back to ${r.nameserver ?? 'the kube-dns ClusterIP'} so the resolver accepts it.`,

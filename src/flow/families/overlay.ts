@@ -92,7 +92,7 @@ export function crossNode(
     to: ra,
     kind: 'route',
     label: route
-      ? `${route.destination} via ${route.via ?? '?'} dev ${route.dev}${route.onlink ? ' onlink' : ''}`
+      ? `${route.destination} ${route.via ? `via ${route.via} ` : ''}dev ${route.dev ?? 'unknown'}${route.onlink ? ' onlink' : ''}`
       : `route to ${subnet}`,
     explanation: `${dstIp} is not on this node's bridge, so the frame goes up to ${a}'s routing table (cni0 is the pods' default gateway).`,
     evidence: [
@@ -120,7 +120,7 @@ export function crossNode(
       to: uz,
       kind: 'packet',
       label,
-      explanation: `The original packet (${src.ip} → ${dstIp}) crosses the underlay as is.`,
+      explanation: `The original packet (${src.ip ?? src.name} → ${dstIp || dst.name}) crosses the underlay as is.`,
       evidence: [
         ...ev1(seen(a, route?.dev ?? 'eth0', ['Out'])),
         ...ev1(seen(z, 'eth0', ['In'])),

@@ -131,7 +131,7 @@ function arpSteps(ctx: TraceContext, a: Pod, b: Pod, exchanges: ReturnType<typeo
         from: br,
         to: ctx.b.actor(podActor(asker)),
         kind: 'arp',
-        label: `${x.targetIp} is-at ${x.mac ?? '?'}`,
+        label: `${x.targetIp} is-at ${x.mac ?? 'a MAC not printed'}`,
         explanation: 'The bridge learned both MACs from these frames and forwards the reply to one port.',
         evidence: rep.filter((p) => p.direction === 'Out').flatMap((p) => p.evidence),
       });

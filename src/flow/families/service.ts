@@ -8,7 +8,7 @@ import {
   conntrackActor,
   underlayActor,
 } from '../actors';
-import { capturedOn, covers, describePacket, nodeOf, type TraceContext } from '../context';
+import { capturedOn, clusterIpText, covers, describePacket, endpointText, nodeOf, type TraceContext } from '../context';
 import { masqueradedLeg, translatedLeg } from '../correlate/connections';
 import { unnamedPod } from '../resolve';
 import { packetTime } from '../correlate/packetKey';
@@ -45,13 +45,14 @@ export function traceClusterIp(ctx: TraceContext, client: Pod, t: ServiceTarget,
     return;
   }
   const node = nodeOf(ctx, client);
-  const vip = svc.clusterIP!;
+  const vip = svc.clusterIP;
+  const vipText = clusterIpText(svc);
   const phase = ctx.b.phase('connect');
   const pre: Leg = legBetween(
     ctx,
     client.ip,
     vip,
-    `${port.protocol} ${client.ip ?? client.name} → ${vip}:${port.port}`,
+    `${port.protocol} ${client.ip ?? client.name} → ${vipText}:${port.port}`,
     port.port,
   );
   const { at, sent } = podToBridge(ctx, phase, client, pre);
@@ -89,7 +90,7 @@ export function traceClusterIp(ctx: TraceContext, client: Pod, t: ServiceTarget,
   const firstPost = ctx.packets.find(post.match);
   post.label = firstPost
     ? describePacket(firstPost)
-    : `${port.protocol} ${client.ip ?? client.name} → ${ep.ip ?? '?'}:${ep.port ?? '?'}`;
+    : `${port.protocol} ${client.ip ?? client.name} → ${endpointText(ep.ip ?? ep.pod?.name, ep.port)}`;
   if (!server) {
     ctx.b.need(`pod behind ${ep.ip ?? 'the endpoint'} unknown: run \`kubectl get pods -o wide -A\``);
     return;
@@ -135,7 +136,7 @@ export function traceClusterIp(ctx: TraceContext, client: Pod, t: ServiceTarget,
     ctx,
     ep.ip,
     client.ip,
-    `reply ${ep.ip ?? '?'}:${ep.port ?? '?'} → ${client.ip ?? client.name}`,
+    `reply ${endpointText(ep.ip ?? ep.pod?.name, ep.port)} → ${client.ip ?? client.name}`,
     ep.port,
     true,
   );
@@ -159,17 +160,17 @@ export function traceClusterIp(ctx: TraceContext, client: Pod, t: ServiceTarget,
     from: atClientNode,
     to: ct,
     kind: 'nat',
-    label: `un-DNAT src ${ep.ip}:${ep.port} → ${vip}:${port.port}`,
+    label: `un-DNAT src ${endpointText(ep.ip ?? ep.pod?.name, ep.port)} → ${vipText}:${port.port}`,
     explanation:
       'The reply matches the conntrack entry created by the DNAT, so its source is rewritten back to the ClusterIP the client connected to.',
-    nat: { type: 'un-DNAT', before: `${ep.ip}:${ep.port}`, after: `${vip}:${port.port}` },
+    nat: { type: 'un-DNAT', before: endpointText(ep.ip ?? ep.pod?.name, ep.port), after: `${vipText}:${port.port}` },
     evidence: [...(pair ? [...pair.before.evidence, ...pair.after.evidence] : []), ...(entry?.evidence ?? [])],
   });
   const svcReply: Leg = legBetween(
     ctx,
     vip,
     client.ip,
-    `reply ${vip}:${port.port} → ${client.ip ?? client.name}`,
+    `reply ${vipText}:${port.port} → ${client.ip ?? client.name}`,
     port.port,
     true,
   );
@@ -180,7 +181,7 @@ export function traceClusterIp(ctx: TraceContext, client: Pod, t: ServiceTarget,
 function noPortRule(ctx: TraceContext, client: Pod, svc: Service, spec: DstSpec): void {
   const phase = ctx.b.phase('connect');
   const node = nodeOf(ctx, client);
-  const vip = svc.clusterIP ?? '?';
+  const vip = clusterIpText(svc);
   const leg = legBetween(
     ctx,
     client.ip,
@@ -220,7 +221,7 @@ export function toDefaultGateway(
     from,
     to: r,
     kind: 'route',
-    label: def ? `default via ${def.via} dev ${def.dev}` : 'default route',
+    label: def ? `default ${def.via ? `via ${def.via} ` : ''}dev ${def.dev ?? 'unknown'}` : 'default route',
     explanation: why,
     evidence: def
       ? def.evidence
@@ -344,25 +345,25 @@ export function traceExternalName(ctx: TraceContext, client: Pod, t: ServiceTarg
   dnsPhase(ctx, client, t.text.includes('/') ? svc.name : t.text, {
     answers: [],
     cname: svc.externalName,
-    why: `an ExternalName Service answers a CNAME to ${svc.externalName}`,
+    why: `an ExternalName Service answers a CNAME to ${svc.externalName ?? 'its external name'}`,
     evidence: svc.evidence,
   });
   const phase = ctx.b.phase('connect');
   const node = nodeOf(ctx, client);
   const { at } = podToBridge(ctx, phase, client, {
     match: () => false,
-    label: `connect to ${svc.externalName}${spec.port ? `:${spec.port}` : ''}`,
+    label: `connect to ${svc.externalName ?? svc.name}${spec.port ? `:${spec.port}` : ''}`,
   });
   toDefaultGateway(
     ctx,
     phase,
     at,
     node,
-    svc.externalName ?? '?',
+    svc.externalName ?? 'its external name',
     'kube-proxy programs nothing for ExternalName Services: the client resolves the CNAME target itself and connects to it directly, routed out of the node.',
   );
   ctx.b.need(
-    `address of ${svc.externalName} unknown: run \`kubectl exec ${client.name} -- nslookup ${svc.externalName}\``,
+    `address of ${svc.externalName ?? svc.name} unknown: run \`kubectl exec ${client.name} -- nslookup ${svc.externalName ?? svc.name}\``,
   );
 }
 
@@ -390,7 +391,7 @@ export function traceNodePort(ctx: TraceContext, request: NodePortRequest): void
   const entry: Leg = {
     match: (p) =>
       p.dst?.ip === nodeAddr && p.dst?.port === port.nodePort && (srcIp === undefined || p.src?.ip === srcIp),
-    label: `${port.protocol} ${srcIp ?? client?.name ?? 'client'} → ${nodeAddr}:${port.nodePort}`,
+    label: `${port.protocol} ${srcIp ?? client?.name ?? 'client'} → ${endpointText(nodeAddr, port.nodePort)}`,
   };
   const firstEntry = ctx.packets.find(entry.match);
   if (firstEntry) entry.label = describePacket(firstEntry);
@@ -505,7 +506,7 @@ export function traceNodePort(ctx: TraceContext, request: NodePortRequest): void
   const toClient: Leg = {
     match: (p) =>
       p.src?.ip === nodeAddr && p.src?.port === port.nodePort && (srcIp === undefined || p.dst?.ip === srcIp),
-    label: `reply ${nodeAddr}:${port.nodePort} → ${srcIp ?? 'client'}`,
+    label: `reply ${endpointText(nodeAddr, port.nodePort)} → ${srcIp ?? 'client'}`,
   };
   const left = onNic(toClient, 'Out');
   if (left[0]) toClient.label = describePacket(left[0]);
@@ -514,11 +515,11 @@ export function traceNodePort(ctx: TraceContext, request: NodePortRequest): void
     from: atNode,
     to: conntrack,
     kind: 'nat',
-    label: `un-NAT src ${endpoint.ip ?? server.name}:${endpoint.port ?? port.port} → ${nodeAddr}:${port.nodePort}${masqueradeIp ? `, dst ${masqueradeIp} → ${srcIp ?? 'client'}` : ''}`,
+    label: `un-NAT src ${endpoint.ip ?? server.name}:${endpoint.port ?? port.port} → ${endpointText(nodeAddr, port.nodePort)}${masqueradeIp ? `, dst ${masqueradeIp} → ${srcIp ?? 'client'}` : ''}`,
     nat: {
       type: 'un-DNAT',
       before: `${endpoint.ip ?? server.name}:${endpoint.port ?? port.port}`,
-      after: `${nodeAddr}:${port.nodePort}`,
+      after: `${endpointText(nodeAddr, port.nodePort)}`,
     },
     explanation:
       'The reply matches the conntrack entry of the request: its source is rewritten back to the NodePort address and, after a masquerade, its destination back to the client.',

@@ -14,7 +14,7 @@ import {
   type ServicePort,
 } from '../../model';
 import { ipvsActor, netfilterActor } from '../actors';
-import type { TraceContext } from '../context';
+import { clusterIpText, endpointText, type TraceContext } from '../context';
 import { translatedLeg } from '../correlate/connections';
 import type { Alternative, FlowPhase } from '../types';
 import { chainRules, endpointChoices, podByIp, servicePortalRule, spnOf, type EndpointChoice } from './endpoints';
@@ -111,7 +111,9 @@ function alternatives(
   const chosenEv = chosen.evidence;
   // Every connection of the trace that a capture shows going to this endpoint (never "not taken" for those).
   const takenBy = (c: EndpointChoice) =>
-    ctx.b.connections.filter((s) => c.ip !== undefined && s.translated === `${c.ip}:${c.port}`).map((s) => s.number);
+    ctx.b.connections
+      .filter((s) => c.ip !== undefined && s.translated === endpointText(c.ip, c.port))
+      .map((s) => s.number);
   let remaining = 1;
   return choices.map((c) => {
     // iptables: the chance of reaching this jump times its own probability, always 1/n overall.
@@ -153,7 +155,7 @@ export function proxyToEndpoint(
   const { mode, evidence: modeEv } = proxyMode(ctx);
   if (mode === 'ipvs') return viaIpvs(ctx, phase, from, node, svc, port, clientIp);
   const spn = spnOf(svc, port);
-  const vip = `${svc.clusterIP}:${port.port}`;
+  const vip = `${clusterIpText(svc)}:${port.port}`;
   if (mode === 'nftables') return viaNft(ctx, phase, from, node, svc, port, clientIp, modeEv);
 
   const portal = servicePortalRule(ctx, svc, port);
@@ -196,7 +198,7 @@ export function proxyToEndpoint(
     svcChain,
     choices,
     problems,
-    `${svc.clusterIP}:${port.port}`,
+    `${clusterIpText(svc)}:${port.port}`,
     svc.clusterIP,
   );
 }
@@ -221,15 +223,17 @@ function pickAndDnat(
   const masq = chainRules(ctx, svcChain).find((r) => r.target === 'KUBE-MARK-MASQ');
   const affinity = chainRules(ctx, svcChain).filter((r) => r.recent);
   const sticky = svc.sessionAffinity === 'ClientIP' || affinity.length > 0;
-  const sepId = ctx.b.actor(netfilterActor(node, taken.chain ?? `KUBE-SEP for ${taken.ip ?? taken.pod?.name ?? '?'}`));
+  const sepId = ctx.b.actor(
+    netfilterActor(node, taken.chain ?? `KUBE-SEP for ${taken.ip ?? taken.pod?.name ?? 'an unknown endpoint'}`),
+  );
   ctx.b.step(phase, {
     from: svcId,
     to: sepId,
     kind: 'nat',
     label:
       choices.length > 1
-        ? `${sticky ? 'affinity or random' : 'random'} choice: ${taken.chain ?? '?'}${choice ? '' : ' (one of ' + choices.length + ')'}`
-        : `only endpoint: ${taken.chain ?? '?'}`,
+        ? `${sticky ? 'affinity or random' : 'random'} choice: ${taken.chain ?? `the endpoint ${taken.pod?.name ?? taken.ip ?? 'nothing names'}`}${choice ? '' : ' (one of ' + choices.length + ')'}`
+        : `only endpoint: ${taken.chain ?? taken.pod?.name ?? taken.ip ?? 'one nothing names'}`,
     explanation: [
       masq
         ? `${masq.source?.negated ? `Sources outside ${masq.source.cidr}` : 'Matching sources'} are marked for masquerade first (${clientIp && masq.source?.negated ? `${clientIp} is inside, so no SNAT` : 'KUBE-MARK-MASQ'}).`
@@ -260,7 +264,7 @@ function pickAndDnat(
     ctx.b.need(
       `endpoint chosen for ${vip} unknown: ${clientIp ? `capture with \`tcpdump -i any -n host ${clientIp}\` on the node` : 'capture on the node'}, or run \`conntrack -L -d ${vipIp ?? vip}\``,
     );
-  const target = `${taken.ip ?? taken.pod?.name ?? '?'}:${taken.port ?? '?'}`;
+  const target = endpointText(taken.ip ?? taken.pod?.name, taken.port);
   const dnatRule = taken.chain ? chainRules(ctx, taken.chain).find((r) => r.dnatTo) : undefined;
   const pair = ctx.corr.natPairs.find(
     (p) => p.direction === 'forward' && p.original === vip && p.translated === target,
@@ -371,7 +375,7 @@ export function proxyNodePort(
     to: innerId,
     kind: 'nat',
     label: podShortcut
-      ? `pod source ${clientIp} → ${inner} (cluster-wide)`
+      ? `pod source ${clientIp ?? 'address'} → ${inner} (cluster-wide)`
       : local
         ? `externalTrafficPolicy Local → ${inner}`
         : `KUBE-MARK-MASQ, then ${inner}`,
@@ -429,7 +433,7 @@ export function proxyNodePort(
     inner,
     choices,
     problems,
-    `${nodeAddr}:${port.nodePort}`,
+    endpointText(nodeAddr, port.nodePort),
     nodeAddr,
   );
 }
@@ -479,7 +483,7 @@ function reject(
     to: rj,
     kind: 'reject',
     label: `REJECT: ${namespacedName(svc)} has no endpoints`,
-    explanation: `With no ready endpoint kube-proxy installs a filter-table REJECT for ${svc.clusterIP}:${port.port}: the client gets ICMP port unreachable (TCP: connection refused) at once. ${problems.join('; ')}`,
+    explanation: `With no ready endpoint kube-proxy installs a filter-table REJECT for ${clusterIpText(svc)}:${port.port}: the client gets ICMP port unreachable (TCP: connection refused) at once. ${problems.join('; ')}`,
     evidence: rule
       ? rule.evidence
       : [
@@ -503,7 +507,7 @@ function viaIpvs(
   const vs = ctx.model
     .all('IpvsVirtualServer')
     .find((v) => v.address === svc.clusterIP && v.port === port.port && v.protocol === port.protocol);
-  const name = `${port.protocol} ${svc.clusterIP}:${port.port}`;
+  const name = `${port.protocol} ${clusterIpText(svc)}:${port.port}`;
   const ipvs = ctx.b.actor(ipvsActor(node, name));
   let choices: EndpointChoice[];
   let problems: string[] = [];
@@ -522,7 +526,7 @@ function viaIpvs(
     ({ choices, problems } = endpointChoices(ctx, svc, port));
     choices = choices.map((c) => ({
       ...c,
-      chain: `real server ${c.ip ?? '?'}:${c.port ?? '?'}`,
+      chain: `real server ${endpointText(c.ip ?? c.pod?.name, c.port)}`,
       probability: 1 / (choices.length || 1),
     }));
   }
@@ -530,7 +534,7 @@ function viaIpvs(
     from,
     to: ipvs,
     kind: 'nat',
-    label: `${svc.clusterIP} is local (kube-ipvs0) → IPVS ${name}${vs ? ` ${vs.scheduler}` : ''}`,
+    label: `${clusterIpText(svc)} is local (kube-ipvs0) → IPVS ${name}${vs ? ` ${vs.scheduler}` : ''}`,
     explanation:
       'In IPVS mode kube-proxy binds every ClusterIP to the dummy interface kube-ipvs0, so the node accepts the packet and the IPVS virtual server picks a real server (round robin by default).',
     evidence: vs
@@ -540,14 +544,14 @@ function viaIpvs(
   if (!choices.length) return reject(ctx, phase, ipvs, node, svc, port, problems, name);
   const { choice, evidence: chosenEv } = chosenEndpoint(ctx, svc, port, choices, clientIp);
   const taken = choice ?? choices[0];
-  const target = `${taken.ip ?? '?'}:${taken.port ?? '?'}`;
+  const target = endpointText(taken.ip ?? taken.pod?.name, taken.port);
   ctx.b.step(phase, {
     from: ipvs,
     to: ipvs,
     kind: 'nat',
-    label: `DNAT ${svc.clusterIP}:${port.port} → ${target}`,
+    label: `DNAT ${clusterIpText(svc)}:${port.port} → ${target}`,
     explanation: `IPVS (masquerading forward) rewrites the destination to the real server; ${vs?.scheduler ?? 'rr'} spreads connections by weight.`,
-    nat: { type: 'DNAT', before: `${svc.clusterIP}:${port.port}`, after: target },
+    nat: { type: 'DNAT', before: `${clusterIpText(svc)}:${port.port}`, after: target },
     evidence: [...taken.evidence, ...chosenEv],
     alternatives: alternatives(ctx, choices, { choice, evidence: chosenEv }, false),
     status: choice || choices.length === 1 ? undefined : 'predicted',
@@ -592,7 +596,7 @@ function viaNft(
     from: services,
     to: svcId,
     kind: 'nat',
-    label: `${svc.clusterIP} . ${port.protocol.toLowerCase()} . ${port.port} → ${svcChain}`,
+    label: `${clusterIpText(svc)} . ${port.protocol.toLowerCase()} . ${port.port} → ${svcChain}`,
     explanation: 'One map element per Service IP, protocol and port.',
     evidence: el
       ? el.evidence
@@ -629,12 +633,12 @@ function viaNft(
   const { choice, evidence: chosenEv } = chosenEndpoint(ctx, svc, port, choices, clientIp);
   const taken = choice ?? choices[0];
   const epId = ctx.b.actor(netfilterActor(node, taken.chain ?? 'endpoint-?'));
-  const target = `${taken.ip ?? '?'}:${taken.port ?? '?'}`;
+  const target = endpointText(taken.ip ?? taken.pod?.name, taken.port);
   ctx.b.step(phase, {
     from: svcId,
     to: epId,
     kind: 'nat',
-    label: `numgen random mod ${choices.length} → ${taken.chain ?? '?'}`,
+    label: `numgen random mod ${choices.length} → ${taken.chain ?? taken.pod?.name ?? 'an endpoint nothing names'}`,
     explanation: 'nftables mode picks the endpoint with one numgen random vmap: each endpoint has an equal share.',
     evidence: [...taken.evidence, ...chosenEv],
     alternatives: alternatives(ctx, choices, { choice, evidence: chosenEv }, false),
@@ -643,8 +647,8 @@ function viaNft(
     from: epId,
     to: epId,
     kind: 'nat',
-    label: `DNAT ${svc.clusterIP}:${port.port} → ${target}`,
-    nat: { type: 'DNAT', before: `${svc.clusterIP}:${port.port}`, after: target },
+    label: `DNAT ${clusterIpText(svc)}:${port.port} → ${target}`,
+    nat: { type: 'DNAT', before: `${clusterIpText(svc)}:${port.port}`, after: target },
     explanation: 'The endpoint chain rewrites the destination; conntrack reverses it for replies.',
     evidence: [...taken.evidence, ...chosenEv],
     status: choice || choices.length === 1 ? undefined : 'predicted',
