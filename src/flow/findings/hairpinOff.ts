@@ -20,7 +20,9 @@ export function hairpinOff(ctx: TraceContext): Finding[] {
   // Delivered would mean the translated SYN left on the pod's own port.
   if (translatedSyns.some((s) => s.packet.interface === ownPort)) return [];
   const syns = connection.original.sightings.filter((s) => isSyn(s) && s.packet.interface === ownPort);
-  const port = ctx.model.all('BridgePort').find((p) => p.name === ownPort);
+  // `bridge -d link` prints the hairpin flag, plain `bridge link` does not: the detailed line decides.
+  const ports = ctx.model.all('BridgePort').filter((p) => p.name === ownPort);
+  const port = ports.find((p) => p.hairpin !== undefined) ?? ports[0];
   if (port?.hairpin === true) return [];
   const at = firstMissing(ctx.b, 'connect');
   const evidence = [

@@ -35,6 +35,8 @@ interface Scenario {
   finding: string;
   hop: string;
   status: 'missing' | 'contradicted';
+  /** What the message must name as the cause, when a pasted output proves it. */
+  cause?: RegExp;
   /** Manifests of the fixed run when the fix is in the objects. */
   fixedManifests?: string;
 }
@@ -47,6 +49,7 @@ const SCENARIOS: Scenario[] = [
     finding: 'nothing-listening',
     hop: 'vetha2e3a94e → web-1',
     status: 'contradicted',
+    cause: /listening on 80, not on 8080/,
     fixedManifests: 'manifests-fixed.yaml',
   },
   {
@@ -56,6 +59,7 @@ const SCENARIOS: Scenario[] = [
     finding: 'forward-policy-drop',
     hop: 'node1 routing → flannel.1',
     status: 'missing',
+    cause: /policy DROP \(5 packet\(s\) dropped/,
   },
   {
     name: '3-bridge-nf-off',
@@ -64,6 +68,7 @@ const SCENARIOS: Scenario[] = [
     finding: 'bridge-nf-call-iptables-off',
     hop: 'cni0 → conntrack',
     status: 'contradicted',
+    cause: /net\.bridge\.bridge-nf-call-iptables = 0 on node1/,
   },
   {
     name: '4-hairpin-off',
@@ -72,6 +77,7 @@ const SCENARIOS: Scenario[] = [
     finding: 'hairpin-off',
     hop: 'cni0 → vetha2e3a94e',
     status: 'missing',
+    cause: /hairpin mode is off on vetha2e3a94e/,
   },
   {
     name: '5-mtu-vxlan',
@@ -80,6 +86,7 @@ const SCENARIOS: Scenario[] = [
     finding: 'mtu-blackhole',
     hop: 'node2 eth0 → node1 eth0',
     status: 'missing',
+    cause: /carries 1450 bytes \(br0 on lan\) while node2's eth0 says 1500/,
   },
   {
     name: '6-dns-wrong-namespace',
@@ -89,6 +96,7 @@ const SCENARIOS: Scenario[] = [
     finding: 'dns-wrong-namespace',
     hop: 'coredns-7db6d8ff4d-x2kqf → tools',
     status: 'contradicted',
+    cause: /Service web exists in namespace default/,
   },
   {
     name: '7-stale-endpoint',
@@ -97,6 +105,7 @@ const SCENARIOS: Scenario[] = [
     finding: 'stale-endpoint',
     hop: 'KUBE-SEP-KADCYJXVGWXF46VM → cni0',
     status: 'contradicted',
+    cause: /10\.244\.0\.99, which no pod has/,
     fixedManifests: 'manifests-fixed.yaml',
   },
   {
@@ -107,6 +116,7 @@ const SCENARIOS: Scenario[] = [
     finding: 'dns-nxdomain',
     hop: 'coredns-7db6d8ff4d-x2kqf → client',
     status: 'contradicted',
+    cause: /Close matches: web\.default\.svc\.cluster\.local/,
   },
 ];
 
@@ -140,6 +150,7 @@ describe('broken lab: each failing request is drawn up to the hop where it stops
       assert.equal(stop.severity, 'error');
       assert.equal(stop.hop, s.hop);
       assert.ok(stop.fix && stop.fix.length > 10, 'a fix is given');
+      if (s.cause) assert.match(stop.message, s.cause);
       assert.ok(
         stop.evidence.some((e) => e.uri.endsWith('broken.txt')),
         'the cause is proven by what was pasted',
