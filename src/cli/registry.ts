@@ -2,5 +2,6 @@
 import './namesCommand';
 import './rulesCommand';
 import './traceCommand';
+import './diagnoseCommand';
 import './samplesCommand';
 import './parseCommand';

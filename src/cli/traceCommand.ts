@@ -5,8 +5,8 @@ import '../ingest/all';
 import { parseDocument } from '../ingest/document';
 import { formatForCommand, formatSpec, sniffFormat } from '../ingest/registry';
 import { ClusterModel, describeEvidence, evidenceRole, type Evidence, type EvidenceRole } from '../model';
-import { trace, UnknownTargetError } from '../flow';
-import type { Actor, TraceResult } from '../flow/types';
+import { brokenAt, trace, UnknownTargetError } from '../flow';
+import type { Actor, Flow, TraceResult } from '../flow/types';
 import { renderMarkdown } from '../render/markdown';
 import { renderMermaid } from '../render/mermaid';
 import { findSample, SAMPLES } from '../samples/registry';
@@ -18,7 +18,8 @@ const usage = `Usage: kube-packet-path trace --from SRC --to DST[:PORT[/PROTO]] 
 
 Traces how a packet from SRC reaches DST, hop by hop, with the evidence for each hop
 (file:line) or marked predicted. SRC/DST: pod name, ns/name, IP, Service name, ns/svc,
-or a cluster DNS name; DST may end in :PORT or :PORT/PROTO.
+or a cluster DNS name; DST may end in :PORT or :PORT/PROTO. Exits with 1 when a flow
+stops at a hop (the text says "broken at HOP: CAUSE").
 
   --manifests PATH  YAML/JSON manifests (file or folder; repeatable)
   --logs PATH       pasted command output (tcpdump, iptables, nslookup, kubectl …; repeatable)
@@ -41,7 +42,7 @@ export function samplesRoot(): string {
   return candidates.find((c) => existsSync(join(c, 'README.md'))) ?? candidates[0];
 }
 
-interface Notes {
+export interface Notes {
   lines: string[];
 }
 
@@ -57,7 +58,7 @@ function parseLog(model: ClusterModel, notes: Notes, text: string, uri: string, 
 }
 
 /** A file the user pasted: a terminal session, a report, or one command's output; the transcript splitter finds the blocks. */
-function parseTranscript(model: ClusterModel, notes: Notes, text: string, uri: string): void {
+export function parseTranscript(model: ClusterModel, notes: Notes, text: string, uri: string): void {
   const doc = parseDocument(text, uri);
   model.add(doc.facts);
   const unknown = doc.blocks.filter((b) => b.format === 'unknown' && b.result.unparsed.length > 0);
@@ -71,7 +72,7 @@ function parseTranscript(model: ClusterModel, notes: Notes, text: string, uri: s
     );
 }
 
-function parseManifest(model: ClusterModel, notes: Notes, text: string, uri: string): void {
+export function parseManifest(model: ClusterModel, notes: Notes, text: string, uri: string): void {
   const spec = formatSpec('manifest');
   if (!spec) {
     notes.lines.push(`${uri}: manifest reader not available in this build; skipped`);
@@ -80,7 +81,7 @@ function parseManifest(model: ClusterModel, notes: Notes, text: string, uri: str
   model.add(spec.parse({ text, uri }).facts);
 }
 
-function manifestFiles(path: string): string[] {
+export function manifestFiles(path: string): string[] {
   if (!existsSync(path) || !statSync(path).isDirectory()) return [path];
   const out: string[] = [];
   for (const name of readdirSync(path).sort()) {
@@ -96,13 +97,13 @@ function manifestFiles(path: string): string[] {
  * and evidence {uri, line, excerpt, role}; each flow with the connections between SRC and DST and
  * the one it walks.
  */
+/** One piece of evidence in the JSON outputs: where it is, what it says, what it can prove. */
+export function evidenceJson(e: Evidence & { role?: EvidenceRole }): unknown {
+  return { uri: e.uri, line: e.line ?? null, excerpt: e.excerpt ?? null, role: e.role ?? evidenceRole(e) };
+}
+
 export function traceJson(result: TraceResult): unknown {
-  const ev = (e: Evidence & { role?: EvidenceRole }) => ({
-    uri: e.uri,
-    line: e.line ?? null,
-    excerpt: e.excerpt ?? null,
-    role: e.role ?? evidenceRole(e),
-  });
+  const ev = evidenceJson;
   const actor = (actors: Actor[], id: string) => {
     const a = actors.find((x) => x.id === id);
     return a
@@ -143,18 +144,29 @@ export function traceJson(result: TraceResult): unknown {
           status: s.status,
           kind: s.kind,
           ...(s.nat ? { nat: s.nat } : {}),
+          explanation: s.explanation,
           evidence: s.evidence.map(ev),
         })),
       })),
       findings: f.findings.map((x) => ({
         id: x.id,
         severity: x.severity,
+        title: x.title,
         message: x.message,
+        ...(x.hop ? { hop: x.hop, step: x.step } : {}),
+        ...(x.fix ? { fix: x.fix } : {}),
         evidence: x.evidence.map(ev),
       })),
+      brokenAt: brokenSummary(f),
     })),
     unresolved: [...result.unresolved, ...result.flows.flatMap((f) => f.unresolved)],
   };
+}
+
+/** `{ hop, cause, finding }` of a flow that stops, null when it does not. */
+function brokenSummary(flow: Flow): { hop: string; cause: string; finding: string } | null {
+  const at = brokenAt(flow);
+  return at ? { hop: at.hop, cause: at.title, finding: at.id } : null;
 }
 
 /** Plain text for a terminal: one line per hop with its status and where the proof is. */
@@ -177,13 +189,19 @@ export function traceText(result: TraceResult): string {
         out.push(
           `    ${s.status.padEnd(12)} ${name(s.from)} → ${name(s.to)}: ${s.label}${s.nat ? `  [${s.nat.type} ${s.nat.before} → ${s.nat.after}]` : ''}${where ? `  (${where})` : ''}`,
         );
+        if (s.explanation) out.push(`                 ${s.explanation}`);
         for (const a of s.alternatives ?? [])
           out.push(
             `                   ${a.chosen ? '*' : '-'} ${a.label}${a.probability !== undefined ? ` (overall ${(a.probability * 100).toFixed(0)}%)` : ''}`,
           );
       }
     }
-    for (const x of f.findings) out.push(`  ${x.severity.toUpperCase()} ${x.id}: ${x.message}`);
+    for (const x of f.findings) {
+      out.push(`  ${x.severity.toUpperCase()} ${x.id}${x.hop ? ` at ${x.hop}` : ''}: ${x.message}`);
+      if (x.fix) out.push(`    fix: ${x.fix}`);
+    }
+    const broken = brokenAt(f);
+    if (broken) out.push(`  broken at ${broken.hop}: ${broken.title}`);
     for (const u of f.unresolved) out.push(`  missing: ${u}`);
   }
   for (const u of result.unresolved) out.push(`missing: ${u}`);
@@ -261,7 +279,8 @@ export async function runTrace(args: string[], io: CliIO): Promise<number> {
   else if (format === 'mermaid') io.out(result.flows.map((f) => renderMermaid(f)).join('\n\n') + '\n');
   else if (format === 'markdown') io.out(renderMarkdown(result));
   else io.out(traceText(result));
-  return 0;
+  // A flow that stops at a hop is a failure the caller can test for (scripts, CI).
+  return result.flows.some((f) => brokenAt(f) !== undefined) ? 1 : 0;
 }
 
 registerCommand({

@@ -88,6 +88,11 @@ export class FlowBuilder {
     return a.id;
   }
 
+  /** What a person reads for an actor id (its name), the id itself when unknown. */
+  actorName(id: string): string {
+    return this.actors.get(id)?.name ?? id;
+  }
+
   phase(name: string): FlowPhase {
     const p: FlowPhase = { name, steps: [] };
     this.phaseList.push(p);

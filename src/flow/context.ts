@@ -29,7 +29,7 @@ export interface TraceContext {
   /** The connection this flow walks; undefined when no capture shows one (the flow is configured or predicted). */
   connection?: Connection;
   /** What each DNS phase tried, for the search-list finding. */
-  dns: { typed: string; failed: string[]; ndots: number; configEvidence: Evidence[] }[];
+  dns: { typed: string; failed: string[]; ndots: number; configEvidence: Evidence[]; unresolved?: string[] }[];
 }
 
 const FLANNEL_SUBNET_LEN = 24;
@@ -149,7 +149,9 @@ export function covers(ctx: TraceContext, node: string, iface: string): boolean 
   if (!connection) return false;
   return ctx.sites.some((site) => {
     if (site.node !== node || site.pod || (site.interfaces !== 'any' && site.interfaces !== iface)) return false;
-    const holdsIt = connection.sightings.some((s) => s.site === site);
+    // The exchange being walked (the connection, or the DNS exchange before it): a filtered capture
+    // covers it only when it holds one of its packets (a filter for port 80 says nothing of DNS).
+    const holdsIt = ctx.packets.some((p) => ctx.siteOf.get(p) === site);
     if (site.filtered && !holdsIt) return false;
     const { first, last } = site;
     if (connection.start === undefined || first === undefined || last === undefined) return holdsIt;

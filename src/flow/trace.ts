@@ -33,14 +33,22 @@ import { podToBridge } from './families/localHops';
 import { nodeOf } from './context';
 import {
   bridgeFlooding,
+  bridgeNfOff,
   clusterIpTraceroute,
+  dnsNameNotFound,
   dnsSearchAmplification,
+  forwardDrop,
+  hairpinOff,
   headlessSpread,
+  mtuBlackhole,
   mtuMss,
   nothingAnswers,
+  nothingListening,
+  staleEndpoint,
 } from './findings';
 import { withPredictedPods } from './predictPods';
-import { parseDst, resolverOf, resolveTarget, type DstSpec, type Target } from './resolve';
+import { nameWasAsked, traceUnresolvedName } from './nameTrace';
+import { parseDst, resolverOf, resolveTarget, UnknownTargetError, type DstSpec, type Target } from './resolve';
 import type { Finding, TraceResult } from './types';
 
 export interface TraceOptions {
@@ -85,9 +93,17 @@ export function trace(input: ClusterModel, from: string, to: string, options: Tr
     spec.port !== undefined && ipFamily(spec.text)
       ? findNodePort(model, { kind: 'ip', ip: spec.text, text: spec.text }, spec.port)
       : undefined;
-  const dst: Target = byNodePort
-    ? (resolveNodeAddress(model, spec.text) ?? { kind: 'ip', ip: spec.text, text: spec.text })
-    : resolveTarget(model, spec.text, 'destination', client);
+  let dst: Target;
+  try {
+    dst = byNodePort
+      ? (resolveNodeAddress(model, spec.text) ?? { kind: 'ip', ip: spec.text, text: spec.text })
+      : resolveTarget(model, spec.text, 'destination', client);
+  } catch (e) {
+    // A name nobody has, which the client did ask DNS for: the flow stops at the DNS answer.
+    if (e instanceof UnknownTargetError && client && nameWasAsked(model, client, spec.text))
+      return traceUnresolvedName(model, client, spec.text);
+    throw e;
+  }
 
   const nodePortSvc = byNodePort ?? findNodePort(model, dst, spec.port);
   // Every hop of this flow involves the client's address or one of the addresses it talks to, so
@@ -220,9 +236,17 @@ function traceOne(ctx: TraceContext, request: TraceRequest & { from: string; fam
     ...clusterIpTraceroute(ctx, services),
     ...(headlessFlow ? headlessSpread(ctx, services) : []),
     ...bridgeFlooding(ctx),
-    ...mtuMss(ctx),
     ...ctx.dns.flatMap((d) => dnsSearchAmplification(ctx, d.typed, d.failed, d.ndots, d.configEvidence)),
+    // Where the flow stops and why (each marks the hop it breaks).
+    ...nothingListening(ctx),
+    ...forwardDrop(ctx),
+    ...bridgeNfOff(ctx),
+    ...hairpinOff(ctx),
+    ...staleEndpoint(ctx, services),
+    ...dnsNameNotFound(ctx, client ? namespaceOf(client) : undefined),
   ];
+  const blackhole = mtuBlackhole(ctx);
+  findings.push(...(blackhole.length ? blackhole : mtuMss(ctx)));
   for (const f of findings) b.finding(f);
 }
 

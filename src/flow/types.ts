@@ -88,6 +88,12 @@ export interface Finding {
   title: string;
   message: string;
   evidence: Evidence[];
+  /** The hop this finding breaks (`cni0 → vetha2e3a94e`), when it explains where the flow stops. */
+  hop?: string;
+  /** Where that hop is drawn: the phase's name and the step's index in it. */
+  step?: { phase: string; index: number };
+  /** What to change so the flow works. */
+  fix?: string;
 }
 
 export interface Flow {

@@ -5,6 +5,7 @@ import { CaptureHoverProvider, HOVER_SELECTOR } from '../hover/hoverProvider';
 import { registerPasteCommands } from '../paste/pasteCommands';
 import { WorkspaceModel } from '../workspace/workspaceModel';
 import { registerTraceCommands } from './traceCommands';
+import { registerDiagnoseCommand } from '../diagnose/diagnoseCommand';
 import { followClusterChanges } from './runTrace';
 
 /**
@@ -32,4 +33,5 @@ export function registerEditorFeatures(context: vscode.ExtensionContext, log: vs
   );
   registerTraceCommands(context, log, workspace);
   registerPasteCommands(context, log, workspace);
+  registerDiagnoseCommand(context, log, workspace);
 }

@@ -197,6 +197,8 @@ export function dnsPhase(
     );
   }
   if (!name) {
+    unresolvedName(ctx, { phase, from: dnsId, to: clientId, typed, names, exchanges });
+    ctx.dns.at(-1)!.unresolved = names;
     ctx.b.need(`no cluster DNS name matches '${typed}': check the Service name and namespace`);
     return { answers: [], failed: names, observed: false };
   }
@@ -239,4 +241,43 @@ export function dnsPhase(
       `DNS answer for ${name} not observed: run \`kubectl exec ${client?.name ?? 'POD'} -- nslookup ${name}\``,
     );
   return { name, answers, failed, observed: proven };
+}
+
+/**
+ * No name of the search list resolved: when the client's own exchanges or a lookup by hand show
+ * NXDOMAIN, the answer step says so (contradicted): the flow stops here and no connection follows.
+ */
+function unresolvedName(
+  ctx: TraceContext,
+  request: {
+    phase: ReturnType<TraceContext['b']['phase']>;
+    from: string;
+    to: string;
+    typed: string;
+    names: string[];
+    exchanges: readonly DnsExchange[];
+  },
+): void {
+  const { names, exchanges } = request;
+  const nxdomain = (p: Packet) => /nxdomain/i.test(p.dns?.rcode ?? '');
+  const packets = names.flatMap((n) => exchangePackets(exchangeFor(exchanges, n), true).filter(nxdomain).slice(0, 1));
+  const lookups = names.flatMap((n) => lookupsFor(ctx, n).filter((l) => /nxdomain/i.test(l.status ?? '')));
+  const denied = new Set([
+    ...packets.map((p) => norm(exchanges.find((x) => x.packets.includes(p))?.name ?? '')),
+    ...lookups.map((l) => norm(l.question.name)),
+  ]);
+  if (!denied.size) return;
+  const scope = names.flatMap((n) => exchangeFor(exchanges, n)?.packets ?? []);
+  ctx.b.withScope(scope, () =>
+    ctx.b.step(request.phase, {
+      from: request.from,
+      to: request.to,
+      kind: 'dns-answer',
+      label: `${request.typed}: NXDOMAIN for ${names.filter((n) => denied.has(norm(n))).join(', ')}`,
+      explanation: `Every name the search list made of '${request.typed}' that was asked came back NXDOMAIN: the client has no address to connect to, and sends no packet to the server.`,
+      dns: { question: request.typed, answers: [], rcode: 'NXDOMAIN' },
+      evidence: [...packets.slice(0, 3).flatMap((p) => p.evidence), ...lookups.slice(0, 3).flatMap((l) => l.evidence)],
+      status: 'contradicted',
+    }),
+  );
 }

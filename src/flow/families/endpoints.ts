@@ -159,7 +159,7 @@ export function endpointChoices(
     const pods = ctx.model.podsSelectedBy(svc).filter((p) => p.ready !== false);
     if (!svc.selector || Object.keys(svc.selector).length === 0)
       problems.push(`${svc.name} has no selector and no EndpointSlice is known`);
-    else if (pods.length === 0)
+    else if (pods.length === 0 && ctx.model.pods.some((p) => p.labels !== undefined && !p.predicted))
       problems.push(
         `selector ${Object.entries(svc.selector)
           .map(([k, v]) => `${k}=${v}`)

@@ -28,7 +28,8 @@ export function dnsSearchAmplification(
   return [
     {
       id: 'dns-search-amplification',
-      severity: 'warning',
+      // Extra queries cost time, they break nothing: an explanation, not an alarm.
+      severity: 'info',
       title: `ndots:${ndots}: ${failed.length} failing DNS queries before the real one`,
       message: `'${typed}' has fewer than ${ndots} dots, so the resolver first tries ${failed.join(', ')} (each answered NXDOMAIN, and each doubled for A and AAAA) before the name itself. Write the name with a trailing dot ('${typed.replace(/\.$/, '')}.') or lower ndots in the pod's dnsConfig to send one query.`,
       evidence: [...configEvidence, ...nx.slice(0, 3).flatMap((p) => p.evidence)],

@@ -30,9 +30,10 @@ export function nothingAnswers(ctx: Pick<TraceContext, 'model'>, services: reado
     const sel = Object.entries(svc.selector)
       .map(([k, v]) => `${k}=${v}`)
       .join(',');
-    // Only meaningful when pods or workloads of that namespace were pasted at all.
+    // Only meaningful when pods with their labels (a `kubectl get pods` table shows none) or
+    // workloads of that namespace were given: pods without labels say nothing about a selector.
     const nsKnown =
-      ctx.model.pods.some((p) => namespaceOf(p) === namespaceOf(svc) && !p.predicted) ||
+      ctx.model.pods.some((p) => namespaceOf(p) === namespaceOf(svc) && !p.predicted && p.labels !== undefined) ||
       ctx.model.workloads.some((w) => namespaceOf(w) === namespaceOf(svc));
     if (pods.length === 0 && workloads.length === 0 && nsKnown) {
       out.push({

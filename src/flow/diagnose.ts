@@ -1,0 +1,110 @@
+import { namespacedName, type ClusterModel } from '../model';
+import { brokenAt } from './brokenAt';
+import { reconstructConnections, type Connection } from './correlate/connections';
+import { sitedPackets } from './correlate/sites';
+import { UnknownTargetError } from './resolve';
+import { trace } from './trace';
+import type { Finding, FindingSeverity, Flow } from './types';
+
+/** One problem found, with the flows (failing requests) it explains. */
+export interface Problem {
+  finding: Finding;
+  /** Title of the first flow it was found in (`client → Service web:80 · connection 1 of 1`). */
+  flow: string;
+  /** The request that showed it, as the trace was asked (`default/client → 10.96.0.20:80`). */
+  request: string;
+  /** How many failing connections or lookups it explains. */
+  count: number;
+}
+
+export interface Diagnosis {
+  /** Most severe first; among equals, those that name the hop where a flow stops, then the most frequent. */
+  problems: Problem[];
+  /** The failing requests examined (`default/client → 10.96.0.20:80 (refused)`). */
+  requests: string[];
+}
+
+const FAILED = new Set(['refused', 'no-reply', 'reset', 'unreachable']);
+const RANK: Record<FindingSeverity, number> = { error: 0, warning: 1, info: 2 };
+const ipOf = (endpoint: string) => endpoint.slice(0, endpoint.lastIndexOf(':'));
+
+/** True when a data segment of the connection was sent again on the same interface: it stalled somewhere. */
+function stalled(connection: Connection): boolean {
+  const seen = new Set<string>();
+  for (const { frame, packet, site } of connection.sightings) {
+    const tcp = frame.tcp;
+    if (!tcp || tcp.seq === undefined || tcp.seqEnd === undefined || tcp.seqEnd <= tcp.seq) continue;
+    const key = `${site?.index ?? ''}|${packet.interface ?? ''}|${packet.direction ?? ''}|${frame.src?.ip}:${frame.src?.port}|${tcp.seq}:${tcp.seqEnd}`;
+    if (seen.has(key)) return true;
+    seen.add(key);
+  }
+  return false;
+}
+
+/** A failing connection of a pod, as `trace` takes it: the pod and the address it called. */
+function requestOf(model: ClusterModel, connection: Connection): { from: string; to: string } | undefined {
+  // DNS exchanges are judged through the lookups that failed, not as connections.
+  if (connection.original.sightings[0]?.frame.dns) return undefined;
+  const owner = model.byIp(ipOf(connection.client)).find((o) => o.role === 'pod');
+  if (owner?.role !== 'pod') return undefined;
+  return { from: namespacedName(owner.pod), to: connection.original.to };
+}
+
+/**
+ * Every problem the pasted outputs and manifests show, without being told where to look: each
+ * failing connection in the captures (refused, no reply, reset, unreachable, or data sent again on
+ * the same interface) and each name a client
+ * could not resolve is traced, and the findings of those flows are merged and ranked.
+ */
+export function diagnose(model: ClusterModel): Diagnosis {
+  const sited = sitedPackets(model, undefined);
+  const requests = new Map<string, { from: string; to: string; why: string; client?: string }>();
+  for (const connection of reconstructConnections(sited.packets, sited.siteOf)) {
+    if (!FAILED.has(connection.outcome) && !stalled(connection)) continue;
+    const request = requestOf(model, connection);
+    if (!request) continue;
+    const key = `${request.from} → ${request.to}`;
+    const why = FAILED.has(connection.outcome) ? connection.outcome : 'data retransmitted';
+    if (!requests.has(key)) requests.set(key, { ...request, why, client: connection.client });
+  }
+  for (const result of model.all('ClientResult')) {
+    if (result.outcome !== 'unresolved' || !result.target || !result.host) continue;
+    const pod = model.findPod(result.host);
+    if (!pod) continue;
+    const request = { from: namespacedName(pod), to: result.target.replace(/^https?:\/\//, '').replace(/[/:].*$/, '') };
+    const key = `${request.from} → ${request.to}`;
+    if (!requests.has(key)) requests.set(key, { ...request, why: `${result.tool}: ${result.message}` });
+  }
+  const problems = new Map<string, Problem>();
+  for (const [key, request] of requests) {
+    let flows: Flow[];
+    try {
+      flows = trace(model, request.from, request.to).flows;
+    } catch (e) {
+      if (e instanceof UnknownTargetError) continue;
+      throw e;
+    }
+    // Only the flows of the failing connection itself (a trace by address may find others).
+    const own = flows.filter(
+      (f) => !request.client || f.connection === undefined || f.connections?.[f.connection]?.client === request.client,
+    );
+    for (const flow of own) {
+      const stop = brokenAt(flow);
+      for (const finding of flow.findings) {
+        if (finding.severity === 'info') continue;
+        const id = `${finding.id}|${finding.title}`;
+        const known = problems.get(id);
+        if (known) known.count++;
+        else problems.set(id, { finding, flow: flow.title, request: key, count: 1 });
+        if (stop === finding) problems.get(id)!.finding = finding;
+      }
+    }
+  }
+  const ranked = [...problems.values()].sort(
+    (a, b) =>
+      RANK[a.finding.severity] - RANK[b.finding.severity] ||
+      Number(b.finding.hop !== undefined) - Number(a.finding.hop !== undefined) ||
+      b.count - a.count,
+  );
+  return { problems: ranked, requests: [...requests].map(([key, r]) => `${key} (${r.why})`) };
+}

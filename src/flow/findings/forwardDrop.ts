@@ -1,0 +1,53 @@
+import type { ChainPolicy, NatRule } from '../../model';
+import type { TraceContext } from '../context';
+import type { Finding } from '../types';
+import { breakAt, firstMissing, linesOf } from './breaks';
+
+/** A rule that lets pod traffic through FORWARD: flanneld's FLANNEL-FWD chain or an ACCEPT in FORWARD itself. */
+function acceptsPodTraffic(rule: NatRule): boolean {
+  if (rule.table === 'nat') return false;
+  if (rule.chain === 'FLANNEL-FWD' || rule.target === 'FLANNEL-FWD') return true;
+  return rule.chain === 'FORWARD' && rule.target === 'ACCEPT';
+}
+
+/**
+ * The node's FORWARD policy is DROP (a Docker install leaves it so) and nothing accepts pod
+ * traffic before it (flanneld's FLANNEL-FWD rules are absent): the connection's packet is seen
+ * entering the node and never leaving it, and the policy's own counter counts the drops.
+ */
+export function forwardDrop(ctx: TraceContext): Finding[] {
+  const connection = ctx.connection;
+  if (!connection || connection.outcome !== 'no-reply') return [];
+  const seenOn = new Set(connection.sightings.map((s) => s.site?.node).filter((n): n is string => n !== undefined));
+  const policy = ctx.model
+    .all('ChainPolicy')
+    .find(
+      (p: ChainPolicy) =>
+        p.chain === 'FORWARD' &&
+        p.table === 'filter' &&
+        p.policy === 'DROP' &&
+        (p.packets ?? 0) > 0 &&
+        p.host !== undefined &&
+        seenOn.has(p.host),
+    );
+  if (!policy?.host) return [];
+  const node = policy.host;
+  const rules = ctx.model.all('NatRule');
+  if (rules.some(acceptsPodTraffic)) return [];
+  const at = firstMissing(ctx.b, 'connect');
+  if (!at || ![at.step.from, at.step.to].some((id) => id.includes(`:${node}/`) || id.endsWith(`:${node}`))) return [];
+  const lastSeen = connection.sightings.filter((s) => s.site?.node === node).at(-1);
+  const forwardRules = rules.filter((r) => r.table !== 'nat' && r.chain === 'FORWARD').slice(0, 4);
+  const evidence = [...policy.evidence, ...linesOf([lastSeen?.packet]), ...forwardRules.flatMap((r) => r.evidence)];
+  return [
+    {
+      id: 'forward-policy-drop',
+      severity: 'error',
+      title: `${node} drops forwarded pod traffic (FORWARD policy DROP)`,
+      message: `The packet is seen on ${node} and never leaves it: the filter table's FORWARD chain has policy DROP (${policy.packets} packet(s) dropped by the policy) and no rule accepts the pod network before it (flanneld's FLANNEL-FWD chain is missing).`,
+      evidence,
+      fix: `Accept pod traffic in FORWARD as flanneld does (iptables -A FORWARD -j FLANNEL-FWD with -s/-d <pod CIDR> -j ACCEPT), or set the policy to ACCEPT (iptables -P FORWARD ACCEPT) on ${node}.`,
+      ...breakAt(ctx.b, at, 'missing', evidence),
+    },
+  ];
+}

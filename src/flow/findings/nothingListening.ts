@@ -1,0 +1,66 @@
+import { namespacedName, namespaceOf, type ListeningSocket, type Pod } from '../../model';
+import { podActor } from '../actors';
+import type { TraceContext } from '../context';
+import { translatedLeg } from '../correlate/connections';
+import type { Finding } from '../types';
+import { breakAt, ends, findStep, ipOf, isRst, isSyn, lastStep, linesOf, portOf } from './breaks';
+
+const WILDCARDS = new Set(['*', '0.0.0.0', '::', '[::]', '']);
+
+/**
+ * Nothing listens on the port the SYN was delivered to: the destination's own kernel answers the
+ * SYN with RST (after kube-proxy's DNAT, from the pod's address and the targetPort). What does
+ * listen there comes from `ss -ltn` / `netstat -lnt` run in that pod.
+ */
+export function nothingListening(ctx: TraceContext): Finding[] {
+  const connection = ctx.connection;
+  if (!connection || connection.protocol !== 'tcp' || connection.outcome !== 'refused') return [];
+  const target = (translatedLeg(connection) ?? connection.original).to;
+  const rst = connection.sightings.find((s) => isRst(s) && ends(s).from === target);
+  if (!rst) return [];
+  const syn = connection.sightings.find((s) => isSyn(s) && ends(s).to === target);
+  const ip = ipOf(target);
+  const port = portOf(target);
+  const owner = ctx.model.byIp(ip).find((o) => o.role === 'pod');
+  const pod: Pod | undefined = owner?.role === 'pod' ? owner.pod : undefined;
+  const sockets = pod
+    ? ctx.model.all('ListeningSocket').filter((s) => s.protocol === 'tcp' && s.host === pod.name)
+    : [];
+  const onPort = sockets.filter((s) => s.port === port);
+  // A wildcard listener on that port would have accepted: the RST then has another cause.
+  if (onPort.some((s) => WILDCARDS.has(s.address))) return [];
+  const ports = [...new Set(sockets.map((s: ListeningSocket) => s.port))].sort((x, y) => x - y);
+  const rule = ctx.model.all('NatRule').find((r) => r.dnatTo?.ip === ip && r.dnatTo.port === port);
+  const service = ctx.model.services.find((svc) =>
+    svc.ports.some(
+      (p) => String(p.targetPort ?? p.port) === String(port) && (rule?.comment ?? '').startsWith(namespacedName(svc)),
+    ),
+  );
+  const who = pod ? `${pod.name} (${target})` : target;
+  const listening = onPort.length
+    ? `it listens on ${onPort.map((s) => `${s.address}:${s.port}`).join(', ')} only, not on its pod address`
+    : ports.length
+      ? `\`ss\` shows it listening on ${ports.join(', ')}, not on ${port}`
+      : `no socket listens on ${port} there`;
+  const fix = service
+    ? `Set targetPort of Service ${namespacedName(service)} to a port the pod listens on${ports.length ? ` (${ports.join(', ')})` : ''}, or make the container listen on ${port}.`
+    : `Make the server listen on ${port}${ports.length ? `, or send the traffic to ${ports.join(', ')}` : ''}.`;
+  const at = (pod && findStep(ctx.b, (step) => step.to === podActor(pod).id, 'connect')) ?? lastStep(ctx.b, 'connect');
+  const evidence = [
+    ...linesOf([syn?.packet, rst.packet]),
+    ...(rule?.evidence ?? []),
+    ...sockets.flatMap((s) => s.evidence),
+  ];
+  const where = at ? breakAt(ctx.b, at, 'contradicted', evidence) : {};
+  return [
+    {
+      id: 'nothing-listening',
+      severity: 'error',
+      title: `Nothing listens on ${target}`,
+      message: `The SYN reached ${who}${rule ? ` after kube-proxy's DNAT` : ''} and the pod's kernel answered RST: ${listening}. The client sees "connection refused".${service ? ` Service ${namespacedName(service)} (namespace ${namespaceOf(service)}) sends its port to targetPort ${port}.` : ''}`,
+      evidence: [...evidence, ...(service?.evidence ?? [])],
+      fix,
+      ...where,
+    },
+  ];
+}

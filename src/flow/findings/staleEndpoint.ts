@@ -1,0 +1,73 @@
+import { namespacedName, type Packet, type Service } from '../../model';
+import { bridgeActor } from '../actors';
+import { bridgeOf, type TraceContext } from '../context';
+import type { Finding } from '../types';
+import { breakAt, lastStep, linesOf } from './breaks';
+
+/**
+ * kube-proxy's rules DNAT the connection to an address no pod has (the pod was replaced while
+ * kube-proxy was not running or not syncing): the node asks ARP for it on the bridge and nobody
+ * answers, the neighbour entry stays INCOMPLETE or FAILED, and the client gets ICMP host unreachable.
+ */
+export function staleEndpoint(ctx: TraceContext, services: readonly Service[]): Finding[] {
+  const connection = ctx.connection;
+  if (!connection || (connection.outcome !== 'unreachable' && connection.outcome !== 'no-reply')) return [];
+  const out: Finding[] = [];
+  for (const svc of services) {
+    const tag = namespacedName(svc);
+    const rules = ctx.model.all('NatRule').filter((r) => r.dnatTo && (r.comment ?? '').startsWith(tag));
+    for (const ip of new Set(rules.map((r) => r.dnatTo!.ip))) {
+      if (ctx.model.byIp(ip).some((o) => o.role === 'pod')) continue;
+      const asked = ctx.allPackets.filter(
+        (p) => p.protocol === 'arp' && p.arp?.op === 'request' && p.arp.targetIp === ip,
+      );
+      const answered = ctx.allPackets.some(
+        (p) => p.protocol === 'arp' && p.arp?.op === 'reply' && p.arp.senderIp === ip,
+      );
+      const neighbours = ctx.model
+        .all('Neighbor')
+        .filter((n) => n.ip === ip && /INCOMPLETE|FAILED/i.test(n.state ?? ''));
+      if (answered || (!asked.length && !neighbours.length)) continue;
+      const unreachable = ctx.packets.filter(
+        (p: Packet) => p.protocol === 'icmp' && /unreachable/i.test(p.icmp?.type ?? ''),
+      );
+      const current = ctx.model.podsSelectedBy(svc).filter((p) => p.ip);
+      const inSlice = ctx.model.endpointsOf(svc).some(({ endpoint }) => endpoint.addresses.includes(ip));
+      const rule = rules.find((r) => r.dnatTo!.ip === ip)!;
+      const node = neighbours[0]?.host ?? connection.sightings[0]?.site?.node ?? 'the node';
+      const bridge = bridgeOf(ctx, node);
+      const evidence = [
+        ...rule.evidence,
+        ...linesOf(asked, 2),
+        ...neighbours.flatMap((n) => n.evidence),
+        ...linesOf(unreachable, 1),
+      ];
+      const last = lastStep(ctx.b, 'connect');
+      const phase = last?.phase ?? ctx.b.phase('connect');
+      const step = ctx.b.withScope([...asked.slice(0, 2), ...unreachable.slice(0, 1)], () =>
+        ctx.b.step(phase, {
+          from: last?.step.to ?? ctx.b.actor(bridgeActor(node, bridge.name)),
+          to: ctx.b.actor(bridgeActor(node, bridge.name, bridge.address)),
+          kind: 'arp',
+          label: `ARP who-has ${ip}: nobody answers`,
+          explanation: `The DNATed packet is for ${ip} on ${bridge.name}; no pod has that address, so ARP goes unanswered${neighbours.length ? ` (neighbour entry ${neighbours[0].state})` : ''}${unreachable.length ? ' and the node sends ICMP host unreachable to the client' : ''}.`,
+          evidence,
+          status: 'contradicted',
+        }),
+      );
+      const selected = current.length
+        ? ` The Service's selector matches ${current.map((p) => `${p.name} (${p.ip})`).join(', ')} now.`
+        : '';
+      out.push({
+        id: 'stale-endpoint',
+        severity: 'error',
+        title: `${svc.name}: DNAT to ${ip}, an address no pod has`,
+        message: `kube-proxy's rules send ${tag} to ${ip}, which no pod has${inSlice ? ' (the EndpointSlice given still lists it)' : ' (no EndpointSlice given lists it)'}: ARP for it goes unanswered and the connection fails with "no route to host" or a timeout.${selected} kube-proxy has not synced its rules since the pod was replaced: it is not running, or failing every sync.`,
+        evidence,
+        fix: `Get kube-proxy running and syncing on ${node} (kubectl -n kube-system get pods -l k8s-app=kube-proxy; its logs); once it syncs, the rules follow the current EndpointSlice.`,
+        ...breakAt(ctx.b, { phase, index: phase.steps.indexOf(step), step }, 'contradicted'),
+      });
+    }
+  }
+  return out;
+}
