@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import '../ingest/all';
@@ -10,6 +10,7 @@ import type { Actor, TraceResult } from '../flow/types';
 import { renderMarkdown } from '../render/markdown';
 import { renderMermaid } from '../render/mermaid';
 import { findSample, SAMPLES } from '../samples/registry';
+import { filesUnder } from './files';
 import { registerCommand } from './commands';
 import { UsageError, type CliIO } from './usage';
 
@@ -21,7 +22,7 @@ Traces how a packet from SRC reaches DST, hop by hop, with the evidence for each
 or a cluster DNS name; DST may end in :PORT or :PORT/PROTO.
 
   --manifests PATH  YAML/JSON manifests (file or folder; repeatable)
-  --logs PATH       pasted command output (tcpdump, iptables, nslookup, kubectl …; repeatable)
+  --logs PATH       pasted command output (tcpdump, iptables, nslookup, kubectl …; file or folder; repeatable)
   --sample NAME     a bundled sample from the seed report (see \`kube-packet-path samples\`);
                     SRC/DST default to the sample's own
   --format FORMAT   text (default), json, mermaid, markdown
@@ -72,17 +73,6 @@ function parseManifest(model: ClusterModel, notes: Notes, text: string, uri: str
     return;
   }
   model.add(spec.parse({ text, uri }).facts);
-}
-
-function manifestFiles(path: string): string[] {
-  if (!existsSync(path) || !statSync(path).isDirectory()) return [path];
-  const out: string[] = [];
-  for (const name of readdirSync(path).sort()) {
-    const p = join(path, name);
-    if (statSync(p).isDirectory()) out.push(...manifestFiles(p));
-    else if (/\.(ya?ml|json)$/i.test(name)) out.push(p);
-  }
-  return out;
 }
 
 /** JSON as documented: flows → phases → steps with actor objects and evidence {uri,line,excerpt}. */
@@ -191,8 +181,11 @@ export async function runTrace(args: string[], io: CliIO): Promise<number> {
     to ??= sample.to;
   }
   for (const path of values.manifests ?? [])
-    for (const f of manifestFiles(path)) parseManifest(model, notes, io.readFile(f), relative(process.cwd(), f) || f);
-  for (const path of values.logs ?? []) parseTranscript(model, notes, io.readFile(path), path);
+    for (const f of filesUnder(path, (name) => /\.(ya?ml|json)$/i.test(name)))
+      parseManifest(model, notes, io.readFile(f), relative(process.cwd(), f) || f);
+  // A folder of saved outputs is read file by file, as --manifests reads a folder of manifests.
+  for (const path of values.logs ?? [])
+    for (const f of filesUnder(path)) parseTranscript(model, notes, io.readFile(f), f);
   if (!from || !to) throw new UsageError('--from and --to are required (or --sample NAME)', usage);
 
   let result: TraceResult;
