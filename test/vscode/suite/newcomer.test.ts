@@ -1,0 +1,53 @@
+// The editor as a newcomer meets it (issue 16): no duplicate paste documents, no dead end
+// without a client pod, workspace logs that count without being opened, captures recognised
+// in .txt files, exports of the flow on screen. Files: the workspace the runners open
+// (samples/ + test/e2e/fixtures under e2e/) and the lab outputs shipped in this repository.
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+
+const EXTENSION_ID = 'kube-packet-path.kube-packet-path';
+
+async function repoFile(path: string): Promise<vscode.Uri> {
+  const ext = vscode.extensions.getExtension(EXTENSION_ID);
+  assert.ok(ext, 'extension loaded');
+  await ext.activate();
+  return vscode.Uri.joinPath(ext.extensionUri, ...path.split('/'));
+}
+
+interface Analysis {
+  uri: string;
+  blocks: { format: string }[];
+  flows: { from: string; to: string }[];
+}
+
+suite('newcomer', () => {
+  test('Analyze Pasted Output run twice on one paste analyzes one untitled document, never a copy', async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    const text = new TextDecoder().decode(
+      await vscode.workspace.fs.readFile(await repoFile('test/fixtures/lab/a3-headless.txt')),
+    );
+    const holding = () => vscode.workspace.textDocuments.filter((d) => d.isUntitled && d.getText() === text);
+    const first = await vscode.commands.executeCommand<Analysis>('kubePacketPath.paste.analyze', { text });
+    await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
+    const again = await vscode.commands.executeCommand<Analysis>('kubePacketPath.paste.analyze', { text });
+    await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
+    assert.equal(again.uri, first.uri);
+    assert.equal(holding().length, 1, 'one untitled document holds the paste');
+    // No argument, no selection: the active untitled editor is what the user pasted into.
+    const active = await vscode.commands.executeCommand<Analysis>('kubePacketPath.paste.analyze');
+    await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
+    assert.equal(active.uri, first.uri);
+    assert.ok(active.blocks.some((b) => b.format === 'dig'));
+    assert.equal(holding().length, 1);
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+  });
+
+  test('Analyze Pasted Output is on the editor context menu without a selection too', async () => {
+    const ext = vscode.extensions.getExtension(EXTENSION_ID)!;
+    const menu = (ext.packageJSON as { contributes: { menus: Record<string, { command: string; when?: string }[]> } })
+      .contributes.menus['editor/context'];
+    const entry = menu.find((m) => m.command === 'kubePacketPath.paste.analyze');
+    assert.ok(entry, 'on the editor context menu');
+    assert.equal(entry.when, undefined);
+  });
+});
