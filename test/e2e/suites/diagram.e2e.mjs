@@ -199,6 +199,48 @@ export const tests = [
       assert.deepEqual(failures, [], `screenshots in ${dir}`);
     },
   ),
+  shot(
+    'a long flow opens at a readable zoom, Fit keeps it, names wrap, the picker names each connection',
+    async ({ page }) => {
+      const view = await openSampleDiagram(page);
+      const zoom = async () => Number((await view.locator('#zoom-level').innerText()).replace('%', ''));
+      // The bundled samples' second flow is the pod → Service one: 30-odd steps, many participants.
+      const options = await view.locator('#flow-picker vscode-option').allTextContents();
+      assert.match(
+        options[1].trim(),
+        /^2\. b-app → Service a-app:80 · connection 1 of 1 · 10\.244\.0\.147:\d+ → 10\.244\.0\.14\d:80/,
+      );
+      // The dropdown's list is drawn in the element's shadow DOM: choose the option as its change event does.
+      await view.locator('#app').evaluate((app) => (app.dataset.state = 'pending'));
+      await view.locator('#flow-picker').evaluate((select) => {
+        select.value = '1';
+        select.dispatchEvent(new Event('change'));
+      });
+      await waitForDrawn(view);
+      const first = await zoom();
+      await view.locator('#zoom-fit').click();
+      const fit = await zoom();
+      console.log(`    flow 2: first view ${first}%, Fit ${fit}%`);
+      assert.ok(first >= 83 && fit >= 83, `first view at ${first}%, Fit at ${fit}%`);
+      // In a narrower window the step list is ~280 px wide: a long DNS name (the search list's
+      // a-app.default.svc.cluster.local.default.svc.cluster.local) must wrap, not run out of it.
+      const size = page.viewportSize();
+      await page.setViewportSize({ width: 1000, height: size.height });
+      try {
+        await view.locator('#side .findings').waitFor({ timeout: 10_000 });
+        const clipped = await view
+          .locator('#side')
+          .evaluate((side) =>
+            [side, ...side.querySelectorAll('*')]
+              .filter((el) => el.scrollWidth > el.clientWidth + 1 && getComputedStyle(el).display !== 'inline')
+              .map((el) => `${el.tagName.toLowerCase()}.${el.className}: ${el.scrollWidth} > ${el.clientWidth}`),
+          );
+        assert.deepEqual(clipped, [], 'nothing in the step list is wider than its box');
+      } finally {
+        await page.setViewportSize(size);
+      }
+    },
+  ),
   shot('after a window reload the serializer restores the open diagram', async ({ page }) => {
     const view = await openSampleDiagram(page);
     const before = await view.locator('#side li.step').count();

@@ -4,29 +4,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import '../../../src/ingest/all';
-import { formatForCommand, formatSpec } from '../../../src/ingest/registry';
-import { trace } from '../../../src/flow';
-import { ClusterModel, type Evidence } from '../../../src/model';
-import { findSample } from '../../../src/samples/registry';
+import type { Evidence } from '../../../src/model';
 import { evidenceSpan } from '../../../src/editor/diagram/evidenceRange.pure';
-
-function tracedSample(name: string) {
-  const sample = findSample(name)!;
-  const model = new ClusterModel();
-  for (const file of sample.manifests)
-    model.add(
-      formatSpec('manifest')!.parse({ text: readFileSync(`samples/${file}`, 'utf8'), uri: `samples/${file}` }).facts,
-    );
-  for (const log of sample.logs) {
-    const text = readFileSync(`samples/${log.file}`, 'utf8');
-    model.add(
-      formatForCommand(log.command)!.parse({ text, uri: `samples/${log.file}`, command: log.command, host: log.host })
-        .facts,
-    );
-  }
-  return trace(model, sample.from, sample.to);
-}
+import { tracedSample } from '../../support/tracedSample';
 
 test('evidence on the flattened a2 sample selects each record, not the rest of its line', () => {
   const cited = new Map<string, Evidence>();

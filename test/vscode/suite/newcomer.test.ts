@@ -50,4 +50,21 @@ suite('newcomer', () => {
     assert.ok(entry, 'on the editor context menu');
     assert.equal(entry.when, undefined);
   });
+
+  test('Save Markdown writes the flow on screen, not every flow of the trace', async () => {
+    const panel = await vscode.commands.executeCommand<{ trace: { flows: { title: string }[] } }>(
+      'kubePacketPath.diagram.showSample',
+    );
+    const titles = panel.trace.flows.map((f) => f.title);
+    assert.ok(titles.length >= 3, titles.join(' | '));
+    const folder = vscode.workspace.workspaceFolders![0].uri;
+    const target = vscode.Uri.joinPath(folder, 'e2e', 'saved-flow.md');
+    const saved = await vscode.commands.executeCommand<vscode.Uri>('kubePacketPath.diagram.saveMarkdown', target);
+    assert.equal(saved?.toString(), target.toString());
+    // Markdown escapes punctuation with backslashes: read it as it renders.
+    const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(target)).replace(/\\(.)/g, '$1');
+    assert.ok(text.startsWith(`# ${titles[0]}`), text.slice(0, 120));
+    for (const other of titles.slice(1)) assert.ok(!text.includes(other), `${other} is not in the export`);
+    await vscode.workspace.fs.delete(target);
+  });
 });
