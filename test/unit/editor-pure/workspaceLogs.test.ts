@@ -14,6 +14,7 @@ import {
   manifestFacts,
   preferManifest,
   sampleLabsOf,
+  detectedLanguage,
   type SourcePart,
 } from '../../../src/editor/workspace/modelFacts.pure';
 
@@ -75,4 +76,13 @@ test('sample labs: a file belongs to the labs the registry lists it in', () => {
     'a3-headless',
   ]);
   assert.deepEqual(sampleLabsOf('file:///ws/e2e/pod-to-service.tcpdump'), []);
+});
+
+test('the language of a .txt file by its content: tcpdump and iptables-save output, else none', () => {
+  const language = (file: string) =>
+    detectedLanguage(readFileSync(file, 'utf8').slice(0, 20_000), pathToFileURL(resolve(file)).toString());
+  assert.equal(language('samples/a2-pod-to-service/capture-service.txt'), 'tcpdump');
+  assert.equal(language('test/e2e/fixtures/rules.v4'), 'iptables-save');
+  assert.equal(language('test/fixtures/editor/shop-cart-session.txt'), undefined, 'a session is several formats');
+  assert.equal(language('samples/a2-pod-to-service/get-svc.txt'), undefined, 'kubectl output has no language');
 });

@@ -90,4 +90,15 @@ suite('newcomer', () => {
       'the capture was not opened',
     );
   });
+
+  test('a sample capture saved as .txt opens as tcpdump, coloured, not as Plain Text', async () => {
+    const [uri] = await vscode.workspace.findFiles('a2-pod-to-service/capture-service.txt', null, 1);
+    assert.ok(uri, 'the sample workspace is open');
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
+    const deadline = Date.now() + 10_000;
+    const language = () => vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString())?.languageId;
+    while (language() !== 'tcpdump' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(language(), 'tcpdump');
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+  });
 });
