@@ -52,9 +52,7 @@ export function sampleLabsOf(uri: string): string[] {
   return SAMPLES.filter(
     (sample) =>
       sample.logs.some((input) => path.endsWith(`/${input.file}`)) ||
-      sample.manifests.some(
-        (file) => path.endsWith(`/${file}`) || path.endsWith(`/${file.replace(/^manifests\//, '')}`),
-      ),
+      sample.manifests.some((file) => path.endsWith(`/${file}`)),
   ).map((sample) => sample.name);
 }
 
