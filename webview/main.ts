@@ -90,7 +90,11 @@ function toolbar(p: DiagramPayload): HTMLElement {
             'vscode-single-select',
             { id: 'flow-picker', 'aria-label': 'Flow' },
             ...p.flows.map((f, i) =>
-              h('vscode-option', { value: String(i), selected: i === ui.flow }, f.pickerLabel ?? `${i + 1}. ${f.title}`),
+              h(
+                'vscode-option',
+                { value: String(i), selected: i === ui.flow },
+                f.pickerLabel ?? `${i + 1}. ${f.title}`,
+              ),
             ),
           );
           select.addEventListener('change', () => {

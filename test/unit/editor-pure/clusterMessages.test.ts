@@ -3,20 +3,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pullCluster, summarizePull } from '../../../src/cluster';
 import { ClusterModel } from '../../../src/model';
+import { closedPort } from '../cluster/harness';
 import { pullLogLines, pullMessage, statusBarContext } from '../../../src/editor/cluster/messages.pure';
-
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', () => done()));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise<void>((done) => server.close(() => done()));
-  return port;
-}
 
 async function pullFrom(server: string, context?: string) {
   const dir = mkdtempSync(join(tmpdir(), 'kpp-msg-'));
