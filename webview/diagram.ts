@@ -3,6 +3,7 @@
 // before the ~1 MB of Mermaid has been parsed.
 import type { DiagramView, StepView } from '../src/protocol/messages';
 import type { MermaidTheme } from './theme';
+import { SMALLEST_FONT_PX } from './zoom';
 
 type Mermaid = typeof import('mermaid').default;
 
@@ -32,7 +33,7 @@ async function mermaidFor(theme: MermaidTheme): Promise<Mermaid> {
         boxMargin: 8,
         noteMargin: 8,
         messageFontSize: 13,
-        noteFontSize: 12,
+        noteFontSize: SMALLEST_FONT_PX,
         actorFontSize: 13,
       },
     });

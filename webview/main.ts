@@ -18,7 +18,7 @@ import { byId, h } from './dom';
 import { problemView, sidePanel } from './lists';
 import { mermaidTheme, themeKind, watchTheme } from './theme';
 import { post, vscode } from './vscodeApi';
-import { clampZoom, fitZoom, ZOOM_STEP } from './zoom';
+import { clampZoom, readableFitZoom, ZOOM_STEP } from './zoom';
 
 interface Ui {
   flow: number;
@@ -27,8 +27,6 @@ interface Ui {
   /** 0 = fit to width on first draw. */
   zoom: number;
 }
-
-const MIN_FIRST_ZOOM = 0.6;
 
 let payload: DiagramPayload | undefined;
 let persisted: PersistedState | undefined;
@@ -92,7 +90,11 @@ function toolbar(p: DiagramPayload): HTMLElement {
             'vscode-single-select',
             { id: 'flow-picker', 'aria-label': 'Flow' },
             ...p.flows.map((f, i) =>
-              h('vscode-option', { value: String(i), selected: i === ui.flow }, `${i + 1}. ${f.title}`),
+              h(
+                'vscode-option',
+                { value: String(i), selected: i === ui.flow },
+                f.pickerLabel ?? `${i + 1}. ${f.title}`,
+              ),
             ),
           );
           select.addEventListener('change', () => {
@@ -114,13 +116,15 @@ function toolbar(p: DiagramPayload): HTMLElement {
       button('zoom-out', '−', 'Zoom out', () => setZoom(ui.zoom / ZOOM_STEP)),
       h('span', { id: 'zoom-level', class: 'zoom-level', 'aria-live': 'polite' }, '100%'),
       button('zoom-in', '+', 'Zoom in', () => setZoom(ui.zoom * ZOOM_STEP)),
-      button('zoom-fit', 'Fit', 'Fit to width', () => setZoom(fitZoom(drawn, byId('diagram')))),
+      button('zoom-fit', 'Fit', 'Fit to width (never below readable text: wider diagrams scroll)', () =>
+        setZoom(readableFitZoom(drawn, byId('diagram'))),
+      ),
     ),
     h(
       'span',
       { class: 'group' },
       button('export-mermaid', 'Copy Mermaid', 'Copy the Mermaid source to the clipboard', () => exportAs('mermaid')),
-      button('export-markdown', 'Save Markdown', 'Save the report as Markdown', () => exportAs('markdown')),
+      button('export-markdown', 'Save Markdown', 'Save this flow as Markdown', () => exportAs('markdown')),
       button('export-svg', 'Save SVG', 'Save the diagram as SVG', () => exportAs('svg')),
     ),
   );
@@ -197,8 +201,8 @@ async function drawCurrent(): Promise<void> {
     const result = await drawDiagram(host, view, flow.steps, theme);
     if (mine !== generation) return;
     drawn = result;
-    // First view: the whole width if that stays legible, else 60% and scroll.
-    setZoom(ui.zoom > 0 ? ui.zoom : Math.min(1, Math.max(MIN_FIRST_ZOOM, fitZoom(result, host))));
+    // First view: the whole width if its text stays readable, else the readable minimum and scroll.
+    setZoom(ui.zoom > 0 ? ui.zoom : Math.min(1, readableFitZoom(result, host)));
     requestAnimationFrame(() => {
       if (mine !== generation) return;
       const ms = performance.now() - started;

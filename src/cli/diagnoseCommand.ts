@@ -4,6 +4,7 @@ import '../ingest/all';
 import { ClusterModel, describeEvidence, type Evidence } from '../model';
 import { diagnose, type Diagnosis } from '../flow';
 import { registerCommand } from './commands';
+import { filesUnder } from './files';
 import { evidenceJson, manifestFiles, parseManifest, parseTranscript, type Notes } from './traceCommand';
 import { UsageError, type CliIO } from './usage';
 
@@ -90,7 +91,8 @@ export function runDiagnose(args: string[], io: CliIO): number {
   const notes: Notes = { lines: [] };
   for (const path of values.manifests ?? [])
     for (const f of manifestFiles(path)) parseManifest(model, notes, io.readFile(f), relative(process.cwd(), f) || f);
-  for (const path of values.logs) parseTranscript(model, notes, io.readFile(path), path);
+  for (const path of values.logs)
+    for (const file of filesUnder(path)) parseTranscript(model, notes, io.readFile(file), file);
   const diagnosis = diagnose(model);
   for (const n of notes.lines) io.err(`note: ${n}\n`);
   io.out(

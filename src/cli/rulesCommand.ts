@@ -1,6 +1,5 @@
 import { parseArgs } from 'node:util';
-import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { filesUnder } from './files';
 import { registerCommand } from './commands';
 import { UsageError, type CliIO } from './usage';
 import '../ingest/all';
@@ -47,18 +46,7 @@ Example:
 const MODES: KubeProxyMode[] = ['iptables', 'nftables', 'ipvs'];
 const MANIFEST_FILE = /\.(ya?ml|json)$/i;
 
-function expand(path: string): string[] {
-  let st;
-  try {
-    st = statSync(path);
-  } catch {
-    return [path];
-  }
-  if (!st.isDirectory()) return [path];
-  return readdirSync(path)
-    .sort()
-    .flatMap((n) => (n.startsWith('.') ? [] : expand(join(path, n))));
-}
+const expand = (path: string): string[] => filesUnder(path);
 
 function formatFor(path: string, text: string, manifests: boolean): FormatSpec | undefined {
   if (manifests && MANIFEST_FILE.test(path)) return formatSpec('manifest') ?? sniffFormat(text.split(/\r?\n/, 50));

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import '../ingest/all';
@@ -10,6 +10,7 @@ import type { Actor, Flow, TraceResult } from '../flow/types';
 import { renderMarkdown } from '../render/markdown';
 import { renderMermaid } from '../render/mermaid';
 import { findSample, SAMPLES } from '../samples/registry';
+import { filesUnder } from './files';
 import { registerCommand } from './commands';
 import { UsageError, type CliIO } from './usage';
 
@@ -22,7 +23,7 @@ or a cluster DNS name; DST may end in :PORT or :PORT/PROTO. Exits with 1 when a 
 stops at a hop (the text says "broken at HOP: CAUSE").
 
   --manifests PATH  YAML/JSON manifests (file or folder; repeatable)
-  --logs PATH       pasted command output (tcpdump, iptables, nslookup, kubectl …; repeatable)
+  --logs PATH       pasted command output (tcpdump, iptables, nslookup, kubectl …; file or folder; repeatable)
   --sample NAME     a bundled sample from the seed report (see \`kube-packet-path samples\`);
                     SRC/DST default to the sample's own
   --connection N    only the flow of the N-th connection between SRC and DST the captures show
@@ -81,15 +82,14 @@ export function parseManifest(model: ClusterModel, notes: Notes, text: string, u
   model.add(spec.parse({ text, uri }).facts);
 }
 
+/** The manifests a --manifests PATH names: the file, or every YAML/JSON file under a folder. */
 export function manifestFiles(path: string): string[] {
-  if (!existsSync(path) || !statSync(path).isDirectory()) return [path];
-  const out: string[] = [];
-  for (const name of readdirSync(path).sort()) {
-    const p = join(path, name);
-    if (statSync(p).isDirectory()) out.push(...manifestFiles(p));
-    else if (/\.(ya?ml|json)$/i.test(name)) out.push(p);
-  }
-  return out;
+  return filesUnder(path, (name) => /\.(ya?ml|json)$/i.test(name));
+}
+
+/** One piece of evidence in the JSON outputs: where it is, what it says, what it can prove. */
+export function evidenceJson(e: Evidence & { role?: EvidenceRole }): unknown {
+  return { uri: e.uri, line: e.line ?? null, excerpt: e.excerpt ?? null, role: e.role ?? evidenceRole(e) };
 }
 
 /**
@@ -97,11 +97,6 @@ export function manifestFiles(path: string): string[] {
  * and evidence {uri, line, excerpt, role}; each flow with the connections between SRC and DST and
  * the one it walks.
  */
-/** One piece of evidence in the JSON outputs: where it is, what it says, what it can prove. */
-export function evidenceJson(e: Evidence & { role?: EvidenceRole }): unknown {
-  return { uri: e.uri, line: e.line ?? null, excerpt: e.excerpt ?? null, role: e.role ?? evidenceRole(e) };
-}
-
 export function traceJson(result: TraceResult): unknown {
   const ev = evidenceJson;
   const actor = (actors: Actor[], id: string) => {
@@ -249,8 +244,11 @@ export async function runTrace(args: string[], io: CliIO): Promise<number> {
     to ??= sample.to;
   }
   for (const path of values.manifests ?? [])
-    for (const f of manifestFiles(path)) parseManifest(model, notes, io.readFile(f), relative(process.cwd(), f) || f);
-  for (const path of values.logs ?? []) parseTranscript(model, notes, io.readFile(path), path);
+    for (const f of filesUnder(path, (name) => /\.(ya?ml|json)$/i.test(name)))
+      parseManifest(model, notes, io.readFile(f), relative(process.cwd(), f) || f);
+  // A folder of saved outputs is read file by file, as --manifests reads a folder of manifests.
+  for (const path of values.logs ?? [])
+    for (const f of filesUnder(path)) parseTranscript(model, notes, io.readFile(f), f);
   if (!from || !to) throw new UsageError('--from and --to are required (or --sample NAME)', usage);
 
   let result: TraceResult;

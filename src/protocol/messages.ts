@@ -77,6 +77,8 @@ export interface DiagramView {
 
 export interface FlowView {
   title: string;
+  /** How the flow picker names it (the editor adds the connection's addresses); `title` when absent. */
+  pickerLabel?: string;
   family: string;
   phases: string[];
   /** `diagrams[0]` is the whole flow; `diagrams[i + 1]` is phase i alone. */

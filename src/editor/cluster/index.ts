@@ -5,6 +5,7 @@ import { namespacedName, ClusterModel } from '../../model';
 import { serviceOfExplorerNode } from './explorerNode.pure';
 import { KubernetesExtension } from './kubernetesExtension';
 import { loadClusterApi } from './loader';
+import { pullLogLines, pullMessage } from './messages.pure';
 import { followKubernetesExtension, readClusterSettings, writeClusterSetting, type ClusterSettings } from './settings';
 import { disposeClusterState, setClusterRead } from './state';
 import { ClusterStatusBar } from './statusBar';
@@ -49,7 +50,8 @@ export function registerClusterCommands(context: vscode.ExtensionContext, log: v
     void Promise.all(s.decision.kubeconfigPaths.map((p) => readFile(p, 'utf8').catch(() => undefined))).then(
       (texts) => {
         if (seq !== contextRead) return;
-        status.setKubeconfigContext(currentContextOfFiles(texts));
+        const missing = s.decision.kubeconfigPaths.filter((_path, i) => texts[i] === undefined);
+        status.setKubeconfigContext(currentContextOfFiles(texts), missing);
         status.update(readClusterSettings());
       },
     );
@@ -127,9 +129,7 @@ export function registerClusterCommands(context: vscode.ExtensionContext, log: v
             },
           });
           const summary = api.summarizePull(result);
-          log.info(`${summary.headline} (${result.requests} GET requests to ${result.server ?? '?'})`);
-          for (const d of summary.details)
-            (d.startsWith('[error]') ? log.error : d.startsWith('[warning]') ? log.warn : log.info).call(log, d);
+          for (const line of pullLogLines(summary, result)) log[line.level](line.text);
           const snapshot = { result, model, at: new Date() };
           setClusterRead(snapshot);
           status.update(readClusterSettings(), {
@@ -150,7 +150,7 @@ export function registerClusterCommands(context: vscode.ExtensionContext, log: v
               : summary.level === 'warning'
                 ? vscode.window.showWarningMessage
                 : vscode.window.showInformationMessage;
-          void show(summary.headline, showLog).then((pick) => {
+          void show(pullMessage(summary, result.problems), showLog).then((pick) => {
             if (pick === showLog) log.show(true);
           });
           return result;

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { statusBarContext } from './messages.pure';
 import type { ClusterSettings } from './settings';
 
 /** Status bar item: the context in use (click to switch), or why cluster access is off. */
@@ -12,6 +13,8 @@ export class ClusterStatusBar implements vscode.Disposable {
   private knownContext?: string;
   /** The kubeconfig's current-context as read from the file (cheap, no client library). */
   private fileContext?: string;
+  /** Kubeconfig files that could not be read (undefined until they were tried). */
+  private missingKubeconfigs?: string[];
   private lastSummary?: string;
   private lastLevel?: string;
   private watching?: string;
@@ -21,8 +24,9 @@ export class ClusterStatusBar implements vscode.Disposable {
   }
 
   /** The kubeconfig's current-context changed (file read, or the Kubernetes extension switched). */
-  setKubeconfigContext(name: string | undefined): void {
+  setKubeconfigContext(name: string | undefined, missing?: string[]): void {
     this.fileContext = name;
+    this.missingKubeconfigs = missing;
   }
 
   /** Watch state for the tooltip and icon; undefined when not watching. */
@@ -43,11 +47,18 @@ export class ClusterStatusBar implements vscode.Disposable {
       this.item.command = vscode.workspace.isTrusted ? 'kubePacketPath.cluster.pickContext' : 'workbench.trust.manage';
       this.item.backgroundColor = undefined;
     } else {
-      const ctx = settings.context || this.fileContext || this.knownContext || vscode.l10n.t('current context');
+      const ctx = statusBarContext({
+        contextSetting: settings.context,
+        fileContext: this.fileContext,
+        knownContext: this.knownContext,
+        kubeconfigPaths: d.kubeconfigPaths,
+        missingKubeconfigs: this.missingKubeconfigs,
+      });
       const ns = settings.namespaces.length ? ` (${settings.namespaces.join(', ')})` : '';
-      this.item.text = `${this.watching ? '$(eye)' : '$(cloud)'} ${ctx}${ns}`;
+      this.item.text = `${this.watching ? '$(eye)' : ctx.problem ? '$(warning)' : '$(cloud)'} ${ctx.label}${ns}`;
       const md = new vscode.MarkdownString(undefined, true);
-      md.appendText(d.reason);
+      // Without a kubeconfig, "Using ~/.kube/config" would name a file that is not there.
+      md.appendText(ctx.problem ?? d.reason);
       if (this.lastSummary) md.appendMarkdown('\n\n').appendText(this.lastSummary);
       if (this.watching) md.appendMarkdown('\n\n').appendText(this.watching);
       md.appendMarkdown('\n\n').appendText(

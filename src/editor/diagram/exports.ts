@@ -24,15 +24,25 @@ async function saveText(
   text: string,
   name: string,
   filters: Record<string, string[]>,
+  target?: vscode.Uri,
 ): Promise<vscode.Uri | undefined> {
-  const target = await vscode.window.showSaveDialog({
-    defaultUri: defaultUri(name),
-    filters,
-    saveLabel: vscode.l10n.t('Save'),
-  });
-  if (!target) return undefined;
-  await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(text));
-  return target;
+  const uri =
+    target ??
+    (await vscode.window.showSaveDialog({
+      defaultUri: defaultUri(name),
+      filters,
+      saveLabel: vscode.l10n.t('Save'),
+    }));
+  if (!uri) return undefined;
+  await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(text));
+  // Say where it went, with a way to look at it (a save gave no sign before).
+  const open = vscode.l10n.t('Open');
+  void vscode.window
+    .showInformationMessage(vscode.l10n.t('Saved {0}', vscode.workspace.asRelativePath(uri)), open)
+    .then((pick) => {
+      if (pick === open) void vscode.commands.executeCommand('vscode.open', uri);
+    });
+  return uri;
 }
 
 export async function copyMermaid(result: TraceResult, flow: number, phase?: number): Promise<string | undefined> {
@@ -44,10 +54,22 @@ export async function copyMermaid(result: TraceResult, flow: number, phase?: num
   return source;
 }
 
-export async function saveMarkdown(result: TraceResult, flow: number): Promise<vscode.Uri | undefined> {
-  return saveText(renderMarkdown(result), `${baseName(result, flow)}.md`, { Markdown: ['md'] });
+/** The flow on screen as Markdown (its own report, not every flow of the trace), with the trace's notes. */
+export async function saveMarkdown(
+  result: TraceResult,
+  flow: number,
+  target?: vscode.Uri,
+): Promise<vscode.Uri | undefined> {
+  const f = result.flows[flow];
+  const one: TraceResult = f ? { flows: [f], unresolved: result.unresolved } : result;
+  return saveText(renderMarkdown(one), `${baseName(result, flow)}.md`, { Markdown: ['md'] }, target);
 }
 
-export async function saveSvg(result: TraceResult, flow: number, svg: string): Promise<vscode.Uri | undefined> {
-  return saveText(svg, `${baseName(result, flow)}.svg`, { SVG: ['svg'] });
+export async function saveSvg(
+  result: TraceResult,
+  flow: number,
+  svg: string,
+  target?: vscode.Uri,
+): Promise<vscode.Uri | undefined> {
+  return saveText(svg, `${baseName(result, flow)}.svg`, { SVG: ['svg'] }, target);
 }

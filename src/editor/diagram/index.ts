@@ -45,11 +45,12 @@ export function registerDiagramCommands(context: vscode.ExtensionContext, channe
     const p = activePanel();
     return p ? copyMermaid(p.trace, p.view.flow, p.view.phase) : undefined;
   });
-  register('kubePacketPath.diagram.saveMarkdown', async () => {
+  // A Uri argument (scripts, tests) is where to save, without the dialog.
+  register('kubePacketPath.diagram.saveMarkdown', async (target?: unknown) => {
     const p = activePanel();
-    return p ? saveMarkdown(p.trace, p.view.flow) : undefined;
+    return p ? saveMarkdown(p.trace, p.view.flow, target instanceof vscode.Uri ? target : undefined) : undefined;
   });
-  register('kubePacketPath.diagram.saveSvg', async () => {
+  register('kubePacketPath.diagram.saveSvg', async (target?: unknown) => {
     const p = activePanel();
     if (!p) return undefined;
     const svg = await p.requestSvg();
@@ -59,7 +60,7 @@ export function registerDiagramCommands(context: vscode.ExtensionContext, channe
       );
       return undefined;
     }
-    return saveSvg(p.trace, p.view.flow, svg);
+    return saveSvg(p.trace, p.view.flow, svg, target instanceof vscode.Uri ? target : undefined);
   });
 
   context.subscriptions.push(

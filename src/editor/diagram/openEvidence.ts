@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { Evidence } from '../../model';
 import { describeEvidence } from '../../model/evidence';
+import { evidenceSpan } from './evidenceRange.pure';
 
 /**
  * Opens the proof behind a diagram arrow: the file at the evidence line, selected,
@@ -61,15 +62,8 @@ export async function openEvidence(
     return undefined;
   }
   const doc = await vscode.workspace.openTextDocument(uri);
-  const first = Math.max(0, Math.min(doc.lineCount - 1, (e.line ?? 1) - 1));
-  const last = Math.max(first, Math.min(doc.lineCount - 1, (e.endLine ?? e.line ?? 1) - 1));
-  const startCol = e.column !== undefined ? Math.max(0, e.column - 1) : 0;
-  const range = new vscode.Range(
-    first,
-    Math.min(startCol, doc.lineAt(first).text.length),
-    last,
-    doc.lineAt(last).text.length,
-  );
+  const span = evidenceSpan(e, doc.lineCount, (line) => doc.lineAt(line).text);
+  const range = new vscode.Range(span.startLine, span.startCharacter, span.endLine, span.endCharacter);
   const editor = await vscode.window.showTextDocument(doc, { selection: range, preview: true, viewColumn: column });
   editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
   return editor;

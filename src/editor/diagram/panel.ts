@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { TraceResult } from '../../flow/types';
 import { buildPayload, type BuiltPayload } from '../../render/payload';
+import { flowPickerLabel } from './flowLabels.pure';
 import {
   isWebviewToHost,
   type HostToWebview,
@@ -62,7 +63,7 @@ export class DiagramPanel {
     ui: Ui | undefined,
     private readonly log?: vscode.LogOutputChannel,
   ) {
-    this.built = buildPayload(result);
+    this.built = panelPayload(result);
     this.lastUi = ui;
     panel.webview.options = webviewOptions(extensionUri);
     panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'icon.png');
@@ -95,7 +96,7 @@ export class DiagramPanel {
   /** Replaces what the panel shows and brings it to front. */
   show(result: TraceResult): void {
     this.result = result;
-    this.built = buildPayload(result);
+    this.built = panelPayload(result);
     this.lastUi = undefined;
     this.panel.title = titleOf(result);
     this.panel.reveal(undefined, false);
@@ -108,7 +109,7 @@ export class DiagramPanel {
    */
   update(result: TraceResult): void {
     this.result = result;
-    this.built = buildPayload(result);
+    this.built = panelPayload(result);
     this.panel.title = titleOf(result);
     if (this.ready) this.post(this.showMessage());
   }
@@ -191,4 +192,14 @@ function titleOf(result: TraceResult): string {
   return result.flows.length > 1
     ? vscode.l10n.t('Packet path: {0} (+{1})', first, result.flows.length - 1)
     : vscode.l10n.t('Packet path: {0}', first);
+}
+
+/** The payload with the flow picker's labels (one flow per connection: each names its own). */
+function panelPayload(result: TraceResult): BuiltPayload {
+  const built = buildPayload(result);
+  built.payload.flows.forEach((view, i) => {
+    const flow = result.flows[i];
+    if (flow) view.pickerLabel = flowPickerLabel(flow, i);
+  });
+  return built;
 }

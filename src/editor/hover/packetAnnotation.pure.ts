@@ -3,6 +3,7 @@ import type { ClusterModel, Endpoint4, Packet, Pod, Service } from '../../model'
 import { namespaceOf, describeEvidence } from '../../model';
 import type { LineIndex } from './captureIndex.pure';
 import type { Conversation } from './conversation.pure';
+import { namedServiceAddresses } from './namedAddresses.pure';
 
 /**
  * What one tcpdump line means, as plain sentences (no `vscode`, no markup: the provider
@@ -83,6 +84,12 @@ export function describeAddress(model: ClusterModel, ip: string): string | undef
     }
     if (o.role === 'node') return l10n.t('node {0}', o.node.name);
   }
+  // No Service object has the address: the pasted rules or DNS answers may name it.
+  const named = namedServiceAddresses(model, ip)[0];
+  if (named?.by === 'rule')
+    return l10n.t("Service {0} (ClusterIP, named by kube-proxy's rule in {1})", named.service, named.where);
+  if (named?.by === 'dns')
+    return l10n.t('Service {0} (ClusterIP, named by a DNS answer for {1})', named.service, named.where);
   const ep = owners.find((o) => o.role === 'endpoint');
   if (ep?.role === 'endpoint') {
     const svc = ep.slice.serviceName ?? ep.slice.name;
@@ -90,6 +97,12 @@ export function describeAddress(model: ClusterModel, ip: string): string | undef
       ? l10n.t('endpoint of Service {0}/{1} (pod {2})', namespaceOf(ep.slice), svc, ep.endpoint.targetRef.name)
       : l10n.t('endpoint of Service {0}/{1}', namespaceOf(ep.slice), svc);
   }
+  if (named?.by === 'endpoint')
+    return l10n.t(
+      "endpoint of Service {0} (kube-proxy's rule in {1} DNATs to it)",
+      named.portName ? `${named.service}:${named.portName}` : named.service,
+      named.where,
+    );
   const iface = owners.find((o) => o.role === 'interface');
   if (iface?.role === 'interface') {
     return iface.iface.host
@@ -152,6 +165,13 @@ export function describePort(model: ClusterModel, ep: Endpoint4, protocol: strin
       }
     }
   }
+  const ruled = namedServiceAddresses(model, ep.ip).find(
+    (n) => n.by === 'rule' && n.port === ep.port && (n.protocol === undefined || n.protocol === proto),
+  );
+  if (ruled)
+    return ruled.portName
+      ? l10n.t('port {0}/{1} of Service {2} ({3})', ep.port, proto, ruled.service, ruled.portName)
+      : l10n.t('port {0}/{1} of Service {2}', ep.port, proto, ruled.service);
   return undefined;
 }
 

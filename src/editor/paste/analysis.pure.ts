@@ -126,3 +126,45 @@ export function suggestFlows(doc: DocumentResult, model: ClusterModel): FlowSugg
   }
   return out;
 }
+
+/** An open document as the paste command sees it. */
+export interface PasteDocument {
+  uri: string;
+  untitled: boolean;
+  text: string;
+}
+
+/** What "Analyze Pasted Output" reads, in this order. */
+export type PasteSource =
+  /** The active editor's selection. */
+  | { kind: 'selection' }
+  /** A document that already holds the text: the active untitled editor the user pasted into, or one this command opened. */
+  | { kind: 'document'; uri: string }
+  /** The clipboard (or the text given), not in any open document yet: open one untitled document for it. */
+  | { kind: 'new'; text: string }
+  /** Nothing to read: open an empty editor to paste into. */
+  | { kind: 'empty' };
+
+const sameText = (a: string, b: string) => a.replace(/\s+$/, '') === b.replace(/\s+$/, '');
+
+/**
+ * Which text to analyze, never opening a second copy of one paste: text given by a caller,
+ * else the selection, else the active untitled document when it holds something, else the
+ * clipboard (`clipboard` is read only then). A text already held by an open untitled document
+ * is analyzed there.
+ */
+export async function pasteSource(input: {
+  given?: string;
+  selection: boolean;
+  active?: PasteDocument;
+  untitled: readonly PasteDocument[];
+  clipboard: () => Thenable<string>;
+}): Promise<PasteSource> {
+  if (input.given === undefined && input.selection) return { kind: 'selection' };
+  if (input.given === undefined && input.active?.untitled && input.active.text.trim())
+    return { kind: 'document', uri: input.active.uri };
+  const text = input.given ?? (await input.clipboard());
+  if (!text.trim()) return { kind: 'empty' };
+  const holder = [input.active, ...input.untitled].find((d) => d?.untitled && sameText(d.text, text));
+  return holder ? { kind: 'document', uri: holder.uri } : { kind: 'new', text };
+}

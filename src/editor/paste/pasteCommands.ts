@@ -5,11 +5,19 @@ import type { Fact } from '../../model';
 import { traceAndShow } from '../trace/runTrace';
 import { buildModel, factsOf } from '../workspace/modelFacts.pure';
 import type { WorkspaceModel } from '../workspace/workspaceModel';
-import { describeBlock, suggestFlows, summarizeBlocks, type BlockSummary, type FlowSuggestion } from './analysis.pure';
+import {
+  describeBlock,
+  pasteSource,
+  suggestFlows,
+  summarizeBlocks,
+  type BlockSummary,
+  type FlowSuggestion,
+} from './analysis.pure';
 
 /**
- * "Paste to analyze": the selection, else the clipboard (put into an untitled editor so the
- * evidence has a document to point at), else an empty editor to paste into. The detected
+ * "Paste to analyze": the selection, else the active untitled editor the user pasted into,
+ * else the clipboard (put into one untitled editor so the evidence has a document to point at;
+ * run again, the same editor is analyzed, never a copy), else an empty editor to paste into. The detected
  * blocks go to the log and a QuickPick that also offers the flows the paste makes traceable.
  * `kubePacketPath.trace.showFlow` does the same for a whole log document (editor title button).
  */
@@ -97,22 +105,43 @@ export function registerPasteCommands(
           ? (arg as { text: string }).text
           : undefined;
       const editor = vscode.window.activeTextEditor;
-      if (given === undefined && editor && !editor.selection.isEmpty)
-        return await analyze(editor.document, editor.selection);
-      const text = given ?? (await vscode.env.clipboard.readText());
-      if (!text.trim()) {
-        const doc = await vscode.workspace.openTextDocument({ language: 'plaintext', content: '' });
-        await vscode.window.showTextDocument(doc);
-        void vscode.window.showInformationMessage(
-          vscode.l10n.t(
-            'Paste a terminal session (tcpdump, iptables, dig, kubectl …) here, select it, and run "Analyze Pasted Output" again.',
-          ),
-        );
-        return undefined;
+      const asPaste = (doc: vscode.TextDocument) => ({
+        uri: doc.uri.toString(),
+        untitled: doc.isUntitled,
+        text: doc.getText(),
+      });
+      const source = await pasteSource({
+        given,
+        selection: !!editor && !editor.selection.isEmpty,
+        active: editor ? asPaste(editor.document) : undefined,
+        untitled: vscode.workspace.textDocuments.filter((d) => d.isUntitled).map(asPaste),
+        clipboard: () => vscode.env.clipboard.readText(),
+      });
+      switch (source.kind) {
+        case 'selection':
+          return await analyze(editor!.document, editor!.selection);
+        case 'document': {
+          const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === source.uri);
+          if (!doc) return undefined;
+          await vscode.window.showTextDocument(doc);
+          return await analyze(doc);
+        }
+        case 'new': {
+          const doc = await vscode.workspace.openTextDocument({ language: 'plaintext', content: source.text });
+          await vscode.window.showTextDocument(doc);
+          return await analyze(doc);
+        }
+        case 'empty': {
+          const doc = await vscode.workspace.openTextDocument({ language: 'plaintext', content: '' });
+          await vscode.window.showTextDocument(doc);
+          void vscode.window.showInformationMessage(
+            vscode.l10n.t(
+              'Paste a terminal session (tcpdump, iptables, dig, kubectl …) here and run "Analyze Pasted Output" again.',
+            ),
+          );
+          return undefined;
+        }
       }
-      const doc = await vscode.workspace.openTextDocument({ language: 'plaintext', content: text });
-      await vscode.window.showTextDocument(doc);
-      return await analyze(doc);
     } catch (e) {
       log.error(`paste: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
       void vscode.window.showErrorMessage(

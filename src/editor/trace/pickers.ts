@@ -4,7 +4,7 @@ import { targetItems } from './targets.pure';
 
 /** QuickPicks for trace endpoints, filled from the workspace model. */
 
-/** Asks for a pod (the client of a trace). */
+/** Asks for a pod (the client of a trace), grouped by namespace; predicted pods say so. */
 export async function pickPod(pods: readonly Pod[], title: string): Promise<string | undefined> {
   if (pods.length === 0) {
     void vscode.window.showWarningMessage(
@@ -12,14 +12,21 @@ export async function pickPod(pods: readonly Pod[], title: string): Promise<stri
     );
     return undefined;
   }
-  const picked = await vscode.window.showQuickPick(
-    pods.map((p) => ({
-      label: p.name,
-      description: `${namespaceOf(p)}${p.ip ? ` · ${p.ip}` : ''}${p.predicted ? ` · ${vscode.l10n.t('predicted')}` : ''}`,
-      value: namespacedName(p),
-    })),
-    { title, placeHolder: vscode.l10n.t('Pod the packet starts from') },
-  );
+  type Item = vscode.QuickPickItem & { value?: string };
+  const items: Item[] = [];
+  for (const namespace of [...new Set(pods.map((p) => namespaceOf(p)))]) {
+    items.push({ label: namespace, kind: vscode.QuickPickItemKind.Separator });
+    for (const p of pods.filter((pod) => namespaceOf(pod) === namespace))
+      items.push({
+        label: p.name,
+        description: `${p.ip ?? ''}${p.predicted ? `${p.ip ? ' · ' : ''}${vscode.l10n.t('predicted from {0} {1}', p.owner?.kind ?? '', p.owner?.name ?? '')}` : ''}`,
+        value: namespacedName(p),
+      });
+  }
+  const picked = await vscode.window.showQuickPick(items, {
+    title,
+    placeHolder: vscode.l10n.t('Pod the packet starts from'),
+  });
   return picked?.value;
 }
 

@@ -3,6 +3,7 @@ import { ManifestCodeLensProvider } from '../codelens/manifestCodeLens';
 import { ManifestDiagnostics } from '../diagnostics/manifestDiagnostics';
 import { CaptureHoverProvider, HOVER_SELECTOR } from '../hover/hoverProvider';
 import { registerPasteCommands } from '../paste/pasteCommands';
+import { LogLanguages } from '../workspace/logLanguages';
 import { WorkspaceModel } from '../workspace/workspaceModel';
 import { registerTraceCommands } from './traceCommands';
 import { registerDiagnoseCommand } from '../diagnose/diagnoseCommand';
@@ -20,6 +21,7 @@ export function registerEditorFeatures(context: vscode.ExtensionContext, log: vs
   const diagnostics = new ManifestDiagnostics(workspace, log);
   context.subscriptions.push(
     workspace,
+    new LogLanguages(log),
     lenses,
     diagnostics,
     vscode.languages.registerCodeLensProvider({ language: 'yaml' }, lenses),

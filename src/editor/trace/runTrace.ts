@@ -24,6 +24,8 @@ export async function traceAndShow(
   try {
     const result = trace(model, from, to);
     log.info(`trace ${from} → ${to}: ${result.flows.length} flow(s), ${result.unresolved.length} note(s)`);
+    const used = filesUsed(result);
+    if (used.length) log.info(`  evidence from: ${used.join(', ')}`);
     showDiagram(context, result);
     drawn = { from, to, result };
     return result;
@@ -68,4 +70,17 @@ export function followClusterChanges(log: vscode.LogOutputChannel, workspace: Wo
       );
     }
   });
+}
+
+/** The files whose lines prove a step or a finding of the trace, as workspace-relative paths. */
+function filesUsed(result: TraceResult): string[] {
+  const uris = new Set<string>();
+  for (const flow of result.flows) {
+    for (const phase of flow.phases) for (const step of phase.steps) for (const e of step.evidence) uris.add(e.uri);
+    for (const finding of flow.findings) for (const e of finding.evidence) uris.add(e.uri);
+  }
+  return [...uris]
+    .filter((uri) => /^(file|untitled):/.test(uri))
+    .map((uri) => vscode.workspace.asRelativePath(vscode.Uri.parse(uri)))
+    .sort();
 }

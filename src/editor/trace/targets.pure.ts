@@ -66,6 +66,19 @@ export function chooseClient(model: ClusterModel, service: Service, nearUri?: st
     })
     .sort((a, b) => b.score - a.score || a.pod.name.localeCompare(b.pod.name));
   const candidates = scored.map((s) => s.pod);
+  // Only manifests: no pod is known, but the workloads' predicted pods are (as the lenses show).
+  if (candidates.length === 0)
+    return {
+      candidates: withPods.pods
+        .filter(
+          (p) => p.predicted && !selected.has(namespacedName(p)) && namespaceOf(p) !== 'kube-system' && !p.hostNetwork,
+        )
+        .sort(
+          (a, b) =>
+            Number(namespaceOf(b) === namespaceOf(service)) - Number(namespaceOf(a) === namespaceOf(service)) ||
+            namespacedName(a).localeCompare(namespacedName(b)),
+        ),
+    };
   if (scored.length === 1) return { pick: scored[0].pod, candidates };
   if (scored.length > 1 && scored[0].score > 0 && scored[0].score > scored[1].score)
     return { pick: scored[0].pod, candidates };

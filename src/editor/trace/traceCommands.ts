@@ -74,10 +74,12 @@ export function registerTraceCommands(
     nearUri?: string,
   ): Promise<string | undefined> {
     const svc = model.findService(serviceName, namespace);
-    const choice = svc ? chooseClient(model, svc, nearUri) : { candidates: model.pods };
+    // Real pods first; with only manifests, the pods their workloads predict (never a dead end).
+    const known = withPredictedPods(model).pods.filter((p) => namespaceOf(p) !== 'kube-system');
+    const choice = svc ? chooseClient(model, svc, nearUri) : { candidates: known };
     if (choice.pick) return namespacedName(choice.pick);
     return pickPod(
-      choice.candidates.length ? choice.candidates : model.pods,
+      choice.candidates.length ? choice.candidates : known,
       vscode.l10n.t('Trace to {0} from which pod?', serviceName),
     );
   }

@@ -1,7 +1,8 @@
 import '../../ingest/all';
 import { parseDocument, splitLines } from '../../ingest/document';
-import { formatSpec, sniffFormat } from '../../ingest/registry';
+import { formatForCommand, formatSpec, sniffFormat } from '../../ingest/registry';
 import { ClusterModel, namespacedName, type Fact, type FactKind } from '../../model';
+import { SAMPLES, type SampleInput } from '../../samples/registry';
 
 /**
  * Pure helpers of the workspace model (no `vscode`): which texts are manifests or logs,
@@ -34,10 +35,48 @@ export function logFacts(text: string, uri: string): { facts: Fact[]; problems: 
   return { facts: doc.facts, problems: doc.blocks.reduce((n, b) => n + b.result.unparsed.length, 0) };
 }
 
+/**
+ * The bundled sample a file is (by its path: `…/a2-pod-to-service/nslookup.txt`), when it is one.
+ * The samples are one file per command, most flattened to one line and without the command:
+ * the registry records the command, so the right parser reads them (as `trace --sample` does).
+ */
+export function sampleInputOf(uri: string): SampleInput | undefined {
+  const path = decodeURIComponent(uri);
+  for (const sample of SAMPLES) for (const input of sample.logs) if (path.endsWith(`/${input.file}`)) return input;
+  return undefined;
+}
+
+/** The samples (labs) a file belongs to: its manifests and logs; kube-system's manifests serve several. */
+export function sampleLabsOf(uri: string): string[] {
+  const path = decodeURIComponent(uri);
+  return SAMPLES.filter(
+    (sample) =>
+      sample.logs.some((input) => path.endsWith(`/${input.file}`)) ||
+      sample.manifests.some((file) => path.endsWith(`/${file}`)),
+  ).map((sample) => sample.name);
+}
+
+/**
+ * Facts of a workspace file that may be a log: a bundled sample through its recorded command,
+ * else what the sniffer recognises through the transcript splitter; `undefined` when nothing
+ * in it is recognised (the caller says so).
+ */
+export function logFileFacts(text: string, uri: string): { facts: Fact[]; format: string } | undefined {
+  const input = sampleInputOf(uri);
+  const spec = input ? formatForCommand(input.command) : undefined;
+  if (input && spec) {
+    const r = spec.parse({ text, uri, command: input.command, host: input.host });
+    return { facts: r.facts, format: spec.id };
+  }
+  const format = sniffedFormat(text);
+  if (!format) return undefined;
+  return { facts: logFacts(text, uri).facts, format };
+}
+
 /** The format a plain-text document looks like (its first lines), or undefined when none fits. */
-export function sniffedFormat(text: string): string | undefined {
+export function sniffedFormat(text: string, threshold?: number): string | undefined {
   const head = splitLines(text.length > 20_000 ? text.slice(0, 20_000) : text).slice(0, 50);
-  return sniffFormat(head)?.id;
+  return sniffFormat(head, threshold)?.id;
 }
 
 /** One model from cached fact lists, in a stable order (manifests, then logs, then the cluster). */
@@ -80,15 +119,27 @@ export function preferManifest(
 ): { facts: (readonly Fact[])[]; setAside: string[] } {
   const preferred = parts.filter((p) => p.uri === preferUri);
   if (preferred.length === 0) return { facts: parts.map((p) => p.facts), setAside: [] };
+  // A bundled sample's manifest traces with its own lab's files: another lab's outputs name the
+  // same pods and Services with other addresses (a2's a-app has a ClusterIP, a3's is headless).
+  const setAside: string[] = [];
+  const labs = new Set(sampleLabsOf(preferUri));
+  const otherLab = (uri: string) => {
+    const mine = sampleLabsOf(uri);
+    return labs.size > 0 && mine.length > 0 && !mine.some((lab) => labs.has(lab));
+  };
   const names = new Set<string>();
   for (const p of preferred)
     for (const f of p.facts) {
       const n = objectName(f);
       if (n) names.add(n);
     }
-  const setAside: string[] = [];
   const rest = parts
     .filter((p) => p.uri !== preferUri)
+    .filter((p) => {
+      if (!otherLab(p.uri)) return true;
+      setAside.push(`${p.uri} (another sample lab)`);
+      return false;
+    })
     .map((p) => {
       if (!p.manifest) return p.facts;
       return p.facts.filter((f) => {
@@ -99,4 +150,19 @@ export function preferManifest(
       });
     });
   return { facts: [...preferred.map((p) => p.facts), ...rest], setAside };
+}
+
+/** Formats the extension has an editor language for (grammar, hovers, Show Flow). */
+const FORMAT_LANGUAGES: Readonly<Record<string, string>> = { tcpdump: 'tcpdump', 'iptables-save': 'iptables-save' };
+
+/**
+ * The language a plain-text file should be shown in, by its content (its first lines; a bundled
+ * sample by its recorded command): `.txt` maps to Plain Text before a language's `firstLine`
+ * pattern is ever tried, so captures saved as `.txt` were never coloured.
+ */
+export function detectedLanguage(head: string, uri: string): string | undefined {
+  const input = sampleInputOf(uri);
+  // A whole file of one tool's output (as `rules` reads one), not a session quoting several.
+  const format = input ? formatForCommand(input.command)?.id : sniffedFormat(head, 0.8);
+  return format ? FORMAT_LANGUAGES[format] : undefined;
 }

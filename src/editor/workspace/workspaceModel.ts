@@ -5,6 +5,7 @@ import {
   buildModel,
   factsOf,
   logFacts,
+  logFileFacts,
   looksLikeManifest,
   manifestFacts,
   preferManifest,
@@ -24,6 +25,10 @@ const MANIFEST_GLOB = '**/*.{yaml,yml,json}';
 const EXCLUDE = '{**/node_modules/**,**/.vscode-test/**,**/.git/**,**/.cache/**,**/out/**,**/dist/**}';
 const MAX_MANIFESTS = 500;
 const MAX_MANIFEST_BYTES = 2_000_000;
+/** Workspace logs read without being opened (`kubePacketPath.logs.include`): at most this many, this large. */
+const MAX_LOG_FILES = 300;
+const MAX_LOG_BYTES = 5_000_000;
+const DEFAULT_LOG_GLOBS = ['**/*.{txt,log,tcpdump,iptables,iptables-save,ip6tables}', '**/rules.v4', '**/rules.v6'];
 const DEBOUNCE_MS = 400;
 const LOG_LANGUAGES = new Set(['tcpdump', 'iptables-save']);
 const PLAIN_LANGUAGES = new Set(['plaintext', 'log']);
@@ -34,11 +39,18 @@ interface Cached {
   facts: Fact[];
 }
 
+/** A workspace log as last scanned: its facts, or why it was not read. */
+interface CachedLog extends Cached {
+  ignored?: string;
+}
+
 export class WorkspaceModel implements vscode.Disposable {
   /** Manifests read from disk, by URI; key = mtime + size. */
   private readonly files = new Map<string, Cached>();
   /** Open documents, by URI; key = version. Wins over `files` for the same URI. */
   private readonly docs = new Map<string, Cached>();
+  /** Logs read from disk (`kubePacketPath.logs.include`), by URI; key = mtime + size. */
+  private readonly logs = new Map<string, CachedLog>();
   private scan?: Promise<void>;
   private model?: ClusterModel;
   private timer?: ReturnType<typeof setTimeout>;
@@ -49,6 +61,7 @@ export class WorkspaceModel implements vscode.Disposable {
 
   constructor(private readonly log: vscode.LogOutputChannel) {
     const watcher = vscode.workspace.createFileSystemWatcher(MANIFEST_GLOB);
+    const logWatcher = vscode.workspace.createFileSystemWatcher('**/*');
     // Rescanning is cheap: unchanged files keep their facts (mtime + size key).
     const rescan = () => {
       this.scan = undefined;
@@ -60,6 +73,13 @@ export class WorkspaceModel implements vscode.Disposable {
       watcher.onDidChange(rescan),
       watcher.onDidDelete(rescan),
       watcher.onDidCreate(rescan),
+      logWatcher,
+      logWatcher.onDidChange((uri) => this.logs.has(uri.toString()) && rescan()),
+      logWatcher.onDidDelete((uri) => this.logs.has(uri.toString()) && rescan()),
+      logWatcher.onDidCreate(rescan),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('kubePacketPath.logs')) rescan();
+      }),
       vscode.workspace.onDidOpenTextDocument((d) => {
         if (this.isRelevant(d)) this.changed();
       }),
@@ -94,6 +114,8 @@ export class WorkspaceModel implements vscode.Disposable {
       open.add(doc.uri.toString());
       parts.push({ uri: doc.uri.toString(), manifest: MANIFEST_LANGUAGES.has(doc.languageId), facts });
     }
+    for (const [uri, c] of this.logs)
+      if (!open.has(uri) && c.facts.length) parts.push({ uri, manifest: false, facts: c.facts });
     for (const [uri, c] of this.files) if (!open.has(uri)) parts.unshift({ uri, manifest: true, facts: c.facts });
     const cluster = lastClusterRead();
     if (cluster) parts.push({ uri: 'cluster:', manifest: false, facts: factsOf(cluster.model) });
@@ -151,7 +173,76 @@ export class WorkspaceModel implements vscode.Disposable {
     }, DEBOUNCE_MS);
   }
 
+  /** The workspace logs read (with facts) and those set aside, with why. */
+  logFiles(): { read: string[]; ignored: { uri: string; reason: string }[] } {
+    const read: string[] = [];
+    const ignored: { uri: string; reason: string }[] = [];
+    for (const [uri, c] of this.logs)
+      if (c.ignored) ignored.push({ uri, reason: c.ignored });
+      else if (c.facts.length) read.push(uri);
+    return { read, ignored };
+  }
+
   private async scanManifests(): Promise<void> {
+    await Promise.all([this.scanManifestFiles(), this.scanLogFiles()]);
+  }
+
+  /**
+   * Text files that may be captures, rule dumps or command output (globs in
+   * `kubePacketPath.logs.include`; empty list = none): read without being opened, so a trace uses
+   * the logs beside the manifests. Cached by mtime + size; too large or unrecognised files are
+   * remembered with the reason.
+   */
+  private async scanLogFiles(): Promise<void> {
+    const globs = vscode.workspace.getConfiguration('kubePacketPath').get<string[]>('logs.include', DEFAULT_LOG_GLOBS);
+    const found = new Map<string, vscode.Uri>();
+    for (const glob of globs.filter((g) => typeof g === 'string' && g.trim())) {
+      try {
+        for (const uri of await vscode.workspace.findFiles(glob, EXCLUDE, MAX_LOG_FILES))
+          if (found.size < MAX_LOG_FILES) found.set(uri.toString(), uri);
+      } catch (e) {
+        this.log.warn(`workspace model: could not list ${glob}: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+    for (const uri of [...this.logs.keys()]) if (!found.has(uri)) this.logs.delete(uri);
+    for (const [key, uri] of found) {
+      if (/\.(ya?ml|json)$/i.test(uri.path)) continue;
+      try {
+        const stat = await vscode.workspace.fs.stat(uri);
+        const version = `${stat.mtime}/${stat.size}`;
+        if (this.logs.get(key)?.key === version) continue;
+        if (stat.size > MAX_LOG_BYTES) {
+          const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
+          this.logs.set(key, {
+            key: version,
+            facts: [],
+            ignored: `${mb(stat.size)}, over the ${mb(MAX_LOG_BYTES)} read without opening (open it to use it)`,
+          });
+          continue;
+        }
+        const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
+        const parsed = logFileFacts(text, key);
+        this.logs.set(
+          key,
+          parsed
+            ? { key: version, facts: parsed.facts }
+            : { key: version, facts: [], ignored: 'not recognised as a capture, rule dump or command output' },
+        );
+      } catch (e) {
+        this.logs.set(key, { key: 'error', facts: [], ignored: e instanceof Error ? e.message : String(e) });
+      }
+    }
+    const { read, ignored } = this.logFiles();
+    this.log.info(
+      `workspace model: ${read.length} log file(s) read without opening (kubePacketPath.logs.include)${
+        ignored.length
+          ? `; ignored: ${ignored.map((i) => `${vscode.workspace.asRelativePath(vscode.Uri.parse(i.uri))} (${i.reason})`).join(', ')}`
+          : ''
+      }`,
+    );
+  }
+
+  private async scanManifestFiles(): Promise<void> {
     let uris: vscode.Uri[] = [];
     try {
       uris = await vscode.workspace.findFiles(MANIFEST_GLOB, EXCLUDE, MAX_MANIFESTS);

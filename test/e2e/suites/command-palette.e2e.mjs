@@ -36,4 +36,13 @@ export const tests = [
       assert.equal(await toast.count(), 1);
     },
   ],
+  [
+    'without a kubeconfig the status bar says so instead of naming "current context"',
+    async ({ page }) => {
+      // This machine's HOME has no ~/.kube/config and the runner sets neither KUBECONFIG nor the setting.
+      const item = page.locator('.part.statusbar .statusbar-item', { hasText: 'no kubeconfig' }).first();
+      await item.waitFor({ timeout: 15_000 });
+      assert.equal(await page.locator('.part.statusbar .statusbar-item', { hasText: 'current context' }).count(), 0);
+    },
+  ],
 ];

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { runCli } from '../../../src/cli/app';
 import { formatSpec } from '../../../src/ingest/registry';
 
@@ -169,3 +169,31 @@ test('--logs and --manifests read user files (the seed tcpdump fixture and sampl
   assert.ok(JSON.parse(io.stdout).unresolved.some((u: string) => u.includes('veth of b-pod unknown')));
   assert.equal(f.phases[0].steps[0].status, 'predicted');
 });
+
+test('trace --logs FOLDER reads every file in it, as --manifests FOLDER does (it used to fail with EISDIR)', async () => {
+  const folder = await runTraceJson(['--logs', 'samples/a2-pod-to-service']);
+  const files = await runTraceJson(
+    readdirSync('samples/a2-pod-to-service')
+      .sort()
+      .flatMap((f) => ['--logs', `samples/a2-pod-to-service/${f}`]),
+  );
+  assert.deepEqual(folder, files);
+  const steps = folder.flows[0].phases.flatMap((p: { steps: { status: string }[] }) => p.steps);
+  assert.ok(
+    steps.some((s: { status: string }) => s.status === 'observed'),
+    'the captures in the folder prove hops',
+  );
+});
+
+async function runTraceJson(logs: string[]) {
+  const io = capture();
+  const args = ['trace', '--from', 'b-app', '--to', 'a-app.default.svc.cluster.local:80'];
+  const manifests = [
+    '--manifests',
+    'samples/manifests/a2-clusterip-deployment',
+    '--manifests',
+    'samples/manifests/kube-system',
+  ];
+  assert.equal(await runCli([...args, ...manifests, ...logs, '--format', 'json'], io), 0, io.stderr);
+  return JSON.parse(io.stdout);
+}

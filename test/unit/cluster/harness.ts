@@ -1,5 +1,6 @@
 /** Shared setup for the cluster tests: one PKI per file, a fresh fake server and temp dir per test. */
 import { mkdtempSync, rmSync } from 'node:fs';
+import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -51,4 +52,13 @@ export async function startHarness(options: { seed?: boolean; compress?: boolean
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** A loopback port nothing listens on (bound, then closed): connecting to it is refused by the kernel. */
+export async function closedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', () => done()));
+  const port = (server.address() as net.AddressInfo).port;
+  await new Promise<void>((done) => server.close(() => done()));
+  return port;
 }

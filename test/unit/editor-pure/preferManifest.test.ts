@@ -14,10 +14,12 @@ import { trace } from '../../../src/flow';
 const A2 = 'samples/manifests/a2-clusterip-deployment/a-app.yaml';
 const A2_CLIENT = 'samples/manifests/a2-clusterip-deployment/b-app.yaml';
 const A3 = 'samples/manifests/a3-headless-statefulset/statefulset.yaml';
-const part = (path: string): SourcePart => ({
-  uri: `file:///w/${path}`,
+// Copied out of samples/ (another project's folders): only the names decide what is set aside.
+const copied = (path: string) => `file:///w/${path.replace('samples/manifests/', 'k8s/')}`;
+const part = (path: string, uri = copied(path)): SourcePart => ({
+  uri,
   manifest: true,
-  facts: manifestFacts(readFileSync(path, 'utf8'), `file:///w/${path}`).facts,
+  facts: manifestFacts(readFileSync(path, 'utf8'), uri).facts,
 });
 
 test('merged as is, the two labs blur into one headless a-app', () => {
@@ -61,4 +63,26 @@ test('an unknown preferred URI changes nothing', () => {
     r.facts,
     parts.map((p) => p.facts),
   );
+});
+
+test("in the sample workspace a sample manifest traces with its own lab: other labs' files are set aside whole", () => {
+  const inSamples = (path: string) => part(path, `file:///ws/${path.replace('samples/', '')}`);
+  const log = (path: string): SourcePart => ({
+    uri: `file:///ws/${path.replace('samples/', '')}`,
+    manifest: false,
+    facts: [],
+  });
+  const parts = [
+    inSamples(A3),
+    inSamples(A2),
+    inSamples(A2_CLIENT),
+    log('samples/a3-headless/dig.txt'),
+    log('samples/a2-pod-to-service/nslookup.txt'),
+  ];
+  const { facts, setAside } = preferManifest(parts, parts[1].uri);
+  assert.deepEqual(setAside, [
+    'file:///ws/manifests/a3-headless-statefulset/statefulset.yaml (another sample lab)',
+    'file:///ws/a3-headless/dig.txt (another sample lab)',
+  ]);
+  assert.equal(facts.length, 3);
 });

@@ -166,7 +166,8 @@ suite('editor features', () => {
       to: 'a-pod',
     });
     assert.ok(result && result.flows.length > 0);
-    assert.equal(result.flows[0].title, 'b-pod → a-pod');
+    // The a1 sample's capture beside the manifest counts without being opened: one connection.
+    assert.equal(result.flows[0].title, 'b-pod → a-pod · connection 1 of 1');
   });
 
   test('"Trace from this pod" on a Deployment starts at one of its replicas (predicted when none was seen)', async () => {
@@ -217,10 +218,14 @@ suite('editor features', () => {
     assert.equal(doc.languageId, 'tcpdump');
     assert.match(doc.lineAt(4).text, /vethedfea565 P IP 10\.244\.0\.144\.80 > 10\.244\.0\.147\.55042: Flags \[S\.\]/);
     const text = await hoverText(uri, 4);
-    assert.match(text, /vethedfea565: host side of the veth pair of the pod with IP 10\.244\.0\.144/);
+    // The pod's name comes from the a2 sample's `kubectl get pods` output, read without being opened.
+    assert.match(
+      text,
+      /vethedfea565: host side of the veth pair of pod default\/a-app-57974fdb4-mv7qn \(10\.244\.0\.144\)/,
+    );
     assert.match(text, /P \(PACKET_OTHERHOST\)/);
     assert.match(text, /SYN \+ ACK \(the server accepts\)/);
-    assert.match(text, /From 10\.244\.0\.144:80: a pod whose host-side veth is vethedfea565 \(by this capture\)/);
+    assert.match(text, /From 10\.244\.0\.144:80: pod default\/a-app-57974fdb4-mv7qn/);
   });
 
   test('hover on the lab capture (plain text, sniffed): pod names, CoreDNS, and the same packet after DNAT', async () => {
