@@ -2,21 +2,16 @@
 // two-node lab run (observed, configured, predicted) and two broken-cluster reproductions (missing:
 // FORWARD policy DROP; contradicted: bridge-nf-call-iptables=0). The panel is the real webview
 // bundle in headless Chromium (bench/webview/panelPage.ts). Run: node scripts/screenshots.mjs
-import { readFileSync } from 'node:fs';
+import { modelOf } from '../../test/support/modelOf';
 import { join } from 'node:path';
 import '../../src/ingest/all';
-import { parseDocument } from '../../src/ingest/document';
-import { formatSpec } from '../../src/ingest/registry';
 import { ClusterModel } from '../../src/model';
 import { trace, type TraceResult } from '../../src/flow';
 import { buildPayload } from '../../src/render/payload';
 import { openPanel } from '../../bench/webview/panelPage';
 
 function model(manifest: string, logs: string[]): ClusterModel {
-  const m = new ClusterModel();
-  m.add(formatSpec('manifest')!.parse({ text: readFileSync(manifest, 'utf8'), uri: manifest }).facts);
-  for (const log of logs) m.add(parseDocument(readFileSync(log, 'utf8'), log).facts);
-  return m;
+  return modelOf({ manifests: [manifest], transcripts: logs });
 }
 
 interface Shot {

@@ -4,12 +4,12 @@
  * stops, no later hop is drawn as observed, and `diagnose` ranks that cause first without being told
  * FROM/TO. The fixed runs and the working lab's runs (test/fixtures/lab) raise no warning or error.
  */
+import { modelOf } from '../../support/modelOf';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import '../../../src/ingest/all';
 import { parseDocument } from '../../../src/ingest/document';
-import { formatSpec } from '../../../src/ingest/registry';
 import { ClusterModel } from '../../../src/model';
 import { brokenAt, diagnose, trace } from '../../../src/flow';
 import type { Flow, FlowStep } from '../../../src/flow/types';
@@ -19,11 +19,7 @@ const BROKEN = 'test/fixtures/broken';
 const LAB = 'test/fixtures/lab';
 
 function model(manifests: string, logs: string[]): ClusterModel {
-  const manifest = formatSpec('manifest');
-  assert.ok(manifest);
-  const m = new ClusterModel().add(manifest.parse({ text: readFileSync(manifests, 'utf8'), uri: manifests }).facts);
-  for (const file of logs) m.add(parseDocument(readFileSync(file, 'utf8'), file).facts);
-  return m;
+  return modelOf({ manifests: [manifests], transcripts: logs });
 }
 
 interface Scenario {

@@ -1,23 +1,18 @@
 // Broken clusters, reproduced for real (test/fixtures/broken, made by test/lab/broken.sh): the
 // trace draws the path up to where the kernel stopped it, marks that hop missing or contradicted,
 // and draws nothing after it as observed.
+import { modelOf } from '../../support/modelOf';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import '../../../src/ingest/all';
-import { parseDocument } from '../../../src/ingest/document';
-import { formatSpec } from '../../../src/ingest/registry';
 import { ClusterModel } from '../../../src/model';
 import { trace, type Flow, type FlowStep } from '../../../src/flow';
 
 function scenario(name: string, variant = 'broken'): ClusterModel {
   const dir = join('test/fixtures/broken', name);
-  const model = new ClusterModel();
-  const manifests = join(dir, 'manifests.yaml');
-  model.add(formatSpec('manifest')!.parse({ text: readFileSync(manifests, 'utf8'), uri: manifests }).facts);
-  const log = join(dir, `${variant}.txt`);
-  return model.add(parseDocument(readFileSync(log, 'utf8'), log).facts);
+  return modelOf({ manifests: [join(dir, 'manifests.yaml')], transcripts: [join(dir, `${variant}.txt`)] });
 }
 
 const phase = (f: Flow, name: string): FlowStep[] => f.phases.find((p) => p.name === name)?.steps ?? [];

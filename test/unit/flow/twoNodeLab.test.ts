@@ -6,10 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import '../../../src/ingest/all';
-import { parseDocument } from '../../../src/ingest/document';
-import { formatSpec } from '../../../src/ingest/registry';
-import { ClusterModel } from '../../../src/model';
+import type { ClusterModel } from '../../../src/model';
+import { modelOf } from '../../support/modelOf';
 import { trace, type Flow, type FlowStep } from '../../../src/flow';
 
 const LAB = 'test/fixtures/lab';
@@ -25,13 +23,12 @@ interface TruthConnection {
 }
 
 function experiment(name: string, withManifests = true): { model: ClusterModel; truth: TruthConnection[] } {
-  const model = new ClusterModel();
-  if (withManifests) {
-    const manifest = join(LAB, 'manifests', 'cluster.yaml');
-    model.add(formatSpec('manifest')!.parse({ text: readFileSync(manifest, 'utf8'), uri: manifest }).facts);
-  }
-  for (const file of readdirSync(LAB).filter((f) => f.startsWith(`${name}.`) && f.endsWith('.txt')))
-    model.add(parseDocument(readFileSync(join(LAB, file), 'utf8'), join(LAB, file)).facts);
+  const model = modelOf({
+    manifests: withManifests ? [join(LAB, 'manifests', 'cluster.yaml')] : [],
+    transcripts: readdirSync(LAB)
+      .filter((f) => f.startsWith(`${name}.`) && f.endsWith('.txt'))
+      .map((f) => join(LAB, f)),
+  });
   const truth = JSON.parse(readFileSync(join(LAB, `${name}.truth.json`), 'utf8')) as {
     connections: TruthConnection[];
   };
