@@ -8,6 +8,7 @@
 import { ClusterModel, type Fact } from '../model';
 import { apiObjectFacts } from './convert';
 import { connect } from './connection';
+import type { WorkspaceConfinement } from './kubeconfig';
 import { listPaged } from './pager';
 import { readNetworkConfigMap } from './configMaps';
 import { isConnectionFailure, type ClusterProblem } from './problems';
@@ -38,6 +39,8 @@ export interface PullOptions {
   namespaces?: 'all' | readonly string[];
   /** From the access policy: false refuses kubeconfig users that need exec/auth-provider plugins. */
   allowCredentialPlugins: boolean;
+  /** From the access policy (`workspaceConfinement(decision)`): files a workspace kubeconfig may name. */
+  workspace?: WorkspaceConfinement;
   /** Where facts go; a fresh ClusterModel when omitted. */
   sink?: FactSink;
   pageSize?: number;
