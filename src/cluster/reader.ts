@@ -48,6 +48,9 @@ export interface PullOptions {
   overallTimeoutMs?: number;
   /** Largest response body accepted per request (default 64 MiB; a page of 500 pods is a few MB). */
   maxResponseBytes?: number;
+  /** Objects and response bytes per list before paging stops (defaults: `DEFAULT_LIST_LIMITS`). */
+  maxListItems?: number;
+  maxListBytes?: number;
   /** Lists in flight at once. */
   concurrency?: number;
   signal?: AbortSignal;
@@ -143,7 +146,13 @@ export async function pullCluster(options: PullOptions): Promise<PullResult> {
         collectionPath(spec, spec.namespaced ? ns : undefined),
         target,
         spec.missing,
-        { pageSize: o.pageSize, timeoutMs: o.requestTimeoutMs, signal: controller.signal },
+        {
+          pageSize: o.pageSize,
+          timeoutMs: o.requestTimeoutMs,
+          signal: controller.signal,
+          maxItems: o.maxListItems,
+          maxBytes: o.maxListBytes,
+        },
         (items) => {
           const facts: Fact[] = [];
           for (const item of items) facts.push(...apiObjectFacts(spec.kind, item, result.context).facts);
