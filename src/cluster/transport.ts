@@ -283,7 +283,21 @@ export async function kubeTransport(kc: KubeConfig, options: TransportOptions = 
                 } catch {
                   return fail(new TransportError('the watch stream sent a line that is not JSON', 'BAD_STREAM'));
                 }
-                onLine(event);
+                if (typeof event !== 'object' || event === null || Array.isArray(event))
+                  return fail(
+                    new TransportError(
+                      `the watch stream sent a line that is not an event object (${line.slice(0, 40)})`,
+                      'BAD_STREAM',
+                    ),
+                  );
+                try {
+                  onLine(event);
+                } catch (e) {
+                  // A callback that throws here would be an uncaught exception: end the stream instead.
+                  return fail(
+                    new TransportError(`a watch event could not be handled: ${(e as Error).message}`, 'BAD_STREAM'),
+                  );
+                }
                 if (g.settled()) return;
               }
             });
