@@ -11,6 +11,7 @@ import { parse as parseYaml } from 'yaml';
 import { scalarText } from '../model';
 import { insideAnyFolder } from './policy';
 import { realPathOf } from './realPath';
+import { redactUrlCredentials } from './redact';
 
 /**
  * Which kubeconfig files the workspace provides (`ClusterAccessDecision.workspaceProvided`)
@@ -160,7 +161,7 @@ export function contextsOf(kc: KubeConfig): { current: string; contexts: KubeCon
       cluster: c.cluster,
       user: c.user,
       namespace: c.namespace,
-      server: kc.getCluster(c.cluster)?.server,
+      server: ((server) => server && redactUrlCredentials(server))(kc.getCluster(c.cluster)?.server),
     })),
   };
 }

@@ -9,6 +9,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import * as zlib from 'node:zlib';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { redactUrlCredentials } from './redact';
 
 export interface GetOptions {
   /** Cancels the request (user cancel or the overall deadline). */
@@ -157,7 +158,7 @@ export async function kubeTransport(kc: KubeConfig, options: TransportOptions = 
   let count = 0;
 
   return {
-    server: cluster.server,
+    server: redactUrlCredentials(cluster.server),
     get requestCount() {
       return count;
     },

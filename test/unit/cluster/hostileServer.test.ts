@@ -2,7 +2,7 @@
 import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ClusterModel } from '../../../src/model';
-import { pullCluster, type PullResult } from '../../../src/cluster';
+import { listKubeContexts, pullCluster, type PullResult } from '../../../src/cluster';
 import { disposePki, sharedPki, startHarness, type Harness } from './harness';
 
 let h: Harness;
@@ -83,4 +83,17 @@ test('an answer that is not a List names the server, the size and what came back
   );
   assert.match(notList.services, /is not a List but a JSON object of kind "Pod" \(keys: kind, metadata\)/);
   assert.match(notList.nodes, /is not a List but null; Nodes missing/);
+});
+
+test('a server URL with user:password@ never shows the password, in problems or in the result', async () => {
+  h = await startHarness();
+  const server = h.server.url.replace('https://', 'https://admin:pa55-w0rd-7731@');
+  const r = await pull({ kubeconfigPaths: [h.kubeconfig({ server, token: 'wrong-token-1234' }, 'userinfo')] });
+  assert.ok(r.problems.length > 0, JSON.stringify([r.problems, h.server.requests.slice(0, 2), r.server]));
+  const text = JSON.stringify({ problems: r.problems, server: r.server });
+  assert.ok(!text.includes('pa55-w0rd-7731'), text);
+  assert.match(r.problems[0].message, /the API server at https:\/\/<redacted>@127\.0\.0\.1:\d+ rejected/);
+  const listed = listKubeContexts([h.kubeconfig({ server }, 'userinfo')]).contexts.map((c) => c.server);
+  assert.equal(listed.length, 1);
+  assert.match(listed[0] ?? '', /^https:\/\/<redacted>@127\.0\.0\.1:\d+$/);
 });
