@@ -128,6 +128,7 @@ export async function pullCluster(options: PullOptions): Promise<PullResult> {
     const namespaces = options.namespaces && options.namespaces !== 'all' ? [...options.namespaces] : undefined;
     const tasks: Task[] = [];
     let failedTasks = 0;
+    let listsNotFound = 0;
     let connectionLost: ClusterProblem | undefined;
     /** Tasks never started / stopped in flight by cancel or the overall deadline. */
     const skipped: string[] = [];
@@ -200,6 +201,7 @@ export async function pullCluster(options: PullOptions): Promise<PullResult> {
           else report(p);
         }
         if (!outcome.complete) failedTasks++;
+        if (outcome.problems.some((p) => p.code === 404)) listsNotFound++;
         if (outcome.error && isConnectionFailure(outcome.error))
           connectionLost ??= outcome.problems[outcome.problems.length - 1];
       },
@@ -257,6 +259,14 @@ export async function pullCluster(options: PullOptions): Promise<PullResult> {
         message: `not read because the connection to the API server failed: ${skipped.join(', ')}`,
       });
     }
+    const listTasks = tasks.length - CONFIG_MAPS.length;
+    if (listTasks > 0 && listsNotFound === listTasks)
+      report({
+        severity: 'error',
+        code: 404,
+        reason: 'NotKubernetesApi',
+        message: `every list answered 404 Not Found (${listsNotFound} of ${listTasks}): ${t.server} does not serve the Kubernetes API at this address (a proxy or a wrong path in the kubeconfig's server URL?); nothing was read`,
+      });
     result.complete = failedTasks === 0 && skipped.length === 0 && !result.cancelled && !timedOut;
     return result;
   } finally {

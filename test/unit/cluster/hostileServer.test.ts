@@ -2,7 +2,7 @@
 import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ClusterModel } from '../../../src/model';
-import { listKubeContexts, pullCluster, type PullResult } from '../../../src/cluster';
+import { listKubeContexts, pullCluster, summarizePull, type PullResult } from '../../../src/cluster';
 import { disposePki, sharedPki, startHarness, type Harness } from './harness';
 
 let h: Harness;
@@ -96,4 +96,40 @@ test('a server URL with user:password@ never shows the password, in problems or 
   const listed = listKubeContexts([h.kubeconfig({ server }, 'userinfo')]).contexts.map((c) => c.server);
   assert.equal(listed.length, 1);
   assert.match(listed[0] ?? '', /^https:\/\/<redacted>@127\.0\.0\.1:\d+$/);
+});
+
+test('404 on every list is an error naming the server, not a row of notes', async () => {
+  h = await startHarness();
+  for (const resource of [
+    'nodes',
+    'pods',
+    'services',
+    'endpointslices.discovery.k8s.io',
+    'deployments.apps',
+    'statefulsets.apps',
+    'daemonsets.apps',
+  ])
+    h.server.fault(resource, { type: 'status', code: 404 });
+  const r = await pull();
+  const summary = summarizePull(r);
+  assert.equal(summary.level, 'error', summary.details.join('\n'));
+  const error = r.problems.find((p) => p.severity === 'error');
+  assert.match(
+    error?.message ?? '',
+    /^every list answered 404 Not Found \(7 of 7\): https:\/\/127\.0\.0\.1:\d+ does not serve the Kubernetes API at this address/,
+  );
+  assert.equal(r.complete, false);
+});
+
+test('a single list answering 404 is a warning (that resource is missing), a missing ConfigMap stays a note', async () => {
+  h = await startHarness();
+  h.server.fault('endpointslices.discovery.k8s.io', { type: 'status', code: 404 });
+  const r = await pull();
+  const slices = r.problems.find((p) => p.resource === 'endpointslices.discovery.k8s.io');
+  assert.equal(slices?.severity, 'warning');
+  assert.match(
+    slices?.message ?? '',
+    /^cannot list endpointslices\.discovery\.k8s\.io at cluster scope: not found \(404\) at https:/,
+  );
+  assert.ok(r.problems.filter((p) => p.resource === 'configmaps').every((p) => p.severity === 'info'));
 });
