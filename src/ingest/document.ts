@@ -1,4 +1,5 @@
 import type { Fact } from '../model';
+import { normalizeLineEnds } from './lineEnds';
 import { formatSpec } from './registry';
 import type { FormatId, ParseResult } from './types';
 import { remapResult, unflattenLines } from './transcript/lineMap';
@@ -39,7 +40,8 @@ export function splitLines(text: string): string[] {
   return lines;
 }
 
-export function parseDocument(text: string, uri: string): DocumentResult {
+export function parseDocument(given: string, uri: string): DocumentResult {
+  const text = normalizeLineEnds(given);
   // the lines stay offsets into `text`: a capture of a million lines is not copied into strings
   const lines = textLines(text);
   const blocks: DocumentBlock[] = [];
