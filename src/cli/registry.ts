@@ -4,3 +4,4 @@ import './rulesCommand';
 import './traceCommand';
 import './samplesCommand';
 import './parseCommand';
+import './pullCommand';

@@ -10,11 +10,13 @@ import type { Actor, TraceResult } from '../flow/types';
 import { renderMarkdown } from '../render/markdown';
 import { renderMermaid } from '../render/mermaid';
 import { findSample, SAMPLES } from '../samples/registry';
+import { CLUSTER_OPTIONS, CLUSTER_USAGE, EXIT_NOTHING_READ, readCluster, wantsCluster } from './clusterSource';
 import { registerCommand } from './commands';
 import { UsageError, type CliIO } from './usage';
 
 const usage = `Usage: kube-packet-path trace --from SRC --to DST[:PORT[/PROTO]] [--manifests PATH]... [--logs PATH]...
                               [--sample NAME] [--format text|json|mermaid|markdown]
+                              [--cluster] [--kubeconfig PATH] [--context NAME] [--namespace NS]...
 
 Traces how a packet from SRC reaches DST, hop by hop, with the evidence for each hop
 (file:line) or marked predicted. SRC/DST: pod name, ns/name, IP, Service name, ns/svc,
@@ -25,6 +27,7 @@ or a cluster DNS name; DST may end in :PORT or :PORT/PROTO.
   --sample NAME     a bundled sample from the seed report (see \`kube-packet-path samples\`);
                     SRC/DST default to the sample's own
   --format FORMAT   text (default), json, mermaid, markdown
+${CLUSTER_USAGE}
 
 Example:
   kube-packet-path trace --sample a2-pod-to-service --format mermaid`;
@@ -163,6 +166,7 @@ export async function runTrace(args: string[], io: CliIO): Promise<number> {
         logs: { type: 'string', multiple: true, default: [] },
         sample: { type: 'string' },
         format: { type: 'string', default: 'text' },
+        ...CLUSTER_OPTIONS,
       },
       strict: true,
     }));
@@ -194,6 +198,14 @@ export async function runTrace(args: string[], io: CliIO): Promise<number> {
     for (const f of manifestFiles(path)) parseManifest(model, notes, io.readFile(f), relative(process.cwd(), f) || f);
   for (const path of values.logs ?? []) parseTranscript(model, notes, io.readFile(path), path);
   if (!from || !to) throw new UsageError('--from and --to are required (or --sample NAME)', usage);
+  if (wantsCluster(values)) {
+    const read = await readCluster(values, io, model);
+    if (read.nothingRead) {
+      for (const line of read.lines) io.err(`kube-packet-path trace: ${line}\n`);
+      return EXIT_NOTHING_READ;
+    }
+    notes.lines.push(read.headline, ...read.lines);
+  }
 
   let result: TraceResult;
   try {

@@ -132,12 +132,19 @@ export async function connect(o: ConnectOptions, signal: AbortSignal, whyAborted
     }
   } catch (e) {
     transport.close();
-    if (signal.aborted && whyAborted() === 'cancelled') return { ok: false, context, secrets };
+    const why = whyAborted();
+    if (signal.aborted && why === 'cancelled') return { ok: false, context, secrets };
     return {
       ok: false,
       context,
       secrets,
-      problem: transportProblem(undefined, e, 'nothing was read', transport.server),
+      problem: signal.aborted
+        ? {
+            severity: 'error',
+            reason: 'Timeout',
+            message: `cannot reach ${transport.server}: no answer to the first request before ${why}; nothing was read`,
+          }
+        : transportProblem(undefined, e, 'nothing was read', transport.server),
     };
   }
   const notes: ClusterProblem[] = kc.getCurrentCluster()?.skipTLSVerify
