@@ -104,7 +104,7 @@ registerCommand({
     const manifests = values.manifests ?? [];
     const logs = values.logs ?? [];
     if (manifests.length === 0 && logs.length === 0 && !wantsCluster(values))
-      throw new UsageError('--manifests PATH (or --cluster) is required', usage);
+      throw new UsageError('--manifests PATH is required (or --cluster to read a live cluster)', usage);
     if (values.mode !== undefined && !MODES.includes(values.mode as KubeProxyMode))
       throw new UsageError(`--mode must be one of ${MODES.join(', ')}, got '${values.mode}'`, usage);
     const model = new ClusterModel();

@@ -9,6 +9,7 @@ import * as nodePath from 'node:path';
 import { KubeConfig, type User } from '@kubernetes/client-node';
 import { parse as parseYaml } from 'yaml';
 import { scalarText } from '../model';
+import { MAX_YAML_DEPTH, yamlTooDeep } from '../ingest/kube/yamlDepth';
 import { insideAnyFolder } from './policy';
 import { realPathOf } from './realPath';
 import { redactUrlCredentials } from './redact';
@@ -105,6 +106,11 @@ export function loadKubeConfig(paths: readonly string[], confinement?: Workspace
     const one = new KubeConfig();
     try {
       const text = readFileSync(file, 'utf8');
+      const deep = yamlTooDeep(text);
+      if (deep)
+        throw new KubeconfigError(
+          `Cannot read kubeconfig ${file}: nested ${deep.depth} levels deep at line ${deep.line}, over the limit of ${MAX_YAML_DEPTH}.`,
+        );
       if (confinement) checkConfinement(file, text, confinement);
       one.loadFromString(text);
       one.makePathsAbsolute(nodePath.dirname(file));

@@ -233,3 +233,12 @@ test("KUBECONFIG lists a workspace file first: its cluster never receives the us
   assert.match(result.problems[0]?.message ?? '', /credentials from outside the workspace are never sent/);
   assert.equal(h.server.requests.length, 0);
 });
+
+test('a kubeconfig nested deeper than any real one is refused before the YAML libraries read it', async () => {
+  h = await startHarness();
+  const l = layout();
+  writeFileSync(join(l.ws, 'kc'), `apiVersion: v1\nclusters: ${'['.repeat(500_000)}${']'.repeat(500_000)}\n`);
+  const { result } = await pullWith({ workspaceFolders: [l.ws], kubeconfigPath: join(l.ws, 'kc') });
+  assert.match(result.problems[0]?.message ?? '', /nested 101 levels deep at line 2, over the limit of 100/);
+  assert.equal(h.server.requests.length, 0);
+});
