@@ -2,46 +2,28 @@
  * The CLI reads a live cluster (the fake API server, HTTPS with its own CA) through the same
  * reader as the extension: `pull`, and `trace` / `rules` with --kubeconfig and --context.
  */
-import { after, afterEach, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import * as net from 'node:net';
 import * as clusterApi from '../../../src/cluster';
 import { runCli } from '../../../src/cli/app';
-import { disposePki, sharedPki, startHarness, type Harness } from '../cluster/harness';
+import { captureIO } from './io';
+import { closedPort, harnessPerTest, type Harness } from '../cluster/harness';
 
 let h: Harness;
-before(() => {
-  sharedPki();
-});
-afterEach(async () => {
-  if (h)
-    assert.deepEqual(
-      [...new Set(h.server.requests.map((q) => q.method))].filter((m) => m !== 'GET'),
-      [],
-    );
-  await h?.dispose();
-});
-after(() => disposePki());
+// Whatever happened, the server saw nothing but GET.
+const harness = harnessPerTest((server) =>
+  assert.deepEqual(
+    [...new Set(server.server.requests.map((q) => q.method))].filter((m) => m !== 'GET'),
+    [],
+  ),
+);
 
-function capture() {
-  const io = {
-    stdout: '',
-    stderr: '',
-    out: (t: string) => {
-      io.stdout += t;
-    },
-    err: (t: string) => {
-      io.stderr += t;
-    },
-    readFile: () => '',
-    loadCluster: () => clusterApi,
-  };
-  return io;
-}
+const capture = () => captureIO({}, { loadCluster: () => clusterApi });
 
 test('pull prints what was read from the cluster, read-only', async () => {
-  h = await startHarness();
+  h = await harness.start();
   const io = capture();
   assert.equal(await runCli(['pull', '--kubeconfig', h.kubeconfig()], io), 0, io.stderr);
   assert.match(io.stdout, /^Read 9 pods, 3 Services, 3 EndpointSlices, 1 node, /);
@@ -50,7 +32,7 @@ test('pull prints what was read from the cluster, read-only', async () => {
 });
 
 test('pull --json writes the read as JSON: context, server, counts, problems and facts', async () => {
-  h = await startHarness();
+  h = await harness.start();
   h.server.fault('daemonsets.apps', { type: 'status', code: 403 });
   const io = capture();
   assert.equal(await runCli(['pull', '--kubeconfig', h.kubeconfig(), '--json', '--context', 'fake'], io), 0);
@@ -63,7 +45,7 @@ test('pull --json writes the read as JSON: context, server, counts, problems and
 });
 
 test('trace --kubeconfig traces over the objects read from the cluster', async () => {
-  h = await startHarness();
+  h = await harness.start();
   const io = capture();
   const code = await runCli(
     [
@@ -93,22 +75,14 @@ test('trace --kubeconfig traces over the objects read from the cluster', async (
 });
 
 test('rules --kubeconfig predicts kube-proxy rules from the live Services', async () => {
-  h = await startHarness();
+  h = await harness.start();
   const io = capture();
   assert.equal(await runCli(['rules', '--kubeconfig', h.kubeconfig()], io), 0, io.stderr);
   assert.match(io.stdout, /-A KUBE-SERVICES .*-j KUBE-SVC-CHTNYTLOWMWCGZWR/);
 });
 
-async function closedPort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
-
 test('an unreachable server: one line naming it, exit 3, for pull, trace and rules', async () => {
-  h = await startHarness();
+  h = await harness.start();
   const server = `https://127.0.0.1:${await closedPort()}`;
   const kubeconfig = h.kubeconfig({ server }, 'unreachable');
   for (const args of [['pull'], ['trace', '--from', 'b-app', '--to', 'a-app'], ['rules']]) {
@@ -121,7 +95,7 @@ test('an unreachable server: one line naming it, exit 3, for pull, trace and rul
 });
 
 test('a server that accepts and never answers: one line within the deadline, exit 3', async () => {
-  h = await startHarness();
+  h = await harness.start();
   const silent = net.createServer(() => {});
   await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
   const port = (silent.address() as net.AddressInfo).port;
@@ -150,7 +124,7 @@ test('a server that accepts and never answers: one line within the deadline, exi
 });
 
 test('the built dist/cli.js loads dist/cluster.js and reads the cluster (run npm run build first)', async () => {
-  h = await startHarness();
+  h = await harness.start();
   const child = spawn(process.execPath, ['dist/cli.js', 'pull', '--kubeconfig', h.kubeconfig()], {
     encoding: 'utf8',
   } as never);

@@ -2,24 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { runCli } from '../../../src/cli/app';
+import { captureIO } from './io';
 
-function capture(files: Record<string, string> = {}) {
-  const io = {
-    stdout: '',
-    stderr: '',
-    out: (t: string) => {
-      io.stdout += t;
-    },
-    err: (t: string) => {
-      io.stderr += t;
-    },
-    readFile: (p: string) => {
-      if (p in files) return files[p];
-      return readFileSync(p, 'utf8');
-    },
-  };
-  return io;
-}
+const capture = (files: Record<string, string> = {}) => captureIO(files);
 
 test('parse --json prints files → blocks with format, command, lines, records and unparsed', async () => {
   const io = capture({

@@ -1,9 +1,8 @@
 import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as net from 'node:net';
 import { ClusterModel } from '../../../src/model';
-import { pullCluster, type PullResult } from '../../../src/cluster';
-import { disposePki, sharedPki, startHarness, TOKEN, type Harness } from './harness';
+import type { PullResult } from '../../../src/cluster';
+import { closedPort, disposePki, pullFrom, sharedPki, startHarness, TOKEN, type Harness } from './harness';
 
 let h: Harness;
 before(() => {
@@ -20,25 +19,9 @@ afterEach(async () => {
 });
 after(() => disposePki());
 
-const pull = (kubeconfig: string, extra: Partial<Parameters<typeof pullCluster>[0]> = {}) =>
-  pullCluster({
-    kubeconfigPaths: [kubeconfig],
-    allowCredentialPlugins: false,
-    sink: new ClusterModel(),
-    requestTimeoutMs: 5000,
-    overallTimeoutMs: 20_000,
-    ...extra,
-  });
+const pull = pullFrom;
 const model = (r: PullResult) => r.sink as ClusterModel;
 const messages = (r: PullResult) => r.problems.map((p) => p.message);
-
-async function closedPort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 test('unreachable server (ECONNREFUSED): one clear error, empty model, no hang', async () => {
   h = await startHarness();

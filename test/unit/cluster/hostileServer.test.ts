@@ -1,32 +1,18 @@
 /** A faulty or hostile API server (the fake one, over HTTPS): the reader keeps what it can and says what it did not. */
-import { after, afterEach, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ClusterModel } from '../../../src/model';
-import { listKubeContexts, pullCluster, summarizePull, type PullResult } from '../../../src/cluster';
-import { disposePki, sharedPki, startHarness, type Harness } from './harness';
+import { listKubeContexts, summarizePull, type PullResult } from '../../../src/cluster';
+import { harnessPerTest, pullFrom, type Harness } from './harness';
 
 let h: Harness;
-before(() => {
-  sharedPki();
-});
-afterEach(async () => {
-  await h?.dispose();
-});
-after(() => disposePki());
+const harness = harnessPerTest();
 
-const pull = (extra: Partial<Parameters<typeof pullCluster>[0]> = {}) =>
-  pullCluster({
-    kubeconfigPaths: [h.kubeconfig()],
-    allowCredentialPlugins: false,
-    sink: new ClusterModel(),
-    requestTimeoutMs: 5000,
-    overallTimeoutMs: 20_000,
-    ...extra,
-  });
+const pull = (extra: Parameters<typeof pullFrom>[1] = {}) => pullFrom(h.kubeconfig(), extra);
 const model = (r: PullResult) => r.sink as ClusterModel;
 
 test('a null item in a List: the pull resolves with the other objects and names the skipped item', async () => {
-  h = await startHarness();
+  h = await harness.start();
   h.server.fault('pods', { type: 'nullItem' }).fault('services', { type: 'nullItem' });
   const r = await pull();
   assert.equal(model(r).pods.length, 9);
@@ -40,7 +26,7 @@ test('a null item in a List: the pull resolves with the other objects and names 
 });
 
 test('a server that always sends a new continue token: paging stops at the list limit with a message', async () => {
-  h = await startHarness();
+  h = await harness.start();
   h.server.fault('pods', { type: 'endlessContinue' });
   const r = await pull({ pageSize: 4, maxListItems: 200 });
   const stop = r.problems.find((p) => p.reason === 'ListTooLarge');
@@ -56,7 +42,7 @@ test('a server that always sends a new continue token: paging stops at the list 
 });
 
 test('the byte limit stops a list whose pages are large', async () => {
-  h = await startHarness();
+  h = await harness.start();
   h.server.fault('pods', { type: 'endlessContinue' });
   const r = await pull({ pageSize: 500, maxListBytes: 64 * 1024 });
   const stop = r.problems.find((p) => p.reason === 'ListTooLarge');
@@ -68,7 +54,7 @@ test('the byte limit stops a list whose pages are large', async () => {
 });
 
 test('an answer that is not a List names the server, the size and what came back', async () => {
-  h = await startHarness();
+  h = await harness.start();
   h.server
     .fault('pods', { type: 'body', body: '<html><body>Sign in to the corporate proxy</body></html>' })
     .fault('services', { type: 'body', body: { kind: 'Pod', metadata: { name: 'x' } } })
@@ -86,7 +72,7 @@ test('an answer that is not a List names the server, the size and what came back
 });
 
 test('a server URL with user:password@ never shows the password, in problems or in the result', async () => {
-  h = await startHarness();
+  h = await harness.start();
   const server = h.server.url.replace('https://', 'https://admin:pa55-w0rd-7731@');
   const r = await pull({ kubeconfigPaths: [h.kubeconfig({ server, token: 'wrong-token-1234' }, 'userinfo')] });
   assert.ok(r.problems.length > 0, JSON.stringify([r.problems, h.server.requests.slice(0, 2), r.server]));
@@ -99,7 +85,7 @@ test('a server URL with user:password@ never shows the password, in problems or 
 });
 
 test('404 on every list is an error naming the server, not a row of notes', async () => {
-  h = await startHarness();
+  h = await harness.start();
   for (const resource of [
     'nodes',
     'pods',
@@ -122,7 +108,7 @@ test('404 on every list is an error naming the server, not a row of notes', asyn
 });
 
 test('a single list answering 404 is a warning (that resource is missing), a missing ConfigMap stays a note', async () => {
-  h = await startHarness();
+  h = await harness.start();
   h.server.fault('endpointslices.discovery.k8s.io', { type: 'status', code: 404 });
   const r = await pull();
   const slices = r.problems.find((p) => p.resource === 'endpointslices.discovery.k8s.io');

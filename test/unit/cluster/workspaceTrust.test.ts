@@ -4,7 +4,7 @@
  * never runs a credential plugin and never makes the reader open a file outside the workspace.
  * Every row is a bypass that was measured before the fix.
  */
-import { after, afterEach, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,16 +13,10 @@ import { clusterAccessPolicy, pullCluster, workspaceConfinement, type ClusterAcc
 import { listKubeContexts } from '../../../src/cluster';
 import { realPathOf } from '../../../src/cluster/realPath';
 import { kubeconfigObject } from '../../support/fake-apiserver';
-import { disposePki, sharedPki, startHarness, TOKEN, type Harness } from './harness';
+import { harnessPerTest, TOKEN, type Harness } from './harness';
 
 let h: Harness;
-before(() => {
-  sharedPki();
-});
-afterEach(async () => {
-  await h?.dispose();
-});
-after(() => disposePki());
+const harness = harnessPerTest();
 
 interface Layout {
   ws: string;
@@ -131,7 +125,7 @@ const PLUGIN_BYPASSES: { name: string; input(l: Layout): Omit<ClusterAccessInput
 
 for (const bypass of PLUGIN_BYPASSES) {
   test(`no credential plugin runs when ${bypass.name}`, async () => {
-    h = await startHarness();
+    h = await harness.start();
     const l = layout();
     const { decision, result } = await pullWith(bypass.input(l));
     assert.equal(decision.allowed, true);
@@ -144,7 +138,7 @@ for (const bypass of PLUGIN_BYPASSES) {
 }
 
 test('control: the same exec kubeconfig outside the workspace runs its plugin and reads the cluster', async () => {
-  h = await startHarness();
+  h = await harness.start();
   const l = layout();
   const { decision, result } = await pullWith({
     workspaceFolders: [l.ws],
@@ -177,7 +171,7 @@ async function pullNaming(field: 'token-file' | 'client-key' | 'client-certifica
 
 for (const field of ['token-file', 'client-key', 'client-certificate', 'certificate-authority'] as const) {
   test(`a workspace kubeconfig whose ${field} is outside the workspace is refused before the file is read`, async () => {
-    h = await startHarness();
+    h = await harness.start();
     const { result, secretFile } = await pullNaming(field);
     assert.equal(result.problems.length, 1);
     assert.match(
@@ -189,7 +183,7 @@ for (const field of ['token-file', 'client-key', 'client-certificate', 'certific
 }
 
 test('a token-file reached through a symlink inside the workspace is refused by its real path', async () => {
-  h = await startHarness();
+  h = await harness.start();
   const l = layout();
   writeFileSync(join(l.outside, 'token'), TOKEN);
   symlinkSync(join(l.outside, 'token'), join(l.ws, 'token'));
@@ -207,7 +201,7 @@ test('a token-file reached through a symlink inside the workspace is refused by 
 });
 
 test('a token-file inside the workspace is read and used', async () => {
-  h = await startHarness();
+  h = await harness.start();
   const l = layout();
   writeFileSync(join(l.ws, 'token'), TOKEN);
   const config = kubeconfigObject({ server: h.server.url, caPem: h.pki.caCert }) as { users: { user: object }[] };
@@ -219,7 +213,7 @@ test('a token-file inside the workspace is read and used', async () => {
 });
 
 test("KUBECONFIG lists a workspace file first: its cluster never receives the user's own token", async () => {
-  h = await startHarness();
+  h = await harness.start();
   const l = layout();
   // The user's own kubeconfig (outside) and a workspace file redefining the cluster of its context.
   const own = kubeconfigObject({ server: 'https://127.0.0.1:1', caPem: h.pki.caCert, token: TOKEN });
@@ -235,7 +229,7 @@ test("KUBECONFIG lists a workspace file first: its cluster never receives the us
 });
 
 test('a kubeconfig nested deeper than any real one is refused before the YAML libraries read it', async () => {
-  h = await startHarness();
+  h = await harness.start();
   const l = layout();
   writeFileSync(join(l.ws, 'kc'), `apiVersion: v1\nclusters: ${'['.repeat(500_000)}${']'.repeat(500_000)}\n`);
   const { result } = await pullWith({ workspaceFolders: [l.ws], kubeconfigPath: join(l.ws, 'kc') });
