@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ClusterModel } from '../../../src/model';
 import { listKubeContexts, summarizePull, type PullResult } from '../../../src/cluster';
+import { LISTS, rbacName } from '../../../src/cluster/resources';
 import { harnessPerTest, pullFrom, type Harness } from './harness';
 
 let h: Harness;
@@ -86,16 +87,7 @@ test('a server URL with user:password@ never shows the password, in problems or 
 
 test('404 on every list is an error naming the server, not a row of notes', async () => {
   h = await harness.start();
-  for (const resource of [
-    'nodes',
-    'pods',
-    'services',
-    'endpointslices.discovery.k8s.io',
-    'deployments.apps',
-    'statefulsets.apps',
-    'daemonsets.apps',
-  ])
-    h.server.fault(resource, { type: 'status', code: 404 });
+  for (const resource of LISTS.map(rbacName)) h.server.fault(resource, { type: 'status', code: 404 });
   const r = await pull();
   const summary = summarizePull(r);
   assert.equal(summary.level, 'error', summary.details.join('\n'));
