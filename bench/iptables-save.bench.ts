@@ -6,7 +6,7 @@ import { predictFromPlan } from '../src/flow/rules/predict';
 import { predictIptablesSave } from '../src/flow/rules/iptablesPredictor';
 import type { RulePlan, ServicePortPlan } from '../src/flow/rules/servicePlan';
 import { parseIptablesSave } from '../src/ingest/netfilter/iptablesSave';
-import { ClusterModel, servicePortName } from '../src/model';
+import { ClusterModel, DEFAULT_KUBE_PROXY_FLAGS, servicePortName } from '../src/model';
 
 const SERVICES = 5000;
 const ENDPOINTS_PER_SERVICE = 4;
@@ -35,13 +35,22 @@ function plan(): RulePlan {
         loadBalancerIPs: [],
         externalLocal: false,
         internalLocal: false,
+        sourceRanges: [],
         endpoints: endpoints.map((e) => ({ ...e, port: e.port + i })),
+        usable: endpoints.map((e) => ({ ...e, port: e.port + i })),
         sources: [],
         ...(s % 2 === 0 ? { affinitySeconds: 10800 } : {}),
       });
     }
   }
-  return { ports, clusterCIDR: '10.244.0.0/16', nodeName: 'node0', nodeIPs: ['192.168.0.10'], notes: [] };
+  return {
+    ports,
+    clusterCIDR: '10.244.0.0/16',
+    nodeName: 'node0',
+    nodeIPs: ['192.168.0.10'],
+    notes: [],
+    flags: DEFAULT_KUBE_PROXY_FLAGS,
+  };
 }
 
 // Wall time and this process's CPU time: on a busy machine the CPU figure is the steadier one.

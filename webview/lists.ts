@@ -1,9 +1,14 @@
 // The text side of the panel: steps with their evidence, findings, unresolved
 // questions, and the "nothing traced" view. Built with DOM APIs only.
-import type { DiagramPayload, EvidenceView, FindingView, FlowView, StepView } from '../src/protocol/messages';
+import {
+  STATUS_TEXT,
+  type DiagramPayload,
+  type EvidenceView,
+  type FindingView,
+  type FlowView,
+  type StepView,
+} from '../src/protocol/messages';
 import { h } from './dom';
-
-const STATUS_TEXT = { observed: '● observed', predicted: '◌ predicted', contradicted: '✗ contradicted' } as const;
 
 function evidenceList(list: EvidenceView[]): HTMLElement | undefined {
   if (list.length === 0) return undefined;

@@ -6,7 +6,13 @@ import '@vscode-elements/elements/dist/vscode-tabs/index.js';
 import '@vscode-elements/elements/dist/vscode-tab-header/index.js';
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
-import { isHostToWebview, type DiagramPayload, type FlowView, type PersistedState } from '../src/protocol/messages';
+import {
+  isHostToWebview,
+  STATUS_MEANING,
+  type DiagramPayload,
+  type FlowView,
+  type PersistedState,
+} from '../src/protocol/messages';
 import { drawDiagram, type Drawn } from './diagram';
 import { byId, h } from './dom';
 import { problemView, sidePanel } from './lists';
@@ -141,9 +147,11 @@ const legend = () =>
   h(
     'div',
     { class: 'legend', 'aria-label': 'Legend' },
-    h('span', { class: 'kpp-observed' }, '── observed (seen in a capture)'),
-    h('span', { class: 'kpp-predicted' }, '- - predicted (from rules)'),
-    h('span', { class: 'kpp-contradicted' }, '─x contradicted (a capture says otherwise)'),
+    h('span', { class: 'kpp-observed', title: STATUS_MEANING.observed }, '── observed'),
+    h('span', { class: 'kpp-configured', title: STATUS_MEANING.configured }, '- - configured'),
+    h('span', { class: 'kpp-predicted', title: STATUS_MEANING.predicted }, '- -) predicted'),
+    h('span', { class: 'kpp-missing', title: STATUS_MEANING.missing }, '- -x missing'),
+    h('span', { class: 'kpp-contradicted', title: STATUS_MEANING.contradicted }, '─x contradicted'),
   );
 
 /** Builds the whole panel for the current flow, then draws its diagram. */

@@ -78,6 +78,7 @@ registerCommand({
         service: nftServiceChain('service', namespace, name, protocol, portName),
         local: nftServiceChain('local', namespace, name, protocol, portName),
         external: nftServiceChain('external', namespace, name, protocol, portName),
+        firewall: nftServiceChain('firewall', namespace, name, protocol, portName),
       },
       endpoints: endpoints.map((ep, i) => ({
         endpoint: `${ep.ip}:${ep.port}`,
@@ -96,7 +97,7 @@ registerCommand({
       `  DNS name        ${result.dns.service}`,
       ...(result.dns.srv ? [`  SRV name        ${result.dns.srv}`] : []),
       `  iptables        ${result.iptables.service}  (SVL ${result.iptables.local}, EXT ${result.iptables.external}, FW ${result.iptables.firewall})`,
-      `  nftables        ${result.nftables.service}`,
+      `  nftables        ${result.nftables.service}  (local ${result.nftables.local}, external ${result.nftables.external}, firewall ${result.nftables.firewall})`,
       ...result.endpoints.flatMap((e) => [
         `  -> ${e.endpoint}`,
         `       iptables   ${e.iptablesChain}${e.probabilityPrinted ? `  statistic mode random probability ${e.probabilityPrinted}` : '  (last: taken when no earlier rule matched)'}`,

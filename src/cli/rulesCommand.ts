@@ -14,7 +14,7 @@ import { compareNft, compareRules, type NftComparison, type RuleComparison } fro
 
 const usage = `Usage: kube-packet-path rules --manifests PATH [--manifests PATH]... [--logs PATH]...
                               [--mode iptables|nftables|ipvs] [--node NAME] [--cluster-cidr CIDR]
-                              [--compare] [--json]
+                              [kube-proxy flags below] [--compare] [--json]
                               [--cluster] [--kubeconfig PATH] [--context NAME] [--namespace NS]...
 
 Prints the rules kube-proxy would program for the Services found in PATH (YAML/JSON
@@ -32,6 +32,19 @@ or Flannel config in the inputs unless given. The cluster options read the Servi
 EndpointSlices and ConfigMaps from a live cluster instead of (or besides) manifests:
 ${CLUSTER_USAGE}
 Exit status 3 when a cluster was asked for and nothing could be read.
+
+kube-proxy flags that change the rules (kube-proxy's defaults in brackets):
+  --node-ip IP[,IP]                  the node's addresses [the node's InternalIP]
+  --masquerade-all[=false]           SNAT all traffic to cluster IPs [false]
+  --iptables-localhost-nodeports=false
+                                     NodePorts do not answer on 127.0.0.1 [true]
+  --nodeport-addresses CIDR[,CIDR]   addresses NodePorts answer on [all local addresses]
+  --random-fully=false               MASQUERADE without --random-fully [true where iptables has it]
+  --nfacct                           the nfacct counter rules kube-proxy >= 1.30 adds when the
+                                     kernel has nfacct [off]
+  --conntrack-tcp-be-liberal         no DROP of conntrack-INVALID packets [false]
+  --service-cluster-ip-range CIDR[,CIDR]
+                                     nftables: drop traffic to unallocated cluster IPs [none]
 
 Example:
   kube-packet-path rules --manifests test/fixtures/netfilter/seed-cluster.yaml`;
@@ -77,21 +90,50 @@ function formatComparison(c: RuleComparison, seenCount: number): string {
   return lines.join('\n') + '\n';
 }
 
+const SWITCHES = new Set([
+  'masquerade-all',
+  'iptables-localhost-nodeports',
+  'random-fully',
+  'nfacct',
+  'conntrack-tcp-be-liberal',
+]);
+
+/** kube-proxy style booleans: `--flag`, `--flag=true`, `--flag=false`; the other arguments stay. */
+function takeSwitches(args: readonly string[]): { rest: string[]; switches: Map<string, boolean> } {
+  const switches = new Map<string, boolean>();
+  const rest: string[] = [];
+  for (const arg of args) {
+    const flag = /^--(?<name>[a-z-]+)(?:=(?<value>.*))?$/.exec(arg)?.groups;
+    if (!flag || !SWITCHES.has(flag.name)) {
+      rest.push(arg);
+      continue;
+    }
+    if (flag.value !== undefined && flag.value !== 'true' && flag.value !== 'false')
+      throw new UsageError(`--${flag.name} takes true or false, got '${flag.value}'`, usage);
+    switches.set(flag.name, flag.value !== 'false');
+  }
+  return { rest, switches };
+}
+
 registerCommand({
   name: 'rules',
   summary: 'print the iptables/nftables/IPVS rules kube-proxy would program for the Services',
   usage,
   async run(args: string[], io: CliIO) {
     let values;
+    const { rest, switches } = takeSwitches(args);
     try {
       ({ values } = parseArgs({
-        args,
+        args: rest,
         options: {
           manifests: { type: 'string', multiple: true, default: [] },
           logs: { type: 'string', multiple: true, default: [] },
           mode: { type: 'string' },
           node: { type: 'string' },
           'cluster-cidr': { type: 'string' },
+          'node-ip': { type: 'string' },
+          'nodeport-addresses': { type: 'string' },
+          'service-cluster-ip-range': { type: 'string' },
           json: { type: 'boolean', default: false },
           compare: { type: 'boolean', default: false },
           ...CLUSTER_OPTIONS,
@@ -163,7 +205,21 @@ registerCommand({
       warnings.push(read.headline, ...read.lines);
     }
     const mode = (values.mode as KubeProxyMode | undefined) ?? model.all('KubeProxy')[0]?.mode ?? 'iptables';
-    const predicted = predictRules(model, mode, { nodeName: values.node, clusterCIDR: values['cluster-cidr'] });
+    const list = (text: string | undefined) => (text ? text.split(',').map((item) => item.trim()) : undefined);
+    const predicted = predictRules(model, mode, {
+      nodeName: values.node,
+      clusterCIDR: values['cluster-cidr'],
+      nodeIPs: list(values['node-ip']),
+      flags: {
+        masqueradeAll: switches.get('masquerade-all') ?? false,
+        localhostNodePorts: switches.get('iptables-localhost-nodeports') ?? true,
+        randomFully: switches.get('random-fully') ?? true,
+        nodePortAddresses: list(values['nodeport-addresses']) ?? [],
+        nfacct: switches.get('nfacct') ?? false,
+        conntrackTCPLiberal: switches.get('conntrack-tcp-be-liberal') ?? false,
+        serviceCIDRs: list(values['service-cluster-ip-range']) ?? [],
+      },
+    });
     for (const w of warnings) io.err(`kube-packet-path rules: ${w}\n`);
     if (predicted.plan.ports.length === 0)
       io.err('kube-packet-path rules: no Service with a cluster IP found in the inputs\n');

@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import '../ingest/all';
 import { parseDocument } from '../ingest/document';
 import { formatForCommand, formatSpec, sniffFormat } from '../ingest/registry';
-import { ClusterModel, describeEvidence, type Evidence } from '../model';
+import { ClusterModel, describeEvidence, evidenceRole, type Evidence, type EvidenceRole } from '../model';
 import { trace, UnknownTargetError } from '../flow';
 import type { Actor, TraceResult } from '../flow/types';
 import { renderMarkdown } from '../render/markdown';
@@ -15,7 +15,7 @@ import { registerCommand } from './commands';
 import { UsageError, type CliIO } from './usage';
 
 const usage = `Usage: kube-packet-path trace --from SRC --to DST[:PORT[/PROTO]] [--manifests PATH]... [--logs PATH]...
-                              [--sample NAME] [--format text|json|mermaid|markdown]
+                              [--sample NAME] [--connection N] [--format text|json|mermaid|markdown]
                               [--cluster] [--kubeconfig PATH] [--context NAME] [--namespace NS]...
 
 Traces how a packet from SRC reaches DST, hop by hop, with the evidence for each hop
@@ -26,8 +26,14 @@ or a cluster DNS name; DST may end in :PORT or :PORT/PROTO.
   --logs PATH       pasted command output (tcpdump, iptables, nslookup, kubectl …; repeatable)
   --sample NAME     a bundled sample from the seed report (see \`kube-packet-path samples\`);
                     SRC/DST default to the sample's own
+  --connection N    only the flow of the N-th connection between SRC and DST the captures show
+                    (1-based, in order of their first packet; every connection by default)
   --format FORMAT   text (default), json, mermaid, markdown
 ${CLUSTER_USAGE}
+
+Statuses: observed (a packet of this connection captured at this point), configured (rules,
+routes or objects say so), predicted (defaults only), missing (a capture covering this point
+while the connection ran does not show it), contradicted (a capture shows something else).
 
 Example:
   kube-packet-path trace --sample a2-pod-to-service --format mermaid`;
@@ -88,9 +94,18 @@ function manifestFiles(path: string): string[] {
   return out;
 }
 
-/** JSON as documented: flows → phases → steps with actor objects and evidence {uri,line,excerpt}. */
+/**
+ * JSON as documented in README ("The CLI", JSON output): flows → phases → steps with actor objects
+ * and evidence {uri, line, excerpt, role}; each flow with the connections between SRC and DST and
+ * the one it walks.
+ */
 export function traceJson(result: TraceResult): unknown {
-  const ev = (e: Evidence) => ({ uri: e.uri, line: e.line ?? null, excerpt: e.excerpt ?? null });
+  const ev = (e: Evidence & { role?: EvidenceRole }) => ({
+    uri: e.uri,
+    line: e.line ?? null,
+    excerpt: e.excerpt ?? null,
+    role: e.role ?? evidenceRole(e),
+  });
   const actor = (actors: Actor[], id: string) => {
     const a = actors.find((x) => x.id === id);
     return a
@@ -105,6 +120,23 @@ export function traceJson(result: TraceResult): unknown {
   return {
     flows: result.flows.map((f) => ({
       title: f.title,
+      family: f.family,
+      connection: f.connection !== undefined ? f.connection + 1 : null,
+      connections: (f.connections ?? []).map((c) => ({
+        number: c.number,
+        protocol: c.protocol,
+        client: c.client,
+        original: c.original,
+        translated: c.translated ?? null,
+        masqueraded: c.masqueraded ?? null,
+        endpoint: c.endpoint ?? null,
+        nodes: c.nodes,
+        outcome: c.outcome,
+        start: c.start ?? null,
+        end: c.end ?? null,
+        packets: c.packets,
+        evidence: c.evidence.map(ev),
+      })),
       phases: f.phases.map((p) => ({
         name: p.name,
         steps: p.steps.map((s) => ({
@@ -112,6 +144,8 @@ export function traceJson(result: TraceResult): unknown {
           to: actor(f.actors, s.to),
           label: s.label,
           status: s.status,
+          kind: s.kind,
+          ...(s.nat ? { nat: s.nat } : {}),
           evidence: s.evidence.map(ev),
         })),
       })),
@@ -132,6 +166,11 @@ export function traceText(result: TraceResult): string {
   for (const f of result.flows) {
     const name = (id: string) => f.actors.find((a) => a.id === id)?.name ?? id;
     out.push(`${f.title}  [${f.family}]`);
+    const walked = f.connection !== undefined ? f.connections?.[f.connection] : undefined;
+    if (walked)
+      out.push(
+        `  connection ${walked.number}: ${walked.protocol.toUpperCase()} ${walked.client} → ${walked.original}${walked.translated ? ` ⇒ ${walked.masqueraded ? `${walked.masqueraded} → ` : ''}${walked.translated}` : ''}${walked.endpoint?.pod ? ` (${walked.endpoint.pod}${walked.endpoint.node ? ` on ${walked.endpoint.node}` : ''})` : ''}: ${walked.outcome}; seen on ${walked.nodes.join(', ') || 'an unnamed node'}`,
+      );
     for (const p of f.phases) {
       out.push(`  ${p.name}`);
       for (const s of p.steps) {
@@ -165,6 +204,7 @@ export async function runTrace(args: string[], io: CliIO): Promise<number> {
         manifests: { type: 'string', multiple: true, default: [] },
         logs: { type: 'string', multiple: true, default: [] },
         sample: { type: 'string' },
+        connection: { type: 'string' },
         format: { type: 'string', default: 'text' },
         ...CLUSTER_OPTIONS,
       },
@@ -218,6 +258,17 @@ export async function runTrace(args: string[], io: CliIO): Promise<number> {
     throw e;
   }
   for (const n of notes.lines) io.err(`note: ${n}\n`);
+  if (values.connection !== undefined) {
+    const wanted = Number(values.connection);
+    const count = result.flows[0]?.connections?.length ?? 0;
+    if (!Number.isInteger(wanted) || wanted < 1 || wanted > count) {
+      io.err(
+        `kube-packet-path trace: --connection ${values.connection}: ${count === 0 ? 'the captures show no connection between them' : `give 1 to ${count} (the captures show ${count} connection${count === 1 ? '' : 's'})`}\n`,
+      );
+      return 2;
+    }
+    result = { ...result, flows: result.flows.filter((f) => f.connection === wanted - 1) };
+  }
   if (format === 'json') io.out(JSON.stringify(traceJson(result), null, 2) + '\n');
   else if (format === 'mermaid') io.out(result.flows.map((f) => renderMermaid(f)).join('\n\n') + '\n');
   else if (format === 'markdown') io.out(renderMarkdown(result));

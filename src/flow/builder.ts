@@ -1,20 +1,10 @@
-import type { Evidence } from '../model';
-import type { Actor, Finding, Flow, FlowPhase, FlowStep, StepStatus } from './types';
-
-/** True when at least one piece of evidence comes from something a real system printed. */
-export function isObserved(evidence: readonly Evidence[]): boolean {
-  return evidence.some((e) => e.source === 'log' || e.source === 'cluster');
-}
-
-/** Observed when a log or the cluster proves it, otherwise predicted. */
-export function statusOf(evidence: readonly Evidence[]): StepStatus {
-  return isObserved(evidence) ? 'observed' : 'predicted';
-}
+import { evidenceRole, withRole, type Evidence, type Packet, type RoledEvidence } from '../model';
+import type { Actor, ConnectionSummary, Finding, Flow, FlowPhase, FlowStep, StepKind, StepStatus } from './types';
 
 /** Drops repeated evidence (same uri, line and excerpt), keeping the first order. */
-export function uniqueEvidence(evidence: readonly Evidence[]): Evidence[] {
+export function uniqueEvidence<E extends Evidence>(evidence: readonly E[]): E[] {
   const seen = new Set<string>();
-  const out: Evidence[] = [];
+  const out: E[] = [];
   for (const e of evidence) {
     if (!e) continue; // a parser bug must not take the whole flow down
     const k = `${e.uri}|${e.line ?? ''}|${e.excerpt ?? ''}`;
@@ -27,20 +17,66 @@ export function uniqueEvidence(evidence: readonly Evidence[]): Evidence[] {
 
 export type StepInput = Omit<FlowStep, 'status' | 'evidence'> & { status?: StepStatus; evidence: Evidence[] };
 
+/** Which packets a step of this kind may cite: ARP steps ARP frames, DNS steps DNS messages, other hops neither. */
+function packetFitsStep(kind: StepKind, packet: Packet): boolean {
+  if (kind === 'note') return true;
+  if (kind === 'arp') return packet.protocol === 'arp';
+  if (packet.protocol === 'arp') return false;
+  const isDns = packet.dns !== undefined;
+  if (kind === 'dns-query' || kind === 'dns-answer') return isDns;
+  return true;
+}
+
 /**
- * Collects actors, phases and steps for one flow. Steps added without an explicit
- * status get `observed`/`predicted` from their evidence.
+ * A step's status from what its evidence proves (DESIGN.md, "Evidence semantics"): observed only
+ * with a packet of this connection at this point; else configured when a rule, route, neighbour
+ * entry, config or object says the hop happens; else predicted. A family may say `contradicted`
+ * or `missing` (it knows what the capture shows instead), or `predicted` when its evidence only
+ * names candidates; it can never make a step observed without a packet.
+ */
+function statusFor(declared: StepStatus | undefined, ownPackets: number, evidence: readonly Evidence[]): StepStatus {
+  if (declared === 'contradicted' || declared === 'missing') return declared;
+  if (ownPackets > 0) return 'observed';
+  if (declared === 'predicted') return 'predicted';
+  const configured = evidence.some((e) => {
+    const role = evidenceRole(e);
+    return role !== 'derived' && role !== 'packet';
+  });
+  return configured ? 'configured' : 'predicted';
+}
+
+/**
+ * Collects actors, phases and steps for one flow. A step cites packets only from the builder's
+ * scope (the packets of the connection or exchange the family is walking, see `withScope`): any
+ * other packet line a family hands in is dropped, so no step is observed through a packet of
+ * another connection. The step's status follows from what is left (see statusFor).
  */
 export class FlowBuilder {
   private readonly actors = new Map<string, Actor>();
   private readonly phaseList: FlowPhase[] = [];
   readonly findings: Finding[] = [];
   readonly unresolved: string[] = [];
+  connections: ConnectionSummary[] = [];
+  connection: number | undefined;
+  /** Evidence object of each packet steps may cite now → its packet. */
+  private scope = new Map<Evidence, Packet>();
 
   constructor(
     readonly title: string,
     readonly family: string,
   ) {}
+
+  /** Steps added while `work` runs may cite `packets` (and only them) as observed; the scope before is restored after. */
+  withScope<T>(packets: Iterable<Packet>, work: () => T): T {
+    const before = this.scope;
+    this.scope = new Map();
+    for (const packet of packets) for (const e of packet.evidence) this.scope.set(e, packet);
+    try {
+      return work();
+    } finally {
+      this.scope = before;
+    }
+  }
 
   actor(a: Actor): string {
     const known = this.actors.get(a.id);
@@ -63,9 +99,26 @@ export class FlowBuilder {
     return this.phaseList;
   }
 
-  step(phase: FlowPhase, s: StepInput): FlowStep {
-    const evidence = uniqueEvidence(s.evidence);
-    const step: FlowStep = { ...s, evidence, status: s.status ?? statusOf(evidence) };
+  step(phase: FlowPhase, input: StepInput): FlowStep {
+    const evidence: RoledEvidence[] = [];
+    let ownPackets = 0;
+    for (const e of uniqueEvidence(input.evidence)) {
+      const roled = withRole(e);
+      if (roled.role === 'packet') {
+        const packet = this.scope.get(e);
+        if (!packet || !packetFitsStep(input.kind, packet)) continue;
+        ownPackets++;
+      }
+      evidence.push(roled);
+    }
+    const step: FlowStep = {
+      ...input,
+      evidence,
+      status: statusFor(input.status, ownPackets, evidence),
+      alternatives: input.alternatives?.map((a) => ({ ...a, evidence: a.evidence.map(withRole) })),
+    };
+    if (!step.alternatives) delete step.alternatives;
+    if (step.time !== undefined && ownPackets === 0) delete step.time;
     phase.steps.push(step);
     return step;
   }
@@ -75,10 +128,29 @@ export class FlowBuilder {
   }
 
   finding(f: Finding): void {
-    if (!this.findings.some((x) => x.id === f.id && x.message === f.message)) this.findings.push(f);
+    if (!this.findings.some((x) => x.id === f.id && x.message === f.message))
+      this.findings.push({ ...f, evidence: f.evidence.map(withRole) });
+  }
+
+  /**
+   * Where a phase's packet stopped (the first hop missing or contradicted), the later hops of that
+   * phase say that they are where it would have gone, not where it went.
+   */
+  private markWhereItStopped(): void {
+    for (const phase of this.phaseList) {
+      const stop = phase.steps.findIndex(
+        (s) => (s.status === 'missing' || s.status === 'contradicted') && s.kind !== 'note',
+      );
+      if (stop < 0) continue;
+      for (const later of phase.steps.slice(stop + 1)) {
+        if (later.status !== 'configured' && later.status !== 'predicted') continue;
+        later.explanation = `${later.explanation} Not reached in the captures: the packet stopped at "${phase.steps[stop].label}".`;
+      }
+    }
   }
 
   build(): Flow {
+    this.markWhereItStopped();
     return {
       title: this.title,
       family: this.family,
@@ -89,6 +161,8 @@ export class FlowBuilder {
       phases: this.phaseList.filter((p) => p.steps.length > 0),
       findings: this.findings,
       unresolved: this.unresolved,
+      connections: this.connections,
+      ...(this.connection !== undefined ? { connection: this.connection } : {}),
     };
   }
 }

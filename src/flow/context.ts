@@ -1,15 +1,10 @@
-import {
-  cidrContains,
-  derivedEvidence,
-  isMssSyn,
-  type ClusterModel,
-  type Evidence,
-  type Packet,
-  type Pod,
-} from '../model';
+import { cidrContains, derivedEvidence, type ClusterModel, type Evidence, type Packet, type Pod } from '../model';
 import type { FlowBuilder } from './builder';
 import type { Correlation } from './correlate/correlation';
 import type { VethOwnership } from './correlate/vethOwnership';
+import type { Connection } from './correlate/connections';
+import { correlate, correlateOptionsOf } from './correlate/correlate';
+import type { CaptureSite } from './correlate/sites';
 
 /** Everything a family needs while it builds one flow. */
 export interface TraceContext {
@@ -23,6 +18,16 @@ export interface TraceContext {
    * and findings read these, never `model.packets`, which would build every packet of every capture.
    */
   packets: Packet[];
+  /**
+   * Every packet the trace read (the flow's addresses, all captures): for the DNS and ARP exchanges
+   * that precede a connection and for naming interfaces, never as proof of the connection's hops.
+   */
+  allPackets: Packet[];
+  /** The capture site (node, interfaces, time) of each packet read from a capture. */
+  siteOf: ReadonlyMap<Packet, CaptureSite>;
+  sites: readonly CaptureSite[];
+  /** The connection this flow walks; undefined when no capture shows one (the flow is configured or predicted). */
+  connection?: Connection;
   /** What each DNS phase tried, for the search-list finding. */
   dns: { typed: string; failed: string[]; ndots: number; configEvidence: Evidence[] }[];
 }
@@ -41,6 +46,15 @@ export function nodeOf(ctx: TraceContext, pod: Pod): string {
     if (bySubnet?.node) return bySubnet.node;
   }
   if (ctx.model.nodes.length === 1) return ctx.model.nodes[0].name;
+  // Nothing names its node: the capture that shows the pod's own packets leaving its veth was taken there.
+  const sentFrom = pod.ip
+    ? ctx.allPackets?.find(
+        (p) =>
+          p.src?.ip === pod.ip && p.interface?.startsWith('veth') && p.direction !== 'Out' && ctx.siteOf?.get(p)?.node,
+      )
+    : undefined;
+  const siteNode = sentFrom ? ctx.siteOf.get(sentFrom)?.node : undefined;
+  if (siteNode) return siteNode;
   // No node names anywhere: name the node by its pod subnet; when every known pod IP shares one, that is the only node.
   const subnets = new Set(ctx.model.pods.filter((p) => p.ip && !p.hostNetwork).map((p) => subnetOf(p.ip!)));
   if (pod.ip) return `node(${subnetOf(pod.ip)})`;
@@ -89,29 +103,78 @@ export function bridgeOf(ctx: TraceContext, node: string): { name: string; evide
   };
 }
 
+/**
+ * Runs `work` on another exchange than the flow's connection (the DNS query before it, say): its
+ * packets become the trace's packets, its correlation the trace's, and only they may be cited.
+ */
+export function withPackets<T>(ctx: TraceContext, packets: Packet[], work: () => T): T {
+  const before = { packets: ctx.packets, corr: ctx.corr };
+  ctx.packets = packets;
+  ctx.corr = {
+    ...correlate(packets, correlateOptionsOf(ctx.model)),
+    vethClaims: ctx.corr.vethClaims,
+    arp: ctx.corr.arp,
+  };
+  try {
+    return ctx.b.withScope(packets, work);
+  } finally {
+    ctx.packets = before.packets;
+    ctx.corr = before.corr;
+  }
+}
+
+/**
+ * True when `packet` was captured in `node`'s root namespace, or by a capture whose node nothing
+ * names (one unnamed capture is taken to be where the flow runs). A capture inside a pod is not.
+ */
+export function capturedOn(ctx: Pick<TraceContext, 'siteOf'>, packet: Packet, node: string): boolean {
+  const site = ctx.siteOf.get(packet);
+  if (!site) return true;
+  if (site.pod) return false;
+  return site.node === undefined || site.node === node;
+}
+
+/**
+ * True when a capture on `node` covered `iface` while the flow's connection ran: its node is
+ * known, it listened on that interface (or `-i any`), its time span holds the connection's start,
+ * and, when it had a filter, the filter let this connection's packets through. Only then does the
+ * absence of a packet there mean it was not there.
+ */
+export function covers(ctx: TraceContext, node: string, iface: string): boolean {
+  const connection = ctx.connection;
+  if (!connection) return false;
+  return ctx.sites.some((site) => {
+    if (site.node !== node || site.pod || (site.interfaces !== 'any' && site.interfaces !== iface)) return false;
+    const holdsIt = connection.sightings.some((s) => s.site === site);
+    if (site.filtered && !holdsIt) return false;
+    const { first, last } = site;
+    if (connection.start === undefined || first === undefined || last === undefined) return holdsIt;
+    return first <= connection.start + 0.001 && last >= connection.start;
+  });
+}
+
 /** The trace's packets (capture order) that satisfy `pred`. */
 export function packets(ctx: Pick<TraceContext, 'packets'>, pred: (p: Packet) => boolean): Packet[] {
   return ctx.packets.filter(pred);
 }
 
-/**
- * The first SYN with an MSS option in model order (Packet facts, then each capture from its start),
- * for the MTU, which every pod of the network shares: other traffic proves it as well as the flow's
- * own. Captures find it in their columns, so only that packet is built.
- */
-export function firstMssSynAnywhere(model: ClusterModel): Packet | undefined {
-  const loose = model.all('Packet').find(isMssSyn);
-  if (loose) return loose;
-  for (const c of model.captures) {
-    const i = c.packets.firstMssSyn();
-    if (i >= 0) return c.packets.packet(i);
-  }
-  return undefined;
+/** A Service's ClusterIP for a label; a manifest may leave it to the API server: then it is said in words. */
+export function clusterIpText(svc: { name: string; clusterIP?: string }): string {
+  return svc.clusterIP ?? `the ClusterIP of ${svc.name}`;
+}
+
+/** `ip:port` for a label: a part nothing shows is said in words, never `undefined` or `?`. */
+export function endpointText(
+  ip: string | undefined,
+  port: number | undefined,
+  who = 'an address nothing shows',
+): string {
+  return `${ip ?? who}${port !== undefined ? `:${port}` : ''}`;
 }
 
 /** Short human description of a packet for arrow labels. */
 export function describePacket(p: Packet): string {
-  const ep = (e?: { ip: string; port?: number }) => (e ? (e.port !== undefined ? `${e.ip}:${e.port}` : e.ip) : '?');
+  const ep = (e?: { ip: string; port?: number }) => (e ? endpointText(e.ip, e.port) : 'an unknown address');
   switch (p.protocol) {
     case 'tcp': {
       const f = p.tcp?.flags ?? '';
@@ -131,15 +194,15 @@ export function describePacket(p: Packet): string {
       return `${name}${http} ${ep(p.src)} → ${ep(p.dst)}`;
     }
     case 'icmp':
-      return `ICMP ${p.icmp?.type ?? ''}${p.icmp?.id !== undefined ? ` id ${p.icmp.id} seq ${p.icmp.seq}` : ''} ${ep(p.src)} → ${ep(p.dst)}`;
+      return `ICMP ${p.icmp?.type ?? ''}${p.icmp?.id !== undefined ? ` id ${p.icmp.id}${p.icmp.seq !== undefined ? ` seq ${p.icmp.seq}` : ''}` : ''} ${ep(p.src)} → ${ep(p.dst)}`;
     case 'udp':
       return p.dns
         ? `DNS ${p.dns.response ? 'answer' : `${p.dns.qtype ?? ''}? ${p.dns.qname ?? ''}`} ${ep(p.src)} → ${ep(p.dst)}`
         : `UDP ${ep(p.src)} → ${ep(p.dst)}`;
     case 'arp':
       return p.arp?.op === 'request'
-        ? `ARP who-has ${p.arp.targetIp} tell ${p.arp.senderIp}`
-        : `ARP ${p.arp?.senderIp ?? p.arp?.targetIp} is-at ${p.arp?.mac ?? '?'}`;
+        ? `ARP who-has ${p.arp.targetIp ?? 'an address'} tell ${p.arp.senderIp ?? 'an address'}`
+        : `ARP ${p.arp?.senderIp ?? p.arp?.targetIp ?? 'an address'} is-at ${p.arp?.mac ?? 'a MAC not printed'}`;
     default:
       return `${ep(p.src)} → ${ep(p.dst)}`;
   }

@@ -112,6 +112,99 @@ function resolveDnsName(model: ClusterModel, t: string, client?: Pod): Target | 
   return undefined;
 }
 
+/** The cluster's pod networks: Flannel's network, kube-proxy's clusterCIDR, the nodes' pod CIDRs. */
+function podNetworks(model: ClusterModel): string[] {
+  const cidrs = [
+    ...model.all('Cni').map((c) => c.network),
+    ...model.all('KubeProxy').map((k) => k.clusterCIDR),
+    ...model.nodes.flatMap((n) => [n.podCIDR, ...(n.podCIDRs ?? [])]),
+  ];
+  return cidrs.filter((c): c is string => !!c);
+}
+
+/** The pod subnet (/24, Flannel's default) of a node named by its pods' addresses. */
+function nodeNameOfPodIp(model: ClusterModel, ip: string): string {
+  const byCidr = model.nodes.find((n) => [n.podCIDR, ...(n.podCIDRs ?? [])].some((c) => c && cidrContains(c, ip)));
+  if (byCidr) return byCidr.name;
+  const bySubnet = model.all('Cni').find((c) => c.node && c.subnet && cidrContains(c.subnet, ip))?.node;
+  return bySubnet ?? `node(${ip.split('.').slice(0, 3).join('.')}.0/24)`;
+}
+
+/**
+ * An address nothing names, told from what the captures and rules show (issue: traces from captures
+ * alone): a ClusterIP that kube-proxy's rules name is that Service; the first two addresses of a pod
+ * subnet (flannel.1's .0, cni0's .1) are that node; any other address a capture shows leaving a pod's
+ * veth, or inside a pod network, is a pod whose name is unknown.
+ */
+function resolveFromCaptures(model: ClusterModel, ip: string): Target | undefined {
+  const portal = model
+    .all('NatRule')
+    .find(
+      (r) =>
+        (r.chain === 'KUBE-SERVICES' || r.kubeProxy?.role === 'service-portal') &&
+        r.destination?.cidr.replace(/\/32$/, '') === ip &&
+        /^[\w.-]+\/[\w.-]+/.test(r.comment ?? ''),
+    );
+  if (portal) {
+    const named = /^(?<namespace>[\w.-]+)\/(?<name>[\w.-]+?)(?::(?<portName>[\w-]+))?(?: |$)/.exec(
+      portal.comment ?? '',
+    )?.groups;
+    if (named) {
+      const ports = model
+        .all('NatRule')
+        .filter(
+          (r) => r.destination?.cidr.replace(/\/32$/, '') === ip && r.dport !== undefined && r.chain === portal.chain,
+        )
+        .map((r) => ({
+          name: /:(?<portName>[\w-]+) /.exec(r.comment ?? '')?.groups?.portName,
+          protocol: r.protocol?.toUpperCase() === 'UDP' ? ('UDP' as const) : ('TCP' as const),
+          port: r.dport!,
+        }));
+      const service: Service = {
+        kind: 'Service',
+        namespace: named.namespace,
+        name: named.name,
+        clusterIP: ip,
+        ports,
+        evidence: portal.evidence,
+      };
+      return { kind: 'service', service, text: ip, byIp: ip };
+    }
+  }
+  const inPodNetwork = podNetworks(model).some((cidr) => cidrContains(cidr, ip));
+  const seen = model.packetsTouching(new Set([ip]));
+  const leftPod = seen.find((p) => p.src?.ip === ip && p.interface?.startsWith('veth') && p.direction !== 'Out');
+  if (!inPodNetwork && !leftPod) return undefined;
+  const last = Number(ip.split('.').at(-1));
+  const nodeName = nodeNameOfPodIp(model, ip);
+  if (!leftPod && (last === 0 || last === 1)) {
+    const node = model.nodes.find((n) => n.name === nodeName) ?? {
+      kind: 'Node' as const,
+      name: nodeName,
+      evidence: seen.slice(0, 1).flatMap((p) => p.evidence),
+    };
+    return { kind: 'node', node, ip, text: ip };
+  }
+  return { kind: 'pod', pod: unnamedPod(model, ip), text: ip };
+}
+
+/**
+ * A pod known only by its address (a capture shows it, nothing names it): `pod 10.244.1.20`, on
+ * the node whose pod CIDR holds the address when the model knows one.
+ */
+export function unnamedPod(model: ClusterModel, ip: string): Pod {
+  const nodeName = nodeNameOfPodIp(model, ip);
+  const seen = model.packetsTouching(new Set([ip]));
+  const leftPod = seen.find((p) => p.src?.ip === ip && p.interface?.startsWith('veth') && p.direction !== 'Out');
+  return {
+    kind: 'Pod',
+    name: `pod ${ip}`,
+    ip,
+    nodeName: model.nodes.some((n) => n.name === nodeName) ? nodeName : undefined,
+    evidence: (leftPod ? [leftPod] : seen.slice(0, 1)).flatMap((p) => p.evidence),
+  };
+}
+
 function resolveIp(model: ClusterModel, ip: string, role: 'source' | 'destination'): Target {
   const owners = model.byIp(ip);
   const pod = owners.find((o) => o.role === 'pod');
@@ -139,8 +232,10 @@ function resolveIp(model: ClusterModel, ip: string, role: 'source' | 'destinatio
       text: ip,
     };
   }
+  const fromCaptures = resolveFromCaptures(model, ip);
+  if (fromCaptures) return fromCaptures;
   // Any address is a legitimate destination (traceroute to the internet); a source must be known.
-  const inPodNetwork = model.all('Cni').some((c) => c.network && cidrContains(c.network, ip));
+  const inPodNetwork = podNetworks(model).some((cidr) => cidrContains(cidr, ip));
   if (role === 'destination' && !inPodNetwork) return { kind: 'ip', ip, text: ip };
   if (role === 'source' && !inPodNetwork && model.pods.length > 0) return { kind: 'ip', ip, text: ip };
   throw new UnknownTargetError(role, ip, closeMatches(model, ip));

@@ -15,9 +15,13 @@ import { FlowBuilder } from './builder';
 import type { TraceContext } from './context';
 import { correlate, correlateOptionsOf } from './correlate/correlate';
 import { declaredClaims, vethOwnership } from './correlate/vethOwnership';
+import { connectionPackets, reconstructConnections, type Connection } from './correlate/connections';
+import { sitedPackets } from './correlate/sites';
+import { connectionCorrelation, icmpErrorsAbout, summarizeConnection } from './connectionSummary';
 import { podByIp } from './families/endpoints';
 import { podToPodFamily, tracePodToPod } from './families/podToPod';
 import {
+  pickPort,
   traceClusterIp,
   traceExternalName,
   traceHeadless,
@@ -36,7 +40,7 @@ import {
   nothingAnswers,
 } from './findings';
 import { withPredictedPods } from './predictPods';
-import { parseDst, resolverOf, resolveTarget, type Target } from './resolve';
+import { parseDst, resolverOf, resolveTarget, type DstSpec, type Target } from './resolve';
 import type { Finding, TraceResult } from './types';
 
 export interface TraceOptions {
@@ -87,16 +91,15 @@ export function trace(input: ClusterModel, from: string, to: string, options: Tr
 
   const nodePortSvc = byNodePort ?? findNodePort(model, dst, spec.port);
   // Every hop of this flow involves the client's address or one of the addresses it talks to, so
-  // only those packets are correlated: a big capture of unrelated traffic costs one filter pass.
-  // Families and findings read the same list (ctx.packets): none of them asks the model for every packet.
+  // only those packets are read: a big capture of unrelated traffic costs one filter pass.
   const relevant = relevantAddresses(model, src, client, dst, nodePortSvc?.svc);
-  const packets = relevant ? model.packetsTouching(relevant) : model.packets;
-  const corr = correlate(packets, correlateOptionsOf(model));
-  const veths = vethOwnership([...declaredClaims(model), ...corr.vethClaims]);
+  const sited = sitedPackets(model, relevant);
+  const allCorr = correlate(sited.packets, correlateOptionsOf(model));
+  const veths = vethOwnership([...declaredClaims(model), ...allCorr.vethClaims]);
   const family = nodePortSvc
     ? 'nodeport'
     : dst.kind === 'pod' && client
-      ? podToPodFamily({ model, packets } as TraceContext, client, dst.pod)
+      ? podToPodFamily({ model, packets: sited.packets } as TraceContext, client, dst.pod)
       : dst.kind === 'service'
         ? dst.service.type === 'ExternalName'
           ? 'external-name'
@@ -104,25 +107,82 @@ export function trace(input: ClusterModel, from: string, to: string, options: Tr
             ? 'pod-to-headless'
             : 'pod-to-service'
         : 'pod-to-external';
-  const b = new FlowBuilder(title(src, dst, spec.port), family);
-  const ctx: TraceContext = { model, packets, corr, veths, b, dns: [] };
-  const services: Service[] = [];
+  const baseTitle = title(src, dst, spec.port);
+  const wanted = connectionTargets(model, { src, client, dst, spec, nodePortSvc });
+  const mine = wanted ? reconstructConnections(sited.packets, sited.siteOf).filter(wanted) : [];
+  const summaries = mine.map((c, k) => summarizeConnection(model, c, k));
 
+  const flowFor = (connection: Connection | undefined, index: number | undefined) => {
+    const b = new FlowBuilder(
+      index === undefined ? baseTitle : `${baseTitle} · connection ${index + 1} of ${mine.length}`,
+      family,
+    );
+    b.connections = summaries;
+    b.connection = index;
+    const own = connection ? [...connectionPackets(connection), ...icmpErrorsAbout(connection, allCorr)] : [];
+    const ctx: TraceContext = {
+      model,
+      packets: own,
+      allPackets: sited.packets,
+      siteOf: sited.siteOf,
+      sites: sited.sites,
+      connection,
+      corr: connectionCorrelation(own, allCorr, model),
+      veths,
+      b,
+      dns: [],
+    };
+    b.withScope(own, () => traceOne(ctx, { src, client, dst, spec, nodePortSvc, from, family }));
+    return b.build();
+  };
+  const flows = mine.length ? mine.map((c, k) => flowFor(c, k)) : [flowFor(undefined, undefined)];
+  const services = flowServices(model, { client, dst, nodePortSvc });
+  return {
+    flows,
+    unresolved: conflictsAbout(input, [client, dst.kind === 'pod' ? dst.pod : undefined, ...services]),
+  };
+}
+
+interface TraceRequest {
+  src: Target;
+  client: Pod | undefined;
+  dst: Target;
+  spec: DstSpec;
+  nodePortSvc: { svc: Service; port: Service['ports'][number] } | undefined;
+}
+
+/** The Services a flow relies on: the destination (or NodePort) Service and, for names, kube-dns. */
+function flowServices(model: ClusterModel, request: Pick<TraceRequest, 'client' | 'dst' | 'nodePortSvc'>): Service[] {
+  const { client, dst, nodePortSvc } = request;
+  const services: Service[] = [];
+  if (nodePortSvc) services.push(nodePortSvc.svc);
+  else if (dst.kind === 'service') services.push(dst.service);
+  else if (dst.kind === 'pod' && dst.pod.subdomain) {
+    const headless = model.findService(dst.pod.subdomain, namespaceOf(dst.pod));
+    if (headless) services.push(headless);
+  }
+  const kubeDns = model.findService('kube-dns', 'kube-system');
+  if (client && dst.kind === 'service' && kubeDns) services.push(kubeDns);
+  return services;
+}
+
+/** One flow: the family's walk of the connection (or its prediction), then the findings about it. */
+function traceOne(ctx: TraceContext, request: TraceRequest & { from: string; family: string }): void {
+  const { model, b } = ctx;
+  const { src, client, dst, spec, nodePortSvc, from, family } = request;
   if (nodePortSvc) {
     const nodeName =
       dst.kind === 'node' ? dst.node.name : client ? nodeOf(ctx, client) : (model.nodes[0]?.name ?? 'node');
     const nodeAddr =
       dst.kind === 'node' ? (dst.ip ?? dst.node.internalIP ?? dst.node.name) : dst.kind === 'ip' ? dst.ip : nodeName;
-    traceNodePort(
-      ctx,
+    traceNodePort(ctx, {
       client,
-      src.kind === 'ip' ? src.ip : client?.ip,
+      srcIp: src.kind === 'ip' ? src.ip : client?.ip,
       nodeName,
       nodeAddr,
-      nodePortSvc.svc,
-      nodePortSvc.port,
-    );
-    services.push(nodePortSvc.svc);
+      svc: nodePortSvc.svc,
+      port: nodePortSvc.port,
+    });
   } else if (!client) {
     b.need(
       `source ${from} is outside the cluster: only NodePort/LoadBalancer Services or externalIPs reach pods from there (give DST as NODE:NODEPORT)`,
@@ -130,20 +190,16 @@ export function trace(input: ClusterModel, from: string, to: string, options: Tr
   } else if (dst.kind === 'pod') {
     if (dst.dnsName) traceHeadlessPod(ctx, client, dst.pod, dst.text, spec);
     else tracePodToPod(ctx, client, dst.pod, spec);
-    if (dst.pod.subdomain) {
-      const s = model.findService(dst.pod.subdomain, namespaceOf(dst.pod));
-      if (s) services.push(s);
-    }
   } else if (dst.kind === 'service') {
-    services.push(dst.service);
     if (dst.service.type === 'ExternalName') traceExternalName(ctx, client, dst, spec);
     else if (isHeadless(dst.service)) traceHeadless(ctx, client, dst, spec);
     else traceClusterIp(ctx, client, dst, spec);
   } else {
     const owner = dst.kind === 'node' ? undefined : podByIp(ctx, dst.ip);
     const phase = b.phase('connect');
+    const dstIp = dst.kind === 'ip' ? dst.ip : (dst.ip ?? dst.node.internalIP);
     const { at } = podToBridge(ctx, phase, client, {
-      match: (p) => p.src?.ip === client.ip && p.dst?.ip === (dst.kind === 'ip' ? dst.ip : dst.ip),
+      match: (p) => p.src?.ip === client.ip && p.dst?.ip === dstIp,
       label: `${client.ip ?? client.name} → ${dst.kind === 'ip' ? dst.ip : dst.node.name}`,
     });
     if (dst.kind === 'node') toNode(ctx, phase, at, nodeOf(ctx, client), dst.node.name, dst.ip ?? dst.node.internalIP);
@@ -157,23 +213,84 @@ export function trace(input: ClusterModel, from: string, to: string, options: Tr
         `${dst.ip} is not a pod or Service address: the node routes it by its routing table (default route).`,
       );
   }
-  if (client && dst.kind === 'service' && model.findService('kube-dns', 'kube-system'))
-    services.push(model.findService('kube-dns', 'kube-system')!);
-
+  const services = flowServices(model, { client, dst, nodePortSvc });
+  const headlessFlow = family === 'pod-to-headless' || (dst.kind === 'pod' && !!dst.dnsName);
   const findings: Finding[] = [
     ...nothingAnswers(ctx, services),
-    ...clusterIpTraceroute(ctx),
-    ...headlessSpread(ctx).filter((f) => family === 'pod-to-headless' || f.evidence.some((e) => e.source === 'log')),
+    ...clusterIpTraceroute(ctx, services),
+    ...(headlessFlow ? headlessSpread(ctx, services) : []),
     ...bridgeFlooding(ctx),
     ...mtuMss(ctx),
     ...ctx.dns.flatMap((d) => dnsSearchAmplification(ctx, d.typed, d.failed, d.ndots, d.configEvidence)),
   ];
   for (const f of findings) b.finding(f);
-  return {
-    flows: [b.build()],
-    unresolved: conflictsAbout(input, [client, dst.kind === 'pod' ? dst.pod : undefined, ...services]),
+}
+
+/**
+ * Which reconstructed connections belong to the flow: the client's (any, for a NodePort from
+ * outside) to the destination as the client addressed it (ClusterIP, NodePort, pod), or, when only
+ * the translated form was captured, to one of the Service's endpoints.
+ */
+function connectionTargets(
+  model: ClusterModel,
+  request: TraceRequest,
+): ((connection: Connection) => boolean) | undefined {
+  const { src, client, dst, spec, nodePortSvc } = request;
+  const clientIp = src.kind === 'ip' ? src.ip : client?.ip;
+  const targets = new Set<string>();
+  const addresses = new Set<string>();
+  const add = (ip: string | undefined, port: number | undefined) => {
+    if (!ip || ip === 'None') return;
+    if (port === undefined) addresses.add(ip);
+    else targets.add(`${ip}:${port}`);
+  };
+  const addEndpoints = (svc: Service, port: Service['ports'][number] | undefined) => {
+    for (const { slice, endpoint } of model.endpointsOf(svc)) {
+      const slicePort = slice.ports.find((x) => (x.name ?? '') === (port?.name ?? '')) ?? slice.ports[0];
+      for (const ip of endpoint.addresses)
+        add(ip, slicePort?.port ?? (typeof port?.targetPort === 'number' ? port.targetPort : undefined));
+    }
+    for (const pod of model.podsSelectedBy(svc)) {
+      const target = port?.targetPort ?? port?.port;
+      add(pod.ip, typeof target === 'number' ? target : /^\d+$/.test(String(target)) ? Number(target) : undefined);
+    }
+  };
+  if (nodePortSvc) {
+    const nodeAddresses =
+      dst.kind === 'node'
+        ? [dst.ip, dst.node.internalIP, dst.node.externalIP]
+        : dst.kind === 'ip'
+          ? [dst.ip]
+          : model.nodes.flatMap((n) => [n.internalIP, n.externalIP]);
+    for (const ip of nodeAddresses) add(ip, nodePortSvc.port.nodePort);
+  } else if (dst.kind === 'service') {
+    const svc = dst.service;
+    if (svc.type === 'ExternalName') return undefined;
+    const port = pickPort(svc, spec);
+    if (isHeadless(svc)) addEndpoints(svc, port);
+    else {
+      for (const ip of [svc.clusterIP, ...(svc.clusterIPs ?? [])]) add(ip, port?.port);
+      addEndpoints(svc, port);
+    }
+  } else if (dst.kind === 'pod') add(dst.pod.ip, spec.port);
+  else if (dst.kind === 'node') add(dst.ip ?? dst.node.internalIP, spec.port);
+  else add(dst.ip, spec.port);
+  if (!targets.size && !addresses.size) return undefined;
+  const wantedProtocol = spec.protocol?.toLowerCase();
+  return (connection) => {
+    if (wantedProtocol && connection.protocol !== wantedProtocol) return false;
+    // DNS exchanges belong to the DNS phase, not to the flow's connections (unless port 53 was asked for).
+    if (connection.protocol === 'udp' && connection.original.sightings[0]?.frame.dns && spec.port !== 53) return false;
+    const connectionClient = ipOf(connection.client);
+    if (clientIp && connectionClient !== clientIp) return false;
+    // Where the client sent it: the original leg and its DNATed forms (a masqueraded leg has another sender).
+    return connection.legs
+      .filter((leg) => ipOf(leg.from) === connectionClient)
+      .some((leg) => targets.has(leg.to) || addresses.has(ipOf(leg.to)));
   };
 }
+
+const ipOf = (endpoint: string) => endpoint.slice(0, endpoint.lastIndexOf(':'));
 
 /** Pod → a node's own address: its own node answers locally; another node is reached over the node network. */
 function toNode(
@@ -205,7 +322,7 @@ function toNode(
     label: local
       ? `${ip ?? node} is local`
       : route
-        ? `${route.destination} dev ${route.dev}`
+        ? `${route.destination} dev ${route.dev ?? 'unknown'}`
         : `route to ${ip ?? node}`,
     explanation: local
       ? `${node}'s own address: the packet goes up to its stack (INPUT), no further hop.`

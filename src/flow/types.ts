@@ -1,4 +1,6 @@
-import type { Evidence } from '../model';
+import type { Evidence, RoledEvidence, StepStatus } from '../model';
+
+export type { StepStatus };
 
 /**
  * The flow engine's output: who talks to whom, in which order, and how we know.
@@ -34,8 +36,6 @@ export interface Actor {
   interfaces?: string[];
 }
 
-export type StepStatus = 'observed' | 'predicted' | 'contradicted';
-
 export type StepKind =
   'packet' | 'dns-query' | 'dns-answer' | 'nat' | 'arp' | 'route' | 'encap' | 'decap' | 'reply' | 'reject' | 'note';
 
@@ -58,7 +58,11 @@ export interface FlowStep {
   explanation: string;
   status: StepStatus;
   kind: StepKind;
-  evidence: Evidence[];
+  /**
+   * The proof, each with the role that says what it can prove (see DESIGN.md, "Evidence semantics");
+   * the flow builder always sets the role (`evidenceRole` computes it for hand-made steps).
+   */
+  evidence: (Evidence & Partial<Pick<RoledEvidence, 'role'>>)[];
   /** Address rewrite done at this step (DNAT, SNAT/masquerade, reverse NAT by conntrack). */
   nat?: { type: 'DNAT' | 'SNAT' | 'MASQUERADE' | 'un-DNAT'; before: string; after: string };
   /** DNS answer carried by this step. */
@@ -95,6 +99,51 @@ export interface Flow {
   findings: Finding[];
   /** What is missing to make the flow complete, each with the command that would provide it. */
   unresolved: string[];
+  /**
+   * Every connection between SRC and DST the captures hold (the same list in each flow of a trace),
+   * empty when no capture shows one; the flow walks `connections[connection]`.
+   */
+  connections?: ConnectionSummary[];
+  /** Index into `connections` of the connection this flow walks; undefined for a flow no capture shows. */
+  connection?: number;
+}
+
+/** How a connection ended, as its packets tell. */
+export type ConnectionOutcome =
+  | 'established' // handshake complete, no teardown seen
+  | 'closed' // FIN both ways
+  | 'reset' // RST after the handshake
+  | 'refused' // RST in answer to the SYN
+  | 'no-reply' // SYN (or request) without any answer
+  | 'unreachable' // an ICMP error answered it
+  | 'answered' // UDP/ICMP request with a reply
+  | 'unknown';
+
+/** One connection as the captures show it: its addresses before and after NAT, where it was seen, how it ended. */
+export interface ConnectionSummary {
+  /** 1-based, in order of the first packet. */
+  number: number;
+  protocol: 'tcp' | 'udp' | 'icmp';
+  /** `ip:port` of the client as it sent the first packet. */
+  client: string;
+  /** `ip:port` the client sent to (a ClusterIP, a NodePort, a pod). */
+  original: string;
+  /** `ip:port` after DNAT, when a capture shows the translated packet. */
+  translated?: string;
+  /** `ip:port` of the client after SNAT/MASQUERADE, when a capture shows it. */
+  masqueraded?: string;
+  /** The pod and kube-proxy chain the translated address belongs to, when known. */
+  endpoint?: { pod?: string; node?: string; chain?: string };
+  /** Nodes whose captures saw a packet of the connection. */
+  nodes: string[];
+  outcome: ConnectionOutcome;
+  /** Capture clock (seconds) of the first and last packet. */
+  start?: number;
+  end?: number;
+  /** Number of capture lines (all interfaces, all NAT versions) that belong to the connection. */
+  packets: number;
+  /** The first line of each NAT version of the connection. */
+  evidence: RoledEvidence[];
 }
 
 export interface TraceResult {

@@ -4,7 +4,7 @@ import { formatSpec } from './registry';
 import type { FormatId, ParseResult } from './types';
 import { remapResult, unflattenLines } from './transcript/lineMap';
 import { textLines } from './transcript/lines';
-import { splitTranscript } from './transcript/split';
+import { splitTranscript, type RawBlock } from './transcript/split';
 
 /**
  * Parses a whole document — a saved terminal session, a report quoting command outputs, a plain
@@ -40,13 +40,42 @@ export function splitLines(text: string): string[] {
   return lines;
 }
 
+/**
+ * The splitter's blocks plus an unknown block for each run of lines it left out (other than a
+ * block's prompt line), whose lines are then reported as not recognised: no line is dropped
+ * without a word (prose between outputs, a capture whose first lines the splitter did not take
+ * for tcpdump). Such a run is not parsed by a guess: prose that happens to look like a manifest
+ * must not add Services.
+ */
+function withUncoveredRuns(raws: RawBlock[], lines: ReturnType<typeof textLines>): RawBlock[] {
+  const covered = new Uint8Array(lines.count + 2);
+  for (const raw of raws) {
+    if (raw.command !== null && raw.startLine > 1) covered[raw.startLine - 1] = 1;
+    covered.fill(1, raw.startLine, raw.endLine + 1);
+  }
+  const extra: RawBlock[] = [];
+  let start = 0;
+  for (let lineNo = 1; lineNo <= lines.count + 1; lineNo++) {
+    const open = lineNo <= lines.count && !covered[lineNo] && lines.at(lineNo - 1).trim() !== '';
+    if (open && start === 0) start = lineNo;
+    const ends = !open && start > 0 && (lineNo > lines.count || covered[lineNo] === 1);
+    if (!ends) continue;
+    let end = lineNo - 1;
+    while (end > start && !lines.at(end - 1).trim()) end--;
+    extra.push({ format: 'unknown', command: null, startLine: start, endLine: end });
+    start = 0;
+  }
+  if (extra.length === 0) return raws;
+  return [...raws, ...extra].sort((left, right) => left.startLine - right.startLine);
+}
+
 export function parseDocument(given: string, uri: string): DocumentResult {
   const text = normalizeLineEnds(given);
   // the lines stay offsets into `text`: a capture of a million lines is not copied into strings
   const lines = textLines(text);
   const blocks: DocumentBlock[] = [];
   const facts: Fact[] = [];
-  for (const raw of splitTranscript(lines)) {
+  for (const raw of withUncoveredRuns(splitTranscript(lines), lines)) {
     const spec = raw.format === 'unknown' ? undefined : formatSpec(raw.format);
     const first = raw.startLine - 1;
     const last = raw.endLine - 1;

@@ -26,6 +26,13 @@ export type FormatId =
   | 'conntrack'
   | 'flannel-subnet-env'
   | 'manifest'
+  | 'sysctl'
+  | 'bridge-link'
+  | 'sockets'
+  | 'conntrack-stats'
+  | 'iptables-version'
+  | 'http-client'
+  | 'ping'
   | 'unknown';
 
 export interface ParseInput {

@@ -43,6 +43,10 @@ export interface PacketTable {
 export interface Capture extends Sourced {
   kind: 'Capture';
   packets: PacketTable;
+  /** The host the capture ran on, when a transcript prompt names it (`root@node1:/# tcpdump …`). */
+  host?: string;
+  /** The tcpdump command line, when the transcript shows it (which interface, which filter). */
+  command?: string;
 }
 
 /** Packets held as objects already (tests, small inputs, other sources) behind the table interface. */

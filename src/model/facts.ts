@@ -4,6 +4,15 @@ import type { KubeProxyConfig, NatRule, NatChain, IpvsVirtualServer, NftMapEleme
 import type { CniConfig } from './cni';
 import type { HostInterface, Route, Neighbor, FdbEntry, ConntrackEntry, TracerouteResult, HttpAccess } from './host';
 import type { Packet } from './packet';
+import type {
+  KernelSetting,
+  BridgePort,
+  ChainPolicy,
+  ListeningSocket,
+  ConntrackStats,
+  IptablesBackend,
+  ClientResult,
+} from './nodeState';
 import type { Capture } from './capture';
 
 /**
@@ -35,7 +44,14 @@ export type Fact =
   | TracerouteResult
   | HttpAccess
   | Packet
-  | Capture;
+  | Capture
+  | KernelSetting
+  | BridgePort
+  | ChainPolicy
+  | ListeningSocket
+  | ConntrackStats
+  | IptablesBackend
+  | ClientResult;
 
 export type FactKind = Fact['kind'];
 

@@ -67,6 +67,8 @@ export interface NatChain extends Sourced {
   name: string;
   policy?: string;
   references?: number;
+  /** `-X CHAIN` in iptables-restore input: the chain is deleted, not declared. */
+  deleted?: boolean;
 }
 
 /** IPVS mode: a virtual server and its real servers (`ipvsadm -Ln`). */
@@ -108,3 +110,34 @@ export interface NftRule extends Sourced {
   dnatTo?: { ip: string; port?: number };
   comment?: string;
 }
+
+/**
+ * The kube-proxy flags that change which rules it writes (beyond Services and endpoints),
+ * with kube-proxy's own defaults.
+ */
+export interface KubeProxyFlags {
+  /** `--masquerade-all`: SNAT every packet to a cluster IP (default false). */
+  masqueradeAll: boolean;
+  /** `--iptables-localhost-nodeports` (default true): NodePorts answer on 127.0.0.0/8 (iptables, IPv4). */
+  localhostNodePorts: boolean;
+  /** `--nodeport-addresses` CIDRs; empty means every local address (the default). */
+  nodePortAddresses: string[];
+  /** MASQUERADE with `--random-fully` (kube-proxy adds it when iptables supports it). */
+  randomFully: boolean;
+  /** The nfacct counters kube-proxy ≥ 1.30 uses when the kernel has them (off when absent). */
+  nfacct: boolean;
+  /** `--conntrack-tcp-be-liberal`: out-of-window TCP packets are not dropped as INVALID. */
+  conntrackTCPLiberal: boolean;
+  /** `--service-cluster-ip-range` CIDRs (nftables mode drops traffic to unallocated cluster IPs). */
+  serviceCIDRs: string[];
+}
+
+export const DEFAULT_KUBE_PROXY_FLAGS: KubeProxyFlags = {
+  masqueradeAll: false,
+  localhostNodePorts: true,
+  nodePortAddresses: [],
+  randomFully: true,
+  nfacct: false,
+  conntrackTCPLiberal: false,
+  serviceCIDRs: [],
+};

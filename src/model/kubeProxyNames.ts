@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { joinHostPort } from './net';
+import { ipv4ToNumber, isIPv6, joinHostPort } from './net';
 
 /**
  * kube-proxy's deterministic names and numbers, computed exactly as upstream does
@@ -112,4 +112,30 @@ export function endpointProbabilities(n: number): (string | undefined)[] {
 /** The overall chance that endpoint i (0-based) of n is picked: always 1/n. */
 export function endpointShare(n: number): number {
   return n > 0 ? 1 / n : 0;
+}
+
+/**
+ * An address as kube-proxy reads it (netutils.ParseIPSloppy): surrounding spaces dropped and
+ * IPv4 parts with leading zeros read as decimal (`172.30.0.041` → `172.30.0.41`); IPv6 is
+ * lower-cased. Undefined when it is not an address, as kube-proxy then ignores it.
+ */
+export function sloppyIP(text: string): string | undefined {
+  const trimmed = text.trim();
+  if (trimmed.includes(':')) return isIPv6(trimmed) ? trimmed.toLowerCase() : undefined;
+  const parts = trimmed.split('.');
+  if (parts.length !== 4 || parts.some((part) => !/^\d{1,3}$/.test(part) || Number(part) > 255)) return undefined;
+  return parts.map(Number).join('.');
+}
+
+/** `203.0.113.000/025` → `203.0.113.0/25` (netutils.ParseCIDRSloppy, then the network's text). */
+export function sloppyCIDR(text: string): string | undefined {
+  const [addressText, prefixText] = text.trim().split('/', 2);
+  const address = sloppyIP(addressText);
+  if (!address || prefixText === undefined || !/^\d{1,3}$/.test(prefixText)) return undefined;
+  const prefix = Number(prefixText);
+  if (address.includes(':')) return prefix <= 128 ? `${address}/${prefix}` : undefined;
+  if (prefix > 32) return undefined;
+  const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
+  const network = (ipv4ToNumber(address)! & mask) >>> 0;
+  return `${[24, 16, 8, 0].map((shift) => (network >>> shift) & 255).join('.')}/${prefix}`;
 }

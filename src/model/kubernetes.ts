@@ -91,6 +91,10 @@ export interface Service extends Sourced {
   internalTrafficPolicy?: 'Cluster' | 'Local';
   externalIPs?: string[];
   loadBalancerIPs?: string[];
+  /** `spec.loadBalancerSourceRanges`: only these sources may reach the load-balancer IPs. */
+  loadBalancerSourceRanges?: string[];
+  /** `spec.healthCheckNodePort` (LoadBalancer with externalTrafficPolicy Local). */
+  healthCheckNodePort?: number;
   publishNotReadyAddresses?: boolean;
   labels?: Record<string, string>;
 }

@@ -8,7 +8,27 @@
  * webview can therefore only open what the trace already pointed at.
  */
 
-export type StepStatus = 'observed' | 'predicted' | 'contradicted';
+import type { EvidenceRole, StepStatus } from '../model/evidenceRole';
+
+export type { EvidenceRole, StepStatus };
+
+/** How each status is named wherever a step is listed (panel, Markdown, text output). */
+export const STATUS_TEXT: Readonly<Record<StepStatus, string>> = {
+  observed: '● observed',
+  configured: '◆ configured',
+  predicted: '◌ predicted',
+  missing: '∅ missing',
+  contradicted: '✗ contradicted',
+};
+
+/** What each status means, for legends. */
+export const STATUS_MEANING: Readonly<Record<StepStatus, string>> = {
+  observed: 'a packet of this connection was captured at this point',
+  configured: 'rules, routes or objects say this hop happens; no packet of the connection was captured here',
+  predicted: 'derived from defaults; nothing pasted shows it',
+  missing: 'a capture covers this point while the connection ran, and its packet is not there',
+  contradicted: 'a capture shows something else here',
+};
 
 /** One piece of proof as the webview lists it. */
 export interface EvidenceView {

@@ -1,3 +1,5 @@
+import { STATUS_TEXT } from '../protocol/messages';
+import { STEP_STATUSES } from '../model';
 import type { Evidence } from '../model';
 import { describeEvidence } from '../model/evidence';
 import type { Finding, Flow, TraceResult } from '../flow/types';
@@ -65,8 +67,6 @@ function evidenceCell(list: Evidence[]): string {
     .join('<br>');
 }
 
-const STATUS_MARK = { observed: '● observed', predicted: '◌ predicted', contradicted: '✗ contradicted' } as const;
-
 function stepTable(flow: Flow): string[] {
   const names = new Map(flow.actors.map((a) => [a.id, a.name]));
   const name = (id: string) => escapeMarkdown(names.get(id) ?? id);
@@ -79,7 +79,7 @@ function stepTable(flow: Flow): string[] {
       details.push(`${alt.chosen ? '✓' : '·'} ${alt.label}${p}`);
     }
     const cell = [...new Set(details)].map(escapeMarkdown).join('<br>');
-    return `| ${index + 1} | ${escapeMarkdown(phase)} | ${STATUS_MARK[step.status]} | ${name(step.from)} → ${name(step.to)} | ${cell} | ${evidenceCell(step.evidence)} |`;
+    return `| ${index + 1} | ${escapeMarkdown(phase)} | ${STATUS_TEXT[step.status]} | ${name(step.from)} → ${name(step.to)} | ${cell} | ${evidenceCell(step.evidence)} |`;
   });
   return ['| # | Phase | Status | From → To | Step | Evidence |', '|---|---|---|---|---|---|', ...rows];
 }
@@ -95,10 +95,7 @@ function flowSection(flow: Flow, heading: string): string[] {
   const lines = [`${heading} ${escapeMarkdown(flow.title)}`, '', `Family: \`${flow.family.replace(/`/g, '')}\``, ''];
   const steps = indexSteps(flow);
   const count = (s: string) => steps.filter((x) => x.step.status === s).length;
-  lines.push(
-    `${steps.length} steps: ${count('observed')} observed, ${count('predicted')} predicted, ${count('contradicted')} contradicted.`,
-    '',
-  );
+  lines.push(`${steps.length} steps: ${STEP_STATUSES.map((status) => `${count(status)} ${status}`).join(', ')}.`, '');
   lines.push('```mermaid', renderMermaid(flow).trimEnd(), '```', '');
   const sub = `${heading}#`;
   if (steps.length > 0) lines.push(`${sub} Steps`, '', ...stepTable(flow), '');

@@ -38,15 +38,26 @@ interface Participant {
   group?: string;
 }
 
-/** Arrow by status: solid = seen in a capture, dashed = predicted from rules, cross = a capture says otherwise. */
+/**
+ * Arrow by status: solid = seen in a capture, dashed = configured by rules or objects, dashed open
+ * = predicted, dashed cross = missing where a capture should show it, solid cross = contradicted.
+ */
+const ARROWS: Readonly<Record<FlowStep['status'], string>> = {
+  observed: '->>',
+  configured: '-->>',
+  predicted: '--)',
+  missing: '--x',
+  contradicted: '-x',
+};
+
 function arrowFor(status: FlowStep['status']): string {
-  if (status === 'observed') return '->>';
-  if (status === 'predicted') return '-->>';
-  return '-x';
+  return ARROWS[status];
 }
 
 function messageText(step: FlowStep): string {
-  return step.status === 'contradicted' ? `✗ contradicted: ${step.label}` : step.label;
+  if (step.status === 'contradicted') return `✗ contradicted: ${step.label}`;
+  if (step.status === 'missing') return `∅ missing: ${step.label}`;
+  return step.label;
 }
 
 /** Only the actors the drawn steps use, in the flow's order, then unknown ids in order of first use. */

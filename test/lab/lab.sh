@@ -3,7 +3,8 @@
 # over a real Flannel-style VXLAN) built from network namespaces on this machine only.
 #
 #   test/lab/lab.sh up    [OUT]   build the lab (needs root, iproute2, iptables, dnsmasq, busybox)
-#   test/lab/lab.sh run   [OUT]   run the seed report's experiments, saving every output in OUT
+#   test/lab/lab.sh run   [OUT]   run the seed report's experiments and the two-node ones (C.1–C.3,
+#                                 captured on both nodes, with a ground truth from conntrack)
 #   test/lab/lab.sh down          remove everything the lab created
 #   test/lab/lab.sh all   [OUT]   down, up, run, down (what `npm run lab` does)
 #
@@ -39,7 +40,17 @@ PODS=(
   "web-1 node1 10.244.0.151 app=web web"
   "web-2 node1 10.244.0.152 app=web web"
   "c-pod node2 10.244.1.10 run=c-pod web"
+  "frontend node1 10.244.0.170 run=frontend client"
+  "api-6d4f8b7c9-k2x4p node1 10.244.0.160 app=api web"
+  "api-6d4f8b7c9-r7m2q node2 10.244.1.20 app=api web"
+  "shop-5c7d9f6b8-h4jzt node1 10.244.0.161 app=shop web"
+  "shop-5c7d9f6b8-w8n6v node2 10.244.1.21 app=shop web"
+  "cache-0 node1 10.244.0.180 app=cache web"
+  "cache-1 node2 10.244.1.30 app=cache web"
 )
+# A machine on the LAN that is not a node: the NodePort client (experiment C.2).
+EXT_CLIENT=ext-client
+EXT_CLIENT_IP=172.30.1.100
 NODE_IP_node1=172.30.1.48
 NODE_IP_node2=172.30.1.49
 NODE_NET_node1=10.244.0
@@ -155,6 +166,78 @@ endpoints:
 - { addresses: [10.244.0.150], hostname: web-0, conditions: { ready: true }, nodeName: node1, targetRef: { kind: Pod, namespace: default, name: web-0 } }
 - { addresses: [10.244.0.151], hostname: web-1, conditions: { ready: true }, nodeName: node1, targetRef: { kind: Pod, namespace: default, name: web-1 } }
 - { addresses: [10.244.0.152], hostname: web-2, conditions: { ready: true }, nodeName: node1, targetRef: { kind: Pod, namespace: default, name: web-2 } }
+---
+apiVersion: v1
+kind: Service
+metadata: { name: api, namespace: default }
+spec:
+  clusterIP: 10.106.37.21
+  selector: { app: api }
+  ports:
+  - { name: http, port: 80, protocol: TCP, targetPort: 80 }
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: { name: api-lab, namespace: default, labels: { kubernetes.io/service-name: api } }
+addressType: IPv4
+ports:
+- { name: http, port: 80, protocol: TCP }
+endpoints:
+- { addresses: [10.244.0.160], conditions: { ready: true }, nodeName: node1, targetRef: { kind: Pod, namespace: default, name: api-6d4f8b7c9-k2x4p } }
+- { addresses: [10.244.1.20], conditions: { ready: true }, nodeName: node2, targetRef: { kind: Pod, namespace: default, name: api-6d4f8b7c9-r7m2q } }
+---
+apiVersion: v1
+kind: Service
+metadata: { name: shop, namespace: default }
+spec:
+  type: NodePort
+  externalTrafficPolicy: Cluster
+  clusterIP: 10.98.40.7
+  selector: { app: shop }
+  ports:
+  - { name: http, port: 80, protocol: TCP, targetPort: 80, nodePort: 30080 }
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: { name: shop-lab, namespace: default, labels: { kubernetes.io/service-name: shop } }
+addressType: IPv4
+ports:
+- { name: http, port: 80, protocol: TCP }
+endpoints:
+- { addresses: [10.244.0.161], conditions: { ready: true }, nodeName: node1, targetRef: { kind: Pod, namespace: default, name: shop-5c7d9f6b8-h4jzt } }
+- { addresses: [10.244.1.21], conditions: { ready: true }, nodeName: node2, targetRef: { kind: Pod, namespace: default, name: shop-5c7d9f6b8-w8n6v } }
+---
+apiVersion: v1
+kind: Service
+metadata: { name: cache, namespace: default }
+spec:
+  clusterIP: None
+  selector: { app: cache }
+  ports:
+  - { name: web, port: 80, protocol: TCP, targetPort: web }
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: { name: cache, namespace: default }
+spec:
+  serviceName: cache
+  replicas: 2
+  selector: { matchLabels: { app: cache } }
+  template:
+    metadata: { labels: { app: cache } }
+    spec:
+      containers:
+      - { name: nginx, image: nginx:1.20, ports: [ { name: web, containerPort: 80 } ] }
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: { name: cache-lab, namespace: default, labels: { kubernetes.io/service-name: cache } }
+addressType: IPv4
+ports:
+- { name: web, port: 80, protocol: TCP }
+endpoints:
+- { addresses: [10.244.0.180], hostname: cache-0, conditions: { ready: true }, nodeName: node1, targetRef: { kind: Pod, namespace: default, name: cache-0 } }
+- { addresses: [10.244.1.30], hostname: cache-1, conditions: { ready: true }, nodeName: node2, targetRef: { kind: Pod, namespace: default, name: cache-1 } }
 EOF
     for node in node1 node2; do
       local nip=NODE_IP_$node nnet=NODE_NET_$node
@@ -168,7 +251,7 @@ EOF
       IFS=, read -ra kv <<<"$labels"
       for key in "${kv[@]}"; do printf '    %s: %s\n' "${key%%=*}" "${key#*=}"; done
       printf 'spec:\n  nodeName: %s\n' "$node"
-      case "$name" in web-*) printf '  hostname: %s\n  subdomain: web\n' "$name" ;; esac
+      case "$name" in web-* | cache-*) printf '  hostname: %s\n  subdomain: %s\n' "$name" "${name%-*}" ;; esac
       printf '  containers:\n  - name: main\n    image: %s\n' "$([ "$role" = client ] && echo busybox || echo nginx)"
       [ "$role" = web ] && printf '    ports:\n    - { name: web, containerPort: 80 }\n'
       printf 'status:\n  podIP: %s\n  hostIP: %s\n' "$ip" "$([ "$node" = node1 ] && echo $NODE_IP_node1 || echo $NODE_IP_node2)"
@@ -187,6 +270,12 @@ write_dns_hosts() {
 10.244.0.150 web-0.web.default.svc.cluster.local
 10.244.0.151 web-1.web.default.svc.cluster.local
 10.244.0.152 web-2.web.default.svc.cluster.local
+10.106.37.21 api.default.svc.cluster.local
+10.98.40.7 shop.default.svc.cluster.local
+10.244.0.180 cache.default.svc.cluster.local
+10.244.1.30 cache.default.svc.cluster.local
+10.244.0.180 cache-0.cache.default.svc.cluster.local
+10.244.1.30 cache-1.cache.default.svc.cluster.local
 EOF
 }
 
@@ -259,10 +348,11 @@ up() {
   write_manifests "$OUT/manifests"
   write_dns_hosts "$OUT/.run/cluster.hosts"
   local n p name node ip labels role
-  for n in lan gw node1 node2; do ip netns add "$LAB-$n"; done
+  for n in lan gw node1 node2 "$EXT_CLIENT"; do ip netns add "$LAB-$n"; done
   nsx lan ip link add br0 type bridge
   nsx lan ip link set br0 up
   attach_lan gw "$GATEWAY"
+  attach_lan "$EXT_CLIENT" "$EXT_CLIENT_IP"
   nsx gw sysctl -qw net.ipv4.ip_forward=1   # forwards, but has no route anywhere: the lab's edge
   setup_node node1
   setup_node node2
@@ -294,25 +384,94 @@ tx() { # file prompt-host ns cmd...
   return 0
 }
 
-# Starts `tcpdump -i any` in node1 (as the seed report did), runs the experiment, stops the capture.
-capture() { # file filter -- experiment...
-  local file=$1 filter=$2 pid; shift 3
-  printf 'root@node1:/# tcpdump -i any -nn %s\n' "$filter" >>"$file"
-  # Not through nsx: $! must be timeout's pid (ip netns exec execs it), and timeout passes
-  # SIGINT on to tcpdump, which then prints its trailer and exits.
-  ip netns exec "$LAB-node1" timeout 30 tcpdump -i any -nn -l $filter >>"$file.cap" 2>&1 &
-  pid=$!
-  sleep 1.5
+# Starts `tcpdump -i any -nn FILTER` in every HOST=FILE pair at once, each host's capture into
+# its own transcript, runs the experiment, stops the captures.
+captures() { # filter "host=file ..." -- experiment...
+  local filter=$1 pairs=$2 pair pids=(); shift 3
+  for pair in $pairs; do
+    printf 'root@%s:/# tcpdump -i any -nn %s\n' "${pair%%=*}" "$filter" >>"${pair#*=}"
+    # Not through nsx: $! must be timeout's pid (ip netns exec execs it), and timeout passes
+    # SIGINT on to tcpdump, which then prints its trailer and exits.
+    ip netns exec "$LAB-${pair%%=*}" timeout 60 tcpdump -i any -nn -l $filter >>"${pair#*=}.cap" 2>&1 &
+    pids+=($!)
+  done
+  # tcpdump says "listening on any" once its socket is open: every packet after that is captured.
+  local waited
+  for pair in $pairs; do
+    for waited in $(seq 1 100); do grep -q '^listening on' "${pair#*=}.cap" 2>/dev/null && break; sleep 0.1; done
+  done
+  sleep 0.2
   "$@"
   sleep 1
-  kill -INT "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
-  cat "$file.cap" >>"$file"; rm -f "$file.cap"
+  kill -INT "${pids[@]}" 2>/dev/null; wait "${pids[@]}" 2>/dev/null
+  for pair in $pairs; do cat "${pair#*=}.cap" >>"${pair#*=}"; rm -f "${pair#*=}.cap"; done
+}
+
+# Starts `tcpdump -i any` in node1 (as the seed report did), runs the experiment, stops the capture.
+capture() { # file filter -- experiment...
+  local file=$1 filter=$2; shift 3
+  captures "$filter" "node1=$file" -- "$@"
+}
+
+# Requests URL from pod/namespace NS until endpoints on node1 and on node2 both answered (at
+# least MIN requests, at most 20). Each server's page is its pod name, which says its node.
+requests_until_both_nodes() { # file prompt-host ns url min
+  local file=$1 host=$2 n=$3 url=$4 min=$5 i page p name node seen=""
+  for i in $(seq 1 20); do
+    tx "$file" "$host" "$n" busybox wget -q -O- "$url"
+    page=$(tail -n 1 "$file")
+    for p in "${PODS[@]}"; do
+      read -r name node _ <<<"$p"
+      [ "$name" = "$page" ] && seen="$seen $node"
+    done
+    [ "$i" -ge "$min" ] && [[ $seen == *node1* && $seen == *node2* ]] && return 0
+  done
+  log "$url: endpoints on both nodes not reached in 20 requests (answered by:$seen)"
+}
+
+# What the kernels say the lab is, for the truth files: each node's addresses, and each veth on
+# cni0 with the namespace (pod) at its other end and that pod's address.
+kernel_view() {
+  local node line iface podns
+  for node in node1 node2; do
+    nsx "$node" ip -4 -o addr show | awk -v node="$node" '$2 != "lo" { print "addr", node, $2, $4 }'
+    nsx "$node" ip -o link show master cni0 | while read -r line; do
+      iface=$(awk '{ sub(/@.*/, "", $2); print $2 }' <<<"$line")
+      podns=$(grep -o 'link-netns [^ ]*' <<<"$line" | cut -d' ' -f2)
+      printf 'veth %s %s %s %s\n' "$node" "$iface" "${podns#"$LAB-"}" \
+        "$(ip -n "$podns" -4 -o addr show dev eth0 | awk '{ sub(/\/.*/, "", $4); print $4 }')"
+    done
+  done
+}
+
+# Empties both nodes' conntrack tables (recorded in each node's transcript), so that the
+# entries listed after an experiment are the experiment's own.
+conntrack_flush() { # experiment
+  local node
+  for node in node1 node2; do tx "$OUT/$1.$node.txt" "$node" "$node" conntrack -F; done
+}
+
+# Lists both nodes' conntrack tables into their transcripts, then writes the experiment's
+# ground truth from them and from the captures (see test/lab/README.md).
+conntrack_list_and_truth() { # experiment
+  local node
+  for node in node1 node2; do tx "$OUT/$1.$node.txt" "$node" "$node" conntrack -L; done
+  node "$HERE/truth.mjs" "$OUT" "$1" "$OUT/.run/kernel-view.txt" >"$OUT/$1.truth.json" \
+    || log "$1: no ground truth: truth.mjs failed"
+}
+
+c3_client() { # file: the per-pod name of a StatefulSet pod on node2, looked up and fetched from node1
+  local name=cache-1.cache.default.svc.cluster.local
+  tx "$1" frontend frontend dig cache.default.svc.cluster.local
+  tx "$1" frontend frontend dig "$name"
+  tx "$1" frontend frontend busybox nslookup "$name"
+  tx "$1" frontend frontend busybox wget -q -O- "http://$name"
 }
 
 run() {
   [ -d "$OUT/.run" ] || { log "lab is not up"; return 1; }
   local f
-  rm -f "$OUT"/*.txt
+  rm -f "$OUT"/*.txt "$OUT"/*.truth.json
   # A.1 pod to pod on one node
   f=$OUT/a1-pod-to-pod.txt
   tx "$f" node1 node1 ip link show
@@ -355,6 +514,29 @@ run() {
   tx "$f" node1 node1 bridge fdb show dev flannel.1
   capture "$f" "" -- tx "$OUT/b-ping.txt" a-pod a-pod busybox ping -c 2 -W 2 10.244.1.10
   cat "$OUT/b-ping.txt" >>"$f"; rm -f "$OUT/b-ping.txt"
+  kernel_view >"$OUT/.run/kernel-view.txt"
+  # C.1 several connections to one Service whose endpoints are on both nodes
+  local exp=c1-service-two-nodes
+  conntrack_flush "$exp"
+  captures "" "node1=$OUT/$exp.node1.txt node2=$OUT/$exp.node2.txt" -- \
+    requests_until_both_nodes "$OUT/$exp.wget" frontend frontend http://api 3
+  cat "$OUT/$exp.wget" >>"$OUT/$exp.node1.txt"; rm -f "$OUT/$exp.wget"
+  tx "$OUT/$exp.node1.txt" node1 node1 iptables-save -t nat
+  conntrack_list_and_truth "$exp"
+  # C.2 NodePort from a machine on the LAN (externalTrafficPolicy: Cluster, endpoints on both nodes)
+  exp=c2-nodeport
+  conntrack_flush "$exp"
+  captures "" "node1=$OUT/$exp.node1.txt node2=$OUT/$exp.node2.txt $EXT_CLIENT=$OUT/$exp.$EXT_CLIENT.txt" -- \
+    requests_until_both_nodes "$OUT/$exp.wget" "$EXT_CLIENT" "$EXT_CLIENT" "http://$NODE_IP_node1:30080" 2
+  cat "$OUT/$exp.wget" >>"$OUT/$exp.$EXT_CLIENT.txt"; rm -f "$OUT/$exp.wget"
+  tx "$OUT/$exp.node1.txt" node1 node1 iptables -t nat -L KUBE-NODEPORTS -n
+  conntrack_list_and_truth "$exp"
+  # C.3 pod on node1 → per-pod name of a headless StatefulSet pod on node2
+  exp=c3-headless-pod
+  conntrack_flush "$exp"
+  captures "" "node1=$OUT/$exp.node1.txt node2=$OUT/$exp.node2.txt" -- c3_client "$OUT/$exp.client"
+  cat "$OUT/$exp.client" >>"$OUT/$exp.node1.txt"; rm -f "$OUT/$exp.client"
+  conntrack_list_and_truth "$exp"
   log "outputs in $OUT"
 }
 

@@ -34,20 +34,20 @@ export function connectionNotes(
     });
   for (const c of conns.slice(0, 3)) {
     if (c.syn && c.synAck && c.ack)
-      note(`TCP ${c.client} → ${c.server}: handshake complete`, 'SYN, SYN-ACK, ACK all seen.', [
+      note(`TCP ${c.client ?? clientIp} → ${c.server ?? serverIp}: handshake complete`, 'SYN, SYN-ACK, ACK all seen.', [
         c.syn,
         c.synAck,
         c.ack,
       ]);
     else if (c.syn && !c.synAck && !c.rsts.length)
       note(
-        `TCP ${c.client} → ${c.server}: no SYN-ACK`,
+        `TCP ${c.client ?? clientIp} → ${c.server ?? serverIp}: no SYN-ACK`,
         `The SYN got no answer${c.retransmissions.length ? ` and was retransmitted ${c.retransmissions.length} time(s)` : ''}: something drops it (a firewall, a NetworkPolicy, a dead pod).`,
         [c.syn, ...c.retransmissions],
       );
     if (c.rsts.length)
       note(
-        `TCP ${c.server} reset the connection`,
+        `TCP ${c.server ?? serverIp} reset the connection`,
         c.synAck
           ? 'RST after the connection was set up: the server or a middlebox aborted it.'
           : 'RST in answer to the SYN: nothing listens on that port (connection refused).',
@@ -74,7 +74,7 @@ export function connectionNotes(
   if (errors.length)
     note(
       `ICMP ${errors[0].type}`,
-      `${errors[0].packet.src?.ip} answered with an ICMP error instead of the expected reply.`,
+      `${errors[0].packet.src?.ip ?? 'A router'} answered with an ICMP error instead of the expected reply.`,
       errors.map((e) => e.packet),
     );
 }

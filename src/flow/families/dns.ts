@@ -8,7 +8,8 @@ import {
   type Service,
 } from '../../model';
 import { dnsActor, podActor } from '../actors';
-import { nodeOf, type TraceContext } from '../context';
+import { nodeOf, withPackets, type TraceContext } from '../context';
+import { connectionPackets, reconstructConnections } from '../correlate/connections';
 import { dnsQuestions } from '../correlate/dnsQuestions';
 import { resolverOf } from '../resolve';
 import { podByIp } from './endpoints';
@@ -52,14 +53,45 @@ function lookupsFor(ctx: TraceContext, name: string): DnsLookup[] {
   return ctx.model.all('DnsLookup').filter((l) => norm(l.question.name) === norm(name));
 }
 
-/** Queries or answers about `name` (an answer printed without its question counts through its query). */
-function dnsPackets(ctx: TraceContext, name: string, response: boolean): Packet[] {
-  const question = dnsQuestions(ctx.packets);
-  return ctx.packets.filter((p) => {
-    if (!p.dns || p.dns.response !== response) return false;
-    const q = question(p);
-    return q !== undefined && norm(q.name) === norm(name);
+/** One DNS exchange of the client: its query and answer, every NAT version and interface. */
+interface DnsExchange {
+  name: string;
+  packets: Packet[];
+  start?: number;
+}
+
+/**
+ * The client's own DNS exchanges before the flow's connection (all of them when the flow has
+ * none), newest last: only these may prove the DNS phase of this flow. Another pod's lookup of
+ * the same name, or a lookup after the connection, proves nothing about it.
+ */
+function clientExchanges(ctx: TraceContext, clientIp: string | undefined): DnsExchange[] {
+  if (!clientIp) return [];
+  const mine = ctx.allPackets.filter((p) => {
+    const frame = p.inner?.dns ? p.inner : p;
+    if (!frame.dns) return false;
+    return frame.dns.response ? frame.dst?.ip === clientIp : frame.src?.ip === clientIp;
   });
+  const question = dnsQuestions(mine);
+  const before = ctx.connection?.start;
+  const out: DnsExchange[] = [];
+  for (const exchange of reconstructConnections(mine, ctx.siteOf)) {
+    if (before !== undefined && exchange.start !== undefined && exchange.start > before) continue;
+    const asked = exchange.sightings.map((s) => question(s.frame)).find((q) => q !== undefined);
+    if (asked) out.push({ name: norm(asked.name), packets: connectionPackets(exchange), start: exchange.start });
+  }
+  return out;
+}
+
+/** The client's latest exchange about `name` (before the connection). */
+function exchangeFor(exchanges: readonly DnsExchange[], name: string): DnsExchange | undefined {
+  const wanted = norm(name);
+  return exchanges.filter((x) => x.name === wanted).at(-1);
+}
+
+/** Queries or answers of one exchange, in capture order. */
+function exchangePackets(exchange: DnsExchange | undefined, response: boolean): Packet[] {
+  return (exchange?.packets ?? []).filter((p) => p.dns?.response === response);
 }
 
 /**
@@ -79,7 +111,13 @@ export function dnsPhase(
     ? ctx.b.actor(podActor(client))
     : ctx.b.actor({ id: 'client', kind: 'external', name: 'client' });
   const names = searchExpansion(typed, r.search, r.ndots);
-  const hitIndex = names.findIndex((n) => ctx.model.byDnsName(n) || lookupsFor(ctx, n).some((l) => l.answers.length));
+  const exchanges = clientExchanges(ctx, client?.ip);
+  const answered = (n: string) =>
+    exchangePackets(exchangeFor(exchanges, n), true).some((p) => (p.dns?.answers?.length ?? 0) > 0);
+  const hitIndex = names.findIndex(
+    (n) => ctx.model.byDnsName(n) || lookupsFor(ctx, n).some((l) => l.answers.length) || answered(n),
+  );
+  const hit = hitIndex >= 0 ? exchangeFor(exchanges, names[hitIndex]) : undefined;
   const failed = hitIndex > 0 ? names.slice(0, hitIndex) : [];
   const name = hitIndex >= 0 ? names[hitIndex] : undefined;
   ctx.dns.push({ typed, failed, ndots: r.ndots, configEvidence: r.config?.evidence ?? [] });
@@ -87,7 +125,7 @@ export function dnsPhase(
     from: clientId,
     to: clientId,
     kind: 'note',
-    label: `resolv.conf: nameserver ${r.nameserver ?? '?'}, search ${r.search.join(' ')}, ndots:${r.ndots}`,
+    label: `resolv.conf: nameserver ${r.nameserver ?? 'unknown'}, search ${r.search.join(' ')}, ndots:${r.ndots}`,
     explanation: `'${typed}' has ${(typed.match(/\./g) ?? []).length} dot(s)${typed.endsWith('.') ? ' and a trailing dot, so it is tried as is' : `, ${(typed.match(/\./g) ?? []).length >= r.ndots ? 'at least' : 'fewer than'} ndots:${r.ndots}`}: the resolver tries ${names.join(', ')} in that order.`,
     evidence: r.config
       ? r.config.evidence
@@ -115,12 +153,15 @@ export function dnsPhase(
     };
     const query = (p: Packet) =>
       p.protocol === 'udp' && p.src?.ip === client.ip && p.dst?.ip === svc.clusterIP && p.dst?.port === 53;
-    const { at } = podToBridge(ctx, phase, client, {
-      match: query,
-      label: `DNS query to ${svc.clusterIP}:53/UDP`,
-      kind: 'dns-query',
+    // The query's own hops are proven by the exchange that got the answer, nothing else.
+    const res = withPackets(ctx, hit?.packets ?? [], () => {
+      const { at } = podToBridge(ctx, phase, client, {
+        match: query,
+        label: `DNS query to ${svc.clusterIP ?? r.nameserver ?? 'kube-dns'}:53/UDP`,
+        kind: 'dns-query',
+      });
+      return proxyToEndpoint(ctx, phase, at, node, svc, port, client.ip);
     });
-    const res = proxyToEndpoint(ctx, phase, at, node, svc, port, client.ip);
     if (res.endpoint) {
       dnsId = ctx.b.actor(coreDns(res.endpoint.ip));
       ctx.b.step(phase, {
@@ -135,22 +176,25 @@ export function dnsPhase(
     }
   }
   for (const f of failed) {
-    const ans = dnsPackets(ctx, f, true);
+    const exchange = exchangeFor(exchanges, f);
+    const ans = exchangePackets(exchange, true);
     const lk = lookupsFor(ctx, f);
-    ctx.b.step(phase, {
-      from: clientId,
-      to: dnsId,
-      kind: 'dns-query',
-      label: `A? ${f} → NXDOMAIN`,
-      explanation: `Search-list candidate tried before the name that exists; CoreDNS answers NXDOMAIN and the resolver moves on.`,
-      dns: { question: f, answers: [], rcode: 'NXDOMAIN' },
-      // the first query and the first answer: -i any prints each of them once per interface
-      evidence: [
-        ...[...dnsPackets(ctx, f, false).slice(0, 1), ...ans.slice(0, 1)].flatMap((p) => p.evidence),
-        ...lk.flatMap((l) => l.evidence),
-        derivedEvidence(`searchExpansion('${typed}', search, ndots:${r.ndots})`),
-      ],
-    });
+    ctx.b.withScope(exchange?.packets ?? [], () =>
+      ctx.b.step(phase, {
+        from: clientId,
+        to: dnsId,
+        kind: 'dns-query',
+        label: `A? ${f} → NXDOMAIN`,
+        explanation: `Search-list candidate tried before the name that exists; CoreDNS answers NXDOMAIN and the resolver moves on.`,
+        dns: { question: f, answers: [], rcode: 'NXDOMAIN' },
+        // the first query and the first answer: -i any prints each of them once per interface
+        evidence: [
+          ...[...exchangePackets(exchange, false).slice(0, 1), ...ans.slice(0, 1)].flatMap((p) => p.evidence),
+          ...lk.flatMap((l) => l.evidence),
+          derivedEvidence(`searchExpansion('${typed}', search, ndots:${r.ndots})`),
+        ],
+      }),
+    );
   }
   if (!name) {
     ctx.b.need(`no cluster DNS name matches '${typed}': check the Service name and namespace`);
@@ -160,34 +204,39 @@ export function dnsPhase(
   const observedAnswers = lookups.flatMap((l) =>
     l.answers.filter((a) => a.type === 'A' || a.type === 'AAAA' || a.type === 'CNAME').map((a) => a.data),
   );
-  const pkt = dnsPackets(ctx, name, true).find((p) => p.dns?.answers?.length);
+  const pkt = exchangePackets(hit, true).find((p) => p.dns?.answers?.length);
   const packetAnswers = pkt?.dns?.answers?.map((a) => a.data) ?? [];
   const seen = [...new Set([...observedAnswers, ...packetAnswers])].map(norm);
   const expectedSet = new Set([...expected.answers, ...(expected.cname ? [expected.cname] : [])].map(norm));
   const logEv = [...lookups.flatMap((l) => l.evidence), ...(pkt?.evidence ?? [])];
+  const proven = pkt !== undefined;
   const contradiction = seen.length > 0 && expectedSet.size > 0 && !seen.some((a) => expectedSet.has(a));
+  // The client's own answer (its capture) comes first: a dig by hand may have got another order.
   const answers = seen.length
-    ? [...new Set([...observedAnswers, ...packetAnswers])]
+    ? [...new Set([...packetAnswers, ...observedAnswers])]
     : expected.cname
       ? [expected.cname]
       : expected.answers;
-  ctx.b.step(phase, {
-    from: dnsId,
-    to: clientId,
-    kind: 'dns-answer',
-    label: `${name} → ${answers.join(', ') || '?'}`,
-    explanation: contradiction
-      ? `The log answers ${seen.join(', ')} but ${expected.why} (${[...expectedSet].join(', ')}): stale record, another cluster, or a different Service.`
-      : `${expected.why}. The reply leaves CoreDNS from its pod IP; conntrack rewrites the source back to ${r.nameserver ?? 'the kube-dns ClusterIP'} so the resolver accepts it.`,
-    dns: { question: name, answers, rcode: 'NOERROR' },
-    nat: r.nameserver ? { type: 'un-DNAT', before: 'CoreDNS pod IP:53', after: `${r.nameserver}:53` } : undefined,
-    evidence: [...logEv, ...expected.evidence],
-    // Only a DNS log proves an answer; the objects it is predicted from do not.
-    status: contradiction ? 'contradicted' : logEv.length ? 'observed' : 'predicted',
-  });
-  if (!logEv.length)
+  ctx.b.withScope(hit?.packets ?? [], () =>
+    ctx.b.step(phase, {
+      from: dnsId,
+      to: clientId,
+      kind: 'dns-answer',
+      label: `${name} → ${answers.join(', ') || 'an address nothing shows'}`,
+      explanation: contradiction
+        ? `The log answers ${seen.join(', ')} but ${expected.why} (${[...expectedSet].join(', ')}): stale record, another cluster, or a different Service.`
+        : `${expected.why}. The reply leaves CoreDNS from its pod IP; conntrack rewrites the source back to ${r.nameserver ?? 'the kube-dns ClusterIP'} so the resolver accepts it.`,
+      dns: { question: name, answers, rcode: 'NOERROR' },
+      nat: r.nameserver ? { type: 'un-DNAT', before: 'CoreDNS pod IP:53', after: `${r.nameserver}:53` } : undefined,
+      evidence: [...logEv, ...expected.evidence],
+      // Only this client's answer in a capture makes it observed (the builder's scope); a dig or
+      // nslookup by hand shows what the server answers, not this flow's answer.
+      status: contradiction ? 'contradicted' : undefined,
+    }),
+  );
+  if (!proven && !logEv.length)
     ctx.b.need(
       `DNS answer for ${name} not observed: run \`kubectl exec ${client?.name ?? 'POD'} -- nslookup ${name}\``,
     );
-  return { name, answers, failed, observed: logEv.length > 0 };
+  return { name, answers, failed, observed: proven };
 }

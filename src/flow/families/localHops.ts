@@ -1,6 +1,6 @@
-import { cidrContains, derivedEvidence, type Evidence, type Packet, type Pod } from '../../model';
+import { cidrContains, derivedEvidence, evidenceRole, type Evidence, type Packet, type Pod } from '../../model';
 import { bridgeActor, nodeActor, podActor, routingActor, vethActor } from '../actors';
-import { bridgeOf, captureHint, nodeOf, type TraceContext } from '../context';
+import { bridgeOf, captureHint, capturedOn, covers, nodeOf, type TraceContext } from '../context';
 import { packetTime } from '../correlate/packetKey';
 import type { FlowPhase, StepKind } from '../types';
 
@@ -12,6 +12,12 @@ export interface Leg {
 }
 
 const few = (e: Evidence[], n = 3) => e.slice(0, n);
+
+/**
+ * Which veth leads to a pod is told by packets of any exchange (the pod's DNS query, its ARP); such
+ * lines name the interface, they prove no hop of this connection, so hops cite only `ip link`.
+ */
+const notPackets = (evidence: Evidence[]) => evidence.filter((e) => evidenceRole(e) !== 'packet');
 
 /** The host-side veth of a pod, with how we know it; unknown veths become a named placeholder and an `unresolved` entry. */
 export function vethFor(
@@ -37,10 +43,23 @@ export function vethFor(
   return { id, name, known: false, evidence: [], rivals: [], rivalNames: [] };
 }
 
-/** Sightings of the leg's packet on one interface in one direction, earliest first. */
-function sightings(ctx: TraceContext, iface: string | undefined, dirs: string[], leg: Leg): Packet[] {
+/** Sightings of the leg's packet on one interface of one node in one direction, earliest first. */
+function sightings(
+  ctx: TraceContext,
+  at: { node: string; iface: string | undefined },
+  dirs: string[],
+  leg: Leg,
+): Packet[] {
+  const { node, iface } = at;
   if (!iface) return [];
-  return ctx.packets.filter((p) => p.interface === iface && dirs.includes(p.direction ?? '') && leg.match(p));
+  return ctx.packets.filter(
+    (p) => p.interface === iface && dirs.includes(p.direction ?? '') && capturedOn(ctx, p, node) && leg.match(p),
+  );
+}
+
+/** `missing` when a capture covered this interface while the connection ran and does not show the packet. */
+function unseenStatus(ctx: TraceContext, seen: readonly Packet[], node: string, iface: string | undefined) {
+  return seen.length === 0 && iface !== undefined && covers(ctx, node, iface) ? ('missing' as const) : undefined;
 }
 
 /** `master cni0` on the veth's `ip link` line proves it is a bridge port. */
@@ -65,7 +84,7 @@ export function podToBridge(
   }
   const podId = ctx.b.actor(podActor(pod));
   const veth = vethFor(ctx, pod);
-  const seen = sightings(ctx, veth.known ? veth.name : undefined, ['P', 'In'], leg);
+  const seen = sightings(ctx, { node, iface: veth.known ? veth.name : undefined }, ['P', 'In'], leg);
   const bridge = bridgeOf(ctx, node);
   const bridgeId = ctx.b.actor(bridgeActor(node, bridge.name, bridge.address));
   const contradicted = veth.rivals.length > 0;
@@ -78,14 +97,15 @@ export function podToBridge(
       ? `Evidence disagrees about ${pod.name}'s host-side veth: ${veth.name} vs ${veth.rivalNames.join(', ')}.`
       : `${pod.name} sends from its eth0; the other end of the veth pair, ${veth.name}, sits in the node's root namespace${seen.length ? ` (the capture shows it there with direction P: sent by the pod)` : ''}.`,
     evidence: [
+      // the first sighting: the packet the label names (later ones of the leg are other segments)
       ...few(
         seen.flatMap((p) => p.evidence),
-        2,
+        1,
       ),
-      ...few(veth.evidence),
+      ...few(notPackets(veth.evidence)),
       ...veth.rivals,
     ],
-    status: contradicted ? 'contradicted' : undefined,
+    status: contradicted ? 'contradicted' : unseenStatus(ctx, seen, node, veth.known ? veth.name : undefined),
     time: seen[0] ? packetTime(seen[0]) : undefined,
   });
   const port = veth.known ? portEvidence(ctx, veth.name, bridge.name) : [];
@@ -95,7 +115,14 @@ export function podToBridge(
     kind: leg.kind ?? 'packet',
     label: `${veth.name} is a port of ${bridge.name}`,
     explanation: `A veth enslaved to a bridge hands every frame to the bridge (\`master ${bridge.name}\`); the bridge looks up the destination MAC.`,
-    evidence: port.length ? port : bridge.evidence,
+    // A frame received on a bridge port is the bridge's: the sighting on the veth proves this hop too.
+    evidence: [
+      ...few(
+        seen.map((p) => p.evidence[0]),
+        1,
+      ),
+      ...(port.length ? port : bridge.evidence),
+    ],
   });
   return { at: bridgeId, time: seen[0] ? packetTime(seen[0]) : undefined, sent: seen[0] };
 }
@@ -124,7 +151,7 @@ export function bridgeToPod(ctx: TraceContext, phase: FlowPhase, from: string, p
         (r) => r.dev === bridge.name && pod.ip && cidrContains(r.destination, pod.ip) && (!r.host || r.host === node),
       );
     // The routed packet leaving through the bridge device itself (`cni0 Out`) proves this hop.
-    const onBridge = sightings(ctx, bridge.name, ['Out'], leg);
+    const onBridge = sightings(ctx, { node, iface: bridge.name }, ['Out'], leg);
     ctx.b.step(phase, {
       from,
       to: bridgeId,
@@ -150,7 +177,7 @@ export function bridgeToPod(ctx: TraceContext, phase: FlowPhase, from: string, p
     });
   }
   const veth = vethFor(ctx, pod);
-  const outs = sightings(ctx, veth.known ? veth.name : undefined, ['Out'], leg);
+  const outs = sightings(ctx, { node, iface: veth.known ? veth.name : undefined }, ['Out'], leg);
   const floodedOn = outs.length ? ctx.corr.floodOf.get(outs[0]) : undefined;
   const contradicted = veth.rivals.length > 0;
   ctx.b.step(phase, {
@@ -164,12 +191,12 @@ export function bridgeToPod(ctx: TraceContext, phase: FlowPhase, from: string, p
     evidence: [
       ...few(
         outs.flatMap((p) => p.evidence),
-        2,
+        1,
       ),
-      ...few(veth.evidence, 2),
+      ...few(notPackets(veth.evidence), 2),
       ...veth.rivals,
     ],
-    status: contradicted ? 'contradicted' : undefined,
+    status: contradicted ? 'contradicted' : unseenStatus(ctx, outs, node, veth.known ? veth.name : undefined),
     time: outs[0] ? packetTime(outs[0]) : undefined,
   });
   ctx.b.step(phase, {
@@ -186,7 +213,7 @@ export function bridgeToPod(ctx: TraceContext, phase: FlowPhase, from: string, p
           outs.flatMap((p) => p.evidence),
           1,
         )
-      : few(veth.evidence, 1),
+      : few(notPackets(veth.evidence), 1),
   });
 }
 

@@ -9,7 +9,7 @@ import {
 } from '../../model';
 import type { Leg } from './localHops';
 import { routingActor, underlayActor, vxlanActor } from '../actors';
-import { bridgeOf, nodeOf, subnetOf, type TraceContext } from '../context';
+import { bridgeOf, capturedOn, covers, nodeOf, subnetOf, type TraceContext } from '../context';
 import type { FlowPhase } from '../types';
 
 /** Flannel backend: net-conf / subnet.env, node annotations, the routes, else Flannel's default (vxlan). */
@@ -47,13 +47,20 @@ export function crossNode(
 ): string {
   const label = leg.label;
   // Sightings of the inner packet on an interface, and of its VXLAN-wrapped form (outer packet whose inner matches).
-  const seen = (iface: string, dirs: string[]) =>
-    ctx.packets.filter((p) => p.interface === iface && dirs.includes(p.direction ?? '') && leg.match(p));
-  const wrapped = (dirs: string[]) =>
-    ctx.packets.filter((p) => p.inner && dirs.includes(p.direction ?? '') && leg.match(p.inner));
-  const ev1 = (ps: Packet[]) => ps.slice(0, 1).flatMap((p) => p.evidence);
   const a = nodeOf(ctx, src);
   const z = nodeOf(ctx, dst);
+  const seen = (node: string, iface: string, dirs: string[]) =>
+    ctx.packets.filter(
+      (p) => p.interface === iface && dirs.includes(p.direction ?? '') && capturedOn(ctx, p, node) && leg.match(p),
+    );
+  const wrapped = (node: string, dirs: string[]) =>
+    ctx.packets.filter(
+      (p) => p.inner && dirs.includes(p.direction ?? '') && capturedOn(ctx, p, node) && leg.match(p.inner),
+    );
+  const ev1 = (ps: Packet[]) => ps.slice(0, 1).flatMap((p) => p.evidence);
+  /** `missing` where a capture on `node` covered `iface` while the connection ran and shows nothing. */
+  const unseen = (ps: Packet[], node: string, iface: string) =>
+    ps.length === 0 && covers(ctx, node, iface) ? ('missing' as const) : undefined;
   const { backend, evidence: backendEv } = flannelBackend(ctx);
   const dstIp = dst.ip ?? '';
   const routes = ctx.model
@@ -71,8 +78,13 @@ export function crossNode(
   )[0];
   const ra = ctx.b.actor(routingActor(a));
   const rz = ctx.b.actor(routingActor(z));
-  const zIp = nodeIp(ctx, z);
-  const aIp = nodeIp(ctx, a);
+  // Underlay addresses: the nodes' objects, else the outer header of this connection's own VXLAN packets.
+  const outerSeen = ctx.packets.find((p) => p.inner && capturedOn(ctx, p, a) && leg.match(p.inner));
+  const fromOuter = (ip: string | undefined) => (ip ? { ip, evidence: outerSeen!.evidence } : { evidence: [] });
+  const zKnown = nodeIp(ctx, z);
+  const aKnown = nodeIp(ctx, a);
+  const zIp = zKnown.ip ? zKnown : fromOuter(outerSeen?.dst?.ip);
+  const aIp = aKnown.ip ? aKnown : fromOuter(outerSeen?.src?.ip);
   if (!zIp.ip) ctx.b.need(`underlay IP of ${z} unknown: run \`kubectl get nodes -o wide\``);
   const subnet = route?.destination ?? (dstIp ? subnetOf(dstIp) : 'remote pod subnet');
   ctx.b.step(phase, {
@@ -80,11 +92,11 @@ export function crossNode(
     to: ra,
     kind: 'route',
     label: route
-      ? `${route.destination} via ${route.via ?? '?'} dev ${route.dev}${route.onlink ? ' onlink' : ''}`
+      ? `${route.destination} ${route.via ? `via ${route.via} ` : ''}dev ${route.dev ?? 'unknown'}${route.onlink ? ' onlink' : ''}`
       : `route to ${subnet}`,
     explanation: `${dstIp} is not on this node's bridge, so the frame goes up to ${a}'s routing table (cni0 is the pods' default gateway).`,
     evidence: [
-      ...ev1(seen(bridgeOf(ctx, a).name, ['In'])),
+      ...ev1(seen(a, bridgeOf(ctx, a).name, ['In'])),
       ...(route
         ? route.evidence
         : [...backendEv, derivedEvidence(`flanneld installs one route per remote node subnet (${backend})`)]),
@@ -108,8 +120,13 @@ export function crossNode(
       to: uz,
       kind: 'packet',
       label,
-      explanation: `The original packet (${src.ip} → ${dstIp}) crosses the underlay as is.`,
-      evidence: [...ev1(seen(route?.dev ?? 'eth0', ['Out', 'In'])), ...backendEv, ...zIp.evidence],
+      explanation: `The original packet (${src.ip ?? src.name} → ${dstIp || dst.name}) crosses the underlay as is.`,
+      evidence: [
+        ...ev1(seen(a, route?.dev ?? 'eth0', ['Out'])),
+        ...ev1(seen(z, 'eth0', ['In'])),
+        ...backendEv,
+        ...zIp.evidence,
+      ],
     });
     ctx.b.step(phase, {
       from: uz,
@@ -133,8 +150,11 @@ export function crossNode(
   const vz = ctx.b.actor(vxlanActor(z, dev));
   const ua = ctx.b.actor(underlayActor(a, devFact?.vxlan?.dev ?? 'eth0', aIp.ip));
   const uz = ctx.b.actor(underlayActor(z, 'eth0', zIp.ip));
-  const outerOut = wrapped(['Out']);
-  const outerIn = wrapped(['In']);
+  const outerOut = wrapped(a, ['Out']);
+  const outerIn = wrapped(z, ['In']);
+  const encapOut = seen(a, dev, ['Out']);
+  const decapIn = seen(z, dev, ['In']);
+  const underlayDev = devFact?.vxlan?.dev ?? 'eth0';
   ctx.b.step(phase, {
     from: ra,
     to: va,
@@ -142,11 +162,12 @@ export function crossNode(
     label: `VXLAN encap VNI ${vni}, UDP ${port}, outer ${aIp.ip ?? a} → ${outer ?? z}${mtu ? `, MTU ${mtu}` : ''}`,
     explanation: `flannel.1 wraps the pod packet in UDP/${port} (Flannel uses the Linux default port, not IANA 4789); the remote VTEP's MAC comes from the neighbour table and its node IP from the bridge fdb. The wrapper costs ${VXLAN_OVERHEAD_IPV4} bytes, hence MTU ${mtu ?? 1450} inside.`,
     evidence: [
-      ...ev1(seen(dev, ['Out'])),
+      ...ev1(encapOut),
       ...(devFact?.evidence ?? []),
       ...(fdb?.evidence ?? []),
       ...(cni?.evidence ?? backendEv),
     ],
+    status: unseen(encapOut, a, dev),
   });
   if (!fdb) ctx.b.need(`VTEP of ${z} not proven: run \`bridge fdb show dev ${dev}\` on ${a}`);
   ctx.b.step(phase, {
@@ -156,6 +177,7 @@ export function crossNode(
     label: `UDP ${aIp.ip ?? a} → ${outer ?? z}:${port}`,
     explanation: `The encapsulated packet is routed like any node-to-node traffic out of ${a}'s NIC.`,
     evidence: [...ev1(outerOut), ...zIp.evidence],
+    status: unseen(outerOut, a, underlayDev),
   });
   ctx.b.step(phase, {
     from: ua,
@@ -163,7 +185,8 @@ export function crossNode(
     kind: 'packet',
     label,
     explanation: 'The underlay network carries it between the nodes.',
-    evidence: [...ev1(outerOut), ...ev1(outerIn), ...zIp.evidence],
+    evidence: [...ev1(outerIn), ...zIp.evidence],
+    status: unseen(outerIn, z, 'eth0'),
   });
   ctx.b.step(phase, {
     from: uz,
@@ -171,7 +194,8 @@ export function crossNode(
     kind: 'decap',
     label: `VXLAN decap VNI ${vni}`,
     explanation: `${z}'s kernel hands UDP/${port} to its ${dev}, which strips the outer headers.`,
-    evidence: [...ev1(outerIn), ...ev1(seen(dev, ['In'])), ...(cni?.evidence ?? backendEv)],
+    evidence: [...ev1(decapIn), ...(cni?.evidence ?? backendEv)],
+    status: unseen(decapIn, z, dev),
   });
   ctx.b.step(phase, {
     from: vz,
@@ -179,7 +203,7 @@ export function crossNode(
     kind: 'route',
     label: `${dstIp} is in ${z}'s own subnet`,
     explanation: `The inner packet is routed again on ${z}: its own pod subnet is on ${bridgeOf(ctx, z).name}.`,
-    evidence: [...ev1(seen(dev, ['In'])), derivedEvidence('each node owns one pod subnet')],
+    evidence: [...ev1(decapIn), derivedEvidence('each node owns one pod subnet')],
   });
   return rz;
 }

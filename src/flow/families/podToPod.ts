@@ -82,6 +82,12 @@ function arpPhaseTime(ctx: TraceContext, a: Pod, b: Pod): number | undefined {
 function arpPhase(ctx: TraceContext, a: Pod, b: Pod): void {
   const exchanges = exchangesBetween(ctx, a, b);
   if (!exchanges.length || !sameNode(ctx, a, b)) return;
+  // The ARP frames prove the ARP steps (and nothing else).
+  const frames = exchanges.flatMap((x) => [...(x.request?.packets ?? []), ...(x.reply?.packets ?? [])]);
+  ctx.b.withScope(frames, () => arpSteps(ctx, a, b, exchanges));
+}
+
+function arpSteps(ctx: TraceContext, a: Pod, b: Pod, exchanges: ReturnType<typeof exchangesBetween>): void {
   const phase = ctx.b.phase('ARP');
   const node = nodeOf(ctx, a);
   const bridge = bridgeOf(ctx, node);
@@ -125,7 +131,7 @@ function arpPhase(ctx: TraceContext, a: Pod, b: Pod): void {
         from: br,
         to: ctx.b.actor(podActor(asker)),
         kind: 'arp',
-        label: `${x.targetIp} is-at ${x.mac ?? '?'}`,
+        label: `${x.targetIp} is-at ${x.mac ?? 'a MAC not printed'}`,
         explanation: 'The bridge learned both MACs from these frames and forwards the reply to one port.',
         evidence: rep.filter((p) => p.direction === 'Out').flatMap((p) => p.evidence),
       });

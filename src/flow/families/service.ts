@@ -1,6 +1,16 @@
 import { namespaceOf, derivedEvidence, isHeadless, type Pod, type Service, type ServicePort } from '../../model';
-import { externalActor, gatewayActor, podActor, routingActor, serviceActor, conntrackActor } from '../actors';
-import { describePacket, nodeOf, type TraceContext } from '../context';
+import {
+  externalActor,
+  gatewayActor,
+  podActor,
+  routingActor,
+  serviceActor,
+  conntrackActor,
+  underlayActor,
+} from '../actors';
+import { capturedOn, clusterIpText, covers, describePacket, endpointText, nodeOf, type TraceContext } from '../context';
+import { masqueradedLeg, translatedLeg } from '../correlate/connections';
+import { unnamedPod } from '../resolve';
 import { packetTime } from '../correlate/packetKey';
 import type { DstSpec, Target } from '../resolve';
 import { dnsPhase } from './dns';
@@ -35,13 +45,14 @@ export function traceClusterIp(ctx: TraceContext, client: Pod, t: ServiceTarget,
     return;
   }
   const node = nodeOf(ctx, client);
-  const vip = svc.clusterIP!;
+  const vip = svc.clusterIP;
+  const vipText = clusterIpText(svc);
   const phase = ctx.b.phase('connect');
   const pre: Leg = legBetween(
     ctx,
     client.ip,
     vip,
-    `${port.protocol} ${client.ip ?? client.name} → ${vip}:${port.port}`,
+    `${port.protocol} ${client.ip ?? client.name} → ${vipText}:${port.port}`,
     port.port,
   );
   const { at, sent } = podToBridge(ctx, phase, client, pre);
@@ -61,7 +72,12 @@ export function traceClusterIp(ctx: TraceContext, client: Pod, t: ServiceTarget,
     return;
   }
   const ep = res.endpoint;
-  const server = ep.pod ?? podByIp(ctx, ep.ip);
+  // A pod nothing names but the capture shows answering at the endpoint address is still that pod.
+  const translatedTo = ctx.connection ? translatedLeg(ctx.connection)?.to : undefined;
+  const server =
+    ep.pod ??
+    podByIp(ctx, ep.ip) ??
+    (ep.ip && translatedTo?.startsWith(`${ep.ip}:`) ? unnamedPod(ctx.model, ep.ip) : undefined);
   const clientPort = sent?.src?.port;
   const post: Leg = {
     match: (p) =>
@@ -74,7 +90,7 @@ export function traceClusterIp(ctx: TraceContext, client: Pod, t: ServiceTarget,
   const firstPost = ctx.packets.find(post.match);
   post.label = firstPost
     ? describePacket(firstPost)
-    : `${port.protocol} ${client.ip ?? client.name} → ${ep.ip ?? '?'}:${ep.port ?? '?'}`;
+    : `${port.protocol} ${client.ip ?? client.name} → ${endpointText(ep.ip ?? ep.pod?.name, ep.port)}`;
   if (!server) {
     ctx.b.need(`pod behind ${ep.ip ?? 'the endpoint'} unknown: run \`kubectl get pods -o wide -A\``);
     return;
@@ -120,32 +136,41 @@ export function traceClusterIp(ctx: TraceContext, client: Pod, t: ServiceTarget,
     ctx,
     ep.ip,
     client.ip,
-    `reply ${ep.ip ?? '?'}:${ep.port ?? '?'} → ${client.ip ?? client.name}`,
+    `reply ${endpointText(ep.ip ?? ep.pod?.name, ep.port)} → ${client.ip ?? client.name}`,
     ep.port,
     true,
   );
   const { at: back } = podToBridge(ctx, replyPhase, server, backLeg);
   const atClientNode = remote ? crossNode(ctx, replyPhase, back, server, client, backLeg) : back;
   const ct = ctx.b.actor(conntrackActor(node));
-  const pair = ctx.corr.natPairs.find(
-    (x) => x.direction === 'reply' && x.original === `${ep.ip}:${ep.port}` && x.after.dst?.ip === client.ip,
-  );
+  // The reply on the client's node before conntrack (from the endpoint) and after it (from the ClusterIP).
+  const replyFrom = (ip: string | undefined, sport: number | undefined) =>
+    ctx.packets.find(
+      (p) =>
+        p.src?.ip === ip &&
+        (sport === undefined || p.src?.port === sport) &&
+        p.dst?.ip === client.ip &&
+        capturedOn(ctx, p, node),
+    );
+  const beforeUnDnat = replyFrom(ep.ip, ep.port);
+  const afterUnDnat = replyFrom(vip, port.port);
+  const pair = beforeUnDnat && afterUnDnat ? { before: beforeUnDnat, after: afterUnDnat } : undefined;
   const entry = ctx.model.all('ConntrackEntry').find((e) => e.original.dst === vip && e.reply.src === ep.ip);
   ctx.b.step(replyPhase, {
     from: atClientNode,
     to: ct,
     kind: 'nat',
-    label: `un-DNAT src ${ep.ip}:${ep.port} → ${vip}:${port.port}`,
+    label: `un-DNAT src ${endpointText(ep.ip ?? ep.pod?.name, ep.port)} → ${vipText}:${port.port}`,
     explanation:
       'The reply matches the conntrack entry created by the DNAT, so its source is rewritten back to the ClusterIP the client connected to.',
-    nat: { type: 'un-DNAT', before: `${ep.ip}:${ep.port}`, after: `${vip}:${port.port}` },
+    nat: { type: 'un-DNAT', before: endpointText(ep.ip ?? ep.pod?.name, ep.port), after: `${vipText}:${port.port}` },
     evidence: [...(pair ? [...pair.before.evidence, ...pair.after.evidence] : []), ...(entry?.evidence ?? [])],
   });
   const svcReply: Leg = legBetween(
     ctx,
     vip,
     client.ip,
-    `reply ${vip}:${port.port} → ${client.ip ?? client.name}`,
+    `reply ${vipText}:${port.port} → ${client.ip ?? client.name}`,
     port.port,
     true,
   );
@@ -156,7 +181,7 @@ export function traceClusterIp(ctx: TraceContext, client: Pod, t: ServiceTarget,
 function noPortRule(ctx: TraceContext, client: Pod, svc: Service, spec: DstSpec): void {
   const phase = ctx.b.phase('connect');
   const node = nodeOf(ctx, client);
-  const vip = svc.clusterIP ?? '?';
+  const vip = clusterIpText(svc);
   const leg = legBetween(
     ctx,
     client.ip,
@@ -196,7 +221,7 @@ export function toDefaultGateway(
     from,
     to: r,
     kind: 'route',
-    label: def ? `default via ${def.via} dev ${def.dev}` : 'default route',
+    label: def ? `default ${def.via ? `via ${def.via} ` : ''}dev ${def.dev ?? 'unknown'}` : 'default route',
     explanation: why,
     evidence: def
       ? def.evidence
@@ -242,7 +267,11 @@ export function traceHeadless(ctx: TraceContext, client: Pod, t: ServiceTarget, 
       ...pods.slice(0, 3).flatMap((p) => p.evidence.slice(0, 1)),
     ],
   });
-  const firstIp = outcome.answers[0];
+  // The connection the capture shows went where it went; without one, the client takes the first answer.
+  const connectedTo = ctx.connection
+    ? ctx.connection.original.to.slice(0, ctx.connection.original.to.lastIndexOf(':'))
+    : undefined;
+  const firstIp = connectedTo ?? outcome.answers[0];
   const server = podByIp(ctx, firstIp) ?? (firstIp ? undefined : pods[0]);
   if (!server) {
     ctx.b.need(
@@ -316,68 +345,97 @@ export function traceExternalName(ctx: TraceContext, client: Pod, t: ServiceTarg
   dnsPhase(ctx, client, t.text.includes('/') ? svc.name : t.text, {
     answers: [],
     cname: svc.externalName,
-    why: `an ExternalName Service answers a CNAME to ${svc.externalName}`,
+    why: `an ExternalName Service answers a CNAME to ${svc.externalName ?? 'its external name'}`,
     evidence: svc.evidence,
   });
   const phase = ctx.b.phase('connect');
   const node = nodeOf(ctx, client);
   const { at } = podToBridge(ctx, phase, client, {
     match: () => false,
-    label: `connect to ${svc.externalName}${spec.port ? `:${spec.port}` : ''}`,
+    label: `connect to ${svc.externalName ?? svc.name}${spec.port ? `:${spec.port}` : ''}`,
   });
   toDefaultGateway(
     ctx,
     phase,
     at,
     node,
-    svc.externalName ?? '?',
+    svc.externalName ?? 'its external name',
     'kube-proxy programs nothing for ExternalName Services: the client resolves the CNAME target itself and connects to it directly, routed out of the node.',
   );
   ctx.b.need(
-    `address of ${svc.externalName} unknown: run \`kubectl exec ${client.name} -- nslookup ${svc.externalName}\``,
+    `address of ${svc.externalName ?? svc.name} unknown: run \`kubectl exec ${client.name} -- nslookup ${svc.externalName ?? svc.name}\``,
   );
 }
 
+/** What a NodePort trace starts from: who sends, to which node address, for which Service port. */
+export interface NodePortRequest {
+  client?: Pod;
+  /** The sender's address (an external client, or the client pod's IP). */
+  srcIp?: string;
+  nodeName: string;
+  nodeAddr: string;
+  svc: Service;
+  port: ServicePort;
+}
+
+const hostOf = (endpoint: string | undefined) => endpoint?.slice(0, endpoint.lastIndexOf(':'));
+
 /**
  * NodePort from a pod or from outside: to the node address, KUBE-NODEPORTS → KUBE-EXT,
- * DNAT to an endpoint, and (Cluster policy) MASQUERADE so the pod sees the node's address.
+ * DNAT to an endpoint, and (Cluster policy) MASQUERADE so the pod sees the node's address;
+ * the reply comes back to the node, whose conntrack undoes both before it leaves to the client.
  */
-export function traceNodePort(
-  ctx: TraceContext,
-  client: Pod | undefined,
-  srcIp: string | undefined,
-  nodeName: string,
-  nodeAddr: string,
-  svc: Service,
-  port: ServicePort,
-): void {
+export function traceNodePort(ctx: TraceContext, request: NodePortRequest): void {
+  const { client, srcIp, nodeName, nodeAddr, svc, port } = request;
   const phase = ctx.b.phase('connect');
-  const label = `${port.protocol} ${srcIp ?? client?.name ?? 'client'} → ${nodeAddr}:${port.nodePort}`;
+  const entry: Leg = {
+    match: (p) =>
+      p.dst?.ip === nodeAddr && p.dst?.port === port.nodePort && (srcIp === undefined || p.src?.ip === srcIp),
+    label: `${port.protocol} ${srcIp ?? client?.name ?? 'client'} → ${endpointText(nodeAddr, port.nodePort)}`,
+  };
+  const firstEntry = ctx.packets.find(entry.match);
+  if (firstEntry) entry.label = describePacket(firstEntry);
+  const onNic = (leg: Leg, direction: string) =>
+    ctx.packets.filter(
+      (p) =>
+        leg.match(p) &&
+        p.direction === direction &&
+        !!p.interface &&
+        !p.interface.startsWith('veth') &&
+        p.interface !== 'cni0' &&
+        !p.interface.startsWith('flannel') &&
+        capturedOn(ctx, p, nodeName),
+    );
+  const nic = ctx.b.actor(underlayActor(nodeName, 'eth0', nodeAddr));
+  const sender = ctx.b.actor(externalActor(srcIp ?? 'client', srcIp ? [srcIp] : undefined));
   let from: string;
-  if (client) from = podToBridge(ctx, phase, client, legBetween(ctx, client.ip, nodeAddr, label, port.nodePort)).at;
+  if (client) from = podToBridge(ctx, phase, client, entry).at;
   else {
-    const src = ctx.b.actor(externalActor(srcIp ?? 'client', srcIp ? [srcIp] : undefined));
-    from = ctx.b.actor({
-      id: `underlay:${nodeName}/eth0`,
-      kind: 'underlay',
-      name: `${nodeName} eth0`,
-      group: `${nodeName} root netns`,
-      addresses: [nodeAddr],
-    });
+    from = nic;
+    const arrived = onNic(entry, 'In');
     ctx.b.step(phase, {
-      from: src,
-      to: from,
+      from: sender,
+      to: nic,
       kind: 'packet',
-      label,
-      explanation: 'A NodePort is open on every node address.',
-      evidence: svc.evidence,
+      label: entry.label,
+      explanation: `A NodePort is open on every node address: ${nodeName} receives the request on its own NIC.`,
+      evidence: [...arrived.slice(0, 1).flatMap((p) => p.evidence), ...svc.evidence],
+      status: arrived.length === 0 && covers(ctx, nodeName, 'eth0') ? 'missing' : undefined,
+      time: arrived[0] ? packetTime(arrived[0]) : undefined,
     });
   }
   const res = proxyNodePort(ctx, phase, from, nodeName, svc, port, srcIp, nodeAddr);
   if (!res.at || !res.endpoint) return;
-  const server = res.endpoint.pod ?? podByIp(ctx, res.endpoint.ip);
+  const endpoint = res.endpoint;
+  const translatedTo = ctx.connection ? translatedLeg(ctx.connection)?.to : undefined;
+  const server =
+    endpoint.pod ??
+    podByIp(ctx, endpoint.ip) ??
+    (endpoint.ip && translatedTo?.startsWith(`${endpoint.ip}:`) ? unnamedPod(ctx.model, endpoint.ip) : undefined);
   let at = res.at;
   const podSourced = !!srcIp && res.serviceChain?.startsWith('KUBE-SVC-') && svc.externalTrafficPolicy === 'Local';
+  const masqueradedAt = ctx.connection ? masqueradedLeg(ctx.connection)?.from : undefined;
+  let masqueradeIp: string | undefined;
   if (svc.externalTrafficPolicy !== 'Local' && !podSourced) {
     const rule = ctx.model.all('NatRule').find((r) => r.chain === 'KUBE-POSTROUTING' && r.target === 'MASQUERADE');
     const ct = ctx.model
@@ -386,8 +444,12 @@ export function traceNodePort(
         (c) =>
           c.original.dst === nodeAddr && c.original.dport === port.nodePort && (!srcIp || c.original.src === srcIp),
       );
-    const after = ct?.reply.dst ?? nodeAddr;
-    const m = ctx.b.actor({
+    masqueradeIp = hostOf(masqueradedAt) ?? ct?.reply.dst;
+    const after = masqueradeIp ?? `${nodeName}'s address on the outgoing interface`;
+    const masqueraded = masqueradedAt
+      ? ctx.packets.filter((p) => `${p.src?.ip}:${p.src?.port}` === masqueradedAt && p.dst?.ip === endpoint.ip)
+      : [];
+    const postrouting = ctx.b.actor({
       id: `netfilter:${nodeName}/KUBE-POSTROUTING`,
       kind: 'netfilter',
       name: 'KUBE-POSTROUTING',
@@ -395,32 +457,102 @@ export function traceNodePort(
     });
     ctx.b.step(phase, {
       from: at,
-      to: m,
+      to: postrouting,
       kind: 'nat',
       label: `MASQUERADE src ${srcIp ?? 'client'} → ${after}`,
       nat: { type: 'MASQUERADE', before: srcIp ?? 'client', after },
-      explanation: `The packet carries the KUBE-MARK-MASQ mark, so POSTROUTING masquerades it to the address of the outgoing interface${ct ? ` (conntrack's reply goes to ${after})` : ''}: replies must come back through this node to be un-DNATed.`,
+      explanation: `The packet carries the KUBE-MARK-MASQ mark, so POSTROUTING masquerades it to the address of the outgoing interface${masqueradeIp ? ` (${masqueradeIp})` : ''}: replies must come back through this node to be un-NATed.`,
       evidence: [
+        ...masqueraded.slice(0, 1).flatMap((p) => p.evidence),
         ...(rule?.evidence ?? [derivedEvidence('KUBE-POSTROUTING MASQUERADE for marked packets')]),
         ...(ct?.evidence ?? []),
       ],
     });
-    at = m;
+    at = postrouting;
   }
   if (!server) {
-    ctx.b.need(`pod behind ${res.endpoint.ip ?? 'the endpoint'} unknown: run \`kubectl get pods -o wide -A\``);
+    ctx.b.need(`pod behind ${endpoint.ip ?? 'the endpoint'} unknown: run \`kubectl get pods -o wide -A\``);
     return;
   }
-  const leg = { match: () => false, label: `${port.protocol} → ${res.endpoint.ip ?? '?'}:${res.endpoint.port ?? '?'}` };
-  const remote = server.nodeName && server.nodeName !== nodeName;
-  // From outside, the node that received the NodePort forwards to a pod on another node itself.
-  const sender: Pod =
-    client && !remote
-      ? client
-      : client?.nodeName === nodeName
-        ? client
-        : { kind: 'Pod', name: nodeName, nodeName, ip: nodeAddr, hostNetwork: true, evidence: [] };
-  bridgeToPod(ctx, phase, remote ? crossNode(ctx, phase, at, sender, server, leg) : at, server, leg);
+  const sourceIp = masqueradeIp ?? srcIp;
+  const toEndpoint: Leg = {
+    match: (p) =>
+      p.dst?.ip === endpoint.ip &&
+      (endpoint.port === undefined || p.dst?.port === endpoint.port) &&
+      (sourceIp === undefined || p.src?.ip === sourceIp),
+    label: `${port.protocol} ${sourceIp ?? 'node'} → ${endpoint.ip ?? server.name}:${endpoint.port ?? port.port}`,
+  };
+  const firstPost = ctx.packets.find(toEndpoint.match);
+  if (firstPost) toEndpoint.label = describePacket(firstPost);
+  const remote = !!server.nodeName && server.nodeName !== nodeName && !server.hostNetwork;
+  // The node that received the NodePort forwards to a pod on another node itself.
+  const nodeSelf: Pod = { kind: 'Pod', name: nodeName, nodeName, ip: sourceIp, hostNetwork: true, evidence: [] };
+  const sent: Pod = client && !remote ? client : nodeSelf;
+  bridgeToPod(ctx, phase, remote ? crossNode(ctx, phase, at, sent, server, toEndpoint) : at, server, toEndpoint);
+
+  // The reply: back to the address the pod saw, through this node's conntrack, out to the client.
+  const reply = ctx.b.phase('reply');
+  const back: Leg = {
+    match: (p) =>
+      p.src?.ip === endpoint.ip &&
+      (endpoint.port === undefined || p.src?.port === endpoint.port) &&
+      (sourceIp === undefined || p.dst?.ip === sourceIp),
+    label: `reply ${endpoint.ip ?? server.name}:${endpoint.port ?? port.port} → ${sourceIp ?? nodeName}`,
+  };
+  const firstBack = ctx.packets.find(back.match);
+  if (firstBack) back.label = describePacket(firstBack);
+  const { at: leftPod } = podToBridge(ctx, reply, server, back);
+  const atNode = remote ? crossNode(ctx, reply, leftPod, server, nodeSelf, back) : leftPod;
+  const toClient: Leg = {
+    match: (p) =>
+      p.src?.ip === nodeAddr && p.src?.port === port.nodePort && (srcIp === undefined || p.dst?.ip === srcIp),
+    label: `reply ${endpointText(nodeAddr, port.nodePort)} → ${srcIp ?? 'client'}`,
+  };
+  const left = onNic(toClient, 'Out');
+  if (left[0]) toClient.label = describePacket(left[0]);
+  const conntrack = ctx.b.actor(conntrackActor(nodeName));
+  ctx.b.step(reply, {
+    from: atNode,
+    to: conntrack,
+    kind: 'nat',
+    label: `un-NAT src ${endpoint.ip ?? server.name}:${endpoint.port ?? port.port} → ${endpointText(nodeAddr, port.nodePort)}${masqueradeIp ? `, dst ${masqueradeIp} → ${srcIp ?? 'client'}` : ''}`,
+    nat: {
+      type: 'un-DNAT',
+      before: `${endpoint.ip ?? server.name}:${endpoint.port ?? port.port}`,
+      after: `${endpointText(nodeAddr, port.nodePort)}`,
+    },
+    explanation:
+      'The reply matches the conntrack entry of the request: its source is rewritten back to the NodePort address and, after a masquerade, its destination back to the client.',
+    evidence: [
+      // the reply as it reached this node, and as it left it to the client: both sides of the un-NAT
+      ...(left[0]
+        ? [
+            ...ctx.packets
+              .filter((p) => back.match(p) && capturedOn(ctx, p, nodeName))
+              .slice(0, 1)
+              .flatMap((p) => p.evidence),
+            ...left[0].evidence,
+          ]
+        : []),
+      ...ctx.model
+        .all('ConntrackEntry')
+        .filter((c) => c.original.dst === nodeAddr && c.original.dport === port.nodePort && c.reply.src === endpoint.ip)
+        .slice(0, 1)
+        .flatMap((c) => c.evidence),
+    ],
+  });
+  if (client) bridgeToPod(ctx, reply, conntrack, client, toClient);
+  else
+    ctx.b.step(reply, {
+      from: conntrack,
+      to: sender,
+      kind: 'packet',
+      label: toClient.label,
+      explanation: `The reply leaves ${nodeName}'s NIC from the address the client connected to.`,
+      evidence: left.slice(0, 1).flatMap((p) => p.evidence),
+      status: left.length === 0 && covers(ctx, nodeName, 'eth0') ? 'missing' : undefined,
+      time: left[0] ? packetTime(left[0]) : undefined,
+    });
 }
 
 export { isHeadless };

@@ -14,7 +14,8 @@ import {
   type ServicePort,
 } from '../../model';
 import { ipvsActor, netfilterActor } from '../actors';
-import type { TraceContext } from '../context';
+import { clusterIpText, endpointText, type TraceContext } from '../context';
+import { translatedLeg } from '../correlate/connections';
 import type { Alternative, FlowPhase } from '../types';
 import { chainRules, endpointChoices, podByIp, servicePortalRule, spnOf, type EndpointChoice } from './endpoints';
 
@@ -55,6 +56,15 @@ export function chosenEndpoint(
   vip = svc.clusterIP,
 ): { choice?: EndpointChoice; evidence: Evidence[] } {
   const byIp = (ip?: string) => choices.find((c) => c.ip === ip);
+  // The connection the flow walks names its endpoint: the DNATed leg (after a masquerade too).
+  const translated = ctx.connection ? translatedLeg(ctx.connection) : undefined;
+  if (translated) {
+    const [ip, port] = [translated.to.slice(0, translated.to.lastIndexOf(':')), translated.to.split(':').pop()];
+    const choice = choices.find((c) => c.ip === ip && (c.port === undefined || String(c.port) === port));
+    const proof = translated.sightings.slice(0, 1).flatMap((s) => s.packet.evidence);
+    const before = ctx.connection!.original.sightings.slice(0, 1).flatMap((s) => s.packet.evidence);
+    if (choice) return { choice, evidence: [...before, ...proof] };
+  }
   const pair = ctx.corr.natPairs.find(
     (p) =>
       p.direction === 'forward' &&
@@ -93,11 +103,17 @@ export function chosenEndpoint(
 
 /** `printed`: iptables rule probabilities, conditional on reaching the jump; otherwise each choice's own share (IPVS weights, nft numgen). */
 function alternatives(
+  ctx: TraceContext,
   choices: EndpointChoice[],
-  chosen: EndpointChoice | undefined,
-  chosenEv: Evidence[],
+  chosen: { choice: EndpointChoice | undefined; evidence: Evidence[] },
   printed: boolean,
 ): Alternative[] {
+  const chosenEv = chosen.evidence;
+  // Every connection of the trace that a capture shows going to this endpoint (never "not taken" for those).
+  const takenBy = (c: EndpointChoice) =>
+    ctx.b.connections
+      .filter((s) => c.ip !== undefined && s.translated === endpointText(c.ip, c.port))
+      .map((s) => s.number);
   let remaining = 1;
   return choices.map((c) => {
     // iptables: the chance of reaching this jump times its own probability, always 1/n overall.
@@ -110,11 +126,13 @@ function alternatives(
           ? iptablesPrintedProbability(c.probability)
           : c.probability.toFixed(10)
         : 'rest';
+    const taken = takenBy(c);
+    const takenText = taken.length ? ` · taken by connection${taken.length > 1 ? 's' : ''} ${taken.join(', ')}` : '';
     return {
-      label: `${c.chain ?? 'endpoint'} → ${c.ip ?? c.pod?.name ?? '?'}${c.port !== undefined ? `:${c.port}` : ''}${c.pod ? ` (${c.pod.name}${c.pod.predicted ? ', predicted' : ''})` : ''}, rule probability ${prob}`,
+      label: `${c.chain ?? 'endpoint'} → ${c.ip ?? c.pod?.name ?? 'unknown address'}${c.port !== undefined ? `:${c.port}` : ''}${c.pod ? ` (${c.pod.name}${c.pod.predicted ? ', predicted' : ''})` : ''}, rule probability ${prob}${takenText}`,
       probability: Number(share.toFixed(6)),
-      chosen: chosen === c ? true : undefined,
-      evidence: chosen === c ? [...c.evidence, ...chosenEv] : c.evidence,
+      chosen: chosen.choice === c ? true : undefined,
+      evidence: chosen.choice === c ? [...c.evidence, ...chosenEv] : c.evidence,
     };
   });
 }
@@ -137,7 +155,7 @@ export function proxyToEndpoint(
   const { mode, evidence: modeEv } = proxyMode(ctx);
   if (mode === 'ipvs') return viaIpvs(ctx, phase, from, node, svc, port, clientIp);
   const spn = spnOf(svc, port);
-  const vip = `${svc.clusterIP}:${port.port}`;
+  const vip = `${clusterIpText(svc)}:${port.port}`;
   if (mode === 'nftables') return viaNft(ctx, phase, from, node, svc, port, clientIp, modeEv);
 
   const portal = servicePortalRule(ctx, svc, port);
@@ -180,7 +198,7 @@ export function proxyToEndpoint(
     svcChain,
     choices,
     problems,
-    `${svc.clusterIP}:${port.port}`,
+    `${clusterIpText(svc)}:${port.port}`,
     svc.clusterIP,
   );
 }
@@ -205,15 +223,17 @@ function pickAndDnat(
   const masq = chainRules(ctx, svcChain).find((r) => r.target === 'KUBE-MARK-MASQ');
   const affinity = chainRules(ctx, svcChain).filter((r) => r.recent);
   const sticky = svc.sessionAffinity === 'ClientIP' || affinity.length > 0;
-  const sepId = ctx.b.actor(netfilterActor(node, taken.chain ?? `KUBE-SEP for ${taken.ip ?? taken.pod?.name ?? '?'}`));
+  const sepId = ctx.b.actor(
+    netfilterActor(node, taken.chain ?? `KUBE-SEP for ${taken.ip ?? taken.pod?.name ?? 'an unknown endpoint'}`),
+  );
   ctx.b.step(phase, {
     from: svcId,
     to: sepId,
     kind: 'nat',
     label:
       choices.length > 1
-        ? `${sticky ? 'affinity or random' : 'random'} choice: ${taken.chain ?? '?'}${choice ? '' : ' (one of ' + choices.length + ')'}`
-        : `only endpoint: ${taken.chain ?? '?'}`,
+        ? `${sticky ? 'affinity or random' : 'random'} choice: ${taken.chain ?? `the endpoint ${taken.pod?.name ?? taken.ip ?? 'nothing names'}`}${choice ? '' : ' (one of ' + choices.length + ')'}`
+        : `only endpoint: ${taken.chain ?? taken.pod?.name ?? taken.ip ?? 'one nothing names'}`,
     explanation: [
       masq
         ? `${masq.source?.negated ? `Sources outside ${masq.source.cidr}` : 'Matching sources'} are marked for masquerade first (${clientIp && masq.source?.negated ? `${clientIp} is inside, so no SNAT` : 'KUBE-MARK-MASQ'}).`
@@ -238,13 +258,13 @@ function pickAndDnat(
       ...chosenEv,
     ],
     status: choice || taken.observedRule ? undefined : 'predicted',
-    alternatives: alternatives(choices, choice, chosenEv, true),
+    alternatives: alternatives(ctx, choices, { choice, evidence: chosenEv }, true),
   });
   if (!choice)
     ctx.b.need(
       `endpoint chosen for ${vip} unknown: ${clientIp ? `capture with \`tcpdump -i any -n host ${clientIp}\` on the node` : 'capture on the node'}, or run \`conntrack -L -d ${vipIp ?? vip}\``,
     );
-  const target = `${taken.ip ?? taken.pod?.name ?? '?'}:${taken.port ?? '?'}`;
+  const target = endpointText(taken.ip ?? taken.pod?.name, taken.port);
   const dnatRule = taken.chain ? chainRules(ctx, taken.chain).find((r) => r.dnatTo) : undefined;
   const pair = ctx.corr.natPairs.find(
     (p) => p.direction === 'forward' && p.original === vip && p.translated === target,
@@ -355,7 +375,7 @@ export function proxyNodePort(
     to: innerId,
     kind: 'nat',
     label: podShortcut
-      ? `pod source ${clientIp} → ${inner} (cluster-wide)`
+      ? `pod source ${clientIp ?? 'address'} → ${inner} (cluster-wide)`
       : local
         ? `externalTrafficPolicy Local → ${inner}`
         : `KUBE-MARK-MASQ, then ${inner}`,
@@ -413,7 +433,7 @@ export function proxyNodePort(
     inner,
     choices,
     problems,
-    `${nodeAddr}:${port.nodePort}`,
+    endpointText(nodeAddr, port.nodePort),
     nodeAddr,
   );
 }
@@ -463,7 +483,7 @@ function reject(
     to: rj,
     kind: 'reject',
     label: `REJECT: ${namespacedName(svc)} has no endpoints`,
-    explanation: `With no ready endpoint kube-proxy installs a filter-table REJECT for ${svc.clusterIP}:${port.port}: the client gets ICMP port unreachable (TCP: connection refused) at once. ${problems.join('; ')}`,
+    explanation: `With no ready endpoint kube-proxy installs a filter-table REJECT for ${clusterIpText(svc)}:${port.port}: the client gets ICMP port unreachable (TCP: connection refused) at once. ${problems.join('; ')}`,
     evidence: rule
       ? rule.evidence
       : [
@@ -487,7 +507,7 @@ function viaIpvs(
   const vs = ctx.model
     .all('IpvsVirtualServer')
     .find((v) => v.address === svc.clusterIP && v.port === port.port && v.protocol === port.protocol);
-  const name = `${port.protocol} ${svc.clusterIP}:${port.port}`;
+  const name = `${port.protocol} ${clusterIpText(svc)}:${port.port}`;
   const ipvs = ctx.b.actor(ipvsActor(node, name));
   let choices: EndpointChoice[];
   let problems: string[] = [];
@@ -506,7 +526,7 @@ function viaIpvs(
     ({ choices, problems } = endpointChoices(ctx, svc, port));
     choices = choices.map((c) => ({
       ...c,
-      chain: `real server ${c.ip ?? '?'}:${c.port ?? '?'}`,
+      chain: `real server ${endpointText(c.ip ?? c.pod?.name, c.port)}`,
       probability: 1 / (choices.length || 1),
     }));
   }
@@ -514,7 +534,7 @@ function viaIpvs(
     from,
     to: ipvs,
     kind: 'nat',
-    label: `${svc.clusterIP} is local (kube-ipvs0) → IPVS ${name}${vs ? ` ${vs.scheduler}` : ''}`,
+    label: `${clusterIpText(svc)} is local (kube-ipvs0) → IPVS ${name}${vs ? ` ${vs.scheduler}` : ''}`,
     explanation:
       'In IPVS mode kube-proxy binds every ClusterIP to the dummy interface kube-ipvs0, so the node accepts the packet and the IPVS virtual server picks a real server (round robin by default).',
     evidence: vs
@@ -524,16 +544,16 @@ function viaIpvs(
   if (!choices.length) return reject(ctx, phase, ipvs, node, svc, port, problems, name);
   const { choice, evidence: chosenEv } = chosenEndpoint(ctx, svc, port, choices, clientIp);
   const taken = choice ?? choices[0];
-  const target = `${taken.ip ?? '?'}:${taken.port ?? '?'}`;
+  const target = endpointText(taken.ip ?? taken.pod?.name, taken.port);
   ctx.b.step(phase, {
     from: ipvs,
     to: ipvs,
     kind: 'nat',
-    label: `DNAT ${svc.clusterIP}:${port.port} → ${target}`,
+    label: `DNAT ${clusterIpText(svc)}:${port.port} → ${target}`,
     explanation: `IPVS (masquerading forward) rewrites the destination to the real server; ${vs?.scheduler ?? 'rr'} spreads connections by weight.`,
-    nat: { type: 'DNAT', before: `${svc.clusterIP}:${port.port}`, after: target },
+    nat: { type: 'DNAT', before: `${clusterIpText(svc)}:${port.port}`, after: target },
     evidence: [...taken.evidence, ...chosenEv],
-    alternatives: alternatives(choices, choice, chosenEv, false),
+    alternatives: alternatives(ctx, choices, { choice, evidence: chosenEv }, false),
     status: choice || choices.length === 1 ? undefined : 'predicted',
   });
   return {
@@ -576,7 +596,7 @@ function viaNft(
     from: services,
     to: svcId,
     kind: 'nat',
-    label: `${svc.clusterIP} . ${port.protocol.toLowerCase()} . ${port.port} → ${svcChain}`,
+    label: `${clusterIpText(svc)} . ${port.protocol.toLowerCase()} . ${port.port} → ${svcChain}`,
     explanation: 'One map element per Service IP, protocol and port.',
     evidence: el
       ? el.evidence
@@ -613,22 +633,22 @@ function viaNft(
   const { choice, evidence: chosenEv } = chosenEndpoint(ctx, svc, port, choices, clientIp);
   const taken = choice ?? choices[0];
   const epId = ctx.b.actor(netfilterActor(node, taken.chain ?? 'endpoint-?'));
-  const target = `${taken.ip ?? '?'}:${taken.port ?? '?'}`;
+  const target = endpointText(taken.ip ?? taken.pod?.name, taken.port);
   ctx.b.step(phase, {
     from: svcId,
     to: epId,
     kind: 'nat',
-    label: `numgen random mod ${choices.length} → ${taken.chain ?? '?'}`,
+    label: `numgen random mod ${choices.length} → ${taken.chain ?? taken.pod?.name ?? 'an endpoint nothing names'}`,
     explanation: 'nftables mode picks the endpoint with one numgen random vmap: each endpoint has an equal share.',
     evidence: [...taken.evidence, ...chosenEv],
-    alternatives: alternatives(choices, choice, chosenEv, false),
+    alternatives: alternatives(ctx, choices, { choice, evidence: chosenEv }, false),
   });
   ctx.b.step(phase, {
     from: epId,
     to: epId,
     kind: 'nat',
-    label: `DNAT ${svc.clusterIP}:${port.port} → ${target}`,
-    nat: { type: 'DNAT', before: `${svc.clusterIP}:${port.port}`, after: target },
+    label: `DNAT ${clusterIpText(svc)}:${port.port} → ${target}`,
+    nat: { type: 'DNAT', before: `${clusterIpText(svc)}:${port.port}`, after: target },
     explanation: 'The endpoint chain rewrites the destination; conntrack reverses it for replies.',
     evidence: [...taken.evidence, ...chosenEv],
     status: choice || choices.length === 1 ? undefined : 'predicted',

@@ -13,11 +13,12 @@ function serviceAt(ctx: TraceContext, ip?: string, name?: string): Service | und
  * traceroute (UDP/ICMP probes) or ping to a ClusterIP leaves through the default gateway:
  * the ClusterIP is on no interface and kube-proxy only DNATs the Service's own protocol/port.
  */
-export function clusterIpTraceroute(ctx: TraceContext): Finding[] {
+export function clusterIpTraceroute(ctx: TraceContext, services: readonly Service[]): Finding[] {
   const out: Finding[] = [];
   for (const t of ctx.model.all('Traceroute')) {
     const svc = serviceAt(ctx, t.targetIp, t.target);
-    if (!svc) continue;
+    // Only about the flow's own Service: a traceroute to another one says nothing about this flow.
+    if (!svc || !services.includes(svc)) continue;
     const outside = [...new Set(t.hops.flatMap((h) => h.probes.map((p) => p.ip)).filter((ip): ip is string => !!ip))];
     if (!outside.length) continue;
     const rules = ctx.model
@@ -32,7 +33,7 @@ export function clusterIpTraceroute(ctx: TraceContext): Finding[] {
       id: 'clusterip-traceroute',
       severity: 'info',
       title: 'traceroute to a ClusterIP goes out of the default gateway',
-      message: `traceroute to ${t.target} (${svc.clusterIP}, Service ${namespacedName(svc)}) went through ${outside.slice(0, 3).join(', ')}${outside.length > 3 ? ', …' : ''}: a ClusterIP is no interface anywhere, only a kube-proxy DNAT rule for ${ports}. traceroute's UDP/ICMP probes match no rule, so they are routed like any unknown address, via the default gateway. Use a TCP request (wget/curl) or capture on the node to see the real path.`,
+      message: `traceroute to ${t.target} (${svc.clusterIP ?? 'no ClusterIP known'}, Service ${namespacedName(svc)}) went through ${outside.slice(0, 3).join(', ')}${outside.length > 3 ? ', …' : ''}: a ClusterIP is no interface anywhere, only a kube-proxy DNAT rule for ${ports}. traceroute's UDP/ICMP probes match no rule, so they are routed like any unknown address, via the default gateway. Use a TCP request (wget/curl) or capture on the node to see the real path.`,
       evidence: [...t.evidence, ...rules.flatMap((r) => r.evidence), ...svc.evidence.slice(0, 1)],
     });
   }
@@ -50,7 +51,7 @@ export function clusterIpTraceroute(ctx: TraceContext): Finding[] {
       id: 'clusterip-ping',
       severity: 'info',
       title: 'ping to a ClusterIP gets no reply',
-      message: `ICMP echo to ${svc.clusterIP} (Service ${svc.name}) is not answered: kube-proxy only translates ${svc.ports.map((p) => `${p.protocol}/${p.port}`).join(', ')}; nothing owns the address for ICMP.`,
+      message: `ICMP echo to ${svc.clusterIP ?? svc.name} (Service ${svc.name}) is not answered: kube-proxy only translates ${svc.ports.map((p) => `${p.protocol}/${p.port}`).join(', ')}; nothing owns the address for ICMP.`,
       evidence: pings.slice(0, 3).flatMap((p) => p.evidence),
     });
   }

@@ -15,9 +15,10 @@ export function dnsSearchAmplification(
   ndots: number,
   configEvidence: Evidence[],
 ): Finding[] {
-  // an NXDOMAIN answer names its question only with -vv; else its query does (dnsQuestions)
-  const question = dnsQuestions(ctx.packets);
-  const nx = ctx.packets.filter((p) => {
+  // an NXDOMAIN answer names its question only with -vv; else its query does (dnsQuestions). The DNS
+  // exchanges precede the flow's connection, so they are read from all the trace's packets.
+  const question = dnsQuestions(ctx.allPackets);
+  const nx = ctx.allPackets.filter((p) => {
     if (!p.dns?.response || !/nxdomain/i.test(p.dns.rcode ?? '')) return false;
     const q = question(p)?.name.replace(/\.$/, '');
     return q !== undefined && failed.includes(q);

@@ -1,4 +1,4 @@
-import { isHeadless, namespaceOf, serviceDnsName, type Evidence } from '../../model';
+import { isHeadless, namespaceOf, serviceDnsName, type Evidence, type Service } from '../../model';
 import type { TraceContext } from '../context';
 import type { Finding } from '../types';
 
@@ -9,9 +9,9 @@ const norm = (n: string) => n.replace(/\.$/, '').toLowerCase();
  * the client connects to the first, and CoreDNS (`loadbalance` plugin) or the resolver
  * changes the order between queries.
  */
-export function headlessSpread(ctx: TraceContext): Finding[] {
+export function headlessSpread(ctx: TraceContext, services: readonly Service[] = ctx.model.services): Finding[] {
   const out: Finding[] = [];
-  for (const svc of ctx.model.services.filter(isHeadless)) {
+  for (const svc of services.filter(isHeadless)) {
     const name = serviceDnsName(svc.name, namespaceOf(svc), ctx.model.clusterDomain);
     const lookups = ctx.model
       .all('DnsLookup')

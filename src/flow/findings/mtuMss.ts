@@ -1,16 +1,15 @@
 import { isMssSyn, VXLAN_OVERHEAD_IPV4, type Evidence } from '../../model';
-import { firstMssSynAnywhere, type TraceContext } from '../context';
+import type { TraceContext } from '../context';
 import type { Finding } from '../types';
 
 const IP_TCP_HEADERS = 40;
 
 /** MSS 1410 / MTU 1450: the pod network's MTU is the underlay's minus VXLAN's 50 bytes, and TCP advertises MTU − 40. */
 export function mtuMss(ctx: TraceContext): Finding[] {
-  // The flow's own SYN first; else the captures' first SYN: every pod of the network has the same
-  // MTU, so other pods' connections prove it too (e.g. a ping flow).
+  // Only the flow's own SYN: another connection's MSS says nothing about this one (its sender may
+  // have another MTU), and a finding speaks only about its own flow.
   const own = ctx.packets.find(isMssSyn);
-  const other = own ? undefined : firstMssSynAnywhere(ctx.model);
-  const mssPackets = own ? [own] : other ? [other] : [];
+  const mssPackets = own ? [own] : [];
   const ifaces = ctx.model
     .all('HostInterface')
     .filter(

@@ -1,4 +1,4 @@
-import { joinHostPort, nftEndpointChain, nftServiceChain } from '../../model';
+import { cidrContains, joinHostPort, nftEndpointChain, nftServiceChain } from '../../model';
 import { hasExternal, localEndpoints, type PlannedEndpoint, type RulePlan, type ServicePortPlan } from './servicePlan';
 
 /**
@@ -7,8 +7,8 @@ import { hasExternal, localEndpoints, type PlannedEndpoint, type RulePlan, type 
  * proxier_test.go (base chains and maps, `service-…` chains that pick an `endpoint-…`
  * chain with `numgen random mod N vmap`, which DNATs; `external-…` chains for
  * NodePorts/external IPs; per-endpoint `affinity-…` sets for ClientIP affinity).
- * IPv4 only; LoadBalancerSourceRanges (firewall-ips elements) are not modelled.
- * The text is valid `nft -f` input.
+ * LoadBalancerSourceRanges become a `firewall-…` chain reached through the `firewall-ips` map.
+ * IPv4 only. The text is valid `nft -f` input.
  */
 
 const q = (s: string) => `"${s.replace(/"/g, '')}"`;
@@ -37,6 +37,14 @@ function mapBlock(name: string, type: string, comment: string, elements: string[
   return [`\t${name} {`, ...body, '\t}'];
 }
 
+/** The node's IPv4 addresses that accept NodePorts (those --nodeport-addresses selects, when given). */
+function nodePortIps(plan: RulePlan): string[] {
+  const ranges = plan.flags.nodePortAddresses;
+  return plan.nodeIPs.filter(
+    (ip) => !ip.includes(':') && (ranges.length === 0 || ranges.some((cidr) => cidrContains(cidr, ip))),
+  );
+}
+
 /** Predicted `nft -f` text for kube-proxy's nftables mode. */
 export function predictNftRuleset(plan: RulePlan): string {
   const clusterIps = new Set<string>();
@@ -45,12 +53,14 @@ export function predictNftRuleset(plan: RulePlan): string {
   const noEndpointServices: string[] = [];
   const noEndpointNodeports: string[] = [];
   const affinitySets: string[] = [];
+  const firewallIps: string[] = [];
   const chains: string[] = [];
   for (const p of plan.ports) {
     const proto = p.protocol.toLowerCase();
     const svc = nftServiceChain('service', p.namespace, p.name, p.protocol, p.portName);
     const ext = nftServiceChain('external', p.namespace, p.name, p.protocol, p.portName);
     const local = nftServiceChain('local', p.namespace, p.name, p.protocol, p.portName);
+    const firewall = nftServiceChain('firewall', p.namespace, p.name, p.protocol, p.portName);
     clusterIps.add(p.clusterIP);
     const externalIps = [...p.externalIPs, ...p.loadBalancerIPs];
     if (p.endpoints.length === 0) {
@@ -60,10 +70,15 @@ export function predictNftRuleset(plan: RulePlan): string {
         noEndpointNodeports.push(`${proto} . ${p.nodePort} comment ${q(p.spn)} : goto reject-chain`);
       continue;
     }
-    serviceIps.push(`${p.clusterIP} . ${proto} . ${p.port} comment ${q(p.spn)} : goto ${svc}`);
+    // Only the no-endpoint elements carry the Service's name as a comment (as upstream writes them).
+    serviceIps.push(`${p.clusterIP} . ${proto} . ${p.port} : goto ${svc}`);
     const external = hasExternal(p);
-    for (const ip of externalIps) serviceIps.push(`${ip} . ${proto} . ${p.port} comment ${q(p.spn)} : goto ${ext}`);
-    if (p.nodePort !== undefined) serviceNodeports.push(`${proto} . ${p.nodePort} comment ${q(p.spn)} : goto ${ext}`);
+    for (const ip of externalIps) serviceIps.push(`${ip} . ${proto} . ${p.port} : goto ${ext}`);
+    if (p.nodePort !== undefined) serviceNodeports.push(`${proto} . ${p.nodePort} : goto ${ext}`);
+    if (p.sourceRanges.length > 0 && p.loadBalancerIPs.length > 0) {
+      chains.push(...chainBlock(firewall, [`ip saddr != { ${p.sourceRanges.join(', ')} } drop`]));
+      for (const ip of p.loadBalancerIPs) firewallIps.push(`${ip} . ${proto} . ${p.port} : goto ${firewall}`);
+    }
     const svcLines: string[] = [];
     if (plan.clusterCIDR)
       svcLines.push(`ip daddr ${p.clusterIP} ip saddr != ${plan.clusterCIDR} jump mark-for-masquerade`);
@@ -120,17 +135,12 @@ export function predictNftRuleset(plan: RulePlan): string {
     'table ip kube-proxy {',
     '\tcomment "rules for kube-proxy"',
     ...mapBlock('set cluster-ips', 'ipv4_addr', 'Active ClusterIPs', [...clusterIps]),
-    ...mapBlock(
-      'set nodeport-ips',
-      'ipv4_addr',
-      'IPs that accept NodePort traffic',
-      plan.nodeIPs.filter((ip) => !ip.includes(':')),
-    ),
+    ...mapBlock('set nodeport-ips', 'ipv4_addr', 'IPs that accept NodePort traffic', nodePortIps(plan)),
     ...mapBlock(
       'map firewall-ips',
       'ipv4_addr . inet_proto . inet_service : verdict',
       'destinations that are subject to LoadBalancerSourceRanges',
-      [],
+      firewallIps,
     ),
     ...mapBlock(
       'map no-endpoint-nodeports',
@@ -154,6 +164,9 @@ export function predictNftRuleset(plan: RulePlan): string {
     ...affinitySets,
     ...chainBlock('cluster-ips-check', [
       'ip daddr @cluster-ips reject comment "Reject traffic to invalid ports of ClusterIPs"',
+      ...(plan.flags.serviceCIDRs.length > 0
+        ? [`ip daddr { ${plan.flags.serviceCIDRs.join(', ')} } drop comment "Drop traffic to unallocated ClusterIPs"`]
+        : []),
     ]),
     ...chainBlock('filter-prerouting-pre-dnat', [
       'type filter hook prerouting priority -110; policy accept;',

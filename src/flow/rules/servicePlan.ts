@@ -1,5 +1,14 @@
-import type { ClusterModel, Evidence, Pod, Protocol, Service, ServicePort } from '../../model';
-import { describeEvidence, isHeadless, joinHostPort, namespaceOf, servicePortName } from '../../model';
+import type { ClusterModel, Evidence, KubeProxyFlags, Pod, Protocol, Service, ServicePort } from '../../model';
+import {
+  DEFAULT_KUBE_PROXY_FLAGS,
+  describeEvidence,
+  isHeadless,
+  joinHostPort,
+  namespaceOf,
+  servicePortName,
+  sloppyCIDR,
+  sloppyIP,
+} from '../../model';
 
 /**
  * What kube-proxy needs to know about one Service port to program it: its
@@ -11,6 +20,8 @@ export interface PlannedEndpoint {
   ip: string;
   port: number;
   nodeName?: string;
+  /** Not ready but still serving while it terminates: used only when no ready endpoint is left. */
+  terminating?: boolean;
 }
 
 export interface ServicePortPlan {
@@ -26,12 +37,21 @@ export interface ServicePortPlan {
   nodePort?: number;
   externalIPs: string[];
   loadBalancerIPs: string[];
+  /** `loadBalancerSourceRanges` as kube-proxy reads them (trimmed, normalised CIDRs). */
+  sourceRanges: string[];
+  /** Health-check NodePort (LoadBalancer with externalTrafficPolicy Local only, as kube-proxy). */
+  healthCheckNodePort?: number;
   /** ClientIP affinity timeout in seconds, when session affinity is on. */
   affinitySeconds?: number;
   externalLocal: boolean;
   internalLocal: boolean;
-  /** Ready endpoints, sorted as kube-proxy sorts them (by `ip:port` text). */
+  /**
+   * The endpoints cluster-wide traffic goes to, sorted as kube-proxy sorts them (by `ip:port`
+   * text): the ready ones, else those serving while terminating.
+   */
   endpoints: PlannedEndpoint[];
+  /** Every usable endpoint (ready, or serving while terminating), for the local-policy choice. */
+  usable: PlannedEndpoint[];
   /** Where the Service and its endpoints were read, for the predicted rules' evidence. */
   sources: string[];
 }
@@ -44,6 +64,8 @@ export interface RulePlan {
   nodeIPs: string[];
   /** Why the cluster CIDR / node are what they are. */
   notes: string[];
+  /** kube-proxy's flags that change the rules. */
+  flags: KubeProxyFlags;
 }
 
 export interface PlanOptions {
@@ -51,6 +73,8 @@ export interface PlanOptions {
   nodeName?: string;
   /** NodePort addresses; default: the InternalIP of the node named by nodeName. */
   nodeIPs?: string[];
+  /** kube-proxy flags; the rest keep kube-proxy's defaults. */
+  flags?: Partial<KubeProxyFlags>;
 }
 
 const DEFAULT_AFFINITY_SECONDS = 10800;
@@ -68,33 +92,63 @@ function targetPortOf(sp: ServicePort, pod: Pod): number | undefined {
   return undefined;
 }
 
-function endpointsFor(model: ClusterModel, svc: Service, sp: ServicePort, sources: string[]): PlannedEndpoint[] {
+function byAddress(a: PlannedEndpoint, b: PlannedEndpoint): number {
+  const left = joinHostPort(a.ip, a.port);
+  const right = joinHostPort(b.ip, b.port);
+  return left < right ? -1 : left > right ? 1 : 0;
+}
+
+/** Ready endpoints, and those serving while terminating (kube-proxy's two tiers), sorted. */
+function usableEndpoints(model: ClusterModel, svc: Service, sp: ServicePort, sources: string[]): PlannedEndpoint[] {
   const out: PlannedEndpoint[] = [];
   const seen = new Set<string>();
-  const add = (ip: string, port: number, nodeName?: string) => {
-    const key = joinHostPort(ip, port);
+  const add = (endpoint: PlannedEndpoint) => {
+    const key = joinHostPort(endpoint.ip, endpoint.port);
     if (seen.has(key)) return;
     seen.add(key);
-    out.push(nodeName ? { ip, port, nodeName } : { ip, port });
+    out.push(endpoint);
   };
   const slices = model.endpointsOf(svc);
   if (slices.length > 0 || model.slicesOf(svc).length > 0) {
     for (const { slice, endpoint } of slices) {
       const port = slice.ports.find((p) => (p.name ?? '') === (sp.name ?? '') && p.protocol === sp.protocol);
-      if (!port || endpoint.ready === false) continue;
-      for (const ip of endpoint.addresses) add(ip, port.port, endpoint.nodeName);
+      if (!port) continue;
+      const ready = endpoint.ready !== false;
+      const terminating = !ready && endpoint.serving === true && endpoint.terminating === true;
+      if (!ready && !terminating) continue;
+      for (const address of endpoint.addresses) {
+        const ip = sloppyIP(address);
+        if (!ip) continue;
+        add({
+          ip,
+          port: port.port,
+          ...(endpoint.nodeName ? { nodeName: endpoint.nodeName } : {}),
+          ...(terminating ? { terminating } : {}),
+        });
+      }
       sources.push(...sourceLabels(slice.evidence));
     }
   } else {
     for (const pod of model.podsSelectedBy(svc)) {
       if (!pod.ip || pod.ready === false || (pod.phase && pod.phase !== 'Running')) continue;
       const port = targetPortOf(sp, pod);
-      if (port === undefined) continue;
-      add(pod.ip, port, pod.nodeName);
+      const ip = sloppyIP(pod.ip);
+      if (port === undefined || !ip) continue;
+      add(pod.nodeName ? { ip, port, nodeName: pod.nodeName } : { ip, port });
       sources.push(...sourceLabels(pod.evidence));
     }
   }
-  return out.sort((a, b) => (joinHostPort(a.ip, a.port) < joinHostPort(b.ip, b.port) ? -1 : 1));
+  return out.sort(byAddress);
+}
+
+/** kube-proxy's fallback: the ready endpoints, else the ones serving while they terminate. */
+function preferReady(endpoints: PlannedEndpoint[]): PlannedEndpoint[] {
+  const ready = endpoints.filter((e) => !e.terminating);
+  return ready.length > 0 ? ready : endpoints;
+}
+
+function sloppyList(values: readonly string[] | undefined, parse: (text: string) => string | undefined): string[] {
+  return (values ?? []).map(parse).filter((value): value is string => value !== undefined);
 }
 
 /** The Service ports kube-proxy programs: not headless, not ExternalName, with a cluster IP. */
@@ -128,7 +182,15 @@ export function planServicePorts(model: ClusterModel, options: PlanOptions = {})
     const namespace = namespaceOf(svc);
     for (const sp of svc.ports) {
       const sources = sourceLabels(svc.evidence);
-      const endpoints = endpointsFor(model, svc, sp, sources);
+      const usable = usableEndpoints(model, svc, sp, sources);
+      const clusterIP = sloppyIP(svc.clusterIP);
+      if (!clusterIP) {
+        notes.push(
+          `${namespace}/${svc.name}: cluster IP '${svc.clusterIP}' is not an address; skipped, as kube-proxy does`,
+        );
+        continue;
+      }
+      const externalLocal = svc.externalTrafficPolicy === 'Local';
       const plan: ServicePortPlan = {
         namespace,
         name: svc.name,
@@ -136,15 +198,19 @@ export function planServicePorts(model: ClusterModel, options: PlanOptions = {})
         spn: servicePortName(namespace, svc.name, sp.name),
         protocol: sp.protocol,
         port: sp.port,
-        clusterIP: svc.clusterIP,
-        externalIPs: svc.externalIPs ?? [],
-        loadBalancerIPs: svc.loadBalancerIPs ?? [],
-        externalLocal: svc.externalTrafficPolicy === 'Local',
+        clusterIP,
+        externalIPs: sloppyList(svc.externalIPs, sloppyIP),
+        loadBalancerIPs: svc.type === 'LoadBalancer' ? sloppyList(svc.loadBalancerIPs, sloppyIP) : [],
+        sourceRanges: sloppyList(svc.loadBalancerSourceRanges, sloppyCIDR),
+        externalLocal,
         internalLocal: svc.internalTrafficPolicy === 'Local',
-        endpoints,
+        endpoints: preferReady(usable),
+        usable,
         sources: [...new Set(sources)],
       };
       if (sp.nodePort && (svc.type === 'NodePort' || svc.type === 'LoadBalancer')) plan.nodePort = sp.nodePort;
+      if (svc.type === 'LoadBalancer' && externalLocal && svc.healthCheckNodePort)
+        plan.healthCheckNodePort = svc.healthCheckNodePort;
       if (svc.sessionAffinity === 'ClientIP')
         plan.affinitySeconds = svc.sessionAffinityTimeoutSeconds ?? DEFAULT_AFFINITY_SECONDS;
       ports.push(plan);
@@ -153,7 +219,10 @@ export function planServicePorts(model: ClusterModel, options: PlanOptions = {})
   ports.sort((a, b) =>
     a.spn + a.protocol < b.spn + b.protocol ? -1 : a.spn + a.protocol > b.spn + b.protocol ? 1 : 0,
   );
-  return { ports, clusterCIDR, nodeName, nodeIPs, notes };
+  const flags = { ...DEFAULT_KUBE_PROXY_FLAGS, ...options.flags };
+  flags.nodePortAddresses = sloppyList(flags.nodePortAddresses, sloppyCIDR);
+  flags.serviceCIDRs = sloppyList(flags.serviceCIDRs, sloppyCIDR);
+  return { ports, clusterCIDR, nodeName, nodeIPs, notes, flags };
 }
 
 /** True when the port has external destinations (NodePort, external IPs, load-balancer IPs): it gets a KUBE-EXT chain. */
@@ -161,7 +230,12 @@ export function hasExternal(p: ServicePortPlan): boolean {
   return p.nodePort !== undefined || p.externalIPs.length > 0 || p.loadBalancerIPs.length > 0;
 }
 
-/** Endpoints on this node, for `externalTrafficPolicy: Local`. */
+/** Endpoints on this node, for a Local policy: the ready ones, else those serving while terminating. */
 export function localEndpoints(p: ServicePortPlan, nodeName: string | undefined): PlannedEndpoint[] {
-  return nodeName ? p.endpoints.filter((e) => e.nodeName === nodeName) : [];
+  return nodeName ? preferReady(p.usable.filter((e) => e.nodeName === nodeName)) : [];
+}
+
+/** True when some policy of the port sends traffic to endpoints on any node (kube-proxy's UsesClusterEndpoints). */
+export function usesClusterEndpoints(p: ServicePortPlan): boolean {
+  return !p.internalLocal || (hasExternal(p) && !p.externalLocal);
 }

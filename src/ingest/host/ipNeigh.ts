@@ -25,6 +25,7 @@ export function parseNeighLine(line: string): Omit<Neighbor, 'evidence'> | undef
 export function parseIpNeigh(input: ParseInput): ParseResult {
   const h = hostLines(input, 'ip-neigh');
   const facts: Neighbor[] = [];
+  const commandDev = /\sdev\s+(?<dev>\S+)/.exec(input.command ?? '')?.groups?.dev;
   for (let i = 0; i < h.lines.length; i++) {
     if (h.lines[i].trim() === '') continue;
     const n = parseNeighLine(h.lines[i]);
@@ -33,6 +34,8 @@ export function parseIpNeigh(input: ParseInput): ParseResult {
       continue;
     }
     const fact: Neighbor = { ...n, evidence: [h.evidence(i)] };
+    // `ip neigh show dev cni0` leaves `dev` out of every line: it comes from the command.
+    if (!fact.dev && commandDev) fact.dev = commandDev;
     if (input.host) fact.host = input.host;
     facts.push(fact);
   }

@@ -126,6 +126,12 @@ function serviceFact(o: Rec, meta: Rec, ev: EvidenceSource): Service {
           .filter((x): x is string => !!x)
       : undefined,
     loadBalancerIPs: lbIps.length ? lbIps : undefined,
+    loadBalancerSourceRanges: Array.isArray(spec.loadBalancerSourceRanges)
+      ? arr(spec.loadBalancerSourceRanges)
+          .map(str)
+          .filter((x): x is string => !!x)
+      : undefined,
+    healthCheckNodePort: int(spec.healthCheckNodePort),
     publishNotReadyAddresses: bool(spec.publishNotReadyAddresses),
     labels: strMap(meta.labels),
     evidence: [ev.at()],

@@ -1,4 +1,4 @@
-import type { Fact, NatChain, NatRule, Unparsed } from '../../model';
+import type { ChainPolicy, Fact, NatChain, NatRule, Unparsed } from '../../model';
 import { logEvidence } from '../../model';
 import { registerFormat } from '../registry';
 import type { FormatSpec, ParseInput, ParseResult } from '../types';
@@ -15,6 +15,8 @@ import {
 } from './iptablesListTokens';
 import { kubeProxyConfigFromRules, withKubeProxyMeaning } from './natFacts';
 import { totalParse } from '../total';
+import { legacyTablesWarning } from '../state/iptablesBackend';
+import { chainPolicy } from './chainPolicy';
 
 /**
  * `iptables [-t nat] -L [CHAIN] [-n] [-v] [-x] [--line-numbers]`, from iptables-legacy
@@ -39,6 +41,7 @@ function guessTable(chain: string): string {
 }
 
 const COUNTER = /^\d+[KMGTP]?$/;
+const POLICY_COUNTERS = /\(policy \S+ (?<packets>\d+[KMGTP]?) packets, (?<bytes>\d+[KMGTP]?) bytes\)/;
 function parseCounter(t: string): number | undefined {
   if (!COUNTER.test(t)) return undefined;
   const unit = 'KMGTP'.indexOf(t[t.length - 1]);
@@ -114,6 +117,7 @@ export function parseIptablesList(input: ParseInput): ParseResult {
   const facts: Fact[] = [];
   const rules: NatRule[] = [];
   const chains: NatChain[] = [];
+  const policies: ChainPolicy[] = [];
   const unparsed: Unparsed[] = [];
   const firstLine = input.firstLine ?? 1;
   const commandTable = tableFromCommand(input.command);
@@ -130,6 +134,11 @@ export function parseIptablesList(input: ParseInput): ParseResult {
       if (!text) continue;
       const tokens = tokenizeListLine(text);
       const ev = logEvidence(input.uri, lineNo, text, FORMAT);
+      const warning = legacyTablesWarning(text, ev, input.host);
+      if (warning) {
+        facts.push(warning);
+        continue;
+      }
       const chainLen = chainHeaderAt(tokens, 0);
       if (chainLen) {
         const m = /^Chain (\S+) \((?:policy (\S+)(?: (\d+) packets, (\d+) bytes)?|(\d+) references)\)/.exec(text);
@@ -146,6 +155,21 @@ export function parseIptablesList(input: ParseInput): ParseResult {
         if (m?.[5]) chain.references = Number(m[5]);
         chains.push(chain);
         facts.push(chain);
+        if (m?.[2]) {
+          // `(policy DROP 12 packets, 1008 bytes)`; without -x large counters print as `1234K`.
+          const counters = POLICY_COUNTERS.exec(text)?.groups;
+          const policy = chainPolicy({
+            table: chain.table,
+            chain: chain.name,
+            policy: m[2],
+            evidence: ev,
+            host: input.host,
+            packets: counters ? parseCounter(counters.packets) : undefined,
+            bytes: counters ? parseCounter(counters.bytes) : undefined,
+          });
+          policies.push(policy);
+          facts.push(policy);
+        }
         continue;
       }
       const cols = columnHeaderAt(tokens, 0);
@@ -183,6 +207,7 @@ export function parseIptablesList(input: ParseInput): ParseResult {
     const table = chains.some((c) => c.table === 'nat') || rules.some((r) => r.table === 'nat') ? 'nat' : 'filter';
     for (const c of chains) c.table = table;
     for (const r of rules) r.table = table;
+    for (const p of policies) p.table = table;
   }
   const config = kubeProxyConfigFromRules(rules, chains, FORMAT);
   if (config) facts.push(config);

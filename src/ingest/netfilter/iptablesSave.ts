@@ -6,6 +6,8 @@ import { parseSaveRuleWords, tokenizeSaveLine } from './iptablesSaveRule';
 import { kubeProxyConfigFromRules, withKubeProxyMeaning } from './natFacts';
 import { shareOfLines } from '../sniff';
 import { totalParse } from '../total';
+import { legacyTablesWarning } from '../state/iptablesBackend';
+import { chainPolicy } from './chainPolicy';
 
 /**
  * `iptables-save` / `iptables-legacy-save` / `iptables-nft-save` (and `-S`-like `-A` lines):
@@ -15,6 +17,7 @@ import { totalParse } from '../total';
 const FORMAT = 'iptables-save';
 const CHAIN_LINE = /^:(\S+)\s+(\S+)(?:\s+\[(\d+):(\d+)\])?\s*$/;
 const COUNTERS_PREFIX = /^\[(\d+):(\d+)\]\s+/;
+const COUNTERS_ONLY = /^\s*\[\d+:\d+\]\s*$/;
 
 const RECORD_START =
   /^(?:-A\s|COMMIT(?:\s|$)|\*(?:nat|filter|mangle|raw|security)(?:\s|$)|:[A-Z][\w-]*\s+(?:-|ACCEPT|DROP|RETURN)\s+\[|#\s(?:Generated|Completed)\s)/;
@@ -32,6 +35,8 @@ export function unflattenIptablesSave(line: string): string[] {
     if (c === '"' && line[i - 2] !== '\\') quoted = !quoted;
     if (quoted || (c !== ' ' && c !== '\t') || line[i] === ' ' || line[i] === '\t') continue;
     if (RECORD_START.test(line.slice(i, i + 64))) {
+      // `[2:216] -A FORWARD …` (iptables-save -c): the counters belong to the rule after them.
+      if (COUNTERS_ONLY.test(line.slice(start, i))) continue;
       parts.push(line.slice(start, i).trim());
       start = i;
     }
@@ -49,6 +54,8 @@ export function parseIptablesSave(input: ParseInput): ParseResult {
   const firstLine = input.firstLine ?? 1;
   let table = /(?:^|\s)-t\s*([a-z]+)/.exec(input.command ?? '')?.[1] ?? 'filter';
   const positions = new Map<string, number>();
+  // Chain counters mean something with -c; without it iptables-nft-save prints [0:0] for every chain.
+  const counted = /(?:^|\s)(?:-c|--counters)(?:\s|$)/.test(input.command ?? '');
   const lines = input.text.split(/\r?\n/);
   for (let idx = 0; idx < lines.length; idx++) {
     const lineNo = firstLine + idx;
@@ -56,14 +63,18 @@ export function parseIptablesSave(input: ParseInput): ParseResult {
     if (!whole) continue;
     // A quoted comment may contain ` -A `; only split lines without quotes, or clearly flattened ones.
     const records =
-      whole.length < 5_000_000 && whole.indexOf(' -A ') > 0 && !whole.startsWith('#')
+      whole.length < 5_000_000 && whole.replace(COUNTERS_PREFIX, '').indexOf(' -A ') > 0 && !whole.startsWith('#')
         ? unflattenIptablesSave(whole)
         : [whole];
     for (const rec of records) {
       const text = records.length === 1 ? whole : rec.trim();
       if (!text) continue;
       const ev = logEvidence(input.uri, lineNo, text, FORMAT);
-      if (text.startsWith('#')) continue;
+      if (text.startsWith('#')) {
+        const warning = legacyTablesWarning(text, ev, input.host);
+        if (warning) facts.push(warning);
+        continue;
+      }
       if (text.startsWith('*')) {
         table = text.slice(1).trim();
         positions.clear();
@@ -73,16 +84,37 @@ export function parseIptablesSave(input: ParseInput): ParseResult {
       const chainLine = CHAIN_LINE.exec(text);
       if (chainLine) {
         const chain: NatChain = { kind: 'NatChain', table, name: chainLine[1], evidence: [ev] };
-        if (chainLine[2] !== '-') chain.policy = chainLine[2];
+        if (chainLine[2] !== '-') {
+          chain.policy = chainLine[2];
+          // `:FORWARD DROP [2:216]`: what the policy itself decided (-c shows it; plain save prints [0:0]).
+          facts.push(
+            chainPolicy({
+              table,
+              chain: chain.name,
+              policy: chainLine[2],
+              evidence: ev,
+              host: input.host,
+              packets: counted && chainLine[3] !== undefined ? Number(chainLine[3]) : undefined,
+              bytes: counted && chainLine[4] !== undefined ? Number(chainLine[4]) : undefined,
+            }),
+          );
+        }
         chains.push(chain);
         facts.push(chain);
         continue;
       }
-      const listRules = /^-([NP])\s+(\S+)(?:\s+(\S+))?$/.exec(text);
-      if (listRules) {
-        // `iptables -S`: `-N CHAIN` declares a chain, `-P CHAIN POLICY` sets a built-in's policy.
-        const chain: NatChain = { kind: 'NatChain', table, name: listRules[2], evidence: [ev] };
-        if (listRules[1] === 'P' && listRules[3]) chain.policy = listRules[3];
+      const chainCommand = /^-(?<verb>[NPX])\s+(?<name>\S+)(?:\s+(?<policy>\S+))?$/.exec(text)?.groups;
+      if (chainCommand && (chainCommand.verb === 'P' || !chainCommand.policy)) {
+        // `iptables -S`: `-N CHAIN` declares a chain, `-P CHAIN POLICY` sets a built-in's policy;
+        // `-X CHAIN` (iptables-restore input, as kube-proxy writes it) deletes one.
+        const chain: NatChain = { kind: 'NatChain', table, name: chainCommand.name, evidence: [ev] };
+        if (chainCommand.verb === 'P' && chainCommand.policy) {
+          chain.policy = chainCommand.policy;
+          facts.push(
+            chainPolicy({ table, chain: chain.name, policy: chainCommand.policy, evidence: ev, host: input.host }),
+          );
+        }
+        if (chainCommand.verb === 'X') chain.deleted = true;
         chains.push(chain);
         facts.push(chain);
         continue;
@@ -149,7 +181,7 @@ export const iptablesSaveFormat: FormatSpec = {
         /^\*(nat|filter|mangle|raw|security)$/.test(t) ||
         t === 'COMMIT' ||
         CHAIN_LINE.test(t) ||
-        /^(\[\d+:\d+\]\s+)?-[AIN]\s+\S+/.test(t),
+        /^(\[\d+:\d+\]\s+)?-[AINX]\s+\S+/.test(t),
     ),
 };
 

@@ -108,6 +108,25 @@ export type SaveRuleFields = Omit<NatRule, 'evidence' | 'text' | 'table'>;
 
 const RECENT_ACTIONS = new Set(['--set', '--rcheck', '--update', '--remove']);
 
+/** Options we skip that take one value. */
+const VALUE_OPTIONS = new Set([
+  '--mask',
+  '--mode',
+  '--dst-type',
+  '--src-type',
+  '--ctstate',
+  '--reject-with',
+  '--to-source',
+  '--to-ports',
+  '--dports',
+  '--sports',
+  '--state',
+  '--limit',
+  '--limit-burst',
+  '--set-mss',
+  '--nfacct-name',
+]);
+
 /**
  * The structured rule from the words after `-A` (or `-I`): `CHAIN [options] -j TARGET …`.
  * Options whose meaning we do not model are skipped (the rule text keeps them).
@@ -121,8 +140,11 @@ export function parseSaveRuleWords(words: readonly string[]): SaveRuleFields | s
   let recent: RecentOptions | undefined;
   let negate = false;
   let module = '';
+  let unknownOption = false;
   for (let i = 1; i < words.length; i++) {
     const w = words[i];
+    const afterUnknownOption = unknownOption;
+    unknownOption = false;
     if (w === '!') {
       negate = true;
       continue;
@@ -237,24 +259,15 @@ export function parseSaveRuleWords(words: readonly string[]): SaveRuleFields | s
       default:
         if (recent && module === 'recent' && RECENT_ACTIONS.has(w))
           recent.action = w.slice(2) as RecentOptions['action'];
-        else if (
-          w === '--mask' ||
-          w === '--mode' ||
-          w === '--dst-type' ||
-          w === '--src-type' ||
-          w === '--ctstate' ||
-          w === '--reject-with' ||
-          w === '--to-source' ||
-          w === '--to-ports' ||
-          w === '--dports' ||
-          w === '--sports' ||
-          w === '--state' ||
-          w === '--limit' ||
-          w === '--limit-burst' ||
-          w === '--set-mss' ||
-          w === '--nfacct-name'
-        )
-          i++;
+        else if (VALUE_OPTIONS.has(w)) i++;
+        else if (w === '--tcp-flags' || w === '--match-set') i += 2;
+        else if (w.startsWith('-')) {
+          // An option we do not model: a plain word right after it is its value.
+          unknownOption = true;
+          continue;
+        } else if (!afterUnknownOption)
+          // A word that is neither an option nor an option's value: a damaged line, not a rule.
+          return `stray word '${w.slice(0, 40)}' (not an option or an option's value)`;
       // Flags without a value (`--rsource`, `--random-fully`, `--log-uid` …) need nothing.
     }
   }

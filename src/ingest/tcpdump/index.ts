@@ -27,7 +27,7 @@ import { looksFlattened, unflattenTcpdump } from './unflatten';
 const FORMAT = 'tcpdump';
 
 /** One Capture fact for the packets, its evidence spanning the first packet's line to the last one's; none for no packets. */
-function captureOf(table: PacketColumns, uri: string): Capture[] {
+function captureOf(table: PacketColumns, uri: string, input: ParseInput): Capture[] {
   if (table.size === 0) return [];
   const line = table.lineOf(0);
   // A packet's end line already covers its -v lines and, for VXLAN, its inner frame.
@@ -40,7 +40,10 @@ function captureOf(table: PacketColumns, uri: string): Capture[] {
     format: FORMAT,
   };
   if (end !== line) evidence.endLine = end;
-  return [{ kind: 'Capture', evidence: [evidence], packets: table }];
+  const capture: Capture = { kind: 'Capture', evidence: [evidence], packets: table };
+  if (input.host !== undefined) capture.host = input.host;
+  if (input.command !== undefined) capture.command = input.command;
+  return [capture];
 }
 
 export function parseTcpdump(input: ParseInput): ParseResult {
@@ -51,7 +54,7 @@ export function parseTcpdump(input: ParseInput): ParseResult {
   if (scanned !== 'flattened')
     return {
       format: FORMAT,
-      facts: captureOf(scanned.table, uri),
+      facts: captureOf(scanned.table, uri, input),
       records: scanned.records,
       unparsed: scanned.unparsed,
     };
@@ -66,7 +69,7 @@ export function parseTcpdump(input: ParseInput): ParseResult {
   }) as ScannedCapture;
   const result: ParseResult = {
     format: FORMAT,
-    facts: captureOf(again.table, uri),
+    facts: captureOf(again.table, uri, input),
     records: again.records,
     unparsed: again.unparsed,
   };

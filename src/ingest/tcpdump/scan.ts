@@ -95,3 +95,16 @@ function timeOfDay(s: string, i: number, e: number): number {
   STAMP.end = j;
   return h * 3600 + m * 60 + sec + frac / scale;
 }
+
+/**
+ * Where the stamp (or, with -t, the frame) of a packet line starts: at `a`, or after `-#`'s
+ * packet number and two spaces, and one more space before -ttt's and -ttttt's stamps.
+ */
+export function numberedStamp(s: string, a: number, e: number): number {
+  let k = a;
+  while (k < e && isDigit(s.charCodeAt(k))) k++;
+  if (k === a || s.charCodeAt(k) !== 32 || s.charCodeAt(k + 1) !== 32) return a;
+  k += 2;
+  if (s.charCodeAt(k) === 32) return isDigit(s.charCodeAt(k + 1)) ? k + 1 : a;
+  return k < e ? k : a;
+}

@@ -1,5 +1,5 @@
 import { at, findE } from './columns/bounded';
-import { readStamp } from './scan';
+import { numberedStamp, readStamp } from './scan';
 import { cutAt, type LinePiece } from '../words';
 
 /**
@@ -27,14 +27,17 @@ export function holdsRecords(s: string, p: number, e: number, colon: number): bo
   if (at(s, p, e, 'tcpdump: ') || at(s, p, e, 'listening on ')) {
     return e - p > 100 || findE(s, 'tcpdump: ', p + 9, e) >= 0 || findE(s, ' listening on ', p + 1, e) >= 0;
   }
+  const own = ownStampAt(s, p, e);
   for (let i = colon; i >= 0 && i < e; i = s.indexOf(':', i + 1)) {
-    // `HH:MM:SS.` with the colon at i = HH end; not the time of the line's own -tttt stamp
+    // `HH:MM:SS.` with the colon at i = HH end; not the line's own stamp (after `-#`'s number) or
+    // the time of its own -tttt stamp
     if (
       s.charCodeAt(i - 3) === 32 &&
       i + 3 < e &&
       s.charCodeAt(i + 3) === 58 &&
+      i - 2 !== own &&
       readStamp(s, i - 2, e) &&
-      !(i - 2 === p + 11 && isDateAt(s, p))
+      !(i - 2 === own + 11 && isDateAt(s, own))
     )
       return true;
   }
@@ -50,12 +53,20 @@ export function unflattenTcpdump(line: string): LinePiece[] {
     const prev = cuts[cuts.length - 1];
     // `tcpdump: listening on any, ...` (-v) is one header, not two; a -tttt stamp's time is not a record
     const before = line.slice(prev, m.index);
-    if (m.index > 0 && m.index !== prev && before !== 'tcpdump: ' && !(before.length === 11 && isDateAt(before, 0)))
+    const own = prev === 0 ? ownStampAt(line, 0, line.length) : prev;
+    if (m.index > own && m.index !== prev && before !== 'tcpdump: ' && !(m.index === own + 11 && isDateAt(line, own)))
       cuts.push(m.index);
     if (m[0].length === 0) RECORD_START.lastIndex++;
   }
   const out = cutAt(line, cuts.slice(1));
   return out.length ? out : [{ text: line, start: 0 }];
+}
+
+/** Where the line s[p, e) has its own stamp: past leading blanks and `-#`'s packet number. */
+function ownStampAt(s: string, p: number, e: number): number {
+  let k = p;
+  while (k < e && (s.charCodeAt(k) === 32 || s.charCodeAt(k) === 9)) k++;
+  return numberedStamp(s, k, e);
 }
 
 /** `YYYY-MM-DD ` at p: the date of a -tttt stamp. */

@@ -83,7 +83,7 @@ const COMMAND_WORDS = new Set([
  * `conntrack v1.4.7 (conntrack-tools): 14 flow entries have been shown.`; `PING ...` is upper case).
  */
 const OUTPUT_LOOKALIKES =
-  /^(?:traceroute to \S+ \(|host \S+ not found|conntrack v\d+\.\d+\S* \(conntrack-tools\)|ip: |cat: |grep: |kubectl: |sudo: )/;
+  /^(?:traceroute to \S+ \(|host \S+ not found|conntrack v\d+\.\d+\S* \(conntrack-tools\)|iptables-legacy tables present, |ip6?tables(?:-[a-z]+)* v\d+\.\d+|ip: |cat: |grep: |kubectl: |sudo: )/;
 
 const SHELLS = new Set(['sh', '/bin/sh', 'bash', '/bin/bash', 'ash', '/bin/ash', 'zsh', '/bin/zsh']);
 

@@ -7,7 +7,8 @@ import { join, relative, sep } from 'node:path';
 // model ← ingest ← flow ← render; cluster → model; only src/editor imports `vscode`.
 const allowed: Record<string, string[]> = {
   model: ['model'],
-  protocol: ['protocol'],
+  // protocol may name the model's status and role types (type-only: the webview bundles none of the model)
+  protocol: ['protocol', 'model'],
   ingest: ['model', 'ingest'],
   cluster: ['model', 'cluster', 'ingest'],
   flow: ['model', 'ingest', 'flow'],

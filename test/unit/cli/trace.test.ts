@@ -18,9 +18,22 @@ test(
     const r = JSON.parse(io.stdout);
     assert.deepEqual(Object.keys(r), ['flows', 'unresolved']);
     const f = r.flows[0];
-    assert.deepEqual(Object.keys(f), ['title', 'phases', 'findings']);
+    assert.deepEqual(Object.keys(f), ['title', 'family', 'connection', 'connections', 'phases', 'findings']);
+    // The ping the sample captured is connection 1, with its addresses and how it ended.
+    assert.equal(f.connection, 1);
+    assert.deepEqual(
+      Object.keys(f.connections[0]),
+      ['number', 'protocol', 'client', 'original', 'translated', 'masqueraded', 'endpoint', 'nodes', 'outcome'].concat([
+        'start',
+        'end',
+        'packets',
+        'evidence',
+      ]),
+    );
+    assert.equal(f.connections[0].protocol, 'icmp');
+    assert.equal(f.connections[0].outcome, 'answered');
     const step = f.phases[0].steps[0];
-    assert.deepEqual(Object.keys(step), ['from', 'to', 'label', 'status', 'evidence']);
+    assert.deepEqual(Object.keys(step), ['from', 'to', 'label', 'status', 'kind', 'evidence']);
     assert.equal(step.from.kind, 'pod');
     assert.equal(step.from.name, 'b-pod');
     assert.deepEqual(step.from.addresses, ['10.244.0.54']);
@@ -64,9 +77,10 @@ test('trace --sample a1-pod-to-pod --format json: documented keys and actor obje
   assert.equal(await runCli(['trace', '--sample', 'a1-pod-to-pod', '--format', 'json'], io), 0, io.stderr);
   const r = JSON.parse(io.stdout);
   assert.deepEqual(Object.keys(r), ['flows', 'unresolved']);
-  assert.deepEqual(Object.keys(r.flows[0]), ['title', 'phases', 'findings']);
+  assert.deepEqual(Object.keys(r.flows[0]), ['title', 'family', 'connection', 'connections', 'phases', 'findings']);
   const step = r.flows[0].phases[0].steps[0];
-  assert.deepEqual(Object.keys(step), ['from', 'to', 'label', 'status', 'evidence']);
+  assert.deepEqual(Object.keys(step), ['from', 'to', 'label', 'status', 'kind', 'evidence']);
+  assert.ok(step.evidence.every((e: { role?: string }) => typeof e.role === 'string'));
   assert.deepEqual(step.from, { kind: 'pod', name: 'b-pod', addresses: ['10.244.0.54'], interfaces: ['eth0'] });
   // b-pod's IP comes from the sample's kubectl table, through the real kubectl-table parser.
   assert.ok(

@@ -12,6 +12,7 @@ import { chooseClient, podDnsNames, targetItems } from '../../../src/editor/trac
 import { checkManifest } from '../../../src/editor/diagnostics/manifestChecks.pure';
 import { suggestFlows, summarizeBlocks } from '../../../src/editor/paste/analysis.pure';
 import { parseDocument } from '../../../src/ingest/document';
+import { labA2Lines } from '../../support/labA2';
 
 const read = (p: string) => readFileSync(p, 'utf8');
 const STS = 'samples/manifests/a3-headless-statefulset/statefulset.yaml';
@@ -84,11 +85,17 @@ test('client choice: the pod the capture shows talking to the Service wins over 
 test('capture hover: veth owner, direction P, CoreDNS Service port and the same packet after DNAT', () => {
   const { d, model } = labModel();
   const index = buildLineIndex(d.facts, 'file:///lab/a2.txt', model);
-  const text = annotatePacket(model, index, index.packets.get(138)![0]).join('\n');
+  // b-app's query to the kube-dns ClusterIP on its veth, and its first copy after DNAT to CoreDNS
+  const { query, queryAfterDnat } = labA2Lines();
+  const { iface, ip } = queryAfterDnat.groups;
+  const text = annotatePacket(model, index, index.packets.get(query.line)![0]).join('\n');
   assert.match(text, /veth79f873bc: host side of the veth pair of pod default\/b-app/);
   assert.match(text, /P \(PACKET_OTHERHOST\)/);
   assert.match(text, /Service kube-system\/kube-dns .*CoreDNS/);
-  assert.match(text, /Same packet as line 139 on vethdf45ab07 \(after DNAT to 10\.244\.0\.107:53\)/);
+  assert.ok(
+    text.includes(`Same packet as line ${queryAfterDnat.line} on ${iface} (after DNAT to ${ip}:53)`),
+    `line ${queryAfterDnat.line} on ${iface} after DNAT to ${ip}:53 in:\n${text}`,
+  );
   assert.match(
     text,
     /Search list: the resolver appended 'default\.svc\.cluster\.local' to 'a-app\.default\.svc\.cluster\.local'/,
@@ -149,7 +156,14 @@ test('diagnostics: a StatefulSet without serviceName; the fix names the headless
 test('paste analysis: the lab transcript splits into blocks and offers b-app → a-app first', () => {
   const { d, model } = labModel();
   const blocks = summarizeBlocks(d);
-  assert.ok(blocks.some((b) => b.format === 'tcpdump' && b.host === 'node1' && b.records > 200));
+  const packetLines = read(LAB)
+    .split('\n')
+    .filter((l) => /^\d\d:\d\d:\d\d\.\d+ /.test(l)).length;
+  assert.ok(packetLines > 100);
+  // every packet line is a record (so are tcpdump's own header and trailer lines)
+  assert.ok(
+    blocks.some((b) => b.format === 'tcpdump' && b.host === 'node1' && b.records >= packetLines && b.unparsed === 0),
+  );
   assert.ok(blocks.some((b) => b.format === 'nslookup' && b.host === 'b-app'));
   const flows = suggestFlows(d, model);
   assert.deepEqual(flows[0], {

@@ -22,6 +22,7 @@ import {
   type PacketGroup,
 } from '../../../src/flow/correlate';
 import { parseDocument } from '../../../src/ingest/document';
+import { labA2Lines } from '../../support/labA2';
 import { parseTcpdump } from '../../../src/ingest/tcpdump';
 import { labA2, parseSeed, SEED } from '../flow/seedModel';
 import {
@@ -171,22 +172,24 @@ test('every packet line of real fixtures: the lazy hover says what the eager ind
 test("a DNS answer printed without its question (no -vv) is described with its query's question", () => {
   const { facts, uri, model } = document('test/fixtures/lab/a2-pod-to-service.txt');
   const index = buildLineIndex(facts, uri, model);
-  // line 140: `10.244.0.107.53 > 10.244.0.147.48226: 22262 NXDomain 0/0/0 (75)`, asked on line 138
-  const said = annotatePacket(model, index, index.packets.get(140)![0]);
+  // CoreDNS's `ID NXDomain 0/0/0` answer to b-app's first search-list query (found by content)
+  const { answer, query, existing } = labA2Lines();
+  const said = annotatePacket(model, index, index.packets.get(answer.line)![0]);
+  const { id, port } = query.groups;
   assert.ok(
     said.some((s) =>
       s.startsWith(
-        'DNS answer #22262 NXDomain for A a-app.default.svc.cluster.local.default.svc.cluster.local. (the question of query #22262 from 10.244.0.147:48226)',
+        `DNS answer #${id} NXDomain for A a-app.default.svc.cluster.local.default.svc.cluster.local. (the question of query #${id} from 10.244.0.147:${port})`,
       ),
     ),
     said.join('\n'),
   );
-  // line 193: `31426* 1/0/0 A 10.103.129.86`: the name that exists, with its Service
-  const found = annotatePacket(model, index, index.packets.get(193)![0]);
+  // `ID* 1/0/0 A 10.103.129.86`: the name that exists, with its Service
+  const found = annotatePacket(model, index, index.packets.get(existing.line)![0]);
   assert.ok(
     found.some(
       (s) =>
-        s.startsWith('DNS answer #31426 for A a-app.default.svc.cluster.local. (the question') &&
+        s.startsWith(`DNS answer #${existing.groups.id} for A a-app.default.svc.cluster.local. (the question`) &&
         s.includes('Service a-app'),
     ),
     found.join('\n'),
@@ -225,11 +228,12 @@ test('a hover on the lab capture builds the packets of its line and of its addre
     'indexing builds nothing',
   );
 
-  // Line 138: b-app's DNS query to the kube-dns ClusterIP on its veth (P), DNATed on line 139.
-  const [p] = index.packets.get(138)!;
+  // b-app's DNS query to the kube-dns ClusterIP on its veth (P), and its copy after DNAT.
+  const { query, queryAfterDnat, answerUnDnat } = labA2Lines();
+  const [p] = index.packets.get(query.line)!;
   const said = annotatePacket(model, index, p);
   assert.ok(
-    said.some((s) => /after DNAT to 10\.244\.0\.107:53/.test(s)),
+    said.some((s) => s.includes(`after DNAT to ${queryAfterDnat.groups.ip}:53`)),
     'the DNAT partner is found',
   );
   assert.ok(
@@ -240,7 +244,7 @@ test('a hover on the lab capture builds the packets of its line and of its addre
   for (const t of tables) {
     const allowed = new Set([
       ...t.touching(ips),
-      ...Array.from({ length: t.size }, (_, i) => i).filter((i) => t.lineOf(i) === 138),
+      ...Array.from({ length: t.size }, (_, i) => i).filter((i) => t.lineOf(i) === query.line),
     ]);
     assert.ok(
       [...t.built].every((i) => allowed.has(i)),
@@ -254,9 +258,10 @@ test('a hover on the lab capture builds the packets of its line and of its addre
   );
   assert.equal(other.table.built.size, 0, 'nothing of the unrelated capture was built');
 
-  // Hovering the rest of the conversation costs nothing more: the same addresses, the same cached correlation.
+  // Hovering the rest of the conversation costs nothing more: the same addresses (the answer back to
+  // b-app from the ClusterIP), the same cached correlation.
   const before = tables.reduce((n, t) => n + t.built.size, 0);
-  annotatePacket(model, index, index.packets.get(139)![0]);
+  annotatePacket(model, index, index.packets.get(answerUnDnat.line)![0]);
   assert.equal(
     tables.reduce((n, t) => n + t.built.size, 0),
     before,

@@ -12,7 +12,6 @@ import { formatSpec } from '../../../src/ingest/registry';
 import { parseTcpdump } from '../../../src/ingest/tcpdump';
 import { ClusterModel, packetTouches, type Capture, type Evidence, type Fact, type Packet } from '../../../src/model';
 import { trace } from '../../../src/flow';
-import { firstMssSynAnywhere } from '../../../src/flow/context';
 import type { Flow } from '../../../src/flow/types';
 import { CountingTable } from '../model/countingTable';
 
@@ -170,55 +169,37 @@ test('search-list NXDOMAIN finding fires from the filtered packets of the lab A.
   assert.equal(other.table.built.size, 0, 'nothing of the unrelated capture was built');
 });
 
-test("mtu-mss on a flow without a SYN of its own: the first SYN of the captures proves the pod network MTU, and only it is built beyond the flow's packets", () => {
+test("mtu-mss never quotes another connection's SYN, and nothing beyond the flow's packets is built", () => {
   const real = counted(readFileSync(TCPDUMP, 'utf8'), TCPDUMP);
   const other = counted(unrelatedText(10), 'unrelated.txt');
   const m = new ClusterModel().add(pods).add([real.capture, other.capture]);
-  // dns-pod only answers DNS: none of the packets touching it or 10.244.1.0 is a TCP SYN.
+  // dns-pod only answers DNS: none of the packets touching it or 10.244.1.0 is a TCP SYN, though the
+  // capture holds other pods' SYNs (mss 1410).
   const flowIps = new Set(['10.244.0.10', '10.244.1.0']);
   const isMssSyn = (p: Packet) => p.tcp?.mss !== undefined && p.tcp.flags.includes('S');
   assert.ok(!real.table.touching(flowIps).some((i) => isMssSyn(real.table.packet(i))));
+  const synLines = new Set(
+    Array.from({ length: real.table.size }, (_, i) => i)
+      .filter((i) => isMssSyn(real.table.packet(i)))
+      .map((i) => real.table.lineOf(i)),
+  );
+  assert.ok(synLines.size > 0, 'the capture holds SYNs of other connections');
+  const allowed = new Set(real.table.touching(flowIps));
   real.table.built.clear();
 
-  const f = trace(m, 'dns-pod', '10.244.1.0').flows[0];
+  const flows = trace(m, 'dns-pod', '10.244.1.0').flows;
 
-  const mtu = f.findings.find((x) => x.id === 'mtu-mss');
-  assert.ok(mtu, "the finding fires from b-pod's SYN");
-  const builtByTrace = [...real.table.built];
-  const firstSyn = Array.from({ length: real.table.size }, (_, i) => i).find((i) => isMssSyn(real.table.packet(i)))!;
+  for (const f of flows) {
+    const cited = f.findings.flatMap((x) => x.evidence).filter((e) => e.uri === TCPDUMP);
+    assert.deepEqual(
+      cited.filter((e) => synLines.has(e.line!)),
+      [],
+      "no finding cites another connection's SYN",
+    );
+  }
   assert.ok(
-    mtu.evidence.some((e) => e.uri === TCPDUMP && e.line === real.table.lineOf(firstSyn)),
-    'it cites the first SYN of the capture',
+    [...real.table.built].every((i) => allowed.has(i)),
+    "built: the flow's packets only",
   );
-  const allowed = new Set([...real.table.touching(flowIps), firstSyn]);
-  assert.ok(
-    builtByTrace.every((i) => allowed.has(i)),
-    "built: the flow's packets and the first SYN",
-  );
-  assert.ok(builtByTrace.includes(firstSyn));
   assert.equal(other.table.built.size, 0, 'the later, unrelated capture was not looked at');
-});
-
-test('firstMssSynAnywhere finds a SYN far into a big capture from its columns, building that packet alone', () => {
-  // unrelated traffic without SYNs, then the real capture: its first SYN is ten thousand packets in
-  const other = counted(unrelatedText(40), 'unrelated.txt');
-  const withSyn = counted(
-    [unrelatedText(100).replace(/ Flags \[S\.?\], /g, ' Flags [P.], '), readFileSync(TCPDUMP, 'utf8')].join('\n'),
-    'late.txt',
-  );
-  const isMssSyn = (p: Packet) => p.tcp?.mss !== undefined && p.tcp.flags.includes('S');
-  const expected = Array.from({ length: withSyn.table.size }, (_, i) => i).find((i) =>
-    isMssSyn(withSyn.table.packet(i)),
-  )!;
-  withSyn.table.built.clear();
-  assert.ok(expected > 10_000, `the first SYN is packet ${expected}`);
-  const m = new ClusterModel().add([withSyn.capture, other.capture]);
-  const syn = firstMssSynAnywhere(m);
-  assert.equal(syn, withSyn.table.packet(expected));
-  assert.deepEqual([...withSyn.table.built], [expected], 'only the SYN was built');
-  assert.equal(other.table.built.size, 0, 'the later capture was not looked at');
-  // a capture without any: none, and nothing built
-  const none = counted(unrelatedText(3).replace(/ Flags \[S\.?\], /g, ' Flags [P.], '), 'none.txt');
-  assert.equal(firstMssSynAnywhere(new ClusterModel().add([none.capture])), undefined);
-  assert.equal(none.table.built.size, 0);
 });

@@ -1,5 +1,5 @@
 /**
- * DNS answers paired with their queries: without -vv tcpdump prints an answer as `22262 NXDomain
+ * DNS answers paired with their queries: without -vv tcpdump prints an answer as `50628 NXDomain
  * 0/0/0`, and only the query with the same id from the port it goes back to says which name that
  * was. Inputs: the network lab's A.2 transcript (tcpdump -i any -nn of the ndots:5 search list)
  * and the -vv capture of test/fixtures/tcpdump, whose answers print their question.
@@ -13,6 +13,7 @@ import { parseTcpdump } from '../../../src/ingest/tcpdump';
 import { ClusterModel, packetsOf, type Packet } from '../../../src/model';
 import { trace } from '../../../src/flow';
 import { dnsQuestions } from '../../../src/flow/correlate/dnsQuestions';
+import { labA2Lines } from '../../support/labA2';
 
 const LAB = 'test/fixtures/lab/a2-pod-to-service.txt';
 const labText = readFileSync(LAB, 'utf8');
@@ -22,19 +23,18 @@ const atLine = (ps: Packet[], line: number) => ps.find((p) => p.evidence[0].line
 test('an answer printed without its question gets the question of its query (same id, back to the port that asked)', () => {
   const packets = packetsOf(parseDocument(labText, LAB).facts);
   const question = dnsQuestions(packets);
-  // line 140: `10.244.0.107.53 > 10.244.0.147.48226: 22262 NXDomain 0/0/0`, the answer to line 138
-  assert.match(labLines[139], /22262 NXDomain 0\/0\/0/);
-  assert.deepEqual(question(atLine(packets, 140)), {
+  // CoreDNS's `ID NXDomain 0/0/0` answer to b-app's first search-list query (lines found by content)
+  const { answer, answerUnDnat, aaaaAnswer, existing } = labA2Lines(labText);
+  assert.deepEqual(question(atLine(packets, answer.line)), {
     name: 'a-app.default.svc.cluster.local.default.svc.cluster.local.',
     type: 'A',
   });
-  // line 141: the same answer after conntrack's un-DNAT, from the ClusterIP
-  assert.deepEqual(question(atLine(packets, 141)), question(atLine(packets, 140)));
-  // line 144: the AAAA query's answer, from the same client port with another id
-  assert.equal(question(atLine(packets, 144))?.type, 'AAAA');
-  // line 193: the name that exists, `31426* 1/0/0 A 10.103.129.86`
-  assert.match(labLines[192], /31426\* 1\/0\/0 A 10\.103\.129\.86/);
-  assert.deepEqual(question(atLine(packets, 193)), { name: 'a-app.default.svc.cluster.local.', type: 'A' });
+  // the same answer after conntrack's un-DNAT, from the ClusterIP
+  assert.deepEqual(question(atLine(packets, answerUnDnat.line)), question(atLine(packets, answer.line)));
+  // the AAAA query's answer, from the same client port with another id
+  assert.equal(question(atLine(packets, aaaaAnswer.line))?.type, 'AAAA');
+  // the name that exists, `ID* 1/0/0 A 10.103.129.86`
+  assert.deepEqual(question(atLine(packets, existing.line)), { name: 'a-app.default.svc.cluster.local.', type: 'A' });
   // every answer of this capture has its query in it, and each pairing agrees with that query
   const answers = packets.filter((p) => p.dns?.response);
   assert.ok(answers.length >= 16, `answers: ${answers.length}`);
@@ -63,13 +63,15 @@ test('an answer whose query is missing, or that goes back to another port, has n
   const answers = ps.filter((p) => p.dns?.response);
   assert.ok(answers.length >= 16);
   assert.ok(answers.every((a) => dnsQuestions(ps)(a) === undefined));
-  // the answer of line 140 sent to port 48227 instead of 48226
+  // CoreDNS's answer sent to the next port instead of the one that asked
+  const { answer, answerUnDnat, query } = labA2Lines(labText);
+  const port = Number(query.groups.port);
   const moved = labLines
-    .map((l, k) => (k === 139 ? l.replace('10.244.0.147.48226:', '10.244.0.147.48227:') : l))
+    .map((l, k) => (k === answer.line - 1 ? l.replace(`10.244.0.147.${port}:`, `10.244.0.147.${port + 1}:`) : l))
     .join('\n');
   const ms = packetsOf(parseDocument(moved, 'y').facts);
-  assert.equal(dnsQuestions(ms)(atLine(ms, 140)), undefined);
-  assert.ok(dnsQuestions(ms)(atLine(ms, 141)), 'its copy on the client veth still pairs');
+  assert.equal(dnsQuestions(ms)(atLine(ms, answer.line)), undefined);
+  assert.ok(dnsQuestions(ms)(atLine(ms, answerUnDnat.line)), 'its copy on the client veth still pairs');
 });
 
 test('-vv answers keep the question they print', () => {

@@ -28,10 +28,11 @@ test('A.2 manifests: Deployment replicas become predicted placeholders; chain na
     'samples/manifests/kube-system/kube-dns.yaml',
   );
   const f = trace(m, 'b-app', 'a-app').flows[0];
+  // Manifests say how it is set up (configured) or nothing does (predicted); nothing is observed.
   assert.ok(
-    steps(f).every((s) => s.status === 'predicted'),
+    steps(f).every((s) => s.status === 'predicted' || s.status === 'configured'),
     steps(f)
-      .filter((s) => s.status !== 'predicted')
+      .filter((s) => s.status !== 'predicted' && s.status !== 'configured')
       .map((s) => s.label)
       .join('; '),
   );
@@ -58,7 +59,8 @@ test('A.3 manifests: StatefulSet pods a-app-0..2 are predicted with their per-po
   const f = trace(m, 'b-app', 'a-app-2.a-app.default.svc.cluster.local').flows[0];
   const connect = f.phases.find((p) => p.name === 'connect')!.steps;
   assert.equal(name(f, connect.at(-1)!.to), 'a-app-2');
-  assert.ok(steps(f).every((s) => s.status === 'predicted'));
+  assert.ok(steps(f).every((s) => s.status === 'predicted' || s.status === 'configured'));
+  assert.ok(steps(f).every((s) => s.evidence.every((e) => e.role !== 'packet')));
   const answer = steps(f).find((s) => s.kind === 'dns-answer')!;
   assert.equal(answer.dns!.question, 'a-app-2.a-app.default.svc.cluster.local');
   assert.ok(answer.evidence.some((e) => e.source === 'derived' && /StatefulSet a-app replica 2/.test(e.excerpt ?? '')));

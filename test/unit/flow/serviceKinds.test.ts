@@ -57,11 +57,20 @@ test('NodePort (Cluster policy): KUBE-NODEPORTS → KUBE-EXT → KUBE-SVC, DNAT 
   );
   assert.ok(ct && ct.kind === 'ConntrackEntry');
   assert.deepEqual(dnat.nat, { type: 'DNAT', before: '10.244.0.1:30080', after: `${ct.reply.src}:80` });
-  assert.equal(dnat.status, 'observed');
+  // conntrack shows the kernel's translation, not a packet at this point: configured.
+  assert.equal(dnat.status, 'configured');
   assert.ok(dnat.evidence.some((e) => e.uri.endsWith('conntrack-L.txt')));
   const masq = all(f).find((s) => s.nat?.type === 'MASQUERADE')!;
   assert.deepEqual(masq.nat, { type: 'MASQUERADE', before: '10.244.0.147', after: '10.244.0.1' });
-  assert.equal(n.at(-1), { '10.244.0.143': 'app1', '10.244.0.144': 'app2' }[ct.reply.src]);
+  const delivered = connect(f).at(-1)!;
+  assert.equal(
+    f.actors.find((a) => a.id === delivered.to)!.name,
+    { '10.244.0.143': 'app1', '10.244.0.144': 'app2' }[ct.reply.src],
+  );
+  // The reply goes back through the node's conntrack to the client.
+  const reply = f.phases.find((p) => p.name === 'reply')!.steps;
+  assert.ok(reply.some((s) => s.nat?.type === 'un-DNAT' && s.nat.after === '10.244.0.1:30080'));
+  assert.equal(f.actors.find((a) => a.id === reply.at(-1)!.to)!.name, 'b-app');
 });
 
 test("NodePort with externalTrafficPolicy Local: from a pod it short-circuits to KUBE-SVC; from outside only KUBE-SVL's local endpoint, no masquerade", () => {
@@ -105,7 +114,9 @@ test("Service with no endpoints: kube-proxy's REJECT (filter table) answers, the
   const f = trace(iptablesLab(), 'b-app', 'no-endpoints').flows[0];
   const rej = all(f).find((s) => s.kind === 'reject')!;
   assert.match(rej.label, /REJECT: default\/no-endpoints has no endpoints/);
-  assert.equal(rej.status, 'observed');
+  // The REJECT rule is pasted, no capture shows the ICMP: configured.
+  assert.equal(rej.status, 'configured');
+  assert.equal(rej.evidence[0].role, 'rule');
   assert.match(rej.evidence[0].excerpt!, /has no endpoints.*REJECT/);
   assert.ok(f.findings.some((x) => x.id === 'service-no-endpoints'));
   assert.ok(!connect(f).some((s) => s.nat?.type === 'DNAT'));
@@ -145,7 +156,9 @@ test('IPVS mode (kube-proxy config says ipvs, no ipvsadm output: this kernel has
   const f = trace(m, 'b-app', 'a-app').flows[0];
   const ipvs = connect(f).find((s) => f.actors.find((a) => a.id === s.to)?.kind === 'ipvs')!;
   assert.match(ipvs.label, /kube-ipvs0/);
-  assert.equal(ipvs.status, 'predicted');
+  // The kube-proxy config says ipvs mode; no ipvsadm output names the virtual server: configured
+  // by the objects, never observed.
+  assert.equal(ipvs.status, 'configured');
   const dnat = connect(f).find((s) => s.nat?.type === 'DNAT')!;
   assert.deepEqual(
     dnat.alternatives!.map((a) => a.probability),

@@ -223,11 +223,16 @@ test('unknown blocks: every non-blank output line is unparsed with its own line 
     '',
   ].join('\r\n');
   const doc = parseDocument(text, 'x');
-  assert.equal(doc.blocks.length, 1);
+  assert.equal(doc.blocks.length, 2);
   assert.equal(doc.blocks[0].format, 'unknown');
   assert.equal(doc.blocks[0].host, 'b-app');
   assert.deepEqual(
     doc.blocks[0].result.unparsed.map((u) => [u.line, u.reason]),
     [[2, 'no parser for `uptime`']],
+  );
+  // the line the splitter left out of every block is reported too, not dropped
+  assert.deepEqual(
+    doc.blocks[1].result.unparsed.map((u) => [u.line, u.reason]),
+    [[5, 'no format recognised']],
   );
 });

@@ -89,7 +89,7 @@ test('a terminal session of real outputs splits into one block per command, with
   const blocks = splitTranscript(lines);
   assert.deepEqual(
     blocks.map((b) => b.format),
-    ['tcpdump', 'nslookup', 'dig', 'resolv-conf', 'unknown'],
+    ['tcpdump', 'nslookup', 'dig', 'resolv-conf', 'ping'],
   );
   assert.deepEqual(
     blocks.map((b) => b.host),

@@ -11,7 +11,7 @@ test('one flow: title, family, counts, the mermaid block and a row per step', ()
   const lines = md.split('\n');
   assert.equal(lines[0], '# b-pod → a-pod \\(same node\\)');
   assert.ok(md.includes('Family: `pod-to-pod`'));
-  assert.ok(md.includes('5 steps: 3 observed, 2 predicted, 0 contradicted.'));
+  assert.ok(md.includes('5 steps: 3 observed, 0 configured, 2 predicted, 0 missing, 0 contradicted.'));
   assert.ok(
     md.includes('```mermaid\n' + renderMermaid(flow) + '```\n'),
     'the block holds exactly the rendered diagram',

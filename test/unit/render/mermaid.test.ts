@@ -26,8 +26,8 @@ test('pod → pod on one node renders the exact expected diagram', () => {
       '  rect rgba(127,127,127,0.06)',
       '    Note over p0,p4: Phase 1 · ICMP echo',
       '    p0->>p1: ICMP echo request 10.244.0.54 →<br/>10.244.0.53',
-      '    p1-->>p2: bridged on cni0',
-      '    p2-->>p3: forward to veth75a7f7d6',
+      '    p1--)p2: bridged on cni0',
+      '    p2--)p3: forward to veth75a7f7d6',
       '    p3->>p4: ICMP echo request 10.244.0.54 →<br/>10.244.0.53',
       '  end',
       '  rect rgba(64,160,255,0.06)',
@@ -56,8 +56,16 @@ for (const [name, make] of Object.entries(FAMILIES)) {
     );
     parsed.messages.forEach((m, i) => {
       const s = steps[i].step;
-      assert.equal(m.text, s.status === 'contradicted' ? `✗ contradicted: ${s.label}` : s.label);
-      assert.equal(m.signalType, { observed: 'SOLID', predicted: 'DOTTED', contradicted: 'SOLID_CROSS' }[s.status]);
+      const prefix = { contradicted: '✗ contradicted: ', missing: '∅ missing: ' }[s.status as string] ?? '';
+      assert.equal(m.text, `${prefix}${s.label}`);
+      const signals = {
+        observed: 'SOLID',
+        configured: 'DOTTED',
+        predicted: 'DOTTED_POINT',
+        missing: 'DOTTED_CROSS',
+        contradicted: 'SOLID_CROSS',
+      };
+      assert.equal(m.signalType, signals[s.status]);
     });
     assert.equal(parsed.title, flow.title);
     assert.equal(parsed.directives, undefined);
@@ -108,7 +116,7 @@ test('when no capture shows the choice, the first branch holds the arrow and no 
   const src = renderMermaid(podToService());
   assert.match(
     src,
-    /\n {4}alt KUBE-SEP-IT2ZTR26TO4XFPTO →<br\/>10\.244\.0\.105#58;53 · p=0\.50\n {6}p3-->>p6: DNAT to a CoreDNS pod\n/,
+    /\n {4}alt KUBE-SEP-IT2ZTR26TO4XFPTO →<br\/>10\.244\.0\.105#58;53 · p=0\.50\n {6}p3--\)p6: DNAT to a CoreDNS pod\n/,
   );
   assert.match(
     src,
@@ -170,8 +178,8 @@ test('no endpoints: the REJECT comes back to the client as a predicted arrow', a
   assert.deepEqual(
     parsed.messages.map((m) => [m.from, m.to, m.signalType]),
     [
-      ['p0', 'p1', 'DOTTED'],
-      ['p1', 'p0', 'DOTTED'],
+      ['p0', 'p1', 'DOTTED_POINT'],
+      ['p1', 'p0', 'DOTTED_POINT'],
     ],
   );
 });

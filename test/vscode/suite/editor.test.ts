@@ -5,6 +5,7 @@
 // this repository (test/fixtures/lab/).
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
+import { labA2Lines } from '../../support/labA2';
 
 const EXTENSION_ID = 'kube-packet-path.kube-packet-path';
 
@@ -226,11 +227,13 @@ suite('editor features', () => {
     await vscode.workspace.openTextDocument(await repoFile('test/fixtures/lab/manifests/cluster.yaml'));
     const uri = await repoFile('test/fixtures/lab/a2-pod-to-service.txt');
     const doc = await vscode.workspace.openTextDocument(uri);
-    assert.match(doc.lineAt(137).text, /veth79f873bc P +IP 10\.244\.0\.147\.48226 > 10\.96\.0\.10\.53/);
-    const text = await hoverText(uri, 137);
+    // b-app's query to the kube-dns ClusterIP on its veth, and its first copy after DNAT (found by content)
+    const { query, queryAfterDnat } = labA2Lines(doc.getText());
+    const { iface, ip } = queryAfterDnat.groups;
+    const text = await hoverText(uri, query.line - 1);
     assert.match(text, /veth79f873bc: host side of the veth pair of pod default\/b-app/);
     assert.match(text, /Service kube-system\/kube-dns .*CoreDNS/);
-    assert.match(text, /Same packet as line 139 on vethdf45ab07 \(after DNAT to 10\.244\.0\.107:53\)/);
+    assert.ok(text.includes(`Same packet as line ${queryAfterDnat.line} on ${iface} (after DNAT to ${ip}:53)`), text);
   });
 
   test('hover on an iptables-save endpoint jump: Service port, 1/(n−i) and the overall share', async () => {

@@ -97,7 +97,8 @@ export function readTcp(w: RecordScanner, s: string, p: number, e: number): bool
       w.u32(c.u4, 6, a);
       k = END;
     } else if (ch === 111 && at(s, k, e, 'options [')) {
-      const end = findE(s, ']', k + 9, e);
+      // MPTCP options hold brackets of their own: `options [nop,...,mptcp 12 dss ack 1 flags [H]]`
+      const end = closingBracket(s, k + 9, e);
       if (end < 0) break;
       c.a[i] = w.rel(k + 9);
       c.b[i] = w.rel(end);
@@ -132,6 +133,20 @@ export function readTcp(w: RecordScanner, s: string, p: number, e: number): bool
     }
   }
   return true;
+}
+
+/** The `]` that closes a `[` opened just before p, past nested pairs; -1 when the line ends first. */
+function closingBracket(s: string, p: number, e: number): number {
+  let depth = 0;
+  for (let k = p; k < e; k++) {
+    const c = s.charCodeAt(k);
+    if (c === 91) depth++;
+    else if (c === 93) {
+      if (depth === 0) return k;
+      depth--;
+    }
+  }
+  return -1;
 }
 
 /**

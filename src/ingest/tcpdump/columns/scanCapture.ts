@@ -1,5 +1,7 @@
 import { excerptOf, type Unparsed } from '../../../model';
-import { isDigit, readStamp } from '../scan';
+import { isDigit, numberedStamp, readStamp } from '../scan';
+
+export { numberedStamp };
 import { holdsRecords } from '../unflatten';
 import { at, findE, isSpace, skipSpacesE, wordEndE } from './bounded';
 import { CHUNK_BITS, CHUNK_MASK, type Chunk } from './chunk';
@@ -176,11 +178,17 @@ export function scanCapture(
         if (delta !== undefined) {
           close();
           inPayload = false;
-          if (at0 === a) {
+          // after a space: at the line's start, or after `-#`'s number and three spaces
+          if (at0 === a || text.charCodeAt(at0 - 3) === 32) {
             if (deltas++ > 0 && delta.t < lastDelta) decreasing = true;
             lastDelta = delta.t;
           }
           outer.open(at0, e, lineNo, delta.end, delta.t);
+        } else if (at0 > a && frameStart(text, at0, e)) {
+          // `-# -t`: a numbered packet without a stamp
+          close();
+          inPayload = false;
+          outer.open(at0, e, lineNo, 0, 0);
         } else if (outer.active && hexDumpLine(text, a, b)) {
           // -x/-X: the packet's bytes in hex (and text); they belong to its evidence but are not read
           outer.endLine = lineNo;
@@ -260,15 +268,6 @@ export function headerOrTrailer(s: string, p = 0, e = s.length): boolean {
   if (c >= 48 && c <= 57) return TRAILER.test(p === 0 && e === s.length ? s : s.slice(p, e));
   if (c === 94) return e - p === 2 && s.charCodeAt(p + 1) === 67;
   return false;
-}
-
-/** Where the stamp of a packet line starts: at `a`, or after `-#`'s packet number and two spaces. */
-export function numberedStamp(s: string, a: number, e: number): number {
-  let k = a;
-  while (k < e && isDigit(s.charCodeAt(k))) k++;
-  if (s.charCodeAt(k) !== 32 || s.charCodeAt(k + 1) !== 32) return a;
-  k += 2;
-  return isDigit(s.charCodeAt(k)) ? k : a;
 }
 
 /** `0x0010:  4500 ...` at a (trimmed): a line of -x/-X's hex dump. */

@@ -36,14 +36,17 @@ test("each real output, pasted alone, is one block of its format with the parser
     const text = fixture(file);
     const doc = parseDocument(text, file);
     const id = formatOf(file);
+    // host-server.txt's `Using domain server:` paragraph is not taken into the host block by the
+    // transcript splitter: it is reported (an unknown block), no longer dropped without a word
+    const reportedHead = file === 'dns/host-server.txt' ? ['unknown'] : [];
     assert.deepEqual(
       doc.blocks.map((b) => b.format),
-      [id],
+      [...reportedHead, id],
       file,
     );
     const direct = formatSpec(id)!.parse({ text, uri: file });
     assert.equal(doc.facts.length, direct.facts.length, file);
-    assert.deepEqual(doc.blocks[0].result.unparsed, [], file);
+    assert.deepEqual(doc.blocks[reportedHead.length].result.unparsed, [], file);
     checked++;
   }
   assert.ok(checked >= 50, `${checked} files`);

@@ -1,0 +1,80 @@
+import { withRole, type ClusterModel, type Packet } from '../model';
+import { correlate, correlateOptionsOf } from './correlate/correlate';
+import type { Correlation } from './correlate/correlation';
+import { masqueradedLeg, translatedLeg, type Connection } from './correlate/connections';
+import { packetTime } from './correlate/packetKey';
+import type { ConnectionSummary } from './types';
+
+const ipOf = (endpoint: string) => endpoint.slice(0, endpoint.lastIndexOf(':'));
+const portOf = (endpoint: string) => Number(endpoint.slice(endpoint.lastIndexOf(':') + 1));
+
+/** What a connection is, in the words of the JSON contract and the panel's connection picker. */
+export function summarizeConnection(model: ClusterModel, connection: Connection, index: number): ConnectionSummary {
+  const translated = translatedLeg(connection);
+  const masqueraded = masqueradedLeg(connection);
+  const endpointAt = translated?.to;
+  const endpointIp = endpointAt ? ipOf(endpointAt) : ipOf(connection.original.to);
+  const pod = model.byIp(endpointIp).find((owner) => owner.role === 'pod');
+  const podFact = pod?.role === 'pod' ? pod.pod : undefined;
+  const chain = endpointAt
+    ? model
+        .all('NatRule')
+        .find((r) => r.dnatTo?.ip === ipOf(endpointAt) && (r.dnatTo.port ?? portOf(endpointAt)) === portOf(endpointAt))
+        ?.chain
+    : undefined;
+  const nodes = [...new Set(connection.sightings.map((s) => s.site?.node).filter((n): n is string => n !== undefined))];
+  const firstOfEachLeg = connection.legs.map((leg) => leg.sightings[0].packet);
+  const summary: ConnectionSummary = {
+    number: index + 1,
+    protocol: connection.protocol,
+    client: connection.client,
+    original: connection.original.to,
+    nodes,
+    outcome: connection.outcome,
+    packets: connection.sightings.length,
+    evidence: firstOfEachLeg.flatMap((p) => p.evidence.slice(0, 1)).map(withRole),
+  };
+  if (translated) summary.translated = translated.to;
+  if (masqueraded) summary.masqueraded = masqueraded.from;
+  if (podFact || chain) {
+    summary.endpoint = {};
+    if (podFact) summary.endpoint.pod = podFact.name;
+    const podNode = podFact?.nodeName ?? connection.sightings.find((s) => s.frame.dst?.ip === endpointIp)?.site?.node;
+    if (podNode) summary.endpoint.node = podNode;
+    if (chain) summary.endpoint.chain = chain;
+  }
+  if (connection.start !== undefined) summary.start = connection.start;
+  if (connection.end !== undefined) summary.end = connection.end;
+  return summary;
+}
+
+/**
+ * The ICMP errors sent to a connection's client while it ran (host unreachable for a stale endpoint,
+ * port unreachable for a REJECT): they answer the connection though their addresses differ.
+ */
+export function icmpErrorsAbout(connection: Connection, all: Correlation): Packet[] {
+  const client = ipOf(connection.client);
+  const destinations = new Set(connection.legs.map((leg) => ipOf(leg.to)));
+  return all.icmpErrors
+    .map((e) => e.packet)
+    .filter((p) => {
+      if (p.dst?.ip !== client) return false;
+      const t = packetTime(p);
+      const inWindow =
+        t === undefined ||
+        connection.start === undefined ||
+        (t >= connection.start - 1 && t <= (connection.end ?? connection.start) + 5);
+      const quotes =
+        [...destinations].some((ip) => (p.icmp?.detail ?? '').includes(ip)) || destinations.has(p.src?.ip ?? '');
+      return inWindow && quotes;
+    });
+}
+
+/**
+ * The correlation a flow of one connection reads: NAT pairs, handshakes, floods and ICMP errors of
+ * the connection's own packets; veth claims and ARP from everything the trace read (they name
+ * interfaces and MACs, they prove no hop of the connection).
+ */
+export function connectionCorrelation(own: readonly Packet[], all: Correlation, model: ClusterModel): Correlation {
+  return { ...correlate(own, correlateOptionsOf(model)), vethClaims: all.vethClaims, arp: all.arp };
+}

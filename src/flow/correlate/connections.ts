@@ -1,0 +1,212 @@
+import type { Packet } from '../../model';
+import type { ConnectionOutcome } from '../types';
+import { connectionKey, packetTime } from './packetKey';
+import type { CaptureSite } from './sites';
+
+/** A packet of a connection as one capture saw it, with the form it had there. */
+export interface Sighting {
+  /** The line's packet: for a VXLAN-wrapped sighting, the outer packet. */
+  packet: Packet;
+  /** The packet of the connection itself (the inner frame of a VXLAN sighting). */
+  frame: Packet;
+  site?: CaptureSite;
+  /** True when the frame was seen inside a VXLAN packet on the underlay. */
+  encapsulated: boolean;
+}
+
+/** One 5-tuple of a connection (both directions): the original, the DNATed or the masqueraded form. */
+export interface ConnectionLeg {
+  key: string;
+  /** `ip:port` of the side that sent the leg's first packet, and of the other side. */
+  from: string;
+  to: string;
+  sightings: Sighting[];
+}
+
+/**
+ * One connection as every capture shows it: every NAT version (legs), on every interface and node,
+ * in both directions. TCP legs are linked by the client's initial sequence number (NAT rewrites
+ * addresses and ports, never sequence numbers); UDP and ICMP legs by the client's address and port
+ * and the DNS id or ICMP id that NAT keeps.
+ */
+export interface Connection {
+  protocol: 'tcp' | 'udp' | 'icmp';
+  legs: ConnectionLeg[];
+  /** The leg the client sent first (earliest first packet). */
+  original: ConnectionLeg;
+  client: string;
+  /** Every sighting, in capture-time order (untimed ones last, in input order). */
+  sightings: Sighting[];
+  outcome: ConnectionOutcome;
+  start?: number;
+  end?: number;
+}
+
+const ipOf = (endpoint: string) => endpoint.slice(0, endpoint.lastIndexOf(':'));
+
+function endpointText(ip: string | undefined, port: number | undefined): string {
+  return `${ip ?? ''}:${port ?? ''}`;
+}
+
+/** The frame a line carries for connection tracking: the inner frame of a VXLAN packet, else the packet. */
+function frameOf(packet: Packet): { frame: Packet; encapsulated: boolean } {
+  return packet.inner && packet.inner.network === 'ip'
+    ? { frame: packet.inner, encapsulated: true }
+    : { frame: packet, encapsulated: false };
+}
+
+/** What links NAT versions of one connection: the client's ISN (TCP), DNS id or ICMP id with the client. */
+function linkKeys(leg: ConnectionLeg, protocol: string): string[] {
+  const keys = new Set<string>();
+  for (const { frame } of leg.sightings) {
+    const tcp = frame.tcp;
+    if (protocol === 'tcp' && tcp) {
+      if (tcp.flags === 'S' && tcp.seq !== undefined) keys.add(`isn|${tcp.seq}`);
+      else if (tcp.flags === 'S.' && tcp.ack !== undefined) keys.add(`isn|${tcp.ack - 1}`);
+    } else if (protocol === 'udp' && frame.dns) {
+      const client = frame.dns.response ? frame.dst : frame.src;
+      keys.add(`dns|${frame.dns.id}|${client?.port ?? ''}`);
+    } else if (protocol === 'icmp' && frame.icmp?.id !== undefined) {
+      keys.add(`icmp|${frame.icmp.id}|${frame.icmp.seq ?? ''}`);
+    }
+  }
+  return [...keys];
+}
+
+function outcomeOf(protocol: string, sightings: readonly Sighting[]): ConnectionOutcome {
+  const frames = sightings.map((s) => s.frame);
+  if (protocol !== 'tcp') {
+    if (frames.some((f) => f.protocol === 'icmp' && /unreachable|exceeded/i.test(f.icmp?.type ?? '')))
+      return 'unreachable';
+    const first = frames[0];
+    const replied = frames.some(
+      (f) => f.src?.ip !== first?.src?.ip || f.src?.port !== first?.src?.port || f.dns?.response === true,
+    );
+    return replied ? 'answered' : 'no-reply';
+  }
+  const flags = frames.map((f) => f.tcp?.flags ?? '');
+  const synAck = flags.some((f) => f === 'S.');
+  const rst = flags.some((f) => f.includes('R'));
+  const fins = flags.filter((f) => f.includes('F'));
+  if (rst) return synAck ? 'reset' : 'refused';
+  if (!synAck) return flags.some((f) => f === 'S') ? 'no-reply' : 'unknown';
+  return fins.length >= 2 ? 'closed' : 'established';
+}
+
+class Links {
+  private readonly parent: number[] = [];
+  add(): number {
+    this.parent.push(this.parent.length);
+    return this.parent.length - 1;
+  }
+  find(index: number): number {
+    let root = index;
+    while (this.parent[root] !== root) root = this.parent[root];
+    while (this.parent[index] !== root) {
+      const next = this.parent[index];
+      this.parent[index] = root;
+      index = next;
+    }
+    return root;
+  }
+  join(a: number, b: number): void {
+    this.parent[this.find(a)] = this.find(b);
+  }
+}
+
+/**
+ * Reconstructs the connections in `packets` (any number of captures and nodes): TCP, UDP and
+ * ICMP packets grouped by 5-tuple into legs, legs of one connection linked across NAT.
+ * Linear in the number of packets (plus sorting each connection's sightings).
+ */
+export function reconstructConnections(
+  packets: readonly Packet[],
+  siteOf: ReadonlyMap<Packet, CaptureSite> = new Map(),
+): Connection[] {
+  const legs = new Map<string, ConnectionLeg>();
+  const order: ConnectionLeg[] = [];
+  const protocolOf = new Map<ConnectionLeg, 'tcp' | 'udp' | 'icmp'>();
+  for (const packet of packets) {
+    const { frame, encapsulated } = frameOf(packet);
+    const key = connectionKey(frame);
+    if (!key || (frame.protocol !== 'tcp' && frame.protocol !== 'udp' && frame.protocol !== 'icmp')) continue;
+    let leg = legs.get(key);
+    if (!leg) {
+      leg = {
+        key,
+        from: endpointText(frame.src?.ip, frame.src?.port),
+        to: endpointText(frame.dst?.ip, frame.dst?.port),
+        sightings: [],
+      };
+      legs.set(key, leg);
+      order.push(leg);
+      protocolOf.set(leg, frame.protocol);
+    }
+    // A handshake seen after the leg started decides who the client is.
+    if (frame.tcp?.flags === 'S' && !leg.sightings.some((s) => s.frame.tcp?.flags === 'S')) {
+      leg.from = endpointText(frame.src?.ip, frame.src?.port);
+      leg.to = endpointText(frame.dst?.ip, frame.dst?.port);
+    }
+    leg.sightings.push({ packet, frame, site: siteOf.get(packet), encapsulated });
+  }
+
+  const links = new Links();
+  const indexOf = new Map<ConnectionLeg, number>();
+  const byLinkKey = new Map<string, number>();
+  for (const leg of order) {
+    const index = links.add();
+    indexOf.set(leg, index);
+    for (const linkKey of linkKeys(leg, protocolOf.get(leg)!)) {
+      const known = byLinkKey.get(linkKey);
+      if (known === undefined) byLinkKey.set(linkKey, index);
+      else links.join(index, known);
+    }
+  }
+
+  const groups = new Map<number, ConnectionLeg[]>();
+  for (const leg of order) {
+    const root = links.find(indexOf.get(leg)!);
+    const list = groups.get(root);
+    if (list) list.push(leg);
+    else groups.set(root, [leg]);
+  }
+
+  const connections: Connection[] = [];
+  for (const group of groups.values()) {
+    const protocol = protocolOf.get(group[0])!;
+    const timed = (leg: ConnectionLeg) =>
+      Math.min(...leg.sightings.map((s) => packetTime(s.packet) ?? Number.POSITIVE_INFINITY));
+    const byTime = [...group].sort((a, b) => timed(a) - timed(b));
+    const original = byTime[0];
+    const sightings = group.flatMap((leg) => leg.sightings);
+    sightings.sort((a, b) => (packetTime(a.packet) ?? Infinity) - (packetTime(b.packet) ?? Infinity));
+    const times = sightings.map((s) => packetTime(s.packet)).filter((t): t is number => t !== undefined);
+    connections.push({
+      protocol,
+      legs: byTime,
+      original,
+      client: original.from,
+      sightings,
+      outcome: outcomeOf(protocol, sightings),
+      start: times.length ? Math.min(...times) : undefined,
+      end: times.length ? Math.max(...times) : undefined,
+    });
+  }
+  connections.sort((a, b) => (a.start ?? Infinity) - (b.start ?? Infinity));
+  return connections;
+}
+
+/** The destination after DNAT: a leg that keeps the client's address and port but goes elsewhere. */
+export function translatedLeg(connection: Connection): ConnectionLeg | undefined {
+  return connection.legs.find((leg) => leg !== connection.original && leg.to !== connection.original.to);
+}
+
+/** The client's address after SNAT/MASQUERADE: a leg whose sender is not the client. */
+export function masqueradedLeg(connection: Connection): ConnectionLeg | undefined {
+  return connection.legs.find((leg) => leg !== connection.original && ipOf(leg.from) !== ipOf(connection.client));
+}
+
+/** Every packet (outer packets of VXLAN sightings included) of the connection. */
+export function connectionPackets(connection: Connection): Packet[] {
+  return connection.sightings.map((s) => s.packet);
+}

@@ -1,0 +1,166 @@
+import { cidrContains, packetTouches, type Capture, type ClusterModel, type Packet, type Pod } from '../../model';
+import { packetTime } from './packetKey';
+
+/**
+ * Where a capture was taken: which node (or pod), which interfaces it covers and over which time.
+ * What a capture does not show can only be called missing where its site covers the point.
+ */
+export interface CaptureSite {
+  /** 0-based, in the order the model holds the captures. */
+  index: number;
+  uri: string;
+  /** The node whose root namespace the capture ran in, when something says so. */
+  node?: string;
+  /** How the node was told: the transcript's prompt, the file name, or the pods whose veths it shows. */
+  nodeBy?: 'prompt' | 'file name' | 'pod veths';
+  /** The pod whose namespace the capture ran in (a prompt naming a pod). */
+  pod?: string;
+  /** `any` for `tcpdump -i any` (every interface of the host); a name for `-i NAME`; undefined when unknown. */
+  interfaces?: string;
+  /** True when the command had a filter expression: only packets that pass it are in the capture. */
+  filtered: boolean;
+  /**
+   * Capture clock (seconds) of the first and last packet the trace read from it: a lower bound of
+   * the capture's span (reading the whole capture for its ends would build packets of no interest),
+   * so coverage is never claimed beyond what the capture shows.
+   */
+  first?: number;
+  last?: number;
+}
+
+/** The packets that touch a flow's addresses, each with the site of the capture it came from. */
+export interface SitedPackets {
+  packets: Packet[];
+  sites: CaptureSite[];
+  siteOf: Map<Packet, CaptureSite>;
+}
+
+const basename = (uri: string) => uri.replace(/^.*[\\/]/, '');
+
+/** `-i any` / `-iany` / `--interface=eth0`: the interface a tcpdump command line captures on. */
+function interfaceOption(command: string): string | undefined {
+  const words = command.trim().split(/\s+/);
+  for (let k = 0; k < words.length; k++) {
+    const word = words[k];
+    if (word === '-i' || word === '--interface') return words[k + 1];
+    if (word.startsWith('--interface=')) return word.slice('--interface='.length);
+    if (/^-[A-Za-z]*i/.test(word) && !word.startsWith('--')) {
+      const rest = word.slice(word.indexOf('i') + 1);
+      return rest || words[k + 1];
+    }
+  }
+  return undefined;
+}
+
+/** Options of tcpdump that take a value (the word after them is not part of the filter). */
+const TCPDUMP_VALUE_OPTIONS = new Set([
+  '-i',
+  '-c',
+  '-s',
+  '-w',
+  '-r',
+  '-C',
+  '-W',
+  '-G',
+  '-E',
+  '-F',
+  '-y',
+  '-z',
+  '-Z',
+  '-T',
+  '-B',
+  '-j',
+  '-Q',
+  '-M',
+  '-m',
+  '-V',
+]);
+
+/** True when a tcpdump command line has a filter expression after its options. */
+function hasFilter(command: string): boolean {
+  const words = command.trim().split(/\s+/);
+  const start = words.findIndex((w) => /(^|\/)tcpdump$/.test(w));
+  for (let k = start + 1; k < words.length; k++) {
+    const word = words[k];
+    if (word === '|' || word === '>' || word === '2>&1' || word.startsWith('>')) return false;
+    if (word.startsWith('-')) {
+      if (TCPDUMP_VALUE_OPTIONS.has(word)) k++;
+      continue;
+    }
+    return true;
+  }
+  return false;
+}
+
+/** The node whose pod CIDR (or Flannel subnet) holds `ip`. */
+export function nodeOfPodIp(model: ClusterModel, ip: string): string | undefined {
+  const byCidr = model.nodes.find((n) => [n.podCIDR, ...(n.podCIDRs ?? [])].some((c) => c && cidrContains(c, ip)));
+  if (byCidr) return byCidr.name;
+  return model.all('Cni').find((c) => c.node && c.subnet && cidrContains(c.subnet, ip))?.node;
+}
+
+function podOnNode(model: ClusterModel, pod: Pod): string | undefined {
+  if (pod.nodeName) return pod.nodeName;
+  return pod.ip ? nodeOfPodIp(model, pod.ip) : undefined;
+}
+
+/** The node a capture ran on: its prompt, its file name, else the pods its veths carry. */
+function siteNode(model: ClusterModel, capture: Capture, sample: readonly Packet[]): Partial<CaptureSite> {
+  const nodeNames = model.nodes.map((n) => n.name);
+  if (capture.host) {
+    const pod = model.pods.find((p) => p.name === capture.host && !p.hostNetwork);
+    if (pod) return { pod: pod.name, node: podOnNode(model, pod), nodeBy: 'prompt' };
+    return { node: capture.host, nodeBy: 'prompt' };
+  }
+  const file = basename(capture.evidence[0]?.uri ?? '');
+  const named = nodeNames.filter((n) => file.includes(n)).sort((a, b) => b.length - a.length)[0];
+  if (named) return { node: named, nodeBy: 'file name' };
+  for (const packet of sample) {
+    if (!packet.interface?.startsWith('veth') || (packet.direction !== 'P' && packet.direction !== 'In')) continue;
+    const ip = packet.src?.ip;
+    const pod = ip ? model.pods.find((p) => p.ip === ip && !p.hostNetwork) : undefined;
+    const node = pod ? podOnNode(model, pod) : ip ? nodeOfPodIp(model, ip) : undefined;
+    if (node) return { node, nodeBy: 'pod veths' };
+  }
+  return {};
+}
+
+/**
+ * The packets of every capture that touch `ips` (every packet when `ips` is undefined), in model
+ * order, with the site of each capture. Packets given as loose facts have no site.
+ */
+export function sitedPackets(model: ClusterModel, ips: ReadonlySet<string> | undefined): SitedPackets {
+  const loose = model.all('Packet');
+  const packets: Packet[] = ips ? loose.filter((p) => packetTouches(p, ips)) : [...loose];
+  const siteOf = new Map<Packet, CaptureSite>();
+  const sites: CaptureSite[] = [];
+  model.captures.forEach((capture, index) => {
+    const table = capture.packets;
+    const rows = ips ? table.touching(ips) : Array.from({ length: table.size }, (_, k) => k);
+    const mine = rows.map((row) => table.packet(row));
+    const command = capture.command ?? '';
+    const anyInterfaceColumn = mine.some((p) => p.interface !== undefined);
+    const site: CaptureSite = {
+      index,
+      uri: capture.evidence[0]?.uri ?? '',
+      ...siteNode(model, capture, mine),
+      interfaces: command
+        ? (interfaceOption(command) ?? (anyInterfaceColumn ? 'any' : undefined))
+        : anyInterfaceColumn
+          ? 'any'
+          : undefined,
+      filtered: command ? hasFilter(command) : true,
+    };
+    const times = mine.map(packetTime).filter((t): t is number => t !== undefined);
+    if (times.length) {
+      site.first = Math.min(...times);
+      site.last = Math.max(...times);
+    }
+    sites.push(site);
+    for (const packet of mine) {
+      siteOf.set(packet, site);
+      packets.push(packet);
+    }
+  });
+  return { packets, sites, siteOf };
+}

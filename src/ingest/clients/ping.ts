@@ -1,0 +1,120 @@
+/**
+ * `ping` (busybox and iputils): `PING 10.0.0.2 (10.0.0.2): 56 data bytes`, replies, iputils'
+ * `From 10.244.0.1 icmp_seq=1 Destination Host Unreachable`, the statistics line
+ * `2 packets transmitted, 0 packets received, 100% packet loss`, and the errors
+ * `ping: sendto: Network is unreachable`, `ping: bad address 'web'`, `ping: web: Name or service not known`.
+ */
+import type { ClientResult, Fact, Unparsed } from '../../model';
+import { registerFormat } from '../registry';
+import type { ParseInput, ParseResult } from '../types';
+import { fractionMatching, lineEvidence, logicalLines, splitBeforeTokens, unparsedLine } from '../dns/lines';
+import { totalParse } from '../total';
+import { clientResult, EXIT_STATUS, outcomeOfErrno, RUNNER_PREFIX } from './clientLines';
+
+const FORMAT = 'ping';
+const HEADER = /^PING (?<target>\S+) \((?<ip>[^)]+)\):? \d+(?:\(\d+\))? (?:data )?bytes(?: of data\.)?$/;
+const REPLY =
+  /^\d+ bytes from \S+ (?:icmp_)?seq=\d+ ttl=\d+ time=[\d.]+ ms$|^\d+ bytes from \S+: (?:icmp_)?seq=\d+ ttl=\d+ time=[\d.]+ ms$/;
+const UNREACHABLE = /^From (?<from>\S+?):? icmp_seq=\d+ (?<message>Destination (?:Host|Net|Port) Unreachable|.*)$/;
+const STATISTICS =
+  /^(?<sent>\d+) packets transmitted, (?<received>\d+)(?: packets)? received,(?: \+\d+ errors,)?(?: \+\d+ duplicates,)? (?<loss>[\d.]+)% packet loss/;
+const CHATTER = /^(?:--- \S+ ping statistics ---|round-trip min\/avg\/max = .*|rtt min\/avg\/max\/mdev = .*)$/;
+const ERROR = /^ping: (?<message>.*)$/;
+
+export function parsePing(input: ParseInput): ParseResult {
+  const facts: Fact[] = [];
+  const unparsed: Unparsed[] = [];
+  let target: string | undefined;
+  let replies = 0;
+  for (const l of logicalLines(input, unflattenPing)) {
+    const text = l.text.trim();
+    if (!text) continue;
+    const add = (fields: Omit<ClientResult, 'kind' | 'evidence' | 'tool'>) =>
+      facts.push(
+        clientResult({ tool: 'ping', ...fields }, lineEvidence(input.uri, { ...l, text }, FORMAT), input.host),
+      );
+    if (text.length > 4000) {
+      unparsed.push(unparsedLine(l, 'line too long for ping output'));
+      continue;
+    }
+    const header = HEADER.exec(text)?.groups;
+    if (header) {
+      target = header.ip;
+      continue;
+    }
+    if (REPLY.test(text)) {
+      replies++;
+      continue;
+    }
+    if (CHATTER.test(text) || EXIT_STATUS.test(text)) continue;
+    const stats = STATISTICS.exec(text)?.groups;
+    if (stats) {
+      const loss = Number(stats.loss);
+      const fields: Omit<ClientResult, 'kind' | 'evidence' | 'tool'> = {
+        outcome: loss > 0 ? 'packet-loss' : 'ok',
+        code: loss,
+        message: text,
+      };
+      if (target) fields.target = target;
+      add(fields);
+      continue;
+    }
+    const unreachable = UNREACHABLE.exec(text)?.groups;
+    if (unreachable) {
+      const outcome = /Host Unreachable/.test(unreachable.message)
+        ? 'no-route'
+        : /Net Unreachable/.test(unreachable.message)
+          ? 'network-unreachable'
+          : undefined;
+      if (outcome) {
+        add({ outcome, target: unreachable.from, message: text });
+        continue;
+      }
+    }
+    const error = ERROR.exec(text)?.groups;
+    if (error) {
+      const bad =
+        /^(?:bad address '(?<busybox>[^']+)'|(?<iputils>\S+): (?:Name or service not known|Temporary failure in name resolution))/.exec(
+          error.message,
+        )?.groups;
+      if (bad) {
+        add({ outcome: 'unresolved', target: bad.busybox ?? bad.iputils, message: text });
+        continue;
+      }
+      const outcome = outcomeOfErrno(error.message);
+      if (outcome) {
+        const fields: Omit<ClientResult, 'kind' | 'evidence' | 'tool'> = { outcome, message: text };
+        if (target) fields.target = target;
+        add(fields);
+        continue;
+      }
+    }
+    unparsed.push(unparsedLine(l, 'not ping output'));
+  }
+  return { format: FORMAT, facts, records: facts.length + replies, unparsed };
+}
+
+/** Cuts a flattened ping output before its header, each reply, the statistics and each error. */
+export function unflattenPing(line: string) {
+  return splitBeforeTokens(line, (tokens, i) => {
+    const word = tokens[i].text;
+    const next = tokens[i + 1]?.text;
+    if (/^\d+$/.test(word))
+      return (
+        (next === 'bytes' && tokens[i + 2]?.text === 'from') ||
+        (next === 'packets' && tokens[i + 2]?.text === 'transmitted,')
+      );
+    if (word === '---') return tokens[i + 2]?.text === 'ping';
+    if (word === 'From') return /^icmp_seq=/.test(tokens[i + 2]?.text ?? '');
+    return word === 'PING' || word === 'ping:' || word === 'round-trip' || word === 'rtt' || /^exit=\d+$/.test(word);
+  });
+}
+
+registerFormat({
+  id: FORMAT,
+  parse: (input) => totalParse(FORMAT, input, () => parsePing(input)),
+  commands: [new RegExp(`^${RUNNER_PREFIX}ping6?(\\s|$)`)],
+  unflatten: unflattenPing,
+  sniff: (lines) =>
+    0.9 * fractionMatching(lines, (l) => HEADER.test(l.trim()) || REPLY.test(l.trim()) || STATISTICS.test(l.trim())),
+});

@@ -1,0 +1,82 @@
+/**
+ * `bridge link [show [dev X]]` and `bridge -d link`: one header per bridge port
+ * (`6: vetha2e3a94e@eth0: <…> mtu 1450 master cni0 state forwarding priority 32 cost 2`), with
+ * `-d` a second line of port options (`hairpin off guard off … learning on flood on …`).
+ * The interfaces are read as `ip link` reads them (HostInterface facts); each port also becomes a
+ * BridgePort fact, whose `hairpin` is known only from `-d`.
+ */
+import type { BridgePort, Fact } from '../../model';
+import { registerFormat } from '../registry';
+import type { ParseInput, ParseResult } from '../types';
+import { parseIpLinkText, unflattenIpLinkPieces } from '../host/ipLinkBlocks';
+import { after, hostLines, intAfter, words } from '../host/hostText';
+import { totalParse } from '../total';
+
+const FORMAT = 'bridge-link';
+const PORT_HEADER =
+  /^(?<ifindex>\d{1,10}): (?<name>[^\s:@]+)(?:@(?<peer>[^\s:]+))?: (?:<[A-Z0-9_,-]*> )?(?<rest>.*\bstate (?:disabled|listening|learning|forwarding|blocking)\b.*)$/;
+const OPTION_LINE = /^(?:hairpin|guard|root_block|fastleave|learning|flood) (?:on|off)\b/;
+
+const onOff = (tokens: readonly string[], key: string): boolean | undefined => {
+  const value = after(tokens, key);
+  return value === 'on' ? true : value === 'off' ? false : undefined;
+};
+
+export function parseBridgeLink(input: ParseInput): ParseResult {
+  const interfaces = parseIpLinkText(input, FORMAT);
+  const h = hostLines(input, FORMAT);
+  const ports: BridgePort[] = [];
+  let current: BridgePort | undefined;
+  let headerIndex = 0;
+  for (let i = 0; i < h.lines.length; i++) {
+    const text = h.lines[i].trim();
+    if (text.length > 4000) continue; // left to the ip link reader, which reports what it cannot read
+    const header = PORT_HEADER.exec(text);
+    if (header?.groups) {
+      const rest = words(header.groups.rest);
+      headerIndex = i;
+      current = { kind: 'BridgePort', name: header.groups.name, evidence: [h.evidence(i)] };
+      current.ifindex = Number(header.groups.ifindex);
+      if (header.groups.peer) current.peer = header.groups.peer;
+      const master = after(rest, 'master');
+      if (master) current.master = master;
+      const state = after(rest, 'state');
+      if (state) current.state = state;
+      const mtu = intAfter(rest, 'mtu');
+      if (mtu !== undefined) current.mtu = mtu;
+      if (input.host) current.host = input.host;
+      ports.push(current);
+      continue;
+    }
+    if (current && OPTION_LINE.test(text)) {
+      const options = words(text);
+      const hairpin = onOff(options, 'hairpin');
+      if (hairpin !== undefined) current.hairpin = hairpin;
+      const learning = onOff(options, 'learning');
+      if (learning !== undefined) current.learning = learning;
+      const flood = onOff(options, 'flood');
+      if (flood !== undefined) current.flood = flood;
+      current.evidence[0] = h.evidence(headerIndex, i);
+      current = undefined;
+    }
+  }
+  const facts: Fact[] = [...interfaces.facts, ...ports];
+  return { format: FORMAT, facts, records: facts.length, unparsed: interfaces.unparsed };
+}
+
+registerFormat({
+  id: FORMAT,
+  parse: (input) => totalParse(FORMAT, input, () => parseBridgeLink(input)),
+  unflatten: unflattenIpLinkPieces,
+  commands: [/^bridge\s+(-\S+\s+)*(l|li|lin|link)\b/],
+  sniff(lines) {
+    let headers = 0;
+    let seen = 0;
+    for (const l of lines) {
+      if (!l.trim()) continue;
+      seen++;
+      if (PORT_HEADER.test(l.trim()) || OPTION_LINE.test(l.trim())) headers++;
+    }
+    return seen ? 0.95 * (headers / seen) : 0;
+  },
+});

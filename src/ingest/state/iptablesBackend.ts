@@ -1,0 +1,63 @@
+/**
+ * Which iptables a node runs: `iptables -V` → `iptables v1.8.9 (nf_tables)` / `(legacy)` (before
+ * 1.8 there was no nf_tables variant and no suffix: legacy). iptables-nft's own warning
+ * `# Warning: iptables-legacy tables present, use iptables-legacy to see them` says the other
+ * backend holds rules too; the iptables -L / -S / -save readers turn that line into the same fact.
+ */
+import type { Evidence, Fact, IptablesBackend } from '../../model';
+import { registerFormat } from '../registry';
+import type { ParseInput, ParseResult } from '../types';
+import { fractionMatching, lineEvidence, logicalLines, unparsedLine } from '../dns/lines';
+import { totalParse } from '../total';
+
+const FORMAT = 'iptables-version';
+const VERSION =
+  /^(?:ip6?tables|ip6?tables-(?:legacy|nft)(?:-save|-restore)?|ip6?tables-(?:save|restore)) v(?<version>\d+(?:\.\d+){1,3})(?: \((?<backend>nf_tables|legacy)\))?$/;
+const LEGACY_WARNING =
+  /^# Warning: iptables-legacy tables present, use iptables-legacy(?:-save)? to (?:see|list) them$/;
+
+/** The fact for iptables-nft's warning line, or undefined when `text` is not that line. */
+export function legacyTablesWarning(text: string, evidence: Evidence, host?: string): IptablesBackend | undefined {
+  if (!LEGACY_WARNING.test(text.trim())) return undefined;
+  const fact: IptablesBackend = {
+    kind: 'IptablesBackend',
+    backend: 'nf_tables',
+    legacyTablesPresent: true,
+    evidence: [evidence],
+  };
+  if (host) fact.host = host;
+  return fact;
+}
+
+export function parseIptablesVersion(input: ParseInput): ParseResult {
+  const facts: Fact[] = [];
+  const unparsed: ReturnType<typeof unparsedLine>[] = [];
+  for (const l of logicalLines(input)) {
+    const text = l.text.trim();
+    if (!text) continue;
+    const m = text.length < 200 ? VERSION.exec(text) : null;
+    if (!m?.groups) {
+      unparsed.push(unparsedLine(l, 'not an `iptables -V` line (`iptables v1.8.9 (nf_tables)`)'));
+      continue;
+    }
+    const [major, minor] = m.groups.version.split('.').map(Number);
+    const fact: IptablesBackend = {
+      kind: 'IptablesBackend',
+      version: m.groups.version,
+      evidence: [lineEvidence(input.uri, { ...l, text }, FORMAT)],
+    };
+    const backend = m.groups.backend as IptablesBackend['backend'];
+    if (backend) fact.backend = backend;
+    else if (major < 1 || (major === 1 && minor < 8)) fact.backend = 'legacy';
+    if (input.host) fact.host = input.host;
+    facts.push(fact);
+  }
+  return { format: FORMAT, facts, records: facts.length, unparsed };
+}
+
+registerFormat({
+  id: FORMAT,
+  parse: (input) => totalParse(FORMAT, input, () => parseIptablesVersion(input)),
+  commands: [/^ip6?tables(-legacy|-nft)?(-save|-restore)?\s+(-V|--version)(\s|$)/],
+  sniff: (lines) => 0.95 * fractionMatching(lines, (l) => VERSION.test(l.trim())),
+});

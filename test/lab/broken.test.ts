@@ -1,0 +1,389 @@
+/**
+ * The broken lab (test/lab/broken.sh): each classic failure's signature must really be in what the
+ * kernel and the tools printed, read through the parsers (facts, not text), and each fixed variant
+ * must have worked. Checked on the committed run (test/fixtures/broken) always, and on a fresh run
+ * when this machine can build the lab (root, ip netns, the tools).
+ */
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import '../../src/ingest/all';
+import { parseDocument, type DocumentResult } from '../../src/ingest/document';
+import { formatSpec } from '../../src/ingest/registry';
+import { packetsOf, type Fact, type FactKind, type FactOf, type Packet } from '../../src/model';
+
+const SCENARIOS = [
+  '1-no-listener',
+  '2-forward-drop',
+  '3-bridge-nf-off',
+  '4-hairpin-off',
+  '5-mtu-vxlan',
+  '6-dns-wrong-namespace',
+  '7-stale-endpoint',
+  '8-dns-nxdomain',
+] as const;
+type Scenario = (typeof SCENARIOS)[number];
+
+/** One transcript read through parseDocument. */
+class Transcript {
+  readonly doc: DocumentResult;
+  readonly lines: string[];
+  constructor(readonly file: string) {
+    const text = readFileSync(file, 'utf8');
+    this.lines = text.split('\n');
+    this.doc = parseDocument(text, file);
+  }
+  facts<K extends FactKind>(kind: K, host?: string): FactOf<K>[] {
+    return this.doc.blocks
+      .filter((b) => host === undefined || b.host === host)
+      .flatMap((b) => b.result.facts)
+      .filter((f): f is FactOf<K> => f.kind === kind);
+  }
+  /** Packets of the tcpdump run on `node`. */
+  packets(node: string): Packet[] {
+    return this.doc.blocks
+      .filter((b) => b.format === 'tcpdump' && b.host === node)
+      .flatMap((b) => packetsOf(b.result.facts));
+  }
+  /** The exit codes client commands printed (`…; echo "exit=$?"`), in order. */
+  exitCodes(): number[] {
+    return this.doc.blocks
+      .filter((b) => (b.command ?? '').endsWith('echo "exit=$?"'))
+      .map((b) => {
+        const line = this.lines.slice(b.startLine - 1, b.endLine).find((l) => /^exit=\d+$/.test(l));
+        return line === undefined ? NaN : Number(line.slice(5));
+      });
+  }
+  captured(node: string): boolean {
+    return this.doc.blocks.some((b) => b.format === 'tcpdump' && b.host === node);
+  }
+}
+
+interface Run {
+  dir: string;
+  broken: Record<Scenario, Transcript>;
+  fixed: Record<Scenario, Transcript>;
+}
+
+function load(dir: string): Run {
+  const read = (name: string) =>
+    Object.fromEntries(SCENARIOS.map((s) => [s, new Transcript(join(dir, s, name))])) as Record<Scenario, Transcript>;
+  return { dir, broken: read('broken.txt'), fixed: read('fixed.txt') };
+}
+
+const syn = (p: Packet) => p.tcp?.flags === 'S';
+const synAck = (p: Packet) => p.tcp?.flags === 'S.';
+const rst = (p: Packet) => p.tcp?.flags.includes('R') === true;
+const from = (ip: string, port?: number) => (p: Packet) =>
+  p.src?.ip === ip && (port === undefined || p.src.port === port);
+const to = (ip: string, port?: number) => (p: Packet) =>
+  p.dst?.ip === ip && (port === undefined || p.dst.port === port);
+const all =
+  (...tests: ((p: Packet) => boolean)[]) =>
+  (p: Packet) =>
+    tests.every((t) => t(p));
+
+function checks(name: string, getRun: () => Run | undefined, skip?: () => string | false) {
+  describe(name, () => {
+    const it = (title: string, fn: (run: Run) => void) =>
+      void test(title, (t) => {
+        const why = skip?.();
+        if (why) return t.skip(why);
+        fn(getRun()!);
+      });
+
+    it('every fixed variant worked (exit 0) and every broken client command failed', (run) => {
+      for (const s of SCENARIOS) {
+        const fixed = run.fixed[s].exitCodes();
+        assert.ok(fixed.length > 0 && fixed.every((code) => code === 0), `${s} fixed: ${fixed.join(',')}`);
+        const broken = run.broken[s].exitCodes();
+        assert.ok(
+          broken.some((code) => code !== 0),
+          `${s} broken: ${broken.join(',')}`,
+        );
+      }
+    });
+
+    it('1 nothing listens on the targetPort: SYN DNATed to :8080, RST from the pod, "refused"; ss shows :80 only', (run) => {
+      const broken = run.broken['1-no-listener'];
+      const node1 = broken.packets('node1');
+      assert.ok(node1.some(all(syn, from('10.244.0.10'), to('10.96.0.20', 80))), 'SYN to the ClusterIP');
+      assert.ok(node1.some(all(syn, to('10.244.0.20', 8080))), 'SYN after DNAT to the targetPort');
+      assert.ok(node1.some(all(rst, from('10.244.0.20', 8080), to('10.244.0.10'))), 'RST from the pod IP');
+      assert.ok(node1.some(all(rst, from('10.96.0.20', 80), to('10.244.0.10'))), 'the RST un-DNATed to the client');
+      assert.ok(!node1.some(synAck), 'no SYN-ACK');
+      const refused = broken.facts('ClientResult').filter((r) => r.tool === 'wget');
+      assert.deepEqual(
+        refused.map((r) => [r.outcome, r.target]),
+        [['refused', '10.96.0.20']],
+      );
+      const listening = broken.facts('ListeningSocket', 'web-1');
+      assert.ok(listening.length >= 2 && listening.every((l) => l.port === 80 && l.protocol === 'tcp'));
+      assert.ok(
+        listening.some((l) => l.process === 'busybox'),
+        'ss -p names the process',
+      );
+      const fixed = run.fixed['1-no-listener'].packets('node1');
+      assert.ok(fixed.some(all(synAck, from('10.244.0.20', 80))), 'fixed: SYN-ACK from :80');
+    });
+
+    it('2 FORWARD policy DROP: SYNs on the veth, none on flannel.1/eth0 or node2; the policy counter counts them', (run) => {
+      const broken = run.broken['2-forward-drop'];
+      const syns = broken.packets('node1').filter(all(syn, to('10.96.0.21', 80)));
+      assert.ok(
+        syns.length >= 2 && syns.every((p) => p.interface?.startsWith('veth')),
+        `SYNs on the veth: ${syns.length}`,
+      );
+      assert.ok(!broken.packets('node1').some((p) => p.interface === 'flannel.1' || p.interface === 'eth0'));
+      assert.ok(broken.captured('node2'));
+      assert.equal(broken.packets('node2').length, 0, 'nothing reaches node2');
+      const policies = broken.facts('ChainPolicy').filter((p) => p.chain === 'FORWARD' && p.table === 'filter');
+      assert.ok(policies.length >= 3 && policies.every((p) => p.policy === 'DROP'), 'iptables -L, -S and -save');
+      const counted = policies.filter((p) => p.packets !== undefined);
+      assert.ok(counted.length >= 2 && counted.every((p) => p.packets! >= syns.length), JSON.stringify(counted));
+      assert.ok(!broken.facts('NatChain').some((c) => c.name === 'FLANNEL-FWD'), 'no FLANNEL-FWD chain');
+      assert.deepEqual(
+        broken.facts('ClientResult').map((r) => r.outcome),
+        ['timeout', 'timeout'],
+      );
+      const fixed = run.fixed['2-forward-drop'];
+      assert.ok(fixed.packets('node1').some(all(syn, to('10.244.1.20', 80), (p) => p.interface === 'flannel.1')));
+      assert.ok(fixed.packets('node2').some(all(synAck, from('10.244.1.20', 80))), 'fixed: node2 answers');
+    });
+
+    it('3 bridge-nf-call-iptables = 0: the SYN-ACK reaches the client from the pod IP, the client resets it', (run) => {
+      const broken = run.broken['3-bridge-nf-off'];
+      const settings = broken.facts('KernelSetting').filter((k) => k.name === 'net.bridge.bridge-nf-call-iptables');
+      assert.ok(settings.length >= 3 && settings.every((k) => k.value === '0'), 'sysctl, cat /proc/sys, sysctl -a');
+      const node1 = broken.packets('node1');
+      assert.ok(node1.some(all(syn, to('10.244.0.20', 80))), 'DNATed SYN');
+      const raw = node1.filter(all(synAck, from('10.244.0.20', 80), to('10.244.0.10'), (p) => p.interface !== 'cni0'));
+      assert.ok(raw.length > 0, 'SYN-ACK from 10.244.0.20 on the client side, not un-DNATed');
+      assert.ok(!node1.some(from('10.96.0.20')), 'nothing ever comes back from the ClusterIP');
+      assert.ok(node1.some(all(rst, from('10.244.0.10'), to('10.244.0.20', 80))), 'the client resets the unknown peer');
+      assert.ok(
+        broken.facts('DnsLookup').every((l) => l.status === 'timeout'),
+        'DNS to kube-dns fails the same way',
+      );
+      const fixed = run.fixed['3-bridge-nf-off'];
+      assert.ok(fixed.facts('KernelSetting').every((k) => k.value === '1'));
+      assert.ok(
+        fixed.packets('node1').some(all(synAck, from('10.96.0.20', 80), to('10.244.0.10'))),
+        'fixed: un-DNATed',
+      );
+    });
+
+    it('4 hairpin off: the pod’s SYN to its own Service is retransmitted and never delivered back', (run) => {
+      const broken = run.broken['4-hairpin-off'];
+      const port = broken.facts('BridgePort').find((p) => p.hairpin !== undefined);
+      assert.equal(port?.hairpin, false);
+      const node1 = broken.packets('node1');
+      const syns = node1.filter(all(syn, from('10.244.0.20'), to('10.96.0.20', 80)));
+      assert.ok(
+        syns.length >= 2 && new Set(syns.map((p) => p.tcp!.seq)).size === 1,
+        `retransmitted SYN: ${syns.length}`,
+      );
+      // The first SYN is dropped while bridged; retransmissions may go up to routing (cni0 Out) but
+      // none ever leaves the bridge through a pod's port.
+      assert.ok(!node1.some((p) => p.direction === 'Out' && p.interface?.startsWith('veth')), 'never delivered');
+      assert.ok(!node1.some(synAck));
+      const fixed = run.fixed['4-hairpin-off'];
+      assert.equal(fixed.facts('BridgePort').find((p) => p.name === port!.name)?.hairpin, true);
+      assert.ok(fixed.packets('node1').some(all(synAck, from('10.96.0.20', 80), to('10.244.0.20'))));
+    });
+
+    it('5 MTU on VXLAN: pods at 1500, full-size segments leave node2 again and again and never reach node1', (run) => {
+      const broken = run.broken['5-mtu-vxlan'];
+      const mtu = (host: string, name: string) =>
+        broken.facts('HostInterface', host).find((i) => i.name === name || i.name.startsWith(`${name}@`))?.mtu;
+      assert.equal(mtu('node2', 'flannel.1'), 1450);
+      assert.equal(mtu('node2', 'cni0'), 1500);
+      assert.equal(mtu('web-2', 'eth0'), 1500);
+      assert.ok(
+        broken.facts('HostInterface', 'lan').some((i) => i.mtu === 1450),
+        'the 1450 path',
+      );
+      const node2 = broken.packets('node2');
+      assert.ok(
+        node2.some((p) => p.icmp && /need to frag \(mtu 1450\)/.test(p.icmp.detail ?? p.info ?? '')) ||
+          broken.lines.some((l) => /need to frag \(mtu 1450\)/.test(l)),
+      );
+      const leaving = node2.filter(
+        (p) =>
+          p.interface === 'eth0' &&
+          p.direction === 'Out' &&
+          (p.inner?.length ?? 0) >= 1300 &&
+          p.inner?.src?.ip === '10.244.1.20',
+      );
+      const bySeq = new Map<number, number>();
+      for (const p of leaving) bySeq.set(p.inner!.tcp!.seq!, (bySeq.get(p.inner!.tcp!.seq!) ?? 0) + 1);
+      const retransmitted = [...bySeq].filter(([, n]) => n >= 3);
+      assert.ok(retransmitted.length > 0, `a full-size segment sent ≥3 times: ${JSON.stringify([...bySeq])}`);
+      const arrived = broken
+        .packets('node1')
+        .filter((p) => p.inner?.src?.ip === '10.244.1.20' && retransmitted.some(([seq]) => p.inner?.tcp?.seq === seq));
+      assert.equal(arrived.length, 0, 'node1 never sees them');
+      assert.ok(
+        broken.packets('node1').some((p) => p.inner?.src?.ip === '10.244.1.20' && synAck(p.inner)),
+        'small ones pass',
+      );
+      const fixed = run.fixed['5-mtu-vxlan'];
+      const delivered = fixed.packets('node1').filter((p) => p.interface === 'eth0' && (p.inner?.length ?? 0) >= 1300);
+      assert.ok(delivered.length > 10, `fixed: full-size segments arrive (${delivered.length})`);
+    });
+
+    it('6 a short name from another namespace: NXDOMAIN for every search name, no TCP sent', (run) => {
+      const broken = run.broken['6-dns-wrong-namespace'];
+      const config = broken.facts('DnsConfig')[0];
+      assert.deepEqual(config?.search, ['dev.svc.cluster.local', 'svc.cluster.local', 'cluster.local']);
+      const failed = new Set(
+        broken
+          .facts('DnsLookup')
+          .filter((l) => l.status === 'NXDOMAIN')
+          .map((l) => l.question.name),
+      );
+      for (const name of ['web.dev.svc.cluster.local', 'web.svc.cluster.local', 'web.cluster.local'])
+        assert.ok(failed.has(name), `${name} NXDOMAIN (${[...failed].join(' ')})`);
+      const node1 = broken.packets('node1');
+      const queries = node1.filter(
+        (p) =>
+          p.dns &&
+          !p.dns.response &&
+          p.interface?.startsWith('veth') &&
+          p.src?.ip === '10.244.0.40' &&
+          p.dst?.ip === '10.96.0.10',
+      );
+      const answers = node1.filter((p) => p.dns?.response && p.direction === 'Out' && p.dst?.ip === '10.244.0.40');
+      assert.ok(queries.length >= 6 && answers.length === queries.length, `${queries.length} queries`);
+      // Answers print no question: match them to their query by id. The search-list names are
+      // NXDOMAIN; the bare name `web.` is REFUSED by the lab's dnsmasq, which has no upstream.
+      const asked = new Map(queries.map((p) => [p.dns!.id, p.dns!.qname]));
+      for (const answer of answers) {
+        const question = asked.get(answer.dns!.id);
+        const expected = question === 'web.' ? /Refused/ : /NXDomain/;
+        assert.match(answer.dns!.rcode ?? '', expected, `answer to ${question}`);
+      }
+      assert.ok(!node1.some((p) => p.protocol === 'tcp'), 'no TCP at all');
+      assert.deepEqual(
+        broken.facts('ClientResult').map((r) => [r.tool, r.outcome, r.target]),
+        [
+          ['wget', 'unresolved', 'web'],
+          ['curl', 'unresolved', 'web'],
+        ],
+      );
+      // The Service of that name exists, in namespace default.
+      const manifest = join(run.dir, '6-dns-wrong-namespace', 'manifests.yaml');
+      const objects = formatSpec('manifest')!.parse({ text: readFileSync(manifest, 'utf8'), uri: manifest }).facts;
+      assert.ok(objects.some((o: Fact) => o.kind === 'Service' && o.name === 'web' && o.namespace === 'default'));
+      const fixed = run.fixed['6-dns-wrong-namespace'];
+      assert.ok(fixed.facts('DnsLookup').some((l) => l.answers.some((a) => a.data === '10.96.0.20')));
+      assert.ok(fixed.packets('node1').some(all(syn, from('10.244.0.40'), to('10.96.0.20', 80))));
+    });
+
+    it('7 stale endpoint: DNAT to a deleted pod IP, ARP unanswered, ICMP host unreachable, neighbour INCOMPLETE', (run) => {
+      const broken = run.broken['7-stale-endpoint'];
+      const dnat = broken.facts('NatRule').filter((r) => r.dnatTo && r.comment?.startsWith('default/api'));
+      assert.deepEqual(
+        dnat.map((r) => `${r.dnatTo!.ip}:${r.dnatTo!.port}`),
+        ['10.244.0.99:80'],
+      );
+      const manifest = join(run.dir, '7-stale-endpoint', 'manifests-fixed.yaml');
+      const pods = formatSpec('manifest')!
+        .parse({ text: readFileSync(manifest, 'utf8'), uri: manifest })
+        .facts.filter((f) => f.kind === 'Pod');
+      assert.ok(pods.length > 0 && !pods.some((p) => p.kind === 'Pod' && p.ip === '10.244.0.99'), 'no pod has it');
+      const node1 = broken.packets('node1');
+      const whoHas = node1.filter(
+        (p) => p.arp?.op === 'request' && p.arp.targetIp === '10.244.0.99' && p.interface === 'cni0',
+      );
+      assert.ok(whoHas.length >= 3, `ARP requests on cni0: ${whoHas.length}`);
+      assert.ok(!node1.some((p) => p.arp?.op === 'reply' && p.arp.senderIp === '10.244.0.99'), 'no ARP reply');
+      assert.ok(
+        node1.some(
+          (p) => p.dst?.ip === '10.244.0.10' && p.icmp?.type === 'unreachable' && /^host /.test(p.icmp.detail ?? ''),
+        ),
+        'ICMP host unreachable to the client',
+      );
+      assert.ok(!node1.some(all(syn, to('10.244.0.99'))), 'the SYN never leaves: it waits for ARP');
+      const neighbour = broken.facts('Neighbor').find((n) => n.ip === '10.244.0.99');
+      assert.equal(neighbour?.dev, 'cni0');
+      assert.match(neighbour?.state ?? '', /INCOMPLETE|FAILED/);
+      assert.deepEqual(
+        broken.facts('ClientResult').map((r) => [r.tool, r.outcome]),
+        [
+          ['curl', 'connect-failed'],
+          ['ping', 'packet-loss'],
+        ],
+      );
+      const fixed = run.fixed['7-stale-endpoint'];
+      assert.ok(fixed.packets('node1').some(all(synAck, from('10.244.0.50', 80))), 'fixed: the new pod answers');
+    });
+
+    it('8 NXDOMAIN everywhere: every name of the search list and the name itself fail; no TCP is sent', (run) => {
+      const broken = run.broken['8-dns-nxdomain'];
+      const node1 = broken.packets('node1');
+      const answers = node1.filter((p) => p.dns?.response && p.direction === 'Out' && p.dst?.ip === '10.244.0.10');
+      assert.ok(answers.length >= 4 && answers.every((p) => /NXDomain/i.test(p.dns!.rcode ?? '')), `${answers.length}`);
+      const asked = new Set(node1.filter((p) => p.dns && !p.dns.response).map((p) => p.dns!.qname));
+      assert.ok(asked.has('wbe.default.svc.cluster.local.') && asked.size >= 4, [...asked].join(' '));
+      assert.ok(!node1.some((p) => p.protocol === 'tcp'), 'no SYN');
+      assert.ok(broken.facts('DnsLookup').every((l) => l.status === 'NXDOMAIN'));
+      assert.deepEqual(
+        broken.facts('ClientResult').map((r) => r.outcome),
+        ['unresolved', 'unresolved'],
+      );
+      assert.ok(run.fixed['8-dns-nxdomain'].packets('node1').some(all(syn, to('10.96.0.20', 80))));
+    });
+  });
+}
+
+checks('broken lab outputs committed in test/fixtures/broken', () => load('test/fixtures/broken'));
+
+function whyNoLiveLab(): string | false {
+  if (process.env.KPP_LAB === 'off') return 'KPP_LAB=off';
+  if (process.getuid?.() !== 0) return 'not root: the broken lab needs root for network namespaces';
+  if (spawnSync('ip', ['netns', 'list']).status !== 0) return 'no `ip netns` support';
+  for (const tool of [
+    'dnsmasq',
+    'busybox',
+    'tcpdump',
+    'iptables-restore',
+    'conntrack',
+    'dig',
+    'bridge',
+    'ss',
+    'curl',
+  ]) {
+    if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) return `${tool} is not installed`;
+  }
+  return false;
+}
+
+let live: Run | undefined;
+let liveError: string | undefined;
+let out: string | undefined;
+before(() => {
+  if (whyNoLiveLab()) return;
+  out = mkdtempSync(join(tmpdir(), 'kpp-brk-'));
+  const run = spawnSync('bash', ['test/lab/broken.sh', 'all', out], { encoding: 'utf8', timeout: 240_000 });
+  if (run.status !== 0) liveError = `broken.sh failed (${run.status}): ${run.stderr.slice(-2000)}`;
+  else live = load(out);
+});
+after(() => {
+  if (out) rmSync(out, { recursive: true, force: true });
+});
+
+test('live broken lab ran', (t) => {
+  const why = whyNoLiveLab();
+  if (why) return t.skip(`live broken lab skipped: ${why}`);
+  assert.equal(liveError, undefined);
+  assert.ok(live);
+});
+checks(
+  'broken lab (fresh run)',
+  () => live,
+  () => whyNoLiveLab() || (liveError ? `broken lab failed: ${liveError}` : false),
+);

@@ -1,0 +1,197 @@
+// The two-node lab runs (test/lab/lab.sh c1, c2, c3; fixtures from one real run) against what the
+// kernels recorded (`<experiment>.truth.json`, made by test/lab/truth.mjs from conntrack and the
+// captures, never by the product): every connection of a capture is traced, with its own endpoint,
+// NAT forms and nodes, and each hop the truth says it took is drawn observed at that point.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import '../../../src/ingest/all';
+import { parseDocument } from '../../../src/ingest/document';
+import { formatSpec } from '../../../src/ingest/registry';
+import { ClusterModel } from '../../../src/model';
+import { trace, type Flow, type FlowStep } from '../../../src/flow';
+
+const LAB = 'test/fixtures/lab';
+
+interface TruthConnection {
+  protocol: string;
+  client: { ip: string; port: number; node: string | null; pod: string | null; interface: string | null };
+  destination: { ip: string; port: number; service: { name: string; via: string } | null };
+  endpoint: { ip: string; port: number; node: string; pod: string; interface: string };
+  dnatNode: string | null;
+  snat: { ip: string; port: number; node: string } | null;
+  replied: boolean;
+}
+
+function experiment(name: string, withManifests = true): { model: ClusterModel; truth: TruthConnection[] } {
+  const model = new ClusterModel();
+  if (withManifests) {
+    const manifest = join(LAB, 'manifests', 'cluster.yaml');
+    model.add(formatSpec('manifest')!.parse({ text: readFileSync(manifest, 'utf8'), uri: manifest }).facts);
+  }
+  for (const file of readdirSync(LAB).filter((f) => f.startsWith(`${name}.`) && f.endsWith('.txt')))
+    model.add(parseDocument(readFileSync(join(LAB, file), 'utf8'), join(LAB, file)).facts);
+  const truth = JSON.parse(readFileSync(join(LAB, `${name}.truth.json`), 'utf8')) as {
+    connections: TruthConnection[];
+  };
+  return { model, truth: truth.connections.filter((c) => c.protocol === 'tcp') };
+}
+
+const steps = (f: Flow): FlowStep[] => f.phases.flatMap((p) => p.steps);
+const actorOf = (f: Flow, id: string) => f.actors.find((a) => a.id === id);
+/** The step that arrives at an interface of a node (`veth:node1/vethX`, `vxlan:node2/flannel.1` …). */
+const arriving = (f: Flow, phase: string, kind: string, node: string, iface: string) =>
+  f.phases
+    .find((p) => p.name === phase)
+    ?.steps.find((s) => {
+      const to = actorOf(f, s.to);
+      return to?.kind === kind && to.group === `${node} root netns` && (to.interfaces ?? []).includes(iface);
+    });
+
+function flowOf(flows: Flow[], c: TruthConnection): Flow {
+  const client = `${c.client.ip}:${c.client.port}`;
+  const flow = flows.find((f) => f.connection !== undefined && f.connections?.[f.connection].client === client);
+  assert.ok(flow, `a flow for connection ${client}: ${flows.map((f) => f.title).join(' | ')}`);
+  return flow;
+}
+
+function checkJourney(flow: Flow, c: TruthConnection): void {
+  const summary = flow.connections![flow.connection!];
+  const where = `${c.client.ip}:${c.client.port}`;
+  assert.equal(summary.original, `${c.destination.ip}:${c.destination.port}`, where);
+  assert.equal(summary.translated, `${c.endpoint.ip}:${c.endpoint.port}`, where);
+  assert.equal(summary.endpoint?.pod, c.endpoint.pod, where);
+  assert.equal(summary.masqueraded?.split(':')[0], c.snat?.ip, where);
+  assert.equal(['closed', 'established'].includes(summary.outcome), c.replied, `${where}: ${summary.outcome}`);
+  // The endpoint's veth on the endpoint's node: the request arrives there, observed.
+  const delivered = arriving(flow, 'connect', 'veth', c.endpoint.node, c.endpoint.interface);
+  assert.equal(delivered?.status, 'observed', `${where}: delivery on ${c.endpoint.node} ${c.endpoint.interface}`);
+  // The DNAT is observed (both NAT forms of the connection were captured) and names the endpoint.
+  const dnat = steps(flow).find((s) => s.nat?.type === 'DNAT' && s.nat.before === summary.original);
+  assert.equal(dnat?.nat?.after, summary.translated, where);
+  assert.equal(dnat?.status, 'observed', where);
+  // Across nodes: VXLAN out of the DNAT node and into the endpoint's node, both observed.
+  if (c.dnatNode && c.endpoint.node !== c.dnatNode) {
+    const encap = steps(flow).find(
+      (s) => s.kind === 'encap' && actorOf(flow, s.to)?.group === `${c.dnatNode} root netns`,
+    );
+    const decap = steps(flow).find(
+      (s) => s.kind === 'decap' && actorOf(flow, s.to)?.group === `${c.endpoint.node} root netns`,
+    );
+    assert.equal(encap?.status, 'observed', `${where}: encap on ${c.dnatNode}`);
+    assert.equal(decap?.status, 'observed', `${where}: decap on ${c.endpoint.node}`);
+  } else {
+    assert.ok(!steps(flow).some((s) => s.kind === 'encap' && s.status === 'observed'), `${where}: no VXLAN`);
+  }
+  // Nothing on the way is missing or contradicted: the kernel delivered it.
+  assert.deepEqual(
+    steps(flow)
+      .filter((s) => s.status === 'missing' || s.status === 'contradicted')
+      .map((s) => s.label),
+    [],
+    where,
+  );
+}
+
+/** kube-proxy's choice: every endpoint a connection took says so; none is left unmarked that one took. */
+function checkChoices(flows: Flow[], truth: TruthConnection[]): void {
+  for (const flow of flows) {
+    const choice = flow.phases
+      .find((p) => p.name === 'connect')
+      ?.steps.find((s) => s.alternatives && s.alternatives.length > 1);
+    assert.ok(choice, flow.title);
+    for (const alt of choice.alternatives!) {
+      const takers = truth
+        .map((c, k) => ({ c, k }))
+        .filter(({ c }) => alt.label.includes(` → ${c.endpoint.ip}:${c.endpoint.port}`));
+      if (takers.length === 0) assert.doesNotMatch(alt.label, /taken by/);
+      else assert.match(alt.label, /taken by connections? [\d, ]+$/);
+    }
+    assert.equal(choice.alternatives!.filter((a) => a.chosen).length, 1, flow.title);
+  }
+}
+
+test('lab c1: three connections from frontend to Service api, on endpoints on both nodes, each traced on its own', () => {
+  const { model, truth } = experiment('c1-service-two-nodes');
+  assert.ok(new Set(truth.map((c) => c.endpoint.node)).size === 2, 'the run hit both nodes');
+  const flows = trace(model, 'frontend', 'api:80').flows;
+  assert.equal(flows.length, truth.length);
+  assert.deepEqual(
+    flows.map((f) => f.connection),
+    truth.map((_, k) => k),
+  );
+  for (const c of truth) checkJourney(flowOf(flows, c), c);
+  checkChoices(flows, truth);
+  // The DNS phase of each flow cites the client's own lookup before that connection.
+  for (const flow of flows) {
+    const answer = flow.phases.find((p) => p.name === 'DNS')?.steps.find((s) => s.kind === 'dns-answer');
+    assert.equal(answer?.status, 'observed', flow.title);
+    const start = flow.connections![flow.connection!].start!;
+    const cited = answer!.evidence.filter((e) => e.role === 'packet');
+    assert.ok(cited.length > 0);
+    for (const e of cited) {
+      const stamp = /^(?<h>\d\d):(?<m>\d\d):(?<s>[\d.]+)/.exec(e.excerpt ?? '')!.groups!;
+      assert.ok(
+        Number(stamp.h) * 3600 + Number(stamp.m) * 60 + Number(stamp.s) <= start,
+        `${flow.title}: ${e.excerpt}`,
+      );
+      assert.match(e.excerpt ?? '', /> 10\.244\.0\.170\.\d+:/, 'an answer to frontend itself');
+    }
+  }
+});
+
+test('lab c1 from the captures alone (no manifests, no kubectl): the same connections, endpoints and nodes', () => {
+  const { model, truth } = experiment('c1-service-two-nodes', false);
+  const flows = trace(model, truth[0].client.ip, `${truth[0].destination.ip}:${truth[0].destination.port}`).flows;
+  assert.equal(flows.length, truth.length);
+  for (const c of truth) {
+    const flow = flowOf(flows, c);
+    const summary = flow.connections![flow.connection!];
+    assert.equal(summary.translated, `${c.endpoint.ip}:${c.endpoint.port}`);
+    assert.deepEqual(summary.nodes.sort(), [...new Set(['node1', c.endpoint.node])].sort());
+    const delivered = arriving(flow, 'connect', 'veth', c.endpoint.node, c.endpoint.interface);
+    assert.equal(delivered?.status, 'observed', `${c.client.port}: delivery`);
+    assert.match(flow.title, /^pod 10\.244\.0\.170 → Service api:80/, 'the rules name the ClusterIP');
+  }
+});
+
+test('lab c2: NodePort from outside, masqueraded, to a remote and a local endpoint, and the reply back', () => {
+  const { model, truth } = experiment('c2-nodeport');
+  const nodes = new Set(truth.map((c) => c.endpoint.node));
+  assert.ok(nodes.has('node1') && nodes.has('node2'), 'a local and a remote hit');
+  const flows = trace(model, truth[0].client.ip, `${truth[0].destination.ip}:${truth[0].destination.port}`).flows;
+  assert.equal(flows.length, truth.length);
+  for (const c of truth) {
+    const flow = flowOf(flows, c);
+    checkJourney(flow, c);
+    // The entry SYN on node1's NIC, the MASQUERADE proven by the masqueraded packet, the reply out.
+    const entry = arriving(flow, 'connect', 'underlay', 'node1', 'eth0');
+    assert.equal(entry?.status, 'observed');
+    const masq = steps(flow).find((s) => s.nat?.type === 'MASQUERADE');
+    assert.equal(masq?.nat?.after, c.snat!.ip);
+    assert.equal(masq?.status, 'observed');
+    const reply = flow.phases.find((p) => p.name === 'reply')!.steps;
+    assert.equal(reply.at(-1)!.status, 'observed');
+    assert.match(reply.at(-1)!.label, new RegExp(`172\\.30\\.1\\.48:30080 → 172\\.30\\.1\\.100:${c.client.port}`));
+  }
+  checkChoices(flows, truth);
+});
+
+test("lab c3: a per-pod headless name across nodes, no NAT, the client's own DNS answer", () => {
+  const { model, truth } = experiment('c3-headless-pod');
+  const [c] = truth;
+  const flows = trace(model, 'frontend', `${c.endpoint.pod}.cache.default.svc.cluster.local:${c.endpoint.port}`).flows;
+  assert.equal(flows.length, 1);
+  const flow = flows[0];
+  assert.equal(flow.connections![0].translated, undefined, 'no NAT');
+  const delivered = arriving(flow, 'connect', 'veth', c.endpoint.node, c.endpoint.interface);
+  assert.equal(delivered?.status, 'observed');
+  const answer = flow.phases.find((p) => p.name === 'DNS')!.steps.find((s) => s.kind === 'dns-answer')!;
+  assert.deepEqual(answer.dns!.answers, [c.endpoint.ip]);
+  assert.equal(answer.status, 'observed');
+  assert.ok(
+    answer.evidence.filter((e) => e.role === 'packet').every((e) => /> 10\.244\.0\.170\.\d+:/.test(e.excerpt ?? '')),
+    'the answer cited is the one frontend received',
+  );
+});
