@@ -11,6 +11,8 @@ import { readFileSync } from 'node:fs';
 import { iptablesListFormat } from '../../../src/ingest/netfilter/iptablesList';
 import { nslookupFormat } from '../../../src/ingest/dns/nslookup';
 import { commentText } from '../../../src/ingest/netfilter/iptablesListMatches';
+import '../../../src/ingest/all';
+import { formatForCommand } from '../../../src/ingest/registry';
 import type { FormatSpec, ParseResult } from '../../../src/ingest/types';
 import type { NatRule } from '../../../src/model';
 
@@ -96,5 +98,28 @@ test('the SOA detail lines the rewritten regex must still skip', () => {
     '\t  A = 1',
   ]) {
     assert.equal(accepted.test(line), old.test(line), JSON.stringify(line));
+  }
+});
+
+test('the ss/netstat command patterns match the same command lines as before, linearly', () => {
+  const ss = formatForCommand('ss -tlnp');
+  assert.equal(ss?.id, 'sockets');
+  const old = [/^ss\s+(.*\s)?-[a-zA-Z]*l/, /^netstat\s+(.*\s)?-[a-zA-Z]*l/];
+  for (const line of [
+    'ss -tlnp',
+    'ss  -t -l',
+    'ss -n  -tl',
+    'netstat -tlnp',
+    'ss -tn',
+    'ss',
+    'ss\t-l',
+    'netstat -an',
+  ]) {
+    const now = ss!.commands.some((re) => re.test(line));
+    assert.equal(
+      now,
+      old.some((re) => re.test(line)),
+      line,
+    );
   }
 });
