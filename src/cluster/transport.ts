@@ -154,7 +154,10 @@ export async function kubeTransport(kc: KubeConfig, options: TransportOptions = 
   for (const [k, v] of Object.entries(opts.headers ?? {})) if (v !== undefined) headers[k] = String(v);
   if (opts.auth) headers.Authorization = `Basic ${Buffer.from(opts.auth).toString('base64')}`;
   const maxBytes = options.maxResponseBytes ?? DEFAULT_MAX_BYTES;
-  const prefix = base.pathname.replace(/\/+$/, '');
+  // The server URL's path without its trailing slashes (a loop: `\/+$` is quadratic on a run of them).
+  let prefixEnd = base.pathname.length;
+  while (prefixEnd > 0 && base.pathname[prefixEnd - 1] === '/') prefixEnd--;
+  const prefix = base.pathname.slice(0, prefixEnd);
   let count = 0;
 
   return {

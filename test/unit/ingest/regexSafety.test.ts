@@ -1,5 +1,5 @@
 /**
- * The regex safety net: every regular-expression literal in src/ingest runs on generated
+ * The regex safety net: every regular-expression literal in src/ingest and src/cluster runs on generated
  * pathological lines (long runs of one fragment: spaces, tabs, letters, digits, punctuation,
  * after the literal text the regex starts with), at two lengths four times apart. A linear
  * regex takes about 4× as long on the longer line, a quadratic one 16×: the test fails above
@@ -11,7 +11,8 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import ts from 'typescript';
 
-const ROOT = 'src/ingest';
+/** Where text from a paste, a workspace file or a cluster reaches a regex. */
+const ROOTS = ['src/ingest', 'src/cluster'];
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -30,7 +31,7 @@ interface Found {
 /** Every regex literal, found by the TypeScript scanner (not by a regex over the source). */
 function regexLiterals(): Found[] {
   const found: Found[] = [];
-  for (const file of sourceFiles(ROOT)) {
+  for (const file of ROOTS.flatMap(sourceFiles)) {
     const text = readFileSync(file, 'utf8');
     const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true);
     const visit = (node: ts.Node) => {
@@ -89,7 +90,12 @@ const FRAGMENTS = [
   '*',
   ' ;',
 ];
-const TAILS = ['\u0001', '!'];
+/** Around the run: nothing or a word before it, and something the regex must then fail on after it. */
+const SHAPES: [lead: string, tail: string][] = [
+  ['', '\u0001'],
+  ['', '!'],
+  ['a', 'b\u0001'],
+];
 
 /** Runs the regex the way the code does (once, or to the end for g/y), returns elapsed ms. */
 function run(regex: RegExp, line: string): number {
@@ -119,8 +125,8 @@ export interface Growth {
 export function superLinear(found: Found): Growth | undefined {
   const prefix = literalPrefix(found.regex);
   for (const fragment of FRAGMENTS) {
-    for (const tail of TAILS) {
-      const line = (n: number) => prefix + fragment.repeat(Math.ceil(n / fragment.length)) + tail;
+    for (const [lead, tail] of SHAPES) {
+      const line = (n: number) => prefix + lead + fragment.repeat(Math.ceil(n / fragment.length)) + tail;
       const longLine = line(LONG);
       let longMs = best(found.regex, longLine);
       if (longMs < MEASURABLE_MS) continue;
@@ -141,14 +147,14 @@ export function superLinear(found: Found): Growth | undefined {
   return undefined;
 }
 
-test('the net finds the regex literals of src/ingest', () => {
+test('the net finds the regex literals of src/ingest and src/cluster', () => {
   const found = regexLiterals();
   assert.ok(found.length > 200, `only ${found.length} regex literals found`);
   assert.equal(literalPrefix(/^Server:\s+(?<server>\S+)/), 'Server:');
   assert.equal(literalPrefix(/^\/\* (?<comment>.*) \*\//), '/* ');
 });
 
-test('no regex in src/ingest grows super-linearly on a long pathological line', () => {
+test('no regex in src/ingest or src/cluster grows super-linearly on a long pathological line', () => {
   const slow = regexLiterals()
     .map(superLinear)
     .filter((g): g is Growth => g !== undefined);
