@@ -5,12 +5,18 @@ import '../ingest/all';
 import { parseDocument, type DocumentResult } from '../ingest/document';
 import { shortened } from '../model';
 
-const usage = `Usage: kube-packet-path parse FILE... [--json]
+/** Unparsed lines listed per block in --json; junk can be millions of lines (2 MB gave 81 MB of JSON). */
+const DEFAULT_MAX_UNPARSED = 200;
+/** And per file, across its blocks, as a multiple of the per-block limit. */
+const FILE_FACTOR = 10;
+
+const usage = `Usage: kube-packet-path parse FILE... [--json] [--max-unparsed N]
 
 Finds the command outputs in each file (a saved terminal session, a report quoting outputs, a plain
 capture — also text whose newlines were lost), says which format each block is, how many records
 were understood, and which lines were not, with the reason. Line numbers count from 1 in the file
-as given.
+as given. --json lists at most N unparsed lines per block (default ${DEFAULT_MAX_UNPARSED}; 0: all) and
+${FILE_FACTOR} × N per file, and gives each block's total as unparsedTotal.
 
 Example:
   kube-packet-path parse capture.txt session.log --json`;
@@ -21,20 +27,28 @@ interface JsonBlock {
   startLine: number;
   endLine: number;
   records: number;
+  /** The first unparsed lines (see --max-unparsed); `unparsedTotal` counts them all. */
   unparsed: { line: number; reason: string }[];
+  unparsedTotal: number;
 }
 
-function jsonOf(path: string, doc: DocumentResult): { path: string; blocks: JsonBlock[] } {
+function jsonOf(path: string, doc: DocumentResult, maxUnparsed: number): { path: string; blocks: JsonBlock[] } {
+  let fileBudget = maxUnparsed > 0 ? maxUnparsed * FILE_FACTOR : Infinity;
   return {
     path,
-    blocks: doc.blocks.map((b) => ({
-      format: b.format,
-      command: b.command,
-      startLine: b.startLine,
-      endLine: b.endLine,
-      records: b.result.records,
-      unparsed: b.result.unparsed.map((u) => ({ line: u.line, reason: u.reason })),
-    })),
+    blocks: doc.blocks.map((b) => {
+      const listed = b.result.unparsed.slice(0, Math.min(maxUnparsed > 0 ? maxUnparsed : Infinity, fileBudget));
+      fileBudget -= listed.length;
+      return {
+        format: b.format,
+        command: b.command,
+        startLine: b.startLine,
+        endLine: b.endLine,
+        records: b.result.records,
+        unparsed: listed.map((u) => ({ line: u.line, reason: u.reason })),
+        unparsedTotal: b.result.unparsed.length,
+      };
+    }),
   };
 }
 
@@ -56,7 +70,7 @@ function textOf(path: string, doc: DocumentResult): string {
     for (const u of b.result.unparsed.slice(0, MAX_UNPARSED_SHOWN)) out.push(`    line ${u.line}: ${u.reason}`);
     if (b.result.unparsed.length > MAX_UNPARSED_SHOWN)
       out.push(
-        `    … and ${b.result.unparsed.length - MAX_UNPARSED_SHOWN} more unparsed lines (--json lists them all)`,
+        `    … and ${b.result.unparsed.length - MAX_UNPARSED_SHOWN} more unparsed lines (--json --max-unparsed 0 lists them all)`,
       );
   }
   return out.join('\n');
@@ -72,7 +86,7 @@ registerCommand({
     try {
       ({ values, positionals } = parseArgs({
         args,
-        options: { json: { type: 'boolean', default: false } },
+        options: { json: { type: 'boolean', default: false }, 'max-unparsed': { type: 'string' } },
         allowPositionals: true,
         strict: true,
       }));
@@ -80,6 +94,9 @@ registerCommand({
       throw new UsageError((e as Error).message, usage);
     }
     if (positionals.length === 0) throw new UsageError('at least one FILE is required', usage);
+    const maxUnparsed = Number(values['max-unparsed'] ?? DEFAULT_MAX_UNPARSED);
+    if (!Number.isInteger(maxUnparsed) || maxUnparsed < 0)
+      throw new UsageError(`--max-unparsed takes a whole number (0: all), not '${values['max-unparsed']}'`, usage);
     const files: { path: string; doc: DocumentResult }[] = [];
     for (const path of positionals) {
       let text: string;
@@ -94,7 +111,7 @@ registerCommand({
       files.push({ path, doc: parseDocument(text, path) });
     }
     if (values.json) {
-      io.out(JSON.stringify({ files: files.map((f) => jsonOf(f.path, f.doc)) }) + '\n');
+      io.out(JSON.stringify({ files: files.map((f) => jsonOf(f.path, f.doc, maxUnparsed)) }) + '\n');
     } else {
       io.out(files.map((f) => textOf(f.path, f.doc)).join('\n\n') + '\n');
     }

@@ -5,3 +5,4 @@ import './traceCommand';
 import './diagnoseCommand';
 import './samplesCommand';
 import './parseCommand';
+import './pullCommand';

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { filesUnder } from './files';
+import { CLUSTER_OPTIONS, CLUSTER_USAGE, EXIT_NOTHING_READ, readCluster, wantsCluster } from './clusterSource';
 import { registerCommand } from './commands';
 import { UsageError, type CliIO } from './usage';
 import '../ingest/all';
@@ -13,6 +14,7 @@ import { compareNft, compareRules, type NftComparison, type RuleComparison } fro
 const usage = `Usage: kube-packet-path rules --manifests PATH [--manifests PATH]... [--logs PATH]...
                               [--mode iptables|nftables|ipvs] [--node NAME] [--cluster-cidr CIDR]
                               [kube-proxy flags below] [--compare] [--json]
+                              [--cluster] [--kubeconfig PATH] [--context NAME] [--namespace NS]...
 
 Prints the rules kube-proxy would program for the Services found in PATH (YAML/JSON
 manifests or kubectl output; a directory is read recursively): iptables-save text,
@@ -25,7 +27,10 @@ rules (observed, observed with different fields, missing, unexpected); in nftabl
 mode the kube-proxy table's map elements, endpoint choices and DNATs.
 The mode defaults to the kube-proxy mode found in the inputs, else iptables. The
 cluster CIDR (for the "! -s CIDR -j KUBE-MARK-MASQ" rules) comes from the kube-proxy
-or Flannel config in the inputs unless given.
+or Flannel config in the inputs unless given. The cluster options read the Services,
+EndpointSlices and ConfigMaps from a live cluster instead of (or besides) manifests:
+${CLUSTER_USAGE}
+Exit status 3 when a cluster was asked for and nothing could be read.
 
 kube-proxy flags that change the rules (kube-proxy's defaults in brackets):
   --node-ip IP[,IP]                  the node's addresses [the node's InternalIP]
@@ -102,7 +107,7 @@ registerCommand({
   name: 'rules',
   summary: 'print the iptables/nftables/IPVS rules kube-proxy would program for the Services',
   usage,
-  run(args: string[], io: CliIO) {
+  async run(args: string[], io: CliIO) {
     let values;
     const { rest, switches } = takeSwitches(args);
     try {
@@ -119,6 +124,7 @@ registerCommand({
           'service-cluster-ip-range': { type: 'string' },
           json: { type: 'boolean', default: false },
           compare: { type: 'boolean', default: false },
+          ...CLUSTER_OPTIONS,
         },
         strict: true,
       }));
@@ -127,7 +133,8 @@ registerCommand({
     }
     const manifests = values.manifests ?? [];
     const logs = values.logs ?? [];
-    if (manifests.length === 0 && logs.length === 0) throw new UsageError('--manifests PATH is required', usage);
+    if (manifests.length === 0 && logs.length === 0 && !wantsCluster(values))
+      throw new UsageError('--manifests PATH is required (or --cluster to read a live cluster)', usage);
     if (values.mode !== undefined && !MODES.includes(values.mode as KubeProxyMode))
       throw new UsageError(`--mode must be one of ${MODES.join(', ')}, got '${values.mode}'`, usage);
     const model = new ClusterModel();
@@ -175,6 +182,15 @@ registerCommand({
       const unknown = doc.blocks.filter((b) => b.format === 'unknown' && b.result.unparsed.length > 0);
       if (!doc.facts.length) warnings.push(`${file}: nothing recognised`);
       else if (unknown.length) warnings.push(`${file}: ${unknown.length} block(s) not recognised`);
+    }
+    if (wantsCluster(values)) {
+      const sink = { add: collect };
+      const read = await readCluster(values, io, sink);
+      if (read.nothingRead) {
+        for (const line of read.lines) io.err(`kube-packet-path rules: ${line}\n`);
+        return EXIT_NOTHING_READ;
+      }
+      warnings.push(read.headline, ...read.lines);
     }
     const mode = (values.mode as KubeProxyMode | undefined) ?? model.all('KubeProxy')[0]?.mode ?? 'iptables';
     const list = (text: string | undefined) => (text ? text.split(',').map((item) => item.trim()) : undefined);

@@ -11,11 +11,13 @@ import { renderMarkdown } from '../render/markdown';
 import { renderMermaid } from '../render/mermaid';
 import { findSample, SAMPLES } from '../samples/registry';
 import { filesUnder } from './files';
+import { CLUSTER_OPTIONS, CLUSTER_USAGE, EXIT_NOTHING_READ, readCluster, wantsCluster } from './clusterSource';
 import { registerCommand } from './commands';
 import { UsageError, type CliIO } from './usage';
 
 const usage = `Usage: kube-packet-path trace --from SRC --to DST[:PORT[/PROTO]] [--manifests PATH]... [--logs PATH]...
                               [--sample NAME] [--connection N] [--format text|json|mermaid|markdown]
+                              [--cluster] [--kubeconfig PATH] [--context NAME] [--namespace NS]...
 
 Traces how a packet from SRC reaches DST, hop by hop, with the evidence for each hop
 (file:line) or marked predicted. SRC/DST: pod name, ns/name, IP, Service name, ns/svc,
@@ -29,6 +31,7 @@ stops at a hop (the text says "broken at HOP: CAUSE").
   --connection N    only the flow of the N-th connection between SRC and DST the captures show
                     (1-based, in order of their first packet; every connection by default)
   --format FORMAT   text (default), json, mermaid, markdown
+${CLUSTER_USAGE}
 
 Statuses: observed (a packet of this connection captured at this point), configured (rules,
 routes or objects say so), predicted (defaults only), missing (a capture covering this point
@@ -216,6 +219,7 @@ export async function runTrace(args: string[], io: CliIO): Promise<number> {
         sample: { type: 'string' },
         connection: { type: 'string' },
         format: { type: 'string', default: 'text' },
+        ...CLUSTER_OPTIONS,
       },
       strict: true,
     }));
@@ -250,6 +254,14 @@ export async function runTrace(args: string[], io: CliIO): Promise<number> {
   for (const path of values.logs ?? [])
     for (const f of filesUnder(path)) parseTranscript(model, notes, io.readFile(f), f);
   if (!from || !to) throw new UsageError('--from and --to are required (or --sample NAME)', usage);
+  if (wantsCluster(values)) {
+    const read = await readCluster(values, io, model);
+    if (read.nothingRead) {
+      for (const line of read.lines) io.err(`kube-packet-path trace: ${line}\n`);
+      return EXIT_NOTHING_READ;
+    }
+    notes.lines.push(read.headline, ...read.lines);
+  }
 
   let result: TraceResult;
   try {

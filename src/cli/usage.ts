@@ -15,6 +15,8 @@ export interface CliIO {
   err(text: string): void;
   /** Reads a file the user named (path as given). */
   readFile(path: string): string;
+  /** The cluster reader (src/cluster); the built CLI loads dist/cluster.js, tests pass the module. */
+  loadCluster?: () => typeof import('../cluster');
 }
 
 export interface CliCommand {

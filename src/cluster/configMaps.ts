@@ -5,6 +5,7 @@
  */
 import type { Fact } from '../model';
 import { apiObjectFacts } from './convert';
+import { describeBody, isApiObject } from './pager';
 import { httpProblem, transportProblem, type ClusterProblem } from './problems';
 import { collectionPath, type ConfigMapSpec } from './resources';
 import type { ApiTransport } from './transport';
@@ -61,9 +62,22 @@ export async function readNetworkConfigMap(
         ok: false,
         found: false,
       };
-    const facts = apiObjectFacts('ConfigMap', res.body as Record<string, unknown>, context).facts.filter(
-      (f) => f.kind === spec.yields,
-    );
+    if (!isApiObject(res.body))
+      return {
+        facts: [],
+        problems: [
+          {
+            severity: 'warning',
+            ...target,
+            code: 200,
+            reason: 'NotAnObject',
+            message: `cannot get configmaps ${ns}/${spec.name}: the answer from ${t.server} is not an object but ${describeBody(res.body)}; ${spec.missing}`,
+          },
+        ],
+        ok: false,
+        found: false,
+      };
+    const facts = apiObjectFacts('ConfigMap', res.body, context).facts.filter((f) => f.kind === spec.yields);
     const problems: ClusterProblem[] = facts.length
       ? []
       : [

@@ -2,7 +2,15 @@
  * Opening a read-only connection: kubeconfig → context → credential-plugin guard →
  * GET-only transport → one preflight GET. Every failure becomes one ClusterProblem.
  */
-import { credentialPlugin, KubeconfigError, loadKubeConfig, secretsOf, useContext } from './kubeconfig';
+import {
+  credentialPlugin,
+  crossOriginCredentials,
+  KubeconfigError,
+  loadKubeConfig,
+  secretsOf,
+  useContext,
+  type WorkspaceConfinement,
+} from './kubeconfig';
 import { httpProblem, transportProblem, type ClusterProblem } from './problems';
 import { kubeTransport, TransportError, type ApiTransport } from './transport';
 
@@ -10,6 +18,11 @@ export interface ConnectOptions {
   kubeconfigPaths: readonly string[];
   context?: string;
   allowCredentialPlugins: boolean;
+  /**
+   * From the access policy (`workspaceProvided`, `workspaceFolders`): a workspace-provided
+   * kubeconfig that names a file outside these folders is refused before anything reads it.
+   */
+  workspace?: WorkspaceConfinement;
   requestTimeoutMs: number;
   /** Largest response body accepted per request. */
   maxResponseBytes?: number;
@@ -43,8 +56,13 @@ export async function connect(o: ConnectOptions, signal: AbortSignal, whyAborted
   let context = o.context ?? '';
   let kc;
   try {
-    kc = loadKubeConfig(o.kubeconfigPaths);
+    kc = loadKubeConfig(o.kubeconfigPaths, o.workspace);
     context = useContext(kc, o.context);
+    const mixed = o.workspace && crossOriginCredentials(kc, o.workspace.files);
+    if (mixed)
+      throw new KubeconfigError(
+        `Refused context '${context}': ${mixed}; credentials from outside the workspace are never sent to a server the workspace names.`,
+      );
   } catch (e) {
     return {
       ok: false,
@@ -114,12 +132,19 @@ export async function connect(o: ConnectOptions, signal: AbortSignal, whyAborted
     }
   } catch (e) {
     transport.close();
-    if (signal.aborted && whyAborted() === 'cancelled') return { ok: false, context, secrets };
+    const why = whyAborted();
+    if (signal.aborted && why === 'cancelled') return { ok: false, context, secrets };
     return {
       ok: false,
       context,
       secrets,
-      problem: transportProblem(undefined, e, 'nothing was read', transport.server),
+      problem: signal.aborted
+        ? {
+            severity: 'error',
+            reason: 'Timeout',
+            message: `cannot reach ${transport.server}: no answer to the first request before ${why}; nothing was read`,
+          }
+        : transportProblem(undefined, e, 'nothing was read', transport.server),
     };
   }
   const notes: ClusterProblem[] = kc.getCurrentCluster()?.skipTLSVerify

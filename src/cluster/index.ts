@@ -3,13 +3,19 @@
  * command needs it (the client library is large). Read-only by construction: the
  * only transport this layer has issues GET.
  */
-import { contextsOf, loadKubeConfig, type KubeContextInfo } from './kubeconfig';
+import { contextsOf, loadKubeConfig, type KubeContextInfo, type WorkspaceConfinement } from './kubeconfig';
 import { clusterAccessPolicy } from './policy';
 
 export type { KubeContextInfo } from './kubeconfig';
 export { pullCluster, type PullOptions, type PullResult, type PullProgress, type FactSink } from './reader';
 export type { ClusterProblem, Severity } from './problems';
-export { clusterAccessPolicy, type ClusterAccessInput, type ClusterAccessDecision } from './policy';
+export {
+  clusterAccessPolicy,
+  workspaceConfinement,
+  type ClusterAccessInput,
+  type ClusterAccessDecision,
+} from './policy';
+export type { WorkspaceConfinement } from './kubeconfig';
 export { redactSecrets } from './redact';
 export { listNamespaceNames, type NamespaceListing } from './namespaces';
 export { summarizePull, type PullSummary } from './summary';
@@ -31,8 +37,11 @@ export function listContexts(kubeconfigPath?: string): { current: string; contex
 }
 
 /** Contexts of the merged kubeconfig files (never runs credential plugins). */
-export function listKubeContexts(paths: readonly string[]): { current: string; contexts: KubeContextInfo[] } {
-  return contextsOf(loadKubeConfig(paths));
+export function listKubeContexts(
+  paths: readonly string[],
+  workspace?: WorkspaceConfinement,
+): { current: string; contexts: KubeContextInfo[] } {
+  return contextsOf(loadKubeConfig(paths, workspace));
 }
 export {
   watchCluster,

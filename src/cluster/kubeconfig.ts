@@ -4,9 +4,24 @@
  * Unlike `KubeConfig.loadFromDefault` this never falls back to http://localhost:8080
  * or to an in-cluster service account: no kubeconfig means a clear error.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import * as nodePath from 'node:path';
 import { KubeConfig, type User } from '@kubernetes/client-node';
+import { parse as parseYaml } from 'yaml';
 import { scalarText } from '../model';
+import { MAX_YAML_DEPTH, yamlTooDeep } from '../ingest/kube/yamlDepth';
+import { insideAnyFolder } from './policy';
+import { realPathOf } from './realPath';
+import { redactUrlCredentials } from './redact';
+
+/**
+ * Which kubeconfig files the workspace provides (`ClusterAccessDecision.workspaceProvided`)
+ * and the folders their file references must stay in (`workspaceFolders`).
+ */
+export interface WorkspaceConfinement {
+  files: readonly string[];
+  folders: readonly string[];
+}
 
 export interface KubeContextInfo {
   name: string;
@@ -18,25 +33,130 @@ export interface KubeContextInfo {
 
 export class KubeconfigError extends Error {}
 
-export function loadKubeConfig(paths: readonly string[]): KubeConfig {
+/** A file a kubeconfig names, with the field that names it. */
+interface FileReference {
+  field: string;
+  path: string;
+}
+
+/**
+ * The files a kubeconfig text names, resolved as @kubernetes/client-node resolves them:
+ * certificates and keys against the kubeconfig's folder, `token-file` against the process's
+ * working directory (the library reads it while parsing, for every user).
+ */
+function fileReferences(text: string, kubeconfigFile: string): FileReference[] {
+  let doc: unknown;
+  try {
+    doc = parseYaml(text, { maxAliasCount: 100, uniqueKeys: false });
+  } catch {
+    return []; // the library rejects it too
+  }
+  const refs: FileReference[] = [];
+  const asRecord = (value: unknown): Record<string, unknown> | undefined =>
+    value && typeof value === 'object' ? (value as Record<string, unknown>) : undefined;
+  const entries = (list: unknown, key: string): Record<string, unknown>[] =>
+    Array.isArray(list)
+      ? list.flatMap((entry: unknown): Record<string, unknown>[] => {
+          const inner = asRecord(asRecord(entry)?.[key]);
+          return inner ? [inner] : [];
+        })
+      : [];
+  const root = asRecord(doc) ?? {};
+  const dir = nodePath.dirname(kubeconfigFile);
+  const add = (entry: Record<string, unknown>, field: string, base: string) => {
+    const value = entry[field];
+    if (typeof value === 'string' && value !== '') refs.push({ field, path: nodePath.resolve(base, value) });
+  };
+  for (const cluster of entries(root.clusters, 'cluster')) add(cluster, 'certificate-authority', dir);
+  for (const user of entries(root.users, 'user')) {
+    add(user, 'client-certificate', dir);
+    add(user, 'client-key', dir);
+    add(user, 'token-file', process.cwd());
+  }
+  return refs;
+}
+
+/**
+ * Refuses a workspace-provided kubeconfig that names a file outside the workspace folders
+ * (real paths): the library would read it and send what it holds (a token, a client key)
+ * to whatever server the workspace names.
+ */
+function checkConfinement(file: string, text: string, confinement: WorkspaceConfinement): void {
+  if (!confinement.files.includes(file)) return;
+  for (const ref of fileReferences(text, file)) {
+    if (!insideAnyFolder(ref.path, confinement.folders, { by: 'every', realPath: realPathOf })) {
+      const real = realPathOf(ref.path);
+      throw new KubeconfigError(
+        `Refused kubeconfig ${file}: it is provided by the workspace and its ${ref.field} names ${ref.path}${
+          real && real !== ref.path ? ` (really ${real})` : ''
+        }, outside the workspace; a workspace kubeconfig may only name files inside the workspace.`,
+      );
+    }
+  }
+}
+
+export function loadKubeConfig(paths: readonly string[], confinement?: WorkspaceConfinement): KubeConfig {
   const existing = paths.filter((p) => existsSync(p));
   if (existing.length === 0)
     throw new KubeconfigError(`No kubeconfig file found (looked at ${paths.join(', ') || 'nothing'}).`);
   const kc = new KubeConfig();
   kc.loadFromOptions({ clusters: [], users: [], contexts: [], currentContext: '' });
+  const origins: EntryOrigins = { clusters: new Map(), users: new Map() };
   for (const file of existing) {
     const one = new KubeConfig();
     try {
-      one.loadFromFile(file);
+      const text = readFileSync(file, 'utf8');
+      const deep = yamlTooDeep(text);
+      if (deep)
+        throw new KubeconfigError(
+          `Cannot read kubeconfig ${file}: nested ${deep.depth} levels deep at line ${deep.line}, over the limit of ${MAX_YAML_DEPTH}.`,
+        );
+      if (confinement) checkConfinement(file, text, confinement);
+      one.loadFromString(text);
+      one.makePathsAbsolute(nodePath.dirname(file));
     } catch (e) {
+      if (e instanceof KubeconfigError) throw e;
       throw new KubeconfigError(`Cannot read kubeconfig ${file}: ${(e as Error).message.split('\n')[0]}`);
     }
     if (!kc.currentContext && one.currentContext) kc.currentContext = one.currentContext;
-    for (const c of one.clusters ?? []) if (!kc.getCluster(c.name)) kc.clusters.push(c);
-    for (const u of one.users ?? []) if (!kc.getUser(u.name)) kc.users.push(u);
+    for (const c of one.clusters ?? [])
+      if (!kc.getCluster(c.name)) {
+        kc.clusters.push(c);
+        origins.clusters.set(c.name, file);
+      }
+    for (const u of one.users ?? [])
+      if (!kc.getUser(u.name)) {
+        kc.users.push(u);
+        origins.users.set(u.name, file);
+      }
     for (const c of one.contexts ?? []) if (!kc.getContextObject(c.name)) kc.contexts.push(c);
   }
+  ORIGINS.set(kc, origins);
   return kc;
+}
+
+/** Which file defined each cluster and user of a merged kubeconfig. */
+interface EntryOrigins {
+  clusters: Map<string, string>;
+  users: Map<string, string>;
+}
+const ORIGINS = new WeakMap<KubeConfig, EntryOrigins>();
+
+/**
+ * When several kubeconfig files are merged (a KUBECONFIG list), a server defined by a
+ * workspace file must not receive credentials defined outside it: a workspace file listed
+ * first could otherwise redefine the cluster of the user's own context. Returns why the
+ * selected context mixes them, or undefined.
+ */
+export function crossOriginCredentials(kc: KubeConfig, workspaceFiles: readonly string[]): string | undefined {
+  const origins = ORIGINS.get(kc);
+  const ctx = kc.getContextObject(kc.getCurrentContext());
+  if (!origins || !ctx) return undefined;
+  const clusterFile = origins.clusters.get(ctx.cluster);
+  const userFile = ctx.user ? origins.users.get(ctx.user) : undefined;
+  if (!clusterFile || !userFile || !workspaceFiles.includes(clusterFile) || workspaceFiles.includes(userFile))
+    return undefined;
+  return `its cluster '${ctx.cluster}' comes from ${clusterFile}, which the workspace provides, and its user '${ctx.user}' from ${userFile}, which it does not`;
 }
 
 export function contextsOf(kc: KubeConfig): { current: string; contexts: KubeContextInfo[] } {
@@ -47,7 +167,7 @@ export function contextsOf(kc: KubeConfig): { current: string; contexts: KubeCon
       cluster: c.cluster,
       user: c.user,
       namespace: c.namespace,
-      server: kc.getCluster(c.cluster)?.server,
+      server: ((server) => server && redactUrlCredentials(server))(kc.getCluster(c.cluster)?.server),
     })),
   };
 }

@@ -19,6 +19,39 @@ export interface PageOptions {
   pageSize: number;
   timeoutMs: number;
   signal?: AbortSignal;
+  /** Objects read from one list before paging stops (default {@link DEFAULT_LIST_LIMITS}). */
+  maxItems?: number;
+  /** Response bytes of one list (all its pages) before paging stops. */
+  maxBytes?: number;
+}
+
+/**
+ * Per list: Kubernetes' own scalability limit is 150,000 pods per cluster, and a page of 500
+ * pods is a few MB, so a real list stays far below both; a server that keeps sending
+ * continue tokens is stopped here instead of filling memory.
+ */
+export const DEFAULT_LIST_LIMITS = { maxItems: 150_000, maxBytes: 512 * 1024 * 1024 };
+
+/** An API object as a List item: a JSON object, not null, a string or an array. */
+export function isApiObject(item: unknown): item is Json {
+  return typeof item === 'object' && item !== null && !Array.isArray(item);
+}
+
+/** A short description of an answer that is not what was expected, for messages. */
+export function describeBody(body: unknown): string {
+  if (body === null) return 'null';
+  if (Array.isArray(body)) return `a JSON array of ${body.length}`;
+  if (typeof body === 'object') {
+    const o = body as Json;
+    const kind = typeof o.kind === 'string' ? ` of kind ${JSON.stringify(o.kind.slice(0, 60))}` : '';
+    const keys = Object.keys(o).slice(0, 6).join(', ');
+    return `a JSON object${kind} (keys: ${keys || 'none'})`;
+  }
+  if (typeof body === 'string') {
+    const text = body.replace(/\s+/g, ' ').trim();
+    return text ? `text starting ${JSON.stringify(text.slice(0, 80))}` : 'an empty body';
+  }
+  return `a JSON ${typeof body}`;
 }
 
 export interface ListOutcome {
@@ -47,6 +80,20 @@ export async function listPaged(
   onItems: (items: Json[]) => void,
 ): Promise<ListOutcome> {
   const out: ListOutcome = { items: 0, pages: 0, problems: [], complete: false };
+  const maxItems = options.maxItems ?? DEFAULT_LIST_LIMITS.maxItems;
+  const maxBytes = options.maxBytes ?? DEFAULT_LIST_LIMITS.maxBytes;
+  let bytes = 0;
+  let notObjects = 0;
+  const noteNotObjects = () => {
+    if (notObjects)
+      out.problems.push({
+        severity: 'warning',
+        ...target,
+        code: 200,
+        reason: 'BadItem',
+        message: `${notObjects} item${notObjects === 1 ? '' : 's'} of the ${target.resource} list from ${transport.server} ${notObjects === 1 ? 'was' : 'were'} not an object (null or a scalar) and skipped`,
+      });
+  };
   const seen = new Set<string>();
   let restarted = false;
   let token: string | undefined;
@@ -107,30 +154,47 @@ export async function listPaged(
       out.problems.push(httpProblem(target, res.status, res.body, missing + partial, transport.server));
       return out;
     }
-    const body = res.body as Json;
-    if (typeof body !== 'object' || body === null || !Array.isArray(body.items)) {
+    const body = res.body;
+    if (!isApiObject(body) || !Array.isArray(body.items)) {
+      noteNotObjects();
       out.problems.push({
         severity: 'warning',
         ...target,
         code: 200,
-        message: `cannot ${target.verb} ${target.resource}: the answer is not a List; ${missing}`,
+        reason: 'NotAList',
+        message: `cannot ${target.verb} ${target.resource}: the answer from ${transport.server} (HTTP 200, ${res.bytes} bytes) is not a List but ${describeBody(body)}; ${missing}`,
       });
       return out;
     }
     out.pages++;
-    const rv = (body.metadata as Json | undefined)?.resourceVersion;
+    bytes += res.bytes;
+    const metadata = isApiObject(body.metadata) ? body.metadata : undefined;
+    const rv = metadata?.resourceVersion;
     if (!token && typeof rv === 'string') out.resourceVersion = rv;
-    let items = body.items as Json[];
+    let items = (body.items as unknown[]).filter(isApiObject);
+    notObjects += body.items.length - items.length;
     if (restarted) items = items.filter((o) => !seen.has(keyOf(o)));
     for (const o of items) seen.add(keyOf(o));
     out.items += items.length;
     if (items.length) onItems(items);
-    const next = (body.metadata as Json | undefined)?.continue;
+    const next = metadata?.continue;
     if (typeof next !== 'string' || next === '') {
+      noteNotObjects();
       out.complete = true;
       return out;
     }
+    if (out.items >= maxItems || bytes >= maxBytes) {
+      noteNotObjects();
+      out.problems.push({
+        severity: 'warning',
+        ...target,
+        reason: 'ListTooLarge',
+        message: `stopped listing ${target.resource} from ${transport.server} after ${out.items} objects in ${out.pages} pages (${Math.round(bytes / 1024 / 1024)} MiB): the limit per list is ${maxItems} objects or ${Math.round(maxBytes / 1024 / 1024)} MiB and the server still had more; ${missing} (the rest of them) — read fewer namespaces`,
+      });
+      return out;
+    }
     if (tokensUsed.has(next)) {
+      noteNotObjects();
       out.problems.push({
         severity: 'warning',
         ...target,

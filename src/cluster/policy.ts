@@ -20,6 +20,16 @@ export interface ClusterAccessInput {
   homeDir?: string;
   /** Defaults to the running platform; tests pass it to check Windows paths. */
   platform?: NodeJS.Platform;
+  /**
+   * The `kubePacketPath.kubeconfig` value comes from workspace or folder settings
+   * (`.vscode/settings.json`): the workspace chose that kubeconfig, wherever it lives.
+   */
+  kubeconfigSettingFromWorkspace?: boolean;
+  /**
+   * Resolves symlinks (the editor passes `fs.realpathSync.native`); undefined when the path
+   * does not exist. Without it paths are compared as written.
+   */
+  realPath?: (path: string) => string | undefined;
 }
 
 export type KubeconfigOrigin = 'setting' | 'kubernetes-extension' | 'KUBECONFIG' | 'default';
@@ -37,17 +47,56 @@ export interface ClusterAccessDecision {
    * command that folder chose.
    */
   allowCredentialPlugins: boolean;
-  /** The kubeconfig files that are inside a workspace folder. */
+  /**
+   * The kubeconfig files the workspace provides: inside a workspace folder by the path as
+   * written or by its real path (symlinks resolved, either side), or chosen by a relative
+   * or workspace-scoped setting.
+   */
   workspaceProvided: string[];
+  /**
+   * The workspace folders, as written and as real paths. Files a workspace-provided
+   * kubeconfig names (token-file, certificates, keys) must lie inside one of them.
+   */
+  workspaceFolders: string[];
 }
 
 function pathApi(platform: NodeJS.Platform): typeof nodePath.posix {
   return platform === 'win32' ? nodePath.win32 : nodePath.posix;
 }
 
-function isInside(p: typeof nodePath.posix, file: string, folder: string, caseless: boolean): boolean {
+/**
+ * Is `file` inside `folder` (or the folder itself)? A name that merely starts with `..`
+ * (`..kube/config`) is inside; only a `..` path segment leaves the folder.
+ */
+export function isInsideFolder(p: typeof nodePath.posix, file: string, folder: string, caseless: boolean): boolean {
   const rel = p.relative(caseless ? folder.toLowerCase() : folder, caseless ? file.toLowerCase() : file);
-  return rel === '' || (!rel.startsWith('..') && !p.isAbsolute(rel));
+  if (rel === '') return true;
+  if (p.isAbsolute(rel)) return false;
+  return rel !== '..' && !rel.startsWith(`..${p.sep}`);
+}
+
+/** A path as written and its real path (when it exists and differs). */
+export function pathForms(path: string, realPath?: (path: string) => string | undefined): string[] {
+  const real = realPath?.(path);
+  return real && real !== path ? [path, real] : [path];
+}
+
+/**
+ * Whether `file` is inside one of the `folders` (each as written and as real path). `by`
+ * 'any' form of the file (as written or real: does the workspace provide it?) or by 'every'
+ * form (may a workspace kubeconfig name it? a symlink out of the workspace may not).
+ */
+export function insideAnyFolder(
+  file: string,
+  folders: readonly string[],
+  options: { by: 'any' | 'every'; platform?: NodeJS.Platform; realPath?: (path: string) => string | undefined },
+): boolean {
+  const platform = options.platform ?? process.platform;
+  const p = pathApi(platform);
+  const caseless = platform === 'win32' || platform === 'darwin';
+  const files = pathForms(p.normalize(file), options.realPath);
+  const inside = (f: string) => folders.some((folder) => isInsideFolder(p, f, p.normalize(folder), caseless));
+  return options.by === 'any' ? files.some(inside) : files.every(inside);
 }
 
 export function clusterAccessPolicy(input: ClusterAccessInput): ClusterAccessDecision {
@@ -59,6 +108,7 @@ export function clusterAccessPolicy(input: ClusterAccessInput): ClusterAccessDec
     kubeconfigPaths: [],
     allowCredentialPlugins: false,
     workspaceProvided: [],
+    workspaceFolders: [],
   });
   if (!input.trusted) {
     return deny(
@@ -99,14 +149,23 @@ export function clusterAccessPolicy(input: ClusterAccessInput): ClusterAccessDec
     );
   }
   const paths: string[] = [];
+  /** Chosen by the workspace whatever their path: a relative or workspace-scoped setting. */
+  const chosenByWorkspace = new Set<string>();
   for (const f of raw) {
     const abs = expand(f);
     if (!abs) return deny(`The kubeconfig path '${f}' is relative and no workspace folder is open to resolve it.`);
     if (!paths.includes(abs)) paths.push(abs);
+    if (origin === 'setting' && (input.kubeconfigSettingFromWorkspace || !isAbsoluteSetting(p, f))) {
+      chosenByWorkspace.add(abs);
+    }
   }
-  const caseless = platform === 'win32' || platform === 'darwin';
-  const workspaceProvided = paths.filter((f) =>
-    input.workspaceFolders.some((w) => isInside(p, f, p.normalize(w), caseless)),
+  const workspaceFolders = [
+    ...new Set(input.workspaceFolders.flatMap((w) => pathForms(p.normalize(w), input.realPath))),
+  ];
+  const workspaceProvided = paths.filter(
+    (f) =>
+      chosenByWorkspace.has(f) ||
+      insideAnyFolder(f, workspaceFolders, { by: 'any', platform, realPath: input.realPath }),
   );
   const from =
     origin === 'setting'
@@ -119,11 +178,22 @@ export function clusterAccessPolicy(input: ClusterAccessInput): ClusterAccessDec
   return {
     allowed: true,
     reason: workspaceProvided.length
-      ? `Using ${from} (${paths.join(', ')}); it is inside the workspace, so exec/auth-provider credential plugins are refused.`
+      ? `Using ${from} (${paths.join(', ')}); it is provided by the workspace, so exec/auth-provider credential plugins are refused and it may name no file outside the workspace.`
       : `Using ${from} (${paths.join(', ')}).`,
     kubeconfigPaths: paths,
     origin,
     allowCredentialPlugins: workspaceProvided.length === 0,
     workspaceProvided,
+    workspaceFolders,
   };
+}
+
+/** `~/…` and absolute paths are the user's own; anything else resolves against the workspace. */
+function isAbsoluteSetting(p: typeof nodePath.posix, value: string): boolean {
+  return p.isAbsolute(value) || value === '~' || value.startsWith('~/') || value.startsWith('~\\');
+}
+
+/** What the cluster reader needs to keep a workspace-provided kubeconfig inside the workspace. */
+export function workspaceConfinement(decision: ClusterAccessDecision): { files: string[]; folders: string[] } {
+  return { files: decision.workspaceProvided, folders: decision.workspaceFolders };
 }

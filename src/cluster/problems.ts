@@ -61,6 +61,14 @@ export function httpProblem(t: Target, status: number, body: unknown, missing: s
     case 403:
       return { ...base, severity: 'warning', message: `cannot ${where(t)}: RBAC forbids (403); ${missing}` };
     case 404:
+      // A list that is not found means that resource is missing from the model; a named object
+      // that is not found (an optional ConfigMap) is only a note.
+      if (t.verb === 'list')
+        return {
+          ...base,
+          severity: 'warning',
+          message: `cannot ${where(t)}: not found (404) at ${server}; ${missing}`,
+        };
       return {
         ...base,
         severity: 'info',

@@ -8,6 +8,7 @@
 import { ClusterModel, type Fact } from '../model';
 import { apiObjectFacts } from './convert';
 import { connect } from './connection';
+import type { WorkspaceConfinement } from './kubeconfig';
 import { listPaged } from './pager';
 import { readNetworkConfigMap } from './configMaps';
 import { isConnectionFailure, type ClusterProblem } from './problems';
@@ -38,6 +39,8 @@ export interface PullOptions {
   namespaces?: 'all' | readonly string[];
   /** From the access policy: false refuses kubeconfig users that need exec/auth-provider plugins. */
   allowCredentialPlugins: boolean;
+  /** From the access policy (`workspaceConfinement(decision)`): files a workspace kubeconfig may name. */
+  workspace?: WorkspaceConfinement;
   /** Where facts go; a fresh ClusterModel when omitted. */
   sink?: FactSink;
   pageSize?: number;
@@ -45,6 +48,9 @@ export interface PullOptions {
   overallTimeoutMs?: number;
   /** Largest response body accepted per request (default 64 MiB; a page of 500 pods is a few MB). */
   maxResponseBytes?: number;
+  /** Objects and response bytes per list before paging stops (defaults: `DEFAULT_LIST_LIMITS`). */
+  maxListItems?: number;
+  maxListBytes?: number;
   /** Lists in flight at once. */
   concurrency?: number;
   signal?: AbortSignal;
@@ -122,6 +128,7 @@ export async function pullCluster(options: PullOptions): Promise<PullResult> {
     const namespaces = options.namespaces && options.namespaces !== 'all' ? [...options.namespaces] : undefined;
     const tasks: Task[] = [];
     let failedTasks = 0;
+    let listsNotFound = 0;
     let connectionLost: ClusterProblem | undefined;
     /** Tasks never started / stopped in flight by cancel or the overall deadline. */
     const skipped: string[] = [];
@@ -140,7 +147,13 @@ export async function pullCluster(options: PullOptions): Promise<PullResult> {
         collectionPath(spec, spec.namespaced ? ns : undefined),
         target,
         spec.missing,
-        { pageSize: o.pageSize, timeoutMs: o.requestTimeoutMs, signal: controller.signal },
+        {
+          pageSize: o.pageSize,
+          timeoutMs: o.requestTimeoutMs,
+          signal: controller.signal,
+          maxItems: o.maxListItems,
+          maxBytes: o.maxListBytes,
+        },
         (items) => {
           const facts: Fact[] = [];
           for (const item of items) facts.push(...apiObjectFacts(spec.kind, item, result.context).facts);
@@ -188,6 +201,7 @@ export async function pullCluster(options: PullOptions): Promise<PullResult> {
           else report(p);
         }
         if (!outcome.complete) failedTasks++;
+        if (outcome.problems.some((p) => p.code === 404)) listsNotFound++;
         if (outcome.error && isConnectionFailure(outcome.error))
           connectionLost ??= outcome.problems[outcome.problems.length - 1];
       },
@@ -245,6 +259,14 @@ export async function pullCluster(options: PullOptions): Promise<PullResult> {
         message: `not read because the connection to the API server failed: ${skipped.join(', ')}`,
       });
     }
+    const listTasks = tasks.length - CONFIG_MAPS.length;
+    if (listTasks > 0 && listsNotFound === listTasks)
+      report({
+        severity: 'error',
+        code: 404,
+        reason: 'NotKubernetesApi',
+        message: `every list answered 404 Not Found (${listsNotFound} of ${listTasks}): ${t.server} does not serve the Kubernetes API at this address (a proxy or a wrong path in the kubeconfig's server URL?); nothing was read`,
+      });
     result.complete = failedTasks === 0 && skipped.length === 0 && !result.cancelled && !timedOut;
     return result;
   } finally {

@@ -3,7 +3,16 @@
  * network stack, the API server or a credential plugin can echo headers or config.
  */
 
+/** `scheme://user:password@host` → `scheme://<redacted>@host` (starts only at `://`, stops at `/`: linear). */
+const URL_USERINFO: [RegExp, string] = [/:\/\/[^\s/?#@]+@/g, '://<redacted>@'];
+
+/** A URL (a kubeconfig's server, a proxy) without the credentials it may carry. */
+export function redactUrlCredentials(url: string): string {
+  return url.replace(URL_USERINFO[0], URL_USERINFO[1]);
+}
+
 const PATTERNS: [RegExp, string][] = [
+  URL_USERINFO,
   // Authorization / Proxy-Authorization headers in any quoting.
   [/((?:proxy-)?authorization["']?\s*[:=]\s*["']?)(?:bearer|basic)?\s*[^\s"',}]+/gi, '$1<redacted>'],
   [/\b(bearer|basic)\s+[A-Za-z0-9\-._~+/]+=*/gi, '$1 <redacted>'],

@@ -9,6 +9,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import * as zlib from 'node:zlib';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { redactUrlCredentials } from './redact';
 
 export interface GetOptions {
   /** Cancels the request (user cancel or the overall deadline). */
@@ -153,11 +154,14 @@ export async function kubeTransport(kc: KubeConfig, options: TransportOptions = 
   for (const [k, v] of Object.entries(opts.headers ?? {})) if (v !== undefined) headers[k] = String(v);
   if (opts.auth) headers.Authorization = `Basic ${Buffer.from(opts.auth).toString('base64')}`;
   const maxBytes = options.maxResponseBytes ?? DEFAULT_MAX_BYTES;
-  const prefix = base.pathname.replace(/\/+$/, '');
+  // The server URL's path without its trailing slashes (a loop: `\/+$` is quadratic on a run of them).
+  let prefixEnd = base.pathname.length;
+  while (prefixEnd > 0 && base.pathname[prefixEnd - 1] === '/') prefixEnd--;
+  const prefix = base.pathname.slice(0, prefixEnd);
   let count = 0;
 
   return {
-    server: cluster.server,
+    server: redactUrlCredentials(cluster.server),
     get requestCount() {
       return count;
     },
@@ -283,7 +287,21 @@ export async function kubeTransport(kc: KubeConfig, options: TransportOptions = 
                 } catch {
                   return fail(new TransportError('the watch stream sent a line that is not JSON', 'BAD_STREAM'));
                 }
-                onLine(event);
+                if (typeof event !== 'object' || event === null || Array.isArray(event))
+                  return fail(
+                    new TransportError(
+                      `the watch stream sent a line that is not an event object (${line.slice(0, 40)})`,
+                      'BAD_STREAM',
+                    ),
+                  );
+                try {
+                  onLine(event);
+                } catch (e) {
+                  // A callback that throws here would be an uncaught exception: end the stream instead.
+                  return fail(
+                    new TransportError(`a watch event could not be handled: ${(e as Error).message}`, 'BAD_STREAM'),
+                  );
+                }
                 if (g.settled()) return;
               }
             });

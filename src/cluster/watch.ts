@@ -10,10 +10,10 @@ import { scalarText, type Fact } from '../model';
 import { connect, type ConnectOptions } from './connection';
 import { apiObjectFacts } from './convert';
 import { listPaged, type Json } from './pager';
-import { httpProblem, isConnectionFailure, statusOf, transportProblem, type ClusterProblem } from './problems';
+import { httpProblem, statusOf, transportProblem, type ClusterProblem } from './problems';
 import { redactSecrets } from './redact';
 import { collectionPath, LISTS, rbacName, type ListSpec } from './resources';
-import { TransportError, type ApiTransport } from './transport';
+import type { ApiTransport } from './transport';
 
 export type WatchedResource = 'pods' | 'endpointslices';
 
@@ -43,8 +43,13 @@ export interface WatchOptions extends Omit<ConnectOptions, 'requestTimeoutMs'> {
   streamSeconds?: number;
   /** A stream silent for this long is taken as dropped (bookmarks keep a healthy one alive). */
   idleTimeoutMs?: number;
-  /** Reconnect delays: initial, doubling up to max; reset after a stream delivers an event. */
-  backoff?: { initialMs: number; maxMs: number };
+  /**
+   * Delays before a re-list or a reconnect: initial, doubling up to max, each shortened by up
+   * to `jitter` (0–1, default 0.5) at random so many clients do not come back in step. The
+   * first re-list after a 410 is immediate. Failures are counted until a stream stays open
+   * `resetAfterMs`; after `maxFailures` in a row the resource stops and says so.
+   */
+  backoff?: { initialMs: number; maxMs: number; jitter?: number; resetAfterMs?: number; maxFailures?: number };
   pageSize?: number;
 }
 
@@ -66,6 +71,9 @@ const sleep = (ms: number, signal: AbortSignal) =>
     signal.addEventListener('abort', done, { once: true });
   });
 
+/** 0.5 s doubling to 30 s; ten failures in a row (about three minutes) stop the resource. */
+export const DEFAULT_BACKOFF = { initialMs: 500, maxMs: 30_000, jitter: 0.5, resetAfterMs: 10_000, maxFailures: 10 };
+
 const keyOf = (o: Json) => {
   const m = (o.metadata ?? {}) as Json;
   return `${scalarText(m.namespace)}/${scalarText(m.name)}`;
@@ -77,11 +85,11 @@ export async function watchCluster(options: WatchOptions): Promise<WatchEnd> {
     requestTimeoutMs: 15_000,
     streamSeconds: 300,
     idleTimeoutMs: 0,
-    backoff: { initialMs: 500, maxMs: 30_000 },
     pageSize: 500,
     resources: ['endpointslices', 'pods'] as const,
     ...options,
   };
+  const backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
   const idleMs = o.idleTimeoutMs || (o.streamSeconds + 60) * 1000;
   const conn = await connect({ ...o, requestTimeoutMs: o.requestTimeoutMs }, o.signal, () => 'cancelled');
   const clean = (p: ClusterProblem): ClusterProblem => ({ ...p, message: redactSecrets(p.message, conn.secrets) });
@@ -116,13 +124,30 @@ export async function watchCluster(options: WatchOptions): Promise<WatchEnd> {
     const target = { verb: 'list' as const, resource: rbacName(spec), namespace: ns };
     const mine = new Set<string>();
     let rv: string | undefined;
-    let attempt = 0;
-    const retry = async (problem: ClusterProblem) => {
-      const delayMs = Math.min(o.backoff.maxMs, o.backoff.initialMs * 2 ** attempt);
-      attempt++;
-      o.onStatus?.({ state: 'retrying', resource, delayMs, attempt, problem: clean(problem) });
-      await sleep(delayMs, o.signal);
+    /** Failures in a row (lists, streams, 410s) since the last healthy stream. */
+    let failures = 0;
+    /** Counts a failure and waits; resolves false when the resource must stop. */
+    const retry = async (problem: ClusterProblem, immediateFirst = false): Promise<boolean> => {
+      failures++;
+      if (failures >= backoff.maxFailures) return false;
+      const step = immediateFirst ? failures - 2 : failures - 1;
+      const full = step < 0 ? 0 : Math.min(backoff.maxMs, backoff.initialMs * 2 ** step);
+      const delayMs = Math.round(full * (1 - backoff.jitter * Math.random()));
+      o.onStatus?.({ state: 'retrying', resource, delayMs, attempt: failures, problem: clean(problem) });
+      if (delayMs > 0) await sleep(delayMs, o.signal);
+      return true;
     };
+    const stop = (problem: ClusterProblem): ClusterProblem => {
+      const final = clean(problem);
+      o.onStatus?.({ state: 'stopped', resource, problem: final });
+      return final;
+    };
+    const giveUp = (problem: ClusterProblem): ClusterProblem =>
+      stop({
+        ...problem,
+        severity: 'error',
+        message: `stopped keeping ${target.resource} current after ${failures} failed attempts in a row (last: ${problem.message})`,
+      });
     while (!o.signal.aborted) {
       if (rv === undefined) {
         // (Re-)list: the state and the version to watch from.
@@ -145,11 +170,8 @@ export async function watchCluster(options: WatchOptions): Promise<WatchEnd> {
             ...target,
             message: `cannot watch ${target.resource}: the list has no resourceVersion`,
           };
-          if (problem.code === 403 || problem.code === 401) {
-            o.onStatus?.({ state: 'stopped', resource, problem: clean(problem) });
-            return clean(problem);
-          }
-          await retry(problem);
+          if (problem.code === 403 || problem.code === 401) return stop(problem);
+          if (!(await retry(problem))) return giveUp(problem);
           continue;
         }
         for (const k of mine) if (!fresh.has(k)) objects.delete(k);
@@ -169,24 +191,33 @@ export async function watchCluster(options: WatchOptions): Promise<WatchEnd> {
         timeoutSeconds: String(o.streamSeconds),
       });
       let expired = false;
-      let delivered = false;
+      const openedAt = Date.now();
+      /** A stream that stayed open long enough ends the run of failures. */
+      const healthy = () => {
+        if (Date.now() - openedAt >= backoff.resetAfterMs) failures = 0;
+      };
+      const gone: ClusterProblem = {
+        severity: 'warning',
+        ...target,
+        code: 410,
+        reason: 'Expired',
+        message: `the watch of ${target.resource} from resourceVersion ${rv} expired (410 Gone); listing again`,
+      };
       try {
         const res = await transport.stream(`${path}?${query.toString()}`, {
           signal: o.signal,
           idleTimeoutMs: idleMs,
           onLine: (line) => {
-            const ev = line as { type?: string; object?: Json };
-            const obj = ev.object ?? {};
+            const ev = line as { type?: unknown; object?: unknown };
+            const obj: Json = ev.object && typeof ev.object === 'object' ? (ev.object as Json) : {};
             if (ev.type === 'ERROR') {
               if (statusOf(obj).code === 410) expired = true;
               return;
             }
-            const version = (obj.metadata as Json | undefined)?.resourceVersion;
-            if (typeof version === 'string') rv = version;
+            const meta = obj.metadata && typeof obj.metadata === 'object' ? (obj.metadata as Json) : {};
+            if (typeof meta.resourceVersion === 'string') rv = meta.resourceVersion;
             if (ev.type === 'BOOKMARK') return;
             if (ev.type !== 'ADDED' && ev.type !== 'MODIFIED' && ev.type !== 'DELETED') return;
-            delivered = true;
-            attempt = 0;
             const key = keyOf(obj);
             if (ev.type === 'DELETED') {
               objects.delete(key);
@@ -198,8 +229,10 @@ export async function watchCluster(options: WatchOptions): Promise<WatchEnd> {
             o.onChange({ resource, type: ev.type, key, facts: allFacts });
           },
         });
+        healthy();
         if (expired || res.status === 410) {
           rv = undefined;
+          if (!(await retry(gone, true))) return giveUp(gone);
           continue;
         }
         if (res.status !== 200) {
@@ -210,24 +243,30 @@ export async function watchCluster(options: WatchOptions): Promise<WatchEnd> {
             `${target.resource} are no longer kept current`,
             transport.server,
           );
-          if (res.status === 403 || res.status === 401) {
-            o.onStatus?.({ state: 'stopped', resource, problem: clean(problem) });
-            return clean(problem);
-          }
-          await retry(problem);
+          if (res.status === 403 || res.status === 401) return stop(problem);
+          if (!(await retry(problem))) return giveUp(problem);
           continue;
         }
-        // The server ended the stream (timeoutSeconds): reopen from the last version at once.
-        if (delivered) attempt = 0;
+        // The server ended the stream (timeoutSeconds): reopen from the last version, at once
+        // after a healthy stream, with backoff when streams keep ending early.
+        if (failures > 0 || Date.now() - openedAt < backoff.resetAfterMs) {
+          const short: ClusterProblem = {
+            severity: 'warning',
+            ...target,
+            message: `the server ended the watch of ${target.resource} after ${Math.round((Date.now() - openedAt) / 100) / 10} s`,
+          };
+          if (!(await retry(short))) return giveUp(short);
+        }
       } catch (e) {
         if (o.signal.aborted) return undefined;
+        healthy();
         if (expired) {
           rv = undefined;
+          if (!(await retry(gone, true))) return giveUp(gone);
           continue;
         }
         const problem = transportProblem(target, e, `reconnecting from resourceVersion ${rv}`, transport.server);
-        if (e instanceof TransportError && !isConnectionFailure(e) && delivered) attempt = 0;
-        await retry(problem);
+        if (!(await retry(problem))) return giveUp(problem);
       }
     }
     o.onStatus?.({ state: 'stopped', resource });

@@ -1,4 +1,5 @@
 import type { Fact } from '../model';
+import { normalizeLineEnds } from './lineEnds';
 import { formatSpec } from './registry';
 import type { FormatId, ParseResult } from './types';
 import { remapResult, unflattenLines } from './transcript/lineMap';
@@ -68,7 +69,8 @@ function withUncoveredRuns(raws: RawBlock[], lines: ReturnType<typeof textLines>
   return [...raws, ...extra].sort((left, right) => left.startLine - right.startLine);
 }
 
-export function parseDocument(text: string, uri: string): DocumentResult {
+export function parseDocument(given: string, uri: string): DocumentResult {
+  const text = normalizeLineEnds(given);
   // the lines stay offsets into `text`: a capture of a million lines is not copied into strings
   const lines = textLines(text);
   const blocks: DocumentBlock[] = [];

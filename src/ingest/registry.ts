@@ -1,11 +1,15 @@
+import { normalizeLineEnds } from './lineEnds';
 import { headOf, safeSniff } from './sniff';
 import type { FormatId, FormatSpec } from './types';
 
 const specs = new Map<FormatId, FormatSpec>();
 
-/** Parser modules register themselves here (see src/ingest/all.ts for the list). */
+/**
+ * Parser modules register themselves here (see src/ingest/all.ts for the list). Callers that
+ * take a parser from here get CR-only text turned into LF text first (see lineEnds.ts).
+ */
 export function registerFormat(spec: FormatSpec): void {
-  specs.set(spec.id, spec);
+  specs.set(spec.id, { ...spec, parse: (input) => spec.parse({ ...input, text: normalizeLineEnds(input.text) }) });
 }
 
 export function formatSpec(id: FormatId): FormatSpec | undefined {

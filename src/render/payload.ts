@@ -24,6 +24,31 @@ export const HELPFUL_COMMANDS = [
   'cat /etc/resolv.conf   (inside the client pod)',
 ];
 
+/**
+ * What one field of the panel message may hold: names (title, actors, phases, step labels),
+ * texts (explanations, findings, evidence excerpts, unresolved reasons) and list entries.
+ * A log line or an object name can be any length; the host keeps the whole evidence.
+ */
+export const PANEL_LIMITS = { name: 200, text: 2000, items: 100 };
+
+/** `text` cut to `max` characters with `…`, never inside a surrogate pair. */
+function cut(text: string, max: number): string {
+  if (text.length <= max) return text;
+  let end = max - 1;
+  const last = text.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end--;
+  return `${text.slice(0, end)}…`;
+}
+const name = (text: string) => cut(text, PANEL_LIMITS.name);
+const long = (text: string) => cut(text, PANEL_LIMITS.text);
+const optional = (text: string | undefined) => (text === undefined ? undefined : long(text));
+
+/** At most `PANEL_LIMITS.items` entries, each cut, then `… and N more`. */
+function cutList(list: readonly string[]): string[] {
+  const kept = list.slice(0, PANEL_LIMITS.items).map(long);
+  return list.length > kept.length ? [...kept, `… and ${list.length - kept.length} more`] : kept;
+}
+
 function evidenceLabel(e: Evidence): string {
   if (e.source === 'derived') return 'derived';
   if (e.source === 'cluster') return `cluster: ${e.uri.replace(/^cluster:\/\/[^/]*\//, '')}`;
@@ -37,32 +62,33 @@ function flowView(flow: Flow, addEvidence: (list: Evidence[]) => EvidenceView[])
     return { phase, mermaid: d.source, messageSteps: d.messageSteps };
   });
   return {
-    title: flow.title,
+    title: name(flow.title),
     family: flow.family,
-    phases: flow.phases.map((p) => p.name),
+    phases: flow.phases.map((p) => name(p.name)),
     diagrams,
     steps: indexSteps(flow).map(({ index, phaseIndex, phase, step }) => ({
       index,
       phaseIndex,
-      phase,
-      from: names.get(step.from) ?? step.from,
-      to: names.get(step.to) ?? step.to,
-      label: step.label,
-      explanation: step.explanation,
+      phase: name(phase),
+      from: name(names.get(step.from) ?? step.from),
+      to: name(names.get(step.to) ?? step.to),
+      label: name(step.label),
+      explanation: long(step.explanation),
       status: step.status,
       kind: step.kind,
-      detail:
+      detail: optional(
         [step.nat && describeNat(step.nat), step.dns && describeDns(step.dns)].filter(Boolean).join(' · ') || undefined,
+      ),
       evidence: addEvidence([...step.evidence, ...(step.alternatives ?? []).flatMap((a) => a.evidence)]),
     })),
     findings: flow.findings.map((f) => ({
       id: f.id,
       severity: f.severity,
-      title: f.title,
-      message: f.message,
+      title: name(f.title),
+      message: long(f.message),
       evidence: addEvidence(f.evidence),
     })),
-    unresolved: [...flow.unresolved],
+    unresolved: cutList(flow.unresolved),
   };
 }
 
@@ -85,18 +111,18 @@ export function buildPayload(result: TraceResult): BuiltPayload {
       }
       if (seen.has(id)) continue;
       seen.add(id);
-      out.push({ id, label: evidenceLabel(e), excerpt: e.excerpt, openable: e.source !== 'derived' });
+      out.push({ id, label: long(evidenceLabel(e)), excerpt: optional(e.excerpt), openable: e.source !== 'derived' });
     }
     return out;
   };
   const flows = result.flows.map((f) => flowView(f, addEvidence));
   const title =
     result.flows.length === 1
-      ? result.flows[0].title
+      ? name(result.flows[0].title)
       : result.flows.length > 1
         ? `${result.flows.length} flows`
         : 'No flow traced';
-  const payload: DiagramPayload = { title, flows, unresolved: [...result.unresolved] };
+  const payload: DiagramPayload = { title, flows, unresolved: cutList(result.unresolved) };
   if (flows.length === 0) {
     payload.problem = {
       message:

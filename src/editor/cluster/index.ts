@@ -118,6 +118,7 @@ export function registerClusterCommands(context: vscode.ExtensionContext, log: v
             context: s.context || undefined,
             namespaces: s.namespaces.length ? s.namespaces : 'all',
             allowCredentialPlugins: s.decision.allowCredentialPlugins,
+            workspace: api.workspaceConfinement(s.decision),
             sink: model,
             signal: abort.signal,
             onProgress: (p) => {
@@ -166,7 +167,8 @@ export function registerClusterCommands(context: vscode.ExtensionContext, log: v
     if (!s) return undefined;
     let listing;
     try {
-      listing = loadClusterApi().listKubeContexts(s.decision.kubeconfigPaths);
+      const api = loadClusterApi();
+      listing = api.listKubeContexts(s.decision.kubeconfigPaths, api.workspaceConfinement(s.decision));
     } catch (e) {
       void vscode.window.showErrorMessage((e as Error).message);
       return undefined;
@@ -248,6 +250,7 @@ export function registerClusterCommands(context: vscode.ExtensionContext, log: v
           kubeconfigPaths: s.decision.kubeconfigPaths,
           context: s.context || undefined,
           allowCredentialPlugins: s.decision.allowCredentialPlugins,
+          workspace: api.workspaceConfinement(s.decision),
           signal: abort.signal,
         });
       },

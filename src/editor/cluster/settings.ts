@@ -1,6 +1,7 @@
 import * as os from 'node:os';
 import * as vscode from 'vscode';
 import { clusterAccessPolicy, type ClusterAccessDecision } from '../../cluster/policy';
+import { realPathOf } from '../../cluster/realPath';
 
 /** The cluster settings and the access decision for the current window (pure policy, no client library). */
 export interface ClusterSettings {
@@ -22,6 +23,7 @@ export function followKubernetesExtension(path: () => string | undefined): void 
 
 export function readClusterSettings(): ClusterSettings {
   const cfg = vscode.workspace.getConfiguration('kubePacketPath');
+  const kubeconfigSetting = cfg.inspect<string>('kubeconfig');
   const namespaces = (cfg.get<unknown[]>('namespaces') ?? [])
     .filter((n): n is string => typeof n === 'string' && n.trim() !== '')
     .map((n) => n.trim());
@@ -38,6 +40,11 @@ export function readClusterSettings(): ClusterSettings {
       envKubeconfig: process.env.KUBECONFIG,
       kubernetesExtensionKubeconfig: kubernetesExtensionKubeconfig(),
       homeDir: os.homedir(),
+      // A kubeconfig named in .vscode/settings.json (or a folder's settings) is the workspace's choice.
+      kubeconfigSettingFromWorkspace: [kubeconfigSetting?.workspaceValue, kubeconfigSetting?.workspaceFolderValue].some(
+        (v) => typeof v === 'string' && v.trim() !== '',
+      ),
+      realPath: realPathOf,
     }),
   };
 }

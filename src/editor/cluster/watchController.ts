@@ -59,6 +59,7 @@ export class ClusterWatch implements vscode.Disposable {
         context: s.context || undefined,
         namespaces: s.namespaces.length ? s.namespaces : 'all',
         allowCredentialPlugins: s.decision.allowCredentialPlugins,
+        workspace: api.workspaceConfinement(s.decision),
         signal: abort.signal,
         onChange: (c) => {
           if (c.type === 'RELIST') {

@@ -21,6 +21,25 @@ export function looksLikeManifest(text: string): boolean {
   return /^\s*(- )?kind:\s*[A-Z]/m.test(text) || /"kind"\s*:\s*"[A-Z]/.test(text);
 }
 
+/**
+ * What the workspace reads on its own (the scan and open manifests): the YAML library pays per
+ * document and per byte (a 22 MB multi-document file took 40 s and 1.9 GB), so larger files
+ * are skipped with a log line; the CLI and pasted text have no such limit.
+ */
+export const WORKSPACE_MANIFEST_LIMITS = { maxBytes: 2_000_000, maxDocuments: 1000 };
+
+/** Why a manifest text is over the workspace limits, or undefined. Counts `---` lines (linear). */
+export function manifestLimitProblem(text: string): string | undefined {
+  const { maxBytes, maxDocuments } = WORKSPACE_MANIFEST_LIMITS;
+  if (text.length > maxBytes)
+    return `${(text.length / 1e6).toFixed(1)} MB, over the limit of ${(maxBytes / 1e6).toFixed(1)} MB per file`;
+  let documents = 1;
+  for (let at = text.indexOf('---'); at >= 0; at = text.indexOf('---', at + 3))
+    if (at === 0 || text.charCodeAt(at - 1) === 10) documents++;
+  if (documents > maxDocuments) return `${documents} YAML documents, over the limit of ${maxDocuments} per file`;
+  return undefined;
+}
+
 /** Facts of a manifest file (YAML or JSON); bad documents are skipped, never thrown. */
 export function manifestFacts(text: string, uri: string): { facts: Fact[]; problems: number } {
   const spec = formatSpec('manifest');

@@ -8,6 +8,8 @@ import {
   logFileFacts,
   looksLikeManifest,
   manifestFacts,
+  manifestLimitProblem,
+  WORKSPACE_MANIFEST_LIMITS,
   preferManifest,
   sniffedFormat,
   type SourcePart,
@@ -24,7 +26,6 @@ import {
 const MANIFEST_GLOB = '**/*.{yaml,yml,json}';
 const EXCLUDE = '{**/node_modules/**,**/.vscode-test/**,**/.git/**,**/.cache/**,**/out/**,**/dist/**}';
 const MAX_MANIFESTS = 500;
-const MAX_MANIFEST_BYTES = 2_000_000;
 /** Workspace logs read without being opened (`kubePacketPath.logs.include`): at most this many, this large. */
 const MAX_LOG_FILES = 300;
 const MAX_LOG_BYTES = 5_000_000;
@@ -80,6 +81,7 @@ export class WorkspaceModel implements vscode.Disposable {
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration('kubePacketPath.logs')) rescan();
       }),
+      vscode.workspace.onDidGrantWorkspaceTrust(rescan),
       vscode.workspace.onDidOpenTextDocument((d) => {
         if (this.isRelevant(d)) this.changed();
       }),
@@ -139,8 +141,10 @@ export class WorkspaceModel implements vscode.Disposable {
     const started = Date.now();
     let facts: Fact[] = [];
     try {
+      const tooLarge = MANIFEST_LANGUAGES.has(doc.languageId) ? manifestLimitProblem(text) : undefined;
+      if (tooLarge) this.log.warn(`workspace model: ${uri} not read: ${tooLarge}`);
       facts = MANIFEST_LANGUAGES.has(doc.languageId)
-        ? looksLikeManifest(text)
+        ? looksLikeManifest(text) && !tooLarge
           ? manifestFacts(text, uri).facts
           : []
         : logFacts(text, uri).facts;
@@ -184,6 +188,14 @@ export class WorkspaceModel implements vscode.Disposable {
   }
 
   private async scanManifests(): Promise<void> {
+    // An untrusted folder's files are not read on our own (opened documents still are).
+    if (!vscode.workspace.isTrusted) {
+      this.files.clear();
+      this.logs.clear();
+      this.model = undefined;
+      this.log.info('workspace model: the workspace is not trusted, so its manifests and logs are not scanned');
+      return;
+    }
     await Promise.all([this.scanManifestFiles(), this.scanLogFiles()]);
   }
 
@@ -254,13 +266,19 @@ export class WorkspaceModel implements vscode.Disposable {
     for (const uri of uris) {
       try {
         const stat = await vscode.workspace.fs.stat(uri);
-        if (stat.size > MAX_MANIFEST_BYTES) continue;
         const key = `${stat.mtime}/${stat.size}`;
         if (this.files.get(uri.toString())?.key === key) continue;
+        if (stat.size > WORKSPACE_MANIFEST_LIMITS.maxBytes) {
+          this.log.info(`workspace model: ${uri.toString()} not read: ${stat.size} bytes, over the limit`);
+          this.files.set(uri.toString(), { key, facts: [] });
+          continue;
+        }
         const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
+        const tooLarge = manifestLimitProblem(text);
+        if (tooLarge) this.log.info(`workspace model: ${uri.toString()} not read: ${tooLarge}`);
         this.files.set(uri.toString(), {
           key,
-          facts: looksLikeManifest(text) ? manifestFacts(text, uri.toString()).facts : [],
+          facts: looksLikeManifest(text) && !tooLarge ? manifestFacts(text, uri.toString()).facts : [],
         });
       } catch (e) {
         this.log.warn(

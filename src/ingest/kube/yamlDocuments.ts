@@ -12,6 +12,7 @@ import {
 import type { Unparsed } from '../../model';
 import { joinPath } from './fieldPaths';
 import { readJsonObjects } from './jsonDocuments';
+import { MAX_YAML_DEPTH, yamlTooDeep } from './yamlDepth';
 
 /**
  * Reads multi-document YAML (and JSON, which is YAML) with the `yaml` package and keeps
@@ -135,6 +136,14 @@ export function readYamlObjects(text: string, firstLine = 1): ManifestReadResult
   const problems: Unparsed[] = [];
   const objects: ManifestObjectInfo[] = [];
   const lc = new LineCounter();
+  const deep = yamlTooDeep(text);
+  if (deep) {
+    problems.push({
+      line: deep.line + firstLine - 1,
+      reason: `YAML nested ${deep.depth} levels deep here, over the limit of ${MAX_YAML_DEPTH}: not read (no Kubernetes object nests this deep)`,
+    });
+    return { objects, problems, documents: 0 };
+  }
   let docs;
   try {
     // logLevel 'error': the library's warnings would go to process.emitWarning (stderr of the CLI,

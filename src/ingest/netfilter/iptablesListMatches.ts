@@ -16,6 +16,18 @@ const RECENT_ACTIONS: Record<string, RecentOptions['action']> = {
 const RECENT_VALUE_WORDS = new Set(['seconds:', 'hit_count:', 'name:', 'side:', 'mask:']);
 
 /**
+ * The text of a `/* comment *\/` token: its markers and the spaces inside them removed.
+ * Without regexes at the end: `\s*\*\/$` retried its run of spaces from every position,
+ * quadratic on a comment with a long run of spaces (200k characters: 54 s).
+ */
+export function commentText(token: string): string {
+  let text = token.replace(/^\/\*\s*/, '');
+  if (text.endsWith('*/')) text = text.slice(0, -2).trimEnd();
+  if (text.endsWith('*')) text = text.slice(0, -1).trimEnd();
+  return text;
+}
+
+/**
  * Reads match and target words such as `tcp dpt:53`, `/* kube-system/kube-dns:dns *\/`,
  * `statistic mode random probability 0.50000000000`, `MARK or 0x4000`,
  * `mark match ! 0x4000/0x4000`, `recent: CHECK seconds: 10800 reap name: KUBE-SEP-…`,
@@ -27,11 +39,7 @@ export function parseListMatches(tokens: readonly string[]): ListMatchFields {
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i];
     if (t.startsWith('/*')) {
-      if (f.comment === undefined)
-        f.comment = t
-          .replace(/^\/\*\s*/, '')
-          .replace(/\s*\*\/$/, '')
-          .replace(/\s*\*$/, '');
+      if (f.comment === undefined) f.comment = commentText(t);
     } else if (t.startsWith('dpt:')) {
       const port = parsePort(t.slice(4));
       if (port !== undefined) f.dport = port;

@@ -52,7 +52,19 @@ export type Fault =
   /** Send the headers and half the body, then destroy the connection. */
   | { type: 'truncate' }
   /** Never answer (until the server closes). */
-  | { type: 'hang' };
+  | { type: 'hang' }
+  /** Answer 200 with this JSON body (or text, when a string) instead of the List. */
+  | { type: 'body'; body: unknown }
+  /** Lists carry a `null` among their items (a broken proxy or aggregated API). */
+  | { type: 'nullItem' }
+  /** Every list page carries a fresh continue token, forever (a server that never finishes). */
+  | { type: 'endlessContinue' }
+  /** Watch streams start with this raw line (e.g. `null`). */
+  | { type: 'watchLine'; line: string }
+  /** Every watch is answered with the 410 "too old resource version" ERROR event. */
+  | { type: 'watchExpired' }
+  /** Every watch stream sends one MODIFIED event of the first object, then the connection drops. */
+  | { type: 'watchDropAfterEvent' };
 
 export interface RecordedRequest {
   method: string;
@@ -266,6 +278,20 @@ export class FakeApiServer {
       'Transfer-Encoding': 'chunked',
     });
     const w: OpenWatch = { key, namespace, res, socket: req.socket };
+    const faults = this.faults.get(key) ?? [];
+    for (const f of faults) if (f.type === 'watchLine') res.write(`${f.line}\n`);
+    if (faults.some((f) => f.type === 'watchExpired')) {
+      this.writeEvent(w, { type: 'ERROR', object: tooOld(from, this.resourceVersion + 1) });
+      res.end();
+      return;
+    }
+    if (faults.some((f) => f.type === 'watchDropAfterEvent')) {
+      const first = this.store.get(key)!.items[0];
+      if (first)
+        this.writeEvent(w, { type: 'MODIFIED', object: { kind: info.kind, apiVersion: apiVersionOf(info), ...first } });
+      setTimeout(() => req.socket.destroy(), 5);
+      return;
+    }
     if (from && from < this.compactedBelow) {
       this.writeEvent(w, { type: 'ERROR', object: tooOld(from, this.compactedBelow) });
       res.end();
@@ -426,6 +452,12 @@ export class FakeApiServer {
         return;
       }
       if (f.type === 'hang') return;
+      if (f.type === 'body') {
+        if (typeof f.body !== 'string') return this.send(res, 200, f.body);
+        res.writeHead(200, { 'Content-Type': 'text/html' });
+        res.end(f.body);
+        return;
+      }
     }
     if (!name && /^(1|true)$/.test(q.get('watch') ?? '')) return this.serveWatch(req, res, info, namespace, q);
     const truncate = (this.faults.get(key) ?? []).some((f) => f.type === 'truncate');
@@ -460,9 +492,14 @@ export class FakeApiServer {
     }
     const limit = Number(q.get('limit') ?? '0');
     const end = limit > 0 ? Math.min(scoped.length, start + limit) : scoped.length;
-    const page = scoped.slice(start, end);
+    const faults = this.faults.get(key) ?? [];
+    const endless = faults.some((f) => f.type === 'endlessContinue');
+    const page: (KubeObject | null)[] = endless ? scoped.slice(0, limit || scoped.length) : scoped.slice(start, end);
+    if (faults.some((f) => f.type === 'nullItem')) page.splice(Math.min(1, page.length), 0, null);
     const metadata: Record<string, unknown> = { resourceVersion: rv };
-    if (end < scoped.length) {
+    if (endless) {
+      metadata.continue = this.continueToken(`${keyOf(scoped[scoped.length - 1])}#${this.requests.length}`, Number(rv));
+    } else if (end < scoped.length) {
       metadata.continue = this.continueToken(keyOf(scoped[end - 1]), Number(rv));
       metadata.remainingItemCount = scoped.length - end;
     }

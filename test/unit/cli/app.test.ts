@@ -3,21 +3,9 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { runCli } from '../../../src/cli/app';
+import { captureIO } from './io';
 
-function capture() {
-  const io = {
-    stdout: '',
-    stderr: '',
-    out: (t: string) => {
-      io.stdout += t;
-    },
-    err: (t: string) => {
-      io.stderr += t;
-    },
-    readFile: () => '',
-  };
-  return io;
-}
+const capture = () => captureIO({}, { readFile: () => '' });
 
 test('--help lists the commands; no arguments prints help and exits 2', async () => {
   const io = capture();

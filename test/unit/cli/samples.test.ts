@@ -5,23 +5,11 @@ import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';
 import { runCli } from '../../../src/cli/app';
+import { captureIO } from './io';
 import { SAMPLES } from '../../../src/samples/registry';
 import { seedLines } from '../flow/seedModel';
 
-function capture() {
-  const io = {
-    stdout: '',
-    stderr: '',
-    out: (t: string) => {
-      io.stdout += t;
-    },
-    err: (t: string) => {
-      io.stderr += t;
-    },
-    readFile: (p: string) => readFileSync(p, 'utf8'),
-  };
-  return io;
-}
+const capture = () => captureIO();
 
 test('samples lists every sample with its SRC/DST and no missing file', async () => {
   const io = capture();

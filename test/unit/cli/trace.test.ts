@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { runCli } from '../../../src/cli/app';
+import { captureIO } from './io';
 import { formatSpec } from '../../../src/ingest/registry';
 
 // The samples' captures need the tcpdump parser (src/ingest, another engineer's, in progress).
@@ -10,20 +11,7 @@ const needsTcpdump = { skip: formatSpec('tcpdump') ? false : 'tcpdump parser not
 /** The keys of a flow in `trace --format json`, in order. */
 const FLOW_KEYS = ['title', 'family', 'connection', 'connections', 'phases', 'findings', 'brokenAt'];
 
-function capture() {
-  const io = {
-    stdout: '',
-    stderr: '',
-    out: (t: string) => {
-      io.stdout += t;
-    },
-    err: (t: string) => {
-      io.stderr += t;
-    },
-    readFile: (p: string) => readFileSync(p, 'utf8'),
-  };
-  return io;
-}
+const capture = () => captureIO();
 
 test(
   'trace --sample a1-pod-to-pod --format json: the documented shape, hops proven by the sample capture',

@@ -1,8 +1,8 @@
 import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ClusterModel } from '../../../src/model';
-import { pullCluster, type PullResult } from '../../../src/cluster';
-import { closedPort, disposePki, sharedPki, startHarness, TOKEN, type Harness } from './harness';
+import type { PullResult } from '../../../src/cluster';
+import { closedPort, disposePki, pullFrom, sharedPki, startHarness, TOKEN, type Harness } from './harness';
 
 let h: Harness;
 before(() => {
@@ -19,15 +19,7 @@ afterEach(async () => {
 });
 after(() => disposePki());
 
-const pull = (kubeconfig: string, extra: Partial<Parameters<typeof pullCluster>[0]> = {}) =>
-  pullCluster({
-    kubeconfigPaths: [kubeconfig],
-    allowCredentialPlugins: false,
-    sink: new ClusterModel(),
-    requestTimeoutMs: 5000,
-    overallTimeoutMs: 20_000,
-    ...extra,
-  });
+const pull = pullFrom;
 const model = (r: PullResult) => r.sink as ClusterModel;
 const messages = (r: PullResult) => r.problems.map((p) => p.message);
 

@@ -40,7 +40,7 @@ test('a kubeconfig inside the workspace may be used but may not run exec/auth-pr
   assert.deepEqual(rel.kubeconfigPaths, ['/home/u/project/deploy/kubeconfig']);
   assert.equal(rel.allowCredentialPlugins, false);
   assert.deepEqual(rel.workspaceProvided, ['/home/u/project/deploy/kubeconfig']);
-  assert.match(rel.reason, /inside the workspace.*refused/);
+  assert.match(rel.reason, /provided by the workspace.*refused/);
   const viaEnv = clusterAccessPolicy({
     ...base,
     trusted: true,

@@ -39,3 +39,12 @@ test('known secret values are removed wherever they appear', () => {
     'cannot list pods at cluster scope: RBAC forbids (403)',
   );
 });
+
+test('user:password@ in a URL is redacted, the host is kept', () => {
+  assert.equal(
+    redactSecrets('cannot reach https://admin:s3cret-pass@10.0.0.1:6443/api: refused'),
+    'cannot reach https://<redacted>@10.0.0.1:6443/api: refused',
+  );
+  assert.equal(redactSecrets('proxy http://tok3n@proxy:3128 failed'), 'proxy http://<redacted>@proxy:3128 failed');
+  assert.equal(redactSecrets('https://10.0.0.1:6443 and a@b.c'), 'https://10.0.0.1:6443 and a@b.c');
+});

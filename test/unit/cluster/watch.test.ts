@@ -1,7 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ClusterModel } from '../../../src/model';
-import { watchCluster, type WatchChange, type WatchStatus } from '../../../src/cluster';
+import { watchCluster, type WatchChange, type WatchEnd, type WatchStatus } from '../../../src/cluster';
 import { disposePki, sharedPki, startHarness, type Harness } from './harness';
 
 before(() => {
@@ -29,7 +29,13 @@ interface Run {
   stop(): Promise<unknown>;
 }
 
-async function startWatch(resources: ('pods' | 'endpointslices')[] = ['endpointslices', 'pods']): Promise<Run> {
+const noFaults = () => {};
+
+async function startWatch(
+  resources: ('pods' | 'endpointslices')[] = ['endpointslices', 'pods'],
+  setup: (h: Harness) => void = noFaults,
+  backoff: NonNullable<Parameters<typeof watchCluster>[0]['backoff']> = { initialMs: 40, maxMs: 320, jitter: 0 },
+): Promise<Run & { done: Promise<WatchEnd> }> {
   const h = await startHarness();
   const changes: WatchChange[] = [];
   const statuses: WatchStatus[] = [];
@@ -39,15 +45,18 @@ async function startWatch(resources: ('pods' | 'endpointslices')[] = ['endpoints
     allowCredentialPlugins: false,
     signal: abort.signal,
     resources,
-    backoff: { initialMs: 40, maxMs: 320 },
+    backoff,
     onChange: (c) => changes.push(c),
     onStatus: (s) => statuses.push(s),
   });
-  await until(() => h.server.openWatches === resources.length, 'every watch stream open');
+  setup(h);
+  // With a fault set up the streams may never stay open: the test waits for what it expects.
+  if (setup === noFaults) await until(() => h.server.openWatches === resources.length, 'every watch stream open');
   return {
     h,
     changes,
     statuses,
+    done,
     stop: async () => {
       abort.abort();
       const end = await done;
@@ -192,5 +201,96 @@ test('RBAC forbidding the watch stops that resource with a problem; abort ends t
     await until(() => h.server.openWatches === 0, 'the server sees the stream closed');
   } finally {
     await h.dispose();
+  }
+});
+
+/** Retry delays the watcher announced, in order. */
+const delaysOf = (statuses: WatchStatus[]) => statuses.flatMap((s) => (s.state === 'retrying' ? [s.delayMs] : []));
+
+test('a watch answered with 410 every time backs off and stops, instead of re-listing thousands of times a second', async () => {
+  const h = await startHarness();
+  h.server.fault('endpointslices.discovery.k8s.io', { type: 'watchExpired' });
+  const statuses: WatchStatus[] = [];
+  const abort = new AbortController();
+  const end = await Promise.race([
+    watchCluster({
+      kubeconfigPaths: [h.kubeconfig()],
+      allowCredentialPlugins: false,
+      signal: abort.signal,
+      resources: ['endpointslices'],
+      backoff: { initialMs: 20, maxMs: 80, jitter: 0, maxFailures: 6 },
+      onChange: () => {},
+      onStatus: (s) => statuses.push(s),
+    }),
+    new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 3000)),
+  ]);
+  abort.abort();
+  const lists = h.server.requests.filter(
+    (q) => q.path === '/apis/discovery.k8s.io/v1/endpointslices' && !q.query.watch,
+  );
+  await h.dispose();
+  // Six failures in a row: the first re-list at once, then 20, 40, 80, 80 ms, then stop.
+  assert.equal(lists.length, 6, 'one list to start and one per retry, nothing more');
+  assert.deepEqual(delaysOf(statuses), [0, 20, 40, 80, 80]);
+  assert.ok(end, 'the watcher stopped by itself');
+  assert.match(
+    end.problem?.message ?? '',
+    /^stopped keeping endpointslices\.discovery\.k8s\.io current after 6 failed attempts in a row \(last: the watch of .* expired \(410 Gone\)/,
+  );
+  assert.equal(statuses.at(-1)?.state, 'stopped');
+});
+
+test('a stream that drops after every event backs off (the event does not reset it) and stops after repeated failures', async () => {
+  const r = await startWatch(
+    ['endpointslices'],
+    (h) => h.server.fault('endpointslices.discovery.k8s.io', { type: 'watchDropAfterEvent' }),
+    { initialMs: 20, maxMs: 160, jitter: 0, maxFailures: 5 },
+  );
+  const end = await Promise.race([
+    r.done,
+    new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 3000)),
+  ]);
+  await r.stop();
+  assert.ok(r.changes.filter((c) => c.type === 'MODIFIED').length >= 4, 'the events still arrived');
+  assert.deepEqual(delaysOf(r.statuses), [20, 40, 80, 160]);
+  assert.match(end?.problem?.message ?? '(never stopped)', /after 5 failed attempts in a row \(last: .*reset|closed/);
+});
+
+test('jitter shortens each delay by at most its share, never lengthens it', async () => {
+  const r = await startWatch(
+    ['endpointslices'],
+    (h) => h.server.fault('endpointslices.discovery.k8s.io', { type: 'watchDropAfterEvent' }),
+    { initialMs: 40, maxMs: 40, jitter: 0.5, maxFailures: 8 },
+  );
+  await Promise.race([r.done, new Promise((resolve) => setTimeout(resolve, 3000))]);
+  await r.stop();
+  const delays = delaysOf(r.statuses);
+  assert.equal(delays.length, 7);
+  assert.ok(
+    delays.every((d) => d >= 20 && d <= 40),
+    delays.join(', '),
+  );
+});
+
+test('a null line in the watch stream ends that stream with a reason (no uncaught exception); the watch goes on', async () => {
+  const uncaught: unknown[] = [];
+  const onUncaught = (e: unknown) => uncaught.push(e);
+  process.on('uncaughtException', onUncaught);
+  const r = await startWatch(['endpointslices'], (h) =>
+    h.server.fault('endpointslices.discovery.k8s.io', { type: 'watchLine', line: 'null' }),
+  );
+  try {
+    const retry = await until(() => r.statuses.find((s) => s.state === 'retrying'), 'a retry after the null line');
+    assert.match(retry.state === 'retrying' ? retry.problem.message : '', /not an event object \(null\)/);
+    r.h.server.clearFaults();
+    await until(() => r.h.server.openWatches === 1, 'watch reopened');
+    const slice = r.h.server.object('endpointslices', 'default', 'a-app-9xk4m')!;
+    r.h.server.upsert('endpointslices', { ...slice, endpoints: [{ addresses: ['10.244.0.171'] }] });
+    const change = await until(() => r.changes.find((c) => c.type === 'MODIFIED'), 'change after the null line');
+    assert.deepEqual(addresses(change.facts()), ['10.244.0.171']);
+    assert.deepEqual(uncaught, []);
+  } finally {
+    process.off('uncaughtException', onUncaught);
+    await r.stop();
   }
 });

@@ -7,6 +7,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { normalizeLineEnds } from '../../../src/ingest/lineEnds';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseDocument } from '../../../src/ingest/document';
@@ -54,7 +55,8 @@ test('parseDocument on 600 hostile pastes: never throws, no parser fails, every 
   for (let k = 0; k < 600; k++) {
     const text = paste(r);
     const label = `paste #${k}: ${JSON.stringify(text).slice(0, 200)}`;
-    const lineCount = text.split('\n').length;
+    // Lines as an editor counts them: CR-only text has its lines at the CRs (see lineEnds.ts).
+    const lineCount = normalizeLineEnds(text).split('\n').length;
     const inside = (line: number | undefined) =>
       line === undefined || (Number.isInteger(line) && line >= 1 && line <= lineCount);
     let doc;
