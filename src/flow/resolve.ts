@@ -14,6 +14,7 @@ import {
   type Service,
 } from '../model';
 import { closeMatches } from './closeMatches';
+import { dnsQuestions } from './correlate/dnsQuestions';
 
 /** What SRC or DST named, once resolved against the model. */
 export type Target =
@@ -97,6 +98,8 @@ export function resolveTarget(model: ClusterModel, text: string, role: 'source' 
   if (svc) return { kind: 'service', service: svc, text: t };
   const node = model.nodes.find((n) => n.name === t);
   if (node) return { kind: 'node', node, ip: node.internalIP, text: t };
+  const answered = role === 'destination' ? answeredInCaptures(model, t, client) : undefined;
+  if (answered) return answered;
   throw new UnknownTargetError(role, t, closeMatches(model, t));
 }
 
@@ -120,6 +123,39 @@ function podNetworks(model: ClusterModel): string[] {
     ...model.nodes.flatMap((n) => [n.podCIDR, ...(n.podCIDRs ?? [])]),
   ];
   return cidrs.filter((c): c is string => !!c);
+}
+
+/**
+ * A name nothing declares that a DNS answer in the captures (or a lookup by hand) gave an address
+ * for, through the search list as the client's resolver tries it: the address the answer names,
+ * resolved as the captures show it (a Service its rules name, a pod …), with the name kept.
+ */
+function answeredInCaptures(model: ClusterModel, name: string, client?: Pod): Target | undefined {
+  const { search, ndots } = resolverOf(model, client);
+  const tried = searchExpansion(name, search, ndots).map((n) => n.replace(/\.$/, '').toLowerCase());
+  const wanted = new Set(tried);
+  for (const lookup of model.all('DnsLookup')) {
+    const asked = lookup.question.name.replace(/\.$/, '').toLowerCase();
+    const address = lookup.answers.find((a) => a.type === 'A')?.data;
+    if (wanted.has(asked) && address) return withName(resolveIp(model, address, 'destination'), name, asked);
+  }
+  // The client's own answers: every capture line touching its address, its DNS answers among them.
+  const own = client?.ip ? model.packetsTouching(new Set([client.ip])) : [];
+  const answers = own.filter((p) => p.dns?.response && p.dns.answers?.some((a) => a.type === 'A'));
+  const question = dnsQuestions(own);
+  for (const packet of answers) {
+    const asked = question(packet)?.name.replace(/\.$/, '').toLowerCase();
+    const address = packet.dns!.answers!.find((a) => a.type === 'A')?.data;
+    if (asked && wanted.has(asked) && address) return withName(resolveIp(model, address, 'destination'), name, asked);
+  }
+  return undefined;
+}
+
+function withName(target: Target, text: string, dnsName: string): Target {
+  // Reached by its name: the DNS phase is part of the flow (not a trace to the bare address).
+  if (target.kind === 'service') return { kind: 'service', service: target.service, text, dnsName };
+  if (target.kind === 'pod') return { ...target, text, dnsName };
+  return target;
 }
 
 /** The pod subnet (/24, Flannel's default) of a node named by its pods' addresses. */

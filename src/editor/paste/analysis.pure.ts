@@ -1,4 +1,5 @@
 import * as l10n from '@vscode/l10n';
+import { reconstructConnections } from '../../flow/correlate/connections';
 import { resolveTarget } from '../../flow/resolve';
 import type { DocumentResult } from '../../ingest/document';
 import { namespacedName, packetsOf, shortened, type ClusterModel, type Pod } from '../../model';
@@ -111,20 +112,46 @@ export function suggestFlows(doc: DocumentResult, model: ClusterModel): FlowSugg
     const froms = owner ? [owner] : [...clients.values()].map((c) => c.pod);
     for (const c of froms) add(c, name, l10n.t('{0} {1} at line {2}', f.tool, name, f.evidence[0]?.line ?? '?'));
   }
-  const packets = packetsOf(doc.facts);
-  for (const role of ['service', 'pod'] as const) {
-    for (const f of packets) {
-      if (!f.src || !f.dst || f.protocol === 'arp' || f.dns?.response) continue;
-      // Replies (to an ephemeral port, or a SYN-ACK) are not flows of their own.
-      if ((f.dst.port ?? 0) >= 32768 || f.tcp?.flags.startsWith('S.')) continue;
-      const src = model.byIp(f.src.ip).find((o) => o.role === 'pod');
-      const dst = model.byIp(f.dst.ip).find((o) => o.role === role);
-      if (src?.role !== 'pod' || !dst) continue;
-      const port = f.dst.port !== undefined ? `:${f.dst.port}${f.protocol === 'udp' ? '/udp' : ''}` : '';
-      add(src.pod, `${f.dst.ip}${port}`, l10n.t('captured at line {0}', f.evidence[0]?.line ?? '?'));
-    }
+  // Then every connection the captures hold, from its client to where it was sent, whether or not
+  // anything else names them (a pod address, a ClusterIP the rules name, a NodePort).
+  for (const connection of reconstructConnections(packetsOf(doc.facts))) {
+    if (out.length >= MAX_SUGGESTIONS) break;
+    const first = connection.original.sightings[0];
+    if (first.frame.dns) continue;
+    const clientIp = connection.client.slice(0, connection.client.lastIndexOf(':'));
+    const sentTo =
+      connection.protocol === 'icmp'
+        ? connection.original.to.slice(0, connection.original.to.lastIndexOf(':'))
+        : `${connection.original.to}${connection.protocol === 'udp' ? '/udp' : ''}`;
+    const owner = model.byIp(clientIp).find((o) => o.role === 'pod');
+    const from = owner?.role === 'pod' ? namespacedName(owner.pod) : clientIp;
+    const key = `${from}→${sentTo}`;
+    if (seen.has(key) || !traceable(model, from, sentTo)) continue;
+    seen.add(key);
+    out.push({
+      from,
+      to: sentTo,
+      why: l10n.t(
+        'connection {0} → {1} ({2}) captured at line {3}',
+        connection.client,
+        connection.original.to,
+        connection.outcome,
+        first.packet.evidence[0]?.line ?? 0,
+      ),
+    });
   }
   return out;
+}
+
+/** True when the trace can resolve both ends (by name, or by what the captures and rules show). */
+function traceable(model: ClusterModel, from: string, to: string): boolean {
+  try {
+    resolveTarget(model, from, 'source');
+    resolveTarget(model, to.replace(/:\d+(\/\w+)?$/, ''), 'destination');
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** An open document as the paste command sees it. */

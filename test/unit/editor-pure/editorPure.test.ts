@@ -12,6 +12,7 @@ import { chooseClient, podDnsNames, targetItems } from '../../../src/editor/trac
 import { checkManifest } from '../../../src/editor/diagnostics/manifestChecks.pure';
 import { suggestFlows, summarizeBlocks } from '../../../src/editor/paste/analysis.pure';
 import { parseDocument } from '../../../src/ingest/document';
+import { trace } from '../../../src/flow';
 import { labA2Lines } from '../../support/labA2';
 
 const read = (p: string) => readFileSync(p, 'utf8');
@@ -175,6 +176,19 @@ test('paste analysis: the lab transcript splits into blocks and offers b-app →
     flows.every((f) => !/:(3[2-9]|[4-6]\d)\d{3}/.test(f.to)),
     'no reply (ephemeral port) offered as a flow',
   );
+});
+
+test('paste analysis: a node capture alone (no kubectl, no manifest) offers its connections, and each traces', () => {
+  const file = 'test/fixtures/lab/c1-service-two-nodes.node1.txt';
+  const d = parseDocument(read(file), file);
+  const model = buildModel([d.facts]);
+  const flows = suggestFlows(d, model);
+  const offered = flows.find((f) => f.from === '10.244.0.170' && f.to === '10.106.37.21:80');
+  assert.ok(offered, JSON.stringify(flows));
+  assert.match(offered.why, /^connection 10\.244\.0\.170:\d+ → 10\.106\.37\.21:80 \(closed\) captured at line \d+$/);
+  const traced = trace(model, offered.from, offered.to).flows;
+  assert.equal(traced.length, 3, 'the three connections of the run');
+  assert.ok(traced.every((f) => f.connection !== undefined && f.title.startsWith('pod 10.244.0.170 → Service api:80')));
 });
 
 test('capture hover on a flooded frame names a few sightings and counts the rest as flooding', () => {
