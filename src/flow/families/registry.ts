@@ -51,6 +51,25 @@ function fromClient(request: TraceRequest, walk: (client: Pod) => FamilyWalk): F
   return request.client ? walk(request.client) : outsideSource(request.from);
 }
 
+type ServiceTarget = Extract<Target, { kind: 'service' }>;
+
+/** A route for a Service DST that `takes`, walked by `walk` from the client pod. */
+function serviceRoute(
+  when: string,
+  family: FlowFamily,
+  walk: (ctx: TraceContext, client: Pod, dst: ServiceTarget, spec: DstSpec) => void,
+  takes: (service: Service) => boolean,
+): FamilyRoute {
+  return {
+    when,
+    choose: (request) => {
+      const { dst, spec } = request;
+      if (dst.kind !== 'service' || !takes(dst.service)) return undefined;
+      return { family, walk: fromClient(request, (client) => (ctx) => walk(ctx, client, dst, spec)) };
+    },
+  };
+}
+
 /**
  * Every flow family, in the order they are tried: the first route whose `choose` answers decides the
  * flow's family and walks it. To add a family, add its id to `FlowFamily` (src/flow/types.ts) and a
@@ -102,39 +121,9 @@ export const FAMILY_ROUTES: readonly FamilyRoute[] = [
           }
         : undefined,
   },
-  {
-    when: 'an ExternalName Service',
-    choose: (request) => {
-      const { dst, spec } = request;
-      if (dst.kind !== 'service' || dst.service.type !== 'ExternalName') return undefined;
-      return {
-        family: 'external-name',
-        walk: fromClient(request, (client) => (ctx) => traceExternalName(ctx, client, dst, spec)),
-      };
-    },
-  },
-  {
-    when: 'a headless Service (clusterIP: None)',
-    choose: (request) => {
-      const { dst, spec } = request;
-      if (dst.kind !== 'service' || !isHeadless(dst.service)) return undefined;
-      return {
-        family: 'pod-to-headless',
-        walk: fromClient(request, (client) => (ctx) => traceHeadless(ctx, client, dst, spec)),
-      };
-    },
-  },
-  {
-    when: 'a ClusterIP Service by name or address',
-    choose: (request) => {
-      const { dst, spec } = request;
-      if (dst.kind !== 'service') return undefined;
-      return {
-        family: 'pod-to-service',
-        walk: fromClient(request, (client) => (ctx) => traceClusterIp(ctx, client, dst, spec)),
-      };
-    },
-  },
+  serviceRoute('an ExternalName Service', 'external-name', traceExternalName, (svc) => svc.type === 'ExternalName'),
+  serviceRoute('a headless Service (clusterIP: None)', 'pod-to-headless', traceHeadless, isHeadless),
+  serviceRoute('a ClusterIP Service by name or address', 'pod-to-service', traceClusterIp, () => true),
   {
     when: "anything else: a node, a pod's IP from outside the cluster, an address nothing names",
     choose: (request) => {
