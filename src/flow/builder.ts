@@ -1,5 +1,15 @@
 import { evidenceRole, withRole, type Evidence, type Packet, type RoledEvidence } from '../model';
-import type { Actor, ConnectionSummary, Finding, Flow, FlowPhase, FlowStep, StepKind, StepStatus } from './types';
+import type {
+  Actor,
+  ConnectionSummary,
+  Finding,
+  Flow,
+  FlowFamily,
+  FlowPhase,
+  FlowStep,
+  StepKind,
+  StepStatus,
+} from './types';
 
 /** Drops repeated evidence (same uri, line and excerpt), keeping the first order. */
 export function uniqueEvidence<E extends Evidence>(evidence: readonly E[]): E[] {
@@ -63,7 +73,7 @@ export class FlowBuilder {
 
   constructor(
     readonly title: string,
-    readonly family: string,
+    readonly family: FlowFamily,
   ) {}
 
   /** Steps added while `work` runs may cite `packets` (and only them) as observed; the scope before is restored after. */

@@ -1,8 +1,6 @@
 import {
   namespacedName,
   namespaceOf,
-  cidrContains,
-  derivedEvidence,
   describeEvidence,
   ipFamily,
   isHeadless,
@@ -10,7 +8,6 @@ import {
   type Pod,
   type Service,
 } from '../model';
-import { nodeActor, routingActor } from './actors';
 import { FlowBuilder } from './builder';
 import type { TraceContext } from './context';
 import { correlate, correlateOptionsOf } from './correlate/correlate';
@@ -18,38 +15,13 @@ import { declaredClaims, vethOwnership } from './correlate/vethOwnership';
 import { connectionPackets, reconstructConnections, type Connection } from './correlate/connections';
 import { sitedPackets } from './correlate/sites';
 import { connectionCorrelation, icmpErrorsAbout, summarizeConnection } from './connectionSummary';
-import { podByIp } from './families/endpoints';
-import { podToPodFamily, tracePodToPod } from './families/podToPod';
-import {
-  pickPort,
-  traceClusterIp,
-  traceExternalName,
-  traceHeadless,
-  traceHeadlessPod,
-  traceNodePort,
-  toDefaultGateway,
-} from './families/service';
-import { podToBridge } from './families/localHops';
-import { nodeOf } from './context';
-import {
-  bridgeFlooding,
-  bridgeNfOff,
-  clusterIpTraceroute,
-  dnsNameNotFound,
-  dnsSearchAmplification,
-  forwardDrop,
-  hairpinOff,
-  headlessSpread,
-  mtuBlackhole,
-  mtuMss,
-  nothingAnswers,
-  nothingListening,
-  staleEndpoint,
-} from './findings';
+import { chooseFamily, type FamilyWalk, type TraceRequest } from './families/registry';
+import { pickPort } from './families/service';
+import { findingsAbout } from './findings';
 import { withPredictedPods } from './predictPods';
 import { nameWasAsked, traceUnresolvedName } from './nameTrace';
-import { parseDst, resolverOf, resolveTarget, UnknownTargetError, type DstSpec, type Target } from './resolve';
-import type { Finding, TraceResult } from './types';
+import { parseDst, resolveTarget, resolverOf, UnknownTargetError, type Target } from './resolve';
+import type { FlowFamily, TraceResult } from './types';
 
 export interface TraceOptions {
   /** Skip adding StatefulSet/Deployment pods the manifests imply (default: add them, marked predicted). */
@@ -112,19 +84,10 @@ export function trace(input: ClusterModel, from: string, to: string, options: Tr
   const sited = sitedPackets(model, relevant);
   const allCorr = correlate(sited.packets, correlateOptionsOf(model));
   const veths = vethOwnership([...declaredClaims(model), ...allCorr.vethClaims]);
-  const family = nodePortSvc
-    ? 'nodeport'
-    : dst.kind === 'pod' && client
-      ? podToPodFamily({ model, packets: sited.packets } as TraceContext, client, dst.pod)
-      : dst.kind === 'service'
-        ? dst.service.type === 'ExternalName'
-          ? 'external-name'
-          : isHeadless(dst.service)
-            ? 'pod-to-headless'
-            : 'pod-to-service'
-        : 'pod-to-external';
+  const request: TraceRequest = { src, client, dst, spec, nodePortSvc, from };
+  const { family, walk } = chooseFamily(request, { model, packets: sited.packets });
   const baseTitle = title(src, dst, spec.port);
-  const wanted = connectionTargets(model, { src, client, dst, spec, nodePortSvc });
+  const wanted = connectionTargets(model, request);
   const mine = wanted ? reconstructConnections(sited.packets, sited.siteOf).filter(wanted) : [];
   const summaries = mine.map((c, k) => summarizeConnection(model, c, k));
 
@@ -148,7 +111,7 @@ export function trace(input: ClusterModel, from: string, to: string, options: Tr
       b,
       dns: [],
     };
-    b.withScope(own, () => traceOne(ctx, { src, client, dst, spec, nodePortSvc, from, family }));
+    b.withScope(own, () => traceOne(ctx, request, { family, walk }));
     return b.build();
   };
   const flows = mine.length ? mine.map((c, k) => flowFor(c, k)) : [flowFor(undefined, undefined)];
@@ -157,14 +120,6 @@ export function trace(input: ClusterModel, from: string, to: string, options: Tr
     flows,
     unresolved: conflictsAbout(input, [client, dst.kind === 'pod' ? dst.pod : undefined, ...services]),
   };
-}
-
-interface TraceRequest {
-  src: Target;
-  client: Pod | undefined;
-  dst: Target;
-  spec: DstSpec;
-  nodePortSvc: { svc: Service; port: Service['ports'][number] } | undefined;
 }
 
 /** The Services a flow relies on: the destination (or NodePort) Service and, for names, kube-dns. */
@@ -183,71 +138,15 @@ function flowServices(model: ClusterModel, request: Pick<TraceRequest, 'client' 
 }
 
 /** One flow: the family's walk of the connection (or its prediction), then the findings about it. */
-function traceOne(ctx: TraceContext, request: TraceRequest & { from: string; family: string }): void {
-  const { model, b } = ctx;
-  const { src, client, dst, spec, nodePortSvc, from, family } = request;
-  if (nodePortSvc) {
-    const nodeName =
-      dst.kind === 'node' ? dst.node.name : client ? nodeOf(ctx, client) : (model.nodes[0]?.name ?? 'node');
-    const nodeAddr =
-      dst.kind === 'node' ? (dst.ip ?? dst.node.internalIP ?? dst.node.name) : dst.kind === 'ip' ? dst.ip : nodeName;
-    traceNodePort(ctx, {
-      client,
-      srcIp: src.kind === 'ip' ? src.ip : client?.ip,
-      nodeName,
-      nodeAddr,
-      svc: nodePortSvc.svc,
-      port: nodePortSvc.port,
-    });
-  } else if (!client) {
-    b.need(
-      `source ${from} is outside the cluster: only NodePort/LoadBalancer Services or externalIPs reach pods from there (give DST as NODE:NODEPORT)`,
-    );
-  } else if (dst.kind === 'pod') {
-    if (dst.dnsName) traceHeadlessPod(ctx, client, dst.pod, dst.text, spec);
-    else tracePodToPod(ctx, client, dst.pod, spec);
-  } else if (dst.kind === 'service') {
-    if (dst.service.type === 'ExternalName') traceExternalName(ctx, client, dst, spec);
-    else if (isHeadless(dst.service)) traceHeadless(ctx, client, dst, spec);
-    else traceClusterIp(ctx, client, dst, spec);
-  } else {
-    const owner = dst.kind === 'node' ? undefined : podByIp(ctx, dst.ip);
-    const phase = b.phase('connect');
-    const dstIp = dst.kind === 'ip' ? dst.ip : (dst.ip ?? dst.node.internalIP);
-    const { at } = podToBridge(ctx, phase, client, {
-      match: (p) => p.src?.ip === client.ip && p.dst?.ip === dstIp,
-      label: `${client.ip ?? client.name} → ${dst.kind === 'ip' ? dst.ip : dst.node.name}`,
-    });
-    if (dst.kind === 'node') toNode(ctx, phase, at, nodeOf(ctx, client), dst.node.name, dst.ip ?? dst.node.internalIP);
-    else if (!owner)
-      toDefaultGateway(
-        ctx,
-        phase,
-        at,
-        nodeOf(ctx, client),
-        dst.ip,
-        `${dst.ip} is not a pod or Service address: the node routes it by its routing table (default route).`,
-      );
-  }
-  const services = flowServices(model, { client, dst, nodePortSvc });
-  const headlessFlow = family === 'pod-to-headless' || (dst.kind === 'pod' && !!dst.dnsName);
-  const findings: Finding[] = [
-    ...nothingAnswers(ctx, services),
-    ...clusterIpTraceroute(ctx, services),
-    ...(headlessFlow ? headlessSpread(ctx, services) : []),
-    ...bridgeFlooding(ctx),
-    ...ctx.dns.flatMap((d) => dnsSearchAmplification(ctx, d.typed, d.failed, d.ndots, d.configEvidence)),
-    // Where the flow stops and why (each marks the hop it breaks).
-    ...nothingListening(ctx),
-    ...forwardDrop(ctx),
-    ...bridgeNfOff(ctx),
-    ...hairpinOff(ctx),
-    ...staleEndpoint(ctx, services),
-    ...dnsNameNotFound(ctx, client ? namespaceOf(client) : undefined),
-  ];
-  const blackhole = mtuBlackhole(ctx);
-  findings.push(...(blackhole.length ? blackhole : mtuMss(ctx)));
-  for (const f of findings) b.finding(f);
+function traceOne(ctx: TraceContext, request: TraceRequest, chosen: { family: FlowFamily; walk: FamilyWalk }): void {
+  const { client, dst, nodePortSvc } = request;
+  chosen.walk(ctx);
+  const findings = findingsAbout(ctx, {
+    services: flowServices(ctx.model, { client, dst, nodePortSvc }),
+    headlessFlow: chosen.family === 'pod-to-headless' || (dst.kind === 'pod' && !!dst.dnsName),
+    clientNamespace: client ? namespaceOf(client) : undefined,
+  });
+  for (const finding of findings) ctx.b.finding(finding);
 }
 
 /**
@@ -315,55 +214,6 @@ function connectionTargets(
 }
 
 const ipOf = (endpoint: string) => endpoint.slice(0, endpoint.lastIndexOf(':'));
-
-/** Pod → a node's own address: its own node answers locally; another node is reached over the node network. */
-function toNode(
-  ctx: TraceContext,
-  phase: ReturnType<FlowBuilder['phase']>,
-  from: string,
-  here: string,
-  node: string,
-  ip?: string,
-): void {
-  const r = ctx.b.actor(routingActor(here));
-  const route = ip
-    ? ctx.model
-        .all('Route')
-        .find(
-          (x) =>
-            x.destination !== 'default' &&
-            !x.dev?.startsWith('cni') &&
-            !x.dev?.startsWith('flannel') &&
-            cidrContains(x.destination, ip) &&
-            (!x.host || x.host === here),
-        )
-    : undefined;
-  const local = node === here;
-  ctx.b.step(phase, {
-    from,
-    to: r,
-    kind: 'route',
-    label: local
-      ? `${ip ?? node} is local`
-      : route
-        ? `${route.destination} dev ${route.dev ?? 'unknown'}`
-        : `route to ${ip ?? node}`,
-    explanation: local
-      ? `${node}'s own address: the packet goes up to its stack (INPUT), no further hop.`
-      : `A node address on the underlay network; Flannel masquerades pod sources leaving the pod network when ipMasq is on.`,
-    evidence: route ? route.evidence : [derivedEvidence("node addresses are on the nodes' own network")],
-  });
-  const n = ctx.b.actor(nodeActor(node, ip ? [ip] : undefined));
-  if (!local)
-    ctx.b.step(phase, {
-      from: r,
-      to: n,
-      kind: 'packet',
-      label: `to ${node} ${ip ?? ''}`.trim(),
-      explanation: 'Over the node network, not VXLAN: the destination is not a pod address.',
-      evidence: ctx.model.nodes.find((x) => x.name === node)?.evidence ?? [],
-    });
-}
 
 /** The addresses a flow can touch; undefined when the client's own address is unknown (then nothing is filtered). */
 function relevantAddresses(

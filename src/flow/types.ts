@@ -81,9 +81,46 @@ export interface FlowPhase {
 export type FindingSeverity = 'info' | 'warning' | 'error';
 
 /** An explanation of something that puzzles people, with the evidence that triggered it. */
+/** Every finding's stable id; src/flow/findings/index.ts (FLOW_FINDINGS) says which check reports each. */
+export type FindingId =
+  | 'service-no-endpoints'
+  | 'selector-matches-no-pod'
+  | 'targetport-name-missing'
+  | 'statefulset-service-not-headless'
+  | 'clusterip-traceroute'
+  | 'clusterip-ping'
+  | 'headless-dns-spread'
+  | 'bridge-flooding'
+  | 'dns-search-amplification'
+  | 'nothing-listening'
+  | 'forward-policy-drop'
+  | 'bridge-nf-call-iptables-off'
+  | 'hairpin-off'
+  | 'stale-endpoint'
+  | 'dns-nxdomain'
+  | 'dns-wrong-namespace'
+  | 'mtu-blackhole'
+  | 'mtu-mss';
+
+/**
+ * How a flow's path is walked. FAMILY_ROUTES (src/flow/families/registry.ts) chooses one per trace;
+ * `dns` is the flow of a name that resolves to nothing (src/flow/nameTrace.ts).
+ */
+export type FlowFamily =
+  | 'nodeport'
+  | 'pod-to-pod'
+  | 'pod-to-pod-vxlan'
+  | 'pod-to-pod-host-gw'
+  | 'host-network'
+  | 'external-name'
+  | 'pod-to-headless'
+  | 'pod-to-service'
+  | 'pod-to-external'
+  | 'dns';
+
 export interface Finding {
   /** Stable id, e.g. `clusterip-traceroute`, `headless-dns-spread`, `bridge-flooding`. */
-  id: string;
+  id: FindingId;
   severity: FindingSeverity;
   title: string;
   message: string;
@@ -98,8 +135,7 @@ export interface Finding {
 
 export interface Flow {
   title: string;
-  /** `pod-to-pod`, `pod-to-pod-vxlan`, `pod-to-pod-host-gw`, `pod-to-service`, `pod-to-headless`, `nodeport`, `external-name`, `host-network`. */
-  family: string;
+  family: FlowFamily;
   actors: Actor[];
   phases: FlowPhase[];
   findings: Finding[];

@@ -357,7 +357,7 @@ function checks(name: string, getLab: () => Lab | undefined, skip?: () => string
         'reply un-DNATed by conntrack',
       );
       const ids = flow.findings.map((f) => f.id);
-      for (const id of ['dns-search-amplification', 'clusterip-traceroute', 'mtu-mss'])
+      for (const id of ['dns-search-amplification', 'clusterip-traceroute', 'mtu-mss'] as const)
         assert.ok(ids.includes(id), `finding ${id}`);
     });
 

@@ -3,6 +3,7 @@ import { bridgeActor, podActor } from '../actors';
 import { bridgeOf, describePacket, nodeOf, sameNode, type TraceContext } from '../context';
 import { packetTime } from '../correlate/packetKey';
 import type { DstSpec } from '../resolve';
+import type { FlowFamily } from '../types';
 import { bridgeToPod, podToBridge, type Leg } from './localHops';
 import { crossNode, flannelBackend } from './overlay';
 import { connectionNotes } from './connection';
@@ -27,7 +28,7 @@ export function legBetween(
   return { match, label: first ? describePacket(first) : fallback };
 }
 
-export function podToPodFamily(ctx: TraceContext, src: Pod, dst: Pod): string {
+export function podToPodFamily(ctx: TraceContext, src: Pod, dst: Pod): FlowFamily {
   if (src.hostNetwork || dst.hostNetwork) return 'host-network';
   if (sameNode(ctx, src, dst)) return 'pod-to-pod';
   return flannelBackend(ctx).backend === 'host-gw' ? 'pod-to-pod-host-gw' : 'pod-to-pod-vxlan';

@@ -1,13 +1,100 @@
-export { clusterIpTraceroute } from './clusterIpTraceroute';
-export { headlessSpread } from './headlessSpread';
-export { bridgeFlooding } from './bridgeFlooding';
-export { mtuMss } from './mtuMss';
-export { dnsSearchAmplification } from './dnsSearchAmplification';
-export { nothingAnswers } from './nothingAnswers';
-export { nothingListening } from './nothingListening';
-export { forwardDrop } from './forwardDrop';
-export { bridgeNfOff } from './bridgeNfOff';
-export { hairpinOff } from './hairpinOff';
-export { mtuBlackhole } from './mtuBlackhole';
-export { staleEndpoint } from './staleEndpoint';
-export { dnsNameNotFound } from './dnsNameNotFound';
+import type { Service } from '../../model';
+import type { TraceContext } from '../context';
+import type { Finding, FindingId } from '../types';
+import { bridgeFlooding } from './bridgeFlooding';
+import { bridgeNfOff } from './bridgeNfOff';
+import { clusterIpTraceroute } from './clusterIpTraceroute';
+import { dnsNameNotFound } from './dnsNameNotFound';
+import { dnsSearchAmplification } from './dnsSearchAmplification';
+import { forwardDrop } from './forwardDrop';
+import { hairpinOff } from './hairpinOff';
+import { headlessSpread } from './headlessSpread';
+import { mtuBlackhole } from './mtuBlackhole';
+import { mtuMss } from './mtuMss';
+import { nothingAnswers } from './nothingAnswers';
+import { nothingListening } from './nothingListening';
+import { staleEndpoint } from './staleEndpoint';
+
+export {
+  bridgeFlooding,
+  bridgeNfOff,
+  clusterIpTraceroute,
+  dnsNameNotFound,
+  dnsSearchAmplification,
+  forwardDrop,
+  hairpinOff,
+  headlessSpread,
+  mtuBlackhole,
+  mtuMss,
+  nothingAnswers,
+  nothingListening,
+  staleEndpoint,
+};
+
+/** What the trace knows about a flow beyond its context, for the findings that need it. */
+export interface FindingInputs {
+  /** The Services the flow relies on (the destination or NodePort Service, and kube-dns for names). */
+  services: Service[];
+  /** The flow asks a headless Service (or one of its pods by DNS name). */
+  headlessFlow: boolean;
+  /** The client's namespace, where its short names are looked up. */
+  clientNamespace: string | undefined;
+}
+
+export interface FindingCheck {
+  /** The finding ids this check can report. */
+  ids: readonly FindingId[];
+  find(ctx: TraceContext, inputs: FindingInputs): Finding[];
+}
+
+/**
+ * Every finding a traced flow is checked for, in the order they are reported: first the puzzles
+ * explained, then where the flow stops and why (each marks the hop it breaks). To add one, add its id
+ * to `FindingId` (src/flow/types.ts), its file beside these, and an entry here.
+ */
+export const FLOW_FINDINGS: readonly FindingCheck[] = [
+  {
+    ids: [
+      'service-no-endpoints',
+      'selector-matches-no-pod',
+      'targetport-name-missing',
+      'statefulset-service-not-headless',
+    ],
+    find: (ctx, { services }) => nothingAnswers(ctx, services),
+  },
+  { ids: ['clusterip-traceroute', 'clusterip-ping'], find: (ctx, { services }) => clusterIpTraceroute(ctx, services) },
+  {
+    ids: ['headless-dns-spread'],
+    find: (ctx, { services, headlessFlow }) => (headlessFlow ? headlessSpread(ctx, services) : []),
+  },
+  { ids: ['bridge-flooding'], find: (ctx) => bridgeFlooding(ctx) },
+  {
+    ids: ['dns-search-amplification'],
+    find: (ctx) =>
+      ctx.dns.flatMap((asked) =>
+        dnsSearchAmplification(ctx, asked.typed, asked.failed, asked.ndots, asked.configEvidence),
+      ),
+  },
+  { ids: ['nothing-listening'], find: (ctx) => nothingListening(ctx) },
+  { ids: ['forward-policy-drop'], find: (ctx) => forwardDrop(ctx) },
+  { ids: ['bridge-nf-call-iptables-off'], find: (ctx) => bridgeNfOff(ctx) },
+  { ids: ['hairpin-off'], find: (ctx) => hairpinOff(ctx) },
+  { ids: ['stale-endpoint'], find: (ctx, { services }) => staleEndpoint(ctx, services) },
+  {
+    ids: ['dns-nxdomain', 'dns-wrong-namespace'],
+    find: (ctx, { clientNamespace }) => dnsNameNotFound(ctx, clientNamespace),
+  },
+  {
+    // The MSS finding is checked only when no MTU black hole was found.
+    ids: ['mtu-blackhole', 'mtu-mss'],
+    find: (ctx) => {
+      const blackhole = mtuBlackhole(ctx);
+      return blackhole.length ? blackhole : mtuMss(ctx);
+    },
+  },
+];
+
+/** The findings about one traced flow, in FLOW_FINDINGS order. */
+export function findingsAbout(ctx: TraceContext, inputs: FindingInputs): Finding[] {
+  return FLOW_FINDINGS.flatMap((check) => check.find(ctx, inputs));
+}

@@ -53,7 +53,7 @@ test('A.2 section (lines 109–279): DNS via kube-dns, KUBE-SVC-CHTNYTLOWMWCGZWR
   assert.deepEqual(steps.find((s) => s.kind === 'dns-answer')!.dns!.answers, ['10.103.129.86']);
   for (const l of [189, 207, 213, 225, 231, 236, 264, 268]) assert.ok(lines(f).has(l), `evidence from line ${l}`);
   const ids = f.findings.map((x) => x.id);
-  for (const id of ['clusterip-traceroute', 'bridge-flooding', 'mtu-mss', 'dns-search-amplification'])
+  for (const id of ['clusterip-traceroute', 'bridge-flooding', 'mtu-mss', 'dns-search-amplification'] as const)
     assert.ok(ids.includes(id), id);
   assert.ok(!ids.includes('service-no-endpoints'), 'the Endpoints row of a custom-columns table is not "no endpoints"');
 });

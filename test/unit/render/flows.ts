@@ -109,7 +109,7 @@ export function podToPodVxlan(): Flow {
     ],
     findings: [
       {
-        id: 'vxlan-mtu',
+        id: 'mtu-mss',
         severity: 'info',
         title: 'MTU 1450',
         message: 'VXLAN adds 50 bytes, so pod MTU is 1450.',
@@ -388,7 +388,7 @@ export function noEndpoints(): Flow {
     ],
     findings: [
       {
-        id: 'no-endpoints',
+        id: 'service-no-endpoints',
         severity: 'error',
         title: 'Service has no endpoints',
         message: 'No ready pod matches the selector app=empty.',

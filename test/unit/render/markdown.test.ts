@@ -74,7 +74,7 @@ test('hostile text never becomes HTML, a link or a table break in Markdown', () 
     flow.phases[0].steps[0] = step(flow.actors[0].id, flow.actors[1].id, h, {
       evidence: [ev(1, h, 'tcpdump', `javascript:${h}`)],
     });
-    flow.findings = [{ id: 'x', severity: 'error', title: h, message: h, evidence: [] }];
+    flow.findings = [{ id: 'mtu-mss', severity: 'error', title: h, message: h, evidence: [] }];
     flow.unresolved = [h];
     const md = renderMarkdown(result(flow));
     const outsideMermaid = md.replace(/```mermaid[\s\S]*?```/, '');

@@ -1,0 +1,81 @@
+import { cidrContains, derivedEvidence, type Pod } from '../../model';
+import { nodeActor, routingActor } from '../actors';
+import type { FlowBuilder } from '../builder';
+import { nodeOf, type TraceContext } from '../context';
+import type { Target } from '../resolve';
+import { podByIp } from './endpoints';
+import { podToBridge } from './localHops';
+import { toDefaultGateway } from './service';
+
+/** Pod → an address that is no Service: a node's own address, a pod by its IP, or something the default route takes. */
+export function traceToAddress(
+  ctx: TraceContext,
+  client: Pod,
+  dst: Extract<Target, { kind: 'ip' } | { kind: 'node' }>,
+): void {
+  const owner = dst.kind === 'node' ? undefined : podByIp(ctx, dst.ip);
+  const phase = ctx.b.phase('connect');
+  const dstIp = dst.kind === 'ip' ? dst.ip : (dst.ip ?? dst.node.internalIP);
+  const { at } = podToBridge(ctx, phase, client, {
+    match: (p) => p.src?.ip === client.ip && p.dst?.ip === dstIp,
+    label: `${client.ip ?? client.name} → ${dst.kind === 'ip' ? dst.ip : dst.node.name}`,
+  });
+  if (dst.kind === 'node') toNode(ctx, phase, at, nodeOf(ctx, client), dst.node.name, dst.ip ?? dst.node.internalIP);
+  else if (!owner)
+    toDefaultGateway(
+      ctx,
+      phase,
+      at,
+      nodeOf(ctx, client),
+      dst.ip,
+      `${dst.ip} is not a pod or Service address: the node routes it by its routing table (default route).`,
+    );
+}
+/** Pod → a node's own address: its own node answers locally; another node is reached over the node network. */
+function toNode(
+  ctx: TraceContext,
+  phase: ReturnType<FlowBuilder['phase']>,
+  from: string,
+  here: string,
+  node: string,
+  ip?: string,
+): void {
+  const r = ctx.b.actor(routingActor(here));
+  const route = ip
+    ? ctx.model
+        .all('Route')
+        .find(
+          (x) =>
+            x.destination !== 'default' &&
+            !x.dev?.startsWith('cni') &&
+            !x.dev?.startsWith('flannel') &&
+            cidrContains(x.destination, ip) &&
+            (!x.host || x.host === here),
+        )
+    : undefined;
+  const local = node === here;
+  ctx.b.step(phase, {
+    from,
+    to: r,
+    kind: 'route',
+    label: local
+      ? `${ip ?? node} is local`
+      : route
+        ? `${route.destination} dev ${route.dev ?? 'unknown'}`
+        : `route to ${ip ?? node}`,
+    explanation: local
+      ? `${node}'s own address: the packet goes up to its stack (INPUT), no further hop.`
+      : `A node address on the underlay network; Flannel masquerades pod sources leaving the pod network when ipMasq is on.`,
+    evidence: route ? route.evidence : [derivedEvidence("node addresses are on the nodes' own network")],
+  });
+  const n = ctx.b.actor(nodeActor(node, ip ? [ip] : undefined));
+  if (!local)
+    ctx.b.step(phase, {
+      from: r,
+      to: n,
+      kind: 'packet',
+      label: `to ${node} ${ip ?? ''}`.trim(),
+      explanation: 'Over the node network, not VXLAN: the destination is not a pod address.',
+      evidence: ctx.model.nodes.find((x) => x.name === node)?.evidence ?? [],
+    });
+}
