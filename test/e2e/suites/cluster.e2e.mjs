@@ -499,7 +499,10 @@ export const tests = [
       assert.equal(st.server.dropWatches(), 2);
       await until(
         () =>
-          /watch: .*reconnecting from resourceVersion \d+; retrying in 500 ms \(attempt 1\)/.test(st.cs.channelLog()),
+          // The first step is 0.5 s less up to half of it as jitter (src/cluster/watch.ts): 250–500 ms.
+          /watch: .*reconnecting from resourceVersion \d+; retrying in (2[5-9]\d|[34]\d\d|500) ms \(attempt 1\)/.test(
+            st.cs.channelLog(),
+          ),
         'a reconnect after the first backoff step',
       );
       await until(() => st.server.openWatches === 2, 'both streams reopened');
