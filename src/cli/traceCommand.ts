@@ -265,7 +265,8 @@ export async function runTrace(args: string[], io: CliIO): Promise<number> {
 
   let result: TraceResult;
   try {
-    result = trace(model, from, to);
+    const asked = values.connection !== undefined ? Number(values.connection) : undefined;
+    result = trace(model, from, to, asked !== undefined && Number.isInteger(asked) ? { connection: asked } : {});
   } catch (e) {
     if (e instanceof UnknownTargetError) {
       io.err(`kube-packet-path trace: ${e.message}\n`);
@@ -283,7 +284,6 @@ export async function runTrace(args: string[], io: CliIO): Promise<number> {
       );
       return 2;
     }
-    result = { ...result, flows: result.flows.filter((f) => f.connection === wanted - 1) };
   }
   if (format === 'json') io.out(JSON.stringify(traceJson(result), null, 2) + '\n');
   else if (format === 'mermaid') io.out(result.flows.map((f) => renderMermaid(f)).join('\n\n') + '\n');

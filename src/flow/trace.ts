@@ -26,6 +26,25 @@ import type { FlowFamily, TraceResult } from './types';
 export interface TraceOptions {
   /** Skip adding StatefulSet/Deployment pods the manifests imply (default: add them, marked predicted). */
   noPredictedPods?: boolean;
+  /** Trace only this connection (1-based, as `Flow.connections` numbers them). */
+  connection?: number;
+}
+
+/**
+ * At most this many connections are traced into flows at once (every one is still listed in
+ * `Flow.connections`): a busy client's capture holds thousands. Failed ones come first.
+ */
+export const MAX_TRACED_CONNECTIONS = 20;
+
+const FAILED: ReadonlySet<string> = new Set(['refused', 'reset', 'no-reply', 'unreachable']);
+
+/** Which connections become flows: the one asked for, else failed ones first, then in order, up to the cap. */
+function connectionsToTrace(count: number, outcomes: readonly string[], asked?: number): number[] {
+  if (asked !== undefined) return asked >= 1 && asked <= count ? [asked - 1] : [];
+  const indexes = Array.from({ length: count }, (_, k) => k);
+  const failed = indexes.filter((k) => FAILED.has(outcomes[k]));
+  const rest = indexes.filter((k) => !FAILED.has(outcomes[k]));
+  return [...failed, ...rest].slice(0, MAX_TRACED_CONNECTIONS).sort((a, b) => a - b);
 }
 
 /** A hostNetwork-like stand-in for a node used as source. */
@@ -114,12 +133,19 @@ export function trace(input: ClusterModel, from: string, to: string, options: Tr
     b.withScope(own, () => traceOne(ctx, request, { family, walk }));
     return b.build();
   };
-  const flows = mine.length ? mine.map((c, k) => flowFor(c, k)) : [flowFor(undefined, undefined)];
+  const chosen = connectionsToTrace(
+    mine.length,
+    summaries.map((s) => s.outcome),
+    options.connection,
+  );
+  const flows = chosen.length ? chosen.map((k) => flowFor(mine[k], k)) : [flowFor(undefined, undefined)];
   const services = flowServices(model, { client, dst, nodePortSvc });
-  return {
-    flows,
-    unresolved: conflictsAbout(input, [client, dst.kind === 'pod' ? dst.pod : undefined, ...services]),
-  };
+  const unresolved = conflictsAbout(input, [client, dst.kind === 'pod' ? dst.pod : undefined, ...services]);
+  if (options.connection === undefined && mine.length > chosen.length)
+    unresolved.push(
+      `${mine.length} connections between them; ${chosen.length} traced (failed ones first): give --connection N (1–${mine.length}) for another`,
+    );
+  return { flows, unresolved };
 }
 
 /** The Services a flow relies on: the destination (or NodePort) Service and, for names, kube-dns. */

@@ -19,7 +19,9 @@
 # command line itself (`…; echo "exit=$?"`).
 #
 # Isolation: every namespace is kpp-brk-*; the machine's own namespace gets no address, route,
-# bridge or rule; the only traffic is between these namespaces. One run at a time (flock).
+# bridge or rule; the only traffic is between these namespaces. One run at a time, and never beside
+# test/lab/lab.sh: both take /run/lock/kpp-lab.lock (a fresh run of one beside the other once lost
+# its DNS answers: "nslookup: write to 10.96.0.10: Connection refused").
 set -uo pipefail
 
 LAB=kpp-brk
@@ -576,7 +578,7 @@ run() {
 
 if [ "${1:-}" != down ] && [ -z "${KPP_BRK_LOCKED:-}" ] && command -v flock >/dev/null; then
   export KPP_BRK_LOCKED=1
-  exec flock -w 600 /run/lock/kpp-brk.lock "$0" "$@"
+  exec flock -w 600 /run/lock/kpp-lab.lock "$0" "$@"
 fi
 
 case "${1:-}" in

@@ -1,6 +1,7 @@
 import type { Packet } from '../../model';
 import type { ConnectionOutcome } from '../types';
 import { connectionKey, packetTime } from './packetKey';
+import { timeSpan } from './timing';
 import type { CaptureSite } from './sites';
 
 /** A packet of a connection as one capture saw it, with the form it had there. */
@@ -175,12 +176,12 @@ export function reconstructConnections(
   for (const group of groups.values()) {
     const protocol = protocolOf.get(group[0])!;
     const timed = (leg: ConnectionLeg) =>
-      Math.min(...leg.sightings.map((s) => packetTime(s.packet) ?? Number.POSITIVE_INFINITY));
+      timeSpan(leg.sightings.map((s) => s.packet))?.first ?? Number.POSITIVE_INFINITY;
     const byTime = [...group].sort((a, b) => timed(a) - timed(b));
     const original = byTime[0];
     const sightings = group.flatMap((leg) => leg.sightings);
     sightings.sort((a, b) => (packetTime(a.packet) ?? Infinity) - (packetTime(b.packet) ?? Infinity));
-    const times = sightings.map((s) => packetTime(s.packet)).filter((t): t is number => t !== undefined);
+    const span = timeSpan(sightings.map((s) => s.packet));
     connections.push({
       protocol,
       legs: byTime,
@@ -188,8 +189,8 @@ export function reconstructConnections(
       client: original.from,
       sightings,
       outcome: outcomeOf(protocol, sightings),
-      start: times.length ? Math.min(...times) : undefined,
-      end: times.length ? Math.max(...times) : undefined,
+      start: span?.first,
+      end: span?.last,
     });
   }
   connections.sort((a, b) => (a.start ?? Infinity) - (b.start ?? Infinity));

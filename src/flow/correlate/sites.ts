@@ -1,5 +1,5 @@
 import { cidrContains, packetTouches, type Capture, type ClusterModel, type Packet, type Pod } from '../../model';
-import { packetTime } from './packetKey';
+import { timeSpan } from './timing';
 
 /**
  * Where a capture was taken: which node (or pod), which interfaces it covers and over which time.
@@ -151,10 +151,10 @@ export function sitedPackets(model: ClusterModel, ips: ReadonlySet<string> | und
           : undefined,
       filtered: command ? hasFilter(command) : true,
     };
-    const times = mine.map(packetTime).filter((t): t is number => t !== undefined);
-    if (times.length) {
-      site.first = Math.min(...times);
-      site.last = Math.max(...times);
+    const span = timeSpan(mine);
+    if (span) {
+      site.first = span.first;
+      site.last = span.last;
     }
     sites.push(site);
     for (const packet of mine) {

@@ -1,3 +1,4 @@
+import type { Packet } from '../../model';
 import type { PacketGroup } from './correlation';
 import { packetTime } from './packetKey';
 
@@ -25,4 +26,20 @@ export function hopTimes(group: PacketGroup): HopTime[] {
     afterUs: Math.round((x.t - t0) * 1e6),
     deltaUs: i === 0 ? 0 : Math.round((x.t - timed[i - 1].t) * 1e6),
   }));
+}
+
+/**
+ * The first and last capture time of `packets` (undefined when none is timed). A loop, not
+ * `Math.min(...)`: a connection or capture can hold more packets than a call takes arguments.
+ */
+export function timeSpan(packets: Iterable<Packet>): { first: number; last: number } | undefined {
+  let first = Number.POSITIVE_INFINITY;
+  let last = Number.NEGATIVE_INFINITY;
+  for (const packet of packets) {
+    const t = packetTime(packet);
+    if (t === undefined) continue;
+    if (t < first) first = t;
+    if (t > last) last = t;
+  }
+  return first <= last ? { first, last } : undefined;
 }

@@ -40,10 +40,11 @@ export function mtuBlackhole(ctx: TraceContext): Finding[] {
   const receiver = [...receivers].find((n): n is string => n !== undefined && n !== sender);
   if (!receiver) return [];
   const keys = lost.map(segmentKey);
-  const retransmitted = keys.some((k, i) => keys.indexOf(k) !== i);
+  const retransmitted = new Set(keys).size < keys.length;
   const crossed = left.filter((s) => s.site?.node === sender && arrivedOn.has(segmentKey(s)));
-  const smallestLost = Math.min(...lost.map(innerSize));
-  const largestCrossed = Math.max(0, ...crossed.map(innerSize));
+  // Loops, not Math.min(...): a long capture may hold more segments than a call takes arguments.
+  const smallestLost = lost.reduce((min, s) => Math.min(min, innerSize(s)), Number.POSITIVE_INFINITY);
+  const largestCrossed = crossed.reduce((max, s) => Math.max(max, innerSize(s)), 0);
   if (!retransmitted || largestCrossed >= smallestLost) return [];
   const senderIp = lost[0].frame.src?.ip;
   const needFrag = ctx.allPackets.filter(
@@ -65,7 +66,7 @@ export function mtuBlackhole(ctx: TraceContext): Finding[] {
   const path = mtus.filter(
     (i) => i.host && !nodes.has(i.host) && !isPod(i.host) && nodeEth?.mtu !== undefined && i.mtu! < nodeEth.mtu,
   );
-  const pathMtu = path.length ? Math.min(...path.map((i) => i.mtu!)) : undefined;
+  const pathMtu = path.length ? path.reduce((min, i) => Math.min(min, i.mtu!), Number.POSITIVE_INFINITY) : undefined;
   const outer = smallestLost + VXLAN_OVERHEAD_IPV4;
   const reasons = [
     pathMtu !== undefined && nodeEth

@@ -192,3 +192,15 @@ test("lab c3: a per-pod headless name across nodes, no NAT, the client's own DNS
     'the answer cited is the one frontend received',
   );
 });
+
+test('trace({ connection: N }) walks only that connection; the list still holds them all', () => {
+  const { model, truth } = experiment('c2-nodeport');
+  const from = truth[0].client.ip;
+  const to = `${truth[0].destination.ip}:${truth[0].destination.port}`;
+  const flows = trace(model, from, to, { connection: 2 }).flows;
+  assert.equal(flows.length, 1);
+  assert.equal(flows[0].connection, 1);
+  assert.equal(flows[0].connections?.length, truth.length);
+  assert.equal(flows[0].connections?.[1].client, `${truth[1].client.ip}:${truth[1].client.port}`);
+  assert.equal(trace(model, from, to, { connection: 99 }).flows[0].connection, undefined, 'none: a predicted flow');
+});
