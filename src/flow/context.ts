@@ -47,18 +47,28 @@ export function nodeOf(ctx: TraceContext, pod: Pod): string {
   }
   if (ctx.model.nodes.length === 1) return ctx.model.nodes[0].name;
   // Nothing names its node: the capture that shows the pod's own packets leaving its veth was taken there.
-  const sentFrom = pod.ip
-    ? ctx.allPackets?.find(
-        (p) =>
-          p.src?.ip === pod.ip && p.interface?.startsWith('veth') && p.direction !== 'Out' && ctx.siteOf?.get(p)?.node,
-      )
-    : undefined;
-  const siteNode = sentFrom ? ctx.siteOf.get(sentFrom)?.node : undefined;
+  const siteNode = pod.ip ? nodeSeenSending(ctx, pod.ip) : undefined;
   if (siteNode) return siteNode;
   // No node names anywhere: name the node by its pod subnet; when every known pod IP shares one, that is the only node.
   const subnets = new Set(ctx.model.pods.filter((p) => p.ip && !p.hostNetwork).map((p) => subnetOf(p.ip!)));
   if (pod.ip) return `node(${subnetOf(pod.ip)})`;
   return subnets.size === 1 ? `node(${[...subnets][0]})` : 'node';
+}
+
+/** Per packet list, the node whose capture shows each address sending from a veth (a scan per address, once). */
+const sendingNodes = new WeakMap<readonly Packet[], Map<string, string | undefined>>();
+
+function nodeSeenSending(ctx: Pick<TraceContext, 'allPackets' | 'siteOf'>, ip: string): string | undefined {
+  if (!ctx.allPackets || !ctx.siteOf) return undefined;
+  let byIp = sendingNodes.get(ctx.allPackets);
+  if (!byIp) sendingNodes.set(ctx.allPackets, (byIp = new Map<string, string | undefined>()));
+  if (byIp.has(ip)) return byIp.get(ip);
+  const sentFrom = ctx.allPackets.find(
+    (p) => p.src?.ip === ip && p.interface?.startsWith('veth') && p.direction !== 'Out' && ctx.siteOf.get(p)?.node,
+  );
+  const node = sentFrom ? ctx.siteOf.get(sentFrom)?.node : undefined;
+  byIp.set(ip, node);
+  return node;
 }
 
 /** True when the model says where the pod runs (name, CIDR or its IP's subnet). */

@@ -67,19 +67,32 @@ interface DnsExchange {
  */
 function clientExchanges(ctx: TraceContext, clientIp: string | undefined): DnsExchange[] {
   if (!clientIp) return [];
+  const before = ctx.connection?.start;
+  return allClientExchanges(ctx, clientIp).filter(
+    (x) => before === undefined || x.start === undefined || x.start <= before,
+  );
+}
+
+/** Every DNS exchange of a client among the trace's packets, computed once per packet list and client. */
+const exchangesByList = new WeakMap<readonly Packet[], Map<string, DnsExchange[]>>();
+
+function allClientExchanges(ctx: TraceContext, clientIp: string): DnsExchange[] {
+  let byClient = exchangesByList.get(ctx.allPackets);
+  if (!byClient) exchangesByList.set(ctx.allPackets, (byClient = new Map<string, DnsExchange[]>()));
+  const known = byClient.get(clientIp);
+  if (known) return known;
   const mine = ctx.allPackets.filter((p) => {
     const frame = p.inner?.dns ? p.inner : p;
     if (!frame.dns) return false;
     return frame.dns.response ? frame.dst?.ip === clientIp : frame.src?.ip === clientIp;
   });
   const question = dnsQuestions(mine);
-  const before = ctx.connection?.start;
   const out: DnsExchange[] = [];
   for (const exchange of reconstructConnections(mine, ctx.siteOf)) {
-    if (before !== undefined && exchange.start !== undefined && exchange.start > before) continue;
     const asked = exchange.sightings.map((s) => question(s.frame)).find((q) => q !== undefined);
     if (asked) out.push({ name: norm(asked.name), packets: connectionPackets(exchange), start: exchange.start });
   }
+  byClient.set(clientIp, out);
   return out;
 }
 
