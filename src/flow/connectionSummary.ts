@@ -1,12 +1,9 @@
 import { withRole, type ClusterModel, type Packet } from '../model';
 import { correlate, correlateOptionsOf } from './correlate/correlate';
 import type { Correlation } from './correlate/correlation';
-import { masqueradedLeg, translatedLeg, type Connection } from './correlate/connections';
+import { ipOf, masqueradedLeg, portOf, translatedLeg, type Connection } from './correlate/connections';
 import { packetTime } from './correlate/packetKey';
 import type { ConnectionSummary } from './types';
-
-const ipOf = (endpoint: string) => endpoint.slice(0, endpoint.lastIndexOf(':'));
-const portOf = (endpoint: string) => Number(endpoint.slice(endpoint.lastIndexOf(':') + 1));
 
 /** What a connection is, in the words of the JSON contract and the panel's connection picker. */
 export function summarizeConnection(model: ClusterModel, connection: Connection, index: number): ConnectionSummary {

@@ -1,10 +1,10 @@
-import { cidrContains, derivedEvidence, type ClusterModel, type Evidence, type Packet, type Pod } from '../model';
+import { derivedEvidence, type ClusterModel, type Evidence, type Packet, type Pod } from '../model';
 import type { FlowBuilder } from './builder';
 import type { Correlation } from './correlate/correlation';
 import type { VethOwnership } from './correlate/vethOwnership';
 import type { Connection } from './correlate/connections';
 import { correlate, correlateOptionsOf } from './correlate/correlate';
-import type { CaptureSite } from './correlate/sites';
+import { nodeOfPodIp, type CaptureSite } from './correlate/sites';
 
 /** Everything a family needs while it builds one flow. */
 export interface TraceContext {
@@ -37,14 +37,8 @@ const FLANNEL_SUBNET_LEN = 24;
 /** The node a pod runs on: its nodeName, the node whose podCIDR holds its IP, or its /24 (Flannel's default SubnetLen). */
 export function nodeOf(ctx: TraceContext, pod: Pod): string {
   if (pod.nodeName) return pod.nodeName;
-  if (pod.ip) {
-    const byCidr = ctx.model.nodes.find((n) =>
-      [n.podCIDR, ...(n.podCIDRs ?? [])].some((c) => c && cidrContains(c, pod.ip!)),
-    );
-    if (byCidr) return byCidr.name;
-    const bySubnet = ctx.model.all('Cni').find((c) => c.node && c.subnet && cidrContains(c.subnet, pod.ip!));
-    if (bySubnet?.node) return bySubnet.node;
-  }
+  const byPodNetwork = pod.ip ? nodeOfPodIp(ctx.model, pod.ip) : undefined;
+  if (byPodNetwork) return byPodNetwork;
   if (ctx.model.nodes.length === 1) return ctx.model.nodes[0].name;
   // Nothing names its node: the capture that shows the pod's own packets leaving its veth was taken there.
   const siteNode = pod.ip ? nodeSeenSending(ctx, pod.ip) : undefined;

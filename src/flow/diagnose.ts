@@ -1,6 +1,6 @@
 import { namespacedName, type ClusterModel } from '../model';
 import { brokenAt } from './brokenAt';
-import { reconstructConnections, type Connection } from './correlate/connections';
+import { reconstructConnections, type Connection, ipOf } from './correlate/connections';
 import { sitedPackets } from './correlate/sites';
 import { UnknownTargetError } from './resolve';
 import { trace } from './trace';
@@ -26,7 +26,6 @@ export interface Diagnosis {
 
 const FAILED = new Set(['refused', 'no-reply', 'reset', 'unreachable']);
 const RANK: Record<FindingSeverity, number> = { error: 0, warning: 1, info: 2 };
-const ipOf = (endpoint: string) => endpoint.slice(0, endpoint.lastIndexOf(':'));
 
 /** True when a data segment of the connection was sent again on the same interface: it stalled somewhere. */
 function stalled(connection: Connection): boolean {

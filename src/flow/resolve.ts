@@ -15,6 +15,7 @@ import {
 } from '../model';
 import { closeMatches } from './closeMatches';
 import { dnsQuestions } from './correlate/dnsQuestions';
+import { nodeOfPodIp } from './correlate/sites';
 
 /** What SRC or DST named, once resolved against the model. */
 export type Target =
@@ -160,10 +161,7 @@ function withName(target: Target, text: string, dnsName: string): Target {
 
 /** The pod subnet (/24, Flannel's default) of a node named by its pods' addresses. */
 function nodeNameOfPodIp(model: ClusterModel, ip: string): string {
-  const byCidr = model.nodes.find((n) => [n.podCIDR, ...(n.podCIDRs ?? [])].some((c) => c && cidrContains(c, ip)));
-  if (byCidr) return byCidr.name;
-  const bySubnet = model.all('Cni').find((c) => c.node && c.subnet && cidrContains(c.subnet, ip))?.node;
-  return bySubnet ?? `node(${ip.split('.').slice(0, 3).join('.')}.0/24)`;
+  return nodeOfPodIp(model, ip) ?? `node(${ip.split('.').slice(0, 3).join('.')}.0/24)`;
 }
 
 /**

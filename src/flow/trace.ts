@@ -12,7 +12,7 @@ import { FlowBuilder } from './builder';
 import type { TraceContext } from './context';
 import { correlate, correlateOptionsOf } from './correlate/correlate';
 import { declaredClaims, vethOwnership } from './correlate/vethOwnership';
-import { connectionPackets, reconstructConnections, type Connection } from './correlate/connections';
+import { connectionPackets, ipOf, reconstructConnections, type Connection } from './correlate/connections';
 import { sitedPackets } from './correlate/sites';
 import { connectionCorrelation, icmpErrorsAbout, summarizeConnection } from './connectionSummary';
 import { chooseFamily, type FamilyWalk, type TraceRequest } from './families/registry';
@@ -238,8 +238,6 @@ function connectionTargets(
       .some((leg) => targets.has(leg.to) || addresses.has(ipOf(leg.to)));
   };
 }
-
-const ipOf = (endpoint: string) => endpoint.slice(0, endpoint.lastIndexOf(':'));
 
 /** The addresses a flow can touch; undefined when the client's own address is unknown (then nothing is filtered). */
 function relevantAddresses(

@@ -1,5 +1,5 @@
 import * as l10n from '@vscode/l10n';
-import { reconstructConnections } from '../../flow/correlate/connections';
+import { ipOf, reconstructConnections } from '../../flow/correlate/connections';
 import { resolveTarget } from '../../flow/resolve';
 import type { DocumentResult } from '../../ingest/document';
 import { namespacedName, packetsOf, shortened, type ClusterModel, type Pod } from '../../model';
@@ -118,10 +118,10 @@ export function suggestFlows(doc: DocumentResult, model: ClusterModel): FlowSugg
     if (out.length >= MAX_SUGGESTIONS) break;
     const first = connection.original.sightings[0];
     if (first.frame.dns) continue;
-    const clientIp = connection.client.slice(0, connection.client.lastIndexOf(':'));
+    const clientIp = ipOf(connection.client);
     const sentTo =
       connection.protocol === 'icmp'
-        ? connection.original.to.slice(0, connection.original.to.lastIndexOf(':'))
+        ? ipOf(connection.original.to)
         : `${connection.original.to}${connection.protocol === 'udp' ? '/udp' : ''}`;
     const owner = model.byIp(clientIp).find((o) => o.role === 'pod');
     const from = owner?.role === 'pod' ? namespacedName(owner.pod) : clientIp;

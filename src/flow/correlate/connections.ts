@@ -43,9 +43,14 @@ export interface Connection {
   end?: number;
 }
 
-const ipOf = (endpoint: string) => endpoint.slice(0, endpoint.lastIndexOf(':'));
+/** The address of an `ip:port` endpoint as connections name them. */
+export const ipOf = (endpoint: string): string => endpoint.slice(0, endpoint.lastIndexOf(':'));
 
-function endpointText(ip: string | undefined, port: number | undefined): string {
+/** The port of an `ip:port` endpoint as connections name them. */
+export const portOf = (endpoint: string): number => Number(endpoint.slice(endpoint.lastIndexOf(':') + 1));
+
+/** `ip:port` as connections name their ends (a missing part left empty: a key, not a label). */
+export function endpointKey(ip: string | undefined, port: number | undefined): string {
   return `${ip ?? ''}:${port ?? ''}`;
 }
 
@@ -135,8 +140,8 @@ export function reconstructConnections(
     if (!leg) {
       leg = {
         key,
-        from: endpointText(frame.src?.ip, frame.src?.port),
-        to: endpointText(frame.dst?.ip, frame.dst?.port),
+        from: endpointKey(frame.src?.ip, frame.src?.port),
+        to: endpointKey(frame.dst?.ip, frame.dst?.port),
         sightings: [],
       };
       legs.set(key, leg);
@@ -145,8 +150,8 @@ export function reconstructConnections(
     }
     // A handshake seen after the leg started decides who the client is.
     if (frame.tcp?.flags === 'S' && !leg.sightings.some((s) => s.frame.tcp?.flags === 'S')) {
-      leg.from = endpointText(frame.src?.ip, frame.src?.port);
-      leg.to = endpointText(frame.dst?.ip, frame.dst?.port);
+      leg.from = endpointKey(frame.src?.ip, frame.src?.port);
+      leg.to = endpointKey(frame.dst?.ip, frame.dst?.port);
     }
     leg.sightings.push({ packet, frame, site: siteOf.get(packet), encapsulated });
   }

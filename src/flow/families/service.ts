@@ -17,7 +17,7 @@ import {
   underlayActor,
 } from '../actors';
 import { capturedOn, clusterIpText, covers, describePacket, endpointText, nodeOf, type TraceContext } from '../context';
-import { masqueradedLeg, translatedLeg } from '../correlate/connections';
+import { endpointKey, ipOf, masqueradedLeg, translatedLeg } from '../correlate/connections';
 import { unnamedPod } from '../resolve';
 import { packetTime } from '../correlate/packetKey';
 import type { DstSpec, Target } from '../resolve';
@@ -92,7 +92,7 @@ export function traceClusterIp(ctx: TraceContext, client: Pod, t: ServiceTarget,
   const masqueradedAt = ctx.connection ? masqueradedLeg(ctx.connection)?.from : undefined;
   const fromClient = (p: Packet) =>
     (p.src?.ip === client.ip && (clientPort === undefined || p.src?.port === clientPort)) ||
-    (masqueradedAt !== undefined && endpointText(p.src?.ip, p.src?.port) === masqueradedAt);
+    (masqueradedAt !== undefined && endpointKey(p.src?.ip, p.src?.port) === masqueradedAt);
   const post: Leg = {
     match: (p) => fromClient(p) && p.dst?.ip === ep.ip && (ep.port === undefined || p.dst?.port === ep.port),
     label: '',
@@ -156,7 +156,7 @@ export function traceClusterIp(ctx: TraceContext, client: Pod, t: ServiceTarget,
       toClient(p) ||
       (p.src?.ip === ep.ip &&
         (ep.port === undefined || p.src?.port === ep.port) &&
-        endpointText(p.dst?.ip, p.dst?.port) === masqueradedAt);
+        endpointKey(p.dst?.ip, p.dst?.port) === masqueradedAt);
     const first = ctx.packets.find(backLeg.match);
     if (first) backLeg.label = describePacket(first);
   }
@@ -309,9 +309,7 @@ export function traceHeadless(ctx: TraceContext, client: Pod, t: ServiceTarget, 
     ],
   });
   // The connection the capture shows went where it went; without one, the client takes the first answer.
-  const connectedTo = ctx.connection
-    ? ctx.connection.original.to.slice(0, ctx.connection.original.to.lastIndexOf(':'))
-    : undefined;
+  const connectedTo = ctx.connection ? ipOf(ctx.connection.original.to) : undefined;
   const firstIp = connectedTo ?? outcome.answers[0];
   const server = podByIp(ctx, firstIp) ?? (firstIp ? undefined : pods[0]);
   if (!server) {
@@ -419,8 +417,6 @@ export interface NodePortRequest {
   port: ServicePort;
 }
 
-const hostOf = (endpoint: string | undefined) => endpoint?.slice(0, endpoint.lastIndexOf(':'));
-
 /**
  * NodePort from a pod or from outside: to the node address, KUBE-NODEPORTS → KUBE-EXT,
  * DNAT to an endpoint, and (Cluster policy) MASQUERADE so the pod sees the node's address;
@@ -485,10 +481,10 @@ export function traceNodePort(ctx: TraceContext, request: NodePortRequest): void
         (c) =>
           c.original.dst === nodeAddr && c.original.dport === port.nodePort && (!srcIp || c.original.src === srcIp),
       );
-    masqueradeIp = hostOf(masqueradedAt) ?? ct?.reply.dst;
+    masqueradeIp = (masqueradedAt ? ipOf(masqueradedAt) : undefined) ?? ct?.reply.dst;
     const after = masqueradeIp ?? `${nodeName}'s address on the outgoing interface`;
     const masqueraded = masqueradedAt
-      ? ctx.packets.filter((p) => `${p.src?.ip}:${p.src?.port}` === masqueradedAt && p.dst?.ip === endpoint.ip)
+      ? ctx.packets.filter((p) => endpointKey(p.src?.ip, p.src?.port) === masqueradedAt && p.dst?.ip === endpoint.ip)
       : [];
     const postrouting = ctx.b.actor({
       id: `netfilter:${nodeName}/KUBE-POSTROUTING`,

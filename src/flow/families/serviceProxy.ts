@@ -15,7 +15,7 @@ import {
 } from '../../model';
 import { ipvsActor, netfilterActor } from '../actors';
 import { clusterIpText, endpointText, type TraceContext } from '../context';
-import { translatedLeg } from '../correlate/connections';
+import { endpointKey, ipOf, portOf, translatedLeg } from '../correlate/connections';
 import type { Alternative, FlowPhase } from '../types';
 import { chainRules, endpointChoices, podByIp, servicePortalRule, spnOf, type EndpointChoice } from './endpoints';
 
@@ -59,8 +59,8 @@ export function chosenEndpoint(
   // The connection the flow walks names its endpoint: the DNATed leg (after a masquerade too).
   const translated = ctx.connection ? translatedLeg(ctx.connection) : undefined;
   if (translated) {
-    const [ip, port] = [translated.to.slice(0, translated.to.lastIndexOf(':')), translated.to.split(':').pop()];
-    const choice = choices.find((c) => c.ip === ip && (c.port === undefined || String(c.port) === port));
+    const [ip, port] = [ipOf(translated.to), portOf(translated.to)];
+    const choice = choices.find((c) => c.ip === ip && (c.port === undefined || c.port === port));
     const proof = translated.sightings.slice(0, 1).flatMap((s) => s.packet.evidence);
     const before = ctx.connection!.original.sightings.slice(0, 1).flatMap((s) => s.packet.evidence);
     if (choice) return { choice, evidence: [...before, ...proof] };
@@ -112,7 +112,7 @@ function alternatives(
   // Every connection of the trace that a capture shows going to this endpoint (never "not taken" for those).
   const takenBy = (c: EndpointChoice) =>
     ctx.b.connections
-      .filter((s) => c.ip !== undefined && s.translated === endpointText(c.ip, c.port))
+      .filter((s) => c.ip !== undefined && s.translated === endpointKey(c.ip, c.port))
       .map((s) => s.number);
   let remaining = 1;
   return choices.map((c) => {

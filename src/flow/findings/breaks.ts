@@ -69,8 +69,7 @@ export function linesOf(packets: readonly (Packet | undefined)[], max = 3): Evid
     .flatMap((p) => p.evidence.slice(0, 1));
 }
 
-export const ipOf = (endpoint: string): string => endpoint.slice(0, endpoint.lastIndexOf(':'));
-export const portOf = (endpoint: string): number => Number(endpoint.slice(endpoint.lastIndexOf(':') + 1));
+export { ipOf, portOf } from '../correlate/connections';
 
 /** `ip:port` of a sighting's sender and receiver. */
 export function ends(sighting: Sighting): { from: string; to: string } {
