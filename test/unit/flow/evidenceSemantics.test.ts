@@ -93,6 +93,9 @@ function linePairs(excerpt: string): { src: string; dst: string }[] {
   }));
 }
 
+/** `ICMP net 10.98.40.7 unreachable`, `ICMP 10.96.0.10 udp port 53 unreachable`: the address it quotes. */
+const ICMP_ERROR = /ICMP (?:net |host )?(?<quoted>\d+\.\d+\.\d+\.\d+)[ ,]/;
+
 const files = new Map<string, string[]>();
 function fileLines(uri: string): string[] {
   let lines = files.get(uri);
@@ -145,7 +148,13 @@ function checkStep(flow: Flow, phase: string, step: FlowStep, problems: string[]
         const known = (endpoint: string) => forms.has(endpoint) || (!endpoint.includes(':') && ips.has(endpoint));
         const pairs = linePairs(text);
         const inner = pairs.at(-1);
-        const ok = inner === undefined || (known(inner.src) && known(inner.dst));
+        // An ICMP error is sent by a router or host to the client side (its own or masqueraded
+        // address) and quotes the destination the failed packet had: those are what must be its own.
+        const icmpError = ICMP_ERROR.exec(text)?.groups;
+        const ok =
+          inner === undefined ||
+          (known(inner.src) && known(inner.dst)) ||
+          (icmpError !== undefined && ips.has(inner.dst) && ips.has(icmpError.quoted));
         if (!ok) problems.push(`${where}: '${step.label}' cites another connection's line: ${text.slice(0, 120)}`);
       }
       // Own point: the interface on the line belongs to one of the step's actors.
