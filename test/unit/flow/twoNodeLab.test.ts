@@ -10,6 +10,7 @@ import type { ClusterModel } from '../../../src/model';
 import { modelOf } from '../../support/modelOf';
 import { trace, type Flow, type FlowStep } from '../../../src/flow';
 import { brokenAt } from '../../../src/flow/brokenAt';
+import { diagnose } from '../../../src/flow/diagnose';
 
 const LAB = 'test/fixtures/lab';
 
@@ -247,6 +248,10 @@ test('lab c4: two clients on two nodes at once, each connection its own flow; th
   assert.equal(steps(flow).find((s) => s.label.startsWith('onward to'))?.status, 'contradicted');
   assert.match(flow.phases.find((p) => p.name === 'reply')!.steps[0].label, /^ICMP net 10\.98\.40\.7 unreachable$/);
   assert.ok(!steps(flow).some((s) => s.status === 'observed' && s.label.startsWith('delivered')), 'no delivery');
+  // Diagnose, told nothing, finds that request among the seven and names its cause first.
+  const diagnosis = diagnose(model);
+  assert.equal(diagnosis.problems[0]?.finding.id, 'service-port-missing');
+  assert.deepEqual(diagnosis.requests, [`default/frontend → 10.98.40.7:${c.destination.port} (unreachable)`]);
 });
 
 test('lab c5: captures per interface (node1 eth0 and cni0, node2 flannel.1): what each shows is observed there', () => {
