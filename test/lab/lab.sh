@@ -5,7 +5,7 @@
 #   test/lab/lab.sh up    [OUT]   build the lab (needs root, iproute2, iptables, dnsmasq, busybox)
 #   test/lab/lab.sh run   [OUT]   run the seed report's experiments and the two-node ones (C.1–C.3,
 #                                 captured on both nodes, with a ground truth from conntrack)
-#   test/lab/lab.sh more  [OUT]   run only the later two-node experiments (C.4, C.5) on a lab that is up
+#   test/lab/lab.sh more  [OUT]   run only the later two-node experiments (C.4–C.6) on a lab that is up
 #   test/lab/lab.sh down          remove everything the lab created
 #   test/lab/lab.sh all   [OUT]   down, up, run, down (what `npm run lab` does)
 #
@@ -567,7 +567,41 @@ run_more() {
     requests_until_both_nodes "$OUT/.run/$exp.wget" frontend frontend http://api 3
   cat "$OUT/.run/$exp.wget" >>"$OUT/$exp.node1.txt"; rm -f "$OUT/.run/$exp.wget"
   conntrack_list_and_truth_from_any "$exp"
+  # C.6 the nodes resolve through the cluster DNS and tcpdump runs without -n, as often pasted:
+  # the ClusterIP is printed as its name, ports as service names, and tcpdump's own PTR lookups
+  # are in the capture.
+  exp=c6-names
+  rm -f "$OUT/$exp".*
+  local node
+  for node in node1 node2; do
+    mkdir -p "/etc/netns/$LAB-$node"
+    printf 'nameserver 10.96.0.10\n' >"/etc/netns/$LAB-$node/resolv.conf"
+  done
+  conntrack_flush "$exp"
+  captures_named "node1=$OUT/$exp.node1.txt node2=$OUT/$exp.node2.txt" -- \
+    requests_until_both_nodes "$OUT/.run/$exp.wget" frontend frontend http://api 3
+  cat "$OUT/.run/$exp.wget" >>"$OUT/$exp.node1.txt"; rm -f "$OUT/.run/$exp.wget"
+  for node in node1 node2; do rm -rf "/etc/netns/$LAB-$node"; done
+  conntrack_list_and_truth "$exp"
   log "outputs in $OUT"
+}
+
+# `tcpdump -i any` without -n on every HOST=FILE pair (names and service names printed).
+captures_named() { # "host=file ..." -- experiment...
+  local pairs=$1 pair pids=() waited; shift 2
+  for pair in $pairs; do
+    printf 'root@%s:/# tcpdump -i any\n' "${pair%%=*}" >>"${pair#*=}"
+    ip netns exec "$LAB-${pair%%=*}" timeout 60 tcpdump -i any -l >>"${pair#*=}.cap" 2>&1 &
+    pids+=($!)
+  done
+  for pair in $pairs; do
+    for waited in $(seq 1 100); do grep -q '^listening on' "${pair#*=}.cap" 2>/dev/null && break; sleep 0.1; done
+  done
+  sleep 0.2
+  "$@"
+  sleep 1
+  kill -INT "${pids[@]}" 2>/dev/null; wait "${pids[@]}" 2>/dev/null
+  for pair in $pairs; do cat "${pair#*=}.cap" >>"${pair#*=}"; rm -f "${pair#*=}.cap"; done
 }
 
 run() {

@@ -1,4 +1,5 @@
 import { cidrContains, packetTouches, type Capture, type ClusterModel, type Packet, type Pod } from '../../model';
+import { hostNames, readBackNames } from './hostNames';
 import { timeSpan } from './timing';
 
 /**
@@ -156,9 +157,13 @@ function directionOn(
  * The packets of every capture that touch `ips` (every packet when `ips` is undefined), in model
  * order, with the site of each capture. Packets given as loose facts have no site.
  */
-export function sitedPackets(model: ClusterModel, ips: ReadonlySet<string> | undefined): SitedPackets {
+export function sitedPackets(model: ClusterModel, addresses: ReadonlySet<string> | undefined): SitedPackets {
+  // Captures taken without `-n` name some addresses: those names select packets too, and are read back.
+  const names = hostNames(model);
+  const ips = addresses ? new Set([...addresses, ...names.namesOf(addresses)]) : undefined;
   const loose = model.all('Packet');
   const packets: Packet[] = ips ? loose.filter((p) => packetTouches(p, ips)) : [...loose];
+  for (const packet of packets) readBackNames(packet, names);
   const siteOf = new Map<Packet, CaptureSite>();
   const sites: CaptureSite[] = [];
   model.captures.forEach((capture, index) => {
@@ -189,6 +194,7 @@ export function sitedPackets(model: ClusterModel, ips: ReadonlySet<string> | und
     const single = site.interfaces !== undefined && site.interfaces !== 'any' ? site.interfaces : undefined;
     const local = single !== undefined && site.node !== undefined ? nodeLocal(model, site.node) : undefined;
     for (const packet of mine) {
+      readBackNames(packet, names);
       if (single !== undefined && packet.interface === undefined) {
         packet.interface = single;
         if (packet.direction === undefined && local) {

@@ -84,12 +84,17 @@ function inputs(): Input[] {
 }
 
 /** `10.244.0.170.34110 > 10.106.37.21.80:` → both endpoints, as `ip:port` (or `ip` for ICMP). */
-const TUPLE = /(?<src>\d+\.\d+\.\d+\.\d+)(?:\.(?<sport>\d+))? > (?<dst>\d+\.\d+\.\d+\.\d+)(?:\.(?<dport>\d+))?:/g;
+const TUPLE =
+  /(?<src>\d+\.\d+\.\d+\.\d+)(?:\.(?<sport>\d+|[a-z][\w-]*))? > (?<dst>\d+\.\d+\.\d+\.\d+)(?:\.(?<dport>\d+|[a-z][\w-]*))?:/g;
+
+/** The port numbers of the service names tcpdump prints without -n (those in the lab's captures). */
+const SERVICE_PORTS: Record<string, string> = { http: '80', domain: '53', https: '443' };
+const portNumber = (port: string) => SERVICE_PORTS[port] ?? port;
 
 function linePairs(excerpt: string): { src: string; dst: string }[] {
   return [...excerpt.matchAll(TUPLE)].map((m) => ({
-    src: m.groups!.sport ? `${m.groups!.src}:${m.groups!.sport}` : m.groups!.src,
-    dst: m.groups!.dport ? `${m.groups!.dst}:${m.groups!.dport}` : m.groups!.dst,
+    src: m.groups!.sport ? `${m.groups!.src}:${portNumber(m.groups!.sport)}` : m.groups!.src,
+    dst: m.groups!.dport ? `${m.groups!.dst}:${portNumber(m.groups!.dport)}` : m.groups!.dst,
   }));
 }
 

@@ -286,3 +286,22 @@ test('lab c5: captures per interface (node1 eth0 and cni0, node2 flannel.1): wha
     assert.notEqual(delivered?.status, 'observed', where);
   }
 });
+
+test('lab c6: a capture without -n (names for the ClusterIP, service names for ports) traces like one with -n', () => {
+  const { model, truth } = experiment('c6-names');
+  assert.ok(new Set(truth.map((c) => c.endpoint.node)).size === 2, 'the run hit both nodes');
+  const flows = trace(model, 'frontend', 'api:80').flows;
+  assert.equal(flows.length, truth.length);
+  for (const c of truth) {
+    const flow = flowOf(flows, c);
+    checkJourney(flow, c);
+    // The client's own SYN, printed to `api.default.svc.cluster.local.http`, proves its first hop.
+    const first = flow.phases.find((p) => p.name === 'connect')!.steps[0];
+    assert.equal(first.status, 'observed', `${c.client.port}: ${first.label}`);
+    assert.match(
+      first.evidence.find((e) => e.role === 'packet')?.excerpt ?? '',
+      /> api\.default\.svc\.cluster\.local\.http:/,
+    );
+  }
+  checkChoices(flows, truth);
+});
