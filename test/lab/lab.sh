@@ -5,7 +5,7 @@
 #   test/lab/lab.sh up    [OUT]   build the lab (needs root, iproute2, iptables, dnsmasq, busybox)
 #   test/lab/lab.sh run   [OUT]   run the seed report's experiments and the two-node ones (C.1–C.3,
 #                                 captured on both nodes, with a ground truth from conntrack)
-#   test/lab/lab.sh more  [OUT]   run only the later two-node experiments (C.4–C.6) on a lab that is up
+#   test/lab/lab.sh more  [OUT]   run only the later two-node experiments (C.4–C.7) on a lab that is up
 #   test/lab/lab.sh down          remove everything the lab created
 #   test/lab/lab.sh all   [OUT]   down, up, run, down (what `npm run lab` does)
 #
@@ -583,6 +583,16 @@ run_more() {
   cat "$OUT/.run/$exp.wget" >>"$OUT/$exp.node1.txt"; rm -f "$OUT/.run/$exp.wget"
   for node in node1 node2; do rm -rf "/etc/netns/$LAB-$node"; done
   conntrack_list_and_truth "$exp"
+  # C.7 captured only inside the pods (`tcpdump -i eth0` in the client and in both endpoints, as
+  # `kubectl debug` gives), the nodes' conntrack listed after; the truth from `-i any` on the nodes.
+  exp=c7-in-pods
+  rm -f "$OUT/$exp".* "$OUT/.run/truth/$exp".*
+  conntrack_flush "$exp"
+  captures_on_interfaces "$exp" \
+    "frontend=$OUT/$exp.frontend.txt=eth0 api-6d4f8b7c9-k2x4p=$OUT/$exp.api-6d4f8b7c9-k2x4p.txt=eth0 api-6d4f8b7c9-r7m2q=$OUT/$exp.api-6d4f8b7c9-r7m2q.txt=eth0" -- \
+    requests_until_both_nodes "$OUT/.run/$exp.wget" frontend frontend http://api 3
+  cat "$OUT/.run/$exp.wget" >>"$OUT/$exp.frontend.txt"; rm -f "$OUT/.run/$exp.wget"
+  conntrack_list_and_truth_from_any "$exp"
   log "outputs in $OUT"
 }
 

@@ -191,7 +191,11 @@ export function sitedPackets(model: ClusterModel, addresses: ReadonlySet<string>
     sites.push(site);
     // `tcpdump -i eth0` prints no interface and no direction on its lines: every packet of it was
     // seen on eth0, and where one end is the node's own, which way it went follows.
-    const single = site.interfaces !== undefined && site.interfaces !== 'any' ? site.interfaces : undefined;
+    // (Only on a node: a pod's `eth0` is not the node's, and nothing in a pod proves a node's hop.)
+    const single =
+      site.interfaces !== undefined && site.interfaces !== 'any' && site.node !== undefined && !site.pod
+        ? site.interfaces
+        : undefined;
     const local = single !== undefined && site.node !== undefined ? nodeLocal(model, site.node) : undefined;
     for (const packet of mine) {
       readBackNames(packet, names);

@@ -305,3 +305,34 @@ test('lab c6: a capture without -n (names for the ClusterIP, service names for p
   }
   checkChoices(flows, truth);
 });
+
+test('lab c7: captures only inside the pods prove the pod ends of each hop, nothing on the nodes', () => {
+  const { model, truth } = experiment('c7-in-pods');
+  assert.ok(new Set(truth.map((c) => c.endpoint.node)).size === 2, 'the run hit both nodes');
+  const flows = trace(model, 'frontend', 'api:80').flows;
+  assert.equal(flows.length, truth.length);
+  for (const c of truth) {
+    const flow = flowOf(flows, c);
+    const where = `${c.client.port}`;
+    const summary = flow.connections![flow.connection!];
+    assert.equal(summary.original, `${c.destination.ip}:${c.destination.port}`, where);
+    assert.equal(summary.translated, `${c.endpoint.ip}:${c.endpoint.port}`, where);
+    assert.equal(summary.endpoint?.pod, c.endpoint.pod, where);
+    const connect = flow.phases.find((p) => p.name === 'connect')!.steps;
+    const packetFile = (s: FlowStep | undefined) => s?.evidence.find((e) => e.role === 'packet')?.uri ?? '';
+    assert.equal(connect[0].status, 'observed', `${where}: the SYN leaving frontend's eth0`);
+    assert.match(packetFile(connect[0]), /c7-in-pods\.frontend\.txt$/);
+    const delivered = connect.find((s) => s.label === `delivered to ${c.endpoint.pod} eth0`);
+    assert.equal(delivered?.status, 'observed', `${where}: the SYN arriving in ${c.endpoint.pod}`);
+    assert.match(packetFile(delivered), new RegExp(`c7-in-pods\\.${c.endpoint.pod}\\.txt$`));
+    // No capture ran in a node's root namespace: no hop between two of its actors is observed (the
+    // DNAT and kube-proxy's choice excepted: both forms of the connection were seen, so it happened),
+    // and none is missing either (nothing there could have shown it).
+    for (const s of steps(flow)) {
+      const inRoot = [s.from, s.to].every((id) => actorOf(flow, id)?.group?.endsWith('root netns'));
+      const translation = s.nat?.type === 'DNAT' || (s.alternatives?.length ?? 0) > 1;
+      if (inRoot && !translation) assert.notEqual(s.status, 'observed', `${where}: ${s.label}`);
+      assert.ok(s.status !== 'missing' && s.status !== 'contradicted', `${where}: ${s.label} ${s.status}`);
+    }
+  }
+});
