@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import { currentContextOfFiles } from '../../cluster/kubeconfigText';
 import { namespacedName, ClusterModel } from '../../model';
 import { serviceOfExplorerNode } from './explorerNode.pure';
+import { registerClusterObjectDocuments } from './objectDocuments';
 import { KubernetesExtension } from './kubernetesExtension';
 import { loadClusterApi } from './loader';
 import { pullLogLines, pullMessage } from './messages.pure';
@@ -26,7 +27,7 @@ export function registerClusterCommands(context: vscode.ExtensionContext, log: v
     status.setWatching(text);
     status.update(readClusterSettings());
   });
-  context.subscriptions.push(status, k8s, watch, { dispose: disposeClusterState });
+  context.subscriptions.push(status, k8s, watch, registerClusterObjectDocuments(), { dispose: disposeClusterState });
   /** Where the last pull read from; the watch stops when any of it changes. */
   let watchedFrom: string | undefined;
   const whereFrom = (s: ClusterSettings) => JSON.stringify([s.decision.kubeconfigPaths, s.context, s.namespaces]);

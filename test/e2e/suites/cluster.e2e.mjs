@@ -492,6 +492,54 @@ export const tests = [
   ],
 
   [
+    'cluster evidence in the diagram opens the object as read-only YAML, at its name',
+    async () => {
+      const page = st.page;
+      const view = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+      const link = view.locator('#side .ev-link', { hasText: /^cluster: EndpointSlice\/default\/a-app-/ }).first();
+      await link.waitFor({ timeout: 20_000 });
+      const label = (await link.innerText()).trim();
+      const name = label.split('/').pop();
+      await link.click();
+      const tab = page.locator('.tabs-container .tab.active', { hasText: name });
+      await tab.waitFor({ timeout: 20_000 });
+      const editor = page
+        .locator(`.editor-group-container:has(.tab.active:has-text("${name}")) .monaco-editor`)
+        .first();
+      await until(
+        async () =>
+          /YAML/.test(
+            await page
+              .locator('#status\\.editor\\.mode')
+              .innerText()
+              .catch(() => ''),
+          ),
+        'the object shown as YAML',
+      );
+      const text = (await editor.locator('.view-lines').innerText()).replace(/\u00a0/g, ' ');
+      assert.match(text, new RegExp(`# EndpointSlice default/${name} from context 'kind-seed'`));
+      assert.match(text, /kind: EndpointSlice/);
+      assert.match(text, /10\.244\.0\.\d+/, 'the endpoints read from the cluster');
+      // At the object's name: the cursor's line.
+      const current = editor.locator('.view-overlays .current-line, .view-overlays .selected-text').first();
+      await current.waitFor({ timeout: 10_000 });
+      const active = (await editor.locator('.line-numbers.active-line-number').first().innerText()).trim();
+      const lines = text.split('\n');
+      assert.match(lines[Number(active) - 1] ?? '', new RegExp(`name: ${name}`), `line ${active}`);
+      // Read-only: typing changes nothing and the editor says why.
+      await editor.locator('.view-lines').click();
+      await page.keyboard.type('x');
+      await page
+        .locator('.monaco-editor-overlaymessage, .message-widget', { hasText: /read-only/i })
+        .first()
+        .waitFor({
+          timeout: 10_000,
+        });
+      assert.equal((await editor.locator('.view-lines').innerText()).replace(/\u00a0/g, ' '), text);
+    },
+  ],
+
+  [
     'the watch survives a dropped stream (reconnect with backoff) and a 410 (re-list)',
     async () => {
       const listed = () => st.cs.channelLog().match(/watch: listed endpointslices/g)?.length ?? 0;
