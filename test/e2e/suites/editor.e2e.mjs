@@ -159,4 +159,45 @@ export const tests = [
     }
     assert.equal(language, 'tcpdump');
   }),
+  shot(
+    'the Kube Packet Path view lists the Services and pods known; its Trace actions trace them',
+    async ({ page }) => {
+      await page.locator('.monaco-workbench .part.statusbar').click({ position: { x: 5, y: 5 } });
+      await runCommand(page, 'View: Close All Editor Groups');
+      const pane = page.locator('.pane', { has: page.locator('.pane-header', { hasText: /^Kube Packet Path$/i }) });
+      const header = pane.locator('.pane-header').first();
+      await header.waitFor({ timeout: 20_000 });
+      if ((await header.getAttribute('aria-expanded')) !== 'true') await header.click();
+      // Room for its rows: fold the folder tree above it (a list draws only the rows in view).
+      const folders = page.locator('.sidebar .pane-header[aria-expanded="true"]', { hasText: /kpp-ws-/i }).first();
+      if (await folders.count()) await folders.click();
+      const row = (text) => pane.locator('.monaco-list-row', { hasText: text }).first();
+      await row(/^Services in default/).waitFor({ timeout: 30_000 });
+      // From the sample manifests and kubectl outputs, read without being opened.
+      for (const name of [/^a-app/, /^Pods in default/, /^b-app/]) await row(name).waitFor({ timeout: 10_000 });
+      const service = pane.locator('.monaco-list-row', { hasText: /^a-app(?!-)/ }).first();
+      await service.hover();
+      await service.locator('.action-label[aria-label="Trace this Service"]').click();
+      await page
+        .locator('.tabs-container .tab', { hasText: /Packet path: b-app → Service a-app/ })
+        .first()
+        .waitFor({ timeout: 90_000 });
+      // A pod: its trace asks where to.
+      const pod = pane.locator('.monaco-list-row', { hasText: /^b-app(?!-)/ }).first();
+      await pod.hover();
+      await pod.locator('.action-label[aria-label="Trace from this Pod"]').click();
+      const input = page.locator('.quick-input-widget input');
+      await page.locator('.quick-input-widget', { hasText: 'Trace from b-app to' }).waitFor({ timeout: 15_000 });
+      await input.fill('a-app-57974fdb4-mv7qn');
+      await page
+        .locator('.quick-input-widget .monaco-list-row', { hasText: 'a-app-57974fdb4-mv7qn' })
+        .first()
+        .waitFor({ timeout: 10_000 });
+      await input.press('Enter');
+      await page
+        .locator('.tabs-container .tab', { hasText: /Packet path: b-app → a-app-57974fdb4-mv7qn/ })
+        .first()
+        .waitFor({ timeout: 90_000 });
+    },
+  ),
 ];
