@@ -1,7 +1,8 @@
 import * as vscode from 'vscode';
 import { stringify } from 'yaml';
 import { parseClusterUri } from '../../cluster/convert/evidence';
-import type { Evidence, Fact, FactKind } from '../../model';
+import type { Evidence, Fact } from '../../model';
+import { factsOf } from '../workspace/modelFacts.pure';
 import { lastClusterRead, onDidReadCluster } from './state';
 
 /**
@@ -23,11 +24,7 @@ const sameObject = (a: string, b: string) => {
 function factsRead(uri: string): Fact[] {
   const read = lastClusterRead();
   if (!read) return [];
-  const model = read.model;
-  const kinds = Object.keys(model.summary()).filter((k): k is FactKind => k !== 'Packet' && k !== 'Capture');
-  return kinds.flatMap((kind) =>
-    model.all(kind).filter((f: Fact) => f.evidence.some((e) => e.source === 'cluster' && sameObject(e.uri, uri))),
-  );
+  return factsOf(read.model).filter((f) => f.evidence.some((e) => e.source === 'cluster' && sameObject(e.uri, uri)));
 }
 
 /** The YAML text of a cluster object as the model holds it, without the evidence bookkeeping. */

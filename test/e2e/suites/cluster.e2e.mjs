@@ -579,6 +579,39 @@ export const tests = [
   ],
 
   [
+    'after a window reload the last read of the context is kept (with its time), without contacting the cluster',
+    async () => {
+      const page = st.page;
+      const before = st.server.requests.length;
+      await page.locator('.monaco-workbench .part.statusbar').click({ position: { x: 5, y: 5 } });
+      await Promise.all([page.waitForEvent('load', { timeout: 60_000 }), runCommand(page, 'Developer: Reload Window')]);
+      await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: 60_000 });
+      const item = statusItem(page, 'kind-seed');
+      await item.waitFor({ timeout: 40_000 });
+      await until(async () => {
+        await item.hover();
+        const tip = await page
+          .locator('.monaco-hover, .workbench-hover', { hasText: /kind-seed/ })
+          .first()
+          .innerText({ timeout: 2_000 })
+          .catch(() => '');
+        return /Read 9 pods, 3 Services, 3 EndpointSlices.* from context 'kind-seed' \(read at .+, kept from before the reload\)/.test(
+          tip.replace(/\u00a0/g, ' '),
+        );
+      }, 'the status bar tooltip names the kept read and its time');
+      // The kept read is what traces and evidence use: the restored diagram's cluster evidence still opens.
+      const view = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+      const link = view.locator('#side .ev-link', { hasText: /^cluster: EndpointSlice\/default\/a-app-/ }).first();
+      await link.waitFor({ timeout: 60_000 });
+      await link.click();
+      await page.locator('.tabs-container .tab.active', { hasText: /a-app-/ }).waitFor({ timeout: 20_000 });
+      const text = await page.locator('.editor-instance .view-lines').last().innerText();
+      assert.match(text.replace(/\u00a0/g, ' '), /kind: EndpointSlice/);
+      assert.equal(st.server.requests.length, before, 'no request after the reload');
+    },
+  ],
+
+  [
     'a 403 on endpointslices ends in a clear warning and a partial model (the rest is read)',
     async () => {
       await clearToasts(st.page);
