@@ -174,6 +174,63 @@ export const tests = [
     );
     assert.doesNotMatch(text, /Using /, 'no kubeconfig is said to be in use');
   }),
+  shot(
+    'the Kube Packet Path view lists the predicted pods; in an empty folder its welcome offers the ways to start',
+    async () => {
+      const { page } = st;
+      // The status bar tooltip of the test before is still up: move away from it.
+      await page.mouse.move(700, 400);
+      await page.keyboard.press('Escape');
+      await page
+        .locator('.context-view .monaco-hover')
+        .waitFor({ state: 'detached', timeout: 10_000 })
+        .catch(() => {});
+      const pane = page.locator('.pane', { has: page.locator('.pane-header', { hasText: /^Kube Packet Path$/i }) });
+      const header = pane.locator('.pane-header').first();
+      await header.waitFor({ timeout: 20_000 });
+      if ((await header.getAttribute('aria-expanded')) !== 'true') await header.click();
+      // Room for its rows: fold the folder tree above it (a list draws only the rows in view).
+      const folders = page.locator('.pane', { has: page.locator('.explorer-folders-view') }).locator('.pane-header');
+      if ((await folders.getAttribute('aria-expanded')) === 'true') await folders.click();
+      await pane.locator('.monaco-list-row', { hasText: /^Pods in shop/ }).waitFor({ timeout: 30_000 });
+      const web = pane.locator('.monaco-list-row', { hasText: /^web-/ }).first();
+      assert.match(await web.innerText(), /predicted from Deployment web/);
+      // An empty folder, in a second window of the same code-server.
+      st.empty = mkdtempSync(join(tmpdir(), 'kpp-empty-'));
+      const second = await openWorkbench(st.browser, st.server, {
+        folder: st.empty,
+        payload: { extensionDevelopmentPath: ROOT, skipWelcome: 'true' },
+      });
+      try {
+        const emptyPane = second.locator('.pane', {
+          has: second.locator('.pane-header', { hasText: /^Kube Packet Path$/i }),
+        });
+        const emptyHeader = emptyPane.locator('.pane-header').first();
+        await emptyHeader.waitFor({ timeout: 60_000 });
+        if ((await emptyHeader.getAttribute('aria-expanded')) !== 'true') await emptyHeader.click();
+        const welcome = emptyPane.locator('.welcome-view-content');
+        await welcome.waitFor({ timeout: 30_000 });
+        assert.match(await welcome.innerText(), /No Service or pod is known yet/);
+        const buttons = (await welcome.locator('.monaco-button').allInnerTexts()).map((t) => t.trim());
+        assert.deepEqual(buttons, ['Trace a Packet…', 'Analyze Pasted Output', 'Refresh from Cluster']);
+        await second.context().grantPermissions(['clipboard-read', 'clipboard-write'], {
+          origin: st.server.url.slice(0, -1),
+        });
+        await second.evaluate(() => navigator.clipboard.writeText(''));
+        await welcome.locator('.monaco-button', { hasText: 'Analyze Pasted Output' }).click();
+        // Nothing on the clipboard: an editor to paste into, and what to do next.
+        await second.locator('.tabs-container .tab.active[aria-label*="Untitled"]').waitFor({ timeout: 15_000 });
+        await second
+          .locator('.notifications-toasts', { hasText: 'Paste a terminal session' })
+          .waitFor({ timeout: 15_000 });
+      } finally {
+        await second
+          .context()
+          .close()
+          .catch(() => {});
+      }
+    },
+  ),
   [
     'cleanup: code-server, browser, folders',
     async () => {
@@ -183,7 +240,7 @@ export const tests = [
         .catch(() => {});
       await st.server?.stop();
       await st.browser?.close().catch(() => {});
-      for (const dir of [st.folder, st.home]) if (dir) rmSync(dir, { recursive: true, force: true });
+      for (const dir of [st.folder, st.home, st.empty]) if (dir) rmSync(dir, { recursive: true, force: true });
     },
   ],
 ];
