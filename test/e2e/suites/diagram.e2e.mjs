@@ -157,6 +157,23 @@ export const tests = [
       .locator(`.editor-group-container:has(${tab}) .monaco-editor .view-overlays .selected-text`)
       .first()
       .waitFor({ timeout: 10_000 });
+    // …and only the record, not the rest of the flattened line (issue 16: 1,400–9,000 characters).
+    const widths = await page
+      .locator(`.editor-group-container:has(${tab}) .monaco-editor`)
+      .first()
+      .evaluate((editor) => ({
+        selected: [...editor.querySelectorAll('.view-overlays .selected-text')].reduce(
+          (sum, el) => sum + el.getBoundingClientRect().width,
+          0,
+        ),
+        line: Math.max(
+          ...[...editor.querySelectorAll('.view-lines .view-line > span')].map(
+            (el) => el.getBoundingClientRect().width,
+          ),
+        ),
+      }));
+    console.log(`    selection ${Math.round(widths.selected)} px of a ${Math.round(widths.line)} px line`);
+    assert.ok(widths.selected > 0 && widths.selected < widths.line / 2, JSON.stringify(widths));
     // The step is highlighted in the list (the webview marks it after posting the click).
     await view.locator(`#step-${index}.selected`).waitFor({ timeout: 5_000 });
   }),
@@ -196,6 +213,7 @@ export const tests = [
         for (const [group, { min, where }] of Object.entries(contrast))
           if (min < (group === 'diagram' ? 3 : 4)) failures.push(`${theme}: ${group} ${min}:1 at "${where}"`);
       }
+      console.log(`    screenshots: ${join(dir, 'theme-*.png')}`);
       assert.deepEqual(failures, [], `screenshots in ${dir}`);
     },
   ),
