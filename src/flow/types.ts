@@ -175,6 +175,12 @@ export interface ConnectionSummary {
   translated?: string;
   /** `ip:port` of the client after SNAT/MASQUERADE, when a capture shows it. */
   masqueraded?: string;
+  /**
+   * Every form of the connection the captures show, in order of their first packet, as
+   * `ip:port → ip:port` from the client's side (a pod calling another node's NodePort is
+   * masqueraded twice: four forms).
+   */
+  forms: string[];
   /** The pod and kube-proxy chain the translated address belongs to, when known. */
   endpoint?: { pod?: string; node?: string; chain?: string };
   /** Nodes whose captures saw a packet of the connection. */

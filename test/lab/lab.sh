@@ -5,7 +5,7 @@
 #   test/lab/lab.sh up    [OUT]   build the lab (needs root, iproute2, iptables, dnsmasq, busybox)
 #   test/lab/lab.sh run   [OUT]   run the seed report's experiments and the two-node ones (C.1–C.3,
 #                                 captured on both nodes, with a ground truth from conntrack)
-#   test/lab/lab.sh more  [OUT]   run only the later two-node experiments (C.4–C.7) on a lab that is up
+#   test/lab/lab.sh more  [OUT]   run only the later two-node experiments (C.4–C.8) on a lab that is up
 #   test/lab/lab.sh down          remove everything the lab created
 #   test/lab/lab.sh all   [OUT]   down, up, run, down (what `npm run lab` does)
 #
@@ -593,7 +593,22 @@ run_more() {
     requests_until_both_nodes "$OUT/.run/$exp.wget" frontend frontend http://api 3
   cat "$OUT/.run/$exp.wget" >>"$OUT/$exp.frontend.txt"; rm -f "$OUT/.run/$exp.wget"
   conntrack_list_and_truth_from_any "$exp"
+  # C.8 NodePort on node2 (C.2 entered node1), from the LAN client and from a pod on node1 (a pod
+  # calling a node's NodePort: masqueraded to node1's flannel.1 address on the way).
+  exp=c8-nodeport-node2
+  rm -f "$OUT/$exp".*
+  conntrack_flush "$exp"
+  captures "" "node1=$OUT/$exp.node1.txt node2=$OUT/$exp.node2.txt $EXT_CLIENT=$OUT/$exp.$EXT_CLIENT.txt" -- \
+    c8_clients "$exp"
+  cat "$OUT/.run/$exp.wget" >>"$OUT/$exp.$EXT_CLIENT.txt"; rm -f "$OUT/.run/$exp.wget"
+  cat "$OUT/.run/$exp.pod" >>"$OUT/$exp.node1.txt"; rm -f "$OUT/.run/$exp.pod"
+  conntrack_list_and_truth "$exp"
   log "outputs in $OUT"
+}
+
+c8_clients() { # experiment
+  requests_until_both_nodes "$OUT/.run/$1.wget" "$EXT_CLIENT" "$EXT_CLIENT" "http://$NODE_IP_node2:30080" 2
+  tx "$OUT/.run/$1.pod" frontend frontend busybox wget -q -O- "http://$NODE_IP_node2:30080"
 }
 
 # `tcpdump -i any` without -n on every HOST=FILE pair (names and service names printed).

@@ -526,8 +526,17 @@ export function traceNodePort(ctx: TraceContext, request: NodePortRequest): void
     );
   const nic = ctx.b.actor(underlayActor(nodeName, 'eth0', nodeAddr));
   const sender = ctx.b.actor(externalActor(srcIp ?? 'client', srcIp ? [srcIp] : undefined));
+  // A pod on another node calls this node's address: its own node does not DNAT it (KUBE-NODEPORTS
+  // matches only local destinations) but routes it out, masqueraded, and this node takes it from there.
+  const away = client && !client.hostNetwork && nodeOf(ctx, client) !== nodeName ? client : undefined;
   let from: string;
-  if (client) from = podToBridge(ctx, phase, client, entry).at;
+  let arrivedFrom = srcIp;
+  let podSide: PodSideOfNodePort | undefined;
+  if (away) {
+    podSide = podToOtherNode(ctx, phase, away, { nodeName, nodeAddr, nodePort: port.nodePort, entry });
+    from = nic;
+    arrivedFrom = podSide.sourceIp ?? srcIp;
+  } else if (client) from = podToBridge(ctx, phase, client, entry).at;
   else {
     from = nic;
     const arrived = onNic(entry, 'In');
@@ -542,7 +551,7 @@ export function traceNodePort(ctx: TraceContext, request: NodePortRequest): void
       time: arrived[0] ? packetTime(arrived[0]) : undefined,
     });
   }
-  const res = proxyNodePort(ctx, phase, from, nodeName, svc, port, srcIp, nodeAddr);
+  const res = proxyNodePort(ctx, phase, from, nodeName, svc, port, arrivedFrom, nodeAddr);
   if (!res.at || !res.endpoint) return;
   const endpoint = res.endpoint;
   const translatedTo = ctx.connection ? translatedLeg(ctx.connection)?.to : undefined;
@@ -551,7 +560,8 @@ export function traceNodePort(ctx: TraceContext, request: NodePortRequest): void
     podByIp(ctx, endpoint.ip) ??
     (endpoint.ip && translatedTo?.startsWith(`${endpoint.ip}:`) ? unnamedPod(ctx.model, endpoint.ip) : undefined);
   let at = res.at;
-  const podSourced = !!srcIp && res.serviceChain?.startsWith('KUBE-SVC-') && svc.externalTrafficPolicy === 'Local';
+  const podSourced =
+    !!arrivedFrom && res.serviceChain?.startsWith('KUBE-SVC-') && svc.externalTrafficPolicy === 'Local';
   const masqueradedAt = ctx.connection ? masqueradedLeg(ctx.connection)?.from : undefined;
   let masqueradeIp: string | undefined;
   if (svc.externalTrafficPolicy !== 'Local' && !podSourced) {
@@ -560,12 +570,27 @@ export function traceNodePort(ctx: TraceContext, request: NodePortRequest): void
       .all('ConntrackEntry')
       .find(
         (c) =>
-          c.original.dst === nodeAddr && c.original.dport === port.nodePort && (!srcIp || c.original.src === srcIp),
+          c.original.dst === nodeAddr &&
+          c.original.dport === port.nodePort &&
+          (!arrivedFrom || c.original.src === arrivedFrom),
       );
-    masqueradeIp = (masqueradedAt ? ipOf(masqueradedAt) : undefined) ?? ct?.reply.dst;
+    // The masquerade this node did (a pod calling from another node was masqueraded there first).
+    const ownMasquerade = ctx.connection
+      ? ctx.connection.legs.find(
+          (leg) =>
+            leg !== ctx.connection!.original &&
+            ipOf(leg.from) !== ipOf(ctx.connection!.client) &&
+            ipOf(leg.from) !== arrivedFrom &&
+            ipOf(leg.to) === endpoint.ip,
+        )?.from
+      : undefined;
+    masqueradeIp =
+      (away ? (ownMasquerade ? ipOf(ownMasquerade) : undefined) : masqueradedAt ? ipOf(masqueradedAt) : undefined) ??
+      ct?.reply.dst;
     const after = masqueradeIp ?? `${nodeName}'s address on the outgoing interface`;
-    const masqueraded = masqueradedAt
-      ? ctx.packets.filter((p) => endpointKey(p.src?.ip, p.src?.port) === masqueradedAt && p.dst?.ip === endpoint.ip)
+    const masqueradedFrom = away ? ownMasquerade : masqueradedAt;
+    const masqueraded = masqueradedFrom
+      ? ctx.packets.filter((p) => endpointKey(p.src?.ip, p.src?.port) === masqueradedFrom && p.dst?.ip === endpoint.ip)
       : [];
     const postrouting = ctx.b.actor({
       id: `netfilter:${nodeName}/KUBE-POSTROUTING`,
@@ -577,8 +602,8 @@ export function traceNodePort(ctx: TraceContext, request: NodePortRequest): void
       from: at,
       to: postrouting,
       kind: 'nat',
-      label: `MASQUERADE src ${srcIp ?? 'client'} → ${after}`,
-      nat: { type: 'MASQUERADE', before: srcIp ?? 'client', after },
+      label: `MASQUERADE src ${arrivedFrom ?? 'client'} → ${after}`,
+      nat: { type: 'MASQUERADE', before: arrivedFrom ?? 'client', after },
       explanation: `The packet carries the KUBE-MARK-MASQ mark, so POSTROUTING masquerades it to the address of the outgoing interface${masqueradeIp ? ` (${masqueradeIp})` : ''}: replies must come back through this node to be un-NATed.`,
       evidence: [
         ...masqueraded.slice(0, 1).flatMap((p) => p.evidence),
@@ -592,7 +617,7 @@ export function traceNodePort(ctx: TraceContext, request: NodePortRequest): void
     ctx.b.need(`pod behind ${endpoint.ip ?? 'the endpoint'} unknown: run \`kubectl get pods -o wide -A\``);
     return;
   }
-  const sourceIp = masqueradeIp ?? srcIp;
+  const sourceIp = masqueradeIp ?? arrivedFrom;
   const toEndpoint: Leg = {
     match: (p) =>
       p.dst?.ip === endpoint.ip &&
@@ -605,7 +630,7 @@ export function traceNodePort(ctx: TraceContext, request: NodePortRequest): void
   const remote = !!server.nodeName && server.nodeName !== nodeName && !server.hostNetwork;
   // The node that received the NodePort forwards to a pod on another node itself.
   const nodeSelf: Pod = { kind: 'Pod', name: nodeName, nodeName, ip: sourceIp, hostNetwork: true, evidence: [] };
-  const sent: Pod = client && !remote ? client : nodeSelf;
+  const sent: Pod = client && !away && !remote ? client : nodeSelf;
   bridgeToPod(ctx, phase, remote ? crossNode(ctx, phase, at, sent, server, toEndpoint) : at, server, toEndpoint);
 
   // The reply: back to the address the pod saw, through this node's conntrack, out to the client.
@@ -623,8 +648,10 @@ export function traceNodePort(ctx: TraceContext, request: NodePortRequest): void
   const atNode = remote ? crossNode(ctx, reply, leftPod, server, nodeSelf, back) : leftPod;
   const toClient: Leg = {
     match: (p) =>
-      p.src?.ip === nodeAddr && p.src?.port === port.nodePort && (srcIp === undefined || p.dst?.ip === srcIp),
-    label: `reply ${endpointText(nodeAddr, port.nodePort)} → ${srcIp ?? 'client'}`,
+      p.src?.ip === nodeAddr &&
+      p.src?.port === port.nodePort &&
+      (arrivedFrom === undefined || p.dst?.ip === arrivedFrom),
+    label: `reply ${endpointText(nodeAddr, port.nodePort)} → ${arrivedFrom ?? 'client'}`,
   };
   const left = onNic(toClient, 'Out');
   if (left[0]) toClient.label = describePacket(left[0]);
@@ -633,7 +660,7 @@ export function traceNodePort(ctx: TraceContext, request: NodePortRequest): void
     from: atNode,
     to: conntrack,
     kind: 'nat',
-    label: `un-NAT src ${endpoint.ip ?? server.name}:${endpoint.port ?? port.port} → ${endpointText(nodeAddr, port.nodePort)}${masqueradeIp ? `, dst ${masqueradeIp} → ${srcIp ?? 'client'}` : ''}`,
+    label: `un-NAT src ${endpoint.ip ?? server.name}:${endpoint.port ?? port.port} → ${endpointText(nodeAddr, port.nodePort)}${masqueradeIp ? `, dst ${masqueradeIp} → ${arrivedFrom ?? 'client'}` : ''}`,
     nat: {
       type: 'un-DNAT',
       before: `${endpoint.ip ?? server.name}:${endpoint.port ?? port.port}`,
@@ -659,7 +686,15 @@ export function traceNodePort(ctx: TraceContext, request: NodePortRequest): void
         .flatMap((c) => c.evidence),
     ],
   });
-  if (client) bridgeToPod(ctx, reply, conntrack, client, toClient);
+  if (away && podSide)
+    replyToOtherNode(ctx, reply, away, {
+      nodeName,
+      nodePortEnd: endpointKey(nodeAddr, port.nodePort),
+      conntrack,
+      toClient,
+      podSide,
+    });
+  else if (client) bridgeToPod(ctx, reply, conntrack, client, toClient);
   else
     ctx.b.step(reply, {
       from: conntrack,
@@ -671,6 +706,123 @@ export function traceNodePort(ctx: TraceContext, request: NodePortRequest): void
       status: left.length === 0 && covers(ctx, nodeName, 'eth0') ? 'missing' : undefined,
       time: left[0] ? packetTime(left[0]) : undefined,
     });
+}
+
+/** What the pod's own node did to a request for another node's NodePort. */
+interface PodSideOfNodePort {
+  node: string;
+  /** The address the request left the pod's node with (Flannel's MASQUERADE to the node's address). */
+  sourceIp?: string;
+  /** The client's `ip:port` after that masquerade, when the capture shows it. */
+  masqueraded?: string;
+  uplink: string;
+}
+
+/**
+ * pod → its bridge → its node's routing (a node address is no Service: no DNAT there) → Flannel's
+ * MASQUERADE to the node's address → out of its uplink → the NodePort node's NIC.
+ */
+function podToOtherNode(
+  ctx: TraceContext,
+  phase: ReturnType<TraceContext['b']['phase']>,
+  client: Pod,
+  target: { nodeName: string; nodeAddr: string; nodePort?: number; entry: Leg },
+): PodSideOfNodePort {
+  const node = nodeOf(ctx, client);
+  const { at } = podToBridge(ctx, phase, client, target.entry);
+  const routing = ctx.b.actor(routingActor(node));
+  const toTarget = (p: Packet) => p.dst?.ip === target.nodeAddr && p.dst?.port === target.nodePort;
+  const onUplink = (p: Packet, direction: string, onNode: string) =>
+    toTarget(p) &&
+    p.direction === direction &&
+    p.interface !== undefined &&
+    !NOT_UPLINK.test(p.interface) &&
+    capturedOn(ctx, p, onNode);
+  const leaving = ctx.packets.find((p) => onUplink(p, 'Out', node));
+  const uplink = leaving?.interface ?? 'eth0';
+  const sourceIp = leaving?.src?.ip ?? ctx.model.nodes.find((n) => n.name === node)?.internalIP;
+  ctx.b.step(phase, {
+    from: at,
+    to: routing,
+    kind: 'route',
+    label: `route to ${target.nodeAddr} (${target.nodeName})`,
+    explanation: `${target.nodeAddr} is another node's address: KUBE-NODEPORTS matches only destinations local to ${node} (dst-type LOCAL), so nothing is DNATed here and the packet is routed onto the node network.`,
+    evidence: [derivedEvidence("node addresses are on the nodes' own network")],
+  });
+  const nicHere = ctx.b.actor(underlayActor(node, uplink, sourceIp));
+  const masqueraded = leaving ? endpointKey(leaving.src?.ip, leaving.src?.port) : undefined;
+  const before = leaving ? endpointKey(client.ip, leaving.src?.port) : (client.ip ?? client.name);
+  const after = masqueraded ?? sourceIp ?? `${node}'s address`;
+  ctx.b.step(phase, {
+    from: routing,
+    to: nicHere,
+    kind: 'nat',
+    label: `MASQUERADE ${before} → ${after}`,
+    nat: { type: 'MASQUERADE', before, after },
+    explanation:
+      'Pod traffic leaving the pod network is masqueraded to the node address (Flannel ipMasq: POSTROUTING -s <pod CIDR> ! -d <pod CIDR> -j MASQUERADE), so the other node sees this node as the client.',
+    evidence: leaving
+      ? leaving.evidence
+      : [derivedEvidence('Flannel ipMasq masquerades pod traffic leaving the pod network')],
+    time: leaving ? packetTime(leaving) : undefined,
+  });
+  const nicThere = ctx.b.actor(underlayActor(target.nodeName, 'eth0', target.nodeAddr));
+  const arrived = ctx.packets.find((p) => onUplink(p, 'In', target.nodeName));
+  ctx.b.step(phase, {
+    from: nicHere,
+    to: nicThere,
+    kind: 'packet',
+    label: arrived
+      ? describePacket(arrived)
+      : `${sourceIp ?? node} → ${endpointText(target.nodeAddr, target.nodePort)}`,
+    explanation: `Over the node network, not VXLAN: the destination is a node address. ${target.nodeName} receives it on its NIC.`,
+    evidence: arrived ? arrived.evidence : (ctx.model.nodes.find((n) => n.name === target.nodeName)?.evidence ?? []),
+    status: !arrived && covers(ctx, target.nodeName, 'eth0') ? 'missing' : undefined,
+    time: arrived ? packetTime(arrived) : undefined,
+  });
+  return { node, sourceIp: arrived?.src?.ip ?? sourceIp, masqueraded, uplink };
+}
+
+/** The NodePort node's reply back to the pod's node, un-masqueraded there and bridged to the pod. */
+function replyToOtherNode(
+  ctx: TraceContext,
+  reply: ReturnType<TraceContext['b']['phase']>,
+  client: Pod,
+  back: { nodeName: string; nodePortEnd: string; conntrack: string; toClient: Leg; podSide: PodSideOfNodePort },
+): void {
+  const { node, uplink, masqueraded, sourceIp } = back.podSide;
+  const nicHere = ctx.b.actor(underlayActor(node, uplink, sourceIp));
+  const arrived = ctx.packets.find(
+    (p) => back.toClient.match(p) && p.direction === 'In' && p.interface === uplink && capturedOn(ctx, p, node),
+  );
+  ctx.b.step(reply, {
+    from: back.conntrack,
+    to: nicHere,
+    kind: 'packet',
+    label: arrived ? describePacket(arrived) : back.toClient.label,
+    explanation: `The reply leaves ${back.nodeName} from the NodePort address to ${node}'s address, over the node network, and arrives on ${node}'s ${uplink}.`,
+    evidence: arrived ? arrived.evidence : [],
+    status: !arrived && covers(ctx, node, uplink) ? 'missing' : undefined,
+    time: arrived ? packetTime(arrived) : undefined,
+  });
+  const conntrackHere = ctx.b.actor(conntrackActor(node));
+  const { nodePortEnd } = back;
+  const toPod: Leg = {
+    match: (p) => p.dst?.ip === client.ip && endpointKey(p.src?.ip, p.src?.port) === nodePortEnd,
+    label: `reply ${nodePortEnd} → ${client.ip ?? client.name}`,
+  };
+  const delivered = ctx.packets.find(toPod.match);
+  if (delivered) toPod.label = describePacket(delivered);
+  ctx.b.step(reply, {
+    from: nicHere,
+    to: conntrackHere,
+    kind: 'nat',
+    label: `un-MASQUERADE dst ${masqueraded ?? sourceIp ?? node} → ${client.ip ?? client.name}`,
+    nat: { type: 'un-DNAT', before: masqueraded ?? sourceIp ?? node, after: client.ip ?? client.name },
+    explanation: `${node}'s conntrack entry of the masquerade rewrites the destination back to the pod.`,
+    evidence: [...(arrived ? [arrived] : []), ...(delivered ? [delivered] : [])].flatMap((p) => p.evidence),
+  });
+  bridgeToPod(ctx, reply, conntrackHere, client, toPod);
 }
 
 export { isHeadless };

@@ -23,6 +23,7 @@ test('three connections to one Service read apart: client port, endpoint, shorte
     client: `10.244.0.170:${port}`,
     original: '10.96.12.9:80',
     translated: '10.244.0.160:80',
+    forms: [`10.244.0.170:${port} → 10.96.12.9:80`, `10.244.0.170:${port} → 10.244.0.160:80`],
     endpoint: { pod, node: 'node1' },
     nodes: ['node1'],
     outcome: 'closed',

@@ -144,9 +144,13 @@ function checkStep(flow: Flow, phase: string, step: FlowStep, problems: string[]
       // Own connection: the line's addresses are one of the connection's NAT forms.
       if (connection) {
         const forms = new Set(
-          [connection.client, connection.original, connection.translated, connection.masqueraded].filter(
-            (x): x is string => !!x,
-          ),
+          [
+            connection.client,
+            connection.original,
+            connection.translated,
+            connection.masqueraded,
+            ...connection.forms.flatMap((form) => form.split(' → ')),
+          ].filter((x): x is string => !!x),
         );
         // ICMP lines print no port (the connection names its ICMP id as one): compare addresses there.
         const ips = new Set([...forms].map((f) => f.slice(0, f.lastIndexOf(':'))));

@@ -336,3 +336,49 @@ test('lab c7: captures only inside the pods prove the pod ends of each hop, noth
     }
   }
 });
+
+test('lab c8: NodePort on node2 from outside, and from a pod on node1 (masqueraded twice, across both nodes)', () => {
+  const { model, truth } = experiment('c8-nodeport-node2');
+  const outside = truth.filter((c) => c.client.ip === '172.30.1.100');
+  assert.ok(new Set(outside.map((c) => c.endpoint.node)).size === 2, 'a local and a remote endpoint');
+  const flows = trace(model, '172.30.1.100', '172.30.1.49:30080').flows;
+  assert.equal(flows.length, outside.length);
+  for (const c of outside) {
+    const flow = flowOf(flows, c);
+    checkJourney(flow, c);
+    assert.equal(arriving(flow, 'connect', 'underlay', 'node2', 'eth0')?.status, 'observed');
+  }
+  // frontend (node1) → node2's NodePort: node1 does not DNAT (not its address) but masquerades it
+  // out of eth0; node2 DNATs and masquerades it again, back across VXLAN to shop on node1. The
+  // kernels recorded it as two conntrack entries: node1's masquerade and node2's DNAT.
+  const onNode1 = truth.find((c) => c.client.pod === 'frontend')!;
+  const onNode2 = truth.find((c) => c.client.ip === onNode1.snat?.ip && c.client.port === onNode1.snat?.port)!;
+  assert.ok(onNode1 && onNode2, 'both halves in the truth');
+  const [flow] = trace(model, 'frontend', '172.30.1.49:30080').flows;
+  const summary = flow.connections![flow.connection!];
+  assert.equal(summary.client, `${onNode1.client.ip}:${onNode1.client.port}`);
+  assert.equal(summary.translated, `${onNode2.endpoint.ip}:${onNode2.endpoint.port}`);
+  const nats = steps(flow).filter((s) => s.nat && s.status === 'observed');
+  assert.deepEqual(
+    nats.map((s) => [s.nat!.type, s.nat!.after]),
+    [
+      ['MASQUERADE', `${onNode1.snat!.ip}:${onNode1.snat!.port}`],
+      ['DNAT', `${onNode2.endpoint.ip}:${onNode2.endpoint.port}`],
+      ['MASQUERADE', onNode2.snat!.ip],
+      ['un-DNAT', '172.30.1.49:30080'],
+      ['un-DNAT', onNode1.client.ip],
+    ],
+  );
+  // No DNAT drawn on node1 (the client's node), and nothing missing or contradicted.
+  const dnat = steps(flow).find((s) => s.nat?.type === 'DNAT')!;
+  assert.equal(actorOf(flow, dnat.from)?.group, `${onNode2.dnatNode} root netns`);
+  assert.deepEqual(
+    steps(flow)
+      .filter((s) => s.status === 'missing' || s.status === 'contradicted')
+      .map((s) => s.label),
+    [],
+  );
+  const delivered = arriving(flow, 'connect', 'veth', onNode2.endpoint.node, onNode2.endpoint.interface);
+  assert.equal(delivered?.status, 'observed');
+  assert.equal(flow.phases.find((p) => p.name === 'reply')!.steps.at(-1)!.status, 'observed');
+});
