@@ -1,6 +1,5 @@
 import { parseArgs } from 'node:util';
 import { relative } from 'node:path';
-import '../ingest/all';
 import { ClusterModel, describeEvidence, type Evidence } from '../model';
 import { diagnose, type Diagnosis } from '../flow';
 import { registerCommand } from './commands';

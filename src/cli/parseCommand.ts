@@ -1,7 +1,6 @@
 import { parseArgs } from 'node:util';
 import { registerCommand } from './commands';
 import { UsageError } from './usage';
-import '../ingest/all';
 import { parseDocument, type DocumentResult } from '../ingest/document';
 import { shortened } from '../model';
 

@@ -3,7 +3,6 @@ import { filesUnder } from './files';
 import { CLUSTER_OPTIONS, CLUSTER_USAGE, EXIT_NOTHING_READ, readCluster, wantsCluster } from './clusterSource';
 import { registerCommand } from './commands';
 import { UsageError, type CliIO } from './usage';
-import '../ingest/all';
 import { formatSpec, sniffFormat } from '../ingest/registry';
 import { parseDocument } from '../ingest/document';
 import type { FormatSpec } from '../ingest/types';

@@ -8,8 +8,7 @@
  * body is reported as such (its text is the server's, not the tool's).
  */
 import type { Fact, Unparsed } from '../../model';
-import { registerFormat } from '../registry';
-import type { ParseInput, ParseResult } from '../types';
+import type { FormatSpec, ParseInput, ParseResult } from '../types';
 import { fractionMatching, lineEvidence, logicalLines, unparsedLine, type LogicalLine } from '../dns/lines';
 import { totalParse } from '../total';
 import { clientResult, EXIT_STATUS, outcomeOfErrno, RUNNER_PREFIX } from './clientLines';
@@ -121,8 +120,9 @@ export function parseHttpClient(input: ParseInput): ParseResult {
   return { format: FORMAT, facts, records: facts.length, unparsed };
 }
 
-registerFormat({
+export const httpClientFormat: FormatSpec = {
   id: FORMAT,
+  tools: ['curl', 'wget'],
   parse: (input) => totalParse(FORMAT, input, () => parseHttpClient(input)),
   commands: [new RegExp(`^${RUNNER_PREFIX}(curl|wget)(\\s|$)`)],
   sniff: (lines) =>
@@ -135,4 +135,4 @@ registerFormat({
         /^wget: (?:bad address|can't connect|unable to resolve)/.test(t)
       );
     }),
-});
+};

@@ -5,8 +5,7 @@
  * `ping: sendto: Network is unreachable`, `ping: bad address 'web'`, `ping: web: Name or service not known`.
  */
 import type { ClientResult, Fact, Unparsed } from '../../model';
-import { registerFormat } from '../registry';
-import type { ParseInput, ParseResult } from '../types';
+import type { FormatSpec, ParseInput, ParseResult } from '../types';
 import { fractionMatching, lineEvidence, logicalLines, splitBeforeTokens, unparsedLine } from '../dns/lines';
 import { totalParse } from '../total';
 import { clientResult, EXIT_STATUS, outcomeOfErrno, RUNNER_PREFIX } from './clientLines';
@@ -110,11 +109,12 @@ export function unflattenPing(line: string) {
   });
 }
 
-registerFormat({
+export const pingFormat: FormatSpec = {
   id: FORMAT,
+  tools: ['ping', 'ping6'],
   parse: (input) => totalParse(FORMAT, input, () => parsePing(input)),
   commands: [new RegExp(`^${RUNNER_PREFIX}ping6?(\\s|$)`)],
   unflatten: unflattenPing,
   sniff: (lines) =>
     0.9 * fractionMatching(lines, (l) => HEADER.test(l.trim()) || REPLY.test(l.trim()) || STATISTICS.test(l.trim())),
-});
+};

@@ -90,6 +90,7 @@ export function parseDig(input: ParseInput): ParseResult {
 
 export const digFormat: FormatSpec = {
   id: FORMAT,
+  tools: ['dig'],
   parse: parseDig,
   unflatten: unflattenDig,
   commands: toolCommandPatterns('dig'),

@@ -182,6 +182,7 @@ export function parseHost(input: ParseInput): ParseResult {
 
 export const hostFormat: FormatSpec = {
   id: FORMAT,
+  tools: ['host'],
   parse: parseHost,
   unflatten: unflattenHost,
   commands: toolCommandPatterns('host(?=\\s)'),

@@ -60,6 +60,7 @@ export function parseHosts(input: ParseInput): ParseResult {
 
 export const hostsFormat: FormatSpec = {
   id: FORMAT,
+  tools: ['cat', 'getent'],
   parse: parseHosts,
   unflatten: unflattenHosts,
   commands: [/^(.*\s--\s+)?cat\s[^|]*\bhosts\b/, /^getent\s+hosts\b/],

@@ -298,6 +298,7 @@ export function parseNslookup(input: ParseInput): ParseResult {
 
 export const nslookupFormat: FormatSpec = {
   id: FORMAT,
+  tools: ['nslookup'],
   parse: parseNslookup,
   unflatten: unflattenNslookup,
   commands: toolCommandPatterns('nslookup'),

@@ -106,6 +106,7 @@ export function parseResolvConf(input: ParseInput): ParseResult {
 
 export const resolvConfFormat: FormatSpec = {
   id: FORMAT,
+  tools: ['cat'],
   parse: parseResolvConf,
   unflatten: unflattenResolvConf,
   commands: [/^(.*\s--\s+)?cat\s[^|]*\bresolv\.conf\b/],

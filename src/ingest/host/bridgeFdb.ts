@@ -1,6 +1,5 @@
 import type { FdbEntry } from '../../model';
-import { registerFormat } from '../registry';
-import type { ParseInput, ParseResult } from '../types';
+import type { FormatSpec, ParseInput, ParseResult } from '../types';
 import { after, hostLines, intAfter, words, MAC_RE } from './hostText';
 import { unflattenBridgeFdbPieces } from './unflatten';
 
@@ -66,8 +65,9 @@ export function parseBridgeFdb(input: ParseInput): ParseResult {
   return { format: 'bridge-fdb', facts, records: facts.length, unparsed: h.unparsed };
 }
 
-registerFormat({
+export const bridgeFdbFormat: FormatSpec = {
   id: 'bridge-fdb',
+  tools: ['bridge'],
   parse: parseBridgeFdb,
   unflatten: unflattenBridgeFdbPieces,
   commands: [/^bridge\s+(-\S+\s+)*fdb\b/],
@@ -81,4 +81,4 @@ registerFormat({
     }
     return total ? (ok / total) * 0.95 : 0;
   },
-});
+};

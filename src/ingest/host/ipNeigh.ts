@@ -1,7 +1,6 @@
 import type { Neighbor } from '../../model';
 import { ipFamily } from '../../model';
-import { registerFormat } from '../registry';
-import type { ParseInput, ParseResult } from '../types';
+import type { FormatSpec, ParseInput, ParseResult } from '../types';
 import { after, hostLines, words, MAC_RE } from './hostText';
 import { unflattenIpNeighPieces } from './unflatten';
 
@@ -42,8 +41,9 @@ export function parseIpNeigh(input: ParseInput): ParseResult {
   return { format: 'ip-neigh', facts, records: facts.length, unparsed: h.unparsed };
 }
 
-registerFormat({
+export const ipNeighFormat: FormatSpec = {
   id: 'ip-neigh',
+  tools: ['ip'],
   parse: parseIpNeigh,
   unflatten: unflattenIpNeighPieces,
   commands: [/^ip\s+(-\S+\s+)*(-n\s+\S+\s+)?(-\S+\s+)*(n|ne|nei|neig|neigh|neighbor|neighbour)\b/],
@@ -57,4 +57,4 @@ registerFormat({
     }
     return total ? (ok / total) * 0.9 : 0;
   },
-});
+};

@@ -10,8 +10,7 @@ import type {
   Unparsed,
 } from '../../model';
 import { logEvidence } from '../../model';
-import { registerFormat } from '../registry';
-import type { ParseInput, ParseResult } from '../types';
+import type { FormatSpec, ParseInput, ParseResult } from '../types';
 import { compact } from './values';
 import { isNone, parseEndpointList, parseKvList } from './tableValues';
 import { wordsOf } from '../words';
@@ -331,8 +330,9 @@ export function unflattenDescribe(line: string): { text: string; start: number }
   return out;
 }
 
-registerFormat({
+export const kubectlDescribeFormat: FormatSpec = {
   id: 'kubectl-describe',
+  tools: ['kubectl'],
   parse: parseKubectlDescribe,
   unflatten: unflattenDescribe,
   commands: [/^kubectl\b.*\sdescribe\s/],
@@ -341,4 +341,4 @@ registerFormat({
     const ns = lines.some((l) => /^Namespace:\s+\S/.test(l));
     return name && ns ? (lines.some((l) => /^(TargetPort|Subsets):/.test(l)) ? 0.95 : 0.6) : 0;
   },
-});
+};

@@ -135,6 +135,7 @@ function nslookupOrDigWins(head: readonly string[]): boolean {
 
 export const kubectlLogsFormat: FormatSpec = {
   id: FORMAT,
+  tools: ['kubectl'],
   parse: parseKubectlLogs,
   unflatten: unflattenNginxLog,
   commands: [/^kubectl\s+(\S+\s+)*logs\b/],

@@ -161,6 +161,7 @@ export function parseTraceroute(input: ParseInput): ParseResult {
 
 export const tracerouteFormat: FormatSpec = {
   id: FORMAT,
+  tools: ['traceroute', 'traceroute6'],
   parse: parseTraceroute,
   unflatten: unflattenTraceroute,
   commands: toolCommandPatterns('traceroute6?'),

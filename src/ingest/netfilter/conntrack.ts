@@ -1,6 +1,5 @@
 import type { ConntrackEntry, ConntrackTuple, Fact, Unparsed } from '../../model';
 import { logEvidence } from '../../model';
-import { registerFormat } from '../registry';
 import type { FormatSpec, ParseInput, ParseResult } from '../types';
 import { shareOfLines } from '../sniff';
 import { totalParse } from '../total';
@@ -124,6 +123,7 @@ export function conntrackNat(e: Pick<ConntrackEntry, 'original' | 'reply'>): { d
 
 export const conntrackFormat: FormatSpec = {
   id: FORMAT,
+  tools: ['conntrack', 'cat'],
   parse: (input) => totalParse(FORMAT, input, () => parseConntrack(input)),
   commands: [/^conntrack\s(.*\s)?(-L|--dump|-E|--event|-G|--get)(\s|$)/, /^cat\s+\/proc\/net\/nf_conntrack\b/],
   sniff: (lines) =>
@@ -133,5 +133,3 @@ export const conntrackFormat: FormatSpec = {
     ),
   unflatten: unflattenConntrack,
 };
-
-registerFormat(conntrackFormat);

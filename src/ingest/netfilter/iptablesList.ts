@@ -1,6 +1,5 @@
 import type { ChainPolicy, Fact, NatChain, NatRule, Unparsed } from '../../model';
 import { logEvidence } from '../../model';
-import { registerFormat } from '../registry';
 import type { FormatSpec, ParseInput, ParseResult } from '../types';
 import { isOptColumn, isProtColumn, normalizeAddress, normalizeInterface, normalizeProtocol } from './iptablesFields';
 import { parseListMatches } from './iptablesListMatches';
@@ -15,7 +14,7 @@ import {
 } from './iptablesListTokens';
 import { kubeProxyConfigFromRules, withKubeProxyMeaning } from './natFacts';
 import { totalParse } from '../total';
-import { legacyTablesWarning } from '../state/iptablesBackend';
+import { iptablesCommands, legacyTablesWarning } from '../state/iptablesBackend';
 import { chainPolicy } from './chainPolicy';
 
 /**
@@ -216,6 +215,7 @@ export function parseIptablesList(input: ParseInput): ParseResult {
 
 export const iptablesListFormat: FormatSpec = {
   id: FORMAT,
+  tools: iptablesCommands(''),
   parse: (input) => totalParse(FORMAT, input, () => parseIptablesList(input)),
   unflatten: (line) => splitIptablesListRecords(line),
   commands: [/^(iptables|ip6tables)(-legacy|-nft)?\s(?!.*-S\b)(.*\s)?(-L|--list|-[a-zA-Z]*L[a-zA-Z]*)(\s|$)/],
@@ -235,5 +235,3 @@ export const iptablesListFormat: FormatSpec = {
     return seen ? Math.min(1, hits / seen) : 0;
   },
 };
-
-registerFormat(iptablesListFormat);

@@ -1,12 +1,11 @@
 import type { Fact, NatChain, NatRule, Unparsed } from '../../model';
 import { logEvidence } from '../../model';
-import { registerFormat } from '../registry';
 import type { FormatSpec, ParseInput, ParseResult } from '../types';
 import { parseSaveRuleWords, tokenizeSaveLine } from './iptablesSaveRule';
 import { kubeProxyConfigFromRules, withKubeProxyMeaning } from './natFacts';
 import { shareOfLines } from '../sniff';
 import { totalParse } from '../total';
-import { legacyTablesWarning } from '../state/iptablesBackend';
+import { iptablesCommands, legacyTablesWarning } from '../state/iptablesBackend';
 import { chainPolicy } from './chainPolicy';
 
 /**
@@ -167,6 +166,7 @@ export function parseIptablesSave(input: ParseInput): ParseResult {
 
 export const iptablesSaveFormat: FormatSpec = {
   id: FORMAT,
+  tools: [...iptablesCommands('-save'), ...iptablesCommands('')],
   parse: (input) => totalParse(FORMAT, input, () => parseIptablesSave(input)),
   unflatten: (line) => unflattenIptablesSave(line),
   commands: [
@@ -184,5 +184,3 @@ export const iptablesSaveFormat: FormatSpec = {
         /^(\[\d+:\d+\]\s+)?-[AINX]\s+\S+/.test(t),
     ),
 };
-
-registerFormat(iptablesSaveFormat);

@@ -1,6 +1,5 @@
 import type { Fact, IpvsVirtualServer, KubeProxyConfig, Unparsed } from '../../model';
 import { logEvidence } from '../../model';
-import { registerFormat } from '../registry';
 import type { FormatSpec, ParseInput, ParseResult } from '../types';
 import { shareOfLines } from '../sniff';
 import { totalParse } from '../total';
@@ -118,6 +117,7 @@ export function parseIpvsadm(input: ParseInput): ParseResult {
 
 export const ipvsadmFormat: FormatSpec = {
   id: FORMAT,
+  tools: ['ipvsadm'],
   parse: (input) => totalParse(FORMAT, input, () => parseIpvsadm(input)),
   commands: [/^ipvsadm\s(.*\s)?-[a-zA-Z]*[Ll]/],
   unflatten: unflattenIpvsadm,
@@ -132,5 +132,3 @@ export const ipvsadmFormat: FormatSpec = {
         REAL.test(t),
     ),
 };
-
-registerFormat(ipvsadmFormat);

@@ -1,6 +1,5 @@
 import type { Fact, KubeProxyConfig, NftMapElement, NftRule, Unparsed } from '../../model';
 import { logEvidence } from '../../model';
-import { registerFormat } from '../registry';
 import type { FormatSpec, ParseInput, ParseResult } from '../types';
 import { parseNatTarget, parsePort } from './iptablesFields';
 import { totalParse } from '../total';
@@ -243,6 +242,7 @@ const ELEMENT_CONTINUATION = /^[\w.:/ "-]+(?: : (?:goto|jump) \S+| : (?:drop|acc
 
 export const nftFormat: FormatSpec = {
   id: FORMAT,
+  tools: ['nft'],
   parse: (input) => totalParse(FORMAT, input, () => parseNft(input)),
   commands: [/^nft\s(.*\s)?list\s/],
   sniff(lines) {
@@ -276,5 +276,3 @@ export const nftFormat: FormatSpec = {
     return seen ? hits / seen : 0;
   },
 };
-
-registerFormat(nftFormat);

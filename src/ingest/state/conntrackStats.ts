@@ -4,8 +4,7 @@
  * `insert_failed` and `drop` grow with the conntrack race of parallel A/AAAA DNS queries.
  */
 import type { ConntrackStats, Fact } from '../../model';
-import { registerFormat } from '../registry';
-import type { ParseInput, ParseResult } from '../types';
+import type { FormatSpec, ParseInput, ParseResult } from '../types';
 import { fractionMatching, lineEvidence, logicalLines, splitBeforeTokens, tokenize, unparsedLine } from '../dns/lines';
 import { totalParse } from '../total';
 
@@ -51,10 +50,11 @@ export function unflattenConntrackStats(line: string) {
   return splitBeforeTokens(line, (tokens, i) => /^cpu=\d/.test(tokens[i].text));
 }
 
-registerFormat({
+export const conntrackStatsFormat: FormatSpec = {
   id: FORMAT,
+  tools: ['conntrack'],
   parse: (input) => totalParse(FORMAT, input, () => parseConntrackStats(input)),
   unflatten: unflattenConntrackStats,
   commands: [/^conntrack\s(.*\s)?(-S|--stats)(\s|$)/],
   sniff: (lines) => 0.95 * fractionMatching(lines, (l) => /^cpu=\d+\s+(?:[a-z_]+=\d+\s*)+$/.test(l.trim())),
-});
+};

@@ -5,8 +5,7 @@
  * backend holds rules too; the iptables -L / -S / -save readers turn that line into the same fact.
  */
 import type { Evidence, Fact, IptablesBackend } from '../../model';
-import { registerFormat } from '../registry';
-import type { ParseInput, ParseResult } from '../types';
+import type { FormatSpec, ParseInput, ParseResult } from '../types';
 import { fractionMatching, lineEvidence, logicalLines, unparsedLine } from '../dns/lines';
 import { totalParse } from '../total';
 
@@ -15,6 +14,13 @@ const VERSION =
   /^(?:ip6?tables|ip6?tables-(?:legacy|nft)(?:-save|-restore)?|ip6?tables-(?:save|restore)) v(?<version>\d+(?:\.\d+){1,3})(?: \((?<backend>nf_tables|legacy)\))?$/;
 const LEGACY_WARNING =
   /^# Warning: iptables-legacy tables present, use iptables-legacy(?:-save)? to (?:see|list) them$/;
+
+/** `iptables`, `ip6tables` and their `-legacy` and `-nft` builds, each with `suffix` (`-save`): six command words. */
+export function iptablesCommands(suffix: string): string[] {
+  return ['iptables', 'ip6tables'].flatMap((family) =>
+    ['', '-legacy', '-nft'].map((build) => `${family}${build}${suffix}`),
+  );
+}
 
 /** The fact for iptables-nft's warning line, or undefined when `text` is not that line. */
 export function legacyTablesWarning(text: string, evidence: Evidence, host?: string): IptablesBackend | undefined {
@@ -55,9 +61,10 @@ export function parseIptablesVersion(input: ParseInput): ParseResult {
   return { format: FORMAT, facts, records: facts.length, unparsed };
 }
 
-registerFormat({
+export const iptablesVersionFormat: FormatSpec = {
   id: FORMAT,
+  tools: ['', '-save', '-restore'].flatMap(iptablesCommands),
   parse: (input) => totalParse(FORMAT, input, () => parseIptablesVersion(input)),
   commands: [/^ip6?tables(-legacy|-nft)?(-save|-restore)?\s+(-V|--version)(\s|$)/],
   sniff: (lines) => 0.95 * fractionMatching(lines, (l) => VERSION.test(l.trim())),
-});
+};

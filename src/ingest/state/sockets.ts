@@ -5,8 +5,7 @@
  * ListeningSocket facts; established connections are not what these facts say and are reported.
  */
 import type { Fact, ListeningSocket } from '../../model';
-import { registerFormat } from '../registry';
-import type { ParseInput, ParseResult } from '../types';
+import type { FormatSpec, ParseInput, ParseResult } from '../types';
 import { fractionMatching, lineEvidence, logicalLines, tokenize, unparsedLine } from '../dns/lines';
 import { totalParse } from '../total';
 
@@ -103,8 +102,9 @@ export function parseSockets(input: ParseInput): ParseResult {
   return { format: FORMAT, facts, records: facts.length, unparsed };
 }
 
-registerFormat({
+export const socketsFormat: FormatSpec = {
   id: FORMAT,
+  tools: ['ss', 'netstat'],
   parse: (input) => totalParse(FORMAT, input, () => parseSockets(input)),
   // One `\s` before the optional middle (not `\s+`): the two could share a run of spaces and
   // backtrack quadratically on it (the regex net: 4.4 s at 40k spaces); the language is the same.
@@ -121,4 +121,4 @@ registerFormat({
         /^(?:tcp|udp)6?\s+\d+\s+\d+\s+\S+:\S+\s+\S+:\S+(?:\s+LISTEN)?/.test(t)
       );
     }),
-});
+};

@@ -5,8 +5,7 @@
  * setting that does not exist (net.bridge.* before br_netfilter is loaded).
  */
 import type { Fact, KernelSetting, Unparsed } from '../../model';
-import { registerFormat } from '../registry';
-import type { ParseInput, ParseResult } from '../types';
+import type { FormatSpec, ParseInput, ParseResult } from '../types';
 import { fractionMatching, lineEvidence, logicalLines, splitBeforeTokens, unparsedLine } from '../dns/lines';
 import { totalParse } from '../total';
 
@@ -79,10 +78,11 @@ export function unflattenSysctl(line: string) {
   return splitBeforeTokens(line, (tokens, i) => tokens[i + 1]?.text === '=' && KEY.test(tokens[i].text));
 }
 
-registerFormat({
+export const sysctlFormat: FormatSpec = {
   id: FORMAT,
+  tools: ['sysctl', 'cat'],
   parse: (input) => totalParse(FORMAT, input, () => parseSysctl(input)),
   unflatten: unflattenSysctl,
   commands: [/^sysctl(\s|$)/, /^cat\s+\/proc\/sys\//],
   sniff: (lines) => 0.9 * fractionMatching(lines, (l) => SETTING.test(l.trim()) || CANNOT_STAT.test(l.trim())),
-});
+};
