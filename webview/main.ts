@@ -10,8 +10,10 @@ import {
   isHostToWebview,
   STATUS_MEANING,
   type DiagramPayload,
+  type ExportFormat,
   type FlowView,
   type PersistedState,
+  type ViewState,
 } from '../src/protocol/messages';
 import { drawDiagram, type Drawn } from './diagram';
 import { byId, h } from './dom';
@@ -20,17 +22,9 @@ import { mermaidTheme, themeKind, watchTheme } from './theme';
 import { post, vscode } from './vscodeApi';
 import { clampZoom, readableFitZoom, ZOOM_STEP } from './zoom';
 
-interface Ui {
-  flow: number;
-  /** 0 = whole flow, i + 1 = phase i. */
-  phase: number;
-  /** 0 = fit to width on first draw. */
-  zoom: number;
-}
-
 let payload: DiagramPayload | undefined;
 let persisted: PersistedState | undefined;
-let ui: Ui = { flow: 0, phase: 0, zoom: 0 };
+let ui: ViewState = { flow: 0, phase: 0, zoom: 0 };
 let drawn: Drawn | undefined;
 let generation = 0;
 let themeKey = '';
@@ -58,7 +52,7 @@ function button(id: string, label: string, title: string, onClick: () => void, s
   return b;
 }
 
-function exportAs(format: 'mermaid' | 'markdown' | 'svg'): void {
+function exportAs(format: ExportFormat): void {
   const phase = ui.phase === 0 ? undefined : ui.phase - 1;
   if (format !== 'svg') return post({ type: 'export', format, flow: ui.flow, phase });
   const svg = svgForExport();
