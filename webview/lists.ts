@@ -32,7 +32,7 @@ function evidenceList(list: EvidenceView[]): HTMLElement | undefined {
   );
 }
 
-export function stepItem(step: StepView): HTMLLIElement {
+function stepItem(step: StepView): HTMLLIElement {
   return h(
     'li',
     { class: `step kpp-${step.status}`, 'data-step': String(step.index), id: `step-${step.index}` },

@@ -4,9 +4,9 @@ import './registry';
 
 declare const KPP_VERSION: string | undefined;
 
-export const VERSION: string = typeof KPP_VERSION === 'string' ? KPP_VERSION : '0.0.0-dev';
+const VERSION: string = typeof KPP_VERSION === 'string' ? KPP_VERSION : '0.0.0-dev';
 
-export function helpText(): string {
+function helpText(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
   return [
     'kube-packet-path — how a packet travels inside a Kubernetes cluster, hop by hop, with evidence.',

@@ -25,7 +25,7 @@ const where = (evidence: readonly Evidence[]) =>
   [...new Set(evidence.filter((e) => e.source !== 'derived').map(describeEvidence))].slice(0, 6);
 
 /** Text for a terminal: the problems, most important first, each with where it breaks and its proof. */
-export function diagnosisText(diagnosis: Diagnosis): string {
+function diagnosisText(diagnosis: Diagnosis): string {
   const out: string[] = [];
   const { problems, requests } = diagnosis;
   out.push(
@@ -49,7 +49,7 @@ export function diagnosisText(diagnosis: Diagnosis): string {
 }
 
 /** JSON: the ranked problems with their evidence `{uri, line, excerpt, role}`. */
-export function diagnosisJson(diagnosis: Diagnosis): unknown {
+function diagnosisJson(diagnosis: Diagnosis): unknown {
   return {
     problems: diagnosis.problems.map(({ finding, flow, request, count }, index) => ({
       rank: index + 1,
@@ -68,7 +68,7 @@ export function diagnosisJson(diagnosis: Diagnosis): unknown {
   };
 }
 
-export function runDiagnose(args: string[], io: CliIO): number {
+function runDiagnose(args: string[], io: CliIO): number {
   let values;
   try {
     ({ values } = parseArgs({

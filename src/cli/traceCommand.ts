@@ -99,7 +99,7 @@ export function evidenceJson(e: Evidence & { role?: EvidenceRole }): unknown {
  * and evidence {uri, line, excerpt, role}; each flow with the connections between SRC and DST and
  * the one it walks.
  */
-export function traceJson(result: TraceResult): unknown {
+function traceJson(result: TraceResult): unknown {
   const ev = evidenceJson;
   const actor = (actors: Actor[], id: string) => {
     const a = actors.find((x) => x.id === id);
@@ -167,7 +167,7 @@ function brokenSummary(flow: Flow): { hop: string; cause: string; finding: strin
 }
 
 /** Plain text for a terminal: one line per hop with its status and where the proof is. */
-export function traceText(result: TraceResult): string {
+function traceText(result: TraceResult): string {
   const out: string[] = [];
   for (const f of result.flows) {
     const name = (id: string) => f.actors.find((a) => a.id === id)?.name ?? id;
@@ -205,7 +205,7 @@ export function traceText(result: TraceResult): string {
   return out.join('\n') + '\n';
 }
 
-export async function runTrace(args: string[], io: CliIO): Promise<number> {
+async function runTrace(args: string[], io: CliIO): Promise<number> {
   let values;
   try {
     ({ values } = parseArgs({

@@ -42,7 +42,7 @@ export type Connection =
   | { ok: false; context: string; secrets: string[]; problem?: ClusterProblem };
 
 /** Rejects when `signal` aborts first; the promise itself keeps running (a plugin process cannot be reached from here). */
-export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   if (signal.aborted) return Promise.reject(new Error('aborted'));
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(new Error('aborted'));

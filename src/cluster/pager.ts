@@ -30,7 +30,7 @@ export interface PageOptions {
  * pods is a few MB, so a real list stays far below both; a server that keeps sending
  * continue tokens is stopped here instead of filling memory.
  */
-export const DEFAULT_LIST_LIMITS = { maxItems: 150_000, maxBytes: 512 * 1024 * 1024 };
+const DEFAULT_LIST_LIMITS = { maxItems: 150_000, maxBytes: 512 * 1024 * 1024 };
 
 /** An API object as a List item: a JSON object, not null, a string or an array. */
 export function isApiObject(item: unknown): item is Json {

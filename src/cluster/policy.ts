@@ -68,7 +68,7 @@ function pathApi(platform: NodeJS.Platform): typeof nodePath.posix {
  * Is `file` inside `folder` (or the folder itself)? A name that merely starts with `..`
  * (`..kube/config`) is inside; only a `..` path segment leaves the folder.
  */
-export function isInsideFolder(p: typeof nodePath.posix, file: string, folder: string, caseless: boolean): boolean {
+function isInsideFolder(p: typeof nodePath.posix, file: string, folder: string, caseless: boolean): boolean {
   const rel = p.relative(caseless ? folder.toLowerCase() : folder, caseless ? file.toLowerCase() : file);
   if (rel === '') return true;
   if (p.isAbsolute(rel)) return false;
@@ -76,7 +76,7 @@ export function isInsideFolder(p: typeof nodePath.posix, file: string, folder: s
 }
 
 /** A path as written and its real path (when it exists and differs). */
-export function pathForms(path: string, realPath?: (path: string) => string | undefined): string[] {
+function pathForms(path: string, realPath?: (path: string) => string | undefined): string[] {
   const real = realPath?.(path);
   return real && real !== path ? [path, real] : [path];
 }

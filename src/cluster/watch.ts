@@ -72,7 +72,7 @@ const sleep = (ms: number, signal: AbortSignal) =>
   });
 
 /** 0.5 s doubling to 30 s; ten failures in a row (about three minutes) stop the resource. */
-export const DEFAULT_BACKOFF = { initialMs: 500, maxMs: 30_000, jitter: 0.5, resetAfterMs: 10_000, maxFailures: 10 };
+const DEFAULT_BACKOFF = { initialMs: 500, maxMs: 30_000, jitter: 0.5, resetAfterMs: 10_000, maxFailures: 10 };
 
 const keyOf = (o: Json) => {
   const m = (o.metadata ?? {}) as Json;

@@ -12,7 +12,7 @@ import type {
 } from './types';
 
 /** Drops repeated evidence (same uri, line and excerpt), keeping the first order. */
-export function uniqueEvidence<E extends Evidence>(evidence: readonly E[]): E[] {
+function uniqueEvidence<E extends Evidence>(evidence: readonly E[]): E[] {
   const seen = new Set<string>();
   const out: E[] = [];
   for (const e of evidence) {

@@ -16,7 +16,7 @@ function distance(a: string, b: string): number {
 }
 
 /** Every name a user could type for something in the model. */
-export function knownNames(model: ClusterModel): string[] {
+function knownNames(model: ClusterModel): string[] {
   const names = new Set<string>();
   for (const p of model.pods) {
     names.add(p.name);

@@ -163,11 +163,6 @@ export function covers(ctx: TraceContext, node: string, iface: string): boolean 
   });
 }
 
-/** The trace's packets (capture order) that satisfy `pred`. */
-export function packets(ctx: Pick<TraceContext, 'packets'>, pred: (p: Packet) => boolean): Packet[] {
-  return ctx.packets.filter(pred);
-}
-
 /** A Service's ClusterIP for a label; a manifest may leave it to the API server: then it is said in words. */
 export function clusterIpText(svc: { name: string; clusterIP?: string }): string {
   return svc.clusterIP ?? `the ClusterIP of ${svc.name}`;

@@ -34,7 +34,7 @@ export interface TraceOptions {
  * At most this many connections are traced into flows at once (every one is still listed in
  * `Flow.connections`): a busy client's capture holds thousands. Failed ones come first.
  */
-export const MAX_TRACED_CONNECTIONS = 20;
+const MAX_TRACED_CONNECTIONS = 20;
 
 const FAILED: ReadonlySet<string> = new Set(['refused', 'reset', 'no-reply', 'unreachable']);
 

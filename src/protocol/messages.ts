@@ -8,9 +8,9 @@
  * webview can therefore only open what the trace already pointed at.
  */
 
-import type { EvidenceRole, StepStatus } from '../model/evidenceRole';
+import type { StepStatus } from '../model/evidenceRole';
 
-export type { EvidenceRole, StepStatus };
+export type { StepStatus };
 
 /** How each status is named wherever a step is listed (panel, Markdown, text output). */
 export const STATUS_TEXT: Readonly<Record<StepStatus, string>> = {
@@ -122,7 +122,7 @@ export type HostToWebview =
   | { type: 'requestSvg' };
 
 /** What the panel's export buttons produce. */
-export const EXPORT_FORMATS = ['mermaid', 'markdown', 'svg'] as const;
+const EXPORT_FORMATS = ['mermaid', 'markdown', 'svg'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 export type WebviewToHost =

@@ -40,7 +40,7 @@ export function podByIp(ctx: TraceContext, ip?: string): Pod | undefined {
  * targetPort → a number: numbers as is, names through the pod's (or template's)
  * container ports. Undefined with a reason when a name is on no container.
  */
-export function resolveTargetPort(
+function resolveTargetPort(
   port: ServicePort,
   pod: Pod | undefined,
 ): { port?: number; reason?: string; evidence: Evidence[] } {

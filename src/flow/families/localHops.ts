@@ -1,5 +1,5 @@
 import { cidrContains, derivedEvidence, evidenceRole, type Evidence, type Packet, type Pod } from '../../model';
-import { bridgeActor, nodeActor, podActor, routingActor, vethActor } from '../actors';
+import { bridgeActor, nodeActor, podActor, vethActor } from '../actors';
 import { bridgeOf, captureHint, capturedOn, covers, nodeOf, type TraceContext } from '../context';
 import { packetTime } from '../correlate/packetKey';
 import type { FlowPhase, StepKind } from '../types';
@@ -20,7 +20,7 @@ const few = (e: Evidence[], n = 3) => e.slice(0, n);
 const notPackets = (evidence: Evidence[]) => evidence.filter((e) => evidenceRole(e) !== 'packet');
 
 /** The host-side veth of a pod, with how we know it; unknown veths become a named placeholder and an `unresolved` entry. */
-export function vethFor(
+function vethFor(
   ctx: TraceContext,
   pod: Pod,
 ): { id: string; name: string; known: boolean; evidence: Evidence[]; rivals: Evidence[]; rivalNames: string[] } {
@@ -215,9 +215,4 @@ export function bridgeToPod(ctx: TraceContext, phase: FlowPhase, from: string, p
         )
       : few(notPackets(veth.evidence), 1),
   });
-}
-
-/** For a hostNetwork sender, the node routes the pod subnet onto the bridge itself. */
-export function nodeRoutingId(ctx: TraceContext, node: string): string {
-  return ctx.b.actor(routingActor(node));
 }

@@ -1,7 +1,6 @@
 import {
   namespaceOf,
   derivedEvidence,
-  isHeadless,
   type Packet,
   type Pod,
   type Service,
@@ -591,5 +590,3 @@ export function traceNodePort(ctx: TraceContext, request: NodePortRequest): void
       time: left[0] ? packetTime(left[0]) : undefined,
     });
 }
-
-export { isHeadless };

@@ -20,7 +20,7 @@ import type { Alternative, FlowPhase } from '../types';
 import { chainRules, endpointChoices, podByIp, servicePortalRule, spnOf, type EndpointChoice } from './endpoints';
 
 /** kube-proxy's mode: its config, else what the pasted rules look like, else iptables (the default). */
-export function proxyMode(ctx: TraceContext): { mode: KubeProxyMode; evidence: Evidence[] } {
+function proxyMode(ctx: TraceContext): { mode: KubeProxyMode; evidence: Evidence[] } {
   const cfg = ctx.model.all('KubeProxy')[0];
   if (cfg) return { mode: cfg.mode, evidence: cfg.evidence };
   const ipvs = ctx.model.all('IpvsVirtualServer')[0];
@@ -47,7 +47,7 @@ export interface ProxyResult {
 }
 
 /** Which endpoint this connection really went to: a DNAT pair in the captures, post-DNAT packets, server logs, conntrack. */
-export function chosenEndpoint(
+function chosenEndpoint(
   ctx: TraceContext,
   svc: Service,
   port: ServicePort,

@@ -96,7 +96,7 @@ function toolOf(command: string | undefined): 'curl' | 'wget' | undefined {
   return m?.groups?.tool as 'curl' | 'wget' | undefined;
 }
 
-export function parseHttpClient(input: ParseInput): ParseResult {
+function parseHttpClient(input: ParseInput): ParseResult {
   const facts: Fact[] = [];
   const unparsed: Unparsed[] = [];
   const tool = toolOf(input.command);

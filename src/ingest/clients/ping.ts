@@ -20,7 +20,7 @@ const STATISTICS =
 const CHATTER = /^(?:--- \S+ ping statistics ---|round-trip min\/avg\/max = .*|rtt min\/avg\/max\/mdev = .*)$/;
 const ERROR = /^ping: (?<message>.*)$/;
 
-export function parsePing(input: ParseInput): ParseResult {
+function parsePing(input: ParseInput): ParseResult {
   const facts: Fact[] = [];
   const unparsed: Unparsed[] = [];
   let target: string | undefined;
@@ -94,7 +94,7 @@ export function parsePing(input: ParseInput): ParseResult {
 }
 
 /** Cuts a flattened ping output before its header, each reply, the statistics and each error. */
-export function unflattenPing(line: string) {
+function unflattenPing(line: string) {
   return splitBeforeTokens(line, (tokens, i) => {
     const word = tokens[i].text;
     const next = tokens[i + 1]?.text;

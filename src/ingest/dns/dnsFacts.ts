@@ -117,6 +117,6 @@ const answerKeys = new WeakMap<object, Set<string>>();
 const answerKey = (a: DnsAnswer): string => `${a.name}\u0000${a.type}\u0000${a.data}`;
 
 /** `10.103.129.86` → `86.129.103.10.in-addr.arpa` (the name `dig -x` asks); other text unchanged. */
-export function reverseName(ip: string): string {
+function reverseName(ip: string): string {
   return isIPv4(ip) ? `${ip.split('.').reverse().join('.')}.in-addr.arpa` : ip;
 }

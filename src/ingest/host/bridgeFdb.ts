@@ -17,7 +17,7 @@ const FLAGS = new Set([
 ]);
 
 /** `bridge fdb show`: `ae:cb:5d:41:7a:10 dev flannel.1 dst 172.30.1.49 self permanent`, `… master cni0`. */
-export function parseFdbLine(line: string, commandDev?: string): Omit<FdbEntry, 'evidence'> | undefined {
+function parseFdbLine(line: string, commandDev?: string): Omit<FdbEntry, 'evidence'> | undefined {
   const t = words(line);
   if (t.length < 2 || !MAC_RE.test(t[0])) return undefined;
   // `bridge fdb show dev flannel.1` leaves `dev` out of every line: it comes from the command.

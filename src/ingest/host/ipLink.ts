@@ -1,7 +1,7 @@
 import type { FormatSpec, ParseInput, ParseResult } from '../types';
 import { parseIpLinkText, sniffIpLink, unflattenIpLinkPieces } from './ipLinkBlocks';
 
-export { unflattenIpLink, unflattenIpLinkPieces } from './ipLinkBlocks';
+export { unflattenIpLink } from './ipLinkBlocks';
 
 export function parseIpLink(input: ParseInput): ParseResult {
   return parseIpLinkText(input, 'ip-link');

@@ -7,7 +7,7 @@ import { unflattenIpNeighPieces } from './unflatten';
 const STATES = new Set(['PERMANENT', 'NOARP', 'REACHABLE', 'STALE', 'NONE', 'INCOMPLETE', 'DELAY', 'PROBE', 'FAILED']);
 
 /** `ip neigh`: `10.244.1.0 dev flannel.1 lladdr ae:cb:5d:41:7a:10 PERMANENT`, `… FAILED`, `… router STALE`. */
-export function parseNeighLine(line: string): Omit<Neighbor, 'evidence'> | undefined {
+function parseNeighLine(line: string): Omit<Neighbor, 'evidence'> | undefined {
   const t = words(line);
   if (t.length < 2 || !ipFamily(t[0])) return undefined;
   const n: Omit<Neighbor, 'evidence'> = { kind: 'Neighbor', ip: t[0] };

@@ -23,7 +23,7 @@ const ROUTE_TYPES = new Set([
   'anycast',
 ]);
 
-export function parseRouteLine(line: string): Omit<Route, 'evidence'> | undefined {
+function parseRouteLine(line: string): Omit<Route, 'evidence'> | undefined {
   let t = words(line);
   if (t.length === 0) return undefined;
   let type: string | undefined;

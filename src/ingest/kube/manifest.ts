@@ -4,7 +4,7 @@ import { readManifestObjects, type ManifestObjectInfo } from './yamlDocuments';
 import { unflattenYaml } from './flatYaml';
 
 export { parseManifest } from './manifestParser';
-export type { ManifestObjectInfo, FieldSpan, TextSpan } from './yamlDocuments';
+export type { ManifestObjectInfo, TextSpan } from './yamlDocuments';
 
 /**
  * Every object in a manifest with its range and the position of its fields

@@ -10,7 +10,7 @@ function lineText(lines: readonly string[], line: number, firstLine: number): st
 }
 
 /** Evidence pointing at an object (its whole range) or at one of its fields. */
-export function evidenceSourceFor(
+function evidenceSourceFor(
   info: ManifestObjectInfo,
   lines: readonly string[],
   uri: string,

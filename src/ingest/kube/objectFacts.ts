@@ -51,7 +51,7 @@ export const NETWORK_KINDS = new Set<string>([
 ]);
 const SERVICE_TYPES = new Set<string>(['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName']);
 
-export function containersOf(podSpec: Rec): Container[] {
+function containersOf(podSpec: Rec): Container[] {
   return arr(podSpec.containers)
     .filter(isRec)
     .map((c) =>

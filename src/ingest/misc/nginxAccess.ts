@@ -41,7 +41,7 @@ const PREFIX = /^\[pod\/([^/\]\s]+)\/[^\]\s]+\]$/;
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 
 /** Strips the `--prefix` and `--timestamps` decorations; returns the pod named by the prefix. */
-export function stripKubectlDecorations(line: string): { text: string; pod?: string } {
+function stripKubectlDecorations(line: string): { text: string; pod?: string } {
   let rest = line.trimStart();
   let pod: string | undefined;
   const sp = rest.indexOf(' ');

@@ -22,26 +22,6 @@ const FORMAT = 'traceroute';
 type Hop = TracerouteResult['hops'][number];
 type Probe = Hop['probes'][number];
 
-/** What the `!X` marks after a probe time mean (Linux traceroute and busybox). */
-export const TRACEROUTE_NOTES: Record<string, string> = {
-  '!H': 'host unreachable',
-  '!N': 'network unreachable',
-  '!P': 'protocol unreachable',
-  '!S': 'source route failed',
-  '!F': 'fragmentation needed',
-  '!X': 'communication administratively prohibited',
-  '!A': 'administratively prohibited',
-  '!V': 'host precedence violation',
-  '!C': 'precedence cutoff',
-  '!Z': 'host prohibited',
-  '!T': 'TOS unreachable',
-  '!U': 'destination unknown',
-  '!W': 'network unknown',
-  '!I': 'source host isolated',
-  '!Q': 'source quench',
-  '*': 'no reply',
-};
-
 const HEADER = /^traceroute6? to (\S+) \(([0-9a-fA-F.:]+)\),\s*(\d+) hops max(?:, (\d+) byte packets)?/;
 
 /**

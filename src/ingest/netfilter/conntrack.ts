@@ -17,7 +17,7 @@ import { cutAt, type LinePiece } from '../words';
 const FORMAT = 'conntrack';
 const PROTO_LINE = /^(?:\[(\w+)\]\s+)?(?:ipv[46]\s+\d+\s+)?([a-z][a-z0-9-]*)\s+(\d+)\s+(.*)$/;
 
-export function parseConntrackLine(text: string): Omit<ConntrackEntry, 'evidence'> | string {
+function parseConntrackLine(text: string): Omit<ConntrackEntry, 'evidence'> | string {
   const m = PROTO_LINE.exec(text);
   if (!m) return 'not a conntrack entry';
   const [, event, protocol, , rest] = m;

@@ -26,7 +26,7 @@ import { chainPolicy } from './chainPolicy';
 const FORMAT = 'iptables-list';
 
 /** `-t nat`, `--table nat`, `--table=nat`; iptables' default table is filter. */
-export function tableFromCommand(command: string | undefined): string | undefined {
+function tableFromCommand(command: string | undefined): string | undefined {
   if (!command) return undefined;
   const m = /(?:^|\s)(?:-t\s*|--table[=\s]+)([a-z]+)/.exec(command);
   return m?.[1];

@@ -25,7 +25,7 @@ const RECORD_START =
  * Splits a line that lost its newlines at each `-A`, `*table`, `:CHAIN - [0:0]` and
  * `COMMIT` that starts a word outside double quotes. One linear scan.
  */
-export function unflattenIptablesSave(line: string): string[] {
+function unflattenIptablesSave(line: string): string[] {
   const parts: string[] = [];
   let start = 0;
   let quoted = false;

@@ -51,7 +51,7 @@ function splitTopLevel(s: string): string[] {
 }
 
 /** `dnat to 10.244.0.105:53`, `dnat ip to 10.244.0.105 . 53`, `dnat ip6 to [fd00::1]:53`. */
-export function parseNftDnat(rule: string): { ip: string; port?: number } | undefined {
+function parseNftDnat(rule: string): { ip: string; port?: number } | undefined {
   const m = /\bdnat (?:ip6? )?to (\S+)(?: \. (\d+))?/.exec(rule);
   if (!m) return undefined;
   const t = parseNatTarget(m[1]);
@@ -61,7 +61,7 @@ export function parseNftDnat(rule: string): { ip: string; port?: number } | unde
 }
 
 /** The chains a `numgen random mod N vmap { 0 : goto A, 1 : goto B }` picks from. */
-export function numgenChains(rule: string): string[] | undefined {
+function numgenChains(rule: string): string[] | undefined {
   const at = rule.indexOf('numgen ');
   if (at < 0) return undefined;
   const open = rule.indexOf('{', at);

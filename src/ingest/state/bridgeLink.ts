@@ -21,7 +21,7 @@ const onOff = (tokens: readonly string[], key: string): boolean | undefined => {
   return value === 'on' ? true : value === 'off' ? false : undefined;
 };
 
-export function parseBridgeLink(input: ParseInput): ParseResult {
+function parseBridgeLink(input: ParseInput): ParseResult {
   const interfaces = parseIpLinkText(input, FORMAT);
   const h = hostLines(input, FORMAT);
   const ports: BridgePort[] = [];

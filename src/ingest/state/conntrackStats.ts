@@ -11,7 +11,7 @@ import { totalParse } from '../total';
 const FORMAT = 'conntrack-stats';
 const COUNTER = /^(?<key>[a-z_]{1,40})=(?<value>\d{1,20})$/;
 
-export function parseConntrackStats(input: ParseInput): ParseResult {
+function parseConntrackStats(input: ParseInput): ParseResult {
   const facts: Fact[] = [];
   const unparsed: ReturnType<typeof unparsedLine>[] = [];
   for (const l of logicalLines(input, unflattenConntrackStats)) {
@@ -46,7 +46,7 @@ export function parseConntrackStats(input: ParseInput): ParseResult {
 }
 
 /** Cuts flattened `cpu=0 … cpu=1 …` before each `cpu=`. */
-export function unflattenConntrackStats(line: string) {
+function unflattenConntrackStats(line: string) {
   return splitBeforeTokens(line, (tokens, i) => /^cpu=\d/.test(tokens[i].text));
 }
 

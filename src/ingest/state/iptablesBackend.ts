@@ -35,7 +35,7 @@ export function legacyTablesWarning(text: string, evidence: Evidence, host?: str
   return fact;
 }
 
-export function parseIptablesVersion(input: ParseInput): ParseResult {
+function parseIptablesVersion(input: ParseInput): ParseResult {
   const facts: Fact[] = [];
   const unparsed: ReturnType<typeof unparsedLine>[] = [];
   for (const l of logicalLines(input)) {

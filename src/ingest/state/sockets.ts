@@ -17,7 +17,7 @@ const SS_PROCESS = /users:\(\("(?<name>[^"]{1,200})",pid=(?<pid>\d{1,10})/;
 const NETSTAT_PROCESS = /^(?<pid>\d{1,10})\/(?<name>\S+)$/;
 
 /** `*:80`, `0.0.0.0:53`, `[::]:80`, `:::8080`, `127.0.0.53%lo:53` → address and port. */
-export function splitAddressPort(text: string): { address: string; port: number } | undefined {
+function splitAddressPort(text: string): { address: string; port: number } | undefined {
   const colon = text.lastIndexOf(':');
   if (colon < 0) return undefined;
   const portText = text.slice(colon + 1);
@@ -41,7 +41,7 @@ function commandProtocol(command: string | undefined): 'tcp' | 'udp' | undefined
   return tcp && !udp ? 'tcp' : udp && !tcp ? 'udp' : undefined;
 }
 
-export function parseSockets(input: ParseInput): ParseResult {
+function parseSockets(input: ParseInput): ParseResult {
   const facts: Fact[] = [];
   const unparsed: ReturnType<typeof unparsedLine>[] = [];
   const fromCommand = commandProtocol(input.command);

@@ -16,7 +16,7 @@ const CANNOT_STAT = /^sysctl: cannot stat \/proc\/sys\/(?<path>\S+?): No such fi
 const UNREADABLE = /^sysctl: (?:reading key|permission denied on key) ["'](?<name>[^"']+)["']/;
 
 /** `/proc/sys/net/ipv4/ip_forward` → `net.ipv4.ip_forward` (a `.` inside a component, as in `eth0.100`, becomes `/`). */
-export function sysctlName(procPath: string): string {
+function sysctlName(procPath: string): string {
   return procPath
     .replace(/^\/proc\/sys\//, '')
     .split('/')
@@ -36,7 +36,7 @@ function bareValueNames(command: string | undefined): string[] {
   return words.slice(1).filter((w) => !w.startsWith('-') && KEY.test(w.split('=')[0]));
 }
 
-export function parseSysctl(input: ParseInput): ParseResult {
+function parseSysctl(input: ParseInput): ParseResult {
   const facts: Fact[] = [];
   const unparsed: Unparsed[] = [];
   const bare = bareValueNames(input.command);
@@ -74,7 +74,7 @@ export function parseSysctl(input: ParseInput): ParseResult {
 }
 
 /** Cuts a flattened `a.b = 1 c.d = 0` before each `name =`. */
-export function unflattenSysctl(line: string) {
+function unflattenSysctl(line: string) {
   return splitBeforeTokens(line, (tokens, i) => tokens[i + 1]?.text === '=' && KEY.test(tokens[i].text));
 }
 

@@ -23,7 +23,7 @@ export interface RawBlock {
 }
 
 /** Best format for some lines, also trying each format's `unflatten` (flattened web copies). */
-export function sniffBest(lines: readonly string[], threshold = 0.5): FormatSpec | undefined {
+function sniffBest(lines: readonly string[], threshold = 0.5): FormatSpec | undefined {
   const head = headOf(lines);
   let best: FormatSpec | undefined;
   let bestScore = threshold;
@@ -170,5 +170,3 @@ function onlyBlanksBetween(lines: LineSource, endLine1: number, startIdx: number
   for (let k = endLine1; k < startIdx; k++) if (!isBlank(lines, k)) return false;
   return true;
 }
-
-export { formatSpec };
