@@ -173,7 +173,7 @@ export function dnsPhase(
         label: `DNS query to ${svc.clusterIP ?? r.nameserver ?? 'kube-dns'}:53/UDP`,
         kind: 'dns-query',
       });
-      return proxyToEndpoint(ctx, phase, at, node, svc, port, client.ip);
+      return proxyToEndpoint(ctx, { phase, from: at, node, svc, port, clientIp: client.ip });
     });
     if (res.endpoint) {
       dnsId = ctx.b.actor(coreDns(res.endpoint.ip));

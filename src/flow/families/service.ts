@@ -1,11 +1,4 @@
-import {
-  namespaceOf,
-  derivedEvidence,
-  type Packet,
-  type Pod,
-  type Service,
-  type ServicePort,
-} from '../../model';
+import { namespaceOf, derivedEvidence, type Packet, type Pod, type Service, type ServicePort } from '../../model';
 import {
   externalActor,
   gatewayActor,
@@ -64,7 +57,8 @@ export function traceClusterIp(ctx: TraceContext, client: Pod, t: ServiceTarget,
   );
   const { at, sent } = podToBridge(ctx, phase, client, pre);
   // A hostNetwork client's packet is locally generated: nat OUTPUT, not PREROUTING, sends it to KUBE-SERVICES.
-  const res = proxyToEndpoint(ctx, phase, at, node, svc, port, client.ip, client.hostNetwork ? 'OUTPUT' : 'PREROUTING');
+  const hop = { phase, from: at, node, svc, port, clientIp: client.ip };
+  const res = proxyToEndpoint(ctx, hop, client.hostNetwork ? 'OUTPUT' : 'PREROUTING');
   if (!res.at || !res.endpoint) {
     if (!res.rejected) return;
     const reply = ctx.b.phase('reply');
@@ -460,7 +454,7 @@ export function traceNodePort(ctx: TraceContext, request: NodePortRequest): void
       time: arrived[0] ? packetTime(arrived[0]) : undefined,
     });
   }
-  const res = proxyNodePort(ctx, phase, from, nodeName, svc, port, srcIp, nodeAddr);
+  const res = proxyNodePort(ctx, { phase, from, node: nodeName, svc, port, clientIp: srcIp }, nodeAddr);
   if (!res.at || !res.endpoint) return;
   const endpoint = res.endpoint;
   const translatedTo = ctx.connection ? translatedLeg(ctx.connection)?.to : undefined;

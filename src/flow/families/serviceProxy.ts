@@ -32,6 +32,17 @@ function proxyMode(ctx: TraceContext): { mode: KubeProxyMode; evidence: Evidence
   return { mode: 'iptables', evidence: [derivedEvidence("kube-proxy's default mode on Linux is iptables")] };
 }
 
+/** One Service port the packet is sent to: where it is now and who sent it. */
+export interface ProxyHop {
+  phase: FlowPhase;
+  /** The actor the packet comes from. */
+  from: string;
+  node: string;
+  svc: Service;
+  port: ServicePort;
+  clientIp: string | undefined;
+}
+
 export interface ProxyResult {
   /** Actor where the translated packet is now; undefined when it was rejected. */
   at?: string;
@@ -49,10 +60,8 @@ export interface ProxyResult {
 /** Which endpoint this connection really went to: a DNAT pair in the captures, post-DNAT packets, server logs, conntrack. */
 function chosenEndpoint(
   ctx: TraceContext,
-  svc: Service,
-  port: ServicePort,
+  { svc, port, clientIp }: ProxyHop,
   choices: EndpointChoice[],
-  clientIp?: string,
   vip = svc.clusterIP,
 ): { choice?: EndpointChoice; evidence: Evidence[] } {
   const byIp = (ip?: string) => choices.find((c) => c.ip === ip);
@@ -142,21 +151,13 @@ function alternatives(
  * the mode the node runs, with every endpoint as an alternative and the one the logs
  * show marked chosen. Services with no endpoints end in a reject step.
  */
-export function proxyToEndpoint(
-  ctx: TraceContext,
-  phase: FlowPhase,
-  from: string,
-  node: string,
-  svc: Service,
-  port: ServicePort,
-  clientIp: string | undefined,
-  hook = 'PREROUTING',
-): ProxyResult {
+export function proxyToEndpoint(ctx: TraceContext, hop: ProxyHop, hook = 'PREROUTING'): ProxyResult {
   const { mode, evidence: modeEv } = proxyMode(ctx);
-  if (mode === 'ipvs') return viaIpvs(ctx, phase, from, node, svc, port, clientIp);
+  if (mode === 'ipvs') return viaIpvs(ctx, hop);
+  if (mode === 'nftables') return viaNft(ctx, hop, modeEv);
+  const { phase, from, node, svc, port } = hop;
   const spn = spnOf(svc, port);
   const vip = `${clusterIpText(svc)}:${port.port}`;
-  if (mode === 'nftables') return viaNft(ctx, phase, from, node, svc, port, clientIp, modeEv);
 
   const portal = servicePortalRule(ctx, svc, port);
   const svcChain = portal?.target ?? iptablesServiceChain('SVC', spn, port.protocol);
@@ -186,39 +187,27 @@ export function proxyToEndpoint(
     explanation: `The rule for ${spn} matches the destination ${vip} (${port.protocol} only) and jumps to the Service's chain.`,
     evidence: portalEv,
   });
-  if (choices.length === 0) return reject(ctx, phase, svcId, node, svc, port, problems, svcChain);
-  return pickAndDnat(
-    ctx,
-    phase,
-    svcId,
-    node,
-    svc,
-    port,
-    clientIp,
-    svcChain,
-    choices,
-    problems,
-    `${clusterIpText(svc)}:${port.port}`,
-    svc.clusterIP,
-  );
+  if (choices.length === 0) return reject(ctx, { ...hop, from: svcId }, problems, svcChain);
+  return pickAndDnat(ctx, { ...hop, from: svcId }, { svcChain, choices, problems, vip, vipIp: svc.clusterIP });
+}
+
+/** What pickAndDnat chooses from and how it names the address being translated. */
+interface DnatChoice {
+  /** KUBE-SVC-… or KUBE-SVL-…: the chain holding the endpoint jumps. */
+  svcChain: string;
+  choices: EndpointChoice[];
+  problems: string[];
+  /** The address:port being translated, as labels show it. */
+  vip: string;
+  /** Its IP, to match captures and conntrack against. */
+  vipIp: string | undefined;
 }
 
 /** KUBE-SVC/KUBE-SVL → one KUBE-SEP (alternatives, the chosen one from the logs) → DNAT. */
-function pickAndDnat(
-  ctx: TraceContext,
-  phase: FlowPhase,
-  svcId: string,
-  node: string,
-  svc: Service,
-  port: ServicePort,
-  clientIp: string | undefined,
-  svcChain: string,
-  choices: EndpointChoice[],
-  problems: string[],
-  vip: string,
-  vipIp: string | undefined,
-): ProxyResult {
-  const { choice, evidence: chosenEv } = chosenEndpoint(ctx, svc, port, choices, clientIp, vipIp);
+function pickAndDnat(ctx: TraceContext, hop: ProxyHop, dnat: DnatChoice): ProxyResult {
+  const { phase, from: svcId, node, svc, clientIp } = hop;
+  const { svcChain, choices, problems, vip, vipIp } = dnat;
+  const { choice, evidence: chosenEv } = chosenEndpoint(ctx, hop, choices, vipIp);
   const taken = choice ?? choices[0];
   const masq = chainRules(ctx, svcChain).find((r) => r.target === 'KUBE-MARK-MASQ');
   const affinity = chainRules(ctx, svcChain).filter((r) => r.recent);
@@ -304,16 +293,8 @@ function pickAndDnat(
  * Cluster policy marks for masquerade and uses KUBE-SVC-…, Local policy uses KUBE-SVL-…
  * (endpoints on this node only; none → dropped), then the usual endpoint DNAT.
  */
-export function proxyNodePort(
-  ctx: TraceContext,
-  phase: FlowPhase,
-  from: string,
-  node: string,
-  svc: Service,
-  port: ServicePort,
-  clientIp: string | undefined,
-  nodeAddr: string,
-): ProxyResult {
+export function proxyNodePort(ctx: TraceContext, hop: ProxyHop, nodeAddr: string): ProxyResult {
+  const { phase, from, node, svc, port, clientIp } = hop;
   const spn = spnOf(svc, port);
   const local = svc.externalTrafficPolicy === 'Local';
   const rules = ctx.model.all('NatRule');
@@ -424,17 +405,8 @@ export function proxyNodePort(
   }
   return pickAndDnat(
     ctx,
-    phase,
-    innerId,
-    node,
-    svc,
-    port,
-    clientIp,
-    inner,
-    choices,
-    problems,
-    endpointText(nodeAddr, port.nodePort),
-    nodeAddr,
+    { ...hop, from: innerId },
+    { svcChain: inner, choices, problems, vip: endpointText(nodeAddr, port.nodePort), vipIp: nodeAddr },
   );
 }
 
@@ -442,16 +414,8 @@ export function proxyNodePort(
  * No endpoint to choose: a REJECT when the rules or an empty EndpointSlice prove it;
  * otherwise the endpoints are simply unknown, and the flow says what would show them.
  */
-function reject(
-  ctx: TraceContext,
-  phase: FlowPhase,
-  from: string,
-  node: string,
-  svc: Service,
-  port: ServicePort,
-  problems: string[],
-  chain: string,
-): ProxyResult {
+function reject(ctx: TraceContext, hop: ProxyHop, problems: string[], chain: string): ProxyResult {
+  const { phase, from, node, svc, port } = hop;
   const rule = ctx.model
     .all('NatRule')
     .find((r) => r.target === 'REJECT' && (r.comment ?? r.text).includes(namespacedName(svc)));
@@ -495,15 +459,8 @@ function reject(
   return { choices: [], problems, serviceChain: chain, rejected: true };
 }
 
-function viaIpvs(
-  ctx: TraceContext,
-  phase: FlowPhase,
-  from: string,
-  node: string,
-  svc: Service,
-  port: ServicePort,
-  clientIp?: string,
-): ProxyResult {
+function viaIpvs(ctx: TraceContext, hop: ProxyHop): ProxyResult {
+  const { phase, from, node, svc, port } = hop;
   const vs = ctx.model
     .all('IpvsVirtualServer')
     .find((v) => v.address === svc.clusterIP && v.port === port.port && v.protocol === port.protocol);
@@ -541,8 +498,8 @@ function viaIpvs(
       ? vs.evidence
       : [...svc.evidence, derivedEvidence('ipvs mode: one virtual server per Service IP and port')],
   });
-  if (!choices.length) return reject(ctx, phase, ipvs, node, svc, port, problems, name);
-  const { choice, evidence: chosenEv } = chosenEndpoint(ctx, svc, port, choices, clientIp);
+  if (!choices.length) return reject(ctx, { ...hop, from: ipvs }, problems, name);
+  const { choice, evidence: chosenEv } = chosenEndpoint(ctx, hop, choices);
   const taken = choice ?? choices[0];
   const target = endpointText(taken.ip ?? taken.pod?.name, taken.port);
   ctx.b.step(phase, {
@@ -566,16 +523,8 @@ function viaIpvs(
   };
 }
 
-function viaNft(
-  ctx: TraceContext,
-  phase: FlowPhase,
-  from: string,
-  node: string,
-  svc: Service,
-  port: ServicePort,
-  clientIp: string | undefined,
-  modeEv: Evidence[],
-): ProxyResult {
+function viaNft(ctx: TraceContext, hop: ProxyHop, modeEv: Evidence[]): ProxyResult {
+  const { phase, from, node, svc, port } = hop;
   const portName = port.name ?? '';
   const predictedChain = nftServiceChain('service', namespaceOf(svc), svc.name, port.protocol, portName);
   const el = ctx.model
@@ -629,8 +578,8 @@ function viaNft(
             : undefined,
         probability: 1 / (base.length || 1),
       }));
-  if (!choices.length) return reject(ctx, phase, svcId, node, svc, port, problems, svcChain);
-  const { choice, evidence: chosenEv } = chosenEndpoint(ctx, svc, port, choices, clientIp);
+  if (!choices.length) return reject(ctx, { ...hop, from: svcId }, problems, svcChain);
+  const { choice, evidence: chosenEv } = chosenEndpoint(ctx, hop, choices);
   const taken = choice ?? choices[0];
   const epId = ctx.b.actor(netfilterActor(node, taken.chain ?? 'endpoint-?'));
   const target = endpointText(taken.ip ?? taken.pod?.name, taken.port);
