@@ -5,11 +5,13 @@ import type { FormatId, FormatSpec } from './types';
 
 /**
  * The parsers of src/ingest/formats.ts, in its order. Callers that take a parser from here get
- * CR-only text turned into LF text first (see lineEnds.ts).
+ * CR-only text turned into LF text first (see lineEnds.ts) — except blocks the transcript splitter
+ * cut (`linesCut`): it normalised the whole document already, and a one-line block holding a stray
+ * CR would otherwise become two lines the document does not have.
  */
 const SPECS: readonly FormatSpec[] = FORMATS.map((spec) => ({
   ...spec,
-  parse: (input) => spec.parse({ ...input, text: normalizeLineEnds(input.text) }),
+  parse: (input) => spec.parse(input.linesCut ? input : { ...input, text: normalizeLineEnds(input.text) }),
 }));
 const BY_ID = new Map<FormatId, FormatSpec>(SPECS.map((spec) => [spec.id, spec]));
 
