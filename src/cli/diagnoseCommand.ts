@@ -97,7 +97,7 @@ function runDiagnose(args: string[], io: CliIO): number {
   io.out(
     values.format === 'json' ? JSON.stringify(diagnosisJson(diagnosis), null, 2) + '\n' : diagnosisText(diagnosis),
   );
-  return diagnosis.problems.some((p) => p.finding.severity !== 'info') ? 1 : 0;
+  return diagnosis.problems.some((problem) => problem.finding.severity !== 'info') ? 1 : 0;
 }
 
 registerCommand({
