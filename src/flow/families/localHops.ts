@@ -11,7 +11,7 @@ export interface Leg {
   kind?: StepKind;
 }
 
-const few = (e: Evidence[], n = 3) => e.slice(0, n);
+const few = (evidences: Evidence[], n = 3) => evidences.slice(0, n);
 
 /**
  * Which veth leads to a pod is told by packets of any exchange (the pod's DNS query, its ARP); such
@@ -33,8 +33,8 @@ function vethFor(
       name: own.iface,
       known: true,
       evidence: own.evidence,
-      rivals: own.rivals.flatMap((r) => r.evidence),
-      rivalNames: [...new Set(own.rivals.map((r) => r.iface))],
+      rivals: own.rivals.flatMap((vethClaim) => vethClaim.evidence),
+      rivalNames: [...new Set(own.rivals.map((vethClaim) => vethClaim.iface))],
     };
   }
   const name = `veth of ${pod.name}`;
@@ -53,13 +53,17 @@ function sightings(
   const { node, iface } = at;
   if (!iface) return [];
   return ctx.packets.filter(
-    (p) => p.interface === iface && dirs.includes(p.direction ?? '') && capturedOn(ctx, p, node) && leg.match(p),
+    (packet) =>
+      packet.interface === iface &&
+      dirs.includes(packet.direction ?? '') &&
+      capturedOn(ctx, packet, node) &&
+      leg.match(packet),
   );
 }
 
 /** The leg's packet captured inside the pod's own network namespace (`tcpdump -i eth0` in the pod). */
 function inPod(ctx: TraceContext, pod: Pod, leg: Leg): Packet[] {
-  return ctx.packets.filter((p) => ctx.siteOf.get(p)?.pod === pod.name && leg.match(p));
+  return ctx.packets.filter((packet) => ctx.siteOf.get(packet)?.pod === pod.name && leg.match(packet));
 }
 
 /** `missing` when a capture covered this interface while the connection ran and does not show the packet. */
@@ -71,8 +75,8 @@ function unseenStatus(ctx: TraceContext, seen: readonly Packet[], node: string, 
 function portEvidence(ctx: TraceContext, veth: string, bridge: string): Evidence[] {
   return ctx.model
     .all('HostInterface')
-    .filter((i) => i.name === veth && i.master === bridge)
-    .flatMap((i) => i.evidence);
+    .filter((hostInterface) => hostInterface.name === veth && hostInterface.master === bridge)
+    .flatMap((hostInterface) => hostInterface.evidence);
 }
 
 /** pod eth0 → host veth → bridge (or, for hostNetwork pods, the node's own stack). Returns the actor the packet is at. */

@@ -25,9 +25,10 @@ function proxyMode(ctx: TraceContext): { mode: KubeProxyMode; evidence: Evidence
   if (cfg) return { mode: cfg.mode, evidence: cfg.evidence };
   const ipvs = ctx.model.all('IpvsVirtualServer')[0];
   if (ipvs) return { mode: 'ipvs', evidence: ipvs.evidence };
-  const nft = ctx.model.all('NftMapElement')[0] ?? ctx.model.all('NftRule').find((r) => r.table === 'kube-proxy');
+  const nft =
+    ctx.model.all('NftMapElement')[0] ?? ctx.model.all('NftRule').find((nftRule) => nftRule.table === 'kube-proxy');
   if (nft) return { mode: 'nftables', evidence: nft.evidence };
-  const kube = ctx.model.all('NatRule').find((r) => r.chain.startsWith('KUBE-'));
+  const kube = ctx.model.all('NatRule').find((natRule) => natRule.chain.startsWith('KUBE-'));
   if (kube) return { mode: 'iptables', evidence: kube.evidence };
   return { mode: 'iptables', evidence: [derivedEvidence("kube-proxy's default mode on Linux is iptables")] };
 }
@@ -64,22 +65,25 @@ function chosenEndpoint(
   choices: EndpointChoice[],
   vip = svc.clusterIP,
 ): { choice?: EndpointChoice; evidence: Evidence[] } {
-  const byIp = (ip?: string) => choices.find((c) => c.ip === ip);
+  const byIp = (ip?: string) => choices.find((endpointChoice) => endpointChoice.ip === ip);
   // The connection the flow walks names its endpoint: the DNATed leg (after a masquerade too).
   const translated = ctx.connection ? translatedLeg(ctx.connection) : undefined;
   if (translated) {
     const [ip, port] = [ipOf(translated.to), portOf(translated.to)];
-    const choice = choices.find((c) => c.ip === ip && (c.port === undefined || c.port === port));
-    const proof = translated.sightings.slice(0, 1).flatMap((s) => s.packet.evidence);
-    const before = ctx.connection!.original.sightings.slice(0, 1).flatMap((s) => s.packet.evidence);
+    const choice = choices.find(
+      (endpointChoice) =>
+        endpointChoice.ip === ip && (endpointChoice.port === undefined || endpointChoice.port === port),
+    );
+    const proof = translated.sightings.slice(0, 1).flatMap((sighting) => sighting.packet.evidence);
+    const before = ctx.connection!.original.sightings.slice(0, 1).flatMap((sighting) => sighting.packet.evidence);
     if (choice) return { choice, evidence: [...before, ...proof] };
   }
   const pair = ctx.corr.natPairs.find(
-    (p) =>
-      p.direction === 'forward' &&
-      p.before.dst?.ip === vip &&
-      p.before.dst?.port === (vip === svc.clusterIP ? port.port : port.nodePort) &&
-      (!clientIp || p.before.src?.ip === clientIp),
+    (natPair) =>
+      natPair.direction === 'forward' &&
+      natPair.before.dst?.ip === vip &&
+      natPair.before.dst?.port === (vip === svc.clusterIP ? port.port : port.nodePort) &&
+      (!clientIp || natPair.before.src?.ip === clientIp),
   );
   if (pair && byIp(pair.after.dst?.ip))
     return { choice: byIp(pair.after.dst?.ip), evidence: [...pair.before.evidence, ...pair.after.evidence] };
@@ -93,17 +97,26 @@ function chosenEndpoint(
     if (post) return { choice: byIp(post.dst?.ip), evidence: post.evidence };
     const log = ctx.model
       .all('HttpAccess')
-      .find((h) => h.client === clientIp && h.server && choices.some((c) => c.pod?.name === h.server));
-    if (log) return { choice: choices.find((c) => c.pod?.name === log.server), evidence: log.evidence };
+      .find(
+        (httpAccess) =>
+          httpAccess.client === clientIp &&
+          httpAccess.server &&
+          choices.some((endpointChoice) => endpointChoice.pod?.name === httpAccess.server),
+      );
+    if (log)
+      return {
+        choice: choices.find((endpointChoice) => endpointChoice.pod?.name === log.server),
+        evidence: log.evidence,
+      };
     const dport = vip === svc.clusterIP ? port.port : port.nodePort;
     const ct = ctx.model
       .all('ConntrackEntry')
       .find(
-        (c) =>
-          c.original.src === clientIp &&
-          c.original.dst === vip &&
-          (c.original.dport === undefined || c.original.dport === dport) &&
-          !!byIp(c.reply.src),
+        (conntrackEntry) =>
+          conntrackEntry.original.src === clientIp &&
+          conntrackEntry.original.dst === vip &&
+          (conntrackEntry.original.dport === undefined || conntrackEntry.original.dport === dport) &&
+          !!byIp(conntrackEntry.reply.src),
       );
     if (ct) return { choice: byIp(ct.reply.src), evidence: ct.evidence };
   }
@@ -119,29 +132,33 @@ function alternatives(
 ): Alternative[] {
   const chosenEv = chosen.evidence;
   // Every connection of the trace that a capture shows going to this endpoint (never "not taken" for those).
-  const takenBy = (c: EndpointChoice) =>
+  const takenBy = (endpointChoice: EndpointChoice) =>
     ctx.b.connections
-      .filter((s) => c.ip !== undefined && s.translated === endpointKey(c.ip, c.port))
-      .map((s) => s.number);
+      .filter(
+        (connectionSummary) =>
+          endpointChoice.ip !== undefined &&
+          connectionSummary.translated === endpointKey(endpointChoice.ip, endpointChoice.port),
+      )
+      .map((connectionSummary) => connectionSummary.number);
   let remaining = 1;
-  return choices.map((c) => {
+  return choices.map((endpointChoice) => {
     // iptables: the chance of reaching this jump times its own probability, always 1/n overall.
-    const p = c.probability ?? 1;
+    const p = endpointChoice.probability ?? 1;
     const share = printed ? remaining * p : p;
     remaining *= 1 - p;
     const prob =
-      c.probability !== undefined
+      endpointChoice.probability !== undefined
         ? printed
-          ? iptablesPrintedProbability(c.probability)
-          : c.probability.toFixed(10)
+          ? iptablesPrintedProbability(endpointChoice.probability)
+          : endpointChoice.probability.toFixed(10)
         : 'rest';
-    const taken = takenBy(c);
+    const taken = takenBy(endpointChoice);
     const takenText = taken.length ? ` · taken by connection${taken.length > 1 ? 's' : ''} ${taken.join(', ')}` : '';
     return {
-      label: `${c.chain ?? 'endpoint'} → ${c.ip ?? c.pod?.name ?? 'unknown address'}${c.port !== undefined ? `:${c.port}` : ''}${c.pod ? ` (${c.pod.name}${c.pod.predicted ? ', predicted' : ''})` : ''}, rule probability ${prob}${takenText}`,
+      label: `${endpointChoice.chain ?? 'endpoint'} → ${endpointChoice.ip ?? endpointChoice.pod?.name ?? 'unknown address'}${endpointChoice.port !== undefined ? `:${endpointChoice.port}` : ''}${endpointChoice.pod ? ` (${endpointChoice.pod.name}${endpointChoice.pod.predicted ? ', predicted' : ''})` : ''}, rule probability ${prob}${takenText}`,
       probability: Number(share.toFixed(6)),
-      chosen: chosen.choice === c ? true : undefined,
-      evidence: chosen.choice === c ? [...c.evidence, ...chosenEv] : c.evidence,
+      chosen: chosen.choice === endpointChoice ? true : undefined,
+      evidence: chosen.choice === endpointChoice ? [...endpointChoice.evidence, ...chosenEv] : endpointChoice.evidence,
     };
   });
 }
@@ -209,8 +226,8 @@ function pickAndDnat(ctx: TraceContext, hop: ProxyHop, dnat: DnatChoice): ProxyR
   const { svcChain, choices, problems, vip, vipIp } = dnat;
   const { choice, evidence: chosenEv } = chosenEndpoint(ctx, hop, choices, vipIp);
   const taken = choice ?? choices[0];
-  const masq = chainRules(ctx, svcChain).find((r) => r.target === 'KUBE-MARK-MASQ');
-  const affinity = chainRules(ctx, svcChain).filter((r) => r.recent);
+  const masq = chainRules(ctx, svcChain).find((natRule) => natRule.target === 'KUBE-MARK-MASQ');
+  const affinity = chainRules(ctx, svcChain).filter((natRule) => natRule.recent);
   const sticky = svc.sessionAffinity === 'ClientIP' || affinity.length > 0;
   const sepId = ctx.b.actor(
     netfilterActor(node, taken.chain ?? `KUBE-SEP for ${taken.ip ?? taken.pod?.name ?? 'an unknown endpoint'}`),
@@ -242,7 +259,7 @@ function pickAndDnat(ctx: TraceContext, hop: ProxyHop, dnat: DnatChoice): ProxyR
     evidence: [
       ...taken.evidence,
       ...(masq?.evidence ?? []),
-      ...affinity.flatMap((r) => r.evidence),
+      ...affinity.flatMap((natRule) => natRule.evidence),
       ...(sticky && !affinity.length ? svc.evidence : []),
       ...chosenEv,
     ],
@@ -254,9 +271,9 @@ function pickAndDnat(ctx: TraceContext, hop: ProxyHop, dnat: DnatChoice): ProxyR
       `endpoint chosen for ${vip} unknown: ${clientIp ? `capture with \`tcpdump -i any -n host ${clientIp}\` on the node` : 'capture on the node'}, or run \`conntrack -L -d ${vipIp ?? vip}\``,
     );
   const target = endpointText(taken.ip ?? taken.pod?.name, taken.port);
-  const dnatRule = taken.chain ? chainRules(ctx, taken.chain).find((r) => r.dnatTo) : undefined;
+  const dnatRule = taken.chain ? chainRules(ctx, taken.chain).find((natRule) => natRule.dnatTo) : undefined;
   const pair = ctx.corr.natPairs.find(
-    (p) => p.direction === 'forward' && p.original === vip && p.translated === target,
+    (natPair) => natPair.direction === 'forward' && natPair.original === vip && natPair.translated === target,
   );
   ctx.b.step(phase, {
     from: sepId,
@@ -298,9 +315,10 @@ export function proxyNodePort(ctx: TraceContext, hop: ProxyHop, nodeAddr: string
   const spn = spnOf(svc, port);
   const local = svc.externalTrafficPolicy === 'Local';
   const rules = ctx.model.all('NatRule');
-  const toNodePorts = rules.find((r) => r.chain === 'KUBE-SERVICES' && r.target === 'KUBE-NODEPORTS');
+  const toNodePorts = rules.find((natRule) => natRule.chain === 'KUBE-SERVICES' && natRule.target === 'KUBE-NODEPORTS');
   const npRule = rules.find(
-    (r) => r.chain === 'KUBE-NODEPORTS' && r.dport === port.nodePort && r.target.startsWith('KUBE-EXT-'),
+    (natRule) =>
+      natRule.chain === 'KUBE-NODEPORTS' && natRule.dport === port.nodePort && natRule.target.startsWith('KUBE-EXT-'),
   );
   const extChain = npRule?.target ?? iptablesServiceChain('EXT', spn, port.protocol);
   const services = ctx.b.actor(netfilterActor(node, 'KUBE-SERVICES'));
@@ -334,23 +352,26 @@ export function proxyNodePort(ctx: TraceContext, hop: ProxyHop, nodeAddr: string
     evidence:
       npRule?.evidence ?? derived(`KUBE-EXT- + base32(sha256("${spn}" + "${port.protocol.toLowerCase()}"))[:16]`),
   });
-  const extRules = rules.filter((r) => r.chain === extChain);
+  const extRules = rules.filter((natRule) => natRule.chain === extChain);
   // kube-proxy short-circuits pod-sourced traffic (-s clusterCIDR) to the cluster-wide chain even with Local policy.
   const podShortcut =
     local && clientIp
       ? extRules.find(
-          (r) =>
-            r.target.startsWith('KUBE-SVC-') && r.source && !r.source.negated && cidrContains(r.source.cidr, clientIp),
+          (natRule) =>
+            natRule.target.startsWith('KUBE-SVC-') &&
+            natRule.source &&
+            !natRule.source.negated &&
+            cidrContains(natRule.source.cidr, clientIp),
         )
       : undefined;
   const inner =
     local && !podShortcut
-      ? (extRules.find((r) => r.target.startsWith('KUBE-SVL-'))?.target ??
+      ? (extRules.find((natRule) => natRule.target.startsWith('KUBE-SVL-'))?.target ??
         iptablesServiceChain('SVL', spn, port.protocol))
-      : (extRules.find((r) => r.target.startsWith('KUBE-SVC-'))?.target ??
+      : (extRules.find((natRule) => natRule.target.startsWith('KUBE-SVC-'))?.target ??
         iptablesServiceChain('SVC', spn, port.protocol));
   const innerId = ctx.b.actor(netfilterActor(node, inner));
-  const masq = extRules.find((r) => r.target === 'KUBE-MARK-MASQ' && !r.text.includes('LOCAL'));
+  const masq = extRules.find((natRule) => natRule.target === 'KUBE-MARK-MASQ' && !natRule.text.includes('LOCAL'));
   ctx.b.step(phase, {
     from: ext,
     to: innerId,
@@ -369,23 +390,23 @@ export function proxyNodePort(ctx: TraceContext, hop: ProxyHop, nodeAddr: string
       ...(podShortcut
         ? [podShortcut]
         : local
-          ? extRules.filter((r) => r.target === inner)
-          : [masq, extRules.find((r) => r.target === inner)]
+          ? extRules.filter((natRule) => natRule.target === inner)
+          : [masq, extRules.find((natRule) => natRule.target === inner)]
       )
-        .filter((r): r is NonNullable<typeof r> => !!r)
-        .flatMap((r) => r.evidence),
+        .filter((natRule): natRule is NonNullable<typeof natRule> => !!natRule)
+        .flatMap((natRule) => natRule.evidence),
       ...svc.evidence,
     ],
   });
-  const chosen = endpointChoices(ctx, svc, port, rules.some((r) => r.chain === inner) ? inner : undefined);
+  const chosen = endpointChoices(ctx, svc, port, rules.some((natRule) => natRule.chain === inner) ? inner : undefined);
   const problems = chosen.problems;
   let choices = chosen.choices;
-  if (local && !podShortcut && !rules.some((r) => r.chain === inner))
+  if (local && !podShortcut && !rules.some((natRule) => natRule.chain === inner))
     choices = choices.filter(
-      (c) =>
-        (c.pod?.nodeName ??
-          ctx.model.endpointsOf(svc).find((e) => e.endpoint.addresses.includes(c.ip ?? ''))?.endpoint.nodeName) ===
-        node,
+      (endpointChoice) =>
+        (endpointChoice.pod?.nodeName ??
+          ctx.model.endpointsOf(svc).find((e) => e.endpoint.addresses.includes(endpointChoice.ip ?? ''))?.endpoint
+            .nodeName) === node,
     );
   if (!choices.length) {
     const drop = ctx.b.actor(
@@ -418,11 +439,11 @@ function reject(ctx: TraceContext, hop: ProxyHop, problems: string[], chain: str
   const { phase, from, node, svc, port } = hop;
   const rule = ctx.model
     .all('NatRule')
-    .find((r) => r.target === 'REJECT' && (r.comment ?? r.text).includes(namespacedName(svc)));
+    .find((natRule) => natRule.target === 'REJECT' && (natRule.comment ?? natRule.text).includes(namespacedName(svc)));
   const slices = ctx.model.slicesOf(svc);
   const knownEmpty =
     slices.length > 0 &&
-    slices.every((s) => s.endpoints.every((e) => e.ready === false)) &&
+    slices.every((endpointSlice) => endpointSlice.endpoints.every((endpoint) => endpoint.ready === false)) &&
     ctx.model.podsSelectedBy(svc).every((p) => !p.ip);
   // Only a REJECT rule, an empty EndpointSlice or a targetPort no container has proves "no endpoints";
   // a selector matching none of the pods pasted may just mean the pods were not pasted.
@@ -452,7 +473,7 @@ function reject(ctx: TraceContext, hop: ProxyHop, problems: string[], chain: str
       ? rule.evidence
       : [
           ...svc.evidence,
-          ...slices.flatMap((x) => x.evidence),
+          ...slices.flatMap((endpointSlice) => endpointSlice.evidence),
           derivedEvidence('kube-proxy rejects traffic to Services without endpoints'),
         ],
   });
@@ -481,9 +502,9 @@ function viaIpvs(ctx: TraceContext, hop: ProxyHop): ProxyResult {
     }));
   } else {
     ({ choices, problems } = endpointChoices(ctx, svc, port));
-    choices = choices.map((c) => ({
-      ...c,
-      chain: `real server ${endpointText(c.ip ?? c.pod?.name, c.port)}`,
+    choices = choices.map((endpointChoice) => ({
+      ...endpointChoice,
+      chain: `real server ${endpointText(endpointChoice.ip ?? endpointChoice.pod?.name, endpointChoice.port)}`,
       probability: 1 / (choices.length || 1),
     }));
   }
@@ -556,25 +577,32 @@ function viaNft(ctx: TraceContext, hop: ProxyHop, modeEv: Evidence[]): ProxyResu
         ],
   });
   const { choices: base, problems } = endpointChoices(ctx, svc, port);
-  const rule = ctx.model.all('NftRule').find((r) => r.chain === svcChain && r.endpointChains?.length);
+  const rule = ctx.model.all('NftRule').find((nftRule) => nftRule.chain === svcChain && nftRule.endpointChains?.length);
   const choices: EndpointChoice[] = rule?.endpointChains
     ? rule.endpointChains.map((c) => {
-        const d = ctx.model.all('NftRule').find((r) => r.chain === c && r.dnatTo);
+        const nftRule = ctx.model.all('NftRule').find((r) => r.chain === c && r.dnatTo);
         return {
-          ip: d?.dnatTo?.ip,
-          port: d?.dnatTo?.port,
-          pod: podByIp(ctx, d?.dnatTo?.ip),
+          ip: nftRule?.dnatTo?.ip,
+          port: nftRule?.dnatTo?.port,
+          pod: podByIp(ctx, nftRule?.dnatTo?.ip),
           chain: c,
           probability: 1 / rule.endpointChains!.length,
-          evidence: [...rule.evidence, ...(d?.evidence ?? [])],
+          evidence: [...rule.evidence, ...(nftRule?.evidence ?? [])],
           observedRule: true,
         };
       })
-    : base.map((c) => ({
-        ...c,
+    : base.map((endpointChoice) => ({
+        ...endpointChoice,
         chain:
-          c.ip && c.port !== undefined
-            ? nftEndpointChain(namespaceOf(svc), svc.name, port.protocol, portName, c.ip, c.port)
+          endpointChoice.ip && endpointChoice.port !== undefined
+            ? nftEndpointChain(
+                namespaceOf(svc),
+                svc.name,
+                port.protocol,
+                portName,
+                endpointChoice.ip,
+                endpointChoice.port,
+              )
             : undefined,
         probability: 1 / (base.length || 1),
       }));
@@ -620,10 +648,10 @@ export function clientSidePackets(
   port: number,
 ): Packet[] {
   return ctx.packets.filter(
-    (p) =>
+    (packet) =>
       clientIp &&
       vip &&
-      ((p.src?.ip === clientIp && p.dst?.ip === vip && p.dst?.port === port) ||
-        (p.src?.ip === vip && p.dst?.ip === clientIp && p.src?.port === port)),
+      ((packet.src?.ip === clientIp && packet.dst?.ip === vip && packet.dst?.port === port) ||
+        (packet.src?.ip === vip && packet.dst?.ip === clientIp && packet.src?.port === port)),
   );
 }
