@@ -26,7 +26,7 @@ export function allFormats(): FormatSpec[] {
 /** The format whose command pattern matches, e.g. `sudo iptables -t nat -L KUBE-SERVICES -n`. */
 export function formatForCommand(command: string): FormatSpec | undefined {
   const c = command.trim().replace(/^(sudo\s+(-\S+\s+)*)/, '');
-  return SPECS.find((s) => s.commands.some((r) => r.test(c)));
+  return SPECS.find((formatSpec) => formatSpec.commands.some((regExp) => regExp.test(c)));
 }
 
 /**

@@ -92,8 +92,8 @@ function readLine(text: string, tool: 'curl' | 'wget'): Reading | undefined {
 }
 
 function toolOf(command: string | undefined): 'curl' | 'wget' | undefined {
-  const m = new RegExp(`^${RUNNER_PREFIX}(?<tool>curl|wget)\\b`).exec((command ?? '').trim());
-  return m?.groups?.tool as 'curl' | 'wget' | undefined;
+  const match = new RegExp(`^${RUNNER_PREFIX}(?<tool>curl|wget)\\b`).exec((command ?? '').trim());
+  return match?.groups?.tool as 'curl' | 'wget' | undefined;
 }
 
 function parseHttpClient(input: ParseInput): ParseResult {
@@ -101,21 +101,21 @@ function parseHttpClient(input: ParseInput): ParseResult {
   const unparsed: Unparsed[] = [];
   const tool = toolOf(input.command);
   const lines: LogicalLine[] = logicalLines(input);
-  for (const l of lines) {
-    const text = l.text.trim();
+  for (const logicalLine of lines) {
+    const text = logicalLine.text.trim();
     if (!text) continue;
     const reading = text.length < 4000 ? (readLine(text, tool ?? 'curl') ?? readLine(text, 'wget')) : undefined;
     if (reading === 'skip') continue;
     if (!reading) {
       unparsed.push(
         unparsedLine(
-          l,
+          logicalLine,
           tool ? `not a ${tool} message: the response body, or output of another command` : 'not curl or wget output',
         ),
       );
       continue;
     }
-    facts.push(clientResult(reading, lineEvidence(input.uri, { ...l, text }, FORMAT), input.host));
+    facts.push(clientResult(reading, lineEvidence(input.uri, { ...logicalLine, text }, FORMAT), input.host));
   }
   return { format: FORMAT, facts, records: facts.length, unparsed };
 }

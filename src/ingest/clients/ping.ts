@@ -25,15 +25,19 @@ function parsePing(input: ParseInput): ParseResult {
   const unparsed: Unparsed[] = [];
   let target: string | undefined;
   let replies = 0;
-  for (const l of logicalLines(input, unflattenPing)) {
-    const text = l.text.trim();
+  for (const logicalLine of logicalLines(input, unflattenPing)) {
+    const text = logicalLine.text.trim();
     if (!text) continue;
     const add = (fields: Omit<ClientResult, 'kind' | 'evidence' | 'tool'>) =>
       facts.push(
-        clientResult({ tool: 'ping', ...fields }, lineEvidence(input.uri, { ...l, text }, FORMAT), input.host),
+        clientResult(
+          { tool: 'ping', ...fields },
+          lineEvidence(input.uri, { ...logicalLine, text }, FORMAT),
+          input.host,
+        ),
       );
     if (text.length > 4000) {
-      unparsed.push(unparsedLine(l, 'line too long for ping output'));
+      unparsed.push(unparsedLine(logicalLine, 'line too long for ping output'));
       continue;
     }
     const header = HEADER.exec(text)?.groups;
@@ -88,7 +92,7 @@ function parsePing(input: ParseInput): ParseResult {
         continue;
       }
     }
-    unparsed.push(unparsedLine(l, 'not ping output'));
+    unparsed.push(unparsedLine(logicalLine, 'not ping output'));
   }
   return { format: FORMAT, facts, records: facts.length + replies, unparsed };
 }

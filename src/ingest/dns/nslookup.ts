@@ -60,9 +60,9 @@ function labelAt(t: readonly Token[], i: number): [number, string] | undefined {
 
 /** Cuts flattened nslookup text before each `Server:`, `Address:`, `Name:`, error and record. */
 export function unflattenNslookup(line: string): { text: string; start: number }[] {
-  return splitBeforeTokens(line, (t, i) => {
-    const x = t[i].text;
-    const next = t[i + 1]?.text;
+  return splitBeforeTokens(line, (tokens, i) => {
+    const x = tokens[i].text;
+    const next = tokens[i + 1]?.text;
     if (
       x === 'Server:' ||
       x === 'Address:' ||
@@ -80,8 +80,8 @@ export function unflattenNslookup(line: string): { text: string; start: number }
     if (x === '**' && next === 'server') return true;
     if (x === '***' && next === "Can't") return true;
     // `NAME canonical name = …`: the record starts at NAME, one token before the label
-    const label = labelAt(t, i + 1);
-    return label !== undefined && !(x === 'canonical' && t[i + 1].text === 'name') && t[i - 1]?.text !== '=';
+    const label = labelAt(tokens, i + 1);
+    return label !== undefined && !(x === 'canonical' && tokens[i + 1].text === 'name') && tokens[i - 1]?.text !== '=';
   });
 }
 

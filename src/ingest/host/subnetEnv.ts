@@ -15,12 +15,12 @@ export function parseSubnetEnv(input: ParseInput): ParseResult {
   for (let i = 0; i < h.lines.length; i++) {
     const line = h.lines[i].trim();
     if (line === '' || line.startsWith('#')) continue;
-    const m = /^(?:export\s+)?([A-Z0-9_]{1,64})=("?)([^"]*)\2$/.exec(line);
-    if (!m) {
+    const match = /^(?:export\s+)?([A-Z0-9_]{1,64})=("?)([^"]*)\2$/.exec(line);
+    if (!match) {
       h.skip(i, 'not a KEY=value line');
       continue;
     }
-    const [, key, , value] = m;
+    const [, key, , value] = match;
     let used = true;
     switch (key) {
       case 'FLANNEL_NETWORK':

@@ -71,7 +71,7 @@ function splitRecords(line: string, startsRecord: StartsRecord): Piece[] {
   return out;
 }
 
-const texts = (pieces: Piece[]) => pieces.map((p) => p.text);
+const texts = (pieces: Piece[]) => pieces.map((piece) => piece.text);
 
 export function unflattenIpRoutePieces(line: string): Piece[] {
   return splitRecords(line, (w, prev, next) => {

@@ -20,15 +20,15 @@ function evidenceSourceFor(
 ): EvidenceSource {
   return {
     at(path?: string): Evidence {
-      const f = path ? info.fields.get(path) : undefined;
-      if (f) {
+      const fieldSpan = path ? info.fields.get(path) : undefined;
+      if (fieldSpan) {
         return {
           source,
           uri,
-          line: f.key.line,
-          endLine: f.value?.endLine ?? f.key.line,
-          column: f.key.column,
-          excerpt: lineText(lines, f.key.line, firstLine),
+          line: fieldSpan.key.line,
+          endLine: fieldSpan.value?.endLine ?? fieldSpan.key.line,
+          column: fieldSpan.key.column,
+          excerpt: lineText(lines, fieldSpan.key.line, firstLine),
           format,
         };
       }

@@ -18,9 +18,9 @@ const FORMAT = 'conntrack';
 const PROTO_LINE = /^(?:\[(\w+)\]\s+)?(?:ipv[46]\s+\d+\s+)?([a-z][a-z0-9-]*)\s+(\d+)\s+(.*)$/;
 
 function parseConntrackLine(text: string): Omit<ConntrackEntry, 'evidence'> | string {
-  const m = PROTO_LINE.exec(text);
-  if (!m) return 'not a conntrack entry';
-  const [, event, protocol, , rest] = m;
+  const match = PROTO_LINE.exec(text);
+  if (!match) return 'not a conntrack entry';
+  const [, event, protocol, , rest] = match;
   const tokens = rest.split(/\s+/);
   const entry: Omit<ConntrackEntry, 'evidence'> = {
     kind: 'ConntrackEntry',

@@ -28,8 +28,8 @@ const FORMAT = 'iptables-list';
 /** `-t nat`, `--table nat`, `--table=nat`; iptables' default table is filter. */
 function tableFromCommand(command: string | undefined): string | undefined {
   if (!command) return undefined;
-  const m = /(?:^|\s)(?:-t\s*|--table[=\s]+)([a-z]+)/.exec(command);
-  return m?.[1];
+  const match = /(?:^|\s)(?:-t\s*|--table[=\s]+)([a-z]+)/.exec(command);
+  return match?.[1];
 }
 
 /** Chains that exist only in the nat table, for listings that do not show their command. */
@@ -140,7 +140,7 @@ export function parseIptablesList(input: ParseInput): ParseResult {
       }
       const chainLen = chainHeaderAt(tokens, 0);
       if (chainLen) {
-        const m = /^Chain (\S+) \((?:policy (\S+)(?: (\d+) packets, (\d+) bytes)?|(\d+) references)\)/.exec(text);
+        const match = /^Chain (\S+) \((?:policy (\S+)(?: (\d+) packets, (\d+) bytes)?|(\d+) references)\)/.exec(text);
         state.chain = tokens[1];
         state.position = 0;
         state.layout = undefined;
@@ -150,17 +150,17 @@ export function parseIptablesList(input: ParseInput): ParseResult {
           name: tokens[1],
           evidence: [ev],
         };
-        if (m?.[2]) chain.policy = m[2];
-        if (m?.[5]) chain.references = Number(m[5]);
+        if (match?.[2]) chain.policy = match[2];
+        if (match?.[5]) chain.references = Number(match[5]);
         chains.push(chain);
         facts.push(chain);
-        if (m?.[2]) {
+        if (match?.[2]) {
           // `(policy DROP 12 packets, 1008 bytes)`; without -x large counters print as `1234K`.
           const counters = POLICY_COUNTERS.exec(text)?.groups;
           const policy = chainPolicy({
             table: chain.table,
             chain: chain.name,
-            policy: m[2],
+            policy: match[2],
             evidence: ev,
             host: input.host,
             packets: counters ? parseCounter(counters.packets) : undefined,
@@ -203,7 +203,10 @@ export function parseIptablesList(input: ParseInput): ParseResult {
   }
   if (!commandTable) {
     // One `-L` prints one table: if any chain only exists in nat, the whole listing is nat.
-    const table = chains.some((c) => c.table === 'nat') || rules.some((r) => r.table === 'nat') ? 'nat' : 'filter';
+    const table =
+      chains.some((natChain) => natChain.table === 'nat') || rules.some((natRule) => natRule.table === 'nat')
+        ? 'nat'
+        : 'filter';
     for (const c of chains) c.table = table;
     for (const r of rules) r.table = table;
     for (const p of policies) p.table = table;

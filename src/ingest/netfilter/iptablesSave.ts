@@ -120,10 +120,10 @@ export function parseIptablesSave(input: ParseInput): ParseResult {
       }
       let body = text;
       let counters: [number, number] | undefined;
-      const c = COUNTERS_PREFIX.exec(body);
-      if (c) {
-        counters = [Number(c[1]), Number(c[2])];
-        body = body.slice(c[0].length);
+      const match = COUNTERS_PREFIX.exec(body);
+      if (match) {
+        counters = [Number(match[1]), Number(match[2])];
+        body = body.slice(match[0].length);
       }
       if (!/^-[AI]\s/.test(body)) {
         unparsed.push({ line: lineNo, reason: 'not an iptables-save line', text: text.slice(0, 200) });

@@ -58,14 +58,14 @@ export function parseIpvsadm(input: ParseInput): ParseResult {
       counterColumns = /Conns|CPS/.test(text);
       continue;
     }
-    const v = VIRTUAL.exec(text);
-    if (v) {
-      const rest = (v[4] ?? '').split(/\s+/).filter(Boolean);
+    const match = VIRTUAL.exec(text);
+    if (match) {
+      const rest = (match[4] ?? '').split(/\s+/).filter(Boolean);
       const vs: IpvsVirtualServer = {
         kind: 'IpvsVirtualServer',
-        protocol: v[1] as IpvsVirtualServer['protocol'],
-        address: stripBrackets(v[2]),
-        port: Number(v[3]),
+        protocol: match[1] as IpvsVirtualServer['protocol'],
+        address: stripBrackets(match[2]),
+        port: Number(match[3]),
         scheduler: counterColumns ? '' : (rest[0] ?? ''),
         realServers: [],
         evidence: [logEvidence(input.uri, lineNo, text, FORMAT)],

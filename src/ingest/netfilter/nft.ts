@@ -52,11 +52,11 @@ function splitTopLevel(s: string): string[] {
 
 /** `dnat to 10.244.0.105:53`, `dnat ip to 10.244.0.105 . 53`, `dnat ip6 to [fd00::1]:53`. */
 function parseNftDnat(rule: string): { ip: string; port?: number } | undefined {
-  const m = /\bdnat (?:ip6? )?to (\S+)(?: \. (\d+))?/.exec(rule);
-  if (!m) return undefined;
-  const t = parseNatTarget(m[1]);
+  const match = /\bdnat (?:ip6? )?to (\S+)(?: \. (\d+))?/.exec(rule);
+  if (!match) return undefined;
+  const t = parseNatTarget(match[1]);
   if (!t) return undefined;
-  if (t.port === undefined && m[2]) t.port = parsePort(m[2]);
+  if (t.port === undefined && match[2]) t.port = parsePort(match[2]);
   return t;
 }
 

@@ -38,21 +38,21 @@ export function legacyTablesWarning(text: string, evidence: Evidence, host?: str
 function parseIptablesVersion(input: ParseInput): ParseResult {
   const facts: Fact[] = [];
   const unparsed: ReturnType<typeof unparsedLine>[] = [];
-  for (const l of logicalLines(input)) {
-    const text = l.text.trim();
+  for (const logicalLine of logicalLines(input)) {
+    const text = logicalLine.text.trim();
     if (!text) continue;
-    const m = text.length < 200 ? VERSION.exec(text) : null;
-    if (!m?.groups) {
-      unparsed.push(unparsedLine(l, 'not an `iptables -V` line (`iptables v1.8.9 (nf_tables)`)'));
+    const match = text.length < 200 ? VERSION.exec(text) : null;
+    if (!match?.groups) {
+      unparsed.push(unparsedLine(logicalLine, 'not an `iptables -V` line (`iptables v1.8.9 (nf_tables)`)'));
       continue;
     }
-    const [major, minor] = m.groups.version.split('.').map(Number);
+    const [major, minor] = match.groups.version.split('.').map(Number);
     const fact: IptablesBackend = {
       kind: 'IptablesBackend',
-      version: m.groups.version,
-      evidence: [lineEvidence(input.uri, { ...l, text }, FORMAT)],
+      version: match.groups.version,
+      evidence: [lineEvidence(input.uri, { ...logicalLine, text }, FORMAT)],
     };
-    const backend = m.groups.backend as IptablesBackend['backend'];
+    const backend = match.groups.backend as IptablesBackend['backend'];
     if (backend) fact.backend = backend;
     else if (major < 1 || (major === 1 && minor < 8)) fact.backend = 'legacy';
     if (input.host) fact.host = input.host;

@@ -45,10 +45,10 @@ function parseSockets(input: ParseInput): ParseResult {
   const facts: Fact[] = [];
   const unparsed: ReturnType<typeof unparsedLine>[] = [];
   const fromCommand = commandProtocol(input.command);
-  for (const l of logicalLines(input)) {
-    const text = l.text.trim();
+  for (const logicalLine of logicalLines(input)) {
+    const text = logicalLine.text.trim();
     if (!text || SS_HEADER.test(text) || NETSTAT_TITLE.test(text) || NETSTAT_HEADER.test(text)) continue;
-    const cols = text.length < 4000 ? tokenize(text).map((t) => t.text) : [];
+    const cols = text.length < 4000 ? tokenize(text).map((token) => token.text) : [];
     let protocol: 'tcp' | 'udp' | undefined;
     let state: string | undefined;
     let local: string | undefined;
@@ -66,7 +66,7 @@ function parseSockets(input: ParseInput): ParseResult {
       const withNetid = /^(?:tcp|udp|raw|u_str|u_dgr|u_seq|nl|p_raw|p_dgr|sctp|mptcp)$/.test(cols[0] ?? '');
       const at = withNetid ? 1 : 0;
       if (!/^[A-Z][A-Z0-9-]*$/.test(cols[at] ?? '') || !/^\d+$/.test(cols[at + 1] ?? '')) {
-        unparsed.push(unparsedLine(l, 'not a socket row of ss or netstat'));
+        unparsed.push(unparsedLine(logicalLine, 'not a socket row of ss or netstat'));
         continue;
       }
       protocol = withNetid ? protocolOf(cols[0]) : undefined;
@@ -77,11 +77,11 @@ function parseSockets(input: ParseInput): ParseResult {
     }
     const where = local ? splitAddressPort(local) : undefined;
     if (!where || !protocol) {
-      unparsed.push(unparsedLine(l, 'socket row without a local address:port or a protocol'));
+      unparsed.push(unparsedLine(logicalLine, 'socket row without a local address:port or a protocol'));
       continue;
     }
     if (state !== 'LISTEN' && state !== 'UNCONN') {
-      unparsed.push(unparsedLine(l, `a ${state ?? 'connected'} socket: only listening sockets are read`));
+      unparsed.push(unparsedLine(logicalLine, `a ${state ?? 'connected'} socket: only listening sockets are read`));
       continue;
     }
     const fact: ListeningSocket = {
@@ -89,7 +89,7 @@ function parseSockets(input: ParseInput): ParseResult {
       protocol,
       address: where.address,
       port: where.port,
-      evidence: [lineEvidence(input.uri, { ...l, text }, FORMAT)],
+      evidence: [lineEvidence(input.uri, { ...logicalLine, text }, FORMAT)],
     };
     const proc = processText ? (SS_PROCESS.exec(processText) ?? NETSTAT_PROCESS.exec(processText)) : null;
     if (proc?.groups) {

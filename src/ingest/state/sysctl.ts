@@ -46,10 +46,10 @@ function parseSysctl(input: ParseInput): ParseResult {
     if (input.host) fact.host = input.host;
     facts.push(fact);
   };
-  for (const l of logicalLines(input, unflattenSysctl)) {
-    const text = l.text.trim();
+  for (const logicalLine of logicalLines(input, unflattenSysctl)) {
+    const text = logicalLine.text.trim();
     if (!text) continue;
-    const ev = [lineEvidence(input.uri, { ...l, text }, FORMAT)];
+    const ev = [lineEvidence(input.uri, { ...logicalLine, text }, FORMAT)];
     const setting = text.length < 4000 ? SETTING.exec(text) : null;
     if (setting?.groups) {
       add({ name: setting.groups.name, value: setting.groups.value.trim() }, ev);
@@ -61,14 +61,14 @@ function parseSysctl(input: ParseInput): ParseResult {
       continue;
     }
     if (UNREADABLE.test(text)) {
-      unparsed.push(unparsedLine(l, 'sysctl could not read this key'));
+      unparsed.push(unparsedLine(logicalLine, 'sysctl could not read this key'));
       continue;
     }
     if (bareIndex < bare.length && !text.includes(' = ')) {
       add({ name: bare[bareIndex++], value: text }, ev);
       continue;
     }
-    unparsed.push(unparsedLine(l, 'not a sysctl setting (`name = value`)'));
+    unparsed.push(unparsedLine(logicalLine, 'not a sysctl setting (`name = value`)'));
   }
   return { format: FORMAT, facts, records: facts.length, unparsed };
 }

@@ -55,10 +55,10 @@ export function commandLine(line: string): CommandLine | undefined {
   let cmd: string | undefined;
   let strict = false;
   if (s.indexOf('@') > 0 && s.indexOf('@') < 64) {
-    const m = USER_HOST_PROMPT.exec(s) ?? BRACKET_PROMPT.exec(s);
-    if (m) {
-      host = m[2];
-      cmd = m[3];
+    const match = USER_HOST_PROMPT.exec(s) ?? BRACKET_PROMPT.exec(s);
+    if (match) {
+      host = match[2];
+      cmd = match[3];
     }
   }
   if (cmd === undefined && (c === 36 || c === 35 || c === 47 || c === 126)) {

@@ -125,15 +125,15 @@ export function splitTranscript(input: readonly string[] | LineSource): RawBlock
       if (catParts && catParts.length > 1) {
         catParts.forEach((part, n) => {
           const last = n + 1 < catParts.length ? catParts[n + 1].start - 1 : end;
-          const b: RawBlock = {
+          const rawBlock: RawBlock = {
             format: part.spec.id,
             command: cmd.command,
             effective: part.command,
             startLine: part.start + 1,
             endLine: last + 1,
           };
-          if (cmd.host) b.host = cmd.host;
-          blocks.push(b);
+          if (cmd.host) rawBlock.host = cmd.host;
+          blocks.push(rawBlock);
         });
       } else if (end > i) {
         let format: FormatId = spec?.id ?? 'unknown';
