@@ -10,7 +10,6 @@ import { cpus, loadavg } from 'node:os';
 import { packetsOf, type Fact } from '../src/model';
 import { parseTcpdump } from '../src/ingest/tcpdump';
 import { parseDocument } from '../src/ingest/document';
-import '../src/ingest/all';
 
 const LINES = Number(process.env.KPP_BENCH_LINES ?? 1_000_000);
 const FIXTURES = ['any-nn.txt', 'any-names.txt', 'any-v.txt', 'vxlan-8472.txt', 'vxlan-4789.txt', 'any-vv.txt'];

@@ -32,7 +32,7 @@ function evidenceList(list: EvidenceView[]): HTMLElement | undefined {
   );
 }
 
-export function stepItem(step: StepView): HTMLLIElement {
+function stepItem(step: StepView): HTMLLIElement {
   return h(
     'li',
     { class: `step kpp-${step.status}`, 'data-step': String(step.index), id: `step-${step.index}` },
@@ -70,7 +70,7 @@ function findingItem(f: FindingView): HTMLLIElement {
 /** Steps (optionally of one phase), findings and unresolved items of a flow. */
 export function sidePanel(flow: FlowView, phase: number | undefined, traceUnresolved: string[]): DocumentFragment {
   const frag = document.createDocumentFragment();
-  const steps = phase === undefined ? flow.steps : flow.steps.filter((s) => s.phaseIndex === phase);
+  const steps = phase === undefined ? flow.steps : flow.steps.filter((step) => step.phaseIndex === phase);
   frag.append(
     h('h2', {}, phase === undefined ? 'Steps and evidence' : `Phase ${phase + 1} · ${flow.phases[phase]}`),
     h('ol', { class: 'steps', id: 'steps' }, ...steps.map(stepItem)),

@@ -10,8 +10,10 @@ import {
   isHostToWebview,
   STATUS_MEANING,
   type DiagramPayload,
+  type ExportFormat,
   type FlowView,
   type PersistedState,
+  type ViewState,
 } from '../src/protocol/messages';
 import { drawDiagram, type Drawn } from './diagram';
 import { byId, h } from './dom';
@@ -20,17 +22,9 @@ import { mermaidTheme, themeKind, watchTheme } from './theme';
 import { post, vscode } from './vscodeApi';
 import { clampZoom, readableFitZoom, ZOOM_STEP } from './zoom';
 
-interface Ui {
-  flow: number;
-  /** 0 = whole flow, i + 1 = phase i. */
-  phase: number;
-  /** 0 = fit to width on first draw. */
-  zoom: number;
-}
-
 let payload: DiagramPayload | undefined;
 let persisted: PersistedState | undefined;
-let ui: Ui = { flow: 0, phase: 0, zoom: 0 };
+let ui: ViewState = { flow: 0, phase: 0, zoom: 0 };
 let drawn: Drawn | undefined;
 let generation = 0;
 let themeKey = '';
@@ -53,12 +47,12 @@ function setAppState(state: 'loading' | 'rendered' | 'error' | 'problem', ms?: n
 }
 
 function button(id: string, label: string, title: string, onClick: () => void, secondary = true): HTMLElement {
-  const b = h('vscode-button', { id, title, 'aria-label': title, secondary }, label);
-  b.addEventListener('click', onClick);
-  return b;
+  const vscodeButton = h('vscode-button', { id, title, 'aria-label': title, secondary }, label);
+  vscodeButton.addEventListener('click', onClick);
+  return vscodeButton;
 }
 
-function exportAs(format: 'mermaid' | 'markdown' | 'svg'): void {
+function exportAs(format: ExportFormat): void {
   const phase = ui.phase === 0 ? undefined : ui.phase - 1;
   if (format !== 'svg') return post({ type: 'export', format, flow: ui.flow, phase });
   const svg = svgForExport();
@@ -82,14 +76,14 @@ function svgForExport(): string | undefined {
   return new XMLSerializer().serializeToString(copy);
 }
 
-function toolbar(p: DiagramPayload): HTMLElement {
+function toolbar(diagramPayload: DiagramPayload): HTMLElement {
   const flowPicker =
-    p.flows.length > 1
+    diagramPayload.flows.length > 1
       ? (() => {
           const select = h(
             'vscode-single-select',
             { id: 'flow-picker', 'aria-label': 'Flow' },
-            ...p.flows.map((f, i) =>
+            ...diagramPayload.flows.map((f, i) =>
               h(
                 'vscode-option',
                 { value: String(i), selected: i === ui.flow },
@@ -107,7 +101,7 @@ function toolbar(p: DiagramPayload): HTMLElement {
   return h(
     'header',
     { class: 'bar', role: 'toolbar', 'aria-label': 'Diagram' },
-    h('h1', { id: 'title' }, p.title),
+    h('h1', { id: 'title' }, diagramPayload.title),
     flowPicker,
     h('span', { class: 'spacer' }),
     h(
@@ -277,10 +271,14 @@ function onActivate(target: EventTarget | null): boolean {
   return false;
 }
 
-app.addEventListener('click', (e) => onActivate(e.target));
-app.addEventListener('keydown', (e) => {
-  if ((e.key === 'Enter' || e.key === ' ') && e.target instanceof SVGElement && onActivate(e.target))
-    e.preventDefault();
+app.addEventListener('click', (pointerEvent) => onActivate(pointerEvent.target));
+app.addEventListener('keydown', (keyboardEvent) => {
+  if (
+    (keyboardEvent.key === 'Enter' || keyboardEvent.key === ' ') &&
+    keyboardEvent.target instanceof SVGElement &&
+    onActivate(keyboardEvent.target)
+  )
+    keyboardEvent.preventDefault();
 });
 
 window.addEventListener('message', (event: MessageEvent<unknown>) => {

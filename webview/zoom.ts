@@ -7,9 +7,9 @@ const MAX_ZOOM = 4;
 /** The smallest font the diagram is drawn with (Mermaid's noteFontSize in diagram.ts). */
 export const SMALLEST_FONT_PX = 12;
 /** Below this on screen, diagram text is not read but guessed: the panel scrolls instead. */
-export const MIN_TEXT_PX = 10;
+const MIN_TEXT_PX = 10;
 /** The lowest zoom the first view and "Fit" use (the − button can still go lower). */
-export const MIN_READABLE_ZOOM = MIN_TEXT_PX / SMALLEST_FONT_PX;
+const MIN_READABLE_ZOOM = MIN_TEXT_PX / SMALLEST_FONT_PX;
 
 export function clampZoom(z: number): number {
   if (!Number.isFinite(z) || z <= 0) return 1;
@@ -17,7 +17,7 @@ export function clampZoom(z: number): number {
 }
 
 /** The zoom at which the diagram's natural width fills the container (minus its padding). */
-export function fitZoom(drawn: { width: number } | undefined, container: HTMLElement): number {
+function fitZoom(drawn: { width: number } | undefined, container: HTMLElement): number {
   if (!drawn || drawn.width <= 0) return 1;
   const style = getComputedStyle(container);
   const inner = container.clientWidth - parseFloat(style.paddingLeft || '0') - parseFloat(style.paddingRight || '0');

@@ -4,7 +4,6 @@
 // bundle in headless Chromium (bench/webview/panelPage.ts). Run: node scripts/screenshots.mjs
 import { modelOf } from '../../test/support/modelOf';
 import { join } from 'node:path';
-import '../../src/ingest/all';
 import { ClusterModel } from '../../src/model';
 import { trace, type TraceResult } from '../../src/flow';
 import { buildPayload } from '../../src/render/payload';

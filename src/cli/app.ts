@@ -4,17 +4,17 @@ import './registry';
 
 declare const KPP_VERSION: string | undefined;
 
-export const VERSION: string = typeof KPP_VERSION === 'string' ? KPP_VERSION : '0.0.0-dev';
+const VERSION: string = typeof KPP_VERSION === 'string' ? KPP_VERSION : '0.0.0-dev';
 
-export function helpText(): string {
-  const width = Math.max(...commands.map((c) => c.name.length));
+function helpText(): string {
+  const width = Math.max(...commands.map((cliCommand) => cliCommand.name.length));
   return [
     'kube-packet-path — how a packet travels inside a Kubernetes cluster, hop by hop, with evidence.',
     '',
     'Usage: kube-packet-path <command> [options]',
     '',
     'Commands:',
-    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    ...commands.map((cliCommand) => `  ${cliCommand.name.padEnd(width)}  ${cliCommand.summary}`),
     '',
     'Options:',
     '  -h, --help     show help (also: kube-packet-path <command> --help)',
@@ -28,9 +28,9 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   const [first, ...rest] = argv;
   if (first === undefined || first === '-h' || first === '--help' || first === 'help') {
     if (first === 'help' && rest[0]) {
-      const c = findCommand(rest[0]);
-      if (c) {
-        io.out(c.usage + '\n');
+      const cliCommand = findCommand(rest[0]);
+      if (cliCommand) {
+        io.out(cliCommand.usage + '\n');
         return 0;
       }
     }

@@ -88,8 +88,11 @@ export async function readCluster(values: ClusterValues, io: CliIO, sink?: FactS
     const read = Object.values(result.counts).reduce((n, c) => n + c, 0);
     return {
       result,
-      nothingRead: read === 0 && result.problems.some((p) => p.severity === 'error'),
-      lines: result.problems.map((p) => `${p.severity === 'info' ? 'note' : p.severity}: ${p.message}`),
+      nothingRead: read === 0 && result.problems.some((clusterProblem) => clusterProblem.severity === 'error'),
+      lines: result.problems.map(
+        (clusterProblem) =>
+          `${clusterProblem.severity === 'info' ? 'note' : clusterProblem.severity}: ${clusterProblem.message}`,
+      ),
       headline: summary.headline,
     };
   } finally {

@@ -6,11 +6,11 @@ import type { CliCommand } from './usage';
  */
 export const commands: CliCommand[] = [];
 
-export function registerCommand(c: CliCommand): void {
-  if (commands.some((x) => x.name === c.name)) throw new Error(`duplicate command ${c.name}`);
-  commands.push(c);
+export function registerCommand(cliCommand: CliCommand): void {
+  if (commands.some((x) => x.name === cliCommand.name)) throw new Error(`duplicate command ${cliCommand.name}`);
+  commands.push(cliCommand);
 }
 
 export function findCommand(name: string): CliCommand | undefined {
-  return commands.find((c) => c.name === name);
+  return commands.find((cliCommand) => cliCommand.name === name);
 }

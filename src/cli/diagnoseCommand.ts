@@ -1,6 +1,5 @@
 import { parseArgs } from 'node:util';
 import { relative } from 'node:path';
-import '../ingest/all';
 import { ClusterModel, describeEvidence, type Evidence } from '../model';
 import { diagnose, type Diagnosis } from '../flow';
 import { registerCommand } from './commands';
@@ -26,7 +25,7 @@ const where = (evidence: readonly Evidence[]) =>
   [...new Set(evidence.filter((e) => e.source !== 'derived').map(describeEvidence))].slice(0, 6);
 
 /** Text for a terminal: the problems, most important first, each with where it breaks and its proof. */
-export function diagnosisText(diagnosis: Diagnosis): string {
+function diagnosisText(diagnosis: Diagnosis): string {
   const out: string[] = [];
   const { problems, requests } = diagnosis;
   out.push(
@@ -50,7 +49,7 @@ export function diagnosisText(diagnosis: Diagnosis): string {
 }
 
 /** JSON: the ranked problems with their evidence `{uri, line, excerpt, role}`. */
-export function diagnosisJson(diagnosis: Diagnosis): unknown {
+function diagnosisJson(diagnosis: Diagnosis): unknown {
   return {
     problems: diagnosis.problems.map(({ finding, flow, request, count }, index) => ({
       rank: index + 1,
@@ -69,7 +68,7 @@ export function diagnosisJson(diagnosis: Diagnosis): unknown {
   };
 }
 
-export function runDiagnose(args: string[], io: CliIO): number {
+function runDiagnose(args: string[], io: CliIO): number {
   let values;
   try {
     ({ values } = parseArgs({
@@ -98,7 +97,7 @@ export function runDiagnose(args: string[], io: CliIO): number {
   io.out(
     values.format === 'json' ? JSON.stringify(diagnosisJson(diagnosis), null, 2) + '\n' : diagnosisText(diagnosis),
   );
-  return diagnosis.problems.some((p) => p.finding.severity !== 'info') ? 1 : 0;
+  return diagnosis.problems.some((problem) => problem.finding.severity !== 'info') ? 1 : 0;
 }
 
 registerCommand({

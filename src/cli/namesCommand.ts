@@ -26,9 +26,9 @@ Example (the seed report's kube-dns):
     --endpoint 10.244.0.105:53 --endpoint 10.244.0.107:53`;
 
 function parseEndpoint(text: string): { ip: string; port: number } {
-  const m = /^\[?([^\]]+?)\]?:(\d+)$/.exec(text);
-  if (!m) throw new UsageError(`--endpoint expects IP:PORT, got '${text}'`, usage);
-  return { ip: m[1], port: Number(m[2]) };
+  const match = /^\[?([^\]]+?)\]?:(\d+)$/.exec(text);
+  if (!match) throw new UsageError(`--endpoint expects IP:PORT, got '${text}'`, usage);
+  return { ip: match[1], port: Number(match[2]) };
 }
 
 registerCommand({

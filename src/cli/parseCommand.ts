@@ -1,7 +1,6 @@
 import { parseArgs } from 'node:util';
 import { registerCommand } from './commands';
 import { UsageError } from './usage';
-import '../ingest/all';
 import { parseDocument, type DocumentResult } from '../ingest/document';
 import { shortened } from '../model';
 
@@ -36,17 +35,20 @@ function jsonOf(path: string, doc: DocumentResult, maxUnparsed: number): { path:
   let fileBudget = maxUnparsed > 0 ? maxUnparsed * FILE_FACTOR : Infinity;
   return {
     path,
-    blocks: doc.blocks.map((b) => {
-      const listed = b.result.unparsed.slice(0, Math.min(maxUnparsed > 0 ? maxUnparsed : Infinity, fileBudget));
+    blocks: doc.blocks.map((documentBlock) => {
+      const listed = documentBlock.result.unparsed.slice(
+        0,
+        Math.min(maxUnparsed > 0 ? maxUnparsed : Infinity, fileBudget),
+      );
       fileBudget -= listed.length;
       return {
-        format: b.format,
-        command: b.command,
-        startLine: b.startLine,
-        endLine: b.endLine,
-        records: b.result.records,
+        format: documentBlock.format,
+        command: documentBlock.command,
+        startLine: documentBlock.startLine,
+        endLine: documentBlock.endLine,
+        records: documentBlock.result.records,
         unparsed: listed.map((u) => ({ line: u.line, reason: u.reason })),
-        unparsedTotal: b.result.unparsed.length,
+        unparsedTotal: documentBlock.result.unparsed.length,
       };
     }),
   };
@@ -60,17 +62,22 @@ function textOf(path: string, doc: DocumentResult): string {
   const out = [
     `${path}: ${doc.blocks.length} block${doc.blocks.length === 1 ? '' : 's'}, ${facts} fact${facts === 1 ? '' : 's'}`,
   ];
-  for (const b of doc.blocks) {
-    const lines = b.startLine === b.endLine ? `line ${b.startLine}` : `lines ${b.startLine}-${b.endLine}`;
-    const cmd = b.command === null ? '(no command; format recognised from the text)' : `$ ${b.command}`;
+  for (const documentBlock of doc.blocks) {
+    const lines =
+      documentBlock.startLine === documentBlock.endLine
+        ? `line ${documentBlock.startLine}`
+        : `lines ${documentBlock.startLine}-${documentBlock.endLine}`;
+    const cmd =
+      documentBlock.command === null ? '(no command; format recognised from the text)' : `$ ${documentBlock.command}`;
     out.push(
-      `  ${lines}  ${b.format}  ${b.result.records} record${b.result.records === 1 ? '' : 's'}, ${b.result.unparsed.length} unparsed${b.host ? `  [on ${b.host}]` : ''}`,
+      `  ${lines}  ${documentBlock.format}  ${documentBlock.result.records} record${documentBlock.result.records === 1 ? '' : 's'}, ${documentBlock.result.unparsed.length} unparsed${documentBlock.host ? `  [on ${documentBlock.host}]` : ''}`,
     );
     out.push(`    ${shortened(cmd, 120)}`);
-    for (const u of b.result.unparsed.slice(0, MAX_UNPARSED_SHOWN)) out.push(`    line ${u.line}: ${u.reason}`);
-    if (b.result.unparsed.length > MAX_UNPARSED_SHOWN)
+    for (const u of documentBlock.result.unparsed.slice(0, MAX_UNPARSED_SHOWN))
+      out.push(`    line ${u.line}: ${u.reason}`);
+    if (documentBlock.result.unparsed.length > MAX_UNPARSED_SHOWN)
       out.push(
-        `    … and ${b.result.unparsed.length - MAX_UNPARSED_SHOWN} more unparsed lines (--json --max-unparsed 0 lists them all)`,
+        `    … and ${documentBlock.result.unparsed.length - MAX_UNPARSED_SHOWN} more unparsed lines (--json --max-unparsed 0 lists them all)`,
       );
   }
   return out.join('\n');

@@ -3,7 +3,6 @@ import { filesUnder } from './files';
 import { CLUSTER_OPTIONS, CLUSTER_USAGE, EXIT_NOTHING_READ, readCluster, wantsCluster } from './clusterSource';
 import { registerCommand } from './commands';
 import { UsageError, type CliIO } from './usage';
-import '../ingest/all';
 import { formatSpec, sniffFormat } from '../ingest/registry';
 import { parseDocument } from '../ingest/document';
 import type { FormatSpec } from '../ingest/types';
@@ -58,22 +57,22 @@ function formatFor(path: string, text: string, manifests: boolean): FormatSpec |
   return sniffFormat(text.split(/\r?\n/, 50));
 }
 
-function formatComparison(c: RuleComparison, seenCount: number): string {
-  const exact = c.observed.filter((o) => o.differences.length === 0);
-  const differing = c.observed.filter((o) => o.differences.length > 0);
-  const where = (r: NatRule) => (r.evidence[0] ? describeEvidence(r.evidence[0]) : '');
+function formatComparison(ruleComparison: RuleComparison, seenCount: number): string {
+  const exact = ruleComparison.observed.filter((observedRule) => observedRule.differences.length === 0);
+  const differing = ruleComparison.observed.filter((observedRule) => observedRule.differences.length > 0);
+  const where = (natRule: NatRule) => (natRule.evidence[0] ? describeEvidence(natRule.evidence[0]) : '');
   const lines = [
     `# predicted kube-proxy rules compared with ${seenCount} printed rule(s)`,
     `observed exactly: ${exact.length}`,
     `observed with different fields: ${differing.length}`,
     ...differing.map(
-      (o) =>
-        `  ${o.seen.chain || '(no chain shown)'} -j ${o.seen.target} at ${where(o.seen)}: ${o.differences.join('; ')}`,
+      (observedRule) =>
+        `  ${observedRule.seen.chain || '(no chain shown)'} -j ${observedRule.seen.target} at ${where(observedRule.seen)}: ${observedRule.differences.join('; ')}`,
     ),
-    `missing (predicted; the chain was printed without it): ${c.missing.length}`,
-    ...c.missing.map((r) => `  ${r.table} ${r.text}`),
-    `unexpected (printed; not predicted): ${c.unexpected.length}`,
-    ...c.unexpected.map((r) => `  ${where(r)}: ${r.text}`),
+    `missing (predicted; the chain was printed without it): ${ruleComparison.missing.length}`,
+    ...ruleComparison.missing.map((natRule) => `  ${natRule.table} ${natRule.text}`),
+    `unexpected (printed; not predicted): ${ruleComparison.unexpected.length}`,
+    ...ruleComparison.unexpected.map((natRule) => `  ${where(natRule)}: ${natRule.text}`),
   ];
   return lines.join('\n') + '\n';
 }
@@ -179,7 +178,9 @@ registerCommand({
       }
       const doc = parseDocument(text, file);
       collect(doc.facts);
-      const unknown = doc.blocks.filter((b) => b.format === 'unknown' && b.result.unparsed.length > 0);
+      const unknown = doc.blocks.filter(
+        (documentBlock) => documentBlock.format === 'unknown' && documentBlock.result.unparsed.length > 0,
+      );
       if (!doc.facts.length) warnings.push(`${file}: nothing recognised`);
       else if (unknown.length) warnings.push(`${file}: ${unknown.length} block(s) not recognised`);
     }

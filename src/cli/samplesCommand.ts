@@ -27,8 +27,10 @@ registerCommand({
       from: s.from,
       to: s.to,
       description: s.description,
-      files: [...s.logs.map((l) => l.file), ...s.manifests],
-      missing: [...s.logs.map((l) => l.file), ...s.manifests].filter((f) => !existsSync(join(root, f))),
+      files: [...s.logs.map((sampleInput) => sampleInput.file), ...s.manifests],
+      missing: [...s.logs.map((sampleInput) => sampleInput.file), ...s.manifests].filter(
+        (f) => !existsSync(join(root, f)),
+      ),
     }));
     if (json) {
       io.out(JSON.stringify(rows, null, 2) + '\n');

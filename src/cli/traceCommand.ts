@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
-import '../ingest/all';
 import { parseDocument } from '../ingest/document';
 import { formatForCommand, formatSpec, sniffFormat } from '../ingest/registry';
 import { ClusterModel, describeEvidence, evidenceRole, type Evidence, type EvidenceRole } from '../model';
@@ -56,22 +55,25 @@ function parseLog(model: ClusterModel, notes: Notes, text: string, uri: string, 
     notes.lines.push(`${uri}: no parser recognises this output${command ? ` (${command})` : ''}; skipped`);
     return;
   }
-  const r = spec.parse({ text, uri, command, host });
-  model.add(r.facts);
-  if (r.unparsed.length) notes.lines.push(`${uri}: ${r.unparsed.length} line(s) not understood by ${spec.id}`);
+  const parseResult = spec.parse({ text, uri, command, host });
+  model.add(parseResult.facts);
+  if (parseResult.unparsed.length)
+    notes.lines.push(`${uri}: ${parseResult.unparsed.length} line(s) not understood by ${spec.id}`);
 }
 
 /** A file the user pasted: a terminal session, a report, or one command's output; the transcript splitter finds the blocks. */
 export function parseTranscript(model: ClusterModel, notes: Notes, text: string, uri: string): void {
   const doc = parseDocument(text, uri);
   model.add(doc.facts);
-  const unknown = doc.blocks.filter((b) => b.format === 'unknown' && b.result.unparsed.length > 0);
+  const unknown = doc.blocks.filter(
+    (documentBlock) => documentBlock.format === 'unknown' && documentBlock.result.unparsed.length > 0,
+  );
   if (!doc.facts.length) notes.lines.push(`${uri}: nothing recognised`);
   else if (unknown.length)
     notes.lines.push(
       `${uri}: ${unknown.length} block(s) not recognised (lines ${unknown
         .slice(0, 5)
-        .map((b) => `${b.startLine}-${b.endLine}`)
+        .map((documentBlock) => `${documentBlock.startLine}-${documentBlock.endLine}`)
         .join(', ')}${unknown.length > 5 ? ', …' : ''})`,
     );
 }
@@ -100,10 +102,10 @@ export function evidenceJson(e: Evidence & { role?: EvidenceRole }): unknown {
  * and evidence {uri, line, excerpt, role}; each flow with the connections between SRC and DST and
  * the one it walks.
  */
-export function traceJson(result: TraceResult): unknown {
+function traceJson(result: TraceResult): unknown {
   const ev = evidenceJson;
   const actor = (actors: Actor[], id: string) => {
-    const a = actors.find((x) => x.id === id);
+    const a = actors.find((actor) => actor.id === id);
     return a
       ? {
           kind: a.kind,
@@ -114,50 +116,50 @@ export function traceJson(result: TraceResult): unknown {
       : { kind: 'unknown', name: id };
   };
   return {
-    flows: result.flows.map((f) => ({
-      title: f.title,
-      family: f.family,
-      connection: f.connection !== undefined ? f.connection + 1 : null,
-      connections: (f.connections ?? []).map((c) => ({
-        number: c.number,
-        protocol: c.protocol,
-        client: c.client,
-        original: c.original,
-        translated: c.translated ?? null,
-        masqueraded: c.masqueraded ?? null,
-        endpoint: c.endpoint ?? null,
-        nodes: c.nodes,
-        outcome: c.outcome,
-        start: c.start ?? null,
-        end: c.end ?? null,
-        packets: c.packets,
-        evidence: c.evidence.map(ev),
+    flows: result.flows.map((flow) => ({
+      title: flow.title,
+      family: flow.family,
+      connection: flow.connection !== undefined ? flow.connection + 1 : null,
+      connections: (flow.connections ?? []).map((connectionSummary) => ({
+        number: connectionSummary.number,
+        protocol: connectionSummary.protocol,
+        client: connectionSummary.client,
+        original: connectionSummary.original,
+        translated: connectionSummary.translated ?? null,
+        masqueraded: connectionSummary.masqueraded ?? null,
+        endpoint: connectionSummary.endpoint ?? null,
+        nodes: connectionSummary.nodes,
+        outcome: connectionSummary.outcome,
+        start: connectionSummary.start ?? null,
+        end: connectionSummary.end ?? null,
+        packets: connectionSummary.packets,
+        evidence: connectionSummary.evidence.map(ev),
       })),
-      phases: f.phases.map((p) => ({
-        name: p.name,
-        steps: p.steps.map((s) => ({
-          from: actor(f.actors, s.from),
-          to: actor(f.actors, s.to),
-          label: s.label,
-          status: s.status,
-          kind: s.kind,
-          ...(s.nat ? { nat: s.nat } : {}),
-          explanation: s.explanation,
-          evidence: s.evidence.map(ev),
+      phases: flow.phases.map((flowPhase) => ({
+        name: flowPhase.name,
+        steps: flowPhase.steps.map((flowStep) => ({
+          from: actor(flow.actors, flowStep.from),
+          to: actor(flow.actors, flowStep.to),
+          label: flowStep.label,
+          status: flowStep.status,
+          kind: flowStep.kind,
+          ...(flowStep.nat ? { nat: flowStep.nat } : {}),
+          explanation: flowStep.explanation,
+          evidence: flowStep.evidence.map(ev),
         })),
       })),
-      findings: f.findings.map((x) => ({
-        id: x.id,
-        severity: x.severity,
-        title: x.title,
-        message: x.message,
-        ...(x.hop ? { hop: x.hop, step: x.step } : {}),
-        ...(x.fix ? { fix: x.fix } : {}),
-        evidence: x.evidence.map(ev),
+      findings: flow.findings.map((finding) => ({
+        id: finding.id,
+        severity: finding.severity,
+        title: finding.title,
+        message: finding.message,
+        ...(finding.hop ? { hop: finding.hop, step: finding.step } : {}),
+        ...(finding.fix ? { fix: finding.fix } : {}),
+        evidence: finding.evidence.map(ev),
       })),
-      brokenAt: brokenSummary(f),
+      brokenAt: brokenSummary(flow),
     })),
-    unresolved: [...result.unresolved, ...result.flows.flatMap((f) => f.unresolved)],
+    unresolved: [...result.unresolved, ...result.flows.flatMap((flow) => flow.unresolved)],
   };
 }
 
@@ -168,29 +170,29 @@ function brokenSummary(flow: Flow): { hop: string; cause: string; finding: strin
 }
 
 /** Plain text for a terminal: one line per hop with its status and where the proof is. */
-export function traceText(result: TraceResult): string {
+function traceText(result: TraceResult): string {
   const out: string[] = [];
   for (const f of result.flows) {
-    const name = (id: string) => f.actors.find((a) => a.id === id)?.name ?? id;
+    const name = (id: string) => f.actors.find((actor) => actor.id === id)?.name ?? id;
     out.push(`${f.title}  [${f.family}]`);
     const walked = f.connection !== undefined ? f.connections?.[f.connection] : undefined;
     if (walked)
       out.push(
         `  connection ${walked.number}: ${walked.protocol.toUpperCase()} ${walked.client} → ${walked.original}${walked.translated ? ` ⇒ ${walked.masqueraded ? `${walked.masqueraded} → ` : ''}${walked.translated}` : ''}${walked.endpoint?.pod ? ` (${walked.endpoint.pod}${walked.endpoint.node ? ` on ${walked.endpoint.node}` : ''})` : ''}: ${walked.outcome}; seen on ${walked.nodes.join(', ') || 'an unnamed node'}`,
       );
-    for (const p of f.phases) {
-      out.push(`  ${p.name}`);
-      for (const s of p.steps) {
-        const where = [...new Set(s.evidence.filter((e) => e.source !== 'derived').map(describeEvidence))]
+    for (const flowPhase of f.phases) {
+      out.push(`  ${flowPhase.name}`);
+      for (const flowStep of flowPhase.steps) {
+        const where = [...new Set(flowStep.evidence.filter((e) => e.source !== 'derived').map(describeEvidence))]
           .slice(0, 3)
           .join(', ');
         out.push(
-          `    ${s.status.padEnd(12)} ${name(s.from)} → ${name(s.to)}: ${s.label}${s.nat ? `  [${s.nat.type} ${s.nat.before} → ${s.nat.after}]` : ''}${where ? `  (${where})` : ''}`,
+          `    ${flowStep.status.padEnd(12)} ${name(flowStep.from)} → ${name(flowStep.to)}: ${flowStep.label}${flowStep.nat ? `  [${flowStep.nat.type} ${flowStep.nat.before} → ${flowStep.nat.after}]` : ''}${where ? `  (${where})` : ''}`,
         );
-        if (s.explanation) out.push(`                 ${s.explanation}`);
-        for (const a of s.alternatives ?? [])
+        if (flowStep.explanation) out.push(`                 ${flowStep.explanation}`);
+        for (const alternative of flowStep.alternatives ?? [])
           out.push(
-            `                   ${a.chosen ? '*' : '-'} ${a.label}${a.probability !== undefined ? ` (overall ${(a.probability * 100).toFixed(0)}%)` : ''}`,
+            `                   ${alternative.chosen ? '*' : '-'} ${alternative.label}${alternative.probability !== undefined ? ` (overall ${(alternative.probability * 100).toFixed(0)}%)` : ''}`,
           );
       }
     }
@@ -206,7 +208,7 @@ export function traceText(result: TraceResult): string {
   return out.join('\n') + '\n';
 }
 
-export async function runTrace(args: string[], io: CliIO): Promise<number> {
+async function runTrace(args: string[], io: CliIO): Promise<number> {
   let values;
   try {
     ({ values } = parseArgs({
@@ -242,8 +244,15 @@ export async function runTrace(args: string[], io: CliIO): Promise<number> {
       );
     const root = samplesRoot();
     for (const m of sample.manifests) parseManifest(model, notes, io.readFile(join(root, m)), `samples/${m}`);
-    for (const l of sample.logs)
-      parseLog(model, notes, io.readFile(join(root, l.file)), `samples/${l.file}`, l.command, l.host);
+    for (const sampleInput of sample.logs)
+      parseLog(
+        model,
+        notes,
+        io.readFile(join(root, sampleInput.file)),
+        `samples/${sampleInput.file}`,
+        sampleInput.command,
+        sampleInput.host,
+      );
     from ??= sample.from;
     to ??= sample.to;
   }

@@ -27,7 +27,7 @@ const WHAT: Record<ConfigMapSpec['yields'], string> = {
 };
 
 export async function readNetworkConfigMap(
-  t: ApiTransport,
+  apiTransport: ApiTransport,
   spec: ConfigMapSpec,
   context: string,
   signal: AbortSignal,
@@ -38,14 +38,14 @@ export async function readNetworkConfigMap(
     const target = { verb: 'get' as const, resource: 'configmaps', namespace: ns, name: spec.name };
     let res;
     try {
-      res = await t.get(
+      res = await apiTransport.get(
         `${collectionPath({ resource: 'configmaps', group: '', version: 'v1' }, ns)}/${encodeURIComponent(spec.name)}`,
         { signal, timeoutMs },
       );
     } catch (e) {
       return {
         facts: [],
-        problems: [transportProblem(target, e, spec.missing, t.server)],
+        problems: [transportProblem(target, e, spec.missing, apiTransport.server)],
         ok: false,
         error: e,
         found: false,
@@ -58,7 +58,7 @@ export async function readNetworkConfigMap(
     if (res.status !== 200)
       return {
         facts: [],
-        problems: [httpProblem(target, res.status, res.body, spec.missing, t.server)],
+        problems: [httpProblem(target, res.status, res.body, spec.missing, apiTransport.server)],
         ok: false,
         found: false,
       };
@@ -71,7 +71,7 @@ export async function readNetworkConfigMap(
             ...target,
             code: 200,
             reason: 'NotAnObject',
-            message: `cannot get configmaps ${ns}/${spec.name}: the answer from ${t.server} is not an object but ${describeBody(res.body)}; ${spec.missing}`,
+            message: `cannot get configmaps ${ns}/${spec.name}: the answer from ${apiTransport.server} is not an object but ${describeBody(res.body)}; ${spec.missing}`,
           },
         ],
         ok: false,

@@ -42,7 +42,7 @@ export type Connection =
   | { ok: false; context: string; secrets: string[]; problem?: ClusterProblem };
 
 /** Rejects when `signal` aborts first; the promise itself keeps running (a plugin process cannot be reached from here). */
-export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   if (signal.aborted) return Promise.reject(new Error('aborted'));
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(new Error('aborted'));
@@ -52,13 +52,17 @@ export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promi
 }
 
 /** `whyAborted` words the abort (user cancel or a deadline) for messages. */
-export async function connect(o: ConnectOptions, signal: AbortSignal, whyAborted: () => string): Promise<Connection> {
-  let context = o.context ?? '';
+export async function connect(
+  connectOptions: ConnectOptions,
+  signal: AbortSignal,
+  whyAborted: () => string,
+): Promise<Connection> {
+  let context = connectOptions.context ?? '';
   let kc;
   try {
-    kc = loadKubeConfig(o.kubeconfigPaths, o.workspace);
-    context = useContext(kc, o.context);
-    const mixed = o.workspace && crossOriginCredentials(kc, o.workspace.files);
+    kc = loadKubeConfig(connectOptions.kubeconfigPaths, connectOptions.workspace);
+    context = useContext(kc, connectOptions.context);
+    const mixed = connectOptions.workspace && crossOriginCredentials(kc, connectOptions.workspace.files);
     if (mixed)
       throw new KubeconfigError(
         `Refused context '${context}': ${mixed}; credentials from outside the workspace are never sent to a server the workspace names.`,
@@ -76,7 +80,7 @@ export async function connect(o: ConnectOptions, signal: AbortSignal, whyAborted
   }
   const secrets = secretsOf(kc);
   const plugin = credentialPlugin(kc.getCurrentUser());
-  if (plugin && !o.allowCredentialPlugins) {
+  if (plugin && !connectOptions.allowCredentialPlugins) {
     return {
       ok: false,
       context,
@@ -91,7 +95,7 @@ export async function connect(o: ConnectOptions, signal: AbortSignal, whyAborted
   let transport: ApiTransport;
   try {
     // A credential plugin may hang (it has no timeout of its own): deadlines and cancel still apply.
-    transport = await untilAborted(kubeTransport(kc, { maxResponseBytes: o.maxResponseBytes }), signal);
+    transport = await untilAborted(kubeTransport(kc, { maxResponseBytes: connectOptions.maxResponseBytes }), signal);
   } catch (e) {
     const why = whyAborted();
     if (signal.aborted && why === 'cancelled') return { ok: false, context, secrets };
@@ -114,7 +118,7 @@ export async function connect(o: ConnectOptions, signal: AbortSignal, whyAborted
   }
   // Preflight: one cheap GET tells unreachable / TLS / bad credentials apart before many lists fail the same way.
   try {
-    const res = await transport.get('/version', { signal, timeoutMs: o.requestTimeoutMs });
+    const res = await transport.get('/version', { signal, timeoutMs: connectOptions.requestTimeoutMs });
     if (res.status === 401) {
       transport.close();
       return {

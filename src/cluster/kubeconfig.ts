@@ -162,12 +162,12 @@ export function crossOriginCredentials(kc: KubeConfig, workspaceFiles: readonly 
 export function contextsOf(kc: KubeConfig): { current: string; contexts: KubeContextInfo[] } {
   return {
     current: kc.getCurrentContext() ?? '',
-    contexts: kc.getContexts().map((c) => ({
-      name: c.name,
-      cluster: c.cluster,
-      user: c.user,
-      namespace: c.namespace,
-      server: ((server) => server && redactUrlCredentials(server))(kc.getCluster(c.cluster)?.server),
+    contexts: kc.getContexts().map((context) => ({
+      name: context.name,
+      cluster: context.cluster,
+      user: context.user,
+      namespace: context.namespace,
+      server: ((server) => server && redactUrlCredentials(server))(kc.getCluster(context.cluster)?.server),
     })),
   };
 }

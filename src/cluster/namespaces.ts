@@ -24,7 +24,8 @@ export async function listNamespaceNames(
     const conn = await connect({ ...options, requestTimeoutMs: timeoutMs }, controller.signal, () =>
       options.signal?.aborted ? 'cancelled' : 'the deadline passed',
     );
-    const clean = (p?: ClusterProblem) => p && { ...p, message: redactSecrets(p.message, conn.secrets) };
+    const clean = (clusterProblem?: ClusterProblem) =>
+      clusterProblem && { ...clusterProblem, message: redactSecrets(clusterProblem.message, conn.secrets) };
     if (!conn.ok) return { context: conn.context, names: [], problem: clean(conn.problem) };
     try {
       const names: string[] = [];
@@ -35,13 +36,13 @@ export async function listNamespaceNames(
         'pick namespaces by name instead',
         { pageSize: 500, timeoutMs, signal: controller.signal },
         (items: Json[]) => {
-          for (const o of items) names.push(scalarText((o.metadata as Json | undefined)?.name));
+          for (const json of items) names.push(scalarText((json.metadata as Json | undefined)?.name));
         },
       );
       return {
         context: conn.context,
         names: names.filter(Boolean).sort(),
-        problem: clean(outcome.problems.find((p) => p.severity !== 'info')),
+        problem: clean(outcome.problems.find((clusterProblem) => clusterProblem.severity !== 'info')),
       };
     } finally {
       conn.transport.close();

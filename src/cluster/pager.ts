@@ -30,7 +30,7 @@ export interface PageOptions {
  * pods is a few MB, so a real list stays far below both; a server that keeps sending
  * continue tokens is stopped here instead of filling memory.
  */
-export const DEFAULT_LIST_LIMITS = { maxItems: 150_000, maxBytes: 512 * 1024 * 1024 };
+const DEFAULT_LIST_LIMITS = { maxItems: 150_000, maxBytes: 512 * 1024 * 1024 };
 
 /** An API object as a List item: a JSON object, not null, a string or an array. */
 export function isApiObject(item: unknown): item is Json {
@@ -42,9 +42,9 @@ export function describeBody(body: unknown): string {
   if (body === null) return 'null';
   if (Array.isArray(body)) return `a JSON array of ${body.length}`;
   if (typeof body === 'object') {
-    const o = body as Json;
-    const kind = typeof o.kind === 'string' ? ` of kind ${JSON.stringify(o.kind.slice(0, 60))}` : '';
-    const keys = Object.keys(o).slice(0, 6).join(', ');
+    const json = body as Json;
+    const kind = typeof json.kind === 'string' ? ` of kind ${JSON.stringify(json.kind.slice(0, 60))}` : '';
+    const keys = Object.keys(json).slice(0, 6).join(', ');
     return `a JSON object${kind} (keys: ${keys || 'none'})`;
   }
   if (typeof body === 'string') {
@@ -66,8 +66,8 @@ export interface ListOutcome {
   resourceVersion?: string;
 }
 
-function keyOf(o: Json): string {
-  const m = (o.metadata ?? {}) as Record<string, unknown>;
+function keyOf(json: Json): string {
+  const m = (json.metadata ?? {}) as Record<string, unknown>;
   return `${scalarText(m.namespace)}/${scalarText(m.name)}`;
 }
 
@@ -173,7 +173,7 @@ export async function listPaged(
     if (!token && typeof rv === 'string') out.resourceVersion = rv;
     let items = (body.items as unknown[]).filter(isApiObject);
     notObjects += body.items.length - items.length;
-    if (restarted) items = items.filter((o) => !seen.has(keyOf(o)));
+    if (restarted) items = items.filter((json) => !seen.has(keyOf(json)));
     for (const o of items) seen.add(keyOf(o));
     out.items += items.length;
     if (items.length) onItems(items);

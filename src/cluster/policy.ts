@@ -68,15 +68,15 @@ function pathApi(platform: NodeJS.Platform): typeof nodePath.posix {
  * Is `file` inside `folder` (or the folder itself)? A name that merely starts with `..`
  * (`..kube/config`) is inside; only a `..` path segment leaves the folder.
  */
-export function isInsideFolder(p: typeof nodePath.posix, file: string, folder: string, caseless: boolean): boolean {
-  const rel = p.relative(caseless ? folder.toLowerCase() : folder, caseless ? file.toLowerCase() : file);
+function isInsideFolder(platformPath: typeof nodePath.posix, file: string, folder: string, caseless: boolean): boolean {
+  const rel = platformPath.relative(caseless ? folder.toLowerCase() : folder, caseless ? file.toLowerCase() : file);
   if (rel === '') return true;
-  if (p.isAbsolute(rel)) return false;
-  return rel !== '..' && !rel.startsWith(`..${p.sep}`);
+  if (platformPath.isAbsolute(rel)) return false;
+  return rel !== '..' && !rel.startsWith(`..${platformPath.sep}`);
 }
 
 /** A path as written and its real path (when it exists and differs). */
-export function pathForms(path: string, realPath?: (path: string) => string | undefined): string[] {
+function pathForms(path: string, realPath?: (path: string) => string | undefined): string[] {
   const real = realPath?.(path);
   return real && real !== path ? [path, real] : [path];
 }
@@ -92,16 +92,17 @@ export function insideAnyFolder(
   options: { by: 'any' | 'every'; platform?: NodeJS.Platform; realPath?: (path: string) => string | undefined },
 ): boolean {
   const platform = options.platform ?? process.platform;
-  const p = pathApi(platform);
+  const platformPath = pathApi(platform);
   const caseless = platform === 'win32' || platform === 'darwin';
-  const files = pathForms(p.normalize(file), options.realPath);
-  const inside = (f: string) => folders.some((folder) => isInsideFolder(p, f, p.normalize(folder), caseless));
+  const files = pathForms(platformPath.normalize(file), options.realPath);
+  const inside = (f: string) =>
+    folders.some((folder) => isInsideFolder(platformPath, f, platformPath.normalize(folder), caseless));
   return options.by === 'any' ? files.some(inside) : files.every(inside);
 }
 
 export function clusterAccessPolicy(input: ClusterAccessInput): ClusterAccessDecision {
   const platform = input.platform ?? process.platform;
-  const p = pathApi(platform);
+  const platformPath = pathApi(platform);
   const deny = (reason: string): ClusterAccessDecision => ({
     allowed: false,
     reason,
@@ -117,12 +118,13 @@ export function clusterAccessPolicy(input: ClusterAccessInput): ClusterAccessDec
   }
   const expand = (f: string) => {
     const home = input.homeDir;
-    const withHome = home && (f === '~' || f.startsWith('~/') || f.startsWith('~\\')) ? p.join(home, f.slice(1)) : f;
+    const withHome =
+      home && (f === '~' || f.startsWith('~/') || f.startsWith('~\\')) ? platformPath.join(home, f.slice(1)) : f;
     // A relative setting is relative to the first workspace folder, which makes it workspace-provided.
-    return p.isAbsolute(withHome)
-      ? p.normalize(withHome)
+    return platformPath.isAbsolute(withHome)
+      ? platformPath.normalize(withHome)
       : input.workspaceFolders[0]
-        ? p.resolve(input.workspaceFolders[0], withHome)
+        ? platformPath.resolve(input.workspaceFolders[0], withHome)
         : undefined;
   };
   let origin: KubeconfigOrigin;
@@ -142,7 +144,7 @@ export function clusterAccessPolicy(input: ClusterAccessInput): ClusterAccessDec
       .filter(Boolean);
   } else if (input.homeDir) {
     origin = 'default';
-    raw = [p.join(input.homeDir, '.kube', 'config')];
+    raw = [platformPath.join(input.homeDir, '.kube', 'config')];
   } else {
     return deny(
       'No kubeconfig: set kubePacketPath.kubeconfig or KUBECONFIG (no home directory to look for ~/.kube/config).',
@@ -155,12 +157,12 @@ export function clusterAccessPolicy(input: ClusterAccessInput): ClusterAccessDec
     const abs = expand(f);
     if (!abs) return deny(`The kubeconfig path '${f}' is relative and no workspace folder is open to resolve it.`);
     if (!paths.includes(abs)) paths.push(abs);
-    if (origin === 'setting' && (input.kubeconfigSettingFromWorkspace || !isAbsoluteSetting(p, f))) {
+    if (origin === 'setting' && (input.kubeconfigSettingFromWorkspace || !isAbsoluteSetting(platformPath, f))) {
       chosenByWorkspace.add(abs);
     }
   }
   const workspaceFolders = [
-    ...new Set(input.workspaceFolders.flatMap((w) => pathForms(p.normalize(w), input.realPath))),
+    ...new Set(input.workspaceFolders.flatMap((w) => pathForms(platformPath.normalize(w), input.realPath))),
   ];
   const workspaceProvided = paths.filter(
     (f) =>
@@ -189,8 +191,8 @@ export function clusterAccessPolicy(input: ClusterAccessInput): ClusterAccessDec
 }
 
 /** `~/…` and absolute paths are the user's own; anything else resolves against the workspace. */
-function isAbsoluteSetting(p: typeof nodePath.posix, value: string): boolean {
-  return p.isAbsolute(value) || value === '~' || value.startsWith('~/') || value.startsWith('~\\');
+function isAbsoluteSetting(platformPath: typeof nodePath.posix, value: string): boolean {
+  return platformPath.isAbsolute(value) || value === '~' || value.startsWith('~/') || value.startsWith('~\\');
 }
 
 /** What the cluster reader needs to keep a workspace-provided kubeconfig inside the workspace. */

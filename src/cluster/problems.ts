@@ -28,10 +28,12 @@ export interface Target {
   name?: string;
 }
 
-function where(t: Target): string {
-  const obj = t.name ? `${t.resource} ${t.namespace ? `${t.namespace}/` : ''}${t.name}` : t.resource;
-  const scope = t.name ? '' : t.namespace ? ` in namespace ${t.namespace}` : ' at cluster scope';
-  return `${t.verb} ${obj}${scope}`;
+function where(target: Target): string {
+  const obj = target.name
+    ? `${target.resource} ${target.namespace ? `${target.namespace}/` : ''}${target.name}`
+    : target.resource;
+  const scope = target.name ? '' : target.namespace ? ` in namespace ${target.namespace}` : ' at cluster scope';
+  return `${target.verb} ${obj}${scope}`;
 }
 
 /** The `message` of a Kubernetes Status body, when the answer is one. */
@@ -47,42 +49,55 @@ export function statusOf(body: unknown): { message?: string; reason?: string; co
 }
 
 /** An HTTP error answer → a problem. `missing` says what the model lacks because of it. */
-export function httpProblem(t: Target, status: number, body: unknown, missing: string, server: string): ClusterProblem {
+export function httpProblem(
+  target: Target,
+  status: number,
+  body: unknown,
+  missing: string,
+  server: string,
+): ClusterProblem {
   const s = statusOf(body);
   const reason = s.reason ?? String(status);
-  const base = { resource: t.resource, verb: t.verb, namespace: t.namespace, name: t.name, code: status, reason };
+  const base = {
+    resource: target.resource,
+    verb: target.verb,
+    namespace: target.namespace,
+    name: target.name,
+    code: status,
+    reason,
+  };
   switch (status) {
     case 401:
       return {
         ...base,
         severity: 'error',
-        message: `cannot ${where(t)}: the API server at ${server} rejected the credentials (401 Unauthorized) — the token or client certificate is expired or invalid; refresh the kubeconfig (log in again)`,
+        message: `cannot ${where(target)}: the API server at ${server} rejected the credentials (401 Unauthorized) — the token or client certificate is expired or invalid; refresh the kubeconfig (log in again)`,
       };
     case 403:
-      return { ...base, severity: 'warning', message: `cannot ${where(t)}: RBAC forbids (403); ${missing}` };
+      return { ...base, severity: 'warning', message: `cannot ${where(target)}: RBAC forbids (403); ${missing}` };
     case 404:
       // A list that is not found means that resource is missing from the model; a named object
       // that is not found (an optional ConfigMap) is only a note.
-      if (t.verb === 'list')
+      if (target.verb === 'list')
         return {
           ...base,
           severity: 'warning',
-          message: `cannot ${where(t)}: not found (404) at ${server}; ${missing}`,
+          message: `cannot ${where(target)}: not found (404) at ${server}; ${missing}`,
         };
       return {
         ...base,
         severity: 'info',
-        message: `${t.name ? `${t.resource} ${t.namespace ? `${t.namespace}/` : ''}${t.name}` : t.resource} not found (404); ${missing}`,
+        message: `${target.name ? `${target.resource} ${target.namespace ? `${target.namespace}/` : ''}${target.name}` : target.resource} not found (404); ${missing}`,
       };
     case 410:
       return {
         ...base,
         severity: 'warning',
-        message: `cannot ${where(t)}: the list expired twice while paging (410 Gone); ${missing}`,
+        message: `cannot ${where(target)}: the list expired twice while paging (410 Gone); ${missing}`,
       };
     default: {
       const detail = s.message ? `: ${s.message}` : '';
-      return { ...base, severity: 'warning', message: `cannot ${where(t)}: HTTP ${status}${detail}; ${missing}` };
+      return { ...base, severity: 'warning', message: `cannot ${where(target)}: HTTP ${status}${detail}; ${missing}` };
     }
   }
 }
@@ -114,12 +129,23 @@ export function isConnectionFailure(e: unknown): boolean {
 }
 
 /** A failure below HTTP → a problem. */
-export function transportProblem(t: Target | undefined, e: unknown, missing: string, server: string): ClusterProblem {
+export function transportProblem(
+  target: Target | undefined,
+  e: unknown,
+  missing: string,
+  server: string,
+): ClusterProblem {
   const code = e instanceof TransportError ? e.code : ((e as NodeJS.ErrnoException)?.code ?? 'ERROR');
   const raw = e instanceof Error ? e.message : String(e);
-  const what = t ? `cannot ${where(t)}` : `cannot reach ${server}`;
+  const what = target ? `cannot ${where(target)}` : `cannot reach ${server}`;
   const tail = missing ? `; ${missing}` : '';
-  const base = { resource: t?.resource, verb: t?.verb, namespace: t?.namespace, name: t?.name, reason: code };
+  const base = {
+    resource: target?.resource,
+    verb: target?.verb,
+    namespace: target?.namespace,
+    name: target?.name,
+    reason: code,
+  };
   let why: string;
   if (code === 'ECONNREFUSED')
     why = `the API server at ${server} refused the connection (nothing listens there: is the cluster running, is the address right?)`;

@@ -91,7 +91,8 @@ export async function pullCluster(options: PullOptions): Promise<PullResult> {
     cancelled: false,
   };
   let secrets: string[] = [];
-  const report = (p: ClusterProblem) => result.problems.push({ ...p, message: redactSecrets(p.message, secrets) });
+  const report = (clusterProblem: ClusterProblem) =>
+    result.problems.push({ ...clusterProblem, message: redactSecrets(clusterProblem.message, secrets) });
 
   // 1. Deadlines: the caller's cancel and our overall timeout abort everything in flight.
   const controller = new AbortController();
@@ -122,7 +123,7 @@ export async function pullCluster(options: PullOptions): Promise<PullResult> {
     transport = conn.transport;
     result.server = transport.server;
     for (const n of conn.notes) report(n);
-    const t = transport;
+    const apiTransport = transport;
 
     // 4. The reads, a few at a time.
     const namespaces = options.namespaces && options.namespaces !== 'all' ? [...options.namespaces] : undefined;
@@ -143,7 +144,7 @@ export async function pullCluster(options: PullOptions): Promise<PullResult> {
       bump(spec.resource, 0);
       let page = 0;
       const outcome = await listPaged(
-        t,
+        apiTransport,
         collectionPath(spec, spec.namespaced ? ns : undefined),
         target,
         spec.missing,
@@ -177,7 +178,7 @@ export async function pullCluster(options: PullOptions): Promise<PullResult> {
         let { target, outcome } = await readList(spec, ns);
         // Namespace-scoped RBAC (a Role, not a ClusterRole) forbids the cluster-wide list:
         // read the context's namespace instead, as kubectl users would.
-        const forbidden = outcome.problems.find((p) => p.code === 403);
+        const forbidden = outcome.problems.find((clusterProblem) => clusterProblem.code === 403);
         if (!ns && spec.namespaced && forbidden && !outcome.items) {
           const fallback = await readList(spec, conn.namespace);
           if (fallback.outcome.complete) {
@@ -187,7 +188,7 @@ export async function pullCluster(options: PullOptions): Promise<PullResult> {
             });
             failedTasks++; // the model still lacks the other namespaces
             ({ target, outcome } = fallback);
-          } else if (fallback.outcome.problems.some((p) => p.code === 403)) {
+          } else if (fallback.outcome.problems.some((clusterProblem) => clusterProblem.code === 403)) {
             forbidden.message += ` (namespace ${conn.namespace} is forbidden too)`;
           } else {
             outcome.problems.push(...fallback.outcome.problems);
@@ -201,7 +202,7 @@ export async function pullCluster(options: PullOptions): Promise<PullResult> {
           else report(p);
         }
         if (!outcome.complete) failedTasks++;
-        if (outcome.problems.some((p) => p.code === 404)) listsNotFound++;
+        if (outcome.problems.some((clusterProblem) => clusterProblem.code === 404)) listsNotFound++;
         if (outcome.error && isConnectionFailure(outcome.error))
           connectionLost ??= outcome.problems[outcome.problems.length - 1];
       },
@@ -211,13 +212,19 @@ export async function pullCluster(options: PullOptions): Promise<PullResult> {
       label: `configmap ${spec.name}`,
       run: async () => {
         bump('configmaps', 0);
-        const r = await readNetworkConfigMap(t, spec, result.context, controller.signal, o.requestTimeoutMs);
-        if (r.facts.length) sink.add(r.facts);
-        if (r.found) bump('configmaps', 1);
-        if (r.error && controller.signal.aborted) stopped.push(`configmap ${spec.name}`);
-        else for (const p of r.problems) report(p);
-        if (!r.ok) failedTasks++;
-        if (r.error && isConnectionFailure(r.error)) connectionLost ??= r.problems[0];
+        const outcome = await readNetworkConfigMap(
+          apiTransport,
+          spec,
+          result.context,
+          controller.signal,
+          o.requestTimeoutMs,
+        );
+        if (outcome.facts.length) sink.add(outcome.facts);
+        if (outcome.found) bump('configmaps', 1);
+        if (outcome.error && controller.signal.aborted) stopped.push(`configmap ${spec.name}`);
+        else for (const clusterProblem of outcome.problems) report(clusterProblem);
+        if (!outcome.ok) failedTasks++;
+        if (outcome.error && isConnectionFailure(outcome.error)) connectionLost ??= outcome.problems[0];
       },
     });
 
@@ -265,7 +272,7 @@ export async function pullCluster(options: PullOptions): Promise<PullResult> {
         severity: 'error',
         code: 404,
         reason: 'NotKubernetesApi',
-        message: `every list answered 404 Not Found (${listsNotFound} of ${listTasks}): ${t.server} does not serve the Kubernetes API at this address (a proxy or a wrong path in the kubeconfig's server URL?); nothing was read`,
+        message: `every list answered 404 Not Found (${listsNotFound} of ${listTasks}): ${apiTransport.server} does not serve the Kubernetes API at this address (a proxy or a wrong path in the kubeconfig's server URL?); nothing was read`,
       });
     result.complete = failedTasks === 0 && skipped.length === 0 && !result.cancelled && !timedOut;
     return result;

@@ -26,8 +26,8 @@ export function summarizePull(
   const read = LABELS.filter(([k]) => r.counts[k] !== undefined).map(
     ([k, one, many]) => `${r.counts[k]} ${r.counts[k] === 1 ? one : many}`,
   );
-  const errors = r.problems.filter((p) => p.severity === 'error').length;
-  const warnings = r.problems.filter((p) => p.severity === 'warning').length;
+  const errors = r.problems.filter((clusterProblem) => clusterProblem.severity === 'error').length;
+  const warnings = r.problems.filter((clusterProblem) => clusterProblem.severity === 'warning').length;
   const level = errors ? 'error' : warnings ? 'warning' : r.problems.length ? 'info' : 'ok';
   const issues = [
     errors && `${errors} error${errors > 1 ? 's' : ''}`,
@@ -37,5 +37,9 @@ export function summarizePull(
     .join(', ');
   const what = read.length ? `Read ${read.join(', ')}` : 'Read nothing';
   const headline = `${what} from context '${r.context}'${r.cancelled ? ' (cancelled)' : !r.complete && !issues ? ' (incomplete)' : ''}${issues ? ` — ${issues}` : ''}`;
-  return { headline, level, details: r.problems.map((p) => `[${p.severity}] ${p.message}`) };
+  return {
+    headline,
+    level,
+    details: r.problems.map((clusterProblem) => `[${clusterProblem.severity}] ${clusterProblem.message}`),
+  };
 }

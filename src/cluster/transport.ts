@@ -180,12 +180,12 @@ export async function kubeTransport(kc: KubeConfig, options: TransportOptions = 
             timeoutMs,
             () => new TransportError(`no complete answer within ${Math.round(timeoutMs / 100) / 10} s`, 'TIMEOUT'),
           );
-          req.on('error', (e: NodeJS.ErrnoException) =>
+          req.on('error', (errnoException: NodeJS.ErrnoException) =>
             fail(
               new TransportError(
-                e.message,
-                e.code ?? 'ERROR',
-                !opts.ca && /CERT|SIGNATURE|SELF_SIGNED/.test(e.code ?? '')
+                errnoException.message,
+                errnoException.code ?? 'ERROR',
+                !opts.ca && /CERT|SIGNATURE|SELF_SIGNED/.test(errnoException.code ?? '')
                   ? 'the kubeconfig names no certificate-authority, so only the system CAs were trusted'
                   : undefined,
               ),
@@ -194,7 +194,9 @@ export async function kubeTransport(kc: KubeConfig, options: TransportOptions = 
           req.on('response', (res) => {
             const chunks: Buffer[] = [];
             let bytes = 0;
-            res.on('error', (e: NodeJS.ErrnoException) => fail(new TransportError(e.message, e.code ?? 'ECONNRESET')));
+            res.on('error', (errnoException: NodeJS.ErrnoException) =>
+              fail(new TransportError(errnoException.message, errnoException.code ?? 'ECONNRESET')),
+            );
             res.on('aborted', () =>
               fail(new TransportError('the server closed the connection mid-response', 'ECONNRESET')),
             );
@@ -202,15 +204,15 @@ export async function kubeTransport(kc: KubeConfig, options: TransportOptions = 
             let body: NodeJS.ReadableStream = res;
             if (/gzip/i.test(String(res.headers['content-encoding'] ?? ''))) {
               const gunzip = zlib.createGunzip();
-              gunzip.on('error', (e: NodeJS.ErrnoException) =>
-                fail(new TransportError(`bad gzip answer: ${e.message}`, 'ECONNRESET')),
+              gunzip.on('error', (errnoException: NodeJS.ErrnoException) =>
+                fail(new TransportError(`bad gzip answer: ${errnoException.message}`, 'ECONNRESET')),
               );
               body = res.pipe(gunzip);
             }
-            body.on('data', (c: Buffer) => {
-              bytes += c.length;
+            body.on('data', (buffer: Buffer) => {
+              bytes += buffer.length;
               if (bytes > maxBytes) fail(new TransportError(`response larger than ${maxBytes} bytes`, 'TOO_LARGE'));
-              else chunks.push(c);
+              else chunks.push(buffer);
             });
             body.on('end', () =>
               finish(() => {
@@ -247,22 +249,26 @@ export async function kubeTransport(kc: KubeConfig, options: TransportOptions = 
         url,
         { agent, headers: streamHeaders },
         signal,
-        (req, g, resolve) => {
-          const { fail, finish } = g;
+        (req, requestGuard, resolve) => {
+          const { fail, finish } = requestGuard;
           const idle = () =>
-            g.setTimer(
+            requestGuard.setTimer(
               idleTimeoutMs,
               () =>
                 new TransportError(`the watch stream was silent for ${Math.round(idleTimeoutMs / 1000)} s`, 'TIMEOUT'),
             );
           idle();
-          req.on('error', (e: NodeJS.ErrnoException) => fail(new TransportError(e.message, e.code ?? 'ERROR')));
+          req.on('error', (errnoException: NodeJS.ErrnoException) =>
+            fail(new TransportError(errnoException.message, errnoException.code ?? 'ERROR')),
+          );
           req.on('response', (res) => {
             const status = res.statusCode ?? 0;
             let pending = '';
             let bytes = 0;
             res.setEncoding('utf8');
-            res.on('error', (e: NodeJS.ErrnoException) => fail(new TransportError(e.message, e.code ?? 'ECONNRESET')));
+            res.on('error', (errnoException: NodeJS.ErrnoException) =>
+              fail(new TransportError(errnoException.message, errnoException.code ?? 'ECONNRESET')),
+            );
             res.on('aborted', () =>
               fail(new TransportError('the server closed the watch stream mid-event', 'ECONNRESET')),
             );
@@ -302,7 +308,7 @@ export async function kubeTransport(kc: KubeConfig, options: TransportOptions = 
                     new TransportError(`a watch event could not be handled: ${(e as Error).message}`, 'BAD_STREAM'),
                   );
                 }
-                if (g.settled()) return;
+                if (requestGuard.settled()) return;
               }
             });
             res.on('end', () =>

@@ -62,9 +62,9 @@ export interface WatchEnd {
 
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
-    const t = setTimeout(done, ms);
+    const timeout = setTimeout(done, ms);
     function done() {
-      clearTimeout(t);
+      clearTimeout(timeout);
       signal.removeEventListener('abort', done);
       resolve();
     }
@@ -72,10 +72,10 @@ const sleep = (ms: number, signal: AbortSignal) =>
   });
 
 /** 0.5 s doubling to 30 s; ten failures in a row (about three minutes) stop the resource. */
-export const DEFAULT_BACKOFF = { initialMs: 500, maxMs: 30_000, jitter: 0.5, resetAfterMs: 10_000, maxFailures: 10 };
+const DEFAULT_BACKOFF = { initialMs: 500, maxMs: 30_000, jitter: 0.5, resetAfterMs: 10_000, maxFailures: 10 };
 
-const keyOf = (o: Json) => {
-  const m = (o.metadata ?? {}) as Json;
+const keyOf = (json: Json) => {
+  const m = (json.metadata ?? {}) as Json;
   return `${scalarText(m.namespace)}/${scalarText(m.name)}`;
 };
 
@@ -92,9 +92,12 @@ export async function watchCluster(options: WatchOptions): Promise<WatchEnd> {
   const backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
   const idleMs = o.idleTimeoutMs || (o.streamSeconds + 60) * 1000;
   const conn = await connect({ ...o, requestTimeoutMs: o.requestTimeoutMs }, o.signal, () => 'cancelled');
-  const clean = (p: ClusterProblem): ClusterProblem => ({ ...p, message: redactSecrets(p.message, conn.secrets) });
+  const clean = (clusterProblem: ClusterProblem): ClusterProblem => ({
+    ...clusterProblem,
+    message: redactSecrets(clusterProblem.message, conn.secrets),
+  });
   if (!conn.ok) return { context: conn.context, problem: conn.problem && clean(conn.problem), requests: 0 };
-  const t = conn.transport;
+  const apiTransport = conn.transport;
   const context = conn.context;
   /** Current objects' facts per resource and key. */
   const state = new Map<WatchedResource, Map<string, Fact[]>>();
@@ -103,14 +106,16 @@ export async function watchCluster(options: WatchOptions): Promise<WatchEnd> {
   try {
     const loops: Promise<ClusterProblem | undefined>[] = [];
     for (const resource of o.resources) {
-      const spec = LISTS.find((l) => l.resource === resource)!;
+      const spec = LISTS.find((listSpec) => listSpec.resource === resource)!;
       state.set(resource, new Map());
-      for (const ns of namespaces) loops.push(watchOne(t, spec, ns));
+      for (const ns of namespaces) loops.push(watchOne(apiTransport, spec, ns));
     }
-    const problems = (await Promise.all(loops)).filter((p): p is ClusterProblem => !!p);
-    return { context, problem: o.signal.aborted ? undefined : problems[0], requests: t.requestCount };
+    const problems = (await Promise.all(loops)).filter(
+      (clusterProblem): clusterProblem is ClusterProblem => !!clusterProblem,
+    );
+    return { context, problem: o.signal.aborted ? undefined : problems[0], requests: apiTransport.requestCount };
   } finally {
-    t.close();
+    apiTransport.close();
   }
 
   async function watchOne(
@@ -165,7 +170,7 @@ export async function watchCluster(options: WatchOptions): Promise<WatchEnd> {
         );
         if (o.signal.aborted) return undefined;
         if (!outcome.complete || !outcome.resourceVersion) {
-          const problem = outcome.problems.find((p) => p.severity !== 'info') ?? {
+          const problem = outcome.problems.find((clusterProblem) => clusterProblem.severity !== 'info') ?? {
             severity: 'warning',
             ...target,
             message: `cannot watch ${target.resource}: the list has no resourceVersion`,

@@ -12,7 +12,7 @@ import type {
 } from './types';
 
 /** Drops repeated evidence (same uri, line and excerpt), keeping the first order. */
-export function uniqueEvidence<E extends Evidence>(evidence: readonly E[]): E[] {
+function uniqueEvidence<E extends Evidence>(evidence: readonly E[]): E[] {
   const seen = new Set<string>();
   const out: E[] = [];
   for (const e of evidence) {
@@ -104,9 +104,9 @@ export class FlowBuilder {
   }
 
   phase(name: string): FlowPhase {
-    const p: FlowPhase = { name, steps: [] };
-    this.phaseList.push(p);
-    return p;
+    const flowPhase: FlowPhase = { name, steps: [] };
+    this.phaseList.push(flowPhase);
+    return flowPhase;
   }
 
   /** Phases so far, in order (a family may add to an earlier one). */
@@ -130,7 +130,10 @@ export class FlowBuilder {
       ...input,
       evidence,
       status: statusFor(input.status, ownPackets, evidence),
-      alternatives: input.alternatives?.map((a) => ({ ...a, evidence: a.evidence.map(withRole) })),
+      alternatives: input.alternatives?.map((alternative) => ({
+        ...alternative,
+        evidence: alternative.evidence.map(withRole),
+      })),
     };
     if (!step.alternatives) delete step.alternatives;
     if (step.time !== undefined && ownPackets === 0) delete step.time;
@@ -154,7 +157,7 @@ export class FlowBuilder {
   private markWhereItStopped(): void {
     for (const phase of this.phaseList) {
       const stop = phase.steps.findIndex(
-        (s) => (s.status === 'missing' || s.status === 'contradicted') && s.kind !== 'note',
+        (flowStep) => (flowStep.status === 'missing' || flowStep.status === 'contradicted') && flowStep.kind !== 'note',
       );
       if (stop < 0) continue;
       for (const later of phase.steps.slice(stop + 1)) {
@@ -170,10 +173,12 @@ export class FlowBuilder {
       title: this.title,
       family: this.family,
       // Only actors some step uses: families register candidates they may not need.
-      actors: [...this.actors.values()].filter((a) =>
-        this.phaseList.some((p) => p.steps.some((s) => s.from === a.id || s.to === a.id)),
+      actors: [...this.actors.values()].filter((actor) =>
+        this.phaseList.some((flowPhase) =>
+          flowPhase.steps.some((flowStep) => flowStep.from === actor.id || flowStep.to === actor.id),
+        ),
       ),
-      phases: this.phaseList.filter((p) => p.steps.length > 0),
+      phases: this.phaseList.filter((flowPhase) => flowPhase.steps.length > 0),
       findings: this.findings,
       unresolved: this.unresolved,
       connections: this.connections,

@@ -16,22 +16,22 @@ function distance(a: string, b: string): number {
 }
 
 /** Every name a user could type for something in the model. */
-export function knownNames(model: ClusterModel): string[] {
+function knownNames(model: ClusterModel): string[] {
   const names = new Set<string>();
-  for (const p of model.pods) {
-    names.add(p.name);
-    names.add(namespacedName(p));
-    if (p.ip) names.add(p.ip);
+  for (const pod of model.pods) {
+    names.add(pod.name);
+    names.add(namespacedName(pod));
+    if (pod.ip) names.add(pod.ip);
   }
-  for (const s of model.services) {
-    names.add(s.name);
-    names.add(namespacedName(s));
-    names.add(serviceDnsName(s.name, namespaceOf(s), model.clusterDomain));
-    if (s.clusterIP && s.clusterIP !== 'None') names.add(s.clusterIP);
+  for (const service of model.services) {
+    names.add(service.name);
+    names.add(namespacedName(service));
+    names.add(serviceDnsName(service.name, namespaceOf(service), model.clusterDomain));
+    if (service.clusterIP && service.clusterIP !== 'None') names.add(service.clusterIP);
   }
-  for (const n of model.nodes) {
-    names.add(n.name);
-    if (n.internalIP) names.add(n.internalIP);
+  for (const node of model.nodes) {
+    names.add(node.name);
+    if (node.internalIP) names.add(node.internalIP);
   }
   return [...names];
 }

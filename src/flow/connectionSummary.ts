@@ -16,10 +16,15 @@ export function summarizeConnection(model: ClusterModel, connection: Connection,
   const chain = endpointAt
     ? model
         .all('NatRule')
-        .find((r) => r.dnatTo?.ip === ipOf(endpointAt) && (r.dnatTo.port ?? portOf(endpointAt)) === portOf(endpointAt))
-        ?.chain
+        .find(
+          (natRule) =>
+            natRule.dnatTo?.ip === ipOf(endpointAt) &&
+            (natRule.dnatTo.port ?? portOf(endpointAt)) === portOf(endpointAt),
+        )?.chain
     : undefined;
-  const nodes = [...new Set(connection.sightings.map((s) => s.site?.node).filter((n): n is string => n !== undefined))];
+  const nodes = [
+    ...new Set(connection.sightings.map((sighting) => sighting.site?.node).filter((n): n is string => n !== undefined)),
+  ];
   const firstOfEachLeg = connection.legs.map((leg) => leg.sightings[0].packet);
   const summary: ConnectionSummary = {
     number: index + 1,
@@ -37,7 +42,8 @@ export function summarizeConnection(model: ClusterModel, connection: Connection,
   if (podFact || chain) {
     summary.endpoint = {};
     if (podFact) summary.endpoint.pod = podFact.name;
-    const podNode = podFact?.nodeName ?? connection.sightings.find((s) => s.frame.dst?.ip === endpointIp)?.site?.node;
+    const podNode =
+      podFact?.nodeName ?? connection.sightings.find((sighting) => sighting.frame.dst?.ip === endpointIp)?.site?.node;
     if (podNode) summary.endpoint.node = podNode;
     if (chain) summary.endpoint.chain = chain;
   }
@@ -70,7 +76,7 @@ function lastSentTo(connection: Connection, sent: { ip: string; port?: number; t
 export function icmpErrorsAbout(connection: Connection, all: Correlation, rivals: readonly Connection[]): Packet[] {
   const destinations = new Set(connection.legs.map((leg) => ipOf(leg.to)));
   return all.icmpErrors
-    .map((e) => e.packet)
+    .map((icmpError) => icmpError.packet)
     .filter((p) => {
       const addressee = p.dst?.ip;
       if (addressee === undefined || !senderAddresses(connection).has(addressee)) return false;

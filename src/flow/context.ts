@@ -58,7 +58,11 @@ function nodeSeenSending(ctx: Pick<TraceContext, 'allPackets' | 'siteOf'>, ip: s
   if (!byIp) sendingNodes.set(ctx.allPackets, (byIp = new Map<string, string | undefined>()));
   if (byIp.has(ip)) return byIp.get(ip);
   const sentFrom = ctx.allPackets.find(
-    (p) => p.src?.ip === ip && p.interface?.startsWith('veth') && p.direction !== 'Out' && ctx.siteOf.get(p)?.node,
+    (packet) =>
+      packet.src?.ip === ip &&
+      packet.interface?.startsWith('veth') &&
+      packet.direction !== 'Out' &&
+      ctx.siteOf.get(packet)?.node,
   );
   const node = sentFrom ? ctx.siteOf.get(sentFrom)?.node : undefined;
   byIp.set(ip, node);
@@ -89,17 +93,24 @@ export function sameNode(ctx: TraceContext, a: Pod, b: Pod): boolean {
 
 /** The bridge pods hang on: from the CNI config, `ip link` (a veth's master or a bridge), else Flannel's `cni0`. */
 export function bridgeOf(ctx: TraceContext, node: string): { name: string; evidence: Evidence[]; address?: string } {
-  const cni = ctx.model.all('Cni').find((c) => c.bridge && (!c.node || c.node === node));
+  const cni = ctx.model
+    .all('Cni')
+    .find((cniConfig) => cniConfig.bridge && (!cniConfig.node || cniConfig.node === node));
   if (cni?.bridge) return { name: cni.bridge, evidence: cni.evidence };
-  const ifaces = ctx.model.all('HostInterface').filter((i) => !i.host?.startsWith('pod:'));
-  const br = ifaces.find((i) => i.type === 'bridge' && (!i.host || i.host === node) && i.name !== 'docker0');
+  const ifaces = ctx.model.all('HostInterface').filter((hostInterface) => !hostInterface.host?.startsWith('pod:'));
+  const br = ifaces.find(
+    (hostInterface) =>
+      hostInterface.type === 'bridge' &&
+      (!hostInterface.host || hostInterface.host === node) &&
+      hostInterface.name !== 'docker0',
+  );
   if (br)
     return {
       name: br.name,
       evidence: br.evidence,
-      address: br.addresses?.find((a) => a.family === 4)?.cidr.split('/')[0],
+      address: br.addresses?.find((interfaceAddress) => interfaceAddress.family === 4)?.cidr.split('/')[0],
     };
-  const port = ifaces.find((i) => i.master && i.name.startsWith('veth'));
+  const port = ifaces.find((hostInterface) => hostInterface.master && hostInterface.name.startsWith('veth'));
   if (port?.master) return { name: port.master, evidence: port.evidence };
   return {
     name: 'cni0',
@@ -155,17 +166,12 @@ export function covers(ctx: TraceContext, node: string, iface: string): boolean 
     if (site.node !== node || site.pod || (site.interfaces !== 'any' && site.interfaces !== iface)) return false;
     // The exchange being walked (the connection, or the DNS exchange before it): a filtered capture
     // covers it only when it holds one of its packets (a filter for port 80 says nothing of DNS).
-    const holdsIt = ctx.packets.some((p) => ctx.siteOf.get(p) === site);
+    const holdsIt = ctx.packets.some((packet) => ctx.siteOf.get(packet) === site);
     if (site.filtered && !holdsIt) return false;
     const { first, last } = site;
     if (connection.start === undefined || first === undefined || last === undefined) return holdsIt;
     return first <= connection.start + 0.001 && last >= connection.start;
   });
-}
-
-/** The trace's packets (capture order) that satisfy `pred`. */
-export function packets(ctx: Pick<TraceContext, 'packets'>, pred: (p: Packet) => boolean): Packet[] {
-  return ctx.packets.filter(pred);
 }
 
 /** A Service's ClusterIP for a label; a manifest may leave it to the API server: then it is said in words. */

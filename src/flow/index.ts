@@ -1,8 +1,6 @@
 /** The flow engine: trace(model, from, to) → flows with evidence; capture correlation; findings. */
-export { trace, type TraceOptions } from './trace';
+export { trace } from './trace';
 export { UnknownTargetError, parseDst, resolveTarget } from './resolve';
-export { closeMatches } from './closeMatches';
 export { brokenAt } from './brokenAt';
-export { diagnose, type Diagnosis, type Problem } from './diagnose';
-export { correlate } from './correlate';
+export { diagnose, type Diagnosis } from './diagnose';
 export type * from './types';

@@ -18,10 +18,11 @@ const norm = (name: string) => name.replace(/\.$/, '').toLowerCase();
 export function nameWasAsked(model: ClusterModel, client: Pod, typed: string): boolean {
   const { search, ndots } = resolverOf(model, client);
   const names = new Set(searchExpansion(typed, search, ndots).map(norm));
-  if (model.all('DnsLookup').some((l) => names.has(norm(l.question.name)))) return true;
+  if (model.all('DnsLookup').some((dnsLookup) => names.has(norm(dnsLookup.question.name)))) return true;
   if (!client.ip) return false;
   return sitedPackets(model, new Set([client.ip])).packets.some(
-    (p) => p.dns && !p.dns.response && p.src?.ip === client.ip && names.has(norm(p.dns.qname ?? '')),
+    (packet) =>
+      packet.dns && !packet.dns.response && packet.src?.ip === client.ip && names.has(norm(packet.dns.qname ?? '')),
   );
 }
 
@@ -29,7 +30,7 @@ export function nameWasAsked(model: ClusterModel, client: Pod, typed: string): b
 export function traceUnresolvedName(model: ClusterModel, client: Pod, typed: string): TraceResult {
   const sited = sitedPackets(model, client.ip ? new Set([client.ip]) : undefined);
   const all = correlate(sited.packets, correlateOptionsOf(model));
-  const b = new FlowBuilder(`${client.name} → ${typed}`, 'dns');
+  const flowBuilder = new FlowBuilder(`${client.name} → ${typed}`, 'dns');
   const ctx: TraceContext = {
     model,
     packets: [],
@@ -38,16 +39,16 @@ export function traceUnresolvedName(model: ClusterModel, client: Pod, typed: str
     sites: sited.sites,
     corr: all,
     veths: vethOwnership([...declaredClaims(model), ...all.vethClaims]),
-    b,
+    b: flowBuilder,
     dns: [],
   };
-  b.withScope([], () => {
+  flowBuilder.withScope([], () => {
     dnsPhase(ctx, client, typed, { answers: [], why: 'no Service or pod of the model has this name', evidence: [] });
     const findings = [
       ...ctx.dns.flatMap((d) => dnsSearchAmplification(ctx, d.typed, d.failed, d.ndots, d.configEvidence)),
       ...dnsNameNotFound(ctx, namespaceOf(client)),
     ];
-    for (const finding of findings) b.finding(finding);
+    for (const finding of findings) flowBuilder.finding(finding);
   });
-  return { flows: [b.build()], unresolved: [] };
+  return { flows: [flowBuilder.build()], unresolved: [] };
 }

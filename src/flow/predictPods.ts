@@ -53,7 +53,7 @@ export function withPredictedPods(model: ClusterModel): ClusterModel {
       evidence: [derivedEvidence(why), ...w.evidence],
       ...extra,
     });
-    const existing = model.pods.filter((p) => ownedByName(w, p));
+    const existing = model.pods.filter((pod) => ownedByName(w, pod));
     for (const p of existing) {
       const extra: Partial<Pod> =
         w.kind === 'StatefulSet' && w.serviceName ? { hostname: p.name, subdomain: w.serviceName } : {};
@@ -62,7 +62,7 @@ export function withPredictedPods(model: ClusterModel): ClusterModel {
     if (w.kind === 'StatefulSet') {
       for (let i = 0; i < (w.replicas ?? 1); i++) {
         const name = statefulSetPodName(w.name, i);
-        if (existing.some((p) => p.name === name)) continue;
+        if (existing.some((pod) => pod.name === name)) continue;
         added.push(
           template(
             name,
@@ -97,8 +97,8 @@ function withDnsLearnedIps(model: ClusterModel): ClusterModel {
   if (!lookups.length) return model;
   // `{pod}.{service}.{ns}.svc.{domain}` names the pod even when the StatefulSet's serviceName was not seen.
   const domain = model.clusterDomain;
-  for (const l of lookups) {
-    const labels = l.question.name.replace(/\.$/, '').toLowerCase().split('.');
+  for (const dnsLookup of lookups) {
+    const labels = dnsLookup.question.name.replace(/\.$/, '').toLowerCase().split('.');
     if (labels.length < 5 || labels[3] !== 'svc' || labels.slice(4).join('.') !== domain) continue;
     const pod = model.findPod(labels[0], labels[2]);
     const svc = model.findService(labels[1], labels[2]);
@@ -109,7 +109,7 @@ function withDnsLearnedIps(model: ClusterModel): ClusterModel {
       namespace: namespaceOf(pod),
       hostname: labels[0],
       subdomain: labels[1],
-      evidence: l.evidence,
+      evidence: dnsLookup.evidence,
     });
   }
   if (learned.length) {
@@ -122,14 +122,14 @@ function withDnsLearnedIps(model: ClusterModel): ClusterModel {
     const hit = lookups.find(
       (l) =>
         l.question.name.replace(/\.$/, '').toLowerCase() === name &&
-        l.answers.filter((a) => a.type === 'A').length === 1,
+        l.answers.filter((dnsAnswer) => dnsAnswer.type === 'A').length === 1,
     );
     if (hit)
       learned.push({
         kind: 'Pod',
         name: pod.name,
         namespace: namespaceOf(pod),
-        ip: hit.answers.find((a) => a.type === 'A')!.data,
+        ip: hit.answers.find((dnsAnswer) => dnsAnswer.type === 'A')!.data,
         evidence: hit.evidence,
       });
   }

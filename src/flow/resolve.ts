@@ -46,12 +46,12 @@ export class UnknownTargetError extends Error {
 
 /** Splits `a-app:80/TCP`, `10.96.0.10:53/udp`, `[fd00::1]:80` into the name and port. */
 export function parseDst(text: string): DstSpec {
-  const m = /^(\[[^\]]+\]|[^:]+):(\d+)(?:\/(tcp|udp|sctp))?$/i.exec(text.trim());
-  if (!m) return { text: text.trim().replace(/^\[|\]$/g, '') };
+  const match = /^(\[[^\]]+\]|[^:]+):(\d+)(?:\/(tcp|udp|sctp))?$/i.exec(text.trim());
+  if (!match) return { text: text.trim().replace(/^\[|\]$/g, '') };
   return {
-    text: m[1].replace(/^\[|\]$/g, ''),
-    port: Number(m[2]),
-    protocol: m[3]?.toUpperCase() as Protocol | undefined,
+    text: match[1].replace(/^\[|\]$/g, ''),
+    port: Number(match[2]),
+    protocol: match[3]?.toUpperCase() as Protocol | undefined,
   };
 }
 
@@ -61,7 +61,9 @@ export function resolverOf(
   pod: Pod | undefined,
 ): { config: DnsConfig | undefined; search: string[]; ndots: number; nameserver?: string } {
   const config = pod
-    ? (model.all('DnsConfig').find((d) => d.owner === pod.name || d.owner === namespacedName(pod)) ??
+    ? (model
+        .all('DnsConfig')
+        .find((dnsConfig) => dnsConfig.owner === pod.name || dnsConfig.owner === namespacedName(pod)) ??
       (model.all('DnsConfig').length === 1 && !model.all('DnsConfig')[0].owner ? model.all('DnsConfig')[0] : undefined))
     : undefined;
   if (config) return { config, search: config.search, ndots: config.ndots ?? 1, nameserver: config.nameservers[0] };
@@ -70,7 +72,7 @@ export function resolverOf(
     config: undefined,
     search: podSearchList(pod ? namespaceOf(pod) : 'default', model.clusterDomain),
     ndots: 5,
-    nameserver: model.kubeDnsIP ?? model.all('DnsLookup').find((l) => l.server)?.server,
+    nameserver: model.kubeDnsIP ?? model.all('DnsLookup').find((dnsLookup) => dnsLookup.server)?.server,
   };
 }
 
@@ -119,9 +121,9 @@ function resolveDnsName(model: ClusterModel, t: string, client?: Pod): Target | 
 /** The cluster's pod networks: Flannel's network, kube-proxy's clusterCIDR, the nodes' pod CIDRs. */
 function podNetworks(model: ClusterModel): string[] {
   const cidrs = [
-    ...model.all('Cni').map((c) => c.network),
-    ...model.all('KubeProxy').map((k) => k.clusterCIDR),
-    ...model.nodes.flatMap((n) => [n.podCIDR, ...(n.podCIDRs ?? [])]),
+    ...model.all('Cni').map((cniConfig) => cniConfig.network),
+    ...model.all('KubeProxy').map((config) => config.clusterCIDR),
+    ...model.nodes.flatMap((node) => [node.podCIDR, ...(node.podCIDRs ?? [])]),
   ];
   return cidrs.filter((c): c is string => !!c);
 }
@@ -137,7 +139,7 @@ function answeredInCaptures(model: ClusterModel, name: string, client?: Pod): Ta
   const wanted = new Set(tried);
   for (const lookup of model.all('DnsLookup')) {
     const asked = lookup.question.name.replace(/\.$/, '').toLowerCase();
-    const address = lookup.answers.find((a) => a.type === 'A')?.data;
+    const address = lookup.answers.find((dnsAnswer) => dnsAnswer.type === 'A')?.data;
     if (wanted.has(asked) && address) return withName(resolveIp(model, address, 'destination'), name, asked);
   }
   // The client's own answers: every capture line touching its address, its DNS answers among them.
@@ -174,10 +176,10 @@ function resolveFromCaptures(model: ClusterModel, ip: string): Target | undefine
   const portal = model
     .all('NatRule')
     .find(
-      (r) =>
-        (r.chain === 'KUBE-SERVICES' || r.kubeProxy?.role === 'service-portal') &&
-        r.destination?.cidr.replace(/\/32$/, '') === ip &&
-        /^[\w.-]+\/[\w.-]+/.test(r.comment ?? ''),
+      (natRule) =>
+        (natRule.chain === 'KUBE-SERVICES' || natRule.kubeProxy?.role === 'service-portal') &&
+        natRule.destination?.cidr.replace(/\/32$/, '') === ip &&
+        /^[\w.-]+\/[\w.-]+/.test(natRule.comment ?? ''),
     );
   if (portal) {
     const named = /^(?<namespace>[\w.-]+)\/(?<name>[\w.-]+?)(?::(?<portName>[\w-]+))?(?: |$)/.exec(
@@ -187,12 +189,15 @@ function resolveFromCaptures(model: ClusterModel, ip: string): Target | undefine
       const ports = model
         .all('NatRule')
         .filter(
-          (r) => r.destination?.cidr.replace(/\/32$/, '') === ip && r.dport !== undefined && r.chain === portal.chain,
+          (natRule) =>
+            natRule.destination?.cidr.replace(/\/32$/, '') === ip &&
+            natRule.dport !== undefined &&
+            natRule.chain === portal.chain,
         )
-        .map((r) => ({
-          name: /:(?<portName>[\w-]+) /.exec(r.comment ?? '')?.groups?.portName,
-          protocol: r.protocol?.toUpperCase() === 'UDP' ? ('UDP' as const) : ('TCP' as const),
-          port: r.dport!,
+        .map((natRule) => ({
+          name: /:(?<portName>[\w-]+) /.exec(natRule.comment ?? '')?.groups?.portName,
+          protocol: natRule.protocol?.toUpperCase() === 'UDP' ? ('UDP' as const) : ('TCP' as const),
+          port: natRule.dport!,
         }));
       const service: Service = {
         kind: 'Service',
@@ -207,7 +212,9 @@ function resolveFromCaptures(model: ClusterModel, ip: string): Target | undefine
   }
   const inPodNetwork = podNetworks(model).some((cidr) => cidrContains(cidr, ip));
   const seen = model.packetsTouching(new Set([ip]));
-  const leftPod = seen.find((p) => p.src?.ip === ip && p.interface?.startsWith('veth') && p.direction !== 'Out');
+  const leftPod = seen.find(
+    (packet) => packet.src?.ip === ip && packet.interface?.startsWith('veth') && packet.direction !== 'Out',
+  );
   if (!inPodNetwork && !leftPod) return undefined;
   const last = Number(ip.split('.').at(-1));
   const nodeName = nodeNameOfPodIp(model, ip);
@@ -215,7 +222,7 @@ function resolveFromCaptures(model: ClusterModel, ip: string): Target | undefine
     const node = model.nodes.find((n) => n.name === nodeName) ?? {
       kind: 'Node' as const,
       name: nodeName,
-      evidence: seen.slice(0, 1).flatMap((p) => p.evidence),
+      evidence: seen.slice(0, 1).flatMap((packet) => packet.evidence),
     };
     return { kind: 'node', node, ip, text: ip };
   }
@@ -229,13 +236,15 @@ function resolveFromCaptures(model: ClusterModel, ip: string): Target | undefine
 export function unnamedPod(model: ClusterModel, ip: string): Pod {
   const nodeName = nodeNameOfPodIp(model, ip);
   const seen = model.packetsTouching(new Set([ip]));
-  const leftPod = seen.find((p) => p.src?.ip === ip && p.interface?.startsWith('veth') && p.direction !== 'Out');
+  const leftPod = seen.find(
+    (packet) => packet.src?.ip === ip && packet.interface?.startsWith('veth') && packet.direction !== 'Out',
+  );
   return {
     kind: 'Pod',
     name: `pod ${ip}`,
     ip,
-    nodeName: model.nodes.some((n) => n.name === nodeName) ? nodeName : undefined,
-    evidence: (leftPod ? [leftPod] : seen.slice(0, 1)).flatMap((p) => p.evidence),
+    nodeName: model.nodes.some((node) => node.name === nodeName) ? nodeName : undefined,
+    evidence: (leftPod ? [leftPod] : seen.slice(0, 1)).flatMap((packet) => packet.evidence),
   };
 }
 

@@ -34,7 +34,7 @@ export interface TraceOptions {
  * At most this many connections are traced into flows at once (every one is still listed in
  * `Flow.connections`): a busy client's capture holds thousands. Failed ones come first.
  */
-export const MAX_TRACED_CONNECTIONS = 20;
+const MAX_TRACED_CONNECTIONS = 20;
 
 const FAILED: ReadonlySet<string> = new Set(['refused', 'reset', 'no-reply', 'unreachable']);
 
@@ -117,12 +117,12 @@ export function trace(input: ClusterModel, from: string, to: string, options: Tr
   const summaries = mine.map((c, k) => summarizeConnection(model, c, k));
 
   const flowFor = (connection: Connection | undefined, index: number | undefined) => {
-    const b = new FlowBuilder(
+    const flowBuilder = new FlowBuilder(
       index === undefined ? baseTitle : `${baseTitle} · connection ${index + 1} of ${mine.length}`,
       family,
     );
-    b.connections = summaries;
-    b.connection = index;
+    flowBuilder.connections = summaries;
+    flowBuilder.connection = index;
     const own = connection ? [...connectionPackets(connection), ...(icmpErrorsOf.get(connection) ?? [])] : [];
     const ctx: TraceContext = {
       model,
@@ -133,15 +133,15 @@ export function trace(input: ClusterModel, from: string, to: string, options: Tr
       connection,
       corr: connectionCorrelation(own, allCorr, model),
       veths,
-      b,
+      b: flowBuilder,
       dns: [],
     };
-    b.withScope(own, () => traceOne(ctx, request, { family, walk }));
-    return b.build();
+    flowBuilder.withScope(own, () => traceOne(ctx, request, { family, walk }));
+    return flowBuilder.build();
   };
   const chosen = connectionsToTrace(
     mine.length,
-    summaries.map((s) => s.outcome),
+    summaries.map((connectionSummary) => connectionSummary.outcome),
     options.connection,
   );
   const flows = chosen.length ? chosen.map((k) => flowFor(mine[k], k)) : [flowFor(undefined, undefined)];
@@ -188,7 +188,9 @@ function traceOne(ctx: TraceContext, request: TraceRequest, chosen: { family: Fl
  */
 function addressedEnds(model: ClusterModel): (endpoint: string) => boolean {
   const ends = new Set<string>();
-  const nodeAddresses = model.nodes.flatMap((n) => [n.internalIP, n.externalIP]).filter((ip) => ip !== undefined);
+  const nodeAddresses = model.nodes
+    .flatMap((node) => [node.internalIP, node.externalIP])
+    .filter((ip) => ip !== undefined);
   for (const svc of model.services)
     for (const port of svc.ports) {
       for (const ip of [svc.clusterIP, ...(svc.clusterIPs ?? [])])
@@ -226,7 +228,8 @@ function connectionTargets(
   };
   const addEndpoints = (svc: Service, port: Service['ports'][number] | undefined) => {
     for (const { slice, endpoint } of model.endpointsOf(svc)) {
-      const slicePort = slice.ports.find((x) => (x.name ?? '') === (port?.name ?? '')) ?? slice.ports[0];
+      const slicePort =
+        slice.ports.find((endpointPort) => (endpointPort.name ?? '') === (port?.name ?? '')) ?? slice.ports[0];
       for (const ip of endpoint.addresses)
         add(ip, slicePort?.port ?? (typeof port?.targetPort === 'number' ? port.targetPort : undefined));
     }
@@ -289,11 +292,11 @@ function relevantAddresses(
   };
   // Endpoints kube-proxy's rules name for a Service (DNAT targets, `ns/name -> ip:port` comments).
   const addNatTargets = (tag: string) => {
-    for (const r of model.all('NatRule')) {
-      if (!r.comment?.startsWith(tag)) continue;
-      if (r.dnatTo) add(r.dnatTo.ip);
-      const m = /->\s*([0-9.]+):/.exec(r.comment);
-      if (m) add(m[1]);
+    for (const natRule of model.all('NatRule')) {
+      if (!natRule.comment?.startsWith(tag)) continue;
+      if (natRule.dnatTo) add(natRule.dnatTo.ip);
+      const match = /->\s*([0-9.]+):/.exec(natRule.comment);
+      if (match) add(match[1]);
     }
   };
   const addService = (svc: Service) => {
@@ -321,9 +324,9 @@ function relevantAddresses(
   if (nsService) addService(nsService);
   else if (nameserver && !dns) addNatTargets('kube-system/kube-dns');
   // the servers asked and the addresses they answered
-  for (const l of model.all('DnsLookup')) {
-    add(l.server);
-    for (const a of l.answers) if (/^[0-9.]+$/.test(a.data)) add(a.data);
+  for (const dnsLookup of model.all('DnsLookup')) {
+    add(dnsLookup.server);
+    for (const dnsAnswer of dnsLookup.answers) if (/^[0-9.]+$/.test(dnsAnswer.data)) add(dnsAnswer.data);
   }
   for (const n of model.nodes) {
     add(n.internalIP);
@@ -336,10 +339,10 @@ function relevantAddresses(
 function conflictsAbout(model: ClusterModel, objects: (Pod | Service | undefined)[]): string[] {
   const keys = new Set(objects.filter((o): o is Pod | Service => !!o).map((o) => `${o.kind}|${namespacedName(o)}`));
   return model.conflicts
-    .filter((c) => keys.has(`${c.kind}|${c.key}`))
+    .filter((conflict) => keys.has(`${conflict.kind}|${conflict.key}`))
     .map(
-      (c) =>
-        `sources disagree on ${c.kind} ${c.key} ${c.field}: ${c.values.map((v) => `${JSON.stringify(v.value)} (${v.evidence.slice(0, 2).map(describeEvidence).join(', ')})`).join(' vs ')}; the flow uses the first`,
+      (conflict) =>
+        `sources disagree on ${conflict.kind} ${conflict.key} ${conflict.field}: ${conflict.values.map((v) => `${JSON.stringify(v.value)} (${v.evidence.slice(0, 2).map(describeEvidence).join(', ')})`).join(' vs ')}; the flow uses the first`,
     );
 }
 
@@ -358,8 +361,8 @@ function findNodePort(
   const candidates =
     dst.kind === 'service' ? [dst.service] : dst.kind === 'node' || dst.kind === 'ip' ? model.services : [];
   for (const svc of candidates) {
-    if (dst.kind === 'service' && svc.ports.some((p) => p.port === port)) continue;
-    const p = svc.ports.find((x) => x.nodePort === port);
+    if (dst.kind === 'service' && svc.ports.some((servicePort) => servicePort.port === port)) continue;
+    const p = svc.ports.find((servicePort) => servicePort.nodePort === port);
     if (p) return { svc, port: p };
   }
   return undefined;

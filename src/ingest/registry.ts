@@ -1,45 +1,48 @@
 import { normalizeLineEnds } from './lineEnds';
 import { headOf, safeSniff } from './sniff';
+import { FORMATS } from './formats';
 import type { FormatId, FormatSpec } from './types';
 
-const specs = new Map<FormatId, FormatSpec>();
-
 /**
- * Parser modules register themselves here (see src/ingest/all.ts for the list). Callers that
- * take a parser from here get CR-only text turned into LF text first (see lineEnds.ts) — except
- * blocks the transcript splitter cut (`linesCut`): it normalised the whole document already, and a
- * one-line block holding a stray CR would otherwise become two lines the document does not have.
+ * The parsers of src/ingest/formats.ts, in its order. Callers that take a parser from here get
+ * CR-only text turned into LF text first (see lineEnds.ts) — except blocks the transcript splitter
+ * cut (`linesCut`): it normalised the whole document already, and a one-line block holding a stray
+ * CR would otherwise become two lines the document does not have.
  */
-export function registerFormat(spec: FormatSpec): void {
-  specs.set(spec.id, {
-    ...spec,
-    parse: (input) => spec.parse(input.linesCut ? input : { ...input, text: normalizeLineEnds(input.text) }),
-  });
-}
+const SPECS: readonly FormatSpec[] = FORMATS.map((spec) => ({
+  ...spec,
+  parse: (input) => spec.parse(input.linesCut ? input : { ...input, text: normalizeLineEnds(input.text) }),
+}));
+const BY_ID = new Map<FormatId, FormatSpec>(SPECS.map((spec) => [spec.id, spec]));
 
 export function formatSpec(id: FormatId): FormatSpec | undefined {
-  return specs.get(id);
+  return BY_ID.get(id);
 }
 
 export function allFormats(): FormatSpec[] {
-  return [...specs.values()];
+  return [...SPECS];
 }
 
 /** The format whose command pattern matches, e.g. `sudo iptables -t nat -L KUBE-SERVICES -n`. */
 export function formatForCommand(command: string): FormatSpec | undefined {
   const c = command.trim().replace(/^(sudo\s+(-\S+\s+)*)/, '');
-  return allFormats().find((s) => s.commands.some((r) => r.test(c)));
+  return SPECS.find((formatSpec) => formatSpec.commands.some((regExp) => regExp.test(c)));
 }
 
 /**
- * The best content match above `threshold`, for output with no known command. Sniffers see the head
- * of the text (see sniff.ts); one that throws or returns no number scores 0.
+ * The best content match above `threshold` among `formats` (all parsers unless given), for output
+ * with no known command. Sniffers see the head of the text (see sniff.ts); one that throws or
+ * returns no number scores 0.
  */
-export function sniffFormat(lines: readonly string[], threshold = 0.5): FormatSpec | undefined {
+export function sniffFormat(
+  lines: readonly string[],
+  threshold = 0.5,
+  formats: readonly FormatSpec[] = SPECS,
+): FormatSpec | undefined {
   let best: FormatSpec | undefined;
   let bestScore = threshold;
   const head = headOf(lines);
-  for (const s of allFormats()) {
+  for (const s of formats) {
     const score = safeSniff(s, head);
     if (score > bestScore) {
       best = s;

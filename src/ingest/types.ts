@@ -68,6 +68,12 @@ export type Parser = (input: ParseInput) => ParseResult;
 
 export interface FormatSpec {
   id: FormatId;
+  /**
+   * The command words its `commands` start with, wrappers aside (`sudo`, `timeout`, `kubectl exec … --`):
+   * `tcpdump`; `cat` for `cat /etc/resolv.conf`. A transcript line that starts with one is a command
+   * even without a prompt (src/ingest/transcript/prompt.ts).
+   */
+  tools: readonly string[];
   parse: Parser;
   /** Commands whose output this parses (`/^tcpdump\b/`, `/^iptables(-legacy|-nft)?\b.*-L/`). */
   commands: RegExp[];

@@ -8,8 +8,8 @@ export interface Word {
 export function wordsOf(line: string): Word[] {
   const words: Word[] = [];
   const re = /\S+/g;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(line)) !== null) words.push({ w: m[0], at: m.index });
+  let match: RegExpExecArray | null;
+  while ((match = re.exec(line)) !== null) words.push({ w: match[0], at: match.index });
   return words;
 }
 

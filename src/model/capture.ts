@@ -66,8 +66,8 @@ export class ArrayPacketTable implements PacketTable {
   }
   touching(ips: ReadonlySet<string>): number[] {
     const out: number[] = [];
-    this.list.forEach((p, i) => {
-      if (packetTouches(p, ips)) out.push(i);
+    this.list.forEach((packet, i) => {
+      if (packetTouches(packet, ips)) out.push(i);
     });
     return out;
   }
@@ -79,14 +79,14 @@ export class ArrayPacketTable implements PacketTable {
   }
   remapLines(at: LineMapping): void {
     const seen = new Set<object>();
-    const fix = (p: Packet | undefined) => {
-      if (!p) return;
-      for (const e of p.evidence) {
+    const fix = (packet: Packet | undefined) => {
+      if (!packet) return;
+      for (const e of packet.evidence) {
         if (seen.has(e)) continue;
         seen.add(e);
         moveEvidence(e, at);
       }
-      fix(p.inner);
+      fix(packet.inner);
     };
     for (const p of this.list) fix(p);
   }

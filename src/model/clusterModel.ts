@@ -161,26 +161,32 @@ export class ClusterModel {
         disagreements,
       );
     }
-    for (const d of disagreements) this.recordConflict(f.kind, id, d, existing.evidence, f.evidence);
+    for (const fieldDisagreement of disagreements)
+      this.recordConflict(f.kind, id, fieldDisagreement, existing.evidence, f.evidence);
     existing.evidence.push(...f.evidence);
   }
 
   private recordConflict(
     kind: FactKind,
     key: string,
-    d: FieldDisagreement,
+    fieldDisagreement: FieldDisagreement,
     keptEv: Evidence[],
     otherEv: Evidence[],
   ): void {
-    const ck = `${kind}|${key}|${d.field}`;
-    let c = this.conflictMap.get(ck);
-    if (!c) {
-      c = { kind, key, field: d.field, values: [{ value: d.kept, evidence: [...keptEv] }] };
-      this.conflictMap.set(ck, c);
+    const ck = `${kind}|${key}|${fieldDisagreement.field}`;
+    let conflict = this.conflictMap.get(ck);
+    if (!conflict) {
+      conflict = {
+        kind,
+        key,
+        field: fieldDisagreement.field,
+        values: [{ value: fieldDisagreement.kept, evidence: [...keptEv] }],
+      };
+      this.conflictMap.set(ck, conflict);
     }
-    const known = c.values.find((v) => JSON.stringify(v.value) === JSON.stringify(d.other));
+    const known = conflict.values.find((v) => JSON.stringify(v.value) === JSON.stringify(fieldDisagreement.other));
     if (known) known.evidence.push(...otherEv);
-    else c.values.push({ value: d.other, evidence: [...otherEv] });
+    else conflict.values.push({ value: fieldDisagreement.other, evidence: [...otherEv] });
   }
 
   /** All facts of one kind (merged ones once). */
@@ -246,28 +252,31 @@ export class ClusterModel {
     const out: Record<string, number> = {};
     for (const [k, list] of this.lists) out[k] = list.length;
     const captures = this.captures;
-    if (captures.length > 0) out.Packet = (out.Packet ?? 0) + captures.reduce((n, c) => n + c.packets.size, 0);
+    if (captures.length > 0)
+      out.Packet = (out.Packet ?? 0) + captures.reduce((n, capture) => n + capture.packets.size, 0);
     return out;
   }
 
   findPod(name: string, namespace?: string): Pod | undefined {
     return (
       (this.merged.get(`Pod|${namespacedName({ namespace, name })}`) as Pod | undefined) ??
-      (namespace === undefined ? this.pods.find((p) => p.name === name) : undefined)
+      (namespace === undefined ? this.pods.find((pod) => pod.name === name) : undefined)
     );
   }
 
   findService(name: string, namespace?: string): Service | undefined {
     return (
       (this.merged.get(`Service|${namespacedName({ namespace, name })}`) as Service | undefined) ??
-      (namespace === undefined ? this.services.find((s) => s.name === name) : undefined)
+      (namespace === undefined ? this.services.find((service) => service.name === name) : undefined)
     );
   }
 
   findInterface(name: string, host?: string): HostInterface | undefined {
     return (
       (this.merged.get(`HostInterface|${host ?? ''}/${name}`) as HostInterface | undefined) ??
-      this.all('HostInterface').find((i) => i.name === name && (host === undefined || i.host === host))
+      this.all('HostInterface').find(
+        (hostInterface) => hostInterface.name === name && (host === undefined || hostInterface.host === host),
+      )
     );
   }
 
@@ -281,7 +290,7 @@ export class ClusterModel {
     return (
       this.all('ClusterDns')[0]?.serviceIP ??
       this.findService('kube-dns', 'kube-system')?.clusterIP ??
-      this.all('DnsConfig').find((d) => d.search.some((s) => s.startsWith('svc.')))?.nameservers[0]
+      this.all('DnsConfig').find((dnsConfig) => dnsConfig.search.some((s) => s.startsWith('svc.')))?.nameservers[0]
     );
   }
 
@@ -302,7 +311,7 @@ export class ClusterModel {
   /** Pods in the Service's namespace whose labels match its selector. */
   podsSelectedBy(service: Service): Pod[] {
     return this.pods.filter(
-      (p) => namespaceOf(p) === namespaceOf(service) && selectorMatches(service.selector, p.labels),
+      (pod) => namespaceOf(pod) === namespaceOf(service) && selectorMatches(service.selector, pod.labels),
     );
   }
 
@@ -348,7 +357,8 @@ export class ClusterModel {
       for (const endpoint of slice.endpoints)
         for (const ip of endpoint.addresses) put(ip, { role: 'endpoint', slice, endpoint });
     for (const iface of this.all('HostInterface'))
-      for (const a of iface.addresses ?? []) put(a.cidr.split('/')[0], { role: 'interface', iface });
+      for (const interfaceAddress of iface.addresses ?? [])
+        put(interfaceAddress.cidr.split('/')[0], { role: 'interface', iface });
     this.ipIndex = idx;
     return idx;
   }

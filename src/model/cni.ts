@@ -23,6 +23,5 @@ export interface CniConfig extends Sourced {
 
 /** VXLAN encapsulation overhead over IPv4: outer Ethernet 14 + IP 20 + UDP 8 + VXLAN 8. */
 export const VXLAN_OVERHEAD_IPV4 = 50;
-/** Flannel's default VXLAN port (Linux's historical default), and the IANA port. */
+/** Flannel's default VXLAN port (Linux's historical default; the IANA port is 4789). */
 export const FLANNEL_VXLAN_PORT = 8472;
-export const IANA_VXLAN_PORT = 4789;

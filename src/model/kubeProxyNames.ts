@@ -37,7 +37,7 @@ export function servicePortName(namespace: string, service: string, portName?: s
 }
 
 /** First 16 base32 chars of sha256(servicePortName + lower-case protocol). */
-export function portProtoHash(spn: string, protocol: string): string {
+function portProtoHash(spn: string, protocol: string): string {
   return sha256Base32(spn + protocol.toLowerCase()).slice(0, 16);
 }
 
@@ -88,7 +88,7 @@ export function nftEndpointChain(
 }
 
 /** What kube-proxy writes for endpoint i of n (0-based): 1/(n-i) as Go's `%0.10f`. */
-export function kubeProxyProbability(remaining: number): string {
+function kubeProxyProbability(remaining: number): string {
   return (1 / remaining).toFixed(10);
 }
 
@@ -107,11 +107,6 @@ export function iptablesPrintedProbability(written: string | number): string {
  */
 export function endpointProbabilities(n: number): (string | undefined)[] {
   return Array.from({ length: n }, (_, i) => (i < n - 1 ? kubeProxyProbability(n - i) : undefined));
-}
-
-/** The overall chance that endpoint i (0-based) of n is picked: always 1/n. */
-export function endpointShare(n: number): number {
-  return n > 0 ? 1 / n : 0;
 }
 
 /**

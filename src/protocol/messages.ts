@@ -8,9 +8,9 @@
  * webview can therefore only open what the trace already pointed at.
  */
 
-import type { EvidenceRole, StepStatus } from '../model/evidenceRole';
+import type { StepStatus } from '../model/evidenceRole';
 
-export type { EvidenceRole, StepStatus };
+export type { StepStatus };
 
 /** How each status is named wherever a step is listed (panel, Markdown, text output). */
 export const STATUS_TEXT: Readonly<Record<StepStatus, string>> = {
@@ -97,10 +97,13 @@ export interface DiagramPayload {
   problem?: { message: string; hints: string[] };
 }
 
-/** Which flow and phase tab (0 = all phases, i + 1 = phase i) are shown, at which zoom (0 = fit). */
+/** What the panel shows: which flow, which phase tab, at which zoom. */
 export interface ViewState {
+  /** Index into `DiagramPayload.flows`. */
   flow: number;
+  /** 0 = the whole flow, i + 1 = phase i (an index into `FlowView.diagrams`). */
   phase: number;
+  /** 1 = 100 %; 0 = fit to width on the first draw. */
   zoom: number;
 }
 
@@ -118,7 +121,9 @@ export type HostToWebview =
   /** Ask for the rendered SVG (the host saves it). */
   | { type: 'requestSvg' };
 
-export type ExportFormat = 'mermaid' | 'markdown' | 'svg';
+/** What the panel's export buttons produce. */
+const EXPORT_FORMATS = ['mermaid', 'markdown', 'svg'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 export type WebviewToHost =
   | { type: 'ready' }
@@ -145,7 +150,7 @@ export function isWebviewToHost(m: unknown): m is WebviewToHost {
       return isIndex(m.id);
     case 'export':
       return (
-        (m.format === 'mermaid' || m.format === 'markdown' || m.format === 'svg') &&
+        EXPORT_FORMATS.includes(m.format as ExportFormat) &&
         isIndex(m.flow) &&
         (m.phase === undefined || isIndex(m.phase)) &&
         (m.svg === undefined ||

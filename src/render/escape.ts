@@ -34,7 +34,7 @@ const INVISIBLE = /[\u00AD\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2
 const BREAKING_SPACE = /[\u0000-\u001F\u007F-\u009F\u2028\u2029\s]+/g;
 
 /** Default upper bound on a label, in characters, so one huge log line cannot swamp the picture. */
-export const MAX_LABEL = 160;
+const MAX_LABEL = 160;
 
 /** Normalises whitespace, drops invisible characters and shortens to `max` characters. */
 export function cleanLabel(text: string, max = MAX_LABEL): string {

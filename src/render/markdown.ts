@@ -55,20 +55,20 @@ function decodeURISafe(s: string): string {
 function evidenceCell(list: Evidence[]): string {
   if (list.length === 0) return '—';
   return list
-    .map((e) => {
-      const label = escapeMarkdown(describeEvidence(e));
-      const href = evidenceHref(e);
+    .map((evidence) => {
+      const label = escapeMarkdown(describeEvidence(evidence));
+      const href = evidenceHref(evidence);
       return href
         ? `[${label}](${href})`
-        : e.source === 'derived'
-          ? `derived: ${escapeMarkdown(e.excerpt ?? '')}`
+        : evidence.source === 'derived'
+          ? `derived: ${escapeMarkdown(evidence.excerpt ?? '')}`
           : label;
     })
     .join('<br>');
 }
 
 function stepTable(flow: Flow): string[] {
-  const names = new Map(flow.actors.map((a) => [a.id, a.name]));
+  const names = new Map(flow.actors.map((actor) => [actor.id, actor.name]));
   const name = (id: string) => escapeMarkdown(names.get(id) ?? id);
   const rows = indexSteps(flow).map(({ index, phase, step }) => {
     const details = [step.label];
@@ -85,16 +85,16 @@ function stepTable(flow: Flow): string[] {
 }
 
 function findingLines(findings: Finding[]): string[] {
-  return findings.map((f) => {
-    const ev = f.evidence.length > 0 ? ` (${evidenceCell(f.evidence).replace(/<br>/g, ', ')})` : '';
-    return `- **${f.severity}** ${escapeMarkdown(f.title)}: ${escapeMarkdown(f.message)}${ev}`;
+  return findings.map((finding) => {
+    const ev = finding.evidence.length > 0 ? ` (${evidenceCell(finding.evidence).replace(/<br>/g, ', ')})` : '';
+    return `- **${finding.severity}** ${escapeMarkdown(finding.title)}: ${escapeMarkdown(finding.message)}${ev}`;
   });
 }
 
 function flowSection(flow: Flow, heading: string): string[] {
   const lines = [`${heading} ${escapeMarkdown(flow.title)}`, '', `Family: \`${flow.family.replace(/`/g, '')}\``, ''];
   const steps = indexSteps(flow);
-  const count = (s: string) => steps.filter((x) => x.step.status === s).length;
+  const count = (s: string) => steps.filter((indexedStep) => indexedStep.step.status === s).length;
   lines.push(`${steps.length} steps: ${STEP_STATUSES.map((status) => `${count(status)} ${status}`).join(', ')}.`, '');
   lines.push('```mermaid', renderMermaid(flow).trimEnd(), '```', '');
   const sub = `${heading}#`;

@@ -64,8 +64,8 @@ function messageText(step: FlowStep): string {
 function participantsFor(flow: Flow, steps: IndexedStep[]): Map<string, Participant> {
   const used = new Set<string>();
   for (const { step } of steps) used.add(step.from).add(step.to);
-  const ordered: Actor[] = flow.actors.filter((a) => used.has(a.id));
-  const known = new Set(ordered.map((a) => a.id));
+  const ordered: Actor[] = flow.actors.filter((actor) => used.has(actor.id));
+  const known = new Set(ordered.map((actor) => actor.id));
   for (const id of used) if (!known.has(id)) ordered.push({ id, kind: 'external', name: id });
 
   // A Mermaid box holds consecutive participants, so members of a group are pulled
@@ -86,10 +86,10 @@ function participantsFor(flow: Flow, steps: IndexedStep[]): Map<string, Particip
     slot.push(a);
   }
   const out = new Map<string, Participant>();
-  slots.flat().forEach((a, i) => {
-    const first = a.addresses?.[0];
-    const address = first && !a.name.includes(first) ? ` ${first}` : '';
-    out.set(a.id, { id: `p${i}`, name: `${a.name}${address}`, group: a.group || undefined });
+  slots.flat().forEach((actor, i) => {
+    const first = actor.addresses?.[0];
+    const address = first && !actor.name.includes(first) ? ` ${first}` : '';
+    out.set(actor.id, { id: `p${i}`, name: `${actor.name}${address}`, group: actor.group || undefined });
   });
   return out;
 }
@@ -138,7 +138,7 @@ function stepLines(step: FlowStep, ids: Map<string, Participant>, indent: string
   const alternatives = step.alternatives ?? [];
   if (alternatives.length === 0) return messageLines(step, ids, indent);
   const inner = indent + '  ';
-  const anyChosen = alternatives.some((a) => a.chosen);
+  const anyChosen = alternatives.some((alternative) => alternative.chosen);
   if (alternatives.length === 1) {
     return [
       `${indent}opt ${branchHeader(alternatives[0], anyChosen)}`,
@@ -148,7 +148,7 @@ function stepLines(step: FlowStep, ids: Map<string, Participant>, indent: string
   }
   const taken = Math.max(
     0,
-    alternatives.findIndex((a) => a.chosen),
+    alternatives.findIndex((alternative) => alternative.chosen),
   );
   const to = ids.get(step.to)!.id;
   const lines: string[] = [];
@@ -165,7 +165,7 @@ function stepLines(step: FlowStep, ids: Map<string, Participant>, indent: string
 }
 
 function phaseNote(steps: IndexedStep[], ids: Map<string, Participant>, label: string, indent: string): string {
-  const order = [...ids.values()].map((p) => p.id);
+  const order = [...ids.values()].map((participant) => participant.id);
   const used = steps.flatMap(({ step }) => [ids.get(step.from)!.id, ids.get(step.to)!.id]);
   const positions = used.map((id) => order.indexOf(id));
   const first = order[Math.min(...positions)];
@@ -175,16 +175,17 @@ function phaseNote(steps: IndexedStep[], ids: Map<string, Participant>, label: s
 
 export function renderMermaidDiagram(flow: Flow, options: MermaidOptions = {}): MermaidDiagram {
   const all = indexSteps(flow);
-  const steps = options.phase === undefined ? all : all.filter((s) => s.phaseIndex === options.phase);
+  const steps =
+    options.phase === undefined ? all : all.filter((indexedStep) => indexedStep.phaseIndex === options.phase);
   const ids = participantsFor(flow, steps);
   const lines = ['sequenceDiagram'];
   if (options.title !== false && flow.title.trim() !== '') lines.push(`  title ${escapeMermaidText(flow.title, 120)}`);
   lines.push('  autonumber');
   declareParticipants(ids, lines);
 
-  const phaseIndexes = [...new Set(steps.map((s) => s.phaseIndex))];
+  const phaseIndexes = [...new Set(steps.map((indexedStep) => indexedStep.phaseIndex))];
   phaseIndexes.forEach((phaseIndex, n) => {
-    const inPhase = steps.filter((s) => s.phaseIndex === phaseIndex);
+    const inPhase = steps.filter((indexedStep) => indexedStep.phaseIndex === phaseIndex);
     const name = flow.phases[phaseIndex].name;
     lines.push(`  rect ${PHASE_TINTS[n % PHASE_TINTS.length]}`);
     lines.push(phaseNote(inPhase, ids, `Phase ${phaseIndex + 1} · ${name}`, '    '));
@@ -197,7 +198,7 @@ export function renderMermaidDiagram(flow: Flow, options: MermaidOptions = {}): 
       `  Note over p0: ${escapeMermaidText('This flow has no steps yet.')}`,
     );
   }
-  return { source: lines.join('\n') + '\n', messageSteps: steps.map((s) => s.index) };
+  return { source: lines.join('\n') + '\n', messageSteps: steps.map((indexedStep) => indexedStep.index) };
 }
 
 /** The Mermaid `sequenceDiagram` source of a flow (all phases). */

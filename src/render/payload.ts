@@ -56,15 +56,15 @@ function evidenceLabel(e: Evidence): string {
 }
 
 function flowView(flow: Flow, addEvidence: (list: Evidence[]) => EvidenceView[]): FlowView {
-  const names = new Map(flow.actors.map((a) => [a.id, a.name]));
+  const names = new Map(flow.actors.map((actor) => [actor.id, actor.name]));
   const diagrams: DiagramView[] = [undefined, ...flow.phases.map((_, i) => i)].map((phase) => {
-    const d = renderMermaidDiagram(flow, { phase });
-    return { phase, mermaid: d.source, messageSteps: d.messageSteps };
+    const mermaidDiagram = renderMermaidDiagram(flow, { phase });
+    return { phase, mermaid: mermaidDiagram.source, messageSteps: mermaidDiagram.messageSteps };
   });
   return {
     title: name(flow.title),
     family: flow.family,
-    phases: flow.phases.map((p) => name(p.name)),
+    phases: flow.phases.map((flowPhase) => name(flowPhase.name)),
     diagrams,
     steps: indexSteps(flow).map(({ index, phaseIndex, phase, step }) => ({
       index,
@@ -79,14 +79,17 @@ function flowView(flow: Flow, addEvidence: (list: Evidence[]) => EvidenceView[])
       detail: optional(
         [step.nat && describeNat(step.nat), step.dns && describeDns(step.dns)].filter(Boolean).join(' · ') || undefined,
       ),
-      evidence: addEvidence([...step.evidence, ...(step.alternatives ?? []).flatMap((a) => a.evidence)]),
+      evidence: addEvidence([
+        ...step.evidence,
+        ...(step.alternatives ?? []).flatMap((alternative) => alternative.evidence),
+      ]),
     })),
-    findings: flow.findings.map((f) => ({
-      id: f.id,
-      severity: f.severity,
-      title: name(f.title),
-      message: long(f.message),
-      evidence: addEvidence(f.evidence),
+    findings: flow.findings.map((finding) => ({
+      id: finding.id,
+      severity: finding.severity,
+      title: name(finding.title),
+      message: long(finding.message),
+      evidence: addEvidence(finding.evidence),
     })),
     unresolved: cutList(flow.unresolved),
   };

@@ -10,7 +10,6 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import '../../src/ingest/all';
 import { parseDocument, type DocumentResult } from '../../src/ingest/document';
 import { formatSpec } from '../../src/ingest/registry';
 import { packetsOf, type Fact, type FactKind, type FactOf, type Packet } from '../../src/model';

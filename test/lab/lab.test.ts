@@ -5,7 +5,6 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import '../../src/ingest/all';
 import { parseDocument, type DocumentResult } from '../../src/ingest/document';
 import { formatSpec } from '../../src/ingest/registry';
 import {

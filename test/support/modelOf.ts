@@ -1,7 +1,6 @@
 // A ClusterModel from files the way the CLI reads them: manifests through the manifest reader,
 // saved terminal sessions and command outputs through the transcript splitter (parseDocument).
 import { readFileSync } from 'node:fs';
-import '../../src/ingest/all';
 import { parseDocument } from '../../src/ingest/document';
 import { formatSpec } from '../../src/ingest/registry';
 import { ClusterModel } from '../../src/model';

@@ -1,7 +1,6 @@
 // A bundled sample traced as `kube-packet-path trace --sample NAME` does: its manifests and logs
 // read with the commands the registry records, evidence named `samples/<file>`.
 import { readFileSync } from 'node:fs';
-import '../../src/ingest/all';
 import { formatForCommand, formatSpec } from '../../src/ingest/registry';
 import { trace } from '../../src/flow';
 import type { TraceResult } from '../../src/flow/types';

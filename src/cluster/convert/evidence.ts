@@ -19,9 +19,9 @@ export function clusterEvidence(
 export function parseClusterUri(
   uri: string,
 ): { context: string; kind: string; namespace?: string; name: string } | undefined {
-  const m = /^cluster:\/\/(.+)$/.exec(uri);
-  if (!m) return undefined;
-  const parts = m[1].split('/').map(decodeURIComponent);
+  const match = /^cluster:\/\/(.+)$/.exec(uri);
+  if (!match) return undefined;
+  const parts = match[1].split('/').map(decodeURIComponent);
   if (parts.length === 3) return { context: parts[0], kind: parts[1], name: parts[2] };
   if (parts.length === 4) return { context: parts[0], kind: parts[1], namespace: parts[2], name: parts[3] };
   return undefined;
@@ -30,8 +30,8 @@ export function parseClusterUri(
 /** The value at a path such as `data.Corefile` or `data["net-conf.json"]`. */
 function valueAt(o: Record<string, unknown>, path: string): unknown {
   let cur: unknown = o;
-  for (const m of path.matchAll(/([^.[\]]+)|\["((?:[^"\\]|\\.)*)"\]/g)) {
-    const key = m[2] !== undefined ? (JSON.parse(`"${m[2]}"`) as string) : m[1];
+  for (const match of path.matchAll(/([^.[\]]+)|\["((?:[^"\\]|\\.)*)"\]/g)) {
+    const key = match[2] !== undefined ? (JSON.parse(`"${match[2]}"`) as string) : match[1];
     cur = typeof cur === 'object' && cur !== null ? (cur as Record<string, unknown>)[key] : undefined;
   }
   return cur;

@@ -6,7 +6,7 @@
 import { objectToFacts, type ObjectFacts } from '../../ingest/kube/objectFacts';
 import { clusterEvidenceSource } from './evidence';
 
-export { clusterEvidence, clusterEvidenceSource, parseClusterUri } from './evidence';
+export { clusterEvidence, parseClusterUri } from './evidence';
 
 /** Facts for one object of `kind` read from the API in `context`. */
 export function apiObjectFacts(kind: string, item: Record<string, unknown>, context: string): ObjectFacts {

@@ -13,7 +13,7 @@ import { disposeClusterState, lastClusterRead, setClusterRead } from './state';
 import { ClusterStatusBar } from './statusBar';
 import { ClusterWatch } from './watchController';
 
-export { lastClusterRead, onDidReadCluster, type ClusterSnapshot } from './state';
+export { lastClusterRead, onDidReadCluster } from './state';
 
 /**
  * The cluster commands: refresh (read the cluster with progress and cancel), choose a

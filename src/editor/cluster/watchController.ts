@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { ClusterModel, type Fact, type FactKind } from '../../model';
 import type { ClusterApi } from './loader';
 import type { ClusterSettings } from './settings';
-import { lastClusterRead, setClusterRead, type ClusterSnapshot } from './state';
+import { setClusterRead, type ClusterSnapshot } from './state';
 
 /** Kinds the watch owns: their facts come from the watch, everything else from the pull. */
 const WATCHED_KINDS = new Set<FactKind>(['Pod', 'EndpointSlice']);
@@ -131,5 +131,3 @@ export class ClusterWatch implements vscode.Disposable {
     this.stop('deactivated');
   }
 }
-
-export { lastClusterRead };

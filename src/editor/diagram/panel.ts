@@ -15,8 +15,6 @@ import { columnBeside, openEvidence } from './openEvidence';
 
 export const DIAGRAM_VIEW_TYPE = 'kubePacketPath.diagram';
 
-type Ui = ViewState;
-
 /** Webview options: scripts on, and only dist/ and media/ of the extension readable. */
 export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions & vscode.WebviewPanelOptions {
   return {
@@ -38,7 +36,7 @@ export class DiagramPanel {
   private built: BuiltPayload;
   private ready = false;
   private svgWaiter: ((svg: string | undefined) => void) | undefined;
-  private lastUi: Ui | undefined;
+  private lastUi: ViewState | undefined;
   private readonly disposables: vscode.Disposable[] = [];
 
   /** The panel the user looked at last (for the export commands). */
@@ -60,7 +58,7 @@ export class DiagramPanel {
     readonly panel: vscode.WebviewPanel,
     private readonly extensionUri: vscode.Uri,
     private result: TraceResult,
-    ui: Ui | undefined,
+    ui: ViewState | undefined,
     private readonly log?: vscode.LogOutputChannel,
   ) {
     this.built = panelPayload(result);

@@ -80,17 +80,18 @@ function linkKeys(leg: ConnectionLeg, protocol: string): string[] {
 }
 
 function outcomeOf(protocol: string, sightings: readonly Sighting[]): ConnectionOutcome {
-  const frames = sightings.map((s) => s.frame);
+  const frames = sightings.map((sighting) => sighting.frame);
   if (protocol !== 'tcp') {
-    if (frames.some((f) => f.protocol === 'icmp' && /unreachable|exceeded/i.test(f.icmp?.type ?? '')))
+    if (frames.some((packet) => packet.protocol === 'icmp' && /unreachable|exceeded/i.test(packet.icmp?.type ?? '')))
       return 'unreachable';
     const first = frames[0];
     const replied = frames.some(
-      (f) => f.src?.ip !== first?.src?.ip || f.src?.port !== first?.src?.port || f.dns?.response === true,
+      (packet) =>
+        packet.src?.ip !== first?.src?.ip || packet.src?.port !== first?.src?.port || packet.dns?.response === true,
     );
     return replied ? 'answered' : 'no-reply';
   }
-  const flags = frames.map((f) => f.tcp?.flags ?? '');
+  const flags = frames.map((packet) => packet.tcp?.flags ?? '');
   const synAck = flags.some((f) => f === 'S.');
   const rst = flags.some((f) => f.includes('R'));
   const fins = flags.filter((f) => f.includes('F'));
@@ -153,10 +154,13 @@ export function reconstructConnections(
     }
     // A handshake seen after the leg started decides who the client is: the SYN's sender, else the
     // SYN-ACK's receiver (a capture that shows a NAT form only in the replies, as `-i cni0` does).
-    if (frame.tcp?.flags === 'S' && !leg.sightings.some((s) => s.frame.tcp?.flags === 'S')) {
+    if (frame.tcp?.flags === 'S' && !leg.sightings.some((sighting) => sighting.frame.tcp?.flags === 'S')) {
       leg.from = endpointKey(frame.src?.ip, frame.src?.port);
       leg.to = endpointKey(frame.dst?.ip, frame.dst?.port);
-    } else if (frame.tcp?.flags === 'S.' && !leg.sightings.some((s) => /^S\.?$/.test(s.frame.tcp?.flags ?? ''))) {
+    } else if (
+      frame.tcp?.flags === 'S.' &&
+      !leg.sightings.some((sighting) => /^S\.?$/.test(sighting.frame.tcp?.flags ?? ''))
+    ) {
       leg.from = endpointKey(frame.dst?.ip, frame.dst?.port);
       leg.to = endpointKey(frame.src?.ip, frame.src?.port);
     }
@@ -188,8 +192,8 @@ export function reconstructConnections(
   for (const group of groups.values()) {
     const protocol = protocolOf.get(group[0])!;
     const timed = (leg: ConnectionLeg) =>
-      timeSpan(leg.sightings.map((s) => s.packet))?.first ?? Number.POSITIVE_INFINITY;
-    const byTime = [...group].sort((a, b) => timed(a) - timed(b));
+      timeSpan(leg.sightings.map((sighting) => sighting.packet))?.first ?? Number.POSITIVE_INFINITY;
+    const byTime = [...group].sort((connectionLeg, b) => timed(connectionLeg) - timed(b));
     // The form the client addressed: the first one seen, unless a capture missed the client's side
     // and a later leg from the same client goes to an address the client can have chosen (a
     // ClusterIP or a node's NodePort, as `addressed` says) while the first goes to a pod.
@@ -203,8 +207,8 @@ export function reconstructConnections(
       byTime.unshift(original);
     }
     const sightings = group.flatMap((leg) => leg.sightings);
-    sightings.sort((a, b) => (packetTime(a.packet) ?? Infinity) - (packetTime(b.packet) ?? Infinity));
-    const span = timeSpan(sightings.map((s) => s.packet));
+    sightings.sort((sighting, b) => (packetTime(sighting.packet) ?? Infinity) - (packetTime(b.packet) ?? Infinity));
+    const span = timeSpan(sightings.map((sighting) => sighting.packet));
     connections.push({
       protocol,
       legs: byTime,
@@ -216,7 +220,7 @@ export function reconstructConnections(
       end: span?.last,
     });
   }
-  connections.sort((a, b) => (a.start ?? Infinity) - (b.start ?? Infinity));
+  connections.sort((connection, b) => (connection.start ?? Infinity) - (b.start ?? Infinity));
   return connections;
 }
 
@@ -232,5 +236,5 @@ export function masqueradedLeg(connection: Connection): ConnectionLeg | undefine
 
 /** Every packet (outer packets of VXLAN sightings included) of the connection. */
 export function connectionPackets(connection: Connection): Packet[] {
-  return connection.sightings.map((s) => s.packet);
+  return connection.sightings.map((sighting) => sighting.packet);
 }

@@ -33,15 +33,15 @@ export interface CorrelateOptions {
 export function correlateOptionsOf(model: ClusterModel): Required<CorrelateOptions> {
   const serviceIps = new Set(
     model.services
-      .flatMap((s) => [s.clusterIP, ...(s.clusterIPs ?? [])])
+      .flatMap((service) => [service.clusterIP, ...(service.clusterIPs ?? [])])
       .filter((x): x is string => !!x && x !== 'None'),
   );
   return {
     vethNames: new Set(
       model
         .all('HostInterface')
-        .filter((i) => i.type === 'veth')
-        .map((i) => i.name),
+        .filter((hostInterface) => hostInterface.type === 'veth')
+        .map((hostInterface) => hostInterface.name),
     ),
     isServiceIp: (ip) => serviceIps.has(ip),
   };
@@ -85,7 +85,7 @@ export function correlate(packets: readonly Packet[], options: CorrelateOptions 
     }
     const open = openGroup.get(key);
     const seenHere = open
-      ? open.packets.some((q) => q.interface === p.interface && q.direction === p.direction)
+      ? open.packets.some((packet) => packet.interface === p.interface && packet.direction === p.direction)
       : false;
     const inWindow =
       open !== undefined && (t === undefined || open.start === undefined || t - open.start <= SAME_PACKET_WINDOW_S);
@@ -94,15 +94,15 @@ export function correlate(packets: readonly Packet[], options: CorrelateOptions 
       continue;
     }
     if (p.protocol === 'tcp' && (open || closedTcp.has(key))) retransmitted.add(p);
-    const g: PacketGroup = { key, packets: [p], start: t };
-    groups.push(g);
-    openGroup.set(key, g);
-    openOrder.push(g);
+    const packetGroup: PacketGroup = { key, packets: [p], start: t };
+    groups.push(packetGroup);
+    openGroup.set(key, packetGroup);
+    openOrder.push(packetGroup);
   }
 
   const floodList = floods(groups, options.vethNames);
   const floodOf = new Map<Packet, Flood>();
-  for (const f of floodList) for (const p of f.group.packets) floodOf.set(p, f);
+  for (const flood of floodList) for (const p of flood.group.packets) floodOf.set(p, flood);
   return {
     groups,
     floodOf,
@@ -118,15 +118,17 @@ export function correlate(packets: readonly Packet[], options: CorrelateOptions 
 function vethClaims(groups: readonly PacketGroup[], known?: ReadonlySet<string>): VethClaim[] {
   const out: VethClaim[] = [];
   const seen = new Set<string>();
-  const claim = (c: VethClaim) => {
-    const k = `${c.ip}|${c.iface}|${c.how}`;
+  const claim = (vethClaim: VethClaim) => {
+    const k = `${vethClaim.ip}|${vethClaim.iface}|${vethClaim.how}`;
     if (seen.has(k)) return;
     seen.add(k);
-    out.push(c);
+    out.push(vethClaim);
   };
-  for (const g of groups) {
-    const vethOuts = g.packets.filter((p) => p.direction === 'Out' && looksLikeVeth(p.interface, known));
-    for (const p of g.packets) {
+  for (const packetGroup of groups) {
+    const vethOuts = packetGroup.packets.filter(
+      (packet) => packet.direction === 'Out' && looksLikeVeth(packet.interface, known),
+    );
+    for (const p of packetGroup.packets) {
       // Received on a host-side veth (`P`: addressed to another host's MAC, `In`: to the node's own cni0 MAC,
       // `B`: broadcast): the frame came out of the pod behind that veth.
       if (!looksLikeVeth(p.interface, known) || (p.direction !== 'P' && p.direction !== 'In' && p.direction !== 'B'))
@@ -138,7 +140,7 @@ function vethClaims(groups: readonly PacketGroup[], known?: ReadonlySet<string>)
         if (ip) claim({ ip, iface: p.interface!, how: 'arp', evidence: p.evidence });
       }
     }
-    const first = g.packets[0];
+    const first = packetGroup.packets[0];
     if (first.network === 'ip' && vethOuts.length === 1 && first.dst?.ip && isUnicastIp(first.dst.ip)) {
       claim({ ip: first.dst.ip, iface: vethOuts[0].interface!, how: 'delivered', evidence: vethOuts[0].evidence });
     }
@@ -149,11 +151,11 @@ function vethClaims(groups: readonly PacketGroup[], known?: ReadonlySet<string>)
 function natPairs(packets: readonly Packet[], isServiceIp?: (ip: string) => boolean): NatPair[] {
   const fwd = new Map<string, Packet[]>();
   const rev = new Map<string, Packet[]>();
-  const put = (m: Map<string, Packet[]>, k: string | undefined, p: Packet, addr: string | undefined) => {
+  const put = (m: Map<string, Packet[]>, k: string | undefined, packet: Packet, addr: string | undefined) => {
     if (!k || !addr) return;
     const l = m.get(k);
-    if (!l) m.set(k, [p]);
-    else if (!l.some((q) => (m === fwd ? q.dst?.ip : q.src?.ip) === addr)) l.push(p);
+    if (!l) m.set(k, [packet]);
+    else if (!l.some((q) => (m === fwd ? q.dst?.ip : q.src?.ip) === addr)) l.push(packet);
   };
   for (const p of packets) {
     if (p.network !== 'ip') continue;
@@ -162,16 +164,16 @@ function natPairs(packets: readonly Packet[], isServiceIp?: (ip: string) => bool
   }
   const out: NatPair[] = [];
   const addr = (ip?: string, port?: number) => `${ip}${port !== undefined ? `:${port}` : ''}`;
-  const order = (a: Packet, b: Packet, virtual: (p: Packet) => string | undefined): [Packet, Packet] => {
-    const va = virtual(a);
+  const order = (packet: Packet, b: Packet, virtual: (p: Packet) => string | undefined): [Packet, Packet] => {
+    const va = virtual(packet);
     const vb = virtual(b);
-    if (isServiceIp && va && isServiceIp(va) && !(vb && isServiceIp(vb))) return [a, b];
-    if (isServiceIp && vb && isServiceIp(vb) && !(va && isServiceIp(va))) return [b, a];
-    return (packetTime(a) ?? 0) <= (packetTime(b) ?? 0) ? [a, b] : [b, a];
+    if (isServiceIp && va && isServiceIp(va) && !(vb && isServiceIp(vb))) return [packet, b];
+    if (isServiceIp && vb && isServiceIp(vb) && !(va && isServiceIp(va))) return [b, packet];
+    return (packetTime(packet) ?? 0) <= (packetTime(b) ?? 0) ? [packet, b] : [b, packet];
   };
   for (const l of fwd.values()) {
     if (l.length !== 2) continue;
-    const [before, after] = order(l[0], l[1], (p) => p.dst?.ip);
+    const [before, after] = order(l[0], l[1], (packet) => packet.dst?.ip);
     out.push({
       direction: 'forward',
       before,
@@ -183,7 +185,7 @@ function natPairs(packets: readonly Packet[], isServiceIp?: (ip: string) => bool
   for (const l of rev.values()) {
     if (l.length !== 2) continue;
     // In the reply the pod's address comes first and conntrack restores the Service address.
-    const [svc, pod] = order(l[0], l[1], (p) => p.src?.ip);
+    const [svc, pod] = order(l[0], l[1], (packet) => packet.src?.ip);
     out.push({
       direction: 'reply',
       before: pod,
@@ -197,13 +199,13 @@ function natPairs(packets: readonly Packet[], isServiceIp?: (ip: string) => bool
 
 function floods(groups: readonly PacketGroup[], known?: ReadonlySet<string>): Flood[] {
   const out: Flood[] = [];
-  for (const g of groups) {
-    const first = g.packets[0];
+  for (const packetGroup of groups) {
+    const first = packetGroup.packets[0];
     if (first.network !== 'ip' || !isUnicastIp(first.dst?.ip)) continue;
-    const outs = g.packets
-      .filter((p) => p.direction === 'Out' && looksLikeVeth(p.interface, known))
-      .map((p) => p.interface!);
-    if (outs.length >= 2) out.push({ group: g, dst: first.dst!.ip, interfaces: [...new Set(outs)] });
+    const outs = packetGroup.packets
+      .filter((packet) => packet.direction === 'Out' && looksLikeVeth(packet.interface, known))
+      .map((packet) => packet.interface!);
+    if (outs.length >= 2) out.push({ group: packetGroup, dst: first.dst!.ip, interfaces: [...new Set(outs)] });
   }
   return out;
 }
@@ -211,20 +213,20 @@ function floods(groups: readonly PacketGroup[], known?: ReadonlySet<string>): Fl
 function arpExchanges(groups: readonly PacketGroup[]): ArpExchange[] {
   const pending = new Map<string, ArpExchange>();
   const out: ArpExchange[] = [];
-  for (const g of groups) {
-    const a = g.packets[0].arp;
+  for (const packetGroup of groups) {
+    const a = packetGroup.packets[0].arp;
     if (!a) continue;
     if (a.op === 'request' && a.targetIp) {
-      const x: ArpExchange = { targetIp: a.targetIp, senderIp: a.senderIp, request: g };
-      pending.set(a.targetIp, x);
-      out.push(x);
+      const arpExchange: ArpExchange = { targetIp: a.targetIp, senderIp: a.senderIp, request: packetGroup };
+      pending.set(a.targetIp, arpExchange);
+      out.push(arpExchange);
     } else if (a.op === 'reply') {
-      const ip = arpReplyIp(g.packets[0]);
+      const ip = arpReplyIp(packetGroup.packets[0]);
       const x = ip ? pending.get(ip) : undefined;
       if (x && !x.reply) {
-        x.reply = g;
+        x.reply = packetGroup;
         x.mac = a.mac;
-      } else if (ip) out.push({ targetIp: ip, reply: g, mac: a.mac });
+      } else if (ip) out.push({ targetIp: ip, reply: packetGroup, mac: a.mac });
     }
   }
   return out;
@@ -236,20 +238,21 @@ function tcpConnections(packets: readonly Packet[], retransmitted: ReadonlySet<P
     if (p.protocol !== 'tcp' || !p.tcp) continue;
     const key = connectionKey(p);
     if (!key) continue;
-    let c = byKey.get(key);
-    if (!c) byKey.set(key, (c = { key, packets: [], fins: [], rsts: [], retransmissions: [], dataPackets: 0 }));
-    c.packets.push(p);
+    let tcpConnection = byKey.get(key);
+    if (!tcpConnection)
+      byKey.set(key, (tcpConnection = { key, packets: [], fins: [], rsts: [], retransmissions: [], dataPackets: 0 }));
+    tcpConnection.packets.push(p);
     const f = p.tcp.flags;
-    if (f === 'S' && !c.syn) {
-      c.syn = p;
-      c.client = `${p.src?.ip}:${p.src?.port}`;
-      c.server = `${p.dst?.ip}:${p.dst?.port}`;
-    } else if (f === 'S.' && !c.synAck) c.synAck = p;
-    else if (f === '.' && c.synAck && !c.ack) c.ack = p;
-    if (f.includes('F')) c.fins.push(p);
-    if (f.includes('R')) c.rsts.push(p);
-    if ((p.length ?? 0) > 0) c.dataPackets++;
-    if (retransmitted.has(p)) c.retransmissions.push(p);
+    if (f === 'S' && !tcpConnection.syn) {
+      tcpConnection.syn = p;
+      tcpConnection.client = `${p.src?.ip}:${p.src?.port}`;
+      tcpConnection.server = `${p.dst?.ip}:${p.dst?.port}`;
+    } else if (f === 'S.' && !tcpConnection.synAck) tcpConnection.synAck = p;
+    else if (f === '.' && tcpConnection.synAck && !tcpConnection.ack) tcpConnection.ack = p;
+    if (f.includes('F')) tcpConnection.fins.push(p);
+    if (f.includes('R')) tcpConnection.rsts.push(p);
+    if ((p.length ?? 0) > 0) tcpConnection.dataPackets++;
+    if (retransmitted.has(p)) tcpConnection.retransmissions.push(p);
   }
   return [...byKey.values()];
 }

@@ -27,12 +27,12 @@ export function dnsQuestions(packets: readonly Packet[]): (p: Packet) => DnsQues
     if (!dns.response) {
       if (dns.qname && p.src) asked.set(`${dns.id} ${p.src.ip} ${p.src.port}`, { name: dns.qname, type: dns.qtype });
     } else if (!dns.qname && p.dst) {
-      const q = asked.get(`${dns.id} ${p.dst.ip} ${p.dst.port}`);
-      if (q) paired.set(p, q);
+      const dnsQuestion = asked.get(`${dns.id} ${p.dst.ip} ${p.dst.port}`);
+      if (dnsQuestion) paired.set(p, dnsQuestion);
     }
   }
-  const question = (p: Packet): DnsQuestion | undefined =>
-    p.dns?.qname ? { name: p.dns.qname, type: p.dns.qtype } : paired.get(p);
+  const question = (packet: Packet): DnsQuestion | undefined =>
+    packet.dns?.qname ? { name: packet.dns.qname, type: packet.dns.qtype } : paired.get(packet);
   cache.set(packets, question);
   return question;
 }

@@ -36,7 +36,7 @@ export function hostNames(model: ClusterModel): HostNames {
   };
   for (const entry of model.all('HostsEntry')) for (const name of entry.names) put(name, entry.ip);
   for (const lookup of model.all('DnsLookup')) {
-    const addresses = lookup.answers.filter((a) => a.type === 'A').map((a) => a.data);
+    const addresses = lookup.answers.filter((dnsAnswer) => dnsAnswer.type === 'A').map((dnsAnswer) => dnsAnswer.data);
     if (new Set(addresses).size === 1) put(lookup.question.name, addresses[0]);
   }
   const addressOf = (name: string): string | undefined => {

@@ -3,8 +3,8 @@ import type { Packet } from '../../model';
 /** Seconds of the capture clock: the parser's `t`, else parsed from `HH:MM:SS.ffffff`. */
 export function packetTime(p: Packet): number | undefined {
   if (p.t !== undefined) return p.t;
-  const m = /^(\d{1,2}):(\d{2}):(\d{2}(?:\.\d+)?)$/.exec(p.time ?? '');
-  return m ? Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3]) : undefined;
+  const match = /^(\d{1,2}):(\d{2}):(\d{2}(?:\.\d+)?)$/.exec(p.time ?? '');
+  return match ? Number(match[1]) * 3600 + Number(match[2]) * 60 + Number(match[3]) : undefined;
 }
 
 /**
@@ -13,20 +13,20 @@ export function packetTime(p: Packet): number | undefined {
  * (addresses, ports, TCP seq/ack/flags, ICMP id/seq, DNS id, ARP fields).
  */
 export function samePacketKey(p: Packet): string {
-  const s = p.src;
+  const endpoint4 = p.src;
   const d = p.dst;
   switch (p.protocol) {
     case 'tcp':
-      return `t|${s?.ip}|${s?.port}|${d?.ip}|${d?.port}|${p.tcp?.flags}|${p.tcp?.seq}|${p.tcp?.seqEnd}|${p.tcp?.ack}|${p.length}`;
+      return `t|${endpoint4?.ip}|${endpoint4?.port}|${d?.ip}|${d?.port}|${p.tcp?.flags}|${p.tcp?.seq}|${p.tcp?.seqEnd}|${p.tcp?.ack}|${p.length}`;
     case 'udp':
-      return `u|${s?.ip}|${s?.port}|${d?.ip}|${d?.port}|${p.dns ? `${p.dns.id}|${p.dns.response}` : ''}|${p.length}`;
+      return `u|${endpoint4?.ip}|${endpoint4?.port}|${d?.ip}|${d?.port}|${p.dns ? `${p.dns.id}|${p.dns.response}` : ''}|${p.length}`;
     case 'icmp':
     case 'icmp6':
-      return `i|${s?.ip}|${d?.ip}|${p.icmp?.type}|${p.icmp?.id}|${p.icmp?.seq}|${p.length}`;
+      return `i|${endpoint4?.ip}|${d?.ip}|${p.icmp?.type}|${p.icmp?.id}|${p.icmp?.seq}|${p.length}`;
     case 'arp':
       return `a|${p.arp?.op}|${p.arp?.targetIp}|${p.arp?.senderIp}|${p.arp?.mac}`;
     default:
-      return `o|${s?.ip}|${d?.ip}|${p.vni ?? ''}|${p.info ?? ''}|${p.length}`;
+      return `o|${endpoint4?.ip}|${d?.ip}|${p.vni ?? ''}|${p.info ?? ''}|${p.length}`;
   }
 }
 

@@ -97,7 +97,8 @@ function hasFilter(command: string): boolean {
 export function nodeOfPodIp(model: ClusterModel, ip: string): string | undefined {
   const byCidr = model.nodes.find((n) => [n.podCIDR, ...(n.podCIDRs ?? [])].some((c) => c && cidrContains(c, ip)));
   if (byCidr) return byCidr.name;
-  return model.all('Cni').find((c) => c.node && c.subnet && cidrContains(c.subnet, ip))?.node;
+  return model.all('Cni').find((cniConfig) => cniConfig.node && cniConfig.subnet && cidrContains(cniConfig.subnet, ip))
+    ?.node;
 }
 
 function podOnNode(model: ClusterModel, pod: Pod): string | undefined {

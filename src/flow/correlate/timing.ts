@@ -15,7 +15,7 @@ export interface HopTime {
 /** Per-hop timing of one packet across the interfaces it crossed, in capture order. */
 export function hopTimes(group: PacketGroup): HopTime[] {
   const timed = group.packets
-    .map((p) => ({ p, t: packetTime(p) }))
+    .map((packet) => ({ p: packet, t: packetTime(packet) }))
     .filter((x): x is { p: typeof x.p; t: number } => x.t !== undefined);
   if (!timed.length) return [];
   const t0 = timed[0].t;

@@ -20,15 +20,24 @@ export function declaredClaims(model: ClusterModel): VethClaim[] {
     const pod = b ? model.findPod(b, a) : model.findPod(a);
     return pod?.ip;
   };
-  for (const i of ifaces) {
-    if (!i.podRef) continue;
-    const ip = podIp(i.podRef);
-    if (ip) out.push({ ip, iface: i.name, host: i.host, how: 'declared', evidence: i.evidence });
+  for (const hostInterface of ifaces) {
+    if (!hostInterface.podRef) continue;
+    const ip = podIp(hostInterface.podRef);
+    if (ip)
+      out.push({
+        ip,
+        iface: hostInterface.name,
+        host: hostInterface.host,
+        how: 'declared',
+        evidence: hostInterface.evidence,
+      });
   }
   // A pod's eth0 printed as `eth0@ifN` inside the pod, and the host veth with ifindex N.
   const podSide = ifaces.filter((i) => i.host?.startsWith('pod:') && i.peerIfindex !== undefined);
   for (const inner of podSide) {
-    const ip = podIp(inner.host!) ?? inner.addresses?.find((a) => a.family === 4)?.cidr.split('/')[0];
+    const ip =
+      podIp(inner.host!) ??
+      inner.addresses?.find((interfaceAddress) => interfaceAddress.family === 4)?.cidr.split('/')[0];
     const outer = ifaces.find(
       (h: HostInterface) => !h.host?.startsWith('pod:') && h.ifindex === inner.peerIfindex && h.name.startsWith('veth'),
     );
@@ -49,10 +58,10 @@ const STRENGTH: Record<VethClaim['how'], number> = { declared: 4, ifindex: 4, se
 /** The best-supported veth for each pod IP; a weaker claim naming another veth is kept as a rival. */
 export function vethOwnership(claims: readonly VethClaim[]): Map<string, VethOwnership> {
   const byIp = new Map<string, VethClaim[]>();
-  for (const c of claims) {
-    const l = byIp.get(c.ip);
-    if (l) l.push(c);
-    else byIp.set(c.ip, [c]);
+  for (const vethClaim of claims) {
+    const vethClaims = byIp.get(vethClaim.ip);
+    if (vethClaims) vethClaims.push(vethClaim);
+    else byIp.set(vethClaim.ip, [vethClaim]);
   }
   const out = new Map<string, VethOwnership>();
   for (const [ip, list] of byIp) {

@@ -17,10 +17,10 @@ export function connectionNotes(
 ): void {
   if (!clientIp || !serverIp) return;
   const conns = ctx.corr.connections.filter(
-    (c) =>
-      c.client?.startsWith(`${clientIp}:`) &&
-      c.server?.startsWith(`${serverIp}:`) &&
-      (port === undefined || c.server === `${serverIp}:${port}`),
+    (tcpConnection) =>
+      tcpConnection.client?.startsWith(`${clientIp}:`) &&
+      tcpConnection.server?.startsWith(`${serverIp}:`) &&
+      (port === undefined || tcpConnection.server === `${serverIp}:${port}`),
   );
   const note = (label: string, explanation: string, ps: Packet[]) =>
     ctx.b.step(phase, {
@@ -29,7 +29,7 @@ export function connectionNotes(
       kind: 'note',
       label,
       explanation,
-      evidence: ps.slice(0, 3).flatMap((p) => p.evidence),
+      evidence: ps.slice(0, 3).flatMap((packet) => packet.evidence),
       time: ps[0] ? packetTime(ps[0]) : undefined,
     });
   for (const c of conns.slice(0, 3)) {
@@ -43,7 +43,10 @@ export function connectionNotes(
       // Another form of the same connection (the pod's own address) may have answered instead; the
       // client's RST to it proves the client got that answer.
       const elsewhere = ctx.corr.connections.find(
-        (o) => o !== c && o.synAck && o.rsts.some((r) => r.src?.ip === clientIp),
+        (tcpConnection) =>
+          tcpConnection !== c &&
+          tcpConnection.synAck &&
+          tcpConnection.rsts.some((packet) => packet.src?.ip === clientIp),
       );
       const answer = elsewhere?.synAck;
       if (elsewhere && answer)
@@ -81,14 +84,14 @@ export function connectionNotes(
       );
   }
   const errors = ctx.corr.icmpErrors.filter(
-    (e) =>
-      e.packet.dst?.ip === clientIp &&
-      (e.packet.src?.ip === serverIp || (e.packet.icmp?.detail ?? e.type).includes(serverIp)),
+    (icmpError) =>
+      icmpError.packet.dst?.ip === clientIp &&
+      (icmpError.packet.src?.ip === serverIp || (icmpError.packet.icmp?.detail ?? icmpError.type).includes(serverIp)),
   );
   if (errors.length)
     note(
       `ICMP ${errors[0].type}`,
       `${errors[0].packet.src?.ip ?? 'A router'} answered with an ICMP error instead of the expected reply.`,
-      errors.map((e) => e.packet),
+      errors.map((icmpError) => icmpError.packet),
     );
 }

@@ -32,7 +32,8 @@ export interface DnsOutcome {
 /** The kube-dns Service, or a stand-in built from the nameserver address (rules and resolv.conf name it). */
 function kubeDnsService(ctx: TraceContext, nameserver: string | undefined): Service | undefined {
   const svc =
-    ctx.model.findService('kube-dns', 'kube-system') ?? ctx.model.services.find((s) => s.clusterIP === nameserver);
+    ctx.model.findService('kube-dns', 'kube-system') ??
+    ctx.model.services.find((service) => service.clusterIP === nameserver);
   if (svc) return svc;
   if (!nameserver) return undefined;
   return {
@@ -50,7 +51,7 @@ function kubeDnsService(ctx: TraceContext, nameserver: string | undefined): Serv
 }
 
 function lookupsFor(ctx: TraceContext, name: string): DnsLookup[] {
-  return ctx.model.all('DnsLookup').filter((l) => norm(l.question.name) === norm(name));
+  return ctx.model.all('DnsLookup').filter((dnsLookup) => norm(dnsLookup.question.name) === norm(name));
 }
 
 /** One DNS exchange of the client: its query and answer, every NAT version and interface. */
@@ -69,7 +70,7 @@ function clientExchanges(ctx: TraceContext, clientIp: string | undefined): DnsEx
   if (!clientIp) return [];
   const before = ctx.connection?.start;
   return allClientExchanges(ctx, clientIp).filter(
-    (x) => before === undefined || x.start === undefined || x.start <= before,
+    (dnsExchange) => before === undefined || dnsExchange.start === undefined || dnsExchange.start <= before,
   );
 }
 
@@ -81,15 +82,17 @@ function allClientExchanges(ctx: TraceContext, clientIp: string): DnsExchange[] 
   if (!byClient) exchangesByList.set(ctx.allPackets, (byClient = new Map<string, DnsExchange[]>()));
   const known = byClient.get(clientIp);
   if (known) return known;
-  const mine = ctx.allPackets.filter((p) => {
-    const frame = p.inner?.dns ? p.inner : p;
+  const mine = ctx.allPackets.filter((packet) => {
+    const frame = packet.inner?.dns ? packet.inner : packet;
     if (!frame.dns) return false;
     return frame.dns.response ? frame.dst?.ip === clientIp : frame.src?.ip === clientIp;
   });
   const question = dnsQuestions(mine);
   const out: DnsExchange[] = [];
   for (const exchange of reconstructConnections(mine, ctx.siteOf)) {
-    const asked = exchange.sightings.map((s) => question(s.frame)).find((q) => q !== undefined);
+    const asked = exchange.sightings
+      .map((sighting) => question(sighting.frame))
+      .find((dnsQuestion) => dnsQuestion !== undefined);
     if (asked) out.push({ name: norm(asked.name), packets: connectionPackets(exchange), start: exchange.start });
   }
   byClient.set(clientIp, out);
@@ -99,12 +102,12 @@ function allClientExchanges(ctx: TraceContext, clientIp: string): DnsExchange[] 
 /** The client's latest exchange about `name` (before the connection). */
 function exchangeFor(exchanges: readonly DnsExchange[], name: string): DnsExchange | undefined {
   const wanted = norm(name);
-  return exchanges.filter((x) => x.name === wanted).at(-1);
+  return exchanges.filter((dnsExchange) => dnsExchange.name === wanted).at(-1);
 }
 
 /** Queries or answers of one exchange, in capture order. */
 function exchangePackets(exchange: DnsExchange | undefined, response: boolean): Packet[] {
-  return (exchange?.packets ?? []).filter((p) => p.dns?.response === response);
+  return (exchange?.packets ?? []).filter((packet) => packet.dns?.response === response);
 }
 
 /**
@@ -126,9 +129,9 @@ export function dnsPhase(
   const names = searchExpansion(typed, r.search, r.ndots);
   const exchanges = clientExchanges(ctx, client?.ip);
   const answered = (n: string) =>
-    exchangePackets(exchangeFor(exchanges, n), true).some((p) => (p.dns?.answers?.length ?? 0) > 0);
+    exchangePackets(exchangeFor(exchanges, n), true).some((packet) => (packet.dns?.answers?.length ?? 0) > 0);
   const hitIndex = names.findIndex(
-    (n) => ctx.model.byDnsName(n) || lookupsFor(ctx, n).some((l) => l.answers.length) || answered(n),
+    (n) => ctx.model.byDnsName(n) || lookupsFor(ctx, n).some((dnsLookup) => dnsLookup.answers.length) || answered(n),
   );
   const hit = hitIndex >= 0 ? exchangeFor(exchanges, names[hitIndex]) : undefined;
   const failed = hitIndex > 0 ? names.slice(0, hitIndex) : [];
@@ -158,7 +161,7 @@ export function dnsPhase(
   let dnsId = ctx.b.actor(coreDns(undefined));
   if (svc && client) {
     // resolv.conf's nameserver is always asked on port 53; kube-dns names that port `dns`.
-    const port = svc.ports.find((p) => p.protocol === 'UDP' && p.port === 53) ?? {
+    const port = svc.ports.find((servicePort) => servicePort.protocol === 'UDP' && servicePort.port === 53) ?? {
       name: 'dns',
       protocol: 'UDP' as const,
       port: 53,
@@ -173,7 +176,7 @@ export function dnsPhase(
         label: `DNS query to ${svc.clusterIP ?? r.nameserver ?? 'kube-dns'}:53/UDP`,
         kind: 'dns-query',
       });
-      return proxyToEndpoint(ctx, phase, at, node, svc, port, client.ip);
+      return proxyToEndpoint(ctx, { phase, from: at, node, svc, port, clientIp: client.ip });
     });
     if (res.endpoint) {
       dnsId = ctx.b.actor(coreDns(res.endpoint.ip));
@@ -202,8 +205,8 @@ export function dnsPhase(
         dns: { question: f, answers: [], rcode: 'NXDOMAIN' },
         // the first query and the first answer: -i any prints each of them once per interface
         evidence: [
-          ...[...exchangePackets(exchange, false).slice(0, 1), ...ans.slice(0, 1)].flatMap((p) => p.evidence),
-          ...lk.flatMap((l) => l.evidence),
+          ...[...exchangePackets(exchange, false).slice(0, 1), ...ans.slice(0, 1)].flatMap((packet) => packet.evidence),
+          ...lk.flatMap((dnsLookup) => dnsLookup.evidence),
           derivedEvidence(`searchExpansion('${typed}', search, ndots:${r.ndots})`),
         ],
       }),
@@ -216,8 +219,10 @@ export function dnsPhase(
     return { answers: [], failed: names, observed: false };
   }
   const lookups = lookupsFor(ctx, name);
-  const observedAnswers = lookups.flatMap((l) =>
-    l.answers.filter((a) => a.type === 'A' || a.type === 'AAAA' || a.type === 'CNAME').map((a) => a.data),
+  const observedAnswers = lookups.flatMap((dnsLookup) =>
+    dnsLookup.answers
+      .filter((dnsAnswer) => dnsAnswer.type === 'A' || dnsAnswer.type === 'AAAA' || dnsAnswer.type === 'CNAME')
+      .map((dnsAnswer) => dnsAnswer.data),
   );
   // The answer as the client received it: from the nameserver it asked (un-DNATed), on its own node.
   const responses = exchangePackets(hit, true).filter((p) => p.dns?.answers?.length);
@@ -229,7 +234,7 @@ export function dnsPhase(
   const packetAnswers = pkt?.dns?.answers?.map((a) => a.data) ?? [];
   const seen = [...new Set([...observedAnswers, ...packetAnswers])].map(norm);
   const expectedSet = new Set([...expected.answers, ...(expected.cname ? [expected.cname] : [])].map(norm));
-  const logEv = [...lookups.flatMap((l) => l.evidence), ...(pkt?.evidence ?? [])];
+  const logEv = [...lookups.flatMap((dnsLookup) => dnsLookup.evidence), ...(pkt?.evidence ?? [])];
   const proven = pkt !== undefined;
   const contradiction = seen.length > 0 && expectedSet.size > 0 && !seen.some((a) => expectedSet.has(a));
   // The client's own answer (its capture) comes first: a dig by hand may have got another order.
@@ -280,10 +285,12 @@ function unresolvedName(
   const { names, exchanges } = request;
   const nxdomain = (p: Packet) => /nxdomain/i.test(p.dns?.rcode ?? '');
   const packets = names.flatMap((n) => exchangePackets(exchangeFor(exchanges, n), true).filter(nxdomain).slice(0, 1));
-  const lookups = names.flatMap((n) => lookupsFor(ctx, n).filter((l) => /nxdomain/i.test(l.status ?? '')));
+  const lookups = names.flatMap((n) =>
+    lookupsFor(ctx, n).filter((dnsLookup) => /nxdomain/i.test(dnsLookup.status ?? '')),
+  );
   const denied = new Set([
-    ...packets.map((p) => norm(exchanges.find((x) => x.packets.includes(p))?.name ?? '')),
-    ...lookups.map((l) => norm(l.question.name)),
+    ...packets.map((p) => norm(exchanges.find((dnsExchange) => dnsExchange.packets.includes(p))?.name ?? '')),
+    ...lookups.map((dnsLookup) => norm(dnsLookup.question.name)),
   ]);
   if (!denied.size) return;
   const scope = names.flatMap((n) => exchangeFor(exchanges, n)?.packets ?? []);
@@ -295,7 +302,10 @@ function unresolvedName(
       label: `${request.typed}: NXDOMAIN for ${names.filter((n) => denied.has(norm(n))).join(', ')}`,
       explanation: `Every name the search list made of '${request.typed}' that was asked came back NXDOMAIN: the client has no address to connect to, and sends no packet to the server.`,
       dns: { question: request.typed, answers: [], rcode: 'NXDOMAIN' },
-      evidence: [...packets.slice(0, 3).flatMap((p) => p.evidence), ...lookups.slice(0, 3).flatMap((l) => l.evidence)],
+      evidence: [
+        ...packets.slice(0, 3).flatMap((p) => p.evidence),
+        ...lookups.slice(0, 3).flatMap((dnsLookup) => dnsLookup.evidence),
+      ],
       status: 'contradicted',
     }),
   );

@@ -40,7 +40,7 @@ export function podByIp(ctx: TraceContext, ip?: string): Pod | undefined {
  * targetPort → a number: numbers as is, names through the pod's (or template's)
  * container ports. Undefined with a reason when a name is on no container.
  */
-export function resolveTargetPort(
+function resolveTargetPort(
   port: ServicePort,
   pod: Pod | undefined,
 ): { port?: number; reason?: string; evidence: Evidence[] } {
@@ -70,8 +70,8 @@ export function spnOf(svc: Service, port: ServicePort): string {
 
 /** `default/a-app -> 10.244.0.143:80` in a KUBE-SVC rule comment. */
 function commentEndpoint(rule: NatRule): { ip: string; port: number } | undefined {
-  const m = /->\s*\[?([0-9a-fA-F.:]+?)\]?:(\d+)/.exec(rule.comment ?? rule.text);
-  return m ? { ip: m[1], port: Number(m[2]) } : undefined;
+  const match = /->\s*\[?([0-9a-fA-F.:]+?)\]?:(\d+)/.exec(rule.comment ?? rule.text);
+  return match ? { ip: match[1], port: Number(match[2]) } : undefined;
 }
 
 /** The KUBE-SERVICES rule sending this Service port to its KUBE-SVC chain, from pasted rules. */
@@ -85,16 +85,16 @@ export function servicePortalRule(
   const candidates = ctx.model
     .all('NatRule')
     .filter(
-      (r) =>
-        (r.chain === 'KUBE-SERVICES' || r.kubeProxy?.role === 'service-portal') &&
-        /^KUBE-(SVC|EXT|SVL)-/.test(r.target) &&
-        bareIp(r.destination?.cidr) === ip &&
-        (!r.protocol || r.protocol.toLowerCase() === port.protocol.toLowerCase()) &&
-        (r.dport === undefined || r.dport === port.port),
+      (natRule) =>
+        (natRule.chain === 'KUBE-SERVICES' || natRule.kubeProxy?.role === 'service-portal') &&
+        /^KUBE-(SVC|EXT|SVL)-/.test(natRule.target) &&
+        bareIp(natRule.destination?.cidr) === ip &&
+        (!natRule.protocol || natRule.protocol.toLowerCase() === port.protocol.toLowerCase()) &&
+        (natRule.dport === undefined || natRule.dport === port.port),
     );
   return (
-    candidates.find((r) => r.comment?.startsWith(`${spn} `) || r.comment === spn) ??
-    candidates.find((r) => r.dport === port.port) ??
+    candidates.find((natRule) => natRule.comment?.startsWith(`${spn} `) || natRule.comment === spn) ??
+    candidates.find((natRule) => natRule.dport === port.port) ??
     (candidates.length === 1 ? candidates[0] : undefined)
   );
 }
@@ -102,8 +102,8 @@ export function servicePortalRule(
 export function chainRules(ctx: TraceContext, chain: string): NatRule[] {
   return ctx.model
     .all('NatRule')
-    .filter((r) => r.chain === chain)
-    .sort((a, b) => (a.position ?? 0) - (b.position ?? 0));
+    .filter((natRule) => natRule.chain === chain)
+    .sort((natRule, b) => (natRule.position ?? 0) - (b.position ?? 0));
 }
 
 /** Endpoints behind a Service port: pasted KUBE-SVC rules, else EndpointSlices, else selected pods (predicted). */
@@ -117,7 +117,7 @@ export function endpointChoices(
   const protocol = port.protocol;
   const spn = spnOf(svc, port);
   if (svcChain) {
-    const jumps = chainRules(ctx, svcChain).filter((r) => r.target.startsWith('KUBE-SEP-'));
+    const jumps = chainRules(ctx, svcChain).filter((natRule) => natRule.target.startsWith('KUBE-SEP-'));
     if (jumps.length) {
       const seen = new Set<string>();
       const choices: EndpointChoice[] = [];
@@ -126,8 +126,8 @@ export function endpointChoices(
       for (const r0 of jumps) {
         if (seen.has(r0.target)) continue;
         seen.add(r0.target);
-        const r = jumps.find((x) => x.target === r0.target && !x.recent) ?? r0;
-        const dnat = chainRules(ctx, r.target).find((x) => x.dnatTo);
+        const r = jumps.find((natRule) => natRule.target === r0.target && !natRule.recent) ?? r0;
+        const dnat = chainRules(ctx, r.target).find((natRule) => natRule.dnatTo);
         const ep = dnat?.dnatTo ? { ip: dnat.dnatTo.ip, port: dnat.dnatTo.port ?? port.port } : commentEndpoint(r);
         choices.push({
           ip: ep?.ip,
@@ -150,10 +150,10 @@ export function endpointChoices(
   if (slices.length || (sliceFacts.length && !emptyButPods)) {
     for (const { slice, endpoint } of slices) {
       if (endpoint.ready === false && !svc.publishNotReadyAddresses) continue;
-      const p =
+      const endpointPort =
         slice.ports.find((x) => (x.name ?? '') === (port.name ?? '') && x.protocol === protocol) ?? slice.ports[0];
       for (const ip of endpoint.addresses)
-        eps.push({ ip, port: p?.port, pod: podByIp(ctx, ip), evidence: slice.evidence });
+        eps.push({ ip, port: endpointPort?.port, pod: podByIp(ctx, ip), evidence: slice.evidence });
     }
   } else {
     const pods = ctx.model.podsSelectedBy(svc).filter((p) => p.ready !== false);

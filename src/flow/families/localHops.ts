@@ -1,5 +1,5 @@
 import { cidrContains, derivedEvidence, evidenceRole, type Evidence, type Packet, type Pod } from '../../model';
-import { bridgeActor, nodeActor, podActor, routingActor, vethActor } from '../actors';
+import { bridgeActor, nodeActor, podActor, vethActor } from '../actors';
 import { bridgeOf, captureHint, capturedOn, covers, nodeOf, type TraceContext } from '../context';
 import { packetTime } from '../correlate/packetKey';
 import type { FlowPhase, StepKind } from '../types';
@@ -11,7 +11,7 @@ export interface Leg {
   kind?: StepKind;
 }
 
-const few = (e: Evidence[], n = 3) => e.slice(0, n);
+const few = (evidences: Evidence[], n = 3) => evidences.slice(0, n);
 
 /**
  * Which veth leads to a pod is told by packets of any exchange (the pod's DNS query, its ARP); such
@@ -20,7 +20,7 @@ const few = (e: Evidence[], n = 3) => e.slice(0, n);
 const notPackets = (evidence: Evidence[]) => evidence.filter((e) => evidenceRole(e) !== 'packet');
 
 /** The host-side veth of a pod, with how we know it; unknown veths become a named placeholder and an `unresolved` entry. */
-export function vethFor(
+function vethFor(
   ctx: TraceContext,
   pod: Pod,
 ): { id: string; name: string; known: boolean; evidence: Evidence[]; rivals: Evidence[]; rivalNames: string[] } {
@@ -33,8 +33,8 @@ export function vethFor(
       name: own.iface,
       known: true,
       evidence: own.evidence,
-      rivals: own.rivals.flatMap((r) => r.evidence),
-      rivalNames: [...new Set(own.rivals.map((r) => r.iface))],
+      rivals: own.rivals.flatMap((vethClaim) => vethClaim.evidence),
+      rivalNames: [...new Set(own.rivals.map((vethClaim) => vethClaim.iface))],
     };
   }
   const name = `veth of ${pod.name}`;
@@ -53,13 +53,17 @@ function sightings(
   const { node, iface } = at;
   if (!iface) return [];
   return ctx.packets.filter(
-    (p) => p.interface === iface && dirs.includes(p.direction ?? '') && capturedOn(ctx, p, node) && leg.match(p),
+    (packet) =>
+      packet.interface === iface &&
+      dirs.includes(packet.direction ?? '') &&
+      capturedOn(ctx, packet, node) &&
+      leg.match(packet),
   );
 }
 
 /** The leg's packet captured inside the pod's own network namespace (`tcpdump -i eth0` in the pod). */
 function inPod(ctx: TraceContext, pod: Pod, leg: Leg): Packet[] {
-  return ctx.packets.filter((p) => ctx.siteOf.get(p)?.pod === pod.name && leg.match(p));
+  return ctx.packets.filter((packet) => ctx.siteOf.get(packet)?.pod === pod.name && leg.match(packet));
 }
 
 /** `missing` when a capture covered this interface while the connection ran and does not show the packet. */
@@ -71,8 +75,8 @@ function unseenStatus(ctx: TraceContext, seen: readonly Packet[], node: string, 
 function portEvidence(ctx: TraceContext, veth: string, bridge: string): Evidence[] {
   return ctx.model
     .all('HostInterface')
-    .filter((i) => i.name === veth && i.master === bridge)
-    .flatMap((i) => i.evidence);
+    .filter((hostInterface) => hostInterface.name === veth && hostInterface.master === bridge)
+    .flatMap((hostInterface) => hostInterface.evidence);
 }
 
 /** pod eth0 → host veth → bridge (or, for hostNetwork pods, the node's own stack). Returns the actor the packet is at. */
@@ -223,9 +227,4 @@ export function bridgeToPod(ctx: TraceContext, phase: FlowPhase, from: string, p
         )
       : few(notPackets(veth.evidence), 1),
   });
-}
-
-/** For a hostNetwork sender, the node routes the pod subnet onto the bridge itself. */
-export function nodeRoutingId(ctx: TraceContext, node: string): string {
-  return ctx.b.actor(routingActor(node));
 }

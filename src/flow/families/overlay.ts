@@ -14,13 +14,15 @@ import type { FlowPhase } from '../types';
 
 /** Flannel backend: net-conf / subnet.env, node annotations, the routes, else Flannel's default (vxlan). */
 export function flannelBackend(ctx: TraceContext): { backend: string; evidence: Evidence[] } {
-  const cni = ctx.model.all('Cni').find((c) => c.backend);
+  const cni = ctx.model.all('Cni').find((cniConfig) => cniConfig.backend);
   if (cni?.backend) return { backend: cni.backend, evidence: cni.evidence };
   const node = ctx.model.nodes.find((n) => n.flannel?.backendType);
   if (node?.flannel?.backendType) return { backend: node.flannel.backendType, evidence: node.evidence };
-  const vx = ctx.model.all('Route').find((r) => r.dev?.startsWith('flannel.'));
+  const vx = ctx.model.all('Route').find((route) => route.dev?.startsWith('flannel.'));
   if (vx) return { backend: 'vxlan', evidence: vx.evidence };
-  const dev = ctx.model.all('HostInterface').find((i) => i.type === 'vxlan' && i.name.startsWith('flannel'));
+  const dev = ctx.model
+    .all('HostInterface')
+    .find((hostInterface) => hostInterface.type === 'vxlan' && hostInterface.name.startsWith('flannel'));
   if (dev) return { backend: 'vxlan', evidence: dev.evidence };
   return { backend: 'vxlan', evidence: [derivedEvidence("Flannel's default backend is vxlan")] };
 }
@@ -51,13 +53,21 @@ export function crossNode(
   const z = nodeOf(ctx, dst);
   const seen = (node: string, iface: string, dirs: string[]) =>
     ctx.packets.filter(
-      (p) => p.interface === iface && dirs.includes(p.direction ?? '') && capturedOn(ctx, p, node) && leg.match(p),
+      (packet) =>
+        packet.interface === iface &&
+        dirs.includes(packet.direction ?? '') &&
+        capturedOn(ctx, packet, node) &&
+        leg.match(packet),
     );
   const wrapped = (node: string, dirs: string[]) =>
     ctx.packets.filter(
-      (p) => p.inner && dirs.includes(p.direction ?? '') && capturedOn(ctx, p, node) && leg.match(p.inner),
+      (packet) =>
+        packet.inner &&
+        dirs.includes(packet.direction ?? '') &&
+        capturedOn(ctx, packet, node) &&
+        leg.match(packet.inner),
     );
-  const ev1 = (ps: Packet[]) => ps.slice(0, 1).flatMap((p) => p.evidence);
+  const ev1 = (ps: Packet[]) => ps.slice(0, 1).flatMap((packet) => packet.evidence);
   /** `missing` where a capture on `node` covered `iface` while the connection ran and shows nothing. */
   const unseen = (ps: Packet[], node: string, iface: string) =>
     ps.length === 0 && covers(ctx, node, iface) ? ('missing' as const) : undefined;
@@ -138,13 +148,19 @@ export function crossNode(
     });
     return rz;
   }
-  const cni = ctx.model.all('Cni').find((c) => c.vni !== undefined || c.port !== undefined || c.mtu !== undefined);
+  const cni = ctx.model
+    .all('Cni')
+    .find((cniConfig) => cniConfig.vni !== undefined || cniConfig.port !== undefined || cniConfig.mtu !== undefined);
   const dev = route?.dev ?? 'flannel.1';
-  const devFact = ctx.model.all('HostInterface').find((i) => i.name === dev && (!i.host || i.host === a));
+  const devFact = ctx.model
+    .all('HostInterface')
+    .find((hostInterface) => hostInterface.name === dev && (!hostInterface.host || hostInterface.host === a));
   const vni = devFact?.vxlan?.vni ?? cni?.vni ?? 1;
   const port = devFact?.vxlan?.port ?? cni?.port ?? FLANNEL_VXLAN_PORT;
   const mtu = devFact?.mtu ?? cni?.mtu;
-  const fdb = ctx.model.all('FdbEntry').find((f) => f.dev === dev && f.dst && (!zIp.ip || f.dst === zIp.ip));
+  const fdb = ctx.model
+    .all('FdbEntry')
+    .find((fdbEntry) => fdbEntry.dev === dev && fdbEntry.dst && (!zIp.ip || fdbEntry.dst === zIp.ip));
   const outer = fdb?.dst ?? zIp.ip;
   const va = ctx.b.actor(vxlanActor(a, dev));
   const vz = ctx.b.actor(vxlanActor(z, dev));

@@ -17,13 +17,13 @@ export function legBetween(
   port?: number,
   reverse = false,
 ): Leg {
-  const match = (p: Packet) =>
-    p.network === 'ip' &&
+  const match = (packet: Packet) =>
+    packet.network === 'ip' &&
     !!fromIp &&
     !!toIp &&
-    p.src?.ip === fromIp &&
-    p.dst?.ip === toIp &&
-    (port === undefined || (reverse ? p.src?.port === port : p.dst?.port === port));
+    packet.src?.ip === fromIp &&
+    packet.dst?.ip === toIp &&
+    (port === undefined || (reverse ? packet.src?.port === port : packet.dst?.port === port));
   const first = ctx.packets.find(match);
   return { match, label: first ? describePacket(first) : fallback };
 }
@@ -71,12 +71,15 @@ function firstTime(ctx: TraceContext, leg: Leg): number | undefined {
 
 function exchangesBetween(ctx: TraceContext, a: Pod, b: Pod) {
   const ips = new Set([a.ip, b.ip]);
-  return ctx.corr.arp.filter((x) => ips.has(x.targetIp) && (x.senderIp === undefined || ips.has(x.senderIp)));
+  return ctx.corr.arp.filter(
+    (arpExchange) =>
+      ips.has(arpExchange.targetIp) && (arpExchange.senderIp === undefined || ips.has(arpExchange.senderIp)),
+  );
 }
 
 function arpPhaseTime(ctx: TraceContext, a: Pod, b: Pod): number | undefined {
-  const x = exchangesBetween(ctx, a, b)[0];
-  return x?.request?.start ?? x?.reply?.start;
+  const arpExchange = exchangesBetween(ctx, a, b)[0];
+  return arpExchange?.request?.start ?? arpExchange?.reply?.start;
 }
 
 /** ARP as captured: the request is broadcast through the bridge, the reply comes back unicast. */
@@ -84,7 +87,10 @@ function arpPhase(ctx: TraceContext, a: Pod, b: Pod): void {
   const exchanges = exchangesBetween(ctx, a, b);
   if (!exchanges.length || !sameNode(ctx, a, b)) return;
   // The ARP frames prove the ARP steps (and nothing else).
-  const frames = exchanges.flatMap((x) => [...(x.request?.packets ?? []), ...(x.reply?.packets ?? [])]);
+  const frames = exchanges.flatMap((arpExchange) => [
+    ...(arpExchange.request?.packets ?? []),
+    ...(arpExchange.reply?.packets ?? []),
+  ]);
   ctx.b.withScope(frames, () => arpSteps(ctx, a, b, exchanges));
 }
 
@@ -94,19 +100,19 @@ function arpSteps(ctx: TraceContext, a: Pod, b: Pod, exchanges: ReturnType<typeo
   const bridge = bridgeOf(ctx, node);
   const br = ctx.b.actor(bridgeActor(node, bridge.name, bridge.address));
   const byIp = (ip?: string) => (ip === a.ip ? a : ip === b.ip ? b : undefined);
-  for (const x of exchanges) {
-    const asker = byIp(x.senderIp);
-    const target = byIp(x.targetIp);
-    if (asker && target && x.request) {
-      const req = x.request.packets;
+  for (const arpExchange of exchanges) {
+    const asker = byIp(arpExchange.senderIp);
+    const target = byIp(arpExchange.targetIp);
+    if (asker && target && arpExchange.request) {
+      const req = arpExchange.request.packets;
       ctx.b.step(phase, {
         from: ctx.b.actor(podActor(asker)),
         to: br,
         kind: 'arp',
         label: describePacket(req[0]),
         explanation: `${asker.name} needs ${target.name}'s MAC before it can send unicast frames; the request is a broadcast.`,
-        evidence: req.filter((p) => p.direction === 'P').flatMap((p) => p.evidence),
-        time: x.request.start,
+        evidence: req.filter((packet) => packet.direction === 'P').flatMap((packet) => packet.evidence),
+        time: arpExchange.request.start,
       });
       ctx.b.step(phase, {
         from: br,
@@ -114,27 +120,27 @@ function arpSteps(ctx: TraceContext, a: Pod, b: Pod, exchanges: ReturnType<typeo
         kind: 'arp',
         label: 'broadcast to every port',
         explanation: 'The bridge sends broadcasts out of all ports; the owner of the address answers.',
-        evidence: req.filter((p) => p.direction === 'Out').flatMap((p) => p.evidence),
+        evidence: req.filter((packet) => packet.direction === 'Out').flatMap((packet) => packet.evidence),
       });
     }
-    if (target && asker && x.reply) {
-      const rep = x.reply.packets;
+    if (target && asker && arpExchange.reply) {
+      const rep = arpExchange.reply.packets;
       ctx.b.step(phase, {
         from: ctx.b.actor(podActor(target)),
         to: br,
         kind: 'arp',
         label: describePacket(rep[0]),
         explanation: `${target.name} answers with its MAC (unicast back to the asker).`,
-        evidence: rep.filter((p) => p.direction === 'P').flatMap((p) => p.evidence),
-        time: x.reply.start,
+        evidence: rep.filter((packet) => packet.direction === 'P').flatMap((packet) => packet.evidence),
+        time: arpExchange.reply.start,
       });
       ctx.b.step(phase, {
         from: br,
         to: ctx.b.actor(podActor(asker)),
         kind: 'arp',
-        label: `${x.targetIp} is-at ${x.mac ?? 'a MAC not printed'}`,
+        label: `${arpExchange.targetIp} is-at ${arpExchange.mac ?? 'a MAC not printed'}`,
         explanation: 'The bridge learned both MACs from these frames and forwards the reply to one port.',
-        evidence: rep.filter((p) => p.direction === 'Out').flatMap((p) => p.evidence),
+        evidence: rep.filter((packet) => packet.direction === 'Out').flatMap((packet) => packet.evidence),
       });
     }
   }

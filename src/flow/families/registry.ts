@@ -75,7 +75,7 @@ function serviceRoute(
  * flow's family and walks it. To add a family, add its id to `FlowFamily` (src/flow/types.ts) and a
  * route here, before any route that would take its requests.
  */
-export const FAMILY_ROUTES: readonly FamilyRoute[] = [
+const FAMILY_ROUTES: readonly FamilyRoute[] = [
   {
     when: 'DST is NODE:NODEPORT (or a Service port only a NodePort matches)',
     choose: ({ src, client, dst, nodePortSvc }) =>

@@ -2,7 +2,6 @@ import {
   namespaceOf,
   derivedEvidence,
   withRole,
-  isHeadless,
   type Packet,
   type Pod,
   type Service,
@@ -35,7 +34,9 @@ type ServiceTarget = Extract<Target, { kind: 'service' }>;
 /** The Service port the user meant: `:PORT` (by port, then nodePort), else the first. */
 export function pickPort(svc: Service, spec: DstSpec): ServicePort | undefined {
   if (spec.port === undefined) return svc.ports[0];
-  return svc.ports.find((p) => p.port === spec.port && (!spec.protocol || p.protocol === spec.protocol));
+  return svc.ports.find(
+    (servicePort) => servicePort.port === spec.port && (!spec.protocol || servicePort.protocol === spec.protocol),
+  );
 }
 
 /** Pod → ClusterIP Service: DNS (when named), kube-proxy DNAT to one endpoint, data, conntrack'd reply. */
@@ -66,7 +67,8 @@ export function traceClusterIp(ctx: TraceContext, client: Pod, t: ServiceTarget,
   );
   const { at, sent } = podToBridge(ctx, phase, client, pre);
   // A hostNetwork client's packet is locally generated: nat OUTPUT, not PREROUTING, sends it to KUBE-SERVICES.
-  const res = proxyToEndpoint(ctx, phase, at, node, svc, port, client.ip, client.hostNetwork ? 'OUTPUT' : 'PREROUTING');
+  const hop = { phase, from: at, node, svc, port, clientIp: client.ip };
+  const res = proxyToEndpoint(ctx, hop, client.hostNetwork ? 'OUTPUT' : 'PREROUTING');
   if (!res.at || !res.endpoint) {
     if (!res.rejected) return;
     const reply = ctx.b.phase('reply');
@@ -147,7 +149,7 @@ export function traceClusterIp(ctx: TraceContext, client: Pod, t: ServiceTarget,
   }
 
   // Handshake/teardown/reset notes belong with the conversation itself.
-  const dataPhase = ctx.b.phases().find((p) => p.name === 'data') ?? ctx.b.phase('data');
+  const dataPhase = ctx.b.phases().find((flowPhase) => flowPhase.name === 'data') ?? ctx.b.phase('data');
   connectionNotes(ctx, dataPhase, ctx.b.actor(podActor(client)), client.ip, vip, port.port);
   const replyPhase = ctx.b.phase('reply');
   const backLeg: Leg = legBetween(
@@ -174,16 +176,18 @@ export function traceClusterIp(ctx: TraceContext, client: Pod, t: ServiceTarget,
   // The reply on the client's node before conntrack (from the endpoint) and after it (from the ClusterIP).
   const replyFrom = (ip: string | undefined, sport: number | undefined) =>
     ctx.packets.find(
-      (p) =>
-        p.src?.ip === ip &&
-        (sport === undefined || p.src?.port === sport) &&
-        p.dst?.ip === client.ip &&
-        capturedOn(ctx, p, node),
+      (packet) =>
+        packet.src?.ip === ip &&
+        (sport === undefined || packet.src?.port === sport) &&
+        packet.dst?.ip === client.ip &&
+        capturedOn(ctx, packet, node),
     );
   const beforeUnDnat = replyFrom(ep.ip, ep.port);
   const afterUnDnat = replyFrom(vip, port.port);
   const pair = beforeUnDnat && afterUnDnat ? { before: beforeUnDnat, after: afterUnDnat } : undefined;
-  const entry = ctx.model.all('ConntrackEntry').find((e) => e.original.dst === vip && e.reply.src === ep.ip);
+  const entry = ctx.model
+    .all('ConntrackEntry')
+    .find((conntrackEntry) => conntrackEntry.original.dst === vip && conntrackEntry.reply.src === ep.ip);
   // The reply handed to the client still from the pod's own address: conntrack never saw it (a
   // bridged reply skips netfilter when bridge-nf-call-iptables is 0), so the client, which talks to
   // the ClusterIP, gets an answer from an address it never called.
@@ -244,7 +248,7 @@ function noPortRule(ctx: TraceContext, client: Pod, svc: Service, spec: DstSpec)
     node,
     destination: `${vip}${spec.port ? `:${spec.port}` : ''}`,
     destinationIp: svc.clusterIP,
-    why: `No kube-proxy rule matches ${spec.protocol ?? ''} ${spec.port ?? ''} on ${vip}: ${svc.name} only has ${svc.ports.map((p) => `${p.port}/${p.protocol}`).join(', ')}. The ClusterIP is on no interface, so the packet is routed like any unknown address: out of the default gateway.`,
+    why: `No kube-proxy rule matches ${spec.protocol ?? ''} ${spec.port ?? ''} on ${vip}: ${svc.name} only has ${svc.ports.map((servicePort) => `${servicePort.port}/${servicePort.protocol}`).join(', ')}. The ClusterIP is on no interface, so the packet is routed like any unknown address: out of the default gateway.`,
   });
 }
 
@@ -279,7 +283,7 @@ export function toDefaultGateway(ctx: TraceContext, hop: GatewayHop): void {
     .find((x) => x.destination === 'default' && (!x.host || x.host === node) && !x.host?.startsWith('pod:'));
   const hops = ctx.model
     .all('Traceroute')
-    .flatMap((t) => t.hops.map((h) => ({ t, h })))
+    .flatMap((tracerouteResult) => tracerouteResult.hops.map((h) => ({ t: tracerouteResult, h })))
     .filter(({ h }) => h.ttl === 2);
   const gwIp = def?.via ?? hops[0]?.h.probes.find((p) => p.ip)?.ip;
   ctx.b.step(phase, {
@@ -515,14 +519,14 @@ export function traceNodePort(ctx: TraceContext, request: NodePortRequest): void
   if (firstEntry) entry.label = describePacket(firstEntry);
   const onNic = (leg: Leg, direction: string) =>
     ctx.packets.filter(
-      (p) =>
-        leg.match(p) &&
-        p.direction === direction &&
-        !!p.interface &&
-        !p.interface.startsWith('veth') &&
-        p.interface !== 'cni0' &&
-        !p.interface.startsWith('flannel') &&
-        capturedOn(ctx, p, nodeName),
+      (packet) =>
+        leg.match(packet) &&
+        packet.direction === direction &&
+        !!packet.interface &&
+        !packet.interface.startsWith('veth') &&
+        packet.interface !== 'cni0' &&
+        !packet.interface.startsWith('flannel') &&
+        capturedOn(ctx, packet, nodeName),
     );
   const nic = ctx.b.actor(underlayActor(nodeName, 'eth0', nodeAddr));
   const sender = ctx.b.actor(externalActor(srcIp ?? 'client', srcIp ? [srcIp] : undefined));
@@ -551,7 +555,7 @@ export function traceNodePort(ctx: TraceContext, request: NodePortRequest): void
       time: arrived[0] ? packetTime(arrived[0]) : undefined,
     });
   }
-  const res = proxyNodePort(ctx, phase, from, nodeName, svc, port, arrivedFrom, nodeAddr);
+  const res = proxyNodePort(ctx, { phase, from, node: nodeName, svc, port, clientIp: arrivedFrom }, nodeAddr);
   if (!res.at || !res.endpoint) return;
   const endpoint = res.endpoint;
   const translatedTo = ctx.connection ? translatedLeg(ctx.connection)?.to : undefined;
@@ -565,14 +569,16 @@ export function traceNodePort(ctx: TraceContext, request: NodePortRequest): void
   const masqueradedAt = ctx.connection ? masqueradedLeg(ctx.connection)?.from : undefined;
   let masqueradeIp: string | undefined;
   if (svc.externalTrafficPolicy !== 'Local' && !podSourced) {
-    const rule = ctx.model.all('NatRule').find((r) => r.chain === 'KUBE-POSTROUTING' && r.target === 'MASQUERADE');
+    const rule = ctx.model
+      .all('NatRule')
+      .find((natRule) => natRule.chain === 'KUBE-POSTROUTING' && natRule.target === 'MASQUERADE');
     const ct = ctx.model
       .all('ConntrackEntry')
       .find(
-        (c) =>
-          c.original.dst === nodeAddr &&
-          c.original.dport === port.nodePort &&
-          (!arrivedFrom || c.original.src === arrivedFrom),
+        (conntrackEntry) =>
+          conntrackEntry.original.dst === nodeAddr &&
+          conntrackEntry.original.dport === port.nodePort &&
+          (!arrivedFrom || conntrackEntry.original.src === arrivedFrom),
       );
     // The masquerade this node did (a pod calling from another node was masqueraded there first).
     const ownMasquerade = ctx.connection
@@ -681,9 +687,14 @@ export function traceNodePort(ctx: TraceContext, request: NodePortRequest): void
         : []),
       ...ctx.model
         .all('ConntrackEntry')
-        .filter((c) => c.original.dst === nodeAddr && c.original.dport === port.nodePort && c.reply.src === endpoint.ip)
+        .filter(
+          (conntrackEntry) =>
+            conntrackEntry.original.dst === nodeAddr &&
+            conntrackEntry.original.dport === port.nodePort &&
+            conntrackEntry.reply.src === endpoint.ip,
+        )
         .slice(0, 1)
-        .flatMap((c) => c.evidence),
+        .flatMap((conntrackEntry) => conntrackEntry.evidence),
     ],
   });
   if (away && podSide)
@@ -824,5 +835,3 @@ function replyToOtherNode(
   });
   bridgeToPod(ctx, reply, conntrackHere, client, toPod);
 }
-
-export { isHeadless };

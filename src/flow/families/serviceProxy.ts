@@ -20,16 +20,28 @@ import type { Alternative, FlowPhase } from '../types';
 import { chainRules, endpointChoices, podByIp, servicePortalRule, spnOf, type EndpointChoice } from './endpoints';
 
 /** kube-proxy's mode: its config, else what the pasted rules look like, else iptables (the default). */
-export function proxyMode(ctx: TraceContext): { mode: KubeProxyMode; evidence: Evidence[] } {
+function proxyMode(ctx: TraceContext): { mode: KubeProxyMode; evidence: Evidence[] } {
   const cfg = ctx.model.all('KubeProxy')[0];
   if (cfg) return { mode: cfg.mode, evidence: cfg.evidence };
   const ipvs = ctx.model.all('IpvsVirtualServer')[0];
   if (ipvs) return { mode: 'ipvs', evidence: ipvs.evidence };
-  const nft = ctx.model.all('NftMapElement')[0] ?? ctx.model.all('NftRule').find((r) => r.table === 'kube-proxy');
+  const nft =
+    ctx.model.all('NftMapElement')[0] ?? ctx.model.all('NftRule').find((nftRule) => nftRule.table === 'kube-proxy');
   if (nft) return { mode: 'nftables', evidence: nft.evidence };
-  const kube = ctx.model.all('NatRule').find((r) => r.chain.startsWith('KUBE-'));
+  const kube = ctx.model.all('NatRule').find((natRule) => natRule.chain.startsWith('KUBE-'));
   if (kube) return { mode: 'iptables', evidence: kube.evidence };
   return { mode: 'iptables', evidence: [derivedEvidence("kube-proxy's default mode on Linux is iptables")] };
+}
+
+/** One Service port the packet is sent to: where it is now and who sent it. */
+export interface ProxyHop {
+  phase: FlowPhase;
+  /** The actor the packet comes from. */
+  from: string;
+  node: string;
+  svc: Service;
+  port: ServicePort;
+  clientIp: string | undefined;
 }
 
 export interface ProxyResult {
@@ -47,30 +59,31 @@ export interface ProxyResult {
 }
 
 /** Which endpoint this connection really went to: a DNAT pair in the captures, post-DNAT packets, server logs, conntrack. */
-export function chosenEndpoint(
+function chosenEndpoint(
   ctx: TraceContext,
-  svc: Service,
-  port: ServicePort,
+  { svc, port, clientIp }: ProxyHop,
   choices: EndpointChoice[],
-  clientIp?: string,
   vip = svc.clusterIP,
 ): { choice?: EndpointChoice; evidence: Evidence[] } {
-  const byIp = (ip?: string) => choices.find((c) => c.ip === ip);
+  const byIp = (ip?: string) => choices.find((endpointChoice) => endpointChoice.ip === ip);
   // The connection the flow walks names its endpoint: the DNATed leg (after a masquerade too).
   const translated = ctx.connection ? translatedLeg(ctx.connection) : undefined;
   if (translated) {
     const [ip, port] = [ipOf(translated.to), portOf(translated.to)];
-    const choice = choices.find((c) => c.ip === ip && (c.port === undefined || c.port === port));
-    const proof = translated.sightings.slice(0, 1).flatMap((s) => s.packet.evidence);
-    const before = ctx.connection!.original.sightings.slice(0, 1).flatMap((s) => s.packet.evidence);
+    const choice = choices.find(
+      (endpointChoice) =>
+        endpointChoice.ip === ip && (endpointChoice.port === undefined || endpointChoice.port === port),
+    );
+    const proof = translated.sightings.slice(0, 1).flatMap((sighting) => sighting.packet.evidence);
+    const before = ctx.connection!.original.sightings.slice(0, 1).flatMap((sighting) => sighting.packet.evidence);
     if (choice) return { choice, evidence: [...before, ...proof] };
   }
   const pair = ctx.corr.natPairs.find(
-    (p) =>
-      p.direction === 'forward' &&
-      p.before.dst?.ip === vip &&
-      p.before.dst?.port === (vip === svc.clusterIP ? port.port : port.nodePort) &&
-      (!clientIp || p.before.src?.ip === clientIp),
+    (natPair) =>
+      natPair.direction === 'forward' &&
+      natPair.before.dst?.ip === vip &&
+      natPair.before.dst?.port === (vip === svc.clusterIP ? port.port : port.nodePort) &&
+      (!clientIp || natPair.before.src?.ip === clientIp),
   );
   if (pair && byIp(pair.after.dst?.ip))
     return { choice: byIp(pair.after.dst?.ip), evidence: [...pair.before.evidence, ...pair.after.evidence] };
@@ -84,17 +97,26 @@ export function chosenEndpoint(
     if (post) return { choice: byIp(post.dst?.ip), evidence: post.evidence };
     const log = ctx.model
       .all('HttpAccess')
-      .find((h) => h.client === clientIp && h.server && choices.some((c) => c.pod?.name === h.server));
-    if (log) return { choice: choices.find((c) => c.pod?.name === log.server), evidence: log.evidence };
+      .find(
+        (httpAccess) =>
+          httpAccess.client === clientIp &&
+          httpAccess.server &&
+          choices.some((endpointChoice) => endpointChoice.pod?.name === httpAccess.server),
+      );
+    if (log)
+      return {
+        choice: choices.find((endpointChoice) => endpointChoice.pod?.name === log.server),
+        evidence: log.evidence,
+      };
     const dport = vip === svc.clusterIP ? port.port : port.nodePort;
     const ct = ctx.model
       .all('ConntrackEntry')
       .find(
-        (c) =>
-          c.original.src === clientIp &&
-          c.original.dst === vip &&
-          (c.original.dport === undefined || c.original.dport === dport) &&
-          !!byIp(c.reply.src),
+        (conntrackEntry) =>
+          conntrackEntry.original.src === clientIp &&
+          conntrackEntry.original.dst === vip &&
+          (conntrackEntry.original.dport === undefined || conntrackEntry.original.dport === dport) &&
+          !!byIp(conntrackEntry.reply.src),
       );
     if (ct) return { choice: byIp(ct.reply.src), evidence: ct.evidence };
   }
@@ -110,29 +132,33 @@ function alternatives(
 ): Alternative[] {
   const chosenEv = chosen.evidence;
   // Every connection of the trace that a capture shows going to this endpoint (never "not taken" for those).
-  const takenBy = (c: EndpointChoice) =>
+  const takenBy = (endpointChoice: EndpointChoice) =>
     ctx.b.connections
-      .filter((s) => c.ip !== undefined && s.translated === endpointKey(c.ip, c.port))
-      .map((s) => s.number);
+      .filter(
+        (connectionSummary) =>
+          endpointChoice.ip !== undefined &&
+          connectionSummary.translated === endpointKey(endpointChoice.ip, endpointChoice.port),
+      )
+      .map((connectionSummary) => connectionSummary.number);
   let remaining = 1;
-  return choices.map((c) => {
+  return choices.map((endpointChoice) => {
     // iptables: the chance of reaching this jump times its own probability, always 1/n overall.
-    const p = c.probability ?? 1;
+    const p = endpointChoice.probability ?? 1;
     const share = printed ? remaining * p : p;
     remaining *= 1 - p;
     const prob =
-      c.probability !== undefined
+      endpointChoice.probability !== undefined
         ? printed
-          ? iptablesPrintedProbability(c.probability)
-          : c.probability.toFixed(10)
+          ? iptablesPrintedProbability(endpointChoice.probability)
+          : endpointChoice.probability.toFixed(10)
         : 'rest';
-    const taken = takenBy(c);
+    const taken = takenBy(endpointChoice);
     const takenText = taken.length ? ` · taken by connection${taken.length > 1 ? 's' : ''} ${taken.join(', ')}` : '';
     return {
-      label: `${c.chain ?? 'endpoint'} → ${c.ip ?? c.pod?.name ?? 'unknown address'}${c.port !== undefined ? `:${c.port}` : ''}${c.pod ? ` (${c.pod.name}${c.pod.predicted ? ', predicted' : ''})` : ''}, rule probability ${prob}${takenText}`,
+      label: `${endpointChoice.chain ?? 'endpoint'} → ${endpointChoice.ip ?? endpointChoice.pod?.name ?? 'unknown address'}${endpointChoice.port !== undefined ? `:${endpointChoice.port}` : ''}${endpointChoice.pod ? ` (${endpointChoice.pod.name}${endpointChoice.pod.predicted ? ', predicted' : ''})` : ''}, rule probability ${prob}${takenText}`,
       probability: Number(share.toFixed(6)),
-      chosen: chosen.choice === c ? true : undefined,
-      evidence: chosen.choice === c ? [...c.evidence, ...chosenEv] : c.evidence,
+      chosen: chosen.choice === endpointChoice ? true : undefined,
+      evidence: chosen.choice === endpointChoice ? [...endpointChoice.evidence, ...chosenEv] : endpointChoice.evidence,
     };
   });
 }
@@ -142,21 +168,13 @@ function alternatives(
  * the mode the node runs, with every endpoint as an alternative and the one the logs
  * show marked chosen. Services with no endpoints end in a reject step.
  */
-export function proxyToEndpoint(
-  ctx: TraceContext,
-  phase: FlowPhase,
-  from: string,
-  node: string,
-  svc: Service,
-  port: ServicePort,
-  clientIp: string | undefined,
-  hook = 'PREROUTING',
-): ProxyResult {
+export function proxyToEndpoint(ctx: TraceContext, hop: ProxyHop, hook = 'PREROUTING'): ProxyResult {
   const { mode, evidence: modeEv } = proxyMode(ctx);
-  if (mode === 'ipvs') return viaIpvs(ctx, phase, from, node, svc, port, clientIp);
+  if (mode === 'ipvs') return viaIpvs(ctx, hop);
+  if (mode === 'nftables') return viaNft(ctx, hop, modeEv);
+  const { phase, from, node, svc, port } = hop;
   const spn = spnOf(svc, port);
   const vip = `${clusterIpText(svc)}:${port.port}`;
-  if (mode === 'nftables') return viaNft(ctx, phase, from, node, svc, port, clientIp, modeEv);
 
   const portal = servicePortalRule(ctx, svc, port);
   const svcChain = portal?.target ?? iptablesServiceChain('SVC', spn, port.protocol);
@@ -186,42 +204,30 @@ export function proxyToEndpoint(
     explanation: `The rule for ${spn} matches the destination ${vip} (${port.protocol} only) and jumps to the Service's chain.`,
     evidence: portalEv,
   });
-  if (choices.length === 0) return reject(ctx, phase, svcId, node, svc, port, problems, svcChain);
-  return pickAndDnat(
-    ctx,
-    phase,
-    svcId,
-    node,
-    svc,
-    port,
-    clientIp,
-    svcChain,
-    choices,
-    problems,
-    `${clusterIpText(svc)}:${port.port}`,
-    svc.clusterIP,
-  );
+  if (choices.length === 0) return reject(ctx, { ...hop, from: svcId }, problems, svcChain);
+  return pickAndDnat(ctx, { ...hop, from: svcId }, { svcChain, choices, problems, vip, vipIp: svc.clusterIP });
+}
+
+/** What pickAndDnat chooses from and how it names the address being translated. */
+interface DnatChoice {
+  /** KUBE-SVC-… or KUBE-SVL-…: the chain holding the endpoint jumps. */
+  svcChain: string;
+  choices: EndpointChoice[];
+  problems: string[];
+  /** The address:port being translated, as labels show it. */
+  vip: string;
+  /** Its IP, to match captures and conntrack against. */
+  vipIp: string | undefined;
 }
 
 /** KUBE-SVC/KUBE-SVL → one KUBE-SEP (alternatives, the chosen one from the logs) → DNAT. */
-function pickAndDnat(
-  ctx: TraceContext,
-  phase: FlowPhase,
-  svcId: string,
-  node: string,
-  svc: Service,
-  port: ServicePort,
-  clientIp: string | undefined,
-  svcChain: string,
-  choices: EndpointChoice[],
-  problems: string[],
-  vip: string,
-  vipIp: string | undefined,
-): ProxyResult {
-  const { choice, evidence: chosenEv } = chosenEndpoint(ctx, svc, port, choices, clientIp, vipIp);
+function pickAndDnat(ctx: TraceContext, hop: ProxyHop, dnat: DnatChoice): ProxyResult {
+  const { phase, from: svcId, node, svc, clientIp } = hop;
+  const { svcChain, choices, problems, vip, vipIp } = dnat;
+  const { choice, evidence: chosenEv } = chosenEndpoint(ctx, hop, choices, vipIp);
   const taken = choice ?? choices[0];
-  const masq = chainRules(ctx, svcChain).find((r) => r.target === 'KUBE-MARK-MASQ');
-  const affinity = chainRules(ctx, svcChain).filter((r) => r.recent);
+  const masq = chainRules(ctx, svcChain).find((natRule) => natRule.target === 'KUBE-MARK-MASQ');
+  const affinity = chainRules(ctx, svcChain).filter((natRule) => natRule.recent);
   const sticky = svc.sessionAffinity === 'ClientIP' || affinity.length > 0;
   const sepId = ctx.b.actor(
     netfilterActor(node, taken.chain ?? `KUBE-SEP for ${taken.ip ?? taken.pod?.name ?? 'an unknown endpoint'}`),
@@ -253,7 +259,7 @@ function pickAndDnat(
     evidence: [
       ...taken.evidence,
       ...(masq?.evidence ?? []),
-      ...affinity.flatMap((r) => r.evidence),
+      ...affinity.flatMap((natRule) => natRule.evidence),
       ...(sticky && !affinity.length ? svc.evidence : []),
       ...chosenEv,
     ],
@@ -265,9 +271,9 @@ function pickAndDnat(
       `endpoint chosen for ${vip} unknown: ${clientIp ? `capture with \`tcpdump -i any -n host ${clientIp}\` on the node` : 'capture on the node'}, or run \`conntrack -L -d ${vipIp ?? vip}\``,
     );
   const target = endpointText(taken.ip ?? taken.pod?.name, taken.port);
-  const dnatRule = taken.chain ? chainRules(ctx, taken.chain).find((r) => r.dnatTo) : undefined;
+  const dnatRule = taken.chain ? chainRules(ctx, taken.chain).find((natRule) => natRule.dnatTo) : undefined;
   const pair = ctx.corr.natPairs.find(
-    (p) => p.direction === 'forward' && p.original === vip && p.translated === target,
+    (natPair) => natPair.direction === 'forward' && natPair.original === vip && natPair.translated === target,
   );
   ctx.b.step(phase, {
     from: sepId,
@@ -304,22 +310,15 @@ function pickAndDnat(
  * Cluster policy marks for masquerade and uses KUBE-SVC-…, Local policy uses KUBE-SVL-…
  * (endpoints on this node only; none → dropped), then the usual endpoint DNAT.
  */
-export function proxyNodePort(
-  ctx: TraceContext,
-  phase: FlowPhase,
-  from: string,
-  node: string,
-  svc: Service,
-  port: ServicePort,
-  clientIp: string | undefined,
-  nodeAddr: string,
-): ProxyResult {
+export function proxyNodePort(ctx: TraceContext, hop: ProxyHop, nodeAddr: string): ProxyResult {
+  const { phase, from, node, svc, port, clientIp } = hop;
   const spn = spnOf(svc, port);
   const local = svc.externalTrafficPolicy === 'Local';
   const rules = ctx.model.all('NatRule');
-  const toNodePorts = rules.find((r) => r.chain === 'KUBE-SERVICES' && r.target === 'KUBE-NODEPORTS');
+  const toNodePorts = rules.find((natRule) => natRule.chain === 'KUBE-SERVICES' && natRule.target === 'KUBE-NODEPORTS');
   const npRule = rules.find(
-    (r) => r.chain === 'KUBE-NODEPORTS' && r.dport === port.nodePort && r.target.startsWith('KUBE-EXT-'),
+    (natRule) =>
+      natRule.chain === 'KUBE-NODEPORTS' && natRule.dport === port.nodePort && natRule.target.startsWith('KUBE-EXT-'),
   );
   const extChain = npRule?.target ?? iptablesServiceChain('EXT', spn, port.protocol);
   const services = ctx.b.actor(netfilterActor(node, 'KUBE-SERVICES'));
@@ -353,23 +352,26 @@ export function proxyNodePort(
     evidence:
       npRule?.evidence ?? derived(`KUBE-EXT- + base32(sha256("${spn}" + "${port.protocol.toLowerCase()}"))[:16]`),
   });
-  const extRules = rules.filter((r) => r.chain === extChain);
+  const extRules = rules.filter((natRule) => natRule.chain === extChain);
   // kube-proxy short-circuits pod-sourced traffic (-s clusterCIDR) to the cluster-wide chain even with Local policy.
   const podShortcut =
     local && clientIp
       ? extRules.find(
-          (r) =>
-            r.target.startsWith('KUBE-SVC-') && r.source && !r.source.negated && cidrContains(r.source.cidr, clientIp),
+          (natRule) =>
+            natRule.target.startsWith('KUBE-SVC-') &&
+            natRule.source &&
+            !natRule.source.negated &&
+            cidrContains(natRule.source.cidr, clientIp),
         )
       : undefined;
   const inner =
     local && !podShortcut
-      ? (extRules.find((r) => r.target.startsWith('KUBE-SVL-'))?.target ??
+      ? (extRules.find((natRule) => natRule.target.startsWith('KUBE-SVL-'))?.target ??
         iptablesServiceChain('SVL', spn, port.protocol))
-      : (extRules.find((r) => r.target.startsWith('KUBE-SVC-'))?.target ??
+      : (extRules.find((natRule) => natRule.target.startsWith('KUBE-SVC-'))?.target ??
         iptablesServiceChain('SVC', spn, port.protocol));
   const innerId = ctx.b.actor(netfilterActor(node, inner));
-  const masq = extRules.find((r) => r.target === 'KUBE-MARK-MASQ' && !r.text.includes('LOCAL'));
+  const masq = extRules.find((natRule) => natRule.target === 'KUBE-MARK-MASQ' && !natRule.text.includes('LOCAL'));
   ctx.b.step(phase, {
     from: ext,
     to: innerId,
@@ -388,23 +390,23 @@ export function proxyNodePort(
       ...(podShortcut
         ? [podShortcut]
         : local
-          ? extRules.filter((r) => r.target === inner)
-          : [masq, extRules.find((r) => r.target === inner)]
+          ? extRules.filter((natRule) => natRule.target === inner)
+          : [masq, extRules.find((natRule) => natRule.target === inner)]
       )
-        .filter((r): r is NonNullable<typeof r> => !!r)
-        .flatMap((r) => r.evidence),
+        .filter((natRule): natRule is NonNullable<typeof natRule> => !!natRule)
+        .flatMap((natRule) => natRule.evidence),
       ...svc.evidence,
     ],
   });
-  const chosen = endpointChoices(ctx, svc, port, rules.some((r) => r.chain === inner) ? inner : undefined);
+  const chosen = endpointChoices(ctx, svc, port, rules.some((natRule) => natRule.chain === inner) ? inner : undefined);
   const problems = chosen.problems;
   let choices = chosen.choices;
-  if (local && !podShortcut && !rules.some((r) => r.chain === inner))
+  if (local && !podShortcut && !rules.some((natRule) => natRule.chain === inner))
     choices = choices.filter(
-      (c) =>
-        (c.pod?.nodeName ??
-          ctx.model.endpointsOf(svc).find((e) => e.endpoint.addresses.includes(c.ip ?? ''))?.endpoint.nodeName) ===
-        node,
+      (endpointChoice) =>
+        (endpointChoice.pod?.nodeName ??
+          ctx.model.endpointsOf(svc).find((e) => e.endpoint.addresses.includes(endpointChoice.ip ?? ''))?.endpoint
+            .nodeName) === node,
     );
   if (!choices.length) {
     const drop = ctx.b.actor(
@@ -424,17 +426,8 @@ export function proxyNodePort(
   }
   return pickAndDnat(
     ctx,
-    phase,
-    innerId,
-    node,
-    svc,
-    port,
-    clientIp,
-    inner,
-    choices,
-    problems,
-    endpointText(nodeAddr, port.nodePort),
-    nodeAddr,
+    { ...hop, from: innerId },
+    { svcChain: inner, choices, problems, vip: endpointText(nodeAddr, port.nodePort), vipIp: nodeAddr },
   );
 }
 
@@ -442,23 +435,15 @@ export function proxyNodePort(
  * No endpoint to choose: a REJECT when the rules or an empty EndpointSlice prove it;
  * otherwise the endpoints are simply unknown, and the flow says what would show them.
  */
-function reject(
-  ctx: TraceContext,
-  phase: FlowPhase,
-  from: string,
-  node: string,
-  svc: Service,
-  port: ServicePort,
-  problems: string[],
-  chain: string,
-): ProxyResult {
+function reject(ctx: TraceContext, hop: ProxyHop, problems: string[], chain: string): ProxyResult {
+  const { phase, from, node, svc, port } = hop;
   const rule = ctx.model
     .all('NatRule')
-    .find((r) => r.target === 'REJECT' && (r.comment ?? r.text).includes(namespacedName(svc)));
+    .find((natRule) => natRule.target === 'REJECT' && (natRule.comment ?? natRule.text).includes(namespacedName(svc)));
   const slices = ctx.model.slicesOf(svc);
   const knownEmpty =
     slices.length > 0 &&
-    slices.every((s) => s.endpoints.every((e) => e.ready === false)) &&
+    slices.every((endpointSlice) => endpointSlice.endpoints.every((endpoint) => endpoint.ready === false)) &&
     ctx.model.podsSelectedBy(svc).every((p) => !p.ip);
   // Only a REJECT rule, an empty EndpointSlice or a targetPort no container has proves "no endpoints";
   // a selector matching none of the pods pasted may just mean the pods were not pasted.
@@ -488,22 +473,15 @@ function reject(
       ? rule.evidence
       : [
           ...svc.evidence,
-          ...slices.flatMap((x) => x.evidence),
+          ...slices.flatMap((endpointSlice) => endpointSlice.evidence),
           derivedEvidence('kube-proxy rejects traffic to Services without endpoints'),
         ],
   });
   return { choices: [], problems, serviceChain: chain, rejected: true };
 }
 
-function viaIpvs(
-  ctx: TraceContext,
-  phase: FlowPhase,
-  from: string,
-  node: string,
-  svc: Service,
-  port: ServicePort,
-  clientIp?: string,
-): ProxyResult {
+function viaIpvs(ctx: TraceContext, hop: ProxyHop): ProxyResult {
+  const { phase, from, node, svc, port } = hop;
   const vs = ctx.model
     .all('IpvsVirtualServer')
     .find((v) => v.address === svc.clusterIP && v.port === port.port && v.protocol === port.protocol);
@@ -524,9 +502,9 @@ function viaIpvs(
     }));
   } else {
     ({ choices, problems } = endpointChoices(ctx, svc, port));
-    choices = choices.map((c) => ({
-      ...c,
-      chain: `real server ${endpointText(c.ip ?? c.pod?.name, c.port)}`,
+    choices = choices.map((endpointChoice) => ({
+      ...endpointChoice,
+      chain: `real server ${endpointText(endpointChoice.ip ?? endpointChoice.pod?.name, endpointChoice.port)}`,
       probability: 1 / (choices.length || 1),
     }));
   }
@@ -541,8 +519,8 @@ function viaIpvs(
       ? vs.evidence
       : [...svc.evidence, derivedEvidence('ipvs mode: one virtual server per Service IP and port')],
   });
-  if (!choices.length) return reject(ctx, phase, ipvs, node, svc, port, problems, name);
-  const { choice, evidence: chosenEv } = chosenEndpoint(ctx, svc, port, choices, clientIp);
+  if (!choices.length) return reject(ctx, { ...hop, from: ipvs }, problems, name);
+  const { choice, evidence: chosenEv } = chosenEndpoint(ctx, hop, choices);
   const taken = choice ?? choices[0];
   const target = endpointText(taken.ip ?? taken.pod?.name, taken.port);
   ctx.b.step(phase, {
@@ -566,16 +544,8 @@ function viaIpvs(
   };
 }
 
-function viaNft(
-  ctx: TraceContext,
-  phase: FlowPhase,
-  from: string,
-  node: string,
-  svc: Service,
-  port: ServicePort,
-  clientIp: string | undefined,
-  modeEv: Evidence[],
-): ProxyResult {
+function viaNft(ctx: TraceContext, hop: ProxyHop, modeEv: Evidence[]): ProxyResult {
+  const { phase, from, node, svc, port } = hop;
   const portName = port.name ?? '';
   const predictedChain = nftServiceChain('service', namespaceOf(svc), svc.name, port.protocol, portName);
   const el = ctx.model
@@ -607,30 +577,37 @@ function viaNft(
         ],
   });
   const { choices: base, problems } = endpointChoices(ctx, svc, port);
-  const rule = ctx.model.all('NftRule').find((r) => r.chain === svcChain && r.endpointChains?.length);
+  const rule = ctx.model.all('NftRule').find((nftRule) => nftRule.chain === svcChain && nftRule.endpointChains?.length);
   const choices: EndpointChoice[] = rule?.endpointChains
     ? rule.endpointChains.map((c) => {
-        const d = ctx.model.all('NftRule').find((r) => r.chain === c && r.dnatTo);
+        const nftRule = ctx.model.all('NftRule').find((r) => r.chain === c && r.dnatTo);
         return {
-          ip: d?.dnatTo?.ip,
-          port: d?.dnatTo?.port,
-          pod: podByIp(ctx, d?.dnatTo?.ip),
+          ip: nftRule?.dnatTo?.ip,
+          port: nftRule?.dnatTo?.port,
+          pod: podByIp(ctx, nftRule?.dnatTo?.ip),
           chain: c,
           probability: 1 / rule.endpointChains!.length,
-          evidence: [...rule.evidence, ...(d?.evidence ?? [])],
+          evidence: [...rule.evidence, ...(nftRule?.evidence ?? [])],
           observedRule: true,
         };
       })
-    : base.map((c) => ({
-        ...c,
+    : base.map((endpointChoice) => ({
+        ...endpointChoice,
         chain:
-          c.ip && c.port !== undefined
-            ? nftEndpointChain(namespaceOf(svc), svc.name, port.protocol, portName, c.ip, c.port)
+          endpointChoice.ip && endpointChoice.port !== undefined
+            ? nftEndpointChain(
+                namespaceOf(svc),
+                svc.name,
+                port.protocol,
+                portName,
+                endpointChoice.ip,
+                endpointChoice.port,
+              )
             : undefined,
         probability: 1 / (base.length || 1),
       }));
-  if (!choices.length) return reject(ctx, phase, svcId, node, svc, port, problems, svcChain);
-  const { choice, evidence: chosenEv } = chosenEndpoint(ctx, svc, port, choices, clientIp);
+  if (!choices.length) return reject(ctx, { ...hop, from: svcId }, problems, svcChain);
+  const { choice, evidence: chosenEv } = chosenEndpoint(ctx, hop, choices);
   const taken = choice ?? choices[0];
   const epId = ctx.b.actor(netfilterActor(node, taken.chain ?? 'endpoint-?'));
   const target = endpointText(taken.ip ?? taken.pod?.name, taken.port);
@@ -671,10 +648,10 @@ export function clientSidePackets(
   port: number,
 ): Packet[] {
   return ctx.packets.filter(
-    (p) =>
+    (packet) =>
       clientIp &&
       vip &&
-      ((p.src?.ip === clientIp && p.dst?.ip === vip && p.dst?.port === port) ||
-        (p.src?.ip === vip && p.dst?.ip === clientIp && p.src?.port === port)),
+      ((packet.src?.ip === clientIp && packet.dst?.ip === vip && packet.dst?.port === port) ||
+        (packet.src?.ip === vip && packet.dst?.ip === clientIp && packet.src?.port === port)),
   );
 }

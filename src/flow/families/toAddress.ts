@@ -17,7 +17,7 @@ export function traceToAddress(
   const phase = ctx.b.phase('connect');
   const dstIp = dst.kind === 'ip' ? dst.ip : (dst.ip ?? dst.node.internalIP);
   const { at } = podToBridge(ctx, phase, client, {
-    match: (p) => p.src?.ip === client.ip && p.dst?.ip === dstIp,
+    match: (packet) => packet.src?.ip === client.ip && packet.dst?.ip === dstIp,
     label: `${client.ip ?? client.name} → ${dst.kind === 'ip' ? dst.ip : dst.node.name}`,
   });
   if (dst.kind === 'node') toNode(ctx, phase, at, nodeOf(ctx, client), dst.node.name, dst.ip ?? dst.node.internalIP);

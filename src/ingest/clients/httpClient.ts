@@ -8,8 +8,7 @@
  * body is reported as such (its text is the server's, not the tool's).
  */
 import type { Fact, Unparsed } from '../../model';
-import { registerFormat } from '../registry';
-import type { ParseInput, ParseResult } from '../types';
+import type { FormatSpec, ParseInput, ParseResult } from '../types';
 import { fractionMatching, lineEvidence, logicalLines, unparsedLine, type LogicalLine } from '../dns/lines';
 import { totalParse } from '../total';
 import { clientResult, EXIT_STATUS, outcomeOfErrno, RUNNER_PREFIX } from './clientLines';
@@ -93,36 +92,37 @@ function readLine(text: string, tool: 'curl' | 'wget'): Reading | undefined {
 }
 
 function toolOf(command: string | undefined): 'curl' | 'wget' | undefined {
-  const m = new RegExp(`^${RUNNER_PREFIX}(?<tool>curl|wget)\\b`).exec((command ?? '').trim());
-  return m?.groups?.tool as 'curl' | 'wget' | undefined;
+  const match = new RegExp(`^${RUNNER_PREFIX}(?<tool>curl|wget)\\b`).exec((command ?? '').trim());
+  return match?.groups?.tool as 'curl' | 'wget' | undefined;
 }
 
-export function parseHttpClient(input: ParseInput): ParseResult {
+function parseHttpClient(input: ParseInput): ParseResult {
   const facts: Fact[] = [];
   const unparsed: Unparsed[] = [];
   const tool = toolOf(input.command);
   const lines: LogicalLine[] = logicalLines(input);
-  for (const l of lines) {
-    const text = l.text.trim();
+  for (const logicalLine of lines) {
+    const text = logicalLine.text.trim();
     if (!text) continue;
     const reading = text.length < 4000 ? (readLine(text, tool ?? 'curl') ?? readLine(text, 'wget')) : undefined;
     if (reading === 'skip') continue;
     if (!reading) {
       unparsed.push(
         unparsedLine(
-          l,
+          logicalLine,
           tool ? `not a ${tool} message: the response body, or output of another command` : 'not curl or wget output',
         ),
       );
       continue;
     }
-    facts.push(clientResult(reading, lineEvidence(input.uri, { ...l, text }, FORMAT), input.host));
+    facts.push(clientResult(reading, lineEvidence(input.uri, { ...logicalLine, text }, FORMAT), input.host));
   }
   return { format: FORMAT, facts, records: facts.length, unparsed };
 }
 
-registerFormat({
+export const httpClientFormat: FormatSpec = {
   id: FORMAT,
+  tools: ['curl', 'wget'],
   parse: (input) => totalParse(FORMAT, input, () => parseHttpClient(input)),
   commands: [new RegExp(`^${RUNNER_PREFIX}(curl|wget)(\\s|$)`)],
   sniff: (lines) =>
@@ -135,4 +135,4 @@ registerFormat({
         /^wget: (?:bad address|can't connect|unable to resolve)/.test(t)
       );
     }),
-});
+};

@@ -5,8 +5,7 @@
  * `ping: sendto: Network is unreachable`, `ping: bad address 'web'`, `ping: web: Name or service not known`.
  */
 import type { ClientResult, Fact, Unparsed } from '../../model';
-import { registerFormat } from '../registry';
-import type { ParseInput, ParseResult } from '../types';
+import type { FormatSpec, ParseInput, ParseResult } from '../types';
 import { fractionMatching, lineEvidence, logicalLines, splitBeforeTokens, unparsedLine } from '../dns/lines';
 import { totalParse } from '../total';
 import { clientResult, EXIT_STATUS, outcomeOfErrno, RUNNER_PREFIX } from './clientLines';
@@ -21,20 +20,24 @@ const STATISTICS =
 const CHATTER = /^(?:--- \S+ ping statistics ---|round-trip min\/avg\/max = .*|rtt min\/avg\/max\/mdev = .*)$/;
 const ERROR = /^ping: (?<message>.*)$/;
 
-export function parsePing(input: ParseInput): ParseResult {
+function parsePing(input: ParseInput): ParseResult {
   const facts: Fact[] = [];
   const unparsed: Unparsed[] = [];
   let target: string | undefined;
   let replies = 0;
-  for (const l of logicalLines(input, unflattenPing)) {
-    const text = l.text.trim();
+  for (const logicalLine of logicalLines(input, unflattenPing)) {
+    const text = logicalLine.text.trim();
     if (!text) continue;
     const add = (fields: Omit<ClientResult, 'kind' | 'evidence' | 'tool'>) =>
       facts.push(
-        clientResult({ tool: 'ping', ...fields }, lineEvidence(input.uri, { ...l, text }, FORMAT), input.host),
+        clientResult(
+          { tool: 'ping', ...fields },
+          lineEvidence(input.uri, { ...logicalLine, text }, FORMAT),
+          input.host,
+        ),
       );
     if (text.length > 4000) {
-      unparsed.push(unparsedLine(l, 'line too long for ping output'));
+      unparsed.push(unparsedLine(logicalLine, 'line too long for ping output'));
       continue;
     }
     const header = HEADER.exec(text)?.groups;
@@ -89,13 +92,13 @@ export function parsePing(input: ParseInput): ParseResult {
         continue;
       }
     }
-    unparsed.push(unparsedLine(l, 'not ping output'));
+    unparsed.push(unparsedLine(logicalLine, 'not ping output'));
   }
   return { format: FORMAT, facts, records: facts.length + replies, unparsed };
 }
 
 /** Cuts a flattened ping output before its header, each reply, the statistics and each error. */
-export function unflattenPing(line: string) {
+function unflattenPing(line: string) {
   return splitBeforeTokens(line, (tokens, i) => {
     const word = tokens[i].text;
     const next = tokens[i + 1]?.text;
@@ -110,11 +113,12 @@ export function unflattenPing(line: string) {
   });
 }
 
-registerFormat({
+export const pingFormat: FormatSpec = {
   id: FORMAT,
+  tools: ['ping', 'ping6'],
   parse: (input) => totalParse(FORMAT, input, () => parsePing(input)),
   commands: [new RegExp(`^${RUNNER_PREFIX}ping6?(\\s|$)`)],
   unflatten: unflattenPing,
   sniff: (lines) =>
     0.9 * fractionMatching(lines, (l) => HEADER.test(l.trim()) || REPLY.test(l.trim()) || STATISTICS.test(l.trim())),
-});
+};

@@ -160,8 +160,8 @@ export function podsOfKubectlLogs(command: string | undefined): string[] {
 
 /** `# A` in front of a pod's output, when A is one of `pods`: the pod whose logs follow. */
 export function podLabel(line: string, pods: readonly string[]): string | undefined {
-  const m = /^#\s*(\S+)\s*$/.exec(line.trim());
-  return m && pods.includes(m[1]) ? m[1] : undefined;
+  const match = /^#\s*(\S+)\s*$/.exec(line.trim());
+  return match && pods.includes(match[1]) ? match[1] : undefined;
 }
 
 /**

@@ -31,19 +31,21 @@ const DIG_MARKS =
 
 /** Cuts flattened dig text before `;`/`;;` comments, `#` prompts and resource records. */
 export function unflattenDig(line: string): { text: string; start: number }[] {
-  return splitBeforeTokens(line, (t: readonly Token[], i: number) => {
-    const x = t[i].text;
+  return splitBeforeTokens(line, (tokens: readonly Token[], i: number) => {
+    const x = tokens[i].text;
     if (x.startsWith(';')) return true;
     if (x === '#' || x === '$') return true;
     // `name. 30 IN A 10.244.0.219` inside a flattened answer section
-    return i + 3 < t.length && x.endsWith('.') && /^\d{1,10}$/.test(t[i + 1].text) && t[i + 2].text === 'IN';
+    return (
+      i + 3 < tokens.length && x.endsWith('.') && /^\d{1,10}$/.test(tokens[i + 1].text) && tokens[i + 2].text === 'IN'
+    );
   });
 }
 
 /** Arguments of the banner line `; <<>> DiG 9.18.49 <<>> +search a-app`. */
 function bannerArgs(text: string): string[] | undefined {
-  const m = /^; <<>> DiG \S+ <<>>(.*)$/.exec(text.trim());
-  return m ? splitArgs(m[1].trim()) : undefined;
+  const match = /^; <<>> DiG \S+ <<>>(.*)$/.exec(text.trim());
+  return match ? splitArgs(match[1].trim()) : undefined;
 }
 
 export function parseDig(input: ParseInput): ParseResult {
@@ -61,14 +63,14 @@ export function parseDig(input: ParseInput): ParseResult {
       server: args.find((a) => a.startsWith('@'))?.slice(1),
     });
     const logPods = podsOfKubectlLogs(input.command);
-    for (const l of logicalLines(input, unflattenDig)) {
-      const t = l.text.trim();
+    for (const logicalLine of logicalLines(input, unflattenDig)) {
+      const t = logicalLine.text.trim();
       const banner = bannerArgs(t);
       const prompt = /^[#$]\s*dig\s/.exec(t) ? splitArgs(t.replace(/^[#$]\s*dig\s+/, '')) : undefined;
       const a = banner ?? prompt;
       if (a) {
         reader.begin(
-          l,
+          logicalLine,
           questionNameFromArgs(a, 'dig'),
           questionTypeFromArgs(a),
           a.find((x) => x.startsWith('@'))?.slice(1),
@@ -81,7 +83,8 @@ export function parseDig(input: ParseInput): ParseResult {
         continue;
       }
       if (t.startsWith('#')) continue; // annotation or prompt of another command
-      if (!reader.feed(l) && !isKubectlChatter(t)) reader.unparsed.push(unparsedLine(l, 'not dig output'));
+      if (!reader.feed(logicalLine) && !isKubectlChatter(t))
+        reader.unparsed.push(unparsedLine(logicalLine, 'not dig output'));
     }
     reader.flush();
     return { format: FORMAT, facts: reader.facts, records: reader.records, unparsed: reader.unparsed };
@@ -90,6 +93,7 @@ export function parseDig(input: ParseInput): ParseResult {
 
 export const digFormat: FormatSpec = {
   id: FORMAT,
+  tools: ['dig'],
   parse: parseDig,
   unflatten: unflattenDig,
   commands: toolCommandPatterns('dig'),

@@ -24,7 +24,7 @@ export function parseRecord(tokens: readonly Token[]): DnsAnswer | undefined {
   if (!DNS_TYPES.has(type) && !/^TYPE\d+$/.test(type)) return undefined;
   const data = tokens
     .slice(i + 1)
-    .map((t) => t.text)
+    .map((token) => token.text)
     .join(' ');
   const answer: DnsAnswer = {
     name: stripDot(tokens[0].text),
@@ -77,11 +77,11 @@ export class DigReader {
   }
 
   /** Starts a new message (a `; <<>> DiG … <<>> args` banner or a second header). */
-  begin(l: LogicalLine, askedName?: string, askedType?: string, server?: string): void {
+  begin(logicalLine: LogicalLine, askedName?: string, askedType?: string, server?: string): void {
     const m = this.msg;
     // dig prints its timeout errors (stderr) before its banner: they belong to the same query.
     if (m && !m.headerSeen && !m.question && m.answers.length === 0 && m.askedName === undefined) {
-      m.lines.push(l);
+      m.lines.push(logicalLine);
       m.askedName = askedName;
       m.askedType = askedType;
       if (server && !m.server) m.server = server;
@@ -89,7 +89,7 @@ export class DigReader {
     }
     this.flush();
     this.msg = {
-      lines: [l],
+      lines: [logicalLine],
       answers: [],
       headerSeen: false,
       askedName: askedName ?? this.opts.askedName,
@@ -99,22 +99,22 @@ export class DigReader {
     this.section = 'none';
   }
 
-  private current(l: LogicalLine): Message {
-    if (!this.msg) this.begin(l);
-    else this.msg.lines.push(l);
+  private current(logicalLine: LogicalLine): Message {
+    if (!this.msg) this.begin(logicalLine);
+    else this.msg.lines.push(logicalLine);
     return this.msg as Message;
   }
 
   /** Returns false when the line is not dig-message text (the caller decides what it is). */
-  feed(l: LogicalLine): boolean {
-    const t = l.text.trim();
+  feed(logicalLine: LogicalLine): boolean {
+    const t = logicalLine.text.trim();
     if (t === '') {
       if (this.section === 'question') this.section = 'none';
       return true;
     }
     if (t.startsWith(';; ->>HEADER<<-')) {
-      if (this.msg?.headerSeen) this.begin(l);
-      else this.current(l);
+      if (this.msg?.headerSeen) this.begin(logicalLine);
+      else this.current(logicalLine);
       const m = this.msg as Message;
       m.headerSeen = true;
       const st = /status: ([A-Z]+)/.exec(t);
@@ -126,24 +126,25 @@ export class DigReader {
       /^;; (QUESTION|ANSWER|AUTHORITY|ADDITIONAL) SECTION:$/.exec(t) ??
       (t === ';; OPT PSEUDOSECTION:' ? ['', 'OPT'] : null);
     if (sec) {
-      this.current(l);
+      this.current(logicalLine);
       this.section = sec[1].toLowerCase() as Section;
       if (this.section === 'opt') this.section = 'opt';
       return true;
     }
     if (t.startsWith(';; SERVER:') || t.startsWith('Received ')) {
-      const m = /(?:SERVER:|from) ([0-9a-fA-F.:]+#\d+)/.exec(t);
-      if (m) {
-        const s = splitServer(m[1]);
-        const msg = this.current(l);
+      const match = /(?:SERVER:|from) ([0-9a-fA-F.:]+#\d+)/.exec(t);
+      if (match) {
+        const s = splitServer(match[1]);
+        const msg = this.current(logicalLine);
         msg.server = s.ip;
         msg.port = s.port;
-      } else this.current(l);
+      } else this.current(logicalLine);
       this.section = 'none';
       return true;
     }
     if (/^;; (connection timed out|communications error to|no servers could be reached)/.test(t)) {
-      const msg = this.msg && !this.msg.headerSeen ? this.current(l) : (this.begin(l), this.msg as Message);
+      const msg =
+        this.msg && !this.msg.headerSeen ? this.current(logicalLine) : (this.begin(logicalLine), this.msg as Message);
       msg.status = 'timeout';
       const m = /communications error to ([0-9a-fA-F.:]+#\d+)/.exec(t);
       if (m) {
@@ -155,7 +156,7 @@ export class DigReader {
     }
     if (t.startsWith('Trying "')) {
       const name = /^Trying "([^"]*)"/.exec(t);
-      this.begin(l, name ? stripDot(name[1]) : undefined);
+      this.begin(logicalLine, name ? stripDot(name[1]) : undefined);
       return true;
     }
     if (this.section === 'question' && t.startsWith(';')) {
@@ -163,21 +164,21 @@ export class DigReader {
       const rr = toks.length >= 2 ? toks : undefined;
       if (rr) {
         const type = rr[rr.length - 1].text;
-        this.current(l).question = { name: stripDot(rr[0].text), type };
+        this.current(logicalLine).question = { name: stripDot(rr[0].text), type };
         return true;
       }
     }
     if (t.startsWith(';')) {
-      if (this.msg) this.msg.lines.push(l);
+      if (this.msg) this.msg.lines.push(logicalLine);
       return true;
     } // other dig comments: understood, no fact
     if (this.section === 'answer' || this.section === 'authority' || this.section === 'additional') {
       const rr = parseRecord(tokenize(t));
       if (!rr) {
-        this.unparsed.push(unparsedLine(l, `not a resource record in the ${this.section} section`));
+        this.unparsed.push(unparsedLine(logicalLine, `not a resource record in the ${this.section} section`));
         return true;
       }
-      const msg = this.current(l);
+      const msg = this.current(logicalLine);
       if (this.section === 'answer') addAnswer(msg, rr);
       return true;
     }
@@ -185,17 +186,17 @@ export class DigReader {
       // `dig +noall +answer`: bare resource records, no header and no section titles
       const rr = parseRecord(tokenize(t));
       if (rr) {
-        addAnswer(this.current(l), rr);
+        addAnswer(this.current(logicalLine), rr);
         return true;
       }
     }
-    if (this.opts.short || !this.msg?.headerSeen) return this.feedShort(l, t);
+    if (this.opts.short || !this.msg?.headerSeen) return this.feedShort(logicalLine, t);
     return false;
   }
 
   /** `+short`: IPs, names, SRV data, one per line (several when the newlines were lost). */
-  private feedShort(l: LogicalLine, t: string): boolean {
-    const toks = tokenize(t).map((x) => x.text);
+  private feedShort(logicalLine: LogicalLine, t: string): boolean {
+    const toks = tokenize(t).map((token) => token.text);
     const askedType = this.msg?.askedType ?? this.opts.askedType;
     const allAddr = toks.every((x) => addressType(x) !== undefined);
     const answers: DnsAnswer[] = [];
@@ -205,7 +206,9 @@ export class DigReader {
         (x) => addressType(x) !== undefined || /^[A-Za-z0-9_.-]+\.$/.test(x) || /^\d+$/.test(x),
       );
       if (!looksShort) return false;
-      this.unparsed.push(unparsedLine(l, 'a dig +short answer, but the name asked is unknown (no command shown)'));
+      this.unparsed.push(
+        unparsedLine(logicalLine, 'a dig +short answer, but the name asked is unknown (no command shown)'),
+      );
       return true;
     }
     if (allAddr) for (const x of toks) answers.push({ name, type: addressType(x) as string, data: x });
@@ -214,8 +217,8 @@ export class DigReader {
     else if (toks.length === 1 && /^[A-Za-z0-9_*][A-Za-z0-9_.*-]*\.$/.test(toks[0]))
       answers.push({ name, type: askedType === 'PTR' ? 'PTR' : 'CNAME', data: stripDot(toks[0]) });
     else return false;
-    const msg = this.current(l);
-    for (const a of answers) addAnswer(msg, a);
+    const msg = this.current(logicalLine);
+    for (const dnsAnswer of answers) addAnswer(msg, dnsAnswer);
     return true;
   }
 
@@ -240,11 +243,13 @@ export class DigReader {
     if (m.port !== undefined) lookup.serverPort = m.port;
     lookup.status = m.status ?? (m.answers.length > 0 ? 'NOERROR' : undefined);
     if (lookup.status === undefined) delete lookup.status;
-    for (const a of m.answers) {
-      if (!a.name) a.name = name;
-      lookup.answers.push(a);
+    for (const dnsAnswer of m.answers) {
+      if (!dnsAnswer.name) dnsAnswer.name = name;
+      lookup.answers.push(dnsAnswer);
       const cd =
-        a.type === 'A' || a.type === 'AAAA' ? clusterDnsFromAnswer(a.name, a.data, lookup.evidence[0]) : undefined;
+        dnsAnswer.type === 'A' || dnsAnswer.type === 'AAAA'
+          ? clusterDnsFromAnswer(dnsAnswer.name, dnsAnswer.data, lookup.evidence[0])
+          : undefined;
       if (cd) this.facts.push(cd);
     }
     this.facts.push(lookup);

@@ -3,9 +3,9 @@ import { isIPv4, isIPv6, type ClusterDns, type DnsAnswer, type DnsLookup, type E
 
 /** `kube-dns.kube-system.svc.<domain>` answering an IP proves the cluster domain and the DNS ClusterIP. */
 export function clusterDnsFromAnswer(name: string, ip: string, evidence: Evidence): ClusterDns | undefined {
-  const m = /^kube-dns\.kube-system\.svc\.([a-z0-9.-]+?)\.?$/i.exec(name);
-  if (!m || !(isIPv4(ip) || isIPv6(ip))) return undefined;
-  return { kind: 'ClusterDns', domain: m[1].toLowerCase(), serviceIP: ip, evidence: [evidence] };
+  const match = /^kube-dns\.kube-system\.svc\.([a-z0-9.-]+?)\.?$/i.exec(name);
+  if (!match || !(isIPv4(ip) || isIPv6(ip))) return undefined;
+  return { kind: 'ClusterDns', domain: match[1].toLowerCase(), serviceIP: ip, evidence: [evidence] };
 }
 
 /** A or AAAA by the address family; undefined when `data` is not an address. */
@@ -94,29 +94,29 @@ export function newLookup(
   evidence: Evidence[],
   client?: string,
 ): DnsLookup {
-  const l: DnsLookup = { kind: 'DnsLookup', tool, question: { name, type }, answers: [], evidence };
-  if (client) l.client = client;
-  return l;
+  const dnsLookup: DnsLookup = { kind: 'DnsLookup', tool, question: { name, type }, answers: [], evidence };
+  if (client) dnsLookup.client = client;
+  return dnsLookup;
 }
 
 /** Adds an answer unless the same record is already there (busybox repeats per A/AAAA query). */
-export function addAnswer(l: { answers: DnsAnswer[] }, a: DnsAnswer): void {
+export function addAnswer(l: { answers: DnsAnswer[] }, dnsAnswer: DnsAnswer): void {
   // a set per lookup keeps this linear even for a name with thousands of answers
   let seen = answerKeys.get(l);
   if (!seen) {
     seen = new Set(l.answers.map(answerKey));
     answerKeys.set(l, seen);
   }
-  const k = answerKey(a);
+  const k = answerKey(dnsAnswer);
   if (seen.has(k)) return;
   seen.add(k);
-  l.answers.push(a);
+  l.answers.push(dnsAnswer);
 }
 
 const answerKeys = new WeakMap<object, Set<string>>();
-const answerKey = (a: DnsAnswer): string => `${a.name}\u0000${a.type}\u0000${a.data}`;
+const answerKey = (dnsAnswer: DnsAnswer): string => `${dnsAnswer.name}\u0000${dnsAnswer.type}\u0000${dnsAnswer.data}`;
 
 /** `10.103.129.86` → `86.129.103.10.in-addr.arpa` (the name `dig -x` asks); other text unchanged. */
-export function reverseName(ip: string): string {
+function reverseName(ip: string): string {
   return isIPv4(ip) ? `${ip.split('.').reverse().join('.')}.in-addr.arpa` : ip;
 }

@@ -42,20 +42,20 @@ const PHRASES: [string[], string][] = [
   [['has', 'no'], ''],
 ];
 
-function phraseAt(t: readonly Token[], i: number): [number, string] | undefined {
+function phraseAt(tokens: readonly Token[], i: number): [number, string] | undefined {
   for (const [words, type] of PHRASES) {
-    if (i + words.length > t.length) continue;
-    if (words.every((w, k) => t[i + k].text === w)) return [words.length, type];
+    if (i + words.length > tokens.length) continue;
+    if (words.every((w, k) => tokens[i + k].text === w)) return [words.length, type];
   }
   return undefined;
 }
 
 /** Cuts flattened host output before each `NAME has address …` record and each `Host … not found`. */
 export function unflattenHost(line: string): { text: string; start: number }[] {
-  return splitBeforeTokens(line, (t, i) => {
-    const x = t[i].text;
+  return splitBeforeTokens(line, (tokens, i) => {
+    const x = tokens[i].text;
     if (
-      (x === 'Host' && t[i + 2]?.text === 'not') ||
+      (x === 'Host' && tokens[i + 2]?.text === 'not') ||
       x === ';;' ||
       x === '#' ||
       x === 'Trying' ||
@@ -63,7 +63,7 @@ export function unflattenHost(line: string): { text: string; start: number }[] {
       x === 'Using'
     )
       return true;
-    return phraseAt(t, i + 1) !== undefined && phraseAt(t, i) === undefined;
+    return phraseAt(tokens, i + 1) !== undefined && phraseAt(tokens, i) === undefined;
   });
 }
 
@@ -90,10 +90,10 @@ export function parseHost(input: ParseInput): ParseResult {
     });
     let inMessage = false;
 
-    for (const l of logicalLines(input, unflattenHost)) {
-      const t = l.text.trim();
+    for (const logicalLine of logicalLines(input, unflattenHost)) {
+      const t = logicalLine.text.trim();
       if (t === '') {
-        if (inMessage) reader.feed(l);
+        if (inMessage) reader.feed(logicalLine);
         continue;
       }
       if (t.startsWith('#')) continue;
@@ -101,14 +101,14 @@ export function parseHost(input: ParseInput): ParseResult {
       if (t.startsWith('Trying "')) inMessage = true;
       if (inMessage) {
         if (t.startsWith('Received ')) inMessage = false;
-        if (reader.feed(l)) continue;
+        if (reader.feed(logicalLine)) continue;
       }
-      let m: RegExpExecArray | null;
-      if ((m = /^Host (\S+) not found: \d+\(([A-Z]+)\)/.exec(t))) {
-        const name = stripDot(m[1]);
+      let match: RegExpExecArray | null;
+      if ((match = /^Host (\S+) not found: \d+\(([A-Z]+)\)/.exec(t))) {
+        const name = stripDot(match[1]);
         const lk = lookups.get(name) ?? newLookup('host', name, questionTypeFromArgs(args) ?? 'A', [], cmd.client);
-        lk.status = m[2];
-        lk.evidence.push(lineEvidence(input.uri, l, FORMAT));
+        lk.status = match[2];
+        lk.evidence.push(lineEvidence(input.uri, logicalLine, FORMAT));
         lookups.set(name, lk);
         continue;
       }
@@ -116,18 +116,18 @@ export function parseHost(input: ParseInput): ParseResult {
         const s = /communications error to (\S+#\d+)/.exec(t);
         if (s) usingServer = splitServer(s[1]);
         if (!asked) {
-          unparsed.push(unparsedLine(l, 'timeout, but the name asked is unknown (no command shown)'));
+          unparsed.push(unparsedLine(logicalLine, 'timeout, but the name asked is unknown (no command shown)'));
           continue;
         }
         const lk = lookups.get(asked) ?? newLookup('host', asked, questionTypeFromArgs(args) ?? 'A', [], cmd.client);
         lk.status = 'timeout';
-        lk.evidence.push(lineEvidence(input.uri, l, FORMAT));
+        lk.evidence.push(lineEvidence(input.uri, logicalLine, FORMAT));
         lookups.set(asked, lk);
         continue;
       }
       // `Using domain server:` block when a server is given on the command line
-      if ((m = /^Address: (\S+)$/.exec(t))) {
-        usingServer = splitServer(m[1]);
+      if ((match = /^Address: (\S+)$/.exec(t))) {
+        usingServer = splitServer(match[1]);
         continue;
       }
       if (/^(Using domain server:|Name: |Aliases:)/.test(t)) continue;
@@ -140,7 +140,7 @@ export function parseHost(input: ParseInput): ParseResult {
         const noRecord = ph[1] === '' ? toks[1 + ph[0]]?.text : undefined; // `has no AAAA record`
         const type = noRecord ?? (ph[1] === 'PTR' || ph[1] === 'SRV' ? ph[1] : (questionTypeFromArgs(args) ?? 'A'));
         const lk = lookups.get(owner) ?? newLookup('host', owner, type, [], cmd.client);
-        lk.evidence.push(lineEvidence(input.uri, l, FORMAT));
+        lk.evidence.push(lineEvidence(input.uri, logicalLine, FORMAT));
         lookups.set(owner, lk);
         if (ph[1] === '') {
           lk.status = 'NOERROR';
@@ -157,13 +157,13 @@ export function parseHost(input: ParseInput): ParseResult {
         lk.status = 'NOERROR';
         const cd =
           ph[1] === 'A' || ph[1] === 'AAAA'
-            ? clusterDnsFromAnswer(name, data, lineEvidence(input.uri, l, FORMAT))
+            ? clusterDnsFromAnswer(name, data, lineEvidence(input.uri, logicalLine, FORMAT))
             : undefined;
         if (cd) facts.push(cd);
         continue;
       }
       if (isKubectlChatter(t)) continue;
-      unparsed.push(unparsedLine(l, 'not host output'));
+      unparsed.push(unparsedLine(logicalLine, 'not host output'));
     }
     reader.flush();
     for (const lk of lookups.values()) {
@@ -182,6 +182,7 @@ export function parseHost(input: ParseInput): ParseResult {
 
 export const hostFormat: FormatSpec = {
   id: FORMAT,
+  tools: ['host'],
   parse: parseHost,
   unflatten: unflattenHost,
   commands: toolCommandPatterns('host(?=\\s)'),

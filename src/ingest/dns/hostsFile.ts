@@ -17,7 +17,7 @@ const isIp = (s: string): boolean => isIPv4(s) || isIPv6(s.replace(/%.*$/, ''));
 export function unflattenHosts(line: string): { text: string; start: number }[] {
   // A real comment may mention one address; a flattened file has several.
   if (line.trimStart().startsWith('#') && line.split(/\s+/).filter(isIp).length < 2) return [{ text: line, start: 0 }];
-  return splitBeforeTokens(line, (t, i) => isIp(t[i].text));
+  return splitBeforeTokens(line, (tokens, i) => isIp(tokens[i].text));
 }
 
 export function parseHosts(input: ParseInput): ParseResult {
@@ -31,27 +31,32 @@ export function parseHosts(input: ParseInput): ParseResult {
     const resolvAt = lines.findIndex((x) => /^(nameserver|search|options|domain)\s+\S/.test(x.trim()));
     const hostsText = resolvAt >= 0 ? lines.slice(0, resolvAt).join('\n') : input.text;
     if (resolvAt >= 0) {
-      const r = parseResolvConf({
+      const parseResult = parseResolvConf({
         ...input,
         text: lines.slice(resolvAt).join('\n'),
         firstLine: (input.firstLine ?? 1) + resolvAt,
       });
-      facts.push(...r.facts);
-      unparsed.push(...r.unparsed);
-      records += r.records;
+      facts.push(...parseResult.facts);
+      unparsed.push(...parseResult.unparsed);
+      records += parseResult.records;
     }
-    for (const l of logicalLines({ ...input, text: hostsText }, unflattenHosts)) {
-      const t = l.text.replace(/#.*$/, '').trim();
+    for (const logicalLine of logicalLines({ ...input, text: hostsText }, unflattenHosts)) {
+      const t = logicalLine.text.replace(/#.*$/, '').trim();
       if (t === '') continue;
       const [ip, ...names] = t.split(/\s+/);
-      if (isKubectlChatter(l.text)) continue;
+      if (isKubectlChatter(logicalLine.text)) continue;
       if (!isIp(ip) || names.length === 0) {
-        unparsed.push(unparsedLine(l, isIp(ip) ? 'address without a name' : 'not an /etc/hosts line'));
+        unparsed.push(unparsedLine(logicalLine, isIp(ip) ? 'address without a name' : 'not an /etc/hosts line'));
         continue;
       }
-      const e: HostsEntry = { kind: 'HostsEntry', ip, names, evidence: [lineEvidence(input.uri, l, FORMAT)] };
-      if (cmd.client) e.owner = cmd.client;
-      facts.push(e);
+      const hostsEntry: HostsEntry = {
+        kind: 'HostsEntry',
+        ip,
+        names,
+        evidence: [lineEvidence(input.uri, logicalLine, FORMAT)],
+      };
+      if (cmd.client) hostsEntry.owner = cmd.client;
+      facts.push(hostsEntry);
       records++;
     }
     return { format: FORMAT, facts, records, unparsed };
@@ -60,6 +65,7 @@ export function parseHosts(input: ParseInput): ParseResult {
 
 export const hostsFormat: FormatSpec = {
   id: FORMAT,
+  tools: ['cat', 'getent'],
   parse: parseHosts,
   unflatten: unflattenHosts,
   commands: [/^(.*\s--\s+)?cat\s[^|]*\bhosts\b/, /^getent\s+hosts\b/],

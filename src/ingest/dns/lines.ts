@@ -66,34 +66,34 @@ export function logicalLines(input: ParseInput, unflatten?: (line: string) => Li
       out.push({ text, line });
       return;
     }
-    for (const p of pieces) out.push({ text: p.text.trim(), line, column: p.start + 1 });
+    for (const linePiece of pieces) out.push({ text: linePiece.text.trim(), line, column: linePiece.start + 1 });
   });
   return out;
 }
 
 /** Evidence for one logical line (its column when it came from a flattened line). */
-export function lineEvidence(uri: string, l: LogicalLine, format: string): Evidence {
-  const e = logEvidence(uri, l.line, l.text, format);
-  if (l.column !== undefined) e.column = l.column;
-  return e;
+export function lineEvidence(uri: string, logicalLine: LogicalLine, format: string): Evidence {
+  const evidence = logEvidence(uri, logicalLine.line, logicalLine.text, format);
+  if (logicalLine.column !== undefined) evidence.column = logicalLine.column;
+  return evidence;
 }
 
 /** Evidence for a record spanning several logical lines. */
 export function spanEvidence(uri: string, lines: readonly LogicalLine[], format: string): Evidence {
   const firstL = lines[0];
   const lastL = lines[lines.length - 1];
-  const text = lines.map((l) => l.text).join(' | ');
-  const e = logEvidence(uri, firstL.line, text, format);
-  if (lastL.line !== firstL.line) e.endLine = lastL.line;
-  if (firstL.column !== undefined) e.column = firstL.column;
-  return e;
+  const text = lines.map((logicalLine) => logicalLine.text).join(' | ');
+  const evidence = logEvidence(uri, firstL.line, text, format);
+  if (lastL.line !== firstL.line) evidence.endLine = lastL.line;
+  if (firstL.column !== undefined) evidence.column = firstL.column;
+  return evidence;
 }
 
-export function unparsedLine(l: LogicalLine, reason: string): Unparsed {
+export function unparsedLine(logicalLine: LogicalLine, reason: string): Unparsed {
   return {
-    line: l.line,
-    reason: l.column !== undefined ? `${reason} (column ${l.column})` : reason,
-    text: shortened(l.text),
+    line: logicalLine.line,
+    reason: logicalLine.column !== undefined ? `${reason} (column ${logicalLine.column})` : reason,
+    text: shortened(logicalLine.text),
   };
 }
 

@@ -60,9 +60,9 @@ function labelAt(t: readonly Token[], i: number): [number, string] | undefined {
 
 /** Cuts flattened nslookup text before each `Server:`, `Address:`, `Name:`, error and record. */
 export function unflattenNslookup(line: string): { text: string; start: number }[] {
-  return splitBeforeTokens(line, (t, i) => {
-    const x = t[i].text;
-    const next = t[i + 1]?.text;
+  return splitBeforeTokens(line, (tokens, i) => {
+    const x = tokens[i].text;
+    const next = tokens[i + 1]?.text;
     if (
       x === 'Server:' ||
       x === 'Address:' ||
@@ -80,8 +80,8 @@ export function unflattenNslookup(line: string): { text: string; start: number }
     if (x === '**' && next === 'server') return true;
     if (x === '***' && next === "Can't") return true;
     // `NAME canonical name = …`: the record starts at NAME, one token before the label
-    const label = labelAt(t, i + 1);
-    return label !== undefined && !(x === 'canonical' && t[i + 1].text === 'name') && t[i - 1]?.text !== '=';
+    const label = labelAt(tokens, i + 1);
+    return label !== undefined && !(x === 'canonical' && tokens[i + 1].text === 'name') && tokens[i - 1]?.text !== '=';
   });
 }
 
@@ -104,200 +104,269 @@ interface Run {
   lines: Map<string, LogicalLine[]>;
 }
 
+/** The question a command asks: its name, record type and server, when the command shows them. */
+interface Question {
+  asked?: string;
+  type?: string;
+  server?: string;
+}
+
+function questionOf(args: string[]): Question {
+  return {
+    asked: questionNameFromArgs(args, 'nslookup'),
+    type: questionTypeFromArgs(args),
+    server: serverFromArgs(args, 'nslookup'),
+  };
+}
+
+const PROMPTED_NSLOOKUP = /^[#$]\s*nslookup\s+(?<args>.*)$/;
+const SERVER = /^Server:\s*(?<server>\S+)$/;
+const ADDRESS = /^Address(?:\s+\d+)?:\s*(?<address>\S+)(?:\s+(?<name>\S+))?$/;
+const NAME = /^Name:\s*(?<name>\S+)$/;
+const CANNOT_FIND = /^\*\* server can't find (?<name>[^\s:]+):\s*(?<status>[A-Z]+)/;
+const NO_ANSWER = /^\*\*\* Can't find (?<name>[^\s:]+):\s*No answer/;
+const CANNOT_RESOLVE = /^nslookup: can't resolve '(?<name>[^']+)'/;
+const TIMEOUT = /^;; (connection timed out|communications error to|no servers could be reached)/;
+const COMMUNICATIONS_ERROR = /communications error to (?<server>\S+#\d+)/;
+const HEADINGS = /^(Non-authoritative answer:|Authoritative answers can be found from:|Aliases:|;; )/;
+
+/**
+ * Reads nslookup output line by line: each `Server:` starts a run, and a run's lookups become
+ * facts when the next run (or the text) ends.
+ */
+class NslookupReader {
+  readonly facts: Fact[] = [];
+  readonly unparsed: Unparsed[] = [];
+  records = 0;
+  private run: Run | undefined;
+  /** `kubectl logs a kubectl logs b` with `# a`, `# b` labels: each label names the client that follows. */
+  private readonly logPods: ReturnType<typeof podsOfKubectlLogs>;
+  private client: string | undefined;
+  private pending: Question;
+
+  constructor(private readonly input: ParseInput) {
+    const command = parseToolCommand(input.command, input.host);
+    this.pending = questionOf(command.tool === 'nslookup' ? command.args : []);
+    this.logPods = podsOfKubectlLogs(input.command);
+    this.client = command.client;
+  }
+
+  /** One line: a fact of the current run, a new run or question, or an `unparsed` entry. */
+  read(line: LogicalLine): void {
+    const text = line.text.trim();
+    if (text === '') return;
+    const prompted = PROMPTED_NSLOOKUP.exec(text);
+    if (prompted?.groups) {
+      this.finishRun();
+      this.pending = questionOf(splitArgs(prompted.groups.args));
+      return;
+    }
+    const pod = podLabel(text, this.logPods);
+    if (pod) {
+      this.finishRun();
+      this.client = pod;
+      return;
+    }
+    if (text.startsWith('#')) return; // annotation or another prompt
+    if (this.serverLine(line, text) || this.addressLine(line, text) || this.nameLine(line, text)) return;
+    if (this.errorLine(line, text) || this.timeoutLine(line, text)) return;
+    if (HEADINGS.test(text)) return;
+    if (this.recordLine(line, text)) return;
+    // SOA details under `origin = …` are indented `key = value` lines. The key starts at a
+    // letter (or is one space), so the indent and the key never compete for the same spaces:
+    // `^\s+[a-z ]+ = ` backtracked quadratically on a long run of spaces (200k: 28 s).
+    if (
+      /^\s+(?:[a-z][a-z ]*| ) = \S/.test(line.text) ||
+      /^(mail addr|serial|refresh|retry|expire|minimum) = /.test(text)
+    )
+      return;
+    if (isKubectlChatter(text)) return;
+    this.unparsed.push(unparsedLine(line, 'not nslookup output'));
+  }
+
+  finishRun(): void {
+    const run = this.run;
+    if (!run) return;
+    // `nslookup cluster.local` answered by busybox with only its Server lines: asked, nothing came back
+    if (run.lookups.size === 0 && run.asked && run.serverLines.length > 0) {
+      run.lookups.set(run.asked, newLookup('nslookup', run.asked, run.askedType ?? 'A', [], this.client));
+    }
+    for (const [key, lookup] of run.lookups) {
+      // first the whole record (Server line to its last line), then each line for hovers
+      const span = [...run.serverLines, ...(run.lines.get(key) ?? [])];
+      if (span.length > 0) lookup.evidence = [spanEvidence(this.input.uri, span, FORMAT), ...lookup.evidence];
+      if (run.server) lookup.server = run.server;
+      if (run.port !== undefined) lookup.serverPort = run.port;
+      if (lookup.status === undefined && lookup.answers.length > 0) lookup.status = 'NOERROR';
+      this.facts.push(lookup);
+      this.records++;
+    }
+    this.run = undefined;
+  }
+
+  private startRun(): Run {
+    this.finishRun();
+    const { asked, type, server } = this.pending;
+    const run: Run = { inServer: true, lookups: new Map(), lines: new Map(), aliases: new Map(), serverLines: [] };
+    run.asked = asked;
+    run.askedType = type;
+    if (server) run.server = server;
+    this.run = run;
+    return run;
+  }
+
+  private currentRun(): Run {
+    return this.run ?? this.startRun();
+  }
+
+  private evidence(line: LogicalLine) {
+    return lineEvidence(this.input.uri, line, FORMAT);
+  }
+
+  /** The lookup of `name` in this run (made on first use), with `line` added to its evidence. */
+  private lookupFor(run: Run, name: string, line: LogicalLine, type?: string): DnsLookup {
+    const key = name.toLowerCase();
+    let lookup = run.lookups.get(key);
+    if (!lookup) {
+      lookup = newLookup('nslookup', name, type ?? run.askedType ?? 'A', [this.evidence(line)], this.client);
+      run.lookups.set(key, lookup);
+    } else {
+      lookup.evidence.push(this.evidence(line));
+    }
+    const lines = run.lines.get(key) ?? [];
+    lines.push(line);
+    run.lines.set(key, lines);
+    return lookup;
+  }
+
+  private serverLine(line: LogicalLine, text: string): boolean {
+    const server = SERVER.exec(text)?.groups?.server;
+    if (server === undefined) return false;
+    const run = this.startRun();
+    run.serverLines.push(line);
+    if (server !== 'UnKnown') run.server = splitServer(server).ip;
+    return true;
+  }
+
+  /** `Address: 10.96.0.10#53` of the server, or an answer's `Address: 10.244.0.143`. */
+  private addressLine(line: LogicalLine, text: string): boolean {
+    const groups = ADDRESS.exec(text)?.groups;
+    if (!groups) return false;
+    const { address, name } = groups;
+    const run = this.currentRun();
+    if (run.inServer && run.name === undefined) {
+      const server = splitServer(address);
+      run.server = server.ip;
+      run.serverLines.push(line);
+      if (server.port !== undefined) run.port = server.port;
+      // old busybox names the server: `Address 1: 10.96.0.10 kube-dns.kube-system.svc.cluster.local`
+      const clusterDns = name ? clusterDnsFromAnswer(name, server.ip, this.evidence(line)) : undefined;
+      if (clusterDns) this.facts.push(clusterDns);
+      return true;
+    }
+    const type = addressType(address);
+    if (!type || run.name === undefined) {
+      this.unparsed.push(unparsedLine(line, 'address without a name'));
+      return true;
+    }
+    const lookup = this.lookupFor(run, run.owner ?? run.name, line);
+    addAnswer(lookup, { name: run.name, type, data: address });
+    const clusterDns = clusterDnsFromAnswer(run.name, address, this.evidence(line));
+    if (clusterDns) this.facts.push(clusterDns);
+    return true;
+  }
+
+  private nameLine(line: LogicalLine, text: string): boolean {
+    const name = NAME.exec(text)?.groups?.name;
+    if (name === undefined) return false;
+    const run = this.currentRun();
+    run.inServer = false;
+    run.name = stripDot(name);
+    run.owner = run.aliases.get(run.name.toLowerCase()) ?? run.name;
+    this.lookupFor(run, run.owner, line);
+    return true;
+  }
+
+  /** `** server can't find …: NXDOMAIN`, `*** Can't find …: No answer`, old busybox's `can't resolve`. */
+  private errorLine(line: LogicalLine, text: string): boolean {
+    const notFound = CANNOT_FIND.exec(text)?.groups;
+    if (notFound) {
+      const run = this.currentRun();
+      run.inServer = false;
+      this.lookupFor(run, stripDot(notFound.name), line).status = notFound.status;
+      return true;
+    }
+    const noAnswer = NO_ANSWER.exec(text)?.groups;
+    if (noAnswer) {
+      const run = this.currentRun();
+      run.inServer = false;
+      const lookup = this.lookupFor(run, stripDot(noAnswer.name), line);
+      if (lookup.answers.length === 0) lookup.status = 'NOERROR';
+      return true;
+    }
+    const unresolved = CANNOT_RESOLVE.exec(text)?.groups;
+    if (unresolved) {
+      // old busybox: one message for NXDOMAIN, SERVFAIL and timeouts alike
+      this.lookupFor(this.currentRun(), stripDot(unresolved.name), line).status = 'failed';
+      return true;
+    }
+    return false;
+  }
+
+  private timeoutLine(line: LogicalLine, text: string): boolean {
+    if (!TIMEOUT.test(text)) return false;
+    const run = this.currentRun();
+    const server = COMMUNICATIONS_ERROR.exec(text)?.groups?.server;
+    if (server !== undefined) {
+      const address = splitServer(server.replace(/:$/, ''));
+      run.server = address.ip;
+      run.port = address.port;
+    }
+    const name = run.asked ?? this.pending.asked;
+    if (name === undefined) {
+      this.unparsed.push(unparsedLine(line, 'timeout, but the name asked is unknown (no command shown)'));
+      return true;
+    }
+    this.lookupFor(run, name, line).status = 'timeout';
+    return true;
+  }
+
+  /** `a-app.default.svc.cluster.local canonical name = …` and the other `X <label> = data` records. */
+  private recordLine(line: LogicalLine, text: string): boolean {
+    const tokens = splitArgs(text);
+    const label =
+      tokens.length >= 3
+        ? labelAt(
+            tokens.map((token, index) => ({ text: token, start: index })),
+            1,
+          )
+        : undefined;
+    if (!label) return false;
+    const [labelWords, type] = label;
+    const run = this.currentRun();
+    run.inServer = false;
+    const name = stripDot(tokens[0]);
+    const data = stripDot(tokens.slice(1 + labelWords).join(' '));
+    const owner = run.aliases.get(name.toLowerCase()) ?? name;
+    const lookup = this.lookupFor(run, owner, line, type === 'CNAME' ? run.askedType : type);
+    addAnswer(lookup, { name, type, data });
+    if (type === 'CNAME') run.aliases.set(data.toLowerCase(), owner);
+    return true;
+  }
+}
+
 export function parseNslookup(input: ParseInput): ParseResult {
   return totalParse(FORMAT, input, () => {
-    const cmd = parseToolCommand(input.command, input.host);
-    const args = cmd.tool === 'nslookup' ? cmd.args : [];
-    const facts: Fact[] = [];
-    const unparsed: Unparsed[] = [];
-    let records = 0;
-    let run: Run | undefined;
-    // `kubectl logs a kubectl logs b` with `# a`, `# b` labels: each label names the client that follows
-    const logPods = podsOfKubectlLogs(input.command);
-    let client = cmd.client;
-    let pending = {
-      asked: questionNameFromArgs(args, 'nslookup'),
-      type: questionTypeFromArgs(args),
-      server: serverFromArgs(args, 'nslookup'),
-    };
-
-    const startRun = (): Run => {
-      finishRun();
-      run = {
-        inServer: true,
-        lookups: new Map(),
-        lines: new Map(),
-        aliases: new Map(),
-        serverLines: [],
-        asked: pending.asked,
-        askedType: pending.type,
-      };
-      if (pending.server) run.server = pending.server;
-      return run;
-    };
-    const currentRun = (): Run => run ?? startRun();
-    const finishRun = (): void => {
-      if (!run) return;
-      // `nslookup cluster.local` answered by busybox with only its Server lines: asked, nothing came back
-      if (run.lookups.size === 0 && run.asked && run.serverLines.length > 0) {
-        run.lookups.set(run.asked, newLookup('nslookup', run.asked, run.askedType ?? 'A', [], client));
-      }
-      for (const [key, l] of run.lookups) {
-        // first the whole record (Server line to its last line), then each line for hovers
-        const span = [...run.serverLines, ...(run.lines.get(key) ?? [])];
-        if (span.length > 0) l.evidence = [spanEvidence(input.uri, span, FORMAT), ...l.evidence];
-        if (run.server) l.server = run.server;
-        if (run.port !== undefined) l.serverPort = run.port;
-        if (l.status === undefined && l.answers.length > 0) l.status = 'NOERROR';
-        facts.push(l);
-        records++;
-      }
-      run = undefined;
-    };
-    const lookupFor = (r: Run, name: string, l: LogicalLine, type?: string): DnsLookup => {
-      const key = name.toLowerCase();
-      let lk = r.lookups.get(key);
-      if (!lk) {
-        lk = newLookup('nslookup', name, type ?? r.askedType ?? 'A', [lineEvidence(input.uri, l, FORMAT)], client);
-        r.lookups.set(key, lk);
-      } else {
-        lk.evidence.push(lineEvidence(input.uri, l, FORMAT));
-      }
-      const ls = r.lines.get(key) ?? [];
-      ls.push(l);
-      r.lines.set(key, ls);
-      return lk;
-    };
-
-    for (const l of logicalLines(input, unflattenNslookup)) {
-      const t = l.text.trim();
-      if (t === '') continue;
-      let m: RegExpExecArray | null;
-      if ((m = /^[#$]\s*nslookup\s+(.*)$/.exec(t))) {
-        finishRun();
-        const a = splitArgs(m[1]);
-        pending = {
-          asked: questionNameFromArgs(a, 'nslookup'),
-          type: questionTypeFromArgs(a),
-          server: serverFromArgs(a, 'nslookup'),
-        };
-        continue;
-      }
-      const pod = podLabel(t, logPods);
-      if (pod) {
-        finishRun();
-        client = pod;
-        continue;
-      }
-      if (t.startsWith('#')) continue; // annotation or another prompt
-      if ((m = /^Server:\s*(\S+)$/.exec(t))) {
-        const r = startRun();
-        r.serverLines.push(l);
-        if (m[1] !== 'UnKnown') r.server = splitServer(m[1]).ip;
-        continue;
-      }
-      if ((m = /^Address(?:\s+\d+)?:\s*(\S+)(?:\s+(\S+))?$/.exec(t))) {
-        const r = currentRun();
-        if (r.inServer && r.name === undefined) {
-          const s = splitServer(m[1]);
-          r.server = s.ip;
-          r.serverLines.push(l);
-          if (s.port !== undefined) r.port = s.port;
-          // old busybox names the server: `Address 1: 10.96.0.10 kube-dns.kube-system.svc.cluster.local`
-          const cd = m[2] ? clusterDnsFromAnswer(m[2], s.ip, lineEvidence(input.uri, l, FORMAT)) : undefined;
-          if (cd) facts.push(cd);
-          continue;
-        }
-        const type = addressType(m[1]);
-        if (!type || r.name === undefined) {
-          unparsed.push(unparsedLine(l, 'address without a name'));
-          continue;
-        }
-        const lk = lookupFor(r, r.owner ?? r.name, l);
-        addAnswer(lk, { name: r.name, type, data: m[1] });
-        const cd = clusterDnsFromAnswer(r.name, m[1], lineEvidence(input.uri, l, FORMAT));
-        if (cd) facts.push(cd);
-        continue;
-      }
-      if ((m = /^Name:\s*(\S+)$/.exec(t))) {
-        const r = currentRun();
-        r.inServer = false;
-        r.name = stripDot(m[1]);
-        r.owner = r.aliases.get(r.name.toLowerCase()) ?? r.name;
-        lookupFor(r, r.owner, l);
-        continue;
-      }
-      if ((m = /^\*\* server can't find ([^\s:]+):\s*([A-Z]+)/.exec(t))) {
-        const r = currentRun();
-        r.inServer = false;
-        const lk = lookupFor(r, stripDot(m[1]), l);
-        lk.status = m[2];
-        continue;
-      }
-      if ((m = /^\*\*\* Can't find ([^\s:]+):\s*No answer/.exec(t))) {
-        const r = currentRun();
-        r.inServer = false;
-        const lk = lookupFor(r, stripDot(m[1]), l);
-        if (lk.answers.length === 0) lk.status = 'NOERROR';
-        continue;
-      }
-      if ((m = /^nslookup: can't resolve '([^']+)'/.exec(t))) {
-        // old busybox: one message for NXDOMAIN, SERVFAIL and timeouts alike
-        const r = currentRun();
-        lookupFor(r, stripDot(m[1]), l).status = 'failed';
-        continue;
-      }
-      if (/^;; (connection timed out|communications error to|no servers could be reached)/.test(t)) {
-        const r = currentRun();
-        const s = /communications error to (\S+#\d+)/.exec(t);
-        if (s) {
-          const sv = splitServer(s[1].replace(/:$/, ''));
-          r.server = sv.ip;
-          r.port = sv.port;
-        }
-        const name = r.asked ?? pending.asked;
-        if (name === undefined) {
-          unparsed.push(unparsedLine(l, 'timeout, but the name asked is unknown (no command shown)'));
-          continue;
-        }
-        lookupFor(r, name, l).status = 'timeout';
-        continue;
-      }
-      if (/^(Non-authoritative answer:|Authoritative answers can be found from:|Aliases:|;; )/.test(t)) continue;
-      const toks = splitArgs(t);
-      const label =
-        toks.length >= 3
-          ? labelAt(
-              toks.map((x, i) => ({ text: x, start: i })),
-              1,
-            )
-          : undefined;
-      if (label) {
-        const r = currentRun();
-        r.inServer = false;
-        const name = stripDot(toks[0]);
-        const data = stripDot(toks.slice(1 + label[0]).join(' '));
-        const owner = r.aliases.get(name.toLowerCase()) ?? name;
-        const lk = lookupFor(r, owner, l, label[1] === 'CNAME' ? r.askedType : label[1]);
-        addAnswer(lk, { name, type: label[1], data });
-        if (label[1] === 'CNAME') r.aliases.set(data.toLowerCase(), owner);
-        continue;
-      }
-      // SOA details under `origin = …` are indented `key = value` lines. The key starts at a
-      // letter (or is one space), so the indent and the key never compete for the same spaces:
-      // `^\s+[a-z ]+ = ` backtracked quadratically on a long run of spaces (200k: 28 s).
-      if (/^\s+(?:[a-z][a-z ]*| ) = \S/.test(l.text) || /^(mail addr|serial|refresh|retry|expire|minimum) = /.test(t))
-        continue;
-      if (isKubectlChatter(t)) continue;
-      unparsed.push(unparsedLine(l, 'not nslookup output'));
-    }
-    finishRun();
-    return { format: FORMAT, facts, records, unparsed };
+    const reader = new NslookupReader(input);
+    for (const line of logicalLines(input, unflattenNslookup)) reader.read(line);
+    reader.finishRun();
+    return { format: FORMAT, facts: reader.facts, records: reader.records, unparsed: reader.unparsed };
   });
 }
 
 export const nslookupFormat: FormatSpec = {
   id: FORMAT,
+  tools: ['nslookup'],
   parse: parseNslookup,
   unflatten: unflattenNslookup,
   commands: toolCommandPatterns('nslookup'),

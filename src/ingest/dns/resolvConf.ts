@@ -23,7 +23,7 @@ const KEYWORDS = new Set(['search', 'nameserver', 'options', 'domain', 'sortlist
 
 /** Cuts a flattened resolv.conf before each keyword (`search … nameserver 10.96.0.10 options ndots:5`). */
 export function unflattenResolvConf(line: string): { text: string; start: number }[] {
-  return splitBeforeTokens(line, (t, i) => KEYWORDS.has(t[i].text) && i + 1 < t.length);
+  return splitBeforeTokens(line, (tokens, i) => KEYWORDS.has(tokens[i].text) && i + 1 < tokens.length);
 }
 
 /**
@@ -32,8 +32,9 @@ export function unflattenResolvConf(line: string): { text: string; start: number
  */
 export function clusterDomainFromSearch(search: readonly string[]): { domain: string; namespace: string } | undefined {
   for (let i = 0; i + 2 < search.length; i++) {
-    const m = /^([a-z0-9-]+)\.svc\.(.+)$/.exec(search[i]);
-    if (m && search[i + 1] === `svc.${m[2]}` && search[i + 2] === m[2]) return { namespace: m[1], domain: m[2] };
+    const match = /^([a-z0-9-]+)\.svc\.(.+)$/.exec(search[i]);
+    if (match && search[i + 1] === `svc.${match[2]}` && search[i + 2] === match[2])
+      return { namespace: match[1], domain: match[2] };
   }
   return undefined;
 }
@@ -46,19 +47,19 @@ export function parseResolvConf(input: ParseInput): ParseResult {
     if (cmd.client) cfg.owner = cmd.client;
     let searchEv: Evidence | undefined;
     let nsEv: Evidence | undefined;
-    for (const l of logicalLines(input, unflattenResolvConf)) {
-      const t = l.text.trim();
+    for (const logicalLine of logicalLines(input, unflattenResolvConf)) {
+      const t = logicalLine.text.trim();
       if (t === '' || t.startsWith('#') || t.startsWith(';')) continue;
       const words = t.split(/\s+/);
       const [key, ...rest] = words;
-      const ev = lineEvidence(input.uri, l, FORMAT);
+      const ev = lineEvidence(input.uri, logicalLine, FORMAT);
       switch (key) {
         case 'nameserver':
           if (rest.length === 1 && (isIPv4(rest[0]) || isIPv6(rest[0].replace(/%.*$/, '')))) {
             cfg.nameservers.push(rest[0]);
             cfg.evidence.push(ev);
             nsEv ??= ev;
-          } else unparsed.push(unparsedLine(l, 'nameserver without one IP address'));
+          } else unparsed.push(unparsedLine(logicalLine, 'nameserver without one IP address'));
           break;
         case 'search':
         case 'domain':
@@ -79,7 +80,7 @@ export function parseResolvConf(input: ParseInput): ParseResult {
           cfg.evidence.push(ev);
           break;
         default:
-          if (!isKubectlChatter(t)) unparsed.push(unparsedLine(l, 'not a resolv.conf directive'));
+          if (!isKubectlChatter(t)) unparsed.push(unparsedLine(logicalLine, 'not a resolv.conf directive'));
       }
     }
     const facts: Fact[] = [];
@@ -106,6 +107,7 @@ export function parseResolvConf(input: ParseInput): ParseResult {
 
 export const resolvConfFormat: FormatSpec = {
   id: FORMAT,
+  tools: ['cat'],
   parse: parseResolvConf,
   unflatten: unflattenResolvConf,
   commands: [/^(.*\s--\s+)?cat\s[^|]*\bresolv\.conf\b/],

@@ -1,6 +1,5 @@
 import type { FdbEntry } from '../../model';
-import { registerFormat } from '../registry';
-import type { ParseInput, ParseResult } from '../types';
+import type { FormatSpec, ParseInput, ParseResult } from '../types';
 import { after, hostLines, intAfter, words, MAC_RE } from './hostText';
 import { unflattenBridgeFdbPieces } from './unflatten';
 
@@ -18,7 +17,7 @@ const FLAGS = new Set([
 ]);
 
 /** `bridge fdb show`: `ae:cb:5d:41:7a:10 dev flannel.1 dst 172.30.1.49 self permanent`, `… master cni0`. */
-export function parseFdbLine(line: string, commandDev?: string): Omit<FdbEntry, 'evidence'> | undefined {
+function parseFdbLine(line: string, commandDev?: string): Omit<FdbEntry, 'evidence'> | undefined {
   const t = words(line);
   if (t.length < 2 || !MAC_RE.test(t[0])) return undefined;
   // `bridge fdb show dev flannel.1` leaves `dev` out of every line: it comes from the command.
@@ -66,8 +65,9 @@ export function parseBridgeFdb(input: ParseInput): ParseResult {
   return { format: 'bridge-fdb', facts, records: facts.length, unparsed: h.unparsed };
 }
 
-registerFormat({
+export const bridgeFdbFormat: FormatSpec = {
   id: 'bridge-fdb',
+  tools: ['bridge'],
   parse: parseBridgeFdb,
   unflatten: unflattenBridgeFdbPieces,
   commands: [/^bridge\s+(-\S+\s+)*fdb\b/],
@@ -81,4 +81,4 @@ registerFormat({
     }
     return total ? (ok / total) * 0.95 : 0;
   },
-});
+};

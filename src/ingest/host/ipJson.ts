@@ -23,26 +23,27 @@ const KINDS: Record<string, InterfaceType> = {
   wireguard: 'wireguard',
 };
 
-function iface(o: Rec): HostInterface | undefined {
-  const name = s(o.ifname);
+function iface(rec: Rec): HostInterface | undefined {
+  const name = s(rec.ifname);
   if (!name) return undefined;
-  const f: HostInterface = { kind: 'HostInterface', name, evidence: [] };
+  const hostInterface: HostInterface = { kind: 'HostInterface', name, evidence: [] };
   const set = <K extends keyof HostInterface>(k: K, v: HostInterface[K] | undefined) => {
-    if (v !== undefined) f[k] = v;
+    if (v !== undefined) hostInterface[k] = v;
   };
-  set('ifindex', n(o.ifindex));
-  set('peerIfindex', n(o.link_index));
-  set('peerName', s(o.link));
-  set('linkNetnsId', n(o.link_netnsid));
-  set('mtu', n(o.mtu));
-  set('master', s(o.master));
-  set('state', s(o.operstate));
-  if (Array.isArray(o.flags)) f.flags = o.flags.filter((x): x is string => typeof x === 'string');
-  if (s(o.link_type) === 'loopback') f.type = 'loopback';
-  if (s(o.address) && /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i.test(s(o.address)!)) f.mac = s(o.address)!.toLowerCase();
-  const li = isRec(o.linkinfo) ? o.linkinfo : undefined;
+  set('ifindex', n(rec.ifindex));
+  set('peerIfindex', n(rec.link_index));
+  set('peerName', s(rec.link));
+  set('linkNetnsId', n(rec.link_netnsid));
+  set('mtu', n(rec.mtu));
+  set('master', s(rec.master));
+  set('state', s(rec.operstate));
+  if (Array.isArray(rec.flags)) hostInterface.flags = rec.flags.filter((x): x is string => typeof x === 'string');
+  if (s(rec.link_type) === 'loopback') hostInterface.type = 'loopback';
+  if (s(rec.address) && /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i.test(s(rec.address)!))
+    hostInterface.mac = s(rec.address)!.toLowerCase();
+  const li = isRec(rec.linkinfo) ? rec.linkinfo : undefined;
   const kind = s(li?.info_kind);
-  if (kind && KINDS[kind]) f.type = KINDS[kind];
+  if (kind && KINDS[kind]) hostInterface.type = KINDS[kind];
   if (kind === 'vxlan' && isRec(li?.info_data)) {
     const d = li.info_data;
     const vx: NonNullable<HostInterface['vxlan']> = {};
@@ -51,33 +52,33 @@ function iface(o: Rec): HostInterface | undefined {
     if (s(d.local)) vx.local = s(d.local);
     if (s(d.link)) vx.dev = s(d.link);
     if (typeof d.learning === 'boolean') vx.learning = d.learning;
-    f.vxlan = vx;
+    hostInterface.vxlan = vx;
   }
-  if (Array.isArray(o.addr_info)) {
+  if (Array.isArray(rec.addr_info)) {
     const addrs: InterfaceAddress[] = [];
-    for (const a of o.addr_info) {
+    for (const a of rec.addr_info) {
       if (!isRec(a) || !s(a.local) || n(a.prefixlen) === undefined) continue;
       const addr: InterfaceAddress = { cidr: `${s(a.local)}/${n(a.prefixlen)}`, family: a.family === 'inet6' ? 6 : 4 };
       if (s(a.scope)) addr.scope = s(a.scope);
       addrs.push(addr);
     }
-    if (addrs.length) f.addresses = addrs;
+    if (addrs.length) hostInterface.addresses = addrs;
   }
-  return f;
+  return hostInterface;
 }
 
-function route(o: Rec): Route | undefined {
-  const dst = s(o.dst);
+function route(rec: Rec): Route | undefined {
+  const dst = s(rec.dst);
   if (!dst) return undefined;
   const r: Route = { kind: 'Route', destination: dst, evidence: [] };
-  if (s(o.gateway)) r.via = s(o.gateway);
-  if (s(o.dev)) r.dev = s(o.dev);
-  if (s(o.prefsrc)) r.src = s(o.prefsrc);
-  if (s(o.protocol)) r.proto = s(o.protocol);
-  if (s(o.scope)) r.scope = s(o.scope);
-  if (n(o.metric) !== undefined) r.metric = n(o.metric);
-  if (Array.isArray(o.flags) && o.flags.includes('onlink')) r.onlink = true;
-  if (s(o.table)) r.table = s(o.table);
+  if (s(rec.gateway)) r.via = s(rec.gateway);
+  if (s(rec.dev)) r.dev = s(rec.dev);
+  if (s(rec.prefsrc)) r.src = s(rec.prefsrc);
+  if (s(rec.protocol)) r.proto = s(rec.protocol);
+  if (s(rec.scope)) r.scope = s(rec.scope);
+  if (n(rec.metric) !== undefined) r.metric = n(rec.metric);
+  if (Array.isArray(rec.flags) && rec.flags.includes('onlink')) r.onlink = true;
+  if (s(rec.table)) r.table = s(rec.table);
   return r;
 }
 

@@ -1,14 +1,13 @@
 import type { Neighbor } from '../../model';
 import { ipFamily } from '../../model';
-import { registerFormat } from '../registry';
-import type { ParseInput, ParseResult } from '../types';
+import type { FormatSpec, ParseInput, ParseResult } from '../types';
 import { after, hostLines, words, MAC_RE } from './hostText';
 import { unflattenIpNeighPieces } from './unflatten';
 
 const STATES = new Set(['PERMANENT', 'NOARP', 'REACHABLE', 'STALE', 'NONE', 'INCOMPLETE', 'DELAY', 'PROBE', 'FAILED']);
 
 /** `ip neigh`: `10.244.1.0 dev flannel.1 lladdr ae:cb:5d:41:7a:10 PERMANENT`, `… FAILED`, `… router STALE`. */
-export function parseNeighLine(line: string): Omit<Neighbor, 'evidence'> | undefined {
+function parseNeighLine(line: string): Omit<Neighbor, 'evidence'> | undefined {
   const t = words(line);
   if (t.length < 2 || !ipFamily(t[0])) return undefined;
   const n: Omit<Neighbor, 'evidence'> = { kind: 'Neighbor', ip: t[0] };
@@ -42,8 +41,9 @@ export function parseIpNeigh(input: ParseInput): ParseResult {
   return { format: 'ip-neigh', facts, records: facts.length, unparsed: h.unparsed };
 }
 
-registerFormat({
+export const ipNeighFormat: FormatSpec = {
   id: 'ip-neigh',
+  tools: ['ip'],
   parse: parseIpNeigh,
   unflatten: unflattenIpNeighPieces,
   commands: [/^ip\s+(-\S+\s+)*(-n\s+\S+\s+)?(-\S+\s+)*(n|ne|nei|neig|neigh|neighbor|neighbour)\b/],
@@ -57,4 +57,4 @@ registerFormat({
     }
     return total ? (ok / total) * 0.9 : 0;
   },
-});
+};

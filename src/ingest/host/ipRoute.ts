@@ -1,7 +1,6 @@
 import type { Route } from '../../model';
 import { parseCidr } from '../../model';
-import { registerFormat } from '../registry';
-import type { ParseInput, ParseResult } from '../types';
+import type { FormatSpec, ParseInput, ParseResult } from '../types';
 import { after, hostLines, intAfter, words } from './hostText';
 import { unflattenIpRoutePieces } from './unflatten';
 import { parseIpJson } from './ipJson';
@@ -24,7 +23,7 @@ const ROUTE_TYPES = new Set([
   'anycast',
 ]);
 
-export function parseRouteLine(line: string): Omit<Route, 'evidence'> | undefined {
+function parseRouteLine(line: string): Omit<Route, 'evidence'> | undefined {
   let t = words(line);
   if (t.length === 0) return undefined;
   let type: string | undefined;
@@ -94,8 +93,9 @@ export function parseIpRoute(input: ParseInput): ParseResult {
   return { format: 'ip-route', facts, records: facts.length, unparsed: h.unparsed };
 }
 
-registerFormat({
+export const ipRouteFormat: FormatSpec = {
   id: 'ip-route',
+  tools: ['ip'],
   parse: parseIpRoute,
   unflatten: unflattenIpRoutePieces,
   commands: [/^ip\s+(-\S+\s+)*(-n\s+\S+\s+)?(-\S+\s+)*(r|ro|rou|rout|route)\b/],
@@ -110,4 +110,4 @@ registerFormat({
     }
     return total ? (ok / total) * 0.9 : 0;
   },
-});
+};

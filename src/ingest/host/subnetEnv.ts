@@ -1,6 +1,5 @@
 import type { CniConfig } from '../../model';
-import { registerFormat } from '../registry';
-import type { ParseInput, ParseResult } from '../types';
+import type { FormatSpec, ParseInput, ParseResult } from '../types';
 import { hostLines } from './hostText';
 import { unflattenSubnetEnvPieces } from './unflatten';
 
@@ -16,12 +15,12 @@ export function parseSubnetEnv(input: ParseInput): ParseResult {
   for (let i = 0; i < h.lines.length; i++) {
     const line = h.lines[i].trim();
     if (line === '' || line.startsWith('#')) continue;
-    const m = /^(?:export\s+)?([A-Z0-9_]{1,64})=("?)([^"]*)\2$/.exec(line);
-    if (!m) {
+    const match = /^(?:export\s+)?([A-Z0-9_]{1,64})=("?)([^"]*)\2$/.exec(line);
+    if (!match) {
       h.skip(i, 'not a KEY=value line');
       continue;
     }
-    const [, key, , value] = m;
+    const [, key, , value] = match;
     let used = true;
     switch (key) {
       case 'FLANNEL_NETWORK':
@@ -54,10 +53,11 @@ export function parseSubnetEnv(input: ParseInput): ParseResult {
   return { format: 'flannel-subnet-env', facts: records ? [cni] : [], records, unparsed: h.unparsed };
 }
 
-registerFormat({
+export const subnetEnvFormat: FormatSpec = {
   id: 'flannel-subnet-env',
+  tools: ['cat'],
   parse: parseSubnetEnv,
   unflatten: unflattenSubnetEnvPieces,
   commands: [/^cat\s+\S*subnet\.env\b/],
   sniff: (lines) => (lines.some((l) => /^FLANNEL_(NETWORK|SUBNET)=/.test(l.trim())) ? 0.95 : 0),
-});
+};

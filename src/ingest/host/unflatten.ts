@@ -53,7 +53,7 @@ const isDest = (w: string) => w === 'default' || ipFamily(w.split('/')[0]) !== u
 
 type StartsRecord = (w: string, prev: string | undefined, next: string | undefined) => boolean;
 
-export function splitRecords(line: string, startsRecord: StartsRecord): Piece[] {
+function splitRecords(line: string, startsRecord: StartsRecord): Piece[] {
   const words = wordsOf(line);
   if (words.length === 0) return [{ text: line, start: 0 }];
   const out: Piece[] = [];
@@ -71,7 +71,7 @@ export function splitRecords(line: string, startsRecord: StartsRecord): Piece[] 
   return out;
 }
 
-const texts = (pieces: Piece[]) => pieces.map((p) => p.text);
+const texts = (pieces: Piece[]) => pieces.map((piece) => piece.text);
 
 export function unflattenIpRoutePieces(line: string): Piece[] {
   return splitRecords(line, (w, prev, next) => {

@@ -120,8 +120,8 @@ function indexJsonFields(text: string, start: number, end: number, lines: TextPo
       continue;
     }
     if (c === '}' || c === ']') {
-      const f = stack.pop();
-      if (f?.owner) f.owner.value = lines.span(f.owner.start, i + 1);
+      const frame = stack.pop();
+      if (frame?.owner) frame.owner.value = lines.span(frame.owner.start, i + 1);
       expectKey = false;
       i++;
       continue;
@@ -233,11 +233,11 @@ export function readJsonObjects(text: string, firstLine = 1): ManifestReadResult
         return (fields ??= indexJsonFields(text, span[0], span[1], lines));
       },
       lineOfText(path: string, needle: string) {
-        const f = info.fields.get(path);
-        if (!f?.value) return undefined;
+        const fieldSpan = info.fields.get(path);
+        if (!fieldSpan?.value) return undefined;
         // Value spans are line-based here; search the raw text between its first and last line.
-        const from = text.indexOf(needle, lines.offsetOf(f.value.line));
-        return from < 0 || lines.pos(from).line > f.value.endLine ? undefined : lines.pos(from).line;
+        const from = text.indexOf(needle, lines.offsetOf(fieldSpan.value.line));
+        return from < 0 || lines.pos(from).line > fieldSpan.value.endLine ? undefined : lines.pos(from).line;
       },
     };
     return info;

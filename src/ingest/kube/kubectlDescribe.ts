@@ -10,8 +10,7 @@ import type {
   Unparsed,
 } from '../../model';
 import { logEvidence } from '../../model';
-import { registerFormat } from '../registry';
-import type { ParseInput, ParseResult } from '../types';
+import type { FormatSpec, ParseInput, ParseResult } from '../types';
 import { compact } from './values';
 import { isNone, parseEndpointList, parseKvList } from './tableValues';
 import { wordsOf } from '../words';
@@ -45,11 +44,11 @@ function protocolOf(s: string | undefined): Protocol {
 }
 
 function describedKind(fields: Field[], command: string | undefined): 'Service' | 'Endpoints' | undefined {
-  const m = command ? /\bdescribe\s+(\S+)/.exec(command) : null;
-  const r = m?.[1].split('/')[0].toLowerCase();
+  const match = command ? /\bdescribe\s+(\S+)/.exec(command) : null;
+  const r = match?.[1].split('/')[0].toLowerCase();
   if (r && /^(svc|services?)$/.test(r)) return 'Service';
   if (r && /^(ep|endpoints)$/.test(r)) return 'Endpoints';
-  const keys = new Set(fields.map((f) => f.key));
+  const keys = new Set(fields.map((field) => field.key));
   if (keys.has('Subsets')) return 'Endpoints';
   if (keys.has('TargetPort') || (keys.has('Type') && keys.has('IP'))) return 'Service';
   return undefined;
@@ -62,7 +61,7 @@ function serviceFacts(
   unparsed: Unparsed[],
   first: number,
 ): Fact[] {
-  const get = (k: string) => fields.find((f) => f.key === k)?.value;
+  const get = (k: string) => fields.find((field) => field.key === k)?.value;
   const name = get('Name')!;
   const namespace = get('Namespace');
   const ports: ServicePort[] = [];
@@ -72,13 +71,17 @@ function serviceFacts(
   for (const f of fields) {
     if (f.key === 'Port') {
       // `dns  53/UDP` or `<unset>  80/TCP`
-      const m = /^(\S+)\s+(\d{1,5})\/(TCP|UDP|SCTP)$/.exec(f.value);
-      if (!m) {
+      const match = /^(\S+)\s+(\d{1,5})\/(TCP|UDP|SCTP)$/.exec(f.value);
+      if (!match) {
         unparsed.push({ line: f.index + first, reason: 'Port not understood', text: f.value });
         cur = undefined;
         continue;
       }
-      cur = compact({ name: m[1] === '<unset>' ? undefined : m[1], port: Number(m[2]), protocol: protocolOf(m[3]) });
+      cur = compact({
+        name: match[1] === '<unset>' ? undefined : match[1],
+        port: Number(match[2]),
+        protocol: protocolOf(match[3]),
+      });
       ports.push(cur);
     } else if (f.key === 'TargetPort' && cur) {
       const m = /^(\S+)\/(TCP|UDP|SCTP)$/.exec(f.value);
@@ -131,8 +134,8 @@ function serviceFacts(
     evidence: [ev],
   });
   const facts: Fact[] = [svc];
-  if (fields.some((f) => f.key === 'Endpoints')) {
-    const epLine = fields.find((f) => f.key === 'Endpoints')!;
+  if (fields.some((field) => field.key === 'Endpoints')) {
+    const epLine = fields.find((field) => field.key === 'Endpoints')!;
     const slice: EndpointSlice = compact({
       kind: 'EndpointSlice' as const,
       name,
@@ -154,18 +157,19 @@ function endpointsFacts(
   end: number,
   ev: ReturnType<typeof logEvidence>,
 ): Fact[] {
-  const get = (k: string) => fields.find((f) => f.key === k)?.value;
+  const get = (k: string) => fields.find((field) => field.key === k)?.value;
   const name = get('Name')!;
   const endpoints: Endpoint[] = [];
   const ports: EndpointPort[] = [];
   let inPorts = false;
   for (let i = start; i <= end; i++) {
     const l = lines[i];
-    const a = /^\s+(Addresses|NotReadyAddresses):\s+(.*)$/.exec(l);
-    if (a) {
+    const match = /^\s+(Addresses|NotReadyAddresses):\s+(.*)$/.exec(l);
+    if (match) {
       inPorts = false;
-      if (!isNone(a[2].trim()))
-        for (const ip of a[2].trim().split(',')) endpoints.push({ addresses: [ip], ready: a[1] === 'Addresses' });
+      if (!isNone(match[2].trim()))
+        for (const ip of match[2].trim().split(','))
+          endpoints.push({ addresses: [ip], ready: match[1] === 'Addresses' });
       continue;
     }
     if (/^\s+Ports:\s*$/.test(l)) {
@@ -218,16 +222,16 @@ export function parseKubectlDescribe(input: ParseInput): ParseResult {
     while (end > start && lines[end].trim() === '') end--;
     const fields: Field[] = [];
     for (let i = start; i <= end; i++) {
-      const m = KEY_LINE.exec(lines[i]);
-      if (m) fields.push({ key: m[1], value: (m[2] ?? '').trim(), index: i });
+      const match = KEY_LINE.exec(lines[i]);
+      if (match) fields.push({ key: match[1], value: (match[2] ?? '').trim(), index: i });
       else if (
         /^\s+\S+=\S*$/.test(lines[i]) &&
         fields.length &&
         ['Labels', 'Annotations', 'Selector'].includes(fields[fields.length - 1].key)
       ) {
         // Further labels are printed on indented lines.
-        const f = fields[fields.length - 1];
-        if (f.key !== 'Annotations') f.value = `${f.value},${lines[i].trim()}`;
+        const field = fields[fields.length - 1];
+        if (field.key !== 'Annotations') field.value = `${field.value},${lines[i].trim()}`;
       }
     }
     const ev = logEvidence(input.uri, start + first, lines[start], 'kubectl-describe');
@@ -293,7 +297,7 @@ export function unflattenDescribe(line: string): { text: string; start: number }
       if (i + len > words.length || !words[i + len - 1].w.endsWith(':')) continue;
       const phrase = words
         .slice(i, i + len)
-        .map((x) => x.w)
+        .map((word) => word.w)
         .join(' ')
         .slice(0, -1);
       const sub = KEYS.get(phrase);
@@ -331,8 +335,9 @@ export function unflattenDescribe(line: string): { text: string; start: number }
   return out;
 }
 
-registerFormat({
+export const kubectlDescribeFormat: FormatSpec = {
   id: 'kubectl-describe',
+  tools: ['kubectl'],
   parse: parseKubectlDescribe,
   unflatten: unflattenDescribe,
   commands: [/^kubectl\b.*\sdescribe\s/],
@@ -341,4 +346,4 @@ registerFormat({
     const ns = lines.some((l) => /^Namespace:\s+\S/.test(l));
     return name && ns ? (lines.some((l) => /^(TargetPort|Subsets):/.test(l)) ? 0.95 : 0.6) : 0;
   },
-});
+};

@@ -1,5 +1,4 @@
-import { registerFormat } from '../registry';
-import type { ParseInput, ParseResult } from '../types';
+import type { FormatSpec, ParseInput, ParseResult } from '../types';
 import { parseKubeObjects, sniffKubeObjects } from './manifestParser';
 import { unflattenYaml } from './flatYaml';
 
@@ -12,8 +11,9 @@ export function parseKubectlJson(input: ParseInput): ParseResult {
   return parseKubeObjects(input, 'kubectl-json', 'log');
 }
 
-registerFormat({
+export const kubectlYamlFormat: FormatSpec = {
   id: 'kubectl-yaml',
+  tools: ['kubectl'],
   parse: parseKubectlYaml,
   unflatten: unflattenYaml,
   commands: [/^kubectl\b.*\s(-o|--output)(\s+|=)yaml\b/],
@@ -21,14 +21,15 @@ registerFormat({
     const s = sniffKubeObjects(lines);
     return s.yaml > 0 && s.server ? 0.95 : s.yaml * 0.8;
   },
-});
+};
 
-registerFormat({
+export const kubectlJsonFormat: FormatSpec = {
   id: 'kubectl-json',
+  tools: ['kubectl'],
   parse: parseKubectlJson,
   commands: [/^kubectl\b.*\s(-o|--output)(\s+|=)json\b/],
   sniff(lines) {
     const s = sniffKubeObjects(lines);
     return s.json > 0 && s.server ? 0.95 : s.json * 0.8;
   },
-});
+};

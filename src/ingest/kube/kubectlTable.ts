@@ -1,8 +1,7 @@
 import type { Fact, Unparsed } from '../../model';
 import { logEvidence } from '../../model';
-import { registerFormat } from '../registry';
 import { fractionMatching } from '../sniff';
-import type { ParseInput, ParseResult } from '../types';
+import type { FormatSpec, ParseInput, ParseResult } from '../types';
 import { readTables } from './tableColumns';
 import { readGetCommand, rowFacts, sectionKind, splitKindName, type TableKind } from './tableRows';
 
@@ -79,8 +78,9 @@ function kindNameLine(line: string): { kind: TableKind; name: string } | undefin
   return kn?.kind ? { kind: kn.kind, name: kn.name } : undefined;
 }
 
-registerFormat({
+export const kubectlTableFormat: FormatSpec = {
   id: 'kubectl-table',
+  tools: ['kubectl'],
   parse: parseKubectlTable,
   commands: [/^kubectl\b(?!.*\s(-o|--output)(\s+|=)(json|yaml|jsonpath|go-template|template)\b).*\sget\s/],
   sniff(lines) {
@@ -93,4 +93,4 @@ registerFormat({
     if (/\s(CLUSTER-IP|READY|STATUS|ENDPOINTS|AGE|IP)(\s|$)/.test(head)) return 0.85;
     return 0.6;
   },
-});
+};

@@ -1,10 +1,10 @@
-import { registerFormat } from '../registry';
+import type { FormatSpec } from '../types';
 import { parseManifest, sniffKubeObjects } from './manifestParser';
 import { readManifestObjects, type ManifestObjectInfo } from './yamlDocuments';
 import { unflattenYaml } from './flatYaml';
 
 export { parseManifest } from './manifestParser';
-export type { ManifestObjectInfo, FieldSpan, TextSpan } from './yamlDocuments';
+export type { ManifestObjectInfo, TextSpan } from './yamlDocuments';
 
 /**
  * Every object in a manifest with its range and the position of its fields
@@ -20,8 +20,9 @@ export function fieldLine(obj: ManifestObjectInfo, path: string): number | undef
   return obj.fields.get(path)?.key.line;
 }
 
-registerFormat({
+export const manifestFormat: FormatSpec = {
   id: 'manifest',
+  tools: ['cat'],
   parse: parseManifest,
   unflatten: unflattenYaml,
   commands: [/^cat\s+\S*\.(ya?ml|json)\b/],
@@ -30,4 +31,4 @@ registerFormat({
     // Server output (uid, resourceVersion) is more likely `kubectl get -o yaml`.
     return Math.max(s.yaml, s.json) - (s.server ? 0.1 : 0);
   },
-});
+};

@@ -10,7 +10,7 @@ function lineText(lines: readonly string[], line: number, firstLine: number): st
 }
 
 /** Evidence pointing at an object (its whole range) or at one of its fields. */
-export function evidenceSourceFor(
+function evidenceSourceFor(
   info: ManifestObjectInfo,
   lines: readonly string[],
   uri: string,
@@ -20,15 +20,15 @@ export function evidenceSourceFor(
 ): EvidenceSource {
   return {
     at(path?: string): Evidence {
-      const f = path ? info.fields.get(path) : undefined;
-      if (f) {
+      const fieldSpan = path ? info.fields.get(path) : undefined;
+      if (fieldSpan) {
         return {
           source,
           uri,
-          line: f.key.line,
-          endLine: f.value?.endLine ?? f.key.line,
-          column: f.key.column,
-          excerpt: lineText(lines, f.key.line, firstLine),
+          line: fieldSpan.key.line,
+          endLine: fieldSpan.value?.endLine ?? fieldSpan.key.line,
+          column: fieldSpan.key.column,
+          excerpt: lineText(lines, fieldSpan.key.line, firstLine),
           format,
         };
       }

@@ -51,14 +51,14 @@ export const NETWORK_KINDS = new Set<string>([
 ]);
 const SERVICE_TYPES = new Set<string>(['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName']);
 
-export function containersOf(podSpec: Rec): Container[] {
+function containersOf(podSpec: Rec): Container[] {
   return arr(podSpec.containers)
     .filter(isRec)
-    .map((c) =>
+    .map((rec) =>
       compact({
-        name: str(c.name) ?? '',
-        image: str(c.image),
-        ports: arr(c.ports)
+        name: str(rec.name) ?? '',
+        image: str(rec.image),
+        ports: arr(rec.ports)
           .filter(isRec)
           .flatMap((p) => {
             const containerPort = int(p.containerPort);
@@ -72,7 +72,7 @@ export function containersOf(podSpec: Rec): Container[] {
 
 function ownerOf(meta: Rec): ObjectRef | undefined {
   const refs = arr(meta.ownerReferences).filter(isRec);
-  const o = refs.find((r) => r.controller === true) ?? refs[0];
+  const o = refs.find((rec) => rec.controller === true) ?? refs[0];
   if (!o || !str(o.kind) || !str(o.name)) return undefined;
   return compact({ kind: str(o.kind)!, name: str(o.name)!, namespace: str(meta.namespace) });
 }
@@ -213,9 +213,9 @@ function endpointFrom(e: Rec, ready: boolean | undefined): Endpoint {
 function endpointPorts(ports: unknown): EndpointPort[] {
   return arr(ports)
     .filter(isRec)
-    .flatMap((p) => {
-      const port = int(p.port);
-      return port === undefined ? [] : [compact({ name: str(p.name), port, protocol: protocol(p.protocol) })];
+    .flatMap((rec) => {
+      const port = int(rec.port);
+      return port === undefined ? [] : [compact({ name: str(rec.name), port, protocol: protocol(rec.protocol) })];
     });
 }
 
@@ -231,7 +231,7 @@ function sliceFact(o: Rec, meta: Rec, ev: EvidenceSource): EndpointSlice {
     ports: endpointPorts(o.ports),
     endpoints: arr(o.endpoints)
       .filter(isRec)
-      .map((e) => endpointFrom(e, undefined)),
+      .map((rec) => endpointFrom(rec, undefined)),
     evidence: [ev.at()],
   });
 }
@@ -247,18 +247,18 @@ function endpointsFacts(o: Rec, meta: Rec, ev: EvidenceSource): EndpointSlice[] 
     if (!isRec(a) || !str(a.ip)) return undefined;
     return endpointFrom({ ...a, addresses: [a.ip] }, ready);
   };
-  const slices = subsets.map((s, i) =>
+  const slices = subsets.map((rec, i) =>
     compact({
       kind: 'EndpointSlice' as const,
       namespace: str(meta.namespace),
       name: i === 0 ? name : `${name}-subset-${i}`,
       serviceName: name,
       addressType: undefined,
-      ports: endpointPorts(s.ports),
+      ports: endpointPorts(rec.ports),
       endpoints: [
-        ...arr(s.addresses).map((a) => toEndpoint(a, true)),
-        ...arr(s.notReadyAddresses).map((a) => toEndpoint(a, false)),
-      ].filter((x): x is Endpoint => !!x),
+        ...arr(rec.addresses).map((a) => toEndpoint(a, true)),
+        ...arr(rec.notReadyAddresses).map((a) => toEndpoint(a, false)),
+      ].filter((endpoint): endpoint is Endpoint => !!endpoint),
       evidence: [ev.at(`subsets[${i}]`)],
     }),
   );
@@ -281,7 +281,7 @@ function endpointsFacts(o: Rec, meta: Rec, ev: EvidenceSource): EndpointSlice[] 
 function nodeFact(o: Rec, meta: Rec, ev: EvidenceSource): K8sNode {
   const spec = rec(o.spec);
   const addrs = arr(rec(o.status).addresses).filter(isRec);
-  const addr = (t: string) => str(addrs.find((a) => a.type === t)?.address);
+  const addr = (t: string) => str(addrs.find((rec) => rec.type === t)?.address);
   const ann = strMap(meta.annotations) ?? {};
   let backendData: Rec;
   try {
@@ -366,19 +366,19 @@ function configMapFacts(o: Rec, meta: Rec, ev: EvidenceSource): ObjectFacts {
   }
   if (data.Corefile !== undefined) {
     const corefile = data.Corefile;
-    const k = /^\s*kubernetes\s+([^{\n]*)/m.exec(corefile);
+    const match = /^\s*kubernetes\s+([^{\n]*)/m.exec(corefile);
     // The plugin lists its zones: the cluster domain plus reverse zones (`in-addr.arpa`,
     // `ip6.arpa`), in any order, with or without a trailing dot.
-    const domain = k?.[1]
+    const domain = match?.[1]
       .split(/\s+/)
       .map((z) => z.replace(/\.$/, ''))
       .find((z) => z && !z.endsWith('.arpa'));
-    if (k && domain) {
+    if (match && domain) {
       const dns: ClusterDns = compact({
         kind: 'ClusterDns' as const,
         domain,
         loadbalance: /^\s*loadbalance\b/m.test(corefile),
-        evidence: withLine('Corefile', k[0].trim()),
+        evidence: withLine('Corefile', match[0].trim()),
       });
       // Evidence order: the `kubernetes <domain>` line, the `loadbalance` line, then the ConfigMap.
       const lb = dns.loadbalance ? ev.inText('data.Corefile', 'loadbalance') : undefined;

@@ -43,8 +43,8 @@ const isHeaderToken = (t: string) => HEADER_TOKEN.test(t) && /[A-Z]{2}|^[A-Z]$/.
 function tokenize(line: string): Tok[] {
   const out: Tok[] = [];
   const re = /\S+/g;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(line)) !== null) out.push({ text: m[0], col: m.index });
+  let match: RegExpExecArray | null;
+  while ((match = re.exec(line)) !== null) out.push({ text: match[0], col: match.index });
   return out;
 }
 
@@ -54,12 +54,12 @@ function tokenize(line: string): Tok[] {
  */
 function headerColumns(toks: Tok[], padded: boolean): { name: string; start: number }[] {
   const cols: { name: string; start: number; end: number }[] = [];
-  for (const t of toks) {
+  for (const tok of toks) {
     const prev = cols[cols.length - 1];
-    if (prev && t.col === prev.end + 1 && (padded || TWO_WORD_HEADERS.has(`${prev.name} ${t.text}`))) {
-      prev.name = `${prev.name} ${t.text}`;
-      prev.end = t.col + t.text.length;
-    } else cols.push({ name: t.text, start: t.col, end: t.col + t.text.length });
+    if (prev && tok.col === prev.end + 1 && (padded || TWO_WORD_HEADERS.has(`${prev.name} ${tok.text}`))) {
+      prev.name = `${prev.name} ${tok.text}`;
+      prev.end = tok.col + tok.text.length;
+    } else cols.push({ name: tok.text, start: tok.col, end: tok.col + tok.text.length });
   }
   return cols;
 }
@@ -68,16 +68,16 @@ function headerColumns(toks: Tok[], padded: boolean): { name: string; start: num
 function joinCellTokens(toks: Tok[]): Tok[] {
   const out: Tok[] = [];
   for (let i = 0; i < toks.length; i++) {
-    const t = toks[i];
+    const tok = toks[i];
     const prev = out[out.length - 1];
-    if (prev && t.text.startsWith('(') && /^\d/.test(prev.text)) {
-      let text = `${prev.text} ${t.text}`;
+    if (prev && tok.text.startsWith('(') && /^\d/.test(prev.text)) {
+      let text = `${prev.text} ${tok.text}`;
       while (!text.endsWith(')') && i + 1 < toks.length && text.length < 60) text += ` ${toks[++i].text}`;
       prev.text = text;
-    } else if (prev && t.text === '+' && /^\d+$/.test(toks[i + 1]?.text ?? '') && toks[i + 2]?.text === 'more...') {
+    } else if (prev && tok.text === '+' && /^\d+$/.test(toks[i + 1]?.text ?? '') && toks[i + 2]?.text === 'more...') {
       prev.text = `${prev.text} + ${toks[i + 1].text} more...`;
       i += 2;
-    } else out.push({ ...t });
+    } else out.push({ ...tok });
   }
   return out;
 }
@@ -107,7 +107,7 @@ function alignRow(
           col,
           toks
             .slice(p, j)
-            .map((x) => x.text)
+            .map((tok) => tok.text)
             .join(' '),
         );
         p = j;
@@ -147,7 +147,7 @@ function alignRow(
 function rowText(toks: Tok[], from: number, to: number): string {
   return toks
     .slice(from, to)
-    .map((t) => t.text)
+    .map((tok) => tok.text)
     .join(' ');
 }
 

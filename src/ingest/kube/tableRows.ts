@@ -183,8 +183,8 @@ const cell = (row: TableRow, ...names: string[]): string | undefined => {
 };
 
 function readyCount(v: string | undefined): { ready: number; total: number } | undefined {
-  const m = v ? /^(\d{1,6})\/(\d{1,6})$/.exec(v) : null;
-  return m ? { ready: Number(m[1]), total: Number(m[2]) } : undefined;
+  const match = v ? /^(\d{1,6})\/(\d{1,6})$/.exec(v) : null;
+  return match ? { ready: Number(match[1]), total: Number(match[2]) } : undefined;
 }
 
 function containersFrom(row: TableRow): Container[] | undefined {
@@ -251,7 +251,9 @@ export function rowFacts(kind: TableKind | undefined, row: TableRow, ev: Evidenc
         externalIPs: ext && type !== 'LoadBalancer' && type !== 'ExternalName' ? ext.split(',') : undefined,
         loadBalancerIPs: ext && type === 'LoadBalancer' ? ext.split(',') : undefined,
         externalName: ext && type === 'ExternalName' ? ext : undefined,
-        ports: (ports ?? []).map((p) => compact({ protocol: p.protocol, port: p.port, nodePort: p.nodePort })),
+        ports: (ports ?? []).map((portSpec) =>
+          compact({ protocol: portSpec.protocol, port: portSpec.port, nodePort: portSpec.nodePort }),
+        ),
         selector: parseKvList(row.cells.get('SELECTOR')),
         labels,
         evidence,
@@ -319,7 +321,7 @@ export function rowFacts(kind: TableKind | undefined, row: TableRow, ev: Evidenc
     default: {
       const ready = readyCount(cell(row, 'READY'));
       const desired = cell(row, 'DESIRED');
-      const w: Workload = compact({
+      const workload: Workload = compact({
         kind: k,
         namespace,
         name,
@@ -328,7 +330,7 @@ export function rowFacts(kind: TableKind | undefined, row: TableRow, ev: Evidenc
         selector: parseKvList(row.cells.get('SELECTOR')),
         evidence,
       });
-      return { facts: [w] };
+      return { facts: [workload] };
     }
   }
 }

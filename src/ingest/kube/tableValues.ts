@@ -72,8 +72,8 @@ export const TWO_WORD_HEADERS = new Set([
 ]);
 
 export function cellFits(column: string, value: string): boolean {
-  const c = CHECKS[column];
-  return c ? c(value) : value.length > 0;
+  const cellCheck = CHECKS[column];
+  return cellCheck ? cellCheck(value) : value.length > 0;
 }
 
 export interface PortSpec {
@@ -87,12 +87,12 @@ export function parsePorts(v: string | undefined): PortSpec[] | undefined {
   if (isNone(v)) return [];
   const out: PortSpec[] = [];
   for (const part of v!.split(',')) {
-    const m = /^(\d{1,5})(?::(\d{1,5}))?\/(TCP|UDP|SCTP)$/.exec(part);
-    if (!m) return undefined;
+    const match = /^(\d{1,5})(?::(\d{1,5}))?\/(TCP|UDP|SCTP)$/.exec(part);
+    if (!match) return undefined;
     out.push(
-      m[2]
-        ? { port: Number(m[1]), nodePort: Number(m[2]), protocol: m[3] as PortSpec['protocol'] }
-        : { port: Number(m[1]), protocol: m[3] as PortSpec['protocol'] },
+      match[2]
+        ? { port: Number(match[1]), nodePort: Number(match[2]), protocol: match[3] as PortSpec['protocol'] }
+        : { port: Number(match[1]), protocol: match[3] as PortSpec['protocol'] },
     );
   }
   return out;
@@ -103,10 +103,10 @@ export function parseEndpointList(
   v: string | undefined,
 ): { pairs: { ip: string; port: number }[]; more: number } | undefined {
   if (isNone(v)) return { pairs: [], more: 0 };
-  const m = /^(\S+?)(?: \+ (\d{1,6}) more\.\.\.)?$/.exec(v!.trim());
-  if (!m) return undefined;
+  const match = /^(\S+?)(?: \+ (\d{1,6}) more\.\.\.)?$/.exec(v!.trim());
+  if (!match) return undefined;
   const pairs: { ip: string; port: number }[] = [];
-  for (const part of m[1].split(',')) {
+  for (const part of match[1].split(',')) {
     const i = part.lastIndexOf(':');
     if (i <= 0) return undefined;
     const ip = part.slice(0, i).replace(/^\[|\]$/g, '');
@@ -114,7 +114,7 @@ export function parseEndpointList(
     if (!isIp(ip) || !/^\d{1,5}$/.test(port)) return undefined;
     pairs.push({ ip, port: Number(port) });
   }
-  return { pairs, more: m[2] ? Number(m[2]) : 0 };
+  return { pairs, more: match[2] ? Number(match[2]) : 0 };
 }
 
 /** `k=v,k2=v2` → map; undefined for `<none>`. */
@@ -137,9 +137,9 @@ const COMMON_PORTS = new Set([80, 443, 53, 8080, 8443, 9153, 6443, 3306, 5432, 6
  * a well-known port wins, then the longest valid last octet. `ambiguous` when several fit.
  */
 export function splitGluedIpPort(token: string): { ip: string; rest: string; ambiguous: string[] } | undefined {
-  const m = /^(\d{1,3}\.\d{1,3}\.\d{1,3}\.)(\d{1,6})(\/(?:TCP|UDP|SCTP)\S*|:\d{1,5}\/\S+)$/.exec(token);
-  if (!m) return undefined;
-  const [, head, digits, tail] = m;
+  const match = /^(\d{1,3}\.\d{1,3}\.\d{1,3}\.)(\d{1,6})(\/(?:TCP|UDP|SCTP)\S*|:\d{1,5}\/\S+)$/.exec(token);
+  if (!match) return undefined;
+  const [, head, digits, tail] = match;
   const options: { ip: string; rest: string; score: number }[] = [];
   for (let n = 1; n <= 3 && n < digits.length; n++) {
     const octet = digits.slice(0, n);

@@ -220,8 +220,8 @@ export function readYamlObjects(text: string, firstLine = 1): ManifestReadResult
         fields,
         value: v,
         lineOfText(path: string, needle: string) {
-          const f = fields.get(path);
-          const vnode = f?.value;
+          const fieldSpan = fields.get(path);
+          const vnode = fieldSpan?.value;
           if (!vnode) return undefined;
           // Search the source text of the value, so block scalars and JSON strings both map to real lines.
           const startIdx = lineStartOffset(lc, vnode.line - firstLine + 1);

@@ -41,7 +41,7 @@ const PREFIX = /^\[pod\/([^/\]\s]+)\/[^\]\s]+\]$/;
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 
 /** Strips the `--prefix` and `--timestamps` decorations; returns the pod named by the prefix. */
-export function stripKubectlDecorations(line: string): { text: string; pod?: string } {
+function stripKubectlDecorations(line: string): { text: string; pod?: string } {
   let rest = line.trimStart();
   let pod: string | undefined;
   const sp = rest.indexOf(' ');
@@ -58,18 +58,18 @@ export function stripKubectlDecorations(line: string): { text: string; pod?: str
 /** Cuts flattened logs before each `[pod/…]` prefix, kubelet timestamp, `IP - user [` access line and error-log time. */
 export function unflattenNginxLog(line: string): { text: string; start: number }[] {
   let quotes = 0;
-  return splitBeforeTokens(line, (t: readonly Token[], i: number) => {
-    quotes += (t[i - 1].text.match(/"/g) ?? []).length;
+  return splitBeforeTokens(line, (tokens: readonly Token[], i: number) => {
+    quotes += (tokens[i - 1].text.match(/"/g) ?? []).length;
     if (quotes % 2 === 1) return false; // inside a quoted field
-    const x = t[i].text;
-    const prev = t[i - 1].text;
+    const x = tokens[i].text;
+    const prev = tokens[i - 1].text;
     if (PREFIX.test(x)) return true;
     if (TIMESTAMP.test(x)) return !PREFIX.test(prev);
-    if (isIp(x) && t[i + 3]?.text.startsWith('[')) return !PREFIX.test(prev) && !TIMESTAMP.test(prev); // IP ident user [time
+    if (isIp(x) && tokens[i + 3]?.text.startsWith('[')) return !PREFIX.test(prev) && !TIMESTAMP.test(prev); // IP ident user [time
     return (
       /^\d{4}\/\d{2}\/\d{2}$/.test(x) &&
-      /^\d{2}:\d{2}:\d{2}$/.test(t[i + 1]?.text ?? '') &&
-      /^\[\w+\]$/.test(t[i + 2]?.text ?? '')
+      /^\d{2}:\d{2}:\d{2}$/.test(tokens[i + 1]?.text ?? '') &&
+      /^\[\w+\]$/.test(tokens[i + 2]?.text ?? '')
     );
   });
 }
@@ -104,25 +104,29 @@ export function parseKubectlLogs(input: ParseInput): ParseResult {
         .slice(0, 50);
       if (spec.sniff(cut) >= 0.8 && nslookupOrDigWins(head)) {
         // one pod: it ran the tool; several (`kubectl logs a kubectl logs b`): `# a` labels decide
-        const r = spec.parse({ ...input, host: pods.length === 1 ? pods[0] : input.host });
-        return { ...r, format: FORMAT };
+        const parseResult = spec.parse({ ...input, host: pods.length === 1 ? pods[0] : input.host });
+        return { ...parseResult, format: FORMAT };
       }
     }
     const server = pods.length === 1 ? pods[0] : input.host;
     const facts: Fact[] = [];
     const unparsed: Unparsed[] = [];
-    for (const l of logicalLines(input, unflattenNginxLog)) {
-      const { text: t, pod } = stripKubectlDecorations(l.text.trim());
+    for (const logicalLine of logicalLines(input, unflattenNginxLog)) {
+      const { text: t, pod } = stripKubectlDecorations(logicalLine.text.trim());
       if (t === '') continue;
       const a = parseAccessLine(t);
       if (a) {
-        const f: HttpAccess = { kind: 'HttpAccess', ...a, evidence: [lineEvidence(input.uri, l, FORMAT)] };
-        if (pod ?? server) f.server = pod ?? server;
-        facts.push(f);
+        const httpAccess: HttpAccess = {
+          kind: 'HttpAccess',
+          ...a,
+          evidence: [lineEvidence(input.uri, logicalLine, FORMAT)],
+        };
+        if (pod ?? server) httpAccess.server = pod ?? server;
+        facts.push(httpAccess);
         continue;
       }
       if (ERROR_LOG.test(t) || ENTRYPOINT.test(t) || isKubectlChatter(t)) continue; // nginx error log and image start-up: no traffic facts
-      unparsed.push(unparsedLine(l, 'not an nginx access or error log line'));
+      unparsed.push(unparsedLine(logicalLine, 'not an nginx access or error log line'));
     }
     return { format: FORMAT, facts, records: facts.length, unparsed };
   });
@@ -135,6 +139,7 @@ function nslookupOrDigWins(head: readonly string[]): boolean {
 
 export const kubectlLogsFormat: FormatSpec = {
   id: FORMAT,
+  tools: ['kubectl'],
   parse: parseKubectlLogs,
   unflatten: unflattenNginxLog,
   commands: [/^kubectl\s+(\S+\s+)*logs\b/],

@@ -22,26 +22,6 @@ const FORMAT = 'traceroute';
 type Hop = TracerouteResult['hops'][number];
 type Probe = Hop['probes'][number];
 
-/** What the `!X` marks after a probe time mean (Linux traceroute and busybox). */
-export const TRACEROUTE_NOTES: Record<string, string> = {
-  '!H': 'host unreachable',
-  '!N': 'network unreachable',
-  '!P': 'protocol unreachable',
-  '!S': 'source route failed',
-  '!F': 'fragmentation needed',
-  '!X': 'communication administratively prohibited',
-  '!A': 'administratively prohibited',
-  '!V': 'host precedence violation',
-  '!C': 'precedence cutoff',
-  '!Z': 'host prohibited',
-  '!T': 'TOS unreachable',
-  '!U': 'destination unknown',
-  '!W': 'network unknown',
-  '!I': 'source host isolated',
-  '!Q': 'source quench',
-  '*': 'no reply',
-};
-
 const HEADER = /^traceroute6? to (\S+) \(([0-9a-fA-F.:]+)\),\s*(\d+) hops max(?:, (\d+) byte packets)?/;
 
 /**
@@ -50,10 +30,11 @@ const HEADER = /^traceroute6? to (\S+) \(([0-9a-fA-F.:]+)\),\s*(\d+) hops max(?:
  */
 export function unflattenTraceroute(line: string): { text: string; start: number }[] {
   let next = 0; // the hop number expected next; 0 until a header or a first hop is seen
-  return splitBeforeTokens(line, (t, i) => {
-    if (i === 1) next = /^\d{1,3}$/.test(t[0].text) ? Number(t[0].text) + 1 : t[0].text === 'traceroute' ? 1 : 0;
-    const x = t[i].text;
-    const after = t[i + 1]?.text;
+  return splitBeforeTokens(line, (tokens, i) => {
+    if (i === 1)
+      next = /^\d{1,3}$/.test(tokens[0].text) ? Number(tokens[0].text) + 1 : tokens[0].text === 'traceroute' ? 1 : 0;
+    const x = tokens[i].text;
+    const after = tokens[i + 1]?.text;
     if (x === 'traceroute' && after === 'to') {
       next = 1;
       return true;
@@ -69,7 +50,7 @@ const isAddress = (s: string): boolean => isIPv4(s) || isIPv6(s);
 
 /** One hop line after its number: addresses, names, times, stars and `!X` marks. */
 function parseProbes(rest: string, carry: { ip?: string; name?: string }): Probe[] | undefined {
-  const toks = tokenize(rest).map((t) => t.text);
+  const toks = tokenize(rest).map((token) => token.text);
   const probes: Probe[] = [];
   let cur: { ip?: string; name?: string } = { ...carry };
   for (let i = 0; i < toks.length; i++) {
@@ -127,17 +108,22 @@ export function parseTraceroute(input: ParseInput): ParseResult {
       cur = undefined;
       lines = [];
     };
-    for (const l of logicalLines(input, unflattenTraceroute)) {
-      const t = l.text.trim();
+    for (const logicalLine of logicalLines(input, unflattenTraceroute)) {
+      const t = logicalLine.text.trim();
       if (t === '') continue;
-      const h = HEADER.exec(t);
-      if (h) {
+      const match = HEADER.exec(t);
+      if (match) {
         finish();
-        cur = { kind: 'Traceroute', target: h[1], hops: [], evidence: [lineEvidence(input.uri, l, FORMAT)] };
-        if (isAddress(h[2])) cur.targetIp = h[2];
-        cur.maxHops = Number(h[3]);
+        cur = {
+          kind: 'Traceroute',
+          target: match[1],
+          hops: [],
+          evidence: [lineEvidence(input.uri, logicalLine, FORMAT)],
+        };
+        if (isAddress(match[2])) cur.targetIp = match[2];
+        cur.maxHops = Number(match[3]);
         if (cmd.client) cur.client = cmd.client;
-        lines = [l];
+        lines = [logicalLine];
         carry.ip = undefined;
         carry.name = undefined;
         continue;
@@ -146,13 +132,15 @@ export function parseTraceroute(input: ParseInput): ParseResult {
       if (hop && cur) {
         const probes = parseProbes(hop[2], carry);
         if (probes && probes.length > 0) {
-          cur.hops.push({ ttl: Number(hop[1]), probes, line: l.line });
-          lines.push(l);
+          cur.hops.push({ ttl: Number(hop[1]), probes, line: logicalLine.line });
+          lines.push(logicalLine);
           continue;
         }
       }
       if (/^traceroute: /.test(t) || /^(Warning|warning): /.test(t) || isKubectlChatter(t)) continue; // tool warnings, no facts
-      unparsed.push(unparsedLine(l, cur ? 'not a traceroute hop' : 'traceroute hop before any "traceroute to" header'));
+      unparsed.push(
+        unparsedLine(logicalLine, cur ? 'not a traceroute hop' : 'traceroute hop before any "traceroute to" header'),
+      );
     }
     finish();
     return { format: FORMAT, facts, records: facts.length, unparsed };
@@ -161,6 +149,7 @@ export function parseTraceroute(input: ParseInput): ParseResult {
 
 export const tracerouteFormat: FormatSpec = {
   id: FORMAT,
+  tools: ['traceroute', 'traceroute6'],
   parse: parseTraceroute,
   unflatten: unflattenTraceroute,
   commands: toolCommandPatterns('traceroute6?'),

@@ -1,6 +1,5 @@
 import type { ConntrackEntry, ConntrackTuple, Fact, Unparsed } from '../../model';
 import { logEvidence } from '../../model';
-import { registerFormat } from '../registry';
 import type { FormatSpec, ParseInput, ParseResult } from '../types';
 import { shareOfLines } from '../sniff';
 import { totalParse } from '../total';
@@ -18,10 +17,10 @@ import { cutAt, type LinePiece } from '../words';
 const FORMAT = 'conntrack';
 const PROTO_LINE = /^(?:\[(\w+)\]\s+)?(?:ipv[46]\s+\d+\s+)?([a-z][a-z0-9-]*)\s+(\d+)\s+(.*)$/;
 
-export function parseConntrackLine(text: string): Omit<ConntrackEntry, 'evidence'> | string {
-  const m = PROTO_LINE.exec(text);
-  if (!m) return 'not a conntrack entry';
-  const [, event, protocol, , rest] = m;
+function parseConntrackLine(text: string): Omit<ConntrackEntry, 'evidence'> | string {
+  const match = PROTO_LINE.exec(text);
+  if (!match) return 'not a conntrack entry';
+  const [, event, protocol, , rest] = match;
   const tokens = rest.split(/\s+/);
   const entry: Omit<ConntrackEntry, 'evidence'> = {
     kind: 'ConntrackEntry',
@@ -124,6 +123,7 @@ export function conntrackNat(e: Pick<ConntrackEntry, 'original' | 'reply'>): { d
 
 export const conntrackFormat: FormatSpec = {
   id: FORMAT,
+  tools: ['conntrack', 'cat'],
   parse: (input) => totalParse(FORMAT, input, () => parseConntrack(input)),
   commands: [/^conntrack\s(.*\s)?(-L|--dump|-E|--event|-G|--get)(\s|$)/, /^cat\s+\/proc\/net\/nf_conntrack\b/],
   sniff: (lines) =>
@@ -133,5 +133,3 @@ export const conntrackFormat: FormatSpec = {
     ),
   unflatten: unflattenConntrack,
 };
-
-registerFormat(conntrackFormat);

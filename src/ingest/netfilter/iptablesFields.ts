@@ -125,13 +125,13 @@ export interface RecentOptions {
  * One canonical text for `-m recent`, in `iptables-save` option words, leaving out the
  * defaults (`--mask 255.255.255.255 --rsource`) so `-L` and save printouts compare equal.
  */
-export function canonicalRecent(r: RecentOptions): string {
+export function canonicalRecent(recentOptions: RecentOptions): string {
   const parts: string[] = [];
-  if (r.action) parts.push(`--${r.action}`);
-  if (r.seconds !== undefined) parts.push(`--seconds ${r.seconds}`);
-  if (r.reap) parts.push('--reap');
-  if (r.hitcount !== undefined) parts.push(`--hitcount ${r.hitcount}`);
-  if (r.name) parts.push(`--name ${r.name}`);
+  if (recentOptions.action) parts.push(`--${recentOptions.action}`);
+  if (recentOptions.seconds !== undefined) parts.push(`--seconds ${recentOptions.seconds}`);
+  if (recentOptions.reap) parts.push('--reap');
+  if (recentOptions.hitcount !== undefined) parts.push(`--hitcount ${recentOptions.hitcount}`);
+  if (recentOptions.name) parts.push(`--name ${recentOptions.name}`);
   return parts.join(' ');
 }
 

@@ -1,6 +1,5 @@
 import type { ChainPolicy, Fact, NatChain, NatRule, Unparsed } from '../../model';
 import { logEvidence } from '../../model';
-import { registerFormat } from '../registry';
 import type { FormatSpec, ParseInput, ParseResult } from '../types';
 import { isOptColumn, isProtColumn, normalizeAddress, normalizeInterface, normalizeProtocol } from './iptablesFields';
 import { parseListMatches } from './iptablesListMatches';
@@ -15,7 +14,7 @@ import {
 } from './iptablesListTokens';
 import { kubeProxyConfigFromRules, withKubeProxyMeaning } from './natFacts';
 import { totalParse } from '../total';
-import { legacyTablesWarning } from '../state/iptablesBackend';
+import { iptablesCommands, legacyTablesWarning } from '../state/iptablesBackend';
 import { chainPolicy } from './chainPolicy';
 
 /**
@@ -27,10 +26,10 @@ import { chainPolicy } from './chainPolicy';
 const FORMAT = 'iptables-list';
 
 /** `-t nat`, `--table nat`, `--table=nat`; iptables' default table is filter. */
-export function tableFromCommand(command: string | undefined): string | undefined {
+function tableFromCommand(command: string | undefined): string | undefined {
   if (!command) return undefined;
-  const m = /(?:^|\s)(?:-t\s*|--table[=\s]+)([a-z]+)/.exec(command);
-  return m?.[1];
+  const match = /(?:^|\s)(?:-t\s*|--table[=\s]+)([a-z]+)/.exec(command);
+  return match?.[1];
 }
 
 /** Chains that exist only in the nat table, for listings that do not show their command. */
@@ -141,7 +140,7 @@ export function parseIptablesList(input: ParseInput): ParseResult {
       }
       const chainLen = chainHeaderAt(tokens, 0);
       if (chainLen) {
-        const m = /^Chain (\S+) \((?:policy (\S+)(?: (\d+) packets, (\d+) bytes)?|(\d+) references)\)/.exec(text);
+        const match = /^Chain (\S+) \((?:policy (\S+)(?: (\d+) packets, (\d+) bytes)?|(\d+) references)\)/.exec(text);
         state.chain = tokens[1];
         state.position = 0;
         state.layout = undefined;
@@ -151,17 +150,17 @@ export function parseIptablesList(input: ParseInput): ParseResult {
           name: tokens[1],
           evidence: [ev],
         };
-        if (m?.[2]) chain.policy = m[2];
-        if (m?.[5]) chain.references = Number(m[5]);
+        if (match?.[2]) chain.policy = match[2];
+        if (match?.[5]) chain.references = Number(match[5]);
         chains.push(chain);
         facts.push(chain);
-        if (m?.[2]) {
+        if (match?.[2]) {
           // `(policy DROP 12 packets, 1008 bytes)`; without -x large counters print as `1234K`.
           const counters = POLICY_COUNTERS.exec(text)?.groups;
           const policy = chainPolicy({
             table: chain.table,
             chain: chain.name,
-            policy: m[2],
+            policy: match[2],
             evidence: ev,
             host: input.host,
             packets: counters ? parseCounter(counters.packets) : undefined,
@@ -204,7 +203,10 @@ export function parseIptablesList(input: ParseInput): ParseResult {
   }
   if (!commandTable) {
     // One `-L` prints one table: if any chain only exists in nat, the whole listing is nat.
-    const table = chains.some((c) => c.table === 'nat') || rules.some((r) => r.table === 'nat') ? 'nat' : 'filter';
+    const table =
+      chains.some((natChain) => natChain.table === 'nat') || rules.some((natRule) => natRule.table === 'nat')
+        ? 'nat'
+        : 'filter';
     for (const c of chains) c.table = table;
     for (const r of rules) r.table = table;
     for (const p of policies) p.table = table;
@@ -216,6 +218,7 @@ export function parseIptablesList(input: ParseInput): ParseResult {
 
 export const iptablesListFormat: FormatSpec = {
   id: FORMAT,
+  tools: iptablesCommands(''),
   parse: (input) => totalParse(FORMAT, input, () => parseIptablesList(input)),
   unflatten: (line) => splitIptablesListRecords(line),
   commands: [/^(iptables|ip6tables)(-legacy|-nft)?\s(?!.*-S\b)(.*\s)?(-L|--list|-[a-zA-Z]*L[a-zA-Z]*)(\s|$)/],
@@ -235,5 +238,3 @@ export const iptablesListFormat: FormatSpec = {
     return seen ? Math.min(1, hits / seen) : 0;
   },
 };
-
-registerFormat(iptablesListFormat);

@@ -64,21 +64,21 @@ export function parseListMatches(tokens: readonly string[]): ListMatchFields {
       if (value) marks.push(canonicalMarkMatch(value, negated));
       i += negated ? 3 : 2;
     } else if (t === 'recent:') {
-      const r: RecentOptions = {};
+      const recentOptions: RecentOptions = {};
       let k = i + 1;
       for (; k < tokens.length; k++) {
         const w = tokens[k];
-        if (RECENT_ACTIONS[w]) r.action = RECENT_ACTIONS[w];
-        else if (w === 'reap') r.reap = true;
+        if (RECENT_ACTIONS[w]) recentOptions.action = RECENT_ACTIONS[w];
+        else if (w === 'reap') recentOptions.reap = true;
         else if (w === 'TTL-Match' || w === 'rttl') continue;
         else if (RECENT_VALUE_WORDS.has(w) && k + 1 < tokens.length) {
           const v = tokens[++k];
-          if (w === 'seconds:') r.seconds = Number(v);
-          else if (w === 'hit_count:') r.hitcount = Number(v);
-          else if (w === 'name:') r.name = v;
+          if (w === 'seconds:') recentOptions.seconds = Number(v);
+          else if (w === 'hit_count:') recentOptions.hitcount = Number(v);
+          else if (w === 'name:') recentOptions.name = v;
         } else break;
       }
-      f.recent = canonicalRecent(r);
+      f.recent = canonicalRecent(recentOptions);
       i = k - 1;
     } else if (t.startsWith('to:')) {
       const target = parseNatTarget(t.slice(3));

@@ -1,12 +1,11 @@
 import type { Fact, NatChain, NatRule, Unparsed } from '../../model';
 import { logEvidence } from '../../model';
-import { registerFormat } from '../registry';
 import type { FormatSpec, ParseInput, ParseResult } from '../types';
 import { parseSaveRuleWords, tokenizeSaveLine } from './iptablesSaveRule';
 import { kubeProxyConfigFromRules, withKubeProxyMeaning } from './natFacts';
 import { shareOfLines } from '../sniff';
 import { totalParse } from '../total';
-import { legacyTablesWarning } from '../state/iptablesBackend';
+import { iptablesCommands, legacyTablesWarning } from '../state/iptablesBackend';
 import { chainPolicy } from './chainPolicy';
 
 /**
@@ -26,7 +25,7 @@ const RECORD_START =
  * Splits a line that lost its newlines at each `-A`, `*table`, `:CHAIN - [0:0]` and
  * `COMMIT` that starts a word outside double quotes. One linear scan.
  */
-export function unflattenIptablesSave(line: string): string[] {
+function unflattenIptablesSave(line: string): string[] {
   const parts: string[] = [];
   let start = 0;
   let quoted = false;
@@ -121,10 +120,10 @@ export function parseIptablesSave(input: ParseInput): ParseResult {
       }
       let body = text;
       let counters: [number, number] | undefined;
-      const c = COUNTERS_PREFIX.exec(body);
-      if (c) {
-        counters = [Number(c[1]), Number(c[2])];
-        body = body.slice(c[0].length);
+      const match = COUNTERS_PREFIX.exec(body);
+      if (match) {
+        counters = [Number(match[1]), Number(match[2])];
+        body = body.slice(match[0].length);
       }
       if (!/^-[AI]\s/.test(body)) {
         unparsed.push({ line: lineNo, reason: 'not an iptables-save line', text: text.slice(0, 200) });
@@ -167,6 +166,7 @@ export function parseIptablesSave(input: ParseInput): ParseResult {
 
 export const iptablesSaveFormat: FormatSpec = {
   id: FORMAT,
+  tools: [...iptablesCommands('-save'), ...iptablesCommands('')],
   parse: (input) => totalParse(FORMAT, input, () => parseIptablesSave(input)),
   unflatten: (line) => unflattenIptablesSave(line),
   commands: [
@@ -184,5 +184,3 @@ export const iptablesSaveFormat: FormatSpec = {
         /^(\[\d+:\d+\]\s+)?-[AINX]\s+\S+/.test(t),
     ),
 };
-
-registerFormat(iptablesSaveFormat);

@@ -154,8 +154,8 @@ export function parseSaveRuleWords(words: readonly string[]): SaveRuleFields | s
     switch (w) {
       case '-s':
       case '--source': {
-        const a = normalizeAddress(words[++i], neg);
-        if (a) rule.source = a;
+        const addressMatch = normalizeAddress(words[++i], neg);
+        if (addressMatch) rule.source = addressMatch;
         break;
       }
       case '-d':

@@ -1,6 +1,5 @@
 import type { Fact, IpvsVirtualServer, KubeProxyConfig, Unparsed } from '../../model';
 import { logEvidence } from '../../model';
-import { registerFormat } from '../registry';
 import type { FormatSpec, ParseInput, ParseResult } from '../types';
 import { shareOfLines } from '../sniff';
 import { totalParse } from '../total';
@@ -59,14 +58,14 @@ export function parseIpvsadm(input: ParseInput): ParseResult {
       counterColumns = /Conns|CPS/.test(text);
       continue;
     }
-    const v = VIRTUAL.exec(text);
-    if (v) {
-      const rest = (v[4] ?? '').split(/\s+/).filter(Boolean);
+    const match = VIRTUAL.exec(text);
+    if (match) {
+      const rest = (match[4] ?? '').split(/\s+/).filter(Boolean);
       const vs: IpvsVirtualServer = {
         kind: 'IpvsVirtualServer',
-        protocol: v[1] as IpvsVirtualServer['protocol'],
-        address: stripBrackets(v[2]),
-        port: Number(v[3]),
+        protocol: match[1] as IpvsVirtualServer['protocol'],
+        address: stripBrackets(match[2]),
+        port: Number(match[3]),
         scheduler: counterColumns ? '' : (rest[0] ?? ''),
         realServers: [],
         evidence: [logEvidence(input.uri, lineNo, text, FORMAT)],
@@ -118,6 +117,7 @@ export function parseIpvsadm(input: ParseInput): ParseResult {
 
 export const ipvsadmFormat: FormatSpec = {
   id: FORMAT,
+  tools: ['ipvsadm'],
   parse: (input) => totalParse(FORMAT, input, () => parseIpvsadm(input)),
   commands: [/^ipvsadm\s(.*\s)?-[a-zA-Z]*[Ll]/],
   unflatten: unflattenIpvsadm,
@@ -132,5 +132,3 @@ export const ipvsadmFormat: FormatSpec = {
         REAL.test(t),
     ),
 };
-
-registerFormat(ipvsadmFormat);

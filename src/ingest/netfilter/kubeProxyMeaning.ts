@@ -18,7 +18,7 @@ const IPV4_CIDR_START = /^\d{1,3}(?:\.\d{1,3}){3}\//;
 const SERVICE_PORT_NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?\/[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[-a-z0-9]*)?$/;
 
 /** `ns/svc:port` from a kube-proxy comment, or undefined. */
-export function servicePortNameInComment(comment: string | undefined): string | undefined {
+function servicePortNameInComment(comment: string | undefined): string | undefined {
   if (!comment) return undefined;
   // Usually the first word (`ns/svc:port cluster IP`); scan words without splitting the whole comment.
   let start = 0;
@@ -40,7 +40,7 @@ export function servicePortNameInComment(comment: string | undefined): string | 
 }
 
 /** `ip:port` after `->` in an endpoint comment. */
-export function endpointInComment(comment: string | undefined): string | undefined {
+function endpointInComment(comment: string | undefined): string | undefined {
   if (!comment) return undefined;
   const at = comment.indexOf('-> ');
   if (at < 0) return undefined;
@@ -54,7 +54,7 @@ export function endpointInComment(comment: string | undefined): string | undefin
 const SERVICE_CHAIN = /^KUBE-(SVC|SVL|EXT|FW|XLB)-/;
 
 /** True for chains kube-proxy owns. */
-export function isKubeProxyChain(name: string): boolean {
+function isKubeProxyChain(name: string): boolean {
   return name.startsWith('KUBE-');
 }
 

@@ -26,12 +26,12 @@ export function kubeProxyConfigFromRules(
   format: string,
 ): KubeProxyConfig | undefined {
   const pick = (re: RegExp): Evidence | undefined =>
-    chains.find((c) => re.test(c.name))?.evidence[0] ??
-    rules.find((r) => re.test(r.chain) || re.test(r.target))?.evidence[0];
+    chains.find((natChain) => re.test(natChain.name))?.evidence[0] ??
+    rules.find((natRule) => re.test(natRule.chain) || re.test(natRule.target))?.evidence[0];
   const iptablesEv = pick(IPTABLES_MODE_CHAIN);
   const ipvsEv = iptablesEv
     ? undefined
-    : (pick(IPVS_MODE_CHAIN) ?? rules.find((r) => r.text.includes('KUBE-CLUSTER-IP'))?.evidence[0]);
+    : (pick(IPVS_MODE_CHAIN) ?? rules.find((natRule) => natRule.text.includes('KUBE-CLUSTER-IP'))?.evidence[0]);
   const ev = iptablesEv ?? ipvsEv;
   if (!ev) return undefined;
   const config: KubeProxyConfig = {
@@ -39,7 +39,10 @@ export function kubeProxyConfigFromRules(
     mode: iptablesEv ? 'iptables' : 'ipvs',
     evidence: [{ ...ev, format }],
   };
-  const masq = rules.find((r) => r.chain.startsWith('KUBE-SVC-') && r.target === 'KUBE-MARK-MASQ' && r.source?.negated);
+  const masq = rules.find(
+    (natRule) =>
+      natRule.chain.startsWith('KUBE-SVC-') && natRule.target === 'KUBE-MARK-MASQ' && natRule.source?.negated,
+  );
   if (masq?.source) {
     config.clusterCIDR = masq.source.cidr;
     config.evidence.push(...masq.evidence.slice(0, 1));

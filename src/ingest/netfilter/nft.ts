@@ -1,6 +1,5 @@
 import type { Fact, KubeProxyConfig, NftMapElement, NftRule, Unparsed } from '../../model';
 import { logEvidence } from '../../model';
-import { registerFormat } from '../registry';
 import type { FormatSpec, ParseInput, ParseResult } from '../types';
 import { parseNatTarget, parsePort } from './iptablesFields';
 import { totalParse } from '../total';
@@ -52,17 +51,17 @@ function splitTopLevel(s: string): string[] {
 }
 
 /** `dnat to 10.244.0.105:53`, `dnat ip to 10.244.0.105 . 53`, `dnat ip6 to [fd00::1]:53`. */
-export function parseNftDnat(rule: string): { ip: string; port?: number } | undefined {
-  const m = /\bdnat (?:ip6? )?to (\S+)(?: \. (\d+))?/.exec(rule);
-  if (!m) return undefined;
-  const t = parseNatTarget(m[1]);
+function parseNftDnat(rule: string): { ip: string; port?: number } | undefined {
+  const match = /\bdnat (?:ip6? )?to (\S+)(?: \. (\d+))?/.exec(rule);
+  if (!match) return undefined;
+  const t = parseNatTarget(match[1]);
   if (!t) return undefined;
-  if (t.port === undefined && m[2]) t.port = parsePort(m[2]);
+  if (t.port === undefined && match[2]) t.port = parsePort(match[2]);
   return t;
 }
 
 /** The chains a `numgen random mod N vmap { 0 : goto A, 1 : goto B }` picks from. */
-export function numgenChains(rule: string): string[] | undefined {
+function numgenChains(rule: string): string[] | undefined {
   const at = rule.indexOf('numgen ');
   if (at < 0) return undefined;
   const open = rule.indexOf('{', at);
@@ -243,6 +242,7 @@ const ELEMENT_CONTINUATION = /^[\w.:/ "-]+(?: : (?:goto|jump) \S+| : (?:drop|acc
 
 export const nftFormat: FormatSpec = {
   id: FORMAT,
+  tools: ['nft'],
   parse: (input) => totalParse(FORMAT, input, () => parseNft(input)),
   commands: [/^nft\s(.*\s)?list\s/],
   sniff(lines) {
@@ -276,5 +276,3 @@ export const nftFormat: FormatSpec = {
     return seen ? hits / seen : 0;
   },
 };
-
-registerFormat(nftFormat);

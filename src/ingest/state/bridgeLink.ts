@@ -6,8 +6,7 @@
  * BridgePort fact, whose `hairpin` is known only from `-d`.
  */
 import type { BridgePort, Fact } from '../../model';
-import { registerFormat } from '../registry';
-import type { ParseInput, ParseResult } from '../types';
+import type { FormatSpec, ParseInput, ParseResult } from '../types';
 import { parseIpLinkText, unflattenIpLinkPieces } from '../host/ipLinkBlocks';
 import { after, hostLines, intAfter, words } from '../host/hostText';
 import { totalParse } from '../total';
@@ -22,7 +21,7 @@ const onOff = (tokens: readonly string[], key: string): boolean | undefined => {
   return value === 'on' ? true : value === 'off' ? false : undefined;
 };
 
-export function parseBridgeLink(input: ParseInput): ParseResult {
+function parseBridgeLink(input: ParseInput): ParseResult {
   const interfaces = parseIpLinkText(input, FORMAT);
   const h = hostLines(input, FORMAT);
   const ports: BridgePort[] = [];
@@ -64,8 +63,9 @@ export function parseBridgeLink(input: ParseInput): ParseResult {
   return { format: FORMAT, facts, records: facts.length, unparsed: interfaces.unparsed };
 }
 
-registerFormat({
+export const bridgeLinkFormat: FormatSpec = {
   id: FORMAT,
+  tools: ['bridge'],
   parse: (input) => totalParse(FORMAT, input, () => parseBridgeLink(input)),
   unflatten: unflattenIpLinkPieces,
   commands: [/^bridge\s+(-\S+\s+)*(l|li|lin|link)\b/],
@@ -79,4 +79,4 @@ registerFormat({
     }
     return seen ? 0.95 * (headers / seen) : 0;
   },
-});
+};

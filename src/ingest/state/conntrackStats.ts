@@ -4,40 +4,39 @@
  * `insert_failed` and `drop` grow with the conntrack race of parallel A/AAAA DNS queries.
  */
 import type { ConntrackStats, Fact } from '../../model';
-import { registerFormat } from '../registry';
-import type { ParseInput, ParseResult } from '../types';
+import type { FormatSpec, ParseInput, ParseResult } from '../types';
 import { fractionMatching, lineEvidence, logicalLines, splitBeforeTokens, tokenize, unparsedLine } from '../dns/lines';
 import { totalParse } from '../total';
 
 const FORMAT = 'conntrack-stats';
 const COUNTER = /^(?<key>[a-z_]{1,40})=(?<value>\d{1,20})$/;
 
-export function parseConntrackStats(input: ParseInput): ParseResult {
+function parseConntrackStats(input: ParseInput): ParseResult {
   const facts: Fact[] = [];
   const unparsed: ReturnType<typeof unparsedLine>[] = [];
-  for (const l of logicalLines(input, unflattenConntrackStats)) {
-    const text = l.text.trim();
+  for (const logicalLine of logicalLines(input, unflattenConntrackStats)) {
+    const text = logicalLine.text.trim();
     if (!text) continue;
-    const words = text.length < 4000 ? tokenize(text).map((t) => t.text) : [];
+    const words = text.length < 4000 ? tokenize(text).map((token) => token.text) : [];
     const counters: Record<string, number> = {};
     let understood = words.length > 0;
     for (const word of words) {
-      const m = COUNTER.exec(word);
-      if (!m?.groups) {
+      const match = COUNTER.exec(word);
+      if (!match?.groups) {
         understood = false;
         break;
       }
-      counters[m.groups.key] = Number(m.groups.value);
+      counters[match.groups.key] = Number(match.groups.value);
     }
     if (!understood || counters.cpu === undefined) {
-      unparsed.push(unparsedLine(l, 'not a conntrack -S line (`cpu=N found=N …`)'));
+      unparsed.push(unparsedLine(logicalLine, 'not a conntrack -S line (`cpu=N found=N …`)'));
       continue;
     }
     const fact: ConntrackStats = {
       kind: 'ConntrackStats',
       cpu: counters.cpu,
       counters,
-      evidence: [lineEvidence(input.uri, { ...l, text }, FORMAT)],
+      evidence: [lineEvidence(input.uri, { ...logicalLine, text }, FORMAT)],
     };
     delete counters.cpu;
     if (input.host) fact.host = input.host;
@@ -47,14 +46,15 @@ export function parseConntrackStats(input: ParseInput): ParseResult {
 }
 
 /** Cuts flattened `cpu=0 … cpu=1 …` before each `cpu=`. */
-export function unflattenConntrackStats(line: string) {
+function unflattenConntrackStats(line: string) {
   return splitBeforeTokens(line, (tokens, i) => /^cpu=\d/.test(tokens[i].text));
 }
 
-registerFormat({
+export const conntrackStatsFormat: FormatSpec = {
   id: FORMAT,
+  tools: ['conntrack'],
   parse: (input) => totalParse(FORMAT, input, () => parseConntrackStats(input)),
   unflatten: unflattenConntrackStats,
   commands: [/^conntrack\s(.*\s)?(-S|--stats)(\s|$)/],
   sniff: (lines) => 0.95 * fractionMatching(lines, (l) => /^cpu=\d+\s+(?:[a-z_]+=\d+\s*)+$/.test(l.trim())),
-});
+};

@@ -5,8 +5,7 @@
  * backend holds rules too; the iptables -L / -S / -save readers turn that line into the same fact.
  */
 import type { Evidence, Fact, IptablesBackend } from '../../model';
-import { registerFormat } from '../registry';
-import type { ParseInput, ParseResult } from '../types';
+import type { FormatSpec, ParseInput, ParseResult } from '../types';
 import { fractionMatching, lineEvidence, logicalLines, unparsedLine } from '../dns/lines';
 import { totalParse } from '../total';
 
@@ -15,6 +14,13 @@ const VERSION =
   /^(?:ip6?tables|ip6?tables-(?:legacy|nft)(?:-save|-restore)?|ip6?tables-(?:save|restore)) v(?<version>\d+(?:\.\d+){1,3})(?: \((?<backend>nf_tables|legacy)\))?$/;
 const LEGACY_WARNING =
   /^# Warning: iptables-legacy tables present, use iptables-legacy(?:-save)? to (?:see|list) them$/;
+
+/** `iptables`, `ip6tables` and their `-legacy` and `-nft` builds, each with `suffix` (`-save`): six command words. */
+export function iptablesCommands(suffix: string): string[] {
+  return ['iptables', 'ip6tables'].flatMap((family) =>
+    ['', '-legacy', '-nft'].map((build) => `${family}${build}${suffix}`),
+  );
+}
 
 /** The fact for iptables-nft's warning line, or undefined when `text` is not that line. */
 export function legacyTablesWarning(text: string, evidence: Evidence, host?: string): IptablesBackend | undefined {
@@ -29,24 +35,24 @@ export function legacyTablesWarning(text: string, evidence: Evidence, host?: str
   return fact;
 }
 
-export function parseIptablesVersion(input: ParseInput): ParseResult {
+function parseIptablesVersion(input: ParseInput): ParseResult {
   const facts: Fact[] = [];
   const unparsed: ReturnType<typeof unparsedLine>[] = [];
-  for (const l of logicalLines(input)) {
-    const text = l.text.trim();
+  for (const logicalLine of logicalLines(input)) {
+    const text = logicalLine.text.trim();
     if (!text) continue;
-    const m = text.length < 200 ? VERSION.exec(text) : null;
-    if (!m?.groups) {
-      unparsed.push(unparsedLine(l, 'not an `iptables -V` line (`iptables v1.8.9 (nf_tables)`)'));
+    const match = text.length < 200 ? VERSION.exec(text) : null;
+    if (!match?.groups) {
+      unparsed.push(unparsedLine(logicalLine, 'not an `iptables -V` line (`iptables v1.8.9 (nf_tables)`)'));
       continue;
     }
-    const [major, minor] = m.groups.version.split('.').map(Number);
+    const [major, minor] = match.groups.version.split('.').map(Number);
     const fact: IptablesBackend = {
       kind: 'IptablesBackend',
-      version: m.groups.version,
-      evidence: [lineEvidence(input.uri, { ...l, text }, FORMAT)],
+      version: match.groups.version,
+      evidence: [lineEvidence(input.uri, { ...logicalLine, text }, FORMAT)],
     };
-    const backend = m.groups.backend as IptablesBackend['backend'];
+    const backend = match.groups.backend as IptablesBackend['backend'];
     if (backend) fact.backend = backend;
     else if (major < 1 || (major === 1 && minor < 8)) fact.backend = 'legacy';
     if (input.host) fact.host = input.host;
@@ -55,9 +61,10 @@ export function parseIptablesVersion(input: ParseInput): ParseResult {
   return { format: FORMAT, facts, records: facts.length, unparsed };
 }
 
-registerFormat({
+export const iptablesVersionFormat: FormatSpec = {
   id: FORMAT,
+  tools: ['', '-save', '-restore'].flatMap(iptablesCommands),
   parse: (input) => totalParse(FORMAT, input, () => parseIptablesVersion(input)),
   commands: [/^ip6?tables(-legacy|-nft)?(-save|-restore)?\s+(-V|--version)(\s|$)/],
   sniff: (lines) => 0.95 * fractionMatching(lines, (l) => VERSION.test(l.trim())),
-});
+};

@@ -5,8 +5,7 @@
  * ListeningSocket facts; established connections are not what these facts say and are reported.
  */
 import type { Fact, ListeningSocket } from '../../model';
-import { registerFormat } from '../registry';
-import type { ParseInput, ParseResult } from '../types';
+import type { FormatSpec, ParseInput, ParseResult } from '../types';
 import { fractionMatching, lineEvidence, logicalLines, tokenize, unparsedLine } from '../dns/lines';
 import { totalParse } from '../total';
 
@@ -18,7 +17,7 @@ const SS_PROCESS = /users:\(\("(?<name>[^"]{1,200})",pid=(?<pid>\d{1,10})/;
 const NETSTAT_PROCESS = /^(?<pid>\d{1,10})\/(?<name>\S+)$/;
 
 /** `*:80`, `0.0.0.0:53`, `[::]:80`, `:::8080`, `127.0.0.53%lo:53` → address and port. */
-export function splitAddressPort(text: string): { address: string; port: number } | undefined {
+function splitAddressPort(text: string): { address: string; port: number } | undefined {
   const colon = text.lastIndexOf(':');
   if (colon < 0) return undefined;
   const portText = text.slice(colon + 1);
@@ -42,14 +41,14 @@ function commandProtocol(command: string | undefined): 'tcp' | 'udp' | undefined
   return tcp && !udp ? 'tcp' : udp && !tcp ? 'udp' : undefined;
 }
 
-export function parseSockets(input: ParseInput): ParseResult {
+function parseSockets(input: ParseInput): ParseResult {
   const facts: Fact[] = [];
   const unparsed: ReturnType<typeof unparsedLine>[] = [];
   const fromCommand = commandProtocol(input.command);
-  for (const l of logicalLines(input)) {
-    const text = l.text.trim();
+  for (const logicalLine of logicalLines(input)) {
+    const text = logicalLine.text.trim();
     if (!text || SS_HEADER.test(text) || NETSTAT_TITLE.test(text) || NETSTAT_HEADER.test(text)) continue;
-    const cols = text.length < 4000 ? tokenize(text).map((t) => t.text) : [];
+    const cols = text.length < 4000 ? tokenize(text).map((token) => token.text) : [];
     let protocol: 'tcp' | 'udp' | undefined;
     let state: string | undefined;
     let local: string | undefined;
@@ -67,7 +66,7 @@ export function parseSockets(input: ParseInput): ParseResult {
       const withNetid = /^(?:tcp|udp|raw|u_str|u_dgr|u_seq|nl|p_raw|p_dgr|sctp|mptcp)$/.test(cols[0] ?? '');
       const at = withNetid ? 1 : 0;
       if (!/^[A-Z][A-Z0-9-]*$/.test(cols[at] ?? '') || !/^\d+$/.test(cols[at + 1] ?? '')) {
-        unparsed.push(unparsedLine(l, 'not a socket row of ss or netstat'));
+        unparsed.push(unparsedLine(logicalLine, 'not a socket row of ss or netstat'));
         continue;
       }
       protocol = withNetid ? protocolOf(cols[0]) : undefined;
@@ -78,11 +77,11 @@ export function parseSockets(input: ParseInput): ParseResult {
     }
     const where = local ? splitAddressPort(local) : undefined;
     if (!where || !protocol) {
-      unparsed.push(unparsedLine(l, 'socket row without a local address:port or a protocol'));
+      unparsed.push(unparsedLine(logicalLine, 'socket row without a local address:port or a protocol'));
       continue;
     }
     if (state !== 'LISTEN' && state !== 'UNCONN') {
-      unparsed.push(unparsedLine(l, `a ${state ?? 'connected'} socket: only listening sockets are read`));
+      unparsed.push(unparsedLine(logicalLine, `a ${state ?? 'connected'} socket: only listening sockets are read`));
       continue;
     }
     const fact: ListeningSocket = {
@@ -90,7 +89,7 @@ export function parseSockets(input: ParseInput): ParseResult {
       protocol,
       address: where.address,
       port: where.port,
-      evidence: [lineEvidence(input.uri, { ...l, text }, FORMAT)],
+      evidence: [lineEvidence(input.uri, { ...logicalLine, text }, FORMAT)],
     };
     const proc = processText ? (SS_PROCESS.exec(processText) ?? NETSTAT_PROCESS.exec(processText)) : null;
     if (proc?.groups) {
@@ -103,8 +102,9 @@ export function parseSockets(input: ParseInput): ParseResult {
   return { format: FORMAT, facts, records: facts.length, unparsed };
 }
 
-registerFormat({
+export const socketsFormat: FormatSpec = {
   id: FORMAT,
+  tools: ['ss', 'netstat'],
   parse: (input) => totalParse(FORMAT, input, () => parseSockets(input)),
   // One `\s` before the optional middle (not `\s+`): the two could share a run of spaces and
   // backtrack quadratically on it (the regex net: 4.4 s at 40k spaces); the language is the same.
@@ -121,4 +121,4 @@ registerFormat({
         /^(?:tcp|udp)6?\s+\d+\s+\d+\s+\S+:\S+\s+\S+:\S+(?:\s+LISTEN)?/.test(t)
       );
     }),
-});
+};

@@ -5,8 +5,7 @@
  * setting that does not exist (net.bridge.* before br_netfilter is loaded).
  */
 import type { Fact, KernelSetting, Unparsed } from '../../model';
-import { registerFormat } from '../registry';
-import type { ParseInput, ParseResult } from '../types';
+import type { FormatSpec, ParseInput, ParseResult } from '../types';
 import { fractionMatching, lineEvidence, logicalLines, splitBeforeTokens, unparsedLine } from '../dns/lines';
 import { totalParse } from '../total';
 
@@ -17,7 +16,7 @@ const CANNOT_STAT = /^sysctl: cannot stat \/proc\/sys\/(?<path>\S+?): No such fi
 const UNREADABLE = /^sysctl: (?:reading key|permission denied on key) ["'](?<name>[^"']+)["']/;
 
 /** `/proc/sys/net/ipv4/ip_forward` → `net.ipv4.ip_forward` (a `.` inside a component, as in `eth0.100`, becomes `/`). */
-export function sysctlName(procPath: string): string {
+function sysctlName(procPath: string): string {
   return procPath
     .replace(/^\/proc\/sys\//, '')
     .split('/')
@@ -37,7 +36,7 @@ function bareValueNames(command: string | undefined): string[] {
   return words.slice(1).filter((w) => !w.startsWith('-') && KEY.test(w.split('=')[0]));
 }
 
-export function parseSysctl(input: ParseInput): ParseResult {
+function parseSysctl(input: ParseInput): ParseResult {
   const facts: Fact[] = [];
   const unparsed: Unparsed[] = [];
   const bare = bareValueNames(input.command);
@@ -47,10 +46,10 @@ export function parseSysctl(input: ParseInput): ParseResult {
     if (input.host) fact.host = input.host;
     facts.push(fact);
   };
-  for (const l of logicalLines(input, unflattenSysctl)) {
-    const text = l.text.trim();
+  for (const logicalLine of logicalLines(input, unflattenSysctl)) {
+    const text = logicalLine.text.trim();
     if (!text) continue;
-    const ev = [lineEvidence(input.uri, { ...l, text }, FORMAT)];
+    const ev = [lineEvidence(input.uri, { ...logicalLine, text }, FORMAT)];
     const setting = text.length < 4000 ? SETTING.exec(text) : null;
     if (setting?.groups) {
       add({ name: setting.groups.name, value: setting.groups.value.trim() }, ev);
@@ -62,27 +61,28 @@ export function parseSysctl(input: ParseInput): ParseResult {
       continue;
     }
     if (UNREADABLE.test(text)) {
-      unparsed.push(unparsedLine(l, 'sysctl could not read this key'));
+      unparsed.push(unparsedLine(logicalLine, 'sysctl could not read this key'));
       continue;
     }
     if (bareIndex < bare.length && !text.includes(' = ')) {
       add({ name: bare[bareIndex++], value: text }, ev);
       continue;
     }
-    unparsed.push(unparsedLine(l, 'not a sysctl setting (`name = value`)'));
+    unparsed.push(unparsedLine(logicalLine, 'not a sysctl setting (`name = value`)'));
   }
   return { format: FORMAT, facts, records: facts.length, unparsed };
 }
 
 /** Cuts a flattened `a.b = 1 c.d = 0` before each `name =`. */
-export function unflattenSysctl(line: string) {
+function unflattenSysctl(line: string) {
   return splitBeforeTokens(line, (tokens, i) => tokens[i + 1]?.text === '=' && KEY.test(tokens[i].text));
 }
 
-registerFormat({
+export const sysctlFormat: FormatSpec = {
   id: FORMAT,
+  tools: ['sysctl', 'cat'],
   parse: (input) => totalParse(FORMAT, input, () => parseSysctl(input)),
   unflatten: unflattenSysctl,
   commands: [/^sysctl(\s|$)/, /^cat\s+\/proc\/sys\//],
   sniff: (lines) => 0.9 * fractionMatching(lines, (l) => SETTING.test(l.trim()) || CANNOT_STAT.test(l.trim())),
-});
+};

@@ -1,5 +1,4 @@
 import type { Capture, Evidence } from '../../model';
-import { registerFormat } from '../registry';
 import type { FormatSpec, ParseInput, ParseResult } from '../types';
 import { Chunk, NET_OTHER } from './columns/chunk';
 import { RecordScanner } from './columns/recordScanner';
@@ -152,6 +151,7 @@ const BYTES_ONLY = 0.3;
 
 export const tcpdumpFormat: FormatSpec = {
   id: FORMAT,
+  tools: ['tcpdump'],
   parse: parseTcpdump,
   commands: [/^(?:\S*\/)?tcpdump\b/, /^(?:timeout|ip\s+netns\s+exec|nsenter)\s[^|]*?\btcpdump\b/],
   sniff: sniffTcpdump,
@@ -159,5 +159,3 @@ export const tcpdumpFormat: FormatSpec = {
   // the capture walk drops one `\r` before each `\n` (scanCapture's endsStripped)
   readsCrlf: true,
 };
-
-registerFormat(tcpdumpFormat);

@@ -39,7 +39,7 @@ export function splitCatOutput(command: string, lines: LineSource, from: number,
   const files = catFiles(command);
   if (!files) return undefined;
   const specs = files.map((f) => formatForCommand(`cat ${f}`));
-  if (specs.some((s) => !s)) return undefined;
+  if (specs.some((formatSpec) => !formatSpec)) return undefined;
   const parts: CatPart[] = [{ spec: specs[0]!, command: `cat ${files[0]}`, start: from }];
   let next = 1;
   for (let k = from + 1; k <= to && next < specs.length; k++) {

@@ -6,6 +6,7 @@
  * produced the output and the pod/namespace it ran in.
  */
 
+import { COMMAND_WORDS } from '../formats';
 import { formatForCommand } from '../registry';
 
 export interface CommandLine {
@@ -16,67 +17,6 @@ export interface CommandLine {
   /** Host from the prompt, pod from `kubectl exec`, netns from `ip netns exec`. */
   host?: string;
 }
-
-/** Words that start a command line in a transcript even without a prompt. */
-const COMMAND_WORDS = new Set([
-  'kubectl',
-  'sudo',
-  'tcpdump',
-  'iptables',
-  'iptables-save',
-  'iptables-legacy',
-  'iptables-nft',
-  'iptables-legacy-save',
-  'iptables-nft-save',
-  'ip6tables',
-  'ip6tables-save',
-  'nft',
-  'ipvsadm',
-  'conntrack',
-  'nslookup',
-  'dig',
-  'host',
-  'cat',
-  'ip',
-  'bridge',
-  'arp',
-  'traceroute',
-  'tracepath',
-  'ping',
-  'ping6',
-  'wget',
-  'curl',
-  'echo',
-  'getent',
-  'mkdir',
-  'cd',
-  'ls',
-  'grep',
-  'crictl',
-  'docker',
-  'nsenter',
-  'timeout',
-  'journalctl',
-  'ss',
-  'netstat',
-  'route',
-  'ifconfig',
-  'tshark',
-  'watch',
-  'sh',
-  'bash',
-  'kubeadm',
-  'systemctl',
-  'helm',
-  'tail',
-  'head',
-  'awk',
-  'sed',
-  'k',
-  'oc',
-  'nc',
-  'telnet',
-]);
 
 /**
  * Output lines that begin with a command word (`traceroute to X (IP), 30 hops max`, conntrack's
@@ -115,10 +55,10 @@ export function commandLine(line: string): CommandLine | undefined {
   let cmd: string | undefined;
   let strict = false;
   if (s.indexOf('@') > 0 && s.indexOf('@') < 64) {
-    const m = USER_HOST_PROMPT.exec(s) ?? BRACKET_PROMPT.exec(s);
-    if (m) {
-      host = m[2];
-      cmd = m[3];
+    const match = USER_HOST_PROMPT.exec(s) ?? BRACKET_PROMPT.exec(s);
+    if (match) {
+      host = match[2];
+      cmd = match[3];
     }
   }
   if (cmd === undefined && (c === 36 || c === 35 || c === 47 || c === 126)) {

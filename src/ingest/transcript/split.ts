@@ -23,7 +23,7 @@ export interface RawBlock {
 }
 
 /** Best format for some lines, also trying each format's `unflatten` (flattened web copies). */
-export function sniffBest(lines: readonly string[], threshold = 0.5): FormatSpec | undefined {
+function sniffBest(lines: readonly string[], threshold = 0.5): FormatSpec | undefined {
   const head = headOf(lines);
   let best: FormatSpec | undefined;
   let bestScore = threshold;
@@ -125,15 +125,15 @@ export function splitTranscript(input: readonly string[] | LineSource): RawBlock
       if (catParts && catParts.length > 1) {
         catParts.forEach((part, n) => {
           const last = n + 1 < catParts.length ? catParts[n + 1].start - 1 : end;
-          const b: RawBlock = {
+          const rawBlock: RawBlock = {
             format: part.spec.id,
             command: cmd.command,
             effective: part.command,
             startLine: part.start + 1,
             endLine: last + 1,
           };
-          if (cmd.host) b.host = cmd.host;
-          blocks.push(b);
+          if (cmd.host) rawBlock.host = cmd.host;
+          blocks.push(rawBlock);
         });
       } else if (end > i) {
         let format: FormatId = spec?.id ?? 'unknown';
@@ -170,5 +170,3 @@ function onlyBlanksBetween(lines: LineSource, endLine1: number, startIdx: number
   for (let k = endLine1; k < startIdx; k++) if (!isBlank(lines, k)) return false;
   return true;
 }
-
-export { formatSpec };

@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
-import '../../../src/ingest/all';
 import { parseDocument } from '../../../src/ingest/document';
 import type { Capture, Packet } from '../../../src/model';
 

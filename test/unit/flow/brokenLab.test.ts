@@ -8,7 +8,6 @@ import { modelOf } from '../../support/modelOf';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import '../../../src/ingest/all';
 import { parseDocument } from '../../../src/ingest/document';
 import { ClusterModel } from '../../../src/model';
 import { brokenAt, diagnose, trace } from '../../../src/flow';

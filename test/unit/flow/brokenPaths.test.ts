@@ -6,7 +6,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import '../../../src/ingest/all';
 import { ClusterModel } from '../../../src/model';
 import { trace, type Flow, type FlowStep } from '../../../src/flow';
 

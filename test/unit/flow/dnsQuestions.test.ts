@@ -7,7 +7,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import '../../../src/ingest/all';
 import { parseDocument } from '../../../src/ingest/document';
 import { parseTcpdump } from '../../../src/ingest/tcpdump';
 import { ClusterModel, packetsOf, type Packet } from '../../../src/model';

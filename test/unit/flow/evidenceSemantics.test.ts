@@ -13,7 +13,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import '../../../src/ingest/all';
 import { parseDocument } from '../../../src/ingest/document';
 import { formatForCommand, formatSpec } from '../../../src/ingest/registry';
 import { ClusterModel } from '../../../src/model';

@@ -5,7 +5,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import '../../../src/ingest/all';
 import { formatSpec } from '../../../src/ingest/registry';
 import { ClusterModel } from '../../../src/model';
 import { trace } from '../../../src/flow';

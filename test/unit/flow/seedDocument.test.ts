@@ -5,7 +5,6 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import '../../../src/ingest/all';
 import { parseDocument } from '../../../src/ingest/document';
 import { ClusterModel } from '../../../src/model';
 import { trace } from '../../../src/flow';

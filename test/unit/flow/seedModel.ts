@@ -5,7 +5,6 @@
  * from the values on that line, with evidence whose excerpt is checked to be on it.
  */
 import { readFileSync } from 'node:fs';
-import '../../../src/ingest/all';
 import { formatSpec } from '../../../src/ingest/registry';
 import type { FormatId } from '../../../src/ingest/types';
 import { ClusterModel, packetsOf, type Evidence, type Fact, type Packet } from '../../../src/model';

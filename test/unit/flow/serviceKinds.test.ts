@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import '../../../src/ingest/all';
 import { formatSpec } from '../../../src/ingest/registry';
 import type { FormatId } from '../../../src/ingest/types';
 import { ClusterModel, type Evidence, type Fact } from '../../../src/model';

@@ -4,7 +4,6 @@ import { readFileSync } from 'node:fs';
 import type { FdbEntry } from '../../../src/model';
 import { parseBridgeFdb } from '../../../src/ingest/host/bridgeFdb';
 import { formatForCommand, sniffFormat } from '../../../src/ingest/registry';
-import '../../../src/ingest/host';
 
 const fx = (name: string) => readFileSync(`test/fixtures/ip/${name}`, 'utf8');
 

@@ -7,7 +7,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import '../../../src/ingest/all';
 import { parseDocument } from '../../../src/ingest/document';
 import { formatSpec } from '../../../src/ingest/registry';
 import { normalizeLineEnds } from '../../../src/ingest/lineEnds';

@@ -2,7 +2,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import '../../../src/ingest/all';
 import { packetsOf, type Fact } from '../../../src/model';
 import { parseDocument, splitLines, type DocumentResult } from '../../../src/ingest/document';
 import { textLines } from '../../../src/ingest/transcript/lines';

@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import '../../../src/ingest/all';
 import { packetsOf, type Capture } from '../../../src/model';
 import { parseDocument } from '../../../src/ingest/document';
 import { remapResult, unflattenBlock } from '../../../src/ingest/transcript/lineMap';
@@ -136,6 +135,7 @@ test('a capture pasted with its newlines lost in the middle of notes keeps file 
 test("unflattenBlock/remapResult: a format's unflatten hook splits lines; results map back to file lines and columns", () => {
   const spec: FormatSpec = {
     id: 'unknown',
+    tools: [],
     commands: [],
     sniff: () => 0,
     unflatten: (l) =>

@@ -12,7 +12,6 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseDocument } from '../../../src/ingest/document';
 import { packetsOf } from '../../../src/model';
-import '../../../src/ingest/all';
 import { rng } from '../../support/random';
 import { mutate, type Mutation } from '../../support/mutate';
 

@@ -5,7 +5,6 @@ import { parseTcpdump, sniffTcpdump } from '../../../src/ingest/tcpdump';
 import { packetsOf } from '../../../src/model';
 import { unflattenTcpdump } from '../../../src/ingest/tcpdump/unflatten';
 import { parseDocument } from '../../../src/ingest/document';
-import '../../../src/ingest/all';
 import { rng } from '../../support/random';
 
 const DIR = 'test/fixtures/tcpdump/';

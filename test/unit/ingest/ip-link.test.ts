@@ -5,7 +5,6 @@ import type { Fact, HostInterface } from '../../../src/model';
 import { parseDocument } from '../../../src/ingest/document';
 import { parseIpAddr, parseIpLink, unflattenIpLink } from '../../../src/ingest/host/ipLink';
 import { formatForCommand, sniffFormat } from '../../../src/ingest/registry';
-import '../../../src/ingest/all';
 
 const fx = (name: string) => readFileSync(`test/fixtures/ip/${name}`, 'utf8');
 const ifaces = (text: string, uri = 'x.txt', host?: string) =>

@@ -5,7 +5,6 @@ import type { Neighbor, Route } from '../../../src/model';
 import { parseIpRoute } from '../../../src/ingest/host/ipRoute';
 import { parseIpNeigh } from '../../../src/ingest/host/ipNeigh';
 import { formatForCommand, sniffFormat } from '../../../src/ingest/registry';
-import '../../../src/ingest/host';
 
 const fx = (name: string) => readFileSync(`test/fixtures/ip/${name}`, 'utf8');
 

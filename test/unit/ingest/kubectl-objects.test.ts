@@ -5,7 +5,6 @@ import type { EndpointSlice, K8sNode, Pod, Service } from '../../../src/model';
 import { parseKubectlJson, parseKubectlYaml } from '../../../src/ingest/kube/kubectlObjects';
 import { parseKubectlDescribe } from '../../../src/ingest/kube/kubectlDescribe';
 import { formatForCommand, sniffFormat } from '../../../src/ingest/registry';
-import '../../../src/ingest/kube';
 
 const fx = (name: string) => readFileSync(`test/fixtures/kubectl/${name}`, 'utf8');
 

@@ -5,7 +5,6 @@ import type { EndpointSlice, Fact, K8sNode, Pod, Service, Workload } from '../..
 import { parseKubectlTable, readTables } from '../../../src/ingest/kube/kubectlTable';
 import { splitGluedIpPort } from '../../../src/ingest/kube/tableValues';
 import { formatForCommand, sniffFormat } from '../../../src/ingest/registry';
-import '../../../src/ingest/all';
 import { parseDocument } from '../../../src/ingest/document';
 
 const fx = (name: string) => readFileSync(`test/fixtures/kubectl/${name}`, 'utf8');

@@ -6,7 +6,6 @@ import { looksFlattenedYaml, unflattenYaml } from '../../../src/ingest/kube/flat
 import { parseDocument } from '../../../src/ingest/document';
 import { parseManifest } from '../../../src/ingest/kube/manifestParser';
 import { formatSpec } from '../../../src/ingest/registry';
-import '../../../src/ingest/all';
 
 const read = (p: string) => readFileSync(p, 'utf8');
 const strip = (facts: Fact[]) => facts.map((f) => ({ ...f, evidence: undefined }));

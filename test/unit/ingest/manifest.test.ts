@@ -14,7 +14,6 @@ import type {
 import { ClusterModel } from '../../../src/model';
 import { fieldLine, manifestObjectRanges, parseManifest } from '../../../src/ingest/kube/manifest';
 import { formatForCommand, sniffFormat } from '../../../src/ingest/registry';
-import '../../../src/ingest/kube';
 
 const read = (p: string) => readFileSync(p, 'utf8');
 const of = <K extends Fact['kind']>(facts: Fact[], kind: K) =>

@@ -5,7 +5,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import '../../../src/ingest/all';
 import { parseDocument } from '../../../src/ingest/document';
 import { formatSpec } from '../../../src/ingest/registry';
 import type { Fact, FactKind, FactOf } from '../../../src/model';

@@ -11,7 +11,6 @@ import { readFileSync } from 'node:fs';
 import { iptablesListFormat } from '../../../src/ingest/netfilter/iptablesList';
 import { nslookupFormat } from '../../../src/ingest/dns/nslookup';
 import { commentText } from '../../../src/ingest/netfilter/iptablesListMatches';
-import '../../../src/ingest/all';
 import { formatForCommand } from '../../../src/ingest/registry';
 import type { FormatSpec, ParseResult } from '../../../src/ingest/types';
 import type { NatRule } from '../../../src/model';

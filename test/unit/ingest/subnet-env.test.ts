@@ -4,7 +4,6 @@ import { readFileSync } from 'node:fs';
 import type { CniConfig } from '../../../src/model';
 import { parseSubnetEnv } from '../../../src/ingest/host/subnetEnv';
 import { formatForCommand, sniffFormat } from '../../../src/ingest/registry';
-import '../../../src/ingest/host';
 
 test('subnet.env as flanneld writes it becomes a CniConfig with evidence per line', () => {
   const text = readFileSync('test/fixtures/ip/subnet.env', 'utf8');

@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import '../../../src/ingest/all';
 import { parseDocument } from '../../../src/ingest/document';
 import type { DnsConfig, HostsEntry } from '../../../src/model';
 

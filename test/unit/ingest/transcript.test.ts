@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import '../../../src/ingest/all';
 import { commandLine, unwrap } from '../../../src/ingest/transcript/prompt';
 import { splitTranscript } from '../../../src/ingest/transcript/split';
 

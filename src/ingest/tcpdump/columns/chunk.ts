@@ -10,23 +10,60 @@ export const CHUNK_BITS = 14;
 export const CHUNK_SIZE = 1 << CHUNK_BITS;
 export const CHUNK_MASK = CHUNK_SIZE - 1;
 
-/** Bits of `has`. */
+/** One bit of `has` that two protocols use, each with its own meaning (HAS.DNS_RESPONSE, HAS.TCP_HTTP_ON_NEXT_LINE). */
+const FLAG = 512;
+
+/** Bits of `has`: which payload a row holds, and flags and numbers named per protocol below. */
 export const HAS = {
   TCP: 1,
   DNS: 2,
   ICMP: 4,
   ARP: 8,
-  U1: 16,
-  U2: 32,
-  U3: 64,
-  U4: 128,
-  U5: 256,
-  /** DNS: a response. TCP: `http` was the `HTTP` placeholder of a -v request (the next line holds it). */
-  FLAG: 512,
-  VNI: 1024,
+  /** A DNS response. */
+  DNS_RESPONSE: FLAG,
+  /** The `HTTP` placeholder of a -v request (the next line holds the request). */
+  TCP_HTTP_ON_NEXT_LINE: FLAG,
 } as const;
 
-/** Codes of `net`, `proto` and the ARP operation (u1), and what each stands for. */
+/**
+ * A number a protocol keeps in one of the shared `u` columns: the `has` bit that says it is there,
+ * and its slot in RecordScanner.wide for a value that does not fit 32 bits.
+ */
+export interface NumberField {
+  readonly bit: number;
+  readonly slot: number;
+}
+
+/** Slots of RecordScanner.wide for the plus-one columns (`length`, `ttl`, `ipId`). */
+export const LENGTH_SLOT = 0;
+export const TTL_SLOT = 1;
+export const IP_ID_SLOT = 2;
+
+const U1: NumberField = { bit: 16, slot: 3 };
+const U2: NumberField = { bit: 32, slot: 4 };
+const U3: NumberField = { bit: 64, slot: 5 };
+const U4: NumberField = { bit: 128, slot: 6 };
+const U5: NumberField = { bit: 256, slot: 7 };
+
+/** Which shared column holds which protocol's number: read and written through Chunk's getters of the same name. */
+export const TCP_SEQ = U1;
+export const TCP_SEQ_END = U2;
+export const TCP_ACK = U3;
+export const TCP_WIN = U4;
+export const TCP_MSS = U5;
+export const ICMP_ID = U1;
+export const ICMP_SEQ = U2;
+/** The DNS id is always present (its bit is set with HAS.DNS); the three counts come together. */
+export const DNS_ID = U1;
+export const DNS_ANSWERS = U2;
+export const DNS_AUTHORITIES = U3;
+export const DNS_ADDITIONALS = U4;
+/** The ARP operation (ARP_REQUEST …) is always present with HAS.ARP. */
+export const ARP_OP = U1;
+/** A VXLAN or OTV network id: its own bit, in U5's column (a UDP row never has an MSS). */
+export const UDP_VNI: NumberField = { bit: 1024, slot: U5.slot };
+
+/** Codes of `net`, `proto` and the ARP operation (ARP_OP), and what each stands for. */
 export const NETWORKS = ['ip', 'ip6', 'arp', 'other'] as const;
 export const NET_IP = 0;
 export const NET_IP6 = 1;
@@ -78,26 +115,19 @@ export class Chunk {
   readonly ipId: Int32Array;
   readonly ttl: Int16Array;
   /**
-   * Payload strings (ids + 1), by protocol — TCP: k1 flags. ICMP: k1 type. ARP: k1 target, k2 sender,
-   * k3 MAC. DNS: k1 flags, k2 qtype, k3 qname, k4 rcode.
+   * The payload columns, shared by the protocols: strings (ids + 1) in k1–k4, numbers in u1–u5,
+   * offsets + 1 in the record text in a–d. Only this file knows which protocol keeps what where:
+   * the rest of the parser reads and writes them through the getters below (`tcpSeq`, `arpTarget` …).
    */
   readonly k1: Int32Array;
   readonly k2: Int32Array;
   readonly k3: Int32Array;
   readonly k4: Int32Array;
-  /**
-   * Payload numbers, present when their `has` bit is set — TCP: seq, seqEnd, ack, win, mss.
-   * ICMP: id, seq. DNS: id, counts (u2..u4). ARP: u1 operation. UDP: u5 VXLAN/OTV network id.
-   */
   readonly u1: Uint32Array;
   readonly u2: Uint32Array;
   readonly u3: Uint32Array;
   readonly u4: Uint32Array;
   readonly u5: Uint32Array;
-  /**
-   * Offsets + 1 in the record text — TCP: options [a, b), http from c (trimmed). ICMP: detail [a, b).
-   * Any packet: `info` from d to the end.
-   */
   readonly a: Int32Array;
   readonly b: Int32Array;
   readonly c: Int32Array;
@@ -140,6 +170,133 @@ export class Chunk {
     this.c = new Int32Array(capacity);
     this.d = new Int32Array(capacity);
     this.inner = new Int32Array(capacity);
+  }
+
+  // TCP: flags, numbers (present when their `has` bit is set), options [from, to), http from (trimmed).
+  get tcpFlags(): Int32Array {
+    return this.k1;
+  }
+  get tcpSeq(): Uint32Array {
+    return this.u1;
+  }
+  get tcpSeqEnd(): Uint32Array {
+    return this.u2;
+  }
+  get tcpAck(): Uint32Array {
+    return this.u3;
+  }
+  get tcpWin(): Uint32Array {
+    return this.u4;
+  }
+  get tcpMss(): Uint32Array {
+    return this.u5;
+  }
+  get tcpOptionsFrom(): Int32Array {
+    return this.a;
+  }
+  get tcpOptionsTo(): Int32Array {
+    return this.b;
+  }
+  get tcpHttpFrom(): Int32Array {
+    return this.c;
+  }
+
+  // ICMP: type, echo id and seq, detail [from, to).
+  get icmpType(): Int32Array {
+    return this.k1;
+  }
+  get icmpId(): Uint32Array {
+    return this.u1;
+  }
+  get icmpSeq(): Uint32Array {
+    return this.u2;
+  }
+  get icmpDetailFrom(): Int32Array {
+    return this.a;
+  }
+  get icmpDetailTo(): Int32Array {
+    return this.b;
+  }
+
+  // ARP: the address asked for, who asks (`tell`), the MAC a reply gives, the operation.
+  get arpTarget(): Int32Array {
+    return this.k1;
+  }
+  get arpSender(): Int32Array {
+    return this.k2;
+  }
+  get arpMac(): Int32Array {
+    return this.k3;
+  }
+  get arpOp(): Uint32Array {
+    return this.u1;
+  }
+
+  // DNS: flags, question type and name, response code, id and the answer/authority/additional counts.
+  get dnsFlags(): Int32Array {
+    return this.k1;
+  }
+  get dnsQtype(): Int32Array {
+    return this.k2;
+  }
+  get dnsQname(): Int32Array {
+    return this.k3;
+  }
+  get dnsRcode(): Int32Array {
+    return this.k4;
+  }
+  get dnsId(): Uint32Array {
+    return this.u1;
+  }
+  get dnsAnswers(): Uint32Array {
+    return this.u2;
+  }
+  get dnsAuthorities(): Uint32Array {
+    return this.u3;
+  }
+  get dnsAdditionals(): Uint32Array {
+    return this.u4;
+  }
+
+  /** UDP: the VXLAN or OTV network id. */
+  get udpVni(): Uint32Array {
+    return this.u5;
+  }
+
+  /** Any packet: `info` runs from here to the record's end. */
+  get infoFrom(): Int32Array {
+    return this.d;
+  }
+
+  /**
+   * Copies what row j of `from` says about its packet into row i (not where the record is, its
+   * stamp, direction, interface or inner frame); offsets into the record text move by `shift`.
+   */
+  copyPacket(i: number, from: Chunk, j: number, shift: number): void {
+    this.srcMac[i] = from.srcMac[j];
+    this.dstMac[i] = from.dstMac[j];
+    this.net[i] = from.net[j];
+    this.proto[i] = from.proto[j];
+    this.has[i] = from.has[j];
+    this.src[i] = from.src[j];
+    this.dst[i] = from.dst[j];
+    this.epKind[i] = from.epKind[j];
+    this.length[i] = from.length[j];
+    this.ipId[i] = from.ipId[j];
+    this.ttl[i] = from.ttl[j];
+    this.k1[i] = from.k1[j];
+    this.k2[i] = from.k2[j];
+    this.k3[i] = from.k3[j];
+    this.k4[i] = from.k4[j];
+    this.u1[i] = from.u1[j];
+    this.u2[i] = from.u2[j];
+    this.u3[i] = from.u3[j];
+    this.u4[i] = from.u4[j];
+    this.u5[i] = from.u5[j];
+    this.a[i] = from.a[j] === 0 ? 0 : from.a[j] + shift;
+    this.b[i] = from.b[j] === 0 ? 0 : from.b[j] + shift;
+    this.c[i] = from.c[j] === 0 ? 0 : from.c[j] + shift;
+    this.d[i] = from.d[j] === 0 ? 0 : from.d[j] + shift;
   }
 
   /** A chunk twice as large holding the same rows. */

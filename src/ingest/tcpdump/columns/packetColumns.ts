@@ -18,11 +18,26 @@ import {
   CHUNK_MASK,
   CHUNK_SIZE,
   DIRECTIONS,
+  DNS_ADDITIONALS,
+  DNS_ANSWERS,
+  DNS_AUTHORITIES,
   HAS,
+  ICMP_ID,
+  ICMP_SEQ,
+  IP_ID_SLOT,
+  LENGTH_SLOT,
   NET_ARP,
   NETWORKS,
   PROTO_TCP,
   PROTOCOLS,
+  TCP_ACK,
+  TCP_MSS,
+  TCP_SEQ,
+  TCP_SEQ_END,
+  TCP_WIN,
+  TTL_SLOT,
+  UDP_VNI,
+  type NumberField,
 } from './chunk';
 import { EndpointTable, type EndpointHits } from './endpointTable';
 import { joinsAddressLine } from './ipHeader';
@@ -114,8 +129,8 @@ export class PacketColumns implements PacketTable {
     for (let i = 0; i < this.size; i++) {
       const c = this.chunks[i >>> CHUNK_BITS];
       const j = i & CHUNK_MASK;
-      if ((c.has[j] & (HAS.TCP | HAS.U5)) !== (HAS.TCP | HAS.U5) || c.proto[j] !== PROTO_TCP) continue;
-      const id = c.k1[j];
+      if ((c.has[j] & (HAS.TCP | TCP_MSS.bit)) !== (HAS.TCP | TCP_MSS.bit) || c.proto[j] !== PROTO_TCP) continue;
+      const id = c.tcpFlags[j];
       let hit = syn.get(id);
       if (hit === undefined) syn.set(id, (hit = (this.str(id) ?? '').includes('S')));
       if (hit) return i;
@@ -129,7 +144,8 @@ export class PacketColumns implements PacketTable {
     const kind = c.epKind[j];
     if (EndpointTable.hit(c.src[j], kind, eps) || EndpointTable.hit(c.dst[j], kind, eps)) return true;
     return (
-      (c.has[j] & HAS.ARP) !== 0 && ((c.k1[j] !== 0 && strHit[c.k1[j] - 1]) || (c.k2[j] !== 0 && strHit[c.k2[j] - 1]))
+      (c.has[j] & HAS.ARP) !== 0 &&
+      ((c.arpTarget[j] !== 0 && strHit[c.arpTarget[j] - 1]) || (c.arpSender[j] !== 0 && strHit[c.arpSender[j] - 1]))
     );
   }
 
@@ -206,14 +222,15 @@ export class PacketColumns implements PacketTable {
     return id === 0 ? undefined : this.scanner.strings.values[id - 1];
   }
 
-  /** A plus-one column's value, or the value kept aside when it did not fit (field: see RecordScanner.wide). */
-  private num(stored: number, i: number, field: number): number {
-    return stored === -1 ? this.scanner.wide.get(this.key(i) * 8 + field)! : stored - 1;
+  /** A plus-one column's value, or the value kept aside when it did not fit (slot: see RecordScanner.wide). */
+  private num(stored: number, i: number, slot: number): number {
+    return stored === -1 ? this.scanner.wide.get(this.key(i) * 8 + slot)! : stored - 1;
   }
 
-  private u(col: Uint32Array, j: number, i: number, field: number): number {
+  /** A number column's value at row j of its chunk (row i of the table), or the value kept aside. */
+  private u(col: Uint32Array, j: number, i: number, field: NumberField): number {
     const wide = this.scanner.wide;
-    return wide.size === 0 ? col[j] : (wide.get(this.key(i) * 8 + field) ?? col[j]);
+    return wide.size === 0 ? col[j] : (wide.get(this.key(i) * 8 + field.slot) ?? col[j]);
   }
 
   /**
@@ -229,17 +246,17 @@ export class PacketColumns implements PacketTable {
     const direction = DIRECTIONS[c.dir[j]];
     const srcMac = this.str(c.srcMac[j]);
     const dstMac = this.str(c.dstMac[j]);
-    const length = c.length[j] === 0 ? undefined : this.num(c.length[j], i, 0);
-    const info = c.d[j] === 0 ? undefined : s.slice(c.d[j] - 1);
+    const length = c.length[j] === 0 ? undefined : this.num(c.length[j], i, LENGTH_SLOT);
+    const info = c.infoFrom[j] === 0 ? undefined : s.slice(c.infoFrom[j] - 1);
     const network = NETWORKS[c.net[j]];
     const protocol = PROTOCOLS[c.proto[j]];
     if (c.net[j] === NET_ARP) {
       let arp: ArpInfo | undefined;
       if (has & HAS.ARP) {
-        arp = { op: ARP_OPS[c.u1[j]] };
-        if (c.k1[j] !== 0) arp.targetIp = this.str(c.k1[j]);
-        if (c.k2[j] !== 0) arp.senderIp = this.str(c.k2[j]);
-        if (c.k3[j] !== 0) arp.mac = this.str(c.k3[j]);
+        arp = { op: ARP_OPS[c.arpOp[j]] };
+        if (c.arpTarget[j] !== 0) arp.targetIp = this.str(c.arpTarget[j]);
+        if (c.arpSender[j] !== 0) arp.senderIp = this.str(c.arpSender[j]);
+        if (c.arpMac[j] !== 0) arp.mac = this.str(c.arpMac[j]);
       }
       return {
         kind: 'Packet',
@@ -260,37 +277,42 @@ export class PacketColumns implements PacketTable {
     const kind = c.epKind[j];
     const src = this.scanner.eps.object(c.src[j], kind);
     const dst = this.scanner.eps.object(c.dst[j], kind);
-    const ipId = c.ipId[j] === 0 ? undefined : this.num(c.ipId[j], i, 2);
-    const ttl = c.ttl[j] === 0 ? undefined : this.num(c.ttl[j], i, 1);
+    const ipId = c.ipId[j] === 0 ? undefined : this.num(c.ipId[j], i, IP_ID_SLOT);
+    const ttl = c.ttl[j] === 0 ? undefined : this.num(c.ttl[j], i, TTL_SLOT);
     let tcp: TcpInfo | undefined;
     let dns: DnsInfo | undefined;
     let icmp: IcmpInfo | undefined;
     if (has & HAS.TCP && c.proto[j] === PROTO_TCP) {
-      tcp = { flags: this.str(c.k1[j])! };
-      if (has & HAS.U1) tcp.seq = this.u(c.u1, j, i, 3);
-      if (has & HAS.U2) tcp.seqEnd = this.u(c.u2, j, i, 4);
-      if (has & HAS.U3) tcp.ack = this.u(c.u3, j, i, 5);
-      if (has & HAS.U4) tcp.win = this.u(c.u4, j, i, 6);
-      if (c.a[j] !== 0) tcp.options = s.slice(c.a[j] - 1, c.b[j] - 1);
-      if (has & HAS.U5) tcp.mss = this.u(c.u5, j, i, 7);
-      if (c.c[j] !== 0) tcp.http = s.slice(c.c[j] - 1).trim();
-      else if (has & HAS.FLAG) tcp.http = 'HTTP';
+      tcp = { flags: this.str(c.tcpFlags[j])! };
+      if (has & TCP_SEQ.bit) tcp.seq = this.u(c.tcpSeq, j, i, TCP_SEQ);
+      if (has & TCP_SEQ_END.bit) tcp.seqEnd = this.u(c.tcpSeqEnd, j, i, TCP_SEQ_END);
+      if (has & TCP_ACK.bit) tcp.ack = this.u(c.tcpAck, j, i, TCP_ACK);
+      if (has & TCP_WIN.bit) tcp.win = this.u(c.tcpWin, j, i, TCP_WIN);
+      if (c.tcpOptionsFrom[j] !== 0) tcp.options = s.slice(c.tcpOptionsFrom[j] - 1, c.tcpOptionsTo[j] - 1);
+      if (has & TCP_MSS.bit) tcp.mss = this.u(c.tcpMss, j, i, TCP_MSS);
+      if (c.tcpHttpFrom[j] !== 0) tcp.http = s.slice(c.tcpHttpFrom[j] - 1).trim();
+      else if (has & HAS.TCP_HTTP_ON_NEXT_LINE) tcp.http = 'HTTP';
     } else if (has & HAS.DNS) {
-      dns = { id: c.u1[j], response: (has & HAS.FLAG) !== 0 };
-      if (c.k1[j] !== 0) dns.flags = this.str(c.k1[j]);
-      if (c.k2[j] !== 0) dns.qtype = this.str(c.k2[j]);
-      if (c.k3[j] !== 0) dns.qname = this.str(c.k3[j]);
-      if (c.k4[j] !== 0) dns.rcode = this.str(c.k4[j]);
-      if (has & HAS.U2) dns.counts = [this.u(c.u2, j, i, 4), this.u(c.u3, j, i, 5), this.u(c.u4, j, i, 6)];
+      dns = { id: c.dnsId[j], response: (has & HAS.DNS_RESPONSE) !== 0 };
+      if (c.dnsFlags[j] !== 0) dns.flags = this.str(c.dnsFlags[j]);
+      if (c.dnsQtype[j] !== 0) dns.qtype = this.str(c.dnsQtype[j]);
+      if (c.dnsQname[j] !== 0) dns.qname = this.str(c.dnsQname[j]);
+      if (c.dnsRcode[j] !== 0) dns.rcode = this.str(c.dnsRcode[j]);
+      if (has & DNS_ANSWERS.bit)
+        dns.counts = [
+          this.u(c.dnsAnswers, j, i, DNS_ANSWERS),
+          this.u(c.dnsAuthorities, j, i, DNS_AUTHORITIES),
+          this.u(c.dnsAdditionals, j, i, DNS_ADDITIONALS),
+        ];
       const answers = this.scanner.answers.get(this.key(i));
       if (answers) dns.answers = answers;
     } else if (has & HAS.ICMP) {
-      icmp = { type: this.str(c.k1[j])! };
-      if (c.a[j] !== 0) icmp.detail = s.slice(c.a[j] - 1, c.b[j] - 1);
-      if (has & HAS.U1) icmp.id = this.u(c.u1, j, i, 3);
-      if (has & HAS.U2) icmp.seq = this.u(c.u2, j, i, 4);
+      icmp = { type: this.str(c.icmpType[j])! };
+      if (c.icmpDetailFrom[j] !== 0) icmp.detail = s.slice(c.icmpDetailFrom[j] - 1, c.icmpDetailTo[j] - 1);
+      if (has & ICMP_ID.bit) icmp.id = this.u(c.icmpId, j, i, ICMP_ID);
+      if (has & ICMP_SEQ.bit) icmp.seq = this.u(c.icmpSeq, j, i, ICMP_SEQ);
     }
-    const vni = has & HAS.VNI ? this.u(c.u5, j, i, 7) : undefined;
+    const vni = has & UDP_VNI.bit ? this.u(c.udpVni, j, i, UDP_VNI) : undefined;
     return {
       kind: 'Packet',
       evidence: [evidence],

@@ -1,5 +1,23 @@
 import { at, charE, END, findE, isMacAtE, isSpace, lastFindE, readUintE, skipSpacesE, wordEndE } from './bounded';
-import { ARP_OTHER, ARP_REPLY, ARP_REQUEST, HAS } from './chunk';
+import {
+  ARP_OP,
+  ARP_OTHER,
+  ARP_REPLY,
+  ARP_REQUEST,
+  DNS_ADDITIONALS,
+  DNS_ANSWERS,
+  DNS_AUTHORITIES,
+  DNS_ID,
+  HAS,
+  ICMP_ID,
+  ICMP_SEQ,
+  LENGTH_SLOT,
+  TCP_ACK,
+  TCP_MSS,
+  TCP_SEQ,
+  TCP_SEQ_END,
+  TCP_WIN,
+} from './chunk';
 import { isDigit } from '../scan';
 import type { RecordScanner } from './recordScanner';
 
@@ -62,7 +80,7 @@ export function readTcp(w: RecordScanner, s: string, p: number, e: number): bool
   const c = w.c;
   const i = w.i;
   c.has[i] |= HAS.TCP;
-  c.k1[i] = w.id(s, p + 7, close);
+  c.tcpFlags[i] = w.id(s, p + 7, close);
   let k = close + 1;
   while (k < e) {
     // each field: ", name value"
@@ -73,52 +91,45 @@ export function readTcp(w: RecordScanner, s: string, p: number, e: number): bool
       // seq a[:b]
       const a = readUintE(s, k + 4, e);
       if (a < 0) break;
-      c.has[i] |= HAS.U1;
-      w.u32(c.u1, 3, a);
+      w.u32(c.tcpSeq, TCP_SEQ, a);
       k = END;
       if (charE(s, k, e) === 58) {
         const b = readUintE(s, k + 1, e);
         if (b >= 0) {
-          c.has[i] |= HAS.U2;
-          w.u32(c.u2, 4, b);
+          w.u32(c.tcpSeqEnd, TCP_SEQ_END, b);
           k = END;
         }
       }
     } else if (ch === 97 && at(s, k, e, 'ack ')) {
       const a = readUintE(s, k + 4, e);
       if (a < 0) break;
-      c.has[i] |= HAS.U3;
-      w.u32(c.u3, 5, a);
+      w.u32(c.tcpAck, TCP_ACK, a);
       k = END;
     } else if (ch === 119 && at(s, k, e, 'win ')) {
       const a = readUintE(s, k + 4, e);
       if (a < 0) break;
-      c.has[i] |= HAS.U4;
-      w.u32(c.u4, 6, a);
+      w.u32(c.tcpWin, TCP_WIN, a);
       k = END;
     } else if (ch === 111 && at(s, k, e, 'options [')) {
       // MPTCP options hold brackets of their own: `options [nop,...,mptcp 12 dss ack 1 flags [H]]`
       const end = closingBracket(s, k + 9, e);
       if (end < 0) break;
-      c.a[i] = w.rel(k + 9);
-      c.b[i] = w.rel(end);
+      c.tcpOptionsFrom[i] = w.rel(k + 9);
+      c.tcpOptionsTo[i] = w.rel(end);
       if (at(s, k + 9, e, 'mss ')) {
         // the digits stop at the closing bracket at the latest
         const m = readUintE(s, k + 13, e);
-        if (m >= 0) {
-          c.has[i] |= HAS.U5;
-          w.u32(c.u5, 7, m);
-        }
+        if (m >= 0) w.u32(c.tcpMss, TCP_MSS, m);
       }
       k = end + 1;
     } else if (ch === 108 && at(s, k, e, 'length ')) {
       const n = readUintE(s, k + 7, e);
       if (n < 0) break;
-      w.plus1(c.length, 0, n);
+      w.plus1(c.length, LENGTH_SLOT, n);
       k = END;
       // `length 94: HTTP: GET / HTTP/1.1` or `length 74: HTTP, length: 74` (-v, request on the next line)
-      if (at(s, k, e, ': HTTP: ')) c.c[i] = w.rel(k + 8);
-      else if (at(s, k, e, ': HTTP')) c.has[i] |= HAS.FLAG;
+      if (at(s, k, e, ': HTTP: ')) c.tcpHttpFrom[i] = w.rel(k + 8);
+      else if (at(s, k, e, ': HTTP')) c.has[i] |= HAS.TCP_HTTP_ON_NEXT_LINE;
       break;
     } else {
       // cksum 0x1681 (incorrect -> 0x4a05), urg 1, sackOK ...: skip to the next top-level comma
@@ -175,8 +186,8 @@ export function readDns(w: RecordScanner, s: string, p: number, e: number): bool
   const i = w.i;
   let flags = k > flagsAt ? s.slice(flagsAt, k) : undefined;
   let response = false;
-  c.has[i] |= HAS.DNS | HAS.U1;
-  c.u1[i] = id;
+  c.has[i] |= HAS.DNS | DNS_ID.bit;
+  c.dnsId[i] = id;
   k = skipSpacesE(s, k, e);
   let sawQuestion = false;
   while (k < e) {
@@ -189,7 +200,7 @@ export function readDns(w: RecordScanner, s: string, p: number, e: number): bool
     } // [1au], [b2&3=0x..]
     const rcode = rcodeAt(s, k, we);
     if (rcode !== undefined && we - k === rcode.length) {
-      c.k4[i] = w.strings.str(rcode) + 1;
+      c.dnsRcode[i] = w.strings.str(rcode) + 1;
       response = true;
       k = skipSpacesE(s, we, e);
       continue;
@@ -213,11 +224,11 @@ export function readDns(w: RecordScanner, s: string, p: number, e: number): bool
     } // q:
     if (n > 0 && s.charCodeAt(we - 1) === 63 && !sawQuestion) {
       sawQuestion = true;
-      c.k2[i] = w.id(s, k, we - 1);
+      c.dnsQtype[i] = w.id(s, k, we - 1);
       const ns = skipSpacesE(s, we, e);
       const ne = wordEndE(s, ns, e);
       if (ns < e && s.charCodeAt(ns) !== 40) {
-        c.k3[i] = w.id(s, ns, ne);
+        c.dnsQname[i] = w.id(s, ns, ne);
         k = skipSpacesE(s, ne, e);
       } else k = ns;
       continue;
@@ -226,10 +237,9 @@ export function readDns(w: RecordScanner, s: string, p: number, e: number): bool
       const a = findE(s, '/', k, we);
       const b = findE(s, '/', a + 1, we);
       const f = findE(s, '/', b + 1, we);
-      c.has[i] |= HAS.U2 | HAS.U3 | HAS.U4;
-      w.u32(c.u2, 4, Number(s.slice(k, a)));
-      w.u32(c.u3, 5, Number(s.slice(a + 1, b)));
-      w.u32(c.u4, 6, Number(s.slice(b + 1, f >= 0 ? f : we)));
+      w.u32(c.dnsAnswers, DNS_ANSWERS, Number(s.slice(k, a)));
+      w.u32(c.dnsAuthorities, DNS_AUTHORITIES, Number(s.slice(a + 1, b)));
+      w.u32(c.dnsAdditionals, DNS_ADDITIONALS, Number(s.slice(b + 1, f >= 0 ? f : we)));
       response = true;
       k = skipSpacesE(s, we, e);
       const answers = readAnswers(s, k, e);
@@ -239,7 +249,7 @@ export function readDns(w: RecordScanner, s: string, p: number, e: number): bool
     }
     // an RCODE glued to flags (`NXDomain*-`)
     if (rcode !== undefined) {
-      c.k4[i] = w.strings.str(rcode) + 1;
+      c.dnsRcode[i] = w.strings.str(rcode) + 1;
       response = true;
       if (we - k > rcode.length) flags = (flags ?? '') + s.slice(k + rcode.length, we);
       k = skipSpacesE(s, we, e);
@@ -247,8 +257,8 @@ export function readDns(w: RecordScanner, s: string, p: number, e: number): bool
     }
     k = skipSpacesE(s, we, e);
   }
-  if (flags !== undefined) c.k1[i] = w.strings.str(flags) + 1;
-  if (response) c.has[i] |= HAS.FLAG;
+  if (flags !== undefined) c.dnsFlags[i] = w.strings.str(flags) + 1;
+  if (response) c.has[i] |= HAS.DNS_RESPONSE;
   return true;
 }
 
@@ -268,8 +278,8 @@ export function readIcmp(w: RecordScanner, s: string, p: number, e: number): voi
   const headEnd = comma < 0 ? e : comma;
   let type: number;
   if (endsWithAt(s, k, headEnd, ' unreachable') || (at(s, k, e, 'destination unreachable') && headEnd - k >= 23)) {
-    c.a[i] = w.rel(k);
-    c.b[i] = w.rel(e);
+    c.icmpDetailFrom[i] = w.rel(k);
+    c.icmpDetailTo[i] = w.rel(e);
     const head = s.slice(k, headEnd);
     const which =
       / (port|host|net|protocol|proto)\b/.exec(head) ??
@@ -277,26 +287,20 @@ export function readIcmp(w: RecordScanner, s: string, p: number, e: number): voi
     type = w.strings.str(which ? `${which[1] === 'proto' ? 'protocol' : which[1]} unreachable` : 'unreachable');
   } else if (at(s, k, e, 'time exceeded') && headEnd - k >= 13) {
     type = w.strings.str('time exceeded');
-    c.a[i] = w.rel(k);
-    c.b[i] = w.rel(headEnd);
+    c.icmpDetailFrom[i] = w.rel(k);
+    c.icmpDetailTo[i] = w.rel(headEnd);
   } else type = w.strings.span(s, k, headEnd);
-  c.k1[i] = type + 1;
+  c.icmpType[i] = type + 1;
   if (comma >= 0 && (type === w.echoRequest || type === w.echoReply)) {
     const idAt = findE(s, 'id ', comma, e);
     if (idAt > 0) {
       const v = readUintE(s, idAt + 3, e);
-      if (v >= 0) {
-        c.has[i] |= HAS.U1;
-        w.u32(c.u1, 3, v);
-      }
+      if (v >= 0) w.u32(c.icmpId, ICMP_ID, v);
     }
     const seqAt = findE(s, 'seq ', comma, e);
     if (seqAt > 0) {
       const v = readUintE(s, seqAt + 4, e);
-      if (v >= 0) {
-        c.has[i] |= HAS.U2;
-        w.u32(c.u2, 4, v);
-      }
+      if (v >= 0) w.u32(c.icmpSeq, ICMP_SEQ, v);
     }
   }
 }
@@ -309,7 +313,7 @@ export function readIcmp(w: RecordScanner, s: string, p: number, e: number): voi
 export function readArp(w: RecordScanner, s: string, p: number, e: number): number {
   const c = w.c;
   const i = w.i;
-  c.has[i] |= HAS.ARP | HAS.U1;
+  c.has[i] |= HAS.ARP | ARP_OP.bit;
   let k = p;
   if (!at(s, k, e, 'Request ') && !at(s, k, e, 'Reply ')) {
     // -v: after `Ethernet (len 6), IPv4 (len 4), ` (or `Unknown Hardware (N) (len 6), …`), the first `Request ` or `Reply `
@@ -321,31 +325,31 @@ export function readArp(w: RecordScanner, s: string, p: number, e: number): numb
     }
   }
   if (at(s, k, e, 'Request who-has ')) {
-    c.u1[i] = ARP_REQUEST;
+    c.arpOp[i] = ARP_REQUEST;
     const ts = k + 16;
     const te = wordEndE(s, ts, e);
-    c.k1[i] = w.id(s, ts, withoutComma(s, ts, te));
+    c.arpTarget[i] = w.id(s, ts, withoutComma(s, ts, te));
     const tell = findE(s, ' tell ', te, e);
-    if (tell >= 0) c.k2[i] = w.id(s, tell + 6, withoutComma(s, tell + 6, wordEndE(s, tell + 6, e)));
+    if (tell >= 0) c.arpSender[i] = w.id(s, tell + 6, withoutComma(s, tell + 6, wordEndE(s, tell + 6, e)));
     // `who-has X (MAC) tell Y`
     const paren = skipSpacesE(s, te, e);
-    if (charE(s, paren, e) === 40 && isMacAtE(s, paren + 1, e)) c.k3[i] = w.id(s, paren + 1, paren + 18);
+    if (charE(s, paren, e) === 40 && isMacAtE(s, paren + 1, e)) c.arpMac[i] = w.id(s, paren + 1, paren + 18);
     return ARP_REQUEST;
   }
   if (at(s, k, e, 'Reply ')) {
-    c.u1[i] = ARP_REPLY;
+    c.arpOp[i] = ARP_REPLY;
     // `Reply X is-at MAC`: X and MAC are the replying host's (the ARP sender); the asker is not printed.
     const ts = k + 6;
     const te = wordEndE(s, ts, e);
-    c.k2[i] = w.id(s, ts, te);
+    c.arpSender[i] = w.id(s, ts, te);
     const is = findE(s, ' is-at ', te, e);
     if (is >= 0) {
       const m = is + 7;
-      c.k3[i] = isMacAtE(s, m, e) ? w.id(s, m, m + 17) : w.id(s, m, withoutComma(s, m, wordEndE(s, m, e)));
+      c.arpMac[i] = isMacAtE(s, m, e) ? w.id(s, m, m + 17) : w.id(s, m, withoutComma(s, m, wordEndE(s, m, e)));
     }
     return ARP_REPLY;
   }
-  c.u1[i] = ARP_OTHER;
+  c.arpOp[i] = ARP_OTHER;
   return ARP_OTHER;
 }
 

@@ -2,6 +2,8 @@ import { at, charE, END, findE, isMacAtE, readUintE, skipSpacesE, wordEndE } fro
 import {
   ARP_OTHER,
   HAS,
+  IP_ID_SLOT,
+  LENGTH_SLOT,
   NET_ARP,
   NET_IP,
   NET_IP6,
@@ -12,7 +14,10 @@ import {
   PROTO_OTHER,
   PROTO_TCP,
   PROTO_UDP,
+  TTL_SLOT,
+  UDP_VNI,
   type Chunk,
+  type NumberField,
 } from './chunk';
 import { EndpointTable, hasPort } from './endpointTable';
 import { HEADER, protoCode, readHeader } from './ipHeader';
@@ -153,30 +158,7 @@ export class RecordScanner {
     const c = this.c;
     const i = this.i;
     const d = rel - this.lastRel;
-    c.srcMac[i] = f.srcMac[j];
-    c.dstMac[i] = f.dstMac[j];
-    c.net[i] = f.net[j];
-    c.proto[i] = f.proto[j];
-    c.has[i] = f.has[j];
-    c.src[i] = f.src[j];
-    c.dst[i] = f.dst[j];
-    c.epKind[i] = f.epKind[j];
-    c.length[i] = f.length[j];
-    c.ipId[i] = f.ipId[j];
-    c.ttl[i] = f.ttl[j];
-    c.k1[i] = f.k1[j];
-    c.k2[i] = f.k2[j];
-    c.k3[i] = f.k3[j];
-    c.k4[i] = f.k4[j];
-    c.u1[i] = f.u1[j];
-    c.u2[i] = f.u2[j];
-    c.u3[i] = f.u3[j];
-    c.u4[i] = f.u4[j];
-    c.u5[i] = f.u5[j];
-    c.a[i] = f.a[j] === 0 ? 0 : f.a[j] + d;
-    c.b[i] = f.b[j] === 0 ? 0 : f.b[j] + d;
-    c.c[i] = f.c[j] === 0 ? 0 : f.c[j] + d;
-    c.d[i] = f.d[j] === 0 ? 0 : f.d[j] + d;
+    c.copyPacket(i, f, j, d);
     if (this.wide.size > 0)
       for (let k = 0; k < 8; k++) {
         const v = this.wide.get(this.lastKey * 8 + k);
@@ -199,21 +181,22 @@ export class RecordScanner {
     return k - this.base + 1;
   }
 
-  /** Stores a number that should fit 32 bits; keeps it aside when it does not. */
-  u32(col: Uint32Array, field: number, v: number): void {
+  /** Stores a number that should fit 32 bits and marks it present; keeps it aside when it does not fit. */
+  u32(col: Uint32Array, field: NumberField, v: number): void {
+    this.c.has[this.i] |= field.bit;
     if (v <= U32) col[this.i] = v;
     else {
       col[this.i] = 0;
-      this.wide.set(this.row * 8 + field, v);
+      this.wide.set(this.row * 8 + field.slot, v);
     }
   }
 
   /** Stores v + 1 when it is below `max` (what the column holds); else -1, and keeps v aside. */
-  plus1(col: Int32Array | Int16Array, field: number, v: number, max = 0x7ffffffe): void {
+  plus1(col: Int32Array | Int16Array, slot: number, v: number, max = 0x7ffffffe): void {
     if (v < max) col[this.i] = v + 1;
     else {
       col[this.i] = -1;
-      this.wide.set(this.row * 8 + field, v);
+      this.wide.set(this.row * 8 + slot, v);
     }
   }
 
@@ -284,7 +267,7 @@ export class RecordScanner {
       c.proto[i] = PROTO_ARP;
       const op = readArp(this, s, p, e);
       trailingLength(this, s, p, e);
-      if (op === ARP_OTHER) c.d[i] = this.rel(p);
+      if (op === ARP_OTHER) c.infoFrom[i] = this.rel(p);
       return undefined;
     }
     if (network === NET_OTHER) return this.other(p, true, network);
@@ -297,7 +280,7 @@ export class RecordScanner {
     if (!isPacket) return 'not a tcpdump packet line';
     this.c.net[this.i] = network;
     this.c.proto[this.i] = PROTO_OTHER;
-    this.c.d[this.i] = this.rel(p);
+    this.c.infoFrom[this.i] = this.rel(p);
     return undefined;
   }
 
@@ -310,9 +293,9 @@ export class RecordScanner {
       // -v header: `(tos 0x0, ttl 64, id 8860, offset 0, flags [DF], proto ICMP (1), length 84)`
       const q = readHeader(s, p, e);
       const ttlAt = HEADER.ttl;
-      if (ttlAt >= 0) this.plus1(c.ttl, 1, readUintE(s, ttlAt, q), 0x7ffe);
+      if (ttlAt >= 0) this.plus1(c.ttl, TTL_SLOT, readUintE(s, ttlAt, q), 0x7ffe);
       const idAt = HEADER.id;
-      if (idAt >= 0) this.plus1(c.ipId, 2, readUintE(s, idAt, q));
+      if (idAt >= 0) this.plus1(c.ipId, IP_ID_SLOT, readUintE(s, idAt, q));
       const prAt = HEADER.proto;
       if (prAt >= 0) proto = protoCode(s, prAt, q);
       if (q === e - 1 && this.jumpAt >= 0) {
@@ -358,8 +341,8 @@ export class RecordScanner {
       c.proto[i] = PROTO_TCP;
       const quiet = quietTcp(s, q, e);
       // -q: `tcp N`, only the payload length
-      if (quiet >= 0) this.plus1(c.length, 0, quiet);
-      else if (!at(s, q, e, 'Flags [') || !readTcp(this, s, q, e)) c.d[i] = this.rel(q);
+      if (quiet >= 0) this.plus1(c.length, LENGTH_SLOT, quiet);
+      else if (!at(s, q, e, 'Flags [') || !readTcp(this, s, q, e)) c.infoFrom[i] = this.rel(q);
       return undefined;
     }
     if (kind === PROTO_ICMP) {
@@ -368,14 +351,14 @@ export class RecordScanner {
       if (at(s, q, e, 'ICMP')) {
         readIcmp(this, s, q + (six ? 5 : 4), e);
         trailingLength(this, s, q, e);
-      } else c.d[i] = this.rel(q);
+      } else c.infoFrom[i] = this.rel(q);
       return undefined;
     }
     if (kind === PROTO_UDP) {
       c.proto[i] = PROTO_UDP;
       if (at(s, q, e, 'UDP, length ')) {
         const n = readUintE(s, q + 12, e);
-        if (n >= 0) this.plus1(c.length, 0, n);
+        if (n >= 0) this.plus1(c.length, LENGTH_SLOT, n);
         return undefined;
       }
       const otv = at(s, q, e, 'OTV, ');
@@ -384,22 +367,19 @@ export class RecordScanner {
         const k = findE(s, key, q, e);
         if (k > 0) {
           const v = readUintE(s, k + key.length, e);
-          if (v >= 0) {
-            c.has[i] |= HAS.VNI;
-            this.u32(c.u5, 7, v);
-          }
+          if (v >= 0) this.u32(c.udpVni, UDP_VNI, v);
         }
-        c.d[i] = this.rel(q);
+        c.infoFrom[i] = this.rel(q);
         return undefined;
       }
       const sp = this.eps.portOf(src, 0);
       const dp = this.eps.portOf(dst, 0);
       if ((sp === 53 || dp === 53 || sp === 5353 || dp === 5353) && readDns(this, s, q, e)) return undefined;
-      c.d[i] = this.rel(q);
+      c.infoFrom[i] = this.rel(q);
       return undefined;
     }
     c.proto[i] = PROTO_OTHER;
-    c.d[i] = this.rel(q);
+    c.infoFrom[i] = this.rel(q);
     return undefined;
   }
 }

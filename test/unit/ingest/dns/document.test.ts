@@ -3,7 +3,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
-import '../../../../src/ingest/all';
 import { parseDocument } from '../../../../src/ingest/document';
 import { formatSpec } from '../../../../src/ingest/registry';
 import type { FormatId } from '../../../../src/ingest/types';

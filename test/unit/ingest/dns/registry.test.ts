@@ -1,6 +1,5 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import '../../../../src/ingest/group-dns';
 import { formatForCommand, formatSpec, sniffFormat } from '../../../../src/ingest/registry';
 import { fixture } from './helpers';
 

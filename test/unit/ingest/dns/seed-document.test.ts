@@ -3,7 +3,6 @@
 // nslookup/dig pods is attributed pod by pod through the report's `# pod` labels.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import '../../../../src/ingest/all';
 import { parseDocument } from '../../../../src/ingest/document';
 import type { DnsLookup } from '../../../../src/model';
 import type { FormatId } from '../../../../src/ingest/types';

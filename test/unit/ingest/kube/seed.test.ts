@@ -3,8 +3,6 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { ClusterModel, type HostInterface, type Pod, type Service } from '../../../../src/model';
 import { formatForCommand, formatSpec } from '../../../../src/ingest/registry';
-import '../../../../src/ingest/kube';
-import '../../../../src/ingest/host';
 
 const SEED = 'test/fixtures/seed/flannel-network-flows-part1.ko.txt';
 const lines = readFileSync(SEED, 'utf8').split('\n');

@@ -1,6 +1,5 @@
 import { test } from 'node:test';
 import { parseDocument } from '../../../../src/ingest/document';
-import '../../../../src/ingest/all';
 import assert from 'node:assert/strict';
 import { parseNft, nftFormat } from '../../../../src/ingest/netfilter/nft';
 import {

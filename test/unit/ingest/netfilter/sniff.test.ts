@@ -1,6 +1,5 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import '../../../../src/ingest/all';
 import { sniffFormat, formatForCommand } from '../../../../src/ingest/registry';
 import { fixture } from './helpers';
 

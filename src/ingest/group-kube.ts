@@ -1,2 +1,0 @@
-// Parser modules of this group register themselves when imported; one import line each.
-import './kube';

@@ -1,3 +1,0 @@
-// Parser modules of this group register themselves when imported; one import line each.
-import './tcpdump';
-export {};
