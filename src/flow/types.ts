@@ -100,7 +100,9 @@ export type FindingId =
   | 'dns-nxdomain'
   | 'dns-wrong-namespace'
   | 'mtu-blackhole'
-  | 'mtu-mss';
+  | 'mtu-mss'
+  | 'kube-proxy-no-rules'
+  | 'iptables-backend-mismatch';
 
 /**
  * How a flow's path is walked. FAMILY_ROUTES (src/flow/families/registry.ts) chooses one per trace;

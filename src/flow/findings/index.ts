@@ -1,6 +1,7 @@
 import type { Service } from '../../model';
 import type { TraceContext } from '../context';
 import type { Finding, FindingId } from '../types';
+import { backendMismatch } from './backendMismatch';
 import { bridgeFlooding } from './bridgeFlooding';
 import { bridgeNfOff } from './bridgeNfOff';
 import { clusterIpTraceroute } from './clusterIpTraceroute';
@@ -8,6 +9,7 @@ import { dnsNameNotFound } from './dnsNameNotFound';
 import { dnsSearchAmplification } from './dnsSearchAmplification';
 import { forwardDrop } from './forwardDrop';
 import { hairpinOff } from './hairpinOff';
+import { kubeProxyNoRules } from './kubeProxyNoRules';
 import { headlessSpread } from './headlessSpread';
 import { mtuBlackhole } from './mtuBlackhole';
 import { mtuMss } from './mtuMss';
@@ -16,6 +18,7 @@ import { nothingListening } from './nothingListening';
 import { staleEndpoint } from './staleEndpoint';
 
 export {
+  backendMismatch,
   bridgeFlooding,
   bridgeNfOff,
   clusterIpTraceroute,
@@ -24,6 +27,7 @@ export {
   forwardDrop,
   hairpinOff,
   headlessSpread,
+  kubeProxyNoRules,
   mtuBlackhole,
   mtuMss,
   nothingAnswers,
@@ -79,6 +83,8 @@ export const FLOW_FINDINGS: readonly FindingCheck[] = [
   { ids: ['forward-policy-drop'], find: (ctx) => forwardDrop(ctx) },
   { ids: ['bridge-nf-call-iptables-off'], find: (ctx) => bridgeNfOff(ctx) },
   { ids: ['hairpin-off'], find: (ctx) => hairpinOff(ctx) },
+  { ids: ['iptables-backend-mismatch'], find: (ctx, { services }) => backendMismatch(ctx, services) },
+  { ids: ['kube-proxy-no-rules'], find: (ctx, { services }) => kubeProxyNoRules(ctx, services) },
   { ids: ['stale-endpoint'], find: (ctx, { services }) => staleEndpoint(ctx, services) },
   {
     ids: ['dns-nxdomain', 'dns-wrong-namespace'],

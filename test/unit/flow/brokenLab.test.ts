@@ -114,6 +114,25 @@ const SCENARIOS: Scenario[] = [
     status: 'contradicted',
     cause: /Close matches: web\.default\.svc\.cluster\.local/,
   },
+  {
+    name: '9-kube-proxy-no-rules',
+    from: 'client',
+    to: '10.96.0.20:80',
+    finding: 'kube-proxy-no-rules',
+    hop: 'cni0 → KUBE-SERVICES',
+    status: 'contradicted',
+    cause:
+      /no KUBE-SERVICES chain .* Service default\/web \(10\.96\.0\.20\) has endpoints.*ICMP net 10\.96\.0\.20 unreachable/,
+  },
+  {
+    name: '10-iptables-backend',
+    from: 'client',
+    to: 'api:80',
+    finding: 'iptables-backend-mismatch',
+    hop: 'KUBE-SEP-OLVSYVAX3EM4W7BJ → KUBE-SEP-OLVSYVAX3EM4W7BJ',
+    status: 'contradicted',
+    cause: /"iptables-legacy tables present".*asking ARP for 10\.244\.0\.99/,
+  },
 ];
 
 const broken = (s: Scenario) => model(`${BROKEN}/${s.name}/manifests.yaml`, [`${BROKEN}/${s.name}/broken.txt`]);
