@@ -40,13 +40,20 @@ function stalled(connection: Connection): boolean {
   return false;
 }
 
-/** A failing connection of a pod, as `trace` takes it: the pod and the address it called. */
+/**
+ * A failing connection as `trace` takes it: the pod (or, for a client outside the cluster calling a
+ * NodePort, its address) and the address it called.
+ */
 function requestOf(model: ClusterModel, connection: Connection): { from: string; to: string } | undefined {
   // DNS exchanges are judged through the lookups that failed, not as connections.
   if (connection.original.sightings[0]?.frame.dns) return undefined;
-  const owner = model.byIp(ipOf(connection.client)).find((o) => o.role === 'pod');
-  if (owner?.role !== 'pod') return undefined;
-  return { from: namespacedName(owner.pod), to: connection.original.to };
+  const client = ipOf(connection.client);
+  const owners = model.byIp(client);
+  const owner = owners.find((o) => o.role === 'pod');
+  if (owner?.role === 'pod') return { from: namespacedName(owner.pod), to: connection.original.to };
+  const calledNode = model.byIp(ipOf(connection.original.to)).some((o) => o.role === 'node');
+  if (!owners.length && calledNode) return { from: client, to: connection.original.to };
+  return undefined;
 }
 
 /**

@@ -102,7 +102,11 @@ export type FindingId =
   | 'mtu-blackhole'
   | 'mtu-mss'
   | 'kube-proxy-no-rules'
-  | 'iptables-backend-mismatch';
+  | 'iptables-backend-mismatch'
+  | 'network-policy-unenforced'
+  | 'network-policy-deny'
+  | 'external-traffic-local-no-endpoint'
+  | 'source-ip-masqueraded';
 
 /**
  * How a flow's path is walked. FAMILY_ROUTES (src/flow/families/registry.ts) chooses one per trace;

@@ -1,4 +1,4 @@
-import type { K8sNode, Pod, Service, EndpointSlice, Workload } from './kubernetes';
+import type { K8sNode, Pod, Service, EndpointSlice, Workload, NetworkPolicy } from './kubernetes';
 import type { DnsConfig, ClusterDns, DnsLookup, HostsEntry } from './dns';
 import type { KubeProxyConfig, NatRule, NatChain, IpvsVirtualServer, NftMapElement, NftRule } from './kubeProxy';
 import type { CniConfig } from './cni';
@@ -25,6 +25,7 @@ export type Fact =
   | Service
   | EndpointSlice
   | Workload
+  | NetworkPolicy
   | DnsConfig
   | ClusterDns
   | DnsLookup

@@ -699,16 +699,16 @@ EOF
   local PER_NODE_RULES=1
   load_rules "$d/manifests.yaml" || return 1
   local web='curl -sS -m 3 http://172.30.1.11:30080/; echo "exit=$?"'
-  capture "$d/broken.txt" "node1 node2" "tcp port 30080 or host 10.244.1.20" ext ext "$web"
+  capture "$d/broken.txt" "node1 node2" "tcp port 30080 or host 10.244.1.20 or udp port 8472" ext ext "$web"
   txt "$d/broken.txt" node1 node1 iptables -L KUBE-EXTERNAL-SERVICES -v -n
   txt "$d/broken.txt" node1 node1 iptables-save -t nat
   # Fix 1: call a node that has a local endpoint (node2): the client's address reaches the pod.
-  capture "$d/fixed.txt" "node1 node2" "tcp port 30080 or host 10.244.1.20" ext ext \
+  capture "$d/fixed.txt" "node1 node2" "tcp port 30080 or host 10.244.1.20 or udp port 8472" ext ext \
     'curl -sS -m 3 http://172.30.1.12:30080/; echo "exit=$?"'
   # Fix 2: externalTrafficPolicy Cluster: node1 forwards to node2, masqueraded: web-2 sees node1's
   # flannel.1 address, not the client's.
   load_rules "$d/manifests-Cluster.yaml" || return 1
-  capture "$d/cluster.txt" "node1 node2" "tcp port 30080 or host 10.244.1.20" ext ext "$web"
+  capture "$d/cluster.txt" "node1 node2" "tcp port 30080 or host 10.244.1.20 or udp port 8472" ext ext "$web"
   ip netns pids "$LAB-ext" | xargs -r kill 2>/dev/null
   ip netns del "$LAB-ext"
   readme "$d" "externalTrafficPolicy: Local on a node without a local endpoint; source IP lost with Cluster" \

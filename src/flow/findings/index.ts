@@ -7,12 +7,14 @@ import { bridgeNfOff } from './bridgeNfOff';
 import { clusterIpTraceroute } from './clusterIpTraceroute';
 import { dnsNameNotFound } from './dnsNameNotFound';
 import { dnsSearchAmplification } from './dnsSearchAmplification';
+import { externalTrafficLocal, sourceIpMasqueraded } from './externalTraffic';
 import { forwardDrop } from './forwardDrop';
 import { hairpinOff } from './hairpinOff';
 import { kubeProxyNoRules } from './kubeProxyNoRules';
 import { headlessSpread } from './headlessSpread';
 import { mtuBlackhole } from './mtuBlackhole';
 import { mtuMss } from './mtuMss';
+import { networkPolicy } from './networkPolicy';
 import { nothingAnswers } from './nothingAnswers';
 import { nothingListening } from './nothingListening';
 import { staleEndpoint } from './staleEndpoint';
@@ -24,14 +26,17 @@ export {
   clusterIpTraceroute,
   dnsNameNotFound,
   dnsSearchAmplification,
+  externalTrafficLocal,
   forwardDrop,
   hairpinOff,
   headlessSpread,
   kubeProxyNoRules,
   mtuBlackhole,
   mtuMss,
+  networkPolicy,
   nothingAnswers,
   nothingListening,
+  sourceIpMasqueraded,
   staleEndpoint,
 };
 
@@ -85,6 +90,15 @@ export const FLOW_FINDINGS: readonly FindingCheck[] = [
   { ids: ['hairpin-off'], find: (ctx) => hairpinOff(ctx) },
   { ids: ['iptables-backend-mismatch'], find: (ctx, { services }) => backendMismatch(ctx, services) },
   { ids: ['kube-proxy-no-rules'], find: (ctx, { services }) => kubeProxyNoRules(ctx, services) },
+  {
+    ids: ['external-traffic-local-no-endpoint'],
+    find: (ctx, { services }) => externalTrafficLocal(ctx, services),
+  },
+  { ids: ['source-ip-masqueraded'], find: (ctx, { services }) => sourceIpMasqueraded(ctx, services) },
+  {
+    ids: ['network-policy-unenforced', 'network-policy-deny'],
+    find: (ctx, { services }) => networkPolicy(ctx, services),
+  },
   { ids: ['stale-endpoint'], find: (ctx, { services }) => staleEndpoint(ctx, services) },
   {
     ids: ['dns-nxdomain', 'dns-wrong-namespace'],

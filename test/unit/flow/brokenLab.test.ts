@@ -133,6 +133,26 @@ const SCENARIOS: Scenario[] = [
     status: 'contradicted',
     cause: /"iptables-legacy tables present".*asking ARP for 10\.244\.0\.99/,
   },
+  {
+    name: '11-network-policy',
+    from: 'client',
+    to: '10.96.0.20:80',
+    finding: 'network-policy-deny',
+    hop: 'cni0 → veth of web-1',
+    status: 'contradicted',
+    cause: /web-allow-frontend isolates default\/web-1 .* KUBE-POD-FW-LABWEB1 REJECT counted 3 packet/,
+    fixedManifests: 'manifests-fixed.yaml',
+  },
+  {
+    name: '12-external-traffic-policy',
+    from: '172.30.1.100',
+    to: '172.30.1.11:30080',
+    fixedTo: '172.30.1.12:30080',
+    finding: 'external-traffic-local-no-endpoint',
+    hop: 'KUBE-SVL-CKGV3PYJC3MVVL4X → KUBE-EXTERNAL-SERVICES (filter)',
+    status: 'missing',
+    cause: /node1 has none \(its endpoints run on node2\).*DROP counted 3 packet/,
+  },
 ];
 
 const broken = (s: Scenario) => model(`${BROKEN}/${s.name}/manifests.yaml`, [`${BROKEN}/${s.name}/broken.txt`]);
@@ -293,6 +313,51 @@ describe('kube-packet-path diagnose ranks the right cause first', () => {
     assert.match(stdout, /fix: Set targetPort of Service default\/web/);
     const { flows } = trace(broken(SCENARIOS[0]), 'client', 'web:80');
     for (const step of flows[0].phases.flatMap((p) => p.steps)) assert.ok(stdout.includes(step.explanation));
+  });
+});
+
+describe('explained, not broken: what works but is not what it seems', () => {
+  test('11 unenforced: a NetworkPolicy with Flannel alone and no engine rules is a warning, the flow works', () => {
+    const dir = `${BROKEN}/11-network-policy`;
+    const { flows } = trace(model(`${dir}/manifests.yaml`, [`${dir}/unenforced.txt`]), 'client', '10.96.0.20:80');
+    assert.equal(flows[0].connections?.[0].outcome, 'closed');
+    assert.equal(brokenAt(flows[0]), undefined);
+    const warning = flows[0].findings.find((f) => f.id === 'network-policy-unenforced');
+    assert.equal(warning?.severity, 'warning');
+    assert.match(warning!.message, /Flannel alone.*should have been refused and went through/);
+    assert.ok(
+      warning!.evidence.some((e) => e.uri.endsWith('unenforced.txt') && /:FORWARD ACCEPT/.test(e.excerpt ?? '')),
+    );
+    assert.ok(warning!.evidence.some((e) => e.uri.endsWith('manifests.yaml')));
+  });
+
+  test('11 without a filter listing nothing says no engine runs: no warning', () => {
+    const dir = `${BROKEN}/11-network-policy`;
+    const m = model(`${dir}/manifests.yaml`, [`${dir}/unenforced.txt`]);
+    const stripped = new ClusterModel();
+    stripped.add([...m.all('Pod'), ...m.all('Service'), ...m.all('EndpointSlice'), ...m.all('NetworkPolicy')]);
+    stripped.add([...m.all('Cni'), ...m.all('Packet')]);
+    for (const capture of m.captures) stripped.add(capture);
+    const { flows } = trace(stripped, 'client', '10.96.0.20:80');
+    assert.deepEqual(
+      flows.flatMap((f) => f.findings.map((x) => x.id)).filter((id) => id.startsWith('network-policy')),
+      [],
+    );
+  });
+
+  test('12 Cluster policy: the pod sees node1’s flannel.1 address, an info finding, no alarm', () => {
+    const dir = `${BROKEN}/12-external-traffic-policy`;
+    const m = model(`${dir}/manifests-Cluster.yaml`, [`${dir}/cluster.txt`]);
+    const { flows } = trace(m, '172.30.1.100', '172.30.1.11:30080');
+    assert.deepEqual(alarms(flows), []);
+    const info = flows[0].findings.find((f) => f.id === 'source-ip-masqueraded');
+    assert.equal(info?.severity, 'info');
+    assert.match(info!.title, /sees 10\.244\.0\.0, not the client 172\.30\.1\.100/);
+    assert.ok(
+      info!.evidence.some(
+        (e) => e.uri.endsWith('cluster.txt') && /10\.244\.0\.0\.\d+ > 10\.244\.1\.20/.test(e.excerpt ?? ''),
+      ),
+    );
   });
 });
 
