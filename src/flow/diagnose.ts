@@ -2,6 +2,7 @@ import { namespacedName, type ClusterModel } from '../model';
 import { brokenAt } from './brokenAt';
 import { reconstructConnections, type Connection, ipOf } from './correlate/connections';
 import { sitedPackets } from './correlate/sites';
+import { clusterFindings } from './findings';
 import { UnknownTargetError } from './resolve';
 import { trace } from './trace';
 import type { Finding, FindingSeverity, Flow } from './types';
@@ -25,6 +26,8 @@ export interface Diagnosis {
 }
 
 const FAILED = new Set(['refused', 'no-reply', 'reset', 'unreachable']);
+/** The `flow` and `request` of a problem found in node and cluster state, not in a traced request. */
+const NODE_STATE = 'what the nodes and the cluster report';
 const RANK: Record<FindingSeverity, number> = { error: 0, warning: 1, info: 2 };
 
 /** True when a data segment of the connection was sent again on the same interface: it stalled somewhere. */
@@ -105,6 +108,12 @@ export function diagnose(model: ClusterModel): Diagnosis {
         if (stop === finding) problems.get(id)!.finding = finding;
       }
     }
+  }
+  // What the nodes and the cluster say about themselves (crashing system pods, kube-proxy's failed
+  // syncs, conntrack drops), whether or not a failing request was captured.
+  for (const finding of clusterFindings(model)) {
+    const id = `${finding.id}|${finding.title}`;
+    if (!problems.has(id)) problems.set(id, { finding, flow: NODE_STATE, request: NODE_STATE, count: 1 });
   }
   const ranked = [...problems.values()].sort(
     (a, b) =>

@@ -106,7 +106,10 @@ export type FindingId =
   | 'network-policy-unenforced'
   | 'network-policy-deny'
   | 'external-traffic-local-no-endpoint'
-  | 'source-ip-masqueraded';
+  | 'source-ip-masqueraded'
+  | 'system-pod-failing'
+  | 'kube-proxy-sync-failing'
+  | 'conntrack-insert-failed';
 
 /**
  * How a flow's path is walked. FAMILY_ROUTES (src/flow/families/registry.ts) chooses one per trace;

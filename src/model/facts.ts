@@ -12,6 +12,7 @@ import type {
   ConntrackStats,
   IptablesBackend,
   ClientResult,
+  ComponentLog,
 } from './nodeState';
 import type { Capture } from './capture';
 
@@ -52,7 +53,8 @@ export type Fact =
   | ListeningSocket
   | ConntrackStats
   | IptablesBackend
-  | ClientResult;
+  | ClientResult
+  | ComponentLog;
 
 export type FactKind = Fact['kind'];
 

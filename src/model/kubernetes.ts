@@ -49,6 +49,13 @@ export interface Pod extends Sourced {
   hostIP?: string;
   hostNetwork?: boolean;
   phase?: string;
+  /**
+   * Why it is not simply running, as `kubectl get pods` prints it in STATUS when that is not a phase:
+   * `CrashLoopBackOff`, `Error`, `ContainerCreating`, `Init:CrashLoopBackOff`, `ImagePullBackOff` …
+   */
+  reason?: string;
+  /** RESTARTS column: how many times its containers were restarted. */
+  restarts?: number;
   /** `READY` column or the Ready condition. */
   ready?: boolean;
   labels?: Record<string, string>;

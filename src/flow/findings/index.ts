@@ -19,6 +19,8 @@ import { nothingAnswers } from './nothingAnswers';
 import { nothingListening } from './nothingListening';
 import { staleEndpoint } from './staleEndpoint';
 
+export { CLUSTER_FINDINGS, clusterFindings, type ClusterCheck } from './clusterChecks';
+
 export {
   backendMismatch,
   bridgeFlooding,

@@ -42,6 +42,8 @@ export function kubeProxyNoRules(ctx: TraceContext, services: readonly Service[]
     ...linesOf([unDnated.at(-1)]),
     ...linesOf(errors, 1),
   ];
+  const failedSyncs = ctx.model.all('ComponentLog').filter((l) => l.event === 'iptables-restore-failed');
+  evidence.push(...failedSyncs.slice(0, 1).flatMap((l) => l.evidence));
   const at = findStep(ctx.b, (step) => /KUBE-SERVICES/.test(ctx.b.actorName(step.to)), 'connect');
   const others = services.filter((s) => s !== svc && s.clusterIP).map((s) => s.name);
   return [
@@ -49,7 +51,7 @@ export function kubeProxyNoRules(ctx: TraceContext, services: readonly Service[]
       id: 'kube-proxy-no-rules',
       severity: 'error',
       title: `${node} has no kube-proxy rules: kube-proxy is not writing them`,
-      message: `The nat table listed on ${node} has no KUBE-SERVICES chain and no other kube-proxy rule, while Service ${namespacedName(svc)} (${svc.clusterIP}) has endpoints${others.length ? ` (so do ${others.join(', ')})` : ''}: kube-proxy is not running, or fails every sync (its log then says "Failed to execute iptables-restore"). Nothing DNATs ${dst}: the packet keeps the ClusterIP${errors.length ? `, and ${node}, with no route for it, answers with ICMP ${errors[0].icmp?.detail ? `${errors[0].icmp.detail} ` : ''}unreachable` : ''}.`,
+      message: `The nat table listed on ${node} has no KUBE-SERVICES chain and no other kube-proxy rule, while Service ${namespacedName(svc)} (${svc.clusterIP}) has endpoints${others.length ? ` (so do ${others.join(', ')})` : ''}: ${failedSyncs.length ? `kube-proxy fails every sync: its log shows iptables-restore rejecting its rules ${failedSyncs.length} time(s).` : 'kube-proxy is not running, or fails every sync (its log then says "Failed to execute iptables-restore").'} Nothing DNATs ${dst}: the packet keeps the ClusterIP${errors.length ? `, and ${node}, with no route for it, answers with ICMP ${errors[0].icmp?.detail ? `${errors[0].icmp.detail} ` : ''}unreachable` : ''}.`,
       evidence,
       fix: `Get kube-proxy syncing on ${node}: kubectl -n kube-system get pods -l k8s-app=kube-proxy -o wide, then kubectl -n kube-system logs <kube-proxy pod on ${node}>; fix what its iptables-restore rejects (an iptables backend or version kube-proxy does not support, a missing kernel module).`,
       ...(at ? breakAt(ctx.b, at, 'contradicted', evidence) : {}),
