@@ -27,9 +27,14 @@ export function kubeProxyNoRules(ctx: TraceContext, services: readonly Service[]
     .all('ChainPolicy')
     .filter((p: ChainPolicy) => p.table === 'nat' && p.chain === 'PREROUTING' && p.host && nodes.has(p.host));
   if (!listing.length) return [];
-  const rules = ctx.model.all('NatRule').filter((r) => r.table === 'nat');
+  // Rules and chains are not tied to a node: those printed in the listing's own file speak for it
+  // (another file may be another node's, or another cluster's).
+  const uri = listing[0].evidence[0]?.uri;
+  const sameFile = (fact: { evidence: readonly { uri: string }[] }) => fact.evidence.some((e) => e.uri === uri);
+  const rules = ctx.model.all('NatRule').filter((r) => r.table === 'nat' && sameFile(r));
   if (rules.some((r) => KUBE_CHAIN.test(r.chain) || KUBE_CHAIN.test(r.target))) return [];
-  if (ctx.model.all('NatChain').some((c) => c.table === 'nat' && KUBE_CHAIN.test(c.name) && !c.deleted)) return [];
+  const chains = ctx.model.all('NatChain').filter((c) => c.table === 'nat' && !c.deleted && sameFile(c));
+  if (chains.some((c) => KUBE_CHAIN.test(c.name))) return [];
   const node = listing[0].host!;
   const backends = ctx.model.all('IptablesBackend').filter((b) => b.host === undefined || b.host === node);
   // A legacy listing, or one that warns the legacy tables hold rules too, is no evidence of absence.
