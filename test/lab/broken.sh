@@ -32,8 +32,8 @@ CLI="node $ROOT/dist/cli.js"
 RUN=$OUT/.run
 
 log() { printf '[broken] %s\n' "$*" >&2; }
-nsx() { local n=$1; shift; ip netns exec "$LAB-$n" "$@"; }
-vethname() { printf 'veth%s' "$(printf '%s' "$1" | md5sum | cut -c1-8)"; }
+# shellcheck source=test/lab/lib.sh
+. "$HERE/lib.sh"
 
 # name node ip namespace labels role
 PODS=(
@@ -50,18 +50,7 @@ NODE_NET_node1=10.244.0
 NODE_NET_node2=10.244.1
 STALE_API_IP=10.244.0.99
 
-down() {
-  local n
-  for n in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^$LAB-"); do
-    ip netns pids "$n" 2>/dev/null | xargs -r kill 2>/dev/null
-  done
-  sleep 0.2
-  for n in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^$LAB-"); do
-    ip netns pids "$n" 2>/dev/null | xargs -r kill -9 2>/dev/null
-    ip netns del "$n" 2>/dev/null
-  done
-  rm -rf /etc/netns/$LAB-* "$RUN"
-}
+down() { lab_down "$RUN"; }
 
 # The cluster's objects. $1: file; $2: web's targetPort; $3: the api endpoint IP the
 # EndpointSlice (and so kube-proxy's rules) holds.
@@ -166,19 +155,12 @@ endpoints:
 EOF
     for node in node1 node2; do
       local nip=NODE_IP_$node nnet=NODE_NET_$node
-      printf -- '---\napiVersion: v1\nkind: Node\nmetadata:\n  name: %s\n  annotations: { flannel.alpha.coreos.com/backend-type: vxlan, flannel.alpha.coreos.com/public-ip: %s }\nspec: { podCIDR: %s.0/24, podCIDRs: [%s.0/24] }\nstatus:\n  addresses: [ { type: InternalIP, address: %s } ]\n' \
-        "$node" "${!nip}" "${!nnet}" "${!nnet}" "${!nip}"
+      node_yaml "$node" "${!nip}" "${!nnet}"
     done
     for p in "${PODS[@]}"; do
       read -r name node ip podns labels role <<<"$p"
-      printf -- '---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: %s\n  namespace: %s\n  labels:\n' "$name" "$podns"
-      IFS=, read -ra kv <<<"$labels"
-      for key in "${kv[@]}"; do printf '    %s: %s\n' "${key%%=*}" "${key#*=}"; done
-      printf 'spec:\n  nodeName: %s\n  containers:\n  - name: main\n    image: %s\n' "$node" \
-        "$([ "$role" = client ] && echo busybox || echo nginx)"
-      [ "$role" = web ] && printf '    ports:\n    - { name: http, containerPort: 80 }\n'
       local nip=NODE_IP_$node
-      printf 'status:\n  podIP: %s\n  hostIP: %s\n' "$ip" "${!nip}"
+      pod_yaml "$name" "$podns" "$node" "$ip" "${!nip}" "$labels" "$role" http
     done
   } >"$file"
 }
@@ -190,14 +172,6 @@ write_dns_hosts() {
 10.96.0.21 web-remote.default.svc.cluster.local
 10.96.0.22 api.default.svc.cluster.local
 EOF
-}
-
-attach_lan() { # node ip
-  ip link add eth0 netns "$LAB-$1" type veth peer name "lan-$1" netns "$LAB-lan"
-  nsx lan ip link set "lan-$1" master br0 up
-  nsx "$1" ip link set lo up
-  nsx "$1" ip link set eth0 up
-  nsx "$1" ip addr add "$2/24" dev eth0
 }
 
 add_pod() { # name node ip namespace role
@@ -238,23 +212,7 @@ setup_node() { # node
   # eth0 hands the "wire" one frame at a time, as a NIC does (it segments in hardware); left to
   # itself a veth carries 64 KiB GSO packets past any MTU, and scenario 5's path could not drop.
   nsx "$node" ip link set eth0 gso_max_segs 1
-  nsx "$node" sysctl -qw net.ipv4.ip_forward=1
-  nsx "$node" sysctl -qw net.bridge.bridge-nf-call-iptables=1
-  nsx "$node" ip link add cni0 type bridge
-  nsx "$node" ip link set cni0 mtu 1450
-  nsx "$node" ip addr add "${!nnet}.1/24" dev cni0
-  nsx "$node" ip link set cni0 up
-  nsx "$node" ip link add flannel.1 type vxlan id 1 local "${!nip}" dev eth0 dstport 8472 nolearning
-  nsx "$node" ip link set flannel.1 mtu 1450 up
-  nsx "$node" ip addr add "${!nnet}.0/32" dev flannel.1
-}
-
-peer_vxlan() { # from to: the route, neighbour and FDB entries flanneld installs for a remote node
-  local a=$1 b=$2 bnet=NODE_NET_$2 bip=NODE_IP_$2 mac
-  mac=$(nsx "$b" cat /sys/class/net/flannel.1/address)
-  nsx "$a" ip route add "${!bnet}.0/24" via "${!bnet}.0" dev flannel.1 onlink
-  nsx "$a" ip neigh add "${!bnet}.0" lladdr "$mac" dev flannel.1 nud permanent
-  nsx "$a" bridge fdb add "$mac" dev flannel.1 dst "${!bip}" self permanent
+  flannel_node "$node" "${!nip}" "${!nnet}"
 }
 
 # kube-proxy's rules for MANIFEST (predicted by the product) on both nodes, replacing the
