@@ -361,6 +361,30 @@ describe('explained, not broken: what works but is not what it seems', () => {
   });
 });
 
+describe('what was pasted is not asked for again', () => {
+  test('7 with the current EndpointSlice: rules and slice disagree; the pod list is not asked for', () => {
+    const dir = `${BROKEN}/7-stale-endpoint`;
+    const { flows } = trace(model(`${dir}/manifests-fixed.yaml`, [`${dir}/broken.txt`]), 'client', 'api:80');
+    const stop = brokenAt(flows[0]);
+    assert.equal(stop?.id, 'stale-endpoint');
+    assert.match(
+      stop!.message,
+      /10\.244\.0\.99, which no pod has, while its EndpointSlice lists 10\.244\.0\.50 \(the rules/,
+    );
+    assert.ok(
+      stop!.evidence.some((e) => e.uri.endsWith('manifests-fixed.yaml')),
+      'the slice is cited',
+    );
+    assert.deepEqual(
+      flows[0].unresolved.filter((u) => /kubectl get pods/.test(u)),
+      [],
+    );
+    assert.ok(
+      flows[0].unresolved.includes('no pod given has 10.244.0.99: the endpoint is stale or the pod list incomplete'),
+    );
+  });
+});
+
 describe('missing information is never a finding', () => {
   test('`kubectl get pods -A` (no labels) beside a Service with a selector: no "selector matches no pod"', async () => {
     const { nothingAnswers } = await import('../../../src/flow/findings');
