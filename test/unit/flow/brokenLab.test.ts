@@ -386,6 +386,23 @@ describe('what was pasted is not asked for again', () => {
 });
 
 describe('missing information is never a finding', () => {
+  test('a nat listing beside an iptables-legacy one proves no absence: no kube-proxy-no-rules', () => {
+    // Scenario 9's failing request and nf_tables listing, with node1's `iptables-legacy -V` and legacy
+    // listing from scenario 10 (the same lab node): once the other backend is in view, absence is no
+    // longer claimed.
+    const m = model(`${BROKEN}/9-kube-proxy-no-rules/manifests.yaml`, [
+      `${BROKEN}/9-kube-proxy-no-rules/broken.txt`,
+      `${BROKEN}/10-iptables-backend/fixed.txt`,
+    ]);
+    assert.ok(m.all('IptablesBackend').some((b) => b.backend === 'legacy' && b.host === 'node1'));
+    const ids = trace(m, 'client', '10.96.0.20:80').flows.flatMap((f) => f.findings.map((x) => x.id));
+    assert.ok(!ids.includes('kube-proxy-no-rules'), ids.join(', '));
+    const alone = model(`${BROKEN}/9-kube-proxy-no-rules/manifests.yaml`, [
+      `${BROKEN}/9-kube-proxy-no-rules/broken.txt`,
+    ]);
+    assert.equal(brokenAt(trace(alone, 'client', '10.96.0.20:80').flows[0])?.id, 'kube-proxy-no-rules');
+  });
+
   test('`kubectl get pods -A` (no labels) beside a Service with a selector: no "selector matches no pod"', async () => {
     const { nothingAnswers } = await import('../../../src/flow/findings');
     const m = new ClusterModel();
