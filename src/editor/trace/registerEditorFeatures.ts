@@ -7,6 +7,7 @@ import { LogLanguages } from '../workspace/logLanguages';
 import { WorkspaceModel } from '../workspace/workspaceModel';
 import { registerTraceCommands } from './traceCommands';
 import { registerDiagnoseCommand } from '../diagnose/diagnoseCommand';
+import { registerModelView } from './modelView';
 import { followClusterChanges } from './runTrace';
 
 /**
@@ -32,6 +33,7 @@ export function registerEditorFeatures(context: vscode.ExtensionContext, log: vs
       if (e.affectsConfiguration('kubePacketPath.codeLens.enabled')) lenses.refresh();
     }),
     followClusterChanges(log, workspace),
+    registerModelView(workspace),
   );
   registerTraceCommands(context, log, workspace);
   registerPasteCommands(context, log, workspace);

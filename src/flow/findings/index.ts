@@ -17,6 +17,7 @@ import { mtuMss } from './mtuMss';
 import { networkPolicy } from './networkPolicy';
 import { nothingAnswers } from './nothingAnswers';
 import { nothingListening } from './nothingListening';
+import { servicePortMissing } from './servicePortMissing';
 import { staleEndpoint } from './staleEndpoint';
 
 export { CLUSTER_FINDINGS, clusterFindings, type ClusterCheck } from './clusterChecks';
@@ -38,6 +39,7 @@ export {
   networkPolicy,
   nothingAnswers,
   nothingListening,
+  servicePortMissing,
   sourceIpMasqueraded,
   staleEndpoint,
 };
@@ -50,6 +52,8 @@ export interface FindingInputs {
   headlessFlow: boolean;
   /** The client's namespace, where its short names are looked up. */
   clientNamespace: string | undefined;
+  /** The destination port the user asked for, when given. */
+  requestedPort?: number;
 }
 
 export interface FindingCheck {
@@ -85,6 +89,10 @@ export const FLOW_FINDINGS: readonly FindingCheck[] = [
       ctx.dns.flatMap((asked) =>
         dnsSearchAmplification(ctx, asked.typed, asked.failed, asked.ndots, asked.configEvidence),
       ),
+  },
+  {
+    ids: ['service-port-missing'],
+    find: (ctx, { services, requestedPort }) => servicePortMissing(ctx, services.slice(0, 1), requestedPort),
   },
   { ids: ['nothing-listening'], find: (ctx) => nothingListening(ctx) },
   { ids: ['forward-policy-drop'], find: (ctx) => forwardDrop(ctx) },
