@@ -1,6 +1,6 @@
 import { namespacedName, type ClusterModel } from '../model';
 import { brokenAt } from './brokenAt';
-import { reconstructConnections, type Connection, ipOf } from './correlate/connections';
+import { reconstructConnections, type Connection, ipOf, portOf } from './correlate/connections';
 import { sitedPackets } from './correlate/sites';
 import { clusterFindings } from './findings';
 import { UnknownTargetError } from './resolve';
@@ -55,7 +55,10 @@ function requestOf(model: ClusterModel, connection: Connection): { from: string;
   const owner = owners.find((o) => o.role === 'pod');
   if (owner?.role === 'pod') return { from: namespacedName(owner.pod), to: connection.original.to };
   const calledNode = model.byIp(ipOf(connection.original.to)).some((o) => o.role === 'node');
-  if (!owners.length && calledNode) return { from: client, to: connection.original.to };
+  const port = portOf(connection.original.to);
+  const nodePort = model.services.some((s) => s.ports.some((p) => p.nodePort === port));
+  if (!owners.length && calledNode && connection.protocol !== 'icmp' && nodePort)
+    return { from: client, to: connection.original.to };
   return undefined;
 }
 
