@@ -1,7 +1,8 @@
 import { namespacedName, type ClusterModel } from '../model';
 import { brokenAt } from './brokenAt';
-import { reconstructConnections, type Connection, ipOf } from './correlate/connections';
+import { reconstructConnections, type Connection, ipOf, portOf } from './correlate/connections';
 import { sitedPackets } from './correlate/sites';
+import { clusterFindings } from './findings';
 import { UnknownTargetError } from './resolve';
 import { trace } from './trace';
 import type { Finding, FindingSeverity, Flow } from './types';
@@ -25,6 +26,8 @@ export interface Diagnosis {
 }
 
 const FAILED = new Set(['refused', 'no-reply', 'reset', 'unreachable']);
+/** The `flow` and `request` of a problem found in node and cluster state, not in a traced request. */
+const NODE_STATE = 'what the nodes and the cluster report';
 const RANK: Record<FindingSeverity, number> = { error: 0, warning: 1, info: 2 };
 
 /** True when a data segment of the connection was sent again on the same interface: it stalled somewhere. */
@@ -40,13 +43,23 @@ function stalled(connection: Connection): boolean {
   return false;
 }
 
-/** A failing connection of a pod, as `trace` takes it: the pod and the address it called. */
+/**
+ * A failing connection as `trace` takes it: the pod (or, for a client outside the cluster calling a
+ * NodePort, its address) and the address it called.
+ */
 function requestOf(model: ClusterModel, connection: Connection): { from: string; to: string } | undefined {
   // DNS exchanges are judged through the lookups that failed, not as connections.
   if (connection.original.sightings[0]?.frame.dns) return undefined;
-  const owner = model.byIp(ipOf(connection.client)).find((o) => o.role === 'pod');
-  if (owner?.role !== 'pod') return undefined;
-  return { from: namespacedName(owner.pod), to: connection.original.to };
+  const client = ipOf(connection.client);
+  const owners = model.byIp(client);
+  const owner = owners.find((o) => o.role === 'pod');
+  if (owner?.role === 'pod') return { from: namespacedName(owner.pod), to: connection.original.to };
+  const calledNode = model.byIp(ipOf(connection.original.to)).some((o) => o.role === 'node');
+  const port = portOf(connection.original.to);
+  const nodePort = model.services.some((s) => s.ports.some((p) => p.nodePort === port));
+  if (!owners.length && calledNode && connection.protocol !== 'icmp' && nodePort)
+    return { from: client, to: connection.original.to };
+  return undefined;
 }
 
 /**
@@ -102,6 +115,12 @@ export function diagnose(model: ClusterModel): Diagnosis {
         if (stop === finding) problems.get(id)!.finding = finding;
       }
     }
+  }
+  // What the nodes and the cluster say about themselves (crashing system pods, kube-proxy's failed
+  // syncs, conntrack drops), whether or not a failing request was captured.
+  for (const finding of clusterFindings(model)) {
+    const id = `${finding.id}|${finding.title}`;
+    if (!problems.has(id)) problems.set(id, { finding, flow: NODE_STATE, request: NODE_STATE, count: 1 });
   }
   const ranked = [...problems.values()].sort(
     (a, b) =>

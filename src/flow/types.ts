@@ -101,7 +101,16 @@ export type FindingId =
   | 'dns-nxdomain'
   | 'dns-wrong-namespace'
   | 'mtu-blackhole'
-  | 'mtu-mss';
+  | 'mtu-mss'
+  | 'kube-proxy-no-rules'
+  | 'iptables-backend-mismatch'
+  | 'network-policy-unenforced'
+  | 'network-policy-deny'
+  | 'external-traffic-local-no-endpoint'
+  | 'source-ip-masqueraded'
+  | 'system-pod-failing'
+  | 'kube-proxy-sync-failing'
+  | 'conntrack-insert-failed';
 
 /**
  * How a flow's path is walked. FAMILY_ROUTES (src/flow/families/registry.ts) chooses one per trace;

@@ -17,6 +17,7 @@ import { hostsFormat } from './dns/hostsFile';
 import { resolvConfFormat } from './dns/resolvConf';
 import { tracerouteFormat } from './misc/traceroute';
 import { kubectlLogsFormat } from './misc/nginxAccess';
+import { kubeProxyLogFormat } from './misc/kubeProxyLog';
 import { manifestFormat } from './kube/manifest';
 import { kubectlJsonFormat, kubectlYamlFormat } from './kube/kubectlObjects';
 import { kubectlTableFormat } from './kube/kubectlTable';
@@ -53,6 +54,8 @@ export const FORMATS: readonly FormatSpec[] = [
   hostsFormat,
   resolvConfFormat,
   tracerouteFormat,
+  // Before the nginx reader: `kubectl logs kube-proxy-…` is kube-proxy's log.
+  kubeProxyLogFormat,
   kubectlLogsFormat,
   manifestFormat,
   kubectlYamlFormat,

@@ -15,6 +15,7 @@ export type FormatId =
   | 'kubectl-yaml'
   | 'kubectl-describe'
   | 'kubectl-logs'
+  | 'kube-proxy-log'
   | 'ip-link'
   | 'ip-addr'
   | 'ip-route'

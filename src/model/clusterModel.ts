@@ -38,6 +38,7 @@ function identity(f: Fact): string | undefined {
     case 'Pod':
     case 'Service':
     case 'EndpointSlice':
+    case 'NetworkPolicy':
       return namespacedName(f);
     case 'Deployment':
     case 'StatefulSet':

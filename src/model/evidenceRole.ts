@@ -38,6 +38,7 @@ const ROLE_BY_FORMAT: Readonly<Record<string, EvidenceRole>> = {
   'kubectl-yaml': 'object',
   'kubectl-describe': 'object',
   'kubectl-logs': 'server-log',
+  'kube-proxy-log': 'server-log',
   'ip-link': 'config',
   'ip-addr': 'config',
   'ip-route': 'route',

@@ -1,4 +1,4 @@
-import type { K8sNode, Pod, Service, EndpointSlice, Workload } from './kubernetes';
+import type { K8sNode, Pod, Service, EndpointSlice, Workload, NetworkPolicy } from './kubernetes';
 import type { DnsConfig, ClusterDns, DnsLookup, HostsEntry } from './dns';
 import type { KubeProxyConfig, NatRule, NatChain, IpvsVirtualServer, NftMapElement, NftRule } from './kubeProxy';
 import type { CniConfig } from './cni';
@@ -12,6 +12,7 @@ import type {
   ConntrackStats,
   IptablesBackend,
   ClientResult,
+  ComponentLog,
 } from './nodeState';
 import type { Capture } from './capture';
 
@@ -25,6 +26,7 @@ export type Fact =
   | Service
   | EndpointSlice
   | Workload
+  | NetworkPolicy
   | DnsConfig
   | ClusterDns
   | DnsLookup
@@ -51,7 +53,8 @@ export type Fact =
   | ListeningSocket
   | ConntrackStats
   | IptablesBackend
-  | ClientResult;
+  | ClientResult
+  | ComponentLog;
 
 export type FactKind = Fact['kind'];
 

@@ -49,6 +49,13 @@ export interface Pod extends Sourced {
   hostIP?: string;
   hostNetwork?: boolean;
   phase?: string;
+  /**
+   * Why it is not simply running, as `kubectl get pods` prints it in STATUS when that is not a phase:
+   * `CrashLoopBackOff`, `Error`, `ContainerCreating`, `Init:CrashLoopBackOff`, `ImagePullBackOff` …
+   */
+  reason?: string;
+  /** RESTARTS column: how many times its containers were restarted. */
+  restarts?: number;
   /** `READY` column or the Ready condition. */
   ready?: boolean;
   labels?: Record<string, string>;
@@ -163,4 +170,26 @@ export function selectorMatches(
 ): boolean {
   if (!selector || Object.keys(selector).length === 0 || !labels) return false;
   return Object.entries(selector).every(([k, v]) => labels[k] === v);
+}
+
+/** A peer of a NetworkPolicy ingress rule: the pods it admits, when only a podSelector says so. */
+export interface NetworkPolicyPeer {
+  /** podSelector.matchLabels of a peer (in the policy's namespace); `{}` admits every pod there. */
+  podSelector?: Record<string, string>;
+  /** The peer uses what this reader does not evaluate (namespaceSelector, ipBlock, matchExpressions). */
+  unevaluated?: boolean;
+}
+
+/** networking.k8s.io/v1 NetworkPolicy: which pods it isolates and whom their ingress admits. */
+export interface NetworkPolicy extends Sourced {
+  kind: 'NetworkPolicy';
+  namespace?: string;
+  name: string;
+  /** spec.podSelector.matchLabels: the pods it isolates (`{}`: every pod of the namespace). */
+  podSelector: Record<string, string>;
+  /** spec.podSelector has matchExpressions: which pods it selects is not computed. */
+  selectorUnevaluated?: boolean;
+  policyTypes: ('Ingress' | 'Egress')[];
+  /** Ingress rules, each the list of its `from` peers (an empty list admits everyone). */
+  ingress: NetworkPolicyPeer[][];
 }

@@ -108,3 +108,21 @@ export interface ClientResult extends Sourced {
   code?: number;
   message: string;
 }
+
+/**
+ * One record of a Kubernetes component's own log (klog: `E0809 05:37:21.484590 1 proxier.go:1507] …`),
+ * as `kubectl logs` or `journalctl` prints it; continuation lines (an error's text on the next lines)
+ * belong to the record above them.
+ */
+export interface ComponentLog extends Sourced {
+  kind: 'ComponentLog';
+  host?: string;
+  component: 'kube-proxy';
+  /** klog's severity letter: Info, Warning, Error, Fatal. */
+  level: 'info' | 'warning' | 'error' | 'fatal';
+  /** `proxier.go:1507` */
+  location?: string;
+  message: string;
+  /** What the record says happened, when it is one the findings use. */
+  event?: 'iptables-restore-failed' | 'sync-failed';
+}

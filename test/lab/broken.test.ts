@@ -23,6 +23,10 @@ const SCENARIOS = [
   '6-dns-wrong-namespace',
   '7-stale-endpoint',
   '8-dns-nxdomain',
+  '9-kube-proxy-no-rules',
+  '10-iptables-backend',
+  '11-network-policy',
+  '12-external-traffic-policy',
 ] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
@@ -335,6 +339,101 @@ function checks(name: string, getRun: () => Run | undefined, skip?: () => string
         ['unresolved', 'unresolved'],
       );
       assert.ok(run.fixed['8-dns-nxdomain'].packets('node1').some(all(syn, to('10.96.0.20', 80))));
+    });
+
+    it('9 kube-proxy writes no rules: no KUBE-SERVICES, the SYN keeps its ClusterIP, ICMP net unreachable', (run) => {
+      const broken = run.broken['9-kube-proxy-no-rules'];
+      assert.deepEqual(
+        broken.facts('IptablesBackend').map((b) => [b.backend, b.legacyTablesPresent ?? false]),
+        [['nf_tables', false]],
+      );
+      assert.ok(broken.facts('ChainPolicy').some((p) => p.table === 'nat' && p.chain === 'PREROUTING'));
+      assert.deepEqual(
+        broken.facts('NatRule').map((r) => r.comment),
+        ['flanneld masq'],
+        'only flanneld’s rule',
+      );
+      const node1 = broken.packets('node1');
+      assert.ok(node1.some(all(syn, to('10.96.0.20', 80), (p) => p.interface === 'cni0')), 'routed with the ClusterIP');
+      assert.ok(!node1.some(to('10.244.0.20')), 'never DNATed');
+      assert.ok(
+        node1.some((p) => p.icmp?.type === 'unreachable' && /^net 10\.96\.0\.20/.test(p.icmp.detail ?? '')),
+        'ICMP net unreachable',
+      );
+      assert.deepEqual(
+        broken.facts('ClientResult').map((r) => r.outcome),
+        ['connect-failed', 'timeout'],
+      );
+      const fixed = run.fixed['9-kube-proxy-no-rules'];
+      assert.ok(fixed.packets('node1').some(all(synAck, from('10.96.0.20', 80))), 'fixed: un-DNATed SYN-ACK');
+    });
+
+    it('10 legacy rules beside nf_tables: the listing DNATs to .50, the kernel to the replaced pod .99', (run) => {
+      const broken = run.broken['10-iptables-backend'];
+      const backends = broken.facts('IptablesBackend');
+      assert.ok(backends.some((b) => b.backend === 'nf_tables' && b.version === '1.8.9'));
+      assert.ok(backends.filter((b) => b.legacyTablesPresent).length >= 2, 'iptables -L and iptables-save warn');
+      const dnat = broken.facts('NatRule').filter((r) => r.dnatTo && r.comment?.startsWith('default/api'));
+      assert.deepEqual(
+        dnat.map((r) => r.dnatTo!.ip),
+        ['10.244.0.50'],
+        'what nf_tables lists',
+      );
+      const node1 = broken.packets('node1');
+      assert.ok(
+        node1.some((p) => p.arp?.op === 'request' && p.arp.targetIp === '10.244.0.99'),
+        'ARP for the old pod',
+      );
+      assert.ok(!node1.some((p) => p.arp?.targetIp === '10.244.0.50'), 'never for the listed endpoint');
+      assert.ok(node1.some((p) => p.icmp?.type === 'unreachable' && /^host /.test(p.icmp.detail ?? '')));
+      const fixed = run.fixed['10-iptables-backend'];
+      const legacy = fixed.facts('NatRule').filter((r) => r.dnatTo && r.comment?.startsWith('default/api'));
+      assert.deepEqual(
+        legacy.map((r) => r.dnatTo!.ip),
+        ['10.244.0.99'],
+        'iptables-legacy-save shows the stale rule',
+      );
+      assert.ok(fixed.packets('node1').some(all(synAck, from('10.244.0.50', 80))), 'fixed: the current pod answers');
+    });
+
+    it('11 NetworkPolicy: works unenforced, REJECTed by a policy engine, allowed once the client is labelled', (run) => {
+      const unenforced = new Transcript(join(run.dir, '11-network-policy', 'unenforced.txt'));
+      assert.ok(unenforced.packets('node1').some(all(synAck, from('10.96.0.20', 80))), 'Flannel alone: it works');
+      assert.ok(!unenforced.facts('NatChain').some((c) => c.name.startsWith('KUBE-POD-FW-')), 'no engine rules');
+      const broken = run.broken['11-network-policy'];
+      const node1 = broken.packets('node1');
+      assert.ok(
+        node1.some((p) => p.icmp?.type === 'port unreachable' && /tcp port 80/.test(p.icmp.detail ?? '')),
+        'ICMP port unreachable: the REJECT',
+      );
+      assert.ok(!node1.some(synAck), 'no SYN-ACK');
+      const reject = broken.facts('NatRule').filter((r) => r.chain.startsWith('KUBE-POD-FW-') && r.target === 'REJECT');
+      assert.ok(reject.length >= 1 && reject.every((r) => (r.packets ?? 0) >= 2), 'the REJECT counted the SYNs');
+      assert.deepEqual(
+        broken.facts('ClientResult').map((r) => r.outcome),
+        ['refused', 'connect-failed'],
+      );
+      assert.ok(run.fixed['11-network-policy'].packets('node1').some(all(synAck, from('10.96.0.20', 80))));
+    });
+
+    it('12 externalTrafficPolicy Local: node1 drops (no local endpoint), node2 keeps the client address', (run) => {
+      const broken = run.broken['12-external-traffic-policy'];
+      const syns = broken.packets('node1').filter(all(syn, to('172.30.1.11', 30080)));
+      assert.ok(syns.length >= 2 && syns.every((p) => p.interface === 'eth0'), 'SYNs arrive on eth0 only');
+      assert.equal(broken.packets('node1').length, syns.length, 'nothing else: dropped');
+      assert.equal(broken.packets('node2').length, 0);
+      const drop = broken
+        .facts('NatRule')
+        .find(
+          (r) =>
+            r.chain === 'KUBE-EXTERNAL-SERVICES' && r.target === 'DROP' && /no local endpoints/.test(r.comment ?? ''),
+        );
+      assert.ok(drop && drop.packets === syns.length, `the DROP counted ${drop?.packets}`);
+      const fixed = run.fixed['12-external-traffic-policy'].packets('node2');
+      assert.ok(fixed.some(all(syn, from('172.30.1.100'), to('10.244.1.20', 80))), 'Local: the client address kept');
+      const cluster = new Transcript(join(run.dir, '12-external-traffic-policy', 'cluster.txt')).packets('node2');
+      assert.ok(cluster.some(all(syn, from('10.244.0.0'), to('10.244.1.20', 80))), 'Cluster: masqueraded');
+      assert.ok(!cluster.some(all(syn, from('172.30.1.100'), to('10.244.1.20'))));
     });
   });
 }

@@ -25,8 +25,8 @@ OUT=${2:-$HERE/out}
 CLI="node $ROOT/dist/cli.js"
 
 log() { printf '[lab] %s\n' "$*" >&2; }
-nsx() { local n=$1; shift; ip netns exec "$LAB-$n" "$@"; }
-vethname() { printf 'veth%s' "$(printf '%s' "$1" | md5sum | cut -c1-8)"; }
+# shellcheck source=test/lab/lib.sh
+. "$HERE/lib.sh"
 
 # name node ip labels(k=v,k=v) role
 PODS=(
@@ -58,18 +58,7 @@ NODE_NET_node1=10.244.0
 NODE_NET_node2=10.244.1
 GATEWAY=172.30.1.254
 
-down() {
-  local n
-  for n in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^$LAB-"); do
-    ip netns pids "$n" 2>/dev/null | xargs -r kill 2>/dev/null
-  done
-  sleep 0.2
-  for n in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^$LAB-"); do
-    ip netns pids "$n" 2>/dev/null | xargs -r kill -9 2>/dev/null
-    ip netns del "$n" 2>/dev/null
-  done
-  rm -rf /etc/netns/$LAB-* "$OUT/.run"
-}
+down() { lab_down "$OUT/.run"; }
 
 write_manifests() {
   local dir=$1 p name node ip labels role key val
@@ -242,20 +231,16 @@ endpoints:
 EOF
     for node in node1 node2; do
       local nip=NODE_IP_$node nnet=NODE_NET_$node
-      printf -- '---\napiVersion: v1\nkind: Node\nmetadata:\n  name: %s\n  annotations: { flannel.alpha.coreos.com/backend-type: vxlan, flannel.alpha.coreos.com/public-ip: %s }\nspec: { podCIDR: %s.0/24, podCIDRs: [%s.0/24] }\nstatus:\n  addresses: [ { type: InternalIP, address: %s } ]\n' \
-        "$node" "${!nip}" "${!nnet}" "${!nnet}" "${!nip}"
+      node_yaml "$node" "${!nip}" "${!nnet}"
     done
     for p in "${PODS[@]}"; do
       read -r name node ip labels role <<<"$p"
-      local nsname=default; [ "$role" = dns ] && nsname=kube-system
-      printf -- '---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: %s\n  namespace: %s\n  labels:\n' "$name" "$nsname"
-      IFS=, read -ra kv <<<"$labels"
-      for key in "${kv[@]}"; do printf '    %s: %s\n' "${key%%=*}" "${key#*=}"; done
-      printf 'spec:\n  nodeName: %s\n' "$node"
-      case "$name" in web-* | cache-*) printf '  hostname: %s\n  subdomain: %s\n' "$name" "${name%-*}" ;; esac
-      printf '  containers:\n  - name: main\n    image: %s\n' "$([ "$role" = client ] && echo busybox || echo nginx)"
-      [ "$role" = web ] && printf '    ports:\n    - { name: web, containerPort: 80 }\n'
-      printf 'status:\n  podIP: %s\n  hostIP: %s\n' "$ip" "$([ "$node" = node1 ] && echo $NODE_IP_node1 || echo $NODE_IP_node2)"
+      local nsname=default nip=NODE_IP_$node
+      [ "$role" = dns ] && nsname=kube-system
+      case "$name" in
+        web-* | cache-*) pod_yaml "$name" "$nsname" "$node" "$ip" "${!nip}" "$labels" "$role" web "$name" "${name%-*}" ;;
+        *) pod_yaml "$name" "$nsname" "$node" "$ip" "${!nip}" "$labels" "$role" web ;;
+      esac
     done
   } >"$dir/cluster.yaml"
 }
@@ -278,14 +263,6 @@ write_dns_hosts() {
 10.244.0.180 cache-0.cache.default.svc.cluster.local
 10.244.1.30 cache-1.cache.default.svc.cluster.local
 EOF
-}
-
-attach_lan() { # ns ip
-  ip link add eth0 netns "$LAB-$1" type veth peer name "lan-$1" netns "$LAB-lan"
-  nsx lan ip link set "lan-$1" master br0 up
-  nsx "$1" ip link set lo up
-  nsx "$1" ip link set eth0 up
-  nsx "$1" ip addr add "$2/24" dev eth0
 }
 
 add_pod() { # name node ip role
@@ -317,26 +294,10 @@ add_pod() { # name node ip role
 setup_node() { # node
   local node=$1 nip=NODE_IP_$1 nnet=NODE_NET_$1
   attach_lan "$node" "${!nip}"
-  nsx "$node" sysctl -qw net.ipv4.ip_forward=1
-  nsx "$node" sysctl -qw net.bridge.bridge-nf-call-iptables=1
+  flannel_node "$node" "${!nip}" "${!nnet}"
   nsx "$node" ip route add default via "$GATEWAY"
-  nsx "$node" ip link add cni0 type bridge
-  nsx "$node" ip link set cni0 mtu 1450
-  nsx "$node" ip addr add "${!nnet}.1/24" dev cni0
-  nsx "$node" ip link set cni0 up
-  nsx "$node" ip link add flannel.1 type vxlan id 1 local "${!nip}" dev eth0 dstport 8472 nolearning
-  nsx "$node" ip link set flannel.1 mtu 1450 up
-  nsx "$node" ip addr add "${!nnet}.0/32" dev flannel.1
   # What flannel's ipMasq adds: pod traffic leaving the pod network is masqueraded.
   nsx "$node" iptables -t nat -A POSTROUTING -s 10.244.0.0/16 ! -d 10.244.0.0/16 -j MASQUERADE
-}
-
-peer_vxlan() { # from to: routes, neighbour and FDB entries flanneld installs for a remote node
-  local a=$1 b=$2 bnet=NODE_NET_$2 bip=NODE_IP_$2 mac
-  mac=$(nsx "$b" cat /sys/class/net/flannel.1/address)
-  nsx "$a" ip route add "${!bnet}.0/24" via "${!bnet}.0" dev flannel.1 onlink
-  nsx "$a" ip neigh add "${!bnet}.0" lladdr "$mac" dev flannel.1 nud permanent
-  nsx "$a" bridge fdb add "$mac" dev flannel.1 dst "${!bip}" self permanent
 }
 
 up() {

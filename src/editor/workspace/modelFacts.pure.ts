@@ -1,6 +1,7 @@
 import '../../ingest/all';
 import { parseDocument, splitLines } from '../../ingest/document';
 import { formatForCommand, formatSpec, sniffFormat } from '../../ingest/registry';
+import { commandLine } from '../../ingest/transcript/prompt';
 import { ClusterModel, namespacedName, type Fact, type FactKind } from '../../model';
 import { SAMPLES, type SampleInput } from '../../samples/registry';
 
@@ -88,8 +89,21 @@ export function logFileFacts(text: string, uri: string): { facts: Fact[]; format
     return { facts: r.facts, format: spec.id };
   }
   const format = sniffedFormat(text);
-  if (!format) return undefined;
-  return { facts: logFacts(text, uri).facts, format };
+  if (format) return { facts: logFacts(text, uri).facts, format };
+  // A terminal session (`root@node1:/# iptables -V`, then its output, then the next command) mixes
+  // formats no single sniffer scores high: it counts when its head runs a command a parser reads.
+  if (!sessionHead(text)) return undefined;
+  const facts = logFacts(text, uri).facts;
+  return facts.length ? { facts, format: 'transcript' } : undefined;
+}
+
+/** True when one of the first 50 lines is a prompt (or bare command) whose output a parser reads. */
+function sessionHead(text: string): boolean {
+  const head = splitLines(text.length > 20_000 ? text.slice(0, 20_000) : text).slice(0, 50);
+  return head.some((line) => {
+    const command = commandLine(line);
+    return command !== undefined && formatForCommand(command.effective) !== undefined;
+  });
 }
 
 /** The format a plain-text document looks like (its first lines), or undefined when none fits. */

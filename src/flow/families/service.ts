@@ -105,7 +105,7 @@ export function traceClusterIp(ctx: TraceContext, client: Pod, t: ServiceTarget,
     ? describePacket(firstPost)
     : `${port.protocol} ${client.ip ?? client.name} → ${endpointText(ep.ip ?? ep.pod?.name, ep.port)}`;
   if (!server) {
-    ctx.b.need(`pod behind ${ep.ip ?? 'the endpoint'} unknown: run \`kubectl get pods -o wide -A\``);
+    ctx.b.need(podBehindUnknown(ctx, ep.ip));
     return;
   }
   const remote = nodeOf(ctx, server) !== node && !server.hostNetwork;
@@ -620,7 +620,7 @@ export function traceNodePort(ctx: TraceContext, request: NodePortRequest): void
     at = postrouting;
   }
   if (!server) {
-    ctx.b.need(`pod behind ${endpoint.ip ?? 'the endpoint'} unknown: run \`kubectl get pods -o wide -A\``);
+    ctx.b.need(podBehindUnknown(ctx, endpoint.ip));
     return;
   }
   const sourceIp = masqueradeIp ?? arrivedFrom;
@@ -834,4 +834,14 @@ function replyToOtherNode(
     evidence: [...(arrived ? [arrived] : []), ...(delivered ? [delivered] : [])].flatMap((p) => p.evidence),
   });
   bridgeToPod(ctx, reply, conntrackHere, client, toPod);
+}
+
+/**
+ * What to say about an endpoint no known pod has: ask for the pod list only when none was given
+ * (pods with their IPs); when it was, asking again helps nobody — the address belongs to no pod.
+ */
+function podBehindUnknown(ctx: TraceContext, ip: string | undefined): string {
+  const listed = ctx.model.pods.some((pod) => pod.ip !== undefined && !pod.predicted);
+  if (listed && ip) return `no pod given has ${ip}: the endpoint is stale or the pod list incomplete`;
+  return `pod behind ${ip ?? 'the endpoint'} unknown: run \`kubectl get pods -o wide -A\``;
 }

@@ -1,35 +1,46 @@
 import type { Service } from '../../model';
 import type { TraceContext } from '../context';
 import type { Finding, FindingId } from '../types';
+import { backendMismatch } from './backendMismatch';
 import { bridgeFlooding } from './bridgeFlooding';
 import { bridgeNfOff } from './bridgeNfOff';
 import { clusterIpTraceroute } from './clusterIpTraceroute';
 import { dnsNameNotFound } from './dnsNameNotFound';
 import { dnsSearchAmplification } from './dnsSearchAmplification';
+import { externalTrafficLocal, sourceIpMasqueraded } from './externalTraffic';
 import { forwardDrop } from './forwardDrop';
 import { hairpinOff } from './hairpinOff';
+import { kubeProxyNoRules } from './kubeProxyNoRules';
 import { headlessSpread } from './headlessSpread';
 import { mtuBlackhole } from './mtuBlackhole';
 import { mtuMss } from './mtuMss';
+import { networkPolicy } from './networkPolicy';
 import { nothingAnswers } from './nothingAnswers';
 import { nothingListening } from './nothingListening';
 import { servicePortMissing } from './servicePortMissing';
 import { staleEndpoint } from './staleEndpoint';
 
+export { CLUSTER_FINDINGS, clusterFindings, type ClusterCheck } from './clusterChecks';
+
 export {
+  backendMismatch,
   bridgeFlooding,
   bridgeNfOff,
   clusterIpTraceroute,
   dnsNameNotFound,
   dnsSearchAmplification,
+  externalTrafficLocal,
   forwardDrop,
   hairpinOff,
   headlessSpread,
+  kubeProxyNoRules,
   mtuBlackhole,
   mtuMss,
+  networkPolicy,
   nothingAnswers,
   nothingListening,
   servicePortMissing,
+  sourceIpMasqueraded,
   staleEndpoint,
 };
 
@@ -87,6 +98,17 @@ export const FLOW_FINDINGS: readonly FindingCheck[] = [
   { ids: ['forward-policy-drop'], find: (ctx) => forwardDrop(ctx) },
   { ids: ['bridge-nf-call-iptables-off'], find: (ctx) => bridgeNfOff(ctx) },
   { ids: ['hairpin-off'], find: (ctx) => hairpinOff(ctx) },
+  { ids: ['iptables-backend-mismatch'], find: (ctx, { services }) => backendMismatch(ctx, services) },
+  { ids: ['kube-proxy-no-rules'], find: (ctx, { services }) => kubeProxyNoRules(ctx, services) },
+  {
+    ids: ['external-traffic-local-no-endpoint'],
+    find: (ctx, { services }) => externalTrafficLocal(ctx, services),
+  },
+  { ids: ['source-ip-masqueraded'], find: (ctx, { services }) => sourceIpMasqueraded(ctx, services) },
+  {
+    ids: ['network-policy-unenforced', 'network-policy-deny'],
+    find: (ctx, { services }) => networkPolicy(ctx, services),
+  },
   { ids: ['stale-endpoint'], find: (ctx, { services }) => staleEndpoint(ctx, services) },
   {
     ids: ['dns-nxdomain', 'dns-wrong-namespace'],

@@ -32,7 +32,17 @@ export function staleEndpoint(ctx: TraceContext, services: readonly Service[]): 
         (p: Packet) => p.protocol === 'icmp' && /unreachable/i.test(p.icmp?.type ?? ''),
       );
       const current = ctx.model.podsSelectedBy(svc).filter((p) => p.ip);
-      const inSlice = ctx.model.endpointsOf(svc).some(({ endpoint }) => endpoint.addresses.includes(ip));
+      const sliceAddresses = ctx.model.endpointsOf(svc).flatMap(({ endpoint }) => endpoint.addresses);
+      const inSlice = sliceAddresses.includes(ip);
+      const slices = ctx.model
+        .all('EndpointSlice')
+        .filter((s) => s.serviceName === svc.name && s.namespace === svc.namespace);
+      // The EndpointSlice and the rules disagree: the rules were written from an older slice.
+      const sliceSays = inSlice
+        ? ' (the EndpointSlice given still lists it)'
+        : sliceAddresses.length
+          ? `, while its EndpointSlice lists ${[...new Set(sliceAddresses)].join(', ')} (the rules and the EndpointSlice disagree)`
+          : ' (no EndpointSlice given lists it)';
       const rule = rules.find((r) => r.dnatTo!.ip === ip)!;
       const node = neighbours[0]?.host ?? connection.sightings[0]?.site?.node ?? 'the node';
       const bridge = bridgeOf(ctx, node);
@@ -41,6 +51,7 @@ export function staleEndpoint(ctx: TraceContext, services: readonly Service[]): 
         ...linesOf(asked, 2),
         ...neighbours.flatMap((n) => n.evidence),
         ...linesOf(unreachable, 1),
+        ...(inSlice ? [] : slices.slice(0, 1).flatMap((slice) => slice.evidence)),
       ];
       const last = lastStep(ctx.b, 'connect');
       const phase = last?.phase ?? ctx.b.phase('connect');
@@ -62,7 +73,7 @@ export function staleEndpoint(ctx: TraceContext, services: readonly Service[]): 
         id: 'stale-endpoint',
         severity: 'error',
         title: `${svc.name}: DNAT to ${ip}, an address no pod has`,
-        message: `kube-proxy's rules send ${tag} to ${ip}, which no pod has${inSlice ? ' (the EndpointSlice given still lists it)' : ' (no EndpointSlice given lists it)'}: ARP for it goes unanswered and the connection fails with "no route to host" or a timeout.${selected} kube-proxy has not synced its rules since the pod was replaced: it is not running, or failing every sync.`,
+        message: `kube-proxy's rules send ${tag} to ${ip}, which no pod has${sliceSays}: ARP for it goes unanswered and the connection fails with "no route to host" or a timeout.${selected} kube-proxy has not synced its rules since the pod was replaced: it is not running, or failing every sync.`,
         evidence,
         fix: `Get kube-proxy running and syncing on ${node} (kubectl -n kube-system get pods -l k8s-app=kube-proxy; its logs); once it syncs, the rules follow the current EndpointSlice.`,
         ...breakAt(ctx.b, { phase, index: phase.steps.indexOf(step), step }, 'contradicted'),

@@ -10,6 +10,8 @@ import type {
   Fact,
   K8sNode,
   KubeProxyConfig,
+  NetworkPolicy,
+  NetworkPolicyPeer,
   ObjectRef,
   Pod,
   Service,
@@ -391,6 +393,36 @@ function configMapFacts(o: Rec, meta: Rec, ev: EvidenceSource): ObjectFacts {
     : { facts, ignored: `ConfigMap ${str(meta.name) ?? ''} holds no kube-proxy, Flannel or CoreDNS settings` };
 }
 
+/** The pods a NetworkPolicy peer admits, when a podSelector alone says so. */
+function policyPeer(peer: Rec): NetworkPolicyPeer {
+  const selector = rec(peer.podSelector);
+  const onlyPods = Object.keys(peer).every((k) => k === 'podSelector') && selector.matchExpressions === undefined;
+  return onlyPods ? { podSelector: strMap(selector.matchLabels) ?? {} } : { unevaluated: true };
+}
+
+function networkPolicyFact(o: Rec, meta: Rec, ev: EvidenceSource): NetworkPolicy {
+  const spec = rec(o.spec);
+  const selector = rec(spec.podSelector);
+  const ingress = arr(spec.ingress)
+    .filter(isRec)
+    .map((rule) => arr(rule.from).filter(isRec).map(policyPeer));
+  const declared = arr(spec.policyTypes).filter((t): t is 'Ingress' | 'Egress' => t === 'Ingress' || t === 'Egress');
+  // Without policyTypes, Ingress always applies and Egress when egress rules are given.
+  const policyTypes = declared.length
+    ? declared
+    : ([...['Ingress'], ...(spec.egress !== undefined ? ['Egress'] : [])] as ('Ingress' | 'Egress')[]);
+  return compact({
+    kind: 'NetworkPolicy' as const,
+    namespace: str(meta.namespace),
+    name: str(meta.name)!,
+    podSelector: strMap(selector.matchLabels) ?? {},
+    selectorUnevaluated: selector.matchExpressions !== undefined ? true : undefined,
+    policyTypes,
+    ingress,
+    evidence: [ev.at()],
+  });
+}
+
 /** Facts for one object; `ignored` explains objects that carry no networking facts. */
 export function objectToFacts(o: Rec, ev: EvidenceSource): ObjectFacts {
   const kind = str(o.kind);
@@ -410,6 +442,8 @@ export function objectToFacts(o: Rec, ev: EvidenceSource): ObjectFacts {
       return { facts: [nodeFact(o, meta, ev)] };
     case 'ConfigMap':
       return configMapFacts(o, meta, ev);
+    case 'NetworkPolicy':
+      return { facts: [networkPolicyFact(o, meta, ev)] };
     default:
       if (WORKLOAD_KINDS.has(kind)) return { facts: [workloadFact(kind as WorkloadKind, o, meta, ev)] };
       return { facts: [], ignored: `${kind} carries no networking facts` };

@@ -195,6 +195,12 @@ function containersFrom(row: TableRow): Container[] | undefined {
 }
 
 const PHASES = new Set(['Pending', 'Running', 'Succeeded', 'Failed', 'Unknown']);
+
+/** RESTARTS as printed: `53`, `55 (22m ago)`. */
+function restartsOf(text: string | undefined): number | undefined {
+  const m = text === undefined ? null : /^(?<count>\d+)(?: \(.*\))?$/.exec(text);
+  return m?.groups ? Number(m.groups.count) : undefined;
+}
 const SERVICE_TYPES = new Set(['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName']);
 
 export interface RowFacts {
@@ -231,6 +237,8 @@ export function rowFacts(kind: TableKind | undefined, row: TableRow, ev: Evidenc
         nodeName: cell(row, 'NODE', 'NODE-NAME', 'NODENAME'),
         hostIP: cell(row, 'HOST-IP', 'HOSTIP'),
         phase: status && PHASES.has(status) ? status : undefined,
+        reason: status && !PHASES.has(status) && /^[\w:-]+$/.test(status) ? status : undefined,
+        restarts: restartsOf(cell(row, 'RESTARTS')),
         ready: ready ? ready.total > 0 && ready.ready === ready.total : undefined,
         labels,
         evidence,

@@ -113,6 +113,45 @@ const SCENARIOS: Scenario[] = [
     status: 'contradicted',
     cause: /Close matches: web\.default\.svc\.cluster\.local/,
   },
+  {
+    name: '9-kube-proxy-no-rules',
+    from: 'client',
+    to: '10.96.0.20:80',
+    finding: 'kube-proxy-no-rules',
+    hop: 'cni0 → KUBE-SERVICES',
+    status: 'contradicted',
+    cause:
+      /no KUBE-SERVICES chain .* Service default\/web \(10\.96\.0\.20\) has endpoints.*ICMP net 10\.96\.0\.20 unreachable/,
+  },
+  {
+    name: '10-iptables-backend',
+    from: 'client',
+    to: 'api:80',
+    finding: 'iptables-backend-mismatch',
+    hop: 'KUBE-SEP-OLVSYVAX3EM4W7BJ → KUBE-SEP-OLVSYVAX3EM4W7BJ',
+    status: 'contradicted',
+    cause: /"iptables-legacy tables present".*asking ARP for 10\.244\.0\.99/,
+  },
+  {
+    name: '11-network-policy',
+    from: 'client',
+    to: '10.96.0.20:80',
+    finding: 'network-policy-deny',
+    hop: 'cni0 → veth of web-1',
+    status: 'contradicted',
+    cause: /web-allow-frontend isolates default\/web-1 .* KUBE-POD-FW-LABWEB1 REJECT counted 3 packet/,
+    fixedManifests: 'manifests-fixed.yaml',
+  },
+  {
+    name: '12-external-traffic-policy',
+    from: '172.30.1.100',
+    to: '172.30.1.11:30080',
+    fixedTo: '172.30.1.12:30080',
+    finding: 'external-traffic-local-no-endpoint',
+    hop: 'KUBE-SVL-CKGV3PYJC3MVVL4X → KUBE-EXTERNAL-SERVICES (filter)',
+    status: 'missing',
+    cause: /node1 has none \(its endpoints run on node2\).*DROP counted 3 packet/,
+  },
 ];
 
 const broken = (s: Scenario) => model(`${BROKEN}/${s.name}/manifests.yaml`, [`${BROKEN}/${s.name}/broken.txt`]);
@@ -276,7 +315,93 @@ describe('kube-packet-path diagnose ranks the right cause first', () => {
   });
 });
 
+describe('explained, not broken: what works but is not what it seems', () => {
+  test('11 unenforced: a NetworkPolicy with Flannel alone and no engine rules is a warning, the flow works', () => {
+    const dir = `${BROKEN}/11-network-policy`;
+    const { flows } = trace(model(`${dir}/manifests.yaml`, [`${dir}/unenforced.txt`]), 'client', '10.96.0.20:80');
+    assert.equal(flows[0].connections?.[0].outcome, 'closed');
+    assert.equal(brokenAt(flows[0]), undefined);
+    const warning = flows[0].findings.find((f) => f.id === 'network-policy-unenforced');
+    assert.equal(warning?.severity, 'warning');
+    assert.match(warning!.message, /Flannel alone.*should have been refused and went through/);
+    assert.ok(
+      warning!.evidence.some((e) => e.uri.endsWith('unenforced.txt') && /:FORWARD ACCEPT/.test(e.excerpt ?? '')),
+    );
+    assert.ok(warning!.evidence.some((e) => e.uri.endsWith('manifests.yaml')));
+  });
+
+  test('11 without a filter listing nothing says no engine runs: no warning', () => {
+    const dir = `${BROKEN}/11-network-policy`;
+    const m = model(`${dir}/manifests.yaml`, [`${dir}/unenforced.txt`]);
+    const stripped = new ClusterModel();
+    stripped.add([...m.all('Pod'), ...m.all('Service'), ...m.all('EndpointSlice'), ...m.all('NetworkPolicy')]);
+    stripped.add([...m.all('Cni'), ...m.all('Packet')]);
+    for (const capture of m.captures) stripped.add(capture);
+    const { flows } = trace(stripped, 'client', '10.96.0.20:80');
+    assert.deepEqual(
+      flows.flatMap((f) => f.findings.map((x) => x.id)).filter((id) => id.startsWith('network-policy')),
+      [],
+    );
+  });
+
+  test('12 Cluster policy: the pod sees node1’s flannel.1 address, an info finding, no alarm', () => {
+    const dir = `${BROKEN}/12-external-traffic-policy`;
+    const m = model(`${dir}/manifests-Cluster.yaml`, [`${dir}/cluster.txt`]);
+    const { flows } = trace(m, '172.30.1.100', '172.30.1.11:30080');
+    assert.deepEqual(alarms(flows), []);
+    const info = flows[0].findings.find((f) => f.id === 'source-ip-masqueraded');
+    assert.equal(info?.severity, 'info');
+    assert.match(info!.title, /sees 10\.244\.0\.0, not the client 172\.30\.1\.100/);
+    assert.ok(
+      info!.evidence.some(
+        (e) => e.uri.endsWith('cluster.txt') && /10\.244\.0\.0\.\d+ > 10\.244\.1\.20/.test(e.excerpt ?? ''),
+      ),
+    );
+  });
+});
+
+describe('what was pasted is not asked for again', () => {
+  test('7 with the current EndpointSlice: rules and slice disagree; the pod list is not asked for', () => {
+    const dir = `${BROKEN}/7-stale-endpoint`;
+    const { flows } = trace(model(`${dir}/manifests-fixed.yaml`, [`${dir}/broken.txt`]), 'client', 'api:80');
+    const stop = brokenAt(flows[0]);
+    assert.equal(stop?.id, 'stale-endpoint');
+    assert.match(
+      stop!.message,
+      /10\.244\.0\.99, which no pod has, while its EndpointSlice lists 10\.244\.0\.50 \(the rules/,
+    );
+    assert.ok(
+      stop!.evidence.some((e) => e.uri.endsWith('manifests-fixed.yaml')),
+      'the slice is cited',
+    );
+    assert.deepEqual(
+      flows[0].unresolved.filter((u) => /kubectl get pods/.test(u)),
+      [],
+    );
+    assert.ok(
+      flows[0].unresolved.includes('no pod given has 10.244.0.99: the endpoint is stale or the pod list incomplete'),
+    );
+  });
+});
+
 describe('missing information is never a finding', () => {
+  test('a nat listing beside an iptables-legacy one proves no absence: no kube-proxy-no-rules', () => {
+    // Scenario 9's failing request and nf_tables listing, with node1's `iptables-legacy -V` and legacy
+    // listing from scenario 10 (the same lab node): once the other backend is in view, absence is no
+    // longer claimed.
+    const m = model(`${BROKEN}/9-kube-proxy-no-rules/manifests.yaml`, [
+      `${BROKEN}/9-kube-proxy-no-rules/broken.txt`,
+      `${BROKEN}/10-iptables-backend/fixed.txt`,
+    ]);
+    assert.ok(m.all('IptablesBackend').some((b) => b.backend === 'legacy' && b.host === 'node1'));
+    const ids = trace(m, 'client', '10.96.0.20:80').flows.flatMap((f) => f.findings.map((x) => x.id));
+    assert.ok(!ids.includes('kube-proxy-no-rules'), ids.join(', '));
+    const alone = model(`${BROKEN}/9-kube-proxy-no-rules/manifests.yaml`, [
+      `${BROKEN}/9-kube-proxy-no-rules/broken.txt`,
+    ]);
+    assert.equal(brokenAt(trace(alone, 'client', '10.96.0.20:80').flows[0])?.id, 'kube-proxy-no-rules');
+  });
+
   test('`kubectl get pods -A` (no labels) beside a Service with a selector: no "selector matches no pod"', async () => {
     const { nothingAnswers } = await import('../../../src/flow/findings');
     const m = new ClusterModel();

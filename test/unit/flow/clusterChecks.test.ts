@@ -1,0 +1,71 @@
+// Problems the nodes and the cluster report about themselves (crashing system pods, kube-proxy's
+// failed syncs, conntrack drops): found by diagnose without any captured request, each with the
+// lines that show it. Real outputs: test/fixtures/kubectl/public (public threads, sources in its
+// README) and the conntrack race tried in this kernel (test/fixtures/broken/conntrack-race).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { modelOf } from '../../support/modelOf';
+import { diagnose } from '../../../src/flow';
+import { clusterFindings } from '../../../src/flow/findings';
+
+const PUBLIC = 'test/fixtures/kubectl/public';
+
+test('Flannel in CrashLoopBackOff: an error naming both pods; CoreDNS waiting for it: a warning', () => {
+  const found = clusterFindings(modelOf({ transcripts: [`${PUBLIC}/get-pods-A-flannel-crashloop.txt`] }));
+  assert.deepEqual(
+    found.map((f) => [f.id, f.severity]),
+    [
+      ['system-pod-failing', 'error'],
+      ['system-pod-failing', 'warning'],
+    ],
+  );
+  assert.match(found[0].title, /^Flannel is not running: CrashLoopBackOff$/);
+  assert.match(
+    found[0].message,
+    /kube-flannel-ds-amd64-r72pn CrashLoopBackOff \(8 restarts\); kube-flannel-ds-amd64-xn6rv/,
+  );
+  assert.deepEqual(
+    found[0].evidence.map((e) => e.line),
+    [8, 9],
+  );
+  assert.match(
+    found[1].message,
+    /coredns-6955765f44-hsp28, kube-system\/coredns-6955765f44-shvwc wait in ContainerCreating/,
+  );
+});
+
+test('kube-proxy failing every sync: an error quoting iptables-restore, from both log formats', () => {
+  for (const [file, count, why] of [
+    ['kube-proxy-log-klog.txt', 5, /line 51 failed/],
+    ['kube-proxy-log-journal.txt', 1, /unknown option "--xor-mark" Error occurred at line: 11/],
+  ] as const) {
+    const found = clusterFindings(modelOf({ transcripts: [`${PUBLIC}/${file}`] }));
+    assert.deepEqual(
+      found.map((f) => f.id),
+      ['kube-proxy-sync-failing'],
+    );
+    assert.match(found[0].title, new RegExp(`\\(${count} failed iptables-restore\\)`));
+    assert.match(found[0].message, why);
+    assert.ok(found[0].evidence.every((e) => e.uri.endsWith(file)));
+  }
+});
+
+test('conntrack insert_failed: a warning with the counting lines; diagnose lists it with no request', () => {
+  const model = modelOf({ transcripts: [`${PUBLIC}/conntrack-S-insert-failed.txt`] });
+  const { problems, requests } = diagnose(model);
+  assert.deepEqual(requests, []);
+  assert.deepEqual(
+    problems.map((p) => [p.finding.id, p.finding.severity]),
+    [['conntrack-insert-failed', 'warning']],
+  );
+  assert.match(problems[0].finding.title, /dropped 1735 packet\(s\)/);
+  assert.equal(problems[0].finding.evidence.length, 3);
+});
+
+test('the race tried in this kernel: clashes resolved (clash_resolve > 0), nothing dropped, no finding', () => {
+  const model = modelOf({ transcripts: ['test/fixtures/broken/conntrack-race/transcript.txt'] });
+  const stats = model.all('ConntrackStats');
+  assert.ok(stats.some((s) => (s.counters.clash_resolve ?? 0) > 0));
+  assert.ok(stats.every((s) => s.counters.insert_failed === 0));
+  assert.deepEqual(clusterFindings(model), []);
+});
