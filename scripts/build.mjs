@@ -41,6 +41,15 @@ const targets = [
     external: ['vscode'],
   },
   {
+    // the parse worker (a Node worker thread started by the extension host): ingest and flow, no `vscode`
+    ...common,
+    entryPoints: { worker: 'src/editor/worker/parseWorker.pure.ts' },
+    outdir: 'dist',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+  },
+  {
     ...common,
     entryPoints: { cli: 'src/cli/main.ts' },
     outdir: 'dist',

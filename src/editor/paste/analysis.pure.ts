@@ -172,7 +172,17 @@ export type PasteSource =
   /** Nothing to read: open an empty editor to paste into. */
   | { kind: 'empty' };
 
-const sameText = (a: string, b: string) => a.replace(/\s+$/, '') === b.replace(/\s+$/, '');
+/** Length of `text` without its trailing white space (read from the end: a 200 MB paste is not copied). */
+function trimmedLength(text: string): number {
+  let end = text.length;
+  while (end > 0 && /\s/.test(text[end - 1])) end--;
+  return end;
+}
+
+const sameText = (a: string, b: string) => {
+  const length = trimmedLength(a);
+  return length === trimmedLength(b) && (length === a.length ? a : a.slice(0, length)) === b.slice(0, length);
+};
 
 /**
  * Which text to analyze, never opening a second copy of one paste: text given by a caller,

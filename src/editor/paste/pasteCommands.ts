@@ -1,18 +1,12 @@
 import * as vscode from 'vscode';
-import '../../ingest/all';
-import { parseDocument, type DocumentResult } from '../../ingest/document';
+import { packFacts } from '../../ingest/factTransfer';
 import type { Fact } from '../../model';
 import { traceAndShow } from '../trace/runTrace';
-import { buildModel, factsOf } from '../workspace/modelFacts.pure';
+import { withinSizeLimit, withWorkerProgress } from '../worker/parseInWorker';
+import { traceInWorker } from '../worker/traceInWorker';
+import { factsOf } from '../workspace/modelFacts.pure';
 import type { WorkspaceModel } from '../workspace/workspaceModel';
-import {
-  describeBlock,
-  pasteSource,
-  suggestFlows,
-  summarizeBlocks,
-  type BlockSummary,
-  type FlowSuggestion,
-} from './analysis.pure';
+import { describeBlock, pasteSource, type BlockSummary, type FlowSuggestion } from './analysis.pure';
 
 /**
  * "Paste to analyze": the selection, else the active untitled editor the user pasted into,
@@ -28,6 +22,11 @@ export interface PasteAnalysis {
   flows: FlowSuggestion[];
 }
 
+/** Pasted text larger than this is not opened in an editor but kept in a file (see analyzeLarge). */
+const LARGE_PASTE = 20_000_000;
+/** Blocks listed in the log and the pick list. */
+const MAX_LISTED = 500;
+
 type Item = vscode.QuickPickItem & { flow?: FlowSuggestion; block?: BlockSummary };
 
 export function registerPasteCommands(
@@ -38,27 +37,45 @@ export function registerPasteCommands(
   const register = (id: string, fn: (...args: unknown[]) => unknown) =>
     context.subscriptions.push(vscode.commands.registerCommand(id, fn));
 
-  async function analyze(doc: vscode.TextDocument, range?: vscode.Range): Promise<PasteAnalysis> {
-    const uri = doc.uri.toString();
-    // Leading newlines keep the selection's line numbers equal to the document's.
-    const text = range ? '\n'.repeat(range.start.line) + doc.getText(range) : doc.getText();
-    let parsed: DocumentResult;
-    try {
-      parsed = parseDocument(text, uri);
-    } catch (e) {
-      log.error(`paste: parsing failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-      parsed = { uri, blocks: [], facts: [] };
-    }
-    const blocks = summarizeBlocks(parsed).filter(
-      (b) => !(range && b.format === 'unknown' && b.endLine <= range.start.line),
-    );
+  /**
+   * Reads `text` in the worker thread (progress and Cancel in a notification) and reports what it
+   * holds. `doc` is where the text is shown (none for a paste too large for an editor, kept in a
+   * file instead). Undefined when the user declined the size limit or cancelled.
+   */
+  async function analyzeText(
+    text: string,
+    uri: string,
+    show: { doc?: vscode.TextDocument; range?: vscode.Range; name: string; save?: string },
+  ): Promise<PasteAnalysis | undefined> {
+    if (!(await withinSizeLimit(text.length, show.name))) return undefined;
     const others = factsOf(await workspace.getModel()).filter((f: Fact) => !f.evidence.some((e) => e.uri === uri));
-    const model = buildModel([others, parsed.facts]);
-    const flows = suggestFlows(parsed, model);
-    log.info(
-      `paste: ${vscode.workspace.asRelativePath(doc.uri)}: ${blocks.length} block(s), ${parsed.facts.length} facts, ${flows.length} traceable flow(s)`,
+    const analyzed = await withWorkerProgress(
+      context,
+      vscode.l10n.t('Kube Packet Path: reading {0}', show.name),
+      async (client, report) => {
+        const answer = await client.request(
+          {
+            kind: 'analyze',
+            uri,
+            text,
+            others: packFacts(others, { transfer: false }).packed,
+            ...(show.save ? { saveTo: show.save } : {}),
+          },
+          { onProgress: report },
+        );
+        return answer.kind === 'analyzed' ? answer.value : undefined;
+      },
     );
-    for (const b of blocks) log.info(`  ${describeBlock(b)}`);
+    if (!analyzed) return undefined;
+    const { range } = show;
+    const blocks = analyzed.blocks.filter((b) => !(range && b.format === 'unknown' && b.endLine <= range.start.line));
+    const flows = analyzed.flows;
+    log.info(
+      `paste: ${show.name}: ${blocks.length} block(s), ${analyzed.facts} facts, ${flows.length} traceable flow(s) (${analyzed.lines} lines read in ${analyzed.parseMs} ms in the worker)`,
+    );
+    // a long session can hold tens of thousands of blocks: the log and the list show the first ones
+    for (const b of blocks.slice(0, MAX_LISTED)) log.info(`  ${describeBlock(b)}`);
+    if (blocks.length > MAX_LISTED) log.info(`  … and ${blocks.length - MAX_LISTED} more block(s)`);
     for (const f of flows) log.info(`  flow ${f.from} → ${f.to} (${f.why})`);
     const unparsed = blocks.reduce((n, b) => n + b.unparsed, 0);
     void vscode.window.showInformationMessage(
@@ -74,7 +91,7 @@ export function registerPasteCommands(
       { label: vscode.l10n.t('Flows to trace'), kind: vscode.QuickPickItemKind.Separator },
       ...flows.map((f) => ({ label: `$(debug-start) ${f.from} → ${f.to}`, description: f.why, flow: f })),
       { label: vscode.l10n.t('Detected blocks'), kind: vscode.QuickPickItemKind.Separator },
-      ...blocks.map((b) => ({
+      ...blocks.slice(0, MAX_LISTED).map((b) => ({
         label: `${b.format}`,
         description: describeBlock(b).slice(b.format.length + 2),
         block: b,
@@ -87,15 +104,41 @@ export function registerPasteCommands(
         matchOnDescription: true,
       })
       .then(async (picked) => {
-        if (picked?.flow) await traceAndShow(context, log, model, picked.flow.from, picked.flow.to);
+        if (picked?.flow)
+          await traceAndShow(
+            context,
+            log,
+            () => traceInWorker(context, { facts: others, paste: uri, from: picked.flow!.from, to: picked.flow!.to }),
+            picked.flow.from,
+            picked.flow.to,
+          );
         else if (picked?.block) {
-          const editor = await vscode.window.showTextDocument(doc);
+          const editor = show.doc
+            ? await vscode.window.showTextDocument(show.doc)
+            : await vscode.window.showTextDocument(vscode.Uri.parse(uri));
           const r = new vscode.Range(picked.block.startLine - 1, 0, picked.block.endLine - 1, 0);
           editor.selection = new vscode.Selection(r.start, r.end);
           editor.revealRange(r);
         }
       });
     return { uri, blocks, flows };
+  }
+
+  async function analyze(doc: vscode.TextDocument, range?: vscode.Range): Promise<PasteAnalysis | undefined> {
+    // Leading newlines keep the selection's line numbers equal to the document's.
+    const text = range ? '\n'.repeat(range.start.line) + doc.getText(range) : doc.getText();
+    return analyzeText(text, doc.uri.toString(), { doc, range, name: vscode.workspace.asRelativePath(doc.uri) });
+  }
+
+  /**
+   * A paste too large for an editor (VS Code does not hand documents over 50 MB to extensions):
+   * the worker keeps it in a file in the extension's storage, which the evidence points at.
+   */
+  async function analyzeLarge(text: string): Promise<PasteAnalysis | undefined> {
+    const folder = vscode.Uri.joinPath(context.globalStorageUri, 'pastes');
+    await vscode.workspace.fs.createDirectory(folder);
+    const file = vscode.Uri.joinPath(folder, `paste-${new Date().toISOString().replace(/[:.]/g, '-')}.txt`);
+    return analyzeText(text, file.toString(), { name: vscode.l10n.t('the pasted text'), save: file.fsPath });
   }
 
   register('kubePacketPath.paste.analyze', async (arg?: unknown): Promise<PasteAnalysis | undefined> => {
@@ -127,6 +170,7 @@ export function registerPasteCommands(
           return await analyze(doc);
         }
         case 'new': {
+          if (source.text.length > LARGE_PASTE) return await analyzeLarge(source.text);
           const doc = await vscode.workspace.openTextDocument({ language: 'plaintext', content: source.text });
           await vscode.window.showTextDocument(doc);
           return await analyze(doc);

@@ -16,7 +16,7 @@ import { followClusterChanges } from './runTrace';
  * a provider or command first asks the model.
  */
 export function registerEditorFeatures(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): void {
-  const workspace = new WorkspaceModel(log);
+  const workspace = new WorkspaceModel(log, context);
   const lenses = new ManifestCodeLensProvider(log);
   const hovers = new CaptureHoverProvider(workspace, log);
   const diagnostics = new ManifestDiagnostics(workspace, log);

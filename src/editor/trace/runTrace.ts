@@ -17,12 +17,13 @@ let drawn: { from: string; to: string; result: TraceResult } | undefined;
 export async function traceAndShow(
   context: vscode.ExtensionContext,
   log: vscode.LogOutputChannel,
-  model: ClusterModel,
+  model: ClusterModel | (() => Promise<TraceResult>),
   from: string,
   to: string,
 ): Promise<TraceResult | undefined> {
   try {
-    const result = trace(model, from, to);
+    // a function traces elsewhere (the parse worker) and throws UnknownTargetError as trace does
+    const result = typeof model === 'function' ? await model() : trace(model, from, to);
     log.info(`trace ${from} → ${to}: ${result.flows.length} flow(s), ${result.unresolved.length} note(s)`);
     const used = filesUsed(result);
     if (used.length) log.info(`  evidence from: ${used.join(', ')}`);
@@ -30,6 +31,7 @@ export async function traceAndShow(
     drawn = { from, to, result };
     return result;
   } catch (e) {
+    if (e instanceof Error && e.name === 'WorkerCancelled') return undefined;
     if (e instanceof UnknownTargetError) {
       void vscode.window.showErrorMessage(
         e.suggestions.length

@@ -119,6 +119,23 @@ export function buildModel(parts: Iterable<readonly Fact[]>): ClusterModel {
   return model;
 }
 
+/**
+ * buildModel in turns: `slice` facts at a time, awaiting `pause()` between slices, so that a model
+ * of a large log (85,000 facts took 0.3–0.9 s) does not hold the extension host's thread.
+ */
+export async function buildModelInTurns(
+  parts: Iterable<readonly Fact[]>,
+  options: { slice: number; pause: () => Promise<unknown> },
+): Promise<ClusterModel> {
+  const model = new ClusterModel();
+  for (const facts of parts)
+    for (let at = 0; at < facts.length; at += options.slice) {
+      model.add(at === 0 && facts.length <= options.slice ? facts : facts.slice(at, at + options.slice));
+      if (facts.length > options.slice) await options.pause();
+    }
+  return model;
+}
+
 /** Kinds that are objects people name in manifests; a name means one thing per namespace. */
 const OBJECT_KINDS = new Set<string>([
   'Service',

@@ -1,8 +1,10 @@
 import * as vscode from 'vscode';
 import type { ClusterModel, Fact } from '../../model';
 import { lastClusterRead, onDidReadCluster } from '../cluster';
+import { LargeDocuments, WORKER_PARSE_MIN } from './largeDocuments';
 import {
   buildModel,
+  buildModelInTurns,
   factsOf,
   logFacts,
   logFileFacts,
@@ -54,13 +56,22 @@ export class WorkspaceModel implements vscode.Disposable {
   private readonly logs = new Map<string, CachedLog>();
   private scan?: Promise<void>;
   private model?: ClusterModel;
+  /** Counts changes, so that a model built in turns is kept only when nothing changed meanwhile. */
+  private generation = 0;
   private timer?: ReturnType<typeof setTimeout>;
   private readonly emitter = new vscode.EventEmitter<void>();
   private readonly disposables: vscode.Disposable[] = [];
   /** Fires (debounced) when the model may have changed. */
   readonly onDidChange = this.emitter.event;
 
-  constructor(private readonly log: vscode.LogOutputChannel) {
+  /** Open logs parsed in the worker and re-read block by block when edited. */
+  private readonly large: LargeDocuments;
+
+  constructor(
+    private readonly log: vscode.LogOutputChannel,
+    context: vscode.ExtensionContext,
+  ) {
+    this.large = new LargeDocuments(context, log, () => this.changed());
     const watcher = vscode.workspace.createFileSystemWatcher(MANIFEST_GLOB);
     const logWatcher = vscode.workspace.createFileSystemWatcher('**/*');
     // Rescanning is cheap: unchanged files keep their facts (mtime + size key).
@@ -69,6 +80,7 @@ export class WorkspaceModel implements vscode.Disposable {
       this.changed();
     };
     this.disposables.push(
+      this.large,
       this.emitter,
       watcher,
       watcher.onDidChange(rescan),
@@ -121,7 +133,16 @@ export class WorkspaceModel implements vscode.Disposable {
     for (const [uri, c] of this.files) if (!open.has(uri)) parts.unshift({ uri, manifest: true, facts: c.facts });
     const cluster = lastClusterRead();
     if (cluster) parts.push({ uri: 'cluster:', manifest: false, facts: factsOf(cluster.model) });
-    if (!options.prefer) return (this.model = buildModel(parts.map((p) => p.facts)));
+    if (!options.prefer) {
+      const generation = this.generation;
+      const model = await buildModelInTurns(
+        parts.map((p) => p.facts),
+        { slice: 5000, pause: () => new Promise((resolve) => setImmediate(resolve)) },
+      );
+      // built in turns: the documents may have changed meanwhile (then the next call builds again)
+      if (generation === this.generation) this.model = model;
+      return model;
+    }
     const { facts, setAside } = preferManifest(parts, options.prefer);
     if (setAside.length)
       this.log.info(
@@ -138,6 +159,11 @@ export class WorkspaceModel implements vscode.Disposable {
     const hit = this.docs.get(uri);
     if (hit?.key === key) return hit.facts;
     const text = doc.getText();
+    if (!MANIFEST_LANGUAGES.has(doc.languageId) && text.length >= WORKER_PARSE_MIN) {
+      const large = this.large.facts(doc, text);
+      if (large.current) this.docs.set(uri, { key, facts: [...large.facts] });
+      return large.facts;
+    }
     const started = Date.now();
     let facts: Fact[] = [];
     try {
@@ -170,6 +196,7 @@ export class WorkspaceModel implements vscode.Disposable {
 
   private changed(): void {
     this.model = undefined;
+    this.generation++;
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.timer = undefined;
@@ -193,6 +220,7 @@ export class WorkspaceModel implements vscode.Disposable {
       this.files.clear();
       this.logs.clear();
       this.model = undefined;
+      this.generation++;
       this.log.info('workspace model: the workspace is not trusted, so its manifests and logs are not scanned');
       return;
     }
@@ -232,8 +260,10 @@ export class WorkspaceModel implements vscode.Disposable {
           });
           continue;
         }
+        // an open document is read from the editor (documentFacts), not from the disk
+        if (vscode.workspace.textDocuments.some((d) => d.uri.toString() === key)) continue;
         const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
-        const parsed = logFileFacts(text, key);
+        const parsed = text.length >= WORKER_PARSE_MIN ? await this.large.logFile(text, key) : logFileFacts(text, key);
         this.logs.set(
           key,
           parsed
@@ -287,6 +317,7 @@ export class WorkspaceModel implements vscode.Disposable {
       }
     }
     this.model = undefined;
+    this.generation++;
     this.log.info(
       `workspace model: ${[...this.files.values()].filter((c) => c.facts.length).length} manifest files in the workspace`,
     );

@@ -71,8 +71,19 @@ export function unflattenLines(
 
 /** Rewrites lines 1..n of a result parsed from unflattened text to the file's lines. */
 export function remapResult(result: ParseResult, map: { line: number; column: number }[], uri: string): void {
-  const at = (line: number | undefined) =>
-    line !== undefined && line >= 1 && line <= map.length ? map[line - 1] : undefined;
+  remapResultWith(
+    result,
+    (line) => (line !== undefined && line >= 1 && line <= map.length ? map[line - 1] : undefined),
+    uri,
+  );
+}
+
+/** Rewrites the lines of a result's evidence (of `uri`) and unparsed entries through `at`. */
+export function remapResultWith(
+  result: ParseResult,
+  at: (line: number | undefined) => { line: number; column: number } | undefined,
+  uri: string,
+): void {
   const seen = new Set<object>();
   const fixEvidence = (e: Evidence) => {
     if (seen.has(e) || e.uri !== uri) return;

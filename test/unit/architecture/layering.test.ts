@@ -54,3 +54,9 @@ test('the extension bundle does not pull in the cluster client at activation', (
   assert.ok(!bundle.includes('@kubernetes/client-node'), 'client-node is not inlined into dist/extension.js');
   assert.ok(!/require\(["']@kubernetes\/client-node["']\)/.test(bundle));
 });
+
+test('the parse worker bundle runs without vscode', () => {
+  // dist/worker.js runs in a Node worker thread, where `vscode` does not exist
+  const bundle = readFileSync('dist/worker.js', 'utf8');
+  assert.ok(!/require\(["']vscode["']\)/.test(bundle), 'dist/worker.js does not require vscode');
+});

@@ -1,0 +1,38 @@
+import * as vscode from 'vscode';
+import { UnknownTargetError } from '../../flow';
+import type { TraceResult } from '../../flow/types';
+import { packFacts } from '../../ingest/factTransfer';
+import type { Fact } from '../../model';
+import { WorkerCancelled } from './workerClient.pure';
+import { withWorkerProgress } from './parseInWorker';
+
+/**
+ * Traces FROM → TO in the parse worker on `facts` (copied to it) plus those of the paste it read
+ * as `paste`: what the worker answers, an UnknownTargetError as `trace` throws it, or
+ * WorkerCancelled when the user cancelled.
+ */
+export async function traceInWorker(
+  context: vscode.ExtensionContext,
+  request: { facts: readonly Fact[]; paste?: string; from: string; to: string },
+): Promise<TraceResult> {
+  const answer = await withWorkerProgress(
+    context,
+    vscode.l10n.t('Kube Packet Path: tracing {0} → {1}', request.from, request.to),
+    async (client, report) => {
+      const reply = await client.request(
+        {
+          kind: 'trace',
+          from: request.from,
+          to: request.to,
+          facts: packFacts(request.facts, { transfer: false }).packed,
+          ...(request.paste !== undefined ? { paste: request.paste } : {}),
+        },
+        { onProgress: report },
+      );
+      return reply.kind === 'trace' ? reply.value : undefined;
+    },
+  );
+  if (!answer) throw new WorkerCancelled();
+  if (answer.kind === 'unknown') throw new UnknownTargetError(answer.role, answer.text, answer.suggestions);
+  return answer.result;
+}
