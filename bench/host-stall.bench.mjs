@@ -12,11 +12,11 @@
 // extensions, so each size over that limit is also run at the largest line count under it.
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { installCodeServer } from '../scripts/install-code-server.mjs';
-import { launchChromium, openWorkbench } from '../test/e2e/lib/browser.mjs';
-import { startCodeServer } from '../test/e2e/lib/code-server.mjs';
+import { launchChromium } from '../test/e2e/lib/browser.mjs';
+import { runExtensionTests } from '../test/e2e/lib/in-host.mjs';
 import { ROOT } from '../test/e2e/lib/workspace.mjs';
 import { LAB_TRANSCRIPT, writeLargeCapture } from './large-capture.mjs';
 
@@ -50,57 +50,38 @@ async function workspaceWith(lines) {
 async function measure(browser, lines) {
   const ws = await workspaceWith(lines);
   const out = join(ws.dir, 'result.json');
-  const server = await startCodeServer({
-    folder: ws.dir,
-    env: { KPP_BENCH_OUT: out, KPP_BENCH_CAPTURE: ws.capture },
-    // The browser asks before opening a large file in an editor; answer once for all.
-    settings: { 'workbench.editorLargeFileConfirmation': 4096 },
-  });
-  let page;
+  let diagramSeenAt;
+  // When the trace starts, look for the diagram's SVG in the webview until it shows.
+  const watchForDiagram = async (page) => {
+    while (!existsSync(`${out}.trace`)) {
+      if (existsSync(out)) return;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const actor = page
+      .frameLocator('iframe.webview.ready')
+      .frameLocator('#active-frame')
+      .locator('#diagram svg text.actor')
+      .first();
+    await actor.waitFor({ timeout: 120_000 }).then(
+      () => (diagramSeenAt = Date.now()),
+      () => undefined,
+    );
+    writeFileSync(`${out}.diagram`, String(diagramSeenAt ?? 'never'));
+  };
   try {
-    let exited;
-    const exit = new Promise((resolve) => (exited = resolve));
-    page = await openWorkbench(browser, server, {
+    const run = await runExtensionTests(browser, {
+      testsPath: join(ROOT, 'bench', 'host-stall-host.cjs'),
       folder: ws.dir,
-      waitForWorkbench: false,
-      payload: {
-        extensionDevelopmentPath: ROOT,
-        extensionTestsPath: join(ROOT, 'bench', 'host-stall-host.cjs'),
-        skipWelcome: 'true',
-      },
-      beforeLoad: (p) => p.exposeFunction('codeAutomationExit', (code) => exited(code)),
+      timeoutMs: 600_000,
+      env: { KPP_BENCH_OUT: out, KPP_BENCH_CAPTURE: ws.capture },
+      // The browser asks before opening a large file in an editor; answer once for all.
+      settings: { 'workbench.editorLargeFileConfirmation': 4096 },
+      whileRunning: watchForDiagram,
     });
-    // When the trace starts, look for the diagram's SVG in the webview until it shows.
-    let diagramSeenAt;
-    const watch = (async () => {
-      while (!existsSync(`${out}.trace`)) {
-        if (existsSync(out)) return;
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-      const svg = page
-        .frameLocator('iframe.webview.ready')
-        .frameLocator('#active-frame')
-        .locator('#diagram svg text.actor')
-        .first();
-      await svg.waitFor({ timeout: 120_000 }).then(
-        () => (diagramSeenAt = Date.now()),
-        () => undefined,
-      );
-      writeFileSync(`${out}.diagram`, String(diagramSeenAt ?? 'never'));
-    })();
-    let timer;
-    const code = await Promise.race([exit, new Promise((resolve) => (timer = setTimeout(resolve, 600_000, null)))]);
-    clearTimeout(timer);
-    await watch;
     const figures = existsSync(out) ? JSON.parse(readFileSync(out, 'utf8')) : { errors: { run: 'no result' } };
     const traceStartedAt = existsSync(`${out}.trace`) ? Number(readFileSync(`${out}.trace`, 'utf8')) : NaN;
-    return { ...figures, lines, bytes: ws.bytes, exitCode: code, diagramMs: diagramSeenAt - traceStartedAt };
+    return { ...figures, lines, bytes: ws.bytes, exitCode: run.exitCode, diagramMs: diagramSeenAt - traceStartedAt };
   } finally {
-    await page
-      ?.context()
-      .close()
-      .catch(() => {});
-    await server.stop();
     if (!argv.includes('--keep')) rmSync(ws.dir, { recursive: true, force: true });
   }
 }
@@ -157,8 +138,7 @@ try {
   await browser.close();
 }
 console.log(
-  `\nmachine: ${(await import('node:os')).cpus().length} cores, load average ${(await import('node:os'))
-    .loadavg()
+  `\nmachine: ${cpus().length} cores, load average ${loadavg()
     .map((load) => load.toFixed(2))
     .join(' ')}`,
 );
