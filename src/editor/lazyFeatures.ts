@@ -37,9 +37,10 @@ export function registerLazyFeatures(context: vscode.ExtensionContext, log: vsco
   const load = (reason: string): EditorFeatures => {
     if (features) return features;
     const started = Date.now();
-    for (const standIn of standIns.splice(0)) standIn.dispose();
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const bundle = require('./features.js') as typeof import('./commands');
+    // Only once the bundle is there: a failed load leaves the stand-ins (and its error with the caller).
+    for (const standIn of standIns.splice(0)) standIn.dispose();
     features = bundle.registerCommands(context, log);
     const { onDidChangeCodeLenses } = features.lenses;
     if (onDidChangeCodeLenses) context.subscriptions.push(onDidChangeCodeLenses(() => lensesChanged.fire()));
