@@ -18,7 +18,16 @@
 //      with npm_config_unsafe_perm=true and npm_config_yes=true;
 //   5. checks `code-server --version`.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, copyFileSync, chmodSync } from 'node:fs';
+import {
+  appendFileSync,
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -80,12 +89,22 @@ function checkPrerequisites() {
   }
 }
 
+/** Where the npm / node-gyp output goes when `installCodeServer({ logFile })` asks for it. */
+let logFile;
+
 function run(cmd, args, opts) {
   say(`$ ${cmd} ${args.join(' ')}`);
-  const r = spawnSync(cmd, args, { stdio: quiet ? ['ignore', 'pipe', 'pipe'] : 'inherit', ...opts });
+  const captured = quiet || logFile !== undefined;
+  const r = spawnSync(cmd, args, {
+    stdio: captured ? ['ignore', 'pipe', 'pipe'] : 'inherit',
+    maxBuffer: 256 * 1024 * 1024,
+    ...opts,
+  });
+  const output = String(r.stdout ?? '') + String(r.stderr ?? '');
+  if (logFile) appendFileSync(logFile, `$ ${cmd} ${args.join(' ')}\n${output}\n`);
   if (r.status !== 0) {
-    if (quiet) process.stderr.write(String(r.stdout ?? '') + String(r.stderr ?? ''));
-    fail(`'${cmd} ${args.join(' ')}' exited with ${r.status ?? r.signal}.`);
+    if (quiet && !logFile) process.stderr.write(output);
+    fail(`'${cmd} ${args.join(' ')}' exited with ${r.status ?? r.signal}.${logFile ? ` Its output: ${logFile}` : ''}`);
   }
 }
 
@@ -133,13 +152,26 @@ export function codeServerEnv(extra = {}) {
   };
 }
 
-export function installCodeServer({ force = false } = {}) {
+/**
+ * @param {object} [options]
+ * @param {boolean} [options.force]  reinstall even when installed
+ * @param {string} [options.logFile] write npm's and node-gyp's output there instead of the terminal
+ *   (one line per step is still printed)
+ */
+export function installCodeServer({ force = false, logFile: log } = {}) {
   if (!force && codeServerReady()) {
     say(`code-server ${CODE_SERVER_VERSION} already installed in ${CACHE_DIR}`);
     return CODE_SERVER_BIN;
   }
   checkPrerequisites();
-  say(`installing code-server ${CODE_SERVER_VERSION} into ${CACHE_DIR} (about 2 minutes, ~300 MB)`);
+  logFile = log;
+  if (logFile) {
+    mkdirSync(dirname(logFile), { recursive: true });
+    writeFileSync(logFile, '');
+  }
+  say(
+    `installing code-server ${CODE_SERVER_VERSION} into ${CACHE_DIR} (about 2 minutes, ~300 MB)${logFile ? `; log: ${logFile}` : ''}`,
+  );
   if (force) rmSync(STAMP, { force: true });
   mkdirSync(CACHE_DIR, { recursive: true });
   const pkgJson = join(CACHE_DIR, 'package.json');

@@ -45,26 +45,61 @@ export function summarizeConnection(model: ClusterModel, connection: Connection,
   return summary;
 }
 
+/** `… udp port 53 unreachable`: the transport and port an ICMP error quotes, when tcpdump prints them. */
+const QUOTED_PORT = /\b(?<transport>tcp|udp) port (?<port>\d+)\b/;
+
+/** The latest time the client sent a packet of this connection to `ip` (and `port`), not after `time`. */
+function lastSentTo(connection: Connection, sent: { ip: string; port?: number; time: number }): number | undefined {
+  let latest: number | undefined;
+  for (const { frame, packet } of connection.sightings) {
+    if (frame.dst?.ip !== sent.ip || (sent.port !== undefined && frame.dst.port !== sent.port)) continue;
+    const t = packetTime(packet);
+    if (t !== undefined && t <= sent.time && (latest === undefined || t > latest)) latest = t;
+  }
+  return latest;
+}
+
 /**
  * The ICMP errors sent to a connection's client while it ran (host unreachable for a stale endpoint,
- * port unreachable for a REJECT): they answer the connection though their addresses differ.
+ * port unreachable for a REJECT, net unreachable from a router): they answer the connection though
+ * their addresses differ. An error answers the packet sent just before it: when several connections
+ * of the client went to the quoted address (and port, where tcpdump prints one), it belongs to the one
+ * that sent there last, never to all of them.
  */
-export function icmpErrorsAbout(connection: Connection, all: Correlation): Packet[] {
-  const client = ipOf(connection.client);
+export function icmpErrorsAbout(connection: Connection, all: Correlation, rivals: readonly Connection[]): Packet[] {
   const destinations = new Set(connection.legs.map((leg) => ipOf(leg.to)));
   return all.icmpErrors
     .map((e) => e.packet)
     .filter((p) => {
-      if (p.dst?.ip !== client) return false;
+      const addressee = p.dst?.ip;
+      if (addressee === undefined || !senderAddresses(connection).has(addressee)) return false;
       const t = packetTime(p);
       const inWindow =
         t === undefined ||
         connection.start === undefined ||
         (t >= connection.start - 1 && t <= (connection.end ?? connection.start) + 5);
-      const quotes =
-        [...destinations].some((ip) => (p.icmp?.detail ?? '').includes(ip)) || destinations.has(p.src?.ip ?? '');
-      return inWindow && quotes;
+      const detail = p.icmp?.detail ?? '';
+      const quoted =
+        [...destinations].find((ip) => detail.includes(ip)) ??
+        (destinations.has(p.src?.ip ?? '') ? p.src?.ip : undefined);
+      if (!inWindow || quoted === undefined) return false;
+      if (t === undefined) return true;
+      const port = QUOTED_PORT.exec(detail)?.groups?.port;
+      const sent = { ip: quoted, port: port === undefined ? undefined : Number(port), time: t };
+      const mine = lastSentTo(connection, sent);
+      if (mine === undefined) return false;
+      return rivals.every((rival) => {
+        if (rival === connection || !senderAddresses(rival).has(addressee)) return true;
+        const theirs = lastSentTo(rival, sent);
+        return theirs === undefined || theirs <= mine;
+      });
     });
+}
+
+/** The addresses a connection's client side sends from: the client's own, and its masqueraded form. */
+function senderAddresses(connection: Connection): Set<string> {
+  const masqueraded = masqueradedLeg(connection);
+  return new Set([ipOf(connection.client), ...(masqueraded ? [ipOf(masqueraded.from)] : [])]);
 }
 
 /**

@@ -87,6 +87,10 @@ export function diagnose(model: ClusterModel): Diagnosis {
     const own = flows.filter(
       (f) => !request.client || f.connection === undefined || f.connections?.[f.connection]?.client === request.client,
     );
+    // The trace knows more of how it ended (an ICMP error answered it: unreachable, not no-reply).
+    const connectionFlow = own.find((f) => f.connection !== undefined);
+    const traced = connectionFlow?.connections?.[connectionFlow.connection ?? -1]?.outcome;
+    if (traced && FAILED.has(traced)) request.why = traced;
     for (const flow of own) {
       const stop = brokenAt(flow);
       for (const finding of flow.findings) {

@@ -107,7 +107,13 @@ export function trace(input: ClusterModel, from: string, to: string, options: Tr
   const { family, walk } = chooseFamily(request, { model, packets: sited.packets });
   const baseTitle = title(src, dst, spec.port);
   const wanted = connectionTargets(model, request);
-  const mine = wanted ? reconstructConnections(sited.packets, sited.siteOf).filter(wanted) : [];
+  const everyConnection = wanted ? reconstructConnections(sited.packets, sited.siteOf, addressedEnds(model)) : [];
+  const mine = wanted ? everyConnection.filter(wanted) : [];
+  // ICMP errors answer a connection though their addresses differ: one that got only such an answer
+  // was refused by the network, not left unanswered.
+  const icmpErrorsOf = new Map(mine.map((c) => [c, icmpErrorsAbout(c, allCorr, everyConnection)]));
+  for (const [connection, errors] of icmpErrorsOf)
+    if (connection.outcome === 'no-reply' && errors.length) connection.outcome = 'unreachable';
   const summaries = mine.map((c, k) => summarizeConnection(model, c, k));
 
   const flowFor = (connection: Connection | undefined, index: number | undefined) => {
@@ -117,7 +123,7 @@ export function trace(input: ClusterModel, from: string, to: string, options: Tr
     );
     b.connections = summaries;
     b.connection = index;
-    const own = connection ? [...connectionPackets(connection), ...icmpErrorsAbout(connection, allCorr)] : [];
+    const own = connection ? [...connectionPackets(connection), ...(icmpErrorsOf.get(connection) ?? [])] : [];
     const ctx: TraceContext = {
       model,
       packets: own,
@@ -171,8 +177,33 @@ function traceOne(ctx: TraceContext, request: TraceRequest, chosen: { family: Fl
     services: flowServices(ctx.model, { client, dst, nodePortSvc }),
     headlessFlow: chosen.family === 'pod-to-headless' || (dst.kind === 'pod' && !!dst.dnsName),
     clientNamespace: client ? namespaceOf(client) : undefined,
+    requestedPort: request.spec.port,
   });
   for (const finding of findings) ctx.b.finding(finding);
+}
+
+/**
+ * The `ip:port` ends a client addresses and NAT rewrites: every Service ClusterIP and port, every
+ * node address with a NodePort, every address and port a kube-proxy rule matches before a DNAT.
+ */
+function addressedEnds(model: ClusterModel): (endpoint: string) => boolean {
+  const ends = new Set<string>();
+  const nodeAddresses = model.nodes.flatMap((n) => [n.internalIP, n.externalIP]).filter((ip) => ip !== undefined);
+  for (const svc of model.services)
+    for (const port of svc.ports) {
+      for (const ip of [svc.clusterIP, ...(svc.clusterIPs ?? [])])
+        if (ip && ip !== 'None') ends.add(`${ip}:${port.port}`);
+      if (port.nodePort) for (const ip of nodeAddresses) ends.add(`${ip}:${port.nodePort}`);
+    }
+  for (const rule of model.all('NatRule'))
+    if (
+      rule.destination &&
+      !rule.destination.negated &&
+      rule.dport !== undefined &&
+      rule.destination.cidr.endsWith('/32')
+    )
+      ends.add(`${rule.destination.cidr.slice(0, -3)}:${rule.dport}`);
+  return (endpoint) => ends.has(endpoint);
 }
 
 /**
@@ -216,7 +247,10 @@ function connectionTargets(
     const svc = dst.service;
     if (svc.type === 'ExternalName') return undefined;
     const port = pickPort(svc, spec);
-    if (isHeadless(svc)) addEndpoints(svc, port);
+    // A port the Service does not have: no rule DNATs it, so only packets to that very port are its own.
+    if (!port && spec.port !== undefined && !isHeadless(svc))
+      for (const ip of [svc.clusterIP, ...(svc.clusterIPs ?? [])]) add(ip, spec.port);
+    else if (isHeadless(svc)) addEndpoints(svc, port);
     else {
       for (const ip of [svc.clusterIP, ...(svc.clusterIPs ?? [])]) add(ip, port?.port);
       addEndpoints(svc, port);

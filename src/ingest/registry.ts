@@ -6,10 +6,15 @@ const specs = new Map<FormatId, FormatSpec>();
 
 /**
  * Parser modules register themselves here (see src/ingest/all.ts for the list). Callers that
- * take a parser from here get CR-only text turned into LF text first (see lineEnds.ts).
+ * take a parser from here get CR-only text turned into LF text first (see lineEnds.ts) — except
+ * blocks the transcript splitter cut (`linesCut`): it normalised the whole document already, and a
+ * one-line block holding a stray CR would otherwise become two lines the document does not have.
  */
 export function registerFormat(spec: FormatSpec): void {
-  specs.set(spec.id, { ...spec, parse: (input) => spec.parse({ ...input, text: normalizeLineEnds(input.text) }) });
+  specs.set(spec.id, {
+    ...spec,
+    parse: (input) => spec.parse(input.linesCut ? input : { ...input, text: normalizeLineEnds(input.text) }),
+  });
 }
 
 export function formatSpec(id: FormatId): FormatSpec | undefined {

@@ -5,6 +5,7 @@
 #   test/lab/lab.sh up    [OUT]   build the lab (needs root, iproute2, iptables, dnsmasq, busybox)
 #   test/lab/lab.sh run   [OUT]   run the seed report's experiments and the two-node ones (C.1–C.3,
 #                                 captured on both nodes, with a ground truth from conntrack)
+#   test/lab/lab.sh more  [OUT]   run only the later two-node experiments (C.4–C.7) on a lab that is up
 #   test/lab/lab.sh down          remove everything the lab created
 #   test/lab/lab.sh all   [OUT]   down, up, run, down (what `npm run lab` does)
 #
@@ -380,7 +381,10 @@ up() {
 tx() { # file prompt-host ns cmd...
   local file=$1 host=$2 n=$3; shift 3
   printf 'root@%s:/# %s\n' "$host" "$*" >>"$file"
-  nsx "$n" timeout 20 "$@" >>"$file" 2>&1
+  # stderr after stdout, as a terminal shows them (stdout is line-buffered there): redirected
+  # together, a tool's closing stderr line lands inside its last 4 KiB stdout block.
+  nsx "$n" timeout 20 "$@" >>"$file" 2>"$file.stderr"
+  cat "$file.stderr" >>"$file"; rm -f "$file.stderr"
   return 0
 }
 
@@ -468,6 +472,148 @@ c3_client() { # file: the per-pod name of a StatefulSet pod on node2, looked up 
   tx "$1" frontend frontend busybox wget -q -O- "http://$name"
 }
 
+# Starts `tcpdump -i IFACE -nn` on given interfaces (HOST=FILE=IFACE triples) for the product, and
+# `tcpdump -i any -nn` on every node into OUT/.run/truth/<experiment>.<node>.txt for truth.mjs
+# (which needs the interface of every packet), runs the experiment, stops all captures.
+captures_on_interfaces() { # experiment "host=file=iface ..." -- experiment...
+  local exp=$1 triples=$2 triple host file iface node pids=() waited; shift 3
+  mkdir -p "$OUT/.run/truth"
+  for node in node1 node2; do
+    printf 'root@%s:/# tcpdump -i any -nn\n' "$node" >>"$OUT/.run/truth/$exp.$node.txt"
+    ip netns exec "$LAB-$node" timeout 60 tcpdump -i any -nn -l >>"$OUT/.run/truth/$exp.$node.txt.cap" 2>&1 &
+    pids+=($!)
+  done
+  for triple in $triples; do
+    IFS== read -r host file iface <<<"$triple"
+    ip netns exec "$LAB-$host" timeout 60 tcpdump -i "$iface" -nn -l >>"$file.$iface.cap" 2>&1 &
+    pids+=($!)
+  done
+  for file in "$OUT"/.run/truth/"$exp".*.cap; do
+    for waited in $(seq 1 100); do grep -q '^listening on' "$file" 2>/dev/null && break; sleep 0.1; done
+  done
+  for triple in $triples; do
+    IFS== read -r host file iface <<<"$triple"
+    for waited in $(seq 1 100); do grep -q '^listening on' "$file.$iface.cap" 2>/dev/null && break; sleep 0.1; done
+  done
+  sleep 0.2
+  "$@"
+  sleep 1
+  kill -INT "${pids[@]}" 2>/dev/null; wait "${pids[@]}" 2>/dev/null
+  for node in node1 node2; do
+    cat "$OUT/.run/truth/$exp.$node.txt.cap" >>"$OUT/.run/truth/$exp.$node.txt"
+    rm -f "$OUT/.run/truth/$exp.$node.txt.cap"
+  done
+  # One capture after the other in its host's transcript, as a user pastes them.
+  for triple in $triples; do
+    IFS== read -r host file iface <<<"$triple"
+    printf 'root@%s:/# tcpdump -i %s -nn\n' "$host" "$iface" >>"$file"
+    cat "$file.$iface.cap" >>"$file"; rm -f "$file.$iface.cap"
+  done
+}
+
+# Several clients at once on both nodes, one request that fails: frontend (node1) fetches
+# http://shop three times and http://shop:81 (a port the Service does not have: no DNAT, the
+# packet is masqueraded out to the LAN gateway, which has no route and answers ICMP net
+# unreachable) while c-pod (node2) fetches http://api three times (its DNS goes across to
+# CoreDNS on node1) and pings frontend.
+c4_mixed() { # experiment
+  local exp=$1 one="$OUT/.run/$1.frontend" two="$OUT/.run/$1.c-pod"
+  rm -f "$one" "$two"
+  (
+    for i in 1 2 3; do tx "$one" frontend frontend busybox wget -q -O- http://shop; sleep 0.3; done
+    tx "$one" frontend frontend busybox wget -q -O- http://shop:81
+  ) &
+  local first=$!
+  (
+    for i in 1 2 3; do tx "$two" c-pod c-pod busybox wget -q -O- http://api; sleep 0.2; done
+    tx "$two" c-pod c-pod busybox ping -c 2 -W 2 10.244.0.170
+  ) &
+  wait "$first" $!
+}
+
+# The truth of an experiment captured per interface: conntrack on both nodes into the truth
+# transcripts (and the product's), truth.mjs over the `-i any` captures.
+conntrack_list_and_truth_from_any() { # experiment
+  local node
+  for node in node1 node2; do
+    tx "$OUT/$1.$node.txt" "$node" "$node" conntrack -L
+    tx "$OUT/.run/truth/$1.$node.txt" "$node" "$node" conntrack -L
+  done
+  mkdir -p "$OUT/.run/truth/manifests"
+  cp "$OUT/manifests/cluster.yaml" "$OUT/.run/truth/manifests/"
+  node "$HERE/truth.mjs" "$OUT/.run/truth" "$1" "$OUT/.run/kernel-view.txt" >"$OUT/$1.truth.json" \
+    || log "$1: no ground truth: truth.mjs failed"
+}
+
+# The experiments added after C.1–C.3: concurrent clients on both nodes with a failing request
+# (C.4), and a Service spread over both nodes captured per interface, not with `-i any` (C.5).
+run_more() {
+  [ -d "$OUT/.run" ] || { log "lab is not up"; return 1; }
+  [ -s "$OUT/.run/kernel-view.txt" ] || kernel_view >"$OUT/.run/kernel-view.txt"
+  local exp=c4-mixed-clients
+  rm -f "$OUT/$exp".*
+  conntrack_flush "$exp"
+  captures "" "node1=$OUT/$exp.node1.txt node2=$OUT/$exp.node2.txt" -- c4_mixed "$exp"
+  # The clients' own output after the captures, as a user pastes the terminals one after another.
+  cat "$OUT/.run/$exp.frontend" >>"$OUT/$exp.node1.txt"
+  cat "$OUT/.run/$exp.c-pod" >>"$OUT/$exp.node2.txt"
+  rm -f "$OUT/.run/$exp.frontend" "$OUT/.run/$exp.c-pod"
+  conntrack_list_and_truth "$exp"
+  exp=c5-per-interface
+  rm -f "$OUT/$exp".* "$OUT/.run/truth/$exp".*
+  conntrack_flush "$exp"
+  captures_on_interfaces "$exp" \
+    "node1=$OUT/$exp.node1.txt=eth0 node1=$OUT/$exp.node1.txt=cni0 node2=$OUT/$exp.node2.txt=flannel.1" -- \
+    requests_until_both_nodes "$OUT/.run/$exp.wget" frontend frontend http://api 3
+  cat "$OUT/.run/$exp.wget" >>"$OUT/$exp.node1.txt"; rm -f "$OUT/.run/$exp.wget"
+  conntrack_list_and_truth_from_any "$exp"
+  # C.6 the nodes resolve through the cluster DNS and tcpdump runs without -n, as often pasted:
+  # the ClusterIP is printed as its name, ports as service names, and tcpdump's own PTR lookups
+  # are in the capture.
+  exp=c6-names
+  rm -f "$OUT/$exp".*
+  local node
+  for node in node1 node2; do
+    mkdir -p "/etc/netns/$LAB-$node"
+    printf 'nameserver 10.96.0.10\n' >"/etc/netns/$LAB-$node/resolv.conf"
+  done
+  conntrack_flush "$exp"
+  captures_named "node1=$OUT/$exp.node1.txt node2=$OUT/$exp.node2.txt" -- \
+    requests_until_both_nodes "$OUT/.run/$exp.wget" frontend frontend http://api 3
+  cat "$OUT/.run/$exp.wget" >>"$OUT/$exp.node1.txt"; rm -f "$OUT/.run/$exp.wget"
+  for node in node1 node2; do rm -rf "/etc/netns/$LAB-$node"; done
+  conntrack_list_and_truth "$exp"
+  # C.7 captured only inside the pods (`tcpdump -i eth0` in the client and in both endpoints, as
+  # `kubectl debug` gives), the nodes' conntrack listed after; the truth from `-i any` on the nodes.
+  exp=c7-in-pods
+  rm -f "$OUT/$exp".* "$OUT/.run/truth/$exp".*
+  conntrack_flush "$exp"
+  captures_on_interfaces "$exp" \
+    "frontend=$OUT/$exp.frontend.txt=eth0 api-6d4f8b7c9-k2x4p=$OUT/$exp.api-6d4f8b7c9-k2x4p.txt=eth0 api-6d4f8b7c9-r7m2q=$OUT/$exp.api-6d4f8b7c9-r7m2q.txt=eth0" -- \
+    requests_until_both_nodes "$OUT/.run/$exp.wget" frontend frontend http://api 3
+  cat "$OUT/.run/$exp.wget" >>"$OUT/$exp.frontend.txt"; rm -f "$OUT/.run/$exp.wget"
+  conntrack_list_and_truth_from_any "$exp"
+  log "outputs in $OUT"
+}
+
+# `tcpdump -i any` without -n on every HOST=FILE pair (names and service names printed).
+captures_named() { # "host=file ..." -- experiment...
+  local pairs=$1 pair pids=() waited; shift 2
+  for pair in $pairs; do
+    printf 'root@%s:/# tcpdump -i any\n' "${pair%%=*}" >>"${pair#*=}"
+    ip netns exec "$LAB-${pair%%=*}" timeout 60 tcpdump -i any -l >>"${pair#*=}.cap" 2>&1 &
+    pids+=($!)
+  done
+  for pair in $pairs; do
+    for waited in $(seq 1 100); do grep -q '^listening on' "${pair#*=}.cap" 2>/dev/null && break; sleep 0.1; done
+  done
+  sleep 0.2
+  "$@"
+  sleep 1
+  kill -INT "${pids[@]}" 2>/dev/null; wait "${pids[@]}" 2>/dev/null
+  for pair in $pairs; do cat "${pair#*=}.cap" >>"${pair#*=}"; rm -f "${pair#*=}.cap"; done
+}
+
 run() {
   [ -d "$OUT/.run" ] || { log "lab is not up"; return 1; }
   local f
@@ -537,7 +683,7 @@ run() {
   captures "" "node1=$OUT/$exp.node1.txt node2=$OUT/$exp.node2.txt" -- c3_client "$OUT/$exp.client"
   cat "$OUT/$exp.client" >>"$OUT/$exp.node1.txt"; rm -f "$OUT/$exp.client"
   conntrack_list_and_truth "$exp"
-  log "outputs in $OUT"
+  run_more
 }
 
 # One lab per machine: its namespace names are fixed, so a second run (another terminal,
@@ -550,9 +696,10 @@ fi
 case "${1:-}" in
   up) up ;;
   run) run ;;
+  more) run_more ;;
   down) down ;;
   all)
     trap down EXIT INT TERM
     up && run ;;
-  *) echo "usage: $0 up|run|down|all [OUTDIR]" >&2; exit 2 ;;
+  *) echo "usage: $0 up|run|more|down|all [OUTDIR]" >&2; exit 2 ;;
 esac

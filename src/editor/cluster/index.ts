@@ -3,11 +3,13 @@ import * as vscode from 'vscode';
 import { currentContextOfFiles } from '../../cluster/kubeconfigText';
 import { namespacedName, ClusterModel } from '../../model';
 import { serviceOfExplorerNode } from './explorerNode.pure';
+import { registerClusterObjectDocuments } from './objectDocuments';
 import { KubernetesExtension } from './kubernetesExtension';
 import { loadClusterApi } from './loader';
 import { pullLogLines, pullMessage } from './messages.pure';
 import { followKubernetesExtension, readClusterSettings, writeClusterSetting, type ClusterSettings } from './settings';
-import { disposeClusterState, setClusterRead } from './state';
+import { PersistedClusterReads } from './persistedRead';
+import { disposeClusterState, lastClusterRead, setClusterRead } from './state';
 import { ClusterStatusBar } from './statusBar';
 import { ClusterWatch } from './watchController';
 
@@ -26,7 +28,8 @@ export function registerClusterCommands(context: vscode.ExtensionContext, log: v
     status.setWatching(text);
     status.update(readClusterSettings());
   });
-  context.subscriptions.push(status, k8s, watch, { dispose: disposeClusterState });
+  context.subscriptions.push(status, k8s, watch, registerClusterObjectDocuments(), { dispose: disposeClusterState });
+  const reads = new PersistedClusterReads(context.workspaceState, log);
   /** Where the last pull read from; the watch stops when any of it changes. */
   let watchedFrom: string | undefined;
   const whereFrom = (s: ClusterSettings) => JSON.stringify([s.decision.kubeconfigPaths, s.context, s.namespaces]);
@@ -51,8 +54,16 @@ export function registerClusterCommands(context: vscode.ExtensionContext, log: v
       (texts) => {
         if (seq !== contextRead) return;
         const missing = s.decision.kubeconfigPaths.filter((_path, i) => texts[i] === undefined);
-        status.setKubeconfigContext(currentContextOfFiles(texts), missing);
-        status.update(readClusterSettings());
+        const fileContext = currentContextOfFiles(texts);
+        status.setKubeconfigContext(fileContext, missing);
+        // After a window reload: the last read of this context, as it was (nothing is contacted).
+        const inUse = s.context || fileContext;
+        const restored = !lastClusterRead() && inUse ? reads.restore(inUse) : undefined;
+        if (restored) setClusterRead(restored.snapshot);
+        status.update(
+          readClusterSettings(),
+          restored && { context: inUse!, headline: restored.headline, level: restored.level },
+        );
       },
     );
   };
@@ -133,6 +144,7 @@ export function registerClusterCommands(context: vscode.ExtensionContext, log: v
           for (const line of pullLogLines(summary, result)) log[line.level](line.text);
           const snapshot = { result, model, at: new Date() };
           setClusterRead(snapshot);
+          void reads.save(snapshot, summary.headline, summary.level);
           status.update(readClusterSettings(), {
             context: result.context,
             headline: summary.headline,

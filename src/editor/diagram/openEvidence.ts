@@ -1,12 +1,13 @@
 import * as vscode from 'vscode';
 import type { Evidence } from '../../model';
 import { describeEvidence } from '../../model/evidence';
+import { openClusterEvidence } from '../cluster/objectDocuments';
 import { evidenceSpan } from './evidenceRange.pure';
 
 /**
  * Opens the proof behind a diagram arrow: the file at the evidence line, selected,
- * beside the diagram. Evidence that is not a document (a cluster object, a derived
- * fact) is shown as a message with its excerpt instead.
+ * beside the diagram; a cluster object as its read-only YAML document. Evidence that is
+ * not a document (a derived fact) is shown as a message with its excerpt instead.
  */
 
 /**
@@ -55,9 +56,10 @@ export async function openEvidence(
   extensionUri: vscode.Uri,
   column: vscode.ViewColumn,
 ): Promise<vscode.TextEditor | undefined> {
+  if (e.source === 'cluster' && /^cluster:\/\//.test(e.uri)) return openClusterEvidence(e, column);
   const uri = evidenceUri(e, extensionUri);
   if (!uri) {
-    const what = e.source === 'cluster' ? vscode.l10n.t('cluster object {0}', e.uri) : describeEvidence(e);
+    const what = describeEvidence(e);
     void vscode.window.showInformationMessage(e.excerpt ? `${what}: ${e.excerpt}` : what);
     return undefined;
   }

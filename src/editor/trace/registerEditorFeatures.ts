@@ -7,6 +7,7 @@ import { LogLanguages } from '../workspace/logLanguages';
 import { WorkspaceModel } from '../workspace/workspaceModel';
 import { registerTraceCommands } from './traceCommands';
 import { registerDiagnoseCommand } from '../diagnose/diagnoseCommand';
+import { registerModelView } from './modelView';
 import { followClusterChanges } from './runTrace';
 
 /** The providers the activation bundle registers (src/editor/lazyFeatures.ts) and hands calls to. */
@@ -40,6 +41,7 @@ export function registerEditorFeatures(
       if (e.affectsConfiguration('kubePacketPath.codeLens.enabled')) lenses.refresh();
     }),
     followClusterChanges(log, workspace),
+    registerModelView(workspace),
   );
   registerTraceCommands(context, log, workspace);
   registerPasteCommands(context, log, workspace);

@@ -123,11 +123,14 @@ class Links {
 /**
  * Reconstructs the connections in `packets` (any number of captures and nodes): TCP, UDP and
  * ICMP packets grouped by 5-tuple into legs, legs of one connection linked across NAT.
+ * `addressed` says which `ip:port` ends a client addresses that NAT then rewrites (ClusterIPs,
+ * NodePorts): it picks the original form when the client's own packets were not captured.
  * Linear in the number of packets (plus sorting each connection's sightings).
  */
 export function reconstructConnections(
   packets: readonly Packet[],
   siteOf: ReadonlyMap<Packet, CaptureSite> = new Map(),
+  addressed?: (endpoint: string) => boolean,
 ): Connection[] {
   const legs = new Map<string, ConnectionLeg>();
   const order: ConnectionLeg[] = [];
@@ -148,10 +151,14 @@ export function reconstructConnections(
       order.push(leg);
       protocolOf.set(leg, frame.protocol);
     }
-    // A handshake seen after the leg started decides who the client is.
+    // A handshake seen after the leg started decides who the client is: the SYN's sender, else the
+    // SYN-ACK's receiver (a capture that shows a NAT form only in the replies, as `-i cni0` does).
     if (frame.tcp?.flags === 'S' && !leg.sightings.some((s) => s.frame.tcp?.flags === 'S')) {
       leg.from = endpointKey(frame.src?.ip, frame.src?.port);
       leg.to = endpointKey(frame.dst?.ip, frame.dst?.port);
+    } else if (frame.tcp?.flags === 'S.' && !leg.sightings.some((s) => /^S\.?$/.test(s.frame.tcp?.flags ?? ''))) {
+      leg.from = endpointKey(frame.dst?.ip, frame.dst?.port);
+      leg.to = endpointKey(frame.src?.ip, frame.src?.port);
     }
     leg.sightings.push({ packet, frame, site: siteOf.get(packet), encapsulated });
   }
@@ -183,7 +190,18 @@ export function reconstructConnections(
     const timed = (leg: ConnectionLeg) =>
       timeSpan(leg.sightings.map((s) => s.packet))?.first ?? Number.POSITIVE_INFINITY;
     const byTime = [...group].sort((a, b) => timed(a) - timed(b));
-    const original = byTime[0];
+    // The form the client addressed: the first one seen, unless a capture missed the client's side
+    // and a later leg from the same client goes to an address the client can have chosen (a
+    // ClusterIP or a node's NodePort, as `addressed` says) while the first goes to a pod.
+    const first = byTime[0];
+    const original =
+      addressed && !addressed(first.to)
+        ? (byTime.find((leg) => leg.from === first.from && addressed(leg.to)) ?? first)
+        : first;
+    if (original !== first) {
+      byTime.splice(byTime.indexOf(original), 1);
+      byTime.unshift(original);
+    }
     const sightings = group.flatMap((leg) => leg.sightings);
     sightings.sort((a, b) => (packetTime(a.packet) ?? Infinity) - (packetTime(b.packet) ?? Infinity));
     const span = timeSpan(sightings.map((s) => s.packet));

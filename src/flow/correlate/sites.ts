@@ -1,4 +1,5 @@
 import { cidrContains, packetTouches, type Capture, type ClusterModel, type Packet, type Pod } from '../../model';
+import { hostNames, readBackNames } from './hostNames';
 import { timeSpan } from './timing';
 
 /**
@@ -125,13 +126,44 @@ function siteNode(model: ClusterModel, capture: Capture, sample: readonly Packet
   return {};
 }
 
+/** Whether an address is the node's own: one of its addresses, or in its pod subnet. */
+function nodeLocal(model: ClusterModel, node: string): (ip: string | undefined) => boolean {
+  const own = model.nodes.find((n) => n.name === node);
+  const addresses = new Set([own?.internalIP, own?.externalIP].filter((ip): ip is string => ip !== undefined));
+  return (ip) => ip !== undefined && (addresses.has(ip) || nodeOfPodIp(model, ip) === node);
+}
+
+/** Bridges of the pod network: what goes toward a local pod leaves them (`Out`) to a port. */
+const BRIDGE = /^(?:cni|cbr|docker|br)/;
+
+/**
+ * Which way a packet went through one interface of a node, for captures that do not print it: into
+ * the node when only its destination is local, out when only its source is (a bridge the other way
+ * round: toward a local pod it goes out to a port). Undefined when both or neither end is local.
+ */
+function directionOn(
+  iface: string,
+  packet: Packet,
+  isLocal: (ip: string | undefined) => boolean,
+): 'In' | 'Out' | undefined {
+  const fromLocal = isLocal(packet.src?.ip);
+  const toLocal = isLocal(packet.dst?.ip);
+  if (fromLocal === toLocal) return undefined;
+  if (BRIDGE.test(iface)) return toLocal ? 'Out' : 'In';
+  return toLocal ? 'In' : 'Out';
+}
+
 /**
  * The packets of every capture that touch `ips` (every packet when `ips` is undefined), in model
  * order, with the site of each capture. Packets given as loose facts have no site.
  */
-export function sitedPackets(model: ClusterModel, ips: ReadonlySet<string> | undefined): SitedPackets {
+export function sitedPackets(model: ClusterModel, addresses: ReadonlySet<string> | undefined): SitedPackets {
+  // Captures taken without `-n` name some addresses: those names select packets too, and are read back.
+  const names = hostNames(model);
+  const ips = addresses ? new Set([...addresses, ...names.namesOf(addresses)]) : undefined;
   const loose = model.all('Packet');
   const packets: Packet[] = ips ? loose.filter((p) => packetTouches(p, ips)) : [...loose];
+  for (const packet of packets) readBackNames(packet, names);
   const siteOf = new Map<Packet, CaptureSite>();
   const sites: CaptureSite[] = [];
   model.captures.forEach((capture, index) => {
@@ -157,7 +189,23 @@ export function sitedPackets(model: ClusterModel, ips: ReadonlySet<string> | und
       site.last = span.last;
     }
     sites.push(site);
+    // `tcpdump -i eth0` prints no interface and no direction on its lines: every packet of it was
+    // seen on eth0, and where one end is the node's own, which way it went follows.
+    // (Only on a node: a pod's `eth0` is not the node's, and nothing in a pod proves a node's hop.)
+    const single =
+      site.interfaces !== undefined && site.interfaces !== 'any' && site.node !== undefined && !site.pod
+        ? site.interfaces
+        : undefined;
+    const local = single !== undefined && site.node !== undefined ? nodeLocal(model, site.node) : undefined;
     for (const packet of mine) {
+      readBackNames(packet, names);
+      if (single !== undefined && packet.interface === undefined) {
+        packet.interface = single;
+        if (packet.direction === undefined && local) {
+          const direction = directionOn(single, packet, local);
+          if (direction) packet.direction = direction;
+        }
+      }
       siteOf.set(packet, site);
       packets.push(packet);
     }

@@ -8,7 +8,7 @@ import {
   type Service,
 } from '../../model';
 import { dnsActor, podActor } from '../actors';
-import { nodeOf, withPackets, type TraceContext } from '../context';
+import { capturedOn, nodeOf, withPackets, type TraceContext } from '../context';
 import { connectionPackets, reconstructConnections } from '../correlate/connections';
 import { dnsQuestions } from '../correlate/dnsQuestions';
 import { resolverOf } from '../resolve';
@@ -219,7 +219,13 @@ export function dnsPhase(
   const observedAnswers = lookups.flatMap((l) =>
     l.answers.filter((a) => a.type === 'A' || a.type === 'AAAA' || a.type === 'CNAME').map((a) => a.data),
   );
-  const pkt = exchangePackets(hit, true).find((p) => p.dns?.answers?.length);
+  // The answer as the client received it: from the nameserver it asked (un-DNATed), on its own node.
+  const responses = exchangePackets(hit, true).filter((p) => p.dns?.answers?.length);
+  const asReceived = (p: Packet) => !r.nameserver || p.src?.ip === r.nameserver;
+  const pkt =
+    responses.find((p) => asReceived(p) && (!client || capturedOn(ctx, p, node))) ??
+    responses.find(asReceived) ??
+    responses[0];
   const packetAnswers = pkt?.dns?.answers?.map((a) => a.data) ?? [];
   const seen = [...new Set([...observedAnswers, ...packetAnswers])].map(norm);
   const expectedSet = new Set([...expected.answers, ...(expected.cname ? [expected.cname] : [])].map(norm));

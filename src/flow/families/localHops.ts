@@ -57,6 +57,11 @@ function sightings(
   );
 }
 
+/** The leg's packet captured inside the pod's own network namespace (`tcpdump -i eth0` in the pod). */
+function inPod(ctx: TraceContext, pod: Pod, leg: Leg): Packet[] {
+  return ctx.packets.filter((p) => ctx.siteOf.get(p)?.pod === pod.name && leg.match(p));
+}
+
 /** `missing` when a capture covered this interface while the connection ran and does not show the packet. */
 function unseenStatus(ctx: TraceContext, seen: readonly Packet[], node: string, iface: string | undefined) {
   return seen.length === 0 && iface !== undefined && covers(ctx, node, iface) ? ('missing' as const) : undefined;
@@ -85,6 +90,8 @@ export function podToBridge(
   const podId = ctx.b.actor(podActor(pod));
   const veth = vethFor(ctx, pod);
   const seen = sightings(ctx, { node, iface: veth.known ? veth.name : undefined }, ['P', 'In'], leg);
+  // Inside the pod, the packet leaving its eth0 is the same hop seen from the pod's end of the pair.
+  const leaving = seen.length ? [] : inPod(ctx, pod, leg);
   const bridge = bridgeOf(ctx, node);
   const bridgeId = ctx.b.actor(bridgeActor(node, bridge.name, bridge.address));
   const contradicted = veth.rivals.length > 0;
@@ -95,18 +102,20 @@ export function podToBridge(
     label: leg.label,
     explanation: contradicted
       ? `Evidence disagrees about ${pod.name}'s host-side veth: ${veth.name} vs ${veth.rivalNames.join(', ')}.`
-      : `${pod.name} sends from its eth0; the other end of the veth pair, ${veth.name}, sits in the node's root namespace${seen.length ? ` (the capture shows it there with direction P: sent by the pod)` : ''}.`,
+      : `${pod.name} sends from its eth0; the other end of the veth pair, ${veth.name}, sits in the node's root namespace${seen.length ? ` (the capture shows it there with direction P: sent by the pod)` : leaving.length ? ` (a capture inside ${pod.name} shows it leaving eth0)` : ''}.`,
     evidence: [
       // the first sighting: the packet the label names (later ones of the leg are other segments)
       ...few(
-        seen.flatMap((p) => p.evidence),
+        [...seen, ...leaving].flatMap((p) => p.evidence),
         1,
       ),
       ...few(notPackets(veth.evidence)),
       ...veth.rivals,
     ],
-    status: contradicted ? 'contradicted' : unseenStatus(ctx, seen, node, veth.known ? veth.name : undefined),
-    time: seen[0] ? packetTime(seen[0]) : undefined,
+    status: contradicted
+      ? 'contradicted'
+      : unseenStatus(ctx, [...seen, ...leaving], node, veth.known ? veth.name : undefined),
+    time: seen[0] ? packetTime(seen[0]) : leaving[0] ? packetTime(leaving[0]) : undefined,
   });
   const port = veth.known ? portEvidence(ctx, veth.name, bridge.name) : [];
   ctx.b.step(phase, {
@@ -199,18 +208,17 @@ export function bridgeToPod(ctx: TraceContext, phase: FlowPhase, from: string, p
     status: contradicted ? 'contradicted' : unseenStatus(ctx, outs, node, veth.known ? veth.name : undefined),
     time: outs[0] ? packetTime(outs[0]) : undefined,
   });
+  // Inside the pod, the packet arriving on its eth0 proves the delivery from the pod's end.
+  const arrived = outs.length ? outs : inPod(ctx, pod, leg);
   ctx.b.step(phase, {
     from: veth.id,
     to: podId,
     kind: leg.kind ?? 'packet',
     label: `delivered to ${pod.name} eth0`,
-    explanation: `Whatever leaves ${veth.name} comes out of eth0 inside ${pod.name}'s network namespace.`,
-    evidence: few(
-      outs.flatMap((p) => p.evidence),
-      1,
-    ).length
+    explanation: `Whatever leaves ${veth.name} comes out of eth0 inside ${pod.name}'s network namespace${outs.length === 0 && arrived.length ? ` (a capture inside ${pod.name} shows it arriving)` : ''}.`,
+    evidence: arrived.length
       ? few(
-          outs.flatMap((p) => p.evidence),
+          arrived.flatMap((p) => p.evidence),
           1,
         )
       : few(notPackets(veth.evidence), 1),

@@ -1,6 +1,7 @@
 import {
   namespaceOf,
   derivedEvidence,
+  withRole,
   isHeadless,
   type Packet,
   type Pod,
@@ -19,7 +20,7 @@ import {
 import { capturedOn, clusterIpText, covers, describePacket, endpointText, nodeOf, type TraceContext } from '../context';
 import { endpointKey, ipOf, masqueradedLeg, translatedLeg } from '../correlate/connections';
 import { unnamedPod } from '../resolve';
-import { packetTime } from '../correlate/packetKey';
+import { packetTime, samePacketKey } from '../correlate/packetKey';
 import type { DstSpec, Target } from '../resolve';
 import { dnsPhase } from './dns';
 import { podByIp } from './endpoints';
@@ -115,9 +116,16 @@ export function traceClusterIp(ctx: TraceContext, client: Pod, t: ServiceTarget,
   const seen = clientSidePackets(ctx, client.ip, vip, port.port).filter(
     (p) => p.direction === 'P' || p.direction === 'Out' || p.direction === undefined,
   );
-  const interesting = seen.filter(
-    (p) => p.tcp && (p.tcp.http || p.tcp.flags.includes('F') || p.tcp.flags.includes('R') || (p.length ?? 0) > 0),
-  );
+  // One step per packet: the reply bridged to the client shows on cni0 and on its veth alike.
+  const drawn = new Set<string>();
+  const interesting = seen.filter((p) => {
+    if (!p.tcp || !(p.tcp.http || p.tcp.flags.includes('F') || p.tcp.flags.includes('R') || (p.length ?? 0) > 0))
+      return false;
+    const key = samePacketKey(p);
+    if (drawn.has(key)) return false;
+    drawn.add(key);
+    return true;
+  });
   if (interesting.length) {
     const data = ctx.b.phase('data');
     const c = ctx.b.actor(podActor(client));
@@ -230,25 +238,41 @@ function noPortRule(ctx: TraceContext, client: Pod, svc: Service, spec: DstSpec)
     `${spec.protocol ?? 'packet'} ${client.ip ?? client.name} → ${vip}${spec.port ? `:${spec.port}` : ''}`,
   );
   const { at } = podToBridge(ctx, phase, client, leg);
-  toDefaultGateway(
-    ctx,
+  toDefaultGateway(ctx, {
     phase,
-    at,
+    from: at,
     node,
-    `${vip}${spec.port ? `:${spec.port}` : ''}`,
-    `No kube-proxy rule matches ${spec.protocol ?? ''} ${spec.port ?? ''} on ${vip}: ${svc.name} only has ${svc.ports.map((p) => `${p.port}/${p.protocol}`).join(', ')}. The ClusterIP is on no interface, so the packet is routed like any unknown address: out of the default gateway.`,
-  );
+    destination: `${vip}${spec.port ? `:${spec.port}` : ''}`,
+    destinationIp: svc.clusterIP,
+    why: `No kube-proxy rule matches ${spec.protocol ?? ''} ${spec.port ?? ''} on ${vip}: ${svc.name} only has ${svc.ports.map((p) => `${p.port}/${p.protocol}`).join(', ')}. The ClusterIP is on no interface, so the packet is routed like any unknown address: out of the default gateway.`,
+  });
 }
 
-/** Routing decision toward an address the cluster does not own. */
-export function toDefaultGateway(
-  ctx: TraceContext,
-  phase: ReturnType<TraceContext['b']['phase']>,
-  from: string,
-  node: string,
-  dst: string,
-  why: string,
-): void {
+/** What leaves a node by its default route: from where, toward what, and why it goes that way. */
+export interface GatewayHop {
+  phase: ReturnType<TraceContext['b']['phase']>;
+  /** The actor the packet comes from (the client's bridge or veth). */
+  from: string;
+  node: string;
+  /** The destination as drawn (`10.98.40.7:81`, a DNS name). */
+  destination: string;
+  /** Its address, when known: the connection's own packets to it prove the hops out of the node. */
+  destinationIp?: string;
+  why: string;
+}
+
+/** What the client's connect() reports for a router's ICMP error. */
+const CONNECT_ERROR: Record<string, string> = {
+  net: ' ("Network is unreachable")',
+  host: ' ("No route to host")',
+};
+
+/** Interfaces that are not the node's uplink: pod veths, bridges, tunnels, loopback. */
+const NOT_UPLINK = /^(?:veth|cni|cbr|docker|flannel|cali|vxlan|tunl|kube-|lo$|any$)/;
+
+/** Routing decision toward an address the cluster does not own, and what the captures show of it. */
+export function toDefaultGateway(ctx: TraceContext, hop: GatewayHop): void {
+  const { phase, from, node } = hop;
   const r = ctx.b.actor(routingActor(node));
   const def = ctx.model
     .all('Route')
@@ -263,31 +287,89 @@ export function toDefaultGateway(
     to: r,
     kind: 'route',
     label: def ? `default ${def.via ? `via ${def.via} ` : ''}dev ${def.dev ?? 'unknown'}` : 'default route',
-    explanation: why,
+    explanation: hop.why,
     evidence: def
       ? def.evidence
       : hops.length
         ? hops[0].t.evidence
         : [derivedEvidence('no more specific route exists for this address')],
   });
-  const gw = ctx.b.actor(gatewayActor(gwIp ?? 'default gateway'));
+  // The connection's own packet leaving the node's uplink toward the destination (masqueraded or not).
+  const leaving = hop.destinationIp
+    ? ctx.packets.find(
+        (p) =>
+          p.dst?.ip === hop.destinationIp &&
+          p.direction === 'Out' &&
+          p.interface !== undefined &&
+          !NOT_UPLINK.test(p.interface) &&
+          capturedOn(ctx, p, node),
+      )
+    : undefined;
+  const masqueraded = ctx.connection ? masqueradedLeg(ctx.connection) : undefined;
+  let toGateway = r;
+  if (leaving?.interface) {
+    const nic = ctx.b.actor(underlayActor(node, leaving.interface, leaving.src?.ip));
+    const sentAs = endpointKey(leaving.src?.ip, leaving.src?.port);
+    const nat =
+      masqueraded && ctx.connection && sentAs === masqueraded.from
+        ? { type: 'MASQUERADE' as const, before: ctx.connection.client, after: masqueraded.from }
+        : undefined;
+    ctx.b.step(phase, {
+      from: r,
+      to: nic,
+      kind: nat ? 'nat' : 'packet',
+      label: nat ? `MASQUERADE ${nat.before} → ${nat.after}` : describePacket(leaving),
+      explanation: nat
+        ? 'Pod traffic leaving the pod network is masqueraded to the node address (Flannel ipMasq: POSTROUTING -s <pod CIDR> ! -d <pod CIDR> -j MASQUERADE), so the gateway can answer the node.'
+        : `The packet leaves ${node} through ${leaving.interface}.`,
+      evidence: leaving.evidence,
+      nat,
+      time: packetTime(leaving),
+    });
+    toGateway = nic;
+  }
+  // A router on the way that has no route answers ICMP unreachable to the (masqueraded) sender.
+  const refusal = ctx.packets.find(
+    (p) =>
+      p.protocol === 'icmp' &&
+      /unreachable|exceeded/i.test(p.icmp?.type ?? '') &&
+      capturedOn(ctx, p, node) &&
+      p.interface !== undefined &&
+      !NOT_UPLINK.test(p.interface),
+  );
+  const gw = ctx.b.actor(gatewayActor(gwIp ?? refusal?.src?.ip ?? 'default gateway'));
   ctx.b.step(phase, {
-    from: r,
+    from: toGateway,
     to: gw,
     kind: 'route',
-    label: `to ${dst} via the default gateway`,
+    label: `to ${hop.destination} via the default gateway`,
     explanation: 'Flannel masquerades pod traffic leaving the pod network, so the gateway sees the node IP.',
-    evidence: hops.length ? hops[0].t.evidence : [derivedEvidence('default route')],
+    evidence: leaving ? leaving.evidence : hops.length ? hops[0].t.evidence : [derivedEvidence('default route')],
   });
-  const ext = ctx.b.actor(externalActor(dst));
-  ctx.b.step(phase, {
+  const ext = ctx.b.actor(externalActor(hop.destination));
+  const onward = ctx.b.step(phase, {
     from: gw,
     to: ext,
     kind: 'route',
-    label: `onward to ${dst}`,
+    label: `onward to ${hop.destination}`,
     explanation: 'Outside the cluster; nothing here answers for a Service.',
     evidence: [derivedEvidence('beyond the cluster')],
   });
+  if (refusal) {
+    onward.status = 'contradicted';
+    onward.explanation = `${refusal.src?.ip ?? 'The gateway'} answered ICMP ${refusal.icmp?.type ?? 'unreachable'}: it has no route for ${hop.destination}, so the packet goes no further.`;
+    onward.evidence.push(...refusal.evidence.map(withRole));
+    const reply = ctx.b.phase('reply');
+    ctx.b.step(reply, {
+      from: gw,
+      to: ctx.b.actor(underlayActor(node, refusal.interface!, refusal.dst?.ip)),
+      kind: 'reject',
+      label: `ICMP ${(refusal.icmp?.detail ?? refusal.icmp?.type ?? 'unreachable').replace(/, length \d+$/, '')}`,
+      explanation: `The router's error comes back to the node; conntrack relates it to the connection and forwards it, un-masqueraded, to the client, whose connect() fails${CONNECT_ERROR[/^(?:net|host)\b/.exec(refusal.icmp?.detail ?? '')?.[0] ?? ''] ?? ''}.`,
+      evidence: refusal.evidence,
+      time: packetTime(refusal),
+    });
+  }
 }
 
 /** Pod → headless Service: DNS answers every ready pod IP, the client connects to the first one directly. */
@@ -393,14 +475,13 @@ export function traceExternalName(ctx: TraceContext, client: Pod, t: ServiceTarg
     match: () => false,
     label: `connect to ${svc.externalName ?? svc.name}${spec.port ? `:${spec.port}` : ''}`,
   });
-  toDefaultGateway(
-    ctx,
+  toDefaultGateway(ctx, {
     phase,
-    at,
+    from: at,
     node,
-    svc.externalName ?? 'its external name',
-    'kube-proxy programs nothing for ExternalName Services: the client resolves the CNAME target itself and connects to it directly, routed out of the node.',
-  );
+    destination: svc.externalName ?? 'its external name',
+    why: 'kube-proxy programs nothing for ExternalName Services: the client resolves the CNAME target itself and connects to it directly, routed out of the node.',
+  });
   ctx.b.need(
     `address of ${svc.externalName ?? svc.name} unknown: run \`kubectl exec ${client.name} -- nslookup ${svc.externalName ?? svc.name}\``,
   );

@@ -22,14 +22,14 @@ export function traceToAddress(
   });
   if (dst.kind === 'node') toNode(ctx, phase, at, nodeOf(ctx, client), dst.node.name, dst.ip ?? dst.node.internalIP);
   else if (!owner)
-    toDefaultGateway(
-      ctx,
+    toDefaultGateway(ctx, {
       phase,
-      at,
-      nodeOf(ctx, client),
-      dst.ip,
-      `${dst.ip} is not a pod or Service address: the node routes it by its routing table (default route).`,
-    );
+      from: at,
+      node: nodeOf(ctx, client),
+      destination: dst.ip,
+      destinationIp: dst.ip,
+      why: `${dst.ip} is not a pod or Service address: the node routes it by its routing table (default route).`,
+    });
 }
 /** Pod → a node's own address: its own node answers locally; another node is reached over the node network. */
 function toNode(

@@ -16,12 +16,15 @@ export function bridgeNfOff(ctx: TraceContext): Finding[] {
   if (!connection || connection.protocol !== 'tcp') return [];
   const translated = translatedLeg(connection);
   if (!translated || ipOf(translated.from) !== ipOf(connection.client)) return [];
-  const clientSide = connection.original.sightings[0]?.packet.interface;
+  const sent = connection.original.sightings[0];
+  const clientSide = sent?.packet.interface;
   if (!clientSide) return [];
-  // The reply as the client's own veth carries it to the client: from the pod, not from the ClusterIP.
+  // The reply as the client's own veth carries it to the client (the same capture that shows the
+  // client sending): from the pod, not from the ClusterIP.
   const raw = connection.sightings.find(
     (s) =>
       s.packet.interface === clientSide &&
+      s.site === sent.site &&
       ends(s).from === translated.to &&
       ends(s).to === connection.client &&
       !s.encapsulated,

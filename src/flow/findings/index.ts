@@ -13,6 +13,7 @@ import { mtuBlackhole } from './mtuBlackhole';
 import { mtuMss } from './mtuMss';
 import { nothingAnswers } from './nothingAnswers';
 import { nothingListening } from './nothingListening';
+import { servicePortMissing } from './servicePortMissing';
 import { staleEndpoint } from './staleEndpoint';
 
 export {
@@ -28,6 +29,7 @@ export {
   mtuMss,
   nothingAnswers,
   nothingListening,
+  servicePortMissing,
   staleEndpoint,
 };
 
@@ -39,6 +41,8 @@ export interface FindingInputs {
   headlessFlow: boolean;
   /** The client's namespace, where its short names are looked up. */
   clientNamespace: string | undefined;
+  /** The destination port the user asked for, when given. */
+  requestedPort?: number;
 }
 
 export interface FindingCheck {
@@ -74,6 +78,10 @@ export const FLOW_FINDINGS: readonly FindingCheck[] = [
       ctx.dns.flatMap((asked) =>
         dnsSearchAmplification(ctx, asked.typed, asked.failed, asked.ndots, asked.configEvidence),
       ),
+  },
+  {
+    ids: ['service-port-missing'],
+    find: (ctx, { services, requestedPort }) => servicePortMissing(ctx, services.slice(0, 1), requestedPort),
   },
   { ids: ['nothing-listening'], find: (ctx) => nothingListening(ctx) },
   { ids: ['forward-policy-drop'], find: (ctx) => forwardDrop(ctx) },

@@ -73,13 +73,16 @@ class Writer {
 function writeBaseRules(w: Writer, plan: RulePlan): void {
   const f = w.filter;
   const flags = plan.flags;
+  // KUBE-FIREWALL holds only the localnet DROP: kube-proxy writes the chain only with that rule.
+  const localnet = flags.localhostNodePorts && nodePortsOnLoopback(plan);
+  if (!localnet) f.chains.delete('KUBE-FIREWALL');
   w.add(
     f,
     'INPUT',
     '-m conntrack --ctstate NEW -m comment --comment "kubernetes load balancer firewall" -j KUBE-PROXY-FIREWALL',
   );
   w.add(f, 'INPUT', '-m comment --comment "kubernetes health check service ports" -j KUBE-NODEPORTS');
-  w.add(f, 'INPUT', '-j KUBE-FIREWALL');
+  if (localnet) w.add(f, 'INPUT', '-j KUBE-FIREWALL');
   w.add(
     f,
     'INPUT',
@@ -103,8 +106,8 @@ function writeBaseRules(w: Writer, plan: RulePlan): void {
     '-m conntrack --ctstate NEW -m comment --comment "kubernetes load balancer firewall" -j KUBE-PROXY-FIREWALL',
   );
   w.add(f, 'OUTPUT', '-m conntrack --ctstate NEW -m comment --comment "kubernetes service portals" -j KUBE-SERVICES');
-  w.add(f, 'OUTPUT', '-j KUBE-FIREWALL');
-  if (flags.localhostNodePorts && nodePortsOnLoopback(plan))
+  if (localnet) w.add(f, 'OUTPUT', '-j KUBE-FIREWALL');
+  if (localnet)
     w.add(
       f,
       'KUBE-FIREWALL',

@@ -48,7 +48,8 @@ function looksLikeIPv6(s: string): boolean {
  */
 export function endpoint(text: string, withPort: boolean | undefined, intern: Intern): Endpoint4 {
   const dot = text.lastIndexOf('.');
-  if (withPort !== false && dot > 0) {
+  // `a.b.c.d` alone is an address without a port (ESP, IGMP, OSPF … print no ports).
+  if (withPort !== false && dot > 0 && !(withPort === undefined && isIPv4(text))) {
     const host = text.slice(0, dot);
     const numericPort = allDigits(text, dot + 1, text.length);
     const hostIsIp = isIPv4(host) || (looksLikeIPv6(host) && host.indexOf('.') < 0);

@@ -492,6 +492,54 @@ export const tests = [
   ],
 
   [
+    'cluster evidence in the diagram opens the object as read-only YAML, at its name',
+    async () => {
+      const page = st.page;
+      const view = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+      const link = view.locator('#side .ev-link', { hasText: /^cluster: EndpointSlice\/default\/a-app-/ }).first();
+      await link.waitFor({ timeout: 20_000 });
+      const label = (await link.innerText()).trim();
+      const name = label.split('/').pop();
+      await link.click();
+      const tab = page.locator('.tabs-container .tab.active', { hasText: name });
+      await tab.waitFor({ timeout: 20_000 });
+      const editor = page
+        .locator(`.editor-group-container:has(.tab.active:has-text("${name}")) .monaco-editor`)
+        .first();
+      await until(
+        async () =>
+          /YAML/.test(
+            await page
+              .locator('#status\\.editor\\.mode')
+              .innerText()
+              .catch(() => ''),
+          ),
+        'the object shown as YAML',
+      );
+      const text = (await editor.locator('.view-lines').innerText()).replace(/\u00a0/g, ' ');
+      assert.match(text, new RegExp(`# EndpointSlice default/${name} from context 'kind-seed'`));
+      assert.match(text, /kind: EndpointSlice/);
+      assert.match(text, /10\.244\.0\.\d+/, 'the endpoints read from the cluster');
+      // At the object's name: the cursor's line.
+      const current = editor.locator('.view-overlays .current-line, .view-overlays .selected-text').first();
+      await current.waitFor({ timeout: 10_000 });
+      const active = (await editor.locator('.line-numbers.active-line-number').first().innerText()).trim();
+      const lines = text.split('\n');
+      assert.match(lines[Number(active) - 1] ?? '', new RegExp(`name: ${name}`), `line ${active}`);
+      // Read-only: typing changes nothing and the editor says why.
+      await editor.locator('.view-lines').click();
+      await page.keyboard.type('x');
+      await page
+        .locator('.monaco-editor-overlaymessage, .message-widget', { hasText: /read-only/i })
+        .first()
+        .waitFor({
+          timeout: 10_000,
+        });
+      assert.equal((await editor.locator('.view-lines').innerText()).replace(/\u00a0/g, ' '), text);
+    },
+  ],
+
+  [
     'the watch survives a dropped stream (reconnect with backoff) and a 410 (re-list)',
     async () => {
       const listed = () => st.cs.channelLog().match(/watch: listed endpointslices/g)?.length ?? 0;
@@ -527,6 +575,39 @@ export const tests = [
         .locator('.part.statusbar .statusbar-item .codicon-eye')
         .first()
         .waitFor({ state: 'detached', timeout: 10_000 });
+    },
+  ],
+
+  [
+    'after a window reload the last read of the context is kept (with its time), without contacting the cluster',
+    async () => {
+      const page = st.page;
+      const before = st.server.requests.length;
+      await page.locator('.monaco-workbench .part.statusbar').click({ position: { x: 5, y: 5 } });
+      await Promise.all([page.waitForEvent('load', { timeout: 60_000 }), runCommand(page, 'Developer: Reload Window')]);
+      await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: 60_000 });
+      const item = statusItem(page, 'kind-seed');
+      await item.waitFor({ timeout: 40_000 });
+      await until(async () => {
+        await item.hover();
+        const tip = await page
+          .locator('.monaco-hover, .workbench-hover', { hasText: /kind-seed/ })
+          .first()
+          .innerText({ timeout: 2_000 })
+          .catch(() => '');
+        return /Read 9 pods, 3 Services, 3 EndpointSlices.* from context 'kind-seed' \(read at .+, kept from before the reload\)/.test(
+          tip.replace(/\u00a0/g, ' '),
+        );
+      }, 'the status bar tooltip names the kept read and its time');
+      // The kept read is what traces and evidence use: the restored diagram's cluster evidence still opens.
+      const view = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+      const link = view.locator('#side .ev-link', { hasText: /^cluster: EndpointSlice\/default\/a-app-/ }).first();
+      await link.waitFor({ timeout: 60_000 });
+      await link.click();
+      await page.locator('.tabs-container .tab.active', { hasText: /a-app-/ }).waitFor({ timeout: 20_000 });
+      const text = await page.locator('.editor-instance .view-lines').last().innerText();
+      assert.match(text.replace(/\u00a0/g, ' '), /kind: EndpointSlice/);
+      assert.equal(st.server.requests.length, before, 'no request after the reload');
     },
   ],
 

@@ -3,7 +3,7 @@
 // the expected participants inside VS Code's webview (CSP, nonce, module chunks);
 // clicking an arrow opens the evidence file in an editor at the proof's line.
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../lib/workspace.mjs';
 import { runCommand, waitForWorkbenchReady, webviewFrame as webview, withScreenshot } from '../lib/browser.mjs';
@@ -157,6 +157,23 @@ export const tests = [
       .locator(`.editor-group-container:has(${tab}) .monaco-editor .view-overlays .selected-text`)
       .first()
       .waitFor({ timeout: 10_000 });
+    // …and only the record, not the rest of the flattened line (issue 16: 1,400–9,000 characters).
+    const widths = await page
+      .locator(`.editor-group-container:has(${tab}) .monaco-editor`)
+      .first()
+      .evaluate((editor) => ({
+        selected: [...editor.querySelectorAll('.view-overlays .selected-text')].reduce(
+          (sum, el) => sum + el.getBoundingClientRect().width,
+          0,
+        ),
+        line: Math.max(
+          ...[...editor.querySelectorAll('.view-lines .view-line > span')].map(
+            (el) => el.getBoundingClientRect().width,
+          ),
+        ),
+      }));
+    console.log(`    selection ${Math.round(widths.selected)} px of a ${Math.round(widths.line)} px line`);
+    assert.ok(widths.selected > 0 && widths.selected < widths.line / 2, JSON.stringify(widths));
     // The step is highlighted in the list (the webview marks it after posting the click).
     await view.locator(`#step-${index}.selected`).waitFor({ timeout: 5_000 });
   }),
@@ -196,6 +213,7 @@ export const tests = [
         for (const [group, { min, where }] of Object.entries(contrast))
           if (min < (group === 'diagram' ? 3 : 4)) failures.push(`${theme}: ${group} ${min}:1 at "${where}"`);
       }
+      console.log(`    screenshots: ${join(dir, 'theme-*.png')}`);
       assert.deepEqual(failures, [], `screenshots in ${dir}`);
     },
   ),
@@ -238,6 +256,50 @@ export const tests = [
         assert.deepEqual(clipped, [], 'nothing in the step list is wider than its box');
       } finally {
         await page.setViewportSize(size);
+      }
+    },
+  ),
+  shot(
+    'Save Markdown on flow 2 saves that flow only, confirms with Open, and Open shows the file',
+    async ({ page, workspace }) => {
+      const view = await openSampleDiagram(page);
+      const options = (await view.locator('#flow-picker vscode-option').allTextContents()).map((o) => o.trim());
+      await view.locator('#app').evaluate((app) => (app.dataset.state = 'pending'));
+      await view.locator('#flow-picker').evaluate((select) => {
+        select.value = '1';
+        select.dispatchEvent(new Event('change'));
+      });
+      await waitForDrawn(view);
+      // The picker's option reads "2. <flow title> · connection …".
+      const names = options.map((o) => o.replace(/^\d+\.\s*/, '').split(' · ')[0]);
+      await view.locator('#export-markdown').click();
+      // code-server's save dialog is the workbench's own: a path input, filled with the flow's name.
+      const dialog = page.locator('.quick-input-widget', { has: page.locator('input') });
+      const input = dialog.locator('input').first();
+      await input.waitFor({ timeout: 15_000 });
+      let path = '';
+      for (let i = 0; i < 20 && !path.endsWith('.md'); i++) {
+        path = await input.inputValue();
+        if (!path.endsWith('.md')) await page.waitForTimeout(250);
+      }
+      assert.ok(path.startsWith(workspace) && path.endsWith('.md'), `save dialog proposes ${path}`);
+      const file = path.split('/').pop();
+      try {
+        await input.press('Enter');
+        const toast = page.locator('.notifications-toasts .notification-toast', { hasText: `Saved ${file}` });
+        await toast.waitFor({ timeout: 15_000 });
+        await toast.locator('a.monaco-button, .monaco-button', { hasText: 'Open' }).first().click();
+        await page.locator(`.tabs-container .tab.active[aria-label*="${file}"]`).waitFor({ timeout: 15_000 });
+        const saved = readFileSync(path, 'utf8').replace(/\\(.)/g, '$1');
+        const heading = saved.split('\n')[0];
+        assert.ok(heading.startsWith(`# ${names[1]} · `), heading);
+        // One flow's report: one title, not "Kube Packet Path trace" with a section per flow.
+        assert.deepEqual(
+          saved.split('\n').filter((l) => /^#{1,2} /.test(l) && / → /.test(l)),
+          [heading],
+        );
+      } finally {
+        rmSync(path, { force: true });
       }
     },
   ),

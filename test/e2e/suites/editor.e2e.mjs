@@ -2,8 +2,12 @@
 // on a sample manifest draws the diagram with the expected participants, and hovering a
 // tcpdump line shows what the interface, direction and flags mean.
 import assert from 'node:assert/strict';
+import { copyFileSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT } from '../lib/workspace.mjs';
 import {
   goToPosition,
+  statusBarLanguage,
   openFile,
   runCommand,
   waitForWorkbenchReady,
@@ -38,6 +42,16 @@ export const tests = [
       assert.ok(await view.locator('#diagram svg').count(), 'an SVG is drawn');
       const names = (await view.locator('#diagram svg text.actor').allTextContents()).join(' | ');
       for (const n of ['b-app', 'cni0', 'a-app']) assert.ok(names.includes(n), `participant ${n} in: ${names}`);
+      // README's first step: the sample captures beside the manifest count without being opened.
+      const observed = await view.locator('#side li.step.kpp-observed').count();
+      const steps = await view.locator('#side li.step').count();
+      assert.ok(observed >= 15, `${observed} observed of ${steps} steps`);
+      const proofs = await view.locator('#side li.step.kpp-observed .ev-link').allInnerTexts();
+      assert.ok(
+        proofs.some((p) => p.includes('capture-service.txt')),
+        `observed through the sample capture: ${proofs.join(', ')}`,
+      );
+      assert.equal(await page.locator('.tabs-container .tab[aria-label*="capture-service.txt"]').count(), 0);
     },
   ),
   shot(
@@ -75,4 +89,115 @@ export const tests = [
     assert.match(text, /P \(PACKET_OTHERHOST\)/);
     assert.match(text, /SYN \+ ACK/);
   }),
+  shot(
+    'Analyze Pasted Output on the clipboard, run three times: one untitled document, the flows offered and traced',
+    async ({ page, server }) => {
+      await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url.slice(0, -1) });
+      const text = readFileSync(join(ROOT, 'test/fixtures/lab/a2-pod-to-service.txt'), 'utf8');
+      await page.evaluate((t) => navigator.clipboard.writeText(t), text);
+      await page.locator('.monaco-workbench .part.statusbar').click({ position: { x: 5, y: 5 } });
+      await runCommand(page, 'View: Close All Editor Groups');
+      const untitled = page.locator('.tabs-container .tab[aria-label*="Untitled"]');
+      const pick = page.locator('.quick-input-widget', { hasText: 'what the paste holds' });
+      const flow = pick.locator('.monaco-list-row', { hasText: /b-app.* → .*a-app/ }).first();
+      // 1. from nowhere in particular: the clipboard goes into one untitled document;
+      // 2. again, in that document; 3. again from another file: the same document, not a copy.
+      for (const before of [undefined, undefined, 'a-app.yaml']) {
+        if (before) {
+          await page.keyboard.press('Escape'); // Ctrl+P in an open pick would move in it, not open Quick Open
+          await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 10_000 });
+          // From the explorer (e2e/ is listed before manifests/): a file that is not the paste.
+          await page.locator('.explorer-folders-view .monaco-list-row', { hasText: before }).first().click();
+          await page.locator(`.tabs-container .tab.active[aria-label*="${before}"]`).waitFor({ timeout: 10_000 });
+        }
+        await runCommand(page, 'Kube Packet Path: Analyze Pasted Output');
+        await flow.waitFor({ timeout: 30_000 });
+        assert.equal(await untitled.count(), 1, 'one untitled document holds the paste');
+        await page.locator('.tabs-container .tab.active[aria-label*="Untitled"]').waitFor({ timeout: 10_000 });
+      }
+      await flow.click();
+      // The diagram's tab names the flow picked (an earlier test's diagram may still be open).
+      await page
+        .locator('.tabs-container .tab', { hasText: /Packet path: b-app.* → .*a-app/ })
+        .waitFor({ timeout: 90_000 });
+      assert.equal(await untitled.count(), 1);
+      // Leave no dirty editor behind for the next suite.
+      await page.locator(`.tabs-container .tab[aria-label*="Untitled"]`).first().click();
+      await runCommand(page, 'View: Revert and Close Editor');
+      await untitled.first().waitFor({ state: 'detached', timeout: 10_000 });
+    },
+  ),
+  shot(
+    'hovering a ClusterIP no Service object names: the pasted kube-proxy rule names shop/cart:http',
+    async ({ page, workspace }) => {
+      // A real session on a network-namespace "node" (test/fixtures/editor/README.md): rules, then a capture.
+      copyFileSync(
+        join(ROOT, 'test/fixtures/editor/shop-cart-session.txt'),
+        join(workspace, 'e2e', 'shop-cart-session.txt'),
+      );
+      await openFile(page, 'e2e/shop-cart-session.txt');
+      const lines = readFileSync(join(workspace, 'e2e', 'shop-cart-session.txt'), 'utf8').split('\n');
+      const line = lines.findIndex((l) => l.includes('veth-cli In  IP 10.244.1.10.42772 > 10.96.45.7.8080')) + 1;
+      await goToPosition(page, line, lines[line - 1].indexOf('10.96.45.7') + 3);
+      await page.keyboard.press('Control+K');
+      await page.keyboard.press('Control+I');
+      const hover = page.locator('.monaco-hover', { hasText: 'Kube Packet Path' }).first();
+      await hover.waitFor({ timeout: 20_000 });
+      const said = (await hover.innerText()).replace(/\u00a0/g, ' ');
+      assert.match(said, /To 10\.96\.45\.7:8080: Service shop\/cart \(ClusterIP, named by kube-proxy's rule/);
+      assert.match(said, /port 8080\/TCP of Service shop\/cart \(http\)/);
+      await page.keyboard.press('Escape');
+    },
+  ),
+  shot('a sample capture saved as .txt opens as tcpdump, not Plain Text', async ({ page }) => {
+    await openFile(page, 'a2-pod-to-service/capture-service.txt');
+    const deadline = Date.now() + 15_000;
+    let language = await statusBarLanguage(page);
+    while (language !== 'tcpdump' && Date.now() < deadline) {
+      await page.waitForTimeout(250);
+      language = await statusBarLanguage(page);
+    }
+    assert.equal(language, 'tcpdump');
+  }),
+  shot(
+    'the Kube Packet Path view lists the Services and pods known; its Trace actions trace them',
+    async ({ page }) => {
+      await page.locator('.monaco-workbench .part.statusbar').click({ position: { x: 5, y: 5 } });
+      await runCommand(page, 'View: Close All Editor Groups');
+      const pane = page.locator('.pane', { has: page.locator('.pane-header', { hasText: /^Kube Packet Path$/i }) });
+      const header = pane.locator('.pane-header').first();
+      await header.waitFor({ timeout: 20_000 });
+      if ((await header.getAttribute('aria-expanded')) !== 'true') await header.click();
+      // Room for its rows: fold the folder tree above it (a list draws only the rows in view).
+      const folders = page.locator('.sidebar .pane-header[aria-expanded="true"]', { hasText: /kpp-ws-/i }).first();
+      if (await folders.count()) await folders.click();
+      const row = (text) => pane.locator('.monaco-list-row', { hasText: text }).first();
+      await row(/^Services in default/).waitFor({ timeout: 30_000 });
+      // From the sample manifests and kubectl outputs, read without being opened.
+      for (const name of [/^a-app/, /^Pods in default/, /^b-app/]) await row(name).waitFor({ timeout: 10_000 });
+      const service = pane.locator('.monaco-list-row', { hasText: /^a-app(?!-)/ }).first();
+      await service.hover();
+      await service.locator('.action-label[aria-label="Trace this Service"]').click();
+      await page
+        .locator('.tabs-container .tab', { hasText: /Packet path: b-app → Service a-app/ })
+        .first()
+        .waitFor({ timeout: 90_000 });
+      // A pod: its trace asks where to.
+      const pod = pane.locator('.monaco-list-row', { hasText: /^b-app(?!-)/ }).first();
+      await pod.hover();
+      await pod.locator('.action-label[aria-label="Trace from this Pod"]').click();
+      const input = page.locator('.quick-input-widget input');
+      await page.locator('.quick-input-widget', { hasText: 'Trace from b-app to' }).waitFor({ timeout: 15_000 });
+      await input.fill('a-app-57974fdb4-mv7qn');
+      await page
+        .locator('.quick-input-widget .monaco-list-row', { hasText: 'a-app-57974fdb4-mv7qn' })
+        .first()
+        .waitFor({ timeout: 10_000 });
+      await input.press('Enter');
+      await page
+        .locator('.tabs-container .tab', { hasText: /Packet path: b-app → a-app-57974fdb4-mv7qn/ })
+        .first()
+        .waitFor({ timeout: 90_000 });
+    },
+  ),
 ];

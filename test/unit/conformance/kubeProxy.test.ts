@@ -41,10 +41,14 @@ const NFTABLES_FAKE: PlanOptions = {
   flags: { nodePortAddresses: ['192.168.0.2/32'], serviceCIDRs: ['172.30.0.0/16'] },
 };
 
-function modelOf(setupFile: string): ClusterModel {
-  const result = parseManifest({ text: read(setupFile), uri: `${DIR}/${setupFile}` });
-  assert.deepEqual(result.unparsed, [], `${setupFile} is read whole`);
-  return new ClusterModel().add(result.facts);
+function modelOf(...setupFiles: string[]): ClusterModel {
+  const model = new ClusterModel();
+  for (const setupFile of setupFiles) {
+    const result = parseManifest({ text: read(setupFile), uri: `${DIR}/${setupFile}` });
+    assert.deepEqual(result.unparsed, [], `${setupFile} is read whole`);
+    model.add(result.facts);
+  }
+  return model;
 }
 
 function report(name: string, tally: LineTally): void {
@@ -75,6 +79,114 @@ for (const testCase of IPTABLES_CASES) {
     assert.deepEqual(ours, theirs, 'same lines in the same order');
   });
 }
+
+/**
+ * An older version of the same file (index id 44324665236; README.md) checks these tests with full
+ * dumps besides its packet traces. Its NewFakeProxier: as above, but without the nfacct counters;
+ * the node is `testHostname` (named test-hostname here: only its matching the endpoints' nodeName
+ * matters). `noLocalDetector`: the test swaps in NewNoOpLocalDetector (no cluster CIDR).
+ */
+const OLDER_FAKE: PlanOptions = {
+  ...IPTABLES_FAKE,
+  nodeName: 'test-hostname',
+  flags: { ...IPTABLES_FAKE.flags, nfacct: false },
+};
+
+interface OlderCase {
+  name: string;
+  setup: string[];
+  expected: string;
+  flags?: Partial<KubeProxyFlags>;
+  noLocalDetector?: boolean;
+}
+
+const ONLY_LOCAL_NODEPORTS = { nodePortAddresses: ['192.168.0.0/24', '2001:db8::/64'], localhostNodePorts: false };
+const OLDER_CASES: OlderCase[] = [
+  { name: 'TestLoadBalancer', setup: ['lb-source-ranges.setup.yaml'], expected: 'lb-source-ranges' },
+  { name: 'TestNodePort', setup: ['nodeport.setup.yaml'], expected: 'nodeport' },
+  {
+    name: 'TestHealthCheckNodePort',
+    setup: ['health-check-nodeport.setup.yaml'],
+    expected: 'health-check-nodeport',
+    flags: { nodePortAddresses: ['127.0.0.0/8'] },
+  },
+  { name: 'TestExternalTrafficPolicyLocal', setup: ['etp-local.setup.yaml'], expected: 'etp-local' },
+  { name: 'TestNonLocalExternalIPs', setup: ['non-local-external-ips.setup.yaml'], expected: 'non-local-external-ips' },
+  {
+    name: 'TestOnlyLocalNodePorts',
+    setup: ['only-local-nodeports.setup.yaml'],
+    expected: 'only-local-nodeports',
+    flags: ONLY_LOCAL_NODEPORTS,
+  },
+  {
+    name: 'TestOnlyLocalNodePortsNoClusterCIDR',
+    setup: ['only-local-nodeports.setup.yaml'],
+    expected: 'only-local-nodeports-no-cluster-cidr',
+    flags: ONLY_LOCAL_NODEPORTS,
+    noLocalDetector: true,
+  },
+  {
+    name: 'TestEnableLocalhostNodePortsIPv4',
+    setup: ['localhost-nodeports.setup.yaml'],
+    expected: 'localhost-nodeports-enabled',
+    noLocalDetector: true,
+  },
+  {
+    name: 'TestDisableLocalhostNodePortsIPv4',
+    setup: ['localhost-nodeports.setup.yaml'],
+    expected: 'localhost-nodeports-disabled',
+    flags: { localhostNodePorts: false },
+    noLocalDetector: true,
+  },
+  {
+    name: 'TestDisableLocalhostNodePortsIPv4WithNodeAddress',
+    setup: ['localhost-nodeports.setup.yaml'],
+    expected: 'localhost-nodeports-disabled-node-address',
+    flags: { localhostNodePorts: false, nodePortAddresses: ['127.0.0.0/8'] },
+    noLocalDetector: true,
+  },
+  ...(['local', 'cluster'] as const).flatMap((policy) =>
+    (['ready', 'only-terminating', 'remote', 'none-usable'] as const).map((slice) => ({
+      name: `TestTerminatingEndpointsTrafficPolicy${policy === 'local' ? 'Local' : 'Cluster'} (${slice})`,
+      setup: [`terminating-${policy}.service.yaml`, `terminating-${policy}-${slice}.slice.yaml`],
+      expected: `terminating-${policy}-${slice}`,
+    })),
+  ),
+  {
+    name: 'TestInternalTrafficPolicyE2E (cluster)',
+    setup: ['itp-cluster.service.yaml', 'itp-one-local.slice.yaml'],
+    expected: 'itp-cluster',
+  },
+  {
+    name: 'TestInternalTrafficPolicyE2E (local, local endpoints)',
+    setup: ['itp-local.service.yaml', 'itp-one-local.slice.yaml'],
+    expected: 'itp-local',
+  },
+  {
+    name: 'TestInternalTrafficPolicyE2E (local, no local endpoints)',
+    setup: ['itp-local.service.yaml', 'itp-none-local.slice.yaml'],
+    expected: 'itp-local-none',
+  },
+];
+
+test('iptables: the older dump-checked cases (load-balancer source ranges, health checks, Local policies, affinity)', () => {
+  let lines = 0;
+  for (const testCase of OLDER_CASES) {
+    const options: PlanOptions = {
+      ...OLDER_FAKE,
+      ...(testCase.noLocalDetector ? { clusterCIDR: undefined } : {}),
+      flags: { ...OLDER_FAKE.flags, ...testCase.flags },
+    };
+    const model = modelOf(...testCase.setup.map((file) => `older/${file}`));
+    const ours = sortLikeUpstream(predictRules(model, 'iptables', options).text);
+    const theirs = read(`older/${testCase.expected}.iptables.expected.txt`).trimEnd().split('\n');
+    const tally = tallyLines(theirs, ours);
+    assert.deepEqual({ missing: tally.missing, extra: tally.extra }, { missing: [], extra: [] }, testCase.name);
+    assert.deepEqual(ours, theirs, `${testCase.name}: same lines in the same order`);
+    lines += tally.matched;
+  }
+  console.log(`conformance older iptables cases: ${OLDER_CASES.length} dumps, ${lines} lines, all as upstream expects`);
+});
 
 interface ChainCase {
   test: string;

@@ -84,14 +84,22 @@ function inputs(): Input[] {
 }
 
 /** `10.244.0.170.34110 > 10.106.37.21.80:` → both endpoints, as `ip:port` (or `ip` for ICMP). */
-const TUPLE = /(?<src>\d+\.\d+\.\d+\.\d+)(?:\.(?<sport>\d+))? > (?<dst>\d+\.\d+\.\d+\.\d+)(?:\.(?<dport>\d+))?:/g;
+const TUPLE =
+  /(?<src>\d+\.\d+\.\d+\.\d+)(?:\.(?<sport>\d+|[a-z][\w-]*))? > (?<dst>\d+\.\d+\.\d+\.\d+)(?:\.(?<dport>\d+|[a-z][\w-]*))?:/g;
+
+/** The port numbers of the service names tcpdump prints without -n (those in the lab's captures). */
+const SERVICE_PORTS: Record<string, string> = { http: '80', domain: '53', https: '443' };
+const portNumber = (port: string) => SERVICE_PORTS[port] ?? port;
 
 function linePairs(excerpt: string): { src: string; dst: string }[] {
   return [...excerpt.matchAll(TUPLE)].map((m) => ({
-    src: m.groups!.sport ? `${m.groups!.src}:${m.groups!.sport}` : m.groups!.src,
-    dst: m.groups!.dport ? `${m.groups!.dst}:${m.groups!.dport}` : m.groups!.dst,
+    src: m.groups!.sport ? `${m.groups!.src}:${portNumber(m.groups!.sport)}` : m.groups!.src,
+    dst: m.groups!.dport ? `${m.groups!.dst}:${portNumber(m.groups!.dport)}` : m.groups!.dst,
   }));
 }
+
+/** `ICMP net 10.98.40.7 unreachable`, `ICMP 10.96.0.10 udp port 53 unreachable`: the address it quotes. */
+const ICMP_ERROR = /ICMP (?:net |host )?(?<quoted>\d+\.\d+\.\d+\.\d+)[ ,]/;
 
 const files = new Map<string, string[]>();
 function fileLines(uri: string): string[] {
@@ -145,7 +153,13 @@ function checkStep(flow: Flow, phase: string, step: FlowStep, problems: string[]
         const known = (endpoint: string) => forms.has(endpoint) || (!endpoint.includes(':') && ips.has(endpoint));
         const pairs = linePairs(text);
         const inner = pairs.at(-1);
-        const ok = inner === undefined || (known(inner.src) && known(inner.dst));
+        // An ICMP error is sent by a router or host to the client side (its own or masqueraded
+        // address) and quotes the destination the failed packet had: those are what must be its own.
+        const icmpError = ICMP_ERROR.exec(text)?.groups;
+        const ok =
+          inner === undefined ||
+          (known(inner.src) && known(inner.dst)) ||
+          (icmpError !== undefined && ips.has(inner.dst) && ips.has(icmpError.quoted));
         if (!ok) problems.push(`${where}: '${step.label}' cites another connection's line: ${text.slice(0, 120)}`);
       }
       // Own point: the interface on the line belongs to one of the step's actors.

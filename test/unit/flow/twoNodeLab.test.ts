@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import type { ClusterModel } from '../../../src/model';
 import { modelOf } from '../../support/modelOf';
 import { trace, type Flow, type FlowStep } from '../../../src/flow';
+import { brokenAt } from '../../../src/flow/brokenAt';
+import { diagnose } from '../../../src/flow/diagnose';
 
 const LAB = 'test/fixtures/lab';
 
@@ -203,4 +205,134 @@ test('trace({ connection: N }) walks only that connection; the list still holds 
   assert.equal(flows[0].connections?.length, truth.length);
   assert.equal(flows[0].connections?.[1].client, `${truth[1].client.ip}:${truth[1].client.port}`);
   assert.equal(trace(model, from, to, { connection: 99 }).flows[0].connection, undefined, 'none: a predicted flow');
+});
+
+test('lab c4: two clients on two nodes at once, each connection its own flow; the failing one stops at the gateway', () => {
+  const { model, truth } = experiment('c4-mixed-clients');
+  const served = truth.filter((c) => c.replied);
+  const failed = truth.filter((c) => !c.replied);
+  assert.ok(served.length >= 6 && failed.length === 1, `${served.length} served, ${failed.length} failed`);
+  for (const [client, service] of [
+    ['frontend', 'shop'],
+    ['c-pod', 'api'],
+  ]) {
+    const mine = served.filter((c) => c.client.pod === client && c.destination.service?.name === `default/${service}`);
+    const flows = trace(model, client, `${service}:80`).flows;
+    assert.equal(flows.length, mine.length, `${client} → ${service}`);
+    for (const c of mine) checkJourney(flowOf(flows, c), c);
+    checkChoices(flows, mine);
+    // The gateway's ICMP error answers the failed connection only, never these.
+    for (const flow of flows)
+      assert.ok(
+        steps(flow).every((s) => s.evidence.every((e) => !/ICMP net/.test(e.excerpt ?? ''))),
+        `${flow.title} cites no ICMP error`,
+      );
+  }
+  // The request to a port the Service does not have: not DNATed, masqueraded out to the LAN
+  // gateway, which has no route and answers ICMP net unreachable.
+  const [c] = failed;
+  const flows = trace(model, 'frontend', `shop:${c.destination.port}`).flows;
+  assert.equal(flows.length, 1);
+  const flow = flows[0];
+  const summary = flow.connections![flow.connection!];
+  assert.equal(summary.client, `${c.client.ip}:${c.client.port}`);
+  assert.equal(summary.outcome, 'unreachable');
+  assert.equal(summary.translated, undefined, 'no DNAT');
+  assert.equal(summary.masqueraded, `${c.snat!.ip}:${c.snat!.port}`);
+  const masquerade = steps(flow).find((s) => s.nat?.type === 'MASQUERADE');
+  assert.equal(masquerade?.status, 'observed');
+  assert.equal(masquerade?.nat?.after, `${c.snat!.ip}:${c.snat!.port}`);
+  const broken = brokenAt(flow);
+  assert.equal(broken?.id, 'service-port-missing');
+  assert.match(broken!.hop, /^gateway 172\.30\.1\.254 → /);
+  assert.equal(steps(flow).find((s) => s.label.startsWith('onward to'))?.status, 'contradicted');
+  assert.match(flow.phases.find((p) => p.name === 'reply')!.steps[0].label, /^ICMP net 10\.98\.40\.7 unreachable$/);
+  assert.ok(!steps(flow).some((s) => s.status === 'observed' && s.label.startsWith('delivered')), 'no delivery');
+  // Diagnose, told nothing, finds that request among the seven and names its cause first.
+  const diagnosis = diagnose(model);
+  assert.equal(diagnosis.problems[0]?.finding.id, 'service-port-missing');
+  assert.deepEqual(diagnosis.requests, [`default/frontend → 10.98.40.7:${c.destination.port} (unreachable)`]);
+});
+
+test('lab c5: captures per interface (node1 eth0 and cni0, node2 flannel.1): what each shows is observed there', () => {
+  const { model, truth } = experiment('c5-per-interface');
+  const flows = trace(model, 'frontend', 'api:80').flows;
+  assert.equal(flows.length, truth.length);
+  const remote = truth.filter((c) => c.endpoint.node === 'node2');
+  assert.ok(remote.length > 0 && remote.length < truth.length, 'a local and a remote endpoint');
+  for (const c of truth) {
+    const flow = flowOf(flows, c);
+    const summary = flow.connections![flow.connection!];
+    const where = `${c.client.port}`;
+    assert.equal(summary.endpoint?.pod, c.endpoint.pod, where);
+    assert.deepEqual(
+      steps(flow)
+        .filter((s) => s.status === 'missing' || s.status === 'contradicted')
+        .map((s) => s.label),
+      [],
+      where,
+    );
+    if (c.endpoint.node !== 'node2') continue;
+    // The ClusterIP form shows only in the replies on cni0: it is still the address the client used.
+    assert.equal(summary.original, `${c.destination.ip}:${c.destination.port}`, where);
+    assert.equal(summary.translated, `${c.endpoint.ip}:${c.endpoint.port}`, where);
+    const encap = steps(flow).find((s) => s.kind === 'encap' && actorOf(flow, s.to)?.group === 'node1 root netns');
+    const onNic = steps(flow).find((s) => s.from === encap?.to);
+    assert.equal(onNic?.status, 'observed', `${where}: the VXLAN packet on node1 eth0`);
+    const decap = steps(flow).find((s) => s.kind === 'decap' && actorOf(flow, s.to)?.group === 'node2 root netns');
+    assert.equal(decap?.status, 'observed', `${where}: the inner packet on node2 flannel.1`);
+    // No veth was captured: delivery into the pod is not claimed as seen.
+    const delivered = steps(flow).find((s) => actorOf(flow, s.to)?.kind === 'pod' && s.label.startsWith('delivered'));
+    assert.notEqual(delivered?.status, 'observed', where);
+  }
+});
+
+test('lab c6: a capture without -n (names for the ClusterIP, service names for ports) traces like one with -n', () => {
+  const { model, truth } = experiment('c6-names');
+  assert.ok(new Set(truth.map((c) => c.endpoint.node)).size === 2, 'the run hit both nodes');
+  const flows = trace(model, 'frontend', 'api:80').flows;
+  assert.equal(flows.length, truth.length);
+  for (const c of truth) {
+    const flow = flowOf(flows, c);
+    checkJourney(flow, c);
+    // The client's own SYN, printed to `api.default.svc.cluster.local.http`, proves its first hop.
+    const first = flow.phases.find((p) => p.name === 'connect')!.steps[0];
+    assert.equal(first.status, 'observed', `${c.client.port}: ${first.label}`);
+    assert.match(
+      first.evidence.find((e) => e.role === 'packet')?.excerpt ?? '',
+      /> api\.default\.svc\.cluster\.local\.http:/,
+    );
+  }
+  checkChoices(flows, truth);
+});
+
+test('lab c7: captures only inside the pods prove the pod ends of each hop, nothing on the nodes', () => {
+  const { model, truth } = experiment('c7-in-pods');
+  assert.ok(new Set(truth.map((c) => c.endpoint.node)).size === 2, 'the run hit both nodes');
+  const flows = trace(model, 'frontend', 'api:80').flows;
+  assert.equal(flows.length, truth.length);
+  for (const c of truth) {
+    const flow = flowOf(flows, c);
+    const where = `${c.client.port}`;
+    const summary = flow.connections![flow.connection!];
+    assert.equal(summary.original, `${c.destination.ip}:${c.destination.port}`, where);
+    assert.equal(summary.translated, `${c.endpoint.ip}:${c.endpoint.port}`, where);
+    assert.equal(summary.endpoint?.pod, c.endpoint.pod, where);
+    const connect = flow.phases.find((p) => p.name === 'connect')!.steps;
+    const packetFile = (s: FlowStep | undefined) => s?.evidence.find((e) => e.role === 'packet')?.uri ?? '';
+    assert.equal(connect[0].status, 'observed', `${where}: the SYN leaving frontend's eth0`);
+    assert.match(packetFile(connect[0]), /c7-in-pods\.frontend\.txt$/);
+    const delivered = connect.find((s) => s.label === `delivered to ${c.endpoint.pod} eth0`);
+    assert.equal(delivered?.status, 'observed', `${where}: the SYN arriving in ${c.endpoint.pod}`);
+    assert.match(packetFile(delivered), new RegExp(`c7-in-pods\\.${c.endpoint.pod}\\.txt$`));
+    // No capture ran in a node's root namespace: no hop between two of its actors is observed (the
+    // DNAT and kube-proxy's choice excepted: both forms of the connection were seen, so it happened),
+    // and none is missing either (nothing there could have shown it).
+    for (const s of steps(flow)) {
+      const inRoot = [s.from, s.to].every((id) => actorOf(flow, id)?.group?.endsWith('root netns'));
+      const translation = s.nat?.type === 'DNAT' || (s.alternatives?.length ?? 0) > 1;
+      if (inRoot && !translation) assert.notEqual(s.status, 'observed', `${where}: ${s.label}`);
+      assert.ok(s.status !== 'missing' && s.status !== 'contradicted', `${where}: ${s.label} ${s.status}`);
+    }
+  }
 });

@@ -39,6 +39,8 @@ const FIXTURES = [
   'vxlan-4789.txt',
   'vxlan-4789-e.txt',
   'ttl-exceeded.txt',
+  'any-e-v.txt',
+  'cni0-single-e-v.txt',
 ];
 
 test('every real capture parses completely: one packet per timestamped line, header/trailer lines as records', () => {
@@ -210,7 +212,9 @@ test('ARP requests and replies', () => {
     (p) => p.arp!.op === 'request' && p.arp!.senderIp === '10.244.0.54' && p.arp!.targetIp === '10.244.0.53',
   )!;
   assert.equal(req.length, 28);
-  const rep = ps.find((p) => p.arp!.op === 'reply' && p.arp!.targetIp === '10.244.0.53')!;
+  // `Reply 10.244.0.53 is-at MAC`: the replying host is the ARP sender; the asker is not printed.
+  const rep = ps.find((p) => p.arp!.op === 'reply' && p.arp!.senderIp === '10.244.0.53')!;
+  assert.equal(rep.arp!.targetIp, undefined);
   assert.match(rep.arp!.mac!, /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/);
 });
 
@@ -233,6 +237,36 @@ test("-e: link-layer addresses; an ARP reply's is-at MAC is the frame's source M
     packets('any-e.txt').every((p) => p.dstMac === undefined),
     'LINUX_SLL2 prints only the source',
   );
+});
+
+test('-e -v (also -i any): the address line after the IP header is read — addresses, ports, TCP fields', () => {
+  const ADDRESS_LINE =
+    /^\s+(?<src>\d+\.\d+\.\d+\.\d+)(?:\.(?<sport>\d+))? > (?<dst>\d+\.\d+\.\d+\.\d+)(?:\.(?<dport>\d+))?: (?<rest>.*)$/;
+  for (const f of ['any-e-v.txt', 'cni0-single-e-v.txt']) {
+    const lines = read(f).split('\n');
+    const byLine = new Map<number, Packet>();
+    const cap = parse(f).facts[0] as Capture;
+    for (let i = 0; i < cap.packets.size; i++) byLine.set(cap.packets.lineOf(i), cap.packets.packet(i));
+    let checked = 0;
+    lines.forEach((line, index) => {
+      if (!/ethertype IPv4 \(0x0800\), length \d+: \(tos /.test(line)) return;
+      const address = ADDRESS_LINE.exec(lines[index + 1] ?? '')?.groups;
+      assert.ok(address, `${f}:${index + 2} is an address line`);
+      const packet = byLine.get(index + 1);
+      assert.ok(packet, `${f}:${index + 1} is a packet`);
+      assert.notEqual(packet.protocol, 'other', `${f}:${index + 1}`);
+      assert.equal(packet.src?.ip, address.src, `${f}:${index + 1}`);
+      assert.equal(packet.dst?.ip, address.dst, `${f}:${index + 1}`);
+      if (address.sport) assert.equal(packet.src?.port, Number(address.sport), `${f}:${index + 1}`);
+      if (address.dport) assert.equal(packet.dst?.port, Number(address.dport), `${f}:${index + 1}`);
+      const flags = /^Flags \[(?<flags>[^\]]*)\]/.exec(address.rest)?.groups;
+      if (flags) assert.equal(packet.tcp?.flags, flags.flags, `${f}:${index + 1}`);
+      assert.ok(packet.ttl !== undefined && packet.srcMac !== undefined, `${f}:${index + 1}: header and link fields`);
+      checked++;
+    });
+    assert.ok(checked >= 20, `${f}: ${checked} IPv4 records checked`);
+    assert.ok(packets(f).some((p) => p.protocol === 'tcp' && p.tcp?.flags === 'S'));
+  }
 });
 
 test('single-interface captures have no interface/direction', () => {

@@ -147,7 +147,18 @@ export function hasPort(s: string, a: number, b: number): boolean {
   let dot = b - 1;
   while (dot >= a && s.charCodeAt(dot) !== 46) dot--;
   if (dot < a) return false;
-  if (dot + 1 < b && isDigit(s.charCodeAt(dot + 1))) return true;
+  if (dot + 1 < b && isDigit(s.charCodeAt(dot + 1))) return !isBareIPv4(s, a, b);
   const text = s.slice(a, b);
   return isServiceName(text.slice(dot + 1 - a)) || text.indexOf(':') >= 0 || isIPv4(text.slice(0, dot - a));
+}
+
+/** `a.b.c.d` alone (digits and exactly three dots): an IPv4 address printed without a port (ESP, IGMP, OSPF …). */
+function isBareIPv4(s: string, a: number, b: number): boolean {
+  let dots = 0;
+  for (let k = a; k < b; k++) {
+    const ch = s.charCodeAt(k);
+    if (ch === 46) dots++;
+    else if (!isDigit(ch)) return false;
+  }
+  return dots === 3;
 }

@@ -60,8 +60,17 @@ export function protoCode(s: string, a: number, to: number): number {
   return -1;
 }
 
-/** `-v` prints the IP header on the packet's line and the addresses on the next: they are read as one. */
+/**
+ * `-v` prints the IP header on the packet's line and the addresses on the next: they are read as one.
+ * With `-e` the header follows the link layer: `…, ethertype IPv4 (0x0800), length 74: (tos 0x0, …)`.
+ */
 export function joinsAddressLine(s: string, p = 0, e = s.length): boolean {
   if (e <= p || s.charCodeAt(e - 1) !== 41) return false;
-  return findE(s, ' IP (', p, e) >= 0 || findE(s, ' IP6 (', p, e) >= 0 || at(s, p, e, 'IP (') || at(s, p, e, 'IP6 (');
+  return (
+    findE(s, ' IP (', p, e) >= 0 ||
+    findE(s, ' IP6 (', p, e) >= 0 ||
+    at(s, p, e, 'IP (') ||
+    at(s, p, e, 'IP6 (') ||
+    findE(s, ': (tos ', p, e) >= 0
+  );
 }

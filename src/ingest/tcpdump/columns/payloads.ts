@@ -302,7 +302,8 @@ export function readIcmp(w: RecordScanner, s: string, p: number, e: number): voi
 }
 
 /**
- * `Request who-has 10.244.0.54 tell 10.244.0.53, length 28`, `Reply 10.244.0.54 is-at ae:cb:f3:eb:3a:b9 (oui Unknown), length 28`,
+ * `Request who-has 10.244.0.54 tell 10.244.0.53, length 28` (target, then sender),
+ * `Reply 10.244.0.54 is-at ae:cb:f3:eb:3a:b9 (oui Unknown), length 28` (the sender and its MAC),
  * with -v prefixed by `Ethernet (len 6), IPv4 (len 4), `. `p` points at the operation. Returns the operation.
  */
 export function readArp(w: RecordScanner, s: string, p: number, e: number): number {
@@ -310,8 +311,8 @@ export function readArp(w: RecordScanner, s: string, p: number, e: number): numb
   const i = w.i;
   c.has[i] |= HAS.ARP | HAS.U1;
   let k = p;
-  if (at(s, k, e, 'Ethernet (')) {
-    // the first `Request ` or `Reply `
+  if (!at(s, k, e, 'Request ') && !at(s, k, e, 'Reply ')) {
+    // -v: after `Ethernet (len 6), IPv4 (len 4), ` (or `Unknown Hardware (N) (len 6), …`), the first `Request ` or `Reply `
     for (let r = findE(s, 'Re', k, e); r >= 0; r = findE(s, 'Re', r + 1, e)) {
       if (at(s, r, e, 'Request ') || at(s, r, e, 'Reply ')) {
         k = r;
@@ -333,9 +334,10 @@ export function readArp(w: RecordScanner, s: string, p: number, e: number): numb
   }
   if (at(s, k, e, 'Reply ')) {
     c.u1[i] = ARP_REPLY;
+    // `Reply X is-at MAC`: X and MAC are the replying host's (the ARP sender); the asker is not printed.
     const ts = k + 6;
     const te = wordEndE(s, ts, e);
-    c.k1[i] = w.id(s, ts, te);
+    c.k2[i] = w.id(s, ts, te);
     const is = findE(s, ' is-at ', te, e);
     if (is >= 0) {
       const m = is + 7;

@@ -345,7 +345,8 @@ export class RecordScanner {
     if (at(s, q, e, 'Flags [')) kind = PROTO_TCP;
     else if (quietTcp(s, q, e) >= 0) kind = PROTO_TCP;
     else if (at(s, q, e, 'ICMP')) kind = PROTO_ICMP;
-    else if (proto >= 0) kind = proto;
+    // a later fragment (`ip-proto-17`) carries no transport header, so no ports
+    else if (proto >= 0 && !at(s, q, e, 'ip-proto-')) kind = proto;
     else kind = hasPort(s, p, gt) && hasPort(s, gt + 3, colon) ? PROTO_UDP : PROTO_OTHER;
     const epKind = kind === PROTO_TCP || kind === PROTO_UDP ? 0 : kind === PROTO_ICMP ? 1 : 2;
     c.epKind[i] = epKind;

@@ -1,0 +1,90 @@
+import * as vscode from 'vscode';
+import { stringify } from 'yaml';
+import { parseClusterUri } from '../../cluster/convert/evidence';
+import type { Evidence, Fact } from '../../model';
+import { factsOf } from '../workspace/modelFacts.pure';
+import { lastClusterRead, onDidReadCluster } from './state';
+
+/**
+ * `cluster://<context>/<Kind>/<namespace>/<name>` evidence as a document: what the last cluster
+ * read made of that object, as read-only YAML (a content provider's documents cannot be edited
+ * or saved). Clicking such evidence in the diagram opens it at the line of the evidence's
+ * excerpt when it has one (a Corefile line), else at the object's name.
+ */
+
+export const CLUSTER_SCHEME = 'cluster';
+
+const sameObject = (a: string, b: string) => {
+  const x = parseClusterUri(a);
+  const y = parseClusterUri(b);
+  return !!x && !!y && JSON.stringify(x) === JSON.stringify(y);
+};
+
+/** The facts of the last read whose evidence is this object. */
+function factsRead(uri: string): Fact[] {
+  const read = lastClusterRead();
+  if (!read) return [];
+  return factsOf(read.model).filter((f) => f.evidence.some((e) => e.source === 'cluster' && sameObject(e.uri, uri)));
+}
+
+/** The YAML text of a cluster object as the model holds it, without the evidence bookkeeping. */
+export function clusterObjectText(uri: string): string {
+  const where = parseClusterUri(uri);
+  const read = lastClusterRead();
+  const head = where
+    ? `# ${where.kind} ${where.namespace ? `${where.namespace}/` : ''}${where.name} from context '${where.context}'`
+    : `# ${uri}`;
+  const facts = factsRead(uri);
+  if (!read || facts.length === 0)
+    return `${head}\n# ${vscode.l10n.t('Not in the last cluster read: run "Refresh from Cluster".')}\n`;
+  const when = vscode.l10n.t(
+    'as Kube Packet Path read it at {0} (read-only; "Refresh from Cluster" reads it again)',
+    read.at.toISOString(),
+  );
+  const body = facts
+    .map((fact) => stringify(fact, (key, value: unknown) => (key === 'evidence' ? undefined : value), { lineWidth: 0 }))
+    .join('---\n');
+  return `${head}\n# ${when}\n${body}`;
+}
+
+/** 0-based line of the evidence's excerpt in the document, else of the object's name, else 0. */
+export function clusterEvidenceLine(text: string, evidence: Pick<Evidence, 'uri' | 'excerpt'>): number {
+  const lines = text.split('\n');
+  const excerpt = evidence.excerpt?.replace(/\s*(…|\.\.\.)$/, '').trim();
+  const byExcerpt = excerpt ? lines.findIndex((l) => !l.startsWith('#') && l.includes(excerpt)) : -1;
+  if (byExcerpt >= 0) return byExcerpt;
+  const name = parseClusterUri(evidence.uri)?.name;
+  const byName = name ? lines.findIndex((l) => /^name: /.test(l) && l.includes(name)) : -1;
+  return Math.max(0, byName);
+}
+
+export function registerClusterObjectDocuments(): vscode.Disposable {
+  const changed = new vscode.EventEmitter<vscode.Uri>();
+  const provider: vscode.TextDocumentContentProvider = {
+    onDidChange: changed.event,
+    provideTextDocumentContent: (uri) => clusterObjectText(uri.toString(true)),
+  };
+  return vscode.Disposable.from(
+    changed,
+    vscode.workspace.registerTextDocumentContentProvider(CLUSTER_SCHEME, provider),
+    // A new read (or a watch event) changes what the open objects show.
+    onDidReadCluster(() => {
+      for (const doc of vscode.workspace.textDocuments) if (doc.uri.scheme === CLUSTER_SCHEME) changed.fire(doc.uri);
+    }),
+  );
+}
+
+/** Opens `cluster://` evidence as its read-only YAML document, at the evidence's line. */
+export async function openClusterEvidence(
+  evidence: Evidence,
+  column: vscode.ViewColumn,
+): Promise<vscode.TextEditor | undefined> {
+  const uri = vscode.Uri.parse(evidence.uri, true);
+  let doc = await vscode.workspace.openTextDocument(uri);
+  if (doc.languageId !== 'yaml') doc = await vscode.languages.setTextDocumentLanguage(doc, 'yaml');
+  const line = clusterEvidenceLine(doc.getText(), evidence);
+  const range = doc.lineAt(line).range;
+  const editor = await vscode.window.showTextDocument(doc, { selection: range, preview: true, viewColumn: column });
+  editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+  return editor;
+}

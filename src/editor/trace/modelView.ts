@@ -1,0 +1,147 @@
+import * as vscode from 'vscode';
+import { withPredictedPods } from '../../flow/predictPods';
+import { namespaceOf, type Evidence, type Pod, type Service } from '../../model';
+import type { WorkspaceModel } from '../workspace/workspaceModel';
+
+/**
+ * The "Kube Packet Path" view in the Explorer: the Services and pods the workspace model knows
+ * (files, open documents and the last cluster read; pods the workloads predict say so), grouped
+ * by namespace, each with its Trace action. An element is the object reference the trace
+ * commands take from a CodeLens (`{ kind, name, namespace, uri }`), so the menus pass it on as is.
+ */
+
+export const MODEL_VIEW_ID = 'kubePacketPath.model';
+
+interface ObjectNode {
+  kind: 'Service' | 'Pod';
+  name: string;
+  namespace: string;
+  uri?: string;
+  description: string;
+  tooltip: string;
+  predicted?: boolean;
+}
+interface GroupNode {
+  group: 'Service' | 'Pod';
+  namespace: string;
+  children: ObjectNode[];
+}
+type Node = GroupNode | ObjectNode;
+
+/** Where a fact was read, in words: the file, the cluster context, or a derivation. */
+function origin(evidence: readonly Evidence[]): string {
+  const sources = [
+    ...new Set(
+      evidence.map((e) =>
+        e.source === 'cluster'
+          ? vscode.l10n.t('cluster {0}', e.uri.replace(/^cluster:\/\/([^/]*)\/.*$/, '$1'))
+          : e.uri.startsWith('file:') || e.uri.startsWith('/')
+            ? vscode.workspace.asRelativePath(vscode.Uri.parse(e.uri.startsWith('/') ? `file://${e.uri}` : e.uri))
+            : e.uri,
+      ),
+    ),
+  ];
+  return sources.slice(0, 3).join(', ') + (sources.length > 3 ? ` (+${sources.length - 3})` : '');
+}
+
+/** A file the object is declared in (the trace commands prefer that folder's logs). */
+const fileOf = (evidence: readonly Evidence[]) => evidence.find((e) => /^file:/.test(e.uri))?.uri;
+
+function serviceNode(s: Service): ObjectNode {
+  const port = s.ports.map((p) => `${p.port}/${p.protocol}`).join(', ');
+  const address = s.clusterIP === 'None' ? vscode.l10n.t('headless') : (s.clusterIP ?? '');
+  return {
+    kind: 'Service',
+    name: s.name,
+    namespace: namespaceOf(s),
+    uri: fileOf(s.evidence),
+    description: [address, port].filter(Boolean).join(' · '),
+    tooltip: vscode.l10n.t('Service {0}/{1}, read from {2}', namespaceOf(s), s.name, origin(s.evidence)),
+  };
+}
+
+function podNode(p: Pod): ObjectNode {
+  return {
+    kind: 'Pod',
+    name: p.name,
+    namespace: namespaceOf(p),
+    uri: fileOf(p.evidence),
+    predicted: p.predicted,
+    description: p.predicted
+      ? vscode.l10n.t('predicted from {0} {1}', p.owner?.kind ?? '', p.owner?.name ?? '')
+      : (p.ip ?? ''),
+    tooltip: p.predicted
+      ? vscode.l10n.t('Pod {0}/{1}: not seen, predicted from its workload', namespaceOf(p), p.name)
+      : vscode.l10n.t('Pod {0}/{1}, read from {2}', namespaceOf(p), p.name, origin(p.evidence)),
+  };
+}
+
+function groups(kind: 'Service' | 'Pod', nodes: ObjectNode[]): GroupNode[] {
+  const namespaces = [...new Set(nodes.map((n) => n.namespace))].sort();
+  return namespaces.map((namespace) => ({
+    group: kind,
+    namespace,
+    children: nodes.filter((n) => n.namespace === namespace).sort((a, b) => a.name.localeCompare(b.name)),
+  }));
+}
+
+class ModelTree implements vscode.TreeDataProvider<Node> {
+  private readonly changed = new vscode.EventEmitter<undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+
+  constructor(private readonly workspace: WorkspaceModel) {}
+
+  refresh(): void {
+    this.changed.fire(undefined);
+  }
+
+  async getChildren(node?: Node): Promise<Node[]> {
+    if (node) return 'group' in node ? node.children : [];
+    const model = withPredictedPods(await this.workspace.getModel());
+    return [
+      ...groups('Service', model.services.map(serviceNode)),
+      ...groups('Pod', model.pods.filter((p) => !p.hostNetwork).map(podNode)),
+    ];
+  }
+
+  getTreeItem(node: Node): vscode.TreeItem {
+    if ('group' in node) {
+      const label =
+        node.group === 'Service'
+          ? vscode.l10n.t('Services in {0}', node.namespace)
+          : vscode.l10n.t('Pods in {0}', node.namespace);
+      const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.Expanded);
+      item.description = String(node.children.length);
+      item.contextValue = 'kubePacketPath.group';
+      return item;
+    }
+    const item = new vscode.TreeItem(node.name, vscode.TreeItemCollapsibleState.None);
+    item.description = node.description;
+    item.tooltip = node.tooltip;
+    item.iconPath = new vscode.ThemeIcon(
+      node.kind === 'Service' ? 'symbol-interface' : node.predicted ? 'circle-outline' : 'vm',
+    );
+    item.contextValue = node.kind === 'Service' ? 'kubePacketPath.service' : 'kubePacketPath.pod';
+    return item;
+  }
+
+  dispose(): void {
+    this.changed.dispose();
+  }
+}
+
+export function registerModelView(workspace: WorkspaceModel): vscode.Disposable {
+  const tree = new ModelTree(workspace);
+  const view = vscode.window.createTreeView(MODEL_VIEW_ID, { treeDataProvider: tree, showCollapseAll: true });
+  // The model changes with every edit of an open document: refresh once things settle.
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return vscode.Disposable.from(
+    tree,
+    view,
+    workspace.onDidChange(() => {
+      clearTimeout(timer);
+      timer = setTimeout(() => tree.refresh(), 500);
+    }),
+    { dispose: () => clearTimeout(timer) },
+  );
+}
