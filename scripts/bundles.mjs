@@ -19,8 +19,8 @@ const SHARED_WITH_ACTIVATION = new Set(
 const shareActivationModules = {
   name: 'share-activation-modules',
   setup(build) {
-    build.onResolve({ filter: /cluster(\/index|\/state)?(\.ts)?$/ }, (args) =>
-      args.path.startsWith('.') && SHARED_WITH_ACTIVATION.has(resolve(args.resolveDir, args.path).replace(/\.ts$/, ''))
+    build.onResolve({ filter: /^\.\.?\// }, (args) =>
+      SHARED_WITH_ACTIVATION.has(resolve(args.resolveDir, args.path).replace(/\.ts$/, ''))
         ? { path: './extension.js', external: true }
         : undefined,
     );

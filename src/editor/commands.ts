@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { registerDiagramCommands } from './diagram';
+import { clusterObjectText } from './cluster/objectDocuments';
 import { registerEditorFeatures, type EditorProviders } from './trace/registerEditorFeatures';
 import {
   endpointProbabilities,
@@ -12,6 +13,8 @@ import {
 /** The providers and the diagram serializer, registered by the activation bundle. */
 export interface EditorFeatures extends EditorProviders {
   diagrams: vscode.WebviewPanelSerializer;
+  /** The YAML text of a `cluster://` object document. */
+  clusterObjectText: (uri: string) => string;
 }
 
 /**
@@ -59,5 +62,5 @@ export function registerCommands(context: vscode.ExtensionContext, log: vscode.L
     log.show(true);
     return lines;
   });
-  return { ...providers, diagrams };
+  return { ...providers, diagrams, clusterObjectText };
 }

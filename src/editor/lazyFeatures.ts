@@ -1,13 +1,14 @@
 import * as vscode from 'vscode';
 import type { EditorFeatures } from './commands';
+import { registerClusterObjectDocuments } from './cluster/objectDocumentProvider';
 import { DIAGRAM_VIEW_TYPE } from './diagram/viewType';
 
 /**
  * Stand-ins, registered at activation, for what lives in the features bundle (dist/features.js:
  * ingest, yaml, flow, render — about five times the activation bundle). The first real use loads
- * it: a command, a hover, a CodeLens or quick-fix request, a diagram restored after a reload, or
- * a document the extension reads on opening (a YAML manifest it checks, a plain-text file that
- * may be a capture). Loading disposes the stand-in commands and registers the real ones, then
+ * it: a command, a hover, a CodeLens or quick-fix request, a diagram restored after a reload, the
+ * Explorer's model view asking for its items, a `cluster://` object document, or a document the
+ * extension reads on opening (a YAML manifest it checks, a plain-text file that may be a capture). Loading disposes the stand-in commands and registers the real ones, then
  * hands the call on; the stand-in providers stay and forward to the real ones.
  */
 
@@ -20,6 +21,8 @@ const HOVER_SELECTOR: vscode.DocumentSelector = [
 const QUICK_FIX_METADATA: vscode.CodeActionProviderMetadata = {
   providedCodeActionKinds: [vscode.CodeActionKind.QuickFix],
 };
+/** The Explorer view of the workspace model (package.json `views`). */
+const MODEL_VIEW_ID = 'kubePacketPath.model';
 /** Registered at activation by src/editor/cluster; every other contributed command is a stand-in. */
 const ACTIVATION_COMMAND_PREFIX = 'kubePacketPath.cluster.';
 
@@ -33,6 +36,7 @@ export function registerLazyFeatures(context: vscode.ExtensionContext, log: vsco
   let features: EditorFeatures | undefined;
   const standIns: vscode.Disposable[] = [];
   const lensesChanged = new vscode.EventEmitter<void>();
+  const treeChanged = new vscode.EventEmitter<unknown>();
 
   const load = (reason: string): EditorFeatures => {
     if (features) return features;
@@ -44,6 +48,8 @@ export function registerLazyFeatures(context: vscode.ExtensionContext, log: vsco
     features = bundle.registerCommands(context, log);
     const { onDidChangeCodeLenses } = features.lenses;
     if (onDidChangeCodeLenses) context.subscriptions.push(onDidChangeCodeLenses(() => lensesChanged.fire()));
+    const { onDidChangeTreeData } = features.modelTree;
+    if (onDidChangeTreeData) context.subscriptions.push(onDidChangeTreeData((node) => treeChanged.fire(node)));
     log.info(`features loaded in ${Date.now() - started} ms (first use: ${reason})`);
     return features;
   };
@@ -72,6 +78,7 @@ export function registerLazyFeatures(context: vscode.ExtensionContext, log: vsco
       },
     },
     lensesChanged,
+    treeChanged,
     vscode.languages.registerHoverProvider(HOVER_SELECTOR, {
       provideHover: (doc, position, token) => load('hover').hovers.provideHover(doc, position, token),
     }),
@@ -94,6 +101,15 @@ export function registerLazyFeatures(context: vscode.ExtensionContext, log: vsco
       deserializeWebviewPanel: (panel, state) =>
         load('diagram restored').diagrams.deserializeWebviewPanel(panel, state),
     }),
+    vscode.window.createTreeView(MODEL_VIEW_ID, {
+      treeDataProvider: {
+        onDidChangeTreeData: treeChanged.event,
+        getChildren: (node?: unknown) => load('model view').modelTree.getChildren(node),
+        getTreeItem: (node: unknown) => load('model view').modelTree.getTreeItem(node),
+      },
+      showCollapseAll: true,
+    }),
+    registerClusterObjectDocuments((uri) => load('cluster object document').clusterObjectText(uri)),
     vscode.workspace.onDidOpenTextDocument((doc) => {
       if (readsOnOpen(doc)) loadSoon(`opened ${doc.languageId} document`);
     }),

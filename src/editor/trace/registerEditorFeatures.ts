@@ -7,7 +7,7 @@ import { LogLanguages } from '../workspace/logLanguages';
 import { WorkspaceModel } from '../workspace/workspaceModel';
 import { registerTraceCommands } from './traceCommands';
 import { registerDiagnoseCommand } from '../diagnose/diagnoseCommand';
-import { registerModelView } from './modelView';
+import { createModelTree } from './modelView';
 import { followClusterChanges } from './runTrace';
 
 /** The providers the activation bundle registers (src/editor/lazyFeatures.ts) and hands calls to. */
@@ -15,6 +15,8 @@ export interface EditorProviders {
   hovers: vscode.HoverProvider;
   lenses: vscode.CodeLensProvider;
   quickFixes: vscode.CodeActionProvider;
+  /** The Explorer view of the workspace model's Services and pods. */
+  modelTree: vscode.TreeDataProvider<unknown>;
 }
 
 /**
@@ -31,6 +33,7 @@ export function registerEditorFeatures(
   const lenses = new ManifestCodeLensProvider(log);
   const hovers = new CaptureHoverProvider(workspace, log);
   const diagnostics = new ManifestDiagnostics(workspace, log);
+  const model = createModelTree(workspace);
   context.subscriptions.push(
     workspace,
     new LogLanguages(log),
@@ -41,10 +44,10 @@ export function registerEditorFeatures(
       if (e.affectsConfiguration('kubePacketPath.codeLens.enabled')) lenses.refresh();
     }),
     followClusterChanges(log, workspace),
-    registerModelView(workspace),
+    model.disposable,
   );
   registerTraceCommands(context, log, workspace);
   registerPasteCommands(context, log, workspace);
   registerDiagnoseCommand(context, log, workspace);
-  return { hovers, lenses, quickFixes: diagnostics };
+  return { hovers, lenses, quickFixes: diagnostics, modelTree: model.tree };
 }
