@@ -21,8 +21,14 @@ function replay(n: number, client = '10.244.0.147'): Packet[] {
       time: undefined,
       src: shift(p.src),
       dst: shift(p.dst),
+      // Both sequence spaces move together (seq and ack), so the SYN-ACK's ack still names this
+      // copy's ISN: with seq alone, every copy linked to one connection of ~176k packets.
       tcp: p.tcp
-        ? { ...p.tcp, seq: p.tcp.seq !== undefined ? (p.tcp.seq + k * 7919) % 4294967296 : undefined }
+        ? {
+            ...p.tcp,
+            seq: p.tcp.seq !== undefined ? (p.tcp.seq + k * 7919) % 4294967296 : undefined,
+            ack: p.tcp.ack !== undefined ? (p.tcp.ack + k * 7919) % 4294967296 : undefined,
+          }
         : undefined,
     };
   }
@@ -48,7 +54,7 @@ const t1 = process.hrtime.bigint();
 const r = trace(m, 'b-app', 'a-app.default.svc.cluster.local');
 const ms = Number(process.hrtime.bigint() - t1) / 1e6;
 console.log(
-  `trace A.2 with ${m.packets.length} packets in the model: ${ms.toFixed(0)} ms, ${r.flows[0].phases.reduce((s, p) => s + p.steps.length, 0)} steps`,
+  `trace A.2 with ${m.packets.length} packets in the model: ${ms.toFixed(0)} ms, ${r.flows.length} flows, ${r.flows[0].phases.reduce((s, p) => s + p.steps.length, 0)} steps in the first`,
 );
 // The same volume of traffic from another client: correlated only where it touches the traced addresses.
 const other: ClusterModel = labA2();

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { registerDiagramCommands } from './diagram';
-import { registerClusterCommands } from './cluster';
-import { registerEditorFeatures } from './trace/registerEditorFeatures';
+import { clusterObjectText } from './cluster/objectDocuments';
+import { registerEditorFeatures, type EditorProviders } from './trace/registerEditorFeatures';
 import {
   endpointProbabilities,
   iptablesEndpointChain,
@@ -10,13 +10,23 @@ import {
   servicePortName,
 } from '../model';
 
-/** Every command the extension contributes, registered in one place. */
-export function registerCommands(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): void {
+/** The providers and the diagram serializer, registered by the activation bundle. */
+export interface EditorFeatures extends EditorProviders {
+  diagrams: vscode.WebviewPanelSerializer;
+  /** The YAML text of a `cluster://` object document. */
+  clusterObjectText: (uri: string) => string;
+}
+
+/**
+ * The entry of the features bundle (dist/features.js, loaded on first use by
+ * src/editor/lazyFeatures.ts): every command except the cluster ones (registered at activation),
+ * and the providers.
+ */
+export function registerCommands(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): EditorFeatures {
   const register = (id: string, fn: (...args: unknown[]) => unknown) =>
     context.subscriptions.push(vscode.commands.registerCommand(id, fn));
-  registerDiagramCommands(context, log);
-  registerClusterCommands(context, log);
-  registerEditorFeatures(context, log);
+  const diagrams = registerDiagramCommands(context, log);
+  const providers = registerEditorFeatures(context, log);
 
   register('kubePacketPath.showServiceNames', async (arg?: unknown) => {
     const input =
@@ -52,4 +62,5 @@ export function registerCommands(context: vscode.ExtensionContext, log: vscode.L
     log.show(true);
     return lines;
   });
+  return { ...providers, diagrams, clusterObjectText };
 }

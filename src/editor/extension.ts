@@ -1,18 +1,24 @@
 import * as l10n from '@vscode/l10n';
 import * as vscode from 'vscode';
-import { registerCommands } from './commands';
+import { registerClusterCommands } from './cluster';
+import { registerLazyFeatures } from './lazyFeatures';
 import { createLog } from './log';
 
+/** Shared with the features bundle (see SHARED_WITH_ACTIVATION in scripts/bundles.mjs). */
+export { lastClusterRead, onDidReadCluster } from './cluster';
+
 /**
- * Activation stays thin: create the log channel and register commands. Everything
- * heavy (parsers on large logs, the cluster client, the webview) is loaded when a
- * command first needs it.
+ * Activation stays thin (dist/extension.js): the log channel, the cluster commands and status
+ * bar, and stand-ins for every other command and provider. The parsers, the flow engine and the
+ * renderers (dist/features.js) load on first use, the cluster client (dist/cluster.js) when a
+ * cluster command first needs it.
  */
 export function activate(context: vscode.ExtensionContext): void {
   const started = Date.now();
   configurePureL10n();
   const log = createLog(context);
-  registerCommands(context, log);
+  registerClusterCommands(context, log);
+  registerLazyFeatures(context, log);
   log.info(`Kube Packet Path activated in ${Date.now() - started} ms`);
 }
 

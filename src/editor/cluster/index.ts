@@ -3,7 +3,6 @@ import * as vscode from 'vscode';
 import { currentContextOfFiles } from '../../cluster/kubeconfigText';
 import { namespacedName, ClusterModel } from '../../model';
 import { serviceOfExplorerNode } from './explorerNode.pure';
-import { registerClusterObjectDocuments } from './objectDocuments';
 import { KubernetesExtension } from './kubernetesExtension';
 import { loadClusterApi } from './loader';
 import { pullLogLines, pullMessage } from './messages.pure';
@@ -28,7 +27,7 @@ export function registerClusterCommands(context: vscode.ExtensionContext, log: v
     status.setWatching(text);
     status.update(readClusterSettings());
   });
-  context.subscriptions.push(status, k8s, watch, registerClusterObjectDocuments(), { dispose: disposeClusterState });
+  context.subscriptions.push(status, k8s, watch, { dispose: disposeClusterState });
   const reads = new PersistedClusterReads(context.workspaceState, log);
   /** Where the last pull read from; the watch stops when any of it changes. */
   let watchedFrom: string | undefined;

@@ -2,8 +2,8 @@ import * as vscode from 'vscode';
 import { stringify } from 'yaml';
 import { parseClusterUri } from '../../cluster/convert/evidence';
 import type { Evidence, Fact } from '../../model';
-import { factsOf } from '../workspace/modelFacts.pure';
-import { lastClusterRead, onDidReadCluster } from './state';
+import { factsOf } from '../workspace/modelParts.pure';
+import { lastClusterRead } from './state';
 
 /**
  * `cluster://<context>/<Kind>/<namespace>/<name>` evidence as a document: what the last cluster
@@ -11,8 +11,6 @@ import { lastClusterRead, onDidReadCluster } from './state';
  * or saved). Clicking such evidence in the diagram opens it at the line of the evidence's
  * excerpt when it has one (a Corefile line), else at the object's name.
  */
-
-export const CLUSTER_SCHEME = 'cluster';
 
 const sameObject = (a: string, b: string) => {
   const x = parseClusterUri(a);
@@ -56,22 +54,6 @@ export function clusterEvidenceLine(text: string, evidence: Pick<Evidence, 'uri'
   const name = parseClusterUri(evidence.uri)?.name;
   const byName = name ? lines.findIndex((l) => /^name: /.test(l) && l.includes(name)) : -1;
   return Math.max(0, byName);
-}
-
-export function registerClusterObjectDocuments(): vscode.Disposable {
-  const changed = new vscode.EventEmitter<vscode.Uri>();
-  const provider: vscode.TextDocumentContentProvider = {
-    onDidChange: changed.event,
-    provideTextDocumentContent: (uri) => clusterObjectText(uri.toString(true)),
-  };
-  return vscode.Disposable.from(
-    changed,
-    vscode.workspace.registerTextDocumentContentProvider(CLUSTER_SCHEME, provider),
-    // A new read (or a watch event) changes what the open objects show.
-    onDidReadCluster(() => {
-      for (const doc of vscode.workspace.textDocuments) if (doc.uri.scheme === CLUSTER_SCHEME) changed.fire(doc.uri);
-    }),
-  );
 }
 
 /** Opens `cluster://` evidence as its read-only YAML document, at the evidence's line. */

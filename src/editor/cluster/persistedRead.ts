@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { Fact } from '../../model';
-import { buildModel, factsOf } from '../workspace/modelFacts.pure';
+import { buildModel, factsOf } from '../workspace/modelParts.pure';
 import type { ClusterSnapshot } from './state';
 
 /**

@@ -18,9 +18,6 @@ function enabled(uri?: vscode.Uri): boolean {
 }
 
 export class ManifestDiagnostics implements vscode.CodeActionProvider, vscode.Disposable {
-  static readonly metadata: vscode.CodeActionProviderMetadata = {
-    providedCodeActionKinds: [vscode.CodeActionKind.QuickFix],
-  };
   private readonly collection = vscode.languages.createDiagnosticCollection('kubePacketPath');
   private readonly problems = new Map<string, { version: number; list: ManifestProblem[] }>();
   private readonly disposables: vscode.Disposable[] = [];

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { TraceResult } from '../../flow/types';
 import { isPersistedState } from '../../protocol/messages';
 import { copyMermaid, saveMarkdown, saveSvg } from './exports';
-import { DIAGRAM_VIEW_TYPE, DiagramPanel } from './panel';
+import { DiagramPanel } from './panel';
 import { traceBundledSamples } from './sample';
 
 /**
@@ -29,7 +29,14 @@ function activePanel(): DiagramPanel | undefined {
   return panel;
 }
 
-export function registerDiagramCommands(context: vscode.ExtensionContext, channel: vscode.LogOutputChannel): void {
+/**
+ * Registers the diagram commands and returns the serializer that redraws a diagram restored
+ * after a reload (the activation bundle registers it, so a restored panel activates the extension).
+ */
+export function registerDiagramCommands(
+  context: vscode.ExtensionContext,
+  channel: vscode.LogOutputChannel,
+): vscode.WebviewPanelSerializer {
   log = channel;
   const register = (id: string, fn: (...args: unknown[]) => unknown) =>
     context.subscriptions.push(vscode.commands.registerCommand(id, fn));
@@ -63,27 +70,25 @@ export function registerDiagramCommands(context: vscode.ExtensionContext, channe
     return saveSvg(p.trace, p.view.flow, svg, target instanceof vscode.Uri ? target : undefined);
   });
 
-  context.subscriptions.push(
-    vscode.window.registerWebviewPanelSerializer(DIAGRAM_VIEW_TYPE, {
-      async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown) {
-        if (isPersistedState(state)) {
-          new DiagramPanel(panel, context.extensionUri, state.result as TraceResult, state.ui, channel);
-          return;
-        }
-        channel.warn('diagram: a panel from the last session had no usable state; showing an empty trace');
-        new DiagramPanel(
-          panel,
-          context.extensionUri,
-          {
-            flows: [],
-            unresolved: [vscode.l10n.t('This diagram could not be restored after the reload; trace again.')],
-          },
-          undefined,
-          channel,
-        );
-      },
-    }),
-  );
+  return {
+    async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown) {
+      if (isPersistedState(state)) {
+        new DiagramPanel(panel, context.extensionUri, state.result as TraceResult, state.ui, channel);
+        return;
+      }
+      channel.warn('diagram: a panel from the last session had no usable state; showing an empty trace');
+      new DiagramPanel(
+        panel,
+        context.extensionUri,
+        {
+          flows: [],
+          unresolved: [vscode.l10n.t('This diagram could not be restored after the reload; trace again.')],
+        },
+        undefined,
+        channel,
+      );
+    },
+  };
 }
 
 export { DiagramPanel } from './panel';

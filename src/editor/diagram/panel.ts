@@ -11,9 +11,8 @@ import {
 } from '../../protocol/messages';
 import { copyMermaid, saveMarkdown, saveSvg } from './exports';
 import { panelHtml } from './html';
+import { DIAGRAM_VIEW_TYPE } from './viewType';
 import { columnBeside, openEvidence } from './openEvidence';
-
-export const DIAGRAM_VIEW_TYPE = 'kubePacketPath.diagram';
 
 /** Webview options: scripts on, and only dist/ and media/ of the extension readable. */
 export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions & vscode.WebviewPanelOptions {

@@ -13,13 +13,6 @@ import { annotateRuleLine } from './ruleAnnotation.pure';
  * `appendText`, so text from the log is escaped and the markdown is never trusted.
  */
 
-export const HOVER_SELECTOR: vscode.DocumentSelector = [
-  { language: 'tcpdump' },
-  { language: 'iptables-save' },
-  { language: 'plaintext' },
-  { language: 'log' },
-];
-
 interface CachedIndex {
   version: number;
   model: ClusterModel;

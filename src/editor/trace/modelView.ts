@@ -10,8 +10,6 @@ import type { WorkspaceModel } from '../workspace/workspaceModel';
  * commands take from a CodeLens (`{ kind, name, namespace, uri }`), so the menus pass it on as is.
  */
 
-export const MODEL_VIEW_ID = 'kubePacketPath.model';
-
 interface ObjectNode {
   kind: 'Service' | 'Pod';
   name: string;
@@ -130,18 +128,24 @@ class ModelTree implements vscode.TreeDataProvider<Node> {
   }
 }
 
-export function registerModelView(workspace: WorkspaceModel): vscode.Disposable {
+/**
+ * The view's tree on the workspace model. The activation bundle creates the view (id
+ * `kubePacketPath.model`) with a stand-in that hands its calls to this tree once loaded.
+ */
+export function createModelTree(workspace: WorkspaceModel): {
+  tree: vscode.TreeDataProvider<unknown>;
+  disposable: vscode.Disposable;
+} {
   const tree = new ModelTree(workspace);
-  const view = vscode.window.createTreeView(MODEL_VIEW_ID, { treeDataProvider: tree, showCollapseAll: true });
   // The model changes with every edit of an open document: refresh once things settle.
   let timer: ReturnType<typeof setTimeout> | undefined;
-  return vscode.Disposable.from(
+  const disposable = vscode.Disposable.from(
     tree,
-    view,
     workspace.onDidChange(() => {
       clearTimeout(timer);
       timer = setTimeout(() => tree.refresh(), 500);
     }),
     { dispose: () => clearTimeout(timer) },
   );
+  return { tree, disposable };
 }

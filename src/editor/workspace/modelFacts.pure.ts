@@ -2,20 +2,14 @@ import '../../ingest/all';
 import { parseDocument, splitLines } from '../../ingest/document';
 import { formatForCommand, formatSpec, sniffFormat } from '../../ingest/registry';
 import { commandLine } from '../../ingest/transcript/prompt';
-import { ClusterModel, namespacedName, type Fact, type FactKind } from '../../model';
+import { ClusterModel, namespacedName, type Fact } from '../../model';
 import { SAMPLES, type SampleInput } from '../../samples/registry';
+export { buildModel, factsOf } from './modelParts.pure';
 
 /**
  * Pure helpers of the workspace model (no `vscode`): which texts are manifests or logs,
  * how one text becomes facts, and how cached facts become one ClusterModel.
  */
-
-/** All facts a model holds (merged ones once), e.g. to copy the last cluster read into another model. */
-export function factsOf(model: ClusterModel): Fact[] {
-  const out: Fact[] = [];
-  for (const kind of Object.keys(model.summary()) as FactKind[]) for (const f of model.all(kind)) out.push(f);
-  return out;
-}
 
 /** A YAML/JSON text that holds Kubernetes objects (cheap test before parsing). */
 export function looksLikeManifest(text: string): boolean {
@@ -110,13 +104,6 @@ function sessionHead(text: string): boolean {
 export function sniffedFormat(text: string, threshold?: number): string | undefined {
   const head = splitLines(text.length > 20_000 ? text.slice(0, 20_000) : text).slice(0, 50);
   return sniffFormat(head, threshold)?.id;
-}
-
-/** One model from cached fact lists, in a stable order (manifests, then logs, then the cluster). */
-export function buildModel(parts: Iterable<readonly Fact[]>): ClusterModel {
-  const model = new ClusterModel();
-  for (const facts of parts) model.add(facts);
-  return model;
 }
 
 /**

@@ -1,7 +1,27 @@
-import type { Evidence } from '../../model';
+import type { Evidence, Packet } from '../../model';
 import type { TraceContext } from '../context';
 import { dnsQuestions } from '../correlate/dnsQuestions';
 import type { Finding } from '../types';
+
+const nxdomainCache = new WeakMap<readonly Packet[], { packet: Packet; name: string }[]>();
+
+/**
+ * The NXDOMAIN answers among `packets` with the name each answers (capture order), once per packet
+ * list: a trace of many connections asks once per flow, all over the same packets.
+ */
+function nxdomainAnswers(packets: readonly Packet[]): { packet: Packet; name: string }[] {
+  const known = nxdomainCache.get(packets);
+  if (known) return known;
+  const question = dnsQuestions(packets);
+  const answers: { packet: Packet; name: string }[] = [];
+  for (const packet of packets) {
+    if (!packet.dns?.response || !/nxdomain/i.test(packet.dns.rcode ?? '')) continue;
+    const name = question(packet)?.name.replace(/\.$/, '');
+    if (name !== undefined) answers.push({ packet, name });
+  }
+  nxdomainCache.set(packets, answers);
+  return answers;
+}
 
 /**
  * ndots:5 makes most names "relative": the resolver sends one query per search suffix
@@ -17,12 +37,9 @@ export function dnsSearchAmplification(
 ): Finding[] {
   // an NXDOMAIN answer names its question only with -vv; else its query does (dnsQuestions). The DNS
   // exchanges precede the flow's connection, so they are read from all the trace's packets.
-  const question = dnsQuestions(ctx.allPackets);
-  const nx = ctx.allPackets.filter((p) => {
-    if (!p.dns?.response || !/nxdomain/i.test(p.dns.rcode ?? '')) return false;
-    const q = question(p)?.name.replace(/\.$/, '');
-    return q !== undefined && failed.includes(q);
-  });
+  const nx = nxdomainAnswers(ctx.allPackets)
+    .filter((answer) => failed.includes(answer.name))
+    .map((answer) => answer.packet);
   const observedConfig = configEvidence.some((e) => e.source === 'log' || e.source === 'cluster');
   if (!typed || failed.length === 0 || (!observedConfig && nx.length === 0)) return [];
   return [

@@ -27,10 +27,15 @@ async function settledLogs(server, maxMs = 3000) {
 /**
  * Runs any extensionTestsPath module (exports `run(): Promise<void>`) in the extension host
  * of a fresh code-server, with this repository as the extension under development.
+ * `whileRunning(page)`, when given, runs beside the tests (a benchmark watching the page) and is
+ * awaited after they exit; `settings` go into the user settings.
  * @returns {Promise<{exitCode:number|null, logs:{path:string,text:string}[], console:string[], serverOutput:string}>}
  */
-export async function runExtensionTests(browser, { testsPath, folder, timeoutMs = 180_000, env = {} }) {
-  const server = await startCodeServer({ folder, env });
+export async function runExtensionTests(
+  browser,
+  { testsPath, folder, timeoutMs = 180_000, env = {}, settings = {}, whileRunning },
+) {
+  const server = await startCodeServer({ folder, env, settings });
   let page;
   try {
     let exited;
@@ -46,6 +51,7 @@ export async function runExtensionTests(browser, { testsPath, folder, timeoutMs 
           exited(code);
         }),
     });
+    const beside = whileRunning?.(page);
     let timer;
     const code = await Promise.race([
       exitCode,
@@ -54,6 +60,7 @@ export async function runExtensionTests(browser, { testsPath, folder, timeoutMs 
       }),
     ]);
     clearTimeout(timer);
+    await beside;
     return { exitCode: code, logs: await settledLogs(server), console: page.kppConsole, serverOutput: server.output() };
   } finally {
     await page
