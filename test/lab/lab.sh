@@ -352,12 +352,17 @@ tx() { # file prompt-host ns cmd...
 # Starts `tcpdump -i any -nn FILTER` in every HOST=FILE pair at once, each host's capture into
 # its own transcript, runs the experiment, stops the captures.
 captures() { # filter "host=file ..." -- experiment...
-  local filter=$1 pairs=$2 pair pids=(); shift 3
+  captures_with -nn "$@"
+}
+
+# The same with other tcpdump options than -nn (an empty OPTIONS: names and service names printed).
+captures_with() { # options filter "host=file ..." -- experiment...
+  local options=$1 filter=$2 pairs=$3 pair pids=(); shift 4
   for pair in $pairs; do
-    printf 'root@%s:/# tcpdump -i any -nn %s\n' "${pair%%=*}" "$filter" >>"${pair#*=}"
+    printf 'root@%s:/# tcpdump -i any%s %s\n' "${pair%%=*}" "${options:+ $options}" "$filter" >>"${pair#*=}"
     # Not through nsx: $! must be timeout's pid (ip netns exec execs it), and timeout passes
     # SIGINT on to tcpdump, which then prints its trailer and exits.
-    ip netns exec "$LAB-${pair%%=*}" timeout 60 tcpdump -i any -nn -l $filter >>"${pair#*=}.cap" 2>&1 &
+    ip netns exec "$LAB-${pair%%=*}" timeout 60 tcpdump -i any $options -l $filter >>"${pair#*=}.cap" 2>&1 &
     pids+=($!)
   done
   # tcpdump says "listening on any" once its socket is open: every packet after that is captured.
@@ -506,6 +511,18 @@ conntrack_list_and_truth_from_any() { # experiment
     || log "$1: no ground truth: truth.mjs failed"
 }
 
+# frontend → http://api (as C.1) under per-interface captures (HOST=FILE=IFACE triples), the
+# client's output appended to CLIENT_FILE, the truth from `-i any` captures beside them.
+per_interface_run() { # experiment client-file "host=file=iface ..."
+  local exp=$1 client_file=$2 triples=$3
+  rm -f "$OUT/$exp".* "$OUT/.run/truth/$exp".*
+  conntrack_flush "$exp"
+  captures_on_interfaces "$exp" "$triples" -- \
+    requests_until_both_nodes "$OUT/.run/$exp.wget" frontend frontend http://api 3
+  cat "$OUT/.run/$exp.wget" >>"$client_file"; rm -f "$OUT/.run/$exp.wget"
+  conntrack_list_and_truth_from_any "$exp"
+}
+
 # The experiments added after C.1–C.3: concurrent clients on both nodes with a failing request
 # (C.4), and a Service spread over both nodes captured per interface, not with `-i any` (C.5).
 run_more() {
@@ -521,13 +538,8 @@ run_more() {
   rm -f "$OUT/.run/$exp.frontend" "$OUT/.run/$exp.c-pod"
   conntrack_list_and_truth "$exp"
   exp=c5-per-interface
-  rm -f "$OUT/$exp".* "$OUT/.run/truth/$exp".*
-  conntrack_flush "$exp"
-  captures_on_interfaces "$exp" \
-    "node1=$OUT/$exp.node1.txt=eth0 node1=$OUT/$exp.node1.txt=cni0 node2=$OUT/$exp.node2.txt=flannel.1" -- \
-    requests_until_both_nodes "$OUT/.run/$exp.wget" frontend frontend http://api 3
-  cat "$OUT/.run/$exp.wget" >>"$OUT/$exp.node1.txt"; rm -f "$OUT/.run/$exp.wget"
-  conntrack_list_and_truth_from_any "$exp"
+  per_interface_run "$exp" "$OUT/$exp.node1.txt" \
+    "node1=$OUT/$exp.node1.txt=eth0 node1=$OUT/$exp.node1.txt=cni0 node2=$OUT/$exp.node2.txt=flannel.1"
   # C.6 the nodes resolve through the cluster DNS and tcpdump runs without -n, as often pasted:
   # the ClusterIP is printed as its name, ports as service names, and tcpdump's own PTR lookups
   # are in the capture.
@@ -539,7 +551,7 @@ run_more() {
     printf 'nameserver 10.96.0.10\n' >"/etc/netns/$LAB-$node/resolv.conf"
   done
   conntrack_flush "$exp"
-  captures_named "node1=$OUT/$exp.node1.txt node2=$OUT/$exp.node2.txt" -- \
+  captures_with "" "" "node1=$OUT/$exp.node1.txt node2=$OUT/$exp.node2.txt" -- \
     requests_until_both_nodes "$OUT/.run/$exp.wget" frontend frontend http://api 3
   cat "$OUT/.run/$exp.wget" >>"$OUT/$exp.node1.txt"; rm -f "$OUT/.run/$exp.wget"
   for node in node1 node2; do rm -rf "/etc/netns/$LAB-$node"; done
@@ -547,13 +559,8 @@ run_more() {
   # C.7 captured only inside the pods (`tcpdump -i eth0` in the client and in both endpoints, as
   # `kubectl debug` gives), the nodes' conntrack listed after; the truth from `-i any` on the nodes.
   exp=c7-in-pods
-  rm -f "$OUT/$exp".* "$OUT/.run/truth/$exp".*
-  conntrack_flush "$exp"
-  captures_on_interfaces "$exp" \
-    "frontend=$OUT/$exp.frontend.txt=eth0 api-6d4f8b7c9-k2x4p=$OUT/$exp.api-6d4f8b7c9-k2x4p.txt=eth0 api-6d4f8b7c9-r7m2q=$OUT/$exp.api-6d4f8b7c9-r7m2q.txt=eth0" -- \
-    requests_until_both_nodes "$OUT/.run/$exp.wget" frontend frontend http://api 3
-  cat "$OUT/.run/$exp.wget" >>"$OUT/$exp.frontend.txt"; rm -f "$OUT/.run/$exp.wget"
-  conntrack_list_and_truth_from_any "$exp"
+  per_interface_run "$exp" "$OUT/$exp.frontend.txt" \
+    "frontend=$OUT/$exp.frontend.txt=eth0 api-6d4f8b7c9-k2x4p=$OUT/$exp.api-6d4f8b7c9-k2x4p.txt=eth0 api-6d4f8b7c9-r7m2q=$OUT/$exp.api-6d4f8b7c9-r7m2q.txt=eth0"
   # C.8 NodePort on node2 (C.2 entered node1), from the LAN client and from a pod on node1 (a pod
   # calling a node's NodePort: masqueraded to node1's flannel.1 address on the way).
   exp=c8-nodeport-node2
@@ -572,23 +579,6 @@ c8_clients() { # experiment
   tx "$OUT/.run/$1.pod" frontend frontend busybox wget -q -O- "http://$NODE_IP_node2:30080"
 }
 
-# `tcpdump -i any` without -n on every HOST=FILE pair (names and service names printed).
-captures_named() { # "host=file ..." -- experiment...
-  local pairs=$1 pair pids=() waited; shift 2
-  for pair in $pairs; do
-    printf 'root@%s:/# tcpdump -i any\n' "${pair%%=*}" >>"${pair#*=}"
-    ip netns exec "$LAB-${pair%%=*}" timeout 60 tcpdump -i any -l >>"${pair#*=}.cap" 2>&1 &
-    pids+=($!)
-  done
-  for pair in $pairs; do
-    for waited in $(seq 1 100); do grep -q '^listening on' "${pair#*=}.cap" 2>/dev/null && break; sleep 0.1; done
-  done
-  sleep 0.2
-  "$@"
-  sleep 1
-  kill -INT "${pids[@]}" 2>/dev/null; wait "${pids[@]}" 2>/dev/null
-  for pair in $pairs; do cat "${pair#*=}.cap" >>"${pair#*=}"; rm -f "${pair#*=}.cap"; done
-}
 
 run() {
   [ -d "$OUT/.run" ] || { log "lab is not up"; return 1; }

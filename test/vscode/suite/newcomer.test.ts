@@ -21,6 +21,34 @@ interface Analysis {
 }
 
 suite('newcomer', () => {
+  // First: later tests paste and open other captures of the same seed connection, which the
+  // model would then hold too (a trace cites the first copy of identical packets).
+  test('Trace this Service on the sample a-app.yaml uses the sample captures beside it, unopened', async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    const [manifest] = await vscode.workspace.findFiles('manifests/a2-clusterip-deployment/a-app.yaml', null, 1);
+    assert.ok(manifest, 'the sample workspace is open');
+    const result = await vscode.commands.executeCommand<{
+      flows: { phases: { steps: { status: string; evidence: { uri: string }[] }[] }[] }[];
+    }>('kubePacketPath.trace.service', {
+      kind: 'Service',
+      name: 'a-app',
+      namespace: 'default',
+      uri: manifest.toString(),
+      from: 'default/b-app',
+    });
+    const steps = result.flows.flatMap((f) => f.phases.flatMap((p) => p.steps));
+    const observed = steps.filter((s) => s.status === 'observed');
+    assert.ok(observed.length >= 15, `${observed.length} observed of ${steps.length}`);
+    assert.ok(
+      observed.some((s) => s.evidence.some((e) => e.uri.endsWith('a2-pod-to-service/capture-service.txt'))),
+      [...new Set(observed.flatMap((s) => s.evidence.map((e) => e.uri.replace(/^.*\//, ''))))].join(', '),
+    );
+    assert.ok(
+      vscode.workspace.textDocuments.every((d) => !d.uri.path.endsWith('capture-service.txt')),
+      'the capture was not opened',
+    );
+  });
+
   test('Analyze Pasted Output run twice on one paste analyzes one untitled document, never a copy', async () => {
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     const text = new TextDecoder().decode(
@@ -66,29 +94,6 @@ suite('newcomer', () => {
     assert.ok(text.startsWith(`# ${titles[0]}`), text.slice(0, 120));
     for (const other of titles.slice(1)) assert.ok(!text.includes(other), `${other} is not in the export`);
     await vscode.workspace.fs.delete(target);
-  });
-
-  test('Trace this Service on the sample a-app.yaml uses the sample captures beside it, unopened', async () => {
-    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-    const [manifest] = await vscode.workspace.findFiles('manifests/a2-clusterip-deployment/a-app.yaml', null, 1);
-    assert.ok(manifest, 'the sample workspace is open');
-    const result = await vscode.commands.executeCommand<{
-      flows: { phases: { steps: { status: string; evidence: { uri: string }[] }[] }[] }[];
-    }>('kubePacketPath.trace.service', {
-      kind: 'Service',
-      name: 'a-app',
-      namespace: 'default',
-      uri: manifest.toString(),
-      from: 'default/b-app',
-    });
-    const steps = result.flows.flatMap((f) => f.phases.flatMap((p) => p.steps));
-    const observed = steps.filter((s) => s.status === 'observed');
-    assert.ok(observed.length >= 15, `${observed.length} observed of ${steps.length}`);
-    assert.ok(observed.some((s) => s.evidence.some((e) => e.uri.endsWith('a2-pod-to-service/capture-service.txt'))));
-    assert.ok(
-      vscode.workspace.textDocuments.every((d) => !d.uri.path.endsWith('capture-service.txt')),
-      'the capture was not opened',
-    );
   });
 
   test('a sample capture saved as .txt opens as tcpdump, coloured, not as Plain Text', async () => {
