@@ -351,6 +351,13 @@ tx() { # file prompt-host ns cmd...
 
 # Starts `tcpdump -i any -nn FILTER` in every HOST=FILE pair at once, each host's capture into
 # its own transcript, runs the experiment, stops the captures.
+# Waits (at most 10 s) until tcpdump, writing into FILE, says "listening on …": its socket is open
+# and every packet after that is captured.
+listening() { # file
+  local waited
+  for waited in $(seq 1 100); do grep -q '^listening on' "$1" 2>/dev/null && return 0; sleep 0.1; done
+}
+
 captures() { # filter "host=file ..." -- experiment...
   captures_with -nn "$@"
 }
@@ -365,11 +372,7 @@ captures_with() { # options filter "host=file ..." -- experiment...
     ip netns exec "$LAB-${pair%%=*}" timeout 60 tcpdump -i any $options -l $filter >>"${pair#*=}.cap" 2>&1 &
     pids+=($!)
   done
-  # tcpdump says "listening on any" once its socket is open: every packet after that is captured.
-  local waited
-  for pair in $pairs; do
-    for waited in $(seq 1 100); do grep -q '^listening on' "${pair#*=}.cap" 2>/dev/null && break; sleep 0.1; done
-  done
+  for pair in $pairs; do listening "${pair#*=}.cap"; done
   sleep 0.2
   "$@"
   sleep 1
@@ -442,7 +445,7 @@ c3_client() { # file: the per-pod name of a StatefulSet pod on node2, looked up 
 # `tcpdump -i any -nn` on every node into OUT/.run/truth/<experiment>.<node>.txt for truth.mjs
 # (which needs the interface of every packet), runs the experiment, stops all captures.
 captures_on_interfaces() { # experiment "host=file=iface ..." -- experiment...
-  local exp=$1 triples=$2 triple host file iface node pids=() waited; shift 3
+  local exp=$1 triples=$2 triple host file iface node pids=(); shift 3
   mkdir -p "$OUT/.run/truth"
   for node in node1 node2; do
     printf 'root@%s:/# tcpdump -i any -nn\n' "$node" >>"$OUT/.run/truth/$exp.$node.txt"
@@ -454,12 +457,10 @@ captures_on_interfaces() { # experiment "host=file=iface ..." -- experiment...
     ip netns exec "$LAB-$host" timeout 60 tcpdump -i "$iface" -nn -l >>"$file.$iface.cap" 2>&1 &
     pids+=($!)
   done
-  for file in "$OUT"/.run/truth/"$exp".*.cap; do
-    for waited in $(seq 1 100); do grep -q '^listening on' "$file" 2>/dev/null && break; sleep 0.1; done
-  done
+  for file in "$OUT"/.run/truth/"$exp".*.cap; do listening "$file"; done
   for triple in $triples; do
     IFS== read -r host file iface <<<"$triple"
-    for waited in $(seq 1 100); do grep -q '^listening on' "$file.$iface.cap" 2>/dev/null && break; sleep 0.1; done
+    listening "$file.$iface.cap"
   done
   sleep 0.2
   "$@"
