@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { TraceResult } from '../../flow/types';
 import { isPersistedState } from '../../protocol/messages';
+import { restoredResult, type StoredResult } from './persistedResult.pure';
 import { copyMermaid, saveMarkdown, saveSvg } from './exports';
 import { DiagramPanel } from './panel';
 import { traceBundledSamples } from './sample';
@@ -73,7 +74,7 @@ export function registerDiagramCommands(
   return {
     async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown) {
       if (isPersistedState(state)) {
-        new DiagramPanel(panel, context.extensionUri, state.result as TraceResult, state.ui, channel);
+        new DiagramPanel(panel, context.extensionUri, restoredResult(state.result as StoredResult), state.ui, channel);
         return;
       }
       channel.warn('diagram: a panel from the last session had no usable state; showing an empty trace');

@@ -12,6 +12,7 @@ import {
 import { copyMermaid, saveMarkdown, saveSvg } from './exports';
 import { panelHtml } from './html';
 import { DIAGRAM_VIEW_TYPE } from './viewType';
+import { storedResult } from './persistedResult.pure';
 import { columnBeside, openEvidence } from './openEvidence';
 
 /** Webview options: scripts on, and only dist/ and media/ of the extension readable. */
@@ -126,7 +127,7 @@ export class DiagramPanel {
   }
 
   private showMessage(): HostToWebview {
-    const state: PersistedState = { version: 1, result: this.result, ui: this.lastUi };
+    const state: PersistedState = { version: 1, result: storedResult(this.result), ui: this.lastUi };
     return { type: 'show', payload: this.built.payload, state };
   }
 
