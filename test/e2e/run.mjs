@@ -42,10 +42,13 @@ function report(suite, name, ok, ms, err) {
         .join('\n'),
     );
 }
+/** Tests marked with a known, open bug that failed: printed and listed, not counted as failures. */
+const knownBugs = [];
 function summary() {
   const passed = results.filter((r) => r.ok).length;
   const failed = results.length - passed;
-  console.log(`\n${passed} passed, ${failed} failed`);
+  const known = knownBugs.length ? `; ${knownBugs.length} failed on a known open bug: ${knownBugs.join('; ')}` : '';
+  console.log(`\n${passed} passed, ${failed} failed${known}`);
   return failed;
 }
 
@@ -72,14 +75,22 @@ async function loadSuites() {
   return suites;
 }
 
+// A test may carry `{ knownBug: 'what is wrong' }` as its third element: a failure then prints
+// its error under "known bug" and is listed in the summary, but does not fail the run.
 async function runTests(suite, ctx) {
-  for (const [name, fn] of suite.tests) {
+  for (const [name, fn, { knownBug } = {}] of suite.tests) {
     const t0 = Date.now();
     try {
       await fn(ctx);
       report(suite.name, name, true, Date.now() - t0);
     } catch (e) {
-      report(suite.name, name, false, Date.now() - t0, e);
+      if (!knownBug) {
+        report(suite.name, name, false, Date.now() - t0, e);
+        continue;
+      }
+      knownBugs.push(`${suite.name} › ${name} (${knownBug})`);
+      console.log(`  ⚠ ${suite.name} › ${name} (${Date.now() - t0} ms): known bug: ${knownBug}`);
+      console.log(`      ${String(e?.message ?? e).split('\n')[0]}`);
     }
   }
 }

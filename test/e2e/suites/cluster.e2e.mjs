@@ -587,7 +587,12 @@ export const tests = [
       await Promise.all([page.waitForEvent('load', { timeout: 60_000 }), runCommand(page, 'Developer: Reload Window')]);
       await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: 60_000 });
       const item = statusItem(page, 'kind-seed');
-      await item.waitFor({ timeout: 40_000 });
+      await item.waitFor({ timeout: 40_000 }).catch(async (e) => {
+        // What the window shows when the item is missing (the known bug below): printed for the fix.
+        const texts = await page.locator('.part.statusbar .statusbar-item').allInnerTexts();
+        console.log(`    no "kind-seed" status item after the reload; status bar: ${JSON.stringify(texts)}`);
+        throw e;
+      });
       await until(async () => {
         await item.hover();
         const tip = await page
@@ -608,6 +613,12 @@ export const tests = [
       const text = await page.locator('.editor-instance .view-lines').last().innerText();
       assert.match(text.replace(/\u00a0/g, ' '), /kind: EndpointSlice/);
       assert.equal(st.server.requests.length, before, 'no request after the reload');
+    },
+    {
+      // Seen in 4 of 5 runs on this machine after the lazy activation bundle was merged (it passed
+      // in the clean-clone CI run before): after the reload the extension activates and restores the
+      // diagram, but its status item says "no kubeconfig" — the kubeconfig setting is not applied.
+      knownBug: 'after a window reload the status bar sometimes says "no kubeconfig" (issue 16)',
     },
   ],
 
