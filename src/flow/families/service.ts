@@ -274,6 +274,11 @@ const CONNECT_ERROR: Record<string, string> = {
 /** Interfaces that are not the node's uplink: pod veths, bridges, tunnels, loopback. */
 const NOT_UPLINK = /^(?:veth|cni|cbr|docker|flannel|cali|vxlan|tunl|kube-|lo$|any$)/;
 
+/** True when `packet` was captured on `node`'s uplink (its NIC), not on a pod veth, bridge or tunnel. */
+function onUplink(ctx: TraceContext, packet: Packet, node: string): boolean {
+  return packet.interface !== undefined && !NOT_UPLINK.test(packet.interface) && capturedOn(ctx, packet, node);
+}
+
 /** Routing decision toward an address the cluster does not own, and what the captures show of it. */
 export function toDefaultGateway(ctx: TraceContext, hop: GatewayHop): void {
   const { phase, from, node } = hop;
@@ -300,14 +305,7 @@ export function toDefaultGateway(ctx: TraceContext, hop: GatewayHop): void {
   });
   // The connection's own packet leaving the node's uplink toward the destination (masqueraded or not).
   const leaving = hop.destinationIp
-    ? ctx.packets.find(
-        (p) =>
-          p.dst?.ip === hop.destinationIp &&
-          p.direction === 'Out' &&
-          p.interface !== undefined &&
-          !NOT_UPLINK.test(p.interface) &&
-          capturedOn(ctx, p, node),
-      )
+    ? ctx.packets.find((p) => p.dst?.ip === hop.destinationIp && p.direction === 'Out' && onUplink(ctx, p, node))
     : undefined;
   const masqueraded = ctx.connection ? masqueradedLeg(ctx.connection) : undefined;
   let toGateway = r;
@@ -334,12 +332,7 @@ export function toDefaultGateway(ctx: TraceContext, hop: GatewayHop): void {
   }
   // A router on the way that has no route answers ICMP unreachable to the (masqueraded) sender.
   const refusal = ctx.packets.find(
-    (p) =>
-      p.protocol === 'icmp' &&
-      /unreachable|exceeded/i.test(p.icmp?.type ?? '') &&
-      capturedOn(ctx, p, node) &&
-      p.interface !== undefined &&
-      !NOT_UPLINK.test(p.interface),
+    (p) => p.protocol === 'icmp' && /unreachable|exceeded/i.test(p.icmp?.type ?? '') && onUplink(ctx, p, node),
   );
   const gw = ctx.b.actor(gatewayActor(gwIp ?? refusal?.src?.ip ?? 'default gateway'));
   ctx.b.step(phase, {
@@ -743,13 +736,9 @@ function podToOtherNode(
   const { at } = podToBridge(ctx, phase, client, target.entry);
   const routing = ctx.b.actor(routingActor(node));
   const toTarget = (p: Packet) => p.dst?.ip === target.nodeAddr && p.dst?.port === target.nodePort;
-  const onUplink = (p: Packet, direction: string, onNode: string) =>
-    toTarget(p) &&
-    p.direction === direction &&
-    p.interface !== undefined &&
-    !NOT_UPLINK.test(p.interface) &&
-    capturedOn(ctx, p, onNode);
-  const leaving = ctx.packets.find((p) => onUplink(p, 'Out', node));
+  const toTargetOn = (p: Packet, direction: string, onNode: string) =>
+    toTarget(p) && p.direction === direction && onUplink(ctx, p, onNode);
+  const leaving = ctx.packets.find((p) => toTargetOn(p, 'Out', node));
   const uplink = leaving?.interface ?? 'eth0';
   const sourceIp = leaving?.src?.ip ?? ctx.model.nodes.find((n) => n.name === node)?.internalIP;
   ctx.b.step(phase, {
@@ -778,7 +767,7 @@ function podToOtherNode(
     time: leaving ? packetTime(leaving) : undefined,
   });
   const nicThere = ctx.b.actor(underlayActor(target.nodeName, 'eth0', target.nodeAddr));
-  const arrived = ctx.packets.find((p) => onUplink(p, 'In', target.nodeName));
+  const arrived = ctx.packets.find((p) => toTargetOn(p, 'In', target.nodeName));
   ctx.b.step(phase, {
     from: nicHere,
     to: nicThere,
