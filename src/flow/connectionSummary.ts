@@ -1,7 +1,7 @@
 import { withRole, type ClusterModel, type Packet } from '../model';
 import { correlate, correlateOptionsOf } from './correlate/correlate';
 import type { Correlation } from './correlate/correlation';
-import { ipOf, masqueradedLeg, portOf, translatedLeg, type Connection } from './correlate/connections';
+import { endpointKey, ipOf, masqueradedLeg, portOf, translatedLeg, type Connection } from './correlate/connections';
 import { packetTime } from './correlate/packetKey';
 import type { ConnectionSummary } from './types';
 
@@ -55,52 +55,111 @@ export function summarizeConnection(model: ClusterModel, connection: Connection,
 /** `… udp port 53 unreachable`: the transport and port an ICMP error quotes, when tcpdump prints them. */
 const QUOTED_PORT = /\b(?<transport>tcp|udp) port (?<port>\d+)\b/;
 
-/** The latest time the client sent a packet of this connection to `ip` (and `port`), not after `time`. */
-function lastSentTo(connection: Connection, sent: { ip: string; port?: number; time: number }): number | undefined {
-  let latest: number | undefined;
-  for (const { frame, packet } of connection.sightings) {
-    if (frame.dst?.ip !== sent.ip || (sent.port !== undefined && frame.dst.port !== sent.port)) continue;
-    const t = packetTime(packet);
-    if (t !== undefined && t <= sent.time && (latest === undefined || t > latest)) latest = t;
+/**
+ * When a connection's client sent to each address and to each `address:port`, sorted: the question an
+ * ICMP error asks ("who sent there last before me?") becomes a binary search.
+ */
+class SendTimes {
+  private readonly timesByDestination = new Map<string, number[]>();
+
+  constructor(connection: Connection) {
+    for (const { frame, packet } of connection.sightings) {
+      const time = packetTime(packet);
+      const ip = frame.dst?.ip;
+      if (time === undefined || ip === undefined) continue;
+      this.add(ip, time);
+      if (frame.dst?.port !== undefined) this.add(endpointKey(ip, frame.dst.port), time);
+    }
+    for (const times of this.timesByDestination.values()) times.sort((earlier, later) => earlier - later);
   }
-  return latest;
+
+  /** The latest time a packet went to `ip` (and `port`), not after `time`. */
+  lastBefore(sent: { ip: string; port?: number; time: number }): number | undefined {
+    const key = sent.port === undefined ? sent.ip : endpointKey(sent.ip, sent.port);
+    const times = this.timesByDestination.get(key);
+    if (!times) return undefined;
+    let low = 0;
+    let high = times.length;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if (times[middle] <= sent.time) low = middle + 1;
+      else high = middle;
+    }
+    return low === 0 ? undefined : times[low - 1];
+  }
+
+  private add(key: string, time: number): void {
+    const times = this.timesByDestination.get(key);
+    if (times) times.push(time);
+    else this.timesByDestination.set(key, [time]);
+  }
+}
+
+/** Whether an ICMP error came while the connection ran (1 s before its first packet to 5 s after its last). */
+function duringConnection(connection: Connection, time: number | undefined): boolean {
+  return (
+    time === undefined ||
+    connection.start === undefined ||
+    (time >= connection.start - 1 && time <= (connection.end ?? connection.start) + 5)
+  );
+}
+
+/** The destination of the connection an ICMP error quotes (or, for an error from that host, its address). */
+function quotedDestination(connection: Connection, icmpError: Packet): string | undefined {
+  const detail = icmpError.icmp?.detail ?? '';
+  const destinations = new Set(connection.legs.map((leg) => ipOf(leg.to)));
+  for (const ip of destinations) if (detail.includes(ip)) return ip;
+  const sender = icmpError.src?.ip;
+  return sender !== undefined && destinations.has(sender) ? sender : undefined;
 }
 
 /**
- * The ICMP errors sent to a connection's client while it ran (host unreachable for a stale endpoint,
- * port unreachable for a REJECT, net unreachable from a router): they answer the connection though
- * their addresses differ. An error answers the packet sent just before it: when several connections
- * of the client went to the quoted address (and port, where tcpdump prints one), it belongs to the one
- * that sent there last, never to all of them.
+ * The ICMP errors sent to each connection's client while it ran (host unreachable for a stale
+ * endpoint, port unreachable for a REJECT, net unreachable from a router): they answer a connection
+ * though their addresses differ. An error answers the packet sent just before it: when several
+ * connections of the client went to the quoted address (and port, where tcpdump prints one), it
+ * belongs to the one that sent there last, never to all of them. An untimed error goes to every
+ * connection that sent to the quoted address. One pass over the errors, each asking only the
+ * connections of its addressee: errors × that client's connections × log(packets).
  */
-export function icmpErrorsAbout(connection: Connection, all: Correlation, rivals: readonly Connection[]): Packet[] {
-  const destinations = new Set(connection.legs.map((leg) => ipOf(leg.to)));
-  return all.icmpErrors
-    .map((icmpError) => icmpError.packet)
-    .filter((p) => {
-      const addressee = p.dst?.ip;
-      if (addressee === undefined || !senderAddresses(connection).has(addressee)) return false;
-      const t = packetTime(p);
-      const inWindow =
-        t === undefined ||
-        connection.start === undefined ||
-        (t >= connection.start - 1 && t <= (connection.end ?? connection.start) + 5);
-      const detail = p.icmp?.detail ?? '';
-      const quoted =
-        [...destinations].find((ip) => detail.includes(ip)) ??
-        (destinations.has(p.src?.ip ?? '') ? p.src?.ip : undefined);
-      if (!inWindow || quoted === undefined) return false;
-      if (t === undefined) return true;
-      const port = QUOTED_PORT.exec(detail)?.groups?.port;
-      const sent = { ip: quoted, port: port === undefined ? undefined : Number(port), time: t };
-      const mine = lastSentTo(connection, sent);
-      if (mine === undefined) return false;
-      return rivals.every((rival) => {
-        if (rival === connection || !senderAddresses(rival).has(addressee)) return true;
-        const theirs = lastSentTo(rival, sent);
-        return theirs === undefined || theirs <= mine;
-      });
-    });
+export function icmpErrorOwners(connections: readonly Connection[], all: Correlation): Map<Connection, Packet[]> {
+  const owned = new Map<Connection, Packet[]>();
+  const bySender = new Map<string, Connection[]>();
+  for (const connection of connections)
+    for (const address of senderAddresses(connection)) {
+      const senders = bySender.get(address);
+      if (senders) senders.push(connection);
+      else bySender.set(address, [connection]);
+    }
+  const sendTimes = new Map<Connection, SendTimes>();
+  const sendTimesOf = (connection: Connection): SendTimes => {
+    let times = sendTimes.get(connection);
+    if (!times) sendTimes.set(connection, (times = new SendTimes(connection)));
+    return times;
+  };
+  for (const { packet: icmpError } of all.icmpErrors) {
+    const addressee = icmpError.dst?.ip;
+    const candidates = addressee === undefined ? undefined : bySender.get(addressee);
+    if (!candidates) continue;
+    const time = packetTime(icmpError);
+    const quotedPort = QUOTED_PORT.exec(icmpError.icmp?.detail ?? '')?.groups?.port;
+    const lastSendOf = new Map<Connection, number>();
+    for (const connection of candidates) {
+      const quoted = duringConnection(connection, time) ? quotedDestination(connection, icmpError) : undefined;
+      if (quoted === undefined) continue;
+      if (time === undefined) {
+        lastSendOf.set(connection, Infinity);
+        continue;
+      }
+      const port = quotedPort === undefined ? undefined : Number(quotedPort);
+      const last = sendTimesOf(connection).lastBefore({ ip: quoted, port, time });
+      if (last !== undefined) lastSendOf.set(connection, last);
+    }
+    const latest = Math.max(...lastSendOf.values());
+    for (const [connection, last] of lastSendOf)
+      if (last === latest) owned.set(connection, [...(owned.get(connection) ?? []), icmpError]);
+  }
+  return owned;
 }
 
 /** The addresses a connection's client side sends from: the client's own, and its masqueraded form. */

@@ -14,7 +14,7 @@ import { correlate, correlateOptionsOf } from './correlate/correlate';
 import { declaredClaims, vethOwnership } from './correlate/vethOwnership';
 import { connectionPackets, ipOf, reconstructConnections, type Connection } from './correlate/connections';
 import { sitedPackets } from './correlate/sites';
-import { connectionCorrelation, icmpErrorsAbout, summarizeConnection } from './connectionSummary';
+import { connectionCorrelation, icmpErrorOwners, summarizeConnection } from './connectionSummary';
 import { chooseFamily, type FamilyWalk, type TraceRequest } from './families/registry';
 import { pickPort } from './families/service';
 import { findingsAbout } from './findings';
@@ -111,9 +111,9 @@ export function trace(input: ClusterModel, from: string, to: string, options: Tr
   const mine = wanted ? everyConnection.filter(wanted) : [];
   // ICMP errors answer a connection though their addresses differ: one that got only such an answer
   // was refused by the network, not left unanswered.
-  const icmpErrorsOf = new Map(mine.map((c) => [c, icmpErrorsAbout(c, allCorr, everyConnection)]));
-  for (const [connection, errors] of icmpErrorsOf)
-    if (connection.outcome === 'no-reply' && errors.length) connection.outcome = 'unreachable';
+  const icmpErrorsOf = icmpErrorOwners(everyConnection, allCorr);
+  for (const connection of mine)
+    if (connection.outcome === 'no-reply' && icmpErrorsOf.get(connection)?.length) connection.outcome = 'unreachable';
   const summaries = mine.map((c, k) => summarizeConnection(model, c, k));
 
   const flowFor = (connection: Connection | undefined, index: number | undefined) => {
