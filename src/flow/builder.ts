@@ -12,12 +12,15 @@ import type {
 } from './types';
 
 /** Drops repeated evidence (same uri, line and excerpt), keeping the first order. */
+/** What makes two evidence objects the same citation: the file, the line and the text. */
+const citationKey = (e: Evidence) => `${e.uri}|${e.line ?? ''}|${e.excerpt ?? ''}`;
+
 function uniqueEvidence<E extends Evidence>(evidence: readonly E[]): E[] {
   const seen = new Set<string>();
   const out: E[] = [];
   for (const e of evidence) {
     if (!e) continue; // a parser bug must not take the whole flow down
-    const k = `${e.uri}|${e.line ?? ''}|${e.excerpt ?? ''}`;
+    const k = citationKey(e);
     if (seen.has(k)) continue;
     seen.add(k);
     out.push(e);
@@ -68,8 +71,8 @@ export class FlowBuilder {
   readonly unresolved: string[] = [];
   connections: ConnectionSummary[] = [];
   connection: number | undefined;
-  /** Evidence object of each packet steps may cite now → its packet. */
-  private scope = new Map<Evidence, Packet>();
+  /** Citation (citationKey) of each packet steps may cite now → its packet. */
+  private scope = new Map<string, Packet>();
 
   constructor(
     readonly title: string,
@@ -80,7 +83,7 @@ export class FlowBuilder {
   withScope<T>(packets: Iterable<Packet>, work: () => T): T {
     const before = this.scope;
     this.scope = new Map();
-    for (const packet of packets) for (const e of packet.evidence) this.scope.set(e, packet);
+    for (const packet of packets) for (const e of packet.evidence) this.scope.set(citationKey(e), packet);
     try {
       return work();
     } finally {
@@ -120,7 +123,7 @@ export class FlowBuilder {
     for (const e of uniqueEvidence(input.evidence)) {
       const roled = withRole(e);
       if (roled.role === 'packet') {
-        const packet = this.scope.get(e);
+        const packet = this.scope.get(citationKey(e));
         if (!packet || !packetFitsStep(input.kind, packet)) continue;
         ownPackets++;
       }
