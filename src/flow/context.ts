@@ -5,6 +5,7 @@ import type { VethOwnership } from './correlate/vethOwnership';
 import type { Connection } from './correlate/connections';
 import { correlate, correlateOptionsOf } from './correlate/correlate';
 import { nodeOfPodIp, type CaptureSite } from './correlate/sites';
+import { podSubnetNodes, subnetOf } from './correlate/podSubnets';
 
 /** Everything a family needs while it builds one flow. */
 export interface TraceContext {
@@ -32,8 +33,6 @@ export interface TraceContext {
   dns: { typed: string; failed: string[]; ndots: number; configEvidence: Evidence[]; unresolved?: string[] }[];
 }
 
-const FLANNEL_SUBNET_LEN = 24;
-
 /** The node a pod runs on: its nodeName, the node whose podCIDR holds its IP, or its /24 (Flannel's default SubnetLen). */
 export function nodeOf(ctx: TraceContext, pod: Pod): string {
   if (pod.nodeName) return pod.nodeName;
@@ -41,7 +40,7 @@ export function nodeOf(ctx: TraceContext, pod: Pod): string {
   if (byPodNetwork) return byPodNetwork;
   if (ctx.model.nodes.length === 1) return ctx.model.nodes[0].name;
   // Nothing names its node: the capture that shows the pod's own packets leaving its veth was taken there.
-  const siteNode = pod.ip ? nodeSeenSending(ctx, pod.ip) : undefined;
+  const siteNode = pod.ip ? (nodeSeenSending(ctx, pod.ip) ?? capturedSubnetNode(ctx, pod.ip)) : undefined;
   if (siteNode) return siteNode;
   // No node names anywhere: name the node by its pod subnet; when every known pod IP shares one, that is the only node.
   const subnets = new Set(ctx.model.pods.filter((p) => p.ip && !p.hostNetwork).map((p) => subnetOf(p.ip!)));
@@ -69,15 +68,22 @@ function nodeSeenSending(ctx: Pick<TraceContext, 'allPackets' | 'siteOf'>, ip: s
   return node;
 }
 
+/** Per packet list, which node holds which pod subnet as the captures show it (podSubnetNodes, once). */
+const subnetNodes = new WeakMap<readonly Packet[], ReadonlyMap<string, string>>();
+
+function capturedSubnetNode(ctx: Pick<TraceContext, 'allPackets' | 'siteOf'>, ip: string): string | undefined {
+  if (!ctx.allPackets || !ctx.siteOf) return undefined;
+  let owners = subnetNodes.get(ctx.allPackets);
+  if (!owners) subnetNodes.set(ctx.allPackets, (owners = podSubnetNodes(ctx.allPackets, ctx.siteOf)));
+  return owners.get(subnetOf(ip));
+}
+
 /** True when the model says where the pod runs (name, CIDR or its IP's subnet). */
 function nodeKnown(pod: Pod): boolean {
   return !!(pod.nodeName || pod.ip);
 }
 
-export function subnetOf(ip: string): string {
-  const parts = ip.split('.');
-  return parts.length === 4 ? `${parts[0]}.${parts[1]}.${parts[2]}.0/${FLANNEL_SUBNET_LEN}` : ip;
-}
+export { subnetOf };
 
 /** Same node when the names say so, else when both IPs sit in one node subnet. */
 export function sameNode(ctx: TraceContext, a: Pod, b: Pod): boolean {

@@ -8,10 +8,13 @@ import {
   searchExpansion,
   type ClusterModel,
   type DnsConfig,
+  type Evidence,
   type K8sNode,
+  type Packet,
   type Pod,
   type Protocol,
   type Service,
+  type ServicePort,
 } from '../model';
 import { closeMatches } from './closeMatches';
 import { dnsQuestions } from './correlate/dnsQuestions';
@@ -140,7 +143,8 @@ function answeredInCaptures(model: ClusterModel, name: string, client?: Pod): Ta
   for (const lookup of model.all('DnsLookup')) {
     const asked = lookup.question.name.replace(/\.$/, '').toLowerCase();
     const address = lookup.answers.find((dnsAnswer) => dnsAnswer.type === 'A')?.data;
-    if (wanted.has(asked) && address) return withName(resolveIp(model, address, 'destination'), name, asked);
+    if (wanted.has(asked) && address)
+      return withName(answeredAddress(model, asked, address, lookup.evidence), name, asked);
   }
   // The client's own answers: every capture line touching its address, its DNS answers among them.
   const own = client?.ip ? model.packetsTouching(new Set([client.ip])) : [];
@@ -149,9 +153,47 @@ function answeredInCaptures(model: ClusterModel, name: string, client?: Pod): Ta
   for (const packet of answers) {
     const asked = question(packet)?.name.replace(/\.$/, '').toLowerCase();
     const address = packet.dns!.answers!.find((a) => a.type === 'A')?.data;
-    if (asked && wanted.has(asked) && address) return withName(resolveIp(model, address, 'destination'), name, asked);
+    if (asked && wanted.has(asked) && address)
+      return withName(answeredAddress(model, asked, address, packet.evidence), name, asked);
   }
   return undefined;
+}
+
+/** The ports the captures show clients sending to (or answered from) an address, as a Service's ports. */
+function portsSentTo(model: ClusterModel, address: string): ServicePort[] {
+  const ports = new Map<string, ServicePort>();
+  for (const packet of model.packetsTouching(new Set([address]))) {
+    const frame = packet.inner?.network === 'ip' ? packet.inner : packet;
+    const end = frame.dst?.ip === address ? frame.dst : frame.src?.ip === address ? frame.src : undefined;
+    const protocol = frame.protocol === 'tcp' ? 'TCP' : frame.protocol === 'udp' ? 'UDP' : undefined;
+    if (end?.port === undefined || protocol === undefined) continue;
+    ports.set(`${protocol}/${end.port}`, { protocol, port: end.port });
+  }
+  return [...ports.values()];
+}
+
+/** `<service>.<namespace>.svc.<zone>`: the name cluster DNS gives a Service (the zone is the cluster's domain). */
+const SERVICE_NAME =
+  /^(?<service>[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)\.(?<namespace>[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)\.svc\./;
+
+/**
+ * The address a DNS answer gave for a name: what the model knows it as; else, for a Service's cluster
+ * name answered with an address nothing else claims, that Service (its ClusterIP is the answer; its
+ * ports are unknown), so the trace follows kube-proxy's DNAT instead of the default route.
+ */
+function answeredAddress(model: ClusterModel, asked: string, address: string, evidence: Evidence[]): Target {
+  const known = resolveIp(model, address, 'destination');
+  const named = SERVICE_NAME.exec(asked)?.groups;
+  if (known.kind !== 'ip' || !named) return known;
+  const service: Service = {
+    kind: 'Service',
+    namespace: named.namespace,
+    name: named.service,
+    clusterIP: address,
+    ports: portsSentTo(model, address),
+    evidence,
+  };
+  return { kind: 'service', service, text: address, byIp: address };
 }
 
 function withName(target: Target, text: string, dnsName: string): Target {
@@ -159,6 +201,14 @@ function withName(target: Target, text: string, dnsName: string): Target {
   if (target.kind === 'service') return { kind: 'service', service: target.service, text, dnsName };
   if (target.kind === 'pod') return { ...target, text, dnsName };
   return target;
+}
+
+/**
+ * Whether a capture shows the address inside an overlay frame (Flannel's VXLAN carries pod addresses
+ * between nodes, and node addresses outside): then it is in the pod network, though nothing declares it.
+ */
+function carriedByOverlay(seen: readonly Packet[], ip: string): boolean {
+  return seen.some((packet) => packet.inner?.src?.ip === ip || packet.inner?.dst?.ip === ip);
 }
 
 /** The pod subnet (/24, Flannel's default) of a node named by its pods' addresses. */
@@ -210,8 +260,8 @@ function resolveFromCaptures(model: ClusterModel, ip: string): Target | undefine
       return { kind: 'service', service, text: ip, byIp: ip };
     }
   }
-  const inPodNetwork = podNetworks(model).some((cidr) => cidrContains(cidr, ip));
   const seen = model.packetsTouching(new Set([ip]));
+  const inPodNetwork = podNetworks(model).some((cidr) => cidrContains(cidr, ip)) || carriedByOverlay(seen, ip);
   const leftPod = seen.find(
     (packet) => packet.src?.ip === ip && packet.interface?.startsWith('veth') && packet.direction !== 'Out',
   );

@@ -5,6 +5,7 @@ import {
   ipFamily,
   isHeadless,
   type ClusterModel,
+  type Packet,
   type Pod,
   type Service,
 } from '../model';
@@ -107,7 +108,9 @@ export function trace(input: ClusterModel, from: string, to: string, options: Tr
   const { family, walk } = chooseFamily(request, { model, packets: sited.packets });
   const baseTitle = title(src, dst, spec.port);
   const wanted = connectionTargets(model, request);
-  const everyConnection = wanted ? reconstructConnections(sited.packets, sited.siteOf, addressedEnds(model)) : [];
+  const everyConnection = wanted
+    ? reconstructConnections(sited.packets, sited.siteOf, addressedEnds(model, sited.packets))
+    : [];
   const mine = wanted ? everyConnection.filter(wanted) : [];
   // ICMP errors answer a connection though their addresses differ: one that got only such an answer
   // was refused by the network, not left unanswered.
@@ -184,9 +187,11 @@ function traceOne(ctx: TraceContext, request: TraceRequest, chosen: { family: Fl
 
 /**
  * The `ip:port` ends a client addresses and NAT rewrites: every Service ClusterIP and port, every
- * node address with a NodePort, every address and port a kube-proxy rule matches before a DNAT.
+ * node address with a NodePort, every address and port a kube-proxy rule matches before a DNAT;
+ * and, on any port, every address a captured DNS answer gave (the client chose it by name, so it is
+ * the form the client sent to even when only a DNATed copy of its first packet was captured).
  */
-function addressedEnds(model: ClusterModel): (endpoint: string) => boolean {
+function addressedEnds(model: ClusterModel, packets: readonly Packet[]): (endpoint: string) => boolean {
   const ends = new Set<string>();
   const nodeAddresses = model.nodes
     .flatMap((node) => [node.internalIP, node.externalIP])
@@ -205,7 +210,12 @@ function addressedEnds(model: ClusterModel): (endpoint: string) => boolean {
       rule.destination.cidr.endsWith('/32')
     )
       ends.add(`${rule.destination.cidr.slice(0, -3)}:${rule.dport}`);
-  return (endpoint) => ends.has(endpoint);
+  const answered = new Set<string>();
+  for (const packet of packets)
+    if (packet.dns?.response)
+      for (const answer of packet.dns.answers ?? [])
+        if (answer.type === 'A' || answer.type === 'AAAA') answered.add(answer.data);
+  return (endpoint) => ends.has(endpoint) || answered.has(ipOf(endpoint));
 }
 
 /**

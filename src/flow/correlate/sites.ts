@@ -1,6 +1,7 @@
 import { cidrContains, packetTouches, type Capture, type ClusterModel, type Packet, type Pod } from '../../model';
 import { hostNames, readBackNames } from './hostNames';
 import { timeSpan } from './timing';
+import { podSubnetNodes, subnetOf, underlayAddresses } from './podSubnets';
 
 /**
  * Where a capture was taken: which node (or pod), which interfaces it covers and over which time.
@@ -167,6 +168,7 @@ export function sitedPackets(model: ClusterModel, addresses: ReadonlySet<string>
   for (const packet of packets) readBackNames(packet, names);
   const siteOf = new Map<Packet, CaptureSite>();
   const sites: CaptureSite[] = [];
+  const undirected: { packet: Packet; iface: string; node: string }[] = [];
   model.captures.forEach((capture, index) => {
     const table = capture.packets;
     const rows = ips ? table.touching(ips) : Array.from({ length: table.size }, (_, k) => k);
@@ -206,10 +208,34 @@ export function sitedPackets(model: ClusterModel, addresses: ReadonlySet<string>
           const direction = directionOn(single, packet, local);
           if (direction) packet.direction = direction;
         }
+        if (packet.direction === undefined && site.node !== undefined)
+          undirected.push({ packet, iface: single, node: site.node });
       }
       siteOf.set(packet, site);
       packets.push(packet);
     }
   });
+  directFromCaptures(packets, siteOf, undirected);
   return { packets, sites, siteOf };
+}
+
+/**
+ * Per-interface lines whose direction the model could not tell (no node objects name the nodes'
+ * addresses or pod subnets): told from what the captures themselves show, each node's pod subnet
+ * (ARP on its bridge, its overlay traffic) and underlay address (VXLAN outer headers).
+ */
+function directFromCaptures(
+  packets: readonly Packet[],
+  siteOf: ReadonlyMap<Packet, CaptureSite>,
+  undirected: readonly { packet: Packet; iface: string; node: string }[],
+): void {
+  if (undirected.length === 0) return;
+  const owners = podSubnetNodes(packets, siteOf);
+  const addresses = underlayAddresses(packets, owners);
+  for (const { packet, iface, node } of undirected) {
+    const local = (ip: string | undefined) =>
+      ip !== undefined && (owners.get(subnetOf(ip)) === node || (addresses.get(node)?.has(ip) ?? false));
+    const direction = directionOn(iface, packet, local);
+    if (direction) packet.direction = direction;
+  }
 }

@@ -25,6 +25,8 @@ export interface EndpointChoice {
   evidence: Evidence[];
   /** True when the rule itself was pasted (not computed). */
   observedRule: boolean;
+  /** Known only because a captured connection was DNATed to it: the Service may have more endpoints. */
+  seenInCaptures?: true;
 }
 
 const bareIp = (cidr?: string) => cidr?.replace(/\/(32|128)$/, '');
@@ -34,6 +36,34 @@ export function podByIp(ctx: TraceContext, ip?: string): Pod | undefined {
   if (!ip) return undefined;
   const o = ctx.model.byIp(ip).find((x) => x.role === 'pod');
   return o?.role === 'pod' ? o.pod : undefined;
+}
+
+/**
+ * The endpoints the trace's connections to a Service port were DNATed to, as the captures show them
+ * (each with the first packet of its translated form); no chain name, since no rule was seen.
+ */
+function capturedEndpoints(ctx: TraceContext, svc: Service, port: ServicePort): EndpointChoice[] {
+  const vip = `${svc.clusterIP ?? ''}:${port.port}`;
+  const seen = new Map<string, EndpointChoice>();
+  for (const summary of ctx.b.connections) {
+    if (summary.original !== vip || !summary.translated || seen.has(summary.translated)) continue;
+    const at = summary.translated.lastIndexOf(':');
+    const ip = summary.translated.slice(0, at);
+    seen.set(summary.translated, {
+      ip,
+      port: Number(summary.translated.slice(at + 1)),
+      pod: podByIp(ctx, ip),
+      evidence: summary.evidence,
+      observedRule: false,
+      seenInCaptures: true,
+    });
+  }
+  const choices = [...seen.values()];
+  const shares = endpointProbabilities(choices.length);
+  return choices.map((choice, index) => ({
+    ...choice,
+    probability: shares[index] !== undefined ? Number(shares[index]) : undefined,
+  }));
 }
 
 /**
@@ -155,6 +185,10 @@ export function endpointChoices(
       for (const ip of endpoint.addresses)
         eps.push({ ip, port: endpointPort?.port, pod: podByIp(ctx, ip), evidence: slice.evidence });
     }
+  } else if (!svc.selector && capturedEndpoints(ctx, svc, port).length) {
+    // Nothing declares the Service's endpoints, but the captures show where its connections were
+    // DNATed to: those are endpoints (seen, not listed; others may exist).
+    return { problems, choices: capturedEndpoints(ctx, svc, port) };
   } else {
     const pods = ctx.model.podsSelectedBy(svc).filter((p) => p.ready !== false);
     if (!svc.selector || Object.keys(svc.selector).length === 0)

@@ -135,7 +135,7 @@ export function crossNode(
         ...ev1(seen(a, route?.dev ?? 'eth0', ['Out'])),
         ...ev1(seen(z, 'eth0', ['In'])),
         ...backendEv,
-        ...zIp.evidence,
+        ...zKnown.evidence,
       ],
     });
     ctx.b.step(phase, {
@@ -201,7 +201,9 @@ export function crossNode(
     kind: 'packet',
     label,
     explanation: 'The underlay network carries it between the nodes.',
-    evidence: [...ev1(outerIn), ...zIp.evidence],
+    // The address read from this connection's own outer header proves where it was sent, not that it
+    // arrived: only a sighting on the destination node makes this hop observed.
+    evidence: [...ev1(outerIn), ...zKnown.evidence],
     status: unseen(outerIn, z, 'eth0'),
   });
   ctx.b.step(phase, {

@@ -154,8 +154,9 @@ function alternatives(
         : 'rest';
     const taken = takenBy(endpointChoice);
     const takenText = taken.length ? ` · taken by connection${taken.length > 1 ? 's' : ''} ${taken.join(', ')}` : '';
+    const odds = endpointChoice.seenInCaptures ? 'seen in the captures' : `rule probability ${prob}`;
     return {
-      label: `${endpointChoice.chain ?? 'endpoint'} → ${endpointChoice.ip ?? endpointChoice.pod?.name ?? 'unknown address'}${endpointChoice.port !== undefined ? `:${endpointChoice.port}` : ''}${endpointChoice.pod ? ` (${endpointChoice.pod.name}${endpointChoice.pod.predicted ? ', predicted' : ''})` : ''}, rule probability ${prob}${takenText}`,
+      label: `${endpointChoice.chain ?? 'endpoint'} → ${endpointChoice.ip ?? endpointChoice.pod?.name ?? 'unknown address'}${endpointChoice.port !== undefined ? `:${endpointChoice.port}` : ''}${endpointChoice.pod ? ` (${endpointChoice.pod.name}${endpointChoice.pod.predicted ? ', predicted' : ''})` : ''}, ${odds}${takenText}`,
       probability: Number(share.toFixed(6)),
       chosen: chosen.choice === endpointChoice ? true : undefined,
       evidence: chosen.choice === endpointChoice ? [...endpointChoice.evidence, ...chosenEv] : endpointChoice.evidence,
@@ -239,14 +240,21 @@ function pickAndDnat(ctx: TraceContext, hop: ProxyHop, dnat: DnatChoice): ProxyR
     label:
       choices.length > 1
         ? `${sticky ? 'affinity or random' : 'random'} choice: ${taken.chain ?? `the endpoint ${taken.pod?.name ?? taken.ip ?? 'nothing names'}`}${choice ? '' : ' (one of ' + choices.length + ')'}`
-        : `only endpoint: ${taken.chain ?? taken.pod?.name ?? taken.ip ?? 'one nothing names'}`,
+        : taken.seenInCaptures
+          ? `endpoint: ${taken.pod?.name ?? taken.ip ?? 'one nothing names'} (the only one the captures show)`
+          : `only endpoint: ${taken.chain ?? taken.pod?.name ?? taken.ip ?? 'one nothing names'}`,
     explanation: [
+      taken.seenInCaptures
+        ? `Nothing pasted lists the endpoints of ${svc.name} (no EndpointSlice, selected pod or KUBE-SEP rule): these are the addresses the captured connections were DNATed to, and there may be more.`
+        : '',
       masq
         ? `${masq.source?.negated ? `Sources outside ${masq.source.cidr}` : 'Matching sources'} are marked for masquerade first (${clientIp && masq.source?.negated ? `${clientIp} is inside, so no SNAT` : 'KUBE-MARK-MASQ'}).`
         : '',
-      choices.length > 1
-        ? `kube-proxy jumps to endpoint i of n with probability 1/(n−i), so each of the ${choices.length} endpoints gets 1/${choices.length} of new connections.`
-        : 'A single endpoint: the jump is unconditional.',
+      taken.seenInCaptures
+        ? ''
+        : choices.length > 1
+          ? `kube-proxy jumps to endpoint i of n with probability 1/(n−i), so each of the ${choices.length} endpoints gets 1/${choices.length} of new connections.`
+          : 'A single endpoint: the jump is unconditional.',
       sticky
         ? `sessionAffinity ClientIP: a \`recent\` match (--rcheck --seconds ${svc.sessionAffinityTimeoutSeconds ?? 10800}) sends later connections from the same client IP to the same endpoint before the random rules are consulted.`
         : '',

@@ -287,6 +287,41 @@ test('lab c5: captures per interface (node1 eth0 and cni0, node2 flannel.1): wha
   }
 });
 
+test('lab c5 from the captures alone: per-interface lines name their nodes, the DNS answer names the Service', () => {
+  const { model, truth } = experiment('c5-per-interface', false);
+  const remote = truth.find((c) => c.endpoint.node === 'node2')!;
+  // No manifests, no rules, no -i any: the client's address is known only from the overlay's inner frames.
+  const flows = trace(model, remote.client.ip, 'api').flows;
+  const flow = flowOf(flows, remote);
+  const summary = flow.connections![flow.connection!];
+  assert.match(flow.title, /→ Service api ·/, 'the DNS answer for api.default.svc… names the Service');
+  assert.equal(
+    summary.original,
+    `${remote.destination.ip}:${remote.destination.port}`,
+    'the DNS answer is the form sent',
+  );
+  assert.equal(summary.translated, `${remote.endpoint.ip}:${remote.endpoint.port}`);
+  const dnat = steps(flow).find((s) => s.nat?.type === 'DNAT');
+  assert.equal(dnat?.status, 'observed', 'both NAT forms of the connection were captured');
+  const choice = steps(flow).find((s) => s.alternatives?.some((alternative) => alternative.chosen));
+  assert.match(choice?.label ?? '', /only one the captures show/, 'no rule lists the endpoints: not "only endpoint"');
+  // The nodes are told from the captures (ARP on node1's cni0, the overlay), and so are the directions:
+  // what each interface shows is observed there, nothing is called missing.
+  const encap = steps(flow).find((s) => s.kind === 'encap' && actorOf(flow, s.to)?.group === 'node1 root netns');
+  assert.equal(steps(flow).find((s) => s.from === encap?.to)?.status, 'observed', 'the VXLAN packet on node1 eth0');
+  const decap = steps(flow).find((s) => s.kind === 'decap' && actorOf(flow, s.to)?.group === 'node2 root netns');
+  assert.equal(decap?.status, 'observed', 'the inner packet on node2 flannel.1');
+  assert.deepEqual(
+    steps(flow)
+      .filter((s) => s.status === 'missing' || s.status === 'contradicted')
+      .map((s) => s.label),
+    [],
+  );
+  // Nothing was captured on node2's eth0: the underlay hop is not claimed as seen there.
+  const underlay = steps(flow).find((s) => s.from === steps(flow).find((t) => t.from === encap?.to)?.to);
+  assert.notEqual(underlay?.status, 'observed', 'node1 eth0 → node2 eth0 was seen leaving only');
+});
+
 test('lab c6: a capture without -n (names for the ClusterIP, service names for ports) traces like one with -n', () => {
   const { model, truth } = experiment('c6-names');
   assert.ok(new Set(truth.map((c) => c.endpoint.node)).size === 2, 'the run hit both nodes');
