@@ -3,7 +3,7 @@ import { relative } from 'node:path';
 import { ClusterModel, describeEvidence, type Evidence } from '../model';
 import { diagnose, type Diagnosis } from '../flow';
 import { registerCommand } from './commands';
-import { filesUnder } from './files';
+import { filesUnder, spreadPathOptions } from './files';
 import { evidenceJson, manifestFiles, parseManifest, parseTranscript, type Notes } from './traceCommand';
 import { UsageError, type CliIO } from './usage';
 
@@ -72,7 +72,7 @@ function runDiagnose(args: string[], io: CliIO): number {
   let values;
   try {
     ({ values } = parseArgs({
-      args,
+      args: spreadPathOptions(args),
       options: {
         manifests: { type: 'string', multiple: true, default: [] },
         logs: { type: 'string', multiple: true, default: [] },

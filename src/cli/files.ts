@@ -26,3 +26,29 @@ export function filesUnder(path: string, accept: (name: string) => boolean = () 
       return accept(name) ? [child] : [];
     });
 }
+
+/** The options that take paths, repeatable: `--logs a --logs b`. */
+const PATH_OPTIONS = new Set(['--logs', '--manifests']);
+
+/**
+ * `--logs a b c` (what a shell glob such as `--logs captures/*.txt` expands to) as parseArgs reads
+ * repeatable options: `--logs a --logs b --logs c`. Every argument after a path option up to the
+ * next one starting with `-` is another path of it; `--logs=a` and everything else stay as they are.
+ */
+export function spreadPathOptions(args: readonly string[]): string[] {
+  const spread: string[] = [];
+  let pathOption: string | undefined;
+  let taken = 0;
+  for (const arg of args) {
+    if (arg.startsWith('-')) {
+      pathOption = PATH_OPTIONS.has(arg) ? arg : undefined;
+      taken = 0;
+      spread.push(arg);
+      continue;
+    }
+    if (pathOption !== undefined && taken > 0) spread.push(pathOption);
+    if (pathOption !== undefined) taken++;
+    spread.push(arg);
+  }
+  return spread;
+}

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { filesUnder } from './files';
+import { filesUnder, spreadPathOptions } from './files';
 import { CLUSTER_OPTIONS, CLUSTER_USAGE, EXIT_NOTHING_READ, readCluster, wantsCluster } from './clusterSource';
 import { registerCommand } from './commands';
 import { UsageError, type CliIO } from './usage';
@@ -111,7 +111,7 @@ registerCommand({
     const { rest, switches } = takeSwitches(args);
     try {
       ({ values } = parseArgs({
-        args: rest,
+        args: spreadPathOptions(rest),
         options: {
           manifests: { type: 'string', multiple: true, default: [] },
           logs: { type: 'string', multiple: true, default: [] },

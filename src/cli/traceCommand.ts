@@ -9,7 +9,7 @@ import type { Actor, Flow, TraceResult } from '../flow/types';
 import { renderMarkdown } from '../render/markdown';
 import { renderMermaid } from '../render/mermaid';
 import { findSample, SAMPLES } from '../samples/registry';
-import { filesUnder } from './files';
+import { filesUnder, spreadPathOptions } from './files';
 import { CLUSTER_OPTIONS, CLUSTER_USAGE, EXIT_NOTHING_READ, readCluster, wantsCluster } from './clusterSource';
 import { registerCommand } from './commands';
 import { UsageError, type CliIO } from './usage';
@@ -23,8 +23,8 @@ Traces how a packet from SRC reaches DST, hop by hop, with the evidence for each
 or a cluster DNS name; DST may end in :PORT or :PORT/PROTO. Exits with 1 when a flow
 stops at a hop (the text says "broken at HOP: CAUSE").
 
-  --manifests PATH  YAML/JSON manifests (file or folder; repeatable)
-  --logs PATH       pasted command output (tcpdump, iptables, nslookup, kubectl …; file or folder; repeatable)
+  --manifests PATH… YAML/JSON manifests (files or folders; repeatable)
+  --logs PATH…      pasted command output (tcpdump, iptables, nslookup, kubectl …; files or folders; repeatable)
   --sample NAME     a bundled sample from the seed report (see \`kube-packet-path samples\`);
                     SRC/DST default to the sample's own
   --connection N    only the flow of the N-th connection between SRC and DST the captures show
@@ -212,7 +212,7 @@ async function runTrace(args: string[], io: CliIO): Promise<number> {
   let values;
   try {
     ({ values } = parseArgs({
-      args,
+      args: spreadPathOptions(args),
       options: {
         from: { type: 'string' },
         to: { type: 'string' },

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { runCli } from '../../../src/cli/app';
+import { spreadPathOptions } from '../../../src/cli/files';
 import { captureIO } from './io';
 import { formatSpec } from '../../../src/ingest/registry';
 
@@ -171,6 +172,28 @@ test('trace --logs FOLDER reads every file in it, as --manifests FOLDER does (it
     steps.some((s: { status: string }) => s.status === 'observed'),
     'the captures in the folder prove hops',
   );
+});
+
+test('trace --logs A B C (a shell glob) reads every file, as --logs A --logs B --logs C does', async () => {
+  const files = readdirSync('samples/a2-pod-to-service')
+    .sort()
+    .map((f) => `samples/a2-pod-to-service/${f}`);
+  assert.ok(files.length > 1, 'the sample has several files');
+  const globbed = await runTraceJson(['--logs', ...files]);
+  const repeated = await runTraceJson(files.flatMap((f) => ['--logs', f]));
+  assert.deepEqual(globbed, repeated);
+  assert.deepEqual(spreadPathOptions(['--logs', 'a', 'b', '--from', 'x', '--manifests', 'm', '--format=json', 'c']), [
+    '--logs',
+    'a',
+    '--logs',
+    'b',
+    '--from',
+    'x',
+    '--manifests',
+    'm',
+    '--format=json',
+    'c',
+  ]);
 });
 
 async function runTraceJson(logs: string[]) {
