@@ -5,6 +5,7 @@ import {
   ipFamily,
   isHeadless,
   type ClusterModel,
+  type K8sNode,
   type Packet,
   type Pod,
   type Service,
@@ -139,7 +140,15 @@ export function trace(input: ClusterModel, from: string, to: string, options: Tr
       b: flowBuilder,
       dns: [],
     };
-    flowBuilder.withScope(own, () => traceOne(ctx, request, { family, walk }));
+    // A node's connection captured only in its masqueraded form (from its flannel.1 or cni0 address):
+    // the flow walks that form, the address every packet of it carries.
+    const wire = connection ? ipOf(connection.client) : undefined;
+    const asSent =
+      src.kind === 'node' && client && wire !== undefined && wire !== client.ip
+        ? { ...request, client: { ...client, ip: wire } }
+        : undefined;
+    const walked = asSent ? chooseFamily(asSent, { model, packets: sited.packets }) : { family, walk };
+    flowBuilder.withScope(own, () => traceOne(ctx, asSent ?? request, walked));
     return flowBuilder.build();
   };
   const chosen = connectionsToTrace(
@@ -228,7 +237,9 @@ function connectionTargets(
   request: TraceRequest,
 ): ((connection: Connection) => boolean) | undefined {
   const { src, client, dst, spec, nodePortSvc } = request;
+  const clientIps = src.kind === 'node' ? nodeSendingAddresses(src.node) : undefined;
   const clientIp = src.kind === 'ip' ? src.ip : client?.ip;
+  if (clientIp) clientIps?.add(clientIp);
   const targets = new Set<string>();
   const addresses = new Set<string>();
   const add = (ip: string | undefined, port: number | undefined) => {
@@ -256,6 +267,8 @@ function connectionTargets(
           ? [dst.ip]
           : model.nodes.flatMap((n) => [n.internalIP, n.externalIP]);
     for (const ip of nodeAddresses) add(ip, nodePortSvc.port.nodePort);
+    // A node calling a NodePort itself is captured only after the DNAT (and its masquerade).
+    if (src.kind === 'node') addEndpoints(nodePortSvc.svc, nodePortSvc.port);
   } else if (dst.kind === 'service') {
     const svc = dst.service;
     if (svc.type === 'ExternalName') return undefined;
@@ -278,12 +291,26 @@ function connectionTargets(
     // DNS exchanges belong to the DNS phase, not to the flow's connections (unless port 53 was asked for).
     if (connection.protocol === 'udp' && connection.original.sightings[0]?.frame.dns && spec.port !== 53) return false;
     const connectionClient = ipOf(connection.client);
-    if (clientIp && connectionClient !== clientIp) return false;
+    if (clientIps ? !clientIps.has(connectionClient) : clientIp && connectionClient !== clientIp) return false;
     // Where the client sent it: the original leg and its DNATed forms (a masqueraded leg has another sender).
     return connection.legs
       .filter((leg) => ipOf(leg.from) === connectionClient)
       .some((leg) => targets.has(leg.to) || addresses.has(ipOf(leg.to)));
   };
+}
+
+/**
+ * The addresses a node sends from: its own, and (Flannel) its flannel.1 and cni0 addresses, the
+ * first two of its pod subnet, which kube-proxy's and Flannel's MASQUERADE give its packets on the
+ * way to a pod. A node's connection to a Service is often captured only in that form.
+ */
+function nodeSendingAddresses(node: K8sNode): Set<string> {
+  const addresses = new Set([node.internalIP, node.externalIP].filter((ip) => ip !== undefined));
+  for (const cidr of [node.podCIDR, ...(node.podCIDRs ?? [])]) {
+    const network = cidr && /^(?<prefix>\d+\.\d+\.\d+\.)0\/(?:1[6-9]|2[0-4])$/.exec(cidr)?.groups?.prefix;
+    if (network) for (const last of [0, 1]) addresses.add(`${network}${last}`);
+  }
+  return addresses;
 }
 
 /** The addresses a flow can touch; undefined when the client's own address is unknown (then nothing is filtered). */
@@ -296,7 +323,7 @@ function relevantAddresses(
 ): Set<string> | undefined {
   const start = src.kind === 'ip' ? src.ip : client?.ip;
   if (!start) return undefined;
-  const set = new Set<string>([start]);
+  const set = new Set<string>([start, ...(src.kind === 'node' ? nodeSendingAddresses(src.node) : [])]);
   const add = (ip?: string) => {
     if (ip && ip !== 'None') set.add(ip);
   };

@@ -580,6 +580,27 @@ c8_clients() { # experiment
   tx "$OUT/.run/$1.pod" frontend frontend busybox wget -q -O- "http://$NODE_IP_node2:30080"
 }
 
+# C.9 a node as the client, as people debug from a node's shell: node1 itself (root namespace, no
+# pod) fetches the ClusterIP of `api` until a node1 and a node2 endpoint answered, then the NodePort
+# of `shop` on its own address. kube-proxy's rules match in nat OUTPUT, not PREROUTING; the source
+# is the address the route to the endpoint gives (cni0's .1, flannel.1's .0), not eth0's.
+c9_node_clients() { # experiment
+  requests_until_both_nodes "$OUT/.run/$1.wget" node1 node1 "http://10.106.37.21" 2
+  tx "$OUT/.run/$1.wget" node1 node1 busybox wget -q -O- "http://$NODE_IP_node1:30080"
+}
+
+# The experiments added after C.8, each on its own so that earlier fixtures stay as they were.
+run_extra() {
+  [ -d "$OUT/.run" ] || { log "lab is not up"; return 1; }
+  [ -s "$OUT/.run/kernel-view.txt" ] || kernel_view >"$OUT/.run/kernel-view.txt"
+  local exp=c9-from-node
+  rm -f "$OUT/$exp".*
+  conntrack_flush "$exp"
+  captures "" "node1=$OUT/$exp.node1.txt node2=$OUT/$exp.node2.txt" -- c9_node_clients "$exp"
+  cat "$OUT/.run/$exp.wget" >>"$OUT/$exp.node1.txt"; rm -f "$OUT/.run/$exp.wget"
+  conntrack_list_and_truth "$exp"
+  log "outputs in $OUT"
+}
 
 run() {
   [ -d "$OUT/.run" ] || { log "lab is not up"; return 1; }
@@ -651,6 +672,7 @@ run() {
   cat "$OUT/$exp.client" >>"$OUT/$exp.node1.txt"; rm -f "$OUT/$exp.client"
   conntrack_list_and_truth "$exp"
   run_more
+  run_extra
 }
 
 # One lab per machine: its namespace names are fixed, so a second run (another terminal,
@@ -664,9 +686,10 @@ case "${1:-}" in
   up) up ;;
   run) run ;;
   more) run_more ;;
+  extra) run_extra ;;
   down) down ;;
   all)
     trap down EXIT INT TERM
     up && run ;;
-  *) echo "usage: $0 up|run|more|down|all [OUTDIR]" >&2; exit 2 ;;
+  *) echo "usage: $0 up|run|more|extra|down|all [OUTDIR]" >&2; exit 2 ;;
 esac

@@ -28,6 +28,7 @@ import { crossNode } from './overlay';
 import { connectionNotes } from './connection';
 import { legBetween, podToPodLeg } from './podToPod';
 import { clientSidePackets, proxyNodePort, proxyToEndpoint } from './serviceProxy';
+import type { FlowPhase } from '../types';
 
 type ServiceTarget = Extract<Target, { kind: 'service' }>;
 
@@ -37,6 +38,48 @@ export function pickPort(svc: Service, spec: DstSpec): ServicePort | undefined {
   return svc.ports.find(
     (servicePort) => servicePort.port === spec.port && (!spec.protocol || servicePort.protocol === spec.protocol),
   );
+}
+
+/**
+ * A node (or hostNetwork pod) calling a ClusterIP: its packet left with the node's own address,
+ * which is outside the pod network, so kube-proxy marked it (KUBE-MARK-MASQ) and POSTROUTING
+ * masqueraded it to the address of the interface toward the endpoint (flannel.1's or cni0's). The
+ * connection's conntrack entry names the source before; the captured packet the source after.
+ * Returns the actor the packet continues from (unchanged when nothing shows a masquerade).
+ */
+function nodeMasquerade(ctx: TraceContext, hop: { phase: FlowPhase; from: string; node: string; client: Pod }): string {
+  const { phase, from, node, client } = hop;
+  const wire = ctx.connection?.client;
+  if (!wire || !client.ip) return from;
+  const entry = ctx.model
+    .all('ConntrackEntry')
+    .find((conntrackEntry) => endpointKey(conntrackEntry.reply.dst, conntrackEntry.reply.dport) === wire);
+  const before = entry ? endpointKey(entry.original.src, entry.original.sport) : undefined;
+  if (!entry || entry.original.src === client.ip) return from;
+  const leaving = ctx.packets.find((packet) => endpointKey(packet.src?.ip, packet.src?.port) === wire);
+  const postrouting = ctx.b.actor({
+    id: `netfilter:${node}/KUBE-POSTROUTING`,
+    kind: 'netfilter',
+    name: 'KUBE-POSTROUTING',
+    group: `${node} root netns`,
+  });
+  const rule = ctx.model
+    .all('NatRule')
+    .find((natRule) => natRule.chain === 'KUBE-POSTROUTING' && natRule.target === 'MASQUERADE');
+  ctx.b.step(phase, {
+    from,
+    to: postrouting,
+    kind: 'nat',
+    label: `MASQUERADE src ${before} → ${wire}`,
+    nat: { type: 'MASQUERADE', before: before ?? '', after: wire },
+    explanation: `${node} sent it from ${entry.original.src}, outside the pod network, so kube-proxy marked it for masquerade; POSTROUTING rewrote the source to ${client.ip}, the address of the interface toward the endpoint, so the reply comes back to this node's conntrack.`,
+    evidence: [
+      ...(leaving?.evidence ?? []),
+      ...entry.evidence,
+      ...(rule?.evidence ?? [derivedEvidence('KUBE-POSTROUTING MASQUERADE for marked packets')]),
+    ],
+  });
+  return postrouting;
 }
 
 /** Pod → ClusterIP Service: DNS (when named), kube-proxy DNAT to one endpoint, data, conntrack'd reply. */
@@ -108,8 +151,9 @@ export function traceClusterIp(ctx: TraceContext, client: Pod, t: ServiceTarget,
     ctx.b.need(podBehindUnknown(ctx, ep.ip));
     return;
   }
+  const afterNat = client.hostNetwork ? nodeMasquerade(ctx, { phase, from: res.at, node, client }) : res.at;
   const remote = nodeOf(ctx, server) !== node && !server.hostNetwork;
-  const landing = remote ? crossNode(ctx, phase, res.at, client, server, post) : res.at;
+  const landing = remote ? crossNode(ctx, phase, afterNat, client, server, post) : afterNat;
   bridgeToPod(ctx, phase, landing, server, post);
   if (!ep.ip && server.predicted)
     ctx.b.need(`IP of ${server.name} unknown (predicted pod): run \`kubectl get pods -o wide\``);
@@ -548,7 +592,9 @@ export function traceNodePort(ctx: TraceContext, request: NodePortRequest): void
       time: arrived[0] ? packetTime(arrived[0]) : undefined,
     });
   }
-  const res = proxyNodePort(ctx, { phase, from, node: nodeName, svc, port, clientIp: arrivedFrom }, nodeAddr);
+  // The node calling its own NodePort: a locally generated packet, seen by nat OUTPUT.
+  const hook = client?.hostNetwork && nodeOf(ctx, client) === nodeName ? 'OUTPUT' : 'PREROUTING';
+  const res = proxyNodePort(ctx, { phase, from, node: nodeName, svc, port, clientIp: arrivedFrom }, nodeAddr, hook);
   if (!res.at || !res.endpoint) return;
   const endpoint = res.endpoint;
   const translatedTo = ctx.connection ? translatedLeg(ctx.connection)?.to : undefined;
@@ -565,14 +611,20 @@ export function traceNodePort(ctx: TraceContext, request: NodePortRequest): void
     const rule = ctx.model
       .all('NatRule')
       .find((natRule) => natRule.chain === 'KUBE-POSTROUTING' && natRule.target === 'MASQUERADE');
+    // The connection's own entry: by its sender, or (a node calling itself, captured only after the
+    // masquerade) by the address its reply goes back to.
+    const wireClient = ctx.connection?.client;
     const ct = ctx.model
       .all('ConntrackEntry')
       .find(
         (conntrackEntry) =>
           conntrackEntry.original.dst === nodeAddr &&
           conntrackEntry.original.dport === port.nodePort &&
-          (!arrivedFrom || conntrackEntry.original.src === arrivedFrom),
+          (!arrivedFrom ||
+            conntrackEntry.original.src === arrivedFrom ||
+            endpointKey(conntrackEntry.reply.dst, conntrackEntry.reply.dport) === wireClient),
       );
+    const sentBy = ct && arrivedFrom && ct.original.src !== arrivedFrom ? ct.original.src : undefined;
     // The masquerade this node did (a pod calling from another node was masqueraded there first).
     const ownMasquerade = ctx.connection
       ? ctx.connection.legs.find(
@@ -587,7 +639,7 @@ export function traceNodePort(ctx: TraceContext, request: NodePortRequest): void
       (away ? (ownMasquerade ? ipOf(ownMasquerade) : undefined) : masqueradedAt ? ipOf(masqueradedAt) : undefined) ??
       ct?.reply.dst;
     const after = masqueradeIp ?? `${nodeName}'s address on the outgoing interface`;
-    const masqueradedFrom = away ? ownMasquerade : masqueradedAt;
+    const masqueradedFrom = away ? ownMasquerade : (masqueradedAt ?? (sentBy ? wireClient : undefined));
     const masqueraded = masqueradedFrom
       ? ctx.packets.filter((p) => endpointKey(p.src?.ip, p.src?.port) === masqueradedFrom && p.dst?.ip === endpoint.ip)
       : [];
@@ -601,8 +653,8 @@ export function traceNodePort(ctx: TraceContext, request: NodePortRequest): void
       from: at,
       to: postrouting,
       kind: 'nat',
-      label: `MASQUERADE src ${arrivedFrom ?? 'client'} → ${after}`,
-      nat: { type: 'MASQUERADE', before: arrivedFrom ?? 'client', after },
+      label: `MASQUERADE src ${sentBy ?? arrivedFrom ?? 'client'} → ${after}`,
+      nat: { type: 'MASQUERADE', before: sentBy ?? arrivedFrom ?? 'client', after },
       explanation: `The packet carries the KUBE-MARK-MASQ mark, so POSTROUTING masquerades it to the address of the outgoing interface${masqueradeIp ? ` (${masqueradeIp})` : ''}: replies must come back through this node to be un-NATed.`,
       evidence: [
         ...masqueraded.slice(0, 1).flatMap((p) => p.evidence),

@@ -109,13 +109,18 @@ function chosenEndpoint(
         evidence: log.evidence,
       };
     const dport = vip === svc.clusterIP ? port.port : port.nodePort;
+    // With a connection, only its own entry: the one whose reply goes back to its client's port.
+    const connectionClient = ctx.connection?.client;
     const ct = ctx.model
       .all('ConntrackEntry')
       .find(
         (conntrackEntry) =>
-          conntrackEntry.original.src === clientIp &&
+          (conntrackEntry.original.src === clientIp || conntrackEntry.reply.dst === clientIp) &&
           conntrackEntry.original.dst === vip &&
           (conntrackEntry.original.dport === undefined || conntrackEntry.original.dport === dport) &&
+          (connectionClient === undefined ||
+            endpointKey(conntrackEntry.reply.dst, conntrackEntry.reply.dport) === connectionClient ||
+            endpointKey(conntrackEntry.original.src, conntrackEntry.original.sport) === connectionClient) &&
           !!byIp(conntrackEntry.reply.src),
       );
     if (ct) return { choice: byIp(ct.reply.src), evidence: ct.evidence };
@@ -318,7 +323,7 @@ function pickAndDnat(ctx: TraceContext, hop: ProxyHop, dnat: DnatChoice): ProxyR
  * Cluster policy marks for masquerade and uses KUBE-SVC-…, Local policy uses KUBE-SVL-…
  * (endpoints on this node only; none → dropped), then the usual endpoint DNAT.
  */
-export function proxyNodePort(ctx: TraceContext, hop: ProxyHop, nodeAddr: string): ProxyResult {
+export function proxyNodePort(ctx: TraceContext, hop: ProxyHop, nodeAddr: string, hook = 'PREROUTING'): ProxyResult {
   const { phase, from, node, svc, port, clientIp } = hop;
   const spn = spnOf(svc, port);
   const local = svc.externalTrafficPolicy === 'Local';
@@ -337,8 +342,8 @@ export function proxyNodePort(ctx: TraceContext, hop: ProxyHop, nodeAddr: string
     from,
     to: services,
     kind: 'nat',
-    label: 'nat PREROUTING → KUBE-SERVICES',
-    explanation: `No ClusterIP rule matches ${nodeAddr}; the chain's last rule sends traffic for the node's own addresses (dst-type LOCAL) to KUBE-NODEPORTS.`,
+    label: `nat ${hook} → KUBE-SERVICES`,
+    explanation: `No ClusterIP rule matches ${nodeAddr}; the chain's last rule sends traffic for the node's own addresses (dst-type LOCAL) to KUBE-NODEPORTS.${hook === 'OUTPUT' ? ' The node sent it itself, so nat OUTPUT, not PREROUTING, sends it there.' : ''}`,
     evidence:
       toNodePorts?.evidence ??
       derived('kube-proxy: the last KUBE-SERVICES rule jumps to KUBE-NODEPORTS for local destinations'),

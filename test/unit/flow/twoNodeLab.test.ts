@@ -417,3 +417,44 @@ test('lab c8: NodePort on node2 from outside, and from a pod on node1 (masquerad
   assert.equal(delivered?.status, 'observed');
   assert.equal(flow.phases.find((p) => p.name === 'reply')!.steps.at(-1)!.status, 'observed');
 });
+
+test('lab c9: node1 itself calls a ClusterIP and its own NodePort: nat OUTPUT, masqueraded, captured after both', () => {
+  const model = modelOf({
+    manifests: [join(LAB, 'manifests', 'cluster.yaml')],
+    transcripts: [join(LAB, 'c9-from-node.node1.txt'), join(LAB, 'c9-from-node.node2.txt')],
+  });
+  const truth = (
+    JSON.parse(readFileSync(join(LAB, 'c9-from-node.truth.json'), 'utf8')) as { connections: TruthConnection[] }
+  ).connections.filter((c) => c.protocol === 'tcp');
+  const toClusterIp = truth.filter((c) => c.destination.service?.via === 'ClusterIP');
+  const toNodePort = truth.filter((c) => c.destination.service?.via === 'NodePort');
+  assert.ok(toClusterIp.length >= 2 && toNodePort.length === 1, 'the run reached both nodes and the NodePort');
+  const checkNodeCall = (flows: Flow[], c: TruthConnection) => {
+    // The node's own address never shows in a capture: the connection is its masqueraded form.
+    const wire = `${c.snat!.ip}:${c.snat!.port}`;
+    const flow = flows.find((f) => f.connection !== undefined && f.connections?.[f.connection].client === wire);
+    assert.ok(flow, `a flow for ${wire}: ${flows.map((f) => f.title).join(' | ')}`);
+    assert.equal(flow.connections![flow.connection!].endpoint?.pod, c.endpoint.pod, wire);
+    assert.match(steps(flow)[0].label, /^nat OUTPUT → KUBE-SERVICES/, `${wire}: a locally generated packet`);
+    const dnat = steps(flow).find((s) => s.nat?.type === 'DNAT');
+    assert.equal(dnat?.nat?.after, `${c.endpoint.ip}:${c.endpoint.port}`, wire);
+    const masquerade = steps(flow).find((s) => s.nat?.type === 'MASQUERADE');
+    assert.equal(masquerade?.status, 'observed', `${wire}: the masqueraded packet was captured`);
+    assert.match(masquerade?.nat?.before ?? '', new RegExp(`^${c.client.ip.replace(/\./g, '\\.')}`), wire);
+    assert.equal(masquerade?.nat?.after.split(':')[0], c.snat!.ip, wire);
+    const delivered = arriving(flow, 'connect', 'veth', c.endpoint.node, c.endpoint.interface);
+    assert.equal(delivered?.status, 'observed', `${wire}: delivery on ${c.endpoint.node}`);
+    assert.deepEqual(
+      steps(flow)
+        .filter((s) => s.status === 'missing' || s.status === 'contradicted')
+        .map((s) => s.label),
+      [],
+      wire,
+    );
+  };
+  const clusterIpFlows = trace(model, 'node1', `${toClusterIp[0].destination.ip}:80`).flows;
+  assert.equal(clusterIpFlows.length, toClusterIp.length);
+  for (const c of toClusterIp) checkNodeCall(clusterIpFlows, c);
+  const nodePort = toNodePort[0];
+  checkNodeCall(trace(model, 'node1', `${nodePort.destination.ip}:${nodePort.destination.port}`).flows, nodePort);
+});
