@@ -76,7 +76,10 @@ export class FlowBuilder {
     readonly family: FlowFamily,
   ) {}
 
-  /** Steps added while `work` runs may cite `packets` (and only them) as observed; the scope before is restored after. */
+  /**
+   * Steps added while `work` runs may cite `packets` (and only them) as observed; the scope before
+   * is restored after.
+   */
   withScope<T>(packets: Iterable<Packet>, work: () => T): T {
     const before = this.scope;
     this.scope = new Map();
@@ -162,7 +165,8 @@ export class FlowBuilder {
       if (stop < 0) continue;
       for (const later of phase.steps.slice(stop + 1)) {
         if (later.status !== 'configured' && later.status !== 'predicted') continue;
-        later.explanation = `${later.explanation} Not reached in the captures: the packet stopped at "${phase.steps[stop].label}".`;
+        const stoppedAt = phase.steps[stop].label;
+        later.explanation = `${later.explanation} Not reached in the captures: the packet stopped at "${stoppedAt}".`;
       }
     }
   }

@@ -34,7 +34,10 @@ export interface TraceContext {
 
 const FLANNEL_SUBNET_LEN = 24;
 
-/** The node a pod runs on: its nodeName, the node whose podCIDR holds its IP, or its /24 (Flannel's default SubnetLen). */
+/**
+ * The node a pod runs on: its nodeName, the node whose podCIDR holds its IP, or its /24 (Flannel's
+ * default SubnetLen).
+ */
 export function nodeOf(ctx: TraceContext, pod: Pod): string {
   if (pod.nodeName) return pod.nodeName;
   const byPodNetwork = pod.ip ? nodeOfPodIp(ctx.model, pod.ip) : undefined;
@@ -192,6 +195,7 @@ export function endpointText(
 export function describePacket(packet: Packet): string {
   const ep = (endpoint?: { ip: string; port?: number }) =>
     endpoint ? endpointText(endpoint.ip, endpoint.port) : 'an unknown address';
+  const route = `${ep(packet.src)} → ${ep(packet.dst)}`;
   switch (packet.protocol) {
     case 'tcp': {
       const flags = packet.tcp?.flags ?? '';
@@ -208,20 +212,25 @@ export function describePacket(packet: Packet): string {
                   ? 'ACK'
                   : 'TCP';
       const http = packet.tcp?.http ? ` ${packet.tcp.http}` : '';
-      return `${name}${http} ${ep(packet.src)} → ${ep(packet.dst)}`;
+      return `${name}${http} ${route}`;
     }
-    case 'icmp':
-      return `ICMP ${packet.icmp?.type ?? ''}${packet.icmp?.id !== undefined ? ` id ${packet.icmp.id}${packet.icmp.seq !== undefined ? ` seq ${packet.icmp.seq}` : ''}` : ''} ${ep(packet.src)} → ${ep(packet.dst)}`;
+    case 'icmp': {
+      const seq = packet.icmp?.seq !== undefined ? ` seq ${packet.icmp.seq}` : '';
+      const id = packet.icmp?.id !== undefined ? ` id ${packet.icmp.id}${seq}` : '';
+      return `ICMP ${packet.icmp?.type ?? ''}${id} ${route}`;
+    }
     case 'udp':
-      return packet.dns
-        ? `DNS ${packet.dns.response ? 'answer' : `${packet.dns.qtype ?? ''}? ${packet.dns.qname ?? ''}`} ${ep(packet.src)} → ${ep(packet.dst)}`
-        : `UDP ${ep(packet.src)} → ${ep(packet.dst)}`;
-    case 'arp':
-      return packet.arp?.op === 'request'
-        ? `ARP who-has ${packet.arp.targetIp ?? 'an address'} tell ${packet.arp.senderIp ?? 'an address'}`
-        : `ARP ${packet.arp?.senderIp ?? packet.arp?.targetIp ?? 'an address'} is-at ${packet.arp?.mac ?? 'a MAC not printed'}`;
+      if (!packet.dns) return `UDP ${route}`;
+      if (packet.dns.response) return `DNS answer ${route}`;
+      return `DNS ${packet.dns.qtype ?? ''}? ${packet.dns.qname ?? ''} ${route}`;
+    case 'arp': {
+      if (packet.arp?.op === 'request')
+        return `ARP who-has ${packet.arp.targetIp ?? 'an address'} tell ${packet.arp.senderIp ?? 'an address'}`;
+      const sender = packet.arp?.senderIp ?? packet.arp?.targetIp ?? 'an address';
+      return `ARP ${sender} is-at ${packet.arp?.mac ?? 'a MAC not printed'}`;
+    }
     default:
-      return `${ep(packet.src)} → ${ep(packet.dst)}`;
+      return route;
   }
 }
 

@@ -36,7 +36,8 @@ function stalled(connection: Connection): boolean {
   for (const { frame, packet, site } of connection.sightings) {
     const tcp = frame.tcp;
     if (!tcp || tcp.seq === undefined || tcp.seqEnd === undefined || tcp.seqEnd <= tcp.seq) continue;
-    const key = `${site?.index ?? ''}|${packet.interface ?? ''}|${packet.direction ?? ''}|${frame.src?.ip}:${frame.src?.port}|${tcp.seq}:${tcp.seqEnd}`;
+    const where = `${site?.index ?? ''}|${packet.interface ?? ''}|${packet.direction ?? ''}`;
+    const key = `${where}|${frame.src?.ip}:${frame.src?.port}|${tcp.seq}:${tcp.seqEnd}`;
     if (seen.has(key)) return true;
     seen.add(key);
   }

@@ -86,7 +86,8 @@ export function withPredictedPods(model: ClusterModel): ClusterModel {
           template(
             `${workload.name}-predicted-${i + 1}`,
             { predicted: true },
-            `Deployment ${workload.name} replica ${i + 1} of ${workload.replicas ?? 1}: real name and IP unknown until scheduled`,
+            `Deployment ${workload.name} replica ${i + 1} of ${workload.replicas ?? 1}: ` +
+              'real name and IP unknown until scheduled',
           ),
         );
       }

@@ -37,21 +37,23 @@ export class UnknownTargetError extends Error {
     readonly text: string,
     readonly suggestions: string[],
   ) {
-    super(
-      `unknown ${role} '${text}'.${suggestions.length ? ` Close matches: ${suggestions.join(', ')}` : ' Nothing similar is known: add manifests or logs that mention it.'}`,
-    );
+    const hint = suggestions.length
+      ? ` Close matches: ${suggestions.join(', ')}`
+      : ' Nothing similar is known: add manifests or logs that mention it.';
+    super(`unknown ${role} '${text}'.${hint}`);
     this.name = 'UnknownTargetError';
   }
 }
 
 /** Splits `a-app:80/TCP`, `10.96.0.10:53/udp`, `[fd00::1]:80` into the name and port. */
 export function parseDst(text: string): DstSpec {
-  const match = /^(\[[^\]]+\]|[^:]+):(\d+)(?:\/(tcp|udp|sctp))?$/i.exec(text.trim());
-  if (!match) return { text: text.trim().replace(/^\[|\]$/g, '') };
+  const match = /^(?<host>\[[^\]]+\]|[^:]+):(?<port>\d+)(?:\/(?<protocol>tcp|udp|sctp))?$/i.exec(text.trim());
+  if (!match?.groups) return { text: text.trim().replace(/^\[|\]$/g, '') };
+  const { host, port, protocol } = match.groups;
   return {
-    text: match[1].replace(/^\[|\]$/g, ''),
-    port: Number(match[2]),
-    protocol: match[3]?.toUpperCase() as Protocol | undefined,
+    text: host.replace(/^\[|\]$/g, ''),
+    port: Number(port),
+    protocol: protocol?.toUpperCase() as Protocol | undefined,
   };
 }
 

@@ -99,7 +99,7 @@ export function trace(input: ClusterModel, from: string, to: string, options: Tr
   const nodePortSvc = byNodePort ?? findNodePort(model, dst, spec.port);
   // Every hop of this flow involves the client's address or one of the addresses it talks to, so
   // only those packets are read: a big capture of unrelated traffic costs one filter pass.
-  const relevant = relevantAddresses(model, src, client, dst, nodePortSvc?.svc);
+  const relevant = relevantAddresses(model, { src, client, dst, nodePortSvc: nodePortSvc?.svc });
   const sited = sitedPackets(model, relevant);
   const allCorr = correlate(sited.packets, correlateOptionsOf(model));
   const veths = vethOwnership([...declaredClaims(model), ...allCorr.vethClaims]);
@@ -149,7 +149,8 @@ export function trace(input: ClusterModel, from: string, to: string, options: Tr
   const unresolved = conflictsAbout(input, [client, dst.kind === 'pod' ? dst.pod : undefined, ...services]);
   if (options.connection === undefined && mine.length > chosen.length)
     unresolved.push(
-      `${mine.length} connections between them; ${chosen.length} traced (failed ones first): give --connection N (1–${mine.length}) for another`,
+      `${mine.length} connections between them; ${chosen.length} traced (failed ones first): ` +
+        `give --connection N (1–${mine.length}) for another`,
     );
   return { flows, unresolved };
 }
@@ -279,11 +280,9 @@ function connectionTargets(
 /** The addresses a flow can touch; undefined when the client's own address is unknown (then nothing is filtered). */
 function relevantAddresses(
   model: ClusterModel,
-  src: Target,
-  client: Pod | undefined,
-  dst: Target,
-  nodePortSvc?: Service,
+  ends: { src: Target; client: Pod | undefined; dst: Target; nodePortSvc?: Service },
 ): Set<string> | undefined {
+  const { src, client, dst, nodePortSvc } = ends;
   const start = src.kind === 'ip' ? src.ip : client?.ip;
   if (!start) return undefined;
   const set = new Set<string>([start]);
@@ -295,8 +294,8 @@ function relevantAddresses(
     for (const natRule of model.all('NatRule')) {
       if (!natRule.comment?.startsWith(tag)) continue;
       if (natRule.dnatTo) add(natRule.dnatTo.ip);
-      const match = /->\s*([0-9.]+):/.exec(natRule.comment);
-      if (match) add(match[1]);
+      const target = /->\s*(?<ip>[0-9.]+):/.exec(natRule.comment)?.groups?.ip;
+      if (target) add(target);
     }
   };
   const addService = (svc: Service) => {
@@ -344,10 +343,15 @@ function conflictsAbout(model: ClusterModel, objects: (Pod | Service | undefined
   );
   return model.conflicts
     .filter((conflict) => keys.has(`${conflict.kind}|${conflict.key}`))
-    .map(
-      (conflict) =>
-        `sources disagree on ${conflict.kind} ${conflict.key} ${conflict.field}: ${conflict.values.map((claim) => `${JSON.stringify(claim.value)} (${claim.evidence.slice(0, 2).map(describeEvidence).join(', ')})`).join(' vs ')}; the flow uses the first`,
-    );
+    .map((conflict) => {
+      const claims = conflict.values.map(
+        (claim) => `${JSON.stringify(claim.value)} (${claim.evidence.slice(0, 2).map(describeEvidence).join(', ')})`,
+      );
+      return (
+        `sources disagree on ${conflict.kind} ${conflict.key} ${conflict.field}: ` +
+        `${claims.join(' vs ')}; the flow uses the first`
+      );
+    });
 }
 
 /** A node named by one of its addresses. */
