@@ -21,7 +21,7 @@ export function dnsNameNotFound(ctx: TraceContext, clientNamespace: string | und
     if (!at) continue;
     const typed = lookup.typed.replace(/\.$/, '');
     const [short, second] = typed.split('.');
-    const tried = new Set(lookup.unresolved.map((n) => n.toLowerCase()));
+    const tried = new Set(lookup.unresolved.map((name) => name.toLowerCase()));
     const elsewhere = ctx.model.services.filter(
       (svc) =>
         svc.name === short &&
@@ -42,7 +42,7 @@ export function dnsNameNotFound(ctx: TraceContext, clientNamespace: string | und
       });
       continue;
     }
-    const near = closeMatches(ctx.model, typed, 3).filter((n) => /[a-z]/i.test(n));
+    const near = closeMatches(ctx.model, typed, 3).filter((name) => /[a-z]/i.test(name));
     out.push({
       id: 'dns-nxdomain',
       severity: 'error',

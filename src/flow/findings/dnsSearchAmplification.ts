@@ -40,7 +40,7 @@ export function dnsSearchAmplification(
   const nx = nxdomainAnswers(ctx.allPackets)
     .filter((answer) => failed.includes(answer.name))
     .map((answer) => answer.packet);
-  const observedConfig = configEvidence.some((e) => e.source === 'log' || e.source === 'cluster');
+  const observedConfig = configEvidence.some((item) => item.source === 'log' || item.source === 'cluster');
   if (!typed || failed.length === 0 || (!observedConfig && nx.length === 0)) return [];
   return [
     {
@@ -49,7 +49,7 @@ export function dnsSearchAmplification(
       severity: 'info',
       title: `ndots:${ndots}: ${failed.length} failing DNS queries before the real one`,
       message: `'${typed}' has fewer than ${ndots} dots, so the resolver first tries ${failed.join(', ')} (each answered NXDOMAIN, and each doubled for A and AAAA) before the name itself. Write the name with a trailing dot ('${typed.replace(/\.$/, '')}.') or lower ndots in the pod's dnsConfig to send one query.`,
-      evidence: [...configEvidence, ...nx.slice(0, 3).flatMap((p) => p.evidence)],
+      evidence: [...configEvidence, ...nx.slice(0, 3).flatMap((packet) => packet.evidence)],
     },
   ];
 }

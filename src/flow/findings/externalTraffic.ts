@@ -13,7 +13,7 @@ const external = (svc: Service) => svc.type === 'NodePort' || svc.type === 'Load
 export function externalTrafficLocal(ctx: TraceContext, services: readonly Service[]): Finding[] {
   const connection = ctx.connection;
   if (!connection || connection.outcome !== 'no-reply') return [];
-  const svc = services.find((s) => external(s) && s.externalTrafficPolicy === 'Local');
+  const svc = services.find((service) => external(service) && service.externalTrafficPolicy === 'Local');
   if (!svc) return [];
   const at = findStep(ctx.b, (step) => step.kind === 'reject' && /no local endpoint/.test(step.label), 'connect');
   if (!at) return [];
@@ -21,29 +21,29 @@ export function externalTrafficLocal(ctx: TraceContext, services: readonly Servi
   const drops = ctx.model
     .all('NatRule')
     .filter(
-      (r) =>
-        r.chain === 'KUBE-EXTERNAL-SERVICES' &&
-        r.target === 'DROP' &&
-        (r.comment ?? '').startsWith(`${namespacedName(svc)} has no local endpoints`),
+      (rule) =>
+        rule.chain === 'KUBE-EXTERNAL-SERVICES' &&
+        rule.target === 'DROP' &&
+        (rule.comment ?? '').startsWith(`${namespacedName(svc)} has no local endpoints`),
     );
-  const counted = drops.find((r) => (r.packets ?? 0) > 0);
+  const counted = drops.find((rule) => (rule.packets ?? 0) > 0);
   const endpointNodes = [
     ...new Set(
       ctx.model
         .endpointsOf(svc)
         .map(({ endpoint }) => endpoint.nodeName)
-        .filter((n): n is string => n !== undefined),
+        .filter((node): node is string => node !== undefined),
     ),
   ];
   const slices = ctx.model
     .all('EndpointSlice')
-    .filter((s) => s.serviceName === svc.name && s.namespace === svc.namespace);
+    .filter((slice) => slice.serviceName === svc.name && slice.namespace === svc.namespace);
   const evidence = [
     ...svc.evidence,
     ...((counted ?? drops[0])?.evidence ?? []),
-    ...slices.flatMap((s) => s.evidence).slice(0, 1),
+    ...slices.flatMap((slice) => slice.evidence).slice(0, 1),
     ...linesOf(
-      connection.original.sightings.map((s) => s.packet),
+      connection.original.sightings.map((sighting) => sighting.packet),
       2,
     ),
   ];
@@ -67,10 +67,10 @@ export function externalTrafficLocal(ctx: TraceContext, services: readonly Servi
  */
 export function sourceIpMasqueraded(ctx: TraceContext, services: readonly Service[]): Finding[] {
   const connection = ctx.connection;
-  const svc = services.find((s) => external(s) && s.externalTrafficPolicy !== 'Local');
+  const svc = services.find((service) => external(service) && service.externalTrafficPolicy !== 'Local');
   if (!connection || !svc) return [];
   const client = ipOf(connection.client);
-  if (ctx.model.byIp(client).some((o) => o.role === 'pod')) return [];
+  if (ctx.model.byIp(client).some((owner) => owner.role === 'pod')) return [];
   const masq = findStep(
     ctx.b,
     (step) => step.status === 'observed' && step.nat?.type === 'MASQUERADE' && step.nat.before === client,
@@ -78,7 +78,7 @@ export function sourceIpMasqueraded(ctx: TraceContext, services: readonly Servic
   );
   if (!masq?.step.nat) return [];
   const seenAs = masq.step.nat.after;
-  const evidence = [...svc.evidence, ...masq.step.evidence.filter((e) => e.role === 'packet').slice(0, 2)];
+  const evidence = [...svc.evidence, ...masq.step.evidence.filter((item) => item.role === 'packet').slice(0, 2)];
   return [
     {
       id: 'source-ip-masqueraded',

@@ -18,17 +18,19 @@ function acceptsPodTraffic(rule: NatRule): boolean {
 export function forwardDrop(ctx: TraceContext): Finding[] {
   const connection = ctx.connection;
   if (!connection || connection.outcome !== 'no-reply') return [];
-  const seenOn = new Set(connection.sightings.map((s) => s.site?.node).filter((n): n is string => n !== undefined));
+  const seenOn = new Set(
+    connection.sightings.map((sighting) => sighting.site?.node).filter((node): node is string => node !== undefined),
+  );
   const policy = ctx.model
     .all('ChainPolicy')
     .find(
-      (p: ChainPolicy) =>
-        p.chain === 'FORWARD' &&
-        p.table === 'filter' &&
-        p.policy === 'DROP' &&
-        (p.packets ?? 0) > 0 &&
-        p.host !== undefined &&
-        seenOn.has(p.host),
+      (policy: ChainPolicy) =>
+        policy.chain === 'FORWARD' &&
+        policy.table === 'filter' &&
+        policy.policy === 'DROP' &&
+        (policy.packets ?? 0) > 0 &&
+        policy.host !== undefined &&
+        seenOn.has(policy.host),
     );
   if (!policy?.host) return [];
   const node = policy.host;
@@ -36,9 +38,13 @@ export function forwardDrop(ctx: TraceContext): Finding[] {
   if (rules.some(acceptsPodTraffic)) return [];
   const at = firstMissing(ctx.b, 'connect');
   if (!at || ![at.step.from, at.step.to].some((id) => id.includes(`:${node}/`) || id.endsWith(`:${node}`))) return [];
-  const lastSeen = connection.sightings.filter((s) => s.site?.node === node).at(-1);
-  const forwardRules = rules.filter((r) => r.table !== 'nat' && r.chain === 'FORWARD').slice(0, 4);
-  const evidence = [...policy.evidence, ...linesOf([lastSeen?.packet]), ...forwardRules.flatMap((r) => r.evidence)];
+  const lastSeen = connection.sightings.filter((sighting) => sighting.site?.node === node).at(-1);
+  const forwardRules = rules.filter((rule) => rule.table !== 'nat' && rule.chain === 'FORWARD').slice(0, 4);
+  const evidence = [
+    ...policy.evidence,
+    ...linesOf([lastSeen?.packet]),
+    ...forwardRules.flatMap((rule) => rule.evidence),
+  ];
   return [
     {
       id: 'forward-policy-drop',

@@ -18,11 +18,13 @@ export function hairpinOff(ctx: TraceContext): Finding[] {
   const translatedSyns = translated.sightings.filter(isSyn);
   if (!translatedSyns.length) return [];
   // Delivered would mean the translated SYN left on the pod's own port.
-  if (translatedSyns.some((s) => s.packet.interface === ownPort)) return [];
-  const syns = connection.original.sightings.filter((s) => isSyn(s) && s.packet.interface === ownPort);
+  if (translatedSyns.some((sighting) => sighting.packet.interface === ownPort)) return [];
+  const syns = connection.original.sightings.filter(
+    (sighting) => isSyn(sighting) && sighting.packet.interface === ownPort,
+  );
   // `bridge -d link` prints the hairpin flag, plain `bridge link` does not: the detailed line decides.
-  const ports = ctx.model.all('BridgePort').filter((p) => p.name === ownPort);
-  const port = ports.find((p) => p.hairpin !== undefined) ?? ports[0];
+  const ports = ctx.model.all('BridgePort').filter((bridgePort) => bridgePort.name === ownPort);
+  const port = ports.find((bridgePort) => bridgePort.hairpin !== undefined) ?? ports[0];
   if (port?.hairpin === true) return [];
   const at = firstMissing(ctx.b, 'connect');
   const evidence = [

@@ -13,23 +13,23 @@ export function mtuMss(ctx: TraceContext): Finding[] {
   const ifaces = ctx.model
     .all('HostInterface')
     .filter(
-      (i) =>
-        i.mtu !== undefined &&
-        i.mtu < 1500 &&
-        (i.type === 'veth' ||
-          i.type === 'vxlan' ||
-          i.name.startsWith('veth') ||
-          i.name.startsWith('flannel') ||
-          i.name === 'cni0'),
+      (iface) =>
+        iface.mtu !== undefined &&
+        iface.mtu < 1500 &&
+        (iface.type === 'veth' ||
+          iface.type === 'vxlan' ||
+          iface.name.startsWith('veth') ||
+          iface.name.startsWith('flannel') ||
+          iface.name === 'cni0'),
     );
-  const cni = ctx.model.all('Cni').filter((c) => c.mtu !== undefined);
+  const cni = ctx.model.all('Cni').filter((cniConfig) => cniConfig.mtu !== undefined);
   const mtu = cni[0]?.mtu ?? ifaces[0]?.mtu ?? (mssPackets[0] ? mssPackets[0].tcp!.mss! + IP_TCP_HEADERS : undefined);
   if (mtu === undefined || mtu >= 1500) return [];
   const mss = mssPackets[0]?.tcp?.mss;
   const evidence: Evidence[] = [
-    ...cni.flatMap((c) => c.evidence),
-    ...ifaces.slice(0, 2).flatMap((i) => i.evidence),
-    ...mssPackets.slice(0, 1).flatMap((p) => p.evidence),
+    ...cni.flatMap((cniConfig) => cniConfig.evidence),
+    ...ifaces.slice(0, 2).flatMap((iface) => iface.evidence),
+    ...mssPackets.slice(0, 1).flatMap((packet) => packet.evidence),
   ];
   return [
     {

@@ -18,11 +18,11 @@ function isolating(policies: readonly NetworkPolicy[], pod: Pod): NetworkPolicy[
   const labels = pod.labels;
   if (!labels) return [];
   return policies.filter(
-    (p) =>
-      (p.namespace ?? 'default') === (pod.namespace ?? 'default') &&
-      p.policyTypes.includes('Ingress') &&
-      !p.selectorUnevaluated &&
-      matches(p.podSelector, labels),
+    (networkPolicy) =>
+      (networkPolicy.namespace ?? 'default') === (pod.namespace ?? 'default') &&
+      networkPolicy.policyTypes.includes('Ingress') &&
+      !networkPolicy.selectorUnevaluated &&
+      matches(networkPolicy.podSelector, labels),
   );
 }
 
@@ -44,9 +44,9 @@ function admits(policy: NetworkPolicy, client: Pod | undefined): boolean | undef
 function engineEvidence(ctx: TraceContext) {
   const rule = ctx.model
     .all('NatRule')
-    .find((r) => r.table !== 'nat' && (ENGINE_CHAIN.test(r.chain) || ENGINE_CHAIN.test(r.target)));
+    .find((rule) => rule.table !== 'nat' && (ENGINE_CHAIN.test(rule.chain) || ENGINE_CHAIN.test(rule.target)));
   if (rule) return { found: true, evidence: rule.evidence };
-  const pod = ctx.model.pods.find((p) => ENGINE_POD.test(p.name));
+  const pod = ctx.model.pods.find((pod) => ENGINE_POD.test(pod.name));
   if (pod) return { found: true, evidence: pod.evidence };
   return { found: false, evidence: [] };
 }
@@ -62,32 +62,36 @@ export function networkPolicy(ctx: TraceContext, services: readonly Service[]): 
   const policies = ctx.model.all('NetworkPolicy');
   if (!connection || !policies.length) return [];
   const endpoint = translatedLeg(connection)?.to ?? connection.original.to;
-  const server = ctx.model.byIp(ipOf(endpoint)).find((o) => o.role === 'pod');
-  const client = ctx.model.byIp(ipOf(connection.client)).find((o) => o.role === 'pod');
+  const server = ctx.model.byIp(ipOf(endpoint)).find((owner) => owner.role === 'pod');
+  const client = ctx.model.byIp(ipOf(connection.client)).find((owner) => owner.role === 'pod');
   const serverPod = server?.role === 'pod' ? server.pod : undefined;
   const clientPod = client?.role === 'pod' ? client.pod : undefined;
   // The endpoint no capture showed after DNAT: the pods the Service called selects, when they are all alike.
   const dstIp = ipOf(connection.original.to);
-  const svc = services.find((s) => s.clusterIP === dstIp || s.clusterIPs?.includes(dstIp));
+  const svc = services.find((service) => service.clusterIP === dstIp || service.clusterIPs?.includes(dstIp));
   const candidates = serverPod ? [serverPod] : svc ? ctx.model.podsSelectedBy(svc) : [];
   const target = candidates[0];
   if (!target || candidates.some((pod) => isolating(policies, pod).length === 0)) return [];
   const applying = isolating(policies, target);
   if (!applying.length) return [];
-  const verdicts = applying.map((p) => admits(p, clientPod));
-  const denied = verdicts.every((v) => v === false);
-  const names = applying.map((p) => namespacedName(p)).join(', ');
+  const verdicts = applying.map((networkPolicy) => admits(networkPolicy, clientPod));
+  const denied = verdicts.every((verdict) => verdict === false);
+  const names = applying.map((networkPolicy) => namespacedName(networkPolicy)).join(', ');
   const who = clientPod ? namespacedName(clientPod) : connection.client;
   const engine = engineEvidence(ctx);
-  const flannel = ctx.model.all('Cni').find((c) => c.plugin === 'flannel');
+  const flannel = ctx.model.all('Cni').find((cniConfig) => cniConfig.plugin === 'flannel');
   if (!engine.found) {
-    const nodes = new Set(connection.sightings.map((s) => s.site?.node));
+    const nodes = new Set(connection.sightings.map((sighting) => sighting.site?.node));
     const filterListing = ctx.model
       .all('ChainPolicy')
-      .find((p) => p.table === 'filter' && p.chain === 'FORWARD' && nodes.has(p.host));
+      .find((policy) => policy.table === 'filter' && policy.chain === 'FORWARD' && nodes.has(policy.host));
     // Absence of an engine is claimed only from a filter table listed on a node the connection crossed.
     if (!flannel || !filterListing) return [];
-    const evidence = [...applying.flatMap((p) => p.evidence), ...flannel.evidence, ...filterListing.evidence];
+    const evidence = [
+      ...applying.flatMap((networkPolicy) => networkPolicy.evidence),
+      ...flannel.evidence,
+      ...filterListing.evidence,
+    ];
     return [
       {
         id: 'network-policy-unenforced',
@@ -102,11 +106,13 @@ export function networkPolicy(ctx: TraceContext, services: readonly Service[]): 
   if (!denied || WORKED.has(connection.outcome)) return [];
   const blocking = ctx.model
     .all('NatRule')
-    .filter((r) => ENGINE_CHAIN.test(r.chain) && (r.target === 'REJECT' || r.target === 'DROP'));
-  const errors = ctx.packets.filter((p) => p.protocol === 'icmp' && /unreachable|prohibited/i.test(p.icmp?.type ?? ''));
+    .filter((rule) => ENGINE_CHAIN.test(rule.chain) && (rule.target === 'REJECT' || rule.target === 'DROP'));
+  const errors = ctx.packets.filter(
+    (packet) => packet.protocol === 'icmp' && /unreachable|prohibited/i.test(packet.icmp?.type ?? ''),
+  );
   const evidence = [
-    ...applying.flatMap((p) => p.evidence),
-    ...blocking.slice(0, 2).flatMap((r) => r.evidence),
+    ...applying.flatMap((networkPolicy) => networkPolicy.evidence),
+    ...blocking.slice(0, 2).flatMap((rule) => rule.evidence),
     ...linesOf([connection.original.sightings[0]?.packet]),
     ...linesOf(errors, 1),
     ...(blocking.length ? [] : engine.evidence),
@@ -117,7 +123,7 @@ export function networkPolicy(ctx: TraceContext, services: readonly Service[]): 
     (step) => step.status !== 'observed' && ctx.b.actorName(step.to).includes(name) && step.kind !== 'note',
     'connect',
   );
-  const counted = blocking.find((r) => (r.packets ?? 0) > 0);
+  const counted = blocking.find((rule) => (rule.packets ?? 0) > 0);
   return [
     {
       id: 'network-policy-deny',

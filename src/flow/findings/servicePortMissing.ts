@@ -23,10 +23,12 @@ export function servicePortMissing(ctx: TraceContext, services: readonly Service
       svc.clusterIP !== 'None' &&
       (addressed === undefined || svc.clusterIP === addressed || (svc.clusterIPs ?? []).includes(addressed)) &&
       svc.ports.length > 0 &&
-      !svc.ports.some((p) => p.port === asked || p.nodePort === asked),
+      !svc.ports.some((port) => port.port === asked || port.nodePort === asked),
   );
   if (!service) return [];
-  const errors = ctx.packets.filter((p) => p.protocol === 'icmp' && /unreachable/i.test(p.icmp?.type ?? ''));
+  const errors = ctx.packets.filter(
+    (packet) => packet.protocol === 'icmp' && /unreachable/i.test(packet.icmp?.type ?? ''),
+  );
   const onward =
     findStep(ctx.b, (step) => step.label.startsWith('onward to '), 'connect') ?? lastStep(ctx.b, 'connect');
   // Only a capture that shows the error makes the hop contradicted; without one it stays as drawn.

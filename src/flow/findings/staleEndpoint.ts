@@ -15,41 +15,41 @@ export function staleEndpoint(ctx: TraceContext, services: readonly Service[]): 
   const out: Finding[] = [];
   for (const svc of services) {
     const tag = namespacedName(svc);
-    const rules = ctx.model.all('NatRule').filter((r) => r.dnatTo && (r.comment ?? '').startsWith(tag));
-    for (const ip of new Set(rules.map((r) => r.dnatTo!.ip))) {
-      if (ctx.model.byIp(ip).some((o) => o.role === 'pod')) continue;
+    const rules = ctx.model.all('NatRule').filter((rule) => rule.dnatTo && (rule.comment ?? '').startsWith(tag));
+    for (const ip of new Set(rules.map((rule) => rule.dnatTo!.ip))) {
+      if (ctx.model.byIp(ip).some((owner) => owner.role === 'pod')) continue;
       const asked = ctx.allPackets.filter(
-        (p) => p.protocol === 'arp' && p.arp?.op === 'request' && p.arp.targetIp === ip,
+        (packet) => packet.protocol === 'arp' && packet.arp?.op === 'request' && packet.arp.targetIp === ip,
       );
       const answered = ctx.allPackets.some(
-        (p) => p.protocol === 'arp' && p.arp?.op === 'reply' && p.arp.senderIp === ip,
+        (packet) => packet.protocol === 'arp' && packet.arp?.op === 'reply' && packet.arp.senderIp === ip,
       );
       const neighbours = ctx.model
         .all('Neighbor')
-        .filter((n) => n.ip === ip && /INCOMPLETE|FAILED/i.test(n.state ?? ''));
+        .filter((neighbor) => neighbor.ip === ip && /INCOMPLETE|FAILED/i.test(neighbor.state ?? ''));
       if (answered || (!asked.length && !neighbours.length)) continue;
       const unreachable = ctx.packets.filter(
-        (p: Packet) => p.protocol === 'icmp' && /unreachable/i.test(p.icmp?.type ?? ''),
+        (packet: Packet) => packet.protocol === 'icmp' && /unreachable/i.test(packet.icmp?.type ?? ''),
       );
-      const current = ctx.model.podsSelectedBy(svc).filter((p) => p.ip);
+      const current = ctx.model.podsSelectedBy(svc).filter((pod) => pod.ip);
       const sliceAddresses = ctx.model.endpointsOf(svc).flatMap(({ endpoint }) => endpoint.addresses);
       const inSlice = sliceAddresses.includes(ip);
       const slices = ctx.model
         .all('EndpointSlice')
-        .filter((s) => s.serviceName === svc.name && s.namespace === svc.namespace);
+        .filter((slice) => slice.serviceName === svc.name && slice.namespace === svc.namespace);
       // The EndpointSlice and the rules disagree: the rules were written from an older slice.
       const sliceSays = inSlice
         ? ' (the EndpointSlice given still lists it)'
         : sliceAddresses.length
           ? `, while its EndpointSlice lists ${[...new Set(sliceAddresses)].join(', ')} (the rules and the EndpointSlice disagree)`
           : ' (no EndpointSlice given lists it)';
-      const rule = rules.find((r) => r.dnatTo!.ip === ip)!;
+      const rule = rules.find((rule) => rule.dnatTo!.ip === ip)!;
       const node = neighbours[0]?.host ?? connection.sightings[0]?.site?.node ?? 'the node';
       const bridge = bridgeOf(ctx, node);
       const evidence = [
         ...rule.evidence,
         ...linesOf(asked, 2),
-        ...neighbours.flatMap((n) => n.evidence),
+        ...neighbours.flatMap((neighbor) => neighbor.evidence),
         ...linesOf(unreachable, 1),
         ...(inSlice ? [] : slices.slice(0, 1).flatMap((slice) => slice.evidence)),
       ];
@@ -67,7 +67,7 @@ export function staleEndpoint(ctx: TraceContext, services: readonly Service[]): 
         }),
       );
       const selected = current.length
-        ? ` The Service's selector matches ${current.map((p) => `${p.name} (${p.ip})`).join(', ')} now.`
+        ? ` The Service's selector matches ${current.map((pod) => `${pod.name} (${pod.ip})`).join(', ')} now.`
         : '';
       out.push({
         id: 'stale-endpoint',
