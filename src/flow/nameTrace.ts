@@ -45,9 +45,7 @@ export function traceUnresolvedName(model: ClusterModel, client: Pod, typed: str
   flowBuilder.withScope([], () => {
     dnsPhase(ctx, client, typed, { answers: [], why: 'no Service or pod of the model has this name', evidence: [] });
     const findings = [
-      ...ctx.dns.flatMap((question) =>
-        dnsSearchAmplification(ctx, question.typed, question.failed, question.ndots, question.configEvidence),
-      ),
+      ...ctx.dns.flatMap((question) => dnsSearchAmplification(ctx, question)),
       ...dnsNameNotFound(ctx, namespaceOf(client)),
     ];
     for (const finding of findings) flowBuilder.finding(finding);

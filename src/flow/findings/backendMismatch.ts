@@ -66,16 +66,27 @@ export function backendMismatch(ctx: TraceContext, services: readonly Service[])
     ? findStep(ctx.b, (step) => step.nat?.type === 'DNAT' && !step.nat.after.startsWith(`${target}:`), 'connect')
     : undefined;
   const seen = target
-    ? ` The capture shows ${node} asking ARP for ${target} while the connection runs: no listed rule sends ${svc ? namespacedName(svc) : dst} there and no pod has that address, so rules the listing does not show DNAT it — stale rules in the other backend, left by a kube-proxy that used it before.`
+    ? ` The capture shows ${node} asking ARP for ${target} while the connection runs: no listed rule sends ` +
+      `${svc ? namespacedName(svc) : dst} there and no pod has that address, so rules the listing does not ` +
+      'show DNAT it — stale rules in the other backend, left by a kube-proxy that used it before.'
     : '';
+  const bothBackends = warning
+    ? `iptables on ${node} warns "iptables-legacy tables present"`
+    : `${node}'s iptables commands report both the nf_tables and the legacy backend`;
   return [
     {
       id: 'iptables-backend-mismatch',
       severity: target ? 'error' : 'warning',
       title: `${node} has rules in both iptables backends: the listing is not all the kernel does`,
-      message: `${warning ? `iptables on ${node} warns "iptables-legacy tables present"` : `${node}'s iptables commands report both the nf_tables and the legacy backend`}: both sets of rules run, and the pasted listing shows only one. A rule missing from it may live in the other; a stale one there can still DNAT to an old pod (a legacy DNAT wins over the nf_tables one).${seen}`,
+      message:
+        `${bothBackends}: both sets of rules run, and the pasted listing shows only one. A rule missing from it may ` +
+        'live in the other; a stale one there can still DNAT to an old pod (a legacy DNAT wins over ' +
+        `the nf_tables one).${seen}`,
       evidence,
-      fix: `List both (iptables-legacy-save and iptables-nft-save on ${node}); remove the backend kube-proxy no longer uses (iptables-legacy -t nat -F; iptables-legacy -t nat -X, the same for filter) and make kube-proxy, the CNI and Docker use one iptables.`,
+      fix:
+        `List both (iptables-legacy-save and iptables-nft-save on ${node}); remove the backend kube-proxy ` +
+        'no longer uses (iptables-legacy -t nat -F; iptables-legacy -t nat -X, the same for filter) and ' +
+        'make kube-proxy, the CNI and Docker use one iptables.',
       ...(at ? breakAt(ctx.b, at, 'contradicted', evidence) : {}),
     },
   ];

@@ -37,7 +37,8 @@ export function firstMissing(builder: FlowBuilder, phaseName: string): StepAt | 
 
 /**
  * Marks `at` as the hop where the flow stops (`missing` or `contradicted`), adds the rules, settings
- * and objects that show why (capture lines stay in the finding's evidence), and returns what a finding says about it: the hop's text and where it is drawn.
+ * and objects that show why (capture lines stay in the finding's evidence), and returns what a
+ * finding says about it: the hop's text and where it is drawn.
  */
 export function breakAt(
   builder: FlowBuilder,

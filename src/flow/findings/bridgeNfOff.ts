@@ -48,15 +48,22 @@ export function bridgeNfOff(ctx: TraceContext): Finding[] {
     ? off.missing
       ? `br_netfilter is not loaded on ${node ?? 'the node'} (${SETTING} does not exist)`
       : `${SETTING} = 0 on ${node ?? 'the node'}`
-    : `bridged frames skip iptables (likely ${SETTING} = 0 or br_netfilter not loaded: check with \`sysctl ${SETTING}\`)`;
+    : `bridged frames skip iptables (likely ${SETTING} = 0 or br_netfilter not loaded: check with \`sysctl ` +
+      `${SETTING}\`)`;
   return [
     {
       id: 'bridge-nf-call-iptables-off',
       severity: 'error',
       title: `Reply not un-DNATed: ${cause}`,
-      message: `The reply reached the client from the pod address ${translated.to}, not from ${connection.original.to} it had called: the pod's answer was bridged inside the bridge without passing iptables, so conntrack never rewrote it back${refused ? ', and the client answered RST' : ''}. Cause: ${cause}.`,
+      message:
+        `The reply reached the client from the pod address ${translated.to}, not from ` +
+        `${connection.original.to} it had called: the pod's answer was bridged inside the bridge ` +
+        'without passing iptables, so conntrack never rewrote it back' +
+        `${refused ? ', and the client answered RST' : ''}. Cause: ${cause}.`,
       evidence,
-      fix: `modprobe br_netfilter and sysctl -w ${SETTING}=1 on ${node ?? 'every node'} (persist it in /etc/sysctl.d/), as kubeadm's preflight requires.`,
+      fix:
+        `modprobe br_netfilter and sysctl -w ${SETTING}=1 on ${node ?? 'every node'} (persist it in ` +
+        `/etc/sysctl.d/), as kubeadm's preflight requires.`,
       ...(unDnat ? breakAt(ctx.b, unDnat, 'contradicted', evidence) : {}),
     },
   ];

@@ -38,7 +38,9 @@ function systemPodsFailing(model: ClusterModel): Finding[] {
       title: `${kind.role} is not running: ${[...new Set(pods.map((pod) => pod.reason))].join(', ')}`,
       message: `${states.join('; ')}. With ${kind.role} down, this breaks ${kind.breaks}.`,
       evidence: pods.flatMap((pod) => pod.evidence),
-      fix: `Read why it exits: kubectl -n ${pods[0].namespace ?? 'kube-system'} logs ${pods[0].name} --previous, and kubectl -n ${pods[0].namespace ?? 'kube-system'} describe pod ${pods[0].name}.`,
+      fix:
+        `Read why it exits: kubectl -n ${pods[0].namespace ?? 'kube-system'} logs ${pods[0].name} ` +
+        `--previous, and kubectl -n ${pods[0].namespace ?? 'kube-system'} describe pod ${pods[0].name}.`,
     });
   }
   // CoreDNS waiting for a network while Flannel is down: a consequence, said once.
@@ -51,7 +53,10 @@ function systemPodsFailing(model: ClusterModel): Finding[] {
       id: 'system-pod-failing',
       severity: 'warning',
       title: `CoreDNS cannot start while Flannel is down: ${waiting.length} pod(s) in ContainerCreating`,
-      message: `${waiting.map((pod) => namespacedName(pod)).join(', ')} wait in ContainerCreating: the CNI plugin cannot give them an address until Flannel runs on their node (it writes /run/flannel/subnet.env). Fix Flannel first.`,
+      message:
+        `${waiting.map((pod) => namespacedName(pod)).join(', ')} wait in ContainerCreating: the CNI ` +
+        'plugin cannot give them an address until Flannel runs on their node (it writes ' +
+        '/run/flannel/subnet.env). Fix Flannel first.',
       evidence: waiting.flatMap((pod) => pod.evidence),
       fix: 'Fix the Flannel pods first; these start on their own once it runs.',
     });
@@ -69,9 +74,16 @@ function kubeProxySyncFailing(model: ClusterModel): Finding[] {
       id: 'kube-proxy-sync-failing',
       severity: 'error',
       title: `kube-proxy fails to apply its rules (${failures.length} failed iptables-restore)`,
-      message: `kube-proxy's log shows iptables-restore rejecting its rules ${failures.length} time(s)${retries ? `, each followed by "Sync failed; retrying"` : ''}: ${why.trim()}. While that lasts, the node keeps the rules of its last good sync, or none: new Services, new endpoints and replaced pods are not reflected (stale endpoints, "no route to host").`,
+      message:
+        `kube-proxy's log shows iptables-restore rejecting its rules ${failures.length} time(s)` +
+        `${retries ? `, each followed by "Sync failed; retrying"` : ''}: ${why.trim()}. While that ` +
+        'lasts, the node keeps the rules of its last good sync, or none: new Services, new endpoints ' +
+        'and replaced pods are not reflected (stale endpoints, "no route to host").',
       evidence: failures.slice(0, 3).flatMap((log) => log.evidence),
-      fix: "Find what iptables-restore rejects (the line it names; an option the node's iptables does not know, e.g. a kube-proxy newer than the node's iptables, or nf_tables against legacy), and make kube-proxy's iptables and the node's agree; `iptables-save` on the node shows what is in place.",
+      fix:
+        "Find what iptables-restore rejects (the line it names; an option the node's iptables does not " +
+        "know, e.g. a kube-proxy newer than the node's iptables, or nf_tables against legacy), and make " +
+        "kube-proxy's iptables and the node's agree; `iptables-save` on the node shows what is in place.",
     },
   ];
 }
@@ -91,9 +103,18 @@ function conntrackInsertFailed(model: ClusterModel): Finding[] {
       id: 'conntrack-insert-failed',
       severity: 'warning',
       title: `conntrack dropped ${failed} packet(s) at insertion${host ? ` on ${host}` : ''} (insert_failed)`,
-      message: `conntrack -S counts insert_failed = ${failed} over ${counted.length} CPU(s): packets whose new conntrack entry clashed with one created at the same instant for the same tuple were dropped. The classic causes are UDP DNS queries sent in parallel from one socket (A and AAAA) through the kube-dns DNAT — each loss is a 5 s resolver timeout — and SNAT port clashes of many concurrent connections. Kernels with conntrack clash resolution (its clash_resolve counter) resolve most of these.`,
+      message:
+        `conntrack -S counts insert_failed = ${failed} over ${counted.length} CPU(s): packets whose ` +
+        'new conntrack entry clashed with one created at the same instant for the same tuple were ' +
+        'dropped. The classic causes are UDP DNS queries sent in parallel from one socket (A and ' +
+        'AAAA) through the kube-dns DNAT — each loss is a 5 s resolver timeout — and SNAT port ' +
+        'clashes of many concurrent connections. Kernels with conntrack clash resolution (its ' +
+        'clash_resolve counter) resolve most of these.',
       evidence: counted.slice(0, 3).flatMap((stats) => stats.evidence),
-      fix: "For DNS: options single-request-reopen (or use-vc) in the pods' dnsConfig, NodeLocal DNSCache, or a kernel with conntrack clash resolution (5.0+ for the same NAT, 5.7+ for different endpoints); for SNAT: MASQUERADE --random-fully.",
+      fix:
+        "For DNS: options single-request-reopen (or use-vc) in the pods' dnsConfig, NodeLocal DNSCache, " +
+        'or a kernel with conntrack clash resolution (5.0+ for the same NAT, 5.7+ for different ' +
+        'endpoints); for SNAT: MASQUERADE --random-fully.',
     });
   }
   return out;

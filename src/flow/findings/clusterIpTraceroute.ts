@@ -39,7 +39,13 @@ export function clusterIpTraceroute(ctx: TraceContext, services: readonly Servic
       id: 'clusterip-traceroute',
       severity: 'info',
       title: 'traceroute to a ClusterIP goes out of the default gateway',
-      message: `traceroute to ${traceroute.target} (${svc.clusterIP ?? 'no ClusterIP known'}, Service ${namespacedName(svc)}) went through ${outside.slice(0, 3).join(', ')}${outside.length > 3 ? ', …' : ''}: a ClusterIP is no interface anywhere, only a kube-proxy DNAT rule for ${ports}. traceroute's UDP/ICMP probes match no rule, so they are routed like any unknown address, via the default gateway. Use a TCP request (wget/curl) or capture on the node to see the real path.`,
+      message:
+        `traceroute to ${traceroute.target} (${svc.clusterIP ?? 'no ClusterIP known'}, Service ` +
+        `${namespacedName(svc)}) went through ${outside.slice(0, 3).join(', ')}` +
+        `${outside.length > 3 ? ', …' : ''}: a ClusterIP is no interface anywhere, only a kube-proxy ` +
+        `DNAT rule for ${ports}. traceroute's UDP/ICMP probes match no rule, so they are routed like ` +
+        'any unknown address, via the default gateway. Use a TCP request (wget/curl) or capture on ' +
+        'the node to see the real path.',
       evidence: [...traceroute.evidence, ...rules.flatMap((rule) => rule.evidence), ...svc.evidence.slice(0, 1)],
     });
   }
@@ -59,7 +65,10 @@ export function clusterIpTraceroute(ctx: TraceContext, services: readonly Servic
       id: 'clusterip-ping',
       severity: 'info',
       title: 'ping to a ClusterIP gets no reply',
-      message: `ICMP echo to ${svc.clusterIP ?? svc.name} (Service ${svc.name}) is not answered: kube-proxy only translates ${svc.ports.map((port) => `${port.protocol}/${port.port}`).join(', ')}; nothing owns the address for ICMP.`,
+      message:
+        `ICMP echo to ${svc.clusterIP ?? svc.name} (Service ${svc.name}) is not answered: kube-proxy ` +
+        `only translates ${svc.ports.map((port) => `${port.protocol}/${port.port}`).join(', ')}; ` +
+        'nothing owns the address for ICMP.',
       evidence: pings.slice(0, 3).flatMap((packet) => packet.evidence),
     });
   }

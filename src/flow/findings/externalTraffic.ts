@@ -52,9 +52,19 @@ export function externalTrafficLocal(ctx: TraceContext, services: readonly Servi
       id: 'external-traffic-local-no-endpoint',
       severity: 'error',
       title: `${svc.name}: externalTrafficPolicy Local and no endpoint on ${node}`,
-      message: `Service ${namespacedName(svc)} has externalTrafficPolicy: Local, so only a node with a ready endpoint of its own answers its NodePort; ${node} has none${endpointNodes.length ? ` (its endpoints run on ${endpointNodes.join(', ')})` : ''}, and kube-proxy drops the connection there${counted ? ` (KUBE-EXTERNAL-SERVICES DROP counted ${counted.packets} packet(s))` : ''}. The SYN arrives and nothing ever leaves.`,
+      message:
+        `Service ${namespacedName(svc)} has externalTrafficPolicy: Local, so only a node with a ready ` +
+        `endpoint of its own answers its NodePort; ${node} has none` +
+        `${endpointNodes.length ? ` (its endpoints run on ${endpointNodes.join(', ')})` : ''}, and ` +
+        'kube-proxy drops the connection there' +
+        `${counted ? ` (KUBE-EXTERNAL-SERVICES DROP counted ${counted.packets} packet(s))` : ''}. The ` +
+        'SYN arrives and nothing ever leaves.',
       evidence,
-      fix: `Send the traffic to a node that runs an endpoint${endpointNodes.length ? ` (${endpointNodes.join(', ')})` : ''} — a load balancer does so by the health check port — or run an endpoint on ${node}; externalTrafficPolicy: Cluster answers on every node, at the cost of the client's address.`,
+      fix:
+        'Send the traffic to a node that runs an endpoint' +
+        `${endpointNodes.length ? ` (${endpointNodes.join(', ')})` : ''} — a load balancer does so by the ` +
+        `health check port — or run an endpoint on ${node}; externalTrafficPolicy: Cluster answers on ` +
+        `every node, at the cost of the client's address.`,
       ...breakAt(ctx.b, at, 'missing', evidence),
     },
   ];
@@ -84,9 +94,15 @@ export function sourceIpMasqueraded(ctx: TraceContext, services: readonly Servic
       id: 'source-ip-masqueraded',
       severity: 'info',
       title: `${svc.name}: the pod sees ${seenAs}, not the client ${client}`,
-      message: `Service ${namespacedName(svc)} has externalTrafficPolicy: ${svc.externalTrafficPolicy ?? 'Cluster'}: the node that received the connection forwards it to an endpoint elsewhere and masquerades it (KUBE-MARK-MASQ, then MASQUERADE in KUBE-POSTROUTING), so the pod sees ${seenAs} as the source. The client's address is lost.`,
+      message:
+        `Service ${namespacedName(svc)} has externalTrafficPolicy: ` +
+        `${svc.externalTrafficPolicy ?? 'Cluster'}: the node that received the connection forwards it ` +
+        'to an endpoint elsewhere and masquerades it (KUBE-MARK-MASQ, then MASQUERADE in ' +
+        `KUBE-POSTROUTING), so the pod sees ${seenAs} as the source. The client's address is lost.`,
       evidence,
-      fix: 'externalTrafficPolicy: Local keeps the client address (only nodes with an endpoint then answer); or read it from a proxy header (X-Forwarded-For, PROXY protocol) set by the load balancer.',
+      fix:
+        'externalTrafficPolicy: Local keeps the client address (only nodes with an endpoint then answer); ' +
+        'or read it from a proxy header (X-Forwarded-For, PROXY protocol) set by the load balancer.',
     },
   ];
 }

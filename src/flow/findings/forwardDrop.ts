@@ -50,9 +50,14 @@ export function forwardDrop(ctx: TraceContext): Finding[] {
       id: 'forward-policy-drop',
       severity: 'error',
       title: `${node} drops forwarded pod traffic (FORWARD policy DROP)`,
-      message: `The packet is seen on ${node} and never leaves it: the filter table's FORWARD chain has policy DROP (${policy.packets} packet(s) dropped by the policy) and no rule accepts the pod network before it (flanneld's FLANNEL-FWD chain is missing).`,
+      message:
+        `The packet is seen on ${node} and never leaves it: the filter table's FORWARD chain has ` +
+        `policy DROP (${policy.packets} packet(s) dropped by the policy) and no rule accepts the pod ` +
+        `network before it (flanneld's FLANNEL-FWD chain is missing).`,
       evidence,
-      fix: `Accept pod traffic in FORWARD as flanneld does (iptables -A FORWARD -j FLANNEL-FWD with -s/-d <pod CIDR> -j ACCEPT), or set the policy to ACCEPT (iptables -P FORWARD ACCEPT) on ${node}.`,
+      fix:
+        'Accept pod traffic in FORWARD as flanneld does (iptables -A FORWARD -j FLANNEL-FWD with -s/-d ' +
+        `<pod CIDR> -j ACCEPT), or set the policy to ACCEPT (iptables -P FORWARD ACCEPT) on ${node}.`,
       ...breakAt(ctx.b, at, 'missing', evidence),
     },
   ];

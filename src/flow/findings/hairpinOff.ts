@@ -34,15 +34,21 @@ export function hairpinOff(ctx: TraceContext): Finding[] {
   const cause =
     port?.hairpin === false
       ? `hairpin mode is off on ${ownPort}`
-      : `the bridge does not send frames back out of ${ownPort} (hairpin mode off; check with \`bridge -d link show dev ${ownPort}\`)`;
+      : `the bridge does not send frames back out of ${ownPort} (hairpin mode off; check with \`bridge -d ` +
+        `link show dev ${ownPort}\`)`;
   return [
     {
       id: 'hairpin-off',
       severity: 'error',
       title: `Pod calling its own Service: ${cause}`,
-      message: `${ipOf(connection.client)} reached its own Service and kube-proxy chose ${translated.to}, the same pod: the DNATed SYN has to leave the bridge through ${ownPort}, the port it came in on, and ${cause}. The SYN is sent ${syns.length} time(s) and never delivered.`,
+      message:
+        `${ipOf(connection.client)} reached its own Service and kube-proxy chose ${translated.to}, ` +
+        `the same pod: the DNATed SYN has to leave the bridge through ${ownPort}, the port it came in ` +
+        `on, and ${cause}. The SYN is sent ${syns.length} time(s) and never delivered.`,
       evidence,
-      fix: `Turn hairpin mode on for the pod ports (Flannel's CNI config: "hairpinMode": true; by hand: bridge link set dev ${ownPort} hairpin on).`,
+      fix:
+        `Turn hairpin mode on for the pod ports (Flannel's CNI config: "hairpinMode": true; by hand: ` +
+        `bridge link set dev ${ownPort} hairpin on).`,
       ...(at ? breakAt(ctx.b, at, 'missing', evidence) : {}),
     },
   ];

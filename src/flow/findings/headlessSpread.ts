@@ -39,11 +39,17 @@ export function headlessSpread(ctx: TraceContext, services: readonly Service[] =
     ]
       .filter(Boolean)
       .join(' ');
+    const rotation = lb
+      ? ' (CoreDNS loadbalance plugin rotates it)'
+      : ' (CoreDNS `loadbalance` rotates answers round-robin when enabled; resolvers may also shuffle)';
     out.push({
       id: 'headless-dns-spread',
       severity: 'info',
       title: 'A headless Service seems to load-balance',
-      message: `${parts}. No proxy is involved: the client takes the first address of the DNS answer, and the order changes between queries${lb ? ' (CoreDNS loadbalance plugin rotates it)' : ' (CoreDNS `loadbalance` rotates answers round-robin when enabled; resolvers may also shuffle)'}. Each new connection re-resolves, so traffic spreads; one long-lived connection stays on one pod.`,
+      message:
+        `${parts}. No proxy is involved: the client takes the first address of the DNS answer, and ` +
+        `the order changes between queries${rotation}` +
+        '. Each new connection re-resolves, so traffic spreads; one long-lived connection stays on one pod.',
       evidence,
     });
   }

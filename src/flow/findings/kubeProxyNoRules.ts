@@ -64,14 +64,29 @@ export function kubeProxyNoRules(ctx: TraceContext, services: readonly Service[]
   evidence.push(...failedSyncs.slice(0, 1).flatMap((log) => log.evidence));
   const at = findStep(ctx.b, (step) => /KUBE-SERVICES/.test(ctx.b.actorName(step.to)), 'connect');
   const others = services.filter((service) => service !== svc && service.clusterIP).map((service) => service.name);
+  const syncState = failedSyncs.length
+    ? `kube-proxy fails every sync: its log shows iptables-restore rejecting its rules ${failedSyncs.length} time(s).`
+    : 'kube-proxy is not running, or fails every sync (its log then says "Failed to execute iptables-restore").';
+  const icmpDetail = errors[0]?.icmp?.detail ? `${errors[0].icmp.detail} ` : '';
+  const nodeAnswer = errors.length
+    ? `, and ${node}, with no route for it, answers with ICMP ${icmpDetail}unreachable`
+    : '';
   return [
     {
       id: 'kube-proxy-no-rules',
       severity: 'error',
       title: `${node} has no kube-proxy rules: kube-proxy is not writing them`,
-      message: `The nat table listed on ${node} has no KUBE-SERVICES chain and no other kube-proxy rule, while Service ${namespacedName(svc)} (${svc.clusterIP}) has endpoints${others.length ? ` (so do ${others.join(', ')})` : ''}: ${failedSyncs.length ? `kube-proxy fails every sync: its log shows iptables-restore rejecting its rules ${failedSyncs.length} time(s).` : 'kube-proxy is not running, or fails every sync (its log then says "Failed to execute iptables-restore").'} Nothing DNATs ${dst}: the packet keeps the ClusterIP${errors.length ? `, and ${node}, with no route for it, answers with ICMP ${errors[0].icmp?.detail ? `${errors[0].icmp.detail} ` : ''}unreachable` : ''}.`,
+      message:
+        `The nat table listed on ${node} has no KUBE-SERVICES chain and no other kube-proxy rule, ` +
+        `while Service ${namespacedName(svc)} (${svc.clusterIP}) has endpoints` +
+        `${others.length ? ` (so do ${others.join(', ')})` : ''}: ` +
+        `${syncState} Nothing DNATs ${dst}: the packet keeps the ClusterIP${nodeAnswer}.`,
       evidence,
-      fix: `Get kube-proxy syncing on ${node}: kubectl -n kube-system get pods -l k8s-app=kube-proxy -o wide, then kubectl -n kube-system logs <kube-proxy pod on ${node}>; fix what its iptables-restore rejects (an iptables backend or version kube-proxy does not support, a missing kernel module).`,
+      fix:
+        `Get kube-proxy syncing on ${node}: kubectl -n kube-system get pods -l k8s-app=kube-proxy -o ` +
+        `wide, then kubectl -n kube-system logs <kube-proxy pod on ${node}>; fix what its ` +
+        'iptables-restore rejects (an iptables backend or version kube-proxy does not support, a missing ' +
+        'kernel module).',
       ...(at ? breakAt(ctx.b, at, 'contradicted', evidence) : {}),
     },
   ];

@@ -10,7 +10,8 @@ const TIMESTAMP_OPTION = 12;
 
 const payload = (sighting: Sighting) => (sighting.frame.tcp?.seqEnd ?? 0) - (sighting.frame.tcp?.seq ?? 0);
 const segmentKey = (sighting: Sighting) =>
-  `${sighting.frame.src?.ip}:${sighting.frame.src?.port}>${sighting.frame.tcp?.seq ?? ''}:${sighting.frame.tcp?.seqEnd ?? ''}`;
+  `${sighting.frame.src?.ip}:${sighting.frame.src?.port}>${sighting.frame.tcp?.seq ?? ''}:` +
+  `${sighting.frame.tcp?.seqEnd ?? ''}`;
 /** The inner packet's IP size: payload, IP and TCP headers, and the timestamp option when printed. */
 const innerSize = (sighting: Sighting) =>
   payload(sighting) + IP_TCP_HEADERS + (/\bTS\b/.test(sighting.frame.tcp?.options ?? '') ? TIMESTAMP_OPTION : 0);
@@ -89,11 +90,13 @@ export function mtuBlackhole(ctx: TraceContext): Finding[] {
   const outer = smallestLost + VXLAN_OVERHEAD_IPV4;
   const reasons = [
     pathMtu !== undefined && nodeEth
-      ? `the network between the nodes carries ${pathMtu} bytes (${describe(path[0])}) while ${sender}'s eth0 says ${nodeEth.mtu}, so flannel.1 got ${flannel?.mtu ?? nodeEth.mtu! - VXLAN_OVERHEAD_IPV4}`
+      ? `the network between the nodes carries ${pathMtu} bytes (${describe(path[0])}) while ${sender}'s ` +
+        `eth0 says ${nodeEth.mtu}, so flannel.1 got ${flannel?.mtu ?? nodeEth.mtu! - VXLAN_OVERHEAD_IPV4}`
       : `the outer packets (${outer} bytes) exceed what the path between the nodes carries`,
     ...(podSide.length && flannel
       ? [
-          `pods and cni0 use ${podSide[0].mtu} over flannel.1's ${flannel.mtu}, so TCP sends segments as big as the pod MTU`,
+          `pods and cni0 use ${podSide[0].mtu} over flannel.1's ${flannel.mtu}, so TCP sends segments as big ` +
+            'as the pod MTU',
         ]
       : []),
   ];
@@ -119,18 +122,29 @@ export function mtuBlackhole(ctx: TraceContext): Finding[] {
     to: hop.to,
     kind: 'encap',
     label: `${payload(lost[0])}-byte segment in a ${outer}-byte VXLAN packet: never arrives`,
-    explanation: `${sender} sends it (${lost.length} times in all, retransmissions included); ${receiver}'s capture, which shows the smaller segments of this connection, never shows it.`,
+    explanation:
+      `${sender} sends it (${lost.length} times in all, retransmissions included); ${receiver}'s ` +
+      'capture, which shows the smaller segments of this connection, never shows it.',
     evidence,
     status: 'missing',
   });
+  const needFragNote = needFrag.length
+    ? ' The pod got ICMP "need to frag" for the first ones, but nothing tells it about the drop further on.'
+    : '';
   return [
     {
       id: 'mtu-blackhole',
       severity: 'error',
       title: `MTU blackhole between ${sender} and ${receiver}`,
-      message: `Segments of ${payload(lost[0])} bytes (${smallestLost}-byte packets, ${outer} bytes once wrapped in VXLAN) leave ${sender} and never reach ${receiver}; packets up to ${largestCrossed} bytes do. They are retransmitted and lost again: ${reasons.join('; ')}.${needFrag.length ? ` The pod got ICMP "need to frag" for the first ones, but nothing tells it about the drop further on.` : ''}`,
+      message:
+        `Segments of ${payload(lost[0])} bytes (${smallestLost}-byte packets, ${outer} bytes once ` +
+        `wrapped in VXLAN) leave ${sender} and never reach ${receiver}; packets up to ` +
+        `${largestCrossed} bytes do. They are retransmitted and lost again: ${reasons.join('; ')}.${needFragNote}`,
       evidence,
-      fix: `Give every node the real path MTU on eth0 and let flanneld derive flannel.1 (eth0 − ${VXLAN_OVERHEAD_IPV4}); pods, veths and cni0 must not exceed flannel.1's MTU (restart flanneld and recreate the pods).`,
+      fix:
+        'Give every node the real path MTU on eth0 and let flanneld derive flannel.1 (eth0 − ' +
+        `${VXLAN_OVERHEAD_IPV4}); pods, veths and cni0 must not exceed flannel.1's MTU (restart flanneld ` +
+        'and recreate the pods).',
       ...breakAt(ctx.b, { phase, index: phase.steps.indexOf(step), step }, 'missing'),
     },
   ];

@@ -36,7 +36,13 @@ export function mtuMss(ctx: TraceContext): Finding[] {
       id: 'mtu-mss',
       severity: 'info',
       title: `MTU ${mtu}${mss ? ` / MSS ${mss}` : ''}: VXLAN overhead`,
-      message: `Pod interfaces use MTU ${mtu}: ${mtu + VXLAN_OVERHEAD_IPV4} on the underlay minus ${VXLAN_OVERHEAD_IPV4} bytes of VXLAN encapsulation (outer Ethernet 14 + IP 20 + UDP 8 + VXLAN 8), so encapsulated packets still fit. TCP therefore advertises MSS ${mtu - IP_TCP_HEADERS} (MTU − 40 bytes of IP and TCP headers)${mss !== undefined ? `; the SYN shows mss ${mss}` : ''}${mss !== undefined && mss !== mtu - IP_TCP_HEADERS ? ' (different: check the MTU on each side)' : ''}.`,
+      message:
+        `Pod interfaces use MTU ${mtu}: ${mtu + VXLAN_OVERHEAD_IPV4} on the underlay minus ` +
+        `${VXLAN_OVERHEAD_IPV4} bytes of VXLAN encapsulation (outer Ethernet 14 + IP 20 + UDP 8 + ` +
+        'VXLAN 8), so encapsulated packets still fit. TCP therefore advertises MSS ' +
+        `${mtu - IP_TCP_HEADERS} (MTU − 40 bytes of IP and TCP headers)` +
+        `${mss !== undefined ? `; the SYN shows mss ${mss}` : ''}` +
+        `${mss !== undefined && mss !== mtu - IP_TCP_HEADERS ? ' (different: check the MTU on each side)' : ''}.`,
       evidence,
     },
   ];

@@ -92,14 +92,23 @@ export function networkPolicy(ctx: TraceContext, services: readonly Service[]): 
       ...flannel.evidence,
       ...filterListing.evidence,
     ];
+    const wentThrough = WORKED.has(connection.outcome)
+      ? ` (this connection ${denied ? 'should have been refused and ' : ''}went through)`
+      : '';
     return [
       {
         id: 'network-policy-unenforced',
         severity: 'warning',
         title: `NetworkPolicy ${names} is not enforced: Flannel alone has no policy engine`,
-        message: `${names} isolates ${namespacedName(target)}${denied ? ` and admits no pod like ${who}` : ''}, but the CNI is Flannel alone, which does not implement NetworkPolicy, and the filter table listed on ${filterListing.host} holds no policy engine's rules: the policy is only an object${WORKED.has(connection.outcome) ? ` (this connection ${denied ? 'should have been refused and ' : ''}went through)` : ''}.`,
+        message:
+          `${names} isolates ${namespacedName(target)}` +
+          `${denied ? ` and admits no pod like ${who}` : ''}, but the CNI is Flannel alone, which ` +
+          `does not implement NetworkPolicy, and the filter table listed on ${filterListing.host} ` +
+          `holds no policy engine's rules: the policy is only an object${wentThrough}.`,
         evidence,
-        fix: 'Run a policy engine beside Flannel (Canal: Flannel + Calico policy, or kube-router in firewall-only mode), or do not rely on the policy.',
+        fix:
+          'Run a policy engine beside Flannel (Canal: Flannel + Calico policy, or kube-router in ' +
+          'firewall-only mode), or do not rely on the policy.',
       },
     ];
   }
@@ -124,14 +133,22 @@ export function networkPolicy(ctx: TraceContext, services: readonly Service[]): 
     'connect',
   );
   const counted = blocking.find((rule) => (rule.packets ?? 0) > 0);
+  const refused = errors.length
+    ? `, and the node answers ICMP ${errors[0].icmp?.type ?? 'unreachable'} (the client sees "connection refused")`
+    : '';
   return [
     {
       id: 'network-policy-deny',
       severity: 'error',
       title: `NetworkPolicy ${names} denies ${who} → ${namespacedName(target)}`,
-      message: `${names} isolates ${namespacedName(target)} and none of its ingress rules admits ${who} (its labels match no \`from\` podSelector). A policy engine enforces it on the way into the pod${counted ? `: ${counted.chain} ${counted.target} counted ${counted.packets} packet(s)` : ''}${errors.length ? `, and the node answers ICMP ${errors[0].icmp?.type ?? 'unreachable'} (the client sees "connection refused")` : ''}.`,
+      message:
+        `${names} isolates ${namespacedName(target)} and none of its ingress rules admits ${who} (its ` +
+        `labels match no \`from\` podSelector). A policy engine enforces it on the way into the pod` +
+        `${counted ? `: ${counted.chain} ${counted.target} counted ${counted.packets} packet(s)` : ''}${refused}.`,
       evidence,
-      fix: `Admit the client: give ${who} labels a \`from\` podSelector of ${names} matches, or add an ingress rule for it.`,
+      fix:
+        `Admit the client: give ${who} labels a \`from\` podSelector of ${names} matches, or add an ` +
+        'ingress rule for it.',
       ...(at ? breakAt(ctx.b, at, errors.length ? 'contradicted' : 'missing', evidence) : {}),
     },
   ];

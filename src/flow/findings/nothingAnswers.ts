@@ -2,13 +2,17 @@ import { namespacedName, namespaceOf, isHeadless, selectorMatches, type Service 
 import type { TraceContext } from '../context';
 import type { Finding } from '../types';
 
-/** Why a Service has nobody behind it: no endpoints, a selector that matches nothing, a targetPort name no container has. */
+/**
+ * Why a Service has nobody behind it: no endpoints, a selector that matches nothing, a targetPort
+ * name no container has.
+ */
 export function nothingAnswers(ctx: Pick<TraceContext, 'model'>, services: readonly Service[]): Finding[] {
   const out: Finding[] = [];
   for (const svc of services) {
     if (svc.type === 'ExternalName') continue;
     const slices = ctx.model.slicesOf(svc);
-    // Pods with IPs behind the selector, or endpoint rules for it, mean the slice seen is partial (e.g. a kubectl table row), not empty.
+    // Pods with IPs behind the selector, or endpoint rules for it, mean the slice seen is partial
+    // (e.g. a kubectl table row), not empty.
     const seps = ctx.model
       .all('NatRule')
       .some((rule) => rule.target.startsWith('KUBE-SEP-') && (rule.comment ?? '').startsWith(namespacedName(svc)));
@@ -23,7 +27,11 @@ export function nothingAnswers(ctx: Pick<TraceContext, 'model'>, services: reado
         id: 'service-no-endpoints',
         severity: 'error',
         title: `Service ${svc.name} has no ready endpoints`,
-        message: `Every EndpointSlice of ${namespacedName(svc)} is empty or not ready: ${isHeadless(svc) ? 'DNS answers no address' : 'kube-proxy installs a REJECT and clients get "connection refused"'}.`,
+        message:
+          `Every EndpointSlice of ${namespacedName(svc)} is empty or not ready: ` +
+          (isHeadless(svc)
+            ? 'DNS answers no address.'
+            : 'kube-proxy installs a REJECT and clients get "connection refused".'),
         evidence: [...svc.evidence, ...slices.flatMap((slice) => slice.evidence)],
       });
     }
@@ -48,7 +56,11 @@ export function nothingAnswers(ctx: Pick<TraceContext, 'model'>, services: reado
         id: 'selector-matches-no-pod',
         severity: 'error',
         title: `Service ${svc.name} selects no pod`,
-        message: `The selector ${sel} of ${namespacedName(svc)} matches no known pod or workload template, so it has no endpoints: ${isHeadless(svc) ? 'DNS answers nothing' : 'kube-proxy REJECTs connections (connection refused)'}. Compare the selector with the pod labels.`,
+        message:
+          `The selector ${sel} of ${namespacedName(svc)} matches no known pod or workload template, ` +
+          'so it has no endpoints: ' +
+          `${isHeadless(svc) ? 'DNS answers nothing' : 'kube-proxy REJECTs connections (connection refused)'}` +
+          '. Compare the selector with the pod labels.',
         evidence: [
           ...svc.evidence,
           ...ctx.model.workloads
@@ -77,16 +89,18 @@ export function nothingAnswers(ctx: Pick<TraceContext, 'model'>, services: reado
           ),
       );
       if (templates.length && missing.length === templates.length) {
+        const missingNames = missing
+          .map((candidate) => candidate.name)
+          .slice(0, 3)
+          .join(', ');
         out.push({
           id: 'targetport-name-missing',
           severity: 'error',
           title: `targetPort '${port.targetPort}' is on no container`,
-          message: `Port ${port.port} of ${svc.name} targets the container port named '${port.targetPort}', but ${missing
-            .map((candidate) => candidate.name)
-            .slice(0, 3)
-            .join(
-              ', ',
-            )} define no ${port.protocol} port with that name: the endpoints get no port and nothing answers.`,
+          message:
+            `Port ${port.port} of ${svc.name} targets the container port named '${port.targetPort}', but ` +
+            `${missingNames} define no ${port.protocol} port with that name: the endpoints get no port and ` +
+            'nothing answers.',
           evidence: [
             ...svc.evidence,
             ...missing
@@ -107,8 +121,12 @@ export function nothingAnswers(ctx: Pick<TraceContext, 'model'>, services: reado
       severity: 'warning',
       title: `StatefulSet ${workload.name}: serviceName '${workload.serviceName}' is not a headless Service`,
       message: svc
-        ? `Service ${workload.serviceName} has ClusterIP ${svc.clusterIP ?? '(allocated)'}: per-pod names like ${workload.name}-0.${workload.serviceName}.${namespaceOf(workload)}.svc.${ctx.model.clusterDomain} only exist for a headless Service (clusterIP: None).`
-        : `No Service named ${workload.serviceName} is known in ${namespaceOf(workload)}: per-pod DNS names (${workload.name}-0.${workload.serviceName}…) will not resolve until a headless Service with that name exists.`,
+        ? `Service ${workload.serviceName} has ClusterIP ${svc.clusterIP ?? '(allocated)'}: per-pod names ` +
+          `like ${workload.name}-0.${workload.serviceName}.${namespaceOf(workload)}.svc.` +
+          `${ctx.model.clusterDomain} only exist for a headless Service (clusterIP: None).`
+        : `No Service named ${workload.serviceName} is known in ${namespaceOf(workload)}: per-pod DNS names (` +
+          `${workload.name}-0.${workload.serviceName}…) will not resolve until a headless Service with that ` +
+          'name exists.',
       evidence: [...workload.evidence, ...(svc?.evidence ?? [])],
     });
   }

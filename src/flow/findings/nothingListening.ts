@@ -44,12 +44,15 @@ export function nothingListening(ctx: TraceContext): Finding[] {
   );
   const who = pod ? `${pod.name} (${target})` : target;
   const listening = onPort.length
-    ? `it listens on ${onPort.map((listeningSocket) => `${listeningSocket.address}:${listeningSocket.port}`).join(', ')} only, not on its pod address`
+    ? 'it listens on ' +
+      `${onPort.map((listeningSocket) => `${listeningSocket.address}:${listeningSocket.port}`).join(', ')} ` +
+      'only, not on its pod address'
     : ports.length
       ? `\`ss\` shows it listening on ${ports.join(', ')}, not on ${port}`
       : `no socket listens on ${port} there`;
   const fix = service
-    ? `Set targetPort of Service ${namespacedName(service)} to a port the pod listens on${ports.length ? ` (${ports.join(', ')})` : ''}, or make the container listen on ${port}.`
+    ? `Set targetPort of Service ${namespacedName(service)} to a port the pod listens on` +
+      `${ports.length ? ` (${ports.join(', ')})` : ''}, or make the container listen on ${port}.`
     : `Make the server listen on ${port}${ports.length ? `, or send the traffic to ${ports.join(', ')}` : ''}.`;
   const at = (pod && findStep(ctx.b, (step) => step.to === podActor(pod).id, 'connect')) ?? lastStep(ctx.b, 'connect');
   const evidence = [
@@ -58,12 +61,17 @@ export function nothingListening(ctx: TraceContext): Finding[] {
     ...sockets.flatMap((listeningSocket) => listeningSocket.evidence),
   ];
   const where = at ? breakAt(ctx.b, at, 'contradicted', evidence) : {};
+  const serviceNote = service
+    ? ` Service ${namespacedName(service)} (namespace ${namespaceOf(service)}) sends its port to targetPort ${port}.`
+    : '';
   return [
     {
       id: 'nothing-listening',
       severity: 'error',
       title: `Nothing listens on ${target}`,
-      message: `The SYN reached ${who}${rule ? ` after kube-proxy's DNAT` : ''} and the pod's kernel answered RST: ${listening}. The client sees "connection refused".${service ? ` Service ${namespacedName(service)} (namespace ${namespaceOf(service)}) sends its port to targetPort ${port}.` : ''}`,
+      message:
+        `The SYN reached ${who}${rule ? ` after kube-proxy's DNAT` : ''} and the pod's kernel ` +
+        `answered RST: ${listening}. The client sees "connection refused".${serviceNote}`,
       evidence: [...evidence, ...(service?.evidence ?? [])],
       fix,
       ...where,

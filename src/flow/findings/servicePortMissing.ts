@@ -44,7 +44,8 @@ export function servicePortMissing(ctx: TraceContext, services: readonly Service
   const served = service.ports.map(portText).join(', ');
   const seen = ctx.connection
     ? errors.length
-      ? ` The capture shows it: the packet left the node masqueraded and ${errors[0].src?.ip ?? 'a router'} answered ICMP ${errors[0].icmp?.type ?? 'unreachable'}.`
+      ? ` The capture shows it: the packet left the node masqueraded and ${errors[0].src?.ip ?? 'a router'} ` +
+        `answered ICMP ${errors[0].icmp?.type ?? 'unreachable'}.`
       : ctx.connection.outcome === 'no-reply'
         ? ' The capture shows no answer: the client waits until it times out.'
         : ''
@@ -54,9 +55,14 @@ export function servicePortMissing(ctx: TraceContext, services: readonly Service
       id: 'service-port-missing',
       severity: 'error',
       title: `Service ${namespacedName(service)} has no port ${asked}`,
-      message: `${service.clusterIP}:${asked} matches no kube-proxy rule: ${namespacedName(service)} serves ${served} only. A ClusterIP is on no interface, so the packet is not DNATed to any pod but routed out of the default gateway like any unknown address.${seen}`,
+      message:
+        `${service.clusterIP}:${asked} matches no kube-proxy rule: ${namespacedName(service)} serves ` +
+        `${served} only. A ClusterIP is on no interface, so the packet is not DNATed to any pod but ` +
+        `routed out of the default gateway like any unknown address.${seen}`,
       evidence: [...linesOf(errors, 2), ...service.evidence],
-      fix: `Connect to ${service.name}:${service.ports[0].port} (${served}), or add port ${asked} to Service ${namespacedName(service)}.`,
+      fix:
+        `Connect to ${service.name}:${service.ports[0].port} (${served}), or add port ${asked} to Service ` +
+        `${namespacedName(service)}.`,
       ...where,
     },
   ];

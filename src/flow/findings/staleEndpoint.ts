@@ -41,7 +41,8 @@ export function staleEndpoint(ctx: TraceContext, services: readonly Service[]): 
       const sliceSays = inSlice
         ? ' (the EndpointSlice given still lists it)'
         : sliceAddresses.length
-          ? `, while its EndpointSlice lists ${[...new Set(sliceAddresses)].join(', ')} (the rules and the EndpointSlice disagree)`
+          ? `, while its EndpointSlice lists ${[...new Set(sliceAddresses)].join(', ')} (the rules and the ` +
+            'EndpointSlice disagree)'
           : ' (no EndpointSlice given lists it)';
       const rule = rules.find((rule) => rule.dnatTo!.ip === ip)!;
       const node = neighbours[0]?.host ?? connection.sightings[0]?.site?.node ?? 'the node';
@@ -61,7 +62,11 @@ export function staleEndpoint(ctx: TraceContext, services: readonly Service[]): 
           to: ctx.b.actor(bridgeActor(node, bridge.name, bridge.address)),
           kind: 'arp',
           label: `ARP who-has ${ip}: nobody answers`,
-          explanation: `The DNATed packet is for ${ip} on ${bridge.name}; no pod has that address, so ARP goes unanswered${neighbours.length ? ` (neighbour entry ${neighbours[0].state})` : ''}${unreachable.length ? ' and the node sends ICMP host unreachable to the client' : ''}.`,
+          explanation:
+            `The DNATed packet is for ${ip} on ${bridge.name}; no pod has that address, so ARP ` +
+            'goes unanswered' +
+            `${neighbours.length ? ` (neighbour entry ${neighbours[0].state})` : ''}` +
+            `${unreachable.length ? ' and the node sends ICMP host unreachable to the client' : ''}.`,
           evidence,
           status: 'contradicted',
         }),
@@ -73,9 +78,15 @@ export function staleEndpoint(ctx: TraceContext, services: readonly Service[]): 
         id: 'stale-endpoint',
         severity: 'error',
         title: `${svc.name}: DNAT to ${ip}, an address no pod has`,
-        message: `kube-proxy's rules send ${tag} to ${ip}, which no pod has${sliceSays}: ARP for it goes unanswered and the connection fails with "no route to host" or a timeout.${selected} kube-proxy has not synced its rules since the pod was replaced: it is not running, or failing every sync.`,
+        message:
+          `kube-proxy's rules send ${tag} to ${ip}, which no pod has${sliceSays}: ARP for it goes ` +
+          `unanswered and the connection fails with "no route to host" or a timeout.${selected} ` +
+          'kube-proxy has not synced its rules since the pod was replaced: it is not running, or ' +
+          'failing every sync.',
         evidence,
-        fix: `Get kube-proxy running and syncing on ${node} (kubectl -n kube-system get pods -l k8s-app=kube-proxy; its logs); once it syncs, the rules follow the current EndpointSlice.`,
+        fix:
+          `Get kube-proxy running and syncing on ${node} (kubectl -n kube-system get pods -l ` +
+          'k8s-app=kube-proxy; its logs); once it syncs, the rules follow the current EndpointSlice.',
         ...breakAt(ctx.b, { phase, index: phase.steps.indexOf(step), step }, 'contradicted'),
       });
     }
