@@ -86,7 +86,8 @@ function writeBaseRules(writer: Writer, plan: RulePlan): void {
   writer.add(
     filter,
     'INPUT',
-    '-m conntrack --ctstate NEW -m comment --comment "kubernetes externally-visible service portals" -j KUBE-EXTERNAL-SERVICES',
+    '-m conntrack --ctstate NEW -m comment --comment "kubernetes externally-visible service portals" ' +
+      '-j KUBE-EXTERNAL-SERVICES',
   );
   writer.add(
     filter,
@@ -102,7 +103,8 @@ function writeBaseRules(writer: Writer, plan: RulePlan): void {
   writer.add(
     filter,
     'FORWARD',
-    '-m conntrack --ctstate NEW -m comment --comment "kubernetes externally-visible service portals" -j KUBE-EXTERNAL-SERVICES',
+    '-m conntrack --ctstate NEW -m comment --comment "kubernetes externally-visible service portals" ' +
+      '-j KUBE-EXTERNAL-SERVICES',
   );
   writer.add(
     filter,
@@ -119,7 +121,8 @@ function writeBaseRules(writer: Writer, plan: RulePlan): void {
     writer.add(
       filter,
       'KUBE-FIREWALL',
-      '-m comment --comment "block incoming localnet connections" -d 127.0.0.0/8 ! -s 127.0.0.0/8 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP',
+      '-m comment --comment "block incoming localnet connections" -d 127.0.0.0/8 ! -s 127.0.0.0/8 ' +
+        '-m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP',
     );
   const nfacct = flags.nfacct ? ' -m nfacct --nfacct-name ct_state_invalid_dropped_pkts' : '';
   if (!flags.conntrackTCPLiberal) writer.add(filter, 'KUBE-FORWARD', `-m conntrack --ctstate INVALID${nfacct} -j DROP`);
@@ -142,7 +145,8 @@ function writeBaseRules(writer: Writer, plan: RulePlan): void {
   writer.add(
     nat,
     'KUBE-POSTROUTING',
-    `-m comment --comment "kubernetes service traffic requiring SNAT" -j MASQUERADE${flags.randomFully ? ' --random-fully' : ''}`,
+    '-m comment --comment "kubernetes service traffic requiring SNAT" ' +
+      `-j MASQUERADE${flags.randomFully ? ' --random-fully' : ''}`,
   );
   writer.add(nat, 'KUBE-MARK-MASQ', `-j MARK --or-mark ${MASQ_MARK}`);
 }
@@ -168,7 +172,8 @@ function writeEndpointJumps(
       writer.add(
         writer.nat,
         chain,
-        `-m comment --comment ${comment(`${servicePort.spn} -> ${joinHostPort(endpoint.ip, endpoint.port)}`)} -m recent --name ${seps[i]} --rcheck --seconds ${servicePort.affinitySeconds} --reap -j ${seps[i]}`,
+        `-m comment --comment ${comment(`${servicePort.spn} -> ${joinHostPort(endpoint.ip, endpoint.port)}`)}` +
+          ` -m recent --name ${seps[i]} --rcheck --seconds ${servicePort.affinitySeconds} --reap -j ${seps[i]}`,
       ),
     );
   }
@@ -178,7 +183,8 @@ function writeEndpointJumps(
     writer.add(
       writer.nat,
       chain,
-      `-m comment --comment ${comment(`${servicePort.spn} -> ${joinHostPort(endpoint.ip, endpoint.port)}`)}${stat} -j ${seps[i]}`,
+      `-m comment --comment ${comment(`${servicePort.spn} -> ${joinHostPort(endpoint.ip, endpoint.port)}`)}` +
+        `${stat} -j ${seps[i]}`,
     );
   });
 }
@@ -230,7 +236,8 @@ function writeFilterRules(writer: Writer, servicePort: ServicePortPlan, choice: 
       writer.add(
         writer.filter,
         'KUBE-EXTERNAL-SERVICES',
-        `-m comment --comment ${why} -m addrtype --dst-type LOCAL ${proto(servicePort)} --dport ${servicePort.nodePort} -j ${target}`,
+        `-m comment --comment ${why} -m addrtype --dst-type LOCAL ${proto(servicePort)} ` +
+          `--dport ${servicePort.nodePort} -j ${target}`,
       );
   }
 }
@@ -261,32 +268,38 @@ function writeServicePort(writer: Writer, servicePort: ServicePortPlan, plan: Ru
       writer.add(
         writer.nat,
         'KUBE-SERVICES',
-        `-m comment --comment ${comment(`${servicePort.spn} external IP`)} ${proto(servicePort)} -d ${ip} --dport ${servicePort.port} -j ${externalChain}`,
+        `-m comment --comment ${comment(`${servicePort.spn} external IP`)} ${proto(servicePort)} ` +
+          `-d ${ip} --dport ${servicePort.port} -j ${externalChain}`,
       );
     for (const ip of servicePort.loadBalancerIPs)
       writer.add(
         writer.nat,
         'KUBE-SERVICES',
-        `-m comment --comment ${comment(`${servicePort.spn} loadbalancer IP`)} ${proto(servicePort)} -d ${ip} --dport ${servicePort.port} -j ${loadBalancerChain}`,
+        `-m comment --comment ${comment(`${servicePort.spn} loadbalancer IP`)} ${proto(servicePort)} ` +
+          `-d ${ip} --dport ${servicePort.port} -j ${loadBalancerChain}`,
       );
     if (usesFirewall)
       for (const ip of servicePort.loadBalancerIPs)
         writer.add(
           writer.filter,
           'KUBE-PROXY-FIREWALL',
-          `-m comment --comment ${comment(`${servicePort.spn} traffic not accepted by ${fw}`)} ${proto(servicePort)} -d ${ip} --dport ${servicePort.port} -j DROP`,
+          `-m comment --comment ${comment(`${servicePort.spn} traffic not accepted by ${fw}`)} ` +
+            `${proto(servicePort)} -d ${ip} --dport ${servicePort.port} -j DROP`,
         );
     if (servicePort.nodePort !== undefined) {
       if (plan.flags.localhostNodePorts && plan.flags.nfacct && !servicePort.clusterIP.includes(':'))
         writer.add(
           writer.nat,
           'KUBE-NODEPORTS',
-          `-m comment --comment ${comment(servicePort.spn)} ${proto(servicePort)} -d 127.0.0.0/8 --dport ${servicePort.nodePort} -m nfacct --nfacct-name localhost_nps_accepted_pkts -j ${externalChain}`,
+          `-m comment --comment ${comment(servicePort.spn)} ${proto(servicePort)} -d 127.0.0.0/8 ` +
+            `--dport ${servicePort.nodePort} -m nfacct --nfacct-name localhost_nps_accepted_pkts ` +
+            `-j ${externalChain}`,
         );
       writer.add(
         writer.nat,
         'KUBE-NODEPORTS',
-        `-m comment --comment ${comment(servicePort.spn)} ${proto(servicePort)} --dport ${servicePort.nodePort} -j ${externalChain}`,
+        `-m comment --comment ${comment(servicePort.spn)} ${proto(servicePort)} ` +
+          `--dport ${servicePort.nodePort} -j ${externalChain}`,
       );
     }
   }
@@ -294,7 +307,8 @@ function writeServicePort(writer: Writer, servicePort: ServicePortPlan, plan: Ru
     writer.add(
       writer.filter,
       'KUBE-NODEPORTS',
-      `-m comment --comment ${comment(`${servicePort.spn} health check node port`)} ${proto({ ...servicePort, protocol: 'TCP' })} --dport ${servicePort.healthCheckNodePort} -j ACCEPT`,
+      `-m comment --comment ${comment(`${servicePort.spn} health check node port`)} ` +
+        `${proto({ ...servicePort, protocol: 'TCP' })} --dport ${servicePort.healthCheckNodePort} -j ACCEPT`,
     );
   writeFilterRules(writer, servicePort, choice);
   if (!choice.hasEndpoints) return;
@@ -310,7 +324,8 @@ function writeServicePort(writer: Writer, servicePort: ServicePortPlan, plan: Ru
       writer.add(
         writer.nat,
         internalChain,
-        `-m comment --comment ${comment(`${servicePort.spn} cluster IP`)} ${clusterDst} ! -s ${plan.clusterCIDR} -j KUBE-MARK-MASQ`,
+        `-m comment --comment ${comment(`${servicePort.spn} cluster IP`)} ${clusterDst} ! ` +
+          `-s ${plan.clusterCIDR} -j KUBE-MARK-MASQ`,
       );
   }
   if (usesExternalChain) {
@@ -319,24 +334,29 @@ function writeServicePort(writer: Writer, servicePort: ServicePortPlan, plan: Ru
       writer.add(
         writer.nat,
         ext,
-        `-m comment --comment ${comment(`masquerade traffic for ${servicePort.spn} external destinations`)} -j KUBE-MARK-MASQ`,
+        `-m comment --comment ${comment(`masquerade traffic for ${servicePort.spn} external destinations`)} ` +
+          '-j KUBE-MARK-MASQ',
       );
     else {
       if (plan.clusterCIDR)
         writer.add(
           writer.nat,
           ext,
-          `-m comment --comment ${comment(`pod traffic for ${servicePort.spn} external destinations`)} -s ${plan.clusterCIDR} -j ${svc}`,
+          `-m comment --comment ${comment(`pod traffic for ${servicePort.spn} external destinations`)} ` +
+            `-s ${plan.clusterCIDR} -j ${svc}`,
         );
       writer.add(
         writer.nat,
         ext,
-        `-m comment --comment ${comment(`masquerade LOCAL traffic for ${servicePort.spn} external destinations`)} -m addrtype --src-type LOCAL -j KUBE-MARK-MASQ`,
+        '-m comment --comment ' +
+          `${comment(`masquerade LOCAL traffic for ${servicePort.spn} external destinations`)} ` +
+          '-m addrtype --src-type LOCAL -j KUBE-MARK-MASQ',
       );
       writer.add(
         writer.nat,
         ext,
-        `-m comment --comment ${comment(`route LOCAL traffic for ${servicePort.spn} external destinations`)} -m addrtype --src-type LOCAL -j ${svc}`,
+        `-m comment --comment ${comment(`route LOCAL traffic for ${servicePort.spn} external destinations`)} ` +
+          `-m addrtype --src-type LOCAL -j ${svc}`,
       );
     }
     if (choice.hasExternal) writer.add(writer.nat, ext, `-j ${externalPolicyChain}`);
@@ -370,7 +390,8 @@ function writeServicePort(writer: Writer, servicePort: ServicePortPlan, plan: Ru
     writer.add(
       writer.nat,
       sep,
-      `-m comment --comment ${comment(servicePort.spn)}${affinity} ${proto(servicePort)} -j DNAT --to-destination ${joinHostPort(endpoint.ip, endpoint.port)}`,
+      `-m comment --comment ${comment(servicePort.spn)}${affinity} ${proto(servicePort)} ` +
+        `-j DNAT --to-destination ${joinHostPort(endpoint.ip, endpoint.port)}`,
     );
   }
 }

@@ -30,7 +30,8 @@ export function predictIpvsadmList(plan: RulePlan): string {
       lines.push(`${servicePort.protocol}  ${joinHostPort(ip, port)} rr${flags}`);
       for (const endpoint of eps)
         lines.push(
-          `  -> ${joinHostPort(endpoint.ip, endpoint.port).padEnd(28)} ${'Masq'.padEnd(7)} ${'1'.padEnd(6)} ${'0'.padEnd(10)} 0`,
+          `  -> ${joinHostPort(endpoint.ip, endpoint.port).padEnd(28)} ${'Masq'.padEnd(7)} ${'1'.padEnd(6)} ` +
+            `${'0'.padEnd(10)} 0`,
         );
     }
   }

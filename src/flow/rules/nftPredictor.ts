@@ -13,16 +13,19 @@ import { hasExternal, localEndpoints, type PlannedEndpoint, type RulePlan, type 
 
 const quote = (text: string) => `"${text.replace(/"/g, '')}"`;
 
+/** The `endpoint-…` chain that DNATs to one endpoint of a service port. */
+function endpointChain(servicePort: ServicePortPlan, endpoint: PlannedEndpoint): string {
+  const { namespace, name, protocol, portName } = servicePort;
+  return nftEndpointChain(namespace, name, protocol, portName, endpoint.ip, endpoint.port);
+}
+
 function affinitySet(servicePort: ServicePortPlan, endpoint: PlannedEndpoint): string {
   // Upstream names the set after the endpoint chain's hashed base name.
-  return `affinity-${nftEndpointChain(servicePort.namespace, servicePort.name, servicePort.protocol, servicePort.portName, endpoint.ip, endpoint.port).slice('endpoint-'.length)}`;
+  return `affinity-${endpointChain(servicePort, endpoint).slice('endpoint-'.length)}`;
 }
 
 function endpointVmap(servicePort: ServicePortPlan, eps: PlannedEndpoint[]): string {
-  const entries = eps.map(
-    (endpoint, i) =>
-      `${i} : goto ${nftEndpointChain(servicePort.namespace, servicePort.name, servicePort.protocol, servicePort.portName, endpoint.ip, endpoint.port)}`,
-  );
+  const entries = eps.map((endpoint, i) => `${i} : goto ${endpointChain(servicePort, endpoint)}`);
   return `numgen random mod ${eps.length} vmap { ${entries.join(', ')} }`;
 }
 
@@ -30,9 +33,8 @@ function chainBlock(name: string, lines: string[]): string[] {
   return [`\tchain ${name} {`, ...lines.map((line) => `\t\t${line}`), '\t}'];
 }
 
-function mapBlock(name: string, type: string, comment: string, elements: string[], flags?: string): string[] {
+function mapBlock(name: string, type: string, comment: string, elements: string[]): string[] {
   const body = [`\t\ttype ${type}`];
-  if (flags) body.push(`\t\tflags ${flags}`);
   body.push(`\t\tcomment ${quote(comment)}`);
   if (elements.length) body.push(`\t\telements = { ${elements.join(',\n\t\t\t     ')} }`);
   return [`\t${name} {`, ...body, '\t}'];
@@ -114,9 +116,7 @@ export function predictNftRuleset(plan: RulePlan): string {
       svcLines.push(`ip daddr ${servicePort.clusterIP} ip saddr != ${plan.clusterCIDR} jump mark-for-masquerade`);
     if (servicePort.affinitySeconds !== undefined) {
       for (const endpoint of servicePort.endpoints)
-        svcLines.push(
-          `ip saddr @${affinitySet(servicePort, endpoint)} goto ${nftEndpointChain(servicePort.namespace, servicePort.name, servicePort.protocol, servicePort.portName, endpoint.ip, endpoint.port)}`,
-        );
+        svcLines.push(`ip saddr @${affinitySet(servicePort, endpoint)} goto ${endpointChain(servicePort, endpoint)}`);
     }
     svcLines.push(endpointVmap(servicePort, servicePort.endpoints));
     chains.push(...chainBlock(svc, svcLines));
@@ -145,14 +145,7 @@ export function predictNftRuleset(plan: RulePlan): string {
       }
     }
     for (const endpoint of servicePort.endpoints) {
-      const epChain = nftEndpointChain(
-        servicePort.namespace,
-        servicePort.name,
-        servicePort.protocol,
-        servicePort.portName,
-        endpoint.ip,
-        endpoint.port,
-      );
+      const epChain = endpointChain(servicePort, endpoint);
       const lines = [`ip saddr ${endpoint.ip} jump mark-for-masquerade`];
       if (servicePort.affinitySeconds !== undefined) {
         const set = affinitySet(servicePort, endpoint);

@@ -232,7 +232,10 @@ export function planServicePorts(model: ClusterModel, options: PlanOptions = {})
   return { ports, clusterCIDR, nodeName, nodeIPs, notes, flags };
 }
 
-/** True when the port has external destinations (NodePort, external IPs, load-balancer IPs): it gets a KUBE-EXT chain. */
+/**
+ * True when the port has external destinations (NodePort, external IPs, load-balancer IPs): it gets
+ * a KUBE-EXT chain.
+ */
 export function hasExternal(servicePort: ServicePortPlan): boolean {
   return (
     servicePort.nodePort !== undefined || servicePort.externalIPs.length > 0 || servicePort.loadBalancerIPs.length > 0
