@@ -19,7 +19,10 @@ import {
   samePacketKey,
 } from './packetKey';
 
-/** Sightings of one packet on several interfaces are microseconds apart; a later identical packet is a retransmission. */
+/**
+ * Sightings of one packet on several interfaces are microseconds apart; a later identical packet is a
+ * retransmission.
+ */
 const SAME_PACKET_WINDOW_S = 0.05;
 
 export interface CorrelateOptions {

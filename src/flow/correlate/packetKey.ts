@@ -17,9 +17,15 @@ export function samePacketKey(packet: Packet): string {
   const dst = packet.dst;
   switch (packet.protocol) {
     case 'tcp':
-      return `t|${src?.ip}|${src?.port}|${dst?.ip}|${dst?.port}|${packet.tcp?.flags}|${packet.tcp?.seq}|${packet.tcp?.seqEnd}|${packet.tcp?.ack}|${packet.length}`;
+      return (
+        `t|${src?.ip}|${src?.port}|${dst?.ip}|${dst?.port}|${packet.tcp?.flags}|${packet.tcp?.seq}|` +
+        `${packet.tcp?.seqEnd}|${packet.tcp?.ack}|${packet.length}`
+      );
     case 'udp':
-      return `u|${src?.ip}|${src?.port}|${dst?.ip}|${dst?.port}|${packet.dns ? `${packet.dns.id}|${packet.dns.response}` : ''}|${packet.length}`;
+      return (
+        `u|${src?.ip}|${src?.port}|${dst?.ip}|${dst?.port}|` +
+        `${packet.dns ? `${packet.dns.id}|${packet.dns.response}` : ''}|${packet.length}`
+      );
     case 'icmp':
     case 'icmp6':
       return `i|${src?.ip}|${dst?.ip}|${packet.icmp?.type}|${packet.icmp?.id}|${packet.icmp?.seq}|${packet.length}`;

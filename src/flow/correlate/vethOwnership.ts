@@ -11,7 +11,10 @@ export interface VethOwnership {
   rivals: VethClaim[];
 }
 
-/** Claims that do not come from traffic: `podRef` set by a reader, or ifindex pairing (`eth0@if4178` ↔ ifindex 4178). */
+/**
+ * Claims that do not come from traffic: `podRef` set by a reader, or ifindex pairing (`eth0@if4178` ↔
+ * ifindex 4178).
+ */
 export function declaredClaims(model: ClusterModel): VethClaim[] {
   const out: VethClaim[] = [];
   const ifaces = model.all('HostInterface');
