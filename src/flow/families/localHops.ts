@@ -11,13 +11,13 @@ export interface Leg {
   kind?: StepKind;
 }
 
-const few = (evidences: Evidence[], n = 3) => evidences.slice(0, n);
+const few = (evidences: Evidence[], count = 3) => evidences.slice(0, count);
 
 /**
  * Which veth leads to a pod is told by packets of any exchange (the pod's DNS query, its ARP); such
  * lines name the interface, they prove no hop of this connection, so hops cite only `ip link`.
  */
-const notPackets = (evidence: Evidence[]) => evidence.filter((e) => evidenceRole(e) !== 'packet');
+const notPackets = (evidence: Evidence[]) => evidence.filter((item) => evidenceRole(item) !== 'packet');
 
 /** The host-side veth of a pod, with how we know it; unknown veths become a named placeholder and an `unresolved` entry. */
 function vethFor(
@@ -110,7 +110,7 @@ export function podToBridge(
     evidence: [
       // the first sighting: the packet the label names (later ones of the leg are other segments)
       ...few(
-        [...seen, ...leaving].flatMap((p) => p.evidence),
+        [...seen, ...leaving].flatMap((packet) => packet.evidence),
         1,
       ),
       ...few(notPackets(veth.evidence)),
@@ -131,7 +131,7 @@ export function podToBridge(
     // A frame received on a bridge port is the bridge's: the sighting on the veth proves this hop too.
     evidence: [
       ...few(
-        seen.map((p) => p.evidence[0]),
+        seen.map((packet) => packet.evidence[0]),
         1,
       ),
       ...(port.length ? port : bridge.evidence),
@@ -161,7 +161,11 @@ export function bridgeToPod(ctx: TraceContext, phase: FlowPhase, from: string, p
     const route = ctx.model
       .all('Route')
       .find(
-        (r) => r.dev === bridge.name && pod.ip && cidrContains(r.destination, pod.ip) && (!r.host || r.host === node),
+        (route) =>
+          route.dev === bridge.name &&
+          pod.ip &&
+          cidrContains(route.destination, pod.ip) &&
+          (!route.host || route.host === node),
       );
     // The routed packet leaving through the bridge device itself (`cni0 Out`) proves this hop.
     const onBridge = sightings(ctx, { node, iface: bridge.name }, ['Out'], leg);
@@ -173,7 +177,7 @@ export function bridgeToPod(ctx: TraceContext, phase: FlowPhase, from: string, p
       explanation: `The node routes its own pod subnet onto the bridge (a connected route on ${bridge.name})${onBridge.length ? '; the capture shows the packet leaving through it' : ''}.`,
       evidence: [
         ...few(
-          onBridge.flatMap((p) => p.evidence),
+          onBridge.flatMap((packet) => packet.evidence),
           1,
         ),
         ...(route
@@ -203,7 +207,7 @@ export function bridgeToPod(ctx: TraceContext, phase: FlowPhase, from: string, p
       : `The bridge forwards the frame out of the port where it learned ${pod.name}'s MAC.`,
     evidence: [
       ...few(
-        outs.flatMap((p) => p.evidence),
+        outs.flatMap((packet) => packet.evidence),
         1,
       ),
       ...few(notPackets(veth.evidence), 2),
@@ -222,7 +226,7 @@ export function bridgeToPod(ctx: TraceContext, phase: FlowPhase, from: string, p
     explanation: `Whatever leaves ${veth.name} comes out of eth0 inside ${pod.name}'s network namespace${outs.length === 0 && arrived.length ? ` (a capture inside ${pod.name} shows it arriving)` : ''}.`,
     evidence: arrived.length
       ? few(
-          arrived.flatMap((p) => p.evidence),
+          arrived.flatMap((packet) => packet.evidence),
           1,
         )
       : few(notPackets(veth.evidence), 1),

@@ -65,41 +65,41 @@ export function tracePodToPod(ctx: TraceContext, src: Pod, dst: Pod, spec: DstSp
 }
 
 function firstTime(ctx: TraceContext, leg: Leg): number | undefined {
-  const p = ctx.packets.find(leg.match);
-  return p ? packetTime(p) : undefined;
+  const packet = ctx.packets.find(leg.match);
+  return packet ? packetTime(packet) : undefined;
 }
 
-function exchangesBetween(ctx: TraceContext, a: Pod, b: Pod) {
-  const ips = new Set([a.ip, b.ip]);
+function exchangesBetween(ctx: TraceContext, from: Pod, to: Pod) {
+  const ips = new Set([from.ip, to.ip]);
   return ctx.corr.arp.filter(
     (arpExchange) =>
       ips.has(arpExchange.targetIp) && (arpExchange.senderIp === undefined || ips.has(arpExchange.senderIp)),
   );
 }
 
-function arpPhaseTime(ctx: TraceContext, a: Pod, b: Pod): number | undefined {
-  const arpExchange = exchangesBetween(ctx, a, b)[0];
+function arpPhaseTime(ctx: TraceContext, from: Pod, to: Pod): number | undefined {
+  const arpExchange = exchangesBetween(ctx, from, to)[0];
   return arpExchange?.request?.start ?? arpExchange?.reply?.start;
 }
 
 /** ARP as captured: the request is broadcast through the bridge, the reply comes back unicast. */
-function arpPhase(ctx: TraceContext, a: Pod, b: Pod): void {
-  const exchanges = exchangesBetween(ctx, a, b);
-  if (!exchanges.length || !sameNode(ctx, a, b)) return;
+function arpPhase(ctx: TraceContext, from: Pod, to: Pod): void {
+  const exchanges = exchangesBetween(ctx, from, to);
+  if (!exchanges.length || !sameNode(ctx, from, to)) return;
   // The ARP frames prove the ARP steps (and nothing else).
   const frames = exchanges.flatMap((arpExchange) => [
     ...(arpExchange.request?.packets ?? []),
     ...(arpExchange.reply?.packets ?? []),
   ]);
-  ctx.b.withScope(frames, () => arpSteps(ctx, a, b, exchanges));
+  ctx.b.withScope(frames, () => arpSteps(ctx, from, to, exchanges));
 }
 
-function arpSteps(ctx: TraceContext, a: Pod, b: Pod, exchanges: ReturnType<typeof exchangesBetween>): void {
+function arpSteps(ctx: TraceContext, from: Pod, to: Pod, exchanges: ReturnType<typeof exchangesBetween>): void {
   const phase = ctx.b.phase('ARP');
-  const node = nodeOf(ctx, a);
+  const node = nodeOf(ctx, from);
   const bridge = bridgeOf(ctx, node);
   const br = ctx.b.actor(bridgeActor(node, bridge.name, bridge.address));
-  const byIp = (ip?: string) => (ip === a.ip ? a : ip === b.ip ? b : undefined);
+  const byIp = (ip?: string) => (ip === from.ip ? from : ip === to.ip ? to : undefined);
   for (const arpExchange of exchanges) {
     const asker = byIp(arpExchange.senderIp);
     const target = byIp(arpExchange.targetIp);

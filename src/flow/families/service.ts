@@ -40,15 +40,20 @@ export function pickPort(svc: Service, spec: DstSpec): ServicePort | undefined {
 }
 
 /** Pod → ClusterIP Service: DNS (when named), kube-proxy DNAT to one endpoint, data, conntrack'd reply. */
-export function traceClusterIp(ctx: TraceContext, client: Pod, t: ServiceTarget, spec: DstSpec): void {
-  const svc = t.service;
+export function traceClusterIp(ctx: TraceContext, client: Pod, target: ServiceTarget, spec: DstSpec): void {
+  const svc = target.service;
   const port = pickPort(svc, spec);
-  if (!t.byIp) {
-    dnsPhase(ctx, client, t.dnsName && t.text.includes('.') ? t.text : t.text.includes('/') ? svc.name : t.text, {
-      answers: svc.clusterIP ? [svc.clusterIP] : [],
-      why: `a normal Service name answers its ClusterIP ${svc.clusterIP ?? ''}`,
-      evidence: svc.evidence,
-    });
+  if (!target.byIp) {
+    dnsPhase(
+      ctx,
+      client,
+      target.dnsName && target.text.includes('.') ? target.text : target.text.includes('/') ? svc.name : target.text,
+      {
+        answers: svc.clusterIP ? [svc.clusterIP] : [],
+        why: `a normal Service name answers its ClusterIP ${svc.clusterIP ?? ''}`,
+        evidence: svc.evidence,
+      },
+    );
   }
   if (!port) {
     noPortRule(ctx, client, svc, spec);
@@ -93,11 +98,12 @@ export function traceClusterIp(ctx: TraceContext, client: Pod, t: ServiceTarget,
   // The connection may also have been masqueraded on the way (hairpin: a pod calling its own Service
   // reaches itself from the bridge's address): that form is the same connection.
   const masqueradedAt = ctx.connection ? masqueradedLeg(ctx.connection)?.from : undefined;
-  const fromClient = (p: Packet) =>
-    (p.src?.ip === client.ip && (clientPort === undefined || p.src?.port === clientPort)) ||
-    (masqueradedAt !== undefined && endpointKey(p.src?.ip, p.src?.port) === masqueradedAt);
+  const fromClient = (packet: Packet) =>
+    (packet.src?.ip === client.ip && (clientPort === undefined || packet.src?.port === clientPort)) ||
+    (masqueradedAt !== undefined && endpointKey(packet.src?.ip, packet.src?.port) === masqueradedAt);
   const post: Leg = {
-    match: (p) => fromClient(p) && p.dst?.ip === ep.ip && (ep.port === undefined || p.dst?.port === ep.port),
+    match: (packet) =>
+      fromClient(packet) && packet.dst?.ip === ep.ip && (ep.port === undefined || packet.dst?.port === ep.port),
     label: '',
   };
   const firstPost = ctx.packets.find(post.match);
@@ -116,34 +122,37 @@ export function traceClusterIp(ctx: TraceContext, client: Pod, t: ServiceTarget,
 
   // The conversation as the client sees it: always the ClusterIP, never the pod.
   const seen = clientSidePackets(ctx, client.ip, vip, port.port).filter(
-    (p) => p.direction === 'P' || p.direction === 'Out' || p.direction === undefined,
+    (packet) => packet.direction === 'P' || packet.direction === 'Out' || packet.direction === undefined,
   );
   // One step per packet: the reply bridged to the client shows on cni0 and on its veth alike.
   const drawn = new Set<string>();
-  const interesting = seen.filter((p) => {
-    if (!p.tcp || !(p.tcp.http || p.tcp.flags.includes('F') || p.tcp.flags.includes('R') || (p.length ?? 0) > 0))
+  const interesting = seen.filter((packet) => {
+    if (
+      !packet.tcp ||
+      !(packet.tcp.http || packet.tcp.flags.includes('F') || packet.tcp.flags.includes('R') || (packet.length ?? 0) > 0)
+    )
       return false;
-    const key = samePacketKey(p);
+    const key = samePacketKey(packet);
     if (drawn.has(key)) return false;
     drawn.add(key);
     return true;
   });
   if (interesting.length) {
     const data = ctx.b.phase('data');
-    const c = ctx.b.actor(podActor(client));
-    const s = ctx.b.actor(serviceActor(svc));
-    for (const p of interesting.slice(0, 12)) {
-      const fromClient = p.src?.ip === client.ip;
+    const clientId = ctx.b.actor(podActor(client));
+    const serviceId = ctx.b.actor(serviceActor(svc));
+    for (const packet of interesting.slice(0, 12)) {
+      const fromClient = packet.src?.ip === client.ip;
       ctx.b.step(data, {
-        from: fromClient ? c : s,
-        to: fromClient ? s : c,
+        from: fromClient ? clientId : serviceId,
+        to: fromClient ? serviceId : clientId,
         kind: 'packet',
-        label: describePacket(p),
+        label: describePacket(packet),
         explanation: fromClient
           ? 'Every later packet of the connection matches the conntrack entry and is DNATed the same way.'
           : `Seen by ${client.name} as coming from the ClusterIP: conntrack un-DNATs every reply.`,
-        evidence: p.evidence,
-        time: packetTime(p),
+        evidence: packet.evidence,
+        time: packetTime(packet),
       });
     }
   }
@@ -162,11 +171,11 @@ export function traceClusterIp(ctx: TraceContext, client: Pod, t: ServiceTarget,
   );
   if (masqueradedAt) {
     const toClient = backLeg.match;
-    backLeg.match = (p) =>
-      toClient(p) ||
-      (p.src?.ip === ep.ip &&
-        (ep.port === undefined || p.src?.port === ep.port) &&
-        endpointKey(p.dst?.ip, p.dst?.port) === masqueradedAt);
+    backLeg.match = (packet) =>
+      toClient(packet) ||
+      (packet.src?.ip === ep.ip &&
+        (ep.port === undefined || packet.src?.port === ep.port) &&
+        endpointKey(packet.dst?.ip, packet.dst?.port) === masqueradedAt);
     const first = ctx.packets.find(backLeg.match);
     if (first) backLeg.label = describePacket(first);
   }
@@ -195,12 +204,12 @@ export function traceClusterIp(ctx: TraceContext, client: Pod, t: ServiceTarget,
   const unNatted =
     !afterUnDnat && clientVeth
       ? ctx.packets.find(
-          (p) =>
-            p.src?.ip === ep.ip &&
-            p.dst?.ip === client.ip &&
-            p.interface === clientVeth &&
-            p.direction === 'Out' &&
-            capturedOn(ctx, p, node),
+          (packet) =>
+            packet.src?.ip === ep.ip &&
+            packet.dst?.ip === client.ip &&
+            packet.interface === clientVeth &&
+            packet.direction === 'Out' &&
+            capturedOn(ctx, packet, node),
         )
       : undefined;
   ctx.b.step(replyPhase, {
@@ -282,33 +291,38 @@ function onUplink(ctx: TraceContext, packet: Packet, node: string): boolean {
 /** Routing decision toward an address the cluster does not own, and what the captures show of it. */
 export function toDefaultGateway(ctx: TraceContext, hop: GatewayHop): void {
   const { phase, from, node } = hop;
-  const r = ctx.b.actor(routingActor(node));
+  const routerId = ctx.b.actor(routingActor(node));
   const def = ctx.model
     .all('Route')
-    .find((x) => x.destination === 'default' && (!x.host || x.host === node) && !x.host?.startsWith('pod:'));
+    .find(
+      (route) =>
+        route.destination === 'default' && (!route.host || route.host === node) && !route.host?.startsWith('pod:'),
+    );
   const hops = ctx.model
     .all('Traceroute')
-    .flatMap((tracerouteResult) => tracerouteResult.hops.map((h) => ({ t: tracerouteResult, h })))
-    .filter(({ h }) => h.ttl === 2);
-  const gwIp = def?.via ?? hops[0]?.h.probes.find((p) => p.ip)?.ip;
+    .flatMap((traceroute) => traceroute.hops.map((hop) => ({ traceroute, hop })))
+    .filter(({ hop }) => hop.ttl === 2);
+  const gwIp = def?.via ?? hops[0]?.hop.probes.find((probe) => probe.ip)?.ip;
   ctx.b.step(phase, {
     from,
-    to: r,
+    to: routerId,
     kind: 'route',
     label: def ? `default ${def.via ? `via ${def.via} ` : ''}dev ${def.dev ?? 'unknown'}` : 'default route',
     explanation: hop.why,
     evidence: def
       ? def.evidence
       : hops.length
-        ? hops[0].t.evidence
+        ? hops[0].traceroute.evidence
         : [derivedEvidence('no more specific route exists for this address')],
   });
   // The connection's own packet leaving the node's uplink toward the destination (masqueraded or not).
   const leaving = hop.destinationIp
-    ? ctx.packets.find((p) => p.dst?.ip === hop.destinationIp && p.direction === 'Out' && onUplink(ctx, p, node))
+    ? ctx.packets.find(
+        (packet) => packet.dst?.ip === hop.destinationIp && packet.direction === 'Out' && onUplink(ctx, packet, node),
+      )
     : undefined;
   const masqueraded = ctx.connection ? masqueradedLeg(ctx.connection) : undefined;
-  let toGateway = r;
+  let toGateway = routerId;
   if (leaving?.interface) {
     const nic = ctx.b.actor(underlayActor(node, leaving.interface, leaving.src?.ip));
     const sentAs = endpointKey(leaving.src?.ip, leaving.src?.port);
@@ -317,7 +331,7 @@ export function toDefaultGateway(ctx: TraceContext, hop: GatewayHop): void {
         ? { type: 'MASQUERADE' as const, before: ctx.connection.client, after: masqueraded.from }
         : undefined;
     ctx.b.step(phase, {
-      from: r,
+      from: routerId,
       to: nic,
       kind: nat ? 'nat' : 'packet',
       label: nat ? `MASQUERADE ${nat.before} → ${nat.after}` : describePacket(leaving),
@@ -332,7 +346,10 @@ export function toDefaultGateway(ctx: TraceContext, hop: GatewayHop): void {
   }
   // A router on the way that has no route answers ICMP unreachable to the (masqueraded) sender.
   const refusal = ctx.packets.find(
-    (p) => p.protocol === 'icmp' && /unreachable|exceeded/i.test(p.icmp?.type ?? '') && onUplink(ctx, p, node),
+    (packet) =>
+      packet.protocol === 'icmp' &&
+      /unreachable|exceeded/i.test(packet.icmp?.type ?? '') &&
+      onUplink(ctx, packet, node),
   );
   const gw = ctx.b.actor(gatewayActor(gwIp ?? refusal?.src?.ip ?? 'default gateway'));
   ctx.b.step(phase, {
@@ -341,7 +358,11 @@ export function toDefaultGateway(ctx: TraceContext, hop: GatewayHop): void {
     kind: 'route',
     label: `to ${hop.destination} via the default gateway`,
     explanation: 'Flannel masquerades pod traffic leaving the pod network, so the gateway sees the node IP.',
-    evidence: leaving ? leaving.evidence : hops.length ? hops[0].t.evidence : [derivedEvidence('default route')],
+    evidence: leaving
+      ? leaving.evidence
+      : hops.length
+        ? hops[0].traceroute.evidence
+        : [derivedEvidence('default route')],
   });
   const ext = ctx.b.actor(externalActor(hop.destination));
   const onward = ctx.b.step(phase, {
@@ -370,21 +391,21 @@ export function toDefaultGateway(ctx: TraceContext, hop: GatewayHop): void {
 }
 
 /** Pod → headless Service: DNS answers every ready pod IP, the client connects to the first one directly. */
-export function traceHeadless(ctx: TraceContext, client: Pod, t: ServiceTarget, spec: DstSpec): void {
-  const svc = t.service;
+export function traceHeadless(ctx: TraceContext, client: Pod, target: ServiceTarget, spec: DstSpec): void {
+  const svc = target.service;
   const port = pickPort(svc, spec) ?? svc.ports[0];
-  const slices = ctx.model.endpointsOf(svc).filter((e) => e.endpoint.ready !== false);
-  const pods = ctx.model.podsSelectedBy(svc).filter((p) => p.ready !== false);
+  const slices = ctx.model.endpointsOf(svc).filter((entry) => entry.endpoint.ready !== false);
+  const pods = ctx.model.podsSelectedBy(svc).filter((pod) => pod.ready !== false);
   const expected = slices.length
-    ? slices.flatMap((e) => e.endpoint.addresses)
-    : pods.map((p) => p.ip).filter((ip): ip is string => !!ip);
-  const outcome = dnsPhase(ctx, client, t.text.includes('/') ? svc.name : t.text, {
+    ? slices.flatMap((entry) => entry.endpoint.addresses)
+    : pods.map((pod) => pod.ip).filter((ip): ip is string => !!ip);
+  const outcome = dnsPhase(ctx, client, target.text.includes('/') ? svc.name : target.text, {
     answers: expected,
     why: `a headless Service (clusterIP: None) answers one A record per ready pod`,
     evidence: [
       ...svc.evidence,
       ...(slices[0]?.slice.evidence ?? []),
-      ...pods.slice(0, 3).flatMap((p) => p.evidence.slice(0, 1)),
+      ...pods.slice(0, 3).flatMap((pod) => pod.evidence.slice(0, 1)),
     ],
   });
   // The connection the capture shows went where it went; without one, the client takes the first answer.
@@ -458,9 +479,9 @@ export function traceHeadlessPod(ctx: TraceContext, client: Pod, server: Pod, ty
 }
 
 /** ExternalName: DNS answers a CNAME; no ClusterIP, no kube-proxy rule, the client connects to whatever the CNAME resolves to. */
-export function traceExternalName(ctx: TraceContext, client: Pod, t: ServiceTarget, spec: DstSpec): void {
-  const svc = t.service;
-  dnsPhase(ctx, client, t.text.includes('/') ? svc.name : t.text, {
+export function traceExternalName(ctx: TraceContext, client: Pod, target: ServiceTarget, spec: DstSpec): void {
+  const svc = target.service;
+  dnsPhase(ctx, client, target.text.includes('/') ? svc.name : target.text, {
     answers: [],
     cname: svc.externalName,
     why: `an ExternalName Service answers a CNAME to ${svc.externalName ?? 'its external name'}`,
@@ -504,8 +525,10 @@ export function traceNodePort(ctx: TraceContext, request: NodePortRequest): void
   const { client, srcIp, nodeName, nodeAddr, svc, port } = request;
   const phase = ctx.b.phase('connect');
   const entry: Leg = {
-    match: (p) =>
-      p.dst?.ip === nodeAddr && p.dst?.port === port.nodePort && (srcIp === undefined || p.src?.ip === srcIp),
+    match: (packet) =>
+      packet.dst?.ip === nodeAddr &&
+      packet.dst?.port === port.nodePort &&
+      (srcIp === undefined || packet.src?.ip === srcIp),
     label: `${port.protocol} ${srcIp ?? client?.name ?? 'client'} → ${endpointText(nodeAddr, port.nodePort)}`,
   };
   const firstEntry = ctx.packets.find(entry.match);
@@ -543,7 +566,7 @@ export function traceNodePort(ctx: TraceContext, request: NodePortRequest): void
       kind: 'packet',
       label: entry.label,
       explanation: `A NodePort is open on every node address: ${nodeName} receives the request on its own NIC.`,
-      evidence: [...arrived.slice(0, 1).flatMap((p) => p.evidence), ...svc.evidence],
+      evidence: [...arrived.slice(0, 1).flatMap((packet) => packet.evidence), ...svc.evidence],
       status: arrived.length === 0 && covers(ctx, nodeName, 'eth0') ? 'missing' : undefined,
       time: arrived[0] ? packetTime(arrived[0]) : undefined,
     });
@@ -589,7 +612,10 @@ export function traceNodePort(ctx: TraceContext, request: NodePortRequest): void
     const after = masqueradeIp ?? `${nodeName}'s address on the outgoing interface`;
     const masqueradedFrom = away ? ownMasquerade : masqueradedAt;
     const masqueraded = masqueradedFrom
-      ? ctx.packets.filter((p) => endpointKey(p.src?.ip, p.src?.port) === masqueradedFrom && p.dst?.ip === endpoint.ip)
+      ? ctx.packets.filter(
+          (packet) =>
+            endpointKey(packet.src?.ip, packet.src?.port) === masqueradedFrom && packet.dst?.ip === endpoint.ip,
+        )
       : [];
     const postrouting = ctx.b.actor({
       id: `netfilter:${nodeName}/KUBE-POSTROUTING`,
@@ -605,7 +631,7 @@ export function traceNodePort(ctx: TraceContext, request: NodePortRequest): void
       nat: { type: 'MASQUERADE', before: arrivedFrom ?? 'client', after },
       explanation: `The packet carries the KUBE-MARK-MASQ mark, so POSTROUTING masquerades it to the address of the outgoing interface${masqueradeIp ? ` (${masqueradeIp})` : ''}: replies must come back through this node to be un-NATed.`,
       evidence: [
-        ...masqueraded.slice(0, 1).flatMap((p) => p.evidence),
+        ...masqueraded.slice(0, 1).flatMap((packet) => packet.evidence),
         ...(rule?.evidence ?? [derivedEvidence('KUBE-POSTROUTING MASQUERADE for marked packets')]),
         ...(ct?.evidence ?? []),
       ],
@@ -618,10 +644,10 @@ export function traceNodePort(ctx: TraceContext, request: NodePortRequest): void
   }
   const sourceIp = masqueradeIp ?? arrivedFrom;
   const toEndpoint: Leg = {
-    match: (p) =>
-      p.dst?.ip === endpoint.ip &&
-      (endpoint.port === undefined || p.dst?.port === endpoint.port) &&
-      (sourceIp === undefined || p.src?.ip === sourceIp),
+    match: (packet) =>
+      packet.dst?.ip === endpoint.ip &&
+      (endpoint.port === undefined || packet.dst?.port === endpoint.port) &&
+      (sourceIp === undefined || packet.src?.ip === sourceIp),
     label: `${port.protocol} ${sourceIp ?? 'node'} → ${endpoint.ip ?? server.name}:${endpoint.port ?? port.port}`,
   };
   const firstPost = ctx.packets.find(toEndpoint.match);
@@ -635,10 +661,10 @@ export function traceNodePort(ctx: TraceContext, request: NodePortRequest): void
   // The reply: back to the address the pod saw, through this node's conntrack, out to the client.
   const reply = ctx.b.phase('reply');
   const back: Leg = {
-    match: (p) =>
-      p.src?.ip === endpoint.ip &&
-      (endpoint.port === undefined || p.src?.port === endpoint.port) &&
-      (sourceIp === undefined || p.dst?.ip === sourceIp),
+    match: (packet) =>
+      packet.src?.ip === endpoint.ip &&
+      (endpoint.port === undefined || packet.src?.port === endpoint.port) &&
+      (sourceIp === undefined || packet.dst?.ip === sourceIp),
     label: `reply ${endpoint.ip ?? server.name}:${endpoint.port ?? port.port} → ${sourceIp ?? nodeName}`,
   };
   const firstBack = ctx.packets.find(back.match);
@@ -646,10 +672,10 @@ export function traceNodePort(ctx: TraceContext, request: NodePortRequest): void
   const { at: leftPod } = podToBridge(ctx, reply, server, back);
   const atNode = remote ? crossNode(ctx, reply, leftPod, server, nodeSelf, back) : leftPod;
   const toClient: Leg = {
-    match: (p) =>
-      p.src?.ip === nodeAddr &&
-      p.src?.port === port.nodePort &&
-      (arrivedFrom === undefined || p.dst?.ip === arrivedFrom),
+    match: (packet) =>
+      packet.src?.ip === nodeAddr &&
+      packet.src?.port === port.nodePort &&
+      (arrivedFrom === undefined || packet.dst?.ip === arrivedFrom),
     label: `reply ${endpointText(nodeAddr, port.nodePort)} → ${arrivedFrom ?? 'client'}`,
   };
   const left = onNic(toClient, 'Out');
@@ -672,9 +698,9 @@ export function traceNodePort(ctx: TraceContext, request: NodePortRequest): void
       ...(left[0]
         ? [
             ...ctx.packets
-              .filter((p) => back.match(p) && capturedOn(ctx, p, nodeName))
+              .filter((packet) => back.match(packet) && capturedOn(ctx, packet, nodeName))
               .slice(0, 1)
-              .flatMap((p) => p.evidence),
+              .flatMap((packet) => packet.evidence),
             ...left[0].evidence,
           ]
         : []),
@@ -706,7 +732,7 @@ export function traceNodePort(ctx: TraceContext, request: NodePortRequest): void
       kind: 'packet',
       label: toClient.label,
       explanation: `The reply leaves ${nodeName}'s NIC from the address the client connected to.`,
-      evidence: left.slice(0, 1).flatMap((p) => p.evidence),
+      evidence: left.slice(0, 1).flatMap((packet) => packet.evidence),
       status: left.length === 0 && covers(ctx, nodeName, 'eth0') ? 'missing' : undefined,
       time: left[0] ? packetTime(left[0]) : undefined,
     });
@@ -735,12 +761,12 @@ function podToOtherNode(
   const node = nodeOf(ctx, client);
   const { at } = podToBridge(ctx, phase, client, target.entry);
   const routing = ctx.b.actor(routingActor(node));
-  const toTarget = (p: Packet) => p.dst?.ip === target.nodeAddr && p.dst?.port === target.nodePort;
-  const toTargetOn = (p: Packet, direction: string, onNode: string) =>
-    toTarget(p) && p.direction === direction && onUplink(ctx, p, onNode);
-  const leaving = ctx.packets.find((p) => toTargetOn(p, 'Out', node));
+  const toTarget = (packet: Packet) => packet.dst?.ip === target.nodeAddr && packet.dst?.port === target.nodePort;
+  const toTargetOn = (packet: Packet, direction: string, onNode: string) =>
+    toTarget(packet) && packet.direction === direction && onUplink(ctx, packet, onNode);
+  const leaving = ctx.packets.find((packet) => toTargetOn(packet, 'Out', node));
   const uplink = leaving?.interface ?? 'eth0';
-  const sourceIp = leaving?.src?.ip ?? ctx.model.nodes.find((n) => n.name === node)?.internalIP;
+  const sourceIp = leaving?.src?.ip ?? ctx.model.nodes.find((known) => known.name === node)?.internalIP;
   ctx.b.step(phase, {
     from: at,
     to: routing,
@@ -767,7 +793,7 @@ function podToOtherNode(
     time: leaving ? packetTime(leaving) : undefined,
   });
   const nicThere = ctx.b.actor(underlayActor(target.nodeName, 'eth0', target.nodeAddr));
-  const arrived = ctx.packets.find((p) => toTargetOn(p, 'In', target.nodeName));
+  const arrived = ctx.packets.find((packet) => toTargetOn(packet, 'In', target.nodeName));
   ctx.b.step(phase, {
     from: nicHere,
     to: nicThere,
@@ -776,7 +802,9 @@ function podToOtherNode(
       ? describePacket(arrived)
       : `${sourceIp ?? node} → ${endpointText(target.nodeAddr, target.nodePort)}`,
     explanation: `Over the node network, not VXLAN: the destination is a node address. ${target.nodeName} receives it on its NIC.`,
-    evidence: arrived ? arrived.evidence : (ctx.model.nodes.find((n) => n.name === target.nodeName)?.evidence ?? []),
+    evidence: arrived
+      ? arrived.evidence
+      : (ctx.model.nodes.find((known) => known.name === target.nodeName)?.evidence ?? []),
     status: !arrived && covers(ctx, target.nodeName, 'eth0') ? 'missing' : undefined,
     time: arrived ? packetTime(arrived) : undefined,
   });
@@ -793,7 +821,11 @@ function replyToOtherNode(
   const { node, uplink, masqueraded, sourceIp } = back.podSide;
   const nicHere = ctx.b.actor(underlayActor(node, uplink, sourceIp));
   const arrived = ctx.packets.find(
-    (p) => back.toClient.match(p) && p.direction === 'In' && p.interface === uplink && capturedOn(ctx, p, node),
+    (packet) =>
+      back.toClient.match(packet) &&
+      packet.direction === 'In' &&
+      packet.interface === uplink &&
+      capturedOn(ctx, packet, node),
   );
   ctx.b.step(reply, {
     from: back.conntrack,
@@ -808,7 +840,7 @@ function replyToOtherNode(
   const conntrackHere = ctx.b.actor(conntrackActor(node));
   const { nodePortEnd } = back;
   const toPod: Leg = {
-    match: (p) => p.dst?.ip === client.ip && endpointKey(p.src?.ip, p.src?.port) === nodePortEnd,
+    match: (packet) => packet.dst?.ip === client.ip && endpointKey(packet.src?.ip, packet.src?.port) === nodePortEnd,
     label: `reply ${nodePortEnd} → ${client.ip ?? client.name}`,
   };
   const delivered = ctx.packets.find(toPod.match);
@@ -820,7 +852,7 @@ function replyToOtherNode(
     label: `un-MASQUERADE dst ${masqueraded ?? sourceIp ?? node} → ${client.ip ?? client.name}`,
     nat: { type: 'un-DNAT', before: masqueraded ?? sourceIp ?? node, after: client.ip ?? client.name },
     explanation: `${node}'s conntrack entry of the masquerade rewrites the destination back to the pod.`,
-    evidence: [...(arrived ? [arrived] : []), ...(delivered ? [delivered] : [])].flatMap((p) => p.evidence),
+    evidence: [...(arrived ? [arrived] : []), ...(delivered ? [delivered] : [])].flatMap((packet) => packet.evidence),
   });
   bridgeToPod(ctx, reply, conntrackHere, client, toPod);
 }

@@ -89,10 +89,10 @@ function chosenEndpoint(
     return { choice: byIp(pair.after.dst?.ip), evidence: [...pair.before.evidence, ...pair.after.evidence] };
   if (clientIp) {
     const post = ctx.packets.find(
-      (p) =>
-        p.src?.ip === clientIp &&
-        !!byIp(p.dst?.ip) &&
-        (byIp(p.dst?.ip)?.port === undefined || p.dst?.port === byIp(p.dst?.ip)?.port),
+      (packet) =>
+        packet.src?.ip === clientIp &&
+        !!byIp(packet.dst?.ip) &&
+        (byIp(packet.dst?.ip)?.port === undefined || packet.dst?.port === byIp(packet.dst?.ip)?.port),
     );
     if (post) return { choice: byIp(post.dst?.ip), evidence: post.evidence };
     const log = ctx.model
@@ -143,9 +143,9 @@ function alternatives(
   let remaining = 1;
   return choices.map((endpointChoice) => {
     // iptables: the chance of reaching this jump times its own probability, always 1/n overall.
-    const p = endpointChoice.probability ?? 1;
-    const share = printed ? remaining * p : p;
-    remaining *= 1 - p;
+    const probability = endpointChoice.probability ?? 1;
+    const share = printed ? remaining * probability : probability;
+    remaining *= 1 - probability;
     const prob =
       endpointChoice.probability !== undefined
         ? printed
@@ -405,8 +405,8 @@ export function proxyNodePort(ctx: TraceContext, hop: ProxyHop, nodeAddr: string
     choices = choices.filter(
       (endpointChoice) =>
         (endpointChoice.pod?.nodeName ??
-          ctx.model.endpointsOf(svc).find((e) => e.endpoint.addresses.includes(endpointChoice.ip ?? ''))?.endpoint
-            .nodeName) === node,
+          ctx.model.endpointsOf(svc).find((entry) => entry.endpoint.addresses.includes(endpointChoice.ip ?? ''))
+            ?.endpoint.nodeName) === node,
     );
   if (!choices.length) {
     const drop = ctx.b.actor(
@@ -444,14 +444,14 @@ function reject(ctx: TraceContext, hop: ProxyHop, problems: string[], chain: str
   const knownEmpty =
     slices.length > 0 &&
     slices.every((endpointSlice) => endpointSlice.endpoints.every((endpoint) => endpoint.ready === false)) &&
-    ctx.model.podsSelectedBy(svc).every((p) => !p.ip);
+    ctx.model.podsSelectedBy(svc).every((pod) => !pod.ip);
   // Only a REJECT rule, an empty EndpointSlice or a targetPort no container has proves "no endpoints";
   // a selector matching none of the pods pasted may just mean the pods were not pasted.
-  if (!rule && !knownEmpty && !problems.some((p) => p.includes('is not the name'))) {
-    const q = ctx.b.actor(netfilterActor(node, `${chain} (endpoints unknown)`));
+  if (!rule && !knownEmpty && !problems.some((problem) => problem.includes('is not the name'))) {
+    const unknownId = ctx.b.actor(netfilterActor(node, `${chain} (endpoints unknown)`));
     ctx.b.step(phase, {
       from,
-      to: q,
+      to: unknownId,
       kind: 'note',
       label: `endpoints of ${namespacedName(svc)} unknown`,
       explanation: `Nothing pasted shows the pods behind ${svc.name}, so the DNAT target cannot be named.`,
@@ -484,19 +484,21 @@ function viaIpvs(ctx: TraceContext, hop: ProxyHop): ProxyResult {
   const { phase, from, node, svc, port } = hop;
   const vs = ctx.model
     .all('IpvsVirtualServer')
-    .find((v) => v.address === svc.clusterIP && v.port === port.port && v.protocol === port.protocol);
+    .find(
+      (server) => server.address === svc.clusterIP && server.port === port.port && server.protocol === port.protocol,
+    );
   const name = `${port.protocol} ${clusterIpText(svc)}:${port.port}`;
   const ipvs = ctx.b.actor(ipvsActor(node, name));
   let choices: EndpointChoice[];
   let problems: string[] = [];
   if (vs) {
-    const total = vs.realServers.reduce((s, r) => s + r.weight, 0) || 1;
-    choices = vs.realServers.map((r) => ({
-      ip: r.address,
-      port: r.port,
-      pod: podByIp(ctx, r.address),
-      chain: `real server ${r.address}:${r.port}`,
-      probability: r.weight / total,
+    const total = vs.realServers.reduce((sum, real) => sum + real.weight, 0) || 1;
+    choices = vs.realServers.map((real) => ({
+      ip: real.address,
+      port: real.port,
+      pod: podByIp(ctx, real.address),
+      chain: `real server ${real.address}:${real.port}`,
+      probability: real.weight / total,
       evidence: vs.evidence,
       observedRule: true,
     }));
@@ -550,7 +552,10 @@ function viaNft(ctx: TraceContext, hop: ProxyHop, modeEv: Evidence[]): ProxyResu
   const predictedChain = nftServiceChain('service', namespaceOf(svc), svc.name, port.protocol, portName);
   const el = ctx.model
     .all('NftMapElement')
-    .find((e) => e.map === 'service-ips' && e.key[0] === svc.clusterIP && e.key[2] === String(port.port));
+    .find(
+      (element) =>
+        element.map === 'service-ips' && element.key[0] === svc.clusterIP && element.key[2] === String(port.port),
+    );
   const svcChain = el ? el.verdict.replace(/^(goto|jump)\s+/, '') : predictedChain;
   const services = ctx.b.actor(netfilterActor(node, 'services (service-ips map)'));
   const svcId = ctx.b.actor(netfilterActor(node, svcChain));
@@ -579,13 +584,13 @@ function viaNft(ctx: TraceContext, hop: ProxyHop, modeEv: Evidence[]): ProxyResu
   const { choices: base, problems } = endpointChoices(ctx, svc, port);
   const rule = ctx.model.all('NftRule').find((nftRule) => nftRule.chain === svcChain && nftRule.endpointChains?.length);
   const choices: EndpointChoice[] = rule?.endpointChains
-    ? rule.endpointChains.map((c) => {
-        const nftRule = ctx.model.all('NftRule').find((r) => r.chain === c && r.dnatTo);
+    ? rule.endpointChains.map((chain) => {
+        const nftRule = ctx.model.all('NftRule').find((candidate) => candidate.chain === chain && candidate.dnatTo);
         return {
           ip: nftRule?.dnatTo?.ip,
           port: nftRule?.dnatTo?.port,
           pod: podByIp(ctx, nftRule?.dnatTo?.ip),
-          chain: c,
+          chain: chain,
           probability: 1 / rule.endpointChains!.length,
           evidence: [...rule.evidence, ...(nftRule?.evidence ?? [])],
           observedRule: true,

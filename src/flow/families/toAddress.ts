@@ -40,23 +40,23 @@ function toNode(
   node: string,
   ip?: string,
 ): void {
-  const r = ctx.b.actor(routingActor(here));
+  const routerId = ctx.b.actor(routingActor(here));
   const route = ip
     ? ctx.model
         .all('Route')
         .find(
-          (x) =>
-            x.destination !== 'default' &&
-            !x.dev?.startsWith('cni') &&
-            !x.dev?.startsWith('flannel') &&
-            cidrContains(x.destination, ip) &&
-            (!x.host || x.host === here),
+          (route) =>
+            route.destination !== 'default' &&
+            !route.dev?.startsWith('cni') &&
+            !route.dev?.startsWith('flannel') &&
+            cidrContains(route.destination, ip) &&
+            (!route.host || route.host === here),
         )
     : undefined;
   const local = node === here;
   ctx.b.step(phase, {
     from,
-    to: r,
+    to: routerId,
     kind: 'route',
     label: local
       ? `${ip ?? node} is local`
@@ -68,14 +68,14 @@ function toNode(
       : `A node address on the underlay network; Flannel masquerades pod sources leaving the pod network when ipMasq is on.`,
     evidence: route ? route.evidence : [derivedEvidence("node addresses are on the nodes' own network")],
   });
-  const n = ctx.b.actor(nodeActor(node, ip ? [ip] : undefined));
+  const nodeId = ctx.b.actor(nodeActor(node, ip ? [ip] : undefined));
   if (!local)
     ctx.b.step(phase, {
-      from: r,
-      to: n,
+      from: routerId,
+      to: nodeId,
       kind: 'packet',
       label: `to ${node} ${ip ?? ''}`.trim(),
       explanation: 'Over the node network, not VXLAN: the destination is not a pod address.',
-      evidence: ctx.model.nodes.find((x) => x.name === node)?.evidence ?? [],
+      evidence: ctx.model.nodes.find((known) => known.name === node)?.evidence ?? [],
     });
 }
