@@ -51,14 +51,19 @@ export function connectionNotes(
       const answer = elsewhere?.synAck;
       if (elsewhere && answer)
         note(
-          `TCP ${connection.client ?? clientIp} → ${connection.server ?? serverIp}: answered from ${answer.src?.ip ?? 'another address'}`,
-          `The SYN-ACK came back from ${answer.src?.ip ?? 'another address'}:${answer.src?.port ?? ''}, not from ${connection.server ?? serverIp}, the address the client called: the reply was not translated back, and the client reset it.`,
+          `TCP ${connection.client ?? clientIp} → ${connection.server ?? serverIp}: answered from ` +
+            `${answer.src?.ip ?? 'another address'}`,
+          `The SYN-ACK came back from ${answer.src?.ip ?? 'another address'}:${answer.src?.port ?? ''}, not ` +
+            `from ${connection.server ?? serverIp}, the address the client called: the reply was not ` +
+            'translated back, and the client reset it.',
           [answer, ...elsewhere.rsts],
         );
       else
         note(
           `TCP ${connection.client ?? clientIp} → ${connection.server ?? serverIp}: no SYN-ACK`,
-          `The SYN got no answer${connection.retransmissions.length ? ` and was retransmitted ${connection.retransmissions.length} time(s)` : ''}: something drops it (a firewall, a NetworkPolicy, a dead pod).`,
+          'The SYN got no answer' +
+            `${connection.retransmissions.length ? ` and was retransmitted ${connection.retransmissions.length} time(s)` : ''}` +
+            ': something drops it (a firewall, a NetworkPolicy, a dead pod).',
           [connection.syn, ...connection.retransmissions],
         );
     }

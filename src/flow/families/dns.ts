@@ -44,7 +44,8 @@ function kubeDnsService(ctx: TraceContext, nameserver: string | undefined): Serv
     ports: [{ name: 'dns', protocol: 'UDP', port: 53, targetPort: 53 }],
     evidence: [
       derivedEvidence(
-        `kubeadm names the cluster DNS Service kube-system/kube-dns; its ClusterIP is the pods' nameserver ${nameserver}`,
+        `kubeadm names the cluster DNS Service kube-system/kube-dns; its ClusterIP is the pods' nameserver ` +
+          `${nameserver}`,
       ),
     ],
   };
@@ -144,8 +145,13 @@ export function dnsPhase(
     from: clientId,
     to: clientId,
     kind: 'note',
-    label: `resolv.conf: nameserver ${resolver.nameserver ?? 'unknown'}, search ${resolver.search.join(' ')}, ndots:${resolver.ndots}`,
-    explanation: `'${typed}' has ${(typed.match(/\./g) ?? []).length} dot(s)${typed.endsWith('.') ? ' and a trailing dot, so it is tried as is' : `, ${(typed.match(/\./g) ?? []).length >= resolver.ndots ? 'at least' : 'fewer than'} ndots:${resolver.ndots}`}: the resolver tries ${names.join(', ')} in that order.`,
+    label:
+      `resolv.conf: nameserver ${resolver.nameserver ?? 'unknown'}, search ${resolver.search.join(' ')}` +
+      `, ndots:${resolver.ndots}`,
+    explanation:
+      `'${typed}' has ${(typed.match(/\./g) ?? []).length} dot(s)` +
+      `${typed.endsWith('.') ? ' and a trailing dot, so it is tried as is' : `, ${(typed.match(/\./g) ?? []).length >= resolver.ndots ? 'at least' : 'fewer than'} ndots:${resolver.ndots}`}` +
+      `: the resolver tries ${names.join(', ')} in that order.`,
     evidence: resolver.config
       ? resolver.config.evidence
       : [
@@ -156,7 +162,8 @@ export function dnsPhase(
   });
   if (!resolver.nameserver)
     ctx.b.need(
-      `cluster DNS address unknown: run \`cat /etc/resolv.conf\` in ${client?.name ?? 'the client pod'} or \`kubectl -n kube-system get svc kube-dns\``,
+      `cluster DNS address unknown: run \`cat /etc/resolv.conf\` in ${client?.name ?? 'the client pod'} or ` +
+        `\`kubectl -n kube-system get svc kube-dns\``,
     );
   const svc = kubeDnsService(ctx, resolver.nameserver);
   const node = client ? nodeOf(ctx, client) : 'node';
@@ -207,7 +214,9 @@ export function dnsPhase(
         to: dnsId,
         kind: 'dns-query',
         label: `A? ${failedName} → NXDOMAIN`,
-        explanation: `Search-list candidate tried before the name that exists; CoreDNS answers NXDOMAIN and the resolver moves on.`,
+        explanation:
+          'Search-list candidate tried before the name that exists; CoreDNS answers NXDOMAIN and ' +
+          'the resolver moves on.',
         dns: { question: failedName, answers: [], rcode: 'NXDOMAIN' },
         // the first query and the first answer: -i any prints each of them once per interface
         evidence: [
@@ -256,8 +265,10 @@ export function dnsPhase(
       kind: 'dns-answer',
       label: `${name} → ${answers.join(', ') || 'an address nothing shows'}`,
       explanation: contradiction
-        ? `The log answers ${seen.join(', ')} but ${expected.why} (${[...expectedSet].join(', ')}): stale record, another cluster, or a different Service.`
-        : `${expected.why}. The reply leaves CoreDNS from its pod IP; conntrack rewrites the source back to ${resolver.nameserver ?? 'the kube-dns ClusterIP'} so the resolver accepts it.`,
+        ? `The log answers ${seen.join(', ')} but ${expected.why} (${[...expectedSet].join(', ')}): stale ` +
+          'record, another cluster, or a different Service.'
+        : `${expected.why}. The reply leaves CoreDNS from its pod IP; conntrack rewrites the source back to ` +
+          `${resolver.nameserver ?? 'the kube-dns ClusterIP'} so the resolver accepts it.`,
       dns: { question: name, answers, rcode: 'NOERROR' },
       nat: resolver.nameserver
         ? { type: 'un-DNAT', before: 'CoreDNS pod IP:53', after: `${resolver.nameserver}:53` }
@@ -310,7 +321,9 @@ function unresolvedName(
       to: request.to,
       kind: 'dns-answer',
       label: `${request.typed}: NXDOMAIN for ${names.filter((name) => denied.has(norm(name))).join(', ')}`,
-      explanation: `Every name the search list made of '${request.typed}' that was asked came back NXDOMAIN: the client has no address to connect to, and sends no packet to the server.`,
+      explanation:
+        `Every name the search list made of '${request.typed}' that was asked came back NXDOMAIN: ` +
+        'the client has no address to connect to, and sends no packet to the server.',
       dns: { question: request.typed, answers: [], rcode: 'NXDOMAIN' },
       evidence: [
         ...packets.slice(0, 3).flatMap((packet) => packet.evidence),

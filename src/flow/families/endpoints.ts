@@ -59,7 +59,9 @@ function resolveTargetPort(
   }
   if (!pod?.containers)
     return {
-      reason: `targetPort '${targetPort}' is a container port name and ${pod?.name ?? 'the pod'}'s containers are unknown`,
+      reason:
+        `targetPort '${targetPort}' is a container port name and ${pod?.name ?? 'the pod'}'s ` +
+        'containers are unknown',
       evidence: [],
     };
   return {
@@ -148,7 +150,8 @@ export function endpointChoices(
     }
   }
   let eps: { ip?: string; port?: number; pod?: Pod; evidence: Evidence[] }[] = [];
-  // An Endpoints row from a kubectl table has a name but no addresses: with pods selected, that is "unknown", not "empty".
+  // An Endpoints row from a kubectl table has a name but no addresses: with pods selected, that is
+  // "unknown", not "empty".
   const slices = ctx.model.endpointsOf(svc);
   const sliceFacts = ctx.model.slicesOf(svc);
   const emptyButPods =
@@ -197,7 +200,9 @@ export function endpointChoices(
       evidence: [
         ...choice.evidence,
         derivedEvidence(
-          `kube-proxy endpoint chain = KUBE-SEP- + base32(sha256("${spn}" + "${protocol.toLowerCase()}" + "${choice.ip ?? '?'}:${choice.port ?? '?'}"))[:16]; jump ${i + 1} of ${eps.length}${probs[i] ? ` with probability 1/${eps.length - i}` : ', unconditional'}`,
+          `kube-proxy endpoint chain = KUBE-SEP- + base32(sha256("${spn}" + "${protocol.toLowerCase()}" + "` +
+            `${choice.ip ?? '?'}:${choice.port ?? '?'}"))[:16]; jump ${i + 1} of ${eps.length}` +
+            `${probs[i] ? ` with probability 1/${eps.length - i}` : ', unconditional'}`,
         ),
       ],
       observedRule: false,

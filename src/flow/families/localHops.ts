@@ -19,7 +19,10 @@ const few = (evidences: Evidence[], count = 3) => evidences.slice(0, count);
  */
 const notPackets = (evidence: Evidence[]) => evidence.filter((item) => evidenceRole(item) !== 'packet');
 
-/** The host-side veth of a pod, with how we know it; unknown veths become a named placeholder and an `unresolved` entry. */
+/**
+ * The host-side veth of a pod, with how we know it; unknown veths become a named placeholder and an
+ * `unresolved` entry.
+ */
 function vethFor(
   ctx: TraceContext,
   pod: Pod,
@@ -79,7 +82,10 @@ function portEvidence(ctx: TraceContext, veth: string, bridge: string): Evidence
     .flatMap((hostInterface) => hostInterface.evidence);
 }
 
-/** pod eth0 → host veth → bridge (or, for hostNetwork pods, the node's own stack). Returns the actor the packet is at. */
+/**
+ * pod eth0 → host veth → bridge (or, for hostNetwork pods, the node's own stack). Returns the actor
+ * the packet is at.
+ */
 export function podToBridge(
   ctx: TraceContext,
   phase: FlowPhase,
@@ -106,7 +112,9 @@ export function podToBridge(
     label: leg.label,
     explanation: contradicted
       ? `Evidence disagrees about ${pod.name}'s host-side veth: ${veth.name} vs ${veth.rivalNames.join(', ')}.`
-      : `${pod.name} sends from its eth0; the other end of the veth pair, ${veth.name}, sits in the node's root namespace${seen.length ? ` (the capture shows it there with direction P: sent by the pod)` : leaving.length ? ` (a capture inside ${pod.name} shows it leaving eth0)` : ''}.`,
+      : `${pod.name} sends from its eth0; the other end of the veth pair, ${veth.name}, sits in the node's ` +
+        'root namespace' +
+        `${seen.length ? ` (the capture shows it there with direction P: sent by the pod)` : leaving.length ? ` (a capture inside ${pod.name} shows it leaving eth0)` : ''}.`,
     evidence: [
       // the first sighting: the packet the label names (later ones of the leg are other segments)
       ...few(
@@ -127,7 +135,9 @@ export function podToBridge(
     to: bridgeId,
     kind: leg.kind ?? 'packet',
     label: `${veth.name} is a port of ${bridge.name}`,
-    explanation: `A veth enslaved to a bridge hands every frame to the bridge (\`master ${bridge.name}\`); the bridge looks up the destination MAC.`,
+    explanation:
+      `A veth enslaved to a bridge hands every frame to the bridge (\`master ${bridge.name}\`); ` +
+      'the bridge looks up the destination MAC.',
     // A frame received on a bridge port is the bridge's: the sighting on the veth proves this hop too.
     evidence: [
       ...few(
@@ -174,7 +184,9 @@ export function bridgeToPod(ctx: TraceContext, phase: FlowPhase, from: string, p
       to: bridgeId,
       kind: 'route',
       label: route ? `${route.destination} dev ${bridge.name}` : `local pod subnet → ${bridge.name}`,
-      explanation: `The node routes its own pod subnet onto the bridge (a connected route on ${bridge.name})${onBridge.length ? '; the capture shows the packet leaving through it' : ''}.`,
+      explanation:
+        `The node routes its own pod subnet onto the bridge (a connected route on ${bridge.name})` +
+        `${onBridge.length ? '; the capture shows the packet leaving through it' : ''}.`,
       evidence: [
         ...few(
           onBridge.flatMap((packet) => packet.evidence),
@@ -186,7 +198,8 @@ export function bridgeToPod(ctx: TraceContext, phase: FlowPhase, from: string, p
             ? []
             : [
                 derivedEvidence(
-                  `the bridge plugin gives ${bridge.name} the node's pod-subnet gateway address, so the subnet is directly connected`,
+                  `the bridge plugin gives ${bridge.name} the node's pod-subnet gateway address, so the ` +
+                    'subnet is directly connected',
                 ),
               ]),
       ],
@@ -203,7 +216,8 @@ export function bridgeToPod(ctx: TraceContext, phase: FlowPhase, from: string, p
     kind: leg.kind ?? 'packet',
     label: leg.label,
     explanation: floodedOn
-      ? `The bridge did not know the destination MAC yet, so it flooded the frame out of ${floodedOn.interfaces.length} ports; ${veth.name} is the one that leads to ${pod.name}.`
+      ? 'The bridge did not know the destination MAC yet, so it flooded the frame out of ' +
+        `${floodedOn.interfaces.length} ports; ${veth.name} is the one that leads to ${pod.name}.`
       : `The bridge forwards the frame out of the port where it learned ${pod.name}'s MAC.`,
     evidence: [
       ...few(
@@ -223,7 +237,9 @@ export function bridgeToPod(ctx: TraceContext, phase: FlowPhase, from: string, p
     to: podId,
     kind: leg.kind ?? 'packet',
     label: `delivered to ${pod.name} eth0`,
-    explanation: `Whatever leaves ${veth.name} comes out of eth0 inside ${pod.name}'s network namespace${outs.length === 0 && arrived.length ? ` (a capture inside ${pod.name} shows it arriving)` : ''}.`,
+    explanation:
+      `Whatever leaves ${veth.name} comes out of eth0 inside ${pod.name}'s network namespace` +
+      `${outs.length === 0 && arrived.length ? ` (a capture inside ${pod.name} shows it arriving)` : ''}.`,
     evidence: arrived.length
       ? few(
           arrived.flatMap((packet) => packet.evidence),

@@ -104,9 +104,12 @@ export function crossNode(
     to: ra,
     kind: 'route',
     label: route
-      ? `${route.destination} ${route.via ? `via ${route.via} ` : ''}dev ${route.dev ?? 'unknown'}${route.onlink ? ' onlink' : ''}`
+      ? `${route.destination} ${route.via ? `via ${route.via} ` : ''}dev ${route.dev ?? 'unknown'}` +
+        `${route.onlink ? ' onlink' : ''}`
       : `route to ${subnet}`,
-    explanation: `${dstIp} is not on this node's bridge, so the frame goes up to ${srcNode}'s routing table (cni0 is the pods' default gateway).`,
+    explanation:
+      `${dstIp} is not on this node's bridge, so the frame goes up to ${srcNode}'s routing table ` +
+      `(cni0 is the pods' default gateway).`,
     evidence: [
       ...ev1(seen(srcNode, bridgeOf(ctx, srcNode).name, ['In'])),
       ...(route
@@ -124,7 +127,8 @@ export function crossNode(
       kind: 'route',
       label: `next hop ${route?.via ?? zIp.ip ?? dstNode}`,
       explanation:
-        'host-gw: the remote node itself is the next hop; the pod packet leaves unchanged, no encapsulation (nodes must share an L2 segment).',
+        'host-gw: the remote node itself is the next hop; the pod packet leaves unchanged, no encapsulation ' +
+        '(nodes must share an L2 segment).',
       evidence: [...(route?.evidence ?? []), ...backendEv],
     });
     ctx.b.step(phase, {
@@ -177,8 +181,13 @@ export function crossNode(
     from: ra,
     to: va,
     kind: 'encap',
-    label: `VXLAN encap VNI ${vni}, UDP ${port}, outer ${aIp.ip ?? srcNode} → ${outer ?? dstNode}${mtu ? `, MTU ${mtu}` : ''}`,
-    explanation: `flannel.1 wraps the pod packet in UDP/${port} (Flannel uses the Linux default port, not IANA 4789); the remote VTEP's MAC comes from the neighbour table and its node IP from the bridge fdb. The wrapper costs ${VXLAN_OVERHEAD_IPV4} bytes, hence MTU ${mtu ?? 1450} inside.`,
+    label:
+      `VXLAN encap VNI ${vni}, UDP ${port}, outer ${aIp.ip ?? srcNode} → ${outer ?? dstNode}` +
+      `${mtu ? `, MTU ${mtu}` : ''}`,
+    explanation:
+      `flannel.1 wraps the pod packet in UDP/${port} (Flannel uses the Linux default port, not ` +
+      `IANA 4789); the remote VTEP's MAC comes from the neighbour table and its node IP from the ` +
+      `bridge fdb. The wrapper costs ${VXLAN_OVERHEAD_IPV4} bytes, hence MTU ${mtu ?? 1450} inside.`,
     evidence: [
       ...ev1(encapOut),
       ...(devFact?.evidence ?? []),
@@ -220,7 +229,8 @@ export function crossNode(
     to: rz,
     kind: 'route',
     label: `${dstIp} is in ${dstNode}'s own subnet`,
-    explanation: `The inner packet is routed again on ${dstNode}: its own pod subnet is on ${bridgeOf(ctx, dstNode).name}.`,
+    explanation:
+      `The inner packet is routed again on ${dstNode}: its own pod subnet is on ` + `${bridgeOf(ctx, dstNode).name}.`,
     evidence: [...ev1(decapIn), derivedEvidence('each node owns one pod subnet')],
   });
   return rz;

@@ -110,7 +110,9 @@ function arpSteps(ctx: TraceContext, from: Pod, to: Pod, exchanges: ReturnType<t
         to: br,
         kind: 'arp',
         label: describePacket(req[0]),
-        explanation: `${asker.name} needs ${target.name}'s MAC before it can send unicast frames; the request is a broadcast.`,
+        explanation:
+          `${asker.name} needs ${target.name}'s MAC before it can send unicast frames; the ` +
+          'request is a broadcast.',
         evidence: req.filter((packet) => packet.direction === 'P').flatMap((packet) => packet.evidence),
         time: arpExchange.request.start,
       });

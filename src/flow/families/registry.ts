@@ -43,7 +43,8 @@ const outsideSource =
   (from: string): FamilyWalk =>
   (ctx) =>
     ctx.b.need(
-      `source ${from} is outside the cluster: only NodePort/LoadBalancer Services or externalIPs reach pods from there (give DST as NODE:NODEPORT)`,
+      `source ${from} is outside the cluster: only NodePort/LoadBalancer Services or externalIPs reach pods ` +
+        'from there (give DST as NODE:NODEPORT)',
     );
 
 /** The walk when there is a client pod (or node), else the outside-source note. */

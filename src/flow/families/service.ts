@@ -218,8 +218,12 @@ export function traceClusterIp(ctx: TraceContext, client: Pod, target: ServiceTa
     kind: 'nat',
     label: `un-DNAT src ${endpointText(ep.ip ?? ep.pod?.name, ep.port)} → ${vipText}:${port.port}`,
     explanation: unNatted
-      ? `The reply reached ${client.name} from the pod's own address ${endpointText(ep.ip, ep.port)}, not from ${vipText}:${port.port}: conntrack did not rewrite it. A reply bridged on cni0 bypasses netfilter when net.bridge.bridge-nf-call-iptables is 0 (br_netfilter off), so the client, which never called the pod's address, rejects it.`
-      : 'The reply matches the conntrack entry created by the DNAT, so its source is rewritten back to the ClusterIP the client connected to.',
+      ? `The reply reached ${client.name} from the pod's own address ${endpointText(ep.ip, ep.port)}, not ` +
+        `from ${vipText}:${port.port}: conntrack did not rewrite it. A reply bridged on cni0 bypasses ` +
+        'netfilter when net.bridge.bridge-nf-call-iptables is 0 (br_netfilter off), so the client, which ' +
+        `never called the pod's address, rejects it.`
+      : 'The reply matches the conntrack entry created by the DNAT, so its source is rewritten back to the ' +
+        'ClusterIP the client connected to.',
     nat: { type: 'un-DNAT', before: endpointText(ep.ip ?? ep.pod?.name, ep.port), after: `${vipText}:${port.port}` },
     evidence: [
       ...(pair ? [...pair.before.evidence, ...pair.after.evidence] : []),
@@ -257,7 +261,11 @@ function noPortRule(ctx: TraceContext, client: Pod, svc: Service, spec: DstSpec)
     node,
     destination: `${vip}${spec.port ? `:${spec.port}` : ''}`,
     destinationIp: svc.clusterIP,
-    why: `No kube-proxy rule matches ${spec.protocol ?? ''} ${spec.port ?? ''} on ${vip}: ${svc.name} only has ${svc.ports.map((servicePort) => `${servicePort.port}/${servicePort.protocol}`).join(', ')}. The ClusterIP is on no interface, so the packet is routed like any unknown address: out of the default gateway.`,
+    why:
+      `No kube-proxy rule matches ${spec.protocol ?? ''} ${spec.port ?? ''} on ${vip}: ${svc.name} only ` +
+      `has ${svc.ports.map((servicePort) => `${servicePort.port}/${servicePort.protocol}`).join(', ')}. ` +
+      'The ClusterIP is on no interface, so the packet is routed like any unknown address: out of the ' +
+      'default gateway.',
   });
 }
 
@@ -336,7 +344,8 @@ export function toDefaultGateway(ctx: TraceContext, hop: GatewayHop): void {
       kind: nat ? 'nat' : 'packet',
       label: nat ? `MASQUERADE ${nat.before} → ${nat.after}` : describePacket(leaving),
       explanation: nat
-        ? 'Pod traffic leaving the pod network is masqueraded to the node address (Flannel ipMasq: POSTROUTING -s <pod CIDR> ! -d <pod CIDR> -j MASQUERADE), so the gateway can answer the node.'
+        ? 'Pod traffic leaving the pod network is masqueraded to the node address (Flannel ipMasq: ' +
+          'POSTROUTING -s <pod CIDR> ! -d <pod CIDR> -j MASQUERADE), so the gateway can answer the node.'
         : `The packet leaves ${node} through ${leaving.interface}.`,
       evidence: leaving.evidence,
       nat,
@@ -375,7 +384,10 @@ export function toDefaultGateway(ctx: TraceContext, hop: GatewayHop): void {
   });
   if (refusal) {
     onward.status = 'contradicted';
-    onward.explanation = `${refusal.src?.ip ?? 'The gateway'} answered ICMP ${refusal.icmp?.type ?? 'unreachable'}: it has no route for ${hop.destination}, so the packet goes no further.`;
+    onward.explanation =
+      `${refusal.src?.ip ?? 'The gateway'} answered ICMP ` +
+      `${refusal.icmp?.type ?? 'unreachable'}: it has no route for ${hop.destination}, so ` +
+      'the packet goes no further.';
     onward.evidence.push(...refusal.evidence.map(withRole));
     const reply = ctx.b.phase('reply');
     ctx.b.step(reply, {
@@ -383,7 +395,10 @@ export function toDefaultGateway(ctx: TraceContext, hop: GatewayHop): void {
       to: ctx.b.actor(underlayActor(node, refusal.interface!, refusal.dst?.ip)),
       kind: 'reject',
       label: `ICMP ${(refusal.icmp?.detail ?? refusal.icmp?.type ?? 'unreachable').replace(/, length \d+$/, '')}`,
-      explanation: `The router's error comes back to the node; conntrack relates it to the connection and forwards it, un-masqueraded, to the client, whose connect() fails${CONNECT_ERROR[/^(?:net|host)\b/.exec(refusal.icmp?.detail ?? '')?.[0] ?? ''] ?? ''}.`,
+      explanation:
+        `The router's error comes back to the node; conntrack relates it to the connection and ` +
+        'forwards it, un-masqueraded, to the client, whose connect() fails' +
+        `${CONNECT_ERROR[/^(?:net|host)\b/.exec(refusal.icmp?.detail ?? '')?.[0] ?? ''] ?? ''}.`,
       evidence: refusal.evidence,
       time: packetTime(refusal),
     });
@@ -416,7 +431,8 @@ export function traceHeadless(ctx: TraceContext, client: Pod, target: ServiceTar
     ctx.b.need(
       firstIp
         ? `pod with IP ${firstIp} unknown: run \`kubectl get pods -o wide\``
-        : `no ready pod behind ${svc.name}: run \`kubectl get endpointslices -l kubernetes.io/service-name=${svc.name}\``,
+        : `no ready pod behind ${svc.name}: run \`kubectl get endpointslices ` +
+            `-l kubernetes.io/service-name=${svc.name}\``,
     );
     return;
   }
@@ -425,7 +441,8 @@ export function traceHeadless(ctx: TraceContext, client: Pod, target: ServiceTar
     ctx,
     client.ip,
     server.ip,
-    `${port?.protocol ?? 'TCP'} ${client.ip ?? client.name} → ${server.ip ?? server.name}${dport ? `:${dport}` : ''} (first answer, no NAT)`,
+    `${port?.protocol ?? 'TCP'} ${client.ip ?? client.name} → ${server.ip ?? server.name}` +
+      `${dport ? `:${dport}` : ''} (first answer, no NAT)`,
     dport,
   );
   podToPodLeg(ctx, 'connect', client, server, fwd);
@@ -478,7 +495,10 @@ export function traceHeadlessPod(ctx: TraceContext, client: Pod, server: Pod, ty
   );
 }
 
-/** ExternalName: DNS answers a CNAME; no ClusterIP, no kube-proxy rule, the client connects to whatever the CNAME resolves to. */
+/**
+ * ExternalName: DNS answers a CNAME; no ClusterIP, no kube-proxy rule, the client connects to whatever
+ * the CNAME resolves to.
+ */
 export function traceExternalName(ctx: TraceContext, client: Pod, target: ServiceTarget, spec: DstSpec): void {
   const svc = target.service;
   dnsPhase(ctx, client, target.text.includes('/') ? svc.name : target.text, {
@@ -498,10 +518,13 @@ export function traceExternalName(ctx: TraceContext, client: Pod, target: Servic
     from: at,
     node,
     destination: svc.externalName ?? 'its external name',
-    why: 'kube-proxy programs nothing for ExternalName Services: the client resolves the CNAME target itself and connects to it directly, routed out of the node.',
+    why:
+      'kube-proxy programs nothing for ExternalName Services: the client resolves the CNAME target itself ' +
+      'and connects to it directly, routed out of the node.',
   });
   ctx.b.need(
-    `address of ${svc.externalName ?? svc.name} unknown: run \`kubectl exec ${client.name} -- nslookup ${svc.externalName ?? svc.name}\``,
+    `address of ${svc.externalName ?? svc.name} unknown: run \`kubectl exec ${client.name} ` +
+      `-- nslookup ${svc.externalName ?? svc.name}\``,
   );
 }
 
@@ -629,7 +652,10 @@ export function traceNodePort(ctx: TraceContext, request: NodePortRequest): void
       kind: 'nat',
       label: `MASQUERADE src ${arrivedFrom ?? 'client'} → ${after}`,
       nat: { type: 'MASQUERADE', before: arrivedFrom ?? 'client', after },
-      explanation: `The packet carries the KUBE-MARK-MASQ mark, so POSTROUTING masquerades it to the address of the outgoing interface${masqueradeIp ? ` (${masqueradeIp})` : ''}: replies must come back through this node to be un-NATed.`,
+      explanation:
+        'The packet carries the KUBE-MARK-MASQ mark, so POSTROUTING masquerades it to the address ' +
+        `of the outgoing interface${masqueradeIp ? ` (${masqueradeIp})` : ''}: replies must come ` +
+        'back through this node to be un-NATed.',
       evidence: [
         ...masqueraded.slice(0, 1).flatMap((packet) => packet.evidence),
         ...(rule?.evidence ?? [derivedEvidence('KUBE-POSTROUTING MASQUERADE for marked packets')]),
@@ -685,14 +711,18 @@ export function traceNodePort(ctx: TraceContext, request: NodePortRequest): void
     from: atNode,
     to: conntrack,
     kind: 'nat',
-    label: `un-NAT src ${endpoint.ip ?? server.name}:${endpoint.port ?? port.port} → ${endpointText(nodeAddr, port.nodePort)}${masqueradeIp ? `, dst ${masqueradeIp} → ${arrivedFrom ?? 'client'}` : ''}`,
+    label:
+      `un-NAT src ${endpoint.ip ?? server.name}:${endpoint.port ?? port.port} → ` +
+      `${endpointText(nodeAddr, port.nodePort)}` +
+      `${masqueradeIp ? `, dst ${masqueradeIp} → ${arrivedFrom ?? 'client'}` : ''}`,
     nat: {
       type: 'un-DNAT',
       before: `${endpoint.ip ?? server.name}:${endpoint.port ?? port.port}`,
       after: `${endpointText(nodeAddr, port.nodePort)}`,
     },
     explanation:
-      'The reply matches the conntrack entry of the request: its source is rewritten back to the NodePort address and, after a masquerade, its destination back to the client.',
+      'The reply matches the conntrack entry of the request: its source is rewritten back to the NodePort ' +
+      'address and, after a masquerade, its destination back to the client.',
     evidence: [
       // the reply as it reached this node, and as it left it to the client: both sides of the un-NAT
       ...(left[0]
@@ -772,7 +802,10 @@ function podToOtherNode(
     to: routing,
     kind: 'route',
     label: `route to ${target.nodeAddr} (${target.nodeName})`,
-    explanation: `${target.nodeAddr} is another node's address: KUBE-NODEPORTS matches only destinations local to ${node} (dst-type LOCAL), so nothing is DNATed here and the packet is routed onto the node network.`,
+    explanation:
+      `${target.nodeAddr} is another node's address: KUBE-NODEPORTS matches only destinations ` +
+      `local to ${node} (dst-type LOCAL), so nothing is DNATed here and the packet is routed onto ` +
+      'the node network.',
     evidence: [derivedEvidence("node addresses are on the nodes' own network")],
   });
   const nicHere = ctx.b.actor(underlayActor(node, uplink, sourceIp));
@@ -786,7 +819,8 @@ function podToOtherNode(
     label: `MASQUERADE ${before} → ${after}`,
     nat: { type: 'MASQUERADE', before, after },
     explanation:
-      'Pod traffic leaving the pod network is masqueraded to the node address (Flannel ipMasq: POSTROUTING -s <pod CIDR> ! -d <pod CIDR> -j MASQUERADE), so the other node sees this node as the client.',
+      'Pod traffic leaving the pod network is masqueraded to the node address (Flannel ipMasq: POSTROUTING ' +
+      '-s <pod CIDR> ! -d <pod CIDR> -j MASQUERADE), so the other node sees this node as the client.',
     evidence: leaving
       ? leaving.evidence
       : [derivedEvidence('Flannel ipMasq masquerades pod traffic leaving the pod network')],
@@ -801,7 +835,9 @@ function podToOtherNode(
     label: arrived
       ? describePacket(arrived)
       : `${sourceIp ?? node} → ${endpointText(target.nodeAddr, target.nodePort)}`,
-    explanation: `Over the node network, not VXLAN: the destination is a node address. ${target.nodeName} receives it on its NIC.`,
+    explanation:
+      `Over the node network, not VXLAN: the destination is a node address. ${target.nodeName} ` +
+      'receives it on its NIC.',
     evidence: arrived
       ? arrived.evidence
       : (ctx.model.nodes.find((known) => known.name === target.nodeName)?.evidence ?? []),
@@ -832,7 +868,9 @@ function replyToOtherNode(
     to: nicHere,
     kind: 'packet',
     label: arrived ? describePacket(arrived) : back.toClient.label,
-    explanation: `The reply leaves ${back.nodeName} from the NodePort address to ${node}'s address, over the node network, and arrives on ${node}'s ${uplink}.`,
+    explanation:
+      `The reply leaves ${back.nodeName} from the NodePort address to ${node}'s address, over the ` +
+      `node network, and arrives on ${node}'s ${uplink}.`,
     evidence: arrived ? arrived.evidence : [],
     status: !arrived && covers(ctx, node, uplink) ? 'missing' : undefined,
     time: arrived ? packetTime(arrived) : undefined,

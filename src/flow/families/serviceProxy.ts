@@ -58,7 +58,10 @@ export interface ProxyResult {
   chosenProven?: boolean;
 }
 
-/** Which endpoint this connection really went to: a DNAT pair in the captures, post-DNAT packets, server logs, conntrack. */
+/**
+ * Which endpoint this connection really went to: a DNAT pair in the captures, post-DNAT packets,
+ * server logs, conntrack.
+ */
 function chosenEndpoint(
   ctx: TraceContext,
   { svc, port, clientIp }: ProxyHop,
@@ -123,7 +126,10 @@ function chosenEndpoint(
   return { evidence: [] };
 }
 
-/** `printed`: iptables rule probabilities, conditional on reaching the jump; otherwise each choice's own share (IPVS weights, nft numgen). */
+/**
+ * `printed`: iptables rule probabilities, conditional on reaching the jump; otherwise each choice's
+ * own share (IPVS weights, nft numgen).
+ */
 function alternatives(
   ctx: TraceContext,
   choices: EndpointChoice[],
@@ -155,7 +161,12 @@ function alternatives(
     const taken = takenBy(endpointChoice);
     const takenText = taken.length ? ` · taken by connection${taken.length > 1 ? 's' : ''} ${taken.join(', ')}` : '';
     return {
-      label: `${endpointChoice.chain ?? 'endpoint'} → ${endpointChoice.ip ?? endpointChoice.pod?.name ?? 'unknown address'}${endpointChoice.port !== undefined ? `:${endpointChoice.port}` : ''}${endpointChoice.pod ? ` (${endpointChoice.pod.name}${endpointChoice.pod.predicted ? ', predicted' : ''})` : ''}, rule probability ${prob}${takenText}`,
+      label:
+        `${endpointChoice.chain ?? 'endpoint'} → ` +
+        `${endpointChoice.ip ?? endpointChoice.pod?.name ?? 'unknown address'}` +
+        `${endpointChoice.port !== undefined ? `:${endpointChoice.port}` : ''}` +
+        `${endpointChoice.pod ? ` (${endpointChoice.pod.name}${endpointChoice.pod.predicted ? ', predicted' : ''})` : ''}` +
+        `, rule probability ${prob}${takenText}`,
       probability: Number(share.toFixed(6)),
       chosen: chosen.choice === endpointChoice ? true : undefined,
       evidence: chosen.choice === endpointChoice ? [...endpointChoice.evidence, ...chosenEv] : endpointChoice.evidence,
@@ -193,7 +204,10 @@ export function proxyToEndpoint(ctx: TraceContext, hop: ProxyHop, hook = 'PREROU
     to: services,
     kind: 'nat',
     label: `nat ${hook} → KUBE-SERVICES`,
-    explanation: `Every packet entering the node's nat ${hook} hook jumps to KUBE-SERVICES, where kube-proxy keeps one rule per Service IP and port. The ClusterIP is on no interface: it exists only as these rules.`,
+    explanation:
+      `Every packet entering the node's nat ${hook} hook jumps to KUBE-SERVICES, where kube-proxy ` +
+      'keeps one rule per Service IP and port. The ClusterIP is on no interface: it exists only ' +
+      'as these rules.',
     evidence: portal ? portal.evidence : modeEv,
   });
   ctx.b.step(phase, {
@@ -201,7 +215,9 @@ export function proxyToEndpoint(ctx: TraceContext, hop: ProxyHop, hook = 'PREROU
     to: svcId,
     kind: 'nat',
     label: `dst ${vip}/${port.protocol} → ${svcChain}`,
-    explanation: `The rule for ${spn} matches the destination ${vip} (${port.protocol} only) and jumps to the Service's chain.`,
+    explanation:
+      `The rule for ${spn} matches the destination ${vip} (${port.protocol} only) and jumps to ` +
+      `the Service's chain.`,
     evidence: portalEv,
   });
   if (choices.length === 0) return reject(ctx, { ...hop, from: svcId }, problems, svcChain);
@@ -238,17 +254,24 @@ function pickAndDnat(ctx: TraceContext, hop: ProxyHop, dnat: DnatChoice): ProxyR
     kind: 'nat',
     label:
       choices.length > 1
-        ? `${sticky ? 'affinity or random' : 'random'} choice: ${taken.chain ?? `the endpoint ${taken.pod?.name ?? taken.ip ?? 'nothing names'}`}${choice ? '' : ' (one of ' + choices.length + ')'}`
+        ? `${sticky ? 'affinity or random' : 'random'} choice: ` +
+          `${taken.chain ?? `the endpoint ${taken.pod?.name ?? taken.ip ?? 'nothing names'}`}` +
+          `${choice ? '' : ' (one of ' + choices.length + ')'}`
         : `only endpoint: ${taken.chain ?? taken.pod?.name ?? taken.ip ?? 'one nothing names'}`,
     explanation: [
       masq
-        ? `${masq.source?.negated ? `Sources outside ${masq.source.cidr}` : 'Matching sources'} are marked for masquerade first (${clientIp && masq.source?.negated ? `${clientIp} is inside, so no SNAT` : 'KUBE-MARK-MASQ'}).`
+        ? `${masq.source?.negated ? `Sources outside ${masq.source.cidr}` : 'Matching sources'} are marked ` +
+          'for masquerade first (' +
+          `${clientIp && masq.source?.negated ? `${clientIp} is inside, so no SNAT` : 'KUBE-MARK-MASQ'}).`
         : '',
       choices.length > 1
-        ? `kube-proxy jumps to endpoint i of n with probability 1/(n−i), so each of the ${choices.length} endpoints gets 1/${choices.length} of new connections.`
+        ? `kube-proxy jumps to endpoint i of n with probability 1/(n−i), so each of the ${choices.length} ` +
+          `endpoints gets 1/${choices.length} of new connections.`
         : 'A single endpoint: the jump is unconditional.',
       sticky
-        ? `sessionAffinity ClientIP: a \`recent\` match (--rcheck --seconds ${svc.sessionAffinityTimeoutSeconds ?? 10800}) sends later connections from the same client IP to the same endpoint before the random rules are consulted.`
+        ? `sessionAffinity ClientIP: a \`recent\` match (--rcheck --seconds ` +
+          `${svc.sessionAffinityTimeoutSeconds ?? 10800}) sends later connections from the same client IP to ` +
+          'the same endpoint before the random rules are consulted.'
         : '',
       choice
         ? 'The logs show which one this connection took.'
@@ -268,7 +291,9 @@ function pickAndDnat(ctx: TraceContext, hop: ProxyHop, dnat: DnatChoice): ProxyR
   });
   if (!choice)
     ctx.b.need(
-      `endpoint chosen for ${vip} unknown: ${clientIp ? `capture with \`tcpdump -i any -n host ${clientIp}\` on the node` : 'capture on the node'}, or run \`conntrack -L -d ${vipIp ?? vip}\``,
+      `endpoint chosen for ${vip} unknown: ` +
+        `${clientIp ? `capture with \`tcpdump -i any -n host ${clientIp}\` on the node` : 'capture on the node'}` +
+        `, or run \`conntrack -L -d ${vipIp ?? vip}\``,
     );
   const target = endpointText(taken.ip ?? taken.pod?.name, taken.port);
   const dnatRule = taken.chain ? chainRules(ctx, taken.chain).find((natRule) => natRule.dnatTo) : undefined;
@@ -280,7 +305,10 @@ function pickAndDnat(ctx: TraceContext, hop: ProxyHop, dnat: DnatChoice): ProxyR
     to: sepId,
     kind: 'nat',
     label: `DNAT ${vip} → ${target}`,
-    explanation: `${taken.chain ?? 'The endpoint chain'} rewrites the destination to the pod; conntrack remembers the translation so replies are rewritten back. Same source port and TCP sequence before and after: it is one connection.`,
+    explanation:
+      `${taken.chain ?? 'The endpoint chain'} rewrites the destination to the pod; conntrack ` +
+      'remembers the translation so replies are rewritten back. Same source port and TCP sequence ' +
+      'before and after: it is one connection.',
     nat: { type: 'DNAT', before: vip, after: target },
     evidence: [
       ...(dnatRule?.evidence ?? taken.evidence),
@@ -330,7 +358,9 @@ export function proxyNodePort(ctx: TraceContext, hop: ProxyHop, nodeAddr: string
     to: services,
     kind: 'nat',
     label: 'nat PREROUTING → KUBE-SERVICES',
-    explanation: `No ClusterIP rule matches ${nodeAddr}; the chain's last rule sends traffic for the node's own addresses (dst-type LOCAL) to KUBE-NODEPORTS.`,
+    explanation:
+      `No ClusterIP rule matches ${nodeAddr}; the chain's last rule sends traffic for the node's ` +
+      'own addresses (dst-type LOCAL) to KUBE-NODEPORTS.',
     evidence:
       toNodePorts?.evidence ??
       derived('kube-proxy: the last KUBE-SERVICES rule jumps to KUBE-NODEPORTS for local destinations'),
@@ -382,10 +412,14 @@ export function proxyNodePort(ctx: TraceContext, hop: ProxyHop, nodeAddr: string
         ? `externalTrafficPolicy Local → ${inner}`
         : `KUBE-MARK-MASQ, then ${inner}`,
     explanation: podShortcut
-      ? `externalTrafficPolicy: Local applies to external clients only: traffic from pods (${podShortcut.source!.cidr}) is sent to the cluster-wide ${inner}, so any endpoint may be chosen, without masquerade.`
+      ? 'externalTrafficPolicy: Local applies to external clients only: traffic from pods (' +
+        `${podShortcut.source!.cidr}) is sent to the cluster-wide ${inner}, so any endpoint may be chosen, ` +
+        'without masquerade.'
       : local
-        ? `externalTrafficPolicy: Local: only endpoints on ${node} are candidates and the packet is not marked for masquerade, so the pod sees the client's own source IP.`
-        : `externalTrafficPolicy: Cluster: the packet is marked for masquerade (the pod will see ${node}'s address, the client IP is lost) and any endpoint in the cluster may be chosen.`,
+        ? `externalTrafficPolicy: Local: only endpoints on ${node} are candidates and the packet is not ` +
+          `marked for masquerade, so the pod sees the client's own source IP.`
+        : `externalTrafficPolicy: Cluster: the packet is marked for masquerade (the pod will see ${node}'s ` +
+          'address, the client IP is lost) and any endpoint in the cluster may be chosen.',
     evidence: [
       ...(podShortcut
         ? [podShortcut]
@@ -418,7 +452,8 @@ export function proxyNodePort(ctx: TraceContext, hop: ProxyHop, nodeAddr: string
       kind: 'reject',
       label: local ? `DROP: no local endpoint of ${svc.name} on ${node}` : `REJECT: ${svc.name} has no endpoints`,
       explanation: local
-        ? 'With Local policy a node without a ready local endpoint drops NodePort traffic (the load balancer health check fails on it).'
+        ? 'With Local policy a node without a ready local endpoint drops NodePort traffic (the load balancer ' +
+          'health check fails on it).'
         : 'No endpoint anywhere.',
       evidence: svc.evidence,
     });
@@ -458,7 +493,9 @@ function reject(ctx: TraceContext, hop: ProxyHop, problems: string[], chain: str
       evidence: [derivedEvidence('no EndpointSlice, selected pod or KUBE-SEP rule for this Service')],
     });
     ctx.b.need(
-      `endpoints of ${namespacedName(svc)} unknown: run \`kubectl get endpointslices -n ${namespaceOf(svc)} -l kubernetes.io/service-name=${svc.name}\` or \`iptables -t nat -L ${chain} -n\``,
+      `endpoints of ${namespacedName(svc)} unknown: run \`kubectl get endpointslices ` +
+        `-n ${namespaceOf(svc)} -l kubernetes.io/service-name=${svc.name}\` or \`iptables -t nat ` +
+        `-L ${chain} -n\``,
     );
     return { choices: [], problems, serviceChain: chain };
   }
@@ -468,7 +505,10 @@ function reject(ctx: TraceContext, hop: ProxyHop, problems: string[], chain: str
     to: rj,
     kind: 'reject',
     label: `REJECT: ${namespacedName(svc)} has no endpoints`,
-    explanation: `With no ready endpoint kube-proxy installs a filter-table REJECT for ${clusterIpText(svc)}:${port.port}: the client gets ICMP port unreachable (TCP: connection refused) at once. ${problems.join('; ')}`,
+    explanation:
+      `With no ready endpoint kube-proxy installs a filter-table REJECT for ${clusterIpText(svc)}:` +
+      `${port.port}: the client gets ICMP port unreachable (TCP: connection refused) at once. ` +
+      `${problems.join('; ')}`,
     evidence: rule
       ? rule.evidence
       : [
@@ -516,7 +556,8 @@ function viaIpvs(ctx: TraceContext, hop: ProxyHop): ProxyResult {
     kind: 'nat',
     label: `${clusterIpText(svc)} is local (kube-ipvs0) → IPVS ${name}${vs ? ` ${vs.scheduler}` : ''}`,
     explanation:
-      'In IPVS mode kube-proxy binds every ClusterIP to the dummy interface kube-ipvs0, so the node accepts the packet and the IPVS virtual server picks a real server (round robin by default).',
+      'In IPVS mode kube-proxy binds every ClusterIP to the dummy interface kube-ipvs0, so the node accepts ' +
+      'the packet and the IPVS virtual server picks a real server (round robin by default).',
     evidence: vs
       ? vs.evidence
       : [...svc.evidence, derivedEvidence('ipvs mode: one virtual server per Service IP and port')],
@@ -530,7 +571,9 @@ function viaIpvs(ctx: TraceContext, hop: ProxyHop): ProxyResult {
     to: ipvs,
     kind: 'nat',
     label: `DNAT ${clusterIpText(svc)}:${port.port} → ${target}`,
-    explanation: `IPVS (masquerading forward) rewrites the destination to the real server; ${vs?.scheduler ?? 'rr'} spreads connections by weight.`,
+    explanation:
+      'IPVS (masquerading forward) rewrites the destination to the real server; ' +
+      `${vs?.scheduler ?? 'rr'} spreads connections by weight.`,
     nat: { type: 'DNAT', before: `${clusterIpText(svc)}:${port.port}`, after: target },
     evidence: [...taken.evidence, ...chosenEv],
     alternatives: alternatives(ctx, choices, { choice, evidence: chosenEv }, false),
@@ -577,7 +620,8 @@ function viaNft(ctx: TraceContext, hop: ProxyHop, modeEv: Evidence[]): ProxyResu
       ? el.evidence
       : [
           derivedEvidence(
-            `nftables service chain name = hash prefix + ${namespacedName(svc)}/${port.protocol.toLowerCase()}/${portName}`,
+            `nftables service chain name = hash prefix + ${namespacedName(svc)}/` +
+              `${port.protocol.toLowerCase()}/${portName}`,
           ),
         ],
   });

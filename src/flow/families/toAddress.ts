@@ -65,7 +65,8 @@ function toNode(
         : `route to ${ip ?? node}`,
     explanation: local
       ? `${node}'s own address: the packet goes up to its stack (INPUT), no further hop.`
-      : `A node address on the underlay network; Flannel masquerades pod sources leaving the pod network when ipMasq is on.`,
+      : 'A node address on the underlay network; Flannel masquerades pod sources leaving the pod network ' +
+        'when ipMasq is on.',
     evidence: route ? route.evidence : [derivedEvidence("node addresses are on the nodes' own network")],
   });
   const nodeId = ctx.b.actor(nodeActor(node, ip ? [ip] : undefined));
