@@ -47,7 +47,11 @@ export function nodeOf(ctx: TraceContext, pod: Pod): string {
   const siteNode = pod.ip ? nodeSeenSending(ctx, pod.ip) : undefined;
   if (siteNode) return siteNode;
   // No node names anywhere: name the node by its pod subnet; when every known pod IP shares one, that is the only node.
-  const subnets = new Set(ctx.model.pods.filter((pod) => pod.ip && !pod.hostNetwork).map((pod) => subnetOf(pod.ip!)));
+  const subnets = new Set(
+    ctx.model.pods
+      .filter((candidate) => candidate.ip && !candidate.hostNetwork)
+      .map((candidate) => subnetOf(candidate.ip!)),
+  );
   if (pod.ip) return `node(${subnetOf(pod.ip)})`;
   return subnets.size === 1 ? `node(${[...subnets][0]})` : 'node';
 }

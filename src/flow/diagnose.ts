@@ -53,7 +53,7 @@ function requestOf(model: ClusterModel, connection: Connection): { from: string;
   if (connection.original.sightings[0]?.frame.dns) return undefined;
   const client = ipOf(connection.client);
   const owners = model.byIp(client);
-  const owner = owners.find((owner) => owner.role === 'pod');
+  const owner = owners.find((candidate) => candidate.role === 'pod');
   if (owner?.role === 'pod') return { from: namespacedName(owner.pod), to: connection.original.to };
   const calledNode = model.byIp(ipOf(connection.original.to)).some((owner) => owner.role === 'node');
   const port = portOf(connection.original.to);

@@ -101,7 +101,7 @@ export function resolveTarget(model: ClusterModel, text: string, role: 'source' 
   if (role === 'destination' && svc) return { kind: 'service', service: svc, text: trimmed };
   if (pod) return { kind: 'pod', pod, text: trimmed };
   if (svc) return { kind: 'service', service: svc, text: trimmed };
-  const node = model.nodes.find((node) => node.name === trimmed);
+  const node = model.nodes.find((candidate) => candidate.name === trimmed);
   if (node) return { kind: 'node', node, ip: node.internalIP, text: trimmed };
   const answered = role === 'destination' ? answeredInCaptures(model, trimmed, client) : undefined;
   if (answered) return answered;
@@ -223,7 +223,7 @@ function resolveFromCaptures(model: ClusterModel, ip: string): Target | undefine
   const last = Number(ip.split('.').at(-1));
   const nodeName = nodeNameOfPodIp(model, ip);
   if (!leftPod && (last === 0 || last === 1)) {
-    const node = model.nodes.find((node) => node.name === nodeName) ?? {
+    const node = model.nodes.find((candidate) => candidate.name === nodeName) ?? {
       kind: 'Node' as const,
       name: nodeName,
       evidence: seen.slice(0, 1).flatMap((packet) => packet.evidence),

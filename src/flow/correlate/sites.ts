@@ -112,7 +112,7 @@ function podOnNode(model: ClusterModel, pod: Pod): string | undefined {
 function siteNode(model: ClusterModel, capture: Capture, sample: readonly Packet[]): Partial<CaptureSite> {
   const nodeNames = model.nodes.map((node) => node.name);
   if (capture.host) {
-    const pod = model.pods.find((pod) => pod.name === capture.host && !pod.hostNetwork);
+    const pod = model.pods.find((candidate) => candidate.name === capture.host && !candidate.hostNetwork);
     if (pod) return { pod: pod.name, node: podOnNode(model, pod), nodeBy: 'prompt' };
     return { node: capture.host, nodeBy: 'prompt' };
   }
@@ -122,7 +122,7 @@ function siteNode(model: ClusterModel, capture: Capture, sample: readonly Packet
   for (const packet of sample) {
     if (!packet.interface?.startsWith('veth') || (packet.direction !== 'P' && packet.direction !== 'In')) continue;
     const ip = packet.src?.ip;
-    const pod = ip ? model.pods.find((pod) => pod.ip === ip && !pod.hostNetwork) : undefined;
+    const pod = ip ? model.pods.find((candidate) => candidate.ip === ip && !candidate.hostNetwork) : undefined;
     const node = pod ? podOnNode(model, pod) : ip ? nodeOfPodIp(model, ip) : undefined;
     if (node) return { node, nodeBy: 'pod veths' };
   }

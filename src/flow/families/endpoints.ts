@@ -161,7 +161,7 @@ export function endpointChoices(
       if (endpoint.ready === false && !svc.publishNotReadyAddresses) continue;
       const endpointPort =
         slice.ports.find(
-          (endpointPort) => (endpointPort.name ?? '') === (port.name ?? '') && endpointPort.protocol === protocol,
+          (candidate) => (candidate.name ?? '') === (port.name ?? '') && candidate.protocol === protocol,
         ) ?? slice.ports[0];
       for (const ip of endpoint.addresses)
         eps.push({ ip, port: endpointPort?.port, pod: podByIp(ctx, ip), evidence: slice.evidence });

@@ -171,11 +171,11 @@ export function bridgeToPod(ctx: TraceContext, phase: FlowPhase, from: string, p
     const route = ctx.model
       .all('Route')
       .find(
-        (route) =>
-          route.dev === bridge.name &&
+        (candidate) =>
+          candidate.dev === bridge.name &&
           pod.ip &&
-          cidrContains(route.destination, pod.ip) &&
-          (!route.host || route.host === node),
+          cidrContains(candidate.destination, pod.ip) &&
+          (!candidate.host || candidate.host === node),
       );
     // The routed packet leaving through the bridge device itself (`cni0 Out`) proves this hop.
     const onBridge = sightings(ctx, { node, iface: bridge.name }, ['Out'], leg);

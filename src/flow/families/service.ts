@@ -308,9 +308,9 @@ export function toDefaultGateway(ctx: TraceContext, hop: GatewayHop): void {
     );
   const hops = ctx.model
     .all('Traceroute')
-    .flatMap((traceroute) => traceroute.hops.map((hop) => ({ traceroute, hop })))
-    .filter(({ hop }) => hop.ttl === 2);
-  const gwIp = def?.via ?? hops[0]?.hop.probes.find((probe) => probe.ip)?.ip;
+    .flatMap((traceroute) => traceroute.hops.map((tracerouteHop) => ({ traceroute, tracerouteHop })))
+    .filter(({ tracerouteHop }) => tracerouteHop.ttl === 2);
+  const gwIp = def?.via ?? hops[0]?.tracerouteHop.probes.find((probe) => probe.ip)?.ip;
   ctx.b.step(phase, {
     from,
     to: routerId,

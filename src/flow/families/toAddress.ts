@@ -45,12 +45,12 @@ function toNode(
     ? ctx.model
         .all('Route')
         .find(
-          (route) =>
-            route.destination !== 'default' &&
-            !route.dev?.startsWith('cni') &&
-            !route.dev?.startsWith('flannel') &&
-            cidrContains(route.destination, ip) &&
-            (!route.host || route.host === here),
+          (candidate) =>
+            candidate.destination !== 'default' &&
+            !candidate.dev?.startsWith('cni') &&
+            !candidate.dev?.startsWith('flannel') &&
+            cidrContains(candidate.destination, ip) &&
+            (!candidate.host || candidate.host === here),
         )
     : undefined;
   const local = node === here;

@@ -26,7 +26,7 @@ export function findStep(
 
 /** The last step of the phase named `phaseName`. */
 export function lastStep(builder: FlowBuilder, phaseName: string): StepAt | undefined {
-  const phase = builder.phases().find((phase) => phase.name === phaseName && phase.steps.length > 0);
+  const phase = builder.phases().find((candidate) => candidate.name === phaseName && candidate.steps.length > 0);
   return phase ? { phase, index: phase.steps.length - 1, step: phase.steps[phase.steps.length - 1] } : undefined;
 }
 

@@ -24,13 +24,13 @@ export function forwardDrop(ctx: TraceContext): Finding[] {
   const policy = ctx.model
     .all('ChainPolicy')
     .find(
-      (policy: ChainPolicy) =>
-        policy.chain === 'FORWARD' &&
-        policy.table === 'filter' &&
-        policy.policy === 'DROP' &&
-        (policy.packets ?? 0) > 0 &&
-        policy.host !== undefined &&
-        seenOn.has(policy.host),
+      (candidate: ChainPolicy) =>
+        candidate.chain === 'FORWARD' &&
+        candidate.table === 'filter' &&
+        candidate.policy === 'DROP' &&
+        (candidate.packets ?? 0) > 0 &&
+        candidate.host !== undefined &&
+        seenOn.has(candidate.host),
     );
   if (!policy?.host) return [];
   const node = policy.host;

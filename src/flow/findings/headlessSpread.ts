@@ -22,7 +22,9 @@ export function headlessSpread(ctx: TraceContext, services: readonly Service[] =
       );
     const orders = new Set(lookups.map((lookup) => lookup.answers.map((answer) => answer.data).join(',')));
     const podNames = new Set(ctx.model.podsSelectedBy(svc).map((pod) => pod.name));
-    const access = ctx.model.all('HttpAccess').filter((access) => access.server && podNames.has(access.server));
+    const access = ctx.model
+      .all('HttpAccess')
+      .filter((candidate) => candidate.server && podNames.has(candidate.server));
     const servers = new Set(access.map((access) => access.server));
     if (!lookups.length && servers.size < 2) continue;
     const lb = ctx.model.all('ClusterDns').find((dnsConfig) => dnsConfig.loadbalance);

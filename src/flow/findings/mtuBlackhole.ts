@@ -108,7 +108,7 @@ export function mtuBlackhole(ctx: TraceContext): Finding[] {
       findStep(ctx.b, (st) => st.to.startsWith(`underlay:${receiver}/`))?.step.to ??
       ctx.b.actor(underlayActor(receiver, 'eth0')),
   };
-  const phase = ctx.b.phases().find((phase) => phase.name === 'data') ?? ctx.b.phase('data');
+  const phase = ctx.b.phases().find((candidate) => candidate.name === 'data') ?? ctx.b.phase('data');
   const evidence = [
     ...linesOf(
       lost.map((sighting) => sighting.packet),

@@ -44,9 +44,12 @@ function admits(policy: NetworkPolicy, client: Pod | undefined): boolean | undef
 function engineEvidence(ctx: TraceContext) {
   const rule = ctx.model
     .all('NatRule')
-    .find((rule) => rule.table !== 'nat' && (ENGINE_CHAIN.test(rule.chain) || ENGINE_CHAIN.test(rule.target)));
+    .find(
+      (candidate) =>
+        candidate.table !== 'nat' && (ENGINE_CHAIN.test(candidate.chain) || ENGINE_CHAIN.test(candidate.target)),
+    );
   if (rule) return { found: true, evidence: rule.evidence };
-  const pod = ctx.model.pods.find((pod) => ENGINE_POD.test(pod.name));
+  const pod = ctx.model.pods.find((candidate) => ENGINE_POD.test(candidate.name));
   if (pod) return { found: true, evidence: pod.evidence };
   return { found: false, evidence: [] };
 }

@@ -21,7 +21,7 @@ export function nothingListening(ctx: TraceContext): Finding[] {
   const syn = connection.sightings.find((sighting) => isSyn(sighting) && ends(sighting).to === target);
   const ip = ipOf(target);
   const port = portOf(target);
-  const owner = ctx.model.byIp(ip).find((owner) => owner.role === 'pod');
+  const owner = ctx.model.byIp(ip).find((candidate) => candidate.role === 'pod');
   const pod: Pod | undefined = owner?.role === 'pod' ? owner.pod : undefined;
   const sockets = pod
     ? ctx.model
@@ -34,7 +34,9 @@ export function nothingListening(ctx: TraceContext): Finding[] {
   const ports = [...new Set(sockets.map((listeningSocket: ListeningSocket) => listeningSocket.port))].sort(
     (left, right) => left - right,
   );
-  const rule = ctx.model.all('NatRule').find((rule) => rule.dnatTo?.ip === ip && rule.dnatTo.port === port);
+  const rule = ctx.model
+    .all('NatRule')
+    .find((candidate) => candidate.dnatTo?.ip === ip && candidate.dnatTo.port === port);
   const service = ctx.model.services.find((svc) =>
     svc.ports.some(
       (servicePort) =>

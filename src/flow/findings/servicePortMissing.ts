@@ -23,7 +23,7 @@ export function servicePortMissing(ctx: TraceContext, services: readonly Service
       svc.clusterIP !== 'None' &&
       (addressed === undefined || svc.clusterIP === addressed || (svc.clusterIPs ?? []).includes(addressed)) &&
       svc.ports.length > 0 &&
-      !svc.ports.some((port) => port.port === asked || port.nodePort === asked),
+      !svc.ports.some((servicePort) => servicePort.port === asked || servicePort.nodePort === asked),
   );
   if (!service) return [];
   const errors = ctx.packets.filter(

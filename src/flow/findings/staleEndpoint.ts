@@ -44,7 +44,7 @@ export function staleEndpoint(ctx: TraceContext, services: readonly Service[]): 
           ? `, while its EndpointSlice lists ${[...new Set(sliceAddresses)].join(', ')} (the rules and the ` +
             'EndpointSlice disagree)'
           : ' (no EndpointSlice given lists it)';
-      const rule = rules.find((rule) => rule.dnatTo!.ip === ip)!;
+      const rule = rules.find((candidate) => candidate.dnatTo!.ip === ip)!;
       const node = neighbours[0]?.host ?? connection.sightings[0]?.site?.node ?? 'the node';
       const bridge = bridgeOf(ctx, node);
       const evidence = [
