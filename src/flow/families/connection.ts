@@ -10,11 +10,9 @@ import type { FlowPhase } from '../types';
 export function connectionNotes(
   ctx: TraceContext,
   phase: FlowPhase,
-  clientActor: string,
-  clientIp: string | undefined,
-  serverIp: string | undefined,
-  port?: number,
+  ends: { clientActor: string; clientIp: string | undefined; serverIp: string | undefined; port?: number },
 ): void {
+  const { clientActor, clientIp, serverIp, port } = ends;
   if (!clientIp || !serverIp) return;
   const conns = ctx.corr.connections.filter(
     (tcpConnection) =>
@@ -62,7 +60,9 @@ export function connectionNotes(
         note(
           `TCP ${connection.client ?? clientIp} → ${connection.server ?? serverIp}: no SYN-ACK`,
           'The SYN got no answer' +
-            `${connection.retransmissions.length ? ` and was retransmitted ${connection.retransmissions.length} time(s)` : ''}` +
+            (connection.retransmissions.length
+              ? ` and was retransmitted ${connection.retransmissions.length} time(s)`
+              : '') +
             ': something drops it (a firewall, a NetworkPolicy, a dead pod).',
           [connection.syn, ...connection.retransmissions],
         );

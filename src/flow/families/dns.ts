@@ -128,6 +128,7 @@ export function dnsPhase(
     ? ctx.b.actor(podActor(client))
     : ctx.b.actor({ id: 'client', kind: 'external', name: 'client' });
   const names = searchExpansion(typed, resolver.search, resolver.ndots);
+  const dots = (typed.match(/\./g) ?? []).length;
   const exchanges = clientExchanges(ctx, client?.ip);
   const answered = (name: string) =>
     exchangePackets(exchangeFor(exchanges, name), true).some((packet) => (packet.dns?.answers?.length ?? 0) > 0);
@@ -149,8 +150,10 @@ export function dnsPhase(
       `resolv.conf: nameserver ${resolver.nameserver ?? 'unknown'}, search ${resolver.search.join(' ')}` +
       `, ndots:${resolver.ndots}`,
     explanation:
-      `'${typed}' has ${(typed.match(/\./g) ?? []).length} dot(s)` +
-      `${typed.endsWith('.') ? ' and a trailing dot, so it is tried as is' : `, ${(typed.match(/\./g) ?? []).length >= resolver.ndots ? 'at least' : 'fewer than'} ndots:${resolver.ndots}`}` +
+      `'${typed}' has ${dots} dot(s)` +
+      (typed.endsWith('.')
+        ? ' and a trailing dot, so it is tried as is'
+        : `, ${dots >= resolver.ndots ? 'at least' : 'fewer than'} ndots:${resolver.ndots}`) +
       `: the resolver tries ${names.join(', ')} in that order.`,
     evidence: resolver.config
       ? resolver.config.evidence

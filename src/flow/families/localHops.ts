@@ -105,6 +105,11 @@ export function podToBridge(
   const bridge = bridgeOf(ctx, node);
   const bridgeId = ctx.b.actor(bridgeActor(node, bridge.name, bridge.address));
   const contradicted = veth.rivals.length > 0;
+  const whereSeen = seen.length
+    ? ' (the capture shows it there with direction P: sent by the pod)'
+    : leaving.length
+      ? ` (a capture inside ${pod.name} shows it leaving eth0)`
+      : '';
   ctx.b.step(phase, {
     from: podId,
     to: veth.id,
@@ -113,8 +118,7 @@ export function podToBridge(
     explanation: contradicted
       ? `Evidence disagrees about ${pod.name}'s host-side veth: ${veth.name} vs ${veth.rivalNames.join(', ')}.`
       : `${pod.name} sends from its eth0; the other end of the veth pair, ${veth.name}, sits in the node's ` +
-        'root namespace' +
-        `${seen.length ? ` (the capture shows it there with direction P: sent by the pod)` : leaving.length ? ` (a capture inside ${pod.name} shows it leaving eth0)` : ''}.`,
+        `root namespace${whereSeen}.`,
     evidence: [
       // the first sighting: the packet the label names (later ones of the leg are other segments)
       ...few(
@@ -151,7 +155,8 @@ export function podToBridge(
 }
 
 /** bridge → the pod's host veth → pod eth0. `from` is where the packet is now (bridge, routing, node). */
-export function bridgeToPod(ctx: TraceContext, phase: FlowPhase, from: string, pod: Pod, leg: Leg): void {
+export function bridgeToPod(ctx: TraceContext, phase: FlowPhase, way: { from: string; pod: Pod; leg: Leg }): void {
+  const { from, pod, leg } = way;
   const node = nodeOf(ctx, pod);
   const podId = ctx.b.actor(podActor(pod));
   if (pod.hostNetwork) {

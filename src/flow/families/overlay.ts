@@ -42,11 +42,9 @@ function nodeIp(ctx: TraceContext, node: string): { ip?: string; evidence: Evide
 export function crossNode(
   ctx: TraceContext,
   phase: FlowPhase,
-  fromBridge: string,
-  src: Pod,
-  dst: Pod,
-  leg: Leg,
+  way: { from: string; src: Pod; dst: Pod; leg: Leg },
 ): string {
+  const { from: fromBridge, src, dst, leg } = way;
   const label = leg.label;
   // Sightings of the inner packet on an interface, and of its VXLAN-wrapped form (outer packet whose inner matches).
   const srcNode = nodeOf(ctx, src);

@@ -11,12 +11,9 @@ import { connectionNotes } from './connection';
 /** The first captured packet of a leg gives the arrow its real label. */
 export function legBetween(
   ctx: TraceContext,
-  fromIp: string | undefined,
-  toIp: string | undefined,
-  fallback: string,
-  port?: number,
-  reverse = false,
+  ends: { fromIp: string | undefined; toIp: string | undefined; fallback: string; port?: number; reverse?: boolean },
 ): Leg {
+  const { fromIp, toIp, fallback, port, reverse = false } = ends;
   const match = (packet: Packet) =>
     packet.network === 'ip' &&
     !!fromIp &&
@@ -35,32 +32,45 @@ export function podToPodFamily(ctx: TraceContext, src: Pod, dst: Pod): FlowFamil
 }
 
 /** One direction: pod → veth → bridge → (other node) → bridge → veth → pod. */
-export function podToPodLeg(ctx: TraceContext, phaseName: string, src: Pod, dst: Pod, leg: Leg): void {
+export function podToPodLeg(ctx: TraceContext, phaseName: string, way: { src: Pod; dst: Pod; leg: Leg }): void {
+  const { src, dst, leg } = way;
   const phase = ctx.b.phase(phaseName);
   const { at } = podToBridge(ctx, phase, src, leg);
   const local =
-    sameNode(ctx, src, dst) || src.hostNetwork || dst.hostNetwork ? at : crossNode(ctx, phase, at, src, dst, leg);
-  bridgeToPod(ctx, phase, local, dst, leg);
+    sameNode(ctx, src, dst) || src.hostNetwork || dst.hostNetwork
+      ? at
+      : crossNode(ctx, phase, { from: at, src, dst, leg });
+  bridgeToPod(ctx, phase, { from: local, pod: dst, leg });
 }
 
 /** Pod to pod (same node, VXLAN or host-gw): request, reply, and the ARP the capture shows. */
 export function tracePodToPod(ctx: TraceContext, src: Pod, dst: Pod, spec: DstSpec): void {
   const proto = spec.protocol ?? (spec.port ? 'TCP' : 'IP');
-  const fwd = legBetween(
-    ctx,
-    src.ip,
-    dst.ip,
-    `${proto} ${src.ip ?? src.name} → ${dst.ip ?? dst.name}${spec.port ? `:${spec.port}` : ''}`,
-    spec.port,
-  );
-  const back = legBetween(ctx, dst.ip, src.ip, `reply ${dst.ip ?? dst.name} → ${src.ip ?? src.name}`, spec.port, true);
+  const fwd = legBetween(ctx, {
+    fromIp: src.ip,
+    toIp: dst.ip,
+    fallback: `${proto} ${src.ip ?? src.name} → ${dst.ip ?? dst.name}${spec.port ? `:${spec.port}` : ''}`,
+    port: spec.port,
+  });
+  const back = legBetween(ctx, {
+    fromIp: dst.ip,
+    toIp: src.ip,
+    fallback: `reply ${dst.ip ?? dst.name} → ${src.ip ?? src.name}`,
+    port: spec.port,
+    reverse: true,
+  });
   const arpFirst = arpPhaseTime(ctx, src, dst);
   const reqTime = firstTime(ctx, fwd);
   if (arpFirst !== undefined && reqTime !== undefined && arpFirst < reqTime) arpPhase(ctx, src, dst);
-  podToPodLeg(ctx, 'request', src, dst, fwd);
-  podToPodLeg(ctx, 'reply', dst, src, back);
+  podToPodLeg(ctx, 'request', { src, dst, leg: fwd });
+  podToPodLeg(ctx, 'reply', { src: dst, dst: src, leg: back });
   const summary = ctx.b.phase('connection');
-  connectionNotes(ctx, summary, ctx.b.actor(podActor(src)), src.ip, dst.ip, spec.port);
+  connectionNotes(ctx, summary, {
+    clientActor: ctx.b.actor(podActor(src)),
+    clientIp: src.ip,
+    serverIp: dst.ip,
+    port: spec.port,
+  });
   if (!(arpFirst !== undefined && reqTime !== undefined && arpFirst < reqTime)) arpPhase(ctx, src, dst);
 }
 

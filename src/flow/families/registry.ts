@@ -108,7 +108,7 @@ const FAMILY_ROUTES: readonly FamilyRoute[] = [
       client && dst.kind === 'pod' && dst.dnsName
         ? {
             family: podToPodFamily(input as TraceContext, client, dst.pod),
-            walk: (ctx) => traceHeadlessPod(ctx, client, dst.pod, dst.text, spec),
+            walk: (ctx) => traceHeadlessPod(ctx, { client, server: dst.pod, typed: dst.text, spec }),
           }
         : undefined,
   },

@@ -63,13 +63,12 @@ export function traceClusterIp(ctx: TraceContext, client: Pod, target: ServiceTa
   const vip = svc.clusterIP;
   const vipText = clusterIpText(svc);
   const phase = ctx.b.phase('connect');
-  const pre: Leg = legBetween(
-    ctx,
-    client.ip,
-    vip,
-    `${port.protocol} ${client.ip ?? client.name} → ${vipText}:${port.port}`,
-    port.port,
-  );
+  const pre: Leg = legBetween(ctx, {
+    fromIp: client.ip,
+    toIp: vip,
+    fallback: `${port.protocol} ${client.ip ?? client.name} → ${vipText}:${port.port}`,
+    port: port.port,
+  });
   const { at, sent } = podToBridge(ctx, phase, client, pre);
   // A hostNetwork client's packet is locally generated: nat OUTPUT, not PREROUTING, sends it to KUBE-SERVICES.
   const hop = { phase, from: at, node, svc, port, clientIp: client.ip };
@@ -115,8 +114,8 @@ export function traceClusterIp(ctx: TraceContext, client: Pod, target: ServiceTa
     return;
   }
   const remote = nodeOf(ctx, server) !== node && !server.hostNetwork;
-  const landing = remote ? crossNode(ctx, phase, res.at, client, server, post) : res.at;
-  bridgeToPod(ctx, phase, landing, server, post);
+  const landing = remote ? crossNode(ctx, phase, { from: res.at, src: client, dst: server, leg: post }) : res.at;
+  bridgeToPod(ctx, phase, { from: landing, pod: server, leg: post });
   if (!ep.ip && server.predicted)
     ctx.b.need(`IP of ${server.name} unknown (predicted pod): run \`kubectl get pods -o wide\``);
 
@@ -159,16 +158,20 @@ export function traceClusterIp(ctx: TraceContext, client: Pod, target: ServiceTa
 
   // Handshake/teardown/reset notes belong with the conversation itself.
   const dataPhase = ctx.b.phases().find((flowPhase) => flowPhase.name === 'data') ?? ctx.b.phase('data');
-  connectionNotes(ctx, dataPhase, ctx.b.actor(podActor(client)), client.ip, vip, port.port);
+  connectionNotes(ctx, dataPhase, {
+    clientActor: ctx.b.actor(podActor(client)),
+    clientIp: client.ip,
+    serverIp: vip,
+    port: port.port,
+  });
   const replyPhase = ctx.b.phase('reply');
-  const backLeg: Leg = legBetween(
-    ctx,
-    ep.ip,
-    client.ip,
-    `reply ${endpointText(ep.ip ?? ep.pod?.name, ep.port)} → ${client.ip ?? client.name}`,
-    ep.port,
-    true,
-  );
+  const backLeg: Leg = legBetween(ctx, {
+    fromIp: ep.ip,
+    toIp: client.ip,
+    fallback: `reply ${endpointText(ep.ip ?? ep.pod?.name, ep.port)} → ${client.ip ?? client.name}`,
+    port: ep.port,
+    reverse: true,
+  });
   if (masqueradedAt) {
     const toClient = backLeg.match;
     backLeg.match = (packet) =>
@@ -180,7 +183,9 @@ export function traceClusterIp(ctx: TraceContext, client: Pod, target: ServiceTa
     if (first) backLeg.label = describePacket(first);
   }
   const { at: back } = podToBridge(ctx, replyPhase, server, backLeg);
-  const atClientNode = remote ? crossNode(ctx, replyPhase, back, server, client, backLeg) : back;
+  const atClientNode = remote
+    ? crossNode(ctx, replyPhase, { from: back, src: server, dst: client, leg: backLeg })
+    : back;
   const ct = ctx.b.actor(conntrackActor(node));
   // The reply on the client's node before conntrack (from the endpoint) and after it (from the ClusterIP).
   const replyFrom = (ip: string | undefined, sport: number | undefined) =>
@@ -232,15 +237,14 @@ export function traceClusterIp(ctx: TraceContext, client: Pod, target: ServiceTa
     ],
     status: unNatted ? 'contradicted' : undefined,
   });
-  const svcReply: Leg = legBetween(
-    ctx,
-    vip,
-    client.ip,
-    `reply ${vipText}:${port.port} → ${client.ip ?? client.name}`,
-    port.port,
-    true,
-  );
-  bridgeToPod(ctx, replyPhase, ct, client, svcReply);
+  const svcReply: Leg = legBetween(ctx, {
+    fromIp: vip,
+    toIp: client.ip,
+    fallback: `reply ${vipText}:${port.port} → ${client.ip ?? client.name}`,
+    port: port.port,
+    reverse: true,
+  });
+  bridgeToPod(ctx, replyPhase, { from: ct, pod: client, leg: svcReply });
 }
 
 /** No Service port matches: the ClusterIP is no address, so the packet follows the default route. */
@@ -248,12 +252,11 @@ function noPortRule(ctx: TraceContext, client: Pod, svc: Service, spec: DstSpec)
   const phase = ctx.b.phase('connect');
   const node = nodeOf(ctx, client);
   const vip = clusterIpText(svc);
-  const leg = legBetween(
-    ctx,
-    client.ip,
-    vip,
-    `${spec.protocol ?? 'packet'} ${client.ip ?? client.name} → ${vip}${spec.port ? `:${spec.port}` : ''}`,
-  );
+  const leg = legBetween(ctx, {
+    fromIp: client.ip,
+    toIp: vip,
+    fallback: `${spec.protocol ?? 'packet'} ${client.ip ?? client.name} → ${vip}${spec.port ? `:${spec.port}` : ''}`,
+  });
   const { at } = podToBridge(ctx, phase, client, leg);
   toDefaultGateway(ctx, {
     phase,
@@ -437,28 +440,31 @@ export function traceHeadless(ctx: TraceContext, client: Pod, target: ServiceTar
     return;
   }
   const dport = spec.port ?? port?.port;
-  const fwd = legBetween(
-    ctx,
-    client.ip,
-    server.ip,
-    `${port?.protocol ?? 'TCP'} ${client.ip ?? client.name} → ${server.ip ?? server.name}` +
+  const fwd = legBetween(ctx, {
+    fromIp: client.ip,
+    toIp: server.ip,
+    fallback:
+      `${port?.protocol ?? 'TCP'} ${client.ip ?? client.name} → ${server.ip ?? server.name}` +
       `${dport ? `:${dport}` : ''} (first answer, no NAT)`,
-    dport,
-  );
-  podToPodLeg(ctx, 'connect', client, server, fwd);
-  const back = legBetween(
-    ctx,
-    server.ip,
-    client.ip,
-    `reply ${server.ip ?? server.name} → ${client.ip ?? client.name}`,
-    dport,
-    true,
-  );
-  podToPodLeg(ctx, 'reply', server, client, back);
+    port: dport,
+  });
+  podToPodLeg(ctx, 'connect', { src: client, dst: server, leg: fwd });
+  const back = legBetween(ctx, {
+    fromIp: server.ip,
+    toIp: client.ip,
+    fallback: `reply ${server.ip ?? server.name} → ${client.ip ?? client.name}`,
+    port: dport,
+    reverse: true,
+  });
+  podToPodLeg(ctx, 'reply', { src: server, dst: client, leg: back });
 }
 
 /** Per-pod name of a headless Service: one A record, straight to that pod. */
-export function traceHeadlessPod(ctx: TraceContext, client: Pod, server: Pod, typed: string, spec: DstSpec): void {
+export function traceHeadlessPod(
+  ctx: TraceContext,
+  request: { client: Pod; server: Pod; typed: string; spec: DstSpec },
+): void {
+  const { client, server, typed, spec } = request;
   const svc = server.subdomain ? ctx.model.findService(server.subdomain, namespaceOf(server)) : undefined;
   dnsPhase(ctx, client, typed, {
     answers: server.ip ? [server.ip] : [],
@@ -466,33 +472,27 @@ export function traceHeadlessPod(ctx: TraceContext, client: Pod, server: Pod, ty
     evidence: [...server.evidence.slice(0, 2), ...(svc?.evidence ?? [])],
   });
   const dport = spec.port ?? svc?.ports[0]?.port;
-  podToPodLeg(
-    ctx,
-    'connect',
-    client,
-    server,
-    legBetween(
-      ctx,
-      client.ip,
-      server.ip,
-      `TCP ${client.ip ?? client.name} → ${server.ip ?? server.name}${dport ? `:${dport}` : ''}`,
-      dport,
-    ),
-  );
-  podToPodLeg(
-    ctx,
-    'reply',
-    server,
-    client,
-    legBetween(
-      ctx,
-      server.ip,
-      client.ip,
-      `reply ${server.ip ?? server.name} → ${client.ip ?? client.name}`,
-      dport,
-      true,
-    ),
-  );
+  podToPodLeg(ctx, 'connect', {
+    src: client,
+    dst: server,
+    leg: legBetween(ctx, {
+      fromIp: client.ip,
+      toIp: server.ip,
+      fallback: `TCP ${client.ip ?? client.name} → ${server.ip ?? server.name}${dport ? `:${dport}` : ''}`,
+      port: dport,
+    }),
+  });
+  podToPodLeg(ctx, 'reply', {
+    src: server,
+    dst: client,
+    leg: legBetween(ctx, {
+      fromIp: server.ip,
+      toIp: client.ip,
+      fallback: `reply ${server.ip ?? server.name} → ${client.ip ?? client.name}`,
+      port: dport,
+      reverse: true,
+    }),
+  });
 }
 
 /**
@@ -682,7 +682,11 @@ export function traceNodePort(ctx: TraceContext, request: NodePortRequest): void
   // The node that received the NodePort forwards to a pod on another node itself.
   const nodeSelf: Pod = { kind: 'Pod', name: nodeName, nodeName, ip: sourceIp, hostNetwork: true, evidence: [] };
   const sent: Pod = client && !away && !remote ? client : nodeSelf;
-  bridgeToPod(ctx, phase, remote ? crossNode(ctx, phase, at, sent, server, toEndpoint) : at, server, toEndpoint);
+  bridgeToPod(ctx, phase, {
+    from: remote ? crossNode(ctx, phase, { from: at, src: sent, dst: server, leg: toEndpoint }) : at,
+    pod: server,
+    leg: toEndpoint,
+  });
 
   // The reply: back to the address the pod saw, through this node's conntrack, out to the client.
   const reply = ctx.b.phase('reply');
@@ -696,7 +700,7 @@ export function traceNodePort(ctx: TraceContext, request: NodePortRequest): void
   const firstBack = ctx.packets.find(back.match);
   if (firstBack) back.label = describePacket(firstBack);
   const { at: leftPod } = podToBridge(ctx, reply, server, back);
-  const atNode = remote ? crossNode(ctx, reply, leftPod, server, nodeSelf, back) : leftPod;
+  const atNode = remote ? crossNode(ctx, reply, { from: leftPod, src: server, dst: nodeSelf, leg: back }) : leftPod;
   const toClient: Leg = {
     match: (packet) =>
       packet.src?.ip === nodeAddr &&
@@ -754,7 +758,7 @@ export function traceNodePort(ctx: TraceContext, request: NodePortRequest): void
       toClient,
       podSide,
     });
-  else if (client) bridgeToPod(ctx, reply, conntrack, client, toClient);
+  else if (client) bridgeToPod(ctx, reply, { from: conntrack, pod: client, leg: toClient });
   else
     ctx.b.step(reply, {
       from: conntrack,
@@ -892,7 +896,7 @@ function replyToOtherNode(
     explanation: `${node}'s conntrack entry of the masquerade rewrites the destination back to the pod.`,
     evidence: [...(arrived ? [arrived] : []), ...(delivered ? [delivered] : [])].flatMap((packet) => packet.evidence),
   });
-  bridgeToPod(ctx, reply, conntrackHere, client, toPod);
+  bridgeToPod(ctx, reply, { from: conntrackHere, pod: client, leg: toPod });
 }
 
 /**

@@ -165,7 +165,9 @@ function alternatives(
         `${endpointChoice.chain ?? 'endpoint'} → ` +
         `${endpointChoice.ip ?? endpointChoice.pod?.name ?? 'unknown address'}` +
         `${endpointChoice.port !== undefined ? `:${endpointChoice.port}` : ''}` +
-        `${endpointChoice.pod ? ` (${endpointChoice.pod.name}${endpointChoice.pod.predicted ? ', predicted' : ''})` : ''}` +
+        (endpointChoice.pod
+          ? ` (${endpointChoice.pod.name}${endpointChoice.pod.predicted ? ', predicted' : ''})`
+          : '') +
         `, rule probability ${prob}${takenText}`,
       probability: Number(share.toFixed(6)),
       chosen: chosen.choice === endpointChoice ? true : undefined,

@@ -20,7 +20,8 @@ export function traceToAddress(
     match: (packet) => packet.src?.ip === client.ip && packet.dst?.ip === dstIp,
     label: `${client.ip ?? client.name} → ${dst.kind === 'ip' ? dst.ip : dst.node.name}`,
   });
-  if (dst.kind === 'node') toNode(ctx, phase, at, nodeOf(ctx, client), dst.node.name, dst.ip ?? dst.node.internalIP);
+  if (dst.kind === 'node')
+    toNode(ctx, phase, { from: at, here: nodeOf(ctx, client), node: dst.node.name, ip: dst.ip ?? dst.node.internalIP });
   else if (!owner)
     toDefaultGateway(ctx, {
       phase,
@@ -35,11 +36,9 @@ export function traceToAddress(
 function toNode(
   ctx: TraceContext,
   phase: ReturnType<FlowBuilder['phase']>,
-  from: string,
-  here: string,
-  node: string,
-  ip?: string,
+  target: { from: string; here: string; node: string; ip?: string },
 ): void {
+  const { from, here, node, ip } = target;
   const routerId = ctx.b.actor(routingActor(here));
   const route = ip
     ? ctx.model
