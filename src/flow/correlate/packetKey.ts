@@ -3,8 +3,8 @@ import type { Packet } from '../../model';
 /** Seconds of the capture clock: the parser's `t`, else parsed from `HH:MM:SS.ffffff`. */
 export function packetTime(packet: Packet): number | undefined {
   if (packet.t !== undefined) return packet.t;
-  const match = /^(\d{1,2}):(\d{2}):(\d{2}(?:\.\d+)?)$/.exec(packet.time ?? '');
-  return match ? Number(match[1]) * 3600 + Number(match[2]) * 60 + Number(match[3]) : undefined;
+  const clock = /^(?<hours>\d{1,2}):(?<minutes>\d{2}):(?<seconds>\d{2}(?:\.\d+)?)$/.exec(packet.time ?? '')?.groups;
+  return clock ? Number(clock.hours) * 3600 + Number(clock.minutes) * 60 + Number(clock.seconds) : undefined;
 }
 
 /**

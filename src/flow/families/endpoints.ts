@@ -77,8 +77,8 @@ export function spnOf(svc: Service, port: ServicePort): string {
 
 /** `default/a-app -> 10.244.0.143:80` in a KUBE-SVC rule comment. */
 function commentEndpoint(rule: NatRule): { ip: string; port: number } | undefined {
-  const match = /->\s*\[?([0-9a-fA-F.:]+?)\]?:(\d+)/.exec(rule.comment ?? rule.text);
-  return match ? { ip: match[1], port: Number(match[2]) } : undefined;
+  const target = /->\s*\[?(?<ip>[0-9a-fA-F.:]+?)\]?:(?<port>\d+)/.exec(rule.comment ?? rule.text)?.groups;
+  return target ? { ip: target.ip, port: Number(target.port) } : undefined;
 }
 
 /** The KUBE-SERVICES rule sending this Service port to its KUBE-SVC chain, from pasted rules. */
