@@ -9,5 +9,5 @@ export function brokenAt(flow: Flow): (Finding & { hop: string }) | undefined {
     (order.get(finding.step?.phase ?? '') ?? 99) * 1000 + (finding.step?.index ?? 0);
   return flow.findings
     .filter((finding): finding is Finding & { hop: string } => finding.hop !== undefined && finding.severity !== 'info')
-    .sort((a, b) => RANK[a.severity] - RANK[b.severity] || position(a) - position(b))[0];
+    .sort((left, right) => RANK[left.severity] - RANK[right.severity] || position(left) - position(right))[0];
 }

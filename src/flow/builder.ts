@@ -18,12 +18,12 @@ const citationKey = (e: Evidence) => `${e.uri}|${e.line ?? ''}|${e.excerpt ?? ''
 function uniqueEvidence<E extends Evidence>(evidence: readonly E[]): E[] {
   const seen = new Set<string>();
   const out: E[] = [];
-  for (const e of evidence) {
-    if (!e) continue; // a parser bug must not take the whole flow down
-    const k = citationKey(e);
-    if (seen.has(k)) continue;
-    seen.add(k);
-    out.push(e);
+  for (const item of evidence) {
+    if (!item) continue; // a parser bug must not take the whole flow down
+    const key = citationKey(item);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(item);
   }
   return out;
 }
@@ -51,8 +51,8 @@ function statusFor(declared: StepStatus | undefined, ownPackets: number, evidenc
   if (declared === 'contradicted' || declared === 'missing') return declared;
   if (ownPackets > 0) return 'observed';
   if (declared === 'predicted') return 'predicted';
-  const configured = evidence.some((e) => {
-    const role = evidenceRole(e);
+  const configured = evidence.some((item) => {
+    const role = evidenceRole(item);
     return role !== 'derived' && role !== 'packet';
   });
   return configured ? 'configured' : 'predicted';
@@ -79,11 +79,14 @@ export class FlowBuilder {
     readonly family: FlowFamily,
   ) {}
 
-  /** Steps added while `work` runs may cite `packets` (and only them) as observed; the scope before is restored after. */
+  /**
+   * Steps added while `work` runs may cite `packets` (and only them) as observed; the scope before
+   * is restored after.
+   */
   withScope<T>(packets: Iterable<Packet>, work: () => T): T {
     const before = this.scope;
     this.scope = new Map();
-    for (const packet of packets) for (const e of packet.evidence) this.scope.set(citationKey(e), packet);
+    for (const packet of packets) for (const item of packet.evidence) this.scope.set(citationKey(item), packet);
     try {
       return work();
     } finally {
@@ -91,14 +94,14 @@ export class FlowBuilder {
     }
   }
 
-  actor(a: Actor): string {
-    const known = this.actors.get(a.id);
-    if (!known) this.actors.set(a.id, { ...a });
+  actor(actor: Actor): string {
+    const known = this.actors.get(actor.id);
+    if (!known) this.actors.set(actor.id, { ...actor });
     else {
-      if (a.addresses) known.addresses = [...new Set([...(known.addresses ?? []), ...a.addresses])];
-      if (a.interfaces) known.interfaces = [...new Set([...(known.interfaces ?? []), ...a.interfaces])];
+      if (actor.addresses) known.addresses = [...new Set([...(known.addresses ?? []), ...actor.addresses])];
+      if (actor.interfaces) known.interfaces = [...new Set([...(known.interfaces ?? []), ...actor.interfaces])];
     }
-    return a.id;
+    return actor.id;
   }
 
   /** What a person reads for an actor id (its name), the id itself when unknown. */
@@ -120,10 +123,10 @@ export class FlowBuilder {
   step(phase: FlowPhase, input: StepInput): FlowStep {
     const evidence: RoledEvidence[] = [];
     let ownPackets = 0;
-    for (const e of uniqueEvidence(input.evidence)) {
-      const roled = withRole(e);
+    for (const item of uniqueEvidence(input.evidence)) {
+      const roled = withRole(item);
       if (roled.role === 'packet') {
-        const packet = this.scope.get(citationKey(e));
+        const packet = this.scope.get(citationKey(item));
         if (!packet || !packetFitsStep(input.kind, packet)) continue;
         ownPackets++;
       }
@@ -148,9 +151,9 @@ export class FlowBuilder {
     if (!this.unresolved.includes(message)) this.unresolved.push(message);
   }
 
-  finding(f: Finding): void {
-    if (!this.findings.some((x) => x.id === f.id && x.message === f.message))
-      this.findings.push({ ...f, evidence: f.evidence.map(withRole) });
+  finding(finding: Finding): void {
+    if (!this.findings.some((known) => known.id === finding.id && known.message === finding.message))
+      this.findings.push({ ...finding, evidence: finding.evidence.map(withRole) });
   }
 
   /**
@@ -165,7 +168,8 @@ export class FlowBuilder {
       if (stop < 0) continue;
       for (const later of phase.steps.slice(stop + 1)) {
         if (later.status !== 'configured' && later.status !== 'predicted') continue;
-        later.explanation = `${later.explanation} Not reached in the captures: the packet stopped at "${phase.steps[stop].label}".`;
+        const stoppedAt = phase.steps[stop].label;
+        later.explanation = `${later.explanation} Not reached in the captures: the packet stopped at "${stoppedAt}".`;
       }
     }
   }

@@ -1,18 +1,18 @@
 import { namespacedName, namespaceOf, serviceDnsName, type ClusterModel } from '../model';
 
 /** Edit distance, bounded: names are short. */
-function distance(a: string, b: string): number {
-  const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
+function distance(from: string, to: string): number {
+  const prev = Array.from({ length: to.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= from.length; i++) {
     let diag = prev[0];
     prev[0] = i;
-    for (let j = 1; j <= b.length; j++) {
+    for (let j = 1; j <= to.length; j++) {
       const tmp = prev[j];
-      prev[j] = Math.min(prev[j] + 1, prev[j - 1] + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev[j] = Math.min(prev[j] + 1, prev[j - 1] + 1, diag + (from[i - 1] === to[j - 1] ? 0 : 1));
       diag = tmp;
     }
   }
-  return prev[b.length];
+  return prev[to.length];
 }
 
 /** Every name a user could type for something in the model. */
@@ -38,16 +38,17 @@ function knownNames(model: ClusterModel): string[] {
 
 /** Up to `limit` known names closest to `text` (substring matches first, then by edit distance). */
 export function closeMatches(model: ClusterModel, text: string, limit = 5): string[] {
-  const t = text.toLowerCase();
-  const scored = knownNames(model).map((n) => {
-    const l = n.toLowerCase();
-    const d = l.includes(t) || t.includes(l) ? Math.abs(l.length - t.length) / 100 : distance(l, t);
-    return { n, d };
+  const typed = text.toLowerCase();
+  const scored = knownNames(model).map((known) => {
+    const name = known.toLowerCase();
+    const score =
+      name.includes(typed) || typed.includes(name) ? Math.abs(name.length - typed.length) / 100 : distance(name, typed);
+    return { known, score };
   });
-  const max = Math.max(2, Math.ceil(t.length / 3));
+  const max = Math.max(2, Math.ceil(typed.length / 3));
   return scored
-    .filter((s) => s.d <= max)
-    .sort((a, b) => a.d - b.d || a.n.localeCompare(b.n))
+    .filter((candidate) => candidate.score <= max)
+    .sort((left, right) => left.score - right.score || left.known.localeCompare(right.known))
     .slice(0, limit)
-    .map((s) => s.n);
+    .map((candidate) => candidate.known);
 }

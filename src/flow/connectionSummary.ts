@@ -23,7 +23,9 @@ export function summarizeConnection(model: ClusterModel, connection: Connection,
         )?.chain
     : undefined;
   const nodes = [
-    ...new Set(connection.sightings.map((sighting) => sighting.site?.node).filter((n): n is string => n !== undefined)),
+    ...new Set(
+      connection.sightings.map((sighting) => sighting.site?.node).filter((node): node is string => node !== undefined),
+    ),
   ];
   const firstOfEachLeg = connection.legs.map((leg) => leg.sightings[0].packet);
   const summary: ConnectionSummary = {
@@ -35,7 +37,7 @@ export function summarizeConnection(model: ClusterModel, connection: Connection,
     nodes,
     outcome: connection.outcome,
     packets: connection.sightings.length,
-    evidence: firstOfEachLeg.flatMap((p) => p.evidence.slice(0, 1)).map(withRole),
+    evidence: firstOfEachLeg.flatMap((packet) => packet.evidence.slice(0, 1)).map(withRole),
   };
   if (translated) summary.translated = translated.to;
   if (masqueraded) summary.masqueraded = masqueraded.from;

@@ -33,7 +33,10 @@ export interface TraceContext {
   dns: { typed: string; failed: string[]; ndots: number; configEvidence: Evidence[]; unresolved?: string[] }[];
 }
 
-/** The node a pod runs on: its nodeName, the node whose podCIDR holds its IP, or its /24 (Flannel's default SubnetLen). */
+/**
+ * The node a pod runs on: its nodeName, the node whose podCIDR holds its IP, or its /24 (Flannel's
+ * default SubnetLen).
+ */
 export function nodeOf(ctx: TraceContext, pod: Pod): string {
   if (pod.nodeName) return pod.nodeName;
   const byPodNetwork = pod.ip ? nodeOfPodIp(ctx.model, pod.ip) : undefined;
@@ -43,7 +46,11 @@ export function nodeOf(ctx: TraceContext, pod: Pod): string {
   const siteNode = pod.ip ? (nodeSeenSending(ctx, pod.ip) ?? capturedSubnetNode(ctx, pod.ip)) : undefined;
   if (siteNode) return siteNode;
   // No node names anywhere: name the node by its pod subnet; when every known pod IP shares one, that is the only node.
-  const subnets = new Set(ctx.model.pods.filter((p) => p.ip && !p.hostNetwork).map((p) => subnetOf(p.ip!)));
+  const subnets = new Set(
+    ctx.model.pods
+      .filter((candidate) => candidate.ip && !candidate.hostNetwork)
+      .map((candidate) => subnetOf(candidate.ip!)),
+  );
   if (pod.ip) return `node(${subnetOf(pod.ip)})`;
   return subnets.size === 1 ? `node(${[...subnets][0]})` : 'node';
 }
@@ -86,15 +93,15 @@ function nodeKnown(pod: Pod): boolean {
 export { subnetOf };
 
 /** Same node when the names say so, else when both IPs sit in one node subnet. */
-export function sameNode(ctx: TraceContext, a: Pod, b: Pod): boolean {
-  if (a.nodeName && b.nodeName) return a.nodeName === b.nodeName;
-  if (!nodeKnown(a) || !nodeKnown(b)) {
+export function sameNode(ctx: TraceContext, first: Pod, second: Pod): boolean {
+  if (first.nodeName && second.nodeName) return first.nodeName === second.nodeName;
+  if (!nodeKnown(first) || !nodeKnown(second)) {
     // Nothing proves two nodes: assume one (the common single-node lab) and say how to check.
-    const who = !nodeKnown(a) ? a : b;
+    const who = !nodeKnown(first) ? first : second;
     ctx.b?.need(`node of ${who.name} unknown (assumed the same node): run \`kubectl get pods -o wide\``);
     return true;
   }
-  return nodeOf(ctx, a) === nodeOf(ctx, b);
+  return nodeOf(ctx, first) === nodeOf(ctx, second);
 }
 
 /** The bridge pods hang on: from the CNI config, `ip link` (a veth's master or a bridge), else Flannel's `cni0`. */
@@ -195,38 +202,45 @@ export function endpointText(
 }
 
 /** Short human description of a packet for arrow labels. */
-export function describePacket(p: Packet): string {
-  const ep = (e?: { ip: string; port?: number }) => (e ? endpointText(e.ip, e.port) : 'an unknown address');
-  switch (p.protocol) {
+export function describePacket(packet: Packet): string {
+  const ep = (endpoint?: { ip: string; port?: number }) =>
+    endpoint ? endpointText(endpoint.ip, endpoint.port) : 'an unknown address';
+  const route = `${ep(packet.src)} → ${ep(packet.dst)}`;
+  switch (packet.protocol) {
     case 'tcp': {
-      const f = p.tcp?.flags ?? '';
+      const flags = packet.tcp?.flags ?? '';
       const name =
-        f === 'S'
+        flags === 'S'
           ? 'SYN'
-          : f === 'S.'
+          : flags === 'S.'
             ? 'SYN-ACK'
-            : f.includes('R')
+            : flags.includes('R')
               ? 'RST'
-              : f.includes('F')
+              : flags.includes('F')
                 ? 'FIN'
-                : f === '.'
+                : flags === '.'
                   ? 'ACK'
                   : 'TCP';
-      const http = p.tcp?.http ? ` ${p.tcp.http}` : '';
-      return `${name}${http} ${ep(p.src)} → ${ep(p.dst)}`;
+      const http = packet.tcp?.http ? ` ${packet.tcp.http}` : '';
+      return `${name}${http} ${route}`;
     }
-    case 'icmp':
-      return `ICMP ${p.icmp?.type ?? ''}${p.icmp?.id !== undefined ? ` id ${p.icmp.id}${p.icmp.seq !== undefined ? ` seq ${p.icmp.seq}` : ''}` : ''} ${ep(p.src)} → ${ep(p.dst)}`;
+    case 'icmp': {
+      const seq = packet.icmp?.seq !== undefined ? ` seq ${packet.icmp.seq}` : '';
+      const id = packet.icmp?.id !== undefined ? ` id ${packet.icmp.id}${seq}` : '';
+      return `ICMP ${packet.icmp?.type ?? ''}${id} ${route}`;
+    }
     case 'udp':
-      return p.dns
-        ? `DNS ${p.dns.response ? 'answer' : `${p.dns.qtype ?? ''}? ${p.dns.qname ?? ''}`} ${ep(p.src)} → ${ep(p.dst)}`
-        : `UDP ${ep(p.src)} → ${ep(p.dst)}`;
-    case 'arp':
-      return p.arp?.op === 'request'
-        ? `ARP who-has ${p.arp.targetIp ?? 'an address'} tell ${p.arp.senderIp ?? 'an address'}`
-        : `ARP ${p.arp?.senderIp ?? p.arp?.targetIp ?? 'an address'} is-at ${p.arp?.mac ?? 'a MAC not printed'}`;
+      if (!packet.dns) return `UDP ${route}`;
+      if (packet.dns.response) return `DNS answer ${route}`;
+      return `DNS ${packet.dns.qtype ?? ''}? ${packet.dns.qname ?? ''} ${route}`;
+    case 'arp': {
+      if (packet.arp?.op === 'request')
+        return `ARP who-has ${packet.arp.targetIp ?? 'an address'} tell ${packet.arp.senderIp ?? 'an address'}`;
+      const sender = packet.arp?.senderIp ?? packet.arp?.targetIp ?? 'an address';
+      return `ARP ${sender} is-at ${packet.arp?.mac ?? 'a MAC not printed'}`;
+    }
     default:
-      return `${ep(p.src)} → ${ep(p.dst)}`;
+      return route;
   }
 }
 

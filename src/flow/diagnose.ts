@@ -36,7 +36,8 @@ function stalled(connection: Connection): boolean {
   for (const { frame, packet, site } of connection.sightings) {
     const tcp = frame.tcp;
     if (!tcp || tcp.seq === undefined || tcp.seqEnd === undefined || tcp.seqEnd <= tcp.seq) continue;
-    const key = `${site?.index ?? ''}|${packet.interface ?? ''}|${packet.direction ?? ''}|${frame.src?.ip}:${frame.src?.port}|${tcp.seq}:${tcp.seqEnd}`;
+    const where = `${site?.index ?? ''}|${packet.interface ?? ''}|${packet.direction ?? ''}`;
+    const key = `${where}|${frame.src?.ip}:${frame.src?.port}|${tcp.seq}:${tcp.seqEnd}`;
     if (seen.has(key)) return true;
     seen.add(key);
   }
@@ -52,11 +53,11 @@ function requestOf(model: ClusterModel, connection: Connection): { from: string;
   if (connection.original.sightings[0]?.frame.dns) return undefined;
   const client = ipOf(connection.client);
   const owners = model.byIp(client);
-  const owner = owners.find((o) => o.role === 'pod');
+  const owner = owners.find((candidate) => candidate.role === 'pod');
   if (owner?.role === 'pod') return { from: namespacedName(owner.pod), to: connection.original.to };
-  const calledNode = model.byIp(ipOf(connection.original.to)).some((o) => o.role === 'node');
+  const calledNode = model.byIp(ipOf(connection.original.to)).some((owner) => owner.role === 'node');
   const port = portOf(connection.original.to);
-  const nodePort = model.services.some((s) => s.ports.some((p) => p.nodePort === port));
+  const nodePort = model.services.some((service) => service.ports.some((servicePort) => servicePort.nodePort === port));
   if (!owners.length && calledNode && connection.protocol !== 'icmp' && nodePort)
     return { from: client, to: connection.original.to };
   return undefined;
@@ -98,10 +99,13 @@ export function diagnose(model: ClusterModel): Diagnosis {
     }
     // Only the flows of the failing connection itself (a trace by address may find others).
     const own = flows.filter(
-      (f) => !request.client || f.connection === undefined || f.connections?.[f.connection]?.client === request.client,
+      (flow) =>
+        !request.client ||
+        flow.connection === undefined ||
+        flow.connections?.[flow.connection]?.client === request.client,
     );
     // The trace knows more of how it ended (an ICMP error answered it: unreachable, not no-reply).
-    const connectionFlow = own.find((f) => f.connection !== undefined);
+    const connectionFlow = own.find((flow) => flow.connection !== undefined);
     const traced = connectionFlow?.connections?.[connectionFlow.connection ?? -1]?.outcome;
     if (traced && FAILED.has(traced)) request.why = traced;
     for (const flow of own) {
@@ -123,10 +127,10 @@ export function diagnose(model: ClusterModel): Diagnosis {
     if (!problems.has(id)) problems.set(id, { finding, flow: NODE_STATE, request: NODE_STATE, count: 1 });
   }
   const ranked = [...problems.values()].sort(
-    (a, b) =>
-      RANK[a.finding.severity] - RANK[b.finding.severity] ||
-      Number(b.finding.hop !== undefined) - Number(a.finding.hop !== undefined) ||
-      b.count - a.count,
+    (left, right) =>
+      RANK[left.finding.severity] - RANK[right.finding.severity] ||
+      Number(right.finding.hop !== undefined) - Number(left.finding.hop !== undefined) ||
+      right.count - left.count,
   );
-  return { problems: ranked, requests: [...requests].map(([key, r]) => `${key} (${r.why})`) };
+  return { problems: ranked, requests: [...requests].map(([key, request]) => `${key} (${request.why})`) };
 }

@@ -45,7 +45,7 @@ export function traceUnresolvedName(model: ClusterModel, client: Pod, typed: str
   flowBuilder.withScope([], () => {
     dnsPhase(ctx, client, typed, { answers: [], why: 'no Service or pod of the model has this name', evidence: [] });
     const findings = [
-      ...ctx.dns.flatMap((d) => dnsSearchAmplification(ctx, d.typed, d.failed, d.ndots, d.configEvidence)),
+      ...ctx.dns.flatMap((question) => dnsSearchAmplification(ctx, question)),
       ...dnsNameNotFound(ctx, namespaceOf(client)),
     ];
     for (const finding of findings) flowBuilder.finding(finding);

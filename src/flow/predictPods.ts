@@ -18,17 +18,18 @@ export function copyModel(model: ClusterModel): ClusterModel {
 }
 
 /** Pods whose name shows they were made by this workload (`a-app-57974fdb4-mcz5n`, `a-app-0`). */
-function ownedByName(w: Workload, pod: Pod): boolean {
-  if (namespaceOf(pod) !== namespaceOf(w) || pod.predicted) return false;
-  if (pod.owner?.name === w.name) return true;
-  if (w.kind === 'StatefulSet') return new RegExp(`^${escape(w.name)}-\\d+$`).test(pod.name);
-  if (w.kind === 'Deployment') return new RegExp(`^${escape(w.name)}-[a-z0-9]{6,10}-[a-z0-9]{5}$`).test(pod.name);
-  if (w.kind === 'DaemonSet') return new RegExp(`^${escape(w.name)}-[a-z0-9]{5}$`).test(pod.name);
+function ownedByName(workload: Workload, pod: Pod): boolean {
+  if (namespaceOf(pod) !== namespaceOf(workload) || pod.predicted) return false;
+  if (pod.owner?.name === workload.name) return true;
+  if (workload.kind === 'StatefulSet') return new RegExp(`^${escape(workload.name)}-\\d+$`).test(pod.name);
+  if (workload.kind === 'Deployment')
+    return new RegExp(`^${escape(workload.name)}-[a-z0-9]{6,10}-[a-z0-9]{5}$`).test(pod.name);
+  if (workload.kind === 'DaemonSet') return new RegExp(`^${escape(workload.name)}-[a-z0-9]{5}$`).test(pod.name);
   return false;
 }
 
-function escape(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /**
@@ -40,44 +41,53 @@ function escape(s: string): string {
 export function withPredictedPods(model: ClusterModel): ClusterModel {
   const out = copyModel(model);
   const added: Pod[] = [];
-  for (const w of model.workloads) {
-    if (w.kind === 'ReplicaSet') continue;
+  for (const workload of model.workloads) {
+    if (workload.kind === 'ReplicaSet') continue;
     const template = (name: string, extra: Partial<Pod>, why: string): Pod => ({
       kind: 'Pod',
       name,
-      namespace: namespaceOf(w),
-      labels: w.podLabels ?? w.selector,
-      containers: w.containers,
-      hostNetwork: w.hostNetwork,
-      owner: { kind: w.kind, namespace: namespaceOf(w), name: w.name },
-      evidence: [derivedEvidence(why), ...w.evidence],
+      namespace: namespaceOf(workload),
+      labels: workload.podLabels ?? workload.selector,
+      containers: workload.containers,
+      hostNetwork: workload.hostNetwork,
+      owner: { kind: workload.kind, namespace: namespaceOf(workload), name: workload.name },
+      evidence: [derivedEvidence(why), ...workload.evidence],
       ...extra,
     });
-    const existing = model.pods.filter((pod) => ownedByName(w, pod));
-    for (const p of existing) {
+    const existing = model.pods.filter((pod) => ownedByName(workload, pod));
+    for (const pod of existing) {
       const extra: Partial<Pod> =
-        w.kind === 'StatefulSet' && w.serviceName ? { hostname: p.name, subdomain: w.serviceName } : {};
-      added.push(template(p.name, extra, `${w.kind} ${w.name} created ${p.name}: template labels and ports apply`));
+        workload.kind === 'StatefulSet' && workload.serviceName
+          ? { hostname: pod.name, subdomain: workload.serviceName }
+          : {};
+      added.push(
+        template(
+          pod.name,
+          extra,
+          `${workload.kind} ${workload.name} created ${pod.name}: template labels and ports apply`,
+        ),
+      );
     }
-    if (w.kind === 'StatefulSet') {
-      for (let i = 0; i < (w.replicas ?? 1); i++) {
-        const name = statefulSetPodName(w.name, i);
+    if (workload.kind === 'StatefulSet') {
+      for (let i = 0; i < (workload.replicas ?? 1); i++) {
+        const name = statefulSetPodName(workload.name, i);
         if (existing.some((pod) => pod.name === name)) continue;
         added.push(
           template(
             name,
-            { predicted: true, hostname: name, subdomain: w.serviceName },
-            `StatefulSet ${w.name} replica ${i}: pods are named {statefulset}-{ordinal}`,
+            { predicted: true, hostname: name, subdomain: workload.serviceName },
+            `StatefulSet ${workload.name} replica ${i}: pods are named {statefulset}-{ordinal}`,
           ),
         );
       }
-    } else if (w.kind === 'Deployment') {
-      for (let i = existing.length; i < (w.replicas ?? 1); i++) {
+    } else if (workload.kind === 'Deployment') {
+      for (let i = existing.length; i < (workload.replicas ?? 1); i++) {
         added.push(
           template(
-            `${w.name}-predicted-${i + 1}`,
+            `${workload.name}-predicted-${i + 1}`,
             { predicted: true },
-            `Deployment ${w.name} replica ${i + 1} of ${w.replicas ?? 1}: real name and IP unknown until scheduled`,
+            `Deployment ${workload.name} replica ${i + 1} of ${workload.replicas ?? 1}: ` +
+              'real name and IP unknown until scheduled',
           ),
         );
       }
@@ -120,9 +130,9 @@ function withDnsLearnedIps(model: ClusterModel): ClusterModel {
     if (pod.ip || !pod.hostname || !pod.subdomain) continue;
     const name = podHostnameDnsName(pod.hostname, pod.subdomain, namespaceOf(pod), model.clusterDomain);
     const hit = lookups.find(
-      (l) =>
-        l.question.name.replace(/\.$/, '').toLowerCase() === name &&
-        l.answers.filter((dnsAnswer) => dnsAnswer.type === 'A').length === 1,
+      (lookup) =>
+        lookup.question.name.replace(/\.$/, '').toLowerCase() === name &&
+        lookup.answers.filter((dnsAnswer) => dnsAnswer.type === 'A').length === 1,
     );
     if (hit)
       learned.push({

@@ -40,21 +40,23 @@ export class UnknownTargetError extends Error {
     readonly text: string,
     readonly suggestions: string[],
   ) {
-    super(
-      `unknown ${role} '${text}'.${suggestions.length ? ` Close matches: ${suggestions.join(', ')}` : ' Nothing similar is known: add manifests or logs that mention it.'}`,
-    );
+    const hint = suggestions.length
+      ? ` Close matches: ${suggestions.join(', ')}`
+      : ' Nothing similar is known: add manifests or logs that mention it.';
+    super(`unknown ${role} '${text}'.${hint}`);
     this.name = 'UnknownTargetError';
   }
 }
 
 /** Splits `a-app:80/TCP`, `10.96.0.10:53/udp`, `[fd00::1]:80` into the name and port. */
 export function parseDst(text: string): DstSpec {
-  const match = /^(\[[^\]]+\]|[^:]+):(\d+)(?:\/(tcp|udp|sctp))?$/i.exec(text.trim());
-  if (!match) return { text: text.trim().replace(/^\[|\]$/g, '') };
+  const match = /^(?<host>\[[^\]]+\]|[^:]+):(?<port>\d+)(?:\/(?<protocol>tcp|udp|sctp))?$/i.exec(text.trim());
+  if (!match?.groups) return { text: text.trim().replace(/^\[|\]$/g, '') };
+  const { host, port, protocol } = match.groups;
   return {
-    text: match[1].replace(/^\[|\]$/g, ''),
-    port: Number(match[2]),
-    protocol: match[3]?.toUpperCase() as Protocol | undefined,
+    text: host.replace(/^\[|\]$/g, ''),
+    port: Number(port),
+    protocol: protocol?.toUpperCase() as Protocol | undefined,
   };
 }
 
@@ -81,42 +83,42 @@ export function resolverOf(
 
 /** Resolves SRC or DST text: IP, `ns/name`, pod or Service name, cluster DNS name (with the client's search list). */
 export function resolveTarget(model: ClusterModel, text: string, role: 'source' | 'destination', client?: Pod): Target {
-  const t = text.trim();
-  if (ipFamily(t)) return resolveIp(model, t, role);
-  const slash = t.split('/');
+  const trimmed = text.trim();
+  if (ipFamily(trimmed)) return resolveIp(model, trimmed, role);
+  const slash = trimmed.split('/');
   if (slash.length === 2) {
     const [namespace, name] = slash;
     const pod = model.findPod(name, namespace);
     const svc = model.findService(name, namespace);
     const pick = role === 'source' ? (pod ?? undefined) : (svc ?? pod);
-    if (pick?.kind === 'Pod') return { kind: 'pod', pod: pick, text: t };
-    if (pick?.kind === 'Service') return { kind: 'service', service: pick, text: t };
-    throw new UnknownTargetError(role, t, closeMatches(model, t));
+    if (pick?.kind === 'Pod') return { kind: 'pod', pod: pick, text: trimmed };
+    if (pick?.kind === 'Service') return { kind: 'service', service: pick, text: trimmed };
+    throw new UnknownTargetError(role, trimmed, closeMatches(model, trimmed));
   }
-  if (t.includes('.')) {
-    const byDns = resolveDnsName(model, t, client);
+  if (trimmed.includes('.')) {
+    const byDns = resolveDnsName(model, trimmed, client);
     if (byDns) return byDns;
   }
-  const pod = model.findPod(t);
-  const svc = model.findService(t, client ? namespaceOf(client) : undefined) ?? model.findService(t);
-  if (role === 'destination' && svc) return { kind: 'service', service: svc, text: t };
-  if (pod) return { kind: 'pod', pod, text: t };
-  if (svc) return { kind: 'service', service: svc, text: t };
-  const node = model.nodes.find((n) => n.name === t);
-  if (node) return { kind: 'node', node, ip: node.internalIP, text: t };
-  const answered = role === 'destination' ? answeredInCaptures(model, t, client) : undefined;
+  const pod = model.findPod(trimmed);
+  const svc = model.findService(trimmed, client ? namespaceOf(client) : undefined) ?? model.findService(trimmed);
+  if (role === 'destination' && svc) return { kind: 'service', service: svc, text: trimmed };
+  if (pod) return { kind: 'pod', pod, text: trimmed };
+  if (svc) return { kind: 'service', service: svc, text: trimmed };
+  const node = model.nodes.find((candidate) => candidate.name === trimmed);
+  if (node) return { kind: 'node', node, ip: node.internalIP, text: trimmed };
+  const answered = role === 'destination' ? answeredInCaptures(model, trimmed, client) : undefined;
   if (answered) return answered;
-  throw new UnknownTargetError(role, t, closeMatches(model, t));
+  throw new UnknownTargetError(role, trimmed, closeMatches(model, trimmed));
 }
 
-function resolveDnsName(model: ClusterModel, t: string, client?: Pod): Target | undefined {
+function resolveDnsName(model: ClusterModel, typed: string, client?: Pod): Target | undefined {
   const { search, ndots } = resolverOf(model, client);
-  for (const name of searchExpansion(t, search, ndots)) {
+  for (const name of searchExpansion(typed, search, ndots)) {
     const hit = model.byDnsName(name);
     if (hit?.pod && hit.service && isHeadless(hit.service) && name.split('.').length > 5)
-      return { kind: 'pod', pod: hit.pod, text: t, dnsName: name };
-    if (hit?.service) return { kind: 'service', service: hit.service, text: t, dnsName: name };
-    if (hit?.pod) return { kind: 'pod', pod: hit.pod, text: t, dnsName: name };
+      return { kind: 'pod', pod: hit.pod, text: typed, dnsName: name };
+    if (hit?.service) return { kind: 'service', service: hit.service, text: typed, dnsName: name };
+    if (hit?.pod) return { kind: 'pod', pod: hit.pod, text: typed, dnsName: name };
   }
   return undefined;
 }
@@ -128,7 +130,7 @@ function podNetworks(model: ClusterModel): string[] {
     ...model.all('KubeProxy').map((config) => config.clusterCIDR),
     ...model.nodes.flatMap((node) => [node.podCIDR, ...(node.podCIDRs ?? [])]),
   ];
-  return cidrs.filter((c): c is string => !!c);
+  return cidrs.filter((cidr): cidr is string => !!cidr);
 }
 
 /**
@@ -138,7 +140,7 @@ function podNetworks(model: ClusterModel): string[] {
  */
 function answeredInCaptures(model: ClusterModel, name: string, client?: Pod): Target | undefined {
   const { search, ndots } = resolverOf(model, client);
-  const tried = searchExpansion(name, search, ndots).map((n) => n.replace(/\.$/, '').toLowerCase());
+  const tried = searchExpansion(name, search, ndots).map((candidate) => candidate.replace(/\.$/, '').toLowerCase());
   const wanted = new Set(tried);
   for (const lookup of model.all('DnsLookup')) {
     const asked = lookup.question.name.replace(/\.$/, '').toLowerCase();
@@ -148,11 +150,13 @@ function answeredInCaptures(model: ClusterModel, name: string, client?: Pod): Ta
   }
   // The client's own answers: every capture line touching its address, its DNS answers among them.
   const own = client?.ip ? model.packetsTouching(new Set([client.ip])) : [];
-  const answers = own.filter((p) => p.dns?.response && p.dns.answers?.some((a) => a.type === 'A'));
+  const answers = own.filter(
+    (packet) => packet.dns?.response && packet.dns.answers?.some((answer) => answer.type === 'A'),
+  );
   const question = dnsQuestions(own);
   for (const packet of answers) {
     const asked = question(packet)?.name.replace(/\.$/, '').toLowerCase();
-    const address = packet.dns!.answers!.find((a) => a.type === 'A')?.data;
+    const address = packet.dns!.answers!.find((answer) => answer.type === 'A')?.data;
     if (asked && wanted.has(asked) && address)
       return withName(answeredAddress(model, asked, address, packet.evidence), name, asked);
   }
@@ -269,7 +273,7 @@ function resolveFromCaptures(model: ClusterModel, ip: string): Target | undefine
   const last = Number(ip.split('.').at(-1));
   const nodeName = nodeNameOfPodIp(model, ip);
   if (!leftPod && (last === 0 || last === 1)) {
-    const node = model.nodes.find((n) => n.name === nodeName) ?? {
+    const node = model.nodes.find((candidate) => candidate.name === nodeName) ?? {
       kind: 'Node' as const,
       name: nodeName,
       evidence: seen.slice(0, 1).flatMap((packet) => packet.evidence),
@@ -300,16 +304,16 @@ export function unnamedPod(model: ClusterModel, ip: string): Pod {
 
 function resolveIp(model: ClusterModel, ip: string, role: 'source' | 'destination'): Target {
   const owners = model.byIp(ip);
-  const pod = owners.find((o) => o.role === 'pod');
-  const svc = owners.find((o) => o.role === 'service');
-  const node = owners.find((o) => o.role === 'node');
+  const pod = owners.find((owner) => owner.role === 'pod');
+  const svc = owners.find((owner) => owner.role === 'service');
+  const node = owners.find((owner) => owner.role === 'node');
   if (pod?.role === 'pod') return { kind: 'pod', pod: pod.pod, text: ip };
   if (svc?.role === 'service') return { kind: 'service', service: svc.service, text: ip, byIp: ip };
   if (node?.role === 'node') return { kind: 'node', node: node.node, ip, text: ip };
-  const ep = owners.find((o) => o.role === 'endpoint');
+  const ep = owners.find((owner) => owner.role === 'endpoint');
   if (ep?.role === 'endpoint' && ep.endpoint.targetRef?.kind === 'Pod') {
-    const p = model.findPod(ep.endpoint.targetRef.name, ep.endpoint.targetRef.namespace ?? ep.slice.namespace);
-    if (p) return { kind: 'pod', pod: p, text: ip };
+    const pod = model.findPod(ep.endpoint.targetRef.name, ep.endpoint.targetRef.namespace ?? ep.slice.namespace);
+    if (pod) return { kind: 'pod', pod: pod, text: ip };
   }
   if (ep?.role === 'endpoint') {
     return {

@@ -44,9 +44,9 @@ const FAILED: ReadonlySet<string> = new Set(['refused', 'reset', 'no-reply', 'un
 function connectionsToTrace(count: number, outcomes: readonly string[], asked?: number): number[] {
   if (asked !== undefined) return asked >= 1 && asked <= count ? [asked - 1] : [];
   const indexes = Array.from({ length: count }, (_, k) => k);
-  const failed = indexes.filter((k) => FAILED.has(outcomes[k]));
-  const rest = indexes.filter((k) => !FAILED.has(outcomes[k]));
-  return [...failed, ...rest].slice(0, MAX_TRACED_CONNECTIONS).sort((a, b) => a - b);
+  const failed = indexes.filter((index) => FAILED.has(outcomes[index]));
+  const rest = indexes.filter((index) => !FAILED.has(outcomes[index]));
+  return [...failed, ...rest].slice(0, MAX_TRACED_CONNECTIONS).sort((left, right) => left - right);
 }
 
 /** A hostNetwork-like stand-in for a node used as source. */
@@ -55,15 +55,15 @@ function nodeAsPod(name: string, ip?: string): Pod {
 }
 
 function title(src: Target, dst: Target, port?: number): string {
-  const n = (t: Target) =>
-    t.kind === 'pod'
-      ? t.pod.name
-      : t.kind === 'service'
-        ? `Service ${t.service.name}`
-        : t.kind === 'node'
-          ? t.node.name
-          : t.ip;
-  return `${n(src)} → ${n(dst)}${port ? `:${port}` : ''}`;
+  const targetName = (target: Target) =>
+    target.kind === 'pod'
+      ? target.pod.name
+      : target.kind === 'service'
+        ? `Service ${target.service.name}`
+        : target.kind === 'node'
+          ? target.node.name
+          : target.ip;
+  return `${targetName(src)} → ${targetName(dst)}${port ? `:${port}` : ''}`;
 }
 
 /**
@@ -101,7 +101,7 @@ export function trace(input: ClusterModel, from: string, to: string, options: Tr
   const nodePortSvc = byNodePort ?? findNodePort(model, dst, spec.port);
   // Every hop of this flow involves the client's address or one of the addresses it talks to, so
   // only those packets are read: a big capture of unrelated traffic costs one filter pass.
-  const relevant = relevantAddresses(model, src, client, dst, nodePortSvc?.svc);
+  const relevant = relevantAddresses(model, { src, client, dst, nodePortSvc: nodePortSvc?.svc });
   const sited = sitedPackets(model, relevant);
   const allCorr = correlate(sited.packets, correlateOptionsOf(model));
   const veths = vethOwnership([...declaredClaims(model), ...allCorr.vethClaims]);
@@ -118,7 +118,7 @@ export function trace(input: ClusterModel, from: string, to: string, options: Tr
   const icmpErrorsOf = icmpErrorOwners(everyConnection, allCorr);
   for (const connection of mine)
     if (connection.outcome === 'no-reply' && icmpErrorsOf.get(connection)?.length) connection.outcome = 'unreachable';
-  const summaries = mine.map((c, k) => summarizeConnection(model, c, k));
+  const summaries = mine.map((connection, k) => summarizeConnection(model, connection, k));
 
   const flowFor = (connection: Connection | undefined, index: number | undefined) => {
     const flowBuilder = new FlowBuilder(
@@ -156,12 +156,13 @@ export function trace(input: ClusterModel, from: string, to: string, options: Tr
     summaries.map((connectionSummary) => connectionSummary.outcome),
     options.connection,
   );
-  const flows = chosen.length ? chosen.map((k) => flowFor(mine[k], k)) : [flowFor(undefined, undefined)];
+  const flows = chosen.length ? chosen.map((index) => flowFor(mine[index], index)) : [flowFor(undefined, undefined)];
   const services = flowServices(model, { client, dst, nodePortSvc });
   const unresolved = conflictsAbout(input, [client, dst.kind === 'pod' ? dst.pod : undefined, ...services]);
   if (options.connection === undefined && mine.length > chosen.length)
     unresolved.push(
-      `${mine.length} connections between them; ${chosen.length} traced (failed ones first): give --connection N (1–${mine.length}) for another`,
+      `${mine.length} connections between them; ${chosen.length} traced (failed ones first): ` +
+        `give --connection N (1–${mine.length}) for another`,
     );
   return { flows, unresolved };
 }
@@ -265,7 +266,7 @@ function connectionTargets(
         ? [dst.ip, dst.node.internalIP, dst.node.externalIP]
         : dst.kind === 'ip'
           ? [dst.ip]
-          : model.nodes.flatMap((n) => [n.internalIP, n.externalIP]);
+          : model.nodes.flatMap((node) => [node.internalIP, node.externalIP]);
     for (const ip of nodeAddresses) add(ip, nodePortSvc.port.nodePort);
     // A node calling a NodePort itself is captured only after the DNAT (and its masquerade).
     if (src.kind === 'node') addEndpoints(nodePortSvc.svc, nodePortSvc.port);
@@ -316,11 +317,9 @@ function nodeSendingAddresses(node: K8sNode): Set<string> {
 /** The addresses a flow can touch; undefined when the client's own address is unknown (then nothing is filtered). */
 function relevantAddresses(
   model: ClusterModel,
-  src: Target,
-  client: Pod | undefined,
-  dst: Target,
-  nodePortSvc?: Service,
+  ends: { src: Target; client: Pod | undefined; dst: Target; nodePortSvc?: Service },
 ): Set<string> | undefined {
+  const { src, client, dst, nodePortSvc } = ends;
   const start = src.kind === 'ip' ? src.ip : client?.ip;
   if (!start) return undefined;
   const set = new Set<string>([start, ...(src.kind === 'node' ? nodeSendingAddresses(src.node) : [])]);
@@ -332,15 +331,15 @@ function relevantAddresses(
     for (const natRule of model.all('NatRule')) {
       if (!natRule.comment?.startsWith(tag)) continue;
       if (natRule.dnatTo) add(natRule.dnatTo.ip);
-      const match = /->\s*([0-9.]+):/.exec(natRule.comment);
-      if (match) add(match[1]);
+      const target = /->\s*(?<ip>[0-9.]+):/.exec(natRule.comment)?.groups?.ip;
+      if (target) add(target);
     }
   };
   const addService = (svc: Service) => {
     add(svc.clusterIP);
     for (const ip of svc.clusterIPs ?? []) add(ip);
     for (const { endpoint } of model.endpointsOf(svc)) for (const ip of endpoint.addresses) add(ip);
-    for (const p of model.podsSelectedBy(svc)) add(p.ip);
+    for (const pod of model.podsSelectedBy(svc)) add(pod.ip);
     addNatTargets(namespacedName(svc));
   };
   if (dst.kind === 'pod') add(dst.pod.ip);
@@ -356,7 +355,7 @@ function relevantAddresses(
   add(model.kubeDnsIP);
   // The client's own nameserver (its resolv.conf may name another address), as the DNS phase picks it.
   const nameserver = client ? resolverOf(model, client).nameserver : undefined;
-  const nsService = model.services.find((s) => s.clusterIP === nameserver);
+  const nsService = model.services.find((service) => service.clusterIP === nameserver);
   add(nameserver);
   if (nsService) addService(nsService);
   else if (nameserver && !dns) addNatTargets('kube-system/kube-dns');
@@ -365,28 +364,37 @@ function relevantAddresses(
     add(dnsLookup.server);
     for (const dnsAnswer of dnsLookup.answers) if (/^[0-9.]+$/.test(dnsAnswer.data)) add(dnsAnswer.data);
   }
-  for (const n of model.nodes) {
-    add(n.internalIP);
-    add(n.flannel?.publicIP);
+  for (const node of model.nodes) {
+    add(node.internalIP);
+    add(node.flannel?.publicIP);
   }
   return set;
 }
 
 /** Sources that disagree about the objects this flow relies on: the flow used the first value. */
 function conflictsAbout(model: ClusterModel, objects: (Pod | Service | undefined)[]): string[] {
-  const keys = new Set(objects.filter((o): o is Pod | Service => !!o).map((o) => `${o.kind}|${namespacedName(o)}`));
+  const keys = new Set(
+    objects
+      .filter((object): object is Pod | Service => !!object)
+      .map((object) => `${object.kind}|${namespacedName(object)}`),
+  );
   return model.conflicts
     .filter((conflict) => keys.has(`${conflict.kind}|${conflict.key}`))
-    .map(
-      (conflict) =>
-        `sources disagree on ${conflict.kind} ${conflict.key} ${conflict.field}: ${conflict.values.map((v) => `${JSON.stringify(v.value)} (${v.evidence.slice(0, 2).map(describeEvidence).join(', ')})`).join(' vs ')}; the flow uses the first`,
-    );
+    .map((conflict) => {
+      const claims = conflict.values.map(
+        (claim) => `${JSON.stringify(claim.value)} (${claim.evidence.slice(0, 2).map(describeEvidence).join(', ')})`,
+      );
+      return (
+        `sources disagree on ${conflict.kind} ${conflict.key} ${conflict.field}: ` +
+        `${claims.join(' vs ')}; the flow uses the first`
+      );
+    });
 }
 
 /** A node named by one of its addresses. */
 function resolveNodeAddress(model: ClusterModel, ip: string): Target | undefined {
-  const n = model.nodes.find((x) => x.internalIP === ip || x.externalIP === ip);
-  return n ? { kind: 'node', node: n, ip, text: ip } : undefined;
+  const node = model.nodes.find((candidate) => candidate.internalIP === ip || candidate.externalIP === ip);
+  return node ? { kind: 'node', node: node, ip, text: ip } : undefined;
 }
 
 function findNodePort(
@@ -399,8 +407,8 @@ function findNodePort(
     dst.kind === 'service' ? [dst.service] : dst.kind === 'node' || dst.kind === 'ip' ? model.services : [];
   for (const svc of candidates) {
     if (dst.kind === 'service' && svc.ports.some((servicePort) => servicePort.port === port)) continue;
-    const p = svc.ports.find((servicePort) => servicePort.nodePort === port);
-    if (p) return { svc, port: p };
+    const matched = svc.ports.find((servicePort) => servicePort.nodePort === port);
+    if (matched) return { svc, port: matched };
   }
   return undefined;
 }

@@ -92,11 +92,11 @@ function outcomeOf(protocol: string, sightings: readonly Sighting[]): Connection
     return replied ? 'answered' : 'no-reply';
   }
   const flags = frames.map((packet) => packet.tcp?.flags ?? '');
-  const synAck = flags.some((f) => f === 'S.');
-  const rst = flags.some((f) => f.includes('R'));
-  const fins = flags.filter((f) => f.includes('F'));
+  const synAck = flags.some((flag) => flag === 'S.');
+  const rst = flags.some((flag) => flag.includes('R'));
+  const fins = flags.filter((flag) => flag.includes('F'));
   if (rst) return synAck ? 'reset' : 'refused';
-  if (!synAck) return flags.some((f) => f === 'S') ? 'no-reply' : 'unknown';
+  if (!synAck) return flags.some((flag) => flag === 'S') ? 'no-reply' : 'unknown';
   return fins.length >= 2 ? 'closed' : 'established';
 }
 
@@ -116,8 +116,8 @@ class Links {
     }
     return root;
   }
-  join(a: number, b: number): void {
-    this.parent[this.find(a)] = this.find(b);
+  join(first: number, second: number): void {
+    this.parent[this.find(first)] = this.find(second);
   }
 }
 
@@ -193,7 +193,7 @@ export function reconstructConnections(
     const protocol = protocolOf.get(group[0])!;
     const timed = (leg: ConnectionLeg) =>
       timeSpan(leg.sightings.map((sighting) => sighting.packet))?.first ?? Number.POSITIVE_INFINITY;
-    const byTime = [...group].sort((connectionLeg, b) => timed(connectionLeg) - timed(b));
+    const byTime = [...group].sort((leg, other) => timed(leg) - timed(other));
     // The form the client addressed: the first one seen, unless a capture missed the client's side
     // and a later leg from the same client goes to an address the client can have chosen (a
     // ClusterIP or a node's NodePort, as `addressed` says) while the first goes to a pod.
@@ -207,7 +207,9 @@ export function reconstructConnections(
       byTime.unshift(original);
     }
     const sightings = group.flatMap((leg) => leg.sightings);
-    sightings.sort((sighting, b) => (packetTime(sighting.packet) ?? Infinity) - (packetTime(b.packet) ?? Infinity));
+    sightings.sort(
+      (sighting, other) => (packetTime(sighting.packet) ?? Infinity) - (packetTime(other.packet) ?? Infinity),
+    );
     const span = timeSpan(sightings.map((sighting) => sighting.packet));
     connections.push({
       protocol,
@@ -220,7 +222,7 @@ export function reconstructConnections(
       end: span?.last,
     });
   }
-  connections.sort((connection, b) => (connection.start ?? Infinity) - (b.start ?? Infinity));
+  connections.sort((connection, other) => (connection.start ?? Infinity) - (other.start ?? Infinity));
   return connections;
 }
 

@@ -19,7 +19,10 @@ import {
   samePacketKey,
 } from './packetKey';
 
-/** Sightings of one packet on several interfaces are microseconds apart; a later identical packet is a retransmission. */
+/**
+ * Sightings of one packet on several interfaces are microseconds apart; a later identical packet is a
+ * retransmission.
+ */
 const SAME_PACKET_WINDOW_S = 0.05;
 
 export interface CorrelateOptions {
@@ -34,7 +37,7 @@ export function correlateOptionsOf(model: ClusterModel): Required<CorrelateOptio
   const serviceIps = new Set(
     model.services
       .flatMap((service) => [service.clusterIP, ...(service.clusterIPs ?? [])])
-      .filter((x): x is string => !!x && x !== 'None'),
+      .filter((ip): ip is string => !!ip && ip !== 'None'),
   );
   return {
     vethNames: new Set(
@@ -63,14 +66,14 @@ export function correlate(packets: readonly Packet[], options: CorrelateOptions 
   const closedTcp = new Set<string>();
   const retransmitted = new Set<Packet>();
 
-  for (const p of packets) {
-    const key = samePacketKey(p);
-    const t = packetTime(p);
-    if (t !== undefined) {
+  for (const packet of packets) {
+    const key = samePacketKey(packet);
+    const time = packetTime(packet);
+    if (time !== undefined) {
       while (
         head < openOrder.length &&
         openOrder[head].start !== undefined &&
-        t - openOrder[head].start! > SAME_PACKET_WINDOW_S
+        time - openOrder[head].start! > SAME_PACKET_WINDOW_S
       ) {
         const old = openOrder[head++];
         if (openGroup.get(old.key) === old) {
@@ -85,16 +88,17 @@ export function correlate(packets: readonly Packet[], options: CorrelateOptions 
     }
     const open = openGroup.get(key);
     const seenHere = open
-      ? open.packets.some((packet) => packet.interface === p.interface && packet.direction === p.direction)
+      ? open.packets.some((earlier) => earlier.interface === packet.interface && earlier.direction === packet.direction)
       : false;
     const inWindow =
-      open !== undefined && (t === undefined || open.start === undefined || t - open.start <= SAME_PACKET_WINDOW_S);
+      open !== undefined &&
+      (time === undefined || open.start === undefined || time - open.start <= SAME_PACKET_WINDOW_S);
     if (open && inWindow && !seenHere) {
-      open.packets.push(p);
+      open.packets.push(packet);
       continue;
     }
-    if (p.protocol === 'tcp' && (open || closedTcp.has(key))) retransmitted.add(p);
-    const packetGroup: PacketGroup = { key, packets: [p], start: t };
+    if (packet.protocol === 'tcp' && (open || closedTcp.has(key))) retransmitted.add(packet);
+    const packetGroup: PacketGroup = { key, packets: [packet], start: time };
     groups.push(packetGroup);
     openGroup.set(key, packetGroup);
     openOrder.push(packetGroup);
@@ -102,7 +106,7 @@ export function correlate(packets: readonly Packet[], options: CorrelateOptions 
 
   const floodList = floods(groups, options.vethNames);
   const floodOf = new Map<Packet, Flood>();
-  for (const flood of floodList) for (const p of flood.group.packets) floodOf.set(p, flood);
+  for (const flood of floodList) for (const packet of flood.group.packets) floodOf.set(packet, flood);
   return {
     groups,
     floodOf,
@@ -119,25 +123,28 @@ function vethClaims(groups: readonly PacketGroup[], known?: ReadonlySet<string>)
   const out: VethClaim[] = [];
   const seen = new Set<string>();
   const claim = (vethClaim: VethClaim) => {
-    const k = `${vethClaim.ip}|${vethClaim.iface}|${vethClaim.how}`;
-    if (seen.has(k)) return;
-    seen.add(k);
+    const key = `${vethClaim.ip}|${vethClaim.iface}|${vethClaim.how}`;
+    if (seen.has(key)) return;
+    seen.add(key);
     out.push(vethClaim);
   };
   for (const packetGroup of groups) {
     const vethOuts = packetGroup.packets.filter(
       (packet) => packet.direction === 'Out' && looksLikeVeth(packet.interface, known),
     );
-    for (const p of packetGroup.packets) {
+    for (const packet of packetGroup.packets) {
       // Received on a host-side veth (`P`: addressed to another host's MAC, `In`: to the node's own cni0 MAC,
       // `B`: broadcast): the frame came out of the pod behind that veth.
-      if (!looksLikeVeth(p.interface, known) || (p.direction !== 'P' && p.direction !== 'In' && p.direction !== 'B'))
+      if (
+        !looksLikeVeth(packet.interface, known) ||
+        (packet.direction !== 'P' && packet.direction !== 'In' && packet.direction !== 'B')
+      )
         continue;
-      if (p.network === 'ip' && p.src?.ip && p.direction !== 'B')
-        claim({ ip: p.src.ip, iface: p.interface!, how: 'sent', evidence: p.evidence });
-      if (p.protocol === 'arp') {
-        const ip = p.arp?.op === 'reply' ? arpReplyIp(p) : p.arp?.senderIp;
-        if (ip) claim({ ip, iface: p.interface!, how: 'arp', evidence: p.evidence });
+      if (packet.network === 'ip' && packet.src?.ip && packet.direction !== 'B')
+        claim({ ip: packet.src.ip, iface: packet.interface!, how: 'sent', evidence: packet.evidence });
+      if (packet.protocol === 'arp') {
+        const ip = packet.arp?.op === 'reply' ? arpReplyIp(packet) : packet.arp?.senderIp;
+        if (ip) claim({ ip, iface: packet.interface!, how: 'arp', evidence: packet.evidence });
       }
     }
     const first = packetGroup.packets[0];
@@ -151,29 +158,29 @@ function vethClaims(groups: readonly PacketGroup[], known?: ReadonlySet<string>)
 function natPairs(packets: readonly Packet[], isServiceIp?: (ip: string) => boolean): NatPair[] {
   const fwd = new Map<string, Packet[]>();
   const rev = new Map<string, Packet[]>();
-  const put = (m: Map<string, Packet[]>, k: string | undefined, packet: Packet, addr: string | undefined) => {
-    if (!k || !addr) return;
-    const l = m.get(k);
-    if (!l) m.set(k, [packet]);
-    else if (!l.some((q) => (m === fwd ? q.dst?.ip : q.src?.ip) === addr)) l.push(packet);
+  const put = (byKey: Map<string, Packet[]>, key: string | undefined, packet: Packet, addr: string | undefined) => {
+    if (!key || !addr) return;
+    const group = byKey.get(key);
+    if (!group) byKey.set(key, [packet]);
+    else if (!group.some((known) => (byKey === fwd ? known.dst?.ip : known.src?.ip) === addr)) group.push(packet);
   };
-  for (const p of packets) {
-    if (p.network !== 'ip') continue;
-    put(fwd, forwardKeyWithoutDst(p), p, p.dst?.ip);
-    put(rev, replyKeyWithoutSrc(p), p, p.src?.ip);
+  for (const packet of packets) {
+    if (packet.network !== 'ip') continue;
+    put(fwd, forwardKeyWithoutDst(packet), packet, packet.dst?.ip);
+    put(rev, replyKeyWithoutSrc(packet), packet, packet.src?.ip);
   }
   const out: NatPair[] = [];
   const addr = (ip?: string, port?: number) => `${ip}${port !== undefined ? `:${port}` : ''}`;
-  const order = (packet: Packet, b: Packet, virtual: (p: Packet) => string | undefined): [Packet, Packet] => {
+  const order = (packet: Packet, other: Packet, virtual: (p: Packet) => string | undefined): [Packet, Packet] => {
     const va = virtual(packet);
-    const vb = virtual(b);
-    if (isServiceIp && va && isServiceIp(va) && !(vb && isServiceIp(vb))) return [packet, b];
-    if (isServiceIp && vb && isServiceIp(vb) && !(va && isServiceIp(va))) return [b, packet];
-    return (packetTime(packet) ?? 0) <= (packetTime(b) ?? 0) ? [packet, b] : [b, packet];
+    const vb = virtual(other);
+    if (isServiceIp && va && isServiceIp(va) && !(vb && isServiceIp(vb))) return [packet, other];
+    if (isServiceIp && vb && isServiceIp(vb) && !(va && isServiceIp(va))) return [other, packet];
+    return (packetTime(packet) ?? 0) <= (packetTime(other) ?? 0) ? [packet, other] : [other, packet];
   };
-  for (const l of fwd.values()) {
-    if (l.length !== 2) continue;
-    const [before, after] = order(l[0], l[1], (packet) => packet.dst?.ip);
+  for (const pair of fwd.values()) {
+    if (pair.length !== 2) continue;
+    const [before, after] = order(pair[0], pair[1], (packet) => packet.dst?.ip);
     out.push({
       direction: 'forward',
       before,
@@ -182,10 +189,10 @@ function natPairs(packets: readonly Packet[], isServiceIp?: (ip: string) => bool
       translated: addr(after.dst?.ip, after.dst?.port),
     });
   }
-  for (const l of rev.values()) {
-    if (l.length !== 2) continue;
+  for (const pair of rev.values()) {
+    if (pair.length !== 2) continue;
     // In the reply the pod's address comes first and conntrack restores the Service address.
-    const [svc, pod] = order(l[0], l[1], (packet) => packet.src?.ip);
+    const [svc, pod] = order(pair[0], pair[1], (packet) => packet.src?.ip);
     out.push({
       direction: 'reply',
       before: pod,
@@ -214,19 +221,19 @@ function arpExchanges(groups: readonly PacketGroup[]): ArpExchange[] {
   const pending = new Map<string, ArpExchange>();
   const out: ArpExchange[] = [];
   for (const packetGroup of groups) {
-    const a = packetGroup.packets[0].arp;
-    if (!a) continue;
-    if (a.op === 'request' && a.targetIp) {
-      const arpExchange: ArpExchange = { targetIp: a.targetIp, senderIp: a.senderIp, request: packetGroup };
-      pending.set(a.targetIp, arpExchange);
+    const arp = packetGroup.packets[0].arp;
+    if (!arp) continue;
+    if (arp.op === 'request' && arp.targetIp) {
+      const arpExchange: ArpExchange = { targetIp: arp.targetIp, senderIp: arp.senderIp, request: packetGroup };
+      pending.set(arp.targetIp, arpExchange);
       out.push(arpExchange);
-    } else if (a.op === 'reply') {
+    } else if (arp.op === 'reply') {
       const ip = arpReplyIp(packetGroup.packets[0]);
-      const x = ip ? pending.get(ip) : undefined;
-      if (x && !x.reply) {
-        x.reply = packetGroup;
-        x.mac = a.mac;
-      } else if (ip) out.push({ targetIp: ip, reply: packetGroup, mac: a.mac });
+      const exchange = ip ? pending.get(ip) : undefined;
+      if (exchange && !exchange.reply) {
+        exchange.reply = packetGroup;
+        exchange.mac = arp.mac;
+      } else if (ip) out.push({ targetIp: ip, reply: packetGroup, mac: arp.mac });
     }
   }
   return out;
@@ -234,36 +241,41 @@ function arpExchanges(groups: readonly PacketGroup[]): ArpExchange[] {
 
 function tcpConnections(packets: readonly Packet[], retransmitted: ReadonlySet<Packet>): TcpConnection[] {
   const byKey = new Map<string, TcpConnection>();
-  for (const p of packets) {
-    if (p.protocol !== 'tcp' || !p.tcp) continue;
-    const key = connectionKey(p);
+  for (const packet of packets) {
+    if (packet.protocol !== 'tcp' || !packet.tcp) continue;
+    const key = connectionKey(packet);
     if (!key) continue;
     let tcpConnection = byKey.get(key);
     if (!tcpConnection)
       byKey.set(key, (tcpConnection = { key, packets: [], fins: [], rsts: [], retransmissions: [], dataPackets: 0 }));
-    tcpConnection.packets.push(p);
-    const f = p.tcp.flags;
-    if (f === 'S' && !tcpConnection.syn) {
-      tcpConnection.syn = p;
-      tcpConnection.client = `${p.src?.ip}:${p.src?.port}`;
-      tcpConnection.server = `${p.dst?.ip}:${p.dst?.port}`;
-    } else if (f === 'S.' && !tcpConnection.synAck) tcpConnection.synAck = p;
-    else if (f === '.' && tcpConnection.synAck && !tcpConnection.ack) tcpConnection.ack = p;
-    if (f.includes('F')) tcpConnection.fins.push(p);
-    if (f.includes('R')) tcpConnection.rsts.push(p);
-    if ((p.length ?? 0) > 0) tcpConnection.dataPackets++;
-    if (retransmitted.has(p)) tcpConnection.retransmissions.push(p);
+    tcpConnection.packets.push(packet);
+    const flags = packet.tcp.flags;
+    if (flags === 'S' && !tcpConnection.syn) {
+      tcpConnection.syn = packet;
+      tcpConnection.client = `${packet.src?.ip}:${packet.src?.port}`;
+      tcpConnection.server = `${packet.dst?.ip}:${packet.dst?.port}`;
+    } else if (flags === 'S.' && !tcpConnection.synAck) tcpConnection.synAck = packet;
+    else if (flags === '.' && tcpConnection.synAck && !tcpConnection.ack) tcpConnection.ack = packet;
+    if (flags.includes('F')) tcpConnection.fins.push(packet);
+    if (flags.includes('R')) tcpConnection.rsts.push(packet);
+    if ((packet.length ?? 0) > 0) tcpConnection.dataPackets++;
+    if (retransmitted.has(packet)) tcpConnection.retransmissions.push(packet);
   }
   return [...byKey.values()];
 }
 
 function icmpErrors(packets: readonly Packet[]): IcmpError[] {
   return packets
-    .filter((p) => p.protocol === 'icmp' && p.icmp && /unreachable|time exceeded|exceeded|redirect/i.test(p.icmp.type))
+    .filter(
+      (packet) =>
+        packet.protocol === 'icmp' &&
+        packet.icmp &&
+        /unreachable|time exceeded|exceeded|redirect/i.test(packet.icmp.type),
+    )
     .map((packet) => ({ packet, type: packet.icmp!.type }));
 }
 
 /** `Reply X is-at MAC`: X is the address being announced (parsers may file it as sender or target). */
-function arpReplyIp(p: Packet): string | undefined {
-  return p.arp?.senderIp ?? p.arp?.targetIp;
+function arpReplyIp(packet: Packet): string | undefined {
+  return packet.arp?.senderIp ?? packet.arp?.targetIp;
 }

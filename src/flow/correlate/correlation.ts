@@ -13,7 +13,10 @@ export interface VethClaim {
   ip: string;
   iface: string;
   host?: string;
-  /** `sent`: the pod's own packet arrived here (`P`); `arp`: the pod answered/asked ARP here; `delivered`: the only veth a unicast left on. */
+  /**
+   * `sent`: the pod's own packet arrived here (`P`); `arp`: the pod answered/asked ARP here;
+   * `delivered`: the only veth a unicast left on.
+   */
   how: 'sent' | 'arp' | 'delivered' | 'ifindex' | 'declared';
   evidence: Evidence[];
 }

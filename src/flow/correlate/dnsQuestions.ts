@@ -21,14 +21,15 @@ export function dnsQuestions(packets: readonly Packet[]): (p: Packet) => DnsQues
   if (known) return known;
   const asked = new Map<string, DnsQuestion>();
   const paired = new Map<Packet, DnsQuestion>();
-  for (const p of packets) {
-    const dns = p.dns;
+  for (const packet of packets) {
+    const dns = packet.dns;
     if (!dns) continue;
     if (!dns.response) {
-      if (dns.qname && p.src) asked.set(`${dns.id} ${p.src.ip} ${p.src.port}`, { name: dns.qname, type: dns.qtype });
-    } else if (!dns.qname && p.dst) {
-      const dnsQuestion = asked.get(`${dns.id} ${p.dst.ip} ${p.dst.port}`);
-      if (dnsQuestion) paired.set(p, dnsQuestion);
+      if (dns.qname && packet.src)
+        asked.set(`${dns.id} ${packet.src.ip} ${packet.src.port}`, { name: dns.qname, type: dns.qtype });
+    } else if (!dns.qname && packet.dst) {
+      const dnsQuestion = asked.get(`${dns.id} ${packet.dst.ip} ${packet.dst.port}`);
+      if (dnsQuestion) paired.set(packet, dnsQuestion);
     }
   }
   const question = (packet: Packet): DnsQuestion | undefined =>

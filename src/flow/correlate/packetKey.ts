@@ -1,10 +1,10 @@
 import type { Packet } from '../../model';
 
 /** Seconds of the capture clock: the parser's `t`, else parsed from `HH:MM:SS.ffffff`. */
-export function packetTime(p: Packet): number | undefined {
-  if (p.t !== undefined) return p.t;
-  const match = /^(\d{1,2}):(\d{2}):(\d{2}(?:\.\d+)?)$/.exec(p.time ?? '');
-  return match ? Number(match[1]) * 3600 + Number(match[2]) * 60 + Number(match[3]) : undefined;
+export function packetTime(packet: Packet): number | undefined {
+  if (packet.t !== undefined) return packet.t;
+  const clock = /^(?<hours>\d{1,2}):(?<minutes>\d{2}):(?<seconds>\d{2}(?:\.\d+)?)$/.exec(packet.time ?? '')?.groups;
+  return clock ? Number(clock.hours) * 3600 + Number(clock.minutes) * 60 + Number(clock.seconds) : undefined;
 }
 
 /**
@@ -12,21 +12,27 @@ export function packetTime(p: Packet): number | undefined {
  * everything the kernel does not change while bridging or routing it locally
  * (addresses, ports, TCP seq/ack/flags, ICMP id/seq, DNS id, ARP fields).
  */
-export function samePacketKey(p: Packet): string {
-  const endpoint4 = p.src;
-  const d = p.dst;
-  switch (p.protocol) {
+export function samePacketKey(packet: Packet): string {
+  const src = packet.src;
+  const dst = packet.dst;
+  switch (packet.protocol) {
     case 'tcp':
-      return `t|${endpoint4?.ip}|${endpoint4?.port}|${d?.ip}|${d?.port}|${p.tcp?.flags}|${p.tcp?.seq}|${p.tcp?.seqEnd}|${p.tcp?.ack}|${p.length}`;
+      return (
+        `t|${src?.ip}|${src?.port}|${dst?.ip}|${dst?.port}|${packet.tcp?.flags}|${packet.tcp?.seq}|` +
+        `${packet.tcp?.seqEnd}|${packet.tcp?.ack}|${packet.length}`
+      );
     case 'udp':
-      return `u|${endpoint4?.ip}|${endpoint4?.port}|${d?.ip}|${d?.port}|${p.dns ? `${p.dns.id}|${p.dns.response}` : ''}|${p.length}`;
+      return (
+        `u|${src?.ip}|${src?.port}|${dst?.ip}|${dst?.port}|` +
+        `${packet.dns ? `${packet.dns.id}|${packet.dns.response}` : ''}|${packet.length}`
+      );
     case 'icmp':
     case 'icmp6':
-      return `i|${endpoint4?.ip}|${d?.ip}|${p.icmp?.type}|${p.icmp?.id}|${p.icmp?.seq}|${p.length}`;
+      return `i|${src?.ip}|${dst?.ip}|${packet.icmp?.type}|${packet.icmp?.id}|${packet.icmp?.seq}|${packet.length}`;
     case 'arp':
-      return `a|${p.arp?.op}|${p.arp?.targetIp}|${p.arp?.senderIp}|${p.arp?.mac}`;
+      return `a|${packet.arp?.op}|${packet.arp?.targetIp}|${packet.arp?.senderIp}|${packet.arp?.mac}`;
     default:
-      return `o|${endpoint4?.ip}|${d?.ip}|${p.vni ?? ''}|${p.info ?? ''}|${p.length}`;
+      return `o|${src?.ip}|${dst?.ip}|${packet.vni ?? ''}|${packet.info ?? ''}|${packet.length}`;
   }
 }
 
@@ -34,32 +40,38 @@ export function samePacketKey(p: Packet): string {
  * One connection's packet before and after DNAT share the source and everything
  * TCP carries; only the destination changes. This key leaves the destination out.
  */
-export function forwardKeyWithoutDst(p: Packet): string | undefined {
-  if (p.protocol === 'tcp' && p.tcp?.seq !== undefined)
-    return `t|${p.src?.ip}|${p.src?.port}|${p.tcp.flags}|${p.tcp.seq}|${p.tcp.ack ?? ''}`;
-  if (p.protocol === 'udp' && p.dns) return `u|${p.src?.ip}|${p.src?.port}|${p.dns.id}|${p.dns.response}`;
-  if (p.protocol === 'icmp' && p.icmp?.id !== undefined)
-    return `i|${p.src?.ip}|${p.icmp.type}|${p.icmp.id}|${p.icmp.seq}`;
+export function forwardKeyWithoutDst(packet: Packet): string | undefined {
+  if (packet.protocol === 'tcp' && packet.tcp?.seq !== undefined)
+    return `t|${packet.src?.ip}|${packet.src?.port}|${packet.tcp.flags}|${packet.tcp.seq}|${packet.tcp.ack ?? ''}`;
+  if (packet.protocol === 'udp' && packet.dns)
+    return `u|${packet.src?.ip}|${packet.src?.port}|${packet.dns.id}|${packet.dns.response}`;
+  if (packet.protocol === 'icmp' && packet.icmp?.id !== undefined)
+    return `i|${packet.src?.ip}|${packet.icmp.type}|${packet.icmp.id}|${packet.icmp.seq}`;
   return undefined;
 }
 
 /** The reply direction: conntrack rewrites the source back (un-DNAT); the destination stays. */
-export function replyKeyWithoutSrc(p: Packet): string | undefined {
-  if (p.protocol === 'tcp' && p.tcp?.seq !== undefined)
-    return `t|${p.dst?.ip}|${p.dst?.port}|${p.tcp.flags}|${p.tcp.seq}|${p.tcp.ack ?? ''}`;
-  if (p.protocol === 'udp' && p.dns) return `u|${p.dst?.ip}|${p.dst?.port}|${p.dns.id}|${p.dns.response}`;
-  if (p.protocol === 'icmp' && p.icmp?.id !== undefined)
-    return `i|${p.dst?.ip}|${p.icmp.type}|${p.icmp.id}|${p.icmp.seq}`;
+export function replyKeyWithoutSrc(packet: Packet): string | undefined {
+  if (packet.protocol === 'tcp' && packet.tcp?.seq !== undefined)
+    return `t|${packet.dst?.ip}|${packet.dst?.port}|${packet.tcp.flags}|${packet.tcp.seq}|${packet.tcp.ack ?? ''}`;
+  if (packet.protocol === 'udp' && packet.dns)
+    return `u|${packet.dst?.ip}|${packet.dst?.port}|${packet.dns.id}|${packet.dns.response}`;
+  if (packet.protocol === 'icmp' && packet.icmp?.id !== undefined)
+    return `i|${packet.dst?.ip}|${packet.icmp.type}|${packet.icmp.id}|${packet.icmp.seq}`;
   return undefined;
 }
 
 /** Both directions of a conversation map to one key (sorted endpoints). */
-export function connectionKey(p: Packet): string | undefined {
-  if (!p.src?.ip || !p.dst?.ip || (p.protocol !== 'tcp' && p.protocol !== 'udp' && p.protocol !== 'icmp'))
+export function connectionKey(packet: Packet): string | undefined {
+  if (
+    !packet.src?.ip ||
+    !packet.dst?.ip ||
+    (packet.protocol !== 'tcp' && packet.protocol !== 'udp' && packet.protocol !== 'icmp')
+  )
     return undefined;
-  const a = `${p.src.ip}:${p.src.port ?? p.icmp?.id ?? ''}`;
-  const b = `${p.dst.ip}:${p.dst.port ?? p.icmp?.id ?? ''}`;
-  return `${p.protocol}|${a < b ? `${a}|${b}` : `${b}|${a}`}`;
+  const from = `${packet.src.ip}:${packet.src.port ?? packet.icmp?.id ?? ''}`;
+  const to = `${packet.dst.ip}:${packet.dst.port ?? packet.icmp?.id ?? ''}`;
+  return `${packet.protocol}|${from < to ? `${from}|${to}` : `${to}|${from}`}`;
 }
 
 /** Interfaces that are a pod's host-side veth end (Flannel's `vethXXXXXXXX`, or known from `ip link`). */

@@ -81,7 +81,7 @@ const TCPDUMP_VALUE_OPTIONS = new Set([
 /** True when a tcpdump command line has a filter expression after its options. */
 function hasFilter(command: string): boolean {
   const words = command.trim().split(/\s+/);
-  const start = words.findIndex((w) => /(^|\/)tcpdump$/.test(w));
+  const start = words.findIndex((word) => /(^|\/)tcpdump$/.test(word));
   for (let k = start + 1; k < words.length; k++) {
     const word = words[k];
     if (word === '|' || word === '>' || word === '2>&1' || word.startsWith('>')) return false;
@@ -96,7 +96,9 @@ function hasFilter(command: string): boolean {
 
 /** The node whose pod CIDR (or Flannel subnet) holds `ip`. */
 export function nodeOfPodIp(model: ClusterModel, ip: string): string | undefined {
-  const byCidr = model.nodes.find((n) => [n.podCIDR, ...(n.podCIDRs ?? [])].some((c) => c && cidrContains(c, ip)));
+  const byCidr = model.nodes.find((node) =>
+    [node.podCIDR, ...(node.podCIDRs ?? [])].some((cidr) => cidr && cidrContains(cidr, ip)),
+  );
   if (byCidr) return byCidr.name;
   return model.all('Cni').find((cniConfig) => cniConfig.node && cniConfig.subnet && cidrContains(cniConfig.subnet, ip))
     ?.node;
@@ -109,19 +111,19 @@ function podOnNode(model: ClusterModel, pod: Pod): string | undefined {
 
 /** The node a capture ran on: its prompt, its file name, else the pods its veths carry. */
 function siteNode(model: ClusterModel, capture: Capture, sample: readonly Packet[]): Partial<CaptureSite> {
-  const nodeNames = model.nodes.map((n) => n.name);
+  const nodeNames = model.nodes.map((node) => node.name);
   if (capture.host) {
-    const pod = model.pods.find((p) => p.name === capture.host && !p.hostNetwork);
+    const pod = model.pods.find((candidate) => candidate.name === capture.host && !candidate.hostNetwork);
     if (pod) return { pod: pod.name, node: podOnNode(model, pod), nodeBy: 'prompt' };
     return { node: capture.host, nodeBy: 'prompt' };
   }
   const file = basename(capture.evidence[0]?.uri ?? '');
-  const named = nodeNames.filter((n) => file.includes(n)).sort((a, b) => b.length - a.length)[0];
+  const named = nodeNames.filter((name) => file.includes(name)).sort((left, right) => right.length - left.length)[0];
   if (named) return { node: named, nodeBy: 'file name' };
   for (const packet of sample) {
     if (!packet.interface?.startsWith('veth') || (packet.direction !== 'P' && packet.direction !== 'In')) continue;
     const ip = packet.src?.ip;
-    const pod = ip ? model.pods.find((p) => p.ip === ip && !p.hostNetwork) : undefined;
+    const pod = ip ? model.pods.find((candidate) => candidate.ip === ip && !candidate.hostNetwork) : undefined;
     const node = pod ? podOnNode(model, pod) : ip ? nodeOfPodIp(model, ip) : undefined;
     if (node) return { node, nodeBy: 'pod veths' };
   }
@@ -130,7 +132,7 @@ function siteNode(model: ClusterModel, capture: Capture, sample: readonly Packet
 
 /** Whether an address is the node's own: one of its addresses, or in its pod subnet. */
 function nodeLocal(model: ClusterModel, node: string): (ip: string | undefined) => boolean {
-  const own = model.nodes.find((n) => n.name === node);
+  const own = model.nodes.find((candidate) => candidate.name === node);
   const addresses = new Set([own?.internalIP, own?.externalIP].filter((ip): ip is string => ip !== undefined));
   return (ip) => ip !== undefined && (addresses.has(ip) || nodeOfPodIp(model, ip) === node);
 }
@@ -164,7 +166,7 @@ export function sitedPackets(model: ClusterModel, addresses: ReadonlySet<string>
   const names = hostNames(model);
   const ips = addresses ? new Set([...addresses, ...names.namesOf(addresses)]) : undefined;
   const loose = model.all('Packet');
-  const packets: Packet[] = ips ? loose.filter((p) => packetTouches(p, ips)) : [...loose];
+  const packets: Packet[] = ips ? loose.filter((packet) => packetTouches(packet, ips)) : [...loose];
   for (const packet of packets) readBackNames(packet, names);
   const siteOf = new Map<Packet, CaptureSite>();
   const sites: CaptureSite[] = [];
@@ -174,7 +176,7 @@ export function sitedPackets(model: ClusterModel, addresses: ReadonlySet<string>
     const rows = ips ? table.touching(ips) : Array.from({ length: table.size }, (_, k) => k);
     const mine = rows.map((row) => table.packet(row));
     const command = capture.command ?? '';
-    const anyInterfaceColumn = mine.some((p) => p.interface !== undefined);
+    const anyInterfaceColumn = mine.some((packet) => packet.interface !== undefined);
     const site: CaptureSite = {
       index,
       uri: capture.evidence[0]?.uri ?? '',

@@ -15,16 +15,16 @@ export interface HopTime {
 /** Per-hop timing of one packet across the interfaces it crossed, in capture order. */
 export function hopTimes(group: PacketGroup): HopTime[] {
   const timed = group.packets
-    .map((packet) => ({ p: packet, t: packetTime(packet) }))
-    .filter((x): x is { p: typeof x.p; t: number } => x.t !== undefined);
+    .map((packet) => ({ packet, time: packetTime(packet) }))
+    .filter((sighting): sighting is { packet: Packet; time: number } => sighting.time !== undefined);
   if (!timed.length) return [];
-  const t0 = timed[0].t;
-  return timed.map((x, i) => ({
-    interface: x.p.interface,
-    direction: x.p.direction,
+  const t0 = timed[0].time;
+  return timed.map((sighting, i) => ({
+    interface: sighting.packet.interface,
+    direction: sighting.packet.direction,
     // Round to whole microseconds: tcpdump prints µs, floating point adds noise.
-    afterUs: Math.round((x.t - t0) * 1e6),
-    deltaUs: i === 0 ? 0 : Math.round((x.t - timed[i - 1].t) * 1e6),
+    afterUs: Math.round((sighting.time - t0) * 1e6),
+    deltaUs: i === 0 ? 0 : Math.round((sighting.time - timed[i - 1].time) * 1e6),
   }));
 }
 
@@ -36,10 +36,10 @@ export function timeSpan(packets: Iterable<Packet>): { first: number; last: numb
   let first = Number.POSITIVE_INFINITY;
   let last = Number.NEGATIVE_INFINITY;
   for (const packet of packets) {
-    const t = packetTime(packet);
-    if (t === undefined) continue;
-    if (t < first) first = t;
-    if (t > last) last = t;
+    const time = packetTime(packet);
+    if (time === undefined) continue;
+    if (time < first) first = time;
+    if (time > last) last = time;
   }
   return first <= last ? { first, last } : undefined;
 }

@@ -11,13 +11,16 @@ export interface VethOwnership {
   rivals: VethClaim[];
 }
 
-/** Claims that do not come from traffic: `podRef` set by a reader, or ifindex pairing (`eth0@if4178` ↔ ifindex 4178). */
+/**
+ * Claims that do not come from traffic: `podRef` set by a reader, or ifindex pairing (`eth0@if4178` ↔
+ * ifindex 4178).
+ */
 export function declaredClaims(model: ClusterModel): VethClaim[] {
   const out: VethClaim[] = [];
   const ifaces = model.all('HostInterface');
   const podIp = (ref: string): string | undefined => {
-    const [a, b] = ref.replace(/^pod:/, '').split('/');
-    const pod = b ? model.findPod(b, a) : model.findPod(a);
+    const [namespaceOrName, name] = ref.replace(/^pod:/, '').split('/');
+    const pod = name ? model.findPod(name, namespaceOrName) : model.findPod(namespaceOrName);
     return pod?.ip;
   };
   for (const hostInterface of ifaces) {
@@ -33,13 +36,16 @@ export function declaredClaims(model: ClusterModel): VethClaim[] {
       });
   }
   // A pod's eth0 printed as `eth0@ifN` inside the pod, and the host veth with ifindex N.
-  const podSide = ifaces.filter((i) => i.host?.startsWith('pod:') && i.peerIfindex !== undefined);
+  const podSide = ifaces.filter((iface) => iface.host?.startsWith('pod:') && iface.peerIfindex !== undefined);
   for (const inner of podSide) {
     const ip =
       podIp(inner.host!) ??
       inner.addresses?.find((interfaceAddress) => interfaceAddress.family === 4)?.cidr.split('/')[0];
     const outer = ifaces.find(
-      (h: HostInterface) => !h.host?.startsWith('pod:') && h.ifindex === inner.peerIfindex && h.name.startsWith('veth'),
+      (candidate: HostInterface) =>
+        !candidate.host?.startsWith('pod:') &&
+        candidate.ifindex === inner.peerIfindex &&
+        candidate.name.startsWith('veth'),
     );
     if (ip && outer)
       out.push({
@@ -66,16 +72,16 @@ export function vethOwnership(claims: readonly VethClaim[]): Map<string, VethOwn
   const out = new Map<string, VethOwnership>();
   for (const [ip, list] of byIp) {
     const score = new Map<string, number>();
-    for (const c of list) score.set(c.iface, Math.max(score.get(c.iface) ?? 0, STRENGTH[c.how]));
-    const best = [...score.entries()].sort((a, b) => b[1] - a[1])[0][0];
-    const mine = list.filter((c) => c.iface === best);
+    for (const claim of list) score.set(claim.iface, Math.max(score.get(claim.iface) ?? 0, STRENGTH[claim.how]));
+    const best = [...score.entries()].sort((left, right) => right[1] - left[1])[0][0];
+    const mine = list.filter((claim) => claim.iface === best);
     out.set(ip, {
       iface: best,
-      host: mine.find((c) => c.host)?.host,
-      evidence: mine.flatMap((c) => c.evidence),
-      how: [...new Set(mine.map((c) => c.how))],
+      host: mine.find((claim) => claim.host)?.host,
+      evidence: mine.flatMap((claim) => claim.evidence),
+      how: [...new Set(mine.map((claim) => claim.how))],
       // `delivered` onto another veth can be flooding; only stronger claims are real rivals.
-      rivals: list.filter((c) => c.iface !== best && c.how !== 'delivered'),
+      rivals: list.filter((claim) => claim.iface !== best && claim.how !== 'delivered'),
     });
   }
   return out;

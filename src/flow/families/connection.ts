@@ -10,11 +10,9 @@ import type { FlowPhase } from '../types';
 export function connectionNotes(
   ctx: TraceContext,
   phase: FlowPhase,
-  clientActor: string,
-  clientIp: string | undefined,
-  serverIp: string | undefined,
-  port?: number,
+  ends: { clientActor: string; clientIp: string | undefined; serverIp: string | undefined; port?: number },
 ): void {
+  const { clientActor, clientIp, serverIp, port } = ends;
   if (!clientIp || !serverIp) return;
   const conns = ctx.corr.connections.filter(
     (tcpConnection) =>
@@ -32,55 +30,62 @@ export function connectionNotes(
       evidence: ps.slice(0, 3).flatMap((packet) => packet.evidence),
       time: ps[0] ? packetTime(ps[0]) : undefined,
     });
-  for (const c of conns.slice(0, 3)) {
-    if (c.syn && c.synAck && c.ack)
-      note(`TCP ${c.client ?? clientIp} → ${c.server ?? serverIp}: handshake complete`, 'SYN, SYN-ACK, ACK all seen.', [
-        c.syn,
-        c.synAck,
-        c.ack,
-      ]);
-    else if (c.syn && !c.synAck && !c.rsts.length) {
+  for (const connection of conns.slice(0, 3)) {
+    if (connection.syn && connection.synAck && connection.ack)
+      note(
+        `TCP ${connection.client ?? clientIp} → ${connection.server ?? serverIp}: handshake complete`,
+        'SYN, SYN-ACK, ACK all seen.',
+        [connection.syn, connection.synAck, connection.ack],
+      );
+    else if (connection.syn && !connection.synAck && !connection.rsts.length) {
       // Another form of the same connection (the pod's own address) may have answered instead; the
       // client's RST to it proves the client got that answer.
       const elsewhere = ctx.corr.connections.find(
         (tcpConnection) =>
-          tcpConnection !== c &&
+          tcpConnection !== connection &&
           tcpConnection.synAck &&
           tcpConnection.rsts.some((packet) => packet.src?.ip === clientIp),
       );
       const answer = elsewhere?.synAck;
       if (elsewhere && answer)
         note(
-          `TCP ${c.client ?? clientIp} → ${c.server ?? serverIp}: answered from ${answer.src?.ip ?? 'another address'}`,
-          `The SYN-ACK came back from ${answer.src?.ip ?? 'another address'}:${answer.src?.port ?? ''}, not from ${c.server ?? serverIp}, the address the client called: the reply was not translated back, and the client reset it.`,
+          `TCP ${connection.client ?? clientIp} → ${connection.server ?? serverIp}: answered from ` +
+            `${answer.src?.ip ?? 'another address'}`,
+          `The SYN-ACK came back from ${answer.src?.ip ?? 'another address'}:${answer.src?.port ?? ''}, not ` +
+            `from ${connection.server ?? serverIp}, the address the client called: the reply was not ` +
+            'translated back, and the client reset it.',
           [answer, ...elsewhere.rsts],
         );
       else
         note(
-          `TCP ${c.client ?? clientIp} → ${c.server ?? serverIp}: no SYN-ACK`,
-          `The SYN got no answer${c.retransmissions.length ? ` and was retransmitted ${c.retransmissions.length} time(s)` : ''}: something drops it (a firewall, a NetworkPolicy, a dead pod).`,
-          [c.syn, ...c.retransmissions],
+          `TCP ${connection.client ?? clientIp} → ${connection.server ?? serverIp}: no SYN-ACK`,
+          'The SYN got no answer' +
+            (connection.retransmissions.length
+              ? ` and was retransmitted ${connection.retransmissions.length} time(s)`
+              : '') +
+            ': something drops it (a firewall, a NetworkPolicy, a dead pod).',
+          [connection.syn, ...connection.retransmissions],
         );
     }
-    if (c.rsts.length)
+    if (connection.rsts.length)
       note(
-        `TCP ${c.server ?? serverIp} reset the connection`,
-        c.synAck
+        `TCP ${connection.server ?? serverIp} reset the connection`,
+        connection.synAck
           ? 'RST after the connection was set up: the server or a middlebox aborted it.'
           : 'RST in answer to the SYN: nothing listens on that port (connection refused).',
-        c.rsts,
+        connection.rsts,
       );
-    if (c.fins.length >= 2)
+    if (connection.fins.length >= 2)
       note(
         `TCP closed: FIN both ways`,
-        `${c.dataPackets} segment(s) carried data before the orderly teardown.`,
-        c.fins,
+        `${connection.dataPackets} segment(s) carried data before the orderly teardown.`,
+        connection.fins,
       );
-    if (c.retransmissions.length && c.synAck)
+    if (connection.retransmissions.length && connection.synAck)
       note(
-        `${c.retransmissions.length} retransmission(s)`,
+        `${connection.retransmissions.length} retransmission(s)`,
         'The same segment was sent again later: it or its ACK was lost.',
-        c.retransmissions,
+        connection.retransmissions,
       );
   }
   const errors = ctx.corr.icmpErrors.filter(

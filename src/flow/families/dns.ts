@@ -16,7 +16,7 @@ import { podByIp } from './endpoints';
 import { podToBridge } from './localHops';
 import { proxyToEndpoint } from './serviceProxy';
 
-const norm = (n: string) => n.replace(/\.$/, '').toLowerCase();
+const norm = (name: string) => name.replace(/\.$/, '').toLowerCase();
 
 /** What the client asked and what came back, as the DNS phase worked it out. */
 export interface DnsOutcome {
@@ -44,7 +44,8 @@ function kubeDnsService(ctx: TraceContext, nameserver: string | undefined): Serv
     ports: [{ name: 'dns', protocol: 'UDP', port: 53, targetPort: 53 }],
     evidence: [
       derivedEvidence(
-        `kubeadm names the cluster DNS Service kube-system/kube-dns; its ClusterIP is the pods' nameserver ${nameserver}`,
+        `kubeadm names the cluster DNS Service kube-system/kube-dns; its ClusterIP is the pods' nameserver ` +
+          `${nameserver}`,
       ),
     ],
   };
@@ -122,42 +123,54 @@ export function dnsPhase(
   expected: { answers: string[]; cname?: string; why: string; evidence: Evidence[] },
 ): DnsOutcome {
   const phase = ctx.b.phase('DNS');
-  const r = resolverOf(ctx.model, client);
+  const resolver = resolverOf(ctx.model, client);
   const clientId = client
     ? ctx.b.actor(podActor(client))
     : ctx.b.actor({ id: 'client', kind: 'external', name: 'client' });
-  const names = searchExpansion(typed, r.search, r.ndots);
+  const names = searchExpansion(typed, resolver.search, resolver.ndots);
+  const dots = (typed.match(/\./g) ?? []).length;
   const exchanges = clientExchanges(ctx, client?.ip);
-  const answered = (n: string) =>
-    exchangePackets(exchangeFor(exchanges, n), true).some((packet) => (packet.dns?.answers?.length ?? 0) > 0);
+  const answered = (name: string) =>
+    exchangePackets(exchangeFor(exchanges, name), true).some((packet) => (packet.dns?.answers?.length ?? 0) > 0);
   const hitIndex = names.findIndex(
-    (n) => ctx.model.byDnsName(n) || lookupsFor(ctx, n).some((dnsLookup) => dnsLookup.answers.length) || answered(n),
+    (name) =>
+      ctx.model.byDnsName(name) ||
+      lookupsFor(ctx, name).some((dnsLookup) => dnsLookup.answers.length) ||
+      answered(name),
   );
   const hit = hitIndex >= 0 ? exchangeFor(exchanges, names[hitIndex]) : undefined;
   const failed = hitIndex > 0 ? names.slice(0, hitIndex) : [];
   const name = hitIndex >= 0 ? names[hitIndex] : undefined;
-  ctx.dns.push({ typed, failed, ndots: r.ndots, configEvidence: r.config?.evidence ?? [] });
+  ctx.dns.push({ typed, failed, ndots: resolver.ndots, configEvidence: resolver.config?.evidence ?? [] });
   ctx.b.step(phase, {
     from: clientId,
     to: clientId,
     kind: 'note',
-    label: `resolv.conf: nameserver ${r.nameserver ?? 'unknown'}, search ${r.search.join(' ')}, ndots:${r.ndots}`,
-    explanation: `'${typed}' has ${(typed.match(/\./g) ?? []).length} dot(s)${typed.endsWith('.') ? ' and a trailing dot, so it is tried as is' : `, ${(typed.match(/\./g) ?? []).length >= r.ndots ? 'at least' : 'fewer than'} ndots:${r.ndots}`}: the resolver tries ${names.join(', ')} in that order.`,
-    evidence: r.config
-      ? r.config.evidence
+    label:
+      `resolv.conf: nameserver ${resolver.nameserver ?? 'unknown'}, search ${resolver.search.join(' ')}` +
+      `, ndots:${resolver.ndots}`,
+    explanation:
+      `'${typed}' has ${dots} dot(s)` +
+      (typed.endsWith('.')
+        ? ' and a trailing dot, so it is tried as is'
+        : `, ${dots >= resolver.ndots ? 'at least' : 'fewer than'} ndots:${resolver.ndots}`) +
+      `: the resolver tries ${names.join(', ')} in that order.`,
+    evidence: resolver.config
+      ? resolver.config.evidence
       : [
           derivedEvidence(
-            `kubelet writes this resolv.conf for ClusterFirst pods (search ${r.search.join(' ')}, ndots:5)`,
+            `kubelet writes this resolv.conf for ClusterFirst pods (search ${resolver.search.join(' ')}, ndots:5)`,
           ),
         ],
   });
-  if (!r.nameserver)
+  if (!resolver.nameserver)
     ctx.b.need(
-      `cluster DNS address unknown: run \`cat /etc/resolv.conf\` in ${client?.name ?? 'the client pod'} or \`kubectl -n kube-system get svc kube-dns\``,
+      `cluster DNS address unknown: run \`cat /etc/resolv.conf\` in ${client?.name ?? 'the client pod'} or ` +
+        `\`kubectl -n kube-system get svc kube-dns\``,
     );
-  const svc = kubeDnsService(ctx, r.nameserver);
+  const svc = kubeDnsService(ctx, resolver.nameserver);
   const node = client ? nodeOf(ctx, client) : 'node';
-  const coreDns = (ip?: string) => dnsActor(podByIp(ctx, ip), `CoreDNS (${r.nameserver ?? 'kube-dns'})`);
+  const coreDns = (ip?: string) => dnsActor(podByIp(ctx, ip), `CoreDNS (${resolver.nameserver ?? 'kube-dns'})`);
   let dnsId = ctx.b.actor(coreDns(undefined));
   if (svc && client) {
     // resolv.conf's nameserver is always asked on port 53; kube-dns names that port `dns`.
@@ -167,13 +180,16 @@ export function dnsPhase(
       port: 53,
       targetPort: 53,
     };
-    const query = (p: Packet) =>
-      p.protocol === 'udp' && p.src?.ip === client.ip && p.dst?.ip === svc.clusterIP && p.dst?.port === 53;
+    const query = (packet: Packet) =>
+      packet.protocol === 'udp' &&
+      packet.src?.ip === client.ip &&
+      packet.dst?.ip === svc.clusterIP &&
+      packet.dst?.port === 53;
     // The query's own hops are proven by the exchange that got the answer, nothing else.
     const res = withPackets(ctx, hit?.packets ?? [], () => {
       const { at } = podToBridge(ctx, phase, client, {
         match: query,
-        label: `DNS query to ${svc.clusterIP ?? r.nameserver ?? 'kube-dns'}:53/UDP`,
+        label: `DNS query to ${svc.clusterIP ?? resolver.nameserver ?? 'kube-dns'}:53/UDP`,
         kind: 'dns-query',
       });
       return proxyToEndpoint(ctx, { phase, from: at, node, svc, port, clientIp: client.ip });
@@ -191,23 +207,25 @@ export function dnsPhase(
       });
     }
   }
-  for (const f of failed) {
-    const exchange = exchangeFor(exchanges, f);
+  for (const failedName of failed) {
+    const exchange = exchangeFor(exchanges, failedName);
     const ans = exchangePackets(exchange, true);
-    const lk = lookupsFor(ctx, f);
+    const lk = lookupsFor(ctx, failedName);
     ctx.b.withScope(exchange?.packets ?? [], () =>
       ctx.b.step(phase, {
         from: clientId,
         to: dnsId,
         kind: 'dns-query',
-        label: `A? ${f} → NXDOMAIN`,
-        explanation: `Search-list candidate tried before the name that exists; CoreDNS answers NXDOMAIN and the resolver moves on.`,
-        dns: { question: f, answers: [], rcode: 'NXDOMAIN' },
+        label: `A? ${failedName} → NXDOMAIN`,
+        explanation:
+          'Search-list candidate tried before the name that exists; CoreDNS answers NXDOMAIN and ' +
+          'the resolver moves on.',
+        dns: { question: failedName, answers: [], rcode: 'NXDOMAIN' },
         // the first query and the first answer: -i any prints each of them once per interface
         evidence: [
           ...[...exchangePackets(exchange, false).slice(0, 1), ...ans.slice(0, 1)].flatMap((packet) => packet.evidence),
           ...lk.flatMap((dnsLookup) => dnsLookup.evidence),
-          derivedEvidence(`searchExpansion('${typed}', search, ndots:${r.ndots})`),
+          derivedEvidence(`searchExpansion('${typed}', search, ndots:${resolver.ndots})`),
         ],
       }),
     );
@@ -225,18 +243,18 @@ export function dnsPhase(
       .map((dnsAnswer) => dnsAnswer.data),
   );
   // The answer as the client received it: from the nameserver it asked (un-DNATed), on its own node.
-  const responses = exchangePackets(hit, true).filter((p) => p.dns?.answers?.length);
-  const asReceived = (p: Packet) => !r.nameserver || p.src?.ip === r.nameserver;
+  const responses = exchangePackets(hit, true).filter((packet) => packet.dns?.answers?.length);
+  const asReceived = (packet: Packet) => !resolver.nameserver || packet.src?.ip === resolver.nameserver;
   const pkt =
-    responses.find((p) => asReceived(p) && (!client || capturedOn(ctx, p, node))) ??
+    responses.find((packet) => asReceived(packet) && (!client || capturedOn(ctx, packet, node))) ??
     responses.find(asReceived) ??
     responses[0];
-  const packetAnswers = pkt?.dns?.answers?.map((a) => a.data) ?? [];
+  const packetAnswers = pkt?.dns?.answers?.map((answer) => answer.data) ?? [];
   const seen = [...new Set([...observedAnswers, ...packetAnswers])].map(norm);
   const expectedSet = new Set([...expected.answers, ...(expected.cname ? [expected.cname] : [])].map(norm));
   const logEv = [...lookups.flatMap((dnsLookup) => dnsLookup.evidence), ...(pkt?.evidence ?? [])];
   const proven = pkt !== undefined;
-  const contradiction = seen.length > 0 && expectedSet.size > 0 && !seen.some((a) => expectedSet.has(a));
+  const contradiction = seen.length > 0 && expectedSet.size > 0 && !seen.some((address) => expectedSet.has(address));
   // The client's own answer (its capture) comes first: a dig by hand may have got another order.
   const answers = seen.length
     ? [...new Set([...packetAnswers, ...observedAnswers])]
@@ -250,10 +268,14 @@ export function dnsPhase(
       kind: 'dns-answer',
       label: `${name} → ${answers.join(', ') || 'an address nothing shows'}`,
       explanation: contradiction
-        ? `The log answers ${seen.join(', ')} but ${expected.why} (${[...expectedSet].join(', ')}): stale record, another cluster, or a different Service.`
-        : `${expected.why}. The reply leaves CoreDNS from its pod IP; conntrack rewrites the source back to ${r.nameserver ?? 'the kube-dns ClusterIP'} so the resolver accepts it.`,
+        ? `The log answers ${seen.join(', ')} but ${expected.why} (${[...expectedSet].join(', ')}): stale ` +
+          'record, another cluster, or a different Service.'
+        : `${expected.why}. The reply leaves CoreDNS from its pod IP; conntrack rewrites the source back to ` +
+          `${resolver.nameserver ?? 'the kube-dns ClusterIP'} so the resolver accepts it.`,
       dns: { question: name, answers, rcode: 'NOERROR' },
-      nat: r.nameserver ? { type: 'un-DNAT', before: 'CoreDNS pod IP:53', after: `${r.nameserver}:53` } : undefined,
+      nat: resolver.nameserver
+        ? { type: 'un-DNAT', before: 'CoreDNS pod IP:53', after: `${resolver.nameserver}:53` }
+        : undefined,
       evidence: [...logEv, ...expected.evidence],
       // Only this client's answer in a capture makes it observed (the builder's scope); a dig or
       // nslookup by hand shows what the server answers, not this flow's answer.
@@ -283,27 +305,31 @@ function unresolvedName(
   },
 ): void {
   const { names, exchanges } = request;
-  const nxdomain = (p: Packet) => /nxdomain/i.test(p.dns?.rcode ?? '');
-  const packets = names.flatMap((n) => exchangePackets(exchangeFor(exchanges, n), true).filter(nxdomain).slice(0, 1));
-  const lookups = names.flatMap((n) =>
-    lookupsFor(ctx, n).filter((dnsLookup) => /nxdomain/i.test(dnsLookup.status ?? '')),
+  const nxdomain = (packet: Packet) => /nxdomain/i.test(packet.dns?.rcode ?? '');
+  const packets = names.flatMap((name) =>
+    exchangePackets(exchangeFor(exchanges, name), true).filter(nxdomain).slice(0, 1),
+  );
+  const lookups = names.flatMap((name) =>
+    lookupsFor(ctx, name).filter((dnsLookup) => /nxdomain/i.test(dnsLookup.status ?? '')),
   );
   const denied = new Set([
-    ...packets.map((p) => norm(exchanges.find((dnsExchange) => dnsExchange.packets.includes(p))?.name ?? '')),
+    ...packets.map((packet) => norm(exchanges.find((dnsExchange) => dnsExchange.packets.includes(packet))?.name ?? '')),
     ...lookups.map((dnsLookup) => norm(dnsLookup.question.name)),
   ]);
   if (!denied.size) return;
-  const scope = names.flatMap((n) => exchangeFor(exchanges, n)?.packets ?? []);
+  const scope = names.flatMap((name) => exchangeFor(exchanges, name)?.packets ?? []);
   ctx.b.withScope(scope, () =>
     ctx.b.step(request.phase, {
       from: request.from,
       to: request.to,
       kind: 'dns-answer',
-      label: `${request.typed}: NXDOMAIN for ${names.filter((n) => denied.has(norm(n))).join(', ')}`,
-      explanation: `Every name the search list made of '${request.typed}' that was asked came back NXDOMAIN: the client has no address to connect to, and sends no packet to the server.`,
+      label: `${request.typed}: NXDOMAIN for ${names.filter((name) => denied.has(norm(name))).join(', ')}`,
+      explanation:
+        `Every name the search list made of '${request.typed}' that was asked came back NXDOMAIN: ` +
+        'the client has no address to connect to, and sends no packet to the server.',
       dns: { question: request.typed, answers: [], rcode: 'NXDOMAIN' },
       evidence: [
-        ...packets.slice(0, 3).flatMap((p) => p.evidence),
+        ...packets.slice(0, 3).flatMap((packet) => packet.evidence),
         ...lookups.slice(0, 3).flatMap((dnsLookup) => dnsLookup.evidence),
       ],
       status: 'contradicted',

@@ -34,8 +34,8 @@ const bareIp = (cidr?: string) => cidr?.replace(/\/(32|128)$/, '');
 /** The pod with this IP, if any. */
 export function podByIp(ctx: TraceContext, ip?: string): Pod | undefined {
   if (!ip) return undefined;
-  const o = ctx.model.byIp(ip).find((x) => x.role === 'pod');
-  return o?.role === 'pod' ? o.pod : undefined;
+  const owner = ctx.model.byIp(ip).find((candidate) => candidate.role === 'pod');
+  return owner?.role === 'pod' ? owner.pod : undefined;
 }
 
 /**
@@ -74,21 +74,28 @@ function resolveTargetPort(
   port: ServicePort,
   pod: Pod | undefined,
 ): { port?: number; reason?: string; evidence: Evidence[] } {
-  const t = port.targetPort ?? port.port;
-  if (typeof t === 'number') return { port: t, evidence: [] };
-  if (/^\d+$/.test(t)) return { port: Number(t), evidence: [] };
-  for (const c of pod?.containers ?? []) {
-    const hit = c.ports.find((p) => p.name === t && p.protocol === port.protocol);
+  const targetPort = port.targetPort ?? port.port;
+  if (typeof targetPort === 'number') return { port: targetPort, evidence: [] };
+  if (/^\d+$/.test(targetPort)) return { port: Number(targetPort), evidence: [] };
+  for (const container of pod?.containers ?? []) {
+    const hit = container.ports.find(
+      (containerPort) => containerPort.name === targetPort && containerPort.protocol === port.protocol,
+    );
     if (hit)
-      return { port: hit.containerPort, evidence: pod!.evidence.filter((e) => e.source !== 'derived').slice(0, 1) };
+      return {
+        port: hit.containerPort,
+        evidence: pod!.evidence.filter((item) => item.source !== 'derived').slice(0, 1),
+      };
   }
   if (!pod?.containers)
     return {
-      reason: `targetPort '${t}' is a container port name and ${pod?.name ?? 'the pod'}'s containers are unknown`,
+      reason:
+        `targetPort '${targetPort}' is a container port name and ${pod?.name ?? 'the pod'}'s ` +
+        'containers are unknown',
       evidence: [],
     };
   return {
-    reason: `targetPort '${t}' is not the name of any ${port.protocol} port on ${pod.name}'s containers`,
+    reason: `targetPort '${targetPort}' is not the name of any ${port.protocol} port on ${pod.name}'s containers`,
     evidence: pod.evidence,
   };
 }
@@ -100,8 +107,8 @@ export function spnOf(svc: Service, port: ServicePort): string {
 
 /** `default/a-app -> 10.244.0.143:80` in a KUBE-SVC rule comment. */
 function commentEndpoint(rule: NatRule): { ip: string; port: number } | undefined {
-  const match = /->\s*\[?([0-9a-fA-F.:]+?)\]?:(\d+)/.exec(rule.comment ?? rule.text);
-  return match ? { ip: match[1], port: Number(match[2]) } : undefined;
+  const target = /->\s*\[?(?<ip>[0-9a-fA-F.:]+?)\]?:(?<port>\d+)/.exec(rule.comment ?? rule.text)?.groups;
+  return target ? { ip: target.ip, port: Number(target.port) } : undefined;
 }
 
 /** The KUBE-SERVICES rule sending this Service port to its KUBE-SVC chain, from pasted rules. */
@@ -133,7 +140,7 @@ export function chainRules(ctx: TraceContext, chain: string): NatRule[] {
   return ctx.model
     .all('NatRule')
     .filter((natRule) => natRule.chain === chain)
-    .sort((natRule, b) => (natRule.position ?? 0) - (b.position ?? 0));
+    .sort((natRule, other) => (natRule.position ?? 0) - (other.position ?? 0));
 }
 
 /** Endpoints behind a Service port: pasted KUBE-SVC rules, else EndpointSlices, else selected pods (predicted). */
@@ -156,16 +163,16 @@ export function endpointChoices(
       for (const r0 of jumps) {
         if (seen.has(r0.target)) continue;
         seen.add(r0.target);
-        const r = jumps.find((natRule) => natRule.target === r0.target && !natRule.recent) ?? r0;
-        const dnat = chainRules(ctx, r.target).find((natRule) => natRule.dnatTo);
-        const ep = dnat?.dnatTo ? { ip: dnat.dnatTo.ip, port: dnat.dnatTo.port ?? port.port } : commentEndpoint(r);
+        const jump = jumps.find((natRule) => natRule.target === r0.target && !natRule.recent) ?? r0;
+        const dnat = chainRules(ctx, jump.target).find((natRule) => natRule.dnatTo);
+        const ep = dnat?.dnatTo ? { ip: dnat.dnatTo.ip, port: dnat.dnatTo.port ?? port.port } : commentEndpoint(jump);
         choices.push({
           ip: ep?.ip,
           port: ep?.port,
           pod: podByIp(ctx, ep?.ip),
-          chain: r.target,
-          probability: r.probability,
-          evidence: [...r.evidence, ...(dnat?.evidence ?? [])],
+          chain: jump.target,
+          probability: jump.probability,
+          evidence: [...jump.evidence, ...(dnat?.evidence ?? [])],
           observedRule: true,
         });
       }
@@ -173,15 +180,19 @@ export function endpointChoices(
     }
   }
   let eps: { ip?: string; port?: number; pod?: Pod; evidence: Evidence[] }[] = [];
-  // An Endpoints row from a kubectl table has a name but no addresses: with pods selected, that is "unknown", not "empty".
+  // An Endpoints row from a kubectl table has a name but no addresses: with pods selected, that is
+  // "unknown", not "empty".
   const slices = ctx.model.endpointsOf(svc);
   const sliceFacts = ctx.model.slicesOf(svc);
-  const emptyButPods = slices.length === 0 && sliceFacts.length > 0 && ctx.model.podsSelectedBy(svc).some((p) => p.ip);
+  const emptyButPods =
+    slices.length === 0 && sliceFacts.length > 0 && ctx.model.podsSelectedBy(svc).some((pod) => pod.ip);
   if (slices.length || (sliceFacts.length && !emptyButPods)) {
     for (const { slice, endpoint } of slices) {
       if (endpoint.ready === false && !svc.publishNotReadyAddresses) continue;
       const endpointPort =
-        slice.ports.find((x) => (x.name ?? '') === (port.name ?? '') && x.protocol === protocol) ?? slice.ports[0];
+        slice.ports.find(
+          (candidate) => (candidate.name ?? '') === (port.name ?? '') && candidate.protocol === protocol,
+        ) ?? slice.ports[0];
       for (const ip of endpoint.addresses)
         eps.push({ ip, port: endpointPort?.port, pod: podByIp(ctx, ip), evidence: slice.evidence });
     }
@@ -190,13 +201,13 @@ export function endpointChoices(
     // DNATed to: those are endpoints (seen, not listed; others may exist).
     return { problems, choices: capturedEndpoints(ctx, svc, port) };
   } else {
-    const pods = ctx.model.podsSelectedBy(svc).filter((p) => p.ready !== false);
+    const pods = ctx.model.podsSelectedBy(svc).filter((pod) => pod.ready !== false);
     if (!svc.selector || Object.keys(svc.selector).length === 0)
       problems.push(`${svc.name} has no selector and no EndpointSlice is known`);
-    else if (pods.length === 0 && ctx.model.pods.some((p) => p.labels !== undefined && !p.predicted))
+    else if (pods.length === 0 && ctx.model.pods.some((pod) => pod.labels !== undefined && !pod.predicted))
       problems.push(
         `selector ${Object.entries(svc.selector)
-          .map(([k, v]) => `${k}=${v}`)
+          .map(([key, value]) => `${key}=${value}`)
           .join(',')} of ${svc.name} matches no known pod`,
       );
     for (const pod of pods) {
@@ -207,18 +218,25 @@ export function endpointChoices(
     }
   }
   // kube-proxy writes endpoints in a stable order; sort like it does for IPv4 so predictions line up with pasted rules.
-  eps = eps.sort((a, b) => (ipv4ToNumber(a.ip ?? '') ?? Infinity) - (ipv4ToNumber(b.ip ?? '') ?? Infinity));
+  eps = eps.sort(
+    (left, right) => (ipv4ToNumber(left.ip ?? '') ?? Infinity) - (ipv4ToNumber(right.ip ?? '') ?? Infinity),
+  );
   const probs = endpointProbabilities(eps.length);
   return {
     problems,
-    choices: eps.map((e, i) => ({
-      ...e,
-      chain: e.ip && e.port !== undefined ? iptablesEndpointChain(spn, protocol, e.ip, e.port) : undefined,
+    choices: eps.map((choice, i) => ({
+      ...choice,
+      chain:
+        choice.ip && choice.port !== undefined
+          ? iptablesEndpointChain(spn, protocol, choice.ip, choice.port)
+          : undefined,
       probability: probs[i] !== undefined ? Number(probs[i]) : undefined,
       evidence: [
-        ...e.evidence,
+        ...choice.evidence,
         derivedEvidence(
-          `kube-proxy endpoint chain = KUBE-SEP- + base32(sha256("${spn}" + "${protocol.toLowerCase()}" + "${e.ip ?? '?'}:${e.port ?? '?'}"))[:16]; jump ${i + 1} of ${eps.length}${probs[i] ? ` with probability 1/${eps.length - i}` : ', unconditional'}`,
+          `kube-proxy endpoint chain = KUBE-SEP- + base32(sha256("${spn}" + "${protocol.toLowerCase()}" + "` +
+            `${choice.ip ?? '?'}:${choice.port ?? '?'}"))[:16]; jump ${i + 1} of ${eps.length}` +
+            `${probs[i] ? ` with probability 1/${eps.length - i}` : ', unconditional'}`,
         ),
       ],
       observedRule: false,

@@ -11,15 +11,18 @@ export interface Leg {
   kind?: StepKind;
 }
 
-const few = (evidences: Evidence[], n = 3) => evidences.slice(0, n);
+const few = (evidences: Evidence[], count = 3) => evidences.slice(0, count);
 
 /**
  * Which veth leads to a pod is told by packets of any exchange (the pod's DNS query, its ARP); such
  * lines name the interface, they prove no hop of this connection, so hops cite only `ip link`.
  */
-const notPackets = (evidence: Evidence[]) => evidence.filter((e) => evidenceRole(e) !== 'packet');
+const notPackets = (evidence: Evidence[]) => evidence.filter((item) => evidenceRole(item) !== 'packet');
 
-/** The host-side veth of a pod, with how we know it; unknown veths become a named placeholder and an `unresolved` entry. */
+/**
+ * The host-side veth of a pod, with how we know it; unknown veths become a named placeholder and an
+ * `unresolved` entry.
+ */
 function vethFor(
   ctx: TraceContext,
   pod: Pod,
@@ -79,7 +82,10 @@ function portEvidence(ctx: TraceContext, veth: string, bridge: string): Evidence
     .flatMap((hostInterface) => hostInterface.evidence);
 }
 
-/** pod eth0 → host veth → bridge (or, for hostNetwork pods, the node's own stack). Returns the actor the packet is at. */
+/**
+ * pod eth0 → host veth → bridge (or, for hostNetwork pods, the node's own stack). Returns the actor
+ * the packet is at.
+ */
 export function podToBridge(
   ctx: TraceContext,
   phase: FlowPhase,
@@ -99,6 +105,11 @@ export function podToBridge(
   const bridge = bridgeOf(ctx, node);
   const bridgeId = ctx.b.actor(bridgeActor(node, bridge.name, bridge.address));
   const contradicted = veth.rivals.length > 0;
+  const whereSeen = seen.length
+    ? ' (the capture shows it there with direction P: sent by the pod)'
+    : leaving.length
+      ? ` (a capture inside ${pod.name} shows it leaving eth0)`
+      : '';
   ctx.b.step(phase, {
     from: podId,
     to: veth.id,
@@ -106,11 +117,12 @@ export function podToBridge(
     label: leg.label,
     explanation: contradicted
       ? `Evidence disagrees about ${pod.name}'s host-side veth: ${veth.name} vs ${veth.rivalNames.join(', ')}.`
-      : `${pod.name} sends from its eth0; the other end of the veth pair, ${veth.name}, sits in the node's root namespace${seen.length ? ` (the capture shows it there with direction P: sent by the pod)` : leaving.length ? ` (a capture inside ${pod.name} shows it leaving eth0)` : ''}.`,
+      : `${pod.name} sends from its eth0; the other end of the veth pair, ${veth.name}, sits in the node's ` +
+        `root namespace${whereSeen}.`,
     evidence: [
       // the first sighting: the packet the label names (later ones of the leg are other segments)
       ...few(
-        [...seen, ...leaving].flatMap((p) => p.evidence),
+        [...seen, ...leaving].flatMap((packet) => packet.evidence),
         1,
       ),
       ...few(notPackets(veth.evidence)),
@@ -127,11 +139,13 @@ export function podToBridge(
     to: bridgeId,
     kind: leg.kind ?? 'packet',
     label: `${veth.name} is a port of ${bridge.name}`,
-    explanation: `A veth enslaved to a bridge hands every frame to the bridge (\`master ${bridge.name}\`); the bridge looks up the destination MAC.`,
+    explanation:
+      `A veth enslaved to a bridge hands every frame to the bridge (\`master ${bridge.name}\`); ` +
+      'the bridge looks up the destination MAC.',
     // A frame received on a bridge port is the bridge's: the sighting on the veth proves this hop too.
     evidence: [
       ...few(
-        seen.map((p) => p.evidence[0]),
+        seen.map((packet) => packet.evidence[0]),
         1,
       ),
       ...(port.length ? port : bridge.evidence),
@@ -141,7 +155,8 @@ export function podToBridge(
 }
 
 /** bridge → the pod's host veth → pod eth0. `from` is where the packet is now (bridge, routing, node). */
-export function bridgeToPod(ctx: TraceContext, phase: FlowPhase, from: string, pod: Pod, leg: Leg): void {
+export function bridgeToPod(ctx: TraceContext, phase: FlowPhase, way: { from: string; pod: Pod; leg: Leg }): void {
+  const { from, pod, leg } = way;
   const node = nodeOf(ctx, pod);
   const podId = ctx.b.actor(podActor(pod));
   if (pod.hostNetwork) {
@@ -161,7 +176,11 @@ export function bridgeToPod(ctx: TraceContext, phase: FlowPhase, from: string, p
     const route = ctx.model
       .all('Route')
       .find(
-        (r) => r.dev === bridge.name && pod.ip && cidrContains(r.destination, pod.ip) && (!r.host || r.host === node),
+        (candidate) =>
+          candidate.dev === bridge.name &&
+          pod.ip &&
+          cidrContains(candidate.destination, pod.ip) &&
+          (!candidate.host || candidate.host === node),
       );
     // The routed packet leaving through the bridge device itself (`cni0 Out`) proves this hop.
     const onBridge = sightings(ctx, { node, iface: bridge.name }, ['Out'], leg);
@@ -170,10 +189,12 @@ export function bridgeToPod(ctx: TraceContext, phase: FlowPhase, from: string, p
       to: bridgeId,
       kind: 'route',
       label: route ? `${route.destination} dev ${bridge.name}` : `local pod subnet → ${bridge.name}`,
-      explanation: `The node routes its own pod subnet onto the bridge (a connected route on ${bridge.name})${onBridge.length ? '; the capture shows the packet leaving through it' : ''}.`,
+      explanation:
+        `The node routes its own pod subnet onto the bridge (a connected route on ${bridge.name})` +
+        `${onBridge.length ? '; the capture shows the packet leaving through it' : ''}.`,
       evidence: [
         ...few(
-          onBridge.flatMap((p) => p.evidence),
+          onBridge.flatMap((packet) => packet.evidence),
           1,
         ),
         ...(route
@@ -182,7 +203,8 @@ export function bridgeToPod(ctx: TraceContext, phase: FlowPhase, from: string, p
             ? []
             : [
                 derivedEvidence(
-                  `the bridge plugin gives ${bridge.name} the node's pod-subnet gateway address, so the subnet is directly connected`,
+                  `the bridge plugin gives ${bridge.name} the node's pod-subnet gateway address, so the ` +
+                    'subnet is directly connected',
                 ),
               ]),
       ],
@@ -199,11 +221,12 @@ export function bridgeToPod(ctx: TraceContext, phase: FlowPhase, from: string, p
     kind: leg.kind ?? 'packet',
     label: leg.label,
     explanation: floodedOn
-      ? `The bridge did not know the destination MAC yet, so it flooded the frame out of ${floodedOn.interfaces.length} ports; ${veth.name} is the one that leads to ${pod.name}.`
+      ? 'The bridge did not know the destination MAC yet, so it flooded the frame out of ' +
+        `${floodedOn.interfaces.length} ports; ${veth.name} is the one that leads to ${pod.name}.`
       : `The bridge forwards the frame out of the port where it learned ${pod.name}'s MAC.`,
     evidence: [
       ...few(
-        outs.flatMap((p) => p.evidence),
+        outs.flatMap((packet) => packet.evidence),
         1,
       ),
       ...few(notPackets(veth.evidence), 2),
@@ -219,10 +242,12 @@ export function bridgeToPod(ctx: TraceContext, phase: FlowPhase, from: string, p
     to: podId,
     kind: leg.kind ?? 'packet',
     label: `delivered to ${pod.name} eth0`,
-    explanation: `Whatever leaves ${veth.name} comes out of eth0 inside ${pod.name}'s network namespace${outs.length === 0 && arrived.length ? ` (a capture inside ${pod.name} shows it arriving)` : ''}.`,
+    explanation:
+      `Whatever leaves ${veth.name} comes out of eth0 inside ${pod.name}'s network namespace` +
+      `${outs.length === 0 && arrived.length ? ` (a capture inside ${pod.name} shows it arriving)` : ''}.`,
     evidence: arrived.length
       ? few(
-          arrived.flatMap((p) => p.evidence),
+          arrived.flatMap((packet) => packet.evidence),
           1,
         )
       : few(notPackets(veth.evidence), 1),

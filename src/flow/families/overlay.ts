@@ -16,7 +16,7 @@ import type { FlowPhase } from '../types';
 export function flannelBackend(ctx: TraceContext): { backend: string; evidence: Evidence[] } {
   const cni = ctx.model.all('Cni').find((cniConfig) => cniConfig.backend);
   if (cni?.backend) return { backend: cni.backend, evidence: cni.evidence };
-  const node = ctx.model.nodes.find((n) => n.flannel?.backendType);
+  const node = ctx.model.nodes.find((candidate) => candidate.flannel?.backendType);
   if (node?.flannel?.backendType) return { backend: node.flannel.backendType, evidence: node.evidence };
   const vx = ctx.model.all('Route').find((route) => route.dev?.startsWith('flannel.'));
   if (vx) return { backend: 'vxlan', evidence: vx.evidence };
@@ -29,9 +29,9 @@ export function flannelBackend(ctx: TraceContext): { backend: string; evidence: 
 
 /** A node's underlay address: InternalIP, Flannel's public-ip annotation. */
 function nodeIp(ctx: TraceContext, node: string): { ip?: string; evidence: Evidence[] } {
-  const n = ctx.model.nodes.find((x) => x.name === node);
-  const ip = n?.flannel?.publicIP ?? n?.internalIP;
-  return ip ? { ip, evidence: n!.evidence } : { evidence: [] };
+  const known = ctx.model.nodes.find((candidate) => candidate.name === node);
+  const ip = known?.flannel?.publicIP ?? known?.internalIP;
+  return ip ? { ip, evidence: known!.evidence } : { evidence: [] };
 }
 
 /**
@@ -42,15 +42,13 @@ function nodeIp(ctx: TraceContext, node: string): { ip?: string; evidence: Evide
 export function crossNode(
   ctx: TraceContext,
   phase: FlowPhase,
-  fromBridge: string,
-  src: Pod,
-  dst: Pod,
-  leg: Leg,
+  way: { from: string; src: Pod; dst: Pod; leg: Leg },
 ): string {
+  const { from: fromBridge, src, dst, leg } = way;
   const label = leg.label;
   // Sightings of the inner packet on an interface, and of its VXLAN-wrapped form (outer packet whose inner matches).
-  const a = nodeOf(ctx, src);
-  const z = nodeOf(ctx, dst);
+  const srcNode = nodeOf(ctx, src);
+  const dstNode = nodeOf(ctx, dst);
   const seen = (node: string, iface: string, dirs: string[]) =>
     ctx.packets.filter(
       (packet) =>
@@ -76,53 +74,59 @@ export function crossNode(
   const routes = ctx.model
     .all('Route')
     .filter(
-      (r) =>
-        (!r.host || r.host === a) &&
-        r.destination !== 'default' &&
+      (route) =>
+        (!route.host || route.host === srcNode) &&
+        route.destination !== 'default' &&
         dstIp &&
-        cidrContains(r.destination, dstIp) &&
-        !r.dev?.startsWith('cni'),
+        cidrContains(route.destination, dstIp) &&
+        !route.dev?.startsWith('cni'),
     );
   const route = routes.sort(
-    (x, y) => Number(y.destination.split('/')[1] ?? 32) - Number(x.destination.split('/')[1] ?? 32),
+    (left, right) => Number(right.destination.split('/')[1] ?? 32) - Number(left.destination.split('/')[1] ?? 32),
   )[0];
-  const ra = ctx.b.actor(routingActor(a));
-  const rz = ctx.b.actor(routingActor(z));
+  const ra = ctx.b.actor(routingActor(srcNode));
+  const rz = ctx.b.actor(routingActor(dstNode));
   // Underlay addresses: the nodes' objects, else the outer header of this connection's own VXLAN packets.
-  const outerSeen = ctx.packets.find((p) => p.inner && capturedOn(ctx, p, a) && leg.match(p.inner));
+  const outerSeen = ctx.packets.find(
+    (packet) => packet.inner && capturedOn(ctx, packet, srcNode) && leg.match(packet.inner),
+  );
   const fromOuter = (ip: string | undefined) => (ip ? { ip, evidence: outerSeen!.evidence } : { evidence: [] });
-  const zKnown = nodeIp(ctx, z);
-  const aKnown = nodeIp(ctx, a);
+  const zKnown = nodeIp(ctx, dstNode);
+  const aKnown = nodeIp(ctx, srcNode);
   const zIp = zKnown.ip ? zKnown : fromOuter(outerSeen?.dst?.ip);
   const aIp = aKnown.ip ? aKnown : fromOuter(outerSeen?.src?.ip);
-  if (!zIp.ip) ctx.b.need(`underlay IP of ${z} unknown: run \`kubectl get nodes -o wide\``);
+  if (!zIp.ip) ctx.b.need(`underlay IP of ${dstNode} unknown: run \`kubectl get nodes -o wide\``);
   const subnet = route?.destination ?? (dstIp ? subnetOf(dstIp) : 'remote pod subnet');
   ctx.b.step(phase, {
     from: fromBridge,
     to: ra,
     kind: 'route',
     label: route
-      ? `${route.destination} ${route.via ? `via ${route.via} ` : ''}dev ${route.dev ?? 'unknown'}${route.onlink ? ' onlink' : ''}`
+      ? `${route.destination} ${route.via ? `via ${route.via} ` : ''}dev ${route.dev ?? 'unknown'}` +
+        `${route.onlink ? ' onlink' : ''}`
       : `route to ${subnet}`,
-    explanation: `${dstIp} is not on this node's bridge, so the frame goes up to ${a}'s routing table (cni0 is the pods' default gateway).`,
+    explanation:
+      `${dstIp} is not on this node's bridge, so the frame goes up to ${srcNode}'s routing table ` +
+      `(cni0 is the pods' default gateway).`,
     evidence: [
-      ...ev1(seen(a, bridgeOf(ctx, a).name, ['In'])),
+      ...ev1(seen(srcNode, bridgeOf(ctx, srcNode).name, ['In'])),
       ...(route
         ? route.evidence
         : [...backendEv, derivedEvidence(`flanneld installs one route per remote node subnet (${backend})`)]),
     ],
   });
-  if (!route) ctx.b.need(`route to ${subnet} on ${a} unknown: run \`ip route\` on ${a}`);
+  if (!route) ctx.b.need(`route to ${subnet} on ${srcNode} unknown: run \`ip route\` on ${srcNode}`);
   if (backend === 'host-gw') {
-    const ua = ctx.b.actor(underlayActor(a, route?.dev ?? 'eth0', aIp.ip));
-    const uz = ctx.b.actor(underlayActor(z, 'eth0', zIp.ip));
+    const ua = ctx.b.actor(underlayActor(srcNode, route?.dev ?? 'eth0', aIp.ip));
+    const uz = ctx.b.actor(underlayActor(dstNode, 'eth0', zIp.ip));
     ctx.b.step(phase, {
       from: ra,
       to: ua,
       kind: 'route',
-      label: `next hop ${route?.via ?? zIp.ip ?? z}`,
+      label: `next hop ${route?.via ?? zIp.ip ?? dstNode}`,
       explanation:
-        'host-gw: the remote node itself is the next hop; the pod packet leaves unchanged, no encapsulation (nodes must share an L2 segment).',
+        'host-gw: the remote node itself is the next hop; the pod packet leaves unchanged, no encapsulation ' +
+        '(nodes must share an L2 segment).',
       evidence: [...(route?.evidence ?? []), ...backendEv],
     });
     ctx.b.step(phase, {
@@ -132,8 +136,8 @@ export function crossNode(
       label,
       explanation: `The original packet (${src.ip ?? src.name} → ${dstIp || dst.name}) crosses the underlay as is.`,
       evidence: [
-        ...ev1(seen(a, route?.dev ?? 'eth0', ['Out'])),
-        ...ev1(seen(z, 'eth0', ['In'])),
+        ...ev1(seen(srcNode, route?.dev ?? 'eth0', ['Out'])),
+        ...ev1(seen(dstNode, 'eth0', ['In'])),
         ...backendEv,
         ...zKnown.evidence,
       ],
@@ -142,8 +146,8 @@ export function crossNode(
       from: uz,
       to: rz,
       kind: 'route',
-      label: `${z}: ${dstIp} is local`,
-      explanation: `${z} routes its own pod subnet onto its bridge.`,
+      label: `${dstNode}: ${dstIp} is local`,
+      explanation: `${dstNode} routes its own pod subnet onto its bridge.`,
       evidence: [derivedEvidence('the destination node owns the pod subnet')],
     });
     return rz;
@@ -154,7 +158,7 @@ export function crossNode(
   const dev = route?.dev ?? 'flannel.1';
   const devFact = ctx.model
     .all('HostInterface')
-    .find((hostInterface) => hostInterface.name === dev && (!hostInterface.host || hostInterface.host === a));
+    .find((hostInterface) => hostInterface.name === dev && (!hostInterface.host || hostInterface.host === srcNode));
   const vni = devFact?.vxlan?.vni ?? cni?.vni ?? 1;
   const port = devFact?.vxlan?.port ?? cni?.port ?? FLANNEL_VXLAN_PORT;
   const mtu = devFact?.mtu ?? cni?.mtu;
@@ -162,38 +166,43 @@ export function crossNode(
     .all('FdbEntry')
     .find((fdbEntry) => fdbEntry.dev === dev && fdbEntry.dst && (!zIp.ip || fdbEntry.dst === zIp.ip));
   const outer = fdb?.dst ?? zIp.ip;
-  const va = ctx.b.actor(vxlanActor(a, dev));
-  const vz = ctx.b.actor(vxlanActor(z, dev));
-  const ua = ctx.b.actor(underlayActor(a, devFact?.vxlan?.dev ?? 'eth0', aIp.ip));
-  const uz = ctx.b.actor(underlayActor(z, 'eth0', zIp.ip));
-  const outerOut = wrapped(a, ['Out']);
-  const outerIn = wrapped(z, ['In']);
-  const encapOut = seen(a, dev, ['Out']);
-  const decapIn = seen(z, dev, ['In']);
+  const va = ctx.b.actor(vxlanActor(srcNode, dev));
+  const vz = ctx.b.actor(vxlanActor(dstNode, dev));
+  const ua = ctx.b.actor(underlayActor(srcNode, devFact?.vxlan?.dev ?? 'eth0', aIp.ip));
+  const uz = ctx.b.actor(underlayActor(dstNode, 'eth0', zIp.ip));
+  const outerOut = wrapped(srcNode, ['Out']);
+  const outerIn = wrapped(dstNode, ['In']);
+  const encapOut = seen(srcNode, dev, ['Out']);
+  const decapIn = seen(dstNode, dev, ['In']);
   const underlayDev = devFact?.vxlan?.dev ?? 'eth0';
   ctx.b.step(phase, {
     from: ra,
     to: va,
     kind: 'encap',
-    label: `VXLAN encap VNI ${vni}, UDP ${port}, outer ${aIp.ip ?? a} → ${outer ?? z}${mtu ? `, MTU ${mtu}` : ''}`,
-    explanation: `flannel.1 wraps the pod packet in UDP/${port} (Flannel uses the Linux default port, not IANA 4789); the remote VTEP's MAC comes from the neighbour table and its node IP from the bridge fdb. The wrapper costs ${VXLAN_OVERHEAD_IPV4} bytes, hence MTU ${mtu ?? 1450} inside.`,
+    label:
+      `VXLAN encap VNI ${vni}, UDP ${port}, outer ${aIp.ip ?? srcNode} → ${outer ?? dstNode}` +
+      `${mtu ? `, MTU ${mtu}` : ''}`,
+    explanation:
+      `flannel.1 wraps the pod packet in UDP/${port} (Flannel uses the Linux default port, not ` +
+      `IANA 4789); the remote VTEP's MAC comes from the neighbour table and its node IP from the ` +
+      `bridge fdb. The wrapper costs ${VXLAN_OVERHEAD_IPV4} bytes, hence MTU ${mtu ?? 1450} inside.`,
     evidence: [
       ...ev1(encapOut),
       ...(devFact?.evidence ?? []),
       ...(fdb?.evidence ?? []),
       ...(cni?.evidence ?? backendEv),
     ],
-    status: unseen(encapOut, a, dev),
+    status: unseen(encapOut, srcNode, dev),
   });
-  if (!fdb) ctx.b.need(`VTEP of ${z} not proven: run \`bridge fdb show dev ${dev}\` on ${a}`);
+  if (!fdb) ctx.b.need(`VTEP of ${dstNode} not proven: run \`bridge fdb show dev ${dev}\` on ${srcNode}`);
   ctx.b.step(phase, {
     from: va,
     to: ua,
     kind: 'packet',
-    label: `UDP ${aIp.ip ?? a} → ${outer ?? z}:${port}`,
-    explanation: `The encapsulated packet is routed like any node-to-node traffic out of ${a}'s NIC.`,
+    label: `UDP ${aIp.ip ?? srcNode} → ${outer ?? dstNode}:${port}`,
+    explanation: `The encapsulated packet is routed like any node-to-node traffic out of ${srcNode}'s NIC.`,
     evidence: [...ev1(outerOut), ...zIp.evidence],
-    status: unseen(outerOut, a, underlayDev),
+    status: unseen(outerOut, srcNode, underlayDev),
   });
   ctx.b.step(phase, {
     from: ua,
@@ -204,23 +213,24 @@ export function crossNode(
     // The address read from this connection's own outer header proves where it was sent, not that it
     // arrived: only a sighting on the destination node makes this hop observed.
     evidence: [...ev1(outerIn), ...zKnown.evidence],
-    status: unseen(outerIn, z, 'eth0'),
+    status: unseen(outerIn, dstNode, 'eth0'),
   });
   ctx.b.step(phase, {
     from: uz,
     to: vz,
     kind: 'decap',
     label: `VXLAN decap VNI ${vni}`,
-    explanation: `${z}'s kernel hands UDP/${port} to its ${dev}, which strips the outer headers.`,
+    explanation: `${dstNode}'s kernel hands UDP/${port} to its ${dev}, which strips the outer headers.`,
     evidence: [...ev1(decapIn), ...(cni?.evidence ?? backendEv)],
-    status: unseen(decapIn, z, dev),
+    status: unseen(decapIn, dstNode, dev),
   });
   ctx.b.step(phase, {
     from: vz,
     to: rz,
     kind: 'route',
-    label: `${dstIp} is in ${z}'s own subnet`,
-    explanation: `The inner packet is routed again on ${z}: its own pod subnet is on ${bridgeOf(ctx, z).name}.`,
+    label: `${dstIp} is in ${dstNode}'s own subnet`,
+    explanation:
+      `The inner packet is routed again on ${dstNode}: its own pod subnet is on ` + `${bridgeOf(ctx, dstNode).name}.`,
     evidence: [...ev1(decapIn), derivedEvidence('each node owns one pod subnet')],
   });
   return rz;

@@ -11,12 +11,9 @@ import { connectionNotes } from './connection';
 /** The first captured packet of a leg gives the arrow its real label. */
 export function legBetween(
   ctx: TraceContext,
-  fromIp: string | undefined,
-  toIp: string | undefined,
-  fallback: string,
-  port?: number,
-  reverse = false,
+  ends: { fromIp: string | undefined; toIp: string | undefined; fallback: string; port?: number; reverse?: boolean },
 ): Leg {
+  const { fromIp, toIp, fallback, port, reverse = false } = ends;
   const match = (packet: Packet) =>
     packet.network === 'ip' &&
     !!fromIp &&
@@ -35,71 +32,84 @@ export function podToPodFamily(ctx: TraceContext, src: Pod, dst: Pod): FlowFamil
 }
 
 /** One direction: pod → veth → bridge → (other node) → bridge → veth → pod. */
-export function podToPodLeg(ctx: TraceContext, phaseName: string, src: Pod, dst: Pod, leg: Leg): void {
+export function podToPodLeg(ctx: TraceContext, phaseName: string, way: { src: Pod; dst: Pod; leg: Leg }): void {
+  const { src, dst, leg } = way;
   const phase = ctx.b.phase(phaseName);
   const { at } = podToBridge(ctx, phase, src, leg);
   const local =
-    sameNode(ctx, src, dst) || src.hostNetwork || dst.hostNetwork ? at : crossNode(ctx, phase, at, src, dst, leg);
-  bridgeToPod(ctx, phase, local, dst, leg);
+    sameNode(ctx, src, dst) || src.hostNetwork || dst.hostNetwork
+      ? at
+      : crossNode(ctx, phase, { from: at, src, dst, leg });
+  bridgeToPod(ctx, phase, { from: local, pod: dst, leg });
 }
 
 /** Pod to pod (same node, VXLAN or host-gw): request, reply, and the ARP the capture shows. */
 export function tracePodToPod(ctx: TraceContext, src: Pod, dst: Pod, spec: DstSpec): void {
   const proto = spec.protocol ?? (spec.port ? 'TCP' : 'IP');
-  const fwd = legBetween(
-    ctx,
-    src.ip,
-    dst.ip,
-    `${proto} ${src.ip ?? src.name} → ${dst.ip ?? dst.name}${spec.port ? `:${spec.port}` : ''}`,
-    spec.port,
-  );
-  const back = legBetween(ctx, dst.ip, src.ip, `reply ${dst.ip ?? dst.name} → ${src.ip ?? src.name}`, spec.port, true);
+  const fwd = legBetween(ctx, {
+    fromIp: src.ip,
+    toIp: dst.ip,
+    fallback: `${proto} ${src.ip ?? src.name} → ${dst.ip ?? dst.name}${spec.port ? `:${spec.port}` : ''}`,
+    port: spec.port,
+  });
+  const back = legBetween(ctx, {
+    fromIp: dst.ip,
+    toIp: src.ip,
+    fallback: `reply ${dst.ip ?? dst.name} → ${src.ip ?? src.name}`,
+    port: spec.port,
+    reverse: true,
+  });
   const arpFirst = arpPhaseTime(ctx, src, dst);
   const reqTime = firstTime(ctx, fwd);
   if (arpFirst !== undefined && reqTime !== undefined && arpFirst < reqTime) arpPhase(ctx, src, dst);
-  podToPodLeg(ctx, 'request', src, dst, fwd);
-  podToPodLeg(ctx, 'reply', dst, src, back);
+  podToPodLeg(ctx, 'request', { src, dst, leg: fwd });
+  podToPodLeg(ctx, 'reply', { src: dst, dst: src, leg: back });
   const summary = ctx.b.phase('connection');
-  connectionNotes(ctx, summary, ctx.b.actor(podActor(src)), src.ip, dst.ip, spec.port);
+  connectionNotes(ctx, summary, {
+    clientActor: ctx.b.actor(podActor(src)),
+    clientIp: src.ip,
+    serverIp: dst.ip,
+    port: spec.port,
+  });
   if (!(arpFirst !== undefined && reqTime !== undefined && arpFirst < reqTime)) arpPhase(ctx, src, dst);
 }
 
 function firstTime(ctx: TraceContext, leg: Leg): number | undefined {
-  const p = ctx.packets.find(leg.match);
-  return p ? packetTime(p) : undefined;
+  const packet = ctx.packets.find(leg.match);
+  return packet ? packetTime(packet) : undefined;
 }
 
-function exchangesBetween(ctx: TraceContext, a: Pod, b: Pod) {
-  const ips = new Set([a.ip, b.ip]);
+function exchangesBetween(ctx: TraceContext, from: Pod, to: Pod) {
+  const ips = new Set([from.ip, to.ip]);
   return ctx.corr.arp.filter(
     (arpExchange) =>
       ips.has(arpExchange.targetIp) && (arpExchange.senderIp === undefined || ips.has(arpExchange.senderIp)),
   );
 }
 
-function arpPhaseTime(ctx: TraceContext, a: Pod, b: Pod): number | undefined {
-  const arpExchange = exchangesBetween(ctx, a, b)[0];
+function arpPhaseTime(ctx: TraceContext, from: Pod, to: Pod): number | undefined {
+  const arpExchange = exchangesBetween(ctx, from, to)[0];
   return arpExchange?.request?.start ?? arpExchange?.reply?.start;
 }
 
 /** ARP as captured: the request is broadcast through the bridge, the reply comes back unicast. */
-function arpPhase(ctx: TraceContext, a: Pod, b: Pod): void {
-  const exchanges = exchangesBetween(ctx, a, b);
-  if (!exchanges.length || !sameNode(ctx, a, b)) return;
+function arpPhase(ctx: TraceContext, from: Pod, to: Pod): void {
+  const exchanges = exchangesBetween(ctx, from, to);
+  if (!exchanges.length || !sameNode(ctx, from, to)) return;
   // The ARP frames prove the ARP steps (and nothing else).
   const frames = exchanges.flatMap((arpExchange) => [
     ...(arpExchange.request?.packets ?? []),
     ...(arpExchange.reply?.packets ?? []),
   ]);
-  ctx.b.withScope(frames, () => arpSteps(ctx, a, b, exchanges));
+  ctx.b.withScope(frames, () => arpSteps(ctx, from, to, exchanges));
 }
 
-function arpSteps(ctx: TraceContext, a: Pod, b: Pod, exchanges: ReturnType<typeof exchangesBetween>): void {
+function arpSteps(ctx: TraceContext, from: Pod, to: Pod, exchanges: ReturnType<typeof exchangesBetween>): void {
   const phase = ctx.b.phase('ARP');
-  const node = nodeOf(ctx, a);
+  const node = nodeOf(ctx, from);
   const bridge = bridgeOf(ctx, node);
   const br = ctx.b.actor(bridgeActor(node, bridge.name, bridge.address));
-  const byIp = (ip?: string) => (ip === a.ip ? a : ip === b.ip ? b : undefined);
+  const byIp = (ip?: string) => (ip === from.ip ? from : ip === to.ip ? to : undefined);
   for (const arpExchange of exchanges) {
     const asker = byIp(arpExchange.senderIp);
     const target = byIp(arpExchange.targetIp);
@@ -110,7 +120,9 @@ function arpSteps(ctx: TraceContext, a: Pod, b: Pod, exchanges: ReturnType<typeo
         to: br,
         kind: 'arp',
         label: describePacket(req[0]),
-        explanation: `${asker.name} needs ${target.name}'s MAC before it can send unicast frames; the request is a broadcast.`,
+        explanation:
+          `${asker.name} needs ${target.name}'s MAC before it can send unicast frames; the ` +
+          'request is a broadcast.',
         evidence: req.filter((packet) => packet.direction === 'P').flatMap((packet) => packet.evidence),
         time: arpExchange.request.start,
       });

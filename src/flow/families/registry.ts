@@ -43,7 +43,8 @@ const outsideSource =
   (from: string): FamilyWalk =>
   (ctx) =>
     ctx.b.need(
-      `source ${from} is outside the cluster: only NodePort/LoadBalancer Services or externalIPs reach pods from there (give DST as NODE:NODEPORT)`,
+      `source ${from} is outside the cluster: only NodePort/LoadBalancer Services or externalIPs reach pods ` +
+        'from there (give DST as NODE:NODEPORT)',
     );
 
 /** The walk when there is a client pod (or node), else the outside-source note. */
@@ -107,7 +108,7 @@ const FAMILY_ROUTES: readonly FamilyRoute[] = [
       client && dst.kind === 'pod' && dst.dnsName
         ? {
             family: podToPodFamily(input as TraceContext, client, dst.pod),
-            walk: (ctx) => traceHeadlessPod(ctx, client, dst.pod, dst.text, spec),
+            walk: (ctx) => traceHeadlessPod(ctx, { client, server: dst.pod, typed: dst.text, spec }),
           }
         : undefined,
   },

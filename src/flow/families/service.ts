@@ -72,7 +72,10 @@ function nodeMasquerade(ctx: TraceContext, hop: { phase: FlowPhase; from: string
     kind: 'nat',
     label: `MASQUERADE src ${before} → ${wire}`,
     nat: { type: 'MASQUERADE', before: before ?? '', after: wire },
-    explanation: `${node} sent it from ${entry.original.src}, outside the pod network, so kube-proxy marked it for masquerade; POSTROUTING rewrote the source to ${client.ip}, the address of the interface toward the endpoint, so the reply comes back to this node's conntrack.`,
+    explanation:
+      `${node} sent it from ${entry.original.src}, outside the pod network, so kube-proxy marked it for ` +
+      `masquerade; POSTROUTING rewrote the source to ${client.ip}, the address of the interface toward ` +
+      "the endpoint, so the reply comes back to this node's conntrack.",
     evidence: [
       ...(leaving?.evidence ?? []),
       ...entry.evidence,
@@ -83,15 +86,20 @@ function nodeMasquerade(ctx: TraceContext, hop: { phase: FlowPhase; from: string
 }
 
 /** Pod → ClusterIP Service: DNS (when named), kube-proxy DNAT to one endpoint, data, conntrack'd reply. */
-export function traceClusterIp(ctx: TraceContext, client: Pod, t: ServiceTarget, spec: DstSpec): void {
-  const svc = t.service;
+export function traceClusterIp(ctx: TraceContext, client: Pod, target: ServiceTarget, spec: DstSpec): void {
+  const svc = target.service;
   const port = pickPort(svc, spec);
-  if (!t.byIp) {
-    dnsPhase(ctx, client, t.dnsName && t.text.includes('.') ? t.text : t.text.includes('/') ? svc.name : t.text, {
-      answers: svc.clusterIP ? [svc.clusterIP] : [],
-      why: `a normal Service name answers its ClusterIP ${svc.clusterIP ?? ''}`,
-      evidence: svc.evidence,
-    });
+  if (!target.byIp) {
+    dnsPhase(
+      ctx,
+      client,
+      target.dnsName && target.text.includes('.') ? target.text : target.text.includes('/') ? svc.name : target.text,
+      {
+        answers: svc.clusterIP ? [svc.clusterIP] : [],
+        why: `a normal Service name answers its ClusterIP ${svc.clusterIP ?? ''}`,
+        evidence: svc.evidence,
+      },
+    );
   }
   if (!port) {
     noPortRule(ctx, client, svc, spec);
@@ -101,13 +109,12 @@ export function traceClusterIp(ctx: TraceContext, client: Pod, t: ServiceTarget,
   const vip = svc.clusterIP;
   const vipText = clusterIpText(svc);
   const phase = ctx.b.phase('connect');
-  const pre: Leg = legBetween(
-    ctx,
-    client.ip,
-    vip,
-    `${port.protocol} ${client.ip ?? client.name} → ${vipText}:${port.port}`,
-    port.port,
-  );
+  const pre: Leg = legBetween(ctx, {
+    fromIp: client.ip,
+    toIp: vip,
+    fallback: `${port.protocol} ${client.ip ?? client.name} → ${vipText}:${port.port}`,
+    port: port.port,
+  });
   const { at, sent } = podToBridge(ctx, phase, client, pre);
   // A hostNetwork client's packet is locally generated: nat OUTPUT, not PREROUTING, sends it to KUBE-SERVICES.
   const hop = { phase, from: at, node, svc, port, clientIp: client.ip };
@@ -136,11 +143,12 @@ export function traceClusterIp(ctx: TraceContext, client: Pod, t: ServiceTarget,
   // The connection may also have been masqueraded on the way (hairpin: a pod calling its own Service
   // reaches itself from the bridge's address): that form is the same connection.
   const masqueradedAt = ctx.connection ? masqueradedLeg(ctx.connection)?.from : undefined;
-  const fromClient = (p: Packet) =>
-    (p.src?.ip === client.ip && (clientPort === undefined || p.src?.port === clientPort)) ||
-    (masqueradedAt !== undefined && endpointKey(p.src?.ip, p.src?.port) === masqueradedAt);
+  const fromClient = (packet: Packet) =>
+    (packet.src?.ip === client.ip && (clientPort === undefined || packet.src?.port === clientPort)) ||
+    (masqueradedAt !== undefined && endpointKey(packet.src?.ip, packet.src?.port) === masqueradedAt);
   const post: Leg = {
-    match: (p) => fromClient(p) && p.dst?.ip === ep.ip && (ep.port === undefined || p.dst?.port === ep.port),
+    match: (packet) =>
+      fromClient(packet) && packet.dst?.ip === ep.ip && (ep.port === undefined || packet.dst?.port === ep.port),
     label: '',
   };
   const firstPost = ctx.packets.find(post.match);
@@ -153,69 +161,78 @@ export function traceClusterIp(ctx: TraceContext, client: Pod, t: ServiceTarget,
   }
   const afterNat = client.hostNetwork ? nodeMasquerade(ctx, { phase, from: res.at, node, client }) : res.at;
   const remote = nodeOf(ctx, server) !== node && !server.hostNetwork;
-  const landing = remote ? crossNode(ctx, phase, afterNat, client, server, post) : afterNat;
-  bridgeToPod(ctx, phase, landing, server, post);
+  const landing = remote ? crossNode(ctx, phase, { from: afterNat, src: client, dst: server, leg: post }) : afterNat;
+  bridgeToPod(ctx, phase, { from: landing, pod: server, leg: post });
   if (!ep.ip && server.predicted)
     ctx.b.need(`IP of ${server.name} unknown (predicted pod): run \`kubectl get pods -o wide\``);
 
   // The conversation as the client sees it: always the ClusterIP, never the pod.
   const seen = clientSidePackets(ctx, client.ip, vip, port.port).filter(
-    (p) => p.direction === 'P' || p.direction === 'Out' || p.direction === undefined,
+    (packet) => packet.direction === 'P' || packet.direction === 'Out' || packet.direction === undefined,
   );
   // One step per packet: the reply bridged to the client shows on cni0 and on its veth alike.
   const drawn = new Set<string>();
-  const interesting = seen.filter((p) => {
-    if (!p.tcp || !(p.tcp.http || p.tcp.flags.includes('F') || p.tcp.flags.includes('R') || (p.length ?? 0) > 0))
+  const interesting = seen.filter((packet) => {
+    if (
+      !packet.tcp ||
+      !(packet.tcp.http || packet.tcp.flags.includes('F') || packet.tcp.flags.includes('R') || (packet.length ?? 0) > 0)
+    )
       return false;
-    const key = samePacketKey(p);
+    const key = samePacketKey(packet);
     if (drawn.has(key)) return false;
     drawn.add(key);
     return true;
   });
   if (interesting.length) {
     const data = ctx.b.phase('data');
-    const c = ctx.b.actor(podActor(client));
-    const s = ctx.b.actor(serviceActor(svc));
-    for (const p of interesting.slice(0, 12)) {
-      const fromClient = p.src?.ip === client.ip;
+    const clientId = ctx.b.actor(podActor(client));
+    const serviceId = ctx.b.actor(serviceActor(svc));
+    for (const packet of interesting.slice(0, 12)) {
+      const fromClient = packet.src?.ip === client.ip;
       ctx.b.step(data, {
-        from: fromClient ? c : s,
-        to: fromClient ? s : c,
+        from: fromClient ? clientId : serviceId,
+        to: fromClient ? serviceId : clientId,
         kind: 'packet',
-        label: describePacket(p),
+        label: describePacket(packet),
         explanation: fromClient
           ? 'Every later packet of the connection matches the conntrack entry and is DNATed the same way.'
           : `Seen by ${client.name} as coming from the ClusterIP: conntrack un-DNATs every reply.`,
-        evidence: p.evidence,
-        time: packetTime(p),
+        evidence: packet.evidence,
+        time: packetTime(packet),
       });
     }
   }
 
   // Handshake/teardown/reset notes belong with the conversation itself.
   const dataPhase = ctx.b.phases().find((flowPhase) => flowPhase.name === 'data') ?? ctx.b.phase('data');
-  connectionNotes(ctx, dataPhase, ctx.b.actor(podActor(client)), client.ip, vip, port.port);
+  connectionNotes(ctx, dataPhase, {
+    clientActor: ctx.b.actor(podActor(client)),
+    clientIp: client.ip,
+    serverIp: vip,
+    port: port.port,
+  });
   const replyPhase = ctx.b.phase('reply');
-  const backLeg: Leg = legBetween(
-    ctx,
-    ep.ip,
-    client.ip,
-    `reply ${endpointText(ep.ip ?? ep.pod?.name, ep.port)} → ${client.ip ?? client.name}`,
-    ep.port,
-    true,
-  );
+  const backLeg: Leg = legBetween(ctx, {
+    fromIp: ep.ip,
+    toIp: client.ip,
+    fallback: `reply ${endpointText(ep.ip ?? ep.pod?.name, ep.port)} → ${client.ip ?? client.name}`,
+    port: ep.port,
+    reverse: true,
+  });
   if (masqueradedAt) {
     const toClient = backLeg.match;
-    backLeg.match = (p) =>
-      toClient(p) ||
-      (p.src?.ip === ep.ip &&
-        (ep.port === undefined || p.src?.port === ep.port) &&
-        endpointKey(p.dst?.ip, p.dst?.port) === masqueradedAt);
+    backLeg.match = (packet) =>
+      toClient(packet) ||
+      (packet.src?.ip === ep.ip &&
+        (ep.port === undefined || packet.src?.port === ep.port) &&
+        endpointKey(packet.dst?.ip, packet.dst?.port) === masqueradedAt);
     const first = ctx.packets.find(backLeg.match);
     if (first) backLeg.label = describePacket(first);
   }
   const { at: back } = podToBridge(ctx, replyPhase, server, backLeg);
-  const atClientNode = remote ? crossNode(ctx, replyPhase, back, server, client, backLeg) : back;
+  const atClientNode = remote
+    ? crossNode(ctx, replyPhase, { from: back, src: server, dst: client, leg: backLeg })
+    : back;
   const ct = ctx.b.actor(conntrackActor(node));
   // The reply on the client's node before conntrack (from the endpoint) and after it (from the ClusterIP).
   const replyFrom = (ip: string | undefined, sport: number | undefined) =>
@@ -239,12 +256,12 @@ export function traceClusterIp(ctx: TraceContext, client: Pod, t: ServiceTarget,
   const unNatted =
     !afterUnDnat && clientVeth
       ? ctx.packets.find(
-          (p) =>
-            p.src?.ip === ep.ip &&
-            p.dst?.ip === client.ip &&
-            p.interface === clientVeth &&
-            p.direction === 'Out' &&
-            capturedOn(ctx, p, node),
+          (packet) =>
+            packet.src?.ip === ep.ip &&
+            packet.dst?.ip === client.ip &&
+            packet.interface === clientVeth &&
+            packet.direction === 'Out' &&
+            capturedOn(ctx, packet, node),
         )
       : undefined;
   ctx.b.step(replyPhase, {
@@ -253,8 +270,12 @@ export function traceClusterIp(ctx: TraceContext, client: Pod, t: ServiceTarget,
     kind: 'nat',
     label: `un-DNAT src ${endpointText(ep.ip ?? ep.pod?.name, ep.port)} → ${vipText}:${port.port}`,
     explanation: unNatted
-      ? `The reply reached ${client.name} from the pod's own address ${endpointText(ep.ip, ep.port)}, not from ${vipText}:${port.port}: conntrack did not rewrite it. A reply bridged on cni0 bypasses netfilter when net.bridge.bridge-nf-call-iptables is 0 (br_netfilter off), so the client, which never called the pod's address, rejects it.`
-      : 'The reply matches the conntrack entry created by the DNAT, so its source is rewritten back to the ClusterIP the client connected to.',
+      ? `The reply reached ${client.name} from the pod's own address ${endpointText(ep.ip, ep.port)}, not ` +
+        `from ${vipText}:${port.port}: conntrack did not rewrite it. A reply bridged on cni0 bypasses ` +
+        'netfilter when net.bridge.bridge-nf-call-iptables is 0 (br_netfilter off), so the client, which ' +
+        `never called the pod's address, rejects it.`
+      : 'The reply matches the conntrack entry created by the DNAT, so its source is rewritten back to the ' +
+        'ClusterIP the client connected to.',
     nat: { type: 'un-DNAT', before: endpointText(ep.ip ?? ep.pod?.name, ep.port), after: `${vipText}:${port.port}` },
     evidence: [
       ...(pair ? [...pair.before.evidence, ...pair.after.evidence] : []),
@@ -263,15 +284,14 @@ export function traceClusterIp(ctx: TraceContext, client: Pod, t: ServiceTarget,
     ],
     status: unNatted ? 'contradicted' : undefined,
   });
-  const svcReply: Leg = legBetween(
-    ctx,
-    vip,
-    client.ip,
-    `reply ${vipText}:${port.port} → ${client.ip ?? client.name}`,
-    port.port,
-    true,
-  );
-  bridgeToPod(ctx, replyPhase, ct, client, svcReply);
+  const svcReply: Leg = legBetween(ctx, {
+    fromIp: vip,
+    toIp: client.ip,
+    fallback: `reply ${vipText}:${port.port} → ${client.ip ?? client.name}`,
+    port: port.port,
+    reverse: true,
+  });
+  bridgeToPod(ctx, replyPhase, { from: ct, pod: client, leg: svcReply });
 }
 
 /** No Service port matches: the ClusterIP is no address, so the packet follows the default route. */
@@ -279,12 +299,11 @@ function noPortRule(ctx: TraceContext, client: Pod, svc: Service, spec: DstSpec)
   const phase = ctx.b.phase('connect');
   const node = nodeOf(ctx, client);
   const vip = clusterIpText(svc);
-  const leg = legBetween(
-    ctx,
-    client.ip,
-    vip,
-    `${spec.protocol ?? 'packet'} ${client.ip ?? client.name} → ${vip}${spec.port ? `:${spec.port}` : ''}`,
-  );
+  const leg = legBetween(ctx, {
+    fromIp: client.ip,
+    toIp: vip,
+    fallback: `${spec.protocol ?? 'packet'} ${client.ip ?? client.name} → ${vip}${spec.port ? `:${spec.port}` : ''}`,
+  });
   const { at } = podToBridge(ctx, phase, client, leg);
   toDefaultGateway(ctx, {
     phase,
@@ -292,7 +311,11 @@ function noPortRule(ctx: TraceContext, client: Pod, svc: Service, spec: DstSpec)
     node,
     destination: `${vip}${spec.port ? `:${spec.port}` : ''}`,
     destinationIp: svc.clusterIP,
-    why: `No kube-proxy rule matches ${spec.protocol ?? ''} ${spec.port ?? ''} on ${vip}: ${svc.name} only has ${svc.ports.map((servicePort) => `${servicePort.port}/${servicePort.protocol}`).join(', ')}. The ClusterIP is on no interface, so the packet is routed like any unknown address: out of the default gateway.`,
+    why:
+      `No kube-proxy rule matches ${spec.protocol ?? ''} ${spec.port ?? ''} on ${vip}: ${svc.name} only ` +
+      `has ${svc.ports.map((servicePort) => `${servicePort.port}/${servicePort.protocol}`).join(', ')}. ` +
+      'The ClusterIP is on no interface, so the packet is routed like any unknown address: out of the ' +
+      'default gateway.',
   });
 }
 
@@ -326,33 +349,38 @@ function onUplink(ctx: TraceContext, packet: Packet, node: string): boolean {
 /** Routing decision toward an address the cluster does not own, and what the captures show of it. */
 export function toDefaultGateway(ctx: TraceContext, hop: GatewayHop): void {
   const { phase, from, node } = hop;
-  const r = ctx.b.actor(routingActor(node));
+  const routerId = ctx.b.actor(routingActor(node));
   const def = ctx.model
     .all('Route')
-    .find((x) => x.destination === 'default' && (!x.host || x.host === node) && !x.host?.startsWith('pod:'));
+    .find(
+      (route) =>
+        route.destination === 'default' && (!route.host || route.host === node) && !route.host?.startsWith('pod:'),
+    );
   const hops = ctx.model
     .all('Traceroute')
-    .flatMap((tracerouteResult) => tracerouteResult.hops.map((h) => ({ t: tracerouteResult, h })))
-    .filter(({ h }) => h.ttl === 2);
-  const gwIp = def?.via ?? hops[0]?.h.probes.find((p) => p.ip)?.ip;
+    .flatMap((traceroute) => traceroute.hops.map((tracerouteHop) => ({ traceroute, tracerouteHop })))
+    .filter(({ tracerouteHop }) => tracerouteHop.ttl === 2);
+  const gwIp = def?.via ?? hops[0]?.tracerouteHop.probes.find((probe) => probe.ip)?.ip;
   ctx.b.step(phase, {
     from,
-    to: r,
+    to: routerId,
     kind: 'route',
     label: def ? `default ${def.via ? `via ${def.via} ` : ''}dev ${def.dev ?? 'unknown'}` : 'default route',
     explanation: hop.why,
     evidence: def
       ? def.evidence
       : hops.length
-        ? hops[0].t.evidence
+        ? hops[0].traceroute.evidence
         : [derivedEvidence('no more specific route exists for this address')],
   });
   // The connection's own packet leaving the node's uplink toward the destination (masqueraded or not).
   const leaving = hop.destinationIp
-    ? ctx.packets.find((p) => p.dst?.ip === hop.destinationIp && p.direction === 'Out' && onUplink(ctx, p, node))
+    ? ctx.packets.find(
+        (packet) => packet.dst?.ip === hop.destinationIp && packet.direction === 'Out' && onUplink(ctx, packet, node),
+      )
     : undefined;
   const masqueraded = ctx.connection ? masqueradedLeg(ctx.connection) : undefined;
-  let toGateway = r;
+  let toGateway = routerId;
   if (leaving?.interface) {
     const nic = ctx.b.actor(underlayActor(node, leaving.interface, leaving.src?.ip));
     const sentAs = endpointKey(leaving.src?.ip, leaving.src?.port);
@@ -361,12 +389,13 @@ export function toDefaultGateway(ctx: TraceContext, hop: GatewayHop): void {
         ? { type: 'MASQUERADE' as const, before: ctx.connection.client, after: masqueraded.from }
         : undefined;
     ctx.b.step(phase, {
-      from: r,
+      from: routerId,
       to: nic,
       kind: nat ? 'nat' : 'packet',
       label: nat ? `MASQUERADE ${nat.before} → ${nat.after}` : describePacket(leaving),
       explanation: nat
-        ? 'Pod traffic leaving the pod network is masqueraded to the node address (Flannel ipMasq: POSTROUTING -s <pod CIDR> ! -d <pod CIDR> -j MASQUERADE), so the gateway can answer the node.'
+        ? 'Pod traffic leaving the pod network is masqueraded to the node address (Flannel ipMasq: ' +
+          'POSTROUTING -s <pod CIDR> ! -d <pod CIDR> -j MASQUERADE), so the gateway can answer the node.'
         : `The packet leaves ${node} through ${leaving.interface}.`,
       evidence: leaving.evidence,
       nat,
@@ -376,7 +405,10 @@ export function toDefaultGateway(ctx: TraceContext, hop: GatewayHop): void {
   }
   // A router on the way that has no route answers ICMP unreachable to the (masqueraded) sender.
   const refusal = ctx.packets.find(
-    (p) => p.protocol === 'icmp' && /unreachable|exceeded/i.test(p.icmp?.type ?? '') && onUplink(ctx, p, node),
+    (packet) =>
+      packet.protocol === 'icmp' &&
+      /unreachable|exceeded/i.test(packet.icmp?.type ?? '') &&
+      onUplink(ctx, packet, node),
   );
   const gw = ctx.b.actor(gatewayActor(gwIp ?? refusal?.src?.ip ?? 'default gateway'));
   ctx.b.step(phase, {
@@ -385,7 +417,11 @@ export function toDefaultGateway(ctx: TraceContext, hop: GatewayHop): void {
     kind: 'route',
     label: `to ${hop.destination} via the default gateway`,
     explanation: 'Flannel masquerades pod traffic leaving the pod network, so the gateway sees the node IP.',
-    evidence: leaving ? leaving.evidence : hops.length ? hops[0].t.evidence : [derivedEvidence('default route')],
+    evidence: leaving
+      ? leaving.evidence
+      : hops.length
+        ? hops[0].traceroute.evidence
+        : [derivedEvidence('default route')],
   });
   const ext = ctx.b.actor(externalActor(hop.destination));
   const onward = ctx.b.step(phase, {
@@ -398,7 +434,10 @@ export function toDefaultGateway(ctx: TraceContext, hop: GatewayHop): void {
   });
   if (refusal) {
     onward.status = 'contradicted';
-    onward.explanation = `${refusal.src?.ip ?? 'The gateway'} answered ICMP ${refusal.icmp?.type ?? 'unreachable'}: it has no route for ${hop.destination}, so the packet goes no further.`;
+    onward.explanation =
+      `${refusal.src?.ip ?? 'The gateway'} answered ICMP ` +
+      `${refusal.icmp?.type ?? 'unreachable'}: it has no route for ${hop.destination}, so ` +
+      'the packet goes no further.';
     onward.evidence.push(...refusal.evidence.map(withRole));
     const reply = ctx.b.phase('reply');
     ctx.b.step(reply, {
@@ -406,7 +445,10 @@ export function toDefaultGateway(ctx: TraceContext, hop: GatewayHop): void {
       to: ctx.b.actor(underlayActor(node, refusal.interface!, refusal.dst?.ip)),
       kind: 'reject',
       label: `ICMP ${(refusal.icmp?.detail ?? refusal.icmp?.type ?? 'unreachable').replace(/, length \d+$/, '')}`,
-      explanation: `The router's error comes back to the node; conntrack relates it to the connection and forwards it, un-masqueraded, to the client, whose connect() fails${CONNECT_ERROR[/^(?:net|host)\b/.exec(refusal.icmp?.detail ?? '')?.[0] ?? ''] ?? ''}.`,
+      explanation:
+        `The router's error comes back to the node; conntrack relates it to the connection and ` +
+        'forwards it, un-masqueraded, to the client, whose connect() fails' +
+        `${CONNECT_ERROR[/^(?:net|host)\b/.exec(refusal.icmp?.detail ?? '')?.[0] ?? ''] ?? ''}.`,
       evidence: refusal.evidence,
       time: packetTime(refusal),
     });
@@ -414,21 +456,21 @@ export function toDefaultGateway(ctx: TraceContext, hop: GatewayHop): void {
 }
 
 /** Pod → headless Service: DNS answers every ready pod IP, the client connects to the first one directly. */
-export function traceHeadless(ctx: TraceContext, client: Pod, t: ServiceTarget, spec: DstSpec): void {
-  const svc = t.service;
+export function traceHeadless(ctx: TraceContext, client: Pod, target: ServiceTarget, spec: DstSpec): void {
+  const svc = target.service;
   const port = pickPort(svc, spec) ?? svc.ports[0];
-  const slices = ctx.model.endpointsOf(svc).filter((e) => e.endpoint.ready !== false);
-  const pods = ctx.model.podsSelectedBy(svc).filter((p) => p.ready !== false);
+  const slices = ctx.model.endpointsOf(svc).filter((entry) => entry.endpoint.ready !== false);
+  const pods = ctx.model.podsSelectedBy(svc).filter((pod) => pod.ready !== false);
   const expected = slices.length
-    ? slices.flatMap((e) => e.endpoint.addresses)
-    : pods.map((p) => p.ip).filter((ip): ip is string => !!ip);
-  const outcome = dnsPhase(ctx, client, t.text.includes('/') ? svc.name : t.text, {
+    ? slices.flatMap((entry) => entry.endpoint.addresses)
+    : pods.map((pod) => pod.ip).filter((ip): ip is string => !!ip);
+  const outcome = dnsPhase(ctx, client, target.text.includes('/') ? svc.name : target.text, {
     answers: expected,
     why: `a headless Service (clusterIP: None) answers one A record per ready pod`,
     evidence: [
       ...svc.evidence,
       ...(slices[0]?.slice.evidence ?? []),
-      ...pods.slice(0, 3).flatMap((p) => p.evidence.slice(0, 1)),
+      ...pods.slice(0, 3).flatMap((pod) => pod.evidence.slice(0, 1)),
     ],
   });
   // The connection the capture shows went where it went; without one, the client takes the first answer.
@@ -439,32 +481,37 @@ export function traceHeadless(ctx: TraceContext, client: Pod, t: ServiceTarget, 
     ctx.b.need(
       firstIp
         ? `pod with IP ${firstIp} unknown: run \`kubectl get pods -o wide\``
-        : `no ready pod behind ${svc.name}: run \`kubectl get endpointslices -l kubernetes.io/service-name=${svc.name}\``,
+        : `no ready pod behind ${svc.name}: run \`kubectl get endpointslices ` +
+            `-l kubernetes.io/service-name=${svc.name}\``,
     );
     return;
   }
   const dport = spec.port ?? port?.port;
-  const fwd = legBetween(
-    ctx,
-    client.ip,
-    server.ip,
-    `${port?.protocol ?? 'TCP'} ${client.ip ?? client.name} → ${server.ip ?? server.name}${dport ? `:${dport}` : ''} (first answer, no NAT)`,
-    dport,
-  );
-  podToPodLeg(ctx, 'connect', client, server, fwd);
-  const back = legBetween(
-    ctx,
-    server.ip,
-    client.ip,
-    `reply ${server.ip ?? server.name} → ${client.ip ?? client.name}`,
-    dport,
-    true,
-  );
-  podToPodLeg(ctx, 'reply', server, client, back);
+  const fwd = legBetween(ctx, {
+    fromIp: client.ip,
+    toIp: server.ip,
+    fallback:
+      `${port?.protocol ?? 'TCP'} ${client.ip ?? client.name} → ${server.ip ?? server.name}` +
+      `${dport ? `:${dport}` : ''} (first answer, no NAT)`,
+    port: dport,
+  });
+  podToPodLeg(ctx, 'connect', { src: client, dst: server, leg: fwd });
+  const back = legBetween(ctx, {
+    fromIp: server.ip,
+    toIp: client.ip,
+    fallback: `reply ${server.ip ?? server.name} → ${client.ip ?? client.name}`,
+    port: dport,
+    reverse: true,
+  });
+  podToPodLeg(ctx, 'reply', { src: server, dst: client, leg: back });
 }
 
 /** Per-pod name of a headless Service: one A record, straight to that pod. */
-export function traceHeadlessPod(ctx: TraceContext, client: Pod, server: Pod, typed: string, spec: DstSpec): void {
+export function traceHeadlessPod(
+  ctx: TraceContext,
+  request: { client: Pod; server: Pod; typed: string; spec: DstSpec },
+): void {
+  const { client, server, typed, spec } = request;
   const svc = server.subdomain ? ctx.model.findService(server.subdomain, namespaceOf(server)) : undefined;
   dnsPhase(ctx, client, typed, {
     answers: server.ip ? [server.ip] : [],
@@ -472,39 +519,36 @@ export function traceHeadlessPod(ctx: TraceContext, client: Pod, server: Pod, ty
     evidence: [...server.evidence.slice(0, 2), ...(svc?.evidence ?? [])],
   });
   const dport = spec.port ?? svc?.ports[0]?.port;
-  podToPodLeg(
-    ctx,
-    'connect',
-    client,
-    server,
-    legBetween(
-      ctx,
-      client.ip,
-      server.ip,
-      `TCP ${client.ip ?? client.name} → ${server.ip ?? server.name}${dport ? `:${dport}` : ''}`,
-      dport,
-    ),
-  );
-  podToPodLeg(
-    ctx,
-    'reply',
-    server,
-    client,
-    legBetween(
-      ctx,
-      server.ip,
-      client.ip,
-      `reply ${server.ip ?? server.name} → ${client.ip ?? client.name}`,
-      dport,
-      true,
-    ),
-  );
+  podToPodLeg(ctx, 'connect', {
+    src: client,
+    dst: server,
+    leg: legBetween(ctx, {
+      fromIp: client.ip,
+      toIp: server.ip,
+      fallback: `TCP ${client.ip ?? client.name} → ${server.ip ?? server.name}${dport ? `:${dport}` : ''}`,
+      port: dport,
+    }),
+  });
+  podToPodLeg(ctx, 'reply', {
+    src: server,
+    dst: client,
+    leg: legBetween(ctx, {
+      fromIp: server.ip,
+      toIp: client.ip,
+      fallback: `reply ${server.ip ?? server.name} → ${client.ip ?? client.name}`,
+      port: dport,
+      reverse: true,
+    }),
+  });
 }
 
-/** ExternalName: DNS answers a CNAME; no ClusterIP, no kube-proxy rule, the client connects to whatever the CNAME resolves to. */
-export function traceExternalName(ctx: TraceContext, client: Pod, t: ServiceTarget, spec: DstSpec): void {
-  const svc = t.service;
-  dnsPhase(ctx, client, t.text.includes('/') ? svc.name : t.text, {
+/**
+ * ExternalName: DNS answers a CNAME; no ClusterIP, no kube-proxy rule, the client connects to whatever
+ * the CNAME resolves to.
+ */
+export function traceExternalName(ctx: TraceContext, client: Pod, target: ServiceTarget, spec: DstSpec): void {
+  const svc = target.service;
+  dnsPhase(ctx, client, target.text.includes('/') ? svc.name : target.text, {
     answers: [],
     cname: svc.externalName,
     why: `an ExternalName Service answers a CNAME to ${svc.externalName ?? 'its external name'}`,
@@ -521,10 +565,13 @@ export function traceExternalName(ctx: TraceContext, client: Pod, t: ServiceTarg
     from: at,
     node,
     destination: svc.externalName ?? 'its external name',
-    why: 'kube-proxy programs nothing for ExternalName Services: the client resolves the CNAME target itself and connects to it directly, routed out of the node.',
+    why:
+      'kube-proxy programs nothing for ExternalName Services: the client resolves the CNAME target itself ' +
+      'and connects to it directly, routed out of the node.',
   });
   ctx.b.need(
-    `address of ${svc.externalName ?? svc.name} unknown: run \`kubectl exec ${client.name} -- nslookup ${svc.externalName ?? svc.name}\``,
+    `address of ${svc.externalName ?? svc.name} unknown: run \`kubectl exec ${client.name} ` +
+      `-- nslookup ${svc.externalName ?? svc.name}\``,
   );
 }
 
@@ -548,8 +595,10 @@ export function traceNodePort(ctx: TraceContext, request: NodePortRequest): void
   const { client, srcIp, nodeName, nodeAddr, svc, port } = request;
   const phase = ctx.b.phase('connect');
   const entry: Leg = {
-    match: (p) =>
-      p.dst?.ip === nodeAddr && p.dst?.port === port.nodePort && (srcIp === undefined || p.src?.ip === srcIp),
+    match: (packet) =>
+      packet.dst?.ip === nodeAddr &&
+      packet.dst?.port === port.nodePort &&
+      (srcIp === undefined || packet.src?.ip === srcIp),
     label: `${port.protocol} ${srcIp ?? client?.name ?? 'client'} → ${endpointText(nodeAddr, port.nodePort)}`,
   };
   const firstEntry = ctx.packets.find(entry.match);
@@ -587,7 +636,7 @@ export function traceNodePort(ctx: TraceContext, request: NodePortRequest): void
       kind: 'packet',
       label: entry.label,
       explanation: `A NodePort is open on every node address: ${nodeName} receives the request on its own NIC.`,
-      evidence: [...arrived.slice(0, 1).flatMap((p) => p.evidence), ...svc.evidence],
+      evidence: [...arrived.slice(0, 1).flatMap((packet) => packet.evidence), ...svc.evidence],
       status: arrived.length === 0 && covers(ctx, nodeName, 'eth0') ? 'missing' : undefined,
       time: arrived[0] ? packetTime(arrived[0]) : undefined,
     });
@@ -641,7 +690,10 @@ export function traceNodePort(ctx: TraceContext, request: NodePortRequest): void
     const after = masqueradeIp ?? `${nodeName}'s address on the outgoing interface`;
     const masqueradedFrom = away ? ownMasquerade : (masqueradedAt ?? (sentBy ? wireClient : undefined));
     const masqueraded = masqueradedFrom
-      ? ctx.packets.filter((p) => endpointKey(p.src?.ip, p.src?.port) === masqueradedFrom && p.dst?.ip === endpoint.ip)
+      ? ctx.packets.filter(
+          (packet) =>
+            endpointKey(packet.src?.ip, packet.src?.port) === masqueradedFrom && packet.dst?.ip === endpoint.ip,
+        )
       : [];
     const postrouting = ctx.b.actor({
       id: `netfilter:${nodeName}/KUBE-POSTROUTING`,
@@ -655,9 +707,12 @@ export function traceNodePort(ctx: TraceContext, request: NodePortRequest): void
       kind: 'nat',
       label: `MASQUERADE src ${sentBy ?? arrivedFrom ?? 'client'} → ${after}`,
       nat: { type: 'MASQUERADE', before: sentBy ?? arrivedFrom ?? 'client', after },
-      explanation: `The packet carries the KUBE-MARK-MASQ mark, so POSTROUTING masquerades it to the address of the outgoing interface${masqueradeIp ? ` (${masqueradeIp})` : ''}: replies must come back through this node to be un-NATed.`,
+      explanation:
+        'The packet carries the KUBE-MARK-MASQ mark, so POSTROUTING masquerades it to the address ' +
+        `of the outgoing interface${masqueradeIp ? ` (${masqueradeIp})` : ''}: replies must come ` +
+        'back through this node to be un-NATed.',
       evidence: [
-        ...masqueraded.slice(0, 1).flatMap((p) => p.evidence),
+        ...masqueraded.slice(0, 1).flatMap((packet) => packet.evidence),
         ...(rule?.evidence ?? [derivedEvidence('KUBE-POSTROUTING MASQUERADE for marked packets')]),
         ...(ct?.evidence ?? []),
       ],
@@ -670,10 +725,10 @@ export function traceNodePort(ctx: TraceContext, request: NodePortRequest): void
   }
   const sourceIp = masqueradeIp ?? arrivedFrom;
   const toEndpoint: Leg = {
-    match: (p) =>
-      p.dst?.ip === endpoint.ip &&
-      (endpoint.port === undefined || p.dst?.port === endpoint.port) &&
-      (sourceIp === undefined || p.src?.ip === sourceIp),
+    match: (packet) =>
+      packet.dst?.ip === endpoint.ip &&
+      (endpoint.port === undefined || packet.dst?.port === endpoint.port) &&
+      (sourceIp === undefined || packet.src?.ip === sourceIp),
     label: `${port.protocol} ${sourceIp ?? 'node'} → ${endpoint.ip ?? server.name}:${endpoint.port ?? port.port}`,
   };
   const firstPost = ctx.packets.find(toEndpoint.match);
@@ -682,26 +737,30 @@ export function traceNodePort(ctx: TraceContext, request: NodePortRequest): void
   // The node that received the NodePort forwards to a pod on another node itself.
   const nodeSelf: Pod = { kind: 'Pod', name: nodeName, nodeName, ip: sourceIp, hostNetwork: true, evidence: [] };
   const sent: Pod = client && !away && !remote ? client : nodeSelf;
-  bridgeToPod(ctx, phase, remote ? crossNode(ctx, phase, at, sent, server, toEndpoint) : at, server, toEndpoint);
+  bridgeToPod(ctx, phase, {
+    from: remote ? crossNode(ctx, phase, { from: at, src: sent, dst: server, leg: toEndpoint }) : at,
+    pod: server,
+    leg: toEndpoint,
+  });
 
   // The reply: back to the address the pod saw, through this node's conntrack, out to the client.
   const reply = ctx.b.phase('reply');
   const back: Leg = {
-    match: (p) =>
-      p.src?.ip === endpoint.ip &&
-      (endpoint.port === undefined || p.src?.port === endpoint.port) &&
-      (sourceIp === undefined || p.dst?.ip === sourceIp),
+    match: (packet) =>
+      packet.src?.ip === endpoint.ip &&
+      (endpoint.port === undefined || packet.src?.port === endpoint.port) &&
+      (sourceIp === undefined || packet.dst?.ip === sourceIp),
     label: `reply ${endpoint.ip ?? server.name}:${endpoint.port ?? port.port} → ${sourceIp ?? nodeName}`,
   };
   const firstBack = ctx.packets.find(back.match);
   if (firstBack) back.label = describePacket(firstBack);
   const { at: leftPod } = podToBridge(ctx, reply, server, back);
-  const atNode = remote ? crossNode(ctx, reply, leftPod, server, nodeSelf, back) : leftPod;
+  const atNode = remote ? crossNode(ctx, reply, { from: leftPod, src: server, dst: nodeSelf, leg: back }) : leftPod;
   const toClient: Leg = {
-    match: (p) =>
-      p.src?.ip === nodeAddr &&
-      p.src?.port === port.nodePort &&
-      (arrivedFrom === undefined || p.dst?.ip === arrivedFrom),
+    match: (packet) =>
+      packet.src?.ip === nodeAddr &&
+      packet.src?.port === port.nodePort &&
+      (arrivedFrom === undefined || packet.dst?.ip === arrivedFrom),
     label: `reply ${endpointText(nodeAddr, port.nodePort)} → ${arrivedFrom ?? 'client'}`,
   };
   const left = onNic(toClient, 'Out');
@@ -711,22 +770,26 @@ export function traceNodePort(ctx: TraceContext, request: NodePortRequest): void
     from: atNode,
     to: conntrack,
     kind: 'nat',
-    label: `un-NAT src ${endpoint.ip ?? server.name}:${endpoint.port ?? port.port} → ${endpointText(nodeAddr, port.nodePort)}${masqueradeIp ? `, dst ${masqueradeIp} → ${arrivedFrom ?? 'client'}` : ''}`,
+    label:
+      `un-NAT src ${endpoint.ip ?? server.name}:${endpoint.port ?? port.port} → ` +
+      `${endpointText(nodeAddr, port.nodePort)}` +
+      `${masqueradeIp ? `, dst ${masqueradeIp} → ${arrivedFrom ?? 'client'}` : ''}`,
     nat: {
       type: 'un-DNAT',
       before: `${endpoint.ip ?? server.name}:${endpoint.port ?? port.port}`,
       after: `${endpointText(nodeAddr, port.nodePort)}`,
     },
     explanation:
-      'The reply matches the conntrack entry of the request: its source is rewritten back to the NodePort address and, after a masquerade, its destination back to the client.',
+      'The reply matches the conntrack entry of the request: its source is rewritten back to the NodePort ' +
+      'address and, after a masquerade, its destination back to the client.',
     evidence: [
       // the reply as it reached this node, and as it left it to the client: both sides of the un-NAT
       ...(left[0]
         ? [
             ...ctx.packets
-              .filter((p) => back.match(p) && capturedOn(ctx, p, nodeName))
+              .filter((packet) => back.match(packet) && capturedOn(ctx, packet, nodeName))
               .slice(0, 1)
-              .flatMap((p) => p.evidence),
+              .flatMap((packet) => packet.evidence),
             ...left[0].evidence,
           ]
         : []),
@@ -750,7 +813,7 @@ export function traceNodePort(ctx: TraceContext, request: NodePortRequest): void
       toClient,
       podSide,
     });
-  else if (client) bridgeToPod(ctx, reply, conntrack, client, toClient);
+  else if (client) bridgeToPod(ctx, reply, { from: conntrack, pod: client, leg: toClient });
   else
     ctx.b.step(reply, {
       from: conntrack,
@@ -758,7 +821,7 @@ export function traceNodePort(ctx: TraceContext, request: NodePortRequest): void
       kind: 'packet',
       label: toClient.label,
       explanation: `The reply leaves ${nodeName}'s NIC from the address the client connected to.`,
-      evidence: left.slice(0, 1).flatMap((p) => p.evidence),
+      evidence: left.slice(0, 1).flatMap((packet) => packet.evidence),
       status: left.length === 0 && covers(ctx, nodeName, 'eth0') ? 'missing' : undefined,
       time: left[0] ? packetTime(left[0]) : undefined,
     });
@@ -787,18 +850,21 @@ function podToOtherNode(
   const node = nodeOf(ctx, client);
   const { at } = podToBridge(ctx, phase, client, target.entry);
   const routing = ctx.b.actor(routingActor(node));
-  const toTarget = (p: Packet) => p.dst?.ip === target.nodeAddr && p.dst?.port === target.nodePort;
-  const toTargetOn = (p: Packet, direction: string, onNode: string) =>
-    toTarget(p) && p.direction === direction && onUplink(ctx, p, onNode);
-  const leaving = ctx.packets.find((p) => toTargetOn(p, 'Out', node));
+  const toTarget = (packet: Packet) => packet.dst?.ip === target.nodeAddr && packet.dst?.port === target.nodePort;
+  const toTargetOn = (packet: Packet, direction: string, onNode: string) =>
+    toTarget(packet) && packet.direction === direction && onUplink(ctx, packet, onNode);
+  const leaving = ctx.packets.find((packet) => toTargetOn(packet, 'Out', node));
   const uplink = leaving?.interface ?? 'eth0';
-  const sourceIp = leaving?.src?.ip ?? ctx.model.nodes.find((n) => n.name === node)?.internalIP;
+  const sourceIp = leaving?.src?.ip ?? ctx.model.nodes.find((known) => known.name === node)?.internalIP;
   ctx.b.step(phase, {
     from: at,
     to: routing,
     kind: 'route',
     label: `route to ${target.nodeAddr} (${target.nodeName})`,
-    explanation: `${target.nodeAddr} is another node's address: KUBE-NODEPORTS matches only destinations local to ${node} (dst-type LOCAL), so nothing is DNATed here and the packet is routed onto the node network.`,
+    explanation:
+      `${target.nodeAddr} is another node's address: KUBE-NODEPORTS matches only destinations ` +
+      `local to ${node} (dst-type LOCAL), so nothing is DNATed here and the packet is routed onto ` +
+      'the node network.',
     evidence: [derivedEvidence("node addresses are on the nodes' own network")],
   });
   const nicHere = ctx.b.actor(underlayActor(node, uplink, sourceIp));
@@ -812,14 +878,15 @@ function podToOtherNode(
     label: `MASQUERADE ${before} → ${after}`,
     nat: { type: 'MASQUERADE', before, after },
     explanation:
-      'Pod traffic leaving the pod network is masqueraded to the node address (Flannel ipMasq: POSTROUTING -s <pod CIDR> ! -d <pod CIDR> -j MASQUERADE), so the other node sees this node as the client.',
+      'Pod traffic leaving the pod network is masqueraded to the node address (Flannel ipMasq: POSTROUTING ' +
+      '-s <pod CIDR> ! -d <pod CIDR> -j MASQUERADE), so the other node sees this node as the client.',
     evidence: leaving
       ? leaving.evidence
       : [derivedEvidence('Flannel ipMasq masquerades pod traffic leaving the pod network')],
     time: leaving ? packetTime(leaving) : undefined,
   });
   const nicThere = ctx.b.actor(underlayActor(target.nodeName, 'eth0', target.nodeAddr));
-  const arrived = ctx.packets.find((p) => toTargetOn(p, 'In', target.nodeName));
+  const arrived = ctx.packets.find((packet) => toTargetOn(packet, 'In', target.nodeName));
   ctx.b.step(phase, {
     from: nicHere,
     to: nicThere,
@@ -827,8 +894,12 @@ function podToOtherNode(
     label: arrived
       ? describePacket(arrived)
       : `${sourceIp ?? node} → ${endpointText(target.nodeAddr, target.nodePort)}`,
-    explanation: `Over the node network, not VXLAN: the destination is a node address. ${target.nodeName} receives it on its NIC.`,
-    evidence: arrived ? arrived.evidence : (ctx.model.nodes.find((n) => n.name === target.nodeName)?.evidence ?? []),
+    explanation:
+      `Over the node network, not VXLAN: the destination is a node address. ${target.nodeName} ` +
+      'receives it on its NIC.',
+    evidence: arrived
+      ? arrived.evidence
+      : (ctx.model.nodes.find((known) => known.name === target.nodeName)?.evidence ?? []),
     status: !arrived && covers(ctx, target.nodeName, 'eth0') ? 'missing' : undefined,
     time: arrived ? packetTime(arrived) : undefined,
   });
@@ -845,14 +916,20 @@ function replyToOtherNode(
   const { node, uplink, masqueraded, sourceIp } = back.podSide;
   const nicHere = ctx.b.actor(underlayActor(node, uplink, sourceIp));
   const arrived = ctx.packets.find(
-    (p) => back.toClient.match(p) && p.direction === 'In' && p.interface === uplink && capturedOn(ctx, p, node),
+    (packet) =>
+      back.toClient.match(packet) &&
+      packet.direction === 'In' &&
+      packet.interface === uplink &&
+      capturedOn(ctx, packet, node),
   );
   ctx.b.step(reply, {
     from: back.conntrack,
     to: nicHere,
     kind: 'packet',
     label: arrived ? describePacket(arrived) : back.toClient.label,
-    explanation: `The reply leaves ${back.nodeName} from the NodePort address to ${node}'s address, over the node network, and arrives on ${node}'s ${uplink}.`,
+    explanation:
+      `The reply leaves ${back.nodeName} from the NodePort address to ${node}'s address, over the ` +
+      `node network, and arrives on ${node}'s ${uplink}.`,
     evidence: arrived ? arrived.evidence : [],
     status: !arrived && covers(ctx, node, uplink) ? 'missing' : undefined,
     time: arrived ? packetTime(arrived) : undefined,
@@ -860,7 +937,7 @@ function replyToOtherNode(
   const conntrackHere = ctx.b.actor(conntrackActor(node));
   const { nodePortEnd } = back;
   const toPod: Leg = {
-    match: (p) => p.dst?.ip === client.ip && endpointKey(p.src?.ip, p.src?.port) === nodePortEnd,
+    match: (packet) => packet.dst?.ip === client.ip && endpointKey(packet.src?.ip, packet.src?.port) === nodePortEnd,
     label: `reply ${nodePortEnd} → ${client.ip ?? client.name}`,
   };
   const delivered = ctx.packets.find(toPod.match);
@@ -872,9 +949,9 @@ function replyToOtherNode(
     label: `un-MASQUERADE dst ${masqueraded ?? sourceIp ?? node} → ${client.ip ?? client.name}`,
     nat: { type: 'un-DNAT', before: masqueraded ?? sourceIp ?? node, after: client.ip ?? client.name },
     explanation: `${node}'s conntrack entry of the masquerade rewrites the destination back to the pod.`,
-    evidence: [...(arrived ? [arrived] : []), ...(delivered ? [delivered] : [])].flatMap((p) => p.evidence),
+    evidence: [...(arrived ? [arrived] : []), ...(delivered ? [delivered] : [])].flatMap((packet) => packet.evidence),
   });
-  bridgeToPod(ctx, reply, conntrackHere, client, toPod);
+  bridgeToPod(ctx, reply, { from: conntrackHere, pod: client, leg: toPod });
 }
 
 /**

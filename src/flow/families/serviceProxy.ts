@@ -58,7 +58,10 @@ export interface ProxyResult {
   chosenProven?: boolean;
 }
 
-/** Which endpoint this connection really went to: a DNAT pair in the captures, post-DNAT packets, server logs, conntrack. */
+/**
+ * Which endpoint this connection really went to: a DNAT pair in the captures, post-DNAT packets,
+ * server logs, conntrack.
+ */
 function chosenEndpoint(
   ctx: TraceContext,
   { svc, port, clientIp }: ProxyHop,
@@ -89,10 +92,10 @@ function chosenEndpoint(
     return { choice: byIp(pair.after.dst?.ip), evidence: [...pair.before.evidence, ...pair.after.evidence] };
   if (clientIp) {
     const post = ctx.packets.find(
-      (p) =>
-        p.src?.ip === clientIp &&
-        !!byIp(p.dst?.ip) &&
-        (byIp(p.dst?.ip)?.port === undefined || p.dst?.port === byIp(p.dst?.ip)?.port),
+      (packet) =>
+        packet.src?.ip === clientIp &&
+        !!byIp(packet.dst?.ip) &&
+        (byIp(packet.dst?.ip)?.port === undefined || packet.dst?.port === byIp(packet.dst?.ip)?.port),
     );
     if (post) return { choice: byIp(post.dst?.ip), evidence: post.evidence };
     const log = ctx.model
@@ -128,7 +131,10 @@ function chosenEndpoint(
   return { evidence: [] };
 }
 
-/** `printed`: iptables rule probabilities, conditional on reaching the jump; otherwise each choice's own share (IPVS weights, nft numgen). */
+/**
+ * `printed`: iptables rule probabilities, conditional on reaching the jump; otherwise each choice's
+ * own share (IPVS weights, nft numgen).
+ */
 function alternatives(
   ctx: TraceContext,
   choices: EndpointChoice[],
@@ -148,9 +154,9 @@ function alternatives(
   let remaining = 1;
   return choices.map((endpointChoice) => {
     // iptables: the chance of reaching this jump times its own probability, always 1/n overall.
-    const p = endpointChoice.probability ?? 1;
-    const share = printed ? remaining * p : p;
-    remaining *= 1 - p;
+    const probability = endpointChoice.probability ?? 1;
+    const share = printed ? remaining * probability : probability;
+    remaining *= 1 - probability;
     const prob =
       endpointChoice.probability !== undefined
         ? printed
@@ -161,7 +167,14 @@ function alternatives(
     const takenText = taken.length ? ` · taken by connection${taken.length > 1 ? 's' : ''} ${taken.join(', ')}` : '';
     const odds = endpointChoice.seenInCaptures ? 'seen in the captures' : `rule probability ${prob}`;
     return {
-      label: `${endpointChoice.chain ?? 'endpoint'} → ${endpointChoice.ip ?? endpointChoice.pod?.name ?? 'unknown address'}${endpointChoice.port !== undefined ? `:${endpointChoice.port}` : ''}${endpointChoice.pod ? ` (${endpointChoice.pod.name}${endpointChoice.pod.predicted ? ', predicted' : ''})` : ''}, ${odds}${takenText}`,
+      label:
+        `${endpointChoice.chain ?? 'endpoint'} → ` +
+        `${endpointChoice.ip ?? endpointChoice.pod?.name ?? 'unknown address'}` +
+        `${endpointChoice.port !== undefined ? `:${endpointChoice.port}` : ''}` +
+        (endpointChoice.pod
+          ? ` (${endpointChoice.pod.name}${endpointChoice.pod.predicted ? ', predicted' : ''})`
+          : '') +
+        `, ${odds}${takenText}`,
       probability: Number(share.toFixed(6)),
       chosen: chosen.choice === endpointChoice ? true : undefined,
       evidence: chosen.choice === endpointChoice ? [...endpointChoice.evidence, ...chosenEv] : endpointChoice.evidence,
@@ -199,7 +212,10 @@ export function proxyToEndpoint(ctx: TraceContext, hop: ProxyHop, hook = 'PREROU
     to: services,
     kind: 'nat',
     label: `nat ${hook} → KUBE-SERVICES`,
-    explanation: `Every packet entering the node's nat ${hook} hook jumps to KUBE-SERVICES, where kube-proxy keeps one rule per Service IP and port. The ClusterIP is on no interface: it exists only as these rules.`,
+    explanation:
+      `Every packet entering the node's nat ${hook} hook jumps to KUBE-SERVICES, where kube-proxy ` +
+      'keeps one rule per Service IP and port. The ClusterIP is on no interface: it exists only ' +
+      'as these rules.',
     evidence: portal ? portal.evidence : modeEv,
   });
   ctx.b.step(phase, {
@@ -207,7 +223,9 @@ export function proxyToEndpoint(ctx: TraceContext, hop: ProxyHop, hook = 'PREROU
     to: svcId,
     kind: 'nat',
     label: `dst ${vip}/${port.protocol} → ${svcChain}`,
-    explanation: `The rule for ${spn} matches the destination ${vip} (${port.protocol} only) and jumps to the Service's chain.`,
+    explanation:
+      `The rule for ${spn} matches the destination ${vip} (${port.protocol} only) and jumps to ` +
+      `the Service's chain.`,
     evidence: portalEv,
   });
   if (choices.length === 0) return reject(ctx, { ...hop, from: svcId }, problems, svcChain);
@@ -244,24 +262,32 @@ function pickAndDnat(ctx: TraceContext, hop: ProxyHop, dnat: DnatChoice): ProxyR
     kind: 'nat',
     label:
       choices.length > 1
-        ? `${sticky ? 'affinity or random' : 'random'} choice: ${taken.chain ?? `the endpoint ${taken.pod?.name ?? taken.ip ?? 'nothing names'}`}${choice ? '' : ' (one of ' + choices.length + ')'}`
+        ? `${sticky ? 'affinity or random' : 'random'} choice: ` +
+          `${taken.chain ?? `the endpoint ${taken.pod?.name ?? taken.ip ?? 'nothing names'}`}` +
+          `${choice ? '' : ' (one of ' + choices.length + ')'}`
         : taken.seenInCaptures
           ? `endpoint: ${taken.pod?.name ?? taken.ip ?? 'one nothing names'} (the only one the captures show)`
           : `only endpoint: ${taken.chain ?? taken.pod?.name ?? taken.ip ?? 'one nothing names'}`,
     explanation: [
       taken.seenInCaptures
-        ? `Nothing pasted lists the endpoints of ${svc.name} (no EndpointSlice, selected pod or KUBE-SEP rule): these are the addresses the captured connections were DNATed to, and there may be more.`
+        ? `Nothing pasted lists the endpoints of ${svc.name} (no EndpointSlice, selected pod or KUBE-SEP ` +
+          'rule): these are the addresses the captured connections were DNATed to, and there may be more.'
         : '',
       masq
-        ? `${masq.source?.negated ? `Sources outside ${masq.source.cidr}` : 'Matching sources'} are marked for masquerade first (${clientIp && masq.source?.negated ? `${clientIp} is inside, so no SNAT` : 'KUBE-MARK-MASQ'}).`
+        ? `${masq.source?.negated ? `Sources outside ${masq.source.cidr}` : 'Matching sources'} are marked ` +
+          'for masquerade first (' +
+          `${clientIp && masq.source?.negated ? `${clientIp} is inside, so no SNAT` : 'KUBE-MARK-MASQ'}).`
         : '',
       taken.seenInCaptures
         ? ''
         : choices.length > 1
-          ? `kube-proxy jumps to endpoint i of n with probability 1/(n−i), so each of the ${choices.length} endpoints gets 1/${choices.length} of new connections.`
+          ? `kube-proxy jumps to endpoint i of n with probability 1/(n−i), so each of the ${choices.length} ` +
+            `endpoints gets 1/${choices.length} of new connections.`
           : 'A single endpoint: the jump is unconditional.',
       sticky
-        ? `sessionAffinity ClientIP: a \`recent\` match (--rcheck --seconds ${svc.sessionAffinityTimeoutSeconds ?? 10800}) sends later connections from the same client IP to the same endpoint before the random rules are consulted.`
+        ? `sessionAffinity ClientIP: a \`recent\` match (--rcheck --seconds ` +
+          `${svc.sessionAffinityTimeoutSeconds ?? 10800}) sends later connections from the same client IP to ` +
+          'the same endpoint before the random rules are consulted.'
         : '',
       choice
         ? 'The logs show which one this connection took.'
@@ -281,7 +307,9 @@ function pickAndDnat(ctx: TraceContext, hop: ProxyHop, dnat: DnatChoice): ProxyR
   });
   if (!choice)
     ctx.b.need(
-      `endpoint chosen for ${vip} unknown: ${clientIp ? `capture with \`tcpdump -i any -n host ${clientIp}\` on the node` : 'capture on the node'}, or run \`conntrack -L -d ${vipIp ?? vip}\``,
+      `endpoint chosen for ${vip} unknown: ` +
+        `${clientIp ? `capture with \`tcpdump -i any -n host ${clientIp}\` on the node` : 'capture on the node'}` +
+        `, or run \`conntrack -L -d ${vipIp ?? vip}\``,
     );
   const target = endpointText(taken.ip ?? taken.pod?.name, taken.port);
   const dnatRule = taken.chain ? chainRules(ctx, taken.chain).find((natRule) => natRule.dnatTo) : undefined;
@@ -293,7 +321,10 @@ function pickAndDnat(ctx: TraceContext, hop: ProxyHop, dnat: DnatChoice): ProxyR
     to: sepId,
     kind: 'nat',
     label: `DNAT ${vip} → ${target}`,
-    explanation: `${taken.chain ?? 'The endpoint chain'} rewrites the destination to the pod; conntrack remembers the translation so replies are rewritten back. Same source port and TCP sequence before and after: it is one connection.`,
+    explanation:
+      `${taken.chain ?? 'The endpoint chain'} rewrites the destination to the pod; conntrack ` +
+      'remembers the translation so replies are rewritten back. Same source port and TCP sequence ' +
+      'before and after: it is one connection.',
     nat: { type: 'DNAT', before: vip, after: target },
     evidence: [
       ...(dnatRule?.evidence ?? taken.evidence),
@@ -343,7 +374,10 @@ export function proxyNodePort(ctx: TraceContext, hop: ProxyHop, nodeAddr: string
     to: services,
     kind: 'nat',
     label: `nat ${hook} → KUBE-SERVICES`,
-    explanation: `No ClusterIP rule matches ${nodeAddr}; the chain's last rule sends traffic for the node's own addresses (dst-type LOCAL) to KUBE-NODEPORTS.${hook === 'OUTPUT' ? ' The node sent it itself, so nat OUTPUT, not PREROUTING, sends it there.' : ''}`,
+    explanation:
+      `No ClusterIP rule matches ${nodeAddr}; the chain's last rule sends traffic for the node's ` +
+      'own addresses (dst-type LOCAL) to KUBE-NODEPORTS.' +
+      (hook === 'OUTPUT' ? ' The node sent it itself, so nat OUTPUT, not PREROUTING, sends it there.' : ''),
     evidence:
       toNodePorts?.evidence ??
       derived('kube-proxy: the last KUBE-SERVICES rule jumps to KUBE-NODEPORTS for local destinations'),
@@ -395,10 +429,14 @@ export function proxyNodePort(ctx: TraceContext, hop: ProxyHop, nodeAddr: string
         ? `externalTrafficPolicy Local → ${inner}`
         : `KUBE-MARK-MASQ, then ${inner}`,
     explanation: podShortcut
-      ? `externalTrafficPolicy: Local applies to external clients only: traffic from pods (${podShortcut.source!.cidr}) is sent to the cluster-wide ${inner}, so any endpoint may be chosen, without masquerade.`
+      ? 'externalTrafficPolicy: Local applies to external clients only: traffic from pods (' +
+        `${podShortcut.source!.cidr}) is sent to the cluster-wide ${inner}, so any endpoint may be chosen, ` +
+        'without masquerade.'
       : local
-        ? `externalTrafficPolicy: Local: only endpoints on ${node} are candidates and the packet is not marked for masquerade, so the pod sees the client's own source IP.`
-        : `externalTrafficPolicy: Cluster: the packet is marked for masquerade (the pod will see ${node}'s address, the client IP is lost) and any endpoint in the cluster may be chosen.`,
+        ? `externalTrafficPolicy: Local: only endpoints on ${node} are candidates and the packet is not ` +
+          `marked for masquerade, so the pod sees the client's own source IP.`
+        : `externalTrafficPolicy: Cluster: the packet is marked for masquerade (the pod will see ${node}'s ` +
+          'address, the client IP is lost) and any endpoint in the cluster may be chosen.',
     evidence: [
       ...(podShortcut
         ? [podShortcut]
@@ -418,8 +456,8 @@ export function proxyNodePort(ctx: TraceContext, hop: ProxyHop, nodeAddr: string
     choices = choices.filter(
       (endpointChoice) =>
         (endpointChoice.pod?.nodeName ??
-          ctx.model.endpointsOf(svc).find((e) => e.endpoint.addresses.includes(endpointChoice.ip ?? ''))?.endpoint
-            .nodeName) === node,
+          ctx.model.endpointsOf(svc).find((entry) => entry.endpoint.addresses.includes(endpointChoice.ip ?? ''))
+            ?.endpoint.nodeName) === node,
     );
   if (!choices.length) {
     const drop = ctx.b.actor(
@@ -431,7 +469,8 @@ export function proxyNodePort(ctx: TraceContext, hop: ProxyHop, nodeAddr: string
       kind: 'reject',
       label: local ? `DROP: no local endpoint of ${svc.name} on ${node}` : `REJECT: ${svc.name} has no endpoints`,
       explanation: local
-        ? 'With Local policy a node without a ready local endpoint drops NodePort traffic (the load balancer health check fails on it).'
+        ? 'With Local policy a node without a ready local endpoint drops NodePort traffic (the load balancer ' +
+          'health check fails on it).'
         : 'No endpoint anywhere.',
       evidence: svc.evidence,
     });
@@ -457,21 +496,23 @@ function reject(ctx: TraceContext, hop: ProxyHop, problems: string[], chain: str
   const knownEmpty =
     slices.length > 0 &&
     slices.every((endpointSlice) => endpointSlice.endpoints.every((endpoint) => endpoint.ready === false)) &&
-    ctx.model.podsSelectedBy(svc).every((p) => !p.ip);
+    ctx.model.podsSelectedBy(svc).every((pod) => !pod.ip);
   // Only a REJECT rule, an empty EndpointSlice or a targetPort no container has proves "no endpoints";
   // a selector matching none of the pods pasted may just mean the pods were not pasted.
-  if (!rule && !knownEmpty && !problems.some((p) => p.includes('is not the name'))) {
-    const q = ctx.b.actor(netfilterActor(node, `${chain} (endpoints unknown)`));
+  if (!rule && !knownEmpty && !problems.some((problem) => problem.includes('is not the name'))) {
+    const unknownId = ctx.b.actor(netfilterActor(node, `${chain} (endpoints unknown)`));
     ctx.b.step(phase, {
       from,
-      to: q,
+      to: unknownId,
       kind: 'note',
       label: `endpoints of ${namespacedName(svc)} unknown`,
       explanation: `Nothing pasted shows the pods behind ${svc.name}, so the DNAT target cannot be named.`,
       evidence: [derivedEvidence('no EndpointSlice, selected pod or KUBE-SEP rule for this Service')],
     });
     ctx.b.need(
-      `endpoints of ${namespacedName(svc)} unknown: run \`kubectl get endpointslices -n ${namespaceOf(svc)} -l kubernetes.io/service-name=${svc.name}\` or \`iptables -t nat -L ${chain} -n\``,
+      `endpoints of ${namespacedName(svc)} unknown: run \`kubectl get endpointslices ` +
+        `-n ${namespaceOf(svc)} -l kubernetes.io/service-name=${svc.name}\` or \`iptables -t nat ` +
+        `-L ${chain} -n\``,
     );
     return { choices: [], problems, serviceChain: chain };
   }
@@ -481,7 +522,10 @@ function reject(ctx: TraceContext, hop: ProxyHop, problems: string[], chain: str
     to: rj,
     kind: 'reject',
     label: `REJECT: ${namespacedName(svc)} has no endpoints`,
-    explanation: `With no ready endpoint kube-proxy installs a filter-table REJECT for ${clusterIpText(svc)}:${port.port}: the client gets ICMP port unreachable (TCP: connection refused) at once. ${problems.join('; ')}`,
+    explanation:
+      `With no ready endpoint kube-proxy installs a filter-table REJECT for ${clusterIpText(svc)}:` +
+      `${port.port}: the client gets ICMP port unreachable (TCP: connection refused) at once. ` +
+      `${problems.join('; ')}`,
     evidence: rule
       ? rule.evidence
       : [
@@ -497,19 +541,21 @@ function viaIpvs(ctx: TraceContext, hop: ProxyHop): ProxyResult {
   const { phase, from, node, svc, port } = hop;
   const vs = ctx.model
     .all('IpvsVirtualServer')
-    .find((v) => v.address === svc.clusterIP && v.port === port.port && v.protocol === port.protocol);
+    .find(
+      (server) => server.address === svc.clusterIP && server.port === port.port && server.protocol === port.protocol,
+    );
   const name = `${port.protocol} ${clusterIpText(svc)}:${port.port}`;
   const ipvs = ctx.b.actor(ipvsActor(node, name));
   let choices: EndpointChoice[];
   let problems: string[] = [];
   if (vs) {
-    const total = vs.realServers.reduce((s, r) => s + r.weight, 0) || 1;
-    choices = vs.realServers.map((r) => ({
-      ip: r.address,
-      port: r.port,
-      pod: podByIp(ctx, r.address),
-      chain: `real server ${r.address}:${r.port}`,
-      probability: r.weight / total,
+    const total = vs.realServers.reduce((sum, real) => sum + real.weight, 0) || 1;
+    choices = vs.realServers.map((real) => ({
+      ip: real.address,
+      port: real.port,
+      pod: podByIp(ctx, real.address),
+      chain: `real server ${real.address}:${real.port}`,
+      probability: real.weight / total,
       evidence: vs.evidence,
       observedRule: true,
     }));
@@ -527,7 +573,8 @@ function viaIpvs(ctx: TraceContext, hop: ProxyHop): ProxyResult {
     kind: 'nat',
     label: `${clusterIpText(svc)} is local (kube-ipvs0) → IPVS ${name}${vs ? ` ${vs.scheduler}` : ''}`,
     explanation:
-      'In IPVS mode kube-proxy binds every ClusterIP to the dummy interface kube-ipvs0, so the node accepts the packet and the IPVS virtual server picks a real server (round robin by default).',
+      'In IPVS mode kube-proxy binds every ClusterIP to the dummy interface kube-ipvs0, so the node accepts ' +
+      'the packet and the IPVS virtual server picks a real server (round robin by default).',
     evidence: vs
       ? vs.evidence
       : [...svc.evidence, derivedEvidence('ipvs mode: one virtual server per Service IP and port')],
@@ -541,7 +588,9 @@ function viaIpvs(ctx: TraceContext, hop: ProxyHop): ProxyResult {
     to: ipvs,
     kind: 'nat',
     label: `DNAT ${clusterIpText(svc)}:${port.port} → ${target}`,
-    explanation: `IPVS (masquerading forward) rewrites the destination to the real server; ${vs?.scheduler ?? 'rr'} spreads connections by weight.`,
+    explanation:
+      'IPVS (masquerading forward) rewrites the destination to the real server; ' +
+      `${vs?.scheduler ?? 'rr'} spreads connections by weight.`,
     nat: { type: 'DNAT', before: `${clusterIpText(svc)}:${port.port}`, after: target },
     evidence: [...taken.evidence, ...chosenEv],
     alternatives: alternatives(ctx, choices, { choice, evidence: chosenEv }, false),
@@ -563,7 +612,10 @@ function viaNft(ctx: TraceContext, hop: ProxyHop, modeEv: Evidence[]): ProxyResu
   const predictedChain = nftServiceChain('service', namespaceOf(svc), svc.name, port.protocol, portName);
   const el = ctx.model
     .all('NftMapElement')
-    .find((e) => e.map === 'service-ips' && e.key[0] === svc.clusterIP && e.key[2] === String(port.port));
+    .find(
+      (element) =>
+        element.map === 'service-ips' && element.key[0] === svc.clusterIP && element.key[2] === String(port.port),
+    );
   const svcChain = el ? el.verdict.replace(/^(goto|jump)\s+/, '') : predictedChain;
   const services = ctx.b.actor(netfilterActor(node, 'services (service-ips map)'));
   const svcId = ctx.b.actor(netfilterActor(node, svcChain));
@@ -585,20 +637,21 @@ function viaNft(ctx: TraceContext, hop: ProxyHop, modeEv: Evidence[]): ProxyResu
       ? el.evidence
       : [
           derivedEvidence(
-            `nftables service chain name = hash prefix + ${namespacedName(svc)}/${port.protocol.toLowerCase()}/${portName}`,
+            `nftables service chain name = hash prefix + ${namespacedName(svc)}/` +
+              `${port.protocol.toLowerCase()}/${portName}`,
           ),
         ],
   });
   const { choices: base, problems } = endpointChoices(ctx, svc, port);
   const rule = ctx.model.all('NftRule').find((nftRule) => nftRule.chain === svcChain && nftRule.endpointChains?.length);
   const choices: EndpointChoice[] = rule?.endpointChains
-    ? rule.endpointChains.map((c) => {
-        const nftRule = ctx.model.all('NftRule').find((r) => r.chain === c && r.dnatTo);
+    ? rule.endpointChains.map((chain) => {
+        const nftRule = ctx.model.all('NftRule').find((candidate) => candidate.chain === chain && candidate.dnatTo);
         return {
           ip: nftRule?.dnatTo?.ip,
           port: nftRule?.dnatTo?.port,
           pod: podByIp(ctx, nftRule?.dnatTo?.ip),
-          chain: c,
+          chain: chain,
           probability: 1 / rule.endpointChains!.length,
           evidence: [...rule.evidence, ...(nftRule?.evidence ?? [])],
           observedRule: true,

@@ -20,7 +20,8 @@ export function traceToAddress(
     match: (packet) => packet.src?.ip === client.ip && packet.dst?.ip === dstIp,
     label: `${client.ip ?? client.name} → ${dst.kind === 'ip' ? dst.ip : dst.node.name}`,
   });
-  if (dst.kind === 'node') toNode(ctx, phase, at, nodeOf(ctx, client), dst.node.name, dst.ip ?? dst.node.internalIP);
+  if (dst.kind === 'node')
+    toNode(ctx, phase, { from: at, here: nodeOf(ctx, client), node: dst.node.name, ip: dst.ip ?? dst.node.internalIP });
   else if (!owner)
     toDefaultGateway(ctx, {
       phase,
@@ -35,28 +36,26 @@ export function traceToAddress(
 function toNode(
   ctx: TraceContext,
   phase: ReturnType<FlowBuilder['phase']>,
-  from: string,
-  here: string,
-  node: string,
-  ip?: string,
+  target: { from: string; here: string; node: string; ip?: string },
 ): void {
-  const r = ctx.b.actor(routingActor(here));
+  const { from, here, node, ip } = target;
+  const routerId = ctx.b.actor(routingActor(here));
   const route = ip
     ? ctx.model
         .all('Route')
         .find(
-          (x) =>
-            x.destination !== 'default' &&
-            !x.dev?.startsWith('cni') &&
-            !x.dev?.startsWith('flannel') &&
-            cidrContains(x.destination, ip) &&
-            (!x.host || x.host === here),
+          (candidate) =>
+            candidate.destination !== 'default' &&
+            !candidate.dev?.startsWith('cni') &&
+            !candidate.dev?.startsWith('flannel') &&
+            cidrContains(candidate.destination, ip) &&
+            (!candidate.host || candidate.host === here),
         )
     : undefined;
   const local = node === here;
   ctx.b.step(phase, {
     from,
-    to: r,
+    to: routerId,
     kind: 'route',
     label: local
       ? `${ip ?? node} is local`
@@ -65,17 +64,18 @@ function toNode(
         : `route to ${ip ?? node}`,
     explanation: local
       ? `${node}'s own address: the packet goes up to its stack (INPUT), no further hop.`
-      : `A node address on the underlay network; Flannel masquerades pod sources leaving the pod network when ipMasq is on.`,
+      : 'A node address on the underlay network; Flannel masquerades pod sources leaving the pod network ' +
+        'when ipMasq is on.',
     evidence: route ? route.evidence : [derivedEvidence("node addresses are on the nodes' own network")],
   });
-  const n = ctx.b.actor(nodeActor(node, ip ? [ip] : undefined));
+  const nodeId = ctx.b.actor(nodeActor(node, ip ? [ip] : undefined));
   if (!local)
     ctx.b.step(phase, {
-      from: r,
-      to: n,
+      from: routerId,
+      to: nodeId,
       kind: 'packet',
       label: `to ${node} ${ip ?? ''}`.trim(),
       explanation: 'Over the node network, not VXLAN: the destination is not a pod address.',
-      evidence: ctx.model.nodes.find((x) => x.name === node)?.evidence ?? [],
+      evidence: ctx.model.nodes.find((known) => known.name === node)?.evidence ?? [],
     });
 }

@@ -16,27 +16,31 @@ const FAILED = new Set(['no-reply', 'unreachable', 'refused']);
 export function backendMismatch(ctx: TraceContext, services: readonly Service[]): Finding[] {
   const connection = ctx.connection;
   if (!connection || !FAILED.has(connection.outcome)) return [];
-  const nodes = new Set(connection.sightings.map((s) => s.site?.node).filter((n): n is string => n !== undefined));
-  const onNode = (b: IptablesBackend) => b.host === undefined || nodes.has(b.host);
+  const nodes = new Set(
+    connection.sightings.map((sighting) => sighting.site?.node).filter((node): node is string => node !== undefined),
+  );
+  const onNode = (backend: IptablesBackend) => backend.host === undefined || nodes.has(backend.host);
   const backends = ctx.model.all('IptablesBackend').filter(onNode);
-  const warning = backends.find((b) => b.legacyTablesPresent);
-  const hosts = new Set(backends.map((b) => b.host));
+  const warning = backends.find((backend) => backend.legacyTablesPresent);
+  const hosts = new Set(backends.map((backend) => backend.host));
   const mixed = [...hosts].some(
-    (host) => new Set(backends.filter((b) => b.host === host && b.backend).map((b) => b.backend)).size > 1,
+    (host) =>
+      new Set(backends.filter((backend) => backend.host === host && backend.backend).map((backend) => backend.backend))
+        .size > 1,
   );
   if (!warning && !mixed) return [];
   const node = warning?.host ?? backends[0]?.host ?? [...nodes][0] ?? 'the node';
   const dst = connection.original.to;
-  const svc = services.find((s) => s.clusterIP && dst.startsWith(`${s.clusterIP}:`));
+  const svc = services.find((service) => service.clusterIP && dst.startsWith(`${service.clusterIP}:`));
   const listed = new Set(
     ctx.model
       .all('NatRule')
-      .filter((r) => r.dnatTo && (!svc || (r.comment ?? '').startsWith(namespacedName(svc))))
-      .map((r) => r.dnatTo!.ip),
+      .filter((rule) => rule.dnatTo && (!svc || (rule.comment ?? '').startsWith(namespacedName(svc))))
+      .map((rule) => rule.dnatTo!.ip),
   );
   const start = connection.start ?? -Infinity;
   const end = connection.end ?? Infinity;
-  const isPodOrNode = (ip: string) => ctx.model.byIp(ip).some((o) => o.role === 'node' || o.role === 'pod');
+  const isPodOrNode = (ip: string) => ctx.model.byIp(ip).some((owner) => owner.role === 'node' || owner.role === 'pod');
   const during = (time: number | undefined) => time === undefined || (time >= start - 1 && time <= end + 1);
   // Whom the node (not a pod) asked for while the connection ran: an address no listed rule DNATs to.
   // The trace read only the flow's addresses; this rare case reads the crossed nodes' captures whole.
@@ -45,16 +49,16 @@ export function backendMismatch(ctx: TraceContext, services: readonly Service[])
     if (site.node === undefined || !nodes.has(site.node)) continue;
     const table = ctx.model.captures[site.index]?.packets;
     for (let row = 0; table && row < table.size && asked.length < 3; row++) {
-      const p = table.packet(row);
-      const arp = p.arp;
-      if (p.protocol !== 'arp' || arp?.op !== 'request' || !arp.targetIp || !arp.senderIp) continue;
+      const packet = table.packet(row);
+      const arp = packet.arp;
+      if (packet.protocol !== 'arp' || arp?.op !== 'request' || !arp.targetIp || !arp.senderIp) continue;
       if (listed.has(arp.targetIp) || isPodOrNode(arp.senderIp) || isPodOrNode(arp.targetIp)) continue;
-      if (during(packetTime(p))) asked.push(p);
+      if (during(packetTime(packet))) asked.push(packet);
     }
   }
   const target = asked[0]?.arp?.targetIp;
   const evidence = [
-    ...(warning?.evidence ?? backends.flatMap((b) => b.evidence).slice(0, 2)),
+    ...(warning?.evidence ?? backends.flatMap((backend) => backend.evidence).slice(0, 2)),
     ...linesOf(asked, 2),
     ...linesOf([connection.original.sightings[0]?.packet]),
   ];
@@ -62,16 +66,27 @@ export function backendMismatch(ctx: TraceContext, services: readonly Service[])
     ? findStep(ctx.b, (step) => step.nat?.type === 'DNAT' && !step.nat.after.startsWith(`${target}:`), 'connect')
     : undefined;
   const seen = target
-    ? ` The capture shows ${node} asking ARP for ${target} while the connection runs: no listed rule sends ${svc ? namespacedName(svc) : dst} there and no pod has that address, so rules the listing does not show DNAT it — stale rules in the other backend, left by a kube-proxy that used it before.`
+    ? ` The capture shows ${node} asking ARP for ${target} while the connection runs: no listed rule sends ` +
+      `${svc ? namespacedName(svc) : dst} there and no pod has that address, so rules the listing does not ` +
+      'show DNAT it — stale rules in the other backend, left by a kube-proxy that used it before.'
     : '';
+  const bothBackends = warning
+    ? `iptables on ${node} warns "iptables-legacy tables present"`
+    : `${node}'s iptables commands report both the nf_tables and the legacy backend`;
   return [
     {
       id: 'iptables-backend-mismatch',
       severity: target ? 'error' : 'warning',
       title: `${node} has rules in both iptables backends: the listing is not all the kernel does`,
-      message: `${warning ? `iptables on ${node} warns "iptables-legacy tables present"` : `${node}'s iptables commands report both the nf_tables and the legacy backend`}: both sets of rules run, and the pasted listing shows only one. A rule missing from it may live in the other; a stale one there can still DNAT to an old pod (a legacy DNAT wins over the nf_tables one).${seen}`,
+      message:
+        `${bothBackends}: both sets of rules run, and the pasted listing shows only one. A rule missing from it may ` +
+        'live in the other; a stale one there can still DNAT to an old pod (a legacy DNAT wins over ' +
+        `the nf_tables one).${seen}`,
       evidence,
-      fix: `List both (iptables-legacy-save and iptables-nft-save on ${node}); remove the backend kube-proxy no longer uses (iptables-legacy -t nat -F; iptables-legacy -t nat -X, the same for filter) and make kube-proxy, the CNI and Docker use one iptables.`,
+      fix:
+        `List both (iptables-legacy-save and iptables-nft-save on ${node}); remove the backend kube-proxy ` +
+        'no longer uses (iptables-legacy -t nat -F; iptables-legacy -t nat -X, the same for filter) and ' +
+        'make kube-proxy, the CNI and Docker use one iptables.',
       ...(at ? breakAt(ctx.b, at, 'contradicted', evidence) : {}),
     },
   ];

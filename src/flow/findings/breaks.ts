@@ -12,11 +12,11 @@ export interface StepAt {
 
 /** The first step (in phase order) that satisfies `test`, optionally only in the phase named `phaseName`. */
 export function findStep(
-  b: FlowBuilder,
+  builder: FlowBuilder,
   test: (step: FlowStep, phase: FlowPhase) => boolean,
   phaseName?: string,
 ): StepAt | undefined {
-  for (const phase of b.phases()) {
+  for (const phase of builder.phases()) {
     if (phaseName !== undefined && phase.name !== phaseName) continue;
     const index = phase.steps.findIndex((step) => test(step, phase));
     if (index >= 0) return { phase, index, step: phase.steps[index] };
@@ -25,38 +25,39 @@ export function findStep(
 }
 
 /** The last step of the phase named `phaseName`. */
-export function lastStep(b: FlowBuilder, phaseName: string): StepAt | undefined {
-  const phase = b.phases().find((p) => p.name === phaseName && p.steps.length > 0);
+export function lastStep(builder: FlowBuilder, phaseName: string): StepAt | undefined {
+  const phase = builder.phases().find((candidate) => candidate.name === phaseName && candidate.steps.length > 0);
   return phase ? { phase, index: phase.steps.length - 1, step: phase.steps[phase.steps.length - 1] } : undefined;
 }
 
 /** The first step of `phaseName` a capture showed to be absent (the family marked it `missing`). */
-export function firstMissing(b: FlowBuilder, phaseName: string): StepAt | undefined {
-  return findStep(b, (step) => step.status === 'missing', phaseName);
+export function firstMissing(builder: FlowBuilder, phaseName: string): StepAt | undefined {
+  return findStep(builder, (step) => step.status === 'missing', phaseName);
 }
 
 /**
  * Marks `at` as the hop where the flow stops (`missing` or `contradicted`), adds the rules, settings
- * and objects that show why (capture lines stay in the finding's evidence), and returns what a finding says about it: the hop's text and where it is drawn.
+ * and objects that show why (capture lines stay in the finding's evidence), and returns what a
+ * finding says about it: the hop's text and where it is drawn.
  */
 export function breakAt(
-  b: FlowBuilder,
+  builder: FlowBuilder,
   at: StepAt,
   status: 'missing' | 'contradicted',
   evidence: readonly Evidence[] = [],
 ): Pick<Finding, 'hop' | 'step'> {
   at.step.status = status;
-  const known = new Set(at.step.evidence.map((e) => `${e.uri}|${e.line ?? ''}|${e.excerpt ?? ''}`));
-  for (const e of evidence) {
+  const known = new Set(at.step.evidence.map((item) => `${item.uri}|${item.line ?? ''}|${item.excerpt ?? ''}`));
+  for (const item of evidence) {
     // Capture lines stay with the finding: a step cites only the lines of its own interface.
-    if (withRole(e).role === 'packet') continue;
-    const key = `${e.uri}|${e.line ?? ''}|${e.excerpt ?? ''}`;
+    if (withRole(item).role === 'packet') continue;
+    const key = `${item.uri}|${item.line ?? ''}|${item.excerpt ?? ''}`;
     if (known.has(key)) continue;
     known.add(key);
-    at.step.evidence.push(withRole(e));
+    at.step.evidence.push(withRole(item));
   }
   return {
-    hop: `${b.actorName(at.step.from)} → ${b.actorName(at.step.to)}`,
+    hop: `${builder.actorName(at.step.from)} → ${builder.actorName(at.step.to)}`,
     step: { phase: at.phase.name, index: at.index },
   };
 }
@@ -64,9 +65,9 @@ export function breakAt(
 /** The first capture line of each packet (a VXLAN line's outer packet carries it). */
 export function linesOf(packets: readonly (Packet | undefined)[], max = 3): Evidence[] {
   return packets
-    .filter((p): p is Packet => p !== undefined)
+    .filter((packet): packet is Packet => packet !== undefined)
     .slice(0, max)
-    .flatMap((p) => p.evidence.slice(0, 1));
+    .flatMap((packet) => packet.evidence.slice(0, 1));
 }
 
 export { ipOf, portOf } from '../correlate/connections';

@@ -29,37 +29,44 @@ function systemPodsFailing(model: ClusterModel): Finding[] {
   const out: Finding[] = [];
   const failing = (pod: Pod) => pod.reason !== undefined && FAILING.test(pod.reason);
   for (const kind of SYSTEM_PODS) {
-    const pods = model.pods.filter((p) => kind.pattern.test(p.name) && failing(p));
+    const pods = model.pods.filter((pod) => kind.pattern.test(pod.name) && failing(pod));
     if (!pods.length) continue;
-    const states = pods.map((p) => `${p.name} ${p.reason}${p.restarts ? ` (${p.restarts} restarts)` : ''}`);
+    const states = pods.map((pod) => `${pod.name} ${pod.reason}${pod.restarts ? ` (${pod.restarts} restarts)` : ''}`);
     out.push({
       id: 'system-pod-failing',
       severity: 'error',
-      title: `${kind.role} is not running: ${[...new Set(pods.map((p) => p.reason))].join(', ')}`,
+      title: `${kind.role} is not running: ${[...new Set(pods.map((pod) => pod.reason))].join(', ')}`,
       message: `${states.join('; ')}. With ${kind.role} down, this breaks ${kind.breaks}.`,
-      evidence: pods.flatMap((p) => p.evidence),
-      fix: `Read why it exits: kubectl -n ${pods[0].namespace ?? 'kube-system'} logs ${pods[0].name} --previous, and kubectl -n ${pods[0].namespace ?? 'kube-system'} describe pod ${pods[0].name}.`,
+      evidence: pods.flatMap((pod) => pod.evidence),
+      fix:
+        `Read why it exits: kubectl -n ${pods[0].namespace ?? 'kube-system'} logs ${pods[0].name} ` +
+        `--previous, and kubectl -n ${pods[0].namespace ?? 'kube-system'} describe pod ${pods[0].name}.`,
     });
   }
   // CoreDNS waiting for a network while Flannel is down: a consequence, said once.
-  const flannelDown = model.pods.some((p) => /^kube-flannel-ds-/.test(p.name) && failing(p));
-  const waiting = model.pods.filter((p) => /^(coredns|kube-dns)-/.test(p.name) && p.reason === 'ContainerCreating');
+  const flannelDown = model.pods.some((pod) => /^kube-flannel-ds-/.test(pod.name) && failing(pod));
+  const waiting = model.pods.filter(
+    (pod) => /^(coredns|kube-dns)-/.test(pod.name) && pod.reason === 'ContainerCreating',
+  );
   if (flannelDown && waiting.length)
     out.push({
       id: 'system-pod-failing',
       severity: 'warning',
       title: `CoreDNS cannot start while Flannel is down: ${waiting.length} pod(s) in ContainerCreating`,
-      message: `${waiting.map((p) => namespacedName(p)).join(', ')} wait in ContainerCreating: the CNI plugin cannot give them an address until Flannel runs on their node (it writes /run/flannel/subnet.env). Fix Flannel first.`,
-      evidence: waiting.flatMap((p) => p.evidence),
+      message:
+        `${waiting.map((pod) => namespacedName(pod)).join(', ')} wait in ContainerCreating: the CNI ` +
+        'plugin cannot give them an address until Flannel runs on their node (it writes ' +
+        '/run/flannel/subnet.env). Fix Flannel first.',
+      evidence: waiting.flatMap((pod) => pod.evidence),
       fix: 'Fix the Flannel pods first; these start on their own once it runs.',
     });
   return out;
 }
 
 function kubeProxySyncFailing(model: ClusterModel): Finding[] {
-  const failures = model.all('ComponentLog').filter((l) => l.event === 'iptables-restore-failed');
+  const failures = model.all('ComponentLog').filter((log) => log.event === 'iptables-restore-failed');
   if (!failures.length) return [];
-  const retries = model.all('ComponentLog').filter((l) => l.event === 'sync-failed').length;
+  const retries = model.all('ComponentLog').filter((log) => log.event === 'sync-failed').length;
   const first = failures[0];
   const why = first.message.replace(/^"?Failed to execute iptables-restore"?:?\s*(err=<\s*)?/, '').replace(/\s+/g, ' ');
   return [
@@ -67,31 +74,47 @@ function kubeProxySyncFailing(model: ClusterModel): Finding[] {
       id: 'kube-proxy-sync-failing',
       severity: 'error',
       title: `kube-proxy fails to apply its rules (${failures.length} failed iptables-restore)`,
-      message: `kube-proxy's log shows iptables-restore rejecting its rules ${failures.length} time(s)${retries ? `, each followed by "Sync failed; retrying"` : ''}: ${why.trim()}. While that lasts, the node keeps the rules of its last good sync, or none: new Services, new endpoints and replaced pods are not reflected (stale endpoints, "no route to host").`,
-      evidence: failures.slice(0, 3).flatMap((l) => l.evidence),
-      fix: "Find what iptables-restore rejects (the line it names; an option the node's iptables does not know, e.g. a kube-proxy newer than the node's iptables, or nf_tables against legacy), and make kube-proxy's iptables and the node's agree; `iptables-save` on the node shows what is in place.",
+      message:
+        `kube-proxy's log shows iptables-restore rejecting its rules ${failures.length} time(s)` +
+        `${retries ? `, each followed by "Sync failed; retrying"` : ''}: ${why.trim()}. While that ` +
+        'lasts, the node keeps the rules of its last good sync, or none: new Services, new endpoints ' +
+        'and replaced pods are not reflected (stale endpoints, "no route to host").',
+      evidence: failures.slice(0, 3).flatMap((log) => log.evidence),
+      fix:
+        "Find what iptables-restore rejects (the line it names; an option the node's iptables does not " +
+        "know, e.g. a kube-proxy newer than the node's iptables, or nf_tables against legacy), and make " +
+        "kube-proxy's iptables and the node's agree; `iptables-save` on the node shows what is in place.",
     },
   ];
 }
 
 function conntrackInsertFailed(model: ClusterModel): Finding[] {
   const byHost = new Map<string, ConntrackStats[]>();
-  for (const s of model.all('ConntrackStats')) {
-    const key = s.host ?? '';
-    byHost.set(key, [...(byHost.get(key) ?? []), s]);
+  for (const stats of model.all('ConntrackStats')) {
+    const key = stats.host ?? '';
+    byHost.set(key, [...(byHost.get(key) ?? []), stats]);
   }
   const out: Finding[] = [];
   for (const [host, lines] of byHost) {
-    const failed = lines.reduce((sum, s) => sum + (s.counters.insert_failed ?? 0), 0);
+    const failed = lines.reduce((sum, stats) => sum + (stats.counters.insert_failed ?? 0), 0);
     if (failed === 0) continue;
-    const counted = lines.filter((s) => (s.counters.insert_failed ?? 0) > 0);
+    const counted = lines.filter((stats) => (stats.counters.insert_failed ?? 0) > 0);
     out.push({
       id: 'conntrack-insert-failed',
       severity: 'warning',
       title: `conntrack dropped ${failed} packet(s) at insertion${host ? ` on ${host}` : ''} (insert_failed)`,
-      message: `conntrack -S counts insert_failed = ${failed} over ${counted.length} CPU(s): packets whose new conntrack entry clashed with one created at the same instant for the same tuple were dropped. The classic causes are UDP DNS queries sent in parallel from one socket (A and AAAA) through the kube-dns DNAT — each loss is a 5 s resolver timeout — and SNAT port clashes of many concurrent connections. Kernels with conntrack clash resolution (its clash_resolve counter) resolve most of these.`,
-      evidence: counted.slice(0, 3).flatMap((s) => s.evidence),
-      fix: "For DNS: options single-request-reopen (or use-vc) in the pods' dnsConfig, NodeLocal DNSCache, or a kernel with conntrack clash resolution (5.0+ for the same NAT, 5.7+ for different endpoints); for SNAT: MASQUERADE --random-fully.",
+      message:
+        `conntrack -S counts insert_failed = ${failed} over ${counted.length} CPU(s): packets whose ` +
+        'new conntrack entry clashed with one created at the same instant for the same tuple were ' +
+        'dropped. The classic causes are UDP DNS queries sent in parallel from one socket (A and ' +
+        'AAAA) through the kube-dns DNAT — each loss is a 5 s resolver timeout — and SNAT port ' +
+        'clashes of many concurrent connections. Kernels with conntrack clash resolution (its ' +
+        'clash_resolve counter) resolve most of these.',
+      evidence: counted.slice(0, 3).flatMap((stats) => stats.evidence),
+      fix:
+        "For DNS: options single-request-reopen (or use-vc) in the pods' dnsConfig, NodeLocal DNSCache, " +
+        'or a kernel with conntrack clash resolution (5.0+ for the same NAT, 5.7+ for different ' +
+        'endpoints); for SNAT: MASQUERADE --random-fully.',
     });
   }
   return out;

@@ -21,7 +21,7 @@ export function dnsNameNotFound(ctx: TraceContext, clientNamespace: string | und
     if (!at) continue;
     const typed = lookup.typed.replace(/\.$/, '');
     const [short, second] = typed.split('.');
-    const tried = new Set(lookup.unresolved.map((n) => n.toLowerCase()));
+    const tried = new Set(lookup.unresolved.map((name) => name.toLowerCase()));
     const elsewhere = ctx.model.services.filter(
       (svc) =>
         svc.name === short &&
@@ -35,19 +35,25 @@ export function dnsNameNotFound(ctx: TraceContext, clientNamespace: string | und
         id: 'dns-wrong-namespace',
         severity: 'error',
         title: `'${typed}' is looked up in the wrong namespace`,
-        message: `A short name resolves in the client's own namespace${clientNamespace ? ` (${clientNamespace})` : ''} first, and none of the names tried resolves (${at.step.label}). Service ${short} exists in namespace ${namespaces.join(', ')}: the client must name the namespace.`,
+        message:
+          `A short name resolves in the client's own namespace` +
+          `${clientNamespace ? ` (${clientNamespace})` : ''} first, and none of the names tried ` +
+          `resolves (${at.step.label}). Service ${short} exists in namespace ${namespaces.join(', ')}` +
+          ': the client must name the namespace.',
         evidence: [...evidence, ...elsewhere.flatMap((svc) => svc.evidence)],
         fix: `Use ${short}.${namespaces[0]} (or ${serviceDnsName(short, namespaces[0], ctx.model.clusterDomain)}).`,
         ...breakAt(ctx.b, at, 'contradicted'),
       });
       continue;
     }
-    const near = closeMatches(ctx.model, typed, 3).filter((n) => /[a-z]/i.test(n));
+    const near = closeMatches(ctx.model, typed, 3).filter((name) => /[a-z]/i.test(name));
     out.push({
       id: 'dns-nxdomain',
       severity: 'error',
       title: `'${typed}' does not exist`,
-      message: `None of the names tried resolves (${at.step.label}), so no connection is attempted.${near.length ? ` Close matches: ${near.join(', ')}.` : ''}`,
+      message:
+        `None of the names tried resolves (${at.step.label}), so no connection is attempted.` +
+        `${near.length ? ` Close matches: ${near.join(', ')}.` : ''}`,
       evidence,
       fix: near.length ? `Use ${near[0]}.` : 'Check the Service name and its namespace (kubectl get svc -A).',
       ...breakAt(ctx.b, at, 'contradicted'),

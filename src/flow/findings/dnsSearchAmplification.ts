@@ -30,17 +30,15 @@ function nxdomainAnswers(packets: readonly Packet[]): { packet: Packet; name: st
  */
 export function dnsSearchAmplification(
   ctx: TraceContext,
-  typed: string | undefined,
-  failed: string[],
-  ndots: number,
-  configEvidence: Evidence[],
+  asked: { typed: string | undefined; failed: string[]; ndots: number; configEvidence: Evidence[] },
 ): Finding[] {
+  const { typed, failed, ndots, configEvidence } = asked;
   // an NXDOMAIN answer names its question only with -vv; else its query does (dnsQuestions). The DNS
   // exchanges precede the flow's connection, so they are read from all the trace's packets.
   const nx = nxdomainAnswers(ctx.allPackets)
     .filter((answer) => failed.includes(answer.name))
     .map((answer) => answer.packet);
-  const observedConfig = configEvidence.some((e) => e.source === 'log' || e.source === 'cluster');
+  const observedConfig = configEvidence.some((item) => item.source === 'log' || item.source === 'cluster');
   if (!typed || failed.length === 0 || (!observedConfig && nx.length === 0)) return [];
   return [
     {
@@ -48,8 +46,12 @@ export function dnsSearchAmplification(
       // Extra queries cost time, they break nothing: an explanation, not an alarm.
       severity: 'info',
       title: `ndots:${ndots}: ${failed.length} failing DNS queries before the real one`,
-      message: `'${typed}' has fewer than ${ndots} dots, so the resolver first tries ${failed.join(', ')} (each answered NXDOMAIN, and each doubled for A and AAAA) before the name itself. Write the name with a trailing dot ('${typed.replace(/\.$/, '')}.') or lower ndots in the pod's dnsConfig to send one query.`,
-      evidence: [...configEvidence, ...nx.slice(0, 3).flatMap((p) => p.evidence)],
+      message:
+        `'${typed}' has fewer than ${ndots} dots, so the resolver first tries ${failed.join(', ')} ` +
+        '(each answered NXDOMAIN, and each doubled for A and AAAA) before the name itself. Write the ' +
+        `name with a trailing dot ('${typed.replace(/\.$/, '')}.') or lower ndots in the pod's ` +
+        'dnsConfig to send one query.',
+      evidence: [...configEvidence, ...nx.slice(0, 3).flatMap((packet) => packet.evidence)],
     },
   ];
 }

@@ -13,7 +13,7 @@ const external = (svc: Service) => svc.type === 'NodePort' || svc.type === 'Load
 export function externalTrafficLocal(ctx: TraceContext, services: readonly Service[]): Finding[] {
   const connection = ctx.connection;
   if (!connection || connection.outcome !== 'no-reply') return [];
-  const svc = services.find((s) => external(s) && s.externalTrafficPolicy === 'Local');
+  const svc = services.find((service) => external(service) && service.externalTrafficPolicy === 'Local');
   if (!svc) return [];
   const at = findStep(ctx.b, (step) => step.kind === 'reject' && /no local endpoint/.test(step.label), 'connect');
   if (!at) return [];
@@ -21,29 +21,29 @@ export function externalTrafficLocal(ctx: TraceContext, services: readonly Servi
   const drops = ctx.model
     .all('NatRule')
     .filter(
-      (r) =>
-        r.chain === 'KUBE-EXTERNAL-SERVICES' &&
-        r.target === 'DROP' &&
-        (r.comment ?? '').startsWith(`${namespacedName(svc)} has no local endpoints`),
+      (rule) =>
+        rule.chain === 'KUBE-EXTERNAL-SERVICES' &&
+        rule.target === 'DROP' &&
+        (rule.comment ?? '').startsWith(`${namespacedName(svc)} has no local endpoints`),
     );
-  const counted = drops.find((r) => (r.packets ?? 0) > 0);
+  const counted = drops.find((rule) => (rule.packets ?? 0) > 0);
   const endpointNodes = [
     ...new Set(
       ctx.model
         .endpointsOf(svc)
         .map(({ endpoint }) => endpoint.nodeName)
-        .filter((n): n is string => n !== undefined),
+        .filter((node): node is string => node !== undefined),
     ),
   ];
   const slices = ctx.model
     .all('EndpointSlice')
-    .filter((s) => s.serviceName === svc.name && s.namespace === svc.namespace);
+    .filter((slice) => slice.serviceName === svc.name && slice.namespace === svc.namespace);
   const evidence = [
     ...svc.evidence,
     ...((counted ?? drops[0])?.evidence ?? []),
-    ...slices.flatMap((s) => s.evidence).slice(0, 1),
+    ...slices.flatMap((slice) => slice.evidence).slice(0, 1),
     ...linesOf(
-      connection.original.sightings.map((s) => s.packet),
+      connection.original.sightings.map((sighting) => sighting.packet),
       2,
     ),
   ];
@@ -52,9 +52,19 @@ export function externalTrafficLocal(ctx: TraceContext, services: readonly Servi
       id: 'external-traffic-local-no-endpoint',
       severity: 'error',
       title: `${svc.name}: externalTrafficPolicy Local and no endpoint on ${node}`,
-      message: `Service ${namespacedName(svc)} has externalTrafficPolicy: Local, so only a node with a ready endpoint of its own answers its NodePort; ${node} has none${endpointNodes.length ? ` (its endpoints run on ${endpointNodes.join(', ')})` : ''}, and kube-proxy drops the connection there${counted ? ` (KUBE-EXTERNAL-SERVICES DROP counted ${counted.packets} packet(s))` : ''}. The SYN arrives and nothing ever leaves.`,
+      message:
+        `Service ${namespacedName(svc)} has externalTrafficPolicy: Local, so only a node with a ready ` +
+        `endpoint of its own answers its NodePort; ${node} has none` +
+        `${endpointNodes.length ? ` (its endpoints run on ${endpointNodes.join(', ')})` : ''}, and ` +
+        'kube-proxy drops the connection there' +
+        `${counted ? ` (KUBE-EXTERNAL-SERVICES DROP counted ${counted.packets} packet(s))` : ''}. The ` +
+        'SYN arrives and nothing ever leaves.',
       evidence,
-      fix: `Send the traffic to a node that runs an endpoint${endpointNodes.length ? ` (${endpointNodes.join(', ')})` : ''} — a load balancer does so by the health check port — or run an endpoint on ${node}; externalTrafficPolicy: Cluster answers on every node, at the cost of the client's address.`,
+      fix:
+        'Send the traffic to a node that runs an endpoint' +
+        `${endpointNodes.length ? ` (${endpointNodes.join(', ')})` : ''} — a load balancer does so by the ` +
+        `health check port — or run an endpoint on ${node}; externalTrafficPolicy: Cluster answers on ` +
+        `every node, at the cost of the client's address.`,
       ...breakAt(ctx.b, at, 'missing', evidence),
     },
   ];
@@ -67,10 +77,10 @@ export function externalTrafficLocal(ctx: TraceContext, services: readonly Servi
  */
 export function sourceIpMasqueraded(ctx: TraceContext, services: readonly Service[]): Finding[] {
   const connection = ctx.connection;
-  const svc = services.find((s) => external(s) && s.externalTrafficPolicy !== 'Local');
+  const svc = services.find((service) => external(service) && service.externalTrafficPolicy !== 'Local');
   if (!connection || !svc) return [];
   const client = ipOf(connection.client);
-  if (ctx.model.byIp(client).some((o) => o.role === 'pod')) return [];
+  if (ctx.model.byIp(client).some((owner) => owner.role === 'pod')) return [];
   const masq = findStep(
     ctx.b,
     (step) => step.status === 'observed' && step.nat?.type === 'MASQUERADE' && step.nat.before === client,
@@ -78,15 +88,21 @@ export function sourceIpMasqueraded(ctx: TraceContext, services: readonly Servic
   );
   if (!masq?.step.nat) return [];
   const seenAs = masq.step.nat.after;
-  const evidence = [...svc.evidence, ...masq.step.evidence.filter((e) => e.role === 'packet').slice(0, 2)];
+  const evidence = [...svc.evidence, ...masq.step.evidence.filter((item) => item.role === 'packet').slice(0, 2)];
   return [
     {
       id: 'source-ip-masqueraded',
       severity: 'info',
       title: `${svc.name}: the pod sees ${seenAs}, not the client ${client}`,
-      message: `Service ${namespacedName(svc)} has externalTrafficPolicy: ${svc.externalTrafficPolicy ?? 'Cluster'}: the node that received the connection forwards it to an endpoint elsewhere and masquerades it (KUBE-MARK-MASQ, then MASQUERADE in KUBE-POSTROUTING), so the pod sees ${seenAs} as the source. The client's address is lost.`,
+      message:
+        `Service ${namespacedName(svc)} has externalTrafficPolicy: ` +
+        `${svc.externalTrafficPolicy ?? 'Cluster'}: the node that received the connection forwards it ` +
+        'to an endpoint elsewhere and masquerades it (KUBE-MARK-MASQ, then MASQUERADE in ' +
+        `KUBE-POSTROUTING), so the pod sees ${seenAs} as the source. The client's address is lost.`,
       evidence,
-      fix: 'externalTrafficPolicy: Local keeps the client address (only nodes with an endpoint then answer); or read it from a proxy header (X-Forwarded-For, PROXY protocol) set by the load balancer.',
+      fix:
+        'externalTrafficPolicy: Local keeps the client address (only nodes with an endpoint then answer); ' +
+        'or read it from a proxy header (X-Forwarded-For, PROXY protocol) set by the load balancer.',
     },
   ];
 }

@@ -18,17 +18,19 @@ function acceptsPodTraffic(rule: NatRule): boolean {
 export function forwardDrop(ctx: TraceContext): Finding[] {
   const connection = ctx.connection;
   if (!connection || connection.outcome !== 'no-reply') return [];
-  const seenOn = new Set(connection.sightings.map((s) => s.site?.node).filter((n): n is string => n !== undefined));
+  const seenOn = new Set(
+    connection.sightings.map((sighting) => sighting.site?.node).filter((node): node is string => node !== undefined),
+  );
   const policy = ctx.model
     .all('ChainPolicy')
     .find(
-      (p: ChainPolicy) =>
-        p.chain === 'FORWARD' &&
-        p.table === 'filter' &&
-        p.policy === 'DROP' &&
-        (p.packets ?? 0) > 0 &&
-        p.host !== undefined &&
-        seenOn.has(p.host),
+      (candidate: ChainPolicy) =>
+        candidate.chain === 'FORWARD' &&
+        candidate.table === 'filter' &&
+        candidate.policy === 'DROP' &&
+        (candidate.packets ?? 0) > 0 &&
+        candidate.host !== undefined &&
+        seenOn.has(candidate.host),
     );
   if (!policy?.host) return [];
   const node = policy.host;
@@ -36,17 +38,26 @@ export function forwardDrop(ctx: TraceContext): Finding[] {
   if (rules.some(acceptsPodTraffic)) return [];
   const at = firstMissing(ctx.b, 'connect');
   if (!at || ![at.step.from, at.step.to].some((id) => id.includes(`:${node}/`) || id.endsWith(`:${node}`))) return [];
-  const lastSeen = connection.sightings.filter((s) => s.site?.node === node).at(-1);
-  const forwardRules = rules.filter((r) => r.table !== 'nat' && r.chain === 'FORWARD').slice(0, 4);
-  const evidence = [...policy.evidence, ...linesOf([lastSeen?.packet]), ...forwardRules.flatMap((r) => r.evidence)];
+  const lastSeen = connection.sightings.filter((sighting) => sighting.site?.node === node).at(-1);
+  const forwardRules = rules.filter((rule) => rule.table !== 'nat' && rule.chain === 'FORWARD').slice(0, 4);
+  const evidence = [
+    ...policy.evidence,
+    ...linesOf([lastSeen?.packet]),
+    ...forwardRules.flatMap((rule) => rule.evidence),
+  ];
   return [
     {
       id: 'forward-policy-drop',
       severity: 'error',
       title: `${node} drops forwarded pod traffic (FORWARD policy DROP)`,
-      message: `The packet is seen on ${node} and never leaves it: the filter table's FORWARD chain has policy DROP (${policy.packets} packet(s) dropped by the policy) and no rule accepts the pod network before it (flanneld's FLANNEL-FWD chain is missing).`,
+      message:
+        `The packet is seen on ${node} and never leaves it: the filter table's FORWARD chain has ` +
+        `policy DROP (${policy.packets} packet(s) dropped by the policy) and no rule accepts the pod ` +
+        `network before it (flanneld's FLANNEL-FWD chain is missing).`,
       evidence,
-      fix: `Accept pod traffic in FORWARD as flanneld does (iptables -A FORWARD -j FLANNEL-FWD with -s/-d <pod CIDR> -j ACCEPT), or set the policy to ACCEPT (iptables -P FORWARD ACCEPT) on ${node}.`,
+      fix:
+        'Accept pod traffic in FORWARD as flanneld does (iptables -A FORWARD -j FLANNEL-FWD with -s/-d ' +
+        `<pod CIDR> -j ACCEPT), or set the policy to ACCEPT (iptables -P FORWARD ACCEPT) on ${node}.`,
       ...breakAt(ctx.b, at, 'missing', evidence),
     },
   ];

@@ -2,7 +2,7 @@ import { isHeadless, namespaceOf, serviceDnsName, type Evidence, type Service } 
 import type { TraceContext } from '../context';
 import type { Finding } from '../types';
 
-const norm = (n: string) => n.replace(/\.$/, '').toLowerCase();
+const norm = (name: string) => name.replace(/\.$/, '').toLowerCase();
 
 /**
  * "The headless Service load-balances": it does not; DNS answers every ready pod IP,
@@ -16,18 +16,21 @@ export function headlessSpread(ctx: TraceContext, services: readonly Service[] =
     const lookups = ctx.model
       .all('DnsLookup')
       .filter(
-        (l) =>
-          norm(l.question.name) === name && l.answers.filter((a) => a.type === 'A' || a.type === 'AAAA').length >= 2,
+        (lookup) =>
+          norm(lookup.question.name) === name &&
+          lookup.answers.filter((answer) => answer.type === 'A' || answer.type === 'AAAA').length >= 2,
       );
-    const orders = new Set(lookups.map((l) => l.answers.map((a) => a.data).join(',')));
-    const podNames = new Set(ctx.model.podsSelectedBy(svc).map((p) => p.name));
-    const access = ctx.model.all('HttpAccess').filter((h) => h.server && podNames.has(h.server));
-    const servers = new Set(access.map((h) => h.server));
+    const orders = new Set(lookups.map((lookup) => lookup.answers.map((answer) => answer.data).join(',')));
+    const podNames = new Set(ctx.model.podsSelectedBy(svc).map((pod) => pod.name));
+    const access = ctx.model
+      .all('HttpAccess')
+      .filter((candidate) => candidate.server && podNames.has(candidate.server));
+    const servers = new Set(access.map((access) => access.server));
     if (!lookups.length && servers.size < 2) continue;
-    const lb = ctx.model.all('ClusterDns').find((c) => c.loadbalance);
+    const lb = ctx.model.all('ClusterDns').find((dnsConfig) => dnsConfig.loadbalance);
     const evidence: Evidence[] = [
-      ...lookups.flatMap((l) => l.evidence),
-      ...access.slice(0, 6).flatMap((h) => h.evidence),
+      ...lookups.flatMap((lookup) => lookup.evidence),
+      ...access.slice(0, 6).flatMap((access) => access.evidence),
       ...(lb?.evidence ?? []),
       ...svc.evidence.slice(0, 1),
     ];
@@ -38,11 +41,17 @@ export function headlessSpread(ctx: TraceContext, services: readonly Service[] =
     ]
       .filter(Boolean)
       .join(' ');
+    const rotation = lb
+      ? ' (CoreDNS loadbalance plugin rotates it)'
+      : ' (CoreDNS `loadbalance` rotates answers round-robin when enabled; resolvers may also shuffle)';
     out.push({
       id: 'headless-dns-spread',
       severity: 'info',
       title: 'A headless Service seems to load-balance',
-      message: `${parts}. No proxy is involved: the client takes the first address of the DNS answer, and the order changes between queries${lb ? ' (CoreDNS loadbalance plugin rotates it)' : ' (CoreDNS `loadbalance` rotates answers round-robin when enabled; resolvers may also shuffle)'}. Each new connection re-resolves, so traffic spreads; one long-lived connection stays on one pod.`,
+      message:
+        `${parts}. No proxy is involved: the client takes the first address of the DNS answer, and ` +
+        `the order changes between queries${rotation}` +
+        '. Each new connection re-resolves, so traffic spreads; one long-lived connection stays on one pod.',
       evidence,
     });
   }

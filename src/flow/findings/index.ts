@@ -85,10 +85,7 @@ export const FLOW_FINDINGS: readonly FindingCheck[] = [
   { ids: ['bridge-flooding'], find: (ctx) => bridgeFlooding(ctx) },
   {
     ids: ['dns-search-amplification'],
-    find: (ctx) =>
-      ctx.dns.flatMap((asked) =>
-        dnsSearchAmplification(ctx, asked.typed, asked.failed, asked.ndots, asked.configEvidence),
-      ),
+    find: (ctx) => ctx.dns.flatMap((asked) => dnsSearchAmplification(ctx, asked)),
   },
   {
     ids: ['service-port-missing'],

@@ -13,30 +13,36 @@ export function mtuMss(ctx: TraceContext): Finding[] {
   const ifaces = ctx.model
     .all('HostInterface')
     .filter(
-      (i) =>
-        i.mtu !== undefined &&
-        i.mtu < 1500 &&
-        (i.type === 'veth' ||
-          i.type === 'vxlan' ||
-          i.name.startsWith('veth') ||
-          i.name.startsWith('flannel') ||
-          i.name === 'cni0'),
+      (iface) =>
+        iface.mtu !== undefined &&
+        iface.mtu < 1500 &&
+        (iface.type === 'veth' ||
+          iface.type === 'vxlan' ||
+          iface.name.startsWith('veth') ||
+          iface.name.startsWith('flannel') ||
+          iface.name === 'cni0'),
     );
-  const cni = ctx.model.all('Cni').filter((c) => c.mtu !== undefined);
+  const cni = ctx.model.all('Cni').filter((cniConfig) => cniConfig.mtu !== undefined);
   const mtu = cni[0]?.mtu ?? ifaces[0]?.mtu ?? (mssPackets[0] ? mssPackets[0].tcp!.mss! + IP_TCP_HEADERS : undefined);
   if (mtu === undefined || mtu >= 1500) return [];
   const mss = mssPackets[0]?.tcp?.mss;
   const evidence: Evidence[] = [
-    ...cni.flatMap((c) => c.evidence),
-    ...ifaces.slice(0, 2).flatMap((i) => i.evidence),
-    ...mssPackets.slice(0, 1).flatMap((p) => p.evidence),
+    ...cni.flatMap((cniConfig) => cniConfig.evidence),
+    ...ifaces.slice(0, 2).flatMap((iface) => iface.evidence),
+    ...mssPackets.slice(0, 1).flatMap((packet) => packet.evidence),
   ];
   return [
     {
       id: 'mtu-mss',
       severity: 'info',
       title: `MTU ${mtu}${mss ? ` / MSS ${mss}` : ''}: VXLAN overhead`,
-      message: `Pod interfaces use MTU ${mtu}: ${mtu + VXLAN_OVERHEAD_IPV4} on the underlay minus ${VXLAN_OVERHEAD_IPV4} bytes of VXLAN encapsulation (outer Ethernet 14 + IP 20 + UDP 8 + VXLAN 8), so encapsulated packets still fit. TCP therefore advertises MSS ${mtu - IP_TCP_HEADERS} (MTU − 40 bytes of IP and TCP headers)${mss !== undefined ? `; the SYN shows mss ${mss}` : ''}${mss !== undefined && mss !== mtu - IP_TCP_HEADERS ? ' (different: check the MTU on each side)' : ''}.`,
+      message:
+        `Pod interfaces use MTU ${mtu}: ${mtu + VXLAN_OVERHEAD_IPV4} on the underlay minus ` +
+        `${VXLAN_OVERHEAD_IPV4} bytes of VXLAN encapsulation (outer Ethernet 14 + IP 20 + UDP 8 + ` +
+        'VXLAN 8), so encapsulated packets still fit. TCP therefore advertises MSS ' +
+        `${mtu - IP_TCP_HEADERS} (MTU − 40 bytes of IP and TCP headers)` +
+        `${mss !== undefined ? `; the SYN shows mss ${mss}` : ''}` +
+        `${mss !== undefined && mss !== mtu - IP_TCP_HEADERS ? ' (different: check the MTU on each side)' : ''}.`,
       evidence,
     },
   ];

@@ -18,11 +18,11 @@ function isolating(policies: readonly NetworkPolicy[], pod: Pod): NetworkPolicy[
   const labels = pod.labels;
   if (!labels) return [];
   return policies.filter(
-    (p) =>
-      (p.namespace ?? 'default') === (pod.namespace ?? 'default') &&
-      p.policyTypes.includes('Ingress') &&
-      !p.selectorUnevaluated &&
-      matches(p.podSelector, labels),
+    (networkPolicy) =>
+      (networkPolicy.namespace ?? 'default') === (pod.namespace ?? 'default') &&
+      networkPolicy.policyTypes.includes('Ingress') &&
+      !networkPolicy.selectorUnevaluated &&
+      matches(networkPolicy.podSelector, labels),
   );
 }
 
@@ -44,9 +44,12 @@ function admits(policy: NetworkPolicy, client: Pod | undefined): boolean | undef
 function engineEvidence(ctx: TraceContext) {
   const rule = ctx.model
     .all('NatRule')
-    .find((r) => r.table !== 'nat' && (ENGINE_CHAIN.test(r.chain) || ENGINE_CHAIN.test(r.target)));
+    .find(
+      (candidate) =>
+        candidate.table !== 'nat' && (ENGINE_CHAIN.test(candidate.chain) || ENGINE_CHAIN.test(candidate.target)),
+    );
   if (rule) return { found: true, evidence: rule.evidence };
-  const pod = ctx.model.pods.find((p) => ENGINE_POD.test(p.name));
+  const pod = ctx.model.pods.find((candidate) => ENGINE_POD.test(candidate.name));
   if (pod) return { found: true, evidence: pod.evidence };
   return { found: false, evidence: [] };
 }
@@ -62,51 +65,66 @@ export function networkPolicy(ctx: TraceContext, services: readonly Service[]): 
   const policies = ctx.model.all('NetworkPolicy');
   if (!connection || !policies.length) return [];
   const endpoint = translatedLeg(connection)?.to ?? connection.original.to;
-  const server = ctx.model.byIp(ipOf(endpoint)).find((o) => o.role === 'pod');
-  const client = ctx.model.byIp(ipOf(connection.client)).find((o) => o.role === 'pod');
+  const server = ctx.model.byIp(ipOf(endpoint)).find((owner) => owner.role === 'pod');
+  const client = ctx.model.byIp(ipOf(connection.client)).find((owner) => owner.role === 'pod');
   const serverPod = server?.role === 'pod' ? server.pod : undefined;
   const clientPod = client?.role === 'pod' ? client.pod : undefined;
   // The endpoint no capture showed after DNAT: the pods the Service called selects, when they are all alike.
   const dstIp = ipOf(connection.original.to);
-  const svc = services.find((s) => s.clusterIP === dstIp || s.clusterIPs?.includes(dstIp));
+  const svc = services.find((service) => service.clusterIP === dstIp || service.clusterIPs?.includes(dstIp));
   const candidates = serverPod ? [serverPod] : svc ? ctx.model.podsSelectedBy(svc) : [];
   const target = candidates[0];
   if (!target || candidates.some((pod) => isolating(policies, pod).length === 0)) return [];
   const applying = isolating(policies, target);
   if (!applying.length) return [];
-  const verdicts = applying.map((p) => admits(p, clientPod));
-  const denied = verdicts.every((v) => v === false);
-  const names = applying.map((p) => namespacedName(p)).join(', ');
+  const verdicts = applying.map((networkPolicy) => admits(networkPolicy, clientPod));
+  const denied = verdicts.every((verdict) => verdict === false);
+  const names = applying.map((networkPolicy) => namespacedName(networkPolicy)).join(', ');
   const who = clientPod ? namespacedName(clientPod) : connection.client;
   const engine = engineEvidence(ctx);
-  const flannel = ctx.model.all('Cni').find((c) => c.plugin === 'flannel');
+  const flannel = ctx.model.all('Cni').find((cniConfig) => cniConfig.plugin === 'flannel');
   if (!engine.found) {
-    const nodes = new Set(connection.sightings.map((s) => s.site?.node));
+    const nodes = new Set(connection.sightings.map((sighting) => sighting.site?.node));
     const filterListing = ctx.model
       .all('ChainPolicy')
-      .find((p) => p.table === 'filter' && p.chain === 'FORWARD' && nodes.has(p.host));
+      .find((policy) => policy.table === 'filter' && policy.chain === 'FORWARD' && nodes.has(policy.host));
     // Absence of an engine is claimed only from a filter table listed on a node the connection crossed.
     if (!flannel || !filterListing) return [];
-    const evidence = [...applying.flatMap((p) => p.evidence), ...flannel.evidence, ...filterListing.evidence];
+    const evidence = [
+      ...applying.flatMap((networkPolicy) => networkPolicy.evidence),
+      ...flannel.evidence,
+      ...filterListing.evidence,
+    ];
+    const wentThrough = WORKED.has(connection.outcome)
+      ? ` (this connection ${denied ? 'should have been refused and ' : ''}went through)`
+      : '';
     return [
       {
         id: 'network-policy-unenforced',
         severity: 'warning',
         title: `NetworkPolicy ${names} is not enforced: Flannel alone has no policy engine`,
-        message: `${names} isolates ${namespacedName(target)}${denied ? ` and admits no pod like ${who}` : ''}, but the CNI is Flannel alone, which does not implement NetworkPolicy, and the filter table listed on ${filterListing.host} holds no policy engine's rules: the policy is only an object${WORKED.has(connection.outcome) ? ` (this connection ${denied ? 'should have been refused and ' : ''}went through)` : ''}.`,
+        message:
+          `${names} isolates ${namespacedName(target)}` +
+          `${denied ? ` and admits no pod like ${who}` : ''}, but the CNI is Flannel alone, which ` +
+          `does not implement NetworkPolicy, and the filter table listed on ${filterListing.host} ` +
+          `holds no policy engine's rules: the policy is only an object${wentThrough}.`,
         evidence,
-        fix: 'Run a policy engine beside Flannel (Canal: Flannel + Calico policy, or kube-router in firewall-only mode), or do not rely on the policy.',
+        fix:
+          'Run a policy engine beside Flannel (Canal: Flannel + Calico policy, or kube-router in ' +
+          'firewall-only mode), or do not rely on the policy.',
       },
     ];
   }
   if (!denied || WORKED.has(connection.outcome)) return [];
   const blocking = ctx.model
     .all('NatRule')
-    .filter((r) => ENGINE_CHAIN.test(r.chain) && (r.target === 'REJECT' || r.target === 'DROP'));
-  const errors = ctx.packets.filter((p) => p.protocol === 'icmp' && /unreachable|prohibited/i.test(p.icmp?.type ?? ''));
+    .filter((rule) => ENGINE_CHAIN.test(rule.chain) && (rule.target === 'REJECT' || rule.target === 'DROP'));
+  const errors = ctx.packets.filter(
+    (packet) => packet.protocol === 'icmp' && /unreachable|prohibited/i.test(packet.icmp?.type ?? ''),
+  );
   const evidence = [
-    ...applying.flatMap((p) => p.evidence),
-    ...blocking.slice(0, 2).flatMap((r) => r.evidence),
+    ...applying.flatMap((networkPolicy) => networkPolicy.evidence),
+    ...blocking.slice(0, 2).flatMap((rule) => rule.evidence),
     ...linesOf([connection.original.sightings[0]?.packet]),
     ...linesOf(errors, 1),
     ...(blocking.length ? [] : engine.evidence),
@@ -117,15 +135,23 @@ export function networkPolicy(ctx: TraceContext, services: readonly Service[]): 
     (step) => step.status !== 'observed' && ctx.b.actorName(step.to).includes(name) && step.kind !== 'note',
     'connect',
   );
-  const counted = blocking.find((r) => (r.packets ?? 0) > 0);
+  const counted = blocking.find((rule) => (rule.packets ?? 0) > 0);
+  const refused = errors.length
+    ? `, and the node answers ICMP ${errors[0].icmp?.type ?? 'unreachable'} (the client sees "connection refused")`
+    : '';
   return [
     {
       id: 'network-policy-deny',
       severity: 'error',
       title: `NetworkPolicy ${names} denies ${who} → ${namespacedName(target)}`,
-      message: `${names} isolates ${namespacedName(target)} and none of its ingress rules admits ${who} (its labels match no \`from\` podSelector). A policy engine enforces it on the way into the pod${counted ? `: ${counted.chain} ${counted.target} counted ${counted.packets} packet(s)` : ''}${errors.length ? `, and the node answers ICMP ${errors[0].icmp?.type ?? 'unreachable'} (the client sees "connection refused")` : ''}.`,
+      message:
+        `${names} isolates ${namespacedName(target)} and none of its ingress rules admits ${who} (its ` +
+        `labels match no \`from\` podSelector). A policy engine enforces it on the way into the pod` +
+        `${counted ? `: ${counted.chain} ${counted.target} counted ${counted.packets} packet(s)` : ''}${refused}.`,
       evidence,
-      fix: `Admit the client: give ${who} labels a \`from\` podSelector of ${names} matches, or add an ingress rule for it.`,
+      fix:
+        `Admit the client: give ${who} labels a \`from\` podSelector of ${names} matches, or add an ` +
+        'ingress rule for it.',
       ...(at ? breakAt(ctx.b, at, errors.length ? 'contradicted' : 'missing', evidence) : {}),
     },
   ];

@@ -16,48 +16,64 @@ export function nothingListening(ctx: TraceContext): Finding[] {
   const connection = ctx.connection;
   if (!connection || connection.protocol !== 'tcp' || connection.outcome !== 'refused') return [];
   const target = (translatedLeg(connection) ?? connection.original).to;
-  const rst = connection.sightings.find((s) => isRst(s) && ends(s).from === target);
+  const rst = connection.sightings.find((sighting) => isRst(sighting) && ends(sighting).from === target);
   if (!rst) return [];
-  const syn = connection.sightings.find((s) => isSyn(s) && ends(s).to === target);
+  const syn = connection.sightings.find((sighting) => isSyn(sighting) && ends(sighting).to === target);
   const ip = ipOf(target);
   const port = portOf(target);
-  const owner = ctx.model.byIp(ip).find((o) => o.role === 'pod');
+  const owner = ctx.model.byIp(ip).find((candidate) => candidate.role === 'pod');
   const pod: Pod | undefined = owner?.role === 'pod' ? owner.pod : undefined;
   const sockets = pod
-    ? ctx.model.all('ListeningSocket').filter((s) => s.protocol === 'tcp' && s.host === pod.name)
+    ? ctx.model
+        .all('ListeningSocket')
+        .filter((listeningSocket) => listeningSocket.protocol === 'tcp' && listeningSocket.host === pod.name)
     : [];
-  const onPort = sockets.filter((s) => s.port === port);
+  const onPort = sockets.filter((listeningSocket) => listeningSocket.port === port);
   // A wildcard listener on that port would have accepted: the RST then has another cause.
-  if (onPort.some((s) => WILDCARDS.has(s.address))) return [];
-  const ports = [...new Set(sockets.map((s: ListeningSocket) => s.port))].sort((x, y) => x - y);
-  const rule = ctx.model.all('NatRule').find((r) => r.dnatTo?.ip === ip && r.dnatTo.port === port);
+  if (onPort.some((listeningSocket) => WILDCARDS.has(listeningSocket.address))) return [];
+  const ports = [...new Set(sockets.map((listeningSocket: ListeningSocket) => listeningSocket.port))].sort(
+    (left, right) => left - right,
+  );
+  const rule = ctx.model
+    .all('NatRule')
+    .find((candidate) => candidate.dnatTo?.ip === ip && candidate.dnatTo.port === port);
   const service = ctx.model.services.find((svc) =>
     svc.ports.some(
-      (p) => String(p.targetPort ?? p.port) === String(port) && (rule?.comment ?? '').startsWith(namespacedName(svc)),
+      (servicePort) =>
+        String(servicePort.targetPort ?? servicePort.port) === String(port) &&
+        (rule?.comment ?? '').startsWith(namespacedName(svc)),
     ),
   );
   const who = pod ? `${pod.name} (${target})` : target;
   const listening = onPort.length
-    ? `it listens on ${onPort.map((s) => `${s.address}:${s.port}`).join(', ')} only, not on its pod address`
+    ? 'it listens on ' +
+      `${onPort.map((listeningSocket) => `${listeningSocket.address}:${listeningSocket.port}`).join(', ')} ` +
+      'only, not on its pod address'
     : ports.length
       ? `\`ss\` shows it listening on ${ports.join(', ')}, not on ${port}`
       : `no socket listens on ${port} there`;
   const fix = service
-    ? `Set targetPort of Service ${namespacedName(service)} to a port the pod listens on${ports.length ? ` (${ports.join(', ')})` : ''}, or make the container listen on ${port}.`
+    ? `Set targetPort of Service ${namespacedName(service)} to a port the pod listens on` +
+      `${ports.length ? ` (${ports.join(', ')})` : ''}, or make the container listen on ${port}.`
     : `Make the server listen on ${port}${ports.length ? `, or send the traffic to ${ports.join(', ')}` : ''}.`;
   const at = (pod && findStep(ctx.b, (step) => step.to === podActor(pod).id, 'connect')) ?? lastStep(ctx.b, 'connect');
   const evidence = [
     ...linesOf([syn?.packet, rst.packet]),
     ...(rule?.evidence ?? []),
-    ...sockets.flatMap((s) => s.evidence),
+    ...sockets.flatMap((listeningSocket) => listeningSocket.evidence),
   ];
   const where = at ? breakAt(ctx.b, at, 'contradicted', evidence) : {};
+  const serviceNote = service
+    ? ` Service ${namespacedName(service)} (namespace ${namespaceOf(service)}) sends its port to targetPort ${port}.`
+    : '';
   return [
     {
       id: 'nothing-listening',
       severity: 'error',
       title: `Nothing listens on ${target}`,
-      message: `The SYN reached ${who}${rule ? ` after kube-proxy's DNAT` : ''} and the pod's kernel answered RST: ${listening}. The client sees "connection refused".${service ? ` Service ${namespacedName(service)} (namespace ${namespaceOf(service)}) sends its port to targetPort ${port}.` : ''}`,
+      message:
+        `The SYN reached ${who}${rule ? ` after kube-proxy's DNAT` : ''} and the pod's kernel ` +
+        `answered RST: ${listening}. The client sees "connection refused".${serviceNote}`,
       evidence: [...evidence, ...(service?.evidence ?? [])],
       fix,
       ...where,

@@ -23,10 +23,12 @@ export function servicePortMissing(ctx: TraceContext, services: readonly Service
       svc.clusterIP !== 'None' &&
       (addressed === undefined || svc.clusterIP === addressed || (svc.clusterIPs ?? []).includes(addressed)) &&
       svc.ports.length > 0 &&
-      !svc.ports.some((p) => p.port === asked || p.nodePort === asked),
+      !svc.ports.some((servicePort) => servicePort.port === asked || servicePort.nodePort === asked),
   );
   if (!service) return [];
-  const errors = ctx.packets.filter((p) => p.protocol === 'icmp' && /unreachable/i.test(p.icmp?.type ?? ''));
+  const errors = ctx.packets.filter(
+    (packet) => packet.protocol === 'icmp' && /unreachable/i.test(packet.icmp?.type ?? ''),
+  );
   const onward =
     findStep(ctx.b, (step) => step.label.startsWith('onward to '), 'connect') ?? lastStep(ctx.b, 'connect');
   // Only a capture that shows the error makes the hop contradicted; without one it stays as drawn.
@@ -42,7 +44,8 @@ export function servicePortMissing(ctx: TraceContext, services: readonly Service
   const served = service.ports.map(portText).join(', ');
   const seen = ctx.connection
     ? errors.length
-      ? ` The capture shows it: the packet left the node masqueraded and ${errors[0].src?.ip ?? 'a router'} answered ICMP ${errors[0].icmp?.type ?? 'unreachable'}.`
+      ? ` The capture shows it: the packet left the node masqueraded and ${errors[0].src?.ip ?? 'a router'} ` +
+        `answered ICMP ${errors[0].icmp?.type ?? 'unreachable'}.`
       : ctx.connection.outcome === 'no-reply'
         ? ' The capture shows no answer: the client waits until it times out.'
         : ''
@@ -52,9 +55,14 @@ export function servicePortMissing(ctx: TraceContext, services: readonly Service
       id: 'service-port-missing',
       severity: 'error',
       title: `Service ${namespacedName(service)} has no port ${asked}`,
-      message: `${service.clusterIP}:${asked} matches no kube-proxy rule: ${namespacedName(service)} serves ${served} only. A ClusterIP is on no interface, so the packet is not DNATed to any pod but routed out of the default gateway like any unknown address.${seen}`,
+      message:
+        `${service.clusterIP}:${asked} matches no kube-proxy rule: ${namespacedName(service)} serves ` +
+        `${served} only. A ClusterIP is on no interface, so the packet is not DNATed to any pod but ` +
+        `routed out of the default gateway like any unknown address.${seen}`,
       evidence: [...linesOf(errors, 2), ...service.evidence],
-      fix: `Connect to ${service.name}:${service.ports[0].port} (${served}), or add port ${asked} to Service ${namespacedName(service)}.`,
+      fix:
+        `Connect to ${service.name}:${service.ports[0].port} (${served}), or add port ${asked} to Service ` +
+        `${namespacedName(service)}.`,
       ...where,
     },
   ];

@@ -21,44 +21,44 @@ export interface RuleComparison {
   unexpected: NatRule[];
 }
 
-const addr = (a: NatRule['source']) => (a ? `${a.negated ? '!' : ''}${a.cidr}` : '');
+const addr = (match: NatRule['source']) => (match ? `${match.negated ? '!' : ''}${match.cidr}` : '');
 
 const FIELDS: [string, (r: NatRule) => string][] = [
-  ['protocol', (r) => r.protocol ?? ''],
-  ['source', (r) => addr(r.source)],
-  ['destination', (r) => addr(r.destination)],
-  ['dport', (r) => (r.dport === undefined ? '' : String(r.dport))],
-  ['probability', (r) => (r.probability === undefined ? '' : r.probability.toFixed(9))],
-  ['mark', (r) => r.mark ?? ''],
-  ['recent', (r) => r.recent ?? ''],
-  ['dnatTo', (r) => (r.dnatTo ? `${r.dnatTo.ip}:${r.dnatTo.port ?? ''}` : '')],
+  ['protocol', (rule) => rule.protocol ?? ''],
+  ['source', (rule) => addr(rule.source)],
+  ['destination', (rule) => addr(rule.destination)],
+  ['dport', (rule) => (rule.dport === undefined ? '' : String(rule.dport))],
+  ['probability', (rule) => (rule.probability === undefined ? '' : rule.probability.toFixed(9))],
+  ['mark', (rule) => rule.mark ?? ''],
+  ['recent', (rule) => rule.recent ?? ''],
+  ['dnatTo', (rule) => (rule.dnatTo ? `${rule.dnatTo.ip}:${rule.dnatTo.port ?? ''}` : '')],
 ];
 
-function looseKey(r: NatRule, chain = r.chain): string {
-  return `${r.table}|${chain}|${r.target}|${r.comment ?? ''}`;
+function looseKey(rule: NatRule, chain = rule.chain): string {
+  return `${rule.table}|${chain}|${rule.target}|${rule.comment ?? ''}`;
 }
 
-export function ruleMeaningKey(r: NatRule, chain = r.chain): string {
-  return `${looseKey(r, chain)}|${FIELDS.map(([, f]) => f(r)).join('|')}`;
+export function ruleMeaningKey(rule: NatRule, chain = rule.chain): string {
+  return `${looseKey(rule, chain)}|${FIELDS.map(([, read]) => read(rule)).join('|')}`;
 }
 
 /** Only kube-proxy's own rules are expected to match (other software shares the tables). */
-function isKubeProxyRule(r: NatRule): boolean {
-  return r.chain.startsWith('KUBE-') || r.target.startsWith('KUBE-') || r.kubeProxy !== undefined;
+function isKubeProxyRule(rule: NatRule): boolean {
+  return rule.chain.startsWith('KUBE-') || rule.target.startsWith('KUBE-') || rule.kubeProxy !== undefined;
 }
 
 class Pool {
   private readonly map = new Map<string, NatRule[]>();
-  add(key: string, r: NatRule): void {
-    const l = this.map.get(key);
-    if (l) l.push(r);
-    else this.map.set(key, [r]);
+  add(key: string, rule: NatRule): void {
+    const rules = this.map.get(key);
+    if (rules) rules.push(rule);
+    else this.map.set(key, [rule]);
   }
   take(key: string, used: Set<NatRule>): NatRule | undefined {
-    const l = this.map.get(key);
-    while (l?.length) {
-      const r = l.shift()!;
-      if (!used.has(r)) return r;
+    const rules = this.map.get(key);
+    while (rules?.length) {
+      const rule = rules.shift()!;
+      if (!used.has(rule)) return rule;
     }
     return undefined;
   }
@@ -67,36 +67,37 @@ class Pool {
 export function compareRules(predicted: readonly NatRule[], seen: readonly NatRule[]): RuleComparison {
   const exact = new Pool();
   const loose = new Pool();
-  for (const r of seen) {
-    const chain = r.chain || '*';
-    exact.add(ruleMeaningKey(r, chain), r);
-    loose.add(looseKey(r, chain), r);
+  for (const rule of seen) {
+    const chain = rule.chain || '*';
+    exact.add(ruleMeaningKey(rule, chain), rule);
+    loose.add(looseKey(rule, chain), rule);
   }
   const used = new Set<NatRule>();
   const out: RuleComparison = { observed: [], missing: [], unexpected: [] };
   const leftovers: NatRule[] = [];
-  for (const p of predicted) {
-    const m = exact.take(ruleMeaningKey(p), used) ?? exact.take(ruleMeaningKey(p, '*'), used);
-    if (m) {
-      used.add(m);
-      out.observed.push({ predicted: p, seen: m, differences: [] });
-    } else leftovers.push(p);
+  for (const predictedRule of predicted) {
+    const seenRule =
+      exact.take(ruleMeaningKey(predictedRule), used) ?? exact.take(ruleMeaningKey(predictedRule, '*'), used);
+    if (seenRule) {
+      used.add(seenRule);
+      out.observed.push({ predicted: predictedRule, seen: seenRule, differences: [] });
+    } else leftovers.push(predictedRule);
   }
   // Only chains the node printed can be judged: `iptables -L KUBE-SERVICES` says nothing about other chains.
-  const seenChains = new Set(seen.map((r) => `${r.table}/${r.chain}`));
-  for (const p of leftovers) {
-    const m = loose.take(looseKey(p), used) ?? loose.take(looseKey(p, '*'), used);
-    if (m) {
-      used.add(m);
-      const differences = FIELDS.filter(([, f]) => f(p) !== f(m)).map(
-        ([name, f]) => `${name}: predicted ${f(p) || 'none'}, seen ${f(m) || 'none'}`,
+  const seenChains = new Set(seen.map((rule) => `${rule.table}/${rule.chain}`));
+  for (const predictedRule of leftovers) {
+    const seenRule = loose.take(looseKey(predictedRule), used) ?? loose.take(looseKey(predictedRule, '*'), used);
+    if (seenRule) {
+      used.add(seenRule);
+      const differences = FIELDS.filter(([, read]) => read(predictedRule) !== read(seenRule)).map(
+        ([name, read]) => `${name}: predicted ${read(predictedRule) || 'none'}, seen ${read(seenRule) || 'none'}`,
       );
-      out.observed.push({ predicted: p, seen: m, differences });
-    } else if (seenChains.has(`${p.table}/${p.chain}`)) {
-      out.missing.push(p);
+      out.observed.push({ predicted: predictedRule, seen: seenRule, differences });
+    } else if (seenChains.has(`${predictedRule.table}/${predictedRule.chain}`)) {
+      out.missing.push(predictedRule);
     }
   }
-  for (const r of seen) if (!used.has(r) && isKubeProxyRule(r)) out.unexpected.push(r);
+  for (const rule of seen) if (!used.has(rule) && isKubeProxyRule(rule)) out.unexpected.push(rule);
   return out;
 }
 
@@ -113,23 +114,23 @@ export interface NftComparison {
 
 function nftItems(facts: readonly Fact[]): Map<string, Fact> {
   const out = new Map<string, Fact>();
-  for (const f of facts) {
-    if (f.kind === 'NftMapElement' && f.table === 'kube-proxy')
-      out.set(`map ${f.map}: ${f.key.join(' . ')} : ${f.verdict}`, f);
-    else if (f.kind === 'NftRule' && f.table === 'kube-proxy' && f.dnatTo)
-      out.set(`chain ${f.chain}: dnat to ${f.dnatTo.ip}:${f.dnatTo.port ?? ''}`, f);
-    else if (f.kind === 'NftRule' && f.table === 'kube-proxy' && f.endpointChains)
-      out.set(`chain ${f.chain}: numgen over ${f.endpointChains.join(', ')}`, f);
+  for (const fact of facts) {
+    if (fact.kind === 'NftMapElement' && fact.table === 'kube-proxy')
+      out.set(`map ${fact.map}: ${fact.key.join(' . ')} : ${fact.verdict}`, fact);
+    else if (fact.kind === 'NftRule' && fact.table === 'kube-proxy' && fact.dnatTo)
+      out.set(`chain ${fact.chain}: dnat to ${fact.dnatTo.ip}:${fact.dnatTo.port ?? ''}`, fact);
+    else if (fact.kind === 'NftRule' && fact.table === 'kube-proxy' && fact.endpointChains)
+      out.set(`chain ${fact.chain}: numgen over ${fact.endpointChains.join(', ')}`, fact);
   }
   return out;
 }
 
 export function compareNft(predicted: readonly Fact[], seen: readonly Fact[]): NftComparison {
-  const p = nftItems(predicted);
-  const s = nftItems(seen);
+  const predictedItems = nftItems(predicted);
+  const seenItems = nftItems(seen);
   return {
-    observed: [...p.keys()].filter((k) => s.has(k)),
-    missing: [...p.keys()].filter((k) => !s.has(k)),
-    unexpected: [...s.keys()].filter((k) => !p.has(k)),
+    observed: [...predictedItems.keys()].filter((key) => seenItems.has(key)),
+    missing: [...predictedItems.keys()].filter((key) => !seenItems.has(key)),
+    unexpected: [...seenItems.keys()].filter((key) => !predictedItems.has(key)),
   };
 }

@@ -15,20 +15,23 @@ export function predictIpvsadmList(plan: RulePlan): string {
     'Prot LocalAddress:Port Scheduler Flags',
     '  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn',
   ];
-  for (const p of plan.ports) {
-    const addresses: [string, number][] = [[p.clusterIP, p.port]];
-    if (hasExternal(p)) {
-      for (const ip of [...p.externalIPs, ...p.loadBalancerIPs]) addresses.push([ip, p.port]);
-      if (p.nodePort !== undefined) for (const ip of plan.nodeIPs) addresses.push([ip, p.nodePort]);
+  for (const servicePort of plan.ports) {
+    const addresses: [string, number][] = [[servicePort.clusterIP, servicePort.port]];
+    if (hasExternal(servicePort)) {
+      for (const ip of [...servicePort.externalIPs, ...servicePort.loadBalancerIPs])
+        addresses.push([ip, servicePort.port]);
+      if (servicePort.nodePort !== undefined) for (const ip of plan.nodeIPs) addresses.push([ip, servicePort.nodePort]);
     }
     for (const [ip, port] of addresses) {
-      const external = ip !== p.clusterIP;
-      const eps = external && p.externalLocal ? localEndpoints(p, plan.nodeName) : p.endpoints;
-      const flags = p.affinitySeconds !== undefined ? ` persistent ${p.affinitySeconds}` : '';
-      lines.push(`${p.protocol}  ${joinHostPort(ip, port)} rr${flags}`);
-      for (const e of eps)
+      const external = ip !== servicePort.clusterIP;
+      const eps =
+        external && servicePort.externalLocal ? localEndpoints(servicePort, plan.nodeName) : servicePort.endpoints;
+      const flags = servicePort.affinitySeconds !== undefined ? ` persistent ${servicePort.affinitySeconds}` : '';
+      lines.push(`${servicePort.protocol}  ${joinHostPort(ip, port)} rr${flags}`);
+      for (const endpoint of eps)
         lines.push(
-          `  -> ${joinHostPort(e.ip, e.port).padEnd(28)} ${'Masq'.padEnd(7)} ${'1'.padEnd(6)} ${'0'.padEnd(10)} 0`,
+          `  -> ${joinHostPort(endpoint.ip, endpoint.port).padEnd(28)} ${'Masq'.padEnd(7)} ${'1'.padEnd(6)} ` +
+            `${'0'.padEnd(10)} 0`,
         );
     }
   }

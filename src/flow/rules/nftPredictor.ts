@@ -11,28 +11,31 @@ import { hasExternal, localEndpoints, type PlannedEndpoint, type RulePlan, type 
  * IPv4 only. The text is valid `nft -f` input.
  */
 
-const q = (s: string) => `"${s.replace(/"/g, '')}"`;
+const quote = (text: string) => `"${text.replace(/"/g, '')}"`;
 
-function affinitySet(p: ServicePortPlan, e: PlannedEndpoint): string {
-  // Upstream names the set after the endpoint chain's hashed base name.
-  return `affinity-${nftEndpointChain(p.namespace, p.name, p.protocol, p.portName, e.ip, e.port).slice('endpoint-'.length)}`;
+/** The `endpoint-…` chain that DNATs to one endpoint of a service port. */
+function endpointChain(servicePort: ServicePortPlan, endpoint: PlannedEndpoint): string {
+  const { namespace, name, protocol, portName } = servicePort;
+  return nftEndpointChain(namespace, name, protocol, portName, endpoint.ip, endpoint.port);
 }
 
-function endpointVmap(p: ServicePortPlan, eps: PlannedEndpoint[]): string {
-  const entries = eps.map(
-    (e, i) => `${i} : goto ${nftEndpointChain(p.namespace, p.name, p.protocol, p.portName, e.ip, e.port)}`,
-  );
+function affinitySet(servicePort: ServicePortPlan, endpoint: PlannedEndpoint): string {
+  // Upstream names the set after the endpoint chain's hashed base name.
+  return `affinity-${endpointChain(servicePort, endpoint).slice('endpoint-'.length)}`;
+}
+
+function endpointVmap(servicePort: ServicePortPlan, eps: PlannedEndpoint[]): string {
+  const entries = eps.map((endpoint, i) => `${i} : goto ${endpointChain(servicePort, endpoint)}`);
   return `numgen random mod ${eps.length} vmap { ${entries.join(', ')} }`;
 }
 
 function chainBlock(name: string, lines: string[]): string[] {
-  return [`\tchain ${name} {`, ...lines.map((l) => `\t\t${l}`), '\t}'];
+  return [`\tchain ${name} {`, ...lines.map((line) => `\t\t${line}`), '\t}'];
 }
 
-function mapBlock(name: string, type: string, comment: string, elements: string[], flags?: string): string[] {
+function mapBlock(name: string, type: string, comment: string, elements: string[]): string[] {
   const body = [`\t\ttype ${type}`];
-  if (flags) body.push(`\t\tflags ${flags}`);
-  body.push(`\t\tcomment ${q(comment)}`);
+  body.push(`\t\tcomment ${quote(comment)}`);
   if (elements.length) body.push(`\t\telements = { ${elements.join(',\n\t\t\t     ')} }`);
   return [`\t${name} {`, ...body, '\t}'];
 }
@@ -55,44 +58,71 @@ export function predictNftRuleset(plan: RulePlan): string {
   const affinitySets: string[] = [];
   const firewallIps: string[] = [];
   const chains: string[] = [];
-  for (const p of plan.ports) {
-    const proto = p.protocol.toLowerCase();
-    const svc = nftServiceChain('service', p.namespace, p.name, p.protocol, p.portName);
-    const ext = nftServiceChain('external', p.namespace, p.name, p.protocol, p.portName);
-    const local = nftServiceChain('local', p.namespace, p.name, p.protocol, p.portName);
-    const firewall = nftServiceChain('firewall', p.namespace, p.name, p.protocol, p.portName);
-    clusterIps.add(p.clusterIP);
-    const externalIps = [...p.externalIPs, ...p.loadBalancerIPs];
-    if (p.endpoints.length === 0) {
-      for (const ip of [p.clusterIP, ...externalIps])
-        noEndpointServices.push(`${ip} . ${proto} . ${p.port} comment ${q(p.spn)} : goto reject-chain`);
-      if (p.nodePort !== undefined)
-        noEndpointNodeports.push(`${proto} . ${p.nodePort} comment ${q(p.spn)} : goto reject-chain`);
+  for (const servicePort of plan.ports) {
+    const proto = servicePort.protocol.toLowerCase();
+    const svc = nftServiceChain(
+      'service',
+      servicePort.namespace,
+      servicePort.name,
+      servicePort.protocol,
+      servicePort.portName,
+    );
+    const ext = nftServiceChain(
+      'external',
+      servicePort.namespace,
+      servicePort.name,
+      servicePort.protocol,
+      servicePort.portName,
+    );
+    const local = nftServiceChain(
+      'local',
+      servicePort.namespace,
+      servicePort.name,
+      servicePort.protocol,
+      servicePort.portName,
+    );
+    const firewall = nftServiceChain(
+      'firewall',
+      servicePort.namespace,
+      servicePort.name,
+      servicePort.protocol,
+      servicePort.portName,
+    );
+    clusterIps.add(servicePort.clusterIP);
+    const externalIps = [...servicePort.externalIPs, ...servicePort.loadBalancerIPs];
+    if (servicePort.endpoints.length === 0) {
+      for (const ip of [servicePort.clusterIP, ...externalIps])
+        noEndpointServices.push(
+          `${ip} . ${proto} . ${servicePort.port} comment ${quote(servicePort.spn)} : goto reject-chain`,
+        );
+      if (servicePort.nodePort !== undefined)
+        noEndpointNodeports.push(
+          `${proto} . ${servicePort.nodePort} comment ${quote(servicePort.spn)} : goto reject-chain`,
+        );
       continue;
     }
     // Only the no-endpoint elements carry the Service's name as a comment (as upstream writes them).
-    serviceIps.push(`${p.clusterIP} . ${proto} . ${p.port} : goto ${svc}`);
-    const external = hasExternal(p);
-    for (const ip of externalIps) serviceIps.push(`${ip} . ${proto} . ${p.port} : goto ${ext}`);
-    if (p.nodePort !== undefined) serviceNodeports.push(`${proto} . ${p.nodePort} : goto ${ext}`);
-    if (p.sourceRanges.length > 0 && p.loadBalancerIPs.length > 0) {
-      chains.push(...chainBlock(firewall, [`ip saddr != { ${p.sourceRanges.join(', ')} } drop`]));
-      for (const ip of p.loadBalancerIPs) firewallIps.push(`${ip} . ${proto} . ${p.port} : goto ${firewall}`);
+    serviceIps.push(`${servicePort.clusterIP} . ${proto} . ${servicePort.port} : goto ${svc}`);
+    const external = hasExternal(servicePort);
+    for (const ip of externalIps) serviceIps.push(`${ip} . ${proto} . ${servicePort.port} : goto ${ext}`);
+    if (servicePort.nodePort !== undefined) serviceNodeports.push(`${proto} . ${servicePort.nodePort} : goto ${ext}`);
+    if (servicePort.sourceRanges.length > 0 && servicePort.loadBalancerIPs.length > 0) {
+      chains.push(...chainBlock(firewall, [`ip saddr != { ${servicePort.sourceRanges.join(', ')} } drop`]));
+      for (const ip of servicePort.loadBalancerIPs)
+        firewallIps.push(`${ip} . ${proto} . ${servicePort.port} : goto ${firewall}`);
     }
     const svcLines: string[] = [];
     if (plan.clusterCIDR)
-      svcLines.push(`ip daddr ${p.clusterIP} ip saddr != ${plan.clusterCIDR} jump mark-for-masquerade`);
-    if (p.affinitySeconds !== undefined) {
-      for (const e of p.endpoints)
-        svcLines.push(
-          `ip saddr @${affinitySet(p, e)} goto ${nftEndpointChain(p.namespace, p.name, p.protocol, p.portName, e.ip, e.port)}`,
-        );
+      svcLines.push(`ip daddr ${servicePort.clusterIP} ip saddr != ${plan.clusterCIDR} jump mark-for-masquerade`);
+    if (servicePort.affinitySeconds !== undefined) {
+      for (const endpoint of servicePort.endpoints)
+        svcLines.push(`ip saddr @${affinitySet(servicePort, endpoint)} goto ${endpointChain(servicePort, endpoint)}`);
     }
-    svcLines.push(endpointVmap(p, p.endpoints));
+    svcLines.push(endpointVmap(servicePort, servicePort.endpoints));
     chains.push(...chainBlock(svc, svcLines));
     if (external) {
-      const locals = p.externalLocal ? localEndpoints(p, plan.nodeName) : p.endpoints;
-      const extLines = p.externalLocal
+      const locals = servicePort.externalLocal ? localEndpoints(servicePort, plan.nodeName) : servicePort.endpoints;
+      const extLines = servicePort.externalLocal
         ? [
             ...(plan.clusterCIDR
               ? [`ip saddr ${plan.clusterCIDR} goto ${svc} comment "short-circuit pod traffic"`]
@@ -104,29 +134,31 @@ export function predictNftRuleset(plan: RulePlan): string {
           ]
         : ['jump mark-for-masquerade', `goto ${svc}`];
       chains.push(...chainBlock(ext, extLines));
-      if (p.externalLocal && locals.length) chains.push(...chainBlock(local, [endpointVmap(p, locals)]));
-      if (p.externalLocal && !locals.length) {
+      if (servicePort.externalLocal && locals.length)
+        chains.push(...chainBlock(local, [endpointVmap(servicePort, locals)]));
+      if (servicePort.externalLocal && !locals.length) {
         // No endpoint on this node: external traffic is dropped before DNAT.
         for (const ip of externalIps)
-          noEndpointServices.push(`${ip} . ${proto} . ${p.port} comment ${q(p.spn)} : drop`);
-        if (p.nodePort !== undefined) noEndpointNodeports.push(`${proto} . ${p.nodePort} comment ${q(p.spn)} : drop`);
+          noEndpointServices.push(`${ip} . ${proto} . ${servicePort.port} comment ${quote(servicePort.spn)} : drop`);
+        if (servicePort.nodePort !== undefined)
+          noEndpointNodeports.push(`${proto} . ${servicePort.nodePort} comment ${quote(servicePort.spn)} : drop`);
       }
     }
-    for (const e of p.endpoints) {
-      const epChain = nftEndpointChain(p.namespace, p.name, p.protocol, p.portName, e.ip, e.port);
-      const lines = [`ip saddr ${e.ip} jump mark-for-masquerade`];
-      if (p.affinitySeconds !== undefined) {
-        const set = affinitySet(p, e);
+    for (const endpoint of servicePort.endpoints) {
+      const epChain = endpointChain(servicePort, endpoint);
+      const lines = [`ip saddr ${endpoint.ip} jump mark-for-masquerade`];
+      if (servicePort.affinitySeconds !== undefined) {
+        const set = affinitySet(servicePort, endpoint);
         affinitySets.push(
           `\tset ${set} {`,
           '\t\ttype ipv4_addr',
           '\t\tflags dynamic,timeout',
-          `\t\ttimeout ${p.affinitySeconds}s`,
+          `\t\ttimeout ${servicePort.affinitySeconds}s`,
           '\t}',
         );
         lines.push(`update @${set} { ip saddr }`);
       }
-      lines.push(`meta l4proto ${proto} dnat to ${joinHostPort(e.ip, e.port)}`);
+      lines.push(`meta l4proto ${proto} dnat to ${joinHostPort(endpoint.ip, endpoint.port)}`);
       chains.push(...chainBlock(epChain, lines));
     }
   }

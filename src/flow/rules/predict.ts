@@ -30,16 +30,16 @@ const PREDICTED_URI: Record<KubeProxyMode, string> = {
 function markDerived(facts: Fact[], mode: KubeProxyMode, plan: RulePlan): Fact[] {
   const why = `predicted kube-proxy ${mode} rule from ${plan.ports.length} Service port(s)`;
   return facts
-    .filter((f) => f.kind !== 'KubeProxy')
-    .map((f) => {
-      const ev: Evidence[] = f.evidence.map((e) => ({
+    .filter((fact) => fact.kind !== 'KubeProxy')
+    .map((fact) => {
+      const ev: Evidence[] = fact.evidence.map((item) => ({
         source: 'derived',
         uri: PREDICTED_URI[mode],
-        line: e.line,
-        excerpt: e.excerpt ? `${e.excerpt}` : why,
+        line: item.line,
+        excerpt: item.excerpt ? `${item.excerpt}` : why,
         format: 'kube-proxy-predictor',
       }));
-      return { ...f, evidence: ev };
+      return { ...fact, evidence: ev };
     });
 }
 

@@ -87,14 +87,15 @@ function targetPortOf(sp: ServicePort, pod: Pod): number | undefined {
   const tp = sp.targetPort ?? sp.port;
   if (typeof tp === 'number') return tp;
   if (/^\d+$/.test(tp)) return Number(tp);
-  for (const c of pod.containers ?? [])
-    for (const p of c.ports) if (p.name === tp && p.protocol === sp.protocol) return p.containerPort;
+  for (const container of pod.containers ?? [])
+    for (const containerPort of container.ports)
+      if (containerPort.name === tp && containerPort.protocol === sp.protocol) return containerPort.containerPort;
   return undefined;
 }
 
-function byAddress(a: PlannedEndpoint, b: PlannedEndpoint): number {
-  const left = joinHostPort(a.ip, a.port);
-  const right = joinHostPort(b.ip, b.port);
+function byAddress(first: PlannedEndpoint, second: PlannedEndpoint): number {
+  const left = joinHostPort(first.ip, first.port);
+  const right = joinHostPort(second.ip, second.port);
   return left < right ? -1 : left > right ? 1 : 0;
 }
 
@@ -111,7 +112,9 @@ function usableEndpoints(model: ClusterModel, svc: Service, sp: ServicePort, sou
   const slices = model.endpointsOf(svc);
   if (slices.length > 0 || model.slicesOf(svc).length > 0) {
     for (const { slice, endpoint } of slices) {
-      const port = slice.ports.find((p) => (p.name ?? '') === (sp.name ?? '') && p.protocol === sp.protocol);
+      const port = slice.ports.find(
+        (endpointPort) => (endpointPort.name ?? '') === (sp.name ?? '') && endpointPort.protocol === sp.protocol,
+      );
       if (!port) continue;
       const ready = endpoint.ready !== false;
       const terminating = !ready && endpoint.serving === true && endpoint.terminating === true;
@@ -143,7 +146,7 @@ function usableEndpoints(model: ClusterModel, svc: Service, sp: ServicePort, sou
 
 /** kube-proxy's fallback: the ready endpoints, else the ones serving while they terminate. */
 function preferReady(endpoints: PlannedEndpoint[]): PlannedEndpoint[] {
-  const ready = endpoints.filter((e) => !e.terminating);
+  const ready = endpoints.filter((endpoint) => !endpoint.terminating);
   return ready.length > 0 ? ready : endpoints;
 }
 
@@ -157,8 +160,8 @@ export function planServicePorts(model: ClusterModel, options: PlanOptions = {})
   let clusterCIDR = options.clusterCIDR;
   if (clusterCIDR) notes.push(`cluster CIDR ${clusterCIDR} (given)`);
   else {
-    const kp = model.all('KubeProxy').find((k) => k.clusterCIDR);
-    const cni = model.all('Cni').find((c) => c.network);
+    const kp = model.all('KubeProxy').find((config) => config.clusterCIDR);
+    const cni = model.all('Cni').find((config) => config.network);
     clusterCIDR = kp?.clusterCIDR ?? cni?.network;
     const from = kp?.clusterCIDR ? kp.evidence : cni?.evidence;
     if (clusterCIDR) notes.push(`cluster CIDR ${clusterCIDR} from ${sourceLabels(from ?? []).join(', ')}`);
@@ -170,7 +173,7 @@ export function planServicePorts(model: ClusterModel, options: PlanOptions = {})
     nodeName = model.nodes[0].name;
     notes.push(`node ${nodeName} (the only node)`);
   }
-  const node = nodeName ? model.nodes.find((n) => n.name === nodeName) : undefined;
+  const node = nodeName ? model.nodes.find((known) => known.name === nodeName) : undefined;
   const nodeIPs = options.nodeIPs ?? (node?.internalIP ? [node.internalIP] : []);
   if (nodeIPs.length)
     notes.push(
@@ -216,8 +219,12 @@ export function planServicePorts(model: ClusterModel, options: PlanOptions = {})
       ports.push(plan);
     }
   }
-  ports.sort((a, b) =>
-    a.spn + a.protocol < b.spn + b.protocol ? -1 : a.spn + a.protocol > b.spn + b.protocol ? 1 : 0,
+  ports.sort((left, right) =>
+    left.spn + left.protocol < right.spn + right.protocol
+      ? -1
+      : left.spn + left.protocol > right.spn + right.protocol
+        ? 1
+        : 0,
   );
   const flags = { ...DEFAULT_KUBE_PROXY_FLAGS, ...options.flags };
   flags.nodePortAddresses = sloppyList(flags.nodePortAddresses, sloppyCIDR);
@@ -225,17 +232,22 @@ export function planServicePorts(model: ClusterModel, options: PlanOptions = {})
   return { ports, clusterCIDR, nodeName, nodeIPs, notes, flags };
 }
 
-/** True when the port has external destinations (NodePort, external IPs, load-balancer IPs): it gets a KUBE-EXT chain. */
-export function hasExternal(p: ServicePortPlan): boolean {
-  return p.nodePort !== undefined || p.externalIPs.length > 0 || p.loadBalancerIPs.length > 0;
+/**
+ * True when the port has external destinations (NodePort, external IPs, load-balancer IPs): it gets
+ * a KUBE-EXT chain.
+ */
+export function hasExternal(servicePort: ServicePortPlan): boolean {
+  return (
+    servicePort.nodePort !== undefined || servicePort.externalIPs.length > 0 || servicePort.loadBalancerIPs.length > 0
+  );
 }
 
 /** Endpoints on this node, for a Local policy: the ready ones, else those serving while terminating. */
-export function localEndpoints(p: ServicePortPlan, nodeName: string | undefined): PlannedEndpoint[] {
-  return nodeName ? preferReady(p.usable.filter((e) => e.nodeName === nodeName)) : [];
+export function localEndpoints(servicePort: ServicePortPlan, nodeName: string | undefined): PlannedEndpoint[] {
+  return nodeName ? preferReady(servicePort.usable.filter((endpoint) => endpoint.nodeName === nodeName)) : [];
 }
 
 /** True when some policy of the port sends traffic to endpoints on any node (kube-proxy's UsesClusterEndpoints). */
-export function usesClusterEndpoints(p: ServicePortPlan): boolean {
-  return !p.internalLocal || (hasExternal(p) && !p.externalLocal);
+export function usesClusterEndpoints(servicePort: ServicePortPlan): boolean {
+  return !servicePort.internalLocal || (hasExternal(servicePort) && !servicePort.externalLocal);
 }
