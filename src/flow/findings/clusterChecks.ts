@@ -74,12 +74,23 @@ function kubeProxySyncFailing(model: ClusterModel): Finding[] {
   ];
 }
 
-function conntrackInsertFailed(model: ClusterModel): Finding[] {
-  const byHost = new Map<string, ConntrackStats[]>();
-  for (const s of model.all('ConntrackStats')) {
-    const key = s.host ?? '';
-    byHost.set(key, [...(byHost.get(key) ?? []), s]);
+/**
+ * Per host, the latest `conntrack -S` line of each CPU: the counters are cumulative since boot, so a
+ * listing pasted before and after an experiment must not be added up.
+ */
+function latestStatsByHost(model: ClusterModel): Map<string, ConntrackStats[]> {
+  const latest = new Map<string, Map<string, ConntrackStats>>();
+  for (const stats of model.all('ConntrackStats')) {
+    const host = stats.host ?? '';
+    const perCpu = latest.get(host) ?? new Map<string, ConntrackStats>();
+    perCpu.set(String(stats.cpu ?? perCpu.size), stats);
+    latest.set(host, perCpu);
   }
+  return new Map([...latest].map(([host, perCpu]) => [host, [...perCpu.values()]]));
+}
+
+function conntrackInsertFailed(model: ClusterModel): Finding[] {
+  const byHost = latestStatsByHost(model);
   const out: Finding[] = [];
   for (const [host, lines] of byHost) {
     const failed = lines.reduce((sum, s) => sum + (s.counters.insert_failed ?? 0), 0);
