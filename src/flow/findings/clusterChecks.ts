@@ -1,5 +1,6 @@
 import { namespacedName, type ClusterModel, type ConntrackStats, type Pod } from '../../model';
 import type { Finding, FindingId } from '../types';
+import { podEventWarnings } from './podEvents';
 
 /** A check of what the nodes and the cluster report about themselves, not tied to one flow. */
 export interface ClusterCheck {
@@ -113,6 +114,7 @@ export const CLUSTER_FINDINGS: readonly ClusterCheck[] = [
   { ids: ['system-pod-failing'], find: systemPodsFailing },
   { ids: ['kube-proxy-sync-failing'], find: kubeProxySyncFailing },
   { ids: ['conntrack-insert-failed'], find: conntrackInsertFailed },
+  { ids: ['pod-event-warning'], find: podEventWarnings },
 ];
 
 /** The findings about node and cluster state, in CLUSTER_FINDINGS order. */
