@@ -142,21 +142,24 @@ class FilterReader {
   }
 
   private orExpression(): CaptureFilter {
-    let left = this.andExpression();
-    while (this.peek() === 'or' || this.peek() === '||') {
-      this.index++;
-      const [first, second] = [left, this.andExpression()];
-      left = (shape) => or(first(shape), second(shape));
-    }
-    return left;
+    return this.chain(['or', '||'], () => this.andExpression(), or);
   }
 
   private andExpression(): CaptureFilter {
-    let left = this.unary();
-    while (this.peek() === 'and' || this.peek() === '&&') {
+    return this.chain(['and', '&&'], () => this.unary(), and);
+  }
+
+  /** `next (OPERATOR next)*`, combined left to right. */
+  private chain(
+    operators: readonly string[],
+    next: () => CaptureFilter,
+    combine: (left: boolean | undefined, right: boolean | undefined) => boolean | undefined,
+  ): CaptureFilter {
+    let left = next();
+    while (operators.includes(this.peek() ?? '')) {
       this.index++;
-      const [first, second] = [left, this.unary()];
-      left = (shape) => and(first(shape), second(shape));
+      const [first, second] = [left, next()];
+      left = (shape) => combine(first(shape), second(shape));
     }
     return left;
   }
