@@ -12,6 +12,12 @@ interface EventMeaning {
   fix: string;
 }
 
+/** The bridge plugin's error when cni0 kept another subnet's address. */
+const BRIDGE_ADDRESS = new RegExp(
+  String.raw`failed to set bridge addr: "(?<bridge>[^"]{1,15})" ` +
+    String.raw`already has an IP address different from (?<cidr>[\d./]{7,18})`,
+);
+
 const SANDBOX_FAILED = 'the pod gets no network: the CNI plugin gave up before it created the veth and the address';
 
 /** The meanings of the Warning events that keep a pod off the network or out of a Service; undefined for others. */
@@ -19,15 +25,18 @@ function meaningOf(event: KubeEvent): EventMeaning | undefined {
   const message = event.message.length < 4000 ? event.message : event.message.slice(0, 4000);
   switch (event.reason) {
     case 'FailedCreatePodSandBox': {
-      const bridge =
-        /failed to set bridge addr: "(?<bridge>[^"]{1,15})" already has an IP address different from (?<cidr>[\d./]{7,18})/.exec(
-          message,
-        );
+      const bridge = BRIDGE_ADDRESS.exec(message);
       if (bridge?.groups)
         return {
           cause: `${bridge.groups.bridge} has an address from another Flannel subnet than ${bridge.groups.cidr}`,
-          breaks: `${SANDBOX_FAILED}. The node's ${bridge.groups.bridge} kept the address of an earlier Flannel subnet (a node re-joined, or the pod network was changed), and the bridge plugin refuses to change it.`,
-          fix: `On the pod's node delete the stale bridge (ip link set ${bridge.groups.bridge} down; ip link delete ${bridge.groups.bridge}) — the plugin recreates it with the address in /run/flannel/subnet.env — and flannel.1 too if it carries the old subnet, then restart the Flannel pod there.`,
+          breaks:
+            `${SANDBOX_FAILED}. The node's ${bridge.groups.bridge} kept the address of an earlier Flannel subnet ` +
+            '(a node re-joined, or the pod network was changed), and the bridge plugin refuses to change it.',
+          fix:
+            `On the pod's node delete the stale bridge (ip link set ${bridge.groups.bridge} down; ` +
+            `ip link delete ${bridge.groups.bridge}) — the plugin recreates it with the address in ` +
+            '/run/flannel/subnet.env — and flannel.1 too if it carries the old subnet, ' +
+            'then restart the Flannel pod there.',
         };
       if (/subnet\.env: no such file or directory/.test(message))
         return {
@@ -40,12 +49,16 @@ function meaningOf(event: KubeEvent): EventMeaning | undefined {
         return {
           cause: `the CNI plugin "${plugin.groups.plugin}" is not installed on its node`,
           breaks: `${SANDBOX_FAILED}.`,
-          fix: `Install the CNI plugins on the node (/opt/cni/bin/${plugin.groups.plugin}; Flannel's DaemonSet copies its own in an init container).`,
+          fix:
+            `Install the CNI plugins on the node (/opt/cni/bin/${plugin.groups.plugin}; ` +
+            "Flannel's DaemonSet copies its own in an init container).",
         };
       return {
         cause: 'the CNI plugin failed to set up its network',
         breaks: `${SANDBOX_FAILED}.`,
-        fix: "Read the event's message to its end: it quotes the CNI plugin's error; the kubelet's log on the node has more.",
+        fix:
+          "Read the event's message to its end: it quotes the CNI plugin's error; " +
+          "the kubelet's log on the node has more.",
       };
     }
     case 'NetworkNotReady':
@@ -60,8 +73,12 @@ function meaningOf(event: KubeEvent): EventMeaning | undefined {
         return {
           cause: 'its readiness probe fails',
           breaks:
-            "The pod is not Ready: its address is marked not ready in the Service's EndpointSlices and kube-proxy sends it no Service traffic. A probe that crosses the pod network fails too when that network is broken.",
-          fix: "Run the probe by hand from the pod's node (the URL in the message) and read kubectl describe pod; fix what it reaches, or the probe.",
+            "The pod is not Ready: its address is marked not ready in the Service's EndpointSlices and " +
+            'kube-proxy sends it no Service traffic. A probe that crosses the pod network fails too when that ' +
+            'network is broken.',
+          fix:
+            "Run the probe by hand from the pod's node (the URL in the message) and read kubectl describe pod; " +
+            'fix what it reaches, or the probe.',
         };
       if (/^Liveness probe failed/.test(message))
         return {
@@ -81,7 +98,9 @@ function meaningOf(event: KubeEvent): EventMeaning | undefined {
       return {
         cause: 'no node can run it',
         breaks: 'An unscheduled pod has no node and no address: it serves nothing.',
-        fix: "Read the scheduler's message (taints such as node.kubernetes.io/not-ready, resources, affinity) and make a node fit.",
+        fix:
+          "Read the scheduler's message (taints such as node.kubernetes.io/not-ready, resources, affinity) " +
+          'and make a node fit.',
       };
     default:
       return undefined;
@@ -126,7 +145,9 @@ function findingOf(group: EventGroup): Finding {
     id: 'pod-event-warning',
     severity: 'warning',
     title: `Pod ${group.pod}: ${group.meaning.cause} (${group.reason})`,
-    message: `kubectl get events reports ${group.reason} for pod ${where} ${times === 1 ? 'once' : `${times} times`}: ${group.meaning.breaks} "${group.events[0].message.slice(0, 300)}"`,
+    message:
+      `kubectl get events reports ${group.reason} for pod ${where} ${times === 1 ? 'once' : `${times} times`}: ` +
+      `${group.meaning.breaks} "${group.events[0].message.slice(0, 300)}"`,
     evidence: group.events.slice(0, 3).flatMap((event) => event.evidence),
     fix: group.meaning.fix,
   };

@@ -24,8 +24,12 @@ const HEADER = /^(?:NAMESPACE\s+)?LAST\s?SEEN\s+\S/;
  * A row of today's layout, read by its words: [namespace] last-seen type reason kind/name message.
  * Every part but the message is one bounded word, so the match is linear in the line.
  */
-const ROW =
-  /^(?:(?<namespace>[a-z0-9][-a-z0-9.]{0,252})\s+)?(?<lastSeen><unknown>|<invalid>|\d{1,6}[smhdy][\dsmhdy]{0,12}|\d{4}-\d{2}-\d{2}T[\d:.]{1,20}Z?)\s+(?<type>Normal|Warning)\s+(?<reason>[A-Za-z][\w.-]{0,127})\s+(?<object>[A-Za-z][\w.-]{0,62}\/\S{1,253})(?:\s+(?<message>.*))?$/;
+const ROW = new RegExp(
+  String.raw`^(?:(?<namespace>[a-z0-9][-a-z0-9.]{0,252})\s+)?` +
+    String.raw`(?<lastSeen><unknown>|<invalid>|\d{1,6}[smhdy][\dsmhdy]{0,12}|\d{4}-\d{2}-\d{2}T[\d:.]{1,20}Z?)\s+` +
+    String.raw`(?<type>Normal|Warning)\s+(?<reason>[A-Za-z][\w.-]{0,127})\s+` +
+    String.raw`(?<object>[A-Za-z][\w.-]{0,62}\/\S{1,253})(?:\s+(?<message>.*))?$`,
+);
 
 /** Columns of today's default layout: rows under such a header are read by their words. */
 const WORD_COLUMNS = new Set(['NAMESPACE', 'LAST SEEN', 'TYPE', 'REASON', 'OBJECT', 'MESSAGE']);
@@ -180,7 +184,10 @@ export const kubectlEventsFormat: FormatSpec = {
   tools: ['kubectl'],
   parse: (input) => totalParse(FORMAT, input, () => parseKubectlEvents(input)),
   commands: [
-    /^kubectl\b(?!.*\s(-o|--output)(\s+|=)(json|yaml|jsonpath|go-template|template|name)\b).*\s(get\s+(events?|ev)(\.\S+)?|events)(\s|$)/,
+    new RegExp(
+      String.raw`^kubectl\b(?!.*\s(-o|--output)(\s+|=)(json|yaml|jsonpath|go-template|template|name)\b)` +
+        String.raw`.*\s(get\s+(events?|ev)(\.\S+)?|events)(\s|$)`,
+    ),
   ],
   sniff(lines) {
     const first = lines.find((line) => line.trim() !== '');
