@@ -53,7 +53,12 @@ test('diagnose: NetworkNotReady once for its two rows; FailedMount is not a netw
 });
 
 test('the old layout and a watch of Normal events raise nothing', () => {
-  for (const file of ['get-events-old-layout.txt', 'get-events-old-layout-timestamps.txt', 'get-events-watch.txt'])
+  for (const file of [
+    'get-events-old-layout.txt',
+    'get-events-old-layout-timestamps.txt',
+    'get-events-lastseen-2016.txt',
+    'get-events-watch.txt',
+  ])
     assert.deepEqual(diagnose(modelOf({ transcripts: [`${PUBLIC}/${file}`] })).problems, [], file);
 });
 

@@ -97,6 +97,32 @@ test('the old layout: cells cut at the header, an empty SUBOBJECT, COUNT, the ev
   );
 });
 
+test('kubectl 1.3: LASTSEEN/FIRSTSEEN, the involved object by NAME and KIND, SOURCE with its spaces', () => {
+  const doc = read('get-events-lastseen-2016.txt');
+  assert.deepEqual(
+    doc.blocks.map((b) => [b.format, b.result.records, b.result.unparsed.length]),
+    [['kubectl-events', 4, 0]],
+  );
+  const found = events('get-events-lastseen-2016.txt');
+  assert.deepEqual(
+    found.map((e) => [e.lastSeen, e.firstSeen, e.count, e.object.kind, e.object.name, e.subobject, e.reason, e.source]),
+    [
+      ['13m', '13m', 1, 'Pod', 'nginx-deployment-3392909933-1tfwp', undefined, 'Scheduled', '{default-scheduler }'],
+      ...['Pulling', 'Pulled', 'Created'].map((reason) => [
+        '13m',
+        '13m',
+        1,
+        'Pod',
+        'nginx-deployment-3392909933-1tfwp',
+        'spec.containers{nginx}',
+        reason,
+        '{kubelet kubernetes-minion-group-kcbf}',
+      ]),
+    ],
+  );
+  assert.equal(found[3].message, 'Created container with docker id 0f5fc6ae789f');
+});
+
 test('a watch that printed another table: the events read, every other line reported with its number', () => {
   const result = formatSpec('kubectl-events')!.parse({
     text: text('get-events-watch.txt'),
