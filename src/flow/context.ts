@@ -6,6 +6,8 @@ import type { Connection } from './correlate/connections';
 import { correlate, correlateOptionsOf } from './correlate/correlate';
 import { nodeOfPodIp, type CaptureSite } from './correlate/sites';
 import { podSubnetNodes, subnetOf } from './correlate/podSubnets';
+import { passesEvery } from './correlate/captureFilter';
+import { connectionShapes } from './correlate/filterCoverage';
 
 /** Everything a family needs while it builds one flow. */
 export interface TraceContext {
@@ -169,18 +171,22 @@ export function capturedOn(ctx: Pick<TraceContext, 'siteOf'>, packet: Packet, no
 /**
  * True when a capture on `node` covered `iface` while the flow's connection ran: its node is
  * known, it listened on that interface (or `-i any`), its time span holds the connection's start,
- * and, when it had a filter, the filter let this connection's packets through. Only then does the
- * absence of a packet there mean it was not there.
+ * and, when it had a filter, the filter lets through every form the connection may take there.
+ * Only then does the absence of a packet there mean it was not there.
  */
 export function covers(ctx: TraceContext, node: string, iface: string): boolean {
   const connection = ctx.connection;
   if (!connection) return false;
   return ctx.sites.some((site) => {
     if (site.node !== node || site.pod || (site.interfaces !== 'any' && site.interfaces !== iface)) return false;
-    // The exchange being walked (the connection, or the DNS exchange before it): a filtered capture
-    // covers it only when it holds one of its packets (a filter for port 80 says nothing of DNS).
+    // A filter the command shows must let through every form the connection may take here
+    // (correlate/captureFilter.ts: `port 80` leaves out the VXLAN packets on a NIC, `host CLUSTER-IP`
+    // the packets after the DNAT). A capture whose command is not shown may have had a filter: it
+    // covers the exchange being walked only when it holds one of its packets.
     const holdsIt = ctx.packets.some((packet) => ctx.siteOf.get(packet) === site);
-    if (site.filtered && !holdsIt) return false;
+    if (site.filter) {
+      if (!passesEvery(site.filter.test, connectionShapes(ctx.model, connection, iface))) return false;
+    } else if (site.filtered && !holdsIt) return false;
     const { first, last } = site;
     if (connection.start === undefined || first === undefined || last === undefined) return holdsIt;
     return first <= connection.start + 0.001 && last >= connection.start;

@@ -110,7 +110,8 @@ export type FindingId =
   | 'source-ip-masqueraded'
   | 'system-pod-failing'
   | 'kube-proxy-sync-failing'
-  | 'conntrack-insert-failed';
+  | 'conntrack-insert-failed'
+  | 'pod-event-warning';
 
 /**
  * How a flow's path is walked. FAMILY_ROUTES (src/flow/families/registry.ts) chooses one per trace;

@@ -20,6 +20,7 @@ import { kubectlLogsFormat } from './misc/nginxAccess';
 import { kubeProxyLogFormat } from './misc/kubeProxyLog';
 import { manifestFormat } from './kube/manifest';
 import { kubectlJsonFormat, kubectlYamlFormat } from './kube/kubectlObjects';
+import { kubectlEventsFormat } from './kube/kubectlEvents';
 import { kubectlTableFormat } from './kube/kubectlTable';
 import { kubectlDescribeFormat } from './kube/kubectlDescribe';
 import { ipAddrFormat, ipLinkFormat } from './host/ipLink';
@@ -60,6 +61,8 @@ export const FORMATS: readonly FormatSpec[] = [
   manifestFormat,
   kubectlYamlFormat,
   kubectlJsonFormat,
+  // Before the generic table reader: `kubectl get events` is read row by row as events.
+  kubectlEventsFormat,
   kubectlTableFormat,
   kubectlDescribeFormat,
   ipLinkFormat,

@@ -14,6 +14,7 @@ export type FormatId =
   | 'kubectl-json'
   | 'kubectl-yaml'
   | 'kubectl-describe'
+  | 'kubectl-events'
   | 'kubectl-logs'
   | 'kube-proxy-log'
   | 'ip-link'

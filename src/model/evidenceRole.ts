@@ -37,6 +37,7 @@ const ROLE_BY_FORMAT: Readonly<Record<string, EvidenceRole>> = {
   'kubectl-json': 'object',
   'kubectl-yaml': 'object',
   'kubectl-describe': 'object',
+  'kubectl-events': 'object',
   'kubectl-logs': 'server-log',
   'kube-proxy-log': 'server-log',
   'ip-link': 'config',

@@ -15,6 +15,7 @@ import type {
   ComponentLog,
 } from './nodeState';
 import type { Capture } from './capture';
+import type { KubeEvent } from './kubeEvent';
 
 /**
  * Everything a source (parser, manifest reader, cluster reader) can tell the model.
@@ -54,7 +55,8 @@ export type Fact =
   | ConntrackStats
   | IptablesBackend
   | ClientResult
-  | ComponentLog;
+  | ComponentLog
+  | KubeEvent;
 
 export type FactKind = Fact['kind'];
 

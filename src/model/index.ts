@@ -9,6 +9,7 @@ export * from './kubeProxyNames';
 export * from './cni';
 export * from './host';
 export * from './nodeState';
+export * from './kubeEvent';
 export * from './packet';
 export * from './capture';
 export * from './facts';

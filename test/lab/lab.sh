@@ -6,6 +6,7 @@
 #   test/lab/lab.sh run   [OUT]   run the seed report's experiments and the two-node ones (C.1–C.3,
 #                                 captured on both nodes, with a ground truth from conntrack)
 #   test/lab/lab.sh more  [OUT]   run only the later two-node experiments (C.4–C.8) on a lab that is up
+#   test/lab/lab.sh filtered [OUT] C.1's request under captures with a filter (`port 80`, `host CLUSTER-IP`)
 #   test/lab/lab.sh down          remove everything the lab created
 #   test/lab/lab.sh all   [OUT]   down, up, run, down (what `npm run lab` does)
 #
@@ -575,6 +576,30 @@ run_more() {
   log "outputs in $OUT"
 }
 
+# C.9 / C.10: frontend → http://api (as C.1, endpoints on both nodes) captured as users often do, with
+# a filter: `port 80` (tcpdump does not look inside VXLAN, so the encapsulated packets on eth0 are
+# left out, and so is the DNS before the request), then `host 10.106.37.21` (the ClusterIP: only the
+# packets before kube-proxy's DNAT and the un-NATed replies pass). Both nodes captured; conntrack
+# listed after each.
+run_filtered() {
+  [ -d "$OUT/.run" ] || { log "lab is not up"; return 1; }
+  local exp filter
+  for exp in c9-filtered-port c10-filtered-host; do
+    case $exp in
+      c9-filtered-port) filter="port 80" ;;
+      c10-filtered-host) filter="host 10.106.37.21" ;;
+    esac
+    rm -f "$OUT/$exp".*
+    conntrack_flush "$exp"
+    captures "$filter" "node1=$OUT/$exp.node1.txt node2=$OUT/$exp.node2.txt" -- \
+      requests_until_both_nodes "$OUT/.run/$exp.wget" frontend frontend http://api 3
+    cat "$OUT/.run/$exp.wget" >>"$OUT/$exp.node1.txt"; rm -f "$OUT/.run/$exp.wget"
+    local node
+    for node in node1 node2; do tx "$OUT/$exp.$node.txt" "$node" "$node" conntrack -L; done
+  done
+  log "outputs in $OUT"
+}
+
 c8_clients() { # experiment
   requests_until_both_nodes "$OUT/.run/$1.wget" "$EXT_CLIENT" "$EXT_CLIENT" "http://$NODE_IP_node2:30080" 2
   tx "$OUT/.run/$1.pod" frontend frontend busybox wget -q -O- "http://$NODE_IP_node2:30080"
@@ -687,9 +712,10 @@ case "${1:-}" in
   run) run ;;
   more) run_more ;;
   extra) run_extra ;;
+  filtered) run_filtered ;;
   down) down ;;
   all)
     trap down EXIT INT TERM
     up && run ;;
-  *) echo "usage: $0 up|run|more|extra|down|all [OUTDIR]" >&2; exit 2 ;;
+  *) echo "usage: $0 up|run|more|extra|filtered|down|all [OUTDIR]" >&2; exit 2 ;;
 esac

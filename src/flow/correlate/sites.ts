@@ -1,4 +1,5 @@
 import { cidrContains, packetTouches, type Capture, type ClusterModel, type Packet, type Pod } from '../../model';
+import { filterExpression, parseCaptureFilter, type CaptureFilter } from './captureFilter';
 import { hostNames, readBackNames } from './hostNames';
 import { timeSpan } from './timing';
 import { podSubnetNodes, subnetOf, underlayAddresses } from './podSubnets';
@@ -21,6 +22,11 @@ export interface CaptureSite {
   interfaces?: string;
   /** True when the command had a filter expression: only packets that pass it are in the capture. */
   filtered: boolean;
+  /**
+   * The command's filter, when it shows one: its text and, when every part of it was read, the test
+   * it applies (src/flow/correlate/captureFilter.ts).
+   */
+  filter?: { text: string; test?: CaptureFilter };
   /**
    * Capture clock (seconds) of the first and last packet the trace read from it: a lower bound of
    * the capture's span (reading the whole capture for its ends would build packets of no interest),
@@ -52,46 +58,6 @@ function interfaceOption(command: string): string | undefined {
     }
   }
   return undefined;
-}
-
-/** Options of tcpdump that take a value (the word after them is not part of the filter). */
-const TCPDUMP_VALUE_OPTIONS = new Set([
-  '-i',
-  '-c',
-  '-s',
-  '-w',
-  '-r',
-  '-C',
-  '-W',
-  '-G',
-  '-E',
-  '-F',
-  '-y',
-  '-z',
-  '-Z',
-  '-T',
-  '-B',
-  '-j',
-  '-Q',
-  '-M',
-  '-m',
-  '-V',
-]);
-
-/** True when a tcpdump command line has a filter expression after its options. */
-function hasFilter(command: string): boolean {
-  const words = command.trim().split(/\s+/);
-  const start = words.findIndex((word) => /(^|\/)tcpdump$/.test(word));
-  for (let k = start + 1; k < words.length; k++) {
-    const word = words[k];
-    if (word === '|' || word === '>' || word === '2>&1' || word.startsWith('>')) return false;
-    if (word.startsWith('-')) {
-      if (TCPDUMP_VALUE_OPTIONS.has(word)) k++;
-      continue;
-    }
-    return true;
-  }
-  return false;
 }
 
 /** The node whose pod CIDR (or Flannel subnet) holds `ip`. */
@@ -186,8 +152,10 @@ export function sitedPackets(model: ClusterModel, addresses: ReadonlySet<string>
         : anyInterfaceColumn
           ? 'any'
           : undefined,
-      filtered: command ? hasFilter(command) : true,
+      filtered: command ? filterExpression(command) !== undefined : true,
     };
+    const filterText = command ? filterExpression(command) : undefined;
+    if (filterText !== undefined) site.filter = { text: filterText, test: parseCaptureFilter(filterText) };
     const span = timeSpan(mine);
     if (span) {
       site.first = span.first;

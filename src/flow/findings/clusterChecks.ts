@@ -1,5 +1,6 @@
 import { namespacedName, type ClusterModel, type ConntrackStats, type Pod } from '../../model';
 import type { Finding, FindingId } from '../types';
+import { podEventWarnings } from './podEvents';
 
 /** A check of what the nodes and the cluster report about themselves, not tied to one flow. */
 export interface ClusterCheck {
@@ -88,12 +89,23 @@ function kubeProxySyncFailing(model: ClusterModel): Finding[] {
   ];
 }
 
-function conntrackInsertFailed(model: ClusterModel): Finding[] {
-  const byHost = new Map<string, ConntrackStats[]>();
+/**
+ * Per host, the latest `conntrack -S` line of each CPU: the counters are cumulative since boot, so a
+ * listing pasted before and after an experiment must not be added up.
+ */
+function latestStatsByHost(model: ClusterModel): Map<string, ConntrackStats[]> {
+  const latest = new Map<string, Map<string, ConntrackStats>>();
   for (const stats of model.all('ConntrackStats')) {
-    const key = stats.host ?? '';
-    byHost.set(key, [...(byHost.get(key) ?? []), stats]);
+    const host = stats.host ?? '';
+    const perCpu = latest.get(host) ?? new Map<string, ConntrackStats>();
+    perCpu.set(String(stats.cpu ?? perCpu.size), stats);
+    latest.set(host, perCpu);
   }
+  return new Map([...latest].map(([host, perCpu]) => [host, [...perCpu.values()]]));
+}
+
+function conntrackInsertFailed(model: ClusterModel): Finding[] {
+  const byHost = latestStatsByHost(model);
   const out: Finding[] = [];
   for (const [host, lines] of byHost) {
     const failed = lines.reduce((sum, stats) => sum + (stats.counters.insert_failed ?? 0), 0);
@@ -125,6 +137,7 @@ export const CLUSTER_FINDINGS: readonly ClusterCheck[] = [
   { ids: ['system-pod-failing'], find: systemPodsFailing },
   { ids: ['kube-proxy-sync-failing'], find: kubeProxySyncFailing },
   { ids: ['conntrack-insert-failed'], find: conntrackInsertFailed },
+  { ids: ['pod-event-warning'], find: podEventWarnings },
 ];
 
 /** The findings about node and cluster state, in CLUSTER_FINDINGS order. */

@@ -15,6 +15,7 @@ import { headlessSpread } from './headlessSpread';
 import { mtuBlackhole } from './mtuBlackhole';
 import { mtuMss } from './mtuMss';
 import { networkPolicy } from './networkPolicy';
+import { podEventsOnPath } from './podEvents';
 import { nothingAnswers } from './nothingAnswers';
 import { nothingListening } from './nothingListening';
 import { servicePortMissing } from './servicePortMissing';
@@ -38,6 +39,7 @@ export {
   mtuMss,
   networkPolicy,
   nothingAnswers,
+  podEventsOnPath,
   nothingListening,
   servicePortMissing,
   sourceIpMasqueraded,
@@ -118,7 +120,8 @@ export const FLOW_FINDINGS: readonly FindingCheck[] = [
       const blackhole = mtuBlackhole(ctx);
       return blackhole.length ? blackhole : mtuMss(ctx);
     },
-  },
+  }, // Warning events (kubectl get events) about the pods the flow passes, at the hop of each pod.
+  { ids: ['pod-event-warning'], find: (ctx) => podEventsOnPath(ctx) },
 ];
 
 /** The findings about one traced flow, in FLOW_FINDINGS order. */

@@ -62,10 +62,28 @@ test('conntrack insert_failed: a warning with the counting lines; diagnose lists
   assert.equal(problems[0].finding.evidence.length, 3);
 });
 
-test('the race tried in this kernel: clashes resolved (clash_resolve > 0), nothing dropped, no finding', () => {
+test('the races tried in this kernel: A/AAAA clashes resolved, the SNAT port race drops 3 (latest counters)', () => {
   const model = modelOf({ transcripts: ['test/fixtures/broken/conntrack-race/transcript.txt'] });
   const stats = model.all('ConntrackStats');
-  assert.ok(stats.some((s) => (s.counters.clash_resolve ?? 0) > 0));
-  assert.ok(stats.every((s) => s.counters.insert_failed === 0));
-  assert.deepEqual(clusterFindings(model), []);
+  // Four `conntrack -S` listings of two CPUs: before and after each race (cumulative counters).
+  assert.equal(stats.length, 8);
+  const afterDnatRace = stats.slice(2, 4);
+  assert.deepEqual(
+    afterDnatRace.map((s) => [s.counters.clash_resolve, s.counters.insert_failed]),
+    [
+      [997, 0],
+      [107, 0],
+    ],
+  );
+  const found = clusterFindings(model);
+  assert.deepEqual(
+    found.map((f) => f.id),
+    ['conntrack-insert-failed'],
+  );
+  // The last listing only (3 on CPU 1), not the sum of the four listings.
+  assert.match(found[0].title, /dropped 3 packet\(s\) at insertion on node/);
+  assert.deepEqual(
+    found[0].evidence.map((e) => e.line),
+    [stats[7].evidence[0].line],
+  );
 });
