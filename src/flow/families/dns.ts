@@ -106,6 +106,18 @@ function exchangeFor(exchanges: readonly DnsExchange[], name: string): DnsExchan
   return exchanges.filter((dnsExchange) => dnsExchange.name === wanted).at(-1);
 }
 
+/**
+ * The address a client's DNS queries went to as it sent them: its query leaving its own veth (or
+ * from a capture inside it), before any DNAT; else the first query captured.
+ */
+function nameserverAsked(exchanges: readonly DnsExchange[], clientIp: string | undefined): string | undefined {
+  const queries = exchanges
+    .flatMap((exchange) => exchangePackets(exchange, false))
+    .filter((packet) => packet.src?.ip === clientIp && packet.dst?.port === 53);
+  const asSent = queries.find((packet) => packet.interface?.startsWith('veth') || packet.interface === 'eth0');
+  return (asSent ?? queries[0])?.dst?.ip;
+}
+
 /** Queries or answers of one exchange, in capture order. */
 function exchangePackets(exchange: DnsExchange | undefined, response: boolean): Packet[] {
   return (exchange?.packets ?? []).filter((packet) => packet.dns?.response === response);
@@ -123,11 +135,11 @@ export function dnsPhase(
   expected: { answers: string[]; cname?: string; why: string; evidence: Evidence[] },
 ): DnsOutcome {
   const phase = ctx.b.phase('DNS');
-  const resolver = resolverOf(ctx.model, client);
+  const declared = resolverOf(ctx.model, client);
   const clientId = client
     ? ctx.b.actor(podActor(client))
     : ctx.b.actor({ id: 'client', kind: 'external', name: 'client' });
-  const names = searchExpansion(typed, resolver.search, resolver.ndots);
+  const names = searchExpansion(typed, declared.search, declared.ndots);
   const dots = (typed.match(/\./g) ?? []).length;
   const exchanges = clientExchanges(ctx, client?.ip);
   const answered = (name: string) =>
@@ -139,6 +151,9 @@ export function dnsPhase(
       answered(name),
   );
   const hit = hitIndex >= 0 ? exchangeFor(exchanges, names[hitIndex]) : undefined;
+  // No resolv.conf or kube-dns Service pasted: the address the client's own query went to is its nameserver.
+  const askedServer = declared.nameserver ? undefined : nameserverAsked(exchanges, client?.ip);
+  const resolver = askedServer ? { ...declared, nameserver: askedServer } : declared;
   const failed = hitIndex > 0 ? names.slice(0, hitIndex) : [];
   const name = hitIndex >= 0 ? names[hitIndex] : undefined;
   ctx.dns.push({ typed, failed, ndots: resolver.ndots, configEvidence: resolver.config?.evidence ?? [] });

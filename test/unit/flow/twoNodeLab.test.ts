@@ -38,6 +38,7 @@ function experiment(name: string, withManifests = true): { model: ClusterModel; 
 }
 
 const steps = (f: Flow): FlowStep[] => f.phases.flatMap((p) => p.steps);
+const summaryOf = (f: Flow) => f.connections![f.connection!];
 const actorOf = (f: Flow, id: string) => f.actors.find((a) => a.id === id);
 /** The step that arrives at an interface of a node (`veth:node1/vethX`, `vxlan:node2/flannel.1` …). */
 const arriving = (f: Flow, phase: string, kind: string, node: string, iface: string) =>
@@ -320,6 +321,25 @@ test('lab c5 from the captures alone: per-interface lines name their nodes, the 
   // Nothing was captured on node2's eth0: the underlay hop is not claimed as seen there.
   const underlay = steps(flow).find((s) => s.from === steps(flow).find((t) => t.from === encap?.to)?.to);
   assert.notEqual(underlay?.status, 'observed', 'node1 eth0 → node2 eth0 was seen leaving only');
+});
+
+test("lab c4 from the captures alone: the client's own DNS query names its nameserver and CoreDNS endpoint", () => {
+  const { model, truth } = experiment('c4-mixed-clients', false);
+  const cPod = truth.filter((c) => c.client.pod === 'c-pod');
+  assert.ok(cPod.length > 1, 'c-pod made several requests');
+  const result = trace(model, cPod[0].client.ip, 'api');
+  assert.equal(result.flows.length, cPod.length);
+  for (const c of cPod) {
+    const flow = flowOf(result.flows, c);
+    const dns = flow.phases.find((phase) => phase.name === 'DNS')!.steps;
+    assert.match(dns[0].label, /nameserver 10\.96\.0\.10,/, 'the address its query went to');
+    assert.equal(dns.find((s) => s.kind === 'dns-query')?.status, 'observed', 'its query leaving its veth');
+    const dnat = dns.find((s) => s.nat?.type === 'DNAT');
+    assert.equal(dnat?.status, 'observed', 'the query and its DNATed form were both captured');
+    assert.match(dnat?.nat?.after ?? '', /^10\.244\.0\.10[57]:53$/, 'a CoreDNS pod');
+    assert.equal(summaryOf(flow).translated, `${c.endpoint.ip}:${c.endpoint.port}`);
+  }
+  assert.ok(!result.flows.some((flow) => flow.unresolved.some((u) => u.startsWith('cluster DNS address unknown'))));
 });
 
 test('lab c6: a capture without -n (names for the ClusterIP, service names for ports) traces like one with -n', () => {
