@@ -157,28 +157,40 @@ export function dnsPhase(
   const failed = hitIndex > 0 ? names.slice(0, hitIndex) : [];
   const name = hitIndex >= 0 ? names[hitIndex] : undefined;
   ctx.dns.push({ typed, failed, ndots: resolver.ndots, configEvidence: resolver.config?.evidence ?? [] });
+  // A node as the client resolves with its own /etc/resolv.conf, which kubelet never writes.
+  const nodeClient = client?.hostNetwork && client.name === client.nodeName && !resolver.config ? client : undefined;
+  const expansion =
+    `'${typed}' has ${dots} dot(s)` +
+    (typed.endsWith('.')
+      ? ' and a trailing dot, so it is tried as is'
+      : `, ${dots >= resolver.ndots ? 'at least' : 'fewer than'} ndots:${resolver.ndots}`) +
+    `: the resolver tries ${names.join(', ')} in that order.`;
   ctx.b.step(phase, {
     from: clientId,
     to: clientId,
     kind: 'note',
-    label:
-      `resolv.conf: nameserver ${resolver.nameserver ?? 'unknown'}, search ${resolver.search.join(' ')}` +
-      `, ndots:${resolver.ndots}`,
-    explanation:
-      `'${typed}' has ${dots} dot(s)` +
-      (typed.endsWith('.')
-        ? ' and a trailing dot, so it is tried as is'
-        : `, ${dots >= resolver.ndots ? 'at least' : 'fewer than'} ndots:${resolver.ndots}`) +
-      `: the resolver tries ${names.join(', ')} in that order.`,
+    label: nodeClient
+      ? `resolv.conf of ${nodeClient.name}: not pasted (a node's own, not the pods')`
+      : `resolv.conf: nameserver ${resolver.nameserver ?? 'unknown'}, search ${resolver.search.join(' ')}` +
+        `, ndots:${resolver.ndots}`,
+    explanation: nodeClient
+      ? `${nodeClient.name} resolves with its own /etc/resolv.conf: '${typed}' reaches the cluster DNS only if ` +
+        `that file names it (${resolver.nameserver ?? 'the kube-dns ClusterIP'}) and a search list like the ` +
+        `pods'. With the pods' list: ${expansion}`
+      : expansion,
     evidence: resolver.config
       ? resolver.config.evidence
       : [
           derivedEvidence(
-            `kubelet writes this resolv.conf for ClusterFirst pods (search ${resolver.search.join(' ')}, ndots:5)`,
+            nodeClient
+              ? "kubelet writes resolv.conf for pods only; a node's /etc/resolv.conf is its own"
+              : `kubelet writes this resolv.conf for ClusterFirst pods (search ${resolver.search.join(' ')}, ndots:5)`,
           ),
         ],
   });
-  if (!resolver.nameserver)
+  if (nodeClient)
+    ctx.b.need(`resolver of ${nodeClient.name} unknown: run \`cat /etc/resolv.conf\` on ${nodeClient.name}`);
+  else if (!resolver.nameserver)
     ctx.b.need(
       `cluster DNS address unknown: run \`cat /etc/resolv.conf\` in ${client?.name ?? 'the client pod'} or ` +
         `\`kubectl -n kube-system get svc kube-dns\``,
@@ -207,7 +219,8 @@ export function dnsPhase(
         label: `DNS query to ${svc.clusterIP ?? resolver.nameserver ?? 'kube-dns'}:53/UDP`,
         kind: 'dns-query',
       });
-      return proxyToEndpoint(ctx, { phase, from: at, node, svc, port, clientIp: client.ip });
+      const hook = client.hostNetwork ? 'OUTPUT' : 'PREROUTING';
+      return proxyToEndpoint(ctx, { phase, from: at, node, svc, port, clientIp: client.ip }, hook);
     });
     if (res.endpoint) {
       dnsId = ctx.b.actor(coreDns(res.endpoint.ip));
@@ -299,7 +312,9 @@ export function dnsPhase(
   );
   if (!proven && !logEv.length)
     ctx.b.need(
-      `DNS answer for ${name} not observed: run \`kubectl exec ${client?.name ?? 'POD'} -- nslookup ${name}\``,
+      nodeClient
+        ? `DNS answer for ${name} not observed: run \`nslookup ${name}\` on ${nodeClient.name}`
+        : `DNS answer for ${name} not observed: run \`kubectl exec ${client?.name ?? 'POD'} -- nslookup ${name}\``,
     );
   return { name, answers, failed, observed: proven };
 }

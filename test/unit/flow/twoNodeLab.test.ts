@@ -475,6 +475,13 @@ test('lab c9: node1 itself calls a ClusterIP and its own NodePort: nat OUTPUT, m
   const clusterIpFlows = trace(model, 'node1', `${toClusterIp[0].destination.ip}:80`).flows;
   assert.equal(clusterIpFlows.length, toClusterIp.length);
   for (const c of toClusterIp) checkNodeCall(clusterIpFlows, c);
+  // By name from the node: its resolver is its own /etc/resolv.conf, not the pods' (kubelet writes only theirs).
+  const byName = trace(model, 'node1', 'api').flows[0];
+  const resolvConf = byName.phases.find((phase) => phase.name === 'DNS')!.steps[0];
+  assert.match(resolvConf.label, /resolv\.conf of node1: not pasted/);
+  assert.equal(resolvConf.status, 'predicted');
+  assert.ok(byName.unresolved.some((u) => u.includes('`cat /etc/resolv.conf` on node1')));
+  assert.ok(!byName.unresolved.some((u) => u.includes('kubectl exec node1')), 'a node is no pod');
   const nodePort = toNodePort[0];
   checkNodeCall(trace(model, 'node1', `${nodePort.destination.ip}:${nodePort.destination.port}`).flows, nodePort);
 });
