@@ -127,12 +127,12 @@ export const httpClientFormat: FormatSpec = {
   commands: [new RegExp(`^${RUNNER_PREFIX}(curl|wget)(\\s|$)`)],
   sniff: (lines) =>
     0.9 *
-    fractionMatching(lines, (l) => {
-      const t = l.trim();
+    fractionMatching(lines, (line) => {
+      const trimmed = line.trim();
       return (
-        CURL_ERROR.test(t) ||
-        WGET_CONNECT_FAILED.test(t) ||
-        /^wget: (?:bad address|can't connect|unable to resolve)/.test(t)
+        CURL_ERROR.test(trimmed) ||
+        WGET_CONNECT_FAILED.test(trimmed) ||
+        /^wget: (?:bad address|can't connect|unable to resolve)/.test(trimmed)
       );
     }),
 };

@@ -99,16 +99,16 @@ function parsePing(input: ParseInput): ParseResult {
 
 /** Cuts a flattened ping output before its header, each reply, the statistics and each error. */
 function unflattenPing(line: string) {
-  return splitBeforeTokens(line, (tokens, i) => {
-    const word = tokens[i].text;
-    const next = tokens[i + 1]?.text;
+  return splitBeforeTokens(line, (tokens, index) => {
+    const word = tokens[index].text;
+    const next = tokens[index + 1]?.text;
     if (/^\d+$/.test(word))
       return (
-        (next === 'bytes' && tokens[i + 2]?.text === 'from') ||
-        (next === 'packets' && tokens[i + 2]?.text === 'transmitted,')
+        (next === 'bytes' && tokens[index + 2]?.text === 'from') ||
+        (next === 'packets' && tokens[index + 2]?.text === 'transmitted,')
       );
-    if (word === '---') return tokens[i + 2]?.text === 'ping';
-    if (word === 'From') return /^icmp_seq=/.test(tokens[i + 2]?.text ?? '');
+    if (word === '---') return tokens[index + 2]?.text === 'ping';
+    if (word === 'From') return /^icmp_seq=/.test(tokens[index + 2]?.text ?? '');
     return word === 'PING' || word === 'ping:' || word === 'round-trip' || word === 'rtt' || /^exit=\d+$/.test(word);
   });
 }
@@ -120,5 +120,9 @@ export const pingFormat: FormatSpec = {
   commands: [new RegExp(`^${RUNNER_PREFIX}ping6?(\\s|$)`)],
   unflatten: unflattenPing,
   sniff: (lines) =>
-    0.9 * fractionMatching(lines, (l) => HEADER.test(l.trim()) || REPLY.test(l.trim()) || STATISTICS.test(l.trim())),
+    0.9 *
+    fractionMatching(
+      lines,
+      (line) => HEADER.test(line.trim()) || REPLY.test(line.trim()) || STATISTICS.test(line.trim()),
+    ),
 };

@@ -30,23 +30,23 @@ const HEADER = /^traceroute6? to (\S+) \(([0-9a-fA-F.:]+)\),\s*(\d+) hops max(?:
  */
 export function unflattenTraceroute(line: string): { text: string; start: number }[] {
   let next = 0; // the hop number expected next; 0 until a header or a first hop is seen
-  return splitBeforeTokens(line, (tokens, i) => {
-    if (i === 1)
+  return splitBeforeTokens(line, (tokens, index) => {
+    if (index === 1)
       next = /^\d{1,3}$/.test(tokens[0].text) ? Number(tokens[0].text) + 1 : tokens[0].text === 'traceroute' ? 1 : 0;
-    const x = tokens[i].text;
-    const after = tokens[i + 1]?.text;
-    if (x === 'traceroute' && after === 'to') {
+    const word = tokens[index].text;
+    const after = tokens[index + 1]?.text;
+    if (word === 'traceroute' && after === 'to') {
       next = 1;
       return true;
     }
-    if (next === 0 || x !== String(next) || after === undefined) return false;
+    if (next === 0 || word !== String(next) || after === undefined) return false;
     if (after === 'ms' || after === 'hops' || after === 'byte') return false;
     next++;
     return true;
   });
 }
 
-const isAddress = (s: string): boolean => isIPv4(s) || isIPv6(s);
+const isAddress = (text: string): boolean => isIPv4(text) || isIPv6(text);
 
 /** One hop line after its number: addresses, names, times, stars and `!X` marks. */
 function parseProbes(rest: string, carry: { ip?: string; name?: string }): Probe[] | undefined {
@@ -54,34 +54,34 @@ function parseProbes(rest: string, carry: { ip?: string; name?: string }): Probe
   const probes: Probe[] = [];
   let cur: { ip?: string; name?: string } = { ...carry };
   for (let i = 0; i < toks.length; i++) {
-    const x = toks[i];
-    if (x === '*') {
+    const token = toks[i];
+    if (token === '*') {
       probes.push({ note: '*' });
       continue;
     }
-    if (/^![A-Za-z0-9<>-]*$/.test(x)) {
+    if (/^![A-Za-z0-9<>-]*$/.test(token)) {
       // !H, !N, !X, busybox's lone ! and !F-1450
       const last = probes[probes.length - 1];
       if (!last || last.rttMs === undefined) return undefined;
-      last.note = x;
+      last.note = token;
       continue;
     }
-    if (/^\d+(\.\d+)?$/.test(x) && toks[i + 1] === 'ms') {
-      const p: Probe = { rttMs: Number(x) };
-      if (cur.ip) p.ip = cur.ip;
-      if (cur.name) p.name = cur.name;
-      probes.push(p);
+    if (/^\d+(\.\d+)?$/.test(token) && toks[i + 1] === 'ms') {
+      const probe: Probe = { rttMs: Number(token) };
+      if (cur.ip) probe.ip = cur.ip;
+      if (cur.name) probe.name = cur.name;
+      probes.push(probe);
       i++;
       continue;
     }
     const paren = /^\(([0-9a-fA-F.:]+)\)$/.exec(toks[i + 1] ?? '');
     if (paren && isAddress(paren[1])) {
-      cur = x === paren[1] ? { ip: paren[1] } : { ip: paren[1], name: x };
+      cur = token === paren[1] ? { ip: paren[1] } : { ip: paren[1], name: token };
       i++;
       continue;
     }
-    if (isAddress(x)) {
-      cur = { ip: x };
+    if (isAddress(token)) {
+      cur = { ip: token };
       continue;
     }
     return undefined;
@@ -109,9 +109,9 @@ export function parseTraceroute(input: ParseInput): ParseResult {
       lines = [];
     };
     for (const logicalLine of logicalLines(input, unflattenTraceroute)) {
-      const t = logicalLine.text.trim();
-      if (t === '') continue;
-      const match = HEADER.exec(t);
+      const text = logicalLine.text.trim();
+      if (text === '') continue;
+      const match = HEADER.exec(text);
       if (match) {
         finish();
         cur = {
@@ -128,7 +128,7 @@ export function parseTraceroute(input: ParseInput): ParseResult {
         carry.name = undefined;
         continue;
       }
-      const hop = /^(\d{1,3})\s+(.*)$/.exec(t);
+      const hop = /^(\d{1,3})\s+(.*)$/.exec(text);
       if (hop && cur) {
         const probes = parseProbes(hop[2], carry);
         if (probes && probes.length > 0) {
@@ -137,7 +137,7 @@ export function parseTraceroute(input: ParseInput): ParseResult {
           continue;
         }
       }
-      if (/^traceroute: /.test(t) || /^(Warning|warning): /.test(t) || isKubectlChatter(t)) continue; // tool warnings, no facts
+      if (/^traceroute: /.test(text) || /^(Warning|warning): /.test(text) || isKubectlChatter(text)) continue; // tool warnings, no facts
       unparsed.push(
         unparsedLine(logicalLine, cur ? 'not a traceroute hop' : 'traceroute hop before any "traceroute to" header'),
       );
@@ -154,7 +154,7 @@ export const tracerouteFormat: FormatSpec = {
   unflatten: unflattenTraceroute,
   commands: toolCommandPatterns('traceroute6?'),
   sniff(lines) {
-    if (lines.some((l) => HEADER.test(l.trim()))) return 0.95;
-    return 0.5 * fractionMatching(lines, (l) => /^\s*\d{1,3}\s+(\*|\S+\s+(\(\S+\)\s+)?\d+\.\d+ ms)/.test(l));
+    if (lines.some((line) => HEADER.test(line.trim()))) return 0.95;
+    return 0.5 * fractionMatching(lines, (line) => /^\s*\d{1,3}\s+(\*|\S+\s+(\(\S+\)\s+)?\d+\.\d+ ms)/.test(line));
   },
 };
