@@ -33,8 +33,8 @@ export interface DocumentResult {
 export function splitLines(text: string): string[] {
   const lines = text.split('\n');
   for (let k = 0; k < lines.length; k++) {
-    const l = lines[k];
-    if (l.charCodeAt(l.length - 1) === 13) lines[k] = l.slice(0, -1);
+    const line = lines[k];
+    if (line.charCodeAt(line.length - 1) === 13) lines[k] = line.slice(0, -1);
   }
   if (lines.length > 1 && lines[lines.length - 1] === '') lines.pop();
   return lines;
@@ -118,7 +118,7 @@ export function parseDocument(given: string, uri: string): DocumentResult {
     };
     if (raw.host !== undefined) block.host = raw.host;
     blocks.push(block);
-    for (const f of result.facts) facts.push(f);
+    for (const fact of result.facts) facts.push(fact);
   }
   return { uri, blocks, facts };
 }

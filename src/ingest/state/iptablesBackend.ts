@@ -66,5 +66,5 @@ export const iptablesVersionFormat: FormatSpec = {
   tools: ['', '-save', '-restore'].flatMap(iptablesCommands),
   parse: (input) => totalParse(FORMAT, input, () => parseIptablesVersion(input)),
   commands: [/^ip6?tables(-legacy|-nft)?(-save|-restore)?\s+(-V|--version)(\s|$)/],
-  sniff: (lines) => 0.95 * fractionMatching(lines, (l) => VERSION.test(l.trim())),
+  sniff: (lines) => 0.95 * fractionMatching(lines, (line) => VERSION.test(line.trim())),
 };
