@@ -41,10 +41,10 @@ function guessTable(chain: string): string {
 
 const COUNTER = /^\d+[KMGTP]?$/;
 const POLICY_COUNTERS = /\(policy \S+ (?<packets>\d+[KMGTP]?) packets, (?<bytes>\d+[KMGTP]?) bytes\)/;
-function parseCounter(t: string): number | undefined {
-  if (!COUNTER.test(t)) return undefined;
-  const unit = 'KMGTP'.indexOf(t[t.length - 1]);
-  return unit < 0 ? Number(t) : Number(t.slice(0, -1)) * 1000 ** (unit + 1);
+function parseCounter(text: string): number | undefined {
+  if (!COUNTER.test(text)) return undefined;
+  const unit = 'KMGTP'.indexOf(text[text.length - 1]);
+  return unit < 0 ? Number(text) : Number(text.slice(0, -1)) * 1000 ** (unit + 1);
 }
 
 interface State {
@@ -69,23 +69,23 @@ function parseRuleTokens(
   let layout = state.layout;
   if (!layout) {
     // No column header seen (e.g. `| grep` output): infer from how many columns precede prot.
-    const numeric = before.filter((t) => COUNTER.test(t)).length;
+    const numeric = before.filter((token) => COUNTER.test(token)).length;
     layout = {
       lineNumbers: (before.length === 2 && numeric === 1) || before.length >= 4,
       counters: before.length >= 3 && numeric >= 2,
     };
   }
   const expected = (layout.lineNumbers ? 1 : 0) + (layout.counters ? 2 : 0);
-  let k = 0;
-  if (layout.lineNumbers) k++;
+  let column = 0;
+  if (layout.lineNumbers) column++;
   let packets: number | undefined;
   let bytes: number | undefined;
   if (layout.counters) {
-    packets = parseCounter(before[k] ?? '');
-    bytes = parseCounter(before[k + 1] ?? '');
-    k += 2;
+    packets = parseCounter(before[column] ?? '');
+    bytes = parseCounter(before[column + 1] ?? '');
+    column += 2;
   }
-  const target = before.length > expected ? before.slice(k).join(' ') : '';
+  const target = before.length > expected ? before.slice(column).join(' ') : '';
   let rest = opt + 1;
   let inInterface: string | undefined;
   let outInterface: string | undefined;
@@ -207,9 +207,9 @@ export function parseIptablesList(input: ParseInput): ParseResult {
       chains.some((natChain) => natChain.table === 'nat') || rules.some((natRule) => natRule.table === 'nat')
         ? 'nat'
         : 'filter';
-    for (const c of chains) c.table = table;
-    for (const r of rules) r.table = table;
-    for (const p of policies) p.table = table;
+    for (const chain of chains) chain.table = table;
+    for (const rule of rules) rule.table = table;
+    for (const policy of policies) policy.table = table;
   }
   const config = kubeProxyConfigFromRules(rules, chains, FORMAT);
   if (config) facts.push(config);
@@ -225,15 +225,15 @@ export const iptablesListFormat: FormatSpec = {
   sniff(lines) {
     let hits = 0;
     let seen = 0;
-    for (const l of lines) {
-      if (!l.trim()) continue;
+    for (const line of lines) {
+      if (!line.trim()) continue;
       seen++;
       if (
-        /^Chain \S+ \((policy|\d+ references)/.test(l) ||
-        /^\s*(num\s+)?(pkts\s+bytes\s+)?target\s+prot\s+opt\b/.test(l)
+        /^Chain \S+ \((policy|\d+ references)/.test(line) ||
+        /^\s*(num\s+)?(pkts\s+bytes\s+)?target\s+prot\s+opt\b/.test(line)
       )
         hits += 2;
-      else if (/\s(all|tcp|udp|icmp|\d{1,3})\s+--\s+\S+\s+\S+/.test(l)) hits++;
+      else if (/\s(all|tcp|udp|icmp|\d{1,3})\s+--\s+\S+\s+\S+/.test(line)) hits++;
     }
     return seen ? Math.min(1, hits / seen) : 0;
   },

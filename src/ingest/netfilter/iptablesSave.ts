@@ -30,9 +30,9 @@ function unflattenIptablesSave(line: string): string[] {
   let start = 0;
   let quoted = false;
   for (let i = 1; i < line.length; i++) {
-    const c = line[i - 1];
-    if (c === '"' && line[i - 2] !== '\\') quoted = !quoted;
-    if (quoted || (c !== ' ' && c !== '\t') || line[i] === ' ' || line[i] === '\t') continue;
+    const before = line[i - 1];
+    if (before === '"' && line[i - 2] !== '\\') quoted = !quoted;
+    if (quoted || (before !== ' ' && before !== '\t') || line[i] === ' ' || line[i] === '\t') continue;
     if (RECORD_START.test(line.slice(i, i + 64))) {
       // `[2:216] -A FORWARD …` (iptables-save -c): the counters belong to the rule after them.
       if (COUNTERS_ONLY.test(line.slice(start, i))) continue;
@@ -176,11 +176,11 @@ export const iptablesSaveFormat: FormatSpec = {
   sniff: (lines) =>
     shareOfLines(
       lines,
-      (t) =>
-        /^# (Generated|Completed) (by|on) /.test(t) ||
-        /^\*(nat|filter|mangle|raw|security)$/.test(t) ||
-        t === 'COMMIT' ||
-        CHAIN_LINE.test(t) ||
-        /^(\[\d+:\d+\]\s+)?-[AINX]\s+\S+/.test(t),
+      (line) =>
+        /^# (Generated|Completed) (by|on) /.test(line) ||
+        /^\*(nat|filter|mangle|raw|security)$/.test(line) ||
+        line === 'COMMIT' ||
+        CHAIN_LINE.test(line) ||
+        /^(\[\d+:\d+\]\s+)?-[AINX]\s+\S+/.test(line),
     ),
 };

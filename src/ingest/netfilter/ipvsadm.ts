@@ -16,7 +16,7 @@ const FORMAT = 'ipvsadm';
 const VIRTUAL = /^(TCP|UDP|SCTP)\s+(\[[0-9a-fA-F:.]+\]|[\d.]+):(\d+)(?:\s+(.*))?$/;
 const REAL = /^->\s+(\[[0-9a-fA-F:.]+\]|[\d.]+):(\d+)\s+(\S+)(?:\s+(\S+)(?:\s+(\d+)\s+(\d+))?)?/;
 
-const stripBrackets = (a: string) => (a.startsWith('[') ? a.slice(1, -1) : a);
+const stripBrackets = (address: string) => (address.startsWith('[') ? address.slice(1, -1) : address);
 
 const BANNER = /^IP Virtual Server version \S+ \(size=\d+\)$/;
 const COLUMN_WORDS =
@@ -79,24 +79,24 @@ export function parseIpvsadm(input: ParseInput): ParseResult {
       records++;
       continue;
     }
-    const r = REAL.exec(text);
-    if (r && current) {
+    const real = REAL.exec(text);
+    if (real && current) {
       records++;
       if (counterColumns) continue;
-      const weight = Number(r[4]);
+      const weight = Number(real[4]);
       if (!Number.isFinite(weight)) {
         unparsed.push({ line: lineNo, reason: 'real server without weight', text });
         continue;
       }
       const rs: IpvsVirtualServer['realServers'][number] = {
-        address: stripBrackets(r[1]),
-        port: Number(r[2]),
-        forward: r[3],
+        address: stripBrackets(real[1]),
+        port: Number(real[2]),
+        forward: real[3],
         weight,
       };
-      if (r[5] !== undefined) {
-        rs.activeConn = Number(r[5]);
-        rs.inactConn = Number(r[6]);
+      if (real[5] !== undefined) {
+        rs.activeConn = Number(real[5]);
+        rs.inactConn = Number(real[6]);
       }
       current.realServers.push(rs);
       current.evidence.push(logEvidence(input.uri, lineNo, text, FORMAT));
@@ -104,7 +104,7 @@ export function parseIpvsadm(input: ParseInput): ParseResult {
     }
     unparsed.push({
       line: lineNo,
-      reason: r ? 'real server before any virtual server' : 'not an ipvsadm -Ln line',
+      reason: real ? 'real server before any virtual server' : 'not an ipvsadm -Ln line',
       text: text.slice(0, 200),
     });
   }
@@ -124,11 +124,11 @@ export const ipvsadmFormat: FormatSpec = {
   sniff: (lines) =>
     shareOfLines(
       lines,
-      (t) =>
-        t.startsWith('IP Virtual Server version') ||
-        t.startsWith('Prot LocalAddress') ||
-        t.startsWith('-> RemoteAddress') ||
-        VIRTUAL.test(t) ||
-        REAL.test(t),
+      (line) =>
+        line.startsWith('IP Virtual Server version') ||
+        line.startsWith('Prot LocalAddress') ||
+        line.startsWith('-> RemoteAddress') ||
+        VIRTUAL.test(line) ||
+        REAL.test(line),
     ),
 };

@@ -18,46 +18,46 @@ interface Block {
   name: string;
 }
 
-function braceBalance(s: string): number {
-  let n = 0;
+function braceBalance(text: string): number {
+  let depth = 0;
   let quoted = false;
-  for (const c of s) {
-    if (c === '"') quoted = !quoted;
-    else if (!quoted && c === '{') n++;
-    else if (!quoted && c === '}') n--;
+  for (const char of text) {
+    if (char === '"') quoted = !quoted;
+    else if (!quoted && char === '{') depth++;
+    else if (!quoted && char === '}') depth--;
   }
-  return n;
+  return depth;
 }
 
 /** Splits at commas outside braces and quotes. */
-function splitTopLevel(s: string): string[] {
+function splitTopLevel(text: string): string[] {
   const out: string[] = [];
   let depth = 0;
   let quoted = false;
   let start = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i];
-    if (c === '"') quoted = !quoted;
+  for (let i = 0; i < text.length; i++) {
+    const char = text[i];
+    if (char === '"') quoted = !quoted;
     else if (quoted) continue;
-    else if (c === '{') depth++;
-    else if (c === '}') depth--;
-    else if (c === ',' && depth === 0) {
-      out.push(s.slice(start, i));
+    else if (char === '{') depth++;
+    else if (char === '}') depth--;
+    else if (char === ',' && depth === 0) {
+      out.push(text.slice(start, i));
       start = i + 1;
     }
   }
-  out.push(s.slice(start));
-  return out.map((x) => x.trim()).filter(Boolean);
+  out.push(text.slice(start));
+  return out.map((part) => part.trim()).filter(Boolean);
 }
 
 /** `dnat to 10.244.0.105:53`, `dnat ip to 10.244.0.105 . 53`, `dnat ip6 to [fd00::1]:53`. */
 function parseNftDnat(rule: string): { ip: string; port?: number } | undefined {
   const match = /\bdnat (?:ip6? )?to (\S+)(?: \. (\d+))?/.exec(rule);
   if (!match) return undefined;
-  const t = parseNatTarget(match[1]);
-  if (!t) return undefined;
-  if (t.port === undefined && match[2]) t.port = parsePort(match[2]);
-  return t;
+  const target = parseNatTarget(match[1]);
+  if (!target) return undefined;
+  if (target.port === undefined && match[2]) target.port = parsePort(match[2]);
+  return target;
 }
 
 /** The chains a `numgen random mod N vmap { 0 : goto A, 1 : goto B }` picks from. */
@@ -68,8 +68,8 @@ function numgenChains(rule: string): string[] | undefined {
   const close = rule.indexOf('}', open);
   if (open < 0 || close < 0) return undefined;
   return splitTopLevel(rule.slice(open + 1, close))
-    .map((e) => /:\s*(?:goto|jump)\s+(\S+)/.exec(e)?.[1])
-    .filter((x): x is string => !!x);
+    .map((element) => /:\s*(?:goto|jump)\s+(\S+)/.exec(element)?.[1])
+    .filter((chain): chain is string => !!chain);
 }
 
 function parseElement(text: string): { key: string[]; verdict: string } | undefined {
@@ -81,12 +81,15 @@ function parseElement(text: string): { key: string[]; verdict: string } | undefi
     .replace(/ (timeout|expires) \S+/g, '')
     .trim();
   if (!keyPart) return undefined;
-  return { key: keyPart.split(' . ').map((k) => k.trim()), verdict: colon >= 0 ? flat.slice(colon + 3).trim() : '' };
+  return {
+    key: keyPart.split(' . ').map((part) => part.trim()),
+    verdict: colon >= 0 ? flat.slice(colon + 3).trim() : '',
+  };
 }
 
-function stripHandle(t: string): string {
-  const at = t.lastIndexOf(' # handle ');
-  return at >= 0 && /^\d+$/.test(t.slice(at + 10)) ? t.slice(0, at).trimEnd() : t;
+function stripHandle(text: string): string {
+  const at = text.lastIndexOf(' # handle ');
+  return at >= 0 && /^\d+$/.test(text.slice(at + 10)) ? text.slice(0, at).trimEnd() : text;
 }
 
 export function parseNft(input: ParseInput): ParseResult {
@@ -104,15 +107,15 @@ export function parseNft(input: ParseInput): ParseResult {
   const top = () => stack[stack.length - 1];
 
   const addElements = (text: string, lineNo: number, raw: string) => {
-    const b = top();
-    if (b?.kind !== 'map' || !table) return;
+    const enclosing = top();
+    if (enclosing?.kind !== 'map' || !table) return;
     for (const part of splitTopLevel(text)) {
       const el = parseElement(part);
       if (!el) continue;
       const fact: NftMapElement = {
         kind: 'NftMapElement',
         table: table.name,
-        map: b.name,
+        map: enclosing.name,
         key: el.key,
         verdict: el.verdict,
         evidence: [logEvidence(input.uri, lineNo, raw, FORMAT)],
@@ -123,13 +126,13 @@ export function parseNft(input: ParseInput): ParseResult {
   };
 
   const addRule = (text: string, lineNo: number) => {
-    const b = top();
-    if (!table || b?.kind !== 'chain') return;
+    const enclosing = top();
+    if (!table || enclosing?.kind !== 'chain') return;
     const rule: NftRule = {
       kind: 'NftRule',
       table: table.name,
       family: table.family,
-      chain: b.name,
+      chain: enclosing.name,
       text,
       evidence: [logEvidence(input.uri, lineNo, text, FORMAT)],
     };
@@ -186,12 +189,12 @@ export function parseNft(input: ParseInput): ParseResult {
       if (stack.length === 0) table = undefined;
       continue;
     }
-    const b = top();
-    if (!b) {
+    const enclosing = top();
+    if (!enclosing) {
       unparsed.push({ line: lineNo, reason: 'outside any nft table', text: text.slice(0, 200) });
       continue;
     }
-    if (b.kind === 'set' || b.kind === 'map') {
+    if (enclosing.kind === 'set' || enclosing.kind === 'map') {
       const el = /^elements\s*=\s*\{(.*)$/.exec(text);
       if (el) {
         const rest = el[1];
@@ -202,7 +205,7 @@ export function parseNft(input: ParseInput): ParseResult {
       // `type`, `flags`, `comment`, `timeout`, `size`, `policy`: properties we do not model.
       continue;
     }
-    if (b.kind === 'chain') {
+    if (enclosing.kind === 'chain') {
       if (
         /^type\s+\S+\s+hook\s/.test(text) ||
         /^comment\s+"/.test(text) ||
@@ -217,8 +220,8 @@ export function parseNft(input: ParseInput): ParseResult {
       addRule(text, lineNo);
       continue;
     }
-    if (b.kind === 'table' && /^(comment|flags)\s/.test(text)) continue;
-    if (b.kind === 'other') continue;
+    if (enclosing.kind === 'table' && /^(comment|flags)\s/.test(text)) continue;
+    if (enclosing.kind === 'other') continue;
     unparsed.push({ line: lineNo, reason: 'unknown nft statement', text: text.slice(0, 200) });
   }
   if (pending)
@@ -249,16 +252,16 @@ export const nftFormat: FormatSpec = {
     let hits = 0;
     let seen = 0;
     let inTable = false;
-    for (const l of lines) {
+    for (const line of lines) {
       // `nft -a` ends openers and rules with `# handle N`
-      const t = stripHandle(l.trim());
-      if (!t) continue;
+      const text = stripHandle(line.trim());
+      if (!text) continue;
       seen++;
       // A table, chain, set or map opener is nft's own syntax; after one, braces and verdict
       // words count too (a later paragraph of a listing starts at `chain X {`; JSON has braces).
       if (
-        /^table\s+(ip6?|inet|arp|bridge|netdev)\s+\S+\s*\{$/.test(t) ||
-        /^(chain|set|map|flowtable)\s+[\w./:-]+\s*\{$/.test(t)
+        /^table\s+(ip6?|inet|arp|bridge|netdev)\s+\S+\s*\{$/.test(text) ||
+        /^(chain|set|map|flowtable)\s+[\w./:-]+\s*\{$/.test(text)
       ) {
         inTable = true;
         hits++;
@@ -266,10 +269,10 @@ export const nftFormat: FormatSpec = {
       }
       if (
         inTable &&
-        (t === '}' ||
-          NFT_STATEMENT.test(t) ||
-          /\b(vmap|goto|jump|dnat to|masquerade)\b/.test(t) ||
-          (t.length <= 300 && ELEMENT_CONTINUATION.test(t)))
+        (text === '}' ||
+          NFT_STATEMENT.test(text) ||
+          /\b(vmap|goto|jump|dnat to|masquerade)\b/.test(text) ||
+          (text.length <= 300 && ELEMENT_CONTINUATION.test(text)))
       )
         hits++;
     }
