@@ -102,11 +102,11 @@ export function sniffKubeObjects(lines: readonly string[]): { yaml: number; json
     kind = 0,
     jsonApi = 0,
     server = 0;
-  for (const l of lines) {
-    if (/^\s*(- )?apiVersion:\s*\S/.test(l)) apiVersion++;
-    if (/^\s*(- )?kind:\s*[A-Z]/.test(l)) kind++;
-    if (/"apiVersion"\s*:/.test(l)) jsonApi++;
-    if (/^\s*"?(resourceVersion|uid|creationTimestamp|managedFields)"?\s*:/.test(l)) server++;
+  for (const line of lines) {
+    if (/^\s*(- )?apiVersion:\s*\S/.test(line)) apiVersion++;
+    if (/^\s*(- )?kind:\s*[A-Z]/.test(line)) kind++;
+    if (/"apiVersion"\s*:/.test(line)) jsonApi++;
+    if (/^\s*"?(resourceVersion|uid|creationTimestamp|managedFields)"?\s*:/.test(line)) server++;
   }
   return {
     yaml: apiVersion > 0 && kind > 0 ? 0.9 : 0,
