@@ -59,6 +59,6 @@ export function podSearchList(namespace: string, domain = DEFAULT_CLUSTER_DOMAIN
 export function searchExpansion(name: string, search: readonly string[], ndots = 1): string[] {
   if (name.endsWith('.')) return [name.slice(0, -1)];
   const dots = (name.match(/\./g) ?? []).length;
-  const withSuffixes = search.map((s) => `${name}.${s}`);
+  const withSuffixes = search.map((domain) => `${name}.${domain}`);
   return dots >= ndots ? [name, ...withSuffixes] : [...withSuffixes, name];
 }
