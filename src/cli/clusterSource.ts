@@ -85,7 +85,7 @@ export async function readCluster(values: ClusterValues, io: CliIO, sink?: FactS
       signal: abort.signal,
     });
     const summary = api.summarizePull(result);
-    const read = Object.values(result.counts).reduce((n, c) => n + c, 0);
+    const read = Object.values(result.counts).reduce((total, count) => total + count, 0);
     return {
       result,
       nothingRead: read === 0 && result.problems.some((clusterProblem) => clusterProblem.severity === 'error'),

@@ -98,10 +98,10 @@ registerCommand({
       ...(result.dns.srv ? [`  SRV name        ${result.dns.srv}`] : []),
       `  iptables        ${result.iptables.service}  (SVL ${result.iptables.local}, EXT ${result.iptables.external}, FW ${result.iptables.firewall})`,
       `  nftables        ${result.nftables.service}  (local ${result.nftables.local}, external ${result.nftables.external}, firewall ${result.nftables.firewall})`,
-      ...result.endpoints.flatMap((e) => [
-        `  -> ${e.endpoint}`,
-        `       iptables   ${e.iptablesChain}${e.probabilityPrinted ? `  statistic mode random probability ${e.probabilityPrinted}` : '  (last: taken when no earlier rule matched)'}`,
-        `       nftables   ${e.nftablesChain}`,
+      ...result.endpoints.flatMap((endpoint) => [
+        `  -> ${endpoint.endpoint}`,
+        `       iptables   ${endpoint.iptablesChain}${endpoint.probabilityPrinted ? `  statistic mode random probability ${endpoint.probabilityPrinted}` : '  (last: taken when no earlier rule matched)'}`,
+        `       nftables   ${endpoint.nftablesChain}`,
       ]),
     ];
     io.out(lines.join('\n') + '\n');

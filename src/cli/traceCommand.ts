@@ -42,7 +42,7 @@ Example:
 /** The samples folder beside dist/ (the built CLI is dist/cli.js), else under the working directory. */
 export function samplesRoot(): string {
   const candidates = [join(__dirname, '..', 'samples'), join(process.cwd(), 'samples')];
-  return candidates.find((c) => existsSync(join(c, 'README.md'))) ?? candidates[0];
+  return candidates.find((candidate) => existsSync(join(candidate, 'README.md'))) ?? candidates[0];
 }
 
 export interface Notes {
@@ -93,8 +93,13 @@ export function manifestFiles(path: string): string[] {
 }
 
 /** One piece of evidence in the JSON outputs: where it is, what it says, what it can prove. */
-export function evidenceJson(e: Evidence & { role?: EvidenceRole }): unknown {
-  return { uri: e.uri, line: e.line ?? null, excerpt: e.excerpt ?? null, role: e.role ?? evidenceRole(e) };
+export function evidenceJson(evidence: Evidence & { role?: EvidenceRole }): unknown {
+  return {
+    uri: evidence.uri,
+    line: evidence.line ?? null,
+    excerpt: evidence.excerpt ?? null,
+    role: evidence.role ?? evidenceRole(evidence),
+  };
 }
 
 /**
@@ -105,13 +110,13 @@ export function evidenceJson(e: Evidence & { role?: EvidenceRole }): unknown {
 function traceJson(result: TraceResult): unknown {
   const ev = evidenceJson;
   const actor = (actors: Actor[], id: string) => {
-    const a = actors.find((actor) => actor.id === id);
-    return a
+    const found = actors.find((actor) => actor.id === id);
+    return found
       ? {
-          kind: a.kind,
-          name: a.name,
-          ...(a.addresses ? { addresses: a.addresses } : {}),
-          ...(a.interfaces ? { interfaces: a.interfaces } : {}),
+          kind: found.kind,
+          name: found.name,
+          ...(found.addresses ? { addresses: found.addresses } : {}),
+          ...(found.interfaces ? { interfaces: found.interfaces } : {}),
         }
       : { kind: 'unknown', name: id };
   };
@@ -172,18 +177,20 @@ function brokenSummary(flow: Flow): { hop: string; cause: string; finding: strin
 /** Plain text for a terminal: one line per hop with its status and where the proof is. */
 function traceText(result: TraceResult): string {
   const out: string[] = [];
-  for (const f of result.flows) {
-    const name = (id: string) => f.actors.find((actor) => actor.id === id)?.name ?? id;
-    out.push(`${f.title}  [${f.family}]`);
-    const walked = f.connection !== undefined ? f.connections?.[f.connection] : undefined;
+  for (const flow of result.flows) {
+    const name = (id: string) => flow.actors.find((actor) => actor.id === id)?.name ?? id;
+    out.push(`${flow.title}  [${flow.family}]`);
+    const walked = flow.connection !== undefined ? flow.connections?.[flow.connection] : undefined;
     if (walked)
       out.push(
         `  connection ${walked.number}: ${walked.protocol.toUpperCase()} ${walked.client} → ${walked.original}${walked.translated ? ` ⇒ ${walked.masqueraded ? `${walked.masqueraded} → ` : ''}${walked.translated}` : ''}${walked.endpoint?.pod ? ` (${walked.endpoint.pod}${walked.endpoint.node ? ` on ${walked.endpoint.node}` : ''})` : ''}: ${walked.outcome}; seen on ${walked.nodes.join(', ') || 'an unnamed node'}`,
       );
-    for (const flowPhase of f.phases) {
+    for (const flowPhase of flow.phases) {
       out.push(`  ${flowPhase.name}`);
       for (const flowStep of flowPhase.steps) {
-        const where = [...new Set(flowStep.evidence.filter((e) => e.source !== 'derived').map(describeEvidence))]
+        const where = [
+          ...new Set(flowStep.evidence.filter((evidence) => evidence.source !== 'derived').map(describeEvidence)),
+        ]
           .slice(0, 3)
           .join(', ');
         out.push(
@@ -196,15 +203,17 @@ function traceText(result: TraceResult): string {
           );
       }
     }
-    for (const x of f.findings) {
-      out.push(`  ${x.severity.toUpperCase()} ${x.id}${x.hop ? ` at ${x.hop}` : ''}: ${x.message}`);
-      if (x.fix) out.push(`    fix: ${x.fix}`);
+    for (const finding of flow.findings) {
+      out.push(
+        `  ${finding.severity.toUpperCase()} ${finding.id}${finding.hop ? ` at ${finding.hop}` : ''}: ${finding.message}`,
+      );
+      if (finding.fix) out.push(`    fix: ${finding.fix}`);
     }
-    const broken = brokenAt(f);
+    const broken = brokenAt(flow);
     if (broken) out.push(`  broken at ${broken.hop}: ${broken.title}`);
-    for (const u of f.unresolved) out.push(`  missing: ${u}`);
+    for (const missing of flow.unresolved) out.push(`  missing: ${missing}`);
   }
-  for (const u of result.unresolved) out.push(`missing: ${u}`);
+  for (const missing of result.unresolved) out.push(`missing: ${missing}`);
   return out.join('\n') + '\n';
 }
 
@@ -239,11 +248,12 @@ async function runTrace(args: string[], io: CliIO): Promise<number> {
     const sample = findSample(values.sample);
     if (!sample)
       throw new UsageError(
-        `unknown sample '${values.sample}'. Samples: ${SAMPLES.map((s) => s.name).join(', ')}`,
+        `unknown sample '${values.sample}'. Samples: ${SAMPLES.map((sample) => sample.name).join(', ')}`,
         usage,
       );
     const root = samplesRoot();
-    for (const m of sample.manifests) parseManifest(model, notes, io.readFile(join(root, m)), `samples/${m}`);
+    for (const manifest of sample.manifests)
+      parseManifest(model, notes, io.readFile(join(root, manifest)), `samples/${manifest}`);
     for (const sampleInput of sample.logs)
       parseLog(
         model,
@@ -257,11 +267,11 @@ async function runTrace(args: string[], io: CliIO): Promise<number> {
     to ??= sample.to;
   }
   for (const path of values.manifests ?? [])
-    for (const f of filesUnder(path, (name) => /\.(ya?ml|json)$/i.test(name)))
-      parseManifest(model, notes, io.readFile(f), relative(process.cwd(), f) || f);
+    for (const file of filesUnder(path, (name) => /\.(ya?ml|json)$/i.test(name)))
+      parseManifest(model, notes, io.readFile(file), relative(process.cwd(), file) || file);
   // A folder of saved outputs is read file by file, as --manifests reads a folder of manifests.
   for (const path of values.logs ?? [])
-    for (const f of filesUnder(path)) parseTranscript(model, notes, io.readFile(f), f);
+    for (const file of filesUnder(path)) parseTranscript(model, notes, io.readFile(file), file);
   if (!from || !to) throw new UsageError('--from and --to are required (or --sample NAME)', usage);
   if (wantsCluster(values)) {
     const read = await readCluster(values, io, model);
@@ -283,7 +293,7 @@ async function runTrace(args: string[], io: CliIO): Promise<number> {
     }
     throw e;
   }
-  for (const n of notes.lines) io.err(`note: ${n}\n`);
+  for (const line of notes.lines) io.err(`note: ${line}\n`);
   if (values.connection !== undefined) {
     const wanted = Number(values.connection);
     const count = result.flows[0]?.connections?.length ?? 0;
@@ -295,11 +305,11 @@ async function runTrace(args: string[], io: CliIO): Promise<number> {
     }
   }
   if (format === 'json') io.out(JSON.stringify(traceJson(result), null, 2) + '\n');
-  else if (format === 'mermaid') io.out(result.flows.map((f) => renderMermaid(f)).join('\n\n') + '\n');
+  else if (format === 'mermaid') io.out(result.flows.map((flow) => renderMermaid(flow)).join('\n\n') + '\n');
   else if (format === 'markdown') io.out(renderMarkdown(result));
   else io.out(traceText(result));
   // A flow that stops at a hop is a failure the caller can test for (scripts, CI).
-  return result.flows.some((f) => brokenAt(f) !== undefined) ? 1 : 0;
+  return result.flows.some((flow) => brokenAt(flow) !== undefined) ? 1 : 0;
 }
 
 registerCommand({
