@@ -77,7 +77,7 @@ export async function readNetworkConfigMap(
         ok: false,
         found: false,
       };
-    const facts = apiObjectFacts('ConfigMap', res.body, context).facts.filter((f) => f.kind === spec.yields);
+    const facts = apiObjectFacts('ConfigMap', res.body, context).facts.filter((fact) => fact.kind === spec.yields);
     const problems: ClusterProblem[] = facts.length
       ? []
       : [
@@ -101,7 +101,7 @@ export async function readNetworkConfigMap(
         name: spec.name,
         code: 404,
         reason: 'NotFound',
-        message: `ConfigMap ${spec.name} not found in ${notFoundIn.map((n) => `namespace ${n}`).join(' or ')} (404); ${spec.missing}`,
+        message: `ConfigMap ${spec.name} not found in ${notFoundIn.map((namespace) => `namespace ${namespace}`).join(' or ')} (404); ${spec.missing}`,
       },
     ],
   };

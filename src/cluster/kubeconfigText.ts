@@ -32,9 +32,9 @@ export function currentContextInText(text: string): string | undefined {
 
 /** The first file (merge order) that names a current context, as kubectl merges them. */
 export function currentContextOfFiles(texts: readonly (string | undefined)[]): string | undefined {
-  for (const t of texts) {
-    const c = t === undefined ? undefined : currentContextInText(t);
-    if (c) return c;
+  for (const text of texts) {
+    const context = text === undefined ? undefined : currentContextInText(text);
+    if (context) return context;
   }
   return undefined;
 }

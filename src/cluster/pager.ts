@@ -67,8 +67,8 @@ export interface ListOutcome {
 }
 
 function keyOf(json: Json): string {
-  const m = (json.metadata ?? {}) as Record<string, unknown>;
-  return `${scalarText(m.namespace)}/${scalarText(m.name)}`;
+  const metadata = (json.metadata ?? {}) as Record<string, unknown>;
+  return `${scalarText(metadata.namespace)}/${scalarText(metadata.name)}`;
 }
 
 export async function listPaged(
@@ -174,7 +174,7 @@ export async function listPaged(
     let items = (body.items as unknown[]).filter(isApiObject);
     notObjects += body.items.length - items.length;
     if (restarted) items = items.filter((json) => !seen.has(keyOf(json)));
-    for (const o of items) seen.add(keyOf(o));
+    for (const item of items) seen.add(keyOf(item));
     out.items += items.length;
     if (items.length) onItems(items);
     const next = metadata?.continue;

@@ -39,12 +39,12 @@ function where(target: Target): string {
 /** The `message` of a Kubernetes Status body, when the answer is one. */
 export function statusOf(body: unknown): { message?: string; reason?: string; code?: number } {
   if (typeof body !== 'object' || body === null) return {};
-  const b = body as Record<string, unknown>;
-  if (b.kind !== 'Status') return {};
+  const status = body as Record<string, unknown>;
+  if (status.kind !== 'Status') return {};
   return {
-    message: typeof b.message === 'string' ? b.message : undefined,
-    reason: typeof b.reason === 'string' ? b.reason : undefined,
-    code: typeof b.code === 'number' ? b.code : undefined,
+    message: typeof status.message === 'string' ? status.message : undefined,
+    reason: typeof status.reason === 'string' ? status.reason : undefined,
+    code: typeof status.code === 'number' ? status.code : undefined,
   };
 }
 
@@ -56,8 +56,8 @@ export function httpProblem(
   missing: string,
   server: string,
 ): ClusterProblem {
-  const s = statusOf(body);
-  const reason = s.reason ?? String(status);
+  const statusBody = statusOf(body);
+  const reason = statusBody.reason ?? String(status);
   const base = {
     resource: target.resource,
     verb: target.verb,
@@ -96,7 +96,7 @@ export function httpProblem(
         message: `cannot ${where(target)}: the list expired twice while paging (410 Gone); ${missing}`,
       };
     default: {
-      const detail = s.message ? `: ${s.message}` : '';
+      const detail = statusBody.message ? `: ${statusBody.message}` : '';
       return { ...base, severity: 'warning', message: `cannot ${where(target)}: HTTP ${status}${detail}; ${missing}` };
     }
   }
@@ -118,25 +118,25 @@ const TLS_CODES = new Set([
 ]);
 
 /** Is this failure about the connection as a whole (no point trying other resources)? */
-export function isConnectionFailure(e: unknown): boolean {
+export function isConnectionFailure(error: unknown): boolean {
   return (
-    e instanceof TransportError &&
+    error instanceof TransportError &&
     (['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'NO_SERVER', 'INSECURE'].includes(
-      e.code,
+      error.code,
     ) ||
-      TLS_CODES.has(e.code))
+      TLS_CODES.has(error.code))
   );
 }
 
 /** A failure below HTTP → a problem. */
 export function transportProblem(
   target: Target | undefined,
-  e: unknown,
+  error: unknown,
   missing: string,
   server: string,
 ): ClusterProblem {
-  const code = e instanceof TransportError ? e.code : ((e as NodeJS.ErrnoException)?.code ?? 'ERROR');
-  const raw = e instanceof Error ? e.message : String(e);
+  const code = error instanceof TransportError ? error.code : ((error as NodeJS.ErrnoException)?.code ?? 'ERROR');
+  const raw = error instanceof Error ? error.message : String(error);
   const what = target ? `cannot ${where(target)}` : `cannot reach ${server}`;
   const tail = missing ? `; ${missing}` : '';
   const base = {
@@ -156,8 +156,8 @@ export function transportProblem(
     why = `TLS: the server certificate of ${server} is not valid for that host name (${raw})`;
   else if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID')
     why = `TLS: the server certificate of ${server} is outside its validity period (${code})`;
-  else if (TLS_CODES.has(code) && e instanceof TransportError && e.hint)
-    why = `TLS: the server certificate of ${server} is not signed by a trusted certificate authority (${code}): ${e.hint}; add the cluster's certificate-authority-data to the kubeconfig`;
+  else if (TLS_CODES.has(code) && error instanceof TransportError && error.hint)
+    why = `TLS: the server certificate of ${server} is not signed by a trusted certificate authority (${code}): ${error.hint}; add the cluster's certificate-authority-data to the kubeconfig`;
   else if (TLS_CODES.has(code))
     why = `TLS: the server certificate of ${server} is not signed by the certificate authority in the kubeconfig (${code}); the kubeconfig may belong to another cluster, or the cluster's CA changed`;
   else if (code === 'TIMEOUT') why = `the API server did not answer in time (${raw})`;

@@ -79,7 +79,7 @@ interface Task {
 }
 
 export async function pullCluster(options: PullOptions): Promise<PullResult> {
-  const o = { ...DEFAULTS, ...options };
+  const settings = { ...DEFAULTS, ...options };
   const sink = options.sink ?? new ClusterModel();
   const result: PullResult = {
     context: options.context ?? '',
@@ -100,7 +100,7 @@ export async function pullCluster(options: PullOptions): Promise<PullResult> {
   const overall = setTimeout(() => {
     timedOut = true;
     controller.abort();
-  }, o.overallTimeoutMs);
+  }, settings.overallTimeoutMs);
   const onCancel = () => {
     result.cancelled = true;
     controller.abort();
@@ -111,8 +111,8 @@ export async function pullCluster(options: PullOptions): Promise<PullResult> {
   let transport: ApiTransport | undefined;
   try {
     // 2. Kubeconfig, context, credentials and a preflight GET.
-    const conn = await connect(o, controller.signal, () =>
-      result.cancelled ? 'cancelled' : `the overall deadline of ${o.overallTimeoutMs / 1000} s passed`,
+    const conn = await connect(settings, controller.signal, () =>
+      result.cancelled ? 'cancelled' : `the overall deadline of ${settings.overallTimeoutMs / 1000} s passed`,
     );
     result.context = conn.context;
     secrets = conn.secrets;
@@ -122,7 +122,7 @@ export async function pullCluster(options: PullOptions): Promise<PullResult> {
     }
     transport = conn.transport;
     result.server = transport.server;
-    for (const n of conn.notes) report(n);
+    for (const note of conn.notes) report(note);
     const apiTransport = transport;
 
     // 4. The reads, a few at a time.
@@ -134,8 +134,8 @@ export async function pullCluster(options: PullOptions): Promise<PullResult> {
     /** Tasks never started / stopped in flight by cancel or the overall deadline. */
     const skipped: string[] = [];
     const stopped: string[] = [];
-    const bump = (k: string, n: number) => {
-      result.counts[k] = (result.counts[k] ?? 0) + n;
+    const bump = (kind: string, count: number) => {
+      result.counts[kind] = (result.counts[kind] ?? 0) + count;
     };
     let objects = 0;
 
@@ -149,11 +149,11 @@ export async function pullCluster(options: PullOptions): Promise<PullResult> {
         target,
         spec.missing,
         {
-          pageSize: o.pageSize,
-          timeoutMs: o.requestTimeoutMs,
+          pageSize: settings.pageSize,
+          timeoutMs: settings.requestTimeoutMs,
           signal: controller.signal,
-          maxItems: o.maxListItems,
-          maxBytes: o.maxListBytes,
+          maxItems: settings.maxListItems,
+          maxBytes: settings.maxListBytes,
         },
         (items) => {
           const facts: Fact[] = [];
@@ -194,12 +194,12 @@ export async function pullCluster(options: PullOptions): Promise<PullResult> {
             outcome.problems.push(...fallback.outcome.problems);
           }
         }
-        for (const p of outcome.problems) {
-          if (controller.signal.aborted && p.reason === 'ABORTED')
+        for (const problem of outcome.problems) {
+          if (controller.signal.aborted && problem.reason === 'ABORTED')
             stopped.push(
               `${target.resource}${target.namespace ? ` in ${target.namespace}` : ''}${outcome.items ? ` (${outcome.items} read)` : ''}`,
             );
-          else report(p);
+          else report(problem);
         }
         if (!outcome.complete) failedTasks++;
         if (outcome.problems.some((clusterProblem) => clusterProblem.code === 404)) listsNotFound++;
@@ -217,7 +217,7 @@ export async function pullCluster(options: PullOptions): Promise<PullResult> {
           spec,
           result.context,
           controller.signal,
-          o.requestTimeoutMs,
+          settings.requestTimeoutMs,
         );
         if (outcome.facts.length) sink.add(outcome.facts);
         if (outcome.found) bump('configmaps', 1);
@@ -248,14 +248,14 @@ export async function pullCluster(options: PullOptions): Promise<PullResult> {
         options.onProgress?.({ done: doneCount, total: tasks.length, step: task.label, objects });
       }
     };
-    await Promise.all(Array.from({ length: Math.max(1, o.concurrency) }, worker));
+    await Promise.all(Array.from({ length: Math.max(1, settings.concurrency) }, worker));
 
     const lists = `${stopped.length ? `; stopped while reading: ${stopped.join(', ')}` : ''}${skipped.length ? `; not read: ${skipped.join(', ')}` : ''}`;
     if (timedOut) {
       report({
         severity: 'error',
         reason: 'Timeout',
-        message: `the overall deadline of ${o.overallTimeoutMs / 1000} s passed${lists}; what was read is kept`,
+        message: `the overall deadline of ${settings.overallTimeoutMs / 1000} s passed${lists}; what was read is kept`,
       });
     } else if (result.cancelled) {
       report({ severity: 'info', reason: 'Cancelled', message: `cancelled${lists}; what was read is kept` });

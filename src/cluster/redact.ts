@@ -30,7 +30,8 @@ const PATTERNS: [RegExp, string][] = [
 /** Removes credential-looking text and every known secret value. */
 export function redactSecrets(text: string, knownSecrets: readonly string[] = []): string {
   let out = text;
-  for (const s of knownSecrets) if (s && s.length >= 4) out = out.split(s).join('<redacted>');
+  for (const knownSecret of knownSecrets)
+    if (knownSecret && knownSecret.length >= 4) out = out.split(knownSecret).join('<redacted>');
   for (const [re, by] of PATTERNS) out = out.replace(re, by);
   return out;
 }

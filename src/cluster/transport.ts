@@ -151,7 +151,8 @@ export async function kubeTransport(kc: KubeConfig, options: TransportOptions = 
     'Accept-Encoding': 'gzip',
     'User-Agent': options.userAgent ?? 'kube-packet-path (read-only)',
   };
-  for (const [k, v] of Object.entries(opts.headers ?? {})) if (v !== undefined) headers[k] = String(v);
+  for (const [name, value] of Object.entries(opts.headers ?? {}))
+    if (value !== undefined) headers[name] = String(value);
   if (opts.auth) headers.Authorization = `Basic ${Buffer.from(opts.auth).toString('base64')}`;
   const maxBytes = options.maxResponseBytes ?? DEFAULT_MAX_BYTES;
   // The server URL's path without its trailing slashes (a loop: `\/+$` is quadratic on a run of them).

@@ -28,8 +28,8 @@ export function parseClusterUri(
 }
 
 /** The value at a path such as `data.Corefile` or `data["net-conf.json"]`. */
-function valueAt(o: Record<string, unknown>, path: string): unknown {
-  let cur: unknown = o;
+function valueAt(object: Record<string, unknown>, path: string): unknown {
+  let cur: unknown = object;
   for (const match of path.matchAll(/([^.[\]]+)|\["((?:[^"\\]|\\.)*)"\]/g)) {
     const key = match[2] !== undefined ? (JSON.parse(`"${match[2]}"`) as string) : match[1];
     cur = typeof cur === 'object' && cur !== null ? (cur as Record<string, unknown>)[key] : undefined;
@@ -42,16 +42,16 @@ function valueAt(o: Record<string, unknown>, path: string): unknown {
  * for: an API object has no lines, so field evidence is the object's URI, and text
  * evidence carries the matching line (`kubernetes cluster.local in-addr.arpa ip6.arpa {`) as excerpt.
  */
-export function clusterEvidenceSource(context: string, kind: string, o: Record<string, unknown>): EvidenceSource {
-  const meta = (o.metadata ?? {}) as Record<string, unknown>;
+export function clusterEvidenceSource(context: string, kind: string, object: Record<string, unknown>): EvidenceSource {
+  const meta = (object.metadata ?? {}) as Record<string, unknown>;
   const ns = typeof meta.namespace === 'string' && meta.namespace ? meta.namespace : undefined;
   const name = scalarText(meta.name);
   return {
     at: () => clusterEvidence(context, kind, ns, name),
     inText: (path, needle) => {
-      const text = valueAt(o, path);
+      const text = valueAt(object, path);
       if (typeof text !== 'string') return undefined;
-      const line = text.split(/\r?\n/).find((l) => l.includes(needle));
+      const line = text.split(/\r?\n/).find((line) => line.includes(needle));
       return line === undefined ? undefined : clusterEvidence(context, kind, ns, name, line.trim());
     },
   };
