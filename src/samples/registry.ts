@@ -81,5 +81,5 @@ export const SAMPLES: Sample[] = [
 ];
 
 export function findSample(name: string): Sample | undefined {
-  return SAMPLES.find((s) => s.name === name);
+  return SAMPLES.find((sample) => sample.name === name);
 }
