@@ -80,7 +80,7 @@ export function parseTcpdump(input: ParseInput): ParseResult {
 function deltaStampsOf(command: string | undefined): DeltaStamps | undefined {
   if (command === undefined) return undefined;
   let ts = 0;
-  for (const w of command.split(/\s+/)) if (/^-[a-zA-Z]+$/.test(w)) for (const ch of w) if (ch === 't') ts++;
+  for (const word of command.split(/\s+/)) if (/^-[a-zA-Z]+$/.test(word)) for (const ch of word) if (ch === 't') ts++;
   return ts === 3 ? 'previous' : ts >= 5 ? 'first' : undefined;
 }
 
@@ -120,17 +120,18 @@ export function sniffTcpdump(lines: readonly string[]): number {
       hits++;
       continue;
     }
-    const pieces = flat ? unflattenTcpdump(line).map((p) => p.text) : [numbered];
+    const pieces = flat ? unflattenTcpdump(line).map((piece) => piece.text) : [numbered];
     let ok = 0;
-    for (const p of pieces) {
-      if (headerOrTrailer(p)) {
+    for (const piece of pieces) {
+      if (headerOrTrailer(piece)) {
         ok++;
         continue;
       }
       // a packet line, stamped or not (-t); unstamped, only IP, IP6 and ARP frames are packets
-      const stamp = readStamp(p, 0);
+      const stamp = readStamp(piece, 0);
       if (
-        scanner.scan(p, 0, p.length, row, 0, 0, stamp?.end ?? 0, stamp?.t ?? 0, -1, -1, p.length) === undefined &&
+        scanner.scan(piece, 0, piece.length, row, 0, 0, stamp?.end ?? 0, stamp?.t ?? 0, -1, -1, piece.length) ===
+          undefined &&
         row.net[0] !== NET_OTHER
       ) {
         ok++;
