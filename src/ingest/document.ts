@@ -86,7 +86,7 @@ export function parseDocument(given: string, uri: string): DocumentResult {
       for (let k = first; k <= last; k++) if (lines.at(k).trim()) unparsed.push({ line: k + 1, reason: what });
       result = { format: 'unknown', facts: [], records: 0, unparsed };
     } else {
-      const { text: joined, map } = unflattenLines(spec, lines, first, last, raw.startLine);
+      const { text: joined, map } = unflattenLines(spec, { lines, first, last, firstLine: raw.startLine });
       // an untouched block is a slice of the input (no copy for LF text, nor for CRLF text when
       // the parser drops the CRs itself)
       const blockText = joined ?? (spec.readsCrlf ? lines.slice(first, last) : lines.join(first, last));

@@ -238,13 +238,13 @@ export class DigReader {
     if (name === undefined || (message.status === undefined && message.answers.length === 0 && !message.headerSeen))
       return;
     const type = message.question?.type ?? message.askedType ?? (message.answers[0]?.type === 'AAAA' ? 'AAAA' : 'A');
-    const lookup = newLookup(
-      this.opts.tool,
+    const lookup = newLookup({
+      tool: this.opts.tool,
       name,
       type,
-      [spanEvidence(this.opts.uri, message.lines, this.opts.format)],
-      this.opts.client,
-    );
+      evidence: [spanEvidence(this.opts.uri, message.lines, this.opts.format)],
+      client: this.opts.client,
+    });
     const server = message.server ?? this.opts.server;
     if (server) lookup.server = server;
     if (message.port !== undefined) lookup.serverPort = message.port;

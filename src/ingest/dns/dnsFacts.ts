@@ -88,13 +88,15 @@ export function serverFromArgs(args: readonly string[], tool: string): string | 
   return plain.length >= 2 ? plain[1] : undefined;
 }
 
-export function newLookup(
-  tool: DnsLookup['tool'],
-  name: string,
-  type: string,
-  evidence: Evidence[],
-  client?: string,
-): DnsLookup {
+export interface NewLookup {
+  tool: DnsLookup['tool'];
+  name: string;
+  type: string;
+  evidence: Evidence[];
+  client?: string;
+}
+
+export function newLookup({ tool, name, type, evidence, client }: NewLookup): DnsLookup {
   const dnsLookup: DnsLookup = { kind: 'DnsLookup', tool, question: { name, type }, answers: [], evidence };
   if (client) dnsLookup.client = client;
   return dnsLookup;

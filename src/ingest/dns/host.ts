@@ -106,7 +106,9 @@ export function parseHost(input: ParseInput): ParseResult {
       let match: RegExpExecArray | null;
       if ((match = /^Host (\S+) not found: \d+\(([A-Z]+)\)/.exec(line))) {
         const name = stripDot(match[1]);
-        const lk = lookups.get(name) ?? newLookup('host', name, questionTypeFromArgs(args) ?? 'A', [], cmd.client);
+        const lk =
+          lookups.get(name) ??
+          newLookup({ tool: 'host', name, type: questionTypeFromArgs(args) ?? 'A', evidence: [], client: cmd.client });
         lk.status = match[2];
         lk.evidence.push(lineEvidence(input.uri, logicalLine, FORMAT));
         lookups.set(name, lk);
@@ -119,7 +121,15 @@ export function parseHost(input: ParseInput): ParseResult {
           unparsed.push(unparsedLine(logicalLine, 'timeout, but the name asked is unknown (no command shown)'));
           continue;
         }
-        const lk = lookups.get(asked) ?? newLookup('host', asked, questionTypeFromArgs(args) ?? 'A', [], cmd.client);
+        const lk =
+          lookups.get(asked) ??
+          newLookup({
+            tool: 'host',
+            name: asked,
+            type: questionTypeFromArgs(args) ?? 'A',
+            evidence: [],
+            client: cmd.client,
+          });
         lk.status = 'timeout';
         lk.evidence.push(lineEvidence(input.uri, logicalLine, FORMAT));
         lookups.set(asked, lk);
@@ -139,7 +149,8 @@ export function parseHost(input: ParseInput): ParseResult {
         const owner = aliases.get(name.toLowerCase()) ?? name;
         const noRecord = ph[1] === '' ? toks[1 + ph[0]]?.text : undefined; // `has no AAAA record`
         const type = noRecord ?? (ph[1] === 'PTR' || ph[1] === 'SRV' ? ph[1] : (questionTypeFromArgs(args) ?? 'A'));
-        const lk = lookups.get(owner) ?? newLookup('host', owner, type, [], cmd.client);
+        const lk =
+          lookups.get(owner) ?? newLookup({ tool: 'host', name: owner, type, evidence: [], client: cmd.client });
         lk.evidence.push(lineEvidence(input.uri, logicalLine, FORMAT));
         lookups.set(owner, lk);
         if (ph[1] === '') {

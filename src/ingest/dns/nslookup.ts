@@ -193,7 +193,10 @@ class NslookupReader {
     if (!run) return;
     // `nslookup cluster.local` answered by busybox with only its Server lines: asked, nothing came back
     if (run.lookups.size === 0 && run.asked && run.serverLines.length > 0) {
-      run.lookups.set(run.asked, newLookup('nslookup', run.asked, run.askedType ?? 'A', [], this.client));
+      run.lookups.set(
+        run.asked,
+        newLookup({ tool: 'nslookup', name: run.asked, type: run.askedType ?? 'A', evidence: [], client: this.client }),
+      );
     }
     for (const [key, lookup] of run.lookups) {
       // first the whole record (Server line to its last line), then each line for hovers
@@ -232,7 +235,13 @@ class NslookupReader {
     const key = name.toLowerCase();
     let lookup = run.lookups.get(key);
     if (!lookup) {
-      lookup = newLookup('nslookup', name, type ?? run.askedType ?? 'A', [this.evidence(line)], this.client);
+      lookup = newLookup({
+        tool: 'nslookup',
+        name,
+        type: type ?? run.askedType ?? 'A',
+        evidence: [this.evidence(line)],
+        client: this.client,
+      });
       run.lookups.set(key, lookup);
     } else {
       lookup.evidence.push(this.evidence(line));

@@ -54,13 +54,20 @@ function describedKind(fields: Field[], command: string | undefined): 'Service' 
   return undefined;
 }
 
-function serviceFacts(
-  fields: Field[],
-  input: ParseInput,
-  ev: ReturnType<typeof logEvidence>,
-  unparsed: Unparsed[],
-  first: number,
-): Fact[] {
+/** One `kubectl describe` block (lines start..end, 0-based) and what reading it needs. */
+interface DescribedBlock {
+  fields: Field[];
+  input: ParseInput;
+  lines: string[];
+  start: number;
+  end: number;
+  /** The 1-based line of lines[0]. */
+  first: number;
+  evidence: ReturnType<typeof logEvidence>;
+  unparsed: Unparsed[];
+}
+
+function serviceFacts({ fields, input, evidence: ev, unparsed, first }: DescribedBlock): Fact[] {
   const get = (key: string) => fields.find((field) => field.key === key)?.value;
   const name = get('Name')!;
   const namespace = get('Namespace');
@@ -150,13 +157,7 @@ function serviceFacts(
   return facts;
 }
 
-function endpointsFacts(
-  fields: Field[],
-  lines: string[],
-  start: number,
-  end: number,
-  ev: ReturnType<typeof logEvidence>,
-): Fact[] {
+function endpointsFacts({ fields, lines, start, end, evidence: ev }: DescribedBlock): Fact[] {
   const get = (key: string) => fields.find((field) => field.key === key)?.value;
   const name = get('Name')!;
   const endpoints: Endpoint[] = [];
@@ -249,10 +250,8 @@ export function parseKubectlDescribe(input: ParseInput): ParseResult {
       });
       return;
     }
-    const out =
-      kind === 'Service'
-        ? serviceFacts(fields, input, ev, unparsed, first)
-        : endpointsFacts(fields, lines, start, end, ev);
+    const block: DescribedBlock = { fields, input, lines, start, end, first, evidence: ev, unparsed };
+    const out = kind === 'Service' ? serviceFacts(block) : endpointsFacts(block);
     records++;
     facts.push(...out);
   });

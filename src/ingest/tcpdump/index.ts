@@ -60,7 +60,7 @@ export function parseTcpdump(input: ParseInput): ParseResult {
   // newlines were lost somewhere: cut every line into its records, read that, then point back at the text as given
   const lines = textLines(text);
   const last = lines.count - 1;
-  const { text: cut, map } = unflattenLines(tcpdumpFormat, lines, 0, last, base);
+  const { text: cut, map } = unflattenLines(tcpdumpFormat, { lines, first: 0, last, firstLine: base });
   const again = scanCapture(cut ?? lines.join(0, last), uri, map ? 1 : base, {
     linesCut: true,
     endsStripped: true,

@@ -21,7 +21,12 @@ export function unflattenBlock(
   firstLine: number,
   lazy = false,
 ): Unflattened {
-  const unflattened = unflattenLines(spec, arrayLines(lines), 0, lines.length - 1, firstLine);
+  const unflattened = unflattenLines(spec, {
+    lines: arrayLines(lines),
+    first: 0,
+    last: lines.length - 1,
+    firstLine,
+  });
   return unflattened.map || lazy ? unflattened : { text: lines.join('\n'), map: undefined };
 }
 
@@ -36,18 +41,21 @@ function piecesOf(spec: FormatSpec, line: string): (string | { text: string; sta
   return !Array.isArray(pieces) || pieces.length === 0 ? [line] : pieces;
 }
 
+/** Lines first..last (0-based, inclusive) of a LineSource; `firstLine` is the 1-based file line of `first`. */
+export interface BlockLines {
+  lines: LineSource;
+  first: number;
+  last: number;
+  firstLine: number;
+}
+
 /**
  * unflattenBlock over lines first..last (0-based, inclusive) of a LineSource, `lazy`: text and map
  * are undefined when no line splits. That is the usual case (a big capture), so the first pass
  * keeps nothing; only once a line splits is the block walked again to build the text and map.
  */
-export function unflattenLines(
-  spec: FormatSpec | undefined,
-  lines: LineSource,
-  first: number,
-  last: number,
-  firstLine: number,
-): Unflattened {
+export function unflattenLines(spec: FormatSpec | undefined, block: BlockLines): Unflattened {
+  const { lines, first, last, firstLine } = block;
   if (!spec?.unflatten) return { text: undefined, map: undefined };
   let changed = false;
   for (let k = first; k <= last && !changed; k++) changed = piecesOf(spec, lines.at(k)).length > 1;
