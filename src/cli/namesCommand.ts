@@ -66,7 +66,7 @@ registerCommand({
       servicePortName: spn,
       dns: {
         service: serviceDnsName(name, namespace, values.domain),
-        srv: portName ? srvDnsName(portName, protocol, name, namespace, values.domain) : null,
+        srv: portName ? srvDnsName({ portName, protocol, service: name, namespace, domain: values.domain }) : null,
       },
       iptables: {
         service: iptablesServiceChain('SVC', spn, protocol),

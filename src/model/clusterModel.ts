@@ -162,18 +162,15 @@ export class ClusterModel {
         disagreements,
       );
     }
-    for (const fieldDisagreement of disagreements)
-      this.recordConflict(fact.kind, id, fieldDisagreement, existing.evidence, fact.evidence);
+    for (const fieldDisagreement of disagreements) this.recordConflict(id, fieldDisagreement, existing, fact);
     existing.evidence.push(...fact.evidence);
   }
 
-  private recordConflict(
-    kind: FactKind,
-    key: string,
-    fieldDisagreement: FieldDisagreement,
-    keptEv: Evidence[],
-    otherEv: Evidence[],
-  ): void {
+  /** Notes that `other` (merging into `kept`, both of identity `key`) disagrees on one field. */
+  private recordConflict(key: string, fieldDisagreement: FieldDisagreement, kept: Fact, other: Fact): void {
+    const kind = kept.kind;
+    const keptEv = kept.evidence;
+    const otherEv = other.evidence;
     const ck = `${kind}|${key}|${fieldDisagreement.field}`;
     let conflict = this.conflictMap.get(ck);
     if (!conflict) {
