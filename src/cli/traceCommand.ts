@@ -3,6 +3,7 @@ import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseDocument } from '../ingest/document';
 import { formatForCommand, formatSpec, sniffFormat } from '../ingest/registry';
+import type { ParseInput } from '../ingest/types';
 import { ClusterModel, describeEvidence, evidenceRole, type Evidence, type EvidenceRole } from '../model';
 import { brokenAt, trace, UnknownTargetError } from '../flow';
 import type { Actor, Flow, TraceResult } from '../flow/types';
@@ -49,7 +50,9 @@ export interface Notes {
   lines: string[];
 }
 
-function parseLog(model: ClusterModel, notes: Notes, text: string, uri: string, command?: string, host?: string): void {
+/** One saved output (`command`, when known, picks its parser; else its text is sniffed). */
+function parseLog(model: ClusterModel, notes: Notes, log: Pick<ParseInput, 'text' | 'uri' | 'command' | 'host'>): void {
+  const { text, uri, command, host } = log;
   const spec = (command ? formatForCommand(command) : undefined) ?? sniffFormat(text.split('\n'));
   if (!spec) {
     notes.lines.push(`${uri}: no parser recognises this output${command ? ` (${command})` : ''}; skipped`);
@@ -255,14 +258,12 @@ async function runTrace(args: string[], io: CliIO): Promise<number> {
     for (const manifest of sample.manifests)
       parseManifest(model, notes, io.readFile(join(root, manifest)), `samples/${manifest}`);
     for (const sampleInput of sample.logs)
-      parseLog(
-        model,
-        notes,
-        io.readFile(join(root, sampleInput.file)),
-        `samples/${sampleInput.file}`,
-        sampleInput.command,
-        sampleInput.host,
-      );
+      parseLog(model, notes, {
+        text: io.readFile(join(root, sampleInput.file)),
+        uri: `samples/${sampleInput.file}`,
+        command: sampleInput.command,
+        host: sampleInput.host,
+      });
     from ??= sample.from;
     to ??= sample.to;
   }
