@@ -26,13 +26,19 @@ const WHAT: Record<ConfigMapSpec['yields'], string> = {
   ClusterDns: 'Corefile kubernetes plugin',
 };
 
+/** The kubeconfig context the facts name, and how long and until when to wait for the answer. */
+export interface ConfigMapRequest {
+  context: string;
+  signal: AbortSignal;
+  timeoutMs: number;
+}
+
 export async function readNetworkConfigMap(
   apiTransport: ApiTransport,
   spec: ConfigMapSpec,
-  context: string,
-  signal: AbortSignal,
-  timeoutMs: number,
+  request: ConfigMapRequest,
 ): Promise<ConfigMapOutcome> {
+  const { context, signal, timeoutMs } = request;
   const notFoundIn: string[] = [];
   for (const ns of spec.namespaces) {
     const target = { verb: 'get' as const, resource: 'configmaps', namespace: ns, name: spec.name };
@@ -58,7 +64,7 @@ export async function readNetworkConfigMap(
     if (res.status !== 200)
       return {
         facts: [],
-        problems: [httpProblem(target, res.status, res.body, spec.missing, apiTransport.server)],
+        problems: [httpProblem(target, res, spec.missing, apiTransport.server)],
         ok: false,
         found: false,
       };

@@ -127,8 +127,7 @@ export async function connect(
         secrets,
         problem: httpProblem(
           { verb: 'get', resource: '/version' },
-          401,
-          res.body,
+          { status: 401, body: res.body },
           'nothing was read',
           transport.server,
         ),

@@ -71,14 +71,20 @@ function keyOf(json: Json): string {
   return `${scalarText(metadata.namespace)}/${scalarText(metadata.name)}`;
 }
 
+/** Which list to read: its API path, the target problems name, and what is missing without it. */
+export interface ListRequest {
+  path: string;
+  target: Target;
+  missing: string;
+}
+
 export async function listPaged(
   transport: ApiTransport,
-  path: string,
-  target: Target,
-  missing: string,
+  list: ListRequest,
   options: PageOptions,
   onItems: (items: Json[]) => void,
 ): Promise<ListOutcome> {
+  const { path, target, missing } = list;
   const out: ListOutcome = { items: 0, pages: 0, problems: [], complete: false };
   const maxItems = options.maxItems ?? DEFAULT_LIST_LIMITS.maxItems;
   const maxBytes = options.maxBytes ?? DEFAULT_LIST_LIMITS.maxBytes;
@@ -151,7 +157,7 @@ export async function listPaged(
     }
     if (res.status !== 200) {
       const partial = out.items ? ` (kept the ${out.items} read before)` : '';
-      out.problems.push(httpProblem(target, res.status, res.body, missing + partial, transport.server));
+      out.problems.push(httpProblem(target, res, missing + partial, transport.server));
       return out;
     }
     const body = res.body;

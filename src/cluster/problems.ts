@@ -51,11 +51,11 @@ export function statusOf(body: unknown): { message?: string; reason?: string; co
 /** An HTTP error answer → a problem. `missing` says what the model lacks because of it. */
 export function httpProblem(
   target: Target,
-  status: number,
-  body: unknown,
+  answer: { status: number; body?: unknown },
   missing: string,
   server: string,
 ): ClusterProblem {
+  const { status, body } = answer;
   const statusBody = statusOf(body);
   const reason = statusBody.reason ?? String(status);
   const base = {

@@ -145,9 +145,7 @@ export async function pullCluster(options: PullOptions): Promise<PullResult> {
       let page = 0;
       const outcome = await listPaged(
         apiTransport,
-        collectionPath(spec, spec.namespaced ? ns : undefined),
-        target,
-        spec.missing,
+        { path: collectionPath(spec, spec.namespaced ? ns : undefined), target, missing: spec.missing },
         {
           pageSize: settings.pageSize,
           timeoutMs: settings.requestTimeoutMs,
@@ -212,13 +210,11 @@ export async function pullCluster(options: PullOptions): Promise<PullResult> {
       label: `configmap ${spec.name}`,
       run: async () => {
         bump('configmaps', 0);
-        const outcome = await readNetworkConfigMap(
-          apiTransport,
-          spec,
-          result.context,
-          controller.signal,
-          settings.requestTimeoutMs,
-        );
+        const outcome = await readNetworkConfigMap(apiTransport, spec, {
+          context: result.context,
+          signal: controller.signal,
+          timeoutMs: settings.requestTimeoutMs,
+        });
         if (outcome.facts.length) sink.add(outcome.facts);
         if (outcome.found) bump('configmaps', 1);
         if (outcome.error && controller.signal.aborted) stopped.push(`configmap ${spec.name}`);

@@ -164,9 +164,7 @@ export async function watchCluster(options: WatchOptions): Promise<WatchEnd> {
         const fresh = new Map<string, Fact[]>();
         const outcome = await listPaged(
           transport,
-          path,
-          target,
-          spec.missing,
+          { path, target, missing: spec.missing },
           { pageSize: object.pageSize, timeoutMs: object.requestTimeoutMs, signal: object.signal },
           (items) => {
             for (const item of items) fresh.set(keyOf(item), apiObjectFacts(spec.kind, item, context).facts);
@@ -247,8 +245,7 @@ export async function watchCluster(options: WatchOptions): Promise<WatchEnd> {
         if (res.status !== 200) {
           const problem = httpProblem(
             { ...target },
-            res.status,
-            res.body,
+            res,
             `${target.resource} are no longer kept current`,
             transport.server,
           );

@@ -1,14 +1,20 @@
 import { scalarText, shortened, type Evidence } from '../../model';
 import type { EvidenceSource } from '../../ingest/kube/objectFacts';
 
-/** Evidence for an object read from the API: `cluster://<context>/<Kind>/<namespace>/<name>` (no namespace segment for cluster-scoped kinds). */
-export function clusterEvidence(
-  context: string,
-  kind: string,
-  namespace: string | undefined,
-  name: string,
-  excerpt?: string,
-): Evidence {
+/** An object of the API as a `cluster://` URI names it (no namespace for cluster-scoped kinds). */
+export interface ClusterObjectRef {
+  context: string;
+  kind: string;
+  namespace?: string;
+  name: string;
+}
+
+/**
+ * Evidence for an object read from the API: `cluster://<context>/<Kind>/<namespace>/<name>`
+ * (no namespace segment for cluster-scoped kinds).
+ */
+export function clusterEvidence(object: ClusterObjectRef, excerpt?: string): Evidence {
+  const { context, kind, namespace, name } = object;
   const parts = [context, kind, ...(namespace ? [namespace] : []), name].map(encodeURIComponent);
   const ev: Evidence = { source: 'cluster', uri: `cluster://${parts.join('/')}`, format: 'kube-api' };
   if (excerpt) ev.excerpt = shortened(excerpt);
@@ -16,9 +22,7 @@ export function clusterEvidence(
 }
 
 /** Splits a `cluster://` URI back into its parts (for hovers and "open in cluster" links). */
-export function parseClusterUri(
-  uri: string,
-): { context: string; kind: string; namespace?: string; name: string } | undefined {
+export function parseClusterUri(uri: string): ClusterObjectRef | undefined {
   const match = /^cluster:\/\/(.+)$/.exec(uri);
   if (!match) return undefined;
   const parts = match[1].split('/').map(decodeURIComponent);
@@ -46,13 +50,14 @@ export function clusterEvidenceSource(context: string, kind: string, object: Rec
   const meta = (object.metadata ?? {}) as Record<string, unknown>;
   const ns = typeof meta.namespace === 'string' && meta.namespace ? meta.namespace : undefined;
   const name = scalarText(meta.name);
+  const ref: ClusterObjectRef = { context, kind, namespace: ns, name };
   return {
-    at: () => clusterEvidence(context, kind, ns, name),
+    at: () => clusterEvidence(ref),
     inText: (path, needle) => {
       const text = valueAt(object, path);
       if (typeof text !== 'string') return undefined;
-      const line = text.split(/\r?\n/).find((line) => line.includes(needle));
-      return line === undefined ? undefined : clusterEvidence(context, kind, ns, name, line.trim());
+      const line = text.split(/\r?\n/).find((textLine) => textLine.includes(needle));
+      return line === undefined ? undefined : clusterEvidence(ref, line.trim());
     },
   };
 }
