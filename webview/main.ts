@@ -46,8 +46,9 @@ function setAppState(state: 'loading' | 'rendered' | 'error' | 'problem', ms?: n
   if (ms !== undefined) app.dataset.renderMs = ms.toFixed(1);
 }
 
-function button(id: string, label: string, title: string, onClick: () => void, secondary = true): HTMLElement {
-  const vscodeButton = h('vscode-button', { id, title, 'aria-label': title, secondary }, label);
+/** A secondary toolbar button (every button of the toolbar is one). */
+function button(id: string, label: string, title: string, onClick: () => void): HTMLElement {
+  const vscodeButton = h('vscode-button', { id, title, 'aria-label': title, secondary: true }, label);
   vscodeButton.addEventListener('click', onClick);
   return vscodeButton;
 }
