@@ -1,7 +1,7 @@
 import type { Capture, Evidence } from '../../model';
 import type { FormatSpec, ParseInput, ParseResult } from '../types';
 import { Chunk, NET_OTHER } from './columns/chunk';
-import { RecordScanner } from './columns/recordScanner';
+import { RecordScanner, type RecordSpan } from './columns/recordScanner';
 import {
   asciiBytesStart,
   headerOrTrailer,
@@ -25,7 +25,10 @@ import { looksFlattened, unflattenTcpdump } from './unflatten';
 
 const FORMAT = 'tcpdump';
 
-/** One Capture fact for the packets, its evidence spanning the first packet's line to the last one's; none for no packets. */
+/**
+ * One Capture fact for the packets, its evidence spanning the first packet's line to the last one's; none for no
+ * packets.
+ */
 function captureOf(table: PacketColumns, uri: string, input: ParseInput): Capture[] {
   if (table.size === 0) return [];
   const line = table.lineOf(0);
@@ -76,7 +79,10 @@ export function parseTcpdump(input: ParseInput): ParseResult {
   return result;
 }
 
-/** What the command's `-t` flags make of stamps printed after a space: -ttt counts from the packet before, -ttttt from the first. */
+/**
+ * What the command's `-t` flags make of stamps printed after a space: -ttt counts from the packet before, -ttttt from
+ * the first.
+ */
 function deltaStampsOf(command: string | undefined): DeltaStamps | undefined {
   if (command === undefined) return undefined;
   let ts = 0;
@@ -129,11 +135,17 @@ export function sniffTcpdump(lines: readonly string[]): number {
       }
       // a packet line, stamped or not (-t); unstamped, only IP, IP6 and ARP frames are packets
       const stamp = readStamp(piece, 0);
-      if (
-        scanner.scan(piece, 0, piece.length, row, 0, 0, stamp?.end ?? 0, stamp?.t ?? 0, -1, -1, piece.length) ===
-          undefined &&
-        row.net[0] !== NET_OTHER
-      ) {
+      const record: RecordSpan = {
+        at: 0,
+        lineEnd: piece.length,
+        stampEnd: stamp?.end ?? 0,
+        stamp: stamp?.t ?? 0,
+        contFrom: -1,
+        contTo: -1,
+        endAt: piece.length,
+      };
+      scanner.target(row, 0, 0);
+      if (scanner.scan(piece, record, false) === undefined && row.net[0] !== NET_OTHER) {
         ok++;
         afterPacket = true;
       }

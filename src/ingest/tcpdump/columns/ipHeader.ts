@@ -30,23 +30,33 @@ export function readHeader(text: string, start: number, end: number): number {
       if (--depth === 0) break;
     } else if (!prevWord && cursor > start) {
       // a value cannot run past the closing parenthesis: it is no digit or word character
-      if (ch === 116 && HEADER.ttl < 0) HEADER.ttl = valueAt(text, cursor, end, 'ttl ', true);
-      else if (ch === 104 && HEADER.ttl < 0) HEADER.ttl = valueAt(text, cursor, end, 'hlim ', true);
-      else if (ch === 105 && HEADER.id < 0) HEADER.id = valueAt(text, cursor, end, 'id ', true);
-      else if (ch === 112 && HEADER.proto < 0) HEADER.proto = valueAt(text, cursor, end, 'proto ', false);
-      else if (ch === 110 && HEADER.proto < 0) HEADER.proto = valueAt(text, cursor, end, 'next-header ', false);
+      if (ch === 116 && HEADER.ttl < 0) HEADER.ttl = numberAt(text, cursor, end, 'ttl ');
+      else if (ch === 104 && HEADER.ttl < 0) HEADER.ttl = numberAt(text, cursor, end, 'hlim ');
+      else if (ch === 105 && HEADER.id < 0) HEADER.id = numberAt(text, cursor, end, 'id ');
+      else if (ch === 112 && HEADER.proto < 0) HEADER.proto = wordAt(text, cursor, end, 'proto ');
+      else if (ch === 110 && HEADER.proto < 0) HEADER.proto = wordAt(text, cursor, end, 'next-header ');
     }
     prevWord = isWordChar(ch);
   }
   return cursor;
 }
 
-/** Where the value after `key` at `k` starts, when a digit (or word character) follows it before `to`; else -1. */
-function valueAt(text: string, start: number, to: number, key: string, digits: boolean): number {
+/** Where the value after `key` at `start` starts (before `to`); else -1. */
+function afterKey(text: string, start: number, to: number, key: string): number {
   const valueStart = start + key.length;
-  if (valueStart >= to || !text.startsWith(key, start)) return -1;
-  const code = text.charCodeAt(valueStart);
-  return (digits ? isDigit(code) : isWordChar(code)) ? valueStart : -1;
+  return valueStart < to && text.startsWith(key, start) ? valueStart : -1;
+}
+
+/** Where the number after `key` at `start` starts, when a digit follows the key before `to`; else -1. */
+function numberAt(text: string, start: number, to: number, key: string): number {
+  const valueStart = afterKey(text, start, to, key);
+  return valueStart >= 0 && isDigit(text.charCodeAt(valueStart)) ? valueStart : -1;
+}
+
+/** Where the word after `key` at `start` starts, when a word character follows the key before `to`; else -1. */
+function wordAt(text: string, start: number, to: number, key: string): number {
+  const valueStart = afterKey(text, start, to, key);
+  return valueStart >= 0 && isWordChar(text.charCodeAt(valueStart)) ? valueStart : -1;
 }
 
 /** The protocol word of the -v header: `TCP`, `UDP`, `ICMP` or `ICMPv6` as a PROTO_ code, else -1. */

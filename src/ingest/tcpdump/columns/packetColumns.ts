@@ -214,7 +214,7 @@ export class PacketColumns implements PacketTable {
     if (chunk.endLine[slot] !== chunk.line[slot]) evidence.endLine = chunk.endLine[slot];
     const column = this.columns.get(index);
     if (column !== undefined && column > 1) evidence.column = column;
-    const pk = this.fields(text, index, chunk, slot, evidence);
+    const pk = this.fields(text, index, evidence);
     if (extra !== undefined) {
       const more = extra.join(' | ');
       if (pk.tcp?.http === 'HTTP') pk.tcp.http = extra[0];
@@ -244,7 +244,9 @@ export class PacketColumns implements PacketTable {
    * One object literal per packet kind, every field in a fixed order, as the parser has always
    * produced them: all packets share two hidden classes (absent fields are `undefined`).
    */
-  private fields(text: string, index: number, chunk: Chunk, slot: number, evidence: Evidence): Packet {
+  private fields(text: string, index: number, evidence: Evidence): Packet {
+    const chunk = this.chunks[index >>> CHUNK_BITS];
+    const slot = index & CHUNK_MASK;
     const has = chunk.has[slot];
     const stampLen = chunk.stampLen[slot];
     const time = stampLen ? text.slice(0, stampLen) : undefined;

@@ -36,6 +36,21 @@ const U32 = 0xffffffff;
  * then `IP|IP6 [(-v header)] SRC > DST: PAYLOAD` or `ARP, ...`.
  */
 
+/**
+ * Where a record lies in the text: its first line [at, lineEnd), the timestamp the caller already
+ * read there (stampEnd 0: none; `stamp` its seconds), its first continuation line [contFrom, contTo)
+ * (-1: none), and where its last line ends (continuation lines included).
+ */
+export interface RecordSpan {
+  at: number;
+  lineEnd: number;
+  stampEnd: number;
+  stamp: number;
+  contFrom: number;
+  contTo: number;
+  endAt: number;
+}
+
 export class RecordScanner {
   /** Interface names, MACs, flags, ICMP types, ARP addresses, DNS names and types. */
   readonly strings = new SpanInterner();
@@ -66,36 +81,29 @@ export class RecordScanner {
   /** Span offsets are stored relative to this (the record's start in the joined text). */
   private base = 0;
 
-  /**
-   * Fills the row from the record at s[p, e); returns undefined, or why it is not a packet (the
-   * row is then cleared). `s` is the whole capture (or a cut-out record), `p` where the record
-   * starts. `stampEnd`/`t`: the timestamp the caller already read there (stampEnd 0: none).
-   * `jumpAt`/`jumpEnd`: the -v address line of a record whose first line ends with its IP header,
-   * read in place as if it were appended after a space (-1: none); check `jumped` afterwards.
-   * `end`: where the record's last line ends (its continuation lines included).
-   */
-  scan(
-    text: string,
-    start: number,
-    lineEnd: number,
-    chunk: Chunk,
-    slot: number,
-    row: number,
-    stampEnd: number,
-    stamp: number,
-    jumpAt: number,
-    jumpEnd: number,
-    end: number,
-  ): string | undefined {
+  /** Sets the row the next `scan` fills: `slot` of `chunk`, the table's row `row`. */
+  target(chunk: Chunk, slot: number, row: number): void {
     this.c = chunk;
     this.i = slot;
     this.row = row;
-    this.base = start;
-    this.jumpAt = jumpAt;
-    this.jumpEnd = jumpEnd;
+  }
+
+  /**
+   * Fills the target row (see `target`) from `record`, whose text is `text` (the whole capture, or a
+   * cut-out record); returns undefined, or why it is not a packet (the row is then cleared). `jump`:
+   * the record's first line ends with its IP header, and its first continuation line (its -v address
+   * line) is read in place as if it were appended after a space; check `jumped` afterwards.
+   */
+  scan(text: string, record: RecordSpan, jump: boolean): string | undefined {
+    const chunk = this.c;
+    const slot = this.i;
+    const row = this.row;
+    this.base = record.at;
+    this.jumpAt = jump ? record.contFrom : -1;
+    this.jumpEnd = jump ? record.contTo : -1;
     this.jumped = false;
-    this.end = end;
-    const why = this.fill(text, start, lineEnd, stampEnd, stamp);
+    this.end = record.endAt;
+    const why = this.fill(text, record);
     if (why !== undefined) {
       chunk.clear(slot);
       this.lastOk = false;
@@ -200,13 +208,16 @@ export class RecordScanner {
     }
   }
 
-  private fill(text: string, start: number, end: number, stampEnd: number, stamp: number): string | undefined {
+  private fill(text: string, record: RecordSpan): string | undefined {
     const chunk = this.c;
     const slot = this.i;
+    const end = record.lineEnd;
+    const stampEnd = record.stampEnd;
+    let start = record.at;
     const stamped = stampEnd > 0;
     if (stamped) {
       chunk.stampLen[slot] = stampEnd - start;
-      chunk.t[slot] = stamp;
+      chunk.t[slot] = record.stamp;
       start = skipSpacesE(text, stampEnd, end);
     }
     // -i any: interface and direction columns

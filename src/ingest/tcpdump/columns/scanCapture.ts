@@ -1,11 +1,11 @@
 import { excerptOf, type Unparsed } from '../../../model';
-import { isDigit, numberedStamp, readStamp } from '../scan';
+import { isDigit, numberedStamp, readStamp, type Stamp } from '../scan';
 
 export { numberedStamp };
 import { holdsRecords } from '../unflatten';
 import { at, findE, isSpace, skipSpacesE, wordEndE } from './bounded';
 import { CHUNK_BITS, CHUNK_MASK, type Chunk } from './chunk';
-import { DIR_LEN, direction, RecordScanner } from './recordScanner';
+import { DIR_LEN, direction, RecordScanner, type RecordSpan } from './recordScanner';
 import { joinsAddressLine } from './ipHeader';
 import { PacketColumns } from './packetColumns';
 
@@ -20,40 +20,41 @@ export interface ScannedCapture {
  * A record being collected: its first line, then its -v continuation lines. Read in place: only
  * offsets into the text are kept, so a million records allocate nothing here.
  */
-class Pending {
+class Pending implements RecordSpan {
   active = false;
-  /** The first line: [at, e) in the text. */
+  /** The first line: [at, lineEnd) in the text. */
   at = 0;
-  e = 0;
+  lineEnd = 0;
   line = 0;
   endLine = 0;
   /** Just past the last continuation line. */
   endAt = 0;
   /** Timestamp end (0: none) and its seconds. */
   stampEnd = 0;
-  t = 0;
-  /** The first continuation line, trimmed: [c0a, c0b); -1 when there is none. */
-  c0a = -1;
-  c0b = -1;
+  stamp = 0;
+  /** The first continuation line, trimmed: [contFrom, contTo); -1 when there is none. */
+  contFrom = -1;
+  contTo = -1;
 
-  open(at: number, end: number, line: number, stampEnd: number, stamp: number): void {
+  /** A record whose first line is [at, end) on `line`, with its timestamp (copied: it may be scratch). */
+  open(at: number, end: number, line: number, stamp: Stamp | undefined): void {
     this.active = true;
     this.at = at;
-    this.e = end;
+    this.lineEnd = end;
     this.line = line;
     this.endLine = line;
     this.endAt = end;
-    this.stampEnd = stampEnd;
-    this.t = stamp;
-    this.c0a = -1;
-    this.c0b = -1;
+    this.stampEnd = stamp === undefined ? 0 : stamp.end;
+    this.stamp = stamp === undefined ? 0 : stamp.t;
+    this.contFrom = -1;
+    this.contTo = -1;
   }
 
   /** A continuation line [a, b) (trimmed) on `line`, ending at `end`. */
   cont(from: number, to: number, line: number, end: number): void {
-    if (this.c0a < 0) {
-      this.c0a = from;
-      this.c0b = to;
+    if (this.contFrom < 0) {
+      this.contFrom = from;
+      this.contTo = to;
     }
     this.endLine = line;
     this.endAt = end;
@@ -101,56 +102,27 @@ export function scanCapture(
     const row = into.size;
     const slot = row & CHUNK_MASK;
     const key = into.key(row);
-    let why: string | undefined;
-    if (pending.c0a >= 0 && joinsAddressLine(text, pending.at, pending.e)) {
-      why = scanner.scan(
-        text,
-        pending.at,
-        pending.e,
-        chunk,
-        slot,
-        key,
-        pending.stampEnd,
-        pending.t,
-        pending.c0a,
-        pending.c0b,
-        pending.endAt,
-      );
-      if (!scanner.jumped) {
-        // the record does not end its first line with the IP header: read the two lines joined
-        chunk.clear(slot);
-        const joined = text.slice(pending.at, pending.e) + ' ' + text.slice(pending.c0a, pending.c0b);
-        why = scanner.scan(
-          joined,
-          0,
-          joined.length,
-          chunk,
-          slot,
-          key,
-          pending.stampEnd > 0 ? pending.stampEnd - pending.at : 0,
-          pending.t,
-          -1,
-          -1,
-          joined.length,
-        );
-      }
-    } else
-      why = scanner.scan(
-        text,
-        pending.at,
-        pending.e,
-        chunk,
-        slot,
-        key,
-        pending.stampEnd,
-        pending.t,
-        -1,
-        -1,
-        pending.endAt,
-      );
+    scanner.target(chunk, slot, key);
+    const jump = pending.contFrom >= 0 && joinsAddressLine(text, pending.at, pending.lineEnd);
+    let why = scanner.scan(text, pending, jump);
+    if (jump && !scanner.jumped) {
+      // the record does not end its first line with the IP header: read the two lines joined
+      chunk.clear(slot);
+      const joined = text.slice(pending.at, pending.lineEnd) + ' ' + text.slice(pending.contFrom, pending.contTo);
+      const record: RecordSpan = {
+        at: 0,
+        lineEnd: joined.length,
+        stampEnd: pending.stampEnd > 0 ? pending.stampEnd - pending.at : 0,
+        stamp: pending.stamp,
+        contFrom: -1,
+        contTo: -1,
+        endAt: joined.length,
+      };
+      why = scanner.scan(joined, record, false);
+    }
     if (why !== undefined) return why;
     chunk.at[slot] = pending.at;
-    chunk.len[slot] = pending.e - pending.at;
+    chunk.len[slot] = pending.lineEnd - pending.at;
     chunk.endAt[slot] = pending.endAt;
     chunk.line[slot] = pending.line;
     chunk.endLine[slot] = pending.endLine;
@@ -162,7 +134,7 @@ export function scanCapture(
     if (!outer.active) return;
     const row = read(table, outer);
     if (typeof row === 'string')
-      unparsed.push({ line: outer.line, reason: row, text: excerptOf(text.slice(outer.at, outer.e)) });
+      unparsed.push({ line: outer.line, reason: row, text: excerptOf(text.slice(outer.at, outer.lineEnd)) });
     else {
       if (inner.active) {
         const innerRow = read(inners, inner);
@@ -170,7 +142,7 @@ export function scanCapture(
           unparsed.push({
             line: inner.line,
             reason: `inner frame: ${innerRow}`,
-            text: excerptOf(text.slice(inner.at, inner.e)),
+            text: excerptOf(text.slice(inner.at, inner.lineEnd)),
           });
         else table.chunks[row >>> CHUNK_BITS].inner[row & CHUNK_MASK] = innerRow + 1;
       }
@@ -198,7 +170,7 @@ export function scanCapture(
       if (stamp !== undefined) {
         close();
         inPayload = false;
-        outer.open(pos, end, lineNo, stamp.end, stamp.t);
+        outer.open(pos, end, lineNo, stamp);
       } else if (inPayload && !headerOrTrailer(text, pos, end)) {
         // `-A`: the packet's bytes as text go on, whatever they look like (a 0x0a byte cuts them
         // into lines); they belong to the packet's evidence but are not read
@@ -220,12 +192,12 @@ export function scanCapture(
             if (deltas++ > 0 && delta.t < lastDelta) decreasing = true;
             lastDelta = delta.t;
           }
-          outer.open(at0, end, lineNo, delta.end, delta.t);
+          outer.open(at0, end, lineNo, delta);
         } else if (at0 > from && frameStart(text, at0, end)) {
           // `-# -t`: a numbered packet without a stamp
           close();
           inPayload = false;
-          outer.open(at0, end, lineNo, 0, 0);
+          outer.open(at0, end, lineNo, undefined);
         } else if (outer.active && hexDumpLine(text, from, to)) {
           // -x/-X: the packet's bytes in hex (and text); they belong to its evidence but are not read
           outer.endLine = lineNo;
@@ -248,11 +220,11 @@ export function scanCapture(
         records++;
       } else if (frameStart(text, pos, end)) {
         if (outer.active && !inner.active && encapsulated(text, outer)) {
-          inner.open(pos, end, lineNo, 0, 0);
+          inner.open(pos, end, lineNo, undefined);
           outer.endLine = lineNo;
         } else {
           close();
-          outer.open(pos, end, lineNo, 0, 0);
+          outer.open(pos, end, lineNo, undefined);
         }
       } else if (outer.active && (ascii || asciiBytesStart(text, pos, end))) {
         ascii = true;
@@ -362,9 +334,11 @@ function linkFrameStart(text: string, start: number, end: number): boolean {
   return at(text, start + 17, end, ' > ');
 }
 
-/** Whether a record is a VXLAN/OTV packet (said on its first line or a continuation line), whose inner frame follows. */
+/**
+ * Whether a record is a VXLAN/OTV packet (said on its first line or a continuation line), whose inner frame follows.
+ */
 function encapsulated(text: string, pending: Pending): boolean {
   const has = (from: number, to: number) =>
     findE(text, 'OTV, flags', from, to) >= 0 || findE(text, 'VXLAN, flags', from, to) >= 0;
-  return has(pending.at, pending.e) || (pending.c0a >= 0 && has(pending.c0a, pending.endAt));
+  return has(pending.at, pending.lineEnd) || (pending.contFrom >= 0 && has(pending.contFrom, pending.endAt));
 }
