@@ -163,8 +163,8 @@ export function podsOfKubectlLogs(command: string | undefined): string[] {
 
 /** `# A` in front of a pod's output, when A is one of `pods`: the pod whose logs follow. */
 export function podLabel(line: string, pods: readonly string[]): string | undefined {
-  const match = /^#\s*(\S+)\s*$/.exec(line.trim());
-  return match && pods.includes(match[1]) ? match[1] : undefined;
+  const pod = /^#\s*(?<pod>\S+)\s*$/.exec(line.trim())?.groups?.pod;
+  return pod !== undefined && pods.includes(pod) ? pod : undefined;
 }
 
 /**

@@ -26,8 +26,16 @@ import { DigReader, parseRecord } from './digMessage';
 
 const FORMAT = 'dig';
 /** Lines only dig prints. */
-const DIG_MARKS =
-  /^;; ((QUESTION|ANSWER|AUTHORITY|ADDITIONAL) SECTION:|OPT PSEUDOSECTION:|SERVER: \S+#\d+|Query time: \d+ msec|MSG SIZE +rcvd: \d+|WHEN: |global options: )/;
+const DIG_MARK_WORDS = [
+  String.raw`(QUESTION|ANSWER|AUTHORITY|ADDITIONAL) SECTION:`,
+  String.raw`OPT PSEUDOSECTION:`,
+  String.raw`SERVER: \S+#\d+`,
+  String.raw`Query time: \d+ msec`,
+  String.raw`MSG SIZE +rcvd: \d+`,
+  String.raw`WHEN: `,
+  String.raw`global options: `,
+];
+const DIG_MARKS = new RegExp(`^;; (${DIG_MARK_WORDS.join('|')})`);
 
 /** Cuts flattened dig text before `;`/`;;` comments, `#` prompts and resource records. */
 export function unflattenDig(line: string): { text: string; start: number }[] {
@@ -47,8 +55,8 @@ export function unflattenDig(line: string): { text: string; start: number }[] {
 
 /** Arguments of the banner line `; <<>> DiG 9.18.49 <<>> +search a-app`. */
 function bannerArgs(text: string): string[] | undefined {
-  const match = /^; <<>> DiG \S+ <<>>(.*)$/.exec(text.trim());
-  return match ? splitArgs(match[1].trim()) : undefined;
+  const args = /^; <<>> DiG \S+ <<>>(?<args>.*)$/.exec(text.trim())?.groups?.args;
+  return args !== undefined ? splitArgs(args.trim()) : undefined;
 }
 
 export function parseDig(input: ParseInput): ParseResult {

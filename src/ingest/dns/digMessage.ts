@@ -123,24 +123,24 @@ export class DigReader {
       else this.current(logicalLine);
       const message = this.msg as Message;
       message.headerSeen = true;
-      const st = /status: ([A-Z]+)/.exec(text);
-      if (st) message.status = st[1];
+      const status = /status: (?<status>[A-Z]+)/.exec(text)?.groups?.status;
+      if (status !== undefined) message.status = status;
       this.section = 'none';
       return true;
     }
-    const sec =
-      /^;; (QUESTION|ANSWER|AUTHORITY|ADDITIONAL) SECTION:$/.exec(text) ??
-      (text === ';; OPT PSEUDOSECTION:' ? ['', 'OPT'] : null);
-    if (sec) {
+    const section =
+      /^;; (?<section>QUESTION|ANSWER|AUTHORITY|ADDITIONAL) SECTION:$/.exec(text)?.groups?.section ??
+      (text === ';; OPT PSEUDOSECTION:' ? 'OPT' : undefined);
+    if (section !== undefined) {
       this.current(logicalLine);
-      this.section = sec[1].toLowerCase() as Section;
+      this.section = section.toLowerCase() as Section;
       if (this.section === 'opt') this.section = 'opt';
       return true;
     }
     if (text.startsWith(';; SERVER:') || text.startsWith('Received ')) {
-      const match = /(?:SERVER:|from) ([0-9a-fA-F.:]+#\d+)/.exec(text);
-      if (match) {
-        const server = splitServer(match[1]);
+      const address = /(?:SERVER:|from) (?<server>[0-9a-fA-F.:]+#\d+)/.exec(text)?.groups?.server;
+      if (address !== undefined) {
+        const server = splitServer(address);
         const msg = this.current(logicalLine);
         msg.server = server.ip;
         msg.port = server.port;
@@ -152,17 +152,17 @@ export class DigReader {
       const msg =
         this.msg && !this.msg.headerSeen ? this.current(logicalLine) : (this.begin(logicalLine), this.msg as Message);
       msg.status = 'timeout';
-      const match = /communications error to ([0-9a-fA-F.:]+#\d+)/.exec(text);
-      if (match) {
-        const server = splitServer(match[1]);
+      const address = /communications error to (?<server>[0-9a-fA-F.:]+#\d+)/.exec(text)?.groups?.server;
+      if (address !== undefined) {
+        const server = splitServer(address);
         msg.server = server.ip;
         msg.port = server.port;
       }
       return true;
     }
     if (text.startsWith('Trying "')) {
-      const name = /^Trying "([^"]*)"/.exec(text);
-      this.begin(logicalLine, name ? stripDot(name[1]) : undefined);
+      const name = /^Trying "(?<name>[^"]*)"/.exec(text)?.groups?.name;
+      this.begin(logicalLine, name !== undefined ? stripDot(name) : undefined);
       return true;
     }
     if (this.section === 'question' && text.startsWith(';')) {

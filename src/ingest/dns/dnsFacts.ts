@@ -3,9 +3,9 @@ import { isIPv4, isIPv6, type ClusterDns, type DnsAnswer, type DnsLookup, type E
 
 /** `kube-dns.kube-system.svc.<domain>` answering an IP proves the cluster domain and the DNS ClusterIP. */
 export function clusterDnsFromAnswer(name: string, ip: string, evidence: Evidence): ClusterDns | undefined {
-  const match = /^kube-dns\.kube-system\.svc\.([a-z0-9.-]+?)\.?$/i.exec(name);
-  if (!match || !(isIPv4(ip) || isIPv6(ip))) return undefined;
-  return { kind: 'ClusterDns', domain: match[1].toLowerCase(), serviceIP: ip, evidence: [evidence] };
+  const domain = /^kube-dns\.kube-system\.svc\.(?<domain>[a-z0-9.-]+?)\.?$/i.exec(name)?.groups?.domain;
+  if (domain === undefined || !(isIPv4(ip) || isIPv6(ip))) return undefined;
+  return { kind: 'ClusterDns', domain: domain.toLowerCase(), serviceIP: ip, evidence: [evidence] };
 }
 
 /** A or AAAA by the address family; undefined when `data` is not an address. */
@@ -21,8 +21,8 @@ export function splitServer(text: string): { ip: string; port?: number } {
   const hash = trimmed.lastIndexOf('#');
   if (hash > 0 && /^\d{1,5}$/.test(trimmed.slice(hash + 1)))
     return { ip: trimmed.slice(0, hash), port: Number(trimmed.slice(hash + 1)) };
-  const br = /^\[([0-9a-fA-F:.]+)\]:(\d{1,5})$/.exec(trimmed);
-  if (br) return { ip: br[1], port: Number(br[2]) };
+  const bracketed = /^\[(?<ip>[0-9a-fA-F:.]+)\]:(?<port>\d{1,5})$/.exec(trimmed)?.groups;
+  if (bracketed) return { ip: bracketed.ip, port: Number(bracketed.port) };
   const colon = trimmed.lastIndexOf(':');
   if (colon > 0 && isIPv4(trimmed.slice(0, colon)) && /^\d{1,5}$/.test(trimmed.slice(colon + 1)))
     return { ip: trimmed.slice(0, colon), port: Number(trimmed.slice(colon + 1)) };
@@ -33,8 +33,8 @@ export function splitServer(text: string): { ip: string; port?: number } {
 export function questionTypeFromArgs(args: readonly string[]): string | undefined {
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
-    const eq = /^-(?:type|query|querytype|q|t)=(\w+)$/i.exec(arg);
-    if (eq) return eq[1].toUpperCase();
+    const type = /^-(?:type|query|querytype|q|t)=(?<type>\w+)$/i.exec(arg)?.groups?.type;
+    if (type !== undefined) return type.toUpperCase();
     if ((arg === '-t' || arg === '-type' || arg === '-q') && args[i + 1]) return args[i + 1].toUpperCase();
     if (arg === '-x') return 'PTR';
   }

@@ -103,25 +103,25 @@ export function parseHost(input: ParseInput): ParseResult {
         if (line.startsWith('Received ')) inMessage = false;
         if (reader.feed(logicalLine)) continue;
       }
-      let match: RegExpExecArray | null;
-      if ((match = /^Host (\S+) not found: \d+\(([A-Z]+)\)/.exec(line))) {
-        const name = stripDot(match[1]);
-        const lk =
+      const notFound = /^Host (?<name>\S+) not found: \d+\((?<status>[A-Z]+)\)/.exec(line)?.groups;
+      if (notFound) {
+        const name = stripDot(notFound.name);
+        const lookup =
           lookups.get(name) ??
           newLookup({ tool: 'host', name, type: questionTypeFromArgs(args) ?? 'A', evidence: [], client: cmd.client });
-        lk.status = match[2];
-        lk.evidence.push(lineEvidence(input.uri, logicalLine, FORMAT));
-        lookups.set(name, lk);
+        lookup.status = notFound.status;
+        lookup.evidence.push(lineEvidence(input.uri, logicalLine, FORMAT));
+        lookups.set(name, lookup);
         continue;
       }
       if (/^;; (connection timed out|communications error to|no servers could be reached)/.test(line)) {
-        const match = /communications error to (\S+#\d+)/.exec(line);
-        if (match) usingServer = splitServer(match[1]);
+        const server = /communications error to (?<server>\S+#\d+)/.exec(line)?.groups?.server;
+        if (server !== undefined) usingServer = splitServer(server);
         if (!asked) {
           unparsed.push(unparsedLine(logicalLine, 'timeout, but the name asked is unknown (no command shown)'));
           continue;
         }
-        const lk =
+        const lookup =
           lookups.get(asked) ??
           newLookup({
             tool: 'host',
@@ -130,14 +130,15 @@ export function parseHost(input: ParseInput): ParseResult {
             evidence: [],
             client: cmd.client,
           });
-        lk.status = 'timeout';
-        lk.evidence.push(lineEvidence(input.uri, logicalLine, FORMAT));
-        lookups.set(asked, lk);
+        lookup.status = 'timeout';
+        lookup.evidence.push(lineEvidence(input.uri, logicalLine, FORMAT));
+        lookups.set(asked, lookup);
         continue;
       }
       // `Using domain server:` block when a server is given on the command line
-      if ((match = /^Address: (\S+)$/.exec(line))) {
-        usingServer = splitServer(match[1]);
+      const address = /^Address: (?<server>\S+)$/.exec(line)?.groups?.server;
+      if (address !== undefined) {
+        usingServer = splitServer(address);
         continue;
       }
       if (/^(Using domain server:|Name: |Aliases:)/.test(line)) continue;
@@ -149,12 +150,12 @@ export function parseHost(input: ParseInput): ParseResult {
         const owner = aliases.get(name.toLowerCase()) ?? name;
         const noRecord = ph[1] === '' ? toks[1 + ph[0]]?.text : undefined; // `has no AAAA record`
         const type = noRecord ?? (ph[1] === 'PTR' || ph[1] === 'SRV' ? ph[1] : (questionTypeFromArgs(args) ?? 'A'));
-        const lk =
+        const lookup =
           lookups.get(owner) ?? newLookup({ tool: 'host', name: owner, type, evidence: [], client: cmd.client });
-        lk.evidence.push(lineEvidence(input.uri, logicalLine, FORMAT));
-        lookups.set(owner, lk);
+        lookup.evidence.push(lineEvidence(input.uri, logicalLine, FORMAT));
+        lookups.set(owner, lookup);
         if (ph[1] === '') {
-          lk.status = 'NOERROR';
+          lookup.status = 'NOERROR';
           continue;
         }
         const data = stripDot(
@@ -164,8 +165,8 @@ export function parseHost(input: ParseInput): ParseResult {
             .join(' '),
         );
         if (ph[1] === 'CNAME') aliases.set(data.toLowerCase(), owner);
-        addAnswer(lk, { name, type: ph[1], data });
-        lk.status = 'NOERROR';
+        addAnswer(lookup, { name, type: ph[1], data });
+        lookup.status = 'NOERROR';
         const cd =
           ph[1] === 'A' || ph[1] === 'AAAA'
             ? clusterDnsFromAnswer(name, data, lineEvidence(input.uri, logicalLine, FORMAT))
@@ -177,12 +178,12 @@ export function parseHost(input: ParseInput): ParseResult {
       unparsed.push(unparsedLine(logicalLine, 'not host output'));
     }
     reader.flush();
-    for (const lk of lookups.values()) {
+    for (const lookup of lookups.values()) {
       if (usingServer) {
-        lk.server = usingServer.ip;
-        if (usingServer.port !== undefined) lk.serverPort = usingServer.port;
+        lookup.server = usingServer.ip;
+        if (usingServer.port !== undefined) lookup.serverPort = usingServer.port;
       }
-      facts.push(lk);
+      facts.push(lookup);
       records++;
     }
     facts.push(...reader.facts);

@@ -32,9 +32,9 @@ export function unflattenResolvConf(line: string): { text: string; start: number
  */
 export function clusterDomainFromSearch(search: readonly string[]): { domain: string; namespace: string } | undefined {
   for (let i = 0; i + 2 < search.length; i++) {
-    const match = /^([a-z0-9-]+)\.svc\.(.+)$/.exec(search[i]);
-    if (match && search[i + 1] === `svc.${match[2]}` && search[i + 2] === match[2])
-      return { namespace: match[1], domain: match[2] };
+    const match = /^(?<namespace>[a-z0-9-]+)\.svc\.(?<domain>.+)$/.exec(search[i])?.groups;
+    if (match && search[i + 1] === `svc.${match.domain}` && search[i + 2] === match.domain)
+      return { namespace: match.namespace, domain: match.domain };
   }
   return undefined;
 }
@@ -71,8 +71,8 @@ export function parseResolvConf(input: ParseInput): ParseResult {
         case 'options':
           for (const option of rest) {
             cfg.options.push(option);
-            const nd = /^ndots:(\d+)$/.exec(option);
-            if (nd) cfg.ndots = Math.min(Number(nd[1]), 15);
+            const ndots = /^ndots:(?<ndots>\d+)$/.exec(option)?.groups?.ndots;
+            if (ndots !== undefined) cfg.ndots = Math.min(Number(ndots), 15);
           }
           cfg.evidence.push(ev);
           break;
@@ -95,7 +95,8 @@ export function parseResolvConf(input: ParseInput): ParseResult {
         dns.evidence.push(
           nsEv,
           derivedEvidence(
-            'kubelet writes the cluster DNS Service IP as the first nameserver of a ClusterFirst pod whose search list is <ns>.svc.<domain> svc.<domain> <domain>',
+            'kubelet writes the cluster DNS Service IP as the first nameserver of a ClusterFirst pod whose search ' +
+              'list is <ns>.svc.<domain> svc.<domain> <domain>',
           ),
         );
       }
