@@ -11,13 +11,13 @@ const STATES = new Set(['UP', 'DOWN', 'UNKNOWN', 'LOWERLAYERDOWN', 'DORMANT', 'N
 export function parseBriefLine(line: string): HostInterface | undefined {
   const fields = words(line);
   if (fields.length < 2 || !STATES.has(fields[1])) return undefined;
-  const nameMatch = /^([^\s:@]+)(?:@([^\s:]+))?$/.exec(fields[0]);
+  const nameMatch = /^(?<name>[^\s:@]+)(?:@(?<peer>[^\s:]+))?$/.exec(fields[0])?.groups;
   if (!nameMatch) return undefined;
-  const iface: HostInterface = { kind: 'HostInterface', name: nameMatch[1], state: fields[1], evidence: [] };
-  const peer = nameMatch[2];
+  const iface: HostInterface = { kind: 'HostInterface', name: nameMatch.name, state: fields[1], evidence: [] };
+  const peer = nameMatch.peer;
   if (peer) {
-    const pm = /^if(\d{1,10})$/.exec(peer);
-    if (pm) iface.peerIfindex = Number(pm[1]);
+    const peerIndex = /^if(?<ifindex>\d{1,10})$/.exec(peer)?.groups?.ifindex;
+    if (peerIndex !== undefined) iface.peerIfindex = Number(peerIndex);
     else if (peer !== 'NONE') iface.peerName = peer;
   }
   const addresses: InterfaceAddress[] = [];

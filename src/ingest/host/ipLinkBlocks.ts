@@ -12,7 +12,8 @@ import { parseIpJson } from './ipJson';
  */
 
 // Header: index, name, optional @peer, flags with or without <>, rest. Linear: no nested quantifiers.
-const HEADER = /^(\d{1,10}):\s+([^\s:@]+)(?:@([^\s:]+))?:\s+<?([A-Z0-9_,-]*)>?\s+(.*)$/;
+const HEADER =
+  /^(?<ifindex>\d{1,10}):\s+(?<name>[^\s:@]+)(?:@(?<peer>[^\s:]+))?:\s+<?(?<flags>[A-Z0-9_,-]*)>?\s+(?<rest>.*)$/;
 const DETAIL_KINDS: Record<string, InterfaceType> = {
   vxlan: 'vxlan',
   veth: 'veth',
@@ -29,10 +30,14 @@ const DETAIL_KINDS: Record<string, InterfaceType> = {
  * `valid_lft`, `vxlan id`, `veth`, `bridge_slave` sub-line; sub-lines get back an indent so
  * they read as continuation lines. `start` is the piece's column in the flattened line.
  */
+/** `3: eth0@if5: <BROADCAST,…> `: a link's header line. */
+const LINK_HEADER = String.raw`\d{1,10}: [^\s:@]+(?:@[^\s:]+)?: <?[A-Z0-9_,-]*>? `;
+const SUB_LINE = String.raw`(?:link\/\S+|inet6?|valid_lft|vxlan id|bridge_slave|veth) `;
+const PIECE_CUT = String.raw`(?<=\S)\s+(?:(?=${LINK_HEADER})|(?=${SUB_LINE}))`;
+
 export function unflattenIpLinkPieces(line: string): { text: string; start: number }[] {
   // `(?<=\S)` makes each run of blanks a single match attempt: linear even for huge blank runs.
-  const cut =
-    /(?<=\S)\s+(?:(?=\d{1,10}: [^\s:@]+(?:@[^\s:]+)?: <?[A-Z0-9_,-]*>? )|(?=(?:link\/\S+|inet6?|valid_lft|vxlan id|bridge_slave|veth) ))/g;
+  const cut = new RegExp(PIECE_CUT, 'g');
   const starts: number[] = [];
   let match: RegExpExecArray | null;
   while ((match = cut.exec(line)) !== null) starts.push(match.index + match[0].length);
@@ -107,24 +112,24 @@ export function parseIpLinkText(input: ParseInput, format: FormatId): ParseResul
   for (let i = 0; i < source.lines.length; i++) {
     const raw = source.lines[i];
     if (raw.trim() === '') continue;
-    const match = HEADER.exec(raw.trim());
-    if (match) {
+    const header = HEADER.exec(raw.trim())?.groups;
+    if (header) {
       close(i - 1);
-      const rest = words(match[5]);
-      const peer = match[3];
+      const rest = words(header.rest);
+      const peer = header.peer;
       const iface: HostInterface = {
         kind: 'HostInterface',
-        name: match[2],
-        ifindex: Number(match[1]),
+        name: header.name,
+        ifindex: Number(header.ifindex),
         evidence: [source.evidence(i)],
       };
       if (input.host) iface.host = input.host;
       if (peer) {
-        const pm = /^if(\d{1,10})$/.exec(peer);
-        if (pm) iface.peerIfindex = Number(pm[1]);
+        const peerIndex = /^if(?<ifindex>\d{1,10})$/.exec(peer)?.groups?.ifindex;
+        if (peerIndex !== undefined) iface.peerIfindex = Number(peerIndex);
         else if (peer !== 'NONE') iface.peerName = peer;
       }
-      iface.flags = match[4] ? match[4].split(',').filter(Boolean) : [];
+      iface.flags = header.flags ? header.flags.split(',').filter(Boolean) : [];
       const mtu = intAfter(rest, 'mtu');
       if (mtu !== undefined) iface.mtu = mtu;
       const master = after(rest, 'master');
