@@ -327,8 +327,9 @@ export function unflattenYaml(line: string): LinePiece[] {
       if (next !== undefined && !isKey(next)) {
         const len = valueLength(words, index + 1);
         const valueWords = words.slice(index + 1, index + 1 + len);
+        const lastWord = valueWords[valueWords.length - 1];
         out.push({
-          text: `${' '.repeat(top.indent)}- ${line.slice(valueWords[0].at, valueWords[valueWords.length - 1].at + valueWords[valueWords.length - 1].w.length)}`,
+          text: `${' '.repeat(top.indent)}- ${line.slice(valueWords[0].at, lastWord.at + lastWord.w.length)}`,
           start: at,
         });
         index += 1 + len;

@@ -27,7 +27,7 @@ interface Field {
   index: number;
 }
 
-const KEY_LINE = /^([A-Z][A-Za-z ]{0,40}):(?:\s+(.*))?$/;
+const KEY_LINE = /^(?<key>[A-Z][A-Za-z ]{0,40}):(?:\s+(?<value>.*))?$/;
 
 /** `a,b` → list; `<none>` and absent → undefined. LoadBalancer Ingress may carry ` (VIP)` suffixes. */
 function listOf(value: string | undefined): string[] | undefined {
@@ -44,8 +44,8 @@ function protocolOf(text: string | undefined): Protocol {
 }
 
 function describedKind(fields: Field[], command: string | undefined): 'Service' | 'Endpoints' | undefined {
-  const match = command ? /\bdescribe\s+(\S+)/.exec(command) : null;
-  const resource = match?.[1].split('/')[0].toLowerCase();
+  const described = command ? /\bdescribe\s+(?<resource>\S+)/.exec(command)?.groups?.resource : undefined;
+  const resource = described?.split('/')[0].toLowerCase();
   if (resource && /^(svc|services?)$/.test(resource)) return 'Service';
   if (resource && /^(ep|endpoints)$/.test(resource)) return 'Endpoints';
   const keys = new Set(fields.map((field) => field.key));
@@ -78,24 +78,24 @@ function serviceFacts({ fields, input, evidence: ev, unparsed, first }: Describe
   for (const field of fields) {
     if (field.key === 'Port') {
       // `dns  53/UDP` or `<unset>  80/TCP`
-      const match = /^(\S+)\s+(\d{1,5})\/(TCP|UDP|SCTP)$/.exec(field.value);
+      const match = /^(?<name>\S+)\s+(?<port>\d{1,5})\/(?<protocol>TCP|UDP|SCTP)$/.exec(field.value)?.groups;
       if (!match) {
         unparsed.push({ line: field.index + first, reason: 'Port not understood', text: field.value });
         cur = undefined;
         continue;
       }
       cur = compact({
-        name: match[1] === '<unset>' ? undefined : match[1],
-        port: Number(match[2]),
-        protocol: protocolOf(match[3]),
+        name: match.name === '<unset>' ? undefined : match.name,
+        port: Number(match.port),
+        protocol: protocolOf(match.protocol),
       });
       ports.push(cur);
     } else if (field.key === 'TargetPort' && cur) {
-      const match = /^(\S+)\/(TCP|UDP|SCTP)$/.exec(field.value);
-      if (match) cur.targetPort = /^\d{1,5}$/.test(match[1]) ? Number(match[1]) : match[1];
+      const target = /^(?<port>\S+)\/(?:TCP|UDP|SCTP)$/.exec(field.value)?.groups?.port;
+      if (target !== undefined) cur.targetPort = /^\d{1,5}$/.test(target) ? Number(target) : target;
     } else if (field.key === 'NodePort' && cur) {
-      const match = /(\d{1,5})\/(TCP|UDP|SCTP)$/.exec(field.value);
-      if (match) cur.nodePort = Number(match[1]);
+      const nodePort = /(?<port>\d{1,5})\/(?:TCP|UDP|SCTP)$/.exec(field.value)?.groups?.port;
+      if (nodePort !== undefined) cur.nodePort = Number(nodePort);
     } else if (field.key === 'Endpoints' && cur) {
       const list = parseEndpointList(field.value);
       if (!list) {
@@ -165,12 +165,12 @@ function endpointsFacts({ fields, lines, start, end, evidence: ev }: DescribedBl
   let inPorts = false;
   for (let i = start; i <= end; i++) {
     const line = lines[i];
-    const match = /^\s+(Addresses|NotReadyAddresses):\s+(.*)$/.exec(line);
-    if (match) {
+    const addresses = /^\s+(?<key>Addresses|NotReadyAddresses):\s+(?<list>.*)$/.exec(line)?.groups;
+    if (addresses) {
       inPorts = false;
-      if (!isNone(match[2].trim()))
-        for (const ip of match[2].trim().split(','))
-          endpoints.push({ addresses: [ip], ready: match[1] === 'Addresses' });
+      if (!isNone(addresses.list.trim()))
+        for (const ip of addresses.list.trim().split(','))
+          endpoints.push({ addresses: [ip], ready: addresses.key === 'Addresses' });
       continue;
     }
     if (/^\s+Ports:\s*$/.test(line)) {
@@ -178,13 +178,13 @@ function endpointsFacts({ fields, lines, start, end, evidence: ev }: DescribedBl
       continue;
     }
     if (inPorts) {
-      const match = /^\s+(\S+)\s+(\d{1,5})\s+(TCP|UDP|SCTP)\s*$/.exec(line);
+      const match = /^\s+(?<name>\S+)\s+(?<port>\d{1,5})\s+(?<protocol>TCP|UDP|SCTP)\s*$/.exec(line)?.groups;
       if (match)
         ports.push(
           compact({
-            name: match[1] === '<unset>' ? undefined : match[1],
-            port: Number(match[2]),
-            protocol: protocolOf(match[3]),
+            name: match.name === '<unset>' ? undefined : match.name,
+            port: Number(match.port),
+            protocol: protocolOf(match.protocol),
           }),
         );
       else if (!/^\s+(Name|----)\s/.test(line)) inPorts = false;
@@ -227,8 +227,8 @@ export function parseKubectlDescribe(input: ParseInput): ParseResult {
     while (end > start && lines[end].trim() === '') end--;
     const fields: Field[] = [];
     for (let i = start; i <= end; i++) {
-      const match = KEY_LINE.exec(lines[i]);
-      if (match) fields.push({ key: match[1], value: (match[2] ?? '').trim(), index: i });
+      const keyLine = KEY_LINE.exec(lines[i])?.groups;
+      if (keyLine) fields.push({ key: keyLine.key, value: (keyLine.value ?? '').trim(), index: i });
       else if (
         /^\s+\S+=\S*$/.test(lines[i]) &&
         fields.length &&

@@ -48,7 +48,8 @@ export function parseKubectlTable(input: ParseInput): ParseResult {
       unparsed.push({
         line: section.headerIndex + first,
         reason:
-          'output of -A without a NAMESPACE column: the namespaces of these rows are unknown (the model will assume default)',
+          'output of -A without a NAMESPACE column: the namespaces of these rows are unknown (the model will assume ' +
+          'default)',
       });
     }
     for (const row of section.rows) {

@@ -373,10 +373,10 @@ function configMapFacts(manifest: Rec, meta: Rec, ev: EvidenceSource): ObjectFac
   }
   if (data.Corefile !== undefined) {
     const corefile = data.Corefile;
-    const match = /^\s*kubernetes\s+([^{\n]*)/m.exec(corefile);
+    const match = /^\s*kubernetes\s+(?<zones>[^{\n]*)/m.exec(corefile);
     // The plugin lists its zones: the cluster domain plus reverse zones (`in-addr.arpa`,
     // `ip6.arpa`), in any order, with or without a trailing dot.
-    const domain = match?.[1]
+    const domain = match?.groups?.zones
       .split(/\s+/)
       .map((zone) => zone.replace(/\.$/, ''))
       .find((zone) => zone && !zone.endsWith('.arpa'));

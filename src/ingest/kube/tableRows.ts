@@ -187,8 +187,8 @@ const cell = (row: TableRow, ...names: string[]): string | undefined => {
 };
 
 function readyCount(value: string | undefined): { ready: number; total: number } | undefined {
-  const match = value ? /^(\d{1,6})\/(\d{1,6})$/.exec(value) : null;
-  return match ? { ready: Number(match[1]), total: Number(match[2]) } : undefined;
+  const match = value ? /^(?<ready>\d{1,6})\/(?<total>\d{1,6})$/.exec(value)?.groups : undefined;
+  return match ? { ready: Number(match.ready), total: Number(match.total) } : undefined;
 }
 
 function containersFrom(row: TableRow): Container[] | undefined {

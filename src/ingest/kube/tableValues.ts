@@ -88,12 +88,13 @@ export function parsePorts(value: string | undefined): PortSpec[] | undefined {
   if (isNone(value)) return [];
   const out: PortSpec[] = [];
   for (const part of value!.split(',')) {
-    const match = /^(\d{1,5})(?::(\d{1,5}))?\/(TCP|UDP|SCTP)$/.exec(part);
+    const match = /^(?<port>\d{1,5})(?::(?<nodePort>\d{1,5}))?\/(?<protocol>TCP|UDP|SCTP)$/.exec(part)?.groups;
     if (!match) return undefined;
+    const protocol = match.protocol as PortSpec['protocol'];
     out.push(
-      match[2]
-        ? { port: Number(match[1]), nodePort: Number(match[2]), protocol: match[3] as PortSpec['protocol'] }
-        : { port: Number(match[1]), protocol: match[3] as PortSpec['protocol'] },
+      match.nodePort
+        ? { port: Number(match.port), nodePort: Number(match.nodePort), protocol }
+        : { port: Number(match.port), protocol },
     );
   }
   return out;
@@ -104,10 +105,10 @@ export function parseEndpointList(
   value: string | undefined,
 ): { pairs: { ip: string; port: number }[]; more: number } | undefined {
   if (isNone(value)) return { pairs: [], more: 0 };
-  const match = /^(\S+?)(?: \+ (\d{1,6}) more\.\.\.)?$/.exec(value!.trim());
+  const match = /^(?<list>\S+?)(?: \+ (?<more>\d{1,6}) more\.\.\.)?$/.exec(value!.trim())?.groups;
   if (!match) return undefined;
   const pairs: { ip: string; port: number }[] = [];
-  for (const part of match[1].split(',')) {
+  for (const part of match.list.split(',')) {
     const colon = part.lastIndexOf(':');
     if (colon <= 0) return undefined;
     const ip = part.slice(0, colon).replace(/^\[|\]$/g, '');
@@ -115,7 +116,7 @@ export function parseEndpointList(
     if (!isIp(ip) || !/^\d{1,5}$/.test(port)) return undefined;
     pairs.push({ ip, port: Number(port) });
   }
-  return { pairs, more: match[2] ? Number(match[2]) : 0 };
+  return { pairs, more: match.more ? Number(match.more) : 0 };
 }
 
 /** `k=v,k2=v2` → map; undefined for `<none>`. */

@@ -140,7 +140,9 @@ export function readYamlObjects(text: string, firstLine = 1): ManifestReadResult
   if (deep) {
     problems.push({
       line: deep.line + firstLine - 1,
-      reason: `YAML nested ${deep.depth} levels deep here, over the limit of ${MAX_YAML_DEPTH}: not read (no Kubernetes object nests this deep)`,
+      reason:
+        `YAML nested ${deep.depth} levels deep here, over the limit of ${MAX_YAML_DEPTH}: not read (no ` +
+        `Kubernetes object nests this deep)`,
     });
     return { objects, problems, documents: 0 };
   }
