@@ -13,8 +13,10 @@ import { fractionMatching, logicalLines, spanEvidence, totalParse, unparsedLine,
 const FORMAT = 'kube-proxy-log';
 
 /** klog's header: severity, MMDD, time, thread id, file:line, `]`. */
-const KLOG =
-  /^(?<level>[IWEF])(?<date>\d{4}) (?<time>\d{2}:\d{2}:\d{2}\.\d+)\s+(?<thread>\d+) (?<location>[\w.-]+:\d+)\] (?<message>.*)$/;
+const KLOG = new RegExp(
+  String.raw`^(?<level>[IWEF])(?<date>\d{4}) (?<time>\d{2}:\d{2}:\d{2}\.\d+)\s+` +
+    String.raw`(?<thread>\d+) (?<location>[\w.-]+:\d+)\] (?<message>.*)$`,
+);
 /** journalctl's prefix: `Feb 17 11:12:14 host kube-proxy[9234]: `. */
 const JOURNAL = /^[A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2} \S+ kube-proxy\[\d+\]: (?<rest>.*)$/;
 /** `kubectl logs --timestamps`. */

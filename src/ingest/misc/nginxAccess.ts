@@ -29,14 +29,18 @@ const FORMAT = 'kubectl-logs';
  * optionally followed by `"$http_x_forwarded_for"`. nginx escapes `"` inside values as `\x22`,
  * so a quoted field never contains a bare quote: `[^"]*` cannot backtrack badly.
  */
-const ACCESS = /^(\S+) \S+ (\S+) \[([^\]]*)\] "([^"]*)" (\d{3}) (\d+|-)(?: "([^"]*)" "([^"]*)"(?: "([^"]*)")?)?\s*$/;
+const ACCESS = new RegExp(
+  String.raw`^(?<client>\S+) \S+ (?<user>\S+) \[(?<time>[^\]]*)\] "(?<request>[^"]*)" ` +
+    String.raw`(?<status>\d{3}) (?<bytes>\d+|-)` +
+    String.raw`(?: "(?<referer>[^"]*)" "(?<agent>[^"]*)"(?: "(?<forwarded>[^"]*)")?)?\s*$`,
+);
 const ERROR_LOG = /^\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2} \[(debug|info|notice|warn|error|crit|alert|emerg)\] /;
 const ENTRYPOINT =
   /^(\/docker-entrypoint\.sh: |\/docker-entrypoint\.d\/|\d+-[\w-]+\.sh: |10-listen-on-ipv6-by-default\.sh: )/;
 
 const isIp = (text: string): boolean => isIPv4(text) || isIPv6(text);
 /** `kubectl logs --prefix`: `[pod/web-0/nginx] ` in front of each line (the pod that wrote it). */
-const PREFIX = /^\[pod\/([^/\]\s]+)\/[^\]\s]+\]$/;
+const PREFIX = /^\[pod\/(?<pod>[^/\]\s]+)\/[^\]\s]+\]$/;
 /** `kubectl logs --timestamps`: the kubelet's RFC 3339 time in front of each line. */
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 
@@ -45,9 +49,9 @@ function stripKubectlDecorations(line: string): { text: string; pod?: string } {
   let rest = line.trimStart();
   let pod: string | undefined;
   const sp = rest.indexOf(' ');
-  const prefix = sp > 0 ? PREFIX.exec(rest.slice(0, sp)) : null;
+  const prefix = sp > 0 ? PREFIX.exec(rest.slice(0, sp))?.groups : undefined;
   if (prefix) {
-    pod = prefix[1];
+    pod = prefix.pod;
     rest = rest.slice(sp + 1);
   }
   const sp2 = rest.indexOf(' ');
@@ -55,7 +59,9 @@ function stripKubectlDecorations(line: string): { text: string; pod?: string } {
   return { text: rest, pod };
 }
 
-/** Cuts flattened logs before each `[pod/…]` prefix, kubelet timestamp, `IP - user [` access line and error-log time. */
+/**
+ * Cuts flattened logs before each `[pod/…]` prefix, kubelet timestamp, `IP - user [` access line and error-log time.
+ */
 export function unflattenNginxLog(line: string): { text: string; start: number }[] {
   let quotes = 0;
   return splitBeforeTokens(line, (tokens: readonly Token[], index: number) => {
@@ -65,7 +71,8 @@ export function unflattenNginxLog(line: string): { text: string; start: number }
     const prev = tokens[index - 1].text;
     if (PREFIX.test(word)) return true;
     if (TIMESTAMP.test(word)) return !PREFIX.test(prev);
-    if (isIp(word) && tokens[index + 3]?.text.startsWith('[')) return !PREFIX.test(prev) && !TIMESTAMP.test(prev); // IP ident user [time
+    // IP ident user [time
+    if (isIp(word) && tokens[index + 3]?.text.startsWith('[')) return !PREFIX.test(prev) && !TIMESTAMP.test(prev);
     return (
       /^\d{4}\/\d{2}\/\d{2}$/.test(word) &&
       /^\d{2}:\d{2}:\d{2}$/.test(tokens[index + 1]?.text ?? '') &&
@@ -80,16 +87,20 @@ function unescapeNginx(text: string): string {
 }
 
 export function parseAccessLine(text: string): Omit<HttpAccess, 'kind' | 'evidence'> | undefined {
-  const match = ACCESS.exec(text.trim());
-  if (!match || !isIp(match[1])) return undefined;
-  const access: Omit<HttpAccess, 'kind' | 'evidence'> = { client: match[1], time: match[3], status: Number(match[5]) };
-  const req = match[4].split(' ');
+  const match = ACCESS.exec(text.trim())?.groups;
+  if (!match || !isIp(match.client)) return undefined;
+  const access: Omit<HttpAccess, 'kind' | 'evidence'> = {
+    client: match.client,
+    time: match.time,
+    status: Number(match.status),
+  };
+  const req = match.request.split(' ');
   if (req.length >= 2 && /^[A-Z]+$/.test(req[0])) {
     access.method = req[0];
     access.path = unescapeNginx(req[1]);
   }
-  if (match[6] !== '-') access.bytes = Number(match[6]);
-  if (match[8] !== undefined && match[8] !== '-') access.userAgent = unescapeNginx(match[8]);
+  if (match.bytes !== '-') access.bytes = Number(match.bytes);
+  if (match.agent !== undefined && match.agent !== '-') access.userAgent = unescapeNginx(match.agent);
   return access;
 }
 
@@ -127,7 +138,8 @@ export function parseKubectlLogs(input: ParseInput): ParseResult {
         facts.push(httpAccess);
         continue;
       }
-      if (ERROR_LOG.test(text) || ENTRYPOINT.test(text) || isKubectlChatter(text)) continue; // nginx error log and image start-up: no traffic facts
+      // nginx error log and image start-up: no traffic facts
+      if (ERROR_LOG.test(text) || ENTRYPOINT.test(text) || isKubectlChatter(text)) continue;
       unparsed.push(unparsedLine(logicalLine, 'not an nginx access or error log line'));
     }
     return { format: FORMAT, facts, records: facts.length, unparsed };

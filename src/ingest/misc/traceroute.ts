@@ -22,7 +22,10 @@ const FORMAT = 'traceroute';
 type Hop = TracerouteResult['hops'][number];
 type Probe = Hop['probes'][number];
 
-const HEADER = /^traceroute6? to (\S+) \(([0-9a-fA-F.:]+)\),\s*(\d+) hops max(?:, (\d+) byte packets)?/;
+const HEADER = new RegExp(
+  String.raw`^traceroute6? to (?<target>\S+) \((?<targetIp>[0-9a-fA-F.:]+)\),\s*(?<maxHops>\d+) hops max` +
+    String.raw`(?:, (?<packetBytes>\d+) byte packets)?`,
+);
 
 /**
  * Cuts a flattened traceroute before its header and before each hop number: the
@@ -74,9 +77,9 @@ function parseProbes(rest: string, carry: { ip?: string; name?: string }): Probe
       i++;
       continue;
     }
-    const paren = /^\(([0-9a-fA-F.:]+)\)$/.exec(toks[i + 1] ?? '');
-    if (paren && isAddress(paren[1])) {
-      cur = token === paren[1] ? { ip: paren[1] } : { ip: paren[1], name: token };
+    const address = /^\((?<ip>[0-9a-fA-F.:]+)\)$/.exec(toks[i + 1] ?? '')?.groups?.ip;
+    if (address !== undefined && isAddress(address)) {
+      cur = token === address ? { ip: address } : { ip: address, name: token };
       i++;
       continue;
     }
@@ -111,33 +114,34 @@ export function parseTraceroute(input: ParseInput): ParseResult {
     for (const logicalLine of logicalLines(input, unflattenTraceroute)) {
       const text = logicalLine.text.trim();
       if (text === '') continue;
-      const match = HEADER.exec(text);
-      if (match) {
+      const header = HEADER.exec(text)?.groups;
+      if (header) {
         finish();
         cur = {
           kind: 'Traceroute',
-          target: match[1],
+          target: header.target,
           hops: [],
           evidence: [lineEvidence(input.uri, logicalLine, FORMAT)],
         };
-        if (isAddress(match[2])) cur.targetIp = match[2];
-        cur.maxHops = Number(match[3]);
+        if (isAddress(header.targetIp)) cur.targetIp = header.targetIp;
+        cur.maxHops = Number(header.maxHops);
         if (cmd.client) cur.client = cmd.client;
         lines = [logicalLine];
         carry.ip = undefined;
         carry.name = undefined;
         continue;
       }
-      const hop = /^(\d{1,3})\s+(.*)$/.exec(text);
+      const hop = /^(?<ttl>\d{1,3})\s+(?<probes>.*)$/.exec(text)?.groups;
       if (hop && cur) {
-        const probes = parseProbes(hop[2], carry);
+        const probes = parseProbes(hop.probes, carry);
         if (probes && probes.length > 0) {
-          cur.hops.push({ ttl: Number(hop[1]), probes, line: logicalLine.line });
+          cur.hops.push({ ttl: Number(hop.ttl), probes, line: logicalLine.line });
           lines.push(logicalLine);
           continue;
         }
       }
-      if (/^traceroute: /.test(text) || /^(Warning|warning): /.test(text) || isKubectlChatter(text)) continue; // tool warnings, no facts
+      // tool warnings, no facts
+      if (/^traceroute: /.test(text) || /^(Warning|warning): /.test(text) || isKubectlChatter(text)) continue;
       unparsed.push(
         unparsedLine(logicalLine, cur ? 'not a traceroute hop' : 'traceroute hop before any "traceroute to" header'),
       );
