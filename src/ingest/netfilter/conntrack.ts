@@ -90,8 +90,14 @@ export function parseConntrack(input: ParseInput): ParseResult {
  * (`tcp 6 431999 `), at the line start or after a blank; also the tool's `conntrack v… ` line.
  * Linear: each alternative is anchored on fixed words.
  */
-const ENTRY_START =
-  /(?<=^|\s)(?:\[(?:NEW|UPDATE|DESTROY)\]\s+|ipv[46]\s+\d{1,3}\s+|(?:tcp|udp|udplite|icmp|icmpv6|sctp|dccp|gre|unknown)\s+\d{1,3}\s+\d{1,10}\s|conntrack v\d)/g;
+const CONNTRACK_PROTOCOLS = 'tcp|udp|udplite|icmp|icmpv6|sctp|dccp|gre|unknown';
+const ENTRY_START_WORDS = [
+  String.raw`\[(?:NEW|UPDATE|DESTROY)\]\s+`, // -E events
+  String.raw`ipv[46]\s+\d{1,3}\s+`, // /proc/net/nf_conntrack
+  String.raw`(?:${CONNTRACK_PROTOCOLS})\s+\d{1,3}\s+\d{1,10}\s`, // `tcp 6 431999 `
+  String.raw`conntrack v\d`,
+];
+const ENTRY_START = new RegExp(String.raw`(?<=^|\s)(?:${ENTRY_START_WORDS.join('|')})`, 'g');
 /** A piece that is only an entry's prefix (`[NEW]`, `ipv4 2`): its entry goes on after it. */
 const PREFIX_ONLY = /^(?:\[(?:NEW|UPDATE|DESTROY)\]|ipv[46]\s+\d{1,3})(?:\s+ipv[46]\s+\d{1,3})?\s*$/;
 

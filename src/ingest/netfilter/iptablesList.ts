@@ -24,12 +24,16 @@ import { chainPolicy } from './chainPolicy';
  */
 
 const FORMAT = 'iptables-list';
+/** `Chain KUBE-SERVICES (2 references)`, `Chain INPUT (policy ACCEPT 12 packets, 1008 bytes)`. */
+const CHAIN_HEADER = new RegExp(
+  String.raw`^Chain (?<name>\S+) \((?:policy (?<policy>\S+)(?: (?<packets>\d+) packets, (?<bytes>\d+) bytes)?` +
+    String.raw`|(?<references>\d+) references)\)`,
+);
 
 /** `-t nat`, `--table nat`, `--table=nat`; iptables' default table is filter. */
 function tableFromCommand(command: string | undefined): string | undefined {
   if (!command) return undefined;
-  const match = /(?:^|\s)(?:-t\s*|--table[=\s]+)([a-z]+)/.exec(command);
-  return match?.[1];
+  return /(?:^|\s)(?:-t\s*|--table[=\s]+)(?<table>[a-z]+)/.exec(command)?.groups?.table;
 }
 
 /** Chains that exist only in the nat table, for listings that do not show their command. */
@@ -140,7 +144,7 @@ export function parseIptablesList(input: ParseInput): ParseResult {
       }
       const chainLen = chainHeaderAt(tokens, 0);
       if (chainLen) {
-        const match = /^Chain (\S+) \((?:policy (\S+)(?: (\d+) packets, (\d+) bytes)?|(\d+) references)\)/.exec(text);
+        const header = CHAIN_HEADER.exec(text)?.groups;
         state.chain = tokens[1];
         state.position = 0;
         state.layout = undefined;
@@ -150,17 +154,17 @@ export function parseIptablesList(input: ParseInput): ParseResult {
           name: tokens[1],
           evidence: [ev],
         };
-        if (match?.[2]) chain.policy = match[2];
-        if (match?.[5]) chain.references = Number(match[5]);
+        if (header?.policy) chain.policy = header.policy;
+        if (header?.references) chain.references = Number(header.references);
         chains.push(chain);
         facts.push(chain);
-        if (match?.[2]) {
+        if (header?.policy) {
           // `(policy DROP 12 packets, 1008 bytes)`; without -x large counters print as `1234K`.
           const counters = POLICY_COUNTERS.exec(text)?.groups;
           const policy = chainPolicy({
             table: chain.table,
             chain: chain.name,
-            policy: match[2],
+            policy: header.policy,
             evidence: ev,
             host: input.host,
             packets: counters ? parseCounter(counters.packets) : undefined,

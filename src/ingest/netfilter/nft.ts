@@ -52,11 +52,11 @@ function splitTopLevel(text: string): string[] {
 
 /** `dnat to 10.244.0.105:53`, `dnat ip to 10.244.0.105 . 53`, `dnat ip6 to [fd00::1]:53`. */
 function parseNftDnat(rule: string): { ip: string; port?: number } | undefined {
-  const match = /\bdnat (?:ip6? )?to (\S+)(?: \. (\d+))?/.exec(rule);
+  const match = /\bdnat (?:ip6? )?to (?<target>\S+)(?: \. (?<port>\d+))?/.exec(rule)?.groups;
   if (!match) return undefined;
-  const target = parseNatTarget(match[1]);
+  const target = parseNatTarget(match.target);
   if (!target) return undefined;
-  if (target.port === undefined && match[2]) target.port = parsePort(match[2]);
+  if (target.port === undefined && match.port) target.port = parsePort(match.port);
   return target;
 }
 
@@ -140,8 +140,8 @@ export function parseNft(input: ParseInput): ParseResult {
     if (eps?.length) rule.endpointChains = eps;
     const dnat = parseNftDnat(text);
     if (dnat) rule.dnatTo = dnat;
-    const comment = /\bcomment "([^"]*)"/.exec(text);
-    if (comment) rule.comment = comment[1];
+    const comment = /\bcomment "(?<text>[^"]*)"/.exec(text)?.groups;
+    if (comment) rule.comment = comment.text;
     facts.push(rule);
     records++;
   };
@@ -166,21 +166,18 @@ export function parseNft(input: ParseInput): ParseResult {
       }
       continue;
     }
-    const opener =
-      /^(table|chain|set|map|flowtable|counter|quota|ct\s+\S+|limit|secmark|synproxy)\s+(?:(ip6?|inet|arp|bridge|netdev)\s+)?(\S+)\s*\{$/.exec(
-        text,
-      );
+    const opener = BLOCK_OPENER.exec(text)?.groups;
     if (opener) {
-      const kind = opener[1];
+      const kind = opener.kind;
       if (kind === 'table') {
-        table = { family: opener[2] ?? 'ip', name: opener[3] };
-        stack.push({ kind: 'table', name: opener[3] });
-        if (opener[3] === 'kube-proxy' && kubeProxyLine === undefined) {
+        table = { family: opener.family ?? 'ip', name: opener.name };
+        stack.push({ kind: 'table', name: opener.name });
+        if (opener.name === 'kube-proxy' && kubeProxyLine === undefined) {
           kubeProxyLine = lineNo;
           kubeProxyText = text;
         }
       } else {
-        stack.push({ kind: kind === 'chain' || kind === 'set' || kind === 'map' ? kind : 'other', name: opener[3] });
+        stack.push({ kind: kind === 'chain' || kind === 'set' || kind === 'map' ? kind : 'other', name: opener.name });
       }
       continue;
     }
@@ -195,9 +192,9 @@ export function parseNft(input: ParseInput): ParseResult {
       continue;
     }
     if (enclosing.kind === 'set' || enclosing.kind === 'map') {
-      const el = /^elements\s*=\s*\{(.*)$/.exec(text);
-      if (el) {
-        const rest = el[1];
+      const elements = /^elements\s*=\s*\{(?<rest>.*)$/.exec(text)?.groups;
+      if (elements) {
+        const rest = elements.rest;
         const closes = braceBalance('{' + rest) <= 0;
         addElements(closes ? rest.slice(0, rest.lastIndexOf('}')) : rest, lineNo, text);
         inElements = !closes;
@@ -237,9 +234,20 @@ export function parseNft(input: ParseInput): ParseResult {
   return { format: FORMAT, facts, records, unparsed };
 }
 
+/** `table ip kube-proxy {`, `chain services {`, `map service-ips {`, `ct helper ftp {` … */
+const BLOCK_OPENER = new RegExp(
+  String.raw`^(?<kind>table|chain|set|map|flowtable|counter|quota|ct\s+\S+|limit|secmark|synproxy)\s+` +
+    String.raw`(?:(?<family>ip6?|inet|arp|bridge|netdev)\s+)?(?<name>\S+)\s*\{$`,
+);
 // First words of the statements and properties nft prints inside tables, chains, sets and maps.
-const NFT_STATEMENT =
-  /^(type|flags|comment|elements|timeout|size|policy|counter|ip|ip6|meta|tcp|udp|sctp|th|ct|fib|numgen|jhash|jump|goto|mark|masquerade|reject|drop|accept|return|dnat|snat|update|add|iif|oif|iifname|oifname|ether|log|limit|queue|notrack|devices|hook)\b/;
+const NFT_STATEMENT_WORDS = [
+  ...['type', 'flags', 'comment', 'elements', 'timeout', 'size', 'policy', 'counter'],
+  ...['ip', 'ip6', 'meta', 'tcp', 'udp', 'sctp', 'th', 'ct', 'fib', 'numgen', 'jhash'],
+  ...['jump', 'goto', 'mark', 'masquerade', 'reject', 'drop', 'accept', 'return', 'dnat', 'snat'],
+  ...['update', 'add', 'iif', 'oif', 'iifname', 'oifname', 'ether', 'log', 'limit', 'queue'],
+  ...['notrack', 'devices', 'hook'],
+];
+const NFT_STATEMENT = new RegExp(String.raw`^(${NFT_STATEMENT_WORDS.join('|')})\b`);
 // A wrapped line of an `elements = { … }` list: addresses, dots, verdicts, ending in `,` or `}`.
 const ELEMENT_CONTINUATION = /^[\w.:/ "-]+(?: : (?:goto|jump) \S+| : (?:drop|accept))?[,}]$/;
 
