@@ -12,8 +12,11 @@ import { after, hostLines, intAfter, words } from '../host/hostText';
 import { totalParse } from '../total';
 
 const FORMAT = 'bridge-link';
-const PORT_HEADER =
-  /^(?<ifindex>\d{1,10}): (?<name>[^\s:@]+)(?:@(?<peer>[^\s:]+))?: (?:<[A-Z0-9_,-]*> )?(?<rest>.*\bstate (?:disabled|listening|learning|forwarding|blocking)\b.*)$/;
+const PORT_STATES = 'disabled|listening|learning|forwarding|blocking';
+const PORT_HEADER = new RegExp(
+  String.raw`^(?<ifindex>\d{1,10}): (?<name>[^\s:@]+)(?:@(?<peer>[^\s:]+))?: (?:<[A-Z0-9_,-]*> )?` +
+    String.raw`(?<rest>.*\bstate (?:${PORT_STATES})\b.*)$`,
+);
 const OPTION_LINE = /^(?:hairpin|guard|root_block|fastleave|learning|flood) (?:on|off)\b/;
 
 const onOff = (tokens: readonly string[], key: string): boolean | undefined => {

@@ -15,7 +15,9 @@ const SETTING = /^(?<name>[a-z][\w-]*(?:\.[\w:@/-]+)+) = ?(?<value>.*)$/;
 const CANNOT_STAT = /^sysctl: cannot stat \/proc\/sys\/(?<path>\S+?): No such file or directory$/;
 const UNREADABLE = /^sysctl: (?:reading key|permission denied on key) ["'](?<name>[^"']+)["']/;
 
-/** `/proc/sys/net/ipv4/ip_forward` → `net.ipv4.ip_forward` (a `.` inside a component, as in `eth0.100`, becomes `/`). */
+/**
+ * `/proc/sys/net/ipv4/ip_forward` → `net.ipv4.ip_forward` (a `.` inside a component, as in `eth0.100`, becomes `/`).
+ */
 function sysctlName(procPath: string): string {
   return procPath
     .replace(/^\/proc\/sys\//, '')
