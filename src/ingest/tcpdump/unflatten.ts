@@ -9,8 +9,20 @@ import { cutAt, type LinePiece } from '../words';
  * A record starts at a timestamp, a `tcpdump: ` / `listening on ` header or an `N packets ...` trailer;
  * the frame inside a VXLAN/OTV packet starts right after `instance N` / `vni N`.
  */
-const RECORD_START =
-  /(?<=(?:OTV, flags \[\w{0,8}\] \(0x[0-9a-f]{1,4}\), overlay \d{1,10}, instance \d{1,10}|VXLAN, flags \[\w{0,8}\] \(0x[0-9a-f]{1,4}\), vni \d{1,10}) )(?=\S)|(?<= )(?:tcpdump: |listening on |reading from file |\d+ packets? (?:captured|received by filter|dropped by (?:kernel|interface))|(?:\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d\.\d{1,9}(?= |$))/g;
+/** The outer header of an encapsulated frame; the inner frame follows it on the same line. */
+const ENCAPSULATION = [
+  String.raw`OTV, flags \[\w{0,8}\] \(0x[0-9a-f]{1,4}\), overlay \d{1,10}, instance \d{1,10}`,
+  String.raw`VXLAN, flags \[\w{0,8}\] \(0x[0-9a-f]{1,4}\), vni \d{1,10}`,
+];
+/** What starts a record after a blank: tcpdump's own lines, the packet counts, a timestamp. */
+const RECORD_WORDS = [
+  'tcpdump: ',
+  'listening on ',
+  'reading from file ',
+  String.raw`\d+ packets? (?:captured|received by filter|dropped by (?:kernel|interface))`,
+  String.raw`(?:\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d\.\d{1,9}(?= |$)`,
+];
+const RECORD_START = new RegExp(`(?<=(?:${ENCAPSULATION.join('|')}) )(?=\\S)|(?<= )(?:${RECORD_WORDS.join('|')})`, 'g');
 
 /** Cheap test (no regex, no allocation) for a line that holds more than one record. */
 export function looksFlattened(line: string): boolean {

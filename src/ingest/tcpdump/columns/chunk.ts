@@ -105,7 +105,10 @@ export class Chunk {
   readonly iface: Int32Array;
   readonly srcMac: Int32Array;
   readonly dstMac: Int32Array;
-  /** Endpoints: see RecordScanner.endpoint (negative: IPv4 address id and port; positive: text id + 1 in the table of kind `epKind`). */
+  /**
+   * Endpoints: see RecordScanner.endpoint (negative: IPv4 address id and port; positive: text id + 1 in the table of
+   * kind `epKind`).
+   */
   readonly src: Int32Array;
   readonly dst: Int32Array;
   /** 0: TCP/UDP (with ports), 1: ICMP (no ports), 2: decided from the text. */

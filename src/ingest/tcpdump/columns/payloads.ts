@@ -71,8 +71,9 @@ export function trailingLength(scanner: RecordScanner, text: string, from: numbe
 }
 
 /**
- * `Flags [P.], [cksum 0x.. (correct), ]seq 1:95, ack 1, win 507, options [mss 1410,...], length 94[: HTTP: GET / HTTP/1.1]`
- * `p` points at `Flags [`. False when the flags never close.
+ * `Flags [P.], [cksum 0x.. (correct), ]seq 1:95, ack 1, win 507, options [mss 1410,...],
+ * length 94[: HTTP: GET / HTTP/1.1]`
+ * `start` points at `Flags [`. False when the flags never close.
  */
 export function readTcp(scanner: RecordScanner, text: string, start: number, end: number): boolean {
   const close = findE(text, ']', start + 7, end);
@@ -288,10 +289,11 @@ export function readIcmp(scanner: RecordScanner, text: string, start: number, en
     chunk.icmpDetailFrom[slot] = scanner.rel(cursor);
     chunk.icmpDetailTo[slot] = scanner.rel(end);
     const head = text.slice(cursor, headEnd);
-    const which =
-      / (port|host|net|protocol|proto)\b/.exec(head) ??
-      /unreachable (port|host|net|protocol|address|route)/.exec(text.slice(cursor, Math.min(cursor + 80, end)));
-    type = scanner.strings.str(which ? `${which[1] === 'proto' ? 'protocol' : which[1]} unreachable` : 'unreachable');
+    const which = (
+      / (?<what>port|host|net|protocol|proto)\b/.exec(head) ??
+      /unreachable (?<what>port|host|net|protocol|address|route)/.exec(text.slice(cursor, Math.min(cursor + 80, end)))
+    )?.groups?.what;
+    type = scanner.strings.str(which ? `${which === 'proto' ? 'protocol' : which} unreachable` : 'unreachable');
   } else if (at(text, cursor, end, 'time exceeded') && headEnd - cursor >= 13) {
     type = scanner.strings.str('time exceeded');
     chunk.icmpDetailFrom[slot] = scanner.rel(cursor);
@@ -323,7 +325,8 @@ export function readArp(scanner: RecordScanner, text: string, start: number, end
   chunk.has[slot] |= HAS.ARP | ARP_OP.bit;
   let cursor = start;
   if (!at(text, cursor, end, 'Request ') && !at(text, cursor, end, 'Reply ')) {
-    // -v: after `Ethernet (len 6), IPv4 (len 4), ` (or `Unknown Hardware (N) (len 6), …`), the first `Request ` or `Reply `
+    // -v: after `Ethernet (len 6), IPv4 (len 4), ` (or `Unknown Hardware (N) (len 6), …`), the first `Request ` or
+    // `Reply `
     for (let r = findE(text, 'Re', cursor, end); r >= 0; r = findE(text, 'Re', r + 1, end)) {
       if (at(text, r, end, 'Request ') || at(text, r, end, 'Reply ')) {
         cursor = r;
