@@ -12,7 +12,9 @@ import { formatForCommand } from '../registry';
 export interface CommandLine {
   /** The command as typed after the prompt (`sudo tcpdump -i any -n`). */
   command: string;
-  /** The command that produced the output, unwrapped (`nslookup cluster.local` for `kubectl exec b -- nslookup ...`). */
+  /**
+   * The command that produced the output, unwrapped (`nslookup cluster.local` for `kubectl exec b -- nslookup ...`).
+   */
   effective: string;
   /** Host from the prompt, pod from `kubectl exec`, netns from `ip netns exec`. */
   host?: string;
@@ -22,8 +24,15 @@ export interface CommandLine {
  * Output lines that begin with a command word (`traceroute to X (IP), 30 hops max`, conntrack's
  * `conntrack v1.4.7 (conntrack-tools): 14 flow entries have been shown.`; `PING ...` is upper case).
  */
-const OUTPUT_LOOKALIKES =
-  /^(?:traceroute to \S+ \(|host \S+ not found|conntrack v\d+\.\d+\S* \(conntrack-tools\)|iptables-legacy tables present, |ip6?tables(?:-[a-z]+)* v\d+\.\d+|ip: |cat: |grep: |kubectl: |sudo: )/;
+const OUTPUT_LOOKALIKE_STARTS = [
+  String.raw`traceroute to \S+ \(`,
+  String.raw`host \S+ not found`,
+  String.raw`conntrack v\d+\.\d+\S* \(conntrack-tools\)`,
+  'iptables-legacy tables present, ',
+  String.raw`ip6?tables(?:-[a-z]+)* v\d+\.\d+`,
+  ...['ip: ', 'cat: ', 'grep: ', 'kubectl: ', 'sudo: '], // error messages
+];
+const OUTPUT_LOOKALIKES = new RegExp(`^(?:${OUTPUT_LOOKALIKE_STARTS.join('|')})`);
 
 const SHELLS = new Set(['sh', '/bin/sh', 'bash', '/bin/bash', 'ash', '/bin/ash', 'zsh', '/bin/zsh']);
 
@@ -37,10 +46,13 @@ function isCommandText(text: string): boolean {
 }
 
 /** `user@host:~/dir$ cmd`, `root@node1:~# cmd`, `[root@node1 ~]# cmd`. */
-const USER_HOST_PROMPT = /^(?:\([^)\s]{1,40}\)\s)?([\w.-]{1,64})@([\w.-]{1,128})(?::[^\s$#]{0,200})?\s?[$#%>]\s+(.*)$/;
-const BRACKET_PROMPT = /^\[([\w.-]{1,64})@([\w.-]{1,128})(?:\s[^\]]{0,200})?\][$#]\s+(.*)$/;
+const USER_HOST_PROMPT = new RegExp(
+  String.raw`^(?:\([^)\s]{1,40}\)\s)?(?<user>[\w.-]{1,64})@(?<host>[\w.-]{1,128})(?::[^\s$#]{0,200})?` +
+    String.raw`\s?[$#%>]\s+(?<command>.*)$`,
+);
+const BRACKET_PROMPT = /^\[(?<user>[\w.-]{1,64})@(?<host>[\w.-]{1,128})(?:\s[^\]]{0,200})?\][$#]\s+(?<command>.*)$/;
 /** `$ cmd`, `# cmd`, `/ # cmd`, `~ $ cmd`, `/tmp # cmd`, `node1$ cmd`. */
-const BARE_PROMPT = /^(?:([~/][^\s$#]{0,200})\s?)?([$#])\s+(.*)$/;
+const BARE_PROMPT = /^(?:(?<dir>[~/][^\s$#]{0,200})\s?)?(?<sign>[$#])\s+(?<command>.*)$/;
 
 /**
  * The command a line runs, or undefined for output/prose. `# text` is a prompt only when the text
@@ -55,17 +67,17 @@ export function commandLine(line: string): CommandLine | undefined {
   let cmd: string | undefined;
   let strict = false;
   if (trimmed.indexOf('@') > 0 && trimmed.indexOf('@') < 64) {
-    const match = USER_HOST_PROMPT.exec(trimmed) ?? BRACKET_PROMPT.exec(trimmed);
-    if (match) {
-      host = match[2];
-      cmd = match[3];
+    const prompt = (USER_HOST_PROMPT.exec(trimmed) ?? BRACKET_PROMPT.exec(trimmed))?.groups;
+    if (prompt) {
+      host = prompt.host;
+      cmd = prompt.command;
     }
   }
   if (cmd === undefined && (lead === 36 || lead === 35 || lead === 47 || lead === 126)) {
-    const match = BARE_PROMPT.exec(trimmed);
-    if (match) {
-      cmd = match[3];
-      strict = match[2] === '#';
+    const prompt = BARE_PROMPT.exec(trimmed)?.groups;
+    if (prompt) {
+      cmd = prompt.command;
+      strict = prompt.sign === '#';
     }
   }
   if (cmd === undefined) {
@@ -119,8 +131,8 @@ export function unwrap(command: string, host?: string): CommandLine {
       const w0 = firstWord(inner);
       if (SHELLS.has(w0)) {
         const rest = inner.slice(w0.length).trim();
-        const prompt = /^(?:[~/]\S*\s)?[$#]\s+(.*)$/.exec(rest);
-        if (prompt) inner = prompt[1];
+        const prompt = /^(?:[~/]\S*\s)?[$#]\s+(?<command>.*)$/.exec(rest)?.groups;
+        if (prompt) inner = prompt.command;
         else if (rest.startsWith('-c ')) inner = rest.slice(3).replace(/^(['"])(.*)\1$/, '$2');
       }
       effective = inner;
