@@ -9,7 +9,10 @@ import { parseDocument, type DocumentBlock, type DocumentResult } from './docume
  * the kept blocks stay the same objects, so what points at them (hovers) stays valid.
  */
 
-/** Lines an edit replaced, 0-based: old lines [from, oldLast] became new lines [from, newLast] (either may be empty: last < from). */
+/**
+ * Lines an edit replaced, 0-based: old lines [from, oldLast] became new lines [from, newLast] (either may be empty:
+ * last < from).
+ */
 export interface EditedLines {
   from: number;
   oldLast: number;
