@@ -30,7 +30,9 @@ export interface DnsTarget {
   pod?: Pod;
 }
 
-/** The identity of a fact within its kind, or undefined for facts that are never merged (packets, captures, lookups). */
+/**
+ * The identity of a fact within its kind, or undefined for facts that are never merged (packets, captures, lookups).
+ */
 function identity(fact: Fact): string | undefined {
   switch (fact.kind) {
     case 'Node':

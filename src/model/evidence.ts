@@ -28,7 +28,10 @@ export interface Evidence {
   format?: string;
 }
 
-/** Maps a 1-based line of text cut out of flattened lines to the file's line and the 0-based column its piece starts at. */
+/**
+ * Maps a 1-based line of text cut out of flattened lines to the file's line and the 0-based column its piece starts
+ * at.
+ */
 export type LineMapping = (line: number) => { line: number; column: number } | undefined;
 
 /**
@@ -82,7 +85,10 @@ export function describeEvidence(evidence: Evidence): string {
     : `${base}:${evidence.line}`;
 }
 
-/** A value read from untyped input as text: strings as they are, numbers and booleans printed, anything else `fallback`. */
+/**
+ * A value read from untyped input as text: strings as they are, numbers and booleans printed, anything else
+ * `fallback`.
+ */
 export function scalarText(value: unknown, fallback = ''): string {
   if (typeof value === 'string') return value;
   if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);

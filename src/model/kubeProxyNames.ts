@@ -84,7 +84,8 @@ export function nftEndpointChain(
   port: number,
 ): string {
   const safeIp = ip.includes(':') ? ip.replace(/:/g, '.') : ip;
-  return `endpoint-${hashAndTruncate(`${namespace}/${service}/${protocol.toLowerCase()}/${portName}__${safeIp}/${port}`)}`;
+  const servicePort = `${namespace}/${service}/${protocol.toLowerCase()}/${portName}`;
+  return `endpoint-${hashAndTruncate(`${servicePort}__${safeIp}/${port}`)}`;
 }
 
 /** What kube-proxy writes for endpoint i of n (0-based): 1/(n-i) as Go's `%0.10f`. */
