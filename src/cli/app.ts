@@ -47,7 +47,8 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
       .filter((command) => command.name.startsWith(first.slice(0, 2)))
       .map((command) => command.name);
     io.err(
-      `kube-packet-path: unknown command '${first}'.${near.length ? ` Did you mean: ${near.join(', ')}?` : ''}\n\n${helpText()}`,
+      `kube-packet-path: unknown command ` +
+        `'${first}'.${near.length ? ` Did you mean: ${near.join(', ')}?` : ''}\n\n${helpText()}`,
     );
     return 2;
   }

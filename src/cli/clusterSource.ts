@@ -23,7 +23,8 @@ export const CLUSTER_OPTIONS = {
   timeout: { type: 'string' },
 } as const;
 
-export const CLUSTER_USAGE = `  --cluster          read the live cluster too (KUBECONFIG, else ~/.kube/config); read-only
+export const CLUSTER_USAGE = `  --cluster          read the live cluster too (KUBECONFIG, else ~/.kube/config); \
+read-only
   --kubeconfig PATH  kubeconfig to read it with (implies --cluster)
   --context NAME     context to use (implies --cluster; default: the kubeconfig's current one)
   --namespace NS     read only this namespace (repeatable; default: all namespaces)

@@ -26,9 +26,16 @@ Example (the seed report's kube-dns):
     --endpoint 10.244.0.105:53 --endpoint 10.244.0.107:53`;
 
 function parseEndpoint(text: string): { ip: string; port: number } {
-  const match = /^\[?([^\]]+?)\]?:(\d+)$/.exec(text);
+  const match = /^\[?(?<ip>[^\]]+?)\]?:(?<port>\d+)$/.exec(text)?.groups;
   if (!match) throw new UsageError(`--endpoint expects IP:PORT, got '${text}'`, usage);
-  return { ip: match[1], port: Number(match[2]) };
+  return { ip: match.ip, port: Number(match.port) };
+}
+
+/** How an endpoint's iptables rule is picked: its probability, or last when none is printed. */
+function probabilityNote(probabilityPrinted: string | null | undefined): string {
+  return probabilityPrinted
+    ? `  statistic mode random probability ${probabilityPrinted}`
+    : '  (last: taken when no earlier rule matched)';
 }
 
 registerCommand({
@@ -96,11 +103,13 @@ registerCommand({
       `${spn} (${protocol})`,
       `  DNS name        ${result.dns.service}`,
       ...(result.dns.srv ? [`  SRV name        ${result.dns.srv}`] : []),
-      `  iptables        ${result.iptables.service}  (SVL ${result.iptables.local}, EXT ${result.iptables.external}, FW ${result.iptables.firewall})`,
-      `  nftables        ${result.nftables.service}  (local ${result.nftables.local}, external ${result.nftables.external}, firewall ${result.nftables.firewall})`,
+      `  iptables        ${result.iptables.service}  (SVL ${result.iptables.local}, EXT ${result.iptables.external}, ` +
+        `FW ${result.iptables.firewall})`,
+      `  nftables        ${result.nftables.service}  (local ${result.nftables.local}, external ` +
+        `${result.nftables.external}, firewall ${result.nftables.firewall})`,
       ...result.endpoints.flatMap((endpoint) => [
         `  -> ${endpoint.endpoint}`,
-        `       iptables   ${endpoint.iptablesChain}${endpoint.probabilityPrinted ? `  statistic mode random probability ${endpoint.probabilityPrinted}` : '  (last: taken when no earlier rule matched)'}`,
+        `       iptables   ${endpoint.iptablesChain}${probabilityNote(endpoint.probabilityPrinted)}`,
         `       nftables   ${endpoint.nftablesChain}`,
       ]),
     ];

@@ -70,14 +70,17 @@ function textOf(path: string, doc: DocumentResult): string {
     const cmd =
       documentBlock.command === null ? '(no command; format recognised from the text)' : `$ ${documentBlock.command}`;
     out.push(
-      `  ${lines}  ${documentBlock.format}  ${documentBlock.result.records} record${documentBlock.result.records === 1 ? '' : 's'}, ${documentBlock.result.unparsed.length} unparsed${documentBlock.host ? `  [on ${documentBlock.host}]` : ''}`,
+      `  ${lines}  ${documentBlock.format}  ${documentBlock.result.records} ` +
+        `record${documentBlock.result.records === 1 ? '' : 's'}, ${documentBlock.result.unparsed.length} ` +
+        `unparsed${documentBlock.host ? `  [on ${documentBlock.host}]` : ''}`,
     );
     out.push(`    ${shortened(cmd, 120)}`);
     for (const entry of documentBlock.result.unparsed.slice(0, MAX_UNPARSED_SHOWN))
       out.push(`    line ${entry.line}: ${entry.reason}`);
     if (documentBlock.result.unparsed.length > MAX_UNPARSED_SHOWN)
       out.push(
-        `    … and ${documentBlock.result.unparsed.length - MAX_UNPARSED_SHOWN} more unparsed lines (--json --max-unparsed 0 lists them all)`,
+        `    … and ${documentBlock.result.unparsed.length - MAX_UNPARSED_SHOWN} more unparsed lines (--json ` +
+          `--max-unparsed 0 lists them all)`,
       );
   }
   return out.join('\n');

@@ -67,7 +67,8 @@ function formatComparison(ruleComparison: RuleComparison, seenCount: number): st
     `observed with different fields: ${differing.length}`,
     ...differing.map(
       (observedRule) =>
-        `  ${observedRule.seen.chain || '(no chain shown)'} -j ${observedRule.seen.target} at ${where(observedRule.seen)}: ${observedRule.differences.join('; ')}`,
+        `  ${observedRule.seen.chain || '(no chain shown)'} -j ${observedRule.seen.target} at ` +
+        `${where(observedRule.seen)}: ${observedRule.differences.join('; ')}`,
     ),
     `missing (predicted; the chain was printed without it): ${ruleComparison.missing.length}`,
     ...ruleComparison.missing.map((natRule) => `  ${natRule.table} ${natRule.text}`),
@@ -158,7 +159,8 @@ registerCommand({
       collect(result.facts);
       if (result.unparsed.length)
         warnings.push(
-          `${file}: ${result.unparsed.length} line(s) not understood by ${spec.id} (first: line ${result.unparsed[0].line}, ${result.unparsed[0].reason})`,
+          `${file}: ${result.unparsed.length} line(s) not understood by ${spec.id} (first: line ` +
+            `${result.unparsed[0].line}, ${result.unparsed[0].reason})`,
         );
     }
     for (const file of logs.flatMap(expand)) {
@@ -172,7 +174,8 @@ registerCommand({
         collect(result.facts);
         if (result.unparsed.length)
           warnings.push(
-            `${file}: ${result.unparsed.length} line(s) not understood by ${whole.id} (first: line ${result.unparsed[0].line}, ${result.unparsed[0].reason})`,
+            `${file}: ${result.unparsed.length} line(s) not understood by ${whole.id} (first: line ` +
+              `${result.unparsed[0].line}, ${result.unparsed[0].reason})`,
           );
         continue;
       }

@@ -41,7 +41,9 @@ registerCommand({
       rows
         .map(
           (row) =>
-            `${row.name.padEnd(nameWidth)}  ${row.title}\n${' '.repeat(nameWidth)}  trace --sample ${row.name}   (${row.from} → ${row.to}; ${row.files.length} files${row.missing.length ? `, MISSING ${row.missing.join(', ')}` : ''})`,
+            `${row.name.padEnd(nameWidth)}  ${row.title}\n${' '.repeat(nameWidth)}  trace --sample ${row.name}   ` +
+            `(${row.from} → ${row.to}; ${row.files.length} ` +
+            `files${row.missing.length ? `, MISSING ${row.missing.join(', ')}` : ''})`,
         )
         .join('\n') + '\n',
     );

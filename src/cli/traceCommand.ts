@@ -6,7 +6,7 @@ import { formatForCommand, formatSpec, sniffFormat } from '../ingest/registry';
 import type { ParseInput } from '../ingest/types';
 import { ClusterModel, describeEvidence, evidenceRole, type Evidence, type EvidenceRole } from '../model';
 import { brokenAt, trace, UnknownTargetError } from '../flow';
-import type { Actor, Flow, TraceResult } from '../flow/types';
+import type { Actor, ConnectionSummary, Flow, FlowStep, TraceResult } from '../flow/types';
 import { renderMarkdown } from '../render/markdown';
 import { renderMermaid } from '../render/mermaid';
 import { findSample, SAMPLES } from '../samples/registry';
@@ -64,7 +64,10 @@ function parseLog(model: ClusterModel, notes: Notes, log: Pick<ParseInput, 'text
     notes.lines.push(`${uri}: ${parseResult.unparsed.length} line(s) not understood by ${spec.id}`);
 }
 
-/** A file the user pasted: a terminal session, a report, or one command's output; the transcript splitter finds the blocks. */
+/**
+ * A file the user pasted: a terminal session, a report, or one command's output; the transcript splitter finds the
+ * blocks.
+ */
 export function parseTranscript(model: ClusterModel, notes: Notes, text: string, uri: string): void {
   const doc = parseDocument(text, uri);
   model.add(doc.facts);
@@ -178,6 +181,25 @@ function brokenSummary(flow: Flow): { hop: string; cause: string; finding: strin
 }
 
 /** Plain text for a terminal: one line per hop with its status and where the proof is. */
+/** ` ⇒ [masqueraded client → ]translated address`, when a capture shows the translation. */
+function translationText(connection: ConnectionSummary): string {
+  if (!connection.translated) return '';
+  const client = connection.masqueraded ? `${connection.masqueraded} → ` : '';
+  return ` ⇒ ${client}${connection.translated}`;
+}
+
+/** ` (pod on node)` the translated address belongs to, when known. */
+function endpointText(connection: ConnectionSummary): string {
+  const endpoint = connection.endpoint;
+  if (!endpoint?.pod) return '';
+  return ` (${endpoint.pod}${endpoint.node ? ` on ${endpoint.node}` : ''})`;
+}
+
+/** `  [DNAT before → after]` for a step that rewrites an address. */
+function natText(nat: FlowStep['nat']): string {
+  return nat ? `  [${nat.type} ${nat.before} → ${nat.after}]` : '';
+}
+
 function traceText(result: TraceResult): string {
   const out: string[] = [];
   for (const flow of result.flows) {
@@ -186,7 +208,9 @@ function traceText(result: TraceResult): string {
     const walked = flow.connection !== undefined ? flow.connections?.[flow.connection] : undefined;
     if (walked)
       out.push(
-        `  connection ${walked.number}: ${walked.protocol.toUpperCase()} ${walked.client} → ${walked.original}${walked.translated ? ` ⇒ ${walked.masqueraded ? `${walked.masqueraded} → ` : ''}${walked.translated}` : ''}${walked.endpoint?.pod ? ` (${walked.endpoint.pod}${walked.endpoint.node ? ` on ${walked.endpoint.node}` : ''})` : ''}: ${walked.outcome}; seen on ${walked.nodes.join(', ') || 'an unnamed node'}`,
+        `  connection ${walked.number}: ${walked.protocol.toUpperCase()} ${walked.client} → ` +
+          `${walked.original}${translationText(walked)}${endpointText(walked)}: ${walked.outcome}; ` +
+          `seen on ${walked.nodes.join(', ') || 'an unnamed node'}`,
       );
     for (const flowPhase of flow.phases) {
       out.push(`  ${flowPhase.name}`);
@@ -197,18 +221,23 @@ function traceText(result: TraceResult): string {
           .slice(0, 3)
           .join(', ');
         out.push(
-          `    ${flowStep.status.padEnd(12)} ${name(flowStep.from)} → ${name(flowStep.to)}: ${flowStep.label}${flowStep.nat ? `  [${flowStep.nat.type} ${flowStep.nat.before} → ${flowStep.nat.after}]` : ''}${where ? `  (${where})` : ''}`,
+          `    ${flowStep.status.padEnd(12)} ${name(flowStep.from)} → ${name(flowStep.to)}: ` +
+            `${flowStep.label}${natText(flowStep.nat)}${where ? `  (${where})` : ''}`,
         );
         if (flowStep.explanation) out.push(`                 ${flowStep.explanation}`);
         for (const alternative of flowStep.alternatives ?? [])
           out.push(
-            `                   ${alternative.chosen ? '*' : '-'} ${alternative.label}${alternative.probability !== undefined ? ` (overall ${(alternative.probability * 100).toFixed(0)}%)` : ''}`,
+            `                   ${alternative.chosen ? '*' : '-'} ${alternative.label}` +
+              (alternative.probability !== undefined
+                ? ` (overall ${(alternative.probability * 100).toFixed(0)}%)`
+                : ''),
           );
       }
     }
     for (const finding of flow.findings) {
       out.push(
-        `  ${finding.severity.toUpperCase()} ${finding.id}${finding.hop ? ` at ${finding.hop}` : ''}: ${finding.message}`,
+        `  ${finding.severity.toUpperCase()} ${finding.id}${finding.hop ? ` at ${finding.hop}` : ''}: ` +
+          `${finding.message}`,
       );
       if (finding.fix) out.push(`    fix: ${finding.fix}`);
     }
@@ -300,7 +329,11 @@ async function runTrace(args: string[], io: CliIO): Promise<number> {
     const count = result.flows[0]?.connections?.length ?? 0;
     if (!Number.isInteger(wanted) || wanted < 1 || wanted > count) {
       io.err(
-        `kube-packet-path trace: --connection ${values.connection}: ${count === 0 ? 'the captures show no connection between them' : `give 1 to ${count} (the captures show ${count} connection${count === 1 ? '' : 's'})`}\n`,
+        `kube-packet-path trace: --connection ${values.connection}: ` +
+          (count === 0
+            ? 'the captures show no connection between them'
+            : `give 1 to ${count} (the captures show ${count} connection${count === 1 ? '' : 's'})`) +
+          '\n',
       );
       return 2;
     }
