@@ -79,7 +79,10 @@ function stepTable(flow: Flow): string[] {
       details.push(`${alt.chosen ? '✓' : '·'} ${alt.label}${probability}`);
     }
     const cell = [...new Set(details)].map(escapeMarkdown).join('<br>');
-    return `| ${index + 1} | ${escapeMarkdown(phase)} | ${STATUS_TEXT[step.status]} | ${name(step.from)} → ${name(step.to)} | ${cell} | ${evidenceCell(step.evidence)} |`;
+    return (
+      `| ${index + 1} | ${escapeMarkdown(phase)} | ${STATUS_TEXT[step.status]} | ${name(step.from)} → ` +
+      `${name(step.to)} | ${cell} | ${evidenceCell(step.evidence)} |`
+    );
   });
   return ['| # | Phase | Status | From → To | Step | Evidence |', '|---|---|---|---|---|---|', ...rows];
 }

@@ -104,9 +104,8 @@ function declareParticipants(participants: Map<string, Participant>, lines: stri
         lines.push(`  box ${BOX_TINTS[boxes++ % BOX_TINTS.length]} ${escapeBoxTitle(participant.group)}`);
       open = participant.group;
     }
-    lines.push(
-      `${open !== undefined ? '    ' : '  '}participant ${participant.id} as ${escapeParticipantName(participant.name)}`,
-    );
+    const indent = open !== undefined ? '    ' : '  ';
+    lines.push(`${indent}participant ${participant.id} as ${escapeParticipantName(participant.name)}`);
   }
   if (open !== undefined) lines.push('  end');
 }
@@ -159,7 +158,8 @@ function stepLines(step: FlowStep, ids: Map<string, Participant>, indent: string
     if (i === taken) lines.push(...messageLines(step, ids, inner));
     else
       lines.push(
-        `${inner}Note over ${to}: ${escapeWrapped(anyChosen ? 'not taken in the capture' : 'possible instead', WRAP.note)}`,
+        `${inner}Note over ${to}: ` +
+          `${escapeWrapped(anyChosen ? 'not taken in the capture' : 'possible instead', WRAP.note)}`,
       );
   });
   lines.push(`${indent}end`);
