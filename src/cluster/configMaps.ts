@@ -77,7 +77,9 @@ export async function readNetworkConfigMap(
             ...target,
             code: 200,
             reason: 'NotAnObject',
-            message: `cannot get configmaps ${ns}/${spec.name}: the answer from ${apiTransport.server} is not an object but ${describeBody(res.body)}; ${spec.missing}`,
+            message:
+              `cannot get configmaps ${ns}/${spec.name}: the answer from ${apiTransport.server} is not an ` +
+              `object but ${describeBody(res.body)}; ${spec.missing}`,
           },
         ],
         ok: false,
@@ -107,7 +109,9 @@ export async function readNetworkConfigMap(
         name: spec.name,
         code: 404,
         reason: 'NotFound',
-        message: `ConfigMap ${spec.name} not found in ${notFoundIn.map((namespace) => `namespace ${namespace}`).join(' or ')} (404); ${spec.missing}`,
+        message:
+          `ConfigMap ${spec.name} not found in ` +
+          `${notFoundIn.map((namespace) => `namespace ${namespace}`).join(' or ')} (404); ${spec.missing}`,
       },
     ],
   };

@@ -109,7 +109,8 @@ export function loadKubeConfig(paths: readonly string[], confinement?: Workspace
       const deep = yamlTooDeep(text);
       if (deep)
         throw new KubeconfigError(
-          `Cannot read kubeconfig ${file}: nested ${deep.depth} levels deep at line ${deep.line}, over the limit of ${MAX_YAML_DEPTH}.`,
+          `Cannot read kubeconfig ${file}: nested ${deep.depth} levels deep at line ${deep.line}, over the limit of ` +
+            `${MAX_YAML_DEPTH}.`,
         );
       if (confinement) checkConfinement(file, text, confinement);
       one.loadFromString(text);
@@ -156,7 +157,10 @@ export function crossOriginCredentials(kc: KubeConfig, workspaceFiles: readonly 
   const userFile = ctx.user ? origins.users.get(ctx.user) : undefined;
   if (!clusterFile || !userFile || !workspaceFiles.includes(clusterFile) || workspaceFiles.includes(userFile))
     return undefined;
-  return `its cluster '${ctx.cluster}' comes from ${clusterFile}, which the workspace provides, and its user '${ctx.user}' from ${userFile}, which it does not`;
+  return (
+    `its cluster '${ctx.cluster}' comes from ${clusterFile}, which the workspace provides, and its user ` +
+    `'${ctx.user}' from ${userFile}, which it does not`
+  );
 }
 
 export function contextsOf(kc: KubeConfig): { current: string; contexts: KubeContextInfo[] } {

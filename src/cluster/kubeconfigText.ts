@@ -6,10 +6,10 @@
  */
 export function currentContextInText(text: string): string | undefined {
   // JSON: "current-context": "name"
-  const json = /"current-context"\s*:\s*"((?:[^"\\]|\\.)*)"/.exec(text);
+  const json = /"current-context"\s*:\s*"(?<name>(?:[^"\\]|\\.)*)"/.exec(text)?.groups;
   if (json) {
     try {
-      return (JSON.parse(`"${json[1]}"`) as string) || undefined;
+      return (JSON.parse(`"${json.name}"`) as string) || undefined;
     } catch {
       return undefined;
     }

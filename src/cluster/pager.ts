@@ -97,7 +97,9 @@ export async function listPaged(
         ...target,
         code: 200,
         reason: 'BadItem',
-        message: `${notObjects} item${notObjects === 1 ? '' : 's'} of the ${target.resource} list from ${transport.server} ${notObjects === 1 ? 'was' : 'were'} not an object (null or a scalar) and skipped`,
+        message:
+          `${notObjects} item${notObjects === 1 ? '' : 's'} of the ${target.resource} list from ` +
+          `${transport.server} ${notObjects === 1 ? 'was' : 'were'} not an object (null or a scalar) and skipped`,
       });
   };
   const seen = new Set<string>();
@@ -131,7 +133,9 @@ export async function listPaged(
           ...target,
           code: res.status,
           reason: 'TooManyRequests',
-          message: `the API server throttled the list of ${target.resource} (${res.status}); waited ${wait} s and retried`,
+          message:
+            `the API server throttled the list of ${target.resource} (${res.status}); waited ${wait} s and ` +
+            `retried`,
         });
       try {
         await sleep(wait * 1000, undefined, { signal: options.signal });
@@ -151,7 +155,9 @@ export async function listPaged(
         ...target,
         code: 410,
         reason: 'Expired',
-        message: `the continue token for ${target.resource} expired while paging (410 Gone); restarted the list once — objects may come from two snapshots`,
+        message:
+          `the continue token for ${target.resource} expired while paging (410 Gone); restarted the list once ` +
+          `— objects may come from two snapshots`,
       });
       continue;
     }
@@ -168,7 +174,9 @@ export async function listPaged(
         ...target,
         code: 200,
         reason: 'NotAList',
-        message: `cannot ${target.verb} ${target.resource}: the answer from ${transport.server} (HTTP 200, ${res.bytes} bytes) is not a List but ${describeBody(body)}; ${missing}`,
+        message:
+          `cannot ${target.verb} ${target.resource}: the answer from ${transport.server} (HTTP 200, ` +
+          `${res.bytes} bytes) is not a List but ${describeBody(body)}; ${missing}`,
       });
       return out;
     }
@@ -195,7 +203,11 @@ export async function listPaged(
         severity: 'warning',
         ...target,
         reason: 'ListTooLarge',
-        message: `stopped listing ${target.resource} from ${transport.server} after ${out.items} objects in ${out.pages} pages (${Math.round(bytes / 1024 / 1024)} MiB): the limit per list is ${maxItems} objects or ${Math.round(maxBytes / 1024 / 1024)} MiB and the server still had more; ${missing} (the rest of them) — read fewer namespaces`,
+        message:
+          `stopped listing ${target.resource} from ${transport.server} after ${out.items} objects in ` +
+          `${out.pages} pages (${Math.round(bytes / 1024 / 1024)} MiB): the limit per list is ${maxItems} objects or ` +
+          `${Math.round(maxBytes / 1024 / 1024)} MiB and the server still had more; ${missing} (the rest of them) — ` +
+          `read fewer namespaces`,
       });
       return out;
     }
@@ -204,7 +216,8 @@ export async function listPaged(
       out.problems.push({
         severity: 'warning',
         ...target,
-        message: `the server repeated a continue token for ${target.resource}; stopped paging after ${out.items} objects`,
+        message:
+          `the server repeated a continue token for ${target.resource}; stopped paging after ${out.items} ` + `objects`,
       });
       return out;
     }

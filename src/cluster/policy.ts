@@ -113,7 +113,8 @@ export function clusterAccessPolicy(input: ClusterAccessInput): ClusterAccessDec
   });
   if (!input.trusted) {
     return deny(
-      'This workspace is not trusted: Kube Packet Path does not contact clusters or read kubeconfig files here. Trust the workspace to enable cluster access.',
+      'This workspace is not trusted: Kube Packet Path does not contact clusters or read kubeconfig files here. ' +
+        'Trust the workspace to enable cluster access.',
     );
   }
   const expand = (expand: string) => {
@@ -186,7 +187,8 @@ export function clusterAccessPolicy(input: ClusterAccessInput): ClusterAccessDec
   return {
     allowed: true,
     reason: workspaceProvided.length
-      ? `Using ${from} (${paths.join(', ')}); it is provided by the workspace, so exec/auth-provider credential plugins are refused and it may name no file outside the workspace.`
+      ? `Using ${from} (${paths.join(', ')}); it is provided by the workspace, so exec/auth-provider credential ` +
+        `plugins are refused and it may name no file outside the workspace.`
       : `Using ${from} (${paths.join(', ')}).`,
     kubeconfigPaths: paths,
     origin,

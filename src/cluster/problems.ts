@@ -17,7 +17,10 @@ export interface ClusterProblem {
   code?: number;
   /** The Status `reason` (Forbidden, NotFound, Expired…) or a transport code (ECONNREFUSED, TIMEOUT…). */
   reason?: string;
-  /** The whole sentence, e.g. "cannot list endpointslices.discovery.k8s.io in namespace default: RBAC forbids (403); …". */
+  /**
+   * The whole sentence, e.g. "cannot list endpointslices.discovery.k8s.io in namespace default: RBAC forbids (403);
+   * …".
+   */
   message: string;
 }
 
@@ -28,10 +31,14 @@ export interface Target {
   name?: string;
 }
 
+/** `resource namespace/name`, `resource name`, or the resource alone when no object is named. */
+function objectName(target: Target): string {
+  if (!target.name) return target.resource;
+  return `${target.resource} ${target.namespace ? `${target.namespace}/` : ''}${target.name}`;
+}
+
 function where(target: Target): string {
-  const obj = target.name
-    ? `${target.resource} ${target.namespace ? `${target.namespace}/` : ''}${target.name}`
-    : target.resource;
+  const obj = objectName(target);
   const scope = target.name ? '' : target.namespace ? ` in namespace ${target.namespace}` : ' at cluster scope';
   return `${target.verb} ${obj}${scope}`;
 }
@@ -71,7 +78,9 @@ export function httpProblem(
       return {
         ...base,
         severity: 'error',
-        message: `cannot ${where(target)}: the API server at ${server} rejected the credentials (401 Unauthorized) — the token or client certificate is expired or invalid; refresh the kubeconfig (log in again)`,
+        message:
+          `cannot ${where(target)}: the API server at ${server} rejected the credentials (401 Unauthorized) — ` +
+          `the token or client certificate is expired or invalid; refresh the kubeconfig (log in again)`,
       };
     case 403:
       return { ...base, severity: 'warning', message: `cannot ${where(target)}: RBAC forbids (403); ${missing}` };
@@ -87,7 +96,7 @@ export function httpProblem(
       return {
         ...base,
         severity: 'info',
-        message: `${target.name ? `${target.resource} ${target.namespace ? `${target.namespace}/` : ''}${target.name}` : target.resource} not found (404); ${missing}`,
+        message: `${objectName(target)} not found (404); ${missing}`,
       };
     case 410:
       return {
@@ -148,7 +157,9 @@ export function transportProblem(
   };
   let why: string;
   if (code === 'ECONNREFUSED')
-    why = `the API server at ${server} refused the connection (nothing listens there: is the cluster running, is the address right?)`;
+    why =
+      `the API server at ${server} refused the connection (nothing listens there: is the cluster running, is the ` +
+      `address right?)`;
   else if (code === 'ENOTFOUND' || code === 'EAI_AGAIN')
     why = `the API server host of ${server} does not resolve (${code})`;
   else if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') why = `no route to ${server} (${code})`;
@@ -157,9 +168,13 @@ export function transportProblem(
   else if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID')
     why = `TLS: the server certificate of ${server} is outside its validity period (${code})`;
   else if (TLS_CODES.has(code) && error instanceof TransportError && error.hint)
-    why = `TLS: the server certificate of ${server} is not signed by a trusted certificate authority (${code}): ${error.hint}; add the cluster's certificate-authority-data to the kubeconfig`;
+    why =
+      `TLS: the server certificate of ${server} is not signed by a trusted certificate authority (${code}): ` +
+      `${error.hint}; add the cluster's certificate-authority-data to the kubeconfig`;
   else if (TLS_CODES.has(code))
-    why = `TLS: the server certificate of ${server} is not signed by the certificate authority in the kubeconfig (${code}); the kubeconfig may belong to another cluster, or the cluster's CA changed`;
+    why =
+      `TLS: the server certificate of ${server} is not signed by the certificate authority in the kubeconfig ` +
+      `(${code}); the kubeconfig may belong to another cluster, or the cluster's CA changed`;
   else if (code === 'TIMEOUT') why = `the API server did not answer in time (${raw})`;
   else if (code === 'ABORTED') why = 'cancelled';
   else if (code === 'ECONNRESET' || code === 'EPIPE')

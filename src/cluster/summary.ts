@@ -36,7 +36,8 @@ export function summarizePull(
     .filter(Boolean)
     .join(', ');
   const what = read.length ? `Read ${read.join(', ')}` : 'Read nothing';
-  const headline = `${what} from context '${result.context}'${result.cancelled ? ' (cancelled)' : !result.complete && !issues ? ' (incomplete)' : ''}${issues ? ` — ${issues}` : ''}`;
+  const state = result.cancelled ? ' (cancelled)' : !result.complete && !issues ? ' (incomplete)' : '';
+  const headline = `${what} from context '${result.context}'${state}${issues ? ` — ${issues}` : ''}`;
   return {
     headline,
     level,

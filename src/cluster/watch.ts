@@ -155,7 +155,9 @@ export async function watchCluster(options: WatchOptions): Promise<WatchEnd> {
       stop({
         ...problem,
         severity: 'error',
-        message: `stopped keeping ${target.resource} current after ${failures} failed attempts in a row (last: ${problem.message})`,
+        message:
+          `stopped keeping ${target.resource} current after ${failures} failed attempts in a row (last: ` +
+          `${problem.message})`,
       });
     while (!object.signal.aborted) {
       if (rv === undefined) {
@@ -259,7 +261,9 @@ export async function watchCluster(options: WatchOptions): Promise<WatchEnd> {
           const short: ClusterProblem = {
             severity: 'warning',
             ...target,
-            message: `the server ended the watch of ${target.resource} after ${Math.round((Date.now() - openedAt) / 100) / 10} s`,
+            message:
+              `the server ended the watch of ${target.resource} after ` +
+              `${Math.round((Date.now() - openedAt) / 100) / 10} s`,
           };
           if (!(await retry(short))) return giveUp(short);
         }

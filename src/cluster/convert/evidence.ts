@@ -23,9 +23,9 @@ export function clusterEvidence(object: ClusterObjectRef, excerpt?: string): Evi
 
 /** Splits a `cluster://` URI back into its parts (for hovers and "open in cluster" links). */
 export function parseClusterUri(uri: string): ClusterObjectRef | undefined {
-  const match = /^cluster:\/\/(.+)$/.exec(uri);
-  if (!match) return undefined;
-  const parts = match[1].split('/').map(decodeURIComponent);
+  const path = /^cluster:\/\/(?<path>.+)$/.exec(uri)?.groups?.path;
+  if (path === undefined) return undefined;
+  const parts = path.split('/').map(decodeURIComponent);
   if (parts.length === 3) return { context: parts[0], kind: parts[1], name: parts[2] };
   if (parts.length === 4) return { context: parts[0], kind: parts[1], namespace: parts[2], name: parts[3] };
   return undefined;
@@ -34,8 +34,9 @@ export function parseClusterUri(uri: string): ClusterObjectRef | undefined {
 /** The value at a path such as `data.Corefile` or `data["net-conf.json"]`. */
 function valueAt(object: Record<string, unknown>, path: string): unknown {
   let cur: unknown = object;
-  for (const match of path.matchAll(/([^.[\]]+)|\["((?:[^"\\]|\\.)*)"\]/g)) {
-    const key = match[2] !== undefined ? (JSON.parse(`"${match[2]}"`) as string) : match[1];
+  for (const match of path.matchAll(/(?<plain>[^.[\]]+)|\["(?<quoted>(?:[^"\\]|\\.)*)"\]/g)) {
+    const { plain, quoted } = match.groups!;
+    const key = quoted !== undefined ? (JSON.parse(`"${quoted}"`) as string) : plain;
     cur = typeof cur === 'object' && cur !== null ? (cur as Record<string, unknown>)[key] : undefined;
   }
   return cur;
