@@ -81,7 +81,7 @@ const keyOf = (json: Json) => {
 
 /** Runs until `signal` aborts (or the connection cannot be made); resolves then. */
 export async function watchCluster(options: WatchOptions): Promise<WatchEnd> {
-  const object = {
+  const settings = {
     requestTimeoutMs: 15_000,
     streamSeconds: 300,
     idleTimeoutMs: 0,
@@ -90,10 +90,10 @@ export async function watchCluster(options: WatchOptions): Promise<WatchEnd> {
     ...options,
   };
   const backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
-  const idleMs = object.idleTimeoutMs || (object.streamSeconds + 60) * 1000;
+  const idleMs = settings.idleTimeoutMs || (settings.streamSeconds + 60) * 1000;
   const conn = await connect(
-    { ...object, requestTimeoutMs: object.requestTimeoutMs },
-    object.signal,
+    { ...settings, requestTimeoutMs: settings.requestTimeoutMs },
+    settings.signal,
     () => 'cancelled',
   );
   const clean = (clusterProblem: ClusterProblem): ClusterProblem => ({
@@ -106,10 +106,10 @@ export async function watchCluster(options: WatchOptions): Promise<WatchEnd> {
   /** Current objects' facts per resource and key. */
   const state = new Map<WatchedResource, Map<string, Fact[]>>();
   const allFacts = () => [...state.values()].flatMap((byKind) => [...byKind.values()].flat());
-  const namespaces = object.namespaces && object.namespaces !== 'all' ? [...object.namespaces] : [undefined];
+  const namespaces = settings.namespaces && settings.namespaces !== 'all' ? [...settings.namespaces] : [undefined];
   try {
     const loops: Promise<ClusterProblem | undefined>[] = [];
-    for (const resource of object.resources) {
+    for (const resource of settings.resources) {
       const spec = LISTS.find((listSpec) => listSpec.resource === resource)!;
       state.set(resource, new Map());
       for (const ns of namespaces) loops.push(watchOne(apiTransport, spec, ns));
@@ -117,7 +117,7 @@ export async function watchCluster(options: WatchOptions): Promise<WatchEnd> {
     const problems = (await Promise.all(loops)).filter(
       (clusterProblem): clusterProblem is ClusterProblem => !!clusterProblem,
     );
-    return { context, problem: object.signal.aborted ? undefined : problems[0], requests: apiTransport.requestCount };
+    return { context, problem: settings.signal.aborted ? undefined : problems[0], requests: apiTransport.requestCount };
   } finally {
     apiTransport.close();
   }
@@ -142,13 +142,13 @@ export async function watchCluster(options: WatchOptions): Promise<WatchEnd> {
       const step = immediateFirst ? failures - 2 : failures - 1;
       const full = step < 0 ? 0 : Math.min(backoff.maxMs, backoff.initialMs * 2 ** step);
       const delayMs = Math.round(full * (1 - backoff.jitter * Math.random()));
-      object.onStatus?.({ state: 'retrying', resource, delayMs, attempt: failures, problem: clean(problem) });
-      if (delayMs > 0) await sleep(delayMs, object.signal);
+      settings.onStatus?.({ state: 'retrying', resource, delayMs, attempt: failures, problem: clean(problem) });
+      if (delayMs > 0) await sleep(delayMs, settings.signal);
       return true;
     };
     const stop = (problem: ClusterProblem): ClusterProblem => {
       const final = clean(problem);
-      object.onStatus?.({ state: 'stopped', resource, problem: final });
+      settings.onStatus?.({ state: 'stopped', resource, problem: final });
       return final;
     };
     const giveUp = (problem: ClusterProblem): ClusterProblem =>
@@ -159,20 +159,20 @@ export async function watchCluster(options: WatchOptions): Promise<WatchEnd> {
           `stopped keeping ${target.resource} current after ${failures} failed attempts in a row (last: ` +
           `${problem.message})`,
       });
-    while (!object.signal.aborted) {
+    while (!settings.signal.aborted) {
       if (rv === undefined) {
         // (Re-)list: the state and the version to watch from.
-        object.onStatus?.({ state: 'listing', resource });
+        settings.onStatus?.({ state: 'listing', resource });
         const fresh = new Map<string, Fact[]>();
         const outcome = await listPaged(
           transport,
           { path, target, missing: spec.missing },
-          { pageSize: object.pageSize, timeoutMs: object.requestTimeoutMs, signal: object.signal },
+          { pageSize: settings.pageSize, timeoutMs: settings.requestTimeoutMs, signal: settings.signal },
           (items) => {
             for (const item of items) fresh.set(keyOf(item), apiObjectFacts(spec.kind, item, context).facts);
           },
         );
-        if (object.signal.aborted) return undefined;
+        if (settings.signal.aborted) return undefined;
         if (!outcome.complete || !outcome.resourceVersion) {
           const problem = outcome.problems.find((clusterProblem) => clusterProblem.severity !== 'info') ?? {
             severity: 'warning',
@@ -190,14 +190,14 @@ export async function watchCluster(options: WatchOptions): Promise<WatchEnd> {
           mine.add(key);
         }
         rv = outcome.resourceVersion;
-        object.onChange({ resource, type: 'RELIST', key: target.resource, facts: allFacts });
+        settings.onChange({ resource, type: 'RELIST', key: target.resource, facts: allFacts });
       }
-      object.onStatus?.({ state: 'watching', resource, resourceVersion: rv });
+      settings.onStatus?.({ state: 'watching', resource, resourceVersion: rv });
       const query = new URLSearchParams({
         watch: '1',
         resourceVersion: rv,
         allowWatchBookmarks: 'true',
-        timeoutSeconds: String(object.streamSeconds),
+        timeoutSeconds: String(settings.streamSeconds),
       });
       let expired = false;
       const openedAt = Date.now();
@@ -214,7 +214,7 @@ export async function watchCluster(options: WatchOptions): Promise<WatchEnd> {
       };
       try {
         const res = await transport.stream(`${path}?${query.toString()}`, {
-          signal: object.signal,
+          signal: settings.signal,
           idleTimeoutMs: idleMs,
           onLine: (line) => {
             const ev = line as { type?: unknown; object?: unknown };
@@ -235,7 +235,7 @@ export async function watchCluster(options: WatchOptions): Promise<WatchEnd> {
               objects.set(key, apiObjectFacts(spec.kind, obj, context).facts);
               mine.add(key);
             }
-            object.onChange({ resource, type: ev.type, key, facts: allFacts });
+            settings.onChange({ resource, type: ev.type, key, facts: allFacts });
           },
         });
         healthy();
@@ -268,7 +268,7 @@ export async function watchCluster(options: WatchOptions): Promise<WatchEnd> {
           if (!(await retry(short))) return giveUp(short);
         }
       } catch (e) {
-        if (object.signal.aborted) return undefined;
+        if (settings.signal.aborted) return undefined;
         healthy();
         if (expired) {
           rv = undefined;
@@ -279,7 +279,7 @@ export async function watchCluster(options: WatchOptions): Promise<WatchEnd> {
         if (!(await retry(problem))) return giveUp(problem);
       }
     }
-    object.onStatus?.({ state: 'stopped', resource });
+    settings.onStatus?.({ state: 'stopped', resource });
     return undefined;
   }
 }
