@@ -43,9 +43,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   }
   const command = findCommand(first);
   if (!command) {
-    const near = commands
-      .filter((command) => command.name.startsWith(first.slice(0, 2)))
-      .map((command) => command.name);
+    const near = commands.filter((known) => known.name.startsWith(first.slice(0, 2))).map((known) => known.name);
     io.err(
       `kube-packet-path: unknown command ` +
         `'${first}'.${near.length ? ` Did you mean: ${near.join(', ')}?` : ''}\n\n${helpText()}`,

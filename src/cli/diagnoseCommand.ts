@@ -22,7 +22,7 @@ Example:
   kube-packet-path diagnose --logs node1.txt --manifests cluster.yaml`;
 
 const where = (evidence: readonly Evidence[]) =>
-  [...new Set(evidence.filter((evidence) => evidence.source !== 'derived').map(describeEvidence))].slice(0, 6);
+  [...new Set(evidence.filter((item) => item.source !== 'derived').map(describeEvidence))].slice(0, 6);
 
 /** Text for a terminal: the problems, most important first, each with where it breaks and its proof. */
 function diagnosisText(diagnosis: Diagnosis): string {

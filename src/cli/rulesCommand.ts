@@ -258,15 +258,14 @@ registerCommand({
       return 0;
     }
     if (nftComparison) {
-      const comparison = nftComparison;
       io.out(
         [
           '# predicted kube-proxy nftables elements compared with the printed table',
-          `observed: ${comparison.observed.length}`,
-          `missing (predicted, not printed): ${comparison.missing.length}`,
-          ...comparison.missing.map((line) => `  ${line}`),
-          `unexpected (printed, not predicted): ${comparison.unexpected.length}`,
-          ...comparison.unexpected.map((line) => `  ${line}`),
+          `observed: ${nftComparison.observed.length}`,
+          `missing (predicted, not printed): ${nftComparison.missing.length}`,
+          ...nftComparison.missing.map((line) => `  ${line}`),
+          `unexpected (printed, not predicted): ${nftComparison.unexpected.length}`,
+          ...nftComparison.unexpected.map((line) => `  ${line}`),
         ].join('\n') + '\n',
       );
       return 0;

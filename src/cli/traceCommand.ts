@@ -116,7 +116,7 @@ export function evidenceJson(evidence: Evidence & { role?: EvidenceRole }): unkn
 function traceJson(result: TraceResult): unknown {
   const ev = evidenceJson;
   const actor = (actors: Actor[], id: string) => {
-    const found = actors.find((actor) => actor.id === id);
+    const found = actors.find((candidate) => candidate.id === id);
     return found
       ? {
           kind: found.kind,
@@ -280,7 +280,7 @@ async function runTrace(args: string[], io: CliIO): Promise<number> {
     const sample = findSample(values.sample);
     if (!sample)
       throw new UsageError(
-        `unknown sample '${values.sample}'. Samples: ${SAMPLES.map((sample) => sample.name).join(', ')}`,
+        `unknown sample '${values.sample}'. Samples: ${SAMPLES.map((known) => known.name).join(', ')}`,
         usage,
       );
     const root = samplesRoot();

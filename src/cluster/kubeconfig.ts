@@ -186,7 +186,7 @@ export function useContext(kc: KubeConfig, context?: string): string {
       `Context '${name}' is not in the kubeconfig (contexts: ${
         kc
           .getContexts()
-          .map((context) => context.name)
+          .map((known) => known.name)
           .join(', ') || 'none'
       }).`,
     );

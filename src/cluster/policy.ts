@@ -95,8 +95,8 @@ export function insideAnyFolder(
   const platformPath = pathApi(platform);
   const caseless = platform === 'win32' || platform === 'darwin';
   const files = pathForms(platformPath.normalize(file), options.realPath);
-  const inside = (file: string) =>
-    folders.some((folder) => isInsideFolder(platformPath, file, platformPath.normalize(folder), caseless));
+  const inside = (form: string) =>
+    folders.some((folder) => isInsideFolder(platformPath, form, platformPath.normalize(folder), caseless));
   return options.by === 'any' ? files.some(inside) : files.every(inside);
 }
 
@@ -117,12 +117,12 @@ export function clusterAccessPolicy(input: ClusterAccessInput): ClusterAccessDec
         'Trust the workspace to enable cluster access.',
     );
   }
-  const expand = (expand: string) => {
+  const expand = (setting: string) => {
     const home = input.homeDir;
     const withHome =
-      home && (expand === '~' || expand.startsWith('~/') || expand.startsWith('~\\'))
-        ? platformPath.join(home, expand.slice(1))
-        : expand;
+      home && (setting === '~' || setting.startsWith('~/') || setting.startsWith('~\\'))
+        ? platformPath.join(home, setting.slice(1))
+        : setting;
     // A relative setting is relative to the first workspace folder, which makes it workspace-provided.
     return platformPath.isAbsolute(withHome)
       ? platformPath.normalize(withHome)

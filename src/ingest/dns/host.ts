@@ -115,8 +115,8 @@ export function parseHost(input: ParseInput): ParseResult {
         continue;
       }
       if (/^;; (connection timed out|communications error to|no servers could be reached)/.test(line)) {
-        const server = /communications error to (?<server>\S+#\d+)/.exec(line)?.groups?.server;
-        if (server !== undefined) usingServer = splitServer(server);
+        const address = /communications error to (?<server>\S+#\d+)/.exec(line)?.groups?.server;
+        if (address !== undefined) usingServer = splitServer(address);
         if (!asked) {
           unparsed.push(unparsedLine(logicalLine, 'timeout, but the name asked is unknown (no command shown)'));
           continue;

@@ -74,16 +74,16 @@ function iface(rec: Rec): HostInterface | undefined {
 function route(rec: Rec): Route | undefined {
   const dst = stringOf(rec.dst);
   if (!dst) return undefined;
-  const route: Route = { kind: 'Route', destination: dst, evidence: [] };
-  if (stringOf(rec.gateway)) route.via = stringOf(rec.gateway);
-  if (stringOf(rec.dev)) route.dev = stringOf(rec.dev);
-  if (stringOf(rec.prefsrc)) route.src = stringOf(rec.prefsrc);
-  if (stringOf(rec.protocol)) route.proto = stringOf(rec.protocol);
-  if (stringOf(rec.scope)) route.scope = stringOf(rec.scope);
-  if (integerOf(rec.metric) !== undefined) route.metric = integerOf(rec.metric);
-  if (Array.isArray(rec.flags) && rec.flags.includes('onlink')) route.onlink = true;
-  if (stringOf(rec.table)) route.table = stringOf(rec.table);
-  return route;
+  const parsed: Route = { kind: 'Route', destination: dst, evidence: [] };
+  if (stringOf(rec.gateway)) parsed.via = stringOf(rec.gateway);
+  if (stringOf(rec.dev)) parsed.dev = stringOf(rec.dev);
+  if (stringOf(rec.prefsrc)) parsed.src = stringOf(rec.prefsrc);
+  if (stringOf(rec.protocol)) parsed.proto = stringOf(rec.protocol);
+  if (stringOf(rec.scope)) parsed.scope = stringOf(rec.scope);
+  if (integerOf(rec.metric) !== undefined) parsed.metric = integerOf(rec.metric);
+  if (Array.isArray(rec.flags) && rec.flags.includes('onlink')) parsed.onlink = true;
+  if (stringOf(rec.table)) parsed.table = stringOf(rec.table);
+  return parsed;
 }
 
 /** Undefined when the text is not `ip -j` JSON (an array of objects). */

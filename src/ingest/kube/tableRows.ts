@@ -195,7 +195,7 @@ function containersFrom(row: TableRow): Container[] | undefined {
   const names = cell(row, 'CONTAINERS')?.split(',');
   const images = cell(row, 'IMAGES')?.split(',');
   if (!names) return undefined;
-  return names.map((name, i) => compact({ name: name, image: images?.[i], ports: [] }));
+  return names.map((name, i) => compact({ name, image: images?.[i], ports: [] }));
 }
 
 const PHASES = new Set(['Pending', 'Running', 'Succeeded', 'Failed', 'Unknown']);

@@ -125,7 +125,7 @@ export function parseKubectlLogs(input: ParseInput): ParseResult {
     const facts: Fact[] = [];
     const unparsed: Unparsed[] = [];
     for (const logicalLine of logicalLines(input, unflattenNginxLog)) {
-      const { text: text, pod } = stripKubectlDecorations(logicalLine.text.trim());
+      const { text, pod } = stripKubectlDecorations(logicalLine.text.trim());
       if (text === '') continue;
       const access = parseAccessLine(text);
       if (access) {

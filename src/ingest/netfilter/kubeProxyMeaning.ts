@@ -76,9 +76,9 @@ export function decodeKubeProxyMeaning(rule: RuleForMeaning): KubeProxyMeaning |
     comment.startsWith('kubernetes ');
   if (!kubeish) return undefined;
   const meaning = (role: KubeProxyMeaning['role'], extra: Partial<KubeProxyMeaning> = {}): KubeProxyMeaning => {
-    const meaning: KubeProxyMeaning = { role };
-    if (spn) meaning.servicePortName = spn;
-    return Object.assign(meaning, extra);
+    const result: KubeProxyMeaning = { role };
+    if (spn) result.servicePortName = spn;
+    return Object.assign(result, extra);
   };
   const target = rule.target;
   if (target === 'KUBE-MARK-MASQ') return meaning('masquerade-mark');

@@ -131,7 +131,7 @@ export class EndpointTable {
   /** Which stored endpoints have an address in `ips`: by text id per kind, and by IPv4 id. */
   hits(ips: ReadonlySet<string>): EndpointHits {
     return {
-      byKind: this.objects.map((list) => list.map((endpoint) => ips.has(endpoint.ip))),
+      byKind: this.objects.map((list) => list.map((known) => ips.has(known.ip))),
       ipv4: this.ipv4.map((ip) => ips.has(ip)),
     };
   }
