@@ -54,7 +54,7 @@ export function registerClusterCommands(context: vscode.ExtensionContext, log: v
         if (seq !== contextRead) return;
         const missing = s.decision.kubeconfigPaths.filter((_path, i) => texts[i] === undefined);
         const fileContext = currentContextOfFiles(texts);
-        status.setKubeconfigContext(fileContext, missing);
+        status.setKubeconfigContext(fileContext, { paths: s.decision.kubeconfigPaths, missing });
         // After a window reload: the last read of this context, as it was (nothing is contacted).
         const inUse = s.context || fileContext;
         const restored = !lastClusterRead() && inUse ? reads.restore(inUse) : undefined;

@@ -51,10 +51,25 @@ export interface StatusBarInput {
   /** The kubeconfig files the policy chose, and which of them could not be read (after a read attempt). */
   kubeconfigPaths: readonly string[];
   missingKubeconfigs?: readonly string[];
+  /**
+   * The files `fileContext` and `missingKubeconfigs` were read from. When the policy has chosen
+   * other files since (a setting changed), that read says nothing about them yet.
+   */
+  readKubeconfigPaths?: readonly string[];
 }
 
 /** The status bar's context label, or why there is none. */
 export function statusBarContext(input: StatusBarInput): { label: string; problem?: string } {
+  const stale =
+    input.readKubeconfigPaths !== undefined &&
+    input.readKubeconfigPaths.join('\0') !== input.kubeconfigPaths.join('\0');
+  if (stale)
+    return statusBarContext({
+      ...input,
+      fileContext: undefined,
+      missingKubeconfigs: undefined,
+      readKubeconfigPaths: undefined,
+    });
   const missing = input.missingKubeconfigs ?? [];
   const noFile = input.kubeconfigPaths.length > 0 && missing.length === input.kubeconfigPaths.length;
   if (noFile)

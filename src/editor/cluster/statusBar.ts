@@ -15,6 +15,8 @@ export class ClusterStatusBar implements vscode.Disposable {
   private fileContext?: string;
   /** Kubeconfig files that could not be read (undefined until they were tried). */
   private missingKubeconfigs?: string[];
+  /** The files `fileContext` and `missingKubeconfigs` come from. */
+  private readKubeconfigPaths?: readonly string[];
   private lastSummary?: string;
   private lastLevel?: string;
   private watching?: string;
@@ -24,9 +26,10 @@ export class ClusterStatusBar implements vscode.Disposable {
   }
 
   /** The kubeconfig's current-context changed (file read, or the Kubernetes extension switched). */
-  setKubeconfigContext(name: string | undefined, missing?: string[]): void {
+  setKubeconfigContext(name: string | undefined, read: { paths: readonly string[]; missing: string[] }): void {
     this.fileContext = name;
-    this.missingKubeconfigs = missing;
+    this.missingKubeconfigs = read.missing;
+    this.readKubeconfigPaths = read.paths;
   }
 
   /** Watch state for the tooltip and icon; undefined when not watching. */
@@ -53,6 +56,7 @@ export class ClusterStatusBar implements vscode.Disposable {
         knownContext: this.knownContext,
         kubeconfigPaths: d.kubeconfigPaths,
         missingKubeconfigs: this.missingKubeconfigs,
+        readKubeconfigPaths: this.readKubeconfigPaths,
       });
       const ns = settings.namespaces.length ? ` (${settings.namespaces.join(', ')})` : '';
       this.item.text = `${this.watching ? '$(eye)' : ctx.problem ? '$(warning)' : '$(cloud)'} ${ctx.label}${ns}`;
