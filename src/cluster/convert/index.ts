@@ -4,12 +4,14 @@
  * leaves out (items of a List carry no `kind`) and `cluster://` evidence.
  */
 import { objectToFacts, type ObjectFacts } from '../../ingest/kube/objectFacts';
-import { clusterEvidenceSource } from './evidence';
+import { clusterEvidenceSource, withProvingFields } from './evidence';
 
 export { clusterEvidence, parseClusterUri } from './evidence';
 
 /** Facts for one object of `kind` read from the API in `context`. */
 export function apiObjectFacts(kind: string, item: Record<string, unknown>, context: string): ObjectFacts {
   const o = item.kind === kind ? item : { ...item, kind };
-  return objectToFacts(o, clusterEvidenceSource(context, kind, o));
+  const converted = objectToFacts(o, clusterEvidenceSource(context, kind, o));
+  withProvingFields(converted.facts);
+  return converted;
 }

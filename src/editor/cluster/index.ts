@@ -8,7 +8,7 @@ import { loadClusterApi } from './loader';
 import { pullLogLines, pullMessage } from './messages.pure';
 import { followKubernetesExtension, readClusterSettings, writeClusterSetting, type ClusterSettings } from './settings';
 import { PersistedClusterReads } from './persistedRead';
-import { disposeClusterState, lastClusterRead, setClusterRead } from './state';
+import { disposeClusterState, lastClusterRead, onDidReadCluster, setClusterRead } from './state';
 import { ClusterStatusBar } from './statusBar';
 import { ClusterWatch } from './watchController';
 
@@ -29,6 +29,11 @@ export function registerClusterCommands(context: vscode.ExtensionContext, log: v
   });
   context.subscriptions.push(status, k8s, watch, { dispose: disposeClusterState });
   const reads = new PersistedClusterReads(context.workspaceState, log);
+  // The watch's changes are kept too: a reload restores the latest state, not the first read.
+  context.subscriptions.push(
+    reads,
+    onDidReadCluster((snapshot) => reads.saveWatchChange(snapshot)),
+  );
   /** Where the last pull read from; the watch stops when any of it changes. */
   let watchedFrom: string | undefined;
   const whereFrom = (s: ClusterSettings) => JSON.stringify([s.decision.kubeconfigPaths, s.context, s.namespaces]);
