@@ -13,17 +13,19 @@ import { lastClusterRead } from './state';
  * (objectLine.pure.ts), else at the object's name.
  */
 
-const sameObject = (a: string, b: string) => {
-  const x = parseClusterUri(a);
-  const y = parseClusterUri(b);
-  return !!x && !!y && JSON.stringify(x) === JSON.stringify(y);
+const sameObject = (uri: string, otherUri: string) => {
+  const object = parseClusterUri(uri);
+  const other = parseClusterUri(otherUri);
+  return !!object && !!other && JSON.stringify(object) === JSON.stringify(other);
 };
 
 /** The facts of the last read whose evidence is this object. */
 function factsRead(uri: string): Fact[] {
   const read = lastClusterRead();
   if (!read) return [];
-  return factsOf(read.model).filter((f) => f.evidence.some((e) => e.source === 'cluster' && sameObject(e.uri, uri)));
+  return factsOf(read.model).filter((fact) =>
+    fact.evidence.some((evidence) => evidence.source === 'cluster' && sameObject(evidence.uri, uri)),
+  );
 }
 
 /** The YAML text of a cluster object as the model holds it, without the evidence bookkeeping. */

@@ -80,7 +80,8 @@ export class PersistedClusterReads implements vscode.Disposable {
     const facts = factsOf(snapshot.model);
     await this.write(context, { ...pulled, at: snapshot.at.toISOString(), facts, watch });
     this.log.info(
-      `kept the watch's latest state of context '${context}' for a reload (${watch.changes} changes, last ${watch.last})`,
+      `kept the watch's latest state of context '${context}' for a reload ` +
+        `(${watch.changes} changes, last ${watch.last})`,
     );
   }
 
@@ -135,7 +136,8 @@ export class PersistedClusterReads implements vscode.Disposable {
         )
       : vscode.l10n.t('read at {0}, kept from before the reload', at.toLocaleString());
     this.log.info(
-      `restored the cluster read of context '${context}' (${read.facts.length} facts, ${read.at}${read.watch ? `, ${read.watch.changes} watch changes` : ''})`,
+      `restored the cluster read of context '${context}' ` +
+        `(${read.facts.length} facts, ${read.at}${read.watch ? `, ${read.watch.changes} watch changes` : ''})`,
     );
     return { snapshot, headline: `${read.headline} (${when})`, level: read.level };
   }

@@ -43,10 +43,10 @@ export class ClusterStatusBar implements vscode.Disposable {
       this.lastSummary = read.headline;
       this.lastLevel = read.level;
     }
-    const d = settings.decision;
-    if (!d.allowed) {
+    const decision = settings.decision;
+    if (!decision.allowed) {
       this.item.text = '$(shield) ' + vscode.l10n.t('Cluster off');
-      this.item.tooltip = d.reason;
+      this.item.tooltip = decision.reason;
       this.item.command = vscode.workspace.isTrusted ? 'kubePacketPath.cluster.pickContext' : 'workbench.trust.manage';
       this.item.backgroundColor = undefined;
     } else {
@@ -54,7 +54,7 @@ export class ClusterStatusBar implements vscode.Disposable {
         contextSetting: settings.context,
         fileContext: this.fileContext,
         knownContext: this.knownContext,
-        kubeconfigPaths: d.kubeconfigPaths,
+        kubeconfigPaths: decision.kubeconfigPaths,
         missingKubeconfigs: this.missingKubeconfigs,
         readKubeconfigPaths: this.readKubeconfigPaths,
       });
@@ -62,7 +62,7 @@ export class ClusterStatusBar implements vscode.Disposable {
       this.item.text = `${this.watching ? '$(eye)' : ctx.problem ? '$(warning)' : '$(cloud)'} ${ctx.label}${ns}`;
       const md = new vscode.MarkdownString(undefined, true);
       // Without a kubeconfig, "Using ~/.kube/config" would name a file that is not there.
-      md.appendText(ctx.problem ?? d.reason);
+      md.appendText(ctx.problem ?? decision.reason);
       if (this.lastSummary) md.appendMarkdown('\n\n').appendText(this.lastSummary);
       if (this.watching) md.appendMarkdown('\n\n').appendText(this.watching);
       md.appendMarkdown('\n\n').appendText(
