@@ -41,6 +41,8 @@ async function refreshFromCluster(session: ClusterSession): Promise<PullResult |
   const settings = await session.allowedSettings();
   if (!settings) return undefined;
   session.log.info(settings.decision.reason);
+  // Before the pull, so the watch's last changes cannot land after (and over) the new read.
+  session.watch.stop();
   const api = loadClusterApi();
   return vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Reading the cluster'), cancellable: true },
@@ -104,7 +106,6 @@ function startWatchAfterPull(
   snapshot: ClusterSnapshot,
   summary: PullSummary,
 ): void {
-  session.watch.stop();
   const now = readClusterSettings();
   const { result } = snapshot;
   if (now.watch && now.decision.allowed && result.server && !result.cancelled && summary.level !== 'error') {

@@ -63,12 +63,14 @@ export class PersistedClusterReads implements vscode.Disposable {
       this.watchSave.snapshot = snapshot;
       return;
     }
-    const pending = { snapshot, timer: setTimeout(() => void this.flushWatchSave(), WATCH_SAVE_DELAY_MS) };
+    const pending = { snapshot, timer: setTimeout(() => void this.flush(), WATCH_SAVE_DELAY_MS) };
     this.watchSave = pending;
   }
 
-  private async flushWatchSave(): Promise<void> {
+  /** Writes the pending watch change now (the watch stopped, or the window closes). */
+  async flush(): Promise<void> {
     const pending = this.watchSave;
+    if (pending) clearTimeout(pending.timer);
     this.watchSave = undefined;
     const watch = pending?.snapshot.watch;
     if (!pending || !watch) return;
@@ -102,10 +104,7 @@ export class PersistedClusterReads implements vscode.Disposable {
 
   /** A pending watch change is written now (the window is closing). */
   dispose(): void {
-    if (this.watchSave) {
-      clearTimeout(this.watchSave.timer);
-      void this.flushWatchSave();
-    }
+    void this.flush();
   }
 
   restore(context: string): RestoredRead | undefined {

@@ -43,6 +43,8 @@ export class ClusterSession {
     this.watch = new ClusterWatch(log, (text) => {
       this.status.setWatching(text);
       this.status.update(readClusterSettings());
+      // Stopped: its last changes are kept for a reload now, not after the save delay.
+      if (text === undefined) void this.reads.flush();
     });
     this.reads = new PersistedClusterReads(context.workspaceState, log);
     context.subscriptions.push(

@@ -16,6 +16,8 @@ const WATCHED_KINDS = new Set<FactKind>(['Pod', 'EndpointSlice']);
 export class ClusterWatch implements vscode.Disposable {
   private abort?: AbortController;
   private changes = 0;
+  /** Publishes the changes still waiting for their 300 ms (set while watching). */
+  private publishPending?: () => void;
 
   constructor(
     private readonly log: vscode.LogOutputChannel,
@@ -111,6 +113,10 @@ export class ClusterWatch implements vscode.Disposable {
           }
         },
       );
+    this.publishPending = () => {
+      if (timer) clearTimeout(timer);
+      publish();
+    };
     abort.signal.addEventListener(
       'abort',
       () => {
@@ -123,6 +129,9 @@ export class ClusterWatch implements vscode.Disposable {
   stop(why?: string): void {
     if (!this.abort) return;
     if (why) this.log.info(`watch: stopping (${why})`);
+    // Changes still waiting for their 300 ms are part of the state the user keeps.
+    this.publishPending?.();
+    this.publishPending = undefined;
     this.abort.abort();
     this.abort = undefined;
     this.onState(undefined);

@@ -1,12 +1,15 @@
 import * as vscode from 'vscode';
 import { withPredictedPods } from '../../flow/predictPods';
 import { namespaceOf, type Evidence, type Pod, type Service } from '../../model';
+import type { ConnectionSummary } from '../../flow/types';
 import type { WorkspaceModel } from '../workspace/workspaceModel';
+import { lastTracedConnections, onDidTrace, type TracedConnections } from './runTrace';
 
 /**
  * The "Kube Packet Path" view in the Explorer: the Services and pods the workspace model knows
  * (files, open documents and the last cluster read; pods the workloads predict say so), grouped
- * by namespace, each with its Trace action. An element is the object reference the trace
+ * by namespace, each with its Trace action, then the connections the last trace found (each
+ * opens its own flow). An element is the object reference the trace
  * commands take from a CodeLens (`{ kind, name, namespace, uri }`), so the menus pass it on as is.
  */
 
@@ -24,7 +27,22 @@ interface GroupNode {
   namespace: string;
   children: ObjectNode[];
 }
-type Node = GroupNode | ObjectNode;
+/** A connection the last trace found; its Trace action (and a click) opens that connection's flow. */
+interface ConnectionNode {
+  kind: 'Connection';
+  from: string;
+  to: string;
+  number: number;
+  label: string;
+  description: string;
+  tooltip: string;
+}
+interface ConnectionGroupNode {
+  group: 'Connection';
+  title: string;
+  children: ConnectionNode[];
+}
+type Node = GroupNode | ObjectNode | ConnectionGroupNode | ConnectionNode;
 
 /** Where a fact was read, in words: the file, the cluster context, or a derivation. */
 function origin(evidence: readonly Evidence[]): string {
@@ -83,6 +101,68 @@ function groups(kind: 'Service' | 'Pod', nodes: ObjectNode[]): GroupNode[] {
   }));
 }
 
+/** One row per connection: client → where it was sent, how it ended (and where NAT sent it). */
+function connectionNode(traced: TracedConnections, connection: ConnectionSummary): ConnectionNode {
+  const where = connection.translated ? ` → ${connection.translated}` : '';
+  return {
+    kind: 'Connection',
+    from: traced.from,
+    to: traced.to,
+    number: connection.number,
+    label: `${connection.client} → ${connection.original}`,
+    description: `${connection.outcome}${where}`,
+    tooltip: vscode.l10n.t(
+      'Connection {0} ({1}): {2}; {3} capture lines, seen on {4}',
+      connection.number,
+      connection.protocol,
+      connection.forms.join(', '),
+      connection.packets,
+      connection.nodes.join(', ') || '?',
+    ),
+  };
+}
+
+function connectionGroups(traced: TracedConnections | undefined): ConnectionGroupNode[] {
+  if (!traced?.connections.length) return [];
+  const title = vscode.l10n.t('Connections of the last trace, {0} → {1}', traced.from, traced.to);
+  return [{ group: 'Connection', title, children: traced.connections.map((c) => connectionNode(traced, c)) }];
+}
+
+function groupItem(node: GroupNode | ConnectionGroupNode): vscode.TreeItem {
+  const label =
+    node.group === 'Connection'
+      ? node.title
+      : node.group === 'Service'
+        ? vscode.l10n.t('Services in {0}', node.namespace)
+        : vscode.l10n.t('Pods in {0}', node.namespace);
+  const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.Expanded);
+  item.description = String(node.children.length);
+  item.contextValue = 'kubePacketPath.group';
+  return item;
+}
+
+function connectionItem(node: ConnectionNode): vscode.TreeItem {
+  const item = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.None);
+  item.description = node.description;
+  item.tooltip = node.tooltip;
+  item.iconPath = new vscode.ThemeIcon('arrow-swap');
+  item.contextValue = 'kubePacketPath.connection';
+  const args = { from: node.from, to: node.to, number: node.number };
+  item.command = { command: 'kubePacketPath.trace.connection', title: node.label, arguments: [args] };
+  return item;
+}
+
+function objectItem(node: ObjectNode): vscode.TreeItem {
+  const item = new vscode.TreeItem(node.name, vscode.TreeItemCollapsibleState.None);
+  item.description = node.description;
+  item.tooltip = node.tooltip;
+  item.iconPath = new vscode.ThemeIcon(
+    node.kind === 'Service' ? 'symbol-interface' : node.predicted ? 'circle-outline' : 'vm',
+  );
+  item.contextValue = node.kind === 'Service' ? 'kubePacketPath.service' : 'kubePacketPath.pod';
+  return item;
+}
+
 class ModelTree implements vscode.TreeDataProvider<Node> {
   private readonly changed = new vscode.EventEmitter<undefined>();
   readonly onDidChangeTreeData = this.changed.event;
@@ -99,28 +179,13 @@ class ModelTree implements vscode.TreeDataProvider<Node> {
     return [
       ...groups('Service', model.services.map(serviceNode)),
       ...groups('Pod', model.pods.filter((p) => !p.hostNetwork).map(podNode)),
+      ...connectionGroups(lastTracedConnections()),
     ];
   }
 
   getTreeItem(node: Node): vscode.TreeItem {
-    if ('group' in node) {
-      const label =
-        node.group === 'Service'
-          ? vscode.l10n.t('Services in {0}', node.namespace)
-          : vscode.l10n.t('Pods in {0}', node.namespace);
-      const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.Expanded);
-      item.description = String(node.children.length);
-      item.contextValue = 'kubePacketPath.group';
-      return item;
-    }
-    const item = new vscode.TreeItem(node.name, vscode.TreeItemCollapsibleState.None);
-    item.description = node.description;
-    item.tooltip = node.tooltip;
-    item.iconPath = new vscode.ThemeIcon(
-      node.kind === 'Service' ? 'symbol-interface' : node.predicted ? 'circle-outline' : 'vm',
-    );
-    item.contextValue = node.kind === 'Service' ? 'kubePacketPath.service' : 'kubePacketPath.pod';
-    return item;
+    if ('group' in node) return groupItem(node);
+    return node.kind === 'Connection' ? connectionItem(node) : objectItem(node);
   }
 
   dispose(): void {
@@ -145,6 +210,7 @@ export function createModelTree(workspace: WorkspaceModel): {
       clearTimeout(timer);
       timer = setTimeout(() => tree.refresh(), 500);
     }),
+    onDidTrace(() => tree.refresh()),
     { dispose: () => clearTimeout(timer) },
   );
   return { tree, disposable };

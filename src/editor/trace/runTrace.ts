@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { trace, UnknownTargetError } from '../../flow';
-import type { TraceResult } from '../../flow/types';
+import type { ConnectionSummary, TraceResult } from '../../flow/types';
 import type { ClusterModel } from '../../model';
 import { showDiagram } from '../diagram';
 import { DiagramPanel } from '../diagram/panel';
@@ -9,6 +9,28 @@ import type { WorkspaceModel } from '../workspace/workspaceModel';
 
 /** The last trace drawn, so a cluster watch update can draw the same FROM → TO again. */
 let drawn: { from: string; to: string; result: TraceResult } | undefined;
+
+/** The connections the last trace found between FROM and TO (the side view lists them). */
+export interface TracedConnections {
+  from: string;
+  to: string;
+  connections: ConnectionSummary[];
+}
+let lastConnections: TracedConnections | undefined;
+const traced = new vscode.EventEmitter<TracedConnections>();
+/** Fires after each trace shown, with the connections it found (possibly none). */
+export const onDidTrace = traced.event;
+
+export function lastTracedConnections(): TracedConnections | undefined {
+  return lastConnections;
+}
+
+/** Keeps what a trace of every connection found (a trace of one connection lists the same). */
+function rememberConnections(from: string, to: string, result: TraceResult): void {
+  const connections = result.flows.find((flow) => flow.connections?.length)?.connections ?? [];
+  lastConnections = { from, to, connections };
+  traced.fire(lastConnections);
+}
 
 /**
  * Traces FROM → TO on the model and opens the diagram. Unknown names become a clear message
@@ -29,6 +51,7 @@ export async function traceAndShow(
     if (used.length) log.info(`  evidence from: ${used.join(', ')}`);
     showDiagram(context, result);
     drawn = { from, to, result };
+    rememberConnections(from, to, result);
     return result;
   } catch (e) {
     if (e instanceof Error && e.name === 'WorkerCancelled') return undefined;

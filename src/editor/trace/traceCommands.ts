@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { trace } from '../../flow';
 import { withPredictedPods } from '../../flow/predictPods';
 import type { TraceResult } from '../../flow/types';
 import { namespacedName, namespaceOf, serviceDnsName, type ClusterModel } from '../../model';
@@ -185,4 +186,26 @@ export function registerTraceCommands(
         : await pickTarget(model, 'destination', vscode.l10n.t('Trace a packet from {0}: TO', from));
     return to ? traceAndShow(context, log, model, from, to) : undefined;
   });
+
+  // A connection of the last trace (the side view's Connections): that connection's flow only.
+  register('kubePacketPath.trace.connection', async (arg?: unknown) => {
+    if (!isConnectionArgs(arg)) return undefined;
+    log.info(`trace connection ${arg.number} of ${arg.from} → ${arg.to}`);
+    const traceOne = async () => trace(await workspace.getModel(), arg.from, arg.to, { connection: arg.number });
+    return traceAndShow(context, log, traceOne, arg.from, arg.to);
+  });
+}
+
+/** What the side view's connection rows pass: the trace they came from and the connection's number. */
+interface ConnectionArgs {
+  from: string;
+  to: string;
+  /** 1-based, as the trace numbers its connections. */
+  number: number;
+}
+
+function isConnectionArgs(arg: unknown): arg is ConnectionArgs {
+  if (!arg || typeof arg !== 'object') return false;
+  const { from, to, number } = arg as Partial<ConnectionArgs>;
+  return typeof from === 'string' && typeof to === 'string' && Number.isInteger(number);
 }

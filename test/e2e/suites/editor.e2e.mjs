@@ -200,4 +200,66 @@ export const tests = [
         .waitFor({ timeout: 90_000 });
     },
   ),
+  [
+    'the Kube Packet Path view lists the connections of the last trace; Trace this Connection opens that flow only',
+    async ({ page, server }) => {
+      await runCommand(page, 'View: Close All Editor Groups');
+      const pane = page.locator('.pane', { has: page.locator('.pane-header', { hasText: /^Kube Packet Path$/i }) });
+      const header = pane.locator('.pane-header').first();
+      await header.waitFor({ timeout: 20_000 });
+      if ((await header.getAttribute('aria-expanded')) !== 'true') await header.click();
+      // Trace b-app → Service a-app again: the sample captures hold its connections.
+      const service = pane.locator('.monaco-list-row', { hasText: /^a-app(?!-)/ }).first();
+      await service.waitFor({ timeout: 30_000 });
+      await service.hover();
+      await service.locator('.action-label[aria-label="Trace this Service"]').click();
+      await page
+        .locator('.tabs-container .tab', { hasText: /Packet path: b-app → Service a-app/ })
+        .first()
+        .waitFor({ timeout: 90_000 });
+      // Listed after the Services and pods: fold those (the view's Collapse All), then open the connections.
+      await header.hover();
+      await header.locator('.action-label[aria-label="Collapse All"]').click();
+      const group = pane.locator('.monaco-list-row', { hasText: /^Connections of the last trace, \S*b-app → / });
+      await group.first().waitFor({ timeout: 20_000 });
+      if ((await group.first().getAttribute('aria-expanded')) !== 'true') await group.first().click();
+      const count = Number((await group.first().locator('.label-description').innerText()).trim());
+      assert.ok(count >= 1, `connections listed: ${count}`);
+      // Each row: client → where it was sent, and how it ended.
+      const connection = pane
+        .locator('.monaco-list-row', { hasText: /^\d+\.\d+\.\d+\.\d+:\d+ → \d+\.\d+\.\d+\.\d+:\d+/ })
+        .first();
+      await connection.waitFor({ timeout: 10_000 });
+      const rowText = (await connection.innerText()).replace(/\s+/g, ' ');
+      assert.match(rowText, /(established|closed|reset|refused|no-reply|unreachable|answered|unknown)/);
+      const [client] = rowText.split(' → ');
+      // The trace of every connection offers one flow per traced connection.
+      const view = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+      await view.locator('#diagram svg text.actor').first().waitFor({ timeout: 60_000 });
+      const flowsBefore = await view.locator('#flow-picker vscode-option').count();
+      assert.ok(count === 1 || flowsBefore > 1, `${count} connections, ${flowsBefore} flows in the picker`);
+      await runCommand(page, 'View: Close All Editor Groups');
+      await connection.hover();
+      await connection.locator('.action-label[aria-label="Trace this Connection"]').click();
+      // That connection's flow alone: the panel's flow picker holds one flow, from that client.
+      await page
+        .locator('.tabs-container .tab', { hasText: /Packet path: b-app → Service a-app/ })
+        .first()
+        .waitFor({ timeout: 90_000 });
+      await view.locator('#diagram svg text.actor').first().waitFor({ timeout: 60_000 });
+      const title = await view.locator('#title').innerText();
+      console.log(`    ${count} connections listed, ${flowsBefore} flows before; connection of ${client}: "${title}"`);
+      assert.doesNotMatch(title, /^\d+ flows$/, 'one flow, not one per connection');
+      assert.equal(await view.locator('#flow-picker').count(), 0, 'no flow picker for a single flow');
+      assert.match(title, /connection \d+ of \d+/);
+      // The command traced that connection by its number (the extension's log says so).
+      const channel = () =>
+        server
+          .logs()
+          .filter((log) => log.path.endsWith('Kube Packet Path.log'))
+          .map((log) => log.text)
+          .join('\n');
+      assert.match(channel(), /trace connection \d+ of \S*b-app → \S*a-app/);
+    },
+  ],
 ];
