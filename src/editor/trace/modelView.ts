@@ -48,12 +48,12 @@ type Node = GroupNode | ObjectNode | ConnectionGroupNode | ConnectionNode;
 function origin(evidence: readonly Evidence[]): string {
   const sources = [
     ...new Set(
-      evidence.map((e) =>
-        e.source === 'cluster'
-          ? vscode.l10n.t('cluster {0}', e.uri.replace(/^cluster:\/\/([^/]*)\/.*$/, '$1'))
-          : e.uri.startsWith('file:') || e.uri.startsWith('/')
-            ? vscode.workspace.asRelativePath(vscode.Uri.parse(e.uri.startsWith('/') ? `file://${e.uri}` : e.uri))
-            : e.uri,
+      evidence.map(({ source, uri }) =>
+        source === 'cluster'
+          ? vscode.l10n.t('cluster {0}', uri.replace(/^cluster:\/\/([^/]*)\/.*$/, '$1'))
+          : uri.startsWith('file:') || uri.startsWith('/')
+            ? vscode.workspace.asRelativePath(vscode.Uri.parse(uri.startsWith('/') ? `file://${uri}` : uri))
+            : uri,
       ),
     ),
   ];
@@ -61,43 +61,50 @@ function origin(evidence: readonly Evidence[]): string {
 }
 
 /** A file the object is declared in (the trace commands prefer that folder's logs). */
-const fileOf = (evidence: readonly Evidence[]) => evidence.find((e) => /^file:/.test(e.uri))?.uri;
+const fileOf = (evidence: readonly Evidence[]) => evidence.find(({ uri }) => /^file:/.test(uri))?.uri;
 
-function serviceNode(s: Service): ObjectNode {
-  const port = s.ports.map((p) => `${p.port}/${p.protocol}`).join(', ');
-  const address = s.clusterIP === 'None' ? vscode.l10n.t('headless') : (s.clusterIP ?? '');
+function serviceNode(service: Service): ObjectNode {
+  const port = service.ports.map((servicePort) => `${servicePort.port}/${servicePort.protocol}`).join(', ');
+  const address = service.clusterIP === 'None' ? vscode.l10n.t('headless') : (service.clusterIP ?? '');
   return {
     kind: 'Service',
-    name: s.name,
-    namespace: namespaceOf(s),
-    uri: fileOf(s.evidence),
+    name: service.name,
+    namespace: namespaceOf(service),
+    uri: fileOf(service.evidence),
     description: [address, port].filter(Boolean).join(' · '),
-    tooltip: vscode.l10n.t('Service {0}/{1}, read from {2}', namespaceOf(s), s.name, origin(s.evidence)),
+    tooltip: vscode.l10n.t(
+      'Service {0}/{1}, read from {2}',
+      namespaceOf(service),
+      service.name,
+      origin(service.evidence),
+    ),
   };
 }
 
-function podNode(p: Pod): ObjectNode {
+function podNode(pod: Pod): ObjectNode {
   return {
     kind: 'Pod',
-    name: p.name,
-    namespace: namespaceOf(p),
-    uri: fileOf(p.evidence),
-    predicted: p.predicted,
-    description: p.predicted
-      ? vscode.l10n.t('predicted from {0} {1}', p.owner?.kind ?? '', p.owner?.name ?? '')
-      : (p.ip ?? ''),
-    tooltip: p.predicted
-      ? vscode.l10n.t('Pod {0}/{1}: not seen, predicted from its workload', namespaceOf(p), p.name)
-      : vscode.l10n.t('Pod {0}/{1}, read from {2}', namespaceOf(p), p.name, origin(p.evidence)),
+    name: pod.name,
+    namespace: namespaceOf(pod),
+    uri: fileOf(pod.evidence),
+    predicted: pod.predicted,
+    description: pod.predicted
+      ? vscode.l10n.t('predicted from {0} {1}', pod.owner?.kind ?? '', pod.owner?.name ?? '')
+      : (pod.ip ?? ''),
+    tooltip: pod.predicted
+      ? vscode.l10n.t('Pod {0}/{1}: not seen, predicted from its workload', namespaceOf(pod), pod.name)
+      : vscode.l10n.t('Pod {0}/{1}, read from {2}', namespaceOf(pod), pod.name, origin(pod.evidence)),
   };
 }
 
 function groups(kind: 'Service' | 'Pod', nodes: ObjectNode[]): GroupNode[] {
-  const namespaces = [...new Set(nodes.map((n) => n.namespace))].sort();
+  const namespaces = [...new Set(nodes.map((node) => node.namespace))].sort();
   return namespaces.map((namespace) => ({
     group: kind,
     namespace,
-    children: nodes.filter((n) => n.namespace === namespace).sort((a, b) => a.name.localeCompare(b.name)),
+    children: nodes
+      .filter((node) => node.namespace === namespace)
+      .sort((first, second) => first.name.localeCompare(second.name)),
   }));
 }
 
@@ -125,7 +132,13 @@ function connectionNode(traced: TracedConnections, connection: ConnectionSummary
 function connectionGroups(traced: TracedConnections | undefined): ConnectionGroupNode[] {
   if (!traced?.connections.length) return [];
   const title = vscode.l10n.t('Connections of the last trace, {0} → {1}', traced.from, traced.to);
-  return [{ group: 'Connection', title, children: traced.connections.map((c) => connectionNode(traced, c)) }];
+  return [
+    {
+      group: 'Connection',
+      title,
+      children: traced.connections.map((connection) => connectionNode(traced, connection)),
+    },
+  ];
 }
 
 function groupItem(node: GroupNode | ConnectionGroupNode): vscode.TreeItem {
@@ -178,7 +191,7 @@ class ModelTree implements vscode.TreeDataProvider<Node> {
     const model = withPredictedPods(await this.workspace.getModel());
     return [
       ...groups('Service', model.services.map(serviceNode)),
-      ...groups('Pod', model.pods.filter((p) => !p.hostNetwork).map(podNode)),
+      ...groups('Pod', model.pods.filter((pod) => !pod.hostNetwork).map(podNode)),
       ...connectionGroups(lastTracedConnections()),
     ];
   }

@@ -86,13 +86,11 @@ export function followClusterChanges(log: vscode.LogOutputChannel, workspace: Wo
       if (panel.trace !== drawn?.result) return; // something else was drawn meanwhile
       drawn = { from, to, result };
       panel.update(result);
-      log.info(
-        `diagram: re-traced ${from} → ${to} after a cluster change (${snapshot.watch.last}): ${result.flows.length} flow(s)`,
-      );
+      const flows = `${result.flows.length} flow(s)`;
+      log.info(`diagram: re-traced ${from} → ${to} after a cluster change (${snapshot.watch.last}): ${flows}`);
     } catch (e) {
-      log.warn(
-        `diagram: could not re-trace ${from} → ${to} after a cluster change: ${e instanceof Error ? e.message : String(e)}`,
-      );
+      const reason = e instanceof Error ? e.message : String(e);
+      log.warn(`diagram: could not re-trace ${from} → ${to} after a cluster change: ${reason}`);
     }
   });
 }
@@ -101,8 +99,8 @@ export function followClusterChanges(log: vscode.LogOutputChannel, workspace: Wo
 function filesUsed(result: TraceResult): string[] {
   const uris = new Set<string>();
   for (const flow of result.flows) {
-    for (const phase of flow.phases) for (const step of phase.steps) for (const e of step.evidence) uris.add(e.uri);
-    for (const finding of flow.findings) for (const e of finding.evidence) uris.add(e.uri);
+    for (const phase of flow.phases) for (const step of phase.steps) for (const { uri } of step.evidence) uris.add(uri);
+    for (const finding of flow.findings) for (const { uri } of finding.evidence) uris.add(uri);
   }
   return [...uris]
     .filter((uri) => /^(file|untitled):/.test(uri))
