@@ -2,7 +2,7 @@
 // on a sample manifest draws the diagram with the expected participants, and hovering a
 // tcpdump line shows what the interface, direction and flags mean.
 import assert from 'node:assert/strict';
-import { copyFileSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../lib/workspace.mjs';
 import {
@@ -200,7 +200,7 @@ export const tests = [
         .waitFor({ timeout: 90_000 });
     },
   ),
-  [
+  shot(
     'the Kube Packet Path view lists the connections of the last trace; Trace this Connection opens that flow only',
     async ({ page, server }) => {
       await runCommand(page, 'View: Close All Editor Groups');
@@ -261,5 +261,45 @@ export const tests = [
           .join('\n');
       assert.match(channel(), /trace connection \d+ of \S*b-app → \S*a-app/);
     },
-  ],
+  ),
+  shot(
+    'a capture in a .txt file outside kubePacketPath.logs.include is offered "Show as tcpdump", and the offer switches it',
+    async ({ page, workspace }) => {
+      // Narrow the log globs in the workspace settings (restored below), then open a real capture
+      // (a copy of the sample's) that lies outside them: Plain Text, with the offer.
+      const settingsDir = join(workspace, '.vscode');
+      const settingsFile = join(settingsDir, 'settings.json');
+      const before = existsSync(settingsFile) ? readFileSync(settingsFile, 'utf8') : undefined;
+      const copy = join(workspace, 'outside-globs', 'capture-copy.txt');
+      mkdirSync(join(workspace, 'outside-globs'), { recursive: true });
+      copyFileSync(join(workspace, 'a2-pod-to-service', 'capture-service.txt'), copy);
+      mkdirSync(settingsDir, { recursive: true });
+      writeFileSync(
+        settingsFile,
+        JSON.stringify({ ...JSON.parse(before ?? '{}'), 'kubePacketPath.logs.include': ['e2e/**/*.tcpdump'] }),
+      );
+      try {
+        await page.locator('.monaco-workbench .part.statusbar').click({ position: { x: 5, y: 5 } });
+        await runCommand(page, 'Notifications: Clear All Notifications');
+        await openFile(page, 'outside-globs/capture-copy.txt');
+        const offer = page.locator('.notifications-toasts .notification-toast', {
+          hasText: /capture-copy\.txt looks like tcpdump output/,
+        });
+        await offer.waitFor({ timeout: 20_000 });
+        assert.equal(await statusBarLanguage(page), 'Plain Text', 'outside the globs nothing is switched unasked');
+        await offer.locator('.monaco-button', { hasText: 'Show as tcpdump' }).click();
+        const deadline = Date.now() + 15_000;
+        let language = await statusBarLanguage(page);
+        while (language !== 'tcpdump' && Date.now() < deadline) {
+          await page.waitForTimeout(250);
+          language = await statusBarLanguage(page);
+        }
+        assert.equal(language, 'tcpdump');
+      } finally {
+        if (before === undefined) rmSync(settingsFile, { force: true });
+        else writeFileSync(settingsFile, before);
+        rmSync(join(workspace, 'outside-globs'), { recursive: true, force: true });
+      }
+    },
+  ),
 ];
