@@ -18,7 +18,7 @@ export interface TracedConnections {
 }
 let lastConnections: TracedConnections | undefined;
 const traced = new vscode.EventEmitter<TracedConnections>();
-/** Fires after each trace shown, with the connections it found (possibly none). */
+/** Fires after a trace shown found other connections (possibly none) than the one before. */
 export const onDidTrace = traced.event;
 
 export function lastTracedConnections(): TracedConnections | undefined {
@@ -28,8 +28,10 @@ export function lastTracedConnections(): TracedConnections | undefined {
 /** Keeps what a trace of every connection found (a trace of one connection lists the same). */
 function rememberConnections(from: string, to: string, result: TraceResult): void {
   const connections = result.flows.find((flow) => flow.connections?.length)?.connections ?? [];
+  const same = lastConnections && JSON.stringify(lastConnections) === JSON.stringify({ from, to, connections });
   lastConnections = { from, to, connections };
-  traced.fire(lastConnections);
+  // The same list again (one connection's flow of the last trace): the view has nothing to redraw.
+  if (!same) traced.fire(lastConnections);
 }
 
 /**
