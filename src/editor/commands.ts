@@ -39,8 +39,9 @@ export function registerCommands(context: vscode.ExtensionContext, log: vscode.L
           });
     if (!input) return undefined;
     const [svc, maybeProto, ...rest] = input.trim().split(/\s+/);
-    const m = /^([^/]+)\/([^:]+)(?::(.+))?$/.exec(svc);
-    if (!m) {
+    const match = /^(?<namespace>[^/]+)\/(?<service>[^:]+)(?::(?<port>.+))?$/.exec(svc);
+    const parts = match?.groups as { namespace: string; service: string; port?: string } | undefined;
+    if (!parts) {
       void vscode.window.showErrorMessage(vscode.l10n.t("Expected namespace/service[:portName], got '{0}'", svc));
       return undefined;
     }
@@ -48,17 +49,18 @@ export function registerCommands(context: vscode.ExtensionContext, log: vscode.L
     const endpoints = (maybeProto && protocol !== maybeProto.toUpperCase() ? [maybeProto, ...rest] : rest).filter(
       Boolean,
     );
-    const spn = servicePortName(m[1], m[2], m[3]);
+    const spn = servicePortName(parts.namespace, parts.service, parts.port);
     const probs = endpointProbabilities(endpoints.length);
     const lines = [
-      `${spn} (${protocol}) → ${serviceDnsName(m[2], m[1])}`,
+      `${spn} (${protocol}) → ${serviceDnsName(parts.service, parts.namespace)}`,
       `  ${iptablesServiceChain('SVC', spn, protocol)}`,
-      ...endpoints.map((ep, i) => {
-        const [ip, port] = [ep.slice(0, ep.lastIndexOf(':')), Number(ep.slice(ep.lastIndexOf(':') + 1))];
-        return `  → ${ep}  ${iptablesEndpointChain(spn, protocol, ip, port)}${probs[i] ? `  probability ${probs[i]}` : ''}`;
+      ...endpoints.map((endpoint, index) => {
+        const colon = endpoint.lastIndexOf(':');
+        const chain = iptablesEndpointChain(spn, protocol, endpoint.slice(0, colon), Number(endpoint.slice(colon + 1)));
+        return `  → ${endpoint}  ${chain}${probs[index] ? `  probability ${probs[index]}` : ''}`;
       }),
     ];
-    for (const l of lines) log.info(l);
+    for (const line of lines) log.info(line);
     log.show(true);
     return lines;
   });

@@ -8,7 +8,8 @@ import { DIAGRAM_VIEW_TYPE } from './diagram/viewType';
  * ingest, yaml, flow, render — about five times the activation bundle). The first real use loads
  * it: a command, a hover, a CodeLens or quick-fix request, a diagram restored after a reload, the
  * Explorer's model view asking for its items, a `cluster://` object document, or a document the
- * extension reads on opening (a YAML manifest it checks, a plain-text file that may be a capture). Loading disposes the stand-in commands and registers the real ones, then
+ * extension reads on opening (a YAML manifest it checks, a plain-text file that may be a capture).
+ * Loading disposes the stand-in commands and registers the real ones, then
  * hands the call on; the stand-in providers stay and forward to the real ones.
  */
 

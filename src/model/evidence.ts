@@ -26,6 +26,12 @@ export interface Evidence {
   excerpt?: string;
   /** Which parser or reader produced it (`tcpdump`, `iptables-save`, `kubectl-json`...). */
   format?: string;
+  /**
+   * For evidence without lines (an object read from a cluster): the field that proves it, as a
+   * path into the fact the model holds (`endpoints`, `endpoints[0].addresses[0]`, `clusterIP`).
+   * The object's document is opened at that field.
+   */
+  field?: string;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { scalarText, shortened, type Evidence } from '../../model';
+import { scalarText, shortened, type Evidence, type Fact } from '../../model';
 import type { EvidenceSource } from '../../ingest/kube/objectFacts';
 
 /** An object of the API as a `cluster://` URI names it (no namespace for cluster-scoped kinds). */
@@ -61,4 +61,44 @@ export function clusterEvidenceSource(context: string, kind: string, object: Rec
       return line === undefined ? undefined : clusterEvidence(ref, line.trim());
     },
   };
+}
+
+/**
+ * The field of a fact that proves what a hop takes from it: the endpoints of an EndpointSlice
+ * (the address itself when there is one), a Service's ClusterIP, a Pod's IP, a Node's address.
+ * A path into the fact as the model holds it (the object's document shows that), or undefined.
+ */
+export function provingField(fact: Fact): string | undefined {
+  switch (fact.kind) {
+    case 'EndpointSlice': {
+      if (fact.endpoints.length === 0) return 'ports';
+      const single = fact.endpoints.length === 1 && fact.endpoints[0].addresses.length === 1;
+      return single ? 'endpoints[0].addresses[0]' : 'endpoints';
+    }
+    case 'Service':
+      return fact.clusterIP
+        ? 'clusterIP'
+        : fact.externalName
+          ? 'externalName'
+          : fact.ports.length
+            ? 'ports'
+            : undefined;
+    case 'Pod':
+      return fact.ip ? 'ip' : undefined;
+    case 'Node':
+      return fact.internalIP ? 'internalIP' : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** Names on each fact's `cluster://` evidence the field that proves it (see provingField). */
+export function withProvingFields(facts: Fact[]): Fact[] {
+  for (const fact of facts) {
+    const field = provingField(fact);
+    if (!field) continue;
+    for (const evidence of fact.evidence)
+      if (evidence.source === 'cluster' && !evidence.excerpt) evidence.field = field;
+  }
+  return facts;
 }

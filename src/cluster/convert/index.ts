@@ -4,12 +4,14 @@
  * leaves out (items of a List carry no `kind`) and `cluster://` evidence.
  */
 import { objectToFacts, type ObjectFacts } from '../../ingest/kube/objectFacts';
-import { clusterEvidenceSource } from './evidence';
+import { clusterEvidenceSource, withProvingFields } from './evidence';
 
 export { clusterEvidence, parseClusterUri } from './evidence';
 
 /** Facts for one object of `kind` read from the API in `context`. */
 export function apiObjectFacts(kind: string, item: Record<string, unknown>, context: string): ObjectFacts {
   const named = item.kind === kind ? item : { ...item, kind };
-  return objectToFacts(named, clusterEvidenceSource(context, kind, named));
+  const converted = objectToFacts(named, clusterEvidenceSource(context, kind, named));
+  withProvingFields(converted.facts);
+  return converted;
 }

@@ -28,10 +28,10 @@ interface ClusterExplorerApi {
 }
 
 function available<T>(broker: ApiBroker, component: string, versions: string[]): T | undefined {
-  for (const v of versions) {
+  for (const version of versions) {
     try {
-      const r = broker.get(component, v);
-      if (r?.available) return r.api as T;
+      const offered = broker.get(component, version);
+      if (offered?.available) return offered.api as T;
     } catch {
       /* an older or newer extension: try the next version */
     }
@@ -66,7 +66,10 @@ export class KubernetesExtension implements vscode.Disposable {
     return this.path;
   }
 
-  /** Activates the Kubernetes extension (if installed) and subscribes to its changes; resolves false when unavailable. */
+  /**
+   * Activates the Kubernetes extension (if installed) and subscribes to its changes; resolves
+   * false when unavailable.
+   */
   connect(): Promise<boolean> {
     this.connecting ??= this.doConnect();
     return this.connecting;
@@ -101,8 +104,8 @@ export class KubernetesExtension implements vscode.Disposable {
         );
       if (onContext)
         this.subs.push(
-          onContext((c) => {
-            this.log.info(`The Kubernetes extension switched to context ${c ?? '(none)'}`);
+          onContext((newContext) => {
+            this.log.info(`The Kubernetes extension switched to context ${newContext ?? '(none)'}`);
             this.changed.fire('context');
           }),
         );
@@ -127,7 +130,7 @@ export class KubernetesExtension implements vscode.Disposable {
   }
 
   dispose(): void {
-    for (const s of this.subs) s.dispose();
+    for (const subscription of this.subs) subscription.dispose();
     this.changed.dispose();
   }
 }

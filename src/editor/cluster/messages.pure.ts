@@ -15,9 +15,9 @@ type Level = 'info' | 'warn' | 'error';
 /** The notification: the headline, then the first problem of the worst severity (the others are in the log). */
 export function pullMessage(summary: PullSummary, problems: readonly Pick<ClusterProblem, 'severity' | 'message'>[]) {
   const worst = summary.level === 'error' ? 'error' : summary.level === 'warning' ? 'warning' : undefined;
-  const first = worst ? problems.find((p) => p.severity === worst) : undefined;
+  const first = worst ? problems.find((problem) => problem.severity === worst) : undefined;
   if (!first) return summary.headline;
-  const others = problems.filter((p) => p.severity === worst).length - 1;
+  const others = problems.filter((problem) => problem.severity === worst).length - 1;
   return `${summary.headline}: ${first.message}${others > 0 ? ` (+${others} more in the log)` : ''}`;
 }
 
@@ -33,10 +33,14 @@ export function pullLogLines(
       : ' (no request was sent: the API server was never reached)';
   return [
     { level: 'info', text: `${summary.headline}${where}` },
-    ...read.problems.map((p) => ({
+    ...read.problems.map((problem) => ({
       level:
-        p.severity === 'error' ? ('error' as const) : p.severity === 'warning' ? ('warn' as const) : ('info' as const),
-      text: p.message,
+        problem.severity === 'error'
+          ? ('error' as const)
+          : problem.severity === 'warning'
+            ? ('warn' as const)
+            : ('info' as const),
+      text: problem.message,
     })),
   ];
 }
@@ -51,10 +55,25 @@ export interface StatusBarInput {
   /** The kubeconfig files the policy chose, and which of them could not be read (after a read attempt). */
   kubeconfigPaths: readonly string[];
   missingKubeconfigs?: readonly string[];
+  /**
+   * The files `fileContext` and `missingKubeconfigs` were read from. When the policy has chosen
+   * other files since (a setting changed), that read says nothing about them yet.
+   */
+  readKubeconfigPaths?: readonly string[];
 }
 
 /** The status bar's context label, or why there is none. */
 export function statusBarContext(input: StatusBarInput): { label: string; problem?: string } {
+  const stale =
+    input.readKubeconfigPaths !== undefined &&
+    input.readKubeconfigPaths.join('\0') !== input.kubeconfigPaths.join('\0');
+  if (stale)
+    return statusBarContext({
+      ...input,
+      fileContext: undefined,
+      missingKubeconfigs: undefined,
+      readKubeconfigPaths: undefined,
+    });
   const missing = input.missingKubeconfigs ?? [];
   const noFile = input.kubeconfigPaths.length > 0 && missing.length === input.kubeconfigPaths.length;
   if (noFile)

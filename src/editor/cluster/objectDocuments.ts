@@ -1,28 +1,31 @@
 import * as vscode from 'vscode';
-import { stringify } from 'yaml';
 import { parseClusterUri } from '../../cluster/convert/evidence';
 import type { Evidence, Fact } from '../../model';
 import { factsOf } from '../workspace/modelParts.pure';
+import { clusterEvidenceLine, factsYaml } from './objectLine.pure';
 import { lastClusterRead } from './state';
 
 /**
  * `cluster://<context>/<Kind>/<namespace>/<name>` evidence as a document: what the last cluster
  * read made of that object, as read-only YAML (a content provider's documents cannot be edited
  * or saved). Clicking such evidence in the diagram opens it at the line of the evidence's
- * excerpt when it has one (a Corefile line), else at the object's name.
+ * excerpt when it has one (a Corefile line), else at the field that proves the hop
+ * (objectLine.pure.ts), else at the object's name.
  */
 
-const sameObject = (a: string, b: string) => {
-  const x = parseClusterUri(a);
-  const y = parseClusterUri(b);
-  return !!x && !!y && JSON.stringify(x) === JSON.stringify(y);
+const sameObject = (uri: string, otherUri: string) => {
+  const object = parseClusterUri(uri);
+  const other = parseClusterUri(otherUri);
+  return !!object && !!other && JSON.stringify(object) === JSON.stringify(other);
 };
 
 /** The facts of the last read whose evidence is this object. */
 function factsRead(uri: string): Fact[] {
   const read = lastClusterRead();
   if (!read) return [];
-  return factsOf(read.model).filter((f) => f.evidence.some((e) => e.source === 'cluster' && sameObject(e.uri, uri)));
+  return factsOf(read.model).filter((fact) =>
+    fact.evidence.some((evidence) => evidence.source === 'cluster' && sameObject(evidence.uri, uri)),
+  );
 }
 
 /** The YAML text of a cluster object as the model holds it, without the evidence bookkeeping. */
@@ -39,21 +42,7 @@ export function clusterObjectText(uri: string): string {
     'as Kube Packet Path read it at {0} (read-only; "Refresh from Cluster" reads it again)',
     read.at.toISOString(),
   );
-  const body = facts
-    .map((fact) => stringify(fact, (key, value: unknown) => (key === 'evidence' ? undefined : value), { lineWidth: 0 }))
-    .join('---\n');
-  return `${head}\n# ${when}\n${body}`;
-}
-
-/** 0-based line of the evidence's excerpt in the document, else of the object's name, else 0. */
-export function clusterEvidenceLine(text: string, evidence: Pick<Evidence, 'uri' | 'excerpt'>): number {
-  const lines = text.split('\n');
-  const excerpt = evidence.excerpt?.replace(/\s*(…|\.\.\.)$/, '').trim();
-  const byExcerpt = excerpt ? lines.findIndex((l) => !l.startsWith('#') && l.includes(excerpt)) : -1;
-  if (byExcerpt >= 0) return byExcerpt;
-  const name = parseClusterUri(evidence.uri)?.name;
-  const byName = name ? lines.findIndex((l) => /^name: /.test(l) && l.includes(name)) : -1;
-  return Math.max(0, byName);
+  return `${head}\n# ${when}\n${factsYaml(facts)}`;
 }
 
 /** Opens `cluster://` evidence as its read-only YAML document, at the evidence's line. */

@@ -25,8 +25,8 @@ export function readClusterSettings(): ClusterSettings {
   const cfg = vscode.workspace.getConfiguration('kubePacketPath');
   const kubeconfigSetting = cfg.inspect<string>('kubeconfig');
   const namespaces = (cfg.get<unknown[]>('namespaces') ?? [])
-    .filter((n): n is string => typeof n === 'string' && n.trim() !== '')
-    .map((n) => n.trim());
+    .filter((name): name is string => typeof name === 'string' && name.trim() !== '')
+    .map((name) => name.trim());
   return {
     context: (cfg.get<string>('context') ?? '').trim(),
     namespaces,
@@ -35,14 +35,14 @@ export function readClusterSettings(): ClusterSettings {
       trusted: vscode.workspace.isTrusted,
       kubeconfigPath: cfg.get<string>('kubeconfig') ?? '',
       workspaceFolders: (vscode.workspace.workspaceFolders ?? [])
-        .filter((f) => f.uri.scheme === 'file')
-        .map((f) => f.uri.fsPath),
+        .filter((folder) => folder.uri.scheme === 'file')
+        .map((folder) => folder.uri.fsPath),
       envKubeconfig: process.env.KUBECONFIG,
       kubernetesExtensionKubeconfig: kubernetesExtensionKubeconfig(),
       homeDir: os.homedir(),
       // A kubeconfig named in .vscode/settings.json (or a folder's settings) is the workspace's choice.
       kubeconfigSettingFromWorkspace: [kubeconfigSetting?.workspaceValue, kubeconfigSetting?.workspaceFolderValue].some(
-        (v) => typeof v === 'string' && v.trim() !== '',
+        (value) => typeof value === 'string' && value.trim() !== '',
       ),
       realPath: realPathOf,
     }),

@@ -15,6 +15,8 @@ export class ClusterStatusBar implements vscode.Disposable {
   private fileContext?: string;
   /** Kubeconfig files that could not be read (undefined until they were tried). */
   private missingKubeconfigs?: string[];
+  /** The files `fileContext` and `missingKubeconfigs` come from. */
+  private readKubeconfigPaths?: readonly string[];
   private lastSummary?: string;
   private lastLevel?: string;
   private watching?: string;
@@ -24,9 +26,10 @@ export class ClusterStatusBar implements vscode.Disposable {
   }
 
   /** The kubeconfig's current-context changed (file read, or the Kubernetes extension switched). */
-  setKubeconfigContext(name: string | undefined, missing?: string[]): void {
+  setKubeconfigContext(name: string | undefined, read: { paths: readonly string[]; missing: string[] }): void {
     this.fileContext = name;
-    this.missingKubeconfigs = missing;
+    this.missingKubeconfigs = read.missing;
+    this.readKubeconfigPaths = read.paths;
   }
 
   /** Watch state for the tooltip and icon; undefined when not watching. */
@@ -40,10 +43,10 @@ export class ClusterStatusBar implements vscode.Disposable {
       this.lastSummary = read.headline;
       this.lastLevel = read.level;
     }
-    const d = settings.decision;
-    if (!d.allowed) {
+    const decision = settings.decision;
+    if (!decision.allowed) {
       this.item.text = '$(shield) ' + vscode.l10n.t('Cluster off');
-      this.item.tooltip = d.reason;
+      this.item.tooltip = decision.reason;
       this.item.command = vscode.workspace.isTrusted ? 'kubePacketPath.cluster.pickContext' : 'workbench.trust.manage';
       this.item.backgroundColor = undefined;
     } else {
@@ -51,14 +54,15 @@ export class ClusterStatusBar implements vscode.Disposable {
         contextSetting: settings.context,
         fileContext: this.fileContext,
         knownContext: this.knownContext,
-        kubeconfigPaths: d.kubeconfigPaths,
+        kubeconfigPaths: decision.kubeconfigPaths,
         missingKubeconfigs: this.missingKubeconfigs,
+        readKubeconfigPaths: this.readKubeconfigPaths,
       });
       const ns = settings.namespaces.length ? ` (${settings.namespaces.join(', ')})` : '';
       this.item.text = `${this.watching ? '$(eye)' : ctx.problem ? '$(warning)' : '$(cloud)'} ${ctx.label}${ns}`;
       const md = new vscode.MarkdownString(undefined, true);
       // Without a kubeconfig, "Using ~/.kube/config" would name a file that is not there.
-      md.appendText(ctx.problem ?? d.reason);
+      md.appendText(ctx.problem ?? decision.reason);
       if (this.lastSummary) md.appendMarkdown('\n\n').appendText(this.lastSummary);
       if (this.watching) md.appendMarkdown('\n\n').appendText(this.watching);
       md.appendMarkdown('\n\n').appendText(

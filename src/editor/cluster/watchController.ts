@@ -16,6 +16,8 @@ const WATCHED_KINDS = new Set<FactKind>(['Pod', 'EndpointSlice']);
 export class ClusterWatch implements vscode.Disposable {
   private abort?: AbortController;
   private changes = 0;
+  /** Publishes the changes still waiting for their 300 ms (set while watching). */
+  private publishPending?: () => void;
 
   constructor(
     private readonly log: vscode.LogOutputChannel,
@@ -26,7 +28,7 @@ export class ClusterWatch implements vscode.Disposable {
     return !!this.abort;
   }
 
-  start(api: ClusterApi, s: ClusterSettings, base: ClusterSnapshot): void {
+  start(api: ClusterApi, settings: ClusterSettings, base: ClusterSnapshot): void {
     this.stop();
     const abort = new AbortController();
     this.abort = abort;
@@ -35,7 +37,7 @@ export class ClusterWatch implements vscode.Disposable {
     const context = base.result.context;
     const baseFacts: Fact[] = [];
     for (const kind of Object.keys(base.model.summary()) as FactKind[]) {
-      if (!WATCHED_KINDS.has(kind)) for (const f of base.model.all(kind)) baseFacts.push(f);
+      if (!WATCHED_KINDS.has(kind)) for (const fact of base.model.all(kind)) baseFacts.push(fact);
     }
     this.onState(vscode.l10n.t('Watching Pods and EndpointSlices of {0}', context));
     this.log.info(`watch: starting for context '${context}' (Pods, EndpointSlices)`);
@@ -55,21 +57,23 @@ export class ClusterWatch implements vscode.Disposable {
     };
     void api
       .watchCluster({
-        kubeconfigPaths: s.decision.kubeconfigPaths,
-        context: s.context || undefined,
-        namespaces: s.namespaces.length ? s.namespaces : 'all',
-        allowCredentialPlugins: s.decision.allowCredentialPlugins,
-        workspace: api.workspaceConfinement(s.decision),
+        kubeconfigPaths: settings.decision.kubeconfigPaths,
+        context: settings.context || undefined,
+        namespaces: settings.namespaces.length ? settings.namespaces : 'all',
+        allowCredentialPlugins: settings.decision.allowCredentialPlugins,
+        workspace: api.workspaceConfinement(settings.decision),
         signal: abort.signal,
-        onChange: (c) => {
-          if (c.type === 'RELIST') {
+        onChange: (change) => {
+          if (change.type === 'RELIST') {
             // Published too: the watch's list is newer than the pull (objects changed in between).
-            this.log.info(`watch: listed ${c.key}`);
+            this.log.info(`watch: listed ${change.key}`);
           } else {
             this.changes++;
-            this.log.info(`watch: ${c.type} ${c.resource === 'pods' ? 'Pod' : 'EndpointSlice'} ${c.key}`);
+            this.log.info(
+              `watch: ${change.type} ${change.resource === 'pods' ? 'Pod' : 'EndpointSlice'} ${change.key}`,
+            );
           }
-          pending = { facts: c.facts, last: `${c.type} ${c.key}` };
+          pending = { facts: change.facts, last: `${change.type} ${change.key}` };
           this.onState(
             vscode.l10n.t(
               'Watching Pods and EndpointSlices of {0}: {1} changes, last {2}',
@@ -101,14 +105,18 @@ export class ClusterWatch implements vscode.Disposable {
             void vscode.commands.executeCommand('setContext', 'kubePacketPath.cluster.watching', false);
           }
         },
-        (e: unknown) => {
-          this.log.error(`watch: ${(e as Error).message}`);
+        (error: unknown) => {
+          this.log.error(`watch: ${(error as Error).message}`);
           if (this.abort === abort) {
             this.abort = undefined;
             this.onState(undefined);
           }
         },
       );
+    this.publishPending = () => {
+      if (timer) clearTimeout(timer);
+      publish();
+    };
     abort.signal.addEventListener(
       'abort',
       () => {
@@ -121,6 +129,9 @@ export class ClusterWatch implements vscode.Disposable {
   stop(why?: string): void {
     if (!this.abort) return;
     if (why) this.log.info(`watch: stopping (${why})`);
+    // Changes still waiting for their 300 ms are part of the state the user keeps.
+    this.publishPending?.();
+    this.publishPending = undefined;
     this.abort.abort();
     this.abort = undefined;
     this.onState(undefined);

@@ -35,13 +35,13 @@ export class ManifestCodeLensProvider implements vscode.CodeLensProvider {
         return [];
       const text = doc.getText();
       if (!/^\s*(- )?kind:\s*(Service|StatefulSet|Deployment|Pod|List)\b/m.test(text)) return [];
-      return manifestLenses(text).map((l) => {
-        const line = Math.min(l.line - 1, doc.lineCount - 1);
-        const spec = COMMANDS[l.action];
+      return manifestLenses(text).map((lens) => {
+        const line = Math.min(lens.line - 1, doc.lineCount - 1);
+        const spec = COMMANDS[lens.action];
         return new vscode.CodeLens(doc.lineAt(line).range, {
           title: spec.title(),
           command: spec.command,
-          arguments: [{ ...l.target, uri: doc.uri.toString() }],
+          arguments: [{ ...lens.target, uri: doc.uri.toString() }],
         });
       });
     } catch (e) {

@@ -29,14 +29,18 @@ export function manifestLenses(text: string): ManifestLens[] {
     return [];
   }
   const out: ManifestLens[] = [];
-  for (const o of read.objects) {
-    if (!o.kind || !o.name) continue;
-    const line = o.fields.get('kind')?.key.line ?? o.span.line;
-    const target: ObjectRef = { kind: o.kind, name: o.name, ...(o.namespace ? { namespace: o.namespace } : {}) };
-    switch (o.kind) {
+  for (const object of read.objects) {
+    if (!object.kind || !object.name) continue;
+    const line = object.fields.get('kind')?.key.line ?? object.span.line;
+    const target: ObjectRef = {
+      kind: object.kind,
+      name: object.name,
+      ...(object.namespace ? { namespace: object.namespace } : {}),
+    };
+    switch (object.kind) {
       case 'Service': {
         out.push({ line, action: 'traceService', target });
-        const spec = o.value.spec as { clusterIP?: unknown } | undefined;
+        const spec = object.value.spec as { clusterIP?: unknown } | undefined;
         if (spec?.clusterIP === 'None') out.push({ line, action: 'podDnsNames', target });
         break;
       }

@@ -39,7 +39,7 @@ export function registerDiagnoseCommand(
           { title: vscode.l10n.t('Why does it not work? Problems, most important first'), matchOnDetail: true },
         )
         .then(async (picked) => {
-          const proof = picked?.finding.evidence.find((e) => e.source !== 'derived');
+          const proof = picked?.finding.evidence.find((evidence) => evidence.source !== 'derived');
           if (proof) await openEvidence(proof, context.extensionUri, vscode.ViewColumn.Active);
         });
       return result;

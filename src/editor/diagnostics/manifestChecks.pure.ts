@@ -38,29 +38,27 @@ export interface ManifestProblem {
   makeHeadless?: { name: string; namespace: string; uri: string };
 }
 
-function fieldSpan(o: ManifestObjectInfo, path: string): TextSpan | undefined {
-  const f = o.fields.get(path);
-  return f
-    ? { ...f.key, endLine: f.value?.endLine ?? f.key.endLine, endColumn: f.value?.endColumn ?? f.key.endColumn }
-    : undefined;
+function fieldSpan(object: ManifestObjectInfo, path: string): TextSpan | undefined {
+  const field = object.fields.get(path);
+  if (!field) return undefined;
+  const { key, value } = field;
+  return { ...key, endLine: value?.endLine ?? key.endLine, endColumn: value?.endColumn ?? key.endColumn };
 }
 
 /** Where the children of `spec:` start (the indentation of one of its keys). */
-function specChildIndent(o: ManifestObjectInfo): number | undefined {
-  for (const [path, f] of o.fields) if (/^spec\.[^.[]+$/.test(path)) return f.key.column - 1;
+function specChildIndent(object: ManifestObjectInfo): number | undefined {
+  for (const [path, field] of object.fields) if (/^spec\.[^.[]+$/.test(path)) return field.key.column - 1;
   return undefined;
 }
 
-/** Inserts `key: value` as the first child of `spec:` of object `o`. */
+/** Inserts `key: value` as the first child of `spec:` of `object`: the fix `title` (in `uri`, else this document). */
 export function insertUnderSpec(
-  o: ManifestObjectInfo,
-  key: string,
-  value: string,
-  title: string,
-  uri?: string,
+  object: ManifestObjectInfo,
+  insert: { key: string; value: string; title: string; uri?: string },
 ): TextFix | undefined {
-  const spec = o.fields.get('spec');
-  const indent = specChildIndent(o);
+  const { key, value, title, uri } = insert;
+  const spec = object.fields.get('spec');
+  const indent = specChildIndent(object);
   if (!spec || indent === undefined) return undefined;
   return { title, uri, line: spec.key.line, start: 0, end: 0, newText: `${' '.repeat(indent)}${key}: ${value}\n` };
 }
@@ -73,10 +71,12 @@ export function headlessFix(text: string, name: string, namespace: string, uri?:
   } catch {
     return undefined;
   }
-  const o = read.objects.find((x) => x.kind === 'Service' && x.name === name && namespaceOf(x) === namespace);
-  if (!o) return undefined;
+  const object = read.objects.find(
+    (candidate) => candidate.kind === 'Service' && candidate.name === name && namespaceOf(candidate) === namespace,
+  );
+  if (!object) return undefined;
   const title = l10n.t('Make Service {0} headless (clusterIP: None)', name);
-  const current = o.fields.get('spec.clusterIP');
+  const current = object.fields.get('spec.clusterIP');
   if (current?.value)
     return {
       title,
@@ -86,24 +86,31 @@ export function headlessFix(text: string, name: string, namespace: string, uri?:
       end: current.value.endColumn - 1,
       newText: 'None',
     };
-  return insertUnderSpec(o, 'clusterIP', 'None', title, uri);
+  return insertUnderSpec(object, { key: 'clusterIP', value: 'None', title, uri });
 }
 
 function objectAt(objects: readonly ManifestObjectInfo[], line: number | undefined): ManifestObjectInfo | undefined {
-  return line === undefined ? undefined : objects.find((o) => o.span.line <= line && line <= o.span.endLine);
+  return line === undefined
+    ? undefined
+    : objects.find((object) => object.span.line <= line && line <= object.span.endLine);
 }
 
 /** Container port names (of `protocol`) on the pods and workload templates a Service selects. */
 function portNamesBehind(model: ClusterModel, svc: Service, protocol: string): string[] {
   const containers = [
-    ...model.podsSelectedBy(svc).flatMap((p) => p.containers ?? []),
+    ...model.podsSelectedBy(svc).flatMap((pod) => pod.containers ?? []),
     ...model.workloads
-      .filter((w) => namespaceOf(w) === namespaceOf(svc) && selectorMatches(svc.selector, w.podLabels ?? w.selector))
-      .flatMap((w) => w.containers ?? []),
+      .filter(
+        (workload) =>
+          namespaceOf(workload) === namespaceOf(svc) &&
+          selectorMatches(svc.selector, workload.podLabels ?? workload.selector),
+      )
+      .flatMap((workload) => workload.containers ?? []),
   ];
-  return [
-    ...new Set(containers.flatMap((c) => c.ports.filter((p) => p.name && p.protocol === protocol).map((p) => p.name!))),
-  ];
+  const names = containers.flatMap((container) =>
+    container.ports.filter((port) => port.name && port.protocol === protocol).map((port) => port.name!),
+  );
+  return [...new Set(names)];
 }
 
 export function checkManifest(text: string, uri: string, model: ClusterModel): ManifestProblem[] {
@@ -117,112 +124,114 @@ export function checkManifest(text: string, uri: string, model: ClusterModel): M
   const out: ManifestProblem[] = [];
 
   // StatefulSets with no serviceName (the engine only judges the ones that have one).
-  for (const o of objects) {
-    if (o.kind !== 'StatefulSet' || !o.name || o.fields.has('spec.serviceName')) continue;
-    const labels = (o.value.spec as { template?: { metadata?: { labels?: Record<string, string> } } } | undefined)
+  for (const object of objects) {
+    if (object.kind !== 'StatefulSet' || !object.name || object.fields.has('spec.serviceName')) continue;
+    const labels = (object.value.spec as { template?: { metadata?: { labels?: Record<string, string> } } } | undefined)
       ?.template?.metadata?.labels;
     const governing = model.services.find(
-      (s) => namespaceOf(s) === namespaceOf(o) && isHeadless(s) && selectorMatches(s.selector, labels),
+      (service) =>
+        namespaceOf(service) === namespaceOf(object) &&
+        isHeadless(service) &&
+        selectorMatches(service.selector, labels),
     );
     const fix = governing
-      ? insertUnderSpec(
-          o,
-          'serviceName',
-          governing.name,
-          l10n.t('Set serviceName to the headless Service {0}', governing.name),
-        )
+      ? insertUnderSpec(object, {
+          key: 'serviceName',
+          value: governing.name,
+          title: l10n.t('Set serviceName to the headless Service {0}', governing.name),
+        })
       : undefined;
     out.push({
       code: 'statefulset-servicename-missing',
       severity: 'warning',
-      span: fieldSpan(o, 'kind') ?? o.span,
+      span: fieldSpan(object, 'kind') ?? object.span,
       fixes: fix ? [fix] : [],
       message: l10n.t(
         'StatefulSet {0} has no serviceName: its pods get no per-pod DNS names ({0}-0.<service>.{1}.svc…) because no headless Service governs them.',
-        o.name,
-        namespaceOf(o),
+        object.name,
+        namespaceOf(object),
       ),
     });
   }
 
-  const docServices = model.services.filter((s) => s.evidence.some((e) => e.uri === uri));
+  const docServices = model.services.filter((service) => service.evidence.some((evidence) => evidence.uri === uri));
   const findings = nothingAnswers({ model }, docServices);
-  for (const f of findings) {
-    const ev = f.evidence.find((e) => e.uri === uri && e.line !== undefined);
-    const o = objectAt(objects, ev?.line);
-    if (!o) continue;
-    if (f.id === 'statefulset-service-not-headless') {
-      if (o.kind !== 'StatefulSet') continue;
-      const serviceName = scalarText((o.value.spec as { serviceName?: unknown }).serviceName);
-      const svc = model.findService(serviceName, namespaceOf(o));
-      const svcUri = svc?.evidence.find((e) => e.source === 'manifest')?.uri;
+  for (const finding of findings) {
+    const here = finding.evidence.find((evidence) => evidence.uri === uri && evidence.line !== undefined);
+    const object = objectAt(objects, here?.line);
+    if (!object) continue;
+    if (finding.id === 'statefulset-service-not-headless') {
+      if (object.kind !== 'StatefulSet') continue;
+      const serviceName = scalarText((object.value.spec as { serviceName?: unknown }).serviceName);
+      const svc = model.findService(serviceName, namespaceOf(object));
+      const svcUri = svc?.evidence.find((evidence) => evidence.source === 'manifest')?.uri;
       const fixes: TextFix[] = [];
       if (svc && svcUri === uri) {
-        const fx = headlessFix(text, svc.name, namespaceOf(svc));
-        if (fx) fixes.push(fx);
+        const makeHeadless = headlessFix(text, svc.name, namespaceOf(svc));
+        if (makeHeadless) fixes.push(makeHeadless);
       }
       const headless = model.services.find(
-        (s) =>
-          namespaceOf(s) === namespaceOf(o) &&
-          isHeadless(s) &&
-          s.name !== serviceName &&
+        (service) =>
+          namespaceOf(service) === namespaceOf(object) &&
+          isHeadless(service) &&
+          service.name !== serviceName &&
           selectorMatches(
-            s.selector,
-            (o.value.spec as { template?: { metadata?: { labels?: Record<string, string> } } }).template?.metadata
+            service.selector,
+            (object.value.spec as { template?: { metadata?: { labels?: Record<string, string> } } }).template?.metadata
               ?.labels,
           ),
       );
-      const sn = o.fields.get('spec.serviceName');
-      if (headless && sn?.value)
+      const serviceNameField = object.fields.get('spec.serviceName');
+      if (headless && serviceNameField?.value)
         fixes.push({
           title: l10n.t('Set serviceName to the headless Service {0}', headless.name),
-          line: sn.value.line - 1,
-          start: sn.value.column - 1,
-          end: sn.value.endColumn - 1,
+          line: serviceNameField.value.line - 1,
+          start: serviceNameField.value.column - 1,
+          end: serviceNameField.value.endColumn - 1,
           newText: headless.name,
         });
       out.push({
         code: 'statefulset-service-not-headless',
         severity: 'warning',
-        message: f.message,
-        span: fieldSpan(o, 'spec.serviceName') ?? o.span,
+        message: finding.message,
+        span: fieldSpan(object, 'spec.serviceName') ?? object.span,
         fixes,
         ...(svc && svcUri && svcUri !== uri
           ? { makeHeadless: { name: svc.name, namespace: namespaceOf(svc), uri: svcUri } }
           : {}),
       });
-    } else if (f.id === 'selector-matches-no-pod') {
-      if (o.kind !== 'Service') continue;
+    } else if (finding.id === 'selector-matches-no-pod') {
+      if (object.kind !== 'Service') continue;
       out.push({
         code: 'selector-matches-no-pod',
         severity: 'warning',
-        message: f.message,
-        span: fieldSpan(o, 'spec.selector') ?? o.span,
+        message: finding.message,
+        span: fieldSpan(object, 'spec.selector') ?? object.span,
         fixes: [],
       });
-    } else if (f.id === 'targetport-name-missing') {
-      if (o.kind !== 'Service') continue;
-      const svc = model.findService(o.name ?? '', namespaceOf(o));
+    } else if (finding.id === 'targetport-name-missing') {
+      if (object.kind !== 'Service') continue;
+      const svc = model.findService(object.name ?? '', namespaceOf(object));
       const ports =
-        (o.value.spec as { ports?: { targetPort?: unknown; protocol?: string }[] } | undefined)?.ports ?? [];
-      ports.forEach((p, i) => {
-        const missing = f.title.match(/'(.*)'/)?.[1];
-        if (typeof p.targetPort !== 'string' || p.targetPort !== missing) return;
-        const field = o.fields.get(`spec.ports[${i}].targetPort`);
+        (object.value.spec as { ports?: { targetPort?: unknown; protocol?: string }[] } | undefined)?.ports ?? [];
+      ports.forEach((port, index) => {
+        const missing = finding.title.match(/'(.*)'/)?.[1];
+        if (typeof port.targetPort !== 'string' || port.targetPort !== missing) return;
+        const field = object.fields.get(`spec.ports[${index}].targetPort`);
         if (!field) return;
-        const names = svc ? portNamesBehind(model, svc, (p.protocol ?? 'TCP').toUpperCase()) : [];
+        const names = svc ? portNamesBehind(model, svc, (port.protocol ?? 'TCP').toUpperCase()) : [];
         out.push({
           code: 'targetport-name-missing',
           severity: 'error',
-          message: f.message,
-          span: fieldSpan(o, `spec.ports[${i}].targetPort`)!,
+          message: finding.message,
+          span: fieldSpan(object, `spec.ports[${index}].targetPort`)!,
           fixes: field.value
-            ? names.map((n) => ({
-                title: l10n.t("Change targetPort to '{0}'", n),
+            ? names.map((name) => ({
+                title: l10n.t("Change targetPort to '{0}'", name),
                 line: field.value!.line - 1,
                 start: field.value!.column - 1,
                 end: field.value!.endColumn - 1,
-                newText: n,
+                newText: name,
               }))
             : [],
         });

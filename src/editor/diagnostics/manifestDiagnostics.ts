@@ -9,8 +9,9 @@ import { checkManifest, headlessFix, type ManifestProblem, type TextFix } from '
 
 const SOURCE = 'Kube Packet Path';
 
-function rangeOf(p: ManifestProblem): vscode.Range {
-  return new vscode.Range(p.span.line - 1, p.span.column - 1, p.span.endLine - 1, p.span.endColumn - 1);
+function rangeOf(problem: ManifestProblem): vscode.Range {
+  const { span } = problem;
+  return new vscode.Range(span.line - 1, span.column - 1, span.endLine - 1, span.endColumn - 1);
 }
 
 function enabled(uri?: vscode.Uri): boolean {
@@ -31,22 +32,22 @@ export class ManifestDiagnostics implements vscode.CodeActionProvider, vscode.Di
     this.disposables.push(
       this.collection,
       workspace.onDidChange(() => void this.schedule()),
-      vscode.workspace.onDidOpenTextDocument((d) => {
-        if (d.languageId === 'yaml') void this.schedule();
+      vscode.workspace.onDidOpenTextDocument((opened) => {
+        if (opened.languageId === 'yaml') void this.schedule();
       }),
-      vscode.workspace.onDidCloseTextDocument((d) => {
-        this.collection.delete(d.uri);
-        this.problems.delete(d.uri.toString());
+      vscode.workspace.onDidCloseTextDocument((closed) => {
+        this.collection.delete(closed.uri);
+        this.problems.delete(closed.uri.toString());
       }),
-      vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration('kubePacketPath.diagnostics.enabled')) void this.schedule();
+      vscode.workspace.onDidChangeConfiguration((change) => {
+        if (change.affectsConfiguration('kubePacketPath.diagnostics.enabled')) void this.schedule();
       }),
     );
     void this.schedule();
   }
 
   dispose(): void {
-    for (const d of this.disposables) d.dispose();
+    for (const disposable of this.disposables) disposable.dispose();
   }
 
   /** Re-checks every open YAML document; calls while one run is going coalesce into one more run. */
@@ -68,7 +69,7 @@ export class ManifestDiagnostics implements vscode.CodeActionProvider, vscode.Di
   private async run(): Promise<void> {
     try {
       const docs = vscode.workspace.textDocuments.filter(
-        (d) => d.languageId === 'yaml' && (d.uri.scheme === 'file' || d.uri.scheme === 'untitled'),
+        (doc) => doc.languageId === 'yaml' && (doc.uri.scheme === 'file' || doc.uri.scheme === 'untitled'),
       );
       // No manifest open: the workspace is not scanned at all.
       if (docs.length === 0) return;
@@ -83,15 +84,15 @@ export class ManifestDiagnostics implements vscode.CodeActionProvider, vscode.Di
         this.problems.set(doc.uri.toString(), { version: doc.version, list });
         this.collection.set(
           doc.uri,
-          list.map((p) => {
-            const d = new vscode.Diagnostic(
-              rangeOf(p),
-              p.message,
-              p.severity === 'error' ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning,
+          list.map((problem) => {
+            const diagnostic = new vscode.Diagnostic(
+              rangeOf(problem),
+              problem.message,
+              problem.severity === 'error' ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning,
             );
-            d.source = SOURCE;
-            d.code = p.code;
-            return d;
+            diagnostic.source = SOURCE;
+            diagnostic.code = problem.code;
+            return diagnostic;
           }),
         );
       }
@@ -106,26 +107,29 @@ export class ManifestDiagnostics implements vscode.CodeActionProvider, vscode.Di
     context: vscode.CodeActionContext,
   ): Promise<vscode.CodeAction[]> {
     try {
-      const ours = context.diagnostics.filter((d) => d.source === SOURCE);
+      const ours = context.diagnostics.filter((diagnostic) => diagnostic.source === SOURCE);
       const list = this.problems.get(doc.uri.toString())?.list ?? [];
       const out: vscode.CodeAction[] = [];
-      for (const d of ours) {
-        const p = list.find((x) => x.code === d.code && rangeOf(x).isEqual(d.range));
-        if (!p) continue;
-        const fixes: TextFix[] = [...p.fixes];
-        if (p.makeHeadless) {
-          const other = await vscode.workspace.openTextDocument(vscode.Uri.parse(p.makeHeadless.uri));
-          const fx = headlessFix(other.getText(), p.makeHeadless.name, p.makeHeadless.namespace, p.makeHeadless.uri);
-          if (fx) fixes.push(fx);
+      for (const diagnostic of ours) {
+        const problem = list.find(
+          (candidate) => candidate.code === diagnostic.code && rangeOf(candidate).isEqual(diagnostic.range),
+        );
+        if (!problem) continue;
+        const fixes: TextFix[] = [...problem.fixes];
+        const { makeHeadless } = problem;
+        if (makeHeadless) {
+          const other = await vscode.workspace.openTextDocument(vscode.Uri.parse(makeHeadless.uri));
+          const fix = headlessFix(other.getText(), makeHeadless.name, makeHeadless.namespace, makeHeadless.uri);
+          if (fix) fixes.push(fix);
         }
-        for (const f of fixes) {
-          const action = new vscode.CodeAction(f.title, vscode.CodeActionKind.QuickFix);
-          action.diagnostics = [d];
+        for (const fix of fixes) {
+          const action = new vscode.CodeAction(fix.title, vscode.CodeActionKind.QuickFix);
+          action.diagnostics = [diagnostic];
           action.edit = new vscode.WorkspaceEdit();
           action.edit.replace(
-            f.uri ? vscode.Uri.parse(f.uri) : doc.uri,
-            new vscode.Range(f.line, f.start, f.line, f.end),
-            f.newText,
+            fix.uri ? vscode.Uri.parse(fix.uri) : doc.uri,
+            new vscode.Range(fix.line, fix.start, fix.line, fix.end),
+            fix.newText,
           );
           if (fixes.length === 1) action.isPreferred = true;
           out.push(action);

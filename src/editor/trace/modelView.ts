@@ -1,12 +1,15 @@
 import * as vscode from 'vscode';
 import { withPredictedPods } from '../../flow/predictPods';
 import { namespaceOf, type Evidence, type Pod, type Service } from '../../model';
+import type { ConnectionSummary } from '../../flow/types';
 import type { WorkspaceModel } from '../workspace/workspaceModel';
+import { lastTracedConnections, onDidTrace, type TracedConnections } from './runTrace';
 
 /**
  * The "Kube Packet Path" view in the Explorer: the Services and pods the workspace model knows
  * (files, open documents and the last cluster read; pods the workloads predict say so), grouped
- * by namespace, each with its Trace action. An element is the object reference the trace
+ * by namespace, each with its Trace action, then the connections the last trace found (each
+ * opens its own flow). An element is the object reference the trace
  * commands take from a CodeLens (`{ kind, name, namespace, uri }`), so the menus pass it on as is.
  */
 
@@ -24,18 +27,33 @@ interface GroupNode {
   namespace: string;
   children: ObjectNode[];
 }
-type Node = GroupNode | ObjectNode;
+/** A connection the last trace found; its Trace action (and a click) opens that connection's flow. */
+interface ConnectionNode {
+  kind: 'Connection';
+  from: string;
+  to: string;
+  number: number;
+  label: string;
+  description: string;
+  tooltip: string;
+}
+interface ConnectionGroupNode {
+  group: 'Connection';
+  title: string;
+  children: ConnectionNode[];
+}
+type Node = GroupNode | ObjectNode | ConnectionGroupNode | ConnectionNode;
 
 /** Where a fact was read, in words: the file, the cluster context, or a derivation. */
 function origin(evidence: readonly Evidence[]): string {
   const sources = [
     ...new Set(
-      evidence.map((e) =>
-        e.source === 'cluster'
-          ? vscode.l10n.t('cluster {0}', e.uri.replace(/^cluster:\/\/([^/]*)\/.*$/, '$1'))
-          : e.uri.startsWith('file:') || e.uri.startsWith('/')
-            ? vscode.workspace.asRelativePath(vscode.Uri.parse(e.uri.startsWith('/') ? `file://${e.uri}` : e.uri))
-            : e.uri,
+      evidence.map(({ source, uri }) =>
+        source === 'cluster'
+          ? vscode.l10n.t('cluster {0}', uri.replace(/^cluster:\/\/([^/]*)\/.*$/, '$1'))
+          : uri.startsWith('file:') || uri.startsWith('/')
+            ? vscode.workspace.asRelativePath(vscode.Uri.parse(uri.startsWith('/') ? `file://${uri}` : uri))
+            : uri,
       ),
     ),
   ];
@@ -43,44 +61,119 @@ function origin(evidence: readonly Evidence[]): string {
 }
 
 /** A file the object is declared in (the trace commands prefer that folder's logs). */
-const fileOf = (evidence: readonly Evidence[]) => evidence.find((e) => /^file:/.test(e.uri))?.uri;
+const fileOf = (evidence: readonly Evidence[]) => evidence.find(({ uri }) => /^file:/.test(uri))?.uri;
 
-function serviceNode(s: Service): ObjectNode {
-  const port = s.ports.map((p) => `${p.port}/${p.protocol}`).join(', ');
-  const address = s.clusterIP === 'None' ? vscode.l10n.t('headless') : (s.clusterIP ?? '');
+function serviceNode(service: Service): ObjectNode {
+  const port = service.ports.map((servicePort) => `${servicePort.port}/${servicePort.protocol}`).join(', ');
+  const address = service.clusterIP === 'None' ? vscode.l10n.t('headless') : (service.clusterIP ?? '');
   return {
     kind: 'Service',
-    name: s.name,
-    namespace: namespaceOf(s),
-    uri: fileOf(s.evidence),
+    name: service.name,
+    namespace: namespaceOf(service),
+    uri: fileOf(service.evidence),
     description: [address, port].filter(Boolean).join(' · '),
-    tooltip: vscode.l10n.t('Service {0}/{1}, read from {2}', namespaceOf(s), s.name, origin(s.evidence)),
+    tooltip: vscode.l10n.t(
+      'Service {0}/{1}, read from {2}',
+      namespaceOf(service),
+      service.name,
+      origin(service.evidence),
+    ),
   };
 }
 
-function podNode(p: Pod): ObjectNode {
+function podNode(pod: Pod): ObjectNode {
   return {
     kind: 'Pod',
-    name: p.name,
-    namespace: namespaceOf(p),
-    uri: fileOf(p.evidence),
-    predicted: p.predicted,
-    description: p.predicted
-      ? vscode.l10n.t('predicted from {0} {1}', p.owner?.kind ?? '', p.owner?.name ?? '')
-      : (p.ip ?? ''),
-    tooltip: p.predicted
-      ? vscode.l10n.t('Pod {0}/{1}: not seen, predicted from its workload', namespaceOf(p), p.name)
-      : vscode.l10n.t('Pod {0}/{1}, read from {2}', namespaceOf(p), p.name, origin(p.evidence)),
+    name: pod.name,
+    namespace: namespaceOf(pod),
+    uri: fileOf(pod.evidence),
+    predicted: pod.predicted,
+    description: pod.predicted
+      ? vscode.l10n.t('predicted from {0} {1}', pod.owner?.kind ?? '', pod.owner?.name ?? '')
+      : (pod.ip ?? ''),
+    tooltip: pod.predicted
+      ? vscode.l10n.t('Pod {0}/{1}: not seen, predicted from its workload', namespaceOf(pod), pod.name)
+      : vscode.l10n.t('Pod {0}/{1}, read from {2}', namespaceOf(pod), pod.name, origin(pod.evidence)),
   };
 }
 
 function groups(kind: 'Service' | 'Pod', nodes: ObjectNode[]): GroupNode[] {
-  const namespaces = [...new Set(nodes.map((n) => n.namespace))].sort();
+  const namespaces = [...new Set(nodes.map((node) => node.namespace))].sort();
   return namespaces.map((namespace) => ({
     group: kind,
     namespace,
-    children: nodes.filter((n) => n.namespace === namespace).sort((a, b) => a.name.localeCompare(b.name)),
+    children: nodes
+      .filter((node) => node.namespace === namespace)
+      .sort((first, second) => first.name.localeCompare(second.name)),
   }));
+}
+
+/** One row per connection: client → where it was sent, how it ended (and where NAT sent it). */
+function connectionNode(traced: TracedConnections, connection: ConnectionSummary): ConnectionNode {
+  const where = connection.translated ? ` → ${connection.translated}` : '';
+  return {
+    kind: 'Connection',
+    from: traced.from,
+    to: traced.to,
+    number: connection.number,
+    label: `${connection.client} → ${connection.original}`,
+    description: `${connection.outcome}${where}`,
+    tooltip: vscode.l10n.t(
+      'Connection {0} ({1}): {2}; {3} capture lines, seen on {4}',
+      connection.number,
+      connection.protocol,
+      connection.forms.join(', '),
+      connection.packets,
+      connection.nodes.join(', ') || '?',
+    ),
+  };
+}
+
+function connectionGroups(traced: TracedConnections | undefined): ConnectionGroupNode[] {
+  if (!traced?.connections.length) return [];
+  const title = vscode.l10n.t('Connections of the last trace, {0} → {1}', traced.from, traced.to);
+  return [
+    {
+      group: 'Connection',
+      title,
+      children: traced.connections.map((connection) => connectionNode(traced, connection)),
+    },
+  ];
+}
+
+function groupItem(node: GroupNode | ConnectionGroupNode): vscode.TreeItem {
+  const label =
+    node.group === 'Connection'
+      ? node.title
+      : node.group === 'Service'
+        ? vscode.l10n.t('Services in {0}', node.namespace)
+        : vscode.l10n.t('Pods in {0}', node.namespace);
+  const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.Expanded);
+  item.description = String(node.children.length);
+  item.contextValue = 'kubePacketPath.group';
+  return item;
+}
+
+function connectionItem(node: ConnectionNode): vscode.TreeItem {
+  const item = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.None);
+  item.description = node.description;
+  item.tooltip = node.tooltip;
+  item.iconPath = new vscode.ThemeIcon('arrow-swap');
+  item.contextValue = 'kubePacketPath.connection';
+  const args = { from: node.from, to: node.to, number: node.number };
+  item.command = { command: 'kubePacketPath.trace.connection', title: node.label, arguments: [args] };
+  return item;
+}
+
+function objectItem(node: ObjectNode): vscode.TreeItem {
+  const item = new vscode.TreeItem(node.name, vscode.TreeItemCollapsibleState.None);
+  item.description = node.description;
+  item.tooltip = node.tooltip;
+  item.iconPath = new vscode.ThemeIcon(
+    node.kind === 'Service' ? 'symbol-interface' : node.predicted ? 'circle-outline' : 'vm',
+  );
+  item.contextValue = node.kind === 'Service' ? 'kubePacketPath.service' : 'kubePacketPath.pod';
+  return item;
 }
 
 class ModelTree implements vscode.TreeDataProvider<Node> {
@@ -98,29 +191,14 @@ class ModelTree implements vscode.TreeDataProvider<Node> {
     const model = withPredictedPods(await this.workspace.getModel());
     return [
       ...groups('Service', model.services.map(serviceNode)),
-      ...groups('Pod', model.pods.filter((p) => !p.hostNetwork).map(podNode)),
+      ...groups('Pod', model.pods.filter((pod) => !pod.hostNetwork).map(podNode)),
+      ...connectionGroups(lastTracedConnections()),
     ];
   }
 
   getTreeItem(node: Node): vscode.TreeItem {
-    if ('group' in node) {
-      const label =
-        node.group === 'Service'
-          ? vscode.l10n.t('Services in {0}', node.namespace)
-          : vscode.l10n.t('Pods in {0}', node.namespace);
-      const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.Expanded);
-      item.description = String(node.children.length);
-      item.contextValue = 'kubePacketPath.group';
-      return item;
-    }
-    const item = new vscode.TreeItem(node.name, vscode.TreeItemCollapsibleState.None);
-    item.description = node.description;
-    item.tooltip = node.tooltip;
-    item.iconPath = new vscode.ThemeIcon(
-      node.kind === 'Service' ? 'symbol-interface' : node.predicted ? 'circle-outline' : 'vm',
-    );
-    item.contextValue = node.kind === 'Service' ? 'kubePacketPath.service' : 'kubePacketPath.pod';
-    return item;
+    if ('group' in node) return groupItem(node);
+    return node.kind === 'Connection' ? connectionItem(node) : objectItem(node);
   }
 
   dispose(): void {
@@ -145,6 +223,7 @@ export function createModelTree(workspace: WorkspaceModel): {
       clearTimeout(timer);
       timer = setTimeout(() => tree.refresh(), 500);
     }),
+    onDidTrace(() => tree.refresh()),
     { dispose: () => clearTimeout(timer) },
   );
   return { tree, disposable };

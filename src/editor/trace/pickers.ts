@@ -14,14 +14,18 @@ export async function pickPod(pods: readonly Pod[], title: string): Promise<stri
   }
   type Item = vscode.QuickPickItem & { value?: string };
   const items: Item[] = [];
-  for (const namespace of [...new Set(pods.map((p) => namespaceOf(p)))]) {
+  for (const namespace of [...new Set(pods.map((pod) => namespaceOf(pod)))]) {
     items.push({ label: namespace, kind: vscode.QuickPickItemKind.Separator });
-    for (const p of pods.filter((pod) => namespaceOf(pod) === namespace))
+    for (const pod of pods.filter((candidate) => namespaceOf(candidate) === namespace)) {
+      const predicted = pod.predicted
+        ? vscode.l10n.t('predicted from {0} {1}', pod.owner?.kind ?? '', pod.owner?.name ?? '')
+        : '';
       items.push({
-        label: p.name,
-        description: `${p.ip ?? ''}${p.predicted ? `${p.ip ? ' · ' : ''}${vscode.l10n.t('predicted from {0} {1}', p.owner?.kind ?? '', p.owner?.name ?? '')}` : ''}`,
-        value: namespacedName(p),
+        label: pod.name,
+        description: [pod.ip, predicted].filter(Boolean).join(' · '),
+        value: namespacedName(pod),
       });
+    }
   }
   const picked = await vscode.window.showQuickPick(items, {
     title,
@@ -36,7 +40,7 @@ export async function pickTarget(
   role: 'source' | 'destination',
   title: string,
 ): Promise<string | undefined> {
-  const items = targetItems(model, role).map((t) => ({ label: t.label, description: t.description, value: t.value }));
+  const items = targetItems(model, role).map(({ label, description, value }) => ({ label, description, value }));
   const qp = vscode.window.createQuickPick<{ label: string; description?: string; value: string }>();
   qp.title = title;
   qp.placeholder =

@@ -39,9 +39,9 @@ export function registerEditorFeatures(
     new LogLanguages(log),
     lenses,
     diagnostics,
-    vscode.workspace.onDidCloseTextDocument((d) => hovers.forget(d.uri)),
-    vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration('kubePacketPath.codeLens.enabled')) lenses.refresh();
+    vscode.workspace.onDidCloseTextDocument((closed) => hovers.forget(closed.uri)),
+    vscode.workspace.onDidChangeConfiguration((change) => {
+      if (change.affectsConfiguration('kubePacketPath.codeLens.enabled')) lenses.refresh();
     }),
     followClusterChanges(log, workspace),
     model.disposable,

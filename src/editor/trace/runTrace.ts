@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { trace, UnknownTargetError } from '../../flow';
-import type { TraceResult } from '../../flow/types';
+import type { ConnectionSummary, TraceResult } from '../../flow/types';
 import type { ClusterModel } from '../../model';
 import { showDiagram } from '../diagram';
 import { DiagramPanel } from '../diagram/panel';
@@ -9,6 +9,30 @@ import type { WorkspaceModel } from '../workspace/workspaceModel';
 
 /** The last trace drawn, so a cluster watch update can draw the same FROM → TO again. */
 let drawn: { from: string; to: string; result: TraceResult } | undefined;
+
+/** The connections the last trace found between FROM and TO (the side view lists them). */
+export interface TracedConnections {
+  from: string;
+  to: string;
+  connections: ConnectionSummary[];
+}
+let lastConnections: TracedConnections | undefined;
+const traced = new vscode.EventEmitter<TracedConnections>();
+/** Fires after a trace shown found other connections (possibly none) than the one before. */
+export const onDidTrace = traced.event;
+
+export function lastTracedConnections(): TracedConnections | undefined {
+  return lastConnections;
+}
+
+/** Keeps what a trace of every connection found (a trace of one connection lists the same). */
+function rememberConnections(from: string, to: string, result: TraceResult): void {
+  const connections = result.flows.find((flow) => flow.connections?.length)?.connections ?? [];
+  const same = lastConnections && JSON.stringify(lastConnections) === JSON.stringify({ from, to, connections });
+  lastConnections = { from, to, connections };
+  // The same list again (one connection's flow of the last trace): the view has nothing to redraw.
+  if (!same) traced.fire(lastConnections);
+}
 
 /**
  * Traces FROM → TO on the model and opens the diagram. Unknown names become a clear message
@@ -29,6 +53,7 @@ export async function traceAndShow(
     if (used.length) log.info(`  evidence from: ${used.join(', ')}`);
     showDiagram(context, result);
     drawn = { from, to, result };
+    rememberConnections(from, to, result);
     return result;
   } catch (e) {
     if (e instanceof Error && e.name === 'WorkerCancelled') return undefined;
@@ -63,13 +88,11 @@ export function followClusterChanges(log: vscode.LogOutputChannel, workspace: Wo
       if (panel.trace !== drawn?.result) return; // something else was drawn meanwhile
       drawn = { from, to, result };
       panel.update(result);
-      log.info(
-        `diagram: re-traced ${from} → ${to} after a cluster change (${snapshot.watch.last}): ${result.flows.length} flow(s)`,
-      );
+      const flows = `${result.flows.length} flow(s)`;
+      log.info(`diagram: re-traced ${from} → ${to} after a cluster change (${snapshot.watch.last}): ${flows}`);
     } catch (e) {
-      log.warn(
-        `diagram: could not re-trace ${from} → ${to} after a cluster change: ${e instanceof Error ? e.message : String(e)}`,
-      );
+      const reason = e instanceof Error ? e.message : String(e);
+      log.warn(`diagram: could not re-trace ${from} → ${to} after a cluster change: ${reason}`);
     }
   });
 }
@@ -78,8 +101,8 @@ export function followClusterChanges(log: vscode.LogOutputChannel, workspace: Wo
 function filesUsed(result: TraceResult): string[] {
   const uris = new Set<string>();
   for (const flow of result.flows) {
-    for (const phase of flow.phases) for (const step of phase.steps) for (const e of step.evidence) uris.add(e.uri);
-    for (const finding of flow.findings) for (const e of finding.evidence) uris.add(e.uri);
+    for (const phase of flow.phases) for (const step of phase.steps) for (const { uri } of step.evidence) uris.add(uri);
+    for (const finding of flow.findings) for (const { uri } of finding.evidence) uris.add(uri);
   }
   return [...uris]
     .filter((uri) => /^(file|untitled):/.test(uri))

@@ -33,50 +33,56 @@ export interface ClientChoice {
  */
 export function chooseClient(model: ClusterModel, service: Service, nearUri?: string): ClientChoice {
   const withPods = withPredictedPods(model);
-  const selected = new Set(withPods.podsSelectedBy(service).map((p) => namespacedName(p)));
+  const selected = new Set(withPods.podsSelectedBy(service).map((pod) => namespacedName(pod)));
   const targetIps = new Set(
-    [service.clusterIP, ...(service.clusterIPs ?? []), ...withPods.podsSelectedBy(service).map((p) => p.ip)].filter(
-      (x): x is string => !!x && x !== 'None',
+    [service.clusterIP, ...(service.clusterIPs ?? []), ...withPods.podsSelectedBy(service).map((pod) => pod.ip)].filter(
+      (ip): ip is string => !!ip && ip !== 'None',
     ),
   );
   const talkers = new Set(
     model
       .packetsTouching(targetIps)
-      .filter((p) => p.dst && targetIps.has(p.dst.ip) && p.src)
-      .map((p) => p.src!.ip),
+      .filter((packet) => packet.dst && targetIps.has(packet.dst.ip) && packet.src)
+      .map((packet) => packet.src!.ip),
   );
   const owners = new Set(
     model
       .all('DnsConfig')
-      .map((d) => d.owner)
-      .filter((o): o is string => !!o),
+      .map((dnsConfig) => dnsConfig.owner)
+      .filter((owner): owner is string => !!owner),
   );
   const near = nearUri ? dirOf(nearUri) : undefined;
   const scored = withPods.pods
     .filter(
-      (p) => !selected.has(namespacedName(p)) && namespaceOf(p) !== 'kube-system' && !p.hostNetwork && !p.predicted,
+      (pod) =>
+        !selected.has(namespacedName(pod)) && namespaceOf(pod) !== 'kube-system' && !pod.hostNetwork && !pod.predicted,
     )
     .map((pod) => {
       let score = 0;
       if (pod.ip && talkers.has(pod.ip)) score += 4;
       if (owners.has(pod.name) || owners.has(namespacedName(pod))) score += 2;
-      if (near && pod.evidence.some((e) => e.uri.startsWith(near) && !e.uri.slice(near.length).includes('/')))
+      if (near && pod.evidence.some(({ uri }) => uri.startsWith(near) && !uri.slice(near.length).includes('/')))
         score += 1;
       return { pod, score };
     })
-    .sort((a, b) => b.score - a.score || a.pod.name.localeCompare(b.pod.name));
-  const candidates = scored.map((s) => s.pod);
+    .sort((first, second) => second.score - first.score || first.pod.name.localeCompare(second.pod.name));
+  const candidates = scored.map((scoredPod) => scoredPod.pod);
   // Only manifests: no pod is known, but the workloads' predicted pods are (as the lenses show).
   if (candidates.length === 0)
     return {
       candidates: withPods.pods
         .filter(
-          (p) => p.predicted && !selected.has(namespacedName(p)) && namespaceOf(p) !== 'kube-system' && !p.hostNetwork,
+          (pod) =>
+            pod.predicted &&
+            !selected.has(namespacedName(pod)) &&
+            namespaceOf(pod) !== 'kube-system' &&
+            !pod.hostNetwork,
         )
         .sort(
-          (a, b) =>
-            Number(namespaceOf(b) === namespaceOf(service)) - Number(namespaceOf(a) === namespaceOf(service)) ||
-            namespacedName(a).localeCompare(namespacedName(b)),
+          (first, second) =>
+            Number(namespaceOf(second) === namespaceOf(service)) -
+              Number(namespaceOf(first) === namespaceOf(service)) ||
+            namespacedName(first).localeCompare(namespacedName(second)),
         ),
     };
   if (scored.length === 1) return { pick: scored[0].pod, candidates };
@@ -101,22 +107,22 @@ export function targetItems(model: ClusterModel, role: 'source' | 'destination')
     seen.add(value);
     out.push({ value, label, description });
   };
-  for (const p of model.pods)
-    add(namespacedName(p), p.name, `${l10n.t('pod {0}', namespaceOf(p))}${p.ip ? ` · ${p.ip}` : ''}`);
+  for (const pod of model.pods)
+    add(namespacedName(pod), pod.name, `${l10n.t('pod {0}', namespaceOf(pod))}${pod.ip ? ` · ${pod.ip}` : ''}`);
   if (role === 'source') {
-    for (const n of model.nodes) add(n.name, n.name, `${l10n.t('node')}${n.internalIP ? ` · ${n.internalIP}` : ''}`);
+    for (const node of model.nodes)
+      add(node.name, node.name, `${l10n.t('node')}${node.internalIP ? ` · ${node.internalIP}` : ''}`);
     return out;
   }
-  for (const s of model.services) {
-    add(namespacedName(s), s.name, `${l10n.t('Service {0}', namespaceOf(s))}${s.clusterIP ? ` · ${s.clusterIP}` : ''}`);
-    add(
-      serviceDnsName(s.name, namespaceOf(s), model.clusterDomain),
-      serviceDnsName(s.name, namespaceOf(s), model.clusterDomain),
-      l10n.t('DNS name of Service {0}', s.name),
-    );
-    if (s.clusterIP && s.clusterIP !== 'None') add(s.clusterIP, s.clusterIP, l10n.t('ClusterIP of {0}', s.name));
+  for (const service of model.services) {
+    const address = service.clusterIP ? ` · ${service.clusterIP}` : '';
+    add(namespacedName(service), service.name, `${l10n.t('Service {0}', namespaceOf(service))}${address}`);
+    const dnsName = serviceDnsName(service.name, namespaceOf(service), model.clusterDomain);
+    add(dnsName, dnsName, l10n.t('DNS name of Service {0}', service.name));
+    if (service.clusterIP && service.clusterIP !== 'None')
+      add(service.clusterIP, service.clusterIP, l10n.t('ClusterIP of {0}', service.name));
   }
-  for (const p of model.pods) if (p.ip) add(p.ip, p.ip, l10n.t('IP of pod {0}', p.name));
+  for (const pod of model.pods) if (pod.ip) add(pod.ip, pod.ip, l10n.t('IP of pod {0}', pod.name));
   return out;
 }
 
@@ -132,12 +138,12 @@ export function podDnsNames(model: ClusterModel, service: Service): PodDnsName[]
   if (!isHeadless(service)) return [];
   const withPods = withPredictedPods(model);
   return withPods.pods
-    .filter((p) => namespaceOf(p) === namespaceOf(service) && p.hostname && p.subdomain === service.name)
-    .map((p) => ({
-      name: podHostnameDnsName(p.hostname!, service.name, namespaceOf(service), model.clusterDomain),
-      pod: p.name,
-      ip: p.ip,
-      predicted: !!p.predicted,
+    .filter((pod) => namespaceOf(pod) === namespaceOf(service) && pod.hostname && pod.subdomain === service.name)
+    .map((pod) => ({
+      name: podHostnameDnsName(pod.hostname!, service.name, namespaceOf(service), model.clusterDomain),
+      pod: pod.name,
+      ip: pod.ip,
+      predicted: !!pod.predicted,
     }))
-    .sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }));
+    .sort((first, second) => first.name.localeCompare(second.name, undefined, { numeric: true }));
 }

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { trace } from '../../flow';
 import { withPredictedPods } from '../../flow/predictPods';
 import type { TraceResult } from '../../flow/types';
 import { namespacedName, namespaceOf, serviceDnsName, type ClusterModel } from '../../model';
@@ -23,12 +24,12 @@ export interface ObjectArgs extends ObjectRef {
   to?: string;
 }
 
-function isObjectArgs(a: unknown): a is ObjectArgs {
+function isObjectArgs(arg: unknown): arg is ObjectArgs {
   return (
-    !!a &&
-    typeof a === 'object' &&
-    typeof (a as ObjectArgs).name === 'string' &&
-    typeof (a as ObjectArgs).kind === 'string'
+    !!arg &&
+    typeof arg === 'object' &&
+    typeof (arg as ObjectArgs).name === 'string' &&
+    typeof (arg as ObjectArgs).kind === 'string'
   );
 }
 
@@ -36,8 +37,8 @@ function isObjectArgs(a: unknown): a is ObjectArgs {
 async function serviceInFile(uri: vscode.Uri): Promise<ObjectArgs | undefined> {
   const doc = await vscode.workspace.openTextDocument(uri);
   const services = manifestLenses(doc.getText())
-    .filter((l) => l.action === 'traceService')
-    .map((l) => l.target);
+    .filter((lens) => lens.action === 'traceService')
+    .map((lens) => lens.target);
   if (services.length === 0) {
     void vscode.window.showInformationMessage(
       vscode.l10n.t('{0} declares no Service.', vscode.workspace.asRelativePath(uri)),
@@ -46,16 +47,16 @@ async function serviceInFile(uri: vscode.Uri): Promise<ObjectArgs | undefined> {
   }
   if (services.length === 1) return { ...services[0], uri: uri.toString() };
   const picked = await vscode.window.showQuickPick(
-    services.map((s) => ({ label: s.name, description: namespaceOf(s), s })),
+    services.map((service) => ({ label: service.name, description: namespaceOf(service), service })),
     { title: vscode.l10n.t('Trace which Service?') },
   );
-  return picked ? { ...picked.s, uri: uri.toString() } : undefined;
+  return picked ? { ...picked.service, uri: uri.toString() } : undefined;
 }
 
 function destinationOf(model: ClusterModel, name: string, namespace: string): string {
-  const svc = model.findService(name, namespace);
-  const port = svc?.ports[0];
-  return `${serviceDnsName(name, namespace, model.clusterDomain)}${port ? `:${port.port}${port.protocol !== 'TCP' ? `/${port.protocol.toLowerCase()}` : ''}` : ''}`;
+  const port = model.findService(name, namespace)?.ports[0];
+  const protocol = port && port.protocol !== 'TCP' ? `/${port.protocol.toLowerCase()}` : '';
+  return `${serviceDnsName(name, namespace, model.clusterDomain)}${port ? `:${port.port}${protocol}` : ''}`;
 }
 
 export function registerTraceCommands(
@@ -75,7 +76,7 @@ export function registerTraceCommands(
   ): Promise<string | undefined> {
     const svc = model.findService(serviceName, namespace);
     // Real pods first; with only manifests, the pods their workloads predict (never a dead end).
-    const known = withPredictedPods(model).pods.filter((p) => namespaceOf(p) !== 'kube-system');
+    const known = withPredictedPods(model).pods.filter((pod) => namespaceOf(pod) !== 'kube-system');
     const choice = svc ? chooseClient(model, svc, nearUri) : { candidates: known };
     if (choice.pick) return namespacedName(choice.pick);
     return pickPod(
@@ -106,7 +107,9 @@ export function registerTraceCommands(
   register('kubePacketPath.trace.statefulSet', async (arg?: unknown) => {
     if (!isObjectArgs(arg)) return undefined;
     const model = await workspace.getModel({ prefer: arg.uri });
-    const sts = model.all('StatefulSet').find((w) => w.name === arg.name && namespaceOf(w) === namespaceOf(arg));
+    const sts = model
+      .all('StatefulSet')
+      .find((statefulSet) => statefulSet.name === arg.name && namespaceOf(statefulSet) === namespaceOf(arg));
     if (!sts?.serviceName) {
       void vscode.window.showWarningMessage(
         vscode.l10n.t('StatefulSet {0} has no serviceName: there is no headless Service to trace through.', arg.name),
@@ -129,7 +132,10 @@ export function registerTraceCommands(
       arg.kind === 'Pod'
         ? model.findPod(arg.name, namespaceOf(arg))
         : withPredictedPods(model).pods.find(
-            (p) => p.owner?.kind === arg.kind && p.owner.name === arg.name && namespaceOf(p) === namespaceOf(arg),
+            (candidate) =>
+              candidate.owner?.kind === arg.kind &&
+              candidate.owner.name === arg.name &&
+              namespaceOf(candidate) === namespaceOf(arg),
           );
     if (!pod) {
       void vscode.window.showWarningMessage(vscode.l10n.t('No pod of {0} {1} is known.', arg.kind, arg.name));
@@ -153,23 +159,25 @@ export function registerTraceCommands(
       );
       return names;
     }
-    for (const n of names)
-      log.info(`per-pod DNS name ${n.name} → ${n.ip ?? (n.predicted ? 'IP unknown (predicted pod)' : 'IP unknown')}`);
+    for (const dnsName of names) {
+      const address = dnsName.ip ?? (dnsName.predicted ? 'IP unknown (predicted pod)' : 'IP unknown');
+      log.info(`per-pod DNS name ${dnsName.name} → ${address}`);
+    }
     // Not awaited: the command returns the names at once; picking one traces to it.
     void vscode.window
       .showQuickPick(
-        names.map((n) => ({
-          label: n.name,
-          description: n.ip ?? vscode.l10n.t('IP unknown'),
-          detail: vscode.l10n.t('pod {0}{1}', n.pod, n.predicted ? ` (${vscode.l10n.t('predicted')})` : ''),
-          n,
+        names.map((dnsName) => ({
+          label: dnsName.name,
+          description: dnsName.ip ?? vscode.l10n.t('IP unknown'),
+          detail: vscode.l10n.t('pod {0}{1}', dnsName.pod, dnsName.predicted ? ` (${vscode.l10n.t('predicted')})` : ''),
+          dnsName,
         })),
         { title: vscode.l10n.t('Per-pod DNS names of {0} — pick one to trace to it', arg.name) },
       )
       .then(async (picked) => {
         if (!picked) return;
         const from = arg.from ?? (await clientFor(model, arg.name, namespaceOf(arg), arg.uri));
-        if (from) await traceAndShow(context, log, model, from, picked.n.name);
+        if (from) await traceAndShow(context, log, model, from, picked.dnsName.name);
       });
     return names;
   });
@@ -185,4 +193,26 @@ export function registerTraceCommands(
         : await pickTarget(model, 'destination', vscode.l10n.t('Trace a packet from {0}: TO', from));
     return to ? traceAndShow(context, log, model, from, to) : undefined;
   });
+
+  // A connection of the last trace (the side view's Connections): that connection's flow only.
+  register('kubePacketPath.trace.connection', async (arg?: unknown) => {
+    if (!isConnectionArgs(arg)) return undefined;
+    log.info(`trace connection ${arg.number} of ${arg.from} → ${arg.to}`);
+    const traceOne = async () => trace(await workspace.getModel(), arg.from, arg.to, { connection: arg.number });
+    return traceAndShow(context, log, traceOne, arg.from, arg.to);
+  });
+}
+
+/** What the side view's connection rows pass: the trace they came from and the connection's number. */
+interface ConnectionArgs {
+  from: string;
+  to: string;
+  /** 1-based, as the trace numbers its connections. */
+  number: number;
+}
+
+function isConnectionArgs(arg: unknown): arg is ConnectionArgs {
+  if (!arg || typeof arg !== 'object') return false;
+  const { from, to, number } = arg as Partial<ConnectionArgs>;
+  return typeof from === 'string' && typeof to === 'string' && Number.isInteger(number);
 }

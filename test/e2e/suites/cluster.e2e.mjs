@@ -492,7 +492,7 @@ export const tests = [
   ],
 
   [
-    'cluster evidence in the diagram opens the object as read-only YAML, at its name',
+    'cluster evidence in the diagram opens the object as read-only YAML, at the field that proves the hop',
     async () => {
       const page = st.page;
       const view = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
@@ -520,12 +520,14 @@ export const tests = [
       assert.match(text, new RegExp(`# EndpointSlice default/${name} from context 'kind-seed'`));
       assert.match(text, /kind: EndpointSlice/);
       assert.match(text, /10\.244\.0\.\d+/, 'the endpoints read from the cluster');
-      // At the object's name: the cursor's line.
+      // At the field that proves the hop (the evidence's field, set by the cluster layer): the slice's
+      // endpoints (two of them since the previous test), not its name. The cursor's line:
       const current = editor.locator('.view-overlays .current-line, .view-overlays .selected-text').first();
       await current.waitFor({ timeout: 10_000 });
       const active = (await editor.locator('.line-numbers.active-line-number').first().innerText()).trim();
       const lines = text.split('\n');
-      assert.match(lines[Number(active) - 1] ?? '', new RegExp(`name: ${name}`), `line ${active}`);
+      assert.match(lines[Number(active) - 1] ?? '', /^endpoints:$/, `line ${active}`);
+      assert.match(lines.slice(Number(active)).join('\n'), /^ {2}- addresses:\n {6}- 10\.244\.0\.\d+/);
       // Read-only: typing changes nothing and the editor says why.
       await editor.locator('.view-lines').click();
       await page.keyboard.type('x');
@@ -579,7 +581,7 @@ export const tests = [
   ],
 
   [
-    'after a window reload the last read of the context is kept (with its time), without contacting the cluster',
+    "after a window reload the watch's latest state of the context is kept (with its time), without contacting the cluster",
     async () => {
       const page = st.page;
       const before = st.server.requests.length;
@@ -588,7 +590,7 @@ export const tests = [
       await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: 60_000 });
       const item = statusItem(page, 'kind-seed');
       await item.waitFor({ timeout: 40_000 }).catch(async (e) => {
-        // What the window shows when the item is missing (the known bug below): printed for the fix.
+        // What the window shows when the item is missing: printed for whoever debugs it.
         const texts = await page.locator('.part.statusbar .statusbar-item').allInnerTexts();
         console.log(`    no "kind-seed" status item after the reload; status bar: ${JSON.stringify(texts)}`);
         throw e;
@@ -600,25 +602,22 @@ export const tests = [
           .first()
           .innerText({ timeout: 2_000 })
           .catch(() => '');
-        return /Read 9 pods, 3 Services, 3 EndpointSlices.* from context 'kind-seed' \(read at .+, kept from before the reload\)/.test(
+        return /Read 9 pods, 3 Services, 3 EndpointSlices.* from context 'kind-seed' \(then [1-9]\d* changes from the watch, the last .+ at .+; kept from before the reload\)/.test(
           tip.replace(/\u00a0/g, ' '),
         );
-      }, 'the status bar tooltip names the kept read and its time');
+      }, 'the status bar tooltip names the kept read, the watch changes after it and their time');
       // The kept read is what traces and evidence use: the restored diagram's cluster evidence still opens.
       const view = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
       const link = view.locator('#side .ev-link', { hasText: /^cluster: EndpointSlice\/default\/a-app-/ }).first();
       await link.waitFor({ timeout: 60_000 });
       await link.click();
       await page.locator('.tabs-container .tab.active', { hasText: /a-app-/ }).waitFor({ timeout: 20_000 });
-      const text = await page.locator('.editor-instance .view-lines').last().innerText();
-      assert.match(text.replace(/\u00a0/g, ' '), /kind: EndpointSlice/);
+      const text = (await page.locator('.editor-instance .view-lines').last().innerText()).replace(/\u00a0/g, ' ');
+      assert.match(text, /kind: EndpointSlice/);
+      // The watch's latest state, not the first read: the 410 test left a-app-9xk4m with only 10.244.0.143.
+      assert.match(text, /10\.244\.0\.143/);
+      assert.doesNotMatch(text, /10\.244\.0\.144/, 'the endpoint the watch removed is gone after the reload');
       assert.equal(st.server.requests.length, before, 'no request after the reload');
-    },
-    {
-      // Seen in 4 of 5 runs on this machine after the lazy activation bundle was merged (it passed
-      // in the clean-clone CI run before): after the reload the extension activates and restores the
-      // diagram, but its status item says "no kubeconfig" — the kubeconfig setting is not applied.
-      knownBug: 'after a window reload the status bar sometimes says "no kubeconfig" (issue 16)',
     },
   ],
 
@@ -676,8 +675,7 @@ export const tests = [
   [
     'Kubernetes extension (test double): without our setting, its kubeconfig and its context switches are followed',
     async () => {
-      // Remove our own kubeconfig setting the way a user does: in the user settings.json editor
-      // (a machine-overridable setting is not listed on the Settings editor's User tab in a remote window).
+      // Remove our own kubeconfig setting the way a user does: in the user settings.json editor.
       const lines = readFileSync(st.cs.settingsFile, 'utf8').split('\n');
       const line = lines.findIndex((l) => l.includes('"kubePacketPath.kubeconfig"')) + 1;
       assert.ok(line > 1 && !/}\s*$/.test(lines[line]), 'the setting is on a middle line');

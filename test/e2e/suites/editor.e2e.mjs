@@ -2,7 +2,7 @@
 // on a sample manifest draws the diagram with the expected participants, and hovering a
 // tcpdump line shows what the interface, direction and flags mean.
 import assert from 'node:assert/strict';
-import { copyFileSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../lib/workspace.mjs';
 import {
@@ -20,6 +20,44 @@ export const kind = 'ui';
 
 /** Runs a test; on failure saves a screenshot of the workbench and names it in the error. */
 const shot = withScreenshot('kpp-editor-e2e');
+
+/** The Kube Packet Path view's pane, opened (its header expanded). */
+async function openModelView(page) {
+  const pane = page.locator('.pane', { has: page.locator('.pane-header', { hasText: /^Kube Packet Path$/i }) });
+  const header = pane.locator('.pane-header').first();
+  await header.waitFor({ timeout: 20_000 });
+  if ((await header.getAttribute('aria-expanded')) !== 'true') await header.click();
+  return { pane, header };
+}
+
+/** The extension's log channel as written to its log files. */
+function channelLog(server) {
+  return server
+    .logs()
+    .filter((log) => log.path.endsWith('Kube Packet Path.log'))
+    .map((log) => log.text)
+    .join('\n');
+}
+
+/**
+ * Clicks an inline action of a view row (shown while the row is hovered; a refresh of the view
+ * redraws the row, so hover again then) and waits for the diagram tab whose title matches `tab`.
+ */
+async function runRowAction(page, row, action, tab) {
+  for (let attempt = 1; ; attempt++) {
+    await row.hover();
+    const clicked = await row
+      .locator(`.action-label[aria-label="${action}"]`)
+      .click({ timeout: 5_000 })
+      .then(() => true)
+      .catch((e) => {
+        if (attempt === 4) throw e;
+        return false;
+      });
+    if (clicked) break;
+  }
+  if (tab) await page.locator('.tabs-container .tab', { hasText: tab }).first().waitFor({ timeout: 90_000 });
+}
 
 export const tests = [
   shot(
@@ -164,10 +202,7 @@ export const tests = [
     async ({ page }) => {
       await page.locator('.monaco-workbench .part.statusbar').click({ position: { x: 5, y: 5 } });
       await runCommand(page, 'View: Close All Editor Groups');
-      const pane = page.locator('.pane', { has: page.locator('.pane-header', { hasText: /^Kube Packet Path$/i }) });
-      const header = pane.locator('.pane-header').first();
-      await header.waitFor({ timeout: 20_000 });
-      if ((await header.getAttribute('aria-expanded')) !== 'true') await header.click();
+      const { pane } = await openModelView(page);
       // Room for its rows: fold the folder tree above it (a list draws only the rows in view).
       const folders = page.locator('.sidebar .pane-header[aria-expanded="true"]', { hasText: /kpp-ws-/i }).first();
       if (await folders.count()) await folders.click();
@@ -176,16 +211,12 @@ export const tests = [
       // From the sample manifests and kubectl outputs, read without being opened.
       for (const name of [/^a-app/, /^Pods in default/, /^b-app/]) await row(name).waitFor({ timeout: 10_000 });
       const service = pane.locator('.monaco-list-row', { hasText: /^a-app(?!-)/ }).first();
-      await service.hover();
-      await service.locator('.action-label[aria-label="Trace this Service"]').click();
-      await page
-        .locator('.tabs-container .tab', { hasText: /Packet path: b-app → Service a-app/ })
-        .first()
-        .waitFor({ timeout: 90_000 });
+      await runRowAction(page, service, 'Trace this Service', /Packet path: b-app → Service a-app/);
+      // The view then lists that trace's connections (after its rows: they do not move).
+      await row(/^Connections of the last trace, \S*b-app → /).waitFor({ timeout: 20_000 });
       // A pod: its trace asks where to.
       const pod = pane.locator('.monaco-list-row', { hasText: /^b-app(?!-)/ }).first();
-      await pod.hover();
-      await pod.locator('.action-label[aria-label="Trace from this Pod"]').click();
+      await runRowAction(page, pod, 'Trace from this Pod');
       const input = page.locator('.quick-input-widget input');
       await page.locator('.quick-input-widget', { hasText: 'Trace from b-app to' }).waitFor({ timeout: 15_000 });
       await input.fill('a-app-57974fdb4-mv7qn');
@@ -198,6 +229,104 @@ export const tests = [
         .locator('.tabs-container .tab', { hasText: /Packet path: b-app → a-app-57974fdb4-mv7qn/ })
         .first()
         .waitFor({ timeout: 90_000 });
+    },
+  ),
+  shot(
+    'the Kube Packet Path view lists the connections of the last trace; Trace this Connection opens that flow only',
+    async ({ page, server }) => {
+      await runCommand(page, 'View: Close All Editor Groups');
+      const { pane, header } = await openModelView(page);
+      // Trace b-app → Service a-app again: the sample captures hold its connections.
+      const service = pane.locator('.monaco-list-row', { hasText: /^a-app(?!-)/ }).first();
+      await service.waitFor({ timeout: 30_000 });
+      await runRowAction(page, service, 'Trace this Service', /Packet path: b-app → Service a-app/);
+      // Listed after the Services and pods: fold those (the view's Collapse All), then open the connections.
+      await header.hover();
+      await header.locator('.action-label[aria-label="Collapse All"]').click();
+      const group = pane.locator('.monaco-list-row', { hasText: /^Connections of the last trace, \S*b-app → / });
+      await group.first().waitFor({ timeout: 20_000 });
+      if ((await group.first().getAttribute('aria-expanded')) !== 'true') await group.first().click();
+      const count = Number((await group.first().locator('.label-description').innerText()).trim());
+      assert.ok(count >= 1, `connections listed: ${count}`);
+      // Each row: client → where it was sent, and how it ended.
+      const connection = pane
+        .locator('.monaco-list-row', { hasText: /^\d+\.\d+\.\d+\.\d+:\d+ → \d+\.\d+\.\d+\.\d+:\d+/ })
+        .first();
+      await connection.waitFor({ timeout: 10_000 });
+      const rowText = (await connection.innerText()).replace(/\s+/g, ' ');
+      assert.match(rowText, /(established|closed|reset|refused|no-reply|unreachable|answered|unknown)/);
+      const [client] = rowText.split(' → ');
+      // The trace of every connection offers one flow per traced connection.
+      const view = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+      await view.locator('#diagram svg text.actor').first().waitFor({ timeout: 60_000 });
+      const flowsBefore = await view.locator('#flow-picker vscode-option').count();
+      assert.ok(count === 1 || flowsBefore > 1, `${count} connections, ${flowsBefore} flows in the picker`);
+      await runCommand(page, 'View: Close All Editor Groups');
+      // That connection's flow alone: the panel's flow picker holds one flow, from that client.
+      await runRowAction(page, connection, 'Trace this Connection', /Packet path: b-app → Service a-app/);
+      await view.locator('#diagram svg text.actor').first().waitFor({ timeout: 60_000 });
+      const title = await view.locator('#title').innerText();
+      console.log(`    ${count} connections listed, ${flowsBefore} flows before; connection of ${client}: "${title}"`);
+      assert.doesNotMatch(title, /^\d+ flows$/, 'one flow, not one per connection');
+      assert.equal(await view.locator('#flow-picker').count(), 0, 'no flow picker for a single flow');
+      assert.match(title, /connection \d+ of \d+/);
+      // The command traced that connection by its number (the extension's log says so).
+      assert.match(channelLog(server), /trace connection \d+ of \S*b-app → \S*a-app/);
+    },
+  ),
+  shot(
+    'a capture in a .txt file outside kubePacketPath.logs.include is offered "Show as tcpdump", and the offer switches it',
+    async ({ page, server, workspace }) => {
+      // Narrow the log globs in the workspace settings (restored below), then open a real capture
+      // (a copy of the sample's) that lies outside them: Plain Text, with the offer.
+      const settingsDir = join(workspace, '.vscode');
+      const settingsFile = join(settingsDir, 'settings.json');
+      const before = existsSync(settingsFile) ? readFileSync(settingsFile, 'utf8') : undefined;
+      const copy = join(workspace, 'outside-globs', 'capture-copy.txt');
+      mkdirSync(join(workspace, 'outside-globs'), { recursive: true });
+      copyFileSync(join(workspace, 'a2-pod-to-service', 'capture-service.txt'), copy);
+      mkdirSync(settingsDir, { recursive: true });
+      writeFileSync(
+        settingsFile,
+        JSON.stringify({ ...JSON.parse(before ?? '{}'), 'kubePacketPath.logs.include': ['e2e/**/*.tcpdump'] }),
+      );
+      try {
+        await page.locator('.monaco-workbench .part.statusbar').click({ position: { x: 5, y: 5 } });
+        await runCommand(page, 'Notifications: Clear All Notifications');
+        // VS Code applies a changed settings file a moment later: a copy opened before that is still
+        // under the old globs (switched at once, rightly). Fresh copies until one meets the new ones.
+        let offer;
+        const applyBy = Date.now() + 30_000;
+        for (let attempt = 1; !offer; attempt++) {
+          assert.ok(Date.now() < applyBy, `the narrowed globs never applied (${attempt - 1} copies switched)`);
+          if (attempt > 1) await page.waitForTimeout(1_000); // the settings file is read again meanwhile
+          const name = `capture-copy-${attempt}.txt`;
+          copyFileSync(copy, join(workspace, 'outside-globs', name));
+          await openFile(page, `outside-globs/${name}`);
+          const toast = page.locator('.notifications-toasts .notification-toast', {
+            hasText: new RegExp(`${name.replace(/[.]/g, '\\.')} looks like tcpdump output`),
+          });
+          for (let waited = 0; waited < 20 && !offer; waited++) {
+            if (await toast.isVisible()) offer = toast;
+            else if (channelLog(server).includes(`${name}: tcpdump output, shown as tcpdump`))
+              break; // old globs
+            else await page.waitForTimeout(250);
+          }
+        }
+        assert.equal(await statusBarLanguage(page), 'Plain Text', 'outside the globs nothing is switched unasked');
+        await offer.locator('.monaco-button', { hasText: 'Show as tcpdump' }).click();
+        const deadline = Date.now() + 15_000;
+        let language = await statusBarLanguage(page);
+        while (language !== 'tcpdump' && Date.now() < deadline) {
+          await page.waitForTimeout(250);
+          language = await statusBarLanguage(page);
+        }
+        assert.equal(language, 'tcpdump');
+      } finally {
+        if (before === undefined) rmSync(settingsFile, { force: true });
+        else writeFileSync(settingsFile, before);
+        rmSync(join(workspace, 'outside-globs'), { recursive: true, force: true });
+      }
     },
   ),
 ];

@@ -33,7 +33,9 @@ test('List items (no kind) convert with the kind of their list, evidence is the 
   });
   assert.equal(s.clusterIP, 'None');
   assert.deepEqual(s.ports, [{ name: 'web', protocol: 'TCP', port: 80, targetPort: 'web' }]);
-  assert.deepEqual(s.evidence, [{ source: 'cluster', uri: 'cluster://ctx/Service/shop/web', format: 'kube-api' }]);
+  assert.deepEqual(s.evidence, [
+    { source: 'cluster', uri: 'cluster://ctx/Service/shop/web', format: 'kube-api', field: 'clusterIP' },
+  ]);
   const n = one<K8sNode>('Node', {
     metadata: {
       name: 'n1',

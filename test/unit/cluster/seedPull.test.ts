@@ -36,7 +36,9 @@ test('the seed cluster becomes model facts with cluster:// evidence, using only 
   assert.equal(node.podCIDR, '10.244.0.0/24');
   assert.equal(node.internalIP, '172.30.1.48');
   assert.deepEqual(node.flannel, { backendType: 'vxlan', vtepMAC: 'b6:2c:5e:1f:8a:d4', publicIP: '172.30.1.48' });
-  assert.deepEqual(node.evidence, [{ source: 'cluster', uri: 'cluster://fake/Node/node1', format: 'kube-api' }]);
+  assert.deepEqual(node.evidence, [
+    { source: 'cluster', uri: 'cluster://fake/Node/node1', format: 'kube-api', field: 'internalIP' },
+  ]);
 
   const ips = Object.fromEntries(model.pods.map((p) => [p.name, p.ip]));
   assert.equal(ips['a-pod'], '10.244.0.53');

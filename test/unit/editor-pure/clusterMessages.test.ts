@@ -76,3 +76,22 @@ test('status bar: no kubeconfig file is said so, instead of "current context" an
     /sets no current-context/,
   );
 });
+
+test('the status bar does not judge a newly chosen kubeconfig by the read of the previous one', () => {
+  const before = ['/home/me/.kube/config'];
+  const now = ['/home/me/lab/kubeconfig'];
+  // The setting named another file after ~/.kube/config was found missing: unread, not "no kubeconfig".
+  const changed = { contextSetting: '', kubeconfigPaths: now, missingKubeconfigs: before, readKubeconfigPaths: before };
+  assert.deepEqual(statusBarContext(changed), { label: 'current context' });
+  const oldContext = { ...changed, fileContext: 'kind-old', missingKubeconfigs: [] };
+  assert.deepEqual(statusBarContext(oldContext), { label: 'current context' });
+  // Once that file is read, its own result counts.
+  assert.deepEqual(
+    statusBarContext({ ...changed, fileContext: 'kind-lab', missingKubeconfigs: [], readKubeconfigPaths: now }),
+    { label: 'kind-lab' },
+  );
+  assert.equal(
+    statusBarContext({ ...changed, readKubeconfigPaths: now, missingKubeconfigs: now }).label,
+    'no kubeconfig',
+  );
+});
