@@ -6,6 +6,7 @@
 #   test/lab/lab.sh run   [OUT]   run the seed report's experiments and the two-node ones (C.1–C.3,
 #                                 captured on both nodes, with a ground truth from conntrack)
 #   test/lab/lab.sh more  [OUT]   run only the later two-node experiments (C.4–C.8) on a lab that is up
+#   test/lab/lab.sh extra2 [OUT] C.11 (sessionAffinity) and C.12 (externalTrafficPolicy Local) on a lab that is up
 #   test/lab/lab.sh filtered [OUT] C.1's request under captures with a filter (`port 80`, `host CLUSTER-IP`)
 #   test/lab/lab.sh down          remove everything the lab created
 #   test/lab/lab.sh all   [OUT]   down, up, run, down (what `npm run lab` does)
@@ -49,6 +50,7 @@ PODS=(
   "shop-5c7d9f6b8-w8n6v node2 10.244.1.21 app=shop web"
   "cache-0 node1 10.244.0.180 app=cache web"
   "cache-1 node2 10.244.1.30 app=cache web"
+  "edge-7b9c5d4f6-x2k8p node2 10.244.1.40 app=edge web"
 )
 # A machine on the LAN that is not a node: the NodePort client (experiment C.2).
 EXT_CLIENT=ext-client
@@ -229,6 +231,46 @@ ports:
 endpoints:
 - { addresses: [10.244.0.180], hostname: cache-0, conditions: { ready: true }, nodeName: node1, targetRef: { kind: Pod, namespace: default, name: cache-0 } }
 - { addresses: [10.244.1.30], hostname: cache-1, conditions: { ready: true }, nodeName: node2, targetRef: { kind: Pod, namespace: default, name: cache-1 } }
+---
+apiVersion: v1
+kind: Service
+metadata: { name: sticky, namespace: default }
+spec:
+  clusterIP: 10.97.12.34
+  selector: { app: api }
+  sessionAffinity: ClientIP
+  ports:
+  - { name: http, port: 80, protocol: TCP, targetPort: 80 }
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: { name: sticky-lab, namespace: default, labels: { kubernetes.io/service-name: sticky } }
+addressType: IPv4
+ports:
+- { name: http, port: 80, protocol: TCP }
+endpoints:
+- { addresses: [10.244.0.160], conditions: { ready: true }, nodeName: node1, targetRef: { kind: Pod, namespace: default, name: api-6d4f8b7c9-k2x4p } }
+- { addresses: [10.244.1.20], conditions: { ready: true }, nodeName: node2, targetRef: { kind: Pod, namespace: default, name: api-6d4f8b7c9-r7m2q } }
+---
+apiVersion: v1
+kind: Service
+metadata: { name: edge, namespace: default }
+spec:
+  type: NodePort
+  externalTrafficPolicy: Local
+  clusterIP: 10.99.8.9
+  selector: { app: edge }
+  ports:
+  - { name: http, port: 80, protocol: TCP, targetPort: 80, nodePort: 30090 }
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: { name: edge-lab, namespace: default, labels: { kubernetes.io/service-name: edge } }
+addressType: IPv4
+ports:
+- { name: http, port: 80, protocol: TCP }
+endpoints:
+- { addresses: [10.244.1.40], conditions: { ready: true }, nodeName: node2, targetRef: { kind: Pod, namespace: default, name: edge-7b9c5d4f6-x2k8p } }
 EOF
     for node in node1 node2; do
       local nip=NODE_IP_$node nnet=NODE_NET_$node
@@ -263,6 +305,8 @@ write_dns_hosts() {
 10.244.1.30 cache.default.svc.cluster.local
 10.244.0.180 cache-0.cache.default.svc.cluster.local
 10.244.1.30 cache-1.cache.default.svc.cluster.local
+10.97.12.34 sticky.default.svc.cluster.local
+10.99.8.9 edge.default.svc.cluster.local
 EOF
 }
 
@@ -331,8 +375,14 @@ up() {
   if ! $CLI rules --manifests "$OUT/manifests" --mode iptables >"$OUT/predicted-rules.iptables-save" 2>"$OUT/predicted-rules.err"; then
     log "the rule predictor failed: $(cat "$OUT/predicted-rules.err")"; return 1
   fi
+  # Each node gets its own prediction: kube-proxy's rules differ per node where a Service has
+  # externalTrafficPolicy Local (KUBE-SVL to the node's own endpoints, or DROP when it has none).
   for node in node1 node2; do
-    if ! nsx "$node" iptables-restore --noflush <"$OUT/predicted-rules.iptables-save" 2>"$OUT/iptables-restore-$node.err"; then
+    if ! $CLI rules --manifests "$OUT/manifests" --mode iptables --node "$node" \
+      >"$OUT/predicted-rules.$node.iptables-save" 2>"$OUT/predicted-rules.err"; then
+      log "the rule predictor failed for $node: $(cat "$OUT/predicted-rules.err")"; return 1
+    fi
+    if ! nsx "$node" iptables-restore --noflush <"$OUT/predicted-rules.$node.iptables-save" 2>"$OUT/iptables-restore-$node.err"; then
       log "iptables-restore rejected the predicted rules on $node: $(cat "$OUT/iptables-restore-$node.err")"; return 1
     fi
   done
@@ -627,6 +677,50 @@ run_extra() {
   log "outputs in $OUT"
 }
 
+# C.11 sessionAffinity ClientIP (Service `sticky`, api's two endpoints): frontend (node1) fetches
+# http://sticky four times and c-pod (node2) three times, at once. kube-proxy's `recent` match sends
+# every connection from one client address to the endpoint its first one took.
+c11_clients() { # experiment
+  local one="$OUT/.run/$1.frontend" two="$OUT/.run/$1.c-pod"
+  rm -f "$one" "$two"
+  (for i in 1 2 3 4; do tx "$one" frontend frontend busybox wget -q -O- http://sticky; sleep 0.2; done) &
+  local first=$!
+  (for i in 1 2 3; do tx "$two" c-pod c-pod busybox wget -q -O- http://sticky; sleep 0.3; done) &
+  wait "$first" $!
+}
+
+# C.12 externalTrafficPolicy Local (NodePort 30090 of Service `edge`, its one endpoint on node2): the
+# LAN client fetches node2's NodePort three times (DNAT, no masquerade: the pod sees 172.30.1.100),
+# then node1's once (no local endpoint: kube-proxy's rules DROP it, wget times out).
+c12_clients() { # experiment
+  local i
+  for i in 1 2 3; do tx "$OUT/.run/$1.wget" "$EXT_CLIENT" "$EXT_CLIENT" busybox wget -q -O- "http://$NODE_IP_node2:30090"; done
+  # (busybox wget -T segfaults here: the time limit is timeout's)
+  tx "$OUT/.run/$1.wget" "$EXT_CLIENT" "$EXT_CLIENT" timeout 4 busybox wget -q -O- "http://$NODE_IP_node1:30090"
+}
+
+# The experiments added after C.9 (`extra2`), on their own so that earlier fixtures stay as they were.
+run_extra2() {
+  [ -d "$OUT/.run" ] || { log "lab is not up"; return 1; }
+  [ -s "$OUT/.run/kernel-view.txt" ] || kernel_view >"$OUT/.run/kernel-view.txt"
+  local exp=c11-affinity
+  rm -f "$OUT/$exp".*
+  conntrack_flush "$exp"
+  captures "" "node1=$OUT/$exp.node1.txt node2=$OUT/$exp.node2.txt" -- c11_clients "$exp"
+  cat "$OUT/.run/$exp.frontend" >>"$OUT/$exp.node1.txt"
+  cat "$OUT/.run/$exp.c-pod" >>"$OUT/$exp.node2.txt"
+  rm -f "$OUT/.run/$exp.frontend" "$OUT/.run/$exp.c-pod"
+  conntrack_list_and_truth "$exp"
+  exp=c12-local-nodeport
+  rm -f "$OUT/$exp".*
+  conntrack_flush "$exp"
+  captures "" "node1=$OUT/$exp.node1.txt node2=$OUT/$exp.node2.txt $EXT_CLIENT=$OUT/$exp.$EXT_CLIENT.txt" -- \
+    c12_clients "$exp"
+  cat "$OUT/.run/$exp.wget" >>"$OUT/$exp.$EXT_CLIENT.txt"; rm -f "$OUT/.run/$exp.wget"
+  conntrack_list_and_truth "$exp"
+  log "outputs in $OUT"
+}
+
 run() {
   [ -d "$OUT/.run" ] || { log "lab is not up"; return 1; }
   local f
@@ -712,10 +806,11 @@ case "${1:-}" in
   run) run ;;
   more) run_more ;;
   extra) run_extra ;;
+  extra2) run_extra2 ;;
   filtered) run_filtered ;;
   down) down ;;
   all)
     trap down EXIT INT TERM
     up && run ;;
-  *) echo "usage: $0 up|run|more|extra|filtered|down|all [OUTDIR]" >&2; exit 2 ;;
+  *) echo "usage: $0 up|run|more|extra|extra2|filtered|down|all [OUTDIR]" >&2; exit 2 ;;
 esac
