@@ -6,7 +6,8 @@
 #   test/lab/lab.sh run   [OUT]   run the seed report's experiments and the two-node ones (C.1–C.3,
 #                                 captured on both nodes, with a ground truth from conntrack)
 #   test/lab/lab.sh more  [OUT]   run only the later two-node experiments (C.4–C.8) on a lab that is up
-#   test/lab/lab.sh extra2 [OUT] C.11 (sessionAffinity) and C.12 (externalTrafficPolicy Local) on a lab that is up
+#   test/lab/lab.sh extra2 [OUT] C.11 (sessionAffinity), C.12 (externalTrafficPolicy Local), C.13 (hostNetwork
+#                                 pod by name) on a lab that is up
 #   test/lab/lab.sh filtered [OUT] C.1's request under captures with a filter (`port 80`, `host CLUSTER-IP`)
 #   test/lab/lab.sh down          remove everything the lab created
 #   test/lab/lab.sh all   [OUT]   down, up, run, down (what `npm run lab` does)
@@ -271,6 +272,17 @@ ports:
 - { name: http, port: 80, protocol: TCP }
 endpoints:
 - { addresses: [10.244.1.40], conditions: { ready: true }, nodeName: node2, targetRef: { kind: Pod, namespace: default, name: edge-7b9c5d4f6-x2k8p } }
+---
+apiVersion: v1
+kind: Pod
+metadata: { name: node-agent-7x9kq, namespace: default, labels: { app: node-agent } }
+spec:
+  nodeName: node1
+  hostNetwork: true
+  dnsPolicy: ClusterFirstWithHostNet
+  containers:
+  - { name: main, image: busybox }
+status: { podIP: 172.30.1.48, hostIP: 172.30.1.48 }
 EOF
     for node in node1 node2; do
       local nip=NODE_IP_$node nnet=NODE_NET_$node
@@ -699,6 +711,20 @@ c12_clients() { # experiment
   tx "$OUT/.run/$1.wget" "$EXT_CLIENT" "$EXT_CLIENT" timeout 4 busybox wget -q -O- "http://$NODE_IP_node1:30090"
 }
 
+# C.13 a hostNetwork pod (`node-agent-7x9kq`, dnsPolicy ClusterFirstWithHostNet: the pod's resolv.conf
+# is the cluster's, its network namespace is node1's) fetches http://api by its short name until a node1
+# and a node2 endpoint answered: the DNS query and the connection leave node1 itself (nat OUTPUT), from
+# eth0's address, and are masqueraded to cni0's or flannel.1's address after the DNAT.
+c13_host_network() { # experiment
+  local file="$OUT/.run/$1.wget"
+  mkdir -p "/etc/netns/$LAB-node1"
+  printf 'search default.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\noptions ndots:5\n' \
+    >"/etc/netns/$LAB-node1/resolv.conf"
+  tx "$file" node1 node1 cat /etc/resolv.conf
+  requests_until_both_nodes "$file" node1 node1 http://api 2
+  rm -rf "/etc/netns/$LAB-node1"
+}
+
 # The experiments added after C.9 (`extra2`), on their own so that earlier fixtures stay as they were.
 run_extra2() {
   [ -d "$OUT/.run" ] || { log "lab is not up"; return 1; }
@@ -717,6 +743,12 @@ run_extra2() {
   captures "" "node1=$OUT/$exp.node1.txt node2=$OUT/$exp.node2.txt $EXT_CLIENT=$OUT/$exp.$EXT_CLIENT.txt" -- \
     c12_clients "$exp"
   cat "$OUT/.run/$exp.wget" >>"$OUT/$exp.$EXT_CLIENT.txt"; rm -f "$OUT/.run/$exp.wget"
+  conntrack_list_and_truth "$exp"
+  exp=c13-host-network
+  rm -f "$OUT/$exp".*
+  conntrack_flush "$exp"
+  captures "" "node1=$OUT/$exp.node1.txt node2=$OUT/$exp.node2.txt" -- c13_host_network "$exp"
+  cat "$OUT/.run/$exp.wget" >>"$OUT/$exp.node1.txt"; rm -f "$OUT/.run/$exp.wget"
   conntrack_list_and_truth "$exp"
   log "outputs in $OUT"
 }

@@ -192,7 +192,9 @@ export function dnsPhase(
         label: `DNS query to ${svc.clusterIP ?? resolver.nameserver ?? 'kube-dns'}:53/UDP`,
         kind: 'dns-query',
       });
-      return proxyToEndpoint(ctx, { phase, from: at, node, svc, port, clientIp: client.ip });
+      // A hostNetwork client's query is locally generated: nat OUTPUT, not PREROUTING, sends it to KUBE-SERVICES.
+      const hook = client.hostNetwork ? 'OUTPUT' : 'PREROUTING';
+      return proxyToEndpoint(ctx, { phase, from: at, node, svc, port, clientIp: client.ip }, hook);
     });
     if (res.endpoint) {
       dnsId = ctx.b.actor(coreDns(res.endpoint.ip));

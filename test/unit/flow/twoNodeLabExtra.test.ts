@@ -160,3 +160,57 @@ test('lab c12: externalTrafficPolicy Local: served on the node with the endpoint
   assert.equal(actorOf(flow, drop.to)?.group, 'node1 root netns');
   assert.equal(brokenAt(flow)?.hop.includes('KUBE-EXTERNAL-SERVICES'), true, JSON.stringify(brokenAt(flow)));
 });
+
+test('lab c13: a hostNetwork pod calls a Service by name: its node sends, nat OUTPUT, masqueraded, each connection', () => {
+  const { model, tcp } = experiment('c13-host-network');
+  assert.ok(new Set(tcp.map((c) => c.endpoint.node)).size === 2, 'the run hit both nodes');
+  assert.ok(tcp.every((c) => c.client.ip === '172.30.1.48' && c.snat && c.dnatNode === 'node1'));
+  const flows = trace(model, 'node-agent-7x9kq', 'api:80').flows;
+  assert.equal(flows.length, tcp.length, flows.map((f) => f.title).join(' | '));
+  for (const c of tcp) {
+    // The node's own address never shows in a capture: the connection is its masqueraded form.
+    const wire = `${c.snat!.ip}:${c.snat!.port}`;
+    const flow = flows.find((f) => f.connection !== undefined && f.connections?.[f.connection].client === wire);
+    assert.ok(flow, `a flow for ${wire}`);
+    const summary = flow.connections![flow.connection!];
+    assert.equal(summary.endpoint?.pod, c.endpoint.pod, wire);
+    assert.deepEqual(summary.nodes, [...new Set(['node1', c.endpoint.node!])].sort(), wire);
+    const connect = connectSteps(flow);
+    assert.equal(connect[0].label, 'nat OUTPUT → KUBE-SERVICES', `${wire}: a locally generated packet`);
+    const dnat = connect.find((s) => s.nat?.type === 'DNAT');
+    assert.deepEqual(dnat?.nat, {
+      type: 'DNAT',
+      before: `${c.destination.ip}:${c.destination.port}`,
+      after: `${c.endpoint.ip}:${c.endpoint.port}`,
+    });
+    const masquerade = connect.find((s) => s.nat?.type === 'MASQUERADE');
+    assert.equal(masquerade?.status, 'observed', wire);
+    assert.deepEqual(masquerade?.nat, { type: 'MASQUERADE', before: `${c.client.ip}:${c.client.port}`, after: wire });
+    assert.equal(arriving(flow, 'veth', c.endpoint.node!, c.endpoint.interface!)?.status, 'observed', wire);
+    assert.equal(
+      connect.some((s) => s.kind === 'encap' && s.status === 'observed'),
+      c.endpoint.node !== 'node1',
+      `${wire}: VXLAN only to node2`,
+    );
+    assert.deepEqual(brokenSteps(flow), [], wire);
+    // The lookup left the node too: nat OUTPUT, not PREROUTING; the answer cited is the one node1 got.
+    const dns = flow.phases.find((phase) => phase.name === 'DNS')!.steps;
+    assert.ok(
+      dns.some((s) => s.label === 'nat OUTPUT → KUBE-SERVICES'),
+      wire,
+    );
+    assert.ok(!dns.some((s) => /PREROUTING/.test(s.label)), wire);
+    const answer = dns.find((s) => s.kind === 'dns-answer')!;
+    assert.deepEqual(answer.dns?.answers, [c.destination.ip]);
+    // Seen only when its query was masqueraded to the connection's own address (cni0's, for a local
+    // endpoint); then the answer cited is one node1 received.
+    if (answer.status === 'observed')
+      assert.ok(
+        answer.evidence
+          .filter((e) => e.role === 'packet')
+          .every((e) => / > (?:10\.244\.0\.1|172\.30\.1\.48)\.\d+: \d+\* /.test(e.excerpt ?? '')),
+        `${wire}: an answer to node1`,
+      );
+    else assert.equal(answer.status, 'configured', wire);
+  }
+});
