@@ -174,6 +174,10 @@ test('lab c13: a hostNetwork pod calls a Service by name: its node sends, nat OU
     assert.ok(flow, `a flow for ${wire}`);
     const summary = flow.connections![flow.connection!];
     assert.equal(summary.endpoint?.pod, c.endpoint.pod, wire);
+    // Only the translated form was captured; conntrack names what the node sent to.
+    assert.equal(summary.original, `${c.destination.ip}:${c.destination.port}`, wire);
+    assert.equal(summary.translated, `${c.endpoint.ip}:${c.endpoint.port}`, wire);
+    assert.equal(summary.masqueraded, undefined, `${wire}: the captured client is the masqueraded form`);
     assert.deepEqual(summary.nodes, [...new Set(['node1', c.endpoint.node!])].sort(), wire);
     const connect = connectSteps(flow);
     assert.equal(connect[0].label, 'nat OUTPUT → KUBE-SERVICES', `${wire}: a locally generated packet`);
