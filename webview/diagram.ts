@@ -12,7 +12,7 @@ let configuredKey = '';
 let renderCount = 0;
 
 async function mermaidFor(theme: MermaidTheme): Promise<Mermaid> {
-  const mermaid = await (mermaidModule ??= import('mermaid').then((m) => m.default));
+  const mermaid = await (mermaidModule ??= import('mermaid').then((loaded) => loaded.default));
   if (theme.key !== configuredKey) {
     mermaid.initialize({
       startOnLoad: false,

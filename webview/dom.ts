@@ -15,13 +15,13 @@ export function h(
   ...children: Child[]
 ): HTMLElement {
   const el = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === undefined || v === false) continue;
-    el.setAttribute(k, v === true ? '' : v);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value === undefined || value === false) continue;
+    el.setAttribute(key, value === true ? '' : value);
   }
-  for (const c of children) {
-    if (c === undefined || c === false || c === null) continue;
-    el.append(typeof c === 'string' ? document.createTextNode(c) : c);
+  for (const child of children) {
+    if (child === undefined || child === false || child === null) continue;
+    el.append(typeof child === 'string' ? document.createTextNode(child) : child);
   }
   return el;
 }

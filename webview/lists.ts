@@ -15,18 +15,23 @@ function evidenceList(list: EvidenceView[]): HTMLElement | undefined {
   return h(
     'ul',
     { class: 'evidence' },
-    ...list.map((e) =>
+    ...list.map((evidence) =>
       h(
         'li',
         {},
-        e.openable
+        evidence.openable
           ? h(
               'button',
-              { class: 'ev-link', type: 'button', 'data-ev': String(e.id), title: 'Open the proof at this line' },
-              e.label,
+              {
+                class: 'ev-link',
+                type: 'button',
+                'data-ev': String(evidence.id),
+                title: 'Open the proof at this line',
+              },
+              evidence.label,
             )
-          : h('span', { class: 'ev-derived' }, e.label),
-        e.excerpt ? h('code', { class: 'excerpt' }, e.excerpt) : undefined,
+          : h('span', { class: 'ev-derived' }, evidence.label),
+        evidence.excerpt ? h('code', { class: 'excerpt' }, evidence.excerpt) : undefined,
       ),
     ),
   );
@@ -57,13 +62,13 @@ function stepItem(step: StepView): HTMLLIElement {
   );
 }
 
-function findingItem(f: FindingView): HTMLLIElement {
+function findingItem(finding: FindingView): HTMLLIElement {
   return h(
     'li',
-    { class: `finding sev-${f.severity}` },
-    h('strong', {}, `${f.severity}: ${f.title}`),
-    h('div', {}, f.message),
-    evidenceList(f.evidence),
+    { class: `finding sev-${finding.severity}` },
+    h('strong', {}, `${finding.severity}: ${finding.title}`),
+    h('div', {}, finding.message),
+    evidenceList(finding.evidence),
   );
 }
 
@@ -79,7 +84,10 @@ export function sidePanel(flow: FlowView, phase: number | undefined, traceUnreso
     frag.append(h('h2', {}, 'Findings'), h('ul', { class: 'findings' }, ...flow.findings.map(findingItem)));
   const unresolved = [...flow.unresolved, ...traceUnresolved];
   if (unresolved.length > 0)
-    frag.append(h('h2', {}, 'Unresolved'), h('ul', { class: 'unresolved' }, ...unresolved.map((u) => h('li', {}, u))));
+    frag.append(
+      h('h2', {}, 'Unresolved'),
+      h('ul', { class: 'unresolved' }, ...unresolved.map((missing) => h('li', {}, missing))),
+    );
   return frag;
 }
 
@@ -91,13 +99,13 @@ export function problemView(payload: DiagramPayload): HTMLElement {
     { class: 'problem', id: 'problem', role: 'alert' },
     h('h2', {}, problem.message),
     payload.unresolved.length > 0
-      ? h('ul', { class: 'unresolved' }, ...payload.unresolved.map((u) => h('li', {}, u)))
+      ? h('ul', { class: 'unresolved' }, ...payload.unresolved.map((missing) => h('li', {}, missing)))
       : undefined,
     problem.hints.length > 0
       ? h('p', {}, 'These commands produce what the trace needs; paste their output into a file in the workspace:')
       : undefined,
     problem.hints.length > 0
-      ? h('ul', { class: 'hints' }, ...problem.hints.map((c) => h('li', {}, h('code', {}, c))))
+      ? h('ul', { class: 'hints' }, ...problem.hints.map((hint) => h('li', {}, h('code', {}, hint))))
       : undefined,
   );
 }

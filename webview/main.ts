@@ -46,8 +46,9 @@ function setAppState(state: 'loading' | 'rendered' | 'error' | 'problem', ms?: n
   if (ms !== undefined) app.dataset.renderMs = ms.toFixed(1);
 }
 
-function button(id: string, label: string, title: string, onClick: () => void, secondary = true): HTMLElement {
-  const vscodeButton = h('vscode-button', { id, title, 'aria-label': title, secondary }, label);
+/** A secondary toolbar button (every button of the toolbar is one). */
+function button(id: string, label: string, title: string, onClick: () => void): HTMLElement {
+  const vscodeButton = h('vscode-button', { id, title, 'aria-label': title, secondary: true }, label);
   vscodeButton.addEventListener('click', onClick);
   return vscodeButton;
 }
@@ -83,11 +84,11 @@ function toolbar(diagramPayload: DiagramPayload): HTMLElement {
           const select = h(
             'vscode-single-select',
             { id: 'flow-picker', 'aria-label': 'Flow' },
-            ...diagramPayload.flows.map((f, i) =>
+            ...diagramPayload.flows.map((flow, i) =>
               h(
                 'vscode-option',
                 { value: String(i), selected: i === ui.flow },
-                f.pickerLabel ?? `${i + 1}. ${f.title}`,
+                flow.pickerLabel ?? `${i + 1}. ${flow.title}`,
               ),
             ),
           );
@@ -132,8 +133,8 @@ function phaseTabs(flow: FlowView): HTMLElement | undefined {
     h('vscode-tab-header', { slot: 'header' }, 'All phases'),
     ...flow.phases.map((name, i) => h('vscode-tab-header', { slot: 'header' }, `${i + 1} · ${name}`)),
   );
-  tabs.addEventListener('vsc-tabs-select', (e) => {
-    const index = (e as CustomEvent<{ selectedIndex: number }>).detail.selectedIndex;
+  tabs.addEventListener('vsc-tabs-select', (event) => {
+    const index = (event as CustomEvent<{ selectedIndex: number }>).detail.selectedIndex;
     if (index === ui.phase) return;
     ui = { ...ui, phase: index, zoom: 0 };
     void drawCurrent();
@@ -223,8 +224,8 @@ async function drawCurrent(): Promise<void> {
   }
 }
 
-function setZoom(z: number): void {
-  ui.zoom = clampZoom(z);
+function setZoom(zoom: number): void {
+  ui.zoom = clampZoom(zoom);
   byId('zoom-level').textContent = `${Math.round(ui.zoom * 100)}%`;
   if (drawn) {
     drawn.svg.style.maxWidth = 'none';
@@ -241,7 +242,7 @@ function selectStep(index: number, reveal: boolean): void {
 }
 
 function openFirstEvidence(index: number): void {
-  const ev = currentFlow()?.steps[index]?.evidence.find((e) => e.openable);
+  const ev = currentFlow()?.steps[index]?.evidence.find((evidence) => evidence.openable);
   if (ev) post({ type: 'openEvidence', id: ev.id });
 }
 

@@ -29,17 +29,21 @@ export interface MermaidTheme {
 export function mermaidTheme(body: HTMLElement = document.body): MermaidTheme {
   const kind = themeKind(body);
   const css = getComputedStyle(body);
-  const v = (name: string): string => css.getPropertyValue(name).trim();
-  const bg = v('--vscode-editor-background');
-  const fg = v('--vscode-editor-foreground') || v('--vscode-foreground');
+  const cssVar = (name: string): string => css.getPropertyValue(name).trim();
+  const bg = cssVar('--vscode-editor-background');
+  const fg = cssVar('--vscode-editor-foreground') || cssVar('--vscode-foreground');
   const dark = kind === 'dark' || kind === 'hc-dark';
   if (!bg || !fg) return { theme: dark ? 'dark' : 'default', themeVariables: {}, key: `${kind}|fallback` };
   const hc = kind.startsWith('hc');
-  const border = v('--vscode-contrastBorder') || v('--vscode-editorWidget-border') || v('--vscode-widget-border') || fg;
-  const widget = v('--vscode-editorWidget-background') || bg;
-  const note = v('--vscode-editorHoverWidget-background') || widget;
-  const accent = v('--vscode-textLink-foreground') || fg;
-  const font = v('--vscode-font-family') || 'sans-serif';
+  const border =
+    cssVar('--vscode-contrastBorder') ||
+    cssVar('--vscode-editorWidget-border') ||
+    cssVar('--vscode-widget-border') ||
+    fg;
+  const widget = cssVar('--vscode-editorWidget-background') || bg;
+  const note = cssVar('--vscode-editorHoverWidget-background') || widget;
+  const accent = cssVar('--vscode-textLink-foreground') || fg;
+  const font = cssVar('--vscode-font-family') || 'sans-serif';
   const themeVariables: Record<string, string | boolean> = {
     darkMode: dark,
     background: bg,
@@ -54,7 +58,7 @@ export function mermaidTheme(body: HTMLElement = document.body): MermaidTheme {
     actorBkg: widget,
     actorBorder: hc ? border : accent,
     actorTextColor: fg,
-    actorLineColor: v('--vscode-editorLineNumber-foreground') || fg,
+    actorLineColor: cssVar('--vscode-editorLineNumber-foreground') || fg,
     signalColor: fg,
     signalTextColor: fg,
     labelBoxBkgColor: widget,
@@ -63,7 +67,7 @@ export function mermaidTheme(body: HTMLElement = document.body): MermaidTheme {
     loopTextColor: fg,
     noteBkgColor: note,
     noteTextColor: fg,
-    noteBorderColor: hc ? border : v('--vscode-editorHoverWidget-border') || border,
+    noteBorderColor: hc ? border : cssVar('--vscode-editorHoverWidget-border') || border,
     activationBkgColor: widget,
     activationBorderColor: border,
     sequenceNumberColor: bg,

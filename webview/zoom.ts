@@ -11,9 +11,9 @@ const MIN_TEXT_PX = 10;
 /** The lowest zoom the first view and "Fit" use (the − button can still go lower). */
 const MIN_READABLE_ZOOM = MIN_TEXT_PX / SMALLEST_FONT_PX;
 
-export function clampZoom(z: number): number {
-  if (!Number.isFinite(z) || z <= 0) return 1;
-  return Math.min(MAX_ZOOM, Math.max(MIN_ZOOM, z));
+export function clampZoom(zoom: number): number {
+  if (!Number.isFinite(zoom) || zoom <= 0) return 1;
+  return Math.min(MAX_ZOOM, Math.max(MIN_ZOOM, zoom));
 }
 
 /** The zoom at which the diagram's natural width fills the container (minus its padding). */

@@ -43,9 +43,10 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   }
   const command = findCommand(first);
   if (!command) {
-    const near = commands.filter((c) => c.name.startsWith(first.slice(0, 2))).map((c) => c.name);
+    const near = commands.filter((known) => known.name.startsWith(first.slice(0, 2))).map((known) => known.name);
     io.err(
-      `kube-packet-path: unknown command '${first}'.${near.length ? ` Did you mean: ${near.join(', ')}?` : ''}\n\n${helpText()}`,
+      `kube-packet-path: unknown command ` +
+        `'${first}'.${near.length ? ` Did you mean: ${near.join(', ')}?` : ''}\n\n${helpText()}`,
     );
     return 2;
   }

@@ -23,7 +23,8 @@ export const CLUSTER_OPTIONS = {
   timeout: { type: 'string' },
 } as const;
 
-export const CLUSTER_USAGE = `  --cluster          read the live cluster too (KUBECONFIG, else ~/.kube/config); read-only
+export const CLUSTER_USAGE = `  --cluster          read the live cluster too (KUBECONFIG, else ~/.kube/config); \
+read-only
   --kubeconfig PATH  kubeconfig to read it with (implies --cluster)
   --context NAME     context to use (implies --cluster; default: the kubeconfig's current one)
   --namespace NS     read only this namespace (repeatable; default: all namespaces)
@@ -85,7 +86,7 @@ export async function readCluster(values: ClusterValues, io: CliIO, sink?: FactS
       signal: abort.signal,
     });
     const summary = api.summarizePull(result);
-    const read = Object.values(result.counts).reduce((n, c) => n + c, 0);
+    const read = Object.values(result.counts).reduce((total, count) => total + count, 0);
     return {
       result,
       nothingRead: read === 0 && result.problems.some((clusterProblem) => clusterProblem.severity === 'error'),

@@ -7,7 +7,8 @@ import type { CliCommand } from './usage';
 export const commands: CliCommand[] = [];
 
 export function registerCommand(cliCommand: CliCommand): void {
-  if (commands.some((x) => x.name === cliCommand.name)) throw new Error(`duplicate command ${cliCommand.name}`);
+  if (commands.some((command) => command.name === cliCommand.name))
+    throw new Error(`duplicate command ${cliCommand.name}`);
   commands.push(cliCommand);
 }
 

@@ -22,7 +22,7 @@ Example:
   kube-packet-path diagnose --logs node1.txt --manifests cluster.yaml`;
 
 const where = (evidence: readonly Evidence[]) =>
-  [...new Set(evidence.filter((e) => e.source !== 'derived').map(describeEvidence))].slice(0, 6);
+  [...new Set(evidence.filter((item) => item.source !== 'derived').map(describeEvidence))].slice(0, 6);
 
 /** Text for a terminal: the problems, most important first, each with where it breaks and its proof. */
 function diagnosisText(diagnosis: Diagnosis): string {
@@ -44,7 +44,7 @@ function diagnosisText(diagnosis: Diagnosis): string {
     if (proof.length) out.push(`   evidence: ${proof.join(', ')}`);
     if (problem.count > 1) out.push(`   seen in ${problem.count} failing requests`);
   });
-  if (requests.length) out.push('', 'Failing requests:', ...requests.map((r) => `  ${r}`));
+  if (requests.length) out.push('', 'Failing requests:', ...requests.map((request) => `  ${request}`));
   return out.join('\n') + '\n';
 }
 
@@ -89,11 +89,12 @@ function runDiagnose(args: string[], io: CliIO): number {
   const model = new ClusterModel();
   const notes: Notes = { lines: [] };
   for (const path of values.manifests ?? [])
-    for (const f of manifestFiles(path)) parseManifest(model, notes, io.readFile(f), relative(process.cwd(), f) || f);
+    for (const manifestFile of manifestFiles(path))
+      parseManifest(model, notes, io.readFile(manifestFile), relative(process.cwd(), manifestFile) || manifestFile);
   for (const path of values.logs)
     for (const file of filesUnder(path)) parseTranscript(model, notes, io.readFile(file), file);
   const diagnosis = diagnose(model);
-  for (const n of notes.lines) io.err(`note: ${n}\n`);
+  for (const line of notes.lines) io.err(`note: ${line}\n`);
   io.out(
     values.format === 'json' ? JSON.stringify(diagnosisJson(diagnosis), null, 2) + '\n' : diagnosisText(diagnosis),
   );

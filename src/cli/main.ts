@@ -2,15 +2,15 @@ import { readFileSync } from 'node:fs';
 import { runCli } from './app';
 
 runCli(process.argv.slice(2), {
-  out: (t) => process.stdout.write(t),
-  err: (t) => process.stderr.write(t),
-  readFile: (p) => readFileSync(p, 'utf8'),
+  out: (text) => process.stdout.write(text),
+  err: (text) => process.stderr.write(text),
+  readFile: (path) => readFileSync(path, 'utf8'),
 }).then(
   (code) => {
     process.exitCode = code;
   },
-  (e) => {
-    process.stderr.write(`kube-packet-path: ${e instanceof Error ? e.stack : String(e)}\n`);
+  (error) => {
+    process.stderr.write(`kube-packet-path: ${error instanceof Error ? error.stack : String(error)}\n`);
     process.exitCode = 1;
   },
 );

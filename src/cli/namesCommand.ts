@@ -26,9 +26,16 @@ Example (the seed report's kube-dns):
     --endpoint 10.244.0.105:53 --endpoint 10.244.0.107:53`;
 
 function parseEndpoint(text: string): { ip: string; port: number } {
-  const match = /^\[?([^\]]+?)\]?:(\d+)$/.exec(text);
+  const match = /^\[?(?<ip>[^\]]+?)\]?:(?<port>\d+)$/.exec(text)?.groups;
   if (!match) throw new UsageError(`--endpoint expects IP:PORT, got '${text}'`, usage);
-  return { ip: match[1], port: Number(match[2]) };
+  return { ip: match.ip, port: Number(match.port) };
+}
+
+/** How an endpoint's iptables rule is picked: its probability, or last when none is printed. */
+function probabilityNote(probabilityPrinted: string | null | undefined): string {
+  return probabilityPrinted
+    ? `  statistic mode random probability ${probabilityPrinted}`
+    : '  (last: taken when no earlier rule matched)';
 }
 
 registerCommand({
@@ -66,7 +73,7 @@ registerCommand({
       servicePortName: spn,
       dns: {
         service: serviceDnsName(name, namespace, values.domain),
-        srv: portName ? srvDnsName(portName, protocol, name, namespace, values.domain) : null,
+        srv: portName ? srvDnsName({ portName, protocol, service: name, namespace, domain: values.domain }) : null,
       },
       iptables: {
         service: iptablesServiceChain('SVC', spn, protocol),
@@ -96,12 +103,14 @@ registerCommand({
       `${spn} (${protocol})`,
       `  DNS name        ${result.dns.service}`,
       ...(result.dns.srv ? [`  SRV name        ${result.dns.srv}`] : []),
-      `  iptables        ${result.iptables.service}  (SVL ${result.iptables.local}, EXT ${result.iptables.external}, FW ${result.iptables.firewall})`,
-      `  nftables        ${result.nftables.service}  (local ${result.nftables.local}, external ${result.nftables.external}, firewall ${result.nftables.firewall})`,
-      ...result.endpoints.flatMap((e) => [
-        `  -> ${e.endpoint}`,
-        `       iptables   ${e.iptablesChain}${e.probabilityPrinted ? `  statistic mode random probability ${e.probabilityPrinted}` : '  (last: taken when no earlier rule matched)'}`,
-        `       nftables   ${e.nftablesChain}`,
+      `  iptables        ${result.iptables.service}  (SVL ${result.iptables.local}, EXT ${result.iptables.external}, ` +
+        `FW ${result.iptables.firewall})`,
+      `  nftables        ${result.nftables.service}  (local ${result.nftables.local}, external ` +
+        `${result.nftables.external}, firewall ${result.nftables.firewall})`,
+      ...result.endpoints.flatMap((endpoint) => [
+        `  -> ${endpoint.endpoint}`,
+        `       iptables   ${endpoint.iptablesChain}${probabilityNote(endpoint.probabilityPrinted)}`,
+        `       nftables   ${endpoint.nftablesChain}`,
       ]),
     ];
     io.out(lines.join('\n') + '\n');

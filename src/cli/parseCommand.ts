@@ -47,7 +47,7 @@ function jsonOf(path: string, doc: DocumentResult, maxUnparsed: number): { path:
         startLine: documentBlock.startLine,
         endLine: documentBlock.endLine,
         records: documentBlock.result.records,
-        unparsed: listed.map((u) => ({ line: u.line, reason: u.reason })),
+        unparsed: listed.map((entry) => ({ line: entry.line, reason: entry.reason })),
         unparsedTotal: documentBlock.result.unparsed.length,
       };
     }),
@@ -58,7 +58,7 @@ const MAX_UNPARSED_SHOWN = 5;
 
 function textOf(path: string, doc: DocumentResult): string {
   // A capture is one fact holding its packets; count the packets, as the reader thinks of them.
-  const facts = doc.facts.reduce((n, f) => n + (f.kind === 'Capture' ? f.packets.size : 1), 0);
+  const facts = doc.facts.reduce((total, fact) => total + (fact.kind === 'Capture' ? fact.packets.size : 1), 0);
   const out = [
     `${path}: ${doc.blocks.length} block${doc.blocks.length === 1 ? '' : 's'}, ${facts} fact${facts === 1 ? '' : 's'}`,
   ];
@@ -70,14 +70,17 @@ function textOf(path: string, doc: DocumentResult): string {
     const cmd =
       documentBlock.command === null ? '(no command; format recognised from the text)' : `$ ${documentBlock.command}`;
     out.push(
-      `  ${lines}  ${documentBlock.format}  ${documentBlock.result.records} record${documentBlock.result.records === 1 ? '' : 's'}, ${documentBlock.result.unparsed.length} unparsed${documentBlock.host ? `  [on ${documentBlock.host}]` : ''}`,
+      `  ${lines}  ${documentBlock.format}  ${documentBlock.result.records} ` +
+        `record${documentBlock.result.records === 1 ? '' : 's'}, ${documentBlock.result.unparsed.length} ` +
+        `unparsed${documentBlock.host ? `  [on ${documentBlock.host}]` : ''}`,
     );
     out.push(`    ${shortened(cmd, 120)}`);
-    for (const u of documentBlock.result.unparsed.slice(0, MAX_UNPARSED_SHOWN))
-      out.push(`    line ${u.line}: ${u.reason}`);
+    for (const entry of documentBlock.result.unparsed.slice(0, MAX_UNPARSED_SHOWN))
+      out.push(`    line ${entry.line}: ${entry.reason}`);
     if (documentBlock.result.unparsed.length > MAX_UNPARSED_SHOWN)
       out.push(
-        `    … and ${documentBlock.result.unparsed.length - MAX_UNPARSED_SHOWN} more unparsed lines (--json --max-unparsed 0 lists them all)`,
+        `    … and ${documentBlock.result.unparsed.length - MAX_UNPARSED_SHOWN} more unparsed lines (--json ` +
+          `--max-unparsed 0 lists them all)`,
       );
   }
   return out.join('\n');
@@ -118,9 +121,9 @@ registerCommand({
       files.push({ path, doc: parseDocument(text, path) });
     }
     if (values.json) {
-      io.out(JSON.stringify({ files: files.map((f) => jsonOf(f.path, f.doc, maxUnparsed)) }) + '\n');
+      io.out(JSON.stringify({ files: files.map((file) => jsonOf(file.path, file.doc, maxUnparsed)) }) + '\n');
     } else {
-      io.out(files.map((f) => textOf(f.path, f.doc)).join('\n\n') + '\n');
+      io.out(files.map((file) => textOf(file.path, file.doc)).join('\n\n') + '\n');
     }
     return 0;
   },

@@ -67,7 +67,8 @@ function formatComparison(ruleComparison: RuleComparison, seenCount: number): st
     `observed with different fields: ${differing.length}`,
     ...differing.map(
       (observedRule) =>
-        `  ${observedRule.seen.chain || '(no chain shown)'} -j ${observedRule.seen.target} at ${where(observedRule.seen)}: ${observedRule.differences.join('; ')}`,
+        `  ${observedRule.seen.chain || '(no chain shown)'} -j ${observedRule.seen.target} at ` +
+        `${where(observedRule.seen)}: ${observedRule.differences.join('; ')}`,
     ),
     `missing (predicted; the chain was printed without it): ${ruleComparison.missing.length}`,
     ...ruleComparison.missing.map((natRule) => `  ${natRule.table} ${natRule.text}`),
@@ -142,9 +143,9 @@ registerCommand({
     const seenFacts: Fact[] = [];
     const collect = (facts: Fact[]) => {
       model.add(facts);
-      for (const f of facts) {
-        if (f.kind === 'NatRule') seenRules.push(f);
-        if (f.kind === 'NftMapElement' || f.kind === 'NftRule') seenFacts.push(f);
+      for (const fact of facts) {
+        if (fact.kind === 'NatRule') seenRules.push(fact);
+        if (fact.kind === 'NftMapElement' || fact.kind === 'NftRule') seenFacts.push(fact);
       }
     };
     for (const file of manifests.flatMap(expand)) {
@@ -158,7 +159,8 @@ registerCommand({
       collect(result.facts);
       if (result.unparsed.length)
         warnings.push(
-          `${file}: ${result.unparsed.length} line(s) not understood by ${spec.id} (first: line ${result.unparsed[0].line}, ${result.unparsed[0].reason})`,
+          `${file}: ${result.unparsed.length} line(s) not understood by ${spec.id} (first: line ` +
+            `${result.unparsed[0].line}, ${result.unparsed[0].reason})`,
         );
     }
     for (const file of logs.flatMap(expand)) {
@@ -172,7 +174,8 @@ registerCommand({
         collect(result.facts);
         if (result.unparsed.length)
           warnings.push(
-            `${file}: ${result.unparsed.length} line(s) not understood by ${whole.id} (first: line ${result.unparsed[0].line}, ${result.unparsed[0].reason})`,
+            `${file}: ${result.unparsed.length} line(s) not understood by ${whole.id} (first: line ` +
+              `${result.unparsed[0].line}, ${result.unparsed[0].reason})`,
           );
         continue;
       }
@@ -209,7 +212,7 @@ registerCommand({
         serviceCIDRs: list(values['service-cluster-ip-range']) ?? [],
       },
     });
-    for (const w of warnings) io.err(`kube-packet-path rules: ${w}\n`);
+    for (const warning of warnings) io.err(`kube-packet-path rules: ${warning}\n`);
     if (predicted.plan.ports.length === 0)
       io.err('kube-packet-path rules: no Service with a cluster IP found in the inputs\n');
     let comparison: RuleComparison | undefined;
@@ -219,11 +222,11 @@ registerCommand({
         if (seenRules.length === 0)
           throw new UsageError('--compare needs iptables output (iptables-save or iptables -L) in --logs', usage);
         comparison = compareRules(
-          predicted.facts.filter((f): f is NatRule => f.kind === 'NatRule'),
+          predicted.facts.filter((fact): fact is NatRule => fact.kind === 'NatRule'),
           seenRules,
         );
       } else if (mode === 'nftables') {
-        if (!seenFacts.some((f) => f.kind === 'NftMapElement' || f.kind === 'NftRule'))
+        if (!seenFacts.some((seenFact) => seenFact.kind === 'NftMapElement' || seenFact.kind === 'NftRule'))
           throw new UsageError('--compare needs `nft list table ip kube-proxy` output in --logs', usage);
         nftComparison = compareNft(predicted.facts, seenFacts);
       } else {
@@ -255,20 +258,19 @@ registerCommand({
       return 0;
     }
     if (nftComparison) {
-      const c = nftComparison;
       io.out(
         [
           '# predicted kube-proxy nftables elements compared with the printed table',
-          `observed: ${c.observed.length}`,
-          `missing (predicted, not printed): ${c.missing.length}`,
-          ...c.missing.map((x) => `  ${x}`),
-          `unexpected (printed, not predicted): ${c.unexpected.length}`,
-          ...c.unexpected.map((x) => `  ${x}`),
+          `observed: ${nftComparison.observed.length}`,
+          `missing (predicted, not printed): ${nftComparison.missing.length}`,
+          ...nftComparison.missing.map((line) => `  ${line}`),
+          `unexpected (printed, not predicted): ${nftComparison.unexpected.length}`,
+          ...nftComparison.unexpected.map((line) => `  ${line}`),
         ].join('\n') + '\n',
       );
       return 0;
     }
-    const header = [`# kube-proxy mode: ${mode}`, ...predicted.plan.notes.map((n) => `# ${n}`)].join('\n');
+    const header = [`# kube-proxy mode: ${mode}`, ...predicted.plan.notes.map((note) => `# ${note}`)].join('\n');
     io.out(`${header}\n${predicted.text}`);
     return 0;
   },

@@ -15,33 +15,35 @@ registerCommand({
   usage,
   run(args, io) {
     const json = args.includes('--json');
-    const bad = args.find((a) => a !== '--json');
+    const bad = args.find((arg) => arg !== '--json');
     if (bad) {
       io.err(`kube-packet-path samples: unknown option '${bad}'\n\n${usage}\n`);
       return 2;
     }
     const root = samplesRoot();
-    const rows = SAMPLES.map((s) => ({
-      name: s.name,
-      title: s.title,
-      from: s.from,
-      to: s.to,
-      description: s.description,
-      files: [...s.logs.map((sampleInput) => sampleInput.file), ...s.manifests],
-      missing: [...s.logs.map((sampleInput) => sampleInput.file), ...s.manifests].filter(
-        (f) => !existsSync(join(root, f)),
+    const rows = SAMPLES.map((sample) => ({
+      name: sample.name,
+      title: sample.title,
+      from: sample.from,
+      to: sample.to,
+      description: sample.description,
+      files: [...sample.logs.map((sampleInput) => sampleInput.file), ...sample.manifests],
+      missing: [...sample.logs.map((sampleInput) => sampleInput.file), ...sample.manifests].filter(
+        (file) => !existsSync(join(root, file)),
       ),
     }));
     if (json) {
       io.out(JSON.stringify(rows, null, 2) + '\n');
       return 0;
     }
-    const w = Math.max(...rows.map((r) => r.name.length));
+    const nameWidth = Math.max(...rows.map((row) => row.name.length));
     io.out(
       rows
         .map(
-          (r) =>
-            `${r.name.padEnd(w)}  ${r.title}\n${' '.repeat(w)}  trace --sample ${r.name}   (${r.from} → ${r.to}; ${r.files.length} files${r.missing.length ? `, MISSING ${r.missing.join(', ')}` : ''})`,
+          (row) =>
+            `${row.name.padEnd(nameWidth)}  ${row.title}\n${' '.repeat(nameWidth)}  trace --sample ${row.name}   ` +
+            `(${row.from} → ${row.to}; ${row.files.length} ` +
+            `files${row.missing.length ? `, MISSING ${row.missing.join(', ')}` : ''})`,
         )
         .join('\n') + '\n',
     );

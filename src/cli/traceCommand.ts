@@ -3,9 +3,10 @@ import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseDocument } from '../ingest/document';
 import { formatForCommand, formatSpec, sniffFormat } from '../ingest/registry';
+import type { ParseInput } from '../ingest/types';
 import { ClusterModel, describeEvidence, evidenceRole, type Evidence, type EvidenceRole } from '../model';
 import { brokenAt, trace, UnknownTargetError } from '../flow';
-import type { Actor, Flow, TraceResult } from '../flow/types';
+import type { Actor, ConnectionSummary, Flow, FlowStep, TraceResult } from '../flow/types';
 import { renderMarkdown } from '../render/markdown';
 import { renderMermaid } from '../render/mermaid';
 import { findSample, SAMPLES } from '../samples/registry';
@@ -42,14 +43,16 @@ Example:
 /** The samples folder beside dist/ (the built CLI is dist/cli.js), else under the working directory. */
 export function samplesRoot(): string {
   const candidates = [join(__dirname, '..', 'samples'), join(process.cwd(), 'samples')];
-  return candidates.find((c) => existsSync(join(c, 'README.md'))) ?? candidates[0];
+  return candidates.find((candidate) => existsSync(join(candidate, 'README.md'))) ?? candidates[0];
 }
 
 export interface Notes {
   lines: string[];
 }
 
-function parseLog(model: ClusterModel, notes: Notes, text: string, uri: string, command?: string, host?: string): void {
+/** One saved output (`command`, when known, picks its parser; else its text is sniffed). */
+function parseLog(model: ClusterModel, notes: Notes, log: Pick<ParseInput, 'text' | 'uri' | 'command' | 'host'>): void {
+  const { text, uri, command, host } = log;
   const spec = (command ? formatForCommand(command) : undefined) ?? sniffFormat(text.split('\n'));
   if (!spec) {
     notes.lines.push(`${uri}: no parser recognises this output${command ? ` (${command})` : ''}; skipped`);
@@ -61,7 +64,10 @@ function parseLog(model: ClusterModel, notes: Notes, text: string, uri: string, 
     notes.lines.push(`${uri}: ${parseResult.unparsed.length} line(s) not understood by ${spec.id}`);
 }
 
-/** A file the user pasted: a terminal session, a report, or one command's output; the transcript splitter finds the blocks. */
+/**
+ * A file the user pasted: a terminal session, a report, or one command's output; the transcript splitter finds the
+ * blocks.
+ */
 export function parseTranscript(model: ClusterModel, notes: Notes, text: string, uri: string): void {
   const doc = parseDocument(text, uri);
   model.add(doc.facts);
@@ -93,8 +99,13 @@ export function manifestFiles(path: string): string[] {
 }
 
 /** One piece of evidence in the JSON outputs: where it is, what it says, what it can prove. */
-export function evidenceJson(e: Evidence & { role?: EvidenceRole }): unknown {
-  return { uri: e.uri, line: e.line ?? null, excerpt: e.excerpt ?? null, role: e.role ?? evidenceRole(e) };
+export function evidenceJson(evidence: Evidence & { role?: EvidenceRole }): unknown {
+  return {
+    uri: evidence.uri,
+    line: evidence.line ?? null,
+    excerpt: evidence.excerpt ?? null,
+    role: evidence.role ?? evidenceRole(evidence),
+  };
 }
 
 /**
@@ -105,13 +116,13 @@ export function evidenceJson(e: Evidence & { role?: EvidenceRole }): unknown {
 function traceJson(result: TraceResult): unknown {
   const ev = evidenceJson;
   const actor = (actors: Actor[], id: string) => {
-    const a = actors.find((actor) => actor.id === id);
-    return a
+    const found = actors.find((candidate) => candidate.id === id);
+    return found
       ? {
-          kind: a.kind,
-          name: a.name,
-          ...(a.addresses ? { addresses: a.addresses } : {}),
-          ...(a.interfaces ? { interfaces: a.interfaces } : {}),
+          kind: found.kind,
+          name: found.name,
+          ...(found.addresses ? { addresses: found.addresses } : {}),
+          ...(found.interfaces ? { interfaces: found.interfaces } : {}),
         }
       : { kind: 'unknown', name: id };
   };
@@ -170,41 +181,71 @@ function brokenSummary(flow: Flow): { hop: string; cause: string; finding: strin
 }
 
 /** Plain text for a terminal: one line per hop with its status and where the proof is. */
+/** ` ⇒ [masqueraded client → ]translated address`, when a capture shows the translation. */
+function translationText(connection: ConnectionSummary): string {
+  if (!connection.translated) return '';
+  const client = connection.masqueraded ? `${connection.masqueraded} → ` : '';
+  return ` ⇒ ${client}${connection.translated}`;
+}
+
+/** ` (pod on node)` the translated address belongs to, when known. */
+function endpointText(connection: ConnectionSummary): string {
+  const endpoint = connection.endpoint;
+  if (!endpoint?.pod) return '';
+  return ` (${endpoint.pod}${endpoint.node ? ` on ${endpoint.node}` : ''})`;
+}
+
+/** `  [DNAT before → after]` for a step that rewrites an address. */
+function natText(nat: FlowStep['nat']): string {
+  return nat ? `  [${nat.type} ${nat.before} → ${nat.after}]` : '';
+}
+
 function traceText(result: TraceResult): string {
   const out: string[] = [];
-  for (const f of result.flows) {
-    const name = (id: string) => f.actors.find((actor) => actor.id === id)?.name ?? id;
-    out.push(`${f.title}  [${f.family}]`);
-    const walked = f.connection !== undefined ? f.connections?.[f.connection] : undefined;
+  for (const flow of result.flows) {
+    const name = (id: string) => flow.actors.find((actor) => actor.id === id)?.name ?? id;
+    out.push(`${flow.title}  [${flow.family}]`);
+    const walked = flow.connection !== undefined ? flow.connections?.[flow.connection] : undefined;
     if (walked)
       out.push(
-        `  connection ${walked.number}: ${walked.protocol.toUpperCase()} ${walked.client} → ${walked.original}${walked.translated ? ` ⇒ ${walked.masqueraded ? `${walked.masqueraded} → ` : ''}${walked.translated}` : ''}${walked.endpoint?.pod ? ` (${walked.endpoint.pod}${walked.endpoint.node ? ` on ${walked.endpoint.node}` : ''})` : ''}: ${walked.outcome}; seen on ${walked.nodes.join(', ') || 'an unnamed node'}`,
+        `  connection ${walked.number}: ${walked.protocol.toUpperCase()} ${walked.client} → ` +
+          `${walked.original}${translationText(walked)}${endpointText(walked)}: ${walked.outcome}; ` +
+          `seen on ${walked.nodes.join(', ') || 'an unnamed node'}`,
       );
-    for (const flowPhase of f.phases) {
+    for (const flowPhase of flow.phases) {
       out.push(`  ${flowPhase.name}`);
       for (const flowStep of flowPhase.steps) {
-        const where = [...new Set(flowStep.evidence.filter((e) => e.source !== 'derived').map(describeEvidence))]
+        const where = [
+          ...new Set(flowStep.evidence.filter((evidence) => evidence.source !== 'derived').map(describeEvidence)),
+        ]
           .slice(0, 3)
           .join(', ');
         out.push(
-          `    ${flowStep.status.padEnd(12)} ${name(flowStep.from)} → ${name(flowStep.to)}: ${flowStep.label}${flowStep.nat ? `  [${flowStep.nat.type} ${flowStep.nat.before} → ${flowStep.nat.after}]` : ''}${where ? `  (${where})` : ''}`,
+          `    ${flowStep.status.padEnd(12)} ${name(flowStep.from)} → ${name(flowStep.to)}: ` +
+            `${flowStep.label}${natText(flowStep.nat)}${where ? `  (${where})` : ''}`,
         );
         if (flowStep.explanation) out.push(`                 ${flowStep.explanation}`);
         for (const alternative of flowStep.alternatives ?? [])
           out.push(
-            `                   ${alternative.chosen ? '*' : '-'} ${alternative.label}${alternative.probability !== undefined ? ` (overall ${(alternative.probability * 100).toFixed(0)}%)` : ''}`,
+            `                   ${alternative.chosen ? '*' : '-'} ${alternative.label}` +
+              (alternative.probability !== undefined
+                ? ` (overall ${(alternative.probability * 100).toFixed(0)}%)`
+                : ''),
           );
       }
     }
-    for (const x of f.findings) {
-      out.push(`  ${x.severity.toUpperCase()} ${x.id}${x.hop ? ` at ${x.hop}` : ''}: ${x.message}`);
-      if (x.fix) out.push(`    fix: ${x.fix}`);
+    for (const finding of flow.findings) {
+      out.push(
+        `  ${finding.severity.toUpperCase()} ${finding.id}${finding.hop ? ` at ${finding.hop}` : ''}: ` +
+          `${finding.message}`,
+      );
+      if (finding.fix) out.push(`    fix: ${finding.fix}`);
     }
-    const broken = brokenAt(f);
+    const broken = brokenAt(flow);
     if (broken) out.push(`  broken at ${broken.hop}: ${broken.title}`);
-    for (const u of f.unresolved) out.push(`  missing: ${u}`);
+    for (const missing of flow.unresolved) out.push(`  missing: ${missing}`);
   }
-  for (const u of result.unresolved) out.push(`missing: ${u}`);
+  for (const missing of result.unresolved) out.push(`missing: ${missing}`);
   return out.join('\n') + '\n';
 }
 
@@ -239,29 +280,28 @@ async function runTrace(args: string[], io: CliIO): Promise<number> {
     const sample = findSample(values.sample);
     if (!sample)
       throw new UsageError(
-        `unknown sample '${values.sample}'. Samples: ${SAMPLES.map((s) => s.name).join(', ')}`,
+        `unknown sample '${values.sample}'. Samples: ${SAMPLES.map((known) => known.name).join(', ')}`,
         usage,
       );
     const root = samplesRoot();
-    for (const m of sample.manifests) parseManifest(model, notes, io.readFile(join(root, m)), `samples/${m}`);
+    for (const manifest of sample.manifests)
+      parseManifest(model, notes, io.readFile(join(root, manifest)), `samples/${manifest}`);
     for (const sampleInput of sample.logs)
-      parseLog(
-        model,
-        notes,
-        io.readFile(join(root, sampleInput.file)),
-        `samples/${sampleInput.file}`,
-        sampleInput.command,
-        sampleInput.host,
-      );
+      parseLog(model, notes, {
+        text: io.readFile(join(root, sampleInput.file)),
+        uri: `samples/${sampleInput.file}`,
+        command: sampleInput.command,
+        host: sampleInput.host,
+      });
     from ??= sample.from;
     to ??= sample.to;
   }
   for (const path of values.manifests ?? [])
-    for (const f of filesUnder(path, (name) => /\.(ya?ml|json)$/i.test(name)))
-      parseManifest(model, notes, io.readFile(f), relative(process.cwd(), f) || f);
+    for (const file of filesUnder(path, (name) => /\.(ya?ml|json)$/i.test(name)))
+      parseManifest(model, notes, io.readFile(file), relative(process.cwd(), file) || file);
   // A folder of saved outputs is read file by file, as --manifests reads a folder of manifests.
   for (const path of values.logs ?? [])
-    for (const f of filesUnder(path)) parseTranscript(model, notes, io.readFile(f), f);
+    for (const file of filesUnder(path)) parseTranscript(model, notes, io.readFile(file), file);
   if (!from || !to) throw new UsageError('--from and --to are required (or --sample NAME)', usage);
   if (wantsCluster(values)) {
     const read = await readCluster(values, io, model);
@@ -283,23 +323,27 @@ async function runTrace(args: string[], io: CliIO): Promise<number> {
     }
     throw e;
   }
-  for (const n of notes.lines) io.err(`note: ${n}\n`);
+  for (const line of notes.lines) io.err(`note: ${line}\n`);
   if (values.connection !== undefined) {
     const wanted = Number(values.connection);
     const count = result.flows[0]?.connections?.length ?? 0;
     if (!Number.isInteger(wanted) || wanted < 1 || wanted > count) {
       io.err(
-        `kube-packet-path trace: --connection ${values.connection}: ${count === 0 ? 'the captures show no connection between them' : `give 1 to ${count} (the captures show ${count} connection${count === 1 ? '' : 's'})`}\n`,
+        `kube-packet-path trace: --connection ${values.connection}: ` +
+          (count === 0
+            ? 'the captures show no connection between them'
+            : `give 1 to ${count} (the captures show ${count} connection${count === 1 ? '' : 's'})`) +
+          '\n',
       );
       return 2;
     }
   }
   if (format === 'json') io.out(JSON.stringify(traceJson(result), null, 2) + '\n');
-  else if (format === 'mermaid') io.out(result.flows.map((f) => renderMermaid(f)).join('\n\n') + '\n');
+  else if (format === 'mermaid') io.out(result.flows.map((flow) => renderMermaid(flow)).join('\n\n') + '\n');
   else if (format === 'markdown') io.out(renderMarkdown(result));
   else io.out(traceText(result));
   // A flow that stops at a hop is a failure the caller can test for (scripts, CI).
-  return result.flows.some((f) => brokenAt(f) !== undefined) ? 1 : 0;
+  return result.flows.some((flow) => brokenAt(flow) !== undefined) ? 1 : 0;
 }
 
 registerCommand({

@@ -26,13 +26,19 @@ const WHAT: Record<ConfigMapSpec['yields'], string> = {
   ClusterDns: 'Corefile kubernetes plugin',
 };
 
+/** The kubeconfig context the facts name, and how long and until when to wait for the answer. */
+export interface ConfigMapRequest {
+  context: string;
+  signal: AbortSignal;
+  timeoutMs: number;
+}
+
 export async function readNetworkConfigMap(
   apiTransport: ApiTransport,
   spec: ConfigMapSpec,
-  context: string,
-  signal: AbortSignal,
-  timeoutMs: number,
+  request: ConfigMapRequest,
 ): Promise<ConfigMapOutcome> {
+  const { context, signal, timeoutMs } = request;
   const notFoundIn: string[] = [];
   for (const ns of spec.namespaces) {
     const target = { verb: 'get' as const, resource: 'configmaps', namespace: ns, name: spec.name };
@@ -58,7 +64,7 @@ export async function readNetworkConfigMap(
     if (res.status !== 200)
       return {
         facts: [],
-        problems: [httpProblem(target, res.status, res.body, spec.missing, apiTransport.server)],
+        problems: [httpProblem(target, res, spec.missing, apiTransport.server)],
         ok: false,
         found: false,
       };
@@ -71,13 +77,15 @@ export async function readNetworkConfigMap(
             ...target,
             code: 200,
             reason: 'NotAnObject',
-            message: `cannot get configmaps ${ns}/${spec.name}: the answer from ${apiTransport.server} is not an object but ${describeBody(res.body)}; ${spec.missing}`,
+            message:
+              `cannot get configmaps ${ns}/${spec.name}: the answer from ${apiTransport.server} is not an ` +
+              `object but ${describeBody(res.body)}; ${spec.missing}`,
           },
         ],
         ok: false,
         found: false,
       };
-    const facts = apiObjectFacts('ConfigMap', res.body, context).facts.filter((f) => f.kind === spec.yields);
+    const facts = apiObjectFacts('ConfigMap', res.body, context).facts.filter((fact) => fact.kind === spec.yields);
     const problems: ClusterProblem[] = facts.length
       ? []
       : [
@@ -101,7 +109,9 @@ export async function readNetworkConfigMap(
         name: spec.name,
         code: 404,
         reason: 'NotFound',
-        message: `ConfigMap ${spec.name} not found in ${notFoundIn.map((n) => `namespace ${n}`).join(' or ')} (404); ${spec.missing}`,
+        message:
+          `ConfigMap ${spec.name} not found in ` +
+          `${notFoundIn.map((namespace) => `namespace ${namespace}`).join(' or ')} (404); ${spec.missing}`,
       },
     ],
   };

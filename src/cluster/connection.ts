@@ -41,7 +41,10 @@ export type Connection =
   /** `problem` is undefined when the caller cancelled. */
   | { ok: false; context: string; secrets: string[]; problem?: ClusterProblem };
 
-/** Rejects when `signal` aborts first; the promise itself keeps running (a plugin process cannot be reached from here). */
+/**
+ * Rejects when `signal` aborts first; the promise itself keeps running (a plugin process cannot be reached from
+ * here).
+ */
 function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   if (signal.aborted) return Promise.reject(new Error('aborted'));
   return new Promise<T>((resolve, reject) => {
@@ -65,7 +68,8 @@ export async function connect(
     const mixed = connectOptions.workspace && crossOriginCredentials(kc, connectOptions.workspace.files);
     if (mixed)
       throw new KubeconfigError(
-        `Refused context '${context}': ${mixed}; credentials from outside the workspace are never sent to a server the workspace names.`,
+        `Refused context '${context}': ${mixed}; credentials from outside the workspace are never sent to a server ` +
+          `the workspace names.`,
       );
   } catch (e) {
     return {
@@ -88,7 +92,9 @@ export async function connect(
       problem: {
         severity: 'error',
         reason: 'CredentialPluginRefused',
-        message: `Context '${context}' authenticates with an ${plugin}; refused because the kubeconfig is provided by the workspace. Use a kubeconfig outside the workspace to run credential plugins.`,
+        message:
+          `Context '${context}' authenticates with an ${plugin}; refused because the kubeconfig is provided ` +
+          `by the workspace. Use a kubeconfig outside the workspace to run credential plugins.`,
       },
     };
   }
@@ -127,8 +133,7 @@ export async function connect(
         secrets,
         problem: httpProblem(
           { verb: 'get', resource: '/version' },
-          401,
-          res.body,
+          { status: 401, body: res.body },
           'nothing was read',
           transport.server,
         ),
@@ -156,7 +161,9 @@ export async function connect(
         {
           severity: 'warning',
           reason: 'InsecureSkipTLSVerify',
-          message: `the kubeconfig disables TLS verification for ${transport.server} (insecure-skip-tls-verify): the server's identity was not checked`,
+          message:
+            `the kubeconfig disables TLS verification for ${transport.server} (insecure-skip-tls-verify): the ` +
+            `server's identity was not checked`,
         },
       ]
     : [];

@@ -96,7 +96,7 @@ function checkConfinement(file: string, text: string, confinement: WorkspaceConf
 }
 
 export function loadKubeConfig(paths: readonly string[], confinement?: WorkspaceConfinement): KubeConfig {
-  const existing = paths.filter((p) => existsSync(p));
+  const existing = paths.filter((path) => existsSync(path));
   if (existing.length === 0)
     throw new KubeconfigError(`No kubeconfig file found (looked at ${paths.join(', ') || 'nothing'}).`);
   const kc = new KubeConfig();
@@ -109,7 +109,8 @@ export function loadKubeConfig(paths: readonly string[], confinement?: Workspace
       const deep = yamlTooDeep(text);
       if (deep)
         throw new KubeconfigError(
-          `Cannot read kubeconfig ${file}: nested ${deep.depth} levels deep at line ${deep.line}, over the limit of ${MAX_YAML_DEPTH}.`,
+          `Cannot read kubeconfig ${file}: nested ${deep.depth} levels deep at line ${deep.line}, over the limit of ` +
+            `${MAX_YAML_DEPTH}.`,
         );
       if (confinement) checkConfinement(file, text, confinement);
       one.loadFromString(text);
@@ -119,17 +120,17 @@ export function loadKubeConfig(paths: readonly string[], confinement?: Workspace
       throw new KubeconfigError(`Cannot read kubeconfig ${file}: ${(e as Error).message.split('\n')[0]}`);
     }
     if (!kc.currentContext && one.currentContext) kc.currentContext = one.currentContext;
-    for (const c of one.clusters ?? [])
-      if (!kc.getCluster(c.name)) {
-        kc.clusters.push(c);
-        origins.clusters.set(c.name, file);
+    for (const cluster of one.clusters ?? [])
+      if (!kc.getCluster(cluster.name)) {
+        kc.clusters.push(cluster);
+        origins.clusters.set(cluster.name, file);
       }
-    for (const u of one.users ?? [])
-      if (!kc.getUser(u.name)) {
-        kc.users.push(u);
-        origins.users.set(u.name, file);
+    for (const user of one.users ?? [])
+      if (!kc.getUser(user.name)) {
+        kc.users.push(user);
+        origins.users.set(user.name, file);
       }
-    for (const c of one.contexts ?? []) if (!kc.getContextObject(c.name)) kc.contexts.push(c);
+    for (const context of one.contexts ?? []) if (!kc.getContextObject(context.name)) kc.contexts.push(context);
   }
   ORIGINS.set(kc, origins);
   return kc;
@@ -156,7 +157,10 @@ export function crossOriginCredentials(kc: KubeConfig, workspaceFiles: readonly 
   const userFile = ctx.user ? origins.users.get(ctx.user) : undefined;
   if (!clusterFile || !userFile || !workspaceFiles.includes(clusterFile) || workspaceFiles.includes(userFile))
     return undefined;
-  return `its cluster '${ctx.cluster}' comes from ${clusterFile}, which the workspace provides, and its user '${ctx.user}' from ${userFile}, which it does not`;
+  return (
+    `its cluster '${ctx.cluster}' comes from ${clusterFile}, which the workspace provides, and its user ` +
+    `'${ctx.user}' from ${userFile}, which it does not`
+  );
 }
 
 export function contextsOf(kc: KubeConfig): { current: string; contexts: KubeContextInfo[] } {
@@ -182,7 +186,7 @@ export function useContext(kc: KubeConfig, context?: string): string {
       `Context '${name}' is not in the kubeconfig (contexts: ${
         kc
           .getContexts()
-          .map((c) => c.name)
+          .map((known) => known.name)
           .join(', ') || 'none'
       }).`,
     );
@@ -204,7 +208,9 @@ export function credentialPlugin(user: User | null): string | undefined {
 
 /** Secret values in the selected user entry, so messages can be scrubbed of them verbatim. */
 export function secretsOf(kc: KubeConfig): string[] {
-  const u = kc.getCurrentUser();
-  if (!u) return [];
-  return [u.token, u.password, u.keyData, u.certData].filter((s): s is string => typeof s === 'string' && s.length > 0);
+  const user = kc.getCurrentUser();
+  if (!user) return [];
+  return [user.token, user.password, user.keyData, user.certData].filter(
+    (secret): secret is string => typeof secret === 'string' && secret.length > 0,
+  );
 }

@@ -6,10 +6,10 @@
  */
 export function currentContextInText(text: string): string | undefined {
   // JSON: "current-context": "name"
-  const json = /"current-context"\s*:\s*"((?:[^"\\]|\\.)*)"/.exec(text);
+  const json = /"current-context"\s*:\s*"(?<name>(?:[^"\\]|\\.)*)"/.exec(text)?.groups;
   if (json) {
     try {
-      return (JSON.parse(`"${json[1]}"`) as string) || undefined;
+      return (JSON.parse(`"${json.name}"`) as string) || undefined;
     } catch {
       return undefined;
     }
@@ -32,9 +32,9 @@ export function currentContextInText(text: string): string | undefined {
 
 /** The first file (merge order) that names a current context, as kubectl merges them. */
 export function currentContextOfFiles(texts: readonly (string | undefined)[]): string | undefined {
-  for (const t of texts) {
-    const c = t === undefined ? undefined : currentContextInText(t);
-    if (c) return c;
+  for (const text of texts) {
+    const context = text === undefined ? undefined : currentContextInText(text);
+    if (context) return context;
   }
   return undefined;
 }

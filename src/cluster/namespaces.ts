@@ -31,9 +31,11 @@ export async function listNamespaceNames(
       const names: string[] = [];
       const outcome = await listPaged(
         conn.transport,
-        '/api/v1/namespaces',
-        { verb: 'list', resource: 'namespaces' },
-        'pick namespaces by name instead',
+        {
+          path: '/api/v1/namespaces',
+          target: { verb: 'list', resource: 'namespaces' },
+          missing: 'pick namespaces by name instead',
+        },
         { pageSize: 500, timeoutMs, signal: controller.signal },
         (items: Json[]) => {
           for (const json of items) names.push(scalarText((json.metadata as Json | undefined)?.name));

@@ -67,18 +67,24 @@ export interface ListOutcome {
 }
 
 function keyOf(json: Json): string {
-  const m = (json.metadata ?? {}) as Record<string, unknown>;
-  return `${scalarText(m.namespace)}/${scalarText(m.name)}`;
+  const metadata = (json.metadata ?? {}) as Record<string, unknown>;
+  return `${scalarText(metadata.namespace)}/${scalarText(metadata.name)}`;
+}
+
+/** Which list to read: its API path, the target problems name, and what is missing without it. */
+export interface ListRequest {
+  path: string;
+  target: Target;
+  missing: string;
 }
 
 export async function listPaged(
   transport: ApiTransport,
-  path: string,
-  target: Target,
-  missing: string,
+  list: ListRequest,
   options: PageOptions,
   onItems: (items: Json[]) => void,
 ): Promise<ListOutcome> {
+  const { path, target, missing } = list;
   const out: ListOutcome = { items: 0, pages: 0, problems: [], complete: false };
   const maxItems = options.maxItems ?? DEFAULT_LIST_LIMITS.maxItems;
   const maxBytes = options.maxBytes ?? DEFAULT_LIST_LIMITS.maxBytes;
@@ -91,7 +97,9 @@ export async function listPaged(
         ...target,
         code: 200,
         reason: 'BadItem',
-        message: `${notObjects} item${notObjects === 1 ? '' : 's'} of the ${target.resource} list from ${transport.server} ${notObjects === 1 ? 'was' : 'were'} not an object (null or a scalar) and skipped`,
+        message:
+          `${notObjects} item${notObjects === 1 ? '' : 's'} of the ${target.resource} list from ` +
+          `${transport.server} ${notObjects === 1 ? 'was' : 'were'} not an object (null or a scalar) and skipped`,
       });
   };
   const seen = new Set<string>();
@@ -125,7 +133,9 @@ export async function listPaged(
           ...target,
           code: res.status,
           reason: 'TooManyRequests',
-          message: `the API server throttled the list of ${target.resource} (${res.status}); waited ${wait} s and retried`,
+          message:
+            `the API server throttled the list of ${target.resource} (${res.status}); waited ${wait} s and ` +
+            `retried`,
         });
       try {
         await sleep(wait * 1000, undefined, { signal: options.signal });
@@ -145,13 +155,15 @@ export async function listPaged(
         ...target,
         code: 410,
         reason: 'Expired',
-        message: `the continue token for ${target.resource} expired while paging (410 Gone); restarted the list once — objects may come from two snapshots`,
+        message:
+          `the continue token for ${target.resource} expired while paging (410 Gone); restarted the list once ` +
+          `— objects may come from two snapshots`,
       });
       continue;
     }
     if (res.status !== 200) {
       const partial = out.items ? ` (kept the ${out.items} read before)` : '';
-      out.problems.push(httpProblem(target, res.status, res.body, missing + partial, transport.server));
+      out.problems.push(httpProblem(target, res, missing + partial, transport.server));
       return out;
     }
     const body = res.body;
@@ -162,7 +174,9 @@ export async function listPaged(
         ...target,
         code: 200,
         reason: 'NotAList',
-        message: `cannot ${target.verb} ${target.resource}: the answer from ${transport.server} (HTTP 200, ${res.bytes} bytes) is not a List but ${describeBody(body)}; ${missing}`,
+        message:
+          `cannot ${target.verb} ${target.resource}: the answer from ${transport.server} (HTTP 200, ` +
+          `${res.bytes} bytes) is not a List but ${describeBody(body)}; ${missing}`,
       });
       return out;
     }
@@ -174,7 +188,7 @@ export async function listPaged(
     let items = (body.items as unknown[]).filter(isApiObject);
     notObjects += body.items.length - items.length;
     if (restarted) items = items.filter((json) => !seen.has(keyOf(json)));
-    for (const o of items) seen.add(keyOf(o));
+    for (const item of items) seen.add(keyOf(item));
     out.items += items.length;
     if (items.length) onItems(items);
     const next = metadata?.continue;
@@ -189,7 +203,11 @@ export async function listPaged(
         severity: 'warning',
         ...target,
         reason: 'ListTooLarge',
-        message: `stopped listing ${target.resource} from ${transport.server} after ${out.items} objects in ${out.pages} pages (${Math.round(bytes / 1024 / 1024)} MiB): the limit per list is ${maxItems} objects or ${Math.round(maxBytes / 1024 / 1024)} MiB and the server still had more; ${missing} (the rest of them) — read fewer namespaces`,
+        message:
+          `stopped listing ${target.resource} from ${transport.server} after ${out.items} objects in ` +
+          `${out.pages} pages (${Math.round(bytes / 1024 / 1024)} MiB): the limit per list is ${maxItems} objects or ` +
+          `${Math.round(maxBytes / 1024 / 1024)} MiB and the server still had more; ${missing} (the rest of them) — ` +
+          `read fewer namespaces`,
       });
       return out;
     }
@@ -198,7 +216,8 @@ export async function listPaged(
       out.problems.push({
         severity: 'warning',
         ...target,
-        message: `the server repeated a continue token for ${target.resource}; stopped paging after ${out.items} objects`,
+        message:
+          `the server repeated a continue token for ${target.resource}; stopped paging after ${out.items} ` + `objects`,
       });
       return out;
     }

@@ -95,8 +95,8 @@ export function insideAnyFolder(
   const platformPath = pathApi(platform);
   const caseless = platform === 'win32' || platform === 'darwin';
   const files = pathForms(platformPath.normalize(file), options.realPath);
-  const inside = (f: string) =>
-    folders.some((folder) => isInsideFolder(platformPath, f, platformPath.normalize(folder), caseless));
+  const inside = (form: string) =>
+    folders.some((folder) => isInsideFolder(platformPath, form, platformPath.normalize(folder), caseless));
   return options.by === 'any' ? files.some(inside) : files.every(inside);
 }
 
@@ -113,13 +113,16 @@ export function clusterAccessPolicy(input: ClusterAccessInput): ClusterAccessDec
   });
   if (!input.trusted) {
     return deny(
-      'This workspace is not trusted: Kube Packet Path does not contact clusters or read kubeconfig files here. Trust the workspace to enable cluster access.',
+      'This workspace is not trusted: Kube Packet Path does not contact clusters or read kubeconfig files here. ' +
+        'Trust the workspace to enable cluster access.',
     );
   }
-  const expand = (f: string) => {
+  const expand = (setting: string) => {
     const home = input.homeDir;
     const withHome =
-      home && (f === '~' || f.startsWith('~/') || f.startsWith('~\\')) ? platformPath.join(home, f.slice(1)) : f;
+      home && (setting === '~' || setting.startsWith('~/') || setting.startsWith('~\\'))
+        ? platformPath.join(home, setting.slice(1))
+        : setting;
     // A relative setting is relative to the first workspace folder, which makes it workspace-provided.
     return platformPath.isAbsolute(withHome)
       ? platformPath.normalize(withHome)
@@ -140,7 +143,7 @@ export function clusterAccessPolicy(input: ClusterAccessInput): ClusterAccessDec
     origin = 'KUBECONFIG';
     raw = input.envKubeconfig
       .split(platform === 'win32' ? ';' : ':')
-      .map((s) => s.trim())
+      .map((piece) => piece.trim())
       .filter(Boolean);
   } else if (input.homeDir) {
     origin = 'default';
@@ -153,21 +156,25 @@ export function clusterAccessPolicy(input: ClusterAccessInput): ClusterAccessDec
   const paths: string[] = [];
   /** Chosen by the workspace whatever their path: a relative or workspace-scoped setting. */
   const chosenByWorkspace = new Set<string>();
-  for (const f of raw) {
-    const abs = expand(f);
-    if (!abs) return deny(`The kubeconfig path '${f}' is relative and no workspace folder is open to resolve it.`);
+  for (const entry of raw) {
+    const abs = expand(entry);
+    if (!abs) return deny(`The kubeconfig path '${entry}' is relative and no workspace folder is open to resolve it.`);
     if (!paths.includes(abs)) paths.push(abs);
-    if (origin === 'setting' && (input.kubeconfigSettingFromWorkspace || !isAbsoluteSetting(platformPath, f))) {
+    if (origin === 'setting' && (input.kubeconfigSettingFromWorkspace || !isAbsoluteSetting(platformPath, entry))) {
       chosenByWorkspace.add(abs);
     }
   }
   const workspaceFolders = [
-    ...new Set(input.workspaceFolders.flatMap((w) => pathForms(platformPath.normalize(w), input.realPath))),
+    ...new Set(
+      input.workspaceFolders.flatMap((workspaceFolder) =>
+        pathForms(platformPath.normalize(workspaceFolder), input.realPath),
+      ),
+    ),
   ];
   const workspaceProvided = paths.filter(
-    (f) =>
-      chosenByWorkspace.has(f) ||
-      insideAnyFolder(f, workspaceFolders, { by: 'any', platform, realPath: input.realPath }),
+    (path) =>
+      chosenByWorkspace.has(path) ||
+      insideAnyFolder(path, workspaceFolders, { by: 'any', platform, realPath: input.realPath }),
   );
   const from =
     origin === 'setting'
@@ -180,7 +187,8 @@ export function clusterAccessPolicy(input: ClusterAccessInput): ClusterAccessDec
   return {
     allowed: true,
     reason: workspaceProvided.length
-      ? `Using ${from} (${paths.join(', ')}); it is provided by the workspace, so exec/auth-provider credential plugins are refused and it may name no file outside the workspace.`
+      ? `Using ${from} (${paths.join(', ')}); it is provided by the workspace, so exec/auth-provider credential ` +
+        `plugins are refused and it may name no file outside the workspace.`
       : `Using ${from} (${paths.join(', ')}).`,
     kubeconfigPaths: paths,
     origin,

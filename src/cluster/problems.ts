@@ -17,7 +17,10 @@ export interface ClusterProblem {
   code?: number;
   /** The Status `reason` (Forbidden, NotFound, Expired…) or a transport code (ECONNREFUSED, TIMEOUT…). */
   reason?: string;
-  /** The whole sentence, e.g. "cannot list endpointslices.discovery.k8s.io in namespace default: RBAC forbids (403); …". */
+  /**
+   * The whole sentence, e.g. "cannot list endpointslices.discovery.k8s.io in namespace default: RBAC forbids (403);
+   * …".
+   */
   message: string;
 }
 
@@ -28,10 +31,14 @@ export interface Target {
   name?: string;
 }
 
+/** `resource namespace/name`, `resource name`, or the resource alone when no object is named. */
+function objectName(target: Target): string {
+  if (!target.name) return target.resource;
+  return `${target.resource} ${target.namespace ? `${target.namespace}/` : ''}${target.name}`;
+}
+
 function where(target: Target): string {
-  const obj = target.name
-    ? `${target.resource} ${target.namespace ? `${target.namespace}/` : ''}${target.name}`
-    : target.resource;
+  const obj = objectName(target);
   const scope = target.name ? '' : target.namespace ? ` in namespace ${target.namespace}` : ' at cluster scope';
   return `${target.verb} ${obj}${scope}`;
 }
@@ -39,25 +46,25 @@ function where(target: Target): string {
 /** The `message` of a Kubernetes Status body, when the answer is one. */
 export function statusOf(body: unknown): { message?: string; reason?: string; code?: number } {
   if (typeof body !== 'object' || body === null) return {};
-  const b = body as Record<string, unknown>;
-  if (b.kind !== 'Status') return {};
+  const status = body as Record<string, unknown>;
+  if (status.kind !== 'Status') return {};
   return {
-    message: typeof b.message === 'string' ? b.message : undefined,
-    reason: typeof b.reason === 'string' ? b.reason : undefined,
-    code: typeof b.code === 'number' ? b.code : undefined,
+    message: typeof status.message === 'string' ? status.message : undefined,
+    reason: typeof status.reason === 'string' ? status.reason : undefined,
+    code: typeof status.code === 'number' ? status.code : undefined,
   };
 }
 
 /** An HTTP error answer → a problem. `missing` says what the model lacks because of it. */
 export function httpProblem(
   target: Target,
-  status: number,
-  body: unknown,
+  answer: { status: number; body?: unknown },
   missing: string,
   server: string,
 ): ClusterProblem {
-  const s = statusOf(body);
-  const reason = s.reason ?? String(status);
+  const { status, body } = answer;
+  const statusBody = statusOf(body);
+  const reason = statusBody.reason ?? String(status);
   const base = {
     resource: target.resource,
     verb: target.verb,
@@ -71,7 +78,9 @@ export function httpProblem(
       return {
         ...base,
         severity: 'error',
-        message: `cannot ${where(target)}: the API server at ${server} rejected the credentials (401 Unauthorized) — the token or client certificate is expired or invalid; refresh the kubeconfig (log in again)`,
+        message:
+          `cannot ${where(target)}: the API server at ${server} rejected the credentials (401 Unauthorized) — ` +
+          `the token or client certificate is expired or invalid; refresh the kubeconfig (log in again)`,
       };
     case 403:
       return { ...base, severity: 'warning', message: `cannot ${where(target)}: RBAC forbids (403); ${missing}` };
@@ -87,7 +96,7 @@ export function httpProblem(
       return {
         ...base,
         severity: 'info',
-        message: `${target.name ? `${target.resource} ${target.namespace ? `${target.namespace}/` : ''}${target.name}` : target.resource} not found (404); ${missing}`,
+        message: `${objectName(target)} not found (404); ${missing}`,
       };
     case 410:
       return {
@@ -96,7 +105,7 @@ export function httpProblem(
         message: `cannot ${where(target)}: the list expired twice while paging (410 Gone); ${missing}`,
       };
     default: {
-      const detail = s.message ? `: ${s.message}` : '';
+      const detail = statusBody.message ? `: ${statusBody.message}` : '';
       return { ...base, severity: 'warning', message: `cannot ${where(target)}: HTTP ${status}${detail}; ${missing}` };
     }
   }
@@ -118,25 +127,25 @@ const TLS_CODES = new Set([
 ]);
 
 /** Is this failure about the connection as a whole (no point trying other resources)? */
-export function isConnectionFailure(e: unknown): boolean {
+export function isConnectionFailure(error: unknown): boolean {
   return (
-    e instanceof TransportError &&
+    error instanceof TransportError &&
     (['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'NO_SERVER', 'INSECURE'].includes(
-      e.code,
+      error.code,
     ) ||
-      TLS_CODES.has(e.code))
+      TLS_CODES.has(error.code))
   );
 }
 
 /** A failure below HTTP → a problem. */
 export function transportProblem(
   target: Target | undefined,
-  e: unknown,
+  error: unknown,
   missing: string,
   server: string,
 ): ClusterProblem {
-  const code = e instanceof TransportError ? e.code : ((e as NodeJS.ErrnoException)?.code ?? 'ERROR');
-  const raw = e instanceof Error ? e.message : String(e);
+  const code = error instanceof TransportError ? error.code : ((error as NodeJS.ErrnoException)?.code ?? 'ERROR');
+  const raw = error instanceof Error ? error.message : String(error);
   const what = target ? `cannot ${where(target)}` : `cannot reach ${server}`;
   const tail = missing ? `; ${missing}` : '';
   const base = {
@@ -148,7 +157,9 @@ export function transportProblem(
   };
   let why: string;
   if (code === 'ECONNREFUSED')
-    why = `the API server at ${server} refused the connection (nothing listens there: is the cluster running, is the address right?)`;
+    why =
+      `the API server at ${server} refused the connection (nothing listens there: is the cluster running, is the ` +
+      `address right?)`;
   else if (code === 'ENOTFOUND' || code === 'EAI_AGAIN')
     why = `the API server host of ${server} does not resolve (${code})`;
   else if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') why = `no route to ${server} (${code})`;
@@ -156,10 +167,14 @@ export function transportProblem(
     why = `TLS: the server certificate of ${server} is not valid for that host name (${raw})`;
   else if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID')
     why = `TLS: the server certificate of ${server} is outside its validity period (${code})`;
-  else if (TLS_CODES.has(code) && e instanceof TransportError && e.hint)
-    why = `TLS: the server certificate of ${server} is not signed by a trusted certificate authority (${code}): ${e.hint}; add the cluster's certificate-authority-data to the kubeconfig`;
+  else if (TLS_CODES.has(code) && error instanceof TransportError && error.hint)
+    why =
+      `TLS: the server certificate of ${server} is not signed by a trusted certificate authority (${code}): ` +
+      `${error.hint}; add the cluster's certificate-authority-data to the kubeconfig`;
   else if (TLS_CODES.has(code))
-    why = `TLS: the server certificate of ${server} is not signed by the certificate authority in the kubeconfig (${code}); the kubeconfig may belong to another cluster, or the cluster's CA changed`;
+    why =
+      `TLS: the server certificate of ${server} is not signed by the certificate authority in the kubeconfig ` +
+      `(${code}); the kubeconfig may belong to another cluster, or the cluster's CA changed`;
   else if (code === 'TIMEOUT') why = `the API server did not answer in time (${raw})`;
   else if (code === 'ABORTED') why = 'cancelled';
   else if (code === 'ECONNRESET' || code === 'EPIPE')

@@ -21,14 +21,14 @@ export interface PullSummary {
 }
 
 export function summarizePull(
-  r: Pick<PullResult, 'context' | 'counts' | 'problems' | 'cancelled' | 'complete'>,
+  result: Pick<PullResult, 'context' | 'counts' | 'problems' | 'cancelled' | 'complete'>,
 ): PullSummary {
-  const read = LABELS.filter(([k]) => r.counts[k] !== undefined).map(
-    ([k, one, many]) => `${r.counts[k]} ${r.counts[k] === 1 ? one : many}`,
+  const read = LABELS.filter(([kind]) => result.counts[kind] !== undefined).map(
+    ([kind, one, many]) => `${result.counts[kind]} ${result.counts[kind] === 1 ? one : many}`,
   );
-  const errors = r.problems.filter((clusterProblem) => clusterProblem.severity === 'error').length;
-  const warnings = r.problems.filter((clusterProblem) => clusterProblem.severity === 'warning').length;
-  const level = errors ? 'error' : warnings ? 'warning' : r.problems.length ? 'info' : 'ok';
+  const errors = result.problems.filter((clusterProblem) => clusterProblem.severity === 'error').length;
+  const warnings = result.problems.filter((clusterProblem) => clusterProblem.severity === 'warning').length;
+  const level = errors ? 'error' : warnings ? 'warning' : result.problems.length ? 'info' : 'ok';
   const issues = [
     errors && `${errors} error${errors > 1 ? 's' : ''}`,
     warnings && `${warnings} warning${warnings > 1 ? 's' : ''}`,
@@ -36,10 +36,11 @@ export function summarizePull(
     .filter(Boolean)
     .join(', ');
   const what = read.length ? `Read ${read.join(', ')}` : 'Read nothing';
-  const headline = `${what} from context '${r.context}'${r.cancelled ? ' (cancelled)' : !r.complete && !issues ? ' (incomplete)' : ''}${issues ? ` — ${issues}` : ''}`;
+  const state = result.cancelled ? ' (cancelled)' : !result.complete && !issues ? ' (incomplete)' : '';
+  const headline = `${what} from context '${result.context}'${state}${issues ? ` — ${issues}` : ''}`;
   return {
     headline,
     level,
-    details: r.problems.map((clusterProblem) => `[${clusterProblem.severity}] ${clusterProblem.message}`),
+    details: result.problems.map((clusterProblem) => `[${clusterProblem.severity}] ${clusterProblem.message}`),
   };
 }

@@ -79,15 +79,16 @@ interface RequestGuard {
 
 /**
  * One GET request whose promise settles exactly once, whatever ends it first: the answer, a
- * socket error, the caller's cancellation or a timer. `fail` destroys the request.
+ * socket error, the caller's cancellation or a timer. `fail` destroys the request. http or
+ * https follows the URL's scheme.
  */
 function guardedGet<T>(
-  lib: typeof http | typeof https,
   url: URL,
   options: http.RequestOptions,
   signal: AbortSignal | undefined,
   start: (req: http.ClientRequest, g: RequestGuard, resolve: (v: T) => void) => void,
 ): Promise<T> {
+  const lib = url.protocol === 'http:' ? http : https;
   return new Promise<T>((resolve, reject) => {
     if (signal?.aborted) return reject(new TransportError('cancelled', 'ABORTED'));
     let settled = false;
@@ -151,7 +152,8 @@ export async function kubeTransport(kc: KubeConfig, options: TransportOptions = 
     'Accept-Encoding': 'gzip',
     'User-Agent': options.userAgent ?? 'kube-packet-path (read-only)',
   };
-  for (const [k, v] of Object.entries(opts.headers ?? {})) if (v !== undefined) headers[k] = String(v);
+  for (const [name, value] of Object.entries(opts.headers ?? {}))
+    if (value !== undefined) headers[name] = String(value);
   if (opts.auth) headers.Authorization = `Basic ${Buffer.from(opts.auth).toString('base64')}`;
   const maxBytes = options.maxResponseBytes ?? DEFAULT_MAX_BYTES;
   // The server URL's path without its trailing slashes (a loop: `\/+$` is quadratic on a run of them).
@@ -169,83 +171,74 @@ export async function kubeTransport(kc: KubeConfig, options: TransportOptions = 
     get(path: string, { signal, timeoutMs }: GetOptions): Promise<ApiResponse> {
       count++;
       const url = new URL(base.origin + prefix + path);
-      const lib = url.protocol === 'http:' ? http : https;
-      return guardedGet<ApiResponse>(
-        lib,
-        url,
-        { agent, headers },
-        signal,
-        (req, { fail, finish, setTimer }, resolve) => {
-          setTimer(
-            timeoutMs,
-            () => new TransportError(`no complete answer within ${Math.round(timeoutMs / 100) / 10} s`, 'TIMEOUT'),
-          );
-          req.on('error', (errnoException: NodeJS.ErrnoException) =>
-            fail(
-              new TransportError(
-                errnoException.message,
-                errnoException.code ?? 'ERROR',
-                !opts.ca && /CERT|SIGNATURE|SELF_SIGNED/.test(errnoException.code ?? '')
-                  ? 'the kubeconfig names no certificate-authority, so only the system CAs were trusted'
-                  : undefined,
-              ),
+      return guardedGet<ApiResponse>(url, { agent, headers }, signal, (req, { fail, finish, setTimer }, resolve) => {
+        setTimer(
+          timeoutMs,
+          () => new TransportError(`no complete answer within ${Math.round(timeoutMs / 100) / 10} s`, 'TIMEOUT'),
+        );
+        req.on('error', (errnoException: NodeJS.ErrnoException) =>
+          fail(
+            new TransportError(
+              errnoException.message,
+              errnoException.code ?? 'ERROR',
+              !opts.ca && /CERT|SIGNATURE|SELF_SIGNED/.test(errnoException.code ?? '')
+                ? 'the kubeconfig names no certificate-authority, so only the system CAs were trusted'
+                : undefined,
             ),
+          ),
+        );
+        req.on('response', (res) => {
+          const chunks: Buffer[] = [];
+          let bytes = 0;
+          res.on('error', (errnoException: NodeJS.ErrnoException) =>
+            fail(new TransportError(errnoException.message, errnoException.code ?? 'ECONNRESET')),
           );
-          req.on('response', (res) => {
-            const chunks: Buffer[] = [];
-            let bytes = 0;
-            res.on('error', (errnoException: NodeJS.ErrnoException) =>
-              fail(new TransportError(errnoException.message, errnoException.code ?? 'ECONNRESET')),
+          res.on('aborted', () =>
+            fail(new TransportError('the server closed the connection mid-response', 'ECONNRESET')),
+          );
+          // The size cap counts decompressed bytes, so a small gzip bomb cannot fill memory.
+          let body: NodeJS.ReadableStream = res;
+          if (/gzip/i.test(String(res.headers['content-encoding'] ?? ''))) {
+            const gunzip = zlib.createGunzip();
+            gunzip.on('error', (errnoException: NodeJS.ErrnoException) =>
+              fail(new TransportError(`bad gzip answer: ${errnoException.message}`, 'ECONNRESET')),
             );
-            res.on('aborted', () =>
-              fail(new TransportError('the server closed the connection mid-response', 'ECONNRESET')),
-            );
-            // The size cap counts decompressed bytes, so a small gzip bomb cannot fill memory.
-            let body: NodeJS.ReadableStream = res;
-            if (/gzip/i.test(String(res.headers['content-encoding'] ?? ''))) {
-              const gunzip = zlib.createGunzip();
-              gunzip.on('error', (errnoException: NodeJS.ErrnoException) =>
-                fail(new TransportError(`bad gzip answer: ${errnoException.message}`, 'ECONNRESET')),
-              );
-              body = res.pipe(gunzip);
-            }
-            body.on('data', (buffer: Buffer) => {
-              bytes += buffer.length;
-              if (bytes > maxBytes) fail(new TransportError(`response larger than ${maxBytes} bytes`, 'TOO_LARGE'));
-              else chunks.push(buffer);
-            });
-            body.on('end', () =>
-              finish(() => {
-                const text = Buffer.concat(chunks).toString('utf8');
-                let body: unknown = text;
-                if (/json/i.test(String(res.headers['content-type'] ?? '')) || /^\s*[{[]/.test(text)) {
-                  try {
-                    body = JSON.parse(text);
-                  } catch {
-                    body = text;
-                  }
-                }
-                const retry = Number(res.headers['retry-after']);
-                resolve({
-                  status: res.statusCode ?? 0,
-                  body,
-                  bytes,
-                  ...(Number.isFinite(retry) && retry >= 0 ? { retryAfter: retry } : {}),
-                });
-              }),
-            );
+            body = res.pipe(gunzip);
+          }
+          body.on('data', (buffer: Buffer) => {
+            bytes += buffer.length;
+            if (bytes > maxBytes) fail(new TransportError(`response larger than ${maxBytes} bytes`, 'TOO_LARGE'));
+            else chunks.push(buffer);
           });
-        },
-      );
+          body.on('end', () =>
+            finish(() => {
+              const text = Buffer.concat(chunks).toString('utf8');
+              let body: unknown = text;
+              if (/json/i.test(String(res.headers['content-type'] ?? '')) || /^\s*[{[]/.test(text)) {
+                try {
+                  body = JSON.parse(text);
+                } catch {
+                  body = text;
+                }
+              }
+              const retry = Number(res.headers['retry-after']);
+              resolve({
+                status: res.statusCode ?? 0,
+                body,
+                bytes,
+                ...(Number.isFinite(retry) && retry >= 0 ? { retryAfter: retry } : {}),
+              });
+            }),
+          );
+        });
+      });
     },
     stream(path, { signal, idleTimeoutMs, onLine }) {
       count++;
       const url = new URL(base.origin + prefix + path);
-      const lib = url.protocol === 'http:' ? http : https;
       // Watch streams are long-lived: no Accept-Encoding (a gzip stream would hold lines back).
       const { 'Accept-Encoding': _gzip, ...streamHeaders } = headers;
       return guardedGet<{ status: number; body?: unknown }>(
-        lib,
         url,
         { agent, headers: streamHeaders },
         signal,

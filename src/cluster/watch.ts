@@ -75,13 +75,13 @@ const sleep = (ms: number, signal: AbortSignal) =>
 const DEFAULT_BACKOFF = { initialMs: 500, maxMs: 30_000, jitter: 0.5, resetAfterMs: 10_000, maxFailures: 10 };
 
 const keyOf = (json: Json) => {
-  const m = (json.metadata ?? {}) as Json;
-  return `${scalarText(m.namespace)}/${scalarText(m.name)}`;
+  const metadata = (json.metadata ?? {}) as Json;
+  return `${scalarText(metadata.namespace)}/${scalarText(metadata.name)}`;
 };
 
 /** Runs until `signal` aborts (or the connection cannot be made); resolves then. */
 export async function watchCluster(options: WatchOptions): Promise<WatchEnd> {
-  const o = {
+  const settings = {
     requestTimeoutMs: 15_000,
     streamSeconds: 300,
     idleTimeoutMs: 0,
@@ -90,8 +90,12 @@ export async function watchCluster(options: WatchOptions): Promise<WatchEnd> {
     ...options,
   };
   const backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
-  const idleMs = o.idleTimeoutMs || (o.streamSeconds + 60) * 1000;
-  const conn = await connect({ ...o, requestTimeoutMs: o.requestTimeoutMs }, o.signal, () => 'cancelled');
+  const idleMs = settings.idleTimeoutMs || (settings.streamSeconds + 60) * 1000;
+  const conn = await connect(
+    { ...settings, requestTimeoutMs: settings.requestTimeoutMs },
+    settings.signal,
+    () => 'cancelled',
+  );
   const clean = (clusterProblem: ClusterProblem): ClusterProblem => ({
     ...clusterProblem,
     message: redactSecrets(clusterProblem.message, conn.secrets),
@@ -101,11 +105,11 @@ export async function watchCluster(options: WatchOptions): Promise<WatchEnd> {
   const context = conn.context;
   /** Current objects' facts per resource and key. */
   const state = new Map<WatchedResource, Map<string, Fact[]>>();
-  const allFacts = () => [...state.values()].flatMap((m) => [...m.values()].flat());
-  const namespaces = o.namespaces && o.namespaces !== 'all' ? [...o.namespaces] : [undefined];
+  const allFacts = () => [...state.values()].flatMap((byKind) => [...byKind.values()].flat());
+  const namespaces = settings.namespaces && settings.namespaces !== 'all' ? [...settings.namespaces] : [undefined];
   try {
     const loops: Promise<ClusterProblem | undefined>[] = [];
-    for (const resource of o.resources) {
+    for (const resource of settings.resources) {
       const spec = LISTS.find((listSpec) => listSpec.resource === resource)!;
       state.set(resource, new Map());
       for (const ns of namespaces) loops.push(watchOne(apiTransport, spec, ns));
@@ -113,7 +117,7 @@ export async function watchCluster(options: WatchOptions): Promise<WatchEnd> {
     const problems = (await Promise.all(loops)).filter(
       (clusterProblem): clusterProblem is ClusterProblem => !!clusterProblem,
     );
-    return { context, problem: o.signal.aborted ? undefined : problems[0], requests: apiTransport.requestCount };
+    return { context, problem: settings.signal.aborted ? undefined : problems[0], requests: apiTransport.requestCount };
   } finally {
     apiTransport.close();
   }
@@ -138,37 +142,37 @@ export async function watchCluster(options: WatchOptions): Promise<WatchEnd> {
       const step = immediateFirst ? failures - 2 : failures - 1;
       const full = step < 0 ? 0 : Math.min(backoff.maxMs, backoff.initialMs * 2 ** step);
       const delayMs = Math.round(full * (1 - backoff.jitter * Math.random()));
-      o.onStatus?.({ state: 'retrying', resource, delayMs, attempt: failures, problem: clean(problem) });
-      if (delayMs > 0) await sleep(delayMs, o.signal);
+      settings.onStatus?.({ state: 'retrying', resource, delayMs, attempt: failures, problem: clean(problem) });
+      if (delayMs > 0) await sleep(delayMs, settings.signal);
       return true;
     };
     const stop = (problem: ClusterProblem): ClusterProblem => {
       const final = clean(problem);
-      o.onStatus?.({ state: 'stopped', resource, problem: final });
+      settings.onStatus?.({ state: 'stopped', resource, problem: final });
       return final;
     };
     const giveUp = (problem: ClusterProblem): ClusterProblem =>
       stop({
         ...problem,
         severity: 'error',
-        message: `stopped keeping ${target.resource} current after ${failures} failed attempts in a row (last: ${problem.message})`,
+        message:
+          `stopped keeping ${target.resource} current after ${failures} failed attempts in a row (last: ` +
+          `${problem.message})`,
       });
-    while (!o.signal.aborted) {
+    while (!settings.signal.aborted) {
       if (rv === undefined) {
         // (Re-)list: the state and the version to watch from.
-        o.onStatus?.({ state: 'listing', resource });
+        settings.onStatus?.({ state: 'listing', resource });
         const fresh = new Map<string, Fact[]>();
         const outcome = await listPaged(
           transport,
-          path,
-          target,
-          spec.missing,
-          { pageSize: o.pageSize, timeoutMs: o.requestTimeoutMs, signal: o.signal },
+          { path, target, missing: spec.missing },
+          { pageSize: settings.pageSize, timeoutMs: settings.requestTimeoutMs, signal: settings.signal },
           (items) => {
             for (const item of items) fresh.set(keyOf(item), apiObjectFacts(spec.kind, item, context).facts);
           },
         );
-        if (o.signal.aborted) return undefined;
+        if (settings.signal.aborted) return undefined;
         if (!outcome.complete || !outcome.resourceVersion) {
           const problem = outcome.problems.find((clusterProblem) => clusterProblem.severity !== 'info') ?? {
             severity: 'warning',
@@ -179,21 +183,21 @@ export async function watchCluster(options: WatchOptions): Promise<WatchEnd> {
           if (!(await retry(problem))) return giveUp(problem);
           continue;
         }
-        for (const k of mine) if (!fresh.has(k)) objects.delete(k);
+        for (const key of mine) if (!fresh.has(key)) objects.delete(key);
         mine.clear();
-        for (const [k, f] of fresh) {
-          objects.set(k, f);
-          mine.add(k);
+        for (const [key, fact] of fresh) {
+          objects.set(key, fact);
+          mine.add(key);
         }
         rv = outcome.resourceVersion;
-        o.onChange({ resource, type: 'RELIST', key: target.resource, facts: allFacts });
+        settings.onChange({ resource, type: 'RELIST', key: target.resource, facts: allFacts });
       }
-      o.onStatus?.({ state: 'watching', resource, resourceVersion: rv });
+      settings.onStatus?.({ state: 'watching', resource, resourceVersion: rv });
       const query = new URLSearchParams({
         watch: '1',
         resourceVersion: rv,
         allowWatchBookmarks: 'true',
-        timeoutSeconds: String(o.streamSeconds),
+        timeoutSeconds: String(settings.streamSeconds),
       });
       let expired = false;
       const openedAt = Date.now();
@@ -210,7 +214,7 @@ export async function watchCluster(options: WatchOptions): Promise<WatchEnd> {
       };
       try {
         const res = await transport.stream(`${path}?${query.toString()}`, {
-          signal: o.signal,
+          signal: settings.signal,
           idleTimeoutMs: idleMs,
           onLine: (line) => {
             const ev = line as { type?: unknown; object?: unknown };
@@ -231,7 +235,7 @@ export async function watchCluster(options: WatchOptions): Promise<WatchEnd> {
               objects.set(key, apiObjectFacts(spec.kind, obj, context).facts);
               mine.add(key);
             }
-            o.onChange({ resource, type: ev.type, key, facts: allFacts });
+            settings.onChange({ resource, type: ev.type, key, facts: allFacts });
           },
         });
         healthy();
@@ -243,8 +247,7 @@ export async function watchCluster(options: WatchOptions): Promise<WatchEnd> {
         if (res.status !== 200) {
           const problem = httpProblem(
             { ...target },
-            res.status,
-            res.body,
+            res,
             `${target.resource} are no longer kept current`,
             transport.server,
           );
@@ -258,12 +261,14 @@ export async function watchCluster(options: WatchOptions): Promise<WatchEnd> {
           const short: ClusterProblem = {
             severity: 'warning',
             ...target,
-            message: `the server ended the watch of ${target.resource} after ${Math.round((Date.now() - openedAt) / 100) / 10} s`,
+            message:
+              `the server ended the watch of ${target.resource} after ` +
+              `${Math.round((Date.now() - openedAt) / 100) / 10} s`,
           };
           if (!(await retry(short))) return giveUp(short);
         }
       } catch (e) {
-        if (o.signal.aborted) return undefined;
+        if (settings.signal.aborted) return undefined;
         healthy();
         if (expired) {
           rv = undefined;
@@ -274,7 +279,7 @@ export async function watchCluster(options: WatchOptions): Promise<WatchEnd> {
         if (!(await retry(problem))) return giveUp(problem);
       }
     }
-    o.onStatus?.({ state: 'stopped', resource });
+    settings.onStatus?.({ state: 'stopped', resource });
     return undefined;
   }
 }

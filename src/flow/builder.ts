@@ -11,10 +11,10 @@ import type {
   StepStatus,
 } from './types';
 
-/** Drops repeated evidence (same uri, line and excerpt), keeping the first order. */
 /** What makes two evidence objects the same citation: the file, the line and the text. */
-const citationKey = (e: Evidence) => `${e.uri}|${e.line ?? ''}|${e.excerpt ?? ''}`;
+const citationKey = (cited: Evidence) => `${cited.uri}|${cited.line ?? ''}|${cited.excerpt ?? ''}`;
 
+/** Drops repeated evidence (same uri, line and excerpt), keeping the first order. */
 function uniqueEvidence<E extends Evidence>(evidence: readonly E[]): E[] {
   const seen = new Set<string>();
   const out: E[] = [];

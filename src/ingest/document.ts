@@ -33,8 +33,8 @@ export interface DocumentResult {
 export function splitLines(text: string): string[] {
   const lines = text.split('\n');
   for (let k = 0; k < lines.length; k++) {
-    const l = lines[k];
-    if (l.charCodeAt(l.length - 1) === 13) lines[k] = l.slice(0, -1);
+    const line = lines[k];
+    if (line.charCodeAt(line.length - 1) === 13) lines[k] = line.slice(0, -1);
   }
   if (lines.length > 1 && lines[lines.length - 1] === '') lines.pop();
   return lines;
@@ -86,7 +86,7 @@ export function parseDocument(given: string, uri: string): DocumentResult {
       for (let k = first; k <= last; k++) if (lines.at(k).trim()) unparsed.push({ line: k + 1, reason: what });
       result = { format: 'unknown', facts: [], records: 0, unparsed };
     } else {
-      const { text: joined, map } = unflattenLines(spec, lines, first, last, raw.startLine);
+      const { text: joined, map } = unflattenLines(spec, { lines, first, last, firstLine: raw.startLine });
       // an untouched block is a slice of the input (no copy for LF text, nor for CRLF text when
       // the parser drops the CRs itself)
       const blockText = joined ?? (spec.readsCrlf ? lines.slice(first, last) : lines.join(first, last));
@@ -118,7 +118,7 @@ export function parseDocument(given: string, uri: string): DocumentResult {
     };
     if (raw.host !== undefined) block.host = raw.host;
     blocks.push(block);
-    for (const f of result.facts) facts.push(f);
+    for (const fact of result.facts) facts.push(fact);
   }
   return { uri, blocks, facts };
 }

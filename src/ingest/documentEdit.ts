@@ -9,7 +9,10 @@ import { parseDocument, type DocumentBlock, type DocumentResult } from './docume
  * the kept blocks stay the same objects, so what points at them (hovers) stays valid.
  */
 
-/** Lines an edit replaced, 0-based: old lines [from, oldLast] became new lines [from, newLast] (either may be empty: last < from). */
+/**
+ * Lines an edit replaced, 0-based: old lines [from, oldLast] became new lines [from, newLast] (either may be empty:
+ * last < from).
+ */
 export interface EditedLines {
   from: number;
   oldLast: number;
@@ -61,10 +64,10 @@ function moveFacts(facts: readonly Fact[], delta: number, uri: string): void {
   const seen = new Set<Evidence>();
   const move = (line: number) => ({ line: line + delta, column: 0 });
   const moveAll = (list: readonly Evidence[]) => {
-    for (const e of list)
-      if (e.uri === uri && !seen.has(e)) {
-        seen.add(e);
-        moveEvidence(e, move);
+    for (const evidence of list)
+      if (evidence.uri === uri && !seen.has(evidence)) {
+        seen.add(evidence);
+        moveEvidence(evidence, move);
       }
   };
   for (const fact of facts) {
@@ -149,13 +152,14 @@ function readEdited(previous: DocumentResult, text: string, edit: EditedLines): 
   // 1-based old lines the edit touched (an insertion touches the line it was made in)
   const touchedFrom = edit.from + 1;
   const touchedTo = Math.max(edit.oldLast, edit.from) + 1;
-  let first = blocks.findIndex((b) => b.endLine >= touchedFrom - 1);
+  let first = blocks.findIndex((block) => block.endLine >= touchedFrom - 1);
   if (first < 0) first = blocks.length;
   let last = blocks.length - 1;
   while (last >= 0 && firstLineOf(blocks[last]) > touchedTo + 1) last--;
   // one more block on each side: the splitter may join or cut them differently now; and the pieces
   // of one command's output (`cat a b` gives a block per file) are read together, from the prompt
-  const sameCommand = (k: number) => blocks[k].command !== null && blocks[k].command === blocks[k - 1].command;
+  const sameCommand = (index: number) =>
+    blocks[index].command !== null && blocks[index].command === blocks[index - 1].command;
   first = Math.max(0, first - 1);
   while (first > 0 && sameCommand(first)) first--;
   last = Math.min(blocks.length - 1, last + 1);

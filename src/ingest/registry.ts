@@ -25,8 +25,8 @@ export function allFormats(): FormatSpec[] {
 
 /** The format whose command pattern matches, e.g. `sudo iptables -t nat -L KUBE-SERVICES -n`. */
 export function formatForCommand(command: string): FormatSpec | undefined {
-  const c = command.trim().replace(/^(sudo\s+(-\S+\s+)*)/, '');
-  return SPECS.find((formatSpec) => formatSpec.commands.some((regExp) => regExp.test(c)));
+  const bare = command.trim().replace(/^(sudo\s+(-\S+\s+)*)/, '');
+  return SPECS.find((formatSpec) => formatSpec.commands.some((regExp) => regExp.test(bare)));
 }
 
 /**
@@ -42,10 +42,10 @@ export function sniffFormat(
   let best: FormatSpec | undefined;
   let bestScore = threshold;
   const head = headOf(lines);
-  for (const s of formats) {
-    const score = safeSniff(s, head);
+  for (const format of formats) {
+    const score = safeSniff(format, head);
     if (score > bestScore) {
-      best = s;
+      best = format;
       bestScore = score;
     }
   }

@@ -7,15 +7,15 @@ const SNIFF_CHARS = 4096;
 
 /** The first SNIFF_LINES lines, each cut to SNIFF_CHARS characters. */
 export const headOf = (lines: readonly string[]): string[] =>
-  lines.slice(0, SNIFF_LINES).map((l) => (l.length > SNIFF_CHARS ? l.slice(0, SNIFF_CHARS) : l));
+  lines.slice(0, SNIFF_LINES).map((line) => (line.length > SNIFF_CHARS ? line.slice(0, SNIFF_CHARS) : line));
 
 /** A format's sniff score for the head of `lines`; 0 when the sniffer throws or returns no number. */
 export function safeSniff(spec: FormatSpec, lines: readonly string[]): number {
   try {
-    const s = spec.sniff(
-      lines.length > SNIFF_LINES || lines.some((l) => l.length > SNIFF_CHARS) ? headOf(lines) : lines,
+    const score = spec.sniff(
+      lines.length > SNIFF_LINES || lines.some((line) => line.length > SNIFF_CHARS) ? headOf(lines) : lines,
     );
-    return Number.isFinite(s) ? s : 0;
+    return Number.isFinite(score) ? score : 0;
   } catch {
     return 0;
   }
@@ -25,10 +25,10 @@ export function safeSniff(spec: FormatSpec, lines: readonly string[]): number {
 export function fractionMatching(lines: readonly string[], test: (l: string) => boolean): number {
   let total = 0;
   let hit = 0;
-  for (const l of lines) {
-    if (l.trim() === '') continue;
+  for (const line of lines) {
+    if (line.trim() === '') continue;
     total++;
-    if (test(l)) hit++;
+    if (test(line)) hit++;
   }
   return total === 0 ? 0 : hit / total;
 }
@@ -38,5 +38,5 @@ export function fractionMatching(lines: readonly string[], test: (l: string) => 
  * format. Formats with context (nft's "inside a table") keep their own loop.
  */
 export function shareOfLines(lines: readonly string[], looksLike: (trimmed: string) => boolean): number {
-  return fractionMatching(lines, (l) => looksLike(l.trim()));
+  return fractionMatching(lines, (line) => looksLike(line.trim()));
 }

@@ -55,14 +55,14 @@ export class ArrayPacketTable implements PacketTable {
   get size(): number {
     return this.list.length;
   }
-  packet(i: number): Packet {
-    return this.list[i];
+  packet(index: number): Packet {
+    return this.list[index];
   }
   all(): Packet[] {
     return this.list;
   }
-  lineOf(i: number): number {
-    return this.list[i].evidence[0]?.line ?? 0;
+  lineOf(index: number): number {
+    return this.list[index].evidence[0]?.line ?? 0;
   }
   touching(ips: ReadonlySet<string>): number[] {
     const out: number[] = [];
@@ -75,20 +75,20 @@ export class ArrayPacketTable implements PacketTable {
     return this.list.findIndex(isMssSyn);
   }
   onInterface(name: string, near: number, max: number): number[] {
-    return nearestRows(this.list.length, near, max, (i) => this.list[i].interface === name);
+    return nearestRows(this.list.length, near, max, (index) => this.list[index].interface === name);
   }
   remapLines(at: LineMapping): void {
     const seen = new Set<object>();
     const fix = (packet: Packet | undefined) => {
       if (!packet) return;
-      for (const e of packet.evidence) {
-        if (seen.has(e)) continue;
-        seen.add(e);
-        moveEvidence(e, at);
+      for (const evidence of packet.evidence) {
+        if (seen.has(evidence)) continue;
+        seen.add(evidence);
+        moveEvidence(evidence, at);
       }
       fix(packet.inner);
     };
-    for (const p of this.list) fix(p);
+    for (const packet of this.list) fix(packet);
   }
 }
 
@@ -114,9 +114,9 @@ export function nearestRows(size: number, near: number, max: number, matches: (i
 }
 
 /** Every address of a packet: source and destination of it and of its inner frame, ARP target and sender. */
-export function packetAddresses(p: Packet): Set<string> {
+export function packetAddresses(packet: Packet): Set<string> {
   const out = new Set<string>();
-  for (let x: Packet | undefined = p; x; x = x.inner) {
+  for (let x: Packet | undefined = packet; x; x = x.inner) {
     if (x.src?.ip) out.add(x.src.ip);
     if (x.dst?.ip) out.add(x.dst.ip);
     if (x.arp?.targetIp !== undefined) out.add(x.arp.targetIp);
@@ -126,22 +126,22 @@ export function packetAddresses(p: Packet): Set<string> {
 }
 
 /** Whether one of a packet's addresses (`packetAddresses`) is one of `ips`. */
-export function packetTouches(p: Packet, ips: ReadonlySet<string>): boolean {
-  for (const ip of packetAddresses(p)) if (ips.has(ip)) return true;
+export function packetTouches(packet: Packet, ips: ReadonlySet<string>): boolean {
+  for (const ip of packetAddresses(packet)) if (ips.has(ip)) return true;
   return false;
 }
 
 /** The packets among facts: Packet facts as they are, Capture facts expanded in order. */
 export function packetsOf(facts: Iterable<{ kind: string }>): Packet[] {
   const out: Packet[] = [];
-  for (const f of facts) {
-    if (f.kind === 'Packet') out.push(f as Packet);
-    else if (f.kind === 'Capture') for (const p of (f as Capture).packets.all()) out.push(p);
+  for (const fact of facts) {
+    if (fact.kind === 'Packet') out.push(fact as Packet);
+    else if (fact.kind === 'Capture') for (const packet of (fact as Capture).packets.all()) out.push(packet);
   }
   return out;
 }
 
 /** A TCP SYN (or SYN-ACK) that advertises its MSS option: what tells the pod network's MTU. */
-export function isMssSyn(p: Packet): boolean {
-  return p.tcp?.mss !== undefined && p.tcp.flags.includes('S');
+export function isMssSyn(packet: Packet): boolean {
+  return packet.tcp?.mss !== undefined && packet.tcp.flags.includes('S');
 }

@@ -30,68 +30,70 @@ export interface DnsTarget {
   pod?: Pod;
 }
 
-/** The identity of a fact within its kind, or undefined for facts that are never merged (packets, captures, lookups). */
-function identity(f: Fact): string | undefined {
-  switch (f.kind) {
+/**
+ * The identity of a fact within its kind, or undefined for facts that are never merged (packets, captures, lookups).
+ */
+function identity(fact: Fact): string | undefined {
+  switch (fact.kind) {
     case 'Node':
-      return f.name;
+      return fact.name;
     case 'Pod':
     case 'Service':
     case 'EndpointSlice':
     case 'NetworkPolicy':
-      return namespacedName(f);
+      return namespacedName(fact);
     case 'Deployment':
     case 'StatefulSet':
     case 'DaemonSet':
     case 'ReplicaSet':
-      return namespacedName(f);
+      return namespacedName(fact);
     case 'DnsConfig':
-      return f.owner;
+      return fact.owner;
     case 'ClusterDns':
       return 'cluster';
     case 'HostsEntry':
-      return `${f.owner ?? ''}/${f.ip}`;
+      return `${fact.owner ?? ''}/${fact.ip}`;
     case 'KubeProxy':
       return 'cluster';
     case 'NatRule':
       // Everything that makes two rules behave differently; an affinity rule (`recent`) and the
       // plain jump to the same endpoint chain are two rules.
       return [
-        f.table,
-        f.chain,
-        f.target,
-        f.protocol,
-        f.source?.cidr,
-        f.source?.negated,
-        f.destination?.cidr,
-        f.destination?.negated,
-        f.inInterface,
-        f.outInterface,
-        f.sport,
-        f.dport,
-        f.comment,
-        f.probability,
-        f.mark,
-        f.recent,
-        f.dnatTo?.ip,
-        f.dnatTo?.port,
+        fact.table,
+        fact.chain,
+        fact.target,
+        fact.protocol,
+        fact.source?.cidr,
+        fact.source?.negated,
+        fact.destination?.cidr,
+        fact.destination?.negated,
+        fact.inInterface,
+        fact.outInterface,
+        fact.sport,
+        fact.dport,
+        fact.comment,
+        fact.probability,
+        fact.mark,
+        fact.recent,
+        fact.dnatTo?.ip,
+        fact.dnatTo?.port,
       ].join('|');
     case 'NatChain':
-      return `${f.table}/${f.name}`;
+      return `${fact.table}/${fact.name}`;
     case 'IpvsVirtualServer':
-      return `${f.protocol}/${f.address}/${f.port}`;
+      return `${fact.protocol}/${fact.address}/${fact.port}`;
     case 'NftMapElement':
-      return `${f.table}/${f.map}/${f.key.join(' . ')}`;
+      return `${fact.table}/${fact.map}/${fact.key.join(' . ')}`;
     case 'Cni':
-      return f.node ?? 'cluster';
+      return fact.node ?? 'cluster';
     case 'HostInterface':
-      return `${f.host ?? ''}/${f.name}`;
+      return `${fact.host ?? ''}/${fact.name}`;
     case 'Route':
-      return `${f.host ?? ''}/${f.table ?? 'main'}/${f.destination}/${f.via ?? ''}/${f.dev ?? ''}`;
+      return `${fact.host ?? ''}/${fact.table ?? 'main'}/${fact.destination}/${fact.via ?? ''}/${fact.dev ?? ''}`;
     case 'Neighbor':
-      return `${f.host ?? ''}/${f.ip}/${f.dev ?? ''}`;
+      return `${fact.host ?? ''}/${fact.ip}/${fact.dev ?? ''}`;
     case 'FdbEntry':
-      return `${f.host ?? ''}/${f.mac}/${f.dev}/${f.dst ?? ''}`;
+      return `${fact.host ?? ''}/${fact.mac}/${fact.dev}/${fact.dst ?? ''}`;
     default:
       return undefined;
   }
@@ -119,31 +121,31 @@ export class ClusterModel {
   add(facts: Fact | Iterable<Fact>): this {
     const items =
       Symbol.iterator in Object(facts) && !('kind' in (facts as object)) ? (facts as Iterable<Fact>) : [facts as Fact];
-    for (const f of items) this.addOne(f);
+    for (const item of items) this.addOne(item);
     this.ipIndex = undefined;
     this.dnsIndex = undefined;
     this.packetList = undefined;
     return this;
   }
 
-  private addOne(f: Fact): void {
-    const id = identity(f);
+  private addOne(fact: Fact): void {
+    const id = identity(fact);
     if (id === undefined) {
-      let list = this.lists.get(f.kind);
-      if (!list) this.lists.set(f.kind, (list = []));
-      list.push(f);
+      let list = this.lists.get(fact.kind);
+      if (!list) this.lists.set(fact.kind, (list = []));
+      list.push(fact);
       return;
     }
-    const key = `${f.kind}|${id}`;
+    const key = `${fact.kind}|${id}`;
     let existing = this.merged.get(key);
-    let list = this.lists.get(f.kind);
-    if (!list) this.lists.set(f.kind, (list = []));
+    let list = this.lists.get(fact.kind);
+    if (!list) this.lists.set(fact.kind, (list = []));
     if (!existing) {
       // Kept as given until something merges into it: most facts never merge, and copying a
       // quarter of a million rules up front costs more than the whole index.
-      this.merged.set(key, f);
+      this.merged.set(key, fact);
       this.position.set(key, list.length);
-      list.push(f);
+      list.push(fact);
       return;
     }
     if (!this.owned.has(existing)) {
@@ -153,7 +155,7 @@ export class ClusterModel {
       list[this.position.get(key)!] = existing;
     }
     const disagreements: FieldDisagreement[] = [];
-    for (const [field, value] of Object.entries(f)) {
+    for (const [field, value] of Object.entries(fact)) {
       if (field === 'kind' || field === 'evidence') continue;
       (existing as unknown as Record<string, unknown>)[field] = mergeValue(
         field,
@@ -162,18 +164,15 @@ export class ClusterModel {
         disagreements,
       );
     }
-    for (const fieldDisagreement of disagreements)
-      this.recordConflict(f.kind, id, fieldDisagreement, existing.evidence, f.evidence);
-    existing.evidence.push(...f.evidence);
+    for (const fieldDisagreement of disagreements) this.recordConflict(id, fieldDisagreement, existing, fact);
+    existing.evidence.push(...fact.evidence);
   }
 
-  private recordConflict(
-    kind: FactKind,
-    key: string,
-    fieldDisagreement: FieldDisagreement,
-    keptEv: Evidence[],
-    otherEv: Evidence[],
-  ): void {
+  /** Notes that `other` (merging into `kept`, both of identity `key`) disagrees on one field. */
+  private recordConflict(key: string, fieldDisagreement: FieldDisagreement, kept: Fact, other: Fact): void {
+    const kind = kept.kind;
+    const keptEv = kept.evidence;
+    const otherEv = other.evidence;
     const ck = `${kind}|${key}|${fieldDisagreement.field}`;
     let conflict = this.conflictMap.get(ck);
     if (!conflict) {
@@ -185,7 +184,9 @@ export class ClusterModel {
       };
       this.conflictMap.set(ck, conflict);
     }
-    const known = conflict.values.find((v) => JSON.stringify(v.value) === JSON.stringify(fieldDisagreement.other));
+    const known = conflict.values.find(
+      (entry) => JSON.stringify(entry.value) === JSON.stringify(fieldDisagreement.other),
+    );
     if (known) known.evidence.push(...otherEv);
     else conflict.values.push({ value: fieldDisagreement.other, evidence: [...otherEv] });
   }
@@ -226,7 +227,7 @@ export class ClusterModel {
     if (captures.length === 0) return this.all('Packet');
     if (this.packetList) return this.packetList;
     const out = this.all('Packet').slice();
-    for (const c of captures) for (const p of c.packets.all()) out.push(p);
+    for (const capture of captures) for (const packet of capture.packets.all()) out.push(packet);
     this.packetList = out;
     return out;
   }
@@ -237,8 +238,9 @@ export class ClusterModel {
    */
   packetsTouching(ips: ReadonlySet<string>): Packet[] {
     const out: Packet[] = [];
-    for (const p of this.all('Packet')) if (packetTouches(p, ips)) out.push(p);
-    for (const c of this.captures) for (const i of c.packets.touching(ips)) out.push(c.packets.packet(i));
+    for (const packet of this.all('Packet')) if (packetTouches(packet, ips)) out.push(packet);
+    for (const capture of this.captures)
+      for (const index of capture.packets.touching(ips)) out.push(capture.packets.packet(index));
     return out;
   }
   get workloads(): Workload[] {
@@ -251,10 +253,10 @@ export class ClusterModel {
    */
   summary(): Record<string, number> {
     const out: Record<string, number> = {};
-    for (const [k, list] of this.lists) out[k] = list.length;
+    for (const [kind, list] of this.lists) out[kind] = list.length;
     const captures = this.captures;
     if (captures.length > 0)
-      out.Packet = (out.Packet ?? 0) + captures.reduce((n, capture) => n + capture.packets.size, 0);
+      out.Packet = (out.Packet ?? 0) + captures.reduce((total, capture) => total + capture.packets.size, 0);
     return out;
   }
 
@@ -291,7 +293,8 @@ export class ClusterModel {
     return (
       this.all('ClusterDns')[0]?.serviceIP ??
       this.findService('kube-dns', 'kube-system')?.clusterIP ??
-      this.all('DnsConfig').find((dnsConfig) => dnsConfig.search.some((s) => s.startsWith('svc.')))?.nameservers[0]
+      this.all('DnsConfig').find((dnsConfig) => dnsConfig.search.some((domain) => domain.startsWith('svc.')))
+        ?.nameservers[0]
     );
   }
 
@@ -329,7 +332,7 @@ export class ClusterModel {
   /** Objects with this name, of any kind that has a name. */
   byName(name: string): Fact[] {
     const out: Fact[] = [];
-    for (const f of this.merged.values()) if ('name' in f && f.name === name) out.push(f);
+    for (const fact of this.merged.values()) if ('name' in fact && fact.name === name) out.push(fact);
     return out;
   }
 
@@ -338,9 +341,9 @@ export class ClusterModel {
     const idx = new Map<string, IpOwner[]>();
     const put = (ip: string | undefined, owner: IpOwner) => {
       if (!ip || ip === 'None') return;
-      let l = idx.get(ip);
-      if (!l) idx.set(ip, (l = []));
-      l.push(owner);
+      let list = idx.get(ip);
+      if (!list) idx.set(ip, (list = []));
+      list.push(owner);
     };
     for (const pod of this.pods) for (const ip of new Set([pod.ip, ...(pod.ips ?? [])])) put(ip, { role: 'pod', pod });
     for (const service of this.services) {

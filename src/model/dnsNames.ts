@@ -29,14 +29,18 @@ export function podIpDnsName(ip: string, namespace: string, domain = DEFAULT_CLU
   return `${ip.replace(/[.:]/g, '-')}.${namespace}.pod.${domain}`;
 }
 
+/** A named port of a Service, as its SRV record names it. */
+export interface SrvPort {
+  portName: string;
+  protocol: string;
+  service: string;
+  namespace: string;
+  domain?: string;
+}
+
 /** `_{port}._{proto}.{service}.{namespace}.svc.{domain}` for a named Service port. */
-export function srvDnsName(
-  portName: string,
-  protocol: string,
-  service: string,
-  namespace: string,
-  domain = DEFAULT_CLUSTER_DOMAIN,
-): string {
+export function srvDnsName(port: SrvPort): string {
+  const { portName, protocol, service, namespace, domain = DEFAULT_CLUSTER_DOMAIN } = port;
   return `_${portName}._${protocol.toLowerCase()}.${serviceDnsName(service, namespace, domain)}`;
 }
 
@@ -59,6 +63,6 @@ export function podSearchList(namespace: string, domain = DEFAULT_CLUSTER_DOMAIN
 export function searchExpansion(name: string, search: readonly string[], ndots = 1): string[] {
   if (name.endsWith('.')) return [name.slice(0, -1)];
   const dots = (name.match(/\./g) ?? []).length;
-  const withSuffixes = search.map((s) => `${name}.${s}`);
+  const withSuffixes = search.map((domain) => `${name}.${domain}`);
   return dots >= ndots ? [name, ...withSuffixes] : [...withSuffixes, name];
 }

@@ -28,7 +28,10 @@ export interface Evidence {
   format?: string;
 }
 
-/** Maps a 1-based line of text cut out of flattened lines to the file's line and the 0-based column its piece starts at. */
+/**
+ * Maps a 1-based line of text cut out of flattened lines to the file's line and the 0-based column its piece starts
+ * at.
+ */
 export type LineMapping = (line: number) => { line: number; column: number } | undefined;
 
 /**
@@ -36,14 +39,14 @@ export type LineMapping = (line: number) => { line: number; column: number } | u
  * src/ingest/transcript/lineMap.ts): its lines through `at`, and its column by where its piece
  * starts. Lines `at` does not know stay as they are.
  */
-export function moveEvidence(e: Evidence, at: LineMapping): void {
-  const m = e.line !== undefined ? at(e.line) : undefined;
-  if (!m) return;
-  const end = e.endLine !== undefined ? at(e.endLine) : undefined;
-  e.line = m.line;
-  if (e.endLine !== undefined) e.endLine = end ? end.line : m.line;
-  if (e.endLine === e.line) delete e.endLine;
-  if (m.column > 0) e.column = m.column + (e.column ?? 1);
+export function moveEvidence(evidence: Evidence, at: LineMapping): void {
+  const moved = evidence.line !== undefined ? at(evidence.line) : undefined;
+  if (!moved) return;
+  const end = evidence.endLine !== undefined ? at(evidence.endLine) : undefined;
+  evidence.line = moved.line;
+  if (evidence.endLine !== undefined) evidence.endLine = end ? end.line : moved.line;
+  if (evidence.endLine === evidence.line) delete evidence.endLine;
+  if (moved.column > 0) evidence.column = moved.column + (evidence.column ?? 1);
 }
 
 /** Anything the model holds: a kind tag plus the evidence for it. */
@@ -74,13 +77,18 @@ export function derivedEvidence(reason: string): Evidence {
 }
 
 /** A short human label such as `capture.txt:42`. */
-export function describeEvidence(e: Evidence): string {
-  const base = e.uri.replace(/^.*[\\/]/, '') || e.uri;
-  if (e.line === undefined) return base;
-  return e.endLine !== undefined && e.endLine !== e.line ? `${base}:${e.line}-${e.endLine}` : `${base}:${e.line}`;
+export function describeEvidence(evidence: Evidence): string {
+  const base = evidence.uri.replace(/^.*[\\/]/, '') || evidence.uri;
+  if (evidence.line === undefined) return base;
+  return evidence.endLine !== undefined && evidence.endLine !== evidence.line
+    ? `${base}:${evidence.line}-${evidence.endLine}`
+    : `${base}:${evidence.line}`;
 }
 
-/** A value read from untyped input as text: strings as they are, numbers and booleans printed, anything else `fallback`. */
+/**
+ * A value read from untyped input as text: strings as they are, numbers and booleans printed, anything else
+ * `fallback`.
+ */
 export function scalarText(value: unknown, fallback = ''): string {
   if (typeof value === 'string') return value;
   if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);

@@ -14,8 +14,8 @@ export function base32(bytes: Uint8Array): string {
   let out = '';
   let bits = 0;
   let value = 0;
-  for (const b of bytes) {
-    value = (value << 8) | b;
+  for (const byte of bytes) {
+    value = (value << 8) | byte;
     bits += 8;
     while (bits >= 5) {
       out += BASE32[(value >>> (bits - 5)) & 31];
@@ -84,7 +84,8 @@ export function nftEndpointChain(
   port: number,
 ): string {
   const safeIp = ip.includes(':') ? ip.replace(/:/g, '.') : ip;
-  return `endpoint-${hashAndTruncate(`${namespace}/${service}/${protocol.toLowerCase()}/${portName}__${safeIp}/${port}`)}`;
+  const servicePort = `${namespace}/${service}/${protocol.toLowerCase()}/${portName}`;
+  return `endpoint-${hashAndTruncate(`${servicePort}__${safeIp}/${port}`)}`;
 }
 
 /** What kube-proxy writes for endpoint i of n (0-based): 1/(n-i) as Go's `%0.10f`. */
@@ -105,8 +106,8 @@ export function iptablesPrintedProbability(written: string | number): string {
  * The probability string on each endpoint jump for n endpoints, in order; the last
  * endpoint has no statistic match (undefined). E.g. n=3: 0.3333333333, 0.5000000000, undefined.
  */
-export function endpointProbabilities(n: number): (string | undefined)[] {
-  return Array.from({ length: n }, (_, i) => (i < n - 1 ? kubeProxyProbability(n - i) : undefined));
+export function endpointProbabilities(count: number): (string | undefined)[] {
+  return Array.from({ length: count }, (_, i) => (i < count - 1 ? kubeProxyProbability(count - i) : undefined));
 }
 
 /**

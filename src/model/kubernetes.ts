@@ -150,17 +150,17 @@ export interface Workload extends Sourced {
 }
 
 /** An object's namespace, or the one kubectl assumes when none is given. */
-export function namespaceOf(o: { namespace?: string }): string {
-  return o.namespace ?? 'default';
+export function namespaceOf(object: { namespace?: string }): string {
+  return object.namespace ?? 'default';
 }
 
 /** `namespace/name`, with the namespace kubectl assumes when none is given. */
-export function namespacedName(o: { namespace?: string; name: string }): string {
-  return `${namespaceOf(o)}/${o.name}`;
+export function namespacedName(object: { namespace?: string; name: string }): string {
+  return `${namespaceOf(object)}/${object.name}`;
 }
 
-export function isHeadless(s: Service): boolean {
-  return s.clusterIP === 'None';
+export function isHeadless(service: Service): boolean {
+  return service.clusterIP === 'None';
 }
 
 /** True when every key/value of `selector` is among `labels` (an empty selector selects nothing, as for Services). */
@@ -169,7 +169,7 @@ export function selectorMatches(
   labels: Record<string, string> | undefined,
 ): boolean {
   if (!selector || Object.keys(selector).length === 0 || !labels) return false;
-  return Object.entries(selector).every(([k, v]) => labels[k] === v);
+  return Object.entries(selector).every(([key, value]) => labels[key] === value);
 }
 
 /** A peer of a NetworkPolicy ingress rule: the pods it admits, when only a podSelector says so. */

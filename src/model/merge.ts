@@ -13,12 +13,12 @@ export interface FieldDisagreement {
   other: unknown;
 }
 
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function same(a: unknown, b: unknown): boolean {
-  return a === b || JSON.stringify(a) === JSON.stringify(b);
+function same(left: unknown, right: unknown): boolean {
+  return left === right || JSON.stringify(left) === JSON.stringify(right);
 }
 
 /** Items keyed by port/protocol (Service and endpoint ports) merge item by item. */
@@ -29,38 +29,38 @@ function portKey(item: unknown): string | undefined {
   return `${port}/${scalarText(item.protocol, 'TCP')}`;
 }
 
-function mergeArrays(path: string, a: unknown[], b: unknown[], out: FieldDisagreement[]): unknown[] {
-  if (a.length === 0) return b;
-  if (b.length === 0 || same(a, b)) return a;
-  if (a.every((x) => typeof x !== 'object') && b.every((x) => typeof x !== 'object')) {
-    return [...new Set([...a, ...b])];
+function mergeArrays(path: string, left: unknown[], right: unknown[], out: FieldDisagreement[]): unknown[] {
+  if (left.length === 0) return right;
+  if (right.length === 0 || same(left, right)) return left;
+  if (left.every((item) => typeof item !== 'object') && right.every((item) => typeof item !== 'object')) {
+    return [...new Set([...left, ...right])];
   }
-  const keysA = a.map(portKey);
-  const keysB = b.map(portKey);
+  const keysA = left.map(portKey);
+  const keysB = right.map(portKey);
   if (keysA.every(Boolean) && keysB.every(Boolean)) {
-    const result = [...a];
-    b.forEach((item, i) => {
+    const result = [...left];
+    right.forEach((item, i) => {
       const at = keysA.indexOf(keysB[i]);
       if (at < 0) result.push(item);
       else result[at] = mergeValue(`${path}[${keysB[i]}]`, result[at], item, out);
     });
     return result;
   }
-  out.push({ field: path, kept: a, other: b });
-  return a;
+  out.push({ field: path, kept: left, other: right });
+  return left;
 }
 
-export function mergeValue(path: string, a: unknown, b: unknown, out: FieldDisagreement[]): unknown {
-  if (b === undefined) return a;
-  if (a === undefined) return b;
-  if (Array.isArray(a) && Array.isArray(b)) return mergeArrays(path, a, b, out);
-  if (isPlainObject(a) && isPlainObject(b)) {
-    const result: Record<string, unknown> = { ...a };
-    for (const [k, v] of Object.entries(b)) {
-      result[k] = mergeValue(path ? `${path}.${k}` : k, a[k], v, out);
+export function mergeValue(path: string, left: unknown, right: unknown, out: FieldDisagreement[]): unknown {
+  if (right === undefined) return left;
+  if (left === undefined) return right;
+  if (Array.isArray(left) && Array.isArray(right)) return mergeArrays(path, left, right, out);
+  if (isPlainObject(left) && isPlainObject(right)) {
+    const result: Record<string, unknown> = { ...left };
+    for (const [key, value] of Object.entries(right)) {
+      result[key] = mergeValue(path ? `${path}.${key}` : key, left[key], value, out);
     }
     return result;
   }
-  if (!same(a, b)) out.push({ field: path, kept: a, other: b });
-  return a;
+  if (!same(left, right)) out.push({ field: path, kept: left, other: right });
+  return left;
 }

@@ -6,32 +6,32 @@ export type IpFamily = 4 | 6;
 export function ipv4ToNumber(ip: string): number | undefined {
   const parts = ip.split('.');
   if (parts.length !== 4) return undefined;
-  let n = 0;
-  for (const p of parts) {
-    if (!/^\d{1,3}$/.test(p)) return undefined;
-    const v = Number(p);
-    if (v > 255) return undefined;
-    n = n * 256 + v;
+  let address = 0;
+  for (const part of parts) {
+    if (!/^\d{1,3}$/.test(part)) return undefined;
+    const octet = Number(part);
+    if (octet > 255) return undefined;
+    address = address * 256 + octet;
   }
-  return n;
+  return address;
 }
 
-export function isIPv4(s: string): boolean {
-  return ipv4ToNumber(s) !== undefined;
+export function isIPv4(text: string): boolean {
+  return ipv4ToNumber(text) !== undefined;
 }
 
 /** Loose IPv6 check: hex groups and colons, optional embedded IPv4, at most one `::`. */
-export function isIPv6(s: string): boolean {
-  if (!s.includes(':') || s.length > 45) return false;
-  if (!/^[0-9a-fA-F:.]+$/.test(s)) return false;
-  if ((s.match(/::/g) ?? []).length > 1) return false;
-  const groups = s.split(':');
+export function isIPv6(text: string): boolean {
+  if (!text.includes(':') || text.length > 45) return false;
+  if (!/^[0-9a-fA-F:.]+$/.test(text)) return false;
+  if ((text.match(/::/g) ?? []).length > 1) return false;
+  const groups = text.split(':');
   return groups.length >= 3 && groups.length <= 8;
 }
 
-export function ipFamily(s: string): IpFamily | undefined {
-  if (isIPv4(s)) return 4;
-  if (isIPv6(s)) return 6;
+export function ipFamily(text: string): IpFamily | undefined {
+  if (isIPv4(text)) return 4;
+  if (isIPv6(text)) return 6;
   return undefined;
 }
 
@@ -42,8 +42,8 @@ export interface Cidr {
 }
 
 /** Parses `10.244.0.0/16`, or a bare address as a host route (/32 or /128). */
-export function parseCidr(s: string): Cidr | undefined {
-  const [address, prefixText] = s.split('/', 2);
+export function parseCidr(text: string): Cidr | undefined {
+  const [address, prefixText] = text.split('/', 2);
   const family = ipFamily(address);
   if (!family) return undefined;
   const max = family === 4 ? 32 : 128;
@@ -54,14 +54,14 @@ export function parseCidr(s: string): Cidr | undefined {
 
 /** True when IPv4 `ip` lies inside `cidr` (IPv6 ranges are compared only for equality). */
 export function cidrContains(cidr: string, ip: string): boolean {
-  const c = parseCidr(cidr);
-  if (!c) return false;
-  if (c.family === 6) return c.prefix === 128 ? c.address === ip : false;
-  const base = ipv4ToNumber(c.address);
+  const range = parseCidr(cidr);
+  if (!range) return false;
+  if (range.family === 6) return range.prefix === 128 ? range.address === ip : false;
+  const base = ipv4ToNumber(range.address);
   const addr = ipv4ToNumber(ip);
   if (base === undefined || addr === undefined) return false;
-  if (c.prefix === 0) return true;
-  const size = 2 ** (32 - c.prefix);
+  if (range.prefix === 0) return true;
+  const size = 2 ** (32 - range.prefix);
   return Math.floor(base / size) === Math.floor(addr / size);
 }
 

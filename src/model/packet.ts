@@ -40,7 +40,10 @@ export interface DnsInfo {
   /** Answer/authority/additional counts as `3/0/0`. */
   counts?: [number, number, number];
   answers?: { type: string; data: string }[];
-  /** Marker characters tcpdump prints: `*` authoritative, `+` recursion desired, `-` recursion not available, `|` truncated. */
+  /**
+   * Marker characters tcpdump prints: `*` authoritative, `+` recursion desired, `-` recursion not available, `|`
+   * truncated.
+   */
   flags?: string;
 }
 

@@ -93,7 +93,7 @@ export function escapeWrapped(text: string, width: number, max = MAX_LABEL): str
  * last `)` on the line as the colour, so parentheses in the title are escaped too.
  */
 export function escapeBoxTitle(text: string, max = 80): string {
-  return escapeMermaidText(text, max).replace(/[()]/g, (c) => `#${c.charCodeAt(0)};`);
+  return escapeMermaidText(text, max).replace(/[()]/g, (char) => `#${char.charCodeAt(0)};`);
 }
 
 /**

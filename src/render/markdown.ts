@@ -20,7 +20,7 @@ export function escapeMarkdown(text: string): string {
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
-    .replace(/[\\`*_{}[\]()#+!|~]/g, (c) => `\\${c}`)
+    .replace(/[\\`*_{}[\]()#+!|~]/g, (char) => `\\${char}`)
     .replace(/^(\s*)([-=])/, '$1\\$2')
     .replace(/^(\s*\d+)\./, '$1\\.')
     .trim();
@@ -31,24 +31,24 @@ export function escapeMarkdown(text: string): string {
  * document (`cluster://`, `derived:`, `sample:` …). Only file paths become links, so
  * a hostile URI such as `javascript:` can never be clicked.
  */
-export function evidenceHref(e: Evidence): string | undefined {
+export function evidenceHref(evidence: Evidence): string | undefined {
   let target: string;
-  if (/^file:\/\//i.test(e.uri)) target = e.uri;
-  else if (e.uri.startsWith('/')) target = `file://${e.uri}`;
-  else if (!/^[a-z][a-z0-9+.-]*:/i.test(e.uri) && e.uri !== '') target = e.uri;
+  if (/^file:\/\//i.test(evidence.uri)) target = evidence.uri;
+  else if (evidence.uri.startsWith('/')) target = `file://${evidence.uri}`;
+  else if (!/^[a-z][a-z0-9+.-]*:/i.test(evidence.uri) && evidence.uri !== '') target = evidence.uri;
   else return undefined;
   const safe = encodeURI(decodeURISafe(target)).replace(
     /[()[\]<>'"]/g,
-    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+    (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`,
   );
-  return e.line !== undefined ? `${safe}#L${e.line}` : safe;
+  return evidence.line !== undefined ? `${safe}#L${evidence.line}` : safe;
 }
 
-function decodeURISafe(s: string): string {
+function decodeURISafe(text: string): string {
   try {
-    return decodeURI(s);
+    return decodeURI(text);
   } catch {
-    return s;
+    return text;
   }
 }
 
@@ -75,11 +75,14 @@ function stepTable(flow: Flow): string[] {
     if (step.nat) details.push(describeNat(step.nat));
     if (step.dns) details.push(describeDns(step.dns));
     for (const alt of step.alternatives ?? []) {
-      const p = alt.probability !== undefined ? ` (${formatProbability(alt.probability)})` : '';
-      details.push(`${alt.chosen ? '✓' : '·'} ${alt.label}${p}`);
+      const probability = alt.probability !== undefined ? ` (${formatProbability(alt.probability)})` : '';
+      details.push(`${alt.chosen ? '✓' : '·'} ${alt.label}${probability}`);
     }
     const cell = [...new Set(details)].map(escapeMarkdown).join('<br>');
-    return `| ${index + 1} | ${escapeMarkdown(phase)} | ${STATUS_TEXT[step.status]} | ${name(step.from)} → ${name(step.to)} | ${cell} | ${evidenceCell(step.evidence)} |`;
+    return (
+      `| ${index + 1} | ${escapeMarkdown(phase)} | ${STATUS_TEXT[step.status]} | ${name(step.from)} → ` +
+      `${name(step.to)} | ${cell} | ${evidenceCell(step.evidence)} |`
+    );
   });
   return ['| # | Phase | Status | From → To | Step | Evidence |', '|---|---|---|---|---|---|', ...rows];
 }
@@ -94,14 +97,14 @@ function findingLines(findings: Finding[]): string[] {
 function flowSection(flow: Flow, heading: string): string[] {
   const lines = [`${heading} ${escapeMarkdown(flow.title)}`, '', `Family: \`${flow.family.replace(/`/g, '')}\``, ''];
   const steps = indexSteps(flow);
-  const count = (s: string) => steps.filter((indexedStep) => indexedStep.step.status === s).length;
+  const count = (status: string) => steps.filter((indexedStep) => indexedStep.step.status === status).length;
   lines.push(`${steps.length} steps: ${STEP_STATUSES.map((status) => `${count(status)} ${status}`).join(', ')}.`, '');
   lines.push('```mermaid', renderMermaid(flow).trimEnd(), '```', '');
   const sub = `${heading}#`;
   if (steps.length > 0) lines.push(`${sub} Steps`, '', ...stepTable(flow), '');
   if (flow.findings.length > 0) lines.push(`${sub} Findings`, '', ...findingLines(flow.findings), '');
   if (flow.unresolved.length > 0)
-    lines.push(`${sub} Unresolved`, '', ...flow.unresolved.map((u) => `- ${escapeMarkdown(u)}`), '');
+    lines.push(`${sub} Unresolved`, '', ...flow.unresolved.map((missing) => `- ${escapeMarkdown(missing)}`), '');
   return lines;
 }
 
@@ -113,13 +116,13 @@ export function renderMarkdown(result: TraceResult): string {
   } else {
     lines.push('# Kube Packet Path trace', '');
     if (result.flows.length === 0) lines.push('No flow could be traced.', '');
-    result.flows.forEach((f) => lines.push(...flowSection(f, '##')));
+    result.flows.forEach((flow) => lines.push(...flowSection(flow, '##')));
   }
   if (result.unresolved.length > 0) {
     lines.push(
       result.flows.length === 1 ? '## Unresolved (trace)' : '## Unresolved',
       '',
-      ...result.unresolved.map((u) => `- ${escapeMarkdown(u)}`),
+      ...result.unresolved.map((missing) => `- ${escapeMarkdown(missing)}`),
       '',
     );
   }

@@ -72,18 +72,18 @@ function participantsFor(flow: Flow, steps: IndexedStep[]): Map<string, Particip
   // together at the position of the group's first member.
   const slots: Actor[][] = [];
   const slotOfGroup = new Map<string, Actor[]>();
-  for (const a of ordered) {
-    if (!a.group) {
-      slots.push([a]);
+  for (const actor of ordered) {
+    if (!actor.group) {
+      slots.push([actor]);
       continue;
     }
-    let slot = slotOfGroup.get(a.group);
+    let slot = slotOfGroup.get(actor.group);
     if (!slot) {
       slot = [];
-      slotOfGroup.set(a.group, slot);
+      slotOfGroup.set(actor.group, slot);
       slots.push(slot);
     }
-    slot.push(a);
+    slot.push(actor);
   }
   const out = new Map<string, Participant>();
   slots.flat().forEach((actor, i) => {
@@ -97,14 +97,15 @@ function participantsFor(flow: Flow, steps: IndexedStep[]): Map<string, Particip
 function declareParticipants(participants: Map<string, Participant>, lines: string[]): void {
   let open: string | undefined;
   let boxes = 0;
-  for (const p of participants.values()) {
-    if (p.group !== open) {
+  for (const participant of participants.values()) {
+    if (participant.group !== open) {
       if (open !== undefined) lines.push('  end');
-      if (p.group !== undefined)
-        lines.push(`  box ${BOX_TINTS[boxes++ % BOX_TINTS.length]} ${escapeBoxTitle(p.group)}`);
-      open = p.group;
+      if (participant.group !== undefined)
+        lines.push(`  box ${BOX_TINTS[boxes++ % BOX_TINTS.length]} ${escapeBoxTitle(participant.group)}`);
+      open = participant.group;
     }
-    lines.push(`${open !== undefined ? '    ' : '  '}participant ${p.id} as ${escapeParticipantName(p.name)}`);
+    const indent = open !== undefined ? '    ' : '  ';
+    lines.push(`${indent}participant ${participant.id} as ${escapeParticipantName(participant.name)}`);
   }
   if (open !== undefined) lines.push('  end');
 }
@@ -157,7 +158,8 @@ function stepLines(step: FlowStep, ids: Map<string, Participant>, indent: string
     if (i === taken) lines.push(...messageLines(step, ids, inner));
     else
       lines.push(
-        `${inner}Note over ${to}: ${escapeWrapped(anyChosen ? 'not taken in the capture' : 'possible instead', WRAP.note)}`,
+        `${inner}Note over ${to}: ` +
+          `${escapeWrapped(anyChosen ? 'not taken in the capture' : 'possible instead', WRAP.note)}`,
       );
   });
   lines.push(`${indent}end`);

@@ -49,10 +49,10 @@ function cutList(list: readonly string[]): string[] {
   return list.length > kept.length ? [...kept, `… and ${list.length - kept.length} more`] : kept;
 }
 
-function evidenceLabel(e: Evidence): string {
-  if (e.source === 'derived') return 'derived';
-  if (e.source === 'cluster') return `cluster: ${e.uri.replace(/^cluster:\/\/[^/]*\//, '')}`;
-  return describeEvidence(e);
+function evidenceLabel(evidence: Evidence): string {
+  if (evidence.source === 'derived') return 'derived';
+  if (evidence.source === 'cluster') return `cluster: ${evidence.uri.replace(/^cluster:\/\/[^/]*\//, '')}`;
+  return describeEvidence(evidence);
 }
 
 function flowView(flow: Flow, addEvidence: (list: Evidence[]) => EvidenceView[]): FlowView {
@@ -101,24 +101,29 @@ export function buildPayload(result: TraceResult): BuiltPayload {
   const addEvidence = (list: Evidence[]): EvidenceView[] => {
     const seen = new Set<number>();
     const out: EvidenceView[] = [];
-    for (const e of list) {
+    for (const item of list) {
       // Same place, same proof: excerpts of one line may differ in length only.
       const key =
-        e.source === 'derived'
-          ? JSON.stringify([e.source, e.excerpt])
-          : JSON.stringify([e.source, e.uri, e.line, e.endLine, e.column]);
+        item.source === 'derived'
+          ? JSON.stringify([item.source, item.excerpt])
+          : JSON.stringify([item.source, item.uri, item.line, item.endLine, item.column]);
       let id = keys.get(key);
       if (id === undefined) {
-        id = evidence.push(e) - 1;
+        id = evidence.push(item) - 1;
         keys.set(key, id);
       }
       if (seen.has(id)) continue;
       seen.add(id);
-      out.push({ id, label: long(evidenceLabel(e)), excerpt: optional(e.excerpt), openable: e.source !== 'derived' });
+      out.push({
+        id,
+        label: long(evidenceLabel(item)),
+        excerpt: optional(item.excerpt),
+        openable: item.source !== 'derived',
+      });
     }
     return out;
   };
-  const flows = result.flows.map((f) => flowView(f, addEvidence));
+  const flows = result.flows.map((flow) => flowView(flow, addEvidence));
   const title =
     result.flows.length === 1
       ? name(result.flows[0].title)

@@ -18,8 +18,8 @@ export function indexSteps(flow: Flow): IndexedStep[] {
 }
 
 /** `p=0.50`: kube-proxy writes probabilities with eleven decimals; two are enough to read. */
-export function formatProbability(p: number): string {
-  return `p=${p.toFixed(2)}`;
+export function formatProbability(probability: number): string {
+  return `p=${probability.toFixed(2)}`;
 }
 
 /** The address rewrite of a step in words, e.g. `DNAT 10.103.129.86:80 → 10.244.0.143:80`. */

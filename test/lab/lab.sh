@@ -587,11 +587,16 @@ per_interface_run() { # experiment client-file "host=file=iface ..."
   conntrack_list_and_truth_from_any "$exp"
 }
 
+# A lab that is up, with its kernel view written (the truth files need it).
+lab_ready() {
+  [ -d "$OUT/.run" ] || { log "lab is not up"; return 1; }
+  [ -s "$OUT/.run/kernel-view.txt" ] || kernel_view >"$OUT/.run/kernel-view.txt"
+}
+
 # The experiments added after C.1–C.3: concurrent clients on both nodes with a failing request
 # (C.4), and a Service spread over both nodes captured per interface, not with `-i any` (C.5).
 run_more() {
-  [ -d "$OUT/.run" ] || { log "lab is not up"; return 1; }
-  [ -s "$OUT/.run/kernel-view.txt" ] || kernel_view >"$OUT/.run/kernel-view.txt"
+  lab_ready || return 1
   local exp=c4-mixed-clients
   rm -f "$OUT/$exp".*
   conntrack_flush "$exp"
@@ -678,8 +683,7 @@ c9_node_clients() { # experiment
 
 # The experiments added after C.8, each on its own so that earlier fixtures stay as they were.
 run_extra() {
-  [ -d "$OUT/.run" ] || { log "lab is not up"; return 1; }
-  [ -s "$OUT/.run/kernel-view.txt" ] || kernel_view >"$OUT/.run/kernel-view.txt"
+  lab_ready || return 1
   local exp=c9-from-node
   rm -f "$OUT/$exp".*
   conntrack_flush "$exp"
@@ -727,8 +731,7 @@ c13_host_network() { # experiment
 
 # The experiments added after C.9 (`extra2`), on their own so that earlier fixtures stay as they were.
 run_extra2() {
-  [ -d "$OUT/.run" ] || { log "lab is not up"; return 1; }
-  [ -s "$OUT/.run/kernel-view.txt" ] || kernel_view >"$OUT/.run/kernel-view.txt"
+  lab_ready || return 1
   local exp=c11-affinity
   rm -f "$OUT/$exp".*
   conntrack_flush "$exp"

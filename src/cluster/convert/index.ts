@@ -10,6 +10,6 @@ export { clusterEvidence, parseClusterUri } from './evidence';
 
 /** Facts for one object of `kind` read from the API in `context`. */
 export function apiObjectFacts(kind: string, item: Record<string, unknown>, context: string): ObjectFacts {
-  const o = item.kind === kind ? item : { ...item, kind };
-  return objectToFacts(o, clusterEvidenceSource(context, kind, o));
+  const named = item.kind === kind ? item : { ...item, kind };
+  return objectToFacts(named, clusterEvidenceSource(context, kind, named));
 }

@@ -41,23 +41,22 @@ export function samePacketKey(packet: Packet): string {
  * TCP carries; only the destination changes. This key leaves the destination out.
  */
 export function forwardKeyWithoutDst(packet: Packet): string | undefined {
-  if (packet.protocol === 'tcp' && packet.tcp?.seq !== undefined)
-    return `t|${packet.src?.ip}|${packet.src?.port}|${packet.tcp.flags}|${packet.tcp.seq}|${packet.tcp.ack ?? ''}`;
-  if (packet.protocol === 'udp' && packet.dns)
-    return `u|${packet.src?.ip}|${packet.src?.port}|${packet.dns.id}|${packet.dns.response}`;
-  if (packet.protocol === 'icmp' && packet.icmp?.id !== undefined)
-    return `i|${packet.src?.ip}|${packet.icmp.type}|${packet.icmp.id}|${packet.icmp.seq}`;
-  return undefined;
+  return oneEndKey(packet, packet.src);
 }
 
 /** The reply direction: conntrack rewrites the source back (un-DNAT); the destination stays. */
 export function replyKeyWithoutSrc(packet: Packet): string | undefined {
+  return oneEndKey(packet, packet.dst);
+}
+
+/** What NAT leaves alone: the end it does not rewrite, and what TCP, DNS or ICMP carry. */
+function oneEndKey(packet: Packet, end: Packet['src']): string | undefined {
   if (packet.protocol === 'tcp' && packet.tcp?.seq !== undefined)
-    return `t|${packet.dst?.ip}|${packet.dst?.port}|${packet.tcp.flags}|${packet.tcp.seq}|${packet.tcp.ack ?? ''}`;
+    return `t|${end?.ip}|${end?.port}|${packet.tcp.flags}|${packet.tcp.seq}|${packet.tcp.ack ?? ''}`;
   if (packet.protocol === 'udp' && packet.dns)
-    return `u|${packet.dst?.ip}|${packet.dst?.port}|${packet.dns.id}|${packet.dns.response}`;
+    return `u|${end?.ip}|${end?.port}|${packet.dns.id}|${packet.dns.response}`;
   if (packet.protocol === 'icmp' && packet.icmp?.id !== undefined)
-    return `i|${packet.dst?.ip}|${packet.icmp.type}|${packet.icmp.id}|${packet.icmp.seq}`;
+    return `i|${end?.ip}|${packet.icmp.type}|${packet.icmp.id}|${packet.icmp.seq}`;
   return undefined;
 }
 

@@ -106,6 +106,18 @@ function exchangeFor(exchanges: readonly DnsExchange[], name: string): DnsExchan
   return exchanges.filter((dnsExchange) => dnsExchange.name === wanted).at(-1);
 }
 
+/**
+ * The address a client's DNS queries went to as it sent them: its query leaving its own veth (or
+ * from a capture inside it), before any DNAT; else the first query captured.
+ */
+function nameserverAsked(exchanges: readonly DnsExchange[], clientIp: string | undefined): string | undefined {
+  const queries = exchanges
+    .flatMap((exchange) => exchangePackets(exchange, false))
+    .filter((packet) => packet.src?.ip === clientIp && packet.dst?.port === 53);
+  const asSent = queries.find((packet) => packet.interface?.startsWith('veth') || packet.interface === 'eth0');
+  return (asSent ?? queries[0])?.dst?.ip;
+}
+
 /** Queries or answers of one exchange, in capture order. */
 function exchangePackets(exchange: DnsExchange | undefined, response: boolean): Packet[] {
   return (exchange?.packets ?? []).filter((packet) => packet.dns?.response === response);
@@ -123,11 +135,11 @@ export function dnsPhase(
   expected: { answers: string[]; cname?: string; why: string; evidence: Evidence[] },
 ): DnsOutcome {
   const phase = ctx.b.phase('DNS');
-  const resolver = resolverOf(ctx.model, client);
+  const declared = resolverOf(ctx.model, client);
   const clientId = client
     ? ctx.b.actor(podActor(client))
     : ctx.b.actor({ id: 'client', kind: 'external', name: 'client' });
-  const names = searchExpansion(typed, resolver.search, resolver.ndots);
+  const names = searchExpansion(typed, declared.search, declared.ndots);
   const dots = (typed.match(/\./g) ?? []).length;
   const exchanges = clientExchanges(ctx, client?.ip);
   const answered = (name: string) =>
@@ -139,31 +151,46 @@ export function dnsPhase(
       answered(name),
   );
   const hit = hitIndex >= 0 ? exchangeFor(exchanges, names[hitIndex]) : undefined;
+  // No resolv.conf or kube-dns Service pasted: the address the client's own query went to is its nameserver.
+  const askedServer = declared.nameserver ? undefined : nameserverAsked(exchanges, client?.ip);
+  const resolver = askedServer ? { ...declared, nameserver: askedServer } : declared;
   const failed = hitIndex > 0 ? names.slice(0, hitIndex) : [];
   const name = hitIndex >= 0 ? names[hitIndex] : undefined;
   ctx.dns.push({ typed, failed, ndots: resolver.ndots, configEvidence: resolver.config?.evidence ?? [] });
+  // A node as the client resolves with its own /etc/resolv.conf, which kubelet never writes.
+  const nodeClient = client?.hostNetwork && client.name === client.nodeName && !resolver.config ? client : undefined;
+  const expansion =
+    `'${typed}' has ${dots} dot(s)` +
+    (typed.endsWith('.')
+      ? ' and a trailing dot, so it is tried as is'
+      : `, ${dots >= resolver.ndots ? 'at least' : 'fewer than'} ndots:${resolver.ndots}`) +
+    `: the resolver tries ${names.join(', ')} in that order.`;
   ctx.b.step(phase, {
     from: clientId,
     to: clientId,
     kind: 'note',
-    label:
-      `resolv.conf: nameserver ${resolver.nameserver ?? 'unknown'}, search ${resolver.search.join(' ')}` +
-      `, ndots:${resolver.ndots}`,
-    explanation:
-      `'${typed}' has ${dots} dot(s)` +
-      (typed.endsWith('.')
-        ? ' and a trailing dot, so it is tried as is'
-        : `, ${dots >= resolver.ndots ? 'at least' : 'fewer than'} ndots:${resolver.ndots}`) +
-      `: the resolver tries ${names.join(', ')} in that order.`,
+    label: nodeClient
+      ? `resolv.conf of ${nodeClient.name}: not pasted (a node's own, not the pods')`
+      : `resolv.conf: nameserver ${resolver.nameserver ?? 'unknown'}, search ${resolver.search.join(' ')}` +
+        `, ndots:${resolver.ndots}`,
+    explanation: nodeClient
+      ? `${nodeClient.name} resolves with its own /etc/resolv.conf: '${typed}' reaches the cluster DNS only if ` +
+        `that file names it (${resolver.nameserver ?? 'the kube-dns ClusterIP'}) and a search list like the ` +
+        `pods'. With the pods' list: ${expansion}`
+      : expansion,
     evidence: resolver.config
       ? resolver.config.evidence
       : [
           derivedEvidence(
-            `kubelet writes this resolv.conf for ClusterFirst pods (search ${resolver.search.join(' ')}, ndots:5)`,
+            nodeClient
+              ? "kubelet writes resolv.conf for pods only; a node's /etc/resolv.conf is its own"
+              : `kubelet writes this resolv.conf for ClusterFirst pods (search ${resolver.search.join(' ')}, ndots:5)`,
           ),
         ],
   });
-  if (!resolver.nameserver)
+  if (nodeClient)
+    ctx.b.need(`resolver of ${nodeClient.name} unknown: run \`cat /etc/resolv.conf\` on ${nodeClient.name}`);
+  else if (!resolver.nameserver)
     ctx.b.need(
       `cluster DNS address unknown: run \`cat /etc/resolv.conf\` in ${client?.name ?? 'the client pod'} or ` +
         `\`kubectl -n kube-system get svc kube-dns\``,
@@ -192,7 +219,6 @@ export function dnsPhase(
         label: `DNS query to ${svc.clusterIP ?? resolver.nameserver ?? 'kube-dns'}:53/UDP`,
         kind: 'dns-query',
       });
-      // A hostNetwork client's query is locally generated: nat OUTPUT, not PREROUTING, sends it to KUBE-SERVICES.
       const hook = client.hostNetwork ? 'OUTPUT' : 'PREROUTING';
       return proxyToEndpoint(ctx, { phase, from: at, node, svc, port, clientIp: client.ip }, hook);
     });
@@ -286,7 +312,9 @@ export function dnsPhase(
   );
   if (!proven && !logEv.length)
     ctx.b.need(
-      `DNS answer for ${name} not observed: run \`kubectl exec ${client?.name ?? 'POD'} -- nslookup ${name}\``,
+      nodeClient
+        ? `DNS answer for ${name} not observed: run \`nslookup ${name}\` on ${nodeClient.name}`
+        : `DNS answer for ${name} not observed: run \`kubectl exec ${client?.name ?? 'POD'} -- nslookup ${name}\``,
     );
   return { name, answers, failed, observed: proven };
 }

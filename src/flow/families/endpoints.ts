@@ -39,8 +39,9 @@ export function podByIp(ctx: TraceContext, ip?: string): Pod | undefined {
 }
 
 /**
- * The endpoints the trace's connections to a Service port were DNATed to, as the captures show them
- * (each with the first packet of its translated form); no chain name, since no rule was seen.
+ * The endpoints the trace's connections (or the exchange being walked, a DNS query) to a Service port
+ * were DNATed to, as the captures show them (each with its packets before and after); no chain name,
+ * since no rule was seen.
  */
 function capturedEndpoints(ctx: TraceContext, svc: Service, port: ServicePort): EndpointChoice[] {
   const vip = `${svc.clusterIP ?? ''}:${port.port}`;
@@ -54,6 +55,18 @@ function capturedEndpoints(ctx: TraceContext, svc: Service, port: ServicePort): 
       port: Number(summary.translated.slice(at + 1)),
       pod: podByIp(ctx, ip),
       evidence: summary.evidence,
+      observedRule: false,
+      seenInCaptures: true,
+    });
+  }
+  for (const natPair of ctx.corr.natPairs) {
+    if (natPair.direction !== 'forward' || natPair.original !== vip || seen.has(natPair.translated)) continue;
+    const ip = natPair.after.dst?.ip;
+    seen.set(natPair.translated, {
+      ip,
+      port: natPair.after.dst?.port,
+      pod: podByIp(ctx, ip),
+      evidence: [...natPair.before.evidence, ...natPair.after.evidence],
       observedRule: false,
       seenInCaptures: true,
     });
@@ -196,12 +209,12 @@ export function endpointChoices(
       for (const ip of endpoint.addresses)
         eps.push({ ip, port: endpointPort?.port, pod: podByIp(ctx, ip), evidence: slice.evidence });
     }
-  } else if (!svc.selector && capturedEndpoints(ctx, svc, port).length) {
-    // Nothing declares the Service's endpoints, but the captures show where its connections were
-    // DNATed to: those are endpoints (seen, not listed; others may exist).
-    return { problems, choices: capturedEndpoints(ctx, svc, port) };
   } else {
     const pods = ctx.model.podsSelectedBy(svc).filter((pod) => pod.ready !== false);
+    // Nothing declares the Service's endpoints, but the captures show where its connections (or this
+    // DNS exchange) were DNATed to: those are endpoints (seen, not listed; others may exist).
+    const captured = pods.some((pod) => pod.ip) ? [] : capturedEndpoints(ctx, svc, port);
+    if (captured.length) return { problems, choices: captured };
     if (!svc.selector || Object.keys(svc.selector).length === 0)
       problems.push(`${svc.name} has no selector and no EndpointSlice is known`);
     else if (pods.length === 0 && ctx.model.pods.some((pod) => pod.labels !== undefined && !pod.predicted))

@@ -21,15 +21,39 @@ const CURL_ERROR = /^curl: \((?<code>\d{1,3})\) (?<message>.*)$/;
 const CURL_CONNECT = /^Failed to connect to (?<target>\S+) port (?<port>\d{1,5})\b/;
 const CURL_RESOLVE = /^Could not resolve host: (?<target>\S+)/;
 const CURL_STATUS = /^< HTTP\/[\d.]+ (?<status>\d{3})\b/;
-const CURL_CHATTER =
-  /^(?:[*<>{}] ?.*|\s*% Total\s+% Received.*|\s*Dload\s+Upload\b.*|\s*\d{1,3}\s+\S+\s+\d{1,3}\s+\S+\s+\d{1,3}\s+\S+\s+\S+\s+\S+\s+[-:\d]+\s+[-:\d]+\s+[-:\d]+\s+\S+.*)$/;
-const WGET_CONNECT_FAILED =
-  /^Connecting to (?<target>[^\s(|:]+)(?: \([^)]*\))?(?:\|(?<ip>[^|]+)\|)?:(?<port>\d{1,5})\.\.\. failed: (?<message>.*)$/;
+const CURL_CHATTER_LINES = [
+  String.raw`[*<>{}] ?.*`, // -v: `* Trying …`, `> GET …`, `< HTTP/1.1 …`
+  String.raw`\s*% Total\s+% Received.*`, // the progress meter's two header lines
+  String.raw`\s*Dload\s+Upload\b.*`,
+  String.raw`\s*\d{1,3}\s+\S+\s+\d{1,3}\s+\S+\s+\d{1,3}\s+\S+\s+\S+\s+\S+\s+[-:\d]+\s+[-:\d]+\s+[-:\d]+\s+\S+.*`,
+];
+const CURL_CHATTER = new RegExp(`^(?:${CURL_CHATTER_LINES.join('|')})$`);
+/** `Connecting to a-app (a-app)|10.96.0.1|:80... failed: Connection refused.` */
+const WGET_CONNECT_FAILED = new RegExp(
+  String.raw`^Connecting to (?<target>[^\s(|:]+)(?: \([^)]*\))?(?:\|(?<ip>[^|]+)\|)?` +
+    String.raw`:(?<port>\d{1,5})\.\.\. failed: (?<message>.*)$`,
+);
 const WGET_RESOLVE_FAILED = /^Resolving (?<target>\S+) \([^)]*\)\.\.\. failed: (?<message>.*)$/;
 const WGET_ERROR = /^wget: (?<message>.*)$/;
 const WGET_HTTP_ERROR = /^(?:ERROR (?<status>\d{3}): .*|.*server returned error: HTTP\/[\d.]+ (?<bstatus>\d{3})\b.*)$/;
-const WGET_NOTICE =
-  /^(?:--\d{4}-\d\d-\d\d \d\d:\d\d:\d\d--\s+\S+|Connecting to \S+.*|Resolving \S+.*|HTTP request sent, awaiting response\.\.\..*|Length: .*|Saving to: .*|Giving up\.|Retrying\.|saving to '.*'|writing to stdout|written to stdout|'.*' saved|.* saved \[\d+(?:\/\d+)?\]|\S+\s+\d{1,3}% \|[* ]*\|.*|\s*\d+K[ .]+.*)$/;
+const WGET_NOTICE_LINES = [
+  String.raw`--\d{4}-\d\d-\d\d \d\d:\d\d:\d\d--\s+\S+`,
+  String.raw`Connecting to \S+.*`,
+  String.raw`Resolving \S+.*`,
+  String.raw`HTTP request sent, awaiting response\.\.\..*`,
+  String.raw`Length: .*`,
+  String.raw`Saving to: .*`,
+  String.raw`Giving up\.`,
+  String.raw`Retrying\.`,
+  String.raw`saving to '.*'`,
+  String.raw`writing to stdout`,
+  String.raw`written to stdout`,
+  String.raw`'.*' saved`,
+  String.raw`.* saved \[\d+(?:\/\d+)?\]`,
+  String.raw`\S+\s+\d{1,3}% \|[* ]*\|.*`, // busybox's progress bar
+  String.raw`\s*\d+K[ .]+.*`, // GNU wget's progress dots
+];
+const WGET_NOTICE = new RegExp(`^(?:${WGET_NOTICE_LINES.join('|')})$`);
 
 function readLine(text: string, tool: 'curl' | 'wget'): Reading | undefined {
   const curl = CURL_ERROR.exec(text);
@@ -127,12 +151,12 @@ export const httpClientFormat: FormatSpec = {
   commands: [new RegExp(`^${RUNNER_PREFIX}(curl|wget)(\\s|$)`)],
   sniff: (lines) =>
     0.9 *
-    fractionMatching(lines, (l) => {
-      const t = l.trim();
+    fractionMatching(lines, (line) => {
+      const trimmed = line.trim();
       return (
-        CURL_ERROR.test(t) ||
-        WGET_CONNECT_FAILED.test(t) ||
-        /^wget: (?:bad address|can't connect|unable to resolve)/.test(t)
+        CURL_ERROR.test(trimmed) ||
+        WGET_CONNECT_FAILED.test(trimmed) ||
+        /^wget: (?:bad address|can't connect|unable to resolve)/.test(trimmed)
       );
     }),
 };

@@ -12,11 +12,19 @@ import { clientResult, EXIT_STATUS, outcomeOfErrno, RUNNER_PREFIX } from './clie
 
 const FORMAT = 'ping';
 const HEADER = /^PING (?<target>\S+) \((?<ip>[^)]+)\):? \d+(?:\(\d+\))? (?:data )?bytes(?: of data\.)?$/;
-const REPLY =
-  /^\d+ bytes from \S+ (?:icmp_)?seq=\d+ ttl=\d+ time=[\d.]+ ms$|^\d+ bytes from \S+: (?:icmp_)?seq=\d+ ttl=\d+ time=[\d.]+ ms$/;
+const REPLY_FIELDS = String.raw`(?:icmp_)?seq=\d+ ttl=\d+ time=[\d.]+ ms$`;
+/** `64 bytes from 10.244.0.5: seq=0 ttl=64 time=0.1 ms` (busybox) or with `icmp_seq=` (iputils). */
+const REPLY = new RegExp(String.raw`^\d+ bytes from \S+ ${REPLY_FIELDS}|^\d+ bytes from \S+: ${REPLY_FIELDS}`);
 const UNREACHABLE = /^From (?<from>\S+?):? icmp_seq=\d+ (?<message>Destination (?:Host|Net|Port) Unreachable|.*)$/;
-const STATISTICS =
-  /^(?<sent>\d+) packets transmitted, (?<received>\d+)(?: packets)? received,(?: \+\d+ errors,)?(?: \+\d+ duplicates,)? (?<loss>[\d.]+)% packet loss/;
+/** busybox's `bad address 'x'`, iputils' `x: Name or service not known` (or a resolver failure). */
+const UNRESOLVED = new RegExp(
+  String.raw`^(?:bad address '(?<busybox>[^']+)'` +
+    String.raw`|(?<iputils>\S+): (?:Name or service not known|Temporary failure in name resolution))`,
+);
+const STATISTICS = new RegExp(
+  String.raw`^(?<sent>\d+) packets transmitted, (?<received>\d+)(?: packets)? received,` +
+    String.raw`(?: \+\d+ errors,)?(?: \+\d+ duplicates,)? (?<loss>[\d.]+)% packet loss`,
+);
 const CHATTER = /^(?:--- \S+ ping statistics ---|round-trip min\/avg\/max = .*|rtt min\/avg\/max\/mdev = .*)$/;
 const ERROR = /^ping: (?<message>.*)$/;
 
@@ -76,10 +84,7 @@ function parsePing(input: ParseInput): ParseResult {
     }
     const error = ERROR.exec(text)?.groups;
     if (error) {
-      const bad =
-        /^(?:bad address '(?<busybox>[^']+)'|(?<iputils>\S+): (?:Name or service not known|Temporary failure in name resolution))/.exec(
-          error.message,
-        )?.groups;
+      const bad = UNRESOLVED.exec(error.message)?.groups;
       if (bad) {
         add({ outcome: 'unresolved', target: bad.busybox ?? bad.iputils, message: text });
         continue;
@@ -99,16 +104,16 @@ function parsePing(input: ParseInput): ParseResult {
 
 /** Cuts a flattened ping output before its header, each reply, the statistics and each error. */
 function unflattenPing(line: string) {
-  return splitBeforeTokens(line, (tokens, i) => {
-    const word = tokens[i].text;
-    const next = tokens[i + 1]?.text;
+  return splitBeforeTokens(line, (tokens, index) => {
+    const word = tokens[index].text;
+    const next = tokens[index + 1]?.text;
     if (/^\d+$/.test(word))
       return (
-        (next === 'bytes' && tokens[i + 2]?.text === 'from') ||
-        (next === 'packets' && tokens[i + 2]?.text === 'transmitted,')
+        (next === 'bytes' && tokens[index + 2]?.text === 'from') ||
+        (next === 'packets' && tokens[index + 2]?.text === 'transmitted,')
       );
-    if (word === '---') return tokens[i + 2]?.text === 'ping';
-    if (word === 'From') return /^icmp_seq=/.test(tokens[i + 2]?.text ?? '');
+    if (word === '---') return tokens[index + 2]?.text === 'ping';
+    if (word === 'From') return /^icmp_seq=/.test(tokens[index + 2]?.text ?? '');
     return word === 'PING' || word === 'ping:' || word === 'round-trip' || word === 'rtt' || /^exit=\d+$/.test(word);
   });
 }
@@ -120,5 +125,9 @@ export const pingFormat: FormatSpec = {
   commands: [new RegExp(`^${RUNNER_PREFIX}ping6?(\\s|$)`)],
   unflatten: unflattenPing,
   sniff: (lines) =>
-    0.9 * fractionMatching(lines, (l) => HEADER.test(l.trim()) || REPLY.test(l.trim()) || STATISTICS.test(l.trim())),
+    0.9 *
+    fractionMatching(
+      lines,
+      (line) => HEADER.test(line.trim()) || REPLY.test(line.trim()) || STATISTICS.test(line.trim()),
+    ),
 };

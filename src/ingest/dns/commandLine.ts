@@ -83,27 +83,29 @@ export function parseToolCommand(command: string | undefined, host?: string): To
   }
   // the verb may follow global flags: `kubectl -n default exec …`
   const verb =
-    words[0] === 'kubectl' ? words.findIndex((w, i) => i > 0 && (w === 'exec' || w === 'run' || w === 'debug')) : -1;
+    words[0] === 'kubectl'
+      ? words.findIndex((word, i) => i > 0 && (word === 'exec' || word === 'run' || word === 'debug'))
+      : -1;
   if (
     verb > 0 &&
-    words.slice(1, verb).every((w, i, a) => w.startsWith('-') || KUBECTL_VALUE_FLAGS.has(a[i - 1] ?? ''))
+    words.slice(1, verb).every((word, i, list) => word.startsWith('-') || KUBECTL_VALUE_FLAGS.has(list[i - 1] ?? ''))
   ) {
     const dash = words.indexOf('--');
     const head = dash >= 0 ? words.slice(verb + 1, dash) : words.slice(verb + 1);
     for (let i = 0; i < head.length; i++) {
-      const w = head[i];
-      if (w.startsWith('-')) {
-        if (KUBECTL_VALUE_FLAGS.has(w)) i++;
+      const word = head[i];
+      if (word.startsWith('-')) {
+        if (KUBECTL_VALUE_FLAGS.has(word)) i++;
         continue;
       }
-      out.client = w.replace(/^(pod|pods)\//, '');
+      out.client = word.replace(/^(pod|pods)\//, '');
       break;
     }
     words = dash >= 0 ? words.slice(dash + 1) : [];
     if (words[0] === '/bin/sh' || words[0] === 'sh') {
       // `sh -c 'nslookup x'`: look inside the quoted script.
-      const c = words.indexOf('-c');
-      words = c >= 0 && words[c + 1] ? splitArgs(words[c + 1]) : [];
+      const scriptAt = words.indexOf('-c');
+      words = scriptAt >= 0 && words[scriptAt + 1] ? splitArgs(words[scriptAt + 1]) : [];
     }
   }
   if (words[0] === 'busybox') words = words.slice(1);
@@ -117,15 +119,16 @@ export function parseToolCommand(command: string | undefined, host?: string): To
 export function podOfKubectlLogs(command: string | undefined): string | undefined {
   if (!command) return undefined;
   const words = splitArgs(command.trim().replace(/^[#$]\s*/, ''));
-  const k = words.indexOf('logs');
-  if (k < 0 || !words.slice(0, k).some((w) => w === 'kubectl' || w.endsWith('/kubectl'))) return undefined;
-  for (let i = k + 1; i < words.length; i++) {
-    const w = words[i];
-    if (w.startsWith('-')) {
-      if (KUBECTL_VALUE_FLAGS.has(w)) i++;
+  const logsAt = words.indexOf('logs');
+  if (logsAt < 0 || !words.slice(0, logsAt).some((word) => word === 'kubectl' || word.endsWith('/kubectl')))
+    return undefined;
+  for (let i = logsAt + 1; i < words.length; i++) {
+    const word = words[i];
+    if (word.startsWith('-')) {
+      if (KUBECTL_VALUE_FLAGS.has(word)) i++;
       continue;
     }
-    return w.replace(/^(pod|pods|po)\//, '');
+    return word.replace(/^(pod|pods|po)\//, '');
   }
   return undefined;
 }
@@ -160,8 +163,8 @@ export function podsOfKubectlLogs(command: string | undefined): string[] {
 
 /** `# A` in front of a pod's output, when A is one of `pods`: the pod whose logs follow. */
 export function podLabel(line: string, pods: readonly string[]): string | undefined {
-  const match = /^#\s*(\S+)\s*$/.exec(line.trim());
-  return match && pods.includes(match[1]) ? match[1] : undefined;
+  const pod = /^#\s*(?<pod>\S+)\s*$/.exec(line.trim())?.groups?.pod;
+  return pod !== undefined && pods.includes(pod) ? pod : undefined;
 }
 
 /**
@@ -169,14 +172,14 @@ export function podLabel(line: string, pods: readonly string[]): string | undefi
  * sessions; understood, and no fact.
  */
 export function isKubectlChatter(line: string): boolean {
-  const t = line.trim();
+  const trimmed = line.trim();
   return (
-    t === "If you don't see a command prompt, try pressing enter." ||
-    /^pod "[^"]+" deleted( from \S+ namespace)?$/.test(t) ||
-    t.startsWith("Session ended, resume using 'kubectl attach ") ||
-    t.startsWith('All commands and output from this session will be recorded in container logs') ||
-    t.startsWith('Unable to use a TTY - input is not a terminal') ||
-    /^Waiting for pod \S+ to be running, status is \w+, pod ready: (true|false)$/.test(t) ||
-    /^(Defaulted container|Defaulting container name to) /.test(t)
+    trimmed === "If you don't see a command prompt, try pressing enter." ||
+    /^pod "[^"]+" deleted( from \S+ namespace)?$/.test(trimmed) ||
+    trimmed.startsWith("Session ended, resume using 'kubectl attach ") ||
+    trimmed.startsWith('All commands and output from this session will be recorded in container logs') ||
+    trimmed.startsWith('Unable to use a TTY - input is not a terminal') ||
+    /^Waiting for pod \S+ to be running, status is \w+, pod ready: (true|false)$/.test(trimmed) ||
+    /^(Defaulted container|Defaulting container name to) /.test(trimmed)
   );
 }

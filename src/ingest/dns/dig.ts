@@ -26,26 +26,37 @@ import { DigReader, parseRecord } from './digMessage';
 
 const FORMAT = 'dig';
 /** Lines only dig prints. */
-const DIG_MARKS =
-  /^;; ((QUESTION|ANSWER|AUTHORITY|ADDITIONAL) SECTION:|OPT PSEUDOSECTION:|SERVER: \S+#\d+|Query time: \d+ msec|MSG SIZE +rcvd: \d+|WHEN: |global options: )/;
+const DIG_MARK_WORDS = [
+  String.raw`(QUESTION|ANSWER|AUTHORITY|ADDITIONAL) SECTION:`,
+  String.raw`OPT PSEUDOSECTION:`,
+  String.raw`SERVER: \S+#\d+`,
+  String.raw`Query time: \d+ msec`,
+  String.raw`MSG SIZE +rcvd: \d+`,
+  String.raw`WHEN: `,
+  String.raw`global options: `,
+];
+const DIG_MARKS = new RegExp(`^;; (${DIG_MARK_WORDS.join('|')})`);
 
 /** Cuts flattened dig text before `;`/`;;` comments, `#` prompts and resource records. */
 export function unflattenDig(line: string): { text: string; start: number }[] {
-  return splitBeforeTokens(line, (tokens: readonly Token[], i: number) => {
-    const x = tokens[i].text;
-    if (x.startsWith(';')) return true;
-    if (x === '#' || x === '$') return true;
+  return splitBeforeTokens(line, (tokens: readonly Token[], index: number) => {
+    const word = tokens[index].text;
+    if (word.startsWith(';')) return true;
+    if (word === '#' || word === '$') return true;
     // `name. 30 IN A 10.244.0.219` inside a flattened answer section
     return (
-      i + 3 < tokens.length && x.endsWith('.') && /^\d{1,10}$/.test(tokens[i + 1].text) && tokens[i + 2].text === 'IN'
+      index + 3 < tokens.length &&
+      word.endsWith('.') &&
+      /^\d{1,10}$/.test(tokens[index + 1].text) &&
+      tokens[index + 2].text === 'IN'
     );
   });
 }
 
 /** Arguments of the banner line `; <<>> DiG 9.18.49 <<>> +search a-app`. */
 function bannerArgs(text: string): string[] | undefined {
-  const match = /^; <<>> DiG \S+ <<>>(.*)$/.exec(text.trim());
-  return match ? splitArgs(match[1].trim()) : undefined;
+  const args = /^; <<>> DiG \S+ <<>>(?<args>.*)$/.exec(text.trim())?.groups?.args;
+  return args !== undefined ? splitArgs(args.trim()) : undefined;
 }
 
 export function parseDig(input: ParseInput): ParseResult {
@@ -60,30 +71,30 @@ export function parseDig(input: ParseInput): ParseResult {
       short: args.includes('+short'),
       askedName: questionNameFromArgs(args, 'dig'),
       askedType: questionTypeFromArgs(args),
-      server: args.find((a) => a.startsWith('@'))?.slice(1),
+      server: args.find((arg) => arg.startsWith('@'))?.slice(1),
     });
     const logPods = podsOfKubectlLogs(input.command);
     for (const logicalLine of logicalLines(input, unflattenDig)) {
-      const t = logicalLine.text.trim();
-      const banner = bannerArgs(t);
-      const prompt = /^[#$]\s*dig\s/.exec(t) ? splitArgs(t.replace(/^[#$]\s*dig\s+/, '')) : undefined;
-      const a = banner ?? prompt;
-      if (a) {
+      const text = logicalLine.text.trim();
+      const banner = bannerArgs(text);
+      const prompt = /^[#$]\s*dig\s/.exec(text) ? splitArgs(text.replace(/^[#$]\s*dig\s+/, '')) : undefined;
+      const digArgs = banner ?? prompt;
+      if (digArgs) {
         reader.begin(
           logicalLine,
-          questionNameFromArgs(a, 'dig'),
-          questionTypeFromArgs(a),
-          a.find((x) => x.startsWith('@'))?.slice(1),
+          questionNameFromArgs(digArgs, 'dig'),
+          questionTypeFromArgs(digArgs),
+          digArgs.find((arg) => arg.startsWith('@'))?.slice(1),
         );
         continue;
       }
-      const label = podLabel(t, logPods);
+      const label = podLabel(text, logPods);
       if (label) {
         reader.setClient(label);
         continue;
       }
-      if (t.startsWith('#')) continue; // annotation or prompt of another command
-      if (!reader.feed(logicalLine) && !isKubectlChatter(t))
+      if (text.startsWith('#')) continue; // annotation or prompt of another command
+      if (!reader.feed(logicalLine) && !isKubectlChatter(text))
         reader.unparsed.push(unparsedLine(logicalLine, 'not dig output'));
     }
     reader.flush();
@@ -98,14 +109,14 @@ export const digFormat: FormatSpec = {
   unflatten: unflattenDig,
   commands: toolCommandPatterns('dig'),
   sniff(lines) {
-    if (lines.some((l) => l.includes('<<>> DiG '))) return 0.95;
-    if (lines.some((l) => l.includes(';; ->>HEADER<<-'))) return 0.9;
+    if (lines.some((line) => line.includes('<<>> DiG '))) return 0.95;
+    if (lines.some((line) => line.includes(';; ->>HEADER<<-'))) return 0.9;
     // a later paragraph of one dig message (dig prints blank lines between its sections)
-    if (lines.some((l) => DIG_MARKS.test(l.trim()))) return 0.85;
+    if (lines.some((line) => DIG_MARKS.test(line.trim()))) return 0.85;
     const rr = fractionMatching(
       lines,
-      (l) => l.trim().startsWith(';') || parseRecord(tokenize(l.trim())) !== undefined,
+      (line) => line.trim().startsWith(';') || parseRecord(tokenize(line.trim())) !== undefined,
     );
-    return lines.some((l) => parseRecord(tokenize(l.trim())) !== undefined) ? 0.7 * rr : 0.3 * rr;
+    return lines.some((line) => parseRecord(tokenize(line.trim())) !== undefined) ? 0.7 * rr : 0.3 * rr;
   },
 };

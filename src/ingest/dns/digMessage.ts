@@ -12,18 +12,18 @@ type Section = 'none' | 'question' | 'answer' | 'authority' | 'additional' | 'op
 /** `name [ttl] [class] TYPE data…` as dig prints resource records; undefined when it is not one. */
 export function parseRecord(tokens: readonly Token[]): DnsAnswer | undefined {
   if (tokens.length < 3) return undefined;
-  let i = 1;
+  let position = 1;
   let ttl: number | undefined;
-  if (/^\d{1,10}$/.test(tokens[i].text)) {
-    ttl = Number(tokens[i].text);
-    i++;
+  if (/^\d{1,10}$/.test(tokens[position].text)) {
+    ttl = Number(tokens[position].text);
+    position++;
   }
-  if (i < tokens.length && /^(IN|CH|HS|CLASS\d+)$/.test(tokens[i].text)) i++;
-  if (i >= tokens.length - 1) return undefined;
-  const type = tokens[i].text;
+  if (position < tokens.length && /^(IN|CH|HS|CLASS\d+)$/.test(tokens[position].text)) position++;
+  if (position >= tokens.length - 1) return undefined;
+  const type = tokens[position].text;
   if (!DNS_TYPES.has(type) && !/^TYPE\d+$/.test(type)) return undefined;
   const data = tokens
-    .slice(i + 1)
+    .slice(position + 1)
     .map((token) => token.text)
     .join(' ');
   const answer: DnsAnswer = {
@@ -78,13 +78,19 @@ export class DigReader {
 
   /** Starts a new message (a `; <<>> DiG … <<>> args` banner or a second header). */
   begin(logicalLine: LogicalLine, askedName?: string, askedType?: string, server?: string): void {
-    const m = this.msg;
+    const message = this.msg;
     // dig prints its timeout errors (stderr) before its banner: they belong to the same query.
-    if (m && !m.headerSeen && !m.question && m.answers.length === 0 && m.askedName === undefined) {
-      m.lines.push(logicalLine);
-      m.askedName = askedName;
-      m.askedType = askedType;
-      if (server && !m.server) m.server = server;
+    if (
+      message &&
+      !message.headerSeen &&
+      !message.question &&
+      message.answers.length === 0 &&
+      message.askedName === undefined
+    ) {
+      message.lines.push(logicalLine);
+      message.askedName = askedName;
+      message.askedType = askedType;
+      if (server && !message.server) message.server = server;
       return;
     }
     this.flush();
@@ -107,60 +113,60 @@ export class DigReader {
 
   /** Returns false when the line is not dig-message text (the caller decides what it is). */
   feed(logicalLine: LogicalLine): boolean {
-    const t = logicalLine.text.trim();
-    if (t === '') {
+    const text = logicalLine.text.trim();
+    if (text === '') {
       if (this.section === 'question') this.section = 'none';
       return true;
     }
-    if (t.startsWith(';; ->>HEADER<<-')) {
+    if (text.startsWith(';; ->>HEADER<<-')) {
       if (this.msg?.headerSeen) this.begin(logicalLine);
       else this.current(logicalLine);
-      const m = this.msg as Message;
-      m.headerSeen = true;
-      const st = /status: ([A-Z]+)/.exec(t);
-      if (st) m.status = st[1];
+      const message = this.msg as Message;
+      message.headerSeen = true;
+      const status = /status: (?<status>[A-Z]+)/.exec(text)?.groups?.status;
+      if (status !== undefined) message.status = status;
       this.section = 'none';
       return true;
     }
-    const sec =
-      /^;; (QUESTION|ANSWER|AUTHORITY|ADDITIONAL) SECTION:$/.exec(t) ??
-      (t === ';; OPT PSEUDOSECTION:' ? ['', 'OPT'] : null);
-    if (sec) {
+    const section =
+      /^;; (?<section>QUESTION|ANSWER|AUTHORITY|ADDITIONAL) SECTION:$/.exec(text)?.groups?.section ??
+      (text === ';; OPT PSEUDOSECTION:' ? 'OPT' : undefined);
+    if (section !== undefined) {
       this.current(logicalLine);
-      this.section = sec[1].toLowerCase() as Section;
+      this.section = section.toLowerCase() as Section;
       if (this.section === 'opt') this.section = 'opt';
       return true;
     }
-    if (t.startsWith(';; SERVER:') || t.startsWith('Received ')) {
-      const match = /(?:SERVER:|from) ([0-9a-fA-F.:]+#\d+)/.exec(t);
-      if (match) {
-        const s = splitServer(match[1]);
+    if (text.startsWith(';; SERVER:') || text.startsWith('Received ')) {
+      const address = /(?:SERVER:|from) (?<server>[0-9a-fA-F.:]+#\d+)/.exec(text)?.groups?.server;
+      if (address !== undefined) {
+        const server = splitServer(address);
         const msg = this.current(logicalLine);
-        msg.server = s.ip;
-        msg.port = s.port;
+        msg.server = server.ip;
+        msg.port = server.port;
       } else this.current(logicalLine);
       this.section = 'none';
       return true;
     }
-    if (/^;; (connection timed out|communications error to|no servers could be reached)/.test(t)) {
+    if (/^;; (connection timed out|communications error to|no servers could be reached)/.test(text)) {
       const msg =
         this.msg && !this.msg.headerSeen ? this.current(logicalLine) : (this.begin(logicalLine), this.msg as Message);
       msg.status = 'timeout';
-      const m = /communications error to ([0-9a-fA-F.:]+#\d+)/.exec(t);
-      if (m) {
-        const s = splitServer(m[1]);
-        msg.server = s.ip;
-        msg.port = s.port;
+      const address = /communications error to (?<server>[0-9a-fA-F.:]+#\d+)/.exec(text)?.groups?.server;
+      if (address !== undefined) {
+        const server = splitServer(address);
+        msg.server = server.ip;
+        msg.port = server.port;
       }
       return true;
     }
-    if (t.startsWith('Trying "')) {
-      const name = /^Trying "([^"]*)"/.exec(t);
-      this.begin(logicalLine, name ? stripDot(name[1]) : undefined);
+    if (text.startsWith('Trying "')) {
+      const name = /^Trying "(?<name>[^"]*)"/.exec(text)?.groups?.name;
+      this.begin(logicalLine, name !== undefined ? stripDot(name) : undefined);
       return true;
     }
-    if (this.section === 'question' && t.startsWith(';')) {
-      const toks = tokenize(t.slice(1));
+    if (this.section === 'question' && text.startsWith(';')) {
+      const toks = tokenize(text.slice(1));
       const rr = toks.length >= 2 ? toks : undefined;
       if (rr) {
         const type = rr[rr.length - 1].text;
@@ -168,12 +174,12 @@ export class DigReader {
         return true;
       }
     }
-    if (t.startsWith(';')) {
+    if (text.startsWith(';')) {
       if (this.msg) this.msg.lines.push(logicalLine);
       return true;
     } // other dig comments: understood, no fact
     if (this.section === 'answer' || this.section === 'authority' || this.section === 'additional') {
-      const rr = parseRecord(tokenize(t));
+      const rr = parseRecord(tokenize(text));
       if (!rr) {
         this.unparsed.push(unparsedLine(logicalLine, `not a resource record in the ${this.section} section`));
         return true;
@@ -184,26 +190,26 @@ export class DigReader {
     }
     if (!this.msg?.headerSeen && !this.opts.short) {
       // `dig +noall +answer`: bare resource records, no header and no section titles
-      const rr = parseRecord(tokenize(t));
+      const rr = parseRecord(tokenize(text));
       if (rr) {
         addAnswer(this.current(logicalLine), rr);
         return true;
       }
     }
-    if (this.opts.short || !this.msg?.headerSeen) return this.feedShort(logicalLine, t);
+    if (this.opts.short || !this.msg?.headerSeen) return this.feedShort(logicalLine, text);
     return false;
   }
 
   /** `+short`: IPs, names, SRV data, one per line (several when the newlines were lost). */
-  private feedShort(logicalLine: LogicalLine, t: string): boolean {
-    const toks = tokenize(t).map((token) => token.text);
+  private feedShort(logicalLine: LogicalLine, text: string): boolean {
+    const toks = tokenize(text).map((token) => token.text);
     const askedType = this.msg?.askedType ?? this.opts.askedType;
-    const allAddr = toks.every((x) => addressType(x) !== undefined);
+    const allAddr = toks.every((word) => addressType(word) !== undefined);
     const answers: DnsAnswer[] = [];
     const name = this.msg?.askedName ?? this.opts.askedName;
     if (!name) {
       const looksShort = toks.every(
-        (x) => addressType(x) !== undefined || /^[A-Za-z0-9_.-]+\.$/.test(x) || /^\d+$/.test(x),
+        (word) => addressType(word) !== undefined || /^[A-Za-z0-9_.-]+\.$/.test(word) || /^\d+$/.test(word),
       );
       if (!looksShort) return false;
       this.unparsed.push(
@@ -211,8 +217,8 @@ export class DigReader {
       );
       return true;
     }
-    if (allAddr) for (const x of toks) answers.push({ name, type: addressType(x) as string, data: x });
-    else if (toks.length === 4 && toks.slice(0, 3).every((x) => /^\d+$/.test(x)))
+    if (allAddr) for (const word of toks) answers.push({ name, type: addressType(word) as string, data: word });
+    else if (toks.length === 4 && toks.slice(0, 3).every((word) => /^\d+$/.test(word)))
       answers.push({ name, type: 'SRV', data: stripDot(toks.join(' ')) });
     else if (toks.length === 1 && /^[A-Za-z0-9_*][A-Za-z0-9_.*-]*\.$/.test(toks[0]))
       answers.push({ name, type: askedType === 'PTR' ? 'PTR' : 'CNAME', data: stripDot(toks[0]) });
@@ -224,26 +230,27 @@ export class DigReader {
 
   /** Emits the message in progress as a DnsLookup. */
   flush(): void {
-    const m = this.msg;
+    const message = this.msg;
     this.msg = undefined;
     this.section = 'none';
-    if (!m) return;
-    const name = m.question?.name ?? m.askedName ?? m.answers[0]?.name;
-    if (name === undefined || (m.status === undefined && m.answers.length === 0 && !m.headerSeen)) return;
-    const type = m.question?.type ?? m.askedType ?? (m.answers[0]?.type === 'AAAA' ? 'AAAA' : 'A');
-    const lookup = newLookup(
-      this.opts.tool,
+    if (!message) return;
+    const name = message.question?.name ?? message.askedName ?? message.answers[0]?.name;
+    if (name === undefined || (message.status === undefined && message.answers.length === 0 && !message.headerSeen))
+      return;
+    const type = message.question?.type ?? message.askedType ?? (message.answers[0]?.type === 'AAAA' ? 'AAAA' : 'A');
+    const lookup = newLookup({
+      tool: this.opts.tool,
       name,
       type,
-      [spanEvidence(this.opts.uri, m.lines, this.opts.format)],
-      this.opts.client,
-    );
-    const server = m.server ?? this.opts.server;
+      evidence: [spanEvidence(this.opts.uri, message.lines, this.opts.format)],
+      client: this.opts.client,
+    });
+    const server = message.server ?? this.opts.server;
     if (server) lookup.server = server;
-    if (m.port !== undefined) lookup.serverPort = m.port;
-    lookup.status = m.status ?? (m.answers.length > 0 ? 'NOERROR' : undefined);
+    if (message.port !== undefined) lookup.serverPort = message.port;
+    lookup.status = message.status ?? (message.answers.length > 0 ? 'NOERROR' : undefined);
     if (lookup.status === undefined) delete lookup.status;
-    for (const dnsAnswer of m.answers) {
+    for (const dnsAnswer of message.answers) {
       if (!dnsAnswer.name) dnsAnswer.name = name;
       lookup.answers.push(dnsAnswer);
       const cd =

@@ -3,9 +3,9 @@ import { isIPv4, isIPv6, type ClusterDns, type DnsAnswer, type DnsLookup, type E
 
 /** `kube-dns.kube-system.svc.<domain>` answering an IP proves the cluster domain and the DNS ClusterIP. */
 export function clusterDnsFromAnswer(name: string, ip: string, evidence: Evidence): ClusterDns | undefined {
-  const match = /^kube-dns\.kube-system\.svc\.([a-z0-9.-]+?)\.?$/i.exec(name);
-  if (!match || !(isIPv4(ip) || isIPv6(ip))) return undefined;
-  return { kind: 'ClusterDns', domain: match[1].toLowerCase(), serviceIP: ip, evidence: [evidence] };
+  const domain = /^kube-dns\.kube-system\.svc\.(?<domain>[a-z0-9.-]+?)\.?$/i.exec(name)?.groups?.domain;
+  if (domain === undefined || !(isIPv4(ip) || isIPv6(ip))) return undefined;
+  return { kind: 'ClusterDns', domain: domain.toLowerCase(), serviceIP: ip, evidence: [evidence] };
 }
 
 /** A or AAAA by the address family; undefined when `data` is not an address. */
@@ -17,25 +17,26 @@ export function addressType(data: string): 'A' | 'AAAA' | undefined {
 
 /** `10.96.0.10#53`, `10.96.0.10:53`, `[fd00::10]:53`, `fd00::10#53` → address and port. */
 export function splitServer(text: string): { ip: string; port?: number } {
-  const t = text.trim();
-  const hash = t.lastIndexOf('#');
-  if (hash > 0 && /^\d{1,5}$/.test(t.slice(hash + 1))) return { ip: t.slice(0, hash), port: Number(t.slice(hash + 1)) };
-  const br = /^\[([0-9a-fA-F:.]+)\]:(\d{1,5})$/.exec(t);
-  if (br) return { ip: br[1], port: Number(br[2]) };
-  const colon = t.lastIndexOf(':');
-  if (colon > 0 && isIPv4(t.slice(0, colon)) && /^\d{1,5}$/.test(t.slice(colon + 1)))
-    return { ip: t.slice(0, colon), port: Number(t.slice(colon + 1)) };
-  return { ip: t };
+  const trimmed = text.trim();
+  const hash = trimmed.lastIndexOf('#');
+  if (hash > 0 && /^\d{1,5}$/.test(trimmed.slice(hash + 1)))
+    return { ip: trimmed.slice(0, hash), port: Number(trimmed.slice(hash + 1)) };
+  const bracketed = /^\[(?<ip>[0-9a-fA-F:.]+)\]:(?<port>\d{1,5})$/.exec(trimmed)?.groups;
+  if (bracketed) return { ip: bracketed.ip, port: Number(bracketed.port) };
+  const colon = trimmed.lastIndexOf(':');
+  if (colon > 0 && isIPv4(trimmed.slice(0, colon)) && /^\d{1,5}$/.test(trimmed.slice(colon + 1)))
+    return { ip: trimmed.slice(0, colon), port: Number(trimmed.slice(colon + 1)) };
+  return { ip: trimmed };
 }
 
 /** The question type a tool was asked for: `-type=SRV`, `-q=PTR`, `-t SRV`, dig's bare `SRV`, `-x`. */
 export function questionTypeFromArgs(args: readonly string[]): string | undefined {
   for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    const eq = /^-(?:type|query|querytype|q|t)=(\w+)$/i.exec(a);
-    if (eq) return eq[1].toUpperCase();
-    if ((a === '-t' || a === '-type' || a === '-q') && args[i + 1]) return args[i + 1].toUpperCase();
-    if (a === '-x') return 'PTR';
+    const arg = args[i];
+    const type = /^-(?:type|query|querytype|q|t)=(?<type>\w+)$/i.exec(arg)?.groups?.type;
+    if (type !== undefined) return type.toUpperCase();
+    if ((arg === '-t' || arg === '-type' || arg === '-q') && args[i + 1]) return args[i + 1].toUpperCase();
+    if (arg === '-x') return 'PTR';
   }
   return undefined;
 }
@@ -63,54 +64,56 @@ export const DNS_TYPES = new Set([
 /** The first argument that is neither an option nor a server nor a type: the name asked. */
 export function questionNameFromArgs(args: readonly string[], tool: string): string | undefined {
   for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    if (a.startsWith('+') || a.startsWith('@')) continue;
-    if (a.startsWith('-')) {
-      if (/^-(t|c|q|p|b|k|y|W|R|N|m|w|f|i|s|z)$/.test(a) && tool !== 'nslookup') i++;
-      else if (a === '-x' && args[i + 1]) return reverseName(args[i + 1]);
+    const arg = args[i];
+    if (arg.startsWith('+') || arg.startsWith('@')) continue;
+    if (arg.startsWith('-')) {
+      if (/^-(t|c|q|p|b|k|y|W|R|N|m|w|f|i|s|z)$/.test(arg) && tool !== 'nslookup') i++;
+      else if (arg === '-x' && args[i + 1]) return reverseName(args[i + 1]);
       continue;
     }
-    if (tool === 'dig' && ((DNS_TYPES.has(a.toUpperCase()) && a === a.toUpperCase()) || a === 'IN')) continue;
-    return a;
+    if (tool === 'dig' && ((DNS_TYPES.has(arg.toUpperCase()) && arg === arg.toUpperCase()) || arg === 'IN')) continue;
+    return arg;
   }
   return undefined;
 }
 
 /** The `@server` (dig) or trailing server argument (nslookup NAME SERVER, host NAME SERVER). */
 export function serverFromArgs(args: readonly string[], tool: string): string | undefined {
-  const at = args.find((a) => a.startsWith('@'));
+  const at = args.find((arg) => arg.startsWith('@'));
   if (at) return at.slice(1);
   if (tool === 'dig') return undefined;
   const plain = args.filter(
-    (a, i) => !a.startsWith('-') && !(i > 0 && /^-(t|c|W|R|N|m|w)$/.test(args[i - 1]) && tool === 'host'),
+    (arg, i) => !arg.startsWith('-') && !(i > 0 && /^-(t|c|W|R|N|m|w)$/.test(args[i - 1]) && tool === 'host'),
   );
   return plain.length >= 2 ? plain[1] : undefined;
 }
 
-export function newLookup(
-  tool: DnsLookup['tool'],
-  name: string,
-  type: string,
-  evidence: Evidence[],
-  client?: string,
-): DnsLookup {
+export interface NewLookup {
+  tool: DnsLookup['tool'];
+  name: string;
+  type: string;
+  evidence: Evidence[];
+  client?: string;
+}
+
+export function newLookup({ tool, name, type, evidence, client }: NewLookup): DnsLookup {
   const dnsLookup: DnsLookup = { kind: 'DnsLookup', tool, question: { name, type }, answers: [], evidence };
   if (client) dnsLookup.client = client;
   return dnsLookup;
 }
 
 /** Adds an answer unless the same record is already there (busybox repeats per A/AAAA query). */
-export function addAnswer(l: { answers: DnsAnswer[] }, dnsAnswer: DnsAnswer): void {
+export function addAnswer(target: { answers: DnsAnswer[] }, dnsAnswer: DnsAnswer): void {
   // a set per lookup keeps this linear even for a name with thousands of answers
-  let seen = answerKeys.get(l);
+  let seen = answerKeys.get(target);
   if (!seen) {
-    seen = new Set(l.answers.map(answerKey));
-    answerKeys.set(l, seen);
+    seen = new Set(target.answers.map(answerKey));
+    answerKeys.set(target, seen);
   }
-  const k = answerKey(dnsAnswer);
-  if (seen.has(k)) return;
-  seen.add(k);
-  l.answers.push(dnsAnswer);
+  const key = answerKey(dnsAnswer);
+  if (seen.has(key)) return;
+  seen.add(key);
+  target.answers.push(dnsAnswer);
 }
 
 const answerKeys = new WeakMap<object, Set<string>>();

@@ -42,28 +42,28 @@ const PHRASES: [string[], string][] = [
   [['has', 'no'], ''],
 ];
 
-function phraseAt(tokens: readonly Token[], i: number): [number, string] | undefined {
+function phraseAt(tokens: readonly Token[], index: number): [number, string] | undefined {
   for (const [words, type] of PHRASES) {
-    if (i + words.length > tokens.length) continue;
-    if (words.every((w, k) => tokens[i + k].text === w)) return [words.length, type];
+    if (index + words.length > tokens.length) continue;
+    if (words.every((word, k) => tokens[index + k].text === word)) return [words.length, type];
   }
   return undefined;
 }
 
 /** Cuts flattened host output before each `NAME has address …` record and each `Host … not found`. */
 export function unflattenHost(line: string): { text: string; start: number }[] {
-  return splitBeforeTokens(line, (tokens, i) => {
-    const x = tokens[i].text;
+  return splitBeforeTokens(line, (tokens, index) => {
+    const word = tokens[index].text;
     if (
-      (x === 'Host' && tokens[i + 2]?.text === 'not') ||
-      x === ';;' ||
-      x === '#' ||
-      x === 'Trying' ||
-      x === 'Received' ||
-      x === 'Using'
+      (word === 'Host' && tokens[index + 2]?.text === 'not') ||
+      word === ';;' ||
+      word === '#' ||
+      word === 'Trying' ||
+      word === 'Received' ||
+      word === 'Using'
     )
       return true;
-    return phraseAt(tokens, i + 1) !== undefined && phraseAt(tokens, i) === undefined;
+    return phraseAt(tokens, index + 1) !== undefined && phraseAt(tokens, index) === undefined;
   });
 }
 
@@ -91,47 +91,58 @@ export function parseHost(input: ParseInput): ParseResult {
     let inMessage = false;
 
     for (const logicalLine of logicalLines(input, unflattenHost)) {
-      const t = logicalLine.text.trim();
-      if (t === '') {
+      const line = logicalLine.text.trim();
+      if (line === '') {
         if (inMessage) reader.feed(logicalLine);
         continue;
       }
-      if (t.startsWith('#')) continue;
+      if (line.startsWith('#')) continue;
       // `host -v`: a dig-style message from `Trying "name"` to `Received N bytes from …`
-      if (t.startsWith('Trying "')) inMessage = true;
+      if (line.startsWith('Trying "')) inMessage = true;
       if (inMessage) {
-        if (t.startsWith('Received ')) inMessage = false;
+        if (line.startsWith('Received ')) inMessage = false;
         if (reader.feed(logicalLine)) continue;
       }
-      let match: RegExpExecArray | null;
-      if ((match = /^Host (\S+) not found: \d+\(([A-Z]+)\)/.exec(t))) {
-        const name = stripDot(match[1]);
-        const lk = lookups.get(name) ?? newLookup('host', name, questionTypeFromArgs(args) ?? 'A', [], cmd.client);
-        lk.status = match[2];
-        lk.evidence.push(lineEvidence(input.uri, logicalLine, FORMAT));
-        lookups.set(name, lk);
+      const notFound = /^Host (?<name>\S+) not found: \d+\((?<status>[A-Z]+)\)/.exec(line)?.groups;
+      if (notFound) {
+        const name = stripDot(notFound.name);
+        const lookup =
+          lookups.get(name) ??
+          newLookup({ tool: 'host', name, type: questionTypeFromArgs(args) ?? 'A', evidence: [], client: cmd.client });
+        lookup.status = notFound.status;
+        lookup.evidence.push(lineEvidence(input.uri, logicalLine, FORMAT));
+        lookups.set(name, lookup);
         continue;
       }
-      if (/^;; (connection timed out|communications error to|no servers could be reached)/.test(t)) {
-        const s = /communications error to (\S+#\d+)/.exec(t);
-        if (s) usingServer = splitServer(s[1]);
+      if (/^;; (connection timed out|communications error to|no servers could be reached)/.test(line)) {
+        const address = /communications error to (?<server>\S+#\d+)/.exec(line)?.groups?.server;
+        if (address !== undefined) usingServer = splitServer(address);
         if (!asked) {
           unparsed.push(unparsedLine(logicalLine, 'timeout, but the name asked is unknown (no command shown)'));
           continue;
         }
-        const lk = lookups.get(asked) ?? newLookup('host', asked, questionTypeFromArgs(args) ?? 'A', [], cmd.client);
-        lk.status = 'timeout';
-        lk.evidence.push(lineEvidence(input.uri, logicalLine, FORMAT));
-        lookups.set(asked, lk);
+        const lookup =
+          lookups.get(asked) ??
+          newLookup({
+            tool: 'host',
+            name: asked,
+            type: questionTypeFromArgs(args) ?? 'A',
+            evidence: [],
+            client: cmd.client,
+          });
+        lookup.status = 'timeout';
+        lookup.evidence.push(lineEvidence(input.uri, logicalLine, FORMAT));
+        lookups.set(asked, lookup);
         continue;
       }
       // `Using domain server:` block when a server is given on the command line
-      if ((match = /^Address: (\S+)$/.exec(t))) {
-        usingServer = splitServer(match[1]);
+      const address = /^Address: (?<server>\S+)$/.exec(line)?.groups?.server;
+      if (address !== undefined) {
+        usingServer = splitServer(address);
         continue;
       }
-      if (/^(Using domain server:|Name: |Aliases:)/.test(t)) continue;
-      const toks = t.split(/\s+/).map((text, start) => ({ text, start }));
+      if (/^(Using domain server:|Name: |Aliases:)/.test(line)) continue;
+      const toks = line.split(/\s+/).map((text, start) => ({ text, start }));
       const ph = toks.length >= 3 ? phraseAt(toks, 1) : undefined;
       if (ph) {
         const name = stripDot(toks[0].text);
@@ -139,22 +150,23 @@ export function parseHost(input: ParseInput): ParseResult {
         const owner = aliases.get(name.toLowerCase()) ?? name;
         const noRecord = ph[1] === '' ? toks[1 + ph[0]]?.text : undefined; // `has no AAAA record`
         const type = noRecord ?? (ph[1] === 'PTR' || ph[1] === 'SRV' ? ph[1] : (questionTypeFromArgs(args) ?? 'A'));
-        const lk = lookups.get(owner) ?? newLookup('host', owner, type, [], cmd.client);
-        lk.evidence.push(lineEvidence(input.uri, logicalLine, FORMAT));
-        lookups.set(owner, lk);
+        const lookup =
+          lookups.get(owner) ?? newLookup({ tool: 'host', name: owner, type, evidence: [], client: cmd.client });
+        lookup.evidence.push(lineEvidence(input.uri, logicalLine, FORMAT));
+        lookups.set(owner, lookup);
         if (ph[1] === '') {
-          lk.status = 'NOERROR';
+          lookup.status = 'NOERROR';
           continue;
         }
         const data = stripDot(
           toks
             .slice(1 + ph[0])
-            .map((x) => x.text)
+            .map((token) => token.text)
             .join(' '),
         );
         if (ph[1] === 'CNAME') aliases.set(data.toLowerCase(), owner);
-        addAnswer(lk, { name, type: ph[1], data });
-        lk.status = 'NOERROR';
+        addAnswer(lookup, { name, type: ph[1], data });
+        lookup.status = 'NOERROR';
         const cd =
           ph[1] === 'A' || ph[1] === 'AAAA'
             ? clusterDnsFromAnswer(name, data, lineEvidence(input.uri, logicalLine, FORMAT))
@@ -162,16 +174,16 @@ export function parseHost(input: ParseInput): ParseResult {
         if (cd) facts.push(cd);
         continue;
       }
-      if (isKubectlChatter(t)) continue;
+      if (isKubectlChatter(line)) continue;
       unparsed.push(unparsedLine(logicalLine, 'not host output'));
     }
     reader.flush();
-    for (const lk of lookups.values()) {
+    for (const lookup of lookups.values()) {
       if (usingServer) {
-        lk.server = usingServer.ip;
-        if (usingServer.port !== undefined) lk.serverPort = usingServer.port;
+        lookup.server = usingServer.ip;
+        if (usingServer.port !== undefined) lookup.serverPort = usingServer.port;
       }
-      facts.push(lk);
+      facts.push(lookup);
       records++;
     }
     facts.push(...reader.facts);
@@ -188,26 +200,26 @@ export const hostFormat: FormatSpec = {
   commands: toolCommandPatterns('host(?=\\s)'),
   sniff(lines) {
     // `host -v`: dig-style sections between `Trying "name"` and `Received N bytes from …`
-    const trying = lines.some((l) => l.startsWith('Trying "'));
-    const received = lines.some((l) => /^Received \d+ bytes from /.test(l));
-    if (trying && (received || lines.some((l) => l.startsWith(';; ->>HEADER<<-')))) return 0.97;
+    const trying = lines.some((line) => line.startsWith('Trying "'));
+    const received = lines.some((line) => /^Received \d+ bytes from /.test(line));
+    if (trying && (received || lines.some((line) => line.startsWith(';; ->>HEADER<<-')))) return 0.97;
     // a later paragraph of `host -v` (it prints blank lines between its sections): what dig
     // prints too, so only enough to go on a host block, never to take one from dig
     if (
       received ||
-      (lines.some((l) => /^;; [A-Z]+ SECTION:$/.test(l.trim())) &&
-        lines.every((l) => !l.trim() || l.startsWith(';') || /\sIN\s/.test(l)))
+      (lines.some((line) => /^;; [A-Z]+ SECTION:$/.test(line.trim())) &&
+        lines.every((line) => !line.trim() || line.startsWith(';') || /\sIN\s/.test(line)))
     )
       return 0.5;
-    const f = fractionMatching(
+    const fraction = fractionMatching(
       lines,
-      (l) =>
+      (line) =>
         / (has address|has IPv6 address|is an alias for|domain name pointer|has SRV record|mail is handled by) /.test(
-          l,
+          line,
         ) ||
-        / has no [A-Z]+ record$/.test(l) ||
-        /^Host \S+ not found: /.test(l),
+        / has no [A-Z]+ record$/.test(line) ||
+        /^Host \S+ not found: /.test(line),
     );
-    return f > 0 ? 0.5 + 0.45 * f : 0;
+    return fraction > 0 ? 0.5 + 0.45 * fraction : 0;
   },
 };

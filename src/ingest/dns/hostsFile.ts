@@ -11,13 +11,13 @@ import { parseResolvConf } from './resolvConf';
 
 const FORMAT = 'hosts';
 
-const isIp = (s: string): boolean => isIPv4(s) || isIPv6(s.replace(/%.*$/, ''));
+const isIp = (text: string): boolean => isIPv4(text) || isIPv6(text.replace(/%.*$/, ''));
 
 /** Cuts a flattened hosts file before each IP address (a comment runs until the next one). */
 export function unflattenHosts(line: string): { text: string; start: number }[] {
   // A real comment may mention one address; a flattened file has several.
   if (line.trimStart().startsWith('#') && line.split(/\s+/).filter(isIp).length < 2) return [{ text: line, start: 0 }];
-  return splitBeforeTokens(line, (tokens, i) => isIp(tokens[i].text));
+  return splitBeforeTokens(line, (tokens, index) => isIp(tokens[index].text));
 }
 
 export function parseHosts(input: ParseInput): ParseResult {
@@ -28,7 +28,7 @@ export function parseHosts(input: ParseInput): ParseResult {
     let records = 0;
     const lines = input.text.split(/\r?\n/);
     // `cat /etc/hosts /etc/resolv.conf`: the resolv.conf part goes to its own parser
-    const resolvAt = lines.findIndex((x) => /^(nameserver|search|options|domain)\s+\S/.test(x.trim()));
+    const resolvAt = lines.findIndex((line) => /^(nameserver|search|options|domain)\s+\S/.test(line.trim()));
     const hostsText = resolvAt >= 0 ? lines.slice(0, resolvAt).join('\n') : input.text;
     if (resolvAt >= 0) {
       const parseResult = parseResolvConf({
@@ -41,9 +41,9 @@ export function parseHosts(input: ParseInput): ParseResult {
       records += parseResult.records;
     }
     for (const logicalLine of logicalLines({ ...input, text: hostsText }, unflattenHosts)) {
-      const t = logicalLine.text.replace(/#.*$/, '').trim();
-      if (t === '') continue;
-      const [ip, ...names] = t.split(/\s+/);
+      const text = logicalLine.text.replace(/#.*$/, '').trim();
+      if (text === '') continue;
+      const [ip, ...names] = text.split(/\s+/);
       if (isKubectlChatter(logicalLine.text)) continue;
       if (!isIp(ip) || names.length === 0) {
         unparsed.push(unparsedLine(logicalLine, isIp(ip) ? 'address without a name' : 'not an /etc/hosts line'));
@@ -70,13 +70,15 @@ export const hostsFormat: FormatSpec = {
   unflatten: unflattenHosts,
   commands: [/^(.*\s--\s+)?cat\s[^|]*\bhosts\b/, /^getent\s+hosts\b/],
   sniff(lines) {
-    if (lines.some((l) => l.startsWith('# Kubernetes-managed hosts file.'))) return 0.95;
-    const f = fractionMatching(
+    if (lines.some((line) => line.startsWith('# Kubernetes-managed hosts file.'))) return 0.95;
+    const fraction = fractionMatching(
       lines,
-      (l) =>
-        /^\s*([0-9]{1,3}(\.[0-9]{1,3}){3}|[0-9a-fA-F]*:[0-9a-fA-F:]+)\s+[A-Za-z][\w.-]*(\s+[\w.-]+)*\s*$/.test(l) ||
-        l.trim().startsWith('#'),
+      (line) =>
+        /^\s*([0-9]{1,3}(\.[0-9]{1,3}){3}|[0-9a-fA-F]*:[0-9a-fA-F:]+)\s+[A-Za-z][\w.-]*(\s+[\w.-]+)*\s*$/.test(line) ||
+        line.trim().startsWith('#'),
     );
-    return lines.some((l) => /^\s*(127\.0\.0\.1|::1)\s+localhost/.test(l)) ? 0.4 + 0.5 * f : 0.45 * f;
+    return lines.some((line) => /^\s*(127\.0\.0\.1|::1)\s+localhost/.test(line))
+      ? 0.4 + 0.5 * fraction
+      : 0.45 * fraction;
   },
 };

@@ -25,14 +25,14 @@ export interface Token {
 /** Splits on runs of spaces/tabs, keeping offsets. Linear, no regex backtracking. */
 export function tokenize(text: string): Token[] {
   const out: Token[] = [];
-  let i = 0;
-  const n = text.length;
-  while (i < n) {
-    while (i < n && (text[i] === ' ' || text[i] === '\t')) i++;
-    if (i >= n) break;
-    const start = i;
-    while (i < n && text[i] !== ' ' && text[i] !== '\t') i++;
-    out.push({ text: text.slice(start, i), start });
+  let position = 0;
+  const length = text.length;
+  while (position < length) {
+    while (position < length && (text[position] === ' ' || text[position] === '\t')) position++;
+    if (position >= length) break;
+    const start = position;
+    while (position < length && text[position] !== ' ' && text[position] !== '\t') position++;
+    out.push({ text: text.slice(start, position), start });
   }
   return out;
 }

@@ -50,38 +50,42 @@ const LABELS: [string[], string][] = [
   [['origin', '='], 'SOA'],
 ];
 
-function labelAt(t: readonly Token[], i: number): [number, string] | undefined {
+function labelAt(tokens: readonly Token[], index: number): [number, string] | undefined {
   for (const [words, type] of LABELS) {
-    if (i + words.length >= t.length) continue;
-    if (words.every((w, k) => t[i + k].text === w)) return [words.length, type];
+    if (index + words.length >= tokens.length) continue;
+    if (words.every((word, k) => tokens[index + k].text === word)) return [words.length, type];
   }
   return undefined;
 }
 
 /** Cuts flattened nslookup text before each `Server:`, `Address:`, `Name:`, error and record. */
 export function unflattenNslookup(line: string): { text: string; start: number }[] {
-  return splitBeforeTokens(line, (tokens, i) => {
-    const x = tokens[i].text;
-    const next = tokens[i + 1]?.text;
+  return splitBeforeTokens(line, (tokens, index) => {
+    const word = tokens[index].text;
+    const next = tokens[index + 1]?.text;
     if (
-      x === 'Server:' ||
-      x === 'Address:' ||
-      x === 'Name:' ||
-      x === 'Aliases:' ||
-      x === 'Addresses:' ||
-      x === ';;' ||
-      x === '#' ||
-      x === 'nslookup:'
+      word === 'Server:' ||
+      word === 'Address:' ||
+      word === 'Name:' ||
+      word === 'Aliases:' ||
+      word === 'Addresses:' ||
+      word === ';;' ||
+      word === '#' ||
+      word === 'nslookup:'
     )
       return true;
-    if (x === 'Address' && next !== undefined && /^\d+:$/.test(next)) return true;
-    if (x === 'Non-authoritative' && next === 'answer:') return true;
-    if (x === 'Authoritative' && next === 'answers') return true;
-    if (x === '**' && next === 'server') return true;
-    if (x === '***' && next === "Can't") return true;
+    if (word === 'Address' && next !== undefined && /^\d+:$/.test(next)) return true;
+    if (word === 'Non-authoritative' && next === 'answer:') return true;
+    if (word === 'Authoritative' && next === 'answers') return true;
+    if (word === '**' && next === 'server') return true;
+    if (word === '***' && next === "Can't") return true;
     // `NAME canonical name = …`: the record starts at NAME, one token before the label
-    const label = labelAt(tokens, i + 1);
-    return label !== undefined && !(x === 'canonical' && tokens[i + 1].text === 'name') && tokens[i - 1]?.text !== '=';
+    const label = labelAt(tokens, index + 1);
+    return (
+      label !== undefined &&
+      !(word === 'canonical' && tokens[index + 1].text === 'name') &&
+      tokens[index - 1]?.text !== '='
+    );
   });
 }
 
@@ -189,7 +193,10 @@ class NslookupReader {
     if (!run) return;
     // `nslookup cluster.local` answered by busybox with only its Server lines: asked, nothing came back
     if (run.lookups.size === 0 && run.asked && run.serverLines.length > 0) {
-      run.lookups.set(run.asked, newLookup('nslookup', run.asked, run.askedType ?? 'A', [], this.client));
+      run.lookups.set(
+        run.asked,
+        newLookup({ tool: 'nslookup', name: run.asked, type: run.askedType ?? 'A', evidence: [], client: this.client }),
+      );
     }
     for (const [key, lookup] of run.lookups) {
       // first the whole record (Server line to its last line), then each line for hovers
@@ -228,7 +235,13 @@ class NslookupReader {
     const key = name.toLowerCase();
     let lookup = run.lookups.get(key);
     if (!lookup) {
-      lookup = newLookup('nslookup', name, type ?? run.askedType ?? 'A', [this.evidence(line)], this.client);
+      lookup = newLookup({
+        tool: 'nslookup',
+        name,
+        type: type ?? run.askedType ?? 'A',
+        evidence: [this.evidence(line)],
+        client: this.client,
+      });
       run.lookups.set(key, lookup);
     } else {
       lookup.evidence.push(this.evidence(line));
@@ -371,23 +384,25 @@ export const nslookupFormat: FormatSpec = {
   unflatten: unflattenNslookup,
   commands: toolCommandPatterns('nslookup'),
   sniff(lines) {
-    const server = lines.some((l) => /^Server:\s+\S+/.test(l.trim()));
-    const addr = lines.some((l) => /^Address( \d+)?:\s+\S+/.test(l.trim()));
+    const server = lines.some((line) => /^Server:\s+\S+/.test(line.trim()));
+    const addr = lines.some((line) => /^Address( \d+)?:\s+\S+/.test(line.trim()));
     if (server && addr) return 0.9;
-    if (lines.some((l) => /^\*\* server can't find |^\*\*\* Can't find |^Non-authoritative answer:$/.test(l.trim())))
+    if (
+      lines.some((line) => /^\*\* server can't find |^\*\*\* Can't find |^Non-authoritative answer:$/.test(line.trim()))
+    )
       return 0.8;
     // the answer paragraph after the blank line that follows `Server:`/`Address:`
-    const f = fractionMatching(
+    const fraction = fractionMatching(
       lines,
-      (l) =>
-        /^(Name|Address( \d+)?):\s+\S/.test(l.trim()) ||
-        /^\S+\t(canonical name|name|service|mail exchanger|text|nameserver|origin) = /.test(l),
+      (line) =>
+        /^(Name|Address( \d+)?):\s+\S/.test(line.trim()) ||
+        /^\S+\t(canonical name|name|service|mail exchanger|text|nameserver|origin) = /.test(line),
     );
     const records = lines.some(
-      (l) =>
-        /^Name:\s+\S/.test(l.trim()) ||
-        /^\S+\t(canonical name|name|service|mail exchanger|text|nameserver|origin) = \S/.test(l),
+      (line) =>
+        /^Name:\s+\S/.test(line.trim()) ||
+        /^\S+\t(canonical name|name|service|mail exchanger|text|nameserver|origin) = \S/.test(line),
     );
-    return records ? 0.75 * f : 0.4 * f;
+    return records ? 0.75 * fraction : 0.4 * fraction;
   },
 };

@@ -23,7 +23,7 @@ const KEYWORDS = new Set(['search', 'nameserver', 'options', 'domain', 'sortlist
 
 /** Cuts a flattened resolv.conf before each keyword (`search … nameserver 10.96.0.10 options ndots:5`). */
 export function unflattenResolvConf(line: string): { text: string; start: number }[] {
-  return splitBeforeTokens(line, (tokens, i) => KEYWORDS.has(tokens[i].text) && i + 1 < tokens.length);
+  return splitBeforeTokens(line, (tokens, index) => KEYWORDS.has(tokens[index].text) && index + 1 < tokens.length);
 }
 
 /**
@@ -32,9 +32,9 @@ export function unflattenResolvConf(line: string): { text: string; start: number
  */
 export function clusterDomainFromSearch(search: readonly string[]): { domain: string; namespace: string } | undefined {
   for (let i = 0; i + 2 < search.length; i++) {
-    const match = /^([a-z0-9-]+)\.svc\.(.+)$/.exec(search[i]);
-    if (match && search[i + 1] === `svc.${match[2]}` && search[i + 2] === match[2])
-      return { namespace: match[1], domain: match[2] };
+    const match = /^(?<namespace>[a-z0-9-]+)\.svc\.(?<domain>.+)$/.exec(search[i])?.groups;
+    if (match && search[i + 1] === `svc.${match.domain}` && search[i + 2] === match.domain)
+      return { namespace: match.namespace, domain: match.domain };
   }
   return undefined;
 }
@@ -48,9 +48,9 @@ export function parseResolvConf(input: ParseInput): ParseResult {
     let searchEv: Evidence | undefined;
     let nsEv: Evidence | undefined;
     for (const logicalLine of logicalLines(input, unflattenResolvConf)) {
-      const t = logicalLine.text.trim();
-      if (t === '' || t.startsWith('#') || t.startsWith(';')) continue;
-      const words = t.split(/\s+/);
+      const text = logicalLine.text.trim();
+      if (text === '' || text.startsWith('#') || text.startsWith(';')) continue;
+      const words = text.split(/\s+/);
       const [key, ...rest] = words;
       const ev = lineEvidence(input.uri, logicalLine, FORMAT);
       switch (key) {
@@ -64,15 +64,15 @@ export function parseResolvConf(input: ParseInput): ParseResult {
         case 'search':
         case 'domain':
           // the last search/domain line wins, as in glibc and musl
-          cfg.search = rest.filter((w) => !w.startsWith('#') && !w.startsWith(';'));
+          cfg.search = rest.filter((word) => !word.startsWith('#') && !word.startsWith(';'));
           cfg.evidence.push(ev);
           searchEv = ev;
           break;
         case 'options':
-          for (const o of rest) {
-            cfg.options.push(o);
-            const nd = /^ndots:(\d+)$/.exec(o);
-            if (nd) cfg.ndots = Math.min(Number(nd[1]), 15);
+          for (const option of rest) {
+            cfg.options.push(option);
+            const ndots = /^ndots:(?<ndots>\d+)$/.exec(option)?.groups?.ndots;
+            if (ndots !== undefined) cfg.ndots = Math.min(Number(ndots), 15);
           }
           cfg.evidence.push(ev);
           break;
@@ -80,7 +80,7 @@ export function parseResolvConf(input: ParseInput): ParseResult {
           cfg.evidence.push(ev);
           break;
         default:
-          if (!isKubectlChatter(t)) unparsed.push(unparsedLine(logicalLine, 'not a resolv.conf directive'));
+          if (!isKubectlChatter(text)) unparsed.push(unparsedLine(logicalLine, 'not a resolv.conf directive'));
       }
     }
     const facts: Fact[] = [];
@@ -95,7 +95,8 @@ export function parseResolvConf(input: ParseInput): ParseResult {
         dns.evidence.push(
           nsEv,
           derivedEvidence(
-            'kubelet writes the cluster DNS Service IP as the first nameserver of a ClusterFirst pod whose search list is <ns>.svc.<domain> svc.<domain> <domain>',
+            'kubelet writes the cluster DNS Service IP as the first nameserver of a ClusterFirst pod whose search ' +
+              'list is <ns>.svc.<domain> svc.<domain> <domain>',
           ),
         );
       }
@@ -112,9 +113,9 @@ export const resolvConfFormat: FormatSpec = {
   unflatten: unflattenResolvConf,
   commands: [/^(.*\s--\s+)?cat\s[^|]*\bresolv\.conf\b/],
   sniff(lines) {
-    const f = fractionMatching(lines, (l) =>
-      /^\s*(nameserver\s+[0-9a-fA-F.:]+|search\s+\S|options\s+\S|domain\s+\S|#)/.test(l),
+    const fraction = fractionMatching(lines, (line) =>
+      /^\s*(nameserver\s+[0-9a-fA-F.:]+|search\s+\S|options\s+\S|domain\s+\S|#)/.test(line),
     );
-    return lines.some((l) => /^\s*nameserver\s/.test(l)) ? 0.3 + 0.65 * f : 0.3 * f;
+    return lines.some((line) => /^\s*nameserver\s/.test(line)) ? 0.3 + 0.65 * fraction : 0.3 * fraction;
   },
 };

@@ -18,14 +18,14 @@ export function hostLines(input: ParseInput, format: FormatId): HostLines {
   return {
     lines,
     unparsed,
-    lineNo: (i) => i + first,
-    evidence(i, end) {
-      const e = logEvidence(input.uri, i + first, lines[i] ?? '', format);
-      if (end !== undefined && end > i) e.endLine = end + first;
-      return e;
+    lineNo: (index) => index + first,
+    evidence(index, end) {
+      const evidence = logEvidence(input.uri, index + first, lines[index] ?? '', format);
+      if (end !== undefined && end > index) evidence.endLine = end + first;
+      return evidence;
     },
-    skip(i, reason) {
-      unparsed.push({ line: i + first, reason, text: (lines[i] ?? '').slice(0, 240) });
+    skip(index, reason) {
+      unparsed.push({ line: index + first, reason, text: (lines[index] ?? '').slice(0, 240) });
     },
   };
 }
@@ -35,18 +35,18 @@ export function words(line: string): string[] {
   return line
     .trim()
     .split(/\s+/)
-    .filter((w) => w.length > 0);
+    .filter((word) => word.length > 0);
 }
 
 /** Value following `key` in a token list (`mtu 1450` → 1450). */
 export function after(tokens: readonly string[], key: string): string | undefined {
-  const i = tokens.indexOf(key);
-  return i >= 0 && i + 1 < tokens.length ? tokens[i + 1] : undefined;
+  const index = tokens.indexOf(key);
+  return index >= 0 && index + 1 < tokens.length ? tokens[index + 1] : undefined;
 }
 
 export function intAfter(tokens: readonly string[], key: string): number | undefined {
-  const v = after(tokens, key);
-  return v !== undefined && /^\d{1,10}$/.test(v) ? Number(v) : undefined;
+  const value = after(tokens, key);
+  return value !== undefined && /^\d{1,10}$/.test(value) ? Number(value) : undefined;
 }
 
 export const MAC_RE = /^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/;

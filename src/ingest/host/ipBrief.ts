@@ -9,25 +9,25 @@ const STATES = new Set(['UP', 'DOWN', 'UNKNOWN', 'LOWERLAYERDOWN', 'DORMANT', 'N
  * (`cni0  UP  7a:ba:…  <BROADCAST,…>`). Undefined when the line is neither.
  */
 export function parseBriefLine(line: string): HostInterface | undefined {
-  const t = words(line);
-  if (t.length < 2 || !STATES.has(t[1])) return undefined;
-  const nameMatch = /^([^\s:@]+)(?:@([^\s:]+))?$/.exec(t[0]);
+  const fields = words(line);
+  if (fields.length < 2 || !STATES.has(fields[1])) return undefined;
+  const nameMatch = /^(?<name>[^\s:@]+)(?:@(?<peer>[^\s:]+))?$/.exec(fields[0])?.groups;
   if (!nameMatch) return undefined;
-  const iface: HostInterface = { kind: 'HostInterface', name: nameMatch[1], state: t[1], evidence: [] };
-  const peer = nameMatch[2];
+  const iface: HostInterface = { kind: 'HostInterface', name: nameMatch.name, state: fields[1], evidence: [] };
+  const peer = nameMatch.peer;
   if (peer) {
-    const pm = /^if(\d{1,10})$/.exec(peer);
-    if (pm) iface.peerIfindex = Number(pm[1]);
+    const peerIndex = /^if(?<ifindex>\d{1,10})$/.exec(peer)?.groups?.ifindex;
+    if (peerIndex !== undefined) iface.peerIfindex = Number(peerIndex);
     else if (peer !== 'NONE') iface.peerName = peer;
   }
   const addresses: InterfaceAddress[] = [];
-  for (const w of t.slice(2)) {
-    if (MAC_RE.test(w)) iface.mac = w.toLowerCase();
-    else if (/^<[A-Z0-9_,-]*>$/.test(w)) iface.flags = w.slice(1, -1).split(',').filter(Boolean);
+  for (const word of fields.slice(2)) {
+    if (MAC_RE.test(word)) iface.mac = word.toLowerCase();
+    else if (/^<[A-Z0-9_,-]*>$/.test(word)) iface.flags = word.slice(1, -1).split(',').filter(Boolean);
     else {
-      const c = parseCidr(w);
-      if (!c) return undefined;
-      addresses.push({ cidr: w, family: c.family });
+      const cidr = parseCidr(word);
+      if (!cidr) return undefined;
+      addresses.push({ cidr: word, family: cidr.family });
     }
   }
   if (addresses.length) iface.addresses = addresses;

@@ -9,9 +9,9 @@ import type { FormatId, ParseInput, ParseResult } from '../types';
  */
 
 type Rec = Record<string, unknown>;
-const isRec = (v: unknown): v is Rec => typeof v === 'object' && v !== null && !Array.isArray(v);
-const s = (v: unknown) => (typeof v === 'string' ? v : undefined);
-const n = (v: unknown) => (typeof v === 'number' && Number.isInteger(v) ? v : undefined);
+const isRec = (value: unknown): value is Rec => typeof value === 'object' && value !== null && !Array.isArray(value);
+const stringOf = (value: unknown) => (typeof value === 'string' ? value : undefined);
+const integerOf = (value: unknown) => (typeof value === 'number' && Number.isInteger(value) ? value : undefined);
 
 const KINDS: Record<string, InterfaceType> = {
   vxlan: 'vxlan',
@@ -24,42 +24,46 @@ const KINDS: Record<string, InterfaceType> = {
 };
 
 function iface(rec: Rec): HostInterface | undefined {
-  const name = s(rec.ifname);
+  const name = stringOf(rec.ifname);
   if (!name) return undefined;
   const hostInterface: HostInterface = { kind: 'HostInterface', name, evidence: [] };
-  const set = <K extends keyof HostInterface>(k: K, v: HostInterface[K] | undefined) => {
-    if (v !== undefined) hostInterface[k] = v;
+  const set = <K extends keyof HostInterface>(key: K, value: HostInterface[K] | undefined) => {
+    if (value !== undefined) hostInterface[key] = value;
   };
-  set('ifindex', n(rec.ifindex));
-  set('peerIfindex', n(rec.link_index));
-  set('peerName', s(rec.link));
-  set('linkNetnsId', n(rec.link_netnsid));
-  set('mtu', n(rec.mtu));
-  set('master', s(rec.master));
-  set('state', s(rec.operstate));
-  if (Array.isArray(rec.flags)) hostInterface.flags = rec.flags.filter((x): x is string => typeof x === 'string');
-  if (s(rec.link_type) === 'loopback') hostInterface.type = 'loopback';
-  if (s(rec.address) && /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i.test(s(rec.address)!))
-    hostInterface.mac = s(rec.address)!.toLowerCase();
+  set('ifindex', integerOf(rec.ifindex));
+  set('peerIfindex', integerOf(rec.link_index));
+  set('peerName', stringOf(rec.link));
+  set('linkNetnsId', integerOf(rec.link_netnsid));
+  set('mtu', integerOf(rec.mtu));
+  set('master', stringOf(rec.master));
+  set('state', stringOf(rec.operstate));
+  if (Array.isArray(rec.flags))
+    hostInterface.flags = rec.flags.filter((flag): flag is string => typeof flag === 'string');
+  if (stringOf(rec.link_type) === 'loopback') hostInterface.type = 'loopback';
+  if (stringOf(rec.address) && /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i.test(stringOf(rec.address)!))
+    hostInterface.mac = stringOf(rec.address)!.toLowerCase();
   const li = isRec(rec.linkinfo) ? rec.linkinfo : undefined;
-  const kind = s(li?.info_kind);
+  const kind = stringOf(li?.info_kind);
   if (kind && KINDS[kind]) hostInterface.type = KINDS[kind];
   if (kind === 'vxlan' && isRec(li?.info_data)) {
-    const d = li.info_data;
+    const infoData = li.info_data;
     const vx: NonNullable<HostInterface['vxlan']> = {};
-    if (n(d.id) !== undefined) vx.vni = n(d.id);
-    if (n(d.port) !== undefined) vx.port = n(d.port);
-    if (s(d.local)) vx.local = s(d.local);
-    if (s(d.link)) vx.dev = s(d.link);
-    if (typeof d.learning === 'boolean') vx.learning = d.learning;
+    if (integerOf(infoData.id) !== undefined) vx.vni = integerOf(infoData.id);
+    if (integerOf(infoData.port) !== undefined) vx.port = integerOf(infoData.port);
+    if (stringOf(infoData.local)) vx.local = stringOf(infoData.local);
+    if (stringOf(infoData.link)) vx.dev = stringOf(infoData.link);
+    if (typeof infoData.learning === 'boolean') vx.learning = infoData.learning;
     hostInterface.vxlan = vx;
   }
   if (Array.isArray(rec.addr_info)) {
     const addrs: InterfaceAddress[] = [];
-    for (const a of rec.addr_info) {
-      if (!isRec(a) || !s(a.local) || n(a.prefixlen) === undefined) continue;
-      const addr: InterfaceAddress = { cidr: `${s(a.local)}/${n(a.prefixlen)}`, family: a.family === 'inet6' ? 6 : 4 };
-      if (s(a.scope)) addr.scope = s(a.scope);
+    for (const address of rec.addr_info) {
+      if (!isRec(address) || !stringOf(address.local) || integerOf(address.prefixlen) === undefined) continue;
+      const addr: InterfaceAddress = {
+        cidr: `${stringOf(address.local)}/${integerOf(address.prefixlen)}`,
+        family: address.family === 'inet6' ? 6 : 4,
+      };
+      if (stringOf(address.scope)) addr.scope = stringOf(address.scope);
       addrs.push(addr);
     }
     if (addrs.length) hostInterface.addresses = addrs;
@@ -68,18 +72,18 @@ function iface(rec: Rec): HostInterface | undefined {
 }
 
 function route(rec: Rec): Route | undefined {
-  const dst = s(rec.dst);
+  const dst = stringOf(rec.dst);
   if (!dst) return undefined;
-  const r: Route = { kind: 'Route', destination: dst, evidence: [] };
-  if (s(rec.gateway)) r.via = s(rec.gateway);
-  if (s(rec.dev)) r.dev = s(rec.dev);
-  if (s(rec.prefsrc)) r.src = s(rec.prefsrc);
-  if (s(rec.protocol)) r.proto = s(rec.protocol);
-  if (s(rec.scope)) r.scope = s(rec.scope);
-  if (n(rec.metric) !== undefined) r.metric = n(rec.metric);
-  if (Array.isArray(rec.flags) && rec.flags.includes('onlink')) r.onlink = true;
-  if (s(rec.table)) r.table = s(rec.table);
-  return r;
+  const parsed: Route = { kind: 'Route', destination: dst, evidence: [] };
+  if (stringOf(rec.gateway)) parsed.via = stringOf(rec.gateway);
+  if (stringOf(rec.dev)) parsed.dev = stringOf(rec.dev);
+  if (stringOf(rec.prefsrc)) parsed.src = stringOf(rec.prefsrc);
+  if (stringOf(rec.protocol)) parsed.proto = stringOf(rec.protocol);
+  if (stringOf(rec.scope)) parsed.scope = stringOf(rec.scope);
+  if (integerOf(rec.metric) !== undefined) parsed.metric = integerOf(rec.metric);
+  if (Array.isArray(rec.flags) && rec.flags.includes('onlink')) parsed.onlink = true;
+  if (stringOf(rec.table)) parsed.table = stringOf(rec.table);
+  return parsed;
 }
 
 /** Undefined when the text is not `ip -j` JSON (an array of objects). */
@@ -99,19 +103,19 @@ export function parseIpJson(input: ParseInput, format: FormatId): ParseResult | 
   const spans = objectSpans(text).items;
   const facts: Fact[] = [];
   const unparsed: Unparsed[] = [];
-  value.forEach((o, i) => {
+  value.forEach((item, i) => {
     const at = positions.pos(spans[i]?.[0] ?? 0);
-    const f = isRec(o) ? (s(o.ifname) ? iface(o) : route(o)) : undefined;
-    if (!f) {
+    const fact = isRec(item) ? (stringOf(item.ifname) ? iface(item) : route(item)) : undefined;
+    if (!fact) {
       unparsed.push({ line: at.line, reason: `element ${i} is neither an interface nor a route` });
       return;
     }
     const span = spans[i] ? text.slice(spans[i][0], Math.min(spans[i][1], spans[i][0] + 200)) : lines[at.line - first];
     const ev = logEvidence(input.uri, at.line, span, format);
     ev.column = at.col;
-    f.evidence = [ev];
-    if (input.host) f.host = input.host;
-    facts.push(f);
+    fact.evidence = [ev];
+    if (input.host) fact.host = input.host;
+    facts.push(fact);
   });
   return { format, facts, records: facts.length, unparsed };
 }

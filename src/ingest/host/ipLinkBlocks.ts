@@ -12,7 +12,8 @@ import { parseIpJson } from './ipJson';
  */
 
 // Header: index, name, optional @peer, flags with or without <>, rest. Linear: no nested quantifiers.
-const HEADER = /^(\d{1,10}):\s+([^\s:@]+)(?:@([^\s:]+))?:\s+<?([A-Z0-9_,-]*)>?\s+(.*)$/;
+const HEADER =
+  /^(?<ifindex>\d{1,10}):\s+(?<name>[^\s:@]+)(?:@(?<peer>[^\s:]+))?:\s+<?(?<flags>[A-Z0-9_,-]*)>?\s+(?<rest>.*)$/;
 const DETAIL_KINDS: Record<string, InterfaceType> = {
   vxlan: 'vxlan',
   veth: 'veth',
@@ -29,65 +30,69 @@ const DETAIL_KINDS: Record<string, InterfaceType> = {
  * `valid_lft`, `vxlan id`, `veth`, `bridge_slave` sub-line; sub-lines get back an indent so
  * they read as continuation lines. `start` is the piece's column in the flattened line.
  */
+/** `3: eth0@if5: <BROADCAST,…> `: a link's header line. */
+const LINK_HEADER = String.raw`\d{1,10}: [^\s:@]+(?:@[^\s:]+)?: <?[A-Z0-9_,-]*>? `;
+const SUB_LINE = String.raw`(?:link\/\S+|inet6?|valid_lft|vxlan id|bridge_slave|veth) `;
+const PIECE_CUT = String.raw`(?<=\S)\s+(?:(?=${LINK_HEADER})|(?=${SUB_LINE}))`;
+
 export function unflattenIpLinkPieces(line: string): { text: string; start: number }[] {
   // `(?<=\S)` makes each run of blanks a single match attempt: linear even for huge blank runs.
-  const cut =
-    /(?<=\S)\s+(?:(?=\d{1,10}: [^\s:@]+(?:@[^\s:]+)?: <?[A-Z0-9_,-]*>? )|(?=(?:link\/\S+|inet6?|valid_lft|vxlan id|bridge_slave|veth) ))/g;
+  const cut = new RegExp(PIECE_CUT, 'g');
   const starts: number[] = [];
-  let m: RegExpExecArray | null;
-  while ((m = cut.exec(line)) !== null) starts.push(m.index + m[0].length);
+  let match: RegExpExecArray | null;
+  while ((match = cut.exec(line)) !== null) starts.push(match.index + match[0].length);
   if (starts.length === 0) return [{ text: line, start: 0 }];
   const lead = line.length - line.trimStart().length;
   const bounds = [lead, ...starts];
-  return bounds.map((b, i) => {
-    const text = line.slice(b, i + 1 < bounds.length ? bounds[i + 1] : line.length).trimEnd();
+  return bounds.map((bound, i) => {
+    const text = line.slice(bound, i + 1 < bounds.length ? bounds[i + 1] : line.length).trimEnd();
     const record = /^\d{1,10}: /.test(text) || i === 0;
-    return { text: record ? text : `    ${text}`, start: b };
+    return { text: record ? text : `    ${text}`, start: bound };
   });
 }
 
 export function unflattenIpLink(line: string): string[] {
-  return unflattenIpLinkPieces(line).map((p) => p.text);
+  return unflattenIpLinkPieces(line).map((piece) => piece.text);
 }
 
-function linkLine(iface: HostInterface, t: string[]): void {
-  const kind = t[0].slice('link/'.length);
+function linkLine(iface: HostInterface, fields: string[]): void {
+  const kind = fields[0].slice('link/'.length);
   if (kind === 'loopback') iface.type = 'loopback';
-  if (t[1] && MAC_RE.test(t[1])) iface.mac = t[1].toLowerCase();
-  const ns = after(t, 'link-netns');
+  if (fields[1] && MAC_RE.test(fields[1])) iface.mac = fields[1].toLowerCase();
+  const ns = after(fields, 'link-netns');
   if (ns) iface.linkNetns = ns;
-  const nsid = intAfter(t, 'link-netnsid');
+  const nsid = intAfter(fields, 'link-netnsid');
   if (nsid !== undefined) iface.linkNetnsId = nsid;
 }
 
-function detailLine(iface: HostInterface, t: string[]): boolean {
-  const kind = t[0];
+function detailLine(iface: HostInterface, fields: string[]): boolean {
+  const kind = fields[0];
   if (kind === 'bridge_slave') return true;
   const type = DETAIL_KINDS[kind];
   if (!type) return false;
   iface.type = type;
   if (type === 'vxlan') {
-    const vni = intAfter(t, 'id');
-    const port = intAfter(t, 'dstport');
-    const local = after(t, 'local');
-    const dev = after(t, 'dev');
+    const vni = intAfter(fields, 'id');
+    const port = intAfter(fields, 'dstport');
+    const local = after(fields, 'local');
+    const dev = after(fields, 'dev');
     iface.vxlan = {
       vni,
       port,
       local,
       dev,
-      learning: t.includes('nolearning') ? false : t.includes('learning') ? true : undefined,
+      learning: fields.includes('nolearning') ? false : fields.includes('learning') ? true : undefined,
     };
-    for (const k of Object.keys(iface.vxlan) as (keyof NonNullable<HostInterface['vxlan']>)[])
-      if (iface.vxlan[k] === undefined) delete iface.vxlan[k];
+    for (const key of Object.keys(iface.vxlan) as (keyof NonNullable<HostInterface['vxlan']>)[])
+      if (iface.vxlan[key] === undefined) delete iface.vxlan[key];
   }
   return true;
 }
 
-function addressLine(iface: HostInterface, t: string[]): void {
-  const family: 4 | 6 = t[0] === 'inet6' ? 6 : 4;
-  const addr: InterfaceAddress = { cidr: t[1], family };
-  const scope = after(t, 'scope');
+function addressLine(iface: HostInterface, fields: string[]): void {
+  const family: 4 | 6 = fields[0] === 'inet6' ? 6 : 4;
+  const addr: InterfaceAddress = { cidr: fields[1], family };
+  const scope = after(fields, 'scope');
   if (scope) addr.scope = scope;
   (iface.addresses ??= []).push(addr);
 }
@@ -95,36 +100,36 @@ function addressLine(iface: HostInterface, t: string[]): void {
 export function parseIpLinkText(input: ParseInput, format: FormatId): ParseResult {
   const json = parseIpJson(input, format);
   if (json) return json;
-  const h = hostLines(input, format);
+  const source = hostLines(input, format);
   const facts: HostInterface[] = [];
   let cur: HostInterface | undefined;
   let curStart = 0;
   let afterStatsHeader = false;
   const close = (endIndex: number) => {
-    if (cur && endIndex > curStart) cur.evidence[0] = h.evidence(curStart, endIndex);
+    if (cur && endIndex > curStart) cur.evidence[0] = source.evidence(curStart, endIndex);
     cur = undefined;
   };
-  for (let i = 0; i < h.lines.length; i++) {
-    const raw = h.lines[i];
+  for (let i = 0; i < source.lines.length; i++) {
+    const raw = source.lines[i];
     if (raw.trim() === '') continue;
-    const m = HEADER.exec(raw.trim());
-    if (m) {
+    const header = HEADER.exec(raw.trim())?.groups;
+    if (header) {
       close(i - 1);
-      const rest = words(m[5]);
-      const peer = m[3];
+      const rest = words(header.rest);
+      const peer = header.peer;
       const iface: HostInterface = {
         kind: 'HostInterface',
-        name: m[2],
-        ifindex: Number(m[1]),
-        evidence: [h.evidence(i)],
+        name: header.name,
+        ifindex: Number(header.ifindex),
+        evidence: [source.evidence(i)],
       };
       if (input.host) iface.host = input.host;
       if (peer) {
-        const pm = /^if(\d{1,10})$/.exec(peer);
-        if (pm) iface.peerIfindex = Number(pm[1]);
+        const peerIndex = /^if(?<ifindex>\d{1,10})$/.exec(peer)?.groups?.ifindex;
+        if (peerIndex !== undefined) iface.peerIfindex = Number(peerIndex);
         else if (peer !== 'NONE') iface.peerName = peer;
       }
-      iface.flags = m[4] ? m[4].split(',').filter(Boolean) : [];
+      iface.flags = header.flags ? header.flags.split(',').filter(Boolean) : [];
       const mtu = intAfter(rest, 'mtu');
       if (mtu !== undefined) iface.mtu = mtu;
       const master = after(rest, 'master');
@@ -138,49 +143,49 @@ export function parseIpLinkText(input: ParseInput, format: FormatId): ParseResul
       curStart = i;
       continue;
     }
-    const t = words(raw);
+    const fields = words(raw);
     const brief = !cur || !/^\s/.test(raw) ? parseBriefLine(raw) : undefined;
     if (brief) {
       close(i - 1);
       if (input.host) brief.host = input.host;
-      brief.evidence = [h.evidence(i)];
+      brief.evidence = [source.evidence(i)];
       facts.push(brief);
       continue;
     }
     // Continuation lines are indented; an unindented line that is no header is foreign text.
     if (!cur || !/^\s/.test(raw)) {
-      h.skip(i, 'not an interface line');
+      source.skip(i, 'not an interface line');
       continue;
     }
     // `ip -s link`: RX/TX header lines, each followed by a line of counters.
-    if (/^(RX|TX):$/.test(t[0]) || (/^(RX|TX)$/.test(t[0]) && t[1] === 'errors:')) {
+    if (/^(RX|TX):$/.test(fields[0]) || (/^(RX|TX)$/.test(fields[0]) && fields[1] === 'errors:')) {
       afterStatsHeader = true;
       continue;
     }
-    if (afterStatsHeader && t.every((w) => /^\d{1,20}$/.test(w))) {
+    if (afterStatsHeader && fields.every((word) => /^\d{1,20}$/.test(word))) {
       afterStatsHeader = false;
       continue;
     }
     afterStatsHeader = false;
-    if (t[0].startsWith('link/')) linkLine(cur, t);
-    else if (t[0] === 'inet' || t[0] === 'inet6') addressLine(cur, t);
-    else if (t[0] === 'valid_lft' || t[0] === 'altname' || t[0] === 'prop') {
+    if (fields[0].startsWith('link/')) linkLine(cur, fields);
+    else if (fields[0] === 'inet' || fields[0] === 'inet6') addressLine(cur, fields);
+    else if (fields[0] === 'valid_lft' || fields[0] === 'altname' || fields[0] === 'prop') {
       /* lifetimes, alternative names */
-    } else if (!detailLine(cur, t)) {
+    } else if (!detailLine(cur, fields)) {
       // `ip -d` prints the link kind first; other detail lines (alias, vf …) are not needed.
-      if (!/^[a-z_]+$/.test(t[0])) h.skip(i, 'unexpected line inside an interface block');
+      if (!/^[a-z_]+$/.test(fields[0])) source.skip(i, 'unexpected line inside an interface block');
     }
   }
-  close(h.lines.length - 1);
+  close(source.lines.length - 1);
   // Trailing blank lines must not stretch the last block.
   const last = facts[facts.length - 1];
   if (last?.evidence[0]?.endLine !== undefined) {
     let end = last.evidence[0].endLine - (input.firstLine ?? 1);
-    while (end > 0 && (h.lines[end] ?? '').trim() === '') end--;
+    while (end > 0 && (source.lines[end] ?? '').trim() === '') end--;
     last.evidence[0].endLine = end + (input.firstLine ?? 1);
     if (last.evidence[0].endLine === last.evidence[0].line) delete last.evidence[0].endLine;
   }
-  return { format, facts, records: facts.length, unparsed: h.unparsed };
+  return { format, facts, records: facts.length, unparsed: source.unparsed };
 }
 
 /** How much lines look like `ip link` / `ip addr` output. */
@@ -190,10 +195,10 @@ export function sniffIpLink(lines: readonly string[], wantAddr: boolean): number
   let headers = 0,
     addrs = 0,
     links = 0;
-  for (const l of lines) {
-    if (HEADER.test(l.trim()) && / mtu \d/.test(l)) headers++;
-    if (/^\s+inet6? /.test(l)) addrs++;
-    if (/^\s+link\//.test(l)) links++;
+  for (const line of lines) {
+    if (HEADER.test(line.trim()) && / mtu \d/.test(line)) headers++;
+    if (/^\s+inet6? /.test(line)) addrs++;
+    if (/^\s+link\//.test(line)) links++;
   }
   if (headers === 0) return sniffBrief(lines, wantAddr);
   if (wantAddr) return addrs > 0 ? 0.9 : 0.3;
@@ -209,10 +214,10 @@ function sniffBrief(lines: readonly string[], wantAddr: boolean): number {
   let brief = 0;
   let linkish = false;
   let addressed = false;
-  for (const l of lines) {
-    if (!l.trim()) continue;
+  for (const line of lines) {
+    if (!line.trim()) continue;
     total++;
-    const iface = parseBriefLine(l);
+    const iface = parseBriefLine(line);
     if (!iface) continue;
     brief++;
     if (iface.mac !== undefined || iface.flags !== undefined) linkish = true;

@@ -8,37 +8,37 @@ const STATES = new Set(['PERMANENT', 'NOARP', 'REACHABLE', 'STALE', 'NONE', 'INC
 
 /** `ip neigh`: `10.244.1.0 dev flannel.1 lladdr ae:cb:5d:41:7a:10 PERMANENT`, `… FAILED`, `… router STALE`. */
 function parseNeighLine(line: string): Omit<Neighbor, 'evidence'> | undefined {
-  const t = words(line);
-  if (t.length < 2 || !ipFamily(t[0])) return undefined;
-  const n: Omit<Neighbor, 'evidence'> = { kind: 'Neighbor', ip: t[0] };
-  const dev = after(t, 'dev');
-  if (dev) n.dev = dev;
-  const ll = after(t, 'lladdr');
-  if (ll && MAC_RE.test(ll)) n.lladdr = ll.toLowerCase();
-  const state = t.filter((w) => STATES.has(w)).join(',');
-  if (state) n.state = state;
+  const fields = words(line);
+  if (fields.length < 2 || !ipFamily(fields[0])) return undefined;
+  const neighbor: Omit<Neighbor, 'evidence'> = { kind: 'Neighbor', ip: fields[0] };
+  const dev = after(fields, 'dev');
+  if (dev) neighbor.dev = dev;
+  const ll = after(fields, 'lladdr');
+  if (ll && MAC_RE.test(ll)) neighbor.lladdr = ll.toLowerCase();
+  const state = fields.filter((word) => STATES.has(word)).join(',');
+  if (state) neighbor.state = state;
   if (!dev && !ll && !state) return undefined;
-  return n;
+  return neighbor;
 }
 
 export function parseIpNeigh(input: ParseInput): ParseResult {
-  const h = hostLines(input, 'ip-neigh');
+  const source = hostLines(input, 'ip-neigh');
   const facts: Neighbor[] = [];
   const commandDev = /\sdev\s+(?<dev>\S+)/.exec(input.command ?? '')?.groups?.dev;
-  for (let i = 0; i < h.lines.length; i++) {
-    if (h.lines[i].trim() === '') continue;
-    const n = parseNeighLine(h.lines[i]);
-    if (!n) {
-      h.skip(i, 'not a neighbour entry');
+  for (let i = 0; i < source.lines.length; i++) {
+    if (source.lines[i].trim() === '') continue;
+    const neighbor = parseNeighLine(source.lines[i]);
+    if (!neighbor) {
+      source.skip(i, 'not a neighbour entry');
       continue;
     }
-    const fact: Neighbor = { ...n, evidence: [h.evidence(i)] };
+    const fact: Neighbor = { ...neighbor, evidence: [source.evidence(i)] };
     // `ip neigh show dev cni0` leaves `dev` out of every line: it comes from the command.
     if (!fact.dev && commandDev) fact.dev = commandDev;
     if (input.host) fact.host = input.host;
     facts.push(fact);
   }
-  return { format: 'ip-neigh', facts, records: facts.length, unparsed: h.unparsed };
+  return { format: 'ip-neigh', facts, records: facts.length, unparsed: source.unparsed };
 }
 
 export const ipNeighFormat: FormatSpec = {
@@ -50,10 +50,10 @@ export const ipNeighFormat: FormatSpec = {
   sniff(lines) {
     let ok = 0,
       total = 0;
-    for (const l of lines) {
-      if (!l.trim()) continue;
+    for (const line of lines) {
+      if (!line.trim()) continue;
       total++;
-      if (parseNeighLine(l) && / dev /.test(l)) ok++;
+      if (parseNeighLine(line) && / dev /.test(line)) ok++;
     }
     return total ? (ok / total) * 0.9 : 0;
   },

@@ -24,73 +24,76 @@ const ROUTE_TYPES = new Set([
 ]);
 
 function parseRouteLine(line: string): Omit<Route, 'evidence'> | undefined {
-  let t = words(line);
-  if (t.length === 0) return undefined;
+  let fields = words(line);
+  if (fields.length === 0) return undefined;
   let type: string | undefined;
-  if (ROUTE_TYPES.has(t[0])) {
-    type = t[0];
-    t = t.slice(1);
+  if (ROUTE_TYPES.has(fields[0])) {
+    type = fields[0];
+    fields = fields.slice(1);
   }
   // Neighbour lines look alike (`10.244.0.53 dev cni0 lladdr … REACHABLE`): never routes.
-  if (t.includes('lladdr') || /^(PERMANENT|NOARP|REACHABLE|STALE|INCOMPLETE|DELAY|PROBE|FAILED)$/.test(t[t.length - 1]))
+  if (
+    fields.includes('lladdr') ||
+    /^(PERMANENT|NOARP|REACHABLE|STALE|INCOMPLETE|DELAY|PROBE|FAILED)$/.test(fields[fields.length - 1])
+  )
     return undefined;
-  const dest = t[0];
+  const dest = fields[0];
   if (dest !== 'default' && !parseCidr(dest)) return undefined;
-  const r: Omit<Route, 'evidence'> = { kind: 'Route', destination: dest };
-  const via = after(t, 'via');
-  if (via) r.via = via.replace(/^inet6?\s*/, '');
-  const dev = after(t, 'dev');
-  if (dev) r.dev = dev;
-  const src = after(t, 'src');
-  if (src) r.src = src;
-  const proto = after(t, 'proto');
-  if (proto) r.proto = proto;
-  const scope = after(t, 'scope');
-  if (scope) r.scope = scope;
-  const metric = intAfter(t, 'metric');
-  if (metric !== undefined) r.metric = metric;
-  if (t.includes('onlink')) r.onlink = true;
-  const table = after(t, 'table') ?? (type === 'local' || type === 'broadcast' ? 'local' : undefined);
-  if (table) r.table = table;
+  const route: Omit<Route, 'evidence'> = { kind: 'Route', destination: dest };
+  const via = after(fields, 'via');
+  if (via) route.via = via.replace(/^inet6?\s*/, '');
+  const dev = after(fields, 'dev');
+  if (dev) route.dev = dev;
+  const src = after(fields, 'src');
+  if (src) route.src = src;
+  const proto = after(fields, 'proto');
+  if (proto) route.proto = proto;
+  const scope = after(fields, 'scope');
+  if (scope) route.scope = scope;
+  const metric = intAfter(fields, 'metric');
+  if (metric !== undefined) route.metric = metric;
+  if (fields.includes('onlink')) route.onlink = true;
+  const table = after(fields, 'table') ?? (type === 'local' || type === 'broadcast' ? 'local' : undefined);
+  if (table) route.table = table;
   // A route must say where packets go; anything else is not a route line.
   if (!via && !dev && !type) return undefined;
-  return r;
+  return route;
 }
 
 export function parseIpRoute(input: ParseInput): ParseResult {
   // `ip route get X` prints the result of a lookup, not a table entry: adding it as a route would invent one.
   if (input.command && /^(sudo\s+)?ip\s+(-\S+\s+)*(r|ro|rou|rout|route)\s+get\b/.test(input.command.trim())) {
-    const h = hostLines(input, 'ip-route');
-    h.lines.forEach((l, i) => {
-      if (l.trim()) h.skip(i, '`ip route get` output (a route lookup) is not read as a routing table');
+    const lookup = hostLines(input, 'ip-route');
+    lookup.lines.forEach((line, i) => {
+      if (line.trim()) lookup.skip(i, '`ip route get` output (a route lookup) is not read as a routing table');
     });
-    return { format: 'ip-route', facts: [], records: 0, unparsed: h.unparsed };
+    return { format: 'ip-route', facts: [], records: 0, unparsed: lookup.unparsed };
   }
   const json = parseIpJson(input, 'ip-route');
   if (json) return json;
-  const h = hostLines(input, 'ip-route');
+  const source = hostLines(input, 'ip-route');
   const facts: Route[] = [];
-  for (let i = 0; i < h.lines.length; i++) {
-    const raw = h.lines[i];
+  for (let i = 0; i < source.lines.length; i++) {
+    const raw = source.lines[i];
     if (raw.trim() === '') continue;
     // Multipath routes continue on indented `nexthop via … dev …` lines.
     if (/^\s+nexthop\s/.test(raw) && facts.length > 0) {
-      const t = words(raw);
+      const fields = words(raw);
       const prev = facts[facts.length - 1];
-      prev.via ??= after(t, 'via');
-      prev.dev ??= after(t, 'dev');
+      prev.via ??= after(fields, 'via');
+      prev.dev ??= after(fields, 'dev');
       continue;
     }
-    const r = parseRouteLine(raw);
-    if (!r) {
-      h.skip(i, 'not a route');
+    const parsed = parseRouteLine(raw);
+    if (!parsed) {
+      source.skip(i, 'not a route');
       continue;
     }
-    const route: Route = { ...r, evidence: [h.evidence(i)] };
+    const route: Route = { ...parsed, evidence: [source.evidence(i)] };
     if (input.host) route.host = input.host;
     facts.push(route);
   }
-  return { format: 'ip-route', facts, records: facts.length, unparsed: h.unparsed };
+  return { format: 'ip-route', facts, records: facts.length, unparsed: source.unparsed };
 }
 
 export const ipRouteFormat: FormatSpec = {
@@ -103,10 +106,10 @@ export const ipRouteFormat: FormatSpec = {
     if (/^\s*\[\s*\{\s*"(dst|type)"/.test(lines.slice(0, 3).join(''))) return 0.9;
     let ok = 0,
       total = 0;
-    for (const l of lines) {
-      if (!l.trim()) continue;
+    for (const line of lines) {
+      if (!line.trim()) continue;
       total++;
-      if (parseRouteLine(l) && / (dev|via) /.test(l)) ok++;
+      if (parseRouteLine(line) && / (dev|via) /.test(line)) ok++;
     }
     return total ? (ok / total) * 0.9 : 0;
   },

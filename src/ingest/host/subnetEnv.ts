@@ -8,16 +8,16 @@ import { unflattenSubnetEnvPieces } from './unflatten';
  * `FLANNEL_NETWORK=10.244.0.0/16`, `FLANNEL_SUBNET=10.244.0.1/24`, `FLANNEL_MTU=1450`, `FLANNEL_IPMASQ=true`.
  */
 export function parseSubnetEnv(input: ParseInput): ParseResult {
-  const h = hostLines(input, 'flannel-subnet-env');
+  const source = hostLines(input, 'flannel-subnet-env');
   const cni: CniConfig = { kind: 'Cni', plugin: 'flannel', evidence: [] };
   if (input.host) cni.node = input.host;
   let records = 0;
-  for (let i = 0; i < h.lines.length; i++) {
-    const line = h.lines[i].trim();
+  for (let i = 0; i < source.lines.length; i++) {
+    const line = source.lines[i].trim();
     if (line === '' || line.startsWith('#')) continue;
     const match = /^(?:export\s+)?([A-Z0-9_]{1,64})=("?)([^"]*)\2$/.exec(line);
     if (!match) {
-      h.skip(i, 'not a KEY=value line');
+      source.skip(i, 'not a KEY=value line');
       continue;
     }
     const [, key, , value] = match;
@@ -44,13 +44,13 @@ export function parseSubnetEnv(input: ParseInput): ParseResult {
         used = false;
     }
     if (!used) {
-      h.skip(i, `unknown or invalid Flannel setting ${key}`);
+      source.skip(i, `unknown or invalid Flannel setting ${key}`);
       continue;
     }
     records++;
-    cni.evidence.push(h.evidence(i));
+    cni.evidence.push(source.evidence(i));
   }
-  return { format: 'flannel-subnet-env', facts: records ? [cni] : [], records, unparsed: h.unparsed };
+  return { format: 'flannel-subnet-env', facts: records ? [cni] : [], records, unparsed: source.unparsed };
 }
 
 export const subnetEnvFormat: FormatSpec = {
@@ -59,5 +59,5 @@ export const subnetEnvFormat: FormatSpec = {
   parse: parseSubnetEnv,
   unflatten: unflattenSubnetEnvPieces,
   commands: [/^cat\s+\S*subnet\.env\b/],
-  sniff: (lines) => (lines.some((l) => /^FLANNEL_(NETWORK|SUBNET)=/.test(l.trim())) ? 0.95 : 0),
+  sniff: (lines) => (lines.some((line) => /^FLANNEL_(NETWORK|SUBNET)=/.test(line.trim())) ? 0.95 : 0),
 };

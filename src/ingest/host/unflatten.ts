@@ -49,7 +49,7 @@ const ROUTE_TYPES = new Set([
   'blackhole',
   'throw',
 ]);
-const isDest = (w: string) => w === 'default' || ipFamily(w.split('/')[0]) !== undefined;
+const isDest = (word: string) => word === 'default' || ipFamily(word.split('/')[0]) !== undefined;
 
 type StartsRecord = (w: string, prev: string | undefined, next: string | undefined) => boolean;
 
@@ -74,26 +74,32 @@ function splitRecords(line: string, startsRecord: StartsRecord): Piece[] {
 const texts = (pieces: Piece[]) => pieces.map((piece) => piece.text);
 
 export function unflattenIpRoutePieces(line: string): Piece[] {
-  return splitRecords(line, (w, prev, next) => {
+  return splitRecords(line, (word, prev, next) => {
     if (prev === undefined) return false;
-    if (ROUTE_TYPES.has(w) && next !== undefined && isDest(next)) return !ROUTE_KEYS_WITH_VALUE.has(prev);
+    if (ROUTE_TYPES.has(word) && next !== undefined && isDest(next)) return !ROUTE_KEYS_WITH_VALUE.has(prev);
     // A destination follows a finished route, never a keyword waiting for its value or a route type.
-    return isDest(w) && !ROUTE_KEYS_WITH_VALUE.has(prev) && !ROUTE_TYPES.has(prev);
+    return isDest(word) && !ROUTE_KEYS_WITH_VALUE.has(prev) && !ROUTE_TYPES.has(prev);
   });
 }
 
 const NEIGH_STATES = /^(PERMANENT|NOARP|REACHABLE|STALE|NONE|INCOMPLETE|DELAY|PROBE|FAILED)$/;
 
 export function unflattenIpNeighPieces(line: string): Piece[] {
-  return splitRecords(line, (w, prev) => ipFamily(w) !== undefined && prev !== undefined && NEIGH_STATES.test(prev));
+  return splitRecords(
+    line,
+    (word, prev) => ipFamily(word) !== undefined && prev !== undefined && NEIGH_STATES.test(prev),
+  );
 }
 
 export function unflattenBridgeFdbPieces(line: string): Piece[] {
-  return splitRecords(line, (w, prev) => MAC_RE.test(w) && prev !== 'lladdr');
+  return splitRecords(line, (word, prev) => MAC_RE.test(word) && prev !== 'lladdr');
 }
 
 export function unflattenSubnetEnvPieces(line: string): Piece[] {
-  return splitRecords(line, (w, prev) => w === 'export' || (/^[A-Z][A-Z0-9_]{0,63}=/.test(w) && prev !== 'export'));
+  return splitRecords(
+    line,
+    (word, prev) => word === 'export' || (/^[A-Z][A-Z0-9_]{0,63}=/.test(word) && prev !== 'export'),
+  );
 }
 
 export const unflattenIpRoute = (line: string): string[] => texts(unflattenIpRoutePieces(line));

@@ -1,4 +1,7 @@
-/** Field paths as the position index names them: `spec.ports[0].targetPort`, `metadata.labels["app.kubernetes.io/name"]`. */
+/**
+ * Field paths as the position index names them: `spec.ports[0].targetPort`,
+ * `metadata.labels["app.kubernetes.io/name"]`.
+ */
 
 function keySegment(key: string): string {
   return /^[A-Za-z0-9_-]+$/.test(key) ? key : `[${JSON.stringify(key)}]`;

@@ -10,54 +10,71 @@ import { wordsOf, type LinePiece } from '../words';
 
 type Shape = { fields: Record<string, Shape | 'scalar' | 'list-of-scalars'>; list?: boolean };
 
-const S = 'scalar' as const;
+const SCALAR = 'scalar' as const;
 const LS = 'list-of-scalars' as const;
 const open = (): Shape => ({ fields: {} });
 const list = (item: Shape): Shape => ({ ...item, list: true });
 
 const FREE: Shape = open();
-const OWNER: Shape = { fields: { apiVersion: S, kind: S, name: S, uid: S, controller: S, blockOwnerDeletion: S } };
+const OWNER: Shape = {
+  fields: {
+    apiVersion: SCALAR,
+    kind: SCALAR,
+    name: SCALAR,
+    uid: SCALAR,
+    controller: SCALAR,
+    blockOwnerDeletion: SCALAR,
+  },
+};
 const REF: Shape = {
-  fields: { kind: S, name: S, namespace: S, uid: S, resourceVersion: S, apiVersion: S, fieldPath: S },
+  fields: {
+    kind: SCALAR,
+    name: SCALAR,
+    namespace: SCALAR,
+    uid: SCALAR,
+    resourceVersion: SCALAR,
+    apiVersion: SCALAR,
+    fieldPath: SCALAR,
+  },
 };
 const META: Shape = {
   fields: {
-    name: S,
-    namespace: S,
+    name: SCALAR,
+    namespace: SCALAR,
     labels: FREE,
     annotations: FREE,
-    generateName: S,
-    uid: S,
-    resourceVersion: S,
-    creationTimestamp: S,
+    generateName: SCALAR,
+    uid: SCALAR,
+    resourceVersion: SCALAR,
+    creationTimestamp: SCALAR,
     ownerReferences: list(OWNER),
-    generation: S,
-    deletionTimestamp: S,
+    generation: SCALAR,
+    deletionTimestamp: SCALAR,
     finalizers: LS,
     managedFields: list(open()),
   },
 };
 const CONDITION: Shape = {
   fields: {
-    type: S,
-    status: S,
-    lastTransitionTime: S,
-    lastProbeTime: S,
-    lastUpdateTime: S,
-    reason: S,
-    message: S,
-    observedGeneration: S,
+    type: SCALAR,
+    status: SCALAR,
+    lastTransitionTime: SCALAR,
+    lastProbeTime: SCALAR,
+    lastUpdateTime: SCALAR,
+    reason: SCALAR,
+    message: SCALAR,
+    observedGeneration: SCALAR,
   },
 };
 const CSTATUS: Shape = {
   fields: {
-    name: S,
-    ready: S,
-    restartCount: S,
-    image: S,
-    imageID: S,
-    containerID: S,
-    started: S,
+    name: SCALAR,
+    ready: SCALAR,
+    restartCount: SCALAR,
+    image: SCALAR,
+    imageID: SCALAR,
+    containerID: SCALAR,
+    started: SCALAR,
     state: open(),
     lastState: open(),
     volumeMounts: list(open()),
@@ -65,44 +82,46 @@ const CSTATUS: Shape = {
 };
 const STATUS: Shape = {
   fields: {
-    phase: S,
-    podIP: S,
-    podIPs: list({ fields: { ip: S } }),
-    hostIP: S,
-    hostIPs: list({ fields: { ip: S } }),
-    startTime: S,
-    qosClass: S,
+    phase: SCALAR,
+    podIP: SCALAR,
+    podIPs: list({ fields: { ip: SCALAR } }),
+    hostIP: SCALAR,
+    hostIPs: list({ fields: { ip: SCALAR } }),
+    startTime: SCALAR,
+    qosClass: SCALAR,
     conditions: list(CONDITION),
     containerStatuses: list(CSTATUS),
     initContainerStatuses: list(CSTATUS),
     loadBalancer: open(),
-    replicas: S,
-    readyReplicas: S,
-    availableReplicas: S,
-    updatedReplicas: S,
-    currentReplicas: S,
-    observedGeneration: S,
-    desiredNumberScheduled: S,
-    currentNumberScheduled: S,
-    numberReady: S,
-    numberAvailable: S,
-    updatedNumberScheduled: S,
-    numberMisscheduled: S,
-    addresses: list({ fields: { type: S, address: S } }),
+    replicas: SCALAR,
+    readyReplicas: SCALAR,
+    availableReplicas: SCALAR,
+    updatedReplicas: SCALAR,
+    currentReplicas: SCALAR,
+    observedGeneration: SCALAR,
+    desiredNumberScheduled: SCALAR,
+    currentNumberScheduled: SCALAR,
+    numberReady: SCALAR,
+    numberAvailable: SCALAR,
+    updatedNumberScheduled: SCALAR,
+    numberMisscheduled: SCALAR,
+    addresses: list({ fields: { type: SCALAR, address: SCALAR } }),
     nodeInfo: open(),
     capacity: FREE,
     allocatable: FREE,
   },
 };
 const SEL: Shape = { fields: { matchLabels: FREE, matchExpressions: list(open()) } };
-const CPORT: Shape = { fields: { containerPort: S, name: S, protocol: S, hostPort: S } };
-const PORT: Shape = { fields: { name: S, port: S, targetPort: S, protocol: S, nodePort: S, appProtocol: S } };
-const ENV: Shape = { fields: { name: S, value: S, valueFrom: open() } };
+const CPORT: Shape = { fields: { containerPort: SCALAR, name: SCALAR, protocol: SCALAR, hostPort: SCALAR } };
+const PORT: Shape = {
+  fields: { name: SCALAR, port: SCALAR, targetPort: SCALAR, protocol: SCALAR, nodePort: SCALAR, appProtocol: SCALAR },
+};
+const ENV: Shape = { fields: { name: SCALAR, value: SCALAR, valueFrom: open() } };
 const CONTAINER: Shape = {
   fields: {
-    name: S,
-    image: S,
-    imagePullPolicy: S,
+    name: SCALAR,
+    image: SCALAR,
+    imagePullPolicy: SCALAR,
     command: LS,
     args: LS,
     ports: list(CPORT),
@@ -113,75 +132,75 @@ const CONTAINER: Shape = {
     livenessProbe: open(),
     startupProbe: open(),
     securityContext: open(),
-    workingDir: S,
+    workingDir: SCALAR,
   },
 };
 const SPEC: Shape = {
   fields: {
-    type: S,
-    clusterIP: S,
+    type: SCALAR,
+    clusterIP: SCALAR,
     clusterIPs: LS,
     selector: SEL,
     ports: list(PORT),
-    sessionAffinity: S,
+    sessionAffinity: SCALAR,
     sessionAffinityConfig: open(),
-    externalTrafficPolicy: S,
-    internalTrafficPolicy: S,
-    externalName: S,
+    externalTrafficPolicy: SCALAR,
+    internalTrafficPolicy: SCALAR,
+    externalName: SCALAR,
     externalIPs: LS,
-    loadBalancerIP: S,
-    publishNotReadyAddresses: S,
+    loadBalancerIP: SCALAR,
+    publishNotReadyAddresses: SCALAR,
     ipFamilies: LS,
-    ipFamilyPolicy: S,
-    replicas: S,
-    serviceName: S,
+    ipFamilyPolicy: SCALAR,
+    replicas: SCALAR,
+    serviceName: SCALAR,
     strategy: open(),
     updateStrategy: open(),
-    podManagementPolicy: S,
-    minReadySeconds: S,
-    revisionHistoryLimit: S,
+    podManagementPolicy: SCALAR,
+    minReadySeconds: SCALAR,
+    revisionHistoryLimit: SCALAR,
     containers: list(CONTAINER),
     initContainers: list(CONTAINER),
-    hostNetwork: S,
-    nodeName: S,
-    hostname: S,
-    subdomain: S,
-    restartPolicy: S,
-    dnsPolicy: S,
+    hostNetwork: SCALAR,
+    nodeName: SCALAR,
+    hostname: SCALAR,
+    subdomain: SCALAR,
+    restartPolicy: SCALAR,
+    dnsPolicy: SCALAR,
     dnsConfig: open(),
     nodeSelector: FREE,
-    serviceAccountName: S,
+    serviceAccountName: SCALAR,
     volumes: list(open()),
     tolerations: list(open()),
-    terminationGracePeriodSeconds: S,
-    podCIDR: S,
+    terminationGracePeriodSeconds: SCALAR,
+    podCIDR: SCALAR,
     podCIDRs: LS,
   },
 };
 SPEC.fields.template = { fields: { metadata: META, spec: SPEC } };
-const ADDR: Shape = { fields: { ip: S, hostname: S, nodeName: S, targetRef: REF } };
+const ADDR: Shape = { fields: { ip: SCALAR, hostname: SCALAR, nodeName: SCALAR, targetRef: REF } };
 const SUBSET: Shape = { fields: { addresses: list(ADDR), notReadyAddresses: list(ADDR), ports: list(PORT) } };
 const EP: Shape = {
   fields: {
     addresses: LS,
-    conditions: { fields: { ready: S, serving: S, terminating: S } },
-    hostname: S,
-    nodeName: S,
-    zone: S,
+    conditions: { fields: { ready: SCALAR, serving: SCALAR, terminating: SCALAR } },
+    hostname: SCALAR,
+    nodeName: SCALAR,
+    zone: SCALAR,
     targetRef: REF,
   },
 };
 const ROOT: Shape = {
   fields: {
-    apiVersion: S,
-    kind: S,
+    apiVersion: SCALAR,
+    kind: SCALAR,
     metadata: META,
     spec: SPEC,
     data: FREE,
     stringData: FREE,
     subsets: list(SUBSET),
     endpoints: list(EP),
-    addressType: S,
+    addressType: SCALAR,
     ports: list(PORT),
     status: STATUS,
   },
@@ -199,27 +218,27 @@ const frame = (shape: Shape, indent: number): Frame => ({ shape, indent, seen: n
 const KEY = /^[A-Za-z_][\w./-]{0,252}:$/;
 /** Kubernetes objects nest far less; the cap keeps every search over the stack short. */
 const MAX_DEPTH = 64;
-const isKey = (w: string) => KEY.test(w);
+const isKey = (word: string) => KEY.test(word);
 
 /** How many words a value takes: a quoted string or a flow collection may hold blanks. */
-function valueLength(words: { w: string }[], i: number): number {
-  const first = words[i].w;
+function valueLength(words: { w: string }[], start: number): number {
+  const first = words[start].w;
   if (first.startsWith('"') || first.startsWith("'")) {
-    const q = first[0];
-    let j = i;
-    while (j < words.length && !(words[j].w.endsWith(q) && (j > i || first.length > 1))) j++;
-    return Math.min(j, words.length - 1) - i + 1;
+    const quote = first[0];
+    let end = start;
+    while (end < words.length && !(words[end].w.endsWith(quote) && (end > start || first.length > 1))) end++;
+    return Math.min(end, words.length - 1) - start + 1;
   }
   if (first.startsWith('[') || first.startsWith('{')) {
     let depth = 0;
-    for (let j = i; j < words.length; j++) {
-      for (const c of words[j].w) {
-        if (c === '[' || c === '{') depth++;
-        else if (c === ']' || c === '}') depth--;
+    for (let j = start; j < words.length; j++) {
+      for (const char of words[j].w) {
+        if (char === '[' || char === '{') depth++;
+        else if (char === ']' || char === '}') depth--;
       }
-      if (depth <= 0) return j - i + 1;
+      if (depth <= 0) return j - start + 1;
     }
-    return words.length - i;
+    return words.length - start;
   }
   return 1;
 }
@@ -230,20 +249,20 @@ function valueLength(words: { w: string }[], i: number): number {
  * one line (`- { name: a, targetRef: { kind: Pod, name: p } }`) holds keys too, and is valid YAML.
  */
 export function looksFlattenedYaml(line: string): boolean {
-  const t = line.trim();
-  if (t.startsWith('{') || t.startsWith('[')) return false;
+  const trimmed = line.trim();
+  if (trimmed.startsWith('{') || trimmed.startsWith('[')) return false;
   let keys = 0;
   let kind = false;
   let depth = 0;
-  for (const w of t.split(/\s+/)) {
-    if (depth === 0 && isKey(w)) {
+  for (const word of trimmed.split(/\s+/)) {
+    if (depth === 0 && isKey(word)) {
       keys++;
-      if (w === 'kind:' || w === 'apiVersion:') kind = true;
+      if (word === 'kind:' || word === 'apiVersion:') kind = true;
       if (keys >= 3 && kind) return true;
     }
-    for (const c of w) {
-      if (c === '{' || c === '[') depth++;
-      else if ((c === '}' || c === ']') && depth > 0) depth--;
+    for (const char of word) {
+      if (char === '{' || char === '[') depth++;
+      else if ((char === '}' || char === ']') && depth > 0) depth--;
     }
   }
   return false;
@@ -254,8 +273,8 @@ export function unflattenYaml(line: string): LinePiece[] {
   const words = wordsOf(line);
   const out: LinePiece[] = [];
   // Text before the YAML (the command that wrote the file) stays one piece.
-  let i = words.findIndex((x) => x.w === '---' || x.w === 'apiVersion:' || x.w === 'kind:');
-  if (i > 0) out.push({ text: line.slice(0, words[i].at).trimEnd(), start: 0 });
+  let index = words.findIndex((word) => word.w === '---' || word.w === 'apiVersion:' || word.w === 'kind:');
+  if (index > 0) out.push({ text: line.slice(0, words[index].at).trimEnd(), start: 0 });
   let stack: Frame[] = [frame(ROOT, 0)];
   let pendingDash = false;
   let dashIndent = 0;
@@ -266,33 +285,33 @@ export function unflattenYaml(line: string): LinePiece[] {
       pendingDash = false;
     } else out.push({ text: `${' '.repeat(indent)}${text}`, start: at });
   };
-  while (i < words.length) {
-    const { w, at } = words[i];
-    if (w === 'EOF') {
+  while (index < words.length) {
+    const { w: word, at } = words[index];
+    if (word === 'EOF') {
       // End of a here-document: what follows is shell, in a document of its own.
       out.push({ text: '---', start: at }, { text: line.slice(at).trim(), start: at });
       break;
     }
-    if (w === '---') {
+    if (word === '---') {
       out.push({ text: '---', start: at });
       stack = [frame(ROOT, 0)];
-      i++;
+      index++;
       continue;
     }
-    if (w.startsWith('#')) {
+    if (word.startsWith('#')) {
       // A comment runs to the next key; keep it on the line before.
-      let j = i;
-      while (j < words.length && !isKey(words[j].w) && words[j].w !== '-' && words[j].w !== '---') j++;
-      const text = line.slice(at, words[j - 1].at + words[j - 1].w.length);
+      let end = index;
+      while (end < words.length && !isKey(words[end].w) && words[end].w !== '-' && words[end].w !== '---') end++;
+      const text = line.slice(at, words[end - 1].at + words[end - 1].w.length);
       if (out.length) out[out.length - 1].text += ` ${text}`;
       else out.push({ text, start: at });
-      i = j;
+      index = end;
       continue;
     }
-    if (w === '-') {
+    if (word === '-') {
       // New list item: close frames down to the innermost list whose items know the next key
       // (else the innermost list), then open an item at the list's indent.
-      const next = words[i + 1]?.w;
+      const next = words[index + 1]?.w;
       const nextKey = next !== undefined && isKey(next) ? next.slice(0, -1) : undefined;
       let listDepth = -1;
       for (let d = stack.length - 1; d > 0; d--) {
@@ -306,30 +325,31 @@ export function unflattenYaml(line: string): LinePiece[] {
       if (listDepth > 0) stack = stack.slice(0, listDepth + 1);
       const top = stack[stack.length - 1];
       if (next !== undefined && !isKey(next)) {
-        const len = valueLength(words, i + 1);
-        const v = words.slice(i + 1, i + 1 + len);
+        const len = valueLength(words, index + 1);
+        const valueWords = words.slice(index + 1, index + 1 + len);
+        const lastWord = valueWords[valueWords.length - 1];
         out.push({
-          text: `${' '.repeat(top.indent)}- ${line.slice(v[0].at, v[v.length - 1].at + v[v.length - 1].w.length)}`,
+          text: `${' '.repeat(top.indent)}- ${line.slice(valueWords[0].at, lastWord.at + lastWord.w.length)}`,
           start: at,
         });
-        i += 1 + len;
+        index += 1 + len;
         continue;
       }
       pendingDash = true;
       dashIndent = top.indent;
       dashAt = at;
       if (stack.length < MAX_DEPTH) stack.push(frame({ fields: top.shape.fields }, top.indent + 2));
-      i++;
+      index++;
       continue;
     }
-    if (!isKey(w)) {
+    if (!isKey(word)) {
       // A word where a key should be (a multi-word plain value): keep it on the line before.
-      if (out.length) out[out.length - 1].text += ` ${w}`;
-      else out.push({ text: w, start: at });
-      i++;
+      if (out.length) out[out.length - 1].text += ` ${word}`;
+      else out.push({ text: word, start: at });
+      index++;
       continue;
     }
-    const key = w.slice(0, -1);
+    const key = word.slice(0, -1);
     // The first key after `-` belongs to the new item. Otherwise: the innermost map that knows the
     // key and does not have it yet (keys are unique); unknown keys stay in the current map (labels, data …).
     if (!pendingDash) {
@@ -343,29 +363,29 @@ export function unflattenYaml(line: string): LinePiece[] {
       if (depth >= 0) stack = stack.slice(0, depth + 1);
       else {
         // Unknown everywhere: the current map, unless it already has that key.
-        let d = stack.length - 1;
-        while (d > 0 && stack[d].seen.has(key)) d--;
-        stack = stack.slice(0, d + 1);
+        let level = stack.length - 1;
+        while (level > 0 && stack[level].seen.has(key)) level--;
+        stack = stack.slice(0, level + 1);
       }
     }
     const current = stack[stack.length - 1];
     current.seen.add(key);
     const child = key in current.shape.fields ? current.shape.fields[key] : undefined;
-    const next = words[i + 1]?.w;
+    const next = words[index + 1]?.w;
     if (next === undefined || isKey(next) || next === '-' || next === '---' || next === 'EOF') {
-      emit(current.indent, w, at);
+      emit(current.indent, word, at);
       if (stack.length >= MAX_DEPTH) {
         /* too deep: stay in this map */
       } else if (child === LS || (next === '-' && child === undefined))
         stack.push(frame(list(open()), current.indent + 2));
-      else if (child !== S) stack.push(frame(typeof child === 'object' ? child : open(), current.indent + 2));
-      i++;
+      else if (child !== SCALAR) stack.push(frame(typeof child === 'object' ? child : open(), current.indent + 2));
+      index++;
       continue;
     }
-    const len = valueLength(words, i + 1);
-    const last = words[i + len];
-    emit(current.indent, `${w} ${line.slice(words[i + 1].at, last.at + last.w.length)}`, at);
-    i += 1 + len;
+    const len = valueLength(words, index + 1);
+    const last = words[index + len];
+    emit(current.indent, `${word} ${line.slice(words[index + 1].at, last.at + last.w.length)}`, at);
+    index += 1 + len;
   }
   return out;
 }

@@ -10,8 +10,8 @@ import { joinPath } from './fieldPaths';
 
 const MAX_FIELDS_PER_OBJECT = 5000;
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** Line and column of offsets in a text (lines counted from `firstLine`). */
@@ -39,29 +39,29 @@ export class TextPositions {
     return this.starts[Math.min(this.starts.length - 1, Math.max(0, line - this.firstLine))];
   }
   span(start: number, end: number): TextSpan {
-    const a = this.pos(start);
-    const b = this.pos(Math.max(start, end - 1));
-    return { line: a.line, column: a.col, endLine: b.line, endColumn: b.col + 1 };
+    const from = this.pos(start);
+    const to = this.pos(Math.max(start, end - 1));
+    return { line: from.line, column: from.col, endLine: to.line, endColumn: to.col + 1 };
   }
 }
 
 /** End offset (exclusive) of the string starting at `i` (a `"`). */
-function stringEnd(text: string, i: number): number {
-  let j = i + 1;
-  while (j < text.length) {
-    const c = text.charCodeAt(j);
-    if (c === 92)
-      j += 2; // backslash escape
-    else if (c === 34) return j + 1;
-    else j++;
+function stringEnd(text: string, start: number): number {
+  let position = start + 1;
+  while (position < text.length) {
+    const code = text.charCodeAt(position);
+    if (code === 92)
+      position += 2; // backslash escape
+    else if (code === 34) return position + 1;
+    else position++;
   }
   return text.length;
 }
 
-function scalarEnd(text: string, i: number): number {
-  let j = i;
-  while (j < text.length && !',}] \t\r\n'.includes(text[j])) j++;
-  return j;
+function scalarEnd(text: string, start: number): number {
+  let position = start;
+  while (position < text.length && !',}] \t\r\n'.includes(text[position])) position++;
+  return position;
 }
 
 interface Frame {
@@ -89,77 +89,77 @@ function indexJsonFields(text: string, start: number, end: number, lines: TextPo
     const path = top.array ? `${top.path}[${top.index}]` : joinPath(top.path, top.key ?? '');
     const keyStart = top.array ? vStart : top.keyStart!;
     const keyEnd = top.array ? vStart + 1 : top.keyEnd!;
-    const f: FieldSpan & { start: number } = { key: lines.span(keyStart, keyEnd), start: vStart };
-    if (vEnd !== undefined) f.value = lines.span(vStart, vEnd);
-    if (scalarText !== undefined) f.text = scalarText;
-    out.set(path, f);
-    return f;
+    const field: FieldSpan & { start: number } = { key: lines.span(keyStart, keyEnd), start: vStart };
+    if (vEnd !== undefined) field.value = lines.span(vStart, vEnd);
+    if (scalarText !== undefined) field.text = scalarText;
+    out.set(path, field);
+    return field;
   };
   const childPath = (top: Frame) => (top.array ? `${top.path}[${top.index}]` : joinPath(top.path, top.key ?? ''));
-  let i = start;
+  let position = start;
   let expectKey = false;
-  while (i < end) {
-    const c = text[i];
-    if (c === ' ' || c === '\n' || c === '\r' || c === '\t' || c === ':') {
-      i++;
+  while (position < end) {
+    const char = text[position];
+    if (char === ' ' || char === '\n' || char === '\r' || char === '\t' || char === ':') {
+      position++;
       continue;
     }
     const top = stack[stack.length - 1];
-    if (c === '{' || c === '[') {
+    if (char === '{' || char === '[') {
       let owner: (FieldSpan & { start: number }) | undefined;
       let path = '';
       let skip = false;
       if (top) {
         path = childPath(top);
         skip = top.skip || path === 'metadata.managedFields';
-        if (!skip) owner = record(top, i, undefined);
+        if (!skip) owner = record(top, position, undefined);
       }
-      stack.push({ array: c === '[', path, index: 0, owner, skip });
-      expectKey = c === '{';
-      i++;
+      stack.push({ array: char === '[', path, index: 0, owner, skip });
+      expectKey = char === '{';
+      position++;
       continue;
     }
-    if (c === '}' || c === ']') {
+    if (char === '}' || char === ']') {
       const frame = stack.pop();
-      if (frame?.owner) frame.owner.value = lines.span(frame.owner.start, i + 1);
+      if (frame?.owner) frame.owner.value = lines.span(frame.owner.start, position + 1);
       expectKey = false;
-      i++;
+      position++;
       continue;
     }
-    if (c === ',') {
+    if (char === ',') {
       if (top?.array) top.index++;
       expectKey = !!top && !top.array;
-      i++;
+      position++;
       continue;
     }
-    if (c === '"') {
-      const e = stringEnd(text, i);
+    if (char === '"') {
+      const close = stringEnd(text, position);
       if (top && !top.array && expectKey) {
         let key: string;
         try {
-          key = JSON.parse(text.slice(i, e)) as string;
+          key = JSON.parse(text.slice(position, close)) as string;
         } catch {
-          key = text.slice(i + 1, e - 1);
+          key = text.slice(position + 1, close - 1);
         }
         top.key = key;
-        top.keyStart = i;
-        top.keyEnd = e;
+        top.keyStart = position;
+        top.keyEnd = close;
         expectKey = false;
       } else if (top) {
-        let v: string;
+        let value: string;
         try {
-          v = String(JSON.parse(text.slice(i, e)));
+          value = String(JSON.parse(text.slice(position, close)));
         } catch {
-          v = text.slice(i + 1, e - 1);
+          value = text.slice(position + 1, close - 1);
         }
-        record(top, i, e, v);
+        record(top, position, close, value);
       }
-      i = e;
+      position = close;
       continue;
     }
-    const e = Math.max(i + 1, scalarEnd(text, i));
-    if (top) record(top, i, e, text.slice(i, e));
-    i = e;
+    const scalarStop = Math.max(position + 1, scalarEnd(text, position));
+    if (top) record(top, position, scalarStop, text.slice(position, scalarStop));
+    position = scalarStop;
   }
   return out;
 }
@@ -174,34 +174,34 @@ export function objectSpans(text: string): { root?: [number, number]; items: [nu
   let pendingKey: string | undefined;
   let elemStart = -1;
   for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (c === '"') {
-      const e = stringEnd(text, i);
-      if (depth === 1 && !rootIsArray) pendingKey = text.slice(i + 1, e - 1);
-      i = e - 1;
+    const char = text[i];
+    if (char === '"') {
+      const close = stringEnd(text, i);
+      if (depth === 1 && !rootIsArray) pendingKey = text.slice(i + 1, close - 1);
+      i = close - 1;
       continue;
     }
-    if (c === '{' || c === '[') {
+    if (char === '{' || char === '[') {
       if (depth === 0) {
         root = [i, text.length];
-        rootIsArray = c === '[';
+        rootIsArray = char === '[';
         if (rootIsArray) itemsDepth = 1;
-      } else if (depth === 1 && c === '[' && pendingKey === 'items' && !rootIsArray) itemsDepth = 2;
-      else if (depth === itemsDepth && c === '{') elemStart = i;
+      } else if (depth === 1 && char === '[' && pendingKey === 'items' && !rootIsArray) itemsDepth = 2;
+      else if (depth === itemsDepth && char === '{') elemStart = i;
       depth++;
       continue;
     }
-    if (c === '}' || c === ']') {
+    if (char === '}' || char === ']') {
       depth--;
-      if (depth === itemsDepth && elemStart >= 0 && c === '}') {
+      if (depth === itemsDepth && elemStart >= 0 && char === '}') {
         items.push([elemStart, i + 1]);
         elemStart = -1;
       }
       if (depth === 0 && root) root[1] = i + 1;
-      if (depth === 1 && itemsDepth === 2 && c === ']') itemsDepth = -1;
+      if (depth === 1 && itemsDepth === 2 && char === ']') itemsDepth = -1;
       continue;
     }
-    if (c === ',' && depth === 1) pendingKey = undefined;
+    if (char === ',' && depth === 1) pendingKey = undefined;
   }
   return { root, items };
 }
@@ -217,18 +217,18 @@ export function readJsonObjects(text: string, firstLine = 1): ManifestReadResult
   const spans = objectSpans(text);
   const objects: ManifestObjectInfo[] = [];
   const problems: ManifestReadResult['problems'] = [];
-  const make = (v: Record<string, unknown>, span: [number, number], itemIndex?: number): ManifestObjectInfo => {
-    const meta = isRecord(v.metadata) ? v.metadata : {};
+  const make = (manifest: Record<string, unknown>, span: [number, number], itemIndex?: number): ManifestObjectInfo => {
+    const meta = isRecord(manifest.metadata) ? manifest.metadata : {};
     let fields: Map<string, FieldSpan> | undefined;
     const info: ManifestObjectInfo = {
-      kind: typeof v.kind === 'string' ? v.kind : undefined,
-      apiVersion: typeof v.apiVersion === 'string' ? v.apiVersion : undefined,
+      kind: typeof manifest.kind === 'string' ? manifest.kind : undefined,
+      apiVersion: typeof manifest.apiVersion === 'string' ? manifest.apiVersion : undefined,
       name: typeof meta.name === 'string' ? meta.name : undefined,
       namespace: typeof meta.namespace === 'string' ? meta.namespace : undefined,
       document: 0,
       itemIndex,
       span: lines.span(span[0], span[1]),
-      value: v,
+      value: manifest,
       get fields() {
         return (fields ??= indexJsonFields(text, span[0], span[1], lines));
       },

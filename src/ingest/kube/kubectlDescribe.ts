@@ -27,75 +27,82 @@ interface Field {
   index: number;
 }
 
-const KEY_LINE = /^([A-Z][A-Za-z ]{0,40}):(?:\s+(.*))?$/;
+const KEY_LINE = /^(?<key>[A-Z][A-Za-z ]{0,40}):(?:\s+(?<value>.*))?$/;
 
 /** `a,b` → list; `<none>` and absent → undefined. LoadBalancer Ingress may carry ` (VIP)` suffixes. */
-function listOf(v: string | undefined): string[] | undefined {
-  if (isNone(v)) return undefined;
-  const items = v!
+function listOf(value: string | undefined): string[] | undefined {
+  if (isNone(value)) return undefined;
+  const items = value!
     .split(',')
-    .map((x) => x.trim().split(/\s/)[0])
+    .map((item) => item.trim().split(/\s/)[0])
     .filter(Boolean);
   return items.length ? items : undefined;
 }
 
-function protocolOf(s: string | undefined): Protocol {
-  return s === 'UDP' || s === 'SCTP' ? s : 'TCP';
+function protocolOf(text: string | undefined): Protocol {
+  return text === 'UDP' || text === 'SCTP' ? text : 'TCP';
 }
 
 function describedKind(fields: Field[], command: string | undefined): 'Service' | 'Endpoints' | undefined {
-  const match = command ? /\bdescribe\s+(\S+)/.exec(command) : null;
-  const r = match?.[1].split('/')[0].toLowerCase();
-  if (r && /^(svc|services?)$/.test(r)) return 'Service';
-  if (r && /^(ep|endpoints)$/.test(r)) return 'Endpoints';
+  const described = command ? /\bdescribe\s+(?<resource>\S+)/.exec(command)?.groups?.resource : undefined;
+  const resource = described?.split('/')[0].toLowerCase();
+  if (resource && /^(svc|services?)$/.test(resource)) return 'Service';
+  if (resource && /^(ep|endpoints)$/.test(resource)) return 'Endpoints';
   const keys = new Set(fields.map((field) => field.key));
   if (keys.has('Subsets')) return 'Endpoints';
   if (keys.has('TargetPort') || (keys.has('Type') && keys.has('IP'))) return 'Service';
   return undefined;
 }
 
-function serviceFacts(
-  fields: Field[],
-  input: ParseInput,
-  ev: ReturnType<typeof logEvidence>,
-  unparsed: Unparsed[],
-  first: number,
-): Fact[] {
-  const get = (k: string) => fields.find((field) => field.key === k)?.value;
+/** One `kubectl describe` block (lines start..end, 0-based) and what reading it needs. */
+interface DescribedBlock {
+  fields: Field[];
+  input: ParseInput;
+  lines: string[];
+  start: number;
+  end: number;
+  /** The 1-based line of lines[0]. */
+  first: number;
+  evidence: ReturnType<typeof logEvidence>;
+  unparsed: Unparsed[];
+}
+
+function serviceFacts({ fields, input, evidence: ev, unparsed, first }: DescribedBlock): Fact[] {
+  const get = (key: string) => fields.find((field) => field.key === key)?.value;
   const name = get('Name')!;
   const namespace = get('Namespace');
   const ports: ServicePort[] = [];
   const slicePorts: EndpointPort[] = [];
   const endpointIps = new Set<string>();
   let cur: ServicePort | undefined;
-  for (const f of fields) {
-    if (f.key === 'Port') {
+  for (const field of fields) {
+    if (field.key === 'Port') {
       // `dns  53/UDP` or `<unset>  80/TCP`
-      const match = /^(\S+)\s+(\d{1,5})\/(TCP|UDP|SCTP)$/.exec(f.value);
+      const match = /^(?<name>\S+)\s+(?<port>\d{1,5})\/(?<protocol>TCP|UDP|SCTP)$/.exec(field.value)?.groups;
       if (!match) {
-        unparsed.push({ line: f.index + first, reason: 'Port not understood', text: f.value });
+        unparsed.push({ line: field.index + first, reason: 'Port not understood', text: field.value });
         cur = undefined;
         continue;
       }
       cur = compact({
-        name: match[1] === '<unset>' ? undefined : match[1],
-        port: Number(match[2]),
-        protocol: protocolOf(match[3]),
+        name: match.name === '<unset>' ? undefined : match.name,
+        port: Number(match.port),
+        protocol: protocolOf(match.protocol),
       });
       ports.push(cur);
-    } else if (f.key === 'TargetPort' && cur) {
-      const m = /^(\S+)\/(TCP|UDP|SCTP)$/.exec(f.value);
-      if (m) cur.targetPort = /^\d{1,5}$/.test(m[1]) ? Number(m[1]) : m[1];
-    } else if (f.key === 'NodePort' && cur) {
-      const m = /(\d{1,5})\/(TCP|UDP|SCTP)$/.exec(f.value);
-      if (m) cur.nodePort = Number(m[1]);
-    } else if (f.key === 'Endpoints' && cur) {
-      const list = parseEndpointList(f.value);
+    } else if (field.key === 'TargetPort' && cur) {
+      const target = /^(?<port>\S+)\/(?:TCP|UDP|SCTP)$/.exec(field.value)?.groups?.port;
+      if (target !== undefined) cur.targetPort = /^\d{1,5}$/.test(target) ? Number(target) : target;
+    } else if (field.key === 'NodePort' && cur) {
+      const nodePort = /(?<port>\d{1,5})\/(?:TCP|UDP|SCTP)$/.exec(field.value)?.groups?.port;
+      if (nodePort !== undefined) cur.nodePort = Number(nodePort);
+    } else if (field.key === 'Endpoints' && cur) {
+      const list = parseEndpointList(field.value);
       if (!list) {
-        unparsed.push({ line: f.index + first, reason: 'Endpoints not understood', text: f.value });
+        unparsed.push({ line: field.index + first, reason: 'Endpoints not understood', text: field.value });
         continue;
       }
-      for (const p of list.pairs) endpointIps.add(p.ip);
+      for (const pair of list.pairs) endpointIps.add(pair.ip);
       const port = list.pairs[0]?.port;
       if (port !== undefined) slicePorts.push(compact({ name: cur.name, port, protocol: cur.protocol }));
     }
@@ -150,39 +157,37 @@ function serviceFacts(
   return facts;
 }
 
-function endpointsFacts(
-  fields: Field[],
-  lines: string[],
-  start: number,
-  end: number,
-  ev: ReturnType<typeof logEvidence>,
-): Fact[] {
-  const get = (k: string) => fields.find((field) => field.key === k)?.value;
+function endpointsFacts({ fields, lines, start, end, evidence: ev }: DescribedBlock): Fact[] {
+  const get = (key: string) => fields.find((field) => field.key === key)?.value;
   const name = get('Name')!;
   const endpoints: Endpoint[] = [];
   const ports: EndpointPort[] = [];
   let inPorts = false;
   for (let i = start; i <= end; i++) {
-    const l = lines[i];
-    const match = /^\s+(Addresses|NotReadyAddresses):\s+(.*)$/.exec(l);
-    if (match) {
+    const line = lines[i];
+    const addresses = /^\s+(?<key>Addresses|NotReadyAddresses):\s+(?<list>.*)$/.exec(line)?.groups;
+    if (addresses) {
       inPorts = false;
-      if (!isNone(match[2].trim()))
-        for (const ip of match[2].trim().split(','))
-          endpoints.push({ addresses: [ip], ready: match[1] === 'Addresses' });
+      if (!isNone(addresses.list.trim()))
+        for (const ip of addresses.list.trim().split(','))
+          endpoints.push({ addresses: [ip], ready: addresses.key === 'Addresses' });
       continue;
     }
-    if (/^\s+Ports:\s*$/.test(l)) {
+    if (/^\s+Ports:\s*$/.test(line)) {
       inPorts = true;
       continue;
     }
     if (inPorts) {
-      const m = /^\s+(\S+)\s+(\d{1,5})\s+(TCP|UDP|SCTP)\s*$/.exec(l);
-      if (m)
+      const match = /^\s+(?<name>\S+)\s+(?<port>\d{1,5})\s+(?<protocol>TCP|UDP|SCTP)\s*$/.exec(line)?.groups;
+      if (match)
         ports.push(
-          compact({ name: m[1] === '<unset>' ? undefined : m[1], port: Number(m[2]), protocol: protocolOf(m[3]) }),
+          compact({
+            name: match.name === '<unset>' ? undefined : match.name,
+            port: Number(match.port),
+            protocol: protocolOf(match.protocol),
+          }),
         );
-      else if (!/^\s+(Name|----)\s/.test(l)) inPorts = false;
+      else if (!/^\s+(Name|----)\s/.test(line)) inPorts = false;
     }
   }
   return [
@@ -206,8 +211,8 @@ export function parseKubectlDescribe(input: ParseInput): ParseResult {
   let records = 0;
   // Objects start at a `Name:` line in column 0.
   const starts: number[] = [];
-  lines.forEach((l, i) => {
-    if (/^Name:\s/.test(l)) starts.push(i);
+  lines.forEach((line, i) => {
+    if (/^Name:\s/.test(line)) starts.push(i);
   });
   for (let i = 0; i < (starts[0] ?? lines.length); i++) {
     if (lines[i].trim())
@@ -222,8 +227,8 @@ export function parseKubectlDescribe(input: ParseInput): ParseResult {
     while (end > start && lines[end].trim() === '') end--;
     const fields: Field[] = [];
     for (let i = start; i <= end; i++) {
-      const match = KEY_LINE.exec(lines[i]);
-      if (match) fields.push({ key: match[1], value: (match[2] ?? '').trim(), index: i });
+      const keyLine = KEY_LINE.exec(lines[i])?.groups;
+      if (keyLine) fields.push({ key: keyLine.key, value: (keyLine.value ?? '').trim(), index: i });
       else if (
         /^\s+\S+=\S*$/.test(lines[i]) &&
         fields.length &&
@@ -245,10 +250,8 @@ export function parseKubectlDescribe(input: ParseInput): ParseResult {
       });
       return;
     }
-    const out =
-      kind === 'Service'
-        ? serviceFacts(fields, input, ev, unparsed, first)
-        : endpointsFacts(fields, lines, start, end, ev);
+    const block: DescribedBlock = { fields, input, lines, start, end, first, evidence: ev, unparsed };
+    const out = kind === 'Service' ? serviceFacts(block) : endpointsFacts(block);
     records++;
     facts.push(...out);
   });
@@ -282,8 +285,8 @@ const TOP_KEYS = [
 ];
 const SUB_KEYS = ['Addresses', 'NotReadyAddresses', 'Ports'];
 const KEYS = new Map<string, boolean>([
-  ...TOP_KEYS.map((k): [string, boolean] => [k, false]),
-  ...SUB_KEYS.map((k): [string, boolean] => [k, true]),
+  ...TOP_KEYS.map((key): [string, boolean] => [key, false]),
+  ...SUB_KEYS.map((key): [string, boolean] => [key, true]),
 ]);
 
 /**
@@ -292,11 +295,11 @@ const KEYS = new Map<string, boolean>([
  */
 export function unflattenDescribe(line: string): { text: string; start: number }[] {
   const words = wordsOf(line);
-  const keyAt = (i: number): { len: number; sub: boolean } | undefined => {
+  const keyAt = (index: number): { len: number; sub: boolean } | undefined => {
     for (let len = 3; len >= 1; len--) {
-      if (i + len > words.length || !words[i + len - 1].w.endsWith(':')) continue;
+      if (index + len > words.length || !words[index + len - 1].w.endsWith(':')) continue;
       const phrase = words
-        .slice(i, i + len)
+        .slice(index, index + len)
         .map((word) => word.w)
         .join(' ')
         .slice(0, -1);
@@ -307,10 +310,10 @@ export function unflattenDescribe(line: string): { text: string; start: number }
   };
   const starts: { i: number; sub: boolean }[] = [];
   for (let i = 0; i < words.length; i++) {
-    const k = keyAt(i);
-    if (k) {
-      starts.push({ i, sub: k.sub });
-      i += k.len - 1;
+    const key = keyAt(i);
+    if (key) {
+      starts.push({ i, sub: key.sub });
+      i += key.len - 1;
     }
   }
   if (starts.length <= 1) return [{ text: line, start: 0 }];
@@ -320,8 +323,15 @@ export function unflattenDescribe(line: string): { text: string; start: number }
     const endWord = (starts[n + 1]?.i ?? words.length) - 1;
     const from = words[st.i].at;
     const text = line.slice(from, words[endWord].at + words[endWord].w.length);
-    const w = (k: number) => words[st.i + k]?.w;
-    if (st.sub && w(0) === 'Ports:' && w(1) === 'Name' && w(2) === 'Port' && w(3) === 'Protocol' && w(4) === '----') {
+    const wordAt = (offset: number) => words[st.i + offset]?.w;
+    if (
+      st.sub &&
+      wordAt(0) === 'Ports:' &&
+      wordAt(1) === 'Name' &&
+      wordAt(2) === 'Port' &&
+      wordAt(3) === 'Protocol' &&
+      wordAt(4) === '----'
+    ) {
       // The Endpoints ports table: header, rule, then `name port protocol` triples.
       out.push({ text: '  Ports:', start: from });
       out.push({ text: '    Name  Port  Protocol', start: words[st.i + 1].at });
@@ -342,8 +352,8 @@ export const kubectlDescribeFormat: FormatSpec = {
   unflatten: unflattenDescribe,
   commands: [/^kubectl\b.*\sdescribe\s/],
   sniff(lines) {
-    const name = lines.some((l) => /^Name:\s+\S/.test(l));
-    const ns = lines.some((l) => /^Namespace:\s+\S/.test(l));
-    return name && ns ? (lines.some((l) => /^(TargetPort|Subsets):/.test(l)) ? 0.95 : 0.6) : 0;
+    const name = lines.some((line) => /^Name:\s+\S/.test(line));
+    const ns = lines.some((line) => /^Namespace:\s+\S/.test(line));
+    return name && ns ? (lines.some((line) => /^(TargetPort|Subsets):/.test(line)) ? 0.95 : 0.6) : 0;
   },
 };

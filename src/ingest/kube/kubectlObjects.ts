@@ -18,8 +18,8 @@ export const kubectlYamlFormat: FormatSpec = {
   unflatten: unflattenYaml,
   commands: [/^kubectl\b.*\s(-o|--output)(\s+|=)yaml\b/],
   sniff(lines) {
-    const s = sniffKubeObjects(lines);
-    return s.yaml > 0 && s.server ? 0.95 : s.yaml * 0.8;
+    const sniffed = sniffKubeObjects(lines);
+    return sniffed.yaml > 0 && sniffed.server ? 0.95 : sniffed.yaml * 0.8;
   },
 };
 
@@ -29,7 +29,7 @@ export const kubectlJsonFormat: FormatSpec = {
   parse: parseKubectlJson,
   commands: [/^kubectl\b.*\s(-o|--output)(\s+|=)json\b/],
   sniff(lines) {
-    const s = sniffKubeObjects(lines);
-    return s.json > 0 && s.server ? 0.95 : s.json * 0.8;
+    const sniffed = sniffKubeObjects(lines);
+    return sniffed.json > 0 && sniffed.server ? 0.95 : sniffed.json * 0.8;
   },
 };

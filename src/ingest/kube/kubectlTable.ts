@@ -19,17 +19,17 @@ export function parseKubectlTable(input: ParseInput): ParseResult {
   let records = 0;
   const cmd = readGetCommand(input.command);
   const read = readTables(lines, cmd.implicitHeaders);
-  for (const s of read.stray) {
-    const only = lines[s.index].trim();
+  for (const stray of read.stray) {
+    const only = lines[stray.index].trim();
     // An empty list: understood, and nothing to add.
     if (/^No resources found( in \S+ namespace)?\.$/.test(only)) continue;
     // `kubectl get … -o name` prints bare `kind/name` lines, no header.
     const kn = kindNameLine(only);
     if (kn) {
-      const ev = logEvidence(input.uri, s.index + first, only, 'kubectl-table');
+      const ev = logEvidence(input.uri, stray.index + first, only, 'kubectl-table');
       const out = rowFacts(
         kn.kind,
-        { index: s.index, column: 1, text: only, cells: new Map([['NAME', only]]), notes: [] },
+        { index: stray.index, column: 1, text: only, cells: new Map([['NAME', only]]), notes: [] },
         ev,
         cmd,
       );
@@ -39,7 +39,7 @@ export function parseKubectlTable(input: ParseInput): ParseResult {
         continue;
       }
     }
-    unparsed.push({ line: s.index + first, reason: s.reason, text: lines[s.index].slice(0, 240) });
+    unparsed.push({ line: stray.index + first, reason: stray.reason, text: lines[stray.index].slice(0, 240) });
   }
   for (const section of read.sections) {
     const kind = sectionKind(section, cmd);
@@ -48,7 +48,8 @@ export function parseKubectlTable(input: ParseInput): ParseResult {
       unparsed.push({
         line: section.headerIndex + first,
         reason:
-          'output of -A without a NAMESPACE column: the namespaces of these rows are unknown (the model will assume default)',
+          'output of -A without a NAMESPACE column: the namespaces of these rows are unknown (the model will assume ' +
+          'default)',
       });
     }
     for (const row of section.rows) {
@@ -61,7 +62,7 @@ export function parseKubectlTable(input: ParseInput): ParseResult {
       }
       const problems = [
         ...(out.problem ? [out.problem] : []),
-        ...row.notes.filter((n) => !n.startsWith('unglued') || n.includes('also possible')),
+        ...row.notes.filter((note) => !note.startsWith('unglued') || note.includes('also possible')),
       ];
       if (problems.length)
         unparsed.push({ line: row.index + first, reason: problems.join('; '), text: row.text.slice(0, 240) });
@@ -84,11 +85,11 @@ export const kubectlTableFormat: FormatSpec = {
   parse: parseKubectlTable,
   commands: [/^kubectl\b(?!.*\s(-o|--output)(\s+|=)(json|yaml|jsonpath|go-template|template)\b).*\sget\s/],
   sniff(lines) {
-    const i = lines.findIndex((l) => l.trim() !== '');
-    if (i < 0) return 0;
-    const head = lines[i].trim();
+    const first = lines.findIndex((line) => line.trim() !== '');
+    if (first < 0) return 0;
+    const head = lines[first].trim();
     // `-o name`: every line a `kind/name` of a kind kubectl lists
-    if (fractionMatching(lines, (l) => kindNameLine(l.trim()) !== undefined) >= 0.8) return 0.8;
+    if (fractionMatching(lines, (line) => kindNameLine(line.trim()) !== undefined) >= 0.8) return 0.8;
     if (!KNOWN_HEADERS.test(head) && !/^TYPE\s+NAME\b/.test(head)) return 0;
     if (/\s(CLUSTER-IP|READY|STATUS|ENDPOINTS|AGE|IP)(\s|$)/.test(head)) return 0.85;
     return 0.6;

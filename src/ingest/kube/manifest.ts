@@ -27,8 +27,8 @@ export const manifestFormat: FormatSpec = {
   unflatten: unflattenYaml,
   commands: [/^cat\s+\S*\.(ya?ml|json)\b/],
   sniff(lines) {
-    const s = sniffKubeObjects(lines);
+    const sniffed = sniffKubeObjects(lines);
     // Server output (uid, resourceVersion) is more likely `kubectl get -o yaml`.
-    return Math.max(s.yaml, s.json) - (s.server ? 0.1 : 0);
+    return Math.max(sniffed.yaml, sniffed.json) - (sniffed.server ? 0.1 : 0);
   },
 };

@@ -9,15 +9,19 @@ function lineText(lines: readonly string[], line: number, firstLine: number): st
   return shortened((lines[line - firstLine] ?? '').trim(), MAX_EXCERPT);
 }
 
+/** The text the objects were read from, as their evidence names it. */
+interface ObjectsText {
+  lines: readonly string[];
+  uri: string;
+  /** The 1-based line of lines[0]. */
+  firstLine: number;
+  source: SourceKind;
+  format: string;
+}
+
 /** Evidence pointing at an object (its whole range) or at one of its fields. */
-function evidenceSourceFor(
-  info: ManifestObjectInfo,
-  lines: readonly string[],
-  uri: string,
-  firstLine: number,
-  source: SourceKind,
-  format: string,
-): EvidenceSource {
+function evidenceSourceFor(info: ManifestObjectInfo, text: ObjectsText): EvidenceSource {
+  const { lines, uri, firstLine, source, format } = text;
   return {
     at(path?: string): Evidence {
       const fieldSpan = path ? info.fields.get(path) : undefined;
@@ -71,8 +75,9 @@ export function parseKubeObjects(input: ParseInput, format: FormatId, source: So
   }
   unparsed.push(...read.problems);
   const lines = input.text.split(/\r?\n/);
+  const objectsText: ObjectsText = { lines, uri: input.uri, firstLine, source, format };
   for (const info of read.objects) {
-    const ev = evidenceSourceFor(info, lines, input.uri, firstLine, source, format);
+    const ev = evidenceSourceFor(info, objectsText);
     let out;
     try {
       out = objectToFacts(info.value, ev);
@@ -102,11 +107,11 @@ export function sniffKubeObjects(lines: readonly string[]): { yaml: number; json
     kind = 0,
     jsonApi = 0,
     server = 0;
-  for (const l of lines) {
-    if (/^\s*(- )?apiVersion:\s*\S/.test(l)) apiVersion++;
-    if (/^\s*(- )?kind:\s*[A-Z]/.test(l)) kind++;
-    if (/"apiVersion"\s*:/.test(l)) jsonApi++;
-    if (/^\s*"?(resourceVersion|uid|creationTimestamp|managedFields)"?\s*:/.test(l)) server++;
+  for (const line of lines) {
+    if (/^\s*(- )?apiVersion:\s*\S/.test(line)) apiVersion++;
+    if (/^\s*(- )?kind:\s*[A-Z]/.test(line)) kind++;
+    if (/"apiVersion"\s*:/.test(line)) jsonApi++;
+    if (/^\s*"?(resourceVersion|uid|creationTimestamp|managedFields)"?\s*:/.test(line)) server++;
   }
   return {
     yaml: apiVersion > 0 && kind > 0 ? 0.9 : 0,

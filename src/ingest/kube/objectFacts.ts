@@ -62,11 +62,11 @@ function containersOf(podSpec: Rec): Container[] {
         image: str(rec.image),
         ports: arr(rec.ports)
           .filter(isRec)
-          .flatMap((p) => {
-            const containerPort = int(p.containerPort);
+          .flatMap((port) => {
+            const containerPort = int(port.containerPort);
             return containerPort === undefined
               ? []
-              : [compact({ name: str(p.name), containerPort, protocol: protocol(p.protocol) })];
+              : [compact({ name: str(port.name), containerPort, protocol: protocol(port.protocol) })];
           }),
       }),
     );
@@ -74,36 +74,36 @@ function containersOf(podSpec: Rec): Container[] {
 
 function ownerOf(meta: Rec): ObjectRef | undefined {
   const refs = arr(meta.ownerReferences).filter(isRec);
-  const o = refs.find((rec) => rec.controller === true) ?? refs[0];
-  if (!o || !str(o.kind) || !str(o.name)) return undefined;
-  return compact({ kind: str(o.kind)!, name: str(o.name)!, namespace: str(meta.namespace) });
+  const owner = refs.find((rec) => rec.controller === true) ?? refs[0];
+  if (!owner || !str(owner.kind) || !str(owner.name)) return undefined;
+  return compact({ kind: str(owner.kind)!, name: str(owner.name)!, namespace: str(meta.namespace) });
 }
 
-function serviceFact(o: Rec, meta: Rec, ev: EvidenceSource): Service {
-  const spec = rec(o.spec);
+function serviceFact(manifest: Rec, meta: Rec, ev: EvidenceSource): Service {
+  const spec = rec(manifest.spec);
   const type = str(spec.type);
   const ports: ServicePort[] = arr(spec.ports)
     .filter(isRec)
-    .flatMap((p) => {
-      const port = int(p.port);
+    .flatMap((entry) => {
+      const port = int(entry.port);
       if (port === undefined) return [];
-      const tp = p.targetPort;
+      const tp = entry.targetPort;
       return [
         compact({
-          name: str(p.name),
-          protocol: protocol(p.protocol),
+          name: str(entry.name),
+          protocol: protocol(entry.protocol),
           port,
           targetPort: int(tp) ?? str(tp),
-          nodePort: int(p.nodePort),
-          appProtocol: str(p.appProtocol),
+          nodePort: int(entry.nodePort),
+          appProtocol: str(entry.appProtocol),
         }),
       ];
     });
   const affinity = str(spec.sessionAffinity);
-  const lbIps = arr(rec(rec(o.status).loadBalancer).ingress)
+  const lbIps = arr(rec(rec(manifest.status).loadBalancer).ingress)
     .filter(isRec)
-    .map((i) => str(i.ip))
-    .filter((x): x is string => !!x);
+    .map((ingress) => str(ingress.ip))
+    .filter((value): value is string => !!value);
   return compact({
     kind: 'Service' as const,
     namespace: str(meta.namespace),
@@ -113,7 +113,7 @@ function serviceFact(o: Rec, meta: Rec, ev: EvidenceSource): Service {
     clusterIPs: Array.isArray(spec.clusterIPs)
       ? arr(spec.clusterIPs)
           .map(str)
-          .filter((x): x is string => !!x)
+          .filter((value): value is string => !!value)
       : undefined,
     ports,
     selector: strMap(spec.selector),
@@ -125,13 +125,13 @@ function serviceFact(o: Rec, meta: Rec, ev: EvidenceSource): Service {
     externalIPs: Array.isArray(spec.externalIPs)
       ? arr(spec.externalIPs)
           .map(str)
-          .filter((x): x is string => !!x)
+          .filter((value): value is string => !!value)
       : undefined,
     loadBalancerIPs: lbIps.length ? lbIps : undefined,
     loadBalancerSourceRanges: Array.isArray(spec.loadBalancerSourceRanges)
       ? arr(spec.loadBalancerSourceRanges)
           .map(str)
-          .filter((x): x is string => !!x)
+          .filter((value): value is string => !!value)
       : undefined,
     healthCheckNodePort: int(spec.healthCheckNodePort),
     publishNotReadyAddresses: bool(spec.publishNotReadyAddresses),
@@ -140,20 +140,20 @@ function serviceFact(o: Rec, meta: Rec, ev: EvidenceSource): Service {
   });
 }
 
-function oneOf<T extends string>(v: string | undefined, allowed: readonly T[]): T | undefined {
-  return allowed.find((a) => a === v);
+function oneOf<T extends string>(value: string | undefined, allowed: readonly T[]): T | undefined {
+  return allowed.find((option) => option === value);
 }
 
-function podFact(o: Rec, meta: Rec, ev: EvidenceSource): Pod {
-  const spec = rec(o.spec);
-  const status = rec(o.status);
+function podFact(manifest: Rec, meta: Rec, ev: EvidenceSource): Pod {
+  const spec = rec(manifest.spec);
+  const status = rec(manifest.status);
   const ips = arr(status.podIPs)
     .filter(isRec)
-    .map((p) => str(p.ip))
-    .filter((x): x is string => !!x);
+    .map((podIp) => str(podIp.ip))
+    .filter((value): value is string => !!value);
   const ready = arr(status.conditions)
     .filter(isRec)
-    .find((c) => c.type === 'Ready');
+    .find((condition) => condition.type === 'Ready');
   return compact({
     kind: 'Pod' as const,
     namespace: str(meta.namespace),
@@ -169,13 +169,13 @@ function podFact(o: Rec, meta: Rec, ev: EvidenceSource): Pod {
     hostname: str(spec.hostname),
     subdomain: str(spec.subdomain),
     owner: ownerOf(meta),
-    containers: isRec(o.spec) ? containersOf(spec) : undefined,
+    containers: isRec(manifest.spec) ? containersOf(spec) : undefined,
     evidence: [ev.at()],
   });
 }
 
-function workloadFact(kind: WorkloadKind, o: Rec, meta: Rec, ev: EvidenceSource): Workload {
-  const spec = rec(o.spec);
+function workloadFact(kind: WorkloadKind, manifest: Rec, meta: Rec, ev: EvidenceSource): Workload {
+  const spec = rec(manifest.spec);
   const template = rec(spec.template);
   const podSpec = rec(template.spec);
   return compact({
@@ -192,22 +192,22 @@ function workloadFact(kind: WorkloadKind, o: Rec, meta: Rec, ev: EvidenceSource)
   });
 }
 
-function endpointFrom(e: Rec, ready: boolean | undefined): Endpoint {
-  const t = rec(e.targetRef);
-  const cond = rec(e.conditions);
+function endpointFrom(endpoint: Rec, ready: boolean | undefined): Endpoint {
+  const target = rec(endpoint.targetRef);
+  const cond = rec(endpoint.conditions);
   return compact({
-    addresses: arr(e.addresses)
+    addresses: arr(endpoint.addresses)
       .map(str)
-      .filter((x): x is string => !!x),
+      .filter((value): value is string => !!value),
     ready: bool(cond.ready) ?? ready,
     serving: bool(cond.serving),
     terminating: bool(cond.terminating),
-    hostname: str(e.hostname),
-    nodeName: str(e.nodeName),
-    zone: str(e.zone),
+    hostname: str(endpoint.hostname),
+    nodeName: str(endpoint.nodeName),
+    zone: str(endpoint.zone),
     targetRef:
-      str(t.kind) && str(t.name)
-        ? compact({ kind: str(t.kind)!, name: str(t.name)!, namespace: str(t.namespace) })
+      str(target.kind) && str(target.name)
+        ? compact({ kind: str(target.kind)!, name: str(target.name)!, namespace: str(target.namespace) })
         : undefined,
   });
 }
@@ -221,17 +221,17 @@ function endpointPorts(ports: unknown): EndpointPort[] {
     });
 }
 
-function sliceFact(o: Rec, meta: Rec, ev: EvidenceSource): EndpointSlice {
+function sliceFact(manifest: Rec, meta: Rec, ev: EvidenceSource): EndpointSlice {
   const labels = strMap(meta.labels) ?? {};
-  const at = str(o.addressType);
+  const at = str(manifest.addressType);
   return compact({
     kind: 'EndpointSlice' as const,
     namespace: str(meta.namespace),
     name: str(meta.name)!,
     serviceName: labels['kubernetes.io/service-name'],
     addressType: oneOf(at, ['IPv4', 'IPv6', 'FQDN'] as const),
-    ports: endpointPorts(o.ports),
-    endpoints: arr(o.endpoints)
+    ports: endpointPorts(manifest.ports),
+    endpoints: arr(manifest.endpoints)
       .filter(isRec)
       .map((rec) => endpointFrom(rec, undefined)),
     evidence: [ev.at()],
@@ -242,12 +242,12 @@ function sliceFact(o: Rec, meta: Rec, ev: EvidenceSource): EndpointSlice {
  * core/v1 Endpoints in the EndpointSlice shape: one slice per subset (`name`, then
  * `name-subset-N` for further subsets, which are rare), `ready` from addresses vs notReadyAddresses.
  */
-function endpointsFacts(o: Rec, meta: Rec, ev: EvidenceSource): EndpointSlice[] {
+function endpointsFacts(manifest: Rec, meta: Rec, ev: EvidenceSource): EndpointSlice[] {
   const name = str(meta.name)!;
-  const subsets = arr(o.subsets).filter(isRec);
-  const toEndpoint = (a: unknown, ready: boolean): Endpoint | undefined => {
-    if (!isRec(a) || !str(a.ip)) return undefined;
-    return endpointFrom({ ...a, addresses: [a.ip] }, ready);
+  const subsets = arr(manifest.subsets).filter(isRec);
+  const toEndpoint = (address: unknown, ready: boolean): Endpoint | undefined => {
+    if (!isRec(address) || !str(address.ip)) return undefined;
+    return endpointFrom({ ...address, addresses: [address.ip] }, ready);
   };
   const slices = subsets.map((rec, i) =>
     compact({
@@ -258,8 +258,8 @@ function endpointsFacts(o: Rec, meta: Rec, ev: EvidenceSource): EndpointSlice[] 
       addressType: undefined,
       ports: endpointPorts(rec.ports),
       endpoints: [
-        ...arr(rec.addresses).map((a) => toEndpoint(a, true)),
-        ...arr(rec.notReadyAddresses).map((a) => toEndpoint(a, false)),
+        ...arr(rec.addresses).map((address) => toEndpoint(address, true)),
+        ...arr(rec.notReadyAddresses).map((address) => toEndpoint(address, false)),
       ].filter((endpoint): endpoint is Endpoint => !!endpoint),
       evidence: [ev.at(`subsets[${i}]`)],
     }),
@@ -280,10 +280,10 @@ function endpointsFacts(o: Rec, meta: Rec, ev: EvidenceSource): EndpointSlice[] 
       ];
 }
 
-function nodeFact(o: Rec, meta: Rec, ev: EvidenceSource): K8sNode {
-  const spec = rec(o.spec);
-  const addrs = arr(rec(o.status).addresses).filter(isRec);
-  const addr = (t: string) => str(addrs.find((rec) => rec.type === t)?.address);
+function nodeFact(manifest: Rec, meta: Rec, ev: EvidenceSource): K8sNode {
+  const spec = rec(manifest.spec);
+  const addrs = arr(rec(manifest.status).addresses).filter(isRec);
+  const addr = (type: string) => str(addrs.find((rec) => rec.type === type)?.address);
   const ann = strMap(meta.annotations) ?? {};
   let backendData: Rec;
   try {
@@ -305,7 +305,7 @@ function nodeFact(o: Rec, meta: Rec, ev: EvidenceSource): K8sNode {
     podCIDRs: Array.isArray(spec.podCIDRs)
       ? arr(spec.podCIDRs)
           .map(str)
-          .filter((x): x is string => !!x)
+          .filter((value): value is string => !!value)
       : undefined,
     flannel: Object.keys(flannel).length ? flannel : undefined,
     labels: strMap(meta.labels),
@@ -314,8 +314,8 @@ function nodeFact(o: Rec, meta: Rec, ev: EvidenceSource): K8sNode {
 }
 
 /** The ConfigMaps that shape networking: kube-proxy's mode, Flannel's net-conf.json, CoreDNS's Corefile. */
-function configMapFacts(o: Rec, meta: Rec, ev: EvidenceSource): ObjectFacts {
-  const data = strMap(o.data) ?? {};
+function configMapFacts(manifest: Rec, meta: Rec, ev: EvidenceSource): ObjectFacts {
+  const data = strMap(manifest.data) ?? {};
   const facts: Fact[] = [];
   const withLine = (key: string, needle: string): Evidence[] => {
     const line = ev.inText(`data${/^[A-Za-z0-9_-]+$/.test(key) ? '.' + key : `[${JSON.stringify(key)}]`}`, needle);
@@ -329,9 +329,14 @@ function configMapFacts(o: Rec, meta: Rec, ev: EvidenceSource): ObjectFacts {
       conf = {};
     }
     if (conf.kind === 'KubeProxyConfiguration' || conf.mode !== undefined) {
-      const m = str(conf.mode) ?? '';
+      const configured = str(conf.mode) ?? '';
       // An empty mode means the platform default, which is iptables on Linux.
-      const mode = m === 'ipvs' || m === 'nftables' ? m : m === '' || m === 'iptables' ? 'iptables' : undefined;
+      const mode =
+        configured === 'ipvs' || configured === 'nftables'
+          ? configured
+          : configured === '' || configured === 'iptables'
+            ? 'iptables'
+            : undefined;
       if (mode) {
         const kp: KubeProxyConfig = compact({
           kind: 'KubeProxy' as const,
@@ -339,7 +344,7 @@ function configMapFacts(o: Rec, meta: Rec, ev: EvidenceSource): ObjectFacts {
           clusterCIDR: str(conf.clusterCIDR) || undefined,
           evidence: withLine('config.conf', 'mode:'),
         });
-        if (m === '')
+        if (configured === '')
           kp.evidence.push({ source: 'derived', uri: 'derived:', excerpt: 'mode "" is the Linux default: iptables' });
         facts.push(kp);
       }
@@ -368,13 +373,13 @@ function configMapFacts(o: Rec, meta: Rec, ev: EvidenceSource): ObjectFacts {
   }
   if (data.Corefile !== undefined) {
     const corefile = data.Corefile;
-    const match = /^\s*kubernetes\s+([^{\n]*)/m.exec(corefile);
+    const match = /^\s*kubernetes\s+(?<zones>[^{\n]*)/m.exec(corefile);
     // The plugin lists its zones: the cluster domain plus reverse zones (`in-addr.arpa`,
     // `ip6.arpa`), in any order, with or without a trailing dot.
-    const domain = match?.[1]
+    const domain = match?.groups?.zones
       .split(/\s+/)
-      .map((z) => z.replace(/\.$/, ''))
-      .find((z) => z && !z.endsWith('.arpa'));
+      .map((zone) => zone.replace(/\.$/, ''))
+      .find((zone) => zone && !zone.endsWith('.arpa'));
     if (match && domain) {
       const dns: ClusterDns = compact({
         kind: 'ClusterDns' as const,
@@ -396,17 +401,19 @@ function configMapFacts(o: Rec, meta: Rec, ev: EvidenceSource): ObjectFacts {
 /** The pods a NetworkPolicy peer admits, when a podSelector alone says so. */
 function policyPeer(peer: Rec): NetworkPolicyPeer {
   const selector = rec(peer.podSelector);
-  const onlyPods = Object.keys(peer).every((k) => k === 'podSelector') && selector.matchExpressions === undefined;
+  const onlyPods = Object.keys(peer).every((key) => key === 'podSelector') && selector.matchExpressions === undefined;
   return onlyPods ? { podSelector: strMap(selector.matchLabels) ?? {} } : { unevaluated: true };
 }
 
-function networkPolicyFact(o: Rec, meta: Rec, ev: EvidenceSource): NetworkPolicy {
-  const spec = rec(o.spec);
+function networkPolicyFact(manifest: Rec, meta: Rec, ev: EvidenceSource): NetworkPolicy {
+  const spec = rec(manifest.spec);
   const selector = rec(spec.podSelector);
   const ingress = arr(spec.ingress)
     .filter(isRec)
     .map((rule) => arr(rule.from).filter(isRec).map(policyPeer));
-  const declared = arr(spec.policyTypes).filter((t): t is 'Ingress' | 'Egress' => t === 'Ingress' || t === 'Egress');
+  const declared = arr(spec.policyTypes).filter(
+    (type): type is 'Ingress' | 'Egress' => type === 'Ingress' || type === 'Egress',
+  );
   // Without policyTypes, Ingress always applies and Egress when egress rules are given.
   const policyTypes = declared.length
     ? declared
@@ -424,28 +431,28 @@ function networkPolicyFact(o: Rec, meta: Rec, ev: EvidenceSource): NetworkPolicy
 }
 
 /** Facts for one object; `ignored` explains objects that carry no networking facts. */
-export function objectToFacts(o: Rec, ev: EvidenceSource): ObjectFacts {
-  const kind = str(o.kind);
-  const meta = rec(o.metadata);
+export function objectToFacts(manifest: Rec, ev: EvidenceSource): ObjectFacts {
+  const kind = str(manifest.kind);
+  const meta = rec(manifest.metadata);
   if (!kind) return { facts: [], ignored: 'no kind' };
   if (!str(meta.name)) return { facts: [], ignored: `${kind} without metadata.name` };
   switch (kind) {
     case 'Service':
-      return { facts: [serviceFact(o, meta, ev)] };
+      return { facts: [serviceFact(manifest, meta, ev)] };
     case 'Pod':
-      return { facts: [podFact(o, meta, ev)] };
+      return { facts: [podFact(manifest, meta, ev)] };
     case 'EndpointSlice':
-      return { facts: [sliceFact(o, meta, ev)] };
+      return { facts: [sliceFact(manifest, meta, ev)] };
     case 'Endpoints':
-      return { facts: endpointsFacts(o, meta, ev) };
+      return { facts: endpointsFacts(manifest, meta, ev) };
     case 'Node':
-      return { facts: [nodeFact(o, meta, ev)] };
+      return { facts: [nodeFact(manifest, meta, ev)] };
     case 'ConfigMap':
-      return configMapFacts(o, meta, ev);
+      return configMapFacts(manifest, meta, ev);
     case 'NetworkPolicy':
-      return { facts: [networkPolicyFact(o, meta, ev)] };
+      return { facts: [networkPolicyFact(manifest, meta, ev)] };
     default:
-      if (WORKLOAD_KINDS.has(kind)) return { facts: [workloadFact(kind as WorkloadKind, o, meta, ev)] };
+      if (WORKLOAD_KINDS.has(kind)) return { facts: [workloadFact(kind as WorkloadKind, manifest, meta, ev)] };
       return { facts: [], ignored: `${kind} carries no networking facts` };
   }
 }

@@ -38,7 +38,7 @@ interface Tok {
 }
 
 const HEADER_TOKEN = /^[A-Z][A-Z0-9()_./%-]{0,40}$/;
-const isHeaderToken = (t: string) => HEADER_TOKEN.test(t) && /[A-Z]{2}|^[A-Z]$/.test(t);
+const isHeaderToken = (token: string) => HEADER_TOKEN.test(token) && /[A-Z]{2}|^[A-Z]$/.test(token);
 
 function tokenize(line: string): Tok[] {
   const out: Tok[] = [];
@@ -90,58 +90,58 @@ function alignRow(
   notes: string[],
 ): { cells: Map<string, string | undefined>; next: number } {
   const cells = new Map<string, string | undefined>();
-  let p = pos;
-  for (let c = 0; c < headers.length && p < toks.length; c++) {
+  let position = pos;
+  for (let c = 0; c < headers.length && position < toks.length; c++) {
     const col = headers[c];
-    const t = toks[p].text;
+    const text = toks[position].text;
     if (col === 'OS-IMAGE' && headers[c + 1] === 'KERNEL-VERSION') {
       // `Ubuntu 22.04.5 LTS`: words up to the kernel version (followed by the runtime URL).
-      let j = p + 1;
+      let next = position + 1;
       while (
-        j + 1 < toks.length &&
-        !(cellFits('KERNEL-VERSION', toks[j].text) && cellFits('CONTAINER-RUNTIME', toks[j + 1]?.text ?? ''))
+        next + 1 < toks.length &&
+        !(cellFits('KERNEL-VERSION', toks[next].text) && cellFits('CONTAINER-RUNTIME', toks[next + 1]?.text ?? ''))
       )
-        j++;
-      if (j + 1 < toks.length) {
+        next++;
+      if (next + 1 < toks.length) {
         cells.set(
           col,
           toks
-            .slice(p, j)
+            .slice(position, next)
             .map((tok) => tok.text)
             .join(' '),
         );
-        p = j;
+        position = next;
         continue;
       }
     }
-    if (cellFits(col, t)) {
-      cells.set(col, t);
-      p++;
+    if (cellFits(col, text)) {
+      cells.set(col, text);
+      position++;
       continue;
     }
     if (col === 'CLUSTER-IP' || col === 'IP' || col === 'INTERNAL-IP') {
-      const glued = splitGluedIpPort(t);
+      const glued = splitGluedIpPort(text);
       if (glued) {
         cells.set(col, glued.ip);
-        toks[p] = { text: glued.rest, col: toks[p].col + glued.ip.length };
+        toks[position] = { text: glued.rest, col: toks[position].col + glued.ip.length };
         notes.push(
-          `unglued "${t}" as ${glued.ip} + ${glued.rest}` +
+          `unglued "${text}" as ${glued.ip} + ${glued.rest}` +
             (glued.ambiguous.length ? ` (also possible: ${glued.ambiguous.join('; ')})` : ''),
         );
         continue;
       }
     }
     const nextCol = headers[c + 1];
-    if (MAY_VANISH.has(col) && nextCol !== undefined && cellFits(nextCol, t)) {
+    if (MAY_VANISH.has(col) && nextCol !== undefined && cellFits(nextCol, text)) {
       cells.set(col, undefined);
       notes.push(`${col} missing (an HTML-stripped <none>?)`);
       continue;
     }
-    cells.set(col, t);
-    notes.push(`"${t}" does not look like ${col}`);
-    p++;
+    cells.set(col, text);
+    notes.push(`"${text}" does not look like ${col}`);
+    position++;
   }
-  return { cells, next: p };
+  return { cells, next: position };
 }
 
 function rowText(toks: Tok[], from: number, to: number): string {
@@ -162,8 +162,8 @@ function splitByPosition(
     const start = cols[i].start;
     if (i > 0 && start - 1 < line.length && line[start - 1] !== ' ') return undefined;
     const end = i + 1 < cols.length ? cols[i + 1].start : line.length;
-    const v = line.slice(start, end).trim();
-    cells.set(cols[i].name, v === '' ? undefined : v);
+    const value = line.slice(start, end).trim();
+    cells.set(cols[i].name, value === '' ? undefined : value);
   }
   return cells;
 }
@@ -188,14 +188,15 @@ export function readTables(lines: readonly string[], implicitHeaders?: string[])
       continue;
     }
     const toks = tokenize(line);
-    let h = 0;
-    while (h < toks.length && h < MAX_HEADERS && isHeaderToken(toks[h].text)) h++;
-    if (h === toks.length && h > 0) {
+    let headerCount = 0;
+    while (headerCount < toks.length && headerCount < MAX_HEADERS && isHeaderToken(toks[headerCount].text))
+      headerCount++;
+    if (headerCount === toks.length && headerCount > 0) {
       // A header line (also between sections when `grep` removed the blank lines).
       const padded = /\S {3,}\S/.test(line);
       const cols = headerColumns(toks, padded);
       cur = {
-        headers: cols.map((c) => c.name),
+        headers: cols.map((column) => column.name),
         headerIndex: index,
         rows: [],
         flattened: false,
@@ -205,7 +206,7 @@ export function readTables(lines: readonly string[], implicitHeaders?: string[])
       sections.push(cur);
       continue;
     }
-    if (h >= 2) {
+    if (headerCount >= 2) {
       cur = undefined;
       readFlattened(toks, index, sections);
       continue;
@@ -218,9 +219,9 @@ export function readTables(lines: readonly string[], implicitHeaders?: string[])
     let cells = cur.spaced ? splitByPosition(line, cur.cols) : undefined;
     if (!cells) {
       const joined = joinCellTokens(toks);
-      const r = alignRow(joined, 0, cur.headers, notes);
-      cells = r.cells;
-      if (r.next < joined.length) notes.push(`extra text "${rowText(joined, r.next, joined.length)}"`);
+      const aligned = alignRow(joined, 0, cur.headers, notes);
+      cells = aligned.cells;
+      if (aligned.next < joined.length) notes.push(`extra text "${rowText(joined, aligned.next, joined.length)}"`);
     }
     cur.rows.push({ index, column: (toks[0]?.col ?? 0) + 1, text: line.trim(), cells, notes });
   }
@@ -230,33 +231,38 @@ export function readTables(lines: readonly string[], implicitHeaders?: string[])
 /** One line holding one or more whole tables (headers and rows) separated only by spaces. */
 function readFlattened(rawToks: Tok[], index: number, sections: TableSection[]): void {
   const toks = joinCellTokens(rawToks);
-  let p = 0;
+  let position = 0;
   let section: TableSection | undefined;
-  while (p < toks.length) {
+  while (position < toks.length) {
     // A run of two or more header words starts a (new) section, e.g. `NAME READY AGE` mid-line.
-    let h = 0;
-    while (p + h < toks.length && h < MAX_HEADERS && isHeaderToken(toks[p + h].text)) h++;
-    if (h >= 2 || (h === 1 && !section)) {
+    let headerCount = 0;
+    while (
+      position + headerCount < toks.length &&
+      headerCount < MAX_HEADERS &&
+      isHeaderToken(toks[position + headerCount].text)
+    )
+      headerCount++;
+    if (headerCount >= 2 || (headerCount === 1 && !section)) {
       // Positions are meaningless here: two-word headers are recognised by text.
       const names: string[] = [];
-      for (let i = 0; i < h; i++) {
-        const pair = `${toks[p + i].text} ${toks[p + i + 1]?.text}`;
-        if (i + 1 < h && TWO_WORD_HEADERS.has(pair)) {
+      for (let i = 0; i < headerCount; i++) {
+        const pair = `${toks[position + i].text} ${toks[position + i + 1]?.text}`;
+        if (i + 1 < headerCount && TWO_WORD_HEADERS.has(pair)) {
           names.push(pair);
           i++;
-        } else names.push(toks[p + i].text);
+        } else names.push(toks[position + i].text);
       }
       section = { headers: names, headerIndex: index, rows: [], flattened: true };
       sections.push(section);
-      p += h;
+      position += headerCount;
       continue;
     }
     if (!section) break;
     const notes: string[] = [];
-    const start = p;
-    const { cells, next } = alignRow(toks, p, section.headers, notes);
+    const start = position;
+    const { cells, next } = alignRow(toks, position, section.headers, notes);
     if (next === start) break; // cannot make progress
     section.rows.push({ index, column: toks[start].col + 1, text: rowText(toks, start, next), cells, notes });
-    p = next;
+    position = next;
   }
 }

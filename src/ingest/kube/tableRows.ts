@@ -107,20 +107,20 @@ const DEFAULT_COLUMNS: Record<TableKind, [string[], string[]]> = {
   ],
 };
 
-function noHeaderColumns(t: string[], out: TableCommand): string[] | undefined {
-  const output = t
-    .map((w, i) => (w === '-o' || w === '--output' ? t[i + 1] : /^(-o|--output)=?(.+)$/.exec(w)?.[2]))
-    .find((x) => x !== undefined);
+function noHeaderColumns(words: string[], out: TableCommand): string[] | undefined {
+  const output = words
+    .map((word, i) => (word === '-o' || word === '--output' ? words[i + 1] : /^(-o|--output)=?(.+)$/.exec(word)?.[2]))
+    .find((value) => value !== undefined);
   if (output?.startsWith('custom-columns=')) {
     return output
       .slice('custom-columns='.length)
       .split(',')
-      .map((c) => c.split(':')[0].toUpperCase());
+      .map((column) => column.split(':')[0].toUpperCase());
   }
   if (out.kinds.length !== 1 || (output !== undefined && output !== 'wide')) return undefined;
   const [base, wide] = DEFAULT_COLUMNS[out.kinds[0]];
   const cols = [...(out.allNamespaces ? ['NAMESPACE'] : []), ...base, ...(output === 'wide' ? wide : [])];
-  if (t.includes('--show-labels')) cols.push('LABELS');
+  if (words.includes('--show-labels')) cols.push('LABELS');
   return cols;
 }
 
@@ -129,77 +129,81 @@ export function readGetCommand(command: string | undefined): TableCommand {
   const out: TableCommand = { kinds: [], allNamespaces: false };
   if (!command) return out;
   // Only kubectl's own words: `| grep -A 3` must not read as --all-namespaces.
-  const t = command.split('|')[0].split(/\s+/).slice(0, 60);
-  const get = t.indexOf('get');
-  for (let i = 0; i < t.length; i++) {
-    const w = t[i];
-    if (w === '-A' || w === '--all-namespaces') out.allNamespaces = true;
-    else if ((w === '-n' || w === '--namespace') && t[i + 1]) out.namespace = t[i + 1];
-    else if (w.startsWith('--namespace=')) out.namespace = w.slice('--namespace='.length);
-    else if (/^-n\S/.test(w)) out.namespace = w.slice(2);
+  const words = command.split('|')[0].split(/\s+/).slice(0, 60);
+  const get = words.indexOf('get');
+  for (let i = 0; i < words.length; i++) {
+    const word = words[i];
+    if (word === '-A' || word === '--all-namespaces') out.allNamespaces = true;
+    else if ((word === '-n' || word === '--namespace') && words[i + 1]) out.namespace = words[i + 1];
+    else if (word.startsWith('--namespace=')) out.namespace = word.slice('--namespace='.length);
+    else if (/^-n\S/.test(word)) out.namespace = word.slice(2);
   }
-  if (get >= 0 && t[get + 1]) {
-    for (const r of t[get + 1].split(',')) {
-      const k = RESOURCE_KINDS[r.split('/')[0].toLowerCase()];
-      if (k) out.kinds.push(k);
+  if (get >= 0 && words[get + 1]) {
+    for (const resource of words[get + 1].split(',')) {
+      const listed = RESOURCE_KINDS[resource.split('/')[0].toLowerCase()];
+      if (listed) out.kinds.push(listed);
     }
   }
-  if (t.includes('--no-headers') || t.includes('--no-headers=true')) out.implicitHeaders = noHeaderColumns(t, out);
+  if (words.includes('--no-headers') || words.includes('--no-headers=true'))
+    out.implicitHeaders = noHeaderColumns(words, out);
   return out;
 }
 
 /** The kind a section lists, from its headers (or the command when the headers are custom). */
 export function sectionKind(section: TableSection, cmd: TableCommand): TableKind | undefined {
-  const h = new Set(section.headers);
-  if (h.has('CLUSTER-IP') && (h.has('PORT(S)') || h.has('EXTERNAL-IP'))) return 'Service';
-  if (h.has('ADDRESSTYPE')) return 'EndpointSlice';
-  if (h.has('ENDPOINTS')) return 'Endpoints';
+  const headers = new Set(section.headers);
+  if (headers.has('CLUSTER-IP') && (headers.has('PORT(S)') || headers.has('EXTERNAL-IP'))) return 'Service';
+  if (headers.has('ADDRESSTYPE')) return 'EndpointSlice';
+  if (headers.has('ENDPOINTS')) return 'Endpoints';
   // DaemonSets also show UP-TO-DATE and AVAILABLE, after DESIRED and CURRENT.
-  if (h.has('DESIRED') && h.has('CURRENT'))
-    return h.has('NODE SELECTOR') || h.has('UP-TO-DATE') ? 'DaemonSet' : 'ReplicaSet';
-  if (h.has('UP-TO-DATE') && h.has('AVAILABLE')) return 'Deployment';
-  if (h.has('STATUS') && h.has('RESTARTS')) return 'Pod';
-  if (h.has('ROLES') && h.has('VERSION')) return 'Node';
+  if (headers.has('DESIRED') && headers.has('CURRENT'))
+    return headers.has('NODE SELECTOR') || headers.has('UP-TO-DATE') ? 'DaemonSet' : 'ReplicaSet';
+  if (headers.has('UP-TO-DATE') && headers.has('AVAILABLE')) return 'Deployment';
+  if (headers.has('STATUS') && headers.has('RESTARTS')) return 'Pod';
+  if (headers.has('ROLES') && headers.has('VERSION')) return 'Node';
   if (cmd.kinds.length === 1) return cmd.kinds[0];
   // `NAME READY AGE` is a StatefulSet's default table.
-  if (section.headers.join(' ') === 'NAME READY AGE' || (h.has('READY') && h.has('CONTAINERS') && !h.has('UP-TO-DATE')))
+  if (
+    section.headers.join(' ') === 'NAME READY AGE' ||
+    (headers.has('READY') && headers.has('CONTAINERS') && !headers.has('UP-TO-DATE'))
+  )
     return 'StatefulSet';
   return undefined;
 }
 
 /** `service/a-app` → Service, `a-app`; plain names stay as they are. */
 export function splitKindName(name: string): { kind?: TableKind; name: string } {
-  const i = name.indexOf('/');
-  if (i <= 0) return { name };
-  return { kind: RESOURCE_KINDS[name.slice(0, i).toLowerCase()], name: name.slice(i + 1) };
+  const slash = name.indexOf('/');
+  if (slash <= 0) return { name };
+  return { kind: RESOURCE_KINDS[name.slice(0, slash).toLowerCase()], name: name.slice(slash + 1) };
 }
 
 const cell = (row: TableRow, ...names: string[]): string | undefined => {
-  for (const n of names) {
-    const v = row.cells.get(n);
-    if (v !== undefined && !isNone(v)) return v;
+  for (const name of names) {
+    const value = row.cells.get(name);
+    if (value !== undefined && !isNone(value)) return value;
   }
   return undefined;
 };
 
-function readyCount(v: string | undefined): { ready: number; total: number } | undefined {
-  const match = v ? /^(\d{1,6})\/(\d{1,6})$/.exec(v) : null;
-  return match ? { ready: Number(match[1]), total: Number(match[2]) } : undefined;
+function readyCount(value: string | undefined): { ready: number; total: number } | undefined {
+  const match = value ? /^(?<ready>\d{1,6})\/(?<total>\d{1,6})$/.exec(value)?.groups : undefined;
+  return match ? { ready: Number(match.ready), total: Number(match.total) } : undefined;
 }
 
 function containersFrom(row: TableRow): Container[] | undefined {
   const names = cell(row, 'CONTAINERS')?.split(',');
   const images = cell(row, 'IMAGES')?.split(',');
   if (!names) return undefined;
-  return names.map((n, i) => compact({ name: n, image: images?.[i], ports: [] }));
+  return names.map((name, i) => compact({ name, image: images?.[i], ports: [] }));
 }
 
 const PHASES = new Set(['Pending', 'Running', 'Succeeded', 'Failed', 'Unknown']);
 
 /** RESTARTS as printed: `53`, `55 (22m ago)`. */
 function restartsOf(text: string | undefined): number | undefined {
-  const m = text === undefined ? null : /^(?<count>\d+)(?: \(.*\))?$/.exec(text);
-  return m?.groups ? Number(m.groups.count) : undefined;
+  const match = text === undefined ? null : /^(?<count>\d+)(?: \(.*\))?$/.exec(text);
+  return match?.groups ? Number(match.groups.count) : undefined;
 }
 const SERVICE_TYPES = new Set(['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName']);
 
@@ -213,23 +217,23 @@ export function rowFacts(kind: TableKind | undefined, row: TableRow, ev: Evidenc
   const rawName = cell(row, 'NAME');
   if (!rawName) return { facts: [], problem: 'row without a NAME' };
   // A misaligned row (text that lost its spacing and could not be matched to the columns) invents nothing.
-  if (row.notes.some((n) => n.includes('does not look like NAME')))
+  if (row.notes.some((note) => note.includes('does not look like NAME')))
     return { facts: [], problem: 'row does not line up with the columns' };
   const kn = splitKindName(rawName);
-  let k = kn.kind ?? kind;
+  let rowKind = kn.kind ?? kind;
   // Custom columns such as TYPE:.kind name the kind per row.
   const typeCell = row.cells.get('TYPE');
-  if (!kn.kind && typeCell && KIND_NAMES.has(typeCell) && !row.cells.has('CLUSTER-IP')) k = typeCell as TableKind;
-  if (!k) return { facts: [], problem: 'cannot tell which kind of object this row lists' };
+  if (!kn.kind && typeCell && KIND_NAMES.has(typeCell) && !row.cells.has('CLUSTER-IP')) rowKind = typeCell as TableKind;
+  if (!rowKind) return { facts: [], problem: 'cannot tell which kind of object this row lists' };
   const name = kn.name;
   const namespace = cell(row, 'NAMESPACE') ?? (cmd.allNamespaces ? undefined : cmd.namespace);
   const evidence = [ev];
   const labels = parseKvList(row.cells.get('LABELS'));
-  switch (k) {
+  switch (rowKind) {
     case 'Pod': {
       const ready = readyCount(cell(row, 'READY'));
       const status = cell(row, 'STATUS');
-      const p: Pod = compact({
+      const pod: Pod = compact({
         kind: 'Pod' as const,
         namespace,
         name,
@@ -243,14 +247,14 @@ export function rowFacts(kind: TableKind | undefined, row: TableRow, ev: Evidenc
         labels,
         evidence,
       });
-      return { facts: [p] };
+      return { facts: [pod] };
     }
     case 'Service': {
       const type = typeCell && SERVICE_TYPES.has(typeCell) ? (typeCell as ServiceType) : undefined;
       const portsText = row.cells.get('PORT(S)');
       const ports = parsePorts(portsText);
       const ext = cell(row, 'EXTERNAL-IP');
-      const s: Service = compact({
+      const service: Service = compact({
         kind: 'Service' as const,
         namespace,
         name,
@@ -266,7 +270,7 @@ export function rowFacts(kind: TableKind | undefined, row: TableRow, ev: Evidenc
         labels,
         evidence,
       });
-      return { facts: [s], problem: ports === undefined ? `PORT(S) "${portsText}" not understood` : undefined };
+      return { facts: [service], problem: ports === undefined ? `PORT(S) "${portsText}" not understood` : undefined };
     }
     case 'Endpoints': {
       const list = parseEndpointList(row.cells.get('ENDPOINTS'));
@@ -280,8 +284,8 @@ export function rowFacts(kind: TableKind | undefined, row: TableRow, ev: Evidenc
       };
       if (namespace) slice.namespace = namespace;
       if (!list) return { facts: [slice], problem: `ENDPOINTS "${row.cells.get('ENDPOINTS')}" not understood` };
-      const ips = [...new Set(list.pairs.map((p) => p.ip))];
-      const ports = [...new Set(list.pairs.map((p) => p.port))];
+      const ips = [...new Set(list.pairs.map((pair) => pair.ip))];
+      const ports = [...new Set(list.pairs.map((pair) => pair.port))];
       slice.endpoints = ips.map((ip): Endpoint => ({ addresses: [ip], ready: true }));
       // kubectl shows neither the protocol nor the port names.
       slice.ports = ports.map((port): EndpointPort => ({ port, protocol: 'TCP' }));
@@ -300,7 +304,7 @@ export function rowFacts(kind: TableKind | undefined, row: TableRow, ev: Evidenc
           ...new Set(
             (cell(row, 'PORTS') ?? '')
               .split(',')
-              .filter((p) => /^\d{1,5}$/.test(p))
+              .filter((port) => /^\d{1,5}$/.test(port))
               .map(Number),
           ),
         ].map((port): EndpointPort => ({ port, protocol: 'TCP' })),
@@ -316,7 +320,7 @@ export function rowFacts(kind: TableKind | undefined, row: TableRow, ev: Evidenc
       return { facts: [slice] };
     }
     case 'Node': {
-      const n: K8sNode = compact({
+      const node: K8sNode = compact({
         kind: 'Node' as const,
         name,
         internalIP: cell(row, 'INTERNAL-IP'),
@@ -324,13 +328,13 @@ export function rowFacts(kind: TableKind | undefined, row: TableRow, ev: Evidenc
         labels,
         evidence,
       });
-      return { facts: [n] };
+      return { facts: [node] };
     }
     default: {
       const ready = readyCount(cell(row, 'READY'));
       const desired = cell(row, 'DESIRED');
       const workload: Workload = compact({
-        kind: k,
+        kind: rowKind,
         namespace,
         name,
         replicas: desired && /^\d+$/.test(desired) ? Number(desired) : ready?.total,

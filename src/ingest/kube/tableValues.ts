@@ -3,9 +3,9 @@ import { isIPv4, isIPv6 } from '../../model';
 /** What a cell of a kubectl table column may hold; used to align cells when spacing was lost. */
 
 const NONE = new Set(['<none>', 'none', '<pending>', '<unknown>', '<nil>']);
-export const isNone = (v: string | undefined): boolean => v === undefined || v === '' || NONE.has(v);
+export const isNone = (value: string | undefined): boolean => value === undefined || value === '' || NONE.has(value);
 
-const isIp = (s: string) => isIPv4(s) || isIPv6(s);
+const isIp = (text: string) => isIPv4(text) || isIPv6(text);
 const DNS_NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 const KIND_NAME = /^[a-z][a-z0-9.-]{0,80}\/[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 const AGE = /^(\d{1,6}[smhdy]){1,4}$|^<unknown>$|^<invalid>$/;
@@ -16,34 +16,35 @@ const KV_LIST = /^[^=\s]{1,253}=[^,\s]{0,63}(,[^=\s]{1,253}=[^,\s]{0,63}){0,100}
 export type CellCheck = (v: string) => boolean;
 
 const CHECKS: Record<string, CellCheck> = {
-  NAME: (v) => DNS_NAME.test(v) || KIND_NAME.test(v),
-  NAMESPACE: (v) => DNS_NAME.test(v),
-  'CLUSTER-IP': (v) => isIp(v) || v === 'None' || isNone(v),
-  'EXTERNAL-IP': (v) => isNone(v) || v.split(',').every(isIp) || DNS_NAME.test(v),
-  'PORT(S)': (v) => PORTS.test(v) || isNone(v),
-  AGE: (v) => AGE.test(v),
-  IP: (v) => isIp(v) || isNone(v),
-  'INTERNAL-IP': (v) => isIp(v) || isNone(v),
-  READY: (v) => /^\d{1,6}\/\d{1,6}$/.test(v),
-  RESTARTS: (v) => /^\d{1,9}( \(.{1,20} ago\))?$/.test(v),
-  'UP-TO-DATE': (v) => /^\d{1,9}$/.test(v),
-  AVAILABLE: (v) => /^\d{1,9}$/.test(v),
-  DESIRED: (v) => /^\d{1,9}$/.test(v),
-  CURRENT: (v) => /^\d{1,9}$/.test(v),
-  ENDPOINTS: (v) => ENDPOINTS.test(v) || isNone(v) || /^[0-9a-fA-F.:,[\]]{1,2000}( \+ \d{1,6} more\.\.\.)?$/.test(v),
-  SELECTOR: (v) => KV_LIST.test(v) || isNone(v),
-  LABELS: (v) => KV_LIST.test(v) || isNone(v),
-  NODE: (v) => DNS_NAME.test(v) || isNone(v),
-  'NOMINATED NODE': (v) => DNS_NAME.test(v) || isNone(v),
-  'READINESS GATES': (v) => isNone(v) || /^\d+\/\d+$/.test(v),
-  'NODE SELECTOR': (v) => KV_LIST.test(v) || isNone(v),
-  ADDRESSTYPE: (v) => /^(IPv4|IPv6|FQDN)$/.test(v),
-  TYPE: (v) => /^[A-Z][A-Za-z]{1,60}$/.test(v),
-  'KERNEL-VERSION': (v) => /^\d{1,4}\.\d{1,4}(\.\d{1,6})?[-+.\w]{0,80}$/.test(v) || isNone(v),
-  'CONTAINER-RUNTIME': (v) => /^[a-z][a-z0-9.-]{0,40}:\/\/\S{0,80}$/.test(v) || isNone(v),
-  VERSION: (v) => /^v\d{1,4}\.\d{1,4}/.test(v),
-  ROLES: (v) => /^[a-z0-9.,_-]{1,200}$/.test(v) || isNone(v),
-  STATUS: (v) => /^[A-Za-z][\w,:/()-]{0,60}$/.test(v),
+  NAME: (value) => DNS_NAME.test(value) || KIND_NAME.test(value),
+  NAMESPACE: (value) => DNS_NAME.test(value),
+  'CLUSTER-IP': (value) => isIp(value) || value === 'None' || isNone(value),
+  'EXTERNAL-IP': (value) => isNone(value) || value.split(',').every(isIp) || DNS_NAME.test(value),
+  'PORT(S)': (value) => PORTS.test(value) || isNone(value),
+  AGE: (value) => AGE.test(value),
+  IP: (value) => isIp(value) || isNone(value),
+  'INTERNAL-IP': (value) => isIp(value) || isNone(value),
+  READY: (value) => /^\d{1,6}\/\d{1,6}$/.test(value),
+  RESTARTS: (value) => /^\d{1,9}( \(.{1,20} ago\))?$/.test(value),
+  'UP-TO-DATE': (value) => /^\d{1,9}$/.test(value),
+  AVAILABLE: (value) => /^\d{1,9}$/.test(value),
+  DESIRED: (value) => /^\d{1,9}$/.test(value),
+  CURRENT: (value) => /^\d{1,9}$/.test(value),
+  ENDPOINTS: (value) =>
+    ENDPOINTS.test(value) || isNone(value) || /^[0-9a-fA-F.:,[\]]{1,2000}( \+ \d{1,6} more\.\.\.)?$/.test(value),
+  SELECTOR: (value) => KV_LIST.test(value) || isNone(value),
+  LABELS: (value) => KV_LIST.test(value) || isNone(value),
+  NODE: (value) => DNS_NAME.test(value) || isNone(value),
+  'NOMINATED NODE': (value) => DNS_NAME.test(value) || isNone(value),
+  'READINESS GATES': (value) => isNone(value) || /^\d+\/\d+$/.test(value),
+  'NODE SELECTOR': (value) => KV_LIST.test(value) || isNone(value),
+  ADDRESSTYPE: (value) => /^(IPv4|IPv6|FQDN)$/.test(value),
+  TYPE: (value) => /^[A-Z][A-Za-z]{1,60}$/.test(value),
+  'KERNEL-VERSION': (value) => /^\d{1,4}\.\d{1,4}(\.\d{1,6})?[-+.\w]{0,80}$/.test(value) || isNone(value),
+  'CONTAINER-RUNTIME': (value) => /^[a-z][a-z0-9.-]{0,40}:\/\/\S{0,80}$/.test(value) || isNone(value),
+  VERSION: (value) => /^v\d{1,4}\.\d{1,4}/.test(value),
+  ROLES: (value) => /^[a-z0-9.,_-]{1,200}$/.test(value) || isNone(value),
+  STATUS: (value) => /^[A-Za-z][\w,:/()-]{0,60}$/.test(value),
 };
 
 /** Columns kubectl fills with `<none>`, which text copied from HTML often loses entirely. */
@@ -83,16 +84,17 @@ export interface PortSpec {
 }
 
 /** `PORT(S)`: `80/TCP`, `80:30080/TCP`, `53/UDP,53/TCP,9153/TCP`; empty for `<none>`. */
-export function parsePorts(v: string | undefined): PortSpec[] | undefined {
-  if (isNone(v)) return [];
+export function parsePorts(value: string | undefined): PortSpec[] | undefined {
+  if (isNone(value)) return [];
   const out: PortSpec[] = [];
-  for (const part of v!.split(',')) {
-    const match = /^(\d{1,5})(?::(\d{1,5}))?\/(TCP|UDP|SCTP)$/.exec(part);
+  for (const part of value!.split(',')) {
+    const match = /^(?<port>\d{1,5})(?::(?<nodePort>\d{1,5}))?\/(?<protocol>TCP|UDP|SCTP)$/.exec(part)?.groups;
     if (!match) return undefined;
+    const protocol = match.protocol as PortSpec['protocol'];
     out.push(
-      match[2]
-        ? { port: Number(match[1]), nodePort: Number(match[2]), protocol: match[3] as PortSpec['protocol'] }
-        : { port: Number(match[1]), protocol: match[3] as PortSpec['protocol'] },
+      match.nodePort
+        ? { port: Number(match.port), nodePort: Number(match.nodePort), protocol }
+        : { port: Number(match.port), protocol },
     );
   }
   return out;
@@ -100,31 +102,31 @@ export function parsePorts(v: string | undefined): PortSpec[] | undefined {
 
 /** `ENDPOINTS`: `10.244.0.143:80,10.244.0.144:80 + 3 more...` → pairs and how many were cut. */
 export function parseEndpointList(
-  v: string | undefined,
+  value: string | undefined,
 ): { pairs: { ip: string; port: number }[]; more: number } | undefined {
-  if (isNone(v)) return { pairs: [], more: 0 };
-  const match = /^(\S+?)(?: \+ (\d{1,6}) more\.\.\.)?$/.exec(v!.trim());
+  if (isNone(value)) return { pairs: [], more: 0 };
+  const match = /^(?<list>\S+?)(?: \+ (?<more>\d{1,6}) more\.\.\.)?$/.exec(value!.trim())?.groups;
   if (!match) return undefined;
   const pairs: { ip: string; port: number }[] = [];
-  for (const part of match[1].split(',')) {
-    const i = part.lastIndexOf(':');
-    if (i <= 0) return undefined;
-    const ip = part.slice(0, i).replace(/^\[|\]$/g, '');
-    const port = part.slice(i + 1);
+  for (const part of match.list.split(',')) {
+    const colon = part.lastIndexOf(':');
+    if (colon <= 0) return undefined;
+    const ip = part.slice(0, colon).replace(/^\[|\]$/g, '');
+    const port = part.slice(colon + 1);
     if (!isIp(ip) || !/^\d{1,5}$/.test(port)) return undefined;
     pairs.push({ ip, port: Number(port) });
   }
-  return { pairs, more: match[2] ? Number(match[2]) : 0 };
+  return { pairs, more: match.more ? Number(match.more) : 0 };
 }
 
 /** `k=v,k2=v2` → map; undefined for `<none>`. */
-export function parseKvList(v: string | undefined): Record<string, string> | undefined {
-  if (isNone(v)) return undefined;
+export function parseKvList(value: string | undefined): Record<string, string> | undefined {
+  if (isNone(value)) return undefined;
   const out: Record<string, string> = {};
-  for (const part of v!.split(',')) {
-    const i = part.indexOf('=');
-    if (i <= 0) continue;
-    out[part.slice(0, i)] = part.slice(i + 1);
+  for (const part of value!.split(',')) {
+    const equals = part.indexOf('=');
+    if (equals <= 0) continue;
+    out[part.slice(0, equals)] = part.slice(equals + 1);
   }
   return out;
 }
@@ -151,6 +153,10 @@ export function splitGluedIpPort(token: string): { ip: string; rest: string; amb
     options.push({ ip, rest: port + tail, score: (COMMON_PORTS.has(Number(port)) ? 10 : 0) + n });
   }
   if (options.length === 0) return undefined;
-  options.sort((a, b) => b.score - a.score);
-  return { ip: options[0].ip, rest: options[0].rest, ambiguous: options.slice(1).map((o) => `${o.ip} + ${o.rest}`) };
+  options.sort((left, right) => right.score - left.score);
+  return {
+    ip: options[0].ip,
+    rest: options[0].rest,
+    ambiguous: options.slice(1).map((option) => `${option.ip} + ${option.rest}`),
+  };
 }

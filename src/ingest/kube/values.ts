@@ -3,55 +3,55 @@ import type { Protocol } from '../../model';
 
 export type Rec = Record<string, unknown>;
 
-export function isRec(v: unknown): v is Rec {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
+export function isRec(value: unknown): value is Rec {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-export function rec(v: unknown): Rec {
-  return isRec(v) ? v : {};
+export function rec(value: unknown): Rec {
+  return isRec(value) ? value : {};
 }
 
-export function arr(v: unknown): unknown[] {
-  return Array.isArray(v) ? v : [];
+export function arr(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [];
 }
 
-export function str(v: unknown): string | undefined {
-  if (typeof v === 'string') return v;
-  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+export function str(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   return undefined;
 }
 
-export function int(v: unknown): number | undefined {
-  if (typeof v === 'number' && Number.isInteger(v)) return v;
-  if (typeof v === 'string' && /^\d{1,10}$/.test(v.trim())) return Number(v.trim());
+export function int(value: unknown): number | undefined {
+  if (typeof value === 'number' && Number.isInteger(value)) return value;
+  if (typeof value === 'string' && /^\d{1,10}$/.test(value.trim())) return Number(value.trim());
   return undefined;
 }
 
-export function bool(v: unknown): boolean | undefined {
-  if (typeof v === 'boolean') return v;
-  if (v === 'true') return true;
-  if (v === 'false') return false;
+export function bool(value: unknown): boolean | undefined {
+  if (typeof value === 'boolean') return value;
+  if (value === 'true') return true;
+  if (value === 'false') return false;
   return undefined;
 }
 
 /** A string→string map (labels, selector); undefined when absent. */
-export function strMap(v: unknown): Record<string, string> | undefined {
-  if (!isRec(v)) return undefined;
+export function strMap(value: unknown): Record<string, string> | undefined {
+  if (!isRec(value)) return undefined;
   const out: Record<string, string> = {};
-  for (const [k, val] of Object.entries(v)) {
-    const s = str(val);
-    if (s !== undefined) out[k] = s;
+  for (const [key, val] of Object.entries(value)) {
+    const text = str(val);
+    if (text !== undefined) out[key] = text;
   }
   return out;
 }
 
-export function protocol(v: unknown): Protocol {
-  const p = str(v)?.toUpperCase();
-  return p === 'UDP' || p === 'SCTP' ? p : 'TCP';
+export function protocol(value: unknown): Protocol {
+  const name = str(value)?.toUpperCase();
+  return name === 'UDP' || name === 'SCTP' ? name : 'TCP';
 }
 
 /** Drops keys whose value is undefined, so facts compare cleanly. */
-export function compact<T extends object>(o: T): T {
-  for (const k of Object.keys(o) as (keyof T)[]) if (o[k] === undefined) delete o[k];
-  return o;
+export function compact<T extends object>(record: T): T {
+  for (const key of Object.keys(record) as (keyof T)[]) if (record[key] === undefined) delete record[key];
+  return record;
 }

@@ -22,55 +22,59 @@ export function yamlTooDeep(text: string, limit = MAX_YAML_DEPTH): TooDeep | und
   let line = 1;
   let flow = 0;
   const indents: number[] = [];
-  let i = 0;
+  let position = 0;
   const length = text.length;
-  while (i < length) {
+  while (position < length) {
     // Line start: indentation and sequence / complex-key markers (block nesting), outside flow collections.
     let column = 0;
-    while (i < length && (text.charCodeAt(i) === SPACE || text.charCodeAt(i) === TAB)) {
-      i++;
+    while (position < length && (text.charCodeAt(position) === SPACE || text.charCodeAt(position) === TAB)) {
+      position++;
       column++;
     }
-    const code = text.charCodeAt(i);
-    if (flow === 0 && i < length && code !== LF && code !== CR && code !== 35 /* # */) {
+    const code = text.charCodeAt(position);
+    if (flow === 0 && position < length && code !== LF && code !== CR && code !== 35 /* # */) {
       while (indents.length && indents[indents.length - 1] >= column) indents.pop();
       indents.push(column);
       let markers = 0;
       while (
-        i + 1 < length &&
-        (text[i] === '-' || text[i] === '?') &&
-        (text.charCodeAt(i + 1) === SPACE || text.charCodeAt(i + 1) === TAB)
+        position + 1 < length &&
+        (text[position] === '-' || text[position] === '?') &&
+        (text.charCodeAt(position + 1) === SPACE || text.charCodeAt(position + 1) === TAB)
       ) {
         if (indents.length + ++markers > limit) return { line, depth: indents.length + markers };
-        i += 2;
-        while (i < length && text.charCodeAt(i) === SPACE) i++;
+        position += 2;
+        while (position < length && text.charCodeAt(position) === SPACE) position++;
       }
       if (indents.length + markers > limit) return { line, depth: indents.length + markers };
     }
     // The rest of the line: flow brackets outside quotes and comments.
     let previous = SPACE;
-    while (i < length) {
-      const char = text.charCodeAt(i);
+    while (position < length) {
+      const char = text.charCodeAt(position);
       if (char === LF) break;
       if (char === 34 /* " */) {
-        i++;
-        while (i < length && text.charCodeAt(i) !== 34 && text.charCodeAt(i) !== LF) i += text[i] === '\\' ? 2 : 1;
-      } else if (char === 39 /* ' */ && (previous === SPACE || previous === TAB || '[{,:'.includes(text[i - 1]))) {
-        i++;
-        while (i < length && text.charCodeAt(i) !== 39 && text.charCodeAt(i) !== LF) i++;
+        position++;
+        while (position < length && text.charCodeAt(position) !== 34 && text.charCodeAt(position) !== LF)
+          position += text[position] === '\\' ? 2 : 1;
+      } else if (
+        char === 39 /* ' */ &&
+        (previous === SPACE || previous === TAB || '[{,:'.includes(text[position - 1]))
+      ) {
+        position++;
+        while (position < length && text.charCodeAt(position) !== 39 && text.charCodeAt(position) !== LF) position++;
       } else if (char === 35 /* # */ && (previous === SPACE || previous === TAB)) {
-        while (i < length && text.charCodeAt(i) !== LF) i++;
+        while (position < length && text.charCodeAt(position) !== LF) position++;
         break;
       } else if (char === 91 /* [ */ || char === 123 /* { */) {
         if (++flow > limit) return { line, depth: flow };
       } else if ((char === 93 /* ] */ || char === 125) /* } */ && flow > 0) flow--;
-      previous = text.charCodeAt(i);
-      i++;
+      previous = text.charCodeAt(position);
+      position++;
     }
     // a document marker ends every collection (a broken one must not carry over)
-    i++;
+    position++;
     line++;
-    if (text.startsWith('---', i) || text.startsWith('...', i)) flow = 0;
+    if (text.startsWith('---', position) || text.startsWith('...', position)) flow = 0;
   }
   return undefined;
 }

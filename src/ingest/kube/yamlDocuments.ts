@@ -70,9 +70,9 @@ export interface ManifestReadResult {
 const MAX_FIELDS_PER_OBJECT = 5000;
 
 function spanOf(lc: LineCounter, start: number, end: number, firstLine: number): TextSpan {
-  const a = lc.linePos(start);
-  const b = lc.linePos(Math.max(start, end - 1));
-  return { line: a.line + firstLine - 1, column: a.col, endLine: b.line + firstLine - 1, endColumn: b.col + 1 };
+  const from = lc.linePos(start);
+  const to = lc.linePos(Math.max(start, end - 1));
+  return { line: from.line + firstLine - 1, column: from.col, endLine: to.line + firstLine - 1, endColumn: to.col + 1 };
 }
 
 /** Walks a node and records every key's position (iteratively: deep input must not overflow the stack). */
@@ -85,40 +85,40 @@ function indexFields(root: YamlNode, lc: LineCounter, firstLine: number): Map<st
       for (const pair of node.items) {
         if (!isPair(pair) || !isScalar(pair.key)) continue;
         const key = String(pair.key.value);
-        const p = joinPath(path, key);
-        if (p === 'metadata.managedFields') continue;
+        const childPath = joinPath(path, key);
+        if (childPath === 'metadata.managedFields') continue;
         const kr = pair.key.range;
         if (!kr) continue;
-        const v = pair.value as YamlNode | null;
+        const value = pair.value as YamlNode | null;
         const span: FieldSpan = { key: spanOf(lc, kr[0], kr[1], firstLine) };
-        if (v && v.range) span.value = spanOf(lc, v.range[0], v.range[1], firstLine);
-        if (isScalar(v)) span.text = String(v.value);
-        out.set(p, span);
-        if (v) stack.push({ node: v, path: p });
+        if (value && value.range) span.value = spanOf(lc, value.range[0], value.range[1], firstLine);
+        if (isScalar(value)) span.text = String(value.value);
+        out.set(childPath, span);
+        if (value) stack.push({ node: value, path: childPath });
       }
     } else if (isSeq(node)) {
       node.items.forEach((item, i) => {
-        const p = `${path}[${i}]`;
-        const n = item as YamlNode;
-        if (n && n.range)
-          out.set(p, {
-            key: spanOf(lc, n.range[0], n.range[0] + 1, firstLine),
-            value: spanOf(lc, n.range[0], n.range[1], firstLine),
-            text: isScalar(n) ? String(n.value) : undefined,
+        const childPath = `${path}[${i}]`;
+        const child = item as YamlNode;
+        if (child && child.range)
+          out.set(childPath, {
+            key: spanOf(lc, child.range[0], child.range[0] + 1, firstLine),
+            value: spanOf(lc, child.range[0], child.range[1], firstLine),
+            text: isScalar(child) ? String(child.value) : undefined,
           });
-        stack.push({ node: item, path: p });
+        stack.push({ node: item, path: childPath });
       });
     }
   }
   return out;
 }
 
-function str(v: unknown): string | undefined {
-  return typeof v === 'string' ? v : undefined;
+function str(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
 }
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** Reads every document; `firstLine` shifts line numbers when the text is a block inside a larger file. */
@@ -140,7 +140,9 @@ export function readYamlObjects(text: string, firstLine = 1): ManifestReadResult
   if (deep) {
     problems.push({
       line: deep.line + firstLine - 1,
-      reason: `YAML nested ${deep.depth} levels deep here, over the limit of ${MAX_YAML_DEPTH}: not read (no Kubernetes object nests this deep)`,
+      reason:
+        `YAML nested ${deep.depth} levels deep here, over the limit of ${MAX_YAML_DEPTH}: not read (no ` +
+        `Kubernetes object nests this deep)`,
     });
     return { objects, problems, documents: 0 };
   }
@@ -205,20 +207,20 @@ export function readYamlObjects(text: string, firstLine = 1): ManifestReadResult
       });
       return;
     }
-    const makeInfo = (node: YamlNode, v: Record<string, unknown>, itemIndex?: number): ManifestObjectInfo => {
-      const r = node.range ?? [0, 0, 0];
-      const meta = isRecord(v.metadata) ? v.metadata : {};
+    const makeInfo = (node: YamlNode, manifest: Record<string, unknown>, itemIndex?: number): ManifestObjectInfo => {
+      const range = node.range ?? [0, 0, 0];
+      const meta = isRecord(manifest.metadata) ? manifest.metadata : {};
       const fields = indexFields(node, lc, firstLine);
       return {
-        kind: str(v.kind),
-        apiVersion: str(v.apiVersion),
+        kind: str(manifest.kind),
+        apiVersion: str(manifest.apiVersion),
         name: str(meta.name),
         namespace: str(meta.namespace),
         document: docIndex,
         itemIndex,
-        span: spanOf(lc, r[0], r[1], firstLine),
+        span: spanOf(lc, range[0], range[1], firstLine),
         fields,
-        value: v,
+        value: manifest,
         lineOfText(path: string, needle: string) {
           const fieldSpan = fields.get(path);
           const vnode = fieldSpan?.value;
@@ -235,18 +237,20 @@ export function readYamlObjects(text: string, firstLine = 1): ManifestReadResult
     const items = value.items;
     const kind = str(value.kind);
     if (Array.isArray(items) && (kind === 'List' || (kind?.endsWith('List') ?? false))) {
-      const seqPair = contents.items.find((p) => isScalar(p.key) && p.key.value === 'items');
+      const seqPair = contents.items.find((pair) => isScalar(pair.key) && pair.key.value === 'items');
       const seq = seqPair?.value;
       if (isSeq(seq)) {
-        seq.items.forEach((n, i) => {
+        seq.items.forEach((node, i) => {
           const iv: unknown = items[i];
-          if (isRecord(iv) && isMap(n)) {
+          if (isRecord(iv) && isMap(node)) {
             // Items of typed lists (`PodList`) carry no kind of their own in API responses.
             const withKind = iv.kind === undefined && kind && kind !== 'List' ? { ...iv, kind: kind.slice(0, -4) } : iv;
-            objects.push(makeInfo(n, withKind, i));
+            objects.push(makeInfo(node, withKind, i));
           } else {
             const line =
-              n && (n as YamlNode).range ? lc.linePos((n as YamlNode).range![0]).line + firstLine - 1 : firstLine;
+              node && (node as YamlNode).range
+                ? lc.linePos((node as YamlNode).range![0]).line + firstLine - 1
+                : firstLine;
             problems.push({ line, reason: `item ${i} of the List is not an object` });
           }
         });

@@ -13,8 +13,10 @@ import { fractionMatching, logicalLines, spanEvidence, totalParse, unparsedLine,
 const FORMAT = 'kube-proxy-log';
 
 /** klog's header: severity, MMDD, time, thread id, file:line, `]`. */
-const KLOG =
-  /^(?<level>[IWEF])(?<date>\d{4}) (?<time>\d{2}:\d{2}:\d{2}\.\d+)\s+(?<thread>\d+) (?<location>[\w.-]+:\d+)\] (?<message>.*)$/;
+const KLOG = new RegExp(
+  String.raw`^(?<level>[IWEF])(?<date>\d{4}) (?<time>\d{2}:\d{2}:\d{2}\.\d+)\s+` +
+    String.raw`(?<thread>\d+) (?<location>[\w.-]+:\d+)\] (?<message>.*)$`,
+);
 /** journalctl's prefix: `Feb 17 11:12:14 host kube-proxy[9234]: `. */
 const JOURNAL = /^[A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2} \S+ kube-proxy\[\d+\]: (?<rest>.*)$/;
 /** `kubectl logs --timestamps`. */
@@ -42,34 +44,34 @@ export function parseKubeProxyLog(input: ParseInput): ParseResult {
     if (!current) return;
     current.fact.evidence = [spanEvidence(input.uri, current.lines, FORMAT)];
     current.fact.message = current.lines
-      .map((l, index) => (index === 0 ? current!.fact.message : withoutPrefix(l.text).trim()))
+      .map((line, index) => (index === 0 ? current!.fact.message : withoutPrefix(line.text).trim()))
       .filter((part) => part.length > 0)
       .join('\n');
     facts.push(current.fact);
     current = undefined;
   };
-  for (const l of logicalLines(input)) {
-    const text = withoutPrefix(l.text);
+  for (const logicalLine of logicalLines(input)) {
+    const text = withoutPrefix(logicalLine.text);
     if (!text.trim()) continue;
-    const m = text.length < 20000 ? KLOG.exec(text) : null;
-    if (m?.groups) {
+    const match = text.length < 20000 ? KLOG.exec(text) : null;
+    if (match?.groups) {
       close();
       const fact: ComponentLog = {
         kind: 'ComponentLog',
         component: 'kube-proxy',
-        level: LEVELS[m.groups.level],
-        location: m.groups.location,
-        message: m.groups.message,
+        level: LEVELS[match.groups.level],
+        location: match.groups.location,
+        message: match.groups.message,
         evidence: [],
       };
-      const event = eventOf(m.groups.message);
+      const event = eventOf(match.groups.message);
       if (event) fact.event = event;
       if (input.host) fact.host = input.host;
-      current = { fact, lines: [l] };
+      current = { fact, lines: [logicalLine] };
       continue;
     }
-    if (current) current.lines.push(l);
-    else unparsed.push(unparsedLine(l, 'not a klog record (`E0809 05:37:21.484590 1 proxier.go:1507] …`)'));
+    if (current) current.lines.push(logicalLine);
+    else unparsed.push(unparsedLine(logicalLine, 'not a klog record (`E0809 05:37:21.484590 1 proxier.go:1507] …`)'));
   }
   close();
   return { format: FORMAT, facts, records: facts.length, unparsed };
@@ -89,7 +91,10 @@ export const kubeProxyLogFormat: FormatSpec = {
     0.9 *
     fractionMatching(lines, (line) => {
       if (line.length < 4000 && JOURNAL.test(line)) return true;
-      const m = KLOG.exec(withoutPrefix(line));
-      return m?.groups !== undefined && /^(proxier|server|server_others|config|conntrack)\.go:/.test(m.groups.location);
+      const match = KLOG.exec(withoutPrefix(line));
+      return (
+        match?.groups !== undefined &&
+        /^(proxier|server|server_others|config|conntrack)\.go:/.test(match.groups.location)
+      );
     }),
 };

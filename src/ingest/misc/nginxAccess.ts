@@ -29,14 +29,18 @@ const FORMAT = 'kubectl-logs';
  * optionally followed by `"$http_x_forwarded_for"`. nginx escapes `"` inside values as `\x22`,
  * so a quoted field never contains a bare quote: `[^"]*` cannot backtrack badly.
  */
-const ACCESS = /^(\S+) \S+ (\S+) \[([^\]]*)\] "([^"]*)" (\d{3}) (\d+|-)(?: "([^"]*)" "([^"]*)"(?: "([^"]*)")?)?\s*$/;
+const ACCESS = new RegExp(
+  String.raw`^(?<client>\S+) \S+ (?<user>\S+) \[(?<time>[^\]]*)\] "(?<request>[^"]*)" ` +
+    String.raw`(?<status>\d{3}) (?<bytes>\d+|-)` +
+    String.raw`(?: "(?<referer>[^"]*)" "(?<agent>[^"]*)"(?: "(?<forwarded>[^"]*)")?)?\s*$`,
+);
 const ERROR_LOG = /^\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2} \[(debug|info|notice|warn|error|crit|alert|emerg)\] /;
 const ENTRYPOINT =
   /^(\/docker-entrypoint\.sh: |\/docker-entrypoint\.d\/|\d+-[\w-]+\.sh: |10-listen-on-ipv6-by-default\.sh: )/;
 
-const isIp = (s: string): boolean => isIPv4(s) || isIPv6(s);
+const isIp = (text: string): boolean => isIPv4(text) || isIPv6(text);
 /** `kubectl logs --prefix`: `[pod/web-0/nginx] ` in front of each line (the pod that wrote it). */
-const PREFIX = /^\[pod\/([^/\]\s]+)\/[^\]\s]+\]$/;
+const PREFIX = /^\[pod\/(?<pod>[^/\]\s]+)\/[^\]\s]+\]$/;
 /** `kubectl logs --timestamps`: the kubelet's RFC 3339 time in front of each line. */
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 
@@ -45,9 +49,9 @@ function stripKubectlDecorations(line: string): { text: string; pod?: string } {
   let rest = line.trimStart();
   let pod: string | undefined;
   const sp = rest.indexOf(' ');
-  const m = sp > 0 ? PREFIX.exec(rest.slice(0, sp)) : null;
-  if (m) {
-    pod = m[1];
+  const prefix = sp > 0 ? PREFIX.exec(rest.slice(0, sp))?.groups : undefined;
+  if (prefix) {
+    pod = prefix.pod;
     rest = rest.slice(sp + 1);
   }
   const sp2 = rest.indexOf(' ');
@@ -55,42 +59,49 @@ function stripKubectlDecorations(line: string): { text: string; pod?: string } {
   return { text: rest, pod };
 }
 
-/** Cuts flattened logs before each `[pod/…]` prefix, kubelet timestamp, `IP - user [` access line and error-log time. */
+/**
+ * Cuts flattened logs before each `[pod/…]` prefix, kubelet timestamp, `IP - user [` access line and error-log time.
+ */
 export function unflattenNginxLog(line: string): { text: string; start: number }[] {
   let quotes = 0;
-  return splitBeforeTokens(line, (tokens: readonly Token[], i: number) => {
-    quotes += (tokens[i - 1].text.match(/"/g) ?? []).length;
+  return splitBeforeTokens(line, (tokens: readonly Token[], index: number) => {
+    quotes += (tokens[index - 1].text.match(/"/g) ?? []).length;
     if (quotes % 2 === 1) return false; // inside a quoted field
-    const x = tokens[i].text;
-    const prev = tokens[i - 1].text;
-    if (PREFIX.test(x)) return true;
-    if (TIMESTAMP.test(x)) return !PREFIX.test(prev);
-    if (isIp(x) && tokens[i + 3]?.text.startsWith('[')) return !PREFIX.test(prev) && !TIMESTAMP.test(prev); // IP ident user [time
+    const word = tokens[index].text;
+    const prev = tokens[index - 1].text;
+    if (PREFIX.test(word)) return true;
+    if (TIMESTAMP.test(word)) return !PREFIX.test(prev);
+    // IP ident user [time
+    if (isIp(word) && tokens[index + 3]?.text.startsWith('[')) return !PREFIX.test(prev) && !TIMESTAMP.test(prev);
     return (
-      /^\d{4}\/\d{2}\/\d{2}$/.test(x) &&
-      /^\d{2}:\d{2}:\d{2}$/.test(tokens[i + 1]?.text ?? '') &&
-      /^\[\w+\]$/.test(tokens[i + 2]?.text ?? '')
+      /^\d{4}\/\d{2}\/\d{2}$/.test(word) &&
+      /^\d{2}:\d{2}:\d{2}$/.test(tokens[index + 1]?.text ?? '') &&
+      /^\[\w+\]$/.test(tokens[index + 2]?.text ?? '')
     );
   });
 }
 
 /** `\x22` → `"`: nginx's escaping of unsafe bytes in logged values. */
-function unescapeNginx(s: string): string {
-  return s.replace(/\\x([0-9A-Fa-f]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
+function unescapeNginx(text: string): string {
+  return text.replace(/\\x([0-9A-Fa-f]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
 }
 
 export function parseAccessLine(text: string): Omit<HttpAccess, 'kind' | 'evidence'> | undefined {
-  const m = ACCESS.exec(text.trim());
-  if (!m || !isIp(m[1])) return undefined;
-  const a: Omit<HttpAccess, 'kind' | 'evidence'> = { client: m[1], time: m[3], status: Number(m[5]) };
-  const req = m[4].split(' ');
+  const match = ACCESS.exec(text.trim())?.groups;
+  if (!match || !isIp(match.client)) return undefined;
+  const access: Omit<HttpAccess, 'kind' | 'evidence'> = {
+    client: match.client,
+    time: match.time,
+    status: Number(match.status),
+  };
+  const req = match.request.split(' ');
   if (req.length >= 2 && /^[A-Z]+$/.test(req[0])) {
-    a.method = req[0];
-    a.path = unescapeNginx(req[1]);
+    access.method = req[0];
+    access.path = unescapeNginx(req[1]);
   }
-  if (m[6] !== '-') a.bytes = Number(m[6]);
-  if (m[8] !== undefined && m[8] !== '-') a.userAgent = unescapeNginx(m[8]);
-  return a;
+  if (match.bytes !== '-') access.bytes = Number(match.bytes);
+  if (match.agent !== undefined && match.agent !== '-') access.userAgent = unescapeNginx(match.agent);
+  return access;
 }
 
 export function parseKubectlLogs(input: ParseInput): ParseResult {
@@ -100,7 +111,9 @@ export function parseKubectlLogs(input: ParseInput): ParseResult {
     // `kubectl logs nslookup-pod` / `kubectl logs dig-pod`: the DNS tools' own output
     for (const spec of [digFormat, nslookupFormat]) {
       const cut = head
-        .flatMap((l) => spec.unflatten?.(l).map((p) => (typeof p === 'string' ? p : p.text)) ?? [l])
+        .flatMap(
+          (line) => spec.unflatten?.(line).map((piece) => (typeof piece === 'string' ? piece : piece.text)) ?? [line],
+        )
         .slice(0, 50);
       if (spec.sniff(cut) >= 0.8 && nslookupOrDigWins(head)) {
         // one pod: it ran the tool; several (`kubectl logs a kubectl logs b`): `# a` labels decide
@@ -112,20 +125,21 @@ export function parseKubectlLogs(input: ParseInput): ParseResult {
     const facts: Fact[] = [];
     const unparsed: Unparsed[] = [];
     for (const logicalLine of logicalLines(input, unflattenNginxLog)) {
-      const { text: t, pod } = stripKubectlDecorations(logicalLine.text.trim());
-      if (t === '') continue;
-      const a = parseAccessLine(t);
-      if (a) {
+      const { text, pod } = stripKubectlDecorations(logicalLine.text.trim());
+      if (text === '') continue;
+      const access = parseAccessLine(text);
+      if (access) {
         const httpAccess: HttpAccess = {
           kind: 'HttpAccess',
-          ...a,
+          ...access,
           evidence: [lineEvidence(input.uri, logicalLine, FORMAT)],
         };
         if (pod ?? server) httpAccess.server = pod ?? server;
         facts.push(httpAccess);
         continue;
       }
-      if (ERROR_LOG.test(t) || ENTRYPOINT.test(t) || isKubectlChatter(t)) continue; // nginx error log and image start-up: no traffic facts
+      // nginx error log and image start-up: no traffic facts
+      if (ERROR_LOG.test(text) || ENTRYPOINT.test(text) || isKubectlChatter(text)) continue;
       unparsed.push(unparsedLine(logicalLine, 'not an nginx access or error log line'));
     }
     return { format: FORMAT, facts, records: facts.length, unparsed };
@@ -134,7 +148,7 @@ export function parseKubectlLogs(input: ParseInput): ParseResult {
 
 /** Only hand over to the DNS parsers when no access line is there. */
 function nslookupOrDigWins(head: readonly string[]): boolean {
-  return !head.some((l) => parseAccessLine(stripKubectlDecorations(l).text) !== undefined);
+  return !head.some((line) => parseAccessLine(stripKubectlDecorations(line).text) !== undefined);
 }
 
 export const kubectlLogsFormat: FormatSpec = {
@@ -144,8 +158,11 @@ export const kubectlLogsFormat: FormatSpec = {
   unflatten: unflattenNginxLog,
   commands: [/^kubectl\s+(\S+\s+)*logs\b/],
   sniff(lines) {
-    const plain = lines.map((l) => stripKubectlDecorations(l).text.trim());
-    const f = fractionMatching(plain, (l) => ACCESS.test(l) || ERROR_LOG.test(l) || ENTRYPOINT.test(l));
-    return plain.some((l) => ACCESS.test(l)) ? 0.4 + 0.55 * f : 0.3 * f;
+    const plain = lines.map((line) => stripKubectlDecorations(line).text.trim());
+    const fraction = fractionMatching(
+      plain,
+      (line) => ACCESS.test(line) || ERROR_LOG.test(line) || ENTRYPOINT.test(line),
+    );
+    return plain.some((line) => ACCESS.test(line)) ? 0.4 + 0.55 * fraction : 0.3 * fraction;
   },
 };

@@ -22,7 +22,10 @@ const FORMAT = 'traceroute';
 type Hop = TracerouteResult['hops'][number];
 type Probe = Hop['probes'][number];
 
-const HEADER = /^traceroute6? to (\S+) \(([0-9a-fA-F.:]+)\),\s*(\d+) hops max(?:, (\d+) byte packets)?/;
+const HEADER = new RegExp(
+  String.raw`^traceroute6? to (?<target>\S+) \((?<targetIp>[0-9a-fA-F.:]+)\),\s*(?<maxHops>\d+) hops max` +
+    String.raw`(?:, (?<packetBytes>\d+) byte packets)?`,
+);
 
 /**
  * Cuts a flattened traceroute before its header and before each hop number: the
@@ -30,23 +33,23 @@ const HEADER = /^traceroute6? to (\S+) \(([0-9a-fA-F.:]+)\),\s*(\d+) hops max(?:
  */
 export function unflattenTraceroute(line: string): { text: string; start: number }[] {
   let next = 0; // the hop number expected next; 0 until a header or a first hop is seen
-  return splitBeforeTokens(line, (tokens, i) => {
-    if (i === 1)
+  return splitBeforeTokens(line, (tokens, index) => {
+    if (index === 1)
       next = /^\d{1,3}$/.test(tokens[0].text) ? Number(tokens[0].text) + 1 : tokens[0].text === 'traceroute' ? 1 : 0;
-    const x = tokens[i].text;
-    const after = tokens[i + 1]?.text;
-    if (x === 'traceroute' && after === 'to') {
+    const word = tokens[index].text;
+    const after = tokens[index + 1]?.text;
+    if (word === 'traceroute' && after === 'to') {
       next = 1;
       return true;
     }
-    if (next === 0 || x !== String(next) || after === undefined) return false;
+    if (next === 0 || word !== String(next) || after === undefined) return false;
     if (after === 'ms' || after === 'hops' || after === 'byte') return false;
     next++;
     return true;
   });
 }
 
-const isAddress = (s: string): boolean => isIPv4(s) || isIPv6(s);
+const isAddress = (text: string): boolean => isIPv4(text) || isIPv6(text);
 
 /** One hop line after its number: addresses, names, times, stars and `!X` marks. */
 function parseProbes(rest: string, carry: { ip?: string; name?: string }): Probe[] | undefined {
@@ -54,34 +57,34 @@ function parseProbes(rest: string, carry: { ip?: string; name?: string }): Probe
   const probes: Probe[] = [];
   let cur: { ip?: string; name?: string } = { ...carry };
   for (let i = 0; i < toks.length; i++) {
-    const x = toks[i];
-    if (x === '*') {
+    const token = toks[i];
+    if (token === '*') {
       probes.push({ note: '*' });
       continue;
     }
-    if (/^![A-Za-z0-9<>-]*$/.test(x)) {
+    if (/^![A-Za-z0-9<>-]*$/.test(token)) {
       // !H, !N, !X, busybox's lone ! and !F-1450
       const last = probes[probes.length - 1];
       if (!last || last.rttMs === undefined) return undefined;
-      last.note = x;
+      last.note = token;
       continue;
     }
-    if (/^\d+(\.\d+)?$/.test(x) && toks[i + 1] === 'ms') {
-      const p: Probe = { rttMs: Number(x) };
-      if (cur.ip) p.ip = cur.ip;
-      if (cur.name) p.name = cur.name;
-      probes.push(p);
+    if (/^\d+(\.\d+)?$/.test(token) && toks[i + 1] === 'ms') {
+      const probe: Probe = { rttMs: Number(token) };
+      if (cur.ip) probe.ip = cur.ip;
+      if (cur.name) probe.name = cur.name;
+      probes.push(probe);
       i++;
       continue;
     }
-    const paren = /^\(([0-9a-fA-F.:]+)\)$/.exec(toks[i + 1] ?? '');
-    if (paren && isAddress(paren[1])) {
-      cur = x === paren[1] ? { ip: paren[1] } : { ip: paren[1], name: x };
+    const address = /^\((?<ip>[0-9a-fA-F.:]+)\)$/.exec(toks[i + 1] ?? '')?.groups?.ip;
+    if (address !== undefined && isAddress(address)) {
+      cur = token === address ? { ip: address } : { ip: address, name: token };
       i++;
       continue;
     }
-    if (isAddress(x)) {
-      cur = { ip: x };
+    if (isAddress(token)) {
+      cur = { ip: token };
       continue;
     }
     return undefined;
@@ -109,35 +112,36 @@ export function parseTraceroute(input: ParseInput): ParseResult {
       lines = [];
     };
     for (const logicalLine of logicalLines(input, unflattenTraceroute)) {
-      const t = logicalLine.text.trim();
-      if (t === '') continue;
-      const match = HEADER.exec(t);
-      if (match) {
+      const text = logicalLine.text.trim();
+      if (text === '') continue;
+      const header = HEADER.exec(text)?.groups;
+      if (header) {
         finish();
         cur = {
           kind: 'Traceroute',
-          target: match[1],
+          target: header.target,
           hops: [],
           evidence: [lineEvidence(input.uri, logicalLine, FORMAT)],
         };
-        if (isAddress(match[2])) cur.targetIp = match[2];
-        cur.maxHops = Number(match[3]);
+        if (isAddress(header.targetIp)) cur.targetIp = header.targetIp;
+        cur.maxHops = Number(header.maxHops);
         if (cmd.client) cur.client = cmd.client;
         lines = [logicalLine];
         carry.ip = undefined;
         carry.name = undefined;
         continue;
       }
-      const hop = /^(\d{1,3})\s+(.*)$/.exec(t);
+      const hop = /^(?<ttl>\d{1,3})\s+(?<probes>.*)$/.exec(text)?.groups;
       if (hop && cur) {
-        const probes = parseProbes(hop[2], carry);
+        const probes = parseProbes(hop.probes, carry);
         if (probes && probes.length > 0) {
-          cur.hops.push({ ttl: Number(hop[1]), probes, line: logicalLine.line });
+          cur.hops.push({ ttl: Number(hop.ttl), probes, line: logicalLine.line });
           lines.push(logicalLine);
           continue;
         }
       }
-      if (/^traceroute: /.test(t) || /^(Warning|warning): /.test(t) || isKubectlChatter(t)) continue; // tool warnings, no facts
+      // tool warnings, no facts
+      if (/^traceroute: /.test(text) || /^(Warning|warning): /.test(text) || isKubectlChatter(text)) continue;
       unparsed.push(
         unparsedLine(logicalLine, cur ? 'not a traceroute hop' : 'traceroute hop before any "traceroute to" header'),
       );
@@ -154,7 +158,7 @@ export const tracerouteFormat: FormatSpec = {
   unflatten: unflattenTraceroute,
   commands: toolCommandPatterns('traceroute6?'),
   sniff(lines) {
-    if (lines.some((l) => HEADER.test(l.trim()))) return 0.95;
-    return 0.5 * fractionMatching(lines, (l) => /^\s*\d{1,3}\s+(\*|\S+\s+(\(\S+\)\s+)?\d+\.\d+ ms)/.test(l));
+    if (lines.some((line) => HEADER.test(line.trim()))) return 0.95;
+    return 0.5 * fractionMatching(lines, (line) => /^\s*\d{1,3}\s+(\*|\S+\s+(\(\S+\)\s+)?\d+\.\d+ ms)/.test(line));
   },
 };

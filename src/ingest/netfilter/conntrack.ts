@@ -30,21 +30,21 @@ function parseConntrackLine(text: string): Omit<ConntrackEntry, 'evidence'> | st
     flags: [],
   };
   if (event) entry.flags.push(`event:${event}`);
-  let i = 0;
-  if (/^\d+$/.test(tokens[i] ?? '')) entry.timeout = Number(tokens[i++]);
-  if (/^[A-Z_]+$/.test(tokens[i] ?? '')) entry.state = tokens[i++];
+  let index = 0;
+  if (/^\d+$/.test(tokens[index] ?? '')) entry.timeout = Number(tokens[index++]);
+  if (/^[A-Z_]+$/.test(tokens[index] ?? '')) entry.state = tokens[index++];
   const tuples: ConntrackTuple[] = [];
   let cur: ConntrackTuple | undefined;
-  for (; i < tokens.length; i++) {
-    const t = tokens[i];
-    if (t.startsWith('[') && t.endsWith(']')) {
-      entry.flags.push(t.slice(1, -1));
+  for (; index < tokens.length; index++) {
+    const token = tokens[index];
+    if (token.startsWith('[') && token.endsWith(']')) {
+      entry.flags.push(token.slice(1, -1));
       continue;
     }
-    const eq = t.indexOf('=');
+    const eq = token.indexOf('=');
     if (eq <= 0) continue;
-    const key = t.slice(0, eq);
-    const value = t.slice(eq + 1);
+    const key = token.slice(0, eq);
+    const value = token.slice(eq + 1);
     if (key === 'src') {
       cur = { src: value, dst: '' };
       tuples.push(cur);
@@ -72,12 +72,12 @@ export function parseConntrack(input: ParseInput): ParseResult {
     const text = lines[idx].trim();
     if (!text) continue;
     if (/^conntrack v[\d.]+ \(conntrack-tools\)/.test(text)) continue;
-    const e = text.length > 4000 ? 'line too long for a conntrack entry' : parseConntrackLine(text);
-    if (typeof e === 'string') {
-      unparsed.push({ line: lineNo, reason: e, text: text.slice(0, 200) });
+    const parsed = text.length > 4000 ? 'line too long for a conntrack entry' : parseConntrackLine(text);
+    if (typeof parsed === 'string') {
+      unparsed.push({ line: lineNo, reason: parsed, text: text.slice(0, 200) });
       continue;
     }
-    const entry: ConntrackEntry = { ...e, evidence: [logEvidence(input.uri, lineNo, text, FORMAT)] };
+    const entry: ConntrackEntry = { ...parsed, evidence: [logEvidence(input.uri, lineNo, text, FORMAT)] };
     if (input.host) entry.host = input.host;
     facts.push(entry);
   }
@@ -90,8 +90,14 @@ export function parseConntrack(input: ParseInput): ParseResult {
  * (`tcp 6 431999 `), at the line start or after a blank; also the tool's `conntrack v… ` line.
  * Linear: each alternative is anchored on fixed words.
  */
-const ENTRY_START =
-  /(?<=^|\s)(?:\[(?:NEW|UPDATE|DESTROY)\]\s+|ipv[46]\s+\d{1,3}\s+|(?:tcp|udp|udplite|icmp|icmpv6|sctp|dccp|gre|unknown)\s+\d{1,3}\s+\d{1,10}\s|conntrack v\d)/g;
+const CONNTRACK_PROTOCOLS = 'tcp|udp|udplite|icmp|icmpv6|sctp|dccp|gre|unknown';
+const ENTRY_START_WORDS = [
+  String.raw`\[(?:NEW|UPDATE|DESTROY)\]\s+`, // -E events
+  String.raw`ipv[46]\s+\d{1,3}\s+`, // /proc/net/nf_conntrack
+  String.raw`(?:${CONNTRACK_PROTOCOLS})\s+\d{1,3}\s+\d{1,10}\s`, // `tcp 6 431999 `
+  String.raw`conntrack v\d`,
+];
+const ENTRY_START = new RegExp(String.raw`(?<=^|\s)(?:${ENTRY_START_WORDS.join('|')})`, 'g');
 /** A piece that is only an entry's prefix (`[NEW]`, `ipv4 2`): its entry goes on after it. */
 const PREFIX_ONLY = /^(?:\[(?:NEW|UPDATE|DESTROY)\]|ipv[46]\s+\d{1,3})(?:\s+ipv[46]\s+\d{1,3})?\s*$/;
 
@@ -112,12 +118,18 @@ export function unflattenConntrack(line: string): LinePiece[] {
 }
 
 /** True when the reply does not simply swap the original tuple: NAT happened. */
-export function conntrackNat(e: Pick<ConntrackEntry, 'original' | 'reply'>): { dnat?: ConntrackTuple; snat?: boolean } {
+export function conntrackNat(entry: Pick<ConntrackEntry, 'original' | 'reply'>): {
+  dnat?: ConntrackTuple;
+  snat?: boolean;
+} {
   const out: { dnat?: ConntrackTuple; snat?: boolean } = {};
-  if (e.reply.src !== e.original.dst || (e.reply.sport !== undefined && e.reply.sport !== e.original.dport)) {
-    out.dnat = { src: e.original.src, dst: e.reply.src, sport: e.original.sport, dport: e.reply.sport };
+  if (
+    entry.reply.src !== entry.original.dst ||
+    (entry.reply.sport !== undefined && entry.reply.sport !== entry.original.dport)
+  ) {
+    out.dnat = { src: entry.original.src, dst: entry.reply.src, sport: entry.original.sport, dport: entry.reply.sport };
   }
-  if (e.reply.dst !== e.original.src) out.snat = true;
+  if (entry.reply.dst !== entry.original.src) out.snat = true;
   return out;
 }
 
@@ -129,7 +141,9 @@ export const conntrackFormat: FormatSpec = {
   sniff: (lines) =>
     shareOfLines(
       lines,
-      (t) => /^conntrack v[\d.]+ \(conntrack-tools\)/.test(t) || (PROTO_LINE.test(t) && /\bsrc=\S+ dst=\S+/.test(t)),
+      (line) =>
+        /^conntrack v[\d.]+ \(conntrack-tools\)/.test(line) ||
+        (PROTO_LINE.test(line) && /\bsrc=\S+ dst=\S+/.test(line)),
     ),
   unflatten: unflattenConntrack,
 };

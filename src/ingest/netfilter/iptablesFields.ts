@@ -14,10 +14,10 @@ const PROTOCOL_NUMBERS: Record<string, string> = {
 };
 
 /** `tcp`, `6` (iptables-nft prints numbers), `all`/`0` (any: undefined); a leading `!` is kept. */
-export function normalizeProtocol(p: string | undefined): string | undefined {
-  if (!p) return undefined;
-  const neg = p.startsWith('!');
-  const bare = (neg ? p.slice(1) : p).toLowerCase();
+export function normalizeProtocol(protocol: string | undefined): string | undefined {
+  if (!protocol) return undefined;
+  const neg = protocol.startsWith('!');
+  const bare = (neg ? protocol.slice(1) : protocol).toLowerCase();
   if (bare === 'all' || bare === '0' || bare === '') return undefined;
   const name = PROTOCOL_NUMBERS[bare] ?? bare;
   return neg ? `!${name}` : name;
@@ -26,16 +26,16 @@ export function normalizeProtocol(p: string | undefined): string | undefined {
 /** `0.0.0.0/0` and `::/0` match anything (undefined); `/32` and `/128` are dropped as `-L -n` does. */
 export function normalizeAddress(text: string | undefined, negated = false): AddressMatch | undefined {
   if (!text) return undefined;
-  let t = text;
+  let address = text;
   let neg = negated;
-  if (t.startsWith('!')) {
+  if (address.startsWith('!')) {
     neg = !neg;
-    t = t.slice(1);
+    address = address.slice(1);
   }
-  if (t === '0.0.0.0/0' || t === '::/0' || t === 'anywhere' || t === '') return undefined;
-  if (t.endsWith('/32') && !t.includes(':')) t = t.slice(0, -3);
-  else if (t.endsWith('/128')) t = t.slice(0, -4);
-  return { cidr: t, negated: neg };
+  if (address === '0.0.0.0/0' || address === '::/0' || address === 'anywhere' || address === '') return undefined;
+  if (address.endsWith('/32') && !address.includes(':')) address = address.slice(0, -3);
+  else if (address.endsWith('/128')) address = address.slice(0, -4);
+  return { cidr: address, negated: neg };
 }
 
 /** `*` (any interface) is undefined; `!lo` is kept as printed. */
@@ -66,8 +66,8 @@ export function parsePort(text: string | undefined): number | undefined {
   if (!text) return undefined;
   if (Object.prototype.hasOwnProperty.call(SERVICE_PORTS, text)) return SERVICE_PORTS[text];
   if (!/^\d{1,5}$/.test(text)) return undefined;
-  const n = Number(text);
-  return n <= 65535 ? n : undefined;
+  const port = Number(text);
+  return port <= 65535 ? port : undefined;
 }
 
 /** `10.244.0.143:80`, `[fd00::1]:80`, `10.0.0.1` (no port). Ranges keep only their first address. */
@@ -79,7 +79,7 @@ export function parseNatTarget(text: string): { ip: string; port?: number } | un
   return undefined;
 }
 
-const hex = (n: number) => `0x${(n >>> 0).toString(16)}`;
+const hex = (value: number) => `0x${(value >>> 0).toString(16)}`;
 
 /**
  * The MARK target in the words `iptables -L` prints (`or 0x4000`, `xor 0x4000`,
@@ -87,21 +87,21 @@ const hex = (n: number) => `0x${(n >>> 0).toString(16)}`;
  * `iptables-save` prints as `--set-xmark V/M` (new = (old & ~M) ^ V).
  */
 export function canonicalMarkTarget(value: number, mask: number): string {
-  const v = value >>> 0;
-  const m = mask >>> 0;
-  if (m === 0xffffffff) return `set ${hex(v)}`;
-  if (v === 0) return `and ${hex(~m)}`;
-  if (v === m) return `or ${hex(v)}`;
-  if (m === 0) return `xor ${hex(v)}`;
-  return `xset ${hex(v)}/${hex(m)}`;
+  const bits = value >>> 0;
+  const maskBits = mask >>> 0;
+  if (maskBits === 0xffffffff) return `set ${hex(bits)}`;
+  if (bits === 0) return `and ${hex(~maskBits)}`;
+  if (bits === maskBits) return `or ${hex(bits)}`;
+  if (maskBits === 0) return `xor ${hex(bits)}`;
+  return `xset ${hex(bits)}/${hex(maskBits)}`;
 }
 
 /** `0x4000/0x4000` or `0x4000` → [value, mask]; undefined when not numeric. */
 export function parseValueMask(text: string): [number, number] | undefined {
-  const [v, m] = text.split('/', 2);
-  const value = Number(v);
-  const mask = m === undefined ? 0xffffffff : Number(m);
-  if (!Number.isFinite(value) || !Number.isFinite(mask) || v === '' || m === '') return undefined;
+  const [valueText, maskText] = text.split('/', 2);
+  const value = Number(valueText);
+  const mask = maskText === undefined ? 0xffffffff : Number(maskText);
+  if (!Number.isFinite(value) || !Number.isFinite(mask) || valueText === '' || maskText === '') return undefined;
   return [value, mask];
 }
 
@@ -136,11 +136,11 @@ export function canonicalRecent(recentOptions: RecentOptions): string {
 }
 
 /** True for the opt column of `iptables -L` (`--`, or fragment flags `-f`/`!f`). */
-export function isOptColumn(t: string): boolean {
-  return t === '--' || t === '-f' || t === '!f';
+export function isOptColumn(token: string): boolean {
+  return token === '--' || token === '-f' || token === '!f';
 }
 
 /** A token that can stand in the prot column: a name, a number, `all`, maybe negated. */
-export function isProtColumn(t: string): boolean {
-  return /^!?(?:all|tcp|udp|udplite|icmp|icmpv6|ipv6-icmp|esp|ah|sctp|mh|gre|ipv6|\d{1,3})$/i.test(t);
+export function isProtColumn(token: string): boolean {
+  return /^!?(?:all|tcp|udp|udplite|icmp|icmpv6|ipv6-icmp|esp|ah|sctp|mh|gre|ipv6|\d{1,3})$/i.test(token);
 }

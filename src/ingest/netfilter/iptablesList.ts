@@ -24,12 +24,16 @@ import { chainPolicy } from './chainPolicy';
  */
 
 const FORMAT = 'iptables-list';
+/** `Chain KUBE-SERVICES (2 references)`, `Chain INPUT (policy ACCEPT 12 packets, 1008 bytes)`. */
+const CHAIN_HEADER = new RegExp(
+  String.raw`^Chain (?<name>\S+) \((?:policy (?<policy>\S+)(?: (?<packets>\d+) packets, (?<bytes>\d+) bytes)?` +
+    String.raw`|(?<references>\d+) references)\)`,
+);
 
 /** `-t nat`, `--table nat`, `--table=nat`; iptables' default table is filter. */
 function tableFromCommand(command: string | undefined): string | undefined {
   if (!command) return undefined;
-  const match = /(?:^|\s)(?:-t\s*|--table[=\s]+)([a-z]+)/.exec(command);
-  return match?.[1];
+  return /(?:^|\s)(?:-t\s*|--table[=\s]+)(?<table>[a-z]+)/.exec(command)?.groups?.table;
 }
 
 /** Chains that exist only in the nat table, for listings that do not show their command. */
@@ -41,10 +45,10 @@ function guessTable(chain: string): string {
 
 const COUNTER = /^\d+[KMGTP]?$/;
 const POLICY_COUNTERS = /\(policy \S+ (?<packets>\d+[KMGTP]?) packets, (?<bytes>\d+[KMGTP]?) bytes\)/;
-function parseCounter(t: string): number | undefined {
-  if (!COUNTER.test(t)) return undefined;
-  const unit = 'KMGTP'.indexOf(t[t.length - 1]);
-  return unit < 0 ? Number(t) : Number(t.slice(0, -1)) * 1000 ** (unit + 1);
+function parseCounter(text: string): number | undefined {
+  if (!COUNTER.test(text)) return undefined;
+  const unit = 'KMGTP'.indexOf(text[text.length - 1]);
+  return unit < 0 ? Number(text) : Number(text.slice(0, -1)) * 1000 ** (unit + 1);
 }
 
 interface State {
@@ -69,23 +73,23 @@ function parseRuleTokens(
   let layout = state.layout;
   if (!layout) {
     // No column header seen (e.g. `| grep` output): infer from how many columns precede prot.
-    const numeric = before.filter((t) => COUNTER.test(t)).length;
+    const numeric = before.filter((token) => COUNTER.test(token)).length;
     layout = {
       lineNumbers: (before.length === 2 && numeric === 1) || before.length >= 4,
       counters: before.length >= 3 && numeric >= 2,
     };
   }
   const expected = (layout.lineNumbers ? 1 : 0) + (layout.counters ? 2 : 0);
-  let k = 0;
-  if (layout.lineNumbers) k++;
+  let column = 0;
+  if (layout.lineNumbers) column++;
   let packets: number | undefined;
   let bytes: number | undefined;
   if (layout.counters) {
-    packets = parseCounter(before[k] ?? '');
-    bytes = parseCounter(before[k + 1] ?? '');
-    k += 2;
+    packets = parseCounter(before[column] ?? '');
+    bytes = parseCounter(before[column + 1] ?? '');
+    column += 2;
   }
-  const target = before.length > expected ? before.slice(k).join(' ') : '';
+  const target = before.length > expected ? before.slice(column).join(' ') : '';
   let rest = opt + 1;
   let inInterface: string | undefined;
   let outInterface: string | undefined;
@@ -140,7 +144,7 @@ export function parseIptablesList(input: ParseInput): ParseResult {
       }
       const chainLen = chainHeaderAt(tokens, 0);
       if (chainLen) {
-        const match = /^Chain (\S+) \((?:policy (\S+)(?: (\d+) packets, (\d+) bytes)?|(\d+) references)\)/.exec(text);
+        const header = CHAIN_HEADER.exec(text)?.groups;
         state.chain = tokens[1];
         state.position = 0;
         state.layout = undefined;
@@ -150,17 +154,17 @@ export function parseIptablesList(input: ParseInput): ParseResult {
           name: tokens[1],
           evidence: [ev],
         };
-        if (match?.[2]) chain.policy = match[2];
-        if (match?.[5]) chain.references = Number(match[5]);
+        if (header?.policy) chain.policy = header.policy;
+        if (header?.references) chain.references = Number(header.references);
         chains.push(chain);
         facts.push(chain);
-        if (match?.[2]) {
+        if (header?.policy) {
           // `(policy DROP 12 packets, 1008 bytes)`; without -x large counters print as `1234K`.
           const counters = POLICY_COUNTERS.exec(text)?.groups;
           const policy = chainPolicy({
             table: chain.table,
             chain: chain.name,
-            policy: match[2],
+            policy: header.policy,
             evidence: ev,
             host: input.host,
             packets: counters ? parseCounter(counters.packets) : undefined,
@@ -207,9 +211,9 @@ export function parseIptablesList(input: ParseInput): ParseResult {
       chains.some((natChain) => natChain.table === 'nat') || rules.some((natRule) => natRule.table === 'nat')
         ? 'nat'
         : 'filter';
-    for (const c of chains) c.table = table;
-    for (const r of rules) r.table = table;
-    for (const p of policies) p.table = table;
+    for (const chain of chains) chain.table = table;
+    for (const rule of rules) rule.table = table;
+    for (const policy of policies) policy.table = table;
   }
   const config = kubeProxyConfigFromRules(rules, chains, FORMAT);
   if (config) facts.push(config);
@@ -225,15 +229,15 @@ export const iptablesListFormat: FormatSpec = {
   sniff(lines) {
     let hits = 0;
     let seen = 0;
-    for (const l of lines) {
-      if (!l.trim()) continue;
+    for (const line of lines) {
+      if (!line.trim()) continue;
       seen++;
       if (
-        /^Chain \S+ \((policy|\d+ references)/.test(l) ||
-        /^\s*(num\s+)?(pkts\s+bytes\s+)?target\s+prot\s+opt\b/.test(l)
+        /^Chain \S+ \((policy|\d+ references)/.test(line) ||
+        /^\s*(num\s+)?(pkts\s+bytes\s+)?target\s+prot\s+opt\b/.test(line)
       )
         hits += 2;
-      else if (/\s(all|tcp|udp|icmp|\d{1,3})\s+--\s+\S+\s+\S+/.test(l)) hits++;
+      else if (/\s(all|tcp|udp|icmp|\d{1,3})\s+--\s+\S+\s+\S+/.test(line)) hits++;
     }
     return seen ? Math.min(1, hits / seen) : 0;
   },

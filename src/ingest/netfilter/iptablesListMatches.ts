@@ -34,57 +34,57 @@ export function commentText(token: string): string {
  * `to:10.244.0.143:80`. Words it does not know are skipped (the rule text keeps them).
  */
 export function parseListMatches(tokens: readonly string[]): ListMatchFields {
-  const f: ListMatchFields = {};
+  const fields: ListMatchFields = {};
   const marks: string[] = [];
   for (let i = 0; i < tokens.length; i++) {
-    const t = tokens[i];
-    if (t.startsWith('/*')) {
-      if (f.comment === undefined) f.comment = commentText(t);
-    } else if (t.startsWith('dpt:')) {
-      const port = parsePort(t.slice(4));
-      if (port !== undefined) f.dport = port;
-    } else if (t.startsWith('spt:')) {
-      const port = parsePort(t.slice(4));
-      if (port !== undefined) f.sport = port;
+    const token = tokens[i];
+    if (token.startsWith('/*')) {
+      if (fields.comment === undefined) fields.comment = commentText(token);
+    } else if (token.startsWith('dpt:')) {
+      const port = parsePort(token.slice(4));
+      if (port !== undefined) fields.dport = port;
+    } else if (token.startsWith('spt:')) {
+      const port = parsePort(token.slice(4));
+      if (port !== undefined) fields.sport = port;
     } else if (
-      t === 'statistic' &&
+      token === 'statistic' &&
       tokens[i + 1] === 'mode' &&
       tokens[i + 2] === 'random' &&
       tokens[i + 3] === 'probability'
     ) {
-      const p = Number(tokens[i + 4]);
-      if (Number.isFinite(p)) f.probability = p;
+      const probability = Number(tokens[i + 4]);
+      if (Number.isFinite(probability)) fields.probability = probability;
       i += 4;
-    } else if (t === 'MARK' && /^(or|xor|and|set|xset)$/.test(tokens[i + 1] ?? '') && tokens[i + 2]) {
+    } else if (token === 'MARK' && /^(or|xor|and|set|xset)$/.test(tokens[i + 1] ?? '') && tokens[i + 2]) {
       marks.push(`${tokens[i + 1]} ${tokens[i + 2]}`);
       i += 2;
-    } else if (t === 'mark' && tokens[i + 1] === 'match' && tokens[i + 2]) {
+    } else if (token === 'mark' && tokens[i + 1] === 'match' && tokens[i + 2]) {
       const negated = tokens[i + 2] === '!';
       const value = tokens[i + (negated ? 3 : 2)];
       if (value) marks.push(canonicalMarkMatch(value, negated));
       i += negated ? 3 : 2;
-    } else if (t === 'recent:') {
+    } else if (token === 'recent:') {
       const recentOptions: RecentOptions = {};
-      let k = i + 1;
-      for (; k < tokens.length; k++) {
-        const w = tokens[k];
-        if (RECENT_ACTIONS[w]) recentOptions.action = RECENT_ACTIONS[w];
-        else if (w === 'reap') recentOptions.reap = true;
-        else if (w === 'TTL-Match' || w === 'rttl') continue;
-        else if (RECENT_VALUE_WORDS.has(w) && k + 1 < tokens.length) {
-          const v = tokens[++k];
-          if (w === 'seconds:') recentOptions.seconds = Number(v);
-          else if (w === 'hit_count:') recentOptions.hitcount = Number(v);
-          else if (w === 'name:') recentOptions.name = v;
+      let cursor = i + 1;
+      for (; cursor < tokens.length; cursor++) {
+        const word = tokens[cursor];
+        if (RECENT_ACTIONS[word]) recentOptions.action = RECENT_ACTIONS[word];
+        else if (word === 'reap') recentOptions.reap = true;
+        else if (word === 'TTL-Match' || word === 'rttl') continue;
+        else if (RECENT_VALUE_WORDS.has(word) && cursor + 1 < tokens.length) {
+          const value = tokens[++cursor];
+          if (word === 'seconds:') recentOptions.seconds = Number(value);
+          else if (word === 'hit_count:') recentOptions.hitcount = Number(value);
+          else if (word === 'name:') recentOptions.name = value;
         } else break;
       }
-      f.recent = canonicalRecent(recentOptions);
-      i = k - 1;
-    } else if (t.startsWith('to:')) {
-      const target = parseNatTarget(t.slice(3));
-      if (target) f.dnatTo = target;
+      fields.recent = canonicalRecent(recentOptions);
+      i = cursor - 1;
+    } else if (token.startsWith('to:')) {
+      const target = parseNatTarget(token.slice(3));
+      if (target) fields.dnatTo = target;
     }
   }
-  if (marks.length) f.mark = marks.join('; ');
-  return f;
+  if (marks.length) fields.mark = marks.join('; ');
+  return fields;
 }

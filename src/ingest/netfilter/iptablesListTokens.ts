@@ -7,22 +7,22 @@ import { isOptColumn, isProtColumn } from './iptablesFields';
  */
 export function tokenizeListLine(line: string, offsets?: number[]): string[] {
   const out: string[] = [];
-  const n = line.length;
-  let i = 0;
-  while (i < n) {
-    while (i < n && (line[i] === ' ' || line[i] === '\t')) i++;
-    if (i >= n) break;
-    offsets?.push(i);
-    if (line.startsWith('/*', i)) {
-      const close = line.indexOf('*/', i + 2);
-      const end = close < 0 ? n : close + 2;
-      out.push(line.slice(i, end));
-      i = end;
+  const length = line.length;
+  let position = 0;
+  while (position < length) {
+    while (position < length && (line[position] === ' ' || line[position] === '\t')) position++;
+    if (position >= length) break;
+    offsets?.push(position);
+    if (line.startsWith('/*', position)) {
+      const close = line.indexOf('*/', position + 2);
+      const end = close < 0 ? length : close + 2;
+      out.push(line.slice(position, end));
+      position = end;
       continue;
     }
-    const start = i;
-    while (i < n && line[i] !== ' ' && line[i] !== '\t') i++;
-    out.push(line.slice(start, i));
+    const start = position;
+    while (position < length && line[position] !== ' ' && line[position] !== '\t') position++;
+    out.push(line.slice(start, position));
   }
   return out;
 }
@@ -36,11 +36,11 @@ export interface ListLayout {
 const COLUMN_WORDS = new Set(['num', 'pkts', 'bytes', 'target', 'prot', 'opt', 'in', 'out', 'source', 'destination']);
 
 /** `target prot opt source destination` (maybe with num/pkts/bytes/in/out) starting at `i`; returns its length. */
-export function columnHeaderAt(tokens: readonly string[], i: number): number {
-  let k = i;
-  while (k < tokens.length && COLUMN_WORDS.has(tokens[k])) k++;
-  const words = tokens.slice(i, k);
-  return words.includes('prot') && words.includes('opt') && words.includes('destination') ? k - i : 0;
+export function columnHeaderAt(tokens: readonly string[], start: number): number {
+  let end = start;
+  while (end < tokens.length && COLUMN_WORDS.has(tokens[end])) end++;
+  const words = tokens.slice(start, end);
+  return words.includes('prot') && words.includes('opt') && words.includes('destination') ? end - start : 0;
 }
 
 export function layoutFromHeader(words: readonly string[]): ListLayout {
@@ -48,9 +48,9 @@ export function layoutFromHeader(words: readonly string[]): ListLayout {
 }
 
 /** `Chain NAME (policy ACCEPT …)` / `Chain NAME (2 references)` starting at `i`; returns its length. */
-export function chainHeaderAt(tokens: readonly string[], i: number): number {
-  if (tokens[i] !== 'Chain' || i + 2 >= tokens.length || !tokens[i + 2].startsWith('(')) return 0;
-  for (let k = i + 2; k < tokens.length && k < i + 10; k++) if (tokens[k].endsWith(')')) return k - i + 1;
+export function chainHeaderAt(tokens: readonly string[], start: number): number {
+  if (tokens[start] !== 'Chain' || start + 2 >= tokens.length || !tokens[start + 2].startsWith('(')) return 0;
+  for (let k = start + 2; k < tokens.length && k < start + 10; k++) if (tokens[k].endsWith(')')) return k - start + 1;
   return 0;
 }
 
@@ -72,40 +72,42 @@ export function splitIptablesListRecords(line: string, layout?: ListLayout): { t
   // Without a known layout (no column header yet), leading counters/line numbers are
   // recognised by being plain numbers right before the target.
   let current: ListLayout | undefined = layout;
-  let i = 0;
-  while (i < tokens.length) {
-    const chain = chainHeaderAt(tokens, i);
+  let index = 0;
+  while (index < tokens.length) {
+    const chain = chainHeaderAt(tokens, index);
     if (chain) {
-      starts.push(i);
-      i += chain;
+      starts.push(index);
+      index += chain;
       continue;
     }
-    const cols = columnHeaderAt(tokens, i);
+    const cols = columnHeaderAt(tokens, index);
     if (cols) {
-      starts.push(i);
-      current = layoutFromHeader(tokens.slice(i, i + cols));
-      i += cols;
+      starts.push(index);
+      current = layoutFromHeader(tokens.slice(index, index + cols));
+      index += cols;
       continue;
     }
-    if (SEPARATOR.test(tokens[i])) {
-      starts.push(i, i + 1);
-      i++;
+    if (SEPARATOR.test(tokens[index])) {
+      starts.push(index, index + 1);
+      index++;
       continue;
     }
-    if (i >= 1 && isOptColumn(tokens[i]) && isProtColumn(tokens[i - 1])) {
+    if (index >= 1 && isOptColumn(tokens[index]) && isProtColumn(tokens[index - 1])) {
       const floor = starts.length ? starts[starts.length - 1] : 0;
       if (current) {
         const before = 1 + (current.counters ? 2 : 0) + (current.lineNumbers ? 1 : 0);
-        starts.push(Math.max(floor, i - 1 - before));
+        starts.push(Math.max(floor, index - 1 - before));
       } else {
-        let start = Math.max(floor, i - 2);
+        let start = Math.max(floor, index - 2);
         for (let k = 0; k < 3 && start - 1 >= floor && COUNTER_TOKEN.test(tokens[start - 1]); k++) start--;
         starts.push(start);
       }
     }
-    i++;
+    index++;
   }
-  const cuts = [...new Set([0, ...starts])].filter((s) => s < tokens.length).sort((a, b) => a - b);
+  const cuts = [...new Set([0, ...starts])]
+    .filter((start) => start < tokens.length)
+    .sort((left, right) => left - right);
   if (cuts.length <= 1) return [{ text: line, start: 0 }];
   const pieces: { text: string; start: number }[] = [];
   for (let k = 0; k < cuts.length; k++) {
@@ -119,5 +121,5 @@ export function splitIptablesListRecords(line: string, layout?: ListLayout): { t
 
 /** The pieces' text only (see splitIptablesListRecords). */
 export function unflattenIptablesList(line: string, layout?: ListLayout): string[] {
-  return splitIptablesListRecords(line, layout).map((p) => p.text);
+  return splitIptablesListRecords(line, layout).map((piece) => piece.text);
 }

@@ -14,12 +14,18 @@ import { chainPolicy } from './chainPolicy';
  */
 
 const FORMAT = 'iptables-save';
-const CHAIN_LINE = /^:(\S+)\s+(\S+)(?:\s+\[(\d+):(\d+)\])?\s*$/;
-const COUNTERS_PREFIX = /^\[(\d+):(\d+)\]\s+/;
+const CHAIN_LINE = /^:(?<name>\S+)\s+(?<policy>\S+)(?:\s+\[(?<packets>\d+):(?<bytes>\d+)\])?\s*$/;
+const COUNTERS_PREFIX = /^\[(?<packets>\d+):(?<bytes>\d+)\]\s+/;
 const COUNTERS_ONLY = /^\s*\[\d+:\d+\]\s*$/;
 
-const RECORD_START =
-  /^(?:-A\s|COMMIT(?:\s|$)|\*(?:nat|filter|mangle|raw|security)(?:\s|$)|:[A-Z][\w-]*\s+(?:-|ACCEPT|DROP|RETURN)\s+\[|#\s(?:Generated|Completed)\s)/;
+const RECORD_STARTS = [
+  String.raw`-A\s`,
+  String.raw`COMMIT(?:\s|$)`,
+  String.raw`\*(?:nat|filter|mangle|raw|security)(?:\s|$)`, // a table
+  String.raw`:[A-Z][\w-]*\s+(?:-|ACCEPT|DROP|RETURN)\s+\[`, // a chain and its policy
+  String.raw`#\s(?:Generated|Completed)\s`,
+];
+const RECORD_START = new RegExp(`^(?:${RECORD_STARTS.join('|')})`);
 
 /**
  * Splits a line that lost its newlines at each `-A`, `*table`, `:CHAIN - [0:0]` and
@@ -30,9 +36,9 @@ function unflattenIptablesSave(line: string): string[] {
   let start = 0;
   let quoted = false;
   for (let i = 1; i < line.length; i++) {
-    const c = line[i - 1];
-    if (c === '"' && line[i - 2] !== '\\') quoted = !quoted;
-    if (quoted || (c !== ' ' && c !== '\t') || line[i] === ' ' || line[i] === '\t') continue;
+    const before = line[i - 1];
+    if (before === '"' && line[i - 2] !== '\\') quoted = !quoted;
+    if (quoted || (before !== ' ' && before !== '\t') || line[i] === ' ' || line[i] === '\t') continue;
     if (RECORD_START.test(line.slice(i, i + 64))) {
       // `[2:216] -A FORWARD …` (iptables-save -c): the counters belong to the rule after them.
       if (COUNTERS_ONLY.test(line.slice(start, i))) continue;
@@ -80,21 +86,21 @@ export function parseIptablesSave(input: ParseInput): ParseResult {
         continue;
       }
       if (text === 'COMMIT') continue;
-      const chainLine = CHAIN_LINE.exec(text);
+      const chainLine = CHAIN_LINE.exec(text)?.groups;
       if (chainLine) {
-        const chain: NatChain = { kind: 'NatChain', table, name: chainLine[1], evidence: [ev] };
-        if (chainLine[2] !== '-') {
-          chain.policy = chainLine[2];
+        const chain: NatChain = { kind: 'NatChain', table, name: chainLine.name, evidence: [ev] };
+        if (chainLine.policy !== '-') {
+          chain.policy = chainLine.policy;
           // `:FORWARD DROP [2:216]`: what the policy itself decided (-c shows it; plain save prints [0:0]).
           facts.push(
             chainPolicy({
               table,
               chain: chain.name,
-              policy: chainLine[2],
+              policy: chainLine.policy,
               evidence: ev,
               host: input.host,
-              packets: counted && chainLine[3] !== undefined ? Number(chainLine[3]) : undefined,
-              bytes: counted && chainLine[4] !== undefined ? Number(chainLine[4]) : undefined,
+              packets: counted && chainLine.packets !== undefined ? Number(chainLine.packets) : undefined,
+              bytes: counted && chainLine.bytes !== undefined ? Number(chainLine.bytes) : undefined,
             }),
           );
         }
@@ -121,8 +127,8 @@ export function parseIptablesSave(input: ParseInput): ParseResult {
       let body = text;
       let counters: [number, number] | undefined;
       const match = COUNTERS_PREFIX.exec(body);
-      if (match) {
-        counters = [Number(match[1]), Number(match[2])];
+      if (match?.groups) {
+        counters = [Number(match.groups.packets), Number(match.groups.bytes)];
         body = body.slice(match[0].length);
       }
       if (!/^-[AI]\s/.test(body)) {
@@ -176,11 +182,11 @@ export const iptablesSaveFormat: FormatSpec = {
   sniff: (lines) =>
     shareOfLines(
       lines,
-      (t) =>
-        /^# (Generated|Completed) (by|on) /.test(t) ||
-        /^\*(nat|filter|mangle|raw|security)$/.test(t) ||
-        t === 'COMMIT' ||
-        CHAIN_LINE.test(t) ||
-        /^(\[\d+:\d+\]\s+)?-[AINX]\s+\S+/.test(t),
+      (line) =>
+        /^# (Generated|Completed) (by|on) /.test(line) ||
+        /^\*(nat|filter|mangle|raw|security)$/.test(line) ||
+        line === 'COMMIT' ||
+        CHAIN_LINE.test(line) ||
+        /^(\[\d+:\d+\]\s+)?-[AINX]\s+\S+/.test(line),
     ),
 };

@@ -21,7 +21,7 @@ export function tokenizeSaveLine(line: string): string[] | undefined {
   if (!line.includes('"')) {
     // Single spaces (what iptables-save prints) split without a regex or a filter pass.
     return line.includes('  ') || line.includes('\t')
-      ? line.split(/[ \t]+/).filter((w) => w.length > 0)
+      ? line.split(/[ \t]+/).filter((word) => word.length > 0)
       : line.split(' ');
   }
   if (!line.includes('\\') && !line.includes('\t')) {
@@ -29,33 +29,33 @@ export function tokenizeSaveLine(line: string): string[] | undefined {
     if (fast !== null) return fast;
   }
   const out: string[] = [];
-  let i = 0;
-  const n = line.length;
-  while (i < n) {
-    while (i < n && (line[i] === ' ' || line[i] === '\t')) i++;
-    if (i >= n) break;
+  let position = 0;
+  const length = line.length;
+  while (position < length) {
+    while (position < length && (line[position] === ' ' || line[position] === '\t')) position++;
+    if (position >= length) break;
     const parts: string[] = [];
     let quoted = false;
-    let from = i;
-    while (i < n && (quoted || (line[i] !== ' ' && line[i] !== '\t'))) {
-      const c = line[i];
-      if (c === '\\' && quoted && i + 1 < n) {
-        parts.push(line.slice(from, i));
-        from = i + 1;
-        i += 2;
+    let from = position;
+    while (position < length && (quoted || (line[position] !== ' ' && line[position] !== '\t'))) {
+      const char = line[position];
+      if (char === '\\' && quoted && position + 1 < length) {
+        parts.push(line.slice(from, position));
+        from = position + 1;
+        position += 2;
         continue;
       }
-      if (c === '"') {
-        parts.push(line.slice(from, i));
+      if (char === '"') {
+        parts.push(line.slice(from, position));
         quoted = !quoted;
-        i++;
-        from = i;
+        position++;
+        from = position;
         continue;
       }
-      i++;
+      position++;
     }
     if (quoted) return undefined;
-    parts.push(line.slice(from, i));
+    parts.push(line.slice(from, position));
     out.push(parts.length === 1 ? parts[0] : parts.join(''));
   }
   return out;
@@ -70,31 +70,31 @@ function splitQuotedBySpace(line: string): string[] | undefined | null {
   const parts = line.split(' ');
   const out: string[] = [];
   for (let i = 0; i < parts.length; i++) {
-    const p = parts[i];
-    if (p === '') continue;
-    if (p.charCodeAt(0) !== 34) {
-      if (p.includes('"')) return null;
-      out.push(p);
+    const part = parts[i];
+    if (part === '') continue;
+    if (part.charCodeAt(0) !== 34) {
+      if (part.includes('"')) return null;
+      out.push(part);
       continue;
     }
-    if (p.length > 1 && p.endsWith('"')) {
-      const inner = p.slice(1, -1);
+    if (part.length > 1 && part.endsWith('"')) {
+      const inner = part.slice(1, -1);
       if (inner.includes('"')) return null;
       out.push(inner);
       continue;
     }
-    let acc = p.slice(1);
+    let acc = part.slice(1);
     if (acc.includes('"')) return null;
     let closed = false;
     while (++i < parts.length) {
-      const q = parts[i];
-      const at = q.indexOf('"');
+      const continued = parts[i];
+      const at = continued.indexOf('"');
       if (at < 0) {
-        acc += ' ' + q;
+        acc += ' ' + continued;
         continue;
       }
-      if (at !== q.length - 1) return null;
-      acc += ' ' + q.slice(0, -1);
+      if (at !== continued.length - 1) return null;
+      acc += ' ' + continued.slice(0, -1);
       closed = true;
       break;
     }
@@ -142,16 +142,16 @@ export function parseSaveRuleWords(words: readonly string[]): SaveRuleFields | s
   let module = '';
   let unknownOption = false;
   for (let i = 1; i < words.length; i++) {
-    const w = words[i];
+    const word = words[i];
     const afterUnknownOption = unknownOption;
     unknownOption = false;
-    if (w === '!') {
+    if (word === '!') {
       negate = true;
       continue;
     }
     const neg = negate;
     negate = false;
-    switch (w) {
+    switch (word) {
       case '-s':
       case '--source': {
         const addressMatch = normalizeAddress(words[++i], neg);
@@ -160,14 +160,14 @@ export function parseSaveRuleWords(words: readonly string[]): SaveRuleFields | s
       }
       case '-d':
       case '--destination': {
-        const a = normalizeAddress(words[++i], neg);
-        if (a) rule.destination = a;
+        const address = normalizeAddress(words[++i], neg);
+        if (address) rule.destination = address;
         break;
       }
       case '-p':
       case '--protocol': {
-        const p = normalizeProtocol(words[++i]);
-        if (p) rule.protocol = neg ? `!${p}` : p;
+        const protocol = normalizeProtocol(words[++i]);
+        if (protocol) rule.protocol = neg ? `!${protocol}` : protocol;
         break;
       }
       case '-i':
@@ -196,25 +196,25 @@ export function parseSaveRuleWords(words: readonly string[]): SaveRuleFields | s
         rule.bytes = Number(words[++i]);
         break;
       case '--comment': {
-        const c = words[++i];
-        if (c !== undefined) rule.comment = c;
+        const comment = words[++i];
+        if (comment !== undefined) rule.comment = comment;
         break;
       }
       case '--dport':
       case '--destination-port': {
-        const p = parsePort(words[++i]);
-        if (p !== undefined) rule.dport = p;
+        const port = parsePort(words[++i]);
+        if (port !== undefined) rule.dport = port;
         break;
       }
       case '--sport':
       case '--source-port': {
-        const p = parsePort(words[++i]);
-        if (p !== undefined) rule.sport = p;
+        const port = parsePort(words[++i]);
+        if (port !== undefined) rule.sport = port;
         break;
       }
       case '--probability': {
-        const p = Number(words[++i]);
-        if (Number.isFinite(p)) rule.probability = p;
+        const probability = Number(words[++i]);
+        if (Number.isFinite(probability)) rule.probability = probability;
         break;
       }
       case '--mark':
@@ -228,17 +228,17 @@ export function parseSaveRuleWords(words: readonly string[]): SaveRuleFields | s
       case '--set-xmark': {
         const vm = parseValueMask(words[++i] ?? '');
         if (!vm) break;
-        const [v, m] = vm;
-        if (w === '--or-mark') marks.push(canonicalMarkTarget(v, v));
-        else if (w === '--xor-mark') marks.push(canonicalMarkTarget(v, 0));
-        else if (w === '--and-mark') marks.push(canonicalMarkTarget(0, ~v));
-        else if (w === '--set-mark') marks.push(canonicalMarkTarget(v, m === 0xffffffff ? m : m));
-        else marks.push(canonicalMarkTarget(v, m));
+        const [value, mask] = vm;
+        if (word === '--or-mark') marks.push(canonicalMarkTarget(value, value));
+        else if (word === '--xor-mark') marks.push(canonicalMarkTarget(value, 0));
+        else if (word === '--and-mark') marks.push(canonicalMarkTarget(0, ~value));
+        else if (word === '--set-mark') marks.push(canonicalMarkTarget(value, mask === 0xffffffff ? mask : mask));
+        else marks.push(canonicalMarkTarget(value, mask));
         break;
       }
       case '--to-destination': {
-        const t = parseNatTarget(words[++i] ?? '');
-        if (t) rule.dnatTo = t;
+        const target = parseNatTarget(words[++i] ?? '');
+        if (target) rule.dnatTo = target;
         break;
       }
       case '--seconds':
@@ -257,17 +257,17 @@ export function parseSaveRuleWords(words: readonly string[]): SaveRuleFields | s
         if (recent) recent.reap = true;
         break;
       default:
-        if (recent && module === 'recent' && RECENT_ACTIONS.has(w))
-          recent.action = w.slice(2) as RecentOptions['action'];
-        else if (VALUE_OPTIONS.has(w)) i++;
-        else if (w === '--tcp-flags' || w === '--match-set') i += 2;
-        else if (w.startsWith('-')) {
+        if (recent && module === 'recent' && RECENT_ACTIONS.has(word))
+          recent.action = word.slice(2) as RecentOptions['action'];
+        else if (VALUE_OPTIONS.has(word)) i++;
+        else if (word === '--tcp-flags' || word === '--match-set') i += 2;
+        else if (word.startsWith('-')) {
           // An option we do not model: a plain word right after it is its value.
           unknownOption = true;
           continue;
         } else if (!afterUnknownOption)
           // A word that is neither an option nor an option's value: a damaged line, not a rule.
-          return `stray word '${w.slice(0, 40)}' (not an option or an option's value)`;
+          return `stray word '${word.slice(0, 40)}' (not an option or an option's value)`;
       // Flags without a value (`--rsource`, `--random-fully`, `--log-uid` …) need nothing.
     }
   }

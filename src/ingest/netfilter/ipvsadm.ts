@@ -13,20 +13,32 @@ import { cutAt, type LinePiece } from '../words';
  */
 
 const FORMAT = 'ipvsadm';
-const VIRTUAL = /^(TCP|UDP|SCTP)\s+(\[[0-9a-fA-F:.]+\]|[\d.]+):(\d+)(?:\s+(.*))?$/;
-const REAL = /^->\s+(\[[0-9a-fA-F:.]+\]|[\d.]+):(\d+)\s+(\S+)(?:\s+(\S+)(?:\s+(\d+)\s+(\d+))?)?/;
+const VIRTUAL = /^(?<protocol>TCP|UDP|SCTP)\s+(?<address>\[[0-9a-fA-F:.]+\]|[\d.]+):(?<port>\d+)(?:\s+(?<rest>.*))?$/;
+const REAL = new RegExp(
+  String.raw`^->\s+(?<address>\[[0-9a-fA-F:.]+\]|[\d.]+):(?<port>\d+)\s+(?<forward>\S+)` +
+    String.raw`(?:\s+(?<weight>\S+)(?:\s+(?<active>\d+)\s+(?<inactive>\d+))?)?`,
+);
 
-const stripBrackets = (a: string) => (a.startsWith('[') ? a.slice(1, -1) : a);
+const stripBrackets = (address: string) => (address.startsWith('[') ? address.slice(1, -1) : address);
 
 const BANNER = /^IP Virtual Server version \S+ \(size=\d+\)$/;
-const COLUMN_WORDS =
-  '(?:\\s+(?:Scheduler|Flags|Forward|Weight|ActiveConn|InActConn|Conns|InPkts|OutPkts|InBytes|OutBytes|CPS|InPPS|OutPPS|InBPS|OutBPS))*';
+const COLUMNS = [
+  ...['Scheduler', 'Flags', 'Forward', 'Weight', 'ActiveConn', 'InActConn', 'Conns'],
+  ...['InPkts', 'OutPkts', 'InBytes', 'OutBytes', 'CPS', 'InPPS', 'OutPPS', 'InBPS', 'OutBPS'],
+];
+const COLUMN_WORDS = String.raw`(?:\s+(?:${COLUMNS.join('|')}))*`;
 const VIRTUAL_HEADER = new RegExp(`^Prot LocalAddress:Port${COLUMN_WORDS}$`);
 const REAL_HEADER = new RegExp(`^-> RemoteAddress:Port${COLUMN_WORDS}$`);
 
 /** Where lines start in `ipvsadm -Ln` output whose newlines were lost: headers, virtual servers, `-> ` real servers. */
-const LINE_START =
-  /(?<=^|\s)(?=IP Virtual Server version |Prot LocalAddress:Port|->\s|(?:TCP|UDP|SCTP)\s+(?:\[[0-9a-fA-F:.]+\]|\d{1,3}(?:\.\d{1,3}){3}):\d)/g;
+const VIRTUAL_ADDRESS = String.raw`(?:\[[0-9a-fA-F:.]+\]|\d{1,3}(?:\.\d{1,3}){3})`;
+const LINE_STARTS = [
+  'IP Virtual Server version ',
+  'Prot LocalAddress:Port',
+  String.raw`->\s`,
+  String.raw`(?:TCP|UDP|SCTP)\s+${VIRTUAL_ADDRESS}:\d`,
+];
+const LINE_START = new RegExp(String.raw`(?<=^|\s)(?=${LINE_STARTS.join('|')})`, 'g');
 
 /** Cuts one line into the lines of ipvsadm output it holds; a line with one comes back whole. */
 export function unflattenIpvsadm(line: string): LinePiece[] {
@@ -58,14 +70,14 @@ export function parseIpvsadm(input: ParseInput): ParseResult {
       counterColumns = /Conns|CPS/.test(text);
       continue;
     }
-    const match = VIRTUAL.exec(text);
+    const match = VIRTUAL.exec(text)?.groups;
     if (match) {
-      const rest = (match[4] ?? '').split(/\s+/).filter(Boolean);
+      const rest = (match.rest ?? '').split(/\s+/).filter(Boolean);
       const vs: IpvsVirtualServer = {
         kind: 'IpvsVirtualServer',
-        protocol: match[1] as IpvsVirtualServer['protocol'],
-        address: stripBrackets(match[2]),
-        port: Number(match[3]),
+        protocol: match.protocol as IpvsVirtualServer['protocol'],
+        address: stripBrackets(match.address),
+        port: Number(match.port),
         scheduler: counterColumns ? '' : (rest[0] ?? ''),
         realServers: [],
         evidence: [logEvidence(input.uri, lineNo, text, FORMAT)],
@@ -79,24 +91,24 @@ export function parseIpvsadm(input: ParseInput): ParseResult {
       records++;
       continue;
     }
-    const r = REAL.exec(text);
-    if (r && current) {
+    const real = REAL.exec(text)?.groups;
+    if (real && current) {
       records++;
       if (counterColumns) continue;
-      const weight = Number(r[4]);
+      const weight = Number(real.weight);
       if (!Number.isFinite(weight)) {
         unparsed.push({ line: lineNo, reason: 'real server without weight', text });
         continue;
       }
       const rs: IpvsVirtualServer['realServers'][number] = {
-        address: stripBrackets(r[1]),
-        port: Number(r[2]),
-        forward: r[3],
+        address: stripBrackets(real.address),
+        port: Number(real.port),
+        forward: real.forward,
         weight,
       };
-      if (r[5] !== undefined) {
-        rs.activeConn = Number(r[5]);
-        rs.inactConn = Number(r[6]);
+      if (real.active !== undefined) {
+        rs.activeConn = Number(real.active);
+        rs.inactConn = Number(real.inactive);
       }
       current.realServers.push(rs);
       current.evidence.push(logEvidence(input.uri, lineNo, text, FORMAT));
@@ -104,7 +116,7 @@ export function parseIpvsadm(input: ParseInput): ParseResult {
     }
     unparsed.push({
       line: lineNo,
-      reason: r ? 'real server before any virtual server' : 'not an ipvsadm -Ln line',
+      reason: real ? 'real server before any virtual server' : 'not an ipvsadm -Ln line',
       text: text.slice(0, 200),
     });
   }
@@ -124,11 +136,11 @@ export const ipvsadmFormat: FormatSpec = {
   sniff: (lines) =>
     shareOfLines(
       lines,
-      (t) =>
-        t.startsWith('IP Virtual Server version') ||
-        t.startsWith('Prot LocalAddress') ||
-        t.startsWith('-> RemoteAddress') ||
-        VIRTUAL.test(t) ||
-        REAL.test(t),
+      (line) =>
+        line.startsWith('IP Virtual Server version') ||
+        line.startsWith('Prot LocalAddress') ||
+        line.startsWith('-> RemoteAddress') ||
+        VIRTUAL.test(line) ||
+        REAL.test(line),
     ),
 };

@@ -22,10 +22,10 @@ function servicePortNameInComment(comment: string | undefined): string | undefin
   if (!comment) return undefined;
   // Usually the first word (`ns/svc:port cluster IP`); scan words without splitting the whole comment.
   let start = 0;
-  const n = comment.length;
-  while (start < n) {
+  const length = comment.length;
+  while (start < length) {
     let end = start;
-    while (end < n && comment[end] !== ' ' && comment[end] !== '\t') end++;
+    while (end < length && comment[end] !== ' ' && comment[end] !== '\t') end++;
     if (end > start && end - start <= 300) {
       const slash = comment.indexOf('/', start);
       if (slash > start && slash < end) {
@@ -66,32 +66,35 @@ export interface RuleForMeaning {
 }
 
 /** The kube-proxy meaning of a rule, or undefined when nothing about it is kube-proxy's. */
-export function decodeKubeProxyMeaning(r: RuleForMeaning): KubeProxyMeaning | undefined {
-  const spn = servicePortNameInComment(r.comment);
-  const comment = r.comment ?? '';
+export function decodeKubeProxyMeaning(rule: RuleForMeaning): KubeProxyMeaning | undefined {
+  const spn = servicePortNameInComment(rule.comment);
+  const comment = rule.comment ?? '';
   const kubeish =
-    isKubeProxyChain(r.chain) || isKubeProxyChain(r.target) || spn !== undefined || comment.startsWith('kubernetes ');
+    isKubeProxyChain(rule.chain) ||
+    isKubeProxyChain(rule.target) ||
+    spn !== undefined ||
+    comment.startsWith('kubernetes ');
   if (!kubeish) return undefined;
   const meaning = (role: KubeProxyMeaning['role'], extra: Partial<KubeProxyMeaning> = {}): KubeProxyMeaning => {
-    const m: KubeProxyMeaning = { role };
-    if (spn) m.servicePortName = spn;
-    return Object.assign(m, extra);
+    const result: KubeProxyMeaning = { role };
+    if (spn) result.servicePortName = spn;
+    return Object.assign(result, extra);
   };
-  const target = r.target;
+  const target = rule.target;
   if (target === 'KUBE-MARK-MASQ') return meaning('masquerade-mark');
   if (target === 'MASQUERADE') return meaning('masquerade');
   if (target === 'KUBE-NODEPORTS') return meaning('nodeports');
-  if (target === 'DNAT' && r.dnatTo) {
+  if (target === 'DNAT' && rule.dnatTo) {
     const ep =
-      r.dnatTo.port !== undefined
-        ? r.dnatTo.ip.includes(':')
-          ? `[${r.dnatTo.ip}]:${r.dnatTo.port}`
-          : `${r.dnatTo.ip}:${r.dnatTo.port}`
-        : r.dnatTo.ip;
+      rule.dnatTo.port !== undefined
+        ? rule.dnatTo.ip.includes(':')
+          ? `[${rule.dnatTo.ip}]:${rule.dnatTo.port}`
+          : `${rule.dnatTo.ip}:${rule.dnatTo.port}`
+        : rule.dnatTo.ip;
     return meaning('endpoint-dnat', { endpoint: ep });
   }
   if (target.startsWith('KUBE-SEP-')) {
-    const endpoint = endpointInComment(r.comment);
+    const endpoint = endpointInComment(rule.comment);
     return meaning('endpoint-choice', endpoint ? { endpoint } : {});
   }
   if (
@@ -102,7 +105,11 @@ export function decodeKubeProxyMeaning(r: RuleForMeaning): KubeProxyMeaning | un
   }
   if (SERVICE_CHAIN.test(target)) {
     if (/ cluster IP$/.test(comment)) return meaning('service-portal');
-    if (r.chain === 'KUBE-NODEPORTS' || / (external|loadbalancer) IP$/.test(comment) || r.chain.startsWith('KUBE-FW-'))
+    if (
+      rule.chain === 'KUBE-NODEPORTS' ||
+      / (external|loadbalancer) IP$/.test(comment) ||
+      rule.chain.startsWith('KUBE-FW-')
+    )
       return meaning('external-portal');
   }
   return meaning('other');

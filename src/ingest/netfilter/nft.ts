@@ -18,46 +18,46 @@ interface Block {
   name: string;
 }
 
-function braceBalance(s: string): number {
-  let n = 0;
+function braceBalance(text: string): number {
+  let depth = 0;
   let quoted = false;
-  for (const c of s) {
-    if (c === '"') quoted = !quoted;
-    else if (!quoted && c === '{') n++;
-    else if (!quoted && c === '}') n--;
+  for (const char of text) {
+    if (char === '"') quoted = !quoted;
+    else if (!quoted && char === '{') depth++;
+    else if (!quoted && char === '}') depth--;
   }
-  return n;
+  return depth;
 }
 
 /** Splits at commas outside braces and quotes. */
-function splitTopLevel(s: string): string[] {
+function splitTopLevel(text: string): string[] {
   const out: string[] = [];
   let depth = 0;
   let quoted = false;
   let start = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i];
-    if (c === '"') quoted = !quoted;
+  for (let i = 0; i < text.length; i++) {
+    const char = text[i];
+    if (char === '"') quoted = !quoted;
     else if (quoted) continue;
-    else if (c === '{') depth++;
-    else if (c === '}') depth--;
-    else if (c === ',' && depth === 0) {
-      out.push(s.slice(start, i));
+    else if (char === '{') depth++;
+    else if (char === '}') depth--;
+    else if (char === ',' && depth === 0) {
+      out.push(text.slice(start, i));
       start = i + 1;
     }
   }
-  out.push(s.slice(start));
-  return out.map((x) => x.trim()).filter(Boolean);
+  out.push(text.slice(start));
+  return out.map((part) => part.trim()).filter(Boolean);
 }
 
 /** `dnat to 10.244.0.105:53`, `dnat ip to 10.244.0.105 . 53`, `dnat ip6 to [fd00::1]:53`. */
 function parseNftDnat(rule: string): { ip: string; port?: number } | undefined {
-  const match = /\bdnat (?:ip6? )?to (\S+)(?: \. (\d+))?/.exec(rule);
+  const match = /\bdnat (?:ip6? )?to (?<target>\S+)(?: \. (?<port>\d+))?/.exec(rule)?.groups;
   if (!match) return undefined;
-  const t = parseNatTarget(match[1]);
-  if (!t) return undefined;
-  if (t.port === undefined && match[2]) t.port = parsePort(match[2]);
-  return t;
+  const target = parseNatTarget(match.target);
+  if (!target) return undefined;
+  if (target.port === undefined && match.port) target.port = parsePort(match.port);
+  return target;
 }
 
 /** The chains a `numgen random mod N vmap { 0 : goto A, 1 : goto B }` picks from. */
@@ -68,8 +68,8 @@ function numgenChains(rule: string): string[] | undefined {
   const close = rule.indexOf('}', open);
   if (open < 0 || close < 0) return undefined;
   return splitTopLevel(rule.slice(open + 1, close))
-    .map((e) => /:\s*(?:goto|jump)\s+(\S+)/.exec(e)?.[1])
-    .filter((x): x is string => !!x);
+    .map((element) => /:\s*(?:goto|jump)\s+(\S+)/.exec(element)?.[1])
+    .filter((chain): chain is string => !!chain);
 }
 
 function parseElement(text: string): { key: string[]; verdict: string } | undefined {
@@ -81,12 +81,15 @@ function parseElement(text: string): { key: string[]; verdict: string } | undefi
     .replace(/ (timeout|expires) \S+/g, '')
     .trim();
   if (!keyPart) return undefined;
-  return { key: keyPart.split(' . ').map((k) => k.trim()), verdict: colon >= 0 ? flat.slice(colon + 3).trim() : '' };
+  return {
+    key: keyPart.split(' . ').map((part) => part.trim()),
+    verdict: colon >= 0 ? flat.slice(colon + 3).trim() : '',
+  };
 }
 
-function stripHandle(t: string): string {
-  const at = t.lastIndexOf(' # handle ');
-  return at >= 0 && /^\d+$/.test(t.slice(at + 10)) ? t.slice(0, at).trimEnd() : t;
+function stripHandle(text: string): string {
+  const at = text.lastIndexOf(' # handle ');
+  return at >= 0 && /^\d+$/.test(text.slice(at + 10)) ? text.slice(0, at).trimEnd() : text;
 }
 
 export function parseNft(input: ParseInput): ParseResult {
@@ -104,15 +107,15 @@ export function parseNft(input: ParseInput): ParseResult {
   const top = () => stack[stack.length - 1];
 
   const addElements = (text: string, lineNo: number, raw: string) => {
-    const b = top();
-    if (b?.kind !== 'map' || !table) return;
+    const enclosing = top();
+    if (enclosing?.kind !== 'map' || !table) return;
     for (const part of splitTopLevel(text)) {
       const el = parseElement(part);
       if (!el) continue;
       const fact: NftMapElement = {
         kind: 'NftMapElement',
         table: table.name,
-        map: b.name,
+        map: enclosing.name,
         key: el.key,
         verdict: el.verdict,
         evidence: [logEvidence(input.uri, lineNo, raw, FORMAT)],
@@ -123,13 +126,13 @@ export function parseNft(input: ParseInput): ParseResult {
   };
 
   const addRule = (text: string, lineNo: number) => {
-    const b = top();
-    if (!table || b?.kind !== 'chain') return;
+    const enclosing = top();
+    if (!table || enclosing?.kind !== 'chain') return;
     const rule: NftRule = {
       kind: 'NftRule',
       table: table.name,
       family: table.family,
-      chain: b.name,
+      chain: enclosing.name,
       text,
       evidence: [logEvidence(input.uri, lineNo, text, FORMAT)],
     };
@@ -137,8 +140,8 @@ export function parseNft(input: ParseInput): ParseResult {
     if (eps?.length) rule.endpointChains = eps;
     const dnat = parseNftDnat(text);
     if (dnat) rule.dnatTo = dnat;
-    const comment = /\bcomment "([^"]*)"/.exec(text);
-    if (comment) rule.comment = comment[1];
+    const comment = /\bcomment "(?<text>[^"]*)"/.exec(text)?.groups;
+    if (comment) rule.comment = comment.text;
     facts.push(rule);
     records++;
   };
@@ -163,21 +166,18 @@ export function parseNft(input: ParseInput): ParseResult {
       }
       continue;
     }
-    const opener =
-      /^(table|chain|set|map|flowtable|counter|quota|ct\s+\S+|limit|secmark|synproxy)\s+(?:(ip6?|inet|arp|bridge|netdev)\s+)?(\S+)\s*\{$/.exec(
-        text,
-      );
+    const opener = BLOCK_OPENER.exec(text)?.groups;
     if (opener) {
-      const kind = opener[1];
+      const kind = opener.kind;
       if (kind === 'table') {
-        table = { family: opener[2] ?? 'ip', name: opener[3] };
-        stack.push({ kind: 'table', name: opener[3] });
-        if (opener[3] === 'kube-proxy' && kubeProxyLine === undefined) {
+        table = { family: opener.family ?? 'ip', name: opener.name };
+        stack.push({ kind: 'table', name: opener.name });
+        if (opener.name === 'kube-proxy' && kubeProxyLine === undefined) {
           kubeProxyLine = lineNo;
           kubeProxyText = text;
         }
       } else {
-        stack.push({ kind: kind === 'chain' || kind === 'set' || kind === 'map' ? kind : 'other', name: opener[3] });
+        stack.push({ kind: kind === 'chain' || kind === 'set' || kind === 'map' ? kind : 'other', name: opener.name });
       }
       continue;
     }
@@ -186,15 +186,15 @@ export function parseNft(input: ParseInput): ParseResult {
       if (stack.length === 0) table = undefined;
       continue;
     }
-    const b = top();
-    if (!b) {
+    const enclosing = top();
+    if (!enclosing) {
       unparsed.push({ line: lineNo, reason: 'outside any nft table', text: text.slice(0, 200) });
       continue;
     }
-    if (b.kind === 'set' || b.kind === 'map') {
-      const el = /^elements\s*=\s*\{(.*)$/.exec(text);
-      if (el) {
-        const rest = el[1];
+    if (enclosing.kind === 'set' || enclosing.kind === 'map') {
+      const elements = /^elements\s*=\s*\{(?<rest>.*)$/.exec(text)?.groups;
+      if (elements) {
+        const rest = elements.rest;
         const closes = braceBalance('{' + rest) <= 0;
         addElements(closes ? rest.slice(0, rest.lastIndexOf('}')) : rest, lineNo, text);
         inElements = !closes;
@@ -202,7 +202,7 @@ export function parseNft(input: ParseInput): ParseResult {
       // `type`, `flags`, `comment`, `timeout`, `size`, `policy`: properties we do not model.
       continue;
     }
-    if (b.kind === 'chain') {
+    if (enclosing.kind === 'chain') {
       if (
         /^type\s+\S+\s+hook\s/.test(text) ||
         /^comment\s+"/.test(text) ||
@@ -217,8 +217,8 @@ export function parseNft(input: ParseInput): ParseResult {
       addRule(text, lineNo);
       continue;
     }
-    if (b.kind === 'table' && /^(comment|flags)\s/.test(text)) continue;
-    if (b.kind === 'other') continue;
+    if (enclosing.kind === 'table' && /^(comment|flags)\s/.test(text)) continue;
+    if (enclosing.kind === 'other') continue;
     unparsed.push({ line: lineNo, reason: 'unknown nft statement', text: text.slice(0, 200) });
   }
   if (pending)
@@ -234,9 +234,20 @@ export function parseNft(input: ParseInput): ParseResult {
   return { format: FORMAT, facts, records, unparsed };
 }
 
+/** `table ip kube-proxy {`, `chain services {`, `map service-ips {`, `ct helper ftp {` … */
+const BLOCK_OPENER = new RegExp(
+  String.raw`^(?<kind>table|chain|set|map|flowtable|counter|quota|ct\s+\S+|limit|secmark|synproxy)\s+` +
+    String.raw`(?:(?<family>ip6?|inet|arp|bridge|netdev)\s+)?(?<name>\S+)\s*\{$`,
+);
 // First words of the statements and properties nft prints inside tables, chains, sets and maps.
-const NFT_STATEMENT =
-  /^(type|flags|comment|elements|timeout|size|policy|counter|ip|ip6|meta|tcp|udp|sctp|th|ct|fib|numgen|jhash|jump|goto|mark|masquerade|reject|drop|accept|return|dnat|snat|update|add|iif|oif|iifname|oifname|ether|log|limit|queue|notrack|devices|hook)\b/;
+const NFT_STATEMENT_WORDS = [
+  ...['type', 'flags', 'comment', 'elements', 'timeout', 'size', 'policy', 'counter'],
+  ...['ip', 'ip6', 'meta', 'tcp', 'udp', 'sctp', 'th', 'ct', 'fib', 'numgen', 'jhash'],
+  ...['jump', 'goto', 'mark', 'masquerade', 'reject', 'drop', 'accept', 'return', 'dnat', 'snat'],
+  ...['update', 'add', 'iif', 'oif', 'iifname', 'oifname', 'ether', 'log', 'limit', 'queue'],
+  ...['notrack', 'devices', 'hook'],
+];
+const NFT_STATEMENT = new RegExp(String.raw`^(${NFT_STATEMENT_WORDS.join('|')})\b`);
 // A wrapped line of an `elements = { … }` list: addresses, dots, verdicts, ending in `,` or `}`.
 const ELEMENT_CONTINUATION = /^[\w.:/ "-]+(?: : (?:goto|jump) \S+| : (?:drop|accept))?[,}]$/;
 
@@ -249,16 +260,16 @@ export const nftFormat: FormatSpec = {
     let hits = 0;
     let seen = 0;
     let inTable = false;
-    for (const l of lines) {
+    for (const line of lines) {
       // `nft -a` ends openers and rules with `# handle N`
-      const t = stripHandle(l.trim());
-      if (!t) continue;
+      const text = stripHandle(line.trim());
+      if (!text) continue;
       seen++;
       // A table, chain, set or map opener is nft's own syntax; after one, braces and verdict
       // words count too (a later paragraph of a listing starts at `chain X {`; JSON has braces).
       if (
-        /^table\s+(ip6?|inet|arp|bridge|netdev)\s+\S+\s*\{$/.test(t) ||
-        /^(chain|set|map|flowtable)\s+[\w./:-]+\s*\{$/.test(t)
+        /^table\s+(ip6?|inet|arp|bridge|netdev)\s+\S+\s*\{$/.test(text) ||
+        /^(chain|set|map|flowtable)\s+[\w./:-]+\s*\{$/.test(text)
       ) {
         inTable = true;
         hits++;
@@ -266,10 +277,10 @@ export const nftFormat: FormatSpec = {
       }
       if (
         inTable &&
-        (t === '}' ||
-          NFT_STATEMENT.test(t) ||
-          /\b(vmap|goto|jump|dnat to|masquerade)\b/.test(t) ||
-          (t.length <= 300 && ELEMENT_CONTINUATION.test(t)))
+        (text === '}' ||
+          NFT_STATEMENT.test(text) ||
+          /\b(vmap|goto|jump|dnat to|masquerade)\b/.test(text) ||
+          (text.length <= 300 && ELEMENT_CONTINUATION.test(text)))
       )
         hits++;
     }

@@ -12,8 +12,11 @@ import { after, hostLines, intAfter, words } from '../host/hostText';
 import { totalParse } from '../total';
 
 const FORMAT = 'bridge-link';
-const PORT_HEADER =
-  /^(?<ifindex>\d{1,10}): (?<name>[^\s:@]+)(?:@(?<peer>[^\s:]+))?: (?:<[A-Z0-9_,-]*> )?(?<rest>.*\bstate (?:disabled|listening|learning|forwarding|blocking)\b.*)$/;
+const PORT_STATES = 'disabled|listening|learning|forwarding|blocking';
+const PORT_HEADER = new RegExp(
+  String.raw`^(?<ifindex>\d{1,10}): (?<name>[^\s:@]+)(?:@(?<peer>[^\s:]+))?: (?:<[A-Z0-9_,-]*> )?` +
+    String.raw`(?<rest>.*\bstate (?:${PORT_STATES})\b.*)$`,
+);
 const OPTION_LINE = /^(?:hairpin|guard|root_block|fastleave|learning|flood) (?:on|off)\b/;
 
 const onOff = (tokens: readonly string[], key: string): boolean | undefined => {
@@ -23,18 +26,18 @@ const onOff = (tokens: readonly string[], key: string): boolean | undefined => {
 
 function parseBridgeLink(input: ParseInput): ParseResult {
   const interfaces = parseIpLinkText(input, FORMAT);
-  const h = hostLines(input, FORMAT);
+  const source = hostLines(input, FORMAT);
   const ports: BridgePort[] = [];
   let current: BridgePort | undefined;
   let headerIndex = 0;
-  for (let i = 0; i < h.lines.length; i++) {
-    const text = h.lines[i].trim();
+  for (let i = 0; i < source.lines.length; i++) {
+    const text = source.lines[i].trim();
     if (text.length > 4000) continue; // left to the ip link reader, which reports what it cannot read
     const header = PORT_HEADER.exec(text);
     if (header?.groups) {
       const rest = words(header.groups.rest);
       headerIndex = i;
-      current = { kind: 'BridgePort', name: header.groups.name, evidence: [h.evidence(i)] };
+      current = { kind: 'BridgePort', name: header.groups.name, evidence: [source.evidence(i)] };
       current.ifindex = Number(header.groups.ifindex);
       if (header.groups.peer) current.peer = header.groups.peer;
       const master = after(rest, 'master');
@@ -55,7 +58,7 @@ function parseBridgeLink(input: ParseInput): ParseResult {
       if (learning !== undefined) current.learning = learning;
       const flood = onOff(options, 'flood');
       if (flood !== undefined) current.flood = flood;
-      current.evidence[0] = h.evidence(headerIndex, i);
+      current.evidence[0] = source.evidence(headerIndex, i);
       current = undefined;
     }
   }
@@ -72,10 +75,10 @@ export const bridgeLinkFormat: FormatSpec = {
   sniff(lines) {
     let headers = 0;
     let seen = 0;
-    for (const l of lines) {
-      if (!l.trim()) continue;
+    for (const line of lines) {
+      if (!line.trim()) continue;
       seen++;
-      if (PORT_HEADER.test(l.trim()) || OPTION_LINE.test(l.trim())) headers++;
+      if (PORT_HEADER.test(line.trim()) || OPTION_LINE.test(line.trim())) headers++;
     }
     return seen ? 0.95 * (headers / seen) : 0;
   },

@@ -47,7 +47,7 @@ function parseConntrackStats(input: ParseInput): ParseResult {
 
 /** Cuts flattened `cpu=0 … cpu=1 …` before each `cpu=`. */
 function unflattenConntrackStats(line: string) {
-  return splitBeforeTokens(line, (tokens, i) => /^cpu=\d/.test(tokens[i].text));
+  return splitBeforeTokens(line, (tokens, index) => /^cpu=\d/.test(tokens[index].text));
 }
 
 export const conntrackStatsFormat: FormatSpec = {
@@ -56,5 +56,5 @@ export const conntrackStatsFormat: FormatSpec = {
   parse: (input) => totalParse(FORMAT, input, () => parseConntrackStats(input)),
   unflatten: unflattenConntrackStats,
   commands: [/^conntrack\s(.*\s)?(-S|--stats)(\s|$)/],
-  sniff: (lines) => 0.95 * fractionMatching(lines, (l) => /^cpu=\d+\s+(?:[a-z_]+=\d+\s*)+$/.test(l.trim())),
+  sniff: (lines) => 0.95 * fractionMatching(lines, (line) => /^cpu=\d+\s+(?:[a-z_]+=\d+\s*)+$/.test(line.trim())),
 };

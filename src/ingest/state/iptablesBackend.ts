@@ -10,8 +10,15 @@ import { fractionMatching, lineEvidence, logicalLines, unparsedLine } from '../d
 import { totalParse } from '../total';
 
 const FORMAT = 'iptables-version';
-const VERSION =
-  /^(?:ip6?tables|ip6?tables-(?:legacy|nft)(?:-save|-restore)?|ip6?tables-(?:save|restore)) v(?<version>\d+(?:\.\d+){1,3})(?: \((?<backend>nf_tables|legacy)\))?$/;
+const IPTABLES_TOOLS = [
+  'ip6?tables',
+  String.raw`ip6?tables-(?:legacy|nft)(?:-save|-restore)?`,
+  String.raw`ip6?tables-(?:save|restore)`,
+];
+const IPTABLES_TOOL = `(?:${IPTABLES_TOOLS.join('|')})`;
+const VERSION = new RegExp(
+  String.raw`^${IPTABLES_TOOL} v(?<version>\d+(?:\.\d+){1,3})(?: \((?<backend>nf_tables|legacy)\))?$`,
+);
 const LEGACY_WARNING =
   /^# Warning: iptables-legacy tables present, use iptables-legacy(?:-save)? to (?:see|list) them$/;
 
@@ -66,5 +73,5 @@ export const iptablesVersionFormat: FormatSpec = {
   tools: ['', '-save', '-restore'].flatMap(iptablesCommands),
   parse: (input) => totalParse(FORMAT, input, () => parseIptablesVersion(input)),
   commands: [/^ip6?tables(-legacy|-nft)?(-save|-restore)?\s+(-V|--version)(\s|$)/],
-  sniff: (lines) => 0.95 * fractionMatching(lines, (l) => VERSION.test(l.trim())),
+  sniff: (lines) => 0.95 * fractionMatching(lines, (line) => VERSION.test(line.trim())),
 };

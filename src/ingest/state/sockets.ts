@@ -34,7 +34,7 @@ const protocolOf = (word: string): 'tcp' | 'udp' | undefined =>
 function commandProtocol(command: string | undefined): 'tcp' | 'udp' | undefined {
   const flags = (command ?? '')
     .split(/\s+/)
-    .filter((w) => /^-[a-zA-Z]+$/.test(w))
+    .filter((word) => /^-[a-zA-Z]+$/.test(word))
     .join('');
   const tcp = flags.includes('t');
   const udp = flags.includes('u');
@@ -111,14 +111,14 @@ export const socketsFormat: FormatSpec = {
   commands: [/^ss\s(?:.*\s)?-[a-zA-Z]*l/, /^netstat\s(?:.*\s)?-[a-zA-Z]*l/],
   sniff: (lines) =>
     0.9 *
-    fractionMatching(lines, (l) => {
-      const t = l.trim();
+    fractionMatching(lines, (line) => {
+      const trimmed = line.trim();
       return (
-        SS_HEADER.test(t) ||
-        NETSTAT_TITLE.test(t) ||
-        NETSTAT_HEADER.test(t) ||
-        /^(?:(?:tcp|udp)\s+)?(?:LISTEN|UNCONN)\s+\d+\s+\d+\s+\S+:\S+\s+\S+:\S+/.test(t) ||
-        /^(?:tcp|udp)6?\s+\d+\s+\d+\s+\S+:\S+\s+\S+:\S+(?:\s+LISTEN)?/.test(t)
+        SS_HEADER.test(trimmed) ||
+        NETSTAT_TITLE.test(trimmed) ||
+        NETSTAT_HEADER.test(trimmed) ||
+        /^(?:(?:tcp|udp)\s+)?(?:LISTEN|UNCONN)\s+\d+\s+\d+\s+\S+:\S+\s+\S+:\S+/.test(trimmed) ||
+        /^(?:tcp|udp)6?\s+\d+\s+\d+\s+\S+:\S+\s+\S+:\S+(?:\s+LISTEN)?/.test(trimmed)
       );
     }),
 };

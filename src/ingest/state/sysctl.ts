@@ -15,7 +15,9 @@ const SETTING = /^(?<name>[a-z][\w-]*(?:\.[\w:@/-]+)+) = ?(?<value>.*)$/;
 const CANNOT_STAT = /^sysctl: cannot stat \/proc\/sys\/(?<path>\S+?): No such file or directory$/;
 const UNREADABLE = /^sysctl: (?:reading key|permission denied on key) ["'](?<name>[^"']+)["']/;
 
-/** `/proc/sys/net/ipv4/ip_forward` → `net.ipv4.ip_forward` (a `.` inside a component, as in `eth0.100`, becomes `/`). */
+/**
+ * `/proc/sys/net/ipv4/ip_forward` → `net.ipv4.ip_forward` (a `.` inside a component, as in `eth0.100`, becomes `/`).
+ */
 function sysctlName(procPath: string): string {
   return procPath
     .replace(/^\/proc\/sys\//, '')
@@ -30,10 +32,10 @@ function bareValueNames(command: string | undefined): string[] {
   if (words[0] === 'cat')
     return words
       .slice(1)
-      .filter((w) => w.startsWith('/proc/sys/'))
+      .filter((word) => word.startsWith('/proc/sys/'))
       .map(sysctlName);
-  if (words[0] !== 'sysctl' || !words.some((w) => /^-\w*[nb]/.test(w))) return [];
-  return words.slice(1).filter((w) => !w.startsWith('-') && KEY.test(w.split('=')[0]));
+  if (words[0] !== 'sysctl' || !words.some((word) => /^-\w*[nb]/.test(word))) return [];
+  return words.slice(1).filter((word) => !word.startsWith('-') && KEY.test(word.split('=')[0]));
 }
 
 function parseSysctl(input: ParseInput): ParseResult {
@@ -75,7 +77,7 @@ function parseSysctl(input: ParseInput): ParseResult {
 
 /** Cuts a flattened `a.b = 1 c.d = 0` before each `name =`. */
 function unflattenSysctl(line: string) {
-  return splitBeforeTokens(line, (tokens, i) => tokens[i + 1]?.text === '=' && KEY.test(tokens[i].text));
+  return splitBeforeTokens(line, (tokens, index) => tokens[index + 1]?.text === '=' && KEY.test(tokens[index].text));
 }
 
 export const sysctlFormat: FormatSpec = {
@@ -84,5 +86,5 @@ export const sysctlFormat: FormatSpec = {
   parse: (input) => totalParse(FORMAT, input, () => parseSysctl(input)),
   unflatten: unflattenSysctl,
   commands: [/^sysctl(\s|$)/, /^cat\s+\/proc\/sys\//],
-  sniff: (lines) => 0.9 * fractionMatching(lines, (l) => SETTING.test(l.trim()) || CANNOT_STAT.test(l.trim())),
+  sniff: (lines) => 0.9 * fractionMatching(lines, (line) => SETTING.test(line.trim()) || CANNOT_STAT.test(line.trim())),
 };

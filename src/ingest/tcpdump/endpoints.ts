@@ -28,18 +28,18 @@ const SERVICES: Record<string, number> = {
   postgresql: 5432,
 };
 
-export function isServiceName(w: string): boolean {
-  return Object.prototype.hasOwnProperty.call(SERVICES, w);
+export function isServiceName(word: string): boolean {
+  return Object.prototype.hasOwnProperty.call(SERVICES, word);
 }
 
-function allDigits(s: string, from: number, to: number): boolean {
+function allDigits(text: string, from: number, to: number): boolean {
   if (to <= from) return false;
-  for (let i = from; i < to; i++) if (!isDigit(s.charCodeAt(i))) return false;
+  for (let i = from; i < to; i++) if (!isDigit(text.charCodeAt(i))) return false;
   return true;
 }
 
-function looksLikeIPv6(s: string): boolean {
-  return s.indexOf(':') >= 0;
+function looksLikeIPv6(text: string): boolean {
+  return text.indexOf(':') >= 0;
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { Capture, Evidence } from '../../model';
 import type { FormatSpec, ParseInput, ParseResult } from '../types';
 import { Chunk, NET_OTHER } from './columns/chunk';
-import { RecordScanner } from './columns/recordScanner';
+import { RecordScanner, type RecordSpan } from './columns/recordScanner';
 import {
   asciiBytesStart,
   headerOrTrailer,
@@ -25,7 +25,10 @@ import { looksFlattened, unflattenTcpdump } from './unflatten';
 
 const FORMAT = 'tcpdump';
 
-/** One Capture fact for the packets, its evidence spanning the first packet's line to the last one's; none for no packets. */
+/**
+ * One Capture fact for the packets, its evidence spanning the first packet's line to the last one's; none for no
+ * packets.
+ */
 function captureOf(table: PacketColumns, uri: string, input: ParseInput): Capture[] {
   if (table.size === 0) return [];
   const line = table.lineOf(0);
@@ -60,7 +63,7 @@ export function parseTcpdump(input: ParseInput): ParseResult {
   // newlines were lost somewhere: cut every line into its records, read that, then point back at the text as given
   const lines = textLines(text);
   const last = lines.count - 1;
-  const { text: cut, map } = unflattenLines(tcpdumpFormat, lines, 0, last, base);
+  const { text: cut, map } = unflattenLines(tcpdumpFormat, { lines, first: 0, last, firstLine: base });
   const again = scanCapture(cut ?? lines.join(0, last), uri, map ? 1 : base, {
     linesCut: true,
     endsStripped: true,
@@ -76,11 +79,14 @@ export function parseTcpdump(input: ParseInput): ParseResult {
   return result;
 }
 
-/** What the command's `-t` flags make of stamps printed after a space: -ttt counts from the packet before, -ttttt from the first. */
+/**
+ * What the command's `-t` flags make of stamps printed after a space: -ttt counts from the packet before, -ttttt from
+ * the first.
+ */
 function deltaStampsOf(command: string | undefined): DeltaStamps | undefined {
   if (command === undefined) return undefined;
   let ts = 0;
-  for (const w of command.split(/\s+/)) if (/^-[a-zA-Z]+$/.test(w)) for (const ch of w) if (ch === 't') ts++;
+  for (const word of command.split(/\s+/)) if (/^-[a-zA-Z]+$/.test(word)) for (const ch of word) if (ch === 't') ts++;
   return ts === 3 ? 'previous' : ts >= 5 ? 'first' : undefined;
 }
 
@@ -120,19 +126,26 @@ export function sniffTcpdump(lines: readonly string[]): number {
       hits++;
       continue;
     }
-    const pieces = flat ? unflattenTcpdump(line).map((p) => p.text) : [numbered];
+    const pieces = flat ? unflattenTcpdump(line).map((piece) => piece.text) : [numbered];
     let ok = 0;
-    for (const p of pieces) {
-      if (headerOrTrailer(p)) {
+    for (const piece of pieces) {
+      if (headerOrTrailer(piece)) {
         ok++;
         continue;
       }
       // a packet line, stamped or not (-t); unstamped, only IP, IP6 and ARP frames are packets
-      const stamp = readStamp(p, 0);
-      if (
-        scanner.scan(p, 0, p.length, row, 0, 0, stamp?.end ?? 0, stamp?.t ?? 0, -1, -1, p.length) === undefined &&
-        row.net[0] !== NET_OTHER
-      ) {
+      const stamp = readStamp(piece, 0);
+      const record: RecordSpan = {
+        at: 0,
+        lineEnd: piece.length,
+        stampEnd: stamp?.end ?? 0,
+        stamp: stamp?.t ?? 0,
+        contFrom: -1,
+        contTo: -1,
+        endAt: piece.length,
+      };
+      scanner.target(row, 0, 0);
+      if (scanner.scan(piece, record, false) === undefined && row.net[0] !== NET_OTHER) {
         ok++;
         afterPacket = true;
       }

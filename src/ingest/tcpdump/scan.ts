@@ -5,7 +5,7 @@
 
 import { charE } from './columns/bounded';
 
-export const isDigit = (c: number): boolean => c >= 48 && c <= 57;
+export const isDigit = (code: number): boolean => code >= 48 && code <= 57;
 
 export interface Stamp {
   /** Index just after the timestamp (a space or the end follows). */
@@ -20,91 +20,92 @@ const STAMP: Stamp = { end: -1, t: 0 };
  * `EPOCH.ffffff` (-tt). Returns a shared scratch object (copy what you need) or undefined.
  * The stamp must be followed by a space or the end of the text (or `e`, the end of the line).
  */
-export function readStamp(s: string, i: number, e = s.length): Stamp | undefined {
-  const c0 = s.charCodeAt(i);
-  if (!(c0 >= 48 && c0 <= 57) || i >= e) return undefined;
-  const c2 = charE(s, i + 2, e);
-  let t = -1;
+export function readStamp(text: string, start: number, end = text.length): Stamp | undefined {
+  const c0 = text.charCodeAt(start);
+  if (!(c0 >= 48 && c0 <= 57) || start >= end) return undefined;
+  const c2 = charE(text, start + 2, end);
+  let stamp = -1;
   if (c2 === 58) {
-    t = timeOfDay(s, i, e);
+    stamp = timeOfDay(text, start, end);
   } else if (
-    charE(s, i + 4, e) === 45 &&
-    charE(s, i + 7, e) === 45 &&
-    charE(s, i + 10, e) === 32 &&
-    twoDigits(s, i, e) >= 0 &&
-    twoDigits(s, i + 2, e) >= 0 &&
-    twoDigits(s, i + 5, e) >= 0 &&
-    twoDigits(s, i + 8, e) >= 0
+    charE(text, start + 4, end) === 45 &&
+    charE(text, start + 7, end) === 45 &&
+    charE(text, start + 10, end) === 32 &&
+    twoDigits(text, start, end) >= 0 &&
+    twoDigits(text, start + 2, end) >= 0 &&
+    twoDigits(text, start + 5, end) >= 0 &&
+    twoDigits(text, start + 8, end) >= 0
   ) {
-    t = timeOfDay(s, i + 11, e);
+    stamp = timeOfDay(text, start + 11, end);
   } else {
     // -tt: seconds since the epoch, 9 or 10 digits, a dot, the fraction.
-    let j = i;
-    let n = 0;
-    while (j < e && j < i + 11 && isDigit(s.charCodeAt(j))) {
-      n = n * 10 + (s.charCodeAt(j) - 48);
-      j++;
+    let cursor = start;
+    let seconds = 0;
+    while (cursor < end && cursor < start + 11 && isDigit(text.charCodeAt(cursor))) {
+      seconds = seconds * 10 + (text.charCodeAt(cursor) - 48);
+      cursor++;
     }
-    if (j - i >= 9 && charE(s, j, e) === 46) {
-      let k = j + 1;
+    if (cursor - start >= 9 && charE(text, cursor, end) === 46) {
+      let fractionEnd = cursor + 1;
       let frac = 0;
       let scale = 1;
-      while (k < e && k < j + 10 && isDigit(s.charCodeAt(k))) {
-        frac = frac * 10 + (s.charCodeAt(k) - 48);
+      while (fractionEnd < end && fractionEnd < cursor + 10 && isDigit(text.charCodeAt(fractionEnd))) {
+        frac = frac * 10 + (text.charCodeAt(fractionEnd) - 48);
         scale *= 10;
-        k++;
+        fractionEnd++;
       }
-      if (k > j + 1) {
-        STAMP.end = k;
-        t = n + frac / scale;
+      if (fractionEnd > cursor + 1) {
+        STAMP.end = fractionEnd;
+        stamp = seconds + frac / scale;
       }
     }
   }
-  if (t < 0) return undefined;
-  const after = charE(s, STAMP.end, e);
+  if (stamp < 0) return undefined;
+  const after = charE(text, STAMP.end, end);
   if (!(after === -1 || after === 32 || after === 9)) return undefined;
-  STAMP.t = t;
+  STAMP.t = stamp;
   return STAMP;
 }
 
-function twoDigits(s: string, i: number, e: number): number {
-  if (i + 1 >= e) return -1;
-  const a = s.charCodeAt(i) - 48;
-  const b = s.charCodeAt(i + 1) - 48;
-  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
+function twoDigits(text: string, start: number, end: number): number {
+  if (start + 1 >= end) return -1;
+  const tens = text.charCodeAt(start) - 48;
+  const ones = text.charCodeAt(start + 1) - 48;
+  return tens >= 0 && tens <= 9 && ones >= 0 && ones <= 9 ? tens * 10 + ones : -1;
 }
 
 /** `HH:MM:SS.frac` at `i` → seconds since midnight, or -1. */
-function timeOfDay(s: string, i: number, e: number): number {
-  if (charE(s, i + 2, e) !== 58 || charE(s, i + 5, e) !== 58 || charE(s, i + 8, e) !== 46) return -1;
-  const h = twoDigits(s, i, e);
-  const m = twoDigits(s, i + 3, e);
-  const sec = twoDigits(s, i + 6, e);
-  if (h < 0 || m < 0 || sec < 0 || h > 23 || m > 59 || sec > 60) return -1;
-  let j = i + 9;
+function timeOfDay(text: string, start: number, end: number): number {
+  if (charE(text, start + 2, end) !== 58 || charE(text, start + 5, end) !== 58 || charE(text, start + 8, end) !== 46)
+    return -1;
+  const hours = twoDigits(text, start, end);
+  const minutes = twoDigits(text, start + 3, end);
+  const sec = twoDigits(text, start + 6, end);
+  if (hours < 0 || minutes < 0 || sec < 0 || hours > 23 || minutes > 59 || sec > 60) return -1;
+  let cursor = start + 9;
   let frac = 0;
   let scale = 1;
-  while (j < e && j < i + 18) {
-    const c = s.charCodeAt(j);
-    if (c < 48 || c > 57) break;
-    frac = frac * 10 + (c - 48);
+  while (cursor < end && cursor < start + 18) {
+    const code = text.charCodeAt(cursor);
+    if (code < 48 || code > 57) break;
+    frac = frac * 10 + (code - 48);
     scale *= 10;
-    j++;
+    cursor++;
   }
-  if (j === i + 9) return -1;
-  STAMP.end = j;
-  return h * 3600 + m * 60 + sec + frac / scale;
+  if (cursor === start + 9) return -1;
+  STAMP.end = cursor;
+  return hours * 3600 + minutes * 60 + sec + frac / scale;
 }
 
 /**
  * Where the stamp (or, with -t, the frame) of a packet line starts: at `a`, or after `-#`'s
  * packet number and two spaces, and one more space before -ttt's and -ttttt's stamps.
  */
-export function numberedStamp(s: string, a: number, e: number): number {
-  let k = a;
-  while (k < e && isDigit(s.charCodeAt(k))) k++;
-  if (k === a || s.charCodeAt(k) !== 32 || s.charCodeAt(k + 1) !== 32) return a;
-  k += 2;
-  if (s.charCodeAt(k) === 32) return isDigit(s.charCodeAt(k + 1)) ? k + 1 : a;
-  return k < e ? k : a;
+export function numberedStamp(text: string, from: number, end: number): number {
+  let cursor = from;
+  while (cursor < end && isDigit(text.charCodeAt(cursor))) cursor++;
+  if (cursor === from || text.charCodeAt(cursor) !== 32 || text.charCodeAt(cursor + 1) !== 32) return from;
+  cursor += 2;
+  if (text.charCodeAt(cursor) === 32) return isDigit(text.charCodeAt(cursor + 1)) ? cursor + 1 : from;
+  return cursor < end ? cursor : from;
 }

@@ -9,8 +9,20 @@ import { cutAt, type LinePiece } from '../words';
  * A record starts at a timestamp, a `tcpdump: ` / `listening on ` header or an `N packets ...` trailer;
  * the frame inside a VXLAN/OTV packet starts right after `instance N` / `vni N`.
  */
-const RECORD_START =
-  /(?<=(?:OTV, flags \[\w{0,8}\] \(0x[0-9a-f]{1,4}\), overlay \d{1,10}, instance \d{1,10}|VXLAN, flags \[\w{0,8}\] \(0x[0-9a-f]{1,4}\), vni \d{1,10}) )(?=\S)|(?<= )(?:tcpdump: |listening on |reading from file |\d+ packets? (?:captured|received by filter|dropped by (?:kernel|interface))|(?:\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d\.\d{1,9}(?= |$))/g;
+/** The outer header of an encapsulated frame; the inner frame follows it on the same line. */
+const ENCAPSULATION = [
+  String.raw`OTV, flags \[\w{0,8}\] \(0x[0-9a-f]{1,4}\), overlay \d{1,10}, instance \d{1,10}`,
+  String.raw`VXLAN, flags \[\w{0,8}\] \(0x[0-9a-f]{1,4}\), vni \d{1,10}`,
+];
+/** What starts a record after a blank: tcpdump's own lines, the packet counts, a timestamp. */
+const RECORD_WORDS = [
+  'tcpdump: ',
+  'listening on ',
+  'reading from file ',
+  String.raw`\d+ packets? (?:captured|received by filter|dropped by (?:kernel|interface))`,
+  String.raw`(?:\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d\.\d{1,9}(?= |$)`,
+];
+const RECORD_START = new RegExp(`(?<=(?:${ENCAPSULATION.join('|')}) )(?=\\S)|(?<= )(?:${RECORD_WORDS.join('|')})`, 'g');
 
 /** Cheap test (no regex, no allocation) for a line that holds more than one record. */
 export function looksFlattened(line: string): boolean {
@@ -22,22 +34,26 @@ export function looksFlattened(line: string): boolean {
  * second `HH:MM:SS.frac` stamp after a space. `colon` is the first ':' at or after p + 12 (-1:
  * none), which a caller walking a whole text can find once for several lines.
  */
-export function holdsRecords(s: string, p: number, e: number, colon: number): boolean {
-  if (e - p < 40) return false;
-  if (at(s, p, e, 'tcpdump: ') || at(s, p, e, 'listening on ')) {
-    return e - p > 100 || findE(s, 'tcpdump: ', p + 9, e) >= 0 || findE(s, ' listening on ', p + 1, e) >= 0;
+export function holdsRecords(text: string, start: number, end: number, colon: number): boolean {
+  if (end - start < 40) return false;
+  if (at(text, start, end, 'tcpdump: ') || at(text, start, end, 'listening on ')) {
+    return (
+      end - start > 100 ||
+      findE(text, 'tcpdump: ', start + 9, end) >= 0 ||
+      findE(text, ' listening on ', start + 1, end) >= 0
+    );
   }
-  const own = ownStampAt(s, p, e);
-  for (let i = colon; i >= 0 && i < e; i = s.indexOf(':', i + 1)) {
+  const own = ownStampAt(text, start, end);
+  for (let i = colon; i >= 0 && i < end; i = text.indexOf(':', i + 1)) {
     // `HH:MM:SS.` with the colon at i = HH end; not the line's own stamp (after `-#`'s number) or
     // the time of its own -tttt stamp
     if (
-      s.charCodeAt(i - 3) === 32 &&
-      i + 3 < e &&
-      s.charCodeAt(i + 3) === 58 &&
+      text.charCodeAt(i - 3) === 32 &&
+      i + 3 < end &&
+      text.charCodeAt(i + 3) === 58 &&
       i - 2 !== own &&
-      readStamp(s, i - 2, e) &&
-      !(i - 2 === own + 11 && isDateAt(s, own))
+      readStamp(text, i - 2, end) &&
+      !(i - 2 === own + 11 && isDateAt(text, own))
     )
       return true;
   }
@@ -63,17 +79,17 @@ export function unflattenTcpdump(line: string): LinePiece[] {
 }
 
 /** Where the line s[p, e) has its own stamp: past leading blanks and `-#`'s packet number. */
-function ownStampAt(s: string, p: number, e: number): number {
-  let k = p;
-  while (k < e && (s.charCodeAt(k) === 32 || s.charCodeAt(k) === 9)) k++;
-  return numberedStamp(s, k, e);
+function ownStampAt(text: string, start: number, end: number): number {
+  let cursor = start;
+  while (cursor < end && (text.charCodeAt(cursor) === 32 || text.charCodeAt(cursor) === 9)) cursor++;
+  return numberedStamp(text, cursor, end);
 }
 
 /** `YYYY-MM-DD ` at p: the date of a -tttt stamp. */
-function isDateAt(s: string, p: number): boolean {
+function isDateAt(text: string, start: number): boolean {
   for (let k = 0; k < 11; k++) {
-    const c = s.charCodeAt(p + k);
-    if (k === 4 || k === 7 ? c !== 45 : k === 10 ? c !== 32 : !(c >= 48 && c <= 57)) return false;
+    const code = text.charCodeAt(start + k);
+    if (k === 4 || k === 7 ? code !== 45 : k === 10 ? code !== 32 : !(code >= 48 && code <= 57)) return false;
   }
   return true;
 }

@@ -23,7 +23,7 @@ function catFiles(command: string): string[] | undefined {
   const at = words.lastIndexOf('--') >= 0 ? words.lastIndexOf('--') + 1 : 0;
   if (words[at] !== 'cat') return undefined;
   const files = words.slice(at + 1);
-  if (files.length < 2 || files.some((f) => f.startsWith('-') || /[|<>;&]/.test(f))) return undefined;
+  if (files.length < 2 || files.some((file) => file.startsWith('-') || /[|<>;&]/.test(file))) return undefined;
   return files;
 }
 
@@ -38,7 +38,7 @@ const WINDOW = 4;
 export function splitCatOutput(command: string, lines: LineSource, from: number, to: number): CatPart[] | undefined {
   const files = catFiles(command);
   if (!files) return undefined;
-  const specs = files.map((f) => formatForCommand(`cat ${f}`));
+  const specs = files.map((file) => formatForCommand(`cat ${file}`));
   if (specs.some((formatSpec) => !formatSpec)) return undefined;
   const parts: CatPart[] = [{ spec: specs[0]!, command: `cat ${files[0]}`, start: from }];
   let next = 1;

@@ -21,19 +21,32 @@ export function unflattenBlock(
   firstLine: number,
   lazy = false,
 ): Unflattened {
-  const r = unflattenLines(spec, arrayLines(lines), 0, lines.length - 1, firstLine);
-  return r.map || lazy ? r : { text: lines.join('\n'), map: undefined };
+  const unflattened = unflattenLines(spec, {
+    lines: arrayLines(lines),
+    first: 0,
+    last: lines.length - 1,
+    firstLine,
+  });
+  return unflattened.map || lazy ? unflattened : { text: lines.join('\n'), map: undefined };
 }
 
 /** A format's pieces of one line; the line itself when the hook fails or splits nothing. */
-function piecesOf(spec: FormatSpec, l: string): (string | { text: string; start: number })[] {
+function piecesOf(spec: FormatSpec, line: string): (string | { text: string; start: number })[] {
   let pieces: (string | { text: string; start: number })[];
   try {
-    pieces = l.length > 0 ? spec.unflatten!(l) : [l];
+    pieces = line.length > 0 ? spec.unflatten!(line) : [line];
   } catch {
-    pieces = [l];
+    pieces = [line];
   }
-  return !Array.isArray(pieces) || pieces.length === 0 ? [l] : pieces;
+  return !Array.isArray(pieces) || pieces.length === 0 ? [line] : pieces;
+}
+
+/** Lines first..last (0-based, inclusive) of a LineSource; `firstLine` is the 1-based file line of `first`. */
+export interface BlockLines {
+  lines: LineSource;
+  first: number;
+  last: number;
+  firstLine: number;
 }
 
 /**
@@ -41,13 +54,8 @@ function piecesOf(spec: FormatSpec, l: string): (string | { text: string; start:
  * are undefined when no line splits. That is the usual case (a big capture), so the first pass
  * keeps nothing; only once a line splits is the block walked again to build the text and map.
  */
-export function unflattenLines(
-  spec: FormatSpec | undefined,
-  lines: LineSource,
-  first: number,
-  last: number,
-  firstLine: number,
-): Unflattened {
+export function unflattenLines(spec: FormatSpec | undefined, block: BlockLines): Unflattened {
+  const { lines, first, last, firstLine } = block;
   if (!spec?.unflatten) return { text: undefined, map: undefined };
   let changed = false;
   for (let k = first; k <= last && !changed; k++) changed = piecesOf(spec, lines.at(k)).length > 1;
@@ -55,11 +63,11 @@ export function unflattenLines(
   const out: string[] = [];
   const map: { line: number; column: number }[] = [];
   for (let k = first; k <= last; k++) {
-    const l = lines.at(k);
+    const line = lines.at(k);
     let searchFrom = 0;
-    for (const p of piecesOf(spec, l)) {
-      const text = typeof p === 'string' ? p : p.text;
-      let column = typeof p === 'string' ? l.indexOf(text.trim(), searchFrom) : p.start;
+    for (const piece of piecesOf(spec, line)) {
+      const text = typeof piece === 'string' ? piece : piece.text;
+      let column = typeof piece === 'string' ? line.indexOf(text.trim(), searchFrom) : piece.start;
       if (column < 0) column = 0;
       searchFrom = column + 1;
       out.push(text);
@@ -85,36 +93,37 @@ export function remapResultWith(
   uri: string,
 ): void {
   const seen = new Set<object>();
-  const fixEvidence = (e: Evidence) => {
-    if (seen.has(e) || e.uri !== uri) return;
-    seen.add(e);
-    moveEvidence(e, at);
+  const fixEvidence = (evidence: Evidence) => {
+    if (seen.has(evidence) || evidence.uri !== uri) return;
+    seen.add(evidence);
+    moveEvidence(evidence, at);
   };
-  const walk = (v: unknown, depth: number) => {
-    if (depth > 6 || v === null || typeof v !== 'object' || seen.has(v)) return;
-    if (Array.isArray(v)) {
-      for (const x of v) walk(x, depth + 1);
+  const walk = (value: unknown, depth: number) => {
+    if (depth > 6 || value === null || typeof value !== 'object' || seen.has(value)) return;
+    if (Array.isArray(value)) {
+      for (const item of value) walk(item, depth + 1);
       return;
     }
-    const o = v as Record<string, unknown>;
-    if (Array.isArray(o.evidence))
-      for (const e of o.evidence as Evidence[]) if (e && typeof e === 'object') fixEvidence(e);
-    seen.add(o);
-    for (const k of Object.keys(o)) if (k !== 'evidence') walk(o[k], depth + 1);
+    const record = value as Record<string, unknown>;
+    if (Array.isArray(record.evidence))
+      for (const evidence of record.evidence as Evidence[])
+        if (evidence && typeof evidence === 'object') fixEvidence(evidence);
+    seen.add(record);
+    for (const key of Object.keys(record)) if (key !== 'evidence') walk(record[key], depth + 1);
   };
-  for (const f of result.facts) {
-    if (f.kind === 'Capture') {
+  for (const fact of result.facts) {
+    if (fact.kind === 'Capture') {
       // A capture's table moves its packets' evidence itself: walking it would visit every entry
       // of columns that can hold millions of packets.
-      if (!seen.has(f.packets)) {
-        seen.add(f.packets);
-        f.packets.remapLines(at);
+      if (!seen.has(fact.packets)) {
+        seen.add(fact.packets);
+        fact.packets.remapLines(at);
       }
-      for (const e of f.evidence) fixEvidence(e);
-    } else walk(f, 0);
+      for (const evidence of fact.evidence) fixEvidence(evidence);
+    } else walk(fact, 0);
   }
-  result.unparsed = result.unparsed.map((u: Unparsed) => {
-    const m = at(u.line);
-    return m ? { ...u, line: m.line } : u;
+  result.unparsed = result.unparsed.map((entry: Unparsed) => {
+    const moved = at(entry.line);
+    return moved ? { ...entry, line: moved.line } : entry;
   });
 }

@@ -24,10 +24,10 @@ export interface TextLines extends LineSource {
   slice(first: number, last: number): string;
 }
 
-function leadOf(s: string, from: number, to: number): number {
+function leadOf(text: string, from: number, to: number): number {
   for (let i = from; i < to; i++) {
-    const c = s.charCodeAt(i);
-    if (c !== 32 && c !== 9 && c !== 13) return c;
+    const code = text.charCodeAt(i);
+    if (code !== 32 && code !== 9 && code !== 13) return code;
   }
   return -1;
 }
@@ -36,53 +36,53 @@ function leadOf(s: string, from: number, to: number): number {
 export function arrayLines(lines: readonly string[]): LineSource {
   return {
     count: lines.length,
-    at: (k) => lines[k],
-    lead: (k) => leadOf(lines[k], 0, lines[k].length),
+    at: (index) => lines[index],
+    lead: (index) => leadOf(lines[index], 0, lines[index].length),
   };
 }
 
-export function isLineSource(v: readonly string[] | LineSource): v is LineSource {
-  return !Array.isArray(v);
+export function isLineSource(input: readonly string[] | LineSource): input is LineSource {
+  return !Array.isArray(input);
 }
 
 /** Offsets of the lines of `text`: starts[k] is where line k starts; one more entry past the last `\n`. */
-function lineStarts(text: string): { starts: Int32Array; n: number; crlf: boolean } {
+function lineStarts(text: string): { starts: Int32Array; entries: number; crlf: boolean } {
   let starts = new Int32Array(Math.max(16, (text.length >> 6) + 1));
-  let n = 1; // starts[0] = 0
+  let entries = 1; // starts[0] = 0
   let crlf = false;
   for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) {
     if (!crlf && i > 0 && text.charCodeAt(i - 1) === 13) crlf = true;
-    if (n === starts.length) {
+    if (entries === starts.length) {
       const grown = new Int32Array(starts.length * 2);
       grown.set(starts);
       starts = grown;
     }
-    starts[n++] = i + 1;
+    starts[entries++] = i + 1;
   }
   // the guess (64 characters a line) can be twice the need: keep only what is used
-  return { starts: starts.length - n > 4096 ? starts.slice(0, n) : starts, n, crlf };
+  return { starts: starts.length - entries > 4096 ? starts.slice(0, entries) : starts, entries, crlf };
 }
 
 export function textLines(text: string): TextLines {
-  const { starts, n, crlf } = lineStarts(text);
+  const { starts, entries, crlf } = lineStarts(text);
   /** End of line k's content: before its `\n` (or the text's end) and one `\r` before that. */
-  const contentEnd = (k: number): number => {
-    let e = k + 1 < n ? starts[k + 1] - 1 : text.length;
-    if (e > starts[k] && text.charCodeAt(e - 1) === 13) e--;
-    return e;
+  const contentEnd = (index: number): number => {
+    let end = index + 1 < entries ? starts[index + 1] - 1 : text.length;
+    if (end > starts[index] && text.charCodeAt(end - 1) === 13) end--;
+    return end;
   };
   // `a\nb\n` has two lines, not three (as `splitLines`); a lone line stays even when empty
-  const count = n > 1 && contentEnd(n - 1) === starts[n - 1] ? n - 1 : n;
+  const count = entries > 1 && contentEnd(entries - 1) === starts[entries - 1] ? entries - 1 : entries;
   return {
     text,
     count,
-    at: (k) => text.slice(starts[k], contentEnd(k)),
-    lead: (k) => leadOf(text, starts[k], k + 1 < n ? starts[k + 1] - 1 : text.length),
+    at: (index) => text.slice(starts[index], contentEnd(index)),
+    lead: (index) => leadOf(text, starts[index], index + 1 < entries ? starts[index + 1] - 1 : text.length),
     slice: (first, last) => text.slice(starts[first], contentEnd(last)),
     join: (first, last) => {
-      const s = text.slice(starts[first], contentEnd(last));
+      const joined = text.slice(starts[first], contentEnd(last));
       // the lines keep a CR that is not their last character; only `\r\n` pairs lose theirs
-      return crlf ? s.replace(/\r\n/g, '\n') : s;
+      return crlf ? joined.replace(/\r\n/g, '\n') : joined;
     },
   };
 }

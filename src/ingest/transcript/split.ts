@@ -29,13 +29,13 @@ function sniffBest(lines: readonly string[], threshold = 0.5): FormatSpec | unde
   let bestScore = threshold;
   for (const spec of allFormats()) {
     let score = safeSniff(spec, head);
-    if (score < 1 && spec.unflatten && head.some((l) => l.length > 80)) {
+    if (score < 1 && spec.unflatten && head.some((line) => line.length > 80)) {
       const pieces: string[] = [];
-      for (const l of head) {
+      for (const line of head) {
         try {
-          for (const p of spec.unflatten(l)) pieces.push(typeof p === 'string' ? p : p.text);
+          for (const piece of spec.unflatten(line)) pieces.push(typeof piece === 'string' ? piece : piece.text);
         } catch {
-          pieces.push(l);
+          pieces.push(line);
         }
         if (pieces.length > SNIFF_LINES) break;
       }
@@ -62,66 +62,66 @@ function continues(spec: FormatSpec, paragraph: readonly string[]): boolean {
   return other === undefined || other.id === spec.id;
 }
 
-const isBlank = (lines: LineSource, k: number): boolean => lines.lead(k) < 0;
+const isBlank = (lines: LineSource, index: number): boolean => lines.lead(index) < 0;
 
 /**
  * The command line k runs, if any. A line whose first non-blank character is a digit is output
  * (commandLine says so too): deciding it from that character spares a capture's million lines
  * a string each.
  */
-function commandAt(lines: LineSource, k: number, lead = lines.lead(k)) {
-  return lead < 0 || (lead >= 48 && lead <= 57) ? undefined : commandLine(lines.at(k));
+function commandAt(lines: LineSource, index: number, lead = lines.lead(index)) {
+  return lead < 0 || (lead >= 48 && lead <= 57) ? undefined : commandLine(lines.at(index));
 }
 
 /** Paragraph end (exclusive index) starting at `from`: the next blank line or command line. */
 function paragraphEnd(lines: LineSource, from: number): number {
-  let k = from;
-  for (; k < lines.count; k++) {
-    const lead = lines.lead(k);
-    if (lead < 0 || (k > from && commandAt(lines, k, lead))) break;
+  let end = from;
+  for (; end < lines.count; end++) {
+    const lead = lines.lead(end);
+    if (lead < 0 || (end > from && commandAt(lines, end, lead))) break;
   }
-  return k;
+  return end;
 }
 
 /** Cuts lines (an array of strings, or a document's lines read on demand) into blocks. */
 export function splitTranscript(input: readonly string[] | LineSource): RawBlock[] {
   const lines = isLineSource(input) ? input : arrayLines(input);
   const blocks: RawBlock[] = [];
-  let i = 0;
-  while (i < lines.count) {
-    if (isBlank(lines, i)) {
-      i++;
+  let index = 0;
+  while (index < lines.count) {
+    if (isBlank(lines, index)) {
+      index++;
       continue;
     }
-    const cmd = commandAt(lines, i);
+    const cmd = commandAt(lines, index);
     if (cmd) {
       // output: following lines up to the next command line; past a blank line only while the
       // next paragraph still looks like this format (dig and iptables -L print blank lines).
       const spec = formatForCommand(cmd.effective) ?? formatForCommand(cmd.command);
-      let j = i + 1;
-      let end = i; // last output line (0-based)
-      while (j < lines.count) {
-        if (isBlank(lines, j)) {
-          let k = j;
-          while (k < lines.count && isBlank(lines, k)) k++;
-          if (k >= lines.count || commandAt(lines, k)) {
-            j = k;
+      let next = index + 1;
+      let end = index; // last output line (0-based)
+      while (next < lines.count) {
+        if (isBlank(lines, next)) {
+          let scan = next;
+          while (scan < lines.count && isBlank(lines, scan)) scan++;
+          if (scan >= lines.count || commandAt(lines, scan)) {
+            next = scan;
             break;
           }
-          const pEnd = paragraphEnd(lines, k);
-          if (!spec || !continues(spec, linesOf(lines, k, Math.min(pEnd, k + SNIFF_LINES)))) {
-            j = k;
+          const pEnd = paragraphEnd(lines, scan);
+          if (!spec || !continues(spec, linesOf(lines, scan, Math.min(pEnd, scan + SNIFF_LINES)))) {
+            next = scan;
             break;
           }
           end = pEnd - 1;
-          j = pEnd;
+          next = pEnd;
           continue;
         }
-        if (commandAt(lines, j)) break;
-        end = j;
-        j++;
+        if (commandAt(lines, next)) break;
+        end = next;
+        next++;
       }
-      const catParts = end > i ? splitCatOutput(cmd.effective, lines, i + 1, end) : undefined;
+      const catParts = end > index ? splitCatOutput(cmd.effective, lines, index + 1, end) : undefined;
       if (catParts && catParts.length > 1) {
         catParts.forEach((part, n) => {
           const last = n + 1 < catParts.length ? catParts[n + 1].start - 1 : end;
@@ -135,33 +135,35 @@ export function splitTranscript(input: readonly string[] | LineSource): RawBlock
           if (cmd.host) rawBlock.host = cmd.host;
           blocks.push(rawBlock);
         });
-      } else if (end > i) {
+      } else if (end > index) {
         let format: FormatId = spec?.id ?? 'unknown';
-        if (!spec) format = sniffBest(linesOf(lines, i + 1, Math.min(end + 1, i + 1 + SNIFF_LINES)))?.id ?? 'unknown';
-        const b: RawBlock = { format, command: cmd.command, startLine: i + 2, endLine: end + 1 };
-        if (cmd.effective !== cmd.command) b.effective = cmd.effective;
-        if (cmd.host) b.host = cmd.host;
-        blocks.push(b);
+        if (!spec)
+          format = sniffBest(linesOf(lines, index + 1, Math.min(end + 1, index + 1 + SNIFF_LINES)))?.id ?? 'unknown';
+        const block: RawBlock = { format, command: cmd.command, startLine: index + 2, endLine: end + 1 };
+        if (cmd.effective !== cmd.command) block.effective = cmd.effective;
+        if (cmd.host) block.host = cmd.host;
+        blocks.push(block);
       }
-      i = Math.max(j, i + 1);
+      index = Math.max(next, index + 1);
       continue;
     }
     // no command: one paragraph, sniffed
-    const pEnd = paragraphEnd(lines, i);
-    const spec = sniffBest(linesOf(lines, i, Math.min(pEnd, i + SNIFF_LINES)));
+    const pEnd = paragraphEnd(lines, index);
+    const spec = sniffBest(linesOf(lines, index, Math.min(pEnd, index + SNIFF_LINES)));
     const prev = blocks[blocks.length - 1];
-    const adjacent = prev !== undefined && prev.command === null && onlyBlanksBetween(lines, prev.endLine, i);
+    const adjacent = prev !== undefined && prev.command === null && onlyBlanksBetween(lines, prev.endLine, index);
     // consecutive paragraphs of one sniffed format (a capture with blank lines) make one block; so
     // does a paragraph the block before it says goes on it, as after a command (the bytes of a
     // tcpdump -A packet that hold a blank line, the later sections of host -v)
     const before = adjacent && prev.format !== 'unknown' ? formatSpec(prev.format) : undefined;
     if (
       adjacent &&
-      (prev.format === spec?.id || (before && continues(before, linesOf(lines, i, Math.min(pEnd, i + SNIFF_LINES)))))
+      (prev.format === spec?.id ||
+        (before && continues(before, linesOf(lines, index, Math.min(pEnd, index + SNIFF_LINES)))))
     )
       prev.endLine = pEnd;
-    else if (spec) blocks.push({ format: spec.id, command: null, startLine: i + 1, endLine: pEnd });
-    i = pEnd;
+    else if (spec) blocks.push({ format: spec.id, command: null, startLine: index + 1, endLine: pEnd });
+    index = pEnd;
   }
   return blocks;
 }

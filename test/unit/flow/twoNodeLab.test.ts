@@ -38,6 +38,7 @@ function experiment(name: string, withManifests = true): { model: ClusterModel; 
 }
 
 const steps = (f: Flow): FlowStep[] => f.phases.flatMap((p) => p.steps);
+const summaryOf = (f: Flow) => f.connections![f.connection!];
 const actorOf = (f: Flow, id: string) => f.actors.find((a) => a.id === id);
 /** The step that arrives at an interface of a node (`veth:node1/vethX`, `vxlan:node2/flannel.1` …). */
 const arriving = (f: Flow, phase: string, kind: string, node: string, iface: string) =>
@@ -323,6 +324,25 @@ test('lab c5 from the captures alone: per-interface lines name their nodes, the 
   assert.notEqual(underlay?.status, 'observed', 'node1 eth0 → node2 eth0 was seen leaving only');
 });
 
+test("lab c4 from the captures alone: the client's own DNS query names its nameserver and CoreDNS endpoint", () => {
+  const { model, truth } = experiment('c4-mixed-clients', false);
+  const cPod = truth.filter((c) => c.client.pod === 'c-pod');
+  assert.ok(cPod.length > 1, 'c-pod made several requests');
+  const result = trace(model, cPod[0].client.ip, 'api');
+  assert.equal(result.flows.length, cPod.length);
+  for (const c of cPod) {
+    const flow = flowOf(result.flows, c);
+    const dns = flow.phases.find((phase) => phase.name === 'DNS')!.steps;
+    assert.match(dns[0].label, /nameserver 10\.96\.0\.10,/, 'the address its query went to');
+    assert.equal(dns.find((s) => s.kind === 'dns-query')?.status, 'observed', 'its query leaving its veth');
+    const dnat = dns.find((s) => s.nat?.type === 'DNAT');
+    assert.equal(dnat?.status, 'observed', 'the query and its DNATed form were both captured');
+    assert.match(dnat?.nat?.after ?? '', /^10\.244\.0\.10[57]:53$/, 'a CoreDNS pod');
+    assert.equal(summaryOf(flow).translated, `${c.endpoint.ip}:${c.endpoint.port}`);
+  }
+  assert.ok(!result.flows.some((flow) => flow.unresolved.some((u) => u.startsWith('cluster DNS address unknown'))));
+});
+
 test('lab c6: a capture without -n (names for the ClusterIP, service names for ports) traces like one with -n', () => {
   const { model, truth } = experiment('c6-names');
   assert.ok(new Set(truth.map((c) => c.endpoint.node)).size === 2, 'the run hit both nodes');
@@ -462,6 +482,13 @@ test('lab c9: node1 itself calls a ClusterIP and its own NodePort: nat OUTPUT, m
   const clusterIpFlows = trace(model, 'node1', `${toClusterIp[0].destination.ip}:80`).flows;
   assert.equal(clusterIpFlows.length, toClusterIp.length);
   for (const c of toClusterIp) checkNodeCall(clusterIpFlows, c);
+  // By name from the node: its resolver is its own /etc/resolv.conf, not the pods' (kubelet writes only theirs).
+  const byName = trace(model, 'node1', 'api').flows[0];
+  const resolvConf = byName.phases.find((phase) => phase.name === 'DNS')!.steps[0];
+  assert.match(resolvConf.label, /resolv\.conf of node1: not pasted/);
+  assert.equal(resolvConf.status, 'predicted');
+  assert.ok(byName.unresolved.some((u) => u.includes('`cat /etc/resolv.conf` on node1')));
+  assert.ok(!byName.unresolved.some((u) => u.includes('kubectl exec node1')), 'a node is no pod');
   const nodePort = toNodePort[0];
   checkNodeCall(trace(model, 'node1', `${nodePort.destination.ip}:${nodePort.destination.port}`).flows, nodePort);
 });

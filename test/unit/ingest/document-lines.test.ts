@@ -123,7 +123,12 @@ test("unflattenLines over a document's lines builds the same text and line map a
     if (b.format === 'unknown') continue;
     const spec = formatSpec(b.format);
     const old = unflattenBlock(spec, arr.slice(b.startLine - 1, b.endLine), b.startLine, true);
-    const now = unflattenLines(spec, src, b.startLine - 1, b.endLine - 1, b.startLine);
+    const now = unflattenLines(spec, {
+      lines: src,
+      first: b.startLine - 1,
+      last: b.endLine - 1,
+      firstLine: b.startLine,
+    });
     assert.deepEqual(now, old, `block ${b.format} at ${b.startLine}`);
     if (now.map) split++;
   }

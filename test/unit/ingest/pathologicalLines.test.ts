@@ -2,8 +2,8 @@
  * The two quadratic regexes the regex net found, on the pasted text that reached them: an
  * `iptables -L` comment with a long run of spaces, and an nslookup answer with an indented
  * line of spaces. The parse must give the same result as before and grow linearly: the time
- * at 200k characters over the time at 50k stays far below the 16× of a quadratic (asserted
- * on the ratio, with a generous margin, never on the time itself).
+ * at 400k characters over the time at 50k stays far below the 64× of a quadratic (asserted on
+ * the ratio, with a margin wide enough for a loaded machine, never on the time itself).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,7 +17,7 @@ import type { NatRule } from '../../../src/model';
 
 function bestMs(fn: () => void): number {
   let best = Infinity;
-  for (let i = 0; i < 3; i++) {
+  for (let i = 0; i < 5; i++) {
     const start = process.hrtime.bigint();
     fn();
     best = Math.min(best, Number(process.hrtime.bigint() - start) / 1e6);
@@ -25,10 +25,10 @@ function bestMs(fn: () => void): number {
   return best;
 }
 
-/** Time at 4n over time at n for `text(n)` parsed by `spec`. */
+/** Time at 8n over time at n for `text(n)` parsed by `spec` (linear: 8×; quadratic: 64×). */
 function growth(spec: FormatSpec, text: (n: number) => string): number {
   const short = text(50_000);
-  const long = text(200_000);
+  const long = text(400_000);
   return (
     bestMs(() => spec.parse({ text: long, uri: 'long' })) /
     Math.max(
@@ -48,7 +48,7 @@ test('iptables -L: a comment holding 200k spaces parses linearly and keeps its t
   const comments = result.facts.filter((f): f is NatRule => f.kind === 'NatRule').map((r) => r.comment ?? '');
   assert.ok(comments.some((c) => c.startsWith('kubernetes ') && c.endsWith(' service portals') && c.length > 200_000));
   const ratio = growth(iptablesListFormat, withSpaces);
-  assert.ok(ratio < 8, `4× the spaces took ${ratio.toFixed(1)}× the time`);
+  assert.ok(ratio < 24, `8× the spaces took ${ratio.toFixed(1)}× the time`);
 });
 
 test('commentText strips the markers and the spaces inside them, like the regexes it replaces', () => {
@@ -81,7 +81,7 @@ test('nslookup: an indented line of 200k spaces is reported as unparsed, in line
     [7],
   );
   const ratio = growth(nslookupFormat, indentedSpaces);
-  assert.ok(ratio < 8, `4× the spaces took ${ratio.toFixed(1)}× the time`);
+  assert.ok(ratio < 24, `8× the spaces took ${ratio.toFixed(1)}× the time`);
 });
 
 test('the SOA detail lines the rewritten regex must still skip', () => {

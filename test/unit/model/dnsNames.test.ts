@@ -18,7 +18,10 @@ test('cluster DNS names per the Kubernetes DNS spec', () => {
   );
   assert.equal(podIpDnsName('10.244.0.53', 'default'), '10-244-0-53.default.pod.cluster.local');
   assert.equal(podIpDnsName('fd00::1', 'default', 'k8s.test'), 'fd00--1.default.pod.k8s.test');
-  assert.equal(srvDnsName('dns', 'UDP', 'kube-dns', 'kube-system'), '_dns._udp.kube-dns.kube-system.svc.cluster.local');
+  assert.equal(
+    srvDnsName({ portName: 'dns', protocol: 'UDP', service: 'kube-dns', namespace: 'kube-system' }),
+    '_dns._udp.kube-dns.kube-system.svc.cluster.local',
+  );
 });
 
 test('search list expansion with ndots:5 tries the search domains first', () => {

@@ -6,96 +6,97 @@
 
 /** Reads an unsigned decimal at `i` (before `e`); -1 when there is none. `END` gets the index after it. */
 export let END = 0;
-export function readUintE(s: string, i: number, e: number): number {
-  let n = 0;
-  const start = i;
-  while (i < e) {
-    const c = s.charCodeAt(i);
-    if (c < 48 || c > 57) break;
-    n = n * 10 + (c - 48);
-    i++;
+export function readUintE(text: string, from: number, end: number): number {
+  let value = 0;
+  const start = from;
+  while (from < end) {
+    const code = text.charCodeAt(from);
+    if (code < 48 || code > 57) break;
+    value = value * 10 + (code - 48);
+    from++;
   }
-  END = i;
-  return i === start ? -1 : n;
+  END = from;
+  return from === start ? -1 : value;
 }
 
-export function skipSpacesE(s: string, i: number, e: number): number {
-  while (i < e) {
-    const c = s.charCodeAt(i);
-    if (c !== 32 && c !== 9) break;
-    i++;
+export function skipSpacesE(text: string, start: number, end: number): number {
+  while (start < end) {
+    const code = text.charCodeAt(start);
+    if (code !== 32 && code !== 9) break;
+    start++;
   }
-  return i;
+  return start;
 }
 
 /** Index of the next space before `e`, or `e`. */
-export function wordEndE(s: string, i: number, e: number): number {
-  while (i < e && s.charCodeAt(i) !== 32) i++;
-  return i;
+export function wordEndE(text: string, start: number, end: number): number {
+  while (start < end && text.charCodeAt(start) !== 32) start++;
+  return start;
 }
 
 /** First index of `w` in s[from, e) (all of `w` inside), or -1. */
-export function findE(s: string, w: string, from: number, e: number): number {
-  const last = e - w.length;
+export function findE(text: string, word: string, from: number, end: number): number {
+  const last = end - word.length;
   if (from > last) return -1;
-  const c0 = w.charCodeAt(0);
+  const c0 = word.charCodeAt(0);
   for (let k = from; k <= last; k++) {
-    if (s.charCodeAt(k) !== c0) continue;
-    let j = 1;
-    while (j < w.length && s.charCodeAt(k + j) === w.charCodeAt(j)) j++;
-    if (j === w.length) return k;
+    if (text.charCodeAt(k) !== c0) continue;
+    let matched = 1;
+    while (matched < word.length && text.charCodeAt(k + matched) === word.charCodeAt(matched)) matched++;
+    if (matched === word.length) return k;
   }
   return -1;
 }
 
 /** Last index of `w` in s[from, e) (all of `w` inside), or -1. */
-export function lastFindE(s: string, w: string, from: number, e: number): number {
-  const c0 = w.charCodeAt(0);
-  for (let k = e - w.length; k >= from; k--) {
-    if (s.charCodeAt(k) !== c0) continue;
-    let j = 1;
-    while (j < w.length && s.charCodeAt(k + j) === w.charCodeAt(j)) j++;
-    if (j === w.length) return k;
+export function lastFindE(text: string, word: string, from: number, end: number): number {
+  const c0 = word.charCodeAt(0);
+  for (let k = end - word.length; k >= from; k--) {
+    if (text.charCodeAt(k) !== c0) continue;
+    let matched = 1;
+    while (matched < word.length && text.charCodeAt(k + matched) === word.charCodeAt(matched)) matched++;
+    if (matched === word.length) return k;
   }
   return -1;
 }
 
 /** Whether `w` is at `k`, wholly before `e`. The first character is compared inline: most tests fail there. */
-export function at(s: string, k: number, e: number, w: string): boolean {
-  return s.charCodeAt(k) === w.charCodeAt(0) && k + w.length <= e && s.startsWith(w, k);
+export function at(text: string, start: number, end: number, word: string): boolean {
+  return text.charCodeAt(start) === word.charCodeAt(0) && start + word.length <= end && text.startsWith(word, start);
 }
 
 /** The character at `k`, or -1 at or past `e` (where a cut-out line would have ended). */
-export function charE(s: string, k: number, e: number): number {
-  return k < e ? s.charCodeAt(k) : -1;
+export function charE(text: string, start: number, end: number): number {
+  return start < end ? text.charCodeAt(start) : -1;
 }
 
-const isHex = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
+const isHex = (code: number): boolean =>
+  (code >= 48 && code <= 57) || (code >= 97 && code <= 102) || (code >= 65 && code <= 70);
 
 /** `aa:bb:cc:dd:ee:ff` at `i`, followed by a space, a comma or `e`. */
-export function isMacAtE(s: string, i: number, e: number): boolean {
-  if (e < i + 17) return false;
+export function isMacAtE(text: string, start: number, end: number): boolean {
+  if (end < start + 17) return false;
   for (let k = 0; k < 17; k++) {
-    const c = s.charCodeAt(i + k);
-    if (k % 3 === 2 ? c !== 58 : !isHex(c)) return false;
+    const code = text.charCodeAt(start + k);
+    if (k % 3 === 2 ? code !== 58 : !isHex(code)) return false;
   }
-  const after = charE(s, i + 17, e);
+  const after = charE(text, start + 17, end);
   return after === -1 || after === 32 || after === 44;
 }
 
 /** What `String.prototype.trim` removes. */
-export function isSpace(c: number): boolean {
+export function isSpace(code: number): boolean {
   return (
-    c === 32 ||
-    (c >= 9 && c <= 13) ||
-    c === 160 ||
-    c === 5760 ||
-    (c >= 8192 && c <= 8202) ||
-    c === 8232 ||
-    c === 8233 ||
-    c === 8239 ||
-    c === 8287 ||
-    c === 12288 ||
-    c === 65279
+    code === 32 ||
+    (code >= 9 && code <= 13) ||
+    code === 160 ||
+    code === 5760 ||
+    (code >= 8192 && code <= 8202) ||
+    code === 8232 ||
+    code === 8233 ||
+    code === 8239 ||
+    code === 8287 ||
+    code === 12288 ||
+    code === 65279
   );
 }

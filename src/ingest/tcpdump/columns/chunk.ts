@@ -105,7 +105,10 @@ export class Chunk {
   readonly iface: Int32Array;
   readonly srcMac: Int32Array;
   readonly dstMac: Int32Array;
-  /** Endpoints: see RecordScanner.endpoint (negative: IPv4 address id and port; positive: text id + 1 in the table of kind `epKind`). */
+  /**
+   * Endpoints: see RecordScanner.endpoint (negative: IPv4 address id and port; positive: text id + 1 in the table of
+   * kind `epKind`).
+   */
   readonly src: Int32Array;
   readonly dst: Int32Array;
   /** 0: TCP/UDP (with ports), 1: ICMP (no ports), 2: decided from the text. */
@@ -272,31 +275,31 @@ export class Chunk {
    * Copies what row j of `from` says about its packet into row i (not where the record is, its
    * stamp, direction, interface or inner frame); offsets into the record text move by `shift`.
    */
-  copyPacket(i: number, from: Chunk, j: number, shift: number): void {
-    this.srcMac[i] = from.srcMac[j];
-    this.dstMac[i] = from.dstMac[j];
-    this.net[i] = from.net[j];
-    this.proto[i] = from.proto[j];
-    this.has[i] = from.has[j];
-    this.src[i] = from.src[j];
-    this.dst[i] = from.dst[j];
-    this.epKind[i] = from.epKind[j];
-    this.length[i] = from.length[j];
-    this.ipId[i] = from.ipId[j];
-    this.ttl[i] = from.ttl[j];
-    this.k1[i] = from.k1[j];
-    this.k2[i] = from.k2[j];
-    this.k3[i] = from.k3[j];
-    this.k4[i] = from.k4[j];
-    this.u1[i] = from.u1[j];
-    this.u2[i] = from.u2[j];
-    this.u3[i] = from.u3[j];
-    this.u4[i] = from.u4[j];
-    this.u5[i] = from.u5[j];
-    this.a[i] = from.a[j] === 0 ? 0 : from.a[j] + shift;
-    this.b[i] = from.b[j] === 0 ? 0 : from.b[j] + shift;
-    this.c[i] = from.c[j] === 0 ? 0 : from.c[j] + shift;
-    this.d[i] = from.d[j] === 0 ? 0 : from.d[j] + shift;
+  copyPacket(slot: number, from: Chunk, fromSlot: number, shift: number): void {
+    this.srcMac[slot] = from.srcMac[fromSlot];
+    this.dstMac[slot] = from.dstMac[fromSlot];
+    this.net[slot] = from.net[fromSlot];
+    this.proto[slot] = from.proto[fromSlot];
+    this.has[slot] = from.has[fromSlot];
+    this.src[slot] = from.src[fromSlot];
+    this.dst[slot] = from.dst[fromSlot];
+    this.epKind[slot] = from.epKind[fromSlot];
+    this.length[slot] = from.length[fromSlot];
+    this.ipId[slot] = from.ipId[fromSlot];
+    this.ttl[slot] = from.ttl[fromSlot];
+    this.k1[slot] = from.k1[fromSlot];
+    this.k2[slot] = from.k2[fromSlot];
+    this.k3[slot] = from.k3[fromSlot];
+    this.k4[slot] = from.k4[fromSlot];
+    this.u1[slot] = from.u1[fromSlot];
+    this.u2[slot] = from.u2[fromSlot];
+    this.u3[slot] = from.u3[fromSlot];
+    this.u4[slot] = from.u4[fromSlot];
+    this.u5[slot] = from.u5[fromSlot];
+    this.a[slot] = from.a[fromSlot] === 0 ? 0 : from.a[fromSlot] + shift;
+    this.b[slot] = from.b[fromSlot] === 0 ? 0 : from.b[fromSlot] + shift;
+    this.c[slot] = from.c[fromSlot] === 0 ? 0 : from.c[fromSlot] + shift;
+    this.d[slot] = from.d[fromSlot] === 0 ? 0 : from.d[fromSlot] + shift;
   }
 
   /** A chunk twice as large holding the same rows. */
@@ -308,12 +311,12 @@ export class Chunk {
   }
 
   /** Zeroes row i: a record that turned out not to be a packet leaves it for the next one. */
-  clear(i: number): void {
-    for (const col of this.columns()) col[i] = 0;
+  clear(slot: number): void {
+    for (const col of this.columns()) col[slot] = 0;
   }
 
   /** Every column, in declaration order. */
   private columns(): Column[] {
-    return Object.values(this).filter((v): v is Column => ArrayBuffer.isView(v));
+    return Object.values(this).filter((value): value is Column => ArrayBuffer.isView(value));
   }
 }

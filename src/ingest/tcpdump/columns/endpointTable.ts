@@ -26,19 +26,19 @@ export class EndpointTable {
   private readonly numericObjects = new Map<number, Endpoint4>();
   /** The hosts `endpoint()` cuts out of new texts, kept once each. */
   private readonly hosts = new SpanInterner();
-  private readonly host = (h: string): string => this.hosts.values[this.hosts.str(h)];
+  private readonly host = (name: string): string => this.hosts.values[this.hosts.str(name)];
   /**
    * The endpoint printed at [a, b), as stored in Chunk.src/dst: `a.b.c.d.port` (the bulk of a capture)
    * becomes -(address id * 65536 + port) - 1, read from the digits without a lookup of the whole
    * text; anything else is an id + 1 in the table of distinct texts of its kind.
    */
-  code(s: string, a: number, b: number, kind: number): number {
+  code(text: string, from: number, to: number, kind: number): number {
     if (kind !== 1) {
-      const code = this.numeric(s, a, b);
+      const code = this.numeric(text, from, to);
       if (code < 0) return code;
     }
     const table = this.text[kind];
-    const id = table.span(s, a, b);
+    const id = table.span(text, from, to);
     const list = this.objects[kind];
     if (id === list.length)
       list.push(endpoint(table.values[id], kind === 0 ? true : kind === 1 ? false : undefined, this.host));
@@ -63,28 +63,28 @@ export class EndpointTable {
    * `a.b.c.d.port` in canonical form (no leading zeros, parts ≤ 255, port ≤ 65535) → its code, or 0
    * for any other text (names, IPv6, odd numbers), which the text table then handles.
    */
-  private numeric(s: string, a: number, b: number): number {
-    let k = a;
+  private numeric(text: string, from: number, to: number): number {
+    let cursor = from;
     let ip = 0;
     for (let part = 0; part < 5; part++) {
-      const start = k;
-      let v = 0;
-      while (k < b) {
-        const ch = s.charCodeAt(k);
+      const start = cursor;
+      let value = 0;
+      while (cursor < to) {
+        const ch = text.charCodeAt(cursor);
         if (ch < 48 || ch > 57) break;
-        v = v * 10 + (ch - 48);
-        k++;
+        value = value * 10 + (ch - 48);
+        cursor++;
       }
-      const n = k - start;
-      if (n === 0 || (n > 1 && s.charCodeAt(start) === 48)) return 0;
+      const digits = cursor - start;
+      if (digits === 0 || (digits > 1 && text.charCodeAt(start) === 48)) return 0;
       if (part === 4) {
-        if (k !== b || n > 5 || v > 65535) return 0;
+        if (cursor !== to || digits > 5 || value > 65535) return 0;
         const id = this.ipv4Id(ip);
-        return id < 32768 ? -(id * 65536 + v) - 1 : 0;
+        return id < 32768 ? -(id * 65536 + value) - 1 : 0;
       }
-      if (n > 3 || v > 255 || k >= b || s.charCodeAt(k) !== 46) return 0;
-      k++;
-      ip = ip * 256 + v;
+      if (digits > 3 || value > 255 || cursor >= to || text.charCodeAt(cursor) !== 46) return 0;
+      cursor++;
+      ip = ip * 256 + value;
     }
     return 0;
   }
@@ -92,24 +92,24 @@ export class EndpointTable {
   private ipv4Id(ip: number): number {
     const slots = this.ipv4Slots;
     const mask = slots.length - 1;
-    let k = (Math.imul(ip | 0, 0x9e3779b1) >>> 0) & mask;
+    let cursor = (Math.imul(ip | 0, 0x9e3779b1) >>> 0) & mask;
     for (;;) {
-      const slot = slots[k];
+      const slot = slots[cursor];
       if (slot === 0) break;
       if (this.ipv4Num[slot - 1] === ip) return slot - 1;
-      k = (k + 1) & mask;
+      cursor = (cursor + 1) & mask;
     }
     const id = this.ipv4.length;
     this.ipv4.push(`${ip >>> 24}.${(ip >>> 16) & 255}.${(ip >>> 8) & 255}.${ip & 255}`);
     this.ipv4Num.push(ip);
-    slots[k] = id + 1;
+    slots[cursor] = id + 1;
     if (this.ipv4.length * 2 > mask) {
       const next = new Int32Array(slots.length * 2);
-      const m = next.length - 1;
+      const nextMask = next.length - 1;
       for (let n = 0; n < this.ipv4Num.length; n++) {
-        let j = (Math.imul(this.ipv4Num[n] | 0, 0x9e3779b1) >>> 0) & m;
-        while (next[j] !== 0) j = (j + 1) & m;
-        next[j] = n + 1;
+        let probe = (Math.imul(this.ipv4Num[n] | 0, 0x9e3779b1) >>> 0) & nextMask;
+        while (next[probe] !== 0) probe = (probe + 1) & nextMask;
+        next[probe] = n + 1;
       }
       this.ipv4Slots = next;
     }
@@ -131,32 +131,32 @@ export class EndpointTable {
   /** Which stored endpoints have an address in `ips`: by text id per kind, and by IPv4 id. */
   hits(ips: ReadonlySet<string>): EndpointHits {
     return {
-      byKind: this.objects.map((list) => list.map((e) => ips.has(e.ip))),
+      byKind: this.objects.map((list) => list.map((known) => ips.has(known.ip))),
       ipv4: this.ipv4.map((ip) => ips.has(ip)),
     };
   }
 
   /** Whether a stored endpoint is one of those `hits` found. */
-  static hit(code: number, kind: number, h: EndpointHits): boolean {
-    return code < 0 ? h.ipv4[Math.floor((-code - 1) / 65536)] : code !== 0 && h.byKind[kind][code - 1];
+  static hit(code: number, kind: number, hits: EndpointHits): boolean {
+    return code < 0 ? hits.ipv4[Math.floor((-code - 1) / 65536)] : code !== 0 && hits.byKind[kind][code - 1];
   }
 }
 
 /** Whether printed `host.port` text at [a, b) ends with a port (numeric, or a name after an IPv4/IPv6 host). */
-export function hasPort(s: string, a: number, b: number): boolean {
-  let dot = b - 1;
-  while (dot >= a && s.charCodeAt(dot) !== 46) dot--;
-  if (dot < a) return false;
-  if (dot + 1 < b && isDigit(s.charCodeAt(dot + 1))) return !isBareIPv4(s, a, b);
-  const text = s.slice(a, b);
-  return isServiceName(text.slice(dot + 1 - a)) || text.indexOf(':') >= 0 || isIPv4(text.slice(0, dot - a));
+export function hasPort(source: string, from: number, to: number): boolean {
+  let dot = to - 1;
+  while (dot >= from && source.charCodeAt(dot) !== 46) dot--;
+  if (dot < from) return false;
+  if (dot + 1 < to && isDigit(source.charCodeAt(dot + 1))) return !isBareIPv4(source, from, to);
+  const text = source.slice(from, to);
+  return isServiceName(text.slice(dot + 1 - from)) || text.indexOf(':') >= 0 || isIPv4(text.slice(0, dot - from));
 }
 
 /** `a.b.c.d` alone (digits and exactly three dots): an IPv4 address printed without a port (ESP, IGMP, OSPF …). */
-function isBareIPv4(s: string, a: number, b: number): boolean {
+function isBareIPv4(text: string, from: number, to: number): boolean {
   let dots = 0;
-  for (let k = a; k < b; k++) {
-    const ch = s.charCodeAt(k);
+  for (let k = from; k < to; k++) {
+    const ch = text.charCodeAt(k);
     if (ch === 46) dots++;
     else if (!isDigit(ch)) return false;
   }

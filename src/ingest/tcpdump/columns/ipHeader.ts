@@ -16,47 +16,58 @@ export const HEADER = { ttl: -1, id: -1, proto: -1 };
  * each key at a word start and followed by a digit (a word character for the protocol), as
  * `\b(?:ttl|hlim) (\d+)` would find them in the header.
  */
-export function readHeader(s: string, p: number, e: number): number {
+export function readHeader(text: string, start: number, end: number): number {
   HEADER.ttl = -1;
   HEADER.id = -1;
   HEADER.proto = -1;
   let depth = 0;
   let prevWord = false;
-  let q = p;
-  for (; q < e; q++) {
-    const ch = s.charCodeAt(q);
+  let cursor = start;
+  for (; cursor < end; cursor++) {
+    const ch = text.charCodeAt(cursor);
     if (ch === 40) depth++;
     else if (ch === 41) {
       if (--depth === 0) break;
-    } else if (!prevWord && q > p) {
+    } else if (!prevWord && cursor > start) {
       // a value cannot run past the closing parenthesis: it is no digit or word character
-      if (ch === 116 && HEADER.ttl < 0) HEADER.ttl = valueAt(s, q, e, 'ttl ', true);
-      else if (ch === 104 && HEADER.ttl < 0) HEADER.ttl = valueAt(s, q, e, 'hlim ', true);
-      else if (ch === 105 && HEADER.id < 0) HEADER.id = valueAt(s, q, e, 'id ', true);
-      else if (ch === 112 && HEADER.proto < 0) HEADER.proto = valueAt(s, q, e, 'proto ', false);
-      else if (ch === 110 && HEADER.proto < 0) HEADER.proto = valueAt(s, q, e, 'next-header ', false);
+      if (ch === 116 && HEADER.ttl < 0) HEADER.ttl = numberAt(text, cursor, end, 'ttl ');
+      else if (ch === 104 && HEADER.ttl < 0) HEADER.ttl = numberAt(text, cursor, end, 'hlim ');
+      else if (ch === 105 && HEADER.id < 0) HEADER.id = numberAt(text, cursor, end, 'id ');
+      else if (ch === 112 && HEADER.proto < 0) HEADER.proto = wordAt(text, cursor, end, 'proto ');
+      else if (ch === 110 && HEADER.proto < 0) HEADER.proto = wordAt(text, cursor, end, 'next-header ');
     }
     prevWord = isWordChar(ch);
   }
-  return q;
+  return cursor;
 }
 
-/** Where the value after `key` at `k` starts, when a digit (or word character) follows it before `to`; else -1. */
-function valueAt(s: string, k: number, to: number, key: string, digits: boolean): number {
-  const v = k + key.length;
-  if (v >= to || !s.startsWith(key, k)) return -1;
-  const c = s.charCodeAt(v);
-  return (digits ? isDigit(c) : isWordChar(c)) ? v : -1;
+/** Where the value after `key` at `start` starts (before `to`); else -1. */
+function afterKey(text: string, start: number, to: number, key: string): number {
+  const valueStart = start + key.length;
+  return valueStart < to && text.startsWith(key, start) ? valueStart : -1;
+}
+
+/** Where the number after `key` at `start` starts, when a digit follows the key before `to`; else -1. */
+function numberAt(text: string, start: number, to: number, key: string): number {
+  const valueStart = afterKey(text, start, to, key);
+  return valueStart >= 0 && isDigit(text.charCodeAt(valueStart)) ? valueStart : -1;
+}
+
+/** Where the word after `key` at `start` starts, when a word character follows the key before `to`; else -1. */
+function wordAt(text: string, start: number, to: number, key: string): number {
+  const valueStart = afterKey(text, start, to, key);
+  return valueStart >= 0 && isWordChar(text.charCodeAt(valueStart)) ? valueStart : -1;
 }
 
 /** The protocol word of the -v header: `TCP`, `UDP`, `ICMP` or `ICMPv6` as a PROTO_ code, else -1. */
-export function protoCode(s: string, a: number, to: number): number {
-  let b = a;
-  while (b < to && isWordChar(s.charCodeAt(b))) b++;
-  const n = b - a;
-  if (n === 3 && at(s, a, b, 'TCP')) return PROTO_TCP;
-  if (n === 3 && at(s, a, b, 'UDP')) return PROTO_UDP;
-  if ((n === 4 && at(s, a, b, 'ICMP')) || (n === 6 && at(s, a, b, 'ICMPv6'))) return PROTO_ICMP;
+export function protoCode(text: string, from: number, to: number): number {
+  let wordEnd = from;
+  while (wordEnd < to && isWordChar(text.charCodeAt(wordEnd))) wordEnd++;
+  const length = wordEnd - from;
+  if (length === 3 && at(text, from, wordEnd, 'TCP')) return PROTO_TCP;
+  if (length === 3 && at(text, from, wordEnd, 'UDP')) return PROTO_UDP;
+  if ((length === 4 && at(text, from, wordEnd, 'ICMP')) || (length === 6 && at(text, from, wordEnd, 'ICMPv6')))
+    return PROTO_ICMP;
   return -1;
 }
 
@@ -64,13 +75,13 @@ export function protoCode(s: string, a: number, to: number): number {
  * `-v` prints the IP header on the packet's line and the addresses on the next: they are read as one.
  * With `-e` the header follows the link layer: `…, ethertype IPv4 (0x0800), length 74: (tos 0x0, …)`.
  */
-export function joinsAddressLine(s: string, p = 0, e = s.length): boolean {
-  if (e <= p || s.charCodeAt(e - 1) !== 41) return false;
+export function joinsAddressLine(text: string, start = 0, end = text.length): boolean {
+  if (end <= start || text.charCodeAt(end - 1) !== 41) return false;
   return (
-    findE(s, ' IP (', p, e) >= 0 ||
-    findE(s, ' IP6 (', p, e) >= 0 ||
-    at(s, p, e, 'IP (') ||
-    at(s, p, e, 'IP6 (') ||
-    findE(s, ': (tos ', p, e) >= 0
+    findE(text, ' IP (', start, end) >= 0 ||
+    findE(text, ' IP6 (', start, end) >= 0 ||
+    at(text, start, end, 'IP (') ||
+    at(text, start, end, 'IP6 (') ||
+    findE(text, ': (tos ', start, end) >= 0
   );
 }

@@ -70,28 +70,28 @@ export class PacketColumns implements PacketTable {
 
   /** The chunk and index for a new row (the caller fills it, then `commit`s). */
   slot(): Chunk {
-    const k = this.size >>> CHUNK_BITS;
-    if (k === this.chunks.length) this.chunks.push(new Chunk(k === 0 ? FIRST_CHUNK : CHUNK_SIZE));
-    else if (k === 0 && this.size === this.chunks[0].capacity) this.chunks[0] = this.chunks[0].doubled();
-    return this.chunks[k];
+    const chunkIndex = this.size >>> CHUNK_BITS;
+    if (chunkIndex === this.chunks.length) this.chunks.push(new Chunk(chunkIndex === 0 ? FIRST_CHUNK : CHUNK_SIZE));
+    else if (chunkIndex === 0 && this.size === this.chunks[0].capacity) this.chunks[0] = this.chunks[0].doubled();
+    return this.chunks[chunkIndex];
   }
 
   commit(): void {
     this.size++;
   }
 
-  lineOf(i: number): number {
-    return this.chunks[i >>> CHUNK_BITS].line[i & CHUNK_MASK];
+  lineOf(index: number): number {
+    return this.chunks[index >>> CHUNK_BITS].line[index & CHUNK_MASK];
   }
 
   /** 1-based line where packet `i` ends (its -v lines and inner frame included). */
-  endLineOf(i: number): number {
-    return this.chunks[i >>> CHUNK_BITS].endLine[i & CHUNK_MASK];
+  endLineOf(index: number): number {
+    return this.chunks[index >>> CHUNK_BITS].endLine[index & CHUNK_MASK];
   }
 
-  packet(i: number): Packet {
+  packet(index: number): Packet {
     const cache = (this.built ??= new Array<Packet | undefined>(this.size));
-    return (cache[i] ??= this.build(i));
+    return (cache[index] ??= this.build(index));
   }
 
   all(): Packet[] {
@@ -103,7 +103,7 @@ export class PacketColumns implements PacketTable {
   touching(ips: ReadonlySet<string>): number[] {
     const sc = this.scanner;
     const eps = sc.eps.hits(ips);
-    const strHit = sc.strings.values.map((v) => v !== '' && ips.has(v));
+    const strHit = sc.strings.values.map((string) => string !== '' && ips.has(string));
     const out: number[] = [];
     for (let i = 0; i < this.size; i++) {
       const inner = this.chunks[i >>> CHUNK_BITS].inner[i & CHUNK_MASK];
@@ -120,17 +120,23 @@ export class PacketColumns implements PacketTable {
     // the iface column holds an interned id + 1: one number compared per row
     const id = this.scanner.strings.find(name) + 1;
     if (id === 0) return [];
-    return nearestRows(this.size, near, max, (i) => this.chunks[i >>> CHUNK_BITS].iface[i & CHUNK_MASK] === id);
+    return nearestRows(
+      this.size,
+      near,
+      max,
+      (index) => this.chunks[index >>> CHUNK_BITS].iface[index & CHUNK_MASK] === id,
+    );
   }
 
   firstMssSyn(): number {
     // the rows a built packet would give `tcp.mss` and `tcp.flags` (see build): the flag strings are few
     const syn = new Map<number, boolean>();
     for (let i = 0; i < this.size; i++) {
-      const c = this.chunks[i >>> CHUNK_BITS];
-      const j = i & CHUNK_MASK;
-      if ((c.has[j] & (HAS.TCP | TCP_MSS.bit)) !== (HAS.TCP | TCP_MSS.bit) || c.proto[j] !== PROTO_TCP) continue;
-      const id = c.tcpFlags[j];
+      const chunk = this.chunks[i >>> CHUNK_BITS];
+      const slot = i & CHUNK_MASK;
+      if ((chunk.has[slot] & (HAS.TCP | TCP_MSS.bit)) !== (HAS.TCP | TCP_MSS.bit) || chunk.proto[slot] !== PROTO_TCP)
+        continue;
+      const id = chunk.tcpFlags[slot];
       let hit = syn.get(id);
       if (hit === undefined) syn.set(id, (hit = (this.str(id) ?? '').includes('S')));
       if (hit) return i;
@@ -138,83 +144,84 @@ export class PacketColumns implements PacketTable {
     return -1;
   }
 
-  private rowTouches(i: number, eps: EndpointHits, strHit: boolean[]): boolean {
-    const c = this.chunks[i >>> CHUNK_BITS];
-    const j = i & CHUNK_MASK;
-    const kind = c.epKind[j];
-    if (EndpointTable.hit(c.src[j], kind, eps) || EndpointTable.hit(c.dst[j], kind, eps)) return true;
+  private rowTouches(index: number, eps: EndpointHits, strHit: boolean[]): boolean {
+    const chunk = this.chunks[index >>> CHUNK_BITS];
+    const slot = index & CHUNK_MASK;
+    const kind = chunk.epKind[slot];
+    if (EndpointTable.hit(chunk.src[slot], kind, eps) || EndpointTable.hit(chunk.dst[slot], kind, eps)) return true;
     return (
-      (c.has[j] & HAS.ARP) !== 0 &&
-      ((c.arpTarget[j] !== 0 && strHit[c.arpTarget[j] - 1]) || (c.arpSender[j] !== 0 && strHit[c.arpSender[j] - 1]))
+      (chunk.has[slot] & HAS.ARP) !== 0 &&
+      ((chunk.arpTarget[slot] !== 0 && strHit[chunk.arpTarget[slot] - 1]) ||
+        (chunk.arpSender[slot] !== 0 && strHit[chunk.arpSender[slot] - 1]))
     );
   }
 
   remapLines(at: LineMapping): void {
     for (let i = 0; i < this.size; i++) {
-      const c = this.chunks[i >>> CHUNK_BITS];
-      const j = i & CHUNK_MASK;
-      const m = at(c.line[j]);
-      if (!m) continue;
-      const end = at(c.endLine[j]);
-      c.line[j] = m.line;
-      c.endLine[j] = end ? end.line : m.line;
-      if (m.column > 0) this.columns.set(i, m.column + (this.columns.get(i) ?? 1));
+      const chunk = this.chunks[i >>> CHUNK_BITS];
+      const slot = i & CHUNK_MASK;
+      const moved = at(chunk.line[slot]);
+      if (!moved) continue;
+      const end = at(chunk.endLine[slot]);
+      chunk.line[slot] = moved.line;
+      chunk.endLine[slot] = end ? end.line : moved.line;
+      if (moved.column > 0) this.columns.set(i, moved.column + (this.columns.get(i) ?? 1));
     }
     this.inners?.remapLines(at);
     this.built = undefined;
   }
 
   /** The record's first line (or piece) as read. */
-  private first(c: Chunk, j: number): string {
-    return this.text.substr(c.at[j], c.len[j]);
+  private first(chunk: Chunk, slot: number): string {
+    return this.text.substr(chunk.at[slot], chunk.len[slot]);
   }
 
   /** The record's continuation lines, trimmed, blank ones left out. */
-  private conts(c: Chunk, j: number): string[] | undefined {
-    const from = c.at[j] + c.len[j];
-    const to = c.endAt[j];
+  private conts(chunk: Chunk, slot: number): string[] | undefined {
+    const from = chunk.at[slot] + chunk.len[slot];
+    const to = chunk.endAt[slot];
     if (to <= from) return undefined;
     const nl = this.text.indexOf('\n', from);
     if (nl < 0 || nl >= to) return undefined;
     const out: string[] = [];
-    for (const l of this.text.slice(nl + 1, to).split('\n')) {
-      const t = l.trim();
-      if (t) out.push(t);
+    for (const line of this.text.slice(nl + 1, to).split('\n')) {
+      const trimmed = line.trim();
+      if (trimmed) out.push(trimmed);
     }
     return out.length ? out : undefined;
   }
 
-  private build(i: number): Packet {
-    const c = this.chunks[i >>> CHUNK_BITS];
-    const j = i & CHUNK_MASK;
-    const first = this.first(c, j);
-    const cont = this.conts(c, j);
-    let s = first;
+  private build(index: number): Packet {
+    const chunk = this.chunks[index >>> CHUNK_BITS];
+    const slot = index & CHUNK_MASK;
+    const first = this.first(chunk, slot);
+    const cont = this.conts(chunk, slot);
+    let text = first;
     let extra: string[] | undefined;
     if (cont !== undefined) {
       if (joinsAddressLine(first)) {
-        s = first + ' ' + cont[0];
+        text = first + ' ' + cont[0];
         extra = cont.length > 1 ? cont.slice(1) : undefined;
       } else extra = cont;
     }
     const evidence: Evidence = {
       source: 'log',
       uri: this.uri,
-      line: c.line[j],
-      excerpt: excerptOf(s),
+      line: chunk.line[slot],
+      excerpt: excerptOf(text),
       format: 'tcpdump',
     };
-    if (c.endLine[j] !== c.line[j]) evidence.endLine = c.endLine[j];
-    const column = this.columns.get(i);
+    if (chunk.endLine[slot] !== chunk.line[slot]) evidence.endLine = chunk.endLine[slot];
+    const column = this.columns.get(index);
     if (column !== undefined && column > 1) evidence.column = column;
-    const pk = this.fields(s, i, c, j, evidence);
+    const pk = this.fields(text, index, evidence);
     if (extra !== undefined) {
       const more = extra.join(' | ');
       if (pk.tcp?.http === 'HTTP') pk.tcp.http = extra[0];
       if (pk.icmp?.detail !== undefined) pk.icmp.detail += ' | ' + more;
       else pk.info = pk.info === undefined ? more : pk.info + ' | ' + more;
     }
-    if (c.inner[j] !== 0 && this.inners) pk.inner = this.inners.packet(c.inner[j] - 1);
+    if (chunk.inner[slot] !== 0 && this.inners) pk.inner = this.inners.packet(chunk.inner[slot] - 1);
     return pk;
   }
 
@@ -223,46 +230,48 @@ export class PacketColumns implements PacketTable {
   }
 
   /** A plus-one column's value, or the value kept aside when it did not fit (slot: see RecordScanner.wide). */
-  private num(stored: number, i: number, slot: number): number {
-    return stored === -1 ? this.scanner.wide.get(this.key(i) * 8 + slot)! : stored - 1;
+  private num(stored: number, index: number, slot: number): number {
+    return stored === -1 ? this.scanner.wide.get(this.key(index) * 8 + slot)! : stored - 1;
   }
 
   /** A number column's value at row j of its chunk (row i of the table), or the value kept aside. */
-  private u(col: Uint32Array, j: number, i: number, field: NumberField): number {
+  private u(col: Uint32Array, slot: number, index: number, field: NumberField): number {
     const wide = this.scanner.wide;
-    return wide.size === 0 ? col[j] : (wide.get(this.key(i) * 8 + field.slot) ?? col[j]);
+    return wide.size === 0 ? col[slot] : (wide.get(this.key(index) * 8 + field.slot) ?? col[slot]);
   }
 
   /**
    * One object literal per packet kind, every field in a fixed order, as the parser has always
    * produced them: all packets share two hidden classes (absent fields are `undefined`).
    */
-  private fields(s: string, i: number, c: Chunk, j: number, evidence: Evidence): Packet {
-    const has = c.has[j];
-    const stampLen = c.stampLen[j];
-    const time = stampLen ? s.slice(0, stampLen) : undefined;
-    const t = stampLen ? c.t[j] : undefined;
-    const iface = this.str(c.iface[j]);
-    const direction = DIRECTIONS[c.dir[j]];
-    const srcMac = this.str(c.srcMac[j]);
-    const dstMac = this.str(c.dstMac[j]);
-    const length = c.length[j] === 0 ? undefined : this.num(c.length[j], i, LENGTH_SLOT);
-    const info = c.infoFrom[j] === 0 ? undefined : s.slice(c.infoFrom[j] - 1);
-    const network = NETWORKS[c.net[j]];
-    const protocol = PROTOCOLS[c.proto[j]];
-    if (c.net[j] === NET_ARP) {
+  private fields(text: string, index: number, evidence: Evidence): Packet {
+    const chunk = this.chunks[index >>> CHUNK_BITS];
+    const slot = index & CHUNK_MASK;
+    const has = chunk.has[slot];
+    const stampLen = chunk.stampLen[slot];
+    const time = stampLen ? text.slice(0, stampLen) : undefined;
+    const stamp = stampLen ? chunk.t[slot] : undefined;
+    const iface = this.str(chunk.iface[slot]);
+    const direction = DIRECTIONS[chunk.dir[slot]];
+    const srcMac = this.str(chunk.srcMac[slot]);
+    const dstMac = this.str(chunk.dstMac[slot]);
+    const length = chunk.length[slot] === 0 ? undefined : this.num(chunk.length[slot], index, LENGTH_SLOT);
+    const info = chunk.infoFrom[slot] === 0 ? undefined : text.slice(chunk.infoFrom[slot] - 1);
+    const network = NETWORKS[chunk.net[slot]];
+    const protocol = PROTOCOLS[chunk.proto[slot]];
+    if (chunk.net[slot] === NET_ARP) {
       let arp: ArpInfo | undefined;
       if (has & HAS.ARP) {
-        arp = { op: ARP_OPS[c.arpOp[j]] };
-        if (c.arpTarget[j] !== 0) arp.targetIp = this.str(c.arpTarget[j]);
-        if (c.arpSender[j] !== 0) arp.senderIp = this.str(c.arpSender[j]);
-        if (c.arpMac[j] !== 0) arp.mac = this.str(c.arpMac[j]);
+        arp = { op: ARP_OPS[chunk.arpOp[slot]] };
+        if (chunk.arpTarget[slot] !== 0) arp.targetIp = this.str(chunk.arpTarget[slot]);
+        if (chunk.arpSender[slot] !== 0) arp.senderIp = this.str(chunk.arpSender[slot]);
+        if (chunk.arpMac[slot] !== 0) arp.mac = this.str(chunk.arpMac[slot]);
       }
       return {
         kind: 'Packet',
         evidence: [evidence],
         time,
-        t,
+        t: stamp,
         interface: iface,
         direction,
         srcMac,
@@ -274,50 +283,52 @@ export class PacketColumns implements PacketTable {
         info,
       };
     }
-    const kind = c.epKind[j];
-    const src = this.scanner.eps.object(c.src[j], kind);
-    const dst = this.scanner.eps.object(c.dst[j], kind);
-    const ipId = c.ipId[j] === 0 ? undefined : this.num(c.ipId[j], i, IP_ID_SLOT);
-    const ttl = c.ttl[j] === 0 ? undefined : this.num(c.ttl[j], i, TTL_SLOT);
+    const kind = chunk.epKind[slot];
+    const src = this.scanner.eps.object(chunk.src[slot], kind);
+    const dst = this.scanner.eps.object(chunk.dst[slot], kind);
+    const ipId = chunk.ipId[slot] === 0 ? undefined : this.num(chunk.ipId[slot], index, IP_ID_SLOT);
+    const ttl = chunk.ttl[slot] === 0 ? undefined : this.num(chunk.ttl[slot], index, TTL_SLOT);
     let tcp: TcpInfo | undefined;
     let dns: DnsInfo | undefined;
     let icmp: IcmpInfo | undefined;
-    if (has & HAS.TCP && c.proto[j] === PROTO_TCP) {
-      tcp = { flags: this.str(c.tcpFlags[j])! };
-      if (has & TCP_SEQ.bit) tcp.seq = this.u(c.tcpSeq, j, i, TCP_SEQ);
-      if (has & TCP_SEQ_END.bit) tcp.seqEnd = this.u(c.tcpSeqEnd, j, i, TCP_SEQ_END);
-      if (has & TCP_ACK.bit) tcp.ack = this.u(c.tcpAck, j, i, TCP_ACK);
-      if (has & TCP_WIN.bit) tcp.win = this.u(c.tcpWin, j, i, TCP_WIN);
-      if (c.tcpOptionsFrom[j] !== 0) tcp.options = s.slice(c.tcpOptionsFrom[j] - 1, c.tcpOptionsTo[j] - 1);
-      if (has & TCP_MSS.bit) tcp.mss = this.u(c.tcpMss, j, i, TCP_MSS);
-      if (c.tcpHttpFrom[j] !== 0) tcp.http = s.slice(c.tcpHttpFrom[j] - 1).trim();
+    if (has & HAS.TCP && chunk.proto[slot] === PROTO_TCP) {
+      tcp = { flags: this.str(chunk.tcpFlags[slot])! };
+      if (has & TCP_SEQ.bit) tcp.seq = this.u(chunk.tcpSeq, slot, index, TCP_SEQ);
+      if (has & TCP_SEQ_END.bit) tcp.seqEnd = this.u(chunk.tcpSeqEnd, slot, index, TCP_SEQ_END);
+      if (has & TCP_ACK.bit) tcp.ack = this.u(chunk.tcpAck, slot, index, TCP_ACK);
+      if (has & TCP_WIN.bit) tcp.win = this.u(chunk.tcpWin, slot, index, TCP_WIN);
+      if (chunk.tcpOptionsFrom[slot] !== 0)
+        tcp.options = text.slice(chunk.tcpOptionsFrom[slot] - 1, chunk.tcpOptionsTo[slot] - 1);
+      if (has & TCP_MSS.bit) tcp.mss = this.u(chunk.tcpMss, slot, index, TCP_MSS);
+      if (chunk.tcpHttpFrom[slot] !== 0) tcp.http = text.slice(chunk.tcpHttpFrom[slot] - 1).trim();
       else if (has & HAS.TCP_HTTP_ON_NEXT_LINE) tcp.http = 'HTTP';
     } else if (has & HAS.DNS) {
-      dns = { id: c.dnsId[j], response: (has & HAS.DNS_RESPONSE) !== 0 };
-      if (c.dnsFlags[j] !== 0) dns.flags = this.str(c.dnsFlags[j]);
-      if (c.dnsQtype[j] !== 0) dns.qtype = this.str(c.dnsQtype[j]);
-      if (c.dnsQname[j] !== 0) dns.qname = this.str(c.dnsQname[j]);
-      if (c.dnsRcode[j] !== 0) dns.rcode = this.str(c.dnsRcode[j]);
+      dns = { id: chunk.dnsId[slot], response: (has & HAS.DNS_RESPONSE) !== 0 };
+      if (chunk.dnsFlags[slot] !== 0) dns.flags = this.str(chunk.dnsFlags[slot]);
+      if (chunk.dnsQtype[slot] !== 0) dns.qtype = this.str(chunk.dnsQtype[slot]);
+      if (chunk.dnsQname[slot] !== 0) dns.qname = this.str(chunk.dnsQname[slot]);
+      if (chunk.dnsRcode[slot] !== 0) dns.rcode = this.str(chunk.dnsRcode[slot]);
       if (has & DNS_ANSWERS.bit)
         dns.counts = [
-          this.u(c.dnsAnswers, j, i, DNS_ANSWERS),
-          this.u(c.dnsAuthorities, j, i, DNS_AUTHORITIES),
-          this.u(c.dnsAdditionals, j, i, DNS_ADDITIONALS),
+          this.u(chunk.dnsAnswers, slot, index, DNS_ANSWERS),
+          this.u(chunk.dnsAuthorities, slot, index, DNS_AUTHORITIES),
+          this.u(chunk.dnsAdditionals, slot, index, DNS_ADDITIONALS),
         ];
-      const answers = this.scanner.answers.get(this.key(i));
+      const answers = this.scanner.answers.get(this.key(index));
       if (answers) dns.answers = answers;
     } else if (has & HAS.ICMP) {
-      icmp = { type: this.str(c.icmpType[j])! };
-      if (c.icmpDetailFrom[j] !== 0) icmp.detail = s.slice(c.icmpDetailFrom[j] - 1, c.icmpDetailTo[j] - 1);
-      if (has & ICMP_ID.bit) icmp.id = this.u(c.icmpId, j, i, ICMP_ID);
-      if (has & ICMP_SEQ.bit) icmp.seq = this.u(c.icmpSeq, j, i, ICMP_SEQ);
+      icmp = { type: this.str(chunk.icmpType[slot])! };
+      if (chunk.icmpDetailFrom[slot] !== 0)
+        icmp.detail = text.slice(chunk.icmpDetailFrom[slot] - 1, chunk.icmpDetailTo[slot] - 1);
+      if (has & ICMP_ID.bit) icmp.id = this.u(chunk.icmpId, slot, index, ICMP_ID);
+      if (has & ICMP_SEQ.bit) icmp.seq = this.u(chunk.icmpSeq, slot, index, ICMP_SEQ);
     }
-    const vni = has & UDP_VNI.bit ? this.u(c.udpVni, j, i, UDP_VNI) : undefined;
+    const vni = has & UDP_VNI.bit ? this.u(chunk.udpVni, slot, index, UDP_VNI) : undefined;
     return {
       kind: 'Packet',
       evidence: [evidence],
       time,
-      t,
+      t: stamp,
       interface: iface,
       direction,
       srcMac,
@@ -339,7 +350,7 @@ export class PacketColumns implements PacketTable {
   }
 
   /** Row `i`'s key in the scanner's side maps, which outer and inner tables share: inner rows are negative. */
-  key(i: number): number {
-    return this.inners === undefined ? -1 - i : i;
+  key(index: number): number {
+    return this.inners === undefined ? -1 - index : index;
   }
 }

@@ -63,83 +63,84 @@ const RR_TYPES = new Set([
 export type DnsAnswer = { type: string; data: string };
 
 /** `length N` as the last field of a summary (TCP/UDP/ICMP/ARP print it there). */
-export function trailingLength(w: RecordScanner, s: string, from: number, e: number): void {
-  const k = lastFindE(s, 'length ', from, e);
-  if (k < 0) return;
-  const n = readUintE(s, k + 7, e);
-  if (n >= 0) w.plus1(w.c.length, 0, n);
+export function trailingLength(scanner: RecordScanner, text: string, from: number, end: number): void {
+  const found = lastFindE(text, 'length ', from, end);
+  if (found < 0) return;
+  const value = readUintE(text, found + 7, end);
+  if (value >= 0) scanner.plus1(scanner.c.length, 0, value);
 }
 
 /**
- * `Flags [P.], [cksum 0x.. (correct), ]seq 1:95, ack 1, win 507, options [mss 1410,...], length 94[: HTTP: GET / HTTP/1.1]`
- * `p` points at `Flags [`. False when the flags never close.
+ * `Flags [P.], [cksum 0x.. (correct), ]seq 1:95, ack 1, win 507, options [mss 1410,...],
+ * length 94[: HTTP: GET / HTTP/1.1]`
+ * `start` points at `Flags [`. False when the flags never close.
  */
-export function readTcp(w: RecordScanner, s: string, p: number, e: number): boolean {
-  const close = findE(s, ']', p + 7, e);
+export function readTcp(scanner: RecordScanner, text: string, start: number, end: number): boolean {
+  const close = findE(text, ']', start + 7, end);
   if (close < 0) return false;
-  const c = w.c;
-  const i = w.i;
-  c.has[i] |= HAS.TCP;
-  c.tcpFlags[i] = w.id(s, p + 7, close);
-  let k = close + 1;
-  while (k < e) {
+  const chunk = scanner.c;
+  const slot = scanner.i;
+  chunk.has[slot] |= HAS.TCP;
+  chunk.tcpFlags[slot] = scanner.id(text, start + 7, close);
+  let cursor = close + 1;
+  while (cursor < end) {
     // each field: ", name value"
-    if (s.charCodeAt(k) !== 44) break;
-    k = skipSpacesE(s, k + 1, e);
-    const ch = charE(s, k, e);
-    if (ch === 115 && at(s, k, e, 'seq ')) {
+    if (text.charCodeAt(cursor) !== 44) break;
+    cursor = skipSpacesE(text, cursor + 1, end);
+    const ch = charE(text, cursor, end);
+    if (ch === 115 && at(text, cursor, end, 'seq ')) {
       // seq a[:b]
-      const a = readUintE(s, k + 4, e);
-      if (a < 0) break;
-      w.u32(c.tcpSeq, TCP_SEQ, a);
-      k = END;
-      if (charE(s, k, e) === 58) {
-        const b = readUintE(s, k + 1, e);
-        if (b >= 0) {
-          w.u32(c.tcpSeqEnd, TCP_SEQ_END, b);
-          k = END;
+      const seq = readUintE(text, cursor + 4, end);
+      if (seq < 0) break;
+      scanner.u32(chunk.tcpSeq, TCP_SEQ, seq);
+      cursor = END;
+      if (charE(text, cursor, end) === 58) {
+        const seqEnd = readUintE(text, cursor + 1, end);
+        if (seqEnd >= 0) {
+          scanner.u32(chunk.tcpSeqEnd, TCP_SEQ_END, seqEnd);
+          cursor = END;
         }
       }
-    } else if (ch === 97 && at(s, k, e, 'ack ')) {
-      const a = readUintE(s, k + 4, e);
-      if (a < 0) break;
-      w.u32(c.tcpAck, TCP_ACK, a);
-      k = END;
-    } else if (ch === 119 && at(s, k, e, 'win ')) {
-      const a = readUintE(s, k + 4, e);
-      if (a < 0) break;
-      w.u32(c.tcpWin, TCP_WIN, a);
-      k = END;
-    } else if (ch === 111 && at(s, k, e, 'options [')) {
+    } else if (ch === 97 && at(text, cursor, end, 'ack ')) {
+      const ack = readUintE(text, cursor + 4, end);
+      if (ack < 0) break;
+      scanner.u32(chunk.tcpAck, TCP_ACK, ack);
+      cursor = END;
+    } else if (ch === 119 && at(text, cursor, end, 'win ')) {
+      const win = readUintE(text, cursor + 4, end);
+      if (win < 0) break;
+      scanner.u32(chunk.tcpWin, TCP_WIN, win);
+      cursor = END;
+    } else if (ch === 111 && at(text, cursor, end, 'options [')) {
       // MPTCP options hold brackets of their own: `options [nop,...,mptcp 12 dss ack 1 flags [H]]`
-      const end = closingBracket(s, k + 9, e);
-      if (end < 0) break;
-      c.tcpOptionsFrom[i] = w.rel(k + 9);
-      c.tcpOptionsTo[i] = w.rel(end);
-      if (at(s, k + 9, e, 'mss ')) {
+      const optionsEnd = closingBracket(text, cursor + 9, end);
+      if (optionsEnd < 0) break;
+      chunk.tcpOptionsFrom[slot] = scanner.rel(cursor + 9);
+      chunk.tcpOptionsTo[slot] = scanner.rel(optionsEnd);
+      if (at(text, cursor + 9, end, 'mss ')) {
         // the digits stop at the closing bracket at the latest
-        const m = readUintE(s, k + 13, e);
-        if (m >= 0) w.u32(c.tcpMss, TCP_MSS, m);
+        const mss = readUintE(text, cursor + 13, end);
+        if (mss >= 0) scanner.u32(chunk.tcpMss, TCP_MSS, mss);
       }
-      k = end + 1;
-    } else if (ch === 108 && at(s, k, e, 'length ')) {
-      const n = readUintE(s, k + 7, e);
-      if (n < 0) break;
-      w.plus1(c.length, LENGTH_SLOT, n);
-      k = END;
+      cursor = optionsEnd + 1;
+    } else if (ch === 108 && at(text, cursor, end, 'length ')) {
+      const value = readUintE(text, cursor + 7, end);
+      if (value < 0) break;
+      scanner.plus1(chunk.length, LENGTH_SLOT, value);
+      cursor = END;
       // `length 94: HTTP: GET / HTTP/1.1` or `length 74: HTTP, length: 74` (-v, request on the next line)
-      if (at(s, k, e, ': HTTP: ')) c.tcpHttpFrom[i] = w.rel(k + 8);
-      else if (at(s, k, e, ': HTTP')) c.has[i] |= HAS.TCP_HTTP_ON_NEXT_LINE;
+      if (at(text, cursor, end, ': HTTP: ')) chunk.tcpHttpFrom[slot] = scanner.rel(cursor + 8);
+      else if (at(text, cursor, end, ': HTTP')) chunk.has[slot] |= HAS.TCP_HTTP_ON_NEXT_LINE;
       break;
     } else {
       // cksum 0x1681 (incorrect -> 0x4a05), urg 1, sackOK ...: skip to the next top-level comma
       let depth = 0;
-      while (k < e) {
-        const d = s.charCodeAt(k);
-        if (d === 40 || d === 91) depth++;
-        else if (d === 41 || d === 93) depth--;
-        else if (d === 44 && depth <= 0) break;
-        k++;
+      while (cursor < end) {
+        const code = text.charCodeAt(cursor);
+        if (code === 40 || code === 91) depth++;
+        else if (code === 41 || code === 93) depth--;
+        else if (code === 44 && depth <= 0) break;
+        cursor++;
       }
     }
   }
@@ -147,12 +148,12 @@ export function readTcp(w: RecordScanner, s: string, p: number, e: number): bool
 }
 
 /** The `]` that closes a `[` opened just before p, past nested pairs; -1 when the line ends first. */
-function closingBracket(s: string, p: number, e: number): number {
+function closingBracket(text: string, start: number, end: number): number {
   let depth = 0;
-  for (let k = p; k < e; k++) {
-    const c = s.charCodeAt(k);
-    if (c === 91) depth++;
-    else if (c === 93) {
+  for (let k = start; k < end; k++) {
+    const code = text.charCodeAt(k);
+    if (code === 91) depth++;
+    else if (code === 93) {
       if (depth === 0) return k;
       depth--;
     }
@@ -167,98 +168,102 @@ function closingBracket(s: string, p: number, e: number): number {
  *   -v       `12345*- q: A? name. 1/0/0 name. [30s] A 10.103.129.86 (98)`
  * False (and nothing written) when it is not one.
  */
-export function readDns(w: RecordScanner, s: string, p: number, e: number): boolean {
-  const id = readUintE(s, p, e);
+export function readDns(scanner: RecordScanner, text: string, start: number, end: number): boolean {
+  const id = readUintE(text, start, end);
   if (id < 0 || id > 65535) return false;
-  let k = END;
+  let cursor = END;
   // flag characters glued to the id
-  const flagsAt = k;
-  while (k < e) {
-    const ch = s.charCodeAt(k);
+  const flagsAt = cursor;
+  while (cursor < end) {
+    const ch = text.charCodeAt(cursor);
     if (ch === 32) break;
     if (ch === 43 || ch === 42 || ch === 45 || ch === 124 || ch === 36 || ch === 33 || ch === 37) {
-      k++;
+      cursor++;
       continue;
     }
     return false;
   }
-  const c = w.c;
-  const i = w.i;
-  let flags = k > flagsAt ? s.slice(flagsAt, k) : undefined;
+  const chunk = scanner.c;
+  const slot = scanner.i;
+  let flags = cursor > flagsAt ? text.slice(flagsAt, cursor) : undefined;
   let response = false;
-  c.has[i] |= HAS.DNS | DNS_ID.bit;
-  c.dnsId[i] = id;
-  k = skipSpacesE(s, k, e);
+  chunk.has[slot] |= HAS.DNS | DNS_ID.bit;
+  chunk.dnsId[slot] = id;
+  cursor = skipSpacesE(text, cursor, end);
   let sawQuestion = false;
-  while (k < e) {
-    const we = wordEndE(s, k, e);
-    const ch = s.charCodeAt(k);
+  while (cursor < end) {
+    const we = wordEndE(text, cursor, end);
+    const ch = text.charCodeAt(cursor);
     if (ch === 40) break; // (len)
     if (ch === 91) {
-      k = skipSpacesE(s, we, e);
+      cursor = skipSpacesE(text, we, end);
       continue;
     } // [1au], [b2&3=0x..]
-    const rcode = rcodeAt(s, k, we);
-    if (rcode !== undefined && we - k === rcode.length) {
-      c.dnsRcode[i] = w.strings.str(rcode) + 1;
+    const rcode = rcodeAt(text, cursor, we);
+    if (rcode !== undefined && we - cursor === rcode.length) {
+      chunk.dnsRcode[slot] = scanner.strings.str(rcode) + 1;
       response = true;
-      k = skipSpacesE(s, we, e);
+      cursor = skipSpacesE(text, we, end);
       continue;
     }
-    const n = we - k;
+    const wordLength = we - cursor;
     if (
-      (n > 1 && ch === 42) ||
-      (n === 1 && ch === 45) ||
-      (n === 2 && ch === 42 && s.charCodeAt(k + 1) === 45) ||
-      (n === 1 && ch === 124)
+      (wordLength > 1 && ch === 42) ||
+      (wordLength === 1 && ch === 45) ||
+      (wordLength === 2 && ch === 42 && text.charCodeAt(cursor + 1) === 45) ||
+      (wordLength === 1 && ch === 124)
     ) {
       // flags printed after an rcode: `NXDomain*-`
-      flags = (flags ?? '') + s.slice(k, we);
-      k = skipSpacesE(s, we, e);
+      flags = (flags ?? '') + text.slice(cursor, we);
+      cursor = skipSpacesE(text, we, end);
       continue;
     }
-    if (n === 2 && ch === 113 && s.charCodeAt(k + 1) === 58) {
+    if (wordLength === 2 && ch === 113 && text.charCodeAt(cursor + 1) === 58) {
       response = true;
-      k = skipSpacesE(s, we, e);
+      cursor = skipSpacesE(text, we, end);
       continue;
     } // q:
-    if (n > 0 && s.charCodeAt(we - 1) === 63 && !sawQuestion) {
+    if (wordLength > 0 && text.charCodeAt(we - 1) === 63 && !sawQuestion) {
       sawQuestion = true;
-      c.dnsQtype[i] = w.id(s, k, we - 1);
-      const ns = skipSpacesE(s, we, e);
-      const ne = wordEndE(s, ns, e);
-      if (ns < e && s.charCodeAt(ns) !== 40) {
-        c.dnsQname[i] = w.id(s, ns, ne);
-        k = skipSpacesE(s, ne, e);
-      } else k = ns;
+      chunk.dnsQtype[slot] = scanner.id(text, cursor, we - 1);
+      const ns = skipSpacesE(text, we, end);
+      const ne = wordEndE(text, ns, end);
+      if (ns < end && text.charCodeAt(ns) !== 40) {
+        chunk.dnsQname[slot] = scanner.id(text, ns, ne);
+        cursor = skipSpacesE(text, ne, end);
+      } else cursor = ns;
       continue;
     }
-    if (isDigit(ch) && countsAt(s, k, we)) {
-      const a = findE(s, '/', k, we);
-      const b = findE(s, '/', a + 1, we);
-      const f = findE(s, '/', b + 1, we);
-      w.u32(c.dnsAnswers, DNS_ANSWERS, Number(s.slice(k, a)));
-      w.u32(c.dnsAuthorities, DNS_AUTHORITIES, Number(s.slice(a + 1, b)));
-      w.u32(c.dnsAdditionals, DNS_ADDITIONALS, Number(s.slice(b + 1, f >= 0 ? f : we)));
+    if (isDigit(ch) && countsAt(text, cursor, we)) {
+      const firstSlash = findE(text, '/', cursor, we);
+      const secondSlash = findE(text, '/', firstSlash + 1, we);
+      const thirdSlash = findE(text, '/', secondSlash + 1, we);
+      scanner.u32(chunk.dnsAnswers, DNS_ANSWERS, Number(text.slice(cursor, firstSlash)));
+      scanner.u32(chunk.dnsAuthorities, DNS_AUTHORITIES, Number(text.slice(firstSlash + 1, secondSlash)));
+      scanner.u32(
+        chunk.dnsAdditionals,
+        DNS_ADDITIONALS,
+        Number(text.slice(secondSlash + 1, thirdSlash >= 0 ? thirdSlash : we)),
+      );
       response = true;
-      k = skipSpacesE(s, we, e);
-      const answers = readAnswers(s, k, e);
-      if (answers.list.length) w.answers.set(w.row, answers.list);
-      k = answers.end;
+      cursor = skipSpacesE(text, we, end);
+      const answers = readAnswers(text, cursor, end);
+      if (answers.list.length) scanner.answers.set(scanner.row, answers.list);
+      cursor = answers.end;
       continue;
     }
     // an RCODE glued to flags (`NXDomain*-`)
     if (rcode !== undefined) {
-      c.dnsRcode[i] = w.strings.str(rcode) + 1;
+      chunk.dnsRcode[slot] = scanner.strings.str(rcode) + 1;
       response = true;
-      if (we - k > rcode.length) flags = (flags ?? '') + s.slice(k + rcode.length, we);
-      k = skipSpacesE(s, we, e);
+      if (we - cursor > rcode.length) flags = (flags ?? '') + text.slice(cursor + rcode.length, we);
+      cursor = skipSpacesE(text, we, end);
       continue;
     }
-    k = skipSpacesE(s, we, e);
+    cursor = skipSpacesE(text, we, end);
   }
-  if (flags !== undefined) c.dnsFlags[i] = w.strings.str(flags) + 1;
-  if (response) c.has[i] |= HAS.DNS_RESPONSE;
+  if (flags !== undefined) chunk.dnsFlags[slot] = scanner.strings.str(flags) + 1;
+  if (response) chunk.has[slot] |= HAS.DNS_RESPONSE;
   return true;
 }
 
@@ -267,40 +272,44 @@ export function readDns(w: RecordScanner, s: string, p: number, e: number): bool
  * `ICMP time exceeded in-transit, length 92`, `ICMP6, echo request, id 1, seq 0, length 64`,
  * `ICMP6, neighbor solicitation, who has fd00::53, length 32`. `p` points after `ICMP`/`ICMP6`.
  */
-export function readIcmp(w: RecordScanner, s: string, p: number, e: number): void {
-  const c = w.c;
-  const i = w.i;
-  c.has[i] |= HAS.ICMP;
-  let k = p;
-  if (charE(s, k, e) === 44) k++;
-  k = skipSpacesE(s, k, e);
-  const comma = findE(s, ',', k, e);
-  const headEnd = comma < 0 ? e : comma;
+export function readIcmp(scanner: RecordScanner, text: string, start: number, end: number): void {
+  const chunk = scanner.c;
+  const slot = scanner.i;
+  chunk.has[slot] |= HAS.ICMP;
+  let cursor = start;
+  if (charE(text, cursor, end) === 44) cursor++;
+  cursor = skipSpacesE(text, cursor, end);
+  const comma = findE(text, ',', cursor, end);
+  const headEnd = comma < 0 ? end : comma;
   let type: number;
-  if (endsWithAt(s, k, headEnd, ' unreachable') || (at(s, k, e, 'destination unreachable') && headEnd - k >= 23)) {
-    c.icmpDetailFrom[i] = w.rel(k);
-    c.icmpDetailTo[i] = w.rel(e);
-    const head = s.slice(k, headEnd);
-    const which =
-      / (port|host|net|protocol|proto)\b/.exec(head) ??
-      /unreachable (port|host|net|protocol|address|route)/.exec(s.slice(k, Math.min(k + 80, e)));
-    type = w.strings.str(which ? `${which[1] === 'proto' ? 'protocol' : which[1]} unreachable` : 'unreachable');
-  } else if (at(s, k, e, 'time exceeded') && headEnd - k >= 13) {
-    type = w.strings.str('time exceeded');
-    c.icmpDetailFrom[i] = w.rel(k);
-    c.icmpDetailTo[i] = w.rel(headEnd);
-  } else type = w.strings.span(s, k, headEnd);
-  c.icmpType[i] = type + 1;
-  if (comma >= 0 && (type === w.echoRequest || type === w.echoReply)) {
-    const idAt = findE(s, 'id ', comma, e);
+  if (
+    endsWithAt(text, cursor, headEnd, ' unreachable') ||
+    (at(text, cursor, end, 'destination unreachable') && headEnd - cursor >= 23)
+  ) {
+    chunk.icmpDetailFrom[slot] = scanner.rel(cursor);
+    chunk.icmpDetailTo[slot] = scanner.rel(end);
+    const head = text.slice(cursor, headEnd);
+    const which = (
+      / (?<what>port|host|net|protocol|proto)\b/.exec(head) ??
+      /unreachable (?<what>port|host|net|protocol|address|route)/.exec(text.slice(cursor, Math.min(cursor + 80, end)))
+    )?.groups?.what;
+    type = scanner.strings.str(which ? `${which === 'proto' ? 'protocol' : which} unreachable` : 'unreachable');
+  } else if (at(text, cursor, end, 'time exceeded') && headEnd - cursor >= 13) {
+    type = scanner.strings.str('time exceeded');
+    chunk.icmpDetailFrom[slot] = scanner.rel(cursor);
+    chunk.icmpDetailTo[slot] = scanner.rel(headEnd);
+  } else type = scanner.strings.span(text, cursor, headEnd);
+  chunk.icmpType[slot] = type + 1;
+  if (comma >= 0 && (type === scanner.echoRequest || type === scanner.echoReply)) {
+    const idAt = findE(text, 'id ', comma, end);
     if (idAt > 0) {
-      const v = readUintE(s, idAt + 3, e);
-      if (v >= 0) w.u32(c.icmpId, ICMP_ID, v);
+      const value = readUintE(text, idAt + 3, end);
+      if (value >= 0) scanner.u32(chunk.icmpId, ICMP_ID, value);
     }
-    const seqAt = findE(s, 'seq ', comma, e);
+    const seqAt = findE(text, 'seq ', comma, end);
     if (seqAt > 0) {
-      const v = readUintE(s, seqAt + 4, e);
-      if (v >= 0) w.u32(c.icmpSeq, ICMP_SEQ, v);
+      const value = readUintE(text, seqAt + 4, end);
+      if (value >= 0) scanner.u32(chunk.icmpSeq, ICMP_SEQ, value);
     }
   }
 }
@@ -310,110 +319,122 @@ export function readIcmp(w: RecordScanner, s: string, p: number, e: number): voi
  * `Reply 10.244.0.54 is-at ae:cb:f3:eb:3a:b9 (oui Unknown), length 28` (the sender and its MAC),
  * with -v prefixed by `Ethernet (len 6), IPv4 (len 4), `. `p` points at the operation. Returns the operation.
  */
-export function readArp(w: RecordScanner, s: string, p: number, e: number): number {
-  const c = w.c;
-  const i = w.i;
-  c.has[i] |= HAS.ARP | ARP_OP.bit;
-  let k = p;
-  if (!at(s, k, e, 'Request ') && !at(s, k, e, 'Reply ')) {
-    // -v: after `Ethernet (len 6), IPv4 (len 4), ` (or `Unknown Hardware (N) (len 6), …`), the first `Request ` or `Reply `
-    for (let r = findE(s, 'Re', k, e); r >= 0; r = findE(s, 'Re', r + 1, e)) {
-      if (at(s, r, e, 'Request ') || at(s, r, e, 'Reply ')) {
-        k = r;
+export function readArp(scanner: RecordScanner, text: string, start: number, end: number): number {
+  const chunk = scanner.c;
+  const slot = scanner.i;
+  chunk.has[slot] |= HAS.ARP | ARP_OP.bit;
+  let cursor = start;
+  if (!at(text, cursor, end, 'Request ') && !at(text, cursor, end, 'Reply ')) {
+    // -v: after `Ethernet (len 6), IPv4 (len 4), ` (or `Unknown Hardware (N) (len 6), …`), the first `Request ` or
+    // `Reply `
+    for (let r = findE(text, 'Re', cursor, end); r >= 0; r = findE(text, 'Re', r + 1, end)) {
+      if (at(text, r, end, 'Request ') || at(text, r, end, 'Reply ')) {
+        cursor = r;
         break;
       }
     }
   }
-  if (at(s, k, e, 'Request who-has ')) {
-    c.arpOp[i] = ARP_REQUEST;
-    const ts = k + 16;
-    const te = wordEndE(s, ts, e);
-    c.arpTarget[i] = w.id(s, ts, withoutComma(s, ts, te));
-    const tell = findE(s, ' tell ', te, e);
-    if (tell >= 0) c.arpSender[i] = w.id(s, tell + 6, withoutComma(s, tell + 6, wordEndE(s, tell + 6, e)));
+  if (at(text, cursor, end, 'Request who-has ')) {
+    chunk.arpOp[slot] = ARP_REQUEST;
+    const ts = cursor + 16;
+    const te = wordEndE(text, ts, end);
+    chunk.arpTarget[slot] = scanner.id(text, ts, withoutComma(text, ts, te));
+    const tell = findE(text, ' tell ', te, end);
+    if (tell >= 0)
+      chunk.arpSender[slot] = scanner.id(text, tell + 6, withoutComma(text, tell + 6, wordEndE(text, tell + 6, end)));
     // `who-has X (MAC) tell Y`
-    const paren = skipSpacesE(s, te, e);
-    if (charE(s, paren, e) === 40 && isMacAtE(s, paren + 1, e)) c.arpMac[i] = w.id(s, paren + 1, paren + 18);
+    const paren = skipSpacesE(text, te, end);
+    if (charE(text, paren, end) === 40 && isMacAtE(text, paren + 1, end))
+      chunk.arpMac[slot] = scanner.id(text, paren + 1, paren + 18);
     return ARP_REQUEST;
   }
-  if (at(s, k, e, 'Reply ')) {
-    c.arpOp[i] = ARP_REPLY;
+  if (at(text, cursor, end, 'Reply ')) {
+    chunk.arpOp[slot] = ARP_REPLY;
     // `Reply X is-at MAC`: X and MAC are the replying host's (the ARP sender); the asker is not printed.
-    const ts = k + 6;
-    const te = wordEndE(s, ts, e);
-    c.arpSender[i] = w.id(s, ts, te);
-    const is = findE(s, ' is-at ', te, e);
+    const ts = cursor + 6;
+    const te = wordEndE(text, ts, end);
+    chunk.arpSender[slot] = scanner.id(text, ts, te);
+    const is = findE(text, ' is-at ', te, end);
     if (is >= 0) {
-      const m = is + 7;
-      c.arpMac[i] = isMacAtE(s, m, e) ? w.id(s, m, m + 17) : w.id(s, m, withoutComma(s, m, wordEndE(s, m, e)));
+      const macAt = is + 7;
+      chunk.arpMac[slot] = isMacAtE(text, macAt, end)
+        ? scanner.id(text, macAt, macAt + 17)
+        : scanner.id(text, macAt, withoutComma(text, macAt, wordEndE(text, macAt, end)));
     }
     return ARP_REPLY;
   }
-  c.arpOp[i] = ARP_OTHER;
+  chunk.arpOp[slot] = ARP_OTHER;
   return ARP_OTHER;
 }
 
 /** Whether s[from, end) ends with `suffix`. */
-function endsWithAt(s: string, from: number, end: number, suffix: string): boolean {
-  return end - from >= suffix.length && s.startsWith(suffix, end - suffix.length);
+function endsWithAt(text: string, from: number, end: number, suffix: string): boolean {
+  return end - from >= suffix.length && text.startsWith(suffix, end - suffix.length);
 }
 
-function withoutComma(s: string, a: number, b: number): number {
-  return b > a && s.charCodeAt(b - 1) === 44 ? b - 1 : b;
+function withoutComma(text: string, from: number, to: number): number {
+  return to > from && text.charCodeAt(to - 1) === 44 ? to - 1 : to;
 }
 
 /** The RCODE a word starts with, if any. */
-function rcodeAt(s: string, a: number, b: number): string | undefined {
-  const ch = s.charCodeAt(a);
+function rcodeAt(text: string, from: number, to: number): string | undefined {
+  const ch = text.charCodeAt(from);
   if (!(ch >= 65 && ch <= 90)) return undefined;
-  for (const r of RCODES) if (at(s, a, b, r)) return r;
+  for (const rcode of RCODES) if (at(text, from, to, rcode)) return rcode;
   return undefined;
 }
 
 /** `N/N/N`: digits and slashes, two slashes at least, no empty first parts, not ending in a slash. */
-function countsAt(s: string, a: number, b: number): boolean {
-  const x = findE(s, '/', a, b);
-  if (x < 0) return false;
-  const y = findE(s, '/', x + 1, b);
-  if (x <= a || y < 0 || y >= b || y <= x + 1 || y === b - 1) return false;
-  for (let k = a; k < b; k++) {
-    const ch = s.charCodeAt(k);
+function countsAt(text: string, from: number, to: number): boolean {
+  const firstSlash = findE(text, '/', from, to);
+  if (firstSlash < 0) return false;
+  const secondSlash = findE(text, '/', firstSlash + 1, to);
+  if (
+    firstSlash <= from ||
+    secondSlash < 0 ||
+    secondSlash >= to ||
+    secondSlash <= firstSlash + 1 ||
+    secondSlash === to - 1
+  )
+    return false;
+  for (let k = from; k < to; k++) {
+    const ch = text.charCodeAt(k);
     if (!(isDigit(ch) || ch === 47)) return false;
   }
   return true;
 }
 
 /** `A 10.244.0.150, A 10.244.0.151` (also `name. [30s] A 10.103.129.86` with -v) up to ` (len)`. */
-function readAnswers(s: string, i: number, e: number): { list: DnsAnswer[]; end: number } {
+function readAnswers(text: string, start: number, end: number): { list: DnsAnswer[]; end: number } {
   const list: DnsAnswer[] = [];
-  let end = lastFindE(s, ' (', i, e);
-  if (end < 0) end = e;
+  let answersEnd = lastFindE(text, ' (', start, end);
+  if (answersEnd < 0) answersEnd = end;
   // -vv appends the authority/additional sections: `... ns: ... ar: . OPT UDPsize=1232`
-  const ns = findE(s, ' ns: ', i, end);
-  const ar = findE(s, ' ar: ', i, end);
+  const ns = findE(text, ' ns: ', start, answersEnd);
+  const ar = findE(text, ' ar: ', start, answersEnd);
   const sect = ns < 0 ? ar : ar < 0 ? ns : Math.min(ns, ar);
-  const bodyEnd = sect >= 0 ? sect : end;
-  for (let a = i; ;) {
-    const sep = findE(s, ', ', a, bodyEnd);
-    answerIn(s, a, sep < 0 ? bodyEnd : sep, list);
+  const bodyEnd = sect >= 0 ? sect : answersEnd;
+  for (let a = start; ;) {
+    const sep = findE(text, ', ', a, bodyEnd);
+    answerIn(text, a, sep < 0 ? bodyEnd : sep, list);
     if (sep < 0) break;
     a = sep + 2;
   }
-  return { list, end };
+  return { list, end: answersEnd };
 }
 
 /** One answer, `[name. [ttl]] TYPE data`, in s[a, b): its first word that is a record type, and what follows it. */
-function answerIn(s: string, a: number, b: number, list: DnsAnswer[]): void {
-  while (a < b && isSpace(s.charCodeAt(a))) a++;
-  while (b > a && isSpace(s.charCodeAt(b - 1))) b--;
-  for (let w = a; w < b;) {
+function answerIn(text: string, from: number, to: number, list: DnsAnswer[]): void {
+  while (from < to && isSpace(text.charCodeAt(from))) from++;
+  while (to > from && isSpace(text.charCodeAt(to - 1))) to--;
+  for (let w = from; w < to;) {
     let we = w;
-    while (we < b && s.charCodeAt(we) !== 32) we++;
-    const c = s.charCodeAt(w);
-    const type = we - w <= 6 && c >= 65 && c <= 90 ? s.slice(w, we) : '';
+    while (we < to && text.charCodeAt(we) !== 32) we++;
+    const code = text.charCodeAt(w);
+    const type = we - w <= 6 && code >= 65 && code <= 90 ? text.slice(w, we) : '';
     if (RR_TYPES.has(type)) {
       // a type with nothing after it, and EDNS's OPT pseudo-record, are not answers
-      if (we < b && type !== 'OPT') list.push({ type, data: s.slice(we + 1, b) });
+      if (we < to && type !== 'OPT') list.push({ type, data: text.slice(we + 1, to) });
       return;
     }
     w = we + 1;

@@ -36,6 +36,21 @@ const U32 = 0xffffffff;
  * then `IP|IP6 [(-v header)] SRC > DST: PAYLOAD` or `ARP, ...`.
  */
 
+/**
+ * Where a record lies in the text: its first line [at, lineEnd), the timestamp the caller already
+ * read there (stampEnd 0: none; `stamp` its seconds), its first continuation line [contFrom, contTo)
+ * (-1: none), and where its last line ends (continuation lines included).
+ */
+export interface RecordSpan {
+  at: number;
+  lineEnd: number;
+  stampEnd: number;
+  stamp: number;
+  contFrom: number;
+  contTo: number;
+  endAt: number;
+}
+
 export class RecordScanner {
   /** Interface names, MACs, flags, ICMP types, ARP addresses, DNS names and types. */
   readonly strings = new SpanInterner();
@@ -66,46 +81,39 @@ export class RecordScanner {
   /** Span offsets are stored relative to this (the record's start in the joined text). */
   private base = 0;
 
-  /**
-   * Fills the row from the record at s[p, e); returns undefined, or why it is not a packet (the
-   * row is then cleared). `s` is the whole capture (or a cut-out record), `p` where the record
-   * starts. `stampEnd`/`t`: the timestamp the caller already read there (stampEnd 0: none).
-   * `jumpAt`/`jumpEnd`: the -v address line of a record whose first line ends with its IP header,
-   * read in place as if it were appended after a space (-1: none); check `jumped` afterwards.
-   * `end`: where the record's last line ends (its continuation lines included).
-   */
-  scan(
-    s: string,
-    p: number,
-    e: number,
-    c: Chunk,
-    i: number,
-    row: number,
-    stampEnd: number,
-    t: number,
-    jumpAt: number,
-    jumpEnd: number,
-    end: number,
-  ): string | undefined {
-    this.c = c;
-    this.i = i;
+  /** Sets the row the next `scan` fills: `slot` of `chunk`, the table's row `row`. */
+  target(chunk: Chunk, slot: number, row: number): void {
+    this.c = chunk;
+    this.i = slot;
     this.row = row;
-    this.base = p;
-    this.jumpAt = jumpAt;
-    this.jumpEnd = jumpEnd;
+  }
+
+  /**
+   * Fills the target row (see `target`) from `record`, whose text is `text` (the whole capture, or a
+   * cut-out record); returns undefined, or why it is not a packet (the row is then cleared). `jump`:
+   * the record's first line ends with its IP header, and its first continuation line (its -v address
+   * line) is read in place as if it were appended after a space; check `jumped` afterwards.
+   */
+  scan(text: string, record: RecordSpan, jump: boolean): string | undefined {
+    const chunk = this.c;
+    const slot = this.i;
+    const row = this.row;
+    this.base = record.at;
+    this.jumpAt = jump ? record.contFrom : -1;
+    this.jumpEnd = jump ? record.contTo : -1;
     this.jumped = false;
-    this.end = end;
-    const why = this.fill(s, p, e, stampEnd, t);
+    this.end = record.endAt;
+    const why = this.fill(text, record);
     if (why !== undefined) {
-      c.clear(i);
+      chunk.clear(slot);
       this.lastOk = false;
       return why;
     }
     // this row can be repeated by the next record (see `repeats`)
     this.lastOk = true;
-    this.lastS = s;
-    this.lastC = c;
-    this.lastI = i;
+    this.lastS = text;
+    this.lastC = chunk;
+    this.lastI = slot;
     this.lastKey = row;
     this.lastJumped = this.jumped;
     return undefined;
@@ -135,36 +143,36 @@ export class RecordScanner {
   }
 
   /** Whether the record's rest s[p, end) repeats the last row's; notes it as the next one to compare with. */
-  private repeats(s: string, p: number, stamped: boolean): boolean {
-    const len = this.end - p;
+  private repeats(text: string, start: number, stamped: boolean): boolean {
+    const len = this.end - start;
     const hit =
       this.lastOk &&
-      s === this.lastS &&
+      text === this.lastS &&
       len === this.lastLen &&
       stamped === this.lastStamped &&
-      sameText(s, p, this.lastAt, len);
-    if (hit) this.copyLast(p - this.base);
-    this.lastAt = p;
+      sameText(text, start, this.lastAt, len);
+    if (hit) this.copyLast(start - this.base);
+    this.lastAt = start;
     this.lastLen = len;
-    this.lastRel = p - this.base;
+    this.lastRel = start - this.base;
     this.lastStamped = stamped;
     return hit;
   }
 
   /** Copies the last row's fields into this one; offsets move by how much longer this record's start is. */
   private copyLast(rel: number): void {
-    const f = this.lastC!;
-    const j = this.lastI;
-    const c = this.c;
-    const i = this.i;
-    const d = rel - this.lastRel;
-    c.copyPacket(i, f, j, d);
+    const lastChunk = this.lastC!;
+    const lastSlot = this.lastI;
+    const chunk = this.c;
+    const slot = this.i;
+    const shift = rel - this.lastRel;
+    chunk.copyPacket(slot, lastChunk, lastSlot, shift);
     if (this.wide.size > 0)
       for (let k = 0; k < 8; k++) {
-        const v = this.wide.get(this.lastKey * 8 + k);
-        if (v !== undefined) this.wide.set(this.row * 8 + k, v);
+        const value = this.wide.get(this.lastKey * 8 + k);
+        if (value !== undefined) this.wide.set(this.row * 8 + k, value);
       }
-    if ((f.has[j] & HAS.DNS) !== 0) {
+    if ((lastChunk.has[lastSlot] & HAS.DNS) !== 0) {
       const answers = this.answers.get(this.lastKey);
       if (answers !== undefined) this.answers.set(this.row, answers);
     }
@@ -172,246 +180,251 @@ export class RecordScanner {
   }
 
   /** Id + 1 of the string s[a, b). */
-  id(s: string, a: number, b: number): number {
-    return this.strings.span(s, a, b) + 1;
+  id(text: string, from: number, to: number): number {
+    return this.strings.span(text, from, to) + 1;
   }
 
   /** An offset stored in a span column: relative to the record, plus one. */
-  rel(k: number): number {
-    return k - this.base + 1;
+  rel(start: number): number {
+    return start - this.base + 1;
   }
 
   /** Stores a number that should fit 32 bits and marks it present; keeps it aside when it does not fit. */
-  u32(col: Uint32Array, field: NumberField, v: number): void {
+  u32(col: Uint32Array, field: NumberField, value: number): void {
     this.c.has[this.i] |= field.bit;
-    if (v <= U32) col[this.i] = v;
+    if (value <= U32) col[this.i] = value;
     else {
       col[this.i] = 0;
-      this.wide.set(this.row * 8 + field.slot, v);
+      this.wide.set(this.row * 8 + field.slot, value);
     }
   }
 
   /** Stores v + 1 when it is below `max` (what the column holds); else -1, and keeps v aside. */
-  plus1(col: Int32Array | Int16Array, slot: number, v: number, max = 0x7ffffffe): void {
-    if (v < max) col[this.i] = v + 1;
+  plus1(col: Int32Array | Int16Array, slot: number, value: number, max = 0x7ffffffe): void {
+    if (value < max) col[this.i] = value + 1;
     else {
       col[this.i] = -1;
-      this.wide.set(this.row * 8 + slot, v);
+      this.wide.set(this.row * 8 + slot, value);
     }
   }
 
-  private fill(s: string, p: number, e: number, stampEnd: number, t: number): string | undefined {
-    const c = this.c;
-    const i = this.i;
+  private fill(text: string, record: RecordSpan): string | undefined {
+    const chunk = this.c;
+    const slot = this.i;
+    const end = record.lineEnd;
+    const stampEnd = record.stampEnd;
+    let start = record.at;
     const stamped = stampEnd > 0;
     if (stamped) {
-      c.stampLen[i] = stampEnd - p;
-      c.t[i] = t;
-      p = skipSpacesE(s, stampEnd, e);
+      chunk.stampLen[slot] = stampEnd - start;
+      chunk.t[slot] = record.stamp;
+      start = skipSpacesE(text, stampEnd, end);
     }
     // -i any: interface and direction columns
-    const w1 = wordEndE(s, p, e);
-    const p2 = skipSpacesE(s, w1, e);
-    const dir = direction(s, p2, e);
-    if (dir !== 0 && w1 > p) {
-      c.iface[i] = this.id(s, p, w1);
-      c.dir[i] = dir;
-      p = skipSpacesE(s, p2 + DIR_LEN[dir], e);
+    const w1 = wordEndE(text, start, end);
+    const p2 = skipSpacesE(text, w1, end);
+    const dir = direction(text, p2, end);
+    if (dir !== 0 && w1 > start) {
+      chunk.iface[slot] = this.id(text, start, w1);
+      chunk.dir[slot] = dir;
+      start = skipSpacesE(text, p2 + DIR_LEN[dir], end);
     }
-    if (this.repeats(s, p, stamped)) return undefined;
+    if (this.repeats(text, start, stamped)) return undefined;
     let network: number;
     // -e on -i any: `ifindex 4 f6:ee:66:1d:2b:72 ethertype IPv4 (0x0800), length 104: `
-    if (at(s, p, e, 'ifindex ')) {
-      readUintE(s, p + 8, e);
-      p = skipSpacesE(s, END, e);
+    if (at(text, start, end, 'ifindex ')) {
+      readUintE(text, start + 8, end);
+      start = skipSpacesE(text, END, end);
     }
-    if (isMacAtE(s, p, e)) {
-      c.srcMac[i] = this.id(s, p, p + 17);
-      p += 17;
-      if (at(s, p, e, ' > ') && isMacAtE(s, p + 3, e)) {
-        c.dstMac[i] = this.id(s, p + 3, p + 20);
-        p += 20;
+    if (isMacAtE(text, start, end)) {
+      chunk.srcMac[slot] = this.id(text, start, start + 17);
+      start += 17;
+      if (at(text, start, end, ' > ') && isMacAtE(text, start + 3, end)) {
+        chunk.dstMac[slot] = this.id(text, start + 3, start + 20);
+        start += 20;
       }
-      if (charE(s, p, e) === 44) p++;
-      p = skipSpacesE(s, p, e);
-      if (!at(s, p, e, 'ethertype ')) return this.other(p, stamped, NET_OTHER);
-      const et = wordEndE(s, p + 10, e);
-      const n = et - p - 10;
+      if (charE(text, start, end) === 44) start++;
+      start = skipSpacesE(text, start, end);
+      if (!at(text, start, end, 'ethertype ')) return this.other(start, stamped, NET_OTHER);
+      const et = wordEndE(text, start + 10, end);
+      const typeLength = et - start - 10;
       network =
-        n === 4 && at(s, p + 10, e, 'IPv4')
+        typeLength === 4 && at(text, start + 10, end, 'IPv4')
           ? NET_IP
-          : n === 4 && at(s, p + 10, e, 'IPv6')
+          : typeLength === 4 && at(text, start + 10, end, 'IPv6')
             ? NET_IP6
-            : n === 3 && at(s, p + 10, e, 'ARP')
+            : typeLength === 3 && at(text, start + 10, end, 'ARP')
               ? NET_ARP
               : NET_OTHER;
-      const colon = findE(s, ': ', et, e);
+      const colon = findE(text, ': ', et, end);
       if (colon < 0) return this.other(et, stamped, network);
-      p = colon + 2;
-    } else if (at(s, p, e, 'IP ')) {
+      start = colon + 2;
+    } else if (at(text, start, end, 'IP ')) {
       network = NET_IP;
-      p += 3;
-    } else if (at(s, p, e, 'IP6 ')) {
+      start += 3;
+    } else if (at(text, start, end, 'IP6 ')) {
       network = NET_IP6;
-      p += 4;
-    } else if (at(s, p, e, 'ARP, ')) {
+      start += 4;
+    } else if (at(text, start, end, 'ARP, ')) {
       network = NET_ARP;
-      p += 5;
+      start += 5;
     } else if (stamped) {
-      return this.other(p, true, NET_OTHER);
+      return this.other(start, true, NET_OTHER);
     } else {
       return 'not a tcpdump packet line';
     }
     if (network === NET_ARP) {
-      c.net[i] = NET_ARP;
-      c.proto[i] = PROTO_ARP;
-      const op = readArp(this, s, p, e);
-      trailingLength(this, s, p, e);
-      if (op === ARP_OTHER) c.infoFrom[i] = this.rel(p);
+      chunk.net[slot] = NET_ARP;
+      chunk.proto[slot] = PROTO_ARP;
+      const op = readArp(this, text, start, end);
+      trailingLength(this, text, start, end);
+      if (op === ARP_OTHER) chunk.infoFrom[slot] = this.rel(start);
       return undefined;
     }
-    if (network === NET_OTHER) return this.other(p, true, network);
-    c.net[i] = network;
-    return this.ip(s, p, e);
+    if (network === NET_OTHER) return this.other(start, true, network);
+    chunk.net[slot] = network;
+    return this.ip(text, start, end);
   }
 
   /** A packet whose network layer is not decoded: the rest of the line is its info. */
-  private other(p: number, isPacket: boolean, network: number): string | undefined {
+  private other(start: number, isPacket: boolean, network: number): string | undefined {
     if (!isPacket) return 'not a tcpdump packet line';
     this.c.net[this.i] = network;
     this.c.proto[this.i] = PROTO_OTHER;
-    this.c.infoFrom[this.i] = this.rel(p);
+    this.c.infoFrom[this.i] = this.rel(start);
     return undefined;
   }
 
-  private ip(s: string, p: number, e: number): string | undefined {
-    const c = this.c;
-    const i = this.i;
+  private ip(text: string, start: number, end: number): string | undefined {
+    const chunk = this.c;
+    const slot = this.i;
     /** The transport the -v header names (a PROTO_ code), -1: none or another. */
     let proto = -1;
-    if (s.charCodeAt(p) === 40 && p < e) {
+    if (text.charCodeAt(start) === 40 && start < end) {
       // -v header: `(tos 0x0, ttl 64, id 8860, offset 0, flags [DF], proto ICMP (1), length 84)`
-      const q = readHeader(s, p, e);
+      const headerEnd = readHeader(text, start, end);
       const ttlAt = HEADER.ttl;
-      if (ttlAt >= 0) this.plus1(c.ttl, TTL_SLOT, readUintE(s, ttlAt, q), 0x7ffe);
+      if (ttlAt >= 0) this.plus1(chunk.ttl, TTL_SLOT, readUintE(text, ttlAt, headerEnd), 0x7ffe);
       const idAt = HEADER.id;
-      if (idAt >= 0) this.plus1(c.ipId, IP_ID_SLOT, readUintE(s, idAt, q));
+      if (idAt >= 0) this.plus1(chunk.ipId, IP_ID_SLOT, readUintE(text, idAt, headerEnd));
       const prAt = HEADER.proto;
-      if (prAt >= 0) proto = protoCode(s, prAt, q);
-      if (q === e - 1 && this.jumpAt >= 0) {
+      if (prAt >= 0) proto = protoCode(text, prAt, headerEnd);
+      if (headerEnd === end - 1 && this.jumpAt >= 0) {
         // the addresses are on the next line: read on there, with offsets as in "first line + ' ' + it"
-        this.base = this.jumpAt - (e - this.base) - 1;
-        p = this.jumpAt;
-        e = this.jumpEnd;
+        this.base = this.jumpAt - (end - this.base) - 1;
+        start = this.jumpAt;
+        end = this.jumpEnd;
         this.jumped = true;
-      } else p = skipSpacesE(s, q + 1, e);
+      } else start = skipSpacesE(text, headerEnd + 1, end);
     }
-    const stamped = c.stampLen[i] !== 0;
-    const gt = findE(s, ' > ', p, e);
-    if (gt < 0) return stamped ? this.other(p, true, c.net[i]) : 'no "SRC > DST" in an IP line';
-    let colon = findE(s, ': ', gt + 3, e);
+    const stamped = chunk.stampLen[slot] !== 0;
+    const gt = findE(text, ' > ', start, end);
+    if (gt < 0) return stamped ? this.other(start, true, chunk.net[slot]) : 'no "SRC > DST" in an IP line';
+    let colon = findE(text, ': ', gt + 3, end);
     let payloadAt: number;
     if (colon < 0) {
-      if (s.charCodeAt(e - 1) !== 58) return stamped ? this.other(p, true, c.net[i]) : 'no ":" after the destination';
-      colon = e - 1;
-      payloadAt = e;
+      if (text.charCodeAt(end - 1) !== 58)
+        return stamped ? this.other(start, true, chunk.net[slot]) : 'no ":" after the destination';
+      colon = end - 1;
+      payloadAt = end;
     } else payloadAt = colon + 2;
     // what the payload says decides whether the endpoints carry ports
-    let q = payloadAt;
-    if (charE(s, q, e) === 91) {
+    let cursor = payloadAt;
+    if (charE(text, cursor, end) === 91) {
       // [udp sum ok] / [bad udp cksum ...] / [icmp6 sum ok]
-      const close = findE(s, '] ', q, e);
-      if (close > 0) q = close + 2;
+      const close = findE(text, '] ', cursor, end);
+      if (close > 0) cursor = close + 2;
     }
-    if (at(s, q, e, 'HBH ')) q += 4;
+    if (at(text, cursor, end, 'HBH ')) cursor += 4;
     let kind: number;
-    if (at(s, q, e, 'Flags [')) kind = PROTO_TCP;
-    else if (quietTcp(s, q, e) >= 0) kind = PROTO_TCP;
-    else if (at(s, q, e, 'ICMP')) kind = PROTO_ICMP;
+    if (at(text, cursor, end, 'Flags [')) kind = PROTO_TCP;
+    else if (quietTcp(text, cursor, end) >= 0) kind = PROTO_TCP;
+    else if (at(text, cursor, end, 'ICMP')) kind = PROTO_ICMP;
     // a later fragment (`ip-proto-17`) carries no transport header, so no ports
-    else if (proto >= 0 && !at(s, q, e, 'ip-proto-')) kind = proto;
-    else kind = hasPort(s, p, gt) && hasPort(s, gt + 3, colon) ? PROTO_UDP : PROTO_OTHER;
+    else if (proto >= 0 && !at(text, cursor, end, 'ip-proto-')) kind = proto;
+    else kind = hasPort(text, start, gt) && hasPort(text, gt + 3, colon) ? PROTO_UDP : PROTO_OTHER;
     const epKind = kind === PROTO_TCP || kind === PROTO_UDP ? 0 : kind === PROTO_ICMP ? 1 : 2;
-    c.epKind[i] = epKind;
-    const src = this.eps.code(s, p, gt, epKind);
-    const dst = this.eps.code(s, gt + 3, colon, epKind);
-    c.src[i] = src;
-    c.dst[i] = dst;
+    chunk.epKind[slot] = epKind;
+    const src = this.eps.code(text, start, gt, epKind);
+    const dst = this.eps.code(text, gt + 3, colon, epKind);
+    chunk.src[slot] = src;
+    chunk.dst[slot] = dst;
     if (kind === PROTO_TCP) {
-      c.proto[i] = PROTO_TCP;
-      const quiet = quietTcp(s, q, e);
+      chunk.proto[slot] = PROTO_TCP;
+      const quiet = quietTcp(text, cursor, end);
       // -q: `tcp N`, only the payload length
-      if (quiet >= 0) this.plus1(c.length, LENGTH_SLOT, quiet);
-      else if (!at(s, q, e, 'Flags [') || !readTcp(this, s, q, e)) c.infoFrom[i] = this.rel(q);
+      if (quiet >= 0) this.plus1(chunk.length, LENGTH_SLOT, quiet);
+      else if (!at(text, cursor, end, 'Flags [') || !readTcp(this, text, cursor, end))
+        chunk.infoFrom[slot] = this.rel(cursor);
       return undefined;
     }
     if (kind === PROTO_ICMP) {
-      const six = at(s, q, e, 'ICMP6');
-      c.proto[i] = six || c.net[i] === NET_IP6 ? PROTO_ICMP6 : PROTO_ICMP;
-      if (at(s, q, e, 'ICMP')) {
-        readIcmp(this, s, q + (six ? 5 : 4), e);
-        trailingLength(this, s, q, e);
-      } else c.infoFrom[i] = this.rel(q);
+      const six = at(text, cursor, end, 'ICMP6');
+      chunk.proto[slot] = six || chunk.net[slot] === NET_IP6 ? PROTO_ICMP6 : PROTO_ICMP;
+      if (at(text, cursor, end, 'ICMP')) {
+        readIcmp(this, text, cursor + (six ? 5 : 4), end);
+        trailingLength(this, text, cursor, end);
+      } else chunk.infoFrom[slot] = this.rel(cursor);
       return undefined;
     }
     if (kind === PROTO_UDP) {
-      c.proto[i] = PROTO_UDP;
-      if (at(s, q, e, 'UDP, length ')) {
-        const n = readUintE(s, q + 12, e);
-        if (n >= 0) this.plus1(c.length, LENGTH_SLOT, n);
+      chunk.proto[slot] = PROTO_UDP;
+      if (at(text, cursor, end, 'UDP, length ')) {
+        const value = readUintE(text, cursor + 12, end);
+        if (value >= 0) this.plus1(chunk.length, LENGTH_SLOT, value);
         return undefined;
       }
-      const otv = at(s, q, e, 'OTV, ');
-      if (otv || at(s, q, e, 'VXLAN, ')) {
+      const otv = at(text, cursor, end, 'OTV, ');
+      if (otv || at(text, cursor, end, 'VXLAN, ')) {
         const key = otv ? 'instance ' : 'vni ';
-        const k = findE(s, key, q, e);
-        if (k > 0) {
-          const v = readUintE(s, k + key.length, e);
-          if (v >= 0) this.u32(c.udpVni, UDP_VNI, v);
+        const found = findE(text, key, cursor, end);
+        if (found > 0) {
+          const value = readUintE(text, found + key.length, end);
+          if (value >= 0) this.u32(chunk.udpVni, UDP_VNI, value);
         }
-        c.infoFrom[i] = this.rel(q);
+        chunk.infoFrom[slot] = this.rel(cursor);
         return undefined;
       }
       const sp = this.eps.portOf(src, 0);
       const dp = this.eps.portOf(dst, 0);
-      if ((sp === 53 || dp === 53 || sp === 5353 || dp === 5353) && readDns(this, s, q, e)) return undefined;
-      c.infoFrom[i] = this.rel(q);
+      if ((sp === 53 || dp === 53 || sp === 5353 || dp === 5353) && readDns(this, text, cursor, end)) return undefined;
+      chunk.infoFrom[slot] = this.rel(cursor);
       return undefined;
     }
-    c.proto[i] = PROTO_OTHER;
-    c.infoFrom[i] = this.rel(q);
+    chunk.proto[slot] = PROTO_OTHER;
+    chunk.infoFrom[slot] = this.rel(cursor);
     return undefined;
   }
 }
 
 /** `tcp N` at q, all that is left of the record (what -q prints for TCP): N, else -1. */
-function quietTcp(s: string, q: number, e: number): number {
-  if (!at(s, q, e, 'tcp ')) return -1;
-  const n = readUintE(s, q + 4, e);
-  return END === e ? n : -1;
+function quietTcp(text: string, start: number, end: number): number {
+  if (!at(text, start, end, 'tcp ')) return -1;
+  const value = readUintE(text, start + 4, end);
+  return END === end ? value : -1;
 }
 
 /** Length of each direction word, by its code (see chunk.ts DIRECTIONS). */
 export const DIR_LEN = [0, 2, 3, 1, 1, 1];
 
 /** Direction code at `i` (before `e`): 1 In, 2 Out, 3 P, 4 B, 5 M, 0 none. */
-export function direction(s: string, i: number, e: number): number {
-  const ch = charE(s, i, e);
-  const n = charE(s, i + 1, e);
-  if (ch === 80 || ch === 66 || ch === 77) return n === 32 || n === -1 ? (ch === 80 ? 3 : ch === 66 ? 4 : 5) : 0;
-  if (ch === 73 && n === 110) return wordEnds(s, i + 2, e) ? 1 : 0;
-  if (ch === 79 && n === 117 && charE(s, i + 2, e) === 116) return wordEnds(s, i + 3, e) ? 2 : 0;
+export function direction(text: string, start: number, end: number): number {
+  const ch = charE(text, start, end);
+  const next = charE(text, start + 1, end);
+  if (ch === 80 || ch === 66 || ch === 77) return next === 32 || next === -1 ? (ch === 80 ? 3 : ch === 66 ? 4 : 5) : 0;
+  if (ch === 73 && next === 110) return wordEnds(text, start + 2, end) ? 1 : 0;
+  if (ch === 79 && next === 117 && charE(text, start + 2, end) === 116) return wordEnds(text, start + 3, end) ? 2 : 0;
   return 0;
 }
 
 /** A space or the end at `k`. */
-function wordEnds(s: string, k: number, e: number): boolean {
-  const x = charE(s, k, e);
-  return x === 32 || x === -1;
+function wordEnds(text: string, start: number, end: number): boolean {
+  const code = charE(text, start, end);
+  return code === 32 || code === -1;
 }
 
 /** s[a, a + n) === s[b, b + n). */
-function sameText(s: string, a: number, b: number, n: number): boolean {
-  for (let k = 0; k < n; k++) if (s.charCodeAt(a + k) !== s.charCodeAt(b + k)) return false;
+function sameText(text: string, from: number, to: number, length: number): boolean {
+  for (let k = 0; k < length; k++) if (text.charCodeAt(from + k) !== text.charCodeAt(to + k)) return false;
   return true;
 }

@@ -10,11 +10,11 @@ export class SpanInterner {
   private mask = 1023;
 
   /** Id of `s.slice(a, b)`. */
-  span(s: string, a: number, b: number): number {
-    const found = this.probe(s, a, b);
+  span(text: string, from: number, to: number): number {
+    const found = this.probe(text, from, to);
     if (found >= 0) return found;
     // a copy, so that the table does not keep a slice of the whole input alive
-    const own = b - a > 12 ? (' ' + s.slice(a, b)).slice(1) : s.slice(a, b);
+    const own = to - from > 12 ? (' ' + text.slice(from, to)).slice(1) : text.slice(from, to);
     const id = this.values.length;
     this.values.push(own);
     this.slots[-found - 1] = id + 1;
@@ -23,26 +23,26 @@ export class SpanInterner {
   }
 
   /** Id of `s` when it is interned already, else -1 (nothing is added). */
-  find(s: string): number {
-    return Math.max(-1, this.probe(s, 0, s.length));
+  find(text: string): number {
+    return Math.max(-1, this.probe(text, 0, text.length));
   }
 
   /** Id of `s.slice(a, b)`, or -(k + 1) for the free slot k where it would go. */
-  private probe(s: string, a: number, b: number): number {
-    const len = b - a;
-    let k = hash(s, a, b) & this.mask;
+  private probe(text: string, from: number, to: number): number {
+    const len = to - from;
+    let cursor = hash(text, from, to) & this.mask;
     for (;;) {
-      const slot = this.slots[k];
-      if (slot === 0) return -(k + 1);
-      const v = this.values[slot - 1];
-      if (v.length === len && same(s, a, v)) return slot - 1;
-      k = (k + 1) & this.mask;
+      const slot = this.slots[cursor];
+      if (slot === 0) return -(cursor + 1);
+      const value = this.values[slot - 1];
+      if (value.length === len && same(text, from, value)) return slot - 1;
+      cursor = (cursor + 1) & this.mask;
     }
   }
 
   /** Id of a whole string. */
-  str(s: string): number {
-    return this.span(s, 0, s.length);
+  str(text: string): number {
+    return this.span(text, 0, text.length);
   }
 
   private grow(): void {
@@ -50,10 +50,10 @@ export class SpanInterner {
     const slots = new Int32Array(size);
     const mask = size - 1;
     for (let id = 0; id < this.values.length; id++) {
-      const v = this.values[id];
-      let k = hash(v, 0, v.length) & mask;
-      while (slots[k] !== 0) k = (k + 1) & mask;
-      slots[k] = id + 1;
+      const value = this.values[id];
+      let cursor = hash(value, 0, value.length) & mask;
+      while (slots[cursor] !== 0) cursor = (cursor + 1) & mask;
+      slots[cursor] = id + 1;
     }
     this.slots = slots;
     this.mask = mask;
@@ -64,14 +64,15 @@ export class SpanInterner {
  * FNV-1a over the length and at most the last 16 characters: what tells addresses, ports and
  * interface names apart sits at their end, and long names (DNS questions) differ there too.
  */
-function hash(s: string, a: number, b: number): number {
-  let h = 0x811c9dc5 ^ (b - a);
-  for (let i = b - a > 16 ? b - 16 : a; i < b; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-  return h;
+function hash(text: string, from: number, to: number): number {
+  let hashValue = 0x811c9dc5 ^ (to - from);
+  for (let i = to - from > 16 ? to - 16 : from; i < to; i++)
+    hashValue = Math.imul(hashValue ^ text.charCodeAt(i), 0x01000193);
+  return hashValue;
 }
 
 /** s[a, a + v.length) === v, compared in place (from the end, where such strings differ). */
-function same(s: string, a: number, v: string): boolean {
-  for (let k = v.length - 1; k >= 0; k--) if (s.charCodeAt(a + k) !== v.charCodeAt(k)) return false;
+function same(text: string, from: number, value: string): boolean {
+  for (let k = value.length - 1; k >= 0; k--) if (text.charCodeAt(from + k) !== value.charCodeAt(k)) return false;
   return true;
 }
