@@ -1,14 +1,36 @@
-import { withRole, type ClusterModel, type Packet } from '../model';
+import { withRole, type ClusterModel, type ConntrackEntry, type Packet } from '../model';
 import { correlate, correlateOptionsOf } from './correlate/correlate';
 import type { Correlation } from './correlate/correlation';
 import { endpointKey, ipOf, masqueradedLeg, portOf, translatedLeg, type Connection } from './correlate/connections';
 import { packetTime } from './correlate/packetKey';
 import type { ConnectionSummary } from './types';
 
+/**
+ * The node's conntrack entry of a connection whose captured form is already translated (a node's own
+ * connection seen only masqueraded, a local pod → Service connection seen only after the DNAT): its
+ * reply tuple is what the captures show, its original tuple what the client really sent.
+ */
+function conntrackOf(model: ClusterModel, connection: Connection): ConntrackEntry | undefined {
+  const server = connection.original.to;
+  return model
+    .all('ConntrackEntry')
+    .find(
+      (entry) =>
+        entry.protocol === connection.protocol &&
+        endpointKey(entry.reply.dst, entry.reply.dport) === connection.client &&
+        endpointKey(entry.reply.src, entry.reply.sport) === server,
+    );
+}
+
 /** What a connection is, in the words of the JSON contract and the panel's connection picker. */
 export function summarizeConnection(model: ClusterModel, connection: Connection, index: number): ConnectionSummary {
   const translated = translatedLeg(connection);
-  const masqueraded = masqueradedLeg(connection);
+  const recorded = translated ? undefined : conntrackOf(model, connection);
+  // A reply un-SNATed but not yet un-DNATed (on cni0, from a local endpoint) carries the client's
+  // address from before the masquerade: that is not a masqueraded form of the client.
+  const beforeMasquerade = recorded ? endpointKey(recorded.original.src, recorded.original.sport) : undefined;
+  const masqueradedForm = masqueradedLeg(connection);
+  const masqueraded = masqueradedForm?.from === beforeMasquerade ? undefined : masqueradedForm;
   const endpointAt = translated?.to;
   const endpointIp = endpointAt ? ipOf(endpointAt) : ipOf(connection.original.to);
   const pod = model.byIp(endpointIp).find((owner) => owner.role === 'pod');
@@ -40,6 +62,12 @@ export function summarizeConnection(model: ClusterModel, connection: Connection,
     evidence: firstOfEachLeg.flatMap((packet) => packet.evidence.slice(0, 1)).map(withRole),
   };
   if (translated) summary.translated = translated.to;
+  const sentTo = recorded ? endpointKey(recorded.original.dst, recorded.original.dport) : undefined;
+  if (sentTo && sentTo !== summary.original) {
+    // Only the DNATed form was captured; conntrack names the address the client sent to.
+    summary.translated = summary.original;
+    summary.original = sentTo;
+  }
   if (masqueraded) summary.masqueraded = masqueraded.from;
   if (podFact || chain) {
     summary.endpoint = {};

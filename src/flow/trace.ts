@@ -49,6 +49,16 @@ function connectionsToTrace(count: number, outcomes: readonly string[], asked?: 
   return [...failed, ...rest].slice(0, MAX_TRACED_CONNECTIONS).sort((left, right) => left - right);
 }
 
+/**
+ * The node whose own stack sends the source's packets: a node given as source, or the node of a
+ * hostNetwork pod (its packets are the node's: nat OUTPUT, the node's addresses, its masquerade).
+ */
+function sendingNode(model: ClusterModel, src: Target): K8sNode | undefined {
+  if (src.kind === 'node') return src.node;
+  if (src.kind !== 'pod' || !src.pod.hostNetwork || !src.pod.nodeName) return undefined;
+  return model.nodes.find((node) => node.name === src.pod.nodeName);
+}
+
 /** A hostNetwork-like stand-in for a node used as source. */
 function nodeAsPod(name: string, ip?: string): Pod {
   return { kind: 'Pod', name, nodeName: name, ip, hostNetwork: true, evidence: [] };
@@ -144,7 +154,7 @@ export function trace(input: ClusterModel, from: string, to: string, options: Tr
     // the flow walks that form, the address every packet of it carries.
     const wire = connection ? ipOf(connection.client) : undefined;
     const asSent =
-      src.kind === 'node' && client && wire !== undefined && wire !== client.ip
+      sendingNode(model, src) && client && wire !== undefined && wire !== client.ip
         ? { ...request, client: { ...client, ip: wire } }
         : undefined;
     const walked = asSent ? chooseFamily(asSent, { model, packets: sited.packets }) : { family, walk };
@@ -238,7 +248,8 @@ function connectionTargets(
   request: TraceRequest,
 ): ((connection: Connection) => boolean) | undefined {
   const { src, client, dst, spec, nodePortSvc } = request;
-  const clientIps = src.kind === 'node' ? nodeSendingAddresses(src.node) : undefined;
+  const fromNode = sendingNode(model, src);
+  const clientIps = fromNode ? nodeSendingAddresses(fromNode) : undefined;
   const clientIp = src.kind === 'ip' ? src.ip : client?.ip;
   if (clientIp) clientIps?.add(clientIp);
   const targets = new Set<string>();
@@ -269,7 +280,7 @@ function connectionTargets(
           : model.nodes.flatMap((node) => [node.internalIP, node.externalIP]);
     for (const ip of nodeAddresses) add(ip, nodePortSvc.port.nodePort);
     // A node calling a NodePort itself is captured only after the DNAT (and its masquerade).
-    if (src.kind === 'node') addEndpoints(nodePortSvc.svc, nodePortSvc.port);
+    if (fromNode) addEndpoints(nodePortSvc.svc, nodePortSvc.port);
   } else if (dst.kind === 'service') {
     const svc = dst.service;
     if (svc.type === 'ExternalName') return undefined;
@@ -322,7 +333,8 @@ function relevantAddresses(
   const { src, client, dst, nodePortSvc } = ends;
   const start = src.kind === 'ip' ? src.ip : client?.ip;
   if (!start) return undefined;
-  const set = new Set<string>([start, ...(src.kind === 'node' ? nodeSendingAddresses(src.node) : [])]);
+  const fromNode = sendingNode(model, src);
+  const set = new Set<string>([start, ...(fromNode ? nodeSendingAddresses(fromNode) : [])]);
   const add = (ip?: string) => {
     if (ip && ip !== 'None') set.add(ip);
   };

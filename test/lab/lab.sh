@@ -6,6 +6,8 @@
 #   test/lab/lab.sh run   [OUT]   run the seed report's experiments and the two-node ones (C.1–C.3,
 #                                 captured on both nodes, with a ground truth from conntrack)
 #   test/lab/lab.sh more  [OUT]   run only the later two-node experiments (C.4–C.8) on a lab that is up
+#   test/lab/lab.sh extra2 [OUT] C.11 (sessionAffinity), C.12 (externalTrafficPolicy Local), C.13 (hostNetwork
+#                                 pod by name) on a lab that is up
 #   test/lab/lab.sh filtered [OUT] C.1's request under captures with a filter (`port 80`, `host CLUSTER-IP`)
 #   test/lab/lab.sh down          remove everything the lab created
 #   test/lab/lab.sh all   [OUT]   down, up, run, down (what `npm run lab` does)
@@ -49,6 +51,7 @@ PODS=(
   "shop-5c7d9f6b8-w8n6v node2 10.244.1.21 app=shop web"
   "cache-0 node1 10.244.0.180 app=cache web"
   "cache-1 node2 10.244.1.30 app=cache web"
+  "edge-7b9c5d4f6-x2k8p node2 10.244.1.40 app=edge web"
 )
 # A machine on the LAN that is not a node: the NodePort client (experiment C.2).
 EXT_CLIENT=ext-client
@@ -229,6 +232,57 @@ ports:
 endpoints:
 - { addresses: [10.244.0.180], hostname: cache-0, conditions: { ready: true }, nodeName: node1, targetRef: { kind: Pod, namespace: default, name: cache-0 } }
 - { addresses: [10.244.1.30], hostname: cache-1, conditions: { ready: true }, nodeName: node2, targetRef: { kind: Pod, namespace: default, name: cache-1 } }
+---
+apiVersion: v1
+kind: Service
+metadata: { name: sticky, namespace: default }
+spec:
+  clusterIP: 10.97.12.34
+  selector: { app: api }
+  sessionAffinity: ClientIP
+  ports:
+  - { name: http, port: 80, protocol: TCP, targetPort: 80 }
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: { name: sticky-lab, namespace: default, labels: { kubernetes.io/service-name: sticky } }
+addressType: IPv4
+ports:
+- { name: http, port: 80, protocol: TCP }
+endpoints:
+- { addresses: [10.244.0.160], conditions: { ready: true }, nodeName: node1, targetRef: { kind: Pod, namespace: default, name: api-6d4f8b7c9-k2x4p } }
+- { addresses: [10.244.1.20], conditions: { ready: true }, nodeName: node2, targetRef: { kind: Pod, namespace: default, name: api-6d4f8b7c9-r7m2q } }
+---
+apiVersion: v1
+kind: Service
+metadata: { name: edge, namespace: default }
+spec:
+  type: NodePort
+  externalTrafficPolicy: Local
+  clusterIP: 10.99.8.9
+  selector: { app: edge }
+  ports:
+  - { name: http, port: 80, protocol: TCP, targetPort: 80, nodePort: 30090 }
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: { name: edge-lab, namespace: default, labels: { kubernetes.io/service-name: edge } }
+addressType: IPv4
+ports:
+- { name: http, port: 80, protocol: TCP }
+endpoints:
+- { addresses: [10.244.1.40], conditions: { ready: true }, nodeName: node2, targetRef: { kind: Pod, namespace: default, name: edge-7b9c5d4f6-x2k8p } }
+---
+apiVersion: v1
+kind: Pod
+metadata: { name: node-agent-7x9kq, namespace: default, labels: { app: node-agent } }
+spec:
+  nodeName: node1
+  hostNetwork: true
+  dnsPolicy: ClusterFirstWithHostNet
+  containers:
+  - { name: main, image: busybox }
+status: { podIP: 172.30.1.48, hostIP: 172.30.1.48 }
 EOF
     for node in node1 node2; do
       local nip=NODE_IP_$node nnet=NODE_NET_$node
@@ -263,6 +317,8 @@ write_dns_hosts() {
 10.244.1.30 cache.default.svc.cluster.local
 10.244.0.180 cache-0.cache.default.svc.cluster.local
 10.244.1.30 cache-1.cache.default.svc.cluster.local
+10.97.12.34 sticky.default.svc.cluster.local
+10.99.8.9 edge.default.svc.cluster.local
 EOF
 }
 
@@ -331,8 +387,14 @@ up() {
   if ! $CLI rules --manifests "$OUT/manifests" --mode iptables >"$OUT/predicted-rules.iptables-save" 2>"$OUT/predicted-rules.err"; then
     log "the rule predictor failed: $(cat "$OUT/predicted-rules.err")"; return 1
   fi
+  # Each node gets its own prediction: kube-proxy's rules differ per node where a Service has
+  # externalTrafficPolicy Local (KUBE-SVL to the node's own endpoints, or DROP when it has none).
   for node in node1 node2; do
-    if ! nsx "$node" iptables-restore --noflush <"$OUT/predicted-rules.iptables-save" 2>"$OUT/iptables-restore-$node.err"; then
+    if ! $CLI rules --manifests "$OUT/manifests" --mode iptables --node "$node" \
+      >"$OUT/predicted-rules.$node.iptables-save" 2>"$OUT/predicted-rules.err"; then
+      log "the rule predictor failed for $node: $(cat "$OUT/predicted-rules.err")"; return 1
+    fi
+    if ! nsx "$node" iptables-restore --noflush <"$OUT/predicted-rules.$node.iptables-save" 2>"$OUT/iptables-restore-$node.err"; then
       log "iptables-restore rejected the predicted rules on $node: $(cat "$OUT/iptables-restore-$node.err")"; return 1
     fi
   done
@@ -631,6 +693,69 @@ run_extra() {
   log "outputs in $OUT"
 }
 
+# C.11 sessionAffinity ClientIP (Service `sticky`, api's two endpoints): frontend (node1) fetches
+# http://sticky four times and c-pod (node2) three times, at once. kube-proxy's `recent` match sends
+# every connection from one client address to the endpoint its first one took.
+c11_clients() { # experiment
+  local one="$OUT/.run/$1.frontend" two="$OUT/.run/$1.c-pod"
+  rm -f "$one" "$two"
+  (for i in 1 2 3 4; do tx "$one" frontend frontend busybox wget -q -O- http://sticky; sleep 0.2; done) &
+  local first=$!
+  (for i in 1 2 3; do tx "$two" c-pod c-pod busybox wget -q -O- http://sticky; sleep 0.3; done) &
+  wait "$first" $!
+}
+
+# C.12 externalTrafficPolicy Local (NodePort 30090 of Service `edge`, its one endpoint on node2): the
+# LAN client fetches node2's NodePort three times (DNAT, no masquerade: the pod sees 172.30.1.100),
+# then node1's once (no local endpoint: kube-proxy's rules DROP it, wget times out).
+c12_clients() { # experiment
+  local i
+  for i in 1 2 3; do tx "$OUT/.run/$1.wget" "$EXT_CLIENT" "$EXT_CLIENT" busybox wget -q -O- "http://$NODE_IP_node2:30090"; done
+  # (busybox wget -T segfaults here: the time limit is timeout's)
+  tx "$OUT/.run/$1.wget" "$EXT_CLIENT" "$EXT_CLIENT" timeout 4 busybox wget -q -O- "http://$NODE_IP_node1:30090"
+}
+
+# C.13 a hostNetwork pod (`node-agent-7x9kq`, dnsPolicy ClusterFirstWithHostNet: the pod's resolv.conf
+# is the cluster's, its network namespace is node1's) fetches http://api by its short name until a node1
+# and a node2 endpoint answered: the DNS query and the connection leave node1 itself (nat OUTPUT), from
+# eth0's address, and are masqueraded to cni0's or flannel.1's address after the DNAT.
+c13_host_network() { # experiment
+  local file="$OUT/.run/$1.wget"
+  mkdir -p "/etc/netns/$LAB-node1"
+  printf 'search default.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\noptions ndots:5\n' \
+    >"/etc/netns/$LAB-node1/resolv.conf"
+  tx "$file" node1 node1 cat /etc/resolv.conf
+  requests_until_both_nodes "$file" node1 node1 http://api 2
+  rm -rf "/etc/netns/$LAB-node1"
+}
+
+# The experiments added after C.9 (`extra2`), on their own so that earlier fixtures stay as they were.
+run_extra2() {
+  lab_ready || return 1
+  local exp=c11-affinity
+  rm -f "$OUT/$exp".*
+  conntrack_flush "$exp"
+  captures "" "node1=$OUT/$exp.node1.txt node2=$OUT/$exp.node2.txt" -- c11_clients "$exp"
+  cat "$OUT/.run/$exp.frontend" >>"$OUT/$exp.node1.txt"
+  cat "$OUT/.run/$exp.c-pod" >>"$OUT/$exp.node2.txt"
+  rm -f "$OUT/.run/$exp.frontend" "$OUT/.run/$exp.c-pod"
+  conntrack_list_and_truth "$exp"
+  exp=c12-local-nodeport
+  rm -f "$OUT/$exp".*
+  conntrack_flush "$exp"
+  captures "" "node1=$OUT/$exp.node1.txt node2=$OUT/$exp.node2.txt $EXT_CLIENT=$OUT/$exp.$EXT_CLIENT.txt" -- \
+    c12_clients "$exp"
+  cat "$OUT/.run/$exp.wget" >>"$OUT/$exp.$EXT_CLIENT.txt"; rm -f "$OUT/.run/$exp.wget"
+  conntrack_list_and_truth "$exp"
+  exp=c13-host-network
+  rm -f "$OUT/$exp".*
+  conntrack_flush "$exp"
+  captures "" "node1=$OUT/$exp.node1.txt node2=$OUT/$exp.node2.txt" -- c13_host_network "$exp"
+  cat "$OUT/.run/$exp.wget" >>"$OUT/$exp.node1.txt"; rm -f "$OUT/.run/$exp.wget"
+  conntrack_list_and_truth "$exp"
+  log "outputs in $OUT"
+}
+
 run() {
   [ -d "$OUT/.run" ] || { log "lab is not up"; return 1; }
   local f
@@ -716,10 +841,11 @@ case "${1:-}" in
   run) run ;;
   more) run_more ;;
   extra) run_extra ;;
+  extra2) run_extra2 ;;
   filtered) run_filtered ;;
   down) down ;;
   all)
     trap down EXIT INT TERM
     up && run ;;
-  *) echo "usage: $0 up|run|more|extra|filtered|down|all [OUTDIR]" >&2; exit 2 ;;
+  *) echo "usage: $0 up|run|more|extra|extra2|filtered|down|all [OUTDIR]" >&2; exit 2 ;;
 esac

@@ -475,7 +475,9 @@ function checks(name: string, getLab: () => Lab | undefined, skip?: () => string
       assert.ok(predicted.some((rule) => rule.chain === 'KUBE-POSTROUTING' && rule.target === 'MASQUERADE'));
       const listed = lab.docs
         .get('c2-nodeport.node1.txt')!
-        .facts.find((fact): fact is NatRule => fact.kind === 'NatRule' && fact.chain === 'KUBE-NODEPORTS');
+        .facts.find(
+          (fact): fact is NatRule => fact.kind === 'NatRule' && fact.chain === 'KUBE-NODEPORTS' && fact.dport === 30080,
+        );
       assert.equal(listed?.target, nodePort.target, 'node1 lists the predicted KUBE-NODEPORTS rule');
     });
 

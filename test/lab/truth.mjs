@@ -172,6 +172,8 @@ function main() {
     entry.original.sport !== entry.reply.dport;
   const connections = [];
   const tunnels = [];
+  /** Every version of a recorded connection (see `tuples` below): what is left over was never confirmed. */
+  const recorded = new Set();
   for (const entries of groups.values()) {
     const nodeAddresses = Object.values(nodeIps);
     const first = entries[0];
@@ -208,6 +210,7 @@ function main() {
       flowKey(original.src, original.sport, reply.src, reply.sport),
       flowKey(reply.src, reply.sport, original.src, original.sport),
     ]);
+    for (const tuple of tuples) recorded.add(`${primary.protocol} ${tuple}`);
     const seen = packets.filter((packet) => packet.flows.some((flow) => tuples.has(flow)));
     const counts = {};
     for (const packet of seen) {
@@ -237,6 +240,32 @@ function main() {
     (left, right) =>
       (left.firstPacket ?? '99').localeCompare(right.firstPacket ?? '99') || left.client.port - right.client.port,
   );
+  // TCP connections the captures show opening (a SYN without ACK) of which no node's conntrack table
+  // has an entry: netfilter dropped the first packet before conntrack confirmed it (a DROP rule).
+  const unconfirmed = new Map();
+  for (const packet of packets) {
+    if (!/Flags \[S\],/.test(packet.text) || packet.flows.length !== 1) continue;
+    const [flow] = packet.flows;
+    if (recorded.has(`tcp ${flow}`)) continue;
+    const pair = /^(?<src>[\d.]+):(?<sport>\d+)>(?<dst>[\d.]+):(?<dport>\d+)$/.exec(flow)?.groups;
+    if (!pair) continue;
+    if (!unconfirmed.has(flow)) {
+      unconfirmed.set(flow, {
+        protocol: 'tcp',
+        client: podEnd(pair.src, Number(pair.sport)),
+        destination: {
+          ip: pair.dst,
+          port: Number(pair.dport),
+          service: serviceOf(pair.dst, Number(pair.dport)),
+        },
+        firstPacket: packet.time,
+        syns: {},
+      });
+    }
+    const syns = unconfirmed.get(flow).syns;
+    syns[packet.host] ??= {};
+    syns[packet.host][packet.iface] = (syns[packet.host][packet.iface] ?? 0) + 1;
+  }
   const nodes = Object.fromEntries(
     Object.entries(kernel.nodes).map(([node, { addresses }]) => [node, { addresses, file: files[node] ?? null }]),
   );
@@ -249,6 +278,7 @@ function main() {
     nodes,
     otherCaptures: others,
     connections,
+    unconfirmed: [...unconfirmed.values()],
     tunnels,
   };
   process.stdout.write(`${JSON.stringify(truth, null, 2)}\n`);

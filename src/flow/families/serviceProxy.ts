@@ -16,7 +16,7 @@ import {
 import { ipvsActor, netfilterActor } from '../actors';
 import { clusterIpText, endpointText, type TraceContext } from '../context';
 import { endpointKey, ipOf, portOf, translatedLeg } from '../correlate/connections';
-import type { Alternative, FlowPhase } from '../types';
+import type { Alternative, ConnectionSummary, FlowPhase } from '../types';
 import { chainRules, endpointChoices, podByIp, servicePortalRule, spnOf, type EndpointChoice } from './endpoints';
 
 /** kube-proxy's mode: its config, else what the pasted rules look like, else iptables (the default). */
@@ -244,6 +244,34 @@ interface DnatChoice {
   vipIp: string | undefined;
 }
 
+/**
+ * sessionAffinity ClientIP: the earlier connection of the trace from the same client address to the
+ * same address, DNATed to the same endpoint within the affinity timeout. Its DNAT's `recent --set`
+ * recorded the client, so this connection's `recent --rcheck` matched: affinity, not a random pick.
+ * None (the first connection a capture shows, say): which of the two it was is unknown.
+ */
+function affinityPredecessor(
+  ctx: TraceContext,
+  { vip, target, seconds }: { vip: string; target: string; seconds: number },
+): ConnectionSummary | undefined {
+  const connection = ctx.connection;
+  if (!connection || connection.start === undefined) return undefined;
+  const start = connection.start;
+  const clientIp = ipOf(connection.client);
+  // The latest such connection: each DNAT of the endpoint refreshes the client's `recent` entry.
+  return ctx.b.connections
+    .filter(
+      (summary) =>
+        summary.start !== undefined &&
+        summary.start < start &&
+        summary.start >= start - seconds &&
+        ipOf(summary.client) === clientIp &&
+        summary.original === vip &&
+        summary.translated === target,
+    )
+    .at(-1);
+}
+
 /** KUBE-SVC/KUBE-SVL → one KUBE-SEP (alternatives, the chosen one from the logs) → DNAT. */
 function pickAndDnat(ctx: TraceContext, hop: ProxyHop, dnat: DnatChoice): ProxyResult {
   const { phase, from: svcId, node, svc, clientIp } = hop;
@@ -253,6 +281,15 @@ function pickAndDnat(ctx: TraceContext, hop: ProxyHop, dnat: DnatChoice): ProxyR
   const masq = chainRules(ctx, svcChain).find((natRule) => natRule.target === 'KUBE-MARK-MASQ');
   const affinity = chainRules(ctx, svcChain).filter((natRule) => natRule.recent);
   const sticky = svc.sessionAffinity === 'ClientIP' || affinity.length > 0;
+  const affinitySeconds = svc.sessionAffinityTimeoutSeconds ?? 10800;
+  const stuck =
+    sticky && choice
+      ? affinityPredecessor(ctx, {
+          vip,
+          target: endpointText(taken.ip ?? taken.pod?.name, taken.port),
+          seconds: affinitySeconds,
+        })
+      : undefined;
   const sepId = ctx.b.actor(
     netfilterActor(node, taken.chain ?? `KUBE-SEP for ${taken.ip ?? taken.pod?.name ?? 'an unknown endpoint'}`),
   );
@@ -261,13 +298,16 @@ function pickAndDnat(ctx: TraceContext, hop: ProxyHop, dnat: DnatChoice): ProxyR
     to: sepId,
     kind: 'nat',
     label:
-      choices.length > 1
-        ? `${sticky ? 'affinity or random' : 'random'} choice: ` +
-          `${taken.chain ?? `the endpoint ${taken.pod?.name ?? taken.ip ?? 'nothing names'}`}` +
-          `${choice ? '' : ' (one of ' + choices.length + ')'}`
-        : taken.seenInCaptures
-          ? `endpoint: ${taken.pod?.name ?? taken.ip ?? 'one nothing names'} (the only one the captures show)`
-          : `only endpoint: ${taken.chain ?? taken.pod?.name ?? taken.ip ?? 'one nothing names'}`,
+      choices.length > 1 && stuck
+        ? `affinity: ${taken.chain ?? `the endpoint ${taken.pod?.name ?? taken.ip ?? 'nothing names'}`} ` +
+          `(as connection ${stuck.number} from ${ipOf(stuck.client)})`
+        : choices.length > 1
+          ? `${sticky ? 'affinity or random' : 'random'} choice: ` +
+            `${taken.chain ?? `the endpoint ${taken.pod?.name ?? taken.ip ?? 'nothing names'}`}` +
+            `${choice ? '' : ' (one of ' + choices.length + ')'}`
+          : taken.seenInCaptures
+            ? `endpoint: ${taken.pod?.name ?? taken.ip ?? 'one nothing names'} (the only one the captures show)`
+            : `only endpoint: ${taken.chain ?? taken.pod?.name ?? taken.ip ?? 'one nothing names'}`,
     explanation: [
       taken.seenInCaptures
         ? `Nothing pasted lists the endpoints of ${svc.name} (no EndpointSlice, selected pod or KUBE-SEP ` +
@@ -286,9 +326,17 @@ function pickAndDnat(ctx: TraceContext, hop: ProxyHop, dnat: DnatChoice): ProxyR
           : 'A single endpoint: the jump is unconditional.',
       sticky
         ? `sessionAffinity ClientIP: a \`recent\` match (--rcheck --seconds ` +
-          `${svc.sessionAffinityTimeoutSeconds ?? 10800}) sends later connections from the same client IP to ` +
+          `${affinitySeconds}) sends later connections from the same client IP to ` +
           'the same endpoint before the random rules are consulted.'
         : '',
+      stuck
+        ? `Connection ${stuck.number} from the same client IP was DNATed to this endpoint ` +
+          `${(ctx.connection!.start! - stuck.start!).toFixed(3)} s earlier, within the affinity timeout: ` +
+          'its DNAT recorded the client (`recent --set`), so this one followed it.'
+        : sticky && choice && choices.length > 1
+          ? 'No earlier connection from this client IP is in the captures: a random pick, or affinity to a ' +
+            'connection made before them.'
+          : '',
       choice
         ? 'The logs show which one this connection took.'
         : 'Which one a given connection takes is random; no log shows it yet.',
@@ -301,6 +349,7 @@ function pickAndDnat(ctx: TraceContext, hop: ProxyHop, dnat: DnatChoice): ProxyR
       ...affinity.flatMap((natRule) => natRule.evidence),
       ...(sticky && !affinity.length ? svc.evidence : []),
       ...chosenEv,
+      ...(stuck?.evidence ?? []),
     ],
     status: choice || taken.observedRule ? undefined : 'predicted',
     alternatives: alternatives(ctx, choices, { choice, evidence: chosenEv }, true),
@@ -417,6 +466,19 @@ export function proxyNodePort(ctx: TraceContext, hop: ProxyHop, nodeAddr: string
         iptablesServiceChain('SVL', spn, port.protocol))
       : (extRules.find((natRule) => natRule.target.startsWith('KUBE-SVC-'))?.target ??
         iptablesServiceChain('SVC', spn, port.protocol));
+  const chosen = endpointChoices(ctx, svc, port, rules.some((natRule) => natRule.chain === inner) ? inner : undefined);
+  const problems = chosen.problems;
+  let choices = chosen.choices;
+  if (local && !podShortcut && !rules.some((natRule) => natRule.chain === inner))
+    choices = choices.filter(
+      (endpointChoice) =>
+        (endpointChoice.pod?.nodeName ??
+          ctx.model.endpointsOf(svc).find((entry) => entry.endpoint.addresses.includes(endpointChoice.ip ?? ''))
+            ?.endpoint.nodeName) === node,
+    );
+  // A node with no local endpoint has no KUBE-SVL jump in KUBE-EXT: external traffic falls through
+  // the nat table undrawn, and filter's KUBE-EXTERNAL-SERVICES drops it.
+  if (local && !podShortcut && !choices.length) return dropWithoutLocalEndpoint(ctx, hop, { ext, problems });
   const innerId = ctx.b.actor(netfilterActor(node, inner));
   const masq = extRules.find((natRule) => natRule.target === 'KUBE-MARK-MASQ' && !natRule.text.includes('LOCAL'));
   ctx.b.step(phase, {
@@ -449,29 +511,14 @@ export function proxyNodePort(ctx: TraceContext, hop: ProxyHop, nodeAddr: string
       ...svc.evidence,
     ],
   });
-  const chosen = endpointChoices(ctx, svc, port, rules.some((natRule) => natRule.chain === inner) ? inner : undefined);
-  const problems = chosen.problems;
-  let choices = chosen.choices;
-  if (local && !podShortcut && !rules.some((natRule) => natRule.chain === inner))
-    choices = choices.filter(
-      (endpointChoice) =>
-        (endpointChoice.pod?.nodeName ??
-          ctx.model.endpointsOf(svc).find((entry) => entry.endpoint.addresses.includes(endpointChoice.ip ?? ''))
-            ?.endpoint.nodeName) === node,
-    );
   if (!choices.length) {
-    const drop = ctx.b.actor(
-      netfilterActor(node, local ? 'KUBE-EXTERNAL-SERVICES (filter)' : 'KUBE-SERVICES (filter)'),
-    );
+    const drop = ctx.b.actor(netfilterActor(node, 'KUBE-SERVICES (filter)'));
     ctx.b.step(phase, {
       from: innerId,
       to: drop,
       kind: 'reject',
-      label: local ? `DROP: no local endpoint of ${svc.name} on ${node}` : `REJECT: ${svc.name} has no endpoints`,
-      explanation: local
-        ? 'With Local policy a node without a ready local endpoint drops NodePort traffic (the load balancer ' +
-          'health check fails on it).'
-        : 'No endpoint anywhere.',
+      label: `REJECT: ${svc.name} has no endpoints`,
+      explanation: 'No endpoint anywhere.',
       evidence: svc.evidence,
     });
     return { choices, problems, serviceChain: inner };
@@ -481,6 +528,42 @@ export function proxyNodePort(ctx: TraceContext, hop: ProxyHop, nodeAddr: string
     { ...hop, from: innerId },
     { svcChain: inner, choices, problems, vip: endpointText(nodeAddr, port.nodePort), vipIp: nodeAddr },
   );
+}
+
+/**
+ * externalTrafficPolicy Local on a node without a ready endpoint of the Service: kube-proxy writes
+ * no KUBE-SVL jump there, so nothing in the nat table translates the packet, and filter's
+ * KUBE-EXTERNAL-SERVICES drops it ("has no local endpoints").
+ */
+function dropWithoutLocalEndpoint(
+  ctx: TraceContext,
+  hop: ProxyHop,
+  { ext, problems }: { ext: string; problems: string[] },
+): ProxyResult {
+  const { phase, node, svc, port } = hop;
+  const dropRule = ctx.model
+    .all('NatRule')
+    .find(
+      (natRule) =>
+        natRule.chain === 'KUBE-EXTERNAL-SERVICES' &&
+        natRule.target === 'DROP' &&
+        natRule.dport === port.nodePort &&
+        (natRule.comment ?? '').startsWith(`${namespacedName(svc)}`),
+    );
+  const drop = ctx.b.actor(netfilterActor(node, 'KUBE-EXTERNAL-SERVICES (filter)'));
+  ctx.b.step(phase, {
+    from: ext,
+    to: drop,
+    kind: 'reject',
+    label: `DROP: no local endpoint of ${svc.name} on ${node}`,
+    explanation:
+      `externalTrafficPolicy: Local and no ready endpoint of ${svc.name} on ${node}: its external chain has ` +
+      "no rule for traffic from outside (no KUBE-SVL jump), so no DNAT happens, and the filter table's " +
+      'KUBE-EXTERNAL-SERVICES rule "has no local endpoints" drops the packet (the load balancer health check ' +
+      'fails on this node).',
+    evidence: [...(dropRule?.evidence ?? []), ...svc.evidence],
+  });
+  return { choices: [], problems, serviceChain: ext };
 }
 
 /**

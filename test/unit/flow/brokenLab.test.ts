@@ -148,7 +148,8 @@ const SCENARIOS: Scenario[] = [
     to: '172.30.1.11:30080',
     fixedTo: '172.30.1.12:30080',
     finding: 'external-traffic-local-no-endpoint',
-    hop: 'KUBE-SVL-CKGV3PYJC3MVVL4X → KUBE-EXTERNAL-SERVICES (filter)',
+    // node1's KUBE-EXT chain has no KUBE-SVL jump (no local endpoint; broken.txt's iptables-save shows it)
+    hop: 'KUBE-EXT-CKGV3PYJC3MVVL4X → KUBE-EXTERNAL-SERVICES (filter)',
     status: 'missing',
     cause: /node1 has none \(its endpoints run on node2\).*DROP counted 3 packet/,
   },
