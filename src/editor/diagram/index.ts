@@ -24,6 +24,19 @@ export function showDiagram(context: vscode.ExtensionContext, result: TraceResul
   return DiagramPanel.create(context.extensionUri, result, log);
 }
 
+/**
+ * Opens the panel a trace run elsewhere will show (its webview loads while the trace runs); call
+ * `cancel` when the trace brought nothing to show: a panel opened for it closes.
+ */
+export function openDiagramFor(context: vscode.ExtensionContext): { cancel(): void } {
+  const { panel, created } = DiagramPanel.openPending(context.extensionUri, log);
+  return {
+    cancel: () => {
+      if (created) panel.panel.dispose();
+    },
+  };
+}
+
 function activePanel(): DiagramPanel | undefined {
   const panel = DiagramPanel.active;
   if (!panel) void vscode.window.showInformationMessage(vscode.l10n.t('Open a packet path diagram first.'));

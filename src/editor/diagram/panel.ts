@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { TraceResult } from '../../flow/types';
-import { buildPayload, type BuiltPayload } from '../../render/payload';
-import { flowPickerLabel } from './flowLabels.pure';
+import type { BuiltPayload } from '../../render/payload';
+import { panelPayload } from './panelPayload.pure';
 import {
   isWebviewToHost,
   type HostToWebview,
@@ -35,6 +35,8 @@ export class DiagramPanel {
 
   private built: BuiltPayload;
   private ready = false;
+  /** Opened before its trace was done (see openPending): shows "Loading" until `show`. */
+  private pending = false;
   private svgWaiter: ((svg: string | undefined) => void) | undefined;
   private lastUi: ViewState | undefined;
   private readonly disposables: vscode.Disposable[] = [];
@@ -81,6 +83,22 @@ export class DiagramPanel {
     DiagramPanel.lastActive = this;
   }
 
+  /**
+   * A panel opened while a trace runs elsewhere (the parse worker), so that the webview loads
+   * meanwhile (2–3 s on a loaded machine); it shows its loading text until `show`. The active
+   * panel when there is one (it keeps what it shows until then); `created` says it is new.
+   */
+  static openPending(
+    extensionUri: vscode.Uri,
+    log?: vscode.LogOutputChannel,
+  ): { panel: DiagramPanel; created: boolean } {
+    const active = DiagramPanel.active;
+    if (active) return { panel: active, created: false };
+    const panel = DiagramPanel.create(extensionUri, { flows: [], unresolved: [] }, log);
+    panel.pending = true;
+    return { panel, created: true };
+  }
+
   get trace(): TraceResult {
     return this.result;
   }
@@ -93,6 +111,7 @@ export class DiagramPanel {
 
   /** Replaces what the panel shows and brings it to front. */
   show(result: TraceResult): void {
+    this.pending = false;
     this.result = result;
     this.built = panelPayload(result);
     this.lastUi = undefined;
@@ -145,7 +164,7 @@ export class DiagramPanel {
       switch (m.type) {
         case 'ready':
           this.ready = true;
-          this.post(this.showMessage());
+          if (!this.pending) this.post(this.showMessage());
           return;
         case 'openEvidence': {
           const e = this.built.evidence[m.id];
@@ -190,14 +209,4 @@ function titleOf(result: TraceResult): string {
   return result.flows.length > 1
     ? vscode.l10n.t('Packet path: {0} (+{1})', first, result.flows.length - 1)
     : vscode.l10n.t('Packet path: {0}', first);
-}
-
-/** The payload with the flow picker's labels (one flow per connection: each names its own). */
-function panelPayload(result: TraceResult): BuiltPayload {
-  const built = buildPayload(result);
-  built.payload.flows.forEach((view, i) => {
-    const flow = result.flows[i];
-    if (flow) view.pickerLabel = flowPickerLabel(flow, i);
-  });
-  return built;
 }

@@ -65,6 +65,15 @@ export function registerTraceCommands(
 ): void {
   const register = (id: string, fn: (...args: unknown[]) => unknown) =>
     context.subscriptions.push(vscode.commands.registerCommand(id, fn));
+  /** Traces and shows; in the parse worker when the workspace holds a large log (or many packets). */
+  const show = (model: ClusterModel, from: string, to: string, prefer?: string) =>
+    traceAndShow(
+      context,
+      log,
+      workspace.tracesInWorker(model) ? () => workspace.traceInWorker(from, to, { prefer }) : model,
+      from,
+      to,
+    );
 
   /** Tracing TO a Service needs a client: the one that stands out, else the user's pick. */
   async function clientFor(
@@ -98,7 +107,7 @@ export function registerTraceCommands(
     const namespace = namespaceOf(target);
     const from = target.from ?? (await clientFor(model, target.name, namespace, target.uri));
     if (!from) return undefined;
-    return traceAndShow(context, log, model, from, destinationOf(model, target.name, namespace));
+    return show(model, from, destinationOf(model, target.name, namespace), target.uri);
   }
 
   register('kubePacketPath.trace.service', traceService);
@@ -136,7 +145,7 @@ export function registerTraceCommands(
       return undefined;
     }
     const to = arg.to ?? (await pickTarget(model, 'destination', vscode.l10n.t('Trace from {0} to…', pod.name)));
-    return to ? traceAndShow(context, log, model, namespacedName(pod), to) : undefined;
+    return to ? show(model, namespacedName(pod), to, arg.uri) : undefined;
   });
 
   register('kubePacketPath.trace.podDnsNames', async (arg?: unknown): Promise<PodDnsName[] | undefined> => {
@@ -169,7 +178,7 @@ export function registerTraceCommands(
       .then(async (picked) => {
         if (!picked) return;
         const from = arg.from ?? (await clientFor(model, arg.name, namespaceOf(arg), arg.uri));
-        if (from) await traceAndShow(context, log, model, from, picked.n.name);
+        if (from) await show(model, from, picked.n.name, arg.uri);
       });
     return names;
   });
@@ -183,6 +192,6 @@ export function registerTraceCommands(
       typeof toArg === 'string'
         ? toArg
         : await pickTarget(model, 'destination', vscode.l10n.t('Trace a packet from {0}: TO', from));
-    return to ? traceAndShow(context, log, model, from, to) : undefined;
+    return to ? show(model, from, to) : undefined;
   });
 }

@@ -11,7 +11,10 @@ let shared: WorkerClient | undefined;
 
 export function parseWorker(context: vscode.ExtensionContext): WorkerClient {
   if (!shared) {
-    const client = new WorkerClient(context.asAbsolutePath('dist/worker.js'));
+    // the worker's sentences (hovers, a paste's flows) in the language the editor shows
+    const client = new WorkerClient(context.asAbsolutePath('dist/worker.js'), {
+      workerData: { l10n: vscode.l10n.bundle },
+    });
     context.subscriptions.push({ dispose: () => client.dispose() });
     shared = client;
   }

@@ -41,11 +41,15 @@ export class WorkerClient {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private idle?: ReturnType<typeof setTimeout>;
+  /** Counts the worker threads started: state a worker held is gone when this changes. */
+  epoch = 0;
+  /** While true (the worker holds documents), the worker is not stopped when idle. */
+  holding = false;
 
   /** @param script the worker bundle (dist/worker.js). */
   constructor(
     private readonly script: string,
-    private readonly resourceLimits?: { maxOldGenerationSizeMb?: number },
+    private readonly options: { resourceLimits?: { maxOldGenerationSizeMb?: number }; workerData?: unknown } = {},
   ) {}
 
   /**
@@ -88,7 +92,8 @@ export class WorkerClient {
 
   private start(): Worker {
     if (this.worker) return this.worker;
-    const worker = new Worker(this.script, this.resourceLimits ? { resourceLimits: this.resourceLimits } : {});
+    const worker = new Worker(this.script, this.options);
+    this.epoch++;
     worker.unref();
     worker.on('message', (message: WorkerResponse) => this.receive(message));
     worker.on('error', (e) => this.stop(e));
@@ -120,7 +125,7 @@ export class WorkerClient {
     this.pending.delete(message.id);
     if (message.kind === 'error') pending.reject(new Error(message.message));
     else pending.resolve(message);
-    if (this.pending.size === 0) {
+    if (this.pending.size === 0 && !this.holding) {
       this.idle = setTimeout(() => this.stop(new WorkerCancelled()), IDLE_MS);
       this.idle.unref?.();
     }

@@ -1,13 +1,17 @@
 import * as vscode from 'vscode';
 import type { ClusterModel, Fact } from '../../model';
 import { lastClusterRead, onDidReadCluster } from '../cluster';
-import { LargeDocuments, WORKER_PARSE_MIN } from './largeDocuments';
+import { LargeDocuments } from './largeDocuments';
+import type { HoverPlace } from '../hover/hoverSentences.pure';
+import { packFacts } from '../../ingest/factTransfer';
+import type { TraceResult } from '../../flow/types';
+import { traceInWorker } from '../worker/traceInWorker';
+import type { WorkerPart } from '../worker/protocol.pure';
 import {
   buildModel,
   buildModelInTurns,
   factsOf,
   logFacts,
-  logFileFacts,
   looksLikeManifest,
   manifestFacts,
   manifestLimitProblem,
@@ -33,6 +37,8 @@ const MAX_LOG_FILES = 300;
 const MAX_LOG_BYTES = 5_000_000;
 const DEFAULT_LOG_GLOBS = ['**/*.{txt,log,tcpdump,iptables,iptables-save,ip6tables}', '**/rules.v4', '**/rules.v6'];
 const DEBOUNCE_MS = 400;
+/** A trace of a model with more packets than this runs in the parse worker. */
+const TRACE_HERE_MAX_PACKETS = 20_000;
 const LOG_LANGUAGES = new Set(['tcpdump', 'iptables-save']);
 const PLAIN_LANGUAGES = new Set(['plaintext', 'log']);
 const MANIFEST_LANGUAGES = new Set(['yaml', 'json']);
@@ -69,7 +75,7 @@ export class WorkspaceModel implements vscode.Disposable {
 
   constructor(
     private readonly log: vscode.LogOutputChannel,
-    context: vscode.ExtensionContext,
+    private readonly context: vscode.ExtensionContext,
   ) {
     this.large = new LargeDocuments(context, log, () => this.changed());
     const watcher = vscode.workspace.createFileSystemWatcher(MANIFEST_GLOB);
@@ -120,19 +126,7 @@ export class WorkspaceModel implements vscode.Disposable {
   async getModel(options: { prefer?: string } = {}): Promise<ClusterModel> {
     await (this.scan ??= this.scanManifests());
     if (this.model && !options.prefer) return this.model;
-    const open = new Set<string>();
-    const parts: SourcePart[] = [];
-    for (const doc of vscode.workspace.textDocuments) {
-      const facts = this.documentFacts(doc);
-      if (!facts) continue;
-      open.add(doc.uri.toString());
-      parts.push({ uri: doc.uri.toString(), manifest: MANIFEST_LANGUAGES.has(doc.languageId), facts });
-    }
-    for (const [uri, c] of this.logs)
-      if (!open.has(uri) && c.facts.length) parts.push({ uri, manifest: false, facts: c.facts });
-    for (const [uri, c] of this.files) if (!open.has(uri)) parts.unshift({ uri, manifest: true, facts: c.facts });
-    const cluster = lastClusterRead();
-    if (cluster) parts.push({ uri: 'cluster:', manifest: false, facts: factsOf(cluster.model) });
+    const parts = this.sourceParts();
     if (!options.prefer) {
       const generation = this.generation;
       const model = await buildModelInTurns(
@@ -151,6 +145,102 @@ export class WorkspaceModel implements vscode.Disposable {
     return buildModel(facts);
   }
 
+  /** The sources of the model, in the order they are merged (manifests, open documents, logs, the cluster). */
+  private sourceParts(): SourcePart[] {
+    const open = new Set<string>();
+    const parts: SourcePart[] = [];
+    for (const doc of vscode.workspace.textDocuments) {
+      const facts = this.documentFacts(doc);
+      if (!facts) continue;
+      open.add(doc.uri.toString());
+      parts.push({ uri: doc.uri.toString(), manifest: MANIFEST_LANGUAGES.has(doc.languageId), facts });
+    }
+    for (const [uri, cached] of this.logs)
+      if (!open.has(uri) && cached.facts.length) parts.push({ uri, manifest: false, facts: cached.facts });
+    for (const [uri, cached] of this.files)
+      if (!open.has(uri)) parts.unshift({ uri, manifest: true, facts: cached.facts });
+    const cluster = lastClusterRead();
+    if (cluster) parts.push({ uri: 'cluster:', manifest: false, facts: factsOf(cluster.model) });
+    return parts;
+  }
+
+  /** True for an open log the parse worker holds (a large one): its hovers and traces are answered there. */
+  isHeldByWorker(doc: vscode.TextDocument): boolean {
+    return (
+      !MANIFEST_LANGUAGES.has(doc.languageId) &&
+      this.isRelevant(doc) &&
+      this.large.handles(doc) &&
+      this.large.answeredInWorker(doc.uri.toString())
+    );
+  }
+
+  /** Open documents the worker holds, brought to their current versions. */
+  private async syncHeld(): Promise<Set<string>> {
+    const held = new Set<string>();
+    for (const doc of vscode.workspace.textDocuments)
+      if (this.isHeldByWorker(doc) && (await this.large.sync(doc))) held.add(doc.uri.toString());
+    return held;
+  }
+
+  /** The parts as the worker reads them: a held document by its URI (the worker has its packets). */
+  private workerParts(
+    facts: readonly (readonly Fact[])[],
+    parts: readonly SourcePart[],
+    held: Set<string>,
+  ): WorkerPart[] {
+    const heldBy = new Map<readonly Fact[], string>();
+    for (const part of parts) if (held.has(part.uri) && this.large.isHeld(part.uri)) heldBy.set(part.facts, part.uri);
+    return facts.map((list) => {
+      const uri = heldBy.get(list);
+      return uri !== undefined ? { held: uri } : { facts: packFacts(list, { transfer: false }).packed };
+    });
+  }
+
+  /** The context last sent for the worker's hovers: the model generation and the worker it went to. */
+  private sentContext?: { generation: number; epoch: number };
+
+  /** What a hover on a large log says, answered by the parse worker with the workspace's sources. */
+  async hoverInWorker(doc: vscode.TextDocument, place: HoverPlace): Promise<string[] | undefined> {
+    await (this.scan ??= this.scanManifests());
+    if (!(await this.large.sync(doc))) return undefined;
+    const generation = this.generation;
+    const epoch = this.large.workerEpoch;
+    if (this.sentContext?.generation !== generation || this.sentContext.epoch !== epoch) {
+      const held = await this.syncHeld();
+      const parts = this.sourceParts();
+      await this.large.setContext(
+        this.workerParts(
+          parts.map((part) => part.facts),
+          parts,
+          held,
+        ),
+      );
+      this.sentContext = { generation, epoch };
+    }
+    return this.large.hover(doc, place);
+  }
+
+  /** True when a trace should run in the parse worker: a large log is open, or the model holds many packets. */
+  tracesInWorker(model: ClusterModel): boolean {
+    return (
+      vscode.workspace.textDocuments.some((doc) => this.isHeldByWorker(doc)) ||
+      (model.summary().Packet ?? 0) > TRACE_HERE_MAX_PACKETS
+    );
+  }
+
+  /**
+   * Traces FROM → TO in the parse worker on the workspace's sources (as getModel merges them, with
+   * `prefer` as there), with a cancellable progress notification; throws UnknownTargetError as
+   * `trace` does, WorkerCancelled when cancelled.
+   */
+  async traceInWorker(from: string, to: string, options: { prefer?: string } = {}): Promise<TraceResult> {
+    await (this.scan ??= this.scanManifests());
+    const held = await this.syncHeld();
+    const parts = this.sourceParts();
+    const facts = options.prefer ? preferManifest(parts, options.prefer).facts : parts.map((part) => part.facts);
+    return traceInWorker(this.context, { parts: this.workerParts(facts, parts, held), from, to });
+  }
+
   /** Facts of one open document (cached by version), or undefined when it is neither a manifest nor a log. */
   documentFacts(doc: vscode.TextDocument): readonly Fact[] | undefined {
     if (!this.isRelevant(doc)) return undefined;
@@ -158,12 +248,12 @@ export class WorkspaceModel implements vscode.Disposable {
     const key = String(doc.version);
     const hit = this.docs.get(uri);
     if (hit?.key === key) return hit.facts;
-    const text = doc.getText();
-    if (!MANIFEST_LANGUAGES.has(doc.languageId) && text.length >= WORKER_PARSE_MIN) {
-      const large = this.large.facts(doc, text);
+    if (!MANIFEST_LANGUAGES.has(doc.languageId) && this.large.handles(doc)) {
+      const large = this.large.facts(doc);
       if (large.current) this.docs.set(uri, { key, facts: [...large.facts] });
       return large.facts;
     }
+    const text = doc.getText();
     const started = Date.now();
     let facts: Fact[] = [];
     try {
@@ -263,7 +353,8 @@ export class WorkspaceModel implements vscode.Disposable {
         // an open document is read from the editor (documentFacts), not from the disk
         if (vscode.workspace.textDocuments.some((d) => d.uri.toString() === key)) continue;
         const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
-        const parsed = text.length >= WORKER_PARSE_MIN ? await this.large.logFile(text, key) : logFileFacts(text, key);
+        // read in the worker, as manifests are: the scan reads up to 300 files at once
+        const parsed = await this.large.logFile(text, key);
         this.logs.set(
           key,
           parsed
@@ -304,12 +395,10 @@ export class WorkspaceModel implements vscode.Disposable {
           continue;
         }
         const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
-        const tooLarge = manifestLimitProblem(text);
-        if (tooLarge) this.log.info(`workspace model: ${uri.toString()} not read: ${tooLarge}`);
-        this.files.set(uri.toString(), {
-          key,
-          facts: looksLikeManifest(text) && !tooLarge ? manifestFacts(text, uri.toString()).facts : [],
-        });
+        // parsed in the worker: YAML is the slowest reader, and the scan reads every manifest at once
+        const read = await this.large.manifestFile(text, uri.toString());
+        if (read.problem) this.log.info(`workspace model: ${uri.toString()} not read: ${read.problem}`);
+        this.files.set(uri.toString(), { key, facts: read.facts });
       } catch (e) {
         this.log.warn(
           `workspace model: could not read ${uri.toString()}: ${e instanceof Error ? e.message : String(e)}`,
