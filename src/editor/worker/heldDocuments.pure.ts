@@ -85,9 +85,33 @@ function eventSpan(changes: readonly TextChange[], before: EditedLines | undefin
   return editedLines([{ startLine, endLine, text: '\n'.repeat(Math.max(0, endLine - startLine + delta)) }], before);
 }
 
+/**
+ * What an edit changed in a document's blocks: from block `at`, `removed` blocks became `blocks`
+ * (those read again); the blocks after them stayed, their lines moved by `delta`.
+ */
+export interface ChangedBlocks {
+  at: number;
+  removed: number;
+  blocks: DocumentResult['blocks'];
+  delta: number;
+}
+
+/** The blocks before an edit (`before`) and after it, `read` of them read again (see reparseEdited). */
+function changedBlocks(before: DocumentResult['blocks'], after: DocumentResult['blocks'], read: number): ChangedBlocks {
+  // the blocks before the edit are kept as they were: the same objects
+  let at = 0;
+  while (at < before.length && at < after.length && at < after.length - read && before[at] === after[at]) at++;
+  const later = after.length - at - read;
+  const removed = before.length - at - later;
+  const delta = later > 0 ? after[at + read].startLine - before[at + removed].startLine : 0;
+  return { at, removed, blocks: after.slice(at, at + read), delta };
+}
+
 export class HeldDocuments {
   private readonly held = new Map<string, Held>();
-  private context: WorkerPart[] = [];
+  private context: ({ held: string } | { facts: Fact[] })[] = [];
+  /** Facts the host sent once (`cacheAs`), by number. */
+  private readonly cache = new Map<number, Fact[]>();
   private contextModel?: ClusterModel;
 
   hold(uri: string, version: number, text: string, doc: DocumentResult): void {
@@ -107,7 +131,7 @@ export class HeldDocuments {
   edit(
     uri: string,
     request: { from: number; version: number; events: readonly TextChange[][]; length: number },
-  ): DocumentResult | undefined {
+  ): { doc: DocumentResult; changed: ChangedBlocks } | undefined {
     const held = this.held.get(uri);
     if (!held || held.version !== request.from) {
       this.forget(uri);
@@ -122,23 +146,45 @@ export class HeldDocuments {
       this.forget(uri);
       return undefined;
     }
-    if (span) held.doc = reparseEdited(held.doc, held.text, span);
+    const before = held.doc.blocks;
+    let read = 0;
+    if (span) {
+      const edited = reparseEdited(held.doc, held.text, span);
+      read = edited.readBlocks;
+      held.doc = edited;
+    }
     held.version = request.version;
     held.index = undefined;
     this.contextModel = undefined;
-    return held.doc;
+    return { doc: held.doc, changed: changedBlocks(before, held.doc.blocks, read) };
   }
 
   /** Sets the workspace's sources that hovers read. */
   setContext(parts: WorkerPart[]): void {
-    this.context = parts;
+    const facts = this.factsOf(parts);
+    const named = new Set<number>();
+    for (const part of parts)
+      if ('cached' in part) named.add(part.cached);
+      else if ('cacheAs' in part && part.cacheAs !== undefined) named.add(part.cacheAs);
+    for (const number of [...this.cache.keys()]) if (!named.has(number)) this.cache.delete(number);
+    // a held document is read when the model is built: an edit may have changed it since
+    this.context = parts.map((part, index) => ('held' in part ? { held: part.held } : { facts: facts[index] }));
     this.contextModel = undefined;
   }
 
   /** The facts of `parts` in order, held documents' from here; throws for a document not held. */
   factsOf(parts: readonly WorkerPart[]): Fact[][] {
     return parts.map((part) => {
-      if (!('held' in part)) return unpackFacts(part.facts);
+      if ('cached' in part) {
+        const facts = this.cache.get(part.cached);
+        if (!facts) throw new Error(`the parse worker has no facts numbered ${part.cached}`);
+        return facts;
+      }
+      if ('facts' in part) {
+        const facts = unpackFacts(part.facts);
+        if (part.cacheAs !== undefined) this.cache.set(part.cacheAs, facts);
+        return facts;
+      }
       const held = this.held.get(part.held);
       if (!held) throw new Error(`the parse worker does not hold ${part.held}`);
       return held.doc.facts;
@@ -150,8 +196,13 @@ export class HeldDocuments {
     const held = this.held.get(uri);
     if (!held || held.version !== version) return undefined;
     // a document forgotten since the context was set is left out until the host sends a new one
-    const known = this.context.filter((part) => !('held' in part) || this.held.has(part.held));
-    const model = (this.contextModel ??= buildModel(this.factsOf(known)));
+    const model = (this.contextModel ??= buildModel(
+      this.context.flatMap((part) => {
+        if (!('held' in part)) return [part.facts];
+        const document = this.held.get(part.held);
+        return document ? [document.doc.facts] : [];
+      }),
+    ));
     if (held.index?.model !== model) held.index = { model, index: buildLineIndex(held.doc.facts, uri, model) };
     return hoverSentences(model, held.index.index, place);
   }

@@ -31,7 +31,10 @@ export type WorkerRequest =
   | { id: number; kind: 'manifest'; uri: string; text: string; pieces?: number }
   /** Stop holding a document (closed). */
   | { id: number; kind: 'forget'; uri: string }
-  /** The workspace's sources the hovers of held documents read (a held document by its URI). */
+  /**
+   * The workspace's sources the hovers of held documents read (a held document by its URI); cached
+   * facts it does not name are dropped.
+   */
   | { id: number; kind: 'context'; parts: WorkerPart[] }
   /** What a hover on a held document at `version` says (`lineText`: the line, at most 4,000 characters). */
   | { id: number; kind: 'hover'; uri: string; version: number; line: number; character: number; lineText: string }
@@ -61,8 +64,20 @@ export interface FileCheck {
   lastLine: string;
 }
 
+/** Where the blocks an edit read again go: from block `at`, in place of `removed`; the later ones move by `delta` lines. */
+export interface EditSplice {
+  at: number;
+  removed: number;
+  delta: number;
+}
+
 /** One source of the workspace model: its facts, or a document the worker holds. */
-export type WorkerPart = { facts: PackedFacts } | { held: string };
+export type WorkerPart =
+  /** `cacheAs`: the worker keeps the facts under that number for later requests (see `cached`). */
+  | { facts: PackedFacts; cacheAs?: number }
+  /** Facts sent before with `cacheAs` and named by every `context` since. */
+  | { cached: number }
+  | { held: string };
 
 /** One change of a VS Code change event: the range it replaced (0-based lines and characters) and its text. */
 export interface TextChange {
@@ -109,7 +124,8 @@ export type WorkerResponse =
   | { id: number; kind: 'manifest'; value: { facts: PackedFacts; problem?: string } }
   | { id: number; kind: 'analyzed'; value: AnalyzedPaste }
   | { id: number; kind: 'trace'; value: TraceAnswer }
-  | { id: number; kind: 'edited'; value: ParsedDocument | 'out-of-sync' }
+  /** The blocks read again came as parts: they replace `splice.removed` blocks from `splice.at`. */
+  | { id: number; kind: 'edited'; value: (ParsedDocument & { splice: EditSplice }) | 'out-of-sync' }
   /** The hover's sentences; undefined when the worker does not hold that version of the document. */
   | { id: number; kind: 'hover'; value?: string[] }
   | { id: number; kind: 'done' }

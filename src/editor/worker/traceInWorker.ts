@@ -16,7 +16,7 @@ import type { WorkerPart } from './protocol.pure';
  */
 export async function traceInWorker(
   context: vscode.ExtensionContext,
-  request: { facts?: readonly Fact[]; parts?: WorkerPart[]; paste?: string; from: string; to: string },
+  request: { facts?: readonly Fact[]; parts?: () => WorkerPart[]; paste?: string; from: string; to: string },
 ): Promise<TraceResult> {
   const answer = await withWorkerProgress(
     context,
@@ -28,7 +28,8 @@ export async function traceInWorker(
           from: request.from,
           to: request.to,
           facts: packFacts(request.facts ?? [], { transfer: false }).packed,
-          ...(request.parts ? { parts: request.parts } : {}),
+          // made as the request is posted: no other message (a hover's context) comes between
+          ...(request.parts ? { parts: request.parts() } : {}),
           ...(request.paste !== undefined ? { paste: request.paste } : {}),
         },
         { onProgress: report },

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { DocumentResult } from '../../ingest/document';
+import { shifted } from '../../ingest/documentEdit';
 import { unpackDocument, unpackFacts, type PackedDocument } from '../../ingest/factTransfer';
 import type { Fact } from '../../model';
 import type { HoverPlace } from '../hover/hoverSentences.pure';
@@ -18,6 +19,9 @@ import type { WorkerClient } from '../worker/workerClient.pure';
 
 /** Logs at least this large (characters) are held by the worker. */
 const WORKER_PARSE_MIN = 1_000_000;
+
+/** Facts whose lines an edit moves in one turn of the event loop (about 10 ms). */
+const MOVE_FACTS = 2000;
 
 interface Held {
   /** The version the worker holds (and whose facts `doc` is), and the worker thread (epoch) holding it. */
@@ -53,7 +57,7 @@ export class LargeDocuments implements vscode.Disposable {
     private readonly onParsed: () => void,
   ) {
     this.disposables.push(
-      vscode.workspace.onDidChangeTextDocument((e) => this.recordChange(e)),
+      vscode.workspace.onDidChangeTextDocument((event) => this.recordChange(event)),
       vscode.workspace.onDidCloseTextDocument((closed) => this.close(closed.uri.toString())),
     );
   }
@@ -138,7 +142,22 @@ export class LargeDocuments implements vscode.Disposable {
       uri,
       events.filter((event) => event.version > version),
     );
-    this.keep(uri, { version, epoch: last.epoch, doc: documentOf(uri, parts), inWorker: true });
+    // the blocks read again replace theirs; the later ones move (in turns: a rule dump's 85,000 facts)
+    const { at, removed, delta } = answer.value.splice;
+    const later: DocumentResult['blocks'] = [];
+    let group: DocumentResult['blocks'] = [];
+    let facts = 0;
+    for (const block of last.doc.blocks.slice(at + removed)) {
+      group.push(block);
+      facts += block.result.facts.length;
+      if (facts < MOVE_FACTS) continue;
+      for (const moved of shifted(group, delta, uri)) later.push(moved);
+      [group, facts] = [[], 0];
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    for (const moved of shifted(group, delta, uri)) later.push(moved);
+    const blocks = [...last.doc.blocks.slice(0, at), ...parts, ...later];
+    this.keep(uri, { version, epoch: last.epoch, doc: documentOf(uri, blocks), inWorker: true });
     this.log.info(
       `workspace model: ${uri}: ${events.length} edit(s) re-read in the worker in ${answer.value.parseMs} ms (${Date.now() - started} ms in all)`,
     );
@@ -246,14 +265,14 @@ export class LargeDocuments implements vscode.Disposable {
     return { facts: unpackFacts(answer.value.facts), problem: answer.value.problem };
   }
 
-  private recordChange(e: vscode.TextDocumentChangeEvent): void {
-    if (e.contentChanges.length === 0) return;
-    const uri = e.document.uri.toString();
+  private recordChange(event: vscode.TextDocumentChangeEvent): void {
+    if (event.contentChanges.length === 0) return;
+    const uri = event.document.uri.toString();
     const events = this.events.get(uri);
     if (!events) return;
     events.push({
-      version: e.document.version,
-      changes: e.contentChanges.map((change) => ({
+      version: event.document.version,
+      changes: event.contentChanges.map((change) => ({
         startLine: change.range.start.line,
         startCharacter: change.range.start.character,
         endLine: change.range.end.line,

@@ -96,18 +96,18 @@ export class WorkspaceModel implements vscode.Disposable {
       logWatcher.onDidChange((uri) => this.logs.has(uri.toString()) && rescan()),
       logWatcher.onDidDelete((uri) => this.logs.has(uri.toString()) && rescan()),
       logWatcher.onDidCreate(rescan),
-      vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration('kubePacketPath.logs')) rescan();
+      vscode.workspace.onDidChangeConfiguration((event) => {
+        if (event.affectsConfiguration('kubePacketPath.logs')) rescan();
       }),
       vscode.workspace.onDidGrantWorkspaceTrust(rescan),
-      vscode.workspace.onDidOpenTextDocument((d) => {
-        if (this.isRelevant(d)) this.changed();
+      vscode.workspace.onDidOpenTextDocument((opened) => {
+        if (this.isRelevant(opened)) this.changed();
       }),
-      vscode.workspace.onDidChangeTextDocument((e) => {
-        if (this.isRelevant(e.document)) this.changed();
+      vscode.workspace.onDidChangeTextDocument((event) => {
+        if (this.isRelevant(event.document)) this.changed();
       }),
-      vscode.workspace.onDidCloseTextDocument((d) => {
-        if (this.docs.delete(d.uri.toString())) this.changed();
+      vscode.workspace.onDidCloseTextDocument((closed) => {
+        if (this.docs.delete(closed.uri.toString())) this.changed();
       }),
       onDidReadCluster(() => this.changed()),
     );
@@ -115,7 +115,7 @@ export class WorkspaceModel implements vscode.Disposable {
 
   dispose(): void {
     if (this.timer) clearTimeout(this.timer);
-    for (const d of this.disposables) d.dispose();
+    for (const disposable of this.disposables) disposable.dispose();
   }
 
   /**
@@ -130,8 +130,9 @@ export class WorkspaceModel implements vscode.Disposable {
     if (!options.prefer) {
       const generation = this.generation;
       const model = await buildModelInTurns(
-        parts.map((p) => p.facts),
-        { slice: 5000, pause: () => new Promise((resolve) => setImmediate(resolve)) },
+        parts.map((part) => part.facts),
+        // 5,000 rules a turn took 0.1-0.2 s of the host on a loaded machine
+        { slice: 1000, pause: () => new Promise((resolve) => setImmediate(resolve)) },
       );
       // built in turns: the documents may have changed meanwhile (then the next call builds again)
       if (generation === this.generation) this.model = model;
@@ -160,7 +161,12 @@ export class WorkspaceModel implements vscode.Disposable {
     for (const [uri, cached] of this.files)
       if (!open.has(uri)) parts.unshift({ uri, manifest: true, facts: cached.facts });
     const cluster = lastClusterRead();
-    if (cluster) parts.push({ uri: 'cluster:', manifest: false, facts: factsOf(cluster.model) });
+    if (cluster) {
+      // the same list while the read is the same: the worker keeps it by its number
+      if (this.clusterFacts?.model !== cluster.model)
+        this.clusterFacts = { model: cluster.model, facts: factsOf(cluster.model) };
+      parts.push({ uri: 'cluster:', manifest: false, facts: this.clusterFacts.facts });
+    }
     return parts;
   }
 
@@ -182,19 +188,45 @@ export class WorkspaceModel implements vscode.Disposable {
     return held;
   }
 
-  /** The parts as the worker reads them: a held document by its URI (the worker has its packets). */
+  /**
+   * The parts as the worker reads them: a held document by its URI (the worker has its packets), a
+   * source's facts sent once and then named by number (an edit re-sends nothing but what changed).
+   * `context`: the parts are the worker's new context, which drops the numbers it does not name.
+   */
   private workerParts(
     facts: readonly (readonly Fact[])[],
     parts: readonly SourcePart[],
-    held: Set<string>,
+    options: { held: Set<string>; context?: boolean },
   ): WorkerPart[] {
     const heldBy = new Map<readonly Fact[], string>();
-    for (const part of parts) if (held.has(part.uri) && this.large.isHeld(part.uri)) heldBy.set(part.facts, part.uri);
-    return facts.map((list) => {
+    for (const part of parts)
+      if (options.held.has(part.uri) && this.large.isHeld(part.uri)) heldBy.set(part.facts, part.uri);
+    const sources = new Set<readonly Fact[]>(parts.map((part) => part.facts));
+    if (this.sent.epoch !== this.large.workerEpoch) this.sent = { epoch: this.large.workerEpoch, numbers: new Set() };
+    const named = new Set<number>();
+    const result = facts.map((list): WorkerPart => {
       const uri = heldBy.get(list);
-      return uri !== undefined ? { held: uri } : { facts: packFacts(list, { transfer: false }).packed };
+      if (uri !== undefined) return { held: uri };
+      const packed = () => packFacts(list, { transfer: false }).packed;
+      // a list made for this trace alone (a manifest's facts set aside) is sent as it is
+      if (!sources.has(list)) return { facts: packed() };
+      let number = this.numbers.get(list);
+      if (number === undefined) this.numbers.set(list, (number = this.nextNumber++));
+      named.add(number);
+      return this.sent.numbers.has(number) ? { cached: number } : { facts: packed(), cacheAs: number };
     });
+    if (options.context) this.sent.numbers = named;
+    else for (const number of named) this.sent.numbers.add(number);
+    return result;
   }
+
+  /** Numbers of the fact lists sent to the worker (see workerParts). */
+  private readonly numbers = new WeakMap<readonly Fact[], number>();
+  private nextNumber = 1;
+  /** The numbers the worker (of that epoch) keeps. */
+  private sent = { epoch: -1, numbers: new Set<number>() };
+
+  private clusterFacts?: { model: ClusterModel; facts: Fact[] };
 
   /** The context last sent for the worker's hovers: the model generation and the worker it went to. */
   private sentContext?: { generation: number; epoch: number };
@@ -208,13 +240,8 @@ export class WorkspaceModel implements vscode.Disposable {
     if (this.sentContext?.generation !== generation || this.sentContext.epoch !== epoch) {
       const held = await this.syncHeld();
       const parts = this.sourceParts();
-      await this.large.setContext(
-        this.workerParts(
-          parts.map((part) => part.facts),
-          parts,
-          held,
-        ),
-      );
+      const facts = parts.map((part) => part.facts);
+      await this.large.setContext(this.workerParts(facts, parts, { held, context: true }));
       this.sentContext = { generation, epoch };
     }
     return this.large.hover(doc, place);
@@ -238,7 +265,7 @@ export class WorkspaceModel implements vscode.Disposable {
     const held = await this.syncHeld();
     const parts = this.sourceParts();
     const facts = options.prefer ? preferManifest(parts, options.prefer).facts : parts.map((part) => part.facts);
-    return traceInWorker(this.context, { parts: this.workerParts(facts, parts, held), from, to });
+    return traceInWorker(this.context, { parts: () => this.workerParts(facts, parts, { held }), from, to });
   }
 
   /** Facts of one open document (cached by version), or undefined when it is neither a manifest nor a log. */
@@ -298,9 +325,9 @@ export class WorkspaceModel implements vscode.Disposable {
   logFiles(): { read: string[]; ignored: { uri: string; reason: string }[] } {
     const read: string[] = [];
     const ignored: { uri: string; reason: string }[] = [];
-    for (const [uri, c] of this.logs)
-      if (c.ignored) ignored.push({ uri, reason: c.ignored });
-      else if (c.facts.length) read.push(uri);
+    for (const [uri, cached] of this.logs)
+      if (cached.ignored) ignored.push({ uri, reason: cached.ignored });
+      else if (cached.facts.length) read.push(uri);
     return { read, ignored };
   }
 
@@ -326,7 +353,7 @@ export class WorkspaceModel implements vscode.Disposable {
   private async scanLogFiles(): Promise<void> {
     const globs = vscode.workspace.getConfiguration('kubePacketPath').get<string[]>('logs.include', DEFAULT_LOG_GLOBS);
     const found = new Map<string, vscode.Uri>();
-    for (const glob of globs.filter((g) => typeof g === 'string' && g.trim())) {
+    for (const glob of globs.filter((pattern) => typeof pattern === 'string' && pattern.trim())) {
       try {
         for (const uri of await vscode.workspace.findFiles(glob, EXCLUDE, MAX_LOG_FILES))
           if (found.size < MAX_LOG_FILES) found.set(uri.toString(), uri);
@@ -342,7 +369,7 @@ export class WorkspaceModel implements vscode.Disposable {
         const version = `${stat.mtime}/${stat.size}`;
         if (this.logs.get(key)?.key === version) continue;
         if (stat.size > MAX_LOG_BYTES) {
-          const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
+          const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
           this.logs.set(key, {
             key: version,
             facts: [],
@@ -351,7 +378,7 @@ export class WorkspaceModel implements vscode.Disposable {
           continue;
         }
         // an open document is read from the editor (documentFacts), not from the disk
-        if (vscode.workspace.textDocuments.some((d) => d.uri.toString() === key)) continue;
+        if (vscode.workspace.textDocuments.some((opened) => opened.uri.toString() === key)) continue;
         const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
         // read in the worker, as manifests are: the scan reads up to 300 files at once
         const parsed = await this.large.logFile(text, key);
@@ -369,7 +396,7 @@ export class WorkspaceModel implements vscode.Disposable {
     this.log.info(
       `workspace model: ${read.length} log file(s) read without opening (kubePacketPath.logs.include)${
         ignored.length
-          ? `; ignored: ${ignored.map((i) => `${vscode.workspace.asRelativePath(vscode.Uri.parse(i.uri))} (${i.reason})`).join(', ')}`
+          ? `; ignored: ${ignored.map((ignoredLog) => `${vscode.workspace.asRelativePath(vscode.Uri.parse(ignoredLog.uri))} (${ignoredLog.reason})`).join(', ')}`
           : ''
       }`,
     );
@@ -382,7 +409,7 @@ export class WorkspaceModel implements vscode.Disposable {
     } catch (e) {
       this.log.warn(`workspace model: could not list manifests: ${e instanceof Error ? e.message : String(e)}`);
     }
-    const seen = new Set(uris.map((u) => u.toString()));
+    const seen = new Set(uris.map((found) => found.toString()));
     for (const uri of [...this.files.keys()]) if (!seen.has(uri)) this.files.delete(uri);
     for (const uri of uris) {
       try {
@@ -408,7 +435,7 @@ export class WorkspaceModel implements vscode.Disposable {
     this.model = undefined;
     this.generation++;
     this.log.info(
-      `workspace model: ${[...this.files.values()].filter((c) => c.facts.length).length} manifest files in the workspace`,
+      `workspace model: ${[...this.files.values()].filter((cached) => cached.facts.length).length} manifest files in the workspace`,
     );
   }
 }

@@ -4,6 +4,8 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import '../../../src/ingest/all';
 import { parseDocument } from '../../../src/ingest/document';
+import { shifted } from '../../../src/ingest/documentEdit';
+import { withoutPackets } from '../../../src/editor/worker/heldDocuments.pure';
 import { packFacts, unpackDocument, unpackFacts } from '../../../src/ingest/factTransfer';
 import { trace } from '../../../src/flow';
 import { buildLineIndex } from '../../../src/editor/hover/captureIndex.pure';
@@ -133,8 +135,30 @@ test('a held document: packets stay in the worker; edits, hovers and a trace the
     const insert = { startLine: query.line - 1, startCharacter: 0, endLine: query.line - 1, endCharacter: 0 };
     const typed = { startLine: 0, startCharacter: 0, endLine: 0, endCharacter: 0, text: '# ' };
     const events = [[{ ...insert, text: `${queryText}\n` }], [typed]];
-    const answer = await client.request({ kind: 'edit', uri, from: 1, version: 3, events, length: text.length });
-    assert.ok(answer.kind === 'edited' && answer.value !== 'out-of-sync');
+    const readAgain: unknown[][] = [];
+    const answer = await client.request(
+      { kind: 'edit', uri, from: 1, version: 3, events, length: text.length },
+      { onPart: (part) => readAgain.push(part.blocks) },
+    );
+    if (answer.kind !== 'edited' || answer.value === 'out-of-sync') assert.fail('edited');
+    // what the host does with the answer: the blocks read again in place of theirs, the later ones moved
+    const { at, removed, delta } = answer.value.splice;
+    const again = unpackDocument({ uri, blocks: readAgain.flat() as never }, text).blocks;
+    assert.ok(again.length < received.blocks.length, `${again.length} of ${received.blocks.length} blocks sent again`);
+    const spliced = [
+      ...received.blocks.slice(0, at),
+      ...again,
+      ...shifted(received.blocks.slice(at + removed), delta, uri),
+    ];
+    const expected = withoutPackets(parseDocument(text, uri)).blocks;
+    const outline = (blocks: typeof expected) =>
+      blocks.map((block) => [
+        block.format,
+        block.startLine,
+        block.endLine,
+        block.result.facts.map((fact) => `${fact.kind}@${fact.evidence[0]?.line}`).join(' '),
+      ]);
+    assert.deepEqual(outline(spliced), outline(expected));
     assert.equal(await hover(1, query.line, text), undefined, 'the old version is gone');
     assert.deepEqual(await hover(3, query.line + 1, text), hoverHere(text, query.line + 1));
     assert.deepEqual(await hover(3, query.line, text), hoverHere(text, query.line));

@@ -64,6 +64,15 @@ async function idleGap(ms: number): Promise<number> {
 suite('the extension host keeps answering', function () {
   this.timeout(300_000);
 
+  // VS Code's built-in merge-conflict extension reads the whole text of a document when it opens and
+  // after every change (170-200 ms of the host each time for 400,000 lines, in the host-stall
+  // benchmark's profile): not the stalls this suite is about
+  suiteSetup(async () => {
+    const mergeConflict = vscode.workspace.getConfiguration('merge-conflict');
+    for (const setting of ['codeLens.enabled', 'decorators.enabled'])
+      await mergeConflict.update(setting, false, true).then(undefined, () => undefined); // a build without it
+  });
+
   test('while a 200 MB paste is analyzed', async () => {
     await vscode.workspace.getConfiguration('kubePacketPath').update('analysis.maxSizeMB', 1000, true);
     const text = repeatedCapture(await labSession(), 200_000_000);
@@ -204,17 +213,15 @@ suite('the extension host keeps answering', function () {
     );
     const ms = Math.round(performance.now() - started);
     const { longest, ticks, late } = beat.stop();
-    const fromLog = (result?.flows ?? []).filter((flow) =>
-      flow.phases.some((phase) =>
-        phase.steps.some((step) => step.evidence.some((evidence) => evidence.uri === uri.toString())),
-      ),
-    );
+    // the capture's b-app → a-app connections, one per copy of the lab, are among those the trace lists
+    const copies = text.split('\n').filter((textLine) => / Flags \[S\], /.test(textLine)).length;
+    const connections = result?.flows[0]?.connections?.length ?? 0;
     report(
-      `trace of a ${doc.lineCount}-line capture: ${result?.flows.length} flow(s), ${fromLog.length} proven by it, in ${ms} ms; longest host gap ${longest} ms over ${ticks} ticks (idle: ${idle} ms)`,
+      `trace of a ${doc.lineCount}-line capture: ${result?.flows.length} flow(s) of ${connections} connections, in ${ms} ms; longest host gap ${longest} ms over ${ticks} ticks (idle: ${idle} ms)`,
     );
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     await vscode.workspace.fs.delete(uri);
-    assert.ok(fromLog.length > 0, 'flows walk connections of the large capture');
+    assert.ok(connections >= copies / 4, `${connections} connections listed, the capture holds ${copies} SYNs`);
     assert.ok(
       longest < MAX_GAP_MS,
       `the host stalled for ${longest} ms (idle: ${idle} ms; gaps over 100 ms, ending at: ${late})`,
