@@ -85,7 +85,8 @@ exports.run = async function run() {
     }
   };
   const hoverText = async (uri, line) => {
-    const hovers = await vscode.commands.executeCommand('vscode.executeHoverProvider', uri, new vscode.Position(line, 20));
+    const position = new vscode.Position(line, 20);
+    const hovers = await vscode.commands.executeCommand('vscode.executeHoverProvider', uri, position);
     return (hovers ?? [])
       .flatMap((hover) => hover.contents.map((content) => (typeof content === 'string' ? content : content.value)))
       .join('\n');

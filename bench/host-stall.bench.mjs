@@ -116,6 +116,9 @@ async function measure(browser, lines) {
       bytes: ws.bytes,
       exitCode: run.exitCode,
       diagramMs: diagramSeenAt - traceStartedAt,
+      load: loadavg()
+        .map((load) => load.toFixed(1))
+        .join(' '),
       webviewMs: webviewSeenAt - traceStartedAt,
       renderMs,
     };
@@ -126,35 +129,38 @@ async function measure(browser, lines) {
 
 const ms = (value) => (Number.isFinite(value) ? `${Math.round(value)} ms` : 'n/a');
 const verdict = (value, target) => (Number.isFinite(value) ? (value <= target ? 'ok' : 'MISSED') : '');
+/** One figure against its target: `label`, the value, ok/MISSED and what else to say. */
+function figure(label, value, target, note = '') {
+  const judged = target === undefined ? '' : verdict(value, target);
+  console.log(`  ${label.padEnd(26)} ${ms(value).padStart(9)}  ${judged}${note ? ` ${note}` : ''}`);
+}
+
 function report(run) {
   const mb = (run.bytes / 1048576).toFixed(1);
-  console.log(
-    `\n${run.lines.toLocaleString('en')} packet lines, ${mb} MiB${run.bytes > SYNC_LIMIT_BYTES ? ' (over the 50 MiB VS Code hands to extensions)' : ''}`,
-  );
-  if (run.document)
-    console.log(`  document in the extension host: ${run.document.lines} lines, language ${run.document.languageId}`);
+  const over = run.bytes > SYNC_LIMIT_BYTES ? ' (over the 50 MiB VS Code hands to extensions)' : '';
+  console.log(`\n${run.lines.toLocaleString('en')} packet lines, ${mb} MiB${over}; load average ${run.load}`);
+  if (run.document) {
+    const { lines, languageId } = run.document;
+    console.log(`  document in the extension host: ${lines} lines, language ${languageId}`);
+  }
   for (const [phase, error] of Object.entries(run.errors ?? {})) console.log(`  ${phase} failed: ${error}`);
   console.log('  longest extension-host stall (heartbeat 10 ms), target ≤ 50 ms:');
   for (const phase of ['idle', 'open', 'hover', 'hover2', 'edit', 'trace']) {
     const figures = run.phases?.[phase];
     if (!figures) continue;
-    const took = run.steps?.[phase]?.ms;
+    const took = ms(run.steps?.[phase]?.ms);
+    const judged = verdict(figures.maxStallMs, TARGETS.stallMs).padEnd(6);
     console.log(
-      `    ${phase.padEnd(7)} ${ms(figures.maxStallMs).padStart(9)}  ${verdict(figures.maxStallMs, TARGETS.stallMs).padEnd(6)}` +
-        ` (${figures.stallsOver50} ticks over 50 ms; step took ${ms(took)})`,
+      `    ${phase.padEnd(7)} ${ms(figures.maxStallMs).padStart(9)}  ${judged}` +
+        ` (${figures.stallsOver50} ticks over 50 ms; step took ${took})`,
     );
   }
-  console.log(
-    `  first hover after open     ${ms(run.firstHoverAfterOpenMs).padStart(9)}  ${verdict(run.firstHoverAfterOpenMs, TARGETS.firstHoverMs)} (target ≤ 1 s)`,
-  );
+  figure('first hover after open', run.firstHoverAfterOpenMs, TARGETS.firstHoverMs, '(target ≤ 1 s)');
   if (run.hoverSays) console.log(`    it says: ${run.hoverSays.slice(0, 110)}`);
-  console.log(
-    `  edit → hover (re-parse)    ${ms(run.hoverAfterEditMs).padStart(9)}  ${verdict(run.hoverAfterEditMs, TARGETS.editMs)} (target ≤ 100 ms)${run.hoverAfterEditOk === false ? ' — no hover after the edit' : ''}`,
-  );
-  console.log(`  trace command              ${ms(run.traceCommandMs).padStart(9)}  (${run.flows ?? 0} flow(s))`);
-  console.log(
-    `  trace → diagram drawn      ${ms(run.diagramMs).padStart(9)}  ${verdict(run.diagramMs, TARGETS.diagramMs)} (target ≤ 2 s)`,
-  );
+  const noHover = run.hoverAfterEditOk === false ? ' — no hover after the edit' : '';
+  figure('edit → hover (re-parse)', run.hoverAfterEditMs, TARGETS.editMs, `(target ≤ 100 ms)${noHover}`);
+  figure('trace command', run.traceCommandMs, undefined, `(${run.flows ?? 0} flow(s))`);
+  figure('trace → diagram drawn', run.diagramMs, TARGETS.diagramMs, '(target ≤ 2 s)');
   console.log(`    webview there after ${ms(run.webviewMs)}; Mermaid drew the first flow in ${ms(run.renderMs)}`);
 }
 

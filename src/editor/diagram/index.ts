@@ -63,25 +63,27 @@ export function registerDiagramCommands(
     return showDiagram(context, sample);
   });
   register('kubePacketPath.diagram.copyMermaid', async () => {
-    const p = activePanel();
-    return p ? copyMermaid(p.trace, p.view.flow, p.view.phase) : undefined;
+    const panel = activePanel();
+    return panel ? copyMermaid(panel.trace, panel.view.flow, panel.view.phase) : undefined;
   });
   // A Uri argument (scripts, tests) is where to save, without the dialog.
   register('kubePacketPath.diagram.saveMarkdown', async (target?: unknown) => {
-    const p = activePanel();
-    return p ? saveMarkdown(p.trace, p.view.flow, target instanceof vscode.Uri ? target : undefined) : undefined;
+    const panel = activePanel();
+    return panel
+      ? saveMarkdown(panel.trace, panel.view.flow, target instanceof vscode.Uri ? target : undefined)
+      : undefined;
   });
   register('kubePacketPath.diagram.saveSvg', async (target?: unknown) => {
-    const p = activePanel();
-    if (!p) return undefined;
-    const svg = await p.requestSvg();
+    const panel = activePanel();
+    if (!panel) return undefined;
+    const svg = await panel.requestSvg();
     if (!svg) {
       void vscode.window.showWarningMessage(
         vscode.l10n.t('The diagram has not been drawn, so there is no SVG to save.'),
       );
       return undefined;
     }
-    return saveSvg(p.trace, p.view.flow, svg, target instanceof vscode.Uri ? target : undefined);
+    return saveSvg(panel.trace, panel.view.flow, svg, target instanceof vscode.Uri ? target : undefined);
   });
 
   return {

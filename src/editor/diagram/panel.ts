@@ -73,9 +73,9 @@ export class DiagramPanel {
       styleUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', 'diagram.css')).toString(),
     });
     this.disposables.push(
-      panel.webview.onDidReceiveMessage((m: unknown) => void this.onMessage(m)),
-      panel.onDidChangeViewState((e) => {
-        if (e.webviewPanel.active) DiagramPanel.lastActive = this;
+      panel.webview.onDidReceiveMessage((message: unknown) => void this.onMessage(message)),
+      panel.onDidChangeViewState((event) => {
+        if (event.webviewPanel.active) DiagramPanel.lastActive = this;
       }),
       panel.onDidDispose(() => this.dispose()),
     );
@@ -159,38 +159,38 @@ export class DiagramPanel {
       this.log?.warn(`diagram: ignored malformed message from the webview`);
       return;
     }
-    const m: WebviewToHost = raw;
+    const received: WebviewToHost = raw;
     try {
-      switch (m.type) {
+      switch (received.type) {
         case 'ready':
           this.ready = true;
           if (!this.pending) this.post(this.showMessage());
           return;
         case 'openEvidence': {
-          const e = this.built.evidence[m.id];
-          if (!e) return;
-          await openEvidence(e, this.extensionUri, columnBeside(this.panel));
+          const evidence = this.built.evidence[received.id];
+          if (!evidence) return;
+          await openEvidence(evidence, this.extensionUri, columnBeside(this.panel));
           return;
         }
         case 'export':
-          if (m.format === 'mermaid') await copyMermaid(this.result, m.flow, m.phase);
-          else if (m.format === 'markdown') await saveMarkdown(this.result, m.flow);
-          else if (this.svgWaiter) this.svgWaiter(m.svg);
-          else if (m.svg) await saveSvg(this.result, m.flow, m.svg);
+          if (received.format === 'mermaid') await copyMermaid(this.result, received.flow, received.phase);
+          else if (received.format === 'markdown') await saveMarkdown(this.result, received.flow);
+          else if (this.svgWaiter) this.svgWaiter(received.svg);
+          else if (received.svg) await saveSvg(this.result, received.flow, received.svg);
           return;
         case 'viewChanged':
-          this.lastUi = m.ui;
+          this.lastUi = received.ui;
           return;
         case 'rendered':
-          this.log?.info(`diagram: ${m.steps} steps drawn in ${Math.round(m.ms)} ms`);
+          this.log?.info(`diagram: ${received.steps} steps drawn in ${Math.round(received.ms)} ms`);
           return;
         case 'error':
-          this.log?.warn(`diagram: the webview could not draw: ${m.message}`);
+          this.log?.warn(`diagram: the webview could not draw: ${received.message}`);
           return;
       }
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
-      this.log?.error(`diagram: ${m.type} failed: ${message}`);
+      this.log?.error(`diagram: ${received.type} failed: ${message}`);
       void vscode.window.showErrorMessage(vscode.l10n.t('Kube Packet Path: {0}', message));
     }
   }
@@ -199,7 +199,7 @@ export class DiagramPanel {
     DiagramPanel.panels.delete(this);
     if (DiagramPanel.lastActive === this) DiagramPanel.lastActive = [...DiagramPanel.panels].pop();
     this.svgWaiter?.(undefined);
-    for (const d of this.disposables.splice(0)) d.dispose();
+    for (const disposable of this.disposables.splice(0)) disposable.dispose();
   }
 }
 

@@ -96,7 +96,7 @@ export class WorkerClient {
     this.epoch++;
     worker.unref();
     worker.on('message', (message: WorkerResponse) => this.receive(message));
-    worker.on('error', (e) => this.stop(e));
+    worker.on('error', (error) => this.stop(error));
     worker.on('exit', (code) => {
       if (this.worker === worker) this.stop(new Error(`the parse worker stopped (exit code ${code})`));
     });
@@ -138,6 +138,6 @@ export class WorkerClient {
     void worker?.terminate();
     const pending = [...this.pending.values()];
     this.pending.clear();
-    for (const p of pending) p.reject(reason);
+    for (const waiting of pending) waiting.reject(reason);
   }
 }
