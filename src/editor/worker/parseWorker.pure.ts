@@ -8,6 +8,7 @@ import { packDocument, packFacts, unpackFacts, type PackedDocument } from '../..
 import type { PacketColumns } from '../../ingest/tcpdump/columns/packetColumns';
 import { normalizeLineEnds } from '../../ingest/lineEnds';
 import type { Fact } from '../../model';
+import { cappedProofs } from '../diagram/cappedProofs.pure';
 import { panelPayload } from '../diagram/panelPayload.pure';
 import { suggestFlows, summarizeBlocks } from '../paste/analysis.pure';
 import {
@@ -215,7 +216,7 @@ async function answer(
       const pasted = request.paste !== undefined && paste?.uri === request.paste ? paste.facts : [];
       progress(`tracing ${request.from} → ${request.to}`, 20);
       try {
-        const result = trace(buildModel([...facts, pasted]), request.from, request.to);
+        const result = cappedProofs(trace(buildModel([...facts, pasted]), request.from, request.to));
         progress('drawing the flows', 70);
         post({ id: request.id, kind: 'trace', value: { kind: 'traced', result, payload: panelPayload(result) } });
       } catch (e) {
