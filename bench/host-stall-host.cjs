@@ -54,7 +54,7 @@ async function startProfile() {
   session.connect();
   const post = (method, params) =>
     new Promise((resolve, reject) =>
-      session.post(method, params, (e, result) => (e ? reject(e) : resolve(result))),
+      session.post(method, params, (error, result) => (error ? reject(error) : resolve(result))),
     );
   await post('Profiler.enable');
   await post('Profiler.setSamplingInterval', { interval: 1000 });

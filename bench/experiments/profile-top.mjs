@@ -56,7 +56,7 @@ for (const task of tasks) {
   }
   const top = (map, count) =>
     [...map]
-      .sort((a, b) => b[1] - a[1])
+      .sort((first, second) => second[1] - first[1])
       .slice(0, count)
       .map(([name, micros]) => `      ${String(Math.round(micros / 1000)).padStart(5)} ms  ${name}`)
       .join('\n');
