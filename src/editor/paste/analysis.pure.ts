@@ -166,7 +166,10 @@ export interface PasteDocument {
 export type PasteSource =
   /** The active editor's selection. */
   | { kind: 'selection' }
-  /** A document that already holds the text: the active untitled editor the user pasted into, or one this command opened. */
+  /**
+   * A document that already holds the text: the active untitled editor the user pasted into, or one
+   * this command opened.
+   */
   | { kind: 'document'; uri: string }
   /** The clipboard (or the text given), not in any open document yet: open one untitled document for it. */
   | { kind: 'new'; text: string }

@@ -75,7 +75,8 @@ export function registerPasteCommands(
     );
     const flows = analyzed.flows;
     log.info(
-      `paste: ${show.name}: ${blocks.length} block(s), ${analyzed.facts} facts, ${flows.length} traceable flow(s) (${analyzed.lines} lines read in ${analyzed.parseMs} ms in the worker)`,
+      `paste: ${show.name}: ${blocks.length} block(s), ${analyzed.facts} facts, ${flows.length} traceable ` +
+        `flow(s) (${analyzed.lines} lines read in ${analyzed.parseMs} ms in the worker)`,
     );
     // a long session can hold tens of thousands of blocks: the log and the list show the first ones
     for (const block of blocks.slice(0, MAX_LISTED)) log.info(`  ${describeBlock(block)}`);

@@ -64,7 +64,10 @@ export interface FileCheck {
   lastLine: string;
 }
 
-/** Where the blocks an edit read again go: from block `at`, in place of `removed`; the later ones move by `delta` lines. */
+/**
+ * Where the blocks an edit read again go: from block `at`, in place of `removed`; the later ones
+ * move by `delta` lines.
+ */
 export interface EditSplice {
   at: number;
   removed: number;

@@ -28,7 +28,10 @@ interface Pending {
   resolve: (answer: Answer) => void;
   reject: (e: Error) => void;
   onProgress?: (message: string, increment?: number) => void;
-  /** Reads a part of the answer (see WorkerResponse 'part'); the next part comes after it returns and the event loop turns. */
+  /**
+   * Reads a part of the answer (see WorkerResponse 'part'); the next part comes after it returns and
+   * the event loop turns.
+   */
   onPart?: (part: Part) => void;
 }
 

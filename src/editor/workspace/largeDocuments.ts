@@ -159,7 +159,8 @@ export class LargeDocuments implements vscode.Disposable {
     const blocks = [...last.doc.blocks.slice(0, at), ...parts, ...later];
     this.keep(uri, { version, epoch: last.epoch, doc: documentOf(uri, blocks), inWorker: true });
     this.log.info(
-      `workspace model: ${uri}: ${events.length} edit(s) re-read in the worker in ${answer.value.parseMs} ms (${Date.now() - started} ms in all)`,
+      `workspace model: ${uri}: ${events.length} edit(s) re-read in the worker in ${answer.value.parseMs} ms ` +
+        `(${Date.now() - started} ms in all)`,
     );
     return true;
   }
@@ -171,7 +172,8 @@ export class LargeDocuments implements vscode.Disposable {
     if (length > sizeLimit()) {
       if (this.refused.get(uri) !== version)
         this.log.warn(
-          `workspace model: ${uri} not read: ${(length / 1e6).toFixed(0)} MB, over kubePacketPath.analysis.maxSizeMB (run Analyze Pasted Output on it to read it anyway)`,
+          `workspace model: ${uri} not read: ${(length / 1e6).toFixed(0)} MB, over ` +
+            'kubePacketPath.analysis.maxSizeMB (run Analyze Pasted Output on it to read it anyway)',
         );
       this.refused.set(uri, version);
       this.onParsed();
@@ -198,7 +200,8 @@ export class LargeDocuments implements vscode.Disposable {
       if (inWorker) worker.holding = true;
       this.keep(uri, { version, epoch: worker.epoch, doc: documentOf(uri, parts), inWorker });
       this.log.info(
-        `workspace model: ${uri}: ${answer.value.lines} lines read in the worker in ${answer.value.parseMs} ms (${Date.now() - started} ms in all), ${this.held.get(uri)?.doc.facts.length} facts besides its packets`,
+        `workspace model: ${uri}: ${answer.value.lines} lines read in the worker in ${answer.value.parseMs} ms ` +
+          `(${Date.now() - started} ms in all), ${this.held.get(uri)?.doc.facts.length} facts besides its packets`,
       );
       return true;
     } catch (e) {

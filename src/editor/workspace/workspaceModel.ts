@@ -37,6 +37,8 @@ const MAX_LOG_FILES = 300;
 const MAX_LOG_BYTES = 5_000_000;
 const DEFAULT_LOG_GLOBS = ['**/*.{txt,log,tcpdump,iptables,iptables-save,ip6tables}', '**/rules.v4', '**/rules.v6'];
 const DEBOUNCE_MS = 400;
+/** A URI as a workspace-relative path, for the log. */
+const relative = (uri: string) => vscode.workspace.asRelativePath(vscode.Uri.parse(uri));
 /** A trace of a model with more packets than this runs in the parse worker. */
 const TRACE_HERE_MAX_PACKETS = 20_000;
 const LOG_LANGUAGES = new Set(['tcpdump', 'iptables-save']);
@@ -396,7 +398,7 @@ export class WorkspaceModel implements vscode.Disposable {
     this.log.info(
       `workspace model: ${read.length} log file(s) read without opening (kubePacketPath.logs.include)${
         ignored.length
-          ? `; ignored: ${ignored.map((ignoredLog) => `${vscode.workspace.asRelativePath(vscode.Uri.parse(ignoredLog.uri))} (${ignoredLog.reason})`).join(', ')}`
+          ? `; ignored: ${ignored.map((ignoredLog) => `${relative(ignoredLog.uri)} (${ignoredLog.reason})`).join(', ')}`
           : ''
       }`,
     );
@@ -435,7 +437,8 @@ export class WorkspaceModel implements vscode.Disposable {
     this.model = undefined;
     this.generation++;
     this.log.info(
-      `workspace model: ${[...this.files.values()].filter((cached) => cached.facts.length).length} manifest files in the workspace`,
+      `workspace model: ${[...this.files.values()].filter((cached) => cached.facts.length).length} manifest ` +
+        'files in the workspace',
     );
   }
 }
