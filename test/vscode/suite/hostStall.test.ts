@@ -134,6 +134,7 @@ suite('the extension host keeps answering', function () {
     const opening = performance.now();
     const doc = await vscode.workspace.openTextDocument(uri);
     const opened = Math.round(performance.now() - opening);
+    const stopProfile = await profileTo(process.env.KPP_STALL_PROFILE && `${process.env.KPP_STALL_PROFILE}.edit`);
     const beat = heartbeat();
     const started = performance.now();
     const editor = await vscode.window.showTextDocument(doc);
@@ -193,6 +194,7 @@ suite('the extension host keeps answering', function () {
       edits.push(Math.round(performance.now() - editStarted));
     }
     const { longest, ticks, late } = beat.stop();
+    await stopProfile();
     report(
       `235k-line log: ${lines} lines, ${mb(text.length)}, opened by VS Code in ${opened} ms: first hover after ${firstHover} ms; two edits and their hovers ${edits.join(', ')} ms; longest host gap ${longest} ms over ${ticks} ticks (idle: ${idle} ms); host rss ${mb(process.memoryUsage().rss)}`,
     );
