@@ -22,5 +22,5 @@ exports.run = async function run() {
   }
   writeFileSync(process.env.KPP_BENCH_OUT, JSON.stringify(out));
   // The log channels write their files asynchronously: give them time before the host stops.
-  await new Promise((r) => setTimeout(r, 1500));
+  await new Promise((resolve) => setTimeout(resolve, 1500));
 };

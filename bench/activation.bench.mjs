@@ -35,32 +35,40 @@ const production = argv.includes('--production');
 const ID = 'kube-packet-path.kube-packet-path';
 
 if (!argv.includes('--skip-build')) {
-  const b = spawnSync(process.execPath, ['scripts/build.mjs', ...(production ? ['--production'] : [])], {
+  const build = spawnSync(process.execPath, ['scripts/build.mjs', ...(production ? ['--production'] : [])], {
     cwd: ROOT,
     stdio: ['ignore', 'ignore', 'inherit'],
   });
-  if (b.status !== 0) process.exit(1);
+  if (build.status !== 0) process.exit(1);
 }
 installCodeServer();
 
 const stamp = (line) => {
-  const m = /^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3})/.exec(line);
-  return m ? Date.parse(m[1].replace(' ', 'T') + 'Z') : NaN;
+  const match = /^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3})/.exec(line);
+  return match ? Date.parse(match[1].replace(' ', 'T') + 'Z') : NaN;
 };
 function fromLogs(logs) {
-  const host = logs.filter((l) => /remoteexthost\.log$/.test(l.path)).flatMap((l) => l.text.split('\n'));
-  const start = host.find((l) => l.includes(`_doActivateExtension ${ID},`));
-  const call = host.find((l) => l.includes(`_callActivateOptional ${ID}`));
-  const own = logs.find((l) => l.path.endsWith(`${ID}/Kube Packet Path.log`));
-  const m = own && /activated in (\d+) ms/.exec(own.text);
-  return { hostLoadMs: start && call ? stamp(call) - stamp(start) : NaN, activateBodyMs: m ? Number(m[1]) : NaN };
+  const host = logs
+    .filter((log) => /remoteexthost\.log$/.test(log.path))
+    .flatMap((hostLog) => hostLog.text.split('\n'));
+  const start = host.find((line) => line.includes(`_doActivateExtension ${ID},`));
+  const call = host.find((line) => line.includes(`_callActivateOptional ${ID}`));
+  const own = logs.find((log) => log.path.endsWith(`${ID}/Kube Packet Path.log`));
+  const match = own && /activated in (\d+) ms/.exec(own.text);
+  return {
+    hostLoadMs: start && call ? stamp(call) - stamp(start) : NaN,
+    activateBodyMs: match ? Number(match[1]) : NaN,
+  };
 }
 
 const stats = (xs) => {
-  const v = xs.filter(Number.isFinite).sort((a, b) => a - b);
-  if (!v.length) return 'n/a';
-  const med = v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
-  return `median ${med.toFixed(1)} ms  min ${v[0].toFixed(1)}  max ${v[v.length - 1].toFixed(1)}  (n=${v.length})`;
+  const values = xs.filter(Number.isFinite).sort((first, second) => first - second);
+  if (!values.length) return 'n/a';
+  const med =
+    values.length % 2
+      ? values[(values.length - 1) / 2]
+      : (values[values.length / 2 - 1] + values[values.length / 2]) / 2;
+  return `median ${med.toFixed(1)} ms  min ${values[0].toFixed(1)}  max ${values[values.length - 1].toFixed(1)}  (n=${values.length})`;
 };
 
 const ws = prepareWorkspace();
@@ -109,10 +117,10 @@ try {
         let ms = NaN;
         for (let t = 0; t < 30 && !Number.isFinite(ms); t++) {
           const text = await editor.innerText();
-          const m = new RegExp(
+          const match = new RegExp(
             `(?:${ID.replace(/\./g, '\\.')}|Kube Packet Path)\\n[^\\n]*\\n[^\\n]*\\n(?:Startup )?Activation: (\\d+)ms`,
           ).exec(text);
-          if (m) ms = Number(m[1]);
+          if (match) ms = Number(match[1]);
           else await page.waitForTimeout(300);
         }
         rows[i] = { ...rows[i], workbenchMs: ms };
@@ -131,32 +139,32 @@ try {
 console.log(
   `\nKube Packet Path activation in code-server 4.100.3 (VS Code 1.100.3), ${production ? 'production' : 'development'} bundle, ${RUNS} fresh starts:`,
 );
-console.log(`  activate() (load + activate) ${stats(rows.map((r) => r.activateMs))}`);
-console.log(`  host log load→call          ${stats(rows.map((r) => r.hostLoadMs))}`);
-console.log(`  activate() body (own log)   ${stats(rows.map((r) => r.activateBodyMs))}`);
-console.log(`  first command               ${stats(rows.map((r) => r.firstCommandMs))}`);
-if (argv.includes('--ui')) console.log(`  Show Running Extensions     ${stats(rows.map((r) => r.workbenchMs))}`);
-console.log(`  whole run (start → exit)    ${stats(rows.map((r) => r.wallMs))}`);
+console.log(`  activate() (load + activate) ${stats(rows.map((row) => row.activateMs))}`);
+console.log(`  host log load→call          ${stats(rows.map((row) => row.hostLoadMs))}`);
+console.log(`  activate() body (own log)   ${stats(rows.map((row) => row.activateBodyMs))}`);
+console.log(`  first command               ${stats(rows.map((row) => row.firstCommandMs))}`);
+if (argv.includes('--ui')) console.log(`  Show Running Extensions     ${stats(rows.map((row) => row.workbenchMs))}`);
+console.log(`  whole run (start → exit)    ${stats(rows.map((row) => row.wallMs))}`);
 
 const sizesFile = join(ROOT, 'dist', 'sizes.json');
 if (existsSync(sizesFile)) {
   console.log('\nBundle sizes (dist/sizes.json; chunks summed per folder):');
   const groups = new Map();
-  for (const [f, b] of Object.entries(JSON.parse(readFileSync(sizesFile, 'utf8')))) {
-    const key = /\/chunks\//.test(f) ? f.replace(/\/chunks\/.*/, '/chunks/*') : f;
-    const g = groups.get(key) ?? { bytes: 0, files: 0 };
-    groups.set(key, { bytes: g.bytes + b, files: g.files + 1 });
+  for (const [file, bytes] of Object.entries(JSON.parse(readFileSync(sizesFile, 'utf8')))) {
+    const key = /\/chunks\//.test(file) ? file.replace(/\/chunks\/.*/, '/chunks/*') : file;
+    const group = groups.get(key) ?? { bytes: 0, files: 0 };
+    groups.set(key, { bytes: group.bytes + bytes, files: group.files + 1 });
   }
-  for (const [f, g] of [...groups].sort()) {
+  for (const [file, group] of [...groups].sort()) {
     console.log(
-      `  ${(f + (g.files > 1 ? ` (${g.files} files)` : '')).padEnd(36)} ${(g.bytes / 1024).toFixed(1).padStart(9)} KiB`,
+      `  ${(file + (group.files > 1 ? ` (${group.files} files)` : '')).padEnd(36)} ${(group.bytes / 1024).toFixed(1).padStart(9)} KiB`,
     );
   }
 }
 const vsix = join(ROOT, 'kube-packet-path.vsix');
 if (existsSync(vsix))
   console.log(`  ${'kube-packet-path.vsix'.padEnd(36)} ${(statSync(vsix).size / 1024).toFixed(1).padStart(9)} KiB`);
-if (rows.some((r) => r.exitCode !== 0 || !r.commandOk)) {
+if (rows.some((row) => row.exitCode !== 0 || !row.commandOk)) {
   console.error('some runs did not activate or answer the command');
   process.exit(1);
 }

@@ -19,8 +19,8 @@ const NAMESPACES = 100;
 const TOKEN = 'bench-token-1f0e9d8c';
 
 function synthetic(): Record<string, KubeObject[]> {
-  const ns = (i: number) => `team-${String(i % NAMESPACES).padStart(3, '0')}`;
-  const ip = (i: number) => `10.${244 + Math.floor(i / 65536)}.${Math.floor(i / 256) % 256}.${i % 256}`;
+  const ns = (index: number) => `team-${String(index % NAMESPACES).padStart(3, '0')}`;
+  const ip = (index: number) => `10.${244 + Math.floor(index / 65536)}.${Math.floor(index / 256) % 256}.${index % 256}`;
   const nodes = Array.from({ length: NODES }, (_, i) => ({
     metadata: {
       name: `node-${i}`,
@@ -124,11 +124,16 @@ function synthetic(): Record<string, KubeObject[]> {
       },
     },
     addressType: 'IPv4',
-    endpoints: [0, 1].map((k) => ({
-      addresses: [ip(2 * i + k)],
+    endpoints: [0, 1].map((endpointIndex) => ({
+      addresses: [ip(2 * i + endpointIndex)],
       conditions: { ready: true, serving: true, terminating: false },
-      nodeName: `node-${(2 * i + k) % NODES}`,
-      targetRef: { kind: 'Pod', namespace: ns(i), name: pods[2 * i + k].metadata.name, uid: `p-${2 * i + k}` },
+      nodeName: `node-${(2 * i + endpointIndex) % NODES}`,
+      targetRef: {
+        kind: 'Pod',
+        namespace: ns(i),
+        name: pods[2 * i + endpointIndex].metadata.name,
+        uid: `p-${2 * i + endpointIndex}`,
+      },
     })),
     ports: [{ name: 'http', protocol: 'TCP', port: 8080 }],
   }));
@@ -137,32 +142,34 @@ function synthetic(): Record<string, KubeObject[]> {
 
 /** Child process: serve the synthetic cluster, report URL and request count over IPC. */
 async function serve(): Promise<void> {
-  const { cert, key } = await new Promise<{ cert: string; key: string }>((r) => process.once('message', r as never));
+  const { cert, key } = await new Promise<{ cert: string; key: string }>((resolve) =>
+    process.once('message', resolve as never),
+  );
   // Compress large answers like kube-apiserver does (both the reader and kubectl ask for gzip).
   const server = new FakeApiServer({ cert, key, token: TOKEN, compress: true });
   for (const [resource, items] of Object.entries(synthetic())) server.setObjects(resource, items);
   await server.start();
   process.send!({ url: server.url });
-  process.on('message', (m: { cmd: string }) => {
-    if (m.cmd === 'count')
+  process.on('message', (message: { cmd: string }) => {
+    if (message.cmd === 'count')
       process.send!({
         requests: server.requests.length,
         bytes: server.bytesSent,
-        methods: [...new Set(server.requests.map((q) => q.method))],
+        methods: [...new Set(server.requests.map((request) => request.method))],
       });
-    if (m.cmd === 'stop') void server.close().then(() => process.exit(0));
+    if (message.cmd === 'stop') void server.close().then(() => process.exit(0));
   });
 }
 
-const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
+const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
 async function main(): Promise<void> {
   const pki = createTestPki();
   const dir = mkdtempSync(join(tmpdir(), 'kpp-bench-cluster-'));
   const child = fork(__filename, ['serve'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const ask = <T>(msg: unknown) =>
-    new Promise<T>((r) => {
-      child.once('message', r as never);
+    new Promise<T>((resolve) => {
+      child.once('message', resolve as never);
       child.send(msg as never);
     });
   try {
@@ -170,7 +177,7 @@ async function main(): Promise<void> {
     const kubeconfig = writeKubeconfig(dir, 'kubeconfig', { server: url, caPem: pki.caCert, token: TOKEN });
     console.log(
       `machine: ${cpus().length} CPUs, load average ${loadavg()
-        .map((l) => l.toFixed(1))
+        .map((load) => load.toFixed(1))
         .join(' ')} (timings are noisy under load)`,
     );
     console.log(
@@ -186,14 +193,14 @@ async function main(): Promise<void> {
       let peakHeap = before.heapUsed;
       let peakRss = before.rss;
       const sampler = setInterval(() => {
-        const m = process.memoryUsage();
-        peakHeap = Math.max(peakHeap, m.heapUsed);
-        peakRss = Math.max(peakRss, m.rss);
+        const memory = process.memoryUsage();
+        peakHeap = Math.max(peakHeap, memory.heapUsed);
+        peakRss = Math.max(peakRss, memory.rss);
       }, 5);
       const model = new ClusterModel();
       keep.push(model);
       const t0 = performance.now();
-      const r = await pullCluster({
+      const pulled = await pullCluster({
         kubeconfigPaths: [kubeconfig],
         allowCredentialPlugins: false,
         sink: model,
@@ -205,9 +212,9 @@ async function main(): Promise<void> {
       const retained = process.memoryUsage().heapUsed - before.heapUsed;
       // Used after the measurement so the model is still alive when it is taken.
       const ipLookups = model.byIp('10.244.0.7').length;
-      const objects = Object.values(r.counts).reduce((a, b) => a + b, 0);
+      const objects = Object.values(pulled.counts).reduce((sum, count) => sum + count, 0);
       console.log(
-        `reader (limit=${pageSize}): ${ms.toFixed(0)} ms, ${r.requests} requests, ${JSON.stringify(r.counts)}, problems ${r.problems.length} (the 3 ConfigMaps are absent on purpose), ${Math.round(objects / (ms / 1000))} objects/s`,
+        `reader (limit=${pageSize}): ${ms.toFixed(0)} ms, ${pulled.requests} requests, ${JSON.stringify(pulled.counts)}, problems ${pulled.problems.length} (the 3 ConfigMaps are absent on purpose), ${Math.round(objects / (ms / 1000))} objects/s`,
       );
       const sent = await ask<{ bytes: number }>({ cmd: 'count' });
       const wire = sent.bytes - sentBefore;
@@ -224,7 +231,7 @@ async function main(): Promise<void> {
     const kubectl = '/usr/bin/kubectl';
     const t0 = performance.now();
     const res = await new Promise<{ code: number | null; bytes: number; stderr: string }>((resolve) => {
-      const p = spawn(
+      const pullProcess = spawn(
         '/usr/bin/time',
         [
           '-f',
@@ -245,14 +252,14 @@ async function main(): Promise<void> {
       );
       let bytes = 0;
       let stderr = '';
-      p.stdout.on('data', (c: Buffer) => {
-        bytes += c.length;
+      pullProcess.stdout.on('data', (chunk: Buffer) => {
+        bytes += chunk.length;
       });
-      p.stderr.on('data', (c: Buffer) => {
-        stderr += c.toString();
+      pullProcess.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
       });
-      const timer = setTimeout(() => p.kill(), 120_000);
-      p.on('close', (code) => {
+      const timer = setTimeout(() => pullProcess.kill(), 120_000);
+      pullProcess.on('close', (code) => {
         clearTimeout(timer);
         resolve({ code, bytes, stderr });
       });
@@ -265,7 +272,7 @@ async function main(): Promise<void> {
     );
   } finally {
     child.send({ cmd: 'stop' });
-    await new Promise((r) => child.once('exit', r));
+    await new Promise((resolve) => child.once('exit', resolve));
     rmSync(dir, { recursive: true, force: true });
     pki.dispose();
   }
@@ -273,7 +280,7 @@ async function main(): Promise<void> {
 
 if (process.argv[2] === 'serve') void serve();
 else
-  void main().catch((e) => {
-    console.error(e);
+  void main().catch((error) => {
+    console.error(error);
     process.exitCode = 1;
   });

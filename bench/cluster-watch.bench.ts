@@ -16,8 +16,8 @@ const PODS = 10_000;
 const SLICES = 5_000;
 const BURST = 2_000;
 const TOKEN = 'bench-token-watch-4c1d';
-const ns = (i: number) => `team-${String(i % 100).padStart(3, '0')}`;
-const ip = (i: number) => `10.${244 + Math.floor(i / 65536)}.${Math.floor(i / 256) % 256}.${i % 256}`;
+const ns = (index: number) => `team-${String(index % 100).padStart(3, '0')}`;
+const ip = (index: number) => `10.${244 + Math.floor(index / 65536)}.${Math.floor(index / 256) % 256}.${index % 256}`;
 
 const pods = Array.from({ length: PODS }, (_, i) => ({
   metadata: { name: `app-${i >> 1}-${i}`, namespace: ns(i >> 1), uid: `p-${i}`, labels: { app: `app-${i >> 1}` } },
@@ -27,17 +27,17 @@ const pods = Array.from({ length: PODS }, (_, i) => ({
   },
   status: { phase: 'Running', podIP: ip(i), podIPs: [{ ip: ip(i) }], conditions: [{ type: 'Ready', status: 'True' }] },
 })) as unknown as KubeObject[];
-const slice = (i: number, extra = 0) =>
+const slice = (index: number, extra = 0) =>
   ({
     metadata: {
-      name: `app-${i}-abcde`,
-      namespace: ns(i),
-      uid: `e-${i}`,
-      labels: { 'kubernetes.io/service-name': `app-${i}` },
+      name: `app-${index}-abcde`,
+      namespace: ns(index),
+      uid: `e-${index}`,
+      labels: { 'kubernetes.io/service-name': `app-${index}` },
     },
     addressType: 'IPv4',
-    endpoints: [0, 1, ...(extra ? [2] : [])].map((k) => ({
-      addresses: [ip((2 * i + k) % PODS)],
+    endpoints: [0, 1, ...(extra ? [2] : [])].map((endpointIndex) => ({
+      addresses: [ip((2 * index + endpointIndex) % PODS)],
       conditions: { ready: true },
     })),
     ports: [{ name: 'http', protocol: 'TCP', port: 8080 }],
@@ -58,20 +58,20 @@ async function main(): Promise<void> {
     let modified = 0;
     let last: WatchChange | undefined;
     let allArrived: () => void = () => {};
-    const arrived = new Promise<void>((r) => {
-      allArrived = r;
+    const arrived = new Promise<void>((resolve) => {
+      allArrived = resolve;
     });
     const t0 = performance.now();
     const done = watchCluster({
       kubeconfigPaths: [kubeconfig],
       allowCredentialPlugins: false,
       signal: abort.signal,
-      onChange: (c) => {
-        last = c;
-        if (c.type === 'MODIFIED' && ++modified === BURST) allArrived();
+      onChange: (change) => {
+        last = change;
+        if (change.type === 'MODIFIED' && ++modified === BURST) allArrived();
       },
     });
-    while (server.openWatches < 2) await new Promise((r) => setTimeout(r, 5));
+    while (server.openWatches < 2) await new Promise((resolve) => setTimeout(resolve, 5));
     const started = performance.now() - t0;
     const t1 = performance.now();
     for (let i = 0; i < BURST; i++) server.upsert('endpointslices', slice(i, 1));
@@ -98,7 +98,7 @@ async function main(): Promise<void> {
       `  model rebuild + IP index           ${rebuilt.toFixed(1)} ms  (the editor publishes at most every 300 ms)`,
     );
     console.log(
-      `  GET requests                       ${end.requests}; methods seen by the server: ${[...new Set(server.requests.map((r) => r.method))].join(', ')}`,
+      `  GET requests                       ${end.requests}; methods seen by the server: ${[...new Set(server.requests.map((request) => request.method))].join(', ')}`,
     );
   } finally {
     abort.abort();

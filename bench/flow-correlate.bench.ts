@@ -8,26 +8,26 @@ import { labA2, seedCapture } from '../test/unit/flow/seedModel';
 
 const template = [...seedCapture(268), ...seedCapture(264)];
 
-function replay(n: number, client = '10.244.0.147'): Packet[] {
-  const out: Packet[] = new Array(n);
-  for (let i = 0; i < n; i++) {
-    const k = Math.floor(i / template.length);
-    const p = template[i % template.length];
-    const shift = (e?: { ip: string; port?: number }) =>
-      e && e.port === 55042 ? { ...e, ip: client, port: 1024 + (k % 60000) } : e;
+function replay(count: number, client = '10.244.0.147'): Packet[] {
+  const out: Packet[] = new Array(count);
+  for (let i = 0; i < count; i++) {
+    const copy = Math.floor(i / template.length);
+    const packet = template[i % template.length];
+    const shift = (endpoint?: { ip: string; port?: number }) =>
+      endpoint && endpoint.port === 55042 ? { ...endpoint, ip: client, port: 1024 + (copy % 60000) } : endpoint;
     out[i] = {
-      ...p,
-      t: (p.t ?? 0) + k * 0.001,
+      ...packet,
+      t: (packet.t ?? 0) + copy * 0.001,
       time: undefined,
-      src: shift(p.src),
-      dst: shift(p.dst),
+      src: shift(packet.src),
+      dst: shift(packet.dst),
       // Both sequence spaces move together (seq and ack), so the SYN-ACK's ack still names this
       // copy's ISN: with seq alone, every copy linked to one connection of ~176k packets.
-      tcp: p.tcp
+      tcp: packet.tcp
         ? {
-            ...p.tcp,
-            seq: p.tcp.seq !== undefined ? (p.tcp.seq + k * 7919) % 4294967296 : undefined,
-            ack: p.tcp.ack !== undefined ? (p.tcp.ack + k * 7919) % 4294967296 : undefined,
+            ...packet.tcp,
+            seq: packet.tcp.seq !== undefined ? (packet.tcp.seq + copy * 7919) % 4294967296 : undefined,
+            ack: packet.tcp.ack !== undefined ? (packet.tcp.ack + copy * 7919) % 4294967296 : undefined,
           }
         : undefined,
     };
@@ -35,26 +35,26 @@ function replay(n: number, client = '10.244.0.147'): Packet[] {
   return out;
 }
 
-const mb = (b: number) => (b / 1048576).toFixed(0);
-for (const n of [10_000, 100_000, 1_000_000]) {
-  const packets = replay(n);
+const mb = (bytes: number) => (bytes / 1048576).toFixed(0);
+for (const count of [10_000, 100_000, 1_000_000]) {
+  const packets = replay(count);
   (globalThis as { gc?: () => void }).gc?.();
   const t0 = process.hrtime.bigint();
-  const c = correlate(packets, { isServiceIp: (ip) => ip === '10.103.129.86' });
+  const correlation = correlate(packets, { isServiceIp: (ip) => ip === '10.103.129.86' });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   console.log(
-    `correlate ${String(n).padStart(9)} packets: ${ms.toFixed(0).padStart(6)} ms, ${(n / (ms / 1000) / 1e6).toFixed(2)} M packets/s, groups ${c.groups.length}, NAT pairs ${c.natPairs.length}, floods ${c.floods.length}, connections ${c.connections.length}, rss ${mb(process.memoryUsage().rss)} MB`,
+    `correlate ${String(count).padStart(9)} packets: ${ms.toFixed(0).padStart(6)} ms, ${(count / (ms / 1000) / 1e6).toFixed(2)} M packets/s, groups ${correlation.groups.length}, NAT pairs ${correlation.natPairs.length}, floods ${correlation.floods.length}, connections ${correlation.connections.length}, rss ${mb(process.memoryUsage().rss)} MB`,
   );
 }
 
 // A whole trace of the A.2 lab with 200k extra packets of other connections in the model.
-const m: ClusterModel = labA2();
-m.add(replay(200_000));
+const model: ClusterModel = labA2();
+model.add(replay(200_000));
 const t1 = process.hrtime.bigint();
-const r = trace(m, 'b-app', 'a-app.default.svc.cluster.local');
+const result = trace(model, 'b-app', 'a-app.default.svc.cluster.local');
 const ms = Number(process.hrtime.bigint() - t1) / 1e6;
 console.log(
-  `trace A.2 with ${m.packets.length} packets in the model: ${ms.toFixed(0)} ms, ${r.flows.length} flows, ${r.flows[0].phases.reduce((s, p) => s + p.steps.length, 0)} steps in the first`,
+  `trace A.2 with ${model.packets.length} packets in the model: ${ms.toFixed(0)} ms, ${result.flows.length} flows, ${result.flows[0].phases.reduce((steps, phase) => steps + phase.steps.length, 0)} steps in the first`,
 );
 // The same volume of traffic from another client: correlated only where it touches the traced addresses.
 const other: ClusterModel = labA2();

@@ -42,9 +42,34 @@ function startHeartbeat() {
   };
 }
 
+/**
+ * With $KPP_BENCH_PROFILE, a CPU profile of the extension host's thread from activation to the
+ * end (open it in Chrome DevTools or read it with bench/experiments/profile-top.mjs).
+ */
+async function startProfile() {
+  const path = process.env.KPP_BENCH_PROFILE;
+  if (!path) return async () => undefined;
+  const { Session } = require('node:inspector');
+  const session = new Session();
+  session.connect();
+  const post = (method, params) =>
+    new Promise((resolve, reject) =>
+      session.post(method, params, (error, result) => (error ? reject(error) : resolve(result))),
+    );
+  await post('Profiler.enable');
+  await post('Profiler.setSamplingInterval', { interval: 1000 });
+  await post('Profiler.start');
+  return async () => {
+    const { profile } = await post('Profiler.stop');
+    writeFileSync(path, JSON.stringify(profile));
+    session.disconnect();
+  };
+}
+
 exports.run = async function run() {
   const vscode = require('vscode');
   const out = process.env.KPP_BENCH_OUT;
+  const stopProfile = await startProfile();
   const heartbeat = startHeartbeat();
   const result = { steps: {}, errors: {} };
   const step = async (name, action) => {
@@ -60,7 +85,8 @@ exports.run = async function run() {
     }
   };
   const hoverText = async (uri, line) => {
-    const hovers = await vscode.commands.executeCommand('vscode.executeHoverProvider', uri, new vscode.Position(line, 20));
+    const position = new vscode.Position(line, 20);
+    const hovers = await vscode.commands.executeCommand('vscode.executeHoverProvider', uri, position);
     return (hovers ?? [])
       .flatMap((hover) => hover.contents.map((content) => (typeof content === 'string' ? content : content.value)))
       .join('\n');
@@ -118,6 +144,7 @@ exports.run = async function run() {
     for (const end = Date.now() + 60_000; Date.now() < end && !existsSync(`${out}.diagram`); ) await sleep(50);
   });
   heartbeat.stop();
+  await stopProfile();
   result.phases = heartbeat.phases;
   writeFileSync(out, JSON.stringify(result, null, 2));
   await sleep(1000);

@@ -17,21 +17,21 @@ const FIXTURES = ['any-nn.txt', 'any-names.txt', 'any-v.txt', 'vxlan-8472.txt', 
 /** Records (a stamped line plus its continuation lines) from the real captures. */
 function realRecords(): string[][] {
   const out: string[][] = [];
-  for (const f of FIXTURES) {
+  for (const fixture of FIXTURES) {
     let cur: string[] | undefined;
-    for (const l of readFileSync(join('test/fixtures/tcpdump', f), 'utf8').split('\n')) {
-      if (/^\d\d:\d\d:\d\d\.\d{6} /.test(l)) {
-        cur = [l];
+    for (const line of readFileSync(join('test/fixtures/tcpdump', fixture), 'utf8').split('\n')) {
+      if (/^\d\d:\d\d:\d\d\.\d{6} /.test(line)) {
+        cur = [line];
         out.push(cur);
-      } else if (cur && l.trim() && !/^\d+ packets? /.test(l)) cur.push(l);
+      } else if (cur && line.trim() && !/^\d+ packets? /.test(line)) cur.push(line);
       else cur = undefined;
     }
   }
   return out;
 }
 
-function pad(n: number, w: number): string {
-  return String(n).padStart(w, '0');
+function pad(value: number, width: number): string {
+  return String(value).padStart(width, '0');
 }
 
 function generate(path: string): { lines: number; bytes: number } {
@@ -44,22 +44,25 @@ function generate(path: string): { lines: number; bytes: number } {
   const chunks: string[] = [header.join('\n')];
   let lines = header.length;
   let usec = 0;
-  let k = 0;
+  let copy = 0;
   while (lines < LINES - 4) {
-    const rec = records[k % records.length];
-    usec += 7 + (k % 13);
-    const t = Math.floor(usec / 1e6);
-    const stamp = `${pad(10 + (Math.floor(t / 3600) % 14), 2)}:${pad(Math.floor(t / 60) % 60, 2)}:${pad(t % 60, 2)}.${pad(usec % 1e6, 6)}`;
+    const rec = records[copy % records.length];
+    usec += 7 + (copy % 13);
+    const seconds = Math.floor(usec / 1e6);
+    const stamp = `${pad(10 + (Math.floor(seconds / 3600) % 14), 2)}:${pad(Math.floor(seconds / 60) % 60, 2)}:${pad(seconds % 60, 2)}.${pad(usec % 1e6, 6)}`;
     // vary ports and sequence numbers a little so that not every line is an identical string
     const first = rec[0]
       .slice(15)
-      .replace(/\.(\d{5})( |:)/g, (_, p: string, sep: string) => `.${32768 + ((Number(p) + k) % 28000)}${sep}`);
+      .replace(
+        /\.(\d{5})( |:)/g,
+        (_, port: string, sep: string) => `.${32768 + ((Number(port) + copy) % 28000)}${sep}`,
+      );
     chunks.push(stamp + first);
     for (let c = 1; c < rec.length; c++) chunks.push(rec[c]);
     lines += rec.length;
-    k++;
+    copy++;
   }
-  chunks.push('', `${k} packets captured`, `${k} packets received by filter`, '0 packets dropped by kernel');
+  chunks.push('', `${copy} packets captured`, `${copy} packets received by filter`, '0 packets dropped by kernel');
   lines += 4;
   const text = chunks.join('\n') + '\n';
   writeFileSync(path, text);
@@ -70,7 +73,10 @@ const RECORD = /^\d\d:\d\d:\d\d\.\d{6} /;
 
 /** Packets in parse results, counted from the capture tables without building them. */
 function packetCount(facts: Fact[]): number {
-  return facts.reduce((n, f) => n + (f.kind === 'Capture' ? f.packets.size : f.kind === 'Packet' ? 1 : 0), 0);
+  return facts.reduce(
+    (count, fact) => count + (fact.kind === 'Capture' ? fact.packets.size : fact.kind === 'Packet' ? 1 : 0),
+    0,
+  );
 }
 
 /** Child process: one measurement, printed as JSON. */
@@ -86,39 +92,39 @@ function child(mode: string, path: string): void {
   } else if (mode === 'touch') {
     // reading every character of the string once from JS: the unit any scanner's work is made of
     const text = readFileSync(path, 'utf8');
-    let h = 0;
-    for (let i = 0; i < text.length; i++) h = (h + text.charCodeAt(i)) | 0;
+    let hash = 0;
+    for (let i = 0; i < text.length; i++) hash = (hash + text.charCodeAt(i)) | 0;
     count = text.length;
-    extra = h;
+    extra = hash;
   } else if (mode === 'floor') {
     const text = readFileSync(path, 'utf8');
     const lines = text.split('\n');
-    for (const l of lines) if (RECORD.test(l)) count++;
+    for (const line of lines) if (RECORD.test(line)) count++;
     extra = lines.length;
   } else if (mode === 'parse') {
     const text = readFileSync(path, 'utf8');
-    const r = parseTcpdump({ text, uri: path });
-    count = packetCount(r.facts);
-    extra = r.unparsed.length;
+    const parsed = parseTcpdump({ text, uri: path });
+    count = packetCount(parsed.facts);
+    extra = parsed.unparsed.length;
   } else if (mode === 'build') {
     // what a consumer pays that asks for every packet as an object
     const text = readFileSync(path, 'utf8');
-    const r = parseTcpdump({ text, uri: path });
-    count = packetsOf(r.facts).length;
-    extra = r.unparsed.length;
+    const parsed = parseTcpdump({ text, uri: path });
+    count = packetsOf(parsed.facts).length;
+    extra = parsed.unparsed.length;
   } else if (mode === 'document') {
     const text = readFileSync(path, 'utf8');
-    const d = parseDocument(text, path);
-    count = packetCount(d.facts);
-    extra = d.blocks.length;
+    const doc = parseDocument(text, path);
+    count = packetCount(doc.facts);
+    extra = doc.blocks.length;
   }
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  const c = process.cpuUsage(c0);
+  const cpu = process.cpuUsage(c0);
   const mem = process.memoryUsage();
   process.stdout.write(
     JSON.stringify({
       ms,
-      cpuMs: (c.user + c.system) / 1000,
+      cpuMs: (cpu.user + cpu.system) / 1000,
       count,
       extra,
       maxRssKb: process.resourceUsage().maxRSS,
@@ -138,18 +144,18 @@ interface Run {
 }
 
 function measure(mode: string, path: string): Run {
-  const r = spawnSync(
+  const spawned = spawnSync(
     process.execPath,
     ['--expose-gc', '--max-old-space-size=8192', __filename, '--child', mode, path],
     { encoding: 'utf8' },
   );
-  if (r.status !== 0) throw new Error(`${mode} failed: ${r.stderr}`);
-  return JSON.parse(r.stdout.trim().split('\n').pop()!);
+  if (spawned.status !== 0) throw new Error(`${mode} failed: ${spawned.stderr}`);
+  return JSON.parse(spawned.stdout.trim().split('\n').pop()!);
 }
 
-function best(mode: string, path: string, n = 3): Run {
-  const runs = Array.from({ length: n }, () => measure(mode, path));
-  return runs.reduce((a, b) => (b.cpuMs < a.cpuMs ? b : a));
+function best(mode: string, path: string, runsCount = 3): Run {
+  const runs = Array.from({ length: runsCount }, () => measure(mode, path));
+  return runs.reduce((fastest, other) => (other.cpuMs < fastest.cpuMs ? other : fastest));
 }
 
 function main(): void {
@@ -173,11 +179,11 @@ function main(): void {
     writeFileSync(crlfPath, readFileSync(path, 'utf8').replace(/\n/g, '\r\n'));
     const crlfBytes = statSync(crlfPath).size;
     const docCrlf = best('document', crlfPath, 1);
-    const row = (name: string, r: Run, size = bytes) => {
-      const peakMb = r.maxRssKb / 1024;
-      const overInput = ((r.maxRssKb - idle.maxRssKb) * 1024) / size;
+    const row = (name: string, measured: Run, size = bytes) => {
+      const peakMb = measured.maxRssKb / 1024;
+      const overInput = ((measured.maxRssKb - idle.maxRssKb) * 1024) / size;
       console.log(
-        `${name.padEnd(28)} wall ${r.ms.toFixed(0).padStart(6)} ms, cpu ${r.cpuMs.toFixed(0).padStart(6)} ms  ${(size / 1e6 / (r.cpuMs / 1000)).toFixed(1).padStart(6)} MB/s  ${(lines / (r.cpuMs / 1000) / 1e6).toFixed(2).padStart(5)} M lines/s (per cpu second)  peak RSS ${peakMb.toFixed(0).padStart(5)} MB (${overInput.toFixed(2)}× input above an idle node's ${(idle.maxRssKb / 1024).toFixed(0)} MB)`,
+        `${name.padEnd(28)} wall ${measured.ms.toFixed(0).padStart(6)} ms, cpu ${measured.cpuMs.toFixed(0).padStart(6)} ms  ${(size / 1e6 / (measured.cpuMs / 1000)).toFixed(1).padStart(6)} MB/s  ${(lines / (measured.cpuMs / 1000) / 1e6).toFixed(2).padStart(5)} M lines/s (per cpu second)  peak RSS ${peakMb.toFixed(0).padStart(5)} MB (${overInput.toFixed(2)}× input above an idle node's ${(idle.maxRssKb / 1024).toFixed(0)} MB)`,
       );
     };
     row('read the file (utf8) only', read);
@@ -193,7 +199,7 @@ function main(): void {
     const ratio = floor.cpuMs / parse.cpuMs;
     console.log(
       `load average now: ${loadavg()
-        .map((x) => x.toFixed(1))
+        .map((load) => load.toFixed(1))
         .join(' ')} on ${cpus().length} cores (wall times suffer on a busy machine; ratios use cpu time)`,
     );
     console.log(

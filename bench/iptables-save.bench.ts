@@ -18,26 +18,30 @@ function plan(): RulePlan {
     const name = `svc-${s}`;
     const clusterIP = `10.96.${Math.floor(s / 250)}.${(s % 250) + 1}`;
     const endpoints = Array.from({ length: ENDPOINTS_PER_SERVICE }, (_, e) => {
-      const n = s * ENDPOINTS_PER_SERVICE + e;
-      return { ip: `10.244.${Math.floor(n / 250)}.${(n % 250) + 2}`, port: 8080, nodeName: `node${n % 10}` };
+      const number = s * ENDPOINTS_PER_SERVICE + e;
+      return {
+        ip: `10.244.${Math.floor(number / 250)}.${(number % 250) + 2}`,
+        port: 8080,
+        nodeName: `node${number % 10}`,
+      };
     });
-    for (const [i, portName] of ['http', 'https'].entries()) {
+    for (const [portIndex, portName] of ['http', 'https'].entries()) {
       ports.push({
         namespace: ns,
         name,
         portName,
         spn: servicePortName(ns, name, portName),
         protocol: 'TCP',
-        port: 80 + i * 363,
+        port: 80 + portIndex * 363,
         clusterIP,
-        nodePort: 30000 + ((s * 2 + i) % 2768),
+        nodePort: 30000 + ((s * 2 + portIndex) % 2768),
         externalIPs: [],
         loadBalancerIPs: [],
         externalLocal: false,
         internalLocal: false,
         sourceRanges: [],
-        endpoints: endpoints.map((e) => ({ ...e, port: e.port + i })),
-        usable: endpoints.map((e) => ({ ...e, port: e.port + i })),
+        endpoints: endpoints.map((endpoint) => ({ ...endpoint, port: endpoint.port + portIndex })),
+        usable: endpoints.map((endpoint) => ({ ...endpoint, port: endpoint.port + portIndex })),
         sources: [],
         ...(s % 2 === 0 ? { affinitySeconds: 10800 } : {}),
       });
@@ -59,34 +63,34 @@ interface Mark {
   cpu: NodeJS.CpuUsage;
 }
 const mark = (): Mark => ({ wall: process.hrtime.bigint(), cpu: process.cpuUsage() });
-function took(m: Mark): { wall: number; cpu: number; text: string } {
-  const wall = Number(process.hrtime.bigint() - m.wall) / 1e9;
-  const c = process.cpuUsage(m.cpu);
-  const cpu = (c.user + c.system) / 1e6;
+function took(start: Mark): { wall: number; cpu: number; text: string } {
+  const wall = Number(process.hrtime.bigint() - start.wall) / 1e9;
+  const cpuUsed = process.cpuUsage(start.cpu);
+  const cpu = (cpuUsed.user + cpuUsed.system) / 1e6;
   return { wall, cpu, text: `${wall.toFixed(3)} s wall, ${cpu.toFixed(3)} s CPU` };
 }
 
 const rulePlan = plan();
-let t = mark();
+let startMark = mark();
 const text = predictIptablesSave(rulePlan);
-const predictText = took(t);
+const predictText = took(startMark);
 const lines = text.split('\n').length;
 const mb = Buffer.byteLength(text) / 1e6;
 
 (globalThis as { gc?: () => void }).gc?.();
-t = mark();
+startMark = mark();
 const parsed = parseIptablesSave({ text, uri: 'bench:iptables-save' });
-const parse = took(t);
+const parse = took(startMark);
 
-t = mark();
+startMark = mark();
 const model = new ClusterModel().add(parsed.facts);
 const rules = model.all('NatRule').length;
-const index = took(t);
+const index = took(startMark);
 
 // Last, so its facts do not weigh on the parse and index figures.
-t = mark();
+startMark = mark();
 const predicted = predictFromPlan(rulePlan, 'iptables');
-const predictFacts = took(t);
+const predictFacts = took(startMark);
 
 const rss = process.resourceUsage().maxRSS / 1024;
 console.log(
@@ -96,7 +100,7 @@ console.log(`predict iptables-save text: ${predictText.text}`);
 console.log(
   `parse iptables-save: ${parse.text}; ${(mb / parse.cpu).toFixed(1)} MB/s, ${Math.round(lines / parse.cpu)} lines/s per CPU second; ${parsed.records} records, ${parsed.unparsed.length} unparsed`,
 );
-const parsedRules = parsed.facts.filter((f) => f.kind === 'NatRule').length;
+const parsedRules = parsed.facts.filter((fact) => fact.kind === 'NatRule').length;
 // ClusterModel merges NatRules by identity: in = after means distinct rules stayed apart
 // (an affinity Service's `--rcheck` jump and plain jump to the same endpoint are two rules).
 console.log(

@@ -18,12 +18,12 @@ import { flowOfSteps } from './webview/syntheticFlows';
 
 const SIZES = [10, 50, 200];
 const RUNS = 5;
-const kib = (b: number) => `${(b / 1024).toFixed(1)} KiB`;
+const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
 
 function filesUnder(dir: string): Array<[string, number]> {
-  return readdirSync(dir).flatMap((n): Array<[string, number]> => {
-    const p = join(dir, n);
-    return statSync(p).isDirectory() ? filesUnder(p) : p.endsWith('.js') ? [[p, statSync(p).size]] : [];
+  return readdirSync(dir).flatMap((name): Array<[string, number]> => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? filesUnder(path) : path.endsWith('.js') ? [[path, statSync(path).size]] : [];
   });
 }
 
@@ -84,7 +84,7 @@ async function timeShow(
   }>;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const median = (xs: number[]) => [...xs].sort((first, second) => first - second)[Math.floor(xs.length / 2)];
 
 async function timings(webviewDir: string): Promise<void> {
   const panel = await openPanel({ webviewDir });
@@ -92,32 +92,34 @@ async function timings(webviewDir: string): Promise<void> {
     const cold = await timeShow(panel, show({ flows: [flowOfSteps(10)], unresolved: [] }));
     console.log(`first draw (loads Mermaid's chunks): ${cold.wall.toFixed(0)} ms (${cold.state})`);
     console.log('steps  median ms (dispatch → painted)  min–max  webview own  SVG elements');
-    for (const n of SIZES) {
-      const msg = show({ flows: [flowOfSteps(n)], unresolved: [] });
+    for (const size of SIZES) {
+      const msg = show({ flows: [flowOfSteps(size)], unresolved: [] });
       const runs = [];
       for (let i = 0; i < RUNS; i++) runs.push(await timeShow(panel, msg));
       const arrows = await panel.page.locator('#diagram .kpp-hit').count();
       const svgNodes = await panel.page.locator('#diagram svg *').count();
-      const walls = runs.map((r) => r.wall);
+      const walls = runs.map((measured) => measured.wall);
       console.log(
-        `${String(n).padStart(5)}  ${median(walls).toFixed(0).padStart(9)}                     ${Math.min(...walls).toFixed(0)}–${Math.max(...walls).toFixed(0)}  ${median(
-          runs.map((r) => r.own),
+        `${String(size).padStart(5)}  ${median(walls).toFixed(0).padStart(9)}                     ${Math.min(...walls).toFixed(0)}–${Math.max(...walls).toFixed(0)}  ${median(
+          runs.map((measured) => measured.own),
         )
           .toFixed(0)
           .padStart(6)} ms   ${svgNodes} (${arrows} clickable arrows, ${runs[0].state})`,
       );
     }
-    const loaded = [...panel.served.entries()].filter(([p]) => p.startsWith('/dist/webview/') && p.endsWith('.js'));
+    const loaded = [...panel.served.entries()].filter(
+      ([path]) => path.startsWith('/dist/webview/') && path.endsWith('.js'),
+    );
     const all = filesUnder(webviewDir);
-    const main = all.find(([p]) => p.endsWith('/main.js'))?.[1] ?? 0;
+    const main = all.find(([path]) => path.endsWith('/main.js'))?.[1] ?? 0;
     console.log(
-      `\nminified webview bundle: main.js ${kib(main)}; ${all.length} files, ${kib(all.reduce((a, [, b]) => a + b, 0))} in all`,
+      `\nminified webview bundle: main.js ${kib(main)}; ${all.length} files, ${kib(all.reduce((sum, [, bytes]) => sum + bytes, 0))} in all`,
     );
     console.log(
-      `loaded to draw a sequence diagram: ${loaded.length} files, ${kib(loaded.reduce((a, [, b]) => a + b, 0))}`,
+      `loaded to draw a sequence diagram: ${loaded.length} files, ${kib(loaded.reduce((sum, [, bytes]) => sum + bytes, 0))}`,
     );
-    for (const [p, b] of loaded.sort((a, b) => b[1] - a[1]).slice(0, 6))
-      console.log(`  ${p.replace('/dist/webview/', '').padEnd(48)} ${kib(b)}`);
+    for (const [path, bytes] of loaded.sort((first, second) => second[1] - first[1]).slice(0, 6))
+      console.log(`  ${path.replace('/dist/webview/', '').padEnd(48)} ${kib(bytes)}`);
   } finally {
     await panel.close();
   }
@@ -129,7 +131,7 @@ async function screenshots(): Promise<void> {
   try {
     // The ClusterIP flow (A.2), its "connect" phase: DNAT, kube-proxy's random choice, boxes.
     const flow = 1;
-    const phase = result.flows[flow].phases.findIndex((p) => p.name === 'connect') + 1;
+    const phase = result.flows[flow].phases.findIndex((candidate) => candidate.name === 'connect') + 1;
     await timeShow(panel, show(result, { flow, phase, zoom: 0.62 }));
     await panel.page.screenshot({ path: 'media/screenshot-light.png' });
     await panel.page.evaluate(`document.getElementById('app').dataset.state = 'pending'`);
@@ -147,12 +149,12 @@ async function main(): Promise<void> {
   // Timings on a shared machine swing with its load: print it next to them.
   console.log(
     `load average ${loadavg()
-      .map((l) => l.toFixed(1))
+      .map((load) => load.toFixed(1))
       .join(' ')} on ${cpus().length} CPUs; ${RUNS} runs per size`,
   );
   const dev = filesUnder('dist/webview');
   console.log(
-    `dev build dist/webview: ${dev.length} files, ${kib(dev.reduce((a, [, b]) => a + b, 0))} (unminified; the old single IIFE was ~6.8 MB)`,
+    `dev build dist/webview: ${dev.length} files, ${kib(dev.reduce((sum, [, bytes]) => sum + bytes, 0))} (unminified; the old single IIFE was ~6.8 MB)`,
   );
   const min = await buildMinified();
   try {
@@ -163,7 +165,7 @@ async function main(): Promise<void> {
   if (process.env.KPP_SCREENSHOTS === '1') await screenshots();
 }
 
-main().catch((e) => {
-  console.error(e);
+main().catch((error) => {
+  console.error(error);
   process.exit(1);
 });

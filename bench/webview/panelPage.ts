@@ -41,7 +41,7 @@ export interface PanelHarness {
 }
 
 function stubScript(theme: ThemeName): string {
-  const t = THEMES[theme];
+  const themeVars = THEMES[theme];
   return `
 window.__posted = [];
 window.__state = undefined;
@@ -57,7 +57,7 @@ window.__applyTheme = (t) => {
   document.body.dataset.vscodeThemeKind = t.kind;
   document.body.dataset.vscodeThemeName = t.kind === 'vscode-dark' ? 'Dark Modern' : 'Light Modern';
 };
-document.addEventListener('DOMContentLoaded', () => window.__applyTheme(${JSON.stringify(t)}));
+document.addEventListener('DOMContentLoaded', () => window.__applyTheme(${JSON.stringify(themeVars)}));
 `;
 }
 
@@ -125,9 +125,9 @@ export async function openPanel(options: PanelOptions = {}): Promise<PanelHarnes
   });
   const page = context.pages()[0] ?? (await context.newPage());
   const problems: string[] = [];
-  page.on('pageerror', (e) => problems.push(e.message));
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(`${m.text()} ${m.location().url}`);
+  page.on('pageerror', (error) => problems.push(error.message));
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(`${message.text()} ${message.location().url}`);
   });
   await page.goto(`${origin}/panel.html`);
   // In-page code is passed as strings (this file is type-checked without DOM types), and

@@ -10,5 +10,8 @@ export function seedTraceResult(): TraceResult {
     trace(labA2({ traceroute: true }), 'b-app', 'a-app.default.svc.cluster.local'),
     trace(labA3(), 'b-app', 'a-app.default.svc.cluster.local'),
   ];
-  return { flows: runs.flatMap((r) => r.flows), unresolved: runs.flatMap((r) => r.unresolved) };
+  return {
+    flows: runs.flatMap((sampleRun) => sampleRun.flows),
+    unresolved: runs.flatMap((sampleRun) => sampleRun.unresolved),
+  };
 }

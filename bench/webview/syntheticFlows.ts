@@ -26,46 +26,46 @@ const ACTORS: Actor[] = [
     addresses: ['10.244.0.143'],
   },
 ];
-const id = (i: number) => ACTORS[i].id;
+const id = (index: number) => ACTORS[index].id;
 const ev = (line: number, excerpt: string) => [
   { source: 'log' as const, uri: 'file:///work/captures/node1-any.txt', line, excerpt, format: 'tcpdump' },
 ];
 
-function connection(n: number): FlowStep[] {
-  const port = 43000 + n;
-  const s = (from: number, to: number, label: string, extra: Partial<FlowStep> = {}): FlowStep => ({
+function connection(number: number): FlowStep[] {
+  const port = 43000 + number;
+  const step = (from: number, to: number, label: string, extra: Partial<FlowStep> = {}): FlowStep => ({
     from: id(from),
     to: id(to),
     label,
     explanation: `${label}.`,
     status: 'observed',
     kind: 'packet',
-    evidence: ev(100 + n * 10 + from, label),
+    evidence: ev(100 + number * 10 + from, label),
     ...extra,
   });
   return [
-    s(0, 1, `SYN 10.244.0.147:${port} → 10.103.129.86:80`),
-    s(1, 2, 'vetha999267c is a port of cni0', { status: 'predicted', evidence: [] }),
-    s(2, 3, 'nat PREROUTING → KUBE-SERVICES'),
-    s(3, 4, 'dst 10.103.129.86:80/TCP → KUBE-SVC-CHTNYTLOWMWCGZWR'),
-    s(4, 5, 'random choice: KUBE-SEP-ZZRQGRW2BIJ6VNXP', {
+    step(0, 1, `SYN 10.244.0.147:${port} → 10.103.129.86:80`),
+    step(1, 2, 'vetha999267c is a port of cni0', { status: 'predicted', evidence: [] }),
+    step(2, 3, 'nat PREROUTING → KUBE-SERVICES'),
+    step(3, 4, 'dst 10.103.129.86:80/TCP → KUBE-SVC-CHTNYTLOWMWCGZWR'),
+    step(4, 5, 'random choice: KUBE-SEP-ZZRQGRW2BIJ6VNXP', {
       alternatives: [
         { label: 'KUBE-SEP-ZZRQGRW2BIJ6VNXP → 10.244.0.143:80', probability: 0.5, chosen: true, evidence: [] },
         { label: 'KUBE-SEP-BJVKNWLDIWYBU2WJ → 10.244.0.144:80', probability: 0.5, evidence: [] },
       ],
     }),
-    s(5, 2, 'DNAT 10.103.129.86:80 → 10.244.0.143:80', {
+    step(5, 2, 'DNAT 10.103.129.86:80 → 10.244.0.143:80', {
       kind: 'nat',
       nat: { type: 'DNAT', before: '10.103.129.86:80', after: '10.244.0.143:80' },
     }),
-    s(2, 6, `SYN 10.244.0.147:${port} → 10.244.0.143:80`),
-    s(6, 7, 'delivered to a-app eth0'),
-    s(7, 0, `SYN-ACK 10.103.129.86:80 → 10.244.0.147:${port}`, {
+    step(2, 6, `SYN 10.244.0.147:${port} → 10.244.0.143:80`),
+    step(6, 7, 'delivered to a-app eth0'),
+    step(7, 0, `SYN-ACK 10.103.129.86:80 → 10.244.0.147:${port}`, {
       kind: 'reply',
-      status: n % 7 === 3 ? 'contradicted' : 'predicted',
+      status: number % 7 === 3 ? 'contradicted' : 'predicted',
       nat: { type: 'un-DNAT', before: '10.244.0.143:80', after: '10.103.129.86:80' },
     }),
-    s(0, 7, `ACK, GET / HTTP/1.1 (${port})`),
+    step(0, 7, `ACK, GET / HTTP/1.1 (${port})`),
   ];
 }
 

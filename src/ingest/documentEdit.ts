@@ -79,7 +79,7 @@ function moveFacts(facts: readonly Fact[], delta: number, uri: string): void {
 }
 
 /** Moves blocks' lines (and their facts' evidence) by `delta`, in one walk over their facts. */
-function shifted(blocks: DocumentBlock[], delta: number, uri: string): DocumentBlock[] {
+export function shifted(blocks: DocumentBlock[], delta: number, uri: string): DocumentBlock[] {
   if (delta === 0 || blocks.length === 0) return blocks;
   const facts: Fact[] = [];
   for (const block of blocks) for (const fact of block.result.facts) facts.push(fact);

@@ -2,10 +2,14 @@
  * A large lab log for stall tests: a real lab session (test/fixtures/lab/, the kernel's own
  * output) repeated until it is long enough, each copy with its tcpdump stamps moved on by
  * `copy × 7` seconds and its client ports (five digits) by `copy`, so that no two copies hold
- * the same connection.
+ * the same connection (its handshakes' sequence numbers move too: the engine links a connection's
+ * packets by them).
  */
 const STAMP = /^(?<hours>\d\d):(?<minutes>\d\d):(?<seconds>\d\d)(?<fraction>\.\d{6} )/gm;
 const CLIENT_PORT = /(?<address>\d+\.\d+\.\d+\.\d+)\.(?<port>[1-6]\d{4})(?<after>[ :])/g;
+
+/** A handshake line (SYN, SYN-ACK): its absolute `seq` and `ack` numbers (later lines print relative ones). */
+const HANDSHAKE = /^.* Flags \[S\.?\],.*$/gm;
 
 const two = (n: number) => String(n).padStart(2, '0');
 
@@ -19,7 +23,13 @@ function shifted(base: string, copy: number): string {
     .replace(CLIENT_PORT, (...args) => {
       const g = args[args.length - 1] as Record<string, string>;
       return `${g.address}.${10000 + ((Number(g.port) - 10000 + copy) % 55000)}${g.after}`;
-    });
+    })
+    .replace(HANDSHAKE, (line) =>
+      line.replace(/(?<name>seq|ack) (?<number>\d+)/g, (...args) => {
+        const g = args[args.length - 1] as Record<string, string>;
+        return `${g.name} ${(Number(g.number) + copy * 7919) % 2 ** 32}`;
+      }),
+    );
 }
 
 /** Copies of `base` until the text has at least `lines` lines or `bytes` characters. */

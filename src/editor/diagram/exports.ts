@@ -46,11 +46,13 @@ async function saveText(
 }
 
 export async function copyMermaid(result: TraceResult, flow: number, phase?: number): Promise<string | undefined> {
-  const f = result.flows[flow];
-  if (!f) return undefined;
-  const source = renderMermaid(f, { phase });
+  const chosen = result.flows[flow];
+  if (!chosen) return undefined;
+  const source = renderMermaid(chosen, { phase });
   await vscode.env.clipboard.writeText(source);
-  void vscode.window.showInformationMessage(vscode.l10n.t('Mermaid source of "{0}" copied to the clipboard.', f.title));
+  void vscode.window.showInformationMessage(
+    vscode.l10n.t('Mermaid source of "{0}" copied to the clipboard.', chosen.title),
+  );
   return source;
 }
 
@@ -60,8 +62,8 @@ export async function saveMarkdown(
   flow: number,
   target?: vscode.Uri,
 ): Promise<vscode.Uri | undefined> {
-  const f = result.flows[flow];
-  const one: TraceResult = f ? { flows: [f], unresolved: result.unresolved } : result;
+  const chosen = result.flows[flow];
+  const one: TraceResult = chosen ? { flows: [chosen], unresolved: result.unresolved } : result;
   return saveText(renderMarkdown(one), `${baseName(result, flow)}.md`, { Markdown: ['md'] }, target);
 }
 

@@ -4,7 +4,8 @@ import type { ConnectionSummary, Flow } from '../../flow/types';
  * How the panel's flow picker names a flow. A trace gives one flow per captured connection,
  * titled "… · connection N of M", which reads the same for every entry: the picker adds the
  * connection's own addresses and where it ended (its endpoint pod, shortened, and node), e.g.
- * `2. b-app → Service a-app:80 · connection 2 of 3 · 10.244.0.170:34116 → 10.244.0.160:80 (api-…-k2x4p, node1)`.
+ * `2. b-app → Service a-app:80 · connection 2 of 3 · 10.244.0.170:34116 → 10.244.0.160:80
+ * (api-…-k2x4p, node1)`.
  */
 
 const MAX_POD = 20;
@@ -24,7 +25,8 @@ export function connectionText(connection: ConnectionSummary, count: number): st
     connection.endpoint?.pod && shortPod(connection.endpoint.pod),
     connection.endpoint?.node ?? (connection.nodes.length === 1 ? connection.nodes[0] : undefined),
   ].filter(Boolean);
-  return `connection ${connection.number} of ${count} · ${connection.client} → ${to}${where.length ? ` (${where.join(', ')})` : ''}`;
+  const place = where.length ? ` (${where.join(', ')})` : '';
+  return `connection ${connection.number} of ${count} · ${connection.client} → ${to}${place}`;
 }
 
 export function flowPickerLabel(flow: Pick<Flow, 'title' | 'connections' | 'connection'>, index: number): string {

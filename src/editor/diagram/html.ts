@@ -24,7 +24,7 @@ export function makeNonce(): string {
   return randomBytes(18).toString('base64').replace(/[+/=]/g, '');
 }
 
-const attr = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+const attr = (text: string) => text.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
 
 export function contentSecurityPolicy(cspSource: string, nonce: string): string {
   return [

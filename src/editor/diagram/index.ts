@@ -24,6 +24,19 @@ export function showDiagram(context: vscode.ExtensionContext, result: TraceResul
   return DiagramPanel.create(context.extensionUri, result, log);
 }
 
+/**
+ * Opens the panel a trace run elsewhere will show (its webview loads while the trace runs); call
+ * `cancel` when the trace brought nothing to show: a panel opened for it closes.
+ */
+export function openDiagramFor(context: vscode.ExtensionContext): { cancel(): void } {
+  const { panel, created } = DiagramPanel.openPending(context.extensionUri, log);
+  return {
+    cancel: () => {
+      if (created) panel.panel.dispose();
+    },
+  };
+}
+
 function activePanel(): DiagramPanel | undefined {
   const panel = DiagramPanel.active;
   if (!panel) void vscode.window.showInformationMessage(vscode.l10n.t('Open a packet path diagram first.'));
@@ -50,25 +63,27 @@ export function registerDiagramCommands(
     return showDiagram(context, sample);
   });
   register('kubePacketPath.diagram.copyMermaid', async () => {
-    const p = activePanel();
-    return p ? copyMermaid(p.trace, p.view.flow, p.view.phase) : undefined;
+    const panel = activePanel();
+    return panel ? copyMermaid(panel.trace, panel.view.flow, panel.view.phase) : undefined;
   });
   // A Uri argument (scripts, tests) is where to save, without the dialog.
   register('kubePacketPath.diagram.saveMarkdown', async (target?: unknown) => {
-    const p = activePanel();
-    return p ? saveMarkdown(p.trace, p.view.flow, target instanceof vscode.Uri ? target : undefined) : undefined;
+    const panel = activePanel();
+    return panel
+      ? saveMarkdown(panel.trace, panel.view.flow, target instanceof vscode.Uri ? target : undefined)
+      : undefined;
   });
   register('kubePacketPath.diagram.saveSvg', async (target?: unknown) => {
-    const p = activePanel();
-    if (!p) return undefined;
-    const svg = await p.requestSvg();
+    const panel = activePanel();
+    if (!panel) return undefined;
+    const svg = await panel.requestSvg();
     if (!svg) {
       void vscode.window.showWarningMessage(
         vscode.l10n.t('The diagram has not been drawn, so there is no SVG to save.'),
       );
       return undefined;
     }
-    return saveSvg(p.trace, p.view.flow, svg, target instanceof vscode.Uri ? target : undefined);
+    return saveSvg(panel.trace, panel.view.flow, svg, target instanceof vscode.Uri ? target : undefined);
   });
 
   return {

@@ -14,9 +14,9 @@ import { evidenceSpan } from './evidenceRange.pure';
  * Where the proof lives. `samples/…` (as the CLI names the bundled samples) resolves
  * inside the extension; other relative paths against the first workspace folder.
  */
-export function evidenceUri(e: Evidence, extensionUri: vscode.Uri): vscode.Uri | undefined {
-  const uri = e.uri.trim();
-  if (uri === '' || e.source === 'derived' || /^(derived|cluster):/i.test(uri)) return undefined;
+export function evidenceUri(evidence: Evidence, extensionUri: vscode.Uri): vscode.Uri | undefined {
+  const uri = evidence.uri.trim();
+  if (uri === '' || evidence.source === 'derived' || /^(derived|cluster):/i.test(uri)) return undefined;
   if (/^samples\//.test(uri)) {
     const parts = uri.split('/');
     if (parts.some((part) => part === '..' || part === '')) return undefined;
@@ -39,32 +39,32 @@ export function evidenceUri(e: Evidence, extensionUri: vscode.Uri): vscode.Uri |
 export function columnBeside(panel: vscode.WebviewPanel): vscode.ViewColumn {
   const own =
     panel.viewColumn ??
-    vscode.window.tabGroups.all.find((g) =>
-      g.tabs.some(
-        (t) =>
-          t.input instanceof vscode.TabInputWebview &&
-          t.input.viewType.endsWith(panel.viewType) &&
-          t.label === panel.title,
+    vscode.window.tabGroups.all.find((group) =>
+      group.tabs.some(
+        (tab) =>
+          tab.input instanceof vscode.TabInputWebview &&
+          tab.input.viewType.endsWith(panel.viewType) &&
+          tab.label === panel.title,
       ),
     )?.viewColumn;
-  const other = vscode.window.tabGroups.all.find((g) => g.viewColumn !== own);
+  const other = vscode.window.tabGroups.all.find((group) => group.viewColumn !== own);
   return other?.viewColumn ?? vscode.ViewColumn.Beside;
 }
 
 export async function openEvidence(
-  e: Evidence,
+  evidence: Evidence,
   extensionUri: vscode.Uri,
   column: vscode.ViewColumn,
 ): Promise<vscode.TextEditor | undefined> {
-  if (e.source === 'cluster' && /^cluster:\/\//.test(e.uri)) return openClusterEvidence(e, column);
-  const uri = evidenceUri(e, extensionUri);
+  if (evidence.source === 'cluster' && /^cluster:\/\//.test(evidence.uri)) return openClusterEvidence(evidence, column);
+  const uri = evidenceUri(evidence, extensionUri);
   if (!uri) {
-    const what = describeEvidence(e);
-    void vscode.window.showInformationMessage(e.excerpt ? `${what}: ${e.excerpt}` : what);
+    const what = describeEvidence(evidence);
+    void vscode.window.showInformationMessage(evidence.excerpt ? `${what}: ${evidence.excerpt}` : what);
     return undefined;
   }
   const doc = await vscode.workspace.openTextDocument(uri);
-  const span = evidenceSpan(e, doc.lineCount, (line) => doc.lineAt(line).text);
+  const span = evidenceSpan(evidence, doc.lineCount, (line) => doc.lineAt(line).text);
   const range = new vscode.Range(span.startLine, span.startCharacter, span.endLine, span.endCharacter);
   const editor = await vscode.window.showTextDocument(doc, { selection: range, preview: true, viewColumn: column });
   editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { TraceResult } from '../../flow/types';
-import { buildPayload, type BuiltPayload } from '../../render/payload';
-import { flowPickerLabel } from './flowLabels.pure';
+import type { BuiltPayload } from '../../render/payload';
+import { panelPayload } from './panelPayload.pure';
 import {
   isWebviewToHost,
   type HostToWebview,
@@ -35,6 +35,8 @@ export class DiagramPanel {
 
   private built: BuiltPayload;
   private ready = false;
+  /** Opened before its trace was done (see openPending): shows "Loading" until `show`. */
+  private pending = false;
   private svgWaiter: ((svg: string | undefined) => void) | undefined;
   private lastUi: ViewState | undefined;
   private readonly disposables: vscode.Disposable[] = [];
@@ -71,14 +73,30 @@ export class DiagramPanel {
       styleUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', 'diagram.css')).toString(),
     });
     this.disposables.push(
-      panel.webview.onDidReceiveMessage((m: unknown) => void this.onMessage(m)),
-      panel.onDidChangeViewState((e) => {
-        if (e.webviewPanel.active) DiagramPanel.lastActive = this;
+      panel.webview.onDidReceiveMessage((message: unknown) => void this.onMessage(message)),
+      panel.onDidChangeViewState((event) => {
+        if (event.webviewPanel.active) DiagramPanel.lastActive = this;
       }),
       panel.onDidDispose(() => this.dispose()),
     );
     DiagramPanel.panels.add(this);
     DiagramPanel.lastActive = this;
+  }
+
+  /**
+   * A panel opened while a trace runs elsewhere (the parse worker), so that the webview loads
+   * meanwhile (2–3 s on a loaded machine); it shows its loading text until `show`. The active
+   * panel when there is one (it keeps what it shows until then); `created` says it is new.
+   */
+  static openPending(
+    extensionUri: vscode.Uri,
+    log?: vscode.LogOutputChannel,
+  ): { panel: DiagramPanel; created: boolean } {
+    const active = DiagramPanel.active;
+    if (active) return { panel: active, created: false };
+    const panel = DiagramPanel.create(extensionUri, { flows: [], unresolved: [] }, log);
+    panel.pending = true;
+    return { panel, created: true };
   }
 
   get trace(): TraceResult {
@@ -93,6 +111,7 @@ export class DiagramPanel {
 
   /** Replaces what the panel shows and brings it to front. */
   show(result: TraceResult): void {
+    this.pending = false;
     this.result = result;
     this.built = panelPayload(result);
     this.lastUi = undefined;
@@ -140,38 +159,38 @@ export class DiagramPanel {
       this.log?.warn(`diagram: ignored malformed message from the webview`);
       return;
     }
-    const m: WebviewToHost = raw;
+    const received: WebviewToHost = raw;
     try {
-      switch (m.type) {
+      switch (received.type) {
         case 'ready':
           this.ready = true;
-          this.post(this.showMessage());
+          if (!this.pending) this.post(this.showMessage());
           return;
         case 'openEvidence': {
-          const e = this.built.evidence[m.id];
-          if (!e) return;
-          await openEvidence(e, this.extensionUri, columnBeside(this.panel));
+          const evidence = this.built.evidence[received.id];
+          if (!evidence) return;
+          await openEvidence(evidence, this.extensionUri, columnBeside(this.panel));
           return;
         }
         case 'export':
-          if (m.format === 'mermaid') await copyMermaid(this.result, m.flow, m.phase);
-          else if (m.format === 'markdown') await saveMarkdown(this.result, m.flow);
-          else if (this.svgWaiter) this.svgWaiter(m.svg);
-          else if (m.svg) await saveSvg(this.result, m.flow, m.svg);
+          if (received.format === 'mermaid') await copyMermaid(this.result, received.flow, received.phase);
+          else if (received.format === 'markdown') await saveMarkdown(this.result, received.flow);
+          else if (this.svgWaiter) this.svgWaiter(received.svg);
+          else if (received.svg) await saveSvg(this.result, received.flow, received.svg);
           return;
         case 'viewChanged':
-          this.lastUi = m.ui;
+          this.lastUi = received.ui;
           return;
         case 'rendered':
-          this.log?.info(`diagram: ${m.steps} steps drawn in ${Math.round(m.ms)} ms`);
+          this.log?.info(`diagram: ${received.steps} steps drawn in ${Math.round(received.ms)} ms`);
           return;
         case 'error':
-          this.log?.warn(`diagram: the webview could not draw: ${m.message}`);
+          this.log?.warn(`diagram: the webview could not draw: ${received.message}`);
           return;
       }
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
-      this.log?.error(`diagram: ${m.type} failed: ${message}`);
+      this.log?.error(`diagram: ${received.type} failed: ${message}`);
       void vscode.window.showErrorMessage(vscode.l10n.t('Kube Packet Path: {0}', message));
     }
   }
@@ -180,7 +199,7 @@ export class DiagramPanel {
     DiagramPanel.panels.delete(this);
     if (DiagramPanel.lastActive === this) DiagramPanel.lastActive = [...DiagramPanel.panels].pop();
     this.svgWaiter?.(undefined);
-    for (const d of this.disposables.splice(0)) d.dispose();
+    for (const disposable of this.disposables.splice(0)) disposable.dispose();
   }
 }
 
@@ -190,14 +209,4 @@ function titleOf(result: TraceResult): string {
   return result.flows.length > 1
     ? vscode.l10n.t('Packet path: {0} (+{1})', first, result.flows.length - 1)
     : vscode.l10n.t('Packet path: {0}', first);
-}
-
-/** The payload with the flow picker's labels (one flow per connection: each names its own). */
-function panelPayload(result: TraceResult): BuiltPayload {
-  const built = buildPayload(result);
-  built.payload.flows.forEach((view, i) => {
-    const flow = result.flows[i];
-    if (flow) view.pickerLabel = flowPickerLabel(flow, i);
-  });
-  return built;
 }

@@ -55,5 +55,8 @@ export async function traceBundledSamples(extensionUri: vscode.Uri): Promise<Tra
   const notes: string[] = [];
   const runs: TraceResult[] = [];
   for (const sample of SAMPLES) runs.push(await traceSample(root, sample, notes));
-  return { flows: runs.flatMap((r) => r.flows), unresolved: [...runs.flatMap((r) => r.unresolved), ...notes] };
+  return {
+    flows: runs.flatMap((result) => result.flows),
+    unresolved: [...runs.flatMap((run) => run.unresolved), ...notes],
+  };
 }

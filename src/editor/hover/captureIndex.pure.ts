@@ -19,24 +19,24 @@ export interface LineIndex {
   around(p: Packet): Conversation;
 }
 
-function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
-  const l = m.get(k);
-  if (l) l.push(v);
-  else m.set(k, [v]);
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
 }
 
 /** A capture segment's rows at `line`: its lines never decrease with the row, so a binary search finds the first. */
 function rowsAt(seg: Segment, line: number): number[] {
-  const t = seg.table;
+  const table = seg.table;
   let lo = 0;
-  let hi = t.size;
+  let hi = table.size;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (t.lineOf(mid) < line) lo = mid + 1;
+    if (table.lineOf(mid) < line) lo = mid + 1;
     else hi = mid;
   }
   const out: number[] = [];
-  for (let i = lo; i < t.size && t.lineOf(i) === line; i++) out.push(i);
+  for (let i = lo; i < table.size && table.lineOf(i) === line; i++) out.push(i);
   return out;
 }
 
@@ -49,43 +49,43 @@ export function buildLineIndex(facts: readonly Fact[], uri: string, model: Clust
   const plainLines = new Map<number, Map<number, number[]>>();
   let plain: Packet[] | undefined;
   const places = new WeakMap<Packet, PacketPlace>();
-  for (const f of facts) {
-    const ev = f.evidence.find((e) => e.uri === uri && e.line !== undefined);
+  for (const fact of facts) {
+    const ev = fact.evidence.find((evidence) => evidence.uri === uri && evidence.line !== undefined);
     if (!ev) continue;
-    if (f.kind === 'Packet') {
+    if (fact.kind === 'Packet') {
       if (!plain) {
         plain = [];
         segments.push({ table: new ArrayPacketTable(plain) });
         plainLines.set(segments.length - 1, new Map());
       }
       const segment = segments.length - 1;
-      places.set(f, { segment, row: plain.length });
+      places.set(fact, { segment, row: plain.length });
       push(plainLines.get(segment)!, ev.line!, plain.length);
-      plain.push(f);
-    } else if (f.kind === 'Capture') {
+      plain.push(fact);
+    } else if (fact.kind === 'Capture') {
       plain = undefined;
-      segments.push({ table: f.packets });
-    } else if (f.kind === 'NatRule') {
-      push(rules, ev.line!, f);
-      allRules.push(f);
+      segments.push({ table: fact.packets });
+    } else if (fact.kind === 'NatRule') {
+      push(rules, ev.line!, fact);
+      allRules.push(fact);
     }
   }
-  const lineOf = (r: NatRule) => r.evidence.find((e) => e.uri === uri)?.line ?? 0;
-  allRules.sort((a, b) => lineOf(a) - lineOf(b));
-  const finder = new ConversationFinder(segments, (p) => places.get(p), model);
+  const lineOf = (rule: NatRule) => rule.evidence.find((evidence) => evidence.uri === uri)?.line ?? 0;
+  allRules.sort((first, second) => lineOf(first) - lineOf(second));
+  const finder = new ConversationFinder(segments, (packet) => places.get(packet), model);
   const packets = {
     get(line: number): Packet[] | undefined {
       const out: Packet[] = [];
       segments.forEach((seg, segment) => {
         const byLine = plainLines.get(segment);
         for (const row of byLine ? (byLine.get(line) ?? []) : rowsAt(seg, line)) {
-          const p = seg.table.packet(row);
-          if (!places.has(p)) places.set(p, { segment, row });
-          out.push(p);
+          const packet = seg.table.packet(row);
+          if (!places.has(packet)) places.set(packet, { segment, row });
+          out.push(packet);
         }
       });
       return out.length > 0 ? out : undefined;
     },
   };
-  return { packets, rules, allRules, around: (p) => finder.around(p) };
+  return { packets, rules, allRules, around: (packet) => finder.around(packet) };
 }

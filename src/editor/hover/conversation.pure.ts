@@ -31,6 +31,10 @@ import { packetAddresses, type ClusterModel, type Packet, type PacketTable } fro
  * from the model's declared veths, from the claims in this set, or else from a bounded look at the
  * packets of that veth nearest to the hovered one, wherever they are in the capture; the packets of
  * those addresses are then added, so their claims are whole.
+ * On a long capture only the CONVERSATION_ROWS packets of those addresses before and after the
+ * hovered one are read, in each capture (in another capture: around the same time): the same packet
+ * on other interfaces, its NAT partner and the claims about its addresses sit close in time, and a
+ * pod's conversation with kube-dns can be most of a million-line capture (7 s to correlate here).
  */
 
 /** A run of the document's packets: a capture's table, or the plain Packet facts between captures. */
@@ -58,6 +62,11 @@ export interface Conversation {
 
 /** Packets of the hovered one's veth (nearest to it) read to find who owns the veth when nothing else tells. */
 export const VETH_LOOK_ROWS = 2000;
+/**
+ * Packets of a conversation read on each side of the hovered one, per capture (windows start at a
+ * multiple of this, so hovers nearby share one).
+ */
+export const CONVERSATION_ROWS = 2000;
 /** Conversations kept per document version (hovers move around a few conversations at a time). */
 const MAX_CACHED = 64;
 
@@ -74,28 +83,52 @@ function remember<V>(cache: Map<string, V>, key: string, value: V): V {
  * a group's key holds the unicast address too, NAT pairs and veth claims are about unicast addresses.
  * A packet with no unicast address keeps them all.
  */
-export function conversationAddresses(p: Packet): Set<string> {
-  const all = packetAddresses(p);
+export function conversationAddresses(packet: Packet): Set<string> {
+  const all = packetAddresses(packet);
   const unicast = new Set([...all].filter(isUnicastIp));
   return unicast.size > 0 ? unicast : all;
 }
 
 /** Sorted union of two sorted row lists. */
-function mergeRows(a: readonly number[], b: readonly number[]): number[] {
+function mergeRows(first: readonly number[], second: readonly number[]): number[] {
   const out: number[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < a.length || j < b.length) {
-    const x = j >= b.length || (i < a.length && a[i] <= b[j]) ? a[i++] : b[j++];
-    if (out.length === 0 || out[out.length - 1] !== x) out.push(x);
+  let firstAt = 0;
+  let secondAt = 0;
+  while (firstAt < first.length || secondAt < second.length) {
+    const row =
+      secondAt >= second.length || (firstAt < first.length && first[firstAt] <= second[secondAt])
+        ? first[firstAt++]
+        : second[secondAt++];
+    if (out.length === 0 || out[out.length - 1] !== row) out.push(row);
   }
   return out;
 }
 
+/** Where the hovered packet is: its place in the document and its time. */
+interface Near {
+  place?: PacketPlace;
+  time?: number;
+}
+
+/**
+ * First of the 3 × CONVERSATION_ROWS rows read around index `anchor` of a row list (a multiple of
+ * CONVERSATION_ROWS).
+ */
+function windowStart(rows: readonly number[], anchor: number): number {
+  if (rows.length <= 3 * CONVERSATION_ROWS) return 0;
+  const start = (Math.floor(anchor / CONVERSATION_ROWS) - 1) * CONVERSATION_ROWS;
+  return Math.max(0, Math.min(start, rows.length - 3 * CONVERSATION_ROWS));
+}
+
 export class ConversationFinder {
   private readonly cache = new Map<string, Conversation>();
-  /** The rows touching an address set and their correlation, shared by the hovers of one conversation on several interfaces. */
+  /**
+   * The rows touching an address set and their correlation, shared by the hovers of one
+   * conversation on several interfaces.
+   */
   private readonly bases = new Map<string, { rows: number[][]; packets: Packet[]; corr: Correlation }>();
+  /** All rows touching an address set, per segment. */
+  private readonly rowsOf = new Map<string, number[][]>();
   private readonly options: Required<CorrelateOptions>;
   private declared?: VethClaim[];
 
@@ -107,73 +140,120 @@ export class ConversationFinder {
     this.options = correlateOptionsOf(model);
   }
 
-  /** The correlation around `p`, cached by its addresses (and by its interface when that is a veth). */
-  around(p: Packet): Conversation {
-    const ips = conversationAddresses(p);
-    const iface = looksLikeVeth(p.interface, this.options.vethNames) ? p.interface! : '';
-    const place = this.placeOf(p);
+  /** The correlation around `p`, cached by its addresses, window (and by its interface when that is a veth). */
+  around(packet: Packet): Conversation {
+    const ips = conversationAddresses(packet);
+    const iface = looksLikeVeth(packet.interface, this.options.vethNames) ? packet.interface! : '';
+    const place = this.placeOf(packet);
+    const near = { place, time: packet.t };
     // An address-less packet has no conversation but its own row.
-    const key = ips.size > 0 ? `${[...ips].sort().join(' ')}|${iface}` : `#${place?.segment}:${place?.row}|${iface}`;
+    const addressKey = ips.size > 0 ? [...ips].sort().join(' ') : `#${place?.segment}:${place?.row}`;
+    const all = this.touchingAll(addressKey, ips);
+    const starts = all.map((rows, segment) => windowStart(rows, this.anchor(rows, segment, near)));
+    const baseKey = `${addressKey}@${starts.join(',')}`;
+    const key = `${baseKey}|${iface}`;
     const hit = this.cache.get(key);
     if (hit) return hit;
-    const baseKey = key.slice(0, key.lastIndexOf('|'));
     let base = this.bases.get(baseKey);
     if (!base) {
-      const rows = this.touching(ips);
+      const rows = all.map((list, segment) => list.slice(starts[segment], starts[segment] + 3 * CONVERSATION_ROWS));
       if (place && !rows[place.segment].includes(place.row))
         rows[place.segment] = mergeRows(rows[place.segment], [place.row]);
-      const packets = this.built(rows, place ? [] : [p]);
+      const packets = this.built(rows, place ? [] : [packet]);
       base = { rows, packets, corr: correlate(packets, this.options) };
       remember(this.bases, baseKey, base);
     }
-    return remember(this.cache, key, this.compute(p, ips, iface, place, base.rows, base.packets, base.corr));
+    const more = (others: ReadonlySet<string>) => this.touchingNear(others, near);
+    return remember(this.cache, key, this.compute({ packet, ips, iface, place, more }, base));
+  }
+
+  /** All rows touching `ips`, per segment, cached by their key. */
+  private touchingAll(key: string, ips: ReadonlySet<string>): number[][] {
+    const hit = this.rowsOf.get(key);
+    if (hit) return hit;
+    return remember(this.rowsOf, key, this.touching(ips));
+  }
+
+  /** The rows touching `ips` in the window around `near`, per segment. */
+  private touchingNear(ips: ReadonlySet<string>, near: Near): number[][] {
+    return this.touching(ips).map((rows, segment) => {
+      const start = windowStart(rows, this.anchor(rows, segment, near));
+      return rows.slice(start, start + 3 * CONVERSATION_ROWS);
+    });
+  }
+
+  /**
+   * Where in `rows` (sorted rows of `segment`) the hovered packet is: at its row in its own
+   * segment, at its time in another (the packets are in time order); the middle without a time.
+   */
+  private anchor(rows: readonly number[], segment: number, near: Near): number {
+    if (rows.length <= 3 * CONVERSATION_ROWS) return 0;
+    const table = this.segments[segment].table;
+    const below = (row: number) =>
+      near.place?.segment === segment ? row < near.place.row : (table.packet(row).t ?? -Infinity) < near.time!;
+    if (near.place?.segment !== segment && near.time === undefined) return rows.length >> 1;
+    let low = 0;
+    let high = rows.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (below(rows[middle])) low = middle + 1;
+      else high = middle;
+    }
+    return low;
   }
 
   private compute(
-    p: Packet,
-    ips: Set<string>,
-    iface: string,
-    place: PacketPlace | undefined,
-    rows: number[][],
-    packets: Packet[],
-    corr: Correlation,
+    around: {
+      packet: Packet;
+      ips: Set<string>;
+      iface: string;
+      place: PacketPlace | undefined;
+      /** The rows near the hovered packet touching other addresses. */
+      more: (ips: ReadonlySet<string>) => number[][];
+    },
+    base: { rows: number[][]; packets: Packet[]; corr: Correlation },
   ): Conversation {
+    const { packet, ips, iface, place } = around;
+    const { rows, packets } = base;
+    let corr = base.corr;
     const complete = new Set(ips);
     if (iface) {
       const declared = this.declaredClaims();
       const others = new Set<string>();
       const owned = (claims: readonly VethClaim[]) => {
-        for (const c of claims) if (c.iface === iface && !ips.has(c.ip)) others.add(c.ip);
+        for (const claim of claims) if (claim.iface === iface && !ips.has(claim.ip)) others.add(claim.ip);
       };
       owned(declared);
       owned(corr.vethClaims);
       const ownedByOwn = [
-        ...vethOwnership([...declared, ...corr.vethClaims].filter((c) => ips.has(c.ip))).values(),
-      ].some((o) => o.iface === iface);
+        ...vethOwnership([...declared, ...corr.vethClaims].filter((claim) => ips.has(claim.ip))).values(),
+      ].some((ownership) => ownership.iface === iface);
       // Nobody in sight owns this veth: look at the veth's own traffic nearest to the hovered row
       // (bounded). A claim from it only names a candidate: the answer comes from all its packets below.
       if (others.size === 0 && !ownedByOwn && place)
         owned(this.correlateRows(this.window(place, iface), []).vethClaims);
       if (others.size > 0) {
-        const more = this.touching(others);
+        const more = around.more(others);
         corr = this.correlateRows(
-          rows.map((r, s) => mergeRows(r, more[s])),
-          place ? [] : [p],
+          rows.map((segmentRows, s) => mergeRows(segmentRows, more[s])),
+          place ? [] : [packet],
         );
         for (const ip of others) complete.add(ip);
       }
     }
     const groupOf = new Map<Packet, PacketGroup>();
-    for (const g of corr.groups) for (const q of g.packets) groupOf.set(q, g);
+    for (const group of corr.groups) for (const member of group.packets) groupOf.set(member, group);
     const natOf = new Map<Packet, NatPair>();
-    for (const n of corr.natPairs) {
-      natOf.set(n.before, n);
-      natOf.set(n.after, n);
+    for (const pair of corr.natPairs) {
+      natOf.set(pair.before, pair);
+      natOf.set(pair.after, pair);
     }
     // Claims about other addresses seen in this set are partial: keep only the whole ones.
-    const veths = vethOwnership([...this.declaredClaims(), ...corr.vethClaims].filter((c) => complete.has(c.ip)));
+    const veths = vethOwnership(
+      [...this.declaredClaims(), ...corr.vethClaims].filter((claim) => complete.has(claim.ip)),
+    );
     // A DNS answer and its query share the client's address: both are among the packets, in document order.
-    const dnsQuestion = (q: Packet) => dnsQuestions(packets)(q);
+    const dnsQuestion = (dnsPacket: Packet) => dnsQuestions(packets)(dnsPacket);
     return { corr, groupOf, natOf, floodOf: corr.floodOf, veths, dnsQuestion };
   }
 
@@ -183,13 +263,13 @@ export class ConversationFinder {
 
   /** Per segment, the sorted rows touching `ips`. */
   private touching(ips: ReadonlySet<string>): number[][] {
-    return this.segments.map((s) => (ips.size > 0 ? s.table.touching(ips) : []));
+    return this.segments.map((segment) => (ips.size > 0 ? segment.table.touching(ips) : []));
   }
 
   /** The VETH_LOOK_ROWS packets seen on `iface` nearest to `place`, in its segment only. */
   private window(place: PacketPlace, iface: string): number[][] {
-    return this.segments.map((s, i) =>
-      i === place.segment ? s.table.onInterface(iface, place.row, VETH_LOOK_ROWS) : [],
+    return this.segments.map((segment, i) =>
+      i === place.segment ? segment.table.onInterface(iface, place.row, VETH_LOOK_ROWS) : [],
     );
   }
 
@@ -202,9 +282,9 @@ export class ConversationFinder {
   private built(rows: readonly number[][], extra: readonly Packet[]): Packet[] {
     const packets: Packet[] = [];
     rows.forEach((list, s) => {
-      for (const i of list) packets.push(this.segments[s].table.packet(i));
+      for (const row of list) packets.push(this.segments[s].table.packet(row));
     });
-    for (const p of extra) if (!packets.includes(p)) packets.push(p);
+    for (const packet of extra) if (!packets.includes(packet)) packets.push(packet);
     return packets;
   }
 }

@@ -2,14 +2,14 @@ import * as vscode from 'vscode';
 import type { ClusterModel } from '../../model';
 import type { WorkspaceModel } from '../workspace/workspaceModel';
 import { buildLineIndex, type LineIndex } from './captureIndex.pure';
-import { annotatePacket } from './packetAnnotation.pure';
-import { annotateRuleLine } from './ruleAnnotation.pure';
+import { HOVER_LINE_CHARS, hoverSentences, type HoverPlace } from './hoverSentences.pure';
 
 /**
  * Hovers on capture and rule lines. The document is indexed once per version (line → rules;
  * line → packets by binary search on the capture tables) from the facts the workspace model
  * already parsed; a hover builds only the packets of its line and correlates only those sharing
- * the hovered packet's addresses (cached per conversation). Every sentence is added with
+ * the hovered packet's addresses (cached per conversation). A large log the parse worker holds is
+ * indexed and answered there (WorkspaceModel.hoverInWorker). Every sentence is added with
  * `appendText`, so text from the log is escaped and the markdown is never trusted.
  */
 
@@ -34,40 +34,25 @@ export class CaptureHoverProvider implements vscode.HoverProvider {
 
   async provideHover(doc: vscode.TextDocument, pos: vscode.Position): Promise<vscode.Hover | undefined> {
     try {
-      const index = await this.indexOf(doc);
-      if (!index) return undefined;
-      const line = pos.line + 1;
-      const model = this.cache.get(doc.uri.toString())!.model;
-      const sentences: string[] = [];
-      const packets = index.packets.get(line) ?? [];
-      // A flattened capture holds many packets on one line: describe the one under the cursor.
-      const packet =
-        packets.length > 1
-          ? (packets.find(
-              (p) =>
-                (p.evidence[0]?.column ?? 1) - 1 <= pos.character &&
-                pos.character < (p.evidence[0]?.column ?? 1) - 1 + (p.evidence[0]?.excerpt?.length ?? 0),
-            ) ?? packets[0])
-          : packets[0];
-      if (packet) sentences.push(...annotatePacket(model, index, packet));
-      const text = doc.lineAt(pos.line).text;
-      if (/KUBE-|DNAT|statistic|probability/.test(text))
-        sentences.push(
-          ...annotateRuleLine(
-            model,
-            index.allRules,
-            text.length > 4000 ? text.slice(0, 4000) : text,
-            index.rules.get(line) ?? [],
-          ),
-        );
+      const lineText = doc.lineAt(pos.line).text;
+      const place = {
+        line: pos.line + 1,
+        character: pos.character,
+        lineText: lineText.length > HOVER_LINE_CHARS ? lineText.slice(0, HOVER_LINE_CHARS) : lineText,
+      };
+      // a large log is held by the parse worker: its hovers are answered there, off this thread
+      const sentences = this.workspace.isHeldByWorker(doc)
+        ? await this.workspace.hoverInWorker(doc, place)
+        : await this.sentencesHere(doc, place);
+      if (!sentences || sentences.length === 0) return undefined;
       if (sentences.length === 0) return undefined;
       const md = new vscode.MarkdownString(undefined, false);
       md.isTrusted = false;
       md.supportHtml = false;
       md.appendMarkdown(`**${vscode.l10n.t('Kube Packet Path')}**\n\n`);
-      for (const s of sentences) {
+      for (const sentence of sentences) {
         md.appendMarkdown('- ');
-        md.appendText(s);
+        md.appendText(sentence);
         md.appendMarkdown('\n');
       }
       return new vscode.Hover(md, doc.lineAt(pos.line).range);
@@ -75,6 +60,12 @@ export class CaptureHoverProvider implements vscode.HoverProvider {
       this.log.error(`hover: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
       return undefined;
     }
+  }
+
+  private async sentencesHere(doc: vscode.TextDocument, place: HoverPlace): Promise<string[] | undefined> {
+    const index = await this.indexOf(doc);
+    if (!index) return undefined;
+    return hoverSentences(this.cache.get(doc.uri.toString())!.model, index, place);
   }
 
   private async indexOf(doc: vscode.TextDocument): Promise<LineIndex | undefined> {

@@ -56,7 +56,8 @@ function index(model: ClusterModel): Map<string, NamedServiceAddress[]> {
   const byIp = new Map<string, NamedServiceAddress[]>();
   const put = (ip: string, entry: NamedServiceAddress) => {
     const list = byIp.get(ip) ?? [];
-    if (!list.some((e) => e.service === entry.service && e.by === entry.by && e.port === entry.port)) list.push(entry);
+    if (!list.some((known) => known.service === entry.service && known.by === entry.by && known.port === entry.port))
+      list.push(entry);
     byIp.set(ip, list);
   };
   for (const rule of model.all('NatRule')) {
@@ -82,5 +83,5 @@ function index(model: ClusterModel): Map<string, NamedServiceAddress[]> {
 /** What the paste says `ip` is, best first: a ClusterIP rule, a DNS answer, then an endpoint DNAT. */
 export function namedServiceAddresses(model: ClusterModel, ip: string): NamedServiceAddress[] {
   const order = { rule: 0, dns: 1, endpoint: 2 };
-  return [...(index(model).get(ip) ?? [])].sort((a, b) => order[a.by] - order[b.by]);
+  return [...(index(model).get(ip) ?? [])].sort((first, second) => order[first.by] - order[second.by]);
 }

@@ -38,7 +38,7 @@ const FLAG_WORDS: Record<string, string> = {
 
 /** `S.` → `SYN + ACK`. */
 export function tcpFlagWords(flags: string): string {
-  const words = [...flags].map((c) => FLAG_WORDS[c] ?? c).join(' + ');
+  const words = [...flags].map((flag) => FLAG_WORDS[flag] ?? flag).join(' + ');
   if (flags === 'S') return l10n.t('{0} (opens a connection)', words);
   if (flags === 'S.') return l10n.t('{0} (the server accepts)', words);
   if (flags.includes('R')) return l10n.t('{0} (connection reset)', words);
@@ -46,18 +46,21 @@ export function tcpFlagWords(flags: string): string {
   return words;
 }
 
-function podLabel(p: Pod): string {
-  return p.nodeName
-    ? l10n.t('pod {0}/{1} on {2}', namespaceOf(p), p.name, p.nodeName)
-    : l10n.t('pod {0}/{1}', namespaceOf(p), p.name);
+function podLabel(pod: Pod): string {
+  return pod.nodeName
+    ? l10n.t('pod {0}/{1} on {2}', namespaceOf(pod), pod.name, pod.nodeName)
+    : l10n.t('pod {0}/{1}', namespaceOf(pod), pod.name);
 }
 
-function isCoreDns(model: ClusterModel, p?: Pod, s?: Service): boolean {
-  if (s) return s.name === 'kube-dns' || (!!model.kubeDnsIP && s.clusterIP === model.kubeDnsIP);
-  return !!p && (p.labels?.['k8s-app'] === 'kube-dns' || /^coredns-/.test(p.name));
+function isCoreDns(model: ClusterModel, pod?: Pod, service?: Service): boolean {
+  if (service) return service.name === 'kube-dns' || (!!model.kubeDnsIP && service.clusterIP === model.kubeDnsIP);
+  return !!pod && (pod.labels?.['k8s-app'] === 'kube-dns' || /^coredns-/.test(pod.name));
 }
 
-/** `a-app.default.svc.cluster.local.default.svc.cluster.local.` → typed `a-app.default.svc.cluster.local` + suffix `default.svc.cluster.local`. */
+/**
+ * `a-app.default.svc.cluster.local.default.svc.cluster.local.` → typed
+ * `a-app.default.svc.cluster.local` + suffix `default.svc.cluster.local`.
+ */
 export function searchListTry(qname: string, domain: string): { typed: string; suffix: string } | undefined {
   const name = qname.replace(/\.$/, '').toLowerCase();
   const marker = `.${domain.toLowerCase()}.`;
@@ -71,18 +74,23 @@ export function searchListTry(qname: string, domain: string): { typed: string; s
 /** Who an address is, by the model. */
 export function describeAddress(model: ClusterModel, ip: string): string | undefined {
   const owners = model.byIp(ip);
-  for (const o of owners) {
-    if (o.role === 'pod') return isCoreDns(model, o.pod) ? l10n.t('{0} (CoreDNS)', podLabel(o.pod)) : podLabel(o.pod);
-    if (o.role === 'service') {
-      return isCoreDns(model, undefined, o.service)
+  for (const owner of owners) {
+    if (owner.role === 'pod')
+      return isCoreDns(model, owner.pod) ? l10n.t('{0} (CoreDNS)', podLabel(owner.pod)) : podLabel(owner.pod);
+    if (owner.role === 'service') {
+      return isCoreDns(model, undefined, owner.service)
         ? l10n.t(
             'Service {0}/{1} (ClusterIP; kube-proxy DNATs it to a pod), the cluster DNS (CoreDNS)',
-            namespaceOf(o.service),
-            o.service.name,
+            namespaceOf(owner.service),
+            owner.service.name,
           )
-        : l10n.t('Service {0}/{1} (ClusterIP; kube-proxy DNATs it to a pod)', namespaceOf(o.service), o.service.name);
+        : l10n.t(
+            'Service {0}/{1} (ClusterIP; kube-proxy DNATs it to a pod)',
+            namespaceOf(owner.service),
+            owner.service.name,
+          );
     }
-    if (o.role === 'node') return l10n.t('node {0}', o.node.name);
+    if (owner.role === 'node') return l10n.t('node {0}', owner.node.name);
   }
   // No Service object has the address: the pasted rules or DNS answers may name it.
   const named = namedServiceAddresses(model, ip)[0];
@@ -90,7 +98,7 @@ export function describeAddress(model: ClusterModel, ip: string): string | undef
     return l10n.t("Service {0} (ClusterIP, named by kube-proxy's rule in {1})", named.service, named.where);
   if (named?.by === 'dns')
     return l10n.t('Service {0} (ClusterIP, named by a DNS answer for {1})', named.service, named.where);
-  const ep = owners.find((o) => o.role === 'endpoint');
+  const ep = owners.find((owner) => owner.role === 'endpoint');
   if (ep?.role === 'endpoint') {
     const svc = ep.slice.serviceName ?? ep.slice.name;
     return ep.endpoint.targetRef
@@ -103,13 +111,13 @@ export function describeAddress(model: ClusterModel, ip: string): string | undef
       named.portName ? `${named.service}:${named.portName}` : named.service,
       named.where,
     );
-  const iface = owners.find((o) => o.role === 'interface');
+  const iface = owners.find((owner) => owner.role === 'interface');
   if (iface?.role === 'interface') {
     return iface.iface.host
       ? l10n.t('address of interface {0} on {1}', iface.iface.name, iface.iface.host)
       : l10n.t('address of interface {0}', iface.iface.name);
   }
-  if (ip.endsWith('.1') && model.all('Cni').some((c) => c.subnet?.startsWith(ip.slice(0, -1))))
+  if (ip.endsWith('.1') && model.all('Cni').some((cni) => cni.subnet?.startsWith(ip.slice(0, -1))))
     return l10n.t('the cni0 bridge (pod gateway)');
   return undefined;
 }
@@ -118,16 +126,16 @@ export function describeAddress(model: ClusterModel, ip: string): string | undef
 export function describePort(model: ClusterModel, ep: Endpoint4, protocol: string): string | undefined {
   if (ep.port === undefined) return undefined;
   const proto = protocol.toUpperCase();
-  for (const o of model.byIp(ep.ip)) {
-    if (o.role === 'service') {
-      const sp = o.service.ports.find((p) => p.port === ep.port && p.protocol === proto);
+  for (const owner of model.byIp(ep.ip)) {
+    if (owner.role === 'service') {
+      const sp = owner.service.ports.find((port) => port.port === ep.port && port.protocol === proto);
       if (sp) {
         return sp.name
           ? l10n.t(
               'port {0}/{1} of Service {2} ({3}) → targetPort {4}',
               ep.port,
               proto,
-              o.service.name,
+              owner.service.name,
               sp.name,
               sp.targetPort ?? ep.port,
             )
@@ -135,22 +143,22 @@ export function describePort(model: ClusterModel, ep: Endpoint4, protocol: strin
               'port {0}/{1} of Service {2} → targetPort {3}',
               ep.port,
               proto,
-              o.service.name,
+              owner.service.name,
               sp.targetPort ?? ep.port,
             );
       }
     }
-    if (o.role === 'pod') {
-      for (const s of model.services) {
-        if (!model.podsSelectedBy(s).includes(o.pod)) continue;
-        const sp = s.ports.find(
-          (p) =>
-            p.protocol === proto &&
-            (p.targetPort === ep.port ||
-              (p.targetPort === undefined && p.port === ep.port) ||
-              (typeof p.targetPort === 'string' &&
-                o.pod.containers?.some((c) =>
-                  c.ports.some((cp) => cp.name === p.targetPort && cp.containerPort === ep.port),
+    if (owner.role === 'pod') {
+      for (const service of model.services) {
+        if (!model.podsSelectedBy(service).includes(owner.pod)) continue;
+        const sp = service.ports.find(
+          (port) =>
+            port.protocol === proto &&
+            (port.targetPort === ep.port ||
+              (port.targetPort === undefined && port.port === ep.port) ||
+              (typeof port.targetPort === 'string' &&
+                owner.pod.containers?.some((container) =>
+                  container.ports.some((cp) => cp.name === port.targetPort && cp.containerPort === ep.port),
                 ))),
         );
         if (sp)
@@ -158,15 +166,16 @@ export function describePort(model: ClusterModel, ep: Endpoint4, protocol: strin
             'port {0}/{1} on pod {2}: targetPort of Service {3} port {4}',
             ep.port,
             proto,
-            o.pod.name,
-            s.name,
+            owner.pod.name,
+            service.name,
             sp.port,
           );
       }
     }
   }
   const ruled = namedServiceAddresses(model, ep.ip).find(
-    (n) => n.by === 'rule' && n.port === ep.port && (n.protocol === undefined || n.protocol === proto),
+    (named) =>
+      named.by === 'rule' && named.port === ep.port && (named.protocol === undefined || named.protocol === proto),
   );
   if (ruled)
     return ruled.portName
@@ -177,7 +186,7 @@ export function describePort(model: ClusterModel, ep: Endpoint4, protocol: strin
 
 /** The role of a capture interface; `conv` is the correlation around the packet seen on it. */
 export function describeInterface(model: ClusterModel, conv: Pick<Conversation, 'veths'>, name: string): string {
-  const hi = model.all('HostInterface').find((i) => i.name === name);
+  const hi = model.all('HostInterface').find((hostInterface) => hostInterface.name === name);
   if (name === 'cni0' || hi?.type === 'bridge')
     return l10n.t('{0}: the bridge cni0 joining the pods of this node (their gateway)', name);
   if (/^flannel\./.test(name) || hi?.type === 'vxlan')
@@ -185,7 +194,7 @@ export function describeInterface(model: ClusterModel, conv: Pick<Conversation, 
   if (/^veth/.test(name) || hi?.type === 'veth') {
     for (const [ip, own] of conv.veths) {
       if (own.iface !== name) continue;
-      const pod = model.byIp(ip).find((o) => o.role === 'pod');
+      const pod = model.byIp(ip).find((owner) => owner.role === 'pod');
       const who = pod?.role === 'pod' ? `${podLabel(pod.pod)} (${ip})` : l10n.t('the pod with IP {0}', ip);
       return own.evidence[0]
         ? l10n.t(
@@ -207,15 +216,16 @@ export function describeInterface(model: ClusterModel, conv: Pick<Conversation, 
 }
 
 /** Plain-text sentences for one packet. */
-export function annotatePacket(model: ClusterModel, index: LineIndex, p: Packet): string[] {
+export function annotatePacket(model: ClusterModel, index: LineIndex, packet: Packet): string[] {
   const out: string[] = [];
   // Only the packets sharing this packet's addresses are correlated (built on the first hover of them).
-  const conv = index.around(p);
-  if (p.interface) out.push(l10n.t('Interface {0}', describeInterface(model, conv, p.interface)));
-  if (p.direction && DIRECTIONS[p.direction]) out.push(l10n.t('Direction {0}', DIRECTIONS[p.direction]()));
+  const conv = index.around(packet);
+  if (packet.interface) out.push(l10n.t('Interface {0}', describeInterface(model, conv, packet.interface)));
+  if (packet.direction && DIRECTIONS[packet.direction])
+    out.push(l10n.t('Direction {0}', DIRECTIONS[packet.direction]()));
   for (const [role, ep] of [
-    ['from', p.src],
-    ['to', p.dst],
+    ['from', packet.src],
+    ['to', packet.dst],
   ] as const) {
     if (!ep) continue;
     const veth = conv.veths.get(ep.ip);
@@ -223,27 +233,39 @@ export function annotatePacket(model: ClusterModel, index: LineIndex, p: Packet)
     const who =
       describeAddress(model, ep.ip) ??
       (veth ? l10n.t('a pod whose host-side veth is {0} (by this capture)', veth.iface) : undefined);
-    const port = describePort(model, ep, p.protocol);
-    const what = `${ep.ip}${ep.port !== undefined ? `:${ep.port}` : ''}${who ? `: ${who}` : ''}${port ? `; ${port}` : ''}`;
+    const port = describePort(model, ep, packet.protocol);
+    const address = `${ep.ip}${ep.port !== undefined ? `:${ep.port}` : ''}`;
+    const what = `${address}${who ? `: ${who}` : ''}${port ? `; ${port}` : ''}`;
     out.push(role === 'from' ? l10n.t('From {0}', what) : l10n.t('To {0}', what));
   }
-  if (p.tcp) out.push(l10n.t('TCP flags [{0}]: {1}', p.tcp.flags, tcpFlagWords(p.tcp.flags)));
-  if (p.dns) {
-    const d = p.dns;
+  if (packet.tcp) out.push(l10n.t('TCP flags [{0}]: {1}', packet.tcp.flags, tcpFlagWords(packet.tcp.flags)));
+  if (packet.dns) {
+    const dns = packet.dns;
     // without -vv an answer does not print its question: its query in this capture tells it
-    const asked = d.response && !d.qname ? conv.dnsQuestion(p) : undefined;
-    const qname = d.qname ?? asked?.name;
+    const asked = dns.response && !dns.qname ? conv.dnsQuestion(packet) : undefined;
+    const qname = dns.qname ?? asked?.name;
     const target = qname ? model.byDnsName(qname) : undefined;
     const names = target?.service
-      ? ` (${target.pod ? l10n.t('Service {0}, pod {1}', target.service.name, target.pod.name) : l10n.t('Service {0}', target.service.name)})`
+      ? ` (${
+          target.pod
+            ? l10n.t('Service {0}, pod {1}', target.service.name, target.pod.name)
+            : l10n.t('Service {0}', target.service.name)
+        })`
       : '';
-    if (!d.response) {
+    if (!dns.response) {
       out.push(
-        p.dst
-          ? l10n.t('DNS query #{0}: {1} {2}{3} asked to {4}', d.id, d.qtype ?? '?', d.qname ?? '?', names, p.dst.ip)
-          : l10n.t('DNS query #{0}: {1} {2}{3}', d.id, d.qtype ?? '?', d.qname ?? '?', names),
+        packet.dst
+          ? l10n.t(
+              'DNS query #{0}: {1} {2}{3} asked to {4}',
+              dns.id,
+              dns.qtype ?? '?',
+              dns.qname ?? '?',
+              names,
+              packet.dst.ip,
+            )
+          : l10n.t('DNS query #{0}: {1} {2}{3}', dns.id, dns.qtype ?? '?', dns.qname ?? '?', names),
       );
-      const tried = d.qname ? searchListTry(d.qname, model.clusterDomain) : undefined;
+      const tried = dns.qname ? searchListTry(dns.qname, model.clusterDomain) : undefined;
       if (tried)
         out.push(
           l10n.t(
@@ -253,51 +275,51 @@ export function annotatePacket(model: ClusterModel, index: LineIndex, p: Packet)
           ),
         );
     } else {
-      const answers = (d.answers ?? []).map((a) => `${a.type} ${a.data}`).join(', ');
-      const id = `#${d.id}${d.rcode ? ` ${d.rcode}` : ''}`;
-      const about = d.qname
-        ? l10n.t('DNS answer {0} for {1} {2}', id, d.qtype ?? '', d.qname)
+      const answers = (dns.answers ?? []).map((answer) => `${answer.type} ${answer.data}`).join(', ');
+      const id = `#${dns.id}${dns.rcode ? ` ${dns.rcode}` : ''}`;
+      const about = dns.qname
+        ? l10n.t('DNS answer {0} for {1} {2}', id, dns.qtype ?? '', dns.qname)
         : asked
           ? l10n.t(
               'DNS answer {0} for {1} {2} (the question of query #{3} from {4})',
               id,
               asked.type ?? '',
               asked.name,
-              d.id,
-              p.dst ? `${p.dst.ip}:${p.dst.port ?? ''}` : '?',
+              dns.id,
+              packet.dst ? `${packet.dst.ip}:${packet.dst.port ?? ''}` : '?',
             )
           : l10n.t('DNS answer {0}', id);
       const sentence = `${about}${names}: ${answers || l10n.t('no records')}`;
       out.push(
-        d.rcode === 'NXDomain'
+        dns.rcode === 'NXDomain'
           ? l10n.t('{0} (the name does not exist; with a search list the resolver tries the next suffix)', sentence)
           : sentence,
       );
-      for (const a of d.answers ?? []) {
-        if (a.type !== 'A' && a.type !== 'AAAA') continue;
-        const who = describeAddress(model, a.data);
-        if (who) out.push(`  ${l10n.t('{0} is {1}', a.data, who)}`);
+      for (const answer of dns.answers ?? []) {
+        if (answer.type !== 'A' && answer.type !== 'AAAA') continue;
+        const who = describeAddress(model, answer.data);
+        if (who) out.push(`  ${l10n.t('{0} is {1}', answer.data, who)}`);
       }
     }
   }
-  if (p.arp) {
-    const a = p.arp;
-    if (a.op === 'request')
+  if (packet.arp) {
+    const arp = packet.arp;
+    if (arp.op === 'request')
       out.push(
         l10n.t(
           "ARP request: {0} asks who has {1} (it needs that address's MAC on this L2 segment before sending)",
-          a.senderIp ?? '?',
-          a.targetIp ?? '?',
+          arp.senderIp ?? '?',
+          arp.targetIp ?? '?',
         ),
       );
-    else if (a.op === 'reply')
-      out.push(l10n.t('ARP reply: {0} is at {1}', a.targetIp ?? a.senderIp ?? '?', a.mac ?? '?'));
+    else if (arp.op === 'reply')
+      out.push(l10n.t('ARP reply: {0} is at {1}', arp.targetIp ?? arp.senderIp ?? '?', arp.mac ?? '?'));
   }
-  if (p.vni !== undefined) out.push(l10n.t('VXLAN VNI {0}: an encapsulated pod packet between nodes', p.vni));
-  const g = conv.groupOf.get(p);
-  if (g && g.packets.length > 1) {
+  if (packet.vni !== undefined) out.push(l10n.t('VXLAN VNI {0}: an encapsulated pod packet between nodes', packet.vni));
+  const group = conv.groupOf.get(packet);
+  if (group && group.packets.length > 1) {
     // A flooded frame is seen on dozens of veths: name a few, count the rest.
-    const others = g.packets.filter((o) => o !== p);
+    const others = group.packets.filter((sighting) => sighting !== packet);
     for (const other of others.slice(0, MAX_SIGHTINGS)) {
       const line = other.evidence[0]?.line ?? '?';
       out.push(
@@ -308,7 +330,7 @@ export function annotatePacket(model: ClusterModel, index: LineIndex, p: Packet)
     }
     if (others.length > MAX_SIGHTINGS) {
       out.push(
-        conv.floodOf.has(p)
+        conv.floodOf.has(packet)
           ? l10n.t(
               '… and on {0} more interfaces (the bridge flooded it: it did not know the destination MAC yet)',
               others.length - MAX_SIGHTINGS,
@@ -317,13 +339,13 @@ export function annotatePacket(model: ClusterModel, index: LineIndex, p: Packet)
       );
     }
   }
-  const nat = conv.natOf.get(p);
+  const nat = conv.natOf.get(packet);
   if (nat) {
-    const other = nat.before === p ? nat.after : nat.before;
+    const other = nat.before === packet ? nat.after : nat.before;
     const line = other.evidence[0]?.line ?? '?';
     if (nat.direction === 'forward')
       out.push(
-        nat.before === p
+        nat.before === packet
           ? l10n.t('Same packet as line {0} on {1} (after DNAT to {2})', line, other.interface ?? '?', nat.translated)
           : l10n.t(
               'Same packet as line {0} on {1} (before DNAT: sent to {2})',

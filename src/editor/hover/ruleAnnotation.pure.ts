@@ -25,15 +25,22 @@ const KIND_WORDS: Record<string, () => string> = {
   SEP: () => l10n.t('endpoint chain: DNATs to one pod'),
 };
 
-/** The Service port (or endpoint) a kube-proxy chain name stands for: from the rules, else recomputed from the model. */
+/**
+ * The Service port (or endpoint) a kube-proxy chain name stands for: from the rules, else
+ * recomputed from the model.
+ */
 export function decodeChain(model: ClusterModel, rules: readonly NatRule[], chain: string): string | undefined {
   const kind = chain.split('-')[1];
   const fromRules =
-    rules.find((r) => (r.target === chain || r.chain === chain) && (r.kubeProxy?.servicePortName || r.comment)) ??
+    rules.find(
+      (rule) => (rule.target === chain || rule.chain === chain) && (rule.kubeProxy?.servicePortName || rule.comment),
+    ) ??
     model
       .all('NatRule')
-      .find((r) => (r.target === chain || r.chain === chain) && (r.kubeProxy?.servicePortName || r.comment));
-  const dnat = [...rules, ...model.all('NatRule')].find((r) => r.chain === chain && r.dnatTo);
+      .find(
+        (rule) => (rule.target === chain || rule.chain === chain) && (rule.kubeProxy?.servicePortName || rule.comment),
+      );
+  const dnat = [...rules, ...model.all('NatRule')].find((rule) => rule.chain === chain && rule.dnatTo);
   let spn =
     fromRules?.kubeProxy?.servicePortName ??
     fromRules?.comment?.replace(/ (cluster IP|external IP|node port|loadbalancer IP)$/, '');
@@ -50,16 +57,22 @@ export function decodeChain(model: ClusterModel, rules: readonly NatRule[], chai
 /** Recomputes kube-proxy's chain names for every Service port (and selected pod endpoint) the model knows. */
 function recompute(model: ClusterModel, chain: string): string | undefined {
   const kind = chain.split('-')[1];
-  for (const s of model.services) {
-    for (const p of s.ports) {
-      const spn = servicePortName(namespaceOf(s), s.name, p.name);
+  for (const service of model.services) {
+    for (const servicePort of service.ports) {
+      const spn = servicePortName(namespaceOf(service), service.name, servicePort.name);
       if (kind !== 'SEP') {
-        if (iptablesServiceChain(kind as 'SVC', spn, p.protocol) === chain) return spn;
+        if (iptablesServiceChain(kind as 'SVC', spn, servicePort.protocol) === chain) return spn;
         continue;
       }
-      for (const pod of model.podsSelectedBy(s)) {
-        const port = typeof p.targetPort === 'number' ? p.targetPort : p.targetPort === undefined ? p.port : undefined;
-        if (pod.ip && port !== undefined && iptablesEndpointChain(spn, p.protocol, pod.ip, port) === chain) return spn;
+      for (const pod of model.podsSelectedBy(service)) {
+        const port =
+          typeof servicePort.targetPort === 'number'
+            ? servicePort.targetPort
+            : servicePort.targetPort === undefined
+              ? servicePort.port
+              : undefined;
+        if (pod.ip && port !== undefined && iptablesEndpointChain(spn, servicePort.protocol, pod.ip, port) === chain)
+          return spn;
       }
     }
   }
@@ -69,38 +82,42 @@ function recompute(model: ClusterModel, chain: string): string | undefined {
 /** The probability sentence for an endpoint jump: i-th of n in its chain (`rulesInDoc` in line order). */
 export function describeProbability(rule: NatRule, rulesInDoc: readonly NatRule[]): string | undefined {
   if (!rule.target.startsWith('KUBE-SEP-')) return undefined;
-  // The chain's own listing: the run of neighbouring rules of that chain (a transcript may list a chain twice, -L and -save).
+  // The chain's own listing: the run of neighbouring rules of that chain (a transcript may list a
+  // chain twice, -L and -save).
   const at = rulesInDoc.indexOf(rule);
   if (at < 0) return undefined;
-  const same = (r: NatRule) => r.table === rule.table && r.chain === rule.chain;
+  const same = (candidate: NatRule) => candidate.table === rule.table && candidate.chain === rule.chain;
   let first = at,
     last = at;
   while (first > 0 && same(rulesInDoc[first - 1])) first--;
   while (last < rulesInDoc.length - 1 && same(rulesInDoc[last + 1])) last++;
-  const jumps = rulesInDoc.slice(first, last + 1).filter((r) => r.target.startsWith('KUBE-SEP-'));
-  const n = jumps.length;
-  const i = jumps.indexOf(rule);
-  if (n === 0 || i < 0) return undefined;
+  const jumps = rulesInDoc.slice(first, last + 1).filter((candidate) => candidate.target.startsWith('KUBE-SEP-'));
+  const jumpCount = jumps.length;
+  const jumpIndex = jumps.indexOf(rule);
+  if (jumpCount === 0 || jumpIndex < 0) return undefined;
   const share =
-    n > 1
-      ? l10n.t('overall {0} of new connections go to this endpoint', `1/${n} = ${(100 / n).toFixed(1)}%`)
+    jumpCount > 1
+      ? l10n.t(
+          'overall {0} of new connections go to this endpoint',
+          `1/${jumpCount} = ${(100 / jumpCount).toFixed(1)}%`,
+        )
       : l10n.t('overall all of new connections go to this endpoint');
   if (rule.probability === undefined) {
-    return i === n - 1 && n > 1
+    return jumpIndex === jumpCount - 1 && jumpCount > 1
       ? l10n.t(
           'Last endpoint jump ({0} of {1}): no statistic match, it takes every connection the earlier rules did not; {2}.',
-          n,
-          n,
+          jumpCount,
+          jumpCount,
           share,
         )
-      : l10n.t('Endpoint jump {0} of {1}: {2}.', i + 1, n, share);
+      : l10n.t('Endpoint jump {0} of {1}: {2}.', jumpIndex + 1, jumpCount, share);
   }
   return l10n.t(
     'statistic random probability {0}: endpoint jump {1} of {2} takes 1/(n−i) = 1/{3} of the connections that reach it; {4}.',
     rule.probability,
-    i + 1,
-    n,
-    n - i,
+    jumpIndex + 1,
+    jumpCount,
+    jumpCount - jumpIndex,
     share,
   );
 }
@@ -114,31 +131,31 @@ export function annotateRuleLine(
 ): string[] {
   const out: string[] = [];
   const seen = new Set<string>();
-  for (const m of lineText.matchAll(CHAIN_RE)) {
-    if (seen.has(m[0])) continue;
-    seen.add(m[0]);
-    const d = decodeChain(model, rulesInDoc, m[0]);
-    if (d) out.push(d);
+  for (const chainMatch of lineText.matchAll(CHAIN_RE)) {
+    if (seen.has(chainMatch[0])) continue;
+    seen.add(chainMatch[0]);
+    const decoded = decodeChain(model, rulesInDoc, chainMatch[0]);
+    if (decoded) out.push(decoded);
   }
-  for (const r of rules) {
-    const p = describeProbability(r, rulesInDoc);
-    if (p) out.push(p);
-    if (r.dnatTo) {
-      const who = describeAddress(model, r.dnatTo.ip);
-      const to = `${r.dnatTo.ip}${r.dnatTo.port ? `:${r.dnatTo.port}` : ''}`;
+  for (const rule of rules) {
+    const probabilityText = describeProbability(rule, rulesInDoc);
+    if (probabilityText) out.push(probabilityText);
+    if (rule.dnatTo) {
+      const who = describeAddress(model, rule.dnatTo.ip);
+      const to = `${rule.dnatTo.ip}${rule.dnatTo.port ? `:${rule.dnatTo.port}` : ''}`;
       out.push(
         who
           ? l10n.t('DNAT: rewrites the destination to {0} ({1}); conntrack undoes it on the reply', to, who)
           : l10n.t('DNAT: rewrites the destination to {0}; conntrack undoes it on the reply', to),
       );
     }
-    if (r.kubeProxy?.role === 'masquerade-mark')
+    if (rule.kubeProxy?.role === 'masquerade-mark')
       out.push(
         l10n.t(
           'KUBE-MARK-MASQ: marks the packet (0x4000) so KUBE-POSTROUTING masquerades it (hairpin / off-cluster source)',
         ),
       );
-    if (r.kubeProxy?.role === 'no-endpoints')
+    if (rule.kubeProxy?.role === 'no-endpoints')
       out.push(l10n.t('The Service has no ready endpoints: kube-proxy rejects the connection'));
   }
   return out;

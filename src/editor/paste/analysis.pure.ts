@@ -30,46 +30,46 @@ export interface FlowSuggestion {
 const MAX_SUGGESTIONS = 20;
 
 export function summarizeBlocks(doc: DocumentResult): BlockSummary[] {
-  return doc.blocks.map((b) => ({
-    format: b.format,
-    command: b.command,
-    ...(b.host !== undefined ? { host: b.host } : {}),
-    startLine: b.startLine,
-    endLine: b.endLine,
-    records: b.result.records,
-    unparsed: b.result.unparsed.length,
+  return doc.blocks.map((block) => ({
+    format: block.format,
+    command: block.command,
+    ...(block.host !== undefined ? { host: block.host } : {}),
+    startLine: block.startLine,
+    endLine: block.endLine,
+    records: block.result.records,
+    unparsed: block.result.unparsed.length,
   }));
 }
 
 /** One line per block, e.g. `tcpdump, lines 3–40 ($ tcpdump -i any …) on b-app: 37 records, 0 unparsed`. */
-export function describeBlock(b: BlockSummary): string {
-  const command = b.command ? ` ($ ${shortened(b.command, 80)})` : '';
-  return b.host
+export function describeBlock(block: BlockSummary): string {
+  const command = block.command ? ` ($ ${shortened(block.command, 80)})` : '';
+  return block.host
     ? l10n.t(
         '{0}, lines {1}–{2}{3} on {4}: {5} records, {6} unparsed',
-        b.format,
-        b.startLine,
-        b.endLine,
+        block.format,
+        block.startLine,
+        block.endLine,
         command,
-        b.host,
-        b.records,
-        b.unparsed,
+        block.host,
+        block.records,
+        block.unparsed,
       )
     : l10n.t(
         '{0}, lines {1}–{2}{3}: {4} records, {5} unparsed',
-        b.format,
-        b.startLine,
-        b.endLine,
+        block.format,
+        block.startLine,
+        block.endLine,
         command,
-        b.records,
-        b.unparsed,
+        block.records,
+        block.unparsed,
       );
 }
 
 function podOf(model: ClusterModel, text: string): Pod | undefined {
   try {
-    const t = resolveTarget(model, text, 'source');
-    return t.kind === 'pod' ? t.pod : undefined;
+    const target = resolveTarget(model, text, 'source');
+    return target.kind === 'pod' ? target.pod : undefined;
   } catch {
     return undefined;
   }
@@ -78,8 +78,8 @@ function podOf(model: ClusterModel, text: string): Pod | undefined {
 function resolves(model: ClusterModel, to: string, client: Pod): boolean {
   try {
     const host = to.replace(/:\d+(\/\w+)?$/, '');
-    const t = resolveTarget(model, host, 'destination', client);
-    return !(t.kind === 'pod' && t.pod === client);
+    const target = resolveTarget(model, host, 'destination', client);
+    return !(target.kind === 'pod' && target.pod === client);
   } catch {
     return false;
   }
@@ -92,7 +92,7 @@ export function suggestFlows(doc: DocumentResult, model: ClusterModel): FlowSugg
     const pod = podOf(model, text);
     if (pod && !clients.has(namespacedName(pod))) clients.set(namespacedName(pod), { pod, why });
   };
-  for (const b of doc.blocks) if (b.host) addClient(b.host, l10n.t('commands ran in {0}', b.host));
+  for (const block of doc.blocks) if (block.host) addClient(block.host, l10n.t('commands ran in {0}', block.host));
   const out: FlowSuggestion[] = [];
   const seen = new Set<string>();
   const add = (from: Pod, to: string, why: string) => {
@@ -101,16 +101,17 @@ export function suggestFlows(doc: DocumentResult, model: ClusterModel): FlowSugg
     seen.add(key);
     out.push({ from: namespacedName(from), to, why });
   };
-  for (const f of doc.facts)
-    if (f.kind === 'DnsConfig')
-      addClient(f.owner, l10n.t('its resolv.conf is in the paste (line {0})', f.evidence[0]?.line ?? '?'));
+  for (const fact of doc.facts)
+    if (fact.kind === 'DnsConfig')
+      addClient(fact.owner, l10n.t('its resolv.conf is in the paste (line {0})', fact.evidence[0]?.line ?? '?'));
   // Names looked up first (they include the DNS phase), then Services, then pods seen in captures.
-  for (const f of doc.facts) {
-    if (f.kind !== 'DnsLookup') continue;
-    const name = f.question.name.replace(/\.$/, '');
-    const owner = f.client ? podOf(model, f.client) : undefined;
-    const froms = owner ? [owner] : [...clients.values()].map((c) => c.pod);
-    for (const c of froms) add(c, name, l10n.t('{0} {1} at line {2}', f.tool, name, f.evidence[0]?.line ?? '?'));
+  for (const fact of doc.facts) {
+    if (fact.kind !== 'DnsLookup') continue;
+    const name = fact.question.name.replace(/\.$/, '');
+    const owner = fact.client ? podOf(model, fact.client) : undefined;
+    const froms = owner ? [owner] : [...clients.values()].map((candidate) => candidate.pod);
+    for (const client of froms)
+      add(client, name, l10n.t('{0} {1} at line {2}', fact.tool, name, fact.evidence[0]?.line ?? '?'));
   }
   // Then every connection the captures hold, from its client to where it was sent, whether or not
   // anything else names them (a pod address, a ClusterIP the rules name, a NodePort).
@@ -123,7 +124,7 @@ export function suggestFlows(doc: DocumentResult, model: ClusterModel): FlowSugg
       connection.protocol === 'icmp'
         ? ipOf(connection.original.to)
         : `${connection.original.to}${connection.protocol === 'udp' ? '/udp' : ''}`;
-    const owner = model.byIp(clientIp).find((o) => o.role === 'pod');
+    const owner = model.byIp(clientIp).find((candidate) => candidate.role === 'pod');
     const from = owner?.role === 'pod' ? namespacedName(owner.pod) : clientIp;
     const key = `${from}→${sentTo}`;
     if (seen.has(key) || !traceable(model, from, sentTo)) continue;
@@ -165,7 +166,10 @@ export interface PasteDocument {
 export type PasteSource =
   /** The active editor's selection. */
   | { kind: 'selection' }
-  /** A document that already holds the text: the active untitled editor the user pasted into, or one this command opened. */
+  /**
+   * A document that already holds the text: the active untitled editor the user pasted into, or one
+   * this command opened.
+   */
   | { kind: 'document'; uri: string }
   /** The clipboard (or the text given), not in any open document yet: open one untitled document for it. */
   | { kind: 'new'; text: string }
@@ -179,9 +183,12 @@ function trimmedLength(text: string): number {
   return end;
 }
 
-const sameText = (a: string, b: string) => {
-  const length = trimmedLength(a);
-  return length === trimmedLength(b) && (length === a.length ? a : a.slice(0, length)) === b.slice(0, length);
+const sameText = (first: string, second: string) => {
+  const length = trimmedLength(first);
+  return (
+    length === trimmedLength(second) &&
+    (length === first.length ? first : first.slice(0, length)) === second.slice(0, length)
+  );
 };
 
 /**
@@ -202,6 +209,6 @@ export async function pasteSource(input: {
     return { kind: 'document', uri: input.active.uri };
   const text = input.given ?? (await input.clipboard());
   if (!text.trim()) return { kind: 'empty' };
-  const holder = [input.active, ...input.untitled].find((d) => d?.untitled && sameText(d.text, text));
+  const holder = [input.active, ...input.untitled].find((paste) => paste?.untitled && sameText(paste.text, text));
   return holder ? { kind: 'document', uri: holder.uri } : { kind: 'new', text };
 }

@@ -48,7 +48,9 @@ export function registerPasteCommands(
     show: { doc?: vscode.TextDocument; range?: vscode.Range; name: string; save?: string },
   ): Promise<PasteAnalysis | undefined> {
     if (!(await withinSizeLimit(text.length, show.name))) return undefined;
-    const others = factsOf(await workspace.getModel()).filter((f: Fact) => !f.evidence.some((e) => e.uri === uri));
+    const others = factsOf(await workspace.getModel()).filter(
+      (fact: Fact) => !fact.evidence.some((evidence) => evidence.uri === uri),
+    );
     const analyzed = await withWorkerProgress(
       context,
       vscode.l10n.t('Kube Packet Path: reading {0}', show.name),
@@ -68,33 +70,40 @@ export function registerPasteCommands(
     );
     if (!analyzed) return undefined;
     const { range } = show;
-    const blocks = analyzed.blocks.filter((b) => !(range && b.format === 'unknown' && b.endLine <= range.start.line));
+    const blocks = analyzed.blocks.filter(
+      (block) => !(range && block.format === 'unknown' && block.endLine <= range.start.line),
+    );
     const flows = analyzed.flows;
     log.info(
-      `paste: ${show.name}: ${blocks.length} block(s), ${analyzed.facts} facts, ${flows.length} traceable flow(s) (${analyzed.lines} lines read in ${analyzed.parseMs} ms in the worker)`,
+      `paste: ${show.name}: ${blocks.length} block(s), ${analyzed.facts} facts, ${flows.length} traceable ` +
+        `flow(s) (${analyzed.lines} lines read in ${analyzed.parseMs} ms in the worker)`,
     );
     // a long session can hold tens of thousands of blocks: the log and the list show the first ones
-    for (const b of blocks.slice(0, MAX_LISTED)) log.info(`  ${describeBlock(b)}`);
+    for (const block of blocks.slice(0, MAX_LISTED)) log.info(`  ${describeBlock(block)}`);
     if (blocks.length > MAX_LISTED) log.info(`  … and ${blocks.length - MAX_LISTED} more block(s)`);
-    for (const f of flows) log.info(`  flow ${f.from} → ${f.to} (${f.why})`);
-    const unparsed = blocks.reduce((n, b) => n + b.unparsed, 0);
+    for (const flow of flows) log.info(`  flow ${flow.from} → ${flow.to} (${flow.why})`);
+    const unparsed = blocks.reduce((count, block) => count + block.unparsed, 0);
     void vscode.window.showInformationMessage(
       vscode.l10n.t(
         'Detected {0} block(s) ({1}), {2} unparsed line(s), {3} traceable flow(s).',
         blocks.length,
-        [...new Set(blocks.map((b) => b.format))].join(', ') || '—',
+        [...new Set(blocks.map((block) => block.format))].join(', ') || '—',
         unparsed,
         flows.length,
       ),
     );
     const items: Item[] = [
       { label: vscode.l10n.t('Flows to trace'), kind: vscode.QuickPickItemKind.Separator },
-      ...flows.map((f) => ({ label: `$(debug-start) ${f.from} → ${f.to}`, description: f.why, flow: f })),
+      ...flows.map((flow) => ({
+        label: `$(debug-start) ${flow.from} → ${flow.to}`,
+        description: flow.why,
+        flow: flow,
+      })),
       { label: vscode.l10n.t('Detected blocks'), kind: vscode.QuickPickItemKind.Separator },
-      ...blocks.slice(0, MAX_LISTED).map((b) => ({
-        label: `${b.format}`,
-        description: describeBlock(b).slice(b.format.length + 2),
-        block: b,
+      ...blocks.slice(0, MAX_LISTED).map((block) => ({
+        label: `${block.format}`,
+        description: describeBlock(block).slice(block.format.length + 2),
+        block: block,
       })),
     ];
     // Not awaited: the command returns what it found; the pick traces a flow or reveals a block.
@@ -116,9 +125,9 @@ export function registerPasteCommands(
           const editor = show.doc
             ? await vscode.window.showTextDocument(show.doc)
             : await vscode.window.showTextDocument(vscode.Uri.parse(uri));
-          const r = new vscode.Range(picked.block.startLine - 1, 0, picked.block.endLine - 1, 0);
-          editor.selection = new vscode.Selection(r.start, r.end);
-          editor.revealRange(r);
+          const blockRange = new vscode.Range(picked.block.startLine - 1, 0, picked.block.endLine - 1, 0);
+          editor.selection = new vscode.Selection(blockRange.start, blockRange.end);
+          editor.revealRange(blockRange);
         }
       });
     return { uri, blocks, flows };
@@ -157,14 +166,14 @@ export function registerPasteCommands(
         given,
         selection: !!editor && !editor.selection.isEmpty,
         active: editor ? asPaste(editor.document) : undefined,
-        untitled: vscode.workspace.textDocuments.filter((d) => d.isUntitled).map(asPaste),
+        untitled: vscode.workspace.textDocuments.filter((doc) => doc.isUntitled).map(asPaste),
         clipboard: () => vscode.env.clipboard.readText(),
       });
       switch (source.kind) {
         case 'selection':
           return await analyze(editor!.document, editor!.selection);
         case 'document': {
-          const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === source.uri);
+          const doc = vscode.workspace.textDocuments.find((open) => open.uri.toString() === source.uri);
           if (!doc) return undefined;
           await vscode.window.showTextDocument(doc);
           return await analyze(doc);

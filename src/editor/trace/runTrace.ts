@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { trace, UnknownTargetError } from '../../flow';
 import type { ConnectionSummary, TraceResult } from '../../flow/types';
 import type { ClusterModel } from '../../model';
-import { showDiagram } from '../diagram';
+import { openDiagramFor, showDiagram } from '../diagram';
 import { DiagramPanel } from '../diagram/panel';
 import { onDidReadCluster } from '../cluster';
 import type { WorkspaceModel } from '../workspace/workspaceModel';
@@ -45,8 +45,10 @@ export async function traceAndShow(
   from: string,
   to: string,
 ): Promise<TraceResult | undefined> {
+  // a function traces elsewhere (the parse worker): the panel loads meanwhile
+  const opened = typeof model === 'function' ? openDiagramFor(context) : undefined;
   try {
-    // a function traces elsewhere (the parse worker) and throws UnknownTargetError as trace does
+    // a function throws UnknownTargetError as trace does
     const result = typeof model === 'function' ? await model() : trace(model, from, to);
     log.info(`trace ${from} → ${to}: ${result.flows.length} flow(s), ${result.unresolved.length} note(s)`);
     const used = filesUsed(result);
@@ -56,6 +58,7 @@ export async function traceAndShow(
     rememberConnections(from, to, result);
     return result;
   } catch (e) {
+    opened?.cancel();
     if (e instanceof Error && e.name === 'WorkerCancelled') return undefined;
     if (e instanceof UnknownTargetError) {
       void vscode.window.showErrorMessage(
@@ -84,7 +87,8 @@ export function followClusterChanges(log: vscode.LogOutputChannel, workspace: Wo
     if (!snapshot.watch || !drawn || !panel || panel.trace !== drawn.result) return;
     const { from, to } = drawn;
     try {
-      const result = trace(await workspace.getModel(), from, to);
+      const model = await workspace.getModel();
+      const result = workspace.tracesInWorker(model) ? await workspace.traceInWorker(from, to) : trace(model, from, to);
       if (panel.trace !== drawn?.result) return; // something else was drawn meanwhile
       drawn = { from, to, result };
       panel.update(result);

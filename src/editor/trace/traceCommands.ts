@@ -66,6 +66,15 @@ export function registerTraceCommands(
 ): void {
   const register = (id: string, fn: (...args: unknown[]) => unknown) =>
     context.subscriptions.push(vscode.commands.registerCommand(id, fn));
+  /** Traces and shows; in the parse worker when the workspace holds a large log (or many packets). */
+  const show = (model: ClusterModel, from: string, to: string, prefer?: string) =>
+    traceAndShow(
+      context,
+      log,
+      workspace.tracesInWorker(model) ? () => workspace.traceInWorker(from, to, { prefer }) : model,
+      from,
+      to,
+    );
 
   /** Tracing TO a Service needs a client: the one that stands out, else the user's pick. */
   async function clientFor(
@@ -99,7 +108,7 @@ export function registerTraceCommands(
     const namespace = namespaceOf(target);
     const from = target.from ?? (await clientFor(model, target.name, namespace, target.uri));
     if (!from) return undefined;
-    return traceAndShow(context, log, model, from, destinationOf(model, target.name, namespace));
+    return show(model, from, destinationOf(model, target.name, namespace), target.uri);
   }
 
   register('kubePacketPath.trace.service', traceService);
@@ -142,7 +151,7 @@ export function registerTraceCommands(
       return undefined;
     }
     const to = arg.to ?? (await pickTarget(model, 'destination', vscode.l10n.t('Trace from {0} to…', pod.name)));
-    return to ? traceAndShow(context, log, model, namespacedName(pod), to) : undefined;
+    return to ? show(model, namespacedName(pod), to, arg.uri) : undefined;
   });
 
   register('kubePacketPath.trace.podDnsNames', async (arg?: unknown): Promise<PodDnsName[] | undefined> => {
@@ -177,7 +186,7 @@ export function registerTraceCommands(
       .then(async (picked) => {
         if (!picked) return;
         const from = arg.from ?? (await clientFor(model, arg.name, namespaceOf(arg), arg.uri));
-        if (from) await traceAndShow(context, log, model, from, picked.dnsName.name);
+        if (from) await show(model, from, picked.dnsName.name, arg.uri);
       });
     return names;
   });
@@ -191,14 +200,19 @@ export function registerTraceCommands(
       typeof toArg === 'string'
         ? toArg
         : await pickTarget(model, 'destination', vscode.l10n.t('Trace a packet from {0}: TO', from));
-    return to ? traceAndShow(context, log, model, from, to) : undefined;
+    return to ? show(model, from, to) : undefined;
   });
 
   // A connection of the last trace (the side view's Connections): that connection's flow only.
   register('kubePacketPath.trace.connection', async (arg?: unknown) => {
     if (!isConnectionArgs(arg)) return undefined;
     log.info(`trace connection ${arg.number} of ${arg.from} → ${arg.to}`);
-    const traceOne = async () => trace(await workspace.getModel(), arg.from, arg.to, { connection: arg.number });
+    const model = await workspace.getModel();
+    const options = { connection: arg.number };
+    // Large logs live in the worker (the host model lacks their packets): trace there as `show` does.
+    const traceOne = workspace.tracesInWorker(model)
+      ? () => workspace.traceInWorker(arg.from, arg.to, options)
+      : async () => trace(model, arg.from, arg.to, options);
     return traceAndShow(context, log, traceOne, arg.from, arg.to);
   });
 }

@@ -11,7 +11,10 @@ let shared: WorkerClient | undefined;
 
 export function parseWorker(context: vscode.ExtensionContext): WorkerClient {
   if (!shared) {
-    const client = new WorkerClient(context.asAbsolutePath('dist/worker.js'));
+    // the worker's sentences (hovers, a paste's flows) in the language the editor shows
+    const client = new WorkerClient(context.asAbsolutePath('dist/worker.js'), {
+      workerData: { l10n: vscode.l10n.bundle },
+    });
     context.subscriptions.push({ dispose: () => client.dispose() });
     shared = client;
   }
@@ -54,7 +57,7 @@ export function sizeLimit(): number {
 export async function withinSizeLimit(size: number, what: string): Promise<boolean> {
   const limit = sizeLimit();
   if (size <= limit) return true;
-  const mb = (n: number) => (n / 1e6).toFixed(0);
+  const mb = (characters: number) => (characters / 1e6).toFixed(0);
   const anyway = vscode.l10n.t('Analyze anyway');
   const settings = vscode.l10n.t('Change the Limit');
   // measured in code-server here: a 200 MB capture took 22 s (8 s of it the parse) and the process

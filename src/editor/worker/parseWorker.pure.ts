@@ -1,15 +1,25 @@
-import { writeFileSync } from 'node:fs';
-import { parentPort } from 'node:worker_threads';
+import * as l10n from '@vscode/l10n';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { parentPort, workerData } from 'node:worker_threads';
 import { trace, UnknownTargetError } from '../../flow';
 import '../../ingest/all';
-import { parseDocument, type DocumentBlock } from '../../ingest/document';
-import { packDocument, packFacts, unpackFacts } from '../../ingest/factTransfer';
+import { parseDocument, type DocumentBlock, type DocumentResult } from '../../ingest/document';
+import { packDocument, packFacts, unpackFacts, type PackedDocument } from '../../ingest/factTransfer';
 import type { PacketColumns } from '../../ingest/tcpdump/columns/packetColumns';
 import { normalizeLineEnds } from '../../ingest/lineEnds';
 import type { Fact } from '../../model';
+import { cappedProofs } from '../diagram/cappedProofs.pure';
+import { panelPayload } from '../diagram/panelPayload.pure';
 import { suggestFlows, summarizeBlocks } from '../paste/analysis.pure';
-import { buildModel, logFileFacts } from '../workspace/modelFacts.pure';
-import type { WorkerRequest, WorkerResponse } from './protocol.pure';
+import {
+  buildModel,
+  logFileFacts,
+  looksLikeManifest,
+  manifestFacts,
+  manifestLimitProblem,
+} from '../workspace/modelFacts.pure';
+import { HeldDocuments, withoutPackets } from './heldDocuments.pure';
+import type { FileCheck, WorkerRequest, WorkerResponse } from './protocol.pure';
 
 /**
  * The parse worker (bundled as dist/worker.js, run in a Node worker thread by workerClient): parses,
@@ -17,8 +27,14 @@ import type { WorkerRequest, WorkerResponse } from './protocol.pure';
  * runs to its end; cancelling one terminates the worker (the client starts a new one).
  */
 
+const translations = (workerData as { l10n?: Record<string, string> } | undefined)?.l10n;
+if (translations) l10n.config({ contents: translations });
+
 /** The facts of the last pasted text analyzed, kept for a trace of one of the flows it offered. */
 let paste: { uri: string; facts: Fact[] } | undefined;
+
+/** Large open logs held for edits, hovers and traces. */
+const held = new HeldDocuments();
 
 const countLines = (text: string): number => {
   let lines = 1;
@@ -26,8 +42,8 @@ const countLines = (text: string): number => {
   return lines;
 };
 
-/** Facts per message of a parsed document (about 50 ms for the host to read). */
-const FACTS_PER_PART = 2000;
+/** Facts per message of a parsed document (about 25 ms for the host to read, more when loaded). */
+const FACTS_PER_PART = 1000;
 
 /** Blocks in groups of about FACTS_PER_PART facts. */
 function partsOf(blocks: DocumentBlock[]): DocumentBlock[][] {
@@ -47,6 +63,45 @@ function partsOf(blocks: DocumentBlock[]): DocumentBlock[][] {
   return groups;
 }
 
+const NOTHING = { lines: 0, parseMs: 0 };
+
+/** The text of a file when it is the document's (see FileCheck); undefined when not (or unreadable). */
+function fileText(file: FileCheck): string | undefined {
+  let text: string;
+  try {
+    text = readFileSync(file.path, 'utf8');
+  } catch {
+    return undefined;
+  }
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // the editor does not show a UTF-8 byte order mark
+  if (text.length !== file.length) return undefined;
+  const firstEnd = text.indexOf('\n');
+  const first = text.slice(0, firstEnd < 0 ? text.length : firstEnd).replace(/\r$/, '');
+  const lastStart = text.lastIndexOf('\n') + 1;
+  return first === file.firstLine && text.slice(lastStart) === file.lastLine ? text : undefined;
+}
+
+/** A document of no blocks: the answer that follows a document's parts. */
+const emptyDocument = (uri: string): PackedDocument => ({ uri, blocks: [] });
+
+/**
+ * Sends a parsed document's blocks as `part` messages of about FACTS_PER_PART facts, each after the
+ * host has read the one before (`text`: the text the captures' offsets point into, or '' to send theirs).
+ */
+async function sendDocument(
+  id: number,
+  doc: DocumentResult,
+  text: string,
+  post: (message: WorkerResponse, transfer?: ArrayBuffer[]) => void,
+): Promise<void> {
+  for (const group of partsOf(doc.blocks)) {
+    if (group.length === 0) continue;
+    const { packed, transfer } = packDocument({ ...doc, blocks: group }, text, { transfer: true });
+    post({ id, kind: 'part', blocks: packed.blocks }, transfer);
+    await acknowledged(id);
+  }
+}
+
 /** Requests waiting for the host to read a part they sent. */
 const waiting = new Map<number, () => void>();
 const acknowledged = (id: number) => new Promise<void>((resolve) => waiting.set(id, resolve));
@@ -60,6 +115,17 @@ async function answer(
   switch (request.kind) {
     case 'parse': {
       const started = performance.now();
+      if (request.file) {
+        request.text = fileText(request.file) ?? '';
+        if (!request.text) {
+          post({
+            id: request.id,
+            kind: 'parsed',
+            value: { ...NOTHING, document: emptyDocument(request.uri), differs: true },
+          });
+          return;
+        }
+      }
       const text = normalizeLineEnds(request.text);
       const lines = countLines(text);
       progress(`parsing ${lines.toLocaleString('en')} lines`, 10);
@@ -68,15 +134,48 @@ async function answer(
       progress('sending the facts', 60);
       // the offsets point into the text the host holds: unless line ends were rewritten, it is ours
       const own = text === request.text ? text : '';
-      const groups = partsOf(parsed.blocks);
-      for (const group of groups.slice(0, -1)) {
-        const { packed, transfer } = packDocument({ ...parsed, blocks: group }, own, { transfer: true });
-        post({ id: request.id, kind: 'part', blocks: packed.blocks }, transfer);
-        await acknowledged(request.id);
+      // held (its edits' offsets are the editor's: only a text whose line ends were kept)
+      const hold = request.version !== undefined && own !== '';
+      if (hold) held.hold(request.uri, request.version!, text, parsed);
+      await sendDocument(request.id, hold ? withoutPackets(parsed) : parsed, own, post);
+      const value = { document: emptyDocument(request.uri), lines, parseMs, ...(hold ? { held: true as const } : {}) };
+      post({ id: request.id, kind: 'parsed', value });
+      return;
+    }
+    case 'edit': {
+      const started = performance.now();
+      const edited = held.edit(request.uri, request);
+      if (!edited) {
+        post({ id: request.id, kind: 'edited', value: 'out-of-sync' });
+        return;
       }
-      const last = groups[groups.length - 1] ?? [];
-      const { packed, transfer } = packDocument({ ...parsed, blocks: last }, own, { transfer: true });
-      post({ id: request.id, kind: 'parsed', value: { document: packed, lines, parseMs } }, transfer);
+      const parseMs = Math.round(performance.now() - started);
+      // only the blocks read again cross (a rule dump's 85,000 facts are not sent for each edit)
+      const { blocks, ...splice } = edited.changed;
+      const readAgain = withoutPackets({ uri: request.uri, blocks, facts: [] });
+      await sendDocument(request.id, readAgain, '', post);
+      const value = { document: emptyDocument(request.uri), lines: 0, parseMs, splice };
+      post({ id: request.id, kind: 'edited', value });
+      return;
+    }
+    case 'manifest': {
+      const problem = manifestLimitProblem(request.text);
+      const facts = looksLikeManifest(request.text) && !problem ? manifestFacts(request.text, request.uri).facts : [];
+      const { packed, transfer } = packFacts(facts, { transfer: true });
+      post({ id: request.id, kind: 'manifest', value: { facts: packed, ...(problem ? { problem } : {}) } }, transfer);
+      return;
+    }
+    case 'forget':
+      held.forget(request.uri);
+      post({ id: request.id, kind: 'done' });
+      return;
+    case 'context':
+      held.setContext(request.parts);
+      post({ id: request.id, kind: 'done' });
+      return;
+    case 'hover': {
+      const place = { line: request.line, character: request.character, lineText: request.lineText };
+      post({ id: request.id, kind: 'hover', value: held.hover(request.uri, request.version, place) });
       return;
     }
     case 'log': {
@@ -113,12 +212,14 @@ async function answer(
       return;
     }
     case 'trace': {
-      const facts = unpackFacts(request.facts);
-      const held = request.paste !== undefined && paste?.uri === request.paste ? paste.facts : [];
+      const facts = request.parts ? held.factsOf(request.parts) : [unpackFacts(request.facts)];
+      const pasted = request.paste !== undefined && paste?.uri === request.paste ? paste.facts : [];
       progress(`tracing ${request.from} → ${request.to}`, 20);
       try {
-        const result = trace(buildModel([facts, held]), request.from, request.to);
-        post({ id: request.id, kind: 'trace', value: { kind: 'traced', result } });
+        const options = request.connection !== undefined ? { connection: request.connection } : {};
+        const result = cappedProofs(trace(buildModel([...facts, pasted]), request.from, request.to, options));
+        progress('drawing the flows', 70);
+        post({ id: request.id, kind: 'trace', value: { kind: 'traced', result, payload: panelPayload(result) } });
       } catch (e) {
         if (!(e instanceof UnknownTargetError)) throw e;
         post({
@@ -153,7 +254,11 @@ parentPort?.on('message', (message: WorkerRequest) => {
     request.text = (pieces.get(request.id) ?? []).join('');
     pieces.delete(request.id);
   }
-  answer(request, post).catch((e: unknown) =>
-    post({ id: request.id, kind: 'error', message: e instanceof Error ? (e.stack ?? e.message) : String(e) }),
+  answer(request, post).catch((error: unknown) =>
+    post({
+      id: request.id,
+      kind: 'error',
+      message: error instanceof Error ? (error.stack ?? error.message) : String(error),
+    }),
   );
 });

@@ -1,5 +1,6 @@
 import type { PackedDocument, PackedFacts } from '../../ingest/factTransfer';
 import type { TraceResult } from '../../flow/types';
+import type { BuiltPayload } from '../../render/payload';
 import type { BlockSummary, FlowSuggestion } from '../paste/analysis.pure';
 
 /**
@@ -14,8 +15,29 @@ export type WorkerRequest =
   | { id: number; kind: 'text'; piece: string }
   /** The host has read a `part` of request `id`'s answer: the worker may send the next. */
   | { id: number; kind: 'ack' }
-  /** Parse a document's text; the facts come back (the columns' buffers transferred). */
-  | { id: number; kind: 'parse'; uri: string; text: string; pieces?: number }
+  /**
+   * Parse a document's text; the facts come back (the columns' buffers transferred). With `version`,
+   * the worker holds the document (its text and facts) for edits, hovers and traces, and sends back
+   * every fact but its packets (see HeldDocuments), which stay in the worker.
+   */
+  | { id: number; kind: 'parse'; uri: string; text: string; pieces?: number; version?: number; file?: FileCheck }
+  /**
+   * Apply a held document's edits since `from` (VS Code's change events, in order), re-read the
+   * blocks they touched; the answer is as `parse` with `version`, or `out-of-sync` when the worker
+   * does not hold version `from` or the edited text is not `length` characters long.
+   */
+  | { id: number; kind: 'edit'; uri: string; from: number; version: number; events: TextChange[][]; length: number }
+  /** Read a workspace manifest file (YAML or JSON): its facts, or why it was not read (over the limits). */
+  | { id: number; kind: 'manifest'; uri: string; text: string; pieces?: number }
+  /** Stop holding a document (closed). */
+  | { id: number; kind: 'forget'; uri: string }
+  /**
+   * The workspace's sources the hovers of held documents read (a held document by its URI); cached
+   * facts it does not name are dropped.
+   */
+  | { id: number; kind: 'context'; parts: WorkerPart[] }
+  /** What a hover on a held document at `version` says (`lineText`: the line, at most 4,000 characters). */
+  | { id: number; kind: 'hover'; uri: string; version: number; line: number; character: number; lineText: string }
   /** Read a workspace file that may be a log (see logFileFacts); undefined facts: not recognised. */
   | { id: number; kind: 'log'; uri: string; text: string; pieces?: number }
   /**
@@ -24,11 +46,67 @@ export type WorkerRequest =
    * and writes the text to the file `saveTo` first when given (a paste too large for an editor).
    */
   | { id: number; kind: 'analyze'; uri: string; text: string; pieces?: number; others: PackedFacts; saveTo?: string }
-  /** Trace FROM → TO on `facts`, plus those of the paste analyzed as `paste` when given. */
-  | { id: number; kind: 'trace'; from: string; to: string; facts: PackedFacts; paste?: string };
+  /**
+   * Trace FROM → TO on `facts` (or on `parts`, in order, held documents by URI), plus those of the
+   * paste analyzed as `paste` when given.
+   */
+  | {
+      id: number;
+      kind: 'trace';
+      from: string;
+      to: string;
+      facts: PackedFacts;
+      parts?: WorkerPart[];
+      paste?: string;
+      /** Only the N-th connection (1-based), as `trace({ connection })`. */
+      connection?: number;
+    };
+
+/**
+ * A document read from its file by the worker instead of from `text` (a saved document: the
+ * extension host then copies no text): what the file's text must match, else the answer says
+ * `differs` and nothing was read.
+ */
+export interface FileCheck {
+  path: string;
+  length: number;
+  firstLine: string;
+  lastLine: string;
+}
+
+/**
+ * Where the blocks an edit read again go: from block `at`, in place of `removed`; the later ones
+ * move by `delta` lines.
+ */
+export interface EditSplice {
+  at: number;
+  removed: number;
+  delta: number;
+}
+
+/** One source of the workspace model: its facts, or a document the worker holds. */
+export type WorkerPart =
+  /** `cacheAs`: the worker keeps the facts under that number for later requests (see `cached`). */
+  | { facts: PackedFacts; cacheAs?: number }
+  /** Facts sent before with `cacheAs` and named by every `context` since. */
+  | { cached: number }
+  | { held: string };
+
+/** One change of a VS Code change event: the range it replaced (0-based lines and characters) and its text. */
+export interface TextChange {
+  startLine: number;
+  startCharacter: number;
+  endLine: number;
+  endCharacter: number;
+  text: string;
+}
 
 export interface ParsedDocument {
   document: PackedDocument;
+  /** The worker holds the document (its line ends were kept); its packets stayed there. */
+  held?: true;
+  /** The file did not hold the document's text (see FileCheck): nothing was read. */
+  differs?: true;
   lines: number;
   parseMs: number;
 }
@@ -42,7 +120,8 @@ export interface AnalyzedPaste {
 }
 
 export type TraceAnswer =
-  | { kind: 'traced'; result: TraceResult }
+  /** `payload`: what the diagram panel sends its webview, built in the worker (see panelPayload.pure.ts). */
+  | { kind: 'traced'; result: TraceResult; payload: BuiltPayload }
   | { kind: 'unknown'; role: 'source' | 'destination'; text: string; suggestions: string[] };
 
 export type WorkerResponse =
@@ -55,6 +134,12 @@ export type WorkerResponse =
   | { id: number; kind: 'part'; blocks: PackedDocument['blocks'] }
   | { id: number; kind: 'parsed'; value: ParsedDocument }
   | { id: number; kind: 'log'; value: { facts?: PackedFacts } }
+  | { id: number; kind: 'manifest'; value: { facts: PackedFacts; problem?: string } }
   | { id: number; kind: 'analyzed'; value: AnalyzedPaste }
   | { id: number; kind: 'trace'; value: TraceAnswer }
+  /** The blocks read again came as parts: they replace `splice.removed` blocks from `splice.at`. */
+  | { id: number; kind: 'edited'; value: (ParsedDocument & { splice: EditSplice }) | 'out-of-sync' }
+  /** The hover's sentences; undefined when the worker does not hold that version of the document. */
+  | { id: number; kind: 'hover'; value?: string[] }
+  | { id: number; kind: 'done' }
   | { id: number; kind: 'error'; message: string };

@@ -4,16 +4,26 @@ import type { TraceResult } from '../../flow/types';
 import { packFacts } from '../../ingest/factTransfer';
 import type { Fact } from '../../model';
 import { WorkerCancelled } from './workerClient.pure';
+import { withPayload } from '../diagram/panelPayload.pure';
 import { withWorkerProgress } from './parseInWorker';
+import type { WorkerPart } from './protocol.pure';
 
 /**
- * Traces FROM → TO in the parse worker on `facts` (copied to it) plus those of the paste it read
+ * Traces FROM → TO in the parse worker on `facts` (copied to it) or `parts` (the workspace's
+ * sources, the documents it holds by URI), plus those of the paste it read
  * as `paste`: what the worker answers, an UnknownTargetError as `trace` throws it, or
  * WorkerCancelled when the user cancelled.
  */
 export async function traceInWorker(
   context: vscode.ExtensionContext,
-  request: { facts: readonly Fact[]; paste?: string; from: string; to: string },
+  request: {
+    facts?: readonly Fact[];
+    parts?: () => WorkerPart[];
+    paste?: string;
+    from: string;
+    to: string;
+    connection?: number;
+  },
 ): Promise<TraceResult> {
   const answer = await withWorkerProgress(
     context,
@@ -24,8 +34,11 @@ export async function traceInWorker(
           kind: 'trace',
           from: request.from,
           to: request.to,
-          facts: packFacts(request.facts, { transfer: false }).packed,
+          facts: packFacts(request.facts ?? [], { transfer: false }).packed,
+          // made as the request is posted: no other message (a hover's context) comes between
+          ...(request.parts ? { parts: request.parts() } : {}),
           ...(request.paste !== undefined ? { paste: request.paste } : {}),
+          ...(request.connection !== undefined ? { connection: request.connection } : {}),
         },
         { onProgress: report },
       );
@@ -34,5 +47,5 @@ export async function traceInWorker(
   );
   if (!answer) throw new WorkerCancelled();
   if (answer.kind === 'unknown') throw new UnknownTargetError(answer.role, answer.text, answer.suggestions);
-  return answer.result;
+  return withPayload(answer.result, answer.payload);
 }

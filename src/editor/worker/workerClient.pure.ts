@@ -28,7 +28,10 @@ interface Pending {
   resolve: (answer: Answer) => void;
   reject: (e: Error) => void;
   onProgress?: (message: string, increment?: number) => void;
-  /** Reads a part of the answer (see WorkerResponse 'part'); the next part comes after it returns and the event loop turns. */
+  /**
+   * Reads a part of the answer (see WorkerResponse 'part'); the next part comes after it returns and
+   * the event loop turns.
+   */
   onPart?: (part: Part) => void;
 }
 
@@ -41,11 +44,15 @@ export class WorkerClient {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private idle?: ReturnType<typeof setTimeout>;
+  /** Counts the worker threads started: state a worker held is gone when this changes. */
+  epoch = 0;
+  /** While true (the worker holds documents), the worker is not stopped when idle. */
+  holding = false;
 
   /** @param script the worker bundle (dist/worker.js). */
   constructor(
     private readonly script: string,
-    private readonly resourceLimits?: { maxOldGenerationSizeMb?: number },
+    private readonly options: { resourceLimits?: { maxOldGenerationSizeMb?: number }; workerData?: unknown } = {},
   ) {}
 
   /**
@@ -88,10 +95,11 @@ export class WorkerClient {
 
   private start(): Worker {
     if (this.worker) return this.worker;
-    const worker = new Worker(this.script, this.resourceLimits ? { resourceLimits: this.resourceLimits } : {});
+    const worker = new Worker(this.script, this.options);
+    this.epoch++;
     worker.unref();
     worker.on('message', (message: WorkerResponse) => this.receive(message));
-    worker.on('error', (e) => this.stop(e));
+    worker.on('error', (error) => this.stop(error));
     worker.on('exit', (code) => {
       if (this.worker === worker) this.stop(new Error(`the parse worker stopped (exit code ${code})`));
     });
@@ -120,7 +128,7 @@ export class WorkerClient {
     this.pending.delete(message.id);
     if (message.kind === 'error') pending.reject(new Error(message.message));
     else pending.resolve(message);
-    if (this.pending.size === 0) {
+    if (this.pending.size === 0 && !this.holding) {
       this.idle = setTimeout(() => this.stop(new WorkerCancelled()), IDLE_MS);
       this.idle.unref?.();
     }
@@ -133,6 +141,6 @@ export class WorkerClient {
     void worker?.terminate();
     const pending = [...this.pending.values()];
     this.pending.clear();
-    for (const p of pending) p.reject(reason);
+    for (const waiting of pending) waiting.reject(reason);
   }
 }

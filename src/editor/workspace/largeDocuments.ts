@@ -1,30 +1,54 @@
 import * as vscode from 'vscode';
 import type { DocumentResult } from '../../ingest/document';
-import { editedLines, reparseEditedInTurns, type EditedLines } from '../../ingest/documentEdit';
+import { shifted } from '../../ingest/documentEdit';
 import { unpackDocument, unpackFacts, type PackedDocument } from '../../ingest/factTransfer';
 import type { Fact } from '../../model';
+import type { HoverPlace } from '../hover/hoverSentences.pure';
 import { parseWorker, sizeLimit } from '../worker/parseInWorker';
+import type { FileCheck, TextChange, WorkerPart } from '../worker/protocol.pure';
+import type { WorkerClient } from '../worker/workerClient.pure';
 
 /**
- * Open logs too large to parse on the extension host's thread: the first parse runs in the parse
- * worker (the facts come back as transferred columns), and an edit re-reads only the blocks it
- * touched (ingest/documentEdit.ts), on the host, from the last parse and the lines edited since.
- * Until the worker answers, the document's previous facts (or none) stand; `onParsed` fires then.
+ * Open logs too large to read on the extension host's thread are held by the parse worker: it
+ * parses the text once, keeps it and its facts, applies the editor's change events to them and
+ * re-reads only the blocks an edit touched (ingest/documentEdit.ts); hovers on the document and
+ * traces are answered there. The host keeps every fact but the packets (rules, DNS answers, pods:
+ * what its commands and views read), received in parts, each read in its own turn. Until the worker
+ * answers, the document's previous facts (or none) stand; `onParsed` fires then.
  */
 
-/** Logs at least this large (characters) are parsed in the worker. */
-export const WORKER_PARSE_MIN = 1_000_000;
+/** Logs at least this large (characters) are held by the worker. */
+const WORKER_PARSE_MIN = 1_000_000;
 
-interface Parsed {
+/** Facts whose lines an edit moves in one turn of the event loop (about 10 ms). */
+const MOVE_FACTS = 2000;
+
+interface Held {
+  /** The version the worker holds (and whose facts `doc` is), and the worker thread (epoch) holding it. */
   version: number;
+  epoch: number;
+  /** The document's facts: without its packets when the worker holds it (`inWorker`), else all. */
   doc: DocumentResult;
-  /** Lines edited since `version`. */
-  edited?: EditedLines;
+  inWorker: boolean;
 }
 
+/** A change event, with the document version it made. */
+interface ChangeEvent {
+  version: number;
+  changes: TextChange[];
+}
+
+/** Characters of a document, without joining its lines into one string. */
+const documentLength = (doc: vscode.TextDocument): number => doc.offsetAt(doc.lineAt(doc.lineCount - 1).range.end);
+
 export class LargeDocuments implements vscode.Disposable {
-  private readonly parsed = new Map<string, Parsed>();
-  private readonly parsing = new Map<string, number>();
+  private readonly held = new Map<string, Held>();
+  /** Change events of held documents since the version the worker holds. */
+  private readonly events = new Map<string, ChangeEvent[]>();
+  /** The one sync under way per document. */
+  private readonly syncing = new Map<string, Promise<boolean>>();
+  /** Documents over the size limit, not read (logged once per version). */
+  private readonly refused = new Map<string, number>();
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(
@@ -33,124 +57,255 @@ export class LargeDocuments implements vscode.Disposable {
     private readonly onParsed: () => void,
   ) {
     this.disposables.push(
-      vscode.workspace.onDidChangeTextDocument((e) => this.edited(e)),
-      vscode.workspace.onDidCloseTextDocument((d) => this.parsed.delete(d.uri.toString())),
+      vscode.workspace.onDidChangeTextDocument((event) => this.recordChange(event)),
+      vscode.workspace.onDidCloseTextDocument((closed) => this.close(closed.uri.toString())),
     );
   }
 
   dispose(): void {
-    for (const d of this.disposables) d.dispose();
+    for (const disposable of this.disposables) disposable.dispose();
+  }
+
+  private get worker(): WorkerClient {
+    return parseWorker(this.context);
+  }
+
+  /** True for a log the worker holds (or will): large and not a manifest. */
+  handles(doc: vscode.TextDocument): boolean {
+    return this.held.has(doc.uri.toString()) || documentLength(doc) >= WORKER_PARSE_MIN;
   }
 
   /**
-   * The facts of a large open log now: parsed, re-read where edited (`current`), or while the
-   * worker reads it, those of an earlier version (or none).
+   * The facts (without packets) of a large open log now: `current` when they are those of the
+   * document's version; otherwise those of an earlier version (or none) while the worker catches up.
    */
-  facts(doc: vscode.TextDocument, text: string): { facts: readonly Fact[]; current: boolean } {
+  facts(doc: vscode.TextDocument): { facts: readonly Fact[]; current: boolean } {
     const uri = doc.uri.toString();
-    const last = this.parsed.get(uri);
-    if (last?.version === doc.version) return { facts: last.doc.facts, current: true };
-    // one read at a time per document; the next starts when this one is done (onParsed)
-    if (this.parsing.has(uri)) return { facts: last?.doc.facts ?? [], current: false };
-    if (last?.edited) {
-      void this.reparse(uri, doc.version, text, last);
-      return { facts: last.doc.facts, current: false };
-    }
-    if (text.length > sizeLimit()) {
-      this.log.warn(
-        `workspace model: ${uri} not read: ${(text.length / 1e6).toFixed(0)} MB, over kubePacketPath.analysis.maxSizeMB (run Analyze Pasted Output on it to read it anyway)`,
-      );
-      return { facts: [], current: true };
-    }
-    void this.parseInWorker(uri, doc.version, text);
+    const last = this.held.get(uri);
+    if (last?.version === doc.version && last.epoch === this.worker.epoch)
+      return { facts: last.doc.facts, current: true };
+    if (this.refused.get(uri) === doc.version) return { facts: [], current: true };
+    void this.sync(doc);
     return { facts: last?.doc.facts ?? [], current: false };
+  }
+
+  /**
+   * Brings the worker to the document's version: sends the change events made since the version it
+   * holds, or the whole text when it holds none (or lost it). False when the document was not read.
+   */
+  sync(doc: vscode.TextDocument): Promise<boolean> {
+    const uri = doc.uri.toString();
+    const under = this.syncing.get(uri);
+    // one at a time; a sync that started before the latest edit is followed by another
+    const next = (under ?? Promise.resolve(true)).then(() => this.syncNow(doc));
+    const mine = next.finally(() => {
+      if (this.syncing.get(uri) === mine) this.syncing.delete(uri);
+    });
+    this.syncing.set(uri, mine);
+    return mine;
+  }
+
+  private async syncNow(doc: vscode.TextDocument): Promise<boolean> {
+    const uri = doc.uri.toString();
+    if (doc.isClosed) return false;
+    const last = this.held.get(uri);
+    const epoch = this.worker.epoch;
+    if (last && last.epoch === epoch && last.version === doc.version) return true;
+    const events = this.events.get(uri) ?? [];
+    if (last && last.epoch === epoch && events.length > 0 && events[events.length - 1].version === doc.version)
+      if (await this.sendEdits(doc, last, events)) return true;
+    return this.parse(doc);
+  }
+
+  /** The change events since `last` to the worker; false when it is out of step (then the text is sent again). */
+  private async sendEdits(doc: vscode.TextDocument, last: Held, events: ChangeEvent[]): Promise<boolean> {
+    const uri = doc.uri.toString();
+    const started = Date.now();
+    const version = doc.version;
+    const parts: DocumentResult['blocks'] = [];
+    const answer = await this.worker.request(
+      {
+        kind: 'edit',
+        uri,
+        from: last.version,
+        version,
+        events: events.map((event) => event.changes),
+        length: documentLength(doc),
+      },
+      { onPart: (part) => this.readPart(uri, part.blocks, parts) },
+    );
+    if (answer.kind !== 'edited' || answer.value === 'out-of-sync') {
+      this.log.warn(`workspace model: ${uri}: the parse worker was out of step after an edit; reading it again`);
+      return false;
+    }
+    this.events.set(
+      uri,
+      events.filter((event) => event.version > version),
+    );
+    // the blocks read again replace theirs; the later ones move (in turns: a rule dump's 85,000 facts)
+    const { at, removed, delta } = answer.value.splice;
+    const later: DocumentResult['blocks'] = [];
+    let group: DocumentResult['blocks'] = [];
+    let facts = 0;
+    for (const block of last.doc.blocks.slice(at + removed)) {
+      group.push(block);
+      facts += block.result.facts.length;
+      if (facts < MOVE_FACTS) continue;
+      for (const moved of shifted(group, delta, uri)) later.push(moved);
+      [group, facts] = [[], 0];
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    for (const moved of shifted(group, delta, uri)) later.push(moved);
+    const blocks = [...last.doc.blocks.slice(0, at), ...parts, ...later];
+    this.keep(uri, { version, epoch: last.epoch, doc: documentOf(uri, blocks), inWorker: true });
+    this.log.info(
+      `workspace model: ${uri}: ${events.length} edit(s) re-read in the worker in ${answer.value.parseMs} ms ` +
+        `(${Date.now() - started} ms in all)`,
+    );
+    return true;
+  }
+
+  private async parse(doc: vscode.TextDocument): Promise<boolean> {
+    const uri = doc.uri.toString();
+    const version = doc.version;
+    const length = documentLength(doc);
+    if (length > sizeLimit()) {
+      if (this.refused.get(uri) !== version)
+        this.log.warn(
+          `workspace model: ${uri} not read: ${(length / 1e6).toFixed(0)} MB, over ` +
+            'kubePacketPath.analysis.maxSizeMB (run Analyze Pasted Output on it to read it anyway)',
+        );
+      this.refused.set(uri, version);
+      this.onParsed();
+      return false;
+    }
+    const started = Date.now();
+    const worker = this.worker;
+    try {
+      const parts: DocumentResult['blocks'] = [];
+      // the events from here on apply to the version the worker is given
+      this.events.set(uri, []);
+      // a saved file is read by the worker itself: no copy of its text on this thread
+      const file = doc.uri.scheme === 'file' && !doc.isDirty ? fileCheck(doc, length) : undefined;
+      let text = file ? '' : doc.getText();
+      const onPart = (part: { blocks: PackedDocument['blocks'] }) => this.readPart(uri, part.blocks, parts, text);
+      let answer = await worker.request({ kind: 'parse', uri, text, version, ...(file ? { file } : {}) }, { onPart });
+      if (answer.kind === 'parsed' && answer.value.differs) {
+        this.log.info(`workspace model: ${uri}: the file on disk is not the document's text; sending the text`);
+        text = doc.getText();
+        answer = await worker.request({ kind: 'parse', uri, text, version }, { onPart });
+      }
+      if (answer.kind !== 'parsed') return false;
+      const inWorker = answer.value.held === true;
+      if (inWorker) worker.holding = true;
+      this.keep(uri, { version, epoch: worker.epoch, doc: documentOf(uri, parts), inWorker });
+      this.log.info(
+        `workspace model: ${uri}: ${answer.value.lines} lines read in the worker in ${answer.value.parseMs} ms ` +
+          `(${Date.now() - started} ms in all), ${this.held.get(uri)?.doc.facts.length} facts besides its packets`,
+      );
+      return true;
+    } catch (e) {
+      this.log.warn(`workspace model: could not read ${uri}: ${e instanceof Error ? e.message : String(e)}`);
+      return false;
+    }
+  }
+
+  /** Reads one part of a document's facts (in its own turn of the event loop). */
+  private readPart(uri: string, packed: PackedDocument['blocks'], into: DocumentResult['blocks'], text = ''): void {
+    for (const block of unpackDocument({ uri, blocks: packed }, text).blocks) into.push(block);
+  }
+
+  private keep(uri: string, held: Held): void {
+    this.held.set(uri, held);
+    this.refused.delete(uri);
+    this.onParsed();
+  }
+
+  /** What a hover on a large log says, answered by the worker once it holds the document's version. */
+  async hover(doc: vscode.TextDocument, place: HoverPlace): Promise<string[] | undefined> {
+    if (!(await this.sync(doc))) return undefined;
+    const answer = await this.worker.request({
+      kind: 'hover',
+      uri: doc.uri.toString(),
+      version: doc.version,
+      ...place,
+    });
+    return answer.kind === 'hover' ? answer.value : undefined;
+  }
+
+  /** The worker thread now running (see WorkerClient.epoch). */
+  get workerEpoch(): number {
+    return this.worker.epoch;
+  }
+
+  /** The workspace's sources the worker's hovers read. */
+  async setContext(parts: WorkerPart[]): Promise<void> {
+    await this.worker.request({ kind: 'context', parts });
+  }
+
+  /** True when the worker holds `uri` at the version whose facts the host has. */
+  isHeld(uri: string): boolean {
+    const held = this.held.get(uri);
+    return held !== undefined && held.inWorker && held.epoch === this.worker.epoch;
+  }
+
+  /** False for a large log the worker read but does not hold (its line ends were rewritten): it is answered here. */
+  answeredInWorker(uri: string): boolean {
+    return this.held.get(uri)?.inWorker !== false;
   }
 
   /** A workspace file that may be a log, read in the worker (see logFileFacts); undefined: not recognised. */
   async logFile(text: string, uri: string): Promise<{ facts: Fact[] } | undefined> {
-    const answer = await parseWorker(this.context).request({ kind: 'log', uri, text });
+    const answer = await this.worker.request({ kind: 'log', uri, text });
     if (answer.kind !== 'log' || !answer.value.facts) return undefined;
     return { facts: unpackFacts(answer.value.facts, text) };
   }
 
-  /** Re-reads the blocks edited since `last` (on this thread, in turns), then `onParsed`. */
-  private async reparse(uri: string, version: number, text: string, last: Parsed): Promise<void> {
-    this.parsing.set(uri, version);
-    const started = Date.now();
-    const edited = last.edited!;
-    last.edited = undefined;
-    try {
-      const result = await reparseEditedInTurns(last.doc, text, edited, {
-        slice: 500,
-        pause: () => new Promise((resolve) => setImmediate(resolve)),
-      });
-      // edits made meanwhile were recorded on `last`: they apply to the result next time
-      this.parsed.set(uri, { version, doc: result, edited: last.edited });
-      this.log.info(
-        `workspace model: ${uri}: re-read ${result.readBlocks} block(s), ${result.readLines} lines after an edit in ${Date.now() - started} ms`,
-      );
-      this.onParsed();
-    } catch (e) {
-      this.parsed.delete(uri);
-      this.log.warn(`workspace model: could not re-read ${uri}: ${e instanceof Error ? e.message : String(e)}`);
-    } finally {
-      if (this.parsing.get(uri) === version) this.parsing.delete(uri);
-    }
+  /** A workspace manifest file read in the worker (YAML costs the host 0.4 s for the lab's): its facts, or why not. */
+  async manifestFile(text: string, uri: string): Promise<{ facts: Fact[]; problem?: string }> {
+    const answer = await this.worker.request({ kind: 'manifest', uri, text });
+    if (answer.kind !== 'manifest') return { facts: [] };
+    return { facts: unpackFacts(answer.value.facts), problem: answer.value.problem };
   }
 
-  private async parseInWorker(uri: string, version: number, text: string): Promise<void> {
-    this.parsing.set(uri, version);
-    const started = Date.now();
-    try {
-      // the facts come in parts, each read in its own turn of the event loop
-      const blocks: DocumentResult['blocks'] = [];
-      const read = (packed: PackedDocument['blocks']) => {
-        for (const block of unpackDocument({ uri, blocks: packed }, text).blocks) blocks.push(block);
-      };
-      const answer = await parseWorker(this.context).request(
-        { kind: 'parse', uri, text },
-        { onPart: (part) => read(part.blocks) },
-      );
-      if (answer.kind !== 'parsed') return;
-      read(answer.value.document.blocks);
-      const facts: Fact[] = [];
-      for (const block of blocks) for (const fact of block.result.facts) facts.push(fact);
-      const doc: DocumentResult = { uri, blocks, facts };
-      const now = this.parsed.get(uri);
-      // an edit made while the worker read applies on top (its lines were recorded since `version`)
-      if (!now || now.version < version) this.parsed.set(uri, { version, doc, edited: this.pending.get(uri) });
-      this.pending.delete(uri);
-      this.log.info(
-        `workspace model: ${uri}: ${answer.value.lines} lines read in the worker in ${answer.value.parseMs} ms (${Date.now() - started} ms in all), ${doc.facts.length} facts`,
-      );
-      this.onParsed();
-    } catch (e) {
-      this.log.warn(`workspace model: could not read ${uri}: ${e instanceof Error ? e.message : String(e)}`);
-    } finally {
-      if (this.parsing.get(uri) === version) this.parsing.delete(uri);
-    }
+  private recordChange(event: vscode.TextDocumentChangeEvent): void {
+    if (event.contentChanges.length === 0) return;
+    const uri = event.document.uri.toString();
+    const events = this.events.get(uri);
+    if (!events) return;
+    events.push({
+      version: event.document.version,
+      changes: event.contentChanges.map((change) => ({
+        startLine: change.range.start.line,
+        startCharacter: change.range.start.character,
+        endLine: change.range.end.line,
+        endCharacter: change.range.end.character,
+        text: change.text,
+      })),
+    });
   }
 
-  /** Lines edited in documents being read by the worker, since the version it reads. */
-  private readonly pending = new Map<string, EditedLines>();
-
-  private edited(e: vscode.TextDocumentChangeEvent): void {
-    if (e.contentChanges.length === 0) return;
-    const uri = e.document.uri.toString();
-    // the changes of one event all refer to the document before it: one span covers them
-    let startLine = Infinity;
-    let endLine = -1;
-    let delta = 0;
-    for (const change of e.contentChanges) {
-      startLine = Math.min(startLine, change.range.start.line);
-      endLine = Math.max(endLine, change.range.end.line);
-      let added = 0;
-      for (let at = change.text.indexOf('\n'); at >= 0; at = change.text.indexOf('\n', at + 1)) added++;
-      delta += added - (change.range.end.line - change.range.start.line);
-    }
-    const change = { startLine, endLine, text: '\n'.repeat(Math.max(0, endLine - startLine + delta)) };
-    const last = this.parsed.get(uri);
-    if (last) last.edited = editedLines([change], last.edited);
-    if (this.parsing.has(uri)) this.pending.set(uri, editedLines([change], this.pending.get(uri))!);
+  private close(uri: string): void {
+    const held = this.held.get(uri);
+    this.held.delete(uri);
+    this.events.delete(uri);
+    this.refused.delete(uri);
+    if (held && held.epoch === this.worker.epoch) void this.worker.request({ kind: 'forget', uri });
+    if (this.held.size === 0) this.worker.holding = false;
   }
+}
+
+function fileCheck(doc: vscode.TextDocument, length: number): FileCheck {
+  return {
+    path: doc.uri.fsPath,
+    length,
+    firstLine: doc.lineAt(0).text,
+    lastLine: doc.lineAt(doc.lineCount - 1).text,
+  };
+}
+
+function documentOf(uri: string, blocks: DocumentResult['blocks']): DocumentResult {
+  const facts: Fact[] = [];
+  for (const block of blocks) for (const fact of block.result.facts) facts.push(fact);
+  return { uri, blocks, facts };
 }

@@ -39,14 +39,14 @@ export function manifestLimitProblem(text: string): string | undefined {
 export function manifestFacts(text: string, uri: string): { facts: Fact[]; problems: number } {
   const spec = formatSpec('manifest');
   if (!spec) return { facts: [], problems: 0 };
-  const r = spec.parse({ text, uri });
-  return { facts: r.facts, problems: r.unparsed.length };
+  const parsed = spec.parse({ text, uri });
+  return { facts: parsed.facts, problems: parsed.unparsed.length };
 }
 
 /** Facts of a log (a capture, a rule dump, a whole terminal session), through the transcript splitter. */
 export function logFacts(text: string, uri: string): { facts: Fact[]; problems: number } {
   const doc = parseDocument(text, uri);
-  return { facts: doc.facts, problems: doc.blocks.reduce((n, b) => n + b.result.unparsed.length, 0) };
+  return { facts: doc.facts, problems: doc.blocks.reduce((count, block) => count + block.result.unparsed.length, 0) };
 }
 
 /**
@@ -79,8 +79,8 @@ export function logFileFacts(text: string, uri: string): { facts: Fact[]; format
   const input = sampleInputOf(uri);
   const spec = input ? formatForCommand(input.command) : undefined;
   if (input && spec) {
-    const r = spec.parse({ text, uri, command: input.command, host: input.host });
-    return { facts: r.facts, format: spec.id };
+    const parsed = spec.parse({ text, uri, command: input.command, host: input.host });
+    return { facts: parsed.facts, format: spec.id };
   }
   const format = sniffedFormat(text);
   if (format) return { facts: logFacts(text, uri).facts, format };
@@ -134,8 +134,8 @@ const OBJECT_KINDS = new Set<string>([
   'EndpointSlice',
 ]);
 
-const objectName = (f: Fact): string | undefined =>
-  OBJECT_KINDS.has(f.kind) && 'name' in f ? namespacedName(f) : undefined;
+const objectName = (fact: Fact): string | undefined =>
+  OBJECT_KINDS.has(fact.kind) && 'name' in fact ? namespacedName(fact) : undefined;
 
 export interface SourcePart {
   uri: string;
@@ -154,8 +154,8 @@ export function preferManifest(
   parts: readonly SourcePart[],
   preferUri: string,
 ): { facts: (readonly Fact[])[]; setAside: string[] } {
-  const preferred = parts.filter((p) => p.uri === preferUri);
-  if (preferred.length === 0) return { facts: parts.map((p) => p.facts), setAside: [] };
+  const preferred = parts.filter((part) => part.uri === preferUri);
+  if (preferred.length === 0) return { facts: parts.map((part) => part.facts), setAside: [] };
   // A bundled sample's manifest traces with its own lab's files: another lab's outputs name the
   // same pods and Services with other addresses (a2's a-app has a ClusterIP, a3's is headless).
   const setAside: string[] = [];
@@ -165,28 +165,28 @@ export function preferManifest(
     return labs.size > 0 && mine.length > 0 && !mine.some((lab) => labs.has(lab));
   };
   const names = new Set<string>();
-  for (const p of preferred)
-    for (const f of p.facts) {
-      const n = objectName(f);
-      if (n) names.add(n);
+  for (const part of preferred)
+    for (const fact of part.facts) {
+      const name = objectName(fact);
+      if (name) names.add(name);
     }
   const rest = parts
-    .filter((p) => p.uri !== preferUri)
-    .filter((p) => {
-      if (!otherLab(p.uri)) return true;
-      setAside.push(`${p.uri} (another sample lab)`);
+    .filter((part) => part.uri !== preferUri)
+    .filter((part) => {
+      if (!otherLab(part.uri)) return true;
+      setAside.push(`${part.uri} (another sample lab)`);
       return false;
     })
-    .map((p) => {
-      if (!p.manifest) return p.facts;
-      return p.facts.filter((f) => {
-        const n = objectName(f);
-        if (!n || !names.has(n)) return true;
-        setAside.push(`${f.kind} ${n} (${p.uri})`);
+    .map((part) => {
+      if (!part.manifest) return part.facts;
+      return part.facts.filter((fact) => {
+        const name = objectName(fact);
+        if (!name || !names.has(name)) return true;
+        setAside.push(`${fact.kind} ${name} (${part.uri})`);
         return false;
       });
     });
-  return { facts: [...preferred.map((p) => p.facts), ...rest], setAside };
+  return { facts: [...preferred.map((part) => part.facts), ...rest], setAside };
 }
 
 /** Formats the extension has an editor language for (grammar, hovers, Show Flow). */

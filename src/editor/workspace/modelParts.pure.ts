@@ -8,7 +8,7 @@ import { ClusterModel, type Fact, type FactKind } from '../../model';
 /** All facts a model holds (merged ones once), e.g. to copy the last cluster read into another model. */
 export function factsOf(model: ClusterModel): Fact[] {
   const out: Fact[] = [];
-  for (const kind of Object.keys(model.summary()) as FactKind[]) for (const f of model.all(kind)) out.push(f);
+  for (const kind of Object.keys(model.summary()) as FactKind[]) for (const fact of model.all(kind)) out.push(fact);
   return out;
 }
 

@@ -1,13 +1,17 @@
 import * as vscode from 'vscode';
 import type { ClusterModel, Fact } from '../../model';
 import { lastClusterRead, onDidReadCluster } from '../cluster';
-import { LargeDocuments, WORKER_PARSE_MIN } from './largeDocuments';
+import { LargeDocuments } from './largeDocuments';
+import type { HoverPlace } from '../hover/hoverSentences.pure';
+import { packFacts } from '../../ingest/factTransfer';
+import type { TraceResult } from '../../flow/types';
+import { traceInWorker } from '../worker/traceInWorker';
+import type { WorkerPart } from '../worker/protocol.pure';
 import {
   buildModel,
   buildModelInTurns,
   factsOf,
   logFacts,
-  logFileFacts,
   looksLikeManifest,
   manifestFacts,
   manifestLimitProblem,
@@ -33,6 +37,10 @@ const MAX_LOG_FILES = 300;
 const MAX_LOG_BYTES = 5_000_000;
 const DEFAULT_LOG_GLOBS = ['**/*.{txt,log,tcpdump,iptables,iptables-save,ip6tables}', '**/rules.v4', '**/rules.v6'];
 const DEBOUNCE_MS = 400;
+/** A URI as a workspace-relative path, for the log. */
+const relative = (uri: string) => vscode.workspace.asRelativePath(vscode.Uri.parse(uri));
+/** A trace of a model with more packets than this runs in the parse worker. */
+const TRACE_HERE_MAX_PACKETS = 20_000;
 const LOG_LANGUAGES = new Set(['tcpdump', 'iptables-save']);
 const PLAIN_LANGUAGES = new Set(['plaintext', 'log']);
 const MANIFEST_LANGUAGES = new Set(['yaml', 'json']);
@@ -69,7 +77,7 @@ export class WorkspaceModel implements vscode.Disposable {
 
   constructor(
     private readonly log: vscode.LogOutputChannel,
-    context: vscode.ExtensionContext,
+    private readonly context: vscode.ExtensionContext,
   ) {
     this.large = new LargeDocuments(context, log, () => this.changed());
     const watcher = vscode.workspace.createFileSystemWatcher(MANIFEST_GLOB);
@@ -90,18 +98,18 @@ export class WorkspaceModel implements vscode.Disposable {
       logWatcher.onDidChange((uri) => this.logs.has(uri.toString()) && rescan()),
       logWatcher.onDidDelete((uri) => this.logs.has(uri.toString()) && rescan()),
       logWatcher.onDidCreate(rescan),
-      vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration('kubePacketPath.logs')) rescan();
+      vscode.workspace.onDidChangeConfiguration((event) => {
+        if (event.affectsConfiguration('kubePacketPath.logs')) rescan();
       }),
       vscode.workspace.onDidGrantWorkspaceTrust(rescan),
-      vscode.workspace.onDidOpenTextDocument((d) => {
-        if (this.isRelevant(d)) this.changed();
+      vscode.workspace.onDidOpenTextDocument((opened) => {
+        if (this.isRelevant(opened)) this.changed();
       }),
-      vscode.workspace.onDidChangeTextDocument((e) => {
-        if (this.isRelevant(e.document)) this.changed();
+      vscode.workspace.onDidChangeTextDocument((event) => {
+        if (this.isRelevant(event.document)) this.changed();
       }),
-      vscode.workspace.onDidCloseTextDocument((d) => {
-        if (this.docs.delete(d.uri.toString())) this.changed();
+      vscode.workspace.onDidCloseTextDocument((closed) => {
+        if (this.docs.delete(closed.uri.toString())) this.changed();
       }),
       onDidReadCluster(() => this.changed()),
     );
@@ -109,7 +117,7 @@ export class WorkspaceModel implements vscode.Disposable {
 
   dispose(): void {
     if (this.timer) clearTimeout(this.timer);
-    for (const d of this.disposables) d.dispose();
+    for (const disposable of this.disposables) disposable.dispose();
   }
 
   /**
@@ -120,24 +128,13 @@ export class WorkspaceModel implements vscode.Disposable {
   async getModel(options: { prefer?: string } = {}): Promise<ClusterModel> {
     await (this.scan ??= this.scanManifests());
     if (this.model && !options.prefer) return this.model;
-    const open = new Set<string>();
-    const parts: SourcePart[] = [];
-    for (const doc of vscode.workspace.textDocuments) {
-      const facts = this.documentFacts(doc);
-      if (!facts) continue;
-      open.add(doc.uri.toString());
-      parts.push({ uri: doc.uri.toString(), manifest: MANIFEST_LANGUAGES.has(doc.languageId), facts });
-    }
-    for (const [uri, c] of this.logs)
-      if (!open.has(uri) && c.facts.length) parts.push({ uri, manifest: false, facts: c.facts });
-    for (const [uri, c] of this.files) if (!open.has(uri)) parts.unshift({ uri, manifest: true, facts: c.facts });
-    const cluster = lastClusterRead();
-    if (cluster) parts.push({ uri: 'cluster:', manifest: false, facts: factsOf(cluster.model) });
+    const parts = this.sourceParts();
     if (!options.prefer) {
       const generation = this.generation;
       const model = await buildModelInTurns(
-        parts.map((p) => p.facts),
-        { slice: 5000, pause: () => new Promise((resolve) => setImmediate(resolve)) },
+        parts.map((part) => part.facts),
+        // 5,000 rules a turn took 0.1-0.2 s of the host on a loaded machine
+        { slice: 1000, pause: () => new Promise((resolve) => setImmediate(resolve)) },
       );
       // built in turns: the documents may have changed meanwhile (then the next call builds again)
       if (generation === this.generation) this.model = model;
@@ -151,6 +148,133 @@ export class WorkspaceModel implements vscode.Disposable {
     return buildModel(facts);
   }
 
+  /** The sources of the model, in the order they are merged (manifests, open documents, logs, the cluster). */
+  private sourceParts(): SourcePart[] {
+    const open = new Set<string>();
+    const parts: SourcePart[] = [];
+    for (const doc of vscode.workspace.textDocuments) {
+      const facts = this.documentFacts(doc);
+      if (!facts) continue;
+      open.add(doc.uri.toString());
+      parts.push({ uri: doc.uri.toString(), manifest: MANIFEST_LANGUAGES.has(doc.languageId), facts });
+    }
+    for (const [uri, cached] of this.logs)
+      if (!open.has(uri) && cached.facts.length) parts.push({ uri, manifest: false, facts: cached.facts });
+    for (const [uri, cached] of this.files)
+      if (!open.has(uri)) parts.unshift({ uri, manifest: true, facts: cached.facts });
+    const cluster = lastClusterRead();
+    if (cluster) {
+      // the same list while the read is the same: the worker keeps it by its number
+      if (this.clusterFacts?.model !== cluster.model)
+        this.clusterFacts = { model: cluster.model, facts: factsOf(cluster.model) };
+      parts.push({ uri: 'cluster:', manifest: false, facts: this.clusterFacts.facts });
+    }
+    return parts;
+  }
+
+  /** True for an open log the parse worker holds (a large one): its hovers and traces are answered there. */
+  isHeldByWorker(doc: vscode.TextDocument): boolean {
+    return (
+      !MANIFEST_LANGUAGES.has(doc.languageId) &&
+      this.isRelevant(doc) &&
+      this.large.handles(doc) &&
+      this.large.answeredInWorker(doc.uri.toString())
+    );
+  }
+
+  /** Open documents the worker holds, brought to their current versions. */
+  private async syncHeld(): Promise<Set<string>> {
+    const held = new Set<string>();
+    for (const doc of vscode.workspace.textDocuments)
+      if (this.isHeldByWorker(doc) && (await this.large.sync(doc))) held.add(doc.uri.toString());
+    return held;
+  }
+
+  /**
+   * The parts as the worker reads them: a held document by its URI (the worker has its packets), a
+   * source's facts sent once and then named by number (an edit re-sends nothing but what changed).
+   * `context`: the parts are the worker's new context, which drops the numbers it does not name.
+   */
+  private workerParts(
+    facts: readonly (readonly Fact[])[],
+    parts: readonly SourcePart[],
+    options: { held: Set<string>; context?: boolean },
+  ): WorkerPart[] {
+    const heldBy = new Map<readonly Fact[], string>();
+    for (const part of parts)
+      if (options.held.has(part.uri) && this.large.isHeld(part.uri)) heldBy.set(part.facts, part.uri);
+    const sources = new Set<readonly Fact[]>(parts.map((part) => part.facts));
+    if (this.sent.epoch !== this.large.workerEpoch) this.sent = { epoch: this.large.workerEpoch, numbers: new Set() };
+    const named = new Set<number>();
+    const result = facts.map((list): WorkerPart => {
+      const uri = heldBy.get(list);
+      if (uri !== undefined) return { held: uri };
+      const packed = () => packFacts(list, { transfer: false }).packed;
+      // a list made for this trace alone (a manifest's facts set aside) is sent as it is
+      if (!sources.has(list)) return { facts: packed() };
+      let number = this.numbers.get(list);
+      if (number === undefined) this.numbers.set(list, (number = this.nextNumber++));
+      named.add(number);
+      return this.sent.numbers.has(number) ? { cached: number } : { facts: packed(), cacheAs: number };
+    });
+    if (options.context) this.sent.numbers = named;
+    else for (const number of named) this.sent.numbers.add(number);
+    return result;
+  }
+
+  /** Numbers of the fact lists sent to the worker (see workerParts). */
+  private readonly numbers = new WeakMap<readonly Fact[], number>();
+  private nextNumber = 1;
+  /** The numbers the worker (of that epoch) keeps. */
+  private sent = { epoch: -1, numbers: new Set<number>() };
+
+  private clusterFacts?: { model: ClusterModel; facts: Fact[] };
+
+  /** The context last sent for the worker's hovers: the model generation and the worker it went to. */
+  private sentContext?: { generation: number; epoch: number };
+
+  /** What a hover on a large log says, answered by the parse worker with the workspace's sources. */
+  async hoverInWorker(doc: vscode.TextDocument, place: HoverPlace): Promise<string[] | undefined> {
+    await (this.scan ??= this.scanManifests());
+    if (!(await this.large.sync(doc))) return undefined;
+    const generation = this.generation;
+    const epoch = this.large.workerEpoch;
+    if (this.sentContext?.generation !== generation || this.sentContext.epoch !== epoch) {
+      const held = await this.syncHeld();
+      const parts = this.sourceParts();
+      const facts = parts.map((part) => part.facts);
+      await this.large.setContext(this.workerParts(facts, parts, { held, context: true }));
+      this.sentContext = { generation, epoch };
+    }
+    return this.large.hover(doc, place);
+  }
+
+  /** True when a trace should run in the parse worker: a large log is open, or the model holds many packets. */
+  tracesInWorker(model: ClusterModel): boolean {
+    return (
+      vscode.workspace.textDocuments.some((doc) => this.isHeldByWorker(doc)) ||
+      (model.summary().Packet ?? 0) > TRACE_HERE_MAX_PACKETS
+    );
+  }
+
+  /**
+   * Traces FROM → TO in the parse worker on the workspace's sources (as getModel merges them, with
+   * `prefer` as there), with a cancellable progress notification; throws UnknownTargetError as
+   * `trace` does, WorkerCancelled when cancelled.
+   */
+  async traceInWorker(
+    from: string,
+    to: string,
+    options: { prefer?: string; connection?: number } = {},
+  ): Promise<TraceResult> {
+    await (this.scan ??= this.scanManifests());
+    const held = await this.syncHeld();
+    const parts = this.sourceParts();
+    const facts = options.prefer ? preferManifest(parts, options.prefer).facts : parts.map((part) => part.facts);
+    const workerParts = () => this.workerParts(facts, parts, { held });
+    return traceInWorker(this.context, { parts: workerParts, from, to, connection: options.connection });
+  }
+
   /** Facts of one open document (cached by version), or undefined when it is neither a manifest nor a log. */
   documentFacts(doc: vscode.TextDocument): readonly Fact[] | undefined {
     if (!this.isRelevant(doc)) return undefined;
@@ -158,12 +282,12 @@ export class WorkspaceModel implements vscode.Disposable {
     const key = String(doc.version);
     const hit = this.docs.get(uri);
     if (hit?.key === key) return hit.facts;
-    const text = doc.getText();
-    if (!MANIFEST_LANGUAGES.has(doc.languageId) && text.length >= WORKER_PARSE_MIN) {
-      const large = this.large.facts(doc, text);
+    if (!MANIFEST_LANGUAGES.has(doc.languageId) && this.large.handles(doc)) {
+      const large = this.large.facts(doc);
       if (large.current) this.docs.set(uri, { key, facts: [...large.facts] });
       return large.facts;
     }
+    const text = doc.getText();
     const started = Date.now();
     let facts: Fact[] = [];
     try {
@@ -208,9 +332,9 @@ export class WorkspaceModel implements vscode.Disposable {
   logFiles(): { read: string[]; ignored: { uri: string; reason: string }[] } {
     const read: string[] = [];
     const ignored: { uri: string; reason: string }[] = [];
-    for (const [uri, c] of this.logs)
-      if (c.ignored) ignored.push({ uri, reason: c.ignored });
-      else if (c.facts.length) read.push(uri);
+    for (const [uri, cached] of this.logs)
+      if (cached.ignored) ignored.push({ uri, reason: cached.ignored });
+      else if (cached.facts.length) read.push(uri);
     return { read, ignored };
   }
 
@@ -236,7 +360,7 @@ export class WorkspaceModel implements vscode.Disposable {
   private async scanLogFiles(): Promise<void> {
     const globs = vscode.workspace.getConfiguration('kubePacketPath').get<string[]>('logs.include', DEFAULT_LOG_GLOBS);
     const found = new Map<string, vscode.Uri>();
-    for (const glob of globs.filter((g) => typeof g === 'string' && g.trim())) {
+    for (const glob of globs.filter((pattern) => typeof pattern === 'string' && pattern.trim())) {
       try {
         for (const uri of await vscode.workspace.findFiles(glob, EXCLUDE, MAX_LOG_FILES))
           if (found.size < MAX_LOG_FILES) found.set(uri.toString(), uri);
@@ -252,7 +376,7 @@ export class WorkspaceModel implements vscode.Disposable {
         const version = `${stat.mtime}/${stat.size}`;
         if (this.logs.get(key)?.key === version) continue;
         if (stat.size > MAX_LOG_BYTES) {
-          const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
+          const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
           this.logs.set(key, {
             key: version,
             facts: [],
@@ -261,9 +385,10 @@ export class WorkspaceModel implements vscode.Disposable {
           continue;
         }
         // an open document is read from the editor (documentFacts), not from the disk
-        if (vscode.workspace.textDocuments.some((d) => d.uri.toString() === key)) continue;
+        if (vscode.workspace.textDocuments.some((opened) => opened.uri.toString() === key)) continue;
         const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
-        const parsed = text.length >= WORKER_PARSE_MIN ? await this.large.logFile(text, key) : logFileFacts(text, key);
+        // read in the worker, as manifests are: the scan reads up to 300 files at once
+        const parsed = await this.large.logFile(text, key);
         this.logs.set(
           key,
           parsed
@@ -278,7 +403,7 @@ export class WorkspaceModel implements vscode.Disposable {
     this.log.info(
       `workspace model: ${read.length} log file(s) read without opening (kubePacketPath.logs.include)${
         ignored.length
-          ? `; ignored: ${ignored.map((i) => `${vscode.workspace.asRelativePath(vscode.Uri.parse(i.uri))} (${i.reason})`).join(', ')}`
+          ? `; ignored: ${ignored.map((ignoredLog) => `${relative(ignoredLog.uri)} (${ignoredLog.reason})`).join(', ')}`
           : ''
       }`,
     );
@@ -291,7 +416,7 @@ export class WorkspaceModel implements vscode.Disposable {
     } catch (e) {
       this.log.warn(`workspace model: could not list manifests: ${e instanceof Error ? e.message : String(e)}`);
     }
-    const seen = new Set(uris.map((u) => u.toString()));
+    const seen = new Set(uris.map((found) => found.toString()));
     for (const uri of [...this.files.keys()]) if (!seen.has(uri)) this.files.delete(uri);
     for (const uri of uris) {
       try {
@@ -304,12 +429,10 @@ export class WorkspaceModel implements vscode.Disposable {
           continue;
         }
         const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
-        const tooLarge = manifestLimitProblem(text);
-        if (tooLarge) this.log.info(`workspace model: ${uri.toString()} not read: ${tooLarge}`);
-        this.files.set(uri.toString(), {
-          key,
-          facts: looksLikeManifest(text) && !tooLarge ? manifestFacts(text, uri.toString()).facts : [],
-        });
+        // parsed in the worker: YAML is the slowest reader, and the scan reads every manifest at once
+        const read = await this.large.manifestFile(text, uri.toString());
+        if (read.problem) this.log.info(`workspace model: ${uri.toString()} not read: ${read.problem}`);
+        this.files.set(uri.toString(), { key, facts: read.facts });
       } catch (e) {
         this.log.warn(
           `workspace model: could not read ${uri.toString()}: ${e instanceof Error ? e.message : String(e)}`,
@@ -319,7 +442,8 @@ export class WorkspaceModel implements vscode.Disposable {
     this.model = undefined;
     this.generation++;
     this.log.info(
-      `workspace model: ${[...this.files.values()].filter((c) => c.facts.length).length} manifest files in the workspace`,
+      `workspace model: ${[...this.files.values()].filter((cached) => cached.facts.length).length} manifest ` +
+        'files in the workspace',
     );
   }
 }

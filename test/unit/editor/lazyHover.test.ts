@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { buildModel, manifestFacts } from '../../../src/editor/workspace/modelFacts.pure';
 import { buildLineIndex, type LineIndex } from '../../../src/editor/hover/captureIndex.pure';
-import { conversationAddresses, VETH_LOOK_ROWS } from '../../../src/editor/hover/conversation.pure';
+import { conversationAddresses, CONVERSATION_ROWS, VETH_LOOK_ROWS } from '../../../src/editor/hover/conversation.pure';
 import { annotatePacket } from '../../../src/editor/hover/packetAnnotation.pure';
 import {
   correlate,
@@ -290,10 +290,20 @@ test("a hover in a huge capture of nobody's traffic builds the conversation of t
   const said = annotatePacket(model, index, syn);
   assert.deepEqual(conversationAddresses(syn), packetAddresses(syn));
   const touching = t.touching(packetAddresses(syn));
+  // its conversation runs through the whole capture: the packets around the SYN are read, no more
+  assert.ok(touching.length > 3 * CONVERSATION_ROWS, `${touching.length} packets touch its addresses`);
+  const built = [...t.built].sort((a, b) => a - b);
+  const at = touching.indexOf(synRow);
   assert.deepEqual(
-    [...t.built].sort((a, b) => a - b),
-    touching,
-    "built: exactly the packets touching the SYN's addresses",
+    built,
+    touching.slice(touching.indexOf(built[0]), touching.indexOf(built[0]) + built.length),
+    "built: a run of the packets touching the SYN's addresses",
+  );
+  assert.equal(built.length, 3 * CONVERSATION_ROWS, 'as many as the window holds');
+  assert.ok(
+    touching.indexOf(built[0]) <= at - CONVERSATION_ROWS &&
+      at + CONVERSATION_ROWS < touching.indexOf(built[0]) + built.length,
+    'at least CONVERSATION_ROWS of them on each side of the SYN',
   );
   assert.ok(
     t.size - touching.length > 1000,

@@ -1,0 +1,209 @@
+import type { DocumentResult } from '../../ingest/document';
+import { editedLines, reparseEdited, type EditedLines } from '../../ingest/documentEdit';
+import { unpackFacts } from '../../ingest/factTransfer';
+import type { ClusterModel, Fact } from '../../model';
+import { buildLineIndex, type LineIndex } from '../hover/captureIndex.pure';
+import { hoverSentences, type HoverPlace } from '../hover/hoverSentences.pure';
+import { buildModel } from '../workspace/modelParts.pure';
+import type { TextChange, WorkerPart } from './protocol.pure';
+
+/**
+ * The large open logs the parse worker holds (no `vscode`): each one's text and parsed facts, kept
+ * in step with the editor by its change events, so that an edit, a hover and a trace cost the
+ * extension host a message, not a parse, a correlation or a walk over a million packets. The host
+ * keeps every fact but the packets (see withoutPackets): the model its commands and views read.
+ */
+
+interface Held {
+  version: number;
+  text: string;
+  doc: DocumentResult;
+  /** Offsets where each line of `text` starts, made on the first edit and kept up to date. */
+  lineStarts?: number[];
+  index?: { model: ClusterModel; index: LineIndex };
+}
+
+/** Facts that stay in the worker: a capture's packets and single packets. */
+const isPacketFact = (fact: Fact) => fact.kind === 'Capture' || fact.kind === 'Packet';
+
+/** The document without its packets: what the extension host keeps of a held document. */
+export function withoutPackets(doc: DocumentResult): DocumentResult {
+  return {
+    uri: doc.uri,
+    blocks: doc.blocks.map((block) => ({
+      ...block,
+      result: { ...block.result, facts: block.result.facts.filter((fact) => !isPacketFact(fact)) },
+    })),
+    facts: doc.facts.filter((fact) => !isPacketFact(fact)),
+  };
+}
+
+function lineStartsOf(text: string): number[] {
+  const starts = [0];
+  for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) starts.push(at + 1);
+  return starts;
+}
+
+/** Count of line breaks in `text`. */
+function breaksIn(text: string): number {
+  let breaks = 0;
+  for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) breaks++;
+  return breaks;
+}
+
+/** Applies one change to a held text and its line starts, as VS Code applies the changes of an event: in order. */
+function applyChange(held: Held, change: TextChange): void {
+  const starts = (held.lineStarts ??= lineStartsOf(held.text));
+  const offsetOf = (line: number, character: number) =>
+    line >= starts.length ? held.text.length : Math.min(starts[line] + character, held.text.length);
+  const from = offsetOf(change.startLine, change.startCharacter);
+  const to = offsetOf(change.endLine, change.endCharacter);
+  held.text = held.text.slice(0, from) + change.text + held.text.slice(to);
+  const added: number[] = [];
+  for (let at = change.text.indexOf('\n'); at >= 0; at = change.text.indexOf('\n', at + 1)) added.push(from + at + 1);
+  if (added.length > 10_000) {
+    held.lineStarts = lineStartsOf(held.text);
+    return;
+  }
+  const delta = change.text.length - (to - from);
+  for (let line = change.endLine + 1; line < starts.length; line++) starts[line] += delta;
+  const removed = Math.max(0, Math.min(change.endLine, starts.length - 1) - change.startLine);
+  starts.splice(change.startLine + 1, removed, ...added);
+}
+
+/** The lines one change event replaced (its changes all refer to the text before it: one span covers them). */
+function eventSpan(changes: readonly TextChange[], before: EditedLines | undefined): EditedLines | undefined {
+  let startLine = Infinity;
+  let endLine = -1;
+  let delta = 0;
+  for (const change of changes) {
+    startLine = Math.min(startLine, change.startLine);
+    endLine = Math.max(endLine, change.endLine);
+    delta += breaksIn(change.text) - (change.endLine - change.startLine);
+  }
+  if (endLine < 0) return before;
+  return editedLines([{ startLine, endLine, text: '\n'.repeat(Math.max(0, endLine - startLine + delta)) }], before);
+}
+
+/**
+ * What an edit changed in a document's blocks: from block `at`, `removed` blocks became `blocks`
+ * (those read again); the blocks after them stayed, their lines moved by `delta`.
+ */
+export interface ChangedBlocks {
+  at: number;
+  removed: number;
+  blocks: DocumentResult['blocks'];
+  delta: number;
+}
+
+/** The blocks before an edit (`before`) and after it, `read` of them read again (see reparseEdited). */
+function changedBlocks(before: DocumentResult['blocks'], after: DocumentResult['blocks'], read: number): ChangedBlocks {
+  // the blocks before the edit are kept as they were: the same objects
+  let at = 0;
+  while (at < before.length && at < after.length && at < after.length - read && before[at] === after[at]) at++;
+  const later = after.length - at - read;
+  const removed = before.length - at - later;
+  const delta = later > 0 ? after[at + read].startLine - before[at + removed].startLine : 0;
+  return { at, removed, blocks: after.slice(at, at + read), delta };
+}
+
+export class HeldDocuments {
+  private readonly held = new Map<string, Held>();
+  private context: ({ held: string } | { facts: Fact[] })[] = [];
+  /** Facts the host sent once (`cacheAs`), by number. */
+  private readonly cache = new Map<number, Fact[]>();
+  private contextModel?: ClusterModel;
+
+  hold(uri: string, version: number, text: string, doc: DocumentResult): void {
+    this.held.set(uri, { version, text, doc });
+    this.contextModel = undefined;
+  }
+
+  forget(uri: string): void {
+    if (this.held.delete(uri)) this.contextModel = undefined;
+  }
+
+  /**
+   * Applies the change events made since version `from` and re-reads the blocks they touched; the
+   * document as it is now, or undefined when `from` is not the version held or the text came out
+   * other than `length` characters long (the document is then forgotten: the host sends it again).
+   */
+  edit(
+    uri: string,
+    request: { from: number; version: number; events: readonly TextChange[][]; length: number },
+  ): { doc: DocumentResult; changed: ChangedBlocks } | undefined {
+    const held = this.held.get(uri);
+    if (!held || held.version !== request.from) {
+      this.forget(uri);
+      return undefined;
+    }
+    let span: EditedLines | undefined;
+    for (const changes of request.events) {
+      for (const change of changes) applyChange(held, change);
+      span = eventSpan(changes, span);
+    }
+    if (held.text.length !== request.length) {
+      this.forget(uri);
+      return undefined;
+    }
+    const before = held.doc.blocks;
+    let read = 0;
+    if (span) {
+      const edited = reparseEdited(held.doc, held.text, span);
+      read = edited.readBlocks;
+      held.doc = edited;
+    }
+    held.version = request.version;
+    held.index = undefined;
+    this.contextModel = undefined;
+    return { doc: held.doc, changed: changedBlocks(before, held.doc.blocks, read) };
+  }
+
+  /** Sets the workspace's sources that hovers read. */
+  setContext(parts: WorkerPart[]): void {
+    const facts = this.factsOf(parts);
+    const named = new Set<number>();
+    for (const part of parts)
+      if ('cached' in part) named.add(part.cached);
+      else if ('cacheAs' in part && part.cacheAs !== undefined) named.add(part.cacheAs);
+    for (const number of [...this.cache.keys()]) if (!named.has(number)) this.cache.delete(number);
+    // a held document is read when the model is built: an edit may have changed it since
+    this.context = parts.map((part, index) => ('held' in part ? { held: part.held } : { facts: facts[index] }));
+    this.contextModel = undefined;
+  }
+
+  /** The facts of `parts` in order, held documents' from here; throws for a document not held. */
+  factsOf(parts: readonly WorkerPart[]): Fact[][] {
+    return parts.map((part) => {
+      if ('cached' in part) {
+        const facts = this.cache.get(part.cached);
+        if (!facts) throw new Error(`the parse worker has no facts numbered ${part.cached}`);
+        return facts;
+      }
+      if ('facts' in part) {
+        const facts = unpackFacts(part.facts);
+        if (part.cacheAs !== undefined) this.cache.set(part.cacheAs, facts);
+        return facts;
+      }
+      const held = this.held.get(part.held);
+      if (!held) throw new Error(`the parse worker does not hold ${part.held}`);
+      return held.doc.facts;
+    });
+  }
+
+  /** What a hover at `place` of the held document says; undefined when that version is not held. */
+  hover(uri: string, version: number, place: HoverPlace): string[] | undefined {
+    const held = this.held.get(uri);
+    if (!held || held.version !== version) return undefined;
+    // a document forgotten since the context was set is left out until the host sends a new one
+    const model = (this.contextModel ??= buildModel(
+      this.context.flatMap((part) => {
+        if (!('held' in part)) return [part.facts];
+        const document = this.held.get(part.held);
+        return document ? [document.doc.facts] : [];
+      }),
+    ));
+    if (held.index?.model !== model) held.index = { model, index: buildLineIndex(held.doc.facts, uri, model) };
+    return hoverSentences(model, held.index.index, place);
+  }
+}
