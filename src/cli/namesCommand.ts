@@ -67,6 +67,7 @@ registerCommand({
       throw new UsageError(`--protocol must be TCP, UDP or SCTP, got '${values.protocol}'`, usage);
     const portName = values.port ?? '';
     const spn = servicePortName(namespace, name, portName);
+    const servicePort = { namespace, name, protocol, portName };
     const endpoints = (values.endpoint ?? []).map(parseEndpoint);
     const probs = endpointProbabilities(endpoints.length);
     const result = {
@@ -82,15 +83,15 @@ registerCommand({
         firewall: iptablesServiceChain('FW', spn, protocol),
       },
       nftables: {
-        service: nftServiceChain('service', namespace, name, protocol, portName),
-        local: nftServiceChain('local', namespace, name, protocol, portName),
-        external: nftServiceChain('external', namespace, name, protocol, portName),
-        firewall: nftServiceChain('firewall', namespace, name, protocol, portName),
+        service: nftServiceChain('service', servicePort),
+        local: nftServiceChain('local', servicePort),
+        external: nftServiceChain('external', servicePort),
+        firewall: nftServiceChain('firewall', servicePort),
       },
       endpoints: endpoints.map((ep, i) => ({
         endpoint: `${ep.ip}:${ep.port}`,
         iptablesChain: iptablesEndpointChain(spn, protocol, ep.ip, ep.port),
-        nftablesChain: nftEndpointChain(namespace, name, protocol, portName, ep.ip, ep.port),
+        nftablesChain: nftEndpointChain(servicePort, ep),
         probabilityWritten: probs[i] ?? null,
         probabilityPrinted: probs[i] ? iptablesPrintedProbability(probs[i]) : null,
       })),

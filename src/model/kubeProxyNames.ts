@@ -63,29 +63,27 @@ function hashAndTruncate(name: string): string {
 
 export type NftServiceChainKind = 'service' | 'local' | 'external' | 'firewall';
 
-/** e.g. `service-ULMVA6XW-ns1/svc1/tcp/p80`; the port part is the port *name* (may be empty). */
-export function nftServiceChain(
-  kind: NftServiceChainKind,
-  namespace: string,
-  service: string,
-  protocol: string,
-  portName = '',
-): string {
-  return `${kind}-${hashAndTruncate(`${namespace}/${service}/${protocol.toLowerCase()}/${portName}`)}`;
+/** A Service port as kube-proxy's nftables chain names spell it: the port's *name* (may be empty), not its number. */
+export interface NftServicePort {
+  namespace: string;
+  /** The Service's name. */
+  name: string;
+  protocol: string;
+  portName?: string;
+}
+
+const nftServicePortName = ({ namespace, name, protocol, portName = '' }: NftServicePort) =>
+  `${namespace}/${name}/${protocol.toLowerCase()}/${portName}`;
+
+/** e.g. `service-ULMVA6XW-ns1/svc1/tcp/p80`. */
+export function nftServiceChain(kind: NftServiceChainKind, servicePort: NftServicePort): string {
+  return `${kind}-${hashAndTruncate(nftServicePortName(servicePort))}`;
 }
 
 /** e.g. `endpoint-5OJB2KTY-ns1/svc1/tcp/p80__10.180.0.1/80` (IPv6 colons become dots). */
-export function nftEndpointChain(
-  namespace: string,
-  service: string,
-  protocol: string,
-  portName: string,
-  ip: string,
-  port: number,
-): string {
-  const safeIp = ip.includes(':') ? ip.replace(/:/g, '.') : ip;
-  const servicePort = `${namespace}/${service}/${protocol.toLowerCase()}/${portName}`;
-  return `endpoint-${hashAndTruncate(`${servicePort}__${safeIp}/${port}`)}`;
+export function nftEndpointChain(servicePort: NftServicePort, endpoint: { ip: string; port: number }): string {
+  const safeIp = endpoint.ip.includes(':') ? endpoint.ip.replace(/:/g, '.') : endpoint.ip;
+  return `endpoint-${hashAndTruncate(`${nftServicePortName(servicePort)}__${safeIp}/${endpoint.port}`)}`;
 }
 
 /** What kube-proxy writes for endpoint i of n (0-based): 1/(n-i) as Go's `%0.10f`. */

@@ -692,7 +692,8 @@ function viaIpvs(ctx: TraceContext, hop: ProxyHop): ProxyResult {
 function viaNft(ctx: TraceContext, hop: ProxyHop, modeEv: Evidence[]): ProxyResult {
   const { phase, from, node, svc, port } = hop;
   const portName = port.name ?? '';
-  const predictedChain = nftServiceChain('service', namespaceOf(svc), svc.name, port.protocol, portName);
+  const servicePort = { namespace: namespaceOf(svc), name: svc.name, protocol: port.protocol, portName };
+  const predictedChain = nftServiceChain('service', servicePort);
   const el = ctx.model
     .all('NftMapElement')
     .find(
@@ -744,14 +745,7 @@ function viaNft(ctx: TraceContext, hop: ProxyHop, modeEv: Evidence[]): ProxyResu
         ...endpointChoice,
         chain:
           endpointChoice.ip && endpointChoice.port !== undefined
-            ? nftEndpointChain(
-                namespaceOf(svc),
-                svc.name,
-                port.protocol,
-                portName,
-                endpointChoice.ip,
-                endpointChoice.port,
-              )
+            ? nftEndpointChain(servicePort, { ip: endpointChoice.ip, port: endpointChoice.port })
             : undefined,
         probability: 1 / (base.length || 1),
       }));

@@ -15,8 +15,7 @@ const quote = (text: string) => `"${text.replace(/"/g, '')}"`;
 
 /** The `endpoint-…` chain that DNATs to one endpoint of a service port. */
 function endpointChain(servicePort: ServicePortPlan, endpoint: PlannedEndpoint): string {
-  const { namespace, name, protocol, portName } = servicePort;
-  return nftEndpointChain(namespace, name, protocol, portName, endpoint.ip, endpoint.port);
+  return nftEndpointChain(servicePort, endpoint);
 }
 
 function affinitySet(servicePort: ServicePortPlan, endpoint: PlannedEndpoint): string {
@@ -60,34 +59,10 @@ export function predictNftRuleset(plan: RulePlan): string {
   const chains: string[] = [];
   for (const servicePort of plan.ports) {
     const proto = servicePort.protocol.toLowerCase();
-    const svc = nftServiceChain(
-      'service',
-      servicePort.namespace,
-      servicePort.name,
-      servicePort.protocol,
-      servicePort.portName,
-    );
-    const ext = nftServiceChain(
-      'external',
-      servicePort.namespace,
-      servicePort.name,
-      servicePort.protocol,
-      servicePort.portName,
-    );
-    const local = nftServiceChain(
-      'local',
-      servicePort.namespace,
-      servicePort.name,
-      servicePort.protocol,
-      servicePort.portName,
-    );
-    const firewall = nftServiceChain(
-      'firewall',
-      servicePort.namespace,
-      servicePort.name,
-      servicePort.protocol,
-      servicePort.portName,
-    );
+    const svc = nftServiceChain('service', servicePort);
+    const ext = nftServiceChain('external', servicePort);
+    const local = nftServiceChain('local', servicePort);
+    const firewall = nftServiceChain('firewall', servicePort);
     clusterIps.add(servicePort.clusterIP);
     const externalIps = [...servicePort.externalIPs, ...servicePort.loadBalancerIPs];
     if (servicePort.endpoints.length === 0) {

@@ -90,14 +90,20 @@ test('SVL/EXT/FW chains share the SVC hash, protocol case does not matter', () =
 test('nftables chain names follow the hash-prefixed readable form', () => {
   // Seen in a real nftables-mode kube-proxy ruleset (k3s, kube-dns dns-tcp).
   assert.match(
-    nftServiceChain('service', 'kube-system', 'kube-dns', 'TCP', 'dns-tcp'),
+    nftServiceChain('service', { namespace: 'kube-system', name: 'kube-dns', protocol: 'TCP', portName: 'dns-tcp' }),
     /^service-NWBZK7IH-kube-system\/kube-dns\/tcp\/dns-tcp$/,
   );
   assert.match(
-    nftEndpointChain('default', 'a-app', 'TCP', '', '10.244.0.143', 80),
+    nftEndpointChain({ namespace: 'default', name: 'a-app', protocol: 'TCP' }, { ip: '10.244.0.143', port: 80 }),
     /^endpoint-[A-Z2-7]{8}-default\/a-app\/tcp\/__10\.244\.0\.143\/80$/,
   );
-  assert.match(nftEndpointChain('default', 'v6', 'TCP', 'http', 'fd00::1', 80), /__fd00\.\.1\/80$/);
+  assert.match(
+    nftEndpointChain(
+      { namespace: 'default', name: 'v6', protocol: 'TCP', portName: 'http' },
+      { ip: 'fd00::1', port: 80 },
+    ),
+    /__fd00\.\.1\/80$/,
+  );
 });
 
 test('endpoint probabilities are 1/(n-i) with the last endpoint unconditional', () => {

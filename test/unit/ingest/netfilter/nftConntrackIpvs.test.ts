@@ -17,7 +17,8 @@ test('nft list table ip kube-proxy (real, nftables mode): maps, numgen choices, 
   const r = parseNft({ text, uri: 'nft', command: 'nft list table ip kube-proxy' });
   assert.deepEqual(r.unparsed, []);
   const els = ofKind(r.facts, 'NftMapElement').filter((e) => e.map === 'service-ips');
-  const dnsChain = nftServiceChain('service', 'kube-system', 'kube-dns', 'UDP', 'dns');
+  const kubeDnsPort = { namespace: 'kube-system', name: 'kube-dns', protocol: 'UDP', portName: 'dns' };
+  const dnsChain = nftServiceChain('service', kubeDnsPort);
   const dns = els.find((e) => e.key.join(' . ') === '10.96.0.10 . udp . 53');
   assert.equal(dns?.verdict, `goto ${dnsChain}`);
   assert.equal(dns?.evidence[0].excerpt?.includes('10.96.0.10 . udp . 53'), true);
@@ -27,8 +28,8 @@ test('nft list table ip kube-proxy (real, nftables mode): maps, numgen choices, 
   const rules = ofKind(r.facts, 'NftRule');
   const pick = rules.find((x) => x.chain === dnsChain && x.endpointChains);
   assert.deepEqual(pick?.endpointChains, [
-    nftEndpointChain('kube-system', 'kube-dns', 'UDP', 'dns', '10.244.0.105', 53),
-    nftEndpointChain('kube-system', 'kube-dns', 'UDP', 'dns', '10.244.0.107', 53),
+    nftEndpointChain(kubeDnsPort, { ip: '10.244.0.105', port: 53 }),
+    nftEndpointChain(kubeDnsPort, { ip: '10.244.0.107', port: 53 }),
   ]);
   const dnat = rules.filter((x) => x.dnatTo && x.chain.startsWith('endpoint-') && x.chain.includes('kube-dns/udp/dns'));
   assert.deepEqual(dnat.map((x) => `${x.dnatTo!.ip}:${x.dnatTo!.port}`).sort(), ['10.244.0.105:53', '10.244.0.107:53']);
