@@ -66,9 +66,21 @@ export function hostNames(model: ClusterModel): HostNames {
   };
 }
 
+/**
+ * Digits and dots only: an address as `-n` prints it, never a name (names hold a letter or a dash).
+ * A character scan: this runs for both ends of every packet a trace reads.
+ */
+function numeric(text: string): boolean {
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (code !== 46 && (code < 48 || code > 57)) return false;
+  }
+  return text.length > 0;
+}
+
 /** An endpoint printed as a name, read back as its address (the name kept beside it). */
 function readBack(endpoint: Endpoint4 | undefined, names: HostNames): Endpoint4 | undefined {
-  if (!endpoint || isIPv4(endpoint.ip) || endpoint.ip.includes(':')) return undefined;
+  if (!endpoint || numeric(endpoint.ip) || endpoint.ip.includes(':')) return undefined;
   const ip = names.addressOf(endpoint.ip);
   return ip ? { ...endpoint, ip, name: endpoint.name ?? endpoint.ip } : undefined;
 }
