@@ -154,6 +154,17 @@ export async function statusBarLanguage(page) {
   return (await item.innerText()).trim();
 }
 
+/** The status bar's language mode once it is `wanted`, or the last one shown after 15 s. */
+export async function statusBarLanguageBecomes(page, wanted) {
+  const deadline = Date.now() + 15_000;
+  let language = await statusBarLanguage(page);
+  while (language !== wanted && Date.now() < deadline) {
+    await page.waitForTimeout(250);
+    language = await statusBarLanguage(page);
+  }
+  return language;
+}
+
 /** Moves the cursor of the active editor to line:column (1-based) with Go to Line/Column. */
 export async function goToPosition(page, line, column) {
   const input = page.locator('.quick-input-widget input');

@@ -8,6 +8,7 @@ import { ROOT } from '../lib/workspace.mjs';
 import {
   goToPosition,
   statusBarLanguage,
+  statusBarLanguageBecomes,
   openFile,
   runCommand,
   waitForWorkbenchReady,
@@ -189,13 +190,7 @@ export const tests = [
   ),
   shot('a sample capture saved as .txt opens as tcpdump, not Plain Text', async ({ page }) => {
     await openFile(page, 'a2-pod-to-service/capture-service.txt');
-    const deadline = Date.now() + 15_000;
-    let language = await statusBarLanguage(page);
-    while (language !== 'tcpdump' && Date.now() < deadline) {
-      await page.waitForTimeout(250);
-      language = await statusBarLanguage(page);
-    }
-    assert.equal(language, 'tcpdump');
+    assert.equal(await statusBarLanguageBecomes(page, 'tcpdump'), 'tcpdump');
   }),
   shot(
     'the Kube Packet Path view lists the Services and pods known; its Trace actions trace them',
@@ -315,13 +310,7 @@ export const tests = [
         }
         assert.equal(await statusBarLanguage(page), 'Plain Text', 'outside the globs nothing is switched unasked');
         await offer.locator('.monaco-button', { hasText: 'Show as tcpdump' }).click();
-        const deadline = Date.now() + 15_000;
-        let language = await statusBarLanguage(page);
-        while (language !== 'tcpdump' && Date.now() < deadline) {
-          await page.waitForTimeout(250);
-          language = await statusBarLanguage(page);
-        }
-        assert.equal(language, 'tcpdump');
+        assert.equal(await statusBarLanguageBecomes(page, 'tcpdump'), 'tcpdump');
       } finally {
         if (before === undefined) rmSync(settingsFile, { force: true });
         else writeFileSync(settingsFile, before);

@@ -8,21 +8,12 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ClusterModel } from '../../../src/model';
 import { modelOf } from '../../support/modelOf';
+import type { TruthConnection } from '../../support/labTruth';
 import { trace, type Flow, type FlowStep } from '../../../src/flow';
 import { brokenAt } from '../../../src/flow/brokenAt';
 import { diagnose } from '../../../src/flow/diagnose';
 
 const LAB = 'test/fixtures/lab';
-
-interface TruthConnection {
-  protocol: string;
-  client: { ip: string; port: number; node: string | null; pod: string | null; interface: string | null };
-  destination: { ip: string; port: number; service: { name: string; via: string } | null };
-  endpoint: { ip: string; port: number; node: string; pod: string; interface: string };
-  dnatNode: string | null;
-  snat: { ip: string; port: number; node: string } | null;
-  replied: boolean;
-}
 
 function experiment(name: string, withManifests = true): { model: ClusterModel; truth: TruthConnection[] } {
   const model = modelOf({

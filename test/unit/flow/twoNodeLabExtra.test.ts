@@ -7,28 +7,13 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ClusterModel } from '../../../src/model';
 import { modelOf } from '../../support/modelOf';
+import type { TruthConnection, TruthEnd } from '../../support/labTruth';
 import { trace, type Flow, type FlowStep } from '../../../src/flow';
 import { brokenAt } from '../../../src/flow/brokenAt';
 
 const LAB = 'test/fixtures/lab';
 const MANIFESTS = join(LAB, 'manifests-extra2', 'cluster.yaml');
 
-interface TruthEnd {
-  ip: string;
-  port: number;
-  node: string | null;
-  pod: string | null;
-  interface: string | null;
-}
-interface TruthConnection {
-  protocol: string;
-  client: TruthEnd;
-  destination: { ip: string; port: number; service: { name: string; via: string } | null };
-  endpoint: TruthEnd;
-  dnatNode: string | null;
-  snat: { ip: string; port: number; node: string } | null;
-  replied: boolean;
-}
 interface TruthUnconfirmed {
   client: TruthEnd;
   destination: { ip: string; port: number; service: { name: string; via: string } | null };
