@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ipv4ToNumber, isIPv6, joinHostPort } from './net';
+import type { NatRule } from './kubeProxy';
 
 /**
  * kube-proxy's deterministic names and numbers, computed exactly as upstream does
@@ -132,4 +133,18 @@ export function sloppyCIDR(text: string): string | undefined {
   const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
   const network = (ipv4ToNumber(address)! & mask) >>> 0;
   return `${[24, 16, 8, 0].map((shift) => (network >>> shift) & 255).join('.')}/${prefix}`;
+}
+
+/**
+ * kube-proxy's filter rule that drops a Local-policy Service's external traffic on a node without a
+ * local endpoint: `KUBE-EXTERNAL-SERVICES … "ns/svc[:port] has no local endpoints" … -j DROP`.
+ * `service` is `ns/name`; the comment names the Service port (`ns/name:http`) when the port has a name.
+ */
+export function isLocalEndpointDrop(rule: NatRule, service: string): boolean {
+  if (rule.chain !== 'KUBE-EXTERNAL-SERVICES' || rule.target !== 'DROP') return false;
+  const comment = rule.comment ?? '';
+  const suffix = ' has no local endpoints';
+  if (!comment.startsWith(service) || !comment.endsWith(suffix)) return false;
+  const rest = comment.slice(service.length, comment.length - suffix.length);
+  return rest === '' || /^:[\w-]+$/.test(rest);
 }

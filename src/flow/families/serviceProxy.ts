@@ -1,4 +1,5 @@
 import {
+  isLocalEndpointDrop,
   namespacedName,
   namespaceOf,
   cidrContains,
@@ -543,13 +544,7 @@ function dropWithoutLocalEndpoint(
   const { phase, node, svc, port } = hop;
   const dropRule = ctx.model
     .all('NatRule')
-    .find(
-      (natRule) =>
-        natRule.chain === 'KUBE-EXTERNAL-SERVICES' &&
-        natRule.target === 'DROP' &&
-        natRule.dport === port.nodePort &&
-        (natRule.comment ?? '').startsWith(`${namespacedName(svc)}`),
-    );
+    .find((natRule) => natRule.dport === port.nodePort && isLocalEndpointDrop(natRule, namespacedName(svc)));
   const drop = ctx.b.actor(netfilterActor(node, 'KUBE-EXTERNAL-SERVICES (filter)'));
   ctx.b.step(phase, {
     from: ext,

@@ -1,4 +1,4 @@
-import { namespacedName, type Service } from '../../model';
+import { isLocalEndpointDrop, namespacedName, type Service } from '../../model';
 import type { TraceContext } from '../context';
 import type { Finding } from '../types';
 import { breakAt, findStep, ipOf, linesOf } from './breaks';
@@ -18,14 +18,7 @@ export function externalTrafficLocal(ctx: TraceContext, services: readonly Servi
   const at = findStep(ctx.b, (step) => step.kind === 'reject' && /no local endpoint/.test(step.label), 'connect');
   if (!at) return [];
   const node = connection.sightings[0]?.site?.node ?? ctx.b.actorName(at.step.from);
-  const drops = ctx.model
-    .all('NatRule')
-    .filter(
-      (rule) =>
-        rule.chain === 'KUBE-EXTERNAL-SERVICES' &&
-        rule.target === 'DROP' &&
-        (rule.comment ?? '').startsWith(`${namespacedName(svc)} has no local endpoints`),
-    );
+  const drops = ctx.model.all('NatRule').filter((rule) => isLocalEndpointDrop(rule, namespacedName(svc)));
   const counted = drops.find((rule) => (rule.packets ?? 0) > 0);
   const endpointNodes = [
     ...new Set(

@@ -7,10 +7,14 @@ import {
   iptablesEndpointChain,
   iptablesPrintedProbability,
   iptablesServiceChain,
+  isLocalEndpointDrop,
   nftEndpointChain,
   nftServiceChain,
   servicePortName,
+  type NatRule,
 } from '../../../src/model';
+import { iptablesSaveFormat } from '../../../src/ingest/netfilter/iptablesSave';
+import type { ParseResult } from '../../../src/ingest/types';
 
 // The seed report (shared/seed) printed these chains with `iptables -t nat -L … -n`
 // on a real kube-proxy node; the names must come out exactly the same.
@@ -138,4 +142,20 @@ test('base32 matches RFC 4648 test vectors', () => {
   assert.equal(enc('f'), 'MY');
   assert.equal(enc('fo'), 'MZXQ');
   assert.equal(enc('foobar'), 'MZXW6YTBOI');
+});
+
+test("a Local-policy drop rule names its Service port: 'ns/svc' or 'ns/svc:port', never a longer name", () => {
+  // kube-proxy's own golden dump and the lab's predicted rules (accepted by the kernel).
+  const rulesOf = (path: string) =>
+    (iptablesSaveFormat.parse({ text: readFileSync(path, 'utf8'), uri: path }) as ParseResult).facts.filter(
+      (fact): fact is NatRule => fact.kind === 'NatRule',
+    );
+  const golden = rulesOf('test/fixtures/conformance/kube-proxy/overall.iptables.expected.txt');
+  const lab = rulesOf('test/fixtures/lab/manifests-extra2/predicted-rules.node1.iptables-save');
+  const drops = (rules: NatRule[], service: string) =>
+    rules.filter((rule) => isLocalEndpointDrop(rule, service)).map((rule) => rule.comment);
+  assert.deepEqual([...new Set(drops(golden, 'ns2/svc2'))], ['ns2/svc2:p80 has no local endpoints']);
+  assert.deepEqual(drops(lab, 'default/edge'), ['default/edge:http has no local endpoints']);
+  assert.deepEqual(drops(lab, 'default/edg'), [], 'a prefix of the name is another Service');
+  assert.deepEqual(drops(golden, 'ns2/svc'), []);
 });
