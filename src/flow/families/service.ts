@@ -2,6 +2,7 @@ import {
   namespaceOf,
   derivedEvidence,
   withRole,
+  type Evidence,
   type Packet,
   type Pod,
   type Service,
@@ -15,6 +16,7 @@ import {
   serviceActor,
   conntrackActor,
   underlayActor,
+  netfilterActor,
 } from '../actors';
 import { capturedOn, clusterIpText, covers, describePacket, endpointText, nodeOf, type TraceContext } from '../context';
 import { endpointKey, ipOf, masqueradedLeg, translatedLeg } from '../correlate/connections';
@@ -41,6 +43,20 @@ export function pickPort(svc: Service, spec: DstSpec): ServicePort | undefined {
 }
 
 /**
+ * kube-proxy's KUBE-POSTROUTING on a node, where packets marked by KUBE-MARK-MASQ are masqueraded:
+ * its actor, and the MASQUERADE rule as pasted (else what kube-proxy always programs there).
+ */
+function kubeMasquerade(ctx: TraceContext, node: string): { actor: string; evidence: Evidence[] } {
+  const rule = ctx.model
+    .all('NatRule')
+    .find((natRule) => natRule.chain === 'KUBE-POSTROUTING' && natRule.target === 'MASQUERADE');
+  return {
+    actor: ctx.b.actor(netfilterActor(node, 'KUBE-POSTROUTING')),
+    evidence: rule?.evidence ?? [derivedEvidence('KUBE-POSTROUTING MASQUERADE for marked packets')],
+  };
+}
+
+/**
  * A node (or hostNetwork pod) calling a ClusterIP: its packet left with the node's own address,
  * which is outside the pod network, so kube-proxy marked it (KUBE-MARK-MASQ) and POSTROUTING
  * masqueraded it to the address of the interface toward the endpoint (flannel.1's or cni0's). The
@@ -57,18 +73,10 @@ function nodeMasquerade(ctx: TraceContext, hop: { phase: FlowPhase; from: string
   const before = entry ? endpointKey(entry.original.src, entry.original.sport) : undefined;
   if (!entry || entry.original.src === client.ip) return from;
   const leaving = ctx.packets.find((packet) => endpointKey(packet.src?.ip, packet.src?.port) === wire);
-  const postrouting = ctx.b.actor({
-    id: `netfilter:${node}/KUBE-POSTROUTING`,
-    kind: 'netfilter',
-    name: 'KUBE-POSTROUTING',
-    group: `${node} root netns`,
-  });
-  const rule = ctx.model
-    .all('NatRule')
-    .find((natRule) => natRule.chain === 'KUBE-POSTROUTING' && natRule.target === 'MASQUERADE');
+  const postrouting = kubeMasquerade(ctx, node);
   ctx.b.step(phase, {
     from,
-    to: postrouting,
+    to: postrouting.actor,
     kind: 'nat',
     label: `MASQUERADE src ${before} → ${wire}`,
     nat: { type: 'MASQUERADE', before: before ?? '', after: wire },
@@ -76,13 +84,9 @@ function nodeMasquerade(ctx: TraceContext, hop: { phase: FlowPhase; from: string
       `${node} sent it from ${entry.original.src}, outside the pod network, so kube-proxy marked it for ` +
       `masquerade; POSTROUTING rewrote the source to ${client.ip}, the address of the interface toward ` +
       "the endpoint, so the reply comes back to this node's conntrack.",
-    evidence: [
-      ...(leaving?.evidence ?? []),
-      ...entry.evidence,
-      ...(rule?.evidence ?? [derivedEvidence('KUBE-POSTROUTING MASQUERADE for marked packets')]),
-    ],
+    evidence: [...(leaving?.evidence ?? []), ...entry.evidence, ...postrouting.evidence],
   });
-  return postrouting;
+  return postrouting.actor;
 }
 
 /** Pod → ClusterIP Service: DNS (when named), kube-proxy DNAT to one endpoint, data, conntrack'd reply. */
@@ -657,9 +661,6 @@ export function traceNodePort(ctx: TraceContext, request: NodePortRequest): void
   const masqueradedAt = ctx.connection ? masqueradedLeg(ctx.connection)?.from : undefined;
   let masqueradeIp: string | undefined;
   if (svc.externalTrafficPolicy !== 'Local' && !podSourced) {
-    const rule = ctx.model
-      .all('NatRule')
-      .find((natRule) => natRule.chain === 'KUBE-POSTROUTING' && natRule.target === 'MASQUERADE');
     // The connection's own entry: by its sender, or (a node calling itself, captured only after the
     // masquerade) by the address its reply goes back to.
     const wireClient = ctx.connection?.client;
@@ -695,15 +696,10 @@ export function traceNodePort(ctx: TraceContext, request: NodePortRequest): void
             endpointKey(packet.src?.ip, packet.src?.port) === masqueradedFrom && packet.dst?.ip === endpoint.ip,
         )
       : [];
-    const postrouting = ctx.b.actor({
-      id: `netfilter:${nodeName}/KUBE-POSTROUTING`,
-      kind: 'netfilter',
-      name: 'KUBE-POSTROUTING',
-      group: `${nodeName} root netns`,
-    });
+    const postrouting = kubeMasquerade(ctx, nodeName);
     ctx.b.step(phase, {
       from: at,
-      to: postrouting,
+      to: postrouting.actor,
       kind: 'nat',
       label: `MASQUERADE src ${sentBy ?? arrivedFrom ?? 'client'} → ${after}`,
       nat: { type: 'MASQUERADE', before: sentBy ?? arrivedFrom ?? 'client', after },
@@ -713,11 +709,11 @@ export function traceNodePort(ctx: TraceContext, request: NodePortRequest): void
         'back through this node to be un-NATed.',
       evidence: [
         ...masqueraded.slice(0, 1).flatMap((packet) => packet.evidence),
-        ...(rule?.evidence ?? [derivedEvidence('KUBE-POSTROUTING MASQUERADE for marked packets')]),
+        ...postrouting.evidence,
         ...(ct?.evidence ?? []),
       ],
     });
-    at = postrouting;
+    at = postrouting.actor;
   }
   if (!server) {
     ctx.b.need(podBehindUnknown(ctx, endpoint.ip));
