@@ -1,4 +1,4 @@
-import { withRole, type ClusterModel, type ConntrackEntry, type Packet } from '../model';
+import { partitionPoint, withRole, type ClusterModel, type ConntrackEntry, type Packet } from '../model';
 import { correlate, correlateOptionsOf } from './correlate/correlate';
 import type { Correlation } from './correlate/correlation';
 import { endpointKey, ipOf, masqueradedLeg, portOf, translatedLeg, type Connection } from './correlate/connections';
@@ -108,14 +108,8 @@ class SendTimes {
     const key = sent.port === undefined ? sent.ip : endpointKey(sent.ip, sent.port);
     const times = this.timesByDestination.get(key);
     if (!times) return undefined;
-    let low = 0;
-    let high = times.length;
-    while (low < high) {
-      const middle = (low + high) >> 1;
-      if (times[middle] <= sent.time) low = middle + 1;
-      else high = middle;
-    }
-    return low === 0 ? undefined : times[low - 1];
+    const after = partitionPoint(times.length, (index) => times[index] <= sent.time);
+    return after === 0 ? undefined : times[after - 1];
   }
 
   private add(key: string, time: number): void {

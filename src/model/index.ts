@@ -1,6 +1,7 @@
 /** The shared vocabulary of Kube Packet Path. Start reading here. */
 export * from './evidence';
 export * from './net';
+export * from './order';
 export * from './kubernetes';
 export * from './dns';
 export * from './dnsNames';

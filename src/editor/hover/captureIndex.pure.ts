@@ -1,4 +1,4 @@
-import { ArrayPacketTable, type ClusterModel, type Fact, type NatRule, type Packet } from '../../model';
+import { ArrayPacketTable, partitionPoint, type ClusterModel, type Fact, type NatRule, type Packet } from '../../model';
 import { ConversationFinder, type Conversation, type PacketPlace, type Segment } from './conversation.pure';
 
 /**
@@ -28,15 +28,9 @@ function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
 /** A capture segment's rows at `line`: its lines never decrease with the row, so a binary search finds the first. */
 function rowsAt(seg: Segment, line: number): number[] {
   const table = seg.table;
-  let lo = 0;
-  let hi = table.size;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (table.lineOf(mid) < line) lo = mid + 1;
-    else hi = mid;
-  }
+  const first = partitionPoint(table.size, (row) => table.lineOf(row) < line);
   const out: number[] = [];
-  for (let i = lo; i < table.size && table.lineOf(i) === line; i++) out.push(i);
+  for (let i = first; i < table.size && table.lineOf(i) === line; i++) out.push(i);
   return out;
 }
 

@@ -15,7 +15,7 @@ import {
   type VethClaim,
   type VethOwnership,
 } from '../../flow/correlate';
-import { packetAddresses, type ClusterModel, type Packet, type PacketTable } from '../../model';
+import { packetAddresses, partitionPoint, type ClusterModel, type Packet, type PacketTable } from '../../model';
 
 /**
  * The correlation a hover needs for one packet, computed on demand (no `vscode`): only the packets
@@ -192,14 +192,7 @@ export class ConversationFinder {
     const below = (row: number) =>
       near.place?.segment === segment ? row < near.place.row : (table.packet(row).t ?? -Infinity) < near.time!;
     if (near.place?.segment !== segment && near.time === undefined) return rows.length >> 1;
-    let low = 0;
-    let high = rows.length;
-    while (low < high) {
-      const middle = (low + high) >>> 1;
-      if (below(rows[middle])) low = middle + 1;
-      else high = middle;
-    }
-    return low;
+    return partitionPoint(rows.length, (index) => below(rows[index]));
   }
 
   private compute(

@@ -1,5 +1,6 @@
 import type { FieldSpan, ManifestObjectInfo, ManifestReadResult, TextSpan } from './yamlDocuments';
 import { joinPath } from './fieldPaths';
+import { partitionPoint } from '../../model';
 
 /**
  * Fast path for JSON (`kubectl get -o json`, which can be tens of MB): values from JSON.parse,
@@ -25,14 +26,9 @@ export class TextPositions {
   }
   /** 1-based line and column of an offset. */
   pos(offset: number): { line: number; col: number } {
-    let lo = 0,
-      hi = this.starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (this.starts[mid] <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return { line: lo + this.firstLine, col: offset - this.starts[lo] + 1 };
+    // The last line starting at or before the offset (the first starts at 0).
+    const line = Math.max(0, partitionPoint(this.starts.length, (index) => this.starts[index] <= offset) - 1);
+    return { line: line + this.firstLine, col: offset - this.starts[line] + 1 };
   }
   /** Offset where a 1-based line (in the caller's numbering) starts. */
   offsetOf(line: number): number {
