@@ -12,6 +12,7 @@ import {
   type ServicePort,
 } from '../../model';
 import type { TraceContext } from '../context';
+import { ipOf, portOf } from '../correlate/connections';
 
 /** One endpoint kube-proxy may pick for a Service port. */
 export interface EndpointChoice {
@@ -46,31 +47,21 @@ export function podByIp(ctx: TraceContext, ip?: string): Pod | undefined {
 function capturedEndpoints(ctx: TraceContext, svc: Service, port: ServicePort): EndpointChoice[] {
   const vip = `${svc.clusterIP ?? ''}:${port.port}`;
   const seen = new Map<string, EndpointChoice>();
-  for (const summary of ctx.b.connections) {
-    if (summary.original !== vip || !summary.translated || seen.has(summary.translated)) continue;
-    const at = summary.translated.lastIndexOf(':');
-    const ip = summary.translated.slice(0, at);
-    seen.set(summary.translated, {
-      ip,
-      port: Number(summary.translated.slice(at + 1)),
-      pod: podByIp(ctx, ip),
-      evidence: summary.evidence,
-      observedRule: false,
-      seenInCaptures: true,
-    });
-  }
-  for (const natPair of ctx.corr.natPairs) {
-    if (natPair.direction !== 'forward' || natPair.original !== vip || seen.has(natPair.translated)) continue;
-    const ip = natPair.after.dst?.ip;
-    seen.set(natPair.translated, {
-      ip,
-      port: natPair.after.dst?.port,
-      pod: podByIp(ctx, ip),
-      evidence: [...natPair.before.evidence, ...natPair.after.evidence],
-      observedRule: false,
-      seenInCaptures: true,
-    });
-  }
+  const add = (translated: string, end: { ip?: string; port?: number }, evidence: Evidence[]) => {
+    if (seen.has(translated)) return;
+    const choice = { ...end, pod: podByIp(ctx, end.ip), evidence, observedRule: false };
+    seen.set(translated, { ...choice, seenInCaptures: true });
+  };
+  for (const summary of ctx.b.connections)
+    if (summary.original === vip && summary.translated) {
+      const end = { ip: ipOf(summary.translated), port: portOf(summary.translated) };
+      add(summary.translated, end, summary.evidence);
+    }
+  for (const natPair of ctx.corr.natPairs)
+    if (natPair.direction === 'forward' && natPair.original === vip) {
+      const end = { ip: natPair.after.dst?.ip, port: natPair.after.dst?.port };
+      add(natPair.translated, end, [...natPair.before.evidence, ...natPair.after.evidence]);
+    }
   const choices = [...seen.values()];
   const shares = endpointProbabilities(choices.length);
   return choices.map((choice, index) => ({
