@@ -1,5 +1,12 @@
-import { moveEvidence, type Evidence, type Fact } from '../model';
+import { moveEvidence, type Capture, type Evidence, type Fact } from '../model';
 import { parseDocument, type DocumentBlock, type DocumentResult } from './document';
+import { normalizeLineEnds } from './lineEnds';
+import { SNIFF_LINES } from './sniff';
+import { PacketColumns } from './tcpdump/columns/packetColumns';
+import { SegmentedPackets } from './tcpdump/columns/segmentedPackets';
+import { tcpdumpFormat } from './tcpdump';
+import { applyPieces, readPieces } from './tcpdump/segments';
+import { commandLine } from './transcript/prompt';
 
 /**
  * Re-parses an edited document by reading again only the blocks an edit touched. The blocks before
@@ -72,8 +79,12 @@ function moveFacts(facts: readonly Fact[], delta: number, uri: string): void {
   };
   for (const fact of facts) {
     moveAll(fact.evidence);
-    if (fact.kind === 'Capture') fact.packets.remapLines(move);
-    else if (fact.kind === 'Packet') for (let inner = fact.inner; inner; inner = inner.inner) moveAll(inner.evidence);
+    if (fact.kind === 'Capture') {
+      // a table of columns moves its rows' lines and keeps its Packets (remapLines builds them again)
+      if (fact.packets instanceof SegmentedPackets || fact.packets instanceof PacketColumns)
+        fact.packets.moveLines(delta);
+      else fact.packets.remapLines(move);
+    } else if (fact.kind === 'Packet') for (let inner = fact.inner; inner; inner = inner.inner) moveAll(inner.evidence);
     else if (fact.kind === 'Traceroute') for (const hop of fact.hops) if (hop.line !== undefined) hop.line += delta;
   }
 }
@@ -95,17 +106,28 @@ export function shifted(blocks: DocumentBlock[], delta: number, uri: string): Do
   }));
 }
 
+/** What reparseEdited read: blocks and lines; `inPlace` when only a capture's packets changed (see readInPieces). */
+export interface ReadAgain {
+  readBlocks: number;
+  readLines: number;
+  inPlace?: true;
+}
+
 /**
  * The document `text` (after the edit) as parseDocument would read it, given how it was read before
  * the edit (`previous`, which this consumes: its kept facts move with their lines). `readBlocks`
- * says how many blocks were read again.
+ * says how many blocks were read again. `lineStarts`: where each (0-based) line of `text` starts,
+ * when the caller keeps them (else they are found here).
  */
 export function reparseEdited(
   previous: DocumentResult,
   text: string,
   edit: EditedLines,
-): DocumentResult & { readBlocks: number; readLines: number } {
-  const plan = readEdited(previous, text, edit);
+  lineStarts?: readonly number[],
+): DocumentResult & ReadAgain {
+  const inPieces = readInPieces(previous, text, edit, lineStarts);
+  if (inPieces) return inPieces;
+  const plan = readEdited(previous, text, edit, lineStarts);
   return finish(plan, shifted(plan.after, plan.delta, plan.uri));
 }
 
@@ -118,7 +140,7 @@ export async function reparseEditedInTurns(
   text: string,
   edit: EditedLines,
   options: { slice: number; pause: () => Promise<unknown> },
-): Promise<DocumentResult & { readBlocks: number; readLines: number }> {
+): Promise<DocumentResult & ReadAgain> {
   const plan = readEdited(previous, text, edit);
   const after: DocumentBlock[] = [];
   for (let at = 0; at < plan.after.length; at += options.slice) {
@@ -138,7 +160,7 @@ interface ReadPlan {
   readLines: number;
 }
 
-function finish(plan: ReadPlan, after: DocumentBlock[]): DocumentResult & { readBlocks: number; readLines: number } {
+function finish(plan: ReadPlan, after: DocumentBlock[]): DocumentResult & ReadAgain {
   const out = [...plan.before, ...plan.read, ...after];
   const facts: Fact[] = [];
   for (const block of out) for (const fact of block.result.facts) facts.push(fact);
@@ -146,7 +168,12 @@ function finish(plan: ReadPlan, after: DocumentBlock[]): DocumentResult & { read
 }
 
 /** Reads the blocks the edit touched from the new text; says which blocks stay and how far the later ones move. */
-function readEdited(previous: DocumentResult, text: string, edit: EditedLines): ReadPlan {
+function readEdited(
+  previous: DocumentResult,
+  text: string,
+  edit: EditedLines,
+  lineStarts: readonly number[] = lineStartsOf(text),
+): ReadPlan {
   const uri = previous.uri;
   const blocks = previous.blocks;
   // 1-based old lines the edit touched (an insertion touches the line it was made in)
@@ -168,7 +195,7 @@ function readEdited(previous: DocumentResult, text: string, edit: EditedLines): 
   // the region to read, in old lines, then in new lines (1-based, inclusive)
   const oldFrom = Math.min(touchedFrom, first <= last ? firstLineOf(blocks[first]) : touchedFrom);
   const oldTo = Math.max(touchedTo, first <= last ? blocks[last].endLine : touchedTo);
-  const starts = lineStarts(text);
+  const starts = lineStarts;
   const lineCount = starts.length - (text.endsWith('\n') ? 1 : 0);
   const newFrom = Math.max(1, oldFrom);
   const newTo = Math.min(lineCount, oldTo + delta);
@@ -186,8 +213,127 @@ function readEdited(previous: DocumentResult, text: string, edit: EditedLines): 
 }
 
 /** Offsets where each line of `text` starts. */
-function lineStarts(text: string): number[] {
+function lineStartsOf(text: string): number[] {
   const out = [0];
   for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) out.push(at + 1);
   return out;
+}
+
+/** Code of a line's first character that is not a space, tab or CR (as the splitter reads it); -1 when blank. */
+function leadOf(line: string): number {
+  for (let at = 0; at < line.length; at++) {
+    const code = line.charCodeAt(at);
+    if (code !== 32 && code !== 9 && code !== 13) return code;
+  }
+  return -1;
+}
+
+const isBlank = (line: string) => leadOf(line) < 0;
+
+/** Whether the splitter takes `line` for a command line (a prompt): as split.ts's commandAt decides. */
+function startsCommand(line: string): boolean {
+  const lead = leadOf(line);
+  return lead >= 0 && !(lead >= 48 && lead <= 57) && commandLine(line) !== undefined;
+}
+
+/** Whether the splitter would cut `line` into several tcpdump records (its newlines were lost). */
+function cutIntoRecords(line: string): boolean {
+  if (line.length === 0) return false;
+  try {
+    const pieces = tcpdumpFormat.unflatten!(line);
+    return Array.isArray(pieces) && pieces.length > 1;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * An edit inside a capture read in pieces (a large tcpdump capture, see tcpdump/segments.ts): only
+ * the pieces it touched are read again, into the same Capture fact (its table and evidence change
+ * in place, its other pieces keep their Packets); the blocks after it move. Undefined when the edit
+ * may change more than those pieces: how the document is cut into blocks (a blank or command line
+ * added or removed, a line in the head the block's format was sniffed from, a line of several
+ * records to cut), or a piece that cannot be cut where it was.
+ */
+function readInPieces(
+  previous: DocumentResult,
+  text: string,
+  edit: EditedLines,
+  lineStarts: readonly number[] | undefined,
+): (DocumentResult & ReadAgain) | undefined {
+  const uri = previous.uri;
+  const touchedFrom = edit.from + 1;
+  const touchedTo = Math.max(edit.oldLast, edit.from) + 1;
+  const delta = edit.newLast - edit.oldLast;
+  const index = previous.blocks.findIndex((block) => block.endLine >= touchedFrom);
+  const block = previous.blocks[index] as DocumentBlock | undefined;
+  const capture = block?.result.facts.length === 1 ? block.result.facts[0] : undefined;
+  if (
+    !block ||
+    capture?.kind !== 'Capture' ||
+    !(capture.packets instanceof SegmentedPackets) ||
+    capture.packets.remapped ||
+    touchedFrom < block.startLine + SNIFF_LINES ||
+    touchedTo > block.endLine ||
+    // `cat a b`: where one file's output ends depends on the lines
+    (block.command !== null && /\bcat\b/.test(block.command)) ||
+    normalizeLineEnds(text) !== text
+  )
+    return undefined;
+  const starts = lineStarts ?? lineStartsOf(text);
+  const lineStart = (line: number) => (line - 1 < starts.length ? starts[line - 1] : text.length);
+  /** A 1-based line of the new text without its line end. */
+  const lineAt = (line: number) => {
+    let end = line < starts.length ? starts[line] - 1 : text.length;
+    if (end > lineStart(line) && text.charCodeAt(end - 1) === 13) end--;
+    return text.slice(lineStart(line), end);
+  };
+  // the head a paragraph is sniffed from: no blank line in the SNIFF_LINES lines before the edit
+  for (let line = touchedFrom - SNIFF_LINES; line < touchedFrom; line++) if (isBlank(lineAt(line))) return undefined;
+  // the new lines: no command line (it ends the block), none the splitter would cut into records
+  for (let line = touchedFrom; line <= Math.max(edit.newLast, edit.from) + 1; line++) {
+    const content = lineAt(line);
+    if (startsCommand(content) || cutIntoRecords(content)) return undefined;
+  }
+  const newEnd = block.endLine + delta;
+  let blockEnd = newEnd < starts.length ? starts[newEnd] - 1 : text.length;
+  if (blockEnd > lineStart(newEnd) && text.charCodeAt(blockEnd - 1) === 13) blockEnd--;
+  const table = capture.packets;
+  const read = readPieces(
+    table,
+    { text, lineStart, blockEnd, touchedFrom, touchedTo, delta },
+    { uri, command: capture.command },
+  );
+  if (!read) return undefined;
+  let size = table.size;
+  for (let k = read.from; k < read.from + read.removed; k++) size -= table.segments[k].table.size;
+  for (const piece of read.added) size += piece.table.size;
+  if (size === 0) return undefined;
+  applyPieces(table, read, delta);
+  movedCapture(capture, table);
+  const unparsed = [];
+  let records = 0;
+  for (const piece of table.segments) {
+    records += piece.records;
+    for (const entry of piece.unparsed) unparsed.push({ ...entry });
+  }
+  const edited: DocumentBlock = {
+    ...block,
+    endLine: newEnd,
+    result: { ...block.result, records, unparsed },
+  };
+  const blocks = [...previous.blocks.slice(0, index), edited, ...shifted(previous.blocks.slice(index + 1), delta, uri)];
+  const facts: Fact[] = [];
+  for (const each of blocks) for (const fact of each.result.facts) facts.push(fact);
+  return { uri, blocks, facts, readBlocks: 1, readLines: read.lines, inPlace: true };
+}
+
+/** A capture's evidence after its table changed: from its first packet's line to its last one's end. */
+function movedCapture(capture: Capture, table: SegmentedPackets): void {
+  const evidence = capture.evidence[0];
+  evidence.line = table.lineOf(0);
+  const end = table.endLineOf(table.size - 1);
+  if (end !== evidence.line) evidence.endLine = end;
+  else delete evidence.endLine;
+  evidence.excerpt = `tcpdump capture: ${table.size} packets`;
 }

@@ -7,12 +7,13 @@ import {
   headerOrTrailer,
   numberedStamp,
   scanCapture,
-  type DeltaStamps,
   type ScannedCapture,
 } from './columns/scanCapture';
 import { remapResult, unflattenLines } from '../transcript/lineMap';
 import { textLines } from '../transcript/lines';
 import type { PacketColumns } from './columns/packetColumns';
+import { SegmentedPackets } from './columns/segmentedPackets';
+import { deltaStampsOf, scanPieces } from './segments';
 import { readStamp } from './scan';
 import { looksFlattened, unflattenTcpdump } from './unflatten';
 
@@ -29,7 +30,7 @@ const FORMAT = 'tcpdump';
  * One Capture fact for the packets, its evidence spanning the first packet's line to the last one's; none for no
  * packets.
  */
-function captureOf(table: PacketColumns, uri: string, input: ParseInput): Capture[] {
+function captureOf(table: PacketColumns | SegmentedPackets, uri: string, input: ParseInput): Capture[] {
   if (table.size === 0) return [];
   const line = table.lineOf(0);
   // A packet's end line already covers its -v lines and, for VXLAN, its inner frame.
@@ -52,7 +53,17 @@ export function parseTcpdump(input: ParseInput): ParseResult {
   const { text, uri } = input;
   const base = input.firstLine ?? 1;
   const deltas = deltaStampsOf(input.command);
-  const scanned = scanCapture(text, uri, base, { linesCut: input.linesCut === true, deltas });
+  const linesCut = input.linesCut === true;
+  // a large capture is read in pieces, so that an edit reads one piece again (see segments.ts)
+  const pieces = scanPieces(text, uri, base, { linesCut, deltas, atLeast: 2 });
+  if (pieces !== undefined && pieces !== 'flattened')
+    return {
+      format: FORMAT,
+      facts: captureOf(new SegmentedPackets(pieces.pieces), uri, input),
+      records: pieces.records,
+      unparsed: pieces.unparsed,
+    };
+  const scanned = pieces ?? scanCapture(text, uri, base, { linesCut, deltas });
   if (scanned !== 'flattened')
     return {
       format: FORMAT,
@@ -77,17 +88,6 @@ export function parseTcpdump(input: ParseInput): ParseResult {
   };
   if (map) remapResult(result, map, uri);
   return result;
-}
-
-/**
- * What the command's `-t` flags make of stamps printed after a space: -ttt counts from the packet before, -ttttt from
- * the first.
- */
-function deltaStampsOf(command: string | undefined): DeltaStamps | undefined {
-  if (command === undefined) return undefined;
-  let ts = 0;
-  for (const word of command.split(/\s+/)) if (/^-[a-zA-Z]+$/.test(word)) for (const ch of word) if (ch === 't') ts++;
-  return ts === 3 ? 'previous' : ts >= 5 ? 'first' : undefined;
 }
 
 /** Share of the first lines that look like tcpdump output (also when flattened). */

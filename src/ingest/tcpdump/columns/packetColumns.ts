@@ -171,6 +171,30 @@ export class PacketColumns implements PacketTable {
     this.built = undefined;
   }
 
+  /**
+   * Moves every row's lines by `delta` (an edit above the capture added or removed lines): the
+   * Packets built already stay the same objects, their evidence moves with them.
+   */
+  moveLines(delta: number): void {
+    if (delta === 0) return;
+    for (let k = 0; k << CHUNK_BITS < this.size; k++) {
+      const chunk = this.chunks[k];
+      const rows = Math.min(chunk.capacity, this.size - (k << CHUNK_BITS));
+      for (let slot = 0; slot < rows; slot++) {
+        chunk.line[slot] += delta;
+        chunk.endLine[slot] += delta;
+      }
+    }
+    this.inners?.moveLines(delta);
+    if (this.built)
+      for (const packet of this.built) {
+        const evidence = packet?.evidence[0];
+        if (evidence?.line === undefined) continue;
+        evidence.line += delta;
+        if (evidence.endLine !== undefined) evidence.endLine += delta;
+      }
+  }
+
   /** The record's first line (or piece) as read. */
   private first(chunk: Chunk, slot: number): string {
     return this.text.substr(chunk.at[slot], chunk.len[slot]);

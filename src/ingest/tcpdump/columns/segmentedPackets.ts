@@ -1,0 +1,161 @@
+import { partitionPoint, type LineMapping, type Packet, type PacketTable, type Unparsed } from '../../../model';
+import { PacketColumns } from './packetColumns';
+
+/**
+ * A large capture's packets as a run of PacketColumns tables, each read from a piece of the
+ * capture's text cut where a packet line starts (see ../segments.ts). It answers as one table
+ * (rows numbered across the pieces), and lets an edit read one piece again and keep the others:
+ * their Packet objects stay the same, their lines move.
+ */
+
+/** One piece of a capture: its table and what its lines held besides packets. */
+export interface CaptureSegment {
+  table: PacketColumns;
+  /** 1-based first line of the piece, and how many lines it covers. */
+  firstLine: number;
+  lines: number;
+  /** Where the piece's text starts in the capture's text (the text the capture was parsed from). */
+  textAt: number;
+  /** Records read (packets, header and trailer lines) and lines not understood. */
+  records: number;
+  unparsed: Unparsed[];
+  /** Whether a line of the piece is blank (an edit there may change how the document is cut into blocks). */
+  blank: boolean;
+}
+
+/** Per piece, the rows touching an address set (by key) that were asked for last. */
+const TOUCHING_CACHED = 4;
+
+export class SegmentedPackets implements PacketTable {
+  /** First row of each piece, and the row count after the last. */
+  private starts: number[] = [0];
+  /** Set when remapLines moved the lines (text cut out of flattened lines): the pieces no longer match the text. */
+  remapped = false;
+  private readonly touchingCache = new WeakMap<PacketColumns, Map<string, Int32Array>>();
+
+  constructor(private pieces: CaptureSegment[]) {
+    this.count();
+  }
+
+  get segments(): readonly CaptureSegment[] {
+    return this.pieces;
+  }
+
+  get size(): number {
+    return this.starts[this.starts.length - 1];
+  }
+
+  /** Replaces pieces [from, from + removed) with `added` (pieces after them keep their rows' objects). */
+  splice(from: number, removed: number, added: readonly CaptureSegment[]): void {
+    this.pieces.splice(from, removed, ...added);
+    this.count();
+  }
+
+  private count(): void {
+    const starts = [0];
+    let rows = 0;
+    for (const piece of this.pieces) starts.push((rows += piece.table.size));
+    this.starts = starts;
+  }
+
+  /** The piece holding row `index`, and the row within it. */
+  private find(index: number): { piece: PacketColumns; row: number } {
+    const at = partitionPoint(this.pieces.length, (k) => this.starts[k + 1] <= index);
+    return { piece: this.pieces[at].table, row: index - this.starts[at] };
+  }
+
+  packet(index: number): Packet {
+    const { piece, row } = this.find(index);
+    return piece.packet(row);
+  }
+
+  all(): Packet[] {
+    const out: Packet[] = [];
+    for (const piece of this.pieces) for (let row = 0; row < piece.table.size; row++) out.push(piece.table.packet(row));
+    return out;
+  }
+
+  lineOf(index: number): number {
+    const { piece, row } = this.find(index);
+    return piece.lineOf(row);
+  }
+
+  endLineOf(index: number): number {
+    const { piece, row } = this.find(index);
+    return piece.endLineOf(row);
+  }
+
+  touching(ips: ReadonlySet<string>): number[] {
+    const key = [...ips].sort().join(' ');
+    const out: number[] = [];
+    this.pieces.forEach((piece, k) => {
+      let cache = this.touchingCache.get(piece.table);
+      if (!cache) this.touchingCache.set(piece.table, (cache = new Map<string, Int32Array>()));
+      let rows = cache.get(key);
+      if (!rows) {
+        if (cache.size >= TOUCHING_CACHED) cache.delete(cache.keys().next().value!);
+        cache.set(key, (rows = Int32Array.from(piece.table.touching(ips))));
+      }
+      const start = this.starts[k];
+      for (const row of rows) out.push(start + row);
+    });
+    return out;
+  }
+
+  firstMssSyn(): number {
+    for (let k = 0; k < this.pieces.length; k++) {
+      const row = this.pieces[k].table.firstMssSyn();
+      if (row >= 0) return this.starts[k] + row;
+    }
+    return -1;
+  }
+
+  onInterface(name: string, near: number, max: number): number[] {
+    // each piece's nearest rows, pieces taken outward from `near` until none nearer can follow
+    const home = Math.min(
+      this.pieces.length - 1,
+      partitionPoint(this.pieces.length, (k) => this.starts[k + 1] <= near),
+    );
+    const found: number[] = [];
+    const distance = (row: number) => Math.abs(row - near) * 2 + (row > near ? 1 : 0);
+    const worst = () => {
+      if (found.length < max) return Infinity;
+      found.sort((first, second) => distance(first) - distance(second));
+      found.length = max;
+      return distance(found[max - 1]);
+    };
+    const read = (k: number) => {
+      const start = this.starts[k];
+      const local = Math.min(Math.max(near - start, 0), this.pieces[k].table.size);
+      for (const row of this.pieces[k].table.onInterface(name, local, max)) found.push(start + row);
+    };
+    if (home < 0) return [];
+    read(home);
+    for (let before = home - 1, after = home + 1; before >= 0 || after < this.pieces.length; before--, after++) {
+      const limit = worst();
+      const beforeGap = before >= 0 ? distance(this.starts[before + 1] - 1) : Infinity;
+      const afterGap = after < this.pieces.length ? distance(this.starts[after]) : Infinity;
+      if (beforeGap > limit && afterGap > limit) break;
+      if (before >= 0 && beforeGap <= limit) read(before);
+      if (after < this.pieces.length && afterGap <= limit) read(after);
+    }
+    worst();
+    return found.sort((first, second) => first - second);
+  }
+
+  remapLines(at: LineMapping): void {
+    for (const piece of this.pieces) piece.table.remapLines(at);
+    this.remapped = true;
+  }
+
+  /** Moves every line by `delta`, from piece `from` on (their Packets stay the same objects: their evidence moves). */
+  moveLines(delta: number, from = 0): void {
+    if (delta === 0) return;
+    for (let k = from; k < this.pieces.length; k++) {
+      const piece = this.pieces[k];
+      piece.table.moveLines(delta);
+      piece.firstLine += delta;
+      for (const entry of piece.unparsed) entry.line += delta;
+    }
+  }
+}

@@ -1,0 +1,217 @@
+import type { Unparsed } from '../../model';
+import { asciiBytesStart, scanCapture, type DeltaStamps } from './columns/scanCapture';
+import { SegmentedPackets, type CaptureSegment } from './columns/segmentedPackets';
+import { numberedStamp, readStamp } from './scan';
+
+/**
+ * A large capture read in pieces (see columns/segmentedPackets.ts), so that an edit reads one piece
+ * again instead of the whole capture. A piece starts at a line that starts a packet whatever came
+ * before it: a timestamp at the line's start (a -v line starts with spaces, a VXLAN packet's inner
+ * frame and -A bytes have no stamp). The scan carries nothing else from one packet to the next
+ * unless the capture prints bytes as text (-A: once seen, a later odd line is taken for bytes) or
+ * stamps after a space (-ttt counts from the packet before): such a capture is read whole.
+ */
+
+/** Packet lines in a piece (the row count its first column chunk grows to); tests make it small. */
+export const pieceSize = { rows: 4000 };
+
+interface Cuts {
+  /** Offset of each piece's first line; the first is 0. */
+  starts: number[];
+  /** Lines in each piece, and whether one of them is blank. */
+  lines: number[];
+  blank: boolean[];
+}
+
+const isBlankFrom = (text: string, from: number, to: number): boolean => {
+  for (let at = from; at < to; at++) {
+    const code = text.charCodeAt(at);
+    if (code !== 32 && code !== 9 && code !== 13) return false;
+  }
+  return true;
+};
+
+/**
+ * Where `text` (a capture's lines) may be cut into pieces of about `rows` packet lines that read as
+ * they would in one scan; undefined when no cut is safe (see above).
+ */
+function cutsOf(text: string, rows: number): Cuts | undefined {
+  const cuts: Cuts = { starts: [0], lines: [], blank: [] };
+  let stamped = 0;
+  let lines = 0;
+  let blank = false;
+  const length = text.length;
+  for (let pos = 0; pos < length;) {
+    let next = text.indexOf('\n', pos);
+    if (next < 0) next = length;
+    let end = next;
+    if (end > pos && text.charCodeAt(end - 1) === 13) end--;
+    const lead = text.charCodeAt(pos);
+    if (lead >= 48 && lead <= 57) {
+      if (stamped >= rows && readStamp(text, pos, end) !== undefined) {
+        cuts.lines.push(lines);
+        cuts.blank.push(blank);
+        cuts.starts.push(pos);
+        lines = 0;
+        blank = false;
+        stamped = 0;
+      }
+      stamped++;
+    } else if (lead === 32 || lead === 9) {
+      let from = pos;
+      while (from < end && (text.charCodeAt(from) === 32 || text.charCodeAt(from) === 9)) from++;
+      const first = text.charCodeAt(from);
+      // a stamp after spaces (-ttt, -ttttt, -#): the scan may add it to the one before
+      if (first >= 48 && first <= 57 && readStamp(text, numberedStamp(text, from, end), end) !== undefined)
+        return undefined;
+      if (isBlankFrom(text, from, next)) blank = true;
+    } else if (asciiBytesStart(text, pos, end)) return undefined;
+    else if (isBlankFrom(text, pos, next)) blank = true;
+    lines++;
+    pos = next + 1;
+  }
+  cuts.lines.push(lines);
+  cuts.blank.push(blank);
+  return cuts;
+}
+
+export interface ScannedPieces {
+  pieces: CaptureSegment[];
+  records: number;
+  unparsed: Unparsed[];
+}
+
+interface PieceOptions {
+  linesCut: boolean;
+  deltas: DeltaStamps | undefined;
+}
+
+/**
+ * `text` (starting at 1-based line `firstLine`) scanned in pieces; 'flattened' as scanCapture says;
+ * undefined when it cannot be cut safely, or (`atLeast`) into fewer pieces.
+ */
+export function scanPieces(
+  text: string,
+  uri: string,
+  firstLine: number,
+  options: PieceOptions & { atLeast: number },
+): ScannedPieces | 'flattened' | undefined {
+  const cuts = cutsOf(text, pieceSize.rows);
+  if (!cuts || cuts.starts.length < options.atLeast) return undefined;
+  const out: ScannedPieces = { pieces: [], records: 0, unparsed: [] };
+  let line = firstLine;
+  for (let k = 0; k < cuts.starts.length; k++) {
+    const start = cuts.starts[k];
+    const end = k + 1 < cuts.starts.length ? cuts.starts[k + 1] : text.length;
+    const scanned = scanCapture(text.slice(start, end), uri, line, options);
+    if (scanned === 'flattened') return 'flattened';
+    out.pieces.push({
+      table: scanned.table,
+      firstLine: line,
+      lines: cuts.lines[k],
+      textAt: start,
+      records: scanned.records,
+      unparsed: scanned.unparsed,
+      blank: cuts.blank[k],
+    });
+    line += cuts.lines[k];
+    out.records += scanned.records;
+    // the result's own entries: the pieces' move with the pieces, the result's with its block
+    for (const entry of scanned.unparsed) out.unparsed.push({ ...entry });
+  }
+  return out;
+}
+
+/** A copy of `text` that does not keep the string it was cut from alive (V8 keeps a slice's parent). */
+function ownCopy(text: string): string {
+  return text.length < 16 ? text : (' ' + text).slice(1);
+}
+
+/**
+ * An edit of a capture read in pieces: the old lines touchedFrom..touchedTo (1-based) changed, the
+ * lines after them moved by `delta`. `lineStart(k)` is the offset of 1-based line k in the new
+ * `text` (the document's), `blockEnd` the offset where the capture's text ends in it.
+ */
+export interface PieceEdit {
+  text: string;
+  lineStart: (line: number) => number;
+  blockEnd: number;
+  touchedFrom: number;
+  touchedTo: number;
+  delta: number;
+}
+
+/** The pieces an edit replaces, read again from the new text (nothing changed yet: see applyPieces). */
+export interface PiecesRead {
+  from: number;
+  removed: number;
+  added: CaptureSegment[];
+  /** Lines read (the new text's lines of the added pieces), first and count. */
+  firstLine: number;
+  lines: number;
+  /** How much longer the text of the pieces got (the later pieces' text moves by it). */
+  charDelta: number;
+}
+
+/**
+ * Reads again the pieces of `table` that an edit touched, plus the one before when the edit touched
+ * a piece's first line (where the piece before may now go on); undefined when the new text of those
+ * pieces cannot be cut safely, or a line of them (old or new) is blank.
+ */
+export function readPieces(
+  table: SegmentedPackets,
+  edit: PieceEdit,
+  options: { uri: string; command: string | undefined },
+): PiecesRead | undefined {
+  const pieces = table.segments;
+  let from = pieces.findIndex((piece) => piece.firstLine + piece.lines > edit.touchedFrom);
+  if (from < 0) return undefined;
+  if (from > 0 && pieces[from].firstLine === edit.touchedFrom) from--;
+  let last = from;
+  while (last + 1 < pieces.length && pieces[last + 1].firstLine <= edit.touchedTo) last++;
+  let oldLength = 0;
+  for (let k = from; k <= last; k++) {
+    if (pieces[k].blank) return undefined;
+    oldLength += pieces[k].table.text.length;
+  }
+  const firstLine = pieces[from].firstLine;
+  const lastLine = pieces[last].firstLine + pieces[last].lines - 1 + edit.delta;
+  const start = edit.lineStart(firstLine);
+  const end = last + 1 < pieces.length ? edit.lineStart(pieces[last + 1].firstLine + edit.delta) : edit.blockEnd;
+  if (end < start) return undefined;
+  const region = ownCopy(edit.text.slice(start, end));
+  const read = scanPieces(region, options.uri, firstLine, {
+    linesCut: true,
+    deltas: deltaStampsOf(options.command),
+    atLeast: 1,
+  });
+  if (read === undefined || read === 'flattened') return undefined;
+  const added = read.pieces.filter((piece) => piece.lines > 0);
+  let lines = 0;
+  for (const piece of added) {
+    if (piece.blank) return undefined;
+    piece.textAt += pieces[from].textAt;
+    lines += piece.lines;
+  }
+  if (lines !== lastLine - firstLine + 1 && !(lines === 0 && lastLine < firstLine)) return undefined;
+  return { from, removed: last - from + 1, added, firstLine, lines, charDelta: region.length - oldLength };
+}
+
+/** Puts pieces read by readPieces in their place; the later pieces' lines move by `delta`. */
+export function applyPieces(table: SegmentedPackets, read: PiecesRead, delta: number): void {
+  const after = read.from + read.removed;
+  table.moveLines(delta, after);
+  for (let k = after; k < table.segments.length; k++) table.segments[k].textAt += read.charDelta;
+  table.splice(read.from, read.removed, read.added);
+}
+
+/**
+ * What the command's `-t` flags make of stamps printed after a space: -ttt counts from the packet before, -ttttt from
+ * the first.
+ */
+export function deltaStampsOf(command: string | undefined): DeltaStamps | undefined {
+  if (command === undefined) return undefined;
+  let ts = 0;
+  for (const word of command.split(/\s+/)) if (/^-[a-zA-Z]+$/.test(word)) for (const ch of word) if (ch === 't') ts++;
+  return ts === 3 ? 'previous' : ts >= 5 ? 'first' : undefined;
+}

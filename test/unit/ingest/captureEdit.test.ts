@@ -1,0 +1,200 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import '../../../src/ingest/all';
+import type { Capture, Fact } from '../../../src/model';
+import { parseDocument, type DocumentResult } from '../../../src/ingest/document';
+import { editedLines, reparseEdited } from '../../../src/ingest/documentEdit';
+import { SegmentedPackets } from '../../../src/ingest/tcpdump/columns/segmentedPackets';
+import { pieceSize } from '../../../src/ingest/tcpdump/segments';
+
+// Real captures (test/fixtures/tcpdump/README.md names the commands): -v records over several
+// lines, VXLAN packets with their inner frame, -e link headers, header and trailer lines.
+const FIXTURES = ['any-v.txt', 'vxlan-8472-v.txt', 'any-e.txt', 'vxlan-4789.txt', 'any-vv.txt', 'any-nn.txt'];
+const URI = 'file:///capture.log';
+
+/** The fixtures' lines one after the other, blank lines left out: one capture of about 900 lines. */
+function captureLines(): string[] {
+  const out: string[] = [];
+  for (const name of FIXTURES)
+    for (const line of readFileSync(`test/fixtures/tcpdump/${name}`, 'utf8').split('\n'))
+      if (line.trim()) out.push(line);
+  return out;
+}
+
+/** What a parse says, with each capture's table as its packets and their lines. */
+function readable(doc: DocumentResult): unknown {
+  const table = (fact: Fact) =>
+    fact.kind === 'Capture'
+      ? { ...fact, packets: fact.packets.all(), lines: fact.packets.all().map((_, i) => fact.packets.lineOf(i)) }
+      : fact;
+  return doc.blocks.map((b) => ({ ...b, result: { ...b.result, facts: b.result.facts.map(table) } }));
+}
+
+/** A small seeded generator (mulberry32), so that a failing case can be replayed. */
+function random(seed: number): (n: number) => number {
+  let state = seed >>> 0;
+  return (n) => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let x = Math.imul(state ^ (state >>> 15), 1 | state);
+    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
+    return Math.floor((((x ^ (x >>> 14)) >>> 0) / 4294967296) * n);
+  };
+}
+
+interface Change {
+  startLine: number;
+  endLine: number;
+  text: string;
+}
+
+/** Applies one editor change of whole lines: lines startLine..endLine-1 become `text`'s lines. */
+function apply(lines: string[], change: Change): string[] {
+  const added = change.text === '' ? [] : change.text.replace(/\n$/, '').split('\n');
+  return [...lines.slice(0, change.startLine), ...added, ...lines.slice(change.endLine)];
+}
+
+/** The first capture read in pieces (undefined when there is none). */
+function piecesOf(doc: DocumentResult): SegmentedPackets | undefined {
+  return tablesOf(doc)[0];
+}
+
+/** The tables of the captures read in pieces. */
+function tablesOf(doc: DocumentResult): SegmentedPackets[] {
+  const out: SegmentedPackets[] = [];
+  for (const fact of doc.facts)
+    if (fact.kind === 'Capture' && fact.packets instanceof SegmentedPackets) out.push(fact.packets);
+  return out;
+}
+
+/** 0-based lines where a piece starts (after the first). */
+function borders(doc: DocumentResult): number[] {
+  return (piecesOf(doc)?.segments ?? []).slice(1).map((piece) => piece.firstLine - 1);
+}
+
+/** Edits of many kinds: line deletes (also across piece borders), copies of other lines, changed digits, odd lines. */
+function randomChange(lines: string[], doc: DocumentResult, pick: (n: number) => number): Change {
+  const cuts = borders(doc);
+  const at = pick(3) === 0 && cuts.length > 0 ? Math.max(0, cuts[pick(cuts.length)] - pick(3)) : pick(lines.length);
+  switch (pick(8)) {
+    case 0:
+      return { startLine: at, endLine: Math.min(lines.length, at + 1 + pick(4)), text: '' };
+    case 1: {
+      const from = pick(lines.length);
+      return { startLine: at, endLine: at, text: lines.slice(from, from + 1 + pick(4)).join('\n') + '\n' };
+    }
+    case 2:
+      return {
+        startLine: at,
+        endLine: Math.min(lines.length, at + 1),
+        text: (lines[at] ?? '').replace(/\d/, (digit) => String((Number(digit) + 1) % 10)) + '\n',
+      };
+    case 3:
+      return {
+        startLine: at,
+        endLine: at,
+        text: 'listening on eth0, link-type EN10MB (Ethernet), snapshot length 262144 bytes\n',
+      };
+    case 4:
+      return { startLine: at, endLine: at, text: 'this line is not tcpdump output\n' };
+    case 5:
+      // a continuation line with no packet: it joins the packet before, or is reported
+      return { startLine: at, endLine: at, text: '    10.244.0.5.80 > 10.244.1.3.43210: Flags [.], ack 1, win 502\n' };
+    case 6:
+      return { startLine: at, endLine: at, text: pick(2) ? '\n' : 'root@node1:/# iptables-save -t nat\n' };
+    default:
+      // the line joined with the next one: a packet line loses its end
+      return {
+        startLine: at,
+        endLine: Math.min(lines.length, at + 2),
+        text: (lines[at] ?? '') + (lines[at + 1] ?? '') + '\n',
+      };
+  }
+}
+
+test('a large capture is read in pieces that read as one table: the same packets, lines and unparsed lines', () => {
+  const text = captureLines().join('\n');
+  const rows = pieceSize.rows;
+  try {
+    pieceSize.rows = 1e9;
+    const whole = parseDocument(text, URI);
+    pieceSize.rows = 7;
+    const pieces = parseDocument(text, URI);
+    const table = piecesOf(pieces)!;
+    assert.ok(table.segments.length > 50, `${table.segments.length} pieces`);
+    assert.deepEqual(readable(pieces), readable(whole));
+    const wholeTable = (whole.facts[0] as Capture).packets;
+    const ips = new Set(['10.244.0.54', '192.168.50.2']);
+    assert.deepEqual(table.touching(ips), wholeTable.touching(ips));
+    assert.equal(table.firstMssSyn(), wholeTable.firstMssSyn());
+    for (const near of [0, 37, 200, table.size - 1])
+      assert.deepEqual(table.onInterface('eth1', near, 25), wholeTable.onInterface('eth1', near, 25), `near ${near}`);
+    assert.equal(table.packet(100), table.packet(100), 'a row gives the same object every time');
+  } finally {
+    pieceSize.rows = rows;
+  }
+});
+
+test('random edits of a capture read in pieces: each re-read equals a full parse, and most read one piece', () => {
+  const rows = pieceSize.rows;
+  pieceSize.rows = 7;
+  let inPlace = 0;
+  let edits = 0;
+  try {
+    for (let seed = 1; seed <= 8; seed++) {
+      const pick = random(seed);
+      let lines = captureLines();
+      let doc = parseDocument(lines.join('\n'), URI);
+      for (let step = 0; step < 25; step++) {
+        const change = randomChange(lines, doc, pick);
+        lines = apply(lines, change);
+        const text = lines.join('\n');
+        const kept = tablesOf(doc).flatMap((table) => table.segments.map((piece) => piece.table));
+        doc = reparseEdited(doc, text, editedLines([change])!);
+        edits++;
+        if (doc.inPlace) {
+          inPlace++;
+          const now = tablesOf(doc).flatMap((table) => table.segments.map((piece) => piece.table));
+          assert.ok(
+            now.filter((table) => kept?.includes(table)).length >= now.length - 4,
+            'the pieces the edit did not touch are kept',
+          );
+        }
+        assert.deepEqual(readable(doc), readable(parseDocument(text, URI)), `seed ${seed}, step ${step}`);
+      }
+    }
+  } finally {
+    pieceSize.rows = rows;
+  }
+  assert.ok(inPlace > edits / 2, `${inPlace} of ${edits} edits read only the pieces they touched`);
+});
+
+test('edits at the first line, a piece border, inside a -v record and a VXLAN frame, across a border', () => {
+  const rows = pieceSize.rows;
+  pieceSize.rows = 7;
+  try {
+    const lines = captureLines();
+    const text = lines.join('\n');
+    const doc = parseDocument(text, URI);
+    const border = borders(doc)[20];
+    const verbose = lines.findIndex((line, k) => k > 60 && /^\s+\S/.test(line));
+    const inner = lines.findIndex((line) => /^ARP, Ethernet/.test(line));
+    const cases: [string, Change, boolean][] = [
+      ['the first line', { startLine: 0, endLine: 1, text: 'tcpdump: listening on eth9\n' }, false],
+      ['a border line', { startLine: border, endLine: border + 1, text: '' }, true],
+      ['above a border', { startLine: border, endLine: border, text: 'garbage\n' }, true],
+      ['a -v line', { startLine: verbose, endLine: verbose + 1, text: lines[verbose].replace(/\d/, '7') + '\n' }, true],
+      ['an inner frame', { startLine: inner, endLine: inner + 1, text: '' }, true],
+      ['across a border', { startLine: border - 2, endLine: border + 3, text: '' }, true],
+      ['a blank line', { startLine: border + 2, endLine: border + 2, text: '\n' }, false],
+    ];
+    for (const [what, change, inPieces] of cases) {
+      const after = apply(lines, change).join('\n');
+      const edited = reparseEdited(parseDocument(text, URI), after, editedLines([change])!);
+      assert.equal(edited.inPlace === true, inPieces, what);
+      assert.deepEqual(readable(edited), readable(parseDocument(after, URI)), what);
+    }
+  } finally {
+    pieceSize.rows = rows;
+  }
+});
