@@ -1,6 +1,5 @@
 import { moveEvidence, type Capture, type Evidence, type Fact } from '../model';
 import { parseDocument, type DocumentBlock, type DocumentResult } from './document';
-import { normalizeLineEnds } from './lineEnds';
 import { SNIFF_LINES } from './sniff';
 import { PacketColumns } from './tcpdump/columns/packetColumns';
 import { SegmentedPackets } from './tcpdump/columns/segmentedPackets';
@@ -106,6 +105,23 @@ export function shifted(blocks: DocumentBlock[], delta: number, uri: string): Do
   }));
 }
 
+/**
+ * A document's text as an edit reads it: its length, where its lines start, and pieces of it. A held
+ * document keeps its text in chunks, so that an edit does not copy the whole text (see heldDocuments).
+ */
+export interface EditedText {
+  readonly length: number;
+  /** Where each (0-based) line starts. */
+  readonly lineStarts: readonly number[];
+  slice(from: number, to: number): string;
+}
+
+/** A string as an EditedText (its line starts found now). */
+function editedText(text: string | EditedText): EditedText {
+  if (typeof text !== 'string') return text;
+  return { length: text.length, lineStarts: lineStartsOf(text), slice: (from, to) => text.slice(from, to) };
+}
+
 /** What reparseEdited read: blocks and lines; `inPlace` when only a capture's packets changed (see readInPieces). */
 export interface ReadAgain {
   readBlocks: number;
@@ -116,18 +132,17 @@ export interface ReadAgain {
 /**
  * The document `text` (after the edit) as parseDocument would read it, given how it was read before
  * the edit (`previous`, which this consumes: its kept facts move with their lines). `readBlocks`
- * says how many blocks were read again. `lineStarts`: where each (0-based) line of `text` starts,
- * when the caller keeps them (else they are found here).
+ * says how many blocks were read again.
  */
 export function reparseEdited(
   previous: DocumentResult,
-  text: string,
+  text: string | EditedText,
   edit: EditedLines,
-  lineStarts?: readonly number[],
 ): DocumentResult & ReadAgain {
-  const inPieces = readInPieces(previous, text, edit, lineStarts);
+  const source = editedText(text);
+  const inPieces = readInPieces(previous, source, edit);
   if (inPieces) return inPieces;
-  const plan = readEdited(previous, text, edit, lineStarts);
+  const plan = readEdited(previous, source, edit);
   return finish(plan, shifted(plan.after, plan.delta, plan.uri));
 }
 
@@ -141,7 +156,7 @@ export async function reparseEditedInTurns(
   edit: EditedLines,
   options: { slice: number; pause: () => Promise<unknown> },
 ): Promise<DocumentResult & ReadAgain> {
-  const plan = readEdited(previous, text, edit);
+  const plan = readEdited(previous, editedText(text), edit);
   const after: DocumentBlock[] = [];
   for (let at = 0; at < plan.after.length; at += options.slice) {
     for (const block of shifted(plan.after.slice(at, at + options.slice), plan.delta, plan.uri)) after.push(block);
@@ -168,12 +183,7 @@ function finish(plan: ReadPlan, after: DocumentBlock[]): DocumentResult & ReadAg
 }
 
 /** Reads the blocks the edit touched from the new text; says which blocks stay and how far the later ones move. */
-function readEdited(
-  previous: DocumentResult,
-  text: string,
-  edit: EditedLines,
-  lineStarts: readonly number[] = lineStartsOf(text),
-): ReadPlan {
+function readEdited(previous: DocumentResult, text: EditedText, edit: EditedLines): ReadPlan {
   const uri = previous.uri;
   const blocks = previous.blocks;
   // 1-based old lines the edit touched (an insertion touches the line it was made in)
@@ -195,8 +205,8 @@ function readEdited(
   // the region to read, in old lines, then in new lines (1-based, inclusive)
   const oldFrom = Math.min(touchedFrom, first <= last ? firstLineOf(blocks[first]) : touchedFrom);
   const oldTo = Math.max(touchedTo, first <= last ? blocks[last].endLine : touchedTo);
-  const starts = lineStarts;
-  const lineCount = starts.length - (text.endsWith('\n') ? 1 : 0);
+  const starts = text.lineStarts;
+  const lineCount = starts.length - (text.length > 0 && text.slice(text.length - 1, text.length) === '\n' ? 1 : 0);
   const newFrom = Math.max(1, oldFrom);
   const newTo = Math.min(lineCount, oldTo + delta);
   const region =
@@ -257,9 +267,8 @@ function cutIntoRecords(line: string): boolean {
  */
 function readInPieces(
   previous: DocumentResult,
-  text: string,
+  text: EditedText,
   edit: EditedLines,
-  lineStarts: readonly number[] | undefined,
 ): (DocumentResult & ReadAgain) | undefined {
   const uri = previous.uri;
   const touchedFrom = edit.from + 1;
@@ -277,16 +286,16 @@ function readInPieces(
     touchedTo > block.endLine ||
     // `cat a b`: where one file's output ends depends on the lines
     (block.command !== null && /\bcat\b/.test(block.command)) ||
-    normalizeLineEnds(text) !== text
+    !lineFeedText(text)
   )
     return undefined;
-  const starts = lineStarts ?? lineStartsOf(text);
+  const starts = text.lineStarts;
   const lineStart = (line: number) => (line - 1 < starts.length ? starts[line - 1] : text.length);
   /** A 1-based line of the new text without its line end. */
   const lineAt = (line: number) => {
-    let end = line < starts.length ? starts[line] - 1 : text.length;
-    if (end > lineStart(line) && text.charCodeAt(end - 1) === 13) end--;
-    return text.slice(lineStart(line), end);
+    const end = line < starts.length ? starts[line] - 1 : text.length;
+    const content = text.slice(lineStart(line), end);
+    return content.charCodeAt(content.length - 1) === 13 ? content.slice(0, -1) : content;
   };
   // the head a paragraph is sniffed from: no blank line in the SNIFF_LINES lines before the edit
   for (let line = touchedFrom - SNIFF_LINES; line < touchedFrom; line++) if (isBlank(lineAt(line))) return undefined;
@@ -297,11 +306,11 @@ function readInPieces(
   }
   const newEnd = block.endLine + delta;
   let blockEnd = newEnd < starts.length ? starts[newEnd] - 1 : text.length;
-  if (blockEnd > lineStart(newEnd) && text.charCodeAt(blockEnd - 1) === 13) blockEnd--;
+  if (blockEnd > lineStart(newEnd) && text.slice(blockEnd - 1, blockEnd) === '\r') blockEnd--;
   const table = capture.packets;
   const read = readPieces(
     table,
-    { text, lineStart, blockEnd, touchedFrom, touchedTo, delta },
+    { slice: (from, to) => text.slice(from, to), lineStart, blockEnd, touchedFrom, touchedTo, delta },
     { uri, command: capture.command },
   );
   if (!read) return undefined;
@@ -336,4 +345,14 @@ function movedCapture(capture: Capture, table: SegmentedPackets): void {
   if (end !== evidence.line) evidence.endLine = end;
   else delete evidence.endLine;
   evidence.excerpt = `tcpdump capture: ${table.size} packets`;
+}
+
+/**
+ * Whether parseDocument reads the text as it is (normalizeLineEnds leaves it): a line feed followed
+ * by more than line ends. Looks at the text after the first line feed only (a lone-CR text is one line).
+ */
+function lineFeedText(text: EditedText): boolean {
+  const starts = text.lineStarts;
+  if (starts.length < 2) return false;
+  return /[^\r\n]/.test(text.slice(starts[1], Math.min(text.length, starts[1] + 4096)));
 }

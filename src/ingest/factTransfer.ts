@@ -1,6 +1,7 @@
 import { ArrayPacketTable, type Capture, type Fact, type Packet } from '../model';
 import type { DocumentResult } from './document';
 import { PacketColumns } from './tcpdump/columns/packetColumns';
+import { SegmentedPackets, type CaptureSegment } from './tcpdump/columns/segmentedPackets';
 import { packColumns, unpackColumns, type PackedCapture, type TextOfCapture } from './tcpdump/columns/transfer';
 
 /**
@@ -11,7 +12,9 @@ import { packColumns, unpackColumns, type PackedCapture, type TextOfCapture } fr
  * starts in the document's text.
  */
 
-type PackedTable = { columns: PackedCapture } | { packets: Packet[] };
+/** A capture read in pieces: each piece's columns, and where it sits. */
+type PackedPiece = Omit<CaptureSegment, 'table'> & { columns: PackedCapture };
+type PackedTable = { columns: PackedCapture } | { pieces: PackedPiece[] } | { packets: Packet[] };
 type PackedFact = Fact | (Omit<Capture, 'packets'> & { packets: PackedTable });
 
 export interface PackedFacts {
@@ -19,8 +22,11 @@ export interface PackedFacts {
 }
 
 export interface PackFactsOptions {
-  /** Where a capture's text is: an offset into the text the receiver holds, or undefined to send the text. */
-  textOf?: (table: PacketColumns) => TextOfCapture | undefined;
+  /**
+   * Where a capture's text is: an offset into the text the receiver holds, or undefined to send the text.
+   * `at`: where the table's text starts in the text the capture was parsed from (a piece's, see SegmentedPackets).
+   */
+  textOf?: (table: PacketColumns, at: number) => TextOfCapture | undefined;
   /** Transfer the columns' buffers (the sender's tables become unreadable) instead of copying them. */
   transfer: boolean;
 }
@@ -33,11 +39,20 @@ export function packFacts(
   const out: PackedFact[] = facts.map((fact) => {
     if (fact.kind !== 'Capture') return fact;
     const table = fact.packets;
+    const columns = (piece: PacketColumns, at: number) => {
+      const packed = packColumns(piece, options.textOf?.(piece, at) ?? { text: piece.text });
+      if (options.transfer) for (const buffer of packed.transfer) transfer.push(buffer);
+      return packed.packed;
+    };
+    if (table instanceof SegmentedPackets) {
+      const pieces = table.segments.map(({ table: piece, ...where }) => ({
+        ...where,
+        columns: columns(piece, where.textAt),
+      }));
+      return { ...fact, packets: { pieces } };
+    }
     if (!(table instanceof PacketColumns)) return { ...fact, packets: { packets: table.all() } };
-    const text = options.textOf?.(table) ?? { text: table.text };
-    const packed = packColumns(table, text);
-    if (options.transfer) for (const buffer of packed.transfer) transfer.push(buffer);
-    return { ...fact, packets: { columns: packed.packed } };
+    return { ...fact, packets: { columns: columns(table, 0) } };
   });
   return { packed: { facts: out }, transfer };
 }
@@ -48,9 +63,19 @@ export function unpackFacts(packed: PackedFacts, text?: string): Fact[] {
     if (fact.kind !== 'Capture') return fact;
     const table = fact.packets as PackedTable;
     if ('packets' in table) return { ...fact, packets: new ArrayPacketTable(table.packets) };
-    const where = table.columns.text;
-    const own = 'text' in where ? where.text : (text ?? '').slice(where.offset, where.offset + where.length);
-    return { ...fact, packets: unpackColumns(table.columns, own) };
+    const columns = (packed: PackedCapture) => {
+      const where = packed.text;
+      const own = 'text' in where ? where.text : (text ?? '').slice(where.offset, where.offset + where.length);
+      return unpackColumns(packed, own);
+    };
+    if ('pieces' in table)
+      return {
+        ...fact,
+        packets: new SegmentedPackets(
+          table.pieces.map(({ columns: packed, ...where }) => ({ ...where, table: columns(packed) })),
+        ),
+      };
+    return { ...fact, packets: columns(table.columns) };
   });
 }
 
@@ -74,8 +99,8 @@ export function packDocument(
   const transfer: ArrayBuffer[] = [];
   const starts = blockStarts(text, doc.blocks);
   const blocks = doc.blocks.map((block, k) => {
-    const textOf = (table: PacketColumns): TextOfCapture | undefined => {
-      const offset = starts[k];
+    const textOf = (table: PacketColumns, at: number): TextOfCapture | undefined => {
+      const offset = starts[k] + at;
       return text.startsWith(table.text, offset) ? { offset, length: table.text.length } : undefined;
     };
     const packed = packFacts(block.result.facts, { textOf, transfer: options.transfer });

@@ -184,8 +184,10 @@ async function answer(
         post({ id: request.id, kind: 'log', value: {} });
         return;
       }
-      const textOf = (table: PacketColumns) =>
-        table.text === request.text ? { offset: 0, length: table.text.length } : undefined;
+      const textOf = (table: PacketColumns, at: number) =>
+        (at === 0 && table.text === request.text) || request.text.startsWith(table.text, at)
+          ? { offset: at, length: table.text.length }
+          : undefined;
       const { packed, transfer } = packFacts(read.facts, { textOf, transfer: true });
       post({ id: request.id, kind: 'log', value: { facts: packed } }, transfer);
       return;

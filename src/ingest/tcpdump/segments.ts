@@ -1,7 +1,9 @@
 import type { Unparsed } from '../../model';
 import { asciiBytesStart, scanCapture, type DeltaStamps } from './columns/scanCapture';
 import { SegmentedPackets, type CaptureSegment } from './columns/segmentedPackets';
+import { isSpace } from './columns/bounded';
 import { numberedStamp, readStamp } from './scan';
+import { ownCopy } from '../textCopy';
 
 /**
  * A large capture read in pieces (see columns/segmentedPackets.ts), so that an edit reads one piece
@@ -15,12 +17,20 @@ import { numberedStamp, readStamp } from './scan';
 /** Packet lines in a piece (the row count its first column chunk grows to); tests make it small. */
 export const pieceSize = { rows: 4000 };
 
+/** The stamps printed after a space (-ttt, -ttttt) in a piece: the first, the last, whether one went back. */
+export interface SpacedStamps {
+  first: number;
+  last: number;
+  decreasing: boolean;
+}
+
 interface Cuts {
   /** Offset of each piece's first line; the first is 0. */
   starts: number[];
-  /** Lines in each piece, and whether one of them is blank. */
+  /** Lines in each piece, whether one of them is blank, its stamps after a space. */
   lines: number[];
   blank: boolean[];
+  stamps: (SpacedStamps | undefined)[];
 }
 
 const isBlankFrom = (text: string, from: number, to: number): boolean => {
@@ -32,14 +42,31 @@ const isBlankFrom = (text: string, from: number, to: number): boolean => {
 };
 
 /**
+ * Whether scanCapture adds up the stamps after a space of pieces (in order) into a clock: always
+ * for -ttt (`previous`), without the command when one of them goes back. Then a piece's times
+ * depend on the pieces before it, and the capture is read whole.
+ */
+export function addsUpStamps(stamps: readonly (SpacedStamps | undefined)[], deltas: DeltaStamps | undefined): boolean {
+  if (deltas === 'first') return false;
+  let last: number | undefined;
+  for (const piece of stamps) {
+    if (!piece) continue;
+    if (deltas === 'previous' || piece.decreasing || (last !== undefined && piece.first < last)) return true;
+    last = piece.last;
+  }
+  return false;
+}
+
+/**
  * Where `text` (a capture's lines) may be cut into pieces of about `rows` packet lines that read as
  * they would in one scan; undefined when no cut is safe (see above).
  */
 function cutsOf(text: string, rows: number): Cuts | undefined {
-  const cuts: Cuts = { starts: [0], lines: [], blank: [] };
+  const cuts: Cuts = { starts: [0], lines: [], blank: [], stamps: [] };
   let stamped = 0;
   let lines = 0;
   let blank = false;
+  let stamps: SpacedStamps | undefined;
   const length = text.length;
   for (let pos = 0; pos < length;) {
     let next = text.indexOf('\n', pos);
@@ -51,19 +78,26 @@ function cutsOf(text: string, rows: number): Cuts | undefined {
       if (stamped >= rows && readStamp(text, pos, end) !== undefined) {
         cuts.lines.push(lines);
         cuts.blank.push(blank);
+        cuts.stamps.push(stamps);
         cuts.starts.push(pos);
         lines = 0;
         blank = false;
+        stamps = undefined;
         stamped = 0;
       }
       stamped++;
     } else if (lead === 32 || lead === 9) {
       let from = pos;
-      while (from < end && (text.charCodeAt(from) === 32 || text.charCodeAt(from) === 9)) from++;
+      while (from < end && isSpace(text.charCodeAt(from))) from++;
       const first = text.charCodeAt(from);
-      // a stamp after spaces (-ttt, -ttttt, -#): the scan may add it to the one before
-      if (first >= 48 && first <= 57 && readStamp(text, numberedStamp(text, from, end), end) !== undefined)
-        return undefined;
+      // a stamp after spaces, as scanCapture reads it: -ttt and -ttttt's (after `-#`'s number and three spaces)
+      const at = first >= 48 && first <= 57 ? numberedStamp(text, from, end) : -1;
+      const stamp = at >= 0 && (at === from || text.charCodeAt(at - 3) === 32) ? readStamp(text, at, end) : undefined;
+      if (stamp !== undefined) {
+        if (!stamps) stamps = { first: stamp.t, last: stamp.t, decreasing: false };
+        else if (stamp.t < stamps.last) stamps.decreasing = true;
+        stamps.last = stamp.t;
+      }
       if (isBlankFrom(text, from, next)) blank = true;
     } else if (asciiBytesStart(text, pos, end)) return undefined;
     else if (isBlankFrom(text, pos, next)) blank = true;
@@ -72,6 +106,7 @@ function cutsOf(text: string, rows: number): Cuts | undefined {
   }
   cuts.lines.push(lines);
   cuts.blank.push(blank);
+  cuts.stamps.push(stamps);
   return cuts;
 }
 
@@ -97,7 +132,7 @@ export function scanPieces(
   options: PieceOptions & { atLeast: number },
 ): ScannedPieces | 'flattened' | undefined {
   const cuts = cutsOf(text, pieceSize.rows);
-  if (!cuts || cuts.starts.length < options.atLeast) return undefined;
+  if (!cuts || cuts.starts.length < options.atLeast || addsUpStamps(cuts.stamps, options.deltas)) return undefined;
   const out: ScannedPieces = { pieces: [], records: 0, unparsed: [] };
   let line = firstLine;
   for (let k = 0; k < cuts.starts.length; k++) {
@@ -113,6 +148,7 @@ export function scanPieces(
       records: scanned.records,
       unparsed: scanned.unparsed,
       blank: cuts.blank[k],
+      stamps: cuts.stamps[k],
     });
     line += cuts.lines[k];
     out.records += scanned.records;
@@ -122,18 +158,14 @@ export function scanPieces(
   return out;
 }
 
-/** A copy of `text` that does not keep the string it was cut from alive (V8 keeps a slice's parent). */
-function ownCopy(text: string): string {
-  return text.length < 16 ? text : (' ' + text).slice(1);
-}
-
 /**
  * An edit of a capture read in pieces: the old lines touchedFrom..touchedTo (1-based) changed, the
  * lines after them moved by `delta`. `lineStart(k)` is the offset of 1-based line k in the new
- * `text` (the document's), `blockEnd` the offset where the capture's text ends in it.
+ * text (the document's), `blockEnd` the offset where the capture's text ends in it.
  */
 export interface PieceEdit {
-  text: string;
+  /** Characters from..to of the new text. */
+  slice: (from: number, to: number) => string;
   lineStart: (line: number) => number;
   blockEnd: number;
   touchedFrom: number;
@@ -179,7 +211,7 @@ export function readPieces(
   const start = edit.lineStart(firstLine);
   const end = last + 1 < pieces.length ? edit.lineStart(pieces[last + 1].firstLine + edit.delta) : edit.blockEnd;
   if (end < start) return undefined;
-  const region = ownCopy(edit.text.slice(start, end));
+  const region = ownCopy(edit.slice(start, end));
   const read = scanPieces(region, options.uri, firstLine, {
     linesCut: true,
     deltas: deltaStampsOf(options.command),
@@ -194,6 +226,8 @@ export function readPieces(
     lines += piece.lines;
   }
   if (lines !== lastLine - firstLine + 1 && !(lines === 0 && lastLine < firstLine)) return undefined;
+  const stamps = [...pieces.slice(0, from), ...added, ...pieces.slice(last + 1)].map((piece) => piece.stamps);
+  if (addsUpStamps(stamps, deltaStampsOf(options.command))) return undefined;
   return { from, removed: last - from + 1, added, firstLine, lines, charDelta: region.length - oldLength };
 }
 

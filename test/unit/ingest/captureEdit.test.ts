@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import '../../../src/ingest/all';
 import type { Capture, Fact } from '../../../src/model';
 import { parseDocument, type DocumentResult } from '../../../src/ingest/document';
@@ -76,7 +76,10 @@ function borders(doc: DocumentResult): number[] {
 function randomChange(lines: string[], doc: DocumentResult, pick: (n: number) => number): Change {
   const cuts = borders(doc);
   const at = pick(3) === 0 && cuts.length > 0 ? Math.max(0, cuts[pick(cuts.length)] - pick(3)) : pick(lines.length);
-  switch (pick(8)) {
+  switch (pick(9)) {
+    case 8:
+      // a space typed at the line's start: a packet line's stamp after a space reads as -ttt's
+      return { startLine: at, endLine: Math.min(lines.length, at + 1), text: ` ${lines[at] ?? ''}\n` };
     case 0:
       return { startLine: at, endLine: Math.min(lines.length, at + 1 + pick(4)), text: '' };
     case 1: {
@@ -135,6 +138,25 @@ test('a large capture is read in pieces that read as one table: the same packets
   }
 });
 
+test('every real capture reads the same cut into pieces of a few packets as read whole (-A, -ttt, -#, -x …)', () => {
+  const rows = pieceSize.rows;
+  try {
+    let cut = 0;
+    for (const name of readdirSync('test/fixtures/tcpdump').filter((file) => file.endsWith('.txt'))) {
+      const text = readFileSync(`test/fixtures/tcpdump/${name}`, 'utf8');
+      pieceSize.rows = 1e9;
+      const whole = parseDocument(text, URI);
+      pieceSize.rows = 3;
+      const pieces = parseDocument(text, URI);
+      if (piecesOf(pieces)) cut++;
+      assert.deepEqual(readable(pieces), readable(whole), name);
+    }
+    assert.ok(cut >= 15, `${cut} captures were cut`);
+  } finally {
+    pieceSize.rows = rows;
+  }
+});
+
 test('random edits of a capture read in pieces: each re-read equals a full parse, and most read one piece', () => {
   const rows = pieceSize.rows;
   pieceSize.rows = 7;
@@ -144,7 +166,7 @@ test('random edits of a capture read in pieces: each re-read equals a full parse
     for (let seed = 1; seed <= 8; seed++) {
       const pick = random(seed);
       let lines = captureLines();
-      let doc = parseDocument(lines.join('\n'), URI);
+      let doc: DocumentResult & { inPlace?: true } = parseDocument(lines.join('\n'), URI);
       for (let step = 0; step < 25; step++) {
         const change = randomChange(lines, doc, pick);
         lines = apply(lines, change);

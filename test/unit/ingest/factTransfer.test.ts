@@ -6,6 +6,8 @@ import { packetsOf, type Capture, type Fact } from '../../../src/model';
 import { parseDocument, type DocumentResult } from '../../../src/ingest/document';
 import { packDocument, unpackDocument } from '../../../src/ingest/factTransfer';
 import { PacketColumns } from '../../../src/ingest/tcpdump/columns/packetColumns';
+import { SegmentedPackets } from '../../../src/ingest/tcpdump/columns/segmentedPackets';
+import { pieceSize } from '../../../src/ingest/tcpdump/segments';
 
 // Every real document the tests hold with a capture in it: lab sessions, the seed report (flattened
 // lines, whose capture text is not a piece of the document), VXLAN and -v captures.
@@ -67,5 +69,30 @@ test('a capture whose text is a piece of the document crosses without its text',
   for (const capture of sent) {
     const where = (capture.packets as { columns: { text: object } }).columns.text;
     assert.ok('offset' in where, JSON.stringify(where));
+  }
+});
+
+test('a capture read in pieces crosses piece by piece, each without its text, and reads back the same', () => {
+  const file = 'test/fixtures/tcpdump/any-v.txt';
+  const text = readFileSync(file, 'utf8');
+  const rows = pieceSize.rows;
+  try {
+    pieceSize.rows = 10;
+    const expected = parseDocument(text, file);
+    const { packed, transfer } = packDocument(parseDocument(text, file), text, { transfer: true });
+    const sent = packed.blocks.flatMap((b) => b.result.facts.facts).filter((f) => f.kind === 'Capture');
+    const pieces = (sent[0].packets as { pieces: { columns: { text: object } }[] }).pieces;
+    assert.ok(pieces.length > 5, `${pieces.length} pieces`);
+    for (const piece of pieces) assert.ok('offset' in piece.columns.text, JSON.stringify(piece.columns.text));
+    const received = unpackDocument(structuredClone(packed, { transfer }), text);
+    assert.deepEqual(readable(received), readable(expected));
+    const capture = received.facts.find((f): f is Capture => f.kind === 'Capture')!;
+    assert.ok(capture.packets instanceof SegmentedPackets);
+    assert.equal(capture.packets.segments.length, pieces.length);
+    const ips = new Set(['10.244.0.54', '10.244.0.53']);
+    const before = expected.facts.find((f): f is Capture => f.kind === 'Capture')!;
+    assert.deepEqual(capture.packets.touching(ips), before.packets.touching(ips));
+  } finally {
+    pieceSize.rows = rows;
   }
 });

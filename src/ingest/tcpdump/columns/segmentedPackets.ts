@@ -21,6 +21,8 @@ export interface CaptureSegment {
   unparsed: Unparsed[];
   /** Whether a line of the piece is blank (an edit there may change how the document is cut into blocks). */
   blank: boolean;
+  /** Its stamps printed after a space (see ../segments.ts: they may make every piece's times depend on those before). */
+  stamps: { first: number; last: number; decreasing: boolean } | undefined;
 }
 
 /** Per piece, the rows touching an address set (by key) that were asked for last. */
@@ -86,9 +88,10 @@ export class SegmentedPackets implements PacketTable {
   }
 
   touching(ips: ReadonlySet<string>): number[] {
+    // each piece's rows are kept for a few address sets: after an edit only the pieces read again look
     const key = [...ips].sort().join(' ');
-    const out: number[] = [];
-    this.pieces.forEach((piece, k) => {
+    let total = 0;
+    const found = this.pieces.map((piece) => {
       let cache = this.touchingCache.get(piece.table);
       if (!cache) this.touchingCache.set(piece.table, (cache = new Map<string, Int32Array>()));
       let rows = cache.get(key);
@@ -96,8 +99,14 @@ export class SegmentedPackets implements PacketTable {
         if (cache.size >= TOUCHING_CACHED) cache.delete(cache.keys().next().value!);
         cache.set(key, (rows = Int32Array.from(piece.table.touching(ips))));
       }
+      total += rows.length;
+      return rows;
+    });
+    const out = new Array<number>(total);
+    let at = 0;
+    found.forEach((rows, k) => {
       const start = this.starts[k];
-      for (const row of rows) out.push(start + row);
+      for (let i = 0; i < rows.length; i++) out[at++] = start + rows[i];
     });
     return out;
   }
