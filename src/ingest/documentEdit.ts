@@ -1,10 +1,11 @@
-import { moveEvidence, type Capture, type Evidence, type Fact } from '../model';
+import { moveEvidence, type Evidence, type Fact } from '../model';
 import { parseDocument, type DocumentBlock, type DocumentResult } from './document';
 import { SNIFF_LINES } from './sniff';
 import { PacketColumns } from './tcpdump/columns/packetColumns';
 import { SegmentedPackets } from './tcpdump/columns/segmentedPackets';
-import { tcpdumpFormat } from './tcpdump';
-import { applyPieces, readPieces } from './tcpdump/segments';
+import { spanPackets, tcpdumpFormat } from './tcpdump';
+import { applyPieces, piecesOfTable, readPieces } from './tcpdump/segments';
+import { leadOf } from './transcript/lines';
 import { commandLine } from './transcript/prompt';
 
 /**
@@ -223,26 +224,17 @@ function readEdited(previous: DocumentResult, text: EditedText, edit: EditedLine
 }
 
 /** Offsets where each line of `text` starts. */
-function lineStartsOf(text: string): number[] {
+export function lineStartsOf(text: string): number[] {
   const out = [0];
   for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) out.push(at + 1);
   return out;
 }
 
-/** Code of a line's first character that is not a space, tab or CR (as the splitter reads it); -1 when blank. */
-function leadOf(line: string): number {
-  for (let at = 0; at < line.length; at++) {
-    const code = line.charCodeAt(at);
-    if (code !== 32 && code !== 9 && code !== 13) return code;
-  }
-  return -1;
-}
-
-const isBlank = (line: string) => leadOf(line) < 0;
+const isBlank = (line: string) => leadOf(line, 0, line.length) < 0;
 
 /** Whether the splitter takes `line` for a command line (a prompt): as split.ts's commandAt decides. */
 function startsCommand(line: string): boolean {
-  const lead = leadOf(line);
+  const lead = leadOf(line, 0, line.length);
   return lead >= 0 && !(lead >= 48 && lead <= 57) && commandLine(line) !== undefined;
 }
 
@@ -258,7 +250,7 @@ function cutIntoRecords(line: string): boolean {
 }
 
 /**
- * An edit inside a capture read in pieces (a large tcpdump capture, see tcpdump/segments.ts): only
+ * An edit inside a large tcpdump capture, read in pieces (see tcpdump/segments.ts): only
  * the pieces it touched are read again, into the same Capture fact (its table and evidence change
  * in place, its other pieces keep their Packets); the blocks after it move. Undefined when the edit
  * may change more than those pieces: how the document is cut into blocks (a blank or command line
@@ -280,8 +272,8 @@ function readInPieces(
   if (
     !block ||
     capture?.kind !== 'Capture' ||
-    !(capture.packets instanceof SegmentedPackets) ||
-    capture.packets.remapped ||
+    !(capture.packets instanceof PacketColumns || capture.packets instanceof SegmentedPackets) ||
+    (capture.packets instanceof SegmentedPackets && capture.packets.remapped) ||
     touchedFrom < block.startLine + SNIFF_LINES ||
     touchedTo > block.endLine ||
     // `cat a b`: where one file's output ends depends on the lines
@@ -307,7 +299,9 @@ function readInPieces(
   const newEnd = block.endLine + delta;
   let blockEnd = newEnd < starts.length ? starts[newEnd] - 1 : text.length;
   if (blockEnd > lineStart(newEnd) && text.slice(blockEnd - 1, blockEnd) === '\r') blockEnd--;
-  const table = capture.packets;
+  // a capture read whole is cut into pieces on the first edit, unless cutIntoPieces did it before
+  const table = inPieces(block);
+  if (!table) return undefined;
   const read = readPieces(
     table,
     { slice: (from, to) => text.slice(from, to), lineStart, blockEnd, touchedFrom, touchedTo, delta },
@@ -319,7 +313,7 @@ function readInPieces(
   for (const piece of read.added) size += piece.table.size;
   if (size === 0) return undefined;
   applyPieces(table, read, delta);
-  movedCapture(capture, table);
+  spanPackets(capture.evidence[0], table);
   const unparsed = [];
   let records = 0;
   for (const piece of table.segments) {
@@ -337,14 +331,33 @@ function readInPieces(
   return { uri, blocks, facts, readBlocks: 1, readLines: read.lines, inPlace: true };
 }
 
-/** A capture's evidence after its table changed: from its first packet's line to its last one's end. */
-function movedCapture(capture: Capture, table: SegmentedPackets): void {
-  const evidence = capture.evidence[0];
-  evidence.line = table.lineOf(0);
-  const end = table.endLineOf(table.size - 1);
-  if (end !== evidence.line) evidence.endLine = end;
-  else delete evidence.endLine;
-  evidence.excerpt = `tcpdump capture: ${table.size} packets`;
+/**
+ * A block's capture in pieces: cut into windows on its table (no row is read again) when it was read
+ * whole; undefined when it cannot be cut (see piecesOfTable).
+ */
+function inPieces(block: DocumentBlock): SegmentedPackets | undefined {
+  const capture = block.result.facts.length === 1 ? block.result.facts[0] : undefined;
+  if (capture?.kind !== 'Capture') return undefined;
+  if (capture.packets instanceof SegmentedPackets) return capture.packets;
+  if (!(capture.packets instanceof PacketColumns)) return undefined;
+  const pieces = piecesOfTable({
+    table: capture.packets,
+    firstLine: block.startLine,
+    lines: block.endLine - block.startLine + 1,
+    records: block.result.records,
+    unparsed: block.result.unparsed,
+    command: capture.command,
+  });
+  if (pieces) capture.packets = pieces;
+  return pieces;
+}
+
+/**
+ * Cuts a document's large captures into pieces (see inPieces), so that the first edit in one reads
+ * one piece: done ahead of the edits, when there is time (a held document, once parsed).
+ */
+export function cutIntoPieces(doc: DocumentResult): void {
+  for (const block of doc.blocks) if (block.format === 'tcpdump') inPieces(block);
 }
 
 /**

@@ -1,7 +1,7 @@
 import { ArrayPacketTable, type Capture, type Fact, type Packet } from '../model';
 import type { DocumentResult } from './document';
 import { PacketColumns } from './tcpdump/columns/packetColumns';
-import { SegmentedPackets, type CaptureSegment } from './tcpdump/columns/segmentedPackets';
+import { RowWindow, SegmentedPackets, type CaptureSegment } from './tcpdump/columns/segmentedPackets';
 import { packColumns, unpackColumns, type PackedCapture, type TextOfCapture } from './tcpdump/columns/transfer';
 
 /**
@@ -12,9 +12,13 @@ import { packColumns, unpackColumns, type PackedCapture, type TextOfCapture } fr
  * starts in the document's text.
  */
 
-/** A capture read in pieces: each piece's columns, and where it sits. */
-type PackedPiece = Omit<CaptureSegment, 'table'> & { columns: PackedCapture };
-type PackedTable = { columns: PackedCapture } | { pieces: PackedPiece[] } | { packets: Packet[] };
+/**
+ * A capture read in pieces (SegmentedPackets): each piece's own columns, or a window on one of the
+ * tables `bases` (the capture's table as first read), and where it sits.
+ */
+type PackedPiece = Omit<CaptureSegment, 'table'> & ({ columns: PackedCapture } | { window: [number, number, number] });
+type PackedTable =
+  { columns: PackedCapture } | { pieces: PackedPiece[]; bases: PackedCapture[] } | { packets: Packet[] };
 type PackedFact = Fact | (Omit<Capture, 'packets'> & { packets: PackedTable });
 
 export interface PackedFacts {
@@ -40,16 +44,20 @@ export function packFacts(
     if (fact.kind !== 'Capture') return fact;
     const table = fact.packets;
     const columns = (piece: PacketColumns, at: number) => {
-      const packed = packColumns(piece, options.textOf?.(piece, at) ?? { text: piece.text });
+      const where = options.textOf && at >= 0 ? options.textOf(piece, at) : undefined;
+      const packed = packColumns(piece, where ?? { text: piece.text });
       if (options.transfer) for (const buffer of packed.transfer) transfer.push(buffer);
       return packed.packed;
     };
     if (table instanceof SegmentedPackets) {
-      const pieces = table.segments.map(({ table: piece, ...where }) => ({
-        ...where,
-        columns: columns(piece, where.textAt),
-      }));
-      return { ...fact, packets: { pieces } };
+      const bases: PacketColumns[] = [];
+      const pieces = table.segments.map(({ table: piece, ...where }): PackedPiece => {
+        if (piece instanceof PacketColumns) return { ...where, columns: columns(piece, where.textAt) };
+        if (!bases.includes(piece.base)) bases.push(piece.base);
+        return { ...where, window: [bases.indexOf(piece.base), piece.from, piece.to] };
+      });
+      // a window's table was read from the capture's text as first read: where it starts is not known here
+      return { ...fact, packets: { pieces, bases: bases.map((base) => columns(base, -1)) } };
     }
     if (!(table instanceof PacketColumns)) return { ...fact, packets: { packets: table.all() } };
     return { ...fact, packets: { columns: columns(table, 0) } };
@@ -68,13 +76,19 @@ export function unpackFacts(packed: PackedFacts, text?: string): Fact[] {
       const own = 'text' in where ? where.text : (text ?? '').slice(where.offset, where.offset + where.length);
       return unpackColumns(packed, own);
     };
-    if ('pieces' in table)
-      return {
-        ...fact,
-        packets: new SegmentedPackets(
-          table.pieces.map(({ columns: packed, ...where }) => ({ ...where, table: columns(packed) })),
-        ),
-      };
+    if ('pieces' in table) {
+      const bases = table.bases.map(columns);
+      const pieces = table.pieces.map((piece): CaptureSegment => {
+        if ('columns' in piece) {
+          const { columns: packed, ...where } = piece;
+          return { ...where, table: columns(packed) };
+        }
+        const { window, ...where } = piece;
+        return { ...where, table: new RowWindow(bases[window[0]], window[1], window[2]) };
+      });
+      return { ...fact, packets: new SegmentedPackets(pieces) };
+    }
+
     return { ...fact, packets: columns(table.columns) };
   });
 }

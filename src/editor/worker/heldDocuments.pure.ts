@@ -1,5 +1,12 @@
 import type { DocumentResult } from '../../ingest/document';
-import { editedLines, reparseEdited, type EditedLines, type EditedText } from '../../ingest/documentEdit';
+import {
+  cutIntoPieces,
+  editedLines,
+  lineStartsOf,
+  reparseEdited,
+  type EditedLines,
+  type EditedText,
+} from '../../ingest/documentEdit';
 import { ownCopy } from '../../ingest/textCopy';
 import { unpackFacts } from '../../ingest/factTransfer';
 import { partitionPoint, type ClusterModel, type Fact } from '../../model';
@@ -125,12 +132,6 @@ export function withoutPackets(doc: DocumentResult): DocumentResult {
   };
 }
 
-function lineStartsOf(text: string): number[] {
-  const starts = [0];
-  for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) starts.push(at + 1);
-  return starts;
-}
-
 /** Count of line breaks in `text`. */
 function breaksIn(text: string): number {
   let breaks = 0;
@@ -180,10 +181,23 @@ export class HeldDocuments {
   /** Facts the host sent once (`cacheAs`), by number. */
   private readonly cache = new Map<number, Fact[]>();
   private contextModel?: ClusterModel;
+  /** The parts of the context as named (held documents, cached fact lists); undefined when facts came with them. */
+  private contextKey?: string;
 
   hold(uri: string, version: number, text: string, doc: DocumentResult): void {
     this.held.set(uri, { version, text: new ChunkedText(text), doc });
     this.contextModel = undefined;
+  }
+
+  /**
+   * Readies a held document for its first edit, when there is time: its line starts found, its
+   * large captures cut into pieces (else the first edit does both: 40–80 ms on 400,000 lines).
+   */
+  prepare(uri: string): void {
+    const held = this.held.get(uri);
+    if (!held) return;
+    void held.text.lineStarts;
+    cutIntoPieces(held.doc);
   }
 
   forget(uri: string): void {
@@ -241,7 +255,13 @@ export class HeldDocuments {
     for (const number of [...this.cache.keys()]) if (!named.has(number)) this.cache.delete(number);
     // a held document is read when the model is built: an edit may have changed it since
     this.context = parts.map((part, index) => ('held' in part ? { held: part.held } : { facts: facts[index] }));
-    this.contextModel = undefined;
+    // the same held documents and fact lists sent before (the host sends them again after each edit):
+    // the model stays, an edit that changed more than a capture's packets dropped it already
+    const key = parts.every((part) => 'held' in part || 'cached' in part)
+      ? parts.map((part) => ('held' in part ? `held ${part.held}` : `cached ${part.cached}`)).join('\n')
+      : undefined;
+    if (key === undefined || key !== this.contextKey) this.contextModel = undefined;
+    this.contextKey = key;
   }
 
   /** The facts of `parts` in order, held documents' from here; throws for a document not held. */

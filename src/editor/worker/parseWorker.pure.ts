@@ -140,6 +140,8 @@ async function answer(
       await sendDocument(request.id, hold ? withoutPackets(parsed) : parsed, own, post);
       const value = { document: emptyDocument(request.uri), lines, parseMs, ...(hold ? { held: true as const } : {}) };
       post({ id: request.id, kind: 'parsed', value });
+      // ready for the first edit while the user reads (see HeldDocuments.prepare)
+      if (hold) setImmediate(() => held.prepare(request.uri));
       return;
     }
     case 'edit': {

@@ -12,8 +12,8 @@ import {
 import { remapResult, unflattenLines } from '../transcript/lineMap';
 import { textLines } from '../transcript/lines';
 import type { PacketColumns } from './columns/packetColumns';
-import { SegmentedPackets } from './columns/segmentedPackets';
-import { deltaStampsOf, scanPieces } from './segments';
+import type { SegmentedPackets } from './columns/segmentedPackets';
+import { deltaStampsOf } from './segments';
 import { readStamp } from './scan';
 import { looksFlattened, unflattenTcpdump } from './unflatten';
 
@@ -27,22 +27,22 @@ import { looksFlattened, unflattenTcpdump } from './unflatten';
 const FORMAT = 'tcpdump';
 
 /**
- * One Capture fact for the packets, its evidence spanning the first packet's line to the last one's; none for no
- * packets.
+ * Points a capture's evidence at its packets: from the first packet's line to the last one's end
+ * (a packet's end line already covers its -v lines and, for VXLAN, its inner frame).
  */
-function captureOf(table: PacketColumns | SegmentedPackets, uri: string, input: ParseInput): Capture[] {
-  if (table.size === 0) return [];
-  const line = table.lineOf(0);
-  // A packet's end line already covers its -v lines and, for VXLAN, its inner frame.
+export function spanPackets(evidence: Evidence, table: PacketColumns | SegmentedPackets): void {
+  evidence.line = table.lineOf(0);
   const end = table.endLineOf(table.size - 1);
-  const evidence: Evidence = {
-    source: 'log',
-    uri,
-    line,
-    excerpt: `tcpdump capture: ${table.size} packets`,
-    format: FORMAT,
-  };
-  if (end !== line) evidence.endLine = end;
+  if (end !== evidence.line) evidence.endLine = end;
+  else delete evidence.endLine;
+  evidence.excerpt = `tcpdump capture: ${table.size} packets`;
+}
+
+/** One Capture fact for the packets, its evidence spanning them (see spanPackets); none for no packets. */
+function captureOf(table: PacketColumns, uri: string, input: ParseInput): Capture[] {
+  if (table.size === 0) return [];
+  const evidence: Evidence = { source: 'log', uri, format: FORMAT };
+  spanPackets(evidence, table);
   const capture: Capture = { kind: 'Capture', evidence: [evidence], packets: table };
   if (input.host !== undefined) capture.host = input.host;
   if (input.command !== undefined) capture.command = input.command;
@@ -53,17 +53,7 @@ export function parseTcpdump(input: ParseInput): ParseResult {
   const { text, uri } = input;
   const base = input.firstLine ?? 1;
   const deltas = deltaStampsOf(input.command);
-  const linesCut = input.linesCut === true;
-  // a large capture is read in pieces, so that an edit reads one piece again (see segments.ts)
-  const pieces = scanPieces(text, uri, base, { linesCut, deltas, atLeast: 2 });
-  if (pieces !== undefined && pieces !== 'flattened')
-    return {
-      format: FORMAT,
-      facts: captureOf(new SegmentedPackets(pieces.pieces), uri, input),
-      records: pieces.records,
-      unparsed: pieces.unparsed,
-    };
-  const scanned = pieces ?? scanCapture(text, uri, base, { linesCut, deltas });
+  const scanned = scanCapture(text, uri, base, { linesCut: input.linesCut === true, deltas });
   if (scanned !== 'flattened')
     return {
       format: FORMAT,

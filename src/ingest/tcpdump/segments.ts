@@ -1,9 +1,12 @@
 import type { Unparsed } from '../../model';
-import { asciiBytesStart, scanCapture, type DeltaStamps } from './columns/scanCapture';
-import { SegmentedPackets, type CaptureSegment } from './columns/segmentedPackets';
+import { partitionPoint } from '../../model';
+import type { PacketColumns } from './columns/packetColumns';
+import { asciiBytesStart, headerOrTrailer, scanCapture, type DeltaStamps } from './columns/scanCapture';
+import { RowWindow, SegmentedPackets, type CaptureSegment } from './columns/segmentedPackets';
 import { isSpace } from './columns/bounded';
-import { numberedStamp, readStamp } from './scan';
+import { isDigit, numberedStamp, readStamp } from './scan';
 import { ownCopy } from '../textCopy';
+import { leadOf } from '../transcript/lines';
 
 /**
  * A large capture read in pieces (see columns/segmentedPackets.ts), so that an edit reads one piece
@@ -27,19 +30,12 @@ export interface SpacedStamps {
 interface Cuts {
   /** Offset of each piece's first line; the first is 0. */
   starts: number[];
-  /** Lines in each piece, whether one of them is blank, its stamps after a space. */
+  /** Lines in each piece, whether one of them is blank, its stamps after a space, its header and trailer lines. */
   lines: number[];
   blank: boolean[];
   stamps: (SpacedStamps | undefined)[];
+  headers: number[];
 }
-
-const isBlankFrom = (text: string, from: number, to: number): boolean => {
-  for (let at = from; at < to; at++) {
-    const code = text.charCodeAt(at);
-    if (code !== 32 && code !== 9 && code !== 13) return false;
-  }
-  return true;
-};
 
 /**
  * Whether scanCapture adds up the stamps after a space of pieces (in order) into a clock: always
@@ -62,9 +58,10 @@ export function addsUpStamps(stamps: readonly (SpacedStamps | undefined)[], delt
  * they would in one scan; undefined when no cut is safe (see above).
  */
 function cutsOf(text: string, rows: number): Cuts | undefined {
-  const cuts: Cuts = { starts: [0], lines: [], blank: [], stamps: [] };
+  const cuts: Cuts = { starts: [0], lines: [], blank: [], stamps: [], headers: [] };
   let stamped = 0;
   let lines = 0;
+  let headers = 0;
   let blank = false;
   let stamps: SpacedStamps | undefined;
   const length = text.length;
@@ -79,13 +76,19 @@ function cutsOf(text: string, rows: number): Cuts | undefined {
         cuts.lines.push(lines);
         cuts.blank.push(blank);
         cuts.stamps.push(stamps);
+        cuts.headers.push(headers);
         cuts.starts.push(pos);
         lines = 0;
+        headers = 0;
         blank = false;
         stamps = undefined;
         stamped = 0;
       }
       stamped++;
+      // `N packets captured`: a trailer (digits, a space, `packet`), not a packet line
+      let digits = pos;
+      while (digits < end && isDigit(text.charCodeAt(digits))) digits++;
+      if (text.startsWith(' packet', digits) && headerOrTrailer(text, pos, end)) headers++;
     } else if (lead === 32 || lead === 9) {
       let from = pos;
       while (from < end && isSpace(text.charCodeAt(from))) from++;
@@ -98,15 +101,17 @@ function cutsOf(text: string, rows: number): Cuts | undefined {
         else if (stamp.t < stamps.last) stamps.decreasing = true;
         stamps.last = stamp.t;
       }
-      if (isBlankFrom(text, from, next)) blank = true;
+      if (leadOf(text, from, next) < 0) blank = true;
     } else if (asciiBytesStart(text, pos, end)) return undefined;
-    else if (isBlankFrom(text, pos, next)) blank = true;
+    else if (leadOf(text, pos, next) < 0) blank = true;
+    else if (headerOrTrailer(text, pos, end)) headers++;
     lines++;
     pos = next + 1;
   }
   cuts.lines.push(lines);
   cuts.blank.push(blank);
   cuts.stamps.push(stamps);
+  cuts.headers.push(headers);
   return cuts;
 }
 
@@ -145,6 +150,7 @@ export function scanPieces(
       firstLine: line,
       lines: cuts.lines[k],
       textAt: start,
+      length: end - start,
       records: scanned.records,
       unparsed: scanned.unparsed,
       blank: cuts.blank[k],
@@ -156,6 +162,59 @@ export function scanPieces(
     for (const entry of scanned.unparsed) out.unparsed.push({ ...entry });
   }
   return out;
+}
+
+/** A capture read whole, as the block of the document it was read from holds it. */
+export interface WholeCapture {
+  table: PacketColumns;
+  /** The block's first line and line count (the table's text is these lines). */
+  firstLine: number;
+  lines: number;
+  records: number;
+  unparsed: readonly Unparsed[];
+  command: string | undefined;
+}
+
+/**
+ * A capture read whole cut into pieces that are windows on its table, where scanPieces would cut
+ * its text (no row is read again); undefined when it cannot be cut safely, makes one piece, or its
+ * text is not its block's lines (cut out of flattened lines).
+ */
+export function piecesOfTable(whole: WholeCapture): SegmentedPackets | undefined {
+  const { table } = whole;
+  const cuts = cutsOf(table.text, pieceSize.rows);
+  if (!cuts || cuts.starts.length < 2 || addsUpStamps(cuts.stamps, deltaStampsOf(whole.command))) return undefined;
+  const pieces: CaptureSegment[] = [];
+  let line = whole.firstLine;
+  let row = 0;
+  let records = 0;
+  cuts.starts.forEach((start, k) => {
+    const next = line + cuts.lines[k];
+    const last = k + 1 === cuts.starts.length;
+    const to = last ? table.size : partitionPoint(table.size, (index) => table.lineOf(index) < next);
+    const end = last ? table.text.length : cuts.starts[k + 1];
+    const piece: CaptureSegment = {
+      table: new RowWindow(table, row, to),
+      firstLine: line,
+      lines: cuts.lines[k],
+      textAt: start,
+      length: end - start,
+      records: to - row + cuts.headers[k],
+      unparsed: [],
+      blank: cuts.blank[k],
+      stamps: cuts.stamps[k],
+    };
+    records += piece.records;
+    pieces.push(piece);
+    [line, row] = [next, to];
+  });
+  if (line - whole.firstLine !== whole.lines || records !== whole.records) return undefined;
+  for (const entry of whole.unparsed) {
+    const at = partitionPoint(pieces.length, (k) => pieces[k].firstLine + pieces[k].lines <= entry.line);
+    if (at >= pieces.length) return undefined;
+    pieces[at].unparsed.push({ ...entry });
+  }
+  return new SegmentedPackets(pieces);
 }
 
 /**
@@ -204,7 +263,7 @@ export function readPieces(
   let oldLength = 0;
   for (let k = from; k <= last; k++) {
     if (pieces[k].blank) return undefined;
-    oldLength += pieces[k].table.text.length;
+    oldLength += pieces[k].length;
   }
   const firstLine = pieces[from].firstLine;
   const lastLine = pieces[last].firstLine + pieces[last].lines - 1 + edit.delta;

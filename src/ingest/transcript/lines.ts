@@ -24,7 +24,8 @@ export interface TextLines extends LineSource {
   slice(first: number, last: number): string;
 }
 
-function leadOf(text: string, from: number, to: number): number {
+/** Code of the first character of text[from, to) that is not a space, tab or CR; -1 when there is none (a blank line). */
+export function leadOf(text: string, from: number, to: number): number {
   for (let i = from; i < to; i++) {
     const code = text.charCodeAt(i);
     if (code !== 32 && code !== 9 && code !== 13) return code;

@@ -2,11 +2,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import '../../../src/ingest/all';
-import type { Capture, Fact } from '../../../src/model';
+import type { Capture, Fact, PacketTable } from '../../../src/model';
 import { parseDocument, type DocumentResult } from '../../../src/ingest/document';
 import { editedLines, reparseEdited } from '../../../src/ingest/documentEdit';
+import { PacketColumns } from '../../../src/ingest/tcpdump/columns/packetColumns';
+import { scanCapture } from '../../../src/ingest/tcpdump/columns/scanCapture';
 import { SegmentedPackets } from '../../../src/ingest/tcpdump/columns/segmentedPackets';
-import { pieceSize } from '../../../src/ingest/tcpdump/segments';
+import { piecesOfTable, pieceSize, scanPieces } from '../../../src/ingest/tcpdump/segments';
 
 // Real captures (test/fixtures/tcpdump/README.md names the commands): -v records over several
 // lines, VXLAN packets with their inner frame, -e link headers, header and trailer lines.
@@ -67,10 +69,34 @@ function tablesOf(doc: DocumentResult): SegmentedPackets[] {
   return out;
 }
 
+/** The first capture of a document cut into pieces as an edit cuts it (windows on its table); undefined when not cut. */
+function cut(doc: DocumentResult): SegmentedPackets | undefined {
+  const index = doc.blocks.findIndex((block) => block.result.facts[0]?.kind === 'Capture');
+  const block = doc.blocks[index];
+  const capture = block?.result.facts[0] as Capture | undefined;
+  if (!block || !capture) return undefined;
+  if (capture.packets instanceof SegmentedPackets) return capture.packets;
+  if (!(capture.packets instanceof PacketColumns)) return undefined;
+  return piecesOfTable({
+    table: capture.packets,
+    firstLine: block.startLine,
+    lines: block.endLine - block.startLine + 1,
+    records: block.result.records,
+    unparsed: block.result.unparsed,
+    command: capture.command,
+  });
+}
+
 /** 0-based lines where a piece starts (after the first). */
 function borders(doc: DocumentResult): number[] {
-  return (piecesOf(doc)?.segments ?? []).slice(1).map((piece) => piece.firstLine - 1);
+  return (piecesOf(doc) ?? cut(doc))?.segments.slice(1).map((piece) => piece.firstLine - 1) ?? [];
 }
+
+/** What a table holds: its packets and their lines. */
+const rowsOf = (table: PacketTable) => ({
+  packets: table.all(),
+  lines: table.all().map((_, i) => table.lineOf(i)),
+});
 
 /** Edits of many kinds: line deletes (also across piece borders), copies of other lines, changed digits, odd lines. */
 function randomChange(lines: string[], doc: DocumentResult, pick: (n: number) => number): Change {
@@ -115,43 +141,62 @@ function randomChange(lines: string[], doc: DocumentResult, pick: (n: number) =>
   }
 }
 
-test('a large capture is read in pieces that read as one table: the same packets, lines and unparsed lines', () => {
+test('a large capture cut into pieces (windows on its table, or read piece by piece) answers as the table', () => {
   const text = captureLines().join('\n');
   const rows = pieceSize.rows;
   try {
-    pieceSize.rows = 1e9;
-    const whole = parseDocument(text, URI);
     pieceSize.rows = 7;
-    const pieces = parseDocument(text, URI);
-    const table = piecesOf(pieces)!;
-    assert.ok(table.segments.length > 50, `${table.segments.length} pieces`);
-    assert.deepEqual(readable(pieces), readable(whole));
-    const wholeTable = (whole.facts[0] as Capture).packets;
-    const ips = new Set(['10.244.0.54', '192.168.50.2']);
-    assert.deepEqual(table.touching(ips), wholeTable.touching(ips));
-    assert.equal(table.firstMssSyn(), wholeTable.firstMssSyn());
-    for (const near of [0, 37, 200, table.size - 1])
-      assert.deepEqual(table.onInterface('eth1', near, 25), wholeTable.onInterface('eth1', near, 25), `near ${near}`);
-    assert.equal(table.packet(100), table.packet(100), 'a row gives the same object every time');
+    const doc = parseDocument(text, URI);
+    const whole = (doc.facts[0] as Capture).packets as PacketColumns;
+    assert.ok(whole instanceof PacketColumns, 'a capture is read whole');
+    const windows = cut(doc)!;
+    const scanned = scanPieces(whole.text, URI, doc.blocks[0].startLine, {
+      linesCut: true,
+      deltas: undefined,
+      atLeast: 2,
+    });
+    assert.ok(scanned && scanned !== 'flattened');
+    const read = new SegmentedPackets(scanned.pieces);
+    assert.ok(windows.segments.length > 50, `${windows.segments.length} pieces`);
+    assert.deepEqual(windows.segments.length, read.segments.length);
+    for (const table of [windows, read]) {
+      assert.deepEqual(rowsOf(table), rowsOf(whole));
+      const ips = new Set(['10.244.0.54', '192.168.50.2']);
+      assert.deepEqual(table.touching(ips), whole.touching(ips));
+      assert.equal(table.firstMssSyn(), whole.firstMssSyn());
+      for (const near of [0, 37, 200, table.size - 1])
+        assert.deepEqual(table.onInterface('eth1', near, 25), whole.onInterface('eth1', near, 25), `near ${near}`);
+      assert.equal(table.packet(100), table.packet(100), 'a row gives the same object every time');
+    }
+    assert.equal(windows.packet(100), whole.packet(100), 'a window gives the packets of the table');
+    assert.deepEqual(
+      windows.segments.map(({ table, ...where }) => ({ ...where, size: table.size })),
+      read.segments.map(({ table, ...where }) => ({ ...where, size: table.size })),
+    );
   } finally {
     pieceSize.rows = rows;
   }
 });
 
-test('every real capture reads the same cut into pieces of a few packets as read whole (-A, -ttt, -#, -x …)', () => {
+test('every real capture reads the same piece by piece as read whole (-A, -ttt, -#, -x …)', () => {
   const rows = pieceSize.rows;
   try {
-    let cut = 0;
+    pieceSize.rows = 3;
+    let pieces = 0;
     for (const name of readdirSync('test/fixtures/tcpdump').filter((file) => file.endsWith('.txt'))) {
-      const text = readFileSync(`test/fixtures/tcpdump/${name}`, 'utf8');
-      pieceSize.rows = 1e9;
-      const whole = parseDocument(text, URI);
-      pieceSize.rows = 3;
-      const pieces = parseDocument(text, URI);
-      if (piecesOf(pieces)) cut++;
-      assert.deepEqual(readable(pieces), readable(whole), name);
+      const text = readFileSync(`test/fixtures/tcpdump/${name}`, 'utf8').replace(/\n+$/, '');
+      const whole = scanCapture(text, URI, 1, { linesCut: true });
+      const read = scanPieces(text, URI, 1, { linesCut: true, deltas: undefined, atLeast: 2 });
+      assert.ok(whole !== 'flattened' && read !== 'flattened');
+      if (!read) continue;
+      pieces++;
+      assert.deepEqual(rowsOf(new SegmentedPackets(read.pieces)), rowsOf(whole.table), name);
+      assert.deepEqual([read.records, read.unparsed], [whole.records, whole.unparsed], name);
+      const doc = parseDocument(text, URI);
+      const windows = cut(doc);
+      if (doc.blocks.length === 1 && windows) assert.deepEqual(rowsOf(windows), rowsOf(whole.table), name);
     }
-    assert.ok(cut >= 15, `${cut} captures were cut`);
+    assert.ok(pieces >= 15, `${pieces} captures were cut`);
   } finally {
     pieceSize.rows = rows;
   }
@@ -171,16 +216,18 @@ test('random edits of a capture read in pieces: each re-read equals a full parse
         const change = randomChange(lines, doc, pick);
         lines = apply(lines, change);
         const text = lines.join('\n');
-        const kept = tablesOf(doc).flatMap((table) => table.segments.map((piece) => piece.table));
+        const kept = new Map(tablesOf(doc).map((table) => [table, table.segments.map((piece) => piece.table)]));
         doc = reparseEdited(doc, text, editedLines([change])!);
         edits++;
-        if (doc.inPlace) {
-          inPlace++;
-          const now = tablesOf(doc).flatMap((table) => table.segments.map((piece) => piece.table));
-          assert.ok(
-            now.filter((table) => kept?.includes(table)).length >= now.length - 4,
-            'the pieces the edit did not touch are kept',
-          );
+        if (doc.inPlace) inPlace++;
+        for (const table of tablesOf(doc)) {
+          const before = kept.get(table);
+          const now = table.segments.map((piece) => piece.table);
+          if (before)
+            assert.ok(
+              now.filter((piece) => before.includes(piece)).length >= now.length - 4,
+              'the pieces the edit did not touch are kept',
+            );
         }
         assert.deepEqual(readable(doc), readable(parseDocument(text, URI)), `seed ${seed}, step ${step}`);
       }

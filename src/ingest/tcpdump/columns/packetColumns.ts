@@ -100,12 +100,13 @@ export class PacketColumns implements PacketTable {
     return out;
   }
 
-  touching(ips: ReadonlySet<string>): number[] {
+  /** See PacketTable; `from`..`to`: only those rows (a piece of a capture, see SegmentedPackets). */
+  touching(ips: ReadonlySet<string>, from = 0, to = this.size): number[] {
     const sc = this.scanner;
     const eps = sc.eps.hits(ips);
     const strHit = sc.strings.values.map((string) => string !== '' && ips.has(string));
     const out: number[] = [];
-    for (let i = 0; i < this.size; i++) {
+    for (let i = from; i < to; i++) {
       const inner = this.chunks[i >>> CHUNK_BITS].inner[i & CHUNK_MASK];
       if (
         this.rowTouches(i, eps, strHit) ||
@@ -116,22 +117,22 @@ export class PacketColumns implements PacketTable {
     return out;
   }
 
-  onInterface(name: string, near: number, max: number): number[] {
+  /** See PacketTable; `from`..`to`: only those rows, `near` counted from `from` (and so are the rows found). */
+  onInterface(name: string, near: number, max: number, from = 0, to = this.size): number[] {
     // the iface column holds an interned id + 1: one number compared per row
     const id = this.scanner.strings.find(name) + 1;
     if (id === 0) return [];
-    return nearestRows(
-      this.size,
-      near,
-      max,
-      (index) => this.chunks[index >>> CHUNK_BITS].iface[index & CHUNK_MASK] === id,
-    );
+    return nearestRows(to - from, near, max, (index) => {
+      const row = from + index;
+      return this.chunks[row >>> CHUNK_BITS].iface[row & CHUNK_MASK] === id;
+    });
   }
 
-  firstMssSyn(): number {
+  /** See PacketTable; `from`..`to`: only those rows. */
+  firstMssSyn(from = 0, to = this.size): number {
     // the rows a built packet would give `tcp.mss` and `tcp.flags` (see build): the flag strings are few
     const syn = new Map<number, boolean>();
-    for (let i = 0; i < this.size; i++) {
+    for (let i = from; i < to; i++) {
       const chunk = this.chunks[i >>> CHUNK_BITS];
       const slot = i & CHUNK_MASK;
       if ((chunk.has[slot] & (HAS.TCP | TCP_MSS.bit)) !== (HAS.TCP | TCP_MSS.bit) || chunk.proto[slot] !== PROTO_TCP)
@@ -172,27 +173,28 @@ export class PacketColumns implements PacketTable {
   }
 
   /**
-   * Moves every row's lines by `delta` (an edit above the capture added or removed lines): the
-   * Packets built already stay the same objects, their evidence moves with them.
+   * Moves the lines of rows `from`..`to` (and of their inner frames) by `delta`: an edit above them
+   * added or removed lines. The Packets built already stay the same objects, their evidence moves.
    */
-  moveLines(delta: number): void {
+  moveLines(delta: number, from = 0, to = this.size): void {
     if (delta === 0) return;
-    for (let k = 0; k << CHUNK_BITS < this.size; k++) {
-      const chunk = this.chunks[k];
-      const rows = Math.min(chunk.capacity, this.size - (k << CHUNK_BITS));
-      for (let slot = 0; slot < rows; slot++) {
-        chunk.line[slot] += delta;
-        chunk.endLine[slot] += delta;
-      }
+    for (let row = from; row < to; row++) {
+      const chunk = this.chunks[row >>> CHUNK_BITS];
+      const slot = row & CHUNK_MASK;
+      chunk.line[slot] += delta;
+      chunk.endLine[slot] += delta;
+      this.movePacket(row, delta);
+      if (chunk.inner[slot] !== 0 && this.inners)
+        this.inners.moveLines(delta, chunk.inner[slot] - 1, chunk.inner[slot]);
     }
-    this.inners?.moveLines(delta);
-    if (this.built)
-      for (const packet of this.built) {
-        const evidence = packet?.evidence[0];
-        if (evidence?.line === undefined) continue;
-        evidence.line += delta;
-        if (evidence.endLine !== undefined) evidence.endLine += delta;
-      }
+  }
+
+  /** Moves the evidence of row `row`'s Packet, if it was built. */
+  private movePacket(row: number, delta: number): void {
+    const evidence = this.built?.[row]?.evidence[0];
+    if (evidence?.line === undefined) return;
+    evidence.line += delta;
+    if (evidence.endLine !== undefined) evidence.endLine += delta;
   }
 
   /** The record's first line (or piece) as read. */

@@ -1,21 +1,76 @@
 import { partitionPoint, type LineMapping, type Packet, type PacketTable, type Unparsed } from '../../../model';
-import { PacketColumns } from './packetColumns';
+import type { PacketColumns } from './packetColumns';
 
 /**
- * A large capture's packets as a run of PacketColumns tables, each read from a piece of the
- * capture's text cut where a packet line starts (see ../segments.ts). It answers as one table
- * (rows numbered across the pieces), and lets an edit read one piece again and keep the others:
- * their Packet objects stay the same, their lines move.
+ * A large capture's packets as a run of pieces, each the rows read from a piece of the capture's
+ * text, cut where a packet line starts (see ../segments.ts). It answers as one table (rows
+ * numbered across the pieces), and lets an edit read one piece again and keep the others: their
+ * Packet objects stay the same, their lines move. A capture is read whole (one PacketColumns, the
+ * fastest scan); the first edit that reads it in place cuts it into windows on that table.
  */
 
-/** One piece of a capture: its table and what its lines held besides packets. */
+/** The rows of one piece: a table of its own (read again after an edit) or a window on the capture's table. */
+export type PieceRows = PacketColumns | RowWindow;
+
+/** Rows from..to of a table, as a table of to - from rows. */
+export class RowWindow {
+  constructor(
+    readonly base: PacketColumns,
+    readonly from: number,
+    readonly to: number,
+  ) {}
+
+  get size(): number {
+    return this.to - this.from;
+  }
+
+  packet(index: number): Packet {
+    return this.base.packet(this.from + index);
+  }
+
+  lineOf(index: number): number {
+    return this.base.lineOf(this.from + index);
+  }
+
+  endLineOf(index: number): number {
+    return this.base.endLineOf(this.from + index);
+  }
+
+  touching(ips: ReadonlySet<string>): number[] {
+    return this.base.touching(ips, this.from, this.to).map((row) => row - this.from);
+  }
+
+  onInterface(name: string, near: number, max: number): number[] {
+    return this.base.onInterface(name, near, max, this.from, this.to);
+  }
+
+  firstMssSyn(): number {
+    const row = this.base.firstMssSyn(this.from, this.to);
+    return row < 0 ? row : row - this.from;
+  }
+
+  moveLines(delta: number): void {
+    this.base.moveLines(delta, this.from, this.to);
+  }
+
+  /** Moves the window's lines only (the table's other rows are other pieces'). */
+  remapLines(at: LineMapping): void {
+    if (this.size === 0) return;
+    const first = this.lineOf(0);
+    const last = this.endLineOf(this.size - 1);
+    this.base.remapLines((line) => (line >= first && line <= last ? at(line) : undefined));
+  }
+}
+
+/** One piece of a capture: its rows and what its lines held besides packets. */
 export interface CaptureSegment {
-  table: PacketColumns;
+  table: PieceRows;
   /** 1-based first line of the piece, and how many lines it covers. */
   firstLine: number;
   lines: number;
-  /** Where the piece's text starts in the capture's text (the text the capture was parsed from). */
+  /** Where the piece's text starts in the capture's text as it is now, and its length. */
   textAt: number;
+  length: number;
   /** Records read (packets, header and trailer lines) and lines not understood. */
   records: number;
   unparsed: Unparsed[];
@@ -33,7 +88,7 @@ export class SegmentedPackets implements PacketTable {
   private starts: number[] = [0];
   /** Set when remapLines moved the lines (text cut out of flattened lines): the pieces no longer match the text. */
   remapped = false;
-  private readonly touchingCache = new WeakMap<PacketColumns, Map<string, Int32Array>>();
+  private readonly touchingCache = new WeakMap<PieceRows, Map<string, Int32Array>>();
 
   constructor(private pieces: CaptureSegment[]) {
     this.count();
@@ -61,7 +116,7 @@ export class SegmentedPackets implements PacketTable {
   }
 
   /** The piece holding row `index`, and the row within it. */
-  private find(index: number): { piece: PacketColumns; row: number } {
+  private find(index: number): { piece: PieceRows; row: number } {
     const at = partitionPoint(this.pieces.length, (k) => this.starts[k + 1] <= index);
     return { piece: this.pieces[at].table, row: index - this.starts[at] };
   }
@@ -91,14 +146,27 @@ export class SegmentedPackets implements PacketTable {
     // each piece's rows are kept for a few address sets: after an edit only the pieces read again look
     const key = [...ips].sort().join(' ');
     let total = 0;
-    const found = this.pieces.map((piece) => {
-      let cache = this.touchingCache.get(piece.table);
-      if (!cache) this.touchingCache.set(piece.table, (cache = new Map<string, Int32Array>()));
+    const cached = (table: PieceRows, find: () => Int32Array) => {
+      let cache = this.touchingCache.get(table);
+      if (!cache) this.touchingCache.set(table, (cache = new Map<string, Int32Array>()));
       let rows = cache.get(key);
       if (!rows) {
         if (cache.size >= TOUCHING_CACHED) cache.delete(cache.keys().next().value!);
-        cache.set(key, (rows = Int32Array.from(piece.table.touching(ips))));
+        cache.set(key, (rows = find()));
       }
+      return rows;
+    };
+    const found = this.pieces.map(({ table }) => {
+      // a window's rows are those of its table in its range: the table is searched once for all its windows
+      const rows =
+        table instanceof RowWindow
+          ? cached(table, () => {
+              const all = cached(table.base, () => Int32Array.from(table.base.touching(ips)));
+              const first = partitionPoint(all.length, (k) => all[k] < table.from);
+              const end = partitionPoint(all.length, (k) => all[k] < table.to);
+              return all.subarray(first, end).map((row) => row - table.from);
+            })
+          : cached(table, () => Int32Array.from(table.touching(ips)));
       total += rows.length;
       return rows;
     });
