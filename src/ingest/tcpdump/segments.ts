@@ -1,5 +1,4 @@
-import type { Unparsed } from '../../model';
-import { partitionPoint } from '../../model';
+import { partitionPoint, type Unparsed } from '../../model';
 import type { PacketColumns } from './columns/packetColumns';
 import { asciiBytesStart, headerOrTrailer, scanCapture, type DeltaStamps } from './columns/scanCapture';
 import { RowWindow, SegmentedPackets, type CaptureSegment } from './columns/segmentedPackets';
@@ -9,8 +8,10 @@ import { ownCopy } from '../textCopy';
 import { leadOf } from '../transcript/lines';
 
 /**
- * A large capture read in pieces (see columns/segmentedPackets.ts), so that an edit reads one piece
- * again instead of the whole capture. A piece starts at a line that starts a packet whatever came
+ * A large capture in pieces (see columns/segmentedPackets.ts), so that an edit reads one piece
+ * again instead of the whole capture. The capture is read whole (one scan is the fastest: reading
+ * it piece by piece cost a quarter more); piecesOfTable cuts its table into windows where
+ * scanPieces would cut its text, and readPieces reads the pieces an edit touched. A piece starts at a line that starts a packet whatever came
  * before it: a timestamp at the line's start (a -v line starts with spaces, a VXLAN packet's inner
  * frame and -A bytes have no stamp). The scan carries nothing else from one packet to the next
  * unless the capture prints bytes as text (-A: once seen, a later odd line is taken for bytes) or

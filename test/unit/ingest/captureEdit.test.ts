@@ -2,13 +2,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import '../../../src/ingest/all';
-import type { Capture, Fact, PacketTable } from '../../../src/model';
+import type { Capture, PacketTable } from '../../../src/model';
 import { parseDocument, type DocumentResult } from '../../../src/ingest/document';
-import { editedLines, reparseEdited } from '../../../src/ingest/documentEdit';
+import { cutIntoPieces, editedLines, reparseEdited } from '../../../src/ingest/documentEdit';
+import { apply, lineChange, random, readable, type Change } from '../../support/lineEdits';
 import { PacketColumns } from '../../../src/ingest/tcpdump/columns/packetColumns';
 import { scanCapture } from '../../../src/ingest/tcpdump/columns/scanCapture';
 import { SegmentedPackets } from '../../../src/ingest/tcpdump/columns/segmentedPackets';
-import { piecesOfTable, pieceSize, scanPieces } from '../../../src/ingest/tcpdump/segments';
+import { pieceSize, scanPieces } from '../../../src/ingest/tcpdump/segments';
 
 // Real captures (test/fixtures/tcpdump/README.md names the commands): -v records over several
 // lines, VXLAN packets with their inner frame, -e link headers, header and trailer lines.
@@ -22,38 +23,6 @@ function captureLines(): string[] {
     for (const line of readFileSync(`test/fixtures/tcpdump/${name}`, 'utf8').split('\n'))
       if (line.trim()) out.push(line);
   return out;
-}
-
-/** What a parse says, with each capture's table as its packets and their lines. */
-function readable(doc: DocumentResult): unknown {
-  const table = (fact: Fact) =>
-    fact.kind === 'Capture'
-      ? { ...fact, packets: fact.packets.all(), lines: fact.packets.all().map((_, i) => fact.packets.lineOf(i)) }
-      : fact;
-  return doc.blocks.map((b) => ({ ...b, result: { ...b.result, facts: b.result.facts.map(table) } }));
-}
-
-/** A small seeded generator (mulberry32), so that a failing case can be replayed. */
-function random(seed: number): (n: number) => number {
-  let state = seed >>> 0;
-  return (n) => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let x = Math.imul(state ^ (state >>> 15), 1 | state);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return Math.floor((((x ^ (x >>> 14)) >>> 0) / 4294967296) * n);
-  };
-}
-
-interface Change {
-  startLine: number;
-  endLine: number;
-  text: string;
-}
-
-/** Applies one editor change of whole lines: lines startLine..endLine-1 become `text`'s lines. */
-function apply(lines: string[], change: Change): string[] {
-  const added = change.text === '' ? [] : change.text.replace(/\n$/, '').split('\n');
-  return [...lines.slice(0, change.startLine), ...added, ...lines.slice(change.endLine)];
 }
 
 /** The first capture read in pieces (undefined when there is none). */
@@ -71,20 +40,8 @@ function tablesOf(doc: DocumentResult): SegmentedPackets[] {
 
 /** The first capture of a document cut into pieces as an edit cuts it (windows on its table); undefined when not cut. */
 function cut(doc: DocumentResult): SegmentedPackets | undefined {
-  const index = doc.blocks.findIndex((block) => block.result.facts[0]?.kind === 'Capture');
-  const block = doc.blocks[index];
-  const capture = block?.result.facts[0] as Capture | undefined;
-  if (!block || !capture) return undefined;
-  if (capture.packets instanceof SegmentedPackets) return capture.packets;
-  if (!(capture.packets instanceof PacketColumns)) return undefined;
-  return piecesOfTable({
-    table: capture.packets,
-    firstLine: block.startLine,
-    lines: block.endLine - block.startLine + 1,
-    records: block.result.records,
-    unparsed: block.result.unparsed,
-    command: capture.command,
-  });
+  cutIntoPieces(doc);
+  return piecesOf(doc);
 }
 
 /** 0-based lines where a piece starts (after the first). */
@@ -102,22 +59,12 @@ const rowsOf = (table: PacketTable) => ({
 function randomChange(lines: string[], doc: DocumentResult, pick: (n: number) => number): Change {
   const cuts = borders(doc);
   const at = pick(3) === 0 && cuts.length > 0 ? Math.max(0, cuts[pick(cuts.length)] - pick(3)) : pick(lines.length);
-  switch (pick(9)) {
+  const kind = pick(9);
+  if (kind < 3) return lineChange(lines, at, kind, pick);
+  switch (kind) {
     case 8:
       // a space typed at the line's start: a packet line's stamp after a space reads as -ttt's
       return { startLine: at, endLine: Math.min(lines.length, at + 1), text: ` ${lines[at] ?? ''}\n` };
-    case 0:
-      return { startLine: at, endLine: Math.min(lines.length, at + 1 + pick(4)), text: '' };
-    case 1: {
-      const from = pick(lines.length);
-      return { startLine: at, endLine: at, text: lines.slice(from, from + 1 + pick(4)).join('\n') + '\n' };
-    }
-    case 2:
-      return {
-        startLine: at,
-        endLine: Math.min(lines.length, at + 1),
-        text: (lines[at] ?? '').replace(/\d/, (digit) => String((Number(digit) + 1) % 10)) + '\n',
-      };
     case 3:
       return {
         startLine: at,

@@ -2,66 +2,21 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import '../../../src/ingest/all';
-import type { Fact } from '../../../src/model';
-import { parseDocument, type DocumentResult } from '../../../src/ingest/document';
+import { parseDocument } from '../../../src/ingest/document';
 import { editedLines, reparseEdited } from '../../../src/ingest/documentEdit';
+import { apply, lineChange, random, readable, type Change } from '../../support/lineEdits';
 
 // A real lab session (prompts, nslookup, iptables -L, tcpdump -i any) three times over: many blocks.
 const LAB = 'test/fixtures/lab/a2-pod-to-service.txt';
 const lab = readFileSync(LAB, 'utf8');
 const URI = 'file:///edited.log';
 
-/** What a parse says, with each capture's table as its packets and their lines. */
-function readable(doc: DocumentResult): unknown {
-  const table = (fact: Fact) =>
-    fact.kind === 'Capture'
-      ? { ...fact, packets: fact.packets.all(), lines: fact.packets.all().map((_, i) => fact.packets.lineOf(i)) }
-      : fact;
-  return doc.blocks.map((b) => ({ ...b, result: { ...b.result, facts: b.result.facts.map(table) } }));
-}
-
-/** A small seeded generator (mulberry32), so that a failing case can be replayed. */
-function random(seed: number): (n: number) => number {
-  let state = seed >>> 0;
-  return (n) => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let x = Math.imul(state ^ (state >>> 15), 1 | state);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return Math.floor((((x ^ (x >>> 14)) >>> 0) / 4294967296) * n);
-  };
-}
-
-interface Change {
-  startLine: number;
-  endLine: number;
-  text: string;
-}
-
-/** Applies one editor change (whole lines: lines startLine..endLine-1 become `text`'s lines). */
-function apply(lines: string[], change: Change): string[] {
-  const added = change.text === '' ? [] : change.text.replace(/\n$/, '').split('\n');
-  return [...lines.slice(0, change.startLine), ...added, ...lines.slice(change.endLine)];
-}
-
 /** A random edit of whole lines: delete some, insert a copy of others, change a digit, add a prompt. */
 function randomChange(lines: string[], pick: (n: number) => number): Change {
   const at = pick(lines.length);
-  switch (pick(4)) {
-    case 0:
-      return { startLine: at, endLine: Math.min(lines.length, at + 1 + pick(3)), text: '' };
-    case 1: {
-      const from = pick(lines.length);
-      return { startLine: at, endLine: at, text: lines.slice(from, from + 1 + pick(4)).join('\n') + '\n' };
-    }
-    case 2:
-      return {
-        startLine: at,
-        endLine: at + 1,
-        text: lines[at].replace(/\d/, (d) => String((Number(d) + 1) % 10)) + '\n',
-      };
-    default:
-      return { startLine: at, endLine: at, text: 'root@node1:/# iptables-save -t nat\n' };
-  }
+  const kind = pick(4);
+  if (kind < 3) return lineChange(lines, at, kind, pick);
+  return { startLine: at, endLine: at, text: 'root@node1:/# iptables-save -t nat\n' };
 }
 
 test('an edit in one block re-reads only that block (and its neighbours) and gives what a full parse gives', () => {
