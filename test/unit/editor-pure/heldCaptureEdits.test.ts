@@ -8,7 +8,9 @@ import { SegmentedPackets } from '../../../src/ingest/tcpdump/columns/segmentedP
 import { pieceSize } from '../../../src/ingest/tcpdump/segments';
 import { HeldDocuments } from '../../../src/editor/worker/heldDocuments.pure';
 import type { TextChange } from '../../../src/editor/worker/protocol.pure';
+import { partitionPoint } from '../../../src/model';
 import { manifestFacts } from '../../../src/editor/workspace/modelFacts.pure';
+import { random, readable } from '../../support/lineEdits';
 import { repeatedCapture } from '../../support/largeLab';
 
 // A long capture made of the real lab session's packets (test/support/largeLab.ts), read in pieces
@@ -108,3 +110,32 @@ for (const prepared of [false, true])
       pieceSize.rows = rows;
     }
   });
+
+test('edits across the chunks a held text is kept in (256 K characters) give the text the editor has', () => {
+  let text = repeatedCapture(LAB, 700_000);
+  const held = holding(text, true);
+  const pick = random(7);
+  let version = 1;
+  for (let step = 0; step < 8; step++) {
+    const starts = [0];
+    for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) starts.push(at + 1);
+    const lineOf = (offset: number) => partitionPoint(starts.length, (line) => starts[line] <= offset) - 1;
+    // a span around a chunk's border (or anywhere), replaced by a piece of the text from elsewhere
+    const around = step % 2 === 0 ? (1 + (step % 3)) * 262_144 - pick(200) : pick(text.length - 500);
+    const from = Math.min(around, text.length - 1);
+    const to = Math.min(text.length, from + pick(400));
+    const source = pick(text.length - 300);
+    const change: TextChange = {
+      startLine: lineOf(from),
+      startCharacter: from - starts[lineOf(from)],
+      endLine: lineOf(to),
+      endCharacter: to - starts[lineOf(to)],
+      text: text.slice(source, source + pick(300)),
+    };
+    text = applied(text, change);
+    const edited = held.edit(URI, { from: version, version: version + 1, events: [[change]], length: text.length });
+    version++;
+    assert.ok(edited, `step ${step}: the worker's text has the editor's length`);
+    assert.deepEqual(readable(edited.doc), readable(parseDocument(text, URI)), `step ${step}`);
+  }
+});
