@@ -12,7 +12,7 @@ import {
 } from '../model';
 import { FlowBuilder } from './builder';
 import type { TraceContext } from './context';
-import { correlate, correlateOptionsOf } from './correlate/correlate';
+import { correlateOptionsOf, sharedCorrelation } from './correlate/correlate';
 import { declaredClaims, vethOwnership } from './correlate/vethOwnership';
 import { connectionPackets, ipOf, reconstructConnections, type Connection } from './correlate/connections';
 import { sitedPackets } from './correlate/sites';
@@ -113,7 +113,7 @@ export function trace(input: ClusterModel, from: string, to: string, options: Tr
   // only those packets are read: a big capture of unrelated traffic costs one filter pass.
   const relevant = relevantAddresses(model, { src, client, dst, nodePortSvc: nodePortSvc?.svc });
   const sited = sitedPackets(model, relevant);
-  const allCorr = correlate(sited.packets, correlateOptionsOf(model));
+  const allCorr = sharedCorrelation(sited.packets, correlateOptionsOf(model));
   const veths = vethOwnership([...declaredClaims(model), ...allCorr.vethClaims]);
   const request: TraceRequest = { src, client, dst, spec, nodePortSvc, from };
   const { family, walk } = chooseFamily(request, { model, packets: sited.packets });

@@ -57,6 +57,45 @@ export function correlateOptionsOf(model: ClusterModel): Required<CorrelateOptio
  * One pass plus per-group work: linear in the number of packets.
  */
 export function correlate(packets: readonly Packet[], options: CorrelateOptions = {}): Correlation {
+  const retransmitted = new Set<Packet>();
+  const groups = samePacketGroups(packets, retransmitted);
+  const floodList = floods(groups, options.vethNames);
+  const floodOf = new Map<Packet, Flood>();
+  for (const flood of floodList) for (const packet of flood.group.packets) floodOf.set(packet, flood);
+  return {
+    groups,
+    floodOf,
+    vethClaims: vethClaims(groups, options.vethNames),
+    natPairs: natPairs(packets, options.isServiceIp),
+    floods: floodList,
+    arp: arpExchanges(groups),
+    connections: tcpConnections(packets, retransmitted),
+    icmpErrors: icmpErrors(packets),
+  };
+}
+
+/** What a trace reads from every packet it read, not only from a connection's own. */
+export type SharedCorrelation = Pick<Correlation, 'vethClaims' | 'arp' | 'icmpErrors'>;
+
+/**
+ * The part of `correlate` a trace needs over all its packets (veth claims, ARP exchanges, ICMP
+ * errors), the same as `correlate` gives for them; NAT pairs, floods and TCP connections it
+ * correlates per connection, from that connection's packets.
+ */
+export function sharedCorrelation(packets: readonly Packet[], options: CorrelateOptions = {}): SharedCorrelation {
+  const groups = samePacketGroups(packets);
+  return {
+    vethClaims: vethClaims(groups, options.vethNames),
+    arp: arpExchanges(groups),
+    icmpErrors: icmpErrors(packets),
+  };
+}
+
+/**
+ * Sightings of one packet (on several interfaces) grouped, in order of their first sighting. When
+ * `retransmitted` is given, the TCP packets that repeat an earlier group's packet are added to it.
+ */
+function samePacketGroups(packets: readonly Packet[], retransmitted?: Set<Packet>): PacketGroup[] {
   const groups: PacketGroup[] = [];
   const openGroup = new Map<string, PacketGroup>();
   // Groups in creation order, to forget the ones whose window has passed (keeps the map small on long captures).
@@ -64,7 +103,6 @@ export function correlate(packets: readonly Packet[], options: CorrelateOptions 
   let head = 0;
   // Keys of closed groups, only as far as TCP needs them to recognise a retransmission.
   const closedTcp = new Set<string>();
-  const retransmitted = new Set<Packet>();
 
   for (const packet of packets) {
     const key = samePacketKey(packet);
@@ -78,7 +116,7 @@ export function correlate(packets: readonly Packet[], options: CorrelateOptions 
         const old = openOrder[head++];
         if (openGroup.get(old.key) === old) {
           openGroup.delete(old.key);
-          if (old.packets[0].protocol === 'tcp') closedTcp.add(old.key);
+          if (retransmitted && old.packets[0].protocol === 'tcp') closedTcp.add(old.key);
         }
       }
       if (head > 4096 && head * 2 > openOrder.length) {
@@ -97,26 +135,13 @@ export function correlate(packets: readonly Packet[], options: CorrelateOptions 
       open.packets.push(packet);
       continue;
     }
-    if (packet.protocol === 'tcp' && (open || closedTcp.has(key))) retransmitted.add(packet);
+    if (retransmitted && packet.protocol === 'tcp' && (open || closedTcp.has(key))) retransmitted.add(packet);
     const packetGroup: PacketGroup = { key, packets: [packet], start: time };
     groups.push(packetGroup);
     openGroup.set(key, packetGroup);
     openOrder.push(packetGroup);
   }
-
-  const floodList = floods(groups, options.vethNames);
-  const floodOf = new Map<Packet, Flood>();
-  for (const flood of floodList) for (const packet of flood.group.packets) floodOf.set(packet, flood);
-  return {
-    groups,
-    floodOf,
-    vethClaims: vethClaims(groups, options.vethNames),
-    natPairs: natPairs(packets, options.isServiceIp),
-    floods: floodList,
-    arp: arpExchanges(groups),
-    connections: tcpConnections(packets, retransmitted),
-    icmpErrors: icmpErrors(packets),
-  };
+  return groups;
 }
 
 function vethClaims(groups: readonly PacketGroup[], known?: ReadonlySet<string>): VethClaim[] {
