@@ -19,16 +19,24 @@ const cache = new WeakMap<readonly Packet[], (p: Packet) => DnsQuestion | undefi
 export function dnsQuestions(packets: readonly Packet[]): (p: Packet) => DnsQuestion | undefined {
   const known = cache.get(packets);
   if (known) return known;
-  const asked = new Map<string, DnsQuestion>();
+  // The latest query of each (address, port, id): nested maps of the parser's own strings and numbers
+  // (their hashes are kept) rather than a key string built for each packet.
+  const asked = new Map<string, Map<number | undefined, Map<number, DnsQuestion>>>();
   const paired = new Map<Packet, DnsQuestion>();
   for (const packet of packets) {
     const dns = packet.dns;
     if (!dns) continue;
     if (!dns.response) {
-      if (dns.qname && packet.src)
-        asked.set(`${dns.id} ${packet.src.ip} ${packet.src.port}`, { name: dns.qname, type: dns.qtype });
+      if (dns.qname && packet.src) {
+        const { ip, port } = packet.src;
+        let byPort = asked.get(ip);
+        if (!byPort) asked.set(ip, (byPort = new Map()));
+        let byId = byPort.get(port);
+        if (!byId) byPort.set(port, (byId = new Map()));
+        byId.set(dns.id, { name: dns.qname, type: dns.qtype });
+      }
     } else if (!dns.qname && packet.dst) {
-      const dnsQuestion = asked.get(`${dns.id} ${packet.dst.ip} ${packet.dst.port}`);
+      const dnsQuestion = asked.get(packet.dst.ip)?.get(packet.dst.port)?.get(dns.id);
       if (dnsQuestion) paired.set(packet, dnsQuestion);
     }
   }

@@ -4,6 +4,7 @@ import { dnsQuestions } from '../correlate/dnsQuestions';
 import type { Finding } from '../types';
 
 const nxdomainCache = new WeakMap<readonly Packet[], { packet: Packet; name: string }[]>();
+const failedCache = new WeakMap<readonly Packet[], Map<string, Packet[]>>();
 
 /**
  * The NXDOMAIN answers among `packets` with the name each answers (capture order), once per packet
@@ -24,6 +25,25 @@ function nxdomainAnswers(packets: readonly Packet[]): { packet: Packet; name: st
 }
 
 /**
+ * The NXDOMAIN answers among `packets` to one of the `failed` names (capture order), once per packet
+ * list and list of names: every flow of a trace asks about the same names.
+ */
+function failedAnswers(packets: readonly Packet[], failed: readonly string[]): Packet[] {
+  let byNames = failedCache.get(packets);
+  if (!byNames) failedCache.set(packets, (byNames = new Map()));
+  const key = failed.join('\n');
+  let answers = byNames.get(key);
+  if (!answers) {
+    const names = new Set(failed);
+    answers = nxdomainAnswers(packets)
+      .filter((answer) => names.has(answer.name))
+      .map((answer) => answer.packet);
+    byNames.set(key, answers);
+  }
+  return answers;
+}
+
+/**
  * ndots:5 makes most names "relative": the resolver sends one query per search suffix
  * (each NXDOMAIN) before the name as typed. Fires when the resolv.conf or NXDOMAIN
  * answers for search-expanded names are in the evidence.
@@ -35,9 +55,7 @@ export function dnsSearchAmplification(
   const { typed, failed, ndots, configEvidence } = asked;
   // an NXDOMAIN answer names its question only with -vv; else its query does (dnsQuestions). The DNS
   // exchanges precede the flow's connection, so they are read from all the trace's packets.
-  const nx = nxdomainAnswers(ctx.allPackets)
-    .filter((answer) => failed.includes(answer.name))
-    .map((answer) => answer.packet);
+  const nx = failedAnswers(ctx.allPackets, failed);
   const observedConfig = configEvidence.some((item) => item.source === 'log' || item.source === 'cluster');
   if (!typed || failed.length === 0 || (!observedConfig && nx.length === 0)) return [];
   return [
