@@ -54,13 +54,6 @@ export function endpointKey(ip: string | undefined, port: number | undefined): s
   return `${ip ?? ''}:${port ?? ''}`;
 }
 
-/** The frame a line carries for connection tracking: the inner frame of a VXLAN packet, else the packet. */
-function frameOf(packet: Packet): { frame: Packet; encapsulated: boolean } {
-  return packet.inner && packet.inner.network === 'ip'
-    ? { frame: packet.inner, encapsulated: true }
-    : { frame: packet, encapsulated: false };
-}
-
 /** What links NAT versions of one connection: the client's ISN (TCP), DNS id or ICMP id with the client. */
 function linkKeys(leg: ConnectionLeg, protocol: string): string[] {
   const keys = new Set<string>();
@@ -133,67 +126,65 @@ export function reconstructConnections(
   siteOf: ReadonlyMap<Packet, CaptureSite> = new Map(),
   addressed?: (endpoint: string) => boolean,
 ): Connection[] {
-  const legs = new Map<string, ConnectionLeg>();
-  const order: ConnectionLeg[] = [];
-  const protocolOf = new Map<ConnectionLeg, 'tcp' | 'udp' | 'icmp'>();
+  const legs = new Map<string, LegState>();
+  const order: LegState[] = [];
   for (const packet of packets) {
-    const { frame, encapsulated } = frameOf(packet);
+    const encapsulated = packet.inner !== undefined && packet.inner.network === 'ip';
+    const frame = encapsulated ? packet.inner! : packet;
+    const protocol = frame.protocol;
+    if (protocol !== 'tcp' && protocol !== 'udp' && protocol !== 'icmp') continue;
     const key = connectionKey(frame);
-    if (!key || (frame.protocol !== 'tcp' && frame.protocol !== 'udp' && frame.protocol !== 'icmp')) continue;
-    let leg = legs.get(key);
-    if (!leg) {
-      leg = {
+    if (!key) continue;
+    let state = legs.get(key);
+    if (!state) {
+      const leg: ConnectionLeg = {
         key,
         from: endpointKey(frame.src?.ip, frame.src?.port),
         to: endpointKey(frame.dst?.ip, frame.dst?.port),
         sightings: [],
       };
-      legs.set(key, leg);
-      order.push(leg);
-      protocolOf.set(leg, frame.protocol);
+      state = { leg, protocol, sawSyn: false, sawHandshake: false };
+      legs.set(key, state);
+      order.push(state);
     }
     // A handshake seen after the leg started decides who the client is: the SYN's sender, else the
     // SYN-ACK's receiver (a capture that shows a NAT form only in the replies, as `-i cni0` does).
-    if (frame.tcp?.flags === 'S' && !leg.sightings.some((sighting) => sighting.frame.tcp?.flags === 'S')) {
-      leg.from = endpointKey(frame.src?.ip, frame.src?.port);
-      leg.to = endpointKey(frame.dst?.ip, frame.dst?.port);
-    } else if (
-      frame.tcp?.flags === 'S.' &&
-      !leg.sightings.some((sighting) => /^S\.?$/.test(sighting.frame.tcp?.flags ?? ''))
-    ) {
-      leg.from = endpointKey(frame.dst?.ip, frame.dst?.port);
-      leg.to = endpointKey(frame.src?.ip, frame.src?.port);
+    const flags = frame.tcp?.flags;
+    if (flags === 'S' && !state.sawSyn) {
+      state.leg.from = endpointKey(frame.src?.ip, frame.src?.port);
+      state.leg.to = endpointKey(frame.dst?.ip, frame.dst?.port);
+    } else if (flags === 'S.' && !state.sawHandshake) {
+      state.leg.from = endpointKey(frame.dst?.ip, frame.dst?.port);
+      state.leg.to = endpointKey(frame.src?.ip, frame.src?.port);
     }
-    leg.sightings.push({ packet, frame, site: siteOf.get(packet), encapsulated });
+    if (flags === 'S') state.sawSyn = true;
+    if (flags === 'S' || flags === 'S.') state.sawHandshake = true;
+    state.leg.sightings.push({ packet, frame, site: siteOf.get(packet), encapsulated });
   }
 
   const links = new Links();
-  const indexOf = new Map<ConnectionLeg, number>();
   const byLinkKey = new Map<string, number>();
-  for (const leg of order) {
+  for (const state of order) {
     const index = links.add();
-    indexOf.set(leg, index);
-    for (const linkKey of linkKeys(leg, protocolOf.get(leg)!)) {
+    for (const linkKey of linkKeys(state.leg, state.protocol)) {
       const known = byLinkKey.get(linkKey);
       if (known === undefined) byLinkKey.set(linkKey, index);
       else links.join(index, known);
     }
   }
 
-  const groups = new Map<number, ConnectionLeg[]>();
-  for (const leg of order) {
-    const root = links.find(indexOf.get(leg)!);
+  const groups = new Map<number, LegState[]>();
+  order.forEach((state, index) => {
+    const root = links.find(index);
     const list = groups.get(root);
-    if (list) list.push(leg);
-    else groups.set(root, [leg]);
-  }
+    if (list) list.push(state);
+    else groups.set(root, [state]);
+  });
 
   const connections: Connection[] = [];
   for (const group of groups.values()) {
-    const protocol = protocolOf.get(group[0])!;
-    const timed = (leg: ConnectionLeg) =>
-      timeSpan(leg.sightings.map((sighting) => sighting.packet))?.first ?? Number.POSITIVE_INFINITY;
-    const byTime = [...group].sort((leg, other) => timed(leg) - timed(other));
+    const protocol = group[0].protocol;
+    const byTime = legsByTime(group);
     // The form the client addressed: the first one seen, unless a capture missed the client's side
     // and a later leg from the same client goes to an address the client can have chosen (a
     // ClusterIP or a node's NodePort, as `addressed` says) while the first goes to a pod.
@@ -206,10 +197,7 @@ export function reconstructConnections(
       byTime.splice(byTime.indexOf(original), 1);
       byTime.unshift(original);
     }
-    const sightings = group.flatMap((leg) => leg.sightings);
-    sightings.sort(
-      (sighting, other) => (packetTime(sighting.packet) ?? Infinity) - (packetTime(other.packet) ?? Infinity),
-    );
+    const sightings = inTimeOrder(group.length === 1 ? group[0].leg.sightings.slice() : group.flatMap(sightingsOf));
     const span = timeSpan(sightings.map((sighting) => sighting.packet));
     connections.push({
       protocol,
@@ -224,6 +212,50 @@ export function reconstructConnections(
   }
   connections.sort((connection, other) => (connection.start ?? Infinity) - (other.start ?? Infinity));
   return connections;
+}
+
+/** A leg while connections are rebuilt: its protocol and whether a SYN (or SYN-ACK) was seen yet. */
+interface LegState {
+  leg: ConnectionLeg;
+  protocol: Connection['protocol'];
+  sawSyn: boolean;
+  sawHandshake: boolean;
+}
+
+const sightingsOf = (state: LegState): Sighting[] => state.leg.sightings;
+
+/** The legs of one connection by the time of their first packet (untimed ones last). */
+function legsByTime(group: readonly LegState[]): ConnectionLeg[] {
+  if (group.length === 1) return [group[0].leg];
+  const firstTime = new Map(
+    group.map((state) => [
+      state.leg,
+      timeSpan(state.leg.sightings.map((sighting) => sighting.packet))?.first ?? Number.POSITIVE_INFINITY,
+    ]),
+  );
+  return group.map((state) => state.leg).sort((leg, other) => firstTime.get(leg)! - firstTime.get(other)!);
+}
+
+/**
+ * Sightings sorted by capture time (untimed ones last, in input order). Sightings already in
+ * order, every one timed (one capture's own packets), are left as they are: the sort would not move them.
+ */
+function inTimeOrder(sightings: Sighting[]): Sighting[] {
+  let sorted = true;
+  let previous = Number.NEGATIVE_INFINITY;
+  for (const sighting of sightings) {
+    const time = packetTime(sighting.packet);
+    if (time === undefined || time < previous) {
+      sorted = false;
+      break;
+    }
+    previous = time;
+  }
+  if (!sorted)
+    sightings.sort(
+      (sighting, other) => (packetTime(sighting.packet) ?? Infinity) - (packetTime(other.packet) ?? Infinity),
+    );
+  return sightings;
 }
 
 /** The destination after DNAT: a leg that keeps the client's address and port but goes elsewhere. */

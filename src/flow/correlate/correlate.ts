@@ -146,18 +146,23 @@ function samePacketGroups(packets: readonly Packet[], retransmitted?: Set<Packet
 
 function vethClaims(groups: readonly PacketGroup[], known?: ReadonlySet<string>): VethClaim[] {
   const out: VethClaim[] = [];
-  const seen = new Set<string>();
-  const claim = (vethClaim: VethClaim) => {
-    const key = `${vethClaim.ip}|${vethClaim.iface}|${vethClaim.how}`;
-    if (seen.has(key)) return;
-    seen.add(key);
-    out.push(vethClaim);
+  // Claims made so far, by address, interface and kind: maps of the parser's own strings (their
+  // hashes are kept), no key string built per packet.
+  const seen = new Map<string, Map<string, Set<VethClaim['how']>>>();
+  const claim = (ip: string, iface: string, how: VethClaim['how'], evidence: VethClaim['evidence']) => {
+    let byIface = seen.get(ip);
+    if (!byIface) seen.set(ip, (byIface = new Map()));
+    let kinds = byIface.get(iface);
+    if (!kinds) byIface.set(iface, (kinds = new Set()));
+    if (kinds.has(how)) return;
+    kinds.add(how);
+    out.push({ ip, iface, how, evidence });
   };
   for (const packetGroup of groups) {
-    const vethOuts = packetGroup.packets.filter(
-      (packet) => packet.direction === 'Out' && looksLikeVeth(packet.interface, known),
-    );
+    let vethOut: Packet | undefined;
+    let vethOuts = 0;
     for (const packet of packetGroup.packets) {
+      if (packet.direction === 'Out' && looksLikeVeth(packet.interface, known) && vethOuts++ === 0) vethOut = packet;
       // Received on a host-side veth (`P`: addressed to another host's MAC, `In`: to the node's own cni0 MAC,
       // `B`: broadcast): the frame came out of the pod behind that veth.
       if (
@@ -166,16 +171,15 @@ function vethClaims(groups: readonly PacketGroup[], known?: ReadonlySet<string>)
       )
         continue;
       if (packet.network === 'ip' && packet.src?.ip && packet.direction !== 'B')
-        claim({ ip: packet.src.ip, iface: packet.interface!, how: 'sent', evidence: packet.evidence });
+        claim(packet.src.ip, packet.interface!, 'sent', packet.evidence);
       if (packet.protocol === 'arp') {
         const ip = packet.arp?.op === 'reply' ? arpReplyIp(packet) : packet.arp?.senderIp;
-        if (ip) claim({ ip, iface: packet.interface!, how: 'arp', evidence: packet.evidence });
+        if (ip) claim(ip, packet.interface!, 'arp', packet.evidence);
       }
     }
     const first = packetGroup.packets[0];
-    if (first.network === 'ip' && vethOuts.length === 1 && first.dst?.ip && isUnicastIp(first.dst.ip)) {
-      claim({ ip: first.dst.ip, iface: vethOuts[0].interface!, how: 'delivered', evidence: vethOuts[0].evidence });
-    }
+    if (first.network === 'ip' && vethOuts === 1 && first.dst?.ip && isUnicastIp(first.dst.ip))
+      claim(first.dst.ip, vethOut!.interface!, 'delivered', vethOut!.evidence);
   }
   return out;
 }
