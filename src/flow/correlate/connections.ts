@@ -1,8 +1,8 @@
-import type { Packet } from '../../model';
+import type { Endpoint4, Packet } from '../../model';
 import type { ConnectionOutcome } from '../types';
 import { connectionKey, packetTime } from './packetKey';
 import { timeSpan } from './timing';
-import type { CaptureSite } from './sites';
+import { SitesOfList, type CaptureSite, type PacketSites } from './sites';
 
 /** A packet of a connection as one capture saw it, with the form it had there. */
 export interface Sighting {
@@ -54,24 +54,6 @@ export function endpointKey(ip: string | undefined, port: number | undefined): s
   return `${ip ?? ''}:${port ?? ''}`;
 }
 
-/** What links NAT versions of one connection: the client's ISN (TCP), DNS id or ICMP id with the client. */
-function linkKeys(leg: ConnectionLeg, protocol: string): string[] {
-  const keys = new Set<string>();
-  for (const { frame } of leg.sightings) {
-    const tcp = frame.tcp;
-    if (protocol === 'tcp' && tcp) {
-      if (tcp.flags === 'S' && tcp.seq !== undefined) keys.add(`isn|${tcp.seq}`);
-      else if (tcp.flags === 'S.' && tcp.ack !== undefined) keys.add(`isn|${tcp.ack - 1}`);
-    } else if (protocol === 'udp' && frame.dns) {
-      const client = frame.dns.response ? frame.dst : frame.src;
-      keys.add(`dns|${frame.dns.id}|${client?.port ?? ''}`);
-    } else if (protocol === 'icmp' && frame.icmp?.id !== undefined) {
-      keys.add(`icmp|${frame.icmp.id}|${frame.icmp.seq ?? ''}`);
-    }
-  }
-  return [...keys];
-}
-
 function outcomeOf(protocol: string, sightings: readonly Sighting[]): ConnectionOutcome {
   const frames = sightings.map((sighting) => sighting.frame);
   if (protocol !== 'tcp') {
@@ -115,6 +97,45 @@ class Links {
 }
 
 /**
+ * What links NAT versions of one connection, and the first leg that carried it: the client's ISN
+ * (a SYN's seq, a SYN-ACK's ack - 1), a DNS id with the client's port, an ICMP id and sequence.
+ * Numbers in maps, no key string per packet.
+ */
+class LinkIndex {
+  private readonly isn = new Map<number, number>();
+  private readonly dns = new Map<number, Map<number | undefined, number>>();
+  private readonly icmp = new Map<number, Map<number | undefined, number>>();
+
+  constructor(private readonly links: Links) {}
+
+  /** Links leg `index` with the first leg whose frames carried what `frame` carries. */
+  add(frame: Packet, index: number): void {
+    const tcp = frame.tcp;
+    if (frame.protocol === 'tcp' && tcp) {
+      if (tcp.flags === 'S' && tcp.seq !== undefined) this.link(this.isn, tcp.seq, index);
+      else if (tcp.flags === 'S.' && tcp.ack !== undefined) this.link(this.isn, tcp.ack - 1, index);
+    } else if (frame.protocol === 'udp' && frame.dns) {
+      const client = frame.dns.response ? frame.dst : frame.src;
+      this.link(LinkIndex.inner(this.dns, frame.dns.id), client?.port, index);
+    } else if (frame.protocol === 'icmp' && frame.icmp?.id !== undefined) {
+      this.link(LinkIndex.inner(this.icmp, frame.icmp.id), frame.icmp.seq, index);
+    }
+  }
+
+  private link<K>(first: Map<K, number>, key: K, index: number): void {
+    const known = first.get(key);
+    if (known === undefined) first.set(key, index);
+    else if (known !== index) this.links.join(index, known);
+  }
+
+  private static inner(outer: Map<number, Map<number | undefined, number>>, id: number) {
+    let byNumber = outer.get(id);
+    if (!byNumber) outer.set(id, (byNumber = new Map<number | undefined, number>()));
+    return byNumber;
+  }
+}
+
+/**
  * Reconstructs the connections in `packets` (any number of captures and nodes): TCP, UDP and
  * ICMP packets grouped by 5-tuple into legs, legs of one connection linked across NAT.
  * `addressed` says which `ip:port` ends a client addresses that NAT then rewrites (ClusterIPs,
@@ -123,30 +144,53 @@ class Links {
  */
 export function reconstructConnections(
   packets: readonly Packet[],
-  siteOf: ReadonlyMap<Packet, CaptureSite> = new Map(),
+  siteOf: PacketSites = new Map<Packet, CaptureSite>(),
   addressed?: (endpoint: string) => boolean,
 ): Connection[] {
+  // The sites of a SitedPackets list itself: by position, no lookup per packet.
+  const byPosition = siteOf instanceof SitesOfList && siteOf.packets === packets ? siteOf : undefined;
   const legs = new Map<string, LegState>();
   const order: LegState[] = [];
-  for (const packet of packets) {
+  const links = new Links();
+  const linkIndex = new LinkIndex(links);
+  // The leg of each (protocol, source, destination) endpoint objects met: the parser shares one
+  // object per endpoint, so most packets find their leg without building the key string. (The key
+  // of a TCP or UDP packet with both ports depends on nothing else; nothing here changes an endpoint.)
+  const byEnds = {
+    tcp: new Map<Endpoint4, Map<Endpoint4, LegState>>(),
+    udp: new Map<Endpoint4, Map<Endpoint4, LegState>>(),
+  };
+  for (let position = 0; position < packets.length; position++) {
+    const packet = packets[position];
     const encapsulated = packet.inner !== undefined && packet.inner.network === 'ip';
     const frame = encapsulated ? packet.inner! : packet;
     const protocol = frame.protocol;
     if (protocol !== 'tcp' && protocol !== 'udp' && protocol !== 'icmp') continue;
-    const key = connectionKey(frame);
-    if (!key) continue;
-    let state = legs.get(key);
+    const { src, dst } = frame;
+    const ported = protocol !== 'icmp' && src?.port !== undefined && dst?.port !== undefined;
+    let state = ported ? byEnds[protocol].get(src)?.get(dst) : undefined;
     if (!state) {
-      const leg: ConnectionLeg = {
-        key,
-        from: endpointKey(frame.src?.ip, frame.src?.port),
-        to: endpointKey(frame.dst?.ip, frame.dst?.port),
-        sightings: [],
-      };
-      state = { leg, protocol, sawSyn: false, sawHandshake: false };
-      legs.set(key, state);
-      order.push(state);
+      const key = connectionKey(frame);
+      if (!key) continue;
+      state = legs.get(key);
+      if (!state) {
+        const leg: ConnectionLeg = {
+          key,
+          from: endpointKey(src?.ip, src?.port),
+          to: endpointKey(dst?.ip, dst?.port),
+          sightings: [],
+        };
+        state = { leg, protocol, index: links.add(), sawSyn: false, sawHandshake: false };
+        legs.set(key, state);
+        order.push(state);
+      }
+      // Both ways: the key is the same for the reply.
+      if (ported) {
+        remember(byEnds[protocol], src, dst, state);
+        remember(byEnds[protocol], dst, src, state);
+      }
     }
+    linkIndex.add(frame, state.index);
     // A handshake seen after the leg started decides who the client is: the SYN's sender, else the
     // SYN-ACK's receiver (a capture that shows a NAT form only in the replies, as `-i cni0` does).
     const flags = frame.tcp?.flags;
@@ -159,27 +203,21 @@ export function reconstructConnections(
     }
     if (flags === 'S') state.sawSyn = true;
     if (flags === 'S' || flags === 'S.') state.sawHandshake = true;
-    state.leg.sightings.push({ packet, frame, site: siteOf.get(packet), encapsulated });
-  }
-
-  const links = new Links();
-  const byLinkKey = new Map<string, number>();
-  for (const state of order) {
-    const index = links.add();
-    for (const linkKey of linkKeys(state.leg, state.protocol)) {
-      const known = byLinkKey.get(linkKey);
-      if (known === undefined) byLinkKey.set(linkKey, index);
-      else links.join(index, known);
-    }
+    state.leg.sightings.push({
+      packet,
+      frame,
+      site: byPosition ? byPosition.at(position) : siteOf.get(packet),
+      encapsulated,
+    });
   }
 
   const groups = new Map<number, LegState[]>();
-  order.forEach((state, index) => {
-    const root = links.find(index);
+  for (const state of order) {
+    const root = links.find(state.index);
     const list = groups.get(root);
     if (list) list.push(state);
     else groups.set(root, [state]);
-  });
+  }
 
   const connections: Connection[] = [];
   for (const group of groups.values()) {
@@ -214,10 +252,18 @@ export function reconstructConnections(
   return connections;
 }
 
+function remember(byEnds: Map<Endpoint4, Map<Endpoint4, LegState>>, from: Endpoint4, to: Endpoint4, state: LegState) {
+  let byTo = byEnds.get(from);
+  if (!byTo) byEnds.set(from, (byTo = new Map<Endpoint4, LegState>()));
+  byTo.set(to, state);
+}
+
 /** A leg while connections are rebuilt: its protocol and whether a SYN (or SYN-ACK) was seen yet. */
 interface LegState {
   leg: ConnectionLeg;
   protocol: Connection['protocol'];
+  /** The leg's number in the order legs were first seen (its entry in `Links`). */
+  index: number;
   sawSyn: boolean;
   sawHandshake: boolean;
 }

@@ -151,9 +151,9 @@ function vethClaims(groups: readonly PacketGroup[], known?: ReadonlySet<string>)
   const seen = new Map<string, Map<string, Set<VethClaim['how']>>>();
   const claim = (ip: string, iface: string, how: VethClaim['how'], evidence: VethClaim['evidence']) => {
     let byIface = seen.get(ip);
-    if (!byIface) seen.set(ip, (byIface = new Map()));
+    if (!byIface) seen.set(ip, (byIface = new Map<string, Set<VethClaim['how']>>()));
     let kinds = byIface.get(iface);
-    if (!kinds) byIface.set(iface, (kinds = new Set()));
+    if (!kinds) byIface.set(iface, (kinds = new Set<VethClaim['how']>()));
     if (kinds.has(how)) return;
     kinds.add(how);
     out.push({ ip, iface, how, evidence });

@@ -30,9 +30,9 @@ export function dnsQuestions(packets: readonly Packet[]): (p: Packet) => DnsQues
       if (dns.qname && packet.src) {
         const { ip, port } = packet.src;
         let byPort = asked.get(ip);
-        if (!byPort) asked.set(ip, (byPort = new Map()));
+        if (!byPort) asked.set(ip, (byPort = new Map<number | undefined, Map<number, DnsQuestion>>()));
         let byId = byPort.get(port);
-        if (!byId) byPort.set(port, (byId = new Map()));
+        if (!byId) byPort.set(port, (byId = new Map<number, DnsQuestion>()));
         byId.set(dns.id, { name: dns.qname, type: dns.qtype });
       }
     } else if (!dns.qname && packet.dst) {

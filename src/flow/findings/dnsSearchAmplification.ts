@@ -30,7 +30,7 @@ function nxdomainAnswers(packets: readonly Packet[]): { packet: Packet; name: st
  */
 function failedAnswers(packets: readonly Packet[], failed: readonly string[]): Packet[] {
   let byNames = failedCache.get(packets);
-  if (!byNames) failedCache.set(packets, (byNames = new Map()));
+  if (!byNames) failedCache.set(packets, (byNames = new Map<string, Packet[]>()));
   const key = failed.join('\n');
   let answers = byNames.get(key);
   if (!answers) {
