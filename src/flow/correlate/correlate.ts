@@ -97,15 +97,16 @@ export function sharedCorrelation(packets: readonly Packet[], options: Correlate
  */
 function samePacketGroups(packets: readonly Packet[], retransmitted?: Set<Packet>): PacketGroup[] {
   const groups: PacketGroup[] = [];
-  const openGroup = new Map<string, PacketGroup>();
-  // Groups in creation order, to forget the ones whose window has passed (keeps the map small on long captures).
+  const openGroups = new OpenGroups();
+  // Groups in creation order (and their key numbers), to forget the ones whose window has passed
+  // (keeps the open groups few on long captures).
   const openOrder: PacketGroup[] = [];
+  const openHashes: (number | undefined)[] = [];
   let head = 0;
   // Keys of closed groups, only as far as TCP needs them to recognise a retransmission.
   const closedTcp = new Set<string>();
 
   for (const packet of packets) {
-    const key = samePacketKey(packet);
     const time = packetTime(packet);
     if (time !== undefined) {
       while (
@@ -113,18 +114,19 @@ function samePacketGroups(packets: readonly Packet[], retransmitted?: Set<Packet
         openOrder[head].start !== undefined &&
         time - openOrder[head].start! > SAME_PACKET_WINDOW_S
       ) {
-        const old = openOrder[head++];
-        if (openGroup.get(old.key) === old) {
-          openGroup.delete(old.key);
-          if (retransmitted && old.packets[0].protocol === 'tcp') closedTcp.add(old.key);
-        }
+        const old = openOrder[head];
+        if (openGroups.close(old, openHashes[head++]) && retransmitted && old.packets[0].protocol === 'tcp')
+          closedTcp.add(old.key);
       }
       if (head > 4096 && head * 2 > openOrder.length) {
         openOrder.splice(0, head);
+        openHashes.splice(0, head);
         head = 0;
       }
     }
-    const open = openGroup.get(key);
+    const hash = openGroups.hashOf(packet);
+    const found = openGroups.find(packet, hash);
+    const open = found?.group;
     const seenHere = open
       ? open.packets.some((earlier) => earlier.interface === packet.interface && earlier.direction === packet.direction)
       : false;
@@ -135,14 +137,168 @@ function samePacketGroups(packets: readonly Packet[], retransmitted?: Set<Packet
       open.packets.push(packet);
       continue;
     }
+    const key = found ? found.group.key : samePacketKey(packet);
     if (retransmitted && packet.protocol === 'tcp' && (open || closedTcp.has(key))) retransmitted.add(packet);
     const packetGroup: PacketGroup = { key, packets: [packet], start: time };
     groups.push(packetGroup);
-    openGroup.set(key, packetGroup);
+    openGroups.open(packetGroup, hash);
     openOrder.push(packetGroup);
+    openHashes.push(hash);
   }
   return groups;
 }
+
+/**
+ * The open group of each samePacketKey. Most packets of a capture are seen once, so most lookups
+ * find nothing: groups are filed by a number made of the key's numbers (ports, TCP seq and ack, DNS
+ * and ICMP ids, length; ARP's addresses numbered in order of appearance), and a packet is compared
+ * only with the open groups of its number: field by field (the same fields, the same key), else by
+ * key string. Equal keys give equal numbers: a key's fields are told apart by `|`, and a packet whose
+ * text fields hold one (it would shift fields) is filed by its key string, as are other protocols.
+ */
+class OpenGroups {
+  private readonly byKey = new Map<string, PacketGroup>();
+  private readonly byHash = new Map<number, PacketGroup[]>();
+  private readonly addressNumbers = new Map<string, number>();
+
+  /** The open group with the packet's key. */
+  find(packet: Packet, hash: number | undefined): { group: PacketGroup } | undefined {
+    if (hash === undefined) {
+      const group = this.byKey.get(samePacketKey(packet));
+      return group && { group };
+    }
+    const filed = this.byHash.get(hash);
+    if (!filed) return undefined;
+    let group = filed.find((candidate) => sameKeyFields(packet, candidate.packets[0]));
+    if (!group) {
+      const key = samePacketKey(packet);
+      group = filed.find((candidate) => candidate.key === key);
+    }
+    return group && { group };
+  }
+
+  /** A new group: the open one for its key from now on. */
+  open(group: PacketGroup, hash: number | undefined): void {
+    if (hash === undefined) {
+      this.byKey.set(group.key, group);
+      return;
+    }
+    const filed = this.byHash.get(hash);
+    if (!filed) {
+      this.byHash.set(hash, [group]);
+      return;
+    }
+    const same = filed.findIndex((candidate) => candidate.key === group.key);
+    if (same >= 0) filed[same] = group;
+    else filed.push(group);
+  }
+
+  /** Forgets a group whose window has passed; true when it was still the open one for its key. */
+  close(group: PacketGroup, hash: number | undefined): boolean {
+    if (hash === undefined) {
+      if (this.byKey.get(group.key) !== group) return false;
+      this.byKey.delete(group.key);
+      return true;
+    }
+    const filed = this.byHash.get(hash);
+    const at = filed ? filed.indexOf(group) : -1;
+    if (at < 0) return false;
+    if (filed!.length === 1) this.byHash.delete(hash);
+    else filed!.splice(at, 1);
+    return true;
+  }
+
+  /** The number equal samePacketKeys share, or undefined for a packet filed by its key string. */
+  hashOf(packet: Packet): number | undefined {
+    const src = packet.src;
+    const dst = packet.dst;
+    switch (packet.protocol) {
+      case 'tcp':
+        if (hasBar(src?.ip) || hasBar(dst?.ip) || hasBar(packet.tcp?.flags)) return undefined;
+        return mix(mix(mix(mix(mix(1, src?.port), dst?.port), packet.tcp?.seq), packet.tcp?.ack), packet.length);
+      case 'udp':
+        if (hasBar(src?.ip) || hasBar(dst?.ip)) return undefined;
+        return mix(mix(mix(mix(2, src?.port), dst?.port), packet.dns?.id), packet.length);
+      case 'icmp':
+      case 'icmp6':
+        if (hasBar(src?.ip) || hasBar(dst?.ip) || hasBar(packet.icmp?.type)) return undefined;
+        return mix(mix(mix(3, packet.icmp?.id), packet.icmp?.seq), packet.length);
+      case 'arp': {
+        const arp = packet.arp;
+        if (hasBar(arp?.op) || hasBar(arp?.targetIp) || hasBar(arp?.senderIp) || hasBar(arp?.mac)) return undefined;
+        return mix(mix(4, this.addressNumber(arp?.targetIp)), this.addressNumber(arp?.senderIp));
+      }
+      default:
+        return undefined;
+    }
+  }
+
+  /** A number per address as the key prints it (a missing one as `undefined`). */
+  private addressNumber(address: string | undefined): number {
+    const text = address ?? 'undefined';
+    let number = this.addressNumbers.get(text);
+    if (number === undefined) this.addressNumbers.set(text, (number = this.addressNumbers.size));
+    return number;
+  }
+}
+
+const hasBar = (text: string | undefined) => text !== undefined && text.includes('|');
+
+/** Mixes one of a key's numbers in (NaN and undefined count as 0: equal numbers, equal result). */
+function mix(hash: number, value: number | undefined): number {
+  const number = value ?? 0;
+  return (Math.imul(hash, 0x01000193) ^ (number | 0) ^ ((number / 4294967296) | 0)) | 0;
+}
+
+/**
+ * True when two packets have the same value in every field samePacketKey reads (then their keys are
+ * equal; false says nothing: see OpenGroups).
+ */
+function sameKeyFields(packet: Packet, other: Packet): boolean {
+  const kind = (protocol: string | undefined) => (protocol === 'icmp6' ? 'icmp' : protocol);
+  if (kind(packet.protocol) !== kind(other.protocol) || packet.length !== other.length) return false;
+  switch (packet.protocol) {
+    case 'arp':
+      return (
+        packet.arp?.op === other.arp?.op &&
+        packet.arp?.targetIp === other.arp?.targetIp &&
+        packet.arp?.senderIp === other.arp?.senderIp &&
+        packet.arp?.mac === other.arp?.mac
+      );
+    case 'tcp':
+      return (
+        sameEnds(packet, other) &&
+        packet.tcp?.flags === other.tcp?.flags &&
+        packet.tcp?.seq === other.tcp?.seq &&
+        packet.tcp?.seqEnd === other.tcp?.seqEnd &&
+        packet.tcp?.ack === other.tcp?.ack
+      );
+    case 'udp':
+      return (
+        sameEnds(packet, other) &&
+        (packet.dns === undefined) === (other.dns === undefined) &&
+        packet.dns?.id === other.dns?.id &&
+        packet.dns?.response === other.dns?.response
+      );
+    case 'icmp':
+    case 'icmp6':
+      return (
+        packet.src?.ip === other.src?.ip &&
+        packet.dst?.ip === other.dst?.ip &&
+        packet.icmp?.type === other.icmp?.type &&
+        packet.icmp?.id === other.icmp?.id &&
+        packet.icmp?.seq === other.icmp?.seq
+      );
+    default:
+      return false;
+  }
+}
+
+const sameEnds = (packet: Packet, other: Packet) =>
+  packet.src?.ip === other.src?.ip &&
+  packet.src?.port === other.src?.port &&
+  packet.dst?.ip === other.dst?.ip &&
+  packet.dst?.port === other.dst?.port;
 
 function vethClaims(groups: readonly PacketGroup[], known?: ReadonlySet<string>): VethClaim[] {
   const out: VethClaim[] = [];
