@@ -55,24 +55,31 @@ export function endpointKey(ip: string | undefined, port: number | undefined): s
 }
 
 function outcomeOf(protocol: string, sightings: readonly Sighting[]): ConnectionOutcome {
-  const frames = sightings.map((sighting) => sighting.frame);
   if (protocol !== 'tcp') {
-    if (frames.some((packet) => packet.protocol === 'icmp' && /unreachable|exceeded/i.test(packet.icmp?.type ?? '')))
-      return 'unreachable';
-    const first = frames[0];
-    const replied = frames.some(
-      (packet) =>
-        packet.src?.ip !== first?.src?.ip || packet.src?.port !== first?.src?.port || packet.dns?.response === true,
+    const unreachable = (packet: Packet) =>
+      packet.protocol === 'icmp' && /unreachable|exceeded/i.test(packet.icmp?.type ?? '');
+    if (sightings.some((sighting) => unreachable(sighting.frame))) return 'unreachable';
+    const first = sightings[0]?.frame as Packet | undefined;
+    const replied = sightings.some(
+      ({ frame }) =>
+        frame.src?.ip !== first?.src?.ip || frame.src?.port !== first?.src?.port || frame.dns?.response === true,
     );
     return replied ? 'answered' : 'no-reply';
   }
-  const flags = frames.map((packet) => packet.tcp?.flags ?? '');
-  const synAck = flags.some((flag) => flag === 'S.');
-  const rst = flags.some((flag) => flag.includes('R'));
-  const fins = flags.filter((flag) => flag.includes('F'));
+  let synAck = false;
+  let rst = false;
+  let syn = false;
+  let fins = 0;
+  for (const { frame } of sightings) {
+    const flags = frame.tcp?.flags ?? '';
+    if (flags === 'S.') synAck = true;
+    if (flags === 'S') syn = true;
+    if (flags.includes('R')) rst = true;
+    if (flags.includes('F')) fins++;
+  }
   if (rst) return synAck ? 'reset' : 'refused';
-  if (!synAck) return flags.some((flag) => flag === 'S') ? 'no-reply' : 'unknown';
-  return fins.length >= 2 ? 'closed' : 'established';
+  if (!synAck) return syn ? 'no-reply' : 'unknown';
+  return fins >= 2 ? 'closed' : 'established';
 }
 
 class Links {
