@@ -1,7 +1,8 @@
 // The shortcuts a trace takes on large captures give what the plain ways give, on every network-lab
 // run (test/fixtures/lab, real captures): the correlation of all packets limited to what a trace
 // reads of it, capture sites looked up by position or evidence line instead of a map per packet, and
-// connections rebuilt with the parser's shared endpoint objects (as against packets each with its own).
+// connections rebuilt with the parser's shared endpoint objects (as against packets each with its own),
+// and the search-list finding's NXDOMAIN answers read only as far as the first it cites.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
@@ -11,6 +12,9 @@ import { modelOf } from '../../support/modelOf';
 import { correlate, correlateOptionsOf, sharedCorrelation } from '../../../src/flow/correlate/correlate';
 import { reconstructConnections, type Connection } from '../../../src/flow/correlate/connections';
 import { sitedPackets, SitesOfList, type CaptureSite } from '../../../src/flow/correlate/sites';
+import { dnsQuestions } from '../../../src/flow/correlate/dnsQuestions';
+import type { TraceContext } from '../../../src/flow/context';
+import { dnsSearchAmplification } from '../../../src/flow/findings/dnsSearchAmplification';
 
 const LAB = 'test/fixtures/lab';
 const runs = [
@@ -122,4 +126,25 @@ test('sites of packets whose lines are out of order, of loose packets and of pac
   assert.equal(siteOf.get(first[3])?.index, 2);
   assert.equal(siteOf.at(4)?.index, 0);
   assert.equal(siteOf.at(packets.length - 1)?.index, 2);
+});
+
+test('the NXDOMAIN answers the search-list finding cites: the first three of the names, as a full pairing gives', () => {
+  for (const run of ['a2-pod-to-service', 'a3-headless']) {
+    const packets = sitedPackets(labModel(run), undefined).packets;
+    const question = dnsQuestions(packets);
+    const name = (packet: Packet) => question(packet)?.name.replace(/\.$/, '');
+    const nxdomain = packets.filter((packet) => packet.dns?.response && /nxdomain/i.test(packet.dns.rcode ?? ''));
+    const failed = [...new Set(nxdomain.map(name).filter((asked) => asked !== undefined))];
+    assert.ok(failed.length >= 2, `${run}: names that failed`);
+    for (const names of [failed, failed.slice(1), failed.slice(0, 1)]) {
+      const expected = nxdomain.filter((packet) => names.includes(name(packet)!)).slice(0, 3);
+      const ctx = { allPackets: packets } as unknown as TraceContext;
+      const [finding] = dnsSearchAmplification(ctx, { typed: 'a-app', failed: names, ndots: 5, configEvidence: [] });
+      assert.deepEqual(
+        finding.evidence,
+        expected.flatMap((packet) => packet.evidence),
+        `${run}: ${names.join(' ')}`,
+      );
+    }
+  }
 });
