@@ -230,12 +230,18 @@ function addressedEnds(model: ClusterModel, packets: readonly Packet[]): (endpoi
       rule.destination.cidr.endsWith('/32')
     )
       ends.add(`${rule.destination.cidr.slice(0, -3)}:${rule.dport}`);
-  const answered = new Set<string>();
-  for (const packet of packets)
-    if (packet.dns?.response)
-      for (const answer of packet.dns.answers ?? [])
-        if (answer.type === 'A' || answer.type === 'AAAA') answered.add(answer.data);
-  return (endpoint) => ends.has(endpoint) || answered.has(ipOf(endpoint));
+  // Read from the packets only when an end is not one of those (most connections go to a Service).
+  let answered: Set<string> | undefined;
+  const answeredAddresses = () => {
+    if (answered) return answered;
+    answered = new Set<string>();
+    for (const packet of packets)
+      if (packet.dns?.response)
+        for (const answer of packet.dns.answers ?? [])
+          if (answer.type === 'A' || answer.type === 'AAAA') answered.add(answer.data);
+    return answered;
+  };
+  return (endpoint) => ends.has(endpoint) || answeredAddresses().has(ipOf(endpoint));
 }
 
 /**
