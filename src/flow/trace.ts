@@ -12,7 +12,7 @@ import {
 } from '../model';
 import { FlowBuilder } from './builder';
 import type { TraceContext } from './context';
-import { correlate, correlateOptionsOf } from './correlate/correlate';
+import { correlateOptionsOf, sharedCorrelation } from './correlate/correlate';
 import { declaredClaims, vethOwnership } from './correlate/vethOwnership';
 import { connectionPackets, ipOf, reconstructConnections, type Connection } from './correlate/connections';
 import { sitedPackets } from './correlate/sites';
@@ -113,7 +113,7 @@ export function trace(input: ClusterModel, from: string, to: string, options: Tr
   // only those packets are read: a big capture of unrelated traffic costs one filter pass.
   const relevant = relevantAddresses(model, { src, client, dst, nodePortSvc: nodePortSvc?.svc });
   const sited = sitedPackets(model, relevant);
-  const allCorr = correlate(sited.packets, correlateOptionsOf(model));
+  const allCorr = sharedCorrelation(sited.packets, correlateOptionsOf(model));
   const veths = vethOwnership([...declaredClaims(model), ...allCorr.vethClaims]);
   const request: TraceRequest = { src, client, dst, spec, nodePortSvc, from };
   const { family, walk } = chooseFamily(request, { model, packets: sited.packets });
@@ -230,12 +230,18 @@ function addressedEnds(model: ClusterModel, packets: readonly Packet[]): (endpoi
       rule.destination.cidr.endsWith('/32')
     )
       ends.add(`${rule.destination.cidr.slice(0, -3)}:${rule.dport}`);
-  const answered = new Set<string>();
-  for (const packet of packets)
-    if (packet.dns?.response)
-      for (const answer of packet.dns.answers ?? [])
-        if (answer.type === 'A' || answer.type === 'AAAA') answered.add(answer.data);
-  return (endpoint) => ends.has(endpoint) || answered.has(ipOf(endpoint));
+  // Read from the packets only when an end is not one of those (most connections go to a Service).
+  let answered: Set<string> | undefined;
+  const answeredAddresses = () => {
+    if (answered) return answered;
+    answered = new Set<string>();
+    for (const packet of packets)
+      if (packet.dns?.response)
+        for (const answer of packet.dns.answers ?? [])
+          if (answer.type === 'A' || answer.type === 'AAAA') answered.add(answer.data);
+    return answered;
+  };
+  return (endpoint) => ends.has(endpoint) || answeredAddresses().has(ipOf(endpoint));
 }
 
 /**
