@@ -2,11 +2,13 @@ import * as vscode from 'vscode';
 import { diagnose, type Diagnosis } from '../../flow';
 import { openEvidence } from '../diagram/openEvidence';
 import type { WorkspaceModel } from '../workspace/workspaceModel';
+import { WorkerCancelled } from '../worker/workerClient.pure';
 
 /**
  * *Kube Packet Path: Diagnose*: every problem the workspace's outputs and manifests show
  * (`diagnose` in src/flow), ranked, in a QuickPick; picking one opens its first proof. Returns the
- * diagnosis so tests can check what the user got.
+ * diagnosis so tests can check what the user got (undefined when the user cancelled it). With a large
+ * log open (see tracesInWorker) it runs in the parse worker, which holds that log's packets.
  */
 export function registerDiagnoseCommand(
   context: vscode.ExtensionContext,
@@ -14,8 +16,16 @@ export function registerDiagnoseCommand(
   workspace: WorkspaceModel,
 ): void {
   context.subscriptions.push(
-    vscode.commands.registerCommand('kubePacketPath.diagnose', async (): Promise<Diagnosis> => {
-      const result = diagnose(await workspace.getModel());
+    vscode.commands.registerCommand('kubePacketPath.diagnose', async (): Promise<Diagnosis | undefined> => {
+      const model = await workspace.getModel();
+      let result: Diagnosis;
+      try {
+        // a large open log's packets are in the parse worker only: it diagnoses with them there
+        result = workspace.tracesInWorker(model) ? await workspace.diagnoseInWorker() : diagnose(model);
+      } catch (e) {
+        if (e instanceof WorkerCancelled) return undefined;
+        throw e;
+      }
       log.info(`diagnose: ${result.problems.length} problem(s) from ${result.requests.length} failing request(s)`);
       for (const [index, { finding }] of result.problems.entries())
         log.info(
