@@ -18,15 +18,20 @@ export function registerDiagnoseCommand(
   context.subscriptions.push(
     vscode.commands.registerCommand('kubePacketPath.diagnose', async (): Promise<Diagnosis | undefined> => {
       const model = await workspace.getModel();
+      // a large open log's packets are in the parse worker only: it diagnoses with them there
+      const inWorker = workspace.tracesInWorker(model);
       let result: Diagnosis;
       try {
-        // a large open log's packets are in the parse worker only: it diagnoses with them there
-        result = workspace.tracesInWorker(model) ? await workspace.diagnoseInWorker() : diagnose(model);
+        result = inWorker ? await workspace.diagnoseInWorker() : diagnose(model);
       } catch (e) {
         if (e instanceof WorkerCancelled) return undefined;
         throw e;
       }
-      log.info(`diagnose: ${result.problems.length} problem(s) from ${result.requests.length} failing request(s)`);
+      log.info(
+        `diagnose: ${result.problems.length} problem(s) from ${result.requests.length} failing request(s)` +
+          (inWorker ? ' (in the parse worker)' : ''),
+      );
+      for (const request of result.requests) log.info(`  failing: ${request}`);
       for (const [index, { finding }] of result.problems.entries())
         log.info(
           `${index + 1}. ${finding.severity} ${finding.id}${finding.hop ? ` at ${finding.hop}` : ''}: ${finding.title}`,
