@@ -9,6 +9,7 @@ import type { PacketColumns } from '../../ingest/tcpdump/columns/packetColumns';
 import { normalizeLineEnds } from '../../ingest/lineEnds';
 import type { Fact } from '../../model';
 import { cappedProofs } from '../diagram/cappedProofs.pure';
+import { diagnoseFacts } from '../diagnose/diagnoseFacts.pure';
 import { panelPayload } from '../diagram/panelPayload.pure';
 import { suggestFlows, summarizeBlocks } from '../paste/analysis.pure';
 import {
@@ -228,6 +229,13 @@ async function answer(
           value: { kind: 'unknown', role: e.role, text: e.text, suggestions: e.suggestions },
         });
       }
+      return;
+    }
+    case 'diagnose': {
+      progress('reading the workspace', 10);
+      const parts = held.factsOf(request.parts);
+      progress('tracing the failing requests', 20);
+      post({ id: request.id, kind: 'diagnosed', value: diagnoseFacts(parts) });
       return;
     }
   }

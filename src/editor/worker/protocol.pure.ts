@@ -1,4 +1,5 @@
 import type { PackedDocument, PackedFacts } from '../../ingest/factTransfer';
+import type { Diagnosis } from '../../flow';
 import type { TraceResult } from '../../flow/types';
 import type { BuiltPayload } from '../../render/payload';
 import type { BlockSummary, FlowSuggestion } from '../paste/analysis.pure';
@@ -60,7 +61,12 @@ export type WorkerRequest =
       paste?: string;
       /** Only the N-th connection (1-based), as `trace({ connection })`. */
       connection?: number;
-    };
+    }
+  /**
+   * Diagnose the workspace's sources `parts` (in order, held documents by URI, their packets with
+   * them): the diagnosis as `diagnose` makes it, each finding's proofs capped (see diagnoseFacts).
+   */
+  | { id: number; kind: 'diagnose'; parts: WorkerPart[] };
 
 /**
  * A document read from its file by the worker instead of from `text` (a saved document: the
@@ -137,6 +143,7 @@ export type WorkerResponse =
   | { id: number; kind: 'manifest'; value: { facts: PackedFacts; problem?: string } }
   | { id: number; kind: 'analyzed'; value: AnalyzedPaste }
   | { id: number; kind: 'trace'; value: TraceAnswer }
+  | { id: number; kind: 'diagnosed'; value: Diagnosis }
   /** The blocks read again came as parts: they replace `splice.removed` blocks from `splice.at`. */
   | { id: number; kind: 'edited'; value: (ParsedDocument & { splice: EditSplice }) | 'out-of-sync' }
   /** The hover's sentences; undefined when the worker does not hold that version of the document. */

@@ -6,6 +6,8 @@ import type { HoverPlace } from '../hover/hoverSentences.pure';
 import { packFacts } from '../../ingest/factTransfer';
 import type { TraceResult } from '../../flow/types';
 import { traceInWorker } from '../worker/traceInWorker';
+import { diagnoseInWorker } from '../diagnose/diagnoseInWorker';
+import type { Diagnosis } from '../../flow';
 import type { WorkerPart } from '../worker/protocol.pure';
 import {
   buildModel,
@@ -281,12 +283,29 @@ export class WorkspaceModel implements vscode.Disposable {
     to: string,
     options: { prefer?: string; connection?: number } = {},
   ): Promise<TraceResult> {
+    const parts = await this.workerSources(options.prefer);
+    return traceInWorker(this.context, { parts, from, to, connection: options.connection });
+  }
+
+  /**
+   * *Diagnose* in the parse worker on the workspace's sources (as getModel merges them), the packets
+   * of the large logs it holds with them, with a cancellable progress notification; throws
+   * WorkerCancelled when cancelled.
+   */
+  async diagnoseInWorker(): Promise<Diagnosis> {
+    return diagnoseInWorker(this.context, await this.workerSources());
+  }
+
+  /**
+   * The workspace's sources as the worker reads them (see workerParts), its held documents brought
+   * to their current versions; with `prefer` as getModel has it. Made when called, as a request is posted.
+   */
+  private async workerSources(prefer?: string): Promise<() => WorkerPart[]> {
     await (this.scan ??= this.scanManifests());
     const held = await this.syncHeld();
     const parts = this.sourceParts();
-    const facts = options.prefer ? preferManifest(parts, options.prefer).facts : parts.map((part) => part.facts);
-    const workerParts = () => this.workerParts(facts, parts, { held });
-    return traceInWorker(this.context, { parts: workerParts, from, to, connection: options.connection });
+    const facts = prefer ? preferManifest(parts, prefer).facts : parts.map((part) => part.facts);
+    return () => this.workerParts(facts, parts, { held });
   }
 
   /** Facts of one open document (cached by version), or undefined when it is neither a manifest nor a log. */
