@@ -43,7 +43,7 @@ export function sharedWork(model: ClusterModel, addresses: ReadonlySet<string> |
 }
 
 /** Address sets whose shared work a cache keeps (the last ones asked for). */
-const MAX_ADDRESS_SETS = 4;
+const MAX_ADDRESS_SETS = 2;
 
 /**
  * The work traces of one model share, kept between them: the model with its predicted pods, and
