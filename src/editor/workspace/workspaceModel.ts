@@ -9,6 +9,7 @@ import { traceInWorker } from '../worker/traceInWorker';
 import { diagnoseInWorker } from '../diagnose/diagnoseInWorker';
 import type { Diagnosis } from '../../flow';
 import type { WorkerPart } from '../worker/protocol.pure';
+import { parseWorker } from '../worker/parseInWorker';
 import {
   buildModel,
   buildModelInTurns,
@@ -294,6 +295,23 @@ export class WorkspaceModel implements vscode.Disposable {
    */
   async diagnoseInWorker(): Promise<Diagnosis> {
     return diagnoseInWorker(this.context, await this.workerSources());
+  }
+
+  /**
+   * The source addresses of the packets sent to one of `addresses` in the large logs the parse
+   * worker holds (the host model lacks their packets), with how many each sent; undefined when it
+   * holds none, or when it could not answer (the reason is logged).
+   */
+  async sendersInWorker(addresses: readonly string[]): Promise<Map<string, number> | undefined> {
+    const held = [...(await this.syncHeld())].filter((uri) => this.large.isHeld(uri));
+    if (held.length === 0 || addresses.length === 0) return undefined;
+    try {
+      const answer = await parseWorker(this.context).request({ kind: 'senders', held, addresses: [...addresses] });
+      return answer.kind === 'senders' ? new Map(answer.value) : undefined;
+    } catch (e) {
+      this.log.warn(`the parse worker did not say who sends to ${addresses.join(', ')}: ${String(e)}`);
+      return undefined;
+    }
   }
 
   /**
