@@ -12,6 +12,7 @@ import { cappedProofs } from '../diagram/cappedProofs.pure';
 import { diagnoseFacts } from '../diagnose/diagnoseFacts.pure';
 import { panelPayload } from '../diagram/panelPayload.pure';
 import { suggestFlows, summarizeBlocks } from '../paste/analysis.pure';
+import { sendersTo } from '../trace/targets.pure';
 import {
   buildModel,
   logFileFacts,
@@ -272,6 +273,12 @@ async function answer(
       const parts = held.factsOf(request.parts);
       progress('tracing the failing requests', 20);
       post({ id: request.id, kind: 'diagnosed', value: diagnoseFacts(parts) });
+      return;
+    }
+    case 'senders': {
+      const facts = held.factsOf(request.held.map((uri) => ({ held: uri })));
+      const senders = sendersTo(buildModel(facts), new Set(request.addresses));
+      post({ id: request.id, kind: 'senders', value: [...senders] });
       return;
     }
   }

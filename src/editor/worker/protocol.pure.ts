@@ -66,7 +66,12 @@ export type WorkerRequest =
    * Diagnose the workspace's sources `parts` (in order, held documents by URI, their packets with
    * them): the diagnosis as `diagnose` makes it, each finding's proofs capped (see diagnoseFacts).
    */
-  | { id: number; kind: 'diagnose'; parts: WorkerPart[] };
+  | { id: number; kind: 'diagnose'; parts: WorkerPart[] }
+  /**
+   * The source addresses of the packets the held documents `held` (by URI) show sent to one of
+   * `addresses`, with how many each sent (see sendersTo): what *Trace this Service* picks its client by.
+   */
+  | { id: number; kind: 'senders'; held: string[]; addresses: string[] };
 
 /**
  * A document read from its file by the worker instead of from `text` (a saved document: the
@@ -144,6 +149,8 @@ export type WorkerResponse =
   | { id: number; kind: 'analyzed'; value: AnalyzedPaste }
   | { id: number; kind: 'trace'; value: TraceAnswer }
   | { id: number; kind: 'diagnosed'; value: Diagnosis }
+  /** Each sender's address and how many packets it sent. */
+  | { id: number; kind: 'senders'; value: [address: string, packets: number][] }
   /** The blocks read again came as parts: they replace `splice.removed` blocks from `splice.at`. */
   | { id: number; kind: 'edited'; value: (ParsedDocument & { splice: EditSplice }) | 'out-of-sync' }
   /** The hover's sentences; undefined when the worker does not hold that version of the document. */

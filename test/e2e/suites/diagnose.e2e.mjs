@@ -10,8 +10,8 @@
 import assert from 'node:assert/strict';
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { labCapture, repeated } from '../../../bench/large-capture.mjs';
 import { openFile, runCommand } from '../lib/browser.mjs';
+import { largeSession } from '../lib/largeSession.mjs';
 
 export const name = 'diagnose';
 export const kind = 'ui';
@@ -45,25 +45,6 @@ async function firstProblem(page, cause) {
     await page.keyboard.press('Escape');
     await page.waitForTimeout(1_000);
   }
-}
-
-/**
- * A lab session with its capture's packet lines repeated (each repetition later in time, with new
- * client ports and sequence numbers: new connections) until it is at least `characters` long.
- */
-function largeSession(session, characters) {
-  const { packets } = labCapture(session);
-  const copies = [];
-  let size = session.length;
-  for (let repeat = 0; size < characters; repeat++) {
-    const lines = repeated(packets, repeat);
-    copies.push(...lines);
-    size += lines.join('\n').length + 1;
-  }
-  const counted = new RegExp(`^${packets.length} packets (?<what>captured|received by filter)$`, 'gm');
-  return session
-    .replace(packets.join('\n'), copies.join('\n'))
-    .replace(counted, (...args) => `${copies.length} packets ${args.at(-1).what}`);
 }
 
 /** The extension's log channel as written to its log files. */
