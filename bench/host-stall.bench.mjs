@@ -110,8 +110,14 @@ async function measure(browser, lines) {
     });
     const figures = existsSync(out) ? JSON.parse(readFileSync(out, 'utf8')) : { errors: { run: 'no result' } };
     const traceStartedAt = existsSync(`${out}.trace`) ? Number(readFileSync(`${out}.trace`, 'utf8')) : NaN;
+    // what the extension said of its own work (the worker's parse, edits, traces), from its log
+    const said = run.logs
+      .filter((log) => /Kube Packet Path/i.test(log.path))
+      .flatMap((log) => log.text.split('\n'))
+      .filter((line) => /workspace model|trace|worker|features/i.test(line));
     return {
       ...figures,
+      said,
       lines,
       bytes: ws.bytes,
       exitCode: run.exitCode,
@@ -162,6 +168,7 @@ function report(run) {
   figure('trace command', run.traceCommandMs, undefined, `(${run.flows ?? 0} flow(s))`);
   figure('trace → diagram drawn', run.diagramMs, TARGETS.diagramMs, '(target ≤ 2 s)');
   console.log(`    webview there after ${ms(run.webviewMs)}; Mermaid drew the first flow in ${ms(run.renderMs)}`);
+  if (run.said?.length) console.log(`  the extension's log:\n${run.said.map((line) => `    ${line}`).join('\n')}`);
 }
 
 const browser = await launchChromium();

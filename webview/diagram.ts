@@ -11,8 +11,18 @@ let mermaidModule: Promise<Mermaid> | undefined;
 let configuredKey = '';
 let renderCount = 0;
 
+const loadMermaid = (): Promise<Mermaid> => (mermaidModule ??= import('mermaid').then((loaded) => loaded.default));
+
+/**
+ * Starts loading Mermaid without drawing: the panel opens while a trace still runs (in the parse
+ * worker), and Mermaid's parse (about 0.3 s) is better spent then than after the flows arrive.
+ */
+export function preloadMermaid(): void {
+  loadMermaid().catch(() => undefined); // a failed load is reported by the draw that needs it
+}
+
 async function mermaidFor(theme: MermaidTheme): Promise<Mermaid> {
-  const mermaid = await (mermaidModule ??= import('mermaid').then((loaded) => loaded.default));
+  const mermaid = await loadMermaid();
   if (theme.key !== configuredKey) {
     mermaid.initialize({
       startOnLoad: false,

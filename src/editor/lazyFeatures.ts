@@ -27,9 +27,16 @@ const MODEL_VIEW_ID = 'kubePacketPath.model';
 /** Registered at activation by src/editor/cluster; every other contributed command is a stand-in. */
 const ACTIVATION_COMMAND_PREFIX = 'kubePacketPath.cluster.';
 
-/** Opening one of these makes the extension read it: manifests get diagnostics, plain text may be a log. */
+/** The extension's own log languages: a capture or rule dump opened is read at once (see WorkspaceModel). */
+const LOG_LANGUAGES = new Set(['tcpdump', 'iptables-save']);
+
+/**
+ * Opening one of these makes the extension read it: manifests get diagnostics, plain text may be a
+ * log, and a capture or rule dump is parsed (in the parse worker when large) before it is hovered.
+ */
 function readsOnOpen(doc: vscode.TextDocument): boolean {
-  if (doc.languageId === 'yaml') return doc.uri.scheme === 'file' || doc.uri.scheme === 'untitled';
+  const local = doc.uri.scheme === 'file' || doc.uri.scheme === 'untitled';
+  if (doc.languageId === 'yaml' || LOG_LANGUAGES.has(doc.languageId)) return local;
   return doc.uri.scheme === 'file' && (doc.languageId === 'plaintext' || doc.languageId === 'log');
 }
 

@@ -1,5 +1,5 @@
 import { partitionPoint, withRole, type ClusterModel, type ConntrackEntry, type Packet } from '../model';
-import { correlate, correlateOptionsOf } from './correlate/correlate';
+import { correlate, correlateOptionsOf, type SharedCorrelation } from './correlate/correlate';
 import type { Correlation } from './correlate/correlation';
 import { endpointKey, ipOf, masqueradedLeg, portOf, translatedLeg, type Connection } from './correlate/connections';
 import { packetTime } from './correlate/packetKey';
@@ -146,7 +146,10 @@ function quotedDestination(connection: Connection, icmpError: Packet): string | 
  * connection that sent to the quoted address. One pass over the errors, each asking only the
  * connections of its addressee: errors × that client's connections × log(packets).
  */
-export function icmpErrorOwners(connections: readonly Connection[], all: Correlation): Map<Connection, Packet[]> {
+export function icmpErrorOwners(
+  connections: readonly Connection[],
+  all: Pick<SharedCorrelation, 'icmpErrors'>,
+): Map<Connection, Packet[]> {
   const owned = new Map<Connection, Packet[]>();
   const bySender = new Map<string, Connection[]>();
   for (const connection of connections)
@@ -197,6 +200,10 @@ function senderAddresses(connection: Connection): Set<string> {
  * the connection's own packets; veth claims and ARP from everything the trace read (they name
  * interfaces and MACs, they prove no hop of the connection).
  */
-export function connectionCorrelation(own: readonly Packet[], all: Correlation, model: ClusterModel): Correlation {
+export function connectionCorrelation(
+  own: readonly Packet[],
+  all: SharedCorrelation,
+  model: ClusterModel,
+): Correlation {
   return { ...correlate(own, correlateOptionsOf(model)), vethClaims: all.vethClaims, arp: all.arp };
 }

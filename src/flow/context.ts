@@ -4,7 +4,7 @@ import type { Correlation } from './correlate/correlation';
 import type { VethOwnership } from './correlate/vethOwnership';
 import type { Connection } from './correlate/connections';
 import { correlate, correlateOptionsOf } from './correlate/correlate';
-import { nodeOfPodIp, type CaptureSite } from './correlate/sites';
+import { nodeOfPodIp, type CaptureSite, type PacketSites } from './correlate/sites';
 import { podSubnetNodes, subnetOf } from './correlate/podSubnets';
 import { passesEvery } from './correlate/captureFilter';
 import { connectionShapes } from './correlate/filterCoverage';
@@ -27,7 +27,7 @@ export interface TraceContext {
    */
   allPackets: Packet[];
   /** The capture site (node, interfaces, time) of each packet read from a capture. */
-  siteOf: ReadonlyMap<Packet, CaptureSite>;
+  siteOf: PacketSites;
   sites: readonly CaptureSite[];
   /** The connection this flow walks; undefined when no capture shows one (the flow is configured or predicted). */
   connection?: Connection;

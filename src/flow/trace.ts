@@ -6,23 +6,20 @@ import {
   isHeadless,
   type ClusterModel,
   type K8sNode,
-  type Packet,
   type Pod,
   type Service,
 } from '../model';
 import { FlowBuilder } from './builder';
 import type { TraceContext } from './context';
-import { correlate, correlateOptionsOf } from './correlate/correlate';
-import { declaredClaims, vethOwnership } from './correlate/vethOwnership';
-import { connectionPackets, ipOf, reconstructConnections, type Connection } from './correlate/connections';
-import { sitedPackets } from './correlate/sites';
-import { connectionCorrelation, icmpErrorOwners, summarizeConnection } from './connectionSummary';
+import { connectionPackets, ipOf, type Connection } from './correlate/connections';
+import { connectionCorrelation, summarizeConnection } from './connectionSummary';
 import { chooseFamily, type FamilyWalk, type TraceRequest } from './families/registry';
 import { pickPort } from './families/service';
 import { findingsAbout } from './findings';
 import { withPredictedPods } from './predictPods';
 import { nameWasAsked, traceUnresolvedName } from './nameTrace';
 import { parseDst, resolveTarget, resolverOf, UnknownTargetError, type Target } from './resolve';
+import { sharedWork, type RebuiltConnections, type TraceCache } from './traceCache';
 import type { FlowFamily, TraceResult } from './types';
 
 export interface TraceOptions {
@@ -30,6 +27,11 @@ export interface TraceOptions {
   noPredictedPods?: boolean;
   /** Trace only this connection (1-based, as `Flow.connections` numbers them). */
   connection?: number;
+  /**
+   * What earlier traces of this same model worked out whatever their question (see TraceCache):
+   * used and added to. The result is the same without it.
+   */
+  cache?: TraceCache;
 }
 
 /**
@@ -82,7 +84,12 @@ function title(src: Target, dst: Target, port?: number): string {
  * contradicted. Throws UnknownTargetError (with close matches) for names nobody has.
  */
 export function trace(input: ClusterModel, from: string, to: string, options: TraceOptions = {}): TraceResult {
-  const model = options.noPredictedPods ? input : withPredictedPods(input);
+  const noPredictedPods = options.noPredictedPods ?? false;
+  const model = options.cache
+    ? options.cache.modelFor(input, noPredictedPods)
+    : noPredictedPods
+      ? input
+      : withPredictedPods(input);
   const spec = parseDst(to);
   const src = resolveTarget(model, from, 'source');
   const client: Pod | undefined =
@@ -112,22 +119,15 @@ export function trace(input: ClusterModel, from: string, to: string, options: Tr
   // Every hop of this flow involves the client's address or one of the addresses it talks to, so
   // only those packets are read: a big capture of unrelated traffic costs one filter pass.
   const relevant = relevantAddresses(model, { src, client, dst, nodePortSvc: nodePortSvc?.svc });
-  const sited = sitedPackets(model, relevant);
-  const allCorr = correlate(sited.packets, correlateOptionsOf(model));
-  const veths = vethOwnership([...declaredClaims(model), ...allCorr.vethClaims]);
+  const shared = options.cache ? options.cache.sharedWork(model, relevant) : sharedWork(model, relevant);
+  const { sited, correlation: allCorr, veths } = shared;
   const request: TraceRequest = { src, client, dst, spec, nodePortSvc, from };
   const { family, walk } = chooseFamily(request, { model, packets: sited.packets });
   const baseTitle = title(src, dst, spec.port);
   const wanted = connectionTargets(model, request);
-  const everyConnection = wanted
-    ? reconstructConnections(sited.packets, sited.siteOf, addressedEnds(model, sited.packets))
-    : [];
-  const mine = wanted ? everyConnection.filter(wanted) : [];
-  // ICMP errors answer a connection though their addresses differ: one that got only such an answer
-  // was refused by the network, not left unanswered.
-  const icmpErrorsOf = icmpErrorOwners(everyConnection, allCorr);
-  for (const connection of mine)
-    if (connection.outcome === 'no-reply' && icmpErrorsOf.get(connection)?.length) connection.outcome = 'unreachable';
+  const rebuilt: RebuiltConnections = wanted ? shared.connections() : { every: [], icmpErrorsOf: new Map() };
+  const mine = wanted ? rebuilt.every.filter(wanted) : [];
+  const { icmpErrorsOf } = rebuilt;
   const summaries = mine.map((connection, k) => summarizeConnection(model, connection, k));
 
   const flowFor = (connection: Connection | undefined, index: number | undefined) => {
@@ -203,39 +203,6 @@ function traceOne(ctx: TraceContext, request: TraceRequest, chosen: { family: Fl
     requestedPort: request.spec.port,
   });
   for (const finding of findings) ctx.b.finding(finding);
-}
-
-/**
- * The `ip:port` ends a client addresses and NAT rewrites: every Service ClusterIP and port, every
- * node address with a NodePort, every address and port a kube-proxy rule matches before a DNAT;
- * and, on any port, every address a captured DNS answer gave (the client chose it by name, so it is
- * the form the client sent to even when only a DNATed copy of its first packet was captured).
- */
-function addressedEnds(model: ClusterModel, packets: readonly Packet[]): (endpoint: string) => boolean {
-  const ends = new Set<string>();
-  const nodeAddresses = model.nodes
-    .flatMap((node) => [node.internalIP, node.externalIP])
-    .filter((ip) => ip !== undefined);
-  for (const svc of model.services)
-    for (const port of svc.ports) {
-      for (const ip of [svc.clusterIP, ...(svc.clusterIPs ?? [])])
-        if (ip && ip !== 'None') ends.add(`${ip}:${port.port}`);
-      if (port.nodePort) for (const ip of nodeAddresses) ends.add(`${ip}:${port.nodePort}`);
-    }
-  for (const rule of model.all('NatRule'))
-    if (
-      rule.destination &&
-      !rule.destination.negated &&
-      rule.dport !== undefined &&
-      rule.destination.cidr.endsWith('/32')
-    )
-      ends.add(`${rule.destination.cidr.slice(0, -3)}:${rule.dport}`);
-  const answered = new Set<string>();
-  for (const packet of packets)
-    if (packet.dns?.response)
-      for (const answer of packet.dns.answers ?? [])
-        if (answer.type === 'A' || answer.type === 'AAAA') answered.add(answer.data);
-  return (endpoint) => ends.has(endpoint) || answered.has(ipOf(endpoint));
 }
 
 /**

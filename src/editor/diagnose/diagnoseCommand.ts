@@ -2,11 +2,13 @@ import * as vscode from 'vscode';
 import { diagnose, type Diagnosis } from '../../flow';
 import { openEvidence } from '../diagram/openEvidence';
 import type { WorkspaceModel } from '../workspace/workspaceModel';
+import { WorkerCancelled } from '../worker/workerClient.pure';
 
 /**
  * *Kube Packet Path: Diagnose*: every problem the workspace's outputs and manifests show
  * (`diagnose` in src/flow), ranked, in a QuickPick; picking one opens its first proof. Returns the
- * diagnosis so tests can check what the user got.
+ * diagnosis so tests can check what the user got (undefined when the user cancelled it). With a large
+ * log open (see tracesInWorker) it runs in the parse worker, which holds that log's packets.
  */
 export function registerDiagnoseCommand(
   context: vscode.ExtensionContext,
@@ -14,9 +16,22 @@ export function registerDiagnoseCommand(
   workspace: WorkspaceModel,
 ): void {
   context.subscriptions.push(
-    vscode.commands.registerCommand('kubePacketPath.diagnose', async (): Promise<Diagnosis> => {
-      const result = diagnose(await workspace.getModel());
-      log.info(`diagnose: ${result.problems.length} problem(s) from ${result.requests.length} failing request(s)`);
+    vscode.commands.registerCommand('kubePacketPath.diagnose', async (): Promise<Diagnosis | undefined> => {
+      const model = await workspace.getModel();
+      // a large open log's packets are in the parse worker only: it diagnoses with them there
+      const inWorker = workspace.tracesInWorker(model);
+      let result: Diagnosis;
+      try {
+        result = inWorker ? await workspace.diagnoseInWorker() : diagnose(model);
+      } catch (e) {
+        if (e instanceof WorkerCancelled) return undefined;
+        throw e;
+      }
+      log.info(
+        `diagnose: ${result.problems.length} problem(s) from ${result.requests.length} failing request(s)` +
+          (inWorker ? ' (in the parse worker)' : ''),
+      );
+      for (const request of result.requests) log.info(`  failing: ${request}`);
       for (const [index, { finding }] of result.problems.entries())
         log.info(
           `${index + 1}. ${finding.severity} ${finding.id}${finding.hop ? ` at ${finding.hop}` : ''}: ${finding.title}`,

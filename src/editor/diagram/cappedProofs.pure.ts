@@ -1,4 +1,4 @@
-import type { Alternative, FlowStep, TraceResult } from '../../flow/types';
+import type { Alternative, Finding, FlowStep, TraceResult } from '../../flow/types';
 
 /**
  * A trace's proofs cut to what a panel can show (no `vscode`). When a log repeats the same rules
@@ -11,10 +11,12 @@ import type { Alternative, FlowStep, TraceResult } from '../../flow/types';
 
 export const MAX_PROOFS = 20;
 
+/** What a capped step or finding adds to its text. */
+const more = (count: number) => ` (${MAX_PROOFS} of ${count} proofs kept)`;
+
 /** `result` with at most MAX_PROOFS proofs per step and finding (the same object when none has more). */
 export function cappedProofs(result: TraceResult): TraceResult {
   const over = (list: readonly unknown[]) => list.length > MAX_PROOFS;
-  const more = (count: number) => ` (${MAX_PROOFS} of ${count} proofs kept)`;
   const stepOver = (step: FlowStep) =>
     over(step.evidence) || (step.alternatives ?? []).some((alternative) => over(alternative.evidence));
   if (
@@ -50,15 +52,17 @@ export function cappedProofs(result: TraceResult): TraceResult {
             : step,
         ),
       })),
-      findings: flow.findings.map((finding) =>
-        over(finding.evidence)
-          ? {
-              ...finding,
-              message: `${finding.message}${more(finding.evidence.length)}`,
-              evidence: finding.evidence.slice(0, MAX_PROOFS),
-            }
-          : finding,
-      ),
+      findings: flow.findings.map(cappedFinding),
     })),
+  };
+}
+
+/** `finding` with at most MAX_PROOFS proofs, its message saying how many there were (the same object when fewer). */
+export function cappedFinding(finding: Finding): Finding {
+  if (finding.evidence.length <= MAX_PROOFS) return finding;
+  return {
+    ...finding,
+    message: `${finding.message}${more(finding.evidence.length)}`,
+    evidence: finding.evidence.slice(0, MAX_PROOFS),
   };
 }

@@ -26,25 +26,51 @@ export interface ClientChoice {
   candidates: Pod[];
 }
 
+/** The addresses a client of `service` sends to: its ClusterIPs and the IPs of the pods it selects. */
+export function serviceAddresses(model: ClusterModel, service: Service): string[] {
+  return addressesOf(service, withPredictedPods(model).podsSelectedBy(service));
+}
+
+function addressesOf(service: Service, selected: readonly Pod[]): string[] {
+  const addresses = [service.clusterIP, ...(service.clusterIPs ?? []), ...selected.map((pod) => pod.ip)];
+  return [...new Set(addresses.filter((ip): ip is string => !!ip && ip !== 'None'))];
+}
+
+/**
+ * The source addresses of the packets sent to one of `addresses` (the packet's own destination,
+ * not an inner frame's), with how many each sent. Capture tables find the packets that touch the
+ * addresses without building the others.
+ */
+export function sendersTo(
+  packets: Pick<ClusterModel, 'packetsTouching'>,
+  addresses: ReadonlySet<string>,
+): Map<string, number> {
+  const senders = new Map<string, number>();
+  for (const packet of packets.packetsTouching(addresses))
+    if (packet.dst && addresses.has(packet.dst.ip) && packet.src)
+      senders.set(packet.src.ip, (senders.get(packet.src.ip) ?? 0) + 1);
+  return senders;
+}
+
 /**
  * A client for tracing to `service`: a pod it does not select, outside kube-system. Pods the
  * logs show talking to the Service (or its pods) win, then pods whose resolv.conf was pasted,
- * then pods declared next to the manifest the user clicked in (`nearUri`).
+ * then pods declared next to the manifest the user clicked in (`nearUri`). `heldSenders`: the
+ * senders (see sendersTo) among packets `model` lacks, those of the large logs the parse worker holds.
  */
-export function chooseClient(model: ClusterModel, service: Service, nearUri?: string): ClientChoice {
+export function chooseClient(
+  model: ClusterModel,
+  service: Service,
+  nearUri?: string,
+  heldSenders?: ReadonlyMap<string, number>,
+): ClientChoice {
   const withPods = withPredictedPods(model);
-  const selected = new Set(withPods.podsSelectedBy(service).map((pod) => namespacedName(pod)));
-  const targetIps = new Set(
-    [service.clusterIP, ...(service.clusterIPs ?? []), ...withPods.podsSelectedBy(service).map((pod) => pod.ip)].filter(
-      (ip): ip is string => !!ip && ip !== 'None',
-    ),
-  );
-  const talkers = new Set(
-    model
-      .packetsTouching(targetIps)
-      .filter((packet) => packet.dst && targetIps.has(packet.dst.ip) && packet.src)
-      .map((packet) => packet.src!.ip),
-  );
+  const selectedPods = withPods.podsSelectedBy(service);
+  const selected = new Set(selectedPods.map((pod) => namespacedName(pod)));
+  const talkers = new Set([
+    ...sendersTo(model, new Set(addressesOf(service, selectedPods))).keys(),
+    ...(heldSenders?.keys() ?? []),
+  ]);
   const owners = new Set(
     model
       .all('DnsConfig')

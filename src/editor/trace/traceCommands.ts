@@ -7,7 +7,7 @@ import { manifestLenses, type ObjectRef } from '../codelens/manifestLenses.pure'
 import type { WorkspaceModel } from '../workspace/workspaceModel';
 import { pickPod, pickTarget } from './pickers';
 import { traceAndShow } from './runTrace';
-import { chooseClient, podDnsNames, type PodDnsName } from './targets.pure';
+import { chooseClient, podDnsNames, serviceAddresses, type PodDnsName } from './targets.pure';
 
 /**
  * The `kubePacketPath.trace.*` commands: from a CodeLens (object reference + file), from a
@@ -86,7 +86,9 @@ export function registerTraceCommands(
     const svc = model.findService(serviceName, namespace);
     // Real pods first; with only manifests, the pods their workloads predict (never a dead end).
     const known = withPredictedPods(model).pods.filter((pod) => namespaceOf(pod) !== 'kube-system');
-    const choice = svc ? chooseClient(model, svc, nearUri) : { candidates: known };
+    // a large open log's packets are in the parse worker: it says who sent to the Service there
+    const heldSenders = svc ? await workspace.sendersInWorker(serviceAddresses(model, svc)) : undefined;
+    const choice = svc ? chooseClient(model, svc, nearUri, heldSenders) : { candidates: known };
     if (choice.pick) return namespacedName(choice.pick);
     return pickPod(
       choice.candidates.length ? choice.candidates : known,

@@ -298,4 +298,9 @@ export class HeldDocuments {
     if (held.index?.model !== model) held.index = { model, index: buildLineIndex(held.doc.facts, uri, model) };
     return hoverSentences(model, held.index.index, place);
   }
+
+  /** The version of the held document `uri` (undefined when not held): what the worker's trace cache keys it by. */
+  versionOf(uri: string): number | undefined {
+    return this.held.get(uri)?.version;
+  }
 }

@@ -1,16 +1,18 @@
 import * as l10n from '@vscode/l10n';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
-import { trace, UnknownTargetError } from '../../flow';
+import { trace, TraceCache, UnknownTargetError } from '../../flow';
 import '../../ingest/all';
 import { parseDocument, type DocumentBlock, type DocumentResult } from '../../ingest/document';
 import { packDocument, packFacts, unpackFacts, type PackedDocument } from '../../ingest/factTransfer';
 import type { PacketColumns } from '../../ingest/tcpdump/columns/packetColumns';
 import { normalizeLineEnds } from '../../ingest/lineEnds';
-import type { Fact } from '../../model';
+import type { ClusterModel, Fact } from '../../model';
 import { cappedProofs } from '../diagram/cappedProofs.pure';
+import { diagnoseFacts } from '../diagnose/diagnoseFacts.pure';
 import { panelPayload } from '../diagram/panelPayload.pure';
 import { suggestFlows, summarizeBlocks } from '../paste/analysis.pure';
+import { sendersTo } from '../trace/targets.pure';
 import {
   buildModel,
   logFileFacts,
@@ -35,6 +37,39 @@ let paste: { uri: string; facts: Fact[] } | undefined;
 
 /** Large open logs held for edits, hovers and traces. */
 const held = new HeldDocuments();
+
+/**
+ * The model of the last trace and what its traces share (see TraceCache), kept while the facts it was
+ * built from are the same: the same fact lists (a held document's at the same version, a cached
+ * list, the paste's), in the same order. A trace of the same sources (*Trace this Connection*,
+ * another FROM/TO) then reuses the model, its sited packets, their correlation and connections.
+ */
+let lastTraced:
+  { sources: readonly (readonly Fact[])[]; versions: string; model: ClusterModel; cache: TraceCache } | undefined;
+
+const NO_FACTS: readonly Fact[] = [];
+
+/** Whether the last trace's sources may be gone or other after `request` (its cache is then dropped at once). */
+const changesSources = (request: WorkerRequest) =>
+  (request.kind === 'parse' && request.version !== undefined) ||
+  ['edit', 'forget', 'context', 'analyze'].includes(request.kind);
+
+/** The model of `sources` and its trace cache: the last trace's when it was built from the same ones. */
+function tracedModel(
+  sources: readonly (readonly Fact[])[],
+  versions: string,
+): { model: ClusterModel; cache: TraceCache } {
+  const same =
+    lastTraced !== undefined &&
+    lastTraced.versions === versions &&
+    lastTraced.sources.length === sources.length &&
+    lastTraced.sources.every((facts, index) => facts === sources[index]);
+  if (!same) {
+    lastTraced = undefined; // the old model can be collected while the new one is built
+    lastTraced = { sources, versions, model: buildModel(sources as Fact[][]), cache: new TraceCache() };
+  }
+  return lastTraced!;
+}
 
 const countLines = (text: string): number => {
   let lines = 1;
@@ -115,6 +150,7 @@ async function answer(
 ): Promise<void> {
   const progress = (message: string, increment?: number) =>
     post({ id: request.id, kind: 'progress', message, ...(increment !== undefined ? { increment } : {}) });
+  if (changesSources(request)) lastTraced = undefined;
   switch (request.kind) {
     case 'parse': {
       const started = performance.now();
@@ -220,11 +256,13 @@ async function answer(
     }
     case 'trace': {
       const facts = request.parts ? held.factsOf(request.parts) : [unpackFacts(request.facts)];
-      const pasted = request.paste !== undefined && paste?.uri === request.paste ? paste.facts : [];
+      const pasted = request.paste !== undefined && paste?.uri === request.paste ? paste.facts : NO_FACTS;
+      const versions = (request.parts ?? []).map((part) => ('held' in part ? held.versionOf(part.held) : '')).join();
+      const { model, cache } = tracedModel([...facts, pasted], versions);
       progress(`tracing ${request.from} → ${request.to}`, 20);
       try {
-        const options = request.connection !== undefined ? { connection: request.connection } : {};
-        const result = cappedProofs(trace(buildModel([...facts, pasted]), request.from, request.to, options));
+        const options = { cache, ...(request.connection !== undefined ? { connection: request.connection } : {}) };
+        const result = cappedProofs(trace(model, request.from, request.to, options));
         progress('drawing the flows', 70);
         post({ id: request.id, kind: 'trace', value: { kind: 'traced', result, payload: panelPayload(result) } });
       } catch (e) {
@@ -235,6 +273,19 @@ async function answer(
           value: { kind: 'unknown', role: e.role, text: e.text, suggestions: e.suggestions },
         });
       }
+      return;
+    }
+    case 'diagnose': {
+      progress('reading the workspace', 10);
+      const parts = held.factsOf(request.parts);
+      progress('tracing the failing requests', 20);
+      post({ id: request.id, kind: 'diagnosed', value: diagnoseFacts(parts) });
+      return;
+    }
+    case 'senders': {
+      const facts = held.factsOf(request.held.map((uri) => ({ held: uri })));
+      const senders = sendersTo(buildModel(facts), new Set(request.addresses));
+      post({ id: request.id, kind: 'senders', value: [...senders] });
       return;
     }
   }

@@ -1,4 +1,5 @@
 import type { PackedDocument, PackedFacts } from '../../ingest/factTransfer';
+import type { Diagnosis } from '../../flow';
 import type { TraceResult } from '../../flow/types';
 import type { BuiltPayload } from '../../render/payload';
 import type { BlockSummary, FlowSuggestion } from '../paste/analysis.pure';
@@ -60,7 +61,17 @@ export type WorkerRequest =
       paste?: string;
       /** Only the N-th connection (1-based), as `trace({ connection })`. */
       connection?: number;
-    };
+    }
+  /**
+   * Diagnose the workspace's sources `parts` (in order, held documents by URI, their packets with
+   * them): the diagnosis as `diagnose` makes it, each finding's proofs capped (see diagnoseFacts).
+   */
+  | { id: number; kind: 'diagnose'; parts: WorkerPart[] }
+  /**
+   * The source addresses of the packets the held documents `held` (by URI) show sent to one of
+   * `addresses`, with how many each sent (see sendersTo): what *Trace this Service* picks its client by.
+   */
+  | { id: number; kind: 'senders'; held: string[]; addresses: string[] };
 
 /**
  * A document read from its file by the worker instead of from `text` (a saved document: the
@@ -137,6 +148,9 @@ export type WorkerResponse =
   | { id: number; kind: 'manifest'; value: { facts: PackedFacts; problem?: string } }
   | { id: number; kind: 'analyzed'; value: AnalyzedPaste }
   | { id: number; kind: 'trace'; value: TraceAnswer }
+  | { id: number; kind: 'diagnosed'; value: Diagnosis }
+  /** Each sender's address and how many packets it sent. */
+  | { id: number; kind: 'senders'; value: [address: string, packets: number][] }
   /** The blocks read again came as parts: they replace `splice.removed` blocks from `splice.at`. */
   | { id: number; kind: 'edited'; value: (ParsedDocument & { splice: EditSplice }) | 'out-of-sync' }
   /** The hover's sentences; undefined when the worker does not hold that version of the document. */

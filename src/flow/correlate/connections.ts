@@ -1,8 +1,8 @@
-import type { Packet } from '../../model';
+import type { Endpoint4, Packet } from '../../model';
 import type { ConnectionOutcome } from '../types';
 import { connectionKey, packetTime } from './packetKey';
 import { timeSpan } from './timing';
-import type { CaptureSite } from './sites';
+import { SitesOfList, type CaptureSite, type PacketSites } from './sites';
 
 /** A packet of a connection as one capture saw it, with the form it had there. */
 export interface Sighting {
@@ -54,50 +54,32 @@ export function endpointKey(ip: string | undefined, port: number | undefined): s
   return `${ip ?? ''}:${port ?? ''}`;
 }
 
-/** The frame a line carries for connection tracking: the inner frame of a VXLAN packet, else the packet. */
-function frameOf(packet: Packet): { frame: Packet; encapsulated: boolean } {
-  return packet.inner && packet.inner.network === 'ip'
-    ? { frame: packet.inner, encapsulated: true }
-    : { frame: packet, encapsulated: false };
-}
-
-/** What links NAT versions of one connection: the client's ISN (TCP), DNS id or ICMP id with the client. */
-function linkKeys(leg: ConnectionLeg, protocol: string): string[] {
-  const keys = new Set<string>();
-  for (const { frame } of leg.sightings) {
-    const tcp = frame.tcp;
-    if (protocol === 'tcp' && tcp) {
-      if (tcp.flags === 'S' && tcp.seq !== undefined) keys.add(`isn|${tcp.seq}`);
-      else if (tcp.flags === 'S.' && tcp.ack !== undefined) keys.add(`isn|${tcp.ack - 1}`);
-    } else if (protocol === 'udp' && frame.dns) {
-      const client = frame.dns.response ? frame.dst : frame.src;
-      keys.add(`dns|${frame.dns.id}|${client?.port ?? ''}`);
-    } else if (protocol === 'icmp' && frame.icmp?.id !== undefined) {
-      keys.add(`icmp|${frame.icmp.id}|${frame.icmp.seq ?? ''}`);
-    }
-  }
-  return [...keys];
-}
-
 function outcomeOf(protocol: string, sightings: readonly Sighting[]): ConnectionOutcome {
-  const frames = sightings.map((sighting) => sighting.frame);
   if (protocol !== 'tcp') {
-    if (frames.some((packet) => packet.protocol === 'icmp' && /unreachable|exceeded/i.test(packet.icmp?.type ?? '')))
-      return 'unreachable';
-    const first = frames[0];
-    const replied = frames.some(
-      (packet) =>
-        packet.src?.ip !== first?.src?.ip || packet.src?.port !== first?.src?.port || packet.dns?.response === true,
+    const unreachable = (packet: Packet) =>
+      packet.protocol === 'icmp' && /unreachable|exceeded/i.test(packet.icmp?.type ?? '');
+    if (sightings.some((sighting) => unreachable(sighting.frame))) return 'unreachable';
+    const first = sightings[0]?.frame as Packet | undefined;
+    const replied = sightings.some(
+      ({ frame }) =>
+        frame.src?.ip !== first?.src?.ip || frame.src?.port !== first?.src?.port || frame.dns?.response === true,
     );
     return replied ? 'answered' : 'no-reply';
   }
-  const flags = frames.map((packet) => packet.tcp?.flags ?? '');
-  const synAck = flags.some((flag) => flag === 'S.');
-  const rst = flags.some((flag) => flag.includes('R'));
-  const fins = flags.filter((flag) => flag.includes('F'));
+  let synAck = false;
+  let rst = false;
+  let syn = false;
+  let fins = 0;
+  for (const { frame } of sightings) {
+    const flags = frame.tcp?.flags ?? '';
+    if (flags === 'S.') synAck = true;
+    if (flags === 'S') syn = true;
+    if (flags.includes('R')) rst = true;
+    if (flags.includes('F')) fins++;
+  }
   if (rst) return synAck ? 'reset' : 'refused';
-  if (!synAck) return flags.some((flag) => flag === 'S') ? 'no-reply' : 'unknown';
-  return fins.length >= 2 ? 'closed' : 'established';
+  if (!synAck) return syn ? 'no-reply' : 'unknown';
+  return fins >= 2 ? 'closed' : 'established';
 }
 
 class Links {
@@ -122,6 +104,45 @@ class Links {
 }
 
 /**
+ * What links NAT versions of one connection, and the first leg that carried it: the client's ISN
+ * (a SYN's seq, a SYN-ACK's ack - 1), a DNS id with the client's port, an ICMP id and sequence.
+ * Numbers in maps, no key string per packet.
+ */
+class LinkIndex {
+  private readonly isn = new Map<number, number>();
+  private readonly dns = new Map<number, Map<number | undefined, number>>();
+  private readonly icmp = new Map<number, Map<number | undefined, number>>();
+
+  constructor(private readonly links: Links) {}
+
+  /** Links leg `index` with the first leg whose frames carried what `frame` carries. */
+  add(frame: Packet, index: number): void {
+    const tcp = frame.tcp;
+    if (frame.protocol === 'tcp' && tcp) {
+      if (tcp.flags === 'S' && tcp.seq !== undefined) this.link(this.isn, tcp.seq, index);
+      else if (tcp.flags === 'S.' && tcp.ack !== undefined) this.link(this.isn, tcp.ack - 1, index);
+    } else if (frame.protocol === 'udp' && frame.dns) {
+      const client = frame.dns.response ? frame.dst : frame.src;
+      this.link(LinkIndex.inner(this.dns, frame.dns.id), client?.port, index);
+    } else if (frame.protocol === 'icmp' && frame.icmp?.id !== undefined) {
+      this.link(LinkIndex.inner(this.icmp, frame.icmp.id), frame.icmp.seq, index);
+    }
+  }
+
+  private link<K>(first: Map<K, number>, key: K, index: number): void {
+    const known = first.get(key);
+    if (known === undefined) first.set(key, index);
+    else if (known !== index) this.links.join(index, known);
+  }
+
+  private static inner(outer: Map<number, Map<number | undefined, number>>, id: number) {
+    let byNumber = outer.get(id);
+    if (!byNumber) outer.set(id, (byNumber = new Map<number | undefined, number>()));
+    return byNumber;
+  }
+}
+
+/**
  * Reconstructs the connections in `packets` (any number of captures and nodes): TCP, UDP and
  * ICMP packets grouped by 5-tuple into legs, legs of one connection linked across NAT.
  * `addressed` says which `ip:port` ends a client addresses that NAT then rewrites (ClusterIPs,
@@ -130,70 +151,85 @@ class Links {
  */
 export function reconstructConnections(
   packets: readonly Packet[],
-  siteOf: ReadonlyMap<Packet, CaptureSite> = new Map(),
+  siteOf: PacketSites = new Map<Packet, CaptureSite>(),
   addressed?: (endpoint: string) => boolean,
 ): Connection[] {
-  const legs = new Map<string, ConnectionLeg>();
-  const order: ConnectionLeg[] = [];
-  const protocolOf = new Map<ConnectionLeg, 'tcp' | 'udp' | 'icmp'>();
-  for (const packet of packets) {
-    const { frame, encapsulated } = frameOf(packet);
-    const key = connectionKey(frame);
-    if (!key || (frame.protocol !== 'tcp' && frame.protocol !== 'udp' && frame.protocol !== 'icmp')) continue;
-    let leg = legs.get(key);
-    if (!leg) {
-      leg = {
-        key,
-        from: endpointKey(frame.src?.ip, frame.src?.port),
-        to: endpointKey(frame.dst?.ip, frame.dst?.port),
-        sightings: [],
-      };
-      legs.set(key, leg);
-      order.push(leg);
-      protocolOf.set(leg, frame.protocol);
+  // The sites of a SitedPackets list itself: by position, no lookup per packet.
+  const byPosition = siteOf instanceof SitesOfList && siteOf.packets === packets ? siteOf : undefined;
+  const legs = new Map<string, LegState>();
+  const order: LegState[] = [];
+  const links = new Links();
+  const linkIndex = new LinkIndex(links);
+  // The leg of each (protocol, source, destination) endpoint objects met: the parser shares one
+  // object per endpoint, so most packets find their leg without building the key string. (The key
+  // of a TCP or UDP packet with both ports depends on nothing else; nothing here changes an endpoint.)
+  const byEnds = {
+    tcp: new Map<Endpoint4, Map<Endpoint4, LegState>>(),
+    udp: new Map<Endpoint4, Map<Endpoint4, LegState>>(),
+  };
+  for (let position = 0; position < packets.length; position++) {
+    const packet = packets[position];
+    const encapsulated = packet.inner !== undefined && packet.inner.network === 'ip';
+    const frame = encapsulated ? packet.inner! : packet;
+    const protocol = frame.protocol;
+    if (protocol !== 'tcp' && protocol !== 'udp' && protocol !== 'icmp') continue;
+    const { src, dst } = frame;
+    const ported = protocol !== 'icmp' && src?.port !== undefined && dst?.port !== undefined;
+    let state = ported ? byEnds[protocol].get(src)?.get(dst) : undefined;
+    if (!state) {
+      const key = connectionKey(frame);
+      if (!key) continue;
+      state = legs.get(key);
+      if (!state) {
+        const leg: ConnectionLeg = {
+          key,
+          from: endpointKey(src?.ip, src?.port),
+          to: endpointKey(dst?.ip, dst?.port),
+          sightings: [],
+        };
+        state = { leg, protocol, index: links.add(), sawSyn: false, sawHandshake: false };
+        legs.set(key, state);
+        order.push(state);
+      }
+      // Both ways: the key is the same for the reply.
+      if (ported) {
+        remember(byEnds[protocol], src, dst, state);
+        remember(byEnds[protocol], dst, src, state);
+      }
     }
+    linkIndex.add(frame, state.index);
     // A handshake seen after the leg started decides who the client is: the SYN's sender, else the
     // SYN-ACK's receiver (a capture that shows a NAT form only in the replies, as `-i cni0` does).
-    if (frame.tcp?.flags === 'S' && !leg.sightings.some((sighting) => sighting.frame.tcp?.flags === 'S')) {
-      leg.from = endpointKey(frame.src?.ip, frame.src?.port);
-      leg.to = endpointKey(frame.dst?.ip, frame.dst?.port);
-    } else if (
-      frame.tcp?.flags === 'S.' &&
-      !leg.sightings.some((sighting) => /^S\.?$/.test(sighting.frame.tcp?.flags ?? ''))
-    ) {
-      leg.from = endpointKey(frame.dst?.ip, frame.dst?.port);
-      leg.to = endpointKey(frame.src?.ip, frame.src?.port);
+    const flags = frame.tcp?.flags;
+    if (flags === 'S' && !state.sawSyn) {
+      state.leg.from = endpointKey(frame.src?.ip, frame.src?.port);
+      state.leg.to = endpointKey(frame.dst?.ip, frame.dst?.port);
+    } else if (flags === 'S.' && !state.sawHandshake) {
+      state.leg.from = endpointKey(frame.dst?.ip, frame.dst?.port);
+      state.leg.to = endpointKey(frame.src?.ip, frame.src?.port);
     }
-    leg.sightings.push({ packet, frame, site: siteOf.get(packet), encapsulated });
+    if (flags === 'S') state.sawSyn = true;
+    if (flags === 'S' || flags === 'S.') state.sawHandshake = true;
+    state.leg.sightings.push({
+      packet,
+      frame,
+      site: byPosition ? byPosition.at(position) : siteOf.get(packet),
+      encapsulated,
+    });
   }
 
-  const links = new Links();
-  const indexOf = new Map<ConnectionLeg, number>();
-  const byLinkKey = new Map<string, number>();
-  for (const leg of order) {
-    const index = links.add();
-    indexOf.set(leg, index);
-    for (const linkKey of linkKeys(leg, protocolOf.get(leg)!)) {
-      const known = byLinkKey.get(linkKey);
-      if (known === undefined) byLinkKey.set(linkKey, index);
-      else links.join(index, known);
-    }
-  }
-
-  const groups = new Map<number, ConnectionLeg[]>();
-  for (const leg of order) {
-    const root = links.find(indexOf.get(leg)!);
+  const groups = new Map<number, LegState[]>();
+  for (const state of order) {
+    const root = links.find(state.index);
     const list = groups.get(root);
-    if (list) list.push(leg);
-    else groups.set(root, [leg]);
+    if (list) list.push(state);
+    else groups.set(root, [state]);
   }
 
   const connections: Connection[] = [];
   for (const group of groups.values()) {
-    const protocol = protocolOf.get(group[0])!;
-    const timed = (leg: ConnectionLeg) =>
-      timeSpan(leg.sightings.map((sighting) => sighting.packet))?.first ?? Number.POSITIVE_INFINITY;
-    const byTime = [...group].sort((leg, other) => timed(leg) - timed(other));
+    const protocol = group[0].protocol;
+    const byTime = legsByTime(group);
     // The form the client addressed: the first one seen, unless a capture missed the client's side
     // and a later leg from the same client goes to an address the client can have chosen (a
     // ClusterIP or a node's NodePort, as `addressed` says) while the first goes to a pod.
@@ -206,10 +242,7 @@ export function reconstructConnections(
       byTime.splice(byTime.indexOf(original), 1);
       byTime.unshift(original);
     }
-    const sightings = group.flatMap((leg) => leg.sightings);
-    sightings.sort(
-      (sighting, other) => (packetTime(sighting.packet) ?? Infinity) - (packetTime(other.packet) ?? Infinity),
-    );
+    const sightings = inTimeOrder(group.length === 1 ? group[0].leg.sightings.slice() : group.flatMap(sightingsOf));
     const span = timeSpan(sightings.map((sighting) => sighting.packet));
     connections.push({
       protocol,
@@ -224,6 +257,58 @@ export function reconstructConnections(
   }
   connections.sort((connection, other) => (connection.start ?? Infinity) - (other.start ?? Infinity));
   return connections;
+}
+
+function remember(byEnds: Map<Endpoint4, Map<Endpoint4, LegState>>, from: Endpoint4, to: Endpoint4, state: LegState) {
+  let byTo = byEnds.get(from);
+  if (!byTo) byEnds.set(from, (byTo = new Map<Endpoint4, LegState>()));
+  byTo.set(to, state);
+}
+
+/** A leg while connections are rebuilt: its protocol and whether a SYN (or SYN-ACK) was seen yet. */
+interface LegState {
+  leg: ConnectionLeg;
+  protocol: Connection['protocol'];
+  /** The leg's number in the order legs were first seen (its entry in `Links`). */
+  index: number;
+  sawSyn: boolean;
+  sawHandshake: boolean;
+}
+
+const sightingsOf = (state: LegState): Sighting[] => state.leg.sightings;
+
+/** The legs of one connection by the time of their first packet (untimed ones last). */
+function legsByTime(group: readonly LegState[]): ConnectionLeg[] {
+  if (group.length === 1) return [group[0].leg];
+  const firstTime = new Map(
+    group.map((state) => [
+      state.leg,
+      timeSpan(state.leg.sightings.map((sighting) => sighting.packet))?.first ?? Number.POSITIVE_INFINITY,
+    ]),
+  );
+  return group.map((state) => state.leg).sort((leg, other) => firstTime.get(leg)! - firstTime.get(other)!);
+}
+
+/**
+ * Sightings sorted by capture time (untimed ones last, in input order). Sightings already in
+ * order, every one timed (one capture's own packets), are left as they are: the sort would not move them.
+ */
+function inTimeOrder(sightings: Sighting[]): Sighting[] {
+  let sorted = true;
+  let previous = Number.NEGATIVE_INFINITY;
+  for (const sighting of sightings) {
+    const time = packetTime(sighting.packet);
+    if (time === undefined || time < previous) {
+      sorted = false;
+      break;
+    }
+    previous = time;
+  }
+  if (!sorted)
+    sightings.sort(
+      (sighting, other) => (packetTime(sighting.packet) ?? Infinity) - (packetTime(other.packet) ?? Infinity),
+    );
+  return sightings;
 }
 
 /** The destination after DNAT: a leg that keeps the client's address and port but goes elsewhere. */

@@ -57,53 +57,8 @@ export function correlateOptionsOf(model: ClusterModel): Required<CorrelateOptio
  * One pass plus per-group work: linear in the number of packets.
  */
 export function correlate(packets: readonly Packet[], options: CorrelateOptions = {}): Correlation {
-  const groups: PacketGroup[] = [];
-  const openGroup = new Map<string, PacketGroup>();
-  // Groups in creation order, to forget the ones whose window has passed (keeps the map small on long captures).
-  const openOrder: PacketGroup[] = [];
-  let head = 0;
-  // Keys of closed groups, only as far as TCP needs them to recognise a retransmission.
-  const closedTcp = new Set<string>();
   const retransmitted = new Set<Packet>();
-
-  for (const packet of packets) {
-    const key = samePacketKey(packet);
-    const time = packetTime(packet);
-    if (time !== undefined) {
-      while (
-        head < openOrder.length &&
-        openOrder[head].start !== undefined &&
-        time - openOrder[head].start! > SAME_PACKET_WINDOW_S
-      ) {
-        const old = openOrder[head++];
-        if (openGroup.get(old.key) === old) {
-          openGroup.delete(old.key);
-          if (old.packets[0].protocol === 'tcp') closedTcp.add(old.key);
-        }
-      }
-      if (head > 4096 && head * 2 > openOrder.length) {
-        openOrder.splice(0, head);
-        head = 0;
-      }
-    }
-    const open = openGroup.get(key);
-    const seenHere = open
-      ? open.packets.some((earlier) => earlier.interface === packet.interface && earlier.direction === packet.direction)
-      : false;
-    const inWindow =
-      open !== undefined &&
-      (time === undefined || open.start === undefined || time - open.start <= SAME_PACKET_WINDOW_S);
-    if (open && inWindow && !seenHere) {
-      open.packets.push(packet);
-      continue;
-    }
-    if (packet.protocol === 'tcp' && (open || closedTcp.has(key))) retransmitted.add(packet);
-    const packetGroup: PacketGroup = { key, packets: [packet], start: time };
-    groups.push(packetGroup);
-    openGroup.set(key, packetGroup);
-    openOrder.push(packetGroup);
-  }
-
+  const groups = samePacketGroups(packets, retransmitted);
   const floodList = floods(groups, options.vethNames);
   const floodOf = new Map<Packet, Flood>();
   for (const flood of floodList) for (const packet of flood.group.packets) floodOf.set(packet, flood);
@@ -119,20 +74,251 @@ export function correlate(packets: readonly Packet[], options: CorrelateOptions 
   };
 }
 
+/** What a trace reads from every packet it read, not only from a connection's own. */
+export type SharedCorrelation = Pick<Correlation, 'vethClaims' | 'arp' | 'icmpErrors'>;
+
+/**
+ * The part of `correlate` a trace needs over all its packets (veth claims, ARP exchanges, ICMP
+ * errors), the same as `correlate` gives for them; NAT pairs, floods and TCP connections it
+ * correlates per connection, from that connection's packets.
+ */
+export function sharedCorrelation(packets: readonly Packet[], options: CorrelateOptions = {}): SharedCorrelation {
+  const groups = samePacketGroups(packets);
+  return {
+    vethClaims: vethClaims(groups, options.vethNames),
+    arp: arpExchanges(groups),
+    icmpErrors: icmpErrors(packets),
+  };
+}
+
+/**
+ * Sightings of one packet (on several interfaces) grouped, in order of their first sighting. When
+ * `retransmitted` is given, the TCP packets that repeat an earlier group's packet are added to it.
+ */
+function samePacketGroups(packets: readonly Packet[], retransmitted?: Set<Packet>): PacketGroup[] {
+  const groups: PacketGroup[] = [];
+  const openGroups = new OpenGroups();
+  // Groups in creation order (and their key numbers), to forget the ones whose window has passed
+  // (keeps the open groups few on long captures).
+  const openOrder: PacketGroup[] = [];
+  const openHashes: (number | undefined)[] = [];
+  let head = 0;
+  // Keys of closed groups, only as far as TCP needs them to recognise a retransmission.
+  const closedTcp = new Set<string>();
+
+  for (const packet of packets) {
+    const time = packetTime(packet);
+    if (time !== undefined) {
+      while (
+        head < openOrder.length &&
+        openOrder[head].start !== undefined &&
+        time - openOrder[head].start! > SAME_PACKET_WINDOW_S
+      ) {
+        const old = openOrder[head];
+        if (openGroups.close(old, openHashes[head++]) && retransmitted && old.packets[0].protocol === 'tcp')
+          closedTcp.add(old.key);
+      }
+      if (head > 4096 && head * 2 > openOrder.length) {
+        openOrder.splice(0, head);
+        openHashes.splice(0, head);
+        head = 0;
+      }
+    }
+    const hash = openGroups.hashOf(packet);
+    const found = openGroups.find(packet, hash);
+    const open = found?.group;
+    const seenHere = open
+      ? open.packets.some((earlier) => earlier.interface === packet.interface && earlier.direction === packet.direction)
+      : false;
+    const inWindow =
+      open !== undefined &&
+      (time === undefined || open.start === undefined || time - open.start <= SAME_PACKET_WINDOW_S);
+    if (open && inWindow && !seenHere) {
+      open.packets.push(packet);
+      continue;
+    }
+    const key = found ? found.group.key : samePacketKey(packet);
+    if (retransmitted && packet.protocol === 'tcp' && (open || closedTcp.has(key))) retransmitted.add(packet);
+    const packetGroup: PacketGroup = { key, packets: [packet], start: time };
+    groups.push(packetGroup);
+    openGroups.open(packetGroup, hash);
+    openOrder.push(packetGroup);
+    openHashes.push(hash);
+  }
+  return groups;
+}
+
+/**
+ * The open group of each samePacketKey. Most packets of a capture are seen once, so most lookups
+ * find nothing: groups are filed by a number made of the key's numbers (ports, TCP seq and ack, DNS
+ * and ICMP ids, length; ARP's addresses numbered in order of appearance), and a packet is compared
+ * only with the open groups of its number: field by field (the same fields, the same key), else by
+ * key string. Equal keys give equal numbers: a key's fields are told apart by `|`, and a packet whose
+ * text fields hold one (it would shift fields) is filed by its key string, as are other protocols.
+ */
+class OpenGroups {
+  private readonly byKey = new Map<string, PacketGroup>();
+  private readonly byHash = new Map<number, PacketGroup[]>();
+  private readonly addressNumbers = new Map<string, number>();
+
+  /** The open group with the packet's key. */
+  find(packet: Packet, hash: number | undefined): { group: PacketGroup } | undefined {
+    if (hash === undefined) {
+      const group = this.byKey.get(samePacketKey(packet));
+      return group && { group };
+    }
+    const filed = this.byHash.get(hash);
+    if (!filed) return undefined;
+    let group = filed.find((candidate) => sameKeyFields(packet, candidate.packets[0]));
+    if (!group) {
+      const key = samePacketKey(packet);
+      group = filed.find((candidate) => candidate.key === key);
+    }
+    return group && { group };
+  }
+
+  /** A new group: the open one for its key from now on. */
+  open(group: PacketGroup, hash: number | undefined): void {
+    if (hash === undefined) {
+      this.byKey.set(group.key, group);
+      return;
+    }
+    const filed = this.byHash.get(hash);
+    if (!filed) {
+      this.byHash.set(hash, [group]);
+      return;
+    }
+    const same = filed.findIndex((candidate) => candidate.key === group.key);
+    if (same >= 0) filed[same] = group;
+    else filed.push(group);
+  }
+
+  /** Forgets a group whose window has passed; true when it was still the open one for its key. */
+  close(group: PacketGroup, hash: number | undefined): boolean {
+    if (hash === undefined) {
+      if (this.byKey.get(group.key) !== group) return false;
+      this.byKey.delete(group.key);
+      return true;
+    }
+    const filed = this.byHash.get(hash);
+    const at = filed ? filed.indexOf(group) : -1;
+    if (at < 0) return false;
+    if (filed!.length === 1) this.byHash.delete(hash);
+    else filed!.splice(at, 1);
+    return true;
+  }
+
+  /** The number equal samePacketKeys share, or undefined for a packet filed by its key string. */
+  hashOf(packet: Packet): number | undefined {
+    const src = packet.src;
+    const dst = packet.dst;
+    switch (packet.protocol) {
+      case 'tcp':
+        if (hasBar(src?.ip) || hasBar(dst?.ip) || hasBar(packet.tcp?.flags)) return undefined;
+        return mix(mix(mix(mix(mix(1, src?.port), dst?.port), packet.tcp?.seq), packet.tcp?.ack), packet.length);
+      case 'udp':
+        if (hasBar(src?.ip) || hasBar(dst?.ip)) return undefined;
+        return mix(mix(mix(mix(2, src?.port), dst?.port), packet.dns?.id), packet.length);
+      case 'icmp':
+      case 'icmp6':
+        if (hasBar(src?.ip) || hasBar(dst?.ip) || hasBar(packet.icmp?.type)) return undefined;
+        return mix(mix(mix(3, packet.icmp?.id), packet.icmp?.seq), packet.length);
+      case 'arp': {
+        const arp = packet.arp;
+        if (hasBar(arp?.op) || hasBar(arp?.targetIp) || hasBar(arp?.senderIp) || hasBar(arp?.mac)) return undefined;
+        return mix(mix(4, this.addressNumber(arp?.targetIp)), this.addressNumber(arp?.senderIp));
+      }
+      default:
+        return undefined;
+    }
+  }
+
+  /** A number per address as the key prints it (a missing one as `undefined`). */
+  private addressNumber(address: string | undefined): number {
+    const text = address ?? 'undefined';
+    let number = this.addressNumbers.get(text);
+    if (number === undefined) this.addressNumbers.set(text, (number = this.addressNumbers.size));
+    return number;
+  }
+}
+
+const hasBar = (text: string | undefined) => text !== undefined && text.includes('|');
+
+/** Mixes one of a key's numbers in (NaN and undefined count as 0: equal numbers, equal result). */
+function mix(hash: number, value: number | undefined): number {
+  const number = value ?? 0;
+  return (Math.imul(hash, 0x01000193) ^ (number | 0) ^ ((number / 4294967296) | 0)) | 0;
+}
+
+/**
+ * True when two packets have the same value in every field samePacketKey reads (then their keys are
+ * equal; false says nothing: see OpenGroups).
+ */
+function sameKeyFields(packet: Packet, other: Packet): boolean {
+  const kind = (protocol: string | undefined) => (protocol === 'icmp6' ? 'icmp' : protocol);
+  if (kind(packet.protocol) !== kind(other.protocol) || packet.length !== other.length) return false;
+  switch (packet.protocol) {
+    case 'arp':
+      return (
+        packet.arp?.op === other.arp?.op &&
+        packet.arp?.targetIp === other.arp?.targetIp &&
+        packet.arp?.senderIp === other.arp?.senderIp &&
+        packet.arp?.mac === other.arp?.mac
+      );
+    case 'tcp':
+      return (
+        sameEnds(packet, other) &&
+        packet.tcp?.flags === other.tcp?.flags &&
+        packet.tcp?.seq === other.tcp?.seq &&
+        packet.tcp?.seqEnd === other.tcp?.seqEnd &&
+        packet.tcp?.ack === other.tcp?.ack
+      );
+    case 'udp':
+      return (
+        sameEnds(packet, other) &&
+        (packet.dns === undefined) === (other.dns === undefined) &&
+        packet.dns?.id === other.dns?.id &&
+        packet.dns?.response === other.dns?.response
+      );
+    case 'icmp':
+    case 'icmp6':
+      return (
+        packet.src?.ip === other.src?.ip &&
+        packet.dst?.ip === other.dst?.ip &&
+        packet.icmp?.type === other.icmp?.type &&
+        packet.icmp?.id === other.icmp?.id &&
+        packet.icmp?.seq === other.icmp?.seq
+      );
+    default:
+      return false;
+  }
+}
+
+const sameEnds = (packet: Packet, other: Packet) =>
+  packet.src?.ip === other.src?.ip &&
+  packet.src?.port === other.src?.port &&
+  packet.dst?.ip === other.dst?.ip &&
+  packet.dst?.port === other.dst?.port;
+
 function vethClaims(groups: readonly PacketGroup[], known?: ReadonlySet<string>): VethClaim[] {
   const out: VethClaim[] = [];
-  const seen = new Set<string>();
-  const claim = (vethClaim: VethClaim) => {
-    const key = `${vethClaim.ip}|${vethClaim.iface}|${vethClaim.how}`;
-    if (seen.has(key)) return;
-    seen.add(key);
-    out.push(vethClaim);
+  // Claims made so far, by address, interface and kind: maps of the parser's own strings (their
+  // hashes are kept), no key string built per packet.
+  const seen = new Map<string, Map<string, Set<VethClaim['how']>>>();
+  const claim = (ip: string, iface: string, how: VethClaim['how'], evidence: VethClaim['evidence']) => {
+    let byIface = seen.get(ip);
+    if (!byIface) seen.set(ip, (byIface = new Map<string, Set<VethClaim['how']>>()));
+    let kinds = byIface.get(iface);
+    if (!kinds) byIface.set(iface, (kinds = new Set<VethClaim['how']>()));
+    if (kinds.has(how)) return;
+    kinds.add(how);
+    out.push({ ip, iface, how, evidence });
   };
   for (const packetGroup of groups) {
-    const vethOuts = packetGroup.packets.filter(
-      (packet) => packet.direction === 'Out' && looksLikeVeth(packet.interface, known),
-    );
+    let vethOut: Packet | undefined;
+    let vethOuts = 0;
     for (const packet of packetGroup.packets) {
+      if (packet.direction === 'Out' && looksLikeVeth(packet.interface, known) && vethOuts++ === 0) vethOut = packet;
       // Received on a host-side veth (`P`: addressed to another host's MAC, `In`: to the node's own cni0 MAC,
       // `B`: broadcast): the frame came out of the pod behind that veth.
       if (
@@ -141,16 +327,15 @@ function vethClaims(groups: readonly PacketGroup[], known?: ReadonlySet<string>)
       )
         continue;
       if (packet.network === 'ip' && packet.src?.ip && packet.direction !== 'B')
-        claim({ ip: packet.src.ip, iface: packet.interface!, how: 'sent', evidence: packet.evidence });
+        claim(packet.src.ip, packet.interface!, 'sent', packet.evidence);
       if (packet.protocol === 'arp') {
         const ip = packet.arp?.op === 'reply' ? arpReplyIp(packet) : packet.arp?.senderIp;
-        if (ip) claim({ ip, iface: packet.interface!, how: 'arp', evidence: packet.evidence });
+        if (ip) claim(ip, packet.interface!, 'arp', packet.evidence);
       }
     }
     const first = packetGroup.packets[0];
-    if (first.network === 'ip' && vethOuts.length === 1 && first.dst?.ip && isUnicastIp(first.dst.ip)) {
-      claim({ ip: first.dst.ip, iface: vethOuts[0].interface!, how: 'delivered', evidence: vethOuts[0].evidence });
-    }
+    if (first.network === 'ip' && vethOuts === 1 && first.dst?.ip && isUnicastIp(first.dst.ip))
+      claim(first.dst.ip, vethOut!.interface!, 'delivered', vethOut!.evidence);
   }
   return out;
 }

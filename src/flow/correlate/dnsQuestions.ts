@@ -19,21 +19,43 @@ const cache = new WeakMap<readonly Packet[], (p: Packet) => DnsQuestion | undefi
 export function dnsQuestions(packets: readonly Packet[]): (p: Packet) => DnsQuestion | undefined {
   const known = cache.get(packets);
   if (known) return known;
-  const asked = new Map<string, DnsQuestion>();
+  const pairing = new DnsPairing();
   const paired = new Map<Packet, DnsQuestion>();
   for (const packet of packets) {
-    const dns = packet.dns;
-    if (!dns) continue;
-    if (!dns.response) {
-      if (dns.qname && packet.src)
-        asked.set(`${dns.id} ${packet.src.ip} ${packet.src.port}`, { name: dns.qname, type: dns.qtype });
-    } else if (!dns.qname && packet.dst) {
-      const dnsQuestion = asked.get(`${dns.id} ${packet.dst.ip} ${packet.dst.port}`);
-      if (dnsQuestion) paired.set(packet, dnsQuestion);
-    }
+    const dnsQuestion = pairing.read(packet);
+    if (dnsQuestion) paired.set(packet, dnsQuestion);
   }
   const question = (packet: Packet): DnsQuestion | undefined =>
     packet.dns?.qname ? { name: packet.dns.qname, type: packet.dns.qtype } : paired.get(packet);
   cache.set(packets, question);
   return question;
+}
+
+/**
+ * dnsQuestions one packet at a time, in capture order: `read` files a query and gives an answer
+ * printed without its question the question of its query among the packets read before it.
+ */
+export class DnsPairing {
+  // The latest query of each (address, port, id): nested maps of the parser's own strings and
+  // numbers (their hashes are kept) rather than a key string built for each packet.
+  private readonly asked = new Map<string, Map<number | undefined, Map<number, DnsQuestion>>>();
+
+  /** The question of an answer without one (undefined for queries, answers with one, others). */
+  read(packet: Packet): DnsQuestion | undefined {
+    const dns = packet.dns;
+    if (!dns) return undefined;
+    if (!dns.response) {
+      if (dns.qname && packet.src) {
+        const { ip, port } = packet.src;
+        let byPort = this.asked.get(ip);
+        if (!byPort) this.asked.set(ip, (byPort = new Map<number | undefined, Map<number, DnsQuestion>>()));
+        let byId = byPort.get(port);
+        if (!byId) byPort.set(port, (byId = new Map<number, DnsQuestion>()));
+        byId.set(dns.id, { name: dns.qname, type: dns.qtype });
+      }
+      return undefined;
+    }
+    if (dns.qname || !packet.dst) return undefined;
+    return this.asked.get(packet.dst.ip)?.get(packet.dst.port)?.get(dns.id);
+  }
 }

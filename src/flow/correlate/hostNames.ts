@@ -87,10 +87,13 @@ function readBack(endpoint: Endpoint4 | undefined, names: HostNames): Endpoint4 
 
 /** Gives a packet (and its VXLAN inner frame) the addresses behind the names tcpdump printed. */
 export function readBackNames(packet: Packet, names: HostNames): void {
-  for (const frame of packet.inner ? [packet, packet.inner] : [packet]) {
-    const src = readBack(frame.src, names);
-    if (src) frame.src = src;
-    const dst = readBack(frame.dst, names);
-    if (dst) frame.dst = dst;
-  }
+  readBackFrame(packet, names);
+  if (packet.inner) readBackFrame(packet.inner, names);
+}
+
+function readBackFrame(frame: Packet, names: HostNames): void {
+  const src = readBack(frame.src, names);
+  if (src) frame.src = src;
+  const dst = readBack(frame.dst, names);
+  if (dst) frame.dst = dst;
 }

@@ -1,5 +1,5 @@
 import type { Packet } from '../../model';
-import type { CaptureSite } from './sites';
+import type { PacketSites } from './sites';
 
 /** Flannel's default SubnetLen: each node leases one /24 of the pod network. */
 const FLANNEL_SUBNET_LEN = 24;
@@ -23,10 +23,7 @@ const OVERLAY = /^(?:flannel|vxlan)/;
  *   end's is this node's.
  * A subnet two nodes would claim is left out: the captures contradict each other, nothing is named.
  */
-export function podSubnetNodes(
-  packets: readonly Packet[],
-  siteOf: ReadonlyMap<Packet, CaptureSite>,
-): ReadonlyMap<string, string> {
+export function podSubnetNodes(packets: readonly Packet[], siteOf: PacketSites): ReadonlyMap<string, string> {
   const claims = new Map<string, Set<string>>();
   const claim = (ip: string | undefined, node: string) => {
     if (ip === undefined) return;

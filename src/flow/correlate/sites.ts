@@ -1,4 +1,12 @@
-import { cidrContains, packetTouches, type Capture, type ClusterModel, type Packet, type Pod } from '../../model';
+import {
+  cidrContains,
+  packetTouches,
+  partitionPoint,
+  type Capture,
+  type ClusterModel,
+  type Packet,
+  type Pod,
+} from '../../model';
 import { filterExpression, parseCaptureFilter, type CaptureFilter } from './captureFilter';
 import { hostNames, readBackNames } from './hostNames';
 import { timeSpan } from './timing';
@@ -36,11 +44,95 @@ export interface CaptureSite {
   last?: number;
 }
 
+/** The capture site of a packet read from a capture (undefined for one given as a loose fact). */
+export interface PacketSites {
+  get(packet: Packet): CaptureSite | undefined;
+}
+
 /** The packets that touch a flow's addresses, each with the site of the capture it came from. */
 export interface SitedPackets {
   packets: Packet[];
   sites: CaptureSite[];
-  siteOf: Map<Packet, CaptureSite>;
+  siteOf: SitesOfList;
+}
+
+/** One capture's packets in a SitedPackets list: positions `from` to `to` (exclusive). */
+interface SitedSpan {
+  site: CaptureSite;
+  from: number;
+  to: number;
+  /** The evidence line of each packet, when they are all numbers in ascending order (else `byPacket`). */
+  lines?: number[];
+  byPacket?: Map<Packet, CaptureSite>;
+}
+
+/**
+ * The sites of a SitedPackets list without a map entry per packet (a large capture's trace reads
+ * hundreds of thousands): by position in the list (`at`), or for a packet by the line its evidence
+ * names, binary-searched among its capture's lines and checked to be that very packet. A capture
+ * whose packets' lines are not in order is looked up in a map. When one packet is in several
+ * captures' lists, the last capture's site is its site.
+ */
+export class SitesOfList implements PacketSites {
+  private readonly spans: SitedSpan[] = [];
+  private readonly byUri = new Map<string, SitedSpan[]>();
+  private readonly unordered: SitedSpan[] = [];
+
+  constructor(readonly packets: readonly Packet[]) {}
+
+  /** The packets at positions `from` to `to` of the list were read from the capture at `site`. */
+  add(site: CaptureSite, from: number, to: number): void {
+    if (from === to) return;
+    const span: SitedSpan = { site, from, to };
+    const uri = this.packets[from].evidence[0]?.uri;
+    const lines: number[] = new Array<number>(to - from);
+    let ordered = uri !== undefined;
+    for (let position = from; ordered && position < to; position++) {
+      const evidence = this.packets[position].evidence[0];
+      const line = evidence?.line;
+      if (evidence?.uri !== uri || typeof line !== 'number' || (position > from && line < lines[position - from - 1]))
+        ordered = false;
+      else lines[position - from] = line;
+    }
+    if (ordered) {
+      span.lines = lines;
+      const spans = this.byUri.get(uri);
+      if (spans) spans.push(span);
+      else this.byUri.set(uri, [span]);
+    } else {
+      span.byPacket = new Map(this.packets.slice(from, to).map((packet) => [packet, site]));
+      this.unordered.push(span);
+    }
+    this.spans.push(span);
+  }
+
+  /** The site of the packet at `position` in the list (one capture's span: positions never overlap). */
+  at(position: number): CaptureSite | undefined {
+    const after = partitionPoint(this.spans.length, (index) => this.spans[index].to <= position);
+    const span = this.spans[after] as SitedSpan | undefined;
+    return span && position >= span.from ? span.site : undefined;
+  }
+
+  get(packet: Packet): CaptureSite | undefined {
+    const evidence = packet.evidence[0];
+    const candidates = evidence ? this.byUri.get(evidence.uri) : undefined;
+    let found: SitedSpan | undefined;
+    if (candidates)
+      for (let k = candidates.length - 1; k >= 0 && !found; k--)
+        if (this.holds(candidates[k], packet, evidence.line)) found = candidates[k];
+    for (const span of this.unordered)
+      if ((!found || span.from > found.from) && span.byPacket!.has(packet)) found = span;
+    return found?.site;
+  }
+
+  private holds(span: SitedSpan, packet: Packet, line: number | undefined): boolean {
+    const lines = span.lines!;
+    if (line === undefined) return false;
+    const low = partitionPoint(lines.length, (index) => lines[index] < line);
+    for (let k = low; k < lines.length && lines[k] === line; k++)
+      if (this.packets[span.from + k] === packet) return true;
+    return false;
+  }
 }
 
 const basename = (uri: string) => uri.replace(/^.*[\\/]/, '');
@@ -134,7 +226,7 @@ export function sitedPackets(model: ClusterModel, addresses: ReadonlySet<string>
   const loose = model.all('Packet');
   const packets: Packet[] = ips ? loose.filter((packet) => packetTouches(packet, ips)) : [...loose];
   for (const packet of packets) readBackNames(packet, names);
-  const siteOf = new Map<Packet, CaptureSite>();
+  const siteOf = new SitesOfList(packets);
   const sites: CaptureSite[] = [];
   const undirected: { packet: Packet; iface: string; node: string }[] = [];
   model.captures.forEach((capture, index) => {
@@ -170,6 +262,7 @@ export function sitedPackets(model: ClusterModel, addresses: ReadonlySet<string>
         ? site.interfaces
         : undefined;
     const local = single !== undefined && site.node !== undefined ? nodeLocal(model, site.node) : undefined;
+    const from = packets.length;
     for (const packet of mine) {
       readBackNames(packet, names);
       if (single !== undefined && packet.interface === undefined) {
@@ -181,9 +274,9 @@ export function sitedPackets(model: ClusterModel, addresses: ReadonlySet<string>
         if (packet.direction === undefined && site.node !== undefined)
           undirected.push({ packet, iface: single, node: site.node });
       }
-      siteOf.set(packet, site);
       packets.push(packet);
     }
+    siteOf.add(site, from, packets.length);
   });
   directFromCaptures(packets, siteOf, undirected);
   return { packets, sites, siteOf };
@@ -196,7 +289,7 @@ export function sitedPackets(model: ClusterModel, addresses: ReadonlySet<string>
  */
 function directFromCaptures(
   packets: readonly Packet[],
-  siteOf: ReadonlyMap<Packet, CaptureSite>,
+  siteOf: PacketSites,
   undirected: readonly { packet: Packet; iface: string; node: string }[],
 ): void {
   if (undirected.length === 0) return;

@@ -10,7 +10,7 @@ import {
 import { dnsActor, podActor } from '../actors';
 import { capturedOn, nodeOf, withPackets, type TraceContext } from '../context';
 import { connectionPackets, reconstructConnections } from '../correlate/connections';
-import { dnsQuestions } from '../correlate/dnsQuestions';
+import { dnsQuestions, type DnsQuestion } from '../correlate/dnsQuestions';
 import { resolverOf } from '../resolve';
 import { podByIp } from './endpoints';
 import { podToBridge } from './localHops';
@@ -90,10 +90,10 @@ function allClientExchanges(ctx: TraceContext, clientIp: string): DnsExchange[] 
   });
   const question = dnsQuestions(mine);
   const out: DnsExchange[] = [];
-  for (const exchange of reconstructConnections(mine, ctx.siteOf)) {
-    const asked = exchange.sightings
-      .map((sighting) => question(sighting.frame))
-      .find((dnsQuestion) => dnsQuestion !== undefined);
+  // An exchange keeps its packets and start, not where they were captured: no sites to look up.
+  for (const exchange of reconstructConnections(mine)) {
+    let asked: DnsQuestion | undefined;
+    for (const sighting of exchange.sightings) if ((asked = question(sighting.frame))) break;
     if (asked) out.push({ name: norm(asked.name), packets: connectionPackets(exchange), start: exchange.start });
   }
   byClient.set(clientIp, out);

@@ -144,14 +144,13 @@ function alternatives(
 ): Alternative[] {
   const chosenEv = chosen.evidence;
   // Every connection of the trace that a capture shows going to this endpoint (never "not taken" for those).
-  const takenBy = (endpointChoice: EndpointChoice) =>
-    ctx.b.connections
-      .filter(
-        (connectionSummary) =>
-          endpointChoice.ip !== undefined &&
-          connectionSummary.translated === endpointKey(endpointChoice.ip, endpointChoice.port),
-      )
+  const takenBy = (endpointChoice: EndpointChoice) => {
+    if (endpointChoice.ip === undefined) return [];
+    const endpoint = endpointKey(endpointChoice.ip, endpointChoice.port);
+    return ctx.b.connections
+      .filter((connectionSummary) => connectionSummary.translated === endpoint)
       .map((connectionSummary) => connectionSummary.number);
+  };
   let remaining = 1;
   return choices.map((endpointChoice) => {
     // iptables: the chance of reaching this jump times its own probability, always 1/n overall.

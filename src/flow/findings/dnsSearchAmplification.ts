@@ -1,25 +1,37 @@
 import type { Evidence, Packet } from '../../model';
 import type { TraceContext } from '../context';
-import { dnsQuestions } from '../correlate/dnsQuestions';
+import { DnsPairing } from '../correlate/dnsQuestions';
 import type { Finding } from '../types';
 
-const nxdomainCache = new WeakMap<readonly Packet[], { packet: Packet; name: string }[]>();
+const failedCache = new WeakMap<readonly Packet[], Map<string, Packet[]>>();
+
+/** How many NXDOMAIN answers the finding cites. */
+const CITED = 3;
 
 /**
- * The NXDOMAIN answers among `packets` with the name each answers (capture order), once per packet
- * list: a trace of many connections asks once per flow, all over the same packets.
+ * The first NXDOMAIN answers among `packets` (capture order, at most CITED) to one of the `failed`
+ * names, once per packet list and list of names: every flow of a trace asks about the same names,
+ * and a long capture is read only as far as the first answers.
  */
-function nxdomainAnswers(packets: readonly Packet[]): { packet: Packet; name: string }[] {
-  const known = nxdomainCache.get(packets);
+function failedAnswers(packets: readonly Packet[], failed: readonly string[]): Packet[] {
+  let byNames = failedCache.get(packets);
+  if (!byNames) failedCache.set(packets, (byNames = new Map<string, Packet[]>()));
+  const key = failed.join('\n');
+  const known = byNames.get(key);
   if (known) return known;
-  const question = dnsQuestions(packets);
-  const answers: { packet: Packet; name: string }[] = [];
+  const names = new Set(failed);
+  const pairing = new DnsPairing();
+  const answers: Packet[] = [];
   for (const packet of packets) {
-    if (!packet.dns?.response || !/nxdomain/i.test(packet.dns.rcode ?? '')) continue;
-    const name = question(packet)?.name.replace(/\.$/, '');
-    if (name !== undefined) answers.push({ packet, name });
+    if (answers.length === CITED) break;
+    const question = pairing.read(packet);
+    const dns = packet.dns;
+    if (!dns?.response || !/nxdomain/i.test(dns.rcode ?? '')) continue;
+    const asked = dns.qname ? dns.qname : question?.name;
+    const name = asked?.replace(/\.$/, '');
+    if (name !== undefined && names.has(name)) answers.push(packet);
   }
-  nxdomainCache.set(packets, answers);
+  byNames.set(key, answers);
   return answers;
 }
 
@@ -35,9 +47,7 @@ export function dnsSearchAmplification(
   const { typed, failed, ndots, configEvidence } = asked;
   // an NXDOMAIN answer names its question only with -vv; else its query does (dnsQuestions). The DNS
   // exchanges precede the flow's connection, so they are read from all the trace's packets.
-  const nx = nxdomainAnswers(ctx.allPackets)
-    .filter((answer) => failed.includes(answer.name))
-    .map((answer) => answer.packet);
+  const nx = failedAnswers(ctx.allPackets, failed);
   const observedConfig = configEvidence.some((item) => item.source === 'log' || item.source === 'cluster');
   if (!typed || failed.length === 0 || (!observedConfig && nx.length === 0)) return [];
   return [
@@ -51,7 +61,7 @@ export function dnsSearchAmplification(
         '(each answered NXDOMAIN, and each doubled for A and AAAA) before the name itself. Write the ' +
         `name with a trailing dot ('${typed.replace(/\.$/, '')}.') or lower ndots in the pod's ` +
         'dnsConfig to send one query.',
-      evidence: [...configEvidence, ...nx.slice(0, 3).flatMap((packet) => packet.evidence)],
+      evidence: [...configEvidence, ...nx.flatMap((packet) => packet.evidence)],
     },
   ];
 }

@@ -423,8 +423,11 @@ function wordEnds(text: string, start: number, end: number): boolean {
   return code === 32 || code === -1;
 }
 
-/** s[a, a + n) === s[b, b + n). */
+/**
+ * text[from, from + length) === text[to, to + length), as two slices compared with `===`: V8 compares them natively,
+ * in a fraction of a charCodeAt loop's time. On the benchmark's capture three comparisons in four are hits, each over
+ * the whole rest of a record (~80 characters): the loop cost ~90 ms of CPU there.
+ */
 function sameText(text: string, from: number, to: number, length: number): boolean {
-  for (let k = 0; k < length; k++) if (text.charCodeAt(from + k) !== text.charCodeAt(to + k)) return false;
-  return true;
+  return text.slice(from, from + length) === text.slice(to, to + length);
 }
