@@ -26,6 +26,8 @@ interface Held {
   version: number;
   text: ChunkedText;
   doc: DocumentResult;
+  /** Readied for edits since the last edit (see prepare). */
+  prepared?: boolean;
   index?: { model: ClusterModel; index: LineIndex };
 }
 
@@ -195,7 +197,8 @@ export class HeldDocuments {
    */
   prepare(uri: string): void {
     const held = this.held.get(uri);
-    if (!held) return;
+    if (!held || held.prepared) return;
+    held.prepared = true;
     void held.text.lineStarts;
     cutIntoPieces(held.doc);
   }
@@ -238,6 +241,8 @@ export class HeldDocuments {
     }
     held.version = request.version;
     held.index = undefined;
+    // a block read again whole holds a capture read whole again
+    held.prepared = false;
     // only a capture's packets changed (the same Capture fact, its table read again in place): the
     // model holds the same facts, only what it made of the packets goes
     if (inPlace) this.contextModel?.add([]);

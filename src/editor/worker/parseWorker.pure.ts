@@ -179,7 +179,8 @@ async function answer(
       await sendDocument(request.id, hold ? withoutPackets(parsed) : parsed, own, post);
       const value = { document: emptyDocument(request.uri), lines, parseMs, ...(hold ? { held: true as const } : {}) };
       post({ id: request.id, kind: 'parsed', value });
-      // ready for the first edit while the user reads (see HeldDocuments.prepare): after the first hovers
+      // ready for the first edit while the user reads (see HeldDocuments.prepare): after a first hover, or
+      // a second after the parse
       if (hold) setTimeout(() => held.prepare(request.uri), PREPARE_AFTER_MS);
       return;
     }
@@ -217,6 +218,8 @@ async function answer(
     case 'hover': {
       const place = { line: request.line, character: request.character, lineText: request.lineText };
       post({ id: request.id, kind: 'hover', value: held.hover(request.uri, request.version, place) });
+      // the user reads the hover: time to ready the document for an edit (see HeldDocuments.prepare)
+      setImmediate(() => held.prepare(request.uri));
       return;
     }
     case 'log': {
