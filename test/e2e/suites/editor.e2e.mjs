@@ -42,12 +42,14 @@ function channelLog(server) {
 
 /**
  * Clicks an inline action of a view row (shown while the row is hovered; a refresh of the view
- * redraws the row, so hover again then) and waits for the diagram tab whose title matches `tab`.
- * A click that lands while the view redraws the row (the workspace's first read finishing in the
- * worker) runs nothing: without a tab after 30 s the action is clicked again, at most four times.
+ * redraws the row, so hover again then) and waits for what it shows: the diagram tab whose title
+ * matches `shows` (a RegExp), or the element `shows` (a locator: a QuickPick). A click that lands
+ * while the view redraws the row (the workspace's first read finishing in the worker, the rows of
+ * the last trace's connections added) runs nothing: when nothing shows after 30 s the action is
+ * clicked again, at most four times.
  */
-async function runRowAction(page, row, action, tab) {
-  const opened = tab ? page.locator('.tabs-container .tab', { hasText: tab }).first() : undefined;
+async function runRowAction(page, row, action, shows) {
+  const opened = shows instanceof RegExp ? page.locator('.tabs-container .tab', { hasText: shows }).first() : shows;
   for (let attempt = 1; ; attempt++) {
     await row.hover();
     const clicked = await row
@@ -68,7 +70,7 @@ async function runRowAction(page, row, action, tab) {
         return false;
       });
     if (shown) return;
-    console.log(`    ${action}: no diagram tab 30 s after click ${attempt}; clicking again`);
+    console.log(`    ${action}: nothing shown 30 s after click ${attempt}; clicking again`);
   }
 }
 
@@ -223,9 +225,13 @@ export const tests = [
       await row(/^Connections of the last trace, \S*b-app → /).waitFor({ timeout: 20_000 });
       // A pod: its trace asks where to.
       const pod = pane.locator('.monaco-list-row', { hasText: /^b-app(?!-)/ }).first();
-      await runRowAction(page, pod, 'Trace from this Pod');
+      await runRowAction(
+        page,
+        pod,
+        'Trace from this Pod',
+        page.locator('.quick-input-widget', { hasText: 'Trace from b-app to' }),
+      );
       const input = page.locator('.quick-input-widget input');
-      await page.locator('.quick-input-widget', { hasText: 'Trace from b-app to' }).waitFor({ timeout: 15_000 });
       await input.fill('a-app-57974fdb4-mv7qn');
       await page
         .locator('.quick-input-widget .monaco-list-row', { hasText: 'a-app-57974fdb4-mv7qn' })
