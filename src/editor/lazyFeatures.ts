@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import type { EditorFeatures } from './commands';
 import { registerClusterObjectDocuments } from './cluster/objectDocumentProvider';
 import { DIAGRAM_VIEW_TYPE } from './diagram/viewType';
+import { LOG_LANGUAGES } from './logLanguageIds.pure';
 
 /**
  * Stand-ins, registered at activation, for what lives in the features bundle (dist/features.js:
@@ -26,9 +27,6 @@ const QUICK_FIX_METADATA: vscode.CodeActionProviderMetadata = {
 const MODEL_VIEW_ID = 'kubePacketPath.model';
 /** Registered at activation by src/editor/cluster; every other contributed command is a stand-in. */
 const ACTIVATION_COMMAND_PREFIX = 'kubePacketPath.cluster.';
-
-/** The extension's own log languages: a capture or rule dump opened is read at once (see WorkspaceModel). */
-const LOG_LANGUAGES = new Set(['tcpdump', 'iptables-save']);
 
 /**
  * Opening one of these makes the extension read it: manifests get diagnostics, plain text may be a

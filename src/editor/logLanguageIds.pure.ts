@@ -1,0 +1,5 @@
+/**
+ * The extension's own log languages (package.json `languages`): a document in one of them is a
+ * capture or rule dump the extension reads when it opens (see lazyFeatures and WorkspaceModel).
+ */
+export const LOG_LANGUAGES: ReadonlySet<string> = new Set(['tcpdump', 'iptables-save']);
