@@ -16,10 +16,9 @@ import { connectionCorrelation, summarizeConnection } from './connectionSummary'
 import { chooseFamily, type FamilyWalk, type TraceRequest } from './families/registry';
 import { pickPort } from './families/service';
 import { findingsAbout } from './findings';
-import { withPredictedPods } from './predictPods';
 import { nameWasAsked, traceUnresolvedName } from './nameTrace';
 import { parseDst, resolveTarget, resolverOf, UnknownTargetError, type Target } from './resolve';
-import { sharedWork, type RebuiltConnections, type TraceCache } from './traceCache';
+import { TraceCache, type RebuiltConnections } from './traceCache';
 import type { FlowFamily, TraceResult } from './types';
 
 export interface TraceOptions {
@@ -84,12 +83,9 @@ function title(src: Target, dst: Target, port?: number): string {
  * contradicted. Throws UnknownTargetError (with close matches) for names nobody has.
  */
 export function trace(input: ClusterModel, from: string, to: string, options: TraceOptions = {}): TraceResult {
-  const noPredictedPods = options.noPredictedPods ?? false;
-  const model = options.cache
-    ? options.cache.modelFor(input, noPredictedPods)
-    : noPredictedPods
-      ? input
-      : withPredictedPods(input);
+  // without a cache given, one for this trace alone: the same path either way
+  const cache = options.cache ?? new TraceCache();
+  const model = cache.modelFor(input, options.noPredictedPods ?? false);
   const spec = parseDst(to);
   const src = resolveTarget(model, from, 'source');
   const client: Pod | undefined =
@@ -119,7 +115,7 @@ export function trace(input: ClusterModel, from: string, to: string, options: Tr
   // Every hop of this flow involves the client's address or one of the addresses it talks to, so
   // only those packets are read: a big capture of unrelated traffic costs one filter pass.
   const relevant = relevantAddresses(model, { src, client, dst, nodePortSvc: nodePortSvc?.svc });
-  const shared = options.cache ? options.cache.sharedWork(model, relevant) : sharedWork(model, relevant);
+  const shared = cache.sharedWork(model, relevant);
   const { sited, correlation: allCorr, veths } = shared;
   const request: TraceRequest = { src, client, dst, spec, nodePortSvc, from };
   const { family, walk } = chooseFamily(request, { model, packets: sited.packets });
