@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { EditorFeatures } from './commands';
 import { registerClusterObjectDocuments } from './cluster/objectDocumentProvider';
 import { DIAGRAM_VIEW_TYPE } from './diagram/viewType';
-import { LOG_LANGUAGES } from './logLanguageIds.pure';
+import { LOG_LANGUAGES, PLAIN_LANGUAGES } from './logLanguageIds.pure';
 
 /**
  * Stand-ins, registered at activation, for what lives in the features bundle (dist/features.js:
@@ -14,12 +14,9 @@ import { LOG_LANGUAGES } from './logLanguageIds.pure';
  * hands the call on; the stand-in providers stay and forward to the real ones.
  */
 
-const HOVER_SELECTOR: vscode.DocumentSelector = [
-  { language: 'tcpdump' },
-  { language: 'iptables-save' },
-  { language: 'plaintext' },
-  { language: 'log' },
-];
+const HOVER_SELECTOR: vscode.DocumentSelector = [...LOG_LANGUAGES, ...PLAIN_LANGUAGES].map((language) => ({
+  language,
+}));
 const QUICK_FIX_METADATA: vscode.CodeActionProviderMetadata = {
   providedCodeActionKinds: [vscode.CodeActionKind.QuickFix],
 };
@@ -35,7 +32,7 @@ const ACTIVATION_COMMAND_PREFIX = 'kubePacketPath.cluster.';
 function readsOnOpen(doc: vscode.TextDocument): boolean {
   const local = doc.uri.scheme === 'file' || doc.uri.scheme === 'untitled';
   if (doc.languageId === 'yaml' || LOG_LANGUAGES.has(doc.languageId)) return local;
-  return doc.uri.scheme === 'file' && (doc.languageId === 'plaintext' || doc.languageId === 'log');
+  return doc.uri.scheme === 'file' && PLAIN_LANGUAGES.has(doc.languageId);
 }
 
 export function registerLazyFeatures(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): void {

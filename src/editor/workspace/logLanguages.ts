@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { PLAIN_LANGUAGES } from '../logLanguageIds.pure';
 import { detectedLanguage } from './modelFacts.pure';
 
 /**
@@ -6,7 +7,6 @@ import { detectedLanguage } from './modelFacts.pure';
  * content is tcpdump or iptables-save output is switched to that language when it lies under the
  * log globs (`kubePacketPath.logs.include`); elsewhere the switch is offered once.
  */
-const PLAIN = new Set(['plaintext', 'log']);
 const HEAD_LINES = 60;
 
 export class LogLanguages implements vscode.Disposable {
@@ -24,7 +24,7 @@ export class LogLanguages implements vscode.Disposable {
 
   /** Applies (or offers) the detected language; returns the language the document ends in. */
   async check(doc: vscode.TextDocument): Promise<string> {
-    if (doc.uri.scheme !== 'file' || !PLAIN.has(doc.languageId)) return doc.languageId;
+    if (doc.uri.scheme !== 'file' || !PLAIN_LANGUAGES.has(doc.languageId)) return doc.languageId;
     const language = detectedLanguage(doc.getText(new vscode.Range(0, 0, HEAD_LINES, 0)), doc.uri.toString());
     if (!language) return doc.languageId;
     const globs = vscode.workspace.getConfiguration('kubePacketPath', doc.uri).get<string[]>('logs.include', []);

@@ -7,7 +7,7 @@ import { packFacts } from '../../ingest/factTransfer';
 import type { TraceResult } from '../../flow/types';
 import { traceInWorker } from '../worker/traceInWorker';
 import { diagnoseInWorker } from '../diagnose/diagnoseInWorker';
-import { LOG_LANGUAGES } from '../logLanguageIds.pure';
+import { LOG_LANGUAGES, PLAIN_LANGUAGES } from '../logLanguageIds.pure';
 import type { Diagnosis } from '../../flow';
 import type { WorkerPart } from '../worker/protocol.pure';
 import { withWorkerProgress } from '../worker/parseInWorker';
@@ -45,7 +45,6 @@ const DEBOUNCE_MS = 400;
 const relative = (uri: string) => vscode.workspace.asRelativePath(vscode.Uri.parse(uri));
 /** A trace of a model with more packets than this runs in the parse worker. */
 const TRACE_HERE_MAX_PACKETS = 20_000;
-const PLAIN_LANGUAGES = new Set(['plaintext', 'log']);
 const MANIFEST_LANGUAGES = new Set(['yaml', 'json']);
 
 interface Cached {
