@@ -756,6 +756,41 @@ run_extra2() {
   log "outputs in $OUT"
 }
 
+# C.14 one client port used again (`curl --local-port`): frontend (node1) fetches the ClusterIP of `api`
+# (endpoints on both nodes) four times from port 40123, each connection closed before the next opens on
+# the same 5-tuple (conntrack reopens its TIME_WAIT entry and kube-proxy picks an endpoint again), then
+# sends two requests to `shop`'s port 81 (no listener: refused) from port 40124. `conntrack -E` on node1
+# records each connection as it is created, with the endpoint its DNAT chose: the truth of each one.
+c14_port_reuse() { # experiment
+  local file="$OUT/.run/$1.curl" events="$OUT/.run/$1.events" i pid
+  rm -f "$file" "$events"
+  nsx node1 timeout 20 conntrack -E -e NEW,DESTROY -p tcp >"$events" 2>&1 &
+  pid=$!
+  sleep 0.5
+  for i in 1 2 3 4; do
+    tx "$file" frontend frontend curl -sS --local-port 40123 http://10.106.37.21/; sleep 0.5
+  done
+  for i in 1 2; do
+    tx "$file" frontend frontend curl -sS --local-port 40124 http://10.98.40.7:81/; sleep 0.5
+  done
+  sleep 0.5
+  kill -INT "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+  printf 'root@node1:/# conntrack -E -e NEW,DESTROY -p tcp\n' >>"$file"
+  cat "$events" >>"$file"; rm -f "$events"
+}
+
+# The experiments added after C.13 (`extra3`), on their own so that earlier fixtures stay as they were.
+run_extra3() {
+  lab_ready || return 1
+  local exp=c14-port-reuse
+  rm -f "$OUT/$exp".*
+  conntrack_flush "$exp"
+  captures "" "node1=$OUT/$exp.node1.txt node2=$OUT/$exp.node2.txt" -- c14_port_reuse "$exp"
+  cat "$OUT/.run/$exp.curl" >>"$OUT/$exp.node1.txt"; rm -f "$OUT/.run/$exp.curl"
+  conntrack_list_and_truth "$exp"
+  log "outputs in $OUT"
+}
+
 run() {
   [ -d "$OUT/.run" ] || { log "lab is not up"; return 1; }
   local f
@@ -842,10 +877,11 @@ case "${1:-}" in
   more) run_more ;;
   extra) run_extra ;;
   extra2) run_extra2 ;;
+  extra3) run_extra3 ;;
   filtered) run_filtered ;;
   down) down ;;
   all)
     trap down EXIT INT TERM
     up && run ;;
-  *) echo "usage: $0 up|run|more|extra|extra2|filtered|down|all [OUTDIR]" >&2; exit 2 ;;
+  *) echo "usage: $0 up|run|more|extra|extra2|extra3|filtered|down|all [OUTDIR]" >&2; exit 2 ;;
 esac

@@ -3,6 +3,7 @@ import type { ConnectionOutcome } from '../types';
 import { connectionKey, packetTime } from './packetKey';
 import { timeSpan } from './timing';
 import { SitesOfList, type CaptureSite, type PacketSites } from './sites';
+import { isnOf, TupleReuse } from './tupleReuse';
 
 /** A packet of a connection as one capture saw it, with the form it had there. */
 export interface Sighting {
@@ -154,8 +155,31 @@ export function reconstructConnections(
   siteOf: PacketSites = new Map<Packet, CaptureSite>(),
   addressed?: (endpoint: string) => boolean,
 ): Connection[] {
-  // The sites of a SitedPackets list itself: by position, no lookup per packet.
+  const rebuilt = rebuild({ packets, siteOf, addressed });
+  if (rebuilt !== 'tuple reused') return rebuilt;
+  // Rare: a tuple carried one connection after another. Again, with each connection told apart.
+  const siteAt = sitesAt(packets, siteOf);
+  const reuse = TupleReuse.of(packets, frameOf, (position) => siteAt(position)?.index ?? -1);
+  return rebuild({ packets, siteOf, addressed, reuse }) as Connection[];
+}
+
+/** The sites of `packets` by position: a SitedPackets list's own (no lookup per packet), else by packet. */
+function sitesAt(packets: readonly Packet[], siteOf: PacketSites): (position: number) => CaptureSite | undefined {
   const byPosition = siteOf instanceof SitesOfList && siteOf.packets === packets ? siteOf : undefined;
+  return byPosition ? (position) => byPosition.at(position) : (position) => siteOf.get(packets[position]);
+}
+
+/**
+ * The connections of reconstructConnections, with the connections on each tuple `reuse` splits told
+ * apart; without `reuse`, 'tuple reused' as soon as a tuple's handshakes carry two ISNs.
+ */
+function rebuild(input: {
+  packets: readonly Packet[];
+  siteOf: PacketSites;
+  addressed?: (endpoint: string) => boolean;
+  reuse?: TupleReuse;
+}): Connection[] | 'tuple reused' {
+  const { packets, siteOf, addressed, reuse } = input;
   const legs = new Map<string, LegState>();
   const order: LegState[] = [];
   const links = new Links();
@@ -167,10 +191,13 @@ export function reconstructConnections(
     tcp: new Map<Endpoint4, Map<Endpoint4, LegState>>(),
     udp: new Map<Endpoint4, Map<Endpoint4, LegState>>(),
   };
+  const siteAt = sitesAt(packets, siteOf);
+  // A tuple that carried one connection after another: each gets legs of its own (see TupleReuse).
+  const generations = new Map<LegState, Map<number, LegState>>();
   for (let position = 0; position < packets.length; position++) {
     const packet = packets[position];
-    const encapsulated = packet.inner !== undefined && packet.inner.network === 'ip';
-    const frame = encapsulated ? packet.inner! : packet;
+    const frame = frameOf(packet);
+    const encapsulated = frame !== packet;
     const protocol = frame.protocol;
     if (protocol !== 'tcp' && protocol !== 'udp' && protocol !== 'icmp') continue;
     const { src, dst } = frame;
@@ -197,10 +224,28 @@ export function reconstructConnections(
         remember(byEnds[protocol], dst, src, state);
       }
     }
+    if (reuse?.splits(state.leg.key)) {
+      const generation = reuse.generationOf(state.leg.key, frame, packet, siteAt(position)?.index ?? -1);
+      let byGeneration = generations.get(state);
+      if (!byGeneration) generations.set(state, (byGeneration = new Map<number, LegState>()));
+      let own = byGeneration.get(generation);
+      if (!own) {
+        const leg = { key: state.leg.key, from: endpointKey(src?.ip, src?.port), to: endpointKey(dst?.ip, dst?.port) };
+        own = { leg: { ...leg, sightings: [] }, protocol, index: links.add(), sawSyn: false, sawHandshake: false };
+        byGeneration.set(generation, own);
+        order.push(own);
+      }
+      state = own;
+    }
     linkIndex.add(frame, state.index);
     // A handshake seen after the leg started decides who the client is: the SYN's sender, else the
     // SYN-ACK's receiver (a capture that shows a NAT form only in the replies, as `-i cni0` does).
     const flags = frame.tcp?.flags;
+    if (!reuse && (flags === 'S' || flags === 'S.')) {
+      const isn = isnOf(frame);
+      if (state.isn === undefined) state.isn = isn;
+      else if (isn !== undefined && isn !== state.isn) return 'tuple reused';
+    }
     if (flags === 'S' && !state.sawSyn) {
       state.leg.from = endpointKey(frame.src?.ip, frame.src?.port);
       state.leg.to = endpointKey(frame.dst?.ip, frame.dst?.port);
@@ -210,16 +255,12 @@ export function reconstructConnections(
     }
     if (flags === 'S') state.sawSyn = true;
     if (flags === 'S' || flags === 'S.') state.sawHandshake = true;
-    state.leg.sightings.push({
-      packet,
-      frame,
-      site: byPosition ? byPosition.at(position) : siteOf.get(packet),
-      encapsulated,
-    });
+    state.leg.sightings.push({ packet, frame, site: siteAt(position), encapsulated });
   }
 
   const groups = new Map<number, LegState[]>();
   for (const state of order) {
+    if (state.leg.sightings.length === 0) continue; // a reused tuple's: its connections have their own
     const root = links.find(state.index);
     const list = groups.get(root);
     if (list) list.push(state);
@@ -259,6 +300,10 @@ export function reconstructConnections(
   return connections;
 }
 
+/** The frame of the connection a packet carries: the inner one of a VXLAN packet, else the packet. */
+const frameOf = (packet: Packet): Packet =>
+  packet.inner !== undefined && packet.inner.network === 'ip' ? packet.inner : packet;
+
 function remember(byEnds: Map<Endpoint4, Map<Endpoint4, LegState>>, from: Endpoint4, to: Endpoint4, state: LegState) {
   let byTo = byEnds.get(from);
   if (!byTo) byEnds.set(from, (byTo = new Map<Endpoint4, LegState>()));
@@ -273,6 +318,8 @@ interface LegState {
   index: number;
   sawSyn: boolean;
   sawHandshake: boolean;
+  /** The client's ISN its first handshake packet carried (see isnOf). */
+  isn?: number;
 }
 
 const sightingsOf = (state: LegState): Sighting[] => state.leg.sightings;
