@@ -89,6 +89,8 @@ export function diagnose(model: ClusterModel): Diagnosis {
     if (!requests.has(key)) requests.set(key, { ...request, why: `${result.tool}: ${result.message}` });
   }
   const problems = new Map<string, Problem>();
+  /** Problems told by a flow that stops at them. */
+  const stops = new Set<string>();
   for (const [key, request] of requests) {
     let flows: Flow[];
     try {
@@ -116,7 +118,11 @@ export function diagnose(model: ClusterModel): Diagnosis {
         const known = problems.get(id);
         if (known) known.count++;
         else problems.set(id, { finding, flow: flow.title, request: key, count: 1 });
-        if (stop === finding) problems.get(id)!.finding = finding;
+        // the first flow that stops at it tells it (its evidence is that flow's, as its name is)
+        if (stop === finding && !stops.has(id)) {
+          stops.add(id);
+          Object.assign(problems.get(id)!, { finding, flow: flow.title, request: key });
+        }
       }
     }
   }

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { trace, type Flow } from '../../../src/flow';
+import { diagnose, trace, type Flow } from '../../../src/flow';
 import { reconstructConnections } from '../../../src/flow/correlate/connections';
 import { sitedPackets } from '../../../src/flow/correlate/sites';
 import { modelOf } from '../../support/modelOf';
@@ -162,5 +162,23 @@ test('a capture that began during a connection on a reused tuple: its rest is no
     assert.ok(rest.every((connection) => connection.end! < opened[0].start!));
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('C.14: Diagnose tells a problem two connections share with the packets of the flow it names', () => {
+  const model = modelOf({ manifests: [MANIFESTS], transcripts: [NODE1, NODE2] });
+  const problem = diagnose(model).problems.find((candidate) => candidate.finding.id === 'service-port-missing');
+  assert.ok(problem, 'the request to port 81 is diagnosed');
+  assert.equal(problem.count, 2);
+  const named = /connection (?<number>\d+) of 2/.exec(problem.flow)?.groups;
+  assert.ok(named, problem.flow);
+  const starts = synTimes(NODE1, 40124);
+  const own = Number(named.number) - 1;
+  const lines = linesOf(NODE1);
+  const cited = problem.finding.evidence.filter((evidence) => evidence.uri === NODE1 && evidence.line !== undefined);
+  assert.ok(cited.length > 0);
+  for (const evidence of cited) {
+    const time = clockOf(lines[evidence.line! - 1] ?? '')!;
+    assert.ok(time >= starts[own] && (own + 1 >= starts.length || time < starts[own + 1]), `line ${evidence.line}`);
   }
 });
