@@ -779,7 +779,25 @@ c14_port_reuse() { # experiment
   cat "$events" >>"$file"; rm -f "$events"
 }
 
-# The experiments added after C.13 (`extra3`), on their own so that earlier fixtures stay as they were.
+# C.15 connections opened before the captures start (long-lived connections, as a capture taken
+# while a problem lasts meets them): frontend (node1) opens four connections to api's ClusterIP at
+# once, each sending its request 3 s later; the captures start 1.5 s after the connections opened,
+# so no capture shows a handshake, only the requests, the answers and the teardowns.
+c15_clients() { # experiment
+  local i pids=()
+  for i in 1 2 3 4; do
+    rm -f "$OUT/.run/$1.nc$i"
+    tx "$OUT/.run/$1.nc$i" frontend frontend sh -c \
+      "(sleep 3; printf 'GET / HTTP/1.0\\r\\n\\r\\n'; sleep 2) | busybox nc 10.106.37.21 80" &
+    pids+=($!)
+  done
+  sleep 1.5
+  captures "" "node1=$OUT/$1.node1.txt node2=$OUT/$1.node2.txt" -- sleep 4.5
+  wait "${pids[@]}"
+  for i in 1 2 3 4; do cat "$OUT/.run/$1.nc$i" >>"$OUT/$1.node1.txt"; rm -f "$OUT/.run/$1.nc$i"; done
+}
+
+# The experiments added after C.13 (`extra3`: C.14, C.15), on their own so that earlier fixtures stay as they were.
 run_extra3() {
   lab_ready || return 1
   local exp=c14-port-reuse
@@ -787,6 +805,11 @@ run_extra3() {
   conntrack_flush "$exp"
   captures "" "node1=$OUT/$exp.node1.txt node2=$OUT/$exp.node2.txt" -- c14_port_reuse "$exp"
   cat "$OUT/.run/$exp.curl" >>"$OUT/$exp.node1.txt"; rm -f "$OUT/.run/$exp.curl"
+  conntrack_list_and_truth "$exp"
+  exp=c15-mid-connection
+  rm -f "$OUT/$exp".*
+  conntrack_flush "$exp"
+  c15_clients "$exp"
   conntrack_list_and_truth "$exp"
   log "outputs in $OUT"
 }

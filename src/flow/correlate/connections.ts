@@ -79,8 +79,16 @@ function outcomeOf(protocol: string, sightings: readonly Sighting[]): Connection
     if (flags.includes('F')) fins++;
   }
   if (rst) return synAck ? 'reset' : 'refused';
-  if (!synAck) return syn ? 'no-reply' : 'unknown';
+  if (syn && !synAck) return 'no-reply';
+  // opened before every capture began: established when packets went both ways
+  if (!synAck && !bothWays(sightings)) return 'unknown';
   return fins >= 2 ? 'closed' : 'established';
+}
+
+/** Whether the sightings hold packets sent each way (from the first one's sender, and to it). */
+function bothWays(sightings: readonly Sighting[]): boolean {
+  const first = sightings[0]?.frame.src;
+  return sightings.some(({ frame }) => frame.src?.ip !== first?.ip || frame.src?.port !== first?.port);
 }
 
 class Links {
@@ -258,6 +266,7 @@ function rebuild(input: {
     state.leg.sightings.push({ packet, frame, site: siteAt(position), encapsulated });
   }
 
+  linkWithoutHandshakes(order, links);
   const groups = new Map<number, LegState[]>();
   for (const state of order) {
     if (state.leg.sightings.length === 0) continue; // a reused tuple's: its connections have their own
@@ -299,6 +308,38 @@ function rebuild(input: {
   connections.sort((connection, other) => (connection.start ?? Infinity) - (other.start ?? Infinity));
   return connections;
 }
+
+/**
+ * Links the NAT versions of connections no capture saw open (a capture started while they ran): no
+ * ISN links them. tcpdump prints a tuple's first packet in a capture with absolute sequence and
+ * acknowledgement numbers (the later ones relative to them); a packet and its NAT version are both
+ * the first of their tuples when the capture saw the connection first there, so two TCP legs
+ * without a handshake whose first packets in one capture carry the same flags, absolute numbers
+ * and length are one connection (32 random bits each: chance alone does not make them equal).
+ */
+function linkWithoutHandshakes(states: readonly LegState[], links: Links): void {
+  let firstOf: Map<string, number> | undefined;
+  for (const state of states) {
+    if (state.protocol !== 'tcp' || state.sawHandshake) continue;
+    const streams = new Set<number>();
+    for (const { frame, site } of state.leg.sightings) {
+      const stream = site?.index ?? -1;
+      if (streams.has(stream)) continue;
+      streams.add(stream);
+      const { seq, ack, flags } = frame.tcp ?? {};
+      // relative numbers are small: only a first packet's absolute ones identify it
+      if ((seq ?? ack ?? 0) < ABSOLUTE_NUMBERS_FROM) continue;
+      const key = `${stream}|${flags}|${seq}|${frame.tcp?.seqEnd}|${ack}|${frame.length}`;
+      firstOf ??= new Map<string, number>();
+      const known = firstOf.get(key);
+      if (known === undefined) firstOf.set(key, state.index);
+      else links.join(state.index, known);
+    }
+  }
+}
+
+/** Below this, a sequence or acknowledgement number is taken for a relative one (see linkWithoutHandshakes). */
+const ABSOLUTE_NUMBERS_FROM = 1 << 16;
 
 /** The frame of the connection a packet carries: the inner one of a VXLAN packet, else the packet. */
 const frameOf = (packet: Packet): Packet =>

@@ -203,3 +203,29 @@ test('lab c13: a hostNetwork pod calls a Service by name: its node sends, nat OU
     else assert.equal(answer.status, 'configured', wire);
   }
 });
+
+test('lab c15: connections opened before the captures began: one each, to its endpoint, nothing claimed missing', () => {
+  // No capture shows a handshake, so no ISN links a connection's NAT versions: the first packet each
+  // tuple shows in a capture (printed with absolute numbers) does.
+  const { model, tcp } = experiment('c15-mid-connection');
+  assert.equal(tcp.length, 4);
+  assert.ok(new Set(tcp.map((c) => c.endpoint.node)).size === 2, 'endpoints on both nodes were taken');
+  const { flows } = trace(model, 'frontend', 'api');
+  assert.equal(flows.length, tcp.length, flows.map((flow) => flow.title).join(' | '));
+  for (const c of tcp) {
+    const flow = flowOf(flows, c);
+    checkServed(flow, c);
+    const where = `${c.client.ip}:${c.client.port}`;
+    // every observed step of the connection is a packet of its own (its client port on either form)
+    for (const step of steps(flow).filter((s) => s.status === 'observed'))
+      for (const evidence of step.evidence) {
+        if (!evidence.uri?.includes('c15-mid-connection') || evidence.line === undefined) continue;
+        const lines = readFileSync(evidence.uri, 'utf8').split('\n');
+        const cited = lines.slice(evidence.line - 1, evidence.endLine ?? evidence.line).join(' ');
+        // a capture line (a conntrack entry proves the DNAT too): the connection's client port, on either form
+        if (/^\d\d:\d\d:\d\d\./.test(cited))
+          assert.ok(new RegExp(`\\.${c.client.port}[ :]`).test(cited), `${where}: ${cited}`);
+      }
+    assert.ok(!steps(flow).some((s) => /\bSYN\b/.test(s.label)), `${where}: no SYN was captured, none drawn`);
+  }
+});

@@ -26,7 +26,8 @@ function fixtureFiles(dir = 'test/fixtures'): string[] {
 }
 
 const FILES = fixtureFiles();
-const crlf = (t: string) => t.replace(/\n/g, '\r\n');
+/** The text saved with CRLF line ends (lines that end in CRLF already, as an HTTP answer in a transcript, kept). */
+const crlf = (t: string) => t.replace(/\r?\n/g, '\r\n');
 
 /** Blank as the splitter has always meant it: nothing but spaces, tabs and CRs. */
 const blank = (s: string) => /^[ \t\r]*$/.test(s);
