@@ -783,21 +783,25 @@ c14_port_reuse() { # experiment
 # while a problem lasts meets them): frontend (node1) opens four connections to api's ClusterIP at
 # once, each sending its request 3 s later; the captures start 1.5 s after the connections opened,
 # so no capture shows a handshake, only the requests, the answers and the teardowns.
-c15_clients() { # experiment
+# C.16 the same from the LAN client to node1's NodePort 30080 (shop: DNAT and masquerade on node1,
+# endpoints on both nodes), captured on node1, node2 and the client.
+clients_before_captures() { # experiment host "address port" "host=file ..." (the client's host first)
   local i pids=()
   for i in 1 2 3 4; do
     rm -f "$OUT/.run/$1.nc$i"
-    tx "$OUT/.run/$1.nc$i" frontend frontend sh -c \
-      "(sleep 3; printf 'GET / HTTP/1.0\\r\\n\\r\\n'; sleep 2) | busybox nc 10.106.37.21 80" &
+    tx "$OUT/.run/$1.nc$i" "$2" "$2" sh -c \
+      "(sleep 3; printf 'GET / HTTP/1.0\\r\\n\\r\\n'; sleep 2) | busybox nc $3" &
     pids+=($!)
   done
   sleep 1.5
-  captures "" "node1=$OUT/$1.node1.txt node2=$OUT/$1.node2.txt" -- sleep 4.5
+  captures "" "$4" -- sleep 4.5
   wait "${pids[@]}"
-  for i in 1 2 3 4; do cat "$OUT/.run/$1.nc$i" >>"$OUT/$1.node1.txt"; rm -f "$OUT/.run/$1.nc$i"; done
+  # the clients' transcripts after the first host's capture (the host that ran them)
+  local first=${4%% *}
+  for i in 1 2 3 4; do cat "$OUT/.run/$1.nc$i" >>"${first#*=}"; rm -f "$OUT/.run/$1.nc$i"; done
 }
 
-# The experiments added after C.13 (`extra3`: C.14, C.15), on their own so that earlier fixtures stay as they were.
+# The experiments added after C.13 (`extra3`: C.14–C.16), on their own so that earlier fixtures stay as they were.
 run_extra3() {
   lab_ready || return 1
   local exp=c14-port-reuse
@@ -809,7 +813,13 @@ run_extra3() {
   exp=c15-mid-connection
   rm -f "$OUT/$exp".*
   conntrack_flush "$exp"
-  c15_clients "$exp"
+  clients_before_captures "$exp" frontend "10.106.37.21 80" "node1=$OUT/$exp.node1.txt node2=$OUT/$exp.node2.txt"
+  conntrack_list_and_truth "$exp"
+  exp=c16-mid-nodeport
+  rm -f "$OUT/$exp".*
+  conntrack_flush "$exp"
+  clients_before_captures "$exp" "$EXT_CLIENT" "$NODE_IP_node1 30080" \
+    "$EXT_CLIENT=$OUT/$exp.$EXT_CLIENT.txt node1=$OUT/$exp.node1.txt node2=$OUT/$exp.node2.txt"
   conntrack_list_and_truth "$exp"
   log "outputs in $OUT"
 }

@@ -229,3 +229,15 @@ test('lab c15: connections opened before the captures began: one each, to its en
     assert.ok(!steps(flow).some((s) => /\bSYN\b/.test(s.label)), `${where}: no SYN was captured, none drawn`);
   }
 });
+
+test('lab c16: NodePort connections opened before the captures began: DNAT, masquerade and endpoint each', () => {
+  const { model, tcp } = experiment('c16-mid-nodeport');
+  assert.equal(tcp.length, 4);
+  assert.ok(new Set(tcp.map((c) => c.endpoint.node)).size === 2, 'endpoints on both nodes were taken');
+  const { flows } = trace(model, '172.30.1.100', '172.30.1.48:30080');
+  assert.equal(flows.length, tcp.length, flows.map((flow) => flow.title).join(' | '));
+  for (const c of tcp) {
+    assert.ok(c.snat, 'node1 masqueraded every connection (externalTrafficPolicy Cluster)');
+    checkServed(flowOf(flows, c), c);
+  }
+});
