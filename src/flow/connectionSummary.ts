@@ -10,22 +10,25 @@ import type { ConnectionSummary } from './types';
  * connection seen only masqueraded, a local pod → Service connection seen only after the DNAT): its
  * reply tuple is what the captures show, its original tuple what the client really sent.
  */
-function conntrackOf(model: ClusterModel, connection: Connection): ConntrackEntry | undefined {
+function conntrackOf(entries: readonly ConntrackEntry[], connection: Connection): ConntrackEntry | undefined {
   const server = connection.original.to;
-  return model
-    .all('ConntrackEntry')
-    .find(
-      (entry) =>
-        entry.protocol === connection.protocol &&
-        endpointKey(entry.reply.dst, entry.reply.dport) === connection.client &&
-        endpointKey(entry.reply.src, entry.reply.sport) === server,
-    );
+  return entries.find(
+    (entry) =>
+      entry.protocol === connection.protocol &&
+      endpointKey(entry.reply.dst, entry.reply.dport) === connection.client &&
+      endpointKey(entry.reply.src, entry.reply.sport) === server,
+  );
 }
 
 /** What a connection is, in the words of the JSON contract and the panel's connection picker. */
-export function summarizeConnection(model: ClusterModel, connection: Connection, index: number): ConnectionSummary {
+export function summarizeConnection(
+  model: ClusterModel,
+  connection: Connection,
+  index: number,
+  conntrack: readonly ConntrackEntry[] = model.all('ConntrackEntry'),
+): ConnectionSummary {
   const translated = translatedLeg(connection);
-  const recorded = translated ? undefined : conntrackOf(model, connection);
+  const recorded = translated ? undefined : conntrackOf(conntrack, connection);
   // A reply un-SNATed but not yet un-DNATed (on cni0, from a local endpoint) carries the client's
   // address from before the masquerade: that is not a masqueraded form of the client.
   const beforeMasquerade = recorded ? endpointKey(recorded.original.src, recorded.original.sport) : undefined;

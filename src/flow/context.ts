@@ -1,4 +1,11 @@
-import { derivedEvidence, type ClusterModel, type Evidence, type Packet, type Pod } from '../model';
+import {
+  derivedEvidence,
+  type ClusterModel,
+  type ConntrackEntry,
+  type Evidence,
+  type Packet,
+  type Pod,
+} from '../model';
 import type { FlowBuilder } from './builder';
 import type { Correlation } from './correlate/correlation';
 import type { VethOwnership } from './correlate/vethOwnership';
@@ -31,6 +38,8 @@ export interface TraceContext {
   sites: readonly CaptureSite[];
   /** The connection this flow walks; undefined when no capture shows one (the flow is configured or predicted). */
   connection?: Connection;
+  /** The conntrack entries it may cite when other connections used its tuple (ownConntrackEntries); else all. */
+  conntrack?: ConntrackEntry[];
   /** What each DNS phase tried, for the search-list finding. */
   dns: { typed: string; failed: string[]; ndots: number; configEvidence: Evidence[]; unresolved?: string[] }[];
 }
@@ -254,3 +263,7 @@ export function describePacket(packet: Packet): string {
 export function captureHint(ip: string | undefined): string {
   return ip ? `capture with \`tcpdump -i any -n host ${ip}\`` : 'capture with `tcpdump -i any -n`';
 }
+
+/** The conntrack entries a flow may cite: its connection's own on a reused tuple, else every one. */
+export const conntrackEntries = (ctx: TraceContext): ConntrackEntry[] =>
+  ctx.conntrack ?? ctx.model.all('ConntrackEntry');

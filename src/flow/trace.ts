@@ -12,6 +12,7 @@ import {
 import { FlowBuilder } from './builder';
 import type { TraceContext } from './context';
 import { connectionPackets, ipOf, type Connection } from './correlate/connections';
+import { ownConntrackEntries } from './correlate/conntrackOwner';
 import { connectionCorrelation, summarizeConnection } from './connectionSummary';
 import { chooseFamily, type FamilyWalk, type TraceRequest } from './families/registry';
 import { pickPort } from './families/service';
@@ -124,7 +125,10 @@ export function trace(input: ClusterModel, from: string, to: string, options: Tr
   const rebuilt: RebuiltConnections = wanted ? shared.connections() : { every: [], icmpErrorsOf: new Map() };
   const mine = wanted ? rebuilt.every.filter(wanted) : [];
   const { icmpErrorsOf } = rebuilt;
-  const summaries = mine.map((connection, k) => summarizeConnection(model, connection, k));
+  // a connection on a tuple others used too cites only its own conntrack entries
+  const conntrackOf = (connection: Connection | undefined) =>
+    connection && ownConntrackEntries(model.all('ConntrackEntry'), connection, rebuilt.every);
+  const summaries = mine.map((connection, k) => summarizeConnection(model, connection, k, conntrackOf(connection)));
 
   const flowFor = (connection: Connection | undefined, index: number | undefined) => {
     const flowBuilder = new FlowBuilder(
@@ -141,6 +145,7 @@ export function trace(input: ClusterModel, from: string, to: string, options: Tr
       siteOf: sited.siteOf,
       sites: sited.sites,
       connection,
+      conntrack: conntrackOf(connection),
       corr: connectionCorrelation(own, allCorr, model),
       veths,
       b: flowBuilder,

@@ -761,17 +761,17 @@ run_extra2() {
 # the same 5-tuple (conntrack reopens its TIME_WAIT entry and kube-proxy picks an endpoint again), then
 # sends two requests to `shop`'s port 81 (no listener: refused) from port 40124. `conntrack -E` on node1
 # records each connection as it is created, with the endpoint its DNAT chose: the truth of each one.
-c14_port_reuse() { # experiment
-  local file="$OUT/.run/$1.curl" events="$OUT/.run/$1.events" i pid
+c14_port_reuse() { # experiment [port port]
+  local file="$OUT/.run/$1.curl" events="$OUT/.run/$1.events" i pid one=${2:-40123} two=${3:-40124}
   rm -f "$file" "$events"
   nsx node1 timeout 20 conntrack -E -e NEW,DESTROY -p tcp >"$events" 2>&1 &
   pid=$!
   sleep 0.5
   for i in 1 2 3 4; do
-    tx "$file" frontend frontend curl -sS --local-port 40123 http://10.106.37.21/; sleep 0.5
+    tx "$file" frontend frontend curl -sS --local-port "$one" http://10.106.37.21/; sleep 0.5
   done
   for i in 1 2; do
-    tx "$file" frontend frontend curl -sS --local-port 40124 http://10.98.40.7:81/; sleep 0.5
+    tx "$file" frontend frontend curl -sS --local-port "$two" http://10.98.40.7:81/; sleep 0.5
   done
   sleep 0.5
   kill -INT "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
@@ -801,7 +801,7 @@ clients_before_captures() { # experiment host "address port" "host=file ..." (th
   for i in 1 2 3 4; do cat "$OUT/.run/$1.nc$i" >>"${first#*=}"; rm -f "$OUT/.run/$1.nc$i"; done
 }
 
-# The experiments added after C.13 (`extra3`: C.14–C.16), on their own so that earlier fixtures stay as they were.
+# The experiments added after C.13 (`extra3`: C.14–C.17), on their own so that earlier fixtures stay as they were.
 run_extra3() {
   lab_ready || return 1
   local exp=c14-port-reuse
@@ -810,6 +810,15 @@ run_extra3() {
   captures "" "node1=$OUT/$exp.node1.txt node2=$OUT/$exp.node2.txt" -- c14_port_reuse "$exp"
   cat "$OUT/.run/$exp.curl" >>"$OUT/$exp.node1.txt"; rm -f "$OUT/.run/$exp.curl"
   conntrack_list_and_truth "$exp"
+  # C.17 C.14's clients (from ports 40133 and 40134: a closed connection's port stays bound a while)
+  # captured only inside the client pod (`tcpdump -i any` in frontend's namespace): no capture shows
+  # where each connection went after the DNAT, only node1's conntrack does
+  exp=c17-reuse-in-pod
+  rm -f "$OUT/$exp".*
+  conntrack_flush "$exp"
+  captures "" "frontend=$OUT/$exp.frontend.txt" -- c14_port_reuse "$exp" 40133 40134
+  cat "$OUT/.run/$exp.curl" >>"$OUT/$exp.node1.txt"; rm -f "$OUT/.run/$exp.curl"
+  tx "$OUT/$exp.node1.txt" node1 node1 conntrack -L
   exp=c15-mid-connection
   rm -f "$OUT/$exp".*
   conntrack_flush "$exp"

@@ -18,7 +18,16 @@ import {
   underlayActor,
   netfilterActor,
 } from '../actors';
-import { capturedOn, clusterIpText, covers, describePacket, endpointText, nodeOf, type TraceContext } from '../context';
+import {
+  capturedOn,
+  clusterIpText,
+  conntrackEntries,
+  covers,
+  describePacket,
+  endpointText,
+  nodeOf,
+  type TraceContext,
+} from '../context';
 import { endpointKey, ipOf, masqueradedLeg, translatedLeg } from '../correlate/connections';
 import { unnamedPod } from '../resolve';
 import { packetTime, samePacketKey } from '../correlate/packetKey';
@@ -67,9 +76,9 @@ function nodeMasquerade(ctx: TraceContext, hop: { phase: FlowPhase; from: string
   const { phase, from, node, client } = hop;
   const wire = ctx.connection?.client;
   if (!wire || !client.ip) return from;
-  const entry = ctx.model
-    .all('ConntrackEntry')
-    .find((conntrackEntry) => endpointKey(conntrackEntry.reply.dst, conntrackEntry.reply.dport) === wire);
+  const entry = conntrackEntries(ctx).find(
+    (conntrackEntry) => endpointKey(conntrackEntry.reply.dst, conntrackEntry.reply.dport) === wire,
+  );
   const before = entry ? endpointKey(entry.original.src, entry.original.sport) : undefined;
   if (!entry || entry.original.src === client.ip) return from;
   const leaving = ctx.packets.find((packet) => endpointKey(packet.src?.ip, packet.src?.port) === wire);
@@ -250,9 +259,9 @@ export function traceClusterIp(ctx: TraceContext, client: Pod, target: ServiceTa
   const beforeUnDnat = replyFrom(ep.ip, ep.port);
   const afterUnDnat = replyFrom(vip, port.port);
   const pair = beforeUnDnat && afterUnDnat ? { before: beforeUnDnat, after: afterUnDnat } : undefined;
-  const entry = ctx.model
-    .all('ConntrackEntry')
-    .find((conntrackEntry) => conntrackEntry.original.dst === vip && conntrackEntry.reply.src === ep.ip);
+  const entry = conntrackEntries(ctx).find(
+    (conntrackEntry) => conntrackEntry.original.dst === vip && conntrackEntry.reply.src === ep.ip,
+  );
   // The reply handed to the client still from the pod's own address: conntrack never saw it (a
   // bridged reply skips netfilter when bridge-nf-call-iptables is 0), so the client, which talks to
   // the ClusterIP, gets an answer from an address it never called.
@@ -664,16 +673,14 @@ export function traceNodePort(ctx: TraceContext, request: NodePortRequest): void
     // The connection's own entry: by its sender, or (a node calling itself, captured only after the
     // masquerade) by the address its reply goes back to.
     const wireClient = ctx.connection?.client;
-    const ct = ctx.model
-      .all('ConntrackEntry')
-      .find(
-        (conntrackEntry) =>
-          conntrackEntry.original.dst === nodeAddr &&
-          conntrackEntry.original.dport === port.nodePort &&
-          (!arrivedFrom ||
-            conntrackEntry.original.src === arrivedFrom ||
-            endpointKey(conntrackEntry.reply.dst, conntrackEntry.reply.dport) === wireClient),
-      );
+    const ct = conntrackEntries(ctx).find(
+      (conntrackEntry) =>
+        conntrackEntry.original.dst === nodeAddr &&
+        conntrackEntry.original.dport === port.nodePort &&
+        (!arrivedFrom ||
+          conntrackEntry.original.src === arrivedFrom ||
+          endpointKey(conntrackEntry.reply.dst, conntrackEntry.reply.dport) === wireClient),
+    );
     const sentBy = ct && arrivedFrom && ct.original.src !== arrivedFrom ? ct.original.src : undefined;
     // The masquerade this node did (a pod calling from another node was masqueraded there first).
     const ownMasquerade = ctx.connection
@@ -789,8 +796,7 @@ export function traceNodePort(ctx: TraceContext, request: NodePortRequest): void
             ...left[0].evidence,
           ]
         : []),
-      ...ctx.model
-        .all('ConntrackEntry')
+      ...conntrackEntries(ctx)
         .filter(
           (conntrackEntry) =>
             conntrackEntry.original.dst === nodeAddr &&

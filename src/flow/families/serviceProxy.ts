@@ -15,7 +15,7 @@ import {
   type ServicePort,
 } from '../../model';
 import { ipvsActor, netfilterActor } from '../actors';
-import { clusterIpText, endpointText, type TraceContext } from '../context';
+import { clusterIpText, conntrackEntries, endpointText, type TraceContext } from '../context';
 import { endpointKey, ipOf, portOf, translatedLeg } from '../correlate/connections';
 import type { Alternative, ConnectionSummary, FlowPhase } from '../types';
 import { chainRules, endpointChoices, podByIp, servicePortalRule, spnOf, type EndpointChoice } from './endpoints';
@@ -115,18 +115,16 @@ function chosenEndpoint(
     const dport = vip === svc.clusterIP ? port.port : port.nodePort;
     // With a connection, only its own entry: the one whose reply goes back to its client's port.
     const connectionClient = ctx.connection?.client;
-    const ct = ctx.model
-      .all('ConntrackEntry')
-      .find(
-        (conntrackEntry) =>
-          (conntrackEntry.original.src === clientIp || conntrackEntry.reply.dst === clientIp) &&
-          conntrackEntry.original.dst === vip &&
-          (conntrackEntry.original.dport === undefined || conntrackEntry.original.dport === dport) &&
-          (connectionClient === undefined ||
-            endpointKey(conntrackEntry.reply.dst, conntrackEntry.reply.dport) === connectionClient ||
-            endpointKey(conntrackEntry.original.src, conntrackEntry.original.sport) === connectionClient) &&
-          !!byIp(conntrackEntry.reply.src),
-      );
+    const ct = conntrackEntries(ctx).find(
+      (conntrackEntry) =>
+        (conntrackEntry.original.src === clientIp || conntrackEntry.reply.dst === clientIp) &&
+        conntrackEntry.original.dst === vip &&
+        (conntrackEntry.original.dport === undefined || conntrackEntry.original.dport === dport) &&
+        (connectionClient === undefined ||
+          endpointKey(conntrackEntry.reply.dst, conntrackEntry.reply.dport) === connectionClient ||
+          endpointKey(conntrackEntry.original.src, conntrackEntry.original.sport) === connectionClient) &&
+        !!byIp(conntrackEntry.reply.src),
+    );
     if (ct) return { choice: byIp(ct.reply.src), evidence: ct.evidence };
   }
   return { evidence: [] };

@@ -107,6 +107,16 @@ function fileLines(uri: string): string[] {
   return lines;
 }
 
+/** The host of the transcript prompt (`root@HOST:/# …`) a line of `uri` follows, if any. */
+function promptHost(uri: string, line: number): string | undefined {
+  const lines = fileLines(uri);
+  for (let at = line - 1; at >= 0; at--) {
+    const host = /^[\w-]+@(?<host>[\w.-]+):\S*[#$] /.exec(lines[at] ?? '')?.groups?.host;
+    if (host) return host;
+  }
+  return undefined;
+}
+
 const BARE = /(^|[\s(:→])\?($|[\s),:])|undefined|NaN/;
 
 function checkLabels(flow: Flow, problems: string[], where: string): void {
@@ -165,9 +175,13 @@ function checkStep(flow: Flow, phase: string, step: FlowStep, problems: string[]
           (icmpError !== undefined && ips.has(inner.dst) && ips.has(icmpError.quoted));
         if (!ok) problems.push(`${where}: '${step.label}' cites another connection's line: ${text.slice(0, 120)}`);
       }
-      // Own point: the interface on the line belongs to one of the step's actors.
+      // Own point: the interface on the line belongs to one of the step's actors (a pod's own eth0
+      // only on a line captured inside that pod: its transcript's prompt names the pod).
       const actors = [step.from, step.to].map((id) => flow.actors.find((a) => a.id === id));
-      const ifaces = actors.flatMap((a) => (a && a.kind !== 'pod' ? (a.interfaces ?? []) : []));
+      const capturedIn = e.line !== undefined ? promptHost(e.uri, e.line) : undefined;
+      const ifaces = actors.flatMap((a) =>
+        a && (a.kind !== 'pod' || a.name === capturedIn) ? (a.interfaces ?? (a.kind === 'pod' ? ['eth0'] : [])) : [],
+      );
       const lineIface = /^\S+ +(?<iface>\S+) +(?:In|Out|P|B|M) /.exec(text)?.groups?.iface;
       const pointed = step.kind === 'packet' || step.kind === 'encap' || step.kind === 'decap';
       if (pointed && ifaces.length && lineIface && !ifaces.includes(lineIface))

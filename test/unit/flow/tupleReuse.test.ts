@@ -183,3 +183,28 @@ test('C.14: Diagnose tells a problem two connections share with the packets of t
     assert.ok(time >= starts[own] && (own + 1 >= starts.length || time < starts[own + 1]), `line ${evidence.line}`);
   }
 });
+
+test('C.17: where no capture shows the DNAT, each connection on the tuple is told its own conntrack event', () => {
+  // C.14's clients from port 40133, captured only inside the client pod: node1's conntrack -E alone
+  // says where each connection went
+  const pod = join(LAB, 'c17-reuse-in-pod.frontend.txt');
+  const node1 = join(LAB, 'c17-reuse-in-pod.node1.txt');
+  const events = linesOf(node1).flatMap((line, index) => {
+    const event = /^\s*\[NEW\] tcp .*? sport=40133 .*?src=(?<endpoint>\S+) dst=\S+ sport=(?<port>\d+)/.exec(
+      line,
+    )?.groups;
+    return event ? [{ endpoint: `${event.endpoint}:${event.port}`, line: index + 1 }] : [];
+  });
+  assert.equal(events.length, 4);
+  assert.ok(new Set(events.map((event) => event.endpoint)).size === 2, 'both endpoints were taken');
+  const model = modelOf({ manifests: [MANIFESTS], transcripts: [pod, node1] });
+  const { flows } = trace(model, 'frontend', 'api');
+  assert.equal(flows.length, 4);
+  flows.forEach((flow, index) => {
+    const dnat = flow.phases.find((phase) => phase.name === 'connect')?.steps.find((step) => step.nat?.type === 'DNAT');
+    assert.equal(dnat?.nat?.after, events[index].endpoint, `connection ${index + 1}`);
+    assert.equal(dnat?.status, 'configured', 'conntrack says so, no capture shows it');
+    const cited = dnat!.evidence.filter((evidence) => evidence.uri === node1).map((evidence) => evidence.line);
+    assert.deepEqual(cited, [events[index].line], `connection ${index + 1} cites its own [NEW] event`);
+  });
+});

@@ -1,0 +1,44 @@
+import type { ConntrackEntry } from '../../model';
+import { endpointKey, type Connection } from './connections';
+
+/**
+ * The conntrack entries a connection may cite, when other connections used its 5-tuple before or
+ * after it (TupleReuse): conntrack holds one entry per tuple at a time, so `conntrack -L` (and `-G`)
+ * shows the last connection's, and `conntrack -E` printed one `[NEW]` (and `[DESTROY]`) event per
+ * connection, in the order they were made (per file: each node prints its own). An entry of the
+ * tuple is the connection's only when it is its event by that order, or a listing and it is the last
+ * connection; `[UPDATE]` events, which say nothing of which connection they are, are nobody's.
+ * Entries of other tuples are left as they are. Undefined when no other connection shares the tuple
+ * (every entry may be cited, as before).
+ */
+export function ownConntrackEntries(
+  entries: readonly ConntrackEntry[],
+  connection: Connection,
+  every: readonly Connection[],
+): ConntrackEntry[] | undefined {
+  const sameTuple = every.filter(
+    (other) =>
+      other.protocol === connection.protocol &&
+      other.client === connection.client &&
+      other.original.to === connection.original.to,
+  );
+  if (sameTuple.length < 2) return undefined;
+  const order = sameTuple.indexOf(connection);
+  const last = order === sameTuple.length - 1;
+  const onTuple = (entry: ConntrackEntry) =>
+    entry.protocol === connection.protocol &&
+    endpointKey(entry.original.src, entry.original.sport) === connection.client &&
+    endpointKey(entry.original.dst, entry.original.dport) === connection.original.to;
+  /** How many events of each kind on the tuple each file printed so far. */
+  const seen = new Map<string, number>();
+  return entries.filter((entry) => {
+    if (!onTuple(entry)) return true;
+    const event = entry.flags.find((flag) => flag.startsWith('event:'));
+    if (!event) return last;
+    if (event !== 'event:NEW' && event !== 'event:DESTROY') return false;
+    const counted = `${entry.evidence[0]?.uri}|${event}`;
+    const number = seen.get(counted) ?? 0;
+    seen.set(counted, number + 1);
+    return number === order;
+  });
+}
