@@ -106,10 +106,18 @@ export class SitesOfList implements PacketSites {
     this.spans.push(span);
   }
 
+  /** The span `at` found last: positions read in order fall in it or in the next. */
+  private lastSpan = 0;
+
   /** The site of the packet at `position` in the list (one capture's span: positions never overlap). */
   at(position: number): CaptureSite | undefined {
-    const after = partitionPoint(this.spans.length, (index) => this.spans[index].to <= position);
-    const span = this.spans[after] as SitedSpan | undefined;
+    let after = this.lastSpan;
+    const spans = this.spans;
+    if (after >= spans.length || spans[after].from > position || (after > 0 && spans[after - 1].to > position))
+      after = partitionPoint(spans.length, (index) => spans[index].to <= position);
+    else while (after < spans.length && spans[after].to <= position) after++;
+    this.lastSpan = after;
+    const span = spans[after] as SitedSpan | undefined;
     return span && position >= span.from ? span.site : undefined;
   }
 
