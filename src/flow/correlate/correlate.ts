@@ -134,11 +134,8 @@ function samePacketGroups(
       }
     }
     const hash = openGroups.hashOf(packet);
-    const found = openGroups.find(packet, hash);
-    const open = found?.group;
-    const seenHere = open
-      ? open.packets.some((earlier) => earlier.interface === packet.interface && earlier.direction === packet.direction)
-      : false;
+    const open = openGroups.find(packet, hash);
+    const seenHere = open !== undefined && seenOnItsInterface(open, packet);
     const inWindow =
       open !== undefined &&
       (time === undefined || open.start === undefined || time - open.start <= SAME_PACKET_WINDOW_S);
@@ -147,7 +144,7 @@ function samePacketGroups(
       continue;
     }
     // the key string only when something compares it: most groups are filed by their number alone
-    const packetGroup = new SightedGroup(packet, time, found?.group.key);
+    const packetGroup = new SightedGroup(packet, time, open?.key);
     if (retransmitted && packet.protocol === 'tcp' && (open || closedTcp.has(packetGroup.key)))
       retransmitted.add(packet);
     if (!complete) groups.push(packetGroup);
@@ -157,6 +154,13 @@ function samePacketGroups(
   }
   if (complete) for (let k = head; k < openOrder.length; k++) complete(openOrder[k]);
   return groups;
+}
+
+/** Whether a packet of the group was seen on the packet's interface, the same way. */
+function seenOnItsInterface(packetGroup: PacketGroup, packet: Packet): boolean {
+  for (const earlier of packetGroup.packets)
+    if (earlier.interface === packet.interface && earlier.direction === packet.direction) return true;
+  return false;
 }
 
 /**
@@ -195,19 +199,13 @@ class OpenGroups {
   private readonly addressNumbers = new Map<string, number>();
 
   /** The open group with the packet's key. */
-  find(packet: Packet, hash: number | undefined): { group: PacketGroup } | undefined {
-    if (hash === undefined) {
-      const group = this.byKey.get(samePacketKey(packet));
-      return group && { group };
-    }
+  find(packet: Packet, hash: number | undefined): PacketGroup | undefined {
+    if (hash === undefined) return this.byKey.get(samePacketKey(packet));
     const filed = this.byHash.get(hash);
     if (!filed) return undefined;
-    let group = filed.find((candidate) => sameKeyFields(packet, candidate.packets[0]));
-    if (!group) {
-      const key = samePacketKey(packet);
-      group = filed.find((candidate) => candidate.key === key);
-    }
-    return group && { group };
+    for (const candidate of filed) if (sameKeyFields(packet, candidate.packets[0])) return candidate;
+    const key = samePacketKey(packet);
+    return filed.find((candidate) => candidate.key === key);
   }
 
   /** A new group: the open one for its key from now on. */
