@@ -124,7 +124,8 @@ export function trace(input: ClusterModel, from: string, to: string, options: Tr
   const rebuilt: RebuiltConnections = wanted ? shared.connections() : { every: [], icmpErrorsOf: new Map() };
   const mine = wanted ? rebuilt.every.filter(wanted) : [];
   const { icmpErrorsOf } = rebuilt;
-  const summaries = mine.map((connection, k) => summarizeConnection(model, connection, k));
+  const chains = new Map<string, string | undefined>();
+  const summaries = mine.map((connection, k) => summarizeConnection(model, connection, k, chains));
 
   const flowFor = (connection: Connection | undefined, index: number | undefined) => {
     const flowBuilder = new FlowBuilder(
