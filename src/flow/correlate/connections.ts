@@ -334,10 +334,12 @@ const packetOf = (sighting: Sighting): Packet => sighting.packet;
 /** The legs of one connection by the time of their first packet (untimed ones last). */
 function legsByTime(group: readonly LegState[]): ConnectionLeg[] {
   if (group.length === 1) return [group[0].leg];
-  const firstTime = new Map(
-    group.map((state) => [state.leg, timeSpan(state.leg.sightings, packetOf)?.first ?? Number.POSITIVE_INFINITY]),
-  );
-  return group.map((state) => state.leg).sort((leg, other) => firstTime.get(leg)! - firstTime.get(other)!);
+  // each leg beside its time, sorted (a stable sort: legs of one time keep their order), then unwrapped
+  const timed = group.map((state) => ({
+    leg: state.leg,
+    time: timeSpan(state.leg.sightings, packetOf)?.first ?? Number.POSITIVE_INFINITY,
+  }));
+  return timed.sort((one, other) => one.time - other.time).map((entry) => entry.leg);
 }
 
 /**
