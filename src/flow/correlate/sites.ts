@@ -240,9 +240,14 @@ export function sitedPackets(model: ClusterModel, addresses: ReadonlySet<string>
   model.captures.forEach((capture, index) => {
     const table = capture.packets;
     const rows = ips ? table.touching(ips) : Array.from({ length: table.size }, (_, k) => k);
-    const mine = rows.map((row) => table.packet(row));
+    // built in one pass that also tells whether any packet has an interface
+    const mine = new Array<Packet>(rows.length);
+    let anyInterfaceColumn = false;
+    for (let position = 0; position < rows.length; position++) {
+      const packet = (mine[position] = table.packet(rows[position]));
+      if (packet.interface !== undefined) anyInterfaceColumn = true;
+    }
     const command = capture.command ?? '';
-    const anyInterfaceColumn = mine.some((packet) => packet.interface !== undefined);
     const site: CaptureSite = {
       index,
       uri: capture.evidence[0]?.uri ?? '',
