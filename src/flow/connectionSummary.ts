@@ -20,12 +20,35 @@ function conntrackOf(entries: readonly ConntrackEntry[], connection: Connection)
   );
 }
 
-/** What a connection is, in the words of the JSON contract and the panel's connection picker. */
+/** The chain of the first NAT rule that DNATs to `endpoint` (`ip:port`), kept in `chains`. */
+function dnatChainTo(
+  model: ClusterModel,
+  endpoint: string,
+  chains: Map<string, string | undefined>,
+): string | undefined {
+  if (chains.has(endpoint)) return chains.get(endpoint);
+  const ip = ipOf(endpoint);
+  const port = portOf(endpoint);
+  const chain = model
+    .all('NatRule')
+    .find((natRule) => natRule.dnatTo?.ip === ip && (natRule.dnatTo.port ?? port) === port)?.chain;
+  chains.set(endpoint, chain);
+  return chain;
+}
+
+/**
+ * What a connection is, in the words of the JSON contract and the panel's connection picker.
+ * `chains`: the DNAT chains found for endpoints, kept between the connections of one model;
+ * `conntrack`: the entries it may cite (ownConntrackEntries; every one by default).
+ */
 export function summarizeConnection(
   model: ClusterModel,
   connection: Connection,
   index: number,
-  conntrack: readonly ConntrackEntry[] = model.all('ConntrackEntry'),
+  {
+    chains = new Map<string, string | undefined>(),
+    conntrack = model.all('ConntrackEntry'),
+  }: { chains?: Map<string, string | undefined>; conntrack?: readonly ConntrackEntry[] } = {},
 ): ConnectionSummary {
   const translated = translatedLeg(connection);
   const recorded = translated ? undefined : conntrackOf(conntrack, connection);
@@ -38,15 +61,7 @@ export function summarizeConnection(
   const endpointIp = endpointAt ? ipOf(endpointAt) : ipOf(connection.original.to);
   const pod = model.byIp(endpointIp).find((owner) => owner.role === 'pod');
   const podFact = pod?.role === 'pod' ? pod.pod : undefined;
-  const chain = endpointAt
-    ? model
-        .all('NatRule')
-        .find(
-          (natRule) =>
-            natRule.dnatTo?.ip === ipOf(endpointAt) &&
-            (natRule.dnatTo.port ?? portOf(endpointAt)) === portOf(endpointAt),
-        )?.chain
-    : undefined;
+  const chain = endpointAt ? dnatChainTo(model, endpointAt, chains) : undefined;
   const nodes = [
     ...new Set(
       connection.sightings.map((sighting) => sighting.site?.node).filter((node): node is string => node !== undefined),

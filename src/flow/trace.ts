@@ -128,7 +128,10 @@ export function trace(input: ClusterModel, from: string, to: string, options: Tr
   // a connection on a tuple others used too cites only its own conntrack entries
   const conntrackOf = (connection: Connection | undefined) =>
     connection && ownConntrackEntries(model.all('ConntrackEntry'), connection, rebuilt.every);
-  const summaries = mine.map((connection, k) => summarizeConnection(model, connection, k, conntrackOf(connection)));
+  const chains = new Map<string, string | undefined>();
+  const summaries = mine.map((connection, k) =>
+    summarizeConnection(model, connection, k, { chains, conntrack: conntrackOf(connection) }),
+  );
 
   const flowFor = (connection: Connection | undefined, index: number | undefined) => {
     const flowBuilder = new FlowBuilder(

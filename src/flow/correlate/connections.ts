@@ -292,8 +292,8 @@ function rebuild(input: {
       byTime.splice(byTime.indexOf(original), 1);
       byTime.unshift(original);
     }
-    const sightings = inTimeOrder(group.length === 1 ? group[0].leg.sightings.slice() : group.flatMap(sightingsOf));
-    const span = timeSpan(sightings.map((sighting) => sighting.packet));
+    const sightings = inTimeOrder(group.length === 1 ? group[0].leg.sightings.slice() : allSightings(group));
+    const span = timeSpan(sightings, packetOf);
     connections.push({
       protocol,
       legs: byTime,
@@ -363,18 +363,24 @@ interface LegState {
   isn?: number;
 }
 
-const sightingsOf = (state: LegState): Sighting[] => state.leg.sightings;
+/** The sightings of every leg of a group, leg after leg. */
+function allSightings(group: readonly LegState[]): Sighting[] {
+  const sightings: Sighting[] = [];
+  for (const state of group) for (const sighting of state.leg.sightings) sightings.push(sighting);
+  return sightings;
+}
+
+const packetOf = (sighting: Sighting): Packet => sighting.packet;
 
 /** The legs of one connection by the time of their first packet (untimed ones last). */
 function legsByTime(group: readonly LegState[]): ConnectionLeg[] {
   if (group.length === 1) return [group[0].leg];
-  const firstTime = new Map(
-    group.map((state) => [
-      state.leg,
-      timeSpan(state.leg.sightings.map((sighting) => sighting.packet))?.first ?? Number.POSITIVE_INFINITY,
-    ]),
-  );
-  return group.map((state) => state.leg).sort((leg, other) => firstTime.get(leg)! - firstTime.get(other)!);
+  // each leg beside its time, sorted (a stable sort: legs of one time keep their order), then unwrapped
+  const timed = group.map((state) => ({
+    leg: state.leg,
+    time: timeSpan(state.leg.sightings, packetOf)?.first ?? Number.POSITIVE_INFINITY,
+  }));
+  return timed.sort((one, other) => one.time - other.time).map((entry) => entry.leg);
 }
 
 /**

@@ -83,19 +83,27 @@ export type SharedCorrelation = Pick<Correlation, 'vethClaims' | 'arp' | 'icmpEr
  * correlates per connection, from that connection's packets.
  */
 export function sharedCorrelation(packets: readonly Packet[], options: CorrelateOptions = {}): SharedCorrelation {
-  const groups = samePacketGroups(packets);
-  return {
-    vethClaims: vethClaims(groups, options.vethNames),
-    arp: arpExchanges(groups),
-    icmpErrors: icmpErrors(packets),
-  };
+  // each group read once it is complete, none kept: a large capture's groups die young
+  const claims = new VethClaims(options.vethNames);
+  const arp = new ArpExchanges();
+  samePacketGroups(packets, undefined, (packetGroup) => {
+    claims.add(packetGroup);
+    arp.add(packetGroup);
+  });
+  return { vethClaims: claims.out, arp: arp.out, icmpErrors: icmpErrors(packets) };
 }
 
 /**
  * Sightings of one packet (on several interfaces) grouped, in order of their first sighting. When
  * `retransmitted` is given, the TCP packets that repeat an earlier group's packet are added to it.
+ * When `complete` is given, each group is given to it instead, in the same order, once no packet
+ * can join it any more (its window passed, or the packets ended), and none is returned.
  */
-function samePacketGroups(packets: readonly Packet[], retransmitted?: Set<Packet>): PacketGroup[] {
+function samePacketGroups(
+  packets: readonly Packet[],
+  retransmitted?: Set<Packet>,
+  complete?: (packetGroup: PacketGroup) => void,
+): PacketGroup[] {
   const groups: PacketGroup[] = [];
   const openGroups = new OpenGroups();
   // Groups in creation order (and their key numbers), to forget the ones whose window has passed
@@ -117,6 +125,7 @@ function samePacketGroups(packets: readonly Packet[], retransmitted?: Set<Packet
         const old = openOrder[head];
         if (openGroups.close(old, openHashes[head++]) && retransmitted && old.packets[0].protocol === 'tcp')
           closedTcp.add(old.key);
+        complete?.(old);
       }
       if (head > 4096 && head * 2 > openOrder.length) {
         openOrder.splice(0, head);
@@ -125,11 +134,8 @@ function samePacketGroups(packets: readonly Packet[], retransmitted?: Set<Packet
       }
     }
     const hash = openGroups.hashOf(packet);
-    const found = openGroups.find(packet, hash);
-    const open = found?.group;
-    const seenHere = open
-      ? open.packets.some((earlier) => earlier.interface === packet.interface && earlier.direction === packet.direction)
-      : false;
+    const open = openGroups.find(packet, hash);
+    const seenHere = open !== undefined && seenOnItsInterface(open, packet);
     const inWindow =
       open !== undefined &&
       (time === undefined || open.start === undefined || time - open.start <= SAME_PACKET_WINDOW_S);
@@ -137,15 +143,46 @@ function samePacketGroups(packets: readonly Packet[], retransmitted?: Set<Packet
       open.packets.push(packet);
       continue;
     }
-    const key = found ? found.group.key : samePacketKey(packet);
-    if (retransmitted && packet.protocol === 'tcp' && (open || closedTcp.has(key))) retransmitted.add(packet);
-    const packetGroup: PacketGroup = { key, packets: [packet], start: time };
-    groups.push(packetGroup);
+    // the key string only when something compares it: most groups are filed by their number alone
+    const packetGroup = new SightedGroup(packet, time, open?.key);
+    if (retransmitted && packet.protocol === 'tcp' && (open || closedTcp.has(packetGroup.key)))
+      retransmitted.add(packet);
+    if (!complete) groups.push(packetGroup);
     openGroups.open(packetGroup, hash);
     openOrder.push(packetGroup);
     openHashes.push(hash);
   }
+  if (complete) for (let k = head; k < openOrder.length; k++) complete(openOrder[k]);
   return groups;
+}
+
+/** Whether a packet of the group was seen on the packet's interface, the same way. */
+function seenOnItsInterface(packetGroup: PacketGroup, packet: Packet): boolean {
+  for (const earlier of packetGroup.packets)
+    if (earlier.interface === packet.interface && earlier.direction === packet.direction) return true;
+  return false;
+}
+
+/**
+ * A PacketGroup whose key is made from its first packet when first read (every packet of a group
+ * has its key: see OpenGroups).
+ */
+class SightedGroup implements PacketGroup {
+  readonly packets: Packet[];
+  #key: string | undefined;
+
+  constructor(
+    first: Packet,
+    readonly start: number | undefined,
+    key: string | undefined,
+  ) {
+    this.packets = [first];
+    this.#key = key;
+  }
+
+  get key(): string {
+    return (this.#key ??= samePacketKey(this.packets[0]));
+  }
 }
 
 /**
@@ -162,19 +199,13 @@ class OpenGroups {
   private readonly addressNumbers = new Map<string, number>();
 
   /** The open group with the packet's key. */
-  find(packet: Packet, hash: number | undefined): { group: PacketGroup } | undefined {
-    if (hash === undefined) {
-      const group = this.byKey.get(samePacketKey(packet));
-      return group && { group };
-    }
+  find(packet: Packet, hash: number | undefined): PacketGroup | undefined {
+    if (hash === undefined) return this.byKey.get(samePacketKey(packet));
     const filed = this.byHash.get(hash);
     if (!filed) return undefined;
-    let group = filed.find((candidate) => sameKeyFields(packet, candidate.packets[0]));
-    if (!group) {
-      const key = samePacketKey(packet);
-      group = filed.find((candidate) => candidate.key === key);
-    }
-    return group && { group };
+    for (const candidate of filed) if (sameKeyFields(packet, candidate.packets[0])) return candidate;
+    const key = samePacketKey(packet);
+    return filed.find((candidate) => candidate.key === key);
   }
 
   /** A new group: the open one for its key from now on. */
@@ -188,7 +219,10 @@ class OpenGroups {
       this.byHash.set(hash, [group]);
       return;
     }
-    const same = filed.findIndex((candidate) => candidate.key === group.key);
+    // the same fields are the same key (and most groups filed together differ in them: no key made)
+    const same = filed.findIndex(
+      (candidate) => sameKeyFields(group.packets[0], candidate.packets[0]) || candidate.key === group.key,
+    );
     if (same >= 0) filed[same] = group;
     else filed.push(group);
   }
@@ -300,21 +334,27 @@ const sameEnds = (packet: Packet, other: Packet) =>
   packet.dst?.ip === other.dst?.ip &&
   packet.dst?.port === other.dst?.port;
 
-function vethClaims(groups: readonly PacketGroup[], known?: ReadonlySet<string>): VethClaim[] {
-  const out: VethClaim[] = [];
+/** The veth claims of groups added in order (see vethClaims). */
+class VethClaims {
+  readonly out: VethClaim[] = [];
   // Claims made so far, by address, interface and kind: maps of the parser's own strings (their
   // hashes are kept), no key string built per packet.
-  const seen = new Map<string, Map<string, Set<VethClaim['how']>>>();
-  const claim = (ip: string, iface: string, how: VethClaim['how'], evidence: VethClaim['evidence']) => {
-    let byIface = seen.get(ip);
-    if (!byIface) seen.set(ip, (byIface = new Map<string, Set<VethClaim['how']>>()));
+  private readonly seen = new Map<string, Map<string, Set<VethClaim['how']>>>();
+
+  constructor(private readonly known?: ReadonlySet<string>) {}
+
+  private claim(ip: string, iface: string, how: VethClaim['how'], evidence: VethClaim['evidence']): void {
+    let byIface = this.seen.get(ip);
+    if (!byIface) this.seen.set(ip, (byIface = new Map<string, Set<VethClaim['how']>>()));
     let kinds = byIface.get(iface);
     if (!kinds) byIface.set(iface, (kinds = new Set<VethClaim['how']>()));
     if (kinds.has(how)) return;
     kinds.add(how);
-    out.push({ ip, iface, how, evidence });
-  };
-  for (const packetGroup of groups) {
+    this.out.push({ ip, iface, how, evidence });
+  }
+
+  add(packetGroup: PacketGroup): void {
+    const known = this.known;
     let vethOut: Packet | undefined;
     let vethOuts = 0;
     for (const packet of packetGroup.packets) {
@@ -327,17 +367,22 @@ function vethClaims(groups: readonly PacketGroup[], known?: ReadonlySet<string>)
       )
         continue;
       if (packet.network === 'ip' && packet.src?.ip && packet.direction !== 'B')
-        claim(packet.src.ip, packet.interface!, 'sent', packet.evidence);
+        this.claim(packet.src.ip, packet.interface!, 'sent', packet.evidence);
       if (packet.protocol === 'arp') {
         const ip = packet.arp?.op === 'reply' ? arpReplyIp(packet) : packet.arp?.senderIp;
-        if (ip) claim(ip, packet.interface!, 'arp', packet.evidence);
+        if (ip) this.claim(ip, packet.interface!, 'arp', packet.evidence);
       }
     }
     const first = packetGroup.packets[0];
     if (first.network === 'ip' && vethOuts === 1 && first.dst?.ip && isUnicastIp(first.dst.ip))
-      claim(first.dst.ip, vethOut!.interface!, 'delivered', vethOut!.evidence);
+      this.claim(first.dst.ip, vethOut!.interface!, 'delivered', vethOut!.evidence);
   }
-  return out;
+}
+
+function vethClaims(groups: readonly PacketGroup[], known?: ReadonlySet<string>): VethClaim[] {
+  const claims = new VethClaims(known);
+  for (const packetGroup of groups) claims.add(packetGroup);
+  return claims.out;
 }
 
 function natPairs(packets: readonly Packet[], isServiceIp?: (ip: string) => boolean): NatPair[] {
@@ -402,26 +447,33 @@ function floods(groups: readonly PacketGroup[], known?: ReadonlySet<string>): Fl
   return out;
 }
 
-function arpExchanges(groups: readonly PacketGroup[]): ArpExchange[] {
-  const pending = new Map<string, ArpExchange>();
-  const out: ArpExchange[] = [];
-  for (const packetGroup of groups) {
+/** The ARP exchanges of groups added in order (see arpExchanges). */
+class ArpExchanges {
+  readonly out: ArpExchange[] = [];
+  private readonly pending = new Map<string, ArpExchange>();
+
+  add(packetGroup: PacketGroup): void {
     const arp = packetGroup.packets[0].arp;
-    if (!arp) continue;
+    if (!arp) return;
     if (arp.op === 'request' && arp.targetIp) {
       const arpExchange: ArpExchange = { targetIp: arp.targetIp, senderIp: arp.senderIp, request: packetGroup };
-      pending.set(arp.targetIp, arpExchange);
-      out.push(arpExchange);
+      this.pending.set(arp.targetIp, arpExchange);
+      this.out.push(arpExchange);
     } else if (arp.op === 'reply') {
       const ip = arpReplyIp(packetGroup.packets[0]);
-      const exchange = ip ? pending.get(ip) : undefined;
+      const exchange = ip ? this.pending.get(ip) : undefined;
       if (exchange && !exchange.reply) {
         exchange.reply = packetGroup;
         exchange.mac = arp.mac;
-      } else if (ip) out.push({ targetIp: ip, reply: packetGroup, mac: arp.mac });
+      } else if (ip) this.out.push({ targetIp: ip, reply: packetGroup, mac: arp.mac });
     }
   }
-  return out;
+}
+
+function arpExchanges(groups: readonly PacketGroup[]): ArpExchange[] {
+  const exchanges = new ArpExchanges();
+  for (const packetGroup of groups) exchanges.add(packetGroup);
+  return exchanges.out;
 }
 
 function tcpConnections(packets: readonly Packet[], retransmitted: ReadonlySet<Packet>): TcpConnection[] {

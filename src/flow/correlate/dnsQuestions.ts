@@ -6,6 +6,11 @@ export interface DnsQuestion {
   type?: string;
 }
 
+/** The question a DNS packet prints itself (queries; answers only with -vv). */
+export function printedQuestion(packet: Packet): DnsQuestion | undefined {
+  return packet.dns?.qname ? { name: packet.dns.qname, type: packet.dns.qtype } : undefined;
+}
+
 const cache = new WeakMap<readonly Packet[], (p: Packet) => DnsQuestion | undefined>();
 
 /**
@@ -25,8 +30,7 @@ export function dnsQuestions(packets: readonly Packet[]): (p: Packet) => DnsQues
     const dnsQuestion = pairing.read(packet);
     if (dnsQuestion) paired.set(packet, dnsQuestion);
   }
-  const question = (packet: Packet): DnsQuestion | undefined =>
-    packet.dns?.qname ? { name: packet.dns.qname, type: packet.dns.qtype } : paired.get(packet);
+  const question = (packet: Packet): DnsQuestion | undefined => printedQuestion(packet) ?? paired.get(packet);
   cache.set(packets, question);
   return question;
 }

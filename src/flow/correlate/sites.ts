@@ -106,10 +106,18 @@ export class SitesOfList implements PacketSites {
     this.spans.push(span);
   }
 
+  /** The span `at` found last: positions read in order fall in it or in the next. */
+  private lastSpan = 0;
+
   /** The site of the packet at `position` in the list (one capture's span: positions never overlap). */
   at(position: number): CaptureSite | undefined {
-    const after = partitionPoint(this.spans.length, (index) => this.spans[index].to <= position);
-    const span = this.spans[after] as SitedSpan | undefined;
+    let after = this.lastSpan;
+    const spans = this.spans;
+    if (after >= spans.length || spans[after].from > position || (after > 0 && spans[after - 1].to > position))
+      after = partitionPoint(spans.length, (index) => spans[index].to <= position);
+    else while (after < spans.length && spans[after].to <= position) after++;
+    this.lastSpan = after;
+    const span = spans[after] as SitedSpan | undefined;
     return span && position >= span.from ? span.site : undefined;
   }
 
@@ -232,9 +240,14 @@ export function sitedPackets(model: ClusterModel, addresses: ReadonlySet<string>
   model.captures.forEach((capture, index) => {
     const table = capture.packets;
     const rows = ips ? table.touching(ips) : Array.from({ length: table.size }, (_, k) => k);
-    const mine = rows.map((row) => table.packet(row));
+    // built in one pass that also tells whether any packet has an interface
+    const mine = new Array<Packet>(rows.length);
+    let anyInterfaceColumn = false;
+    for (let position = 0; position < rows.length; position++) {
+      const packet = (mine[position] = table.packet(rows[position]));
+      if (packet.interface !== undefined) anyInterfaceColumn = true;
+    }
     const command = capture.command ?? '';
-    const anyInterfaceColumn = mine.some((packet) => packet.interface !== undefined);
     const site: CaptureSite = {
       index,
       uri: capture.evidence[0]?.uri ?? '',

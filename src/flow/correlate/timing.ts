@@ -32,11 +32,20 @@ export function hopTimes(group: PacketGroup): HopTime[] {
  * The first and last capture time of `packets` (undefined when none is timed). A loop, not
  * `Math.min(...)`: a connection or capture can hold more packets than a call takes arguments.
  */
-export function timeSpan(packets: Iterable<Packet>): { first: number; last: number } | undefined {
+export function timeSpan(packets: Iterable<Packet>): { first: number; last: number } | undefined;
+/** The same of the packets `packetOf` gives of `items` (no list of them made). */
+export function timeSpan<T>(
+  items: Iterable<T>,
+  packetOf: (item: T) => Packet,
+): { first: number; last: number } | undefined;
+export function timeSpan<T>(
+  items: Iterable<T>,
+  packetOf?: (item: T) => Packet,
+): { first: number; last: number } | undefined {
   let first = Number.POSITIVE_INFINITY;
   let last = Number.NEGATIVE_INFINITY;
-  for (const packet of packets) {
-    const time = packetTime(packet);
+  for (const item of items) {
+    const time = packetTime(packetOf ? packetOf(item) : (item as Packet));
     if (time === undefined) continue;
     if (time < first) first = time;
     if (time > last) last = time;

@@ -10,7 +10,7 @@ import {
 import { dnsActor, podActor } from '../actors';
 import { capturedOn, nodeOf, withPackets, type TraceContext } from '../context';
 import { connectionPackets, reconstructConnections } from '../correlate/connections';
-import { dnsQuestions, type DnsQuestion } from '../correlate/dnsQuestions';
+import { dnsQuestions, printedQuestion, type DnsQuestion } from '../correlate/dnsQuestions';
 import { resolverOf } from '../resolve';
 import { podByIp } from './endpoints';
 import { podToBridge } from './localHops';
@@ -88,7 +88,11 @@ function allClientExchanges(ctx: TraceContext, clientIp: string): DnsExchange[] 
     if (!frame.dns) return false;
     return frame.dns.response ? frame.dst?.ip === clientIp : frame.src?.ip === clientIp;
   });
-  const question = dnsQuestions(mine);
+  // Queries print their question: answers are paired with their queries only when an exchange's
+  // first packet with a question is an answer (dnsQuestions' own answer for a query is its question).
+  let paired: ((packet: Packet) => DnsQuestion | undefined) | undefined;
+  const question = (frame: Packet): DnsQuestion | undefined =>
+    printedQuestion(frame) ?? (paired ??= dnsQuestions(mine))(frame);
   const out: DnsExchange[] = [];
   // An exchange keeps its packets and start, not where they were captured: no sites to look up.
   for (const exchange of reconstructConnections(mine)) {

@@ -47,9 +47,10 @@ export function dnsSearchAmplification(
   const { typed, failed, ndots, configEvidence } = asked;
   // an NXDOMAIN answer names its question only with -vv; else its query does (dnsQuestions). The DNS
   // exchanges precede the flow's connection, so they are read from all the trace's packets.
+  if (!typed || failed.length === 0) return [];
   const nx = failedAnswers(ctx.allPackets, failed);
   const observedConfig = configEvidence.some((item) => item.source === 'log' || item.source === 'cluster');
-  if (!typed || failed.length === 0 || (!observedConfig && nx.length === 0)) return [];
+  if (!observedConfig && nx.length === 0) return [];
   return [
     {
       id: 'dns-search-amplification',

@@ -2,12 +2,18 @@
 // run (test/fixtures/lab, real captures): the correlation of all packets limited to what a trace
 // reads of it, capture sites looked up by position or evidence line instead of a map per packet, and
 // connections rebuilt with the parser's shared endpoint objects (as against packets each with its own),
-// and the search-list finding's NXDOMAIN answers read only as far as the first it cites.
+// and the search-list finding's NXDOMAIN answers read only as far as the first it cites; same-packet
+// groups keyed when first compared and read as they close, connection summaries sharing the DNAT
+// chains they found. The same on a large capture made from the A.2 run's (its packets repeated).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Packet } from '../../../src/model';
+import type { ClusterModel, Packet } from '../../../src/model';
+import { parseDocument } from '../../../src/ingest/document';
+import { repeatedCapture } from '../../support/largeLab';
+import { samePacketKey } from '../../../src/flow/correlate/packetKey';
+import { summarizeConnection } from '../../../src/flow/connectionSummary';
 import { modelOf } from '../../support/modelOf';
 import { correlate, correlateOptionsOf, sharedCorrelation } from '../../../src/flow/correlate/correlate';
 import { reconstructConnections, type Connection } from '../../../src/flow/correlate/connections';
@@ -59,52 +65,78 @@ test('lab runs: every run has captures to check', () => {
   assert.ok(runs.every((run) => labModel(run).captures.length > 0 || run.startsWith('a')));
 });
 
-for (const run of runs)
-  test(`lab ${run}: shortcuts give what the plain ways give`, () => {
-    const model = labModel(run);
-    const sited = sitedPackets(model, undefined);
-    const options = correlateOptionsOf(model);
+/** The shortcuts against the plain ways on every packet of `model` (named `run` in messages). */
+function checkShortcuts(run: string, model: ClusterModel): void {
+  const sited = sitedPackets(model, undefined);
+  const options = correlateOptionsOf(model);
 
-    // The correlation a trace keeps of all its packets is correlate's own.
-    const full = correlate(sited.packets, options);
-    assert.deepEqual(sharedCorrelation(sited.packets, options), {
-      vethClaims: full.vethClaims,
-      arp: full.arp,
-      icmpErrors: full.icmpErrors,
-    });
-
-    // Each packet's site is the capture it was read from; loose packets have none.
-    const capturedIn = new Map<Packet, number>();
-    model.captures.forEach((capture, index) => {
-      for (const packet of capture.packets.all()) capturedIn.set(packet, index);
-    });
-    const reference = new Map<Packet, CaptureSite>();
-    sited.packets.forEach((packet, position) => {
-      const site = sited.siteOf.get(packet);
-      assert.equal(site, sited.siteOf.at(position), `${run}: packet ${position}`);
-      assert.equal(site?.index, capturedIn.get(packet), `${run}: packet ${position}`);
-      if (site) reference.set(packet, site);
-    });
-    assert.equal(reference.size, capturedIn.size, `${run}: every captured packet sited`);
-
-    // Connections: sites by position (the list itself) or by lookup (a map), endpoints shared by the
-    // parser or one object per packet: the same connections.
-    const byPosition = reconstructConnections(sited.packets, sited.siteOf).map(shape);
-    assert.deepEqual(reconstructConnections(sited.packets, reference).map(shape), byPosition);
-    const ownEndpoints = sited.packets.map((packet): Packet => ({
-      ...packet,
-      src: packet.src && { ...packet.src },
-      dst: packet.dst && { ...packet.dst },
-      inner: packet.inner && {
-        ...packet.inner,
-        src: packet.inner.src && { ...packet.inner.src },
-        dst: packet.inner.dst && { ...packet.inner.dst },
-      },
-    }));
-    const ownSites = new Map(ownEndpoints.map((packet, position) => [packet, sited.siteOf.at(position)!]));
-    assert.deepEqual(reconstructConnections(ownEndpoints, ownSites).map(shape), byPosition);
-    assert.ok(byPosition.length > 0, `${run}: connections`);
+  // The correlation a trace keeps of all its packets is correlate's own.
+  const full = correlate(sited.packets, options);
+  assert.deepEqual(sharedCorrelation(sited.packets, options), {
+    vethClaims: full.vethClaims,
+    arp: full.arp,
+    icmpErrors: full.icmpErrors,
   });
+
+  // Each packet's site is the capture it was read from; loose packets have none.
+  const capturedIn = new Map<Packet, number>();
+  model.captures.forEach((capture, index) => {
+    for (const packet of capture.packets.all()) capturedIn.set(packet, index);
+  });
+  const reference = new Map<Packet, CaptureSite>();
+  sited.packets.forEach((packet, position) => {
+    const site = sited.siteOf.get(packet);
+    assert.equal(site, sited.siteOf.at(position), `${run}: packet ${position}`);
+    assert.equal(site?.index, capturedIn.get(packet), `${run}: packet ${position}`);
+    if (site) reference.set(packet, site);
+  });
+  assert.equal(reference.size, capturedIn.size, `${run}: every captured packet sited`);
+
+  // Connections: sites by position (the list itself) or by lookup (a map), endpoints shared by the
+  // parser or one object per packet: the same connections.
+  const byPosition = reconstructConnections(sited.packets, sited.siteOf).map(shape);
+  assert.deepEqual(reconstructConnections(sited.packets, reference).map(shape), byPosition);
+  const ownEndpoints = sited.packets.map((packet): Packet => ({
+    ...packet,
+    src: packet.src && { ...packet.src },
+    dst: packet.dst && { ...packet.dst },
+    inner: packet.inner && {
+      ...packet.inner,
+      src: packet.inner.src && { ...packet.inner.src },
+      dst: packet.inner.dst && { ...packet.inner.dst },
+    },
+  }));
+  const ownSites = new Map(ownEndpoints.map((packet, position) => [packet, sited.siteOf.at(position)!]));
+  assert.deepEqual(reconstructConnections(ownEndpoints, ownSites).map(shape), byPosition);
+  assert.ok(byPosition.length > 0, `${run}: connections`);
+
+  // A group's key, made when first read, is the key of its packets; groups are found by it.
+  for (const packetGroup of full.groups)
+    for (const packet of packetGroup.packets) assert.equal(packetGroup.key, samePacketKey(packet), run);
+
+  // Summaries sharing the DNAT chains found: what each gives alone.
+  const connections = reconstructConnections(sited.packets, sited.siteOf);
+  const chains = new Map<string, string | undefined>();
+  assert.deepEqual(
+    connections.map((connection, index) => summarizeConnection(model, connection, index, { chains })),
+    connections.map((connection, index) => summarizeConnection(model, connection, index)),
+    run,
+  );
+}
+
+for (const run of runs)
+  test(`lab ${run}: shortcuts give what the plain ways give`, () => checkShortcuts(run, labModel(run)));
+
+test('a large capture (the packets of the A.2 run repeated): shortcuts give what the plain ways give', () => {
+  const transcript = join(LAB, 'a2-pod-to-service.txt');
+  const model = labModel('a2-pod-to-service');
+  // about 20,000 packet lines: groups close as their window passes, sites span many packets
+  const capture = repeatedCapture(readFileSync(transcript, 'utf8'), 2_500_000);
+  model.add(parseDocument(capture, 'file:///large.tcpdump').facts);
+  const packets = model.captures.reduce((count, each) => count + each.packets.size, 0);
+  assert.ok(packets > 15_000, `${packets} packets`);
+  checkShortcuts('large A.2', model);
+});
 
 test('sites of packets whose lines are out of order, of loose packets and of packets in two lists', () => {
   const model = labModel('c1-service-two-nodes');
