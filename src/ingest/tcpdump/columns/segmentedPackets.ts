@@ -143,12 +143,41 @@ export class SegmentedPackets implements PacketTable {
   }
 
   touching(ips: ReadonlySet<string>): number[] {
-    // each piece's rows are kept for a few address sets: after an edit only the pieces read again look
+    return this.touchingIn(ips, 0, this.size);
+  }
+
+  /**
+   * The rows from..to touching `ips` (see touching). Each piece's rows are kept for a few address
+   * sets: after an edit only the pieces read again look.
+   */
+  touchingIn(ips: ReadonlySet<string>, from: number, to: number): number[] {
     const key = [...ips].sort().join(' ');
+    const first = partitionPoint(this.pieces.length, (k) => this.starts[k + 1] <= from);
+    const found: Int32Array[] = [];
     let total = 0;
-    const cached = (table: PieceRows, find: () => Int32Array) => {
-      let cache = this.touchingCache.get(table);
-      if (!cache) this.touchingCache.set(table, (cache = new Map<string, Int32Array>()));
+    for (let k = first; k < this.pieces.length && this.starts[k] < to; k++) {
+      const rows = this.pieceTouching(this.pieces[k].table, key, ips);
+      found.push(rows);
+      total += rows.length;
+    }
+    const out = new Array<number>(total);
+    let at = 0;
+    found.forEach((rows, index) => {
+      const start = this.starts[first + index];
+      for (let i = 0; i < rows.length; i++) {
+        const row = start + rows[i];
+        if (row >= from && row < to) out[at++] = row;
+      }
+    });
+    out.length = at;
+    return out;
+  }
+
+  /** The rows of one piece touching `ips` (by their `key`), kept for TOUCHING_CACHED address sets. */
+  private pieceTouching(table: PieceRows, key: string, ips: ReadonlySet<string>): Int32Array {
+    const cached = (rowsOf: PieceRows, find: () => Int32Array) => {
+      let cache = this.touchingCache.get(rowsOf);
+      if (!cache) this.touchingCache.set(rowsOf, (cache = new Map<string, Int32Array>()));
       let rows = cache.get(key);
       if (!rows) {
         if (cache.size >= TOUCHING_CACHED) cache.delete(cache.keys().next().value!);
@@ -156,27 +185,14 @@ export class SegmentedPackets implements PacketTable {
       }
       return rows;
     };
-    const found = this.pieces.map(({ table }) => {
-      // a window's rows are those of its table in its range: the table is searched once for all its windows
-      const rows =
-        table instanceof RowWindow
-          ? cached(table, () => {
-              const all = cached(table.base, () => Int32Array.from(table.base.touching(ips)));
-              const first = partitionPoint(all.length, (k) => all[k] < table.from);
-              const end = partitionPoint(all.length, (k) => all[k] < table.to);
-              return all.subarray(first, end).map((row) => row - table.from);
-            })
-          : cached(table, () => Int32Array.from(table.touching(ips)));
-      total += rows.length;
-      return rows;
+    // a window's rows are those of its table in its range: the table is searched once for all its windows
+    if (!(table instanceof RowWindow)) return cached(table, () => Int32Array.from(table.touching(ips)));
+    return cached(table, () => {
+      const all = cached(table.base, () => Int32Array.from(table.base.touching(ips)));
+      const first = partitionPoint(all.length, (k) => all[k] < table.from);
+      const end = partitionPoint(all.length, (k) => all[k] < table.to);
+      return all.subarray(first, end).map((row) => row - table.from);
     });
-    const out = new Array<number>(total);
-    let at = 0;
-    found.forEach((rows, k) => {
-      const start = this.starts[k];
-      for (let i = 0; i < rows.length; i++) out[at++] = start + rows[i];
-    });
-    return out;
   }
 
   firstMssSyn(): number {
@@ -230,9 +246,24 @@ export class SegmentedPackets implements PacketTable {
     if (delta === 0) return;
     for (let k = from; k < this.pieces.length; k++) {
       const piece = this.pieces[k];
-      piece.table.moveLines(delta);
       piece.firstLine += delta;
       for (const entry of piece.unparsed) entry.line += delta;
+      const table = piece.table;
+      if (!(table instanceof RowWindow)) {
+        table.moveLines(delta);
+        continue;
+      }
+      // windows that follow each other on one table move as one run of its rows (whole chunks move at once)
+      let to = table.to;
+      while (k + 1 < this.pieces.length) {
+        const next = this.pieces[k + 1];
+        if (!(next.table instanceof RowWindow) || next.table.base !== table.base || next.table.from !== to) break;
+        next.firstLine += delta;
+        for (const entry of next.unparsed) entry.line += delta;
+        to = next.table.to;
+        k++;
+      }
+      table.base.moveLines(delta, table.from, to);
     }
   }
 }
