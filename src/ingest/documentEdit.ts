@@ -1,4 +1,4 @@
-import { moveEvidence, type Evidence, type Fact } from '../model';
+import { moveEvidence, type Capture, type Evidence, type Fact } from '../model';
 import { parseDocument, type DocumentBlock, type DocumentResult } from './document';
 import { SNIFF_LINES } from './sniff';
 import { PacketColumns } from './tcpdump/columns/packetColumns';
@@ -123,11 +123,26 @@ function editedText(text: string | EditedText): EditedText {
   return { length: text.length, lineStarts: lineStartsOf(text), slice: (from, to) => text.slice(from, to) };
 }
 
-/** What reparseEdited read: blocks and lines; `inPlace` when only a capture's packets changed (see readInPieces). */
+/**
+ * The rows of a capture an edit read again in place (see readInPieces): its `removed` rows from row
+ * `from` became `added` rows; the rows after them are the same packets, `added - removed` rows on.
+ */
+export interface CaptureRowsEdit {
+  capture: Capture;
+  from: number;
+  removed: number;
+  added: number;
+}
+
+/**
+ * What reparseEdited read: blocks and lines; `inPlace` when only a capture's packets changed (see
+ * readInPieces), and which rows.
+ */
 export interface ReadAgain {
   readBlocks: number;
   readLines: number;
   inPlace?: true;
+  rows?: CaptureRowsEdit;
 }
 
 /**
@@ -308,10 +323,13 @@ function readInPieces(
     { uri, command: capture.command },
   );
   if (!read) return undefined;
-  let size = table.size;
-  for (let k = read.from; k < read.from + read.removed; k++) size -= table.segments[k].table.size;
-  for (const piece of read.added) size += piece.table.size;
-  if (size === 0) return undefined;
+  let from = 0;
+  for (let k = 0; k < read.from; k++) from += table.segments[k].table.size;
+  let removed = 0;
+  for (let k = read.from; k < read.from + read.removed; k++) removed += table.segments[k].table.size;
+  let added = 0;
+  for (const piece of read.added) added += piece.table.size;
+  if (table.size - removed + added === 0) return undefined;
   applyPieces(table, read, delta);
   spanPackets(capture.evidence[0], table);
   const unparsed = [];
@@ -328,7 +346,8 @@ function readInPieces(
   const blocks = [...previous.blocks.slice(0, index), edited, ...shifted(previous.blocks.slice(index + 1), delta, uri)];
   const facts: Fact[] = [];
   for (const each of blocks) for (const fact of each.result.facts) facts.push(fact);
-  return { uri, blocks, facts, readBlocks: 1, readLines: read.lines, inPlace: true };
+  const rows = { capture, from, removed, added };
+  return { uri, blocks, facts, readBlocks: 1, readLines: read.lines, inPlace: true, rows };
 }
 
 /**

@@ -15,6 +15,7 @@ import {
   type VethClaim,
   type VethOwnership,
 } from '../../flow/correlate';
+import { SegmentedPackets } from '../../ingest/tcpdump/columns/segmentedPackets';
 import { packetAddresses, partitionPoint, type ClusterModel, type Packet, type PacketTable } from '../../model';
 
 /**
@@ -35,6 +36,8 @@ import { packetAddresses, partitionPoint, type ClusterModel, type Packet, type P
  * hovered one are read, in each capture (in another capture: around the same time): the same packet
  * on other interfaces, its NAT partner and the claims about its addresses sit close in time, and a
  * pod's conversation with kube-dns can be most of a million-line capture (7 s to correlate here).
+ * An edit that reads rows of a capture again keeps this work (see carried): each address set's rows
+ * move past the edit, and a window's correlation stays when the edit removed or added none of its rows.
  */
 
 /** A run of the document's packets: a capture's table, or the plain Packet facts between captures. */
@@ -104,6 +107,41 @@ function mergeRows(first: readonly number[], second: readonly number[]): number[
   return out;
 }
 
+/**
+ * Rows of one segment an edit read again: its `removed` rows from row `from` became `added` rows,
+ * the rows after them are the same packets (their lines moved), `added - removed` rows on.
+ */
+export interface RowsEdit {
+  segment: number;
+  from: number;
+  removed: number;
+  added: number;
+}
+
+/** The edit that does `first` then `second` (`second` in the rows `first` left; of one segment). */
+export function composeRowsEdits<Edit extends Omit<RowsEdit, 'segment'>>(first: Edit, second: Edit): Edit {
+  const from = Math.min(first.from, second.from);
+  // the span [from, end) of the rows now, and where it ends in the rows before `first`
+  let end = first.from + first.added;
+  let oldEnd = first.from + first.removed;
+  if (second.from + second.removed > end) {
+    oldEnd += second.from + second.removed - end;
+    end = second.from + second.removed;
+  }
+  end += second.added - second.removed;
+  return { ...second, from, removed: oldEnd - from, added: end - from };
+}
+
+/** Index of the first of sorted `rows` at or after `row`. */
+const firstAtOrAfter = (rows: readonly number[], row: number) => partitionPoint(rows.length, (k) => rows[k] < row);
+
+/** The rows from..to of `table` touching `ips` (a capture in pieces looks in those pieces only). */
+function touchingIn(table: PacketTable, ips: ReadonlySet<string>, from: number, to: number): number[] {
+  if (to <= from || ips.size === 0) return [];
+  if (table instanceof SegmentedPackets) return table.touchingIn(ips, from, to);
+  return table.touching(ips).filter((row) => row >= from && row < to);
+}
+
 /** Where the hovered packet is: its place in the document and its time. */
 interface Near {
   place?: PacketPlace;
@@ -120,24 +158,44 @@ function windowStart(rows: readonly number[], anchor: number): number {
   return Math.max(0, Math.min(start, rows.length - 3 * CONVERSATION_ROWS));
 }
 
+/** The rows of a conversation's window and their correlation; `placed` when the hovered packet's row was added. */
+interface Base {
+  rows: number[][];
+  packets: Packet[];
+  corr: Correlation;
+  placed?: true;
+}
+
 export class ConversationFinder {
   private readonly cache = new Map<string, Conversation>();
   /**
    * The rows touching an address set and their correlation, shared by the hovers of one
    * conversation on several interfaces.
    */
-  private readonly bases = new Map<string, { rows: number[][]; packets: Packet[]; corr: Correlation }>();
+  private readonly bases = new Map<string, Base>();
   /** All rows touching an address set, per segment. */
-  private readonly rowsOf = new Map<string, number[][]>();
+  private readonly rowsOf = new Map<string, { ips: ReadonlySet<string>; rows: number[][] }>();
   private readonly options: Required<CorrelateOptions>;
   private declared?: VethClaim[];
 
   constructor(
     private readonly segments: readonly Segment[],
     private readonly placeOf: (p: Packet) => PacketPlace | undefined,
-    private readonly model: ClusterModel,
+    readonly model: ClusterModel,
   ) {
     this.options = correlateOptionsOf(model);
+  }
+
+  /** Windows carried over from the finder before an edit (see carried). */
+  carriedWindows = 0;
+
+  get segmentCount(): number {
+    return this.segments.length;
+  }
+
+  /** Windows whose correlation is kept. */
+  get windows(): number {
+    return this.bases.size;
   }
 
   /** The correlation around `p`, cached by its addresses, window (and by its interface when that is a veth). */
@@ -157,21 +215,67 @@ export class ConversationFinder {
     let base = this.bases.get(baseKey);
     if (!base) {
       const rows = all.map((list, segment) => list.slice(starts[segment], starts[segment] + 3 * CONVERSATION_ROWS));
-      if (place && !rows[place.segment].includes(place.row))
-        rows[place.segment] = mergeRows(rows[place.segment], [place.row]);
+      const placed = place !== undefined && !rows[place.segment].includes(place.row);
+      if (placed) rows[place.segment] = mergeRows(rows[place.segment], [place.row]);
       const packets = this.built(rows, place ? [] : [packet]);
-      base = { rows, packets, corr: correlate(packets, this.options) };
+      base = { rows, packets, corr: correlate(packets, this.options), ...(placed ? { placed } : {}) };
       remember(this.bases, baseKey, base);
     }
     const more = (others: ReadonlySet<string>) => this.touchingNear(others, near);
     return remember(this.cache, key, this.compute({ packet, ips, iface, place, more }, base));
   }
 
+  /**
+   * This finder's work for the same document after an edit that read `edit`'s rows again (the
+   * segments as they are now, `placeOf` the new index's): the rows of each address set found
+   * before, moved past the edit and with the rows read again looked at; the correlation of each
+   * window whose address set has no row among those the edit removed or added (its packets are the
+   * same, in the same order). The conversations are made again from them (cheap: see compute).
+   */
+  carried(
+    segments: readonly Segment[],
+    placeOf: (p: Packet) => PacketPlace | undefined,
+    edit: RowsEdit,
+  ): ConversationFinder {
+    const next = new ConversationFinder(segments, placeOf, this.model);
+    next.declared = this.declared;
+    const table = segments[edit.segment].table;
+    const shift = edit.added - edit.removed;
+    const end = edit.from + edit.removed;
+    const touched = new Set<string>();
+    for (const [key, { ips, rows }] of this.rowsOf) {
+      if (key.startsWith('#')) continue;
+      const list = rows[edit.segment];
+      const first = firstAtOrAfter(list, edit.from);
+      const after = firstAtOrAfter(list, end);
+      const added = touchingIn(table, ips, edit.from, edit.from + edit.added);
+      if (after > first || added.length > 0) touched.add(key);
+      // the rows before the edit, those read again, then the later ones moved (in one array: a
+      // conversation can be most of the capture)
+      const moved = new Array<number>(first + added.length + list.length - after);
+      for (let k = 0; k < first; k++) moved[k] = list[k];
+      for (let k = 0; k < added.length; k++) moved[first + k] = added[k];
+      for (let k = after, at = first + added.length; k < list.length; k++) moved[at++] = list[k] + shift;
+      const now = rows.slice();
+      now[edit.segment] = moved;
+      next.rowsOf.set(key, { ips, rows: now });
+    }
+    for (const [key, base] of this.bases) {
+      const addressKey = key.slice(0, key.lastIndexOf('@'));
+      if (base.placed || touched.has(addressKey) || !next.rowsOf.has(addressKey)) continue;
+      const rows = base.rows.slice();
+      rows[edit.segment] = rows[edit.segment].map((row) => (row >= end ? row + shift : row));
+      next.bases.set(key, { ...base, rows });
+    }
+    next.carriedWindows = next.bases.size;
+    return next;
+  }
+
   /** All rows touching `ips`, per segment, cached by their key. */
   private touchingAll(key: string, ips: ReadonlySet<string>): number[][] {
     const hit = this.rowsOf.get(key);
-    if (hit) return hit;
-    return remember(this.rowsOf, key, this.touching(ips));
+    if (hit) return hit.rows;
+    return remember(this.rowsOf, key, { ips, rows: this.touching(ips) }).rows;
   }
 
   /** The rows touching `ips` in the window around `near`, per segment. */
