@@ -198,7 +198,10 @@ test('edits at the first line, a piece border, inside a -v record and a VXLAN fr
     const verbose = lines.findIndex((line, k) => k > 60 && /^\s+\S/.test(line));
     const inner = lines.findIndex((line) => /^ARP, Ethernet/.test(line));
     const cases: [string, Change, boolean][] = [
-      ['the first line', { startLine: 0, endLine: 1, text: 'tcpdump: listening on eth9\n' }, false],
+      // in the head the format is sniffed from: read in place while it still reads as tcpdump
+      ['the first line', { startLine: 0, endLine: 1, text: 'tcpdump: listening on eth9\n' }, true],
+      ['a line of the head', { startLine: 9, endLine: 10, text: lines[9].replace(/\d/, '7') + '\n' }, true],
+      ['a head of prose', { startLine: 0, endLine: 40, text: 'this line is not tcpdump output\n'.repeat(40) }, false],
       ['a border line', { startLine: border, endLine: border + 1, text: '' }, true],
       ['above a border', { startLine: border, endLine: border, text: 'garbage\n' }, true],
       ['a -v line', { startLine: verbose, endLine: verbose + 1, text: lines[verbose].replace(/\d/, '7') + '\n' }, true],
