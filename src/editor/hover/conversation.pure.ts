@@ -15,7 +15,8 @@ import {
   type VethClaim,
   type VethOwnership,
 } from '../../flow/correlate';
-import { SegmentedPackets } from '../../ingest/tcpdump/columns/segmentedPackets';
+import { PacketColumns } from '../../ingest/tcpdump/columns/packetColumns';
+import { rowList, SegmentedPackets, type RowList } from '../../ingest/tcpdump/columns/segmentedPackets';
 import { packetAddresses, partitionPoint, type ClusterModel, type Packet, type PacketTable } from '../../model';
 
 /**
@@ -133,13 +134,12 @@ export function composeRowsEdits<Edit extends Omit<RowsEdit, 'segment'>>(first: 
 }
 
 /** Index of the first of sorted `rows` at or after `row`. */
-const firstAtOrAfter = (rows: readonly number[], row: number) => partitionPoint(rows.length, (k) => rows[k] < row);
+const firstAtOrAfter = (rows: RowList, row: number) => partitionPoint(rows.length, (k) => rows.at(k) < row);
 
-/** The rows from..to of `table` touching `ips` (a capture in pieces looks in those pieces only). */
-function touchingIn(table: PacketTable, ips: ReadonlySet<string>, from: number, to: number): number[] {
-  if (to <= from || ips.size === 0) return [];
-  if (table instanceof SegmentedPackets) return table.touchingIn(ips, from, to);
-  return table.touching(ips).filter((row) => row >= from && row < to);
+/** The rows of `table` touching `ips` (a capture in pieces: read from its pieces' lists, not copied). */
+function touchingRows(table: PacketTable, ips: ReadonlySet<string>): RowList {
+  if (ips.size === 0) return rowList([]);
+  return table instanceof SegmentedPackets ? table.touchingList(ips) : rowList(table.touching(ips));
 }
 
 /** Where the hovered packet is: its place in the document and its time. */
@@ -152,7 +152,7 @@ interface Near {
  * First of the 3 × CONVERSATION_ROWS rows read around index `anchor` of a row list (a multiple of
  * CONVERSATION_ROWS).
  */
-function windowStart(rows: readonly number[], anchor: number): number {
+function windowStart(rows: RowList, anchor: number): number {
   if (rows.length <= 3 * CONVERSATION_ROWS) return 0;
   const start = (Math.floor(anchor / CONVERSATION_ROWS) - 1) * CONVERSATION_ROWS;
   return Math.max(0, Math.min(start, rows.length - 3 * CONVERSATION_ROWS));
@@ -174,7 +174,7 @@ export class ConversationFinder {
    */
   private readonly bases = new Map<string, Base>();
   /** All rows touching an address set, per segment. */
-  private readonly rowsOf = new Map<string, { ips: ReadonlySet<string>; rows: number[][] }>();
+  private readonly rowsOf = new Map<string, { ips: ReadonlySet<string>; rows: RowList[] }>();
   private readonly options: Required<CorrelateOptions>;
   private declared?: VethClaim[];
 
@@ -245,20 +245,19 @@ export class ConversationFinder {
     const touched = new Set<string>();
     for (const [key, { ips, rows }] of this.rowsOf) {
       if (key.startsWith('#')) continue;
+      // the segment's rows now (from its pieces' lists: only the pieces read again are searched)
       const list = rows[edit.segment];
-      const first = firstAtOrAfter(list, edit.from);
-      const after = firstAtOrAfter(list, end);
-      const added = touchingIn(table, ips, edit.from, edit.from + edit.added);
-      if (after > first || added.length > 0) touched.add(key);
-      // the rows before the edit, those read again, then the later ones moved (in one array: a
-      // conversation can be most of the capture)
-      const moved = new Array<number>(first + added.length + list.length - after);
-      for (let k = 0; k < first; k++) moved[k] = list[k];
-      for (let k = 0; k < added.length; k++) moved[first + k] = added[k];
-      for (let k = after, at = first + added.length; k < list.length; k++) moved[at++] = list[k] + shift;
-      const now = rows.slice();
-      now[edit.segment] = moved;
-      next.rowsOf.set(key, { ips, rows: now });
+      // the rows found in the table read whole, before it was cut into windows, serve the windows
+      const before = this.segments[edit.segment].table;
+      if (before !== table && before instanceof PacketColumns && table instanceof SegmentedPackets)
+        table.knowTouching(before, ips, list.slice(0, list.length));
+      const now = touchingRows(table, ips);
+      const removed = firstAtOrAfter(list, end) - firstAtOrAfter(list, edit.from);
+      const added = firstAtOrAfter(now, edit.from + edit.added) - firstAtOrAfter(now, edit.from);
+      if (removed > 0 || added > 0) touched.add(key);
+      const moved = rows.slice();
+      moved[edit.segment] = now;
+      next.rowsOf.set(key, { ips, rows: moved });
     }
     for (const [key, base] of this.bases) {
       const addressKey = key.slice(0, key.lastIndexOf('@'));
@@ -272,7 +271,7 @@ export class ConversationFinder {
   }
 
   /** All rows touching `ips`, per segment, cached by their key. */
-  private touchingAll(key: string, ips: ReadonlySet<string>): number[][] {
+  private touchingAll(key: string, ips: ReadonlySet<string>): RowList[] {
     const hit = this.rowsOf.get(key);
     if (hit) return hit.rows;
     return remember(this.rowsOf, key, { ips, rows: this.touching(ips) }).rows;
@@ -290,13 +289,13 @@ export class ConversationFinder {
    * Where in `rows` (sorted rows of `segment`) the hovered packet is: at its row in its own
    * segment, at its time in another (the packets are in time order); the middle without a time.
    */
-  private anchor(rows: readonly number[], segment: number, near: Near): number {
+  private anchor(rows: RowList, segment: number, near: Near): number {
     if (rows.length <= 3 * CONVERSATION_ROWS) return 0;
     const table = this.segments[segment].table;
     const below = (row: number) =>
       near.place?.segment === segment ? row < near.place.row : (table.packet(row).t ?? -Infinity) < near.time!;
     if (near.place?.segment !== segment && near.time === undefined) return rows.length >> 1;
-    return partitionPoint(rows.length, (index) => below(rows[index]));
+    return partitionPoint(rows.length, (index) => below(rows.at(index)));
   }
 
   private compute(
@@ -359,8 +358,8 @@ export class ConversationFinder {
   }
 
   /** Per segment, the sorted rows touching `ips`. */
-  private touching(ips: ReadonlySet<string>): number[][] {
-    return this.segments.map((segment) => (ips.size > 0 ? segment.table.touching(ips) : []));
+  private touching(ips: ReadonlySet<string>): RowList[] {
+    return this.segments.map((segment) => touchingRows(segment.table, ips));
   }
 
   /** The VETH_LOOK_ROWS packets seen on `iface` nearest to `place`, in its segment only. */

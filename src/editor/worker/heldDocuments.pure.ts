@@ -283,9 +283,18 @@ export class HeldDocuments {
     this.context = parts.map((part, index) => ('held' in part ? { held: part.held } : { facts: facts[index] }));
     // the same held documents and fact lists sent before (the host sends them again after each edit):
     // the model stays, an edit that changed more than a capture's packets dropped it already
-    const key = parts.every((part) => 'held' in part || 'cached' in part)
-      ? parts.map((part) => ('held' in part ? `held ${part.held}` : `cached ${part.cached}`)).join('\n')
-      : undefined;
+    // (a fact list sent with the number it is cached by is the list that number names later: the
+    // first context after an edit names what the one before it sent)
+    const names = parts.map((part) =>
+      'held' in part
+        ? `held ${part.held}`
+        : 'cached' in part
+          ? `cached ${part.cached}`
+          : part.cacheAs !== undefined
+            ? `cached ${part.cacheAs}`
+            : undefined,
+    );
+    const key = names.every((name) => name !== undefined) ? names.join('\n') : undefined;
     if (key === undefined || key !== this.contextKey) this.contextModel = undefined;
     this.contextKey = key;
   }

@@ -122,7 +122,8 @@ test('hovers after runs of edits, with the conversations correlated before them 
     const other = (line: string) =>
       line.replace(/\b10\.(?<net>244|96|103)\./g, (_, net: string) => `10.${Number(net) + 1}.`);
     let text = [...lab.slice(0, half), ...lab.slice(half).map(other)].join('\n');
-    const held = holding(text, true);
+    // as in the editor: hovers on the capture read whole, then it is cut into pieces, then edited
+    const held = holding(text);
     const pick = random(19);
     const packetLines = () =>
       text
@@ -145,6 +146,7 @@ test('hovers after runs of edits, with the conversations correlated before them 
         if (said && said.length > 1) spoken++;
       }
       if (run > 0) carried += held.hoverWindows(URI)!.carried;
+      if (run === 0) held.prepare(URI);
       // one to three edits before the next hovers, near a hovered line or anywhere
       for (let edit = 0, edits = 1 + pick(3); edit < edits; edit++) {
         const packets = packetLines();

@@ -112,6 +112,10 @@ test('a large capture cut into pieces (windows on its table, or read piece by pi
       assert.deepEqual(rowsOf(table), rowsOf(whole));
       const ips = new Set(['10.244.0.54', '192.168.50.2']);
       assert.deepEqual(table.touching(ips), whole.touching(ips));
+      const list = table.touchingList(ips);
+      assert.deepEqual(list.slice(0, list.length), whole.touching(ips));
+      assert.deepEqual(list.slice(3, 11), whole.touching(ips).slice(3, 11));
+      assert.equal(list.at(list.length - 1), whole.touching(ips).at(-1));
       assert.equal(table.firstMssSyn(), whole.firstMssSyn());
       for (const near of [0, 37, 200, table.size - 1])
         assert.deepEqual(table.onInterface('eth1', near, 25), whole.onInterface('eth1', near, 25), `near ${near}`);
