@@ -1,4 +1,4 @@
-import { moveEvidence, type Evidence, type Fact } from '../model';
+import { moveEvidence, type Capture, type Evidence, type Fact } from '../model';
 import { parseDocument, type DocumentBlock, type DocumentResult } from './document';
 import { SNIFF_LINES } from './sniff';
 import { PacketColumns } from './tcpdump/columns/packetColumns';
@@ -7,6 +7,8 @@ import { spanPackets, tcpdumpFormat } from './tcpdump';
 import { applyPieces, piecesOfTable, readPieces } from './tcpdump/segments';
 import { leadOf } from './transcript/lines';
 import { commandLine } from './transcript/prompt';
+import { sniffBest } from './transcript/split';
+import { formatForCommand } from './registry';
 
 /**
  * Re-parses an edited document by reading again only the blocks an edit touched. The blocks before
@@ -123,11 +125,26 @@ function editedText(text: string | EditedText): EditedText {
   return { length: text.length, lineStarts: lineStartsOf(text), slice: (from, to) => text.slice(from, to) };
 }
 
-/** What reparseEdited read: blocks and lines; `inPlace` when only a capture's packets changed (see readInPieces). */
+/**
+ * The rows of a capture an edit read again in place (see readInPieces): its `removed` rows from row
+ * `from` became `added` rows; the rows after them are the same packets, `added - removed` rows on.
+ */
+export interface CaptureRowsEdit {
+  capture: Capture;
+  from: number;
+  removed: number;
+  added: number;
+}
+
+/**
+ * What reparseEdited read: blocks and lines; `inPlace` when only a capture's packets changed (see
+ * readInPieces), and which rows.
+ */
 export interface ReadAgain {
   readBlocks: number;
   readLines: number;
   inPlace?: true;
+  rows?: CaptureRowsEdit;
 }
 
 /**
@@ -274,7 +291,7 @@ function readInPieces(
     capture?.kind !== 'Capture' ||
     !(capture.packets instanceof PacketColumns || capture.packets instanceof SegmentedPackets) ||
     (capture.packets instanceof SegmentedPackets && capture.packets.remapped) ||
-    touchedFrom < block.startLine + SNIFF_LINES ||
+    touchedFrom < block.startLine ||
     touchedTo > block.endLine ||
     // `cat a b`: where one file's output ends depends on the lines
     (block.command !== null && /\bcat\b/.test(block.command)) ||
@@ -290,13 +307,17 @@ function readInPieces(
     return content.charCodeAt(content.length - 1) === 13 ? content.slice(0, -1) : content;
   };
   // the head a paragraph is sniffed from: no blank line in the SNIFF_LINES lines before the edit
-  for (let line = touchedFrom - SNIFF_LINES; line < touchedFrom; line++) if (isBlank(lineAt(line))) return undefined;
+  // (the paragraph after it may now join the block or not), and in the block's own head the same format
+  for (let line = Math.max(block.startLine, touchedFrom - SNIFF_LINES); line < touchedFrom; line++)
+    if (isBlank(lineAt(line))) return undefined;
+  const newEnd = block.endLine + delta;
+  if (touchedFrom < block.startLine + SNIFF_LINES && !sameFormat(previous.blocks, index, { lineAt, end: newEnd }))
+    return undefined;
   // the new lines: no command line (it ends the block), none the splitter would cut into records
   for (let line = touchedFrom; line <= Math.max(edit.newLast, edit.from) + 1; line++) {
     const content = lineAt(line);
     if (startsCommand(content) || cutIntoRecords(content)) return undefined;
   }
-  const newEnd = block.endLine + delta;
   let blockEnd = newEnd < starts.length ? starts[newEnd] - 1 : text.length;
   if (blockEnd > lineStart(newEnd) && text.slice(blockEnd - 1, blockEnd) === '\r') blockEnd--;
   // a capture read whole is cut into pieces on the first edit, unless cutIntoPieces did it before
@@ -308,10 +329,13 @@ function readInPieces(
     { uri, command: capture.command },
   );
   if (!read) return undefined;
-  let size = table.size;
-  for (let k = read.from; k < read.from + read.removed; k++) size -= table.segments[k].table.size;
-  for (const piece of read.added) size += piece.table.size;
-  if (size === 0) return undefined;
+  let from = 0;
+  for (let k = 0; k < read.from; k++) from += table.segments[k].table.size;
+  let removed = 0;
+  for (let k = read.from; k < read.from + read.removed; k++) removed += table.segments[k].table.size;
+  let added = 0;
+  for (const piece of read.added) added += piece.table.size;
+  if (table.size - removed + added === 0) return undefined;
   applyPieces(table, read, delta);
   spanPackets(capture.evidence[0], table);
   const unparsed = [];
@@ -328,7 +352,44 @@ function readInPieces(
   const blocks = [...previous.blocks.slice(0, index), edited, ...shifted(previous.blocks.slice(index + 1), delta, uri)];
   const facts: Fact[] = [];
   for (const each of blocks) for (const fact of each.result.facts) facts.push(fact);
-  return { uri, blocks, facts, readBlocks: 1, readLines: read.lines, inPlace: true };
+  const rows = { capture, from, removed, added };
+  return { uri, blocks, facts, readBlocks: 1, readLines: read.lines, inPlace: true, rows };
+}
+
+/**
+ * Whether the splitter still gives block `index` its format after an edit in its head (its first
+ * SNIFF_LINES lines; `lineAt` reads the new text, 1-based, `end` is the block's last line in it), as
+ * splitTranscript decides it: from its
+ * command when that names a format, else by sniffing the head; a paragraph with no command also
+ * stays apart from a paragraph with no command just before it (else the head decides that too).
+ */
+function sameFormat(
+  blocks: readonly DocumentBlock[],
+  index: number,
+  text: { lineAt: (line: number) => string; end: number },
+): boolean {
+  const { lineAt, end } = text;
+  const block = blocks[index];
+  const head: string[] = [];
+  if (block.command !== null) {
+    const command = commandLine(lineAt(block.startLine - 1));
+    const spec = command && (formatForCommand(command.effective) ?? formatForCommand(command.command));
+    if (spec) return spec.id === block.format;
+    for (let line = block.startLine; line <= end && head.length < SNIFF_LINES; line++) head.push(lineAt(line));
+  } else {
+    const before = blocks[index - 1] as DocumentBlock | undefined;
+    if (before?.command === null) {
+      let line = before.endLine + 1;
+      while (line < block.startLine && isBlank(lineAt(line))) line++;
+      if (line === block.startLine) return false;
+    }
+    for (let line = block.startLine; line <= end && head.length < SNIFF_LINES; line++) {
+      const content = lineAt(line);
+      if (isBlank(content)) break;
+      head.push(content);
+    }
+  }
+  return sniffBest(head)?.id === block.format;
 }
 
 /**

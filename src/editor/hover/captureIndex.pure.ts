@@ -1,5 +1,11 @@
 import { ArrayPacketTable, partitionPoint, type ClusterModel, type Fact, type NatRule, type Packet } from '../../model';
-import { ConversationFinder, type Conversation, type PacketPlace, type Segment } from './conversation.pure';
+import {
+  ConversationFinder,
+  type Conversation,
+  type PacketPlace,
+  type RowsEdit,
+  type Segment,
+} from './conversation.pure';
 
 /**
  * A per-document index for hovers (no `vscode`): line → packets, line → rules, and the
@@ -17,6 +23,18 @@ export interface LineIndex {
   allRules: NatRule[];
   /** Group, NAT partner and veth owners for a packet of this document. */
   around(p: Packet): Conversation;
+  /** What the correlations found so far (see ConversationFinder.carried). */
+  readonly finder?: ConversationFinder;
+}
+
+/**
+ * The index of the same document before an edit that read rows of one capture again in place (its
+ * facts the same objects), and which rows: its conversations' work is carried over.
+ */
+export interface IndexBefore {
+  index: LineIndex;
+  capture: Fact;
+  rows: Omit<RowsEdit, 'segment'>;
 }
 
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
@@ -35,7 +53,12 @@ function rowsAt(seg: Segment, line: number): number[] {
 }
 
 /** Indexes `facts` of the document `uri`; `model` supplies veth names and Service IPs for the correlation. */
-export function buildLineIndex(facts: readonly Fact[], uri: string, model: ClusterModel): LineIndex {
+export function buildLineIndex(
+  facts: readonly Fact[],
+  uri: string,
+  model: ClusterModel,
+  before?: IndexBefore,
+): LineIndex {
   const rules = new Map<number, NatRule[]>();
   const allRules: NatRule[] = [];
   const segments: Segment[] = [];
@@ -43,6 +66,7 @@ export function buildLineIndex(facts: readonly Fact[], uri: string, model: Clust
   const plainLines = new Map<number, Map<number, number[]>>();
   let plain: Packet[] | undefined;
   const places = new WeakMap<Packet, PacketPlace>();
+  let edited: number | undefined;
   for (const fact of facts) {
     const ev = fact.evidence.find((evidence) => evidence.uri === uri && evidence.line !== undefined);
     if (!ev) continue;
@@ -58,6 +82,7 @@ export function buildLineIndex(facts: readonly Fact[], uri: string, model: Clust
       plain.push(fact);
     } else if (fact.kind === 'Capture') {
       plain = undefined;
+      if (fact === before?.capture) edited = segments.length;
       segments.push({ table: fact.packets });
     } else if (fact.kind === 'NatRule') {
       push(rules, ev.line!, fact);
@@ -66,7 +91,12 @@ export function buildLineIndex(facts: readonly Fact[], uri: string, model: Clust
   }
   const lineOf = (rule: NatRule) => rule.evidence.find((evidence) => evidence.uri === uri)?.line ?? 0;
   allRules.sort((first, second) => lineOf(first) - lineOf(second));
-  const finder = new ConversationFinder(segments, (packet) => places.get(packet), model);
+  const placeOf = (packet: Packet) => places.get(packet);
+  const earlier = before?.index.finder;
+  const finder =
+    earlier && edited !== undefined && earlier.model === model && earlier.segmentCount === segments.length
+      ? earlier.carried(segments, placeOf, { segment: edited, ...before.rows })
+      : new ConversationFinder(segments, placeOf, model);
   const packets = {
     get(line: number): Packet[] | undefined {
       const out: Packet[] = [];
@@ -81,5 +111,5 @@ export function buildLineIndex(facts: readonly Fact[], uri: string, model: Clust
       return out.length > 0 ? out : undefined;
     },
   };
-  return { packets, rules, allRules, around: (packet) => finder.around(packet) };
+  return { packets, rules, allRules, around: (packet) => finder.around(packet), finder };
 }

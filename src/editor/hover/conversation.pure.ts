@@ -15,6 +15,8 @@ import {
   type VethClaim,
   type VethOwnership,
 } from '../../flow/correlate';
+import { PacketColumns } from '../../ingest/tcpdump/columns/packetColumns';
+import { rowList, SegmentedPackets, type RowList } from '../../ingest/tcpdump/columns/segmentedPackets';
 import { packetAddresses, partitionPoint, type ClusterModel, type Packet, type PacketTable } from '../../model';
 
 /**
@@ -35,6 +37,8 @@ import { packetAddresses, partitionPoint, type ClusterModel, type Packet, type P
  * hovered one are read, in each capture (in another capture: around the same time): the same packet
  * on other interfaces, its NAT partner and the claims about its addresses sit close in time, and a
  * pod's conversation with kube-dns can be most of a million-line capture (7 s to correlate here).
+ * An edit that reads rows of a capture again keeps this work (see carried): each address set's rows
+ * move past the edit, and a window's correlation stays when the edit removed or added none of its rows.
  */
 
 /** A run of the document's packets: a capture's table, or the plain Packet facts between captures. */
@@ -104,6 +108,40 @@ function mergeRows(first: readonly number[], second: readonly number[]): number[
   return out;
 }
 
+/**
+ * Rows of one segment an edit read again: its `removed` rows from row `from` became `added` rows,
+ * the rows after them are the same packets (their lines moved), `added - removed` rows on.
+ */
+export interface RowsEdit {
+  segment: number;
+  from: number;
+  removed: number;
+  added: number;
+}
+
+/** The edit that does `first` then `second` (`second` in the rows `first` left; of one segment). */
+export function composeRowsEdits<Edit extends Omit<RowsEdit, 'segment'>>(first: Edit, second: Edit): Edit {
+  const from = Math.min(first.from, second.from);
+  // the span [from, end) of the rows now, and where it ends in the rows before `first`
+  let end = first.from + first.added;
+  let oldEnd = first.from + first.removed;
+  if (second.from + second.removed > end) {
+    oldEnd += second.from + second.removed - end;
+    end = second.from + second.removed;
+  }
+  end += second.added - second.removed;
+  return { ...second, from, removed: oldEnd - from, added: end - from };
+}
+
+/** Index of the first of sorted `rows` at or after `row`. */
+const firstAtOrAfter = (rows: RowList, row: number) => partitionPoint(rows.length, (k) => rows.at(k) < row);
+
+/** The rows of `table` touching `ips` (a capture in pieces: read from its pieces' lists, not copied). */
+function touchingRows(table: PacketTable, ips: ReadonlySet<string>): RowList {
+  if (ips.size === 0) return rowList([]);
+  return table instanceof SegmentedPackets ? table.touchingList(ips) : rowList(table.touching(ips));
+}
+
 /** Where the hovered packet is: its place in the document and its time. */
 interface Near {
   place?: PacketPlace;
@@ -114,10 +152,18 @@ interface Near {
  * First of the 3 × CONVERSATION_ROWS rows read around index `anchor` of a row list (a multiple of
  * CONVERSATION_ROWS).
  */
-function windowStart(rows: readonly number[], anchor: number): number {
+function windowStart(rows: RowList, anchor: number): number {
   if (rows.length <= 3 * CONVERSATION_ROWS) return 0;
   const start = (Math.floor(anchor / CONVERSATION_ROWS) - 1) * CONVERSATION_ROWS;
   return Math.max(0, Math.min(start, rows.length - 3 * CONVERSATION_ROWS));
+}
+
+/** The rows of a conversation's window and their correlation; `placed` when the hovered packet's row was added. */
+interface Base {
+  rows: number[][];
+  packets: Packet[];
+  corr: Correlation;
+  placed?: true;
 }
 
 export class ConversationFinder {
@@ -126,18 +172,30 @@ export class ConversationFinder {
    * The rows touching an address set and their correlation, shared by the hovers of one
    * conversation on several interfaces.
    */
-  private readonly bases = new Map<string, { rows: number[][]; packets: Packet[]; corr: Correlation }>();
+  private readonly bases = new Map<string, Base>();
   /** All rows touching an address set, per segment. */
-  private readonly rowsOf = new Map<string, number[][]>();
+  private readonly rowsOf = new Map<string, { ips: ReadonlySet<string>; rows: RowList[] }>();
   private readonly options: Required<CorrelateOptions>;
   private declared?: VethClaim[];
 
   constructor(
     private readonly segments: readonly Segment[],
     private readonly placeOf: (p: Packet) => PacketPlace | undefined,
-    private readonly model: ClusterModel,
+    readonly model: ClusterModel,
   ) {
     this.options = correlateOptionsOf(model);
+  }
+
+  /** Windows carried over from the finder before an edit (see carried). */
+  carriedWindows = 0;
+
+  get segmentCount(): number {
+    return this.segments.length;
+  }
+
+  /** Windows whose correlation is kept. */
+  get windows(): number {
+    return this.bases.size;
   }
 
   /** The correlation around `p`, cached by its addresses, window (and by its interface when that is a veth). */
@@ -157,21 +215,66 @@ export class ConversationFinder {
     let base = this.bases.get(baseKey);
     if (!base) {
       const rows = all.map((list, segment) => list.slice(starts[segment], starts[segment] + 3 * CONVERSATION_ROWS));
-      if (place && !rows[place.segment].includes(place.row))
-        rows[place.segment] = mergeRows(rows[place.segment], [place.row]);
+      const placed = place !== undefined && !rows[place.segment].includes(place.row);
+      if (placed) rows[place.segment] = mergeRows(rows[place.segment], [place.row]);
       const packets = this.built(rows, place ? [] : [packet]);
-      base = { rows, packets, corr: correlate(packets, this.options) };
+      base = { rows, packets, corr: correlate(packets, this.options), ...(placed ? { placed } : {}) };
       remember(this.bases, baseKey, base);
     }
     const more = (others: ReadonlySet<string>) => this.touchingNear(others, near);
     return remember(this.cache, key, this.compute({ packet, ips, iface, place, more }, base));
   }
 
+  /**
+   * This finder's work for the same document after an edit that read `edit`'s rows again (the
+   * segments as they are now, `placeOf` the new index's): the rows of each address set found
+   * before, moved past the edit and with the rows read again looked at; the correlation of each
+   * window whose address set has no row among those the edit removed or added (its packets are the
+   * same, in the same order). The conversations are made again from them (cheap: see compute).
+   */
+  carried(
+    segments: readonly Segment[],
+    placeOf: (p: Packet) => PacketPlace | undefined,
+    edit: RowsEdit,
+  ): ConversationFinder {
+    const next = new ConversationFinder(segments, placeOf, this.model);
+    next.declared = this.declared;
+    const table = segments[edit.segment].table;
+    const shift = edit.added - edit.removed;
+    const end = edit.from + edit.removed;
+    const touched = new Set<string>();
+    for (const [key, { ips, rows }] of this.rowsOf) {
+      if (key.startsWith('#')) continue;
+      // the segment's rows now (from its pieces' lists: only the pieces read again are searched)
+      const list = rows[edit.segment];
+      // the rows found in the table read whole, before it was cut into windows, serve the windows
+      const before = this.segments[edit.segment].table;
+      if (before !== table && before instanceof PacketColumns && table instanceof SegmentedPackets)
+        table.knowTouching(before, ips, list.slice(0, list.length));
+      const now = touchingRows(table, ips);
+      const removed = firstAtOrAfter(list, end) - firstAtOrAfter(list, edit.from);
+      const added = firstAtOrAfter(now, edit.from + edit.added) - firstAtOrAfter(now, edit.from);
+      if (removed > 0 || added > 0) touched.add(key);
+      const moved = rows.slice();
+      moved[edit.segment] = now;
+      next.rowsOf.set(key, { ips, rows: moved });
+    }
+    for (const [key, base] of this.bases) {
+      const addressKey = key.slice(0, key.lastIndexOf('@'));
+      if (base.placed || touched.has(addressKey) || !next.rowsOf.has(addressKey)) continue;
+      const rows = base.rows.slice();
+      rows[edit.segment] = rows[edit.segment].map((row) => (row >= end ? row + shift : row));
+      next.bases.set(key, { ...base, rows });
+    }
+    next.carriedWindows = next.bases.size;
+    return next;
+  }
+
   /** All rows touching `ips`, per segment, cached by their key. */
-  private touchingAll(key: string, ips: ReadonlySet<string>): number[][] {
+  private touchingAll(key: string, ips: ReadonlySet<string>): RowList[] {
     const hit = this.rowsOf.get(key);
-    if (hit) return hit;
-    return remember(this.rowsOf, key, this.touching(ips));
+    if (hit) return hit.rows;
+    return remember(this.rowsOf, key, { ips, rows: this.touching(ips) }).rows;
   }
 
   /** The rows touching `ips` in the window around `near`, per segment. */
@@ -186,13 +289,13 @@ export class ConversationFinder {
    * Where in `rows` (sorted rows of `segment`) the hovered packet is: at its row in its own
    * segment, at its time in another (the packets are in time order); the middle without a time.
    */
-  private anchor(rows: readonly number[], segment: number, near: Near): number {
+  private anchor(rows: RowList, segment: number, near: Near): number {
     if (rows.length <= 3 * CONVERSATION_ROWS) return 0;
     const table = this.segments[segment].table;
     const below = (row: number) =>
       near.place?.segment === segment ? row < near.place.row : (table.packet(row).t ?? -Infinity) < near.time!;
     if (near.place?.segment !== segment && near.time === undefined) return rows.length >> 1;
-    return partitionPoint(rows.length, (index) => below(rows[index]));
+    return partitionPoint(rows.length, (index) => below(rows.at(index)));
   }
 
   private compute(
@@ -255,8 +358,8 @@ export class ConversationFinder {
   }
 
   /** Per segment, the sorted rows touching `ips`. */
-  private touching(ips: ReadonlySet<string>): number[][] {
-    return this.segments.map((segment) => (ips.size > 0 ? segment.table.touching(ips) : []));
+  private touching(ips: ReadonlySet<string>): RowList[] {
+    return this.segments.map((segment) => touchingRows(segment.table, ips));
   }
 
   /** The VETH_LOOK_ROWS packets seen on `iface` nearest to `place`, in its segment only. */

@@ -5,12 +5,14 @@ import {
   lineStartsOf,
   reparseEdited,
   type EditedLines,
+  type CaptureRowsEdit,
   type EditedText,
 } from '../../ingest/documentEdit';
 import { ownCopy } from '../../ingest/textCopy';
 import { unpackFacts } from '../../ingest/factTransfer';
 import { partitionPoint, type ClusterModel, type Fact } from '../../model';
-import { buildLineIndex, type LineIndex } from '../hover/captureIndex.pure';
+import { buildLineIndex, type IndexBefore, type LineIndex } from '../hover/captureIndex.pure';
+import { composeRowsEdits } from '../hover/conversation.pure';
 import { hoverSentences, type HoverPlace } from '../hover/hoverSentences.pure';
 import { buildModel } from '../workspace/modelParts.pure';
 import type { TextChange, WorkerPart } from './protocol.pure';
@@ -29,6 +31,11 @@ interface Held {
   /** Readied for edits since the last edit (see prepare). */
   prepared?: boolean;
   index?: { model: ClusterModel; index: LineIndex };
+  /**
+   * The index before the in-place edits made since it was built, and the rows they read again: the
+   * next index carries its conversations over (see ConversationFinder.carried).
+   */
+  before?: IndexBefore & { model: ClusterModel };
 }
 
 /** Characters in a chunk of a held text. */
@@ -177,6 +184,19 @@ function changedBlocks(before: DocumentResult['blocks'], after: DocumentResult['
   return { at, removed, blocks: after.slice(at, at + read), delta };
 }
 
+/**
+ * What the next index of `held` may carry over after an edit that read `rows` of a capture again in
+ * place (undefined: nothing, the edit changed more): its index as it was before the edits since
+ * it was built, and the rows they read again, in one span.
+ */
+function indexBefore(held: Held, rows: CaptureRowsEdit | undefined): Held['before'] {
+  if (!rows) return undefined;
+  const span = { from: rows.from, removed: rows.removed, added: rows.added };
+  if (held.index) return { index: held.index.index, model: held.index.model, capture: rows.capture, rows: span };
+  if (held.before?.capture !== rows.capture) return undefined;
+  return { ...held.before, rows: composeRowsEdits(held.before.rows, span) };
+}
+
 export class HeldDocuments {
   private readonly held = new Map<string, Held>();
   private context: ({ held: string } | { facts: Fact[] })[] = [];
@@ -238,9 +258,10 @@ export class HeldDocuments {
       read = edited.readBlocks;
       inPlace = edited.inPlace === true;
       held.doc = edited;
+      held.before = indexBefore(held, edited.inPlace ? edited.rows : undefined);
+      held.index = undefined;
     }
     held.version = request.version;
-    held.index = undefined;
     // a block read again whole holds a capture read whole again
     held.prepared = false;
     // only a capture's packets changed (the same Capture fact, its table read again in place): the
@@ -262,9 +283,18 @@ export class HeldDocuments {
     this.context = parts.map((part, index) => ('held' in part ? { held: part.held } : { facts: facts[index] }));
     // the same held documents and fact lists sent before (the host sends them again after each edit):
     // the model stays, an edit that changed more than a capture's packets dropped it already
-    const key = parts.every((part) => 'held' in part || 'cached' in part)
-      ? parts.map((part) => ('held' in part ? `held ${part.held}` : `cached ${part.cached}`)).join('\n')
-      : undefined;
+    // (a fact list sent with the number it is cached by is the list that number names later: the
+    // first context after an edit names what the one before it sent)
+    const names = parts.map((part) =>
+      'held' in part
+        ? `held ${part.held}`
+        : 'cached' in part
+          ? `cached ${part.cached}`
+          : part.cacheAs !== undefined
+            ? `cached ${part.cacheAs}`
+            : undefined,
+    );
+    const key = names.every((name) => name !== undefined) ? names.join('\n') : undefined;
     if (key === undefined || key !== this.contextKey) this.contextModel = undefined;
     this.contextKey = key;
   }
@@ -300,8 +330,21 @@ export class HeldDocuments {
         return document ? [document.doc.facts] : [];
       }),
     ));
-    if (held.index?.model !== model) held.index = { model, index: buildLineIndex(held.doc.facts, uri, model) };
+    if (held.index?.model !== model) {
+      const before = held.before?.model === model ? held.before : undefined;
+      held.index = { model, index: buildLineIndex(held.doc.facts, uri, model, before) };
+      held.before = undefined;
+    }
     return hoverSentences(model, held.index.index, place);
+  }
+
+  /**
+   * What the hovers of the held document `uri` keep: the windows of conversations correlated, and
+   * how many of them its index carried over from before the last edits (see ConversationFinder.carried).
+   */
+  hoverWindows(uri: string): { kept: number; carried: number } | undefined {
+    const finder = this.held.get(uri)?.index?.index.finder;
+    return finder && { kept: finder.windows, carried: finder.carriedWindows };
   }
 
   /** The version of the held document `uri` (undefined when not held): what the worker's trace cache keys it by. */

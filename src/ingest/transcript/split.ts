@@ -23,7 +23,7 @@ export interface RawBlock {
 }
 
 /** Best format for some lines, also trying each format's `unflatten` (flattened web copies). */
-function sniffBest(lines: readonly string[], threshold = 0.5): FormatSpec | undefined {
+export function sniffBest(lines: readonly string[], threshold = 0.5): FormatSpec | undefined {
   const head = headOf(lines);
   let best: FormatSpec | undefined;
   let bestScore = threshold;

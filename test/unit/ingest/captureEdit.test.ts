@@ -6,9 +6,11 @@ import type { Capture, PacketTable } from '../../../src/model';
 import { parseDocument, type DocumentResult } from '../../../src/ingest/document';
 import { cutIntoPieces, editedLines, reparseEdited } from '../../../src/ingest/documentEdit';
 import { apply, lineChange, random, readable, type Change } from '../../support/lineEdits';
+import { packFacts, unpackFacts } from '../../../src/ingest/factTransfer';
+import { CHUNK_SIZE } from '../../../src/ingest/tcpdump/columns/chunk';
 import { PacketColumns } from '../../../src/ingest/tcpdump/columns/packetColumns';
 import { scanCapture } from '../../../src/ingest/tcpdump/columns/scanCapture';
-import { SegmentedPackets } from '../../../src/ingest/tcpdump/columns/segmentedPackets';
+import { RowWindow, SegmentedPackets } from '../../../src/ingest/tcpdump/columns/segmentedPackets';
 import { pieceSize, scanPieces } from '../../../src/ingest/tcpdump/segments';
 
 // Real captures (test/fixtures/tcpdump/README.md names the commands): -v records over several
@@ -110,6 +112,10 @@ test('a large capture cut into pieces (windows on its table, or read piece by pi
       assert.deepEqual(rowsOf(table), rowsOf(whole));
       const ips = new Set(['10.244.0.54', '192.168.50.2']);
       assert.deepEqual(table.touching(ips), whole.touching(ips));
+      const list = table.touchingList(ips);
+      assert.deepEqual(list.slice(0, list.length), whole.touching(ips));
+      assert.deepEqual(list.slice(3, 11), whole.touching(ips).slice(3, 11));
+      assert.equal(list.at(list.length - 1), whole.touching(ips).at(-1));
       assert.equal(table.firstMssSyn(), whole.firstMssSyn());
       for (const near of [0, 37, 200, table.size - 1])
         assert.deepEqual(table.onInterface('eth1', near, 25), whole.onInterface('eth1', near, 25), `near ${near}`);
@@ -196,7 +202,10 @@ test('edits at the first line, a piece border, inside a -v record and a VXLAN fr
     const verbose = lines.findIndex((line, k) => k > 60 && /^\s+\S/.test(line));
     const inner = lines.findIndex((line) => /^ARP, Ethernet/.test(line));
     const cases: [string, Change, boolean][] = [
-      ['the first line', { startLine: 0, endLine: 1, text: 'tcpdump: listening on eth9\n' }, false],
+      // in the head the format is sniffed from: read in place while it still reads as tcpdump
+      ['the first line', { startLine: 0, endLine: 1, text: 'tcpdump: listening on eth9\n' }, true],
+      ['a line of the head', { startLine: 9, endLine: 10, text: lines[9].replace(/\d/, '7') + '\n' }, true],
+      ['a head of prose', { startLine: 0, endLine: 40, text: 'this line is not tcpdump output\n'.repeat(40) }, false],
       ['a border line', { startLine: border, endLine: border + 1, text: '' }, true],
       ['above a border', { startLine: border, endLine: border, text: 'garbage\n' }, true],
       ['a -v line', { startLine: verbose, endLine: verbose + 1, text: lines[verbose].replace(/\d/, '7') + '\n' }, true],
@@ -210,6 +219,47 @@ test('edits at the first line, a piece border, inside a -v record and a VXLAN fr
       assert.equal(edited.inPlace === true, inPieces, what);
       assert.deepEqual(readable(edited), readable(parseDocument(after, URI)), what);
     }
+  } finally {
+    pieceSize.rows = rows;
+  }
+});
+
+test('edits above whole column chunks move them at once; they read as a full parse, also once sent', () => {
+  const rows = pieceSize.rows;
+  pieceSize.rows = 500;
+  try {
+    const fixture = captureLines();
+    let lines: string[] = [];
+    while (lines.length < 5 * CHUNK_SIZE) lines = lines.concat(fixture);
+    let doc: DocumentResult & { inPlace?: true } = parseDocument(lines.join('\n'), URI);
+    const whole = (doc.facts[0] as Capture).packets;
+    assert.ok(whole instanceof PacketColumns && whole.size > 2 * CHUNK_SIZE, `${whole.size} rows`);
+    // every other packet built before the edits: their evidence moves with their rows, the others are built after
+    for (let row = 0; row < whole.size; row += 2) whole.packet(row);
+    const pick = random(5);
+    for (let step = 0; step < 3; step++) {
+      const change = lineChange(lines, 100 + pick(2000), step, pick);
+      lines = apply(lines, change);
+      const text = lines.join('\n');
+      doc = reparseEdited(doc, text, editedLines([change])!);
+      assert.ok(doc.inPlace, `step ${step} read in place`);
+      const fresh = parseDocument(text, URI);
+      assert.deepEqual(readable(doc), readable(fresh), `step ${step}`);
+      const sent = (unpackFacts(packFacts(doc.facts, { transfer: false }).packed, text)[0] as Capture).packets;
+      const read = (fresh.facts[0] as Capture).packets;
+      const sample = Array.from({ length: Math.floor(read.size / 97) }, (_, k) => k * 97);
+      assert.deepEqual(
+        sample.map((row) => [sent.lineOf(row), sent.packet(row)]),
+        sample.map((row) => [read.lineOf(row), read.packet(row)]),
+        `step ${step}: sent`,
+      );
+    }
+    const last = (doc.facts[0] as Capture).packets as SegmentedPackets;
+    const window = last.segments[last.segments.length - 1].table;
+    assert.ok(
+      window instanceof RowWindow && window.base === whole,
+      'the later rows are still windows on the table read first',
+    );
   } finally {
     pieceSize.rows = rows;
   }

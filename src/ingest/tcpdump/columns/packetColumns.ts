@@ -56,7 +56,10 @@ export class PacketColumns implements PacketTable {
   size = 0;
   /** Rows whose first line was a piece of a flattened line: the 1-based column it starts at (see remapLines). */
   readonly columns = new Map<number, number>();
-  private built: (Packet | undefined)[] | undefined;
+  /** The Packets built so far, per chunk (a chunk's array made on its first Packet). */
+  private built: ((Packet | undefined)[] | undefined)[] | undefined;
+  /** Per chunk, lines its rows moved by that its line columns do not hold yet (see moveLines). */
+  private shifts: Int32Array | undefined;
 
   /**
    * @param inners the table of inner (VXLAN/OTV) frames; undefined for that table itself.
@@ -81,17 +84,43 @@ export class PacketColumns implements PacketTable {
   }
 
   lineOf(index: number): number {
-    return this.chunks[index >>> CHUNK_BITS].line[index & CHUNK_MASK];
+    const chunk = index >>> CHUNK_BITS;
+    return this.chunks[chunk].line[index & CHUNK_MASK] + this.shiftOf(chunk);
   }
 
   /** 1-based line where packet `i` ends (its -v lines and inner frame included). */
   endLineOf(index: number): number {
-    return this.chunks[index >>> CHUNK_BITS].endLine[index & CHUNK_MASK];
+    const chunk = index >>> CHUNK_BITS;
+    return this.chunks[chunk].endLine[index & CHUNK_MASK] + this.shiftOf(chunk);
+  }
+
+  /** Lines every row of chunk `chunk` moved by since its line columns were written (see moveLines). */
+  private shiftOf(chunk: number): number {
+    const shifts = this.shifts;
+    return shifts !== undefined && chunk < shifts.length ? shifts[chunk] : 0;
+  }
+
+  /** Writes the chunks' moves (see moveLines) into their line columns: for what reads the columns themselves. */
+  settleLines(): void {
+    const shifts = this.shifts;
+    this.shifts = undefined;
+    if (shifts)
+      shifts.forEach((shift, index) => {
+        if (shift === 0) return;
+        const { line, endLine } = this.chunks[index];
+        const rows = Math.min(CHUNK_SIZE, this.size - index * CHUNK_SIZE);
+        for (let slot = 0; slot < rows; slot++) {
+          line[slot] += shift;
+          endLine[slot] += shift;
+        }
+      });
+    this.inners?.settleLines();
   }
 
   packet(index: number): Packet {
-    const cache = (this.built ??= new Array<Packet | undefined>(this.size));
-    return (cache[index] ??= this.build(index));
+    const chunks = (this.built ??= []);
+    const built = (chunks[index >>> CHUNK_BITS] ??= new Array<Packet | undefined>(CHUNK_SIZE));
+    return (built[index & CHUNK_MASK] ??= this.build(index));
   }
 
   all(): Packet[] {
@@ -158,6 +187,7 @@ export class PacketColumns implements PacketTable {
   }
 
   remapLines(at: LineMapping): void {
+    this.settleLines();
     for (let i = 0; i < this.size; i++) {
       const chunk = this.chunks[i >>> CHUNK_BITS];
       const slot = i & CHUNK_MASK;
@@ -175,26 +205,51 @@ export class PacketColumns implements PacketTable {
   /**
    * Moves the lines of rows `from`..`to` (and of their inner frames) by `delta`: an edit above them
    * added or removed lines. The Packets built already stay the same objects, their evidence moves.
+   * A chunk whose rows all move keeps the move beside its columns (an edit moves every row after
+   * it: 200,000 rows on 400,000 lines, 14 ms when not yet compiled); the others' columns change.
    */
   moveLines(delta: number, from = 0, to = this.size): void {
-    if (delta === 0) return;
-    for (let row = from; row < to; row++) {
-      const chunk = this.chunks[row >>> CHUNK_BITS];
-      const slot = row & CHUNK_MASK;
-      chunk.line[slot] += delta;
-      chunk.endLine[slot] += delta;
-      this.movePacket(row, delta);
-      if (chunk.inner[slot] !== 0 && this.inners)
-        this.inners.moveLines(delta, chunk.inner[slot] - 1, chunk.inner[slot]);
+    if (delta === 0 || to <= from) return;
+    const framed = this.inners !== undefined && this.inners.size > 0;
+    let firstInner = 0;
+    let lastInner = 0;
+    for (let row = from; row < to;) {
+      const index = row >>> CHUNK_BITS;
+      const chunk = this.chunks[index];
+      const start = row & CHUNK_MASK;
+      const end = Math.min(CHUNK_SIZE, start + (to - row));
+      const whole = start === 0 && end >= Math.min(CHUNK_SIZE, this.size - index * CHUNK_SIZE);
+      const { line, endLine, inner } = chunk;
+      if (whole) {
+        if (!this.shifts || this.shifts.length < this.chunks.length) {
+          const shifts = new Int32Array(this.chunks.length);
+          if (this.shifts) shifts.set(this.shifts);
+          this.shifts = shifts;
+        }
+        this.shifts[index] += delta;
+      } else
+        for (let slot = start; slot < end; slot++) {
+          line[slot] += delta;
+          endLine[slot] += delta;
+        }
+      if (framed)
+        for (let slot = start; slot < end; slot++)
+          if (inner[slot] !== 0) {
+            if (firstInner === 0) firstInner = inner[slot];
+            lastInner = inner[slot];
+          }
+      const built = this.built?.[index];
+      if (built)
+        for (let slot = start; slot < end; slot++) {
+          const evidence = built[slot]?.evidence[0];
+          if (evidence?.line === undefined) continue;
+          evidence.line += delta;
+          if (evidence.endLine !== undefined) evidence.endLine += delta;
+        }
+      row += end - start;
     }
-  }
-
-  /** Moves the evidence of row `row`'s Packet, if it was built. */
-  private movePacket(row: number, delta: number): void {
-    const evidence = this.built?.[row]?.evidence[0];
-    if (evidence?.line === undefined) return;
-    evidence.line += delta;
-    if (evidence.endLine !== undefined) evidence.endLine += delta;
+    // the inner frames of rows from..to are one run of the inner table's rows (read in the same order)
+    if (firstInner !== 0) this.inners!.moveLines(delta, firstInner - 1, lastInner);
   }
 
   /** The record's first line (or piece) as read. */
@@ -233,11 +288,11 @@ export class PacketColumns implements PacketTable {
     const evidence: Evidence = {
       source: 'log',
       uri: this.uri,
-      line: chunk.line[slot],
+      line: this.lineOf(index),
       excerpt: excerptOf(text),
       format: 'tcpdump',
     };
-    if (chunk.endLine[slot] !== chunk.line[slot]) evidence.endLine = chunk.endLine[slot];
+    if (chunk.endLine[slot] !== chunk.line[slot]) evidence.endLine = this.endLineOf(index);
     const column = this.columns.get(index);
     if (column !== undefined && column > 1) evidence.column = column;
     const pk = this.fields(text, index, evidence);

@@ -80,6 +80,56 @@ export interface CaptureSegment {
   stamps: { first: number; last: number; decreasing: boolean } | undefined;
 }
 
+/**
+ * Sorted rows of a table, read where they are found (a capture in pieces: each piece's own list),
+ * not copied into one array: a pod's conversation with kube-dns can be most of a large capture.
+ */
+export interface RowList {
+  readonly length: number;
+  at(index: number): number;
+  /** Rows from..to (indexes into the list, `to` exclusive). */
+  slice(from: number, to: number): number[];
+}
+
+/** An array of sorted rows as a RowList. */
+export function rowList(rows: readonly number[]): RowList {
+  return { length: rows.length, at: (index) => rows[index], slice: (from, to) => rows.slice(from, to) };
+}
+
+/** The rows of several pieces: list k holds rows counted from `firstRows[k]`; `counts` adds up their lengths. */
+class PieceRowList implements RowList {
+  constructor(
+    private readonly lists: readonly Int32Array[],
+    private readonly firstRows: readonly number[],
+    private readonly counts: Int32Array,
+  ) {}
+
+  get length(): number {
+    return this.counts[this.lists.length];
+  }
+
+  /** The list holding index `index`. */
+  private listOf(index: number): number {
+    return partitionPoint(this.lists.length, (k) => this.counts[k + 1] <= index);
+  }
+
+  at(index: number): number {
+    const k = this.listOf(index);
+    return this.firstRows[k] + this.lists[k][index - this.counts[k]];
+  }
+
+  slice(from: number, to: number): number[] {
+    const end = Math.min(to, this.length);
+    const out: number[] = [];
+    for (let k = from < end ? this.listOf(from) : this.lists.length, index = from; index < end; k++) {
+      const list = this.lists[k];
+      const first = this.firstRows[k];
+      for (let at = index - this.counts[k]; at < list.length && index < end; at++, index++) out.push(first + list[at]);
+    }
+    return out;
+  }
+}
+
 /** Per piece, the rows touching an address set (by key) that were asked for last. */
 const TOUCHING_CACHED = 4;
 
@@ -143,40 +193,82 @@ export class SegmentedPackets implements PacketTable {
   }
 
   touching(ips: ReadonlySet<string>): number[] {
-    // each piece's rows are kept for a few address sets: after an edit only the pieces read again look
+    return this.touchingIn(ips, 0, this.size);
+  }
+
+  /**
+   * The rows from..to touching `ips` (see touching). Each piece's rows are kept for a few address
+   * sets: after an edit only the pieces read again look.
+   */
+  touchingIn(ips: ReadonlySet<string>, from: number, to: number): number[] {
     const key = [...ips].sort().join(' ');
+    const first = partitionPoint(this.pieces.length, (k) => this.starts[k + 1] <= from);
+    const found: Int32Array[] = [];
     let total = 0;
-    const cached = (table: PieceRows, find: () => Int32Array) => {
-      let cache = this.touchingCache.get(table);
-      if (!cache) this.touchingCache.set(table, (cache = new Map<string, Int32Array>()));
-      let rows = cache.get(key);
-      if (!rows) {
-        if (cache.size >= TOUCHING_CACHED) cache.delete(cache.keys().next().value!);
-        cache.set(key, (rows = find()));
-      }
-      return rows;
-    };
-    const found = this.pieces.map(({ table }) => {
-      // a window's rows are those of its table in its range: the table is searched once for all its windows
-      const rows =
-        table instanceof RowWindow
-          ? cached(table, () => {
-              const all = cached(table.base, () => Int32Array.from(table.base.touching(ips)));
-              const first = partitionPoint(all.length, (k) => all[k] < table.from);
-              const end = partitionPoint(all.length, (k) => all[k] < table.to);
-              return all.subarray(first, end).map((row) => row - table.from);
-            })
-          : cached(table, () => Int32Array.from(table.touching(ips)));
+    for (let k = first; k < this.pieces.length && this.starts[k] < to; k++) {
+      const rows = this.pieceTouching(this.pieces[k].table, key, ips);
+      found.push(rows);
       total += rows.length;
-      return rows;
-    });
+    }
     const out = new Array<number>(total);
     let at = 0;
-    found.forEach((rows, k) => {
-      const start = this.starts[k];
-      for (let i = 0; i < rows.length; i++) out[at++] = start + rows[i];
+    found.forEach((rows, index) => {
+      const start = this.starts[first + index];
+      for (let i = 0; i < rows.length; i++) {
+        const row = start + rows[i];
+        if (row >= from && row < to) out[at++] = row;
+      }
     });
+    out.length = at;
     return out;
+  }
+
+  /** The rows touching `ips` (see touching) as a list over the pieces' own lists: no row is copied. */
+  touchingList(ips: ReadonlySet<string>): RowList {
+    const key = [...ips].sort().join(' ');
+    const lists: Int32Array[] = [];
+    const firstRows: number[] = [];
+    const counts = [0];
+    this.pieces.forEach((piece, k) => {
+      const rows = this.pieceTouching(piece.table, key, ips);
+      if (rows.length === 0) return;
+      lists.push(rows);
+      firstRows.push(this.starts[k]);
+      counts.push(counts[counts.length - 1] + rows.length);
+    });
+    return new PieceRowList(lists, firstRows, Int32Array.from(counts));
+  }
+
+  /** The rows of one piece touching `ips` (by their `key`), kept for TOUCHING_CACHED address sets. */
+  private pieceTouching(table: PieceRows, key: string, ips: ReadonlySet<string>): Int32Array {
+    // a window's rows are those of its table in its range: the table is searched once for all its windows
+    if (!(table instanceof RowWindow)) return this.cached(table, key, () => Int32Array.from(table.touching(ips)));
+    return this.cached(table, key, () => {
+      const all = this.cached(table.base, key, () => Int32Array.from(table.base.touching(ips)));
+      const first = partitionPoint(all.length, (k) => all[k] < table.from);
+      const end = partitionPoint(all.length, (k) => all[k] < table.to);
+      return all.subarray(first, end).map((row) => row - table.from);
+    });
+  }
+
+  private cached(table: PieceRows, key: string, find: () => Int32Array): Int32Array {
+    let cache = this.touchingCache.get(table);
+    if (!cache) this.touchingCache.set(table, (cache = new Map<string, Int32Array>()));
+    let rows = cache.get(key);
+    if (!rows) {
+      if (cache.size >= TOUCHING_CACHED) cache.delete(cache.keys().next().value!);
+      cache.set(key, (rows = find()));
+    }
+    return rows;
+  }
+
+  /**
+   * The rows of `table` touching `ips`, found before it was cut into this capture's windows: kept
+   * as if searched here (the windows then need not search the whole table again).
+   */
+  knowTouching(table: PacketColumns, ips: ReadonlySet<string>, rows: readonly number[]): void {
+    if (!this.pieces.some((piece) => piece.table instanceof RowWindow && piece.table.base === table)) return;
+    this.cached(table, [...ips].sort().join(' '), () => Int32Array.from(rows));
   }
 
   firstMssSyn(): number {
@@ -230,9 +322,24 @@ export class SegmentedPackets implements PacketTable {
     if (delta === 0) return;
     for (let k = from; k < this.pieces.length; k++) {
       const piece = this.pieces[k];
-      piece.table.moveLines(delta);
       piece.firstLine += delta;
       for (const entry of piece.unparsed) entry.line += delta;
+      const table = piece.table;
+      if (!(table instanceof RowWindow)) {
+        table.moveLines(delta);
+        continue;
+      }
+      // windows that follow each other on one table move as one run of its rows (whole chunks move at once)
+      let to = table.to;
+      while (k + 1 < this.pieces.length) {
+        const next = this.pieces[k + 1];
+        if (!(next.table instanceof RowWindow) || next.table.base !== table.base || next.table.from !== to) break;
+        next.firstLine += delta;
+        for (const entry of next.unparsed) entry.line += delta;
+        to = next.table.to;
+        k++;
+      }
+      table.base.moveLines(delta, table.from, to);
     }
   }
 }

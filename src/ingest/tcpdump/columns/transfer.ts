@@ -51,6 +51,7 @@ interface EndpointState {
 }
 
 function packTable(table: PacketColumns, transfer: ArrayBuffer[]): PackedColumns {
+  table.settleLines();
   const chunks = table.chunks.map((chunk) => {
     const columns: Record<string, ArrayBufferView> = {};
     for (const [name, value] of Object.entries(chunk))
