@@ -46,6 +46,8 @@ const relative = (uri: string) => vscode.workspace.asRelativePath(vscode.Uri.par
 /** A trace of a model with more packets than this runs in the parse worker. */
 const TRACE_HERE_MAX_PACKETS = 20_000;
 const MANIFEST_LANGUAGES = new Set(['yaml', 'json']);
+/** A hover in the worker that took this long is logged with where its time went. */
+const SLOW_HOVER_MS = 250;
 
 interface Cached {
   key: string;
@@ -127,8 +129,9 @@ export class WorkspaceModel implements vscode.Disposable {
    * first hover otherwise waited for both (0.5–0.8 s and 1.3–2 s on 400,000 lines under load).
    */
   private readEarly(doc: vscode.TextDocument): void {
-    void (this.scan ??= this.scanManifests());
+    // the parse first: the scan's files reach the worker later anyway (listed and read through VS Code)
     if (this.isHeldByWorker(doc)) void this.large.sync(doc);
+    void (this.scan ??= this.scanManifests());
   }
 
   dispose(): void {
@@ -198,11 +201,15 @@ export class WorkspaceModel implements vscode.Disposable {
     );
   }
 
-  /** Open documents the worker holds, brought to their current versions. */
-  private async syncHeld(): Promise<Set<string>> {
+  /**
+   * Open documents the worker holds, brought to their current versions (`whenHeld`: once the worker
+   * holds them, see LargeDocuments.whenHeld: enough for its hovers).
+   */
+  private async syncHeld(options: { whenHeld?: boolean } = {}): Promise<Set<string>> {
     const held = new Set<string>();
     for (const doc of vscode.workspace.textDocuments)
-      if (this.isHeldByWorker(doc) && (await this.large.sync(doc))) held.add(doc.uri.toString());
+      if (this.isHeldByWorker(doc) && (await (options.whenHeld ? this.large.whenHeld(doc) : this.large.sync(doc))))
+        held.add(doc.uri.toString());
     return held;
   }
 
@@ -251,18 +258,31 @@ export class WorkspaceModel implements vscode.Disposable {
 
   /** What a hover on a large log says, answered by the parse worker with the workspace's sources. */
   async hoverInWorker(doc: vscode.TextDocument, place: HoverPlace): Promise<string[] | undefined> {
+    const started = Date.now();
     await (this.scan ??= this.scanManifests());
-    if (!(await this.large.sync(doc))) return undefined;
+    const scanned = Date.now();
+    // the worker answers as soon as it holds the document, between the parts of its facts
+    if (!(await this.large.whenHeld(doc))) return undefined;
+    const synced = Date.now();
     const generation = this.generation;
     const epoch = this.large.workerEpoch;
     if (this.sentContext?.generation !== generation || this.sentContext.epoch !== epoch) {
-      const held = await this.syncHeld();
+      const held = await this.syncHeld({ whenHeld: true });
       const parts = this.sourceParts();
       const facts = parts.map((part) => part.facts);
       await this.large.setContext(this.workerParts(facts, parts, { held, context: true }));
       this.sentContext = { generation, epoch };
     }
-    return this.large.hover(doc, place);
+    const asked = Date.now();
+    const said = await this.large.hover(doc, place);
+    const answered = Date.now();
+    if (answered - started >= SLOW_HOVER_MS)
+      this.log.info(
+        `workspace model: a hover on ${relative(doc.uri.toString())} answered in ${answered - started} ms: ` +
+          `${scanned - started} ms waiting for the workspace scan, ${synced - scanned} for the worker to read ` +
+          `the document, ${asked - synced} giving it the workspace's sources, ${answered - asked} for its answer`,
+      );
+    return said;
   }
 
   /** True when a trace should run in the parse worker: a large log is open, or the model holds many packets. */
