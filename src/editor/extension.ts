@@ -9,6 +9,7 @@ export { lastClusterRead, onDidReadCluster } from './cluster';
 export {
   documentLength,
   parseWorker,
+  scanWorker,
   sizeLimit,
   warmParseWorker,
   withinSizeLimit,

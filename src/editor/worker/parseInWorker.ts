@@ -17,17 +17,29 @@ export const documentLength = (doc: vscode.TextDocument): number =>
   doc.offsetAt(doc.lineAt(doc.lineCount - 1).range.end);
 
 let shared: WorkerClient | undefined;
+let scanning: WorkerClient | undefined;
+
+function newWorker(context: vscode.ExtensionContext): WorkerClient {
+  // the worker's sentences (hovers, a paste's flows) in the language the editor shows
+  const client = new WorkerClient(context.asAbsolutePath('dist/worker.js'), {
+    workerData: { l10n: vscode.l10n.bundle },
+  });
+  context.subscriptions.push({ dispose: () => client.dispose() });
+  return client;
+}
 
 export function parseWorker(context: vscode.ExtensionContext): WorkerClient {
-  if (!shared) {
-    // the worker's sentences (hovers, a paste's flows) in the language the editor shows
-    const client = new WorkerClient(context.asAbsolutePath('dist/worker.js'), {
-      workerData: { l10n: vscode.l10n.bundle },
-    });
-    context.subscriptions.push({ dispose: () => client.dispose() });
-    shared = client;
-  }
-  return shared;
+  return (shared ??= newWorker(context));
+}
+
+/**
+ * A second worker thread for the workspace scan's files (manifests, logs read without opening): they
+ * hold no state there, and in the parse worker they waited behind a large log's parse and came
+ * before its first hover (the lab's 8 manifests and 25 logs: 0.3-1 s of that thread). Stopped
+ * after a minute without a request, as the other.
+ */
+export function scanWorker(context: vscode.ExtensionContext): WorkerClient {
+  return (scanning ??= newWorker(context));
 }
 
 /**

@@ -4,7 +4,7 @@ import { shifted } from '../../ingest/documentEdit';
 import { unpackDocument, unpackFacts, type PackedDocument } from '../../ingest/factTransfer';
 import type { Fact } from '../../model';
 import type { HoverPlace } from '../hover/hoverSentences.pure';
-import { documentLength, parseWorker, sizeLimit, WORKER_PARSE_MIN } from '../worker/parseInWorker';
+import { documentLength, parseWorker, scanWorker, sizeLimit, WORKER_PARSE_MIN } from '../worker/parseInWorker';
 import type { FileCheck, TextChange, WorkerPart } from '../worker/protocol.pure';
 import type { WorkerClient } from '../worker/workerClient.pure';
 
@@ -306,16 +306,22 @@ export class LargeDocuments implements vscode.Disposable {
     return this.held.get(uri)?.inWorker !== false;
   }
 
-  /** A workspace file that may be a log, read in the worker (see logFileFacts); undefined: not recognised. */
+  /**
+   * A workspace file that may be a log, read in the scan's worker (see logFileFacts and scanWorker);
+   * undefined: not recognised.
+   */
   async logFile(text: string, uri: string): Promise<{ facts: Fact[] } | undefined> {
-    const answer = await this.worker.request({ kind: 'log', uri, text });
+    const answer = await scanWorker(this.context).request({ kind: 'log', uri, text });
     if (answer.kind !== 'log' || !answer.value.facts) return undefined;
     return { facts: unpackFacts(answer.value.facts, text) };
   }
 
-  /** A workspace manifest file read in the worker (YAML costs the host 0.4 s for the lab's): its facts, or why not. */
+  /**
+   * A workspace manifest file read in the scan's worker (YAML costs the host 0.4 s for the lab's): its
+   * facts, or why not.
+   */
   async manifestFile(text: string, uri: string): Promise<{ facts: Fact[]; problem?: string }> {
-    const answer = await this.worker.request({ kind: 'manifest', uri, text });
+    const answer = await scanWorker(this.context).request({ kind: 'manifest', uri, text });
     if (answer.kind !== 'manifest') return { facts: [] };
     return { facts: unpackFacts(answer.value.facts), problem: answer.value.problem };
   }
