@@ -266,15 +266,21 @@ export class WorkspaceModel implements vscode.Disposable {
     const synced = Date.now();
     const generation = this.generation;
     const epoch = this.large.workerEpoch;
+    let contextSet: Promise<void> | undefined;
     if (this.sentContext?.generation !== generation || this.sentContext.epoch !== epoch) {
       const held = await this.syncHeld({ whenHeld: true });
       const parts = this.sourceParts();
       const facts = parts.map((part) => part.facts);
-      await this.large.setContext(this.workerParts(facts, parts, { held, context: true }));
-      this.sentContext = { generation, epoch };
+      const sent = { generation, epoch };
+      // the worker reads requests in order: the hover goes right behind the context, not after its answer
+      contextSet = this.large.setContext(this.workerParts(facts, parts, { held, context: true })).catch((e) => {
+        if (this.sentContext === sent) this.sentContext = undefined;
+        throw e;
+      });
+      this.sentContext = sent;
     }
     const asked = Date.now();
-    const said = await this.large.hover(doc, place);
+    const [said] = await Promise.all([this.large.hover(doc, place), contextSet]);
     const answered = Date.now();
     if (answered - started >= SLOW_HOVER_MS)
       this.log.info(
