@@ -448,6 +448,7 @@ export class WorkspaceModel implements vscode.Disposable {
    * remembered with the reason.
    */
   private async scanLogFiles(): Promise<void> {
+    const started = Date.now();
     const globs = vscode.workspace.getConfiguration('kubePacketPath').get<string[]>('logs.include', DEFAULT_LOG_GLOBS);
     // listed at once (each glob is a search of the workspace), kept in the globs' order
     const lists = await Promise.all(
@@ -460,6 +461,7 @@ export class WorkspaceModel implements vscode.Disposable {
           }),
         ),
     );
+    const listed = Date.now();
     const found = new Map<string, vscode.Uri>();
     for (const list of lists) for (const uri of list) if (found.size < MAX_LOG_FILES) found.set(uri.toString(), uri);
     for (const uri of [...this.logs.keys()]) if (!found.has(uri)) this.logs.delete(uri);
@@ -501,17 +503,19 @@ export class WorkspaceModel implements vscode.Disposable {
         ignored.length
           ? `; ignored: ${ignored.map((ignoredLog) => `${relative(ignoredLog.uri)} (${ignoredLog.reason})`).join(', ')}`
           : ''
-      }`,
+      } (listed in ${listed - started} ms, read in ${Date.now() - listed} ms)`,
     );
   }
 
   private async scanManifestFiles(): Promise<void> {
+    const started = Date.now();
     let uris: vscode.Uri[] = [];
     try {
       uris = await vscode.workspace.findFiles(MANIFEST_GLOB, EXCLUDE, MAX_MANIFESTS);
     } catch (e) {
       this.log.warn(`workspace model: could not list manifests: ${e instanceof Error ? e.message : String(e)}`);
     }
+    const listed = Date.now();
     const seen = new Set(uris.map((found) => found.toString()));
     for (const uri of [...this.files.keys()]) if (!seen.has(uri)) this.files.delete(uri);
     const reads = await mapInOrder(uris, SCAN_AT_ONCE, async (uri): Promise<Cached | undefined> => {
@@ -544,7 +548,7 @@ export class WorkspaceModel implements vscode.Disposable {
     this.generation++;
     this.log.info(
       `workspace model: ${[...this.files.values()].filter((cached) => cached.facts.length).length} manifest ` +
-        'files in the workspace',
+        `files in the workspace (listed in ${listed - started} ms, read in ${Date.now() - listed} ms)`,
     );
   }
 }
