@@ -162,6 +162,13 @@ function report(run) {
     );
   }
   figure('first hover after open', run.firstHoverAfterOpenMs, TARGETS.firstHoverMs, '(target ≤ 1 s)');
+  if (run.openTimeline) {
+    const { openEventMs, shownMs, hoverAnsweredMs } = run.openTimeline;
+    console.log(
+      `    from openTextDocument: the host had the document after ${ms(openEventMs)}, the editor showed it ` +
+        `after ${ms(shownMs)}, the hover answered after ${ms(hoverAnsweredMs)}`,
+    );
+  }
   if (run.hoverSays) console.log(`    it says: ${run.hoverSays.slice(0, 110)}`);
   const noHover = run.hoverAfterEditOk === false ? ' — no hover after the edit' : '';
   figure('edit → hover (re-parse)', run.hoverAfterEditMs, TARGETS.editMs, `(target ≤ 100 ms)${noHover}`);

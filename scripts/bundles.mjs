@@ -10,11 +10,17 @@ const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'))
 /**
  * Modules that live in the activation bundle (dist/extension.js) and are shared with the
  * features bundle (dist/features.js): the cluster state (the last cluster read and its event)
- * must be one instance. The features bundle imports them from './extension.js', which
+ * and the parse worker's client must be one instance each. The features bundle imports them from './extension.js', which
  * re-exports them; Node's module cache hands it the copy VS Code already loaded.
  */
 const SHARED_WITH_ACTIVATION = new Set(
-  ['src/editor/cluster', 'src/editor/cluster/index', 'src/editor/cluster/state'].map((p) => join(ROOT, p)),
+  [
+    'src/editor/cluster',
+    'src/editor/cluster/index',
+    'src/editor/cluster/state',
+    // one parse worker: the activation bundle starts its thread when a large log opens
+    'src/editor/worker/parseInWorker',
+  ].map((p) => join(ROOT, p)),
 );
 const shareActivationModules = {
   name: 'share-activation-modules',

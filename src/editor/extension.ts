@@ -6,6 +6,16 @@ import { createLog } from './log';
 
 /** Shared with the features bundle (see SHARED_WITH_ACTIVATION in scripts/bundles.mjs). */
 export { lastClusterRead, onDidReadCluster } from './cluster';
+export {
+  documentLength,
+  parseWorker,
+  scanWorker,
+  sizeLimit,
+  warmParseWorker,
+  withinSizeLimit,
+  withWorkerProgress,
+  WORKER_PARSE_MIN,
+} from './worker/parseInWorker';
 
 /**
  * Activation stays thin (dist/extension.js): the log channel, the cluster commands and status

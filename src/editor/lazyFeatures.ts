@@ -3,6 +3,7 @@ import type { EditorFeatures } from './commands';
 import { registerClusterObjectDocuments } from './cluster/objectDocumentProvider';
 import { DIAGRAM_VIEW_TYPE } from './diagram/viewType';
 import { LOG_LANGUAGES, PLAIN_LANGUAGES } from './logLanguageIds.pure';
+import { warmParseWorker } from './worker/parseInWorker';
 
 /**
  * Stand-ins, registered at activation, for what lives in the features bundle (dist/features.js:
@@ -114,10 +115,14 @@ export function registerLazyFeatures(context: vscode.ExtensionContext, log: vsco
     }),
     registerClusterObjectDocuments((uri) => load('cluster object document').clusterObjectText(uri)),
     vscode.workspace.onDidOpenTextDocument((doc) => {
-      if (readsOnOpen(doc)) loadSoon(`opened ${doc.languageId} document`);
+      if (!readsOnOpen(doc)) return;
+      // a large log's parse needs the worker's thread: it starts while the features load
+      warmParseWorker(context, doc);
+      loadSoon(`opened ${doc.languageId} document`);
     }),
   );
   // Documents already open (the activation event was opening one): after activate() returns.
-  const open = vscode.workspace.textDocuments.find(readsOnOpen);
-  if (open) loadSoon(`${open.languageId} document open at activation`);
+  const open = vscode.workspace.textDocuments.filter(readsOnOpen);
+  for (const doc of open) warmParseWorker(context, doc);
+  if (open.length > 0) loadSoon(`${open[0].languageId} document open at activation`);
 }

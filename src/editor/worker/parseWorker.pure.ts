@@ -1,4 +1,5 @@
 import * as l10n from '@vscode/l10n';
+import { isAscii } from 'node:buffer';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { trace, TraceCache, UnknownTargetError } from '../../flow';
@@ -103,11 +104,16 @@ const NOTHING = { lines: 0, parseMs: 0 };
 /** How long after a held document is parsed it is readied for edits (40–80 ms on 400,000 lines). */
 const PREPARE_AFTER_MS = 1000;
 
-/** The text of a file when it is the document's (see FileCheck); undefined when not (or unreadable). */
+/**
+ * The text of a file when it is the document's (see FileCheck); undefined when not (or unreadable).
+ * ASCII (a capture, a rule dump) is read as Latin-1: the same text, a third of the time of UTF-8
+ * decoding (45 MB: 25 ms + 35 ms for the bytes, against 110 ms for readFileSync(path, 'utf8')).
+ */
 function fileText(file: FileCheck): string | undefined {
   let text: string;
   try {
-    text = readFileSync(file.path, 'utf8');
+    const bytes = readFileSync(file.path);
+    text = isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
   } catch {
     return undefined;
   }
@@ -154,6 +160,7 @@ async function answer(
   switch (request.kind) {
     case 'parse': {
       const started = performance.now();
+      const startedAt = Date.now();
       if (request.file) {
         request.text = fileText(request.file) ?? '';
         if (!request.text) {
@@ -165,6 +172,7 @@ async function answer(
           return;
         }
       }
+      const readMs = Math.round(performance.now() - started);
       const text = normalizeLineEnds(request.text);
       const lines = countLines(text);
       progress(`parsing ${lines.toLocaleString('en')} lines`, 10);
@@ -175,9 +183,19 @@ async function answer(
       const own = text === request.text ? text : '';
       // held (its edits' offsets are the editor's: only a text whose line ends were kept)
       const hold = request.version !== undefined && own !== '';
-      if (hold) held.hold(request.uri, request.version!, text, parsed);
+      if (hold) {
+        held.hold(request.uri, request.version!, text, parsed);
+        // a first hover need not wait for the host to read the facts
+        post({ id: request.id, kind: 'holding' });
+      }
       await sendDocument(request.id, hold ? withoutPackets(parsed) : parsed, own, post);
-      const value = { document: emptyDocument(request.uri), lines, parseMs, ...(hold ? { held: true as const } : {}) };
+      const value = {
+        document: emptyDocument(request.uri),
+        lines,
+        parseMs,
+        timings: { startedAt, readMs },
+        ...(hold ? { held: true as const } : {}),
+      };
       post({ id: request.id, kind: 'parsed', value });
       // ready for the first edit while the user reads (see HeldDocuments.prepare): after a first hover, or
       // a second after the parse

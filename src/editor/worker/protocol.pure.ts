@@ -119,7 +119,10 @@ export interface ParsedDocument {
   /** The file did not hold the document's text (see FileCheck): nothing was read. */
   differs?: true;
   lines: number;
+  /** From the request's start in the worker to the facts read (the file's reading included). */
   parseMs: number;
+  /** When the worker began the request (Date.now()), and how long it read the file (0 for a text sent). */
+  timings?: { startedAt: number; readMs: number };
 }
 
 export interface AnalyzedPaste {
@@ -143,6 +146,11 @@ export type WorkerResponse =
    * worker sends the next after the host's `ack`.
    */
   | { id: number; kind: 'part'; blocks: PackedDocument['blocks'] }
+  /**
+   * The worker holds the document of `parse` request `id` (parsed, before its facts are sent): a
+   * `context` and a `hover` on it are answered from now on, between its parts.
+   */
+  | { id: number; kind: 'holding' }
   | { id: number; kind: 'parsed'; value: ParsedDocument }
   | { id: number; kind: 'log'; value: { facts?: PackedFacts } }
   | { id: number; kind: 'manifest'; value: { facts: PackedFacts; problem?: string } }

@@ -15,7 +15,7 @@ export class WorkerCancelled extends Error {
   }
 }
 
-type Answer = Exclude<WorkerResponse, { kind: 'progress' | 'error' | 'part' }>;
+type Answer = Exclude<WorkerResponse, { kind: 'progress' | 'error' | 'part' | 'holding' }>;
 type Part = Extract<WorkerResponse, { kind: 'part' }>;
 type Request =
   Exclude<WorkerRequest, { kind: 'text' | 'ack' }> extends infer R
@@ -33,6 +33,8 @@ interface Pending {
    * the event loop turns.
    */
   onPart?: (part: Part) => void;
+  /** The worker holds the document of this `parse` request (see WorkerResponse 'holding'). */
+  onHolding?: () => void;
 }
 
 const IDLE_MS = 60_000;
@@ -61,13 +63,19 @@ export class WorkerClient {
    */
   async request(
     request: Request,
-    options: { transfer?: ArrayBuffer[]; onProgress?: Pending['onProgress']; onPart?: Pending['onPart'] } = {},
+    options: {
+      transfer?: ArrayBuffer[];
+      onProgress?: Pending['onProgress'];
+      onPart?: Pending['onPart'];
+      onHolding?: Pending['onHolding'];
+    } = {},
   ): Promise<Answer> {
     let worker = this.start();
     const id = this.nextId++;
     if (this.idle) clearTimeout(this.idle);
     const answer = new Promise<Answer>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject, onProgress: options.onProgress, onPart: options.onPart });
+      const { onProgress, onPart, onHolding } = options;
+      this.pending.set(id, { resolve, reject, onProgress, onPart, onHolding });
     });
     let message = { ...request, id } as WorkerRequest;
     if ('text' in message && message.text.length > TEXT_PIECE) {
@@ -82,6 +90,16 @@ export class WorkerClient {
     }
     if (this.pending.has(id)) worker.postMessage(message, options.transfer ?? []);
     return answer;
+  }
+
+  /**
+   * Starts the worker thread before its first request (it takes 70-150 ms to load its bundle): the
+   * request then finds it ready. Stopped again after a minute without a request, as after one.
+   */
+  warm(): void {
+    if (this.worker) return;
+    this.start();
+    if (this.pending.size === 0 && !this.holding) this.stopWhenIdle();
   }
 
   /** Stops the worker: pending requests fail with WorkerCancelled. */
@@ -113,6 +131,10 @@ export class WorkerClient {
       pending.onProgress?.(message.message, message.increment);
       return;
     }
+    if (message.kind === 'holding') {
+      pending.onHolding?.();
+      return;
+    }
     if (message.kind === 'part') {
       try {
         pending.onPart?.(message);
@@ -128,10 +150,13 @@ export class WorkerClient {
     this.pending.delete(message.id);
     if (message.kind === 'error') pending.reject(new Error(message.message));
     else pending.resolve(message);
-    if (this.pending.size === 0 && !this.holding) {
-      this.idle = setTimeout(() => this.stop(new WorkerCancelled()), IDLE_MS);
-      this.idle.unref?.();
-    }
+    if (this.pending.size === 0 && !this.holding) this.stopWhenIdle();
+  }
+
+  private stopWhenIdle(): void {
+    if (this.idle) clearTimeout(this.idle);
+    this.idle = setTimeout(() => this.stop(new WorkerCancelled()), IDLE_MS);
+    this.idle.unref?.();
   }
 
   private stop(reason: Error): void {

@@ -4,7 +4,7 @@ import { shifted } from '../../ingest/documentEdit';
 import { unpackDocument, unpackFacts, type PackedDocument } from '../../ingest/factTransfer';
 import type { Fact } from '../../model';
 import type { HoverPlace } from '../hover/hoverSentences.pure';
-import { parseWorker, sizeLimit } from '../worker/parseInWorker';
+import { documentLength, parseWorker, scanWorker, sizeLimit, WORKER_PARSE_MIN } from '../worker/parseInWorker';
 import type { FileCheck, TextChange, WorkerPart } from '../worker/protocol.pure';
 import type { WorkerClient } from '../worker/workerClient.pure';
 
@@ -16,9 +16,6 @@ import type { WorkerClient } from '../worker/workerClient.pure';
  * what its commands and views read), received in parts, each read in its own turn. Until the worker
  * answers, the document's previous facts (or none) stand; `onParsed` fires then.
  */
-
-/** Logs at least this large (characters) are held by the worker. */
-const WORKER_PARSE_MIN = 1_000_000;
 
 /** Facts whose lines an edit moves in one turn of the event loop (about 10 ms). */
 const MOVE_FACTS = 2000;
@@ -38,15 +35,17 @@ interface ChangeEvent {
   changes: TextChange[];
 }
 
-/** Characters of a document, without joining its lines into one string. */
-const documentLength = (doc: vscode.TextDocument): number => doc.offsetAt(doc.lineAt(doc.lineCount - 1).range.end);
-
 export class LargeDocuments implements vscode.Disposable {
   private readonly held = new Map<string, Held>();
   /** Change events of held documents since the version the worker holds. */
   private readonly events = new Map<string, ChangeEvent[]>();
   /** The one sync under way per document. */
   private readonly syncing = new Map<string, Promise<boolean>>();
+  /**
+   * The parse under way per document: its version, and whether the worker holds it (resolved when
+   * the worker says so, before the host has read its facts; false when it was not read).
+   */
+  private readonly parsing = new Map<string, { version: number; epoch?: number; held: Promise<boolean> }>();
   /** Documents over the size limit, not read (logged once per version). */
   private readonly refused = new Map<string, number>();
   private readonly disposables: vscode.Disposable[] = [];
@@ -165,7 +164,30 @@ export class LargeDocuments implements vscode.Disposable {
     return true;
   }
 
+  /** Reads the whole document in the worker; `parsing` says when the worker holds it. */
   private async parse(doc: vscode.TextDocument): Promise<boolean> {
+    const uri = doc.uri.toString();
+    let announce: (held: boolean) => void = () => undefined;
+    const parsing = {
+      version: doc.version,
+      epoch: undefined as number | undefined,
+      held: new Promise<boolean>((resolve) => (announce = resolve)),
+    };
+    this.parsing.set(uri, parsing);
+    let read = false;
+    try {
+      read = await this.parseNow(doc, () => {
+        parsing.epoch = this.worker.epoch;
+        announce(true);
+      });
+      return read;
+    } finally {
+      announce(read);
+      if (this.parsing.get(uri) === parsing) this.parsing.delete(uri);
+    }
+  }
+
+  private async parseNow(doc: vscode.TextDocument, onHolding: () => void): Promise<boolean> {
     const uri = doc.uri.toString();
     const version = doc.version;
     const length = documentLength(doc);
@@ -189,19 +211,29 @@ export class LargeDocuments implements vscode.Disposable {
       const file = doc.uri.scheme === 'file' && !doc.isDirty ? fileCheck(doc, length) : undefined;
       let text = file ? '' : doc.getText();
       const onPart = (part: { blocks: PackedDocument['blocks'] }) => this.readPart(uri, part.blocks, parts, text);
-      let answer = await worker.request({ kind: 'parse', uri, text, version, ...(file ? { file } : {}) }, { onPart });
+      let answer = await worker.request(
+        { kind: 'parse', uri, text, version, ...(file ? { file } : {}) },
+        { onPart, onHolding },
+      );
       if (answer.kind === 'parsed' && answer.value.differs) {
         this.log.info(`workspace model: ${uri}: the file on disk is not the document's text; sending the text`);
         text = doc.getText();
-        answer = await worker.request({ kind: 'parse', uri, text, version }, { onPart });
+        answer = await worker.request({ kind: 'parse', uri, text, version }, { onPart, onHolding });
       }
       if (answer.kind !== 'parsed') return false;
       const inWorker = answer.value.held === true;
       if (inWorker) worker.holding = true;
       this.keep(uri, { version, epoch: worker.epoch, doc: documentOf(uri, parts), inWorker });
+      const { timings } = answer.value;
+      // where the time to a first hover goes: the worker's start, the file's reading, the parse
+      const detail = timings
+        ? `; it began ${timings.startedAt - started} ms after it was asked` +
+          (timings.readMs > 0 ? `, read the file in ${timings.readMs} ms` : '')
+        : '';
       this.log.info(
         `workspace model: ${uri}: ${answer.value.lines} lines read in the worker in ${answer.value.parseMs} ms ` +
-          `(${Date.now() - started} ms in all), ${this.held.get(uri)?.doc.facts.length} facts besides its packets`,
+          `(${Date.now() - started} ms in all${detail}), ${this.held.get(uri)?.doc.facts.length} facts besides ` +
+          'its packets',
       );
       return true;
     } catch (e) {
@@ -221,9 +253,21 @@ export class LargeDocuments implements vscode.Disposable {
     this.onParsed();
   }
 
+  /**
+   * True once the worker holds the document's version: while it is parsed, as soon as the worker
+   * says so (before this thread has read its facts: 95,000 rules took 2 s more); else after `sync`.
+   * False when the document was not read.
+   */
+  async whenHeld(doc: vscode.TextDocument): Promise<boolean> {
+    const uri = doc.uri.toString();
+    const parsing = this.parsing.get(uri);
+    if (parsing?.version === doc.version && (await parsing.held) && this.isHeld(uri, doc.version)) return true;
+    return this.sync(doc);
+  }
+
   /** What a hover on a large log says, answered by the worker once it holds the document's version. */
   async hover(doc: vscode.TextDocument, place: HoverPlace): Promise<string[] | undefined> {
-    if (!(await this.sync(doc))) return undefined;
+    if (!(await this.whenHeld(doc))) return undefined;
     const answer = await this.worker.request({
       kind: 'hover',
       uri: doc.uri.toString(),
@@ -243,10 +287,18 @@ export class LargeDocuments implements vscode.Disposable {
     await this.worker.request({ kind: 'context', parts });
   }
 
-  /** True when the worker holds `uri` at the version whose facts the host has. */
-  isHeld(uri: string): boolean {
+  /**
+   * True when the worker holds `uri`: at the version whose facts the host has, or at the version
+   * being parsed once the worker said it holds it (see whenHeld); at `version` when given.
+   */
+  isHeld(uri: string, version?: number): boolean {
+    const epoch = this.worker.epoch;
+    const parsing = this.parsing.get(uri);
+    if (parsing?.epoch === epoch && (version === undefined || parsing.version === version)) return true;
     const held = this.held.get(uri);
-    return held !== undefined && held.inWorker && held.epoch === this.worker.epoch;
+    return (
+      held !== undefined && held.inWorker && held.epoch === epoch && (version === undefined || held.version === version)
+    );
   }
 
   /** False for a large log the worker read but does not hold (its line ends were rewritten): it is answered here. */
@@ -254,16 +306,22 @@ export class LargeDocuments implements vscode.Disposable {
     return this.held.get(uri)?.inWorker !== false;
   }
 
-  /** A workspace file that may be a log, read in the worker (see logFileFacts); undefined: not recognised. */
+  /**
+   * A workspace file that may be a log, read in the scan's worker (see logFileFacts and scanWorker);
+   * undefined: not recognised.
+   */
   async logFile(text: string, uri: string): Promise<{ facts: Fact[] } | undefined> {
-    const answer = await this.worker.request({ kind: 'log', uri, text });
+    const answer = await scanWorker(this.context).request({ kind: 'log', uri, text });
     if (answer.kind !== 'log' || !answer.value.facts) return undefined;
     return { facts: unpackFacts(answer.value.facts, text) };
   }
 
-  /** A workspace manifest file read in the worker (YAML costs the host 0.4 s for the lab's): its facts, or why not. */
+  /**
+   * A workspace manifest file read in the scan's worker (YAML costs the host 0.4 s for the lab's): its
+   * facts, or why not.
+   */
   async manifestFile(text: string, uri: string): Promise<{ facts: Fact[]; problem?: string }> {
-    const answer = await this.worker.request({ kind: 'manifest', uri, text });
+    const answer = await scanWorker(this.context).request({ kind: 'manifest', uri, text });
     if (answer.kind !== 'manifest') return { facts: [] };
     return { facts: unpackFacts(answer.value.facts), problem: answer.value.problem };
   }

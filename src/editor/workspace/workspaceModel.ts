@@ -11,6 +11,7 @@ import { LOG_LANGUAGES, PLAIN_LANGUAGES } from '../logLanguageIds.pure';
 import type { Diagnosis } from '../../flow';
 import type { WorkerPart } from '../worker/protocol.pure';
 import { withWorkerProgress } from '../worker/parseInWorker';
+import { mapInOrder } from './inOrder.pure';
 import {
   buildModel,
   buildModelInTurns,
@@ -41,11 +42,15 @@ const MAX_LOG_FILES = 300;
 const MAX_LOG_BYTES = 5_000_000;
 const DEFAULT_LOG_GLOBS = ['**/*.{txt,log,tcpdump,iptables,iptables-save,ip6tables}', '**/rules.v4', '**/rules.v6'];
 const DEBOUNCE_MS = 400;
+/** Workspace files the scan reads at once (a stat, a read and a parse each; at most 5 MB of text each). */
+const SCAN_AT_ONCE = 4;
 /** A URI as a workspace-relative path, for the log. */
 const relative = (uri: string) => vscode.workspace.asRelativePath(vscode.Uri.parse(uri));
 /** A trace of a model with more packets than this runs in the parse worker. */
 const TRACE_HERE_MAX_PACKETS = 20_000;
 const MANIFEST_LANGUAGES = new Set(['yaml', 'json']);
+/** A hover in the worker that took this long is logged with where its time went. */
+const SLOW_HOVER_MS = 250;
 
 interface Cached {
   key: string;
@@ -127,8 +132,9 @@ export class WorkspaceModel implements vscode.Disposable {
    * first hover otherwise waited for both (0.5–0.8 s and 1.3–2 s on 400,000 lines under load).
    */
   private readEarly(doc: vscode.TextDocument): void {
-    void (this.scan ??= this.scanManifests());
+    // the parse first: the scan's files reach the worker later anyway (listed and read through VS Code)
     if (this.isHeldByWorker(doc)) void this.large.sync(doc);
+    void (this.scan ??= this.scanManifests());
   }
 
   dispose(): void {
@@ -198,11 +204,15 @@ export class WorkspaceModel implements vscode.Disposable {
     );
   }
 
-  /** Open documents the worker holds, brought to their current versions. */
-  private async syncHeld(): Promise<Set<string>> {
+  /**
+   * Open documents the worker holds, brought to their current versions (`whenHeld`: once the worker
+   * holds them, see LargeDocuments.whenHeld: enough for its hovers).
+   */
+  private async syncHeld(options: { whenHeld?: boolean } = {}): Promise<Set<string>> {
     const held = new Set<string>();
     for (const doc of vscode.workspace.textDocuments)
-      if (this.isHeldByWorker(doc) && (await this.large.sync(doc))) held.add(doc.uri.toString());
+      if (this.isHeldByWorker(doc) && (await (options.whenHeld ? this.large.whenHeld(doc) : this.large.sync(doc))))
+        held.add(doc.uri.toString());
     return held;
   }
 
@@ -251,18 +261,37 @@ export class WorkspaceModel implements vscode.Disposable {
 
   /** What a hover on a large log says, answered by the parse worker with the workspace's sources. */
   async hoverInWorker(doc: vscode.TextDocument, place: HoverPlace): Promise<string[] | undefined> {
+    const started = Date.now();
     await (this.scan ??= this.scanManifests());
-    if (!(await this.large.sync(doc))) return undefined;
+    const scanned = Date.now();
+    // the worker answers as soon as it holds the document, between the parts of its facts
+    if (!(await this.large.whenHeld(doc))) return undefined;
+    const synced = Date.now();
     const generation = this.generation;
     const epoch = this.large.workerEpoch;
+    let contextSet: Promise<void> | undefined;
     if (this.sentContext?.generation !== generation || this.sentContext.epoch !== epoch) {
-      const held = await this.syncHeld();
+      const held = await this.syncHeld({ whenHeld: true });
       const parts = this.sourceParts();
       const facts = parts.map((part) => part.facts);
-      await this.large.setContext(this.workerParts(facts, parts, { held, context: true }));
-      this.sentContext = { generation, epoch };
+      const sent = { generation, epoch };
+      // the worker reads requests in order: the hover goes right behind the context, not after its answer
+      contextSet = this.large.setContext(this.workerParts(facts, parts, { held, context: true })).catch((e) => {
+        if (this.sentContext === sent) this.sentContext = undefined;
+        throw e;
+      });
+      this.sentContext = sent;
     }
-    return this.large.hover(doc, place);
+    const asked = Date.now();
+    const [said] = await Promise.all([this.large.hover(doc, place), contextSet]);
+    const answered = Date.now();
+    if (answered - started >= SLOW_HOVER_MS)
+      this.log.info(
+        `workspace model: a hover on ${relative(doc.uri.toString())} answered in ${answered - started} ms: ` +
+          `${scanned - started} ms waiting for the workspace scan, ${synced - scanned} for the worker to read ` +
+          `the document, ${asked - synced} giving it the workspace's sources, ${answered - asked} for its answer`,
+      );
+    return said;
   }
 
   /** True when a trace should run in the parse worker: a large log is open, or the model holds many packets. */
@@ -419,93 +448,107 @@ export class WorkspaceModel implements vscode.Disposable {
    * remembered with the reason.
    */
   private async scanLogFiles(): Promise<void> {
+    const started = Date.now();
     const globs = vscode.workspace.getConfiguration('kubePacketPath').get<string[]>('logs.include', DEFAULT_LOG_GLOBS);
+    // listed at once (each glob is a search of the workspace), kept in the globs' order
+    const lists = await Promise.all(
+      globs
+        .filter((pattern) => typeof pattern === 'string' && pattern.trim())
+        .map((glob) =>
+          vscode.workspace.findFiles(glob, EXCLUDE, MAX_LOG_FILES).then(undefined, (e: unknown) => {
+            this.log.warn(`workspace model: could not list ${glob}: ${e instanceof Error ? e.message : String(e)}`);
+            return [];
+          }),
+        ),
+    );
+    const listed = Date.now();
     const found = new Map<string, vscode.Uri>();
-    for (const glob of globs.filter((pattern) => typeof pattern === 'string' && pattern.trim())) {
-      try {
-        for (const uri of await vscode.workspace.findFiles(glob, EXCLUDE, MAX_LOG_FILES))
-          if (found.size < MAX_LOG_FILES) found.set(uri.toString(), uri);
-      } catch (e) {
-        this.log.warn(`workspace model: could not list ${glob}: ${e instanceof Error ? e.message : String(e)}`);
-      }
-    }
+    for (const list of lists) for (const uri of list) if (found.size < MAX_LOG_FILES) found.set(uri.toString(), uri);
     for (const uri of [...this.logs.keys()]) if (!found.has(uri)) this.logs.delete(uri);
-    for (const [key, uri] of found) {
-      if (/\.(ya?ml|json)$/i.test(uri.path)) continue;
+    // read a few at a time; what each found is kept in the order found (the model merges them so)
+    const reads = await mapInOrder([...found], SCAN_AT_ONCE, async ([key, uri]): Promise<CachedLog | undefined> => {
+      if (/\.(ya?ml|json)$/i.test(uri.path)) return undefined;
       try {
         // an open document is read from the editor (documentFacts), not from the disk, whatever its size
         // (a large open log is not "ignored"): what was read of it before it was opened is kept for after
-        if (vscode.workspace.textDocuments.some((opened) => opened.uri.toString() === key)) continue;
+        if (vscode.workspace.textDocuments.some((opened) => opened.uri.toString() === key)) return undefined;
         const stat = await vscode.workspace.fs.stat(uri);
         const version = `${stat.mtime}/${stat.size}`;
-        if (this.logs.get(key)?.key === version) continue;
+        if (this.logs.get(key)?.key === version) return undefined;
         if (stat.size > MAX_LOG_BYTES) {
           const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
-          this.logs.set(key, {
+          return {
             key: version,
             facts: [],
             ignored: `${mb(stat.size)}, over the ${mb(MAX_LOG_BYTES)} read without opening (open it to use it)`,
-          });
-          continue;
+          };
         }
         const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
         // read in the worker, as manifests are: the scan reads up to 300 files at once
         const parsed = await this.large.logFile(text, key);
-        this.logs.set(
-          key,
-          parsed
-            ? { key: version, facts: parsed.facts }
-            : { key: version, facts: [], ignored: 'not recognised as a capture, rule dump or command output' },
-        );
+        return parsed
+          ? { key: version, facts: parsed.facts }
+          : { key: version, facts: [], ignored: 'not recognised as a capture, rule dump or command output' };
       } catch (e) {
-        this.logs.set(key, { key: 'error', facts: [], ignored: e instanceof Error ? e.message : String(e) });
+        return { key: 'error', facts: [], ignored: e instanceof Error ? e.message : String(e) };
       }
-    }
+    });
+    [...found.keys()].forEach((key, index) => {
+      const read = reads[index];
+      if (read) this.logs.set(key, read);
+    });
     const { read, ignored } = this.logFiles();
     this.log.info(
       `workspace model: ${read.length} log file(s) read without opening (kubePacketPath.logs.include)${
         ignored.length
           ? `; ignored: ${ignored.map((ignoredLog) => `${relative(ignoredLog.uri)} (${ignoredLog.reason})`).join(', ')}`
           : ''
-      }`,
+      } (listed in ${listed - started} ms, read in ${Date.now() - listed} ms)`,
     );
   }
 
   private async scanManifestFiles(): Promise<void> {
+    const started = Date.now();
     let uris: vscode.Uri[] = [];
     try {
       uris = await vscode.workspace.findFiles(MANIFEST_GLOB, EXCLUDE, MAX_MANIFESTS);
     } catch (e) {
       this.log.warn(`workspace model: could not list manifests: ${e instanceof Error ? e.message : String(e)}`);
     }
+    const listed = Date.now();
     const seen = new Set(uris.map((found) => found.toString()));
     for (const uri of [...this.files.keys()]) if (!seen.has(uri)) this.files.delete(uri);
-    for (const uri of uris) {
+    const reads = await mapInOrder(uris, SCAN_AT_ONCE, async (uri): Promise<Cached | undefined> => {
       try {
         const stat = await vscode.workspace.fs.stat(uri);
         const key = `${stat.mtime}/${stat.size}`;
-        if (this.files.get(uri.toString())?.key === key) continue;
+        if (this.files.get(uri.toString())?.key === key) return undefined;
         if (stat.size > WORKSPACE_MANIFEST_LIMITS.maxBytes) {
           this.log.info(`workspace model: ${uri.toString()} not read: ${stat.size} bytes, over the limit`);
-          this.files.set(uri.toString(), { key, facts: [] });
-          continue;
+          return { key, facts: [] };
         }
         const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
         // parsed in the worker: YAML is the slowest reader, and the scan reads every manifest at once
         const read = await this.large.manifestFile(text, uri.toString());
         if (read.problem) this.log.info(`workspace model: ${uri.toString()} not read: ${read.problem}`);
-        this.files.set(uri.toString(), { key, facts: read.facts });
+        return { key, facts: read.facts };
       } catch (e) {
         this.log.warn(
           `workspace model: could not read ${uri.toString()}: ${e instanceof Error ? e.message : String(e)}`,
         );
+        return undefined;
       }
-    }
+    });
+    // kept in the order found, as when they were read one after another
+    uris.forEach((uri, index) => {
+      const read = reads[index];
+      if (read) this.files.set(uri.toString(), read);
+    });
     this.model = undefined;
     this.generation++;
     this.log.info(
       `workspace model: ${[...this.files.values()].filter((cached) => cached.facts.length).length} manifest ` +
-        'files in the workspace',
+        `files in the workspace (listed in ${listed - started} ms, read in ${Date.now() - listed} ms)`,
     );
   }
 }
