@@ -306,6 +306,11 @@ export class LargeDocuments implements vscode.Disposable {
     return this.held.get(uri)?.inWorker !== false;
   }
 
+  /** Starts the scan's worker thread, so that it has loaded when the scan has listed its files. */
+  warmScan(): void {
+    scanWorker(this.context).warm();
+  }
+
   /**
    * A workspace file that may be a log, read in the scan's worker (see logFileFacts and scanWorker);
    * undefined: not recognised.

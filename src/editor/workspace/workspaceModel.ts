@@ -438,6 +438,8 @@ export class WorkspaceModel implements vscode.Disposable {
       this.log.info('workspace model: the workspace is not trusted, so its manifests and logs are not scanned');
       return;
     }
+    // the scan's worker loads (0.2-0.5 s on a busy machine) while VS Code lists the files
+    this.large.warmScan();
     await Promise.all([this.scanManifestFiles(), this.scanLogFiles()]);
   }
 
