@@ -13,7 +13,7 @@ import { unpackFacts } from '../../ingest/factTransfer';
 import { partitionPoint, type ClusterModel, type Fact } from '../../model';
 import { buildLineIndex, type IndexBefore, type LineIndex } from '../hover/captureIndex.pure';
 import { composeRowsEdits } from '../hover/conversation.pure';
-import { hoverSentences, type HoverPlace } from '../hover/hoverSentences.pure';
+import { HOVER_LINE_CHARS, hoverSentences, type HoverPlace } from '../hover/hoverSentences.pure';
 import { buildModel } from '../workspace/modelParts.pure';
 import type { TextChange, WorkerPart } from './protocol.pure';
 
@@ -36,6 +36,8 @@ interface Held {
    * next index carries its conversations over (see ConversationFinder.carried).
    */
   before?: IndexBefore & { model: ClusterModel };
+  /** Where the last hover was, until an edit has had it answered again (see rehover). */
+  lastHover?: HoverPlace;
 }
 
 /** Characters in a chunk of a held text. */
@@ -335,7 +337,27 @@ export class HeldDocuments {
       held.index = { model, index: buildLineIndex(held.doc.facts, uri, model, before) };
       held.before = undefined;
     }
+    held.lastHover = place;
     return hoverSentences(model, held.index.index, place);
+  }
+
+  /**
+   * After an edit, works out once more what the last hover of `uri` read, at its line as the text is
+   * now: the conversation an edit made it drop is correlated while the host answers the edit, and
+   * a hover there after the edit (a user who typed where they looked) finds it ready. Once per hover.
+   */
+  rehover(uri: string): void {
+    const held = this.held.get(uri);
+    const place = held?.lastHover;
+    if (!held || !place) return;
+    held.lastHover = undefined;
+    const starts = held.text.lineStarts;
+    const from = starts[place.line - 1];
+    if (from === undefined) return;
+    const to = Math.min(starts[place.line] ?? held.text.length, from + HOVER_LINE_CHARS);
+    const lineText = held.text.slice(from, to).replace(/\r?\n$/, '');
+    this.hover(uri, held.version, { ...place, lineText });
+    held.lastHover = undefined;
   }
 
   /**

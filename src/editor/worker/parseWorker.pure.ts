@@ -216,6 +216,8 @@ async function answer(
       await sendDocument(request.id, readAgain, '', post);
       const value = { document: emptyDocument(request.uri), lines: 0, parseMs, splice };
       post({ id: request.id, kind: 'edited', value });
+      // while the host reads the answer: what the last hover read, again (see HeldDocuments.rehover)
+      setImmediate(() => held.rehover(request.uri));
       return;
     }
     case 'manifest': {
