@@ -28,8 +28,6 @@ export type WorkerRequest =
    * does not hold version `from` or the edited text is not `length` characters long.
    */
   | { id: number; kind: 'edit'; uri: string; from: number; version: number; events: TextChange[][]; length: number }
-  /** The files under folders `roots` that match `globs` (see listFiles), at most `max`. */
-  | { id: number; kind: 'list'; roots: string[]; globs: string[]; max: number }
   /** Read a workspace manifest file (YAML or JSON): its facts, or why it was not read (over the limits). */
   | { id: number; kind: 'manifest'; uri: string; text: string; pieces?: number }
   /** Stop holding a document (closed). */
@@ -156,7 +154,6 @@ export type WorkerResponse =
   | { id: number; kind: 'parsed'; value: ParsedDocument }
   | { id: number; kind: 'log'; value: { facts?: PackedFacts } }
   | { id: number; kind: 'manifest'; value: { facts: PackedFacts; problem?: string } }
-  | { id: number; kind: 'listed'; value: string[] }
   | { id: number; kind: 'analyzed'; value: AnalyzedPaste }
   | { id: number; kind: 'trace'; value: TraceAnswer }
   | { id: number; kind: 'diagnosed'; value: Diagnosis }

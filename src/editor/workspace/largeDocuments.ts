@@ -311,12 +311,6 @@ export class LargeDocuments implements vscode.Disposable {
     scanWorker(this.context).warm();
   }
 
-  /** The files under the folders `roots` (paths) matching `globs`, listed by the scan's worker (listFiles). */
-  async listFiles(roots: string[], globs: string[], max: number): Promise<string[]> {
-    const answer = await scanWorker(this.context).request({ kind: 'list', roots, globs, max });
-    return answer.kind === 'listed' ? answer.value : [];
-  }
-
   /**
    * A workspace file that may be a log, read in the scan's worker (see logFileFacts and scanWorker);
    * undefined: not recognised.

@@ -12,7 +12,6 @@ import type { Diagnosis } from '../../flow';
 import type { WorkerPart } from '../worker/protocol.pure';
 import { withWorkerProgress } from '../worker/parseInWorker';
 import { mapInOrder } from './inOrder.pure';
-import { SCAN_EXCLUDES } from './listFiles.pure';
 import {
   buildModel,
   buildModelInTurns,
@@ -36,7 +35,7 @@ import {
  */
 
 const MANIFEST_GLOB = '**/*.{yaml,yml,json}';
-const EXCLUDE = `{${SCAN_EXCLUDES.join(',')}}`;
+const EXCLUDE = '{**/node_modules/**,**/.vscode-test/**,**/.git/**,**/.cache/**,**/out/**,**/dist/**}';
 const MAX_MANIFESTS = 500;
 /** Workspace logs read without being opened (`kubePacketPath.logs.include`): at most this many, this large. */
 const MAX_LOG_FILES = 300;
@@ -74,8 +73,6 @@ export class WorkspaceModel implements vscode.Disposable {
   private model?: ClusterModel;
   /** Counts changes, so that a model built in turns is kept only when nothing changed meanwhile. */
   private generation = 0;
-  /** The last workspace search started (see findFiles): the next waits for it. */
-  private listing: Promise<unknown> = Promise.resolve();
   private timer?: ReturnType<typeof setTimeout>;
   private readonly emitter = new vscode.EventEmitter<void>();
   private readonly disposables: vscode.Disposable[] = [];
@@ -460,7 +457,7 @@ export class WorkspaceModel implements vscode.Disposable {
       globs
         .filter((pattern) => typeof pattern === 'string' && pattern.trim())
         .map((glob) =>
-          this.findFiles(glob, MAX_LOG_FILES).then(undefined, (e: unknown) => {
+          vscode.workspace.findFiles(glob, EXCLUDE, MAX_LOG_FILES).then(undefined, (e: unknown) => {
             this.log.warn(`workspace model: could not list ${glob}: ${e instanceof Error ? e.message : String(e)}`);
             return [];
           }),
@@ -512,36 +509,11 @@ export class WorkspaceModel implements vscode.Disposable {
     );
   }
 
-  /**
-   * The workspace's files matching `glob`: listed from the disk by the scan's worker when every
-   * folder is on it (`file:`), else `vscode.workspace.findFiles`, one search at a time. Each search of
-   * findFiles starts a ripgrep process from the extension host's thread (30-60 ms of it on a busy
-   * machine): the scan's four, started at once, stalled it 105-138 ms while the first hover of a
-   * large capture waited (host-stall bench), one after another 60-69 ms.
-   */
-  private findFiles(glob: string, max: number): Thenable<vscode.Uri[]> {
-    const folders = vscode.workspace.workspaceFolders ?? [];
-    if (folders.length > 0 && folders.every((folder) => folder.uri.scheme === 'file'))
-      return this.large
-        .listFiles(
-          folders.map((folder) => folder.uri.fsPath),
-          [glob],
-          max,
-        )
-        .then((paths) => paths.map((path) => vscode.Uri.file(path)));
-    const listed = this.listing.then(() => vscode.workspace.findFiles(glob, EXCLUDE, max));
-    this.listing = listed.then(
-      () => undefined,
-      () => undefined,
-    );
-    return listed;
-  }
-
   private async scanManifestFiles(): Promise<void> {
     const started = Date.now();
     let uris: vscode.Uri[] = [];
     try {
-      uris = await this.findFiles(MANIFEST_GLOB, MAX_MANIFESTS);
+      uris = await vscode.workspace.findFiles(MANIFEST_GLOB, EXCLUDE, MAX_MANIFESTS);
     } catch (e) {
       this.log.warn(`workspace model: could not list manifests: ${e instanceof Error ? e.message : String(e)}`);
     }
