@@ -73,6 +73,8 @@ export class WorkspaceModel implements vscode.Disposable {
   private model?: ClusterModel;
   /** Counts changes, so that a model built in turns is kept only when nothing changed meanwhile. */
   private generation = 0;
+  /** The last workspace search started (see findFiles): the next waits for it. */
+  private listing: Promise<unknown> = Promise.resolve();
   private timer?: ReturnType<typeof setTimeout>;
   private readonly emitter = new vscode.EventEmitter<void>();
   private readonly disposables: vscode.Disposable[] = [];
@@ -457,7 +459,7 @@ export class WorkspaceModel implements vscode.Disposable {
       globs
         .filter((pattern) => typeof pattern === 'string' && pattern.trim())
         .map((glob) =>
-          vscode.workspace.findFiles(glob, EXCLUDE, MAX_LOG_FILES).then(undefined, (e: unknown) => {
+          this.findFiles(glob, MAX_LOG_FILES).then(undefined, (e: unknown) => {
             this.log.warn(`workspace model: could not list ${glob}: ${e instanceof Error ? e.message : String(e)}`);
             return [];
           }),
@@ -509,11 +511,26 @@ export class WorkspaceModel implements vscode.Disposable {
     );
   }
 
+  /**
+   * `vscode.workspace.findFiles`, one search at a time: each starts a ripgrep process from the
+   * extension host's thread (30-60 ms of it on a busy machine), and the scan's four searches started
+   * at once stalled it 105-138 ms while the first hover of a large capture waited (host-stall bench;
+   * 60-69 ms one after another).
+   */
+  private findFiles(glob: string, max: number): Thenable<vscode.Uri[]> {
+    const listed = this.listing.then(() => vscode.workspace.findFiles(glob, EXCLUDE, max));
+    this.listing = listed.then(
+      () => undefined,
+      () => undefined,
+    );
+    return listed;
+  }
+
   private async scanManifestFiles(): Promise<void> {
     const started = Date.now();
     let uris: vscode.Uri[] = [];
     try {
-      uris = await vscode.workspace.findFiles(MANIFEST_GLOB, EXCLUDE, MAX_MANIFESTS);
+      uris = await this.findFiles(MANIFEST_GLOB, MAX_MANIFESTS);
     } catch (e) {
       this.log.warn(`workspace model: could not list manifests: ${e instanceof Error ? e.message : String(e)}`);
     }
