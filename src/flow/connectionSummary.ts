@@ -39,7 +39,7 @@ function dnatChainTo(
 /**
  * What a connection is, in the words of the JSON contract and the panel's connection picker.
  * `chains`: the DNAT chains found for endpoints, kept between the connections of one model;
- * `conntrack`: the entries it may cite (ownConntrackEntries; every one by default).
+ * `conntrack`: the entries it may cite (conntrackOwners; every one by default).
  */
 export function summarizeConnection(
   model: ClusterModel,

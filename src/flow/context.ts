@@ -38,7 +38,7 @@ export interface TraceContext {
   sites: readonly CaptureSite[];
   /** The connection this flow walks; undefined when no capture shows one (the flow is configured or predicted). */
   connection?: Connection;
-  /** The conntrack entries it may cite when other connections used its tuple (ownConntrackEntries); else all. */
+  /** The conntrack entries it may cite when other connections used its tuple (conntrackOwners); else all. */
   conntrack?: ConntrackEntry[];
   /** What each DNS phase tried, for the search-list finding. */
   dns: { typed: string; failed: string[]; ndots: number; configEvidence: Evidence[]; unresolved?: string[] }[];

@@ -12,7 +12,7 @@ import {
 import { FlowBuilder } from './builder';
 import type { TraceContext } from './context';
 import { connectionPackets, ipOf, type Connection } from './correlate/connections';
-import { ownConntrackEntries } from './correlate/conntrackOwner';
+import { conntrackOwners } from './correlate/conntrackOwner';
 import { connectionCorrelation, summarizeConnection } from './connectionSummary';
 import { chooseFamily, type FamilyWalk, type TraceRequest } from './families/registry';
 import { pickPort } from './families/service';
@@ -126,8 +126,8 @@ export function trace(input: ClusterModel, from: string, to: string, options: Tr
   const mine = wanted ? rebuilt.every.filter(wanted) : [];
   const { icmpErrorsOf } = rebuilt;
   // a connection on a tuple others used too cites only its own conntrack entries
-  const conntrackOf = (connection: Connection | undefined) =>
-    connection && ownConntrackEntries(model.all('ConntrackEntry'), connection, rebuilt.every);
+  const ownConntrack = conntrackOwners(model.all('ConntrackEntry'), rebuilt.every);
+  const conntrackOf = (connection: Connection | undefined) => connection && ownConntrack(connection);
   const chains = new Map<string, string | undefined>();
   const summaries = mine.map((connection, k) =>
     summarizeConnection(model, connection, k, { chains, conntrack: conntrackOf(connection) }),

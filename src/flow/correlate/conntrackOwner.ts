@@ -8,21 +8,41 @@ import { endpointKey, type Connection } from './connections';
  * connection, in the order they were made (per file: each node prints its own). An entry of the
  * tuple is the connection's only when it is its event by that order, or a listing and it is the last
  * connection; `[UPDATE]` events, which say nothing of which connection they are, are nobody's.
- * Entries of other tuples are left as they are. Undefined when no other connection shares the tuple
- * (every entry may be cited, as before).
+ * Entries of other tuples are left as they are. The answer for a connection is undefined when no
+ * other connection shares its tuple (every entry may be cited, as before).
+ *
+ * `every` (the connections, by start) is grouped by tuple once, on the first question: asked of
+ * each connection, a filter of `every` per question took 1.5-1.9 s of CPU on 14,394 connections.
  */
-export function ownConntrackEntries(
+export function conntrackOwners(
+  entries: readonly ConntrackEntry[],
+  every: readonly Connection[],
+): (connection: Connection) => ConntrackEntry[] | undefined {
+  if (entries.length === 0) return () => undefined;
+  let byTuple: Map<string, Connection[]> | undefined;
+  return (connection) => {
+    if (!byTuple) {
+      byTuple = new Map();
+      for (const other of every) {
+        const list = byTuple.get(tupleOf(other));
+        if (list) list.push(other);
+        else byTuple.set(tupleOf(other), [other]);
+      }
+    }
+    const sameTuple = byTuple.get(tupleOf(connection)) ?? [];
+    return sameTuple.length < 2 ? undefined : ownEntries(entries, connection, sameTuple);
+  };
+}
+
+/** A connection's tuple as the client sent it: protocol, client and destination. */
+const tupleOf = (connection: Connection) => `${connection.protocol}|${connection.client}|${connection.original.to}`;
+
+/** The entries of `connection`'s tuple that are its own among `sameTuple` (by start), and the others' tuples'. */
+function ownEntries(
   entries: readonly ConntrackEntry[],
   connection: Connection,
-  every: readonly Connection[],
-): ConntrackEntry[] | undefined {
-  const sameTuple = every.filter(
-    (other) =>
-      other.protocol === connection.protocol &&
-      other.client === connection.client &&
-      other.original.to === connection.original.to,
-  );
-  if (sameTuple.length < 2) return undefined;
+  sameTuple: readonly Connection[],
+): ConntrackEntry[] {
   const order = sameTuple.indexOf(connection);
   const last = order === sameTuple.length - 1;
   const onTuple = (entry: ConntrackEntry) =>
