@@ -202,6 +202,19 @@ function rebuild(input: {
   const siteAt = sitesAt(packets, siteOf);
   // A tuple that carried one connection after another: each gets legs of its own (see TupleReuse).
   const generations = new Map<LegState, Map<number, LegState>>();
+  /** A leg of `key` begun by `frame`, in the order legs were met. */
+  const newLeg = (key: string, frame: Packet, protocol: Connection['protocol']): LegState => {
+    const { src, dst } = frame;
+    const leg: ConnectionLeg = {
+      key,
+      from: endpointKey(src?.ip, src?.port),
+      to: endpointKey(dst?.ip, dst?.port),
+      sightings: [],
+    };
+    const state: LegState = { leg, protocol, index: links.add(), sawSyn: false, sawHandshake: false };
+    order.push(state);
+    return state;
+  };
   for (let position = 0; position < packets.length; position++) {
     const packet = packets[position];
     const frame = frameOf(packet);
@@ -216,15 +229,8 @@ function rebuild(input: {
       if (!key) continue;
       state = legs.get(key);
       if (!state) {
-        const leg: ConnectionLeg = {
-          key,
-          from: endpointKey(src?.ip, src?.port),
-          to: endpointKey(dst?.ip, dst?.port),
-          sightings: [],
-        };
-        state = { leg, protocol, index: links.add(), sawSyn: false, sawHandshake: false };
+        state = newLeg(key, frame, protocol);
         legs.set(key, state);
-        order.push(state);
       }
       // Both ways: the key is the same for the reply.
       if (ported) {
@@ -232,17 +238,13 @@ function rebuild(input: {
         remember(byEnds[protocol], dst, src, state);
       }
     }
+    const site = siteAt(position);
     if (reuse?.splits(state.leg.key)) {
-      const generation = reuse.generationOf(state.leg.key, frame, packet, siteAt(position)?.index ?? -1);
+      const generation = reuse.generationOf(state.leg.key, frame, packet, site?.index ?? -1);
       let byGeneration = generations.get(state);
       if (!byGeneration) generations.set(state, (byGeneration = new Map<number, LegState>()));
       let own = byGeneration.get(generation);
-      if (!own) {
-        const leg = { key: state.leg.key, from: endpointKey(src?.ip, src?.port), to: endpointKey(dst?.ip, dst?.port) };
-        own = { leg: { ...leg, sightings: [] }, protocol, index: links.add(), sawSyn: false, sawHandshake: false };
-        byGeneration.set(generation, own);
-        order.push(own);
-      }
+      if (!own) byGeneration.set(generation, (own = newLeg(state.leg.key, frame, protocol)));
       state = own;
     }
     linkIndex.add(frame, state.index);
@@ -263,7 +265,7 @@ function rebuild(input: {
     }
     if (flags === 'S') state.sawSyn = true;
     if (flags === 'S' || flags === 'S.') state.sawHandshake = true;
-    state.leg.sightings.push({ packet, frame, site: siteAt(position), encapsulated });
+    state.leg.sightings.push({ packet, frame, site, encapsulated });
   }
 
   linkWithoutHandshakes(order, links);
