@@ -60,11 +60,7 @@ function outcomeOf(protocol: string, sightings: readonly Sighting[]): Connection
     const unreachable = (packet: Packet) =>
       packet.protocol === 'icmp' && /unreachable|exceeded/i.test(packet.icmp?.type ?? '');
     if (sightings.some((sighting) => unreachable(sighting.frame))) return 'unreachable';
-    const first = sightings[0]?.frame as Packet | undefined;
-    const replied = sightings.some(
-      ({ frame }) =>
-        frame.src?.ip !== first?.src?.ip || frame.src?.port !== first?.src?.port || frame.dns?.response === true,
-    );
+    const replied = bothWays(sightings) || sightings.some(({ frame }) => frame.dns?.response === true);
     return replied ? 'answered' : 'no-reply';
   }
   let synAck = false;
