@@ -1,6 +1,7 @@
 import { moveEvidence, type Capture, type Evidence, type Fact } from '../model';
 import { parseDocument, type DocumentBlock, type DocumentResult } from './document';
 import { SNIFF_LINES } from './sniff';
+import { lineBreaks } from './lineEnds';
 import { PacketColumns } from './tcpdump/columns/packetColumns';
 import { SegmentedPackets } from './tcpdump/columns/segmentedPackets';
 import { spanPackets, tcpdumpFormat } from './tcpdump';
@@ -39,9 +40,7 @@ export function editedLines(
 ): EditedLines | undefined {
   let span = before;
   for (const change of changes) {
-    let added = 0;
-    for (let at = change.text.indexOf('\n'); at >= 0; at = change.text.indexOf('\n', at + 1)) added++;
-    const delta = added - (change.endLine - change.startLine);
+    const delta = lineBreaks(change.text) - (change.endLine - change.startLine);
     if (!span) {
       span = { from: change.startLine, oldLast: change.endLine, newLast: change.endLine + delta };
       continue;

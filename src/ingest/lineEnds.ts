@@ -19,3 +19,10 @@ function onlyLineEnds(text: string, from: number): boolean {
   }
   return true;
 }
+
+/** How many line feeds `text` holds (its lines, less one). */
+export function lineBreaks(text: string): number {
+  let breaks = 0;
+  for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) breaks++;
+  return breaks;
+}

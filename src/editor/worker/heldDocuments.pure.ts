@@ -9,6 +9,7 @@ import {
   type EditedText,
 } from '../../ingest/documentEdit';
 import { ownCopy } from '../../ingest/textCopy';
+import { lineBreaks } from '../../ingest/lineEnds';
 import { unpackFacts } from '../../ingest/factTransfer';
 import { partitionPoint, type ClusterModel, type Fact } from '../../model';
 import { buildLineIndex, type IndexBefore, type LineIndex } from '../hover/captureIndex.pure';
@@ -143,13 +144,6 @@ export function withoutPackets(doc: DocumentResult): DocumentResult {
   };
 }
 
-/** Count of line breaks in `text`. */
-function breaksIn(text: string): number {
-  let breaks = 0;
-  for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) breaks++;
-  return breaks;
-}
-
 /** The lines one change event replaced (its changes all refer to the text before it: one span covers them). */
 function eventSpan(changes: readonly TextChange[], before: EditedLines | undefined): EditedLines | undefined {
   let startLine = Infinity;
@@ -158,7 +152,7 @@ function eventSpan(changes: readonly TextChange[], before: EditedLines | undefin
   for (const change of changes) {
     startLine = Math.min(startLine, change.startLine);
     endLine = Math.max(endLine, change.endLine);
-    delta += breaksIn(change.text) - (change.endLine - change.startLine);
+    delta += lineBreaks(change.text) - (change.endLine - change.startLine);
   }
   if (endLine < 0) return before;
   return editedLines([{ startLine, endLine, text: '\n'.repeat(Math.max(0, endLine - startLine + delta)) }], before);

@@ -7,7 +7,7 @@ import '../../ingest/all';
 import { parseDocument, type DocumentBlock, type DocumentResult } from '../../ingest/document';
 import { packDocument, packFacts, unpackFacts, type PackedDocument } from '../../ingest/factTransfer';
 import type { PacketColumns } from '../../ingest/tcpdump/columns/packetColumns';
-import { normalizeLineEnds } from '../../ingest/lineEnds';
+import { lineBreaks, normalizeLineEnds } from '../../ingest/lineEnds';
 import type { ClusterModel, Fact } from '../../model';
 import { cappedProofs } from '../diagram/cappedProofs.pure';
 import { diagnoseFacts } from '../diagnose/diagnoseFacts.pure';
@@ -71,12 +71,6 @@ function tracedModel(
   }
   return lastTraced!;
 }
-
-const countLines = (text: string): number => {
-  let lines = 1;
-  for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) lines++;
-  return lines;
-};
 
 /** Facts per message of a parsed document (about 25 ms for the host to read, more when loaded). */
 const FACTS_PER_PART = 1000;
@@ -174,7 +168,7 @@ async function answer(
       }
       const readMs = Math.round(performance.now() - started);
       const text = normalizeLineEnds(request.text);
-      const lines = countLines(text);
+      const lines = lineBreaks(text) + 1;
       progress(`parsing ${lines.toLocaleString('en')} lines`, 10);
       const parsed = parseDocument(text, request.uri);
       const parseMs = Math.round(performance.now() - started);
@@ -260,7 +254,7 @@ async function answer(
       const started = performance.now();
       paste = undefined;
       if (request.saveTo !== undefined) writeFileSync(request.saveTo, request.text);
-      const lines = countLines(request.text);
+      const lines = lineBreaks(request.text) + 1;
       progress(`parsing ${lines.toLocaleString('en')} lines`, 10);
       const parsed = parseDocument(request.text, request.uri);
       const parseMs = Math.round(performance.now() - started);
