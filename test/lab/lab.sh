@@ -8,6 +8,8 @@
 #   test/lab/lab.sh more  [OUT]   run only the later two-node experiments (C.4–C.8) on a lab that is up
 #   test/lab/lab.sh extra2 [OUT] C.11 (sessionAffinity), C.12 (externalTrafficPolicy Local), C.13 (hostNetwork
 #                                 pod by name) on a lab that is up
+#   test/lab/lab.sh extra4 [OUT] C.18 (a burst of equal requests to a ClusterIP), C.19 (the same to a NodePort),
+#                                 C.20/C.21 (C.18 with timestamps from the clock alone / off)
 #   test/lab/lab.sh filtered [OUT] C.1's request under captures with a filter (`port 80`, `host CLUSTER-IP`)
 #   test/lab/lab.sh down          remove everything the lab created
 #   test/lab/lab.sh all   [OUT]   down, up, run, down (what `npm run lab` does)
@@ -833,6 +835,56 @@ run_extra3() {
   log "outputs in $OUT"
 }
 
+# C.18 a burst: frontend (node1) sends eight equal requests to api's ClusterIP at once (endpoints on both
+# nodes), so that many packets of different connections carry the same relative numbers, lengths and
+# often the same TCP timestamp (the offset is per address pair, the clock counts milliseconds).
+# C.19 the same burst from the LAN client to node1's NodePort 30080 (shop: DNAT and masquerade on node1).
+burst() { # file prompt-host ns url
+  tx "$1" "$2" "$3" sh -c "for i in 1 2 3 4 5 6 7 8; do busybox wget -q -O- $4 & done; wait"
+}
+
+# C.20 C.18 with the TCP timestamps of the client and of api's pods taken from the clock alone
+# (`net.ipv4.tcp_timestamps=2`: no random offset), as kernels before 4.10 sent them: equal requests of
+# the burst sent in one millisecond are equal packets. C.21 C.18 with timestamps off in the client.
+timestamps() { # file value pod...
+  local file=$1 value=$2 pod; shift 2
+  for pod in "$@"; do tx "$file" "$pod" "$pod" sysctl -w "net.ipv4.tcp_timestamps=$value"; done
+}
+
+burst_with_timestamps() { # experiment value pod...
+  local exp=$1 value=$2; shift 2
+  rm -f "$OUT/$exp".*
+  conntrack_flush "$exp"
+  timestamps "$OUT/$exp.node1.txt" "$value" "$@"
+  captures "" "node1=$OUT/$exp.node1.txt node2=$OUT/$exp.node2.txt" -- \
+    burst "$OUT/.run/$exp.wget" frontend frontend http://10.106.37.21/
+  cat "$OUT/.run/$exp.wget" >>"$OUT/$exp.node1.txt"; rm -f "$OUT/.run/$exp.wget"
+  timestamps "$OUT/$exp.node1.txt" 1 "$@"
+  conntrack_list_and_truth "$exp"
+}
+
+# The experiments added after C.17 (`extra4`: C.18–C.21).
+run_extra4() {
+  lab_ready || return 1
+  local exp=c18-burst
+  rm -f "$OUT/$exp".*
+  conntrack_flush "$exp"
+  captures "" "node1=$OUT/$exp.node1.txt node2=$OUT/$exp.node2.txt" -- \
+    burst "$OUT/.run/$exp.wget" frontend frontend http://10.106.37.21/
+  cat "$OUT/.run/$exp.wget" >>"$OUT/$exp.node1.txt"; rm -f "$OUT/.run/$exp.wget"
+  conntrack_list_and_truth "$exp"
+  exp=c19-burst-nodeport
+  rm -f "$OUT/$exp".*
+  conntrack_flush "$exp"
+  captures "" "$EXT_CLIENT=$OUT/$exp.$EXT_CLIENT.txt node1=$OUT/$exp.node1.txt node2=$OUT/$exp.node2.txt" -- \
+    burst "$OUT/.run/$exp.wget" "$EXT_CLIENT" "$EXT_CLIENT" "http://$NODE_IP_node1:30080/"
+  cat "$OUT/.run/$exp.wget" >>"$OUT/$exp.$EXT_CLIENT.txt"; rm -f "$OUT/.run/$exp.wget"
+  conntrack_list_and_truth "$exp"
+  burst_with_timestamps c20-burst-clock-stamps 2 frontend api-6d4f8b7c9-k2x4p api-6d4f8b7c9-r7m2q
+  burst_with_timestamps c21-burst-no-stamps 0 frontend
+  log "outputs in $OUT"
+}
+
 run() {
   [ -d "$OUT/.run" ] || { log "lab is not up"; return 1; }
   local f
@@ -920,10 +972,11 @@ case "${1:-}" in
   extra) run_extra ;;
   extra2) run_extra2 ;;
   extra3) run_extra3 ;;
+  extra4) run_extra4 ;;
   filtered) run_filtered ;;
   down) down ;;
   all)
     trap down EXIT INT TERM
     up && run ;;
-  *) echo "usage: $0 up|run|more|extra|extra2|extra3|filtered|down|all [OUTDIR]" >&2; exit 2 ;;
+  *) echo "usage: $0 up|run|more|extra|extra2|extra3|extra4|filtered|down|all [OUTDIR]" >&2; exit 2 ;;
 esac
