@@ -275,10 +275,11 @@ function connectionTargets(
     if (connection.protocol === 'udp' && connection.original.sightings[0]?.frame.dns && spec.port !== 53) return false;
     const connectionClient = ipOf(connection.client);
     if (clientIps ? !clientIps.has(connectionClient) : clientIp && connectionClient !== clientIp) return false;
-    // Where the client sent it: the original leg and its DNATed forms (a masqueraded leg has another sender).
-    return connection.legs
-      .filter((leg) => ipOf(leg.from) === connectionClient)
-      .some((leg) => targets.has(leg.to) || addresses.has(ipOf(leg.to)));
+    // Where the client sent it: the original leg (its DNATed form when the capture missed the client's
+    // side). A NodePort's reply can show the DNATed form too (client → pod, at `cni0 In`): that
+    // connection was addressed to the NodePort, not to this destination.
+    const original = connection.original.to;
+    return targets.has(original) || addresses.has(ipOf(original));
   };
 }
 

@@ -4,6 +4,8 @@ import { connectionKey, packetTime } from './packetKey';
 import { timeSpan } from './timing';
 import { SitesOfList, type CaptureSite, type PacketSites } from './sites';
 import { isnOf, TupleReuse } from './tupleReuse';
+import { excerptLinks, type UnopenedLeg } from './excerptLinks';
+import { orientLegs } from './legOrientation';
 
 /** A packet of a connection as one capture saw it, with the form it had there. */
 export interface Sighting {
@@ -265,6 +267,16 @@ function rebuild(input: {
   }
 
   linkWithoutHandshakes(order, links);
+  const excerpt = excerptLinks(unopened(order), addressed);
+  for (const {
+    legs: [first, second],
+  } of excerpt)
+    links.join(first, second);
+  orientLegs(
+    order.filter((state) => state.protocol === 'tcp' && state.leg.sightings.length > 0),
+    excerpt,
+    addressed,
+  );
   const groups = new Map<number, LegState[]>();
   for (const state of order) {
     if (state.leg.sightings.length === 0) continue; // a reused tuple's: its connections have their own
@@ -336,6 +348,14 @@ function linkWithoutHandshakes(states: readonly LegState[], links: Links): void 
   }
 }
 
+/** The TCP legs whose handshake no capture showed, as excerptLinks reads them. */
+function unopened(states: readonly LegState[]): UnopenedLeg[] {
+  const legs: UnopenedLeg[] = [];
+  for (const { protocol, sawHandshake, index, leg } of states)
+    if (protocol === 'tcp' && !sawHandshake && leg.sightings.length > 0) legs.push({ index, sightings: leg.sightings });
+  return legs;
+}
+
 /** Below this, a sequence or acknowledgement number is taken for a relative one (see linkWithoutHandshakes). */
 const ABSOLUTE_NUMBERS_FROM = 1 << 16;
 
@@ -370,15 +390,30 @@ function allSightings(group: readonly LegState[]): Sighting[] {
 
 const packetOf = (sighting: Sighting): Packet => sighting.packet;
 
-/** The legs of one connection by the time of their first packet (untimed ones last). */
+/**
+ * The legs of one connection by the time of their first packet the client's end sent (untimed ones
+ * last): a request passes the client's form first, a reply last, and a capture that began while the
+ * connection ran may show a reply first. A leg without such a packet goes by its first packet.
+ */
 function legsByTime(group: readonly LegState[]): ConnectionLeg[] {
   if (group.length === 1) return [group[0].leg];
   // each leg beside its time, sorted (a stable sort: legs of one time keep their order), then unwrapped
   const timed = group.map((state) => ({
     leg: state.leg,
-    time: timeSpan(state.leg.sightings, packetOf)?.first ?? Number.POSITIVE_INFINITY,
+    time: firstSent(state.leg) ?? timeSpan(state.leg.sightings, packetOf)?.first ?? Number.POSITIVE_INFINITY,
   }));
   return timed.sort((one, other) => one.time - other.time).map((entry) => entry.leg);
+}
+
+/** The capture time of the first packet of `leg` its client's end sent, when one was timed. */
+function firstSent(leg: ConnectionLeg): number | undefined {
+  let first: number | undefined;
+  for (const { frame, packet } of leg.sightings) {
+    if (endpointKey(frame.src?.ip, frame.src?.port) !== leg.from) continue;
+    const time = packetTime(packet);
+    if (time !== undefined && (first === undefined || time < first)) first = time;
+  }
+  return first;
 }
 
 /**

@@ -15,12 +15,17 @@ import { diagnose } from '../../../src/flow/diagnose';
 
 const LAB = 'test/fixtures/lab';
 
-function experiment(name: string, withManifests = true): { model: ClusterModel; truth: TruthConnection[] } {
+function experiment(
+  name: string,
+  withManifests = true,
+  pasted?: (text: string) => string,
+): { model: ClusterModel; truth: TruthConnection[] } {
   const model = modelOf({
     manifests: withManifests ? [join(LAB, 'manifests', 'cluster.yaml')] : [],
     transcripts: readdirSync(LAB)
       .filter((f) => f.startsWith(`${name}.`) && f.endsWith('.txt'))
       .map((f) => join(LAB, f)),
+    pasted,
   });
   const truth = JSON.parse(readFileSync(join(LAB, `${name}.truth.json`), 'utf8')) as {
     connections: TruthConnection[];
@@ -482,4 +487,64 @@ test('lab c9: node1 itself calls a ClusterIP and its own NodePort: nat OUTPUT, m
   assert.ok(!byName.unresolved.some((u) => u.includes('kubectl exec node1')), 'a node is no pod');
   const nodePort = toNodePort[0];
   checkNodeCall(trace(model, 'node1', `${nodePort.destination.ip}:${nodePort.destination.port}`).flows, nodePort);
+});
+
+/** Seconds of a line's `HH:MM:SS.ffffff` stamp, when it starts with one. */
+function stampOf(line: string): number | undefined {
+  const clock = /^(?<hours>\d\d):(?<minutes>\d\d):(?<seconds>\d\d\.\d+) /.exec(line)?.groups;
+  return clock ? Number(clock.hours) * 3600 + Number(clock.minutes) * 60 + Number(clock.seconds) : undefined;
+}
+
+/**
+ * What a user pastes from the middle of a capture: every packet printed before `from` (seconds) left
+ * out, with the lines that continue it (a VXLAN packet's inner frame); the commands and the other
+ * outputs of the session kept. tcpdump printed the packets that stay with numbers relative to the
+ * ISNs the excerpt no longer holds.
+ */
+function excerpt(text: string, from: number): string {
+  let dropping = false;
+  const kept: string[] = [];
+  for (const line of text.split('\n')) {
+    const stamp = stampOf(line);
+    if (stamp !== undefined) dropping = stamp < from;
+    else if (/^root@|^\d+ packets? /.test(line)) dropping = false;
+    if (!dropping) kept.push(line);
+  }
+  return kept.join('\n');
+}
+
+test('lab excerpts: a capture pasted from after the handshake still links each connection across NAT', () => {
+  for (const name of ['c1-service-two-nodes', 'c2-nodeport', 'c4-mixed-clients', 'c8-nodeport-node2']) {
+    const { truth } = experiment(name);
+    // c8's frontend → node2's NodePort is two conntrack entries, one per node: its own test checks it
+    const chained = (c: TruthConnection) =>
+      truth.some((other) => other.client.ip === c.snat?.ip && other.client.port === c.snat?.port) ||
+      truth.some((other) => other.snat?.ip === c.client.ip && other.snat?.port === c.client.port);
+    const served = truth.filter((c) => c.replied && c.destination.service && !chained(c));
+    assert.ok(served.length >= 2, `${name}: ${served.length} served connections`);
+    const texts = readdirSync(LAB)
+      .filter((f) => f.startsWith(`${name}.`) && f.endsWith('.txt'))
+      .map((f) => readFileSync(join(LAB, f), 'utf8'));
+    for (const c of served) {
+      // from the client's first request on: its SYN, SYN-ACK and ACK are not in the excerpt
+      const request = `${c.client.ip}.${c.client.port} > `;
+      const from = Math.min(
+        ...texts.flatMap((text) =>
+          text
+            .split('\n')
+            .filter((line) => line.includes(request) && line.includes('Flags [P.]'))
+            .map((line) => stampOf(line) ?? Infinity),
+        ),
+      );
+      assert.ok(Number.isFinite(from), `${name} ${request}: a request line`);
+      const { model } = experiment(name, true, (text) => excerpt(text, from));
+      const flows = trace(model, c.client.pod ?? c.client.ip, `${c.destination.ip}:${c.destination.port}`).flows;
+      const clients = flows.map((flow) => summaryOf(flow).client);
+      assert.equal(new Set(clients).size, clients.length, `${name}: one flow per connection, none split`);
+      const flow = flowOf(flows, c);
+      checkJourney(flow, c);
+      const connect = flow.phases.find((p) => p.name === 'connect')!.steps;
+      assert.equal(connect[0].status, 'observed', `${name} ${request}: the client's first packet in the excerpt`);
+    }
+  }
 });

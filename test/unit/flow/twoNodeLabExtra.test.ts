@@ -20,12 +20,16 @@ interface TruthUnconfirmed {
   syns: Record<string, Record<string, number>>;
 }
 
-function experiment(name: string): { model: ClusterModel; tcp: TruthConnection[]; unconfirmed: TruthUnconfirmed[] } {
+function experiment(
+  name: string,
+  pasted?: (text: string) => string,
+): { model: ClusterModel; tcp: TruthConnection[]; unconfirmed: TruthUnconfirmed[] } {
   const model = modelOf({
     manifests: [MANIFESTS],
     transcripts: readdirSync(LAB)
       .filter((file) => file.startsWith(`${name}.`) && file.endsWith('.txt'))
       .map((file) => join(LAB, file)),
+    pasted,
   });
   const truth = JSON.parse(readFileSync(join(LAB, `${name}.truth.json`), 'utf8')) as {
     connections: TruthConnection[];
@@ -239,5 +243,92 @@ test('lab c16: NodePort connections opened before the captures began: DNAT, masq
   for (const c of tcp) {
     assert.ok(c.snat, 'node1 masqueraded every connection (externalTrafficPolicy Cluster)');
     checkServed(flowOf(flows, c), c);
+  }
+});
+
+/** Seconds of a line's `HH:MM:SS.ffffff` stamp, when it starts with one. */
+function stampOf(line: string): number | undefined {
+  const clock = /^(?<hours>\d\d):(?<minutes>\d\d):(?<seconds>\d\d\.\d+) /.exec(line)?.groups;
+  return clock ? Number(clock.hours) * 3600 + Number(clock.minutes) * 60 + Number(clock.seconds) : undefined;
+}
+
+/**
+ * What a user pastes from the middle of a capture: every packet printed before `from` (seconds) left
+ * out, with the lines that continue it (a VXLAN packet's inner frame); the commands and the other
+ * outputs of the session kept. tcpdump printed the packets that stay with numbers relative to ISNs
+ * the excerpt no longer holds.
+ */
+function excerpt(text: string, from: number): string {
+  let dropping = false;
+  const kept: string[] = [];
+  for (const line of text.split('\n')) {
+    const stamp = stampOf(line);
+    if (stamp !== undefined) dropping = stamp < from;
+    else if (/^root@|^\d+ packets? /.test(line)) dropping = false;
+    if (!dropping) kept.push(line);
+  }
+  return kept.join('\n');
+}
+
+/** Every capture line an observed step of `flow` cites is a packet of connection `c` (either NAT form). */
+function citesOwnPackets(flow: Flow, c: TruthConnection, texts: Map<string, string[]>): void {
+  const ports = [c.client.port, c.snat?.port].filter((port) => port !== undefined);
+  for (const step of steps(flow).filter((s) => s.status === 'observed'))
+    for (const evidence of step.evidence) {
+      const lines = evidence.uri === undefined ? undefined : texts.get(evidence.uri);
+      if (!lines || evidence.line === undefined) continue;
+      const cited = lines.slice(evidence.line - 1, evidence.endLine ?? evidence.line).join(' ');
+      if (/^\d\d:\d\d:\d\d\./.test(cited))
+        assert.ok(
+          ports.some((port) => new RegExp(`\\.${port}[ :]`).test(cited)),
+          `${c.client.ip}:${c.client.port}: ${step.label} cites ${cited}`,
+        );
+    }
+}
+
+test('lab bursts and excerpts: equal packets of concurrent connections, pasted from after the handshakes', () => {
+  // C.18–C.21: eight equal requests at once to a ClusterIP and a NodePort, with random, clock-only and no
+  // TCP timestamps; C.15/C.16: connections the captures met open. Each whole, and each as an excerpt
+  // from the first request on (no handshake left, every number relative): every connection once, to
+  // the endpoint conntrack recorded, each observed step one of its own packets.
+  for (const name of [
+    'c15-mid-connection',
+    'c16-mid-nodeport',
+    'c18-burst',
+    'c19-burst-nodeport',
+    'c20-burst-clock-stamps',
+    'c21-burst-no-stamps',
+  ]) {
+    const files = readdirSync(LAB).filter((file) => file.startsWith(`${name}.`) && file.endsWith('.txt'));
+    const firstRequest = Math.min(
+      ...files.flatMap((file) =>
+        readFileSync(join(LAB, file), 'utf8')
+          .split('\n')
+          .filter((line) => line.includes('Flags [P.], seq 1:'))
+          .map((line) => stampOf(line) ?? Infinity),
+      ),
+    );
+    for (const [form, pasted] of [
+      ['whole', (text: string) => text],
+      ['excerpt', (text: string) => excerpt(text, firstRequest)],
+    ] as const) {
+      const { model, tcp } = experiment(name, pasted);
+      assert.ok(tcp.length >= 4, `${name}: ${tcp.length} connections in the truth`);
+      const texts = new Map(
+        files.map((file) => [join(LAB, file), pasted(readFileSync(join(LAB, file), 'utf8')).split('\n')]),
+      );
+      const [first] = tcp;
+      const { flows } = trace(
+        model,
+        first.client.pod ?? first.client.ip,
+        `${first.destination.ip}:${first.destination.port}`,
+      );
+      assert.equal(flows.length, tcp.length, `${name} ${form}: ${flows.map((flow) => flow.title).join(' | ')}`);
+      for (const c of tcp) {
+        const flow = flowOf(flows, c);
+        checkServed(flow, c);
+        citesOwnPackets(flow, c, texts);
+      }
+    }
   }
 });
