@@ -4,7 +4,7 @@ import { connectionKey, packetTime } from './packetKey';
 import { timeSpan } from './timing';
 import { SitesOfList, type CaptureSite, type PacketSites } from './sites';
 import { isnOf, TupleReuse } from './tupleReuse';
-import { excerptLinks, type UnopenedLeg } from './excerptLinks';
+import { excerptLinks } from './excerptLinks';
 import { orientLegs } from './legOrientation';
 
 /** A packet of a connection as one capture saw it, with the form it had there. */
@@ -267,16 +267,10 @@ function rebuild(input: {
   }
 
   linkWithoutHandshakes(order, links);
-  const excerpt = excerptLinks(unopened(order), addressed);
-  for (const {
-    legs: [first, second],
-  } of excerpt)
-    links.join(first, second);
-  orientLegs(
-    order.filter((state) => state.protocol === 'tcp' && state.leg.sightings.length > 0),
-    excerpt,
-    addressed,
-  );
+  const withoutHandshake = unopened(order);
+  const excerpt = excerptLinks(withoutHandshake, addressed);
+  for (const link of excerpt) links.join(link.legs[0], link.legs[1]);
+  orientLegs(withoutHandshake, excerpt, addressed);
   const groups = new Map<number, LegState[]>();
   for (const state of order) {
     if (state.leg.sightings.length === 0) continue; // a reused tuple's: its connections have their own
@@ -348,12 +342,9 @@ function linkWithoutHandshakes(states: readonly LegState[], links: Links): void 
   }
 }
 
-/** The TCP legs whose handshake no capture showed, as excerptLinks reads them. */
-function unopened(states: readonly LegState[]): UnopenedLeg[] {
-  const legs: UnopenedLeg[] = [];
-  for (const { protocol, sawHandshake, index, leg } of states)
-    if (protocol === 'tcp' && !sawHandshake && leg.sightings.length > 0) legs.push({ index, sightings: leg.sightings });
-  return legs;
+/** The TCP legs whose handshake no capture showed (excerptLinks links them, orientLegs turns them). */
+function unopened(states: readonly LegState[]): LegState[] {
+  return states.filter((state) => state.protocol === 'tcp' && !state.sawHandshake && state.leg.sightings.length > 0);
 }
 
 /** Below this, a sequence or acknowledgement number is taken for a relative one (see linkWithoutHandshakes). */

@@ -5,7 +5,7 @@ import { packetTime } from './packetKey';
 export interface UnopenedLeg {
   /** The leg's entry in the list of legs being linked. */
   index: number;
-  sightings: readonly { frame: Packet; packet: Packet }[];
+  leg: { sightings: readonly { frame: Packet; packet: Packet }[] };
 }
 
 /**
@@ -34,7 +34,10 @@ export interface UnopenedLeg {
 export function excerptLinks(legs: readonly UnopenedLeg[], addressed?: (endpoint: string) => boolean): ExcerptLink[] {
   const byPrint = new Map<string, PrintedIn[]>();
   for (const leg of legs) {
-    for (const { frame, packet } of leg.sightings) {
+    // the first packets of a leg meet its other forms' (a capture shows each packet in every form it took)
+    const every = leg.leg.sightings;
+    const sightings = every.length > PACKETS_PER_LEG ? every.slice(0, PACKETS_PER_LEG) : every;
+    for (const { frame, packet } of sightings) {
       const tcp = frame.tcp;
       if (!tcp) continue;
       const stamp = tcp.options === undefined ? undefined : TIMESTAMP.exec(tcp.options)?.groups;
@@ -147,6 +150,9 @@ function endChange(one: string, other: string): 'kept' | 'moved' | 'port only' {
 
 /** tcpdump's print of the timestamp option: `TS val 3722463986 ecr 2893581529`. */
 const TIMESTAMP = /TS val (?<value>\d+) ecr (?<echo>\d+)/;
+
+/** How many of a leg's packets are compared (a long connection's later packets add nothing but time). */
+const PACKETS_PER_LEG = 64;
 
 /** How far apart (seconds, one capture's clock) a packet and its NAT version can be printed. */
 const SAME_PACKET_WITHIN = 0.01;

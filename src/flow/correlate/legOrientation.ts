@@ -3,17 +3,15 @@ import type { ExcerptLink } from './excerptLinks';
 /** What orientLegs reads and turns: a leg's ends (`ip:port`), in the order legs were met. */
 export interface OrientableLeg {
   index: number;
-  /** True when a SYN or SYN-ACK said who the client is. */
-  sawHandshake: boolean;
   leg: { from: string; to: string };
 }
 
 /**
- * Turns the TCP legs no handshake oriented so that `from` is the client's end. A leg begins with
+ * Turns TCP legs no handshake oriented (give only those) so that `from` is the client's end. A leg begins with
  * its first packet, and a capture that started while the connection ran (or an excerpt of one)
  * shows a reply first as often as a request.
  *
- * Each leg is turned by what says most, in this order: a handshake; an end the client addressed
+ * Each leg is turned by what says most, in this order: an end the client addressed
  * (a ClusterIP or NodePort, as `addressed` says), when the other end is not one, is the server's; a leg linked to an oriented one
  * (`links`: one packet's sender in each leg is the same end of the connection); last, an ephemeral
  * port (32768–60999, Linux's default range) on one end only is the client's.
@@ -28,7 +26,7 @@ export function orientLegs(
   for (const state of legs) {
     const { from, to } = state.leg;
     const toAddressed = addressed?.(to) ?? false;
-    if (state.sawHandshake || (toAddressed && !addressed!(from))) oriented.add(state.index);
+    if (toAddressed && !addressed!(from)) oriented.add(state.index);
     else if (!toAddressed && addressed?.(from)) {
       turn(state);
       oriented.add(state.index);
@@ -47,8 +45,8 @@ export function orientLegs(
     for (let next = queue.pop(); next !== undefined; next = queue.pop()) {
       const state = byIndex.get(next)!;
       for (const { other, mine, theirs } of linked.get(next) ?? []) {
-        const leg = byIndex.get(other);
-        if (!leg || oriented.has(other)) continue;
+        const leg = byIndex.get(other)!;
+        if (oriented.has(other)) continue;
         // the packet's sender is the client's end in one leg exactly when it is in the other
         const clientSent = mine === state.leg.from;
         if ((leg.leg.from === theirs) !== clientSent) turn(leg);
