@@ -8,6 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ClusterModel } from '../../../src/model';
 import { modelOf } from '../../support/modelOf';
+import { excerpt, firstStamp } from '../../support/excerpt';
 import type { TruthConnection } from '../../support/labTruth';
 import { trace, type Flow, type FlowStep } from '../../../src/flow';
 import { brokenAt } from '../../../src/flow/brokenAt';
@@ -489,30 +490,6 @@ test('lab c9: node1 itself calls a ClusterIP and its own NodePort: nat OUTPUT, m
   checkNodeCall(trace(model, 'node1', `${nodePort.destination.ip}:${nodePort.destination.port}`).flows, nodePort);
 });
 
-/** Seconds of a line's `HH:MM:SS.ffffff` stamp, when it starts with one. */
-function stampOf(line: string): number | undefined {
-  const clock = /^(?<hours>\d\d):(?<minutes>\d\d):(?<seconds>\d\d\.\d+) /.exec(line)?.groups;
-  return clock ? Number(clock.hours) * 3600 + Number(clock.minutes) * 60 + Number(clock.seconds) : undefined;
-}
-
-/**
- * What a user pastes from the middle of a capture: every packet printed before `from` (seconds) left
- * out, with the lines that continue it (a VXLAN packet's inner frame); the commands and the other
- * outputs of the session kept. tcpdump printed the packets that stay with numbers relative to the
- * ISNs the excerpt no longer holds.
- */
-function excerpt(text: string, from: number): string {
-  let dropping = false;
-  const kept: string[] = [];
-  for (const line of text.split('\n')) {
-    const stamp = stampOf(line);
-    if (stamp !== undefined) dropping = stamp < from;
-    else if (/^root@|^\d+ packets? /.test(line)) dropping = false;
-    if (!dropping) kept.push(line);
-  }
-  return kept.join('\n');
-}
-
 test('lab excerpts: a capture pasted from after the handshake still links each connection across NAT', () => {
   for (const name of ['c1-service-two-nodes', 'c2-nodeport', 'c4-mixed-clients', 'c8-nodeport-node2']) {
     const { truth } = experiment(name);
@@ -528,14 +505,7 @@ test('lab excerpts: a capture pasted from after the handshake still links each c
     for (const c of served) {
       // from the client's first request on: its SYN, SYN-ACK and ACK are not in the excerpt
       const request = `${c.client.ip}.${c.client.port} > `;
-      const from = Math.min(
-        ...texts.flatMap((text) =>
-          text
-            .split('\n')
-            .filter((line) => line.includes(request) && line.includes('Flags [P.]'))
-            .map((line) => stampOf(line) ?? Infinity),
-        ),
-      );
+      const from = firstStamp(texts, request, 'Flags [P.]');
       assert.ok(Number.isFinite(from), `${name} ${request}: a request line`);
       const { model } = experiment(name, true, (text) => excerpt(text, from));
       const flows = trace(model, c.client.pod ?? c.client.ip, `${c.destination.ip}:${c.destination.port}`).flows;

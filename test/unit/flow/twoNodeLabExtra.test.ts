@@ -7,6 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ClusterModel } from '../../../src/model';
 import { modelOf } from '../../support/modelOf';
+import { excerpt, firstStamp } from '../../support/excerpt';
 import type { TruthConnection, TruthEnd } from '../../support/labTruth';
 import { trace, type Flow, type FlowStep } from '../../../src/flow';
 import { brokenAt } from '../../../src/flow/brokenAt';
@@ -246,30 +247,6 @@ test('lab c16: NodePort connections opened before the captures began: DNAT, masq
   }
 });
 
-/** Seconds of a line's `HH:MM:SS.ffffff` stamp, when it starts with one. */
-function stampOf(line: string): number | undefined {
-  const clock = /^(?<hours>\d\d):(?<minutes>\d\d):(?<seconds>\d\d\.\d+) /.exec(line)?.groups;
-  return clock ? Number(clock.hours) * 3600 + Number(clock.minutes) * 60 + Number(clock.seconds) : undefined;
-}
-
-/**
- * What a user pastes from the middle of a capture: every packet printed before `from` (seconds) left
- * out, with the lines that continue it (a VXLAN packet's inner frame); the commands and the other
- * outputs of the session kept. tcpdump printed the packets that stay with numbers relative to ISNs
- * the excerpt no longer holds.
- */
-function excerpt(text: string, from: number): string {
-  let dropping = false;
-  const kept: string[] = [];
-  for (const line of text.split('\n')) {
-    const stamp = stampOf(line);
-    if (stamp !== undefined) dropping = stamp < from;
-    else if (/^root@|^\d+ packets? /.test(line)) dropping = false;
-    if (!dropping) kept.push(line);
-  }
-  return kept.join('\n');
-}
-
 /** Every capture line an observed step of `flow` cites is a packet of connection `c` (either NAT form). */
 function citesOwnPackets(flow: Flow, c: TruthConnection, texts: Map<string, string[]>): void {
   const ports = [c.client.port, c.snat?.port].filter((port) => port !== undefined);
@@ -300,13 +277,9 @@ test('lab bursts and excerpts: equal packets of concurrent connections, pasted f
     'c21-burst-no-stamps',
   ]) {
     const files = readdirSync(LAB).filter((file) => file.startsWith(`${name}.`) && file.endsWith('.txt'));
-    const firstRequest = Math.min(
-      ...files.flatMap((file) =>
-        readFileSync(join(LAB, file), 'utf8')
-          .split('\n')
-          .filter((line) => line.includes('Flags [P.], seq 1:'))
-          .map((line) => stampOf(line) ?? Infinity),
-      ),
+    const firstRequest = firstStamp(
+      files.map((file) => readFileSync(join(LAB, file), 'utf8')),
+      'Flags [P.], seq 1:',
     );
     for (const [form, pasted] of [
       ['whole', (text: string) => text],
