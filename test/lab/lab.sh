@@ -10,6 +10,7 @@
 #                                 pod by name) on a lab that is up
 #   test/lab/lab.sh extra4 [OUT] C.18 (a burst of equal requests to a ClusterIP), C.19 (the same to a NodePort),
 #                                 C.20/C.21 (C.18 with timestamps from the clock alone / off)
+#   test/lab/lab.sh extra5 [OUT] C.22 (a burst while one endpoint refuses), C.23 (… while one endpoint is stale)
 #   test/lab/lab.sh filtered [OUT] C.1's request under captures with a filter (`port 80`, `host CLUSTER-IP`)
 #   test/lab/lab.sh down          remove everything the lab created
 #   test/lab/lab.sh all   [OUT]   down, up, run, down (what `npm run lab` does)
@@ -885,6 +886,54 @@ run_extra4() {
   log "outputs in $OUT"
 }
 
+# C.22 a burst while one endpoint does not listen: api-6d4f8b7c9-r7m2q's httpd (node2) is stopped, so the
+# connections kube-proxy sends there are refused by its kernel (RST) while those to k2x4p (node1) are
+# served. C.23 a burst while one endpoint's pod is gone but its endpoint stays (a stale endpoint): the
+# address is taken off r7m2q's eth0, so node2 asks ARP for it in vain and the SYNs sent there go
+# unanswered (each wget given 6 s: busybox 1.35's `wget -T` crashes). The httpd and the address come
+# back after each.
+stop_listener() { # file pod
+  local pid
+  for pid in $(ip netns pids "$LAB-$2"); do
+    # busybox applets keep the comm `busybox`: the command line names the applet
+    if tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q '^busybox httpd '; then
+      printf 'root@%s:/# kill %s   # busybox httpd -p 80, the pod'"'"'s only server\n' "$2" "$pid" >>"$1"
+      kill "$pid"
+    fi
+  done
+  sleep 0.3
+}
+
+start_listener() { # pod
+  nsx "$1" busybox httpd -p 80 -h "$OUT/.run/www-$1"
+}
+
+# The experiments added after C.21 (`extra5`: C.22–C.23): partial failures among concurrent connections.
+run_extra5() {
+  lab_ready || return 1
+  local exp=c22-burst-one-refuses gone=api-6d4f8b7c9-r7m2q
+  rm -f "$OUT/$exp".*
+  conntrack_flush "$exp"
+  stop_listener "$OUT/$exp.node2.txt" "$gone"
+  captures "" "node1=$OUT/$exp.node1.txt node2=$OUT/$exp.node2.txt" -- \
+    burst "$OUT/.run/$exp.wget" frontend frontend http://10.106.37.21/
+  cat "$OUT/.run/$exp.wget" >>"$OUT/$exp.node1.txt"; rm -f "$OUT/.run/$exp.wget"
+  start_listener "$gone"
+  conntrack_list_and_truth "$exp"
+  exp=c23-burst-stale-endpoint
+  rm -f "$OUT/$exp".*
+  conntrack_flush "$exp"
+  tx "$OUT/$exp.node2.txt" "$gone" "$gone" ip addr del 10.244.1.20/24 dev eth0
+  captures "" "node1=$OUT/$exp.node1.txt node2=$OUT/$exp.node2.txt" -- \
+    tx "$OUT/.run/$exp.wget" frontend frontend sh -c \
+    "for i in 1 2 3 4 5 6 7 8; do timeout 6 busybox wget -q -O- http://10.106.37.21/ & done; wait"
+  cat "$OUT/.run/$exp.wget" >>"$OUT/$exp.node1.txt"; rm -f "$OUT/.run/$exp.wget"
+  conntrack_list_and_truth "$exp"
+  nsx "$gone" ip addr add 10.244.1.20/24 dev eth0
+  nsx "$gone" ip route add default via 10.244.1.1
+  log "outputs in $OUT"
+}
+
 run() {
   [ -d "$OUT/.run" ] || { log "lab is not up"; return 1; }
   local f
@@ -973,10 +1022,11 @@ case "${1:-}" in
   extra2) run_extra2 ;;
   extra3) run_extra3 ;;
   extra4) run_extra4 ;;
+  extra5) run_extra5 ;;
   filtered) run_filtered ;;
   down) down ;;
   all)
     trap down EXIT INT TERM
     up && run ;;
-  *) echo "usage: $0 up|run|more|extra|extra2|extra3|extra4|filtered|down|all [OUTDIR]" >&2; exit 2 ;;
+  *) echo "usage: $0 up|run|more|extra|extra2|extra3|extra4|extra5|filtered|down|all [OUTDIR]" >&2; exit 2 ;;
 esac
