@@ -20,7 +20,7 @@ import { findingsAbout } from './findings';
 import { nameWasAsked, traceUnresolvedName } from './nameTrace';
 import { parseDst, resolveTarget, resolverOf, UnknownTargetError, type Target } from './resolve';
 import { TraceCache, type RebuiltConnections } from './traceCache';
-import type { FlowFamily, TraceResult } from './types';
+import type { ConnectionSummary, FlowFamily, TraceResult } from './types';
 
 export interface TraceOptions {
   /** Skip adding StatefulSet/Deployment pods the manifests imply (default: add them, marked predicted). */
@@ -162,7 +162,7 @@ export function trace(input: ClusterModel, from: string, to: string, options: Tr
         ? { ...request, client: { ...client, ip: wire } }
         : undefined;
     const walked = asSent ? chooseFamily(asSent, { model, packets: sited.packets }) : { family, walk };
-    flowBuilder.withScope(own, () => traceOne(ctx, asSent ?? request, walked));
+    flowBuilder.withScope(own, () => traceOne(ctx, asSent ?? request, walked, summaries));
     return flowBuilder.build();
   };
   const chosen = connectionsToTrace(
@@ -197,7 +197,12 @@ function flowServices(model: ClusterModel, request: Pick<TraceRequest, 'client' 
 }
 
 /** One flow: the family's walk of the connection (or its prediction), then the findings about it. */
-function traceOne(ctx: TraceContext, request: TraceRequest, chosen: { family: FlowFamily; walk: FamilyWalk }): void {
+function traceOne(
+  ctx: TraceContext,
+  request: TraceRequest,
+  chosen: { family: FlowFamily; walk: FamilyWalk },
+  peers: readonly ConnectionSummary[],
+): void {
   const { client, dst, nodePortSvc } = request;
   chosen.walk(ctx);
   const findings = findingsAbout(ctx, {
@@ -205,6 +210,7 @@ function traceOne(ctx: TraceContext, request: TraceRequest, chosen: { family: Fl
     headlessFlow: chosen.family === 'pod-to-headless' || (dst.kind === 'pod' && !!dst.dnsName),
     clientNamespace: client ? namespaceOf(client) : undefined,
     requestedPort: request.spec.port,
+    peers,
   });
   for (const finding of findings) ctx.b.finding(finding);
 }

@@ -93,6 +93,7 @@ export type FindingId =
   | 'bridge-flooding'
   | 'dns-search-amplification'
   | 'nothing-listening'
+  | 'endpoint-silent'
   | 'service-port-missing'
   | 'forward-policy-drop'
   | 'bridge-nf-call-iptables-off'

@@ -1,12 +1,13 @@
 import type { Service } from '../../model';
 import type { TraceContext } from '../context';
-import type { Finding, FindingId } from '../types';
+import type { ConnectionSummary, Finding, FindingId } from '../types';
 import { backendMismatch } from './backendMismatch';
 import { bridgeFlooding } from './bridgeFlooding';
 import { bridgeNfOff } from './bridgeNfOff';
 import { clusterIpTraceroute } from './clusterIpTraceroute';
 import { dnsNameNotFound } from './dnsNameNotFound';
 import { dnsSearchAmplification } from './dnsSearchAmplification';
+import { endpointSilent } from './endpointSilent';
 import { externalTrafficLocal, sourceIpMasqueraded } from './externalTraffic';
 import { forwardDrop } from './forwardDrop';
 import { hairpinOff } from './hairpinOff';
@@ -30,6 +31,7 @@ export {
   clusterIpTraceroute,
   dnsNameNotFound,
   dnsSearchAmplification,
+  endpointSilent,
   externalTrafficLocal,
   forwardDrop,
   hairpinOff,
@@ -56,6 +58,8 @@ export interface FindingInputs {
   clientNamespace: string | undefined;
   /** The destination port the user asked for, when given. */
   requestedPort?: number;
+  /** Every connection the trace found between its source and destination (this flow's among them). */
+  peers: readonly ConnectionSummary[];
 }
 
 export interface FindingCheck {
@@ -94,6 +98,7 @@ export const FLOW_FINDINGS: readonly FindingCheck[] = [
     find: (ctx, { services, requestedPort }) => servicePortMissing(ctx, services.slice(0, 1), requestedPort),
   },
   { ids: ['nothing-listening'], find: (ctx) => nothingListening(ctx) },
+  { ids: ['endpoint-silent'], find: (ctx, { peers }) => endpointSilent(ctx, peers) },
   { ids: ['forward-policy-drop'], find: (ctx) => forwardDrop(ctx) },
   { ids: ['bridge-nf-call-iptables-off'], find: (ctx) => bridgeNfOff(ctx) },
   { ids: ['hairpin-off'], find: (ctx) => hairpinOff(ctx) },

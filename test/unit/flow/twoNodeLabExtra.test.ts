@@ -11,6 +11,7 @@ import { excerpt, firstStamp } from '../../support/excerpt';
 import type { TruthConnection, TruthEnd } from '../../support/labTruth';
 import { trace, type Flow, type FlowStep } from '../../../src/flow';
 import { brokenAt } from '../../../src/flow/brokenAt';
+import { diagnose } from '../../../src/flow/diagnose';
 
 const LAB = 'test/fixtures/lab';
 const MANIFESTS = join(LAB, 'manifests-extra2', 'cluster.yaml');
@@ -303,5 +304,57 @@ test('lab bursts and excerpts: equal packets of concurrent connections, pasted f
         citesOwnPackets(flow, c, texts);
       }
     }
+  }
+});
+
+test('lab c22/c23: a burst while one endpoint fails: each connection its own outcome, the failing endpoint named', () => {
+  // C.22: r7m2q's server killed (its kernel answers RST: no conntrack entry, the truth's unconfirmed SYNs);
+  // C.23: r7m2q's address taken off its eth0 (the SYNs are delivered and dropped in the pod: conntrack
+  // [UNREPLIED]). The connections kube-proxy sent to k2x4p are served in both.
+  for (const [name, outcome, finding] of [
+    ['c22-burst-one-refuses', 'refused', 'nothing-listening'],
+    ['c23-burst-stale-endpoint', 'no-reply', 'endpoint-silent'],
+  ] as const) {
+    const { model, tcp, unconfirmed } = experiment(name);
+    const served = tcp.filter((c) => c.replied);
+    const failed =
+      outcome === 'refused'
+        ? unconfirmed.filter((c) => c.destination.service !== null).map((c) => c.client)
+        : tcp.filter((c) => !c.replied).map((c) => c.client);
+    assert.ok(served.length > 0 && failed.length > 0, `${name}: ${served.length} served, ${failed.length} failed`);
+    const { flows } = trace(model, 'frontend', 'api');
+    assert.equal(
+      flows.length,
+      served.length + failed.length,
+      `${name}: ${flows.map((flow) => flow.title).join(' | ')}`,
+    );
+    for (const c of served) {
+      const flow = flowOf(flows, c);
+      checkServed(flow, c);
+      assert.deepEqual(
+        flow.findings.filter((f) => f.severity === 'error').map((f) => f.id),
+        [],
+        `${name}: served`,
+      );
+    }
+    for (const client of failed) {
+      const flow = flowOf(flows, { client });
+      const summary = flow.connections![flow.connection!];
+      const where = `${name} ${client.port}`;
+      assert.equal(summary.outcome, outcome, where);
+      assert.equal(summary.endpoint?.pod, 'api-6d4f8b7c9-r7m2q', where);
+      assert.equal(brokenAt(flow)?.id, finding, where);
+      // the SYN was delivered to the pod (observed); its answer is what is missing
+      assert.equal(arriving(flow, 'veth', 'node2', 'veth79ab7359')?.status, 'observed', where);
+    }
+    const [first] = diagnose(model).problems;
+    assert.equal(first?.finding.id, finding, name);
+    if (finding === 'endpoint-silent')
+      assert.match(
+        first.finding.message,
+        new RegExp(
+          `${failed.length} went to api-6d4f8b7c9-r7m2q and got no reply, and ${served.length} went to api-6d4f8b7c9-k2x4p and were served`,
+        ),
+      );
   }
 });

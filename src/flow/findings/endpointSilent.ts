@@ -1,0 +1,77 @@
+import type { Pod } from '../../model';
+import { podActor } from '../actors';
+import type { TraceContext } from '../context';
+import { packetTime } from '../correlate/packetKey';
+import { translatedLeg } from '../correlate/connections';
+import type { ConnectionSummary, Finding } from '../types';
+import { breakAt, ends, findStep, firstMissing, isSyn, linesOf } from './breaks';
+
+/**
+ * The SYN was delivered to the endpoint pod (its host-side veth sent it in, the capture there kept
+ * running: the client retried, or a second passed) and the pod's answer is missing where a capture
+ * covered its veth: nothing came back: no SYN-ACK, not even the RST a pod with nothing listening sends.
+ * Something in the pod drops it. With other connections of the same trace served by other
+ * endpoints, the finding says so: the network is fine, that endpoint is not.
+ */
+export function endpointSilent(ctx: TraceContext, peers: readonly ConnectionSummary[]): Finding[] {
+  const connection = ctx.connection;
+  if (!connection || connection.protocol !== 'tcp' || connection.outcome !== 'no-reply') return [];
+  const target = (translatedLeg(connection) ?? connection.original).to;
+  const owner = ctx.model.byIp(target.slice(0, target.lastIndexOf(':'))).find((candidate) => candidate.role === 'pod');
+  const pod: Pod | undefined = owner?.role === 'pod' ? owner.pod : undefined;
+  if (!pod) return [];
+  const delivered = findStep(ctx.b, (step) => step.to === podActor(pod).id && step.status === 'observed', 'connect');
+  if (!delivered) return [];
+  // the SYNs its host-side veth sent in (the delivery step was observed from one of them)
+  const veth = delivered.step.from.startsWith('veth:')
+    ? delivered.step.from.slice(delivered.step.from.indexOf('/') + 1)
+    : '';
+  const syns = connection.sightings.filter(
+    (sighting) => isSyn(sighting) && ends(sighting).to === target && sighting.packet.interface === veth,
+  );
+  if (syns.length === 0) return [];
+  const last = syns[syns.length - 1];
+  const lastTime = packetTime(last.packet);
+  const siteEnd = last.site?.last;
+  // one SYN at the very end of a capture proves no silence: a retransmission (the client waited a
+  // second) or a capture that ran on for a second does
+  const waited = syns.length > 1 || (lastTime !== undefined && siteEnd !== undefined && siteEnd - lastTime >= 1);
+  // and the pod's answer is drawn missing: a capture covered its veth (filter and time) and shows none
+  const reply = firstMissing(ctx.b, 'reply');
+  if (!waited || reply?.step.from !== podActor(pod).id) return [];
+  const where = breakAt(ctx.b, reply, 'missing');
+  const who = `${pod.name} (${target})`;
+  const mine = peers.filter((peer) => peer.translated === target);
+  const others = peers.filter((peer) => peer.translated !== undefined && peer.translated !== target);
+  const served = others.filter((peer) => peer.outcome === 'closed' || peer.outcome === 'established');
+  const silent = mine.filter((peer) => peer.outcome === 'no-reply');
+  const contrast =
+    served.length > 0
+      ? ` Of the ${peers.length} connections these captures show to the same destination, ` +
+        `${silent.length} went to ${pod.name} and got no reply, and ${served.length} went to ` +
+        `${[...new Set(served.map((peer) => peer.endpoint?.pod ?? peer.translated))].join(', ')} and were served: ` +
+        'the path works; this endpoint does not answer.'
+      : '';
+  return [
+    {
+      id: 'endpoint-silent',
+      severity: 'error',
+      title: `${pod.name} got the SYN and never answered`,
+      message:
+        `${veth} handed the SYN to ${who} ${syns.length === 1 ? 'once' : `${syns.length} times (the client retried)`} ` +
+        'and nothing came back: no SYN-ACK, not even the ' +
+        'RST a pod with nothing listening sends. Something inside the pod drops it: its address is ' +
+        'not on its eth0, a firewall in its network namespace, or a listener whose accept queue is ' +
+        `full.${contrast}`,
+      evidence: linesOf(
+        syns.map((sighting) => sighting.packet),
+        4,
+      ),
+      fix:
+        `Look inside the pod: \`kubectl exec ${pod.name} -- ip addr\` and \`ss -ltn\` (Recv-Q at its ` +
+        'Send-Q: the accept queue is full). If it is broken, delete it (its controller makes a new one) ' +
+        'or give it a readiness probe that fails, so kube-proxy stops sending it connections.',
+      ...where,
+    },
+  ];
+}
