@@ -71,7 +71,7 @@ export async function listFiles(request: {
   searches: readonly FileSearch[];
 }): Promise<string[][]> {
   const searches = request.searches.map((search) => ({
-    included: picomatch([...search.globs], { dot: true }),
+    included: matcher(search.globs),
     max: search.max,
     found: [] as string[],
   }));
@@ -99,12 +99,26 @@ const byPath = (one: string, other: string) => (one < other ? -1 : one > other ?
 /** Whether an entry (its path relative to the folder, and its siblings' names) is excluded. */
 type Excluded = (relative: string, name: string, siblings: ReadonlySet<string>) => boolean;
 
+/**
+ * True for a path one of `globs` matches. A glob picomatch refuses (over 65,536 characters) matches
+ * nothing: the listing never throws for a setting's value.
+ */
+function matcher(globs: readonly string[]): (path: string) => boolean {
+  const matchers = globs.flatMap((glob) => {
+    try {
+      return [picomatch(glob, { dot: true })];
+    } catch {
+      return [];
+    }
+  });
+  return (path) => matchers.some((matches) => matches(path));
+}
+
 function exclusions(rules: readonly ExcludeRule[]): Excluded {
-  const always = rules.filter((rule) => rule.when === undefined).map((rule) => rule.glob);
-  const matchesAlways = always.length ? picomatch(always, { dot: true }) : () => false;
+  const matchesAlways = matcher(rules.filter((rule) => rule.when === undefined).map((rule) => rule.glob));
   const conditional = rules
     .filter((rule): rule is Required<ExcludeRule> => rule.when !== undefined)
-    .map((rule) => ({ matches: picomatch(rule.glob, { dot: true }), when: rule.when }));
+    .map((rule) => ({ matches: matcher([rule.glob]), when: rule.when }));
   return (relative, name, siblings) =>
     matchesAlways(relative) ||
     conditional.some((rule) => rule.matches(relative) && siblings.has(rule.when.replaceAll('$(basename)', stem(name))));

@@ -102,6 +102,12 @@ test('listFiles: files.exclude entries apply, a `when` clause only beside its si
     assert.deepEqual(await listed(root, ['**/*.{yaml,json,txt}'], { excludes }), [
       ['deploy/build/kept.yaml', 'rules/x.yaml', 'rules/y.json'],
     ]);
+    // a glob picomatch refuses (over 65,536 characters) matches nothing instead of failing the listing
+    const refused = 'a'.repeat(70_000);
+    assert.deepEqual(await listed(root, [refused, '**/x.yaml'], { excludes: [{ glob: refused }] }), [
+      [],
+      ['rules/x.yaml'],
+    ]);
     assert.deepEqual(excludeRules(undefined), []);
     assert.deepEqual(excludeRules(['**/a']), []);
   } finally {
