@@ -21,6 +21,7 @@ import {
   manifestFacts,
   manifestLimitProblem,
 } from '../workspace/modelFacts.pure';
+import { listFiles } from '../workspace/listFiles.pure';
 import { HeldDocuments, withoutPackets } from './heldDocuments.pure';
 import type { FileCheck, WorkerRequest, WorkerResponse } from './protocol.pure';
 
@@ -214,6 +215,9 @@ async function answer(
       setImmediate(() => held.rehover(request.uri));
       return;
     }
+    case 'list':
+      post({ id: request.id, kind: 'listed', value: await listFiles(request) });
+      return;
     case 'manifest': {
       const problem = manifestLimitProblem(request.text);
       const facts = looksLikeManifest(request.text) && !problem ? manifestFacts(request.text, request.uri).facts : [];

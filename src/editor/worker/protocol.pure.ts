@@ -1,4 +1,5 @@
 import type { PackedDocument, PackedFacts } from '../../ingest/factTransfer';
+import type { FileSearch, ListedFolder } from '../workspace/listFiles.pure';
 import type { Diagnosis } from '../../flow';
 import type { TraceResult } from '../../flow/types';
 import type { BuiltPayload } from '../../render/payload';
@@ -28,6 +29,8 @@ export type WorkerRequest =
    * does not hold version `from` or the edited text is not `length` characters long.
    */
   | { id: number; kind: 'edit'; uri: string; from: number; version: number; events: TextChange[][]; length: number }
+  /** For each search, the files under `folders` that match its globs (see listFiles). */
+  | { id: number; kind: 'list'; folders: ListedFolder[]; searches: FileSearch[] }
   /** Read a workspace manifest file (YAML or JSON): its facts, or why it was not read (over the limits). */
   | { id: number; kind: 'manifest'; uri: string; text: string; pieces?: number }
   /** Stop holding a document (closed). */
@@ -154,6 +157,7 @@ export type WorkerResponse =
   | { id: number; kind: 'parsed'; value: ParsedDocument }
   | { id: number; kind: 'log'; value: { facts?: PackedFacts } }
   | { id: number; kind: 'manifest'; value: { facts: PackedFacts; problem?: string } }
+  | { id: number; kind: 'listed'; value: string[][] }
   | { id: number; kind: 'analyzed'; value: AnalyzedPaste }
   | { id: number; kind: 'trace'; value: TraceAnswer }
   | { id: number; kind: 'diagnosed'; value: Diagnosis }

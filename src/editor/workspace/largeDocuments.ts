@@ -6,6 +6,7 @@ import type { Fact } from '../../model';
 import type { HoverPlace } from '../hover/hoverSentences.pure';
 import { documentLength, parseWorker, scanWorker, sizeLimit, WORKER_PARSE_MIN } from '../worker/parseInWorker';
 import type { FileCheck, TextChange, WorkerPart } from '../worker/protocol.pure';
+import type { FileSearch, ListedFolder } from './listFiles.pure';
 import type { WorkerClient } from '../worker/workerClient.pure';
 
 /**
@@ -306,9 +307,11 @@ export class LargeDocuments implements vscode.Disposable {
     return this.held.get(uri)?.inWorker !== false;
   }
 
-  /** Starts the scan's worker thread, so that it has loaded when the scan has listed its files. */
-  warmScan(): void {
-    scanWorker(this.context).warm();
+  /** For each search, the files under `folders` matching its globs, listed by the scan's worker (listFiles). */
+  async listFiles(folders: ListedFolder[], searches: FileSearch[]): Promise<string[][]> {
+    const answer = await scanWorker(this.context).request({ kind: 'list', folders, searches });
+    if (answer.kind !== 'listed') throw new Error(`the scan's worker answered ${answer.kind} to a listing`);
+    return answer.value;
   }
 
   /**

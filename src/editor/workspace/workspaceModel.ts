@@ -12,6 +12,7 @@ import type { Diagnosis } from '../../flow';
 import type { WorkerPart } from '../worker/protocol.pure';
 import { withWorkerProgress } from '../worker/parseInWorker';
 import { mapInOrder } from './inOrder.pure';
+import { excludeRules, SCAN_EXCLUDES, type FileSearch } from './listFiles.pure';
 import {
   buildModel,
   buildModelInTurns,
@@ -35,7 +36,7 @@ import {
  */
 
 const MANIFEST_GLOB = '**/*.{yaml,yml,json}';
-const EXCLUDE = '{**/node_modules/**,**/.vscode-test/**,**/.git/**,**/.cache/**,**/out/**,**/dist/**}';
+const EXCLUDE = `{${SCAN_EXCLUDES.join(',')}}`;
 const MAX_MANIFESTS = 500;
 /** Workspace logs read without being opened (`kubePacketPath.logs.include`): at most this many, this large. */
 const MAX_LOG_FILES = 300;
@@ -73,8 +74,6 @@ export class WorkspaceModel implements vscode.Disposable {
   private model?: ClusterModel;
   /** Counts changes, so that a model built in turns is kept only when nothing changed meanwhile. */
   private generation = 0;
-  /** The last workspace search started (see findFiles): the next waits for it. */
-  private listing: Promise<unknown> = Promise.resolve();
   private timer?: ReturnType<typeof setTimeout>;
   private readonly emitter = new vscode.EventEmitter<void>();
   private readonly disposables: vscode.Disposable[] = [];
@@ -184,8 +183,11 @@ export class WorkspaceModel implements vscode.Disposable {
     }
     for (const [uri, cached] of this.logs)
       if (!open.has(uri) && cached.facts.length) parts.push({ uri, manifest: false, facts: cached.facts });
+    // the manifests first, in the order listed (the first to name an object gives the view its file)
+    const manifests: SourcePart[] = [];
     for (const [uri, cached] of this.files)
-      if (!open.has(uri)) parts.unshift({ uri, manifest: true, facts: cached.facts });
+      if (!open.has(uri)) manifests.push({ uri, manifest: true, facts: cached.facts });
+    parts.unshift(...manifests);
     const cluster = lastClusterRead();
     if (cluster) {
       // the same list while the read is the same: the worker keeps it by its number
@@ -440,9 +442,68 @@ export class WorkspaceModel implements vscode.Disposable {
       this.log.info('workspace model: the workspace is not trusted, so its manifests and logs are not scanned');
       return;
     }
-    // the scan's worker loads (0.2-0.5 s on a busy machine) while VS Code lists the files
-    this.large.warmScan();
-    await Promise.all([this.scanManifestFiles(), this.scanLogFiles()]);
+    const started = Date.now();
+    const logGlobs = vscode.workspace
+      .getConfiguration('kubePacketPath')
+      .get<string[]>('logs.include', DEFAULT_LOG_GLOBS)
+      .filter((pattern) => typeof pattern === 'string' && pattern.trim());
+    const [manifests = [], ...logLists] = await this.listFiles([
+      { globs: [MANIFEST_GLOB], max: MAX_MANIFESTS },
+      ...logGlobs.map((glob) => ({ globs: [glob], max: MAX_LOG_FILES })),
+    ]);
+    const listed = Date.now() - started;
+    await Promise.all([this.scanManifestFiles(manifests, listed), this.scanLogFiles(logLists, listed)]);
+  }
+
+  /**
+   * For each search, the workspace's files matching its globs: listed from the disk by the scan's
+   * worker when every folder is on it (`file:`, see listFiles: as findFiles lists them, in a fixed
+   * order), else with `vscode.workspace.findFiles`, one search at a time. Each search of findFiles
+   * starts a ripgrep process from the extension host's thread (30-60 ms of it on a busy machine):
+   * the scan's four, started at once, stalled it 105-138 ms while the first hover of a large capture
+   * waited (host-stall bench), one after another 60-69 ms. A search that fails lists nothing (logged).
+   */
+  private async listFiles(searches: FileSearch[]): Promise<vscode.Uri[][]> {
+    const folders = vscode.workspace.workspaceFolders ?? [];
+    const warn = (what: string, e: unknown) =>
+      this.log.warn(`workspace model: could not list ${what}: ${e instanceof Error ? e.message : String(e)}`);
+    if (folders.length > 0 && folders.every((folder) => folder.uri.scheme === 'file'))
+      try {
+        const lists = await this.large.listFiles(
+          folders.map((folder) => ({
+            path: folder.uri.fsPath,
+            excludes: excludeRules(vscode.workspace.getConfiguration('files', folder.uri).get('exclude')),
+            followSymlinks: vscode.workspace.getConfiguration('search', folder.uri).get('followSymlinks') !== false,
+          })),
+          searches,
+        );
+        return lists.map((paths) => paths.map((path) => vscode.Uri.file(path)));
+      } catch (e) {
+        warn("the workspace in the scan's worker", e);
+      }
+    // in the worker's order (folders in order, then by path): findFiles' order is the search's
+    const placed = (uri: vscode.Uri) => ({
+      uri,
+      folder: vscode.workspace.getWorkspaceFolder(uri)?.index ?? folders.length,
+      path: uri.path,
+    });
+    const lists: vscode.Uri[][] = [];
+    for (const search of searches) {
+      const glob = search.globs.length === 1 ? search.globs[0] : `{${search.globs.join(',')}}`;
+      const found = await vscode.workspace.findFiles(glob, EXCLUDE, search.max).then(undefined, (e: unknown) => {
+        warn(glob, e);
+        return [];
+      });
+      lists.push(
+        found
+          .map(placed)
+          .sort(
+            (one, other) => one.folder - other.folder || (one.path < other.path ? -1 : one.path > other.path ? 1 : 0),
+          )
+          .map((file) => file.uri),
+      );
+    }
+    return lists;
   }
 
   /**
@@ -451,20 +512,7 @@ export class WorkspaceModel implements vscode.Disposable {
    * the logs beside the manifests. Cached by mtime + size; too large or unrecognised files are
    * remembered with the reason.
    */
-  private async scanLogFiles(): Promise<void> {
-    const started = Date.now();
-    const globs = vscode.workspace.getConfiguration('kubePacketPath').get<string[]>('logs.include', DEFAULT_LOG_GLOBS);
-    // listed at once (each glob is a search of the workspace), kept in the globs' order
-    const lists = await Promise.all(
-      globs
-        .filter((pattern) => typeof pattern === 'string' && pattern.trim())
-        .map((glob) =>
-          this.findFiles(glob, MAX_LOG_FILES).then(undefined, (e: unknown) => {
-            this.log.warn(`workspace model: could not list ${glob}: ${e instanceof Error ? e.message : String(e)}`);
-            return [];
-          }),
-        ),
-    );
+  private async scanLogFiles(lists: vscode.Uri[][], listedIn: number): Promise<void> {
     const listed = Date.now();
     const found = new Map<string, vscode.Uri>();
     for (const list of lists) for (const uri of list) if (found.size < MAX_LOG_FILES) found.set(uri.toString(), uri);
@@ -497,8 +545,11 @@ export class WorkspaceModel implements vscode.Disposable {
         return { key: 'error', facts: [], ignored: e instanceof Error ? e.message : String(e) };
       }
     });
+    // in the order listed (a fixed order, see listFiles), whatever was read before: the model merges them so
+    const before = new Map(this.logs);
+    this.logs.clear();
     [...found.keys()].forEach((key, index) => {
-      const read = reads[index];
+      const read = reads[index] ?? before.get(key);
       if (read) this.logs.set(key, read);
     });
     const { read, ignored } = this.logFiles();
@@ -507,33 +558,11 @@ export class WorkspaceModel implements vscode.Disposable {
         ignored.length
           ? `; ignored: ${ignored.map((ignoredLog) => `${relative(ignoredLog.uri)} (${ignoredLog.reason})`).join(', ')}`
           : ''
-      } (listed in ${listed - started} ms, read in ${Date.now() - listed} ms)`,
+      } (listed in ${listedIn} ms, read in ${Date.now() - listed} ms)`,
     );
   }
 
-  /**
-   * `vscode.workspace.findFiles`, one search at a time: each starts a ripgrep process from the
-   * extension host's thread (30-60 ms of it on a busy machine), and the scan's four searches started
-   * at once stalled it 105-138 ms while the first hover of a large capture waited (host-stall bench;
-   * 60-69 ms one after another).
-   */
-  private findFiles(glob: string, max: number): Thenable<vscode.Uri[]> {
-    const listed = this.listing.then(() => vscode.workspace.findFiles(glob, EXCLUDE, max));
-    this.listing = listed.then(
-      () => undefined,
-      () => undefined,
-    );
-    return listed;
-  }
-
-  private async scanManifestFiles(): Promise<void> {
-    const started = Date.now();
-    let uris: vscode.Uri[] = [];
-    try {
-      uris = await this.findFiles(MANIFEST_GLOB, MAX_MANIFESTS);
-    } catch (e) {
-      this.log.warn(`workspace model: could not list manifests: ${e instanceof Error ? e.message : String(e)}`);
-    }
+  private async scanManifestFiles(uris: vscode.Uri[], listedIn: number): Promise<void> {
     const listed = Date.now();
     const seen = new Set(uris.map((found) => found.toString()));
     for (const uri of [...this.files.keys()]) if (!seen.has(uri)) this.files.delete(uri);
@@ -559,15 +588,17 @@ export class WorkspaceModel implements vscode.Disposable {
       }
     });
     // kept in the order found, as when they were read one after another
+    const before = new Map(this.files);
+    this.files.clear();
     uris.forEach((uri, index) => {
-      const read = reads[index];
+      const read = reads[index] ?? before.get(uri.toString());
       if (read) this.files.set(uri.toString(), read);
     });
     this.model = undefined;
     this.generation++;
     this.log.info(
       `workspace model: ${[...this.files.values()].filter((cached) => cached.facts.length).length} manifest ` +
-        `files in the workspace (listed in ${listed - started} ms, read in ${Date.now() - listed} ms)`,
+        `files in the workspace (listed in ${listedIn} ms, read in ${Date.now() - listed} ms)`,
     );
   }
 }
