@@ -39,6 +39,8 @@ interface Held {
   before?: IndexBefore & { model: ClusterModel };
   /** Where the last hover was, until an edit has had it answered again (see rehover). */
   lastHover?: HoverPlace;
+  /** The first and last lines (1-based, as they are now) the edits since the last rehover put text in. */
+  edited?: { first: number; last: number };
 }
 
 /** Characters in a chunk of a held text. */
@@ -256,6 +258,7 @@ export class HeldDocuments {
       held.doc = edited;
       held.before = indexBefore(held, edited.inPlace ? edited.rows : undefined);
       held.index = undefined;
+      held.edited = { first: span.from + 1, last: Math.max(span.from, span.newLast) + 1 };
     }
     held.version = request.version;
     // a block read again whole holds a capture read whole again
@@ -336,21 +339,31 @@ export class HeldDocuments {
   }
 
   /**
-   * After an edit, works out once more what the last hover of `uri` read, at its line as the text is
-   * now: the conversation an edit made it drop is correlated while the host answers the edit, and
-   * a hover there after the edit (a user who typed where they looked) finds it ready. Once per hover.
+   * After an edit, works out what a hover where the text changed reads (the first and the last line
+   * the edits put text in), then what the last hover of `uri` read, at its line as the text is now:
+   * the conversations an edit made the index drop are correlated while the host answers the edit,
+   * and a hover there after it (where the user typed, or where they looked) finds them ready. Once
+   * per edit and per hover.
    */
   rehover(uri: string): void {
     const held = this.held.get(uri);
-    const place = held?.lastHover;
-    if (!held || !place) return;
+    if (!held) return;
+    const lines: number[] = [];
+    if (held.edited) lines.push(held.edited.first, held.edited.last);
+    const place = held.lastHover;
+    if (place) lines.push(place.line);
+    held.edited = undefined;
     held.lastHover = undefined;
     const starts = held.text.lineStarts;
-    const from = starts[place.line - 1];
-    if (from === undefined) return;
-    const to = Math.min(starts[place.line] ?? held.text.length, from + HOVER_LINE_CHARS);
-    const lineText = held.text.slice(from, to).replace(/\r?\n$/, '');
-    this.hover(uri, held.version, { ...place, lineText });
+    const done = new Set<number>();
+    for (const line of lines) {
+      const from = starts[line - 1];
+      if (from === undefined || done.has(line)) continue;
+      done.add(line);
+      const to = Math.min(starts[line] ?? held.text.length, from + HOVER_LINE_CHARS);
+      const lineText = held.text.slice(from, to).replace(/\r?\n$/, '');
+      this.hover(uri, held.version, { line, character: line === place?.line ? place.character : 0, lineText });
+    }
     held.lastHover = undefined;
   }
 
