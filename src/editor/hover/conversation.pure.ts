@@ -70,7 +70,7 @@ export const VETH_LOOK_ROWS = 2000;
  * Packets of a conversation read on each side of the hovered one, per capture (windows start at a
  * multiple of this, so hovers nearby share one).
  */
-export const CONVERSATION_ROWS = 2000;
+export const CONVERSATION_ROWS = 1000;
 /** The rows a window reads on each side (CONVERSATION_ROWS; tests make it small). */
 export const conversationWindow = { rows: CONVERSATION_ROWS };
 /** Conversations kept per document version (hovers move around a few conversations at a time). */
