@@ -39,8 +39,8 @@ interface Held {
   before?: IndexBefore & { model: ClusterModel };
   /** Where the last hover was, until an edit has had it answered again (see rehover). */
   lastHover?: HoverPlace;
-  /** The first and last lines (1-based, as they are now) the edits since the last rehover put text in. */
-  edited?: { first: number; last: number };
+  /** Places whose hover is worked out ahead after an edit, in turn (see rehover); lines as they are now. */
+  toWarm?: Omit<HoverPlace, 'lineText'>[];
 }
 
 /** Characters in a chunk of a held text. */
@@ -258,7 +258,10 @@ export class HeldDocuments {
       held.doc = edited;
       held.before = indexBefore(held, edited.inPlace ? edited.rows : undefined);
       held.index = undefined;
-      held.edited = { first: span.from + 1, last: Math.max(span.from, span.newLast) + 1 };
+      // where the text changed: its first and last line (the places of an earlier edit are other lines now)
+      held.toWarm = [span.from + 1, Math.max(span.from, span.newLast) + 1]
+        .filter((line, index, lines) => lines.indexOf(line) === index)
+        .map((line) => ({ line, character: 0 }));
     }
     held.version = request.version;
     // a block read again whole holds a capture read whole again
@@ -339,32 +342,32 @@ export class HeldDocuments {
   }
 
   /**
-   * After an edit, works out what a hover where the text changed reads (the first and the last line
-   * the edits put text in), then what the last hover of `uri` read, at its line as the text is now:
-   * the conversations an edit made the index drop are correlated while the host answers the edit,
-   * and a hover there after it (where the user typed, or where they looked) finds them ready. Once
-   * per edit and per hover.
+   * After an edit, works out what a hover where the text changed reads (its first and last line),
+   * then what the last hover of `uri` read, at its line as the text is now: the conversations an edit
+   * made the index drop are correlated while the host answers the edit and VS Code asks for the next
+   * hover, which finds them ready there (where the user typed, or where they looked). One place per
+   * call, so that a request that came meanwhile is answered between them; true while places remain.
+   * Once per edit and per hover.
    */
-  rehover(uri: string): void {
+  rehover(uri: string): boolean {
     const held = this.held.get(uri);
-    if (!held) return;
-    const lines: number[] = [];
-    if (held.edited) lines.push(held.edited.first, held.edited.last);
-    const place = held.lastHover;
-    if (place) lines.push(place.line);
-    held.edited = undefined;
+    if (!held) return false;
+    const last = held.lastHover;
     held.lastHover = undefined;
+    if (last && held.toWarm) held.toWarm.push({ line: last.line, character: last.character });
+    const place = held.toWarm?.shift();
+    if (!place) return false;
     const starts = held.text.lineStarts;
-    const done = new Set<number>();
-    for (const line of lines) {
-      const from = starts[line - 1];
-      if (from === undefined || done.has(line)) continue;
-      done.add(line);
-      const to = Math.min(starts[line] ?? held.text.length, from + HOVER_LINE_CHARS);
+    const from = starts[place.line - 1];
+    if (from !== undefined) {
+      const to = Math.min(starts[place.line] ?? held.text.length, from + HOVER_LINE_CHARS);
       const lineText = held.text.slice(from, to).replace(/\r?\n$/, '');
-      this.hover(uri, held.version, { line, character: line === place?.line ? place.character : 0, lineText });
+      this.hover(uri, held.version, { ...place, lineText });
+      held.lastHover = undefined;
     }
-    held.lastHover = undefined;
+    if (held.toWarm?.length) return true;
+    held.toWarm = undefined;
+    return false;
   }
 
   /**

@@ -210,8 +210,13 @@ async function answer(
       await sendDocument(request.id, readAgain, '', post);
       const value = { document: emptyDocument(request.uri), lines: 0, parseMs, splice };
       post({ id: request.id, kind: 'edited', value });
-      // while the host reads the answer: what the last hover read, again (see HeldDocuments.rehover)
-      setImmediate(() => held.rehover(request.uri));
+      // while the host reads the answer: what a hover where the text changed reads, and what the last
+      // hover read, again (see HeldDocuments.rehover), a place per turn: a hover asked meanwhile comes first
+      const warm = () => {
+        const more = held.rehover(request.uri);
+        if (more) setImmediate(warm);
+      };
+      setImmediate(warm);
       return;
     }
     case 'manifest': {
