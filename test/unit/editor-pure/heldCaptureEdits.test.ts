@@ -138,6 +138,7 @@ for (const windowRows of [CONVERSATION_ROWS, 8])
       const spread = packetLines().filter((_, k, all) => k % Math.floor(all.length / 12) === 5);
       let version = 1;
       let carried = 0;
+      let blanks = 0;
       let spoken = 0;
       for (let run = 0; run < 12; run++) {
         const now = text.split('\n');
@@ -158,16 +159,35 @@ for (const windowRows of [CONVERSATION_ROWS, 8])
           const packets = packetLines();
           const at = pick(2) === 0 ? hovered[pick(hovered.length)] + pick(5) - 2 : packets[pick(packets.length)];
           const lines = text.split('\n');
-          const kind = pick(4);
+          const kind = pick(6);
+          // Enter at a line's end (a blank line, read in place), or the nearest blank line removed
+          const blank = lines.findIndex((line, k) => k >= at && !line.trim());
           const change: TextChange =
-            kind === 0
-              ? { startLine: at, startCharacter: 0, endLine: at, endCharacter: 0, text: `${lines[at]}\n` }
-              : kind === 1
-                ? { startLine: at, startCharacter: 0, endLine: at + 1 + pick(2), endCharacter: 0, text: '' }
-                : kind === 2
-                  ? { startLine: at, startCharacter: 12, endLine: at, endCharacter: 13, text: String(pick(10)) }
-                  : { startLine: at, startCharacter: 0, endLine: at, endCharacter: 0, text: ' ' };
+            kind === 4
+              ? {
+                  startLine: at,
+                  startCharacter: lines[at].length,
+                  endLine: at,
+                  endCharacter: lines[at].length,
+                  text: '\n',
+                }
+              : kind === 5 && blank > 0
+                ? {
+                    startLine: blank - 1,
+                    startCharacter: lines[blank - 1].length,
+                    endLine: blank,
+                    endCharacter: lines[blank].length,
+                    text: '',
+                  }
+                : kind === 0
+                  ? { startLine: at, startCharacter: 0, endLine: at, endCharacter: 0, text: `${lines[at]}\n` }
+                  : kind === 1
+                    ? { startLine: at, startCharacter: 0, endLine: at + 1 + pick(2), endCharacter: 0, text: '' }
+                    : kind === 2
+                      ? { startLine: at, startCharacter: 12, endLine: at, endCharacter: 13, text: String(pick(10)) }
+                      : { startLine: at, startCharacter: 0, endLine: at, endCharacter: 0, text: ' ' };
           text = applied(text, change);
+          const capture = held.factsOf([{ held: URI }])[0].find((fact) => fact.kind === 'Capture');
           const edited = held.edit(URI, {
             from: version,
             version: version + 1,
@@ -176,6 +196,8 @@ for (const windowRows of [CONVERSATION_ROWS, 8])
           });
           version++;
           assert.ok(edited, `run ${run}, edit ${edit}`);
+          const sameCapture = edited.doc.facts.find((fact) => fact.kind === 'Capture') === capture;
+          if ((kind === 4 || (kind === 5 && blank > 0)) && sameCapture) blanks++;
           held.setContext([{ cached: 1 }, { held: URI }]);
           // as the worker does after an edit, in every other run: where the text changed and the last
           // hover worked out ahead, a place at a time (in some runs the next edit comes before the last)
@@ -184,6 +206,7 @@ for (const windowRows of [CONVERSATION_ROWS, 8])
       }
       assert.ok(spoken >= 100, `${spoken} hovers said something`);
       assert.ok(carried >= 10, `${carried} windows were carried over an edit`);
+      assert.ok(blanks >= 3, `${blanks} blank lines were typed or removed in place`);
     } finally {
       pieceSize.rows = rows;
       conversationWindow.rows = CONVERSATION_ROWS;
