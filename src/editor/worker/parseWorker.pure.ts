@@ -204,12 +204,19 @@ async function answer(
         return;
       }
       const parseMs = Math.round(performance.now() - started);
-      // only the blocks read again cross (a rule dump's 85,000 facts are not sent for each edit)
+      // only the blocks read again cross (a rule dump's 85,000 facts are not sent for each edit); those
+      // of one part (a capture read in place: none but its block) come with the answer, which the
+      // host then need not acknowledge part by part
       const { blocks, ...splice } = edited.changed;
       const readAgain = withoutPackets({ uri: request.uri, blocks, facts: [] });
-      await sendDocument(request.id, readAgain, '', post);
-      const value = { document: emptyDocument(request.uri), lines: 0, parseMs, splice };
-      post({ id: request.id, kind: 'edited', value });
+      if (partsOf(readAgain.blocks).length > 1) {
+        await sendDocument(request.id, readAgain, '', post);
+        const value = { document: emptyDocument(request.uri), lines: 0, parseMs, splice };
+        post({ id: request.id, kind: 'edited', value });
+      } else {
+        const { packed, transfer } = packDocument(readAgain, '', { transfer: true });
+        post({ id: request.id, kind: 'edited', value: { document: packed, lines: 0, parseMs, splice } }, transfer);
+      }
       // while the host reads the answer: what a hover where the text changed reads, and what the last
       // hover read, again (see HeldDocuments.rehover), a place per turn: a hover asked meanwhile comes first
       const warm = () => {

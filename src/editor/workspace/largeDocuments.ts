@@ -137,6 +137,8 @@ export class LargeDocuments implements vscode.Disposable {
       this.log.warn(`workspace model: ${uri}: the parse worker was out of step after an edit; reading it again`);
       return false;
     }
+    // the blocks read again came as parts, or with the answer (a capture read in place)
+    this.readPart(uri, answer.value.document.blocks, parts);
     this.events.set(
       uri,
       events.filter((event) => event.version > version),
