@@ -70,7 +70,9 @@ export const VETH_LOOK_ROWS = 2000;
  * Packets of a conversation read on each side of the hovered one, per capture (windows start at a
  * multiple of this, so hovers nearby share one).
  */
-export const CONVERSATION_ROWS = 2000;
+export const CONVERSATION_ROWS = 1000;
+/** The rows a window reads on each side (CONVERSATION_ROWS; tests make it small). */
+export const conversationWindow = { rows: CONVERSATION_ROWS };
 /** Conversations kept per document version (hovers move around a few conversations at a time). */
 const MAX_CACHED = 64;
 
@@ -153,14 +155,19 @@ interface Near {
  * CONVERSATION_ROWS).
  */
 function windowStart(rows: RowList, anchor: number): number {
-  if (rows.length <= 3 * CONVERSATION_ROWS) return 0;
-  const start = (Math.floor(anchor / CONVERSATION_ROWS) - 1) * CONVERSATION_ROWS;
-  return Math.max(0, Math.min(start, rows.length - 3 * CONVERSATION_ROWS));
+  const size = conversationWindow.rows;
+  if (rows.length <= 3 * size) return 0;
+  const start = (Math.floor(anchor / size) - 1) * size;
+  return Math.max(0, Math.min(start, rows.length - 3 * size));
 }
 
-/** The rows of a conversation's window and their correlation; `placed` when the hovered packet's row was added. */
+/**
+ * The rows of a conversation's window and their correlation; `placed` when the hovered packet's row
+ * was added; `starts`: where the window starts in each segment's rows touching its addresses.
+ */
 interface Base {
   rows: number[][];
+  starts: number[];
   packets: Packet[];
   corr: Correlation;
   placed?: true;
@@ -214,11 +221,13 @@ export class ConversationFinder {
     if (hit) return hit;
     let base = this.bases.get(baseKey);
     if (!base) {
-      const rows = all.map((list, segment) => list.slice(starts[segment], starts[segment] + 3 * CONVERSATION_ROWS));
+      const rows = all.map((list, segment) =>
+        list.slice(starts[segment], starts[segment] + 3 * conversationWindow.rows),
+      );
       const placed = place !== undefined && !rows[place.segment].includes(place.row);
       if (placed) rows[place.segment] = mergeRows(rows[place.segment], [place.row]);
       const packets = this.built(rows, place ? [] : [packet]);
-      base = { rows, packets, corr: correlate(packets, this.options), ...(placed ? { placed } : {}) };
+      base = { rows, starts, packets, corr: correlate(packets, this.options), ...(placed ? { placed } : {}) };
       remember(this.bases, baseKey, base);
     }
     const more = (others: ReadonlySet<string>) => this.touchingNear(others, near);
@@ -243,6 +252,8 @@ export class ConversationFinder {
     const shift = edit.added - edit.removed;
     const end = edit.from + edit.removed;
     const touched = new Set<string>();
+    /** Per address set the edit touched: how many of its rows (in the segment) came before the edit. */
+    const untouchedBefore = new Map<string, number>();
     for (const [key, { ips, rows }] of this.rowsOf) {
       if (key.startsWith('#')) continue;
       // the segment's rows now (from its pieces' lists: only the pieces read again are searched)
@@ -254,14 +265,24 @@ export class ConversationFinder {
       const now = touchingRows(table, ips);
       const removed = firstAtOrAfter(list, end) - firstAtOrAfter(list, edit.from);
       const added = firstAtOrAfter(now, edit.from + edit.added) - firstAtOrAfter(now, edit.from);
-      if (removed > 0 || added > 0) touched.add(key);
+      if (removed > 0 || added > 0) {
+        touched.add(key);
+        untouchedBefore.set(key, firstAtOrAfter(list, edit.from));
+      }
       const moved = rows.slice();
       moved[edit.segment] = now;
       next.rowsOf.set(key, { ips, rows: moved });
     }
     for (const [key, base] of this.bases) {
       const addressKey = key.slice(0, key.lastIndexOf('@'));
-      if (base.placed || touched.has(addressKey) || !next.rowsOf.has(addressKey)) continue;
+      if (base.placed || !next.rowsOf.has(addressKey)) continue;
+      const before = untouchedBefore.get(addressKey);
+      if (before !== undefined) {
+        // a window that ends before the edit's first row holds the same rows (the same packets) as before:
+        // its address set's rows before the edit are the same, at the same places in its list
+        if (base.starts[edit.segment] + 3 * conversationWindow.rows <= before) next.bases.set(key, base);
+        continue;
+      }
       const rows = base.rows.slice();
       rows[edit.segment] = rows[edit.segment].map((row) => (row >= end ? row + shift : row));
       next.bases.set(key, { ...base, rows });
@@ -281,7 +302,7 @@ export class ConversationFinder {
   private touchingNear(ips: ReadonlySet<string>, near: Near): number[][] {
     return this.touching(ips).map((rows, segment) => {
       const start = windowStart(rows, this.anchor(rows, segment, near));
-      return rows.slice(start, start + 3 * CONVERSATION_ROWS);
+      return rows.slice(start, start + 3 * conversationWindow.rows);
     });
   }
 
@@ -290,7 +311,7 @@ export class ConversationFinder {
    * segment, at its time in another (the packets are in time order); the middle without a time.
    */
   private anchor(rows: RowList, segment: number, near: Near): number {
-    if (rows.length <= 3 * CONVERSATION_ROWS) return 0;
+    if (rows.length <= 3 * conversationWindow.rows) return 0;
     const table = this.segments[segment].table;
     const below = (row: number) =>
       near.place?.segment === segment ? row < near.place.row : (table.packet(row).t ?? -Infinity) < near.time!;

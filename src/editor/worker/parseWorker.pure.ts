@@ -76,6 +76,12 @@ function tracedModel(
 /** Facts per message of a parsed document (about 25 ms for the host to read, more when loaded). */
 const FACTS_PER_PART = 1000;
 
+/**
+ * Facts of the blocks an edit read again that come with its answer (more come as parts): the host
+ * reads them in the turn it moves the later blocks in.
+ */
+const FACTS_WITH_ANSWER = 100;
+
 /** Blocks in groups of about FACTS_PER_PART facts. */
 function partsOf(blocks: DocumentBlock[]): DocumentBlock[][] {
   const groups: DocumentBlock[][] = [];
@@ -205,14 +211,28 @@ async function answer(
         return;
       }
       const parseMs = Math.round(performance.now() - started);
-      // only the blocks read again cross (a rule dump's 85,000 facts are not sent for each edit)
+      // only the blocks read again cross (a rule dump's 85,000 facts are not sent for each edit); a few
+      // facts (a capture read in place: none but its block) come with the answer, which the host then
+      // need not acknowledge part by part
       const { blocks, ...splice } = edited.changed;
       const readAgain = withoutPackets({ uri: request.uri, blocks, facts: [] });
-      await sendDocument(request.id, readAgain, '', post);
-      const value = { document: emptyDocument(request.uri), lines: 0, parseMs, splice };
-      post({ id: request.id, kind: 'edited', value });
-      // while the host reads the answer: what the last hover read, again (see HeldDocuments.rehover)
-      setImmediate(() => held.rehover(request.uri));
+      let facts = 0;
+      for (const block of readAgain.blocks) facts += block.result.facts.length;
+      if (facts > FACTS_WITH_ANSWER) {
+        await sendDocument(request.id, readAgain, '', post);
+        const value = { document: emptyDocument(request.uri), lines: 0, parseMs, splice };
+        post({ id: request.id, kind: 'edited', value });
+      } else {
+        const { packed, transfer } = packDocument(readAgain, '', { transfer: true });
+        post({ id: request.id, kind: 'edited', value: { document: packed, lines: 0, parseMs, splice } }, transfer);
+      }
+      // while the host reads the answer: what a hover where the text changed reads, and what the last
+      // hover read, again (see HeldDocuments.rehover), a place per turn: a hover asked meanwhile comes first
+      const warm = () => {
+        const more = held.rehover(request.uri);
+        if (more) setImmediate(warm);
+      };
+      setImmediate(warm);
       return;
     }
     case 'list':

@@ -163,7 +163,10 @@ export type WorkerResponse =
   | { id: number; kind: 'diagnosed'; value: Diagnosis }
   /** Each sender's address and how many packets it sent. */
   | { id: number; kind: 'senders'; value: [address: string, packets: number][] }
-  /** The blocks read again came as parts: they replace `splice.removed` blocks from `splice.at`. */
+  /**
+   * The blocks read again, as parts then in `document` (few facts: in `document` alone), replace
+   * `splice.removed` blocks from `splice.at`.
+   */
   | { id: number; kind: 'edited'; value: (ParsedDocument & { splice: EditSplice }) | 'out-of-sync' }
   /** The hover's sentences; undefined when the worker does not hold that version of the document. */
   | { id: number; kind: 'hover'; value?: string[] }

@@ -138,6 +138,8 @@ export class LargeDocuments implements vscode.Disposable {
       this.log.warn(`workspace model: ${uri}: the parse worker was out of step after an edit; reading it again`);
       return false;
     }
+    // the blocks read again came as parts, or with the answer (a capture read in place)
+    this.readPart(uri, answer.value.document.blocks, parts);
     this.events.set(
       uri,
       events.filter((event) => event.version > version),
@@ -349,6 +351,17 @@ export class LargeDocuments implements vscode.Disposable {
         text: change.text,
       })),
     });
+    // a capture's edit goes to the worker at once: it is read again (and what a hover there reads is
+    // correlated, see HeldDocuments.rehover) while VS Code asks for the next hover; a document with many
+    // facts besides its packets (a rule dump) waits to be asked, as an edit moves their lines on this thread
+    const last = this.held.get(uri);
+    if (
+      last?.inWorker &&
+      last.epoch === this.worker.epoch &&
+      !this.parsing.has(uri) &&
+      last.doc.facts.length < MOVE_FACTS
+    )
+      void this.sync(event.document);
   }
 
   private close(uri: string): void {

@@ -34,9 +34,8 @@ export interface SpacedStamps {
 interface Cuts {
   /** Offset of each piece's first line; the first is 0. */
   starts: number[];
-  /** Lines in each piece, whether one of them is blank, its stamps after a space, its header and trailer lines. */
+  /** Lines in each piece, its stamps after a space, its header and trailer lines. */
   lines: number[];
-  blank: boolean[];
   stamps: (SpacedStamps | undefined)[];
   headers: number[];
 }
@@ -62,11 +61,10 @@ export function addsUpStamps(stamps: readonly (SpacedStamps | undefined)[], delt
  * they would in one scan; undefined when no cut is safe (see above).
  */
 function cutsOf(text: string, rows: number): Cuts | undefined {
-  const cuts: Cuts = { starts: [0], lines: [], blank: [], stamps: [], headers: [] };
+  const cuts: Cuts = { starts: [0], lines: [], stamps: [], headers: [] };
   let stamped = 0;
   let lines = 0;
   let headers = 0;
-  let blank = false;
   let stamps: SpacedStamps | undefined;
   const length = text.length;
   for (let pos = 0; pos < length;) {
@@ -78,13 +76,11 @@ function cutsOf(text: string, rows: number): Cuts | undefined {
     if (lead >= 48 && lead <= 57) {
       if (stamped >= rows && readStamp(text, pos, end) !== undefined) {
         cuts.lines.push(lines);
-        cuts.blank.push(blank);
         cuts.stamps.push(stamps);
         cuts.headers.push(headers);
         cuts.starts.push(pos);
         lines = 0;
         headers = 0;
-        blank = false;
         stamps = undefined;
         stamped = 0;
       }
@@ -105,15 +101,12 @@ function cutsOf(text: string, rows: number): Cuts | undefined {
         else if (stamp.t < stamps.last) stamps.decreasing = true;
         stamps.last = stamp.t;
       }
-      if (leadOf(text, from, next) < 0) blank = true;
     } else if (asciiBytesStart(text, pos, end)) return undefined;
-    else if (leadOf(text, pos, next) < 0) blank = true;
-    else if (headerOrTrailer(text, pos, end)) headers++;
+    else if (leadOf(text, pos, next) >= 0 && headerOrTrailer(text, pos, end)) headers++;
     lines++;
     pos = next + 1;
   }
   cuts.lines.push(lines);
-  cuts.blank.push(blank);
   cuts.stamps.push(stamps);
   cuts.headers.push(headers);
   return cuts;
@@ -157,7 +150,6 @@ export function scanPieces(
       length: end - start,
       records: scanned.records,
       unparsed: scanned.unparsed,
-      blank: cuts.blank[k],
       stamps: cuts.stamps[k],
     });
     line += cuts.lines[k];
@@ -205,7 +197,6 @@ export function piecesOfTable(whole: WholeCapture): SegmentedPackets | undefined
       length: end - start,
       records: to - row + cuts.headers[k],
       unparsed: [],
-      blank: cuts.blank[k],
       stamps: cuts.stamps[k],
     };
     records += piece.records;
@@ -251,7 +242,8 @@ export interface PiecesRead {
 /**
  * Reads again the pieces of `table` that an edit touched, plus the one before when the edit touched
  * a piece's first line (where the piece before may now go on); undefined when the new text of those
- * pieces cannot be cut safely, or a line of them (old or new) is blank.
+ * pieces cannot be cut safely. (Whether a blank line in them changes how the document is cut into
+ * blocks is the caller's to say: see documentEdit.ts.)
  */
 export function readPieces(
   table: SegmentedPackets,
@@ -266,7 +258,6 @@ export function readPieces(
   while (last + 1 < pieces.length && pieces[last + 1].firstLine <= edit.touchedTo) last++;
   let oldLength = 0;
   for (let k = from; k <= last; k++) {
-    if (pieces[k].blank) return undefined;
     oldLength += pieces[k].length;
   }
   const firstLine = pieces[from].firstLine;
@@ -284,7 +275,6 @@ export function readPieces(
   const added = read.pieces.filter((piece) => piece.lines > 0);
   let lines = 0;
   for (const piece of added) {
-    if (piece.blank) return undefined;
     piece.textAt += pieces[from].textAt;
     lines += piece.lines;
   }

@@ -54,7 +54,7 @@ export function sniffBest(lines: readonly string[], threshold = 0.5): FormatSpec
  * for whole outputs, so a fragment (dig's `;; Query time` section) scores low but not zero; prose
  * scores zero. A paragraph that another format claims outright starts a new block.
  */
-function continues(spec: FormatSpec, paragraph: readonly string[]): boolean {
+export function continues(spec: FormatSpec, paragraph: readonly string[]): boolean {
   const own = safeSniff(spec, paragraph);
   if (own < 0.1) return false;
   if (own >= 0.5) return true;

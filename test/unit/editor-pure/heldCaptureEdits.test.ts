@@ -6,6 +6,7 @@ import { parseDocument } from '../../../src/ingest/document';
 import { packFacts } from '../../../src/ingest/factTransfer';
 import { SegmentedPackets } from '../../../src/ingest/tcpdump/columns/segmentedPackets';
 import { pieceSize } from '../../../src/ingest/tcpdump/segments';
+import { CONVERSATION_ROWS, conversationWindow } from '../../../src/editor/hover/conversation.pure';
 import { HeldDocuments } from '../../../src/editor/worker/heldDocuments.pure';
 import type { TextChange } from '../../../src/editor/worker/protocol.pure';
 import { partitionPoint } from '../../../src/model';
@@ -111,71 +112,106 @@ for (const prepared of [false, true])
     }
   });
 
-test('hovers after runs of edits, with the conversations correlated before them carried over, say what a fresh parse says', () => {
-  const rows = pieceSize.rows;
-  pieceSize.rows = 40;
-  try {
-    // the lab's packets all touch one pod: in the second half that pod and its peers have other
-    // addresses, so that an edit in one half leaves the other half's conversations as they were
-    const lab = repeatedCapture(LAB, 60_000).split('\n');
-    const half = lab.length >> 1;
-    const other = (line: string) =>
-      line.replace(/\b10\.(?<net>244|96|103)\./g, (_, net: string) => `10.${Number(net) + 1}.`);
-    let text = [...lab.slice(0, half), ...lab.slice(half).map(other)].join('\n');
-    // as in the editor: hovers on the capture read whole, then it is cut into pieces, then edited
-    const held = holding(text);
-    const pick = random(19);
-    const packetLines = () =>
-      text
-        .split('\n')
-        .map((line, k) => (/^\d\d:\d\d:\d\d\.\d{6} .* IP /.test(line) ? k : -1))
-        .filter((k) => k >= 0);
-    // lines hovered after each run: spread over the capture (most in pieces no edit touches), and where the edits go
-    const spread = packetLines().filter((_, k, all) => k % Math.floor(all.length / 12) === 5);
-    let version = 1;
-    let carried = 0;
-    let spoken = 0;
-    for (let run = 0; run < 12; run++) {
-      const now = text.split('\n');
-      const hovered = [...spread, ...Array.from({ length: 4 }, () => packetLines()[pick(spread.length * 3)])];
-      const fresh = holding(text);
-      for (const line of hovered) {
-        const place = { line: line + 1, character: 20, lineText: now[line] };
-        const said = held.hover(URI, version, place);
-        assert.deepEqual(said, fresh.hover(URI, 1, place), `run ${run}: line ${line + 1}`);
-        if (said && said.length > 1) spoken++;
+// with windows of 3 × 8 rows, an address set's rows make many windows: those before an edit keep theirs
+for (const windowRows of [CONVERSATION_ROWS, 8])
+  test(`hovers after runs of edits, with the conversations correlated before them carried over, say what a fresh parse says (windows of ${3 * windowRows} rows)`, () => {
+    const rows = pieceSize.rows;
+    pieceSize.rows = 40;
+    conversationWindow.rows = windowRows;
+    try {
+      // the lab's packets all touch one pod: in the second half that pod and its peers have other
+      // addresses, so that an edit in one half leaves the other half's conversations as they were
+      const lab = repeatedCapture(LAB, 60_000).split('\n');
+      const half = lab.length >> 1;
+      const other = (line: string) =>
+        line.replace(/\b10\.(?<net>244|96|103)\./g, (_, net: string) => `10.${Number(net) + 1}.`);
+      let text = [...lab.slice(0, half), ...lab.slice(half).map(other)].join('\n');
+      // as in the editor: hovers on the capture read whole, then it is cut into pieces, then edited
+      const held = holding(text);
+      const pick = random(19);
+      const packetLines = () =>
+        text
+          .split('\n')
+          .map((line, k) => (/^\d\d:\d\d:\d\d\.\d{6} .* IP /.test(line) ? k : -1))
+          .filter((k) => k >= 0);
+      // lines hovered after each run: spread over the capture (most in pieces no edit touches), and where the edits go
+      const spread = packetLines().filter((_, k, all) => k % Math.floor(all.length / 12) === 5);
+      let version = 1;
+      let carried = 0;
+      let blanks = 0;
+      let spoken = 0;
+      for (let run = 0; run < 12; run++) {
+        const now = text.split('\n');
+        const near = Array.from({ length: 4 }, () => packetLines()[pick(spread.length * 3)]);
+        // small windows: every packet line, so that every window is kept and checked after the next edits
+        const hovered = windowRows < CONVERSATION_ROWS ? [...packetLines(), ...near] : [...spread, ...near];
+        const fresh = holding(text);
+        for (const line of hovered) {
+          const place = { line: line + 1, character: 20, lineText: now[line] };
+          const said = held.hover(URI, version, place);
+          assert.deepEqual(said, fresh.hover(URI, 1, place), `run ${run}: line ${line + 1}`);
+          if (said && said.length > 1) spoken++;
+        }
+        if (run > 0) carried += held.hoverWindows(URI)!.carried;
+        if (run === 0) held.prepare(URI);
+        // one to three edits before the next hovers, near a hovered line or anywhere
+        for (let edit = 0, edits = 1 + pick(3); edit < edits; edit++) {
+          const packets = packetLines();
+          const at = pick(2) === 0 ? hovered[pick(hovered.length)] + pick(5) - 2 : packets[pick(packets.length)];
+          const lines = text.split('\n');
+          const kind = pick(6);
+          // Enter at a line's end (a blank line, read in place), or the nearest blank line removed
+          const blank = lines.findIndex((line, k) => k >= at && !line.trim());
+          const change: TextChange =
+            kind === 4
+              ? {
+                  startLine: at,
+                  startCharacter: lines[at].length,
+                  endLine: at,
+                  endCharacter: lines[at].length,
+                  text: '\n',
+                }
+              : kind === 5 && blank > 0
+                ? {
+                    startLine: blank - 1,
+                    startCharacter: lines[blank - 1].length,
+                    endLine: blank,
+                    endCharacter: lines[blank].length,
+                    text: '',
+                  }
+                : kind === 0
+                  ? { startLine: at, startCharacter: 0, endLine: at, endCharacter: 0, text: `${lines[at]}\n` }
+                  : kind === 1
+                    ? { startLine: at, startCharacter: 0, endLine: at + 1 + pick(2), endCharacter: 0, text: '' }
+                    : kind === 2
+                      ? { startLine: at, startCharacter: 12, endLine: at, endCharacter: 13, text: String(pick(10)) }
+                      : { startLine: at, startCharacter: 0, endLine: at, endCharacter: 0, text: ' ' };
+          text = applied(text, change);
+          const capture = held.factsOf([{ held: URI }])[0].find((fact) => fact.kind === 'Capture');
+          const edited = held.edit(URI, {
+            from: version,
+            version: version + 1,
+            events: [[change]],
+            length: text.length,
+          });
+          version++;
+          assert.ok(edited, `run ${run}, edit ${edit}`);
+          const sameCapture = edited.doc.facts.find((fact) => fact.kind === 'Capture') === capture;
+          if ((kind === 4 || (kind === 5 && blank > 0)) && sameCapture) blanks++;
+          held.setContext([{ cached: 1 }, { held: URI }]);
+          // as the worker does after an edit, in every other run: where the text changed and the last
+          // hover worked out ahead, a place at a time (in some runs the next edit comes before the last)
+          if (run % 2 === 1) while (held.rehover(URI) && pick(4) > 0);
+        }
       }
-      if (run > 0) carried += held.hoverWindows(URI)!.carried;
-      if (run === 0) held.prepare(URI);
-      // one to three edits before the next hovers, near a hovered line or anywhere
-      for (let edit = 0, edits = 1 + pick(3); edit < edits; edit++) {
-        const packets = packetLines();
-        const at = pick(2) === 0 ? hovered[pick(hovered.length)] + pick(5) - 2 : packets[pick(packets.length)];
-        const lines = text.split('\n');
-        const kind = pick(4);
-        const change: TextChange =
-          kind === 0
-            ? { startLine: at, startCharacter: 0, endLine: at, endCharacter: 0, text: `${lines[at]}\n` }
-            : kind === 1
-              ? { startLine: at, startCharacter: 0, endLine: at + 1 + pick(2), endCharacter: 0, text: '' }
-              : kind === 2
-                ? { startLine: at, startCharacter: 12, endLine: at, endCharacter: 13, text: String(pick(10)) }
-                : { startLine: at, startCharacter: 0, endLine: at, endCharacter: 0, text: ' ' };
-        text = applied(text, change);
-        const edited = held.edit(URI, { from: version, version: version + 1, events: [[change]], length: text.length });
-        version++;
-        assert.ok(edited, `run ${run}, edit ${edit}`);
-        held.setContext([{ cached: 1 }, { held: URI }]);
-        // as the worker does after an edit, in every other run: the last hover worked out again
-        if (run % 2 === 1) held.rehover(URI);
-      }
+      assert.ok(spoken >= 100, `${spoken} hovers said something`);
+      assert.ok(carried >= 10, `${carried} windows were carried over an edit`);
+      assert.ok(blanks >= 3, `${blanks} blank lines were typed or removed in place`);
+    } finally {
+      pieceSize.rows = rows;
+      conversationWindow.rows = CONVERSATION_ROWS;
     }
-    assert.ok(spoken >= 100, `${spoken} hovers said something`);
-    assert.ok(carried >= 10, `${carried} windows were carried over an edit`);
-  } finally {
-    pieceSize.rows = rows;
-  }
-});
+  });
 
 test('edits across the chunks a held text is kept in (256 K characters) give the text the editor has', () => {
   let text = repeatedCapture(LAB, 700_000);

@@ -141,9 +141,11 @@ test('a held document: packets stay in the worker; edits, hovers and a trace the
       { onPart: (part) => readAgain.push(part.blocks) },
     );
     if (answer.kind !== 'edited' || answer.value === 'out-of-sync') assert.fail('edited');
-    // what the host does with the answer: the blocks read again in place of theirs, the later ones moved
+    // what the host does with the answer: the blocks read again (as parts, then with the answer) in
+    // place of theirs, the later ones moved
     const { at, removed, delta } = answer.value.splice;
-    const again = unpackDocument({ uri, blocks: readAgain.flat() as never }, text).blocks;
+    const sent = [...(readAgain.flat() as typeof answer.value.document.blocks), ...answer.value.document.blocks];
+    const again = unpackDocument({ uri, blocks: sent }, text).blocks;
     assert.ok(again.length < received.blocks.length, `${again.length} of ${received.blocks.length} blocks sent again`);
     const spliced = [
       ...received.blocks.slice(0, at),

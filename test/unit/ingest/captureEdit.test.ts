@@ -61,9 +61,24 @@ const rowsOf = (table: PacketTable) => ({
 function randomChange(lines: string[], doc: DocumentResult, pick: (n: number) => number): Change {
   const cuts = borders(doc);
   const at = pick(3) === 0 && cuts.length > 0 ? Math.max(0, cuts[pick(cuts.length)] - pick(3)) : pick(lines.length);
-  const kind = pick(9);
+  const kind = pick(12);
   if (kind < 3) return lineChange(lines, at, kind, pick);
   switch (kind) {
+    case 9:
+      // a blank line and a paragraph of prose, or of spaces and packets
+      return pick(2)
+        ? { startLine: at, endLine: at, text: '\n' + 'this line is not tcpdump output\n'.repeat(1 + pick(3)) }
+        : { startLine: at, endLine: at, text: `  \n${lines[at] ?? ''}\n` };
+    case 11:
+      // a run of prose without a blank line (lines the capture reports): a blank line above it later makes it a paragraph
+      return { startLine: at, endLine: at, text: 'this line is not tcpdump output\n'.repeat(40 + pick(30)) };
+    case 10: {
+      // the nearest blank line after `at` removed (paragraphs join), or Enter at a line's end
+      const blank = lines.findIndex((line, k) => k >= at && !line.trim());
+      return blank >= 0
+        ? { startLine: blank, endLine: blank + 1, text: '' }
+        : { startLine: at, endLine: Math.min(lines.length, at + 1), text: `${lines[at] ?? ''}\n\n` };
+    }
     case 8:
       // a space typed at the line's start: a packet line's stamp after a space reads as -ttt's
       return { startLine: at, endLine: Math.min(lines.length, at + 1), text: ` ${lines[at] ?? ''}\n` };
@@ -211,7 +226,23 @@ test('edits at the first line, a piece border, inside a -v record and a VXLAN fr
       ['a -v line', { startLine: verbose, endLine: verbose + 1, text: lines[verbose].replace(/\d/, '7') + '\n' }, true],
       ['an inner frame', { startLine: inner, endLine: inner + 1, text: '' }, true],
       ['across a border', { startLine: border - 2, endLine: border + 3, text: '' }, true],
-      ['a blank line', { startLine: border + 2, endLine: border + 2, text: '\n' }, false],
+      // a blank line inside the capture: the paragraph after it still reads as tcpdump, so the block goes on
+      ['a blank line', { startLine: border + 2, endLine: border + 2, text: '\n' }, true],
+      ['a line of spaces', { startLine: border + 2, endLine: border + 3, text: '   \n' }, true],
+      ['a blank line in the head', { startLine: 5, endLine: 5, text: '\n' }, true],
+      ['two blank lines at a border', { startLine: border, endLine: border, text: '\n\n' }, true],
+      // ... a line of prose among the packets too; a paragraph of prose does not
+      [
+        'a blank line, then prose',
+        { startLine: border + 2, endLine: border + 2, text: '\nthis is not tcpdump\n' },
+        true,
+      ],
+      [
+        'prose after a blank line',
+        { startLine: border + 2, endLine: border + 2, text: '\n' + 'no packet here\n'.repeat(60) },
+        false,
+      ],
+      ['a blank last line', { startLine: lines.length - 1, endLine: lines.length, text: '\n' }, false],
     ];
     for (const [what, change, inPieces] of cases) {
       const after = apply(lines, change).join('\n');

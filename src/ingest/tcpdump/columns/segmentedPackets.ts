@@ -74,8 +74,6 @@ export interface CaptureSegment {
   /** Records read (packets, header and trailer lines) and lines not understood. */
   records: number;
   unparsed: Unparsed[];
-  /** Whether a line of the piece is blank (an edit there may change how the document is cut into blocks). */
-  blank: boolean;
   /** Its stamps printed after a space (see ../segments.ts: they may make every piece's times depend on those before). */
   stamps: { first: number; last: number; decreasing: boolean } | undefined;
 }
