@@ -254,15 +254,20 @@ function rebuild(input: {
       if (state.isn === undefined) state.isn = isn;
       else if (isn !== undefined && isn !== state.isn) return 'tuple reused';
     }
-    if (flags === 'S' && !state.sawSyn) {
+    // An echo request and its reply say it for ICMP as a SYN and a SYN-ACK do for TCP (a capture given
+    // first may hold only the reply).
+    const echo = protocol === 'icmp' ? frame.icmp?.type : undefined;
+    const opens = flags === 'S' || echo === 'echo request';
+    const answers = flags === 'S.' || echo === 'echo reply';
+    if (opens && !state.sawSyn) {
       state.leg.from = endpointKey(frame.src?.ip, frame.src?.port);
       state.leg.to = endpointKey(frame.dst?.ip, frame.dst?.port);
-    } else if (flags === 'S.' && !state.sawHandshake) {
+    } else if (answers && !state.sawHandshake) {
       state.leg.from = endpointKey(frame.dst?.ip, frame.dst?.port);
       state.leg.to = endpointKey(frame.src?.ip, frame.src?.port);
     }
-    if (flags === 'S') state.sawSyn = true;
-    if (flags === 'S' || flags === 'S.') state.sawHandshake = true;
+    if (opens) state.sawSyn = true;
+    if (opens || answers) state.sawHandshake = true;
     state.leg.sightings.push({ packet, frame, site, encapsulated });
   }
 
@@ -366,7 +371,9 @@ interface LegState {
   protocol: Connection['protocol'];
   /** The leg's number in the order legs were first seen (its entry in `Links`). */
   index: number;
+  /** A SYN (ICMP: an echo request) was seen: its sender is the client. */
   sawSyn: boolean;
+  /** A SYN or SYN-ACK (ICMP: an echo request or reply) was seen. */
   sawHandshake: boolean;
   /** The client's ISN its first handshake packet carried (see isnOf). */
   isn?: number;
