@@ -41,17 +41,7 @@ export function endpointSilent(ctx: TraceContext, peers: readonly ConnectionSumm
   if (!waited || reply?.step.from !== podActor(pod).id) return [];
   const where = breakAt(ctx.b, reply, 'missing');
   const who = `${pod.name} (${target})`;
-  const mine = peers.filter((peer) => peer.translated === target);
-  const others = peers.filter((peer) => peer.translated !== undefined && peer.translated !== target);
-  const served = others.filter((peer) => peer.outcome === 'closed' || peer.outcome === 'established');
-  const silent = mine.filter((peer) => peer.outcome === 'no-reply');
-  const contrast =
-    served.length > 0
-      ? ` Of the ${peers.length} connections these captures show to the same destination, ` +
-        `${silent.length} went to ${pod.name} and got no reply, and ${served.length} went to ` +
-        `${[...new Set(served.map((peer) => peer.endpoint?.pod ?? peer.translated))].join(', ')} and were served: ` +
-        'the path works; this endpoint does not answer.'
-      : '';
+  const contrast = endpointContrast(peers, { target, pod: pod.name, outcome: 'got no reply' });
   return [
     {
       id: 'endpoint-silent',
@@ -62,7 +52,7 @@ export function endpointSilent(ctx: TraceContext, peers: readonly ConnectionSumm
         'and nothing came back: no SYN-ACK, not even the ' +
         'RST a pod with nothing listening sends. Something inside the pod drops it: its address is ' +
         'not on its eth0, a firewall in its network namespace, or a listener whose accept queue is ' +
-        `full.${contrast}`,
+        `full.${contrast ? ` ${contrast}` : ''}`,
       evidence: linesOf(
         syns.map((sighting) => sighting.packet),
         4,
@@ -74,4 +64,31 @@ export function endpointSilent(ctx: TraceContext, peers: readonly ConnectionSumm
       ...where,
     },
   ];
+}
+
+/**
+ * How the trace's other connections fared, when some went to other endpoints and were served: `Of the
+ * 8 connections … 6 went to X and got no reply, and 2 went to Y and were served: the path works; the
+ * fault is at X.` Empty when none was served elsewhere.
+ */
+export function endpointContrast(
+  peers: readonly ConnectionSummary[],
+  failed: { target: string; pod: string; outcome: string },
+): string {
+  const served = peers.filter(
+    (peer) =>
+      peer.translated !== undefined &&
+      peer.translated !== failed.target &&
+      (peer.outcome === 'closed' || peer.outcome === 'established'),
+  );
+  if (served.length === 0) return '';
+  const mine = peers.filter(
+    (peer) => peer.translated === failed.target && peer.outcome !== 'closed' && peer.outcome !== 'established',
+  );
+  const others = [...new Set(served.map((peer) => peer.endpoint?.pod ?? peer.translated))].join(', ');
+  return (
+    `Of the ${peers.length} connections these captures show to the same destination, ${mine.length} went ` +
+    `to ${failed.pod} and ${failed.outcome}, and ${served.length} went to ${others} and were served: ` +
+    `the path works; the fault is at ${failed.pod}.`
+  );
 }

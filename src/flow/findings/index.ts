@@ -97,7 +97,7 @@ export const FLOW_FINDINGS: readonly FindingCheck[] = [
     ids: ['service-port-missing'],
     find: (ctx, { services, requestedPort }) => servicePortMissing(ctx, services.slice(0, 1), requestedPort),
   },
-  { ids: ['nothing-listening'], find: (ctx) => nothingListening(ctx) },
+  { ids: ['nothing-listening'], find: (ctx, { peers }) => nothingListening(ctx, peers) },
   { ids: ['endpoint-silent'], find: (ctx, { peers }) => endpointSilent(ctx, peers) },
   { ids: ['forward-policy-drop'], find: (ctx) => forwardDrop(ctx) },
   { ids: ['bridge-nf-call-iptables-off'], find: (ctx) => bridgeNfOff(ctx) },

@@ -2,7 +2,8 @@ import { namespacedName, namespaceOf, type ListeningSocket, type Pod } from '../
 import { podActor } from '../actors';
 import type { TraceContext } from '../context';
 import { translatedLeg } from '../correlate/connections';
-import type { Finding } from '../types';
+import type { ConnectionSummary, Finding } from '../types';
+import { endpointContrast } from './endpointSilent';
 import { breakAt, ends, findStep, ipOf, isRst, isSyn, lastStep, linesOf, portOf } from './breaks';
 
 const WILDCARDS = new Set(['*', '0.0.0.0', '::', '[::]', '']);
@@ -12,7 +13,7 @@ const WILDCARDS = new Set(['*', '0.0.0.0', '::', '[::]', '']);
  * SYN with RST (after kube-proxy's DNAT, from the pod's address and the targetPort). What does
  * listen there comes from `ss -ltn` / `netstat -lnt` run in that pod.
  */
-export function nothingListening(ctx: TraceContext): Finding[] {
+export function nothingListening(ctx: TraceContext, peers: readonly ConnectionSummary[] = []): Finding[] {
   const connection = ctx.connection;
   if (!connection || connection.protocol !== 'tcp' || connection.outcome !== 'refused') return [];
   const target = (translatedLeg(connection) ?? connection.original).to;
@@ -45,6 +46,7 @@ export function nothingListening(ctx: TraceContext): Finding[] {
     ),
   );
   const who = pod ? `${pod.name} (${target})` : target;
+  const contrast = endpointContrast(peers, { target, pod: pod?.name ?? target, outcome: 'were refused' });
   const listening = onPort.length
     ? 'it listens on ' +
       `${onPort.map((listeningSocket) => `${listeningSocket.address}:${listeningSocket.port}`).join(', ')} ` +
@@ -73,7 +75,8 @@ export function nothingListening(ctx: TraceContext): Finding[] {
       title: `Nothing listens on ${target}`,
       message:
         `The SYN reached ${who}${rule ? ` after kube-proxy's DNAT` : ''} and the pod's kernel ` +
-        `answered RST: ${listening}. The client sees "connection refused".${serviceNote}`,
+        `answered RST: ${listening}. The client sees "connection refused".${serviceNote}` +
+        (contrast ? ` ${contrast}` : ''),
       evidence: [...evidence, ...(service?.evidence ?? [])],
       fix,
       ...where,
