@@ -275,18 +275,33 @@ function connectionTargets(
   else add(dst.ip, spec.port);
   if (!targets.size && !addresses.size) return undefined;
   const wantedProtocol = spec.protocol?.toLowerCase();
+  let nodePorts: Set<string> | undefined;
   return (connection) => {
     if (wantedProtocol && connection.protocol !== wantedProtocol) return false;
     // DNS exchanges belong to the DNS phase, not to the flow's connections (unless port 53 was asked for).
     if (connection.protocol === 'udp' && connection.original.sightings[0]?.frame.dns && spec.port !== 53) return false;
     const connectionClient = ipOf(connection.client);
     if (clientIps ? !clientIps.has(connectionClient) : clientIp && connectionClient !== clientIp) return false;
-    // Where the client sent it: the original leg (its DNATed form when the capture missed the client's
-    // side). A NodePort's reply can show the DNATed form too (client → pod, at `cni0 In`): that
-    // connection was addressed to the NodePort, not to this destination.
+    // Where the client sent it: the original leg and its DNATed forms (a masqueraded leg has another
+    // sender); the DNATed form names the Service's pods even when the ClusterIP the client addressed is
+    // not the one the manifests give. A connection addressed to a node's NodePort is that NodePort's,
+    // although its reply can show a DNATed form (client → pod, at `cni0 In`).
     const original = connection.original.to;
-    return targets.has(original) || addresses.has(ipOf(original));
+    if (targets.has(original) || addresses.has(ipOf(original))) return true;
+    if (!nodePortSvc && (nodePorts ??= nodePortEnds(model)).has(original)) return false;
+    return connection.legs
+      .filter((leg) => ipOf(leg.from) === connectionClient)
+      .some((leg) => targets.has(leg.to) || addresses.has(ipOf(leg.to)));
   };
+}
+
+/** `ip:port` of every NodePort on every node's address. */
+function nodePortEnds(model: ClusterModel): Set<string> {
+  const ends = new Set<string>();
+  const addresses = model.nodes.flatMap((node) => [node.internalIP, node.externalIP]).filter((ip) => ip !== undefined);
+  for (const svc of model.services)
+    for (const port of svc.ports) if (port.nodePort) for (const ip of addresses) ends.add(`${ip}:${port.nodePort}`);
+  return ends;
 }
 
 /**
