@@ -15,7 +15,7 @@ import {
   type PersistedState,
   type ViewState,
 } from '../src/protocol/messages';
-import { drawDiagram, preloadMermaid, type Drawn } from './diagram';
+import { drawDiagram, warmUpMermaid, type Drawn } from './diagram';
 import { byId, h } from './dom';
 import { problemView, sidePanel } from './lists';
 import { mermaidTheme, themeKind, watchTheme } from './theme';
@@ -309,5 +309,5 @@ watchTheme(() => {
 });
 
 post({ type: 'ready' });
-// the flows may come much later (the panel opens while its trace runs): load Mermaid meanwhile
-preloadMermaid();
+// the flows may come much later (the panel opens while its trace runs): ready Mermaid meanwhile
+warmUpMermaid(mermaidTheme());
