@@ -86,7 +86,25 @@ async function timeShow(
 
 const median = (xs: number[]) => [...xs].sort((first, second) => first - second)[Math.floor(xs.length / 2)];
 
+/**
+ * The first draw of a panel opened while its trace runs (the parse worker's: a second or more on a
+ * large capture): the panel waits `openMs` before the flows arrive.
+ */
+async function firstDrawAfter(webviewDir: string, openMs: number): Promise<void> {
+  const panel = await openPanel({ webviewDir });
+  try {
+    await new Promise((resolve) => setTimeout(resolve, openMs));
+    const first = await timeShow(panel, show({ flows: [flowOfSteps(35)], unresolved: [] }));
+    console.log(
+      `first draw of 35 steps, the panel open ${openMs} ms before: ${first.wall.toFixed(0)} ms (${first.state})`,
+    );
+  } finally {
+    await panel.close();
+  }
+}
+
 async function timings(webviewDir: string): Promise<void> {
+  for (let run = 0; run < 3; run++) await firstDrawAfter(webviewDir, 1500);
   const panel = await openPanel({ webviewDir });
   try {
     const cold = await timeShow(panel, show({ flows: [flowOfSteps(10)], unresolved: [] }));

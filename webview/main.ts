@@ -15,7 +15,7 @@ import {
   type PersistedState,
   type ViewState,
 } from '../src/protocol/messages';
-import { drawDiagram, preloadMermaid, type Drawn } from './diagram';
+import { drawDiagram, warmUpMermaid, type Drawn } from './diagram';
 import { byId, h } from './dom';
 import { problemView, sidePanel } from './lists';
 import { mermaidTheme, themeKind, watchTheme } from './theme';
@@ -197,12 +197,14 @@ async function drawCurrent(): Promise<void> {
     if (mine !== generation) return;
     drawn = result;
     // First view: the whole width if its text stays readable, else the readable minimum and scroll.
-    setZoom(ui.zoom > 0 ? ui.zoom : Math.min(1, readableFitZoom(result, host)));
+    setZoom(ui.zoom > 0 ? ui.zoom : Math.min(1, readableFitZoom(result, host)), false);
     requestAnimationFrame(() => {
       if (mine !== generation) return;
       const ms = performance.now() - started;
       setAppState('rendered', ms);
       post({ type: 'rendered', ms, steps: view.messageSteps.length });
+      // saved once drawn: the state holds the whole trace (1 MB of JSON for 20 flows of a large capture)
+      saveState();
     });
   } catch (e) {
     if (mine !== generation) return;
@@ -219,12 +221,14 @@ async function drawCurrent(): Promise<void> {
     );
     setAppState('error');
     post({ type: 'error', message });
+    saveState();
   } finally {
     host.removeAttribute('aria-busy');
   }
 }
 
-function setZoom(zoom: number): void {
+/** Zooms the drawing to `zoom`; `save`: keep the view in the panel's state (the draw saves it once drawn). */
+function setZoom(zoom: number, save = true): void {
   ui.zoom = clampZoom(zoom);
   byId('zoom-level').textContent = `${Math.round(ui.zoom * 100)}%`;
   if (drawn) {
@@ -232,7 +236,7 @@ function setZoom(zoom: number): void {
     drawn.svg.style.width = `${drawn.width * ui.zoom}px`;
     drawn.svg.style.height = `${drawn.height * ui.zoom}px`;
   }
-  saveState();
+  if (save) saveState();
 }
 
 function selectStep(index: number, reveal: boolean): void {
@@ -300,7 +304,8 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
   const saved = message.state.ui;
   const flow = payload.flows[saved?.flow ?? 0];
   ui = saved && flow && saved.phase < flow.diagrams.length ? { ...saved } : { flow: 0, phase: 0, zoom: 0 };
-  saveState();
+  // a flow to draw saves the state once drawn (its JSON would delay the draw)
+  if (!currentFlow()) saveState();
   showFlow();
 });
 
@@ -309,5 +314,5 @@ watchTheme(() => {
 });
 
 post({ type: 'ready' });
-// the flows may come much later (the panel opens while its trace runs): load Mermaid meanwhile
-preloadMermaid();
+// the flows may come much later (the panel opens while its trace runs): ready Mermaid meanwhile
+warmUpMermaid(mermaidTheme());

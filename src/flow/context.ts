@@ -36,6 +36,11 @@ export interface TraceContext {
   /** The capture site (node, interfaces, time) of each packet read from a capture. */
   siteOf: PacketSites;
   sites: readonly CaptureSite[];
+  /**
+   * Every connection rebuilt in `allPackets`, when the trace rebuilt them (the DNS phase finds the
+   * client's exchanges among them).
+   */
+  connections?: readonly Connection[];
   /** The connection this flow walks; undefined when no capture shows one (the flow is configured or predicted). */
   connection?: Connection;
   /** The conntrack entries it may cite when other connections used its tuple (conntrackOwners); else all. */

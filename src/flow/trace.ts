@@ -147,6 +147,7 @@ export function trace(input: ClusterModel, from: string, to: string, options: Tr
       allPackets: sited.packets,
       siteOf: sited.siteOf,
       sites: sited.sites,
+      ...(wanted ? { connections: rebuilt.every } : {}),
       connection,
       conntrack: conntrackOf(connection),
       corr: connectionCorrelation(own, allCorr, model),

@@ -14,6 +14,11 @@ export interface PacketTable {
   packet(i: number): Packet;
   /** All packets, in order (builds those not built yet). */
   all(): Packet[];
+  /**
+   * The packets of `rows` (ascending), the objects `packet` gives, read in one walk: for a table
+   * whose `packet` must first find where a row is (a capture in pieces), none elsewhere.
+   */
+  packetsOf?(rows: readonly number[]): Packet[];
   /** 1-based line where packet `i` starts (its evidence line), without building it. */
   lineOf(i: number): number;
   /**

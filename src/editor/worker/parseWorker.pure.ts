@@ -299,13 +299,22 @@ async function answer(
       const facts = request.parts ? held.factsOf(request.parts) : [unpackFacts(request.facts)];
       const pasted = request.paste !== undefined && paste?.uri === request.paste ? paste.facts : NO_FACTS;
       const versions = (request.parts ?? []).map((part) => ('held' in part ? held.versionOf(part.held) : '')).join();
+      const started = performance.now();
       const { model, cache } = tracedModel([...facts, pasted], versions);
+      const modelled = performance.now();
       progress(`tracing ${request.from} → ${request.to}`, 20);
       try {
         const options = { cache, ...(request.connection !== undefined ? { connection: request.connection } : {}) };
         const result = cappedProofs(trace(model, request.from, request.to, options));
+        const traced = performance.now();
         progress('drawing the flows', 70);
-        post({ id: request.id, kind: 'trace', value: { kind: 'traced', result, payload: panelPayload(result) } });
+        const payload = panelPayload(result);
+        const timings = {
+          modelMs: Math.round(modelled - started),
+          traceMs: Math.round(traced - modelled),
+          payloadMs: Math.round(performance.now() - traced),
+        };
+        post({ id: request.id, kind: 'trace', value: { kind: 'traced', result, payload, timings } });
       } catch (e) {
         if (!(e instanceof UnknownTargetError)) throw e;
         post({

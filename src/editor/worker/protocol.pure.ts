@@ -136,9 +136,18 @@ export interface AnalyzedPaste {
   parseMs: number;
 }
 
+/** Where a trace's time went in the worker (the extension's log prints it): milliseconds of each part. */
+export interface TraceTimings {
+  /** Building the model of the sources (0 when the last trace's is kept). */
+  modelMs: number;
+  traceMs: number;
+  /** The panel's payload (Mermaid text of every flow and phase). */
+  payloadMs: number;
+}
+
 export type TraceAnswer =
   /** `payload`: what the diagram panel sends its webview, built in the worker (see panelPayload.pure.ts). */
-  | { kind: 'traced'; result: TraceResult; payload: BuiltPayload }
+  | { kind: 'traced'; result: TraceResult; payload: BuiltPayload; timings?: TraceTimings }
   | { kind: 'unknown'; role: 'source' | 'destination'; text: string; suggestions: string[] };
 
 export type WorkerResponse =

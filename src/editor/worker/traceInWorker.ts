@@ -6,7 +6,18 @@ import type { Fact } from '../../model';
 import { WorkerCancelled } from './workerClient.pure';
 import { withPayload } from '../diagram/panelPayload.pure';
 import { withWorkerProgress } from './parseInWorker';
-import type { WorkerPart } from './protocol.pure';
+import type { TraceTimings, WorkerPart } from './protocol.pure';
+
+/** Where the time of traces run in the worker went, for the log (see timingsOf). */
+const timings = new WeakMap<TraceResult, TraceTimings & { answeredMs: number }>();
+
+/** How long the worker took on `result` and the parts of that time, as the log prints it; undefined for other results. */
+export function timingsOf(result: TraceResult): string | undefined {
+  const known = timings.get(result);
+  if (!known) return undefined;
+  const { answeredMs, modelMs, traceMs, payloadMs } = known;
+  return `answered in ${answeredMs} ms (in the worker: model ${modelMs} ms, trace ${traceMs} ms, payload ${payloadMs} ms)`;
+}
 
 /**
  * Traces FROM → TO in the parse worker on `facts` (copied to it) or `parts` (the workspace's
@@ -25,6 +36,7 @@ export async function traceInWorker(
     connection?: number;
   },
 ): Promise<TraceResult> {
+  const asked = performance.now();
   const answer = await withWorkerProgress(
     context,
     vscode.l10n.t('Kube Packet Path: tracing {0} → {1}', request.from, request.to),
@@ -47,5 +59,7 @@ export async function traceInWorker(
   );
   if (!answer) throw new WorkerCancelled();
   if (answer.kind === 'unknown') throw new UnknownTargetError(answer.role, answer.text, answer.suggestions);
+  if (answer.timings)
+    timings.set(answer.result, { ...answer.timings, answeredMs: Math.round(performance.now() - asked) });
   return withPayload(answer.result, answer.payload);
 }

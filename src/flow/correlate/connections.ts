@@ -158,7 +158,7 @@ class LinkIndex {
  */
 export function reconstructConnections(
   packets: readonly Packet[],
-  siteOf: PacketSites = new Map<Packet, CaptureSite>(),
+  siteOf?: PacketSites,
   addressed?: (endpoint: string) => boolean,
 ): Connection[] {
   const rebuilt = rebuild({ packets, siteOf, addressed });
@@ -169,8 +169,12 @@ export function reconstructConnections(
   return rebuild({ packets, siteOf, addressed, reuse }) as Connection[];
 }
 
-/** The sites of `packets` by position: a SitedPackets list's own (no lookup per packet), else by packet. */
-function sitesAt(packets: readonly Packet[], siteOf: PacketSites): (position: number) => CaptureSite | undefined {
+/**
+ * The sites of `packets` by position: a SitedPackets list's own (no lookup per packet), else by packet;
+ * none without `siteOf` (no lookup at all: a lookup in a map gives each packet an identity hash).
+ */
+function sitesAt(packets: readonly Packet[], siteOf?: PacketSites): (position: number) => CaptureSite | undefined {
+  if (!siteOf) return () => undefined;
   const byPosition = siteOf instanceof SitesOfList && siteOf.packets === packets ? siteOf : undefined;
   return byPosition ? (position) => byPosition.at(position) : (position) => siteOf.get(packets[position]);
 }
@@ -181,7 +185,7 @@ function sitesAt(packets: readonly Packet[], siteOf: PacketSites): (position: nu
  */
 function rebuild(input: {
   packets: readonly Packet[];
-  siteOf: PacketSites;
+  siteOf?: PacketSites;
   addressed?: (endpoint: string) => boolean;
   reuse?: TupleReuse;
 }): Connection[] | 'tuple reused' {
@@ -434,6 +438,31 @@ function inTimeOrder(sightings: Sighting[]): Sighting[] {
       (sighting, other) => (packetTime(sighting.packet) ?? Infinity) - (packetTime(other.packet) ?? Infinity),
     );
   return sightings;
+}
+
+/**
+ * The connections of `packets` as reconstructConnections(packets) groups them, taken from `rebuilt`
+ * when it can: the connections rebuilt in a list that holds `packets` among others (in the same
+ * order), given when the caller has them. They are the same connections when every packet of
+ * `packets` is in one of them and none of them holds another packet (other packets can only join
+ * legs together, never split them); else `packets` are rebuilt on their own. Each has the same
+ * sightings in the same order and the same start and end; the legs, original and outcome are those
+ * read with the other packets, and the sightings keep their sites.
+ */
+export function connectionsAmong(packets: readonly Packet[], rebuilt?: readonly Connection[]): Connection[] {
+  if (!rebuilt) return reconstructConnections(packets);
+  const wanted = new Set(packets);
+  const among: Connection[] = [];
+  let sightings = 0;
+  for (const connection of rebuilt) {
+    let inside = 0;
+    for (const sighting of connection.sightings) if (wanted.has(sighting.packet)) inside++;
+    if (inside === 0) continue;
+    if (inside !== connection.sightings.length) return reconstructConnections(packets);
+    among.push(connection);
+    sightings += inside;
+  }
+  return sightings === packets.length ? among : reconstructConnections(packets);
 }
 
 /** The destination after DNAT: a leg that keeps the client's address and port but goes elsewhere. */

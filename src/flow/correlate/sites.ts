@@ -240,13 +240,8 @@ export function sitedPackets(model: ClusterModel, addresses: ReadonlySet<string>
   model.captures.forEach((capture, index) => {
     const table = capture.packets;
     const rows = ips ? table.touching(ips) : Array.from({ length: table.size }, (_, k) => k);
-    // built in one pass that also tells whether any packet has an interface
-    const mine = new Array<Packet>(rows.length);
-    let anyInterfaceColumn = false;
-    for (let position = 0; position < rows.length; position++) {
-      const packet = (mine[position] = table.packet(rows[position]));
-      if (packet.interface !== undefined) anyInterfaceColumn = true;
-    }
+    const mine = table.packetsOf ? table.packetsOf(rows) : rows.map((row) => table.packet(row));
+    const anyInterfaceColumn = mine.some((packet) => packet.interface !== undefined);
     const command = capture.command ?? '';
     const site: CaptureSite = {
       index,

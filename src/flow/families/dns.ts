@@ -9,7 +9,7 @@ import {
 } from '../../model';
 import { dnsActor, podActor } from '../actors';
 import { capturedOn, nodeOf, withPackets, type TraceContext } from '../context';
-import { connectionPackets, reconstructConnections } from '../correlate/connections';
+import { connectionPackets, connectionsAmong } from '../correlate/connections';
 import { dnsQuestions, printedQuestion, type DnsQuestion } from '../correlate/dnsQuestions';
 import { resolverOf } from '../resolve';
 import { podByIp } from './endpoints';
@@ -94,8 +94,10 @@ function allClientExchanges(ctx: TraceContext, clientIp: string): DnsExchange[] 
   const question = (frame: Packet): DnsQuestion | undefined =>
     printedQuestion(frame) ?? (paired ??= dnsQuestions(mine))(frame);
   const out: DnsExchange[] = [];
-  // An exchange keeps its packets and start, not where they were captured: no sites to look up.
-  for (const exchange of reconstructConnections(mine)) {
+  // An exchange keeps its packets and start, not where they were captured: no sites to look up. The
+  // trace's own connections hold them when it rebuilt them (a 400,000-line capture's 104,000 DNS lines
+  // were rebuilt again here: 150–600 ms).
+  for (const exchange of connectionsAmong(mine, ctx.connections)) {
     let asked: DnsQuestion | undefined;
     for (const sighting of exchange.sightings) if ((asked = question(sighting.frame))) break;
     if (asked) out.push({ name: norm(asked.name), packets: connectionPackets(exchange), start: exchange.start });

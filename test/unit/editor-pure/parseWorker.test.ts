@@ -70,6 +70,10 @@ test('a paste analyzed in the worker lists its blocks and flows, and traces one 
     assert.equal(traced.kind, 'trace');
     if (traced.kind !== 'trace' || traced.value.kind !== 'traced') assert.fail('traced');
     assert.ok(traced.value.result.flows.length > 0);
+    // where the worker's time went, for the extension's log: whole milliseconds of each part
+    const timings = traced.value.timings;
+    assert.ok(timings, 'the answer says where the time went');
+    for (const ms of [timings.modelMs, timings.traceMs, timings.payloadMs]) assert.ok(Number.isInteger(ms) && ms >= 0);
     const unknown = await client.request({ kind: 'trace', from: 'nothing-here', to: flow.to, facts: { facts: [] } });
     assert.equal(unknown.kind === 'trace' && unknown.value.kind, 'unknown');
   } finally {

@@ -4,7 +4,8 @@
 // connections rebuilt with the parser's shared endpoint objects (as against packets each with its own),
 // and the search-list finding's NXDOMAIN answers read only as far as the first it cites; same-packet
 // groups keyed when first compared and read as they close, connection summaries sharing the DNAT
-// chains they found. The same on a large capture made from the A.2 run's (its packets repeated).
+// chains they found, a client's DNS exchanges found among the connections of all packets. The same on
+// a large capture made from the A.2 run's (its packets repeated).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -16,7 +17,7 @@ import { samePacketKey } from '../../../src/flow/correlate/packetKey';
 import { summarizeConnection } from '../../../src/flow/connectionSummary';
 import { modelOf } from '../../support/modelOf';
 import { correlate, correlateOptionsOf, sharedCorrelation } from '../../../src/flow/correlate/correlate';
-import { reconstructConnections, type Connection } from '../../../src/flow/correlate/connections';
+import { connectionsAmong, reconstructConnections, type Connection } from '../../../src/flow/correlate/connections';
 import { sitedPackets, SitesOfList, type CaptureSite } from '../../../src/flow/correlate/sites';
 import { dnsQuestions } from '../../../src/flow/correlate/dnsQuestions';
 import type { TraceContext } from '../../../src/flow/context';
@@ -64,6 +65,47 @@ test('lab runs: every run has captures to check', () => {
   assert.ok(runs.length >= 15, runs.join(' '));
   assert.ok(runs.every((run) => labModel(run).captures.length > 0 || run.startsWith('a')));
 });
+
+/**
+ * A client's DNS exchanges as the DNS phase reads them (families/dns.ts): rebuilt from its own DNS
+ * packets, and found among `every` connection of all packets; the same sightings (packets by their
+ * place in `packets`) in the same order, the same times. How many clients were found among `every`.
+ */
+function checkDnsExchanges(run: string, packets: readonly Packet[], every: readonly Connection[]): number {
+  const position = new Map(packets.map((packet, index) => [packet, index]));
+  const exchangeShape = (connection: Connection) => ({
+    start: connection.start,
+    end: connection.end,
+    sightings: connection.sightings.map((sighting) => [
+      position.get(sighting.packet),
+      sighting.frame === sighting.packet,
+      sighting.encapsulated,
+    ]),
+  });
+  const dnsFrame = (packet: Packet) => (packet.inner?.dns ? packet.inner : packet);
+  const clients = new Set(
+    packets.map(dnsFrame).flatMap((frame) => (frame.dns && !frame.dns.response && frame.src ? [frame.src.ip] : [])),
+  );
+  let found = 0;
+  for (const client of clients) {
+    const mine = packets.filter((packet) => {
+      const frame = dnsFrame(packet);
+      return frame.dns !== undefined && (frame.dns.response ? frame.dst?.ip : frame.src?.ip) === client;
+    });
+    const among = connectionsAmong(mine, every);
+    assert.deepEqual(among.map(exchangeShape), reconstructConnections(mine).map(exchangeShape), `${run}: ${client}`);
+    if (among.length > 0 && among.every((connection) => every.includes(connection))) found++;
+    // Part of a connection's packets: no connection of `every` holds just them, so they are rebuilt alone.
+    const [first] = among;
+    if (first && first.sightings.length > 1) {
+      const part = mine.filter((packet) => packet !== first.sightings[0].packet);
+      const rebuilt = connectionsAmong(part, every);
+      assert.deepEqual(rebuilt.map(exchangeShape), reconstructConnections(part).map(exchangeShape), run);
+      assert.ok(!rebuilt.some((connection) => every.includes(connection)), `${run}: ${client} rebuilt alone`);
+    }
+  }
+  return found;
+}
 
 /** The shortcuts against the plain ways on every packet of `model` (named `run` in messages). */
 function checkShortcuts(run: string, model: ClusterModel): void {
@@ -116,6 +158,9 @@ function checkShortcuts(run: string, model: ClusterModel): void {
 
   // Summaries sharing the DNAT chains found: what each gives alone.
   const connections = reconstructConnections(sited.packets, sited.siteOf);
+  const dnsClients = checkDnsExchanges(run, sited.packets, connections);
+  if (run === 'large A.2' || run === 'a2-pod-to-service')
+    assert.ok(dnsClients > 0, `${run}: exchanges found among all`);
   const chains = new Map<string, string | undefined>();
   assert.deepEqual(
     connections.map((connection, index) => summarizeConnection(model, connection, index, { chains })),

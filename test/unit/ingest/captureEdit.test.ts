@@ -135,6 +135,17 @@ test('a large capture cut into pieces (windows on its table, or read piece by pi
       for (const near of [0, 37, 200, table.size - 1])
         assert.deepEqual(table.onInterface('eth1', near, 25), whole.onInterface('eth1', near, 25), `near ${near}`);
       assert.equal(table.packet(100), table.packet(100), 'a row gives the same object every time');
+      // many rows at once (a trace's): the objects `packet` gives, rows of one piece, the next, far apart
+      const every = Array.from({ length: table.size }, (_, row) => row);
+      const sparse = every.filter((row) => row % 13 === 0 || row % 7 === 1);
+      for (const rows of [every, sparse, [0, table.size - 1], [table.size - 1], []]) {
+        const packets = table.packetsOf(rows);
+        assert.equal(packets.length, rows.length);
+        assert.ok(
+          packets.every((packet, k) => packet === table.packet(rows[k])),
+          `rows ${rows.slice(0, 5).join(' ')}`,
+        );
+      }
     }
     assert.equal(windows.packet(100), whole.packet(100), 'a window gives the packets of the table');
     assert.deepEqual(

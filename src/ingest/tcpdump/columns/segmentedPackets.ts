@@ -174,6 +174,26 @@ export class SegmentedPackets implements PacketTable {
     return piece.packet(row);
   }
 
+  /**
+   * See PacketTable.packetsOf: the pieces walked along the rows, a row of the piece of the one before
+   * or of the next found without a search (a trace reads 400,000 rows of 400 pieces).
+   */
+  packetsOf(rows: readonly number[]): Packet[] {
+    const out = new Array<Packet>(rows.length);
+    const starts = this.starts;
+    let at = 0;
+    for (let k = 0; k < rows.length; k++) {
+      const index = rows[k];
+      if (index < starts[at] || index >= starts[at + 1])
+        at =
+          at + 1 < this.pieces.length && index >= starts[at + 1] && index < starts[at + 2]
+            ? at + 1
+            : partitionPoint(this.pieces.length, (piece) => starts[piece + 1] <= index);
+      out[k] = this.pieces[at].table.packet(index - starts[at]);
+    }
+    return out;
+  }
+
   all(): Packet[] {
     const out: Packet[] = [];
     for (const piece of this.pieces) for (let row = 0; row < piece.table.size; row++) out.push(piece.table.packet(row));
