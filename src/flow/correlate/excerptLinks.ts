@@ -16,20 +16,21 @@ export interface UnopenedLeg {
  *
  * NAT rewrites addresses and ports only. A packet and its NAT version share flags, relative
  * numbers (each tcpdump counts a tuple from the first packet it saw of it: the SYN, when it saw the
- * connection open; a capture that began later counts from elsewhere and matches nothing), length
- * and the TCP timestamp option (`TS val … ecr …`: the sender's millisecond clock plus an offset),
- * and are printed within `SAME_PACKET_WITHIN` seconds of each other (captures on one node share a
- * clock; nodes' clocks further apart than that leave their forms unpaired). Their ends differ as NAT makes
- * them differ: each end is kept or moved to another address (DNAT moves the server's, SNAT the
- * client's, a NodePort both); an end that kept its address but changed its port is another
- * connection from the same client.
+ * connection open), length and the TCP timestamp option (`TS val … ecr …`: the sender's millisecond
+ * clock plus an offset), and are printed within `SAME_PACKET_WITHIN` seconds of each other (captures
+ * on one node share a clock; nodes' clocks further apart than that leave their forms unpaired). A
+ * capture that began while the connection ran counts each form from another packet: flags, length
+ * and timestamps alone then match them. Their ends differ as NAT makes them differ: each end is kept
+ * or moved to another address (DNAT moves the server's, SNAT the client's, a NodePort both); an end
+ * that kept its address but changed its port is another connection from the same client.
  *
- * Two legs are paired when some packet carries exactly that in those two legs and no
- * other, with such ends, and neither leg is so paired with a third: equal packets of concurrent
- * connections (a burst of equal requests under clock-only timestamps, sent in one millisecond) name
- * no one. Packets without the timestamp option (`net.ipv4.tcp_timestamps=0`) pair only a DNAT's
- * two forms: one end kept, the other moved from an address a client addresses (a ClusterIP or a
- * NodePort, as `addressed` says) to another.
+ * The legs that hold one such print (two, or three: a NodePort reply's form between the two) are
+ * linked when every two of them differ so, unless a leg's partners are not all partners of each
+ * other: equal packets of concurrent connections (a burst of equal requests under clock-only
+ * timestamps, sent in one millisecond) name no one. Packets without the timestamp option
+ * (`net.ipv4.tcp_timestamps=0`) pair only a DNAT's two forms, keyed by the end it keeps: one end
+ * kept, the other moved from an address a client addresses (a ClusterIP or a NodePort, as
+ * `addressed` says) to another.
  */
 export function excerptLinks(legs: readonly UnopenedLeg[], addressed?: (endpoint: string) => boolean): ExcerptLink[] {
   const byPrint = new Map<string, PrintedIn[]>();

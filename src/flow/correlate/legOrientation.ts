@@ -11,10 +11,10 @@ export interface OrientableLeg {
  * its first packet, and a capture that started while the connection ran (or an excerpt of one)
  * shows a reply first as often as a request.
  *
- * Each leg is turned by what says most, in this order: an end the client addressed
- * (a ClusterIP or NodePort, as `addressed` says), when the other end is not one, is the server's; a leg linked to an oriented one
- * (`links`: one packet's sender in each leg is the same end of the connection); last, an ephemeral
- * port (32768–60999, Linux's default range) on one end only is the client's.
+ * Each leg is turned by what says most, in this order: an end the client addressed (a ClusterIP or
+ * NodePort, as `addressed` says), when the other end is not one, is the server's; a leg linked to an
+ * oriented one (`links`: one packet's sender in each leg is the same end of the connection); last, an
+ * ephemeral port (32768–60999, Linux's default range) on one end only is the client's.
  */
 export function orientLegs(
   legs: readonly OrientableLeg[],

@@ -41,6 +41,7 @@ export function endpointSilent(ctx: TraceContext, peers: readonly ConnectionSumm
   if (!waited || reply?.step.from !== podActor(pod).id) return [];
   const where = breakAt(ctx.b, reply, 'missing');
   const who = `${pod.name} (${target})`;
+  const times = syns.length === 1 ? 'once' : `${syns.length} times (the client retried)`;
   const contrast = endpointContrast(peers, { target, pod: pod.name, outcome: 'got no reply' });
   return [
     {
@@ -48,7 +49,7 @@ export function endpointSilent(ctx: TraceContext, peers: readonly ConnectionSumm
       severity: 'error',
       title: `${pod.name} got the SYN and never answered`,
       message:
-        `${veth} handed the SYN to ${who} ${syns.length === 1 ? 'once' : `${syns.length} times (the client retried)`} ` +
+        `${veth} handed the SYN to ${who} ${times} ` +
         'and nothing came back: no SYN-ACK, not even the ' +
         'RST a pod with nothing listening sends. Something inside the pod drops it: its address is ' +
         'not on its eth0, a firewall in its network namespace, or a listener whose accept queue is ' +
