@@ -19,7 +19,7 @@ import { pickPort } from './families/service';
 import { findingsAbout } from './findings';
 import { nameWasAsked, traceUnresolvedName } from './nameTrace';
 import { parseDst, resolveTarget, resolverOf, UnknownTargetError, type Target } from './resolve';
-import { TraceCache, type RebuiltConnections } from './traceCache';
+import { nodePortEnds, TraceCache, type RebuiltConnections } from './traceCache';
 import type { ConnectionSummary, FlowFamily, TraceResult } from './types';
 
 export interface TraceOptions {
@@ -294,15 +294,6 @@ function connectionTargets(
       .filter((leg) => ipOf(leg.from) === connectionClient)
       .some((leg) => targets.has(leg.to) || addresses.has(ipOf(leg.to)));
   };
-}
-
-/** `ip:port` of every NodePort on every node's address. */
-function nodePortEnds(model: ClusterModel): Set<string> {
-  const ends = new Set<string>();
-  const addresses = model.nodes.flatMap((node) => [node.internalIP, node.externalIP]).filter((ip) => ip !== undefined);
-  for (const svc of model.services)
-    for (const port of svc.ports) if (port.nodePort) for (const ip of addresses) ends.add(`${ip}:${port.nodePort}`);
-  return ends;
 }
 
 /**

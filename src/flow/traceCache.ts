@@ -90,6 +90,15 @@ export class TraceCache {
   }
 }
 
+/** `ip:port` of every NodePort on every node's address. */
+export function nodePortEnds(model: ClusterModel): Set<string> {
+  const ends = new Set<string>();
+  const addresses = model.nodes.flatMap((node) => [node.internalIP, node.externalIP]).filter((ip) => ip !== undefined);
+  for (const svc of model.services)
+    for (const port of svc.ports) if (port.nodePort) for (const ip of addresses) ends.add(`${ip}:${port.nodePort}`);
+  return ends;
+}
+
 /**
  * The `ip:port` ends a client addresses and NAT rewrites: every Service ClusterIP and port, every
  * node address with a NodePort, every address and port a kube-proxy rule matches before a DNAT;
@@ -97,16 +106,11 @@ export class TraceCache {
  * the form the client sent to even when only a DNATed copy of its first packet was captured).
  */
 function addressedEnds(model: ClusterModel, packets: readonly Packet[]): (endpoint: string) => boolean {
-  const ends = new Set<string>();
-  const nodeAddresses = model.nodes
-    .flatMap((node) => [node.internalIP, node.externalIP])
-    .filter((ip) => ip !== undefined);
+  const ends = nodePortEnds(model);
   for (const svc of model.services)
-    for (const port of svc.ports) {
+    for (const port of svc.ports)
       for (const ip of [svc.clusterIP, ...(svc.clusterIPs ?? [])])
         if (ip && ip !== 'None') ends.add(`${ip}:${port.port}`);
-      if (port.nodePort) for (const ip of nodeAddresses) ends.add(`${ip}:${port.nodePort}`);
-    }
   for (const rule of model.all('NatRule'))
     if (
       rule.destination &&

@@ -4,7 +4,7 @@ import type { TraceContext } from '../context';
 import { packetTime } from '../correlate/packetKey';
 import { translatedLeg } from '../correlate/connections';
 import type { ConnectionSummary, Finding } from '../types';
-import { breakAt, ends, findStep, firstMissing, isSyn, linesOf } from './breaks';
+import { breakAt, ends, findStep, firstMissing, ipOf, isSyn, linesOf } from './breaks';
 
 /**
  * The SYN was delivered to the endpoint pod (its host-side veth sent it in, the capture there kept
@@ -17,17 +17,15 @@ export function endpointSilent(ctx: TraceContext, peers: readonly ConnectionSumm
   const connection = ctx.connection;
   if (!connection || connection.protocol !== 'tcp' || connection.outcome !== 'no-reply') return [];
   const target = (translatedLeg(connection) ?? connection.original).to;
-  const owner = ctx.model.byIp(target.slice(0, target.lastIndexOf(':'))).find((candidate) => candidate.role === 'pod');
+  const owner = ctx.model.byIp(ipOf(target)).find((candidate) => candidate.role === 'pod');
   const pod: Pod | undefined = owner?.role === 'pod' ? owner.pod : undefined;
   if (!pod) return [];
   const delivered = findStep(ctx.b, (step) => step.to === podActor(pod).id && step.status === 'observed', 'connect');
   if (!delivered) return [];
   // the SYNs its host-side veth sent in (the delivery step was observed from one of them)
-  const veth = delivered.step.from.startsWith('veth:')
-    ? delivered.step.from.slice(delivered.step.from.indexOf('/') + 1)
-    : '';
+  const veth = delivered.step.from.startsWith('veth:') ? ctx.b.actorName(delivered.step.from) : undefined;
   const syns = connection.sightings.filter(
-    (sighting) => isSyn(sighting) && ends(sighting).to === target && sighting.packet.interface === veth,
+    (sighting) => veth && isSyn(sighting) && ends(sighting).to === target && sighting.packet.interface === veth,
   );
   if (syns.length === 0) return [];
   const last = syns[syns.length - 1];
