@@ -128,6 +128,9 @@ class PieceRowList implements RowList {
   }
 }
 
+/** The key an address set's rows are kept under (see touching): its addresses, sorted. */
+const touchingKey = (ips: ReadonlySet<string>): string => [...ips].sort().join(' ');
+
 /** Per piece, the rows touching an address set (by key) that were asked for last. */
 const TOUCHING_CACHED = 4;
 
@@ -163,9 +166,14 @@ export class SegmentedPackets implements PacketTable {
     this.starts = starts;
   }
 
+  /** The number of the piece holding row `index` (the number of pieces past the last row). */
+  private pieceIndex(index: number): number {
+    return partitionPoint(this.pieces.length, (k) => this.starts[k + 1] <= index);
+  }
+
   /** The piece holding row `index`, and the row within it. */
   private find(index: number): { piece: PieceRows; row: number } {
-    const at = partitionPoint(this.pieces.length, (k) => this.starts[k + 1] <= index);
+    const at = this.pieceIndex(index);
     return { piece: this.pieces[at].table, row: index - this.starts[at] };
   }
 
@@ -188,7 +196,7 @@ export class SegmentedPackets implements PacketTable {
         at =
           at + 1 < this.pieces.length && index >= starts[at + 1] && index < starts[at + 2]
             ? at + 1
-            : partitionPoint(this.pieces.length, (piece) => starts[piece + 1] <= index);
+            : this.pieceIndex(index);
       out[k] = this.pieces[at].table.packet(index - starts[at]);
     }
     return out;
@@ -219,8 +227,8 @@ export class SegmentedPackets implements PacketTable {
    * sets: after an edit only the pieces read again look.
    */
   touchingIn(ips: ReadonlySet<string>, from: number, to: number): number[] {
-    const key = [...ips].sort().join(' ');
-    const first = partitionPoint(this.pieces.length, (k) => this.starts[k + 1] <= from);
+    const key = touchingKey(ips);
+    const first = this.pieceIndex(from);
     const found: Int32Array[] = [];
     let total = 0;
     for (let k = first; k < this.pieces.length && this.starts[k] < to; k++) {
@@ -243,7 +251,7 @@ export class SegmentedPackets implements PacketTable {
 
   /** The rows touching `ips` (see touching) as a list over the pieces' own lists: no row is copied. */
   touchingList(ips: ReadonlySet<string>): RowList {
-    const key = [...ips].sort().join(' ');
+    const key = touchingKey(ips);
     const lists: Int32Array[] = [];
     const firstRows: number[] = [];
     const counts = [0];
@@ -286,7 +294,7 @@ export class SegmentedPackets implements PacketTable {
    */
   knowTouching(table: PacketColumns, ips: ReadonlySet<string>, rows: readonly number[]): void {
     if (!this.pieces.some((piece) => piece.table instanceof RowWindow && piece.table.base === table)) return;
-    this.cached(table, [...ips].sort().join(' '), () => Int32Array.from(rows));
+    this.cached(table, touchingKey(ips), () => Int32Array.from(rows));
   }
 
   firstMssSyn(): number {
@@ -299,10 +307,7 @@ export class SegmentedPackets implements PacketTable {
 
   onInterface(name: string, near: number, max: number): number[] {
     // each piece's nearest rows, pieces taken outward from `near` until none nearer can follow
-    const home = Math.min(
-      this.pieces.length - 1,
-      partitionPoint(this.pieces.length, (k) => this.starts[k + 1] <= near),
-    );
+    const home = Math.min(this.pieces.length - 1, this.pieceIndex(near));
     const found: number[] = [];
     const distance = (row: number) => Math.abs(row - near) * 2 + (row > near ? 1 : 0);
     const worst = () => {
