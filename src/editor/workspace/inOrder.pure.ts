@@ -20,3 +20,20 @@ export async function mapInOrder<T, R>(
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, lane));
   return results;
 }
+
+/**
+ * Fills `cache` anew with `keys` in their order: each with what was read for it (`reads`, by index),
+ * else with what the cache held for it (a file unchanged since it was read). Keys not given are dropped.
+ */
+export function refillInOrder<V>(
+  cache: Map<string, V>,
+  keys: readonly string[],
+  reads: readonly (V | undefined)[],
+): void {
+  const before = new Map(cache);
+  cache.clear();
+  keys.forEach((key, index) => {
+    const read = reads[index] ?? before.get(key);
+    if (read) cache.set(key, read);
+  });
+}

@@ -11,7 +11,7 @@ import { LOG_LANGUAGES, PLAIN_LANGUAGES } from '../logLanguageIds.pure';
 import type { Diagnosis } from '../../flow';
 import type { WorkerPart } from '../worker/protocol.pure';
 import { withWorkerProgress } from '../worker/parseInWorker';
-import { mapInOrder } from './inOrder.pure';
+import { mapInOrder, refillInOrder } from './inOrder.pure';
 import { excludeRules, SCAN_EXCLUDES, type FileSearch } from './listFiles.pure';
 import {
   buildModel,
@@ -546,12 +546,7 @@ export class WorkspaceModel implements vscode.Disposable {
       }
     });
     // in the order listed (a fixed order, see listFiles), whatever was read before: the model merges them so
-    const before = new Map(this.logs);
-    this.logs.clear();
-    [...found.keys()].forEach((key, index) => {
-      const read = reads[index] ?? before.get(key);
-      if (read) this.logs.set(key, read);
-    });
+    refillInOrder(this.logs, [...found.keys()], reads);
     const { read, ignored } = this.logFiles();
     this.log.info(
       `workspace model: ${read.length} log file(s) read without opening (kubePacketPath.logs.include)${
@@ -588,12 +583,11 @@ export class WorkspaceModel implements vscode.Disposable {
       }
     });
     // kept in the order found, as when they were read one after another
-    const before = new Map(this.files);
-    this.files.clear();
-    uris.forEach((uri, index) => {
-      const read = reads[index] ?? before.get(uri.toString());
-      if (read) this.files.set(uri.toString(), read);
-    });
+    refillInOrder(
+      this.files,
+      uris.map((uri) => uri.toString()),
+      reads,
+    );
     this.model = undefined;
     this.generation++;
     this.log.info(

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mapInOrder } from '../../../src/editor/workspace/inOrder.pure';
+import { mapInOrder, refillInOrder } from '../../../src/editor/workspace/inOrder.pure';
 
 test('mapInOrder runs at most `limit` at once and gives the results in the items’ order', async () => {
   let running = 0;
@@ -30,5 +30,22 @@ test('mapInOrder runs at most `limit` at once and gives the results in the items
       return item;
     }),
     /two/,
+  );
+});
+
+test('refillInOrder keeps the keys given, in their order: what was read, else what the cache held', () => {
+  const cache = new Map([
+    ['b', 'old b'],
+    ['gone', 'old gone'],
+    ['a', 'old a'],
+  ]);
+  refillInOrder(cache, ['a', 'b', 'c', 'd'], [undefined, 'new b', 'new c']);
+  assert.deepEqual(
+    [...cache],
+    [
+      ['a', 'old a'],
+      ['b', 'new b'],
+      ['c', 'new c'],
+    ],
   );
 });
