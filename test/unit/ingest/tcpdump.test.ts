@@ -39,6 +39,7 @@ const FIXTURES = [
   'vxlan-4789.txt',
   'vxlan-4789-e.txt',
   'ttl-exceeded.txt',
+  'icmp-reject.txt',
   'any-e-v.txt',
   'cni0-single-e-v.txt',
 ];
@@ -195,6 +196,36 @@ test('ICMP errors: port unreachable and time exceeded (from the node, TTL 1)', (
   // -v quotes the original datagram on the continuation lines
   const unv = packets('any-v.txt').find((p) => p.icmp?.type === 'port unreachable')!;
   assert.match(unv.icmp!.detail!, /10\.244\.0\.54\.\d+ > 10\.244\.0\.53\.9999: UDP/);
+});
+
+test("every REJECT type's ICMP error is an unreachable with its code's words as detail", () => {
+  // make-icmp-reject.sh: --reject-with icmp-net-unreachable … icmp-admin-prohibited, in that order.
+  const errors = packets('icmp-reject.txt');
+  assert.deepEqual(
+    errors.map((packet) => packet.icmp?.type),
+    [
+      'unreachable',
+      'unreachable',
+      'port unreachable',
+      'protocol unreachable',
+      'unreachable',
+      'unreachable',
+      'unreachable',
+    ],
+  );
+  assert.deepEqual(
+    errors.map((packet) => /^(?<head>[^,]*)/.exec(packet.icmp?.detail ?? '')?.groups?.head),
+    [
+      'net 192.0.2.2 unreachable',
+      'host 192.0.2.2 unreachable',
+      '192.0.2.2 udp port 9003 unreachable',
+      '192.0.2.2 protocol 17 unreachable',
+      'net 192.0.2.2 unreachable - admin prohibited',
+      'host 192.0.2.2 unreachable - admin prohibited',
+      'host 192.0.2.2 unreachable - admin prohibited filter',
+    ],
+  );
+  assert.ok(errors.every((packet) => packet.src?.ip === '192.0.2.2' && packet.dst?.ip === '192.0.2.1'));
 });
 
 test('IPv6 and ICMPv6', () => {

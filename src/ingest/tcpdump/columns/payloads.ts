@@ -269,6 +269,7 @@ export function readDns(scanner: RecordScanner, text: string, start: number, end
 
 /**
  * `ICMP echo request, id 39, seq 0, length 64`, `ICMP 10.244.0.53 udp port 9999 unreachable, length 86`,
+ * `ICMP host 192.0.2.2 unreachable - admin prohibited, length 38` (test/fixtures/tcpdump/icmp-reject.txt),
  * `ICMP time exceeded in-transit, length 92`, `ICMP6, echo request, id 1, seq 0, length 64`,
  * `ICMP6, neighbor solicitation, who has fd00::53, length 32`. `p` points after `ICMP`/`ICMP6`.
  */
@@ -284,6 +285,8 @@ export function readIcmp(scanner: RecordScanner, text: string, start: number, en
   let type: number;
   if (
     endsWithAt(text, cursor, headEnd, ' unreachable') ||
+    // A REJECT's prohibited codes: `host 192.0.2.2 unreachable - admin prohibited[ filter]`.
+    findE(text, ' unreachable - ', cursor, headEnd) >= 0 ||
     (at(text, cursor, end, 'destination unreachable') && headEnd - cursor >= 23)
   ) {
     chunk.icmpDetailFrom[slot] = scanner.rel(cursor);
