@@ -102,6 +102,7 @@ export type FindingId =
   | 'dns-nxdomain'
   | 'dns-wrong-namespace'
   | 'mtu-blackhole'
+  | 'vxlan-blocked'
   | 'mtu-mss'
   | 'kube-proxy-no-rules'
   | 'iptables-backend-mismatch'

@@ -59,6 +59,8 @@ export interface NatRule extends Sourced {
   /** The rule as printed, for excerpts and unparsed leftovers. */
   text: string;
   kubeProxy?: KubeProxyMeaning;
+  /** The hosts whose prompts showed the rule (one rule pasted from several nodes is merged into one fact). */
+  hosts?: string[];
 }
 
 export interface NatChain extends Sourced {

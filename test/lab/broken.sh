@@ -313,7 +313,7 @@ capture() { # file "nodes" filter host ns line
   for node in $nodes; do
     : >"$RUN/cap-$node"
     # $! must be timeout's pid: timeout passes SIGINT on and tcpdump prints its trailer.
-    ip netns exec "$LAB-$node" timeout 40 tcpdump -i any -nn -l $filter >"$RUN/cap-$node" 2>&1 &
+    ip netns exec "$LAB-$node" timeout 40 tcpdump -i any -nn -l ${filter:+$filter} >"$RUN/cap-$node" 2>&1 &
     pids[$node]=$!
   done
   for node in $nodes; do
@@ -325,7 +325,7 @@ capture() { # file "nodes" filter host ns line
   for node in $nodes; do kill -INT "${pids[$node]}" 2>/dev/null; done
   for node in $nodes; do wait "${pids[$node]}" 2>/dev/null; done
   for node in $nodes; do
-    printf 'root@%s:/# tcpdump -i any -nn %s\n' "$node" "$filter" >>"$file"
+    printf 'root@%s:/# tcpdump -i any -nn%s\n' "$node" "${filter:+ $filter}" >>"$file"
     cat "$RUN/cap-$node" >>"$file"
   done
   cat "$RUN/client" >>"$file"
@@ -674,6 +674,80 @@ EOF
     "call a node that runs an endpoint (or put the endpoints where the load balancer sends traffic); externalTrafficPolicy Cluster works from every node but hides the client's address."
 }
 
+# node2's kubelet probing web-2 every 0.3 s, as a real node's capture always shows: its capture then
+# spans the client's request (an empty capture has no time to tell).
+probe_start() { # node pod-ip
+  nsx "$1" sh -c "while :; do busybox wget -q -O /dev/null http://$2/ 2>/dev/null; sleep 0.3; done" \
+    >/dev/null 2>&1 &
+  PROBE_PID=$!
+  sleep 0.5
+}
+probe_stop() { kill "$PROBE_PID" 2>/dev/null; wait "$PROBE_PID" 2>/dev/null; }
+
+s13_vxlan_blocked() {
+  local d=$OUT/13-vxlan-blocked
+  local line='curl -sS -m 3 http://web-remote.default.svc.cluster.local/; echo "exit=$?"'
+  local local_line='curl -sS -m 3 http://web.default.svc.cluster.local/; echo "exit=$?"'
+  local firewall='-A INPUT -m state --state RELATED,ESTABLISHED -j ACCEPT
+-A INPUT -p icmp -j ACCEPT
+-A INPUT -i lo -j ACCEPT
+-A INPUT -p tcp -m state --state NEW -m tcp --dport 22 -j ACCEPT
+-A INPUT -j REJECT --reject-with icmp-host-prohibited'
+  local rule
+  mkdir -p "$d"
+  write_manifests "$d/manifests.yaml" 80 10.244.0.50
+  load_rules "$d/manifests.yaml" || return 1
+  probe_start node2 10.244.1.20
+  # The network between the nodes (a cloud security group, a firewall) lets no UDP 8472 through.
+  nsx lan nft -f - <<'NFT'
+table bridge underlay {
+  chain forward {
+    type filter hook forward priority 0;
+    udp dport 8472 counter drop comment "no rule for flannel's VXLAN"
+  }
+}
+NFT
+  txsh "$d/broken.txt" client client "$local_line"
+  capture "$d/broken.txt" "node1 node2" "" client client "$line"
+  tx "$d/broken.txt" node1 node1 ip -d link show flannel.1
+  tx "$d/broken.txt" node1 node1 bridge fdb show dev flannel.1
+  tx "$d/broken.txt" node1 node1 ip route show
+  # The same block seen from node2: web-2's name lookup goes to CoreDNS on node1, through the tunnel.
+  capture "$d/dns.txt" "node1 node2" "" web-2 web-2 \
+    'curl -sS -m 6 http://web.default.svc.cluster.local/; echo "exit=$?"'
+  tx "$d/underlay.txt" lan lan nft list ruleset
+  nsx lan nft delete table bridge underlay
+  # Only one way: the network drops VXLAN from node2 (replies), lets node1's through.
+  nsx lan nft -f - <<'NFT'
+table bridge underlay {
+  chain forward {
+    type filter hook forward priority 0;
+    ip saddr 172.30.1.12 udp dport 8472 counter drop comment "no rule for flannel's VXLAN from node2"
+  }
+}
+NFT
+  capture "$d/one-way.txt" "node1 node2" "" client client "$line"
+  tx "$d/underlay.txt" lan lan nft list ruleset
+  nsx lan nft delete table bridge underlay
+  # node2 instead runs the stock RHEL/CentOS host firewall (/etc/sysconfig/iptables): only ssh is let in.
+  while IFS= read -r rule; do
+    # shellcheck disable=SC2086 # the rule's words are iptables arguments
+    nsx node2 iptables $rule
+  done <<<"$firewall"
+  capture "$d/firewall.txt" "node1 node2" "" client client "$line"
+  txt "$d/firewall.txt" node2 node2 iptables -L INPUT -v -n
+  txt "$d/firewall.txt" node2 node2 iptables-save -t filter
+  # Fix: let flannel's VXLAN in (flannel's docs: UDP 8472 between all nodes).
+  nsx node2 iptables -I INPUT 4 -p udp -m udp --dport 8472 -j ACCEPT
+  tx "$d/fixed.txt" node2 node2 iptables -S INPUT
+  capture "$d/fixed.txt" "node1 node2" "" client client "$line"
+  nsx node2 iptables -F INPUT
+  probe_stop
+  readme "$d" "VXLAN blocked between the nodes: pods on one node cannot reach pods on the other" \
+    "Service web-remote's only endpoint, web-2, runs on node2; the client on node1. Requests to pods on the client's own node work. broken.txt: the network between the nodes drops UDP 8472 (a security group or firewall without flannel's port; underlay.txt shows the rule in the LAN namespace, which a node's user cannot see): the SYN is DNATed, leaves node1 wrapped in VXLAN to 172.30.1.12:8472, is retransmitted, and never reaches node2, whose capture shows only its kubelet-style probes of web-2. dns.txt: the same block, web-2 on node2 calls Service web by name: its DNS query to CoreDNS (on node1) never crosses, curl ends in \"Resolving timed out\". one-way.txt: the network drops only node2's VXLAN: the SYN reaches web-2, its SYN-ACKs never reach node1. firewall.txt: the underlay lets it through, but node2 runs the stock RHEL host firewall (INPUT: established, icmp, lo, ssh, then REJECT --reject-with icmp-host-prohibited): the VXLAN packets arrive on node2's eth0, nothing comes out of flannel.1, and node2 answers each with ICMP host prohibited to node1." \
+    "allow UDP 8472 between all nodes, in the network (security group) and in each node's firewall (fixed.txt inserts -p udp --dport 8472 -j ACCEPT before the REJECT on node2)."
+}
+
 # Scenario 5's MTUs: the underlay path (the LAN's ports), the nodes' eth0, flannel.1, and the
 # pods with their veths and cni0. flannel.1 goes to 1400 first: the kernel refuses a VXLAN MTU
 # above its lower device's minus 50.
@@ -700,7 +774,7 @@ run() {
   [ -d "$RUN" ] || { log "lab is not up"; return 1; }
   local s started all="s1_no_listener s2_forward_drop s3_bridge_nf_off s4_hairpin_off s5_mtu s6_wrong_namespace
     s7_stale_endpoint s8_nxdomain s9_kube_proxy_no_rules s11_network_policy s12_external_traffic_policy
-    s10_iptables_backend"
+    s10_iptables_backend s13_vxlan_blocked"
   # KPP_BRK_ONLY="s9_kube_proxy_no_rules …" runs only those scenarios (their folders are replaced).
   for s in ${KPP_BRK_ONLY:-$all}; do
     rm -rf "$OUT/$(printf '%s' "${s#s}" | sed 's/_.*//')"-*

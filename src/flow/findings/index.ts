@@ -21,6 +21,7 @@ import { nothingAnswers } from './nothingAnswers';
 import { nothingListening } from './nothingListening';
 import { servicePortMissing } from './servicePortMissing';
 import { staleEndpoint } from './staleEndpoint';
+import { vxlanBlocked } from './vxlanBlocked';
 
 export { CLUSTER_FINDINGS, clusterFindings, type ClusterCheck } from './clusterChecks';
 
@@ -46,6 +47,7 @@ export {
   servicePortMissing,
   sourceIpMasqueraded,
   staleEndpoint,
+  vxlanBlocked,
 };
 
 /** What the trace knows about a flow beyond its context, for the findings that need it. */
@@ -118,6 +120,7 @@ export const FLOW_FINDINGS: readonly FindingCheck[] = [
     ids: ['dns-nxdomain', 'dns-wrong-namespace'],
     find: (ctx, { clientNamespace }) => dnsNameNotFound(ctx, clientNamespace),
   },
+  { ids: ['vxlan-blocked'], find: (ctx) => vxlanBlocked(ctx) },
   {
     // The MSS finding is checked only when no MTU black hole was found.
     ids: ['mtu-blackhole', 'mtu-mss'],

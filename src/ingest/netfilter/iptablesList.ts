@@ -201,6 +201,7 @@ export function parseIptablesList(input: ParseInput): ParseResult {
       });
       // A `| grep` listing has no chain header: position and chain are unknown.
       if (!state.chain) delete rule.position;
+      if (input.host !== undefined) rule.hosts = [input.host];
       rules.push(rule);
       facts.push(rule);
     }

@@ -156,6 +156,7 @@ export function parseIptablesSave(input: ParseInput): ParseResult {
       rule.position = position;
       rule.text = body;
       rule.evidence = [ev];
+      if (input.host !== undefined) rule.hosts = [input.host];
       withKubeProxyMeaning(rule);
       if (counters) {
         rule.packets = counters[0];
