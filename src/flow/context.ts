@@ -46,7 +46,15 @@ export interface TraceContext {
   /** The conntrack entries it may cite when other connections used its tuple (conntrackOwners); else all. */
   conntrack?: ConntrackEntry[];
   /** What each DNS phase tried, for the search-list finding. */
-  dns: { typed: string; failed: string[]; ndots: number; configEvidence: Evidence[]; unresolved?: string[] }[];
+  dns: {
+    typed: string;
+    failed: string[];
+    ndots: number;
+    configEvidence: Evidence[];
+    unresolved?: string[];
+    /** The name whose queries got no answer: the exchange (a connection), its query lines, how many were sent. */
+    unanswered?: { name: string; connection: Connection; queries: Packet[]; sent: number };
+  }[];
 }
 
 /**
@@ -188,23 +196,57 @@ export function capturedOn(ctx: Pick<TraceContext, 'siteOf'>, packet: Packet, no
  * and, when it had a filter, the filter lets through every form the connection may take there.
  * Only then does the absence of a packet there mean it was not there.
  */
-export function covers(ctx: TraceContext, node: string, iface: string): boolean {
-  const connection = ctx.connection;
+export function covers(
+  ctx: TraceContext,
+  node: string,
+  iface: string,
+  connection: Connection | undefined = ctx.connection,
+): boolean {
   if (!connection) return false;
-  return ctx.sites.some((site) => {
-    if (site.node !== node || site.pod || (site.interfaces !== 'any' && site.interfaces !== iface)) return false;
+  const start = connection.start;
+  return coveringSites(ctx, { node, iface, connection }).some(({ site, holdsIt }) => {
+    const { first, last } = site;
+    if (start === undefined || first === undefined || last === undefined) return holdsIt;
+    return first <= start + 0.001 && last >= start;
+  });
+}
+
+/**
+ * True when a capture on `node` covered `iface` at one of `times` (capture clock), with the same
+ * conditions as `covers` otherwise: a packet of `connection` sent then would be in it.
+ */
+export function coversAny(
+  ctx: TraceContext,
+  where: { node: string; iface: string; connection: Connection },
+  times: readonly number[],
+): boolean {
+  return coveringSites(ctx, where).some(
+    ({ site }) =>
+      site.first !== undefined &&
+      site.last !== undefined &&
+      times.some((time) => site.first! <= time + 0.001 && site.last! >= time),
+  );
+}
+
+/** The captures on `node` that listened on `iface` and whose filter (if shown) lets the connection through. */
+function coveringSites(
+  ctx: TraceContext,
+  { node, iface, connection }: { node: string; iface: string; connection: Connection },
+): { site: CaptureSite; holdsIt: boolean }[] {
+  const out: { site: CaptureSite; holdsIt: boolean }[] = [];
+  for (const site of ctx.sites) {
+    if (site.node !== node || site.pod || (site.interfaces !== 'any' && site.interfaces !== iface)) continue;
     // A filter the command shows must let through every form the connection may take here
     // (correlate/captureFilter.ts: `port 80` leaves out the VXLAN packets on a NIC, `host CLUSTER-IP`
     // the packets after the DNAT). A capture whose command is not shown may have had a filter: it
     // covers the exchange being walked only when it holds one of its packets.
     const holdsIt = ctx.packets.some((packet) => ctx.siteOf.get(packet) === site);
     if (site.filter) {
-      if (!passesEvery(site.filter.test, connectionShapes(ctx.model, connection, iface))) return false;
-    } else if (site.filtered && !holdsIt) return false;
-    const { first, last } = site;
-    if (connection.start === undefined || first === undefined || last === undefined) return holdsIt;
-    return first <= connection.start + 0.001 && last >= connection.start;
-  });
+      if (!passesEvery(site.filter.test, connectionShapes(ctx.model, connection, iface))) continue;
+    } else if (site.filtered && !holdsIt) continue;
+    out.push({ site, holdsIt });
+  }
+  return out;
 }
 
 /** A Service's ClusterIP for a label; a manifest may leave it to the API server: then it is said in words. */

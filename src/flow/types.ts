@@ -100,6 +100,7 @@ export type FindingId =
   | 'hairpin-off'
   | 'stale-endpoint'
   | 'dns-nxdomain'
+  | 'dns-no-answer'
   | 'dns-wrong-namespace'
   | 'mtu-blackhole'
   | 'vxlan-blocked'

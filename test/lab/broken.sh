@@ -674,15 +674,20 @@ EOF
     "call a node that runs an endpoint (or put the endpoints where the load balancer sends traffic); externalTrafficPolicy Cluster works from every node but hides the client's address."
 }
 
-# node2's kubelet probing web-2 every 0.3 s, as a real node's capture always shows: its capture then
-# spans the client's request (an empty capture has no time to tell).
+# A kubelet probing a pod of its node every 0.3 s, as a real node's capture always shows: the node's
+# capture then spans the client's request (a capture's own packets are all that tell when it ran).
+PROBE_PIDS=()
 probe_start() { # node pod-ip
   nsx "$1" sh -c "while :; do busybox wget -q -O /dev/null http://$2/ 2>/dev/null; sleep 0.3; done" \
     >/dev/null 2>&1 &
-  PROBE_PID=$!
+  PROBE_PIDS+=($!)
   sleep 0.5
 }
-probe_stop() { kill "$PROBE_PID" 2>/dev/null; wait "$PROBE_PID" 2>/dev/null; }
+probe_stop() {
+  local pid
+  for pid in "${PROBE_PIDS[@]}"; do kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; done
+  PROBE_PIDS=()
+}
 
 s13_vxlan_blocked() {
   local d=$OUT/13-vxlan-blocked
@@ -697,6 +702,7 @@ s13_vxlan_blocked() {
   mkdir -p "$d"
   write_manifests "$d/manifests.yaml" 80 10.244.0.50
   load_rules "$d/manifests.yaml" || return 1
+  probe_start node1 10.244.0.20
   probe_start node2 10.244.1.20
   # The network between the nodes (a cloud security group, a firewall) lets no UDP 8472 through.
   nsx lan nft -f - <<'NFT'
@@ -744,7 +750,7 @@ NFT
   nsx node2 iptables -F INPUT
   probe_stop
   readme "$d" "VXLAN blocked between the nodes: pods on one node cannot reach pods on the other" \
-    "Service web-remote's only endpoint, web-2, runs on node2; the client on node1. Requests to pods on the client's own node work. broken.txt: the network between the nodes drops UDP 8472 (a security group or firewall without flannel's port; underlay.txt shows the rule in the LAN namespace, which a node's user cannot see): the SYN is DNATed, leaves node1 wrapped in VXLAN to 172.30.1.12:8472, is retransmitted, and never reaches node2, whose capture shows only its kubelet-style probes of web-2. dns.txt: the same block, web-2 on node2 calls Service web by name: its DNS query to CoreDNS (on node1) never crosses, curl ends in \"Resolving timed out\". one-way.txt: the network drops only node2's VXLAN: the SYN reaches web-2, its SYN-ACKs never reach node1. firewall.txt: the underlay lets it through, but node2 runs the stock RHEL host firewall (INPUT: established, icmp, lo, ssh, then REJECT --reject-with icmp-host-prohibited): the VXLAN packets arrive on node2's eth0, nothing comes out of flannel.1, and node2 answers each with ICMP host prohibited to node1." \
+    "Service web-remote's only endpoint, web-2, runs on node2; the client on node1. Requests to pods on the client's own node work. broken.txt: the network between the nodes drops UDP 8472 (a security group or firewall without flannel's port; underlay.txt shows the rule in the LAN namespace, which a node's user cannot see): the SYN is DNATed, leaves node1 wrapped in VXLAN to 172.30.1.12:8472, is retransmitted, and never reaches node2, whose capture shows only its kubelet-style probes of web-2 (each node's kubelet probes a pod of its own, web-1 and web-2, every 0.3 s). dns.txt: the same block, web-2 on node2 calls Service web by name: its DNS query to CoreDNS (on node1) never crosses, curl ends in \"Resolving timed out\". one-way.txt: the network drops only node2's VXLAN: the SYN reaches web-2, its SYN-ACKs never reach node1. firewall.txt: the underlay lets it through, but node2 runs the stock RHEL host firewall (INPUT: established, icmp, lo, ssh, then REJECT --reject-with icmp-host-prohibited): the VXLAN packets arrive on node2's eth0, nothing comes out of flannel.1, and node2 answers each with ICMP host prohibited to node1." \
     "allow UDP 8472 between all nodes, in the network (security group) and in each node's firewall (fixed.txt inserts -p udp --dport 8472 -j ACCEPT before the REJECT on node2)."
 }
 

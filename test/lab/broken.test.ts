@@ -27,6 +27,7 @@ const SCENARIOS = [
   '10-iptables-backend',
   '11-network-policy',
   '12-external-traffic-policy',
+  '13-vxlan-blocked',
 ] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
@@ -149,8 +150,12 @@ function checks(name: string, getRun: () => Run | undefined, skip?: () => string
       assert.ok(counted.length >= 2 && counted.every((p) => p.packets! >= syns.length), JSON.stringify(counted));
       assert.ok(!broken.facts('NatChain').some((c) => c.name === 'FLANNEL-FWD'), 'no FLANNEL-FWD chain');
       assert.deepEqual(
-        broken.facts('ClientResult').map((r) => r.outcome),
-        ['timeout', 'timeout'],
+        broken.facts('ClientResult').map((r) => [r.outcome, r.target]),
+        [
+          ['timeout', undefined],
+          // `curl: (28) Resolving timed out`: the name never resolved; the command's URL names it.
+          ['unresolved', 'web-remote.default.svc.cluster.local'],
+        ],
       );
       const fixed = run.fixed['2-forward-drop'];
       assert.ok(fixed.packets('node1').some(all(syn, to('10.244.1.20', 80), (p) => p.interface === 'flannel.1')));
@@ -211,8 +216,7 @@ function checks(name: string, getRun: () => Run | undefined, skip?: () => string
       );
       const node2 = broken.packets('node2');
       assert.ok(
-        node2.some((p) => p.icmp && /need to frag \(mtu 1450\)/.test(p.icmp.detail ?? p.info ?? '')) ||
-          broken.lines.some((l) => /need to frag \(mtu 1450\)/.test(l)),
+        node2.some((p) => p.icmp?.type === 'unreachable' && /need to frag \(mtu 1450\)/.test(p.icmp.detail ?? '')),
       );
       const leaving = node2.filter(
         (p) =>
@@ -361,8 +365,11 @@ function checks(name: string, getRun: () => Run | undefined, skip?: () => string
         'ICMP net unreachable',
       );
       assert.deepEqual(
-        broken.facts('ClientResult').map((r) => r.outcome),
-        ['connect-failed', 'timeout'],
+        broken.facts('ClientResult').map((r) => [r.outcome, r.target]),
+        [
+          ['connect-failed', '10.96.0.20'],
+          ['unresolved', 'web.default.svc.cluster.local'],
+        ],
       );
       const fixed = run.fixed['9-kube-proxy-no-rules'];
       assert.ok(fixed.packets('node1').some(all(synAck, from('10.96.0.20', 80))), 'fixed: un-DNATed SYN-ACK');
@@ -434,6 +441,52 @@ function checks(name: string, getRun: () => Run | undefined, skip?: () => string
       const cluster = new Transcript(join(run.dir, '12-external-traffic-policy', 'cluster.txt')).packets('node2');
       assert.ok(cluster.some(all(syn, from('10.244.0.0'), to('10.244.1.20', 80))), 'Cluster: masqueraded');
       assert.ok(!cluster.some(all(syn, from('172.30.1.100'), to('10.244.1.20'))));
+    });
+
+    it('13 VXLAN blocked: node1 sends UDP 8472, node2 never sees it; one way only; node2 rejects it', (run) => {
+      const dir = join(run.dir, '13-vxlan-blocked');
+      const vxlan = (fromIp: string, toIp: string) => (p: Packet) =>
+        p.inner !== undefined && p.src?.ip === fromIp && p.dst?.ip === toIp && p.dst.port === 8472;
+      const node1Ip = '172.30.1.11';
+      const node2Ip = '172.30.1.12';
+      // Both ways blocked in the network: node1's SYNs leave in VXLAN, again and again; node2's capture
+      // ran (its kubelet-style probes of web-2) and shows none of them.
+      const broken = run.broken['13-vxlan-blocked'];
+      const sent = broken.packets('node1').filter(all(vxlan(node1Ip, node2Ip), (p) => p.direction === 'Out'));
+      assert.ok(sent.length >= 2 && sent.every((p) => p.inner?.tcp?.flags === 'S'), `${sent.length} SYNs sent`);
+      assert.ok(!broken.packets('node2').some(vxlan(node1Ip, node2Ip)), 'none arrives');
+      assert.ok(broken.packets('node2').some(all(syn, to('10.244.1.20', 80))), "node2's capture ran");
+      assert.deepEqual(broken.exitCodes(), [0, 28], 'same node works, the other does not');
+      // Only node2's VXLAN dropped: the SYNs reach web-2, its SYN-ACKs never reach node1.
+      const oneWay = new Transcript(join(dir, 'one-way.txt'));
+      assert.ok(
+        oneWay.packets('node2').some(all(syn, to('10.244.1.20', 80), (p) => p.interface?.startsWith('veth') === true)),
+      );
+      const synAcks = oneWay.packets('node2').filter(all(vxlan(node2Ip, node1Ip), (p) => p.direction === 'Out'));
+      assert.ok(synAcks.length >= 2 && synAcks.every((p) => p.inner?.tcp?.flags === 'S.'), `${synAcks.length}`);
+      assert.ok(!oneWay.packets('node1').some(vxlan(node2Ip, node1Ip)));
+      // The same block from node2: web-2's DNS queries to CoreDNS on node1 go into the tunnel and are lost.
+      const dns = new Transcript(join(dir, 'dns.txt'));
+      const queries = dns
+        .packets('node2')
+        .filter(all(vxlan(node2Ip, node1Ip), (p) => p.inner?.dns?.response === false));
+      assert.ok(queries.length >= 2, `${queries.length} queries in VXLAN`);
+      assert.ok(!dns.packets('node1').some(vxlan(node2Ip, node1Ip)));
+      assert.ok(dns.lines.some((line) => /Resolving timed out/.test(line)));
+      // node2's host firewall: the packets arrive on eth0, nothing comes out of flannel.1, node2 answers
+      // ICMP host prohibited, and the REJECT rule counted them.
+      const firewall = new Transcript(join(dir, 'firewall.txt'));
+      const arrived = firewall.packets('node2').filter(all(vxlan(node1Ip, node2Ip), (p) => p.direction === 'In'));
+      assert.ok(arrived.length >= 2, `${arrived.length} arrived`);
+      assert.ok(!firewall.packets('node2').some((p) => p.interface === 'flannel.1' && p.src?.ip === '10.244.0.10'));
+      const refusals = firewall
+        .packets('node1')
+        .filter((p) => p.src?.ip === node2Ip && /admin prohibited/.test(p.icmp?.detail ?? ''));
+      assert.equal(refusals.length, arrived.length);
+      const reject = firewall.facts('NatRule', 'node2').find((r) => r.chain === 'INPUT' && r.target === 'REJECT');
+      // The counter counts every packet it rejected, also those after the capture stopped.
+      assert.ok(reject?.packets !== undefined && reject.packets >= arrived.length, `${reject?.packets}`);
+      assert.ok(run.fixed['13-vxlan-blocked'].packets('node1').some(all(synAck, from('10.96.0.21', 80))));
     });
   });
 }

@@ -69,15 +69,29 @@ function outcomeOf(protocol: string, sightings: readonly Sighting[]): Connection
   let rst = false;
   let syn = false;
   let fins = 0;
-  for (const { frame } of sightings) {
+  let clientAcked = false;
+  // The same handshake packet twice at one place: sent again, its answer lost.
+  let handshakeRepeated = false;
+  const handshakeSeen = new Set<string>();
+  const client = sightings.find(({ frame }) => frame.tcp?.flags === 'S')?.frame.src;
+  for (const { frame, packet, site } of sightings) {
     const flags = frame.tcp?.flags ?? '';
     if (flags === 'S.') synAck = true;
     if (flags === 'S') syn = true;
     if (flags.includes('R')) rst = true;
     if (flags.includes('F')) fins++;
+    if (flags !== 'S' && flags.includes('.') && frame.src?.ip === client?.ip && frame.src?.port === client?.port)
+      clientAcked = true;
+    if (flags === 'S' || flags === 'S.') {
+      const where = `${site?.index ?? ''}|${packet.interface ?? ''}|${packet.direction ?? ''}|${flags}`;
+      if (handshakeSeen.has(where)) handshakeRepeated = true;
+      handshakeSeen.add(where);
+    }
   }
   if (rst) return synAck ? 'reset' : 'refused';
   if (syn && !synAck) return 'no-reply';
+  // The server answered, the answer never reached the client: it never acknowledged and tried again.
+  if (syn && synAck && !clientAcked && handshakeRepeated) return 'no-reply';
   // opened before every capture began: established when packets went both ways
   if (!synAck && !bothWays(sightings)) return 'unknown';
   return fins >= 2 ? 'closed' : 'established';
@@ -449,8 +463,12 @@ function inTimeOrder(sightings: Sighting[]): Sighting[] {
  * sightings in the same order and the same start and end; the legs, original and outcome are those
  * read with the other packets, and the sightings keep their sites.
  */
-export function connectionsAmong(packets: readonly Packet[], rebuilt?: readonly Connection[]): Connection[] {
-  if (!rebuilt) return reconstructConnections(packets);
+export function connectionsAmong(
+  packets: readonly Packet[],
+  rebuilt?: readonly Connection[],
+  siteOf?: PacketSites,
+): Connection[] {
+  if (!rebuilt) return reconstructConnections(packets, siteOf);
   const wanted = new Set(packets);
   const among: Connection[] = [];
   let sightings = 0;
@@ -458,11 +476,11 @@ export function connectionsAmong(packets: readonly Packet[], rebuilt?: readonly 
     let inside = 0;
     for (const sighting of connection.sightings) if (wanted.has(sighting.packet)) inside++;
     if (inside === 0) continue;
-    if (inside !== connection.sightings.length) return reconstructConnections(packets);
+    if (inside !== connection.sightings.length) return reconstructConnections(packets, siteOf);
     among.push(connection);
     sightings += inside;
   }
-  return sightings === packets.length ? among : reconstructConnections(packets);
+  return sightings === packets.length ? among : reconstructConnections(packets, siteOf);
 }
 
 /** The destination after DNAT: a leg that keeps the client's address and port but goes elsewhere. */

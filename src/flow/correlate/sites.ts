@@ -36,9 +36,9 @@ export interface CaptureSite {
    */
   filter?: { text: string; test?: CaptureFilter };
   /**
-   * Capture clock (seconds) of the first and last packet the trace read from it: a lower bound of
-   * the capture's span (reading the whole capture for its ends would build packets of no interest),
-   * so coverage is never claimed beyond what the capture shows.
+   * Capture clock (seconds) of the first and last packet of the capture (its first and last rows, and
+   * the packets the trace read from it): the capture's span as it shows it, so coverage is never
+   * claimed beyond what the capture shows.
    */
   first?: number;
   last?: number;
@@ -256,7 +256,10 @@ export function sitedPackets(model: ClusterModel, addresses: ReadonlySet<string>
     };
     const filterText = command ? filterExpression(command) : undefined;
     if (filterText !== undefined) site.filter = { text: filterText, test: parseCaptureFilter(filterText) };
-    const span = timeSpan(mine);
+    // The capture ran from its first printed packet to its last, whatever they touch: a node's capture
+    // that shows other traffic around a connection covers it (two packets built, not the whole capture).
+    const ends = table.size > 0 ? [table.packet(0), table.packet(table.size - 1)] : [];
+    const span = timeSpan([...mine, ...ends]);
     if (span) {
       site.first = span.first;
       site.last = span.last;

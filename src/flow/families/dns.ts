@@ -9,7 +9,7 @@ import {
 } from '../../model';
 import { dnsActor, podActor } from '../actors';
 import { capturedOn, nodeOf, withPackets, type TraceContext } from '../context';
-import { connectionPackets, connectionsAmong } from '../correlate/connections';
+import { connectionPackets, connectionsAmong, type Connection } from '../correlate/connections';
 import { dnsQuestions, printedQuestion, type DnsQuestion } from '../correlate/dnsQuestions';
 import { resolverOf } from '../resolve';
 import { podByIp } from './endpoints';
@@ -60,6 +60,8 @@ interface DnsExchange {
   name: string;
   packets: Packet[];
   start?: number;
+  /** The exchange as a connection: its sightings keep where they were captured. */
+  connection: Connection;
 }
 
 /**
@@ -97,10 +99,16 @@ function allClientExchanges(ctx: TraceContext, clientIp: string): DnsExchange[] 
   // An exchange keeps its packets and start, not where they were captured: no sites to look up. The
   // trace's own connections hold them when it rebuilt them (a 400,000-line capture's 104,000 DNS lines
   // were rebuilt again here: 150–600 ms).
-  for (const exchange of connectionsAmong(mine, ctx.connections)) {
+  for (const exchange of connectionsAmong(mine, ctx.connections, ctx.siteOf)) {
     let asked: DnsQuestion | undefined;
     for (const sighting of exchange.sightings) if ((asked = question(sighting.frame))) break;
-    if (asked) out.push({ name: norm(asked.name), packets: connectionPackets(exchange), start: exchange.start });
+    if (asked)
+      out.push({
+        name: norm(asked.name),
+        packets: connectionPackets(exchange),
+        start: exchange.start,
+        connection: exchange,
+      });
   }
   byClient.set(clientIp, out);
   return out;
@@ -156,11 +164,18 @@ export function dnsPhase(
       lookupsFor(ctx, name).some((dnsLookup) => dnsLookup.answers.length) ||
       answered(name),
   );
-  const hit = hitIndex >= 0 ? exchangeFor(exchanges, names[hitIndex]) : undefined;
+  // The first name asked and never answered (up to the one that exists): the resolver stops there.
+  const asked = (name: string) => exchangePackets(exchangeFor(exchanges, name), false).length > 0;
+  const silentIndex = names.findIndex(
+    (name, index) =>
+      (hitIndex < 0 || index <= hitIndex) && asked(name) && !exchangePackets(exchangeFor(exchanges, name), true).length,
+  );
+  const silent = silentIndex >= 0 ? exchangeFor(exchanges, names[silentIndex]) : undefined;
+  const hit = silent ?? (hitIndex >= 0 ? exchangeFor(exchanges, names[hitIndex]) : undefined);
   // No resolv.conf or kube-dns Service pasted: the address the client's own query went to is its nameserver.
   const askedServer = declared.nameserver ? undefined : nameserverAsked(exchanges, client?.ip);
   const resolver = askedServer ? { ...declared, nameserver: askedServer } : declared;
-  const failed = hitIndex > 0 ? names.slice(0, hitIndex) : [];
+  const failed = silent ? names.slice(0, silentIndex) : hitIndex > 0 ? names.slice(0, hitIndex) : [];
   const name = hitIndex >= 0 ? names[hitIndex] : undefined;
   ctx.dns.push({ typed, failed, ndots: resolver.ndots, configEvidence: resolver.config?.evidence ?? [] });
   // A node as the client resolves with its own /etc/resolv.conf, which kubelet never writes.
@@ -237,7 +252,7 @@ export function dnsPhase(
         label: `to CoreDNS ${res.endpoint.ip ?? ''}:${res.endpoint.port ?? 53}`,
         explanation: "The translated query crosses cni0 and the CoreDNS pod's veth like any pod-to-pod packet.",
         evidence: res.endpoint.evidence,
-        status: res.chosenProven ? undefined : 'predicted',
+        status: res.chosenProven && (!silent || deliveredTo(silent, res.endpoint.ip)) ? undefined : 'predicted',
       });
     }
   }
@@ -263,6 +278,16 @@ export function dnsPhase(
         ],
       }),
     );
+  }
+  if (silent) {
+    unansweredName(ctx, { phase, from: dnsId, to: clientId, name: names[silentIndex], exchange: silent });
+    ctx.dns.at(-1)!.unanswered = {
+      name: names[silentIndex],
+      connection: silent.connection,
+      queries: exchangePackets(silent, false),
+      sent: queriesSent(exchangePackets(silent, false)),
+    };
+    return { answers: [], failed, observed: false };
   }
   if (!name) {
     unresolvedName(ctx, { phase, from: dnsId, to: clientId, typed, names, exchanges });
@@ -371,4 +396,66 @@ function unresolvedName(
       status: 'contradicted',
     }),
   );
+}
+
+/** True when one of the exchange's queries was captured going into the pod at `ip` (its veth, not a tunnel). */
+function deliveredTo(exchange: DnsExchange, ip: string | undefined): boolean {
+  return exchangePackets(exchange, false).some(
+    (packet) =>
+      packet.inner === undefined &&
+      packet.dst?.ip === ip &&
+      packet.interface?.startsWith('veth') === true &&
+      packet.direction !== 'In',
+  );
+}
+
+/**
+ * A name asked and never answered: the client's queries (retries included) are in the capture and no
+ * answer is. The resolver gives up after its timeout; no later name of the search list is asked.
+ */
+function unansweredName(
+  ctx: TraceContext,
+  request: {
+    phase: ReturnType<TraceContext['b']['phase']>;
+    from: string;
+    to: string;
+    name: string;
+    exchange: DnsExchange;
+  },
+): void {
+  const queries = exchangePackets(request.exchange, false);
+  const sent = queriesSent(queries);
+  const times = queries.map((packet) => packet.t).filter((time): time is number => time !== undefined);
+  const over = times.length > 1 ? ` over ${(times.at(-1)! - times[0]).toFixed(1)} s` : '';
+  ctx.b.withScope(request.exchange.packets, () =>
+    ctx.b.step(request.phase, {
+      from: request.from,
+      to: request.to,
+      kind: 'dns-answer',
+      label: `no answer to ${request.name} (${sent} queries sent${over})`,
+      explanation:
+        `The client's queries for ${request.name} are in the capture (${sent}, retries and AAAA included) ` +
+        'and no answer is: the resolver gives up after its timeout, and no later name of the search list is ' +
+        'asked.',
+      dns: { question: request.name, answers: [], rcode: 'no answer' },
+      evidence: [...queries.slice(0, 1), ...queries.slice(-1)].flatMap((packet) => packet.evidence.slice(0, 1)),
+      status: 'missing',
+    }),
+  );
+}
+
+/**
+ * How many queries the client sent: a line with the id of one printed less than 50 ms before is that
+ * query again on another interface (or in its VXLAN packet), not a retry (resolvers wait seconds).
+ */
+function queriesSent(queries: readonly Packet[]): number {
+  const lastSeen = new Map<string, number>();
+  let sent = 0;
+  for (const packet of [...queries].sort((left, right) => (left.t ?? 0) - (right.t ?? 0))) {
+    const key = `${packet.dns?.id ?? ''}|${packet.dns?.qtype ?? ''}`;
+    const before = lastSeen.get(key);
+    if (before === undefined || packet.t === undefined || packet.t - before >= 0.05) sent++;
+    if (packet.t !== undefined) lastSeen.set(key, packet.t);
+  }
+  return sent;
 }

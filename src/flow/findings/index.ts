@@ -6,6 +6,7 @@ import { bridgeFlooding } from './bridgeFlooding';
 import { bridgeNfOff } from './bridgeNfOff';
 import { clusterIpTraceroute } from './clusterIpTraceroute';
 import { dnsNameNotFound } from './dnsNameNotFound';
+import { dnsNoAnswer } from './dnsNoAnswer';
 import { dnsSearchAmplification } from './dnsSearchAmplification';
 import { endpointSilent } from './endpointSilent';
 import { externalTrafficLocal, sourceIpMasqueraded } from './externalTraffic';
@@ -31,6 +32,7 @@ export {
   bridgeNfOff,
   clusterIpTraceroute,
   dnsNameNotFound,
+  dnsNoAnswer,
   dnsSearchAmplification,
   endpointSilent,
   externalTrafficLocal,
@@ -116,6 +118,7 @@ export const FLOW_FINDINGS: readonly FindingCheck[] = [
     find: (ctx, { services }) => networkPolicy(ctx, services),
   },
   { ids: ['stale-endpoint'], find: (ctx, { services }) => staleEndpoint(ctx, services) },
+  { ids: ['dns-no-answer'], find: (ctx) => dnsNoAnswer(ctx) },
   {
     ids: ['dns-nxdomain', 'dns-wrong-namespace'],
     find: (ctx, { clientNamespace }) => dnsNameNotFound(ctx, clientNamespace),

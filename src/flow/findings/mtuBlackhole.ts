@@ -60,7 +60,7 @@ export function mtuBlackhole(ctx: TraceContext): Finding[] {
   const senderIp = lost[0].frame.src?.ip;
   const needFrag = ctx.allPackets.filter(
     (packet) =>
-      packet.protocol === 'icmp' && /need to frag/i.test(packet.icmp?.type ?? '') && packet.dst?.ip === senderIp,
+      packet.protocol === 'icmp' && /need to frag/i.test(packet.icmp?.detail ?? '') && packet.dst?.ip === senderIp,
   );
   const mtus = ctx.model.all('HostInterface').filter((iface) => iface.mtu !== undefined);
   const nodeEth = mtus.find((iface) => iface.host === sender && iface.name === 'eth0');

@@ -1,5 +1,5 @@
 import type { Evidence, NatRule, Packet } from '../../model';
-import { covers, type TraceContext } from '../context';
+import { coversAny, type TraceContext } from '../context';
 import type { Connection, Sighting } from '../correlate/connections';
 import type { Finding } from '../types';
 import { breakAt, findStep, linesOf, type StepAt } from './breaks';
@@ -105,7 +105,7 @@ export function tunnelLoss(ctx: TraceContext, connection: Connection): TunnelLos
     else tunnels.set(key, [sighting]);
   }
   for (const lost of tunnels.values()) {
-    const loss = lostInTunnel(ctx, connection.sightings, lost);
+    const loss = lostInTunnel(ctx, connection, lost);
     if (loss) return loss;
   }
   return undefined;
@@ -137,7 +137,8 @@ export function vxlanBlocked(ctx: TraceContext): Finding[] {
 }
 
 /** The loss of `lost` (one node's VXLAN packets into one tunnel) when none of them got out of it. */
-function lostInTunnel(ctx: TraceContext, sightings: readonly Sighting[], lost: Sighting[]): TunnelLoss | undefined {
+function lostInTunnel(ctx: TraceContext, connection: Connection, lost: Sighting[]): TunnelLoss | undefined {
+  const sightings = connection.sightings;
   const sender = lost[0].site?.node;
   const outerSrc = lost[0].packet.src?.ip;
   const outerDst = lost[0].packet.dst?.ip;
@@ -164,7 +165,7 @@ function lostInTunnel(ctx: TraceContext, sightings: readonly Sighting[], lost: S
       (packet) =>
         packet.inner !== undefined && packet.src?.ip === outerSrc && packet.dst?.ip === outerDst && receivedBy(packet),
     );
-    if (crossed || !covers(ctx, receiver, 'eth0')) return undefined;
+    if (crossed || !coversAny(ctx, { node: receiver, iface: 'eth0', connection }, times)) return undefined;
     const evidence = linesOf(
       lost.map((sighting) => sighting.packet),
       3,
@@ -189,7 +190,7 @@ function lostInTunnel(ctx: TraceContext, sightings: readonly Sighting[], lost: S
   const decapsulates = ctx.allPackets.some(
     (packet) => packet.inner === undefined && packet.interface === device && receivedBy(packet),
   );
-  if (decapsulates || !covers(ctx, receiver, device)) return undefined;
+  if (decapsulates || !coversAny(ctx, { node: receiver, iface: device, connection }, times)) return undefined;
   const refusals = icmpErrors(ctx, { errorFrom: outerDst, errorTo: outerSrc, span });
   const rule = inputRuleDropping(ctx, receiver, port);
   const evidence = [

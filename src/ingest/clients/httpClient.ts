@@ -63,7 +63,7 @@ function readLine(text: string, tool: 'curl' | 'wget'): Reading | undefined {
     const connect = CURL_CONNECT.exec(message)?.groups;
     const resolve = CURL_RESOLVE.exec(message)?.groups;
     const outcome: ClientResult['outcome'] =
-      code === 6
+      code === 6 || (code === 28 && /^Resolving timed out/.test(message))
         ? 'unresolved'
         : code === 22
           ? 'http-error'
@@ -115,6 +115,11 @@ function readLine(text: string, tool: 'curl' | 'wget'): Reading | undefined {
   return undefined;
 }
 
+/** The host of the first http(s) URL of a command line. */
+function urlHost(command: string | undefined): string | undefined {
+  return /\bhttps?:\/\/(?<host>[A-Za-z0-9.-]{1,253})/.exec(command ?? '')?.groups?.host;
+}
+
 function toolOf(command: string | undefined): 'curl' | 'wget' | undefined {
   const match = new RegExp(`^${RUNNER_PREFIX}(?<tool>curl|wget)\\b`).exec((command ?? '').trim());
   return match?.groups?.tool as 'curl' | 'wget' | undefined;
@@ -138,6 +143,11 @@ function parseHttpClient(input: ParseInput): ParseResult {
         ),
       );
       continue;
+    }
+    // `curl: (28) Resolving timed out after 6000 milliseconds` names no host: the command's URL does.
+    if (reading.outcome === 'unresolved' && reading.target === undefined) {
+      const host = urlHost(input.command);
+      if (host !== undefined) reading.target = host;
     }
     facts.push(clientResult(reading, lineEvidence(input.uri, { ...logicalLine, text }, FORMAT), input.host));
   }

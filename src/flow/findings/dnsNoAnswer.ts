@@ -1,0 +1,70 @@
+import type { Packet } from '../../model';
+import type { TraceContext } from '../context';
+import type { Finding } from '../types';
+import { breakAt, findStep, linesOf } from './breaks';
+import { tunnelLoss } from './vxlanBlocked';
+
+/** A query that entered a pod: captured on a veth, not wrapped in VXLAN, on its way out of the bridge. */
+const intoPod = (packet: Packet) =>
+  packet.inner === undefined && packet.interface?.startsWith('veth') === true && packet.direction !== 'In';
+
+/** The name of the pod that has `ip`. */
+function podAt(ctx: TraceContext, ip: string): string | undefined {
+  const owner = ctx.model.byIp(ip).find((candidate) => candidate.role === 'pod');
+  return owner?.role === 'pod' ? owner.pod.name : undefined;
+}
+
+/**
+ * The client asked a name and got no answer at all (not NXDOMAIN: nothing), retrying until its
+ * resolver gave up. Where the queries were lost says why: in a VXLAN tunnel to CoreDNS on another
+ * node (its own finding's words), at a CoreDNS pod that received them and answered nothing, or
+ * somewhere no capture shows.
+ */
+export function dnsNoAnswer(ctx: TraceContext): Finding[] {
+  const findings: Finding[] = [];
+  for (const lookup of ctx.dns) {
+    const unanswered = lookup.unanswered;
+    if (!unanswered) continue;
+    const { name, connection, queries, sent } = unanswered;
+    const first = queries[0];
+    const clientIp = first.src?.ip ?? '';
+    const client = podAt(ctx, clientIp) ?? clientIp;
+    const nameserver = first.dst?.ip ?? 'its nameserver';
+    const times = queries.map((packet) => packet.t).filter((time): time is number => time !== undefined);
+    const span = times.length > 1 ? ` over ${(times.at(-1)! - times[0]).toFixed(1)} s` : '';
+    const delivered = queries.filter(intoPod).filter((packet) => packet.dst?.ip !== clientIp);
+    const coreDnsIp = delivered[0]?.dst?.ip;
+    const coreDns = coreDnsIp === undefined ? undefined : (podAt(ctx, coreDnsIp) ?? coreDnsIp);
+    const loss = tunnelLoss(ctx, connection);
+    const last = connection.sightings.at(-1);
+    const lastSeen = last?.site?.node
+      ? `last seen on ${last.site.node}'s ${last.packet.interface ?? 'capture'}`
+      : 'last seen in the capture';
+    const cause = loss
+      ? ` The queries go through the VXLAN tunnel to CoreDNS on ${loss.receiver}: ${loss.message}`
+      : coreDns
+        ? ` CoreDNS (${coreDns}) receives them and answers nothing: check that it runs, is ready and listens ` +
+          'on port 53 (kubectl -n kube-system logs and describe its pod).'
+        : ` Nothing shows them reaching a CoreDNS pod (${lastSeen}): capture on the CoreDNS pods' nodes to see ` +
+          'where they stop.';
+    const evidence = [...linesOf([first, queries.at(-1)], 2), ...(loss?.evidence ?? []), ...linesOf(delivered, 1)];
+    const at = findStep(ctx.b, (step) => step.kind === 'dns-answer' && step.status === 'missing', 'DNS');
+    if (!at) continue;
+    findings.push({
+      id: 'dns-no-answer',
+      severity: 'error',
+      title: `DNS queries for ${name} get no answer`,
+      message:
+        `${client} sent ${sent} queries for ${name} to ${nameserver}${span} (A and AAAA, retries included) and ` +
+        `got no answer, not even NXDOMAIN: its resolver gave up, so no connection followed.${cause}`,
+      evidence,
+      fix:
+        loss?.fix ??
+        (coreDns
+          ? 'Make CoreDNS answer: restart or fix its pods, and check the kube-dns Service selects ready pods.'
+          : 'Find where the queries stop: capture on the node of each CoreDNS pod (tcpdump -i any -nn port 53).'),
+      ...breakAt(ctx.b, at, 'missing', evidence),
+    });
+  }
+  return findings;
+}
