@@ -21,6 +21,8 @@ export interface PacketTable {
   packetsOf?(rows: readonly number[]): Packet[];
   /** 1-based line where packet `i` starts (its evidence line), without building it. */
   lineOf(i: number): number;
+  /** Capture clock (seconds) of packet `i` (its `t`), without building it. */
+  timeOf(i: number): number | undefined;
   /**
    * Indices of the packets that have one of `ips` as source, destination or ARP address, in the
    * packet or in its inner frame, found without building the others.
@@ -68,6 +70,9 @@ export class ArrayPacketTable implements PacketTable {
   }
   lineOf(index: number): number {
     return this.list[index].evidence[0]?.line ?? 0;
+  }
+  timeOf(index: number): number | undefined {
+    return this.list[index].t;
   }
   touching(ips: ReadonlySet<string>): number[] {
     const out: number[] = [];

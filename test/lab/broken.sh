@@ -754,6 +754,42 @@ NFT
     "allow UDP 8472 between all nodes, in the network (security group) and in each node's firewall (fixed.txt inserts -p udp --dport 8472 -j ACCEPT before the REJECT on node2)."
 }
 
+s14_coredns_not_answering() {
+  local d=$OUT/14-coredns-not-answering pid
+  local line='curl -sS -m 6 http://web.default.svc.cluster.local/; echo "exit=$?"'
+  mkdir -p "$d"
+  write_manifests "$d/manifests.yaml" 80 10.244.0.50
+  # CoreDNS's readiness probe failing: its endpoint is not ready, kube-proxy drops it from kube-dns.
+  sed '/name: coredns-7db6d8ff4d-x2kqf/s/ready: true/ready: false/' "$d/manifests.yaml" >"$d/manifests-not-ready.yaml"
+  load_rules "$d/manifests.yaml" || return 1
+  probe_start node1 10.244.0.20
+  pid=$(cat "$RUN/dnsmasq.pid")
+  # broken.txt: CoreDNS hangs (its process stopped): the queries are delivered and never answered.
+  kill -STOP "$pid"
+  capture "$d/broken.txt" node1 "" client client "$line"
+  kill -CONT "$pid"
+  # crashed.txt: CoreDNS's process is gone while its pod is still an endpoint: its kernel answers
+  # ICMP port unreachable.
+  kill "$pid"
+  sleep 0.3
+  capture "$d/crashed.txt" node1 "" client client "$line"
+  tx "$d/crashed.txt" coredns-7db6d8ff4d-x2kqf coredns-7db6d8ff4d-x2kqf ss -lunp
+  # not-ready.txt: CoreDNS running again but not ready: kube-dns has no ready endpoint, kube-proxy's
+  # REJECT answers for it.
+  nsx coredns-7db6d8ff4d-x2kqf dnsmasq --conf-file=/dev/null --no-resolv --no-hosts --addn-hosts="$RUN/cluster.hosts" \
+    --local=/cluster.local/ --local=// --listen-address=10.244.0.30 --bind-interfaces --local-ttl=30 \
+    --no-negcache --user=root --pid-file="$RUN/dnsmasq.pid"
+  load_rules "$d/manifests-not-ready.yaml" || return 1
+  capture "$d/not-ready.txt" node1 "" client client "$line"
+  txt "$d/not-ready.txt" node1 node1 iptables -t filter -L KUBE-SERVICES -v -n
+  load_rules "$d/manifests.yaml" || return 1
+  capture "$d/fixed.txt" node1 "" client client "$line"
+  probe_stop
+  readme "$d" "CoreDNS not answering: hung, crashed, or not ready" \
+    "The client (node1) calls Service web by name; CoreDNS (coredns-7db6d8ff4d-x2kqf, 10.244.0.30, behind the kube-dns ClusterIP 10.96.0.10) runs on node1 too. broken.txt: CoreDNS hangs (its process stopped with SIGSTOP): each query is DNATed and delivered to its veth, nothing answers, the resolver retries and curl ends in \"Resolving timed out\". crashed.txt: CoreDNS's process is gone while its pod is still the Service's endpoint: the pod's kernel answers each query with ICMP port unreachable. not-ready.txt: CoreDNS runs again, but its endpoint is not ready (readiness probe failing, manifests-not-ready.yaml): kube-dns has no ready endpoint, and kube-proxy's rule for it rejects the queries (ICMP port unreachable from the ClusterIP)." \
+    "CoreDNS running and ready (manifests.yaml): kubectl -n kube-system get pods -l k8s-app=kube-dns, its logs and events."
+}
+
 # Scenario 5's MTUs: the underlay path (the LAN's ports), the nodes' eth0, flannel.1, and the
 # pods with their veths and cni0. flannel.1 goes to 1400 first: the kernel refuses a VXLAN MTU
 # above its lower device's minus 50.
@@ -780,7 +816,7 @@ run() {
   [ -d "$RUN" ] || { log "lab is not up"; return 1; }
   local s started all="s1_no_listener s2_forward_drop s3_bridge_nf_off s4_hairpin_off s5_mtu s6_wrong_namespace
     s7_stale_endpoint s8_nxdomain s9_kube_proxy_no_rules s11_network_policy s12_external_traffic_policy
-    s10_iptables_backend s13_vxlan_blocked"
+    s13_vxlan_blocked s14_coredns_not_answering s10_iptables_backend"
   # KPP_BRK_ONLY="s9_kube_proxy_no_rules …" runs only those scenarios (their folders are replaced).
   for s in ${KPP_BRK_ONLY:-$all}; do
     rm -rf "$OUT/$(printf '%s' "${s#s}" | sed 's/_.*//')"-*

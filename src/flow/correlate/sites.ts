@@ -257,12 +257,13 @@ export function sitedPackets(model: ClusterModel, addresses: ReadonlySet<string>
     const filterText = command ? filterExpression(command) : undefined;
     if (filterText !== undefined) site.filter = { text: filterText, test: parseCaptureFilter(filterText) };
     // The capture ran from its first printed packet to its last, whatever they touch: a node's capture
-    // that shows other traffic around a connection covers it (two packets built, not the whole capture).
-    const ends = table.size > 0 ? [table.packet(0), table.packet(table.size - 1)] : [];
-    const span = timeSpan([...mine, ...ends]);
-    if (span) {
-      site.first = span.first;
-      site.last = span.last;
+    // that shows other traffic around a connection covers it (read from the table, no packet built).
+    const span = timeSpan(mine);
+    const ends = table.size > 0 ? [table.timeOf(0), table.timeOf(table.size - 1)] : [];
+    const times = [span?.first, span?.last, ...ends].filter((time): time is number => time !== undefined);
+    if (times.length) {
+      site.first = Math.min(...times);
+      site.last = Math.max(...times);
     }
     sites.push(site);
     // `tcpdump -i eth0` prints no interface and no direction on its lines: every packet of it was

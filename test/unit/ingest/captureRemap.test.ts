@@ -57,6 +57,7 @@ test('remapResult moves a capture through its table and never walks into the tab
     packet: (i) => inner.packet(i),
     all: () => inner.all(),
     lineOf: (i) => inner.lineOf(i),
+    timeOf: (i) => inner.timeOf(i),
     touching: (ips) => inner.touching(ips),
     firstMssSyn: () => inner.firstMssSyn(),
     onInterface: (name, near, max) => inner.onInterface(name, near, max),

@@ -18,6 +18,9 @@ export class CountingTable implements PacketTable {
   lineOf(i: number): number {
     return this.inner.lineOf(i);
   }
+  timeOf(i: number): number | undefined {
+    return this.inner.timeOf(i);
+  }
   touching(ips: ReadonlySet<string>): number[] {
     return this.inner.touching(ips);
   }

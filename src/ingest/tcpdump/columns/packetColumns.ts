@@ -88,6 +88,13 @@ export class PacketColumns implements PacketTable {
     return this.chunks[chunk].line[index & CHUNK_MASK] + this.shiftOf(chunk);
   }
 
+  /** Packet `index`'s `t` (its stamp in seconds), read from the column. */
+  timeOf(index: number): number | undefined {
+    const chunk = this.chunks[index >>> CHUNK_BITS];
+    const slot = index & CHUNK_MASK;
+    return chunk.stampLen[slot] ? chunk.t[slot] : undefined;
+  }
+
   /** 1-based line where packet `i` ends (its -v lines and inner frame included). */
   endLineOf(index: number): number {
     const chunk = index >>> CHUNK_BITS;

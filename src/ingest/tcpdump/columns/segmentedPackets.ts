@@ -32,6 +32,10 @@ export class RowWindow {
     return this.base.lineOf(this.from + index);
   }
 
+  timeOf(index: number): number | undefined {
+    return this.base.timeOf(this.from + index);
+  }
+
   endLineOf(index: number): number {
     return this.base.endLineOf(this.from + index);
   }
@@ -211,6 +215,11 @@ export class SegmentedPackets implements PacketTable {
   lineOf(index: number): number {
     const { piece, row } = this.find(index);
     return piece.lineOf(row);
+  }
+
+  timeOf(index: number): number | undefined {
+    const { piece, row } = this.find(index);
+    return piece.timeOf(row);
   }
 
   endLineOf(index: number): number {
