@@ -52,8 +52,11 @@ export interface TraceContext {
     ndots: number;
     configEvidence: Evidence[];
     unresolved?: string[];
-    /** The name whose queries got no answer: the exchange (a connection), its query lines, how many were sent. */
-    unanswered?: { name: string; connection: Connection; queries: Packet[]; sent: number };
+    /**
+     * The name whose queries got no DNS answer: the exchange (a connection), its query lines, how many
+     * were sent, and the ICMP port unreachable errors that answered them instead (none: silence).
+     */
+    unanswered?: { name: string; connection: Connection; queries: Packet[]; sent: number; refusals: Packet[] };
   }[];
 }
 

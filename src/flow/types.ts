@@ -101,6 +101,7 @@ export type FindingId =
   | 'stale-endpoint'
   | 'dns-nxdomain'
   | 'dns-no-answer'
+  | 'dns-port-unreachable'
   | 'dns-wrong-namespace'
   | 'mtu-blackhole'
   | 'vxlan-blocked'

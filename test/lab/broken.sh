@@ -762,6 +762,9 @@ s14_coredns_not_answering() {
   # CoreDNS's readiness probe failing: its endpoint is not ready, kube-proxy drops it from kube-dns.
   sed '/name: coredns-7db6d8ff4d-x2kqf/s/ready: true/ready: false/' "$d/manifests.yaml" >"$d/manifests-not-ready.yaml"
   load_rules "$d/manifests.yaml" || return 1
+  # As on a real node, a default route (the LAN's gateway address; nothing here answers for it): a
+  # packet to a ClusterIP that no rule DNATs is then routed, and FORWARD's KUBE-SERVICES rejects it.
+  nsx node1 ip route add default via 172.30.1.254
   probe_start node1 10.244.0.20
   pid=$(cat "$RUN/dnsmasq.pid")
   # broken.txt: CoreDNS hangs (its process stopped): the queries are delivered and never answered.
@@ -782,9 +785,11 @@ s14_coredns_not_answering() {
   load_rules "$d/manifests-not-ready.yaml" || return 1
   capture "$d/not-ready.txt" node1 "" client client "$line"
   txt "$d/not-ready.txt" node1 node1 iptables -t filter -L KUBE-SERVICES -v -n
+  tx "$d/not-ready.txt" node1 node1 ip route show
   load_rules "$d/manifests.yaml" || return 1
   capture "$d/fixed.txt" node1 "" client client "$line"
   probe_stop
+  nsx node1 ip route del default
   readme "$d" "CoreDNS not answering: hung, crashed, or not ready" \
     "The client (node1) calls Service web by name; CoreDNS (coredns-7db6d8ff4d-x2kqf, 10.244.0.30, behind the kube-dns ClusterIP 10.96.0.10) runs on node1 too. broken.txt: CoreDNS hangs (its process stopped with SIGSTOP): each query is DNATed and delivered to its veth, nothing answers, the resolver retries and curl ends in \"Resolving timed out\". crashed.txt: CoreDNS's process is gone while its pod is still the Service's endpoint: the pod's kernel answers each query with ICMP port unreachable. not-ready.txt: CoreDNS runs again, but its endpoint is not ready (readiness probe failing, manifests-not-ready.yaml): kube-dns has no ready endpoint, and kube-proxy's rule for it rejects the queries (ICMP port unreachable from the ClusterIP)." \
     "CoreDNS running and ready (manifests.yaml): kubectl -n kube-system get pods -l k8s-app=kube-dns, its logs and events."

@@ -28,6 +28,7 @@ const SCENARIOS = [
   '11-network-policy',
   '12-external-traffic-policy',
   '13-vxlan-blocked',
+  '14-coredns-not-answering',
 ] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
@@ -487,6 +488,36 @@ function checks(name: string, getRun: () => Run | undefined, skip?: () => string
       // The counter counts every packet it rejected, also those after the capture stopped.
       assert.ok(reject?.packets !== undefined && reject.packets >= arrived.length, `${reject?.packets}`);
       assert.ok(run.fixed['13-vxlan-blocked'].packets('node1').some(all(synAck, from('10.96.0.21', 80))));
+    });
+
+    it('14 CoreDNS not answering: hung (delivered, silent), crashed (ICMP from the pod), not ready (REJECT)', (run) => {
+      const dir = join(run.dir, '14-coredns-not-answering');
+      const query = (p: Packet) => p.dns?.response === false && p.src?.ip === '10.244.0.10';
+      const answer = (p: Packet) => p.dns?.response === true;
+      const portUnreachable = (p: Packet) => p.icmp?.type === 'port unreachable' && p.dst?.ip === '10.244.0.10';
+      // Hung: every query DNATed and delivered to CoreDNS's veth, retried, never answered.
+      const hung = run.broken['14-coredns-not-answering'].packets('node1');
+      const delivered = hung.filter(all(query, to('10.244.0.30', 53), (p) => p.direction === 'Out'));
+      assert.ok(delivered.length >= 4, `${delivered.length} delivered`);
+      assert.ok(!hung.some(answer) && !hung.some(portUnreachable), 'no answer, no error');
+      // Crashed: the pod's kernel answers ICMP port unreachable, un-DNATed to the ClusterIP on the way back.
+      const crashed = new Transcript(join(dir, 'crashed.txt'));
+      const errors = crashed.packets('node1').filter(portUnreachable);
+      assert.ok(
+        errors.some((p) => p.src?.ip === '10.244.0.30' && /^10\.244\.0\.30 udp port 53 /.test(p.icmp!.detail!)),
+      );
+      assert.ok(errors.some((p) => p.src?.ip === '10.96.0.10' && /^10\.96\.0\.10 udp port 53 /.test(p.icmp!.detail!)));
+      assert.ok(!crashed.facts('ListeningSocket', 'coredns-7db6d8ff4d-x2kqf').some((l) => l.port === 53));
+      // Not ready: node1's REJECT for kube-dns answers from cni0's address, and counts the queries.
+      const notReady = new Transcript(join(dir, 'not-ready.txt'));
+      const rejected = notReady.packets('node1').filter(all(portUnreachable, from('10.244.0.1')));
+      assert.ok(rejected.length >= 2 && rejected.every((p) => /^10\.96\.0\.10 udp port 53 /.test(p.icmp!.detail!)));
+      assert.ok(!notReady.packets('node1').some(to('10.244.0.30', 53)), 'no query reaches CoreDNS');
+      const reject = notReady
+        .facts('NatRule', 'node1')
+        .find((r) => r.target === 'REJECT' && /kube-dns:dns has no endpoints/.test(r.comment ?? ''));
+      assert.ok(reject?.packets !== undefined && reject.packets >= 2, `${reject?.packets}`);
+      assert.ok(run.fixed['14-coredns-not-answering'].packets('node1').some(all(answer, from('10.96.0.10', 53))));
     });
   });
 }

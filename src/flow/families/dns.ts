@@ -1,6 +1,7 @@
 import {
   derivedEvidence,
   searchExpansion,
+  withRole,
   type DnsLookup,
   type Evidence,
   type Packet,
@@ -245,15 +246,24 @@ export function dnsPhase(
     });
     if (res.endpoint) {
       dnsId = ctx.b.actor(coreDns(res.endpoint.ip));
-      ctx.b.step(phase, {
-        from: res.at!,
-        to: dnsId,
-        kind: 'dns-query',
-        label: `to CoreDNS ${res.endpoint.ip ?? ''}:${res.endpoint.port ?? 53}`,
-        explanation: "The translated query crosses cni0 and the CoreDNS pod's veth like any pod-to-pod packet.",
-        evidence: res.endpoint.evidence,
-        status: res.chosenProven && (!silent || deliveredTo(silent, res.endpoint.ip)) ? undefined : 'predicted',
-      });
+      const endpoint = res.endpoint;
+      // A query never answered is drawn reaching CoreDNS only by a line that shows it going into the pod.
+      const delivered = silent ? deliveredTo(silent, endpoint.ip) : [];
+      const evidence = silent
+        ? [...endpoint.evidence.filter((item) => withRole(item).role !== 'packet'), ...delivered]
+        : endpoint.evidence;
+      const draw = () =>
+        ctx.b.step(phase, {
+          from: res.at!,
+          to: dnsId,
+          kind: 'dns-query',
+          label: `to CoreDNS ${endpoint.ip ?? ''}:${endpoint.port ?? 53}`,
+          explanation: "The translated query crosses cni0 and the CoreDNS pod's veth like any pod-to-pod packet.",
+          evidence,
+          status: res.chosenProven && (!silent || delivered.length) ? undefined : 'predicted',
+        });
+      if (silent) ctx.b.withScope(silent.packets, draw);
+      else draw();
     }
   }
   for (const failedName of failed) {
@@ -280,13 +290,13 @@ export function dnsPhase(
     );
   }
   if (silent) {
-    unansweredName(ctx, { phase, from: dnsId, to: clientId, name: names[silentIndex], exchange: silent });
-    ctx.dns.at(-1)!.unanswered = {
+    ctx.dns.at(-1)!.unanswered = unansweredName(ctx, {
+      phase,
+      from: dnsId,
+      to: clientId,
       name: names[silentIndex],
-      connection: silent.connection,
-      queries: exchangePackets(silent, false),
-      sent: queriesSent(exchangePackets(silent, false)),
-    };
+      exchange: silent,
+    });
     return { answers: [], failed, observed: false };
   }
   if (!name) {
@@ -398,15 +408,16 @@ function unresolvedName(
   );
 }
 
-/** True when one of the exchange's queries was captured going into the pod at `ip` (its veth, not a tunnel). */
-function deliveredTo(exchange: DnsExchange, ip: string | undefined): boolean {
-  return exchangePackets(exchange, false).some(
+/** The first line of the exchange's queries captured going into the pod at `ip` (its veth, not a tunnel). */
+function deliveredTo(exchange: DnsExchange, ip: string | undefined): Evidence[] {
+  const delivered = exchangePackets(exchange, false).find(
     (packet) =>
       packet.inner === undefined &&
       packet.dst?.ip === ip &&
       packet.interface?.startsWith('veth') === true &&
       packet.direction !== 'In',
   );
+  return delivered?.evidence.slice(0, 1) ?? [];
 }
 
 /**
@@ -422,25 +433,56 @@ function unansweredName(
     name: string;
     exchange: DnsExchange;
   },
-): void {
+): NonNullable<TraceContext['dns'][number]['unanswered']> {
   const queries = exchangePackets(request.exchange, false);
   const sent = queriesSent(queries);
   const times = queries.map((packet) => packet.t).filter((time): time is number => time !== undefined);
   const over = times.length > 1 ? ` over ${(times.at(-1)! - times[0]).toFixed(1)} s` : '';
-  ctx.b.withScope(request.exchange.packets, () =>
+  const refusals = portUnreachables(ctx, queries);
+  const refusedBy = [...new Set(refusals.map((packet) => packet.src?.ip))].join(', ');
+  ctx.b.withScope([...request.exchange.packets, ...refusals], () =>
     ctx.b.step(request.phase, {
       from: request.from,
       to: request.to,
       kind: 'dns-answer',
-      label: `no answer to ${request.name} (${sent} queries sent${over})`,
-      explanation:
-        `The client's queries for ${request.name} are in the capture (${sent}, retries and AAAA included) ` +
-        'and no answer is: the resolver gives up after its timeout, and no later name of the search list is ' +
-        'asked.',
-      dns: { question: request.name, answers: [], rcode: 'no answer' },
-      evidence: [...queries.slice(0, 1), ...queries.slice(-1)].flatMap((packet) => packet.evidence.slice(0, 1)),
-      status: 'missing',
+      label: refusals.length
+        ? `${request.name}: ICMP port unreachable from ${refusedBy} (${sent} queries sent${over})`
+        : `no answer to ${request.name} (${sent} queries sent${over})`,
+      explanation: refusals.length
+        ? `Each query for ${request.name} is answered with ICMP port unreachable (from ${refusedBy}), not with ` +
+          'DNS: nothing takes port 53 where it was sent. The resolver gives up at once; no later name of the ' +
+          'search list is asked.'
+        : `The client's queries for ${request.name} are in the capture (${sent}, retries and AAAA included) ` +
+          'and no answer is: the resolver gives up after its timeout, and no later name of the search list is ' +
+          'asked.',
+      dns: { question: request.name, answers: [], rcode: refusals.length ? 'port unreachable' : 'no answer' },
+      evidence: [...queries.slice(0, 1), ...refusals.slice(0, 1), ...queries.slice(-1)].flatMap((packet) =>
+        packet.evidence.slice(0, 1),
+      ),
+      status: refusals.length ? 'contradicted' : 'missing',
     }),
+  );
+  return { name: request.name, connection: request.exchange.connection, queries, sent, refusals };
+}
+
+/**
+ * The ICMP port unreachable errors that answered `queries`: to the client, quoting a UDP packet to
+ * port 53, while it was asking (up to a second after its last query).
+ */
+function portUnreachables(ctx: TraceContext, queries: readonly Packet[]): Packet[] {
+  const client = queries[0]?.src?.ip;
+  const times = queries.map((packet) => packet.t).filter((time): time is number => time !== undefined);
+  if (client === undefined || times.length === 0) return [];
+  const [from, to] = [Math.min(...times), Math.max(...times) + 1];
+  return ctx.allPackets.filter(
+    (packet) =>
+      packet.protocol === 'icmp' &&
+      packet.icmp?.type === 'port unreachable' &&
+      packet.dst?.ip === client &&
+      / udp port 53 unreachable/.test(packet.icmp.detail ?? '') &&
+      packet.t !== undefined &&
+      packet.t >= from &&
+      packet.t <= to,
   );
 }
 

@@ -25,7 +25,7 @@ export function dnsNoAnswer(ctx: TraceContext): Finding[] {
   for (const lookup of ctx.dns) {
     const unanswered = lookup.unanswered;
     if (!unanswered) continue;
-    const { name, connection, queries, sent } = unanswered;
+    const { name, connection, queries, sent, refusals } = unanswered;
     const first = queries[0];
     const clientIp = first.src?.ip ?? '';
     const client = podAt(ctx, clientIp) ?? clientIp;
@@ -47,6 +47,11 @@ export function dnsNoAnswer(ctx: TraceContext): Finding[] {
           'on port 53 (kubectl -n kube-system logs and describe its pod).'
         : ` Nothing shows them reaching a CoreDNS pod (${lastSeen}): capture on the CoreDNS pods' nodes to see ` +
           'where they stop.';
+    if (refusals.length) {
+      const refused = portUnreachable(ctx, { name, client, nameserver, refusals, queries });
+      if (refused) findings.push(refused);
+      continue;
+    }
     const evidence = [...linesOf([first, queries.at(-1)], 2), ...(loss?.evidence ?? []), ...linesOf(delivered, 1)];
     const at = findStep(ctx.b, (step) => step.kind === 'dns-answer' && step.status === 'missing', 'DNS');
     if (!at) continue;
@@ -67,4 +72,55 @@ export function dnsNoAnswer(ctx: TraceContext): Finding[] {
     });
   }
   return findings;
+}
+
+/**
+ * The queries were answered with ICMP port unreachable: by a CoreDNS pod whose process does not listen
+ * (crashed or restarting while still an endpoint), or by a node for the kube-dns ClusterIP, where
+ * kube-proxy's REJECT rule stands for a Service without a ready endpoint.
+ */
+function portUnreachable(
+  ctx: TraceContext,
+  lookup: { name: string; client: string; nameserver: string; refusals: readonly Packet[]; queries: readonly Packet[] },
+): Finding | undefined {
+  const { name, client, nameserver, refusals, queries } = lookup;
+  const at = findStep(ctx.b, (step) => step.kind === 'dns-answer' && step.status === 'contradicted', 'DNS');
+  if (!at) return undefined;
+  const fromPod = refusals.find((packet) => podAt(ctx, packet.src?.ip ?? '') !== undefined);
+  const reject = ctx.model
+    .all('NatRule')
+    .find(
+      (rule) =>
+        rule.target === 'REJECT' &&
+        !rule.destination?.negated &&
+        (rule.destination?.cidr === nameserver || rule.destination?.cidr === `${nameserver}/32`) &&
+        /has no endpoints/.test(rule.comment ?? rule.text) &&
+        (rule.protocol === undefined || rule.protocol === 'udp' || rule.protocol === '17'),
+    );
+  const counted = reject?.packets !== undefined ? ` (it counted ${reject.packets} packet(s))` : '';
+  const cause = fromPod
+    ? `The error comes from ${podAt(ctx, fromPod.src!.ip!)} itself (${fromPod.src?.ip}): the query reached the ` +
+      'CoreDNS pod and nothing in it listens on UDP 53 — CoreDNS crashed or is restarting while its pod is ' +
+      'still an endpoint of kube-dns.'
+    : reject
+      ? `kube-proxy rejects it: kube-dns has no ready endpoint, so its rule for ${nameserver}:53 is \`REJECT\`` +
+        `${counted} — the CoreDNS pods are not ready (or not running).`
+      : `It comes from ${refusals[0].src?.ip}, not from a CoreDNS pod: a node rejects the query before any ` +
+        "CoreDNS pod gets it — most often kube-proxy's REJECT for a kube-dns Service without ready endpoints.";
+  const evidence = [...linesOf([queries[0]], 1), ...linesOf(refusals, 2), ...(reject?.evidence ?? [])];
+  return {
+    id: 'dns-port-unreachable',
+    severity: 'error',
+    title: `DNS queries for ${name} are refused (ICMP port unreachable)`,
+    message:
+      `${client}'s queries for ${name} to ${nameserver} are answered with ICMP port unreachable, not with ` +
+      `DNS; its resolver gives up at once and no connection follows. ${cause}`,
+    evidence,
+    fix: fromPod
+      ? 'Get CoreDNS running: kubectl -n kube-system logs and describe the CoreDNS pods (crash loop, OOM, ' +
+        'a bad Corefile).'
+      : 'Make the CoreDNS pods ready: kubectl -n kube-system get pods -l k8s-app=kube-dns and ' +
+        'kubectl -n kube-system get endpointslices -l kubernetes.io/service-name=kube-dns.',
+    ...breakAt(ctx.b, at, 'contradicted', evidence),
+  };
 }

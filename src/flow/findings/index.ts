@@ -118,7 +118,7 @@ export const FLOW_FINDINGS: readonly FindingCheck[] = [
     find: (ctx, { services }) => networkPolicy(ctx, services),
   },
   { ids: ['stale-endpoint'], find: (ctx, { services }) => staleEndpoint(ctx, services) },
-  { ids: ['dns-no-answer'], find: (ctx) => dnsNoAnswer(ctx) },
+  { ids: ['dns-no-answer', 'dns-port-unreachable'], find: (ctx) => dnsNoAnswer(ctx) },
   {
     ids: ['dns-nxdomain', 'dns-wrong-namespace'],
     find: (ctx, { clientNamespace }) => dnsNameNotFound(ctx, clientNamespace),

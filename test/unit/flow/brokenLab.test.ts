@@ -36,6 +36,8 @@ interface Scenario {
   fixedManifests?: string;
   /** Another transcript of the same failure (a variant of it); its fixed run is the scenario's. */
   file?: string;
+  /** Manifests of that transcript, when not the scenario's manifests.yaml. */
+  manifests?: string;
 }
 
 const SCENARIOS: Scenario[] = [
@@ -196,10 +198,40 @@ const SCENARIOS: Scenario[] = [
     status: 'missing',
     cause: /web-2 sent 4 queries .* got no answer, not even NXDOMAIN.*VXLAN tunnel to CoreDNS on node1: node2 sends/,
   },
+  {
+    name: '14-coredns-not-answering',
+    from: 'client',
+    to: 'web.default.svc.cluster.local:80',
+    finding: 'dns-no-answer',
+    hop: 'coredns-7db6d8ff4d-x2kqf → client',
+    status: 'missing',
+    cause: /client sent 4 queries .* CoreDNS \(coredns-7db6d8ff4d-x2kqf\) receives them and answers nothing/,
+  },
+  {
+    name: '14-coredns-not-answering',
+    file: 'crashed.txt',
+    from: 'client',
+    to: 'web.default.svc.cluster.local:80',
+    finding: 'dns-port-unreachable',
+    hop: 'coredns-7db6d8ff4d-x2kqf → client',
+    status: 'contradicted',
+    cause: /The error comes from coredns-7db6d8ff4d-x2kqf itself \(10\.244\.0\.30\): .*nothing in it listens on UDP 53/,
+  },
+  {
+    name: '14-coredns-not-answering',
+    file: 'not-ready.txt',
+    manifests: 'manifests-not-ready.yaml',
+    from: 'client',
+    to: 'web.default.svc.cluster.local:80',
+    finding: 'dns-port-unreachable',
+    hop: 'CoreDNS (10.96.0.10) → client',
+    status: 'contradicted',
+    cause: /kube-proxy rejects it: kube-dns has no ready endpoint, .*REJECT` \(it counted 4 packet/,
+  },
 ];
 
 const broken = (s: Scenario) =>
-  model(`${BROKEN}/${s.name}/manifests.yaml`, [`${BROKEN}/${s.name}/${s.file ?? 'broken.txt'}`]);
+  model(`${BROKEN}/${s.name}/${s.manifests ?? 'manifests.yaml'}`, [`${BROKEN}/${s.name}/${s.file ?? 'broken.txt'}`]);
 const fixed = (s: Scenario) =>
   model(`${BROKEN}/${s.name}/${s.fixedManifests ?? 'manifests.yaml'}`, [`${BROKEN}/${s.name}/fixed.txt`]);
 
@@ -339,7 +371,7 @@ describe('kube-packet-path diagnose ranks the right cause first', () => {
           '--logs',
           `${dir}/${s.file ?? 'broken.txt'}`,
           '--manifests',
-          `${dir}/manifests.yaml`,
+          `${dir}/${s.manifests ?? 'manifests.yaml'}`,
           '--format',
           'json',
         ],
