@@ -99,7 +99,7 @@ function portUnreachable(
     );
   const counted = reject?.packets !== undefined ? ` (it counted ${reject.packets} packet(s))` : '';
   const cause = fromPod
-    ? `The error comes from ${podAt(ctx, fromPod.src!.ip!)} itself (${fromPod.src?.ip}): the query reached the ` +
+    ? `The error comes from ${podAt(ctx, fromPod.src!.ip)} itself (${fromPod.src?.ip}): the query reached the ` +
       'CoreDNS pod and nothing in it listens on UDP 53 — CoreDNS crashed or is restarting while its pod is ' +
       'still an endpoint of kube-dns.'
     : reject
