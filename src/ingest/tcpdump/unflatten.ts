@@ -43,19 +43,14 @@ export function holdsRecords(text: string, start: number, end: number, colon: nu
       findE(text, ' listening on ', start + 1, end) >= 0
     );
   }
-  const own = ownStampAt(text, start, end);
+  /** The line's own stamp: found only for a colon that may start another (most lines have none). */
+  let own = -2;
   for (let i = colon; i >= 0 && i < end; i = text.indexOf(':', i + 1)) {
     // `HH:MM:SS.` with the colon at i = HH end; not the line's own stamp (after `-#`'s number) or
     // the time of its own -tttt stamp
-    if (
-      text.charCodeAt(i - 3) === 32 &&
-      i + 3 < end &&
-      text.charCodeAt(i + 3) === 58 &&
-      i - 2 !== own &&
-      readStamp(text, i - 2, end) &&
-      !(i - 2 === own + 11 && isDateAt(text, own))
-    )
-      return true;
+    if (text.charCodeAt(i - 3) !== 32 || i + 3 >= end || text.charCodeAt(i + 3) !== 58) continue;
+    if (own === -2) own = ownStampAt(text, start, end);
+    if (i - 2 !== own && readStamp(text, i - 2, end) && !(i - 2 === own + 11 && isDateAt(text, own))) return true;
   }
   return false;
 }

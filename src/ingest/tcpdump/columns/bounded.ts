@@ -105,3 +105,38 @@ export function isSpace(code: number): boolean {
     code === 65279
   );
 }
+
+/**
+ * `findE` for one word searched at positions that move forward through one text (`begin`), with the native `indexOf`:
+ * an answer past the record it was asked for is kept for the records after it, so each stretch of the text is searched
+ * natively at most once — linear in all, even when the word never comes again. A search that starts before the last
+ * one, or in another text (a record cut out and joined), is `findE`.
+ */
+export class ForwardFinder {
+  private text = '';
+  /** The first `word` at or after `from` in `text` is at `found` (-1: none); `from` -1: nothing known yet. */
+  private from = -1;
+  private found = -1;
+
+  constructor(private readonly word: string) {}
+
+  /** The text searched from now on. */
+  begin(text: string): void {
+    this.text = text;
+    this.from = -1;
+    this.found = -1;
+  }
+
+  /** First index of the word in text[from, end) (all of it inside), or -1. */
+  find(text: string, from: number, end: number): number {
+    // (the same string object compares at once; a record cut out of the text is shorter than it)
+    if (text.length !== this.text.length || text !== this.text || from < this.from)
+      return findE(text, this.word, from, end);
+    if (this.from < 0 || (this.found >= 0 && this.found < from)) {
+      this.from = from;
+      this.found = text.indexOf(this.word, from);
+    }
+    const found = this.found;
+    return found >= 0 && found + this.word.length <= end ? found : -1;
+  }
+}

@@ -1,4 +1,4 @@
-import { at, charE, END, findE, isMacAtE, readUintE, skipSpacesE, wordEndE } from './bounded';
+import { at, charE, END, findE, ForwardFinder, isMacAtE, readUintE, skipSpacesE, wordEndE } from './bounded';
 import {
   ARP_OTHER,
   HAS,
@@ -71,6 +71,16 @@ export class RecordScanner {
   constructor() {
     this.echoRequest = this.strings.str('echo request');
     this.echoReply = this.strings.str('echo reply');
+  }
+
+  /** `' > '` and `': '` after the addresses, searched forward through the text read in place (see `begin`). */
+  private readonly arrow = new ForwardFinder(' > ');
+  private readonly colonSpace = new ForwardFinder(': ');
+
+  /** The text whose records are read in place from now on, in order (a record cut out of it is another text). */
+  begin(text: string): void {
+    this.arrow.begin(text);
+    this.colonSpace.begin(text);
   }
 
   /** Where the -v address line is, for a record read in place (see `scan`); -1: none. */
@@ -318,9 +328,9 @@ export class RecordScanner {
       } else start = skipSpacesE(text, headerEnd + 1, end);
     }
     const stamped = chunk.stampLen[slot] !== 0;
-    const gt = findE(text, ' > ', start, end);
+    const gt = this.arrow.find(text, start, end);
     if (gt < 0) return stamped ? this.other(start, true, chunk.net[slot]) : 'no "SRC > DST" in an IP line';
-    let colon = findE(text, ': ', gt + 3, end);
+    let colon = this.colonSpace.find(text, gt + 3, end);
     let payloadAt: number;
     if (colon < 0) {
       if (text.charCodeAt(end - 1) !== 58)

@@ -79,6 +79,7 @@ export function scanCapture(
   const cut = options.linesCut === true;
   const stripped = options.endsStripped === true;
   const scanner = new RecordScanner();
+  scanner.begin(text);
   const inners = new PacketColumns(text, uri, scanner, undefined);
   const table = new PacketColumns(text, uri, scanner, inners);
   const unparsed: Unparsed[] = [];
