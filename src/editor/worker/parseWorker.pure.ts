@@ -176,8 +176,7 @@ async function answer(
       }
       const readMs = Math.round(performance.now() - started);
       const text = normalizeLineEnds(request.text);
-      const lines = lineBreaks(text) + 1;
-      progress(`parsing ${lines.toLocaleString('en')} lines`, 10);
+      progress('parsing', 10);
       const parsed = parseDocument(text, request.uri);
       const parseMs = Math.round(performance.now() - started);
       progress('sending the facts', 60);
@@ -190,6 +189,8 @@ async function answer(
         // a first hover need not wait for the host to read the facts
         post({ id: request.id, kind: 'holding' });
       }
+      // counted once a hover can be answered (a pass over the text: 5-10 ms on 400,000 lines)
+      const lines = lineBreaks(text) + 1;
       await sendDocument(request.id, hold ? withoutPackets(parsed) : parsed, own, post);
       const value = {
         document: emptyDocument(request.uri),

@@ -59,6 +59,7 @@ test('a saved capture is read from its file, ASCII or UTF-8, as its text is read
       const { value, doc, uri } = await parsedFromFile(client, Buffer.from(bytes, 'utf8'), text);
       assert.equal(value.differs, undefined, `${name}: the file holds the document's text`);
       assert.ok(value.timings && value.timings.readMs >= 0, `${name}: the worker says how long it read`);
+      assert.equal(value.lines, text.split('\n').length, `${name}: the lines it read`);
       const expected = parseDocument(text, uri);
       assert.equal(doc.blocks.length, expected.blocks.length, name);
       assert.deepEqual(packetsOf(doc.facts), packetsOf(expected.facts), name);
