@@ -24,6 +24,7 @@ import {
 import { listFiles } from '../workspace/listFiles.pure';
 import { HeldDocuments, withoutPackets } from './heldDocuments.pure';
 import { readWorkspaceFile } from '../workspace/readFiles.pure';
+import { threadTime, threadTimeSince } from './threadTime.pure';
 import type { FileCheck, LogRead, ManifestRead, WorkerRequest, WorkerResponse } from './protocol.pure';
 
 /**
@@ -163,6 +164,7 @@ async function answer(
     case 'parse': {
       const started = performance.now();
       const startedAt = Date.now();
+      const startedTime = threadTime();
       if (request.file) {
         request.text = fileText(request.file) ?? '';
         if (!request.text) {
@@ -184,6 +186,7 @@ async function answer(
       const own = text === request.text ? text : '';
       // held (its edits' offsets are the editor's: only a text whose line ends were kept)
       const hold = request.version !== undefined && own !== '';
+      const untilHeld = threadTimeSince(startedTime);
       if (hold) {
         held.hold(request.uri, request.version!, text, parsed);
         // a first hover need not wait for the host to read the facts
@@ -196,7 +199,7 @@ async function answer(
         document: emptyDocument(request.uri),
         lines,
         parseMs,
-        timings: { startedAt, readMs },
+        timings: { startedAt, readMs, ...(untilHeld ? { untilHeld } : {}) },
         ...(hold ? { held: true as const } : {}),
       };
       post({ id: request.id, kind: 'parsed', value });

@@ -1,6 +1,7 @@
 import type { PackedDocument, PackedFacts } from '../../ingest/factTransfer';
 import type { FileSearch, ListedFolder } from '../workspace/listFiles.pure';
 import type { WorkspaceFileRequest } from '../workspace/readFiles.pure';
+import type { ThreadTime } from './threadTime.pure';
 import type { Diagnosis } from '../../flow';
 import type { TraceResult } from '../../flow/types';
 import type { BuiltPayload } from '../../render/payload';
@@ -131,7 +132,12 @@ export interface ParsedDocument {
   /** From the request's start in the worker to the facts read (the file's reading included). */
   parseMs: number;
   /** When the worker began the request (Date.now()), and how long it read the file (0 for a text sent). */
-  timings?: { startedAt: number; readMs: number };
+  timings?: {
+    startedAt: number;
+    readMs: number;
+    /** From the request's start to the document held: the worker's thread on a CPU and waiting for one (Linux). */
+    untilHeld?: ThreadTime;
+  };
 }
 
 /** A workspace manifest's facts, or why it was not read (over the limits). */

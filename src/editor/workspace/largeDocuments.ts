@@ -237,10 +237,15 @@ export class LargeDocuments implements vscode.Disposable {
       if (inWorker) worker.holding = true;
       this.keep(uri, { version, epoch: worker.epoch, doc: documentOf(uri, parts), inWorker });
       const { timings } = answer.value;
-      // where the time to a first hover goes: the worker's start, the file's reading, the parse
+      // where the time to a first hover goes: the worker's start, the file's reading, the parse (and
+      // how much of it the worker's thread waited for a CPU on a busy machine)
       const detail = timings
         ? `; it began ${timings.startedAt - started} ms after it was asked` +
-          (timings.readMs > 0 ? `, read the file in ${timings.readMs} ms` : '')
+          (timings.readMs > 0 ? `, read the file in ${timings.readMs} ms` : '') +
+          (timings.untilHeld
+            ? `; until it held it, its thread ran ${timings.untilHeld.cpuMs} ms and waited ` +
+              `${timings.untilHeld.waitMs} ms for a CPU`
+            : '')
         : '';
       this.log.info(
         `workspace model: ${uri}: ${answer.value.lines} lines read in the worker in ${answer.value.parseMs} ms ` +
