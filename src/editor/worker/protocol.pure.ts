@@ -1,5 +1,7 @@
 import type { PackedDocument, PackedFacts } from '../../ingest/factTransfer';
 import type { FileSearch, ListedFolder } from '../workspace/listFiles.pure';
+import type { WorkspaceFileRequest } from '../workspace/readFiles.pure';
+import type { ThreadTime } from './threadTime.pure';
 import type { Diagnosis } from '../../flow';
 import type { TraceResult } from '../../flow/types';
 import type { BuiltPayload } from '../../render/payload';
@@ -31,6 +33,11 @@ export type WorkerRequest =
   | { id: number; kind: 'edit'; uri: string; from: number; version: number; events: TextChange[][]; length: number }
   /** For each search, the files under `folders` that match its globs (see listFiles). */
   | { id: number; kind: 'list'; folders: ListedFolder[]; searches: FileSearch[] }
+  /**
+   * Read a workspace file from the disk (see readWorkspaceFile) as a manifest or as a log: unchanged
+   * since the key `known`, over `maxBytes`, or its facts as `manifest` and `log` answer.
+   */
+  | ({ id: number; kind: 'workspaceFile'; uri: string; as: 'manifest' | 'log' } & WorkspaceFileRequest)
   /** Read a workspace manifest file (YAML or JSON): its facts, or why it was not read (over the limits). */
   | { id: number; kind: 'manifest'; uri: string; text: string; pieces?: number }
   /** Stop holding a document (closed). */
@@ -125,8 +132,32 @@ export interface ParsedDocument {
   /** From the request's start in the worker to the facts read (the file's reading included). */
   parseMs: number;
   /** When the worker began the request (Date.now()), and how long it read the file (0 for a text sent). */
-  timings?: { startedAt: number; readMs: number };
+  timings?: {
+    startedAt: number;
+    readMs: number;
+    /** From the request's start to the document held: the worker's thread on a CPU and waiting for one (Linux). */
+    untilHeld?: ThreadTime;
+  };
 }
+
+/** A workspace manifest's facts, or why it was not read (over the limits). */
+export interface ManifestRead {
+  facts: PackedFacts;
+  problem?: string;
+}
+
+/** A workspace log's facts; none when it is not recognised as a capture, rule dump or command output. */
+export interface LogRead {
+  facts?: PackedFacts;
+}
+
+/** A workspace file the worker read from the disk (see WorkspaceFileText), its facts for the text. */
+export type WorkspaceFileRead =
+  | { key: string; unchanged: true }
+  | { key: string; size: number; tooLarge: true }
+  | { key: string; manifest: ManifestRead }
+  | { key: string; log: LogRead }
+  | { error: string };
 
 export interface AnalyzedPaste {
   blocks: BlockSummary[];
@@ -164,8 +195,9 @@ export type WorkerResponse =
    */
   | { id: number; kind: 'holding' }
   | { id: number; kind: 'parsed'; value: ParsedDocument }
-  | { id: number; kind: 'log'; value: { facts?: PackedFacts } }
-  | { id: number; kind: 'manifest'; value: { facts: PackedFacts; problem?: string } }
+  | { id: number; kind: 'log'; value: LogRead }
+  | { id: number; kind: 'manifest'; value: ManifestRead }
+  | { id: number; kind: 'workspaceFile'; value: WorkspaceFileRead }
   | { id: number; kind: 'listed'; value: string[][] }
   | { id: number; kind: 'analyzed'; value: AnalyzedPaste }
   | { id: number; kind: 'trace'; value: TraceAnswer }

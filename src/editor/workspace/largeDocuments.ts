@@ -30,6 +30,15 @@ interface Held {
   inWorker: boolean;
 }
 
+/**
+ * A workspace file as the scan read it: unchanged since the key it held, over the size it reads, or
+ * its facts (a log's undefined: not recognised) and, for a manifest, why it was not read.
+ */
+export type ScannedFile =
+  | { key: string; unchanged: true }
+  | { key: string; size: number; tooLarge: true }
+  | { key: string; facts: Fact[] | undefined; problem?: string };
+
 /** A change event, with the document version it made. */
 interface ChangeEvent {
   version: number;
@@ -228,10 +237,15 @@ export class LargeDocuments implements vscode.Disposable {
       if (inWorker) worker.holding = true;
       this.keep(uri, { version, epoch: worker.epoch, doc: documentOf(uri, parts), inWorker });
       const { timings } = answer.value;
-      // where the time to a first hover goes: the worker's start, the file's reading, the parse
+      // where the time to a first hover goes: the worker's start, the file's reading, the parse (and
+      // how much of it the worker's thread waited for a CPU on a busy machine)
       const detail = timings
         ? `; it began ${timings.startedAt - started} ms after it was asked` +
-          (timings.readMs > 0 ? `, read the file in ${timings.readMs} ms` : '')
+          (timings.readMs > 0 ? `, read the file in ${timings.readMs} ms` : '') +
+          (timings.untilHeld
+            ? `; until it held it, its thread ran ${timings.untilHeld.cpuMs} ms and waited ` +
+              `${timings.untilHeld.waitMs} ms for a CPU`
+            : '')
         : '';
       this.log.info(
         `workspace model: ${uri}: ${answer.value.lines} lines read in the worker in ${answer.value.parseMs} ms ` +
@@ -334,6 +348,27 @@ export class LargeDocuments implements vscode.Disposable {
     const answer = await scanWorker(this.context).request({ kind: 'manifest', uri, text });
     if (answer.kind !== 'manifest') return { facts: [] };
     return { facts: unpackFacts(answer.value.facts), problem: answer.value.problem };
+  }
+
+  /**
+   * A workspace file read from the disk by the scan's worker (see readWorkspaceFile) and read there as
+   * a manifest or a log: unchanged since the key `known`, over `maxBytes`, or its facts (a log's none
+   * when it is not recognised), with a manifest's problem.
+   */
+  async workspaceFile(
+    uri: vscode.Uri,
+    read: { as: 'manifest' | 'log'; known?: string; maxBytes: number },
+  ): Promise<ScannedFile> {
+    const { as, known, maxBytes } = read;
+    const request = { kind: 'workspaceFile', uri: uri.toString(), path: uri.fsPath, as, maxBytes } as const;
+    const answer = await scanWorker(this.context).request({ ...request, ...(known !== undefined ? { known } : {}) });
+    if (answer.kind !== 'workspaceFile') throw new Error(`the scan's worker answered ${answer.kind} to a file read`);
+    const file = answer.value;
+    if ('error' in file) throw new Error(file.error);
+    if ('manifest' in file)
+      return { key: file.key, facts: unpackFacts(file.manifest.facts), problem: file.manifest.problem };
+    if ('log' in file) return { key: file.key, facts: file.log.facts && unpackFacts(file.log.facts) };
+    return file;
   }
 
   private recordChange(event: vscode.TextDocumentChangeEvent): void {

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { ClusterModel, Fact } from '../../model';
 import { lastClusterRead, onDidReadCluster } from '../cluster';
-import { LargeDocuments } from './largeDocuments';
+import { LargeDocuments, type ScannedFile } from './largeDocuments';
 import type { HoverPlace } from '../hover/hoverSentences.pure';
 import { packFacts } from '../../ingest/factTransfer';
 import type { TraceResult } from '../../flow/types';
@@ -133,7 +133,7 @@ export class WorkspaceModel implements vscode.Disposable {
    * first hover otherwise waited for both (0.5–0.8 s and 1.3–2 s on 400,000 lines under load).
    */
   private readEarly(doc: vscode.TextDocument): void {
-    // the parse first: the scan's files reach the worker later anyway (listed and read through VS Code)
+    // the parse first: its worker's thread was started when the document opened
     if (this.isHeldByWorker(doc)) void this.large.sync(doc);
     void (this.scan ??= this.scanManifests());
   }
@@ -507,6 +507,26 @@ export class WorkspaceModel implements vscode.Disposable {
   }
 
   /**
+   * A workspace file as the scan reads it, parsed in the scan's worker (YAML is the slowest reader, and
+   * the scan reads up to 300 files at once): unchanged since the key `known`, over `maxBytes`, or its
+   * facts. A `file:` is read from the disk by that worker (see readWorkspaceFile), other files through
+   * VS Code's file system here.
+   */
+  private async scannedFile(
+    uri: vscode.Uri,
+    read: { as: 'manifest' | 'log'; known?: string; maxBytes: number },
+  ): Promise<ScannedFile> {
+    if (uri.scheme === 'file') return this.large.workspaceFile(uri, read);
+    const stat = await vscode.workspace.fs.stat(uri);
+    const key = `${stat.mtime}/${stat.size}`;
+    if (read.known === key) return { key, unchanged: true };
+    if (stat.size > read.maxBytes) return { key, size: stat.size, tooLarge: true };
+    const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
+    if (read.as === 'manifest') return { key, ...(await this.large.manifestFile(text, uri.toString())) };
+    return { key, facts: (await this.large.logFile(text, uri.toString()))?.facts };
+  }
+
+  /**
    * Text files that may be captures, rule dumps or command output (globs in
    * `kubePacketPath.logs.include`; empty list = none): read without being opened, so a trace uses
    * the logs beside the manifests. Cached by mtime + size; too large or unrecognised files are
@@ -524,23 +544,23 @@ export class WorkspaceModel implements vscode.Disposable {
         // an open document is read from the editor (documentFacts), not from the disk, whatever its size
         // (a large open log is not "ignored"): what was read of it before it was opened is kept for after
         if (vscode.workspace.textDocuments.some((opened) => opened.uri.toString() === key)) return undefined;
-        const stat = await vscode.workspace.fs.stat(uri);
-        const version = `${stat.mtime}/${stat.size}`;
-        if (this.logs.get(key)?.key === version) return undefined;
-        if (stat.size > MAX_LOG_BYTES) {
+        const read = await this.scannedFile(uri, {
+          as: 'log',
+          known: this.logs.get(key)?.key,
+          maxBytes: MAX_LOG_BYTES,
+        });
+        if ('unchanged' in read) return undefined;
+        if ('tooLarge' in read) {
           const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
           return {
-            key: version,
+            key: read.key,
             facts: [],
-            ignored: `${mb(stat.size)}, over the ${mb(MAX_LOG_BYTES)} read without opening (open it to use it)`,
+            ignored: `${mb(read.size)}, over the ${mb(MAX_LOG_BYTES)} read without opening (open it to use it)`,
           };
         }
-        const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
-        // read in the worker, as manifests are: the scan reads up to 300 files at once
-        const parsed = await this.large.logFile(text, key);
-        return parsed
-          ? { key: version, facts: parsed.facts }
-          : { key: version, facts: [], ignored: 'not recognised as a capture, rule dump or command output' };
+        return read.facts
+          ? { key: read.key, facts: read.facts }
+          : { key: read.key, facts: [], ignored: 'not recognised as a capture, rule dump or command output' };
       } catch (e) {
         return { key: 'error', facts: [], ignored: e instanceof Error ? e.message : String(e) };
       }
@@ -563,18 +583,18 @@ export class WorkspaceModel implements vscode.Disposable {
     for (const uri of [...this.files.keys()]) if (!seen.has(uri)) this.files.delete(uri);
     const reads = await mapInOrder(uris, SCAN_AT_ONCE, async (uri): Promise<Cached | undefined> => {
       try {
-        const stat = await vscode.workspace.fs.stat(uri);
-        const key = `${stat.mtime}/${stat.size}`;
-        if (this.files.get(uri.toString())?.key === key) return undefined;
-        if (stat.size > WORKSPACE_MANIFEST_LIMITS.maxBytes) {
-          this.log.info(`workspace model: ${uri.toString()} not read: ${stat.size} bytes, over the limit`);
-          return { key, facts: [] };
+        const read = await this.scannedFile(uri, {
+          as: 'manifest',
+          known: this.files.get(uri.toString())?.key,
+          maxBytes: WORKSPACE_MANIFEST_LIMITS.maxBytes,
+        });
+        if ('unchanged' in read) return undefined;
+        if ('tooLarge' in read) {
+          this.log.info(`workspace model: ${uri.toString()} not read: ${read.size} bytes, over the limit`);
+          return { key: read.key, facts: [] };
         }
-        const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
-        // parsed in the worker: YAML is the slowest reader, and the scan reads every manifest at once
-        const read = await this.large.manifestFile(text, uri.toString());
         if (read.problem) this.log.info(`workspace model: ${uri.toString()} not read: ${read.problem}`);
-        return { key, facts: read.facts };
+        return { key: read.key, facts: read.facts ?? [] };
       } catch (e) {
         this.log.warn(
           `workspace model: could not read ${uri.toString()}: ${e instanceof Error ? e.message : String(e)}`,

@@ -15,6 +15,7 @@ import { packetsOf } from '../../../src/model';
 import { WorkerClient } from '../../../src/editor/worker/workerClient.pure';
 import type { FileCheck } from '../../../src/editor/worker/protocol.pure';
 import { labA2Lines } from '../../support/labA2';
+import { threadTime } from '../../../src/editor/worker/threadTime.pure';
 
 const WORKER = resolve('dist/worker.js');
 const lab = readFileSync('test/fixtures/lab/a2-pod-to-service.txt', 'utf8');
@@ -59,6 +60,11 @@ test('a saved capture is read from its file, ASCII or UTF-8, as its text is read
       const { value, doc, uri } = await parsedFromFile(client, Buffer.from(bytes, 'utf8'), text);
       assert.equal(value.differs, undefined, `${name}: the file holds the document's text`);
       assert.ok(value.timings && value.timings.readMs >= 0, `${name}: the worker says how long it read`);
+      assert.equal(value.lines, text.split('\n').length, `${name}: the lines it read`);
+      // where the kernel says (Linux): how long its thread ran and waited for a CPU until it held the document
+      const untilHeld = value.timings?.untilHeld;
+      if (threadTime())
+        assert.ok(untilHeld && untilHeld.cpuMs > 0 && untilHeld.waitMs >= 0, `${name}: ${JSON.stringify(untilHeld)}`);
       const expected = parseDocument(text, uri);
       assert.equal(doc.blocks.length, expected.blocks.length, name);
       assert.deepEqual(packetsOf(doc.facts), packetsOf(expected.facts), name);
