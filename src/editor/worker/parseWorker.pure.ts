@@ -11,7 +11,7 @@ import { lineBreaks, normalizeLineEnds } from '../../ingest/lineEnds';
 import type { ClusterModel, Fact } from '../../model';
 import { cappedProofs } from '../diagram/cappedProofs.pure';
 import { diagnoseFacts } from '../diagnose/diagnoseFacts.pure';
-import { panelPayload } from '../diagram/panelPayload.pure';
+import { builtPayload } from '../diagram/panelPayload.pure';
 import { suggestFlows, summarizeBlocks } from '../paste/analysis.pure';
 import { sendersTo } from '../trace/targets.pure';
 import {
@@ -24,6 +24,7 @@ import {
 import { listFiles } from '../workspace/listFiles.pure';
 import { HeldDocuments, withoutPackets } from './heldDocuments.pure';
 import type { FileCheck, WorkerRequest, WorkerResponse } from './protocol.pure';
+import { packTrace } from './traceTransfer.pure';
 
 /**
  * The parse worker (bundled as dist/worker.js, run in a Node worker thread by workerClient): parses,
@@ -308,13 +309,13 @@ async function answer(
         const result = cappedProofs(trace(model, request.from, request.to, options));
         const traced = performance.now();
         progress('drawing the flows', 70);
-        const payload = panelPayload(result);
+        const { packed, transfer } = packTrace(result, builtPayload(result));
         const timings = {
           modelMs: Math.round(modelled - started),
           traceMs: Math.round(traced - modelled),
           payloadMs: Math.round(performance.now() - traced),
         };
-        post({ id: request.id, kind: 'trace', value: { kind: 'traced', result, payload, timings } });
+        post({ id: request.id, kind: 'trace', value: { kind: 'traced', packed, timings } }, transfer);
       } catch (e) {
         if (!(e instanceof UnknownTargetError)) throw e;
         post({
