@@ -7,7 +7,7 @@ import type { Capture, Fact, PacketTable } from '../../model';
  * 400,000-line capture the first trace built 400,000 of them: 0.4–0.8 s of its 1.2–1.9 s of CPU,
  * most of it the collector's while they were new. A slice at a time, so that a hover, an edit or a
  * trace asked meanwhile is answered between slices; an edit that read rows again (a new piece of a
- * table) is caught up by starting again from the first row (the rows built already cost a lookup).
+ * table) stops it, and it starts again from the first row (the rows built already cost a lookup).
  */
 
 /** Rows per slice (a few milliseconds each on a loaded machine). */
@@ -27,12 +27,15 @@ interface Cursor {
 export class PacketsAhead {
   /** What remains to build, per held document. */
   private readonly cursors = new Map<string, Cursor[]>();
+  /** Documents whose packets were all built since they were last stopped. */
+  private readonly built = new Set<string>();
 
   /**
-   * Starts (again) building the packets of the captures of document `uri` in `facts` (none when
-   * they have over MOST_ROWS_AHEAD rows).
+   * Starts building the packets of the captures of document `uri` in `facts` (none when they have
+   * over MOST_ROWS_AHEAD rows), unless that is under way or done since `uri` was last stopped.
    */
-  restart(uri: string, facts: readonly Fact[]): void {
+  start(uri: string, facts: readonly Fact[]): void {
+    if (this.cursors.has(uri) || this.built.has(uri)) return;
     const tables = facts.filter((fact): fact is Capture => fact.kind === 'Capture').map((capture) => capture.packets);
     const rows = tables.reduce((sum, table) => sum + table.size, 0);
     if (rows > 0 && rows <= MOST_ROWS_AHEAD)
@@ -43,9 +46,10 @@ export class PacketsAhead {
     else this.cursors.delete(uri);
   }
 
-  /** Stops for `uri` (its rows changed or it is gone: `restart` it with what it holds now). */
+  /** Stops for `uri` (its rows changed or it is gone: `start` it again with what it holds now). */
   stop(uri: string): void {
     this.cursors.delete(uri);
+    this.built.delete(uri);
   }
 
   /** Builds the next slice of ROWS_PER_SLICE rows; true while rows remain. */
@@ -59,7 +63,10 @@ export class PacketsAhead {
     else for (let row = cursor.next; row < to; row++) table.packet(row);
     cursor.next = to;
     if (to >= table.size) cursors.shift();
-    if (cursors.length === 0) this.cursors.delete(uri);
+    if (cursors.length === 0) {
+      this.cursors.delete(uri);
+      this.built.add(uri);
+    }
     return this.cursors.size > 0;
   }
 }

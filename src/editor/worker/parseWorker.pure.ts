@@ -49,10 +49,10 @@ const stepAhead = () => {
   aheadRunning = ahead.step();
   if (aheadRunning) setImmediate(stepAhead);
 };
-/** Builds the packets of held document `uri` ahead, as it is now (none when it is not held). */
+/** Builds the packets of held document `uri` ahead, as it is now (see PacketsAhead.start; none when it is not held). */
 function buildAhead(uri: string): void {
   if (held.versionOf(uri) === undefined) return ahead.stop(uri);
-  ahead.restart(uri, held.factsOf([{ held: uri }])[0]);
+  ahead.start(uri, held.factsOf([{ held: uri }])[0]);
   if (!aheadRunning) setImmediate(stepAhead);
   aheadRunning = true;
 }

@@ -30,7 +30,7 @@ const rowsOf = (facts: readonly Fact[]) =>
 
 /** Builds every packet of `uri` ahead; the slices it took. */
 function buildAll(ahead: PacketsAhead, held: HeldDocuments): number {
-  ahead.restart(URI, held.factsOf([{ held: URI }])[0]);
+  ahead.start(URI, held.factsOf([{ held: URI }])[0]);
   let slices = 1;
   while (ahead.step()) slices++;
   return slices;
@@ -49,6 +49,8 @@ test('packets built ahead give a trace what a fresh parse gives, before and afte
     const packets = rowsOf(facts());
     assert.ok(packets > ROWS_PER_SLICE, `a capture of more than a slice (${packets} packets)`);
     assert.equal(buildAll(ahead, held), Math.ceil(packets / ROWS_PER_SLICE), 'a slice at a time');
+    ahead.start(URI, facts());
+    assert.equal(ahead.step(), false, 'built already: a hover that starts it again builds nothing');
     assert.equal(traced(facts()), traced(parseDocument(text, URI).facts), 'built ahead, then traced');
 
     const first = facts()
@@ -77,11 +79,11 @@ test('packets built ahead give a trace what a fresh parse gives, before and afte
 
 test('nothing is built ahead for a document without captures, or after it is stopped', () => {
   const ahead = new PacketsAhead();
-  ahead.restart(URI, manifests);
+  ahead.start(URI, manifests);
   assert.equal(ahead.step(), false, 'no capture: nothing to build');
   const text = repeatedCapture(LAB, 60_000);
   const facts = parseDocument(text, URI).facts;
-  ahead.restart(URI, facts);
+  ahead.start(URI, facts);
   ahead.stop(URI);
   assert.equal(ahead.step(), false);
 });
