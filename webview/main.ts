@@ -7,6 +7,7 @@ import '@vscode-elements/elements/dist/vscode-tab-header/index.js';
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
 import {
+  decodedShow,
   isHostToWebview,
   STATUS_MEANING,
   type DiagramPayload,
@@ -299,9 +300,14 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
     post({ type: 'export', format: 'svg', flow: ui.flow, svg: svgForExport() });
     return;
   }
-  payload = message.payload;
-  persisted = message.state;
-  const saved = message.state.ui;
+  const show = message.type === 'showEncoded' ? decodedShow(message.bytes, message.ui) : message;
+  if (!show) {
+    post({ type: 'error', message: 'the diagram sent was not readable' });
+    return;
+  }
+  payload = show.payload;
+  persisted = show.state;
+  const saved = show.state.ui;
   const flow = payload.flows[saved?.flow ?? 0];
   ui = saved && flow && saved.phase < flow.diagrams.length ? { ...saved } : { flow: 0, phase: 0, zoom: 0 };
   // a flow to draw saves the state once drawn (its JSON would delay the draw)

@@ -115,8 +115,19 @@ export interface PersistedState {
   ui?: ViewState;
 }
 
+/** What a `show` message carries. */
+export interface ShowContent {
+  payload: DiagramPayload;
+  state: PersistedState;
+}
+
 export type HostToWebview =
-  | { type: 'show'; payload: DiagramPayload; state: PersistedState }
+  | ({ type: 'show' } & ShowContent)
+  /**
+   * A `show` whose content comes as UTF-8 JSON (made off the extension host's thread, which then
+   * posts bytes instead of writing a large object as JSON); `ui` is the state's view, when it has one.
+   */
+  | { type: 'showEncoded'; bytes: Uint8Array; ui?: ViewState }
   | { type: 'clear'; reason: string }
   /** Ask for the rendered SVG (the host saves it). */
   | { type: 'requestSvg' };
@@ -167,6 +178,19 @@ export function isWebviewToHost(m: unknown): m is WebviewToHost {
   }
 }
 
+/** The content of a `showEncoded` message (`ui` its state's view), or undefined when it is not a show's. */
+export function decodedShow(bytes: Uint8Array, ui?: ViewState): ShowContent | undefined {
+  let content: unknown;
+  try {
+    content = JSON.parse(new TextDecoder().decode(bytes));
+  } catch {
+    return undefined;
+  }
+  if (!isHostToWebview({ ...(isObject(content) ? content : {}), type: 'show' })) return undefined;
+  const show = content as ShowContent;
+  return ui ? { ...show, state: { ...show.state, ui } } : show;
+}
+
 /** Validates a message from the host (the webview trusts only its own protocol). */
 export function isHostToWebview(m: unknown): m is HostToWebview {
   if (!isObject(m)) return false;
@@ -178,6 +202,8 @@ export function isHostToWebview(m: unknown): m is HostToWebview {
         typeof m.payload.title === 'string' &&
         isObject(m.state)
       );
+    case 'showEncoded':
+      return m.bytes instanceof Uint8Array && (m.ui === undefined || isViewState(m.ui));
     case 'clear':
       return typeof m.reason === 'string';
     case 'requestSvg':

@@ -36,19 +36,53 @@ const BREAKING_SPACE = /[\u0000-\u001F\u007F-\u009F\u2028\u2029\s]+/g;
 /** Default upper bound on a label, in characters, so one huge log line cannot swamp the picture. */
 const MAX_LABEL = 160;
 
-/** Normalises whitespace, drops invisible characters and shortens to `max` characters. */
-export function cleanLabel(text: string, max = MAX_LABEL): string {
-  const flat = String(text).replace(INVISIBLE, '').replace(BREAKING_SPACE, ' ').trim();
-  const chars = Array.from(flat);
-  return chars.length > max
-    ? chars
-        .slice(0, max - 1)
-        .join('')
-        .trimEnd() + '…'
-    : flat;
+/** Characters (code points) in `text`, as `Array.from(text).length` counts them, without the array. */
+function charCount(text: string): number {
+  let count = text.length;
+  for (let at = 0; at < text.length - 1; at++) {
+    const unit = text.charCodeAt(at);
+    if (unit < 0xd800 || unit > 0xdbff) continue;
+    const next = text.charCodeAt(at + 1);
+    if (next >= 0xdc00 && next <= 0xdfff) {
+      count--; // a surrogate pair: one character
+      at++;
+    }
+  }
+  return count;
 }
 
+/**
+ * Whether BREAKING_SPACE would change a text: a breaking character other than a space, or two in a
+ * row (a lone space is replaced by itself). A label is mostly words and single spaces.
+ */
+// eslint-disable-next-line no-control-regex
+const FLATTENS = /[\u0000-\u001F\u007F-\u009F\u2028\u2029]|[^\S ]| {2}/;
+
+/** Where the code unit after the first `count` characters of `text` is (its length when it has fewer). */
+function afterChars(text: string, count: number): number {
+  let at = 0;
+  for (let char = 0; char < count && at < text.length; char++) {
+    const unit = text.charCodeAt(at);
+    const next = text.charCodeAt(at + 1);
+    at += unit >= 0xd800 && unit <= 0xdbff && next >= 0xdc00 && next <= 0xdfff ? 2 : 1;
+  }
+  return at;
+}
+
+/** Normalises whitespace, drops invisible characters and shortens to `max` characters. */
+export function cleanLabel(text: string, max = MAX_LABEL): string {
+  const visible = String(text).replace(INVISIBLE, '');
+  const flat = (FLATTENS.test(visible) ? visible.replace(BREAKING_SPACE, ' ') : visible).trim();
+  // no more characters than code units: most labels are short
+  if (flat.length <= max || charCount(flat) <= max) return flat;
+  return flat.slice(0, afterChars(flat, max - 1)).trimEnd() + '…';
+}
+
+/** Any character of ENTITY_CHARS. */
+const ENTITY_CHAR = /[#;:%<>&"'`{},$\\\uFB02\u00B6]/;
+
 function encode(text: string): string {
+  if (!ENTITY_CHAR.test(text)) return text;
   let out = '';
   for (const ch of text) out += ENTITY_CHARS.has(ch) ? `#${ch.codePointAt(0)};` : ch;
   return out;
@@ -64,11 +98,15 @@ export function escapeMermaidText(text: string, max = MAX_LABEL): string {
 export function wrapWords(text: string, width: number): string[] {
   const lines: string[] = [];
   let line = '';
+  let lineChars = 0; // charCount(line), kept as the line grows
   for (const word of text.split(' ')) {
-    if (line !== '' && Array.from(line).length + 1 + Array.from(word).length > width) {
+    const wordChars = charCount(word);
+    if (line !== '' && lineChars + 1 + wordChars > width) {
       lines.push(line);
       line = word;
+      lineChars = wordChars;
     } else {
+      lineChars = line === '' ? wordChars : lineChars + 1 + wordChars;
       line = line === '' ? word : `${line} ${word}`;
     }
   }

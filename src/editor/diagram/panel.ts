@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { TraceResult } from '../../flow/types';
 import type { BuiltPayload } from '../../render/payload';
-import { panelPayload } from './panelPayload.pure';
+import { panelPayload, showContent, type EncodedPayload } from './panelPayload.pure';
 import {
   isWebviewToHost,
   type HostToWebview,
@@ -12,7 +12,6 @@ import {
 import { copyMermaid, saveMarkdown, saveSvg } from './exports';
 import { panelHtml } from './html';
 import { DIAGRAM_VIEW_TYPE } from './viewType';
-import { storedResult } from './persistedResult.pure';
 import { columnBeside, openEvidence } from './openEvidence';
 
 /** Webview options: scripts on, and only dist/ and media/ of the extension readable. */
@@ -33,7 +32,7 @@ export class DiagramPanel {
   private static readonly panels = new Set<DiagramPanel>();
   private static lastActive: DiagramPanel | undefined;
 
-  private built: BuiltPayload;
+  private built: BuiltPayload | EncodedPayload;
   private ready = false;
   /** Opened before its trace was done (see openPending): shows "Loading" until `show`. */
   private pending = false;
@@ -146,8 +145,11 @@ export class DiagramPanel {
   }
 
   private showMessage(): HostToWebview {
-    const state: PersistedState = { version: 1, result: storedResult(this.result), ui: this.lastUi };
-    return { type: 'show', payload: this.built.payload, state };
+    const built = this.built;
+    if ('encoded' in built)
+      return { type: 'showEncoded', bytes: built.encoded, ...(this.lastUi ? { ui: this.lastUi } : {}) };
+    const state: PersistedState = { ...showContent(this.result, built).state, ui: this.lastUi };
+    return { type: 'show', payload: built.payload, state };
   }
 
   private post(message: HostToWebview): void {

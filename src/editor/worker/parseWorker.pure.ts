@@ -11,7 +11,7 @@ import { lineBreaks, normalizeLineEnds } from '../../ingest/lineEnds';
 import type { ClusterModel, Fact } from '../../model';
 import { cappedProofs } from '../diagram/cappedProofs.pure';
 import { diagnoseFacts } from '../diagnose/diagnoseFacts.pure';
-import { panelPayload } from '../diagram/panelPayload.pure';
+import { builtPayload } from '../diagram/panelPayload.pure';
 import { suggestFlows, summarizeBlocks } from '../paste/analysis.pure';
 import { sendersTo } from '../trace/targets.pure';
 import {
@@ -26,6 +26,8 @@ import { HeldDocuments, withoutPackets } from './heldDocuments.pure';
 import { readWorkspaceFile } from '../workspace/readFiles.pure';
 import { threadTime, threadTimeSince } from './threadTime.pure';
 import type { FileCheck, LogRead, ManifestRead, WorkerRequest, WorkerResponse } from './protocol.pure';
+import { packTrace } from './traceTransfer.pure';
+import { PacketsAhead } from './packetsAhead.pure';
 
 /**
  * The parse worker (bundled as dist/worker.js, run in a Node worker thread by workerClient): parses,
@@ -41,6 +43,21 @@ let paste: { uri: string; facts: Fact[] } | undefined;
 
 /** Large open logs held for edits, hovers and traces. */
 const held = new HeldDocuments();
+
+/** The packets of the held logs, built ahead for a trace between requests (see PacketsAhead). */
+const ahead = new PacketsAhead();
+let aheadRunning = false;
+const stepAhead = () => {
+  aheadRunning = ahead.step();
+  if (aheadRunning) setImmediate(stepAhead);
+};
+/** Builds the packets of held document `uri` ahead, as it is now (see PacketsAhead.start; none when it is not held). */
+function buildAhead(uri: string): void {
+  if (held.versionOf(uri) === undefined) return ahead.stop(uri);
+  ahead.start(uri, held.factsOf([{ held: uri }])[0]);
+  if (!aheadRunning) setImmediate(stepAhead);
+  aheadRunning = true;
+}
 
 /**
  * The model of the last trace and what its traces share (see TraceCache), kept while the facts it was
@@ -205,12 +222,20 @@ async function answer(
       post({ id: request.id, kind: 'parsed', value });
       // ready for the first edit while the user reads (see HeldDocuments.prepare): after a first hover, or
       // a second after the parse
-      if (hold) setTimeout(() => held.prepare(request.uri), PREPARE_AFTER_MS);
+      if (hold) {
+        ahead.stop(request.uri);
+        setTimeout(() => {
+          held.prepare(request.uri);
+          buildAhead(request.uri);
+        }, PREPARE_AFTER_MS);
+      }
       return;
     }
     case 'edit': {
       const started = performance.now();
       const edited = held.edit(request.uri, request);
+      // rows read again are other objects: built ahead again (the others are kept) once the warming is done
+      ahead.stop(request.uri);
       if (!edited) {
         post({ id: request.id, kind: 'edited', value: 'out-of-sync' });
         return;
@@ -236,6 +261,7 @@ async function answer(
       const warm = () => {
         const more = held.rehover(request.uri);
         if (more) setImmediate(warm);
+        else buildAhead(request.uri);
       };
       setImmediate(warm);
       return;
@@ -266,6 +292,7 @@ async function answer(
     }
     case 'forget':
       held.forget(request.uri);
+      ahead.stop(request.uri);
       post({ id: request.id, kind: 'done' });
       return;
     case 'context':
@@ -276,7 +303,10 @@ async function answer(
       const place = { line: request.line, character: request.character, lineText: request.lineText };
       post({ id: request.id, kind: 'hover', value: held.hover(request.uri, request.version, place) });
       // the user reads the hover: time to ready the document for an edit (see HeldDocuments.prepare)
-      setImmediate(() => held.prepare(request.uri));
+      setImmediate(() => {
+        held.prepare(request.uri);
+        buildAhead(request.uri);
+      });
       return;
     }
     case 'log': {
@@ -318,13 +348,13 @@ async function answer(
         const result = cappedProofs(trace(model, request.from, request.to, options));
         const traced = performance.now();
         progress('drawing the flows', 70);
-        const payload = panelPayload(result);
+        const { packed, transfer } = packTrace(result, builtPayload(result));
         const timings = {
           modelMs: Math.round(modelled - started),
           traceMs: Math.round(traced - modelled),
           payloadMs: Math.round(performance.now() - traced),
         };
-        post({ id: request.id, kind: 'trace', value: { kind: 'traced', result, payload, timings } });
+        post({ id: request.id, kind: 'trace', value: { kind: 'traced', packed, timings } }, transfer);
       } catch (e) {
         if (!(e instanceof UnknownTargetError)) throw e;
         post({

@@ -3,9 +3,8 @@ import type { FileSearch, ListedFolder } from '../workspace/listFiles.pure';
 import type { WorkspaceFileRequest } from '../workspace/readFiles.pure';
 import type { ThreadTime } from './threadTime.pure';
 import type { Diagnosis } from '../../flow';
-import type { TraceResult } from '../../flow/types';
-import type { BuiltPayload } from '../../render/payload';
 import type { BlockSummary, FlowSuggestion } from '../paste/analysis.pure';
+import type { PackedTrace } from './traceTransfer.pure';
 
 /**
  * The messages between the extension host and the parse worker (dist/worker.js, a Node worker
@@ -172,13 +171,13 @@ export interface TraceTimings {
   /** Building the model of the sources (0 when the last trace's is kept). */
   modelMs: number;
   traceMs: number;
-  /** The panel's payload (Mermaid text of every flow and phase). */
+  /** The panel's payload (Mermaid text of every flow and phase) and the answer packed (see packTrace). */
   payloadMs: number;
 }
 
 export type TraceAnswer =
-  /** `payload`: what the diagram panel sends its webview, built in the worker (see panelPayload.pure.ts). */
-  | { kind: 'traced'; result: TraceResult; payload: BuiltPayload; timings?: TraceTimings }
+  /** The result with what the diagram panel sends its webview, made in the worker (see traceTransfer.pure.ts). */
+  | { kind: 'traced'; packed: PackedTrace; timings?: TraceTimings }
   | { kind: 'unknown'; role: 'source' | 'destination'; text: string; suggestions: string[] };
 
 export type WorkerResponse =

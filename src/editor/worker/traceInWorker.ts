@@ -7,6 +7,7 @@ import { WorkerCancelled } from './workerClient.pure';
 import { withPayload } from '../diagram/panelPayload.pure';
 import { withWorkerProgress } from './parseInWorker';
 import type { TraceTimings, WorkerPart } from './protocol.pure';
+import { unpackTrace } from './traceTransfer.pure';
 
 /** Where the time of traces run in the worker went, for the log (see timingsOf). */
 const timings = new WeakMap<TraceResult, TraceTimings & { answeredMs: number }>();
@@ -59,7 +60,9 @@ export async function traceInWorker(
   );
   if (!answer) throw new WorkerCancelled();
   if (answer.kind === 'unknown') throw new UnknownTargetError(answer.role, answer.text, answer.suggestions);
-  if (answer.timings)
-    timings.set(answer.result, { ...answer.timings, answeredMs: Math.round(performance.now() - asked) });
-  return withPayload(answer.result, answer.payload);
+  const answeredMs = Math.round(performance.now() - asked);
+  // a piece per turn: the host answers others between them
+  const result = await unpackTrace(answer.packed, () => new Promise((resolve) => setImmediate(resolve)));
+  if (answer.timings) timings.set(result, { ...answer.timings, answeredMs });
+  return withPayload(result, { encoded: answer.packed.show, evidence: answer.packed.evidence });
 }

@@ -59,6 +59,10 @@ export const tests = [
         const rows = first === 'QuickPick' ? await asked.locator('.monaco-list-row').allInnerTexts() : [];
         assert.equal(first, 'diagram', `the user was asked: ${rows.join(' | ')}`);
         assert.match(await panel.innerText(), /Packet path: client → Service web:80/);
+        // the worker's diagram reached the webview as bytes (showEncoded) and was drawn from them
+        const webview = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+        await webview.locator('#diagram svg text.actor').first().waitFor({ timeout: 60_000 });
+        assert.match(await webview.locator('#diagram svg').first().innerHTML(), /client/);
       } finally {
         await page.keyboard.press('Escape').catch(() => undefined);
         await runCommand(page, 'View: Close All Editors').catch(() => undefined);

@@ -14,7 +14,10 @@ import { buildModel, manifestFacts } from '../../../src/editor/workspace/modelFa
 import { labA2Lines } from '../../support/labA2';
 import { packetsOf } from '../../../src/model';
 import { WorkerCancelled, WorkerClient } from '../../../src/editor/worker/workerClient.pure';
+import { unpackTrace, type PackedTrace } from '../../../src/editor/worker/traceTransfer.pure';
 import { repeatedCapture, repeatedLab } from '../../support/largeLab';
+
+const unpacked = (packed: PackedTrace) => unpackTrace(packed, async () => undefined);
 
 // The real worker bundle (dist/worker.js, built by `npm test` before the unit tests) in a real
 // worker thread, driven by the client the extension uses.
@@ -69,7 +72,7 @@ test('a paste analyzed in the worker lists its blocks and flows, and traces one 
     });
     assert.equal(traced.kind, 'trace');
     if (traced.kind !== 'trace' || traced.value.kind !== 'traced') assert.fail('traced');
-    assert.ok(traced.value.result.flows.length > 0);
+    assert.ok((await unpacked(traced.value.packed)).flows.length > 0);
     // where the worker's time went, for the extension's log: whole milliseconds of each part
     const timings = traced.value.timings;
     assert.ok(timings, 'the answer says where the time went');
@@ -183,7 +186,7 @@ test('a held document: packets stay in the worker; edits, hovers and a trace the
     });
     if (traced.kind !== 'trace' || traced.value.kind !== 'traced') assert.fail('traced');
     assert.deepEqual(
-      traced.value.result.flows.map((flow) => flow.title),
+      (await unpacked(traced.value.packed)).flows.map((flow) => flow.title),
       here.flows.map((flow) => flow.title),
     );
 

@@ -14,6 +14,7 @@ import { cappedProofs } from '../../../src/editor/diagram/cappedProofs.pure';
 import { buildModel, manifestFacts } from '../../../src/editor/workspace/modelFacts.pure';
 import type { WorkerPart } from '../../../src/editor/worker/protocol.pure';
 import { WorkerClient } from '../../../src/editor/worker/workerClient.pure';
+import { unpackTrace } from '../../../src/editor/worker/traceTransfer.pure';
 import { labA2Lines } from '../../support/labA2';
 
 // The real worker bundle (dist/worker.js, built by `npm test` before the unit tests).
@@ -39,7 +40,9 @@ test('traces in the worker, cached between them, answer as traces here until an 
     });
     if (answer.kind !== 'trace') assert.fail('traced');
     const { value } = answer;
-    return value.kind === 'traced' ? JSON.stringify(value.result) : unknown(value);
+    return value.kind === 'traced'
+      ? JSON.stringify(await unpackTrace(value.packed, async () => undefined))
+      : unknown(value);
   };
   const traceHere = (sources: Fact[][], connection?: number) => {
     try {

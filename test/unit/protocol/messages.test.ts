@@ -1,6 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isHostToWebview, isPersistedState, isWebviewToHost, MAX_SVG_BYTES } from '../../../src/protocol/messages';
+import {
+  decodedShow,
+  isHostToWebview,
+  isPersistedState,
+  isWebviewToHost,
+  MAX_SVG_BYTES,
+} from '../../../src/protocol/messages';
 
 test('webview → host: well-formed messages pass', () => {
   for (const m of [
@@ -56,6 +62,23 @@ test('host → webview guard', () => {
   assert.equal(isHostToWebview({ type: 'show', payload: { title: 't' }, state: {} }), false);
   assert.equal(isHostToWebview({ type: 'show', payload: { title: 't', flows: [] } }), false);
   assert.equal(isHostToWebview({ type: 'eval', code: 'x' }), false);
+});
+
+test('host → webview: a show as UTF-8 JSON is read only when it holds a show', () => {
+  const content = { payload: { title: 'Ünïcode →', flows: [], unresolved: [] }, state: { version: 1, result: {} } };
+  const bytes = new TextEncoder().encode(JSON.stringify(content));
+  const ui = { flow: 0, phase: 1, zoom: 1 };
+  assert.ok(isHostToWebview({ type: 'showEncoded', bytes }));
+  assert.ok(isHostToWebview({ type: 'showEncoded', bytes, ui }));
+  assert.equal(isHostToWebview({ type: 'showEncoded', bytes: JSON.stringify(content) }), false);
+  assert.equal(isHostToWebview({ type: 'showEncoded', bytes, ui: { flow: -1 } }), false);
+  assert.deepEqual(decodedShow(bytes), content);
+  assert.deepEqual(decodedShow(bytes, ui), { ...content, state: { ...content.state, ui } });
+  const encode = (text: string) => new TextEncoder().encode(text);
+  for (const text of ['{"payload"', '[]', '"show"', JSON.stringify({ ...content, payload: { title: 1 } })])
+    assert.equal(decodedShow(encode(text)), undefined, text);
+  // a `type` inside cannot make it another message
+  assert.equal(decodedShow(encode(JSON.stringify({ type: 'clear', reason: 'x' }))), undefined);
 });
 
 test('persisted state guard (what the serializer gets back after a reload)', () => {

@@ -54,6 +54,52 @@ test('wrapping breaks only between words, so an entity code is never split', () 
   }
 });
 
+const INVISIBLE = /[\u00AD\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u206F\uFEFF]/g;
+
+// eslint-disable-next-line no-control-regex
+const BREAKING = /[\u0000-\u001F\u007F-\u009F\u2028\u2029\s]+/g;
+
+test('labels are counted and cut by characters, a surrogate pair (an emoji) being one', () => {
+  // as the counts were made before (Array.from of the whole text), on texts of pairs, lone surrogates and entity characters
+  const byArray = (text: string, width: number) => {
+    const lines: string[] = [];
+    let line = '';
+    for (const word of text.split(' ')) {
+      if (line !== '' && Array.from(line).length + 1 + Array.from(word).length > width) {
+        lines.push(line);
+        line = word;
+      } else line = line === '' ? word : `${line} ${word}`;
+    }
+    if (line !== '' || lines.length === 0) lines.push(line);
+    return lines;
+  };
+  const pieces = [
+    ...['😀', '\uD83D', '\uDE00', 'a', 'bc', ' ', '  ', ':', '#', '10.0.0.1:80', '→', '\uD83D\uD83D\uDE00'],
+    ...['\t', '\n', '\r\n', '\u00A0', '\u2028', '\u0085', '\u200B', '\u202E', '\u00AD', '\u3000', ' \u0001'],
+  ];
+  let seed = 7;
+  const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31);
+  for (let sample = 0; sample < 2000; sample++) {
+    let text = '';
+    for (let k = next() % 40; k > 0; k--) text += pieces[next() % pieces.length];
+    const width = 1 + (next() % 12);
+    assert.deepEqual(wrapWords(text, width), byArray(text, width), JSON.stringify([text, width]));
+    const max = 1 + (next() % 30);
+    const flat = text.replace(INVISIBLE, '').replace(BREAKING, ' ').trim();
+    const chars = Array.from(flat);
+    const cut =
+      chars.length > max
+        ? chars
+            .slice(0, max - 1)
+            .join('')
+            .trimEnd() + '…'
+        : flat;
+    assert.equal(cleanLabel(text, max), cut, JSON.stringify([text, max]));
+  }
+  assert.equal(cleanLabel('😀'.repeat(5), 5), '😀'.repeat(5), 'five characters in ten code units fit in five');
+  assert.deepEqual(wrapWords('😀😀 😀', 4), ['😀😀 😀']);
+});
+
 test('box titles also escape parentheses (Mermaid reads a leading rgba(...) as the colour)', () => {
   assert.equal(escapeBoxTitle('rgba(1,2,3) x'), 'rgba#40;1#44;2#44;3#41; x');
 });
