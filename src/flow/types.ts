@@ -96,6 +96,7 @@ export type FindingId =
   | 'endpoint-silent'
   | 'service-port-missing'
   | 'forward-policy-drop'
+  | 'ip-forward-off'
   | 'bridge-nf-call-iptables-off'
   | 'hairpin-off'
   | 'stale-endpoint'

@@ -795,6 +795,33 @@ s14_coredns_not_answering() {
     "CoreDNS running and ready (manifests.yaml): kubectl -n kube-system get pods -l k8s-app=kube-dns, its logs and events."
 }
 
+s15_ip_forward_off() {
+  local d=$OUT/15-ip-forward-off
+  local line='curl -sS -m 3 http://web-remote.default.svc.cluster.local/; echo "exit=$?"'
+  mkdir -p "$d"
+  write_manifests "$d/manifests.yaml" 80 10.244.0.50
+  load_rules "$d/manifests.yaml" || return 1
+  probe_start node1 10.244.0.20
+  probe_start node2 10.244.1.20
+  # A reboot that lost /etc/sysctl.d/k8s.conf: node1 no longer forwards.
+  nsx node1 sysctl -qw net.ipv4.ip_forward=0
+  tx "$d/broken.txt" node1 node1 sysctl net.ipv4.ip_forward
+  # A pod of the same node by its address: bridged, not routed, it works.
+  txsh "$d/broken.txt" client client 'curl -sS -m 3 http://10.244.0.20/; echo "exit=$?"'
+  capture "$d/broken.txt" "node1 node2" "" client client 'curl -sS -m 3 http://10.96.0.21/; echo "exit=$?"'
+  tx "$d/broken.txt" node1 node1 ip route show
+  # By name: the query to the kube-dns ClusterIP is routed too (sent to the gateway's MAC), and dropped.
+  tx "$d/dns.txt" node1 node1 sysctl net.ipv4.ip_forward
+  capture "$d/dns.txt" "node1 node2" "" client client "$line"
+  nsx node1 sysctl -qw net.ipv4.ip_forward=1
+  tx "$d/fixed.txt" node1 node1 sysctl net.ipv4.ip_forward
+  capture "$d/fixed.txt" "node1 node2" "" client client "$line"
+  probe_stop
+  readme "$d" "IP forwarding off on a node" \
+    "node1 lost net.ipv4.ip_forward = 1 (a reboot without /etc/sysctl.d/k8s.conf). The client still reaches a pod of node1 by its address (bridged, not routed), but its SYN to web-remote's ClusterIP 10.96.0.21 (endpoint web-2 on node2) is DNATed on cni0 and then dropped: the kernel does not forward it, nothing leaves on flannel.1 or eth0, node2 sees nothing. dns.txt: by name, the query to the kube-dns ClusterIP is routed too (the client sends it to its gateway's MAC) and dropped the same way, although CoreDNS runs on node1: every name times out." \
+    "sysctl -w net.ipv4.ip_forward=1 on node1 (and persist it in /etc/sysctl.d/), as kubeadm's preflight requires."
+}
+
 # Scenario 5's MTUs: the underlay path (the LAN's ports), the nodes' eth0, flannel.1, and the
 # pods with their veths and cni0. flannel.1 goes to 1400 first: the kernel refuses a VXLAN MTU
 # above its lower device's minus 50.
@@ -821,7 +848,7 @@ run() {
   [ -d "$RUN" ] || { log "lab is not up"; return 1; }
   local s started all="s1_no_listener s2_forward_drop s3_bridge_nf_off s4_hairpin_off s5_mtu s6_wrong_namespace
     s7_stale_endpoint s8_nxdomain s9_kube_proxy_no_rules s11_network_policy s12_external_traffic_policy
-    s13_vxlan_blocked s14_coredns_not_answering s10_iptables_backend"
+    s13_vxlan_blocked s14_coredns_not_answering s15_ip_forward_off s10_iptables_backend"
   # KPP_BRK_ONLY="s9_kube_proxy_no_rules …" runs only those scenarios (their folders are replaced).
   for s in ${KPP_BRK_ONLY:-$all}; do
     rm -rf "$OUT/$(printf '%s' "${s#s}" | sed 's/_.*//')"-*

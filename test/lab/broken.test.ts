@@ -29,6 +29,7 @@ const SCENARIOS = [
   '12-external-traffic-policy',
   '13-vxlan-blocked',
   '14-coredns-not-answering',
+  '15-ip-forward-off',
 ] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
@@ -518,6 +519,38 @@ function checks(name: string, getRun: () => Run | undefined, skip?: () => string
         .find((r) => r.target === 'REJECT' && /kube-dns:dns has no endpoints/.test(r.comment ?? ''));
       assert.ok(reject?.packets !== undefined && reject.packets >= 2, `${reject?.packets}`);
       assert.ok(run.fixed['14-coredns-not-answering'].packets('node1').some(all(answer, from('10.96.0.10', 53))));
+    });
+
+    it('15 ip_forward = 0: a pod of the node by address works; ClusterIP SYN and DNS query enter cni0, never leave', (run) => {
+      const broken = run.broken['15-ip-forward-off'];
+      assert.deepEqual(
+        broken.facts('KernelSetting', 'node1').map((setting) => `${setting.name} = ${setting.value}`),
+        ['net.ipv4.ip_forward = 0'],
+      );
+      assert.deepEqual(broken.exitCodes(), [0, 28], 'by address on the node: works; by ClusterIP: times out');
+      const node1 = broken.packets('node1');
+      const syns = node1.filter(
+        all(syn, from('10.244.0.10'), (p) => ['10.96.0.21', '10.244.1.20'].includes(p.dst?.ip ?? '')),
+      );
+      assert.ok(syns.some((p) => p.dst?.ip === '10.96.0.21') && syns.some((p) => p.dst?.ip === '10.244.1.20'));
+      // on the client's veth (P: sent by the pod, or In) and into cni0; never out of an interface
+      assert.deepEqual(
+        syns.filter((p) => p.direction === 'Out' || p.inner !== undefined).map((p) => p.evidence[0]?.line),
+        [],
+        'only on the way in',
+      );
+      assert.ok(syns.length >= 4, `${syns.length} SYN lines`);
+      assert.ok(!node1.some((p) => p.interface === 'flannel.1' && p.src?.ip === '10.244.0.10'), 'nothing to flannel.1');
+      assert.ok(!broken.packets('node2').some(from('10.244.0.10')), 'nothing reaches node2');
+      const dns = new Transcript(join(run.dir, '15-ip-forward-off', 'dns.txt'));
+      const queries = dns.packets('node1').filter((p) => p.dns?.response === false);
+      assert.ok(
+        queries.some((p) => p.interface === 'cni0' && p.dst?.ip === '10.244.0.30'),
+        'DNATed on cni0',
+      );
+      assert.ok(!queries.some((p) => p.direction === 'Out'), 'never delivered to CoreDNS');
+      assert.ok(dns.lines.some((line) => /Resolving timed out/.test(line)));
+      assert.ok(run.fixed['15-ip-forward-off'].packets('node2').some(all(syn, to('10.244.1.20', 80))));
     });
   });
 }

@@ -2,6 +2,7 @@ import type { Packet } from '../../model';
 import type { TraceContext } from '../context';
 import type { Finding } from '../types';
 import { breakAt, findStep, linesOf } from './breaks';
+import { forwardingOff, strandedOn } from './ipForwardOff';
 import { tunnelLoss } from './vxlanBlocked';
 
 /** A query that entered a pod: captured on a veth, not wrapped in VXLAN, on its way out of the bridge. */
@@ -32,7 +33,7 @@ export function dnsNoAnswer(ctx: TraceContext): Finding[] {
     const nameserver = first.dst?.ip ?? 'its nameserver';
     const times = queries.map((packet) => packet.t).filter((time): time is number => time !== undefined);
     const span = times.length > 1 ? ` over ${(times.at(-1)! - times[0]).toFixed(1)} s` : '';
-    const delivered = queries.filter(intoPod).filter((packet) => packet.dst?.ip !== clientIp);
+    const delivered = queries.filter(intoPod).filter((packet) => packet.dst?.ip !== first.dst?.ip);
     const coreDnsIp = delivered[0]?.dst?.ip;
     const coreDns = coreDnsIp === undefined ? undefined : (podAt(ctx, coreDnsIp) ?? coreDnsIp);
     const loss = tunnelLoss(ctx, connection);
@@ -40,19 +41,30 @@ export function dnsNoAnswer(ctx: TraceContext): Finding[] {
     const lastSeen = last?.site?.node
       ? `last seen on ${last.site.node}'s ${last.packet.interface ?? 'capture'}`
       : 'last seen in the capture';
+    const stranded = coreDns ? undefined : strandedOn(connection);
+    const noForwarding = forwardingOff(ctx, stranded?.node);
     const cause = loss
       ? ` The queries go through the VXLAN tunnel to CoreDNS on ${loss.receiver}: ${loss.message}`
-      : coreDns
-        ? ` CoreDNS (${coreDns}) receives them and answers nothing: check that it runs, is ready and listens ` +
-          'on port 53 (kubectl -n kube-system logs and describe its pod).'
-        : ` Nothing shows them reaching a CoreDNS pod (${lastSeen}): capture on the CoreDNS pods' nodes to see ` +
-          'where they stop.';
+      : stranded && noForwarding
+        ? ` They enter ${stranded.node} and never leave it (last seen on its ` +
+          `${stranded.lastLine.packet.interface ?? 'capture'}): net.ipv4.ip_forward = 0 there, and a query to ` +
+          `the kube-dns ClusterIP is routed (sent to the gateway's MAC) even when CoreDNS runs on ${stranded.node}.`
+        : coreDns
+          ? ` CoreDNS (${coreDns}) receives them and answers nothing: check that it runs, is ready and listens ` +
+            'on port 53 (kubectl -n kube-system logs and describe its pod).'
+          : ` Nothing shows them reaching a CoreDNS pod (${lastSeen}): capture on the CoreDNS pods' nodes to see ` +
+            'where they stop.';
     if (refusals.length) {
       const refused = portUnreachable(ctx, { name, client, nameserver, refusals, queries });
       if (refused) findings.push(refused);
       continue;
     }
-    const evidence = [...linesOf([first, queries.at(-1)], 2), ...(loss?.evidence ?? []), ...linesOf(delivered, 1)];
+    const evidence = [
+      ...linesOf([first, queries.at(-1)], 2),
+      ...(loss?.evidence ?? []),
+      ...linesOf(delivered, 1),
+      ...(stranded && noForwarding ? noForwarding.evidence : []),
+    ];
     const at = findStep(ctx.b, (step) => step.kind === 'dns-answer' && step.status === 'missing', 'DNS');
     if (!at) continue;
     findings.push({
@@ -65,6 +77,9 @@ export function dnsNoAnswer(ctx: TraceContext): Finding[] {
       evidence,
       fix:
         loss?.fix ??
+        (stranded && noForwarding
+          ? `sysctl -w net.ipv4.ip_forward=1 on ${stranded.node}, and persist it (/etc/sysctl.d/k8s.conf).`
+          : undefined) ??
         (coreDns
           ? 'Make CoreDNS answer: restart or fix its pods, and check the kube-dns Service selects ready pods.'
           : 'Find where the queries stop: capture on the node of each CoreDNS pod (tcpdump -i any -nn port 53).'),

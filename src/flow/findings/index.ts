@@ -12,6 +12,7 @@ import { endpointSilent } from './endpointSilent';
 import { externalTrafficLocal, sourceIpMasqueraded } from './externalTraffic';
 import { forwardDrop } from './forwardDrop';
 import { hairpinOff } from './hairpinOff';
+import { ipForwardOff } from './ipForwardOff';
 import { kubeProxyNoRules } from './kubeProxyNoRules';
 import { headlessSpread } from './headlessSpread';
 import { mtuBlackhole } from './mtuBlackhole';
@@ -38,6 +39,7 @@ export {
   externalTrafficLocal,
   forwardDrop,
   hairpinOff,
+  ipForwardOff,
   headlessSpread,
   kubeProxyNoRules,
   mtuBlackhole,
@@ -104,6 +106,7 @@ export const FLOW_FINDINGS: readonly FindingCheck[] = [
   { ids: ['nothing-listening'], find: (ctx, { peers }) => nothingListening(ctx, peers) },
   { ids: ['endpoint-silent'], find: (ctx, { peers }) => endpointSilent(ctx, peers) },
   { ids: ['forward-policy-drop'], find: (ctx) => forwardDrop(ctx) },
+  { ids: ['ip-forward-off'], find: (ctx) => ipForwardOff(ctx) },
   { ids: ['bridge-nf-call-iptables-off'], find: (ctx) => bridgeNfOff(ctx) },
   { ids: ['hairpin-off'], find: (ctx) => hairpinOff(ctx) },
   { ids: ['iptables-backend-mismatch'], find: (ctx, { services }) => backendMismatch(ctx, services) },

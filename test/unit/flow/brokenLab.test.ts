@@ -228,6 +228,15 @@ const SCENARIOS: Scenario[] = [
     status: 'contradicted',
     cause: /kube-proxy rejects it: kube-dns has no ready endpoint, .*REJECT` \(it counted 4 packet/,
   },
+  {
+    name: '15-ip-forward-off',
+    from: 'client',
+    to: '10.96.0.21:80',
+    finding: 'ip-forward-off',
+    hop: 'node1 routing → flannel.1',
+    status: 'missing',
+    cause: /enters node1 \(last seen on its cni0\) and never leaves it: net\.ipv4\.ip_forward = 0 there/,
+  },
 ];
 
 const broken = (s: Scenario) =>
@@ -305,6 +314,16 @@ test('13 dns.txt: a name asked and never answered is drawn as no answer, never a
   // The query is not drawn as reaching CoreDNS: nothing shows it arriving there.
   const toCoreDns = dnsSteps.find((step) => step.label.startsWith('to CoreDNS'));
   assert.equal(toCoreDns?.status, 'predicted');
+});
+
+test('15 dns.txt: the lookup that timed out is blamed on ip_forward = 0 (its sysctl pasted above the capture)', () => {
+  const dir = `${BROKEN}/15-ip-forward-off`;
+  const m = modelOf({ manifests: [`${dir}/manifests.yaml`], transcripts: [`${dir}/dns.txt`] });
+  const stops = trace(m, 'client', 'web-remote.default.svc.cluster.local:80').flows.map((flow) => brokenAt(flow));
+  const dnsStop = stops.find((stop) => stop?.id === 'dns-no-answer');
+  assert.ok(dnsStop, stops.map((stop) => stop?.id).join(','));
+  assert.match(dnsStop.message, /enter node1 and never leave it \(last seen on its cni0\): net\.ipv4\.ip_forward = 0/);
+  assert.match(dnsStop.fix ?? '', /sysctl -w net\.ipv4\.ip_forward=1 on node1/);
 });
 
 describe('no false alarms', () => {
