@@ -1,4 +1,4 @@
-import type { Evidence, NatRule, Packet } from '../../model';
+import { cidrContains, type Evidence, type NatRule, type Packet } from '../../model';
 import { coversAny, type TraceContext } from '../context';
 import type { Connection, Sighting } from '../correlate/connections';
 import type { Finding } from '../types';
@@ -39,11 +39,14 @@ const DECIDING = new Set(['ACCEPT', 'DROP', 'REJECT']);
 
 /**
  * The first rule of `node`'s filter INPUT chain that decides a VXLAN packet's fate, when it is a DROP or
- * REJECT. The rules before it are each one the packet cannot match (another protocol or port, the
+ * REJECT. The rules before it are each one the packet cannot match (another protocol, port or source, the
  * conntrack state only replies have, the loopback interface) or a jump to another chain, taken to return
  * (kube-proxy's chains drop only what they name).
  */
-function inputRuleDropping(ctx: TraceContext, node: string, port: number): NatRule | undefined {
+function inputRuleDropping(
+  ctx: TraceContext,
+  { node, port, sender }: { node: string; port: number; sender: string },
+): NatRule | undefined {
   const input = ctx.model
     .all('NatRule')
     .filter((rule) => rule.hosts?.includes(node) === true && rule.table === 'filter' && rule.chain === 'INPUT');
@@ -54,6 +57,7 @@ function inputRuleDropping(ctx: TraceContext, node: string, port: number): NatRu
       (protocol !== 'udp' && protocol !== 'all') ||
       (rule.dport !== undefined && rule.dport !== port) ||
       rule.inInterface === 'lo' ||
+      (rule.source !== undefined && rule.source.negated === cidrContains(rule.source.cidr, sender)) ||
       /\b(?:ct)?state (?:RELATED,ESTABLISHED|ESTABLISHED,RELATED|ESTABLISHED)\b/.test(rule.text);
     if (passesBy) continue;
     return rule.target === 'ACCEPT' ? undefined : rule;
@@ -192,7 +196,7 @@ function lostInTunnel(ctx: TraceContext, connection: Connection, lost: Sighting[
   );
   if (decapsulates || !coversAny(ctx, { node: receiver, iface: device, connection }, times)) return undefined;
   const refusals = icmpErrors(ctx, { errorFrom: outerDst, errorTo: outerSrc, span });
-  const rule = inputRuleDropping(ctx, receiver, port);
+  const rule = inputRuleDropping(ctx, { node: receiver, port, sender: outerSrc });
   const evidence = [
     ...linesOf(
       arrived.map((sighting) => sighting.packet),
