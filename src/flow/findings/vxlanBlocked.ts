@@ -180,10 +180,10 @@ function lostInTunnel(ctx: TraceContext, connection: Connection, lost: Sighting[
       receiver,
       title: `VXLAN from ${sender} never reaches ${receiver}`,
       message:
-        `${sender} sends ${sent}; ${receiver}'s capture, which ran meanwhile, shows none of them, and no ` +
-        `VXLAN packet from ${sender} at all. The network between the nodes drops UDP ${port} from ${sender}: a ` +
-        `cloud security group, a firewall or an ACL that lets the nodes' other traffic through. Pods on one ` +
-        'node can reach pods on the same node but not on the other.',
+        `${sender} sends ${sent}; ${receiver}'s capture, which ran meanwhile, shows none of them, nor any other ` +
+        `VXLAN packet from ${sender} among those the trace read (the pods' involved). The network between the ` +
+        `nodes drops UDP ${port} from ${sender}: most often a cloud security group, a firewall or an ACL without ` +
+        `the VXLAN port. Pods on one node can reach pods on the same node but not on the other.`,
       evidence,
       fix:
         `Allow UDP ${port} between every pair of nodes, both ways, in the network (security group, firewall): ` +
