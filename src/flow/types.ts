@@ -106,6 +106,7 @@ export type FindingId =
   | 'dns-wrong-namespace'
   | 'mtu-blackhole'
   | 'vxlan-blocked'
+  | 'vtep-mac-stale'
   | 'mtu-mss'
   | 'kube-proxy-no-rules'
   | 'iptables-backend-mismatch'

@@ -822,6 +822,41 @@ s15_ip_forward_off() {
     "sysctl -w net.ipv4.ip_forward=1 on node1 (and persist it in /etc/sysctl.d/), as kubeadm's preflight requires."
 }
 
+vtep_neigh() { # from to: the neighbour entry for the remote node's VTEP, as flanneld writes it
+  local bnet=NODE_NET_$2
+  nsx "$1" ip neigh replace "${!bnet}.0" lladdr "$(nsx "$2" cat /sys/class/net/flannel.1/address)" dev flannel.1 \
+    nud permanent
+}
+
+s16_vtep_mac_changed() {
+  local d=$OUT/16-vtep-mac-changed old
+  local line='curl -sS -m 3 http://web-remote.default.svc.cluster.local/; echo "exit=$?"'
+  mkdir -p "$d"
+  write_manifests "$d/manifests.yaml" 80 10.244.0.50
+  load_rules "$d/manifests.yaml" || return 1
+  probe_start node1 10.244.0.20
+  probe_start node2 10.244.1.20
+  # node2's flannel.1 came back with another MAC (recreated after a flanneld restart); node1 still has
+  # the old one in its neighbour and FDB entries (nothing told it).
+  old=$(nsx node2 cat /sys/class/net/flannel.1/address)
+  # A new address flushes node2's own neighbour entries on flannel.1: its flanneld writes them again.
+  nsx node2 ip link set flannel.1 address 0a:58:0a:f4:01:99
+  vtep_neigh node2 node1
+  tx "$d/broken.txt" node2 node2 ip -d link show flannel.1
+  tx "$d/broken.txt" node1 node1 ip neigh show dev flannel.1
+  tx "$d/broken.txt" node1 node1 bridge fdb show dev flannel.1
+  capture "$d/broken.txt" "node1 node2" "" client client "$line"
+  nsx node2 ip link set flannel.1 address "$old"
+  vtep_neigh node2 node1
+  tx "$d/fixed.txt" node2 node2 ip -d link show flannel.1
+  tx "$d/fixed.txt" node1 node1 ip neigh show dev flannel.1
+  capture "$d/fixed.txt" "node1 node2" "" client client "$line"
+  probe_stop
+  readme "$d" "A node's VTEP MAC changed: the other nodes still use the old one" \
+    "node2's flannel.1 has a new MAC (recreated after a flanneld restart); node1's neighbour entry for node2's VTEP (10.244.1.0) and its FDB entry still name the old MAC. The client's SYN is wrapped with the old MAC as inner destination, crosses to node2 and is dropped there: not node2's flannel.1 address." \
+    "flanneld on node1 rewrites its entries from node2's annotation (flannel.alpha.coreos.com/backend-data: the new VtepMAC): restart it, or fix the neighbour and FDB entries."
+}
+
 # Scenario 5's MTUs: the underlay path (the LAN's ports), the nodes' eth0, flannel.1, and the
 # pods with their veths and cni0. flannel.1 goes to 1400 first: the kernel refuses a VXLAN MTU
 # above its lower device's minus 50.
@@ -848,7 +883,7 @@ run() {
   [ -d "$RUN" ] || { log "lab is not up"; return 1; }
   local s started all="s1_no_listener s2_forward_drop s3_bridge_nf_off s4_hairpin_off s5_mtu s6_wrong_namespace
     s7_stale_endpoint s8_nxdomain s9_kube_proxy_no_rules s11_network_policy s12_external_traffic_policy
-    s13_vxlan_blocked s14_coredns_not_answering s15_ip_forward_off s10_iptables_backend"
+    s13_vxlan_blocked s14_coredns_not_answering s15_ip_forward_off s16_vtep_mac_changed s10_iptables_backend"
   # KPP_BRK_ONLY="s9_kube_proxy_no_rules …" runs only those scenarios (their folders are replaced).
   for s in ${KPP_BRK_ONLY:-$all}; do
     rm -rf "$OUT/$(printf '%s' "${s#s}" | sed 's/_.*//')"-*

@@ -30,6 +30,7 @@ const SCENARIOS = [
   '13-vxlan-blocked',
   '14-coredns-not-answering',
   '15-ip-forward-off',
+  '16-vtep-mac-changed',
 ] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
@@ -551,6 +552,19 @@ function checks(name: string, getRun: () => Run | undefined, skip?: () => string
       assert.ok(!queries.some((p) => p.direction === 'Out'), 'never delivered to CoreDNS');
       assert.ok(dns.lines.some((line) => /Resolving timed out/.test(line)));
       assert.ok(run.fixed['15-ip-forward-off'].packets('node2').some(all(syn, to('10.244.1.20', 80))));
+    });
+
+    it("16 VTEP MAC changed: node1's neighbour entry names the old MAC; the SYN leaves node2's flannel.1 as P", (run) => {
+      const broken = run.broken['16-vtep-mac-changed'];
+      const device = broken.facts('HostInterface', 'node2').find((i) => i.name === 'flannel.1');
+      const entry = broken.facts('Neighbor', 'node1').find((n) => n.ip === '10.244.1.0' && n.dev === 'flannel.1');
+      assert.equal(device?.mac, '0a:58:0a:f4:01:99');
+      assert.ok(entry?.lladdr && entry.lladdr !== device.mac, `${entry?.lladdr}`);
+      const node2 = broken.packets('node2');
+      const otherHost = node2.filter(all(syn, from('10.244.0.10'), (p) => p.interface === 'flannel.1'));
+      assert.ok(otherHost.length >= 2 && otherHost.every((p) => p.direction === 'P'), 'addressed to another host');
+      assert.ok(!node2.some(all(syn, from('10.244.0.10'), (p) => p.interface === 'cni0')), 'never routed on');
+      assert.ok(run.fixed['16-vtep-mac-changed'].packets('node1').some(all(synAck, from('10.96.0.21', 80))));
     });
   });
 }

@@ -215,14 +215,21 @@ export function crossNode(
     evidence: [...ev1(outerIn), ...zKnown.evidence],
     status: unseen(outerIn, dstNode, 'eth0'),
   });
+  // Out of the tunnel but addressed to another host (tcpdump's `P`: PACKET_OTHERHOST): the inner
+  // destination MAC is not this VXLAN device's, and the kernel drops the frame.
+  const decapOther = decapIn.length ? [] : seen(dstNode, dev, ['P']);
   ctx.b.step(phase, {
     from: uz,
     to: vz,
     kind: 'decap',
-    label: `VXLAN decap VNI ${vni}`,
-    explanation: `${dstNode}'s kernel hands UDP/${port} to its ${dev}, which strips the outer headers.`,
-    evidence: [...ev1(decapIn), ...(cni?.evidence ?? backendEv)],
-    status: unseen(decapIn, dstNode, dev),
+    label: decapOther.length ? `VXLAN decap VNI ${vni}: addressed to another MAC, dropped` : `VXLAN decap VNI ${vni}`,
+    explanation: decapOther.length
+      ? `The inner frame comes out of ${dstNode}'s ${dev} addressed to another host (tcpdump's P: ` +
+        `PACKET_OTHERHOST): its destination MAC, taken from ${srcNode}'s neighbour entry for this VTEP, is ` +
+        `not ${dev}'s own, so ${dstNode}'s kernel drops it.`
+      : `${dstNode}'s kernel hands UDP/${port} to its ${dev}, which strips the outer headers.`,
+    evidence: [...ev1(decapIn), ...ev1(decapOther), ...(cni?.evidence ?? backendEv)],
+    status: decapOther.length ? 'contradicted' : unseen(decapIn, dstNode, dev),
   });
   ctx.b.step(phase, {
     from: vz,

@@ -23,6 +23,7 @@ import { nothingAnswers } from './nothingAnswers';
 import { nothingListening } from './nothingListening';
 import { servicePortMissing } from './servicePortMissing';
 import { staleEndpoint } from './staleEndpoint';
+import { vtepMacStale } from './vtepMacStale';
 import { vxlanBlocked } from './vxlanBlocked';
 
 export { CLUSTER_FINDINGS, clusterFindings, type ClusterCheck } from './clusterChecks';
@@ -51,6 +52,7 @@ export {
   servicePortMissing,
   sourceIpMasqueraded,
   staleEndpoint,
+  vtepMacStale,
   vxlanBlocked,
 };
 
@@ -127,6 +129,7 @@ export const FLOW_FINDINGS: readonly FindingCheck[] = [
     find: (ctx, { clientNamespace }) => dnsNameNotFound(ctx, clientNamespace),
   },
   { ids: ['vxlan-blocked'], find: (ctx) => vxlanBlocked(ctx) },
+  { ids: ['vtep-mac-stale'], find: (ctx) => vtepMacStale(ctx) },
   {
     // The MSS finding is checked only when no MTU black hole was found.
     ids: ['mtu-blackhole', 'mtu-mss'],

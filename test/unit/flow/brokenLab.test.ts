@@ -237,6 +237,16 @@ const SCENARIOS: Scenario[] = [
     status: 'missing',
     cause: /enters node1 \(last seen on its cni0\) and never leaves it: net\.ipv4\.ip_forward = 0 there/,
   },
+  {
+    name: '16-vtep-mac-changed',
+    from: 'client',
+    to: 'web-remote:80',
+    finding: 'vtep-mac-stale',
+    hop: 'node2 eth0 → flannel.1',
+    status: 'contradicted',
+    cause:
+      /node1's neighbour entry for 10\.244\.1\.0 on flannel\.1 says [0-9a-f:]{17}; node2's flannel\.1 is 0a:58:0a:f4:01:99/,
+  },
 ];
 
 const broken = (s: Scenario) =>
