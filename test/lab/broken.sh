@@ -689,6 +689,16 @@ probe_stop() {
   PROBE_PIDS=()
 }
 
+# A scenario folder with the cluster's objects and their rules loaded, each node's kubelet stand-in
+# probing a pod of its own (probe_stop ends them).
+probed_scenario() { # dir
+  mkdir -p "$1"
+  write_manifests "$1/manifests.yaml" 80 10.244.0.50
+  load_rules "$1/manifests.yaml" || return 1
+  probe_start node1 10.244.0.20
+  probe_start node2 10.244.1.20
+}
+
 s13_vxlan_blocked() {
   local d=$OUT/13-vxlan-blocked
   local line='curl -sS -m 3 http://web-remote.default.svc.cluster.local/; echo "exit=$?"'
@@ -699,11 +709,7 @@ s13_vxlan_blocked() {
 -A INPUT -p tcp -m state --state NEW -m tcp --dport 22 -j ACCEPT
 -A INPUT -j REJECT --reject-with icmp-host-prohibited'
   local rule
-  mkdir -p "$d"
-  write_manifests "$d/manifests.yaml" 80 10.244.0.50
-  load_rules "$d/manifests.yaml" || return 1
-  probe_start node1 10.244.0.20
-  probe_start node2 10.244.1.20
+  probed_scenario "$d" || return 1
   # The network between the nodes (a cloud security group, a firewall) lets no UDP 8472 through.
   nsx lan nft -f - <<'NFT'
 table bridge underlay {
@@ -798,11 +804,7 @@ s14_coredns_not_answering() {
 s15_ip_forward_off() {
   local d=$OUT/15-ip-forward-off
   local line='curl -sS -m 3 http://web-remote.default.svc.cluster.local/; echo "exit=$?"'
-  mkdir -p "$d"
-  write_manifests "$d/manifests.yaml" 80 10.244.0.50
-  load_rules "$d/manifests.yaml" || return 1
-  probe_start node1 10.244.0.20
-  probe_start node2 10.244.1.20
+  probed_scenario "$d" || return 1
   # A reboot that lost /etc/sysctl.d/k8s.conf: node1 no longer forwards.
   nsx node1 sysctl -qw net.ipv4.ip_forward=0
   tx "$d/broken.txt" node1 node1 sysctl net.ipv4.ip_forward
@@ -831,11 +833,7 @@ vtep_neigh() { # from to: the neighbour entry for the remote node's VTEP, as fla
 s16_vtep_mac_changed() {
   local d=$OUT/16-vtep-mac-changed old
   local line='curl -sS -m 3 http://web-remote.default.svc.cluster.local/; echo "exit=$?"'
-  mkdir -p "$d"
-  write_manifests "$d/manifests.yaml" 80 10.244.0.50
-  load_rules "$d/manifests.yaml" || return 1
-  probe_start node1 10.244.0.20
-  probe_start node2 10.244.1.20
+  probed_scenario "$d" || return 1
   # node2's flannel.1 came back with another MAC (recreated after a flanneld restart); node1 still has
   # the old one in its neighbour and FDB entries (nothing told it).
   old=$(nsx node2 cat /sys/class/net/flannel.1/address)
