@@ -749,6 +749,14 @@ NFT
   capture "$d/firewall.txt" "node1 node2" "" client client "$line"
   txt "$d/firewall.txt" node2 node2 iptables -L INPUT -v -n
   txt "$d/firewall.txt" node2 node2 iptables-save -t filter
+  # The same firewall with two DROP rules for other sources before its REJECT (a blocked range, and VXLAN
+  # from outside the node LAN): the nodes' packets pass them and the REJECT still decides.
+  nsx node2 iptables -I INPUT 2 -s 10.9.0.0/16 -j DROP
+  nsx node2 iptables -I INPUT 3 -p udp -m udp --dport 8472 ! -s 172.30.1.0/24 -j DROP
+  capture "$d/firewall-sources.txt" "node1 node2" "" client client "$line"
+  txt "$d/firewall-sources.txt" node2 node2 iptables-save -c -t filter
+  nsx node2 iptables -D INPUT 3
+  nsx node2 iptables -D INPUT 2
   # Fix: let flannel's VXLAN in (flannel's docs: UDP 8472 between all nodes).
   nsx node2 iptables -I INPUT 4 -p udp -m udp --dport 8472 -j ACCEPT
   tx "$d/fixed.txt" node2 node2 iptables -S INPUT

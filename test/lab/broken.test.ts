@@ -489,6 +489,18 @@ function checks(name: string, getRun: () => Run | undefined, skip?: () => string
       const reject = firewall.facts('NatRule', 'node2').find((r) => r.chain === 'INPUT' && r.target === 'REJECT');
       // The counter counts every packet it rejected, also those after the capture stopped.
       assert.ok(reject?.packets !== undefined && reject.packets >= arrived.length, `${reject?.packets}`);
+      // Two DROP rules for other sources before the REJECT: the kernel's counters say they matched nothing.
+      const sources = new Transcript(join(dir, 'firewall-sources.txt'));
+      const input = sources.facts('NatRule', 'node2').filter((r) => r.chain === 'INPUT');
+      const drops = input.filter((r) => r.target === 'DROP');
+      assert.deepEqual(
+        drops.map((r) => [r.source?.cidr, r.source?.negated, r.packets]),
+        [
+          ['10.9.0.0/16', false, 0],
+          ['172.30.1.0/24', true, 0],
+        ],
+      );
+      assert.ok((input.find((r) => r.target === 'REJECT')?.packets ?? 0) > 0);
       assert.ok(run.fixed['13-vxlan-blocked'].packets('node1').some(all(synAck, from('10.96.0.21', 80))));
     });
 

@@ -190,6 +190,19 @@ const SCENARIOS: Scenario[] = [
   },
   {
     name: '13-vxlan-blocked',
+    file: 'firewall-sources.txt',
+    from: 'client',
+    to: 'web-remote:80',
+    finding: 'vxlan-blocked',
+    hop: 'node2 eth0 → flannel.1',
+    status: 'missing',
+    // two DROP rules for other sources come first (-s 10.9.0.0/16; ! -s 172.30.1.0/24 --dport 8472):
+    // the nodes' packets pass them (their counters say 0), the REJECT decides
+    cause:
+      /INPUT chain rejects them before anything accepts UDP 8472: `-A INPUT -j REJECT --reject-with icmp-host-prohibited`/,
+  },
+  {
+    name: '13-vxlan-blocked',
     file: 'dns.txt',
     from: 'web-2',
     to: 'web.default.svc.cluster.local:80',
