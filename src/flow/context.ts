@@ -54,9 +54,17 @@ export interface TraceContext {
     unresolved?: string[];
     /**
      * The name whose queries got no DNS answer: the exchange (a connection), its query lines, how many
-     * were sent, and the ICMP port unreachable errors that answered them instead (none: silence).
+     * were sent, the ICMP port unreachable errors that answered them instead (none: silence), and the
+     * lines that show them going into a pod.
      */
-    unanswered?: { name: string; connection: Connection; queries: Packet[]; sent: number; refusals: Packet[] };
+    unanswered?: {
+      name: string;
+      connection: Connection;
+      queries: Packet[];
+      sent: number;
+      refusals: Packet[];
+      delivered: Packet[];
+    };
   }[];
 }
 

@@ -408,16 +408,29 @@ function unresolvedName(
   );
 }
 
-/** The first line of the exchange's queries captured going into the pod at `ip` (its veth, not a tunnel). */
-function deliveredTo(exchange: DnsExchange, ip: string | undefined): Evidence[] {
-  const delivered = exchangePackets(exchange, false).find(
+/**
+ * The exchange's queries captured going into a pod: on a veth on their way out of the bridge, not
+ * wrapped in VXLAN, after DNAT (to a pod's address, not the one the client asked).
+ */
+function queriesIntoPods(exchange: DnsExchange): Packet[] {
+  const queries = exchangePackets(exchange, false);
+  const asked = queries[0]?.dst?.ip;
+  return queries.filter(
     (packet) =>
       packet.inner === undefined &&
-      packet.dst?.ip === ip &&
+      packet.dst?.ip !== asked &&
       packet.interface?.startsWith('veth') === true &&
       packet.direction !== 'In',
   );
-  return delivered?.evidence.slice(0, 1) ?? [];
+}
+
+/** The first line of the exchange's queries captured going into the pod at `ip`. */
+function deliveredTo(exchange: DnsExchange, ip: string | undefined): Evidence[] {
+  return (
+    queriesIntoPods(exchange)
+      .find((packet) => packet.dst?.ip === ip)
+      ?.evidence.slice(0, 1) ?? []
+  );
 }
 
 /**
@@ -462,7 +475,14 @@ function unansweredName(
       status: refusals.length ? 'contradicted' : 'missing',
     }),
   );
-  return { name: request.name, connection: request.exchange.connection, queries, sent, refusals };
+  return {
+    name: request.name,
+    connection: request.exchange.connection,
+    queries,
+    sent,
+    refusals,
+    delivered: queriesIntoPods(request.exchange),
+  };
 }
 
 /**

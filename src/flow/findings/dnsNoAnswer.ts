@@ -1,19 +1,10 @@
 import type { Packet } from '../../model';
 import type { TraceContext } from '../context';
+import { podByIp } from '../families/endpoints';
 import type { Finding } from '../types';
 import { breakAt, findStep, linesOf } from './breaks';
 import { forwardingOff, strandedOn } from './ipForwardOff';
 import { tunnelLoss } from './vxlanBlocked';
-
-/** A query that entered a pod: captured on a veth, not wrapped in VXLAN, on its way out of the bridge. */
-const intoPod = (packet: Packet) =>
-  packet.inner === undefined && packet.interface?.startsWith('veth') === true && packet.direction !== 'In';
-
-/** The name of the pod that has `ip`. */
-function podAt(ctx: TraceContext, ip: string): string | undefined {
-  const owner = ctx.model.byIp(ip).find((candidate) => candidate.role === 'pod');
-  return owner?.role === 'pod' ? owner.pod.name : undefined;
-}
 
 /**
  * The client asked a name and got no answer at all (not NXDOMAIN: nothing), retrying until its
@@ -26,16 +17,20 @@ export function dnsNoAnswer(ctx: TraceContext): Finding[] {
   for (const lookup of ctx.dns) {
     const unanswered = lookup.unanswered;
     if (!unanswered) continue;
-    const { name, connection, queries, sent, refusals } = unanswered;
+    const { name, connection, queries, sent, refusals, delivered } = unanswered;
     const first = queries[0];
     const clientIp = first.src?.ip ?? '';
-    const client = podAt(ctx, clientIp) ?? clientIp;
+    const client = podByIp(ctx, clientIp)?.name ?? clientIp;
     const nameserver = first.dst?.ip ?? 'its nameserver';
+    if (refusals.length) {
+      const refused = portUnreachable(ctx, { name, client, nameserver, refusals, queries });
+      if (refused) findings.push(refused);
+      continue;
+    }
     const times = queries.map((packet) => packet.t).filter((time): time is number => time !== undefined);
     const span = times.length > 1 ? ` over ${(times.at(-1)! - times[0]).toFixed(1)} s` : '';
-    const delivered = queries.filter(intoPod).filter((packet) => packet.dst?.ip !== first.dst?.ip);
     const coreDnsIp = delivered[0]?.dst?.ip;
-    const coreDns = coreDnsIp === undefined ? undefined : (podAt(ctx, coreDnsIp) ?? coreDnsIp);
+    const coreDns = coreDnsIp === undefined ? undefined : (podByIp(ctx, coreDnsIp)?.name ?? coreDnsIp);
     const loss = tunnelLoss(ctx, connection);
     const last = connection.sightings.at(-1);
     const lastSeen = last?.site?.node
@@ -47,18 +42,13 @@ export function dnsNoAnswer(ctx: TraceContext): Finding[] {
       ? ` The queries go through the VXLAN tunnel to CoreDNS on ${loss.receiver}: ${loss.message}`
       : stranded && noForwarding
         ? ` They enter ${stranded.node} and never leave it (last seen on its ` +
-          `${stranded.lastLine.packet.interface ?? 'capture'}): net.ipv4.ip_forward = 0 there, and a query to ` +
+          `${stranded.lastSighting.packet.interface ?? 'capture'}): net.ipv4.ip_forward = 0 there, and a query to ` +
           `the kube-dns ClusterIP is routed (sent to the gateway's MAC) even when CoreDNS runs on ${stranded.node}.`
         : coreDns
           ? ` CoreDNS (${coreDns}) receives them and answers nothing: check that it runs, is ready and listens ` +
             'on port 53 (kubectl -n kube-system logs and describe its pod).'
           : ` Nothing shows them reaching a CoreDNS pod (${lastSeen}): capture on the CoreDNS pods' nodes to see ` +
             'where they stop.';
-    if (refusals.length) {
-      const refused = portUnreachable(ctx, { name, client, nameserver, refusals, queries });
-      if (refused) findings.push(refused);
-      continue;
-    }
     const evidence = [
       ...linesOf([first, queries.at(-1)], 2),
       ...(loss?.evidence ?? []),
@@ -101,20 +91,19 @@ function portUnreachable(
   const { name, client, nameserver, refusals, queries } = lookup;
   const at = findStep(ctx.b, (step) => step.kind === 'dns-answer' && step.status === 'contradicted', 'DNS');
   if (!at) return undefined;
-  const fromPod = refusals.find((packet) => podAt(ctx, packet.src?.ip ?? '') !== undefined);
-  const reject = ctx.model
-    .all('NatRule')
-    .find(
-      (rule) =>
-        rule.target === 'REJECT' &&
-        !rule.destination?.negated &&
-        (rule.destination?.cidr === nameserver || rule.destination?.cidr === `${nameserver}/32`) &&
-        /has no endpoints/.test(rule.comment ?? rule.text) &&
-        (rule.protocol === undefined || rule.protocol === 'udp' || rule.protocol === '17'),
-    );
+  const fromPod = refusals.find((packet) => podByIp(ctx, packet.src?.ip) !== undefined);
+  const reject = ctx.model.all('NatRule').find(
+    (rule) =>
+      rule.target === 'REJECT' &&
+      // both iptables parsers write an address without /32 and a protocol by name (iptablesFields.ts)
+      !rule.destination?.negated &&
+      rule.destination?.cidr === nameserver &&
+      /has no endpoints/.test(rule.comment ?? rule.text) &&
+      (rule.protocol === undefined || rule.protocol === 'udp'),
+  );
   const counted = reject?.packets !== undefined ? ` (it counted ${reject.packets} packet(s))` : '';
   const cause = fromPod
-    ? `The error comes from ${podAt(ctx, fromPod.src!.ip)} itself (${fromPod.src?.ip}): the query reached the ` +
+    ? `The error comes from ${podByIp(ctx, fromPod.src?.ip)?.name} itself (${fromPod.src?.ip}): the query reached the ` +
       'CoreDNS pod and nothing in it listens on UDP 53 — CoreDNS crashed or is restarting while its pod is ' +
       'still an endpoint of kube-dns.'
     : reject

@@ -1,8 +1,8 @@
-import type { Pod } from '../../model';
 import { podActor } from '../actors';
 import type { TraceContext } from '../context';
 import { packetTime } from '../correlate/packetKey';
 import { translatedLeg } from '../correlate/connections';
+import { podByIp } from '../families/endpoints';
 import type { ConnectionSummary, Finding } from '../types';
 import { breakAt, ends, findStep, firstMissing, ipOf, isSyn, linesOf } from './breaks';
 
@@ -17,8 +17,7 @@ export function endpointSilent(ctx: TraceContext, peers: readonly ConnectionSumm
   const connection = ctx.connection;
   if (!connection || connection.protocol !== 'tcp' || connection.outcome !== 'no-reply') return [];
   const target = (translatedLeg(connection) ?? connection.original).to;
-  const owner = ctx.model.byIp(ipOf(target)).find((candidate) => candidate.role === 'pod');
-  const pod: Pod | undefined = owner?.role === 'pod' ? owner.pod : undefined;
+  const pod = podByIp(ctx, ipOf(target));
   if (!pod) return [];
   const delivered = findStep(ctx.b, (step) => step.to === podActor(pod).id && step.status === 'observed', 'connect');
   if (!delivered) return [];

@@ -22,7 +22,7 @@ export function forwardingOff(ctx: TraceContext, node: string | undefined): Kern
  */
 export function strandedOn(
   connection: Connection,
-): { node: string; lastLine: Connection['sightings'][number] } | undefined {
+): { node: string; lastSighting: Connection['sightings'][number] } | undefined {
   const last = connection.sightings.at(-1);
   const node = last?.site?.node;
   if (!last || node === undefined) return undefined;
@@ -35,7 +35,7 @@ export function strandedOn(
       !sighting.packet.interface?.startsWith('veth'),
   );
   if (left || connection.sightings.some((sighting) => sighting.site?.node !== node)) return undefined;
-  return { node, lastLine: last };
+  return { node, lastSighting: last };
 }
 
 /**
@@ -52,14 +52,14 @@ export function ipForwardOff(ctx: TraceContext): Finding[] {
   if (!stranded || !setting) return [];
   const at = firstMissing(ctx.b, 'connect');
   if (!at) return [];
-  const evidence = [...linesOf([stranded.lastLine.packet]), ...setting.evidence];
+  const evidence = [...linesOf([stranded.lastSighting.packet]), ...setting.evidence];
   return [
     {
       id: 'ip-forward-off',
       severity: 'error',
       title: `${stranded.node} does not forward (${SETTING} = 0)`,
       message:
-        `The packet enters ${stranded.node} (last seen on its ${stranded.lastLine.packet.interface ?? 'capture'}) ` +
+        `The packet enters ${stranded.node} (last seen on its ${stranded.lastSighting.packet.interface ?? 'capture'}) ` +
         `and never leaves it: ${SETTING} = 0 there, so the kernel drops every packet it would route. Pods on ` +
         `${stranded.node} still reach pods of ${stranded.node} by their address (the bridge does not route), ` +
         'but not ClusterIPs (sent to the gateway) nor other nodes.',

@@ -33,8 +33,13 @@ function icmpErrors(
   );
 }
 
-/** `iptables -L` prints protocols by number (iptables 1.8.9: `0` for all). */
-const PROTOCOL_NAMES: Readonly<Record<string, string>> = { '0': 'all', '1': 'icmp', '6': 'tcp', '17': 'udp' };
+/**
+ * Whether a rule's protocol match lets UDP through. Both iptables parsers name protocols (undefined:
+ * any; `!tcp`: all but TCP), see normalizeProtocol in src/ingest/netfilter/iptablesFields.ts.
+ */
+const matchesUdp = (protocol: string | undefined): boolean =>
+  protocol === undefined || protocol === 'udp' || (protocol.startsWith('!') && protocol !== '!udp');
+
 const DECIDING = new Set(['ACCEPT', 'DROP', 'REJECT']);
 
 /**
@@ -51,10 +56,9 @@ function inputRuleDropping(
     .all('NatRule')
     .filter((rule) => rule.hosts?.includes(node) === true && rule.table === 'filter' && rule.chain === 'INPUT');
   for (const rule of input) {
-    const protocol = rule.protocol === undefined ? 'all' : (PROTOCOL_NAMES[rule.protocol] ?? rule.protocol);
     const passesBy =
       !DECIDING.has(rule.target) ||
-      (protocol !== 'udp' && protocol !== 'all') ||
+      !matchesUdp(rule.protocol) ||
       (rule.dport !== undefined && rule.dport !== port) ||
       rule.inInterface === 'lo' ||
       (rule.source !== undefined && rule.source.negated === cidrContains(rule.source.cidr, sender)) ||
