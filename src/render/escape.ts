@@ -36,17 +36,20 @@ const BREAKING_SPACE = /[\u0000-\u001F\u007F-\u009F\u2028\u2029\s]+/g;
 /** Default upper bound on a label, in characters, so one huge log line cannot swamp the picture. */
 const MAX_LABEL = 160;
 
+/** True when a surrogate pair (one character, two code units) starts at `at`. */
+function pairAt(text: string, at: number): boolean {
+  const unit = text.charCodeAt(at);
+  const next = text.charCodeAt(at + 1);
+  return unit >= 0xd800 && unit <= 0xdbff && next >= 0xdc00 && next <= 0xdfff;
+}
+
 /** Characters (code points) in `text`, as `Array.from(text).length` counts them, without the array. */
 function charCount(text: string): number {
   let count = text.length;
   for (let at = 0; at < text.length - 1; at++) {
-    const unit = text.charCodeAt(at);
-    if (unit < 0xd800 || unit > 0xdbff) continue;
-    const next = text.charCodeAt(at + 1);
-    if (next >= 0xdc00 && next <= 0xdfff) {
-      count--; // a surrogate pair: one character
-      at++;
-    }
+    if (!pairAt(text, at)) continue;
+    count--; // a surrogate pair: one character
+    at++;
   }
   return count;
 }
@@ -61,11 +64,7 @@ const FLATTENS = /[\u0000-\u001F\u007F-\u009F\u2028\u2029]|[^\S ]| {2}/;
 /** Where the code unit after the first `count` characters of `text` is (its length when it has fewer). */
 function afterChars(text: string, count: number): number {
   let at = 0;
-  for (let char = 0; char < count && at < text.length; char++) {
-    const unit = text.charCodeAt(at);
-    const next = text.charCodeAt(at + 1);
-    at += unit >= 0xd800 && unit <= 0xdbff && next >= 0xdc00 && next <= 0xdfff ? 2 : 1;
-  }
+  for (let char = 0; char < count && at < text.length; char++) at += pairAt(text, at) ? 2 : 1;
   return at;
 }
 
@@ -78,8 +77,10 @@ export function cleanLabel(text: string, max = MAX_LABEL): string {
   return flat.slice(0, afterChars(flat, max - 1)).trimEnd() + '…';
 }
 
-/** Any character of ENTITY_CHARS. */
-const ENTITY_CHAR = /[#;:%<>&"'`{},$\\\uFB02\u00B6]/;
+/** Any character of ENTITY_CHARS (made from the set, so the two cannot drift apart). */
+const ENTITY_CHAR = new RegExp(
+  `[${[...ENTITY_CHARS].map((char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`).join('')}]`,
+);
 
 function encode(text: string): string {
   if (!ENTITY_CHAR.test(text)) return text;
