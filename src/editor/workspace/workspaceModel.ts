@@ -13,6 +13,7 @@ import type { WorkerPart } from '../worker/protocol.pure';
 import { withWorkerProgress } from '../worker/parseInWorker';
 import { mapInOrder, refillInOrder } from './inOrder.pure';
 import { excludeRules, SCAN_EXCLUDES, type FileSearch } from './listFiles.pure';
+import { fileKey } from './readFiles.pure';
 import {
   buildModel,
   buildModelInTurns,
@@ -518,7 +519,7 @@ export class WorkspaceModel implements vscode.Disposable {
   ): Promise<ScannedFile> {
     if (uri.scheme === 'file') return this.large.workspaceFile(uri, read);
     const stat = await vscode.workspace.fs.stat(uri);
-    const key = `${stat.mtime}/${stat.size}`;
+    const key = fileKey(stat.mtime, stat.size);
     if (read.known === key) return { key, unchanged: true };
     if (stat.size > read.maxBytes) return { key, size: stat.size, tooLarge: true };
     const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
