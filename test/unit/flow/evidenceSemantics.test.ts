@@ -48,17 +48,17 @@ function inputs(): Input[] {
     out.push({ name: `lab ${experiment}`, model });
   }
   const broken = 'test/fixtures/broken';
+  // Every transcript of every scenario (broken, fixed and the other variants: one-way, crashed, …),
+  // with its own manifests where the scenario has them (manifests-fixed.yaml, manifests-not-ready.yaml).
   for (const scenario of readdirSync(broken).filter((d) => /^\d/.test(d))) {
-    for (const variant of ['broken', 'fixed']) {
-      const dir = join(broken, scenario);
+    const dir = join(broken, scenario);
+    for (const variant of readdirSync(dir).filter((f) => f.endsWith('.txt'))) {
+      const name = variant.slice(0, -'.txt'.length);
+      const own = readdirSync(dir).find((f) => f.toLowerCase() === `manifests-${name}.yaml`);
       const model = new ClusterModel();
-      const fixedManifests = join(dir, 'manifests-fixed.yaml');
-      addManifest(
-        model,
-        variant === 'fixed' && existsSync(fixedManifests) ? fixedManifests : join(dir, 'manifests.yaml'),
-      );
-      addTranscript(model, join(dir, `${variant}.txt`));
-      out.push({ name: `broken ${scenario} ${variant}`, model });
+      addManifest(model, join(dir, own ?? 'manifests.yaml'));
+      addTranscript(model, join(dir, variant));
+      out.push({ name: `broken ${scenario} ${name}`, model });
     }
   }
   // Manifests alone (no capture, no ClusterIP written in some): everything is configured or predicted.
