@@ -194,6 +194,14 @@ export function withPackets<T>(ctx: TraceContext, packets: Packet[], work: () =>
  * True when `packet` was captured in `node`'s root namespace, or by a capture whose node nothing
  * names (one unnamed capture is taken to be where the flow runs). A capture inside a pod is not.
  */
+/** Interfaces that are not a node's uplink (its NIC): pod veths, bridges, tunnels, loopback. */
+const NOT_UPLINK = /^(?:veth|cni|cbr|docker|flannel|cali|vxlan|tunl|kube-|lo$|any$)/;
+
+/** True for a node's uplink (its NIC), by the interface's name. */
+export function isUplinkInterface(iface: string | undefined): boolean {
+  return iface !== undefined && !NOT_UPLINK.test(iface);
+}
+
 export function capturedOn(ctx: Pick<TraceContext, 'siteOf'>, packet: Packet, node: string): boolean {
   const site = ctx.siteOf.get(packet);
   if (!site) return true;

@@ -107,6 +107,8 @@ export type FindingId =
   | 'mtu-blackhole'
   | 'vxlan-blocked'
   | 'vtep-mac-stale'
+  | 'egress-not-masqueraded'
+  | 'external-no-answer'
   | 'mtu-mss'
   | 'kube-proxy-no-rules'
   | 'iptables-backend-mismatch'

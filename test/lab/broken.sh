@@ -863,6 +863,41 @@ s16_vtep_mac_changed() {
     "flanneld on node1 rewrites its entries from node2's annotation (flannel.alpha.coreos.com/backend-data: the new VtepMAC): restart it, or fix the neighbour and FDB entries."
 }
 
+s17_egress_not_masqueraded() {
+  local d=$OUT/17-egress-not-masqueraded
+  local line='curl -sS -m 3 http://172.30.1.100/; echo "exit=$?"'
+  local masq=(-s 10.244.0.0/16 ! -d 10.244.0.0/16 -m comment --comment "flanneld masq" -j MASQUERADE)
+  probed_scenario "$d" || return 1
+  # A server outside the cluster on the nodes' LAN (a database VM, say): it has no route to the pod
+  # network, as no machine outside the cluster has.
+  ip netns add "$LAB-ext"
+  attach_lan ext 172.30.1.100
+  nsx ext busybox httpd -p 80 -h /tmp
+  # flanneld started with --ip-masq=false (or its rule flushed): nothing rewrites a pod's address
+  # when its packets leave the node.
+  nsx node1 iptables -t nat -D POSTROUTING "${masq[@]}"
+  txt "$d/broken.txt" node1 node1 iptables -t nat -S POSTROUTING
+  capture "$d/broken.txt" "node1 ext" "host 172.30.1.100" client client "$line"
+  tx "$d/broken.txt" ext ext ip route show
+  # node-only.txt: the same, captured on node1 alone (what a user on the node sees).
+  txt "$d/node-only.txt" node1 node1 iptables -t nat -S POSTROUTING
+  capture "$d/node-only.txt" node1 "host 172.30.1.100" client client "$line"
+  nsx node1 iptables -t nat -A POSTROUTING "${masq[@]}"
+  # firewall.txt: masqueraded, but the server's own firewall drops port 80: not the cluster's fault.
+  nsx ext iptables -A INPUT -p tcp --dport 80 -j DROP
+  capture "$d/firewall.txt" "node1 ext" "host 172.30.1.100" client client "$line"
+  txt "$d/firewall.txt" ext ext iptables -L INPUT -v -n
+  nsx ext iptables -F INPUT
+  txt "$d/fixed.txt" node1 node1 iptables -t nat -S POSTROUTING
+  capture "$d/fixed.txt" "node1 ext" "host 172.30.1.100" client client "$line"
+  probe_stop
+  ip netns pids "$LAB-ext" | xargs -r kill 2>/dev/null
+  ip netns del "$LAB-ext"
+  readme "$d" "A pod's traffic to outside the cluster leaves the node unmasqueraded" \
+    "node1 has no MASQUERADE rule for the pod network (flanneld run with --ip-masq=false, or its rule flushed). The client pod calls a server outside the cluster (172.30.1.100, on the nodes' LAN). Its SYN leaves node1's eth0 with the pod's own address 10.244.0.10 as source; the server receives it but has no route back to the pod network, so it never answers, and curl times out. node-only.txt: the same, captured on node1 alone. firewall.txt: masqueraded again, but the server's own firewall drops port 80: the SYN reaches it as node1 (172.30.1.11) and nothing answers; the cluster did its part." \
+    "flanneld's masquerade rule (nat POSTROUTING: -s 10.244.0.0/16 ! -d 10.244.0.0/16 -j MASQUERADE; flanneld --ip-masq), after which the server sees node1's address 172.30.1.11 and answers."
+}
+
 # Scenario 5's MTUs: the underlay path (the LAN's ports), the nodes' eth0, flannel.1, and the
 # pods with their veths and cni0. flannel.1 goes to 1400 first: the kernel refuses a VXLAN MTU
 # above its lower device's minus 50.
@@ -889,7 +924,8 @@ run() {
   [ -d "$RUN" ] || { log "lab is not up"; return 1; }
   local s started all="s1_no_listener s2_forward_drop s3_bridge_nf_off s4_hairpin_off s5_mtu s6_wrong_namespace
     s7_stale_endpoint s8_nxdomain s9_kube_proxy_no_rules s11_network_policy s12_external_traffic_policy
-    s13_vxlan_blocked s14_coredns_not_answering s15_ip_forward_off s16_vtep_mac_changed s10_iptables_backend"
+    s13_vxlan_blocked s14_coredns_not_answering s15_ip_forward_off s16_vtep_mac_changed
+    s17_egress_not_masqueraded s10_iptables_backend"
   # KPP_BRK_ONLY="s9_kube_proxy_no_rules …" runs only those scenarios (their folders are replaced).
   for s in ${KPP_BRK_ONLY:-$all}; do
     rm -rf "$OUT/$(printf '%s' "${s#s}" | sed 's/_.*//')"-*

@@ -1,6 +1,7 @@
 import type { ClusterModel, Service } from '../../model';
 import type { PacketShape } from './captureFilter';
 import { ipOf, portOf, type Connection } from './connections';
+import { nodeOfPodIp } from './sites';
 
 /** Flannel's VXLAN port: what a node's NIC carries of a pod's packet going to another node. */
 const VXLAN_PORT = 8472;
@@ -63,6 +64,25 @@ export function connectionShapes(model: ClusterModel, connection: Connection, if
     { protocol, src, dst },
     { protocol, src: dst, dst: src },
   ]);
-  if (!POD_NETWORK.test(iface)) shapes.push({ protocol: 'udp', src: {}, dst: { port: VXLAN_PORT } });
+  // Wrapped in VXLAN only between pod addresses (a pod's packet to an address outside the cluster, or
+  // its answer, crosses the uplink as it is).
+  const mayBePod = podAddressTest(model);
+  const tunneled = pairs.some(({ src, dst }) => mayBePod(src?.ip) && mayBePod(dst?.ip));
+  if (!POD_NETWORK.test(iface) && tunneled) shapes.push({ protocol: 'udp', src: {}, dst: { port: VXLAN_PORT } });
   return shapes;
+}
+
+/**
+ * False only for an address the model shows is outside the pod network: pod subnets are known (a
+ * Node's podCIDR, a Flannel subnet) and it is in none of them, and no pod has it.
+ */
+function podAddressTest(model: ClusterModel): (ip: string | undefined) => boolean {
+  const subnetsKnown =
+    model.nodes.some((node) => node.podCIDR || node.podCIDRs?.length) ||
+    model.all('Cni').some((cniConfig) => cniConfig.subnet);
+  return (ip) =>
+    ip === undefined ||
+    !subnetsKnown ||
+    nodeOfPodIp(model, ip) !== undefined ||
+    model.pods.some((pod) => pod.ip === ip && !pod.hostNetwork);
 }

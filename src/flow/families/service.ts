@@ -20,6 +20,7 @@ import {
 } from '../actors';
 import {
   capturedOn,
+  isUplinkInterface,
   clusterIpText,
   conntrackEntries,
   covers,
@@ -28,7 +29,8 @@ import {
   nodeOf,
   type TraceContext,
 } from '../context';
-import { endpointKey, ipOf, masqueradedLeg, translatedLeg } from '../correlate/connections';
+import { connectionPackets, endpointKey, ipOf, masqueradedLeg, translatedLeg } from '../correlate/connections';
+import { nodeOfPodIp } from '../correlate/sites';
 import { unnamedPod } from '../resolve';
 import { packetTime, samePacketKey } from '../correlate/packetKey';
 import type { DstSpec, Target } from '../resolve';
@@ -351,12 +353,9 @@ const CONNECT_ERROR: Record<string, string> = {
   host: ' ("No route to host")',
 };
 
-/** Interfaces that are not the node's uplink: pod veths, bridges, tunnels, loopback. */
-const NOT_UPLINK = /^(?:veth|cni|cbr|docker|flannel|cali|vxlan|tunl|kube-|lo$|any$)/;
-
 /** True when `packet` was captured on `node`'s uplink (its NIC), not on a pod veth, bridge or tunnel. */
 function onUplink(ctx: TraceContext, packet: Packet, node: string): boolean {
-  return packet.interface !== undefined && !NOT_UPLINK.test(packet.interface) && capturedOn(ctx, packet, node);
+  return isUplinkInterface(packet.interface) && capturedOn(ctx, packet, node);
 }
 
 /** Routing decision toward an address the cluster does not own, and what the captures show of it. */
@@ -387,9 +386,15 @@ export function toDefaultGateway(ctx: TraceContext, hop: GatewayHop): void {
         : [derivedEvidence('no more specific route exists for this address')],
   });
   // The connection's own packet leaving the node's uplink toward the destination (masqueraded or not).
+  // Only the flow's own connection (another connection to the same address is not this one).
+  const own = ctx.connection ? new Set(connectionPackets(ctx.connection)) : undefined;
   const leaving = hop.destinationIp
     ? ctx.packets.find(
-        (packet) => packet.dst?.ip === hop.destinationIp && packet.direction === 'Out' && onUplink(ctx, packet, node),
+        (packet) =>
+          (!own || own.has(packet)) &&
+          packet.dst?.ip === hop.destinationIp &&
+          packet.direction === 'Out' &&
+          onUplink(ctx, packet, node),
       )
     : undefined;
   const masqueraded = ctx.connection ? masqueradedLeg(ctx.connection) : undefined;
@@ -417,24 +422,36 @@ export function toDefaultGateway(ctx: TraceContext, hop: GatewayHop): void {
     toGateway = nic;
   }
   // A router on the way that has no route answers ICMP unreachable to the (masqueraded) sender.
+  // Only an error sent to this connection's sender that quotes its destination (an ICMP error is no
+  // sighting of the connection when it quotes no port).
+  const quotes = (packet: Packet) =>
+    !hop.destinationIp ||
+    (packet.icmp?.detail ?? '')
+      .split(/[\s,]+/)
+      .some((word) => word === hop.destinationIp || word.startsWith(`${hop.destinationIp}.`));
   const refusal = ctx.packets.find(
     (packet) =>
+      (!leaving?.src || packet.dst?.ip === leaving.src.ip) &&
+      quotes(packet) &&
       packet.protocol === 'icmp' &&
       /unreachable|exceeded/i.test(packet.icmp?.type ?? '') &&
       onUplink(ctx, packet, node),
   );
   const gw = ctx.b.actor(gatewayActor(gwIp ?? refusal?.src?.ip ?? 'default gateway'));
+  // No capture is taken at the gateway: this hop is what the route says (the packet leaving the uplink
+  // is the step before, at its own point).
+  const sender = leaving?.src?.ip;
   ctx.b.step(phase, {
     from: toGateway,
     to: gw,
     kind: 'route',
     label: `to ${hop.destination} via the default gateway`,
-    explanation: 'Flannel masquerades pod traffic leaving the pod network, so the gateway sees the node IP.',
-    evidence: leaving
-      ? leaving.evidence
-      : hops.length
-        ? hops[0].traceroute.evidence
-        : [derivedEvidence('default route')],
+    explanation: !leaving
+      ? 'Flannel masquerades pod traffic leaving the pod network (ipMasq), so the gateway would see the node IP.'
+      : sender !== undefined && nodeOfPodIp(ctx.model, sender) !== undefined
+        ? `It left with the pod's own address ${sender}: the gateway sees a pod address.`
+        : `It left as ${sender ?? 'the node'}, so the gateway sees the node's address.`,
+    evidence: def ? def.evidence : hops.length ? hops[0].traceroute.evidence : [derivedEvidence('default route')],
   });
   const ext = ctx.b.actor(externalActor(hop.destination));
   const onward = ctx.b.step(phase, {

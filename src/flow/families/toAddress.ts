@@ -5,7 +5,7 @@ import { nodeOf, type TraceContext } from '../context';
 import type { Target } from '../resolve';
 import { podByIp } from './endpoints';
 import { podToBridge } from './localHops';
-import { toDefaultGateway } from './service';
+import { traceEgress } from './egress';
 
 /** Pod → an address that is no Service: a node's own address, a pod by its IP, or something the default route takes. */
 export function traceToAddress(
@@ -22,15 +22,7 @@ export function traceToAddress(
   });
   if (dst.kind === 'node')
     toNode(ctx, phase, { from: at, here: nodeOf(ctx, client), node: dst.node.name, ip: dst.ip ?? dst.node.internalIP });
-  else if (!owner)
-    toDefaultGateway(ctx, {
-      phase,
-      from: at,
-      node: nodeOf(ctx, client),
-      destination: dst.ip,
-      destinationIp: dst.ip,
-      why: `${dst.ip} is not a pod or Service address: the node routes it by its routing table (default route).`,
-    });
+  else if (!owner) traceEgress(ctx, { phase, from: at, node: nodeOf(ctx, client), client, destination: dst.ip });
 }
 /** Pod → a node's own address: its own node answers locally; another node is reached over the node network. */
 function toNode(

@@ -8,6 +8,7 @@ import { clusterIpTraceroute } from './clusterIpTraceroute';
 import { dnsNameNotFound } from './dnsNameNotFound';
 import { dnsNoAnswer } from './dnsNoAnswer';
 import { dnsSearchAmplification } from './dnsSearchAmplification';
+import { egressNoAnswer } from './egressNoAnswer';
 import { endpointSilent } from './endpointSilent';
 import { externalTrafficLocal, sourceIpMasqueraded } from './externalTraffic';
 import { forwardDrop } from './forwardDrop';
@@ -36,6 +37,7 @@ export {
   dnsNameNotFound,
   dnsNoAnswer,
   dnsSearchAmplification,
+  egressNoAnswer,
   endpointSilent,
   externalTrafficLocal,
   forwardDrop,
@@ -129,6 +131,7 @@ export const FLOW_FINDINGS: readonly FindingCheck[] = [
     find: (ctx, { clientNamespace }) => dnsNameNotFound(ctx, clientNamespace),
   },
   { ids: ['vxlan-blocked'], find: (ctx) => vxlanBlocked(ctx) },
+  { ids: ['egress-not-masqueraded', 'external-no-answer'], find: (ctx) => egressNoAnswer(ctx) },
   { ids: ['vtep-mac-stale'], find: (ctx) => vtepMacStale(ctx) },
   {
     // The MSS finding is checked only when no MTU black hole was found.

@@ -1,8 +1,9 @@
-import { cidrContains, type Evidence, type NatRule, type Packet } from '../../model';
+import type { Evidence, Packet } from '../../model';
 import { coversAny, type TraceContext } from '../context';
 import type { Connection, Sighting } from '../correlate/connections';
 import type { Finding } from '../types';
 import { breakAt, findStep, linesOf, type StepAt } from './breaks';
+import { inputRuleDropping, ruleText } from './hostFirewall';
 
 /** The VXLAN device a connection's inner packets show on (flannel.1 unless a capture names another). */
 function vxlanDevice(sightings: readonly Sighting[]): string {
@@ -32,49 +33,6 @@ function icmpErrors(
       (packet.t === undefined || (packet.t >= span.from - 0.001 && packet.t <= span.to + 1)),
   );
 }
-
-/**
- * Whether a rule's protocol match lets UDP through. Both iptables parsers name protocols (undefined:
- * any; `!tcp`: all but TCP), see normalizeProtocol in src/ingest/netfilter/iptablesFields.ts.
- */
-const matchesUdp = (protocol: string | undefined): boolean =>
-  protocol === undefined || protocol === 'udp' || (protocol.startsWith('!') && protocol !== '!udp');
-
-const DECIDING = new Set(['ACCEPT', 'DROP', 'REJECT']);
-
-/**
- * The first rule of `node`'s filter INPUT chain that decides a VXLAN packet's fate, when it is a DROP or
- * REJECT. The rules before it are each one the packet cannot match (another protocol, port or source, the
- * conntrack state only replies have, the loopback interface) or a jump to another chain, taken to return
- * (kube-proxy's chains drop only what they name).
- */
-function inputRuleDropping(
-  ctx: TraceContext,
-  { node, port, sender }: { node: string; port: number; sender: string },
-): NatRule | undefined {
-  const input = ctx.model
-    .all('NatRule')
-    .filter((rule) => rule.hosts?.includes(node) === true && rule.table === 'filter' && rule.chain === 'INPUT');
-  for (const rule of input) {
-    const passesBy =
-      !DECIDING.has(rule.target) ||
-      !matchesUdp(rule.protocol) ||
-      (rule.dport !== undefined && rule.dport !== port) ||
-      rule.inInterface === 'lo' ||
-      (rule.source !== undefined && rule.source.negated === cidrContains(rule.source.cidr, sender)) ||
-      /\b(?:ct)?state (?:RELATED,ESTABLISHED|ESTABLISHED,RELATED|ESTABLISHED)\b/.test(rule.text);
-    if (passesBy) continue;
-    return rule.target === 'ACCEPT' ? undefined : rule;
-  }
-  return undefined;
-}
-
-/** A rule as listed, without `iptables -L -v`'s leading counters (the message gives them in words). */
-const ruleText = (rule: NatRule): string =>
-  rule.text
-    .replace(/^\s*\d+[KMGT]?\s+\d+[KMGT]?\s+/, '')
-    .replace(/\s+/g, ' ')
-    .trim();
 
 const stepBetween = (ctx: TraceContext, from: string, to: string): StepAt | undefined =>
   findStep(ctx.b, (step) => step.from.startsWith(from) && step.to.startsWith(to), 'connect') ??
@@ -200,7 +158,7 @@ function lostInTunnel(ctx: TraceContext, connection: Connection, lost: Sighting[
   );
   if (decapsulates || !coversAny(ctx, { node: receiver, iface: device, connection }, times)) return undefined;
   const refusals = icmpErrors(ctx, { errorFrom: outerDst, errorTo: outerSrc, span });
-  const rule = inputRuleDropping(ctx, { node: receiver, port, sender: outerSrc });
+  const rule = inputRuleDropping(ctx, { protocol: 'udp', node: receiver, port, sender: outerSrc });
   const evidence = [
     ...linesOf(
       arrived.map((sighting) => sighting.packet),

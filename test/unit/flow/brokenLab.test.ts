@@ -260,6 +260,26 @@ const SCENARIOS: Scenario[] = [
     cause:
       /node1's neighbour entry for 10\.244\.1\.0 on flannel\.1 says [0-9a-f:]{17}; node2's flannel\.1 is 0a:58:0a:f4:01:99/,
   },
+  {
+    name: '17-egress-not-masqueraded',
+    from: 'client',
+    to: '172.30.1.100:80',
+    finding: 'egress-not-masqueraded',
+    hop: '172.30.1.100 → node1 eth0',
+    status: 'missing',
+    cause:
+      /leaves node1's eth0 with the pod's own address 10\.244\.0\.10 \(sent 3 times\) and reaches ext, .*POSTROUTING chain \(pasted\) has no MASQUERADE or SNAT rule for 10\.244\.0\.10/,
+  },
+  {
+    name: '17-egress-not-masqueraded',
+    file: 'node-only.txt',
+    from: 'client',
+    to: '172.30.1.100:80',
+    finding: 'egress-not-masqueraded',
+    hop: '172.30.1.100 → node1 eth0',
+    status: 'missing',
+    cause: /leaves node1's eth0 with the pod's own address 10\.244\.0\.10 \(sent 3 times\), but no answer comes back/,
+  },
 ];
 
 const broken = (s: Scenario) =>
@@ -347,6 +367,54 @@ test('15 dns.txt: the lookup that timed out is blamed on ip_forward = 0 (its sys
   assert.ok(dnsStop, stops.map((stop) => stop?.id).join(','));
   assert.match(dnsStop.message, /enter node1 and never leave it \(last seen on its cni0\): net\.ipv4\.ip_forward = 0/);
   assert.match(dnsStop.fix ?? '', /sysctl -w net\.ipv4\.ip_forward=1 on node1/);
+});
+
+test('17: traced to an address outside the cluster, every hop out and back is the connection seen there', () => {
+  const dir = `${BROKEN}/17-egress-not-masqueraded`;
+  const hops = (file: string) =>
+    trace(
+      modelOf({ manifests: [`${dir}/manifests.yaml`], transcripts: [`${dir}/${file}`] }),
+      'client',
+      '172.30.1.100:80',
+    ).flows[0].phases.flatMap((phase) => phase.steps.map((step) => `${phase.name} ${step.status} ${step.label}`));
+  // Fixed: masqueraded on node1's eth0, seen arriving on the server (its own capture), answered, un-masqueraded.
+  const port = (text: string) => text.replace(/:\d{5}\b/g, ':PORT');
+  assert.deepEqual(hops('fixed.txt').slice(3).map(port), [
+    'connect observed MASQUERADE 10.244.0.10:PORT → 172.30.1.11:PORT',
+    'connect observed SYN 172.30.1.11:PORT → 172.30.1.100:80 arrives',
+    'reply observed SYN-ACK 172.30.1.100:80 → 172.30.1.11:PORT',
+    'reply observed un-MASQUERADE 172.30.1.11:PORT → 10.244.0.10:PORT',
+    'reply observed local pod subnet → cni0',
+    'reply observed SYN-ACK 172.30.1.100:80 → 10.244.0.10:PORT',
+    'reply observed delivered to client eth0',
+  ]);
+  // Before: the packet leaving eth0 with the pod's address was drawn as "via the default gateway", with
+  // "Flannel masquerades pod traffic" as its explanation, and no reply phase at all.
+  const broken = hops('broken.txt').map(port);
+  assert.ok(
+    broken.includes('connect contradicted no MASQUERADE: SYN 10.244.0.10:PORT → 172.30.1.100:80'),
+    broken.join('\n'),
+  );
+  assert.ok(broken.includes('reply missing no answer from 172.30.1.100'), broken.join('\n'));
+  assert.ok(!broken.some((hop) => /gateway/.test(hop)), broken.join('\n'));
+});
+
+test('17 firewall.txt: masqueraded and dropped by the server itself: a warning outside the cluster, its rule cited', () => {
+  const dir = `${BROKEN}/17-egress-not-masqueraded`;
+  const m = modelOf({ manifests: [`${dir}/manifests.yaml`], transcripts: [`${dir}/firewall.txt`] });
+  const problems = diagnose(m).problems.map((problem) => problem.finding);
+  assert.deepEqual(
+    problems.map((finding) => `${finding.id} ${finding.severity} ${finding.hop}`),
+    ['external-no-answer warning 172.30.1.100 → node1 eth0'],
+  );
+  assert.match(
+    problems[0].message,
+    /left node1's eth0 as 172\.30\.1\.11 \(sent 3 times\) and reached ext, whose INPUT chain drops it: `DROP .*tcp dpt:80` \(its counter: 3 packets\)/,
+  );
+  assert.ok(
+    problems[0].evidence.some((e) => /DROP/.test(e.excerpt ?? '')),
+    'the rule is cited',
+  );
 });
 
 describe('no false alarms', () => {
