@@ -16,6 +16,7 @@ import { conntrackOwners } from './correlate/conntrackOwner';
 import { connectionCorrelation, summarizeConnection } from './connectionSummary';
 import { chooseFamily, type FamilyWalk, type TraceRequest } from './families/registry';
 import { pickPort } from './families/service';
+import { unansweredLookupAfter } from './families/dns';
 import { findingsAbout } from './findings';
 import { nameWasAsked, traceUnresolvedName } from './nameTrace';
 import { parseDst, resolveTarget, resolverOf, UnknownTargetError, type Target } from './resolve';
@@ -133,9 +134,9 @@ export function trace(input: ClusterModel, from: string, to: string, options: Tr
     summarizeConnection(model, connection, k, { chains, conntrack: conntrackOf(connection) }),
   );
 
-  const flowFor = (connection: Connection | undefined, index: number | undefined) => {
+  const flowFor = (connection: Connection | undefined, index: number | undefined, named?: string) => {
     const flowBuilder = new FlowBuilder(
-      index === undefined ? baseTitle : `${baseTitle} · connection ${index + 1} of ${mine.length}`,
+      named ?? (index === undefined ? baseTitle : `${baseTitle} · connection ${index + 1} of ${mine.length}`),
       family,
     );
     flowBuilder.connections = summaries;
@@ -172,6 +173,22 @@ export function trace(input: ClusterModel, from: string, to: string, options: Tr
     options.connection,
   );
   const flows = chosen.length ? chosen.map((index) => flowFor(mine[index], index)) : [flowFor(undefined, undefined)];
+  // A lookup of the name that failed after every connection the capture shows (the client reached the
+  // Service by address, then by name nothing resolved): its own flow, with no connection.
+  const lastStart = Math.max(...mine.map((connection) => connection.start ?? -Infinity));
+  if (
+    chosen.length &&
+    options.connection === undefined &&
+    client?.ip &&
+    !ipFamily(spec.text) &&
+    unansweredLookupAfter(
+      { allPackets: sited.packets, connections: rebuilt.every, siteOf: sited.siteOf },
+      client.ip,
+      spec.text,
+      lastStart,
+    )
+  )
+    flows.push(flowFor(undefined, undefined, `${baseTitle} · lookup of ${spec.text} after the connections`));
   const services = flowServices(model, { client, dst, nodePortSvc });
   const unresolved = conflictsAbout(input, [client, dst.kind === 'pod' ? dst.pod : undefined, ...services]);
   if (options.connection === undefined && mine.length > chosen.length)

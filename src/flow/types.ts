@@ -114,6 +114,7 @@ export type FindingId =
   | 'iptables-backend-mismatch'
   | 'network-policy-unenforced'
   | 'network-policy-deny'
+  | 'network-policy-egress-deny'
   | 'external-traffic-local-no-endpoint'
   | 'source-ip-masqueraded'
   | 'system-pod-failing'

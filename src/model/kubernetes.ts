@@ -174,13 +174,33 @@ export function selectorMatches(
 
 /** A peer of a NetworkPolicy ingress rule: the pods it admits, when only a podSelector says so. */
 export interface NetworkPolicyPeer {
-  /** podSelector.matchLabels of a peer (in the policy's namespace); `{}` admits every pod there. */
+  /**
+   * podSelector.matchLabels of a peer: pods of the policy's namespace, or of the namespaces
+   * `namespaceSelector` selects when it is given too; `{}` admits every pod there.
+   */
   podSelector?: Record<string, string>;
-  /** The peer uses what this reader does not evaluate (namespaceSelector, ipBlock, matchExpressions). */
+  /** namespaceSelector.matchLabels: the namespaces whose pods it admits (`{}`: every namespace). */
+  namespaceSelector?: Record<string, string>;
+  /** ipBlock: addresses in `cidr` but in none of `except`. */
+  ipBlock?: { cidr: string; except: string[] };
+  /** The peer uses what this reader does not evaluate (matchExpressions, a field it does not know). */
   unevaluated?: boolean;
 }
 
-/** networking.k8s.io/v1 NetworkPolicy: which pods it isolates and whom their ingress admits. */
+/** One port of a NetworkPolicy rule: a number (up to `endPort`) or a named port; no port: every port. */
+export interface NetworkPolicyPort {
+  protocol: string;
+  port?: number | string;
+  endPort?: number;
+}
+
+/** One egress rule: where it lets the isolated pods send (no peer: anywhere) and on which ports (none: all). */
+export interface NetworkPolicyEgressRule {
+  to: NetworkPolicyPeer[];
+  ports: NetworkPolicyPort[];
+}
+
+/** networking.k8s.io/v1 NetworkPolicy: which pods it isolates, whom their ingress admits, where their egress may go. */
 export interface NetworkPolicy extends Sourced {
   kind: 'NetworkPolicy';
   namespace?: string;
@@ -192,4 +212,6 @@ export interface NetworkPolicy extends Sourced {
   policyTypes: ('Ingress' | 'Egress')[];
   /** Ingress rules, each the list of its `from` peers (an empty list admits everyone). */
   ingress: NetworkPolicyPeer[][];
+  /** Egress rules (only where the object has them). */
+  egress?: NetworkPolicyEgressRule[];
 }

@@ -898,6 +898,55 @@ s17_egress_not_masqueraded() {
     "flanneld's masquerade rule (nat POSTROUTING: -s 10.244.0.0/16 ! -d 10.244.0.0/16 -j MASQUERADE; flanneld --ip-masq), after which the server sees node1's address 172.30.1.11 and answers."
 }
 
+s18_egress_policy_dns() {
+  local d=$OUT/18-egress-policy-dns
+  local chain=KUBE-POD-FW-LABCLIENT
+  local byname='curl -sS -m 6 http://web.default.svc.cluster.local/; echo "exit=$?"'
+  probed_scenario "$d" || return 1
+  local policy='---
+# Every pod of default may only call app=web pods on TCP 80: the egress rule for DNS was forgotten.
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: { name: default-deny-egress, namespace: default }
+spec:
+  podSelector: {}
+  policyTypes: [Egress]
+  egress:
+  - to: [ { podSelector: { matchLabels: { app: web } } } ]
+    ports: [ { protocol: TCP, port: 80 } ]'
+  printf '%s\n' "$policy" >>"$d/manifests.yaml"
+  write_manifests "$d/manifests-fixed.yaml" 80 10.244.0.50
+  printf '%s\n%s\n' "$policy" '  - to: [ { namespaceSelector: { matchLabels: { kubernetes.io/metadata.name: kube-system } }, podSelector: { matchLabels: { k8s-app: kube-dns } } } ]
+    ports: [ { protocol: UDP, port: 53 }, { protocol: TCP, port: 53 } ]' >>"$d/manifests-fixed.yaml"
+  # A policy engine enforces it on node1 (kube-router's model: the client pod's own firewall chain,
+  # jumped to from FORWARD for what the pod sends; chain name and comments are this lab's).
+  nsx node1 iptables -N "$chain"
+  nsx node1 iptables -I FORWARD 1 -s 10.244.0.10/32 -m comment --comment "default/default-deny-egress: pod firewall of default/client" -j "$chain"
+  nsx node1 iptables -A "$chain" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+  nsx node1 iptables -A "$chain" -d 10.244.0.20/32 -p tcp --dport 80 -m comment --comment "default/default-deny-egress: allow to default/web-1" -j ACCEPT
+  nsx node1 iptables -A "$chain" -m comment --comment "default/default-deny-egress: not allowed, drop" -j DROP
+  # broken.txt: by address the request to web works; by name the lookup is dropped and times out.
+  capture "$d/broken.txt" node1 "" client client "$WGET_IP"
+  capture "$d/broken.txt" node1 "" client client "$byname"
+  txt "$d/broken.txt" node1 node1 iptables -L FORWARD -v -n
+  txt "$d/broken.txt" node1 node1 iptables-save -c -t filter
+  # tcp.txt: web-remote (web-2 on node2, app=web-remote) by address: the policy allows no such pod.
+  capture "$d/tcp.txt" "node1 node2" "" client client 'curl -sS -m 3 http://10.96.0.21/; echo "exit=$?"'
+  txt "$d/tcp.txt" node1 node1 iptables-save -c -t filter
+  # The fix: an egress rule for CoreDNS (UDP and TCP 53); the engine accepts it before the DROP.
+  nsx node1 iptables -I "$chain" 3 -d 10.244.0.30/32 -p udp --dport 53 -m comment --comment "default/default-deny-egress: allow to kube-system/coredns-7db6d8ff4d-x2kqf" -j ACCEPT
+  nsx node1 iptables -I "$chain" 4 -d 10.244.0.30/32 -p tcp --dport 53 -m comment --comment "default/default-deny-egress: allow to kube-system/coredns-7db6d8ff4d-x2kqf" -j ACCEPT
+  capture "$d/fixed.txt" node1 "" client client "$byname"
+  txt "$d/fixed.txt" node1 node1 iptables -S "$chain"
+  probe_stop
+  nsx node1 iptables -D FORWARD 1
+  nsx node1 iptables -F "$chain"
+  nsx node1 iptables -X "$chain"
+  readme "$d" "An egress NetworkPolicy without DNS: names stop resolving" \
+    "NetworkPolicy default-deny-egress lets every pod of default call only app=web pods on TCP 80; it has no egress rule for DNS. A policy engine (kube-router's model: the client's own firewall chain, jumped to from FORWARD, ending in DROP) enforces it on node1. broken.txt: the client reaches Service web by its ClusterIP (allowed: web-1 on TCP 80), but by name its DNS queries (to the kube-dns ClusterIP, DNATed to CoreDNS on node1) enter cni0 and are dropped: curl ends in \"Resolving timed out\". tcp.txt: web-remote by address (web-2, app=web-remote, on node2): the SYN is DNATed and dropped the same way, curl times out." \
+    "an egress rule for CoreDNS (manifests-fixed.yaml: namespaceSelector kubernetes.io/metadata.name=kube-system with podSelector k8s-app=kube-dns, UDP and TCP 53); the engine then accepts the queries before its DROP."
+}
+
 # Scenario 5's MTUs: the underlay path (the LAN's ports), the nodes' eth0, flannel.1, and the
 # pods with their veths and cni0. flannel.1 goes to 1400 first: the kernel refuses a VXLAN MTU
 # above its lower device's minus 50.
@@ -925,7 +974,7 @@ run() {
   local s started all="s1_no_listener s2_forward_drop s3_bridge_nf_off s4_hairpin_off s5_mtu s6_wrong_namespace
     s7_stale_endpoint s8_nxdomain s9_kube_proxy_no_rules s11_network_policy s12_external_traffic_policy
     s13_vxlan_blocked s14_coredns_not_answering s15_ip_forward_off s16_vtep_mac_changed
-    s17_egress_not_masqueraded s10_iptables_backend"
+    s17_egress_not_masqueraded s18_egress_policy_dns s10_iptables_backend"
   # KPP_BRK_ONLY="s9_kube_proxy_no_rules …" runs only those scenarios (their folders are replaced).
   for s in ${KPP_BRK_ONLY:-$all}; do
     rm -rf "$OUT/$(printf '%s' "${s#s}" | sed 's/_.*//')"-*

@@ -31,6 +31,8 @@ const SCENARIOS = [
   '14-coredns-not-answering',
   '15-ip-forward-off',
   '16-vtep-mac-changed',
+  '17-egress-not-masqueraded',
+  '18-egress-policy-dns',
 ] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
@@ -578,6 +580,49 @@ function checks(name: string, getRun: () => Run | undefined, skip?: () => string
       assert.ok(!node2.some(all(syn, from('10.244.0.10'), (p) => p.interface === 'cni0')), 'never routed on');
       assert.ok(run.fixed['16-vtep-mac-changed'].packets('node1').some(all(synAck, from('10.96.0.21', 80))));
     });
+
+    it('18 egress policy without DNS: by address works, queries enter cni0 and never reach CoreDNS', (run) => {
+      const broken = run.broken['18-egress-policy-dns'];
+      assert.deepEqual(broken.exitCodes(), [0, 28], 'by ClusterIP: works; by name: no resolution');
+      const node1 = broken.packets('node1');
+      const queries = node1.filter((p) => p.dns?.response === false && p.src?.ip === '10.244.0.10');
+      assert.ok(queries.length >= 4);
+      assert.ok(!node1.some((p) => p.dns?.response === true && p.dst?.ip === '10.244.0.10'), 'no answer');
+      assert.ok(!queries.some((p) => p.interface?.startsWith('veth') && p.direction === 'Out'), 'not into CoreDNS');
+      const drop = broken
+        .facts('NatRule', 'node1')
+        .find((r) => r.chain === 'KUBE-POD-FW-LABCLIENT' && r.target === 'DROP');
+      assert.ok(drop?.packets !== undefined && drop.packets >= 4, `${drop?.packets}`);
+      const tcp = new Transcript(join(run.dir, '18-egress-policy-dns', 'tcp.txt'));
+      assert.deepEqual(tcp.exitCodes(), [28]);
+      assert.ok(!tcp.packets('node2').some(from('10.244.0.10')), 'nothing reaches node2');
+      assert.deepEqual(run.fixed['18-egress-policy-dns'].exitCodes(), [0]);
+    });
+
+    it('17 no masquerade: the SYN leaves node1 and reaches the server with the pod address, never answered', (run) => {
+      const broken = run.broken['17-egress-not-masqueraded'];
+      const postrouting = broken.facts('NatRule', 'node1').filter((rule) => rule.chain === 'POSTROUTING');
+      assert.ok(postrouting.length > 0 && !postrouting.some((rule) => rule.target === 'MASQUERADE'));
+      assert.deepEqual(broken.exitCodes(), [28]);
+      const left = broken.packets('node1').filter(all(syn, from('10.244.0.10'), to('172.30.1.100', 80)));
+      assert.ok(
+        left.some((p) => p.interface === 'eth0' && p.direction === 'Out'),
+        'out of eth0 unmasqueraded',
+      );
+      assert.ok(broken.packets('ext').some(all(syn, from('10.244.0.10'), (p) => p.direction === 'In')));
+      assert.ok(!broken.packets('ext').some(all(synAck)), 'the server never answers');
+      assert.ok(!broken.facts('Route', 'ext').some((route) => route.destination === 'default'));
+      // firewall.txt: masqueraded, the server's own INPUT drops it (and counts it)
+      const firewall = new Transcript(join(run.dir, '17-egress-not-masqueraded', 'firewall.txt'));
+      assert.ok(firewall.packets('ext').some(all(syn, from('172.30.1.11'), (p) => p.direction === 'In')));
+      assert.ok(!firewall.packets('ext').some(synAck));
+      const drop = firewall.facts('NatRule', 'ext').find((rule) => rule.target === 'DROP' && rule.dport === 80);
+      assert.ok(drop?.packets !== undefined && drop.packets >= 2, `${drop?.packets}`);
+      const fixed = run.fixed['17-egress-not-masqueraded'];
+      assert.ok(fixed.packets('node1').some(all(syn, from('172.30.1.11'), (p) => p.interface === 'eth0')));
+      assert.ok(fixed.packets('ext').some(all(synAck, to('172.30.1.11'))));
+      assert.deepEqual(fixed.exitCodes(), [0]);
+    });
   });
 }
 
@@ -609,7 +654,7 @@ let out: string | undefined;
 before(() => {
   if (whyNoLiveLab()) return;
   out = mkdtempSync(join(tmpdir(), 'kpp-brk-'));
-  const run = spawnSync('bash', ['test/lab/broken.sh', 'all', out], { encoding: 'utf8', timeout: 240_000 });
+  const run = spawnSync('bash', ['test/lab/broken.sh', 'all', out], { encoding: 'utf8', timeout: 300_000 });
   if (run.status !== 0) liveError = `broken.sh failed (${run.status}): ${run.stderr.slice(-2000)}`;
   else live = load(out);
 });

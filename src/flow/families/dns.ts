@@ -81,7 +81,10 @@ function clientExchanges(ctx: TraceContext, clientIp: string | undefined): DnsEx
 /** Every DNS exchange of a client among the trace's packets, computed once per packet list and client. */
 const exchangesByList = new WeakMap<readonly Packet[], Map<string, DnsExchange[]>>();
 
-function allClientExchanges(ctx: TraceContext, clientIp: string): DnsExchange[] {
+function allClientExchanges(
+  ctx: Pick<TraceContext, 'allPackets' | 'connections' | 'siteOf'>,
+  clientIp: string,
+): DnsExchange[] {
   let byClient = exchangesByList.get(ctx.allPackets);
   if (!byClient) exchangesByList.set(ctx.allPackets, (byClient = new Map<string, DnsExchange[]>()));
   const known = byClient.get(clientIp);
@@ -113,6 +116,27 @@ function allClientExchanges(ctx: TraceContext, clientIp: string): DnsExchange[] 
   }
   byClient.set(clientIp, out);
   return out;
+}
+
+/**
+ * Whether the client asked `typed` (or a search-list name made from it) after `after` (capture clock)
+ * and got no answer: a lookup that failed after the connections the capture shows, which none of
+ * their flows draws (each draws only the lookups before it).
+ */
+export function unansweredLookupAfter(
+  ctx: Pick<TraceContext, 'allPackets' | 'connections' | 'siteOf'>,
+  clientIp: string,
+  typed: string,
+  after: number,
+): boolean {
+  const wanted = norm(typed);
+  return allClientExchanges(ctx, clientIp).some(
+    (exchange) =>
+      (exchange.name === wanted || exchange.name.startsWith(`${wanted}.`)) &&
+      exchange.start !== undefined &&
+      exchange.start > after &&
+      exchangePackets(exchange, true).length === 0,
+  );
 }
 
 /** The client's latest exchange about `name` (before the connection). */

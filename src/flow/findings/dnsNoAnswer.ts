@@ -1,10 +1,12 @@
-import type { Packet } from '../../model';
+import { namespacedName, type Evidence, type Packet, type Pod } from '../../model';
 import type { TraceContext } from '../context';
+import { ipOf, translatedLeg, type Connection } from '../correlate/connections';
 import { podByIp } from '../families/endpoints';
 import type { Finding } from '../types';
 import { breakAt, findStep, linesOf } from './breaks';
 import { forwardingOff, strandedOn } from './ipForwardOff';
 import { tunnelLoss } from './vxlanBlocked';
+import { egressDenied, engineBlocks, policyNames } from './networkPolicyEgress';
 
 /**
  * The client asked a name and got no answer at all (not NXDOMAIN: nothing), retrying until its
@@ -38,22 +40,27 @@ export function dnsNoAnswer(ctx: TraceContext): Finding[] {
       : 'last seen in the capture';
     const stranded = coreDns ? undefined : strandedOn(connection);
     const noForwarding = forwardingOff(ctx, stranded?.node);
+    // Delivered to no CoreDNS pod while the client's egress NetworkPolicy lets it send none there.
+    const policy = coreDns ? undefined : dnsEgressDenied(ctx, clientIp, connection);
     const cause = loss
       ? ` The queries go through the VXLAN tunnel to CoreDNS on ${loss.receiver}: ${loss.message}`
-      : stranded && noForwarding
-        ? ` They enter ${stranded.node} and never leave it (last seen on its ` +
-          `${stranded.lastSighting.packet.interface ?? 'capture'}): net.ipv4.ip_forward = 0 there, and a query to ` +
-          `the kube-dns ClusterIP is routed (sent to the gateway's MAC) even when CoreDNS runs on ${stranded.node}.`
-        : coreDns
-          ? ` CoreDNS (${coreDns}) receives them and answers nothing: check that it runs, is ready and listens ` +
-            'on port 53 (kubectl -n kube-system logs and describe its pod).'
-          : ` Nothing shows them reaching a CoreDNS pod (${lastSeen}): capture on the CoreDNS pods' nodes to see ` +
-            'where they stop.';
+      : policy
+        ? ` ${policy.message}`
+        : stranded && noForwarding
+          ? ` They enter ${stranded.node} and never leave it (last seen on its ` +
+            `${stranded.lastSighting.packet.interface ?? 'capture'}): net.ipv4.ip_forward = 0 there, and a query to ` +
+            `the kube-dns ClusterIP is routed (sent to the gateway's MAC) even when CoreDNS runs on ${stranded.node}.`
+          : coreDns
+            ? ` CoreDNS (${coreDns}) receives them and answers nothing: check that it runs, is ready and listens ` +
+              'on port 53 (kubectl -n kube-system logs and describe its pod).'
+            : ` Nothing shows them reaching a CoreDNS pod (${lastSeen}): capture on the CoreDNS pods' nodes to see ` +
+              'where they stop.';
     const evidence = [
       ...linesOf([first, queries.at(-1)], 2),
       ...(loss?.evidence ?? []),
       ...linesOf(delivered, 1),
       ...(stranded && noForwarding ? noForwarding.evidence : []),
+      ...(policy?.evidence ?? []),
     ];
     const at = findStep(ctx.b, (step) => step.kind === 'dns-answer' && step.status === 'missing', 'DNS');
     if (!at) continue;
@@ -67,6 +74,7 @@ export function dnsNoAnswer(ctx: TraceContext): Finding[] {
       evidence,
       fix:
         loss?.fix ??
+        policy?.fix ??
         (stranded && noForwarding
           ? `sysctl -w net.ipv4.ip_forward=1 on ${stranded.node}, and persist it (/etc/sysctl.d/k8s.conf).`
           : undefined) ??
@@ -126,5 +134,47 @@ function portUnreachable(
       : 'Make the CoreDNS pods ready: kubectl -n kube-system get pods -l k8s-app=kube-dns and ' +
         'kubectl -n kube-system get endpointslices -l kubernetes.io/service-name=kube-dns.',
     ...breakAt(ctx.b, at, 'contradicted', evidence),
+  };
+}
+
+/**
+ * The client's egress NetworkPolicies let it send DNS to no CoreDNS pod (UDP 53 to each pod the
+ * queries were DNATed to, else to each pod of kube-dns): the cause, with the policies and the policy
+ * engine's counted DROP or REJECT rule when pasted.
+ */
+function dnsEgressDenied(
+  ctx: TraceContext,
+  clientIp: string,
+  exchange: Connection,
+): { message: string; evidence: Evidence[]; fix: string } | undefined {
+  const client = podByIp(ctx, clientIp);
+  if (!client) return undefined;
+  const dnatTo = translatedLeg(exchange)?.to;
+  const kubeDns = ctx.model.findService('kube-dns', 'kube-system');
+  const coreDnsPods = dnatTo
+    ? [podByIp(ctx, ipOf(dnatTo))].filter((pod): pod is Pod => pod !== undefined)
+    : kubeDns
+      ? ctx.model.podsSelectedBy(kubeDns).filter((pod) => pod.ip !== undefined)
+      : [];
+  if (!coreDnsPods.length) return undefined;
+  const denials = coreDnsPods.map((pod) => egressDenied(ctx.model, client, { pod, ip: pod.ip!, port: 53, protocol: 'UDP' }));
+  if (denials.some((denial) => denial === undefined)) return undefined;
+  const policies = denials[0]!;
+  const names = policyNames(policies);
+  const node = exchange.sightings[0]?.site?.node;
+  const counted = engineBlocks(ctx, node).find((rule) => (rule.packets ?? 0) > 0);
+  const engineSays = counted
+    ? ` The policy engine's \`${counted.chain} ${counted.target}\` on ${node ?? 'the node'} counted ${counted.packets} ` +
+      'packet(s).'
+    : '';
+  return {
+    message:
+      `${namespacedName(client)}'s egress is isolated by NetworkPolicy ${names}, and no egress rule of it lets ` +
+      `UDP 53 go to CoreDNS (${coreDnsPods.map((pod) => pod.name).join(', ')}): the policy engine drops the ` +
+      `queries, while what the rules allow still works.${engineSays}`,
+    evidence: [...policies.flatMap((policy) => policy.evidence), ...(counted?.evidence ?? [])],
+    fix:
+      `Add an egress rule for DNS to ${names}: to namespaceSelector kubernetes.io/metadata.name: kube-system with ` +
+      'podSelector k8s-app: kube-dns, ports UDP 53 and TCP 53.',
   };
 }

@@ -19,6 +19,7 @@ import { headlessSpread } from './headlessSpread';
 import { mtuBlackhole } from './mtuBlackhole';
 import { mtuMss } from './mtuMss';
 import { networkPolicy } from './networkPolicy';
+import { networkPolicyEgressDeny } from './networkPolicyEgress';
 import { podEventsOnPath } from './podEvents';
 import { nothingAnswers } from './nothingAnswers';
 import { nothingListening } from './nothingListening';
@@ -48,6 +49,7 @@ export {
   mtuBlackhole,
   mtuMss,
   networkPolicy,
+  networkPolicyEgressDeny,
   nothingAnswers,
   podEventsOnPath,
   nothingListening,
@@ -124,6 +126,7 @@ export const FLOW_FINDINGS: readonly FindingCheck[] = [
     ids: ['network-policy-unenforced', 'network-policy-deny'],
     find: (ctx, { services }) => networkPolicy(ctx, services),
   },
+  { ids: ['network-policy-egress-deny'], find: (ctx, { services }) => networkPolicyEgressDeny(ctx, services) },
   { ids: ['stale-endpoint'], find: (ctx, { services }) => staleEndpoint(ctx, services) },
   { ids: ['dns-no-answer', 'dns-port-unreachable'], find: (ctx) => dnsNoAnswer(ctx) },
   {

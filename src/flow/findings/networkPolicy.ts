@@ -3,9 +3,9 @@ import type { TraceContext } from '../context';
 import { translatedLeg } from '../correlate/connections';
 import type { Finding } from '../types';
 import { breakAt, findStep, ipOf, linesOf } from './breaks';
+import { ENGINE_CHAIN } from './networkPolicyEgress';
 
-/** Chains and pods of the NetworkPolicy engines that work beside or instead of Flannel. */
-const ENGINE_CHAIN = /^(KUBE-POD-FW-|KUBE-NWPLCY-|KUBE-ROUTER-|cali-|CILIUM_|ANTREA-|WEAVE-NPC)/;
+/** Pods of the NetworkPolicy engines that work beside or instead of Flannel. */
 const ENGINE_POD = /^(calico-node|canal|kube-router|cilium|antrea-agent|weave-net)-/;
 
 const WORKED = new Set(['closed', 'established', 'answered']);
@@ -32,7 +32,9 @@ function admits(policy: NetworkPolicy, client: Pod | undefined): boolean | undef
   for (const rule of policy.ingress) {
     if (!rule.length) return true;
     for (const peer of rule) {
-      if (peer.unevaluated || !peer.podSelector) unknown = true;
+      // Namespaces and address blocks are not evaluated for ingress: the client's own namespace labels
+      // and the address it arrives with (masqueraded or not) are rarely known.
+      if (peer.unevaluated || !peer.podSelector || peer.namespaceSelector || peer.ipBlock) unknown = true;
       else if (!client?.labels || (client.namespace ?? 'default') !== (policy.namespace ?? 'default')) unknown = true;
       else if (matches(peer.podSelector, client.labels)) return true;
     }

@@ -12,6 +12,7 @@ import type {
   KubeProxyConfig,
   NetworkPolicy,
   NetworkPolicyPeer,
+  NetworkPolicyPort,
   ObjectRef,
   Pod,
   Service,
@@ -398,11 +399,39 @@ function configMapFacts(manifest: Rec, meta: Rec, ev: EvidenceSource): ObjectFac
     : { facts, ignored: `ConfigMap ${str(meta.name) ?? ''} holds no kube-proxy, Flannel or CoreDNS settings` };
 }
 
-/** The pods a NetworkPolicy peer admits, when a podSelector alone says so. */
+const PEER_FIELDS = new Set(['podSelector', 'namespaceSelector', 'ipBlock']);
+
+/** What a NetworkPolicy peer admits: pods by labels (of namespaces by labels), or an address block. */
 function policyPeer(peer: Rec): NetworkPolicyPeer {
-  const selector = rec(peer.podSelector);
-  const onlyPods = Object.keys(peer).every((key) => key === 'podSelector') && selector.matchExpressions === undefined;
-  return onlyPods ? { podSelector: strMap(selector.matchLabels) ?? {} } : { unevaluated: true };
+  const pods = peer.podSelector !== undefined ? rec(peer.podSelector) : undefined;
+  const namespaces = peer.namespaceSelector !== undefined ? rec(peer.namespaceSelector) : undefined;
+  const block = peer.ipBlock !== undefined ? rec(peer.ipBlock) : undefined;
+  const evaluated =
+    Object.keys(peer).every((key) => PEER_FIELDS.has(key)) &&
+    pods?.matchExpressions === undefined &&
+    namespaces?.matchExpressions === undefined &&
+    (block === undefined || str(block.cidr) !== undefined);
+  if (!evaluated) return { unevaluated: true };
+  return compact({
+    podSelector: pods ? (strMap(pods.matchLabels) ?? {}) : undefined,
+    namespaceSelector: namespaces ? (strMap(namespaces.matchLabels) ?? {}) : undefined,
+    ipBlock: block
+      ? { cidr: str(block.cidr)!, except: arr(block.except).flatMap((cidr) => str(cidr) ?? []) }
+      : undefined,
+  });
+}
+
+/** The ports of a NetworkPolicy rule (protocol TCP unless given). */
+function policyPorts(ports: unknown): NetworkPolicyPort[] {
+  return arr(ports)
+    .filter(isRec)
+    .map((port) =>
+      compact({
+        protocol: str(port.protocol) ?? 'TCP',
+        port: int(port.port) ?? str(port.port),
+        endPort: int(port.endPort),
+      }),
+    );
 }
 
 function networkPolicyFact(manifest: Rec, meta: Rec, ev: EvidenceSource): NetworkPolicy {
@@ -411,6 +440,12 @@ function networkPolicyFact(manifest: Rec, meta: Rec, ev: EvidenceSource): Networ
   const ingress = arr(spec.ingress)
     .filter(isRec)
     .map((rule) => arr(rule.from).filter(isRec).map(policyPeer));
+  const egress =
+    spec.egress !== undefined
+      ? arr(spec.egress)
+          .filter(isRec)
+          .map((rule) => ({ to: arr(rule.to).filter(isRec).map(policyPeer), ports: policyPorts(rule.ports) }))
+      : undefined;
   const declared = arr(spec.policyTypes).filter(
     (type): type is 'Ingress' | 'Egress' => type === 'Ingress' || type === 'Egress',
   );
@@ -426,6 +461,7 @@ function networkPolicyFact(manifest: Rec, meta: Rec, ev: EvidenceSource): Networ
     selectorUnevaluated: selector.matchExpressions !== undefined ? true : undefined,
     policyTypes,
     ingress,
+    egress,
     evidence: [ev.at()],
   });
 }

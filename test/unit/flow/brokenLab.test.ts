@@ -271,6 +271,27 @@ const SCENARIOS: Scenario[] = [
       /leaves node1's eth0 with the pod's own address 10\.244\.0\.10 \(sent 3 times\) and reaches ext, .*POSTROUTING chain \(pasted\) has no MASQUERADE or SNAT rule for 10\.244\.0\.10/,
   },
   {
+    name: '18-egress-policy-dns',
+    from: 'client',
+    to: 'web.default.svc.cluster.local:80',
+    finding: 'dns-no-answer',
+    hop: 'coredns-7db6d8ff4d-x2kqf → client',
+    status: 'missing',
+    cause:
+      /egress is isolated by NetworkPolicy default\/default-deny-egress, and no egress rule of it lets UDP 53 go to CoreDNS \(coredns-7db6d8ff4d-x2kqf\).*`KUBE-POD-FW-LABCLIENT DROP` on node1 counted \d+ packet/,
+    fixedManifests: 'manifests-fixed.yaml',
+  },
+  {
+    name: '18-egress-policy-dns',
+    file: 'tcp.txt',
+    from: 'client',
+    to: '10.96.0.21:80',
+    finding: 'network-policy-egress-deny',
+    hop: 'node1 routing → flannel.1',
+    status: 'missing',
+    cause: /no egress rule of it lets TCP 80 go to default\/web-2: the policy engine drops/,
+  },
+  {
     name: '17-egress-not-masqueraded',
     file: 'node-only.txt',
     from: 'client',
@@ -415,6 +436,29 @@ test('17 firewall.txt: masqueraded and dropped by the server itself: a warning o
     problems[0].evidence.some((e) => /DROP/.test(e.excerpt ?? '')),
     'the rule is cited',
   );
+});
+
+test('18: the request by address worked, the lookup after it failed: its own flow, not hidden by the connection', () => {
+  const dir = `${BROKEN}/18-egress-policy-dns`;
+  const m = modelOf({ manifests: [`${dir}/manifests.yaml`], transcripts: [`${dir}/broken.txt`] });
+  const { flows } = trace(m, 'client', 'web.default.svc.cluster.local:80');
+  // Before: the one flow was the earlier connection by address (closed, its DNS phase predicted), and
+  // diagnose said "No problem found" for the curl that could not resolve the name.
+  assert.deepEqual(
+    flows.map((flow) => `${flow.title} ${brokenAt(flow)?.id ?? 'fine'}`),
+    [
+      'client → Service web:80 · connection 1 of 1 fine',
+      'client → Service web:80 · lookup of web.default.svc.cluster.local after the connections dns-no-answer',
+    ],
+  );
+  assert.ok(
+    flows[1].phases.every((phase) => phase.name === 'DNS' || phase.steps.every((s) => s.status !== 'observed')),
+  );
+  // With the DNS rule added (manifests-fixed.yaml) the same capture blames no policy.
+  const allowed = modelOf({ manifests: [`${dir}/manifests-fixed.yaml`], transcripts: [`${dir}/broken.txt`] });
+  const stop = brokenAt(trace(allowed, 'client', 'web.default.svc.cluster.local:80').flows[1]);
+  assert.equal(stop?.id, 'dns-no-answer');
+  assert.doesNotMatch(stop.message, /NetworkPolicy/);
 });
 
 describe('no false alarms', () => {
