@@ -42,7 +42,7 @@ function diagnosisText(diagnosis: Diagnosis): string {
     if (finding.fix) out.push(`   fix: ${finding.fix}`);
     const proof = where(finding.evidence);
     if (proof.length) out.push(`   evidence: ${proof.join(', ')}`);
-    if (problem.count > 1) out.push(`   seen in ${problem.count} failing requests`);
+    if (problem.count > 1) out.push(`   seen in ${problem.count} failing connections or lookups`);
   });
   if (requests.length) out.push('', 'Failing requests:', ...requests.map((request) => `  ${request}`));
   return out.join('\n') + '\n';

@@ -71,14 +71,17 @@ function requestOf(model: ClusterModel, connection: Connection): { from: string;
  */
 export function diagnose(model: ClusterModel): Diagnosis {
   const sited = sitedPackets(model, undefined);
-  const requests = new Map<string, { from: string; to: string; why: string; client?: string }>();
+  // One request per client and destination; `clients` holds the failing connections' own client ends
+  // (ip:port), so the trace's flows of the same pair that worked are not counted.
+  const requests = new Map<string, { from: string; to: string; why: string; clients: Set<string> }>();
   for (const connection of reconstructConnections(sited.packets, sited.siteOf)) {
     if (!FAILED.has(connection.outcome) && !stalled(connection)) continue;
     const request = requestOf(model, connection);
     if (!request) continue;
     const key = `${request.from} → ${request.to}`;
     const why = FAILED.has(connection.outcome) ? connection.outcome : 'data retransmitted';
-    if (!requests.has(key)) requests.set(key, { ...request, why, client: connection.client });
+    if (!requests.has(key)) requests.set(key, { ...request, why, clients: new Set() });
+    requests.get(key)!.clients.add(connection.client);
   }
   for (const result of model.all('ClientResult')) {
     if (result.outcome !== 'unresolved' || !result.target || !result.host) continue;
@@ -86,7 +89,8 @@ export function diagnose(model: ClusterModel): Diagnosis {
     if (!pod) continue;
     const request = { from: namespacedName(pod), to: result.target.replace(/^https?:\/\//, '').replace(/[/:].*$/, '') };
     const key = `${request.from} → ${request.to}`;
-    if (!requests.has(key)) requests.set(key, { ...request, why: `${result.tool}: ${result.message}` });
+    if (!requests.has(key))
+      requests.set(key, { ...request, why: `${result.tool}: ${result.message}`, clients: new Set() });
   }
   const problems = new Map<string, Problem>();
   /** Problems told by a flow that stops at them. */
@@ -102,9 +106,9 @@ export function diagnose(model: ClusterModel): Diagnosis {
     // Only the flows of the failing connection itself (a trace by address may find others).
     const own = flows.filter(
       (flow) =>
-        !request.client ||
+        request.clients.size === 0 ||
         flow.connection === undefined ||
-        flow.connections?.[flow.connection]?.client === request.client,
+        request.clients.has(flow.connections?.[flow.connection]?.client ?? ''),
     );
     // The trace knows more of how it ended (an ICMP error answered it: unreachable, not no-reply).
     const connectionFlow = own.find((flow) => flow.connection !== undefined);
@@ -138,5 +142,11 @@ export function diagnose(model: ClusterModel): Diagnosis {
       Number(right.finding.hop !== undefined) - Number(left.finding.hop !== undefined) ||
       right.count - left.count,
   );
-  return { problems: ranked, requests: [...requests].map(([key, request]) => `${key} (${request.why})`) };
+  return {
+    problems: ranked,
+    requests: [...requests].map(
+      ([key, request]) =>
+        `${key} (${request.why}${request.clients.size > 1 ? `, ${request.clients.size} connections` : ''})`,
+    ),
+  };
 }

@@ -947,6 +947,49 @@ spec:
     "an egress rule for CoreDNS (manifests-fixed.yaml: namespaceSelector kubernetes.io/metadata.name=kube-system with podSelector k8s-app=kube-dns, UDP and TCP 53); the engine then accepts the queries before its DROP."
 }
 
+s19_one_endpoint_unreachable() {
+  local d=$OUT/19-one-endpoint-unreachable
+  local loop='for i in 1 2 3 4 5 6 7 8; do curl -sS -m 2 -o /dev/null -w "%{http_code}\n" http://10.96.0.40/; echo "exit=$?"; done'
+  mkdir -p "$d"
+  write_manifests "$d/manifests.yaml" 80 10.244.0.50
+  # Service web-all: one endpoint on each node (web-1 on node1, web-2 on node2), its EndpointSlice
+  # written by hand (a Service without a selector).
+  cat >>"$d/manifests.yaml" <<'EOF'
+---
+apiVersion: v1
+kind: Service
+metadata: { name: web-all, namespace: default }
+spec:
+  clusterIP: 10.96.0.40
+  ports:
+  - { port: 80, protocol: TCP, targetPort: 80 }
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: { name: web-all-brk, namespace: default, labels: { kubernetes.io/service-name: web-all } }
+addressType: IPv4
+ports:
+- { port: 80, protocol: TCP }
+endpoints:
+- { addresses: [10.244.0.20], conditions: { ready: true }, nodeName: node1, targetRef: { kind: Pod, namespace: default, name: web-1 } }
+- { addresses: [10.244.1.20], conditions: { ready: true }, nodeName: node2, targetRef: { kind: Pod, namespace: default, name: web-2 } }
+EOF
+  load_rules "$d/manifests.yaml" || return 1
+  # node2 lost its FLANNEL-FWD rules and has policy DROP (as a Docker install leaves it): what reaches
+  # it over VXLAN for its pods is dropped; node1 is fine. Half the requests fail.
+  nsx node2 iptables -D FORWARD -m comment --comment "flanneld forward" -j FLANNEL-FWD
+  nsx node2 iptables -P FORWARD DROP
+  capture "$d/broken.txt" "node1 node2" "tcp port 80 or udp port 8472" client client "$loop"
+  tx "$d/broken.txt" node2 node2 iptables -L FORWARD -v -n
+  nsx node2 iptables -A FORWARD -m comment --comment "flanneld forward" -j FLANNEL-FWD
+  capture "$d/fixed.txt" "node1 node2" "tcp port 80 or udp port 8472" client client "$loop"
+  tx "$d/fixed.txt" node2 node2 iptables -L FORWARD -v -n
+  nsx node2 iptables -P FORWARD ACCEPT
+  readme "$d" "One endpoint of two unreachable: every other request times out" \
+    "Service web-all (10.96.0.40) has two endpoints: web-1 on node1, with the client, and web-2 on node2. node2's FORWARD chain has policy DROP and lost Flannel's FLANNEL-FWD accept rules. The client calls the ClusterIP eight times: kube-proxy sends each connection to one endpoint at random; those DNATed to web-1 are answered, those DNATed to web-2 cross the VXLAN tunnel, come out of node2's flannel.1 and are dropped there. The client sees intermittent timeouts." \
+    "flanneld's FLANNEL-FWD chain (-s/-d 10.244.0.0/16 -j ACCEPT) jumped to from FORWARD on node2."
+}
+
 # Scenario 5's MTUs: the underlay path (the LAN's ports), the nodes' eth0, flannel.1, and the
 # pods with their veths and cni0. flannel.1 goes to 1400 first: the kernel refuses a VXLAN MTU
 # above its lower device's minus 50.
@@ -974,7 +1017,7 @@ run() {
   local s started all="s1_no_listener s2_forward_drop s3_bridge_nf_off s4_hairpin_off s5_mtu s6_wrong_namespace
     s7_stale_endpoint s8_nxdomain s9_kube_proxy_no_rules s11_network_policy s12_external_traffic_policy
     s13_vxlan_blocked s14_coredns_not_answering s15_ip_forward_off s16_vtep_mac_changed
-    s17_egress_not_masqueraded s18_egress_policy_dns s10_iptables_backend"
+    s17_egress_not_masqueraded s18_egress_policy_dns s19_one_endpoint_unreachable s10_iptables_backend"
   # KPP_BRK_ONLY="s9_kube_proxy_no_rules …" runs only those scenarios (their folders are replaced).
   for s in ${KPP_BRK_ONLY:-$all}; do
     rm -rf "$OUT/$(printf '%s' "${s#s}" | sed 's/_.*//')"-*

@@ -33,6 +33,7 @@ const SCENARIOS = [
   '16-vtep-mac-changed',
   '17-egress-not-masqueraded',
   '18-egress-policy-dns',
+  '19-one-endpoint-unreachable',
 ] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
@@ -57,13 +58,13 @@ class Transcript {
       .filter((b) => b.format === 'tcpdump' && b.host === node)
       .flatMap((b) => packetsOf(b.result.facts));
   }
-  /** The exit codes client commands printed (`…; echo "exit=$?"`), in order. */
+  /** The exit codes client commands printed (`…; echo "exit=$?"`, once per round of a loop), in order. */
   exitCodes(): number[] {
     return this.doc.blocks
-      .filter((b) => (b.command ?? '').endsWith('echo "exit=$?"'))
-      .map((b) => {
-        const line = this.lines.slice(b.startLine - 1, b.endLine).find((l) => /^exit=\d+$/.test(l));
-        return line === undefined ? NaN : Number(line.slice(5));
+      .filter((b) => (b.command ?? '').includes('echo "exit=$?"'))
+      .flatMap((b) => {
+        const lines = this.lines.slice(b.startLine - 1, b.endLine).filter((l) => /^exit=\d+$/.test(l));
+        return lines.length ? lines.map((line) => Number(line.slice(5))) : [NaN];
       });
   }
   captured(node: string): boolean {
@@ -597,6 +598,30 @@ function checks(name: string, getRun: () => Run | undefined, skip?: () => string
       assert.deepEqual(tcp.exitCodes(), [28]);
       assert.ok(!tcp.packets('node2').some(from('10.244.0.10')), 'nothing reaches node2');
       assert.deepEqual(run.fixed['18-egress-policy-dns'].exitCodes(), [0]);
+    });
+
+    it('19 one endpoint unreachable: the SYNs DNATed to web-2 come out of flannel.1 on node2, never reach cni0', (run) => {
+      const broken = run.broken['19-one-endpoint-unreachable'];
+      const codes = broken.exitCodes();
+      assert.equal(codes.length, 8);
+      assert.ok(codes.includes(0) && codes.includes(28), `${codes.join(',')}: some served, some timed out`);
+      const node2 = broken.packets('node2');
+      const arrived = node2.filter(all(syn, to('10.244.1.20', 80), (p) => p.interface === 'flannel.1'));
+      assert.ok(arrived.length >= 1, 'decapsulated on node2');
+      assert.ok(
+        !node2.some(
+          all(
+            syn,
+            to('10.244.1.20', 80),
+            (p) => p.interface !== 'flannel.1' && p.inner === undefined && p.interface !== 'eth0',
+          ),
+        ),
+        'not routed on',
+      );
+      assert.ok(!node2.some(all(synAck, from('10.244.1.20', 80))), 'web-2 never answers');
+      const policy = broken.facts('ChainPolicy', 'node2').find((p) => p.chain === 'FORWARD');
+      assert.ok(policy?.policy === 'DROP' && (policy.packets ?? 0) >= arrived.length, `${policy?.packets}`);
+      assert.deepEqual(run.fixed['19-one-endpoint-unreachable'].exitCodes(), [0, 0, 0, 0, 0, 0, 0, 0]);
     });
 
     it('17 no masquerade: the SYN leaves node1 and reaches the server with the pod address, never answered', (run) => {

@@ -64,6 +64,28 @@ function sightings(
   );
 }
 
+/**
+ * The leg's packet leaving `bridge` or any pod veth of `node` (its name need not be known): `Out`, or
+ * with no direction (a capture on that one interface prints none).
+ */
+function towardPods(ctx: TraceContext, node: string, bridge: string, leg: Leg): Packet[] {
+  return ctx.packets.filter((packet) => {
+    // a capture of one interface (`-i cni0`) prints neither the interface nor a direction
+    const site = ctx.siteOf.get(packet)?.interfaces;
+    const iface = packet.interface ?? (site !== 'any' ? site : undefined);
+    return (
+      (iface === bridge || iface?.startsWith('veth') === true) &&
+      (packet.direction === 'Out' || packet.direction === undefined) &&
+      capturedOn(ctx, packet, node) &&
+      leg.match(packet)
+    );
+  });
+}
+
+/** The flow's connection never got an answer through (no reply, reset, refused, unreachable). */
+const failedConnection = (ctx: TraceContext): boolean =>
+  ctx.connection !== undefined && !['established', 'closed', 'answered'].includes(ctx.connection.outcome);
+
 /** The leg's packet captured inside the pod's own network namespace (`tcpdump -i eth0` in the pod). */
 function inPod(ctx: TraceContext, pod: Pod, leg: Leg): Packet[] {
   return ctx.packets.filter((packet) => ctx.siteOf.get(packet)?.pod === pod.name && leg.match(packet));
@@ -208,6 +230,14 @@ export function bridgeToPod(ctx: TraceContext, phase: FlowPhase, way: { from: st
                 ),
               ]),
       ],
+      // A routed packet for a pod of this node leaves through the bridge device itself (after a DNAT the
+      // bridge may instead hand it on directly: then only a pod veth shows it). A capture that covered
+      // the bridge while the connection ran and shows it on neither never saw it get that far.
+      // Only for a connection that got no answer: one that worked got there in a form the capture
+      // may not show (a reply bridged before conntrack restores its address).
+      status: failedConnection(ctx)
+        ? unseenStatus(ctx, [...towardPods(ctx, node, bridge.name, leg), ...inPod(ctx, pod, leg)], node, bridge.name)
+        : undefined,
       time: onBridge[0] ? packetTime(onBridge[0]) : undefined,
     });
   }

@@ -71,7 +71,7 @@ export function endpointSilent(ctx: TraceContext, peers: readonly ConnectionSumm
  */
 export function endpointContrast(
   peers: readonly ConnectionSummary[],
-  failed: { target: string; pod: string; outcome: string },
+  failed: { target: string; pod: string; outcome: string; faultAt?: string },
 ): string {
   const served = peers.filter(
     (peer) =>
@@ -87,6 +87,6 @@ export function endpointContrast(
   return (
     `Of the ${peers.length} connections these captures show to the same destination, ${mine.length} went ` +
     `to ${failed.pod} and ${failed.outcome}, and ${served.length} went to ${others} and were served: ` +
-    `the path works; the fault is at ${failed.pod}.`
+    `the path works; the fault is at ${failed.faultAt ?? failed.pod}.`
   );
 }

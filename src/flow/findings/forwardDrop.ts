@@ -1,6 +1,9 @@
 import type { ChainPolicy, NatRule } from '../../model';
 import type { TraceContext } from '../context';
-import type { Finding } from '../types';
+import { ipOf, translatedLeg } from '../correlate/connections';
+import { podByIp } from '../families/endpoints';
+import type { ConnectionSummary, Finding } from '../types';
+import { endpointContrast } from './endpointSilent';
 import { breakAt, firstMissing, linesOf } from './breaks';
 
 /** A rule that lets pod traffic through FORWARD: flanneld's FLANNEL-FWD chain or an ACCEPT in FORWARD itself. */
@@ -15,7 +18,7 @@ function acceptsPodTraffic(rule: NatRule): boolean {
  * traffic before it (flanneld's FLANNEL-FWD rules are absent): the connection's packet is seen
  * entering the node and never leaving it, and the policy's own counter counts the drops.
  */
-export function forwardDrop(ctx: TraceContext): Finding[] {
+export function forwardDrop(ctx: TraceContext, peers: readonly ConnectionSummary[] = []): Finding[] {
   const connection = ctx.connection;
   if (!connection || connection.outcome !== 'no-reply') return [];
   const seenOn = new Set(
@@ -34,12 +37,19 @@ export function forwardDrop(ctx: TraceContext): Finding[] {
     );
   if (!policy?.host) return [];
   const node = policy.host;
-  const rules = ctx.model.all('NatRule');
+  // Rules pasted from that node (or from a host nothing names).
+  const rules = ctx.model.all('NatRule').filter((rule) => !rule.hosts?.length || rule.hosts.includes(node));
   if (rules.some(acceptsPodTraffic)) return [];
   const at = firstMissing(ctx.b, 'connect');
   if (!at || ![at.step.from, at.step.to].some((id) => id.includes(`:${node}/`) || id.endsWith(`:${node}`))) return [];
   const lastSeen = connection.sightings.filter((sighting) => sighting.site?.node === node).at(-1);
   const forwardRules = rules.filter((rule) => rule.table !== 'nat' && rule.chain === 'FORWARD').slice(0, 4);
+  // With other connections of the trace served by other endpoints: only the way to this one is cut.
+  const target = (translatedLeg(connection) ?? connection.original).to;
+  const endpoint = podByIp(ctx, ipOf(target));
+  const contrast = endpoint
+    ? endpointContrast(peers, { target, pod: endpoint.name, outcome: 'got no reply', faultAt: node })
+    : '';
   const evidence = [
     ...policy.evidence,
     ...linesOf([lastSeen?.packet]),
@@ -53,7 +63,7 @@ export function forwardDrop(ctx: TraceContext): Finding[] {
       message:
         `The packet is seen on ${node} and never leaves it: the filter table's FORWARD chain has ` +
         `policy DROP (${policy.packets} packet(s) dropped by the policy) and no rule accepts the pod ` +
-        `network before it (flanneld's FLANNEL-FWD chain is missing).`,
+        `network before it (flanneld's FLANNEL-FWD chain is missing).${contrast ? ` ${contrast}` : ''}`,
       evidence,
       fix:
         'Accept pod traffic in FORWARD as flanneld does (iptables -A FORWARD -j FLANNEL-FWD with -s/-d ' +

@@ -111,7 +111,7 @@ export const FLOW_FINDINGS: readonly FindingCheck[] = [
   },
   { ids: ['nothing-listening'], find: (ctx, { peers }) => nothingListening(ctx, peers) },
   { ids: ['endpoint-silent'], find: (ctx, { peers }) => endpointSilent(ctx, peers) },
-  { ids: ['forward-policy-drop'], find: (ctx) => forwardDrop(ctx) },
+  { ids: ['forward-policy-drop'], find: (ctx, { peers }) => forwardDrop(ctx, peers) },
   { ids: ['ip-forward-off'], find: (ctx) => ipForwardOff(ctx) },
   { ids: ['bridge-nf-call-iptables-off'], find: (ctx) => bridgeNfOff(ctx) },
   { ids: ['hairpin-off'], find: (ctx) => hairpinOff(ctx) },

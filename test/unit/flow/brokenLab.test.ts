@@ -292,6 +292,16 @@ const SCENARIOS: Scenario[] = [
     cause: /no egress rule of it lets TCP 80 go to default\/web-2: the policy engine drops/,
   },
   {
+    name: '19-one-endpoint-unreachable',
+    from: 'client',
+    to: '10.96.0.40:80',
+    finding: 'forward-policy-drop',
+    hop: 'node2 routing → cni0',
+    status: 'missing',
+    cause:
+      /seen on node2 and never leaves it: .*policy DROP .* Of the 8 connections these captures show to the same destination, 3 went to web-2 and got no reply, and 5 went to web-1 and were served: the path works; the fault is at node2\./,
+  },
+  {
     name: '17-egress-not-masqueraded',
     file: 'node-only.txt',
     from: 'client',
@@ -459,6 +469,17 @@ test('18: the request by address worked, the lookup after it failed: its own flo
   const stop = brokenAt(trace(allowed, 'client', 'web.default.svc.cluster.local:80').flows[1]);
   assert.equal(stop?.id, 'dns-no-answer');
   assert.doesNotMatch(stop.message, /NetworkPolicy/);
+});
+
+test('19: diagnose counts every failing connection of the request, and only those', () => {
+  const dir = `${BROKEN}/19-one-endpoint-unreachable`;
+  const result = diagnose(modelOf({ manifests: [`${dir}/manifests.yaml`], transcripts: [`${dir}/broken.txt`] }));
+  // Before: one failing request, its cause "seen in" 1, and the node2 hop drawn predicted (no finding at all).
+  assert.deepEqual(result.requests, ['default/client → 10.96.0.40:80 (no-reply, 3 connections)']);
+  assert.deepEqual(
+    result.problems.map((problem) => `${problem.finding.id} ${problem.count}`),
+    ['forward-policy-drop 3'],
+  );
 });
 
 describe('no false alarms', () => {
