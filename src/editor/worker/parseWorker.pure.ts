@@ -28,6 +28,7 @@ import { threadTime, threadTimeSince } from './threadTime.pure';
 import type { FileCheck, LogRead, ManifestRead, WorkerRequest, WorkerResponse } from './protocol.pure';
 import { packTrace } from './traceTransfer.pure';
 import { PacketsAhead } from './packetsAhead.pure';
+import { QuietSpell } from './quietSpell.pure';
 
 /**
  * The parse worker (bundled as dist/worker.js, run in a Node worker thread by workerClient): parses,
@@ -46,8 +47,15 @@ const held = new HeldDocuments();
 
 /** The packets of the held logs, built ahead for a trace between requests (see PacketsAhead). */
 const ahead = new PacketsAhead();
+/** Set by hovers and edits: the packets are built ahead once the user pauses (see QuietSpell). */
+const quiet = new QuietSpell();
 let aheadRunning = false;
 const stepAhead = () => {
+  const wait = quiet.wait();
+  if (wait > 0) {
+    setTimeout(stepAhead, wait);
+    return;
+  }
   aheadRunning = ahead.step();
   if (aheadRunning) setImmediate(stepAhead);
 };
@@ -177,6 +185,7 @@ async function answer(
   const progress = (message: string, increment?: number) =>
     post({ id: request.id, kind: 'progress', message, ...(increment !== undefined ? { increment } : {}) });
   if (changesSources(request)) lastTraced = undefined;
+  if (request.kind === 'hover' || request.kind === 'edit') quiet.touch();
   switch (request.kind) {
     case 'parse': {
       const started = performance.now();
