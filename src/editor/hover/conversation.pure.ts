@@ -1,15 +1,15 @@
 import {
-  correlate,
   correlateOptionsOf,
   declaredClaims,
   dnsQuestions,
+  hoverCorrelation,
   isUnicastIp,
   looksLikeVeth,
   vethOwnership,
   type CorrelateOptions,
-  type Correlation,
   type DnsQuestion,
   type Flood,
+  type HoverCorrelation,
   type NatPair,
   type PacketGroup,
   type VethClaim,
@@ -54,7 +54,7 @@ export interface PacketPlace {
 
 /** What the hover of one packet reads. */
 export interface Conversation {
-  corr: Correlation;
+  corr: HoverCorrelation;
   groupOf: Map<Packet, PacketGroup>;
   natOf: Map<Packet, NatPair>;
   floodOf: ReadonlyMap<Packet, Flood>;
@@ -169,7 +169,7 @@ interface Base {
   rows: number[][];
   starts: number[];
   packets: Packet[];
-  corr: Correlation;
+  corr: HoverCorrelation;
   placed?: true;
 }
 
@@ -227,7 +227,7 @@ export class ConversationFinder {
       const placed = place !== undefined && !rows[place.segment].includes(place.row);
       if (placed) rows[place.segment] = mergeRows(rows[place.segment], [place.row]);
       const packets = this.built(rows, place ? [] : [packet]);
-      base = { rows, starts, packets, corr: correlate(packets, this.options), ...(placed ? { placed } : {}) };
+      base = { rows, starts, packets, corr: hoverCorrelation(packets, this.options), ...(placed ? { placed } : {}) };
       remember(this.bases, baseKey, base);
     }
     const more = (others: ReadonlySet<string>) => this.touchingNear(others, near);
@@ -328,7 +328,7 @@ export class ConversationFinder {
       /** The rows near the hovered packet touching other addresses. */
       more: (ips: ReadonlySet<string>) => number[][];
     },
-    base: { rows: number[][]; packets: Packet[]; corr: Correlation },
+    base: { rows: number[][]; packets: Packet[]; corr: HoverCorrelation },
   ): Conversation {
     const { packet, ips, iface, place } = around;
     const { rows, packets } = base;
@@ -391,8 +391,8 @@ export class ConversationFinder {
   }
 
   /** Builds the rows in document order (plus `extra`, packets with no known place) and correlates them. */
-  private correlateRows(rows: readonly number[][], extra: readonly Packet[]): Correlation {
-    return correlate(this.built(rows, extra), this.options);
+  private correlateRows(rows: readonly number[][], extra: readonly Packet[]): HoverCorrelation {
+    return hoverCorrelation(this.built(rows, extra), this.options);
   }
 
   /** The packets of the rows in document order, then `extra` (packets with no known place). */

@@ -28,6 +28,7 @@ import { threadTime, threadTimeSince } from './threadTime.pure';
 import type { FileCheck, LogRead, ManifestRead, WorkerRequest, WorkerResponse } from './protocol.pure';
 import { packTrace } from './traceTransfer.pure';
 import { PacketsAhead } from './packetsAhead.pure';
+import { QuietSpell } from './quietSpell.pure';
 
 /**
  * The parse worker (bundled as dist/worker.js, run in a Node worker thread by workerClient): parses,
@@ -46,8 +47,15 @@ const held = new HeldDocuments();
 
 /** The packets of the held logs, built ahead for a trace between requests (see PacketsAhead). */
 const ahead = new PacketsAhead();
+/** Set by hovers and edits: the packets are built ahead once the user pauses (see QuietSpell). */
+const quiet = new QuietSpell();
 let aheadRunning = false;
 const stepAhead = () => {
+  const wait = quiet.wait();
+  if (wait > 0) {
+    setTimeout(stepAhead, wait);
+    return;
+  }
   aheadRunning = ahead.step();
   if (aheadRunning) setImmediate(stepAhead);
 };
@@ -177,6 +185,7 @@ async function answer(
   const progress = (message: string, increment?: number) =>
     post({ id: request.id, kind: 'progress', message, ...(increment !== undefined ? { increment } : {}) });
   if (changesSources(request)) lastTraced = undefined;
+  if (request.kind === 'hover' || request.kind === 'edit') quiet.touch();
   switch (request.kind) {
     case 'parse': {
       const started = performance.now();
@@ -233,6 +242,7 @@ async function answer(
     }
     case 'edit': {
       const started = performance.now();
+      const startedAt = Date.now();
       const edited = held.edit(request.uri, request);
       // rows read again are other objects: built ahead again (the others are kept) once the warming is done
       ahead.stop(request.uri);
@@ -241,6 +251,7 @@ async function answer(
         return;
       }
       const parseMs = Math.round(performance.now() - started);
+      const timings = { startedAt, readMs: 0 };
       // only the blocks read again cross (a rule dump's 85,000 facts are not sent for each edit); a few
       // facts (a capture read in place: none but its block) come with the answer, which the host then
       // need not acknowledge part by part
@@ -250,11 +261,14 @@ async function answer(
       for (const block of readAgain.blocks) facts += block.result.facts.length;
       if (facts > FACTS_WITH_ANSWER) {
         await sendDocument(request.id, readAgain, '', post);
-        const value = { document: emptyDocument(request.uri), lines: 0, parseMs, splice };
+        const value = { document: emptyDocument(request.uri), lines: 0, parseMs, timings, splice };
         post({ id: request.id, kind: 'edited', value });
       } else {
         const { packed, transfer } = packDocument(readAgain, '', { transfer: true });
-        post({ id: request.id, kind: 'edited', value: { document: packed, lines: 0, parseMs, splice } }, transfer);
+        post(
+          { id: request.id, kind: 'edited', value: { document: packed, lines: 0, parseMs, timings, splice } },
+          transfer,
+        );
       }
       // while the host reads the answer: what a hover where the text changed reads, and what the last
       // hover read, again (see HeldDocuments.rehover), a place per turn: a hover asked meanwhile comes first
@@ -300,8 +314,12 @@ async function answer(
       post({ id: request.id, kind: 'done' });
       return;
     case 'hover': {
+      const startedAt = Date.now();
+      const started = performance.now();
       const place = { line: request.line, character: request.character, lineText: request.lineText };
-      post({ id: request.id, kind: 'hover', value: held.hover(request.uri, request.version, place) });
+      const value = held.hover(request.uri, request.version, place);
+      const timings = { startedAt, computeMs: Math.round(performance.now() - started) };
+      post({ id: request.id, kind: 'hover', value, timings });
       // the user reads the hover: time to ready the document for an edit (see HeldDocuments.prepare)
       setImmediate(() => {
         held.prepare(request.uri);

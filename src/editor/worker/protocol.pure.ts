@@ -208,7 +208,10 @@ export type WorkerResponse =
    * `splice.removed` blocks from `splice.at`.
    */
   | { id: number; kind: 'edited'; value: (ParsedDocument & { splice: EditSplice }) | 'out-of-sync' }
-  /** The hover's sentences; undefined when the worker does not hold that version of the document. */
-  | { id: number; kind: 'hover'; value?: string[] }
+  /**
+   * The hover's sentences; undefined when the worker does not hold that version of the document. `timings`:
+   * when the worker began it (Date.now()) and how long it took (the host logs a slow hover with them).
+   */
+  | { id: number; kind: 'hover'; value?: string[]; timings?: { startedAt: number; computeMs: number } }
   | { id: number; kind: 'done' }
   | { id: number; kind: 'error'; message: string };

@@ -169,9 +169,12 @@ export class LargeDocuments implements vscode.Disposable {
     for (const moved of shifted(group, delta, uri)) later.push(moved);
     const blocks = [...last.doc.blocks.slice(0, at), ...parts, ...later];
     this.keep(uri, { version, epoch: last.epoch, doc: documentOf(uri, blocks), inWorker: true });
+    const began = answer.value.timings
+      ? `; it began ${answer.value.timings.startedAt - started} ms after it was asked`
+      : '';
     this.log.info(
       `workspace model: ${uri}: ${events.length} edit(s) re-read in the worker in ${answer.value.parseMs} ms ` +
-        `(${Date.now() - started} ms in all)`,
+        `(${Date.now() - started} ms in all${began})`,
     );
     return true;
   }
@@ -282,16 +285,28 @@ export class LargeDocuments implements vscode.Disposable {
     return this.sync(doc);
   }
 
-  /** What a hover on a large log says, answered by the worker once it holds the document's version. */
-  async hover(doc: vscode.TextDocument, place: HoverPlace): Promise<string[] | undefined> {
-    if (!(await this.whenHeld(doc))) return undefined;
+  /**
+   * What a hover on a large log says, answered by the worker once it holds the document's version, and
+   * where its time went: after how long the worker began it, and how long it took there.
+   */
+  async hover(
+    doc: vscode.TextDocument,
+    place: HoverPlace,
+  ): Promise<{ said?: string[]; waitedMs?: number; computeMs?: number }> {
+    if (!(await this.whenHeld(doc))) return {};
+    const asked = Date.now();
     const answer = await this.worker.request({
       kind: 'hover',
       uri: doc.uri.toString(),
       version: doc.version,
       ...place,
     });
-    return answer.kind === 'hover' ? answer.value : undefined;
+    if (answer.kind !== 'hover') return {};
+    const { timings } = answer;
+    return {
+      said: answer.value,
+      ...(timings ? { waitedMs: timings.startedAt - asked, computeMs: timings.computeMs } : {}),
+    };
   }
 
   /** The worker thread now running (see WorkerClient.epoch). */

@@ -52,7 +52,7 @@ const relative = (uri: string) => vscode.workspace.asRelativePath(vscode.Uri.par
 const TRACE_HERE_MAX_PACKETS = 20_000;
 const MANIFEST_LANGUAGES = new Set(['yaml', 'json']);
 /** A hover in the worker that took this long is logged with where its time went. */
-const SLOW_HOVER_MS = 250;
+const SLOW_HOVER_MS = 100;
 
 interface Cached {
   key: string;
@@ -288,13 +288,16 @@ export class WorkspaceModel implements vscode.Disposable {
       this.sentContext = sent;
     }
     const asked = Date.now();
-    const [said] = await Promise.all([this.large.hover(doc, place), contextSet]);
+    const [{ said, waitedMs, computeMs }] = await Promise.all([this.large.hover(doc, place), contextSet]);
     const answered = Date.now();
+    const inWorker =
+      waitedMs !== undefined ? ` (the worker began it after ${waitedMs} ms and took ${computeMs} ms)` : '';
     if (answered - started >= SLOW_HOVER_MS)
       this.log.info(
         `workspace model: a hover on ${relative(doc.uri.toString())} answered in ${answered - started} ms: ` +
           `${scanned - started} ms waiting for the workspace scan, ${synced - scanned} for the worker to read ` +
-          `the document, ${asked - synced} giving it the workspace's sources, ${answered - asked} for its answer`,
+          `the document, ${asked - synced} giving it the workspace's sources, ${answered - asked} for its ` +
+          `answer${inWorker}`,
       );
     return said;
   }

@@ -59,6 +59,32 @@ export function correlateOptionsOf(model: ClusterModel): Required<CorrelateOptio
 export function correlate(packets: readonly Packet[], options: CorrelateOptions = {}): Correlation {
   const retransmitted = new Set<Packet>();
   const groups = samePacketGroups(packets, retransmitted);
+  return {
+    ...groupsCorrelation(packets, groups, options),
+    arp: arpExchanges(groups),
+    connections: tcpConnections(packets, retransmitted),
+    icmpErrors: icmpErrors(packets),
+  };
+}
+
+/** What a packet's hover reads of a correlation: groups, floods, veth claims and NAT pairs. */
+export type HoverCorrelation = Pick<Correlation, 'groups' | 'floodOf' | 'vethClaims' | 'natPairs' | 'floods'>;
+
+/**
+ * The part of `correlate` a packet's hover reads, the same as `correlate` gives for the same packets,
+ * without the ARP exchanges, TCP connections and ICMP errors (a hover on a large capture correlates a
+ * window of 3,000 packets, again after each edit in it).
+ */
+export function hoverCorrelation(packets: readonly Packet[], options: CorrelateOptions = {}): HoverCorrelation {
+  return groupsCorrelation(packets, samePacketGroups(packets), options);
+}
+
+/** Floods, veth claims and NAT pairs of `packets`, grouped in `groups` by samePacketGroups. */
+function groupsCorrelation(
+  packets: readonly Packet[],
+  groups: PacketGroup[],
+  options: CorrelateOptions,
+): HoverCorrelation {
   const floodList = floods(groups, options.vethNames);
   const floodOf = new Map<Packet, Flood>();
   for (const flood of floodList) for (const packet of flood.group.packets) floodOf.set(packet, flood);
@@ -68,9 +94,6 @@ export function correlate(packets: readonly Packet[], options: CorrelateOptions 
     vethClaims: vethClaims(groups, options.vethNames),
     natPairs: natPairs(packets, options.isServiceIp),
     floods: floodList,
-    arp: arpExchanges(groups),
-    connections: tcpConnections(packets, retransmitted),
-    icmpErrors: icmpErrors(packets),
   };
 }
 

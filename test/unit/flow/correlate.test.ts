@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { correlate, hopTimes, vethOwnership } from '../../../src/flow/correlate';
+import { correlate, hopTimes, hoverCorrelation, vethOwnership } from '../../../src/flow/correlate';
+import '../../../src/ingest/all';
+import { parseDocument } from '../../../src/ingest/document';
 import { formatSpec } from '../../../src/ingest/registry';
 import { packetsOf } from '../../../src/model';
 import { seedCapture, SEED } from './seedModel';
@@ -152,4 +154,27 @@ test("per-hop timing: the A.1 echo request took 75 µs from b-pod's veth to a-po
   assert.equal(h[0].interface, 'cni0');
   assert.equal(h[1].interface, 'vetha999267c');
   assert.equal(h[1].deltaUs, 9);
+});
+
+test("hoverCorrelation gives what correlate gives of the groups, floods, veth claims and NAT pairs (a hover's part)", () => {
+  const lab = ['a1-pod-to-pod.txt', 'a2-flooding.txt', 'a2-pod-to-service.txt', 'b-cross-node.txt'].map((name) =>
+    packetsOf(parseDocument(readFileSync(`test/fixtures/lab/${name}`, 'utf8'), `file:///${name}`).facts),
+  );
+  const cases: [string, Parameters<typeof correlate>][] = [
+    [
+      'seed A.2, with Service addresses',
+      [[...seedCapture(268), ...seedCapture(264)], { isServiceIp: (ip) => ip === '10.103.129.86' }],
+    ],
+    ...lab.map((packets, k): [string, Parameters<typeof correlate>] => [`lab capture ${k}`, [packets, {}]]),
+  ];
+  for (const [name, [packets, options]] of cases) {
+    assert.ok(packets.length > 0, `${name} has packets`);
+    const whole = correlate(packets, options);
+    const part = hoverCorrelation(packets, options);
+    assert.deepEqual(part.groups, whole.groups, `${name}: groups`);
+    assert.deepEqual([...part.floodOf], [...whole.floodOf], `${name}: floods by packet`);
+    assert.deepEqual(part.floods, whole.floods, `${name}: floods`);
+    assert.deepEqual(part.vethClaims, whole.vethClaims, `${name}: veth claims`);
+    assert.deepEqual(part.natPairs, whole.natPairs, `${name}: NAT pairs`);
+  }
 });
