@@ -47,6 +47,11 @@ function setAppState(state: 'loading' | 'rendered' | 'error' | 'problem', ms?: n
   if (ms !== undefined) app.dataset.renderMs = ms.toFixed(1);
 }
 
+/** Marks when a stage of the last show happened (epoch ms: the benchmark compares it with the host's clock). */
+function stamp(stage: 'received' | 'read' | 'drawn'): void {
+  app.dataset[`${stage}At`] = String(Math.round(performance.timeOrigin + performance.now()));
+}
+
 /** A secondary toolbar button (every button of the toolbar is one). */
 function button(id: string, label: string, title: string, onClick: () => void): HTMLElement {
   const vscodeButton = h('vscode-button', { id, title, 'aria-label': title, secondary: true }, label);
@@ -202,6 +207,7 @@ async function drawCurrent(): Promise<void> {
     requestAnimationFrame(() => {
       if (mine !== generation) return;
       const ms = performance.now() - started;
+      stamp('drawn');
       setAppState('rendered', ms);
       post({ type: 'rendered', ms, steps: view.messageSteps.length });
       // saved once drawn: the state holds the whole trace (1 MB of JSON for 20 flows of a large capture)
@@ -300,7 +306,9 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
     post({ type: 'export', format: 'svg', flow: ui.flow, svg: svgForExport() });
     return;
   }
+  stamp('received');
   const show = message.type === 'showEncoded' ? decodedShow(message.bytes, message.ui) : message;
+  stamp('read');
   if (!show) {
     post({ type: 'error', message: 'the diagram sent was not readable' });
     return;

@@ -2,9 +2,9 @@ import * as vscode from 'vscode';
 import { trace, UnknownTargetError } from '../../flow';
 import type { ConnectionSummary, TraceResult } from '../../flow/types';
 import type { ClusterModel } from '../../model';
-import { openDiagramFor, showDiagram } from '../diagram';
+import { openDiagramFor, showDiagram, showEarly } from '../diagram';
 import { DiagramPanel } from '../diagram/panel';
-import { timingsOf } from '../worker/traceInWorker';
+import { timingsOf, type EarlyPayload } from '../worker/traceInWorker';
 import { listDigest } from '../worker/traceTransfer.pure';
 import { onDidReadCluster } from '../cluster';
 import type { WorkspaceModel } from '../workspace/workspaceModel';
@@ -55,15 +55,21 @@ function rememberConnections(from: string, to: string, result: TraceResult): voi
 export async function traceAndShow(
   context: vscode.ExtensionContext,
   log: vscode.LogOutputChannel,
-  model: ClusterModel | (() => Promise<TraceResult>),
+  model: ClusterModel | ((onPayload: (early: EarlyPayload) => void) => Promise<TraceResult>),
   from: string,
   to: string,
 ): Promise<TraceResult | undefined> {
   // a function traces elsewhere (the parse worker): the panel loads meanwhile
   const opened = typeof model === 'function' ? openDiagramFor(context) : undefined;
+  // what the panel shows, posted as soon as the worker answers (before the host reads its result)
+  let shown: { panel: DiagramPanel; ms: number } | undefined;
+  const onPayload = (early: EarlyPayload) => {
+    const showing = performance.now();
+    shown = { panel: showEarly(context, early), ms: performance.now() - showing };
+  };
   try {
     // a function throws UnknownTargetError as trace does
-    const result = typeof model === 'function' ? await model() : trace(model, from, to);
+    const result = typeof model === 'function' ? await model(onPayload) : trace(model, from, to);
     const worker = timingsOf(result);
     log.info(
       `trace ${from} → ${to}: ${result.flows.length} flow(s), ${result.unresolved.length} note(s)` +
@@ -71,12 +77,17 @@ export async function traceAndShow(
     );
     const used = filesUsed(result);
     if (used.length) log.info(`  evidence from: ${used.join(', ')}`);
-    // The worker's answer was read a piece per turn (see unpackTrace); posting the flows to the panel
-    // waits for the next, so the host answers others between.
-    if (typeof model === 'function') await new Promise((resolve) => setImmediate(resolve));
-    const showing = performance.now();
-    showDiagram(context, result);
-    log.info(`trace ${from} → ${to}: sent to the diagram panel in ${Math.round(performance.now() - showing)} ms`);
+    if (shown) {
+      shown.panel.settle(result);
+      log.info(`trace ${from} → ${to}: sent to the diagram panel in ${Math.round(shown.ms)} ms, before it was read`);
+    } else {
+      // The worker's answer was read a piece per turn (see unpackTrace); posting the flows to the panel
+      // waits for the next, so the host answers others between.
+      if (typeof model === 'function') await new Promise((resolve) => setImmediate(resolve));
+      const showing = performance.now();
+      showDiagram(context, result);
+      log.info(`trace ${from} → ${to}: sent to the diagram panel in ${Math.round(performance.now() - showing)} ms`);
+    }
     drawn = { from, to, result };
     rememberConnections(from, to, result);
     return result;

@@ -353,6 +353,7 @@ async function answer(
           modelMs: Math.round(modelled - started),
           traceMs: Math.round(traced - modelled),
           payloadMs: Math.round(performance.now() - traced),
+          postedAt: Date.now(),
         };
         post({ id: request.id, kind: 'trace', value: { kind: 'traced', packed, timings } }, transfer);
       } catch (e) {

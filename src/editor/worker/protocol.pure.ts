@@ -173,6 +173,8 @@ export interface TraceTimings {
   traceMs: number;
   /** The panel's payload (Mermaid text of every flow and phase) and the answer packed (see packTrace). */
   payloadMs: number;
+  /** When the worker posted the answer (epoch ms: the host's clock is the same). */
+  postedAt?: number;
 }
 
 export type TraceAnswer =

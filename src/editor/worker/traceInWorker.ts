@@ -4,27 +4,38 @@ import type { TraceResult } from '../../flow/types';
 import { packFacts } from '../../ingest/factTransfer';
 import type { Fact } from '../../model';
 import { WorkerCancelled } from './workerClient.pure';
-import { withPayload } from '../diagram/panelPayload.pure';
+import { withPayload, type EncodedPayload } from '../diagram/panelPayload.pure';
 import { withWorkerProgress } from './parseInWorker';
 import type { TraceTimings, WorkerPart } from './protocol.pure';
 import { unpackTrace } from './traceTransfer.pure';
 
 /** Where the time of traces run in the worker went, for the log (see timingsOf). */
-const timings = new WeakMap<TraceResult, TraceTimings & { answeredMs: number }>();
+const timings = new WeakMap<TraceResult, TraceTimings & { answeredMs: number; readMs: number; receivedAt: number }>();
 
 /** How long the worker took on `result` and the parts of that time, as the log prints it; undefined for other results. */
 export function timingsOf(result: TraceResult): string | undefined {
   const known = timings.get(result);
   if (!known) return undefined;
-  const { answeredMs, modelMs, traceMs, payloadMs } = known;
-  return `answered in ${answeredMs} ms (in the worker: model ${modelMs} ms, trace ${traceMs} ms, payload ${payloadMs} ms)`;
+  const { answeredMs, modelMs, traceMs, payloadMs, postedAt, receivedAt, readMs } = known;
+  const crossed = postedAt !== undefined ? `, ${receivedAt - postedAt} ms from its post to the host` : '';
+  return (
+    `answered in ${answeredMs} ms (in the worker: model ${modelMs} ms, trace ${traceMs} ms, payload ${payloadMs} ms` +
+    `${crossed}; read in ${readMs} ms)`
+  );
+}
+
+/** What a trace's panel shows before the host has read its result: the payload made in the worker and the title's parts. */
+export interface EarlyPayload {
+  payload: EncodedPayload;
+  title: { first?: string; flows: number };
 }
 
 /**
  * Traces FROM → TO in the parse worker on `facts` (copied to it) or `parts` (the workspace's
  * sources, the documents it holds by URI), plus those of the paste it read
  * as `paste`: what the worker answers, an UnknownTargetError as `trace` throws it, or
- * WorkerCancelled when the user cancelled.
+ * WorkerCancelled when the user cancelled. `onPayload` is given what the panel shows as soon as the
+ * answer is there, before the result is read from it (a piece per turn: 37 for a 400,000-line capture).
  */
 export async function traceInWorker(
   context: vscode.ExtensionContext,
@@ -35,6 +46,7 @@ export async function traceInWorker(
     from: string;
     to: string;
     connection?: number;
+    onPayload?: (early: EarlyPayload) => void;
   },
 ): Promise<TraceResult> {
   const asked = performance.now();
@@ -60,9 +72,14 @@ export async function traceInWorker(
   );
   if (!answer) throw new WorkerCancelled();
   if (answer.kind === 'unknown') throw new UnknownTargetError(answer.role, answer.text, answer.suggestions);
-  const answeredMs = Math.round(performance.now() - asked);
+  const receivedAt = Date.now();
+  const answered = performance.now();
+  const answeredMs = Math.round(answered - asked);
+  const payload: EncodedPayload = { encoded: answer.packed.show, evidence: answer.packed.evidence };
+  request.onPayload?.({ payload, title: answer.packed.title });
   // a piece per turn: the host answers others between them
   const result = await unpackTrace(answer.packed, () => new Promise((resolve) => setImmediate(resolve)));
-  if (answer.timings) timings.set(result, { ...answer.timings, answeredMs });
-  return withPayload(result, { encoded: answer.packed.show, evidence: answer.packed.evidence });
+  const readMs = Math.round(performance.now() - answered);
+  if (answer.timings) timings.set(result, { ...answer.timings, answeredMs, readMs, receivedAt });
+  return withPayload(result, payload);
 }

@@ -17,6 +17,8 @@ export interface PackedTrace {
   show: Uint8Array;
   /** The panel's evidence table (the ids the webview names evidence by). */
   evidence: Evidence[];
+  /** What the panel's title names: the first flow's title and how many flows there are. */
+  title: { first?: string; flows: number };
   /**
    * The result, each piece by v8's serializer (as a message would be): all but its flows and which
    * flows share the connection list, then each flow (the shared list left out), then the list in
@@ -82,6 +84,7 @@ export function packTrace(
   const packed: PackedTrace = {
     show: own(encodedShow(result, built)),
     evidence: built.evidence,
+    title: { ...(result.flows[0] ? { first: result.flows[0].title } : {}), flows: result.flows.length },
     pieces: pieces.map(own),
   };
   return { packed, transfer: [packed.show, ...packed.pieces].map((bytes) => bytes.buffer as ArrayBuffer) };

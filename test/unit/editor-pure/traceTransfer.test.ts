@@ -48,6 +48,8 @@ test('a trace packed in the worker reads back on the host a piece per turn, as i
   const list = back.flows[0].connections;
   assert.ok(list && back.flows.every((flow) => flow.connections === list), 'the flows share one list again');
   assert.deepEqual(posted.evidence, built.evidence, 'the evidence table the webview ids point into');
+  // the panel's title is set when the payload is posted, before the result is read
+  assert.deepEqual(posted.title, { first: result.flows[0].title, flows: result.flows.length });
   // the side view compares the lists of two traces by their digests
   const again = await unpackTrace(packTrace(result, built, perPiece).packed, async () => undefined);
   assert.ok(list && again.flows[0].connections);
@@ -70,4 +72,5 @@ test('a trace of no flow packs and reads back too', async () => {
   const { packed } = packTrace(result, builtPayload(result));
   assert.deepEqual(await unpackTrace(packed, async () => undefined), result);
   assert.equal(decodedShow(packed.show)?.payload.title, 'No flow traced');
+  assert.deepEqual(packed.title, { flows: 0 });
 });
