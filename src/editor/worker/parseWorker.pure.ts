@@ -26,7 +26,7 @@ import { HeldDocuments, withoutPackets } from './heldDocuments.pure';
 import { readWorkspaceFile } from '../workspace/readFiles.pure';
 import { threadTime, threadTimeSince } from './threadTime.pure';
 import type { FileCheck, LogRead, ManifestRead, WorkerRequest, WorkerResponse } from './protocol.pure';
-import { packTrace } from './traceTransfer.pure';
+import { packTrace, shownTrace } from './traceTransfer.pure';
 import { PacketsAhead } from './packetsAhead.pure';
 
 /**
@@ -348,11 +348,18 @@ async function answer(
         const result = cappedProofs(trace(model, request.from, request.to, options));
         const traced = performance.now();
         progress('drawing the flows', 70);
-        const { packed, transfer } = packTrace(result, builtPayload(result));
+        // what the panel shows first: the host posts it to the webview while the rest is packed and read
+        const shown = shownTrace(result, builtPayload(result));
+        const shownAt = Date.now();
+        post({ id: request.id, kind: 'traceShown', value: shown.shown }, shown.transfer);
+        const payloadMs = Math.round(performance.now() - traced);
+        const { packed, transfer } = packTrace(result);
         const timings = {
           modelMs: Math.round(modelled - started),
           traceMs: Math.round(traced - modelled),
-          payloadMs: Math.round(performance.now() - traced),
+          payloadMs,
+          packMs: Math.round(performance.now() - traced) - payloadMs,
+          shownAt,
           postedAt: Date.now(),
         };
         post({ id: request.id, kind: 'trace', value: { kind: 'traced', packed, timings } }, transfer);

@@ -7,20 +7,25 @@ import { WorkerCancelled } from './workerClient.pure';
 import { withPayload, type EncodedPayload } from '../diagram/panelPayload.pure';
 import { withWorkerProgress } from './parseInWorker';
 import type { TraceTimings, WorkerPart } from './protocol.pure';
-import { unpackTrace } from './traceTransfer.pure';
+import { unpackTrace, type ShownTrace } from './traceTransfer.pure';
 
 /** Where the time of traces run in the worker went, for the log (see timingsOf). */
-const timings = new WeakMap<TraceResult, TraceTimings & { answeredMs: number; readMs: number; receivedAt: number }>();
+const timings = new WeakMap<
+  TraceResult,
+  TraceTimings & { answeredMs: number; readMs: number; receivedAt: number; shownMs?: number }
+>();
 
 /** How long the worker took on `result` and the parts of that time, as the log prints it; undefined for other results. */
 export function timingsOf(result: TraceResult): string | undefined {
   const known = timings.get(result);
   if (!known) return undefined;
-  const { answeredMs, modelMs, traceMs, payloadMs, postedAt, receivedAt, readMs } = known;
+  const { answeredMs, modelMs, traceMs, payloadMs, packMs, postedAt, receivedAt, readMs, shownMs } = known;
+  const packed = packMs !== undefined ? `, packed in ${packMs} ms` : '';
   const crossed = postedAt !== undefined ? `, ${receivedAt - postedAt} ms from its post to the host` : '';
+  const shown = shownMs !== undefined ? `; the panel's payload posted to it after ${shownMs} ms` : '';
   return (
     `answered in ${answeredMs} ms (in the worker: model ${modelMs} ms, trace ${traceMs} ms, payload ${payloadMs} ms` +
-    `${crossed}; read in ${readMs} ms)`
+    `${packed}${crossed}; read in ${readMs} ms${shown})`
   );
 }
 
@@ -35,7 +40,8 @@ export interface EarlyPayload {
  * sources, the documents it holds by URI), plus those of the paste it read
  * as `paste`: what the worker answers, an UnknownTargetError as `trace` throws it, or
  * WorkerCancelled when the user cancelled. `onPayload` is given what the panel shows as soon as the
- * answer is there, before the result is read from it (a piece per turn: 37 for a 400,000-line capture).
+ * worker sends it, before the rest of the answer is packed and read (a piece per turn: 21 for a
+ * 400,000-line capture, its connection list when asked for: see unpackTrace).
  */
 export async function traceInWorker(
   context: vscode.ExtensionContext,
@@ -50,6 +56,13 @@ export async function traceInWorker(
   },
 ): Promise<TraceResult> {
   const asked = performance.now();
+  let payload: EncodedPayload | undefined;
+  let shownMs: number | undefined;
+  const onShown = (shown: ShownTrace) => {
+    payload = { encoded: shown.show, evidence: shown.evidence };
+    shownMs = Math.round(performance.now() - asked);
+    request.onPayload?.({ payload, title: shown.title });
+  };
   const answer = await withWorkerProgress(
     context,
     vscode.l10n.t('Kube Packet Path: tracing {0} → {1}', request.from, request.to),
@@ -65,7 +78,7 @@ export async function traceInWorker(
           ...(request.paste !== undefined ? { paste: request.paste } : {}),
           ...(request.connection !== undefined ? { connection: request.connection } : {}),
         },
-        { onProgress: report },
+        { onProgress: report, onShown },
       );
       return reply.kind === 'trace' ? reply.value : undefined;
     },
@@ -75,11 +88,16 @@ export async function traceInWorker(
   const receivedAt = Date.now();
   const answered = performance.now();
   const answeredMs = Math.round(answered - asked);
-  const payload: EncodedPayload = { encoded: answer.packed.show, evidence: answer.packed.evidence };
-  request.onPayload?.({ payload, title: answer.packed.title });
   // a piece per turn: the host answers others between them
   const result = await unpackTrace(answer.packed, () => new Promise((resolve) => setImmediate(resolve)));
   const readMs = Math.round(performance.now() - answered);
-  if (answer.timings) timings.set(result, { ...answer.timings, answeredMs, readMs, receivedAt });
-  return withPayload(result, payload);
+  if (answer.timings)
+    timings.set(result, {
+      ...answer.timings,
+      answeredMs,
+      readMs,
+      receivedAt,
+      ...(shownMs !== undefined ? { shownMs } : {}),
+    });
+  return payload ? withPayload(result, payload) : result;
 }
