@@ -20,7 +20,7 @@ import { findingsAbout } from './findings';
 import { nameWasAsked, traceUnresolvedName } from './nameTrace';
 import { parseDst, resolveTarget, resolverOf, UnknownTargetError, type Target } from './resolve';
 import { nodePortEnds, TraceCache, type RebuiltConnections } from './traceCache';
-import type { ConnectionSummary, FlowFamily, TraceResult } from './types';
+import type { ConnectionSummary, Flow, FlowFamily, TraceResult } from './types';
 
 export interface TraceOptions {
   /** Skip adding StatefulSet/Deployment pods the manifests imply (default: add them, marked predicted). */
@@ -32,6 +32,11 @@ export interface TraceOptions {
    * used and added to. The result is the same without it.
    */
   cache?: TraceCache;
+  /**
+   * Given the first flow as soon as it is built and how many the result will hold (a panel can draw
+   * it while the others are built). The result is the same with it.
+   */
+  onFirstFlow?: (flow: Flow, flows: number) => void;
 }
 
 /**
@@ -171,7 +176,11 @@ export function trace(input: ClusterModel, from: string, to: string, options: Tr
     summaries.map((connectionSummary) => connectionSummary.outcome),
     options.connection,
   );
-  const flows = chosen.length ? chosen.map((index) => flowFor(mine[index], index)) : [flowFor(undefined, undefined)];
+  const flows: Flow[] = [];
+  for (const index of chosen.length ? chosen : [undefined]) {
+    flows.push(index === undefined ? flowFor(undefined, undefined) : flowFor(mine[index], index));
+    if (flows.length === 1) options.onFirstFlow?.(flows[0], Math.max(chosen.length, 1));
+  }
   const services = flowServices(model, { client, dst, nodePortSvc });
   const unresolved = conflictsAbout(input, [client, dst.kind === 'pod' ? dst.pod : undefined, ...services]);
   if (options.connection === undefined && mine.length > chosen.length)

@@ -122,14 +122,22 @@ export class DiagramPanel {
   /**
    * Shows a trace's payload made elsewhere (the parse worker's) before its result is read, and brings
    * the panel to front; `settle` then gives it the result (what the export commands read).
+   * `completes`: the payload of every flow after one of its first flow (see DiagramPayload.more).
    */
-  showEncoded(payload: EncodedPayload, title: { first?: string; flows: number }): void {
+  showEncoded(
+    payload: EncodedPayload,
+    title: { first?: string; flows: number },
+    options: { completes?: boolean } = {},
+  ): void {
     this.pending = false;
     this.built = payload;
-    this.lastUi = undefined;
     this.panel.title = titleFrom(title.first, title.flows);
-    this.panel.reveal(undefined, false);
-    if (this.ready) this.post(this.showMessage());
+    // the payload of every flow after the first's: the user may look at that one already
+    if (!options.completes) {
+      this.lastUi = undefined;
+      this.panel.reveal(undefined, false);
+    }
+    if (this.ready) this.post({ ...this.showMessage(), ...(options.completes ? { completes: true } : {}) });
   }
 
   /** The result of the payload `showEncoded` showed, once read. */

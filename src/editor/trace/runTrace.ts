@@ -78,7 +78,9 @@ export async function traceAndShow(
   let shown: { panel: DiagramPanel; ms: number } | undefined;
   const onPayload = (early: EarlyPayload) => {
     const showing = performance.now();
-    shown = { panel: showEarly(context, early), ms: performance.now() - showing };
+    if (early.completes && shown) shown.panel.showEncoded(early.payload, early.title, { completes: true });
+    else shown = { panel: showEarly(context, early), ms: 0 };
+    shown.ms += performance.now() - showing;
   };
   try {
     // a function throws UnknownTargetError as trace does

@@ -9,6 +9,7 @@ import { packDocument, packFacts, unpackFacts, type PackedDocument } from '../..
 import type { PacketColumns } from '../../ingest/tcpdump/columns/packetColumns';
 import { lineBreaks, normalizeLineEnds } from '../../ingest/lineEnds';
 import type { ClusterModel, Fact } from '../../model';
+import type { Flow } from '../../flow/types';
 import { cappedProofs } from '../diagram/cappedProofs.pure';
 import { diagnoseFacts } from '../diagnose/diagnoseFacts.pure';
 import { builtPayload } from '../diagram/panelPayload.pure';
@@ -344,7 +345,20 @@ async function answer(
       const modelled = performance.now();
       progress(`tracing ${request.from} → ${request.to}`, 20);
       try {
-        const options = { cache, ...(request.connection !== undefined ? { connection: request.connection } : {}) };
+        // the first of several flows is drawn while the others are built
+        const onFirstFlow = (flow: Flow, flows: number) => {
+          if (flows < 2) return;
+          const first = cappedProofs({ flows: [flow], unresolved: [] });
+          const shown = shownTrace(first, builtPayload(first, flows), flows);
+          post({ id: request.id, kind: 'traceShown', value: shown.shown }, shown.transfer);
+          firstShownMs = Math.round(performance.now() - modelled);
+        };
+        let firstShownMs: number | undefined;
+        const options = {
+          cache,
+          onFirstFlow,
+          ...(request.connection !== undefined ? { connection: request.connection } : {}),
+        };
         const result = cappedProofs(trace(model, request.from, request.to, options));
         const traced = performance.now();
         progress('drawing the flows', 70);
@@ -359,6 +373,7 @@ async function answer(
           traceMs: Math.round(traced - modelled),
           payloadMs,
           packMs: Math.round(performance.now() - traced) - payloadMs,
+          ...(firstShownMs !== undefined ? { firstShownMs } : {}),
           shownAt,
           postedAt: Date.now(),
         };

@@ -175,6 +175,8 @@ export interface TraceTimings {
   payloadMs: number;
   /** The result packed after that (see packTrace). */
   packMs?: number;
+  /** After how long of the trace the first of several flows was posted, to be drawn while the others are built. */
+  firstShownMs?: number;
   /** When the worker posted the panel's payload and the answer (epoch ms: the host's clock is the same). */
   shownAt?: number;
   postedAt?: number;

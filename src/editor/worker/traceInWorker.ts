@@ -22,9 +22,10 @@ export function timingsOf(result: TraceResult): string | undefined {
   const { answeredMs, modelMs, traceMs, payloadMs, packMs, postedAt, receivedAt, readMs, shownMs } = known;
   const packed = packMs !== undefined ? `, packed in ${packMs} ms` : '';
   const crossed = postedAt !== undefined ? `, ${receivedAt - postedAt} ms from its post to the host` : '';
-  const shown = shownMs !== undefined ? `; the panel's payload posted to it after ${shownMs} ms` : '';
+  const first = known.firstShownMs !== undefined ? `, its first flow posted after ${known.firstShownMs} ms of it` : '';
+  const shown = shownMs !== undefined ? `; the panel's first payload there after ${shownMs} ms` : '';
   return (
-    `answered in ${answeredMs} ms (in the worker: model ${modelMs} ms, trace ${traceMs} ms, payload ${payloadMs} ms` +
+    `answered in ${answeredMs} ms (in the worker: model ${modelMs} ms, trace ${traceMs} ms${first}, payload ${payloadMs} ms` +
     `${packed}${crossed}; read in ${readMs} ms${shown})`
   );
 }
@@ -33,6 +34,8 @@ export function timingsOf(result: TraceResult): string | undefined {
 export interface EarlyPayload {
   payload: EncodedPayload;
   title: { first?: string; flows: number };
+  /** It completes the payload of the first flow given before (the user may look at that one already). */
+  completes?: boolean;
 }
 
 /**
@@ -59,9 +62,10 @@ export async function traceInWorker(
   let payload: EncodedPayload | undefined;
   let shownMs: number | undefined;
   const onShown = (shown: ShownTrace) => {
+    const completes = payload !== undefined;
     payload = { encoded: shown.show, evidence: shown.evidence };
-    shownMs = Math.round(performance.now() - asked);
-    request.onPayload?.({ payload, title: shown.title });
+    shownMs ??= Math.round(performance.now() - asked);
+    request.onPayload?.({ payload, title: shown.title, ...(completes ? { completes } : {}) });
   };
   const answer = await withWorkerProgress(
     context,

@@ -21,6 +21,8 @@ export interface ShownTrace {
   evidence: Evidence[];
   /** What the panel's title names: the first flow's title and how many flows there are. */
   title: { first?: string; flows: number };
+  /** Whether `show` holds the first flow only (see DiagramPayload.more): one with every flow follows. */
+  first?: boolean;
 }
 
 export interface PackedTrace {
@@ -63,12 +65,20 @@ function own(bytes: Uint8Array): Uint8Array {
   return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
 }
 
-/** What the panel shows of `result` (its payload `built`), packed to cross to the host; `transfer`: the buffer to move. */
-export function shownTrace(result: TraceResult, built: BuiltPayload): { shown: ShownTrace; transfer: ArrayBuffer[] } {
+/**
+ * What the panel shows of `result` (its payload `built`), packed to cross to the host; `transfer`: the
+ * buffer to move. `flowCount`: how many flows the trace holds when `result` holds the first only.
+ */
+export function shownTrace(
+  result: TraceResult,
+  built: BuiltPayload,
+  flowCount = result.flows.length,
+): { shown: ShownTrace; transfer: ArrayBuffer[] } {
   const shown: ShownTrace = {
     show: own(encodedShow(result, built)),
     evidence: built.evidence,
-    title: { ...(result.flows[0] ? { first: result.flows[0].title } : {}), flows: result.flows.length },
+    title: { ...(result.flows[0] ? { first: result.flows[0].title } : {}), flows: flowCount },
+    ...(flowCount > result.flows.length ? { first: true } : {}),
   };
   return { shown, transfer: [shown.show.buffer as ArrayBuffer] };
 }
