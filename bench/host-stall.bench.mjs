@@ -55,6 +55,8 @@ async function measure(browser, lines) {
   let diagramSeenAt;
   let webviewSeenAt;
   let renderMs;
+  /** When the webview received the flows, had read them and had drawn the first (epoch ms, its own stamps). */
+  let webviewStamps = {};
   // When the trace starts, look for the diagram's SVG in the webview until it shows.
   const watchForDiagram = async (page) => {
     while (!existsSync(`${out}.trace`)) {
@@ -84,6 +86,13 @@ async function measure(browser, lines) {
         .getAttribute('data-render-ms', { timeout: 10_000 })
         .catch(() => NaN),
     );
+    for (const stage of ['received', 'read', 'drawn'])
+      webviewStamps[stage] = Number(
+        await frame
+          .locator(`#app[data-${stage}-at]`)
+          .getAttribute(`data-${stage}-at`, { timeout: 1000 })
+          .catch(() => NaN),
+      );
     writeFileSync(`${out}.diagram`, String(diagramSeenAt ?? 'never'));
   };
   try {
@@ -127,6 +136,9 @@ async function measure(browser, lines) {
         .join(' '),
       webviewMs: webviewSeenAt - traceStartedAt,
       renderMs,
+      webviewStages: Object.fromEntries(
+        Object.entries(webviewStamps).map(([stage, at]) => [stage, at - traceStartedAt]),
+      ),
     };
   } finally {
     if (!argv.includes('--keep')) rmSync(ws.dir, { recursive: true, force: true });
@@ -175,6 +187,11 @@ function report(run) {
   figure('trace command', run.traceCommandMs, undefined, `(${run.flows ?? 0} flow(s))`);
   figure('trace → diagram drawn', run.diagramMs, TARGETS.diagramMs, '(target ≤ 2 s)');
   console.log(`    webview there after ${ms(run.webviewMs)}; Mermaid drew the first flow in ${ms(run.renderMs)}`);
+  const stages = run.webviewStages ?? {};
+  console.log(
+    `    after the command: the webview received the flows at ${ms(stages.received)}, had read them at ` +
+      `${ms(stages.read)}, had drawn the first at ${ms(stages.drawn)} (its clock)`,
+  );
   if (run.said?.length) console.log(`  the extension's log:\n${run.said.map((line) => `    ${line}`).join('\n')}`);
 }
 

@@ -14,6 +14,7 @@ import {
   type ExportFormat,
   type FlowView,
   type PersistedState,
+  type ShowContent,
   type ViewState,
 } from '../src/protocol/messages';
 import { drawDiagram, warmUpMermaid, type Drawn } from './diagram';
@@ -45,6 +46,11 @@ function saveState(): void {
 function setAppState(state: 'loading' | 'rendered' | 'error' | 'problem', ms?: number): void {
   app.dataset.state = state;
   if (ms !== undefined) app.dataset.renderMs = ms.toFixed(1);
+}
+
+/** Marks when a stage of the last show happened (epoch ms: the benchmark compares it with the host's clock). */
+function stamp(stage: 'received' | 'read' | 'drawn' | 'complete'): void {
+  app.dataset[`${stage}At`] = String(Math.round(performance.timeOrigin + performance.now()));
 }
 
 /** A secondary toolbar button (every button of the toolbar is one). */
@@ -202,6 +208,7 @@ async function drawCurrent(): Promise<void> {
     requestAnimationFrame(() => {
       if (mine !== generation) return;
       const ms = performance.now() - started;
+      stamp('drawn');
       setAppState('rendered', ms);
       post({ type: 'rendered', ms, steps: view.messageSteps.length });
       // saved once drawn: the state holds the whole trace (1 MB of JSON for 20 flows of a large capture)
@@ -287,6 +294,26 @@ app.addEventListener('keydown', (keyboardEvent) => {
     keyboardEvent.preventDefault();
 });
 
+/**
+ * Takes the payload of every flow that follows the first flow's (see DiagramPayload.more) without
+ * drawing that flow again, when the user still looks at it as it was sent: the toolbar (the flow
+ * picker) and the side lists (the trace's notes) are made again. False when it must be shown anew.
+ */
+function completeShown(show: ShowContent): boolean {
+  const saved = show.state.ui;
+  const first = show.payload.flows[0];
+  if (!first || ui.flow !== 0 || (saved && (saved.flow !== 0 || saved.phase !== ui.phase))) return false;
+  payload = show.payload;
+  persisted = show.state;
+  app.querySelector('header.bar')?.replaceWith(toolbar(payload));
+  byId('zoom-level').textContent = `${Math.round(ui.zoom * 100)}%`;
+  const side = document.getElementById('side');
+  side?.replaceChildren(sidePanel(first, ui.phase === 0 ? undefined : ui.phase - 1, payload.unresolved));
+  // drawn already: keep the state of every flow (else the draw under way saves it)
+  if (app.dataset.state === 'rendered' || app.dataset.state === 'error') saveState();
+  return true;
+}
+
 window.addEventListener('message', (event: MessageEvent<unknown>) => {
   const message = event.data;
   if (!isHostToWebview(message)) return;
@@ -300,11 +327,17 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
     post({ type: 'export', format: 'svg', flow: ui.flow, svg: svgForExport() });
     return;
   }
+  // the payload of every flow after one of the first flow only (see DiagramPayload.more)
+  const completes = message.type === 'showEncoded' && message.completes === true && payload?.more !== undefined;
+  if (!completes) stamp('received');
   const show = message.type === 'showEncoded' ? decodedShow(message.bytes, message.ui) : message;
+  if (!completes) stamp('read');
   if (!show) {
     post({ type: 'error', message: 'the diagram sent was not readable' });
     return;
   }
+  if (show.payload.more === undefined) stamp('complete');
+  if (completes && completeShown(show)) return;
   payload = show.payload;
   persisted = show.state;
   const saved = show.state.ui;

@@ -21,7 +21,7 @@ import { findingsAbout } from './findings';
 import { nameWasAsked, traceUnresolvedName } from './nameTrace';
 import { parseDst, resolveTarget, resolverOf, UnknownTargetError, type Target } from './resolve';
 import { nodePortEnds, TraceCache, type RebuiltConnections } from './traceCache';
-import type { ConnectionSummary, FlowFamily, TraceResult } from './types';
+import type { ConnectionSummary, Flow, FlowFamily, TraceResult } from './types';
 
 export interface TraceOptions {
   /** Skip adding StatefulSet/Deployment pods the manifests imply (default: add them, marked predicted). */
@@ -33,6 +33,11 @@ export interface TraceOptions {
    * used and added to. The result is the same without it.
    */
   cache?: TraceCache;
+  /**
+   * Given the first flow as soon as it is built and how many the result will hold (a panel can draw
+   * it while the others are built). The result is the same with it.
+   */
+  onFirstFlow?: (flow: Flow, flows: number) => void;
 }
 
 /**
@@ -172,22 +177,27 @@ export function trace(input: ClusterModel, from: string, to: string, options: Tr
     summaries.map((connectionSummary) => connectionSummary.outcome),
     options.connection,
   );
-  const flows = chosen.length ? chosen.map((index) => flowFor(mine[index], index)) : [flowFor(undefined, undefined)];
   // A lookup of the name that failed after every connection the capture shows (the client reached the
   // Service by address, then by name nothing resolved): its own flow, with no connection.
   const lastStart = Math.max(...mine.map((connection) => connection.start ?? -Infinity));
-  if (
-    chosen.length &&
+  const lookupAfter =
+    chosen.length > 0 &&
     options.connection === undefined &&
-    client?.ip &&
+    client?.ip !== undefined &&
     !ipFamily(spec.text) &&
     unansweredLookupAfter(
       { allPackets: sited.packets, connections: rebuilt.every, siteOf: sited.siteOf },
       client.ip,
       spec.text,
       lastStart,
-    )
-  )
+    );
+  const total = Math.max(chosen.length, 1) + (lookupAfter ? 1 : 0);
+  const flows: Flow[] = [];
+  for (const index of chosen.length ? chosen : [undefined]) {
+    flows.push(index === undefined ? flowFor(undefined, undefined) : flowFor(mine[index], index));
+    if (flows.length === 1) options.onFirstFlow?.(flows[0], total);
+  }
+  if (lookupAfter)
     flows.push(flowFor(undefined, undefined, `${baseTitle} · lookup of ${spec.text} after the connections`));
   const services = flowServices(model, { client, dst, nodePortSvc });
   const unresolved = conflictsAbout(input, [client, dst.kind === 'pod' ? dst.pod : undefined, ...services]);

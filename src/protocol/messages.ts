@@ -95,6 +95,11 @@ export interface DiagramPayload {
   unresolved: string[];
   /** Shown instead of a diagram when no flow could be traced: why, and what would help. */
   problem?: { message: string; hints: string[] };
+  /**
+   * Flows still being built: this payload holds the first flow only (drawn meanwhile), and one with
+   * every flow and the trace's notes follows.
+   */
+  more?: number;
 }
 
 /** What the panel shows: which flow, which phase tab, at which zoom. */
@@ -127,7 +132,11 @@ export type HostToWebview =
    * A `show` whose content comes as UTF-8 JSON (made off the extension host's thread, which then
    * posts bytes instead of writing a large object as JSON); `ui` is the state's view, when it has one.
    */
-  | { type: 'showEncoded'; bytes: Uint8Array; ui?: ViewState }
+  /**
+   * `completes`: the payload of every flow of the trace whose first flow the last message showed
+   * (see DiagramPayload.more), to take without drawing that flow again.
+   */
+  | { type: 'showEncoded'; bytes: Uint8Array; ui?: ViewState; completes?: boolean }
   | { type: 'clear'; reason: string }
   /** Ask for the rendered SVG (the host saves it). */
   | { type: 'requestSvg' };
@@ -203,7 +212,11 @@ export function isHostToWebview(m: unknown): m is HostToWebview {
         isObject(m.state)
       );
     case 'showEncoded':
-      return m.bytes instanceof Uint8Array && (m.ui === undefined || isViewState(m.ui));
+      return (
+        m.bytes instanceof Uint8Array &&
+        (m.ui === undefined || isViewState(m.ui)) &&
+        (m.completes === undefined || typeof m.completes === 'boolean')
+      );
     case 'clear':
       return typeof m.reason === 'string';
     case 'requestSvg':

@@ -95,7 +95,8 @@ function flowView(flow: Flow, addEvidence: (list: Evidence[]) => EvidenceView[])
   };
 }
 
-export function buildPayload(result: TraceResult): BuiltPayload {
+/** `flowCount`: how many flows the trace holds, when `result` holds only the first (the payload's title counts them). */
+export function buildPayload(result: TraceResult, flowCount = result.flows.length): BuiltPayload {
   const evidence: Evidence[] = [];
   const keys = new Map<string, number>();
   const addEvidence = (list: Evidence[]): EvidenceView[] => {
@@ -125,12 +126,13 @@ export function buildPayload(result: TraceResult): BuiltPayload {
   };
   const flows = result.flows.map((flow) => flowView(flow, addEvidence));
   const title =
-    result.flows.length === 1
+    flowCount === 1 && result.flows[0]
       ? name(result.flows[0].title)
-      : result.flows.length > 1
-        ? `${result.flows.length} flows`
+      : flowCount > 1
+        ? `${flowCount} flows`
         : 'No flow traced';
   const payload: DiagramPayload = { title, flows, unresolved: cutList(result.unresolved) };
+  if (flowCount > result.flows.length) payload.more = flowCount - result.flows.length;
   if (flows.length === 0) {
     payload.problem = {
       message:

@@ -5,6 +5,7 @@ import { restoredResult, type StoredResult } from './persistedResult.pure';
 import { copyMermaid, saveMarkdown, saveSvg } from './exports';
 import { DiagramPanel } from './panel';
 import { traceBundledSamples } from './sample';
+import type { EarlyPayload } from '../worker/traceInWorker';
 
 /**
  * The diagram panel's public face: `showDiagram` for other parts of the extension
@@ -22,6 +23,16 @@ export function showDiagram(context: vscode.ExtensionContext, result: TraceResul
     return current;
   }
   return DiagramPanel.create(context.extensionUri, result, log);
+}
+
+/**
+ * Shows the payload of a trace run elsewhere before its result is read (see DiagramPanel.showEncoded),
+ * in the panel `showDiagram` would use; `settle` the panel with the result.
+ */
+export function showEarly(context: vscode.ExtensionContext, early: EarlyPayload): DiagramPanel {
+  const panel = DiagramPanel.active ?? DiagramPanel.create(context.extensionUri, { flows: [], unresolved: [] }, log);
+  panel.showEncoded(early.payload, early.title);
+  return panel;
 }
 
 /**

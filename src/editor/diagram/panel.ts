@@ -120,6 +120,32 @@ export class DiagramPanel {
   }
 
   /**
+   * Shows a trace's payload made elsewhere (the parse worker's) before its result is read, and brings
+   * the panel to front; `settle` then gives it the result (what the export commands read).
+   * `completes`: the payload of every flow after one of its first flow (see DiagramPayload.more).
+   */
+  showEncoded(
+    payload: EncodedPayload,
+    title: { first?: string; flows: number },
+    options: { completes?: boolean } = {},
+  ): void {
+    this.pending = false;
+    this.built = payload;
+    this.panel.title = titleFrom(title.first, title.flows);
+    // the payload of every flow after the first's: the user may look at that one already
+    if (!options.completes) {
+      this.lastUi = undefined;
+      this.panel.reveal(undefined, false);
+    }
+    if (this.ready) this.post({ ...this.showMessage(), ...(options.completes ? { completes: true } : {}) });
+  }
+
+  /** The result of the payload `showEncoded` showed, once read. */
+  settle(result: TraceResult): void {
+    this.result = result;
+  }
+
+  /**
    * Redraws with a newer result of the same trace, in place: no reveal, no focus change, and
    * the flow/phase the user picked kept (a watch update must not pull the panel forward).
    */
@@ -206,9 +232,13 @@ export class DiagramPanel {
 }
 
 function titleOf(result: TraceResult): string {
-  const first = result.flows[0]?.title;
+  return titleFrom(result.flows[0]?.title, result.flows.length);
+}
+
+/** The panel's title for `flows` flows, the first titled `first`. */
+function titleFrom(first: string | undefined, flows: number): string {
   if (!first) return vscode.l10n.t('Packet path: nothing traced');
-  return result.flows.length > 1
-    ? vscode.l10n.t('Packet path: {0} (+{1})', first, result.flows.length - 1)
+  return flows > 1
+    ? vscode.l10n.t('Packet path: {0} (+{1})', first, flows - 1)
     : vscode.l10n.t('Packet path: {0}', first);
 }

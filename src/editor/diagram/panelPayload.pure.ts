@@ -31,9 +31,9 @@ export function panelPayload(result: TraceResult): BuiltPayload | EncodedPayload
   return prebuilt.get(result) ?? builtPayload(result);
 }
 
-/** The panel's payload of `result`, built now. */
-export function builtPayload(result: TraceResult): BuiltPayload {
-  const built = buildPayload(result);
+/** The panel's payload of `result`, built now (`flowCount`: see buildPayload). */
+export function builtPayload(result: TraceResult, flowCount?: number): BuiltPayload {
+  const built = buildPayload(result, flowCount);
   built.payload.flows.forEach((view, index) => {
     const flow = result.flows[index];
     if (flow) view.pickerLabel = flowPickerLabel(flow, index);

@@ -117,7 +117,14 @@ export function registerPasteCommands(
           await traceAndShow(
             context,
             log,
-            () => traceInWorker(context, { facts: others, paste: uri, from: picked.flow!.from, to: picked.flow!.to }),
+            (onPayload) =>
+              traceInWorker(context, {
+                facts: others,
+                paste: uri,
+                from: picked.flow!.from,
+                to: picked.flow!.to,
+                onPayload,
+              }),
             picked.flow.from,
             picked.flow.to,
           );

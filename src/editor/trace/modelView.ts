@@ -3,7 +3,7 @@ import { withPredictedPods } from '../../flow/predictPods';
 import { namespaceOf, type Evidence, type Pod, type Service } from '../../model';
 import type { ConnectionSummary } from '../../flow/types';
 import type { WorkspaceModel } from '../workspace/workspaceModel';
-import { lastTracedConnections, onDidTrace, type TracedConnections } from './runTrace';
+import { lastTracedConnections, onDidTrace, readTracedConnections, type TracedConnections } from './runTrace';
 
 /**
  * The "Kube Packet Path" view in the Explorer: the Services and pods the workspace model knows
@@ -189,6 +189,8 @@ class ModelTree implements vscode.TreeDataProvider<Node> {
   async getChildren(node?: Node): Promise<Node[]> {
     if (node) return 'group' in node ? node.children : [];
     const model = withPredictedPods(await this.workspace.getModel());
+    // a large trace's list is read a slice per turn, not at once
+    await readTracedConnections();
     return [
       ...groups('Service', model.services.map(serviceNode)),
       ...groups('Pod', model.pods.filter((pod) => !pod.hostNetwork).map(podNode)),

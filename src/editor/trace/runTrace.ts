@@ -2,10 +2,10 @@ import * as vscode from 'vscode';
 import { trace, UnknownTargetError } from '../../flow';
 import type { ConnectionSummary, TraceResult } from '../../flow/types';
 import type { ClusterModel } from '../../model';
-import { openDiagramFor, showDiagram } from '../diagram';
+import { openDiagramFor, showDiagram, showEarly } from '../diagram';
 import { DiagramPanel } from '../diagram/panel';
-import { timingsOf } from '../worker/traceInWorker';
-import { listDigest } from '../worker/traceTransfer.pure';
+import { timingsOf, type EarlyPayload } from '../worker/traceInWorker';
+import { listDigest, readSharedList, sharedListOf } from '../worker/traceTransfer.pure';
 import { onDidReadCluster } from '../cluster';
 import type { WorkspaceModel } from '../workspace/workspaceModel';
 
@@ -18,34 +18,47 @@ export interface TracedConnections {
   to: string;
   connections: ConnectionSummary[];
 }
-let lastConnections: TracedConnections | undefined;
-const traced = new vscode.EventEmitter<TracedConnections>();
-/** Fires after a trace shown found other connections (possibly none) than the one before. */
+/** The last trace that found connections (possibly none), and FROM and TO. */
+let lastTraced: { from: string; to: string; result: TraceResult } | undefined;
+const traced = new vscode.EventEmitter<{ from: string; to: string }>();
+/** Fires after a trace shown found other connections (possibly none) than the one before (see lastTracedConnections). */
 export const onDidTrace = traced.event;
 
+/** The connections of the last trace (a worker's list is read from its answer now, when it was not yet). */
 export function lastTracedConnections(): TracedConnections | undefined {
-  return lastConnections;
+  if (!lastTraced) return undefined;
+  const { from, to, result } = lastTraced;
+  return { from, to, connections: connectionsOf(result) };
 }
 
-/** Whether two lists of connections are the same (by the worker's digests when it made both: 3,000 connections as JSON took 20–60 ms). */
-function sameConnections(before: readonly ConnectionSummary[], after: readonly ConnectionSummary[]): boolean {
-  if (before.length !== after.length) return false;
-  const [digest, last] = [listDigest(after), listDigest(before)];
-  return digest !== undefined && last !== undefined
-    ? digest === last
-    : JSON.stringify(before) === JSON.stringify(after);
+/** Reads the connection list of the last trace a slice per turn, when it came from the worker and was not read yet. */
+export async function readTracedConnections(): Promise<void> {
+  if (lastTraced) await readSharedList(lastTraced.result, () => new Promise((resolve) => setImmediate(resolve)));
+}
+
+const connectionsOf = (result: TraceResult) => result.flows.find((flow) => flow.connections?.length)?.connections ?? [];
+
+/**
+ * Whether two traces found the same connections: by the worker's digests when it made both, without
+ * reading their lists (3,000 connections as JSON took 20–60 ms), else by their JSON.
+ */
+function sameConnections(before: TraceResult, after: TraceResult): boolean {
+  const [last, next] = [sharedListOf(before), sharedListOf(after)];
+  if (last && next) return last.count === next.count && last.digest === next.digest;
+  const [listBefore, listAfter] = [connectionsOf(before), connectionsOf(after)];
+  if (listBefore.length !== listAfter.length) return false;
+  const [digest, lastDigest] = [listDigest(listAfter), listDigest(listBefore)];
+  return digest !== undefined && lastDigest !== undefined
+    ? digest === lastDigest
+    : JSON.stringify(listBefore) === JSON.stringify(listAfter);
 }
 
 /** Keeps what a trace of every connection found (a trace of one connection lists the same). */
 function rememberConnections(from: string, to: string, result: TraceResult): void {
-  const connections = result.flows.find((flow) => flow.connections?.length)?.connections ?? [];
-  const same =
-    lastConnections?.from === from &&
-    lastConnections.to === to &&
-    sameConnections(lastConnections.connections, connections);
-  lastConnections = { from, to, connections };
+  const same = lastTraced?.from === from && lastTraced.to === to && sameConnections(lastTraced.result, result);
+  lastTraced = { from, to, result };
   // The same list again (one connection's flow of the last trace): the view has nothing to redraw.
-  if (!same) traced.fire(lastConnections);
+  if (!same) traced.fire({ from, to });
 }
 
 /**
@@ -55,15 +68,23 @@ function rememberConnections(from: string, to: string, result: TraceResult): voi
 export async function traceAndShow(
   context: vscode.ExtensionContext,
   log: vscode.LogOutputChannel,
-  model: ClusterModel | (() => Promise<TraceResult>),
+  model: ClusterModel | ((onPayload: (early: EarlyPayload) => void) => Promise<TraceResult>),
   from: string,
   to: string,
 ): Promise<TraceResult | undefined> {
   // a function traces elsewhere (the parse worker): the panel loads meanwhile
   const opened = typeof model === 'function' ? openDiagramFor(context) : undefined;
+  // what the panel shows, posted as soon as the worker answers (before the host reads its result)
+  let shown: { panel: DiagramPanel; ms: number } | undefined;
+  const onPayload = (early: EarlyPayload) => {
+    const showing = performance.now();
+    if (early.completes && shown) shown.panel.showEncoded(early.payload, early.title, { completes: true });
+    else shown = { panel: showEarly(context, early), ms: 0 };
+    shown.ms += performance.now() - showing;
+  };
   try {
     // a function throws UnknownTargetError as trace does
-    const result = typeof model === 'function' ? await model() : trace(model, from, to);
+    const result = typeof model === 'function' ? await model(onPayload) : trace(model, from, to);
     const worker = timingsOf(result);
     log.info(
       `trace ${from} → ${to}: ${result.flows.length} flow(s), ${result.unresolved.length} note(s)` +
@@ -71,12 +92,17 @@ export async function traceAndShow(
     );
     const used = filesUsed(result);
     if (used.length) log.info(`  evidence from: ${used.join(', ')}`);
-    // The worker's answer was read a piece per turn (see unpackTrace); posting the flows to the panel
-    // waits for the next, so the host answers others between.
-    if (typeof model === 'function') await new Promise((resolve) => setImmediate(resolve));
-    const showing = performance.now();
-    showDiagram(context, result);
-    log.info(`trace ${from} → ${to}: sent to the diagram panel in ${Math.round(performance.now() - showing)} ms`);
+    if (shown) {
+      shown.panel.settle(result);
+      log.info(`trace ${from} → ${to}: sent to the diagram panel in ${Math.round(shown.ms)} ms, before it was read`);
+    } else {
+      // The worker's answer was read a piece per turn (see unpackTrace); posting the flows to the panel
+      // waits for the next, so the host answers others between.
+      if (typeof model === 'function') await new Promise((resolve) => setImmediate(resolve));
+      const showing = performance.now();
+      showDiagram(context, result);
+      log.info(`trace ${from} → ${to}: sent to the diagram panel in ${Math.round(performance.now() - showing)} ms`);
+    }
     drawn = { from, to, result };
     rememberConnections(from, to, result);
     return result;

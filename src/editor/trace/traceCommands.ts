@@ -5,6 +5,7 @@ import type { TraceResult } from '../../flow/types';
 import { namespacedName, namespaceOf, serviceDnsName, type ClusterModel } from '../../model';
 import { manifestLenses, type ObjectRef } from '../codelens/manifestLenses.pure';
 import type { WorkspaceModel } from '../workspace/workspaceModel';
+import type { EarlyPayload } from '../worker/traceInWorker';
 import { pickPod, pickTarget } from './pickers';
 import { traceAndShow } from './runTrace';
 import { chooseClient, podDnsNames, serviceAddresses, type PodDnsName } from './targets.pure';
@@ -71,7 +72,9 @@ export function registerTraceCommands(
     traceAndShow(
       context,
       log,
-      workspace.tracesInWorker(model) ? () => workspace.traceInWorker(from, to, { prefer }) : model,
+      workspace.tracesInWorker(model)
+        ? (onPayload: (early: EarlyPayload) => void) => workspace.traceInWorker(from, to, { prefer, onPayload })
+        : model,
       from,
       to,
     );
@@ -210,11 +213,11 @@ export function registerTraceCommands(
     if (!isConnectionArgs(arg)) return undefined;
     log.info(`trace connection ${arg.number} of ${arg.from} → ${arg.to}`);
     const model = await workspace.getModel();
-    const options = { connection: arg.number };
     // Large logs live in the worker (the host model lacks their packets): trace there as `show` does.
     const traceOne = workspace.tracesInWorker(model)
-      ? () => workspace.traceInWorker(arg.from, arg.to, options)
-      : async () => trace(model, arg.from, arg.to, options);
+      ? (onPayload: (early: EarlyPayload) => void) =>
+          workspace.traceInWorker(arg.from, arg.to, { connection: arg.number, onPayload })
+      : async () => trace(model, arg.from, arg.to, { connection: arg.number });
     return traceAndShow(context, log, traceOne, arg.from, arg.to);
   });
 }

@@ -9,6 +9,7 @@ import { packDocument, packFacts, unpackFacts, type PackedDocument } from '../..
 import type { PacketColumns } from '../../ingest/tcpdump/columns/packetColumns';
 import { lineBreaks, normalizeLineEnds } from '../../ingest/lineEnds';
 import type { ClusterModel, Fact } from '../../model';
+import type { Flow } from '../../flow/types';
 import { cappedProofs } from '../diagram/cappedProofs.pure';
 import { diagnoseFacts } from '../diagnose/diagnoseFacts.pure';
 import { builtPayload } from '../diagram/panelPayload.pure';
@@ -26,7 +27,7 @@ import { HeldDocuments, withoutPackets } from './heldDocuments.pure';
 import { readWorkspaceFile } from '../workspace/readFiles.pure';
 import { threadTime, threadTimeSince } from './threadTime.pure';
 import type { FileCheck, LogRead, ManifestRead, WorkerRequest, WorkerResponse } from './protocol.pure';
-import { packTrace } from './traceTransfer.pure';
+import { packTrace, shownTrace } from './traceTransfer.pure';
 import { PacketsAhead } from './packetsAhead.pure';
 import { QuietSpell } from './quietSpell.pure';
 
@@ -362,15 +363,37 @@ async function answer(
       const modelled = performance.now();
       progress(`tracing ${request.from} → ${request.to}`, 20);
       try {
-        const options = { cache, ...(request.connection !== undefined ? { connection: request.connection } : {}) };
+        // the first of several flows is drawn while the others are built
+        const onFirstFlow = (flow: Flow, flows: number) => {
+          if (flows < 2) return;
+          const first = cappedProofs({ flows: [flow], unresolved: [] });
+          const shown = shownTrace(first, builtPayload(first, flows), flows);
+          post({ id: request.id, kind: 'traceShown', value: shown.shown }, shown.transfer);
+          firstShownMs = Math.round(performance.now() - modelled);
+        };
+        let firstShownMs: number | undefined;
+        const options = {
+          cache,
+          onFirstFlow,
+          ...(request.connection !== undefined ? { connection: request.connection } : {}),
+        };
         const result = cappedProofs(trace(model, request.from, request.to, options));
         const traced = performance.now();
         progress('drawing the flows', 70);
-        const { packed, transfer } = packTrace(result, builtPayload(result));
+        // what the panel shows first: the host posts it to the webview while the rest is packed and read
+        const shown = shownTrace(result, builtPayload(result));
+        const shownAt = Date.now();
+        post({ id: request.id, kind: 'traceShown', value: shown.shown }, shown.transfer);
+        const payloadMs = Math.round(performance.now() - traced);
+        const { packed, transfer } = packTrace(result);
         const timings = {
           modelMs: Math.round(modelled - started),
           traceMs: Math.round(traced - modelled),
-          payloadMs: Math.round(performance.now() - traced),
+          payloadMs,
+          packMs: Math.round(performance.now() - traced) - payloadMs,
+          ...(firstShownMs !== undefined ? { firstShownMs } : {}),
+          shownAt,
+          postedAt: Date.now(),
         };
         post({ id: request.id, kind: 'trace', value: { kind: 'traced', packed, timings } }, transfer);
       } catch (e) {

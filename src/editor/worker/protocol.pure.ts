@@ -4,7 +4,7 @@ import type { WorkspaceFileRequest } from '../workspace/readFiles.pure';
 import type { ThreadTime } from './threadTime.pure';
 import type { Diagnosis } from '../../flow';
 import type { BlockSummary, FlowSuggestion } from '../paste/analysis.pure';
-import type { PackedTrace } from './traceTransfer.pure';
+import type { PackedTrace, ShownTrace } from './traceTransfer.pure';
 
 /**
  * The messages between the extension host and the parse worker (dist/worker.js, a Node worker
@@ -171,8 +171,15 @@ export interface TraceTimings {
   /** Building the model of the sources (0 when the last trace's is kept). */
   modelMs: number;
   traceMs: number;
-  /** The panel's payload (Mermaid text of every flow and phase) and the answer packed (see packTrace). */
+  /** The panel's payload (Mermaid text of every flow and phase) made and posted (see shownTrace). */
   payloadMs: number;
+  /** The result packed after that (see packTrace). */
+  packMs?: number;
+  /** After how long of the trace the first of several flows was posted, to be drawn while the others are built. */
+  firstShownMs?: number;
+  /** When the worker posted the panel's payload and the answer (epoch ms: the host's clock is the same). */
+  shownAt?: number;
+  postedAt?: number;
 }
 
 export type TraceAnswer =
@@ -199,6 +206,8 @@ export type WorkerResponse =
   | { id: number; kind: 'workspaceFile'; value: WorkspaceFileRead }
   | { id: number; kind: 'listed'; value: string[][] }
   | { id: number; kind: 'analyzed'; value: AnalyzedPaste }
+  /** What the diagram panel shows of the answer of `trace` request `id`, sent before that answer (see ShownTrace). */
+  | { id: number; kind: 'traceShown'; value: ShownTrace }
   | { id: number; kind: 'trace'; value: TraceAnswer }
   | { id: number; kind: 'diagnosed'; value: Diagnosis }
   /** Each sender's address and how many packets it sent. */

@@ -15,7 +15,8 @@ export class WorkerCancelled extends Error {
   }
 }
 
-type Answer = Exclude<WorkerResponse, { kind: 'progress' | 'error' | 'part' | 'holding' }>;
+type Answer = Exclude<WorkerResponse, { kind: 'progress' | 'error' | 'part' | 'holding' | 'traceShown' }>;
+type Shown = Extract<WorkerResponse, { kind: 'traceShown' }>['value'];
 type Part = Extract<WorkerResponse, { kind: 'part' }>;
 type Request =
   Exclude<WorkerRequest, { kind: 'text' | 'ack' }> extends infer R
@@ -35,6 +36,8 @@ interface Pending {
   onPart?: (part: Part) => void;
   /** The worker holds the document of this `parse` request (see WorkerResponse 'holding'). */
   onHolding?: () => void;
+  /** What the diagram panel shows of this `trace` request's answer, before it (see WorkerResponse 'traceShown'). */
+  onShown?: (shown: Shown) => void;
 }
 
 const IDLE_MS = 60_000;
@@ -68,14 +71,15 @@ export class WorkerClient {
       onProgress?: Pending['onProgress'];
       onPart?: Pending['onPart'];
       onHolding?: Pending['onHolding'];
+      onShown?: Pending['onShown'];
     } = {},
   ): Promise<Answer> {
     let worker = this.start();
     const id = this.nextId++;
     if (this.idle) clearTimeout(this.idle);
     const answer = new Promise<Answer>((resolve, reject) => {
-      const { onProgress, onPart, onHolding } = options;
-      this.pending.set(id, { resolve, reject, onProgress, onPart, onHolding });
+      const { onProgress, onPart, onHolding, onShown } = options;
+      this.pending.set(id, { resolve, reject, onProgress, onPart, onHolding, onShown });
     });
     let message = { ...request, id } as WorkerRequest;
     if ('text' in message && message.text.length > TEXT_PIECE) {
@@ -133,6 +137,10 @@ export class WorkerClient {
     }
     if (message.kind === 'holding') {
       pending.onHolding?.();
+      return;
+    }
+    if (message.kind === 'traceShown') {
+      pending.onShown?.(message.value);
       return;
     }
     if (message.kind === 'part') {

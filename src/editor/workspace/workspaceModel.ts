@@ -5,7 +5,7 @@ import { LargeDocuments, type ScannedFile } from './largeDocuments';
 import type { HoverPlace } from '../hover/hoverSentences.pure';
 import { packFacts } from '../../ingest/factTransfer';
 import type { TraceResult } from '../../flow/types';
-import { traceInWorker } from '../worker/traceInWorker';
+import { traceInWorker, type EarlyPayload } from '../worker/traceInWorker';
 import { diagnoseInWorker } from '../diagnose/diagnoseInWorker';
 import { LOG_LANGUAGES, PLAIN_LANGUAGES } from '../logLanguageIds.pure';
 import type { Diagnosis } from '../../flow';
@@ -318,10 +318,11 @@ export class WorkspaceModel implements vscode.Disposable {
   async traceInWorker(
     from: string,
     to: string,
-    options: { prefer?: string; connection?: number } = {},
+    options: { prefer?: string; connection?: number; onPayload?: (early: EarlyPayload) => void } = {},
   ): Promise<TraceResult> {
     const parts = await this.workerSources(options.prefer);
-    return traceInWorker(this.context, { parts, from, to, connection: options.connection });
+    const { connection, onPayload } = options;
+    return traceInWorker(this.context, { parts, from, to, connection, onPayload });
   }
 
   /**

@@ -208,6 +208,37 @@ export async function run(report: (name: string, fn: () => Promise<void>) => Pro
       assert.equal(await panel.page.locator('#export-svg').isHidden(), true);
     });
 
+    await report('a first flow drawn while the others are built: the rest comes without drawing it again', async () => {
+      const flows = [podToService(), { ...podToService(), title: 'second flow' }];
+      const whole = { flows, unresolved: ['a note about the whole trace'] };
+      const first = { flows: flows.slice(0, 1), unresolved: [] };
+      // as the panel posts a payload made in the parse worker: its JSON as bytes
+      const encoded = (result: TraceResult, flowCount: number, completes: boolean) => {
+        const content = { payload: buildPayload(result, flowCount).payload, state: { version: 1, result } };
+        const bytes = `new TextEncoder().encode(${JSON.stringify(JSON.stringify(content))})`;
+        return `window.dispatchEvent(new MessageEvent('message', { data: { type: 'showEncoded', bytes: ${bytes}${completes ? ', completes: true' : ''} } }))`;
+      };
+      await panel.page.evaluate(`document.getElementById('app').dataset.state = 'pending'`);
+      await panel.page.evaluate(encoded(first, 2, false));
+      await panel.page.locator('#app[data-state="rendered"]').waitFor({ timeout: 60_000 });
+      assert.equal(await panel.page.innerText('#title'), '2 flows');
+      assert.equal(await panel.page.locator('#flow-picker').count(), 0, 'no picker of one flow');
+      await panel.page.evaluate(`document.querySelector('#diagram svg').dataset.kept = 'yes'`);
+      await panel.page.evaluate(encoded(whole, 2, true));
+      await panel.page.locator('#flow-picker').waitFor({ timeout: 10_000 });
+      assert.equal(await panel.page.locator('#flow-picker vscode-option').count(), 2, 'every flow in the picker');
+      assert.equal(await panel.page.getAttribute('#diagram svg', 'data-kept'), 'yes', 'the first flow not drawn again');
+      assert.match(await panel.page.innerText('#side'), /a note about the whole trace/);
+      const state = (await panel.page.evaluate('window.__state')) as { result: TraceResult };
+      assert.equal(state.result.flows.length, 2, 'the state a reload restores holds every flow');
+      // the second flow can be picked as ever
+      await panel.page.evaluate(
+        `(() => { const s = document.getElementById('flow-picker'); s.value = '1'; s.dispatchEvent(new Event('change')); })()`,
+      );
+      await panel.page.locator('#app[data-state="rendered"]').waitFor({ timeout: 60_000 });
+      assert.equal(await panel.page.getAttribute('#diagram svg', 'data-kept'), null, 'the second flow drawn');
+    });
+
     await report('the panel state is persisted for the serializer (result and view)', async () => {
       const result = { flows: [podToService()], unresolved: [] };
       await showAndWait(panel, show(result, { flow: 0, phase: 2, zoom: 0.8 }));

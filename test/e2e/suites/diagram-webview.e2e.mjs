@@ -65,6 +65,7 @@ const TITLES = [
   'export buttons post Mermaid/Markdown requests and a standalone SVG',
   'a VS Code theme switch (dark, high contrast light) redraws the diagram in the new colours',
   'no flow: the panel explains why and lists the commands that help (never blank)',
+  'a first flow drawn while the others are built: the rest comes without drawing it again',
   'the panel state is persisted for the serializer (result and view)',
 ];
 

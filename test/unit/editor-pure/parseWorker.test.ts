@@ -14,8 +14,9 @@ import { buildModel, manifestFacts } from '../../../src/editor/workspace/modelFa
 import { labA2Lines } from '../../support/labA2';
 import { packetsOf } from '../../../src/model';
 import { WorkerCancelled, WorkerClient } from '../../../src/editor/worker/workerClient.pure';
-import { unpackTrace, type PackedTrace } from '../../../src/editor/worker/traceTransfer.pure';
+import { unpackTrace, type PackedTrace, type ShownTrace } from '../../../src/editor/worker/traceTransfer.pure';
 import { repeatedCapture, repeatedLab } from '../../support/largeLab';
+import { decodedShow } from '../../../src/protocol/messages';
 
 const unpacked = (packed: PackedTrace) => unpackTrace(packed, async () => undefined);
 
@@ -63,16 +64,27 @@ test('a paste analyzed in the worker lists its blocks and flows, and traces one 
     assert.ok(analyzed.value.blocks.some((b) => b.format === 'tcpdump'));
     assert.ok(analyzed.value.flows.length > 0, 'the lab session makes a flow traceable');
     const flow = analyzed.value.flows[0];
-    const traced = await client.request({
-      kind: 'trace',
-      from: flow.from,
-      to: flow.to,
-      facts: { facts: [] },
-      paste: uri,
-    });
+    // what the panel shows comes first, before the answer
+    const events: string[] = [];
+    let shown: ShownTrace | undefined;
+    const traced = await client.request(
+      { kind: 'trace', from: flow.from, to: flow.to, facts: { facts: [] }, paste: uri },
+      {
+        onShown: (value) => {
+          events.push('shown');
+          shown = value;
+        },
+      },
+    );
+    events.push('answered');
+    assert.deepEqual(events, ['shown', 'answered']);
     assert.equal(traced.kind, 'trace');
     if (traced.kind !== 'trace' || traced.value.kind !== 'traced') assert.fail('traced');
-    assert.ok((await unpacked(traced.value.packed)).flows.length > 0);
+    const result = await unpacked(traced.value.packed);
+    assert.ok(result.flows.length > 0);
+    assert.deepEqual(shown?.title, { first: result.flows[0].title, flows: result.flows.length });
+    const payload = shown && decodedShow(shown.show)?.payload;
+    assert.equal(payload?.flows.length, result.flows.length, 'the panel payload of every flow');
     // where the worker's time went, for the extension's log: whole milliseconds of each part
     const timings = traced.value.timings;
     assert.ok(timings, 'the answer says where the time went');

@@ -49,3 +49,15 @@ test('no flows: a problem with the reasons and the commands that would help, nev
     'No flow could be traced, and the trace gave no reason.',
   );
 });
+
+test('the first flow of several, alone: its view is the one of the whole payload, the title counts them all', () => {
+  const second = { ...podToService(), title: 'second flow' };
+  const whole = buildPayload({ flows: [podToService(), second], unresolved: ['a note'] });
+  const first = buildPayload({ flows: [podToService()], unresolved: [] }, 2);
+  assert.equal(first.payload.title, '2 flows');
+  assert.equal(first.payload.more, 1, 'one flow follows');
+  assert.equal(whole.payload.more, undefined);
+  assert.deepEqual(first.payload.flows, whole.payload.flows.slice(0, 1), 'the same view, the same evidence ids');
+  assert.deepEqual(first.evidence, whole.evidence.slice(0, first.evidence.length));
+  assert.equal(buildPayload({ flows: [podToService()], unresolved: [] }).payload.title, podToService().title);
+});
