@@ -157,7 +157,9 @@ function dnsEgressDenied(
       ? ctx.model.podsSelectedBy(kubeDns).filter((pod) => pod.ip !== undefined)
       : [];
   if (!coreDnsPods.length) return undefined;
-  const denials = coreDnsPods.map((pod) => egressDenied(ctx.model, client, { pod, ip: pod.ip!, port: 53, protocol: 'UDP' }));
+  const denials = coreDnsPods.map((pod) =>
+    egressDenied(ctx.model, client, { pod, ip: pod.ip!, port: 53, protocol: 'UDP' }),
+  );
   if (denials.some((denial) => denial === undefined)) return undefined;
   const policies = denials[0]!;
   const names = policyNames(policies);
