@@ -95,7 +95,9 @@ export const tests = [
         assert.match(text, /broken at vetha2e3a94e → web-1/);
         // the failing request the packets show, as the command logs it
         const deadline = Date.now() + 10_000;
-        while (!/failing: default\/client → 10\.96\.0\.20:80 \(refused(, \d+ connections)?\)/.test(channelLog(server))) {
+        while (
+          !/failing: default\/client → 10\.96\.0\.20:80 \(refused(, \d+ connections)?\)/.test(channelLog(server))
+        ) {
           if (Date.now() > deadline) assert.fail(`no failing request logged:\n${channelLog(server).slice(-2_000)}`);
           await page.waitForTimeout(300);
         }
