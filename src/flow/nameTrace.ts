@@ -5,7 +5,7 @@ import { correlate, correlateOptionsOf } from './correlate/correlate';
 import { declaredClaims, vethOwnership } from './correlate/vethOwnership';
 import { sitedPackets } from './correlate/sites';
 import { dnsPhase } from './families/dns';
-import { dnsNameNotFound, dnsSearchAmplification } from './findings';
+import { dnsNameNotFound, dnsNoAnswer, dnsSearchAmplification } from './findings';
 import { resolverOf } from './resolve';
 import type { TraceResult } from './types';
 
@@ -47,6 +47,7 @@ export function traceUnresolvedName(model: ClusterModel, client: Pod, typed: str
     const findings = [
       ...ctx.dns.flatMap((question) => dnsSearchAmplification(ctx, question)),
       ...dnsNameNotFound(ctx, namespaceOf(client)),
+      ...dnsNoAnswer(ctx),
     ];
     for (const finding of findings) flowBuilder.finding(finding);
   });

@@ -990,6 +990,44 @@ EOF
     "flanneld's FLANNEL-FWD chain (-s/-d 10.244.0.0/16 -j ACCEPT) jumped to from FORWARD on node2."
 }
 
+s20_upstream_dns() {
+  local d=$OUT/20-upstream-dns-unreachable pid
+  local line='curl -sS -m 8 http://example.org/; echo "exit=$?"'
+  local coredns=(--conf-file=/dev/null --no-resolv --no-hosts --addn-hosts="$RUN/cluster.hosts"
+    --local=/cluster.local/ --local=// --listen-address=10.244.0.30 --bind-interfaces --local-ttl=30
+    --no-negcache --user=root --pid-file="$RUN/dnsmasq.pid")
+  probed_scenario "$d" || return 1
+  # The resolver outside the cluster that CoreDNS forwards other names to (its Corefile's `forward .
+  # 172.30.1.100`): on the nodes' LAN, it knows example.org, where a web server runs too.
+  ip netns add "$LAB-ext"
+  attach_lan ext 172.30.1.100
+  nsx ext dnsmasq --conf-file=/dev/null --no-resolv --no-hosts --address=/example.org/172.30.1.100 \
+    --listen-address=172.30.1.100 --bind-interfaces --user=root --pid-file="$RUN/upstream.pid"
+  nsx ext busybox httpd -p 80 -h /tmp
+  # CoreDNS (dnsmasq standing in) answers cluster names itself and forwards the rest upstream.
+  pid=$(cat "$RUN/dnsmasq.pid")
+  kill "$pid"
+  sleep 0.3
+  nsx coredns-7db6d8ff4d-x2kqf dnsmasq "${coredns[@]}" --server=172.30.1.100
+  # broken.txt: the upstream resolver's firewall drops DNS: cluster names resolve, others never do.
+  nsx ext iptables -A INPUT -p udp --dport 53 -j DROP
+  txsh "$d/broken.txt" client client 'curl -sS -m 3 -o /dev/null -w "%{http_code}\n" http://web.default.svc.cluster.local/; echo "exit=$?"'
+  capture "$d/broken.txt" "node1 ext" "port 53 or host 172.30.1.100" client client "$line"
+  txt "$d/broken.txt" ext ext iptables -L INPUT -v -n
+  nsx ext iptables -F INPUT
+  capture "$d/fixed.txt" "node1 ext" "port 53 or host 172.30.1.100" client client "$line"
+  probe_stop
+  # CoreDNS as the lab runs it again (nothing forwarded).
+  kill "$(cat "$RUN/dnsmasq.pid")"
+  sleep 0.3
+  nsx coredns-7db6d8ff4d-x2kqf dnsmasq "${coredns[@]}"
+  ip netns pids "$LAB-ext" | xargs -r kill 2>/dev/null
+  ip netns del "$LAB-ext"
+  readme "$d" "CoreDNS's upstream resolver unreachable: cluster names resolve, outside names do not" \
+    "CoreDNS (dnsmasq standing in, on node1) answers cluster.local names itself and forwards every other name to the resolver outside the cluster, 172.30.1.100 (its Corefile's forward). That resolver's firewall drops DNS. broken.txt: a cluster name still resolves and its request works; example.org does not: the client's search-list names are answered NXDOMAIN, then its query for example.org reaches CoreDNS, CoreDNS forwards it to 172.30.1.100 (masqueraded by node1), the resolver's INPUT drops it, nothing comes back, and curl ends in \"Resolving timed out\". fixed.txt: the firewall lets DNS through; example.org resolves to 172.30.1.100 and the request works." \
+    "let CoreDNS's upstream resolver answer (its firewall, its address in the Corefile's forward, or the nodes' /etc/resolv.conf it inherits)."
+}
+
 # Scenario 5's MTUs: the underlay path (the LAN's ports), the nodes' eth0, flannel.1, and the
 # pods with their veths and cni0. flannel.1 goes to 1400 first: the kernel refuses a VXLAN MTU
 # above its lower device's minus 50.
@@ -1017,7 +1055,8 @@ run() {
   local s started all="s1_no_listener s2_forward_drop s3_bridge_nf_off s4_hairpin_off s5_mtu s6_wrong_namespace
     s7_stale_endpoint s8_nxdomain s9_kube_proxy_no_rules s11_network_policy s12_external_traffic_policy
     s13_vxlan_blocked s14_coredns_not_answering s15_ip_forward_off s16_vtep_mac_changed
-    s17_egress_not_masqueraded s18_egress_policy_dns s19_one_endpoint_unreachable s10_iptables_backend"
+    s17_egress_not_masqueraded s18_egress_policy_dns s19_one_endpoint_unreachable s20_upstream_dns
+    s10_iptables_backend"
   # KPP_BRK_ONLY="s9_kube_proxy_no_rules …" runs only those scenarios (their folders are replaced).
   for s in ${KPP_BRK_ONLY:-$all}; do
     rm -rf "$OUT/$(printf '%s' "${s#s}" | sed 's/_.*//')"-*

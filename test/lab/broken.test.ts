@@ -34,6 +34,7 @@ const SCENARIOS = [
   '17-egress-not-masqueraded',
   '18-egress-policy-dns',
   '19-one-endpoint-unreachable',
+  '20-upstream-dns-unreachable',
 ] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
@@ -616,6 +617,25 @@ function checks(name: string, getRun: () => Run | undefined, skip?: () => string
       const policy = broken.facts('ChainPolicy', 'node2').find((p) => p.chain === 'FORWARD');
       assert.ok(policy?.policy === 'DROP' && (policy.packets ?? 0) >= arrived.length, `${policy?.packets}`);
       assert.deepEqual(run.fixed['19-one-endpoint-unreachable'].exitCodes(), [0, 0, 0, 0, 0, 0, 0, 0]);
+    });
+
+    it('20 upstream DNS dropped: cluster names resolve; CoreDNS forwards example.org, masqueraded, unanswered', (run) => {
+      const broken = run.broken['20-upstream-dns-unreachable'];
+      assert.deepEqual(broken.exitCodes(), [0, 28], 'a cluster name works; example.org: no resolution');
+      const node1 = broken.packets('node1');
+      const forwarded = node1.filter(
+        (p) => p.dns?.response === false && p.src?.ip === '10.244.0.30' && p.dns.qname === 'example.org.',
+      );
+      assert.ok(forwarded.length >= 2, 'CoreDNS asks its upstream');
+      assert.ok(
+        node1.some((p) => p.dns?.response === false && p.src?.ip === '172.30.1.11' && p.interface === 'eth0'),
+        'masqueraded on eth0',
+      );
+      assert.ok(!node1.some((p) => p.dns?.response === true && p.src?.ip === '172.30.1.100'), 'no upstream answer');
+      const drop = broken.facts('NatRule', 'ext').find((rule) => rule.target === 'DROP' && rule.dport === 53);
+      assert.ok(drop?.packets !== undefined && drop.packets >= 2, `${drop?.packets}`);
+      const fixed = run.fixed['20-upstream-dns-unreachable'];
+      assert.ok(fixed.packets('node1').some((p) => p.dns?.response === true && p.src?.ip === '172.30.1.100'));
     });
 
     it('17 no masquerade: the SYN leaves node1 and reaches the server with the pod address, never answered', (run) => {

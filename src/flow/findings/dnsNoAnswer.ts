@@ -7,6 +7,7 @@ import { breakAt, findStep, linesOf } from './breaks';
 import { forwardingOff, strandedOn } from './ipForwardOff';
 import { tunnelLoss } from './vxlanBlocked';
 import { egressDenied, engineBlocks, policyNames } from './networkPolicyEgress';
+import { upstreamSilent } from './dnsUpstream';
 
 /**
  * The client asked a name and got no answer at all (not NXDOMAIN: nothing), retrying until its
@@ -42,6 +43,8 @@ export function dnsNoAnswer(ctx: TraceContext): Finding[] {
     const noForwarding = forwardingOff(ctx, stranded?.node);
     // Delivered to no CoreDNS pod while the client's egress NetworkPolicy lets it send none there.
     const policy = coreDns ? undefined : dnsEgressDenied(ctx, clientIp, connection);
+    // Delivered to CoreDNS, which forwarded the name to a resolver that never answered.
+    const upstream = coreDnsIp !== undefined ? upstreamSilent(ctx, coreDnsIp, name) : undefined;
     const cause = loss
       ? ` The queries go through the VXLAN tunnel to CoreDNS on ${loss.receiver}: ${loss.message}`
       : policy
@@ -50,17 +53,20 @@ export function dnsNoAnswer(ctx: TraceContext): Finding[] {
           ? ` They enter ${stranded.node} and never leave it (last seen on its ` +
             `${stranded.lastSighting.packet.interface ?? 'capture'}): net.ipv4.ip_forward = 0 there, and a query to ` +
             `the kube-dns ClusterIP is routed (sent to the gateway's MAC) even when CoreDNS runs on ${stranded.node}.`
-          : coreDns
-            ? ` CoreDNS (${coreDns}) receives them and answers nothing: check that it runs, is ready and listens ` +
-              'on port 53 (kubectl -n kube-system logs and describe its pod).'
-            : ` Nothing shows them reaching a CoreDNS pod (${lastSeen}): capture on the CoreDNS pods' nodes to see ` +
-              'where they stop.';
+          : upstream
+            ? upstream.message
+            : coreDns
+              ? ` CoreDNS (${coreDns}) receives them and answers nothing: check that it runs, is ready and listens ` +
+                'on port 53 (kubectl -n kube-system logs and describe its pod).'
+              : ` Nothing shows them reaching a CoreDNS pod (${lastSeen}): capture on the CoreDNS pods' nodes to see ` +
+                'where they stop.';
     const evidence = [
       ...linesOf([first, queries.at(-1)], 2),
       ...(loss?.evidence ?? []),
       ...linesOf(delivered, 1),
       ...(stranded && noForwarding ? noForwarding.evidence : []),
       ...(policy?.evidence ?? []),
+      ...(upstream?.evidence ?? []),
     ];
     const at = findStep(ctx.b, (step) => step.kind === 'dns-answer' && step.status === 'missing', 'DNS');
     if (!at) continue;
@@ -75,6 +81,7 @@ export function dnsNoAnswer(ctx: TraceContext): Finding[] {
       fix:
         loss?.fix ??
         policy?.fix ??
+        upstream?.fix ??
         (stranded && noForwarding
           ? `sysctl -w net.ipv4.ip_forward=1 on ${stranded.node}, and persist it (/etc/sysctl.d/k8s.conf).`
           : undefined) ??

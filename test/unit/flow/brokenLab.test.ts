@@ -302,6 +302,16 @@ const SCENARIOS: Scenario[] = [
       /seen on node2 and never leaves it: .*policy DROP .* Of the 8 connections these captures show to the same destination, 3 went to web-2 and got no reply, and 5 went to web-1 and were served: the path works; the fault is at node2\./,
   },
   {
+    name: '20-upstream-dns-unreachable',
+    from: 'client',
+    to: 'example.org:80',
+    finding: 'dns-no-answer',
+    hop: 'coredns-7db6d8ff4d-x2kqf → client',
+    status: 'missing',
+    cause:
+      /forwarded example\.org, a name outside its zones, to its upstream resolver 172\.30\.1\.100 \(leaving as 172\.30\.1\.11\): 2 queries, sent 4 times, none answered; ext's INPUT chain drops them: `DROP .*udp dpt:53` \(its counter: 4 packets\)/,
+  },
+  {
     name: '17-egress-not-masqueraded',
     file: 'node-only.txt',
     from: 'client',
