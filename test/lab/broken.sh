@@ -678,7 +678,8 @@ EOF
 # capture then spans the client's request (a capture's own packets are all that tell when it ran).
 PROBE_PIDS=()
 probe_start() { # node pod-ip
-  nsx "$1" sh -c "while :; do busybox wget -q -O /dev/null http://$2/ 2>/dev/null; sleep 0.3; done" \
+  # Not through the nsx function: $! must be the loop itself (ip netns exec becomes it), so probe_stop ends it.
+  ip netns exec "$LAB-$1" sh -c "while :; do busybox wget -q -O /dev/null http://$2/ 2>/dev/null; sleep 0.3; done" \
     >/dev/null 2>&1 &
   PROBE_PIDS+=($!)
   sleep 0.5
