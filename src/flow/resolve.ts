@@ -25,7 +25,7 @@ export type Target =
   | { kind: 'pod'; pod: Pod; text: string; dnsName?: string }
   | { kind: 'service'; service: Service; text: string; dnsName?: string; byIp?: string }
   | { kind: 'node'; node: K8sNode; ip?: string; text: string }
-  | { kind: 'ip'; ip: string; text: string };
+  | { kind: 'ip'; ip: string; text: string; dnsName?: string };
 
 export interface DstSpec {
   text: string;
@@ -204,6 +204,8 @@ function withName(target: Target, text: string, dnsName: string): Target {
   // Reached by its name: the DNS phase is part of the flow (not a trace to the bare address).
   if (target.kind === 'service') return { kind: 'service', service: target.service, text, dnsName };
   if (target.kind === 'pod') return { ...target, text, dnsName };
+  // An address outside the cluster a name resolved to (CoreDNS forwarded the name).
+  if (target.kind === 'ip') return { ...target, text, dnsName };
   return target;
 }
 

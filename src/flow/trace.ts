@@ -80,7 +80,9 @@ function title(src: Target, dst: Target, port?: number): string {
         ? `Service ${target.service.name}`
         : target.kind === 'node'
           ? target.node.name
-          : target.ip;
+          : target.dnsName
+            ? target.text
+            : target.ip;
   return `${targetName(src)} → ${targetName(dst)}${port ? `:${port}` : ''}`;
 }
 

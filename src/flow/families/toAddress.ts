@@ -5,6 +5,7 @@ import { nodeOf, type TraceContext } from '../context';
 import type { Target } from '../resolve';
 import { podByIp } from './endpoints';
 import { podToBridge } from './localHops';
+import { dnsPhase } from './dns';
 import { traceEgress } from './egress';
 
 /** Pod → an address that is no Service: a node's own address, a pod by its IP, or something the default route takes. */
@@ -14,6 +15,13 @@ export function traceToAddress(
   dst: Extract<Target, { kind: 'ip' } | { kind: 'node' }>,
 ): void {
   const owner = dst.kind === 'node' ? undefined : podByIp(ctx, dst.ip);
+  // Typed as a name that a captured DNS answer resolved to this address: its lookup comes first.
+  if (dst.kind === 'ip' && dst.dnsName)
+    dnsPhase(ctx, client, dst.text, {
+      answers: [dst.ip],
+      why: `the captured DNS answer for ${dst.dnsName} gives ${dst.ip}, outside the cluster (CoreDNS forwarded it)`,
+      evidence: [],
+    });
   const phase = ctx.b.phase('connect');
   const dstIp = dst.kind === 'ip' ? dst.ip : (dst.ip ?? dst.node.internalIP);
   const { at } = podToBridge(ctx, phase, client, {

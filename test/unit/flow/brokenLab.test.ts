@@ -492,6 +492,20 @@ test('19: diagnose counts every failing connection of the request, and only thos
   );
 });
 
+test('20 fixed: a name outside the cluster, resolved by the upstream, is drawn with its lookup', () => {
+  const dir = `${BROKEN}/20-upstream-dns-unreachable`;
+  const m = modelOf({ manifests: [`${dir}/manifests.yaml`], transcripts: [`${dir}/fixed.txt`] });
+  const [flow] = trace(m, 'client', 'example.org:80').flows;
+  // Before: titled by the address alone, with no DNS phase though the client asked for the name.
+  assert.equal(flow.title, 'client → example.org:80 · connection 1 of 1');
+  const dns = flow.phases.find((phase) => phase.name === 'DNS')!;
+  assert.deepEqual(
+    dns.steps.filter((step) => step.kind === 'dns-answer').map((step) => `${step.status} ${step.label}`),
+    ['observed example.org → 172.30.1.100'],
+  );
+  assert.equal(flow.family, 'pod-to-external');
+});
+
 describe('no false alarms', () => {
   for (const s of SCENARIOS.filter((scenario) => scenario.file === undefined)) {
     test(`${s.name} fixed: the same request raises no warning or error, and diagnose finds nothing`, () => {
