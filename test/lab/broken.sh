@@ -626,8 +626,7 @@ EOF
 s12_external_traffic_policy() {
   local d=$OUT/12-external-traffic-policy node policy
   mkdir -p "$d"
-  ip netns add "$LAB-ext"
-  attach_lan ext 172.30.1.100
+  ext_host
   for policy in Local Cluster; do
     write_manifests "$d/manifests-$policy.yaml" 80 10.244.0.50
     cat >>"$d/manifests-$policy.yaml" <<EOF
@@ -672,6 +671,16 @@ EOF
   readme "$d" "externalTrafficPolicy: Local on a node without a local endpoint; source IP lost with Cluster" \
     "Service web-public (NodePort 30080, externalTrafficPolicy Local) has its only endpoint, web-2, on node2. An external client (172.30.1.100 on the nodes' LAN) calls node1:30080: kube-proxy's rules on node1 (predicted by the product) have no local endpoint for it and drop the SYN in KUBE-EXTERNAL-SERVICES; curl times out. fixed.txt calls node2:30080, which has the endpoint: it works and web-2 sees 172.30.1.100. cluster.txt (manifests-Cluster.yaml, externalTrafficPolicy Cluster) calls node1:30080 again: it works, forwarded to node2 over VXLAN and masqueraded, so web-2 sees 10.244.0.0 (node1's flannel.1), not the client." \
     "call a node that runs an endpoint (or put the endpoints where the load balancer sends traffic); externalTrafficPolicy Cluster works from every node but hides the client's address."
+}
+
+# A host outside the cluster on the nodes' LAN, 172.30.1.100 (scenarios 12, 17 and 20 each make
+# their own). The nodes forget the address's old MAC, as a new host's gratuitous ARP would make them:
+# a neighbour entry left by the previous scenario's host sent scenario 20's packets to no one.
+ext_host() {
+  ip netns add "$LAB-ext"
+  attach_lan ext 172.30.1.100
+  nsx node1 ip neigh flush to 172.30.1.100
+  nsx node2 ip neigh flush to 172.30.1.100
 }
 
 # A kubelet probing a pod of its node every 0.3 s, as a real node's capture always shows: the node's
@@ -871,8 +880,7 @@ s17_egress_not_masqueraded() {
   probed_scenario "$d" || return 1
   # A server outside the cluster on the nodes' LAN (a database VM, say): it has no route to the pod
   # network, as no machine outside the cluster has.
-  ip netns add "$LAB-ext"
-  attach_lan ext 172.30.1.100
+  ext_host
   nsx ext busybox httpd -p 80 -h /tmp
   # flanneld started with --ip-masq=false (or its rule flushed): nothing rewrites a pod's address
   # when its packets leave the node.
@@ -1000,8 +1008,7 @@ s20_upstream_dns() {
   probed_scenario "$d" || return 1
   # The resolver outside the cluster that CoreDNS forwards other names to (its Corefile's `forward .
   # 172.30.1.100`): on the nodes' LAN, it knows example.org, where a web server runs too.
-  ip netns add "$LAB-ext"
-  attach_lan ext 172.30.1.100
+  ext_host
   nsx ext dnsmasq --conf-file=/dev/null --no-resolv --no-hosts --address=/example.org/172.30.1.100 \
     --listen-address=172.30.1.100 --bind-interfaces --user=root --pid-file="$RUN/upstream.pid"
   nsx ext busybox httpd -p 80 -h /tmp
