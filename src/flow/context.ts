@@ -210,8 +210,16 @@ export function capturedOn(ctx: Pick<TraceContext, 'siteOf'>, packet: Packet, no
 }
 
 /**
+ * How long a capture must have run on after a connection began to show what did not happen: a capture
+ * that stopped just after a SYN (the last lines of a 400,000-line capture) shows neither its next hops
+ * nor its answer, and that proves nothing (one second: more than a round trip inside a cluster).
+ */
+const RAN_ON_S = 1;
+
+/**
  * True when a capture on `node` covered `iface` while the flow's connection ran: its node is
- * known, it listened on that interface (or `-i any`), its time span holds the connection's start,
+ * known, it listened on that interface (or `-i any`), its time span holds the connection's start and
+ * a second after it (RAN_ON_S),
  * and, when it had a filter, the filter lets through every form the connection may take there.
  * Only then does the absence of a packet there mean it was not there.
  */
@@ -226,7 +234,7 @@ export function covers(
   return coveringSites(ctx, { node, iface, connection }).some(({ site, holdsIt }) => {
     const { first, last } = site;
     if (start === undefined || first === undefined || last === undefined) return holdsIt;
-    return first <= start + 0.001 && last >= start;
+    return first <= start + 0.001 && last >= start + RAN_ON_S;
   });
 }
 
@@ -243,7 +251,7 @@ export function coversAny(
     ({ site }) =>
       site.first !== undefined &&
       site.last !== undefined &&
-      times.some((time) => site.first! <= time + 0.001 && site.last! >= time),
+      times.some((time) => site.first! <= time + 0.001 && site.last! >= time + RAN_ON_S),
   );
 }
 
