@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { parseDocument, type DocumentResult } from '../../src/ingest/document';
 import { formatSpec } from '../../src/ingest/registry';
-import { packetsOf, type Fact, type FactKind, type FactOf, type Packet } from '../../src/model';
+import { ClusterModel, packetsOf, type Fact, type FactKind, type FactOf, type Packet } from '../../src/model';
+import { diagnose } from '../../src/flow';
 
 const SCENARIOS = [
   '1-no-listener',
@@ -37,6 +38,30 @@ const SCENARIOS = [
   '20-upstream-dns-unreachable',
 ] as const;
 type Scenario = (typeof SCENARIOS)[number];
+
+/** The cause *Diagnose* ranks first for each scenario's broken.txt. */
+const CAUSE: Record<Scenario, string> = {
+  '1-no-listener': 'nothing-listening',
+  '2-forward-drop': 'forward-policy-drop',
+  '3-bridge-nf-off': 'bridge-nf-call-iptables-off',
+  '4-hairpin-off': 'hairpin-off',
+  '5-mtu-vxlan': 'mtu-blackhole',
+  '6-dns-wrong-namespace': 'dns-wrong-namespace',
+  '7-stale-endpoint': 'stale-endpoint',
+  '8-dns-nxdomain': 'dns-nxdomain',
+  '9-kube-proxy-no-rules': 'kube-proxy-no-rules',
+  '10-iptables-backend': 'iptables-backend-mismatch',
+  '11-network-policy': 'network-policy-deny',
+  '12-external-traffic-policy': 'external-traffic-local-no-endpoint',
+  '13-vxlan-blocked': 'vxlan-blocked',
+  '14-coredns-not-answering': 'dns-no-answer',
+  '15-ip-forward-off': 'ip-forward-off',
+  '16-vtep-mac-changed': 'vtep-mac-stale',
+  '17-egress-not-masqueraded': 'egress-not-masqueraded',
+  '18-egress-policy-dns': 'dns-no-answer',
+  '19-one-endpoint-unreachable': 'forward-policy-drop',
+  '20-upstream-dns-unreachable': 'dns-no-answer',
+};
 
 /** One transcript read through parseDocument. */
 class Transcript {
@@ -105,6 +130,19 @@ function checks(name: string, getRun: () => Run | undefined, skip?: () => string
         if (why) return t.skip(why);
         fn(getRun()!);
       });
+
+    it('diagnose names the own cause of each scenario first (on every run, not only the committed one)', (run) => {
+      const wrong: string[] = [];
+      for (const s of SCENARIOS) {
+        const model = new ClusterModel();
+        const manifests = join(run.dir, s, 'manifests.yaml');
+        model.add(formatSpec('manifest')!.parse({ text: readFileSync(manifests, 'utf8'), uri: manifests }).facts);
+        model.add(run.broken[s].doc.facts);
+        const first = diagnose(model).problems[0]?.finding.id ?? 'none';
+        if (first !== CAUSE[s]) wrong.push(`${s}: ${first}`);
+      }
+      assert.deepEqual(wrong, []);
+    });
 
     it('every fixed variant worked (exit 0) and every broken client command failed', (run) => {
       for (const s of SCENARIOS) {

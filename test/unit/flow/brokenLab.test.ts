@@ -312,6 +312,16 @@ const SCENARIOS: Scenario[] = [
       /forwarded example\.org, a name outside its zones, to its upstream resolver 172\.30\.1\.100 \(leaving as 172\.30\.1\.11\): 2 queries, sent 4 times, none answered; ext's INPUT chain drops them: `DROP .*udp dpt:53` \(its counter: 4 packets\)/,
   },
   {
+    name: '4-hairpin-off',
+    file: 'bridged.txt',
+    from: 'web-1',
+    to: 'web:80',
+    finding: 'hairpin-off',
+    hop: 'KUBE-SEP-NMEY6NBCQHGYL4RB → cni0',
+    status: 'missing',
+    cause: /kube-proxy can only choose 10\.244\.0\.20, its only endpoint: .*hairpin mode is off on vetha2e3a94e/,
+  },
+  {
     name: '17-egress-not-masqueraded',
     file: 'node-only.txt',
     from: 'client',
