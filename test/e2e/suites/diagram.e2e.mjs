@@ -11,14 +11,20 @@ import { runCommand, waitForWorkbenchReady, webviewFrame as webview, withScreens
 export const name = 'diagram panel';
 export const kind = 'ui';
 
-/** Waits until the webview has drawn (or failed: then the error it shows is the message). */
+/**
+ * Waits until the webview has drawn (or failed: then the error it shows is the message). A new drawing
+ * may begin between the wait and the read (a theme change redraws): then it waits for that one too.
+ */
 async function waitForDrawn(view) {
-  await view
-    .locator('#app[data-state="rendered"], #app[data-state="error"], #app[data-state="problem"]')
-    .waitFor({ timeout: 90_000 });
-  const state = await view.locator('#app').getAttribute('data-state');
-  if (state !== 'rendered')
-    throw new Error(`the panel is in state ${state}: ${await view.locator('#app').innerText()}`);
+  for (let attempt = 0; ; attempt++) {
+    await view
+      .locator('#app[data-state="rendered"], #app[data-state="error"], #app[data-state="problem"]')
+      .waitFor({ timeout: 90_000 });
+    const state = await view.locator('#app').getAttribute('data-state');
+    if (state === 'rendered') return;
+    if (state !== 'loading' || attempt >= 5)
+      throw new Error(`the panel is in state ${state}: ${await view.locator('#app').innerText()}`);
+  }
 }
 
 async function openSampleDiagram(page) {
