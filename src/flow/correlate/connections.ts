@@ -46,6 +46,12 @@ export interface Connection {
   end?: number;
 }
 
+/** The outcomes of a connection that got through: set up (and maybe closed), or answered. */
+const WORKED: ReadonlySet<ConnectionOutcome> = new Set<ConnectionOutcome>(['closed', 'established', 'answered']);
+
+/** True when the connection got through (its outcome is closed, established or answered). */
+export const connectionWorked = (connection: Pick<Connection, 'outcome'>): boolean => WORKED.has(connection.outcome);
+
 /** The address of an `ip:port` endpoint as connections name them. */
 export const ipOf = (endpoint: string): string => endpoint.slice(0, endpoint.lastIndexOf(':'));
 

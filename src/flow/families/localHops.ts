@@ -1,6 +1,7 @@
 import { cidrContains, derivedEvidence, evidenceRole, type Evidence, type Packet, type Pod } from '../../model';
 import { bridgeActor, nodeActor, podActor, vethActor } from '../actors';
 import { bridgeOf, captureHint, capturedOn, covers, nodeOf, type TraceContext } from '../context';
+import { connectionWorked } from '../correlate/connections';
 import { packetTime } from '../correlate/packetKey';
 import type { FlowPhase, StepKind } from '../types';
 
@@ -84,7 +85,7 @@ function towardPods(ctx: TraceContext, node: string, bridge: string, leg: Leg): 
 
 /** The flow's connection never got an answer through (no reply, reset, refused, unreachable). */
 const failedConnection = (ctx: TraceContext): boolean =>
-  ctx.connection !== undefined && !['established', 'closed', 'answered'].includes(ctx.connection.outcome);
+  ctx.connection !== undefined && !connectionWorked(ctx.connection);
 
 /** The leg's packet captured inside the pod's own network namespace (`tcpdump -i eth0` in the pod). */
 function inPod(ctx: TraceContext, pod: Pod, leg: Leg): Packet[] {

@@ -6,7 +6,7 @@ import type { Finding } from '../types';
 import { breakAt, findStep, linesOf } from './breaks';
 import { forwardingOff, strandedOn } from './ipForwardOff';
 import { tunnelLoss } from './vxlanBlocked';
-import { egressDenied, engineBlocks, policyNames } from './networkPolicyEgress';
+import { countedEngineBlock, egressDeniedToEvery, policyNames } from './networkPolicyEgress';
 import { upstreamSilent } from './dnsUpstream';
 
 /**
@@ -163,15 +163,15 @@ function dnsEgressDenied(
     : kubeDns
       ? ctx.model.podsSelectedBy(kubeDns).filter((pod) => pod.ip !== undefined)
       : [];
-  if (!coreDnsPods.length) return undefined;
-  const denials = coreDnsPods.map((pod) =>
-    egressDenied(ctx.model, client, { pod, ip: pod.ip!, port: 53, protocol: 'UDP' }),
+  const policies = egressDeniedToEvery(
+    ctx.model,
+    client,
+    coreDnsPods.map((pod) => ({ pod, ip: pod.ip!, port: 53, protocol: 'UDP' as const })),
   );
-  if (denials.some((denial) => denial === undefined)) return undefined;
-  const policies = denials[0]!;
+  if (!policies) return undefined;
   const names = policyNames(policies);
   const node = exchange.sightings[0]?.site?.node;
-  const counted = engineBlocks(ctx, node).find((rule) => (rule.packets ?? 0) > 0);
+  const counted = countedEngineBlock(ctx, node);
   const engineSays = counted
     ? ` The policy engine's \`${counted.chain} ${counted.target}\` on ${node ?? 'the node'} counted ${counted.packets} ` +
       'packet(s).'

@@ -1,17 +1,12 @@
 import { namespacedName, type NetworkPolicy, type Pod, type Service } from '../../model';
 import type { TraceContext } from '../context';
-import { translatedLeg } from '../correlate/connections';
+import { connectionWorked, translatedLeg } from '../correlate/connections';
 import type { Finding } from '../types';
 import { breakAt, findStep, ipOf, linesOf } from './breaks';
-import { ENGINE_CHAIN } from './networkPolicyEgress';
+import { ENGINE_CHAIN, labelsMatch } from './networkPolicyEgress';
 
 /** Pods of the NetworkPolicy engines that work beside or instead of Flannel. */
 const ENGINE_POD = /^(calico-node|canal|kube-router|cilium|antrea-agent|weave-net)-/;
-
-const WORKED = new Set(['closed', 'established', 'answered']);
-
-const matches = (selector: Record<string, string>, labels: Record<string, string>) =>
-  Object.entries(selector).every(([key, value]) => labels[key] === value);
 
 /** The policies that isolate `pod` for ingress (only when its labels are known). */
 function isolating(policies: readonly NetworkPolicy[], pod: Pod): NetworkPolicy[] {
@@ -22,7 +17,7 @@ function isolating(policies: readonly NetworkPolicy[], pod: Pod): NetworkPolicy[
       (networkPolicy.namespace ?? 'default') === (pod.namespace ?? 'default') &&
       networkPolicy.policyTypes.includes('Ingress') &&
       !networkPolicy.selectorUnevaluated &&
-      matches(networkPolicy.podSelector, labels),
+      labelsMatch(networkPolicy.podSelector, labels),
   );
 }
 
@@ -36,7 +31,7 @@ function admits(policy: NetworkPolicy, client: Pod | undefined): boolean | undef
       // and the address it arrives with (masqueraded or not) are rarely known.
       if (peer.unevaluated || !peer.podSelector || peer.namespaceSelector || peer.ipBlock) unknown = true;
       else if (!client?.labels || (client.namespace ?? 'default') !== (policy.namespace ?? 'default')) unknown = true;
-      else if (matches(peer.podSelector, client.labels)) return true;
+      else if (labelsMatch(peer.podSelector, client.labels)) return true;
     }
   }
   return unknown ? undefined : false;
@@ -97,7 +92,7 @@ export function networkPolicy(ctx: TraceContext, services: readonly Service[]): 
       ...flannel.evidence,
       ...filterListing.evidence,
     ];
-    const wentThrough = WORKED.has(connection.outcome)
+    const wentThrough = connectionWorked(connection)
       ? ` (this connection ${denied ? 'should have been refused and ' : ''}went through)`
       : '';
     return [
@@ -117,7 +112,7 @@ export function networkPolicy(ctx: TraceContext, services: readonly Service[]): 
       },
     ];
   }
-  if (!denied || WORKED.has(connection.outcome)) return [];
+  if (!denied || connectionWorked(connection)) return [];
   const blocking = ctx.model
     .all('NatRule')
     .filter((rule) => ENGINE_CHAIN.test(rule.chain) && (rule.target === 'REJECT' || rule.target === 'DROP'));

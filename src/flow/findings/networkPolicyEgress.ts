@@ -10,7 +10,7 @@ import {
   type Service,
 } from '../../model';
 import type { TraceContext } from '../context';
-import { ipOf, portOf, translatedLeg } from '../correlate/connections';
+import { connectionWorked, ipOf, portOf, translatedLeg } from '../correlate/connections';
 import { podByIp } from '../families/endpoints';
 import type { Finding } from '../types';
 import { breakAt, findStep, firstMissing, linesOf } from './breaks';
@@ -36,7 +36,8 @@ const anyOf = (verdicts: readonly Verdict[]): Verdict =>
 const bothOf = (left: Verdict, right: Verdict): Verdict =>
   left === false || right === false ? false : left === true && right === true ? true : undefined;
 
-const matches = (selector: Record<string, string>, labels: Record<string, string>) =>
+/** True when every key/value of `selector` is among `labels` (an empty selector selects every pod). */
+export const labelsMatch = (selector: Record<string, string>, labels: Record<string, string>): boolean =>
   Object.entries(selector).every(([key, value]) => labels[key] === value);
 
 /** The label every namespace has since Kubernetes 1.21: its own name. */
@@ -63,7 +64,7 @@ function peerAdmits(peer: NetworkPolicyPeer, policyNamespace: string, target: Eg
   const inNamespace = peer.namespaceSelector
     ? selectsNamespace(peer.namespaceSelector, namespace)
     : namespace === policyNamespace;
-  const selected = !peer.podSelector ? true : pod.labels ? matches(peer.podSelector, pod.labels) : undefined;
+  const selected = !peer.podSelector ? true : pod.labels ? labelsMatch(peer.podSelector, pod.labels) : undefined;
   return bothOf(inNamespace, selected);
 }
 
@@ -102,7 +103,7 @@ export function egressDenied(model: ClusterModel, client: Pod, target: EgressTar
         (policy.namespace ?? 'default') === namespace &&
         policy.policyTypes.includes('Egress') &&
         !policy.selectorUnevaluated &&
-        matches(policy.podSelector, labels),
+        labelsMatch(policy.podSelector, labels),
     );
   if (!isolating.length) return undefined;
   const verdict = anyOf(
@@ -111,27 +112,39 @@ export function egressDenied(model: ClusterModel, client: Pod, target: EgressTar
   return verdict === false ? isolating : undefined;
 }
 
+/** The policies isolating `client` when they let it send to none of `targets` (none given: undefined). */
+export function egressDeniedToEvery(
+  model: ClusterModel,
+  client: Pod,
+  targets: readonly EgressTarget[],
+): NetworkPolicy[] | undefined {
+  const denials = targets.map((target) => egressDenied(model, client, target));
+  return denials.length > 0 && denials.every((denial) => denial !== undefined) ? denials[0] : undefined;
+}
+
 /** Chains of the NetworkPolicy engines that work beside or instead of Flannel. */
 export const ENGINE_CHAIN = /^(KUBE-POD-FW-|KUBE-NWPLCY-|KUBE-ROUTER-|cali-|CILIUM_|ANTREA-|WEAVE-NPC)/;
 
-/** The policy engine's DROP and REJECT rules pasted from `node` (any node when it is not known), counted ones first. */
-export function engineBlocks(ctx: TraceContext, node: string | undefined): NatRule[] {
+/**
+ * The policy engine's DROP or REJECT rule pasted from `node` (any node when it is not known) that
+ * counted the most packets, when one counted any.
+ */
+export function countedEngineBlock(ctx: TraceContext, node: string | undefined): NatRule | undefined {
   return ctx.model
     .all('NatRule')
     .filter(
       (rule) =>
         ENGINE_CHAIN.test(rule.chain) &&
         (rule.target === 'REJECT' || rule.target === 'DROP') &&
+        (rule.packets ?? 0) > 0 &&
         (node === undefined || !rule.hosts?.length || rule.hosts.includes(node)),
     )
-    .sort((left, right) => (right.packets ?? 0) - (left.packets ?? 0));
+    .sort((left, right) => (right.packets ?? 0) - (left.packets ?? 0))[0];
 }
 
 /** `default/a, default/b` */
 export const policyNames = (policies: readonly NetworkPolicy[]): string =>
   policies.map((policy) => namespacedName(policy)).join(', ');
-
-const WORKED = new Set(['closed', 'established', 'answered']);
 
 /**
  * A failed connection whose client is isolated for egress by NetworkPolicies that let it send nothing
@@ -141,7 +154,7 @@ const WORKED = new Set(['closed', 'established', 'answered']);
  */
 export function networkPolicyEgressDeny(ctx: TraceContext, services: readonly Service[]): Finding[] {
   const connection = ctx.connection;
-  if (!connection || WORKED.has(connection.outcome) || connection.protocol === 'icmp') return [];
+  if (!connection || connectionWorked(connection) || connection.protocol === 'icmp') return [];
   const client = podByIp(ctx, ipOf(connection.client));
   if (!client) return [];
   const protocol = connection.protocol === 'tcp' ? 'TCP' : 'UDP';
@@ -157,14 +170,12 @@ export function networkPolicyEgressDeny(ctx: TraceContext, services: readonly Se
           .podsSelectedBy(svc)
           .flatMap((pod) => (pod.ip ? [{ pod, ip: pod.ip, port: Number(port.targetPort ?? port.port), protocol }] : []))
       : [];
-  if (!targets.length) return [];
-  const denials = targets.map((target) => egressDenied(ctx.model, client, target));
-  if (denials.some((denial) => denial === undefined)) return [];
-  const policies = denials[0]!;
+  const policies = egressDeniedToEvery(ctx.model, client, targets);
+  if (!policies) return [];
   const at = firstMissing(ctx.b, 'connect') ?? findStep(ctx.b, (step) => step.status !== 'observed', 'connect');
   if (!at) return [];
   const node = connection.sightings[0]?.site?.node;
-  const counted = engineBlocks(ctx, node).find((rule) => (rule.packets ?? 0) > 0);
+  const counted = countedEngineBlock(ctx, node);
   const names = policyNames(policies);
   const who = targets.map((target) => (target.pod ? namespacedName(target.pod) : target.ip)).join(', ');
   const evidence = [

@@ -1,5 +1,6 @@
 import type { ClusterModel, KubeEvent } from '../../model';
 import type { TraceContext } from '../context';
+import { connectionWorked } from '../correlate/connections';
 import type { Finding } from '../types';
 import { findStep } from './breaks';
 
@@ -159,7 +160,6 @@ export function podEventWarnings(model: ClusterModel): Finding[] {
 }
 
 /** Outcomes that show the flow's connection worked: an event then explains nothing about where it stops. */
-const WORKED = new Set(['closed', 'established', 'answered']);
 
 /**
  * Warning events about the pods this flow passes (its client, the endpoint, CoreDNS), each attached to
@@ -168,7 +168,7 @@ const WORKED = new Set(['closed', 'established', 'answered']);
  */
 export function podEventsOnPath(ctx: TraceContext): Finding[] {
   const out: Finding[] = [];
-  const worked = ctx.connection !== undefined && WORKED.has(ctx.connection.outcome);
+  const worked = ctx.connection !== undefined && connectionWorked(ctx.connection);
   for (const group of podWarningGroups(ctx.model)) {
     const isPod = (actorId: string) =>
       /^(pod|dns):/.test(actorId) &&
