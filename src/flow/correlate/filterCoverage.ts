@@ -84,5 +84,5 @@ function podAddressTest(model: ClusterModel): (ip: string | undefined) => boolea
     ip === undefined ||
     !subnetsKnown ||
     nodeOfPodIp(model, ip) !== undefined ||
-    model.pods.some((pod) => pod.ip === ip && !pod.hostNetwork);
+    model.byIp(ip).some((owner) => owner.role === 'pod' && !owner.pod.hostNetwork);
 }

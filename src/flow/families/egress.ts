@@ -1,7 +1,7 @@
 import { cidrContains, derivedEvidence, type NatRule, type Packet, type Pod, type Route } from '../../model';
 import { externalActor, gatewayActor, routingActor, underlayActor } from '../actors';
 import { covers, describePacket, isUplinkInterface, type TraceContext } from '../context';
-import { endpointKey, ipOf, type Sighting } from '../correlate/connections';
+import { endpointKey, ipOf, type Connection, type Sighting } from '../correlate/connections';
 import { packetTime } from '../correlate/packetKey';
 import { nodeOfPodIp } from '../correlate/sites';
 import type { FlowPhase } from '../types';
@@ -37,7 +37,7 @@ function routeTo(ctx: TraceContext, node: string, ip: string): Route | undefined
  * -d POD-CIDR -j MASQUERADE`, in POSTROUTING or a chain of its own), and every POSTROUTING rule the
  * node's listing shows (which tell the listing was pasted, and what it holds instead).
  */
-function podMasquerade(ctx: TraceContext, node: string, podIp: string): { rules: NatRule[]; listed: NatRule[] } {
+export function podMasquerade(ctx: TraceContext, node: string, podIp: string): { rules: NatRule[]; listed: NatRule[] } {
   const onNode = ctx.model
     .all('NatRule')
     .filter((rule) => rule.table === 'nat' && (!rule.hosts?.length || rule.hosts.includes(node)));
@@ -54,6 +54,40 @@ function podMasquerade(ctx: TraceContext, node: string, podIp: string): { rules:
 
 const isUplink = (sighting: Sighting, node: string) =>
   sighting.site?.node === node && !sighting.encapsulated && isUplinkInterface(sighting.packet.interface);
+
+/**
+ * The connection's first packet leaving a node's uplink toward `destination` (of `node` when given,
+ * else of any node a capture names), as it was sent there.
+ */
+export function uplinkExit(connection: Connection, destination: string, node?: string): Sighting | undefined {
+  return connection.sightings.find((sighting) => {
+    const host = sighting.site?.node;
+    return (
+      sighting.frame.dst?.ip === destination &&
+      sighting.packet.direction === 'Out' &&
+      host !== undefined &&
+      isUplink(sighting, node ?? host)
+    );
+  });
+}
+
+/**
+ * The connection's packet to `destination` arriving on a host other than `node` (a capture taken at
+ * the destination), sent as `sentAs` (`ip:port`) when that is known.
+ */
+export function arrivalElsewhere(
+  connection: Connection,
+  way: { destination: string; node: string; sentAs?: string },
+): Sighting | undefined {
+  return connection.sightings.find(
+    (sighting) =>
+      sighting.frame.dst?.ip === way.destination &&
+      sighting.site?.node !== undefined &&
+      sighting.site.node !== way.node &&
+      sighting.packet.direction === 'In' &&
+      (way.sentAs === undefined || endpointKey(sighting.frame.src?.ip, sighting.frame.src?.port) === way.sentAs),
+  );
+}
 
 /**
  * bridge → routing → the node's uplink → (gateway) → the destination, and the reply, each hop from
@@ -80,8 +114,7 @@ export function traceEgress(ctx: TraceContext, hop: EgressHop): void {
       (route ? '.' : ' (its most specific route; paste `ip route` from the node to see which).'),
     evidence: route ? route.evidence : [derivedEvidence('no more specific route exists for this address')],
   });
-  const outward = sightings.filter((sighting) => sighting.frame.dst?.ip === destination);
-  const leaving = outward.find((sighting) => isUplink(sighting, node) && sighting.packet.direction === 'Out');
+  const leaving = connection ? uplinkExit(connection, destination, node) : undefined;
   const uplink = leaving?.packet.interface ?? route?.dev ?? 'eth0';
   const nicId = ctx.b.actor(underlayActor(node, uplink, leaving?.frame.src?.ip));
   const sentAs = leaving ? endpointKey(leaving.frame.src?.ip, leaving.frame.src?.port) : undefined;
@@ -129,7 +162,8 @@ export function traceEgress(ctx: TraceContext, hop: EgressHop): void {
       status: unmasqueraded && !answered ? 'contradicted' : undefined,
       time: packetTime(leaving.packet),
     });
-  } else
+  } else {
+    const unseen = covers(ctx, node, uplink);
     ctx.b.step(phase, {
       from: routerId,
       to: nicId,
@@ -137,20 +171,13 @@ export function traceEgress(ctx: TraceContext, hop: EgressHop): void {
       label: `${connection?.client ?? client.ip} → ${destination} leaves ${node}`,
       explanation:
         `The packet would leave ${node} through its uplink` +
-        (connection && covers(ctx, node, uplink)
-          ? `; ${node}'s capture covered it while the connection ran and does not show it there.`
-          : '.'),
+        (unseen ? `; ${node}'s capture covered it while the connection ran and does not show it there.` : '.'),
       evidence: route ? route.evidence : [derivedEvidence(`${node}'s uplink`)],
-      status: connection && covers(ctx, node, uplink) ? 'missing' : undefined,
+      status: unseen ? 'missing' : undefined,
     });
+  }
   // Seen arriving where it was sent: a capture on another host shows the packet as it left this node.
-  const arrived = outward.find(
-    (sighting) =>
-      sighting.site?.node !== undefined &&
-      sighting.site.node !== node &&
-      sighting.packet.direction === 'In' &&
-      (sentAs === undefined || endpointKey(sighting.frame.src?.ip, sighting.frame.src?.port) === sentAs),
-  );
+  const arrived = connection ? arrivalElsewhere(connection, { destination, node, sentAs }) : undefined;
   const arrivalHost = arrived?.site?.node;
   const extId = ctx.b.actor(externalActor(destination, [destination]));
   let towardExt = nicId;

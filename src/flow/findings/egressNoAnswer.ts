@@ -1,36 +1,11 @@
 import type { Evidence } from '../../model';
-import { isUplinkInterface, type TraceContext } from '../context';
-import { ipOf, portOf, type Sighting } from '../correlate/connections';
+import type { TraceContext } from '../context';
+import { endpointKey, ipOf, portOf, type Sighting } from '../correlate/connections';
+import { arrivalElsewhere, podMasquerade, uplinkExit } from '../families/egress';
 import { nodeOfPodIp } from '../correlate/sites';
 import type { Finding } from '../types';
 import { breakAt, findStep, firstMissing, linesOf } from './breaks';
 import { inputRuleDropping, ruleText } from './hostFirewall';
-
-/** The connection's first packet leaving a node's uplink toward its destination, as it was sent there. */
-function leftNode(ctx: TraceContext): Sighting | undefined {
-  const connection = ctx.connection;
-  const destination = connection ? ipOf(connection.original.to) : undefined;
-  return connection?.sightings.find(
-    (sighting) =>
-      sighting.packet.direction === 'Out' &&
-      !sighting.encapsulated &&
-      sighting.site?.node !== undefined &&
-      isUplinkInterface(sighting.packet.interface) &&
-      sighting.frame.dst?.ip === destination,
-  );
-}
-
-/** The same packet seen arriving on another host (a capture taken at the destination). */
-function arrivedElsewhere(ctx: TraceContext, leaving: Sighting): Sighting | undefined {
-  return ctx.connection?.sightings.find(
-    (sighting) =>
-      sighting.site?.node !== undefined &&
-      sighting.site.node !== leaving.site?.node &&
-      sighting.packet.direction === 'In' &&
-      sighting.frame.src?.ip === leaving.frame.src?.ip &&
-      sighting.frame.dst?.ip === leaving.frame.dst?.ip,
-  );
-}
 
 /**
  * A pod's connection to an address outside the cluster got no answer. When its packet left the node
@@ -42,14 +17,15 @@ function arrivedElsewhere(ctx: TraceContext, leaving: Sighting): Sighting | unde
 export function egressNoAnswer(ctx: TraceContext): Finding[] {
   const connection = ctx.connection;
   if (!connection || connection.outcome !== 'no-reply') return [];
-  const leaving = leftNode(ctx);
   const destination = ipOf(connection.original.to);
+  const leaving = uplinkExit(connection, destination);
   if (!leaving || nodeOfPodIp(ctx.model, destination) !== undefined) return [];
   if (ctx.model.services.some((svc) => svc.clusterIP === destination)) return [];
   const node = leaving.site!.node!;
   const podIp = ipOf(connection.client);
   const sentFrom = leaving.frame.src?.ip;
-  const arrived = arrivedElsewhere(ctx, leaving);
+  const sentAs = endpointKey(leaving.frame.src?.ip, leaving.frame.src?.port);
+  const arrived = arrivalElsewhere(connection, { destination, node, sentAs });
   const tries = connection.sightings.filter(
     (sighting) => sighting.packet === leaving.packet || sameSpot(sighting, leaving),
   ).length;
@@ -58,9 +34,7 @@ export function egressNoAnswer(ctx: TraceContext): Finding[] {
     // Drawn contradicted where it left unmasqueraded; the flow stops where the answer never came.
     const at = firstMissing(ctx.b, 'reply');
     if (!at || !findStep(ctx.b, (step) => step.kind === 'nat' && step.status === 'contradicted', 'connect')) return [];
-    const rules = ctx.model
-      .all('NatRule')
-      .filter((rule) => rule.chain === 'POSTROUTING' && (!rule.hosts?.length || rule.hosts.includes(node)));
+    const rules = podMasquerade(ctx, node, podIp).listed;
     const flannelOff = ctx.model.all('Cni').filter((cni) => cni.ipMasq === false && (!cni.node || cni.node === node));
     const theirRoutes = arrived ? ctx.model.all('Route').filter((route) => route.host === arrived.site?.node) : [];
     const evidence: Evidence[] = [
